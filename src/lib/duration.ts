@@ -1,0 +1,37 @@
+// Vault-style durations: "90", 90, "1h30m", "15s", "1.5h", "7d" in and seconds out.
+const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600, d: 86400 }
+const PART = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)/gy
+
+/** Parse a duration into whole seconds; throws RangeError naming `field` when malformed (callers turn it into a 400). */
+export function parseDuration(value: unknown, field = 'duration'): number {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) throw new RangeError(`${field}: must be a non-negative duration`)
+    return Math.floor(value)
+  }
+  if (typeof value !== 'string') throw new RangeError(`${field}: expected a duration such as "1h" or 3600`)
+  const text = value.trim()
+  if (text === '') return 0
+  if (/^\d+$/.test(text)) return Number(text)
+  let total = 0
+  PART.lastIndex = 0
+  let consumed = 0
+  for (let m = PART.exec(text); m; m = PART.exec(text)) {
+    total += Number(m[1]) * (UNIT_SECONDS[m[2] as string] ?? 0)
+    consumed = PART.lastIndex
+  }
+  if (consumed !== text.length || consumed === 0) {
+    throw new RangeError(`${field}: cannot parse ${JSON.stringify(text.slice(0, 40))} as a duration`)
+  }
+  return Math.floor(total)
+}
+
+/** Format seconds the way Go's time.Duration prints them ("1h0m0s", "3h25m19s", "0s"). */
+export function formatDuration(seconds: number): string {
+  if (seconds <= 0) return '0s'
+  const h = Math.floor(seconds / 3600)
+  const m = Math.floor((seconds % 3600) / 60)
+  const s = seconds % 60
+  if (h > 0) return `${h}h${m}m${s}s`
+  if (m > 0) return `${m}m${s}s`
+  return `${s}s`
+}

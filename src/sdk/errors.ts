@@ -1,0 +1,94 @@
+// The error catalogue: typed errors carry their HTTP status; only the HTTP adapter and the CLI render them.
+export type ErrorCode =
+  | 'invalid_request'
+  | 'permission_denied'
+  | 'not_found'
+  | 'unsupported_operation'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'upstream'
+  | 'sealed'
+  | 'internal'
+
+export class AppError extends Error {
+  readonly code: ErrorCode
+  readonly status: number
+  /** Extra messages shown beside the main one, e.g. Vault's multi-error lists. */
+  readonly errors: string[]
+  constructor(code: ErrorCode, status: number, message: string, options?: { cause?: unknown; errors?: string[] }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.code = code
+    this.status = status
+    this.errors = options?.errors ?? (message === '' ? [] : [message])
+  }
+}
+
+export class InvalidRequestError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('invalid_request', 400, message, options)
+  }
+}
+
+/** Vault answers every authorization failure with exactly this message, so clients match on it. */
+export class PermissionDeniedError extends AppError {
+  constructor() {
+    super('permission_denied', 403, 'permission denied')
+  }
+}
+
+/** A 404; an empty message renders as Vault's `{"errors":[]}` for a missing read. */
+export class NotFoundError extends AppError {
+  constructor(message = '') {
+    super('not_found', 404, message)
+  }
+}
+
+export class UnsupportedOperationError extends AppError {
+  constructor(message = 'unsupported operation') {
+    super('unsupported_operation', 405, message)
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string) {
+    super('conflict', 409, message)
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(limit: number) {
+    super('payload_too_large', 413, `request body exceeds the limit of ${limit} bytes`)
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(message: string) {
+    super('unsupported_media_type', 415, message)
+  }
+}
+
+export class RateLimitedError extends AppError {
+  constructor(message = 'request rate limit exceeded') {
+    super('rate_limited', 429, message)
+  }
+}
+
+/** The database, identity provider or other system an engine calls failed; the cause is logged, not shown. */
+export class UpstreamError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('upstream', 502, message, options)
+  }
+}
+
+export class SealedError extends AppError {
+  constructor() {
+    super('sealed', 503, 'Vault is sealed')
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError
+}

@@ -1,0 +1,171 @@
+// defineBackend/definePath and the dispatcher that turns a BackendRequest into a handler call.
+import { InvalidRequestError, NotFoundError, UnsupportedOperationError } from '../errors.ts'
+import type { BackendEnv, BackendRequest, LogicalResponse, Operation, SystemView } from '../request.ts'
+import type { Storage } from '../storage.ts'
+import { type Fields, type FieldValues, parseFields } from './fields.ts'
+import { type CompiledPattern, compareRank, compilePattern } from './path-pattern.ts'
+
+export interface HandlerContext<F extends Fields = Fields, S = unknown> {
+  storage: Storage
+  system: SystemView
+  state: S
+  request: BackendRequest
+  /** Typed, coerced values of the declared fields (path captures included). */
+  input: FieldValues<F>
+  /** Path captures by name. */
+  params: Record<string, string>
+}
+
+export type Handler<F extends Fields = Fields, S = unknown> = (
+  ctx: HandlerContext<F, S>,
+) => Promise<LogicalResponse | undefined> | LogicalResponse | undefined
+
+export interface PathDefinition<F extends Fields = Fields, S = unknown> {
+  pattern: string
+  fields?: F
+  /** Accept body keys that match no field without a warning (KV stores arbitrary keys). */
+  acceptAnyData?: boolean
+  operations: Partial<Record<Operation, Handler<F, S>>>
+  /** Decides whether a POST/PUT is a create or an update for the ACL. */
+  exists?: (ctx: HandlerContext<F, S>) => Promise<boolean>
+  help?: string
+}
+
+export interface SecretDefinition<S = unknown> {
+  type: string
+  renew?: (
+    ctx: { storage: Storage; system: SystemView; state: S },
+    internal: Record<string, unknown>,
+    lease: { ttl: number; increment: number },
+  ) => Promise<{ ttl?: number; internal?: Record<string, unknown> } | undefined>
+  revoke: (ctx: { storage: Storage; system: SystemView; state: S }, internal: Record<string, unknown>) => Promise<void>
+}
+
+export interface BackendDefinition<S = unknown> {
+  kind: 'secret' | 'auth'
+  help: string
+  // biome-ignore lint/suspicious/noExplicitAny: paths have heterogeneous field types
+  paths: PathDefinition<any, S>[]
+  /** Paths relative to the mount: `unauthenticated` skip the token check; `root` also need sudo. A trailing * is a prefix. */
+  specialPaths?: { unauthenticated?: string[]; root?: string[] }
+  setup?: (env: BackendEnv) => Promise<S> | S
+  cleanup?: (state: S) => Promise<void> | void
+  secrets?: SecretDefinition<S>[]
+}
+
+export function definePath<F extends Fields, S = unknown>(def: PathDefinition<F, S>): PathDefinition<F, S> {
+  return def
+}
+
+export function defineBackend<S>(def: BackendDefinition<S>): BackendDefinition<S> {
+  return def
+}
+
+interface CompiledPath {
+  pattern: CompiledPattern
+  // biome-ignore lint/suspicious/noExplicitAny: see BackendDefinition.paths
+  def: PathDefinition<any, any>
+}
+
+/** A backend bound to its mount: storage view, system view and state. Core talks only to this. */
+export class BackendInstance {
+  readonly definition: BackendDefinition<unknown>
+  readonly #paths: CompiledPath[]
+  readonly #env: BackendEnv
+  #state: unknown
+
+  private constructor(definition: BackendDefinition<unknown>, env: BackendEnv) {
+    this.definition = definition
+    this.#env = env
+    this.#paths = definition.paths
+      .map((def) => ({ pattern: compilePattern(def.pattern), def }))
+      .sort((a, b) => compareRank(a.pattern.rank, b.pattern.rank))
+  }
+
+  static async create<S>(definition: BackendDefinition<S>, env: BackendEnv): Promise<BackendInstance> {
+    const instance = new BackendInstance(definition as BackendDefinition<unknown>, env)
+    instance.#state = definition.setup ? await definition.setup(env) : undefined
+    return instance
+  }
+
+  get storage(): Storage {
+    return this.#env.storage
+  }
+
+  get state(): unknown {
+    return this.#state
+  }
+
+  get system(): SystemView {
+    return this.#env.system
+  }
+
+  async cleanup(): Promise<void> {
+    await this.definition.cleanup?.(this.#state)
+  }
+
+  isSpecial(kind: 'unauthenticated' | 'root', path: string): boolean {
+    const list = this.definition.specialPaths?.[kind] ?? []
+    return list.some((entry) => (entry.endsWith('*') ? path.startsWith(entry.slice(0, -1)) : path === entry))
+  }
+
+  #find(path: string): { compiled: CompiledPath; params: Record<string, string> } | undefined {
+    for (const compiled of this.#paths) {
+      const params = compiled.pattern.match(path)
+      if (params) return { compiled, params }
+    }
+    return undefined
+  }
+
+  #context(compiled: CompiledPath, params: Record<string, string>, request: BackendRequest): HandlerContext {
+    const fields = compiled.def.fields ?? {}
+    const data = { ...request.data }
+    for (const [name, value] of Object.entries(params)) if (name in fields) data[name] = value
+    const { values } = parseFields(fields, data)
+    return { storage: this.#env.storage, system: this.#env.system, state: this.#state, request, input: values, params }
+  }
+
+  /** Whether the object a POST/PUT targets exists; undefined when the path declares no check. */
+  async exists(request: BackendRequest): Promise<boolean | undefined> {
+    const found = this.#find(request.path)
+    if (!found?.compiled.def.exists) {
+      if (!found) return undefined
+      const ops = found.compiled.def.operations
+      if (ops.create && !ops.update) return false
+      return undefined
+    }
+    return found.compiled.def.exists(this.#context(found.compiled, found.params, request))
+  }
+
+  async handle(request: BackendRequest): Promise<LogicalResponse | undefined> {
+    const found = this.#find(request.path)
+    if (!found) throw new NotFoundError(`unsupported path`)
+    const { def } = found.compiled
+    const ops = def.operations
+    // create and update share a handler when a path declares only one of them, as Vault's framework does.
+    const handler =
+      ops[request.operation] ??
+      (request.operation === 'create' ? ops.update : request.operation === 'update' ? ops.create : undefined)
+    if (!handler) throw new UnsupportedOperationError()
+    const ctx = this.#context(found.compiled, found.params, request)
+    const response = await handler(ctx)
+    if (!def.acceptAnyData && def.fields && request.operation !== 'read' && request.operation !== 'list') {
+      const unknown = Object.keys(request.data).filter((name) => !(name in def.fields))
+      if (unknown.length > 0) {
+        const warning = `Endpoint ignored these unrecognized parameters: [${unknown.join(' ')}]`
+        if (response) return { ...response, warnings: [...(response.warnings ?? []), warning] }
+        return { warnings: [warning] }
+      }
+    }
+    return response
+  }
+
+  secret(type: string): SecretDefinition<unknown> | undefined {
+    return this.definition.secrets?.find((s) => s.type === type)
+  }
+}
+
+export function requireString(value: string | undefined, name: string): string {
+  if (value === undefined || value === '') throw new InvalidRequestError(`missing required field "${name}"`)
+  return value
+}

@@ -1,0 +1,123 @@
+// Typed request fields with Vault's lenient coercion ("1h"/3600, "true"/true, "a,b"/["a","b"]).
+import { parseDuration } from '../../lib/duration.ts'
+import { InvalidRequestError } from '../errors.ts'
+
+export interface Field<T> {
+  readonly kind: string
+  readonly description: string
+  readonly required: boolean
+  readonly sensitive: boolean
+  readonly default: T | undefined
+  parse(value: unknown, name: string): T
+}
+
+export type Fields = Record<string, Field<unknown>>
+
+export type FieldValues<F extends Fields> = { [K in keyof F]: F[K] extends Field<infer T> ? T | undefined : never }
+
+interface FieldOptions<T> {
+  description?: string
+  required?: boolean
+  sensitive?: boolean
+  default?: T
+}
+
+function field<T>(kind: string, parse: (value: unknown, name: string) => T, opts: FieldOptions<T> = {}): Field<T> {
+  return {
+    kind,
+    parse,
+    description: opts.description ?? '',
+    required: opts.required ?? false,
+    sensitive: opts.sensitive ?? false,
+    default: opts.default,
+  }
+}
+
+function wrongType(name: string, expected: string): InvalidRequestError {
+  return new InvalidRequestError(`invalid value for "${name}": expected ${expected}`)
+}
+
+export function parseString(value: unknown, name: string): string {
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  throw wrongType(name, 'a string')
+}
+
+export function parseInt64(value: unknown, name: string): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
+  if (typeof n === 'number' && Number.isInteger(n)) return n
+  throw wrongType(name, 'an integer')
+}
+
+export function parseBool(value: unknown, name: string): boolean {
+  if (typeof value === 'boolean') return value
+  if (value === 'true' || value === '1' || value === 1) return true
+  if (value === 'false' || value === '0' || value === 0 || value === '') return false
+  throw wrongType(name, 'a boolean')
+}
+
+export function parseDurationField(value: unknown, name: string): number {
+  try {
+    return parseDuration(value, name)
+  } catch (error) {
+    throw new InvalidRequestError(`invalid value for "${name}": ${(error as Error).message.replace(`${name}: `, '')}`)
+  }
+}
+
+/** A list of strings from a JSON array or a comma-separated string; blanks are dropped. */
+export function parseStringList(value: unknown, name: string): string[] {
+  const items = typeof value === 'string' ? value.split(',') : value
+  if (!Array.isArray(items)) throw wrongType(name, 'a list of strings or a comma-separated string')
+  return items.map((item) => parseString(item, name).trim()).filter((item) => item !== '')
+}
+
+export function parseMap(value: unknown, name: string): Record<string, unknown> {
+  if (typeof value === 'string' && value.trim().startsWith('{')) {
+    try {
+      return parseMap(JSON.parse(value), name)
+    } catch {
+      throw wrongType(name, 'a JSON object')
+    }
+  }
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>
+  throw wrongType(name, 'an object')
+}
+
+/** A map whose values are all strings (metadata, custom_metadata). */
+export function parseStringMap(value: unknown, name: string): Record<string, string> {
+  const map = parseMap(value, name)
+  const out: Record<string, string> = {}
+  for (const [key, v] of Object.entries(map)) out[key] = parseString(v, `${name}.${key}`)
+  return out
+}
+
+export const f = {
+  string: (opts?: FieldOptions<string>) => field('string', parseString, opts),
+  int: (opts?: FieldOptions<number>) => field('int', parseInt64, opts),
+  bool: (opts?: FieldOptions<boolean>) => field('bool', parseBool, opts),
+  /** Seconds, from 3600 or "1h". */
+  duration: (opts?: FieldOptions<number>) => field('duration', parseDurationField, opts),
+  list: (opts?: FieldOptions<string[]>) => field('list', parseStringList, opts),
+  map: (opts?: FieldOptions<Record<string, unknown>>) => field('map', parseMap, opts),
+  stringMap: (opts?: FieldOptions<Record<string, string>>) => field('map', parseStringMap, opts),
+  any: (opts?: FieldOptions<unknown>) => field('any', (value) => value, opts),
+}
+
+/** Coerce `data` through `fields`; returns the typed values and the names that matched no field. */
+export function parseFields<F extends Fields>(
+  fields: F,
+  data: Record<string, unknown>,
+): { values: FieldValues<F>; unknown: string[] } {
+  const values: Record<string, unknown> = {}
+  for (const [name, spec] of Object.entries(fields)) {
+    const raw = data[name]
+    if (raw === undefined || raw === null) {
+      if (spec.required) throw new InvalidRequestError(`missing required field "${name}"`)
+      values[name] = spec.default
+    } else {
+      values[name] = spec.parse(raw, name)
+    }
+  }
+  const unknown = Object.keys(data).filter((name) => !(name in fields))
+  return { values: values as FieldValues<F>, unknown }
+}

@@ -1,0 +1,97 @@
+// What a backend receives and returns: the logical request and response, free of HTTP and of tokens.
+import type { Storage } from './storage.ts'
+
+export type Operation = 'create' | 'read' | 'update' | 'patch' | 'delete' | 'list'
+
+export const OPERATIONS: readonly Operation[] = ['create', 'read', 'update', 'patch', 'delete', 'list']
+
+/** The caller as a backend may know it: never the token itself. */
+export interface Caller {
+  accessor: string
+  policies: string[]
+  displayName: string
+  entityId: string
+  metadata: Record<string, string>
+}
+
+export interface BackendRequest {
+  id: string
+  operation: Operation
+  /** Path relative to the mount, without a leading slash. */
+  path: string
+  /** The mount's path with its trailing slash, e.g. "secret/". */
+  mountPath: string
+  /** JSON body (or query parameters for read, delete and list). */
+  data: Record<string, unknown>
+  /** Lower-cased request headers, without the token headers. */
+  headers: Readonly<Record<string, string>>
+  contentType: string
+  remoteAddress: string
+  /** Undefined on unauthenticated paths such as login. */
+  caller: Caller | undefined
+}
+
+/** A lease request: core stores it and later calls the backend's secret `revoke`/`renew`. */
+export interface SecretGrant {
+  type: string
+  ttl: number
+  maxTtl?: number
+  renewable: boolean
+  internal: Record<string, unknown>
+}
+
+/** A login result: core mints the token; auth methods never see or create tokens. */
+export interface AuthGrant {
+  policies: string[]
+  displayName?: string
+  metadata?: Record<string, string>
+  ttl?: number
+  maxTtl?: number
+  explicitMaxTtl?: number
+  period?: number
+  numUses?: number
+  renewable?: boolean
+  noDefaultPolicy?: boolean
+  tokenType?: 'service' | 'batch' | 'default'
+  boundCidrs?: string[]
+  /** Stored with the token and given back to the auth method's renew hook. */
+  internal?: Record<string, unknown>
+}
+
+export interface RawResponse {
+  status: number
+  contentType: string
+  body: string | Uint8Array
+}
+
+export interface LogicalResponse {
+  data?: Record<string, unknown> | null
+  warnings?: string[]
+  /** Override the status for a response that has a body (KV v2 answers 404 with metadata for a deleted version). */
+  status?: number
+  raw?: RawResponse
+  secret?: SecretGrant
+  auth?: AuthGrant
+}
+
+/** The narrow, read-only view of core a backend may use. */
+export interface SystemView {
+  readonly defaultLeaseTtl: number
+  readonly maxLeaseTtl: number
+  readonly mount: MountInfo
+  now(): number
+  log(level: 'debug' | 'info' | 'warn' | 'error', message: string, context?: Record<string, unknown>): void
+}
+
+export interface MountInfo {
+  path: string
+  type: string
+  uuid: string
+  accessor: string
+  options: Record<string, string>
+}
+
+export interface BackendEnv {
+  storage: Storage
+  system: SystemView
+}

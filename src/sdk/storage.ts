@@ -1,0 +1,67 @@
+// The storage contract every layer shares: physical backends, the barrier and per-mount views.
+
+/** One write in an atomic batch. */
+export type StorageOp = { op: 'put'; key: string; value: Uint8Array } | { op: 'delete'; key: string }
+
+export interface Storage {
+  /** The value stored at `key`, or undefined when there is none. */
+  get(key: string): Promise<Uint8Array | undefined>
+  /** Store `value` at `key`; resolves once the write is durable. */
+  put(key: string, value: Uint8Array): Promise<void>
+  /** Remove `key`; no error when it is absent. */
+  delete(key: string): Promise<void>
+  /**
+   * Keys directly under `prefix`, one level deep, sorted: a deeper key shows as its first
+   * segment followed by '/', once. `prefix` is '' or ends with '/'.
+   */
+  list(prefix: string): Promise<string[]>
+  /** Apply every op or none; resolves once durable. */
+  batch(ops: StorageOp[]): Promise<void>
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+export async function getJson<T>(storage: Storage, key: string): Promise<T | undefined> {
+  const raw = await storage.get(key)
+  return raw === undefined ? undefined : (JSON.parse(decoder.decode(raw)) as T)
+}
+
+export function putJson(storage: Storage, key: string, value: unknown): Promise<void> {
+  return storage.put(key, encodeJson(value))
+}
+
+export function encodeJson(value: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(value))
+}
+
+/** A Storage confined under `prefix`: keys are relative, nothing outside is reachable. */
+export function storageView(storage: Storage, prefix: string): Storage {
+  if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`storage view prefix must end with '/': ${prefix}`)
+  return {
+    get: (key) => storage.get(prefix + key),
+    put: (key, value) => storage.put(prefix + key, value),
+    delete: (key) => storage.delete(prefix + key),
+    list: (sub) => storage.list(prefix + sub),
+    batch: (ops) => storage.batch(ops.map((op) => ({ ...op, key: prefix + op.key }))),
+  }
+}
+
+/** Every key under `prefix`, depth-first; used to delete a mount's data or walk a tree. */
+export async function listRecursive(storage: Storage, prefix = ''): Promise<string[]> {
+  const out: string[] = []
+  for (const entry of await storage.list(prefix)) {
+    if (entry.endsWith('/')) out.push(...(await listRecursive(storage, prefix + entry)))
+    else out.push(prefix + entry)
+  }
+  return out
+}
+
+/** Delete every key under `prefix` in batches. */
+export async function deletePrefix(storage: Storage, prefix = ''): Promise<number> {
+  const keys = await listRecursive(storage, prefix)
+  for (let i = 0; i < keys.length; i += 500) {
+    await storage.batch(keys.slice(i, i + 500).map((key) => ({ op: 'delete' as const, key })))
+  }
+  return keys.length
+}
