@@ -1,0 +1,261 @@
+// The encryption barrier: every value passes AES-256-GCM under the keyring's active term before reaching physical storage.
+import { randomBytes } from 'node:crypto'
+import { type Clock, systemClock } from '../../lib/time.ts'
+import { InvalidRequestError, SealedError } from '../../sdk/errors.ts'
+import type { Storage, StorageOp } from '../../sdk/storage.ts'
+import { decryptValue, encryptValue, KEY_BYTES, readTerm } from './format.ts'
+import {
+  activeTerm,
+  addTerm,
+  createKeyring,
+  decodeKeyring,
+  encodeKeyring,
+  type Keyring,
+  wipeKeyring,
+} from './keyring.ts'
+
+/** The root key, encrypted under the unseal key. */
+export const ROOT_KEY_PATH = 'core/root-key'
+/** The keyring, encrypted under the root key. */
+export const KEYRING_PATH = 'core/keyring'
+const RESERVED = new Set([ROOT_KEY_PATH, KEYRING_PATH])
+// Both are protected by their own keys rather than by a keyring term; 0 marks that.
+const SELF_TERM = 0
+
+export interface KeyStatus {
+  term: number
+  /** Milliseconds since the epoch. */
+  installTime: number
+  /** Values encrypted under the active term since the last unseal or rotation. */
+  encryptions: number
+}
+
+export interface BarrierOptions {
+  clock?: Clock
+}
+
+interface Unsealed {
+  rootKey: Uint8Array
+  keyring: Keyring
+}
+
+const encoder = new TextEncoder()
+
+function assertNotReserved(key: string): void {
+  if (RESERVED.has(key)) throw new Error(`barrier: ${key} is reserved for the barrier itself`)
+}
+
+export class Barrier implements Storage {
+  readonly #physical: Storage
+  readonly #clock: Clock
+  #keys: Unsealed | undefined
+  #encryptions = 0
+  // Bumped by seal(), so an unseal or rotation that was mid-await cannot reinstate keys afterwards.
+  #epoch = 0
+  // Keyring and root-key changes run one at a time: two rotations racing would both claim the same new term.
+  #exclusive: Promise<unknown> = Promise.resolve()
+
+  constructor(physical: Storage, options: BarrierOptions = {}) {
+    this.#physical = physical
+    this.#clock = options.clock ?? systemClock
+  }
+
+  get sealed(): boolean {
+    return this.#keys === undefined
+  }
+
+  async isInitialized(): Promise<boolean> {
+    return (await this.#physical.get(ROOT_KEY_PATH)) !== undefined
+  }
+
+  /** Create the root key and the first keyring term; the barrier stays sealed. */
+  initialize(unsealKey: Uint8Array): Promise<void> {
+    if (!(unsealKey instanceof Uint8Array) || unsealKey.byteLength !== KEY_BYTES) {
+      return Promise.reject(new InvalidRequestError(`unseal key must be ${KEY_BYTES} bytes`))
+    }
+    return this.#serially(async () => {
+      if (await this.isInitialized()) throw new InvalidRequestError('Vault is already initialized')
+      const rootKey = randomBytes(KEY_BYTES)
+      const keyring = createKeyring(randomBytes(KEY_BYTES), this.#clock.now())
+      try {
+        await this.#physical.batch([
+          { op: 'put', key: ROOT_KEY_PATH, value: sealRootKey(unsealKey, rootKey) },
+          { op: 'put', key: KEYRING_PATH, value: sealKeyring(rootKey, keyring) },
+        ])
+      } finally {
+        rootKey.fill(0)
+        wipeKeyring(keyring)
+      }
+    })
+  }
+
+  /** Recover the root key with `unsealKey` and load the keyring. A wrong key is a 400, as in Vault. */
+  async unseal(unsealKey: Uint8Array): Promise<void> {
+    const epoch = this.#epoch
+    const rootKey = await this.#openRootKey(unsealKey)
+    const sealedKeyring = await this.#physical.get(KEYRING_PATH)
+    if (sealedKeyring === undefined) throw new Error('barrier: the keyring is missing from storage')
+    let keyring: Keyring
+    try {
+      keyring = decodeKeyring(decryptAt(rootKey, sealedKeyring, KEYRING_PATH))
+    } catch (error) {
+      rootKey.fill(0)
+      throw error
+    }
+    if (epoch !== this.#epoch || this.#keys !== undefined) {
+      // Sealed meanwhile, or another unseal won: the key was still checked, nothing more to do.
+      rootKey.fill(0)
+      wipeKeyring(keyring)
+      return
+    }
+    this.#keys = { rootKey, keyring }
+    this.#encryptions = 0
+  }
+
+  /** Forget every key; storage calls fail with SealedError until the next unseal. */
+  seal(): void {
+    this.#epoch++
+    const keys = this.#keys
+    this.#keys = undefined
+    if (keys === undefined) return
+    keys.rootKey.fill(0)
+    wipeKeyring(keys.keyring)
+  }
+
+  keyStatus(): KeyStatus {
+    const { keyring } = this.#unsealed()
+    const active = activeTerm(keyring)
+    return { term: active.term, installTime: active.installTime, encryptions: this.#encryptions }
+  }
+
+  /** Install a new term for new writes; values under older terms stay readable. */
+  rotate(): Promise<KeyStatus> {
+    return this.#serially(async () => {
+      const epoch = this.#epoch
+      const { rootKey, keyring } = this.#unsealed()
+      const next = addTerm(keyring, randomBytes(KEY_BYTES), this.#clock.now())
+      // Persist before use: a value must never be written under a term the stored keyring lacks.
+      await this.#physical.put(KEYRING_PATH, sealKeyring(rootKey, next))
+      if (epoch !== this.#epoch || this.#keys === undefined) {
+        wipeKeyring(next)
+        throw new SealedError()
+      }
+      this.#keys = { rootKey: this.#keys.rootKey, keyring: next }
+      this.#encryptions = 0
+      return this.keyStatus()
+    })
+  }
+
+  /** Re-encrypt the root key under `newKey`; `oldKey` must open the current one. */
+  rekeyUnsealKey(oldKey: Uint8Array, newKey: Uint8Array): Promise<void> {
+    if (!(newKey instanceof Uint8Array) || newKey.byteLength !== KEY_BYTES) {
+      return Promise.reject(new InvalidRequestError(`unseal key must be ${KEY_BYTES} bytes`))
+    }
+    return this.#serially(async () => {
+      const rootKey = await this.#openRootKey(oldKey)
+      try {
+        await this.#physical.put(ROOT_KEY_PATH, sealRootKey(newKey, rootKey))
+      } finally {
+        rootKey.fill(0)
+      }
+    })
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    this.#unsealed()
+    assertNotReserved(key)
+    const blob = await this.#physical.get(key)
+    if (blob === undefined) return undefined
+    return this.#decrypt(key, blob)
+  }
+
+  async put(key: string, value: Uint8Array): Promise<void> {
+    this.#unsealed()
+    assertNotReserved(key)
+    await this.#physical.put(key, this.#encrypt(key, value))
+  }
+
+  async delete(key: string): Promise<void> {
+    this.#unsealed()
+    assertNotReserved(key)
+    await this.#physical.delete(key)
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    this.#unsealed()
+    const entries = await this.#physical.list(prefix)
+    this.#unsealed()
+    return entries.filter((entry) => !RESERVED.has(prefix + entry))
+  }
+
+  async batch(ops: StorageOp[]): Promise<void> {
+    this.#unsealed()
+    for (const op of ops) assertNotReserved(op.key)
+    const sealed = ops.map(
+      (op): StorageOp => (op.op === 'put' ? { ...op, value: this.#encrypt(op.key, op.value) } : op),
+    )
+    await this.#physical.batch(sealed)
+  }
+
+  #unsealed(): Unsealed {
+    if (this.#keys === undefined) throw new SealedError()
+    return this.#keys
+  }
+
+  #encrypt(key: string, value: Uint8Array): Uint8Array {
+    const active = activeTerm(this.#unsealed().keyring)
+    const blob = encryptValue(active.key, active.term, value, encoder.encode(key))
+    this.#encryptions++
+    return blob
+  }
+
+  #decrypt(key: string, blob: Uint8Array): Uint8Array {
+    // Sealing may have happened while the physical read was in flight.
+    const { keyring } = this.#unsealed()
+    let term: number
+    try {
+      term = readTerm(blob)
+    } catch (error) {
+      throw new Error(`barrier: the value at ${key} is not a barrier value`, { cause: error })
+    }
+    const entry = keyring.terms.get(term)
+    if (entry === undefined)
+      throw new Error(`barrier: no key for term ${term}, needed by the value at ${key}`)
+    return decryptAt(entry.key, blob, key)
+  }
+
+  async #openRootKey(unsealKey: Uint8Array): Promise<Uint8Array> {
+    const blob = await this.#physical.get(ROOT_KEY_PATH)
+    if (blob === undefined) throw new InvalidRequestError('Vault is not initialized')
+    if (!(unsealKey instanceof Uint8Array) || unsealKey.byteLength !== KEY_BYTES) {
+      throw new InvalidRequestError('unseal failed: invalid key')
+    }
+    try {
+      return decryptValue(unsealKey, blob, encoder.encode(ROOT_KEY_PATH))
+    } catch {
+      throw new InvalidRequestError('unseal failed: invalid key')
+    }
+  }
+
+  #serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#exclusive.then(work, work)
+    this.#exclusive = run.catch(() => undefined)
+    return run
+  }
+}
+
+function sealRootKey(unsealKey: Uint8Array, rootKey: Uint8Array): Uint8Array {
+  return encryptValue(unsealKey, SELF_TERM, rootKey, encoder.encode(ROOT_KEY_PATH))
+}
+
+function sealKeyring(rootKey: Uint8Array, keyring: Keyring): Uint8Array {
+  return encryptValue(rootKey, SELF_TERM, encodeKeyring(keyring), encoder.encode(KEYRING_PATH))
+}
+
+function decryptAt(key: Uint8Array, blob: Uint8Array, storageKey: string): Uint8Array {
+  try {
+    return decryptValue(key, blob, encoder.encode(storageKey))
+  } catch (error) {
+    throw new Error(`barrier: cannot decrypt the value at ${storageKey}`, { cause: error })
+  }
+}

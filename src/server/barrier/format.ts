@@ -1,0 +1,74 @@
+// The barrier's on-disk value format: [term u32 BE][version 2][12-byte nonce][AES-256-GCM ciphertext][16-byte tag].
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+
+export const FORMAT_VERSION = 2
+export const TERM_BYTES = 4
+export const NONCE_BYTES = 12
+export const TAG_BYTES = 16
+export const KEY_BYTES = 32
+export const HEADER_BYTES = TERM_BYTES + 1 + NONCE_BYTES
+/** Header and tag around an empty plaintext: no valid value is shorter. */
+export const MIN_VALUE_BYTES = HEADER_BYTES + TAG_BYTES
+
+function assertKey(key: Uint8Array): void {
+  if (key.byteLength !== KEY_BYTES) throw new RangeError(`barrier key must be ${KEY_BYTES} bytes`)
+}
+
+/**
+ * Seal `plaintext` under `key`, labelled with `term`. `aad` (the storage key) is authenticated
+ * but not stored, so the value only decrypts at the key it was written to. The nonce is fresh
+ * from the CSPRNG unless a test pins it.
+ */
+export function encryptValue(
+  key: Uint8Array,
+  term: number,
+  plaintext: Uint8Array,
+  aad: Uint8Array,
+  nonce: Uint8Array = randomBytes(NONCE_BYTES),
+): Uint8Array {
+  assertKey(key)
+  if (!Number.isInteger(term) || term < 0 || term > 0xffffffff)
+    throw new RangeError('barrier term out of range')
+  if (nonce.byteLength !== NONCE_BYTES) throw new RangeError(`barrier nonce must be ${NONCE_BYTES} bytes`)
+  const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES })
+  cipher.setAAD(aad)
+  const body = cipher.update(plaintext)
+  const final = cipher.final()
+  const out = new Uint8Array(HEADER_BYTES + body.byteLength + final.byteLength + TAG_BYTES)
+  new DataView(out.buffer).setUint32(0, term, false)
+  out[TERM_BYTES] = FORMAT_VERSION
+  out.set(nonce, TERM_BYTES + 1)
+  out.set(body, HEADER_BYTES)
+  out.set(final, HEADER_BYTES + body.byteLength)
+  out.set(cipher.getAuthTag(), out.byteLength - TAG_BYTES)
+  return out
+}
+
+/** The key term a value was written under; throws when the value is not in this format. */
+export function readTerm(blob: Uint8Array): number {
+  if (blob.byteLength < MIN_VALUE_BYTES) throw new Error('barrier value is truncated')
+  if (blob[TERM_BYTES] !== FORMAT_VERSION)
+    throw new Error(`barrier value has unknown version ${blob[TERM_BYTES]}`)
+  return new DataView(blob.buffer, blob.byteOffset, blob.byteLength).getUint32(0, false)
+}
+
+/** Open a value sealed by encryptValue; throws (without any key or value bytes) when authentication fails. */
+export function decryptValue(key: Uint8Array, blob: Uint8Array, aad: Uint8Array): Uint8Array {
+  assertKey(key)
+  readTerm(blob)
+  const nonce = blob.subarray(TERM_BYTES + 1, HEADER_BYTES)
+  const body = blob.subarray(HEADER_BYTES, blob.byteLength - TAG_BYTES)
+  const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES })
+  decipher.setAAD(aad)
+  decipher.setAuthTag(blob.subarray(blob.byteLength - TAG_BYTES))
+  try {
+    const head = decipher.update(body)
+    const tail = decipher.final()
+    const out = new Uint8Array(head.byteLength + tail.byteLength)
+    out.set(head)
+    out.set(tail, head.byteLength)
+    return out
+  } catch {
+    throw new Error('barrier value failed authentication')
+  }
+}

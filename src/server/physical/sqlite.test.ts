@@ -1,0 +1,117 @@
+// SqliteStorage: the shared contract, plus large-table listing, group commit failure and reopen.
+import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
+import { after, describe, it } from 'node:test'
+import { prefixUpperBound, SqliteStorage } from './sqlite.ts'
+import { runStorageContract } from './storage.contract.ts'
+
+const root = mkdtempSync(join(tmpdir(), 'coffer-sqlite-'))
+after(() => rmSync(root, { recursive: true, force: true }))
+let counter = 0
+const freshPath = (): string => join(root, `db-${++counter}`, 'coffer.db')
+const text = (value: string): Uint8Array => new TextEncoder().encode(value)
+
+runStorageContract('sqlite', async () => SqliteStorage.open(freshPath()))
+
+describe('SqliteStorage', () => {
+  it('creates the parent directory and keeps data across reopen', async () => {
+    const path = freshPath()
+    const first = SqliteStorage.open(path)
+    assert.ok(existsSync(path))
+    await first.put('persist/me', text('yes'))
+    await first.close()
+    const second = SqliteStorage.open(path)
+    assert.deepEqual(await second.get('persist/me'), text('yes'))
+    assert.deepEqual(await second.list(''), ['persist/'])
+    await second.close()
+  })
+
+  it('commits writes queued before close', async () => {
+    const path = freshPath()
+    const storage = SqliteStorage.open(path)
+    const pending = storage.put('late', text('v'))
+    await storage.close()
+    await pending
+    const reopened = SqliteStorage.open(path)
+    assert.deepEqual(await reopened.get('late'), text('v'))
+    await reopened.close()
+    await assert.rejects(storage.get('late'), /closed/)
+    await assert.rejects(storage.put('x', text('v')), /closed/)
+  })
+
+  it('rejects invalid input for that caller only, not the rest of the group', async () => {
+    const storage = SqliteStorage.open(freshPath())
+    const good = storage.put('good', text('v'))
+    const bad = storage.put('bad', 'not bytes' as unknown as Uint8Array)
+    await assert.rejects(bad, TypeError)
+    await good
+    assert.deepEqual(await storage.get('good'), text('v'))
+    await storage.close()
+  })
+
+  it('commits a tick of writes as one group and rejects the whole group when it fails', async () => {
+    const path = freshPath()
+    const storage = SqliteStorage.open(path)
+    const other = new DatabaseSync(path)
+    other.exec(
+      "CREATE TRIGGER refuse BEFORE INSERT ON kv WHEN NEW.key = 'boom' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    )
+    other.close()
+    const results = await Promise.allSettled([
+      storage.put('ok1', text('1')),
+      storage.put('boom', text('2')),
+      storage.delete('ok1'),
+      storage.put('ok2', text('3')),
+    ])
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['rejected', 'rejected', 'rejected', 'rejected'],
+    )
+    for (const r of results) assert.match(String((r as PromiseRejectedResult).reason), /refused/)
+    assert.equal(await storage.get('ok1'), undefined, 'the group was rolled back')
+    assert.equal(await storage.get('ok2'), undefined)
+    await storage.put('ok3', text('4'))
+    assert.deepEqual(await storage.get('ok3'), text('4'))
+    await storage.close()
+  })
+
+  it('lists a small folder beside 100,000 keys in another folder', async () => {
+    const storage = SqliteStorage.open(freshPath())
+    for (let start = 0; start < 100_000; start += 5000) {
+      const ops = Array.from({ length: 5000 }, (_, i) => ({
+        op: 'put' as const,
+        key: `huge/${String(start + i).padStart(6, '0')}/leaf`,
+        value: new Uint8Array([1]),
+      }))
+      await storage.batch(ops)
+    }
+    await storage.batch([
+      { op: 'put', key: 'small/a', value: text('a') },
+      { op: 'put', key: 'small/b/c', value: text('c') },
+      { op: 'put', key: 'huge0', value: text('after the folder') },
+      { op: 'put', key: 'hug', value: text('before the folder') },
+    ])
+    assert.deepEqual(await storage.list(''), ['hug', 'huge/', 'huge0', 'small/'])
+    assert.deepEqual(await storage.list('small/'), ['a', 'b/'])
+    const huge = await storage.list('huge/')
+    assert.equal(huge.length, 100_000)
+    assert.equal(huge[0], '000000/')
+    assert.equal(huge[99_999], '099999/')
+    assert.deepEqual(await storage.list('huge/012345/'), ['leaf'])
+    await storage.close()
+  })
+})
+
+describe('prefixUpperBound', () => {
+  it('gives the first string after every string with the prefix', () => {
+    assert.equal(prefixUpperBound(''), undefined)
+    assert.equal(prefixUpperBound('a/'), 'a0')
+    assert.equal(prefixUpperBound('ab'), 'ac')
+    assert.equal(prefixUpperBound('a\ud7ff'), 'a\ue000')
+    assert.equal(prefixUpperBound('a\u{10ffff}'), 'b')
+    assert.equal(prefixUpperBound('\u{10ffff}'), undefined)
+  })
+})
