@@ -1,0 +1,335 @@
+// The compiled ACL: a token's policies merged once, then asked on every request what a path allows.
+
+import { ROOT_POLICY_NAME } from './builtin-policies.ts'
+import type { Capability, PathRule, Policy } from './policy.ts'
+
+export type AclOperation = 'create' | 'read' | 'update' | 'patch' | 'delete' | 'list'
+
+export interface AclRequest {
+  path: string
+  operation: AclOperation
+  data?: Record<string, unknown>
+  /** TTL in seconds of the response wrapping the caller asked for; undefined when not wrapped. */
+  wrapTtl?: number
+}
+
+export interface AclResult {
+  allowed: boolean
+  /** The matched rule grants sudo; callers require it on root-protected paths. */
+  sudo: boolean
+  /** Every capability of the rule that matched (sorted), even when the operation itself is refused. */
+  capabilities: Capability[]
+}
+
+const BIT: Record<Capability, number> = {
+  deny: 1,
+  create: 2,
+  read: 4,
+  update: 8,
+  delete: 16,
+  list: 32,
+  sudo: 64,
+  patch: 128,
+}
+const SORTED_NAMES = (Object.keys(BIT) as Capability[]).sort()
+const ROOT_CAPABILITIES = SORTED_NAMES.filter((name) => name !== 'deny')
+
+/** One pattern's permissions after merging every policy that names it. */
+interface Permissions {
+  bits: number
+  allowed: Map<string, unknown[]> | undefined
+  denied: Map<string, unknown[]> | undefined
+  required: string[]
+  minWrap: number
+  maxWrap: number
+  names: Capability[]
+}
+
+/** A pattern with '+' segments, with the values Vault ranks competing matches by. */
+interface SegmentRule {
+  segments: string[]
+  isPrefix: boolean
+  firstWildcard: number
+  wildcards: number
+  /** The pattern without its trailing '*'. */
+  stem: string
+  perms: Permissions
+}
+
+interface Candidate {
+  firstWildcard: number
+  isPrefix: boolean
+  wildcards: number
+  stem: string
+}
+
+/**
+ * Vault's ranking of two matching wildcard patterns; positive when `a` ranks higher. In order:
+ * the later first wildcard wins, no trailing '*' beats one, fewer '+' win, longer wins, and
+ * the lexicographically larger wins as a last, arbitrary tiebreak.
+ */
+function rank(a: Candidate, b: Candidate): number {
+  if (a.firstWildcard !== b.firstWildcard) return a.firstWildcard - b.firstWildcard
+  if (a.isPrefix !== b.isPrefix) return a.isPrefix ? -1 : 1
+  if (a.wildcards !== b.wildcards) return b.wildcards - a.wildcards
+  if (a.stem.length !== b.stem.length) return a.stem.length - b.stem.length
+  return a.stem < b.stem ? -1 : a.stem > b.stem ? 1 : 0
+}
+
+function toMap(record: Record<string, unknown[]> | undefined): Map<string, unknown[]> | undefined {
+  return record === undefined ? undefined : new Map(Object.entries(record).map(([k, v]) => [k, [...v]]))
+}
+
+/** Merge parameter constraints the way Vault does: an empty list (any value) absorbs the other side. */
+function mergeParams(into: Map<string, unknown[]> | undefined, from: Map<string, unknown[]> | undefined) {
+  if (!from || from.size === 0) return into
+  if (!into) return new Map([...from].map(([k, v]) => [k, [...v]]))
+  for (const [key, values] of from) {
+    const existing = into.get(key)
+    if (values.length === 0 || (existing !== undefined && existing.length === 0)) into.set(key, [])
+    else into.set(key, [...values, ...(existing ?? [])])
+  }
+  return into
+}
+
+/** The smaller of two wrapping bounds where 0 means unset: the merge prefers the shortest lifetime. */
+function lesser(existing: number, incoming: number): number {
+  return incoming > 0 && (existing === 0 || incoming < existing) ? incoming : existing
+}
+
+function fromRule(rule: PathRule): Permissions {
+  let bits = 0
+  for (const cap of rule.capabilities) bits |= BIT[cap]
+  if (bits & BIT.deny) bits = BIT.deny
+  const deny = bits === BIT.deny
+  return {
+    bits,
+    allowed: deny ? undefined : toMap(rule.allowedParameters),
+    denied: deny ? undefined : toMap(rule.deniedParameters),
+    required: [...(rule.requiredParameters ?? [])],
+    minWrap: rule.minWrappingTtl ?? 0,
+    maxWrap: rule.maxWrappingTtl ?? 0,
+    names: [],
+  }
+}
+
+function merge(existing: Permissions, incoming: Permissions): void {
+  if (existing.bits & BIT.deny) return
+  if (incoming.bits & BIT.deny) {
+    existing.bits = BIT.deny
+    existing.allowed = undefined
+    existing.denied = undefined
+    return
+  }
+  existing.bits |= incoming.bits
+  existing.maxWrap = lesser(existing.maxWrap, incoming.maxWrap)
+  existing.minWrap = lesser(existing.minWrap, incoming.minWrap)
+  existing.allowed = mergeParams(existing.allowed, incoming.allowed)
+  existing.denied = mergeParams(existing.denied, incoming.denied)
+  for (const name of incoming.required) if (!existing.required.includes(name)) existing.required.push(name)
+}
+
+/** A policy parameter value matches a request value: strings by Vault's "*" prefix/suffix glob, others by value. */
+function valueMatches(pattern: unknown, value: unknown): boolean {
+  if (typeof pattern === 'string' && typeof value === 'string') {
+    if (pattern.length < 2) return pattern === value
+    const lead = pattern.startsWith('*')
+    const trail = pattern.endsWith('*')
+    if (lead && trail) return value.includes(pattern.slice(1, -1))
+    if (lead) return value.endsWith(pattern.slice(1))
+    if (trail) return value.startsWith(pattern.slice(0, -1))
+    return pattern === value
+  }
+  return deepEqual(pattern, value)
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false
+  if (Array.isArray(a) !== Array.isArray(b)) return false
+  const ka = Object.keys(a)
+  const kb = Object.keys(b)
+  if (ka.length !== kb.length) return false
+  return ka.every(
+    (k) =>
+      Object.hasOwn(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  )
+}
+
+function inList(value: unknown, list: unknown[]): boolean {
+  return list.length === 0 || list.some((pattern) => valueMatches(pattern, value))
+}
+
+/** Allowed-parameter check; a list value passes if it equals an entry or every element is permitted. */
+function permitted(value: unknown, list: unknown[]): boolean {
+  if (inList(value, list)) return true
+  return Array.isArray(value) && value.length > 0 && value.every((item) => inList(item, list))
+}
+
+/** Denied-parameter check; a list value is refused if it equals an entry or any element is refused. */
+function forbidden(value: unknown, list: unknown[]): boolean {
+  if (inList(value, list)) return true
+  return Array.isArray(value) && value.some((item) => inList(item, list))
+}
+
+function checkParameters(perms: Permissions, data: Record<string, unknown>): boolean {
+  for (const name of perms.required) if (!Object.hasOwn(data, name.toLowerCase())) return false
+  const keys = Object.keys(data)
+  if (keys.length === 0) return true
+  const denied = perms.denied
+  if (denied && denied.size > 0) {
+    if (denied.has('*')) return false
+    for (const key of keys) {
+      const list = denied.get(key.toLowerCase())
+      if (list && forbidden(data[key], list)) return false
+    }
+  }
+  const allowed = perms.allowed
+  if (!allowed || allowed.size === 0) return true
+  const anyKey = allowed.has('*')
+  if (anyKey && allowed.size === 1) return true
+  for (const key of keys) {
+    const list = allowed.get(key.toLowerCase())
+    if (list === undefined) {
+      if (!anyKey) return false
+    } else if (!permitted(data[key], list)) return false
+  }
+  return true
+}
+
+export class Acl {
+  readonly #root: boolean
+  readonly #exact = new Map<string, Permissions>()
+  readonly #prefix = new Map<string, Permissions>()
+  /** Distinct prefix lengths, longest first, so a lookup probes only lengths that exist. */
+  readonly #prefixLengths: number[]
+  /** Highest-ranked first, so the first match is the one Vault would pick among them. */
+  readonly #segment: SegmentRule[]
+
+  constructor(policies: readonly Policy[]) {
+    this.#root = policies.some((policy) => policy.name === ROOT_POLICY_NAME)
+    const segment = new Map<string, Permissions>()
+    for (const policy of policies) {
+      for (const rule of policy.rules) {
+        const path = rule.pattern.replace(/^\/+/, '')
+        const hasSegmentWildcard = path.split('/').includes('+')
+        let table = this.#exact
+        let key = path
+        if (hasSegmentWildcard) table = segment
+        else if (path.endsWith('*')) {
+          table = this.#prefix
+          key = path.slice(0, -1)
+        }
+        const perms = fromRule(rule)
+        const existing = table.get(key)
+        if (existing) merge(existing, perms)
+        else table.set(key, perms)
+      }
+    }
+    for (const table of [this.#exact, this.#prefix, segment]) {
+      for (const perms of table.values()) perms.names = SORTED_NAMES.filter((name) => perms.bits & BIT[name])
+    }
+    this.#prefixLengths = [...new Set([...this.#prefix.keys()].map((k) => k.length))].sort((a, b) => b - a)
+    this.#segment = [...segment].map(([pattern, perms]) => {
+      const isPrefix = pattern.endsWith('*')
+      const stem = isPrefix ? pattern.slice(0, -1) : pattern
+      const segments = stem.split('/')
+      const index = segments.indexOf('+')
+      const firstWildcard = segments.slice(0, index).reduce((n, s) => n + s.length + 1, 0)
+      const wildcards = segments.filter((s) => s === '+').length
+      return { segments, isPrefix, firstWildcard, wildcards, stem, perms }
+    })
+    this.#segment.sort((a, b) => rank(b, a))
+  }
+
+  get isRoot(): boolean {
+    return this.#root
+  }
+
+  /** Decide one request; `sudo` and `capabilities` describe the matched rule even when it refuses. */
+  authorize(request: AclRequest): AclResult {
+    if (this.#root) return { allowed: true, sudo: true, capabilities: [...ROOT_CAPABILITIES] }
+    const perms = this.#lookup(request.path, request.operation === 'list')
+    if (!perms) return { allowed: false, sudo: false, capabilities: [] }
+    const result: AclResult = {
+      allowed: false,
+      sudo: (perms.bits & BIT.sudo) !== 0,
+      capabilities: [...perms.names],
+    }
+    if ((perms.bits & BIT[request.operation]) === 0 || perms.bits & BIT.deny) return result
+    if (perms.maxWrap > 0 && (request.wrapTtl === undefined || request.wrapTtl > perms.maxWrap)) return result
+    if (perms.minWrap > 0 && (request.wrapTtl === undefined || request.wrapTtl < perms.minWrap)) return result
+    // Merging policies can leave an impossible window even though each path statement was valid.
+    if (perms.minWrap > 0 && perms.maxWrap > 0 && perms.maxWrap < perms.minWrap) return result
+    // Vault checks parameters on read too (query parameters), not on delete or list.
+    if (request.operation !== 'delete' && request.operation !== 'list') {
+      if (!checkParameters(perms, request.data ?? {})) return result
+    }
+    result.allowed = true
+    return result
+  }
+
+  /** What sys/capabilities reports: ['root'], ['deny'] when nothing is granted, or the sorted capability names. */
+  capabilities(path: string): string[] {
+    if (this.#root) return ['root']
+    // Vault answers as for a list, so a trailing slash falls back to the bare path.
+    const perms = this.#lookup(path, true)
+    if (!perms || perms.bits & BIT.deny || perms.bits === 0) return ['deny']
+    return [...perms.names]
+  }
+
+  #lookup(rawPath: string, isList: boolean): Permissions | undefined {
+    let path = rawPath
+    while (path.startsWith('/')) path = path.slice(1)
+    const exact = this.#exact.get(path)
+    if (exact) return exact
+    const trimmed = path.endsWith('/') ? path.slice(0, -1) : undefined
+    if (isList && trimmed !== undefined) {
+      const bare = this.#exact.get(trimmed)
+      if (bare) return bare
+    }
+    const found = this.#nonExact(path)
+    if (found) return found
+    // A list of "foo/" may be governed by a rule for "foo"; any such rule ranks below one for "foo/".
+    if (isList && trimmed !== undefined) return this.#nonExact(trimmed)
+    return undefined
+  }
+
+  #nonExact(path: string): Permissions | undefined {
+    let prefix: Candidate | undefined
+    let prefixPerms: Permissions | undefined
+    for (const length of this.#prefixLengths) {
+      if (length > path.length) continue
+      const stem = path.slice(0, length)
+      const perms = this.#prefix.get(stem)
+      if (perms) {
+        prefix = { firstWildcard: length, isPrefix: true, wildcards: 0, stem }
+        prefixPerms = perms
+        break
+      }
+    }
+    if (this.#segment.length === 0) return prefixPerms
+    const parts = path.split('/')
+    for (const rule of this.#segment) {
+      if (!segmentsMatch(rule, parts)) continue
+      // The first matching segment rule is the best of its kind; the longest prefix rule may still outrank it.
+      return prefix && prefixPerms && rank(prefix, rule) > 0 ? prefixPerms : rule.perms
+    }
+    return prefixPerms
+  }
+}
+
+function segmentsMatch(rule: SegmentRule, parts: string[]): boolean {
+  const segments = rule.segments
+  if (parts.length < segments.length) return false
+  if (!rule.isPrefix && parts.length !== segments.length) return false
+  const last = segments.length - 1
+  for (let i = 0; i <= last; i++) {
+    const seg = segments[i] as string
+    const part = parts[i] as string
+    if (seg === '+' || seg === part) continue
+    if (rule.isPrefix && i === last && part.startsWith(seg)) continue
+    return false
+  }
+  return true
+}

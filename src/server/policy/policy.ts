@@ -1,0 +1,36 @@
+// Parsed ACL policy types shared by the parser, the compiled ACL and the policy store.
+
+export type Capability = 'create' | 'read' | 'update' | 'patch' | 'delete' | 'list' | 'sudo' | 'deny'
+
+export const CAPABILITIES: readonly Capability[] = [
+  'create',
+  'read',
+  'update',
+  'patch',
+  'delete',
+  'list',
+  'sudo',
+  'deny',
+]
+
+export interface PathRule {
+  /** The path as written, leading '/' removed; may end in '*' and contain '+' segments. */
+  pattern: string
+  capabilities: Set<Capability>
+  /** Parameter name (lower-cased) → permitted values; an empty list permits any value. */
+  allowedParameters?: Record<string, unknown[]>
+  /** Parameter name (lower-cased) → forbidden values; an empty list forbids any value. */
+  deniedParameters?: Record<string, unknown[]>
+  requiredParameters?: string[]
+  /** Seconds. */
+  minWrappingTtl?: number
+  /** Seconds. */
+  maxWrappingTtl?: number
+}
+
+export interface Policy {
+  name: string
+  /** The policy text as stored and shown back by sys/policies/acl (after base64 decoding). */
+  raw: string
+  rules: PathRule[]
+}
