@@ -48,6 +48,11 @@ export interface BackendDefinition<S = unknown> {
   paths: PathDefinition<any, S>[]
   /** Paths relative to the mount: `unauthenticated` skip the token check; `root` also need sudo. A trailing * is a prefix. */
   specialPaths?: { unauthenticated?: string[]; root?: string[] }
+  /**
+   * Extra mount-relative paths whose permissions also make a listed key visible, for backends whose list
+   * and read live under different prefixes (KV v2 lists `metadata/x` but reads `data/x`).
+   */
+  visibilityPaths?: (path: string) => string[]
   setup?: (env: BackendEnv) => Promise<S> | S
   cleanup?: (state: S) => Promise<void> | void
   secrets?: SecretDefinition<S>[]

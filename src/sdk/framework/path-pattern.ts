@@ -53,9 +53,12 @@ export function compilePattern(source: string): CompiledPattern {
   }
 }
 
+/** A pattern that ends here beats one whose rest-wildcard would match nothing ("mounts" over "mounts/*path"). */
+const ENDED = 1.5
+
 export function compareRank(a: readonly number[], b: readonly number[]): number {
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const diff = (b[i] ?? 0) - (a[i] ?? 0)
+    const diff = (b[i] ?? ENDED) - (a[i] ?? ENDED)
     if (diff !== 0) return diff
   }
   return 0

@@ -1,0 +1,180 @@
+// The core: seal lifecycle, post-unseal setup (tokens, policies, mounts) and the components the pipeline uses.
+import type { Logger } from '../../lib/logger.ts'
+import { type Clock, systemClock } from '../../lib/time.ts'
+import { InvalidRequestError, SealedError } from '../../sdk/errors.ts'
+import type { BackendDefinition } from '../../sdk/framework/backend.ts'
+import { type Storage, storageView } from '../../sdk/storage.ts'
+import { Barrier } from '../barrier/barrier.ts'
+import { MountManager } from './mount-manager.ts'
+import type { MountTableKind } from './mount-table.ts'
+import { PolicyStore } from './policy-store.ts'
+import { SealManager } from './seal-manager.ts'
+import { createTokenBackend } from './token/backend.ts'
+import { TokenStore } from './token/token-store.ts'
+
+export interface CoreOptions {
+  physical: Storage
+  storageType: string
+  logger: Logger
+  clock?: Clock
+  defaultLeaseTtl: number
+  maxLeaseTtl: number
+  registry: Record<MountTableKind, Record<string, BackendDefinition<unknown>>>
+  /** The sys/ backend is built by the composition root, which hands it this core. */
+  systemBackend: (core: Core) => BackendDefinition<unknown>
+}
+
+const SWEEP_INTERVAL_MS = 5_000
+
+export class Core {
+  readonly physical: Storage
+  readonly barrier: Barrier
+  readonly seal: SealManager
+  readonly logger: Logger
+  readonly clock: Clock
+  readonly storageType: string
+  readonly defaultLeaseTtl: number
+  readonly maxLeaseTtl: number
+  readonly clusterId = crypto.randomUUID()
+  readonly clusterName = `coffer-cluster-${this.clusterId.slice(0, 8)}`
+  readonly #opts: CoreOptions
+  #tokens: TokenStore | undefined
+  #policies: PolicyStore | undefined
+  #mounts: MountManager | undefined
+  #sweeper: NodeJS.Timeout | undefined
+
+  constructor(opts: CoreOptions) {
+    this.#opts = opts
+    this.physical = opts.physical
+    this.barrier = new Barrier(opts.physical)
+    this.seal = new SealManager(opts.physical, this.barrier)
+    this.logger = opts.logger
+    this.clock = opts.clock ?? systemClock
+    this.storageType = opts.storageType
+    this.defaultLeaseTtl = opts.defaultLeaseTtl
+    this.maxLeaseTtl = opts.maxLeaseTtl
+  }
+
+  async start(): Promise<void> {
+    await this.seal.load()
+  }
+
+  get sealed(): boolean {
+    return this.barrier.sealed || this.#mounts === undefined
+  }
+
+  get initialized(): boolean {
+    return this.seal.config !== undefined
+  }
+
+  get tokens(): TokenStore {
+    if (!this.#tokens) throw new SealedError()
+    return this.#tokens
+  }
+
+  get policies(): PolicyStore {
+    if (!this.#policies) throw new SealedError()
+    return this.#policies
+  }
+
+  get mounts(): MountManager {
+    if (!this.#mounts) throw new SealedError()
+    return this.#mounts
+  }
+
+  /** sys/init: create the barrier, mint the root token, and leave the core sealed (as Vault does). */
+  async initialize(
+    secretShares: number,
+    secretThreshold: number,
+    options: { rootTokenId?: string; stayUnsealed?: boolean } = {},
+  ): Promise<{ shares: Uint8Array[]; rootToken: string }> {
+    const shares = await this.seal.initialize(secretShares, secretThreshold)
+    await this.#postUnseal()
+    const { token } = await this.tokens.create({
+      policies: ['root'],
+      parentHash: '',
+      ttl: 0,
+      maxTtl: 0,
+      path: 'auth/token/root',
+      displayName: 'root',
+      ...(options.rootTokenId ? { id: options.rootTokenId } : {}),
+    })
+    if (!options.stayUnsealed) await this.sealVault()
+    return { shares, rootToken: token }
+  }
+
+  /** Submit one unseal key share; true once unsealed. */
+  async unseal(share: Buffer): Promise<boolean> {
+    if (!this.sealed) return true
+    const done = await this.seal.submit(share)
+    if (done && !this.#mounts) await this.#postUnseal()
+    return done
+  }
+
+  async sealVault(): Promise<void> {
+    if (this.#sweeper) clearInterval(this.#sweeper)
+    this.#sweeper = undefined
+    await this.#mounts?.unload()
+    this.#mounts = undefined
+    this.#tokens = undefined
+    this.#policies = undefined
+    this.barrier.seal()
+    this.seal.reset()
+  }
+
+  async #postUnseal(): Promise<void> {
+    try {
+      const tokens = new TokenStore(storageView(this.barrier, 'sys/token/'), this.clock)
+      await tokens.load()
+      const policies = new PolicyStore(storageView(this.barrier, 'sys/policy/'))
+      await policies.load()
+      this.#tokens = tokens
+      this.#policies = policies
+      const mounts = new MountManager({
+        storage: this.barrier,
+        clock: this.clock,
+        logger: this.logger,
+        defaultLeaseTtl: this.defaultLeaseTtl,
+        maxLeaseTtl: this.maxLeaseTtl,
+        registry: this.#opts.registry,
+        builtins: [
+          {
+            entry: { table: 'secret', path: 'sys/', type: 'system', description: 'system endpoints used for control, policy and debugging', local: false, sealWrap: false, options: {}, builtin: true },
+            definition: this.#opts.systemBackend(this),
+          },
+          {
+            entry: { table: 'auth', path: 'auth/token/', type: 'token', description: 'token based credentials', local: false, sealWrap: false, options: {}, builtin: true },
+            definition: createTokenBackend(this),
+          },
+        ],
+      })
+      await mounts.load()
+      this.#mounts = mounts
+      this.#sweeper = setInterval(() => void this.#sweep(), SWEEP_INTERVAL_MS)
+      this.#sweeper.unref()
+    } catch (error) {
+      this.barrier.seal()
+      this.#tokens = undefined
+      this.#policies = undefined
+      throw error
+    }
+  }
+
+  async #sweep(): Promise<void> {
+    try {
+      const revoked = await this.#tokens?.sweepExpired()
+      if (revoked) this.logger.log('info', 'revoked expired tokens', { count: revoked })
+    } catch (error) {
+      this.logger.log('error', 'expired-token sweep failed; will retry', { error: String(error) })
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#sweeper) clearInterval(this.#sweeper)
+    await this.#mounts?.unload()
+  }
+
+  assertInitialized(): void {
+    if (!this.initialized) throw new InvalidRequestError('Vault is not initialized')
+  }
+}

@@ -1,0 +1,122 @@
+// The request pipeline, in order: seal check, route, token, create-vs-update, ACL, handler, token minting, list filtering.
+import { InvalidRequestError, NotFoundError, PermissionDeniedError, SealedError } from '../../sdk/errors.ts'
+import type { AuthGrant, BackendRequest, LogicalResponse } from '../../sdk/request.ts'
+import type { Core } from './core.ts'
+import { filterListKeys } from './list-filter.ts'
+import {
+  type CoreResponse,
+  ISSUED,
+  type LogicalRequest,
+  type RequestAuth,
+  type ResponseWithIssued,
+  requestAuth,
+} from './logical-request.ts'
+import type { MountEntry } from './mount-table.ts'
+import { issuedAuth } from './token/issued-auth.ts'
+
+/** Paths whose handlers do their own authorization against the caller's ACL. */
+const SELF_AUTHORIZED = ['sys/internal/ui/mounts/', 'sys/internal/ui/mounts']
+
+export async function handleRequest(core: Core, req: LogicalRequest): Promise<CoreResponse | undefined> {
+  if (core.sealed) throw new SealedError()
+  let path = req.path
+  if (req.operation === 'list' && !path.endsWith('/')) path += '/'
+  const route = core.mounts.router.match(path)
+  if (!route) throw new NotFoundError(`no handler for route "${path}". route entry not found.`)
+  const { backend, entry, relativePath } = route
+  const unauthenticated = backend.isSpecial('unauthenticated', relativePath)
+
+  const backendRequest: BackendRequest = {
+    id: req.id,
+    operation: req.operation,
+    path: relativePath,
+    mountPath: entry.path,
+    data: req.data,
+    headers: req.headers,
+    contentType: req.contentType,
+    remoteAddress: req.remoteAddress,
+    caller: undefined,
+  }
+
+  let auth: RequestAuth | undefined
+  if (req.token !== '') {
+    const tokenEntry = await core.tokens.lookup(req.token)
+    if (tokenEntry) {
+      auth = { token: req.token, entry: tokenEntry }
+      requestAuth.set(backendRequest, auth)
+      backendRequest.caller = {
+        accessor: tokenEntry.accessor,
+        policies: tokenEntry.policies,
+        displayName: tokenEntry.displayName,
+        entityId: tokenEntry.entityId,
+        metadata: tokenEntry.meta,
+      }
+    }
+  }
+  if (!unauthenticated && !auth) throw new PermissionDeniedError()
+
+  if (req.operation === 'update' && (await backend.exists(backendRequest)) === false) backendRequest.operation = 'create'
+
+  let exhausted = false
+  let acl: Awaited<ReturnType<Core['policies']['acl']>> | undefined
+  if (!unauthenticated && auth) {
+    acl = await core.policies.acl(auth.entry.policies)
+    if (!SELF_AUTHORIZED.some((prefix) => path === prefix || path.startsWith(prefix))) {
+      const decision = acl.authorize({ path, operation: backendRequest.operation, data: req.data })
+      if (!decision.allowed) throw new PermissionDeniedError()
+      if (backend.isSpecial('root', relativePath) && !decision.sudo) throw new PermissionDeniedError()
+    }
+    exhausted = (await core.tokens.useOnce(auth.entry)).exhausted
+  }
+
+  let response: ResponseWithIssued | undefined
+  try {
+    response = await backend.handle(backendRequest)
+  } finally {
+    if (exhausted && auth) await core.tokens.revokeTree(auth.entry.idHash)
+  }
+  if (!response) return undefined
+
+  const { auth: grant, [ISSUED]: issued, ...rest } = response
+  const out: CoreResponse = rest
+  if (issued) out.auth = issued
+  else if (grant) out.auth = await mintLoginToken(core, entry, req.path, grant)
+
+  if (backendRequest.operation === 'list' && acl && !acl.isRoot) {
+    const keys = out.data?.['keys']
+    if (Array.isArray(keys)) {
+      const policies = await core.policies.policiesFor(auth!.entry.policies)
+      const aliases = backend.definition.visibilityPaths
+      const filtered = filterListKeys(acl, policies, path, keys, (full) =>
+        aliases ? aliases(full.slice(entry.path.length)).map((rel) => entry.path + rel) : [],
+      )
+      if (filtered.length === 0) return undefined
+      out.data = { ...out.data, keys: filtered }
+    }
+  }
+  return out
+}
+
+/** A login's AuthGrant becomes an orphan service token bounded by the auth mount's TTLs. */
+async function mintLoginToken(core: Core, mount: MountEntry, path: string, grant: AuthGrant) {
+  if (!Array.isArray(grant.policies)) throw new InvalidRequestError('auth method returned no policies')
+  const { defaultLeaseTtl, maxLeaseTtl } = core.mounts.effectiveTtls(mount)
+  const policies = [...new Set([...grant.policies, ...(grant.noDefaultPolicy ? [] : ['default'])])].sort()
+  const maxTtl = grant.maxTtl ? Math.min(grant.maxTtl, maxLeaseTtl) : maxLeaseTtl
+  const { token, entry } = await core.tokens.create({
+    policies,
+    parentHash: '',
+    meta: grant.metadata ?? {},
+    displayName: `${mount.type}${grant.displayName ? `-${grant.displayName}` : ''}`,
+    numUses: grant.numUses ?? 0,
+    ttl: Math.min(grant.ttl || defaultLeaseTtl, maxTtl),
+    maxTtl,
+    explicitMaxTtl: grant.explicitMaxTtl ?? 0,
+    period: grant.period ?? 0,
+    renewable: grant.renewable ?? true,
+    path,
+  })
+  return issuedAuth(token, entry, core.clock.now())
+}
+
+export type { LogicalResponse }

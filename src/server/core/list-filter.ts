@@ -1,0 +1,40 @@
+// Which listed keys a caller may see: Coffer filters LIST results by ACL, which Vault has never done.
+import type { Acl } from '../policy/acl.ts'
+import type { Policy } from '../policy/policy.ts'
+
+/** True when some non-deny rule could match `prefix` itself or a path below it. */
+export function anyRuleUnder(policies: readonly Policy[], prefix: string): boolean {
+  const want = prefix.split('/').filter((seg, i, all) => seg !== '' || i < all.length - 1)
+  return policies.some((policy) =>
+    policy.rules.some((rule) => !rule.capabilities.has('deny') && rule.capabilities.size > 0 && couldReach(rule.pattern, want)),
+  )
+}
+
+function couldReach(pattern: string, want: string[]): boolean {
+  const segs = pattern.split('/')
+  for (let i = 0; i < want.length; i++) {
+    const seg = segs[i]
+    if (seg === undefined) return false
+    const last = i === segs.length - 1
+    if (last && seg.endsWith('*')) return want[i]!.startsWith(seg.slice(0, -1))
+    if (seg !== '+' && seg !== want[i]) return false
+  }
+  return true
+}
+
+/** Keep the keys of a LIST under `base` (ending in '/') that the caller can do anything with. */
+export function filterListKeys(
+  acl: Acl,
+  policies: readonly Policy[],
+  base: string,
+  keys: unknown[],
+  aliases: (fullPath: string) => string[],
+): unknown[] {
+  return keys.filter((key) => {
+    if (typeof key !== 'string') return false
+    const full = base + key
+    return [full, ...aliases(full)].some((path) =>
+      key.endsWith('/') ? anyRuleUnder(policies, path) : acl.capabilities(path).some((cap) => cap !== 'deny'),
+    )
+  })
+}

@@ -1,0 +1,50 @@
+// The request core receives from an adapter, and what core hands back to be rendered.
+import type { LogicalResponse, Operation } from '../../sdk/request.ts'
+import type { TokenEntry } from './token/token-entry.ts'
+
+export interface LogicalRequest {
+  id: string
+  /** POST and PUT arrive as 'update'; core turns them into 'create' when the target does not exist. */
+  operation: Operation
+  /** Without /v1/ and without a leading slash. */
+  path: string
+  data: Record<string, unknown>
+  token: string
+  headers: Record<string, string>
+  contentType: string
+  remoteAddress: string
+}
+
+/** The auth block of a response that minted a token, in Vault's wire names. */
+export interface IssuedAuth {
+  client_token: string
+  accessor: string
+  policies: string[]
+  token_policies: string[]
+  metadata: Record<string, string> | null
+  lease_duration: number
+  renewable: boolean
+  entity_id: string
+  token_type: 'service' | 'batch'
+  orphan: boolean
+  mfa_requirement: null
+  num_uses: number
+}
+
+export interface CoreResponse extends Omit<LogicalResponse, 'auth'> {
+  auth?: IssuedAuth
+}
+
+/** What core-internal backends (auth/token) may know about the request beyond the sdk's Caller. */
+export interface RequestAuth {
+  token: string
+  entry: TokenEntry
+}
+
+/** Core-internal side channel: engines never see it because they cannot import core. */
+export const requestAuth = new WeakMap<object, RequestAuth>()
+
+/** A core-internal backend returns a minted token under this key; core renders it as the auth block. */
+export const ISSUED = Symbol('issued-auth')
+
+export type ResponseWithIssued = LogicalResponse & { [ISSUED]?: IssuedAuth }

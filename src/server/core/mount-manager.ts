@@ -1,0 +1,217 @@
+// Mounting, unmounting and tuning secrets engines and auth methods: router, persisted tables and storage views.
+import { randomBytes } from 'node:crypto'
+import type { Clock } from '../../lib/time.ts'
+import type { Logger } from '../../lib/logger.ts'
+import { uuid } from '../../lib/random.ts'
+import { InvalidRequestError } from '../../sdk/errors.ts'
+import { type BackendDefinition, BackendInstance } from '../../sdk/framework/backend.ts'
+import type { SystemView } from '../../sdk/request.ts'
+import { deletePrefix, type Storage, storageView } from '../../sdk/storage.ts'
+import {
+  defaultMountConfig,
+  loadMountTable,
+  type MountConfig,
+  type MountEntry,
+  type MountTableKind,
+  mountStoragePrefix,
+  saveMountTable,
+} from './mount-table.ts'
+import { Router } from './router.ts'
+
+export interface MountRequest {
+  path: string
+  type: string
+  description?: string
+  config?: Partial<MountConfig>
+  options?: Record<string, string>
+  local?: boolean
+  sealWrap?: boolean
+}
+
+/** Type aliases Vault accepts (Terraform writes `kv-v2`). */
+const TYPE_ALIASES: Record<string, { type: string; version?: string }> = {
+  'kv-v1': { type: 'kv', version: '1' },
+  'kv-v2': { type: 'kv', version: '2' },
+  generic: { type: 'kv' },
+}
+
+const RESERVED_SECRET_PREFIXES = ['sys/', 'auth/', 'cubbyhole/', 'identity/', 'aws-sm/']
+
+export interface MountManagerOptions {
+  storage: Storage
+  clock: Clock
+  logger: Logger
+  defaultLeaseTtl: number
+  maxLeaseTtl: number
+  registry: Record<MountTableKind, Record<string, BackendDefinition<unknown>>>
+  /** Built-in mounts created on first unseal and re-created on every unseal. */
+  builtins: { entry: Omit<MountEntry, 'uuid' | 'accessor' | 'config'>; definition: BackendDefinition<unknown> }[]
+}
+
+export class MountManager {
+  readonly router = new Router()
+  readonly #opts: MountManagerOptions
+  #entries: MountEntry[] = []
+
+  constructor(opts: MountManagerOptions) {
+    this.#opts = opts
+  }
+
+  get entries(): readonly MountEntry[] {
+    return this.#entries
+  }
+
+  async load(): Promise<void> {
+    this.router.clear()
+    const stored = [
+      ...((await loadMountTable(this.#opts.storage, 'secret')) ?? []),
+      ...((await loadMountTable(this.#opts.storage, 'auth')) ?? []),
+    ]
+    const entries: MountEntry[] = []
+    for (const builtin of this.#opts.builtins) {
+      const existing = stored.find((e) => e.path === builtin.entry.path)
+      entries.push(existing ?? this.#newEntry({ ...builtin.entry }))
+    }
+    for (const entry of stored) if (!entries.some((e) => e.path === entry.path)) entries.push(entry)
+    for (const entry of entries) {
+      const definition = this.#definitionFor(entry)
+      if (!definition) {
+        this.#opts.logger.log('error', 'skipping mount of unknown type', { path: entry.path, type: entry.type })
+        continue
+      }
+      this.router.add(entry, await this.#instantiate(entry, definition))
+    }
+    this.#entries = entries
+    await this.#persist()
+  }
+
+  async unload(): Promise<void> {
+    for (const entry of this.#entries) await this.router.get(entry.path)?.backend.cleanup()
+    this.router.clear()
+    this.#entries = []
+  }
+
+  /** Normalise a user-supplied mount path: no leading slash, one trailing slash, no traversal. */
+  normalizePath(path: string, table: MountTableKind): string {
+    let clean = path.trim().replace(/^\/+/, '')
+    if (clean === '' || clean === '/') throw new InvalidRequestError('path cannot be empty')
+    if (!clean.endsWith('/')) clean += '/'
+    if (clean.split('/').some((seg, i, all) => seg === '..' || seg === '.' || (seg === '' && i < all.length - 1))) {
+      throw new InvalidRequestError(`invalid mount path "${path}"`)
+    }
+    return table === 'auth' && !clean.startsWith('auth/') ? `auth/${clean}` : clean
+  }
+
+  find(path: string): MountEntry | undefined {
+    return this.#entries.find((entry) => entry.path === path)
+  }
+
+  async mount(table: MountTableKind, request: MountRequest): Promise<MountEntry> {
+    const path = this.normalizePath(request.path, table)
+    if (table === 'secret' && RESERVED_SECRET_PREFIXES.some((prefix) => path.startsWith(prefix))) {
+      throw new InvalidRequestError(`cannot mount under reserved path "${path}"`)
+    }
+    const alias = TYPE_ALIASES[request.type]
+    const type = alias?.type ?? request.type
+    const options = { ...(request.options ?? {}) }
+    if (alias?.version) options['version'] = alias.version
+    if (!this.#opts.registry[table][type] || type === 'token' || type === 'system') {
+      throw new InvalidRequestError(`${table === 'auth' ? 'unknown auth method' : 'unknown secrets engine'} type: ${request.type}`)
+    }
+    const conflict = this.router.conflicts(path)
+    if (conflict) throw new InvalidRequestError(`path is already in use at ${conflict}`)
+    const entry = this.#newEntry({
+      table,
+      path,
+      type,
+      description: request.description ?? '',
+      local: request.local ?? false,
+      sealWrap: request.sealWrap ?? false,
+      options,
+    })
+    entry.config = { ...entry.config, ...stripUndefined(request.config ?? {}) }
+    this.#checkTtls(entry.config)
+    const backend = await this.#instantiate(entry, this.#opts.registry[table][type]!)
+    this.router.add(entry, backend)
+    this.#entries.push(entry)
+    await this.#persist()
+    return entry
+  }
+
+  /** Remove a mount and every byte it stored. */
+  async unmount(table: MountTableKind, rawPath: string): Promise<void> {
+    const path = this.normalizePath(rawPath, table)
+    const entry = this.find(path)
+    if (!entry) return
+    if (entry.builtin) throw new InvalidRequestError(`cannot unmount "${path}"`)
+    const removed = this.router.remove(path)
+    await removed?.backend.cleanup()
+    this.#entries = this.#entries.filter((e) => e !== entry)
+    await this.#persist()
+    await deletePrefix(this.#opts.storage, mountStoragePrefix(entry))
+  }
+
+  async tune(entry: MountEntry, changes: Partial<MountConfig>, description?: string, options?: Record<string, string>) {
+    const config = { ...entry.config, ...stripUndefined(changes) }
+    this.#checkTtls(config)
+    entry.config = config
+    if (description !== undefined) entry.description = description
+    if (options) entry.options = { ...entry.options, ...options }
+    await this.#persist()
+  }
+
+  effectiveTtls(entry: MountEntry): { defaultLeaseTtl: number; maxLeaseTtl: number } {
+    const maxLeaseTtl = entry.config.maxLeaseTtl || this.#opts.maxLeaseTtl
+    const defaultLeaseTtl = Math.min(entry.config.defaultLeaseTtl || this.#opts.defaultLeaseTtl, maxLeaseTtl)
+    return { defaultLeaseTtl, maxLeaseTtl }
+  }
+
+  #checkTtls(config: MountConfig): void {
+    const max = config.maxLeaseTtl || this.#opts.maxLeaseTtl
+    if (config.defaultLeaseTtl > max) {
+      throw new InvalidRequestError('default_lease_ttl cannot be greater than max_lease_ttl')
+    }
+  }
+
+  #definitionFor(entry: MountEntry): BackendDefinition<unknown> | undefined {
+    const builtin = this.#opts.builtins.find((b) => b.entry.path === entry.path)
+    return builtin?.definition ?? this.#opts.registry[entry.table][entry.type]
+  }
+
+  #newEntry(base: Omit<MountEntry, 'uuid' | 'accessor' | 'config'>): MountEntry {
+    const prefix = base.table === 'auth' ? `auth_${base.type}` : base.type
+    return { ...base, uuid: uuid(), accessor: `${prefix}_${randomBytes(4).toString('hex')}`, config: defaultMountConfig() }
+  }
+
+  async #instantiate(entry: MountEntry, definition: BackendDefinition<unknown>): Promise<BackendInstance> {
+    const manager = this
+    const logger = this.#opts.logger.child({ mount: entry.path })
+    const clock = this.#opts.clock
+    const system: SystemView = {
+      get defaultLeaseTtl() {
+        return manager.effectiveTtls(entry).defaultLeaseTtl
+      },
+      get maxLeaseTtl() {
+        return manager.effectiveTtls(entry).maxLeaseTtl
+      },
+      get mount() {
+        return { path: entry.path, type: entry.type, uuid: entry.uuid, accessor: entry.accessor, options: entry.options }
+      },
+      now: () => clock.now(),
+      log: (level, message, context) => logger.log(level, message, context),
+    }
+    return BackendInstance.create(definition, {
+      storage: storageView(this.#opts.storage, mountStoragePrefix(entry)),
+      system,
+    })
+  }
+
+  async #persist(): Promise<void> {
+    await saveMountTable(this.#opts.storage, 'secret', this.#entries)
+    await saveMountTable(this.#opts.storage, 'auth', this.#entries)
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}

@@ -1,0 +1,100 @@
+// ACL policies kept at sys/policy/<name>, parsed once and compiled into cached ACLs per policy set.
+import { InvalidRequestError } from '../../sdk/errors.ts'
+import { getJson, putJson, type Storage } from '../../sdk/storage.ts'
+import { Acl } from '../policy/acl.ts'
+import { DEFAULT_POLICY, ROOT_POLICY_NAME } from '../policy/builtin-policies.ts'
+import { parsePolicy } from '../policy/parse-policy.ts'
+import type { Policy } from '../policy/policy.ts'
+
+interface StoredPolicy {
+  name: string
+  raw: string
+}
+
+const NAME = /^[\w.@-]([\w.@/-]*[\w.@-])?$/
+
+export class PolicyStore {
+  readonly #storage: Storage
+  readonly #parsed = new Map<string, Policy>()
+  readonly #acls = new Map<string, Acl>()
+
+  constructor(storage: Storage) {
+    this.#storage = storage
+  }
+
+  /** Writes the default policy on first unseal; an operator may edit it later, as in Vault. */
+  async load(): Promise<void> {
+    this.#parsed.clear()
+    this.#acls.clear()
+    if (!(await this.#storage.get('default'))) await this.write('default', DEFAULT_POLICY)
+  }
+
+  normalizeName(name: string): string {
+    const lower = name.trim().toLowerCase()
+    if (!NAME.test(lower) || lower.includes('..')) throw new InvalidRequestError(`invalid policy name "${name}"`)
+    return lower
+  }
+
+  async list(): Promise<string[]> {
+    const names = (await this.#storage.list('')).filter((name) => !name.endsWith('/'))
+    return [...new Set([...names, ROOT_POLICY_NAME])].sort()
+  }
+
+  async read(name: string): Promise<string | undefined> {
+    if (name === ROOT_POLICY_NAME) return ''
+    return (await getJson<StoredPolicy>(this.#storage, name))?.raw
+  }
+
+  async write(name: string, raw: string): Promise<void> {
+    if (name === ROOT_POLICY_NAME) throw new InvalidRequestError('cannot update "root" policy')
+    const policy = parsePolicy(name, raw)
+    await putJson(this.#storage, name, { name, raw } satisfies StoredPolicy)
+    this.#parsed.set(name, policy)
+    this.#acls.clear()
+  }
+
+  async delete(name: string): Promise<void> {
+    if (name === ROOT_POLICY_NAME || name === 'default') throw new InvalidRequestError(`cannot delete "${name}" policy`)
+    await this.#storage.delete(name)
+    this.#parsed.delete(name)
+    this.#acls.clear()
+  }
+
+  async exists(name: string): Promise<boolean> {
+    return name === ROOT_POLICY_NAME || (await this.#get(name)) !== undefined
+  }
+
+  /** The parsed policies behind a token's names (root has no rules; unknown names are skipped). */
+  async policiesFor(names: string[]): Promise<Policy[]> {
+    const out: Policy[] = []
+    for (const name of names) {
+      if (name === ROOT_POLICY_NAME) out.push({ name, raw: '', rules: [] })
+      else {
+        const policy = await this.#get(name)
+        if (policy) out.push(policy)
+      }
+    }
+    return out
+  }
+
+  /** The compiled ACL for a token's policies; unknown names contribute nothing, as in Vault. */
+  async acl(names: string[]): Promise<Acl> {
+    const key = names.join('\n')
+    const cached = this.#acls.get(key)
+    if (cached) return cached
+    const acl = new Acl(await this.policiesFor(names))
+    if (this.#acls.size > 1000) this.#acls.clear()
+    this.#acls.set(key, acl)
+    return acl
+  }
+
+  async #get(name: string): Promise<Policy | undefined> {
+    const cached = this.#parsed.get(name)
+    if (cached) return cached
+    const stored = await getJson<StoredPolicy>(this.#storage, name)
+    if (!stored) return undefined
+    const policy = parsePolicy(name, stored.raw)
+    this.#parsed.set(name, policy)
+    return policy
+  }
+}

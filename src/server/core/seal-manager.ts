@@ -1,0 +1,84 @@
+// Shamir seal: init splits a random unseal key into shares; unseal collects shares until the threshold.
+import { randomBytes } from 'node:crypto'
+import { InvalidRequestError } from '../../sdk/errors.ts'
+import { getJson, putJson, type Storage } from '../../sdk/storage.ts'
+import type { Barrier } from '../barrier/barrier.ts'
+import { combineShares, splitKey } from './shamir.ts'
+
+/** Kept outside the barrier (plain in physical storage): it must be readable while sealed. */
+const SEAL_CONFIG_KEY = 'core/seal-config'
+
+export interface SealConfig {
+  type: 'shamir'
+  secretShares: number
+  secretThreshold: number
+}
+
+export class SealManager {
+  readonly #physical: Storage
+  readonly #barrier: Barrier
+  #config: SealConfig | undefined
+  #pending: Buffer[] = []
+  #nonce = ''
+
+  constructor(physical: Storage, barrier: Barrier) {
+    this.#physical = physical
+    this.#barrier = barrier
+  }
+
+  async load(): Promise<SealConfig | undefined> {
+    this.#config = await getJson<SealConfig>(this.#physical, SEAL_CONFIG_KEY)
+    return this.#config
+  }
+
+  get config(): SealConfig | undefined {
+    return this.#config
+  }
+
+  get progress(): number {
+    return this.#pending.length
+  }
+
+  get nonce(): string {
+    return this.#nonce
+  }
+
+  /** Create the barrier and return the unseal key shares; the barrier is left unsealed for the caller's setup. */
+  async initialize(secretShares: number, secretThreshold: number): Promise<Uint8Array[]> {
+    if (this.#config || (await this.#barrier.isInitialized())) throw new InvalidRequestError('Vault is already initialized')
+    const unsealKey = randomBytes(32)
+    const shares = await splitKey(unsealKey, secretShares, secretThreshold)
+    await this.#barrier.initialize(unsealKey)
+    await this.#barrier.unseal(unsealKey)
+    this.#config = { type: 'shamir', secretShares, secretThreshold }
+    await putJson(this.#physical, SEAL_CONFIG_KEY, this.#config)
+    unsealKey.fill(0)
+    return shares
+  }
+
+  reset(): void {
+    this.#pending = []
+    this.#nonce = ''
+  }
+
+  /** Add one share; returns true once the barrier is unsealed. A wrong combination resets progress. */
+  async submit(share: Buffer): Promise<boolean> {
+    const config = this.#config
+    if (!config) throw new InvalidRequestError('Vault is not initialized')
+    if (!this.#barrier.sealed) return true
+    if (this.#pending.some((existing) => existing.equals(share))) return false
+    if (this.#pending.length === 0) this.#nonce = crypto.randomUUID()
+    this.#pending.push(share)
+    if (this.#pending.length < config.secretThreshold) return false
+    const shares = this.#pending
+    this.reset()
+    let key: Uint8Array
+    try {
+      key = config.secretShares === 1 ? shares[0]! : await combineShares(shares)
+    } catch (error) {
+      throw new InvalidRequestError('unseal failed: the key shares could not be combined', { cause: error })
+    }
+    await this.#barrier.unseal(key)
+    return true
+  }
+}

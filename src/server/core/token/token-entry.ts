@@ -1,0 +1,62 @@
+// The stored form of a token and how it is shown by lookup (Vault's field names and types).
+import { rfc3339 } from '../../../lib/time.ts'
+
+export interface TokenEntry {
+  /** HMAC of the token under the store's salt; the token itself is never stored. */
+  idHash: string
+  accessor: string
+  /** idHash of the parent, '' for an orphan. */
+  parentHash: string
+  policies: string[]
+  meta: Record<string, string>
+  displayName: string
+  /** Remaining uses; 0 means unlimited. */
+  numUses: number
+  /** Unix seconds. */
+  creationTime: number
+  creationTtl: number
+  /** Unix milliseconds; 0 never expires. */
+  expireTime: number
+  /** Unix milliseconds past which no renewal may reach; 0 when unbounded. */
+  maxExpireTime: number
+  explicitMaxTtl: number
+  period: number
+  renewable: boolean
+  path: string
+  type: 'service' | 'batch'
+  role: string
+  entityId: string
+  lastRenewalTime: number
+}
+
+export function ttlSeconds(entry: TokenEntry, nowMs: number): number {
+  if (entry.expireTime === 0) return 0
+  return Math.max(0, Math.ceil((entry.expireTime - nowMs) / 1000))
+}
+
+/** The `data` of auth/token/lookup*: External Secrets Operator requires `type`, `ttl` and `expire_time`. */
+export function lookupData(entry: TokenEntry, nowMs: number, token: string): Record<string, unknown> {
+  const data: Record<string, unknown> = {
+    accessor: entry.accessor,
+    creation_time: entry.creationTime,
+    creation_ttl: entry.creationTtl,
+    display_name: entry.displayName,
+    entity_id: entry.entityId,
+    expire_time: entry.expireTime === 0 ? null : rfc3339(entry.expireTime),
+    explicit_max_ttl: entry.explicitMaxTtl,
+    id: token,
+    issue_time: rfc3339(entry.creationTime * 1000),
+    meta: Object.keys(entry.meta).length === 0 ? null : entry.meta,
+    num_uses: entry.numUses,
+    orphan: entry.parentHash === '',
+    path: entry.path,
+    policies: entry.policies,
+    renewable: entry.renewable,
+    ttl: ttlSeconds(entry, nowMs),
+    type: entry.type,
+  }
+  if (entry.period > 0) data['period'] = entry.period
+  if (entry.role !== '') data['role'] = entry.role
+  if (entry.lastRenewalTime > 0) data['last_renewal_time'] = Math.floor(entry.lastRenewalTime / 1000)
+  return data
+}

@@ -1,0 +1,156 @@
+// auth/token lookup, renew and revoke paths, for the caller's own token, another token, or an accessor.
+import { AppError, InvalidRequestError } from '../../../sdk/errors.ts'
+import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
+import { f } from '../../../sdk/framework/fields.ts'
+import type { Core } from '../core.ts'
+import { ISSUED, requestAuth, type ResponseWithIssued } from '../logical-request.ts'
+import { issuedAuth } from './issued-auth.ts'
+import { lookupData, type TokenEntry } from './token-entry.ts'
+
+function badToken(): AppError {
+  return new AppError('permission_denied', 403, 'bad token')
+}
+
+function self(ctx: HandlerContext): { token: string; entry: TokenEntry } {
+  const auth = requestAuth.get(ctx.request)
+  if (!auth) throw badToken()
+  return auth
+}
+
+async function byToken(core: Core, token: string | undefined): Promise<TokenEntry> {
+  if (!token) throw new InvalidRequestError('missing token')
+  const entry = await core.tokens.lookup(token)
+  if (!entry) throw badToken()
+  return entry
+}
+
+async function byAccessor(core: Core, accessor: string | undefined): Promise<TokenEntry> {
+  if (!accessor) throw new InvalidRequestError('missing accessor')
+  const entry = await core.tokens.lookupByAccessor(accessor)
+  if (!entry) throw new InvalidRequestError('invalid accessor')
+  return entry
+}
+
+async function renewed(core: Core, entry: TokenEntry, token: string, increment: number | undefined) {
+  const updated = await core.tokens.renew(entry, increment ?? 0)
+  const response: ResponseWithIssued = { [ISSUED]: issuedAuth(token, updated, core.clock.now()) }
+  return response
+}
+
+export function tokenManagePaths(core: Core) {
+  const now = () => core.clock.now()
+  const tokenField = { token: f.string({ sensitive: true }) }
+  const accessorField = { accessor: f.string() }
+  const incrementField = { increment: f.duration() }
+  return [
+    definePath({
+      pattern: 'lookup-self',
+      operations: {
+        read: (ctx) => {
+          const { token, entry } = self(ctx)
+          return { data: lookupData(entry, now(), token) }
+        },
+        update: (ctx) => {
+          const { token, entry } = self(ctx)
+          return { data: lookupData(entry, now(), token) }
+        },
+      },
+    }),
+    definePath({
+      pattern: 'lookup',
+      fields: tokenField,
+      operations: {
+        update: async ({ input }) => ({ data: lookupData(await byToken(core, input.token), now(), input.token!) }),
+        read: async ({ input }) => ({ data: lookupData(await byToken(core, input.token), now(), input.token!) }),
+      },
+    }),
+    definePath({
+      pattern: 'lookup-accessor',
+      fields: accessorField,
+      operations: { update: async ({ input }) => ({ data: lookupData(await byAccessor(core, input.accessor), now(), '') }) },
+    }),
+    definePath({
+      pattern: 'renew-self',
+      fields: incrementField,
+      operations: {
+        update: (ctx) => {
+          const { token, entry } = self(ctx)
+          return renewed(core, entry, token, ctx.input.increment)
+        },
+      },
+    }),
+    definePath({
+      pattern: 'renew',
+      fields: { ...tokenField, ...incrementField },
+      operations: {
+        update: async ({ input }) => renewed(core, await byToken(core, input.token), input.token!, input.increment),
+      },
+    }),
+    definePath({
+      pattern: 'renew-accessor',
+      fields: { ...accessorField, ...incrementField },
+      operations: {
+        update: async ({ input }) => renewed(core, await byAccessor(core, input.accessor), '', input.increment),
+      },
+    }),
+    definePath({
+      pattern: 'revoke-self',
+      operations: {
+        update: async (ctx) => {
+          await core.tokens.revokeTree(self(ctx).entry.idHash)
+          return undefined
+        },
+      },
+    }),
+    definePath({
+      pattern: 'revoke',
+      fields: tokenField,
+      operations: {
+        update: async ({ input }) => {
+          if (!input.token) throw new InvalidRequestError('missing token')
+          const entry = await core.tokens.lookup(input.token)
+          if (entry) await core.tokens.revokeTree(entry.idHash)
+          return undefined
+        },
+      },
+    }),
+    definePath({
+      pattern: 'revoke-accessor',
+      fields: accessorField,
+      operations: {
+        update: async ({ input }) => {
+          await core.tokens.revokeTree((await byAccessor(core, input.accessor)).idHash)
+          return undefined
+        },
+      },
+    }),
+    definePath({
+      pattern: 'revoke-orphan',
+      fields: tokenField,
+      operations: {
+        update: async ({ input }) => {
+          await core.tokens.revokeOrphan((await byToken(core, input.token)).idHash)
+          return undefined
+        },
+      },
+    }),
+    definePath({
+      pattern: 'accessors/',
+      operations: {
+        list: async () => {
+          const keys = await core.tokens.accessors()
+          return keys.length === 0 ? undefined : { data: { keys } }
+        },
+      },
+    }),
+    definePath({
+      pattern: 'tidy',
+      operations: {
+        update: async () => {
+          const revoked = await core.tokens.sweepExpired()
+          return { warnings: [`Tidy operation revoked ${revoked} expired tokens.`] }
+        },
+      },
+    }),
+  ]
+}

@@ -1,0 +1,117 @@
+// auth/token/roles/:role_name: named templates that constrain the tokens created through them.
+import { InvalidRequestError } from '../../../sdk/errors.ts'
+import { definePath } from '../../../sdk/framework/backend.ts'
+import { f } from '../../../sdk/framework/fields.ts'
+import { getJson, putJson } from '../../../sdk/storage.ts'
+
+export interface TokenRole {
+  name: string
+  allowedPolicies: string[]
+  disallowedPolicies: string[]
+  orphan: boolean
+  renewable: boolean
+  pathSuffix: string
+  explicitMaxTtl: number
+  period: number
+  ttl: number
+  maxTtl: number
+  numUses: number
+  noDefaultPolicy: boolean
+  tokenType: string
+}
+
+const roleKey = (name: string) => `roles/${name}`
+
+export function readRole(storage: Parameters<typeof getJson>[0], name: string): Promise<TokenRole | undefined> {
+  return getJson<TokenRole>(storage, roleKey(name.toLowerCase()))
+}
+
+function roleData(role: TokenRole): Record<string, unknown> {
+  return {
+    name: role.name,
+    allowed_policies: role.allowedPolicies,
+    disallowed_policies: role.disallowedPolicies,
+    orphan: role.orphan,
+    renewable: role.renewable,
+    path_suffix: role.pathSuffix,
+    explicit_max_ttl: role.explicitMaxTtl,
+    token_explicit_max_ttl: role.explicitMaxTtl,
+    period: role.period,
+    token_period: role.period,
+    token_ttl: role.ttl,
+    token_max_ttl: role.maxTtl,
+    token_num_uses: role.numUses,
+    token_no_default_policy: role.noDefaultPolicy,
+    token_type: role.tokenType,
+  }
+}
+
+export const rolesListPath = definePath({
+  pattern: 'roles/',
+  operations: {
+    list: async ({ storage }) => {
+      const keys = await storage.list('roles/')
+      return keys.length === 0 ? undefined : { data: { keys } }
+    },
+  },
+})
+
+export const rolePath = definePath({
+  pattern: 'roles/:role_name',
+  fields: {
+    role_name: f.string({ required: true }),
+    allowed_policies: f.list(),
+    disallowed_policies: f.list(),
+    orphan: f.bool(),
+    renewable: f.bool(),
+    path_suffix: f.string(),
+    explicit_max_ttl: f.duration(),
+    token_explicit_max_ttl: f.duration(),
+    period: f.duration(),
+    token_period: f.duration(),
+    token_ttl: f.duration(),
+    token_max_ttl: f.duration(),
+    token_num_uses: f.int(),
+    token_no_default_policy: f.bool(),
+    token_type: f.string(),
+    allowed_entity_aliases: f.list(),
+    token_bound_cidrs: f.list(),
+  },
+  exists: async ({ storage, input }) => (await readRole(storage, input.role_name!)) !== undefined,
+  operations: {
+    read: async ({ storage, input }) => {
+      const role = await readRole(storage, input.role_name!)
+      return role ? { data: roleData(role) } : undefined
+    },
+    update: async ({ storage, input }) => {
+      const name = input.role_name!.toLowerCase()
+      const old = await readRole(storage, name)
+      const tokenType = input.token_type ?? old?.tokenType ?? 'service'
+      if (!['service', 'default-service', 'default', ''].includes(tokenType)) {
+        throw new InvalidRequestError(`token_type "${tokenType}" is not supported; Coffer issues service tokens`)
+      }
+      if (input.path_suffix?.includes('..')) throw new InvalidRequestError('path_suffix cannot contain ".."')
+      const role: TokenRole = {
+        name,
+        allowedPolicies: input.allowed_policies ?? old?.allowedPolicies ?? [],
+        disallowedPolicies: input.disallowed_policies ?? old?.disallowedPolicies ?? [],
+        orphan: input.orphan ?? old?.orphan ?? false,
+        renewable: input.renewable ?? old?.renewable ?? true,
+        pathSuffix: input.path_suffix ?? old?.pathSuffix ?? '',
+        explicitMaxTtl: input.token_explicit_max_ttl ?? input.explicit_max_ttl ?? old?.explicitMaxTtl ?? 0,
+        period: input.token_period ?? input.period ?? old?.period ?? 0,
+        ttl: input.token_ttl ?? old?.ttl ?? 0,
+        maxTtl: input.token_max_ttl ?? old?.maxTtl ?? 0,
+        numUses: input.token_num_uses ?? old?.numUses ?? 0,
+        noDefaultPolicy: input.token_no_default_policy ?? old?.noDefaultPolicy ?? false,
+        tokenType,
+      }
+      await putJson(storage, roleKey(name), role)
+      return undefined
+    },
+    delete: async ({ storage, input }) => {
+      await storage.delete(roleKey(input.role_name!.toLowerCase()))
+      return undefined
+    },
+  },
+})

@@ -1,0 +1,242 @@
+// Service tokens: minted random, stored only as salted HMACs, indexed by accessor and parent, revoked as trees.
+import { randomBytes } from 'node:crypto'
+import { constantTimeEqual, hmacSha256Hex } from '../../../lib/hash.ts'
+import { randomAlphanumeric } from '../../../lib/random.ts'
+import type { Clock } from '../../../lib/time.ts'
+import { InvalidRequestError } from '../../../sdk/errors.ts'
+import { getJson, putJson, type Storage } from '../../../sdk/storage.ts'
+import type { TokenEntry } from './token-entry.ts'
+
+/** Service tokens start with this so leak scanners can recognise a Coffer token on sight. */
+export const SERVICE_TOKEN_PREFIX = 'cvs.'
+const TOKEN_BODY_LENGTH = 40
+const CACHE_LIMIT = 10_000
+
+export interface CreateTokenInput {
+  policies: string[]
+  parentHash: string
+  meta?: Record<string, string>
+  displayName?: string
+  numUses?: number
+  ttl: number
+  maxTtl: number
+  explicitMaxTtl?: number
+  period?: number
+  renewable?: boolean
+  path: string
+  role?: string
+  /** A caller-chosen token (root/sudo only, and dev mode's -dev-root-token-id). */
+  id?: string
+}
+
+const keys = {
+  salt: 'salt',
+  id: (hash: string) => `id/${hash}`,
+  accessor: (accessor: string) => `accessor/${accessor}`,
+  parent: (parentHash: string, childHash: string) => `parent/${parentHash}/${childHash}`,
+  parentPrefix: (parentHash: string) => `parent/${parentHash}/`,
+  expiry: (expireMs: number, hash: string) => `expiry/${String(expireMs).padStart(15, '0')}-${hash}`,
+}
+
+export class TokenStore {
+  readonly #storage: Storage
+  readonly #clock: Clock
+  #salt: Buffer | undefined
+  /** Recently used entries by hash; every write or revoke goes through this class, so it stays exact. */
+  readonly #cache = new Map<string, TokenEntry>()
+
+  constructor(storage: Storage, clock: Clock) {
+    this.#storage = storage
+    this.#clock = clock
+  }
+
+  async load(): Promise<void> {
+    const stored = await this.#storage.get(keys.salt)
+    if (stored) {
+      this.#salt = Buffer.from(stored)
+      return
+    }
+    this.#salt = randomBytes(32)
+    await this.#storage.put(keys.salt, this.#salt)
+  }
+
+  hash(token: string): string {
+    if (!this.#salt) throw new Error('token store is not loaded')
+    return hmacSha256Hex(this.#salt, token)
+  }
+
+  async create(input: CreateTokenInput): Promise<{ token: string; entry: TokenEntry }> {
+    const token = input.id ?? SERVICE_TOKEN_PREFIX + randomAlphanumeric(TOKEN_BODY_LENGTH)
+    const idHash = this.hash(token)
+    if (input.id !== undefined && (await this.#get(idHash))) throw new InvalidRequestError('a token with that id already exists')
+    const now = this.#clock.now()
+    const explicitMaxTtl = input.explicitMaxTtl ?? 0
+    const period = input.period ?? 0
+    let ttl = period > 0 ? period : input.ttl
+    const caps = [input.maxTtl, explicitMaxTtl].filter((cap) => cap > 0)
+    const hardCap = explicitMaxTtl > 0 ? explicitMaxTtl : period > 0 ? 0 : input.maxTtl
+    if (caps.length > 0 && period === 0) ttl = ttl === 0 ? Math.min(...caps) : Math.min(ttl, ...caps)
+    if (period > 0 && explicitMaxTtl > 0) ttl = Math.min(ttl, explicitMaxTtl)
+    const entry: TokenEntry = {
+      idHash,
+      accessor: randomAlphanumeric(24),
+      parentHash: input.parentHash,
+      policies: input.policies,
+      meta: input.meta ?? {},
+      displayName: input.displayName ?? 'token',
+      numUses: input.numUses ?? 0,
+      creationTime: Math.floor(now / 1000),
+      creationTtl: ttl,
+      expireTime: ttl > 0 ? now + ttl * 1000 : 0,
+      maxExpireTime: hardCap > 0 ? now + hardCap * 1000 : 0,
+      explicitMaxTtl,
+      period,
+      renewable: input.renewable ?? true,
+      path: input.path,
+      type: 'service',
+      role: input.role ?? '',
+      entityId: '',
+      lastRenewalTime: 0,
+    }
+    const ops = [
+      { op: 'put' as const, key: keys.id(idHash), value: encode(entry) },
+      { op: 'put' as const, key: keys.accessor(entry.accessor), value: new TextEncoder().encode(idHash) },
+    ]
+    if (entry.parentHash !== '') {
+      ops.push({ op: 'put', key: keys.parent(entry.parentHash, idHash), value: new Uint8Array() })
+    }
+    if (entry.expireTime > 0) ops.push({ op: 'put', key: keys.expiry(entry.expireTime, idHash), value: new Uint8Array() })
+    await this.#storage.batch(ops)
+    this.#remember(entry)
+    return { token, entry }
+  }
+
+  /** The live entry for a token, or undefined when unknown, revoked or expired. */
+  async lookup(token: string): Promise<TokenEntry | undefined> {
+    if (typeof token !== 'string' || token === '' || token.length > 512) return undefined
+    const idHash = this.hash(token)
+    const entry = await this.#get(idHash)
+    if (!entry || !constantTimeEqual(entry.idHash, idHash)) return undefined
+    if (this.#expired(entry)) {
+      await this.revokeTree(entry.idHash)
+      return undefined
+    }
+    return entry
+  }
+
+  async lookupByAccessor(accessor: string): Promise<TokenEntry | undefined> {
+    if (!/^[A-Za-z0-9.]{1,128}$/.test(accessor)) return undefined
+    const raw = await this.#storage.get(keys.accessor(accessor))
+    if (!raw) return undefined
+    const entry = await this.#get(new TextDecoder().decode(raw))
+    if (!entry || this.#expired(entry)) return undefined
+    return entry
+  }
+
+  async lookupByHash(idHash: string): Promise<TokenEntry | undefined> {
+    const entry = await this.#get(idHash)
+    return entry && !this.#expired(entry) ? entry : undefined
+  }
+
+  /** Count one use of a limited-use token; the last use revokes it after this request. */
+  async useOnce(entry: TokenEntry): Promise<{ exhausted: boolean }> {
+    if (entry.numUses === 0) return { exhausted: false }
+    const updated = { ...entry, numUses: entry.numUses - 1 }
+    if (updated.numUses <= 0) return { exhausted: true }
+    await this.#save(updated)
+    return { exhausted: false }
+  }
+
+  /** Extend a token's life by `increment` seconds (or its period), never past its hard caps. */
+  async renew(entry: TokenEntry, increment: number): Promise<TokenEntry> {
+    if (!entry.renewable) throw new InvalidRequestError('token is not renewable')
+    if (entry.expireTime === 0) return entry
+    const now = this.#clock.now()
+    let ttl = entry.period > 0 ? entry.period : increment > 0 ? increment : entry.creationTtl
+    if (entry.maxExpireTime > 0) ttl = Math.min(ttl, Math.floor((entry.maxExpireTime - now) / 1000))
+    if (ttl <= 0) throw new InvalidRequestError('token has reached its maximum TTL and cannot be renewed')
+    const updated: TokenEntry = { ...entry, expireTime: now + ttl * 1000, lastRenewalTime: now }
+    await this.#storage.batch([
+      { op: 'delete', key: keys.expiry(entry.expireTime, entry.idHash) },
+      { op: 'put', key: keys.expiry(updated.expireTime, entry.idHash), value: new Uint8Array() },
+      { op: 'put', key: keys.id(entry.idHash), value: encode(updated) },
+    ])
+    this.#remember(updated)
+    return updated
+  }
+
+  /** Revoke a token and, depth first, every token it created. */
+  async revokeTree(idHash: string): Promise<void> {
+    for (const child of await this.#storage.list(keys.parentPrefix(idHash))) {
+      await this.revokeTree(child)
+    }
+    await this.#revokeOne(idHash)
+  }
+
+  /** Revoke only this token; its children become orphans. */
+  async revokeOrphan(idHash: string): Promise<void> {
+    for (const childHash of await this.#storage.list(keys.parentPrefix(idHash))) {
+      const child = await this.#get(childHash)
+      if (child) await this.#save({ ...child, parentHash: '' })
+    }
+    await this.#revokeOne(idHash)
+  }
+
+  /** Revoke every token whose expiry has passed; returns how many. Called by the core's sweeper. */
+  async sweepExpired(): Promise<number> {
+    const now = this.#clock.now()
+    let count = 0
+    for (const key of await this.#storage.list('expiry/')) {
+      const [expire, idHash] = key.split('-') as [string, string]
+      if (Number(expire) > now) break
+      await this.revokeTree(idHash)
+      await this.#storage.delete(`expiry/${key}`)
+      count++
+    }
+    return count
+  }
+
+  async accessors(): Promise<string[]> {
+    return this.#storage.list('accessor/')
+  }
+
+  #expired(entry: TokenEntry): boolean {
+    return entry.expireTime > 0 && entry.expireTime <= this.#clock.now()
+  }
+
+  async #get(idHash: string): Promise<TokenEntry | undefined> {
+    const cached = this.#cache.get(idHash)
+    if (cached) return cached
+    if (!/^[0-9a-f]{64}$/.test(idHash)) return undefined
+    const entry = await getJson<TokenEntry>(this.#storage, keys.id(idHash))
+    if (entry) this.#remember(entry)
+    return entry
+  }
+
+  async #save(entry: TokenEntry): Promise<void> {
+    await putJson(this.#storage, keys.id(entry.idHash), entry)
+    this.#remember(entry)
+  }
+
+  async #revokeOne(idHash: string): Promise<void> {
+    const entry = await this.#get(idHash)
+    this.#cache.delete(idHash)
+    if (!entry) return
+    const ops: { op: 'delete'; key: string }[] = [
+      { op: 'delete', key: keys.id(idHash) },
+      { op: 'delete', key: keys.accessor(entry.accessor) },
+    ]
+    if (entry.parentHash !== '') ops.push({ op: 'delete', key: keys.parent(entry.parentHash, idHash) })
+    if (entry.expireTime > 0) ops.push({ op: 'delete', key: keys.expiry(entry.expireTime, idHash) })
+    await this.#storage.batch(ops)
+  }
+
+  #remember(entry: TokenEntry): void {
+    if (this.#cache.size >= CACHE_LIMIT) this.#cache.delete(this.#cache.keys().next().value as string)
+    this.#cache.set(entry.idHash, entry)
+  }
+}
+
+function encode(entry: TokenEntry): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(entry))
+}

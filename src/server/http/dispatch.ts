@@ -1,0 +1,106 @@
+// One HTTP request through the Vault-compatible adapter: parse, hand to core, render the envelope or errors.
+import type { Logger } from '../../lib/logger.ts'
+import { uuid } from '../../lib/random.ts'
+import { isAppError, NotFoundError, SealedError } from '../../sdk/errors.ts'
+import type { Core } from '../core/core.ts'
+import { handleRequest } from '../core/handle-request.ts'
+import type { CoreResponse } from '../core/logical-request.ts'
+import { emptyResult, type HttpRequest, type HttpResult, jsonResult } from './http-types.ts'
+import { clientToken, header, operationFor, parseTarget, plainHeaders, requestData } from './parse-request.ts'
+import { handleRawSys, RAW_SYS_PATHS } from './sys-raw.ts'
+
+/** Legacy sys routes whose JSON repeats every `data` key at the top level, as Vault does for old clients. */
+const TOP_LEVEL_DATA = [
+  'sys/auth',
+  'sys/mounts',
+  'sys/policy',
+  'sys/capabilities',
+  'sys/capabilities-self',
+  'sys/capabilities-accessor',
+  'sys/key-status',
+  'sys/rotate',
+  'sys/audit',
+  'sys/audit-hash/',
+  'sys/wrapping/wrap',
+]
+
+export interface DispatchContext {
+  core: Core
+  logger: Logger
+}
+
+export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<HttpResult> {
+  const requestId = uuid()
+  try {
+    const target = parseTarget(req.url)
+    if (!target) throw new NotFoundError()
+    const { path, query } = target
+    const contentType = header(req, 'content-type')
+    if (RAW_SYS_PATHS.has(path)) {
+      const data = req.body.length > 0 ? requestData(req, 'update', query) : {}
+      return await handleRawSys(ctx.core, path, req.method, data, query)
+    }
+    if (req.method === 'HEAD') return emptyResult(405)
+    const operation = operationFor(req.method, query, contentType)
+    const response = await handleRequest(ctx.core, {
+      id: requestId,
+      operation,
+      path,
+      data: requestData(req, operation, query),
+      token: clientToken(req),
+      headers: plainHeaders(req),
+      contentType,
+      remoteAddress: req.remoteAddress,
+    })
+    return render(requestId, path, operation, response)
+  } catch (error) {
+    return renderError(ctx, requestId, error)
+  }
+}
+
+function render(requestId: string, path: string, operation: string, response: CoreResponse | undefined): HttpResult {
+  if (!response) {
+    // A missing read or an empty list is Vault's 404 with an empty error list; writes without a body are 204.
+    return operation === 'read' || operation === 'list' ? jsonResult(404, { errors: [] }) : emptyResult(204)
+  }
+  if (response.raw) {
+    const { status, contentType, body } = response.raw
+    return { status, headers: { 'content-type': contentType, 'cache-control': 'no-store' }, body }
+  }
+  const hasBody = response.data != null || response.auth !== undefined || (response.warnings?.length ?? 0) > 0
+  if (!hasBody && response.status === undefined) return emptyResult(204)
+  const envelope: Record<string, unknown> = {
+    request_id: requestId,
+    lease_id: '',
+    renewable: false,
+    lease_duration: 0,
+    data: response.data ?? null,
+    wrap_info: null,
+    warnings: response.warnings && response.warnings.length > 0 ? response.warnings : null,
+    auth: response.auth ?? null,
+  }
+  if (response.data && TOP_LEVEL_DATA.some((prefix) => path === prefix || path.startsWith(`${prefix}/`) || (prefix.endsWith('/') && path.startsWith(prefix)))) {
+    for (const [key, value] of Object.entries(response.data)) if (!(key in envelope)) envelope[key] = value
+  }
+  return jsonResult(response.status ?? 200, envelope)
+}
+
+function renderError(ctx: DispatchContext, requestId: string, error: unknown): HttpResult {
+  if (isAppError(error)) {
+    if (error.status >= 500 && !(error instanceof SealedError)) {
+      ctx.logger.log('error', 'request failed upstream', { request_id: requestId, error: describe(error) })
+    }
+    return jsonResult(error.status, { errors: error.errors })
+  }
+  ctx.logger.log('error', 'internal error', { request_id: requestId, error: describe(error) })
+  return jsonResult(500, { errors: [`internal error; request id: ${requestId}`] })
+}
+
+/** Error text for the operational log: the message and stack, never request data. */
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = error.cause instanceof Error ? ` (cause: ${error.cause.message})` : ''
+    return `${error.stack ?? error.message}${cause}`
+  }
+  return String(error)
+}

@@ -1,0 +1,138 @@
+// The TCP/TLS listener: node:http(s) with body limits, plus the connection-level handling of the LIST verb.
+import { readFileSync } from 'node:fs'
+import http, { type IncomingMessage, type ServerResponse } from 'node:http'
+import https from 'node:https'
+import type { AddressInfo, Socket } from 'node:net'
+import type { Logger } from '../../lib/logger.ts'
+import { PayloadTooLargeError } from '../../sdk/errors.ts'
+import { type DispatchContext, dispatch } from './dispatch.ts'
+import { type HttpRequest, type HttpResult, jsonResult } from './http-types.ts'
+import { parseRawListRequest } from './list-verb.ts'
+
+export interface ListenerOptions {
+  address: string
+  tls?: { certFile: string; keyFile: string }
+  maxRequestSize: number
+}
+
+export interface RunningListener {
+  /** e.g. http://127.0.0.1:8200 */
+  url: string
+  close(): Promise<void>
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? '0')
+  if (declared > limit) return Promise.reject(new PayloadTooLargeError(limit))
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        reject(new PayloadTooLargeError(limit))
+        req.destroy()
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+function send(res: ServerResponse, result: HttpResult): void {
+  res.writeHead(result.status, result.headers)
+  res.end(result.body)
+}
+
+export async function startListener(
+  ctx: DispatchContext,
+  options: ListenerOptions,
+  logger: Logger,
+): Promise<RunningListener> {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    readBody(req, options.maxRequestSize)
+      .then((body) =>
+        dispatch(ctx, {
+          method: req.method ?? 'GET',
+          url: req.url ?? '/',
+          headers: req.headers,
+          body,
+          remoteAddress: req.socket.remoteAddress ?? '',
+        }),
+      )
+      .catch((error: unknown) =>
+        error instanceof PayloadTooLargeError
+          ? jsonResult(413, { errors: [error.message] }, { connection: 'close' })
+          : jsonResult(400, { errors: ['failed to read request body'] }, { connection: 'close' }),
+      )
+      .then((result) => send(res, result))
+      .catch((error: unknown) => {
+        logger.log('error', 'failed to write response', { error: String(error) })
+        res.destroy()
+      })
+  }
+  const server = options.tls
+    ? https.createServer({ cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }, onRequest)
+    : http.createServer(onRequest)
+  server.keepAliveTimeout = 65_000
+  server.headersTimeout = 30_000
+  server.requestTimeout = 90_000
+  server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
+    handleClientError(ctx, options, error, socket).catch(() => socket.destroy())
+  })
+  const { host, port } = splitAddress(options.address)
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => resolve())
+  })
+  const bound = server.address() as AddressInfo
+  const hostText = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address
+  return {
+    url: `${options.tls ? 'https' : 'http'}://${hostText}:${bound.port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}
+
+/**
+ * Node's parser refuses the LIST verb that hvac, node-vault and `curl -X LIST` send. It reports
+ * HPE_INVALID_METHOD with the bytes it saw; we parse that request ourselves, answer it, and close.
+ */
+async function handleClientError(
+  ctx: DispatchContext,
+  options: ListenerOptions,
+  error: NodeJS.ErrnoException & { rawPacket?: Buffer },
+  socket: Socket,
+): Promise<void> {
+  if (!socket.writable) return
+  if (error.code === 'HPE_INVALID_METHOD' && error.rawPacket?.subarray(0, 5).toString('latin1') === 'LIST ') {
+    const parsed = await parseRawListRequest(socket, error.rawPacket, options.maxRequestSize)
+    if (parsed) {
+      const request: HttpRequest = { ...parsed, remoteAddress: socket.remoteAddress ?? '' }
+      writeRaw(socket, await dispatch(ctx, request))
+      return
+    }
+  }
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
+  writeRaw(socket, jsonResult(status, { errors: [status === 431 ? 'request headers too large' : 'malformed HTTP request'] }))
+}
+
+function writeRaw(socket: Socket, result: HttpResult): void {
+  const body = typeof result.body === 'string' ? Buffer.from(result.body) : Buffer.from(result.body)
+  const reason = http.STATUS_CODES[result.status] ?? ''
+  const lines = [`HTTP/1.1 ${result.status} ${reason}`, `Date: ${new Date().toUTCString()}`]
+  for (const [name, value] of Object.entries(result.headers)) lines.push(`${name}: ${value}`)
+  lines.push(`Content-Length: ${body.length}`, 'Connection: close', '', '')
+  socket.end(Buffer.concat([Buffer.from(lines.join('\r\n'), 'latin1'), body]))
+}
+
+export function splitAddress(address: string): { host: string; port: number } {
+  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(address)
+  if (!m) throw new Error(`listener address must be host:port, got "${address}"`)
+  return { host: m[1] === '' ? '0.0.0.0' : m[1]!, port: Number(m[2]) }
+}

@@ -1,0 +1,97 @@
+// Turning an HTTP request into the pieces of a LogicalRequest: path checks, operation, token and data.
+import { InvalidRequestError, UnsupportedMediaTypeError, UnsupportedOperationError } from '../../sdk/errors.ts'
+import type { Operation } from '../../sdk/request.ts'
+import type { HttpRequest } from './http-types.ts'
+
+export interface ParsedTarget {
+  /** Path after /v1/, percent-decoded and checked. */
+  path: string
+  query: URLSearchParams
+}
+
+/** Split and validate the request target; undefined when it is not under /v1/. */
+export function parseTarget(url: string): ParsedTarget | undefined {
+  const q = url.indexOf('?')
+  const rawPath = q === -1 ? url : url.slice(0, q)
+  if (!rawPath.startsWith('/v1/')) return undefined
+  let path: string
+  try {
+    path = decodeURIComponent(rawPath.slice(4))
+  } catch {
+    throw new InvalidRequestError('invalid path: malformed percent-encoding')
+  }
+  // Traversal and control characters are refused outright, whatever their encoding was.
+  if (/[\u0000-\u001f\u007f]/.test(path)) throw new InvalidRequestError('invalid path: control characters are not allowed')
+  if (path.split('/').some((segment) => segment === '..' || segment === '.')) {
+    throw new InvalidRequestError('invalid path: "." and ".." segments are not allowed')
+  }
+  if (path.includes('//')) throw new InvalidRequestError('invalid path: empty path segment')
+  return { path: path.replace(/^\/+/, ''), query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)) }
+}
+
+/** Vault's verb mapping; LINK is how the connection layer hands over the rewritten LIST verb. */
+export function operationFor(method: string, query: URLSearchParams, contentType: string): Operation {
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      return query.get('list') === 'true' ? 'list' : 'read'
+    case 'POST':
+    case 'PUT':
+      return 'update'
+    case 'DELETE':
+      return 'delete'
+    case 'LIST':
+      return 'list'
+    case 'PATCH':
+      if (!contentType.startsWith('application/merge-patch+json')) {
+        throw new UnsupportedMediaTypeError('PATCH requires Content-Type application/merge-patch+json')
+      }
+      return 'patch'
+    default:
+      throw new UnsupportedOperationError(`unsupported method ${method.slice(0, 16)}`)
+  }
+}
+
+export function header(req: HttpRequest, name: string): string {
+  const value = req.headers[name]
+  return Array.isArray(value) ? (value[0] ?? '') : (value ?? '')
+}
+
+export function clientToken(req: HttpRequest): string {
+  const direct = header(req, 'x-vault-token')
+  if (direct !== '') return direct.trim()
+  const authorization = header(req, 'authorization')
+  return authorization.toLowerCase().startsWith('bearer ') ? authorization.slice(7).trim() : ''
+}
+
+/** Body data for writes: a JSON object or a form; query parameters for reads, deletes and lists. */
+export function requestData(req: HttpRequest, operation: Operation, query: URLSearchParams): Record<string, unknown> {
+  const contentType = header(req, 'content-type')
+  if (req.body.length > 0 && (operation === 'update' || operation === 'patch' || operation === 'create')) {
+    if (contentType.startsWith('application/x-www-form-urlencoded')) {
+      return Object.fromEntries(new URLSearchParams(req.body.toString('utf8')))
+    }
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(req.body.toString('utf8'))
+    } catch (error) {
+      throw new InvalidRequestError(`failed to parse JSON input: ${(error as Error).message.slice(0, 120)}`)
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new InvalidRequestError('failed to parse JSON input: the body must be a JSON object')
+    }
+    return parsed as Record<string, unknown>
+  }
+  const data: Record<string, unknown> = {}
+  for (const [key, value] of query) if (key !== 'list' && key !== 'help') data[key] = value
+  return data
+}
+
+export function plainHeaders(req: HttpRequest): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name === 'x-vault-token' || name === 'authorization' || value === undefined) continue
+    out[name] = Array.isArray(value) ? value.join(', ') : value
+  }
+  return out
+}

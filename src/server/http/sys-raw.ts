@@ -1,0 +1,152 @@
+// The sys endpoints Vault serves outside the envelope and while sealed: init, seal-status, unseal, health, leader.
+import { InvalidRequestError, UnsupportedOperationError } from '../../sdk/errors.ts'
+import { parseBool, parseInt64 } from '../../sdk/framework/fields.ts'
+import type { Core } from '../core/core.ts'
+import { emptyResult, type HttpResult, jsonResult } from './http-types.ts'
+import { COFFER_VERSION } from './version.ts'
+
+export const RAW_SYS_PATHS = new Set(['sys/init', 'sys/seal-status', 'sys/unseal', 'sys/health', 'sys/leader'])
+
+export function sealStatus(core: Core): Record<string, unknown> {
+  const config = core.seal.config
+  const status: Record<string, unknown> = {
+    type: 'shamir',
+    initialized: core.initialized,
+    sealed: core.sealed,
+    t: config?.secretThreshold ?? 0,
+    n: config?.secretShares ?? 0,
+    progress: core.seal.progress,
+    nonce: core.seal.nonce,
+    version: COFFER_VERSION,
+    build_date: '2026-11-22T00:00:00Z',
+    migration: false,
+    recovery_seal: false,
+    storage_type: core.storageType,
+  }
+  if (!core.sealed) {
+    status['cluster_name'] = core.clusterName
+    status['cluster_id'] = core.clusterId
+  }
+  return status
+}
+
+/** Unseal shares arrive hex-encoded or base64-encoded; hex is tried first, as Vault does. */
+export function decodeShare(key: string): Buffer {
+  const trimmed = key.trim()
+  if (/^[0-9a-fA-F]+$/.test(trimmed) && trimmed.length % 2 === 0) return Buffer.from(trimmed, 'hex')
+  if (/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) return Buffer.from(trimmed, 'base64')
+  throw new InvalidRequestError("'key' must be a valid hex or base64 string")
+}
+
+async function init(core: Core, method: string, data: Record<string, unknown>): Promise<HttpResult> {
+  if (method === 'GET') return jsonResult(200, { initialized: core.initialized })
+  if (method !== 'PUT' && method !== 'POST') throw new UnsupportedOperationError()
+  if (core.initialized) throw new InvalidRequestError('Vault is already initialized')
+  for (const unsupported of ['pgp_keys', 'root_token_pgp_key', 'recovery_pgp_keys']) {
+    const value = data[unsupported]
+    if (value !== undefined && value !== null && value !== '' && !(Array.isArray(value) && value.length === 0)) {
+      throw new InvalidRequestError(`${unsupported} is not supported by Coffer yet; omit it to receive the keys in clear`)
+    }
+  }
+  const shares = data['secret_shares'] === undefined ? 5 : parseInt64(data['secret_shares'], 'secret_shares')
+  const threshold = data['secret_threshold'] === undefined ? 3 : parseInt64(data['secret_threshold'], 'secret_threshold')
+  const result = await core.initialize(shares, threshold)
+  return jsonResult(200, {
+    keys: result.shares.map((share) => Buffer.from(share).toString('hex')),
+    keys_base64: result.shares.map((share) => Buffer.from(share).toString('base64')),
+    root_token: result.rootToken,
+  })
+}
+
+async function unseal(core: Core, method: string, data: Record<string, unknown>): Promise<HttpResult> {
+  if (method !== 'PUT' && method !== 'POST') throw new UnsupportedOperationError()
+  if (!core.initialized) throw new InvalidRequestError('Vault is not initialized')
+  if (data['reset'] !== undefined && parseBool(data['reset'], 'reset')) {
+    core.seal.reset()
+    return jsonResult(200, sealStatus(core))
+  }
+  const key = data['key']
+  if (typeof key !== 'string' || key === '') {
+    throw new InvalidRequestError("'key' must be specified in request body as JSON, or 'reset' set to true")
+  }
+  await core.unseal(decodeShare(key))
+  return jsonResult(200, sealStatus(core))
+}
+
+const OVERRIDES = [
+  'activecode',
+  'standbycode',
+  'sealedcode',
+  'uninitcode',
+  'drsecondarycode',
+  'performancestandbycode',
+  'removedcode',
+  'haunhealthycode',
+] as const
+
+function health(core: Core, method: string, query: URLSearchParams): HttpResult {
+  if (method !== 'GET' && method !== 'HEAD') throw new UnsupportedOperationError()
+  const code = (name: (typeof OVERRIDES)[number], fallback: number): number => {
+    const raw = query.get(name)
+    if (raw === null) return fallback
+    const parsed = Number(raw)
+    if (!Number.isInteger(parsed) || parsed < 100 || parsed > 999) {
+      throw new InvalidRequestError(`unable to parse ${name} "${raw.slice(0, 20)}" as an HTTP status code`)
+    }
+    return parsed
+  }
+  for (const name of OVERRIDES) code(name, 0)
+  const status = !core.initialized ? code('uninitcode', 501) : core.sealed ? code('sealedcode', 503) : code('activecode', 200)
+  const body: Record<string, unknown> = {
+    initialized: core.initialized,
+    sealed: core.sealed,
+    standby: false,
+    performance_standby: false,
+    replication_performance_mode: 'disabled',
+    replication_dr_mode: 'disabled',
+    server_time_utc: Math.floor(core.clock.now() / 1000),
+    version: COFFER_VERSION,
+    enterprise: false,
+  }
+  if (!core.sealed) {
+    body['cluster_name'] = core.clusterName
+    body['cluster_id'] = core.clusterId
+  }
+  if (method === 'HEAD') return emptyResult(status)
+  return jsonResult(status, body)
+}
+
+function leader(core: Core): HttpResult {
+  return jsonResult(200, {
+    ha_enabled: false,
+    is_self: false,
+    active_time: '0001-01-01T00:00:00Z',
+    leader_address: '',
+    leader_cluster_address: '',
+    performance_standby: false,
+    performance_standby_last_remote_wal: 0,
+  })
+}
+
+export async function handleRawSys(
+  core: Core,
+  path: string,
+  method: string,
+  data: Record<string, unknown>,
+  query: URLSearchParams,
+): Promise<HttpResult> {
+  switch (path) {
+    case 'sys/init':
+      return init(core, method, data)
+    case 'sys/seal-status':
+      if (method !== 'GET') throw new UnsupportedOperationError()
+      return jsonResult(200, sealStatus(core))
+    case 'sys/unseal':
+      return unseal(core, method, data)
+    case 'sys/health':
+      return health(core, method, query)
+    default:
+      if (core.sealed) return jsonResult(503, { errors: ['Vault is sealed'] })
+      return leader(core)
+  }
+}

@@ -1,0 +1,85 @@
+// `coffer server`: flag parsing, the startup banner, and shutdown on SIGINT/SIGTERM.
+import type { LogLevel } from '../lib/logger.ts'
+import { loadConfig } from './config/load-config.ts'
+import { type RunningServer, type StartOptions, startServer } from './start-server.ts'
+
+export { startServer }
+
+const BOOLEAN_FLAGS = new Set(['dev', 'dev-no-store-token', 'dev-inmem'])
+const VALUE_FLAGS = new Set(['config', 'dev-listen-address', 'dev-root-token-id', 'dev-data-dir', 'log-level'])
+
+export function parseServerFlags(args: string[]): Map<string, string> {
+  const flags = new Map<string, string>()
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    const m = /^--?([a-z-]+)(?:=(.*))?$/s.exec(arg)
+    if (!m) throw new Error(`unexpected argument "${arg}"`)
+    const name = m[1]!
+    if (BOOLEAN_FLAGS.has(name)) flags.set(name, m[2] ?? 'true')
+    else if (VALUE_FLAGS.has(name)) {
+      const value = m[2] ?? args[++i]
+      if (value === undefined) throw new Error(`flag -${name} needs a value`)
+      flags.set(name, value)
+    } else throw new Error(`unknown flag -${name}`)
+  }
+  return flags
+}
+
+export async function runServerCommand(
+  args: string[],
+  out: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Promise<RunningServer> {
+  const flags = parseServerFlags(args)
+  const dev = flags.get('dev') === 'true'
+  const logLevel = (flags.get('log-level') ?? 'info') as LogLevel
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new Error(`-log-level must be debug, info, warn or error`)
+  const configPath = flags.get('config')
+  if (!dev && !configPath) throw new Error('either -dev or -config=<file> is required')
+  const options: StartOptions = {
+    dev,
+    logLevel,
+    storeToken: dev && flags.get('dev-no-store-token') !== 'true',
+    inmem: flags.get('dev-inmem') === 'true',
+  }
+  if (configPath) options.config = loadConfig(configPath)
+  const listen = flags.get('dev-listen-address')
+  if (listen) options.listenAddress = listen
+  const rootTokenId = flags.get('dev-root-token-id')
+  if (rootTokenId) options.devRootTokenId = rootTokenId
+  const dataDir = flags.get('dev-data-dir')
+  if (dataDir) options.dataDir = dataDir
+
+  const server = await startServer(options)
+  out('==> Coffer server started! Log data will stream in below:')
+  out('')
+  out(`             Api Address: ${server.address}`)
+  out(`                 Storage: ${server.core.storageType}`)
+  out(`                 Version: ${(await import('./http/version.ts')).COFFER_VERSION}`)
+  out('')
+  if (dev) {
+    out('WARNING! dev mode is enabled: the server is unsealed, the root token is printed below, and the')
+    out('unseal key is kept beside the data. Never run dev mode in production.')
+    out('')
+    out('You may need to set the following environment variables:')
+    out('')
+    out(`    $ export VAULT_ADDR='${server.address}' VAULT_TOKEN='${server.rootToken}'`)
+    out('')
+    out(`Unseal Key: ${server.unsealKey}`)
+    out(`Root Token: ${server.rootToken}`)
+    out('')
+  } else if (!server.core.initialized) {
+    out('The server is not initialised yet: run `coffer operator init`.')
+  } else {
+    out('The server is sealed: run `coffer operator unseal` with enough key shares.')
+  }
+  const stop = () => {
+    out('==> Coffer shutdown triggered')
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    )
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  return server
+}

@@ -1,0 +1,9 @@
+// The only place concrete secrets engines and auth methods are named; adding one is a line here.
+import type { BackendDefinition } from '../sdk/framework/backend.ts'
+import { kvBackend } from './engines/kv/backend.ts'
+
+export const secretEngines: Record<string, BackendDefinition<unknown>> = {
+  kv: kvBackend as BackendDefinition<unknown>,
+}
+
+export const authMethods: Record<string, BackendDefinition<unknown>> = {}

@@ -1,0 +1,152 @@
+// Composition root: storage, core, sys backend and listeners wired together; dev mode initialises and unseals.
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { parseDuration } from '../lib/duration.ts'
+import { createLogger, type Logger, type LogLevel, silentLogger } from '../lib/logger.ts'
+import type { Storage } from '../sdk/storage.ts'
+import type { ServerConfig } from './config/load-config.ts'
+import { Core } from './core/core.ts'
+import { handleRequest } from './core/handle-request.ts'
+import { type RunningListener, startListener } from './http/listener.ts'
+import { MemoryStorage } from './physical/memory.ts'
+import { SqliteStorage } from './physical/sqlite.ts'
+import { authMethods, secretEngines } from './registry.ts'
+import { createSystemBackend } from './system/backend.ts'
+
+export interface StartOptions {
+  dev?: boolean
+  /** Dev mode: host:port to listen on (default 127.0.0.1:8200; port 0 picks a free one). */
+  listenAddress?: string
+  devRootTokenId?: string
+  /** Dev mode: where SQLite data and the dev unseal key live (default ./.coffer/dev). */
+  dataDir?: string
+  /** Dev mode: keep everything in memory. */
+  inmem?: boolean
+  /** Dev mode: write the root token to ~/.coffer-token (off for tests). */
+  storeToken?: boolean
+  config?: ServerConfig
+  logLevel?: LogLevel
+  logger?: Logger
+}
+
+export interface RunningServer {
+  address: string
+  rootToken: string
+  unsealKey: string
+  core: Core
+  close(): Promise<void>
+}
+
+interface DevKeys {
+  unseal_key: string
+  root_token: string
+}
+
+const DEV_LEASE_TTL = parseDuration('768h')
+
+export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const logger = options.logger ?? (options.logLevel ? createLogger(options.logLevel) : silentLogger)
+  const config = options.config
+  if (!options.dev && !config) throw new Error('a config file is required unless -dev is given')
+
+  let physical: Storage & { close(): Promise<void> }
+  let storageType: string
+  let devKeysFile: string | undefined
+  if (options.dev) {
+    if (options.inmem) {
+      physical = new MemoryStorage()
+      storageType = 'inmem'
+    } else {
+      const dir = resolve(options.dataDir ?? join('.coffer', 'dev'))
+      mkdirSync(dir, { recursive: true, mode: 0o700 })
+      physical = SqliteStorage.open(join(dir, 'coffer.db'))
+      storageType = 'sqlite'
+      devKeysFile = join(dir, 'dev-keys.json')
+    }
+  } else if (config!.storage.type === 'inmem') {
+    physical = new MemoryStorage()
+    storageType = 'inmem'
+  } else {
+    const path = resolve(config!.storage.path ?? join('.coffer', 'data', 'coffer.db'))
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+    physical = SqliteStorage.open(path)
+    storageType = 'sqlite'
+  }
+
+  const core = new Core({
+    physical,
+    storageType,
+    logger,
+    defaultLeaseTtl: config?.defaultLeaseTtl ?? DEV_LEASE_TTL,
+    maxLeaseTtl: config?.maxLeaseTtl ?? DEV_LEASE_TTL,
+    registry: { secret: secretEngines, auth: authMethods },
+    systemBackend: createSystemBackend,
+  })
+  await core.start()
+
+  let rootToken = ''
+  let unsealKey = ''
+  if (options.dev) ({ rootToken, unsealKey } = await devInitialize(core, devKeysFile, options.devRootTokenId))
+
+  const listeners: RunningListener[] = []
+  const listenerConfigs = options.dev
+    ? [{ address: options.listenAddress ?? '127.0.0.1:8200', maxRequestSize: 32 * 1024 * 1024 }]
+    : config!.listeners.map((l) => ({
+        address: l.address,
+        maxRequestSize: l.maxRequestSize,
+        ...(l.tlsDisable ? {} : { tls: { certFile: l.tlsCertFile!, keyFile: l.tlsKeyFile! } }),
+      }))
+  try {
+    for (const listener of listenerConfigs) listeners.push(await startListener({ core, logger }, listener, logger))
+  } catch (error) {
+    for (const l of listeners) await l.close()
+    await core.close()
+    await physical.close()
+    throw error
+  }
+  if (options.dev && options.storeToken) {
+    const file = join(homedir(), '.coffer-token')
+    writeFileSync(file, rootToken, { mode: 0o600 })
+  }
+  return {
+    address: listeners[0]!.url,
+    rootToken,
+    unsealKey,
+    core,
+    close: async () => {
+      for (const listener of listeners) await listener.close()
+      await core.close()
+      await physical.close()
+    },
+  }
+}
+
+/** Dev mode: one unseal key, kept beside the data so a restart unseals itself; never for production. */
+async function devInitialize(core: Core, keysFile: string | undefined, rootTokenId: string | undefined) {
+  if (!core.initialized) {
+    const { shares, rootToken } = await core.initialize(1, 1, {
+      stayUnsealed: true,
+      ...(rootTokenId ? { rootTokenId } : {}),
+    })
+    const unsealKey = Buffer.from(shares[0]!).toString('base64')
+    await core.mounts.mount('secret', { path: 'secret/', type: 'kv', options: { version: '2' }, description: 'key/value secret storage' })
+    if (keysFile) {
+      writeFileSync(keysFile, JSON.stringify({ unseal_key: unsealKey, root_token: rootToken } satisfies DevKeys), { mode: 0o600 })
+      chmodSync(keysFile, 0o600)
+    }
+    return { rootToken, unsealKey }
+  }
+  if (!keysFile || !existsSync(keysFile)) throw new Error('dev data folder is initialised but its dev-keys.json is missing')
+  const keys = JSON.parse(readFileSync(keysFile, 'utf8')) as DevKeys
+  await core.unseal(Buffer.from(keys.unseal_key, 'base64'))
+  let rootToken = keys.root_token
+  if (rootTokenId && rootTokenId !== rootToken && !(await core.tokens.lookup(rootTokenId))) {
+    rootToken = (
+      await core.tokens.create({ policies: ['root'], parentHash: '', ttl: 0, maxTtl: 0, path: 'auth/token/root', displayName: 'root', id: rootTokenId })
+    ).token
+  } else if (rootTokenId) rootToken = rootTokenId
+  return { rootToken, unsealKey: keys.unseal_key }
+}
+
+export { handleRequest }

@@ -1,0 +1,20 @@
+// The sys/ backend: control-plane endpoints served through the same pipeline (ACL, audit) as every engine.
+import { defineBackend } from '../../sdk/framework/backend.ts'
+import type { Core } from '../core/core.ts'
+import { capabilitiesPaths } from './path-capabilities.ts'
+import { internalUiPaths } from './path-internal-ui.ts'
+import { keyPaths } from './path-keys.ts'
+import { mountsPaths } from './path-mounts.ts'
+import { policyPaths } from './path-policies.ts'
+
+export function createSystemBackend(core: Core) {
+  return defineBackend<unknown>({
+    kind: 'secret',
+    help: 'System endpoints: mounts, auth methods, policies, capabilities, keyring and seal.',
+    specialPaths: {
+      // Enabling or disabling an auth method, rotating the keyring and sealing need sudo, as in Vault.
+      root: ['auth/*', 'rotate', 'seal', 'audit', 'audit/*', 'raw/*'],
+    },
+    paths: [...mountsPaths(core), ...policyPaths(core), ...capabilitiesPaths(core), ...internalUiPaths(core), ...keyPaths(core)],
+  })
+}

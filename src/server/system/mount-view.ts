@@ -1,0 +1,76 @@
+// Mount entries rendered in Vault's sys/mounts and sys/auth shapes.
+import { parseDurationField } from '../../sdk/framework/fields.ts'
+import type { MountConfig, MountEntry } from '../core/mount-table.ts'
+
+export function mountView(entry: MountEntry): Record<string, unknown> {
+  const config: Record<string, unknown> = {
+    default_lease_ttl: entry.config.defaultLeaseTtl,
+    max_lease_ttl: entry.config.maxLeaseTtl,
+    force_no_cache: entry.config.forceNoCache,
+  }
+  if (entry.config.listingVisibility) config['listing_visibility'] = entry.config.listingVisibility
+  if (entry.config.auditNonHmacRequestKeys.length) config['audit_non_hmac_request_keys'] = entry.config.auditNonHmacRequestKeys
+  if (entry.config.auditNonHmacResponseKeys.length) config['audit_non_hmac_response_keys'] = entry.config.auditNonHmacResponseKeys
+  if (entry.config.passthroughRequestHeaders.length) config['passthrough_request_headers'] = entry.config.passthroughRequestHeaders
+  if (entry.config.allowedResponseHeaders.length) config['allowed_response_headers'] = entry.config.allowedResponseHeaders
+  if (entry.table === 'auth') config['token_type'] = entry.config.tokenType ?? 'default-service'
+  return {
+    accessor: entry.accessor,
+    config,
+    description: entry.description,
+    external_entropy_access: false,
+    local: entry.local,
+    options: Object.keys(entry.options).length === 0 ? null : entry.options,
+    plugin_version: '',
+    running_plugin_version: `v0.1.0+builtin.coffer`,
+    running_sha256: '',
+    seal_wrap: entry.sealWrap,
+    type: entry.type,
+    uuid: entry.uuid,
+    deprecation_status: 'supported',
+  }
+}
+
+/** The key used in sys/auth listings: the path without the "auth/" prefix. */
+export function tableKey(entry: MountEntry): string {
+  return entry.table === 'auth' ? entry.path.slice('auth/'.length) : entry.path
+}
+
+/** Tunable config from a request body (sys/mounts/:path/tune or the `config` of a new mount). */
+export function parseMountConfig(raw: unknown): Partial<MountConfig> {
+  if (raw === undefined || raw === null) return {}
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new TypeError('config must be an object')
+  const body = raw as Record<string, unknown>
+  const out: Partial<MountConfig> = {}
+  const ttl = (name: string) => {
+    const value = body[name]
+    // Vault treats "system" (and an empty value) as "inherit the system default".
+    if (value === undefined || value === null || value === '' || value === 'system') return undefined
+    return parseDurationField(value, name)
+  }
+  const list = (name: string) => {
+    const value = body[name]
+    if (value === undefined || value === null) return undefined
+    if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean)
+    if (Array.isArray(value)) return value.map(String)
+    throw new TypeError(`${name} must be a list`)
+  }
+  const defaultTtl = ttl('default_lease_ttl')
+  const maxTtl = ttl('max_lease_ttl')
+  if (defaultTtl !== undefined) out.defaultLeaseTtl = defaultTtl
+  if (maxTtl !== undefined) out.maxLeaseTtl = maxTtl
+  if (body['force_no_cache'] !== undefined) out.forceNoCache = body['force_no_cache'] === true || body['force_no_cache'] === 'true'
+  if (typeof body['listing_visibility'] === 'string') out.listingVisibility = body['listing_visibility']
+  const fields = [
+    ['audit_non_hmac_request_keys', 'auditNonHmacRequestKeys'],
+    ['audit_non_hmac_response_keys', 'auditNonHmacResponseKeys'],
+    ['passthrough_request_headers', 'passthroughRequestHeaders'],
+    ['allowed_response_headers', 'allowedResponseHeaders'],
+  ] as const
+  for (const [wire, key] of fields) {
+    const value = list(wire)
+    if (value) out[key] = value
+  }
+  if (typeof body['token_type'] === 'string') out.tokenType = body['token_type']
+  return out
+}

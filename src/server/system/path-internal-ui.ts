@@ -1,0 +1,44 @@
+// sys/internal/ui/mounts: the mount (and KV version) behind a path, which `vault kv` asks before every command.
+import { PermissionDeniedError } from '../../sdk/errors.ts'
+import { definePath } from '../../sdk/framework/backend.ts'
+import type { Caller } from '../../sdk/request.ts'
+import type { Core } from '../core/core.ts'
+import { anyRuleUnder } from '../core/list-filter.ts'
+import type { MountEntry } from '../core/mount-table.ts'
+import { mountView, tableKey } from './mount-view.ts'
+
+async function canSee(core: Core, caller: Caller | undefined, entry: MountEntry): Promise<boolean> {
+  if (!caller) return false
+  if (caller.policies.includes('root')) return true
+  return anyRuleUnder(await core.policies.policiesFor(caller.policies), entry.path)
+}
+
+export function internalUiPaths(core: Core) {
+  return [
+    definePath({
+      pattern: 'internal/ui/mounts',
+      operations: {
+        read: async ({ request }) => {
+          const secret: Record<string, unknown> = {}
+          const auth: Record<string, unknown> = {}
+          for (const entry of core.mounts.entries) {
+            if (!(await canSee(core, request.caller, entry))) continue
+            if (entry.table === 'auth') auth[tableKey(entry)] = mountView(entry)
+            else secret[entry.path] = mountView(entry)
+          }
+          return { data: { secret, auth } }
+        },
+      },
+    }),
+    definePath({
+      pattern: 'internal/ui/mounts/*path',
+      operations: {
+        read: async ({ params, request }) => {
+          const match = core.mounts.router.match(params['path']!.replace(/^\/+/, ''))
+          if (!match || !(await canSee(core, request.caller, match.entry))) throw new PermissionDeniedError()
+          return { data: { ...mountView(match.entry), path: tableKey(match.entry) } }
+        },
+      },
+    }),
+  ]
+}

@@ -1,0 +1,110 @@
+// sys/mounts and sys/auth: list, enable, read, disable and tune secrets engines and auth methods.
+import { InvalidRequestError } from '../../sdk/errors.ts'
+import { definePath } from '../../sdk/framework/backend.ts'
+import { f, parseStringMap } from '../../sdk/framework/fields.ts'
+import type { LogicalResponse } from '../../sdk/request.ts'
+import type { Core } from '../core/core.ts'
+import type { MountEntry, MountTableKind } from '../core/mount-table.ts'
+import { mountView, parseMountConfig, tableKey } from './mount-view.ts'
+
+function table(core: Core, kind: MountTableKind): LogicalResponse {
+  const data: Record<string, unknown> = {}
+  for (const entry of core.mounts.entries) if (entry.table === kind) data[tableKey(entry)] = mountView(entry)
+  return { data }
+}
+
+function config(raw: unknown) {
+  try {
+    return parseMountConfig(raw)
+  } catch (error) {
+    if (error instanceof TypeError) throw new InvalidRequestError(error.message)
+    throw error
+  }
+}
+
+function tuneView(core: Core, entry: MountEntry): LogicalResponse {
+  const ttls = core.mounts.effectiveTtls(entry)
+  const view = mountView(entry)
+  return {
+    data: {
+      ...(view['config'] as Record<string, unknown>),
+      default_lease_ttl: ttls.defaultLeaseTtl,
+      max_lease_ttl: ttls.maxLeaseTtl,
+      description: entry.description,
+      options: view['options'],
+    },
+  }
+}
+
+const mountFields = {
+  path: f.string(),
+  type: f.string(),
+  description: f.string(),
+  config: f.map(),
+  options: f.any(),
+  local: f.bool(),
+  seal_wrap: f.bool(),
+  plugin_name: f.string(),
+  plugin_version: f.string(),
+  external_entropy_access: f.bool(),
+  default_lease_ttl: f.any(),
+  max_lease_ttl: f.any(),
+  force_no_cache: f.any(),
+  listing_visibility: f.any(),
+  audit_non_hmac_request_keys: f.any(),
+  audit_non_hmac_response_keys: f.any(),
+  passthrough_request_headers: f.any(),
+  allowed_response_headers: f.any(),
+  token_type: f.any(),
+}
+
+function mountPaths(core: Core, kind: MountTableKind, prefix: 'mounts' | 'auth') {
+  const lookup = (rawPath: string): MountEntry => {
+    const entry = core.mounts.find(core.mounts.normalizePath(rawPath, kind))
+    if (!entry) throw new InvalidRequestError(`no mount found at "${rawPath}"`)
+    return entry
+  }
+  return [
+    definePath({ pattern: prefix, operations: { read: () => table(core, kind) } }),
+    definePath({
+      pattern: `${prefix}/*path`,
+      fields: mountFields,
+      operations: {
+        read: ({ params }) => {
+          if (params['path']!.endsWith('/tune')) return tuneView(core, lookup(params['path']!.slice(0, -5)))
+          const entry = core.mounts.find(core.mounts.normalizePath(params['path']!, kind))
+          return entry ? { data: mountView(entry) } : undefined
+        },
+        update: async ({ params, input }) => {
+          const path = params['path']!
+          if (path.endsWith('/tune')) {
+            const entry = lookup(path.slice(0, -5))
+            const options = input.options === undefined ? undefined : parseStringMap(input.options, 'options')
+            await core.mounts.tune(entry, config(input), input.description, options)
+            return undefined
+          }
+          const type = input.type ?? input.plugin_name
+          if (!type) throw new InvalidRequestError('missing required field "type"')
+          await core.mounts.mount(kind, {
+            path,
+            type,
+            ...(input.description !== undefined ? { description: input.description } : {}),
+            config: config(input.config),
+            options: input.options === undefined || input.options === null ? {} : parseStringMap(input.options, 'options'),
+            ...(input.local !== undefined ? { local: input.local } : {}),
+            ...(input.seal_wrap !== undefined ? { sealWrap: input.seal_wrap } : {}),
+          })
+          return undefined
+        },
+        delete: async ({ params }) => {
+          await core.mounts.unmount(kind, params['path']!)
+          return undefined
+        },
+      },
+    }),
+  ]
+}
+
+export function mountsPaths(core: Core) {
+  return [...mountPaths(core, 'secret', 'mounts'), ...mountPaths(core, 'auth', 'auth')]
+}

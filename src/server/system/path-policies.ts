@@ -1,0 +1,73 @@
+// sys/policies/acl/:name and the legacy sys/policy/:name (which answers `rules` instead of `policy`).
+import { Buffer } from 'node:buffer'
+import { InvalidRequestError } from '../../sdk/errors.ts'
+import { definePath } from '../../sdk/framework/backend.ts'
+import { f } from '../../sdk/framework/fields.ts'
+import type { Core } from '../core/core.ts'
+
+const policyFields = { name: f.string({ required: true }), policy: f.string(), rules: f.string() }
+
+export function policyPaths(core: Core) {
+  const store = () => core.policies
+  const list = async () => {
+    const keys = await store().list()
+    return { data: { keys } }
+  }
+  const write = async (name: string, text: string | undefined) => {
+    if (text === undefined || text.trim() === '') throw new InvalidRequestError("'policy' parameter not supplied or empty")
+    await store().write(store().normalizeName(name), decodeMaybeBase64(text))
+    return undefined
+  }
+  const remove = async (name: string) => {
+    await store().delete(store().normalizeName(name))
+    return undefined
+  }
+  return [
+    definePath({ pattern: 'policies/acl/', operations: { list, read: list } }),
+    definePath({
+      pattern: 'policies/acl/:name',
+      fields: policyFields,
+      exists: async ({ input }) => (await store().read(store().normalizeName(input.name!))) !== undefined,
+      operations: {
+        read: async ({ input }) => {
+          const name = store().normalizeName(input.name!)
+          const raw = await store().read(name)
+          return raw === undefined ? undefined : { data: { name, policy: raw } }
+        },
+        update: ({ input }) => write(input.name!, input.policy),
+        delete: ({ input }) => remove(input.name!),
+      },
+    }),
+    definePath({
+      pattern: 'policy',
+      operations: {
+        read: async () => {
+          const keys = await store().list()
+          return { data: { policies: keys, keys } }
+        },
+      },
+    }),
+    definePath({
+      pattern: 'policy/:name',
+      fields: policyFields,
+      exists: async ({ input }) => (await store().read(store().normalizeName(input.name!))) !== undefined,
+      operations: {
+        read: async ({ input }) => {
+          const name = store().normalizeName(input.name!)
+          const raw = await store().read(name)
+          return raw === undefined ? undefined : { data: { name, rules: raw } }
+        },
+        update: ({ input }) => write(input.name!, input.policy ?? input.rules),
+        delete: ({ input }) => remove(input.name!),
+      },
+    }),
+  ]
+}
+
+/** Vault accepts a policy body either as text or base64 of that text. */
+function decodeMaybeBase64(text: string): string {
+  const trimmed = text.trim()
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed) || trimmed.length % 4 !== 0) return text
+  const decoded = Buffer.from(trimmed, 'base64').toString('utf8')
+  return /path|\{/.test(decoded) && !decoded.includes('\uFFFD') ? decoded : text
+}
