@@ -1,0 +1,256 @@
+// Tests for the server config loader: Vault-shaped HCL and JSON, defaults, aliases and error messages.
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { ConfigError, type ConfigFormat, loadConfig, parseConfig } from './load-config.ts'
+
+const fixture = (name: string) => join(import.meta.dirname, 'testdata', name)
+
+const MINIMAL = `storage "inmem" {}\nlistener "tcp" { tls_disable = true }`
+
+function rejects(text: string, format: ConfigFormat, message: string | RegExp): void {
+  assert.throws(
+    () => parseConfig(text, format),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError, String(error))
+      if (typeof message === 'string') assert.equal(error.message, message)
+      else assert.match(error.message, message)
+      return true
+    },
+  )
+}
+
+describe('loadConfig', () => {
+  it('reads a Vault-style HCL file', () => {
+    assert.deepEqual(loadConfig(fixture('vault-style.hcl')), {
+      listeners: [
+        {
+          type: 'tcp',
+          address: '0.0.0.0:8200',
+          tlsDisable: false,
+          tlsCertFile: '/etc/coffer/tls/cert.pem',
+          tlsKeyFile: '/etc/coffer/tls/key.pem',
+          maxRequestSize: 33554432,
+        },
+        { type: 'tcp', address: '127.0.0.1:8300', tlsDisable: true, maxRequestSize: 1048576 },
+      ],
+      storage: { type: 'sqlite', path: join('/var/lib/coffer', 'coffer.db') },
+      apiAddr: 'https://vault.example.com:8200',
+      defaultLeaseTtl: 3600,
+      maxLeaseTtl: 768 * 3600,
+      logLevel: 'warn',
+      disableMlock: true,
+      ui: true,
+    })
+  })
+
+  it('reads a JSON file with list-shaped listeners and the backend alias', () => {
+    assert.deepEqual(loadConfig(fixture('coffer.json')), {
+      listeners: [{ type: 'tcp', address: '[::1]:8200', tlsDisable: true, maxRequestSize: 33554432 }],
+      storage: { type: 'sqlite', path: '/data/coffer.db' },
+      defaultLeaseTtl: 3600,
+      maxLeaseTtl: 86400,
+      logLevel: 'debug',
+      disableMlock: false,
+      ui: false,
+    })
+  })
+
+  it('names the file in errors, and detects JSON content without a .json extension', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coffer-config-'))
+    try {
+      const bad = join(dir, 'server.hcl')
+      writeFileSync(bad, 'storage "inmem" {}\nlistener "tcp" { address = "nope" \n tls_disable = 1 }')
+      assert.throws(() => loadConfig(bad), {
+        message: `${bad}: listener.tcp.address: must be host:port, such as 127.0.0.1:8200`,
+      })
+      const json = join(dir, 'server.conf')
+      writeFileSync(json, '{"storage": {"inmem": {}}, "listener": {"tcp": {"tls_disable": true}}}')
+      assert.equal(loadConfig(json).storage.type, 'inmem')
+      const missing = join(dir, 'absent.hcl')
+      assert.throws(() => loadConfig(missing), {
+        name: 'ConfigError',
+        message: `${missing}: cannot read the config file (ENOENT)`,
+      })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('parseConfig', () => {
+  it('fills Vault defaults', () => {
+    assert.deepEqual(parseConfig(MINIMAL, 'hcl'), {
+      listeners: [{ type: 'tcp', address: '127.0.0.1:8200', tlsDisable: true, maxRequestSize: 33554432 }],
+      storage: { type: 'inmem' },
+      defaultLeaseTtl: 2764800,
+      maxLeaseTtl: 2764800,
+      logLevel: 'info',
+      disableMlock: false,
+      ui: false,
+    })
+  })
+
+  it('accepts sqlite storage, backend as an alias, and lenient booleans', () => {
+    const config = parseConfig(
+      `backend "sqlite" { path = "./c.db" }\nlistener "tcp" { tls_disable = "1" }\nui = "true"`,
+      'hcl',
+    )
+    assert.deepEqual(config.storage, { type: 'sqlite', path: './c.db' })
+    assert.equal(config.listeners[0]?.tlsDisable, true)
+    assert.equal(config.ui, true)
+  })
+
+  it('lets the default lease TTL follow a lowered max', () => {
+    const config = parseConfig(`${MINIMAL}\nmax_lease_ttl = "2h"`, 'hcl')
+    assert.equal(config.maxLeaseTtl, 7200)
+    assert.equal(config.defaultLeaseTtl, 7200)
+  })
+
+  it('accepts JSON with nested arrays of listener bodies', () => {
+    const config = parseConfig(
+      JSON.stringify({
+        storage: [{ inmem: {} }],
+        listener: {
+          tcp: [
+            { address: '127.0.0.1:1', tls_disable: true },
+            { address: '127.0.0.1:2', tls_disable: true },
+          ],
+        },
+      }),
+      'json',
+    )
+    assert.deepEqual(
+      config.listeners.map((l) => l.address),
+      ['127.0.0.1:1', '127.0.0.1:2'],
+    )
+  })
+
+  it('maps log level spellings', () => {
+    const level = (value: string) => parseConfig(`${MINIMAL}\nlog_level = "${value}"`, 'hcl').logLevel
+    assert.equal(level('TRACE'), 'debug')
+    assert.equal(level('err'), 'error')
+    assert.equal(level('info'), 'info')
+  })
+})
+
+describe('parseConfig errors', () => {
+  const tcp = 'listener "tcp" { tls_disable = true }'
+  const cases: [string, string, ConfigFormat, string | RegExp][] = [
+    ['no storage', tcp, 'hcl', 'storage: exactly one storage block is required (found 0)'],
+    [
+      'two storages',
+      `storage "inmem" {}\nbackend "inmem" {}\n${tcp}`,
+      'hcl',
+      'storage: exactly one storage block is required (found 2)',
+    ],
+    ['no listener', 'storage "inmem" {}', 'hcl', 'listener: at least one listener block is required'],
+    [
+      'TLS files missing',
+      'storage "inmem" {}\nlistener "tcp" { address = "127.0.0.1:8200" }',
+      'hcl',
+      'listener.tcp: tls_cert_file and tls_key_file are required unless tls_disable = true',
+    ],
+    [
+      'bad address',
+      'storage "inmem" {}\nlistener "tcp" { address = "8200", tls_disable = true }',
+      'hcl',
+      /^listener\.tcp\.address: must be host:port/,
+    ],
+    [
+      'port out of range',
+      'storage "inmem" {}\nlistener "tcp" { address = "h:70000", tls_disable = true }',
+      'hcl',
+      /^listener\.tcp\.address:/,
+    ],
+    [
+      'unix listener',
+      'storage "inmem" {}\nlistener "unix" {}',
+      'hcl',
+      'listener.unix: only "tcp" listeners are supported',
+    ],
+    [
+      'unknown listener key',
+      `storage "inmem" {}\nlistener "tcp" {\ntls_disable = true\ntls_min_version = "tls12"\n}`,
+      'hcl',
+      /^listener\.tcp: unknown key "tls_min_version" \(supported: address, /,
+    ],
+    [
+      'nested listener block',
+      'storage "inmem" {}\nlistener "tcp" { telemetry { } }',
+      'hcl',
+      'listener.tcp: unknown key "telemetry"',
+    ],
+    [
+      'unsupported storage',
+      `storage "consul" {}\n${tcp}`,
+      'hcl',
+      'storage.consul: unsupported storage type (use sqlite, file or inmem)',
+    ],
+    ['sqlite without path', `storage "sqlite" {}\n${tcp}`, 'hcl', 'storage.sqlite.path: is required'],
+    [
+      'file path not a string',
+      `backend "file" { path = 3 }\n${tcp}`,
+      'hcl',
+      'backend.file.path: must be a string',
+    ],
+    [
+      'unknown storage key',
+      `storage "inmem" { path = "x" }\n${tcp}`,
+      'hcl',
+      'storage.inmem: unknown key "path"',
+    ],
+    [
+      'unknown top-level key',
+      `${MINIMAL}\ncluster_name = "x"`,
+      'hcl',
+      /^config: unknown key "cluster_name" \(supported: api_addr, /,
+    ],
+    ['unknown top-level block', `${MINIMAL}\ntelemetry { }`, 'hcl', /^telemetry: unknown block on line 3/],
+    ['unlabelled listener', 'listener { }', 'hcl', /^listener: line 1: expected one type label/],
+    ['bad boolean', `${MINIMAL}\nui = "yes"`, 'hcl', 'ui: must be a boolean (true or false)'],
+    ['bad duration', `${MINIMAL}\nmax_lease_ttl = "forever"`, 'hcl', /^max_lease_ttl: must be a duration/],
+    [
+      'default above max',
+      `${MINIMAL}\ndefault_lease_ttl = "2h"\nmax_lease_ttl = "1h"`,
+      'hcl',
+      'default_lease_ttl: must not exceed max_lease_ttl',
+    ],
+    ['bad log level', `${MINIMAL}\nlog_level = "loud"`, 'hcl', /^log_level: must be one of/],
+    ['bad api_addr', `${MINIMAL}\napi_addr = "vault:8200"`, 'hcl', /^api_addr: must be a URL/],
+    [
+      'bad request size',
+      'storage "inmem" {}\nlistener "tcp" {\ntls_disable = true\nmax_request_size = -1\n}',
+      'hcl',
+      /^listener\.tcp\.max_request_size: must be a whole number/,
+    ],
+    [
+      'HCL syntax',
+      'storage "inmem" {\n  path ["x"]\n}',
+      'hcl',
+      `config: line 2, column 8: expected '=' after "path"`,
+    ],
+    ['JSON syntax', '{"storage": ', 'json', /^config: invalid JSON/],
+    ['JSON not an object', '[1]', 'json', 'config: a JSON config must be an object'],
+    ['JSON section not an object', '{"storage": "inmem"}', 'json', /^storage: must be an object such as/],
+    ['JSON body not an object', '{"storage": {"inmem": 1}}', 'json', 'storage.inmem: must be an object'],
+    [
+      'second listener named by index',
+      `storage "inmem" {}\n${tcp}\nlistener "tcp" { address = "x" }`,
+      'hcl',
+      /^listener\.tcp\[1\]\.address: must be host:port/,
+    ],
+  ]
+  for (const [name, text, format, message] of cases) {
+    it(`rejects ${name}`, () => rejects(text, format, message))
+  }
+
+  it('keeps config text out of JSON syntax errors', () => {
+    assert.throws(
+      () => parseConfig('{"api_addr": "https://hunter2.example"', 'json'),
+      (error: Error) => !error.message.includes('hunter2'),
+    )
+  })
+})

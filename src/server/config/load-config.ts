@@ -1,0 +1,323 @@
+// Server configuration: reads Vault-shaped HCL or JSON config files into a validated ServerConfig.
+import { readFileSync } from 'node:fs'
+import { extname, join } from 'node:path'
+import { parseDuration } from '../../lib/duration.ts'
+import { type HclBody, HclSyntaxError, parseHcl } from '../../lib/hcl.ts'
+
+export interface ListenerConfig {
+  type: 'tcp'
+  /** host:port; defaults to 127.0.0.1:8200. */
+  address: string
+  tlsDisable: boolean
+  tlsCertFile?: string
+  tlsKeyFile?: string
+  /** Bytes; defaults to 32 MiB. */
+  maxRequestSize: number
+}
+
+export interface ServerConfig {
+  listeners: ListenerConfig[]
+  storage: { type: 'sqlite' | 'inmem'; path?: string }
+  apiAddr?: string
+  /** Seconds. */
+  defaultLeaseTtl: number
+  /** Seconds. */
+  maxLeaseTtl: number
+  logLevel: 'debug' | 'info' | 'warn' | 'error'
+  disableMlock: boolean
+  ui: boolean
+}
+
+export type ConfigFormat = 'hcl' | 'json'
+
+/** A config problem; the message names where in the file (`listener.tcp.address`) and what is wrong. */
+export class ConfigError extends Error {
+  /** Where the problem is: a dotted config path, optionally preceded by the file name. */
+  readonly key: string
+  readonly problem: string
+  constructor(key: string, problem: string, options?: { cause?: unknown }) {
+    super(`${key}: ${problem}`, options)
+    this.name = 'ConfigError'
+    this.key = key
+    this.problem = problem
+  }
+}
+
+export const DEFAULT_LISTENER_ADDRESS = '127.0.0.1:8200'
+export const DEFAULT_MAX_REQUEST_SIZE = 32 * 1024 * 1024
+/** Vault's system-wide default for both lease TTLs: 768h (32 days). */
+export const DEFAULT_LEASE_TTL = 768 * 3600
+
+type Raw = Record<string, unknown>
+
+/** A labelled section such as `listener "tcp" { ... }`, with where it sits for error messages. */
+interface Section {
+  kind: 'listener' | 'storage' | 'backend'
+  type: string
+  body: Raw
+}
+
+const SECTION_KINDS = new Set(['listener', 'storage', 'backend'])
+const TOP_LEVEL_KEYS = ['api_addr', 'default_lease_ttl', 'max_lease_ttl', 'log_level', 'disable_mlock', 'ui']
+const LISTENER_KEYS = ['address', 'tls_disable', 'tls_cert_file', 'tls_key_file', 'max_request_size']
+const STORAGE_KEYS: Record<string, string[]> = { sqlite: ['path'], file: ['path'], inmem: [] }
+const LOG_LEVELS: Record<string, ServerConfig['logLevel']> = {
+  trace: 'debug',
+  debug: 'debug',
+  info: 'info',
+  warn: 'warn',
+  warning: 'warn',
+  err: 'error',
+  error: 'error',
+}
+
+function isObject(value: unknown): value is Raw {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+function checkKeys(
+  body: Raw,
+  allowed: readonly string[],
+  where: string,
+  extra: readonly string[] = [],
+): void {
+  for (const key of Object.keys(body)) {
+    if (allowed.includes(key) || extra.includes(key)) continue
+    const supported = allowed.length > 0 ? ` (supported: ${allowed.join(', ')})` : ''
+    throw new ConfigError(where, `unknown key ${JSON.stringify(key)}${supported}`)
+  }
+}
+
+/** Vault reads booleans leniently from HCL and JSON: true, "true", 1, "1" and Go's other spellings. */
+function bool(value: unknown, where: string): boolean {
+  if (typeof value === 'boolean') return value
+  if (value === 1 || value === 0) return value === 1
+  if (typeof value === 'string') {
+    if (['1', 't', 'true'].includes(value.toLowerCase())) return true
+    if (['0', 'f', 'false'].includes(value.toLowerCase())) return false
+  }
+  throw new ConfigError(where, 'must be a boolean (true or false)')
+}
+
+function string(value: unknown, where: string): string {
+  if (typeof value !== 'string') throw new ConfigError(where, 'must be a string')
+  return value
+}
+
+function duration(value: unknown, where: string): number {
+  try {
+    return parseDuration(value, where)
+  } catch {
+    throw new ConfigError(where, 'must be a duration such as "768h" or a number of seconds')
+  }
+}
+
+function isHostPort(address: string): boolean {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(address)
+  return match !== null && Number(match[2]) <= 65535
+}
+
+function hclSections(body: HclBody): { attributes: Raw; sections: Section[] } {
+  const sections: Section[] = []
+  for (const block of body.blocks) {
+    if (!SECTION_KINDS.has(block.type)) {
+      throw new ConfigError(
+        block.type,
+        `unknown block on line ${block.line} (supported: listener, storage, backend)`,
+      )
+    }
+    const kind = block.type as Section['kind']
+    if (block.labels.length !== 1) {
+      throw new ConfigError(
+        kind,
+        `line ${block.line}: expected one type label, as in ${kind} "${kind === 'listener' ? 'tcp' : 'sqlite'}" { ... }`,
+      )
+    }
+    const type = block.labels[0] as string
+    const nested = block.body.blocks[0]
+    if (nested) throw new ConfigError(`${kind}.${type}`, `unknown key ${JSON.stringify(nested.type)}`)
+    sections.push({ kind, type, body: { ...block.body.attributes } })
+  }
+  return { attributes: { ...body.attributes }, sections }
+}
+
+/** JSON mirrors HCL: {"listener": {"tcp": {...}}}, with arrays allowed at either level. */
+function jsonSections(doc: unknown): { attributes: Raw; sections: Section[] } {
+  if (!isObject(doc)) throw new ConfigError('config', 'a JSON config must be an object')
+  const attributes: Raw = {}
+  const sections: Section[] = []
+  const add = (kind: Section['kind'], value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) add(kind, item)
+      return
+    }
+    if (!isObject(value))
+      throw new ConfigError(
+        kind,
+        `must be an object such as {"${kind === 'listener' ? 'tcp' : 'sqlite'}": {...}}`,
+      )
+    for (const [type, body] of Object.entries(value)) {
+      for (const item of Array.isArray(body) ? body : [body]) {
+        if (!isObject(item)) throw new ConfigError(`${kind}.${type}`, 'must be an object')
+        sections.push({ kind, type, body: item })
+      }
+    }
+  }
+  for (const [key, value] of Object.entries(doc)) {
+    if (SECTION_KINDS.has(key)) add(key as Section['kind'], value)
+    else Object.defineProperty(attributes, key, { value, enumerable: true })
+  }
+  return { attributes, sections }
+}
+
+function parseListener(section: Section, where: string): ListenerConfig {
+  if (section.type !== 'tcp') throw new ConfigError(where, 'only "tcp" listeners are supported')
+  const body = section.body
+  checkKeys(body, LISTENER_KEYS, where)
+  const address =
+    body['address'] === undefined ? DEFAULT_LISTENER_ADDRESS : string(body['address'], `${where}.address`)
+  if (!isHostPort(address))
+    throw new ConfigError(`${where}.address`, 'must be host:port, such as 127.0.0.1:8200')
+  const tlsDisable =
+    body['tls_disable'] === undefined ? false : bool(body['tls_disable'], `${where}.tls_disable`)
+  const listener: ListenerConfig = {
+    type: 'tcp',
+    address,
+    tlsDisable,
+    maxRequestSize: DEFAULT_MAX_REQUEST_SIZE,
+  }
+  if (body['tls_cert_file'] !== undefined)
+    listener.tlsCertFile = string(body['tls_cert_file'], `${where}.tls_cert_file`)
+  if (body['tls_key_file'] !== undefined)
+    listener.tlsKeyFile = string(body['tls_key_file'], `${where}.tls_key_file`)
+  if (!tlsDisable && (!listener.tlsCertFile || !listener.tlsKeyFile)) {
+    throw new ConfigError(where, 'tls_cert_file and tls_key_file are required unless tls_disable = true')
+  }
+  const size = body['max_request_size']
+  if (size !== undefined) {
+    const n = typeof size === 'string' && /^\d+$/.test(size.trim()) ? Number(size) : size
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
+      throw new ConfigError(
+        `${where}.max_request_size`,
+        'must be a whole number of bytes (0 means the 32 MiB default)',
+      )
+    }
+    // Vault treats 0 as "use the default".
+    if (n > 0) listener.maxRequestSize = n
+  }
+  return listener
+}
+
+function parseStorage(section: Section): ServerConfig['storage'] {
+  const where = `${section.kind}.${section.type}`
+  const allowed = STORAGE_KEYS[section.type]
+  if (!Object.hasOwn(STORAGE_KEYS, section.type) || !allowed) {
+    throw new ConfigError(where, 'unsupported storage type (use sqlite, file or inmem)')
+  }
+  checkKeys(section.body, allowed, where)
+  if (section.type === 'inmem') return { type: 'inmem' }
+  const raw = section.body['path']
+  if (raw === undefined || raw === '') throw new ConfigError(`${where}.path`, 'is required')
+  const path = string(raw, `${where}.path`)
+  // Vault's "file" backend names a directory; Coffer keeps one SQLite database inside it.
+  return { type: 'sqlite', path: section.type === 'file' ? join(path, 'coffer.db') : path }
+}
+
+function build(attributes: Raw, sections: Section[]): ServerConfig {
+  checkKeys(attributes, TOP_LEVEL_KEYS, 'config')
+  const storages = sections.filter((s) => s.kind !== 'listener')
+  if (storages.length !== 1) {
+    throw new ConfigError('storage', `exactly one storage block is required (found ${storages.length})`)
+  }
+  const listenerSections = sections.filter((s) => s.kind === 'listener')
+  if (listenerSections.length === 0)
+    throw new ConfigError('listener', 'at least one listener block is required')
+  const listeners = listenerSections.map((section, i) =>
+    parseListener(section, `listener.${section.type}${listenerSections.length > 1 ? `[${i}]` : ''}`),
+  )
+
+  const config: ServerConfig = {
+    listeners,
+    storage: parseStorage(storages[0] as Section),
+    defaultLeaseTtl: DEFAULT_LEASE_TTL,
+    maxLeaseTtl: DEFAULT_LEASE_TTL,
+    logLevel: 'info',
+    disableMlock: false,
+    ui: false,
+  }
+  const a = attributes
+  if (a['api_addr'] !== undefined) {
+    const apiAddr = string(a['api_addr'], 'api_addr')
+    let ok = false
+    try {
+      ok = ['http:', 'https:'].includes(new URL(apiAddr).protocol)
+    } catch {}
+    if (!ok) throw new ConfigError('api_addr', 'must be a URL such as https://vault.example.com:8200')
+    config.apiAddr = apiAddr
+  }
+  // Vault treats a zero TTL as "use the system default".
+  if (a['max_lease_ttl'] !== undefined)
+    config.maxLeaseTtl = duration(a['max_lease_ttl'], 'max_lease_ttl') || DEFAULT_LEASE_TTL
+  if (a['default_lease_ttl'] !== undefined) {
+    config.defaultLeaseTtl = duration(a['default_lease_ttl'], 'default_lease_ttl') || DEFAULT_LEASE_TTL
+  }
+  if (config.defaultLeaseTtl > config.maxLeaseTtl) {
+    // With only max_lease_ttl lowered, the default follows it rather than failing.
+    if (a['default_lease_ttl'] !== undefined)
+      throw new ConfigError('default_lease_ttl', 'must not exceed max_lease_ttl')
+    config.defaultLeaseTtl = config.maxLeaseTtl
+  }
+  if (a['log_level'] !== undefined) {
+    const level = LOG_LEVELS[string(a['log_level'], 'log_level').trim().toLowerCase()]
+    if (!level) throw new ConfigError('log_level', 'must be one of trace, debug, info, warn, error')
+    config.logLevel = level
+  }
+  if (a['disable_mlock'] !== undefined) config.disableMlock = bool(a['disable_mlock'], 'disable_mlock')
+  if (a['ui'] !== undefined) config.ui = bool(a['ui'], 'ui')
+  return config
+}
+
+/** Parse config text; every problem is a ConfigError naming the config key. */
+export function parseConfig(text: string, format: ConfigFormat): ServerConfig {
+  if (format === 'json') {
+    let doc: unknown
+    try {
+      doc = JSON.parse(text)
+    } catch (error) {
+      // Node's message quotes the input, which may hold paths or secrets; keep only the position.
+      const where = /line \d+ column \d+/.exec((error as Error).message)?.[0]
+      throw new ConfigError('config', `invalid JSON${where ? ` at ${where}` : ''}`)
+    }
+    const { attributes, sections } = jsonSections(doc)
+    return build(attributes, sections)
+  }
+  let body: HclBody
+  try {
+    body = parseHcl(text)
+  } catch (error) {
+    if (error instanceof HclSyntaxError) throw new ConfigError('config', error.message, { cause: error })
+    throw error
+  }
+  const { attributes, sections } = hclSections(body)
+  return build(attributes, sections)
+}
+
+/** Read and parse a config file: `.json` (or text starting with '{') is JSON, anything else HCL. */
+export function loadConfig(path: string): ServerConfig {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable'
+    throw new ConfigError(path, `cannot read the config file (${code})`, { cause: error })
+  }
+  const format: ConfigFormat =
+    extname(path).toLowerCase() === '.json' || text.trimStart().startsWith('{') ? 'json' : 'hcl'
+  try {
+    return parseConfig(text, format)
+  } catch (error) {
+    if (error instanceof ConfigError)
+      throw new ConfigError(`${path}: ${error.key}`, error.problem, { cause: error })
+    throw error
+  }
+}
