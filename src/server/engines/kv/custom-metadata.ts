@@ -1,0 +1,88 @@
+// custom_metadata parsing and Vault's limits: at most 64 pairs, keys up to 128 bytes, values up to 512 bytes.
+import { InvalidRequestError } from '../../../sdk/errors.ts'
+
+export const MAX_CUSTOM_METADATA_KEYS = 64
+export const MAX_CUSTOM_METADATA_KEY_BYTES = 128
+export const MAX_CUSTOM_METADATA_VALUE_BYTES = 512
+const PREFIX = 'custom_metadata validation failed'
+
+// Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]*$/u
+
+/** Go's multierror text, which Vault returns as the single error message. */
+function multiError(points: string[]): string {
+  if (points.length === 1) return `1 error occurred:\n\t* ${points[0]}\n\n`
+  return `${points.length} errors occurred:\n\t${points.map((p) => `* ${p}`).join('\n\t')}\n\n`
+}
+
+// Vault decodes values with mapstructure's weak typing: numbers print plainly and booleans become "1"/"0".
+function weakString(value: unknown, key: string): string {
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+  if (typeof value === 'boolean') return value ? '1' : '0'
+  if (value === null || value === undefined) return ''
+  throw new InvalidRequestError(
+    `${PREFIX}: value for key ${JSON.stringify(key)} must be a string, number or boolean`,
+  )
+}
+
+function asObject(raw: unknown): Record<string, unknown> {
+  let value = raw
+  if (typeof value === 'string' && value.trim().startsWith('{')) {
+    try {
+      value = JSON.parse(value)
+    } catch {
+      // fall through to the type error below
+    }
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidRequestError('invalid value for "custom_metadata": expected an object of string values')
+  }
+  return value as Record<string, unknown>
+}
+
+/**
+ * The string map a write stores. With `dropNulls` (PATCH) a null value is left out of the result
+ * so the caller's merge patch removes that key.
+ */
+export function parseCustomMetadata(raw: unknown, dropNulls = false): Record<string, string | null> {
+  const out: Record<string, string | null> = {}
+  for (const [key, value] of Object.entries(asObject(raw))) {
+    if (dropNulls && value === null) out[key] = null
+    else out[key] = weakString(value, key)
+  }
+  return out
+}
+
+/** Throws a 400 listing every problem, as Vault does; past 64 keys it stops at that one problem. */
+export function validateCustomMetadata(map: Record<string, string | null>): void {
+  const entries = Object.entries(map).filter((entry): entry is [string, string] => entry[1] !== null)
+  if (entries.length > MAX_CUSTOM_METADATA_KEYS) {
+    throw new InvalidRequestError(
+      multiError([
+        `${PREFIX}: payload must contain at most ${MAX_CUSTOM_METADATA_KEYS} keys, provided ${entries.length}`,
+      ]),
+    )
+  }
+  const problems: string[] = []
+  for (const [key, value] of entries) {
+    const keyBytes = Buffer.byteLength(key, 'utf8')
+    if (keyBytes === 0 || keyBytes > MAX_CUSTOM_METADATA_KEY_BYTES) {
+      problems.push(
+        `${PREFIX}: length of key ${JSON.stringify(key)} is ${keyBytes} but must be 0 < len(key) <= ${MAX_CUSTOM_METADATA_KEY_BYTES}`,
+      )
+    }
+    const valueBytes = Buffer.byteLength(value, 'utf8')
+    if (valueBytes === 0 || valueBytes > MAX_CUSTOM_METADATA_VALUE_BYTES) {
+      problems.push(
+        `${PREFIX}: length of value for key ${JSON.stringify(key)} is ${valueBytes} but must be 0 < len(value) <= ${MAX_CUSTOM_METADATA_VALUE_BYTES}`,
+      )
+    }
+    if (!PRINTABLE.test(key))
+      problems.push(`${PREFIX}: key ${JSON.stringify(key)} contains unprintable characters`)
+    if (!PRINTABLE.test(value)) {
+      problems.push(`${PREFIX}: value for key ${JSON.stringify(key)} contains unprintable characters`)
+    }
+  }
+  if (problems.length > 0) throw new InvalidRequestError(multiError(problems))
+}

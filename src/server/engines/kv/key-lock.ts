@@ -1,0 +1,29 @@
+// Per-key async mutex: handlers read metadata, then write it back, so two requests on one key must not interleave.
+
+export class KeyLocks {
+  readonly #tails = new Map<string, Promise<void>>()
+
+  /** Run `fn` once every earlier holder of `key` has finished; holders of other keys are not delayed. */
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(key) ?? Promise.resolve()
+    let release: () => void = () => {}
+    const current = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const tail = previous.then(() => current)
+    this.#tails.set(key, tail)
+    await previous
+    try {
+      return await fn()
+    } finally {
+      release()
+      // Forget the key once nobody queued behind us, so the map does not grow with every path ever touched.
+      if (this.#tails.get(key) === tail) this.#tails.delete(key)
+    }
+  }
+
+  /** Keys with a holder or waiters; for tests. */
+  get size(): number {
+    return this.#tails.size
+  }
+}

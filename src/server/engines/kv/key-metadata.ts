@@ -1,0 +1,127 @@
+// KV v2 key metadata: the version map, the max_versions window and the per-version summary Vault returns.
+import { rfc3339 } from '../../../lib/time.ts'
+import { encodeJson, getJson, type Storage, type StorageOp } from '../../../sdk/storage.ts'
+import { DEFAULT_MAX_VERSIONS } from './kv-config.ts'
+import { metadataKey, versionKey } from './storage-keys.ts'
+
+export interface VersionMetadata {
+  /** Milliseconds since the epoch. */
+  createdTime: number
+  /** When the version stops being readable (soft delete); null when never. */
+  deletionTime: number | null
+  destroyed: boolean
+}
+
+export interface KeyMetadata {
+  versions: Record<string, VersionMetadata>
+  currentVersion: number
+  /** Mirrors Vault: 0 until the max_versions window first moves. */
+  oldestVersion: number
+  createdTime: number
+  updatedTime: number
+  maxVersions: number
+  casRequired: boolean
+  /** Seconds; 0 means unset. */
+  deleteVersionAfter: number
+  /** null until custom_metadata is first written, which Vault renders as JSON null. */
+  customMetadata: Record<string, string> | null
+}
+
+/** What one version's storage entry holds. */
+export interface StoredVersion {
+  data: Record<string, unknown>
+  createdTime: number
+}
+
+export function newMetadata(now: number): KeyMetadata {
+  return {
+    versions: {},
+    currentVersion: 0,
+    oldestVersion: 0,
+    createdTime: now,
+    updatedTime: now,
+    maxVersions: 0,
+    casRequired: false,
+    deleteVersionAfter: 0,
+    customMetadata: null,
+  }
+}
+
+export function loadMetadata(storage: Storage, path: string): Promise<KeyMetadata | undefined> {
+  return getJson<KeyMetadata>(storage, metadataKey(path))
+}
+
+export function putMetadataOp(path: string, meta: KeyMetadata): StorageOp {
+  return { op: 'put', key: metadataKey(path), value: encodeJson(meta) }
+}
+
+export function putVersionOp(path: string, version: number, stored: StoredVersion): StorageOp {
+  return { op: 'put', key: versionKey(path, version), value: encodeJson(stored) }
+}
+
+export function deleteVersionOp(path: string, version: number): StorageOp {
+  return { op: 'delete', key: versionKey(path, version) }
+}
+
+export async function loadVersionData(
+  storage: Storage,
+  path: string,
+  version: number,
+): Promise<Record<string, unknown>> {
+  const stored = await getJson<StoredVersion>(storage, versionKey(path, version))
+  // Metadata and version entries are written in one batch, so a gap means storage was damaged.
+  if (!stored) throw new Error(`kv: could not find version data for version ${version}`)
+  return stored.data
+}
+
+/** A version is unreadable once its deletion time has arrived (Vault compares with "before now"). */
+export function isDeleted(vm: VersionMetadata, now: number): boolean {
+  return vm.deletionTime !== null && vm.deletionTime <= now
+}
+
+/**
+ * Add the next version and slide the max_versions window the way Vault does: the larger of the
+ * key's and the mount's max_versions, 10 when both are 0. Returns the new number and the versions
+ * dropped from the map, whose data entries the caller deletes in the same batch.
+ */
+export function addVersion(
+  meta: KeyMetadata,
+  createdTime: number,
+  deletionTime: number | null,
+  configMaxVersions: number,
+): { version: number; pruned: number[] } {
+  meta.currentVersion += 1
+  meta.versions[String(meta.currentVersion)] = { createdTime, deletionTime, destroyed: false }
+  meta.updatedTime = createdTime
+  const limit = Math.max(meta.maxVersions, configMaxVersions) || DEFAULT_MAX_VERSIONS
+  const pruned: number[] = []
+  if (meta.currentVersion - meta.oldestVersion >= limit) {
+    const lastToDelete = meta.currentVersion - limit
+    for (let v = meta.oldestVersion; v <= lastToDelete; v++) {
+      if (meta.versions[String(v)]) pruned.push(v)
+      delete meta.versions[String(v)]
+    }
+    meta.oldestVersion = lastToDelete + 1
+  }
+  return { version: meta.currentVersion, pruned }
+}
+
+/** Vault's per-version summary (keys in Go's sorted order): data write responses and read metadata. */
+export function versionSummary(
+  meta: KeyMetadata,
+  version: number,
+  vm: VersionMetadata,
+): Record<string, unknown> {
+  return {
+    created_time: rfc3339(vm.createdTime),
+    custom_metadata: meta.customMetadata,
+    deletion_time: vm.deletionTime === null ? '' : rfc3339(vm.deletionTime),
+    destroyed: vm.destroyed,
+    version,
+  }
+}
+
+/** Resolve `?version=`: a positive number names a version, anything else means the current one. */
+export function pickVersion(meta: KeyMetadata, requested: number | undefined): number {
+  return requested !== undefined && requested > 0 ? requested : meta.currentVersion
+}

@@ -1,0 +1,145 @@
+// KV v2 data/*path: read a version, write a new one (with check-and-set), merge-patch the latest, soft-delete it.
+import { InvalidRequestError, NotFoundError } from '../../../sdk/errors.ts'
+import { definePath } from '../../../sdk/framework/backend.ts'
+import { f } from '../../../sdk/framework/fields.ts'
+import type { LogicalResponse, SystemView } from '../../../sdk/request.ts'
+import type { Storage } from '../../../sdk/storage.ts'
+import type { KeyLocks } from './key-lock.ts'
+import {
+  addVersion,
+  deleteVersionOp,
+  isDeleted,
+  type KeyMetadata,
+  loadMetadata,
+  loadVersionData,
+  newMetadata,
+  pickVersion,
+  putMetadataOp,
+  putVersionOp,
+  versionSummary,
+} from './key-metadata.ts'
+import { type KvConfig, loadConfig, scheduledDeletion } from './kv-config.ts'
+import { checkWritePath } from './kv-fields.ts'
+import { mergePatch } from './merge-patch.ts'
+import { requireMergePatch } from './patch-content-type.ts'
+
+const fields = {
+  path: f.string({ description: 'Location of the secret.' }),
+  version: f.int({ description: 'On read, the version to return; the latest when 0 or absent.' }),
+  options: f.map({
+    description: 'Write options; "cas" makes the write a check-and-set (0 = only if absent).',
+  }),
+  data: f.map({ description: 'The key/value pairs to store as the new version.' }),
+}
+
+/** Vault's check-and-set rule: a given cas must equal the current version; it is required when configured. */
+export function checkCas(
+  options: Record<string, unknown> | undefined,
+  config: KvConfig,
+  meta: KeyMetadata,
+): void {
+  const raw = options?.['cas']
+  if (raw !== undefined && raw !== null) {
+    const cas = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw
+    if (typeof cas !== 'number' || !Number.isInteger(cas)) {
+      throw new InvalidRequestError('error parsing check-and-set parameter')
+    }
+    if (cas !== meta.currentVersion) {
+      throw new InvalidRequestError('check-and-set parameter did not match the current version')
+    }
+  } else if (config.casRequired || meta.casRequired) {
+    throw new InvalidRequestError('check-and-set parameter required for this call')
+  }
+}
+
+/** Store `data` as the next version of `path`: new version entry, metadata and pruned versions in one batch. */
+async function writeVersion(
+  ctx: { storage: Storage; system: SystemView },
+  path: string,
+  meta: KeyMetadata,
+  config: KvConfig,
+  data: Record<string, unknown>,
+): Promise<LogicalResponse> {
+  const now = ctx.system.now()
+  const deletionTime = scheduledDeletion(now, config, meta.deleteVersionAfter)
+  const { version, pruned } = addVersion(meta, now, deletionTime, config.maxVersions)
+  await ctx.storage.batch([
+    putVersionOp(path, version, { data, createdTime: now }),
+    putMetadataOp(path, meta),
+    ...pruned.map((v) => deleteVersionOp(path, v)),
+  ])
+  const vm = meta.versions[String(version)]!
+  return { data: versionSummary(meta, version, vm) }
+}
+
+export const dataPath = definePath<typeof fields, KeyLocks>({
+  pattern: 'data/*path',
+  fields,
+  help: 'Write, patch, read and soft-delete versions of a secret.',
+  exists: async ({ storage, params }) => (await loadMetadata(storage, params['path'] ?? '')) !== undefined,
+  operations: {
+    read: ({ storage, system, state, params, input }) => {
+      const path = params['path'] ?? ''
+      return state.run(path, async () => {
+        const meta = await loadMetadata(storage, path)
+        if (!meta) return undefined
+        const version = pickVersion(meta, input.version)
+        const vm = meta.versions[String(version)]
+        if (!vm) return undefined
+        const metadata = versionSummary(meta, version, vm)
+        // Vault answers a deleted or destroyed version with 404 and the metadata, so clients can tell it from absent.
+        if (isDeleted(vm, system.now()) || vm.destroyed)
+          return { status: 404, data: { data: null, metadata } }
+        return { data: { data: await loadVersionData(storage, path, version), metadata } }
+      })
+    },
+
+    update: (ctx) => {
+      const path = checkWritePath(ctx.params['path'] ?? '')
+      const data = ctx.input.data
+      if (data === undefined) throw new InvalidRequestError('no data provided')
+      return ctx.state.run(path, async () => {
+        const config = await loadConfig(ctx.storage)
+        const meta = (await loadMetadata(ctx.storage, path)) ?? newMetadata(ctx.system.now())
+        checkCas(ctx.input.options, config, meta)
+        return writeVersion(ctx, path, meta, config, data)
+      })
+    },
+
+    patch: (ctx) => {
+      requireMergePatch(ctx.request.contentType)
+      const path = ctx.params['path'] ?? ''
+      const patch = ctx.input.data
+      if (patch === undefined) throw new InvalidRequestError('no data provided')
+      return ctx.state.run(path, async () => {
+        const meta = await loadMetadata(ctx.storage, path)
+        if (!meta) throw new NotFoundError()
+        const config = await loadConfig(ctx.storage)
+        checkCas(ctx.input.options, config, meta)
+        const current = meta.currentVersion
+        const vm = meta.versions[String(current)]
+        if (!vm) throw new NotFoundError()
+        if (isDeleted(vm, ctx.system.now()) || vm.destroyed) {
+          // Vault's PATCH 404 carries the version summary at the top of data, not under "metadata".
+          return { status: 404, data: versionSummary(meta, current, vm) }
+        }
+        const existing = await loadVersionData(ctx.storage, path, current)
+        const merged = mergePatch(existing, patch) as Record<string, unknown>
+        return writeVersion(ctx, path, meta, config, merged)
+      })
+    },
+
+    delete: ({ storage, system, state, params }) => {
+      const path = params['path'] ?? ''
+      return state.run(path, async () => {
+        const meta = await loadMetadata(storage, path)
+        const vm = meta?.versions[String(meta.currentVersion)]
+        const now = system.now()
+        if (!meta || !vm || vm.destroyed || isDeleted(vm, now)) return undefined
+        vm.deletionTime = now
+        await storage.batch([putMetadataOp(path, meta)])
+        return undefined
+      })
+    },
+  },
+})

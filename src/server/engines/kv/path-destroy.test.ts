@@ -1,0 +1,46 @@
+// Tests for KV v2 destroy/: permanent removal of version data.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { listRecursive } from '../../../sdk/storage.ts'
+import { dataOf, makeKv } from './test-helpers.ts'
+
+async function threeVersions() {
+  const kv = await makeKv({ version: '2' })
+  for (let i = 1; i <= 3; i++) await kv.call('update', 'data/k', { data: { i } })
+  return kv
+}
+
+describe('KV v2 destroy/', () => {
+  it('marks versions destroyed and removes their data for good', async () => {
+    const kv = await threeVersions()
+    assert.equal(await kv.call('update', 'destroy/k', { versions: [2] }), undefined)
+    const read = await kv.call('read', 'data/k', { version: '2' })
+    assert.equal(read?.status, 404)
+    assert.deepEqual(read?.data?.['data'], null)
+    assert.equal((dataOf(read)['metadata'] as Record<string, unknown>)['destroyed'], true)
+    assert.equal((await listRecursive(kv.storage, 'versions/')).length, 2)
+    // Undelete cannot bring it back.
+    await kv.call('update', 'undelete/k', { versions: [2] })
+    assert.equal((await kv.call('read', 'data/k', { version: '2' }))?.status, 404)
+  })
+
+  it('refuses no versions and ignores a missing key', async () => {
+    const kv = await threeVersions()
+    await assert.rejects(kv.call('update', 'destroy/k', {}), {
+      status: 400,
+      message: 'no version number provided',
+    })
+    assert.equal(await kv.call('update', 'destroy/none', { versions: [1] }), undefined)
+  })
+
+  it('a destroyed latest version makes DELETE data/ a no-op', async () => {
+    const kv = await threeVersions()
+    await kv.call('update', 'destroy/k', { versions: [3] })
+    await kv.call('delete', 'data/k')
+    const versions = dataOf(await kv.call('read', 'metadata/k'))['versions'] as Record<
+      string,
+      Record<string, unknown>
+    >
+    assert.equal(versions['3']?.['deletion_time'], '')
+  })
+})

@@ -1,0 +1,37 @@
+// KV v1 *path: arbitrary JSON objects stored as-is, one storage entry per path, no versions.
+import { InvalidRequestError } from '../../../sdk/errors.ts'
+import { definePath } from '../../../sdk/framework/backend.ts'
+import { getJson, putJson } from '../../../sdk/storage.ts'
+import { checkWritePath } from './kv-fields.ts'
+import { listPrefix, V1_ENTRY_PREFIX, v1EntryKey } from './storage-keys.ts'
+
+export const v1Path = definePath({
+  pattern: '*path',
+  acceptAnyData: true,
+  help: 'Read, write, delete and list secrets stored as JSON objects. A "ttl" key is returned as an advisory lease_duration.',
+  exists: async ({ storage, params }) => (await storage.get(v1EntryKey(params['path'] ?? ''))) !== undefined,
+  operations: {
+    read: async ({ storage, params }) => {
+      const data = await getJson<Record<string, unknown>>(storage, v1EntryKey(params['path'] ?? ''))
+      // The advisory lease_duration (from "ttl", else the mount default) needs core support; see docs/engines/kv.md.
+      return data === undefined ? undefined : { data }
+    },
+
+    update: async ({ storage, params, request }) => {
+      const path = checkWritePath(params['path'] ?? '')
+      if (Object.keys(request.data).length === 0) throw new InvalidRequestError('missing data fields')
+      await putJson(storage, v1EntryKey(path), request.data)
+      return undefined
+    },
+
+    delete: async ({ storage, params }) => {
+      await storage.delete(v1EntryKey(params['path'] ?? ''))
+      return undefined
+    },
+
+    list: async ({ storage, params }) => {
+      const keys = await storage.list(listPrefix(V1_ENTRY_PREFIX, params['path'] ?? ''))
+      return keys.length > 0 ? { data: { keys } } : undefined
+    },
+  },
+})

@@ -1,0 +1,32 @@
+// Every storage key the KV engine reads or writes, relative to the mount's storage view.
+import { sha256Hex } from '../../../lib/hash.ts'
+
+/** KV v1 entries live under their own prefix so a v2 layout never collides with user paths. */
+export const V1_ENTRY_PREFIX = 'kv/'
+
+export function v1EntryKey(path: string): string {
+  return V1_ENTRY_PREFIX + path
+}
+
+/** KV v2 mount-wide settings (max_versions, cas_required, delete_version_after). */
+export const CONFIG_KEY = 'config'
+
+/** KV v2 key metadata keeps the secret's path so `LIST metadata/` can walk the tree. */
+export const METADATA_PREFIX = 'metadata/'
+
+export function metadataKey(path: string): string {
+  return METADATA_PREFIX + path
+}
+
+/** The folder to list for a LIST request on `path` ('' or ending with '/'). */
+export function listPrefix(prefix: string, path: string): string {
+  return path === '' || path.endsWith('/') ? prefix + path : `${prefix}${path}/`
+}
+
+/**
+ * One entry per version, as Vault stores them; the path is hashed so version keys stay short and
+ * a path that looks like a version number can never alias another path's version.
+ */
+export function versionKey(path: string, version: number): string {
+  return `versions/${sha256Hex(path)}/${version}`
+}
