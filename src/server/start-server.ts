@@ -4,6 +4,7 @@ import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parseDuration } from '../lib/duration.ts'
 import { createLogger, type Logger, type LogLevel, silentLogger } from '../lib/logger.ts'
+import type { Clock } from '../lib/time.ts'
 import type { Storage } from '../sdk/storage.ts'
 import type { ServerConfig } from './config/load-config.ts'
 import { Core } from './core/core.ts'
@@ -28,6 +29,8 @@ export interface StartOptions {
   config?: ServerConfig
   logLevel?: LogLevel
   logger?: Logger
+  /** Tests pass a controllable clock so TTLs can be crossed without waiting. */
+  clock?: Clock
 }
 
 export interface RunningServer {
@@ -78,6 +81,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     physical,
     storageType,
     logger,
+    ...(options.clock ? { clock: options.clock } : {}),
     defaultLeaseTtl: config?.defaultLeaseTtl ?? DEV_LEASE_TTL,
     maxLeaseTtl: config?.maxLeaseTtl ?? DEV_LEASE_TTL,
     registry: { secret: secretEngines, auth: authMethods },

@@ -1,0 +1,152 @@
+// The token store over HTTP: create rules, lookup fields, renewal caps, expiry on time, revocation trees, roles.
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { ManualClock, startDevServer, type TestServer } from '../helpers/server.ts'
+
+describe('token store', () => {
+  const clock = new ManualClock()
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer({ clock })
+    await t.call('PUT', 'sys/policies/acl/app', { body: { policy: 'path "secret/data/app/*" { capabilities = ["read"] }' } })
+    await t.call('PUT', 'sys/policies/acl/creator', {
+      body: { policy: 'path "auth/token/create" { capabilities = ["update"] }\npath "auth/token/create-orphan" { capabilities = ["update"] }\npath "secret/*" { capabilities = ["read"] }' },
+    })
+  })
+  after(() => t.close())
+
+  const create = async (body: Record<string, unknown>, token?: string) =>
+    t.call('POST', 'auth/token/create', { body, ...(token ? { token } : {}) })
+
+  it('creates a token with policies, ttl and metadata, and looks it up with the fields ESO needs', async () => {
+    const res = await create({ policies: ['app'], ttl: '1h', meta: { team: 'a' }, display_name: 'ci job', num_uses: 0 })
+    assert.equal(res.status, 200)
+    const auth = res.body.auth
+    assert.deepEqual(auth.policies, ['app', 'default'])
+    assert.equal(auth.lease_duration, 3600)
+    assert.equal(auth.renewable, true)
+    assert.equal(auth.token_type, 'service')
+    assert.equal(auth.orphan, false)
+    assert.deepEqual(auth.metadata, { team: 'a' })
+    const self = await t.call('GET', 'auth/token/lookup-self', { token: auth.client_token })
+    assert.equal(self.status, 200)
+    const d = self.body.data
+    assert.equal(d.type, 'service')
+    assert.equal(d.ttl, 3600)
+    assert.equal(d.expire_time, new Date(clock.now() + 3600_000).toISOString().replace('Z', '000000Z'))
+    assert.equal(d.display_name, 'token-ci-job')
+    assert.equal(d.id, auth.client_token)
+    assert.equal(d.accessor, auth.accessor)
+    assert.equal(d.path, 'auth/token/create')
+    const byAccessor = await t.call('POST', 'auth/token/lookup-accessor', { body: { accessor: auth.accessor } })
+    assert.equal(byAccessor.body.data.id, '')
+    assert.equal(byAccessor.body.data.accessor, auth.accessor)
+    const other = await t.call('POST', 'auth/token/lookup', { body: { token: auth.client_token } })
+    assert.equal(other.body.data.accessor, auth.accessor)
+    assert.equal((await t.call('POST', 'auth/token/lookup', { body: { token: 'cvs.nope' } })).status, 403)
+  })
+
+  it('stops honouring a token the moment it expires, and renewal respects explicit_max_ttl', async () => {
+    const res = await create({ policies: ['app'], ttl: '10m', explicit_max_ttl: '15m' })
+    const token = res.body.auth.client_token
+    clock.advance(9 * 60)
+    const renewed = await t.call('POST', 'auth/token/renew-self', { token, body: { increment: '1h' } })
+    assert.equal(renewed.status, 200)
+    assert.equal(renewed.body.auth.lease_duration, 6 * 60, 'capped by explicit_max_ttl')
+    clock.advance(6 * 60 - 1)
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token })).status, 200)
+    clock.advance(1)
+    const expired = await t.call('GET', 'auth/token/lookup-self', { token })
+    assert.equal(expired.status, 403)
+    assert.deepEqual(expired.body, { errors: ['permission denied'] })
+  })
+
+  it('limits a num_uses token to its uses', async () => {
+    const token = (await create({ policies: ['app'], num_uses: 2 })).body.auth.client_token
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token })).body.data.num_uses, 2)
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token })).status, 200)
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token })).status, 403)
+  })
+
+  it('enforces the child-policy subset rule and privileged options for non-root parents', async () => {
+    const parent = (await create({ policies: ['creator'] })).body.auth.client_token
+    const denied = await create({ policies: ['app'] }, parent)
+    assert.equal(denied.status, 400)
+    assert.match(denied.body.errors[0], /subset of parent/)
+    const orphan = await create({ policies: ['creator'], no_parent: true }, parent)
+    assert.equal(orphan.status, 400)
+    const custom = await create({ id: 'cvs.chosen', policies: ['creator'] }, parent)
+    assert.equal(custom.status, 400)
+    const child = await create({}, parent)
+    assert.equal(child.status, 200)
+    assert.deepEqual(child.body.auth.policies, ['creator', 'default'])
+    const warned = await create({ policies: ['ghost'] })
+    assert.deepEqual(warned.body.warnings, ['Policy "ghost" does not exist'])
+  })
+
+  it('revokes a whole tree with the parent, and only the parent with revoke-orphan', async () => {
+    const parent = (await create({ policies: ['creator'] })).body.auth.client_token
+    const child = (await create({ policies: ['creator'] }, parent)).body.auth.client_token
+    const grandchild = (await create({ policies: ['creator'] }, child)).body.auth.client_token
+    assert.equal((await t.call('POST', 'auth/token/revoke', { body: { token: child } })).status, 204)
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token: grandchild })).status, 403)
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token: parent })).status, 200)
+
+    const p2 = (await create({ policies: ['creator'] })).body.auth.client_token
+    const c2 = (await create({ policies: ['creator'] }, p2)).body.auth.client_token
+    assert.equal((await t.call('POST', 'auth/token/revoke-orphan', { body: { token: p2 } })).status, 204)
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token: p2 })).status, 403)
+    const survivor = await t.call('GET', 'auth/token/lookup-self', { token: c2 })
+    assert.equal(survivor.status, 200)
+    assert.equal(survivor.body.data.orphan, true)
+
+    const a = (await create({ policies: ['app'] })).body.auth
+    assert.equal((await t.call('POST', 'auth/token/revoke-accessor', { body: { accessor: a.accessor } })).status, 204)
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token: a.client_token })).status, 403)
+    const self = (await create({ policies: ['app'] })).body.auth.client_token
+    assert.equal((await t.call('POST', 'auth/token/revoke-self', { token: self })).status, 204)
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token: self })).status, 403)
+  })
+
+  it('creates orphans through create-orphan and periodic tokens that renew to their period', async () => {
+    const parent = (await create({ policies: ['creator'] })).body.auth.client_token
+    const orphan = await t.call('POST', 'auth/token/create-orphan', { token: parent, body: { policies: ['creator'] } })
+    assert.equal(orphan.body.auth.orphan, true)
+    const periodic = (await create({ policies: ['app'], period: '1h' })).body.auth
+    assert.equal(periodic.lease_duration, 3600)
+    clock.advance(1800)
+    const renewed = await t.call('POST', 'auth/token/renew', { body: { token: periodic.client_token, increment: 60 } })
+    assert.equal(renewed.body.auth.lease_duration, 3600)
+  })
+
+  it('applies token roles', async () => {
+    assert.equal(
+      (await t.call('POST', 'auth/token/roles/deployer', { body: { allowed_policies: ['app'], orphan: true, token_ttl: '30m' } })).status,
+      204,
+    )
+    const role = await t.call('GET', 'auth/token/roles/deployer')
+    assert.deepEqual(role.body.data.allowed_policies, ['app'])
+    assert.equal(role.body.data.orphan, true)
+    assert.deepEqual((await t.call('LIST', 'auth/token/roles')).body?.data?.keys ?? (await t.call('GET', 'auth/token/roles?list=true')).body.data.keys, ['deployer'])
+    const made = await t.call('POST', 'auth/token/create/deployer', { body: { policies: ['app'] } })
+    assert.equal(made.status, 200)
+    assert.equal(made.body.auth.orphan, true)
+    assert.equal(made.body.auth.lease_duration, 1800)
+    const outside = await t.call('POST', 'auth/token/create/deployer', { body: { policies: ['creator'] } })
+    assert.equal(outside.status, 400)
+    assert.equal((await t.call('DELETE', 'auth/token/roles/deployer')).status, 204)
+    assert.equal((await t.call('GET', 'auth/token/roles/deployer')).status, 404)
+  })
+
+  it('stores tokens only as salted hashes', async () => {
+    const token = (await create({ policies: ['app'] })).body.auth.client_token
+    const stored = await t.server.core.barrier.list('sys/token/id/')
+    assert.ok(stored.length > 0)
+    assert.ok(stored.every((key) => /^[0-9a-f]{64}$/.test(key)))
+    for (const key of stored) {
+      const raw = Buffer.from((await t.server.core.barrier.get(`sys/token/id/${key}`))!).toString('utf8')
+      assert.ok(!raw.includes(token))
+      assert.ok(!raw.includes(token.slice(4)))
+    }
+  })
+})
