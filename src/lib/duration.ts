@@ -1,11 +1,21 @@
 // Vault-style durations: "90", 90, "1h30m", "15s", "1.5h", "7d" in and seconds out.
-const UNIT_SECONDS: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600, d: 86400 }
+const UNIT_SECONDS: Record<string, number> = {
+  ns: 1e-9,
+  us: 1e-6,
+  µs: 1e-6,
+  ms: 1e-3,
+  s: 1,
+  m: 60,
+  h: 3600,
+  d: 86400,
+}
 const PART = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)/gy
 
 /** Parse a duration into whole seconds; throws RangeError naming `field` when malformed (callers turn it into a 400). */
 export function parseDuration(value: unknown, field = 'duration'): number {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) throw new RangeError(`${field}: must be a non-negative duration`)
+    if (!Number.isFinite(value) || value < 0)
+      throw new RangeError(`${field}: must be a non-negative duration`)
     return Math.floor(value)
   }
   if (typeof value !== 'string') throw new RangeError(`${field}: expected a duration such as "1h" or 3600`)

@@ -16,7 +16,9 @@ export function createLogger(
   return {
     log(at, message, context) {
       if (ORDER[at] < ORDER[level]) return
-      write(`${JSON.stringify({ time: new Date().toISOString(), level: at, msg: message, ...bindings, ...context })}\n`)
+      write(
+        `${JSON.stringify({ time: new Date().toISOString(), level: at, msg: message, ...bindings, ...context })}\n`,
+      )
     },
     child(more) {
       return createLogger(level, write, { ...bindings, ...more })

@@ -17,7 +17,12 @@ export class AppError extends Error {
   readonly status: number
   /** Extra messages shown beside the main one, e.g. Vault's multi-error lists. */
   readonly errors: string[]
-  constructor(code: ErrorCode, status: number, message: string, options?: { cause?: unknown; errors?: string[] }) {
+  constructor(
+    code: ErrorCode,
+    status: number,
+    message: string,
+    options?: { cause?: unknown; errors?: string[] },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = new.target.name
     this.code = code

@@ -70,6 +70,8 @@ export interface LogicalResponse {
   /** Override the status for a response that has a body (KV v2 answers 404 with metadata for a deleted version). */
   status?: number
   raw?: RawResponse
+  /** An advisory lease_duration with no lease behind it (a KV v1 secret's "ttl" key). */
+  leaseDuration?: number
   secret?: SecretGrant
   auth?: AuthGrant
 }

@@ -37,7 +37,8 @@ export function encodeJson(value: unknown): Uint8Array {
 
 /** A Storage confined under `prefix`: keys are relative, nothing outside is reachable. */
 export function storageView(storage: Storage, prefix: string): Storage {
-  if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`storage view prefix must end with '/': ${prefix}`)
+  if (prefix !== '' && !prefix.endsWith('/'))
+    throw new Error(`storage view prefix must end with '/': ${prefix}`)
   return {
     get: (key) => storage.get(prefix + key),
     put: (key, value) => storage.put(prefix + key, value),

@@ -6,7 +6,13 @@ import { type RunningServer, type StartOptions, startServer } from './start-serv
 export { startServer }
 
 const BOOLEAN_FLAGS = new Set(['dev', 'dev-no-store-token', 'dev-inmem'])
-const VALUE_FLAGS = new Set(['config', 'dev-listen-address', 'dev-root-token-id', 'dev-data-dir', 'log-level'])
+const VALUE_FLAGS = new Set([
+  'config',
+  'dev-listen-address',
+  'dev-root-token-id',
+  'dev-data-dir',
+  'log-level',
+])
 
 export function parseServerFlags(args: string[]): Map<string, string> {
   const flags = new Map<string, string>()
@@ -32,7 +38,8 @@ export async function runServerCommand(
   const flags = parseServerFlags(args)
   const dev = flags.get('dev') === 'true'
   const logLevel = (flags.get('log-level') ?? 'info') as LogLevel
-  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new Error(`-log-level must be debug, info, warn or error`)
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
+    throw new Error(`-log-level must be debug, info, warn or error`)
   const configPath = flags.get('config')
   if (!dev && !configPath) throw new Error('either -dev or -config=<file> is required')
   const options: StartOptions = {

@@ -102,7 +102,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         ...(l.tlsDisable ? {} : { tls: { certFile: l.tlsCertFile!, keyFile: l.tlsKeyFile! } }),
       }))
   try {
-    for (const listener of listenerConfigs) listeners.push(await startListener({ core, logger }, listener, logger))
+    for (const listener of listenerConfigs)
+      listeners.push(await startListener({ core, logger }, listener, logger))
   } catch (error) {
     for (const l of listeners) await l.close()
     await core.close()
@@ -134,20 +135,38 @@ async function devInitialize(core: Core, keysFile: string | undefined, rootToken
       ...(rootTokenId ? { rootTokenId } : {}),
     })
     const unsealKey = Buffer.from(shares[0]!).toString('base64')
-    await core.mounts.mount('secret', { path: 'secret/', type: 'kv', options: { version: '2' }, description: 'key/value secret storage' })
+    await core.mounts.mount('secret', {
+      path: 'secret/',
+      type: 'kv',
+      options: { version: '2' },
+      description: 'key/value secret storage',
+    })
     if (keysFile) {
-      writeFileSync(keysFile, JSON.stringify({ unseal_key: unsealKey, root_token: rootToken } satisfies DevKeys), { mode: 0o600 })
+      writeFileSync(
+        keysFile,
+        JSON.stringify({ unseal_key: unsealKey, root_token: rootToken } satisfies DevKeys),
+        { mode: 0o600 },
+      )
       chmodSync(keysFile, 0o600)
     }
     return { rootToken, unsealKey }
   }
-  if (!keysFile || !existsSync(keysFile)) throw new Error('dev data folder is initialised but its dev-keys.json is missing')
+  if (!keysFile || !existsSync(keysFile))
+    throw new Error('dev data folder is initialised but its dev-keys.json is missing')
   const keys = JSON.parse(readFileSync(keysFile, 'utf8')) as DevKeys
   await core.unseal(Buffer.from(keys.unseal_key, 'base64'))
   let rootToken = keys.root_token
   if (rootTokenId && rootTokenId !== rootToken && !(await core.tokens.lookup(rootTokenId))) {
     rootToken = (
-      await core.tokens.create({ policies: ['root'], parentHash: '', ttl: 0, maxTtl: 0, path: 'auth/token/root', displayName: 'root', id: rootTokenId })
+      await core.tokens.create({
+        policies: ['root'],
+        parentHash: '',
+        ttl: 0,
+        maxTtl: 0,
+        path: 'auth/token/root',
+        displayName: 'root',
+        id: rootTokenId,
+      })
     ).token
   } else if (rootTokenId) rootToken = rootTokenId
   return { rootToken, unsealKey: keys.unseal_key }

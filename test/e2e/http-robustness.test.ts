@@ -25,15 +25,24 @@ describe('HTTP robustness', () => {
     const init = await t.call('PUT', 'sys/init', { body: { secret_shares: 1, secret_threshold: 1 } })
     root = init.body.root_token
     await t.call('PUT', 'sys/unseal', { body: { key: init.body.keys[0] } })
-    await t.call('POST', 'sys/mounts/secret', { token: root, body: { type: 'kv', options: { version: '2' } } })
+    await t.call('POST', 'sys/mounts/secret', {
+      token: root,
+      body: { type: 'kv', options: { version: '2' } },
+    })
   })
   after(() => t.close())
 
-  const call = (method: string, path: string, opts: { body?: unknown; headers?: Record<string, string> } = {}) =>
-    t.call(method, path, { token: root, ...opts })
+  const call = (
+    method: string,
+    path: string,
+    opts: { body?: unknown; headers?: Record<string, string> } = {},
+  ) => t.call(method, path, { token: root, ...opts })
 
   it('rejects malformed JSON and non-object bodies with 400', async () => {
-    const bad = await call('POST', 'secret/data/x', { body: '{"data": {', headers: { 'content-type': 'application/json' } })
+    const bad = await call('POST', 'secret/data/x', {
+      body: '{"data": {',
+      headers: { 'content-type': 'application/json' },
+    })
     assert.equal(bad.status, 400)
     assert.match(bad.body.errors[0], /failed to parse JSON/)
     assert.equal((await call('POST', 'secret/data/x', { body: '[1,2]' })).status, 400)
@@ -59,9 +68,15 @@ describe('HTTP robustness', () => {
       const res = await call('GET', path)
       assert.equal(res.status, 400, path)
     }
-    const dots = await rawRequest(t.address, `GET /v1/secret/data/../../sys/mounts HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${root}\r\nConnection: close\r\n\r\n`)
+    const dots = await rawRequest(
+      t.address,
+      `GET /v1/secret/data/../../sys/mounts HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${root}\r\nConnection: close\r\n\r\n`,
+    )
     assert.match(dots, /^HTTP\/1\.1 400/)
-    const raw = await rawRequest(t.address, `GET /v1/secret/data/%2E%2E/%2E%2E/sys/mounts HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${root}\r\nConnection: close\r\n\r\n`)
+    const raw = await rawRequest(
+      t.address,
+      `GET /v1/secret/data/%2E%2E/%2E%2E/sys/mounts HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${root}\r\nConnection: close\r\n\r\n`,
+    )
     assert.match(raw, /^HTTP\/1\.1 400/)
   })
 
@@ -72,18 +87,27 @@ describe('HTTP robustness', () => {
     assert.equal(missing.status, 404)
     assert.deepEqual(missing.body, { errors: [] })
     assert.equal((await call('GET', 'not-v1')).status, 404)
-    const trace = await rawRequest(t.address, `OPTIONS /v1/sys/mounts HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
+    const trace = await rawRequest(
+      t.address,
+      `OPTIONS /v1/sys/mounts HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+    )
     assert.match(trace, /^HTTP\/1\.1 405/)
     assert.equal((await call('DELETE', 'sys/key-status')).status, 405)
   })
 
   it('answers 415 for a PATCH without merge-patch content type', async () => {
-    const res = await call('PATCH', 'secret/data/x', { body: { data: {} }, headers: { 'content-type': 'application/json' } })
+    const res = await call('PATCH', 'secret/data/x', {
+      body: { data: {} },
+      headers: { 'content-type': 'application/json' },
+    })
     assert.equal(res.status, 415)
   })
 
   it('answers 431 for huge headers and 400 for garbage request lines', async () => {
-    const huge = await rawRequest(t.address, `GET /v1/sys/health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(40_000)}\r\n\r\n`)
+    const huge = await rawRequest(
+      t.address,
+      `GET /v1/sys/health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(40_000)}\r\n\r\n`,
+    )
     assert.match(huge, /^HTTP\/1\.1 431/)
     const garbage = await rawRequest(t.address, 'BLAH\r\n\r\n')
     assert.match(garbage, /^HTTP\/1\.1 400/)
@@ -91,14 +115,26 @@ describe('HTTP robustness', () => {
 
   it('handles the raw LIST verb below the HTTP parser', async () => {
     await call('POST', 'secret/data/listed/a', { body: { data: { a: 1 } } })
-    const raw = await rawRequest(t.address, `LIST /v1/secret/metadata/listed HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${root}\r\n\r\n`)
+    const raw = await rawRequest(
+      t.address,
+      `LIST /v1/secret/metadata/listed HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${root}\r\n\r\n`,
+    )
     assert.match(raw, /^HTTP\/1\.1 200/)
     assert.match(raw, /"keys":\["a"\]/)
   })
 
   it('survives a few thousand random requests and still answers', async () => {
     const methods = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'LIST', 'HEAD']
-    const paths = ['sys/mounts', 'secret/data/f', 'secret/metadata/', 'auth/token/create', 'sys/policies/acl/p', 'sys/unseal', 'sys/init', 'x']
+    const paths = [
+      'sys/mounts',
+      'secret/data/f',
+      'secret/metadata/',
+      'auth/token/create',
+      'sys/policies/acl/p',
+      'sys/unseal',
+      'sys/init',
+      'x',
+    ]
     let seed = 42
     const rand = (n: number) => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff
@@ -111,15 +147,28 @@ describe('HTTP robustness', () => {
       if (rand(4) === 0) path += `/${encodeURIComponent(randomBytes(rand(12) + 1).toString('latin1'))}`
       const kind = rand(5)
       const body =
-        kind === 0 ? randomBytes(rand(200)).toString('latin1')
-        : kind === 1 ? JSON.stringify({ data: { k: rand(1000) }, policy: 'path "x" {', ttl: rand(3) === 0 ? -5 : '1h', type: rand(2) ? 'kv' : 42 })
-        : kind === 2 ? JSON.stringify([rand(5)])
-        : kind === 3 ? '{"deep":' + '['.repeat(rand(50)) + ']'.repeat(rand(50)) + '}'
-        : undefined
-      const headers: Record<string, string> = { 'content-type': rand(3) === 0 ? 'application/merge-patch+json' : 'application/json' }
+        kind === 0
+          ? randomBytes(rand(200)).toString('latin1')
+          : kind === 1
+            ? JSON.stringify({
+                data: { k: rand(1000) },
+                policy: 'path "x" {',
+                ttl: rand(3) === 0 ? -5 : '1h',
+                type: rand(2) ? 'kv' : 42,
+              })
+            : kind === 2
+              ? JSON.stringify([rand(5)])
+              : kind === 3
+                ? '{"deep":' + '['.repeat(rand(50)) + ']'.repeat(rand(50)) + '}'
+                : undefined
+      const headers: Record<string, string> = {
+        'content-type': rand(3) === 0 ? 'application/merge-patch+json' : 'application/json',
+      }
       const payload =
         `${method} /v1/${path} HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${rand(3) === 0 ? 'junk' : root}\r\n` +
-        Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('') +
+        Object.entries(headers)
+          .map(([k, v]) => `${k}: ${v}\r\n`)
+          .join('') +
         (body === undefined ? '' : `Content-Length: ${Buffer.byteLength(body, 'latin1')}\r\n`) +
         'Connection: close\r\n\r\n' +
         (body ?? '')
@@ -127,7 +176,10 @@ describe('HTTP robustness', () => {
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1] ?? 0)
       statuses.set(status, (statuses.get(status) ?? 0) + 1)
       assert.ok(status > 0, `no HTTP response for ${method} ${path}`)
-      assert.ok(status < 500 || status === 503, `server error ${status} for ${method} ${path}: ${response.slice(0, 300)}`)
+      assert.ok(
+        status < 500 || status === 503,
+        `server error ${status} for ${method} ${path}: ${response.slice(0, 300)}`,
+      )
     }
     const health = await call('GET', 'sys/health')
     assert.equal(health.status, 200, `statuses seen: ${JSON.stringify([...statuses])}`)

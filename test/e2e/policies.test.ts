@@ -19,13 +19,17 @@ describe('policies over HTTP', () => {
       await t.call('POST', `secret/data/${path}`, { body: { data: { v: path } } })
     }
     assert.equal((await t.call('PUT', 'sys/policies/acl/team-a', { body: { policy: TEAM_A } })).status, 204)
-    token = (await t.call('POST', 'auth/token/create', { body: { policies: ['team-a'] } })).body.auth.client_token
+    token = (await t.call('POST', 'auth/token/create', { body: { policies: ['team-a'] } })).body.auth
+      .client_token
   })
   after(() => t.close())
 
   it('allows what the policy grants and denies everything else with exactly "permission denied"', async () => {
     assert.equal((await t.call('GET', 'secret/data/team-a/db', { token })).status, 200)
-    assert.equal((await t.call('POST', 'secret/data/team-a/new', { token, body: { data: { x: '1' } } })).status, 200)
+    assert.equal(
+      (await t.call('POST', 'secret/data/team-a/new', { token, body: { data: { x: '1' } } })).status,
+      200,
+    )
     const denied = await t.call('GET', 'secret/data/team-b/db', { token })
     assert.equal(denied.status, 403)
     assert.deepEqual(denied.body, { errors: ['permission denied'] })
@@ -37,7 +41,10 @@ describe('policies over HTTP', () => {
   })
 
   it('accepts the token as a Bearer authorization header', async () => {
-    const res = await t.call('GET', 'secret/data/team-a/db', { token: '', headers: { authorization: `Bearer ${token}` } })
+    const res = await t.call('GET', 'secret/data/team-a/db', {
+      token: '',
+      headers: { authorization: `Bearer ${token}` },
+    })
     assert.equal(res.status, 200)
   })
 
@@ -51,7 +58,10 @@ describe('policies over HTTP', () => {
   })
 
   it('answers capabilities-self, capabilities and capabilities-accessor', async () => {
-    const self = await t.call('POST', 'sys/capabilities-self', { token, body: { paths: ['secret/data/team-a/x'] } })
+    const self = await t.call('POST', 'sys/capabilities-self', {
+      token,
+      body: { paths: ['secret/data/team-a/x'] },
+    })
     assert.deepEqual(self.body.data['secret/data/team-a/x'], ['create', 'read', 'update'])
     assert.deepEqual(self.body.capabilities, ['create', 'read', 'update'])
     const many = await t.call('POST', 'sys/capabilities', {
@@ -71,15 +81,34 @@ describe('policies over HTTP', () => {
     const list = await t.call('GET', 'sys/policy')
     assert.ok(list.body.policies.includes('team-a'))
     assert.ok(list.body.keys.includes('root'))
-    assert.equal((await t.call('PUT', 'sys/policy/legacy', { body: { rules: 'path "x/*" { policy = "read" }' } })).status, 204)
-    assert.deepEqual((await t.call('GET', 'sys/policies/acl/legacy')).body.data.policy, 'path "x/*" { policy = "read" }')
-    assert.equal((await t.call('PUT', 'sys/policies/acl/root', { body: { policy: 'path "a" { capabilities = ["read"] }' } })).status, 400)
+    assert.equal(
+      (await t.call('PUT', 'sys/policy/legacy', { body: { rules: 'path "x/*" { policy = "read" }' } }))
+        .status,
+      204,
+    )
+    assert.deepEqual(
+      (await t.call('GET', 'sys/policies/acl/legacy')).body.data.policy,
+      'path "x/*" { policy = "read" }',
+    )
+    assert.equal(
+      (
+        await t.call('PUT', 'sys/policies/acl/root', {
+          body: { policy: 'path "a" { capabilities = ["read"] }' },
+        })
+      ).status,
+      400,
+    )
     assert.equal((await t.call('DELETE', 'sys/policies/acl/default')).status, 400)
-    const bad = await t.call('PUT', 'sys/policies/acl/broken', { body: { policy: 'path "a" { capabilities = ["reed"] }' } })
+    const bad = await t.call('PUT', 'sys/policies/acl/broken', {
+      body: { policy: 'path "a" { capabilities = ["reed"] }' },
+    })
     assert.equal(bad.status, 400)
     assert.match(bad.body.errors[0], /reed/)
     const listed = await t.call('LIST', 'sys/policies/acl').catch(() => undefined)
-    const keys = listed?.status === 200 ? listed.body.data.keys : (await t.call('GET', 'sys/policies/acl?list=true')).body.data.keys
+    const keys =
+      listed?.status === 200
+        ? listed.body.data.keys
+        : (await t.call('GET', 'sys/policies/acl?list=true')).body.data.keys
     assert.deepEqual(keys, ['default', 'legacy', 'root', 'team-a'])
     assert.equal((await t.call('DELETE', 'sys/policies/acl/legacy')).status, 204)
     assert.equal((await t.call('GET', 'sys/policies/acl/legacy')).status, 404)

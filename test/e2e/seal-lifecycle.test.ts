@@ -37,7 +37,10 @@ describe('seal lifecycle', () => {
     assert.equal(keysBase64.length, 3)
     assert.match(root, /^cvs\.[A-Za-z0-9]{40}$/)
     assert.equal(Buffer.from(keys[0]!, 'hex').toString('base64'), keysBase64[0])
-    assert.equal((await t.call('PUT', 'sys/init', { body: { secret_shares: 1, secret_threshold: 1 } })).status, 400)
+    assert.equal(
+      (await t.call('PUT', 'sys/init', { body: { secret_shares: 1, secret_threshold: 1 } })).status,
+      400,
+    )
   })
 
   it('stays sealed (503 everywhere but sys/ raw routes) until the threshold is reached', async () => {
@@ -78,7 +81,10 @@ describe('seal lifecycle', () => {
   })
 
   it('rotates the keyring without losing data', async () => {
-    assert.equal((await t.call('POST', 'sys/mounts/kv', { token: root, body: { type: 'kv-v2' } })).status, 204)
+    assert.equal(
+      (await t.call('POST', 'sys/mounts/kv', { token: root, body: { type: 'kv-v2' } })).status,
+      204,
+    )
     await t.call('POST', 'kv/data/before', { token: root, body: { data: { v: 'old-term' } } })
     const before = await t.call('GET', 'sys/key-status', { token: root })
     assert.equal(before.body.data.term, 1)
@@ -94,7 +100,8 @@ describe('seal lifecycle', () => {
   it('requires sudo to seal, then seals and unseals again with the same keys', async () => {
     const policy = 'path "sys/seal" { capabilities = ["update"] }'
     await t.call('PUT', 'sys/policies/acl/sealer', { token: root, body: { policy } })
-    const weak = (await t.call('POST', 'auth/token/create', { token: root, body: { policies: ['sealer'] } })).body.auth.client_token
+    const weak = (await t.call('POST', 'auth/token/create', { token: root, body: { policies: ['sealer'] } }))
+      .body.auth.client_token
     assert.equal((await t.call('PUT', 'sys/seal', { token: weak })).status, 403)
     assert.equal((await t.call('PUT', 'sys/seal', { token: root })).status, 204)
     assert.equal((await t.call('GET', 'sys/seal-status')).body.sealed, true)

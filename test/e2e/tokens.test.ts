@@ -8,9 +8,14 @@ describe('token store', () => {
   let t: TestServer
   before(async () => {
     t = await startDevServer({ clock })
-    await t.call('PUT', 'sys/policies/acl/app', { body: { policy: 'path "secret/data/app/*" { capabilities = ["read"] }' } })
+    await t.call('PUT', 'sys/policies/acl/app', {
+      body: { policy: 'path "secret/data/app/*" { capabilities = ["read"] }' },
+    })
     await t.call('PUT', 'sys/policies/acl/creator', {
-      body: { policy: 'path "auth/token/create" { capabilities = ["update"] }\npath "auth/token/create-orphan" { capabilities = ["update"] }\npath "secret/*" { capabilities = ["read"] }' },
+      body: {
+        policy:
+          'path "auth/token/create" { capabilities = ["update"] }\npath "auth/token/create-orphan" { capabilities = ["update"] }\npath "secret/*" { capabilities = ["read"] }',
+      },
     })
   })
   after(() => t.close())
@@ -19,7 +24,13 @@ describe('token store', () => {
     t.call('POST', 'auth/token/create', { body, ...(token ? { token } : {}) })
 
   it('creates a token with policies, ttl and metadata, and looks it up with the fields ESO needs', async () => {
-    const res = await create({ policies: ['app'], ttl: '1h', meta: { team: 'a' }, display_name: 'ci job', num_uses: 0 })
+    const res = await create({
+      policies: ['app'],
+      ttl: '1h',
+      meta: { team: 'a' },
+      display_name: 'ci job',
+      num_uses: 0,
+    })
     assert.equal(res.status, 200)
     const auth = res.body.auth
     assert.deepEqual(auth.policies, ['app', 'default'])
@@ -38,7 +49,9 @@ describe('token store', () => {
     assert.equal(d.id, auth.client_token)
     assert.equal(d.accessor, auth.accessor)
     assert.equal(d.path, 'auth/token/create')
-    const byAccessor = await t.call('POST', 'auth/token/lookup-accessor', { body: { accessor: auth.accessor } })
+    const byAccessor = await t.call('POST', 'auth/token/lookup-accessor', {
+      body: { accessor: auth.accessor },
+    })
     assert.equal(byAccessor.body.data.id, '')
     assert.equal(byAccessor.body.data.accessor, auth.accessor)
     const other = await t.call('POST', 'auth/token/lookup', { body: { token: auth.client_token } })
@@ -101,7 +114,10 @@ describe('token store', () => {
     assert.equal(survivor.body.data.orphan, true)
 
     const a = (await create({ policies: ['app'] })).body.auth
-    assert.equal((await t.call('POST', 'auth/token/revoke-accessor', { body: { accessor: a.accessor } })).status, 204)
+    assert.equal(
+      (await t.call('POST', 'auth/token/revoke-accessor', { body: { accessor: a.accessor } })).status,
+      204,
+    )
     assert.equal((await t.call('GET', 'auth/token/lookup-self', { token: a.client_token })).status, 403)
     const self = (await create({ policies: ['app'] })).body.auth.client_token
     assert.equal((await t.call('POST', 'auth/token/revoke-self', { token: self })).status, 204)
@@ -110,24 +126,37 @@ describe('token store', () => {
 
   it('creates orphans through create-orphan and periodic tokens that renew to their period', async () => {
     const parent = (await create({ policies: ['creator'] })).body.auth.client_token
-    const orphan = await t.call('POST', 'auth/token/create-orphan', { token: parent, body: { policies: ['creator'] } })
+    const orphan = await t.call('POST', 'auth/token/create-orphan', {
+      token: parent,
+      body: { policies: ['creator'] },
+    })
     assert.equal(orphan.body.auth.orphan, true)
     const periodic = (await create({ policies: ['app'], period: '1h' })).body.auth
     assert.equal(periodic.lease_duration, 3600)
     clock.advance(1800)
-    const renewed = await t.call('POST', 'auth/token/renew', { body: { token: periodic.client_token, increment: 60 } })
+    const renewed = await t.call('POST', 'auth/token/renew', {
+      body: { token: periodic.client_token, increment: 60 },
+    })
     assert.equal(renewed.body.auth.lease_duration, 3600)
   })
 
   it('applies token roles', async () => {
     assert.equal(
-      (await t.call('POST', 'auth/token/roles/deployer', { body: { allowed_policies: ['app'], orphan: true, token_ttl: '30m' } })).status,
+      (
+        await t.call('POST', 'auth/token/roles/deployer', {
+          body: { allowed_policies: ['app'], orphan: true, token_ttl: '30m' },
+        })
+      ).status,
       204,
     )
     const role = await t.call('GET', 'auth/token/roles/deployer')
     assert.deepEqual(role.body.data.allowed_policies, ['app'])
     assert.equal(role.body.data.orphan, true)
-    assert.deepEqual((await t.call('LIST', 'auth/token/roles')).body?.data?.keys ?? (await t.call('GET', 'auth/token/roles?list=true')).body.data.keys, ['deployer'])
+    assert.deepEqual(
+      (await t.call('LIST', 'auth/token/roles')).body?.data?.keys ??
+        (await t.call('GET', 'auth/token/roles?list=true')).body.data.keys,
+      ['deployer'],
+    )
     const made = await t.call('POST', 'auth/token/create/deployer', { body: { policies: ['app'] } })
     assert.equal(made.status, 200)
     assert.equal(made.body.auth.orphan, true)

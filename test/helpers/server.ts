@@ -4,6 +4,7 @@ import { type RunningServer, startServer } from '../../src/server/start-server.t
 
 export interface Reply {
   status: number
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON shapes
   body: any
   headers: Headers
 }
@@ -12,7 +13,11 @@ export interface TestServer {
   server: RunningServer
   address: string
   rootToken: string
-  call(method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Reply>
+  call(
+    method: string,
+    path: string,
+    opts?: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Reply>
   close(): Promise<void>
 }
 
@@ -44,7 +49,11 @@ export function client(address: string, defaultToken: string) {
       body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body)
       headers['content-type'] ??= 'application/json'
     }
-    const res = await fetch(`${address}/v1/${path}`, { method, headers, ...(body !== undefined ? { body } : {}) })
+    const res = await fetch(`${address}/v1/${path}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+    })
     const text = await res.text()
     let parsed: unknown = text
     try {
@@ -60,10 +69,19 @@ export async function startDevServer(opts: { clock?: Clock } = {}): Promise<Test
 }
 
 /** A sealed, uninitialised server on in-memory storage. */
-export async function startSealedServer(opts: { clock?: Clock; maxRequestSize?: number } = {}): Promise<TestServer> {
+export async function startSealedServer(
+  opts: { clock?: Clock; maxRequestSize?: number } = {},
+): Promise<TestServer> {
   const server = await startServer({
     config: {
-      listeners: [{ type: 'tcp', address: '127.0.0.1:0', tlsDisable: true, maxRequestSize: opts.maxRequestSize ?? 32 * 1024 * 1024 }],
+      listeners: [
+        {
+          type: 'tcp',
+          address: '127.0.0.1:0',
+          tlsDisable: true,
+          maxRequestSize: opts.maxRequestSize ?? 32 * 1024 * 1024,
+        },
+      ],
       storage: { type: 'inmem' },
       defaultLeaseTtl: 768 * 3600,
       maxLeaseTtl: 768 * 3600,

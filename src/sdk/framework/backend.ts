@@ -1,6 +1,13 @@
 // defineBackend/definePath and the dispatcher that turns a BackendRequest into a handler call.
 import { InvalidRequestError, NotFoundError, UnsupportedOperationError } from '../errors.ts'
-import type { BackendEnv, BackendRequest, LogicalResponse, Operation, SystemView } from '../request.ts'
+import type {
+  BackendEnv,
+  BackendRequest,
+  LogicalResponse,
+  MountInfo,
+  Operation,
+  SystemView,
+} from '../request.ts'
 import type { Storage } from '../storage.ts'
 import { type Fields, type FieldValues, parseFields } from './fields.ts'
 import { type CompiledPattern, compareRank, compilePattern } from './path-pattern.ts'
@@ -26,8 +33,8 @@ export interface PathDefinition<F extends Fields = Fields, S = unknown> {
   /** Accept body keys that match no field without a warning (KV stores arbitrary keys). */
   acceptAnyData?: boolean
   operations: Partial<Record<Operation, Handler<F, S>>>
-  /** Decides whether a POST/PUT is a create or an update for the ACL. */
-  exists?: (ctx: HandlerContext<F, S>) => Promise<boolean>
+  /** Decides whether a POST/PUT is a create or an update for the ACL; undefined means "treat as update". */
+  exists?: (ctx: HandlerContext<F, S>) => Promise<boolean | undefined>
   help?: string
 }
 
@@ -38,7 +45,10 @@ export interface SecretDefinition<S = unknown> {
     internal: Record<string, unknown>,
     lease: { ttl: number; increment: number },
   ) => Promise<{ ttl?: number; internal?: Record<string, unknown> } | undefined>
-  revoke: (ctx: { storage: Storage; system: SystemView; state: S }, internal: Record<string, unknown>) => Promise<void>
+  revoke: (
+    ctx: { storage: Storage; system: SystemView; state: S },
+    internal: Record<string, unknown>,
+  ) => Promise<void>
 }
 
 export interface BackendDefinition<S = unknown> {
@@ -52,7 +62,7 @@ export interface BackendDefinition<S = unknown> {
    * Extra mount-relative paths whose permissions also make a listed key visible, for backends whose list
    * and read live under different prefixes (KV v2 lists `metadata/x` but reads `data/x`).
    */
-  visibilityPaths?: (path: string) => string[]
+  visibilityPaths?: (path: string, mount: MountInfo) => string[]
   setup?: (env: BackendEnv) => Promise<S> | S
   cleanup?: (state: S) => Promise<void> | void
   secrets?: SecretDefinition<S>[]
@@ -127,7 +137,14 @@ export class BackendInstance {
     const data = { ...request.data }
     for (const [name, value] of Object.entries(params)) if (name in fields) data[name] = value
     const { values } = parseFields(fields, data)
-    return { storage: this.#env.storage, system: this.#env.system, state: this.#state, request, input: values, params }
+    return {
+      storage: this.#env.storage,
+      system: this.#env.system,
+      state: this.#state,
+      request,
+      input: values,
+      params,
+    }
   }
 
   /** Whether the object a POST/PUT targets exists; undefined when the path declares no check. */

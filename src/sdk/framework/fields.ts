@@ -13,7 +13,9 @@ export interface Field<T> {
 
 export type Fields = Record<string, Field<unknown>>
 
-export type FieldValues<F extends Fields> = { [K in keyof F]: F[K] extends Field<infer T> ? T | undefined : never }
+export type FieldValues<F extends Fields> = {
+  [K in keyof F]: F[K] extends Field<infer T> ? T | undefined : never
+}
 
 interface FieldOptions<T> {
   description?: string
@@ -22,7 +24,11 @@ interface FieldOptions<T> {
   default?: T
 }
 
-function field<T>(kind: string, parse: (value: unknown, name: string) => T, opts: FieldOptions<T> = {}): Field<T> {
+function field<T>(
+  kind: string,
+  parse: (value: unknown, name: string) => T,
+  opts: FieldOptions<T> = {},
+): Field<T> {
   return {
     kind,
     parse,
@@ -60,7 +66,9 @@ export function parseDurationField(value: unknown, name: string): number {
   try {
     return parseDuration(value, name)
   } catch (error) {
-    throw new InvalidRequestError(`invalid value for "${name}": ${(error as Error).message.replace(`${name}: `, '')}`)
+    throw new InvalidRequestError(
+      `invalid value for "${name}": ${(error as Error).message.replace(`${name}: `, '')}`,
+    )
   }
 }
 
@@ -79,7 +87,8 @@ export function parseMap(value: unknown, name: string): Record<string, unknown> 
       throw wrongType(name, 'a JSON object')
     }
   }
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>
+  if (value !== null && typeof value === 'object' && !Array.isArray(value))
+    return value as Record<string, unknown>
   throw wrongType(name, 'an object')
 }
 

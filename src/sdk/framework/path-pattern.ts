@@ -24,7 +24,8 @@ export function compilePattern(source: string): CompiledPattern {
       parts.push('([^/]+)')
       rank.push(2)
     } else if (segment.startsWith('*')) {
-      if (index !== segments.length - 1) throw new Error(`pattern ${source}: a *wildcard must be the last segment`)
+      if (index !== segments.length - 1)
+        throw new Error(`pattern ${source}: a *wildcard must be the last segment`)
       names.push(segment.slice(1))
       parts.push('(.*)')
       rank.push(1)

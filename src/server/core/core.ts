@@ -139,11 +139,29 @@ export class Core {
         registry: this.#opts.registry,
         builtins: [
           {
-            entry: { table: 'secret', path: 'sys/', type: 'system', description: 'system endpoints used for control, policy and debugging', local: false, sealWrap: false, options: {}, builtin: true },
+            entry: {
+              table: 'secret',
+              path: 'sys/',
+              type: 'system',
+              description: 'system endpoints used for control, policy and debugging',
+              local: false,
+              sealWrap: false,
+              options: {},
+              builtin: true,
+            },
             definition: this.#opts.systemBackend(this),
           },
           {
-            entry: { table: 'auth', path: 'auth/token/', type: 'token', description: 'token based credentials', local: false, sealWrap: false, options: {}, builtin: true },
+            entry: {
+              table: 'auth',
+              path: 'auth/token/',
+              type: 'token',
+              description: 'token based credentials',
+              local: false,
+              sealWrap: false,
+              options: {},
+              builtin: true,
+            },
             definition: createTokenBackend(this),
           },
         ],

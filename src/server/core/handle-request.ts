@@ -55,7 +55,8 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
   }
   if (!unauthenticated && !auth) throw new PermissionDeniedError()
 
-  if (req.operation === 'update' && (await backend.exists(backendRequest)) === false) backendRequest.operation = 'create'
+  if (req.operation === 'update' && (await backend.exists(backendRequest)) === false)
+    backendRequest.operation = 'create'
 
   let exhausted = false
   let acl: Awaited<ReturnType<Core['policies']['acl']>> | undefined
@@ -88,7 +89,9 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
       const policies = await core.policies.policiesFor(auth!.entry.policies)
       const aliases = backend.definition.visibilityPaths
       const filtered = filterListKeys(acl, policies, path, keys, (full) =>
-        aliases ? aliases(full.slice(entry.path.length)).map((rel) => entry.path + rel) : [],
+        aliases
+          ? aliases(full.slice(entry.path.length), backend.system.mount).map((rel) => entry.path + rel)
+          : [],
       )
       if (filtered.length === 0) return undefined
       out.data = { ...out.data, keys: filtered }

@@ -6,7 +6,10 @@ import type { Policy } from '../policy/policy.ts'
 export function anyRuleUnder(policies: readonly Policy[], prefix: string): boolean {
   const want = prefix.split('/').filter((seg, i, all) => seg !== '' || i < all.length - 1)
   return policies.some((policy) =>
-    policy.rules.some((rule) => !rule.capabilities.has('deny') && rule.capabilities.size > 0 && couldReach(rule.pattern, want)),
+    policy.rules.some(
+      (rule) =>
+        !rule.capabilities.has('deny') && rule.capabilities.size > 0 && couldReach(rule.pattern, want),
+    ),
   )
 }
 

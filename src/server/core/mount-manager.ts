@@ -1,8 +1,8 @@
 // Mounting, unmounting and tuning secrets engines and auth methods: router, persisted tables and storage views.
 import { randomBytes } from 'node:crypto'
-import type { Clock } from '../../lib/time.ts'
 import type { Logger } from '../../lib/logger.ts'
 import { uuid } from '../../lib/random.ts'
+import type { Clock } from '../../lib/time.ts'
 import { InvalidRequestError } from '../../sdk/errors.ts'
 import { type BackendDefinition, BackendInstance } from '../../sdk/framework/backend.ts'
 import type { SystemView } from '../../sdk/request.ts'
@@ -45,7 +45,10 @@ export interface MountManagerOptions {
   maxLeaseTtl: number
   registry: Record<MountTableKind, Record<string, BackendDefinition<unknown>>>
   /** Built-in mounts created on first unseal and re-created on every unseal. */
-  builtins: { entry: Omit<MountEntry, 'uuid' | 'accessor' | 'config'>; definition: BackendDefinition<unknown> }[]
+  builtins: {
+    entry: Omit<MountEntry, 'uuid' | 'accessor' | 'config'>
+    definition: BackendDefinition<unknown>
+  }[]
 }
 
 export class MountManager {
@@ -76,7 +79,10 @@ export class MountManager {
     for (const entry of entries) {
       const definition = this.#definitionFor(entry)
       if (!definition) {
-        this.#opts.logger.log('error', 'skipping mount of unknown type', { path: entry.path, type: entry.type })
+        this.#opts.logger.log('error', 'skipping mount of unknown type', {
+          path: entry.path,
+          type: entry.type,
+        })
         continue
       }
       this.router.add(entry, await this.#instantiate(entry, definition))
@@ -96,7 +102,11 @@ export class MountManager {
     let clean = path.trim().replace(/^\/+/, '')
     if (clean === '' || clean === '/') throw new InvalidRequestError('path cannot be empty')
     if (!clean.endsWith('/')) clean += '/'
-    if (clean.split('/').some((seg, i, all) => seg === '..' || seg === '.' || (seg === '' && i < all.length - 1))) {
+    if (
+      clean
+        .split('/')
+        .some((seg, i, all) => seg === '..' || seg === '.' || (seg === '' && i < all.length - 1))
+    ) {
       throw new InvalidRequestError(`invalid mount path "${path}"`)
     }
     return table === 'auth' && !clean.startsWith('auth/') ? `auth/${clean}` : clean
@@ -116,7 +126,9 @@ export class MountManager {
     const options = { ...(request.options ?? {}) }
     if (alias?.version) options['version'] = alias.version
     if (!this.#opts.registry[table][type] || type === 'token' || type === 'system') {
-      throw new InvalidRequestError(`${table === 'auth' ? 'unknown auth method' : 'unknown secrets engine'} type: ${request.type}`)
+      throw new InvalidRequestError(
+        `${table === 'auth' ? 'unknown auth method' : 'unknown secrets engine'} type: ${request.type}`,
+      )
     }
     const conflict = this.router.conflicts(path)
     if (conflict) throw new InvalidRequestError(`path is already in use at ${conflict}`)
@@ -131,7 +143,13 @@ export class MountManager {
     })
     entry.config = { ...entry.config, ...stripUndefined(request.config ?? {}) }
     this.#checkTtls(entry.config)
-    const backend = await this.#instantiate(entry, this.#opts.registry[table][type]!)
+    let backend: BackendInstance
+    try {
+      backend = await this.#instantiate(entry, this.#opts.registry[table][type]!)
+    } catch (error) {
+      // A backend that refuses its options (e.g. kv with version "3") is the caller's mistake, not a 500.
+      throw new InvalidRequestError(`cannot mount ${type} at ${path}: ${(error as Error).message}`)
+    }
     this.router.add(entry, backend)
     this.#entries.push(entry)
     await this.#persist()
@@ -151,7 +169,12 @@ export class MountManager {
     await deletePrefix(this.#opts.storage, mountStoragePrefix(entry))
   }
 
-  async tune(entry: MountEntry, changes: Partial<MountConfig>, description?: string, options?: Record<string, string>) {
+  async tune(
+    entry: MountEntry,
+    changes: Partial<MountConfig>,
+    description?: string,
+    options?: Record<string, string>,
+  ) {
     const config = { ...entry.config, ...stripUndefined(changes) }
     this.#checkTtls(config)
     entry.config = config
@@ -180,7 +203,12 @@ export class MountManager {
 
   #newEntry(base: Omit<MountEntry, 'uuid' | 'accessor' | 'config'>): MountEntry {
     const prefix = base.table === 'auth' ? `auth_${base.type}` : base.type
-    return { ...base, uuid: uuid(), accessor: `${prefix}_${randomBytes(4).toString('hex')}`, config: defaultMountConfig() }
+    return {
+      ...base,
+      uuid: uuid(),
+      accessor: `${prefix}_${randomBytes(4).toString('hex')}`,
+      config: defaultMountConfig(),
+    }
   }
 
   async #instantiate(entry: MountEntry, definition: BackendDefinition<unknown>): Promise<BackendInstance> {
@@ -195,7 +223,13 @@ export class MountManager {
         return manager.effectiveTtls(entry).maxLeaseTtl
       },
       get mount() {
-        return { path: entry.path, type: entry.type, uuid: entry.uuid, accessor: entry.accessor, options: entry.options }
+        return {
+          path: entry.path,
+          type: entry.type,
+          uuid: entry.uuid,
+          accessor: entry.accessor,
+          options: entry.options,
+        }
       },
       now: () => clock.now(),
       log: (level, message, context) => logger.log(level, message, context),

@@ -46,11 +46,18 @@ export function defaultMountConfig(): MountConfig {
   }
 }
 
-export async function loadMountTable(storage: Storage, kind: MountTableKind): Promise<MountEntry[] | undefined> {
+export async function loadMountTable(
+  storage: Storage,
+  kind: MountTableKind,
+): Promise<MountEntry[] | undefined> {
   return getJson<MountEntry[]>(storage, TABLE_KEYS[kind])
 }
 
-export async function saveMountTable(storage: Storage, kind: MountTableKind, entries: MountEntry[]): Promise<void> {
+export async function saveMountTable(
+  storage: Storage,
+  kind: MountTableKind,
+  entries: MountEntry[],
+): Promise<void> {
   await putJson(
     storage,
     TABLE_KEYS[kind],

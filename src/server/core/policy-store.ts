@@ -31,7 +31,8 @@ export class PolicyStore {
 
   normalizeName(name: string): string {
     const lower = name.trim().toLowerCase()
-    if (!NAME.test(lower) || lower.includes('..')) throw new InvalidRequestError(`invalid policy name "${name}"`)
+    if (!NAME.test(lower) || lower.includes('..'))
+      throw new InvalidRequestError(`invalid policy name "${name}"`)
     return lower
   }
 
@@ -54,7 +55,8 @@ export class PolicyStore {
   }
 
   async delete(name: string): Promise<void> {
-    if (name === ROOT_POLICY_NAME || name === 'default') throw new InvalidRequestError(`cannot delete "${name}" policy`)
+    if (name === ROOT_POLICY_NAME || name === 'default')
+      throw new InvalidRequestError(`cannot delete "${name}" policy`)
     await this.#storage.delete(name)
     this.#parsed.delete(name)
     this.#acls.clear()

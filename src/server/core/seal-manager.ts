@@ -45,7 +45,8 @@ export class SealManager {
 
   /** Create the barrier and return the unseal key shares; the barrier is left unsealed for the caller's setup. */
   async initialize(secretShares: number, secretThreshold: number): Promise<Uint8Array[]> {
-    if (this.#config || (await this.#barrier.isInitialized())) throw new InvalidRequestError('Vault is already initialized')
+    if (this.#config || (await this.#barrier.isInitialized()))
+      throw new InvalidRequestError('Vault is already initialized')
     const unsealKey = randomBytes(32)
     const shares = await splitKey(unsealKey, secretShares, secretThreshold)
     await this.#barrier.initialize(unsealKey)

@@ -58,7 +58,12 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
   }
 }
 
-function render(requestId: string, path: string, operation: string, response: CoreResponse | undefined): HttpResult {
+function render(
+  requestId: string,
+  path: string,
+  operation: string,
+  response: CoreResponse | undefined,
+): HttpResult {
   if (!response) {
     // A missing read or an empty list is Vault's 404 with an empty error list; writes without a body are 204.
     return operation === 'read' || operation === 'list' ? jsonResult(404, { errors: [] }) : emptyResult(204)
@@ -73,13 +78,19 @@ function render(requestId: string, path: string, operation: string, response: Co
     request_id: requestId,
     lease_id: '',
     renewable: false,
-    lease_duration: 0,
+    lease_duration: response.leaseDuration ?? 0,
     data: response.data ?? null,
     wrap_info: null,
     warnings: response.warnings && response.warnings.length > 0 ? response.warnings : null,
     auth: response.auth ?? null,
   }
-  if (response.data && TOP_LEVEL_DATA.some((prefix) => path === prefix || path.startsWith(`${prefix}/`) || (prefix.endsWith('/') && path.startsWith(prefix)))) {
+  if (
+    response.data &&
+    TOP_LEVEL_DATA.some(
+      (prefix) =>
+        path === prefix || path.startsWith(`${prefix}/`) || (prefix.endsWith('/') && path.startsWith(prefix)),
+    )
+  ) {
     for (const [key, value] of Object.entries(response.data)) if (!(key in envelope)) envelope[key] = value
   }
   return jsonResult(response.status ?? 200, envelope)

@@ -14,7 +14,11 @@ export interface HttpResult {
   body: string | Uint8Array
 }
 
-export function jsonResult(status: number, value: unknown, extraHeaders: Record<string, string> = {}): HttpResult {
+export function jsonResult(
+  status: number,
+  value: unknown,
+  extraHeaders: Record<string, string> = {},
+): HttpResult {
   return {
     status,
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...extraHeaders },

@@ -12,7 +12,11 @@ export interface RawListRequest {
 }
 
 /** Parse the request in `first` (reading more from the socket if it is incomplete); undefined when malformed. */
-export async function parseRawListRequest(socket: Socket, first: Buffer, maxBody: number): Promise<RawListRequest | undefined> {
+export async function parseRawListRequest(
+  socket: Socket,
+  first: Buffer,
+  maxBody: number,
+): Promise<RawListRequest | undefined> {
   let buffer = first
   // The http server's own data listener would feed the dead parser; from here on the socket is ours.
   socket.removeAllListeners('data')
@@ -47,5 +51,10 @@ export async function parseRawListRequest(socket: Socket, first: Buffer, maxBody
   const length = Number(headers['content-length'] ?? '0')
   if (!Number.isInteger(length) || length < 0 || length > maxBody) return undefined
   while (buffer.length < headerEnd + 4 + length) if (!(await more())) return undefined
-  return { method: 'LIST', url: requestLine[1]!, headers, body: buffer.subarray(headerEnd + 4, headerEnd + 4 + length) }
+  return {
+    method: 'LIST',
+    url: requestLine[1]!,
+    headers,
+    body: buffer.subarray(headerEnd + 4, headerEnd + 4 + length),
+  }
 }

@@ -74,7 +74,10 @@ export async function startListener(
       })
   }
   const server = options.tls
-    ? https.createServer({ cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }, onRequest)
+    ? https.createServer(
+        { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) },
+        onRequest,
+      )
     : http.createServer(onRequest)
   server.keepAliveTimeout = 65_000
   server.headersTimeout = 30_000
@@ -119,7 +122,10 @@ async function handleClientError(
     }
   }
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
-  writeRaw(socket, jsonResult(status, { errors: [status === 431 ? 'request headers too large' : 'malformed HTTP request'] }))
+  writeRaw(
+    socket,
+    jsonResult(status, { errors: [status === 431 ? 'request headers too large' : 'malformed HTTP request'] }),
+  )
 }
 
 function writeRaw(socket: Socket, result: HttpResult): void {

@@ -1,5 +1,9 @@
 // Turning an HTTP request into the pieces of a LogicalRequest: path checks, operation, token and data.
-import { InvalidRequestError, UnsupportedMediaTypeError, UnsupportedOperationError } from '../../sdk/errors.ts'
+import {
+  InvalidRequestError,
+  UnsupportedMediaTypeError,
+  UnsupportedOperationError,
+} from '../../sdk/errors.ts'
 import type { Operation } from '../../sdk/request.ts'
 import type { HttpRequest } from './http-types.ts'
 
@@ -21,7 +25,8 @@ export function parseTarget(url: string): ParsedTarget | undefined {
     throw new InvalidRequestError('invalid path: malformed percent-encoding')
   }
   // Traversal and control characters are refused outright, whatever their encoding was.
-  if (/[\u0000-\u001f\u007f]/.test(path)) throw new InvalidRequestError('invalid path: control characters are not allowed')
+  if (/[\u0000-\u001f\u007f]/.test(path))
+    throw new InvalidRequestError('invalid path: control characters are not allowed')
   if (path.split('/').some((segment) => segment === '..' || segment === '.')) {
     throw new InvalidRequestError('invalid path: "." and ".." segments are not allowed')
   }
@@ -65,7 +70,11 @@ export function clientToken(req: HttpRequest): string {
 }
 
 /** Body data for writes: a JSON object or a form; query parameters for reads, deletes and lists. */
-export function requestData(req: HttpRequest, operation: Operation, query: URLSearchParams): Record<string, unknown> {
+export function requestData(
+  req: HttpRequest,
+  operation: Operation,
+  query: URLSearchParams,
+): Record<string, unknown> {
   const contentType = header(req, 'content-type')
   if (req.body.length > 0 && (operation === 'update' || operation === 'patch' || operation === 'create')) {
     if (contentType.startsWith('application/x-www-form-urlencoded')) {

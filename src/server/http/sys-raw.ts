@@ -5,7 +5,13 @@ import type { Core } from '../core/core.ts'
 import { emptyResult, type HttpResult, jsonResult } from './http-types.ts'
 import { COFFER_VERSION } from './version.ts'
 
-export const RAW_SYS_PATHS = new Set(['sys/init', 'sys/seal-status', 'sys/unseal', 'sys/health', 'sys/leader'])
+export const RAW_SYS_PATHS = new Set([
+  'sys/init',
+  'sys/seal-status',
+  'sys/unseal',
+  'sys/health',
+  'sys/leader',
+])
 
 export function sealStatus(core: Core): Record<string, unknown> {
   const config = core.seal.config
@@ -44,12 +50,20 @@ async function init(core: Core, method: string, data: Record<string, unknown>): 
   if (core.initialized) throw new InvalidRequestError('Vault is already initialized')
   for (const unsupported of ['pgp_keys', 'root_token_pgp_key', 'recovery_pgp_keys']) {
     const value = data[unsupported]
-    if (value !== undefined && value !== null && value !== '' && !(Array.isArray(value) && value.length === 0)) {
-      throw new InvalidRequestError(`${unsupported} is not supported by Coffer yet; omit it to receive the keys in clear`)
+    if (
+      value !== undefined &&
+      value !== null &&
+      value !== '' &&
+      !(Array.isArray(value) && value.length === 0)
+    ) {
+      throw new InvalidRequestError(
+        `${unsupported} is not supported by Coffer yet; omit it to receive the keys in clear`,
+      )
     }
   }
   const shares = data['secret_shares'] === undefined ? 5 : parseInt64(data['secret_shares'], 'secret_shares')
-  const threshold = data['secret_threshold'] === undefined ? 3 : parseInt64(data['secret_threshold'], 'secret_threshold')
+  const threshold =
+    data['secret_threshold'] === undefined ? 3 : parseInt64(data['secret_threshold'], 'secret_threshold')
   const result = await core.initialize(shares, threshold)
   return jsonResult(200, {
     keys: result.shares.map((share) => Buffer.from(share).toString('hex')),
@@ -96,7 +110,11 @@ function health(core: Core, method: string, query: URLSearchParams): HttpResult 
     return parsed
   }
   for (const name of OVERRIDES) code(name, 0)
-  const status = !core.initialized ? code('uninitcode', 501) : core.sealed ? code('sealedcode', 503) : code('activecode', 200)
+  const status = !core.initialized
+    ? code('uninitcode', 501)
+    : core.sealed
+      ? code('sealedcode', 503)
+      : code('activecode', 200)
   const body: Record<string, unknown> = {
     initialized: core.initialized,
     sealed: core.sealed,
@@ -116,7 +134,7 @@ function health(core: Core, method: string, query: URLSearchParams): HttpResult 
   return jsonResult(status, body)
 }
 
-function leader(core: Core): HttpResult {
+function leader(): HttpResult {
   return jsonResult(200, {
     ha_enabled: false,
     is_self: false,
@@ -147,6 +165,6 @@ export async function handleRawSys(
       return health(core, method, query)
     default:
       if (core.sealed) return jsonResult(503, { errors: ['Vault is sealed'] })
-      return leader(core)
+      return leader()
   }
 }

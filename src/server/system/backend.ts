@@ -15,6 +15,12 @@ export function createSystemBackend(core: Core) {
       // Enabling or disabling an auth method, rotating the keyring and sealing need sudo, as in Vault.
       root: ['auth/*', 'rotate', 'seal', 'audit', 'audit/*', 'raw/*'],
     },
-    paths: [...mountsPaths(core), ...policyPaths(core), ...capabilitiesPaths(core), ...internalUiPaths(core), ...keyPaths(core)],
+    paths: [
+      ...mountsPaths(core),
+      ...policyPaths(core),
+      ...capabilitiesPaths(core),
+      ...internalUiPaths(core),
+      ...keyPaths(core),
+    ],
   })
 }

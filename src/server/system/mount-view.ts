@@ -9,10 +9,14 @@ export function mountView(entry: MountEntry): Record<string, unknown> {
     force_no_cache: entry.config.forceNoCache,
   }
   if (entry.config.listingVisibility) config['listing_visibility'] = entry.config.listingVisibility
-  if (entry.config.auditNonHmacRequestKeys.length) config['audit_non_hmac_request_keys'] = entry.config.auditNonHmacRequestKeys
-  if (entry.config.auditNonHmacResponseKeys.length) config['audit_non_hmac_response_keys'] = entry.config.auditNonHmacResponseKeys
-  if (entry.config.passthroughRequestHeaders.length) config['passthrough_request_headers'] = entry.config.passthroughRequestHeaders
-  if (entry.config.allowedResponseHeaders.length) config['allowed_response_headers'] = entry.config.allowedResponseHeaders
+  if (entry.config.auditNonHmacRequestKeys.length)
+    config['audit_non_hmac_request_keys'] = entry.config.auditNonHmacRequestKeys
+  if (entry.config.auditNonHmacResponseKeys.length)
+    config['audit_non_hmac_response_keys'] = entry.config.auditNonHmacResponseKeys
+  if (entry.config.passthroughRequestHeaders.length)
+    config['passthrough_request_headers'] = entry.config.passthroughRequestHeaders
+  if (entry.config.allowedResponseHeaders.length)
+    config['allowed_response_headers'] = entry.config.allowedResponseHeaders
   if (entry.table === 'auth') config['token_type'] = entry.config.tokenType ?? 'default-service'
   return {
     accessor: entry.accessor,
@@ -51,7 +55,11 @@ export function parseMountConfig(raw: unknown): Partial<MountConfig> {
   const list = (name: string) => {
     const value = body[name]
     if (value === undefined || value === null) return undefined
-    if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean)
+    if (typeof value === 'string')
+      return value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
     if (Array.isArray(value)) return value.map(String)
     throw new TypeError(`${name} must be a list`)
   }
@@ -59,7 +67,8 @@ export function parseMountConfig(raw: unknown): Partial<MountConfig> {
   const maxTtl = ttl('max_lease_ttl')
   if (defaultTtl !== undefined) out.defaultLeaseTtl = defaultTtl
   if (maxTtl !== undefined) out.maxLeaseTtl = maxTtl
-  if (body['force_no_cache'] !== undefined) out.forceNoCache = body['force_no_cache'] === true || body['force_no_cache'] === 'true'
+  if (body['force_no_cache'] !== undefined)
+    out.forceNoCache = body['force_no_cache'] === true || body['force_no_cache'] === 'true'
   if (typeof body['listing_visibility'] === 'string') out.listingVisibility = body['listing_visibility']
   const fields = [
     ['audit_non_hmac_request_keys', 'auditNonHmacRequestKeys'],

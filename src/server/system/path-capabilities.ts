@@ -9,7 +9,11 @@ import type { TokenEntry } from '../core/token/token-entry.ts'
 
 const fields = { paths: f.any(), path: f.any(), token: f.string({ sensitive: true }), accessor: f.string() }
 
-async function answer(core: Core, entry: TokenEntry | undefined, data: Record<string, unknown>): Promise<LogicalResponse> {
+async function answer(
+  core: Core,
+  entry: TokenEntry | undefined,
+  data: Record<string, unknown>,
+): Promise<LogicalResponse> {
   const raw = data['paths'] ?? data['path']
   if (raw === undefined) throw new InvalidRequestError('missing required field "paths"')
   const paths = parseStringList(raw, 'paths')

@@ -5,7 +5,9 @@ import type { Core } from '../core/core.ts'
 
 function keyStatus(core: Core) {
   const status = core.barrier.keyStatus()
-  return { data: { term: status.term, install_time: rfc3339(status.installTime), encryptions: status.encryptions } }
+  return {
+    data: { term: status.term, install_time: rfc3339(status.installTime), encryptions: status.encryptions },
+  }
 }
 
 export function keyPaths(core: Core) {

@@ -90,7 +90,10 @@ function mountPaths(core: Core, kind: MountTableKind, prefix: 'mounts' | 'auth')
             type,
             ...(input.description !== undefined ? { description: input.description } : {}),
             config: config(input.config),
-            options: input.options === undefined || input.options === null ? {} : parseStringMap(input.options, 'options'),
+            options:
+              input.options === undefined || input.options === null
+                ? {}
+                : parseStringMap(input.options, 'options'),
             ...(input.local !== undefined ? { local: input.local } : {}),
             ...(input.seal_wrap !== undefined ? { sealWrap: input.seal_wrap } : {}),
           })

@@ -14,7 +14,8 @@ export function policyPaths(core: Core) {
     return { data: { keys } }
   }
   const write = async (name: string, text: string | undefined) => {
-    if (text === undefined || text.trim() === '') throw new InvalidRequestError("'policy' parameter not supplied or empty")
+    if (text === undefined || text.trim() === '')
+      throw new InvalidRequestError("'policy' parameter not supplied or empty")
     await store().write(store().normalizeName(name), decodeMaybeBase64(text))
     return undefined
   }

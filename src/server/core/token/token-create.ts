@@ -1,9 +1,9 @@
 // auth/token/create, create-orphan and create/:role_name: child tokens within the parent's authority.
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
-import { f, type FieldValues } from '../../../sdk/framework/fields.ts'
+import { type FieldValues, f } from '../../../sdk/framework/fields.ts'
 import type { Core } from '../core.ts'
-import { ISSUED, requestAuth, type ResponseWithIssued } from '../logical-request.ts'
+import { ISSUED, type ResponseWithIssued, requestAuth } from '../logical-request.ts'
 import { issuedAuth } from './issued-auth.ts'
 import { readRole, type TokenRole } from './token-roles.ts'
 
@@ -28,14 +28,20 @@ const createFields = {
 
 type CreateInput = FieldValues<typeof createFields>
 
-async function createToken(core: Core, ctx: HandlerContext<typeof createFields>, mode: 'child' | 'orphan' | 'role') {
+async function createToken(
+  core: Core,
+  ctx: HandlerContext<typeof createFields>,
+  mode: 'child' | 'orphan' | 'role',
+) {
   const parent = requestAuth.get(ctx.request)
   if (!parent) throw new InvalidRequestError('a client token is required to create a token')
   const input: CreateInput = ctx.input
   const isRoot = parent.entry.policies.includes('root')
   const acl = await core.policies.acl(parent.entry.policies)
-  const privileged = isRoot || acl.authorize({ path: `auth/token/${ctx.request.path}`, operation: 'update' }).sudo
-  if (parent.entry.numUses > 0) throw new InvalidRequestError('restricted use token cannot generate child tokens')
+  const privileged =
+    isRoot || acl.authorize({ path: `auth/token/${ctx.request.path}`, operation: 'update' }).sudo
+  if (parent.entry.numUses > 0)
+    throw new InvalidRequestError('restricted use token cannot generate child tokens')
   if (input.type && !['service', 'default'].includes(input.type)) {
     throw new InvalidRequestError(`token type "${input.type}" is not supported; Coffer issues service tokens`)
   }
@@ -56,22 +62,27 @@ async function createToken(core: Core, ctx: HandlerContext<typeof createFields>,
     throw new InvalidRequestError('root or sudo privileges required to create periodic token')
   }
   const parentPolicies = parent.entry.policies.filter((p) => p !== 'default')
-  let policies = (input.policies ?? (role?.allowedPolicies.length ? role.allowedPolicies : parentPolicies)).map((p) =>
-    p.toLowerCase(),
-  )
+  let policies = (
+    input.policies ?? (role?.allowedPolicies.length ? role.allowedPolicies : parentPolicies)
+  ).map((p) => p.toLowerCase())
   const noDefault = input.no_default_policy ?? role?.noDefaultPolicy ?? false
   if (role) {
     const disallowed = policies.filter((p) => role.disallowedPolicies.includes(p))
-    if (disallowed.length > 0) throw new InvalidRequestError(`token policies (${disallowed.join(', ')}) are disallowed by the role`)
+    if (disallowed.length > 0)
+      throw new InvalidRequestError(`token policies (${disallowed.join(', ')}) are disallowed by the role`)
     if (role.allowedPolicies.length > 0) {
       const outside = policies.filter((p) => p !== 'default' && !role.allowedPolicies.includes(p))
-      if (outside.length > 0) throw new InvalidRequestError(`token policies (${outside.join(', ')}) must be subset of the role's allowed policies`)
+      if (outside.length > 0)
+        throw new InvalidRequestError(
+          `token policies (${outside.join(', ')}) must be subset of the role's allowed policies`,
+        )
     }
   } else if (!isRoot && !privileged) {
     const outside = policies.filter((p) => p !== 'default' && !parentPolicies.includes(p))
     if (outside.length > 0) throw new InvalidRequestError('child policies must be subset of parent')
   }
-  if (policies.includes('root') && !isRoot) throw new InvalidRequestError('root tokens may only be created by a root token')
+  if (policies.includes('root') && !isRoot)
+    throw new InvalidRequestError('root tokens may only be created by a root token')
   if (!noDefault && !policies.includes('root')) policies = [...policies, 'default']
   policies = [...new Set(policies)].sort()
   if (policies.length === 0) throw new InvalidRequestError('token must have at least one policy')
@@ -84,7 +95,9 @@ async function createToken(core: Core, ctx: HandlerContext<typeof createFields>,
   const ttls = core.mounts.effectiveTtls(mount)
   const maxTtl = role?.maxTtl ? Math.min(role.maxTtl, ttls.maxLeaseTtl) : ttls.maxLeaseTtl
   const ttl = input.ttl ?? input.lease ?? (role?.ttl || ttls.defaultLeaseTtl)
-  const displayName = input.display_name ? `token-${input.display_name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-') : 'token'
+  const displayName = input.display_name
+    ? `token-${input.display_name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-')
+    : 'token'
   const { token, entry } = await core.tokens.create({
     policies,
     parentHash: orphan ? '' : parent.entry.idHash,
@@ -96,7 +109,9 @@ async function createToken(core: Core, ctx: HandlerContext<typeof createFields>,
     explicitMaxTtl: input.explicit_max_ttl ?? role?.explicitMaxTtl ?? 0,
     period: input.period ?? role?.period ?? 0,
     renewable: input.renewable ?? role?.renewable ?? true,
-    path: role ? `auth/token/create/${role.name}${role.pathSuffix ? `/${role.pathSuffix}` : ''}` : `auth/token/${ctx.request.path}`,
+    path: role
+      ? `auth/token/create/${role.name}${role.pathSuffix ? `/${role.pathSuffix}` : ''}`
+      : `auth/token/${ctx.request.path}`,
     role: role?.name ?? '',
     ...(input.id !== undefined ? { id: input.id } : {}),
   })
@@ -107,8 +122,20 @@ async function createToken(core: Core, ctx: HandlerContext<typeof createFields>,
 
 export function tokenCreatePaths(core: Core) {
   return [
-    definePath({ pattern: 'create', fields: createFields, operations: { update: (ctx) => createToken(core, ctx, 'child') } }),
-    definePath({ pattern: 'create-orphan', fields: createFields, operations: { update: (ctx) => createToken(core, ctx, 'orphan') } }),
-    definePath({ pattern: 'create/:role_name', fields: createFields, operations: { update: (ctx) => createToken(core, ctx, 'role') } }),
+    definePath({
+      pattern: 'create',
+      fields: createFields,
+      operations: { update: (ctx) => createToken(core, ctx, 'child') },
+    }),
+    definePath({
+      pattern: 'create-orphan',
+      fields: createFields,
+      operations: { update: (ctx) => createToken(core, ctx, 'orphan') },
+    }),
+    definePath({
+      pattern: 'create/:role_name',
+      fields: createFields,
+      operations: { update: (ctx) => createToken(core, ctx, 'role') },
+    }),
   ]
 }

@@ -3,7 +3,7 @@ import { AppError, InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import type { Core } from '../core.ts'
-import { ISSUED, requestAuth, type ResponseWithIssued } from '../logical-request.ts'
+import { ISSUED, type ResponseWithIssued, requestAuth } from '../logical-request.ts'
 import { issuedAuth } from './issued-auth.ts'
 import { lookupData, type TokenEntry } from './token-entry.ts'
 
@@ -60,14 +60,22 @@ export function tokenManagePaths(core: Core) {
       pattern: 'lookup',
       fields: tokenField,
       operations: {
-        update: async ({ input }) => ({ data: lookupData(await byToken(core, input.token), now(), input.token!) }),
-        read: async ({ input }) => ({ data: lookupData(await byToken(core, input.token), now(), input.token!) }),
+        update: async ({ input }) => ({
+          data: lookupData(await byToken(core, input.token), now(), input.token!),
+        }),
+        read: async ({ input }) => ({
+          data: lookupData(await byToken(core, input.token), now(), input.token!),
+        }),
       },
     }),
     definePath({
       pattern: 'lookup-accessor',
       fields: accessorField,
-      operations: { update: async ({ input }) => ({ data: lookupData(await byAccessor(core, input.accessor), now(), '') }) },
+      operations: {
+        update: async ({ input }) => ({
+          data: lookupData(await byAccessor(core, input.accessor), now(), ''),
+        }),
+      },
     }),
     definePath({
       pattern: 'renew-self',
@@ -83,14 +91,16 @@ export function tokenManagePaths(core: Core) {
       pattern: 'renew',
       fields: { ...tokenField, ...incrementField },
       operations: {
-        update: async ({ input }) => renewed(core, await byToken(core, input.token), input.token!, input.increment),
+        update: async ({ input }) =>
+          renewed(core, await byToken(core, input.token), input.token!, input.increment),
       },
     }),
     definePath({
       pattern: 'renew-accessor',
       fields: { ...accessorField, ...incrementField },
       operations: {
-        update: async ({ input }) => renewed(core, await byAccessor(core, input.accessor), '', input.increment),
+        update: async ({ input }) =>
+          renewed(core, await byAccessor(core, input.accessor), '', input.increment),
       },
     }),
     definePath({

@@ -22,7 +22,10 @@ export interface TokenRole {
 
 const roleKey = (name: string) => `roles/${name}`
 
-export function readRole(storage: Parameters<typeof getJson>[0], name: string): Promise<TokenRole | undefined> {
+export function readRole(
+  storage: Parameters<typeof getJson>[0],
+  name: string,
+): Promise<TokenRole | undefined> {
   return getJson<TokenRole>(storage, roleKey(name.toLowerCase()))
 }
 
@@ -88,7 +91,9 @@ export const rolePath = definePath({
       const old = await readRole(storage, name)
       const tokenType = input.token_type ?? old?.tokenType ?? 'service'
       if (!['service', 'default-service', 'default', ''].includes(tokenType)) {
-        throw new InvalidRequestError(`token_type "${tokenType}" is not supported; Coffer issues service tokens`)
+        throw new InvalidRequestError(
+          `token_type "${tokenType}" is not supported; Coffer issues service tokens`,
+        )
       }
       if (input.path_suffix?.includes('..')) throw new InvalidRequestError('path_suffix cannot contain ".."')
       const role: TokenRole = {

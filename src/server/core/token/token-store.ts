@@ -68,7 +68,8 @@ export class TokenStore {
   async create(input: CreateTokenInput): Promise<{ token: string; entry: TokenEntry }> {
     const token = input.id ?? SERVICE_TOKEN_PREFIX + randomAlphanumeric(TOKEN_BODY_LENGTH)
     const idHash = this.hash(token)
-    if (input.id !== undefined && (await this.#get(idHash))) throw new InvalidRequestError('a token with that id already exists')
+    if (input.id !== undefined && (await this.#get(idHash)))
+      throw new InvalidRequestError('a token with that id already exists')
     const now = this.#clock.now()
     const explicitMaxTtl = input.explicitMaxTtl ?? 0
     const period = input.period ?? 0
@@ -105,7 +106,8 @@ export class TokenStore {
     if (entry.parentHash !== '') {
       ops.push({ op: 'put', key: keys.parent(entry.parentHash, idHash), value: new Uint8Array() })
     }
-    if (entry.expireTime > 0) ops.push({ op: 'put', key: keys.expiry(entry.expireTime, idHash), value: new Uint8Array() })
+    if (entry.expireTime > 0)
+      ops.push({ op: 'put', key: keys.expiry(entry.expireTime, idHash), value: new Uint8Array() })
     await this.#storage.batch(ops)
     this.#remember(entry)
     return { token, entry }

@@ -68,9 +68,8 @@ export const kvBackend = defineBackend<KvState>({
     definePath<Record<string, never>, KvState>({
       pattern: '*path',
       acceptAnyData: true,
-      // undefined ("this path has no check, treat the write as an update") must reach core unchanged,
-      // so the inner answer is passed through even though the sdk types this hook as boolean.
-      exists: async ({ state, request }) => (await state.inner.exists(request)) as boolean,
+      // undefined ("this path has no check, treat the write as an update") must reach core unchanged.
+      exists: ({ state, request }) => state.inner.exists(request),
       operations: {
         create: delegate,
         read: delegate,
@@ -81,6 +80,9 @@ export const kvBackend = defineBackend<KvState>({
       },
     }),
   ],
+  // A v2 list shows metadata/x; a caller who may read data/x should see that key too.
+  visibilityPaths: (path, mount) =>
+    kvVersion(mount) === 2 && path.startsWith('metadata/') ? [`data/${path.slice('metadata/'.length)}`] : [],
   setup: async (env) => {
     const version = kvVersion(env.system.mount)
     const inner =

@@ -1,4 +1,5 @@
 // KV v1 *path: arbitrary JSON objects stored as-is, one storage entry per path, no versions.
+import { parseDuration } from '../../../lib/duration.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { getJson, putJson } from '../../../sdk/storage.ts'
@@ -11,10 +12,11 @@ export const v1Path = definePath({
   help: 'Read, write, delete and list secrets stored as JSON objects. A "ttl" key is returned as an advisory lease_duration.',
   exists: async ({ storage, params }) => (await storage.get(v1EntryKey(params['path'] ?? ''))) !== undefined,
   operations: {
-    read: async ({ storage, params }) => {
+    read: async ({ storage, params, system }) => {
       const data = await getJson<Record<string, unknown>>(storage, v1EntryKey(params['path'] ?? ''))
-      // The advisory lease_duration (from "ttl", else the mount default) needs core support; see docs/engines/kv.md.
-      return data === undefined ? undefined : { data }
+      if (data === undefined) return undefined
+      // Vault reports a "ttl" (or "lease") key as an advisory lease_duration, else the mount default; no lease is made.
+      return { data, leaseDuration: advisoryTtl(data, system.defaultLeaseTtl) }
     },
 
     update: async ({ storage, params, request }) => {
@@ -35,3 +37,13 @@ export const v1Path = definePath({
     },
   },
 })
+
+function advisoryTtl(data: Record<string, unknown>, fallback: number): number {
+  const raw = data['ttl'] ?? data['lease']
+  if (raw === undefined) return fallback
+  try {
+    return parseDuration(raw)
+  } catch {
+    return fallback
+  }
+}

@@ -1,0 +1,153 @@
+// Restart and crash durability of a real `coffer server -config` process on SQLite, and its HTTPS listener.
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import https from 'node:https'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { spawnServer } from '../helpers/process.ts'
+import { client } from '../helpers/server.ts'
+
+function configFile(dir: string, extra = ''): string {
+  const file = join(dir, 'coffer.hcl')
+  writeFileSync(
+    file,
+    `storage "sqlite" {\n  path = "${join(dir, 'data', 'coffer.db')}"\n}\nlistener "tcp" {\n  address = "127.0.0.1:0"\n  tls_disable = true\n}\n${extra}`,
+  )
+  return file
+}
+
+async function initAndUnseal(address: string) {
+  const call = client(address, '')
+  const init = await call('PUT', 'sys/init', { body: { secret_shares: 1, secret_threshold: 1 } })
+  assert.equal(init.status, 200)
+  await call('PUT', 'sys/unseal', { body: { key: init.body.keys[0] } })
+  return { key: init.body.keys[0] as string, root: init.body.root_token as string }
+}
+
+describe('durability of a server process', () => {
+  it('keeps data across a clean restart (write, stop, start, unseal, read back)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coffer-restart-'))
+    const config = configFile(dir)
+    const first = await spawnServer([`-config=${config}`])
+    const { key, root } = await initAndUnseal(first.address)
+    const call = client(first.address, root)
+    assert.equal((await call('POST', 'sys/mounts/secret', { body: { type: 'kv-v2' } })).status, 204)
+    assert.equal(
+      (await call('POST', 'secret/data/app', { body: { data: { password: 'survives-restart' } } })).status,
+      200,
+    )
+    assert.equal(await first.stop('SIGTERM'), 0)
+
+    const second = await spawnServer([`-config=${config}`])
+    try {
+      const again = client(second.address, root)
+      assert.equal((await again('GET', 'sys/seal-status')).body.sealed, true)
+      assert.equal((await again('GET', 'secret/data/app')).status, 503)
+      await again('PUT', 'sys/unseal', { body: { key } })
+      const read = await again('GET', 'secret/data/app')
+      assert.equal(read.status, 200)
+      assert.equal(read.body.data.data.password, 'survives-restart')
+      const db = readFileSync(join(dir, 'data', 'coffer.db')).toString('latin1')
+      assert.ok(!db.includes('survives-restart'), 'the secret value must not appear in the database file')
+    } finally {
+      await second.stop()
+    }
+  })
+
+  it('keeps every acknowledged write after kill -9', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coffer-kill-'))
+    const config = configFile(dir)
+    const first = await spawnServer([`-config=${config}`])
+    const { key, root } = await initAndUnseal(first.address)
+    const call = client(first.address, root)
+    await call('POST', 'sys/mounts/secret', { body: { type: 'kv-v2' } })
+    const acknowledged: number[] = []
+    let stop = false
+    const writer = async (lane: number) => {
+      for (let i = 0; !stop && i < 400; i++) {
+        const n = lane * 1000 + i
+        const res = await call('POST', `secret/data/k${n}`, { body: { data: { n } } }).catch(() => undefined)
+        if (res?.status === 200) acknowledged.push(n)
+      }
+    }
+    const lanes = [0, 1, 2, 3, 4, 5, 6, 7].map(writer)
+    while (acknowledged.length < 200) await new Promise((resolve) => setImmediate(resolve))
+    first.child.kill('SIGKILL')
+    stop = true
+    await Promise.all(lanes)
+    await first.stop()
+    const acked = [...acknowledged]
+
+    const second = await spawnServer([`-config=${config}`])
+    try {
+      const again = client(second.address, root)
+      await again('PUT', 'sys/unseal', { body: { key } })
+      for (const n of acked) {
+        const read = await again('GET', `secret/data/k${n}`)
+        assert.equal(read.status, 200, `acknowledged write k${n} was lost`)
+        assert.equal(read.body.data.data.n, n)
+      }
+    } finally {
+      await second.stop()
+    }
+  })
+
+  it('serves HTTPS with the configured certificate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coffer-tls-'))
+    const cert = join(dir, 'cert.pem')
+    const keyFile = join(dir, 'key.pem')
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        keyFile,
+        '-out',
+        cert,
+      ],
+      { stdio: 'ignore' },
+    )
+    const file = join(dir, 'coffer.hcl')
+    writeFileSync(
+      file,
+      `storage "inmem" {}\nlistener "tcp" {\n  address = "127.0.0.1:0"\n  tls_cert_file = "${cert}"\n  tls_key_file = "${keyFile}"\n}\n`,
+    )
+    const server = await spawnServer([`-config=${file}`])
+    try {
+      assert.match(server.address, /^https:\/\//)
+      const body = await new Promise<string>((resolve, reject) => {
+        https
+          .get(`${server.address}/v1/sys/health`, { ca: readFileSync(cert) }, (res) => {
+            let text = ''
+            res.on('data', (c) => (text += c))
+            res.on('end', () => resolve(`${res.statusCode} ${text}`))
+          })
+          .on('error', reject)
+      })
+      assert.match(body, /^501 /)
+      assert.match(body, /"initialized":false/)
+      await assert.rejects(
+        new Promise((resolve, reject) =>
+          https.get(`${server.address}/v1/sys/health`, resolve).on('error', reject),
+        ),
+        /self-signed|certificate/,
+      )
+    } finally {
+      await server.stop()
+    }
+  })
+})
