@@ -1,0 +1,305 @@
+// End-to-end: the CLI against a real Coffer server (dev mode, in memory) on 127.0.0.1.
+import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { type RunResult, run } from './test-io.ts'
+
+interface RunningServer {
+  address: string
+  rootToken: string
+  unsealKey?: string
+  close(): Promise<void>
+}
+
+// Imported by URL at run time: the CLI must not depend on server code, only its tests exercise it.
+const SERVER_MODULE = new URL('../server/main.ts', import.meta.url)
+const skip = existsSync(SERVER_MODULE) ? false : 'server not built yet'
+
+async function startServer(options: Record<string, unknown>): Promise<RunningServer> {
+  const mod = (await import(SERVER_MODULE.href)) as {
+    startServer(o: Record<string, unknown>): Promise<RunningServer>
+  }
+  return mod.startServer(options)
+}
+
+describe('coffer CLI against a dev server', { skip }, () => {
+  let server: RunningServer
+  let home: string
+  let env: Record<string, string>
+  const cli = (args: string[], stdin?: string, extraEnv: Record<string, string> = {}): Promise<RunResult> =>
+    run(args, { env: { ...env, ...extraEnv }, homeDir: home, ...(stdin === undefined ? {} : { stdin }) })
+  const ok = async (args: string[], stdin?: string): Promise<RunResult> => {
+    const res = await cli(args, stdin)
+    assert.equal(res.code, 0, `coffer ${args.join(' ')} failed:\n${res.stderr}`)
+    return res
+  }
+
+  before(async () => {
+    home = mkdtempSync(join(tmpdir(), 'coffer-e2e-home-'))
+    server = await startServer({
+      dev: true,
+      listenAddress: '127.0.0.1:0',
+      inmem: true,
+      dataDir: join(home, 'data'),
+    })
+    env = { VAULT_ADDR: server.address, VAULT_TOKEN: server.rootToken }
+  })
+  after(async () => {
+    await server?.close()
+    rmSync(home, { recursive: true, force: true })
+  })
+
+  test('status reports an unsealed server', async () => {
+    const res = await ok(['status'])
+    assert.match(res.stdout, /Sealed\s+false/)
+    const json = JSON.parse((await ok(['status', '-format=json'])).stdout)
+    assert.equal(json.sealed, false)
+  })
+
+  test('kv v2 lifecycle on secret/', async () => {
+    await ok(['kv', 'put', 'secret/e2e/app', 'user=alice', 'pass=one'])
+    let got = await ok(['kv', 'get', 'secret/e2e/app'])
+    assert.match(got.stdout, /=+ Secret Path =+\nsecret\/data\/e2e\/app/)
+    assert.match(got.stdout, /user\s+alice/)
+    await ok(['kv', 'patch', 'secret/e2e/app', 'pass=two'])
+    assert.equal((await ok(['kv', 'get', '-field=pass', 'secret/e2e/app'])).stdout, 'two')
+    assert.equal((await ok(['kv', 'get', '-field=user', '-mount=secret', 'e2e/app'])).stdout, 'alice')
+    await ok(['kv', 'patch', '-method=rw', 'secret/e2e/app', 'extra=x'])
+    assert.equal((await ok(['kv', 'get', '-field=version', 'secret/e2e/app'])).stdout, '3')
+    await ok(['kv', 'rollback', '-version=1', 'secret/e2e/app'])
+    got = await ok(['kv', 'get', '-format=json', 'secret/e2e/app'])
+    const body = JSON.parse(got.stdout)
+    assert.deepEqual(body.data.data, { user: 'alice', pass: 'one' })
+    assert.equal(body.data.metadata.version, 4)
+    assert.equal((await ok(['kv', 'get', '-version=2', '-field=pass', 'secret/e2e/app'])).stdout, 'two')
+
+    const cas = await cli(['kv', 'put', '-cas=1', 'secret/e2e/app', 'user=mallory'])
+    assert.equal(cas.code, 2)
+    assert.match(cas.stderr, /check-and-set/)
+
+    const meta = await ok(['kv', 'metadata', 'get', 'secret/e2e/app'])
+    assert.match(meta.stdout, /current_version\s+4/)
+    assert.match(meta.stdout, /=+ Version 1 =+/)
+    await ok(['kv', 'metadata', 'put', '-max-versions=7', '-custom-metadata=owner=ops', 'secret/e2e/app'])
+    const metaJson = JSON.parse(
+      (await ok(['kv', 'metadata', 'get', '-format=json', 'secret/e2e/app'])).stdout,
+    )
+    assert.equal(metaJson.data.max_versions, 7)
+    assert.deepEqual(metaJson.data.custom_metadata, { owner: 'ops' })
+
+    assert.match((await ok(['kv', 'list', 'secret/e2e'])).stdout, /Keys\n----\napp/)
+    assert.deepEqual(JSON.parse((await ok(['kv', 'list', '-format=json', 'secret/'])).stdout), ['e2e/'])
+
+    await ok(['kv', 'delete', 'secret/e2e/app'])
+    const deleted = await ok(['kv', 'get', 'secret/e2e/app'])
+    assert.doesNotMatch(deleted.stdout, /=+ Data =+/)
+    await ok(['kv', 'undelete', '-versions=4', 'secret/e2e/app'])
+    assert.equal((await ok(['kv', 'get', '-field=user', 'secret/e2e/app'])).stdout, 'alice')
+    await ok(['kv', 'destroy', '-versions=1', 'secret/e2e/app'])
+    const destroyed = JSON.parse(
+      (await ok(['kv', 'metadata', 'get', '-format=json', 'secret/e2e/app'])).stdout,
+    )
+    assert.equal(destroyed.data.versions['1'].destroyed, true)
+
+    await ok(['kv', 'metadata', 'delete', 'secret/e2e/app'])
+    const gone = await cli(['kv', 'get', 'secret/e2e/app'])
+    assert.equal(gone.code, 2)
+    assert.match(gone.stderr, /No value found at secret\/data\/e2e\/app/)
+  })
+
+  test('kv put reads a whole JSON object from stdin', async () => {
+    await ok(['kv', 'put', 'secret/e2e/json', '-'], '{"nested":{"a":1},"flag":true}')
+    const body = JSON.parse((await ok(['kv', 'get', '-format=json', 'secret/e2e/json'])).stdout)
+    assert.deepEqual(body.data.data, { nested: { a: 1 }, flag: true })
+  })
+
+  test('secrets enable/tune/disable and KV v1 through generic read/write/list/delete', async () => {
+    await ok(['secrets', 'enable', '-path=e2e-v1', '-description=flat store', 'kv'])
+    const mounts = JSON.parse((await ok(['secrets', 'list', '-format=json'])).stdout)
+    assert.equal(mounts['e2e-v1/'].type, 'kv')
+    assert.match((await ok(['secrets', 'list', '-detailed'])).stdout, /e2e-v1\/\s+kv/)
+    await ok(['secrets', 'tune', '-default-lease-ttl=1h', 'e2e-v1'])
+
+    assert.match((await ok(['write', 'e2e-v1/app', 'k=v'])).stdout, /Success! Data written to: e2e-v1\/app/)
+    assert.match((await ok(['read', 'e2e-v1/app'])).stdout, /k\s+v/)
+    assert.match((await ok(['list', 'e2e-v1'])).stdout, /app/)
+    await ok(['kv', 'put', 'e2e-v1/other', 'x=1'])
+    assert.equal((await ok(['kv', 'get', '-field=x', 'e2e-v1/other'])).stdout, '1')
+    await ok(['delete', 'e2e-v1/app'])
+    const missing = await cli(['read', 'e2e-v1/app'])
+    assert.equal(missing.code, 2)
+    assert.match(missing.stderr, /No value found at e2e-v1\/app/)
+    const patchV1 = await cli(['kv', 'patch', 'e2e-v1/other', 'x=2'])
+    assert.equal(patchV1.code, 1)
+    await ok(['secrets', 'disable', 'e2e-v1'])
+    const after = JSON.parse((await ok(['secrets', 'list', '-format=json'])).stdout)
+    assert.equal(after['e2e-v1/'], undefined)
+  })
+
+  test('policies: write from stdin, read, list, fmt, delete', async () => {
+    const policy = 'path "secret/data/e2e/ro/*" {\n  capabilities = ["read", "list"]\n}\n'
+    await ok(['policy', 'write', 'e2e-ro', '-'], policy)
+    assert.equal((await ok(['policy', 'read', 'e2e-ro'])).stdout, policy)
+    assert.match((await ok(['policy', 'list'])).stdout, /^e2e-ro$/m)
+    const file = join(home, 'messy.hcl')
+    writeFileSync(file, 'path "a"{\ncapabilities=["read"]}\n')
+    await ok(['policy', 'fmt', file])
+    await ok(['policy', 'write', 'e2e-fmt', file])
+    await ok(['policy', 'delete', 'e2e-fmt'])
+    assert.doesNotMatch((await ok(['policy', 'list'])).stdout, /e2e-fmt/)
+  })
+
+  test('tokens: create with a policy, use it, check capabilities, renew, revoke', async () => {
+    await ok(['kv', 'put', 'secret/e2e/ro/item', 'v=1'])
+    const created = await ok([
+      'token',
+      'create',
+      '-policy=e2e-ro',
+      '-ttl=1h',
+      '-metadata=who=e2e',
+      '-format=json',
+    ])
+    const auth = JSON.parse(created.stdout).auth
+    assert.ok(auth.policies.includes('e2e-ro'))
+    const child = auth.client_token as string
+    const asChild = (args: string[]) => cli(args, undefined, { VAULT_TOKEN: child })
+
+    const read = await asChild(['kv', 'get', '-field=v', 'secret/e2e/ro/item'])
+    assert.equal(read.code, 0, read.stderr)
+    assert.equal(read.stdout, '1')
+    const denied = await asChild(['kv', 'put', 'secret/e2e/ro/item', 'v=2'])
+    assert.equal(denied.code, 2)
+    assert.match(denied.stderr, /permission denied/)
+    assert.ok(!denied.stderr.includes(child))
+
+    assert.equal(
+      (await asChild(['token', 'capabilities', 'secret/data/e2e/ro/item'])).stdout.trim(),
+      'list, read',
+    )
+    assert.equal(
+      (await ok(['token', 'capabilities', child, 'secret/data/e2e/ro/item'])).stdout.trim(),
+      'list, read',
+    )
+    assert.match((await asChild(['token', 'lookup'])).stdout, /e2e-ro/)
+    assert.match((await ok(['token', 'lookup', '-accessor', auth.accessor])).stdout, /display_name/)
+    const renewed = await asChild(['token', 'renew', '-increment=30m'])
+    assert.equal(renewed.code, 0, renewed.stderr)
+
+    await ok(['token', 'revoke', child])
+    assert.equal((await asChild(['token', 'lookup'])).code, 2)
+    const orphanParent = JSON.parse((await ok(['token', 'create', '-format=json'])).stdout).auth.client_token
+    await ok(['token', 'revoke', '-mode=orphan', orphanParent])
+    const selfToken = JSON.parse((await ok(['token', 'create', '-format=json'])).stdout).auth.client_token
+    const selfRevoke = await cli(['token', 'revoke', '-self'], undefined, { VAULT_TOKEN: selfToken })
+    assert.equal(selfRevoke.code, 0, selfRevoke.stderr)
+  })
+
+  test('login stores the token file (0600) and later commands use it', async () => {
+    const token = JSON.parse((await ok(['token', 'create', '-format=json'])).stdout).auth
+      .client_token as string
+    const loginEnv = { VAULT_ADDR: server.address }
+    const res = await run(['login', token], { env: loginEnv, homeDir: home })
+    assert.equal(res.code, 0, res.stderr)
+    const file = join(home, '.coffer-token')
+    assert.equal(readFileSync(file, 'utf8'), token)
+    assert.equal(statSync(file).mode & 0o777, 0o600)
+    const lookup = await run(['token', 'lookup', '-format=json'], { env: loginEnv, homeDir: home })
+    assert.equal(JSON.parse(lookup.stdout).data.id, token)
+    const bad = await run(['login', 'not-a-real-token'], { env: loginEnv, homeDir: home })
+    assert.equal(bad.code, 2)
+    assert.equal(readFileSync(file, 'utf8'), token)
+    rmSync(file)
+  })
+
+  test('auth methods: list, and userpass/approle logins when the server provides them', async (t) => {
+    assert.match((await ok(['auth', 'list'])).stdout, /token\//)
+    const enabled = await cli(['auth', 'enable', 'userpass'])
+    if (enabled.code !== 0) {
+      t.skip('userpass is not registered in this server build')
+      return
+    }
+    await ok(['write', 'auth/userpass/users/ana', 'password=pw', 'token_policies=e2e-ro'])
+    const login = await cli([
+      'login',
+      '-method=userpass',
+      '-no-store',
+      '-field=token',
+      'username=ana',
+      'password=pw',
+    ])
+    assert.equal(login.code, 0, login.stderr)
+    assert.ok(login.stdout.length > 10)
+    await ok(['auth', 'disable', 'userpass'])
+    const approle = await cli(['auth', 'enable', 'approle'])
+    if (approle.code !== 0) return
+    await ok(['write', 'auth/approle/role/ci', 'token_policies=e2e-ro'])
+    const roleId = (await ok(['read', '-field=role_id', 'auth/approle/role/ci/role-id'])).stdout
+    const secretId = (await ok(['write', '-f', '-field=secret_id', 'auth/approle/role/ci/secret-id'])).stdout
+    const res = await cli([
+      'login',
+      '-method=approle',
+      '-no-store',
+      `role_id=${roleId}`,
+      `secret_id=${secretId}`,
+    ])
+    assert.equal(res.code, 0, res.stderr)
+    await ok(['auth', 'disable', 'approle'])
+  })
+
+  test('operator key-status, rotate, seal and unseal', async () => {
+    const before = JSON.parse((await ok(['operator', 'key-status', '-format=json'])).stdout).term
+    await ok(['operator', 'rotate'])
+    const afterTerm = JSON.parse((await ok(['operator', 'key-status', '-format=json'])).stdout).term
+    assert.equal(afterTerm, before + 1)
+    if (!server.unsealKey) return
+    await ok(['operator', 'seal'])
+    assert.equal((await cli(['status'])).code, 2)
+    assert.match((await ok(['operator', 'unseal'], `${server.unsealKey}\n`)).stdout, /Sealed\s+false/)
+    assert.equal((await cli(['status'])).code, 0)
+  })
+})
+
+describe('coffer operator init against a fresh server', { skip }, () => {
+  let server: RunningServer
+  before(async () => {
+    server = await startServer({
+      config: {
+        listeners: [{ type: 'tcp', address: '127.0.0.1:0', tlsDisable: true, maxRequestSize: 1 << 20 }],
+        storage: { type: 'inmem' },
+        defaultLeaseTtl: 3600,
+        maxLeaseTtl: 7200,
+        logLevel: 'error',
+        disableMlock: true,
+        ui: false,
+      },
+    })
+  })
+  after(async () => {
+    await server?.close()
+  })
+
+  test('init, unseal with the threshold of shares, then use the root token', async () => {
+    const env = { VAULT_ADDR: server.address }
+    assert.equal((await run(['operator', 'init', '-status'], { env })).code, 2)
+    const init = await run(['operator', 'init', '-key-shares=3', '-key-threshold=2'], { env })
+    assert.equal(init.code, 0, init.stderr)
+    const keys = [...init.stdout.matchAll(/^Unseal Key \d: (\S+)$/gm)].map((m) => m[1] as string)
+    const root = /^Initial Root Token: (\S+)$/m.exec(init.stdout)?.[1]
+    assert.equal(keys.length, 3)
+    assert.ok(root)
+    assert.equal((await run(['status'], { env })).code, 2)
+    assert.match(
+      (await run(['operator', 'unseal', keys[0] as string], { env })).stdout,
+      /Unseal Progress\s+1\/2/,
+    )
+    const unsealed = await run(['operator', 'unseal', keys[2] as string], { env })
+    assert.match(unsealed.stdout, /Sealed\s+false/)
+    assert.equal((await run(['status'], { env })).code, 0)
+    const again = await run(['operator', 'init'], { env })
+    assert.equal(again.code, 2)
+    const lookup = await run(['token', 'lookup', '-format=json'], { env: { ...env, VAULT_TOKEN: root } })
+    assert.deepEqual(JSON.parse(lookup.stdout).data.policies, ['root'])
+  })
+})

@@ -1,0 +1,87 @@
+// The command table: every CLI command, in the order help lists them.
+import type { CommandSpec } from '../context.ts'
+import { authDisableCommand } from './auth/disable.ts'
+import { authEnableCommand } from './auth/enable.ts'
+import { authListCommand } from './auth/list.ts'
+import { deleteCommand } from './delete.ts'
+import { kvDeleteCommand } from './kv/delete.ts'
+import { kvDestroyCommand } from './kv/destroy.ts'
+import { kvEnableVersioningCommand } from './kv/enable-versioning.ts'
+import { kvGetCommand } from './kv/get.ts'
+import { kvListCommand } from './kv/list.ts'
+import { kvMetadataDeleteCommand } from './kv/metadata/delete.ts'
+import { kvMetadataGetCommand } from './kv/metadata/get.ts'
+import { kvMetadataPutCommand } from './kv/metadata/put.ts'
+import { kvPatchCommand } from './kv/patch.ts'
+import { kvPutCommand } from './kv/put.ts'
+import { kvRollbackCommand } from './kv/rollback.ts'
+import { kvUndeleteCommand } from './kv/undelete.ts'
+import { listCommand } from './list.ts'
+import { loginCommand } from './login.ts'
+import { operatorInitCommand } from './operator/init.ts'
+import { operatorKeyStatusCommand } from './operator/key-status.ts'
+import { operatorRotateCommand } from './operator/rotate.ts'
+import { operatorSealCommand } from './operator/seal.ts'
+import { operatorUnsealCommand } from './operator/unseal.ts'
+import { patchCommand } from './patch.ts'
+import { policyDeleteCommand } from './policy/delete.ts'
+import { policyFmtCommand } from './policy/fmt.ts'
+import { policyListCommand } from './policy/list.ts'
+import { policyReadCommand } from './policy/read.ts'
+import { policyWriteCommand } from './policy/write.ts'
+import { readCommand } from './read.ts'
+import { secretsDisableCommand } from './secrets/disable.ts'
+import { secretsEnableCommand } from './secrets/enable.ts'
+import { secretsListCommand } from './secrets/list.ts'
+import { secretsTuneCommand } from './secrets/tune.ts'
+import { statusCommand } from './status.ts'
+import { tokenCapabilitiesCommand } from './token/capabilities.ts'
+import { tokenCreateCommand } from './token/create.ts'
+import { tokenLookupCommand } from './token/lookup.ts'
+import { tokenRenewCommand } from './token/renew.ts'
+import { tokenRevokeCommand } from './token/revoke.ts'
+import { writeCommand } from './write.ts'
+
+export const COMMANDS: readonly CommandSpec[] = [
+  readCommand,
+  writeCommand,
+  listCommand,
+  deleteCommand,
+  patchCommand,
+  statusCommand,
+  loginCommand,
+  operatorInitCommand,
+  operatorUnsealCommand,
+  operatorSealCommand,
+  operatorRotateCommand,
+  operatorKeyStatusCommand,
+  tokenCreateCommand,
+  tokenLookupCommand,
+  tokenRenewCommand,
+  tokenRevokeCommand,
+  tokenCapabilitiesCommand,
+  policyWriteCommand,
+  policyReadCommand,
+  policyListCommand,
+  policyDeleteCommand,
+  policyFmtCommand,
+  secretsEnableCommand,
+  secretsDisableCommand,
+  secretsListCommand,
+  secretsTuneCommand,
+  authEnableCommand,
+  authDisableCommand,
+  authListCommand,
+  kvGetCommand,
+  kvPutCommand,
+  kvPatchCommand,
+  kvDeleteCommand,
+  kvUndeleteCommand,
+  kvDestroyCommand,
+  kvListCommand,
+  kvMetadataGetCommand,
+  kvMetadataPutCommand,
+  kvMetadataDeleteCommand,
+  kvRollbackCommand,
+  kvEnableVersioningCommand,
+]

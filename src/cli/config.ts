@@ -1,0 +1,105 @@
+// Where the CLI finds its server, TLS settings and token: flags, then VAULT_* / COFFER_* variables, then the token file.
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { VaultClient } from '../client/index.ts'
+import { parseDuration } from '../lib/duration.ts'
+import type { FlagReader, FlagSpec } from './flags.ts'
+import { UsageError } from './flags.ts'
+
+export const DEFAULT_ADDRESS = 'http://127.0.0.1:8200'
+export const TOKEN_FILE = '.coffer-token'
+/** Read as a fallback so a machine already logged in with the Vault CLI keeps working. */
+export const VAULT_TOKEN_FILE = '.vault-token'
+
+export const HTTP_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'address',
+    kind: 'string',
+    usage: 'Server address; defaults to VAULT_ADDR, COFFER_ADDR, then ' + DEFAULT_ADDRESS,
+  },
+  {
+    name: 'ca-cert',
+    kind: 'string',
+    usage: 'PEM file of the CA that signed the server certificate (VAULT_CACERT)',
+  },
+  {
+    name: 'tls-skip-verify',
+    kind: 'bool',
+    usage: 'Do not verify the server certificate; insecure (VAULT_SKIP_VERIFY)',
+  },
+  {
+    name: 'namespace',
+    kind: 'string',
+    usage: 'Namespace sent as X-Vault-Namespace (VAULT_NAMESPACE)',
+    aliases: ['ns'],
+  },
+]
+
+type Env = Record<string, string | undefined>
+
+function firstSet(...values: (string | undefined)[]): string | undefined {
+  return values.find((v) => v !== undefined && v !== '')
+}
+
+function truthy(value: string | undefined): boolean {
+  return value !== undefined && ['1', 'true', 't', 'yes'].includes(value.toLowerCase())
+}
+
+export function resolveAddress(flags: FlagReader, env: Env): string {
+  return firstSet(flags.string('address'), env['VAULT_ADDR'], env['COFFER_ADDR']) ?? DEFAULT_ADDRESS
+}
+
+/** The token to send: environment first, then the file `coffer login` wrote, then Vault's own token file. */
+export function resolveToken(env: Env, homeDir: string): string | undefined {
+  const fromEnv = firstSet(env['VAULT_TOKEN'], env['COFFER_TOKEN'])
+  if (fromEnv) return fromEnv.trim()
+  for (const name of [TOKEN_FILE, VAULT_TOKEN_FILE]) {
+    const file = join(homeDir, name)
+    if (existsSync(file)) {
+      const token = readFileSync(file, 'utf8').trim()
+      if (token !== '') return token
+    }
+  }
+  return undefined
+}
+
+/** Store the token for later commands; owner-only permissions even when the file already existed. */
+export function storeToken(homeDir: string, token: string): string {
+  const file = join(homeDir, TOKEN_FILE)
+  writeFileSync(file, token, { mode: 0o600 })
+  chmodSync(file, 0o600)
+  return file
+}
+
+export function buildClient(flags: FlagReader, env: Env, homeDir: string): VaultClient {
+  const address = resolveAddress(flags, env)
+  const caCert = firstSet(flags.string('ca-cert'), env['VAULT_CACERT'], env['COFFER_CACERT'])
+  const skipVerify = flags.has('tls-skip-verify')
+    ? flags.bool('tls-skip-verify')
+    : truthy(env['VAULT_SKIP_VERIFY'] ?? env['COFFER_SKIP_VERIFY'])
+  const namespace = firstSet(flags.string('namespace'), env['VAULT_NAMESPACE'], env['COFFER_NAMESPACE'])
+  const token = resolveToken(env, homeDir)
+  let timeoutMs: number | undefined
+  const timeout = firstSet(env['VAULT_CLIENT_TIMEOUT'], env['COFFER_CLIENT_TIMEOUT'])
+  if (timeout !== undefined) {
+    try {
+      timeoutMs = parseDuration(timeout, 'VAULT_CLIENT_TIMEOUT') * 1000
+    } catch (error) {
+      throw new UsageError((error as Error).message)
+    }
+  }
+  if (caCert !== undefined && !existsSync(caCert))
+    throw new UsageError(`CA certificate file not found: ${caCert}`)
+  try {
+    return new VaultClient({
+      address,
+      ...(token === undefined ? {} : { token }),
+      ...(caCert === undefined ? {} : { caCert }),
+      skipVerify,
+      ...(namespace === undefined ? {} : { namespace }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    })
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+}

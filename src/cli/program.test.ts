@@ -1,0 +1,88 @@
+// Tests for dispatch, help, usage errors and exit codes (no server needed).
+import assert from 'node:assert/strict'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { test } from 'node:test'
+import { COMMANDS } from './commands/index.ts'
+import { matchCommand } from './program.ts'
+import { run } from './test-io.ts'
+
+test('the longest command prefix wins', () => {
+  assert.deepEqual(matchCommand(COMMANDS, ['kv', 'metadata', 'get', 'x'])?.spec.path, [
+    'kv',
+    'metadata',
+    'get',
+  ])
+  assert.deepEqual(matchCommand(COMMANDS, ['kv', 'get', 'metadata'])?.spec.path, ['kv', 'get'])
+  assert.equal(matchCommand(COMMANDS, ['kv']), undefined)
+})
+
+test('every command has a unique path and a summary', () => {
+  const paths = COMMANDS.map((c) => c.path.join(' '))
+  assert.equal(new Set(paths).size, paths.length)
+  for (const c of COMMANDS) assert.ok(c.summary.length > 0, c.path.join(' '))
+})
+
+test('help, -h and no arguments', async () => {
+  const help = await run(['help'])
+  assert.equal(help.code, 0)
+  assert.match(help.stdout, /Usage: coffer <command>/)
+  assert.match(help.stdout, /kv\s+Read and write/)
+  assert.equal((await run(['-h'])).code, 0)
+  const none = await run([])
+  assert.equal(none.code, 1)
+  assert.match(none.stderr, /Usage: coffer/)
+})
+
+test('command help lists command, output and HTTP options', async () => {
+  const res = await run(['kv', 'get', '-h'])
+  assert.equal(res.code, 0)
+  assert.match(res.stdout, /Usage: coffer kv get \[options\] KEY/)
+  assert.match(res.stdout, /-mount=<string>/)
+  assert.match(res.stdout, /-format=<string>/)
+  assert.match(res.stdout, /-address=<string>/)
+  assert.equal((await run(['help', 'token', 'create'])).stdout.includes('-policy=<list>'), true)
+})
+
+test('a group shows its subcommands; an unknown subcommand exits 1', async () => {
+  const group = await run(['kv'])
+  assert.equal(group.code, 1)
+  assert.match(group.stderr, /metadata get/)
+  const unknown = await run(['kv', 'frobnicate'])
+  assert.equal(unknown.code, 1)
+  assert.match(unknown.stderr, /Unknown subcommand: kv frobnicate/)
+  assert.equal((await run(['help', 'kv', 'metadata'])).code, 0)
+})
+
+test('unknown commands and flags are usage errors naming the culprit', async () => {
+  const cmd = await run(['frob'])
+  assert.equal(cmd.code, 1)
+  assert.match(cmd.stderr, /Unknown command: frob/)
+  const flag = await run(['read', '-nope', 'secret/x'])
+  assert.equal(flag.code, 1)
+  assert.match(flag.stderr, /flag provided but not defined: -nope/)
+  assert.match(flag.stderr, /coffer read -h/)
+})
+
+test('argument counts are checked before contacting the server', async () => {
+  const res = await run(['policy', 'write', 'only-name'])
+  assert.equal(res.code, 1)
+  assert.match(res.stderr, /not enough arguments/)
+  assert.equal((await run(['status', 'extra'])).code, 1)
+})
+
+test('an unreachable server is a remote error (exit 2)', async () => {
+  const server = http.createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  const res = await run(['status'], { env: { VAULT_ADDR: `http://127.0.0.1:${port}` } })
+  assert.equal(res.code, 2)
+  assert.match(res.stderr, /Error checking seal status: GET http:\/\/127\.0\.0\.1:\d+\/v1\/sys\/seal-status/)
+})
+
+test('an invalid -format is a usage error', async () => {
+  const res = await run(['status', '-format=xml'])
+  assert.equal(res.code, 1)
+  assert.match(res.stderr, /invalid output format/)
+})
