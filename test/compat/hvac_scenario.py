@@ -18,7 +18,17 @@ path "secret/metadata/*" {
 }
 """
 
-results = {"hvac_version": getattr(hvac, "__version__", None) or "unknown"}
+
+def hvac_version():
+    try:
+        from importlib.metadata import version
+
+        return version("hvac")
+    except Exception:  # noqa: BLE001 - informational only
+        return getattr(hvac, "__version__", "unknown")
+
+
+results = {"hvac_version": hvac_version()}
 
 
 def error_name(exc):
@@ -108,7 +118,10 @@ step("sealed_after_unseal", lambda: client.sys.is_sealed())
 
 def seal_status():
     r = client.sys.read_seal_status()
-    return {k: r.get(k) for k in ("type", "initialized", "sealed", "t", "n", "progress")}
+    out = {k: r.get(k) for k in ("type", "initialized", "sealed", "t", "n", "progress")}
+    out["has_cluster_name"] = isinstance(r.get("cluster_name"), str) and r.get("cluster_name") != ""
+    out["has_cluster_id"] = isinstance(r.get("cluster_id"), str) and r.get("cluster_id") != ""
+    return out
 
 
 step("seal_status", seal_status)
@@ -124,10 +137,12 @@ def health():
         "standby": body.get("standby"),
         "has_version": isinstance(body.get("version"), str),
         "has_server_time": isinstance(body.get("server_time_utc"), int),
+        "has_cluster_name": isinstance(body.get("cluster_name"), str) and body.get("cluster_name") != "",
     }
 
 
 step("health", health)
+step("health_head", lambda: status_of(client.sys.read_health_status()))
 
 # --- root login, mounts and policies -------------------------------------------------------------
 client.token = root_token
@@ -147,7 +162,13 @@ def mounts():
         "top_level_secret": "secret/" in r,
         "secret_type": secret.get("type"),
         "secret_options": secret.get("options"),
-        "secret_has_accessor": isinstance(secret.get("accessor"), str) and secret.get("accessor", "").startswith("kv_"),
+        "secret_accessor_prefix": (secret.get("accessor") or "")[:3],
+        "secret_config_keys": sorted((secret.get("config") or {}).keys()),
+        "secret_local": secret.get("local"),
+        "secret_seal_wrap": secret.get("seal_wrap"),
+        "secret_has_uuid": isinstance(secret.get("uuid"), str) and secret.get("uuid") != "",
+        "secret_description_is_str": isinstance(secret.get("description"), str),
+        "sys_type": (r["data"].get("sys/") or {}).get("type"),
     }
 
 
@@ -370,7 +391,7 @@ def lookup_self():
     return {
         "type": d.get("type"),
         "ttl_in_range": isinstance(d.get("ttl"), int) and 3500 <= d["ttl"] <= 3600,
-        "expire_time_is_str": isinstance(d.get("expire_time"), str) and "T" in d.get("expire_time", ""),
+        "expire_time": d.get("expire_time"),
         "policies": sorted(d.get("policies") or []),
         "creation_ttl": d.get("creation_ttl"),
         "renewable": d.get("renewable"),
