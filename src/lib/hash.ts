@@ -1,11 +1,12 @@
 // Hashing and constant-time comparison for tokens, secret IDs and audit HMACs.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import { createHash, createHmac, type KeyObject, timingSafeEqual } from 'node:crypto'
 
 export function sha256Hex(input: string | Uint8Array): string {
   return createHash('sha256').update(input).digest('hex')
 }
 
-export function hmacSha256Hex(key: Uint8Array | string, input: string | Uint8Array): string {
+/** Pass a KeyObject for a key used on every request: importing raw bytes each call dominates the cost. */
+export function hmacSha256Hex(key: Uint8Array | string | KeyObject, input: string | Uint8Array): string {
   return createHmac('sha256', key).update(input).digest('hex')
 }
 

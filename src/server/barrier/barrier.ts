@@ -18,7 +18,9 @@ import {
 export const ROOT_KEY_PATH = 'core/root-key'
 /** The keyring, encrypted under the root key. */
 export const KEYRING_PATH = 'core/keyring'
-const RESERVED = new Set([ROOT_KEY_PATH, KEYRING_PATH])
+/** Kept in clear by the seal so it can be read while sealed; nothing may overwrite it through the barrier. */
+export const SEAL_CONFIG_PATH = 'core/seal-config'
+const RESERVED = new Set([ROOT_KEY_PATH, KEYRING_PATH, SEAL_CONFIG_PATH])
 // Both are protected by their own keys rather than by a keyring term; 0 marks that.
 const SELF_TERM = 0
 

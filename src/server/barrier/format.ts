@@ -1,5 +1,5 @@
 // The barrier's on-disk value format: [term u32 BE][version 2][12-byte nonce][AES-256-GCM ciphertext][16-byte tag].
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto'
 
 export const FORMAT_VERSION = 2
 export const TERM_BYTES = 4
@@ -10,8 +10,20 @@ export const HEADER_BYTES = TERM_BYTES + 1 + NONCE_BYTES
 /** Header and tag around an empty plaintext: no valid value is shorter. */
 export const MIN_VALUE_BYTES = HEADER_BYTES + TAG_BYTES
 
-function assertKey(key: Uint8Array): void {
-  if (key.byteLength !== KEY_BYTES) throw new RangeError(`barrier key must be ${KEY_BYTES} bytes`)
+/**
+ * Importing raw key bytes costs more than the AES work on a small value, so each key's KeyObject is made
+ * once. Entries die with the key arrays the barrier drops on seal.
+ */
+const keyObjects = new WeakMap<Uint8Array, KeyObject>()
+
+function keyObject(key: Uint8Array): KeyObject {
+  let object = keyObjects.get(key)
+  if (!object) {
+    if (key.byteLength !== KEY_BYTES) throw new RangeError(`barrier key must be ${KEY_BYTES} bytes`)
+    object = createSecretKey(key)
+    keyObjects.set(key, object)
+  }
+  return object
 }
 
 /**
@@ -26,11 +38,11 @@ export function encryptValue(
   aad: Uint8Array,
   nonce: Uint8Array = randomBytes(NONCE_BYTES),
 ): Uint8Array {
-  assertKey(key)
+  const secret = keyObject(key)
   if (!Number.isInteger(term) || term < 0 || term > 0xffffffff)
     throw new RangeError('barrier term out of range')
   if (nonce.byteLength !== NONCE_BYTES) throw new RangeError(`barrier nonce must be ${NONCE_BYTES} bytes`)
-  const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES })
+  const cipher = createCipheriv('aes-256-gcm', secret, nonce, { authTagLength: TAG_BYTES })
   cipher.setAAD(aad)
   const body = cipher.update(plaintext)
   const final = cipher.final()
@@ -54,11 +66,11 @@ export function readTerm(blob: Uint8Array): number {
 
 /** Open a value sealed by encryptValue; throws (without any key or value bytes) when authentication fails. */
 export function decryptValue(key: Uint8Array, blob: Uint8Array, aad: Uint8Array): Uint8Array {
-  assertKey(key)
+  const secret = keyObject(key)
   readTerm(blob)
   const nonce = blob.subarray(TERM_BYTES + 1, HEADER_BYTES)
   const body = blob.subarray(HEADER_BYTES, blob.byteLength - TAG_BYTES)
-  const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES })
+  const decipher = createDecipheriv('aes-256-gcm', secret, nonce, { authTagLength: TAG_BYTES })
   decipher.setAAD(aad)
   decipher.setAuthTag(blob.subarray(blob.byteLength - TAG_BYTES))
   try {

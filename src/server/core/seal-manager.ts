@@ -2,11 +2,9 @@
 import { randomBytes } from 'node:crypto'
 import { InvalidRequestError } from '../../sdk/errors.ts'
 import { getJson, putJson, type Storage } from '../../sdk/storage.ts'
-import type { Barrier } from '../barrier/barrier.ts'
+import { type Barrier, SEAL_CONFIG_PATH } from '../barrier/barrier.ts'
 import { combineShares, splitKey } from './shamir.ts'
 
-/** Kept outside the barrier (plain in physical storage): it must be readable while sealed. */
-const SEAL_CONFIG_KEY = 'core/seal-config'
 
 export interface SealConfig {
   type: 'shamir'
@@ -27,7 +25,7 @@ export class SealManager {
   }
 
   async load(): Promise<SealConfig | undefined> {
-    this.#config = await getJson<SealConfig>(this.#physical, SEAL_CONFIG_KEY)
+    this.#config = await getJson<SealConfig>(this.#physical, SEAL_CONFIG_PATH)
     return this.#config
   }
 
@@ -52,7 +50,7 @@ export class SealManager {
     await this.#barrier.initialize(unsealKey)
     await this.#barrier.unseal(unsealKey)
     this.#config = { type: 'shamir', secretShares, secretThreshold }
-    await putJson(this.#physical, SEAL_CONFIG_KEY, this.#config)
+    await putJson(this.#physical, SEAL_CONFIG_PATH, this.#config)
     unsealKey.fill(0)
     return shares
   }

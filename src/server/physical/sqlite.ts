@@ -68,6 +68,9 @@ export class SqliteStorage implements Storage {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
     const db = new DatabaseSync(path, { timeout: 5000 })
     try {
+      // Coffer is the only user of its file: an exclusive lock keeps the WAL index in memory (no shared-memory
+      // locking on every read) and stops a second server from opening the same database.
+      db.exec('PRAGMA locking_mode = EXCLUSIVE')
       db.exec('PRAGMA journal_mode = WAL')
       // FULL fsyncs the WAL on every commit, so an acknowledged write survives power loss and kill -9.
       db.exec('PRAGMA synchronous = FULL')

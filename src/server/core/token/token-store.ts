@@ -1,5 +1,5 @@
 // Service tokens: minted random, stored only as salted HMACs, indexed by accessor and parent, revoked as trees.
-import { randomBytes } from 'node:crypto'
+import { createSecretKey, type KeyObject, randomBytes } from 'node:crypto'
 import { constantTimeEqual, hmacSha256Hex } from '../../../lib/hash.ts'
 import { randomAlphanumeric } from '../../../lib/random.ts'
 import type { Clock } from '../../../lib/time.ts'
@@ -41,7 +41,7 @@ const keys = {
 export class TokenStore {
   readonly #storage: Storage
   readonly #clock: Clock
-  #salt: Buffer | undefined
+  #salt: KeyObject | undefined
   /** Recently used entries by hash; every write or revoke goes through this class, so it stays exact. */
   readonly #cache = new Map<string, TokenEntry>()
 
@@ -53,11 +53,12 @@ export class TokenStore {
   async load(): Promise<void> {
     const stored = await this.#storage.get(keys.salt)
     if (stored) {
-      this.#salt = Buffer.from(stored)
+      this.#salt = createSecretKey(stored)
       return
     }
-    this.#salt = randomBytes(32)
-    await this.#storage.put(keys.salt, this.#salt)
+    const salt = randomBytes(32)
+    await this.#storage.put(keys.salt, salt)
+    this.#salt = createSecretKey(salt)
   }
 
   hash(token: string): string {

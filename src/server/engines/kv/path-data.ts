@@ -78,20 +78,19 @@ export const dataPath = definePath<typeof fields, KeyLocks>({
   help: 'Write, patch, read and soft-delete versions of a secret.',
   exists: async ({ storage, params }) => (await loadMetadata(storage, params['path'] ?? '')) !== undefined,
   operations: {
-    read: ({ storage, system, state, params, input }) => {
+    // Reads take no key lock: writes replace metadata and version data in one atomic batch, so a reader
+    // sees either the old or the new pair, and readers of a hot secret must not queue behind each other.
+    read: async ({ storage, system, params, input }) => {
       const path = params['path'] ?? ''
-      return state.run(path, async () => {
-        const meta = await loadMetadata(storage, path)
-        if (!meta) return undefined
-        const version = pickVersion(meta, input.version)
-        const vm = meta.versions[String(version)]
-        if (!vm) return undefined
-        const metadata = versionSummary(meta, version, vm)
-        // Vault answers a deleted or destroyed version with 404 and the metadata, so clients can tell it from absent.
-        if (isDeleted(vm, system.now()) || vm.destroyed)
-          return { status: 404, data: { data: null, metadata } }
-        return { data: { data: await loadVersionData(storage, path, version), metadata } }
-      })
+      const meta = await loadMetadata(storage, path)
+      if (!meta) return undefined
+      const version = pickVersion(meta, input.version)
+      const vm = meta.versions[String(version)]
+      if (!vm) return undefined
+      const metadata = versionSummary(meta, version, vm)
+      // Vault answers a deleted or destroyed version with 404 and the metadata, so clients can tell it from absent.
+      if (isDeleted(vm, system.now()) || vm.destroyed) return { status: 404, data: { data: null, metadata } }
+      return { data: { data: await loadVersionData(storage, path, version), metadata } }
     },
 
     update: (ctx) => {

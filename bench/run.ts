@@ -1,0 +1,151 @@
+// `npm run bench [-- NAME... --json]`: Coffer against a plain node:http server, alternately, same load generator.
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { spawnServer } from '../test/helpers/process.ts'
+import { type CofferFixture, seed, startCoffer } from './coffer-fixture.ts'
+import { type LoadResult, type LoadSpec, runLoad } from './load.ts'
+
+const args = process.argv.slice(2)
+const json = args.includes('--json')
+const selected = args.filter((a) => !a.startsWith('--'))
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5)
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2)
+const PLAIN = fileURLToPath(new URL('./plain-server.ts', import.meta.url))
+
+interface Scenario {
+  name: string
+  connections: number
+  /** Prepare Coffer and return the request to drive plus the body the plain server should answer with. */
+  prepare(fixture: CofferFixture): Promise<{ path: string; method: 'GET' | 'POST'; body?: string; response: string }>
+}
+
+const secret1k = { data: { value: 'x'.repeat(1000) } }
+
+const scenarios: Scenario[] = [
+  {
+    name: 'kv-read',
+    connections: 10,
+    async prepare(f) {
+      await f.call('POST', 'secret/data/bench/read', secret1k, f.token)
+      const response = (await f.call('GET', 'secret/data/bench/read', undefined, f.token)).text
+      return { path: 'secret/data/bench/read', method: 'GET', response }
+    },
+  },
+  {
+    name: 'kv-write',
+    connections: 10,
+    async prepare(f) {
+      const response = (await f.call('POST', 'secret/data/bench/write', secret1k, f.token)).text
+      return { path: 'secret/data/bench/write', method: 'POST', body: JSON.stringify(secret1k), response }
+    },
+  },
+  {
+    name: 'kv-write-16',
+    connections: 16,
+    async prepare(f) {
+      const response = (await f.call('POST', 'secret/data/bench/write16', secret1k, f.token)).text
+      return { path: 'secret/data/bench/write16', method: 'POST', body: JSON.stringify(secret1k), response }
+    },
+  },
+  {
+    name: 'kv-list',
+    connections: 10,
+    async prepare(f) {
+      await seed(f, 'bench/folder/key-', 0, 1000)
+      const response = (await f.call('GET', 'secret/metadata/bench/folder/?list=true', undefined, f.token)).text
+      if (JSON.parse(response).data.keys.length !== 1000) throw new Error('list fixture is not 1,000 keys')
+      return { path: 'secret/metadata/bench/folder/?list=true', method: 'GET', response }
+    },
+  },
+]
+
+async function measure(url: string, prep: Awaited<ReturnType<Scenario['prepare']>>, connections: number, token: string) {
+  const spec: LoadSpec = { url, method: prep.method, connections, seconds: SECONDS, headers: { 'x-vault-token': token } }
+  if (prep.body !== undefined) spec.body = prep.body
+  const result = await runLoad(spec)
+  if (result.errors > 0 || result.non2xx > 0) throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx`)
+  return result
+}
+
+function mean(results: LoadResult[]): LoadResult {
+  const avg = (pick: (r: LoadResult) => number) => results.reduce((sum, r) => sum + pick(r), 0) / results.length
+  return { rps: avg((r) => r.rps), p50: avg((r) => r.p50), p99: avg((r) => r.p99), errors: 0, non2xx: 0 }
+}
+
+function report(name: string, coffer: LoadResult, ratio: number, plain?: LoadResult, extra: Record<string, unknown> = {}) {
+  const row = { scenario: name, rps: Math.round(coffer.rps), p50_ms: coffer.p50, p99_ms: coffer.p99, ratio: Number(ratio.toFixed(3)), ...extra }
+  if (json) process.stdout.write(`${JSON.stringify(row)}\n`)
+  else {
+    const plainText = plain ? `plain ${Math.round(plain.rps)} req/s p50 ${plain.p50} ms` : ''
+    process.stdout.write(
+      `${name.padEnd(16)} ${String(row.rps).padStart(7)} req/s  p50 ${String(row.p50_ms).padStart(5)} ms  p99 ${String(row.p99_ms).padStart(5)} ms  ratio ${row.ratio.toFixed(2)}  ${plainText}\n`,
+    )
+  }
+}
+
+async function runScenario(fixture: CofferFixture, scenario: Scenario) {
+  const prep = await scenario.prepare(fixture)
+  const plain = await spawnPlain(prep.method === 'GET' ? { READ_BODY: prep.response } : { WRITE_BODY: prep.response })
+  try {
+    const plainRuns: LoadResult[] = []
+    const cofferRuns: LoadResult[] = []
+    for (let round = 0; round < ROUNDS; round++) {
+      plainRuns.push(await measure(`${plain.address}/v1/${prep.path}`, prep, scenario.connections, fixture.token))
+      cofferRuns.push(await measure(`${fixture.address}/v1/${prep.path}`, prep, scenario.connections, fixture.token))
+    }
+    const p = mean(plainRuns)
+    const c = mean(cofferRuns)
+    report(scenario.name, c, c.rps / p.rps, p, { connections: scenario.connections })
+  } finally {
+    await plain.stop()
+  }
+}
+
+/** Single-connection read latency at 1,000 stored secrets and again at 100,000. */
+async function runScale(fixture: CofferFixture) {
+  const prep = { path: 'secret/data/bench/scale/s-0', method: 'GET' as const, response: '' }
+  await seed(fixture, 'bench/scale/s-', 0, 1000)
+  const small = await measure(`${fixture.address}/v1/${prep.path}`, prep, 1, fixture.token)
+  await seed(fixture, 'bench/scale/s-', 1000, 99_000, 64)
+  const large = await measure(`${fixture.address}/v1/${prep.path}`, prep, 1, fixture.token)
+  report('kv-read-100k', large, large.p50 === 0 ? 1 : small.p50 / Math.max(large.p50, 0.001), undefined, {
+    p50_ms_at_1k: small.p50,
+    rps_at_1k: Math.round(small.rps),
+    latency_ratio_100k_to_1k: Number((large.p50 / Math.max(small.p50, 0.001)).toFixed(3)),
+  })
+}
+
+function spawnPlain(env: Record<string, string>) {
+  return spawnServerScript(PLAIN, env)
+}
+
+async function spawnServerScript(script: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+  const address = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString()
+      const m = /Api Address: (\S+)/.exec(out)
+      if (m) resolve(m[1]!)
+    })
+    child.once('exit', () => reject(new Error('plain server exited')))
+  })
+  return {
+    address,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      }),
+  }
+}
+
+const fixture = await startCoffer()
+try {
+  if (!json) process.stdout.write(`Coffer vs plain node:http, ${SECONDS}s x ${ROUNDS} rounds each, alternating (autocannon)\n`)
+  for (const scenario of scenarios) if (selected.length === 0 || selected.includes(scenario.name)) await runScenario(fixture, scenario)
+  if (selected.length === 0 || selected.includes('kv-read-100k')) await runScale(fixture)
+} finally {
+  await fixture.process.stop()
+}
+void spawnServer
