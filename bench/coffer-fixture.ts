@@ -9,7 +9,12 @@ export interface CofferFixture {
   address: string
   token: string
   root: string
-  call(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; text: string }>
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+  ): Promise<{ status: number; text: string }>
 }
 
 const POLICY = `
@@ -39,19 +44,33 @@ export async function startCoffer(): Promise<CofferFixture> {
   const root = init.root_token as string
   await call('POST', 'sys/mounts/secret', { type: 'kv-v2' }, root)
   await call('PUT', 'sys/policies/acl/bench', { policy: POLICY }, root)
-  const created = JSON.parse((await call('POST', 'auth/token/create', { policies: ['bench'], ttl: '24h' }, root)).text)
+  const created = JSON.parse(
+    (await call('POST', 'auth/token/create', { policies: ['bench'], ttl: '24h' }, root)).text,
+  )
   return { process, address, token: created.auth.client_token, root, call }
 }
 
 /** Write `count` secrets named `${prefix}${i}` from `start`, `concurrency` requests in flight. */
-export async function seed(fixture: CofferFixture, prefix: string, start: number, count: number, concurrency = 32) {
+export async function seed(
+  fixture: CofferFixture,
+  prefix: string,
+  start: number,
+  count: number,
+  concurrency = 32,
+) {
   let next = start
   const end = start + count
   const worker = async () => {
     while (next < end) {
       const i = next++
-      const res = await fixture.call('POST', `secret/data/${prefix}${i}`, { data: { value: `v${i}` } }, fixture.token)
-      if (res.status !== 200) throw new Error(`seed write ${i} failed: ${res.status} ${res.text.slice(0, 200)}`)
+      const res = await fixture.call(
+        'POST',
+        `secret/data/${prefix}${i}`,
+        { data: { value: `v${i}` } },
+        fixture.token,
+      )
+      if (res.status !== 200)
+        throw new Error(`seed write ${i} failed: ${res.status} ${res.text.slice(0, 200)}`)
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker))

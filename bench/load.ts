@@ -1,8 +1,8 @@
-// Drive a URL with autocannon in its own process and read back requests/s and latency percentiles.
+// Drive a URL with autocannon in its own process (autocannon-runner.ts) and read back requests/s and latency percentiles.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
-const AUTOCANNON = fileURLToPath(new URL('../node_modules/autocannon/autocannon.js', import.meta.url))
+const RUNNER = fileURLToPath(new URL('./autocannon-runner.ts', import.meta.url))
 
 export interface LoadResult {
   rps: number
@@ -22,12 +22,9 @@ export interface LoadSpec {
 }
 
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  const args = [AUTOCANNON, '-j', '-c', String(spec.connections), '-d', String(spec.seconds), '-m', spec.method ?? 'GET']
-  for (const [name, value] of Object.entries(spec.headers ?? {})) args.push('-H', `${name}=${value}`)
-  if (spec.body !== undefined) args.push('-b', spec.body, '-H', 'content-type=application/json')
-  args.push(spec.url)
+  const payload = JSON.stringify({ method: 'GET', headers: {}, ...spec })
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [RUNNER, payload], { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     let err = ''
     child.stdout.on('data', (chunk: Buffer) => {
@@ -37,7 +34,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
       err += chunk.toString()
     })
     child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err.slice(0, 500)}`))
+      if (code !== 0) return reject(new Error(`load generator exited ${code}: ${err.slice(0, 500)}`))
       const result = JSON.parse(out)
       resolve({
         rps: result.requests.average,

@@ -10,13 +10,18 @@ export function hmacSha256Hex(key: Uint8Array | string | KeyObject, input: strin
   return createHmac('sha256', key).update(input).digest('hex')
 }
 
-/** Compare two strings without leaking where they differ; unequal lengths return false after a dummy compare. */
+/**
+ * Compare two strings without leaking where they differ. Every character is visited whatever the
+ * contents; only the length is not secret. ASCII hex digests (the common case) skip Buffer allocation.
+ */
 export function constantTimeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a)
-  const right = Buffer.from(b)
-  if (left.length !== right.length) {
-    timingSafeEqual(left, left)
-    return false
+  if (a.length !== b.length) return false
+  if (!/^[\x00-\x7f]*$/.test(a) || !/^[\x00-\x7f]*$/.test(b)) {
+    const left = Buffer.from(a)
+    const right = Buffer.from(b)
+    return left.length === right.length && timingSafeEqual(left, right)
   }
-  return timingSafeEqual(left, right)
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
+  return diff === 0
 }

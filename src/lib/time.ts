@@ -7,5 +7,14 @@ export const systemClock: Clock = { now: () => Date.now() }
 
 /** RFC 3339 with nanosecond-style fraction, as Vault prints times (Go's RFC3339Nano). */
 export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z')
+  // Responses repeat the same few timestamps (a hot secret's created_time), and toISOString is costly.
+  let text = recent.get(ms)
+  if (text === undefined) {
+    text = `${new Date(ms).toISOString().slice(0, -1)}000000Z`
+    if (recent.size >= 1024) recent.clear()
+    recent.set(ms, text)
+  }
+  return text
 }
+
+const recent = new Map<number, string>()

@@ -54,8 +54,9 @@ export interface SecretDefinition<S = unknown> {
 export interface BackendDefinition<S = unknown> {
   kind: 'secret' | 'auth'
   help: string
+  /** The paths, or a function choosing them from the mount (KV serves v1 or v2 paths by its version option). */
   // biome-ignore lint/suspicious/noExplicitAny: paths have heterogeneous field types
-  paths: PathDefinition<any, S>[]
+  paths: PathDefinition<any, S>[] | ((env: BackendEnv) => PathDefinition<any, S>[])
   /** Paths relative to the mount: `unauthenticated` skip the token check; `root` also need sudo. A trailing * is a prefix. */
   specialPaths?: { unauthenticated?: string[]; root?: string[] }
   /**
@@ -92,7 +93,8 @@ export class BackendInstance {
   private constructor(definition: BackendDefinition<unknown>, env: BackendEnv) {
     this.definition = definition
     this.#env = env
-    this.#paths = definition.paths
+    const paths = typeof definition.paths === 'function' ? definition.paths(env) : definition.paths
+    this.#paths = paths
       .map((def) => ({ pattern: compilePattern(def.pattern), def }))
       .sort((a, b) => compareRank(a.pattern.rank, b.pattern.rank))
   }

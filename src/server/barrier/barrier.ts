@@ -13,6 +13,7 @@ import {
   type Keyring,
   wipeKeyring,
 } from './keyring.ts'
+import { ReadCache } from './read-cache.ts'
 
 /** The root key, encrypted under the unseal key. */
 export const ROOT_KEY_PATH = 'core/root-key'
@@ -51,6 +52,7 @@ export class Barrier implements Storage {
   readonly #physical: Storage
   readonly #clock: Clock
   #keys: Unsealed | undefined
+  readonly #cache = new ReadCache()
   #encryptions = 0
   // Bumped by seal(), so an unseal or rotation that was mid-await cannot reinstate keys afterwards.
   #epoch = 0
@@ -117,6 +119,7 @@ export class Barrier implements Storage {
   /** Forget every key; storage calls fail with SealedError until the next unseal. */
   seal(): void {
     this.#epoch++
+    this.#cache.clear()
     const keys = this.#keys
     this.#keys = undefined
     if (keys === undefined) return
@@ -163,24 +166,40 @@ export class Barrier implements Storage {
     })
   }
 
+  /** The plaintext at `key`. The array may be shared with the read cache: callers must not modify it. */
   async get(key: string): Promise<Uint8Array | undefined> {
     this.#unsealed()
     assertNotReserved(key)
+    const cached = this.#cache.get(key)
+    if (cached !== undefined) return cached
+    const generation = this.#cache.generation
     const blob = await this.#physical.get(key)
     if (blob === undefined) return undefined
-    return this.#decrypt(key, blob)
+    const value = this.#decrypt(key, blob)
+    this.#cache.fill(key, value, generation)
+    return value
   }
 
   async put(key: string, value: Uint8Array): Promise<void> {
     this.#unsealed()
     assertNotReserved(key)
-    await this.#physical.put(key, this.#encrypt(key, value))
+    await this.#write([key], () => this.#physical.put(key, this.#encrypt(key, value)))
   }
 
   async delete(key: string): Promise<void> {
     this.#unsealed()
     assertNotReserved(key)
-    await this.#physical.delete(key)
+    await this.#write([key], () => this.#physical.delete(key))
+  }
+
+  /** Invalidate before and after the physical write, so no overlapping read can cache the old value. */
+  async #write(keys: string[], write: () => Promise<void>): Promise<void> {
+    this.#cache.invalidate(keys)
+    try {
+      await write()
+    } finally {
+      this.#cache.invalidate(keys)
+    }
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -196,7 +215,10 @@ export class Barrier implements Storage {
     const sealed = ops.map(
       (op): StorageOp => (op.op === 'put' ? { ...op, value: this.#encrypt(op.key, op.value) } : op),
     )
-    await this.#physical.batch(sealed)
+    await this.#write(
+      ops.map((op) => op.key),
+      () => this.#physical.batch(sealed),
+    )
   }
 
   #unsealed(): Unsealed {

@@ -5,7 +5,6 @@ import { getJson, putJson, type Storage } from '../../sdk/storage.ts'
 import { type Barrier, SEAL_CONFIG_PATH } from '../barrier/barrier.ts'
 import { combineShares, splitKey } from './shamir.ts'
 
-
 export interface SealConfig {
   type: 'shamir'
   secretShares: number

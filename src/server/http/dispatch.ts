@@ -86,6 +86,7 @@ function render(
   }
   if (
     response.data &&
+    path.startsWith('sys/') &&
     TOP_LEVEL_DATA.some(
       (prefix) =>
         path === prefix || path.startsWith(`${prefix}/`) || (prefix.endsWith('/') && path.startsWith(prefix)),

@@ -21,7 +21,13 @@ export interface RunningListener {
   close(): Promise<void>
 }
 
+const EMPTY = Buffer.alloc(0)
+
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  // Most reads carry no body: skip the stream machinery for them.
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+    return Promise.resolve(EMPTY)
+  }
   const declared = Number(req.headers['content-length'] ?? '0')
   if (declared > limit) return Promise.reject(new PayloadTooLargeError(limit))
   return new Promise((resolve, reject) => {
@@ -46,32 +52,44 @@ function send(res: ServerResponse, result: HttpResult): void {
   res.end(result.body)
 }
 
+/** The last response begun on each socket, so a LIST answered below the parser waits its turn. */
+const inflight = new WeakMap<Socket, ServerResponse>()
+
+function responseDone(socket: Socket): Promise<void> {
+  const res = inflight.get(socket)
+  if (!res || res.writableFinished || res.destroyed) return Promise.resolve()
+  return new Promise((resolve) => res.once('close', () => resolve()))
+}
+
 export async function startListener(
   ctx: DispatchContext,
   options: ListenerOptions,
   logger: Logger,
 ): Promise<RunningListener> {
-  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    readBody(req, options.maxRequestSize)
-      .then((body) =>
-        dispatch(ctx, {
-          method: req.method ?? 'GET',
-          url: req.url ?? '/',
-          headers: req.headers,
-          body,
-          remoteAddress: req.socket.remoteAddress ?? '',
-        }),
-      )
-      .catch((error: unknown) =>
+  const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
+    inflight.set(req.socket, res)
+    let result: HttpResult
+    try {
+      const body = await readBody(req, options.maxRequestSize)
+      result = await dispatch(ctx, {
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        headers: req.headers,
+        body,
+        remoteAddress: req.socket.remoteAddress ?? '',
+      })
+    } catch (error) {
+      result =
         error instanceof PayloadTooLargeError
           ? jsonResult(413, { errors: [error.message] }, { connection: 'close' })
-          : jsonResult(400, { errors: ['failed to read request body'] }, { connection: 'close' }),
-      )
-      .then((result) => send(res, result))
-      .catch((error: unknown) => {
-        logger.log('error', 'failed to write response', { error: String(error) })
-        res.destroy()
-      })
+          : jsonResult(400, { errors: ['failed to read request body'] }, { connection: 'close' })
+    }
+    try {
+      send(res, result)
+    } catch (error) {
+      logger.log('error', 'failed to write response', { error: String(error) })
+      res.destroy()
+    }
   }
   const server = options.tls
     ? https.createServer(
@@ -113,14 +131,26 @@ async function handleClientError(
   socket: Socket,
 ): Promise<void> {
   if (!socket.writable) return
-  if (error.code === 'HPE_INVALID_METHOD' && error.rawPacket?.subarray(0, 5).toString('latin1') === 'LIST ') {
-    const parsed = await parseRawListRequest(socket, error.rawPacket, options.maxRequestSize)
+  // The parser stops two bytes into "LIST" ("LI" could still be LINK); anything before that belonged to
+  // earlier pipelined requests, which Node has already handed to onRequest.
+  const start = Math.max(0, (Number((error as { bytesParsed?: number }).bytesParsed) || 2) - 2)
+  const rest = error.rawPacket?.subarray(start)
+  if (
+    error.code === 'HPE_INVALID_METHOD' &&
+    rest &&
+    rest.length > 0 &&
+    'LIST '.startsWith(rest.subarray(0, 5).toString('latin1'))
+  ) {
+    const parsed = await parseRawListRequest(socket, rest, options.maxRequestSize)
     if (parsed) {
       const request: HttpRequest = { ...parsed, remoteAddress: socket.remoteAddress ?? '' }
-      writeRaw(socket, await dispatch(ctx, request))
+      const result = await dispatch(ctx, request)
+      await responseDone(socket)
+      writeRaw(socket, result)
       return
     }
   }
+  await responseDone(socket)
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
   writeRaw(
     socket,

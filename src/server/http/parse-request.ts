@@ -34,12 +34,22 @@ export function parseTarget(url: string): ParsedTarget | undefined {
   return { path: path.replace(/^\/+/, ''), query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)) }
 }
 
-/** Vault's verb mapping; LINK is how the connection layer hands over the rewritten LIST verb. */
+/** `?list=` is read as Go's strconv.ParseBool, as Vault does: 1/t/true list, 0/f/false read, anything else is a 400. */
+function listFlag(value: string | null): boolean {
+  if (value === null) return false
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False', ''].includes(value)) return false
+  throw new InvalidRequestError(
+    `invalid value for "list": ${JSON.stringify(value.slice(0, 20))} is not a boolean`,
+  )
+}
+
+/** Vault's verb mapping; the LIST verb arrives here from the connection layer (see list-verb.ts). */
 export function operationFor(method: string, query: URLSearchParams, contentType: string): Operation {
   switch (method) {
     case 'GET':
     case 'HEAD':
-      return query.get('list') === 'true' ? 'list' : 'read'
+      return listFlag(query.get('list')) ? 'list' : 'read'
     case 'POST':
     case 'PUT':
       return 'update'

@@ -74,7 +74,9 @@ export class SqliteStorage implements Storage {
       db.exec('PRAGMA journal_mode = WAL')
       // FULL fsyncs the WAL on every commit, so an acknowledged write survives power loss and kill -9.
       db.exec('PRAGMA synchronous = FULL')
-      db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID')
+      // A rowid table with the key index beside it: inserts of ~1 KiB values run several times faster than in a
+      // WITHOUT ROWID table, whose leaves hold only a few such rows and split constantly.
+      db.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL)')
       return new SqliteStorage(db)
     } catch (error) {
       db.close()

@@ -44,6 +44,7 @@ export class TokenStore {
   #salt: KeyObject | undefined
   /** Recently used entries by hash; every write or revoke goes through this class, so it stays exact. */
   readonly #cache = new Map<string, TokenEntry>()
+  readonly #hashes = new Map<string, string>()
 
   constructor(storage: Storage, clock: Clock) {
     this.#storage = storage
@@ -63,7 +64,15 @@ export class TokenStore {
 
   hash(token: string): string {
     if (!this.#salt) throw new Error('token store is not loaded')
-    return hmacSha256Hex(this.#salt, token)
+    // Memoised: an HMAC per request costs more than the rest of the token check. A stale mapping is harmless
+    // because the entry it points to is deleted on revocation.
+    let hash = this.#hashes.get(token)
+    if (hash === undefined) {
+      hash = hmacSha256Hex(this.#salt, token)
+      if (this.#hashes.size >= CACHE_LIMIT) this.#hashes.clear()
+      this.#hashes.set(token, hash)
+    }
+    return hash
   }
 
   async create(input: CreateTokenInput): Promise<{ token: string; entry: TokenEntry }> {

@@ -1,5 +1,5 @@
 // The KV secrets engine: one registry entry, `kv`, serving v1 or v2 by the mount's options.version.
-import { BackendInstance, defineBackend, definePath, type Handler } from '../../../sdk/framework/backend.ts'
+import { defineBackend } from '../../../sdk/framework/backend.ts'
 import type { MountInfo } from '../../../sdk/request.ts'
 import { KeyLocks } from './key-lock.ts'
 import { configPath } from './path-config.ts'
@@ -26,70 +26,25 @@ const V1_HELP = 'The kv backend stores arbitrary JSON objects at any path, witho
 const V2_HELP =
   'The kv backend stores versioned secrets (KV version 2): data/, metadata/, delete/, undelete/, destroy/, subkeys/ and config.'
 
-export const kvV1Backend = defineBackend({
-  kind: 'secret',
-  help: V1_HELP,
-  paths: [v1Path],
-})
+const V1_PATHS = [v1Path]
+const V2_PATHS = [
+  configPath,
+  dataPath,
+  metadataPath,
+  deletePath,
+  undeletePath,
+  destroyPath,
+  subkeysPath,
+  invalidPath,
+]
 
-export const kvV2Backend = defineBackend<KeyLocks>({
-  kind: 'secret',
-  help: V2_HELP,
-  paths: [
-    configPath,
-    dataPath,
-    metadataPath,
-    deletePath,
-    undeletePath,
-    destroyPath,
-    subkeysPath,
-    invalidPath,
-  ],
-  setup: () => new KeyLocks(),
-})
-
-export interface KvState {
-  version: KvVersion
-  /** The v1 or v2 backend bound to this mount; every request is handed to it unchanged. */
-  inner: BackendInstance
-}
-
-const delegate: Handler<Record<string, never>, KvState> = ({ state, request }) => state.inner.handle(request)
-
-/**
- * The registry's `kv`. The sdk fixes a backend's paths at definition time, so the version is picked
- * in setup and this outer backend forwards to the matching inner one (fields, warnings and existence
- * checks come from the inner paths).
- */
-export const kvBackend = defineBackend<KvState>({
+/** The registry's `kv`: the mount's options.version picks the v1 or the v2 path set when the mount is created. */
+export const kvBackend = defineBackend<KeyLocks>({
   kind: 'secret',
   help: `${V1_HELP}\n\n${V2_HELP}\n\nThe mount option "version" ("1" by default, or "2") selects the API.`,
-  paths: [
-    definePath<Record<string, never>, KvState>({
-      pattern: '*path',
-      acceptAnyData: true,
-      // undefined ("this path has no check, treat the write as an update") must reach core unchanged.
-      exists: ({ state, request }) => state.inner.exists(request),
-      operations: {
-        create: delegate,
-        read: delegate,
-        update: delegate,
-        patch: delegate,
-        delete: delegate,
-        list: delegate,
-      },
-    }),
-  ],
+  paths: (env) => (kvVersion(env.system.mount) === 2 ? V2_PATHS : V1_PATHS),
   // A v2 list shows metadata/x; a caller who may read data/x should see that key too.
   visibilityPaths: (path, mount) =>
     kvVersion(mount) === 2 && path.startsWith('metadata/') ? [`data/${path.slice('metadata/'.length)}`] : [],
-  setup: async (env) => {
-    const version = kvVersion(env.system.mount)
-    const inner =
-      version === 2
-        ? await BackendInstance.create(kvV2Backend, env)
-        : await BackendInstance.create(kvV1Backend, env)
-    return { version, inner }
-  },
-  cleanup: (state) => state.inner.cleanup(),
+  setup: () => new KeyLocks(),
 })

@@ -28,5 +28,18 @@ export function listPrefix(prefix: string, path: string): string {
  * a path that looks like a version number can never alias another path's version.
  */
 export function versionKey(path: string, version: number): string {
-  return `versions/${sha256Hex(path)}/${version}`
+  return `versions/${pathHash(path)}/${version}`
+}
+
+/** Hot paths are hashed on every read; remember recent ones. */
+const hashes = new Map<string, string>()
+
+function pathHash(path: string): string {
+  let hash = hashes.get(path)
+  if (hash === undefined) {
+    hash = sha256Hex(path)
+    if (hashes.size >= 4096) hashes.clear()
+    hashes.set(path, hash)
+  }
+  return hash
 }
