@@ -27,6 +27,32 @@ export async function getJson<T>(storage: Storage, key: string): Promise<T | und
   return raw === undefined ? undefined : (JSON.parse(decoder.decode(raw)) as T)
 }
 
+/** Parsed values by the stored bytes they came from; a caching storage hands back the same bytes for a hot key. */
+const parsedByBytes = new WeakMap<Uint8Array, unknown>()
+
+/**
+ * Like getJson for read-only hot paths: the result is deeply frozen and may be shared with other callers,
+ * so a storage that caches values (the barrier) parses each version of an entry once.
+ */
+export async function getJsonShared<T>(storage: Storage, key: string): Promise<T | undefined> {
+  const raw = await storage.get(key)
+  if (raw === undefined) return undefined
+  let parsed = parsedByBytes.get(raw)
+  if (parsed === undefined) {
+    parsed = deepFreeze(JSON.parse(decoder.decode(raw)))
+    parsedByBytes.set(raw, parsed)
+  }
+  return parsed as T
+}
+
+function deepFreeze(value: unknown): unknown {
+  if (value !== null && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child)
+    Object.freeze(value)
+  }
+  return value
+}
+
 export function putJson(storage: Storage, key: string, value: unknown): Promise<void> {
   return storage.put(key, encodeJson(value))
 }

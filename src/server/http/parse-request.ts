@@ -13,25 +13,30 @@ export interface ParsedTarget {
   query: URLSearchParams
 }
 
+const NO_QUERY = new URLSearchParams()
+
 /** Split and validate the request target; undefined when it is not under /v1/. */
 export function parseTarget(url: string): ParsedTarget | undefined {
   const q = url.indexOf('?')
   const rawPath = q === -1 ? url : url.slice(0, q)
   if (!rawPath.startsWith('/v1/')) return undefined
-  let path: string
-  try {
-    path = decodeURIComponent(rawPath.slice(4))
-  } catch {
-    throw new InvalidRequestError('invalid path: malformed percent-encoding')
+  let path = rawPath.slice(4)
+  if (path.includes('%')) {
+    try {
+      path = decodeURIComponent(path)
+    } catch {
+      throw new InvalidRequestError('invalid path: malformed percent-encoding')
+    }
   }
   // Traversal and control characters are refused outright, whatever their encoding was.
   if (/[\u0000-\u001f\u007f]/.test(path))
     throw new InvalidRequestError('invalid path: control characters are not allowed')
-  if (path.split('/').some((segment) => segment === '..' || segment === '.')) {
+  if (/(?:^|\/)\.{1,2}(?:\/|$)/.test(path)) {
     throw new InvalidRequestError('invalid path: "." and ".." segments are not allowed')
   }
   if (path.includes('//')) throw new InvalidRequestError('invalid path: empty path segment')
-  return { path: path.replace(/^\/+/, ''), query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)) }
+  if (path.startsWith('/')) path = path.replace(/^\/+/, '')
+  return { path, query: q === -1 ? NO_QUERY : new URLSearchParams(url.slice(q + 1)) }
 }
 
 /** `?list=` is read as Go's strconv.ParseBool, as Vault does: 1/t/true list, 0/f/false read, anything else is a 400. */
@@ -106,11 +111,22 @@ export function requestData(
   return data
 }
 
+/** The request headers minus the token headers, built only if a backend asks (most never do). */
 export function plainHeaders(req: HttpRequest): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (name === 'x-vault-token' || name === 'authorization' || value === undefined) continue
-    out[name] = Array.isArray(value) ? value.join(', ') : value
+  let built: Record<string, string> | undefined
+  const build = (): Record<string, string> => {
+    if (built) return built
+    built = {}
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (name === 'x-vault-token' || name === 'authorization' || value === undefined) continue
+      built[name] = Array.isArray(value) ? value.join(', ') : value
+    }
+    return built
   }
-  return out
+  return new Proxy({} as Record<string, string>, {
+    get: (_, name) => (typeof name === 'string' ? build()[name] : undefined),
+    has: (_, name) => typeof name === 'string' && name in build(),
+    ownKeys: () => Reflect.ownKeys(build()),
+    getOwnPropertyDescriptor: (_, name) => Reflect.getOwnPropertyDescriptor(build(), name),
+  })
 }

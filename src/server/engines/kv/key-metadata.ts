@@ -1,6 +1,6 @@
 // KV v2 key metadata: the version map, the max_versions window and the per-version summary Vault returns.
 import { rfc3339 } from '../../../lib/time.ts'
-import { encodeJson, getJson, type Storage, type StorageOp } from '../../../sdk/storage.ts'
+import { encodeJson, getJson, getJsonShared, type Storage, type StorageOp } from '../../../sdk/storage.ts'
 import { DEFAULT_MAX_VERSIONS } from './kv-config.ts'
 import { metadataKey, versionKey } from './storage-keys.ts'
 
@@ -49,6 +49,20 @@ export function newMetadata(now: number): KeyMetadata {
 
 export function loadMetadata(storage: Storage, path: string): Promise<KeyMetadata | undefined> {
   return getJson<KeyMetadata>(storage, metadataKey(path))
+}
+
+/** Frozen and possibly shared: for reads that never modify what they load. */
+export function readMetadata(storage: Storage, path: string): Promise<Readonly<KeyMetadata> | undefined> {
+  return getJsonShared<KeyMetadata>(storage, metadataKey(path))
+}
+
+/** A version's data for a read; undefined if a concurrent destroy removed it after the metadata was read. */
+export async function readVersionData(
+  storage: Storage,
+  path: string,
+  version: number,
+): Promise<Readonly<Record<string, unknown>> | undefined> {
+  return (await getJsonShared<StoredVersion>(storage, versionKey(path, version)))?.data
 }
 
 export function putMetadataOp(path: string, meta: KeyMetadata): StorageOp {

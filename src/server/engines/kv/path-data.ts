@@ -16,6 +16,8 @@ import {
   pickVersion,
   putMetadataOp,
   putVersionOp,
+  readMetadata,
+  readVersionData,
   versionSummary,
 } from './key-metadata.ts'
 import { type KvConfig, loadConfig, scheduledDeletion } from './kv-config.ts'
@@ -82,15 +84,19 @@ export const dataPath = definePath<typeof fields, KeyLocks>({
     // sees either the old or the new pair, and readers of a hot secret must not queue behind each other.
     read: async ({ storage, system, params, input }) => {
       const path = params['path'] ?? ''
-      const meta = await loadMetadata(storage, path)
+      const meta = await readMetadata(storage, path)
       if (!meta) return undefined
       const version = pickVersion(meta, input.version)
       const vm = meta.versions[String(version)]
       if (!vm) return undefined
       const metadata = versionSummary(meta, version, vm)
+      const data =
+        vm.destroyed || isDeleted(vm, system.now())
+          ? undefined
+          : await readVersionData(storage, path, version)
       // Vault answers a deleted or destroyed version with 404 and the metadata, so clients can tell it from absent.
-      if (isDeleted(vm, system.now()) || vm.destroyed) return { status: 404, data: { data: null, metadata } }
-      return { data: { data: await loadVersionData(storage, path, version), metadata } }
+      if (data === undefined) return { status: 404, data: { data: null, metadata } }
+      return { data: { data, metadata } }
     },
 
     update: (ctx) => {

@@ -1,0 +1,80 @@
+// Request-target checks, verb mapping and the lazily built header view.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { AppError } from '../../sdk/errors.ts'
+import { clientToken, operationFor, parseTarget, plainHeaders } from './parse-request.ts'
+
+const req = (headers: Record<string, string | string[]>) => ({
+  method: 'GET',
+  url: '/',
+  headers,
+  body: Buffer.alloc(0),
+  remoteAddress: '',
+})
+
+describe('parseTarget', () => {
+  it('strips /v1/ and decodes percent-encoding', () => {
+    assert.deepEqual(parseTarget('/v1/secret/data/a%20b')?.path, 'secret/data/a b')
+    assert.equal(parseTarget('/v1/secret/data/x?version=2')?.query.get('version'), '2')
+    assert.equal(parseTarget('/v2/x'), undefined)
+    assert.equal(parseTarget('/v1//sys/health')?.path, 'sys/health')
+  })
+  it('refuses traversal, control characters, empty segments and bad encodings', () => {
+    for (const url of [
+      '/v1/a/../b',
+      '/v1/a/%2e%2e/b',
+      '/v1/./a',
+      '/v1/a/.',
+      '/v1/a%00b',
+      '/v1/a//b',
+      '/v1/a%zz',
+    ]) {
+      assert.throws(
+        () => parseTarget(url),
+        (e: unknown) => e instanceof AppError && e.status === 400,
+        url,
+      )
+    }
+    assert.equal(parseTarget('/v1/a/..b/c')?.path, 'a/..b/c')
+  })
+})
+
+describe('operationFor', () => {
+  const q = (s: string) => new URLSearchParams(s)
+  it('maps verbs and ?list= booleans as Vault does', () => {
+    assert.equal(operationFor('GET', q(''), ''), 'read')
+    for (const v of ['true', '1', 't', 'T', 'TRUE', 'True'])
+      assert.equal(operationFor('GET', q(`list=${v}`), ''), 'list')
+    for (const v of ['false', '0', 'f']) assert.equal(operationFor('GET', q(`list=${v}`), ''), 'read')
+    assert.throws(() => operationFor('GET', q('list=maybe'), ''), /list/)
+    assert.equal(operationFor('LIST', q(''), ''), 'list')
+    assert.equal(operationFor('PUT', q(''), ''), 'update')
+    assert.equal(operationFor('PATCH', q(''), 'application/merge-patch+json'), 'patch')
+    assert.throws(
+      () => operationFor('PATCH', q(''), 'application/json'),
+      (e: unknown) => e instanceof AppError && e.status === 415,
+    )
+    assert.throws(
+      () => operationFor('TRACE', q(''), ''),
+      (e: unknown) => e instanceof AppError && e.status === 405,
+    )
+  })
+})
+
+describe('headers and token', () => {
+  it('hides the token headers from backends', () => {
+    const headers = plainHeaders(
+      req({ 'x-vault-token': 't', authorization: 'Bearer t', 'x-other': ['a', 'b'], accept: 'json' }),
+    )
+    assert.equal(headers['x-vault-token'], undefined)
+    assert.equal(headers['authorization'], undefined)
+    assert.equal(headers['x-other'], 'a, b')
+    assert.deepEqual(Object.keys(headers).sort(), ['accept', 'x-other'])
+    assert.equal('accept' in headers, true)
+  })
+  it('takes the token from X-Vault-Token, else a Bearer authorization', () => {
+    assert.equal(clientToken(req({ 'x-vault-token': ' abc ' })), 'abc')
+    assert.equal(clientToken(req({ authorization: 'Bearer xyz' })), 'xyz')
+    assert.equal(clientToken(req({ authorization: 'Basic xyz' })), '')
+  })
+})
