@@ -95,6 +95,14 @@ describe('HTTP robustness', () => {
     assert.equal((await call('DELETE', 'sys/key-status')).status, 405)
   })
 
+  it('refuses response wrapping and namespaces instead of silently ignoring them', async () => {
+    const wrapped = await call('GET', 'sys/mounts', { headers: { 'x-vault-wrap-ttl': '60' } })
+    assert.equal(wrapped.status, 400)
+    assert.match(wrapped.body.errors[0], /wrapping/)
+    assert.equal((await call('GET', 'sys/mounts', { headers: { 'x-vault-namespace': 'team-a/' } })).status, 400)
+    assert.equal((await call('GET', 'sys/mounts', { headers: { 'x-vault-namespace': 'root' } })).status, 200)
+  })
+
   it('answers 415 for a PATCH without merge-patch content type', async () => {
     const res = await call('PATCH', 'secret/data/x', {
       body: { data: {} },

@@ -1,7 +1,7 @@
 // One HTTP request through the Vault-compatible adapter: parse, hand to core, render the envelope or errors.
 import type { Logger } from '../../lib/logger.ts'
 import { uuid } from '../../lib/random.ts'
-import { isAppError, NotFoundError, SealedError } from '../../sdk/errors.ts'
+import { InvalidRequestError, isAppError, NotFoundError, SealedError } from '../../sdk/errors.ts'
 import type { Core } from '../core/core.ts'
 import { handleRequest } from '../core/handle-request.ts'
 import type { CoreResponse } from '../core/logical-request.ts'
@@ -41,6 +41,7 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
       return await handleRawSys(ctx.core, path, req.method, data, query)
     }
     if (req.method === 'HEAD') return emptyResult(405)
+    refuseUnsupportedHeaders(req)
     const operation = operationFor(req.method, query, contentType)
     const response = await handleRequest(ctx.core, {
       id: requestId,
@@ -55,6 +56,20 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
     return render(requestId, path, operation, response)
   } catch (error) {
     return renderError(ctx, requestId, error)
+  }
+}
+
+/**
+ * A client asking for response wrapping or a namespace must not silently get an unwrapped answer or the
+ * root namespace: both would change what the caller believes it received.
+ */
+function refuseUnsupportedHeaders(req: HttpRequest): void {
+  if (header(req, 'x-vault-wrap-ttl') !== '') {
+    throw new InvalidRequestError('response wrapping (X-Vault-Wrap-TTL) is not supported by Coffer yet')
+  }
+  const namespace = header(req, 'x-vault-namespace').replace(/^\/+|\/+$/g, '')
+  if (namespace !== '' && namespace !== 'root') {
+    throw new InvalidRequestError('namespaces (X-Vault-Namespace) are not supported by Coffer yet')
   }
 }
 
