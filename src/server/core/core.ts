@@ -3,8 +3,9 @@ import type { Logger } from '../../lib/logger.ts'
 import { type Clock, systemClock } from '../../lib/time.ts'
 import { InvalidRequestError, SealedError } from '../../sdk/errors.ts'
 import type { BackendDefinition } from '../../sdk/framework/backend.ts'
-import { type Storage, storageView } from '../../sdk/storage.ts'
+import { deletePrefix, type Storage, storageView } from '../../sdk/storage.ts'
 import { Barrier } from '../barrier/barrier.ts'
+import { cubbyholeBackend, cubbyholePrefix } from './cubbyhole/backend.ts'
 import { MountManager } from './mount-manager.ts'
 import type { MountTableKind } from './mount-table.ts'
 import { PolicyStore } from './policy-store.ts'
@@ -153,6 +154,19 @@ export class Core {
           },
           {
             entry: {
+              table: 'secret',
+              path: 'cubbyhole/',
+              type: 'cubbyhole',
+              description: 'per-token private secret storage',
+              local: true,
+              sealWrap: false,
+              options: {},
+              builtin: true,
+            },
+            definition: cubbyholeBackend,
+          },
+          {
+            entry: {
               table: 'auth',
               path: 'auth/token/',
               type: 'token',
@@ -167,6 +181,8 @@ export class Core {
         ],
       })
       await mounts.load()
+      const cubbyhole = mounts.router.get('cubbyhole/')!.backend.storage
+      tokens.onRevoke((idHash) => deletePrefix(cubbyhole, cubbyholePrefix(idHash)))
       this.#mounts = mounts
       this.#sweeper = setInterval(() => void this.#sweep(), SWEEP_INTERVAL_MS)
       this.#sweeper.unref()

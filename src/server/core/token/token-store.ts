@@ -45,6 +45,7 @@ export class TokenStore {
   /** Recently used entries by hash; every write or revoke goes through this class, so it stays exact. */
   readonly #cache = new Map<string, TokenEntry>()
   readonly #hashes = new Map<string, string>()
+  readonly #revokeListeners: ((idHash: string) => Promise<unknown>)[] = []
 
   constructor(storage: Storage, clock: Clock) {
     this.#storage = storage
@@ -241,6 +242,12 @@ export class TokenStore {
     if (entry.parentHash !== '') ops.push({ op: 'delete', key: keys.parent(entry.parentHash, idHash) })
     if (entry.expireTime > 0) ops.push({ op: 'delete', key: keys.expiry(entry.expireTime, idHash) })
     await this.#storage.batch(ops)
+    for (const listener of this.#revokeListeners) await listener(idHash)
+  }
+
+  /** Run `listener` after each token is revoked (core destroys the token's cubbyhole this way). */
+  onRevoke(listener: (idHash: string) => Promise<unknown>): void {
+    this.#revokeListeners.push(listener)
   }
 
   #remember(entry: TokenEntry): void {
