@@ -11,7 +11,8 @@ describe('cubbyhole', () => {
   })
   after(() => t.close())
 
-  const token = async () => (await t.call('POST', 'auth/token/create', { body: { policies: ['default'] } })).body.auth.client_token
+  const token = async () =>
+    (await t.call('POST', 'auth/token/create', { body: { policies: ['default'] } })).body.auth.client_token
 
   it('is mounted by default and usable through the default policy', async () => {
     const mounts = await t.call('GET', 'sys/mounts')

@@ -99,7 +99,10 @@ describe('HTTP robustness', () => {
     const wrapped = await call('GET', 'sys/mounts', { headers: { 'x-vault-wrap-ttl': '60' } })
     assert.equal(wrapped.status, 400)
     assert.match(wrapped.body.errors[0], /wrapping/)
-    assert.equal((await call('GET', 'sys/mounts', { headers: { 'x-vault-namespace': 'team-a/' } })).status, 400)
+    assert.equal(
+      (await call('GET', 'sys/mounts', { headers: { 'x-vault-namespace': 'team-a/' } })).status,
+      400,
+    )
     assert.equal((await call('GET', 'sys/mounts', { headers: { 'x-vault-namespace': 'root' } })).status, 200)
   })
 
