@@ -14,7 +14,8 @@ const flag = (name: string): string | undefined =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
 const SECONDS = Number(flag('seconds') ?? 3)
 const LEVELS = (flag('concurrency') ?? '1,10,100').split(',').map(Number)
-const IMPL = flag('impl') === undefined ? new URL('./sqlite.ts', import.meta.url) : pathToFileURL(resolve(flag('impl')!))
+const IMPL =
+  flag('impl') === undefined ? new URL('./sqlite.ts', import.meta.url) : pathToFileURL(resolve(flag('impl')!))
 const VALUE = new Uint8Array(1024).fill(7)
 
 const root = mkdtempSync(join(tmpdir(), 'coffer-bench-'))

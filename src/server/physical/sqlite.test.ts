@@ -54,14 +54,13 @@ describe('SqliteStorage', () => {
 
   it('commits a tick of writes as one group and rejects the whole group when it fails', async () => {
     const path = freshPath()
-    // The storage holds an exclusive lock once open, so the failing trigger is planted beforehand.
-    await SqliteStorage.open(path).close()
+    const storage = SqliteStorage.open(path)
+    // Planted through a third connection while the storage is open: its connections share the file.
     const other = new DatabaseSync(path)
     other.exec(
       "CREATE TRIGGER refuse BEFORE INSERT ON kv WHEN NEW.key = 'boom' BEGIN SELECT RAISE(ABORT, 'refused'); END",
     )
     other.close()
-    const storage = SqliteStorage.open(path)
     const results = await Promise.allSettled([
       storage.put('ok1', text('1')),
       storage.put('boom', text('2')),
