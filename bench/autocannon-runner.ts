@@ -9,6 +9,8 @@ const spec = JSON.parse(process.argv[2] ?? '{}') as {
   headers: Record<string, string>
   connections: number
   seconds: number
+  /** `[<id>]` cycles through 0..idModulo-1 instead of counting up forever. */
+  idModulo?: number
 }
 const url = new URL(spec.url.replace('[<id>]', 'ID-PLACEHOLDER'))
 const pathTemplate = decodeURI(url.pathname + url.search).replace('ID-PLACEHOLDER', '[<id>]')
@@ -21,7 +23,11 @@ const request: autocannon.Request = {
 }
 // A per-request hook slows autocannon itself, so it is used only when the path must change per request.
 if (pathTemplate.includes('[<id>]')) {
-  request.setupRequest = (req) => ({ ...req, path: pathTemplate.replace('[<id>]', String(counter++)) })
+  const modulo = spec.idModulo ?? Number.MAX_SAFE_INTEGER
+  request.setupRequest = (req) => ({
+    ...req,
+    path: pathTemplate.replace('[<id>]', String(counter++ % modulo)),
+  })
 }
 const result = await autocannon({
   url: url.origin,

@@ -19,6 +19,7 @@ export interface LoadSpec {
   headers?: Record<string, string>
   connections: number
   seconds: number
+  idModulo?: number
 }
 
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {

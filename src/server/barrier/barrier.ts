@@ -206,6 +206,8 @@ export class Barrier implements Storage {
     this.#unsealed()
     const entries = await this.#physical.list(prefix)
     this.#unsealed()
+    // The reserved keys all live under core/; other listings need no filtering.
+    if (prefix !== '' && !prefix.startsWith('core/') && !'core/'.startsWith(prefix)) return entries
     return entries.filter((entry) => !RESERVED.has(prefix + entry))
   }
 

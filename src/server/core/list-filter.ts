@@ -25,6 +25,26 @@ function couldReach(pattern: string, want: string[]): boolean {
   return true
 }
 
+/**
+ * True when one prefix rule decides everything below `base` and it grants something: then every listed key
+ * is visible and the per-key checks (a thousand ACL lookups for a large folder) can be skipped. Any rule that
+ * could single out part of the folder (an exact path, a `+`, a longer prefix) makes the answer false.
+ */
+export function wholeFolderVisible(acl: Acl, policies: readonly Policy[], base: string): boolean {
+  const want = base.split('/').filter((seg, i, all) => seg !== '' || i < all.length - 1)
+  for (const policy of policies) {
+    for (const rule of policy.rules) {
+      if (!couldReach(rule.pattern, want)) continue
+      const uniform =
+        rule.pattern.endsWith('*') &&
+        !rule.pattern.includes('+') &&
+        base.startsWith(rule.pattern.slice(0, -1))
+      if (!uniform) return false
+    }
+  }
+  return acl.capabilities(`${base}\u0000`).some((cap) => cap !== 'deny')
+}
+
 /** Keep the keys of a LIST under `base` (ending in '/') that the caller can do anything with. */
 export function filterListKeys(
   acl: Acl,
@@ -33,6 +53,7 @@ export function filterListKeys(
   keys: unknown[],
   aliases: (fullPath: string) => string[],
 ): unknown[] {
+  if (wholeFolderVisible(acl, policies, base)) return keys
   return keys.filter((key) => {
     if (typeof key !== 'string') return false
     const full = base + key

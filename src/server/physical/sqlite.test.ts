@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { after, describe, it } from 'node:test'
+import { MemoryStorage } from './memory.ts'
 import { prefixUpperBound, SqliteStorage } from './sqlite.ts'
 import { runStorageContract } from './storage.contract.ts'
 
@@ -114,5 +115,22 @@ describe('prefixUpperBound', () => {
     assert.equal(prefixUpperBound('a\ud7ff'), 'a\ue000')
     assert.equal(prefixUpperBound('a\u{10ffff}'), 'b')
     assert.equal(prefixUpperBound('\u{10ffff}'), undefined)
+  })
+
+  it('lists folders larger than one page, with subfolders straddling page boundaries, like MemoryStorage', async () => {
+    const storage = SqliteStorage.open(freshPath())
+    const memory = new MemoryStorage()
+    const ops = []
+    for (let i = 0; i < 1500; i++) {
+      const key =
+        i % 7 === 0 ? `f/k${String(i).padStart(5, '0')}/sub/${i % 13}` : `f/k${String(i).padStart(5, '0')}`
+      ops.push({ op: 'put' as const, key, value: new Uint8Array([1]) })
+    }
+    await storage.batch(ops)
+    await memory.batch(ops)
+    const listed = await storage.list('f/')
+    assert.equal(listed.length, 1500)
+    assert.deepEqual(listed, await memory.list('f/'))
+    await storage.close()
   })
 })
