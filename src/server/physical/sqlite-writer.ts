@@ -1,4 +1,4 @@
-// Writer thread for SqliteStorage: owns the write connection and commits each group in one durable transaction.
+// Writer thread for SqliteStorage: owns the write connection and commits queued groups in durable transactions.
 import { DatabaseSync } from 'node:sqlite'
 import { parentPort, workerData } from 'node:worker_threads'
 
@@ -25,7 +25,7 @@ export interface WriterFailure {
 }
 
 export type WriterReply =
-  | { type: 'committed'; seq: number }
+  | { type: 'committed'; seqs: number[] }
   | { type: 'failed'; seq: number; error: WriterFailure }
   | { type: 'closed' }
 
@@ -57,20 +57,25 @@ const put = db.prepare(
 )
 const remove = db.prepare('DELETE FROM kv WHERE key = ?')
 
-function commit(request: CommitRequest): void {
+function apply(request: CommitRequest): void {
   const data = new Uint8Array(request.data)
+  let offset = 0
+  for (let i = 0; i < request.keys.length; i++) {
+    const key = request.keys[i]!
+    const length = request.lengths[i]!
+    if (length < 0) remove.run(key)
+    else {
+      put.run(key, data.subarray(offset, offset + length))
+      offset += length
+    }
+  }
+}
+
+/** Apply the groups in order inside one transaction: one fsync for all of them. */
+function commit(requests: CommitRequest[]): void {
   db.exec('BEGIN IMMEDIATE')
   try {
-    let offset = 0
-    for (let i = 0; i < request.keys.length; i++) {
-      const key = request.keys[i]!
-      const length = request.lengths[i]!
-      if (length < 0) remove.run(key)
-      else {
-        put.run(key, data.subarray(offset, offset + length))
-        offset += length
-      }
-    }
+    for (const request of requests) apply(request)
     db.exec('COMMIT')
   } catch (error) {
     try {
@@ -82,20 +87,56 @@ function commit(request: CommitRequest): void {
   }
 }
 
+/**
+ * Groups that arrived while the last commit ran are all waiting in the port; they are gathered and
+ * committed together, so the writer never idles between commits and the main thread never waits for a
+ * reply before sending more. If the combined commit fails, each group is retried alone, so one group's
+ * bad write fails only that group's callers.
+ */
+let queued: CommitRequest[] = []
+let drainScheduled = false
+
+function drain(): void {
+  drainScheduled = false
+  const requests = queued
+  queued = []
+  if (requests.length === 0) return
+  try {
+    commit(requests)
+    port!.postMessage({ type: 'committed', seqs: requests.map((r) => r.seq) } satisfies WriterReply)
+    return
+  } catch (error) {
+    if (requests.length === 1) {
+      port!.postMessage({
+        type: 'failed',
+        seq: requests[0]!.seq,
+        error: describe(error),
+      } satisfies WriterReply)
+      return
+    }
+  }
+  for (const request of requests) {
+    try {
+      commit([request])
+      port!.postMessage({ type: 'committed', seqs: [request.seq] } satisfies WriterReply)
+    } catch (error) {
+      port!.postMessage({ type: 'failed', seq: request.seq, error: describe(error) } satisfies WriterReply)
+    }
+  }
+}
+
 port.on('message', (request: WriterRequest) => {
   if (request.type === 'close') {
+    drain()
     // Closing the last connection checkpoints the WAL here, off the main thread.
     db.close()
     port.postMessage({ type: 'closed' } satisfies WriterReply)
     port.close()
     return
   }
-  let reply: WriterReply
-  try {
-    commit(request)
-    reply = { type: 'committed', seq: request.seq }
-  } catch (error) {
-    reply = { type: 'failed', seq: request.seq, error: describe(error) }
+  queued.push(request)
+  if (!drainScheduled) {
+    drainScheduled = true
+    setImmediate(drain)
   }
-  port.postMessage(reply)
 })

@@ -53,7 +53,7 @@ describe('SqliteStorage', () => {
     await storage.close()
   })
 
-  it('commits a tick of writes as one group and rejects the whole group when it fails', async () => {
+  it('applies each batch atomically and rejects only the batch whose write fails', async () => {
     const path = freshPath()
     const storage = SqliteStorage.open(path)
     // Planted through a third connection while the storage is open: its connections share the file.
@@ -64,19 +64,20 @@ describe('SqliteStorage', () => {
     other.close()
     const results = await Promise.allSettled([
       storage.put('ok1', text('1')),
-      storage.put('boom', text('2')),
-      storage.delete('ok1'),
+      storage.batch([
+        { op: 'put', key: 'before-boom', value: text('x') },
+        { op: 'put', key: 'boom', value: text('2') },
+      ]),
       storage.put('ok2', text('3')),
     ])
     assert.deepEqual(
       results.map((r) => r.status),
-      ['rejected', 'rejected', 'rejected', 'rejected'],
+      ['fulfilled', 'rejected', 'fulfilled'],
     )
-    for (const r of results) assert.match(String((r as PromiseRejectedResult).reason), /refused/)
-    assert.equal(await storage.get('ok1'), undefined, 'the group was rolled back')
-    assert.equal(await storage.get('ok2'), undefined)
-    await storage.put('ok3', text('4'))
-    assert.deepEqual(await storage.get('ok3'), text('4'))
+    assert.match(String((results[1] as PromiseRejectedResult).reason), /refused/)
+    assert.equal(await storage.get('before-boom'), undefined, 'the failed batch was rolled back whole')
+    assert.deepEqual(await storage.get('ok1'), text('1'))
+    assert.deepEqual(await storage.get('ok2'), text('3'))
     await storage.close()
   })
 
@@ -131,6 +132,26 @@ describe('prefixUpperBound', () => {
     const listed = await storage.list('f/')
     assert.equal(listed.length, 1500)
     assert.deepEqual(listed, await memory.list('f/'))
+    await storage.close()
+  })
+
+  it('fails only the group whose write fails when the writer folds several groups into one commit', async () => {
+    const path = freshPath()
+    await SqliteStorage.open(path).close()
+    const other = new DatabaseSync(path)
+    other.exec(
+      "CREATE TRIGGER refuse BEFORE INSERT ON kv WHEN NEW.key = 'boom' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    )
+    other.close()
+    const storage = SqliteStorage.open(path)
+    const writes = []
+    for (let i = 0; i < 30; i++) writes.push(storage.put(i === 15 ? 'boom' : `k${i}`, text(String(i))))
+    const results = await Promise.allSettled(writes)
+    assert.deepEqual(
+      results.map((r, i) => (i === 15 ? r.status === 'rejected' : r.status === 'fulfilled')),
+      results.map(() => true),
+    )
+    for (let i = 0; i < 30; i++) if (i !== 15) assert.deepEqual(await storage.get(`k${i}`), text(String(i)))
     await storage.close()
   })
 })
