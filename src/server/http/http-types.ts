@@ -14,15 +14,24 @@ export interface HttpResult {
   body: string | Uint8Array
 }
 
+const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'application/json',
+  'cache-control': 'no-store',
+})
+
+/**
+ * A JSON body with Vault's trailing newline. The body is a Buffer: appending the newline makes a rope
+ * string, which the socket write would have to flatten, and that measurably slows a hot read.
+ */
 export function jsonResult(
   status: number,
   value: unknown,
-  extraHeaders: Record<string, string> = {},
+  extraHeaders?: Record<string, string>,
 ): HttpResult {
   return {
     status,
-    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...extraHeaders },
-    body: `${JSON.stringify(value)}\n`,
+    headers: extraHeaders ? { ...JSON_HEADERS, ...extraHeaders } : JSON_HEADERS,
+    body: Buffer.from(`${JSON.stringify(value)}\n`),
   }
 }
 
