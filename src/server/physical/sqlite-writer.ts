@@ -12,6 +12,8 @@ export interface CommitRequest {
   keys: string[]
   lengths: number[]
   data: ArrayBuffer
+  /** How many of the ops belong to each caller's batch, in order: each batch succeeds or fails whole. */
+  batches: number[]
 }
 
 export type WriterRequest = CommitRequest | { type: 'close' }
@@ -24,10 +26,13 @@ export interface WriterFailure {
   errstr?: string
 }
 
-export type WriterReply =
-  | { type: 'committed'; seqs: number[] }
-  | { type: 'failed'; seq: number; error: WriterFailure }
-  | { type: 'closed' }
+/** One request's outcome: the indexes of its batches that failed (none when all committed). */
+export interface GroupResult {
+  seq: number
+  failed: { index: number; error: WriterFailure }[]
+}
+
+export type WriterReply = { type: 'settled'; results: GroupResult[] } | { type: 'closed' }
 
 export interface WriterData {
   path: string
@@ -57,25 +62,48 @@ const put = db.prepare(
 )
 const remove = db.prepare('DELETE FROM kv WHERE key = ?')
 
-function apply(request: CommitRequest): void {
+/** One caller's batch inside a request: ops [from, to) whose put values start at byte `offset`. */
+interface Unit {
+  request: CommitRequest
+  data: Uint8Array
+  index: number
+  from: number
+  to: number
+  offset: number
+}
+
+function units(request: CommitRequest): Unit[] {
   const data = new Uint8Array(request.data)
+  const out: Unit[] = []
+  let from = 0
   let offset = 0
-  for (let i = 0; i < request.keys.length; i++) {
-    const key = request.keys[i]!
-    const length = request.lengths[i]!
-    if (length < 0) remove.run(key)
+  request.batches.forEach((size, index) => {
+    const to = from + size
+    out.push({ request, data, index, from, to, offset })
+    for (let i = from; i < to; i++) offset += Math.max(0, request.lengths[i]!)
+    from = to
+  })
+  return out
+}
+
+function apply(unit: Unit): void {
+  const { keys, lengths } = unit.request
+  let offset = unit.offset
+  for (let i = unit.from; i < unit.to; i++) {
+    const length = lengths[i]!
+    if (length < 0) remove.run(keys[i]!)
     else {
-      put.run(key, data.subarray(offset, offset + length))
+      put.run(keys[i]!, unit.data.subarray(offset, offset + length))
       offset += length
     }
   }
 }
 
-/** Apply the groups in order inside one transaction: one fsync for all of them. */
-function commit(requests: CommitRequest[]): void {
+/** Apply the batches in order inside one transaction: one fsync for all of them. */
+function commit(batch: Unit[]): void {
   db.exec('BEGIN IMMEDIATE')
   try {
-    for (const request of requests) apply(request)
+    for (const unit of batch) apply(unit)
     db.exec('COMMIT')
   } catch (error) {
     try {
@@ -88,10 +116,10 @@ function commit(requests: CommitRequest[]): void {
 }
 
 /**
- * Groups that arrived while the last commit ran are all waiting in the port; they are gathered and
+ * Requests that arrived while the last commit ran are all waiting in the port; they are gathered and
  * committed together, so the writer never idles between commits and the main thread never waits for a
- * reply before sending more. If the combined commit fails, each group is retried alone, so one group's
- * bad write fails only that group's callers.
+ * reply before sending more. If the combined commit fails, each caller's batch is retried alone, in
+ * order, so one bad write fails only its own caller.
  */
 let queued: CommitRequest[] = []
 let drainScheduled = false
@@ -101,28 +129,25 @@ function drain(): void {
   const requests = queued
   queued = []
   if (requests.length === 0) return
+  const results: GroupResult[] = requests.map((request) => ({ seq: request.seq, failed: [] }))
+  const all = requests.flatMap(units)
   try {
-    commit(requests)
-    port!.postMessage({ type: 'committed', seqs: requests.map((r) => r.seq) } satisfies WriterReply)
-    return
+    commit(all)
   } catch (error) {
-    if (requests.length === 1) {
-      port!.postMessage({
-        type: 'failed',
-        seq: requests[0]!.seq,
-        error: describe(error),
-      } satisfies WriterReply)
-      return
-    }
+    if (all.length === 1) results[0]!.failed.push({ index: 0, error: describe(error) })
+    else
+      for (const unit of all) {
+        try {
+          commit([unit])
+        } catch (unitError) {
+          results[requests.indexOf(unit.request)]!.failed.push({
+            index: unit.index,
+            error: describe(unitError),
+          })
+        }
+      }
   }
-  for (const request of requests) {
-    try {
-      commit([request])
-      port!.postMessage({ type: 'committed', seqs: [request.seq] } satisfies WriterReply)
-    } catch (error) {
-      port!.postMessage({ type: 'failed', seq: request.seq, error: describe(error) } satisfies WriterReply)
-    }
-  }
+  port!.postMessage({ type: 'settled', results } satisfies WriterReply)
 }
 
 port.on('message', (request: WriterRequest) => {

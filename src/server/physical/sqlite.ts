@@ -4,7 +4,14 @@ import { dirname, resolve } from 'node:path'
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import { Worker } from 'node:worker_threads'
 import type { Storage, StorageOp } from '../../sdk/storage.ts'
-import type { CommitRequest, WriterData, WriterFailure, WriterReply, WriterRequest } from './sqlite-writer.ts'
+import type {
+  CommitRequest,
+  GroupResult,
+  WriterData,
+  WriterFailure,
+  WriterReply,
+  WriterRequest,
+} from './sqlite-writer.ts'
 
 interface Waiter {
   resolve: () => void
@@ -52,6 +59,7 @@ class WriteGroup {
   readonly keys: string[] = []
   readonly lengths: number[] = []
   readonly waiters: Waiter[] = []
+  readonly batches: number[] = []
   #bytes = new Uint8Array(4096)
   #used = 0
 
@@ -72,10 +80,18 @@ class WriteGroup {
       } else this.lengths.push(-1)
     }
     this.waiters.push(waiter)
+    this.batches.push(ops.length)
   }
 
   request(seq: number): CommitRequest {
-    return { type: 'commit', seq, keys: this.keys, lengths: this.lengths, data: this.#bytes.buffer }
+    return {
+      type: 'commit',
+      seq,
+      keys: this.keys,
+      lengths: this.lengths,
+      data: this.#bytes.buffer,
+      batches: this.batches,
+    }
   }
 }
 
@@ -295,21 +311,22 @@ export class SqliteStorage implements Storage {
 
   #onReply(reply: WriterReply): void {
     if (reply.type === 'closed') return
-    const seqs = reply.type === 'committed' ? reply.seqs : [reply.seq]
-    const done: Waiter[][] = []
-    for (const seq of seqs) {
+    const settled: { waiters: Waiter[]; failed: GroupResult['failed'] }[] = []
+    for (const result of reply.results) {
       const group = this.#inFlight.shift()
-      if (group === undefined || group.seq !== seq) {
-        this.#fail(new Error(`sqlite writer thread answered group ${seq}, expected ${group?.seq}`))
+      if (group === undefined || group.seq !== result.seq) {
+        this.#fail(new Error(`sqlite writer thread answered group ${result.seq}, expected ${group?.seq}`))
         return
       }
-      done.push(group.waiters)
+      settled.push({ waiters: group.waiters, failed: result.failed })
     }
     if (this.#inFlight.length === 0 && !this.#writerClosing) this.#worker.unref()
-    if (reply.type === 'committed') for (const waiters of done) for (const waiter of waiters) waiter.resolve()
-    else {
-      const error = writerError(reply.error)
-      for (const waiter of done[0]!) waiter.reject(error)
+    for (const { waiters, failed } of settled) {
+      waiters.forEach((waiter, index) => {
+        const failure = failed.find((f) => f.index === index)
+        if (failure) waiter.reject(writerError(failure.error))
+        else waiter.resolve()
+      })
     }
   }
 
