@@ -22,6 +22,27 @@ interface Scenario {
 
 const secret1k = { data: { value: 'x'.repeat(1000) } }
 
+/**
+ * Durable KV v2 writes of a 1 KiB secret. Every request writes a new secret (`[<id>]` becomes a per-request
+ * counter): writes to one key are serialised by the engine's key lock, as in Vault, and would measure that
+ * lock, not the store.
+ */
+function writeScenario(name: string, connections: number): Scenario {
+  return {
+    name,
+    connections,
+    async prepare(f) {
+      const response = (await f.call('POST', `secret/data/bench/${name}`, secret1k, f.token)).text
+      return {
+        path: `secret/data/bench/${name}-[<id>]`,
+        method: 'POST',
+        body: JSON.stringify(secret1k),
+        response,
+      }
+    },
+  }
+}
+
 const scenarios: Scenario[] = [
   {
     name: 'kv-read',
@@ -32,34 +53,8 @@ const scenarios: Scenario[] = [
       return { path: 'secret/data/bench/read', method: 'GET', response }
     },
   },
-  {
-    name: 'kv-write',
-    connections: 10,
-    async prepare(f) {
-      const response = (await f.call('POST', 'secret/data/bench/write', secret1k, f.token)).text
-      // Every request writes a new secret ([<id>] is autocannon's per-request id): writes to one key are
-      // serialised by the engine's key lock, as in Vault, and would measure that lock, not the store.
-      return {
-        path: 'secret/data/bench/write-[<id>]',
-        method: 'POST',
-        body: JSON.stringify(secret1k),
-        response,
-      }
-    },
-  },
-  {
-    name: 'kv-write-16',
-    connections: 16,
-    async prepare(f) {
-      const response = (await f.call('POST', 'secret/data/bench/write16', secret1k, f.token)).text
-      return {
-        path: 'secret/data/bench/write16-[<id>]',
-        method: 'POST',
-        body: JSON.stringify(secret1k),
-        response,
-      }
-    },
-  },
+  writeScenario('kv-write', 10),
+  writeScenario('kv-write-16', 16),
   {
     name: 'kv-list',
     connections: 10,

@@ -1,6 +1,5 @@
 // Tests for VaultClient against a scripted HTTP(S) server on 127.0.0.1.
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
@@ -8,6 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { makeSelfSignedCert } from '../../test/helpers/tls.ts'
 import { ApiError, ConnectionError } from './api-error.ts'
 import { VaultClient } from './vault-client.ts'
 
@@ -179,39 +179,8 @@ test('rejects addresses that are not http(s) URLs', () => {
   assert.throws(() => new VaultClient({ address: 'nope' }), /invalid address/)
 })
 
-function makeCert(dir: string): { key: string; cert: string } | undefined {
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    )
-    return { key: join(dir, 'key.pem'), cert: join(dir, 'cert.pem') }
-  } catch {
-    return undefined
-  }
-}
-
 const certDir = mkdtempSync(join(tmpdir(), 'coffer-client-tls-'))
-const cert = makeCert(certDir)
+const cert = makeSelfSignedCert(certDir)
 
 describe('VaultClient over HTTPS', { skip: cert === undefined ? 'openssl not available' : false }, () => {
   let server: https.Server

@@ -1,6 +1,5 @@
 // Restart and crash durability of a real `coffer server -config` process on SQLite, and its HTTPS listener.
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import https from 'node:https'
 import { tmpdir } from 'node:os'
@@ -8,6 +7,7 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { spawnServer } from '../helpers/process.ts'
 import { client } from '../helpers/server.ts'
+import { makeSelfSignedCert } from '../helpers/tls.ts'
 
 function configFile(dir: string, extra = ''): string {
   const file = join(dir, 'coffer.hcl')
@@ -96,31 +96,9 @@ describe('durability of a server process', () => {
 
   it('serves HTTPS with the configured certificate', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'coffer-tls-'))
-    const cert = join(dir, 'cert.pem')
-    const keyFile = join(dir, 'key.pem')
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        keyFile,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    )
+    const made = makeSelfSignedCert(dir)
+    assert.ok(made, 'openssl is needed to make a test certificate')
+    const { cert, key: keyFile } = made
     const file = join(dir, 'coffer.hcl')
     writeFileSync(
       file,

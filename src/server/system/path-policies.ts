@@ -23,22 +23,25 @@ export function policyPaths(core: Core) {
     await store().delete(store().normalizeName(name))
     return undefined
   }
-  return [
-    definePath({ pattern: 'policies/acl/', operations: { list, read: list } }),
+  const namedPolicyPath = (pattern: string, textKey: 'policy' | 'rules') =>
     definePath({
-      pattern: 'policies/acl/:name',
+      pattern,
       fields: policyFields,
       exists: async ({ input }) => (await store().read(store().normalizeName(input.name!))) !== undefined,
       operations: {
         read: async ({ input }) => {
           const name = store().normalizeName(input.name!)
           const raw = await store().read(name)
-          return raw === undefined ? undefined : { data: { name, policy: raw } }
+          return raw === undefined ? undefined : { data: { name, [textKey]: raw } }
         },
-        update: ({ input }) => write(input.name!, input.policy),
+        update: ({ input }) =>
+          write(input.name!, input.policy ?? (textKey === 'rules' ? input.rules : undefined)),
         delete: ({ input }) => remove(input.name!),
       },
-    }),
+    })
+  return [
+    definePath({ pattern: 'policies/acl/', operations: { list, read: list } }),
+    namedPolicyPath('policies/acl/:name', 'policy'),
     definePath({
       pattern: 'policy',
       operations: {
@@ -48,20 +51,8 @@ export function policyPaths(core: Core) {
         },
       },
     }),
-    definePath({
-      pattern: 'policy/:name',
-      fields: policyFields,
-      exists: async ({ input }) => (await store().read(store().normalizeName(input.name!))) !== undefined,
-      operations: {
-        read: async ({ input }) => {
-          const name = store().normalizeName(input.name!)
-          const raw = await store().read(name)
-          return raw === undefined ? undefined : { data: { name, rules: raw } }
-        },
-        update: ({ input }) => write(input.name!, input.policy ?? input.rules),
-        delete: ({ input }) => remove(input.name!),
-      },
-    }),
+    // The legacy route answers `rules` and also accepts it on write.
+    namedPolicyPath('policy/:name', 'rules'),
   ]
 }
 

@@ -1,11 +1,12 @@
 // Pieces shared by the kv commands: -mount, -versions, the Secret Path/Metadata layout and merge patching.
 import type { SecretEnvelope } from '../../../client/index.ts'
-import type { CommandContext } from '../../context.ts'
+import type { CommandContext, CommandSpec } from '../../context.ts'
+import { remote } from '../../context.ts'
 import type { FlagSpec } from '../../flags.ts'
 import { UsageError } from '../../flags.ts'
 import { dataRows, renderKeyValueTable, renderSection } from '../../format.ts'
-import { type KvLocation, locateKv } from '../../kv-paths.ts'
-import { printSecret, printWarnings } from '../../output.ts'
+import { type KvLocation, kvApiPath, locateKv, requireV2 } from '../../kv-paths.ts'
+import { printSecret, printWarnings, success } from '../../output.ts'
 
 export const MOUNT_FLAG: FlagSpec = {
   name: 'mount',
@@ -85,4 +86,24 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
     else base[key] = mergePatch(base[key], value)
   }
   return base
+}
+
+/** `kv undelete` and `kv destroy`: the same versions request, sent to a different KV v2 path. */
+export function versionActionCommand(verb: 'undelete' | 'destroy', summary: string): CommandSpec {
+  return {
+    path: ['kv', verb],
+    usage: '[options] -versions=N[,M] KEY',
+    summary,
+    flags: [MOUNT_FLAG, VERSIONS_FLAG],
+    minArgs: 1,
+    maxArgs: 1,
+    async run(ctx) {
+      const versions = parseVersions(ctx, true)
+      const location = await locate(ctx)
+      requireV2(location, `kv ${verb}`)
+      const path = kvApiPath(location, verb)
+      await remote(`Error writing data to ${path}`, () => ctx.client().write(path, { versions }))
+      return success(ctx, `Data written to: ${path}`)
+    },
+  }
 }
