@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { AppError } from '../../sdk/errors.ts'
-import { clientToken, operationFor, parseTarget, plainHeaders } from './parse-request.ts'
+import { clientToken, operationFor, parseTarget, plainHeaders, requestData } from './parse-request.ts'
 
 const req = (headers: Record<string, string | string[]>) => ({
   method: 'GET',
@@ -58,6 +58,29 @@ describe('operationFor', () => {
       () => operationFor('TRACE', q(''), ''),
       (e: unknown) => e instanceof AppError && e.status === 405,
     )
+  })
+})
+
+describe('request bodies', () => {
+  const body = (text: string, contentType: string) => ({
+    method: 'POST',
+    url: '/',
+    headers: { 'content-type': contentType },
+    body: Buffer.from(text),
+    remoteAddress: '',
+  })
+  it('reads JSON even when curl -d labels it a form, and real forms as forms', () => {
+    const q = new URLSearchParams()
+    assert.deepEqual(
+      requestData(body('{"data":{"a":1}}', 'application/x-www-form-urlencoded'), 'update', q),
+      { data: { a: 1 } },
+    )
+    assert.deepEqual(requestData(body('a=1&b=two', 'application/x-www-form-urlencoded'), 'update', q), {
+      a: '1',
+      b: 'two',
+    })
+    assert.deepEqual(requestData(body('{"x":true}', ''), 'update', q), { x: true })
+    assert.throws(() => requestData(body('a=1', 'application/json'), 'update', q), /JSON/)
   })
 })
 

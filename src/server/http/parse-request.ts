@@ -92,12 +92,14 @@ export function requestData(
 ): Record<string, unknown> {
   const contentType = header(req, 'content-type')
   if (req.body.length > 0 && (operation === 'update' || operation === 'patch' || operation === 'create')) {
-    if (contentType.startsWith('application/x-www-form-urlencoded')) {
-      return Object.fromEntries(new URLSearchParams(req.body.toString('utf8')))
+    // Like Vault, look at the body rather than trust the header: `curl -d '{...}'` labels JSON as a form.
+    const text = req.body.toString('utf8')
+    if (contentType.startsWith('application/x-www-form-urlencoded') && !/^\s*[{[]/.test(text)) {
+      return Object.fromEntries(new URLSearchParams(text))
     }
     let parsed: unknown
     try {
-      parsed = JSON.parse(req.body.toString('utf8'))
+      parsed = JSON.parse(text)
     } catch (error) {
       throw new InvalidRequestError(`failed to parse JSON input: ${(error as Error).message.slice(0, 120)}`)
     }
