@@ -111,14 +111,10 @@ test('hvac drives init, unseal, policies, tokens, KV v2 and seal', { timeout: 12
     assert.equal(m.sys_type, 'system')
   })
 
-  await t.test(
-    'Vault always mounts cubbyhole/ and identity/',
-    { todo: 'Coffer has no cubbyhole or identity engine yet' },
-    () => {
-      assert.ok(r['mounts'].data_keys.includes('cubbyhole/'), `mounts: ${r['mounts'].data_keys}`)
-      assert.ok(r['mounts'].data_keys.includes('identity/'), `mounts: ${r['mounts'].data_keys}`)
-    },
-  )
+  // Vault also always mounts identity/, which Coffer does not have yet (docs/api-compatibility.md).
+  await t.test('cubbyhole/ is mounted on every server, as in Vault', () => {
+    assert.ok(r['mounts'].data_keys.includes('cubbyhole/'), `mounts: ${r['mounts'].data_keys}`)
+  })
 
   await t.test('ACL policy write, read (legacy and sys/policies/acl) and list', () => {
     assert.equal(r['policy_write'], 204)
