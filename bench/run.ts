@@ -1,5 +1,8 @@
 // `npm run bench [-- NAME... --json]`: Coffer against a plain node:http server, alternately, same load generator.
 import { spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type CofferFixture, seed, startCoffer } from './coffer-fixture.ts'
 import { type LoadResult, type LoadSpec, runLoad } from './load.ts'
@@ -190,6 +193,35 @@ async function runScale(fixture: CofferFixture) {
   })
 }
 
+/**
+ * The same 16-writer load against the plain server twice: answering at once, and after a durable two-row
+ * SQLite write. Its ratio is the most any durable write path can reach here with this storage.
+ */
+async function runDurableFloor(fixture: CofferFixture) {
+  const prep = await writeScenario('durable-floor', 16).prepare(fixture)
+  const env = { WRITE_BODY: prep.response }
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-floor-'))
+  const plain = await spawnPlain(env)
+  const durable = await spawnPlain({ ...env, DURABLE_DB: join(dir, 'floor.db') })
+  try {
+    const url = (address: string) => `${address}/v1/${prep.path}`
+    await runLoad({ ...loadSpec(url(plain.address), prep, 16, ''), seconds: 1 })
+    await runLoad({ ...loadSpec(url(durable.address), prep, 16, ''), seconds: 1 })
+    const plainRuns: LoadResult[] = []
+    const durableRuns: LoadResult[] = []
+    for (let round = 0; round < ROUNDS; round++) {
+      plainRuns.push(await measure(url(plain.address), prep, 16, ''))
+      durableRuns.push(await measure(url(durable.address), prep, 16, ''))
+    }
+    const p = mean(plainRuns)
+    const d = mean(durableRuns)
+    report('durable-floor-16', d, d.rps / p.rps, p, { connections: 16 })
+  } finally {
+    await plain.stop()
+    await durable.stop()
+  }
+}
+
 function spawnPlain(env: Record<string, string>) {
   return spawnServerScript(PLAIN, env)
 }
@@ -226,6 +258,7 @@ try {
     )
   for (const scenario of scenarios)
     if (selected.length === 0 || selected.includes(scenario.name)) await runScenario(fixture, scenario)
+  if (selected.length === 0 || selected.includes('durable-floor-16')) await runDurableFloor(fixture)
   if (selected.length === 0 || selected.includes('kv-read-100k')) await runScale(fixture)
 } finally {
   await fixture.process.stop()
