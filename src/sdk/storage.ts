@@ -19,7 +19,6 @@ export interface Storage {
   batch(ops: StorageOp[]): Promise<void>
 }
 
-const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
 export async function getJson<T>(storage: Storage, key: string): Promise<T | undefined> {
@@ -58,7 +57,8 @@ export function putJson(storage: Storage, key: string, value: unknown): Promise<
 }
 
 export function encodeJson(value: unknown): Uint8Array {
-  return encoder.encode(JSON.stringify(value))
+  // Buffer.from takes Node's native UTF-8 path, cheaper than TextEncoder for these sizes.
+  return Buffer.from(JSON.stringify(value))
 }
 
 /** A Storage confined under `prefix`: keys are relative, nothing outside is reachable. */

@@ -13,7 +13,7 @@ import {
   type Keyring,
   wipeKeyring,
 } from './keyring.ts'
-import { ReadCache } from './read-cache.ts'
+import { ABSENT, ReadCache } from './read-cache.ts'
 
 /** The root key, encrypted under the unseal key. */
 export const ROOT_KEY_PATH = 'core/root-key'
@@ -171,10 +171,14 @@ export class Barrier implements Storage {
     this.#unsealed()
     assertNotReserved(key)
     const cached = this.#cache.get(key)
-    if (cached !== undefined) return cached
+    if (cached !== undefined) return cached === ABSENT ? undefined : cached
     const generation = this.#cache.generation
     const blob = await this.#physical.get(key)
-    if (blob === undefined) return undefined
+    if (blob === undefined) {
+      // Remembering absence spares the second lookup of a create (existence check, then the handler's read).
+      this.#cache.fill(key, ABSENT, generation)
+      return undefined
+    }
     const value = this.#decrypt(key, blob)
     this.#cache.fill(key, value, generation)
     return value

@@ -1,6 +1,9 @@
 // A bounded LRU of decrypted values, so hot secrets skip the physical read and AES-GCM on every request.
 // It holds plaintext in memory, as the keyring beside it does; the barrier empties it on seal.
 
+/** Stored for a key known to have no value; never handed to callers. */
+export const ABSENT: Uint8Array = new Uint8Array(0)
+
 export interface ReadCacheLimits {
   entries: number
   bytes: number
@@ -48,7 +51,7 @@ export class ReadCache {
 
   clear(): void {
     this.#generation++
-    for (const value of this.#entries.values()) value.fill(0)
+    for (const value of this.#entries.values()) if (value !== ABSENT) value.fill(0)
     this.#entries.clear()
     this.#bytes = 0
   }

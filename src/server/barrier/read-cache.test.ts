@@ -1,0 +1,73 @@
+// The barrier's read cache: hits, remembered absence, invalidation by writes, and emptying on seal.
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { it } from 'node:test'
+import type { Storage } from '../../sdk/storage.ts'
+import { MemoryStorage } from '../physical/memory.ts'
+import { Barrier } from './barrier.ts'
+import { ReadCache } from './read-cache.ts'
+
+const text = (s: string) => new TextEncoder().encode(s)
+
+/** Counts physical reads so a test can tell a cache hit from a miss. */
+function counting(inner: Storage): Storage & { reads: number } {
+  const wrapped = {
+    reads: 0,
+    get: (key: string) => {
+      wrapped.reads++
+      return inner.get(key)
+    },
+    put: inner.put.bind(inner),
+    delete: inner.delete.bind(inner),
+    list: inner.list.bind(inner),
+    batch: inner.batch.bind(inner),
+  }
+  return wrapped
+}
+
+it('serves repeat reads and known absence from memory, and sees every write', async () => {
+  const physical = counting(new MemoryStorage())
+  const barrier = new Barrier(physical)
+  const key = randomBytes(32)
+  await barrier.initialize(key)
+  await barrier.unseal(key)
+  const before = physical.reads
+  assert.equal(await barrier.get('a'), undefined)
+  assert.equal(await barrier.get('a'), undefined)
+  assert.equal(physical.reads - before, 1, 'absence is remembered')
+  await barrier.put('a', text('one'))
+  assert.deepEqual(await barrier.get('a'), text('one'))
+  await barrier.batch([{ op: 'put', key: 'a', value: text('two') }])
+  assert.deepEqual(await barrier.get('a'), text('two'))
+  const reads = physical.reads
+  assert.deepEqual(await barrier.get('a'), text('two'))
+  assert.equal(physical.reads, reads, 'a repeat read is a hit')
+  await barrier.delete('a')
+  assert.equal(await barrier.get('a'), undefined)
+  barrier.seal()
+  await barrier.unseal(key)
+  const afterSeal = physical.reads
+  await barrier.get('a')
+  assert.equal(physical.reads - afterSeal, 1, 'sealing empties the cache')
+})
+
+it('does not cache what a read saw while a write overlapped it', () => {
+  const cache = new ReadCache({ entries: 10, bytes: 1024 })
+  const generation = cache.generation
+  cache.invalidate(['k'])
+  cache.fill('k', text('stale'), generation)
+  assert.equal(cache.get('k'), undefined)
+  cache.fill('k', text('fresh'), cache.generation)
+  assert.deepEqual(cache.get('k'), text('fresh'))
+})
+
+it('evicts the least recently used entries past its limits', () => {
+  const cache = new ReadCache({ entries: 2, bytes: 1024 })
+  cache.fill('a', text('1'), cache.generation)
+  cache.fill('b', text('2'), cache.generation)
+  cache.get('a')
+  cache.fill('c', text('3'), cache.generation)
+  assert.equal(cache.get('b'), undefined)
+  assert.deepEqual(cache.get('a'), text('1'))
+  assert.deepEqual(cache.get('c'), text('3'))
+})
