@@ -1,0 +1,58 @@
+// AuditChain: line format, hash linkage, signed checkpoints, resuming from saved state.
+import assert from 'node:assert/strict'
+import { createHash, createPublicKey, verify } from 'node:crypto'
+import { it } from 'node:test'
+import { AuditChain, GENESIS_HASH, generateSigningKey } from './chain.ts'
+import { verifyAuditLog } from './verify.ts'
+
+const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex')
+
+it('starts at seq 0 with a zero prev_hash and appends seq and prev_hash last', () => {
+  const chain = new AuditChain()
+  assert.deepEqual(chain.state, { seq: 0, prevHash: '0'.repeat(64) })
+  const first = chain.append({ time: 't1', type: 'request' })
+  assert.equal(first, `{"time":"t1","type":"request","seq":1,"prev_hash":"${GENESIS_HASH}"}`)
+  assert.deepEqual(chain.state, { seq: 1, prevHash: sha(first) })
+  const second = chain.append({ time: 't2', type: 'response', note: 'é' })
+  assert.equal(second, `{"time":"t2","type":"response","note":"é","seq":2,"prev_hash":"${sha(first)}"}`)
+  assert.equal(chain.state.prevHash, sha(second))
+  assert.equal(chain.append({}), `{"seq":3,"prev_hash":"${sha(second)}"}`)
+})
+
+it('refuses entries that would shadow the chain fields or are not objects', () => {
+  const chain = new AuditChain()
+  assert.throws(() => chain.append({ seq: 5 }), /seq or prev_hash/)
+  assert.throws(() => chain.append([1, 2]), /JSON object/)
+  assert.deepEqual(chain.state.seq, 0)
+})
+
+it('writes a chained checkpoint whose Ed25519 signature covers seq|prev_hash|time', () => {
+  const { privateKey, publicKeyPem } = generateSigningKey()
+  const chain = new AuditChain()
+  const entry = chain.append({ type: 'request' })
+  const line = chain.checkpoint(privateKey, '2024-05-01T00:00:00Z')
+  const record = JSON.parse(line)
+  assert.deepEqual(Object.keys(record), ['type', 'seq', 'prev_hash', 'time', 'signature'])
+  assert.equal(record.type, 'checkpoint')
+  assert.equal(record.seq, 2)
+  assert.equal(record.prev_hash, sha(entry))
+  const signed = Buffer.from(`2|${sha(entry)}|2024-05-01T00:00:00Z`)
+  assert.equal(
+    verify(null, signed, createPublicKey(publicKeyPem), Buffer.from(record.signature, 'base64')),
+    true,
+  )
+  assert.deepEqual(chain.state, { seq: 2, prevHash: sha(line) })
+})
+
+it('resumes from a saved state so a restarted writer continues the same chain', () => {
+  const { privateKey, publicKeyPem } = generateSigningKey()
+  const first = new AuditChain()
+  const lines = [first.append({ n: 1 }), first.append({ n: 2 })]
+  const resumed = new AuditChain(first.state)
+  lines.push(resumed.append({ n: 3 }), resumed.checkpoint(privateKey, 't'))
+  const result = verifyAuditLog(`${lines.join('\n')}\n`, publicKeyPem)
+  assert.equal(result.ok, true)
+  assert.deepEqual([result.entries, result.checkpoints, result.lastCheckpointSeq], [3, 1, 4])
+  assert.throws(() => new AuditChain({ seq: -1, prevHash: GENESIS_HASH }), /seq/)
+  assert.throws(() => new AuditChain({ seq: 0, prevHash: 'xyz' }), /prevHash/)
+})

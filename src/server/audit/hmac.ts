@@ -1,0 +1,103 @@
+// Vault's audit HMAC ("hmac-sha256:<hex>") and the rules for which entry fields it replaces.
+import type { KeyObject } from 'node:crypto'
+import { hmacSha256Hex } from '../../lib/hash.ts'
+import type { AuditAuth, AuditEntry, AuditWrapInfo, JsonObject, JsonValue } from './entry.ts'
+
+/**
+ * Vault's Salt.GetIdentifiedHMAC: HMAC-SHA256 keyed with the device's salt bytes directly (no
+ * derivation), hex-encoded, prefixed with the type. Keeping this exact is what makes `sys/audit-hash`
+ * answers searchable in the log. Pass a KeyObject on the hot path.
+ */
+export function auditHmac(salt: Uint8Array | KeyObject, value: string): string {
+  return `hmac-sha256:${hmacSha256Hex(salt, value)}`
+}
+
+export interface HashOptions {
+  /** Vault's `hmac_accessor` (default true there): when false, accessors stay in clear. */
+  hmacAccessor: boolean
+  /** Vault's `log_raw`: nothing is hashed. */
+  logRaw: boolean
+  /** Keys in request.data whose string values stay in clear (a backend's AuditNonHMACRequestKeys). */
+  nonHmacRequestKeys?: string[]
+  /** Keys in response.data whose string values stay in clear (AuditNonHMACResponseKeys). */
+  nonHmacResponseKeys?: string[]
+  /** Vault's `elide_list_responses`: on list responses, `keys` and `key_info` become their counts. */
+  elideListResponses?: boolean
+}
+
+/**
+ * A hashed deep copy of `entry`, following Vault's audit/hashstructure.go:
+ * - auth and response.auth: client_token always, accessor when hmacAccessor; the other auth fields
+ *   (display_name, policies, metadata, entity_id…) stay in clear, as in Vault.
+ * - request: client_token always, client_token_accessor when hmacAccessor.
+ * - request.data and response.data: every string value at any depth (inside arrays and nested objects);
+ *   keys are never hashed; numbers, booleans and null stay as they are; a string is left in clear when
+ *   the nearest enclosing object key is listed in the nonHmac keys for that side.
+ * - response.wrap_info: token always, accessor and wrapped_accessor when hmacAccessor.
+ * - response.secret (lease_id only) stays in clear, as in Vault: a lease id is not a credential.
+ * - error, path, remote_address and the rest of request/response are never hashed.
+ * The input is never mutated.
+ */
+export function hashEntry(entry: AuditEntry, salt: Uint8Array | KeyObject, options: HashOptions): AuditEntry {
+  const out = structuredClone(entry)
+  const elide =
+    options.elideListResponses === true &&
+    out.request?.operation === 'list' &&
+    out.response?.data !== undefined
+  if (elide && out.response?.data) elideListData(out.response.data)
+  if (options.logRaw) return out
+  const hash = (value: string) => auditHmac(salt, value)
+  if (out.auth) hashAuth(out.auth, hash, options.hmacAccessor)
+  const req = out.request
+  if (req) {
+    if (req.client_token) req.client_token = hash(req.client_token)
+    if (options.hmacAccessor && req.client_token_accessor) {
+      req.client_token_accessor = hash(req.client_token_accessor)
+    }
+    if (req.data) hashObject(req.data, hash, new Set(options.nonHmacRequestKeys ?? []))
+  }
+  const res = out.response
+  if (res) {
+    if (res.auth) hashAuth(res.auth, hash, options.hmacAccessor)
+    if (res.data) hashObject(res.data, hash, new Set(options.nonHmacResponseKeys ?? []))
+    if (res.wrap_info) hashWrapInfo(res.wrap_info, hash, options.hmacAccessor)
+  }
+  return out
+}
+
+type Hasher = (value: string) => string
+
+function hashAuth(auth: AuditAuth, hash: Hasher, hmacAccessor: boolean): void {
+  if (auth.client_token) auth.client_token = hash(auth.client_token)
+  if (hmacAccessor && auth.accessor) auth.accessor = hash(auth.accessor)
+}
+
+function hashWrapInfo(wrap: AuditWrapInfo, hash: Hasher, hmacAccessor: boolean): void {
+  if (wrap.token) wrap.token = hash(wrap.token)
+  if (!hmacAccessor) return
+  if (wrap.accessor) wrap.accessor = hash(wrap.accessor)
+  if (wrap.wrapped_accessor) wrap.wrapped_accessor = hash(wrap.wrapped_accessor)
+}
+
+/** Works in place on the copy; `key` is the nearest object key, which Vault's walker checks for exemptions. */
+function hashObject(obj: JsonObject, hash: Hasher, clear: Set<string>): void {
+  for (const key of Object.keys(obj)) obj[key] = hashValue(obj[key] as JsonValue, key, hash, clear)
+}
+
+function hashValue(value: JsonValue, key: string, hash: Hasher, clear: Set<string>): JsonValue {
+  if (typeof value === 'string') return clear.has(key) ? value : hash(value)
+  if (Array.isArray(value)) return value.map((item) => hashValue(item, key, hash, clear))
+  if (value !== null && typeof value === 'object') {
+    hashObject(value, hash, clear)
+    return value
+  }
+  return value
+}
+
+function elideListData(data: JsonObject): void {
+  const keys = data['keys']
+  if (Array.isArray(keys)) data['keys'] = keys.length
+  const info = data['key_info']
+  if (info !== null && typeof info === 'object' && !Array.isArray(info))
+    data['key_info'] = Object.keys(info).length
+}
