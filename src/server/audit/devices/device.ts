@@ -1,0 +1,198 @@
+// The audit device contract, its errors, and the bounded serial queue every device writes through.
+
+export interface AuditDevice {
+  readonly type: 'file' | 'socket' | 'stdout'
+  /** Complete JSON lines without trailing newlines; resolves once they are handed to the OS. */
+  write(lines: string[]): Promise<void>
+  /** Reopens the destination (SIGHUP / logrotate for files, a fresh connection for sockets). */
+  reopen(): Promise<void>
+  close(): Promise<void>
+}
+
+export const DEFAULT_WRITE_TIMEOUT_MS = 2000
+export const DEFAULT_MAX_QUEUED_BYTES = 16 * 1024 * 1024
+
+/** A device failure. Messages name the device and the OS reason, never the audit content. */
+export class AuditDeviceError extends Error {
+  readonly code: string | undefined
+  constructor(message: string, code?: string) {
+    super(message)
+    this.name = 'AuditDeviceError'
+    this.code = code
+  }
+}
+
+/** The write did not complete in time; the device stays usable for later writes. */
+export class AuditDeviceTimeoutError extends AuditDeviceError {
+  constructor(device: string, timeoutMs: number) {
+    super(`${device}: write did not complete within ${timeoutMs} ms`, 'ETIMEDOUT')
+    this.name = 'AuditDeviceTimeoutError'
+  }
+}
+
+/** Too many bytes are already waiting on a slow device; refusing beats buffering without bound. */
+export class AuditDeviceQueueFullError extends AuditDeviceError {
+  constructor(device: string, limit: number) {
+    super(`${device}: more than ${limit} bytes are waiting to be written; entry refused`, 'EQUEUEFULL')
+    this.name = 'AuditDeviceQueueFullError'
+  }
+}
+
+const REASONS: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOENT: 'the directory does not exist',
+  ENOTDIR: 'a component of the path is not a directory',
+  EISDIR: 'the path is a directory',
+  EIO: 'input/output error',
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset by peer',
+  EPIPE: 'the peer closed the connection',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EMSGSIZE: 'entry too large for one datagram',
+  ENOTFOUND: 'host not found',
+  ETIMEDOUT: 'timed out',
+}
+
+/**
+ * Builds a message from the error code alone: Node's own messages are safe today, but a device
+ * error reaches operators and logs, so it is composed from parts that cannot carry entry content.
+ */
+export function deviceError(device: string, action: string, err: unknown): AuditDeviceError {
+  if (err instanceof AuditDeviceError) return err
+  const code =
+    typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : undefined
+  const reason = code === undefined ? 'unexpected error' : (REASONS[code] ?? 'system error')
+  return new AuditDeviceError(`${device}: cannot ${action}: ${reason}${code ? ` (${code})` : ''}`, code)
+}
+
+/** Newline-terminates every line and joins them, so one OS write carries the whole batch. */
+export function encodeLines(lines: string[]): Buffer {
+  return Buffer.from(lines.length === 0 ? '' : `${lines.join('\n')}\n`, 'utf8')
+}
+
+export interface SerialQueueOptions {
+  /** Names the device in error messages, e.g. `audit file device "/var/log/audit.log"`. */
+  readonly label: string
+  readonly writeTimeoutMs: number
+  readonly maxQueuedBytes: number
+  /** Called when the running task overran its deadline; sockets destroy the stuck connection here. */
+  readonly onTimeout?: () => void
+}
+
+interface Job {
+  readonly bytes: number
+  readonly task: () => Promise<void>
+  readonly resolve: () => void
+  readonly reject: (err: Error) => void
+  settled: boolean
+  started: boolean
+  timer: NodeJS.Timeout | undefined
+}
+
+/**
+ * Runs device operations one at a time, in call order, each with a deadline counted from the call.
+ * One at a time keeps batches from interleaving and keeps a hung disk from tying up more than one
+ * libuv thread; the deadline means a hung destination (Vault #5361, #18943) fails a request
+ * instead of freezing every request behind it.
+ */
+export class SerialQueue {
+  readonly #options: SerialQueueOptions
+  readonly #jobs: Job[] = []
+  #queuedBytes = 0
+  #running: Job | undefined
+  #idleWaiters: (() => void)[] = []
+
+  constructor(options: SerialQueueOptions) {
+    this.#options = options
+  }
+
+  run(bytes: number, task: () => Promise<void>): Promise<void> {
+    const { label, maxQueuedBytes, writeTimeoutMs } = this.#options
+    if (this.#queuedBytes + bytes > maxQueuedBytes) {
+      return Promise.reject(new AuditDeviceQueueFullError(label, maxQueuedBytes))
+    }
+    return new Promise<void>((resolve, reject) => {
+      const job: Job = { bytes, task, resolve, reject, settled: false, started: false, timer: undefined }
+      job.timer = setTimeout(() => this.#expire(job), writeTimeoutMs)
+      this.#queuedBytes += bytes
+      this.#jobs.push(job)
+      this.#pump()
+    })
+  }
+
+  /** Resolves when nothing is queued or running, or after `timeoutMs`, whichever comes first. */
+  idle(timeoutMs: number): Promise<boolean> {
+    if (this.#running === undefined && this.#jobs.length === 0) return Promise.resolve(true)
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#idleWaiters = this.#idleWaiters.filter((w) => w !== done)
+        resolve(false)
+      }, timeoutMs)
+      const done = (): void => {
+        clearTimeout(timer)
+        resolve(true)
+      }
+      this.#idleWaiters.push(done)
+    })
+  }
+
+  #expire(job: Job): void {
+    if (job.settled) return
+    job.settled = true
+    job.reject(new AuditDeviceTimeoutError(this.#options.label, this.#options.writeTimeoutMs))
+    if (!job.started) {
+      // Never started: drop it, so a caller told "failed" does not later find its entry written.
+      const index = this.#jobs.indexOf(job)
+      if (index >= 0) this.#jobs.splice(index, 1)
+      this.#queuedBytes -= job.bytes
+      this.#notifyIdle()
+      return
+    }
+    this.#options.onTimeout?.()
+  }
+
+  #pump(): void {
+    if (this.#running !== undefined) return
+    const job = this.#jobs.shift()
+    if (job === undefined) {
+      this.#notifyIdle()
+      return
+    }
+    this.#running = job
+    job.started = true
+    const finish = (err: unknown): void => {
+      clearTimeout(job.timer)
+      this.#queuedBytes -= job.bytes
+      this.#running = undefined
+      if (!job.settled) {
+        job.settled = true
+        if (err === undefined) job.resolve()
+        else job.reject(deviceError(this.#options.label, 'write', err))
+      }
+      this.#pump()
+    }
+    let pending: Promise<void>
+    try {
+      pending = job.task()
+    } catch (err) {
+      pending = Promise.reject(err)
+    }
+    pending.then(
+      () => finish(undefined),
+      (err: unknown) => finish(err ?? new Error('unknown')),
+    )
+  }
+
+  #notifyIdle(): void {
+    if (this.#running !== undefined || this.#jobs.length > 0) return
+    const waiters = this.#idleWaiters
+    this.#idleWaiters = []
+    for (const waiter of waiters) waiter()
+  }
+}

@@ -1,0 +1,158 @@
+// The file audit device: appends JSON lines to a file, one OS write per batch, reopened on SIGHUP.
+import { type FileHandle, open } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import {
+  type AuditDevice,
+  AuditDeviceError,
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_WRITE_TIMEOUT_MS,
+  deviceError,
+  encodeLines,
+  SerialQueue,
+} from './device.ts'
+import { createStdoutDevice } from './stdout-device.ts'
+
+export interface FileDeviceOptions {
+  /** Vault's `file_path`; the literal values `stdout` and `discard` are special, as in Vault. */
+  readonly filePath: string
+  /** Vault's `mode`; 0 leaves the permissions of an existing file alone, as Vault does. */
+  readonly mode?: number
+  readonly writeTimeoutMs?: number
+  readonly maxQueuedBytes?: number
+}
+
+const NEWLINE = Buffer.from('\n')
+
+/** Opens the file eagerly so that enabling a device on an unusable path fails at enable time. */
+export async function createFileDevice(options: FileDeviceOptions): Promise<AuditDevice> {
+  const writeTimeoutMs = options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS
+  const maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES
+  // Vault treats these two file_path values as keywords, not file names.
+  if (options.filePath === 'stdout') return createStdoutDevice({ writeTimeoutMs, maxQueuedBytes })
+  if (options.filePath === 'discard') return createDiscardDevice()
+  const device = new FileDevice(options.filePath, options.mode ?? 0o600, writeTimeoutMs, maxQueuedBytes)
+  try {
+    await device.open()
+  } catch (err) {
+    await device.close()
+    throw err
+  }
+  return device
+}
+
+class FileDevice implements AuditDevice {
+  readonly type = 'file'
+  readonly #path: string
+  readonly #mode: number
+  readonly #label: string
+  readonly #queue: SerialQueue
+  readonly #writeTimeoutMs: number
+  #handle: FileHandle | undefined
+  #closed = false
+  // A write that failed part-way left a fragment without its newline; the next batch ends it first
+  // so the fragment stays a line of its own instead of corrupting the next entry too.
+  #torn = false
+
+  constructor(path: string, mode: number, writeTimeoutMs: number, maxQueuedBytes: number) {
+    this.#path = path
+    this.#mode = mode
+    this.#writeTimeoutMs = writeTimeoutMs
+    this.#label = `audit file device "${path}"`
+    this.#queue = new SerialQueue({ label: this.#label, writeTimeoutMs, maxQueuedBytes })
+  }
+
+  open(): Promise<void> {
+    // Through the queue so a hung mount fails enable within the deadline too.
+    return this.#queue.run(0, async () => {
+      const handle = await this.#openHandle()
+      if (this.#closed) await handle.close().catch(() => undefined)
+      else this.#handle = handle
+    })
+  }
+
+  write(lines: string[]): Promise<void> {
+    if (this.#closed) return Promise.reject(new AuditDeviceError(`${this.#label}: device is closed`))
+    if (lines.length === 0) return Promise.resolve()
+    const payload = encodeLines(lines)
+    return this.#queue.run(payload.length, () => this.#append(payload))
+  }
+
+  reopen(): Promise<void> {
+    if (this.#closed) return Promise.reject(new AuditDeviceError(`${this.#label}: device is closed`))
+    // Queued behind earlier writes, so they land in the old file and later ones in the new file.
+    return this.#queue.run(0, async () => {
+      const old = this.#handle
+      this.#handle = undefined
+      await old?.close().catch(() => undefined)
+      this.#handle = await this.#openHandle()
+    })
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    const drained = await this.#queue.idle(this.#writeTimeoutMs)
+    const handle = this.#handle
+    this.#handle = undefined
+    // FileHandle.close waits for pending operations; on a hung disk that would never return.
+    if (drained) await handle?.close().catch(() => undefined)
+    else handle?.close().catch(() => undefined)
+  }
+
+  async #append(payload: Buffer): Promise<void> {
+    // A failed reopen (directory removed after rotation) is retried on every write until it works.
+    this.#handle ??= await this.#openHandle()
+    const handle = this.#handle
+    const data = this.#torn ? Buffer.concat([NEWLINE, payload]) : payload
+    let offset = 0
+    try {
+      // One write per batch; the loop only continues after a short write, which regular files
+      // produce just before an error such as ENOSPC.
+      while (offset < data.length) {
+        const { bytesWritten } = await handle.write(data, offset, data.length - offset)
+        offset += bytesWritten
+      }
+      this.#torn = false
+    } catch (err) {
+      if (offset > 0) this.#torn = true
+      throw deviceError(this.#label, 'write', err)
+    }
+  }
+
+  async #openHandle(): Promise<FileHandle> {
+    let handle: FileHandle
+    try {
+      handle = await open(this.#path, 'a', this.#mode === 0 ? 0o600 : this.#mode)
+    } catch (err) {
+      const code = (err as { code?: string }).code
+      if (code === 'ENOENT') {
+        throw new AuditDeviceError(
+          `${this.#label}: cannot open: directory "${dirname(this.#path)}" does not exist (ENOENT)`,
+          code,
+        )
+      }
+      throw deviceError(this.#label, 'open', err)
+    }
+    if (this.#mode !== 0) {
+      // Vault chmods an existing file too, so a log created by hand cannot stay world-readable.
+      // Only regular files: a device node such as /dev/null is shared with the whole system.
+      try {
+        if ((await handle.stat()).isFile()) await handle.chmod(this.#mode)
+      } catch (err) {
+        await handle.close().catch(() => undefined)
+        throw deviceError(this.#label, 'set the file mode', err)
+      }
+    }
+    return handle
+  }
+}
+
+/** `file_path=discard`: formats and HMACs still run upstream; the lines go nowhere. */
+function createDiscardDevice(): AuditDevice {
+  return {
+    type: 'file',
+    write: () => Promise.resolve(),
+    reopen: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  }
+}
