@@ -86,6 +86,10 @@ export async function runServerCommand(
       () => process.exit(1),
     )
   }
+  // logrotate sends SIGHUP after moving the audit log; reopening starts a fresh file at the configured path.
+  process.on('SIGHUP', () => {
+    if (!server.core.sealed) void server.core.audit.reopen()
+  })
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
   return server

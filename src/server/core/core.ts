@@ -4,6 +4,7 @@ import { type Clock, systemClock } from '../../lib/time.ts'
 import { InvalidRequestError, SealedError } from '../../sdk/errors.ts'
 import type { BackendDefinition } from '../../sdk/framework/backend.ts'
 import { deletePrefix, type Storage, storageView } from '../../sdk/storage.ts'
+import { AuditBroker } from '../audit/broker.ts'
 import { Barrier } from '../barrier/barrier.ts'
 import { cubbyholeBackend, cubbyholePrefix } from './cubbyhole/backend.ts'
 import { MountManager } from './mount-manager.ts'
@@ -42,6 +43,7 @@ export class Core {
   #tokens: TokenStore | undefined
   #policies: PolicyStore | undefined
   #mounts: MountManager | undefined
+  #audit: AuditBroker | undefined
   #sweeper: NodeJS.Timeout | undefined
 
   constructor(opts: CoreOptions) {
@@ -76,6 +78,11 @@ export class Core {
   get policies(): PolicyStore {
     if (!this.#policies) throw new SealedError()
     return this.#policies
+  }
+
+  get audit(): AuditBroker {
+    if (!this.#audit) throw new SealedError()
+    return this.#audit
   }
 
   get mounts(): MountManager {
@@ -116,6 +123,8 @@ export class Core {
     if (this.#sweeper) clearInterval(this.#sweeper)
     this.#sweeper = undefined
     await this.#mounts?.unload()
+    await this.#audit?.close()
+    this.#audit = undefined
     this.#mounts = undefined
     this.#tokens = undefined
     this.#policies = undefined
@@ -129,6 +138,11 @@ export class Core {
       await tokens.load()
       const policies = new PolicyStore(storageView(this.barrier, 'sys/policy/'))
       await policies.load()
+      const audit = new AuditBroker(storageView(this.barrier, 'core/audit/'), this.logger, () =>
+        this.clock.now(),
+      )
+      await audit.load()
+      this.#audit = audit
       this.#tokens = tokens
       this.#policies = policies
       const mounts = new MountManager({
@@ -206,6 +220,7 @@ export class Core {
   async close(): Promise<void> {
     if (this.#sweeper) clearInterval(this.#sweeper)
     await this.#mounts?.unload()
+    await this.#audit?.close()
   }
 
   assertInitialized(): void {

@@ -1,6 +1,9 @@
 // The request pipeline, in order: seal check, route, token, create-vs-update, ACL, handler, token minting, list filtering.
 import { InvalidRequestError, NotFoundError, PermissionDeniedError, SealedError } from '../../sdk/errors.ts'
 import type { AuthGrant, BackendRequest, LogicalResponse } from '../../sdk/request.ts'
+import type { AuditEntry } from '../audit/entry.ts'
+import type { Acl } from '../policy/acl.ts'
+import { type AuditContext, requestEntry, responseEntry } from './audit-entries.ts'
 import type { Core } from './core.ts'
 import { filterListKeys } from './list-filter.ts'
 import {
@@ -53,30 +56,75 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
       }
     }
   }
-  if (!unauthenticated && !auth) throw new PermissionDeniedError()
+  // Audit is fail-closed and costs nothing when no device is enabled. One exception: disabling an audit
+  // device must work when no device can record, or a broken device would lock every operator out.
+  const broker = core.audit.enabled ? core.audit : undefined
+  const escapeHatch = req.operation === 'delete' && path.startsWith('sys/audit/')
+  const audit = broker && {
+    log: (auditEntry: AuditEntry) =>
+      escapeHatch
+        ? broker.log(auditEntry).catch((error: unknown) => {
+            core.logger.log('warn', 'audit device disabled without an audit record', { error: String(error) })
+          })
+        : broker.log(auditEntry),
+  }
+  const auditCtx: AuditContext = {
+    request: req,
+    backendRequest,
+    mount: entry,
+    auth,
+    allowed: true,
+    now: core.clock.now(),
+  }
+  const deny = async (): Promise<never> => {
+    if (audit) await audit.log(requestEntry({ ...auditCtx, allowed: false }, 'permission denied'))
+    throw new PermissionDeniedError()
+  }
+  if (!unauthenticated && !auth) await deny()
 
   if (req.operation === 'update' && (await backend.exists(backendRequest)) === false)
     backendRequest.operation = 'create'
 
   let exhausted = false
-  let acl: Awaited<ReturnType<Core['policies']['acl']>> | undefined
+  let acl: Acl | undefined
   if (!unauthenticated && auth) {
     acl = await core.policies.acl(auth.entry.policies)
     if (!SELF_AUTHORIZED.some((prefix) => path === prefix || path.startsWith(prefix))) {
       const decision = acl.authorize({ path, operation: backendRequest.operation, data: req.data })
-      if (!decision.allowed) throw new PermissionDeniedError()
-      if (backend.isSpecial('root', relativePath) && !decision.sudo) throw new PermissionDeniedError()
+      if (!decision.allowed) await deny()
+      if (backend.isSpecial('root', relativePath) && !decision.sudo) await deny()
     }
     exhausted = (await core.tokens.useOnce(auth.entry)).exhausted
   }
+  if (audit) await audit.log(requestEntry(auditCtx))
 
   let response: ResponseWithIssued | undefined
   try {
     response = await backend.handle(backendRequest)
+  } catch (error) {
+    if (audit) await audit.log(responseEntry(auditCtx, undefined, (error as Error).message))
+    throw error
   } finally {
     if (exhausted && auth) await core.tokens.revokeTree(auth.entry.idHash)
   }
+  const out = await finish(core, response, backendRequest, acl, auth, path)
+  // The response is recorded before it is released: if no device can record it, the caller gets a 500.
+  if (audit) await audit.log(responseEntry(auditCtx, out))
+  return out
+}
+
+async function finish(
+  core: Core,
+  response: ResponseWithIssued | undefined,
+  backendRequest: BackendRequest,
+  acl: Acl | undefined,
+  auth: RequestAuth | undefined,
+  path: string,
+): Promise<CoreResponse | undefined> {
   if (!response) return undefined
+  const route = core.mounts.router.match(path)!
+  const { backend, entry } = route
+  const req = { path: backendRequest.mountPath + backendRequest.path }
 
   const { auth: grant, [ISSUED]: issued, ...rest } = response
   const out: CoreResponse = rest

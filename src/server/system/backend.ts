@@ -1,6 +1,7 @@
 // The sys/ backend: control-plane endpoints served through the same pipeline (ACL, audit) as every engine.
 import { defineBackend } from '../../sdk/framework/backend.ts'
 import type { Core } from '../core/core.ts'
+import { auditPaths } from './path-audit.ts'
 import { capabilitiesPaths } from './path-capabilities.ts'
 import { internalUiPaths } from './path-internal-ui.ts'
 import { keyPaths } from './path-keys.ts'
@@ -16,6 +17,7 @@ export function createSystemBackend(core: Core) {
       root: ['auth/*', 'rotate', 'seal', 'audit', 'audit/*', 'raw/*'],
     },
     paths: [
+      ...auditPaths(core),
       ...mountsPaths(core),
       ...policyPaths(core),
       ...capabilitiesPaths(core),

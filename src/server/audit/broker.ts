@@ -1,0 +1,281 @@
+// The audit broker: every entry goes to every enabled device, HMAC'd with that device's salt and hash-chained;
+// a request proceeds only if at least one device recorded it (fail closed, bounded by each device's timeout).
+import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject, randomBytes } from 'node:crypto'
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
+import { sha256Hex } from '../../lib/hash.ts'
+import type { Logger } from '../../lib/logger.ts'
+import { rfc3339 } from '../../lib/time.ts'
+import { AppError, InvalidRequestError } from '../../sdk/errors.ts'
+import { getJson, putJson, type Storage } from '../../sdk/storage.ts'
+import { AuditChain, type ChainState, generateSigningKey } from './chain.ts'
+import { type AuditType, checkOptions, hashOptions, openDevice } from './device-config.ts'
+import type { AuditDevice } from './devices/device.ts'
+import type { AuditEntry } from './entry.ts'
+import { auditHmac, type HashOptions, hashEntry } from './hmac.ts'
+
+/** A signed checkpoint after this many entries per device, and on close. */
+const CHECKPOINT_EVERY = 1000
+
+export class AuditFailedError extends AppError {
+  constructor() {
+    super('internal', 500, 'audit log failure: no audit device recorded the request, so it was refused')
+  }
+}
+
+interface DeviceRecord {
+  path: string
+  type: AuditType
+  description: string
+  options: Record<string, string>
+  local: boolean
+  /** Per-device HMAC salt, hex; stored only inside the barrier. */
+  salt: string
+}
+
+interface LiveDevice {
+  record: DeviceRecord
+  /** Undefined when the device could not be opened at unseal: it then fails every write. */
+  device: AuditDevice | undefined
+  salt: KeyObject
+  hash: HashOptions
+  chain: AuditChain
+  batch: { line: string; resolve: () => void; reject: (error: unknown) => void }[]
+  flushScheduled: boolean
+}
+
+export class AuditBroker {
+  readonly #storage: Storage
+  readonly #logger: Logger
+  readonly #now: () => number
+  readonly #devices = new Map<string, LiveDevice>()
+  #signingKey: KeyObject | undefined
+  #publicKeyPem = ''
+
+  constructor(storage: Storage, logger: Logger, now: () => number) {
+    this.#storage = storage
+    this.#logger = logger
+    this.#now = now
+  }
+
+  async load(): Promise<void> {
+    const stored = await getJson<{ privateKeyPem: string }>(this.#storage, 'signing-key')
+    if (stored) {
+      this.#signingKey = createPrivateKey(stored.privateKeyPem)
+      this.#publicKeyPem = createPublicKey(this.#signingKey)
+        .export({ type: 'spki', format: 'pem' })
+        .toString()
+    } else {
+      const { privateKey, publicKeyPem } = generateSigningKey()
+      await putJson(this.#storage, 'signing-key', {
+        privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      })
+      this.#signingKey = privateKey
+      this.#publicKeyPem = publicKeyPem
+    }
+    for (const record of (await getJson<DeviceRecord[]>(this.#storage, 'table')) ?? []) {
+      let device: AuditDevice | undefined
+      try {
+        device = await openDevice(record.type, record.options)
+      } catch (error) {
+        this.#logger.log('error', 'audit device could not be opened; it will fail every write', {
+          path: record.path,
+          error: (error as Error).message,
+        })
+      }
+      this.#devices.set(record.path, this.#live(record, device))
+    }
+  }
+
+  get enabled(): boolean {
+    return this.#devices.size > 0
+  }
+
+  get publicKeyPem(): string {
+    return this.#publicKeyPem
+  }
+
+  /** sys/audit: keyed by path with its trailing slash, as Vault lists them. */
+  list(): Record<string, unknown> {
+    const out: Record<string, unknown> = {}
+    for (const { record } of this.#devices.values()) {
+      out[record.path] = {
+        type: record.type,
+        description: record.description,
+        options: record.options,
+        local: record.local,
+        path: record.path,
+      }
+    }
+    return out
+  }
+
+  async enable(
+    path: string,
+    type: string,
+    description: string,
+    options: Record<string, string>,
+    local: boolean,
+  ) {
+    const clean = normalizePath(path)
+    if (this.#devices.has(clean)) throw new InvalidRequestError(`path already in use: ${clean}`)
+    const checked = checkOptions(type, options)
+    hashOptions(options)
+    const device = await openDevice(checked, options)
+    const record: DeviceRecord = {
+      path: clean,
+      type: checked,
+      description,
+      options,
+      local,
+      salt: randomBytes(32).toString('hex'),
+    }
+    this.#devices.set(clean, this.#live(record, device))
+    await this.#persist()
+  }
+
+  async disable(path: string): Promise<void> {
+    const clean = normalizePath(path)
+    const live = this.#devices.get(clean)
+    if (!live) return
+    this.#devices.delete(clean)
+    await this.#persist()
+    await this.#closeDevice(live)
+  }
+
+  /** sys/audit-hash: what this device writes for `input`, so a leaked value can be found in its log. */
+  hash(path: string, input: string): string {
+    const live = this.#devices.get(normalizePath(path))
+    if (!live) throw new InvalidRequestError(`unknown audit device "${path}"`)
+    return auditHmac(live.salt, input)
+  }
+
+  /** Record `entry` on every device; throws AuditFailedError unless at least one succeeded. */
+  async log(entry: AuditEntry): Promise<void> {
+    if (this.#devices.size === 0) return
+    const writes = [...this.#devices.values()].map((live) => this.#write(live, entry))
+    const results = await Promise.allSettled(writes)
+    if (results.some((result) => result.status === 'fulfilled')) return
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        this.#logger.log('error', 'audit device failed', {
+          error: (result.reason as Error)?.message ?? String(result.reason),
+        })
+      }
+    }
+    throw new AuditFailedError()
+  }
+
+  /** SIGHUP: reopen files so rotated logs continue in a fresh file. */
+  async reopen(): Promise<void> {
+    for (const live of this.#devices.values()) await live.device?.reopen().catch(() => undefined)
+  }
+
+  /** Seal or shutdown: a final checkpoint on each device, then close it. */
+  async close(): Promise<void> {
+    for (const live of this.#devices.values()) await this.#closeDevice(live)
+    this.#devices.clear()
+  }
+
+  #live(record: DeviceRecord, device: AuditDevice | undefined): LiveDevice {
+    const filePath =
+      record.type === 'file' ? (record.options['file_path'] ?? record.options['path']) : undefined
+    return {
+      record,
+      device,
+      salt: createSecretKey(Buffer.from(record.salt, 'hex')),
+      hash: hashOptions(record.options),
+      chain: new AuditChain(filePath ? resumeState(filePath) : undefined),
+      batch: [],
+      flushScheduled: false,
+    }
+  }
+
+  #write(live: LiveDevice, entry: AuditEntry): Promise<void> {
+    if (!live.device) return Promise.reject(new Error(`audit device ${live.record.path} is not open`))
+    const lines = [live.chain.append(hashEntry(entry, live.salt, live.hash))]
+    if (live.chain.state.seq % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) lines.push(this.#checkpoint(live))
+    return new Promise((resolve, reject) => {
+      for (const line of lines) live.batch.push({ line, resolve, reject })
+      // Entries of one event-loop turn go out in one write call per device.
+      if (!live.flushScheduled) {
+        live.flushScheduled = true
+        setImmediate(() => this.#flush(live))
+      }
+    })
+  }
+
+  #flush(live: LiveDevice): void {
+    live.flushScheduled = false
+    const batch = live.batch
+    live.batch = []
+    if (!live.device || batch.length === 0) return
+    live.device.write(batch.map((item) => item.line)).then(
+      () => {
+        for (const item of batch) item.resolve()
+      },
+      (error: unknown) => {
+        for (const item of batch) item.reject(error)
+      },
+    )
+  }
+
+  #checkpoint(live: LiveDevice): string {
+    if (!this.#signingKey) throw new Error('audit broker is not loaded')
+    return live.chain.checkpoint(this.#signingKey, rfc3339(this.#now()))
+  }
+
+  async #closeDevice(live: LiveDevice): Promise<void> {
+    if (!live.device) return
+    try {
+      this.#flush(live)
+      await live.device.write([this.#checkpoint(live)])
+    } catch (error) {
+      this.#logger.log('warn', 'final audit checkpoint not written', {
+        path: live.record.path,
+        error: String(error),
+      })
+    }
+    await live.device.close().catch(() => undefined)
+  }
+
+  async #persist(): Promise<void> {
+    await putJson(
+      this.#storage,
+      'table',
+      [...this.#devices.values()].map((live) => live.record),
+    )
+  }
+}
+
+function normalizePath(path: string): string {
+  const clean = path.replace(/^\/+/, '').replace(/\/*$/, '/')
+  if (clean === '/' || clean.includes('..'))
+    throw new InvalidRequestError(`invalid audit device path "${path}"`)
+  return clean
+}
+
+/** Continue the chain of an existing log file from its last complete line; a new chain if there is none. */
+function resumeState(filePath: string): ChainState | undefined {
+  let fd: number
+  try {
+    fd = openSync(filePath, 'r')
+  } catch {
+    return undefined
+  }
+  try {
+    const size = fstatSync(fd).size
+    const length = Math.min(size, 1024 * 1024)
+    const buffer = Buffer.alloc(length)
+    readSync(fd, buffer, 0, length, size - length)
+    const text = buffer.toString('utf8')
+    const end = text.lastIndexOf('\n')
+    if (end <= 0) return undefined
+    const line = text.slice(text.lastIndexOf('\n', end - 1) + 1, end)
+    const seq = (JSON.parse(line) as { seq?: unknown }).seq
+    return typeof seq === 'number' ? { seq, prevHash: sha256Hex(line) } : undefined
+  } catch {
+    return undefined
+  } finally {
+    closeSync(fd)
+  }
+}

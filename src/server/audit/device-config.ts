@@ -1,0 +1,85 @@
+// Turning a sys/audit enable request (type + options) into a running device, with Vault's option names.
+import { InvalidRequestError } from '../../sdk/errors.ts'
+import { parseBool, parseDurationField } from '../../sdk/framework/fields.ts'
+import type { AuditDevice } from './devices/device.ts'
+import { createFileDevice } from './devices/file-device.ts'
+import { createSocketDevice, type SocketType } from './devices/socket-device.ts'
+import { createStdoutDevice } from './devices/stdout-device.ts'
+import type { HashOptions } from './hmac.ts'
+
+export const AUDIT_TYPES = ['file', 'socket', 'stdout'] as const
+export type AuditType = (typeof AUDIT_TYPES)[number]
+
+const KNOWN_OPTIONS = new Set([
+  'file_path',
+  'path',
+  'mode',
+  'address',
+  'socket_type',
+  'write_timeout',
+  'log_raw',
+  'hmac_accessor',
+  'format',
+  'elide_list_responses',
+])
+
+export function checkOptions(type: string, options: Record<string, string>): AuditType {
+  if (!(AUDIT_TYPES as readonly string[]).includes(type)) {
+    throw new InvalidRequestError(
+      `unknown audit device type "${type}" (supported: ${AUDIT_TYPES.join(', ')})`,
+    )
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new InvalidRequestError(`audit option "${key}" is not supported`)
+  }
+  if ((options['format'] ?? 'json') !== 'json') throw new InvalidRequestError('audit format must be "json"')
+  if (type === 'file' && !(options['file_path'] ?? options['path'])) {
+    throw new InvalidRequestError('file audit device needs option "file_path"')
+  }
+  if (type === 'socket' && !options['address'])
+    throw new InvalidRequestError('socket audit device needs option "address"')
+  return type as AuditType
+}
+
+export function hashOptions(options: Record<string, string>): HashOptions {
+  return {
+    hmacAccessor:
+      options['hmac_accessor'] === undefined ? true : parseBool(options['hmac_accessor'], 'hmac_accessor'),
+    logRaw: options['log_raw'] === undefined ? false : parseBool(options['log_raw'], 'log_raw'),
+    elideListResponses:
+      options['elide_list_responses'] === undefined
+        ? false
+        : parseBool(options['elide_list_responses'], 'elide_list_responses'),
+  }
+}
+
+export async function openDevice(type: AuditType, options: Record<string, string>): Promise<AuditDevice> {
+  const writeTimeoutMs =
+    options['write_timeout'] === undefined ? 2000 : Math.max(1, parseDurationMs(options['write_timeout']))
+  if (type === 'stdout') return createStdoutDevice({ writeTimeoutMs })
+  if (type === 'socket') {
+    const socketType = (options['socket_type'] ?? 'tcp') as SocketType
+    if (!['tcp', 'udp', 'unix'].includes(socketType))
+      throw new InvalidRequestError('socket_type must be tcp, udp or unix')
+    return createSocketDevice({ address: options['address']!, socketType, writeTimeoutMs })
+  }
+  const mode = options['mode'] === undefined ? 0o600 : Number.parseInt(options['mode'], 8)
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o777)
+    throw new InvalidRequestError('mode must be an octal file mode such as "0600"')
+  try {
+    return await createFileDevice({
+      filePath: options['file_path'] ?? options['path']!,
+      mode,
+      writeTimeoutMs,
+    })
+  } catch (error) {
+    throw new InvalidRequestError(`cannot open audit file: ${(error as Error).message}`)
+  }
+}
+
+/** "250ms", "2s" or a number of seconds, in milliseconds. */
+function parseDurationMs(value: string): number {
+  const ms = /^(\d+)ms$/.exec(value.trim())
+  if (ms) return Number(ms[1])
+  return parseDurationField(value, 'write_timeout') * 1000
+}

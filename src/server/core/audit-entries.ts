@@ -1,0 +1,95 @@
+// Audit entries for one request: what the caller sent, who they were, and what they got back (Vault's layout).
+import { rfc3339 } from '../../lib/time.ts'
+import type { BackendRequest } from '../../sdk/request.ts'
+import { type AuditEntry, buildEntry, type JsonObject } from '../audit/entry.ts'
+import type { CoreResponse, LogicalRequest, RequestAuth } from './logical-request.ts'
+import type { MountEntry } from './mount-table.ts'
+import { ttlSeconds } from './token/token-entry.ts'
+
+export interface AuditContext {
+  request: LogicalRequest
+  backendRequest: BackendRequest | undefined
+  mount: MountEntry | undefined
+  auth: RequestAuth | undefined
+  allowed: boolean
+  now: number
+}
+
+function authInput(ctx: AuditContext) {
+  const auth = ctx.auth
+  if (!auth) return undefined
+  return {
+    clientToken: auth.token,
+    accessor: auth.entry.accessor,
+    displayName: auth.entry.displayName,
+    policies: auth.entry.policies,
+    tokenPolicies: auth.entry.policies,
+    metadata: auth.entry.meta,
+    entityId: auth.entry.entityId,
+    tokenType: auth.entry.type,
+    tokenTtl: ttlSeconds(auth.entry, ctx.now),
+    remainingUses: auth.entry.numUses,
+    policyResults: { allowed: ctx.allowed },
+  }
+}
+
+function requestInput(ctx: AuditContext) {
+  const req = ctx.request
+  const address = req.remoteAddress
+  return {
+    id: req.id,
+    operation: ctx.backendRequest?.operation ?? req.operation,
+    path: req.path,
+    data: req.data as JsonObject,
+    remoteAddress: address,
+    ...(ctx.mount
+      ? { mountPoint: ctx.mount.path, mountType: ctx.mount.type, mountAccessor: ctx.mount.accessor }
+      : {}),
+    ...(ctx.auth ? { clientToken: ctx.auth.token, clientTokenAccessor: ctx.auth.entry.accessor } : {}),
+  }
+}
+
+export function requestEntry(ctx: AuditContext, error?: string): AuditEntry {
+  const auth = authInput(ctx)
+  return buildEntry({
+    type: 'request',
+    time: rfc3339(ctx.now),
+    ...(auth ? { auth } : {}),
+    request: requestInput(ctx),
+    ...(error ? { error } : {}),
+  })
+}
+
+export function responseEntry(
+  ctx: AuditContext,
+  response: CoreResponse | undefined,
+  error?: string,
+): AuditEntry {
+  const auth = authInput(ctx)
+  const issued = response?.auth
+  return buildEntry({
+    type: 'response',
+    time: rfc3339(ctx.now),
+    ...(auth ? { auth } : {}),
+    request: requestInput(ctx),
+    response: {
+      ...(response?.data ? { data: response.data as JsonObject } : {}),
+      ...(response?.warnings?.length ? { warnings: response.warnings } : {}),
+      ...(issued
+        ? {
+            auth: {
+              clientToken: issued.client_token,
+              accessor: issued.accessor,
+              policies: issued.policies,
+              tokenPolicies: issued.token_policies,
+              ...(issued.metadata ? { metadata: issued.metadata } : {}),
+              tokenType: issued.token_type,
+              tokenTtl: issued.lease_duration,
+              numUses: issued.num_uses,
+            },
+          }
+        : {}),
+    },
+    ...(error ? { error } : {}),
+  })
+}

@@ -1,0 +1,51 @@
+// sys/audit (list, enable, disable), sys/audit-hash and the audit checkpoint public key.
+import { InvalidRequestError } from '../../sdk/errors.ts'
+import { definePath } from '../../sdk/framework/backend.ts'
+import { f, parseStringMap } from '../../sdk/framework/fields.ts'
+import type { Core } from '../core/core.ts'
+
+export function auditPaths(core: Core) {
+  return [
+    definePath({ pattern: 'audit', operations: { read: () => ({ data: core.audit.list() }) } }),
+    definePath({
+      pattern: 'audit/*path',
+      fields: { type: f.string(), description: f.string(), options: f.any(), local: f.bool() },
+      operations: {
+        update: async ({ params, input }) => {
+          if (!input.type) throw new InvalidRequestError('missing required field "type"')
+          const options =
+            input.options === undefined || input.options === null
+              ? {}
+              : parseStringMap(input.options, 'options')
+          await core.audit.enable(
+            params['path']!,
+            input.type,
+            input.description ?? '',
+            options,
+            input.local ?? false,
+          )
+          core.logger.log('info', 'audit device enabled', { path: params['path'], type: input.type })
+          return undefined
+        },
+        delete: async ({ params }) => {
+          await core.audit.disable(params['path']!)
+          return undefined
+        },
+      },
+    }),
+    definePath({
+      pattern: 'audit-hash/*path',
+      fields: { input: f.string({ sensitive: true }) },
+      operations: {
+        update: ({ params, input }) => {
+          if (input.input === undefined) throw new InvalidRequestError('missing required field "input"')
+          return { data: { hash: core.audit.hash(params['path']!, input.input) } }
+        },
+      },
+    }),
+    definePath({
+      pattern: 'audit-signing-key',
+      operations: { read: () => ({ data: { public_key: core.audit.publicKeyPem, algorithm: 'ed25519' } }) },
+    }),
+  ]
+}
