@@ -20,7 +20,13 @@ interface Scenario {
   /** Prepare Coffer and return the request to drive plus the body the plain server should answer with. */
   prepare(
     fixture: CofferFixture,
-  ): Promise<{ path: string; method: 'GET' | 'POST'; body?: string; response: string }>
+  ): Promise<{
+    path: string
+    method: 'GET' | 'POST'
+    body?: string
+    response: string
+    cleanup?: () => Promise<unknown>
+  }>
 }
 
 const secret1k = { data: { value: 'x'.repeat(1000) } }
@@ -54,6 +60,29 @@ const scenarios: Scenario[] = [
       await f.call('POST', 'secret/data/bench/read', secret1k, f.token)
       const response = (await f.call('GET', 'secret/data/bench/read', undefined, f.token)).text
       return { path: 'secret/data/bench/read', method: 'GET', response }
+    },
+  },
+  {
+    name: 'kv-read-audit',
+    connections: 10,
+    async prepare(f) {
+      // The same read with a file audit device recording every request and response.
+      const file = join(mkdtempSync(join(tmpdir(), 'coffer-bench-audit-')), 'audit.log')
+      const enabled = await f.call(
+        'PUT',
+        'sys/audit/bench',
+        { type: 'file', options: { file_path: file } },
+        f.root,
+      )
+      if (enabled.status !== 204) throw new Error(`audit enable failed: ${enabled.status} ${enabled.text}`)
+      await f.call('POST', 'secret/data/bench/read', secret1k, f.token)
+      const response = (await f.call('GET', 'secret/data/bench/read', undefined, f.token)).text
+      return {
+        path: 'secret/data/bench/read',
+        method: 'GET',
+        response,
+        cleanup: () => f.call('DELETE', 'sys/audit/bench', undefined, f.root),
+      }
     },
   },
   writeScenario('kv-write', 10),
@@ -156,6 +185,7 @@ async function runScenario(fixture: CofferFixture, scenario: Scenario) {
     report(scenario.name, c, c.rps / p.rps, p, { connections: scenario.connections })
   } finally {
     await plain.stop()
+    await prep.cleanup?.()
   }
 }
 

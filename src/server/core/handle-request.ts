@@ -96,20 +96,29 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
     }
     exhausted = (await core.tokens.useOnce(auth.entry)).exhausted
   }
-  if (audit) await audit.log(requestEntry(auditCtx))
+  // A change is made only once its request is on record. A read has no effect to undo, so its request entry is
+  // written while the handler runs; the response is still withheld until both entries are recorded.
+  const requestLogged = audit?.log(requestEntry(auditCtx))
+  requestLogged?.catch(() => undefined)
+  if (requestLogged && backendRequest.operation !== 'read' && backendRequest.operation !== 'list')
+    await requestLogged
 
   let response: ResponseWithIssued | undefined
   try {
     response = await backend.handle(backendRequest)
   } catch (error) {
-    if (audit) await audit.log(responseEntry(auditCtx, undefined, (error as Error).message))
+    if (audit)
+      await Promise.all([
+        requestLogged,
+        audit.log(responseEntry(auditCtx, undefined, (error as Error).message)),
+      ])
     throw error
   } finally {
     if (exhausted && auth) await core.tokens.revokeTree(auth.entry.idHash)
   }
   const out = await finish(core, response, backendRequest, acl, auth, path)
   // The response is recorded before it is released: if no device can record it, the caller gets a 500.
-  if (audit) await audit.log(responseEntry(auditCtx, out))
+  if (audit) await Promise.all([requestLogged, audit.log(responseEntry(auditCtx, out))])
   return out
 }
 
