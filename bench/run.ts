@@ -18,9 +18,7 @@ interface Scenario {
   name: string
   connections: number
   /** Prepare Coffer and return the request to drive plus the body the plain server should answer with. */
-  prepare(
-    fixture: CofferFixture,
-  ): Promise<{
+  prepare(fixture: CofferFixture): Promise<{
     path: string
     method: 'GET' | 'POST'
     body?: string
