@@ -37,6 +37,8 @@ interface LiveDevice {
   /** Undefined when the device could not be opened at unseal: it then fails every write. */
   device: AuditDevice | undefined
   salt: KeyObject
+  /** auditHmac under this device's salt, remembering recent answers: tokens, accessors and hot values repeat. */
+  hmac: (value: string) => string
   hash: HashOptions
   chain: AuditChain
   batch: { line: string; resolve: () => void; reject: (error: unknown) => void }[]
@@ -179,10 +181,12 @@ export class AuditBroker {
   #live(record: DeviceRecord, device: AuditDevice | undefined): LiveDevice {
     const filePath =
       record.type === 'file' ? (record.options['file_path'] ?? record.options['path']) : undefined
+    const salt = createSecretKey(Buffer.from(record.salt, 'hex'))
     return {
       record,
       device,
-      salt: createSecretKey(Buffer.from(record.salt, 'hex')),
+      salt,
+      hmac: memoisedHmac(salt),
       hash: hashOptions(record.options),
       chain: new AuditChain(filePath ? resumeState(filePath) : undefined),
       batch: [],
@@ -192,7 +196,7 @@ export class AuditBroker {
 
   #write(live: LiveDevice, entry: AuditEntry): Promise<void> {
     if (!live.device) return Promise.reject(new Error(`audit device ${live.record.path} is not open`))
-    const lines = [live.chain.append(hashEntry(entry, live.salt, live.hash))]
+    const lines = [live.chain.append(hashEntry(entry, live.hmac, live.hash))]
     if (live.chain.state.seq % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) lines.push(this.#checkpoint(live))
     return new Promise((resolve, reject) => {
       for (const line of lines) live.batch.push({ line, resolve, reject })
@@ -277,5 +281,21 @@ function resumeState(filePath: string): ChainState | undefined {
     return undefined
   } finally {
     closeSync(fd)
+  }
+}
+
+/** Values up to 4 KiB are remembered, 4,096 at a time; the memo holds what the barrier cache holds anyway. */
+function memoisedHmac(salt: KeyObject): (value: string) => string {
+  const memo = new Map<string, string>()
+  return (value) => {
+    let hashed = memo.get(value)
+    if (hashed === undefined) {
+      hashed = auditHmac(salt, value)
+      if (value.length <= 4096) {
+        if (memo.size >= 4096) memo.clear()
+        memo.set(value, hashed)
+      }
+    }
+    return hashed
   }
 }

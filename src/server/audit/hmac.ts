@@ -38,15 +38,20 @@ export interface HashOptions {
  * - error, path, remote_address and the rest of request/response are never hashed.
  * The input is never mutated.
  */
-export function hashEntry(entry: AuditEntry, salt: Uint8Array | KeyObject, options: HashOptions): AuditEntry {
-  const out = structuredClone(entry)
+/** `salt` may also be a function giving auditHmac's answer for a value (the broker passes a memoised one). */
+export function hashEntry(
+  entry: AuditEntry,
+  salt: Uint8Array | KeyObject | ((value: string) => string),
+  options: HashOptions,
+): AuditEntry {
+  const out = cloneJson(entry) as AuditEntry
   const elide =
     options.elideListResponses === true &&
     out.request?.operation === 'list' &&
     out.response?.data !== undefined
   if (elide && out.response?.data) elideListData(out.response.data)
   if (options.logRaw) return out
-  const hash = (value: string) => auditHmac(salt, value)
+  const hash = typeof salt === 'function' ? salt : (value: string) => auditHmac(salt, value)
   if (out.auth) hashAuth(out.auth, hash, options.hmacAccessor)
   const req = out.request
   if (req) {
@@ -100,4 +105,16 @@ function elideListData(data: JsonObject): void {
   const info = data['key_info']
   if (info !== null && typeof info === 'object' && !Array.isArray(info))
     data['key_info'] = Object.keys(info).length
+}
+
+/** A deep copy of plain JSON data; several times faster than structuredClone for audit-sized entries. */
+function cloneJson(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value
+  if (Array.isArray(value)) return value.map(cloneJson)
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(value)) {
+    const child = (value as Record<string, unknown>)[key]
+    if (child !== undefined) out[key] = cloneJson(child)
+  }
+  return out
 }
