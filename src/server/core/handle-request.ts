@@ -15,6 +15,7 @@ import {
   requestAuth,
 } from './logical-request.ts'
 import type { MountEntry } from './mount-table.ts'
+import type { RouteMatch } from './router.ts'
 import { issuedAuth } from './token/issued-auth.ts'
 
 /** Paths whose handlers do their own authorization against the caller's ACL. */
@@ -116,14 +117,16 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
   } finally {
     if (exhausted && auth) await core.tokens.revokeTree(auth.entry.idHash)
   }
-  const out = await finish(core, response, backendRequest, acl, auth, path)
+  const out = await finish(core, route, response, backendRequest, acl, auth, path)
   // The response is recorded before it is released: if no device can record it, the caller gets a 500.
   if (audit) await Promise.all([requestLogged, audit.log(responseEntry(auditCtx, out))])
   return out
 }
 
+/** Turn a backend's answer into core's: mint a login token, filter a LIST by the caller's policies. */
 async function finish(
   core: Core,
+  route: RouteMatch,
   response: ResponseWithIssued | undefined,
   backendRequest: BackendRequest,
   acl: Acl | undefined,
@@ -131,14 +134,13 @@ async function finish(
   path: string,
 ): Promise<CoreResponse | undefined> {
   if (!response) return undefined
-  const route = core.mounts.router.match(path)!
   const { backend, entry } = route
-  const req = { path: backendRequest.mountPath + backendRequest.path }
 
   const { auth: grant, [ISSUED]: issued, ...rest } = response
   const out: CoreResponse = rest
   if (issued) out.auth = issued
-  else if (grant) out.auth = await mintLoginToken(core, entry, req.path, grant)
+  else if (grant)
+    out.auth = await mintLoginToken(core, entry, backendRequest.mountPath + backendRequest.path, grant)
 
   if (backendRequest.operation === 'list' && acl && !acl.isRoot) {
     const keys = out.data?.['keys']

@@ -1,11 +1,38 @@
 // KV v2 delete/*path and undelete/*path: soft-delete chosen versions, or make them readable again.
 import { InvalidRequestError } from '../../../sdk/errors.ts'
-import { definePath } from '../../../sdk/framework/backend.ts'
+import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import type { KeyLocks } from './key-lock.ts'
-import { isDeleted, loadMetadata, putMetadataOp } from './key-metadata.ts'
-import { loadConfig, scheduledDeletion } from './kv-config.ts'
+import {
+  isDeleted,
+  type KeyMetadata,
+  loadMetadata,
+  putMetadataOp,
+  type VersionMetadata,
+} from './key-metadata.ts'
+import { type KvConfig, loadConfig, scheduledDeletion } from './kv-config.ts'
 import { intListField } from './kv-fields.ts'
+
+/** Apply `change` to each requested existing version under the key's lock, then store the metadata once. */
+function updateVersions(
+  ctx: HandlerContext<typeof deleteFields, KeyLocks>,
+  change: (vm: VersionMetadata, now: number, meta: KeyMetadata) => Promise<void>,
+) {
+  const versions = ctx.input.versions ?? []
+  if (versions.length === 0) throw new InvalidRequestError('No version number provided')
+  const path = ctx.params['path'] ?? ''
+  return ctx.state.run(path, async () => {
+    const meta = await loadMetadata(ctx.storage, path)
+    if (!meta) return undefined
+    const now = ctx.system.now()
+    for (const n of versions) {
+      const vm = meta.versions[String(n)]
+      if (vm) await change(vm, now, meta)
+    }
+    await ctx.storage.batch([putMetadataOp(path, meta)])
+    return undefined
+  })
+}
 
 const deleteFields = {
   path: f.string({ description: 'Location of the secret.' }),
@@ -22,24 +49,11 @@ export const deletePath = definePath<typeof deleteFields, KeyLocks>({
   fields: deleteFields,
   help: 'Soft-delete versions of a secret (reversible with undelete/).',
   operations: {
-    update: ({ storage, system, state, params, input }) => {
-      const versions = input.versions ?? []
-      if (versions.length === 0) throw new InvalidRequestError('No version number provided')
-      const path = params['path'] ?? ''
-      return state.run(path, async () => {
-        const meta = await loadMetadata(storage, path)
-        if (!meta) return undefined
-        const now = system.now()
-        for (const n of versions) {
-          const vm = meta.versions[String(n)]
-          // Already deleted versions keep their original deletion time.
-          if (!vm || vm.destroyed || isDeleted(vm, now)) continue
-          vm.deletionTime = now
-        }
-        await storage.batch([putMetadataOp(path, meta)])
-        return undefined
-      })
-    },
+    update: (ctx) =>
+      updateVersions(ctx, async (vm, now) => {
+        // Already deleted versions keep their original deletion time.
+        if (!vm.destroyed && !isDeleted(vm, now)) vm.deletionTime = now
+      }),
   },
 })
 
@@ -48,23 +62,13 @@ export const undeletePath = definePath<typeof undeleteFields, KeyLocks>({
   fields: undeleteFields,
   help: 'Restore soft-deleted versions of a secret; destroyed versions cannot be restored.',
   operations: {
-    update: ({ storage, system, state, params, input }) => {
-      const versions = input.versions ?? []
-      if (versions.length === 0) throw new InvalidRequestError('No version number provided')
-      const path = params['path'] ?? ''
-      return state.run(path, async () => {
-        const meta = await loadMetadata(storage, path)
-        if (!meta) return undefined
-        const config = await loadConfig(storage)
-        const now = system.now()
-        for (const n of versions) {
-          const vm = meta.versions[String(n)]
-          if (!vm || vm.destroyed) continue
-          // As in Vault, an undeleted version gets a fresh delete_version_after deadline counted from now.
-          vm.deletionTime = scheduledDeletion(now, config, meta.deleteVersionAfter)
-        }
-        await storage.batch([putMetadataOp(path, meta)])
-        return undefined
+    update: (ctx) => {
+      let config: KvConfig | undefined
+      return updateVersions(ctx, async (vm, now, meta) => {
+        if (vm.destroyed) return
+        config ??= await loadConfig(ctx.storage)
+        // As in Vault, an undeleted version gets a fresh delete_version_after deadline counted from now.
+        vm.deletionTime = scheduledDeletion(now, config, meta.deleteVersionAfter)
       })
     },
   },
