@@ -66,6 +66,11 @@ export interface BackendDefinition<S = unknown> {
   visibilityPaths?: (path: string, mount: MountInfo) => string[]
   setup?: (env: BackendEnv) => Promise<S> | S
   cleanup?: (state: S) => Promise<void> | void
+  /**
+   * Background work (scheduled rotations, tidying) that core runs about once a second while unsealed;
+   * a run that is still going when the next is due is skipped, never overlapped.
+   */
+  periodic?: (ctx: { storage: Storage; system: SystemView; state: S }) => Promise<void>
   secrets?: SecretDefinition<S>[]
 }
 
@@ -89,6 +94,7 @@ export class BackendInstance {
   readonly #paths: CompiledPath[]
   readonly #env: BackendEnv
   #state: unknown
+  #periodicRunning = false
 
   private constructor(definition: BackendDefinition<unknown>, env: BackendEnv) {
     this.definition = definition
@@ -119,6 +125,18 @@ export class BackendInstance {
 
   async cleanup(): Promise<void> {
     await this.definition.cleanup?.(this.#state)
+  }
+
+  /** Runs the backend's periodic hook, if any; never two at once for one mount. */
+  async periodic(): Promise<void> {
+    const hook = this.definition.periodic
+    if (!hook || this.#periodicRunning) return
+    this.#periodicRunning = true
+    try {
+      await hook({ storage: this.#env.storage, system: this.#env.system, state: this.#state })
+    } finally {
+      this.#periodicRunning = false
+    }
   }
 
   isSpecial(kind: 'unauthenticated' | 'root', path: string): boolean {

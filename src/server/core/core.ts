@@ -27,6 +27,8 @@ export interface CoreOptions {
 }
 
 const SWEEP_INTERVAL_MS = 5_000
+/** How often backends' periodic hooks run (scheduled rotations must happen within seconds of their time). */
+const PERIODIC_INTERVAL_MS = 1_000
 
 export class Core {
   readonly physical: Storage
@@ -45,6 +47,7 @@ export class Core {
   #mounts: MountManager | undefined
   #audit: AuditBroker | undefined
   #sweeper: NodeJS.Timeout | undefined
+  #periodic: NodeJS.Timeout | undefined
 
   constructor(opts: CoreOptions) {
     this.#opts = opts
@@ -122,6 +125,8 @@ export class Core {
   async sealVault(): Promise<void> {
     if (this.#sweeper) clearInterval(this.#sweeper)
     this.#sweeper = undefined
+    if (this.#periodic) clearInterval(this.#periodic)
+    this.#periodic = undefined
     await this.#mounts?.unload()
     await this.#audit?.close()
     this.#audit = undefined
@@ -200,6 +205,8 @@ export class Core {
       this.#mounts = mounts
       this.#sweeper = setInterval(() => void this.#sweep(), SWEEP_INTERVAL_MS)
       this.#sweeper.unref()
+      this.#periodic = setInterval(() => void mounts.runPeriodic(), PERIODIC_INTERVAL_MS)
+      this.#periodic.unref()
     } catch (error) {
       this.barrier.seal()
       this.#tokens = undefined
@@ -219,6 +226,7 @@ export class Core {
 
   async close(): Promise<void> {
     if (this.#sweeper) clearInterval(this.#sweeper)
+    if (this.#periodic) clearInterval(this.#periodic)
     await this.#mounts?.unload()
     await this.#audit?.close()
   }

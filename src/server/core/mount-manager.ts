@@ -97,6 +97,24 @@ export class MountManager {
     this.#entries = []
   }
 
+  /** Runs every mounted backend's periodic hook; one failing backend is logged and does not stop the rest. */
+  async runPeriodic(): Promise<void> {
+    await Promise.all(
+      this.#entries.map(async (entry) => {
+        const backend = this.router.get(entry.path)?.backend
+        if (!backend?.definition.periodic) return
+        try {
+          await backend.periodic()
+        } catch (error) {
+          this.#opts.logger.log('error', 'periodic task failed; will retry', {
+            mount: entry.path,
+            error: error instanceof Error ? error.message : String(error),
+          })
+        }
+      }),
+    )
+  }
+
   /** Normalise a user-supplied mount path: no leading slash, one trailing slash, no traversal. */
   normalizePath(path: string, table: MountTableKind): string {
     let clean = path.trim().replace(/^\/+/, '')
