@@ -5,7 +5,7 @@ import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { verifyAuditLog } from '../../src/server/audit/verify.ts'
+import { verifyAuditLog } from '../../src/lib/audit-chain/verify.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 
 describe('audit devices', () => {

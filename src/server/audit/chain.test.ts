@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict'
 import { createHash, createPublicKey, verify } from 'node:crypto'
 import { it } from 'node:test'
+import { verifyAuditLog } from '../../lib/audit-chain/verify.ts'
 import { AuditChain, GENESIS_HASH, generateSigningKey } from './chain.ts'
-import { verifyAuditLog } from './verify.ts'
 
 const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex')
 

@@ -1,29 +1,15 @@
 // Hash chain and signed checkpoints that make an audit log tamper-evident (beyond Vault, which has neither).
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
-import { sha256Hex } from '../../lib/hash.ts'
+import {
+  CHECKPOINT_TYPE,
+  type ChainState,
+  checkpointSignedText,
+  GENESIS_HASH,
+  lineHash,
+} from '../../lib/audit-chain/format.ts'
 
-/**
- * Line format. An entry line is the entry's own JSON with two members appended LAST:
- *   {"time":…,"type":"request",…,"seq":7,"prev_hash":"<64 hex>"}
- * Last, so that the line is still Vault's layout from the first byte (Vault puts `time` first for
- * forwarders that sniff it) and parsers that ignore unknown keys read it unchanged.
- * A checkpoint line is {"type":"checkpoint","seq":…,"prev_hash":…,"time":…,"signature":…}.
- *
- * seq counts lines from 1; `prev_hash` is the SHA-256 hex of the exact UTF-8 text of the previous line
- * (without its newline); the first line of a chain has prev_hash = 64 zeros. The state after a line is
- * {seq of that line, hash of that line}, so a fresh chain is {seq: 0, prevHash: GENESIS_HASH}.
- */
-export interface ChainState {
-  seq: number
-  prevHash: string
-}
-
-export const GENESIS_HASH = '0'.repeat(64)
-
-/** What a checkpoint's Ed25519 signature covers; verify.ts rebuilds the same text. */
-export function checkpointSignedText(seq: number, prevHash: string, time: string): string {
-  return `${seq}|${prevHash}|${time}`
-}
+// The line format and the pure helpers live in lib so the CLI's verifier shares them; re-exported for the broker.
+export { type ChainState, checkpointSignedText, GENESIS_HASH } from '../../lib/audit-chain/format.ts'
 
 export class AuditChain {
   #seq: number
@@ -59,7 +45,7 @@ export class AuditChain {
     const prevHash = this.#prevHash
     const signature = sign(null, Buffer.from(checkpointSignedText(seq, prevHash, time)), privateKey)
     const line = JSON.stringify({
-      type: 'checkpoint',
+      type: CHECKPOINT_TYPE,
       seq,
       prev_hash: prevHash,
       time,
@@ -70,7 +56,7 @@ export class AuditChain {
 
   #advance(seq: number, line: string): string {
     this.#seq = seq
-    this.#prevHash = sha256Hex(line)
+    this.#prevHash = lineHash(line)
     return line
   }
 }

@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict'
 import { createHash, sign } from 'node:crypto'
 import { describe, it } from 'node:test'
+import { verifyAuditLog } from '../../lib/audit-chain/verify.ts'
 import { AuditChain, type ChainState, generateSigningKey } from './chain.ts'
 import { buildEntry } from './entry.ts'
 import { hashEntry } from './hmac.ts'
-import { verifyAuditLog } from './verify.ts'
 
 const SALT = Buffer.from('test-salt')
 const signer = generateSigningKey()

@@ -1,7 +1,6 @@
-// Verifies a chained audit log (chain.ts) and names the first line that was altered, removed, inserted or moved.
+// Verifies a chained audit log (format.ts) and names the first line that was altered, removed, inserted or moved.
 import { createPublicKey, type KeyObject, verify } from 'node:crypto'
-import { sha256Hex } from '../../lib/hash.ts'
-import { type ChainState, checkpointSignedText, GENESIS_HASH } from './chain.ts'
+import { CHECKPOINT_TYPE, type ChainState, checkpointSignedText, GENESIS_HASH, lineHash } from './format.ts'
 
 /*
  * What this can and cannot prove, from the file and the public key alone:
@@ -123,11 +122,11 @@ export function verifyAuditLog(
     if ('error' in p) {
       report(p.lineNo, 'malformed', p.error)
       nextSeq++
-      expectedPrev = sha256Hex(p.text)
+      expectedPrev = lineHash(p.text)
       accepted = null
       continue
     }
-    if (p.record['type'] === 'checkpoint') {
+    if (p.record['type'] === CHECKPOINT_TYPE) {
       if (checkCheckpoint(p, key)) {
         checkpoints++
         lastCheckpointSeq = p.seq
@@ -263,7 +262,7 @@ function parseLine(text: string, lineNo: number): Parsed {
   if (typeof prevHash !== 'string' || !/^[0-9a-f]{64}$/.test(prevHash)) {
     return { lineNo, text, error: 'missing or invalid prev_hash' }
   }
-  return { lineNo, text, hash: sha256Hex(text), seq, prevHash, record: fields }
+  return { lineNo, text, hash: lineHash(text), seq, prevHash, record: fields }
 }
 
 function checkCheckpoint(line: Line, key: KeyObject): boolean {
