@@ -81,8 +81,18 @@ export interface SystemView {
   readonly defaultLeaseTtl: number
   readonly maxLeaseTtl: number
   readonly mount: MountInfo
+  /** The mount's user lockout settings (sys/auth/<path>/tune `user_lockout_config`); absent means Vault's defaults. */
+  readonly userLockout?: UserLockoutConfig
   now(): number
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string, context?: Record<string, unknown>): void
+}
+
+/** Vault's user_lockout: after `threshold` failed logins within `counterReset` seconds, refuse for `duration` seconds. */
+export interface UserLockoutConfig {
+  threshold: number
+  duration: number
+  counterReset: number
+  disable: boolean
 }
 
 export interface MountInfo {

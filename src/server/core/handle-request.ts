@@ -1,4 +1,5 @@
 // The request pipeline, in order: seal check, route, token, create-vs-update, ACL, handler, token minting, list filtering.
+import { addressAllowed } from '../../lib/cidr.ts'
 import { InvalidRequestError, NotFoundError, PermissionDeniedError, SealedError } from '../../sdk/errors.ts'
 import type { AuthGrant, BackendRequest, LogicalResponse } from '../../sdk/request.ts'
 import type { AuditEntry } from '../audit/entry.ts'
@@ -45,7 +46,8 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
   let auth: RequestAuth | undefined
   if (req.token !== '') {
     const tokenEntry = await core.tokens.lookup(req.token)
-    if (tokenEntry) {
+    // A token bound to CIDRs is no token at all from any other address (Vault answers 403 the same way).
+    if (tokenEntry && addressAllowed(req.remoteAddress, tokenEntry.boundCidrs)) {
       auth = { token: req.token, entry: tokenEntry }
       requestAuth.set(backendRequest, auth)
       backendRequest.caller = {
@@ -177,6 +179,7 @@ async function mintLoginToken(core: Core, mount: MountEntry, path: string, grant
     period: grant.period ?? 0,
     renewable: grant.renewable ?? true,
     path,
+    ...(grant.boundCidrs?.length ? { boundCidrs: grant.boundCidrs } : {}),
   })
   return issuedAuth(token, entry, core.clock.now())
 }

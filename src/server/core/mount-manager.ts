@@ -5,7 +5,7 @@ import { uuid } from '../../lib/random.ts'
 import type { Clock } from '../../lib/time.ts'
 import { InvalidRequestError } from '../../sdk/errors.ts'
 import { type BackendDefinition, BackendInstance } from '../../sdk/framework/backend.ts'
-import type { SystemView } from '../../sdk/request.ts'
+import type { SystemView, UserLockoutConfig } from '../../sdk/request.ts'
 import { deletePrefix, type Storage, storageView } from '../../sdk/storage.ts'
 import {
   defaultMountConfig,
@@ -194,6 +194,8 @@ export class MountManager {
     options?: Record<string, string>,
   ) {
     const config = { ...entry.config, ...stripUndefined(changes) }
+    // Tuning one lockout setting keeps the others, as Vault's tune does.
+    if (changes.userLockout) config.userLockout = { ...entry.config.userLockout, ...changes.userLockout }
     this.#checkTtls(config)
     entry.config = config
     if (description !== undefined) entry.description = description
@@ -249,6 +251,9 @@ export class MountManager {
           options: entry.options,
         }
       },
+      get userLockout() {
+        return { ...DEFAULT_USER_LOCKOUT, ...entry.config.userLockout }
+      },
       now: () => clock.now(),
       log: (level, message, context) => logger.log(level, message, context),
     }
@@ -262,6 +267,14 @@ export class MountManager {
     await saveMountTable(this.#opts.storage, 'secret', this.#entries)
     await saveMountTable(this.#opts.storage, 'auth', this.#entries)
   }
+}
+
+/** Vault's defaults: 5 failures, locked for 15 minutes, counter forgotten after 15 quiet minutes. */
+const DEFAULT_USER_LOCKOUT: UserLockoutConfig = {
+  threshold: 5,
+  duration: 900,
+  counterReset: 900,
+  disable: false,
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -1,4 +1,5 @@
 // Mount entries for secrets engines and auth methods, persisted through the barrier at core/mounts and core/auth.
+import type { UserLockoutConfig } from '../../sdk/request.ts'
 import { getJson, putJson, type Storage } from '../../sdk/storage.ts'
 
 export type MountTableKind = 'secret' | 'auth'
@@ -13,6 +14,8 @@ export interface MountConfig {
   passthroughRequestHeaders: string[]
   allowedResponseHeaders: string[]
   tokenType?: string
+  /** Only the settings tuned on this mount; the rest fall back to Vault's defaults. */
+  userLockout?: Partial<UserLockoutConfig>
 }
 
 export interface MountEntry {

@@ -1,5 +1,6 @@
 // Mount entries rendered in Vault's sys/mounts and sys/auth shapes.
 import { parseDurationField } from '../../sdk/framework/fields.ts'
+import type { UserLockoutConfig } from '../../sdk/request.ts'
 import type { MountConfig, MountEntry } from '../core/mount-table.ts'
 
 export function mountView(entry: MountEntry): Record<string, unknown> {
@@ -18,6 +19,15 @@ export function mountView(entry: MountEntry): Record<string, unknown> {
   if (entry.config.allowedResponseHeaders.length)
     config['allowed_response_headers'] = entry.config.allowedResponseHeaders
   if (entry.table === 'auth') config['token_type'] = entry.config.tokenType ?? 'default-service'
+  const lockout = entry.config.userLockout
+  if (lockout && Object.keys(lockout).length > 0) {
+    const out: Record<string, unknown> = {}
+    if (lockout.counterReset !== undefined) out['user_lockout_counter_reset_duration'] = lockout.counterReset
+    if (lockout.threshold !== undefined) out['user_lockout_threshold'] = lockout.threshold
+    if (lockout.duration !== undefined) out['user_lockout_duration'] = lockout.duration
+    if (lockout.disable !== undefined) out['user_lockout_disable'] = lockout.disable
+    config['user_lockout_config'] = out
+  }
   return {
     accessor: entry.accessor,
     config,
@@ -81,5 +91,43 @@ export function parseMountConfig(raw: unknown): Partial<MountConfig> {
     if (value) out[key] = value
   }
   if (typeof body['token_type'] === 'string') out.tokenType = body['token_type']
+  if (body['user_lockout_config'] !== undefined && body['user_lockout_config'] !== null)
+    out.userLockout = parseUserLockout(body['user_lockout_config'])
+  return out
+}
+
+/** `user_lockout_config` of sys/auth/:path/tune: lockout_threshold, lockout_duration, lockout_counter_reset, lockout_disable. */
+function parseUserLockout(raw: unknown): Partial<UserLockoutConfig> {
+  let body = raw
+  if (typeof raw === 'string') {
+    try {
+      body = JSON.parse(raw)
+    } catch {
+      throw new TypeError('user_lockout_config must be a JSON object')
+    }
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new TypeError('user_lockout_config must be an object')
+  const get = (name: string) => {
+    const value = (body as Record<string, unknown>)[name]
+    return value === undefined || value === null || value === '' ? undefined : value
+  }
+  const out: Partial<UserLockoutConfig> = {}
+  const threshold = get('lockout_threshold')
+  if (threshold !== undefined) {
+    const n = Number(threshold)
+    if (!Number.isInteger(n) || n < 0) throw new TypeError('lockout_threshold must be a non-negative integer')
+    out.threshold = n
+  }
+  const duration = get('lockout_duration')
+  if (duration !== undefined) out.duration = parseDurationField(duration, 'lockout_duration')
+  const reset = get('lockout_counter_reset')
+  if (reset !== undefined) out.counterReset = parseDurationField(reset, 'lockout_counter_reset')
+  const disable = get('lockout_disable')
+  if (disable !== undefined) {
+    if (typeof disable !== 'boolean' && disable !== 'true' && disable !== 'false')
+      throw new TypeError('lockout_disable must be a boolean')
+    out.disable = disable === true || disable === 'true'
+  }
   return out
 }

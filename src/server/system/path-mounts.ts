@@ -25,9 +25,12 @@ function config(raw: unknown) {
 function tuneView(core: Core, entry: MountEntry): LogicalResponse {
   const ttls = core.mounts.effectiveTtls(entry)
   const view = mountView(entry)
+  // Vault's tune read shows the lockout settings as top-level user_lockout_* keys, not nested.
+  const { user_lockout_config: lockout, ...config } = view['config'] as Record<string, unknown>
   return {
     data: {
-      ...(view['config'] as Record<string, unknown>),
+      ...config,
+      ...(lockout as Record<string, unknown> | undefined),
       default_lease_ttl: ttls.defaultLeaseTtl,
       max_lease_ttl: ttls.maxLeaseTtl,
       description: entry.description,
@@ -56,6 +59,7 @@ const mountFields = {
   passthrough_request_headers: f.any(),
   allowed_response_headers: f.any(),
   token_type: f.any(),
+  user_lockout_config: f.any(),
 }
 
 function mountPaths(core: Core, kind: MountTableKind, prefix: 'mounts' | 'auth') {

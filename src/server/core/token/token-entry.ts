@@ -27,6 +27,8 @@ export interface TokenEntry {
   role: string
   entityId: string
   lastRenewalTime: number
+  /** token_bound_cidrs: the token works only from these client addresses (absent or empty: anywhere). */
+  boundCidrs?: string[]
 }
 
 export function ttlSeconds(entry: TokenEntry, nowMs: number): number {
@@ -57,6 +59,7 @@ export function lookupData(entry: TokenEntry, nowMs: number, token: string): Rec
   }
   if (entry.period > 0) data['period'] = entry.period
   if (entry.role !== '') data['role'] = entry.role
+  if (entry.boundCidrs?.length) data['bound_cidrs'] = entry.boundCidrs
   if (entry.lastRenewalTime > 0) data['last_renewal_time'] = Math.floor(entry.lastRenewalTime / 1000)
   return data
 }

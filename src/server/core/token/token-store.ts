@@ -25,6 +25,7 @@ export interface CreateTokenInput {
   renewable?: boolean
   path: string
   role?: string
+  boundCidrs?: string[]
   /** A caller-chosen token (root/sudo only, and dev mode's -dev-root-token-id). */
   id?: string
 }
@@ -109,6 +110,7 @@ export class TokenStore {
       role: input.role ?? '',
       entityId: '',
       lastRenewalTime: 0,
+      ...(input.boundCidrs?.length ? { boundCidrs: input.boundCidrs } : {}),
     }
     const ops = [
       { op: 'put' as const, key: keys.id(idHash), value: encode(entry) },

@@ -1,0 +1,40 @@
+// CIDR validation and matching, including the IPv4-mapped form Node reports on dual-stack sockets.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { addressAllowed, invalidCidrs } from './cidr.ts'
+
+describe('cidr', () => {
+  it('validates blocks and bare addresses', () => {
+    assert.deepEqual(invalidCidrs(['10.0.0.0/8', '127.0.0.1', '::1/128', 'fe80::/10']), [])
+    assert.deepEqual(invalidCidrs(['10.0.0.0/33', 'nope', '1.2.3.4/8/9', '::/129', '10.0.0.0/x']), [
+      '10.0.0.0/33',
+      'nope',
+      '1.2.3.4/8/9',
+      '::/129',
+      '10.0.0.0/x',
+    ])
+  })
+
+  it('allows an address inside a block and refuses one outside', () => {
+    assert.equal(addressAllowed('10.1.2.3', ['10.0.0.0/8']), true)
+    assert.equal(addressAllowed('11.1.2.3', ['10.0.0.0/8']), false)
+    assert.equal(addressAllowed('127.0.0.1', ['10.0.0.0/8', '127.0.0.1']), true)
+    assert.equal(addressAllowed('127.0.0.2', ['127.0.0.1']), false)
+  })
+
+  it('treats the IPv4-mapped IPv6 form as the IPv4 address', () => {
+    assert.equal(addressAllowed('::ffff:127.0.0.1', ['127.0.0.0/8']), true)
+    assert.equal(addressAllowed('::ffff:192.168.0.1', ['127.0.0.0/8']), false)
+  })
+
+  it('matches IPv6 blocks', () => {
+    assert.equal(addressAllowed('::1', ['::1/128']), true)
+    assert.equal(addressAllowed('::2', ['::1/128']), false)
+  })
+
+  it('allows everyone for an empty list and no one for an unparsable address', () => {
+    assert.equal(addressAllowed('1.2.3.4', []), true)
+    assert.equal(addressAllowed('1.2.3.4', undefined), true)
+    assert.equal(addressAllowed('', ['0.0.0.0/0']), false)
+  })
+})
