@@ -84,6 +84,8 @@ export interface SystemView {
   /** The mount's user lockout settings (sys/auth/<path>/tune `user_lockout_config`); absent means Vault's defaults. */
   readonly userLockout?: UserLockoutConfig
   now(): number
+  /** A new password from the named sys/policies/password policy, or Vault's default (20 chars) when none is named. */
+  generatePassword(policyName?: string): Promise<string>
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string, context?: Record<string, unknown>): void
 }
 

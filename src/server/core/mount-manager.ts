@@ -16,6 +16,7 @@ import {
   mountStoragePrefix,
   saveMountTable,
 } from './mount-table.ts'
+import { generateFromPolicy } from './password-policies.ts'
 import { Router } from './router.ts'
 
 export interface MountRequest {
@@ -255,6 +256,7 @@ export class MountManager {
         return { ...DEFAULT_USER_LOCKOUT, ...entry.config.userLockout }
       },
       now: () => clock.now(),
+      generatePassword: (policyName) => generateFromPolicy(this.#opts.storage, policyName),
       log: (level, message, context) => logger.log(level, message, context),
     }
     return BackendInstance.create(definition, {

@@ -63,6 +63,7 @@ describe('kvBackend', () => {
       maxLeaseTtl: 1,
       mount: { path: 'x/', type: 'kv', uuid: 'u', accessor: 'a', options: { version: '7' } },
       now: () => 0,
+      generatePassword: async () => 'unused-in-kv',
       log: () => {},
     }
     await assert.rejects(

@@ -60,6 +60,7 @@ export async function makeKv(options: { version?: string; type?: string } = {}):
       options: options.version === undefined ? {} : { version: options.version },
     },
     now: () => clock.now,
+    generatePassword: async () => 'unused-in-kv',
     log: () => {},
   }
   const instance = await BackendInstance.create(kvBackend, { storage, system })
