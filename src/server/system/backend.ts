@@ -6,6 +6,7 @@ import { capabilitiesPaths } from './path-capabilities.ts'
 import { internalUiPaths } from './path-internal-ui.ts'
 import { keyPaths } from './path-keys.ts'
 import { mountsPaths } from './path-mounts.ts'
+import { passwordPolicyPaths } from './path-password-policies.ts'
 import { policyPaths } from './path-policies.ts'
 
 export function createSystemBackend(core: Core) {
@@ -20,6 +21,7 @@ export function createSystemBackend(core: Core) {
       ...auditPaths(core),
       ...mountsPaths(core),
       ...policyPaths(core),
+      ...passwordPolicyPaths(core),
       ...capabilitiesPaths(core),
       ...internalUiPaths(core),
       ...keyPaths(core),
