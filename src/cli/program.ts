@@ -17,6 +17,7 @@ const HELP_FLAGS = new Set(['-h', '-help', '--help', '--h'])
 
 /** One-line descriptions of command groups for the top-level help. */
 export const GROUP_SUMMARIES: Record<string, string> = {
+  audit: 'Enable, disable and list audit devices; verify and search audit logs',
   auth: 'Enable, disable and list auth methods',
   kv: 'Read and write the key/value secrets engine',
   'kv metadata': 'Read and change KV version 2 metadata',

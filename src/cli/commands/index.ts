@@ -1,5 +1,10 @@
 // The command table: every CLI command, in the order help lists them.
 import type { CommandSpec } from '../context.ts'
+import { auditDisableCommand } from './audit/disable.ts'
+import { auditEnableCommand } from './audit/enable.ts'
+import { auditListCommand } from './audit/list.ts'
+import { auditSearchCommand } from './audit/search.ts'
+import { auditVerifyCommand } from './audit/verify.ts'
 import { authDisableCommand } from './auth/disable.ts'
 import { authEnableCommand } from './auth/enable.ts'
 import { authListCommand } from './auth/list.ts'
@@ -72,6 +77,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   authEnableCommand,
   authDisableCommand,
   authListCommand,
+  auditEnableCommand,
+  auditDisableCommand,
+  auditListCommand,
+  auditVerifyCommand,
+  auditSearchCommand,
   kvGetCommand,
   kvPutCommand,
   kvPatchCommand,
