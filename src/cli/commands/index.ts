@@ -21,6 +21,9 @@ import { kvPatchCommand } from './kv/patch.ts'
 import { kvPutCommand } from './kv/put.ts'
 import { kvRollbackCommand } from './kv/rollback.ts'
 import { kvUndeleteCommand } from './kv/undelete.ts'
+import { leaseLookupCommand } from './lease/lookup.ts'
+import { leaseRenewCommand } from './lease/renew.ts'
+import { leaseRevokeCommand } from './lease/revoke.ts'
 import { listCommand } from './list.ts'
 import { loginCommand } from './login.ts'
 import { operatorInitCommand } from './operator/init.ts'
@@ -65,6 +68,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   tokenRenewCommand,
   tokenRevokeCommand,
   tokenCapabilitiesCommand,
+  leaseLookupCommand,
+  leaseRenewCommand,
+  leaseRevokeCommand,
   policyWriteCommand,
   policyReadCommand,
   policyListCommand,

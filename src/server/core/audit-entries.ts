@@ -75,6 +75,7 @@ export function responseEntry(
     response: {
       ...(response?.data ? { data: response.data as JsonObject } : {}),
       ...(response?.warnings?.length ? { warnings: response.warnings } : {}),
+      ...(response?.lease ? { secret: { leaseId: response.lease.leaseId } } : {}),
       ...(issued
         ? {
             auth: {

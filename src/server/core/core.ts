@@ -7,6 +7,7 @@ import { deletePrefix, type Storage, storageView } from '../../sdk/storage.ts'
 import { AuditBroker } from '../audit/broker.ts'
 import { Barrier } from '../barrier/barrier.ts'
 import { cubbyholeBackend, cubbyholePrefix } from './cubbyhole/backend.ts'
+import { ExpirationManager, type ExpirationOptions } from './expiration/expiration-manager.ts'
 import { MountManager } from './mount-manager.ts'
 import type { MountTableKind } from './mount-table.ts'
 import { PolicyStore } from './policy-store.ts'
@@ -24,9 +25,15 @@ export interface CoreOptions {
   registry: Record<MountTableKind, Record<string, BackendDefinition<unknown>>>
   /** The sys/ backend is built by the composition root, which hands it this core. */
   systemBackend: (core: Core) => BackendDefinition<unknown>
+  /** Expiry loop tuning (tests shorten the retry backoff). */
+  expiration?: Pick<
+    ExpirationOptions,
+    'tickMs' | 'maxRevokeAttempts' | 'baseBackoffMs' | 'maxBackoffMs' | 'concurrency'
+  >
 }
 
-const SWEEP_INTERVAL_MS = 5_000
+/** Expired tokens are revoked within this long (Vault promises no better than a second). */
+const SWEEP_INTERVAL_MS = 500
 /** How often backends' periodic hooks run (scheduled rotations must happen within seconds of their time). */
 const PERIODIC_INTERVAL_MS = 1_000
 
@@ -48,6 +55,8 @@ export class Core {
   #audit: AuditBroker | undefined
   #sweeper: NodeJS.Timeout | undefined
   #periodic: NodeJS.Timeout | undefined
+  #sweeping = false
+  #expiration: ExpirationManager | undefined
 
   constructor(opts: CoreOptions) {
     this.#opts = opts
@@ -71,6 +80,11 @@ export class Core {
 
   get initialized(): boolean {
     return this.seal.config !== undefined
+  }
+
+  get expiration(): ExpirationManager {
+    if (!this.#expiration) throw new SealedError()
+    return this.#expiration
   }
 
   get tokens(): TokenStore {
@@ -127,6 +141,8 @@ export class Core {
     this.#sweeper = undefined
     if (this.#periodic) clearInterval(this.#periodic)
     this.#periodic = undefined
+    await this.#expiration?.stop()
+    this.#expiration = undefined
     await this.#mounts?.unload()
     await this.#audit?.close()
     this.#audit = undefined
@@ -157,6 +173,8 @@ export class Core {
         defaultLeaseTtl: this.defaultLeaseTtl,
         maxLeaseTtl: this.maxLeaseTtl,
         registry: this.#opts.registry,
+        // A secrets engine's leases end with it, as in Vault: disabling fails while a revocation fails.
+        beforeUnmount: (path) => this.expiration.revokePrefix(path).then(() => undefined),
         builtins: [
           {
             entry: {
@@ -202,6 +220,17 @@ export class Core {
       await mounts.load()
       const cubbyhole = mounts.router.get('cubbyhole/')!.backend.storage
       tokens.onRevoke((idHash) => deletePrefix(cubbyhole, cubbyholePrefix(idHash)))
+      const expiration = new ExpirationManager({
+        storage: storageView(this.barrier, 'sys/expire/'),
+        clock: this.clock,
+        logger: this.logger.child({ component: 'expiration' }),
+        backendAt: (mountPath) => mounts.router.get(mountPath)?.backend,
+        ...this.#opts.expiration,
+      })
+      await expiration.start()
+      this.#expiration = expiration
+      // Revoking a token revokes the leases it created (a failure is retried by the expiry loop).
+      tokens.onRevoke((idHash) => expiration.revokeByToken(idHash))
       this.#mounts = mounts
       this.#sweeper = setInterval(() => void this.#sweep(), SWEEP_INTERVAL_MS)
       this.#sweeper.unref()
@@ -216,17 +245,22 @@ export class Core {
   }
 
   async #sweep(): Promise<void> {
+    if (this.#sweeping) return
+    this.#sweeping = true
     try {
       const revoked = await this.#tokens?.sweepExpired()
       if (revoked) this.logger.log('info', 'revoked expired tokens', { count: revoked })
     } catch (error) {
       this.logger.log('error', 'expired-token sweep failed; will retry', { error: String(error) })
+    } finally {
+      this.#sweeping = false
     }
   }
 
   async close(): Promise<void> {
     if (this.#sweeper) clearInterval(this.#sweeper)
     if (this.#periodic) clearInterval(this.#periodic)
+    await this.#expiration?.stop()
     await this.#mounts?.unload()
     await this.#audit?.close()
   }

@@ -10,6 +10,7 @@ import { filterListKeys } from './list-filter.ts'
 import {
   type CoreResponse,
   ISSUED,
+  LEASE,
   type LogicalRequest,
   type RequestAuth,
   type ResponseWithIssued,
@@ -138,8 +139,18 @@ async function finish(
   if (!response) return undefined
   const { backend, entry } = route
 
-  const { auth: grant, [ISSUED]: issued, ...rest } = response
+  const { auth: grant, [ISSUED]: issued, [LEASE]: lease, secret, ...rest } = response
   const out: CoreResponse = rest
+  if (lease) out.lease = lease
+  // A secret with a lease: core stores it; the backend's `internal` never leaves the server.
+  if (secret)
+    out.lease = await core.expiration.register({
+      path: backendRequest.mountPath + backendRequest.path,
+      mountPath: entry.path,
+      secret,
+      tokenHash: auth?.entry.idHash ?? '',
+      ...ttlsOf(core.mounts.effectiveTtls(entry)),
+    })
   if (issued) out.auth = issued
   else if (grant)
     out.auth = await mintLoginToken(core, entry, backendRequest.mountPath + backendRequest.path, grant)
@@ -159,6 +170,10 @@ async function finish(
     }
   }
   return out
+}
+
+function ttlsOf(ttls: { defaultLeaseTtl: number; maxLeaseTtl: number }) {
+  return { defaultTtl: ttls.defaultLeaseTtl, maxTtl: ttls.maxLeaseTtl }
 }
 
 /** A login's AuthGrant becomes an orphan service token bounded by the auth mount's TTLs. */

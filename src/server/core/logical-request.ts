@@ -31,8 +31,10 @@ export interface IssuedAuth {
   num_uses: number
 }
 
-export interface CoreResponse extends Omit<LogicalResponse, 'auth'> {
+export interface CoreResponse extends Omit<LogicalResponse, 'auth' | 'secret'> {
   auth?: IssuedAuth
+  /** The lease core registered for the response's secret. */
+  lease?: { leaseId: string; ttl: number; renewable: boolean }
 }
 
 /** What core-internal backends (auth/token) may know about the request beyond the sdk's Caller. */
@@ -47,4 +49,10 @@ export const requestAuth = new WeakMap<object, RequestAuth>()
 /** A core-internal backend returns a minted token under this key; core renders it as the auth block. */
 export const ISSUED = Symbol('issued-auth')
 
-export type ResponseWithIssued = LogicalResponse & { [ISSUED]?: IssuedAuth }
+/** A core-internal backend (sys/leases/renew) returns lease details under this key; core renders them top-level. */
+export const LEASE = Symbol('lease')
+
+export type ResponseWithIssued = LogicalResponse & {
+  [ISSUED]?: IssuedAuth
+  [LEASE]?: { leaseId: string; ttl: number; renewable: boolean }
+}

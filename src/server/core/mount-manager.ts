@@ -45,6 +45,8 @@ export interface MountManagerOptions {
   defaultLeaseTtl: number
   maxLeaseTtl: number
   registry: Record<MountTableKind, Record<string, BackendDefinition<unknown>>>
+  /** Runs before a mount is removed (core revokes the mount's leases); an error aborts the unmount. */
+  beforeUnmount?: (path: string) => Promise<void>
   /** Built-in mounts created on first unseal and re-created on every unseal. */
   builtins: {
     entry: Omit<MountEntry, 'uuid' | 'accessor' | 'config'>
@@ -181,6 +183,7 @@ export class MountManager {
     const entry = this.find(path)
     if (!entry) return
     if (entry.builtin) throw new InvalidRequestError(`cannot unmount "${path}"`)
+    await this.#opts.beforeUnmount?.(path)
     const removed = this.router.remove(path)
     await removed?.backend.cleanup()
     this.#entries = this.#entries.filter((e) => e !== entry)

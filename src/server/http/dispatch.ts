@@ -87,13 +87,17 @@ function render(
     const { status, contentType, body } = response.raw
     return { status, headers: { 'content-type': contentType, 'cache-control': 'no-store' }, body }
   }
-  const hasBody = response.data != null || response.auth !== undefined || (response.warnings?.length ?? 0) > 0
+  const hasBody =
+    response.data != null ||
+    response.auth !== undefined ||
+    response.lease !== undefined ||
+    (response.warnings?.length ?? 0) > 0
   if (!hasBody && response.status === undefined) return emptyResult(204)
   const envelope: Record<string, unknown> = {
     request_id: requestId,
-    lease_id: '',
-    renewable: false,
-    lease_duration: response.leaseDuration ?? 0,
+    lease_id: response.lease?.leaseId ?? '',
+    renewable: response.lease?.renewable ?? false,
+    lease_duration: response.lease?.ttl ?? response.leaseDuration ?? 0,
     data: response.data ?? null,
     wrap_info: null,
     warnings: response.warnings && response.warnings.length > 0 ? response.warnings : null,

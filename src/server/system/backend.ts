@@ -5,6 +5,7 @@ import { auditPaths } from './path-audit.ts'
 import { capabilitiesPaths } from './path-capabilities.ts'
 import { internalUiPaths } from './path-internal-ui.ts'
 import { keyPaths } from './path-keys.ts'
+import { LEASE_ROOT_PATHS, leasePaths } from './path-leases.ts'
 import { mountsPaths } from './path-mounts.ts'
 import { passwordPolicyPaths } from './path-password-policies.ts'
 import { policyPaths } from './path-policies.ts'
@@ -15,7 +16,7 @@ export function createSystemBackend(core: Core) {
     help: 'System endpoints: mounts, auth methods, policies, capabilities, keyring and seal.',
     specialPaths: {
       // Enabling or disabling an auth method, rotating the keyring and sealing need sudo, as in Vault.
-      root: ['auth/*', 'rotate', 'seal', 'audit', 'audit/*', 'raw/*'],
+      root: ['auth/*', 'rotate', 'seal', 'audit', 'audit/*', 'raw/*', ...LEASE_ROOT_PATHS],
     },
     paths: [
       ...auditPaths(core),
@@ -25,6 +26,7 @@ export function createSystemBackend(core: Core) {
       ...capabilitiesPaths(core),
       ...internalUiPaths(core),
       ...keyPaths(core),
+      ...leasePaths(core),
     ],
   })
 }

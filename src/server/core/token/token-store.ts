@@ -4,7 +4,8 @@ import { constantTimeEqual, hmacSha256Hex } from '../../../lib/hash.ts'
 import { randomAlphanumeric } from '../../../lib/random.ts'
 import type { Clock } from '../../../lib/time.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
-import { getJson, putJson, type Storage } from '../../../sdk/storage.ts'
+import { getJson, putJson, type Storage, type StorageOp } from '../../../sdk/storage.ts'
+import { DueIndex } from '../expiration/due-index.ts'
 import type { TokenEntry } from './token-entry.ts'
 
 /** Service tokens start with this so leak scanners can recognise a Coffer token on sight. */
@@ -36,7 +37,8 @@ const keys = {
   accessor: (accessor: string) => `accessor/${accessor}`,
   parent: (parentHash: string, childHash: string) => `parent/${parentHash}/${childHash}`,
   parentPrefix: (parentHash: string) => `parent/${parentHash}/`,
-  expiry: (expireMs: number, hash: string) => `expiry/${String(expireMs).padStart(15, '0')}-${hash}`,
+  /** The pre-0.2 expiry index, moved into the due index on load. */
+  legacyExpiry: 'expiry/',
 }
 
 export class TokenStore {
@@ -47,13 +49,18 @@ export class TokenStore {
   readonly #cache = new Map<string, TokenEntry>()
   readonly #hashes = new Map<string, string>()
   readonly #revokeListeners: ((idHash: string) => Promise<unknown>)[] = []
+  /** Token expiries; only the soon-due part is in memory, so unseal does not read every token. */
+  readonly #due: DueIndex
 
   constructor(storage: Storage, clock: Clock) {
     this.#storage = storage
+    this.#due = new DueIndex(storage, 'due/')
     this.#clock = clock
   }
 
   async load(): Promise<void> {
+    await this.#migrateLegacyExpiry()
+    await this.#due.open()
     const stored = await this.#storage.get(keys.salt)
     if (stored) {
       this.#salt = createSecretKey(stored)
@@ -112,16 +119,16 @@ export class TokenStore {
       lastRenewalTime: 0,
       ...(input.boundCidrs?.length ? { boundCidrs: input.boundCidrs } : {}),
     }
-    const ops = [
+    const ops: StorageOp[] = [
       { op: 'put' as const, key: keys.id(idHash), value: encode(entry) },
       { op: 'put' as const, key: keys.accessor(entry.accessor), value: new TextEncoder().encode(idHash) },
     ]
     if (entry.parentHash !== '') {
       ops.push({ op: 'put', key: keys.parent(entry.parentHash, idHash), value: new Uint8Array() })
     }
-    if (entry.expireTime > 0)
-      ops.push({ op: 'put', key: keys.expiry(entry.expireTime, idHash), value: new Uint8Array() })
+    if (entry.expireTime > 0) ops.push(this.#due.putOp(entry.expireTime, idHash, idHash))
     await this.#storage.batch(ops)
+    if (entry.expireTime > 0) this.#due.noteAdded(entry.expireTime, idHash, idHash)
     this.#remember(entry)
     return { token, entry }
   }
@@ -172,10 +179,12 @@ export class TokenStore {
     if (ttl <= 0) throw new InvalidRequestError('token has reached its maximum TTL and cannot be renewed')
     const updated: TokenEntry = { ...entry, expireTime: now + ttl * 1000, lastRenewalTime: now }
     await this.#storage.batch([
-      { op: 'delete', key: keys.expiry(entry.expireTime, entry.idHash) },
-      { op: 'put', key: keys.expiry(updated.expireTime, entry.idHash), value: new Uint8Array() },
+      this.#due.deleteOp(entry.expireTime, entry.idHash),
+      this.#due.putOp(updated.expireTime, entry.idHash, entry.idHash),
       { op: 'put', key: keys.id(entry.idHash), value: encode(updated) },
     ])
+    this.#due.noteRemoved(entry.expireTime, entry.idHash)
+    this.#due.noteAdded(updated.expireTime, entry.idHash, entry.idHash)
     this.#remember(updated)
     return updated
   }
@@ -199,16 +208,35 @@ export class TokenStore {
 
   /** Revoke every token whose expiry has passed; returns how many. Called by the core's sweeper. */
   async sweepExpired(): Promise<number> {
-    const now = this.#clock.now()
     let count = 0
-    for (const key of await this.#storage.list('expiry/')) {
-      const [expire, idHash] = key.split('-') as [string, string]
-      if (Number(expire) > now) break
-      await this.revokeTree(idHash)
-      await this.#storage.delete(`expiry/${key}`)
-      count++
+    for (;;) {
+      const due = await this.#due.takeDue(this.#clock.now(), 256)
+      if (due.length === 0) return count
+      for (const item of due) {
+        const entry = await this.#get(item.value)
+        if (entry && entry.expireTime === item.dueMs) {
+          await this.revokeTree(entry.idHash)
+          count++
+        } else {
+          // Renewed or already revoked: the index entry is stale.
+          await this.#storage.batch([this.#due.deleteOp(item.dueMs, item.id)])
+        }
+      }
     }
-    return count
+  }
+
+  /** Moves an expiry index written by an older version (one flat folder) into the due index. */
+  async #migrateLegacyExpiry(): Promise<void> {
+    const legacy = await this.#storage.list(keys.legacyExpiry)
+    for (let i = 0; i < legacy.length; i += 500) {
+      const ops: StorageOp[] = []
+      for (const name of legacy.slice(i, i + 500)) {
+        const [expire, idHash] = name.split('-') as [string, string]
+        ops.push({ op: 'delete', key: keys.legacyExpiry + name })
+        if (/^[0-9a-f]{64}$/.test(idHash ?? '')) ops.push(this.#due.putOp(Number(expire), idHash, idHash))
+      }
+      await this.#storage.batch(ops)
+    }
   }
 
   async accessors(): Promise<string[]> {
@@ -237,13 +265,14 @@ export class TokenStore {
     const entry = await this.#get(idHash)
     this.#cache.delete(idHash)
     if (!entry) return
-    const ops: { op: 'delete'; key: string }[] = [
+    const ops: StorageOp[] = [
       { op: 'delete', key: keys.id(idHash) },
       { op: 'delete', key: keys.accessor(entry.accessor) },
     ]
     if (entry.parentHash !== '') ops.push({ op: 'delete', key: keys.parent(entry.parentHash, idHash) })
-    if (entry.expireTime > 0) ops.push({ op: 'delete', key: keys.expiry(entry.expireTime, idHash) })
+    if (entry.expireTime > 0) ops.push(this.#due.deleteOp(entry.expireTime, idHash))
     await this.#storage.batch(ops)
+    if (entry.expireTime > 0) this.#due.noteRemoved(entry.expireTime, idHash)
     for (const listener of this.#revokeListeners) await listener(idHash)
   }
 

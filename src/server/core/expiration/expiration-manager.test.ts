@@ -1,0 +1,272 @@
+// The expiration manager against a real backend instance on in-memory storage, with a clock the test moves.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { silentLogger } from '../../../lib/logger.ts'
+import { BackendInstance, defineBackend } from '../../../sdk/framework/backend.ts'
+import { getJson, listRecursive, type Storage, storageView } from '../../../sdk/storage.ts'
+import { MemoryStorage } from '../../physical/memory.ts'
+import { ExpirationManager } from './expiration-manager.ts'
+
+class TestClock {
+  now_ = Date.UTC(2026, 10, 22, 12, 0, 0)
+  now(): number {
+    return this.now_
+  }
+  advance(seconds: number): void {
+    this.now_ += seconds * 1000
+  }
+}
+
+/** A backend whose secrets are rows in its own storage; revoking deletes the row, and can be made to fail. */
+function rowsBackend(control: { failRevoke: boolean; renewTtl?: number }) {
+  return defineBackend<unknown>({
+    kind: 'secret',
+    help: 'test rows',
+    paths: [],
+    secrets: [
+      {
+        type: 'row',
+        revoke: async ({ storage }, internal) => {
+          if (control.failRevoke) throw new Error('database unreachable')
+          await storage.delete(`rows/${internal['name']}`)
+        },
+        renew: async (_ctx, _internal, lease) => ({ ttl: control.renewTtl ?? lease.increment }),
+      },
+      { type: 'fixed', revoke: async ({ storage }, internal) => storage.delete(`rows/${internal['name']}`) },
+    ],
+  })
+}
+
+async function setup(opts: { maxRevokeAttempts?: number } = {}) {
+  const physical = new MemoryStorage()
+  const clock = new TestClock()
+  const control = { failRevoke: false } as { failRevoke: boolean; renewTtl?: number }
+  const backendStorage = storageView(physical, 'logical/rows/')
+  const backend = await BackendInstance.create(rowsBackend(control), {
+    storage: backendStorage,
+    system: {
+      defaultLeaseTtl: 3600,
+      maxLeaseTtl: 7200,
+      mount: { path: 'rows/', type: 'rows', uuid: 'u', accessor: 'rows_1', options: {} },
+      now: () => clock.now(),
+      log: () => undefined,
+      generatePassword: async () => 'unused-by-these-tests',
+    },
+  })
+  const make = () =>
+    new ExpirationManager({
+      storage: storageView(physical, 'sys/expire/'),
+      clock,
+      logger: silentLogger,
+      backendAt: (path) => (path === 'rows/' ? backend : undefined),
+      tickMs: 60_000, // the test drives tick() itself
+      baseBackoffMs: 1_000,
+      maxBackoffMs: 4_000,
+      maxRevokeAttempts: opts.maxRevokeAttempts ?? 12,
+    })
+  const manager = make()
+  await manager.start()
+  const issue = async (name: string, ttl: number, extra: { tokenHash?: string; maxTtl?: number } = {}) => {
+    await backendStorage.put(`rows/${name}`, Buffer.from('x'))
+    return manager.register({
+      path: `rows/creds/${name}`,
+      mountPath: 'rows/',
+      secret: {
+        type: 'row',
+        ttl,
+        renewable: true,
+        internal: { name },
+        ...(extra.maxTtl ? { maxTtl: extra.maxTtl } : {}),
+      },
+      tokenHash: extra.tokenHash ?? '',
+      defaultTtl: 3600,
+      maxTtl: 7200,
+    })
+  }
+  const rowExists = async (name: string) => (await backendStorage.get(`rows/${name}`)) !== undefined
+  return { physical, clock, control, manager, make, issue, rowExists, backendStorage }
+}
+
+async function keysUnder(storage: Storage, prefix: string): Promise<string[]> {
+  return listRecursive(storage, prefix)
+}
+
+describe('expiration manager', () => {
+  it('registers a lease with the requested TTL, capped by the mount maximum', async () => {
+    const { manager, issue, clock } = await setup()
+    const a = await issue('a', 60)
+    assert.match(a.leaseId, /^rows\/creds\/a\/[A-Za-z0-9]{24}$/)
+    assert.equal(a.ttl, 60)
+    const b = await issue('b', 100_000)
+    assert.equal(b.ttl, 7200)
+    const looked = await manager.lookup(a.leaseId)
+    assert.equal(looked['id'], a.leaseId)
+    assert.equal(looked['ttl'], 60)
+    assert.equal(looked['renewable'], true)
+    assert.equal(looked['expire_time'], new Date(clock.now() + 60_000).toISOString().replace('Z', '000000Z'))
+    await manager.stop()
+  })
+
+  it('expires a lease on time by calling the backend revoke, and removes every index entry', async () => {
+    const { manager, issue, clock, rowExists, physical } = await setup()
+    const { leaseId } = await issue('a', 10)
+    await issue('b', 30)
+    clock.advance(9)
+    assert.equal(await manager.tick(), 0)
+    assert.ok(await rowExists('a'))
+    clock.advance(1)
+    assert.equal(await manager.tick(), 1)
+    assert.equal(await rowExists('a'), false)
+    assert.ok(await rowExists('b'))
+    assert.equal(await manager.get(leaseId), undefined)
+    const left = await keysUnder(physical, 'sys/expire/')
+    assert.equal(left.filter((k) => k.includes('creds/a/')).length, 0)
+    assert.equal(left.filter((k) => k.startsWith('sys/expire/due/')).length, 1, 'only b is still due')
+    await manager.stop()
+  })
+
+  it('keeps expiring after a restart: a new manager over the same storage finds due leases', async () => {
+    const { manager, issue, clock, rowExists, make } = await setup()
+    await issue('a', 5)
+    await issue('c', 3 * 3600) // another hour folder
+    await manager.stop()
+    const again = make()
+    await again.start()
+    clock.advance(6)
+    assert.equal(await again.tick(), 1)
+    assert.equal(await rowExists('a'), false)
+    clock.advance(3 * 3600)
+    assert.equal(await again.tick(), 1)
+    assert.equal(await rowExists('c'), false)
+    await again.stop()
+  })
+
+  it('a lease issued after start into a not-yet-opened folder is still expired', async () => {
+    const { manager, issue, clock, rowExists } = await setup()
+    await manager.tick()
+    await issue('later', 2 * 3600 + 17)
+    clock.advance(2 * 3600 + 17)
+    assert.equal(await manager.tick(), 1)
+    assert.equal(await rowExists('later'), false)
+    await manager.stop()
+  })
+
+  it('renews by the increment, capped at max TTL with a warning, and moves the expiry', async () => {
+    const { manager, issue, clock, rowExists } = await setup()
+    const { leaseId } = await issue('a', 60, { maxTtl: 300 })
+    clock.advance(50)
+    const renewed = await manager.renew(leaseId, 120)
+    assert.equal(renewed.ttl, 120)
+    clock.advance(100)
+    assert.equal(await manager.tick(), 0, 'the old expiry no longer fires')
+    assert.ok(await rowExists('a'))
+    const capped = await manager.renew(leaseId, 1000)
+    assert.equal(capped.ttl, 150)
+    assert.match(capped.warnings[0]!, /capped/)
+    clock.advance(150)
+    assert.equal(await manager.tick(), 1)
+    assert.equal(await rowExists('a'), false)
+    await assert.rejects(manager.renew(leaseId, 10), /lease not found/)
+    await manager.stop()
+  })
+
+  it('refuses to renew a secret type without a renew handler', async () => {
+    const { manager, clock } = await setup()
+    const lease = await manager.register({
+      path: 'rows/fixed/x',
+      mountPath: 'rows/',
+      secret: { type: 'fixed', ttl: 60, renewable: true, internal: { name: 'x' } },
+      tokenHash: '',
+      defaultTtl: 60,
+      maxTtl: 600,
+    })
+    clock.advance(1)
+    await assert.rejects(manager.renew(lease.leaseId, 10), /not renewable/)
+    await manager.stop()
+  })
+
+  it('retries a failed revocation with backoff, shows it in lookup, and completes when the backend is back', async () => {
+    const { manager, issue, clock, control, rowExists } = await setup()
+    const { leaseId } = await issue('a', 5)
+    control.failRevoke = true
+    clock.advance(5)
+    await manager.tick()
+    assert.ok(await rowExists('a'))
+    const failing = await manager.lookup(leaseId)
+    assert.equal(failing['revoke_attempts'], 1)
+    assert.match(String(failing['revoke_error']), /database unreachable/)
+    clock.advance(1)
+    await manager.tick()
+    assert.equal((await manager.lookup(leaseId))['revoke_attempts'], 2)
+    control.failRevoke = false
+    clock.advance(1)
+    await manager.tick()
+    assert.ok(await rowExists('a'), 'the next attempt waits for its backoff (2 s)')
+    clock.advance(1)
+    await manager.tick()
+    assert.equal(await rowExists('a'), false)
+    assert.equal(await manager.get(leaseId), undefined)
+    await manager.stop()
+  })
+
+  it('marks a lease irrevocable after the attempt limit; only revoke-force removes it', async () => {
+    const { manager, issue, clock, control, rowExists } = await setup({ maxRevokeAttempts: 3 })
+    const { leaseId } = await issue('a', 1)
+    control.failRevoke = true
+    for (let i = 0; i < 6; i++) {
+      clock.advance(5)
+      await manager.tick()
+    }
+    const looked = await manager.lookup(leaseId)
+    assert.equal(looked['irrevocable'], true)
+    assert.equal(looked['revoke_attempts'], 3)
+    await assert.rejects(manager.revoke(leaseId), /failed to revoke/)
+    await manager.revokePrefix('rows/creds/a', { force: true })
+    assert.equal(await manager.get(leaseId), undefined)
+    assert.ok(await rowExists('a'), 'force removes the lease without the backend having revoked it')
+    await manager.stop()
+  })
+
+  it('revokes by prefix and lists one level of lease ids', async () => {
+    const { manager, issue, rowExists } = await setup()
+    await issue('a', 60)
+    await issue('b', 60)
+    assert.deepEqual(await manager.list('rows/creds/'), ['a/', 'b/'])
+    assert.equal((await manager.list('rows/creds/a')).length, 1)
+    assert.equal(await manager.revokePrefix('rows/creds/'), 2)
+    assert.equal(await rowExists('a'), false)
+    assert.equal(await rowExists('b'), false)
+    assert.deepEqual(await manager.list('rows/'), [])
+    await assert.rejects(manager.list('rows/../x'), /invalid prefix/)
+    await manager.stop()
+  })
+
+  it("revokes a token's leases with the token, and tidy revokes leases of tokens that are gone", async () => {
+    const { manager, issue, rowExists, physical } = await setup()
+    await issue('a', 60, { tokenHash: 'aa'.repeat(32) })
+    await issue('b', 60, { tokenHash: 'bb'.repeat(32) })
+    await issue('c', 60, { tokenHash: 'cc'.repeat(32) })
+    await manager.revokeByToken('aa'.repeat(32))
+    assert.equal(await rowExists('a'), false)
+    assert.ok(await rowExists('b'))
+    const result = await manager.tidy(async (hash) => hash === 'cc'.repeat(32))
+    assert.equal(result.revoked, 1)
+    assert.equal(await rowExists('b'), false)
+    assert.ok(await rowExists('c'))
+    const tokenIndex = await keysUnder(physical, 'sys/expire/token/')
+    assert.equal(tokenIndex.length, 1)
+    await manager.stop()
+  })
+
+  it('stores no backend secret outside the lease record, and the record never in a due-index value', async () => {
+    const { manager, issue, physical } = await setup()
+    const { leaseId } = await issue('a', 60)
+    const record = await getJson<{ internal: Record<string, unknown> }>(physical, `sys/expire/id/${leaseId}`)
+    assert.deepEqual(record?.internal, { name: 'a' })
+    for (const key of await keysUnder(physical, 'sys/expire/due/')) {
+      const value = Buffer.from((await physical.get(key))!).toString()
+      assert.equal(value, leaseId)
+    }
+    await manager.stop()
+  })
+})

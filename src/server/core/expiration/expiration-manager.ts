@@ -1,0 +1,448 @@
+// Leases: register, look up, renew, revoke (one, by prefix, by token), expire on time, retry failed revocations.
+import type { Logger } from '../../../lib/logger.ts'
+import { randomAlphanumeric } from '../../../lib/random.ts'
+import type { Clock } from '../../../lib/time.ts'
+import { InvalidRequestError } from '../../../sdk/errors.ts'
+import type { BackendInstance } from '../../../sdk/framework/backend.ts'
+import type { SecretGrant } from '../../../sdk/request.ts'
+import { getJson, type Storage, type StorageOp, storageView } from '../../../sdk/storage.ts'
+import { DueIndex } from './due-index.ts'
+import { type LeaseEntry, leaseKeyId, lookupData } from './lease-entry.ts'
+
+/*
+ * Storage under the manager's view (core-owned, behind the barrier):
+ *   id/<lease id>                  the lease (ids keep their slashes, so LIST and revoke-prefix walk folders)
+ *   due/<hour>/<second>/<ms>_<h>   the due index (due-index.ts): expiry or next revocation attempt
+ *   token/<token hash>/<h>         leases a token created, revoked with it
+ * where <h> is leaseKeyId(lease id). All three change together in one atomic batch.
+ */
+
+export interface ExpirationOptions {
+  storage: Storage
+  clock: Clock
+  logger: Logger
+  /** The backend mounted at a path, or undefined when it is gone. */
+  backendAt: (mountPath: string) => BackendInstance | undefined
+  /** How often due leases are looked for, in ms. */
+  tickMs?: number
+  /** Revocation attempts before a lease is marked irrevocable. */
+  maxRevokeAttempts?: number
+  /** First retry delay; doubles per attempt up to maxBackoffMs. */
+  baseBackoffMs?: number
+  maxBackoffMs?: number
+  /** Revocations run at once by the expiry loop. */
+  concurrency?: number
+}
+
+export interface RegisterInput {
+  /** The request path that issued the secret (mount path included). */
+  path: string
+  mountPath: string
+  secret: SecretGrant
+  tokenHash: string
+  /** The mount's effective TTLs, in seconds. */
+  defaultTtl: number
+  maxTtl: number
+}
+
+export interface IssuedLease {
+  leaseId: string
+  ttl: number
+  renewable: boolean
+}
+
+const DEFAULTS = {
+  tickMs: 200,
+  maxRevokeAttempts: 12,
+  baseBackoffMs: 1_000,
+  maxBackoffMs: 60_000,
+  concurrency: 64,
+}
+
+export class ExpirationManager {
+  readonly #storage: Storage
+  readonly #leases: Storage
+  readonly #due: DueIndex
+  readonly #opts: Required<Omit<ExpirationOptions, 'storage' | 'clock' | 'logger' | 'backendAt'>>
+  readonly #clock: Clock
+  readonly #logger: Logger
+  readonly #backendAt: (mountPath: string) => BackendInstance | undefined
+  /** Revocations in flight by lease id, so two callers (expiry and an operator) share one attempt. */
+  readonly #inFlight = new Map<string, Promise<void>>()
+  #timer: NodeJS.Timeout | undefined
+  #ticking = false
+  #stopped = false
+  #expiredTotal = 0
+
+  constructor(opts: ExpirationOptions) {
+    this.#storage = opts.storage
+    this.#leases = storageView(opts.storage, 'id/')
+    this.#due = new DueIndex(opts.storage, 'due/')
+    this.#clock = opts.clock
+    this.#logger = opts.logger
+    this.#backendAt = opts.backendAt
+    this.#opts = {
+      tickMs: opts.tickMs ?? DEFAULTS.tickMs,
+      maxRevokeAttempts: opts.maxRevokeAttempts ?? DEFAULTS.maxRevokeAttempts,
+      baseBackoffMs: opts.baseBackoffMs ?? DEFAULTS.baseBackoffMs,
+      maxBackoffMs: opts.maxBackoffMs ?? DEFAULTS.maxBackoffMs,
+      concurrency: opts.concurrency ?? DEFAULTS.concurrency,
+    }
+  }
+
+  /** Opens the due index (hour folders only) and starts the expiry loop. */
+  async start(): Promise<void> {
+    await this.#due.open()
+    this.#stopped = false
+    this.#timer = setInterval(() => void this.tick(), this.#opts.tickMs)
+    this.#timer.unref()
+  }
+
+  /** Stops the loop and waits for revocations in flight. */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    if (this.#timer) clearInterval(this.#timer)
+    this.#timer = undefined
+    await Promise.allSettled([...this.#inFlight.values()])
+  }
+
+  /** Leases expired by the loop since start; for status and benchmarks. */
+  get expiredTotal(): number {
+    return this.#expiredTotal
+  }
+
+  async register(input: RegisterInput): Promise<IssuedLease> {
+    const now = this.#clock.now()
+    const maxTtl = Math.min(input.secret.maxTtl || input.maxTtl, input.maxTtl)
+    let ttl = input.secret.ttl > 0 ? input.secret.ttl : input.defaultTtl
+    if (maxTtl > 0) ttl = Math.min(ttl, maxTtl)
+    // A secret's lease always ends: with no TTL anywhere it gets the mount's maximum, as in Vault.
+    if (ttl <= 0) ttl = maxTtl > 0 ? maxTtl : input.defaultTtl
+    const leaseId = `${input.path.replace(/\/+$/, '')}/${randomAlphanumeric(24)}`
+    const lease: LeaseEntry = {
+      leaseId,
+      path: input.path,
+      mountPath: input.mountPath,
+      secretType: input.secret.type,
+      internal: input.secret.internal,
+      tokenHash: input.tokenHash,
+      issueTime: now,
+      expireTime: now + ttl * 1000,
+      maxExpireTime: maxTtl > 0 ? now + maxTtl * 1000 : 0,
+      lastRenewalTime: 0,
+      renewable: input.secret.renewable,
+      ttl,
+      dueAt: now + ttl * 1000,
+      revokeAttempts: 0,
+      lastRevokeError: '',
+      irrevocable: false,
+    }
+    const ops: StorageOp[] = [
+      this.#putLeaseOp(lease),
+      this.#due.putOp(lease.dueAt, leaseKeyId(leaseId), leaseId),
+    ]
+    if (lease.tokenHash !== '') ops.push(this.#tokenIndexOp('put', lease))
+    await this.#storage.batch(ops)
+    this.#due.noteAdded(lease.dueAt, leaseKeyId(leaseId), leaseId)
+    return { leaseId, ttl, renewable: lease.renewable }
+  }
+
+  async get(leaseId: string): Promise<LeaseEntry | undefined> {
+    if (!isLeaseId(leaseId)) return undefined
+    return getJson<LeaseEntry>(this.#leases, leaseId)
+  }
+
+  async lookup(leaseId: string): Promise<Record<string, unknown>> {
+    const lease = await this.get(leaseId)
+    if (!lease) throw new InvalidRequestError('invalid lease')
+    return lookupData(lease, this.#clock.now())
+  }
+
+  /** One level of lease ids (or folders) under `prefix`, as LIST sys/leases/lookup/<prefix> shows them. */
+  async list(prefix: string): Promise<string[]> {
+    const clean = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`
+    if (clean.includes('..')) throw new InvalidRequestError('invalid prefix')
+    return this.#leases.list(clean)
+  }
+
+  async renew(
+    leaseId: string,
+    increment: number,
+  ): Promise<{ leaseId: string; ttl: number; renewable: boolean; warnings: string[] }> {
+    const lease = await this.get(leaseId)
+    const now = this.#clock.now()
+    if (!lease || lease.expireTime <= now)
+      throw new InvalidRequestError('lease not found or lease is not renewable')
+    if (lease.irrevocable || lease.revokeAttempts > 0)
+      throw new InvalidRequestError('lease is being revoked and cannot be renewed')
+    const backend = this.#backendAt(lease.mountPath)
+    const secret = backend?.secret(lease.secretType)
+    if (!lease.renewable || !backend || !secret?.renew)
+      throw new InvalidRequestError('lease is not renewable')
+    const requested = increment > 0 ? increment : lease.ttl
+    const answer = await secret.renew(
+      { storage: backend.storage, system: backend.system, state: backend.state },
+      lease.internal,
+      { ttl: Math.max(0, Math.ceil((lease.expireTime - now) / 1000)), increment: requested },
+    )
+    let ttl = answer?.ttl ?? requested
+    const warnings: string[] = []
+    if (lease.maxExpireTime > 0) {
+      const cap = Math.floor((lease.maxExpireTime - now) / 1000)
+      if (cap <= 0) throw new InvalidRequestError('past the max TTL, cannot renew')
+      if (ttl > cap) {
+        warnings.push(
+          `TTL of "${ttl}s" exceeded the effective max_ttl of "${cap}s"; TTL value is capped accordingly`,
+        )
+        ttl = cap
+      }
+    }
+    const renewed: LeaseEntry = {
+      ...lease,
+      internal: answer?.internal ?? lease.internal,
+      expireTime: now + ttl * 1000,
+      lastRenewalTime: now,
+      dueAt: now + ttl * 1000,
+    }
+    await this.#reindex(lease, renewed)
+    return { leaseId, ttl, renewable: true, warnings }
+  }
+
+  /** Revoke now. Unless forced, a backend failure is reported and the revocation retried in the background. */
+  async revoke(leaseId: string, options: { force?: boolean } = {}): Promise<void> {
+    const lease = await this.get(leaseId)
+    if (!lease) return
+    await this.#revokeShared(lease, options.force ?? false)
+  }
+
+  /** Revoke every lease under `prefix`; returns how many were revoked. Stops at the first failure unless forced. */
+  async revokePrefix(prefix: string, options: { force?: boolean } = {}): Promise<number> {
+    const clean = prefix.replace(/^\/+/, '')
+    if (clean.includes('..')) throw new InvalidRequestError('invalid prefix')
+    let count = 0
+    const walk = async (folder: string): Promise<void> => {
+      for (const name of await this.#leases.list(folder)) {
+        if (name.endsWith('/')) await walk(folder + name)
+        else {
+          await this.revoke(folder + name, options)
+          count++
+        }
+      }
+    }
+    // A prefix may name one lease exactly, or a folder with or without its slash.
+    if (clean !== '' && !clean.endsWith('/') && (await this.get(clean))) {
+      await this.revoke(clean, options)
+      return 1
+    }
+    await walk(clean === '' || clean.endsWith('/') ? clean : `${clean}/`)
+    return count
+  }
+
+  /** Revoke every lease a token created; failures are left to the retry loop, so token revocation proceeds. */
+  async revokeByToken(tokenHash: string): Promise<void> {
+    const folder = `token/${tokenHash}/`
+    const names = await this.#storage.list(folder)
+    await Promise.all(
+      names.map(async (name) => {
+        const raw = await this.#storage.get(folder + name)
+        if (!raw) return
+        const leaseId = Buffer.from(raw).toString('utf8')
+        try {
+          await this.revoke(leaseId)
+        } catch (error) {
+          this.#logger.log('warn', 'lease revocation with its token failed; will retry', {
+            lease_id: leaseId,
+            error: errorText(error),
+          })
+        }
+      }),
+    )
+  }
+
+  /**
+   * Removes index entries whose lease is gone and revokes leases whose token no longer exists.
+   * `tokenExists` answers for a token hash.
+   */
+  async tidy(
+    tokenExists: (tokenHash: string) => Promise<boolean>,
+  ): Promise<{ revoked: number; cleaned: number }> {
+    let revoked = 0
+    let cleaned = 0
+    for (const folder of await this.#storage.list('token/')) {
+      const tokenHash = folder.slice(0, -1)
+      const alive = await tokenExists(tokenHash)
+      for (const name of await this.#storage.list(`token/${folder}`)) {
+        const key = `token/${folder}${name}`
+        const raw = await this.#storage.get(key)
+        const leaseId = raw ? Buffer.from(raw).toString('utf8') : ''
+        const lease = leaseId ? await this.get(leaseId) : undefined
+        if (!lease) {
+          await this.#storage.delete(key)
+          cleaned++
+        } else if (!alive) {
+          try {
+            await this.revoke(leaseId)
+            revoked++
+          } catch (error) {
+            this.#logger.log('warn', 'tidy: revocation failed; will retry', {
+              lease_id: leaseId,
+              error: errorText(error),
+            })
+          }
+        }
+      }
+    }
+    return { revoked, cleaned }
+  }
+
+  /** One pass of the expiry loop: revoke what is due, a bounded number at a time. Never overlaps itself. */
+  async tick(): Promise<number> {
+    if (this.#ticking || this.#stopped) return 0
+    this.#ticking = true
+    let handled = 0
+    try {
+      for (;;) {
+        const due = await this.#due.takeDue(this.#clock.now(), this.#opts.concurrency * 4)
+        if (due.length === 0) break
+        let next = 0
+        const worker = async () => {
+          while (next < due.length && !this.#stopped) {
+            const item = due[next++]!
+            await this.#expire(item.value, item.dueMs)
+            handled++
+          }
+        }
+        await Promise.all(Array.from({ length: Math.min(this.#opts.concurrency, due.length) }, worker))
+        if (this.#stopped) break
+      }
+    } catch (error) {
+      this.#logger.log('error', 'lease expiry pass failed; will retry', { error: errorText(error) })
+    } finally {
+      this.#ticking = false
+    }
+    return handled
+  }
+
+  async #expire(leaseId: string, dueMs: number): Promise<void> {
+    const lease = await this.get(leaseId)
+    if (!lease || lease.dueAt !== dueMs || lease.irrevocable) {
+      // A stale index entry (renewed, rescheduled or already revoked lease): drop it.
+      if (!lease || lease.dueAt !== dueMs)
+        await this.#storage.batch([this.#due.deleteOp(dueMs, leaseKeyId(leaseId))]).catch(() => undefined)
+      return
+    }
+    try {
+      await this.#revokeShared(lease, false)
+      this.#expiredTotal++
+    } catch {
+      // Logged and rescheduled by #revokeOnce; the loop moves on.
+    }
+  }
+
+  #revokeShared(lease: LeaseEntry, force: boolean): Promise<void> {
+    const running = this.#inFlight.get(lease.leaseId)
+    if (running && !force) return running
+    const attempt = this.#revokeOnce(lease, force).finally(() => {
+      if (this.#inFlight.get(lease.leaseId) === attempt) this.#inFlight.delete(lease.leaseId)
+    })
+    this.#inFlight.set(lease.leaseId, attempt)
+    return attempt
+  }
+
+  async #revokeOnce(lease: LeaseEntry, force: boolean): Promise<void> {
+    const backend = this.#backendAt(lease.mountPath)
+    const secret = backend?.secret(lease.secretType)
+    try {
+      if (!backend || !secret) throw new Error(`no backend at "${lease.mountPath}" to revoke this lease`)
+      await secret.revoke(
+        { storage: backend.storage, system: backend.system, state: backend.state },
+        lease.internal,
+      )
+    } catch (error) {
+      if (force) {
+        this.#logger.log('warn', 'lease removed by revoke-force although its revocation failed', {
+          lease_id: lease.leaseId,
+          error: errorText(error),
+        })
+      } else {
+        await this.#recordFailure(lease, error)
+        throw new InvalidRequestError(`failed to revoke lease "${lease.leaseId}": ${errorText(error)}`)
+      }
+    }
+    await this.#delete(lease)
+  }
+
+  async #recordFailure(lease: LeaseEntry, error: unknown): Promise<void> {
+    const current = (await this.get(lease.leaseId)) ?? lease
+    const attempts = current.revokeAttempts + 1
+    const now = this.#clock.now()
+    const irrevocable = attempts >= this.#opts.maxRevokeAttempts
+    const backoff = Math.min(this.#opts.baseBackoffMs * 2 ** (attempts - 1), this.#opts.maxBackoffMs)
+    const updated: LeaseEntry = {
+      ...current,
+      revokeAttempts: attempts,
+      lastRevokeError: errorText(error),
+      irrevocable,
+      dueAt: irrevocable ? 0 : now + backoff,
+    }
+    this.#logger.log(
+      irrevocable ? 'error' : 'warn',
+      irrevocable ? 'lease marked irrevocable' : 'lease revocation failed; will retry',
+      {
+        lease_id: lease.leaseId,
+        attempts,
+        error: updated.lastRevokeError,
+      },
+    )
+    await this.#reindex(current, updated)
+  }
+
+  /** Store `next` in place of `prev`, moving its due-index entry. */
+  async #reindex(prev: LeaseEntry, next: LeaseEntry): Promise<void> {
+    const id = leaseKeyId(next.leaseId)
+    const ops: StorageOp[] = [this.#putLeaseOp(next)]
+    if (prev.dueAt > 0 && prev.dueAt !== next.dueAt) ops.push(this.#due.deleteOp(prev.dueAt, id))
+    if (next.dueAt > 0 && prev.dueAt !== next.dueAt) ops.push(this.#due.putOp(next.dueAt, id, next.leaseId))
+    await this.#storage.batch(ops)
+    if (prev.dueAt !== next.dueAt) {
+      if (prev.dueAt > 0) this.#due.noteRemoved(prev.dueAt, id)
+      if (next.dueAt > 0) this.#due.noteAdded(next.dueAt, id, next.leaseId)
+    }
+  }
+
+  async #delete(lease: LeaseEntry): Promise<void> {
+    const current = (await this.get(lease.leaseId)) ?? lease
+    const id = leaseKeyId(lease.leaseId)
+    const ops: StorageOp[] = [{ op: 'delete', key: `id/${lease.leaseId}` }]
+    if (current.dueAt > 0) ops.push(this.#due.deleteOp(current.dueAt, id))
+    if (lease.dueAt > 0 && lease.dueAt !== current.dueAt) ops.push(this.#due.deleteOp(lease.dueAt, id))
+    if (current.tokenHash !== '') ops.push(this.#tokenIndexOp('delete', current))
+    await this.#storage.batch(ops)
+    if (current.dueAt > 0) this.#due.noteRemoved(current.dueAt, id)
+  }
+
+  #putLeaseOp(lease: LeaseEntry): StorageOp {
+    return { op: 'put', key: `id/${lease.leaseId}`, value: Buffer.from(JSON.stringify(lease)) }
+  }
+
+  #tokenIndexOp(op: 'put' | 'delete', lease: LeaseEntry): StorageOp {
+    const key = `token/${lease.tokenHash}/${leaseKeyId(lease.leaseId)}`
+    return op === 'put' ? { op, key, value: Buffer.from(lease.leaseId) } : { op, key }
+  }
+}
+
+/** Lease ids are mount-relative paths plus a random suffix; refuse anything that could escape the id/ folder. */
+function isLeaseId(leaseId: string): boolean {
+  return (
+    typeof leaseId === 'string' &&
+    leaseId !== '' &&
+    leaseId.length <= 1024 &&
+    !leaseId.startsWith('/') &&
+    !leaseId.endsWith('/') &&
+    !leaseId.split('/').some((seg) => seg === '' || seg === '.' || seg === '..')
+  )
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

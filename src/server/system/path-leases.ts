@@ -1,0 +1,111 @@
+// sys/leases (lookup, list, renew, revoke, revoke-prefix, revoke-force, tidy) and the older sys/renew, sys/revoke spellings.
+import { InvalidRequestError } from '../../sdk/errors.ts'
+import { definePath, type HandlerContext } from '../../sdk/framework/backend.ts'
+import { f } from '../../sdk/framework/fields.ts'
+import type { Core } from '../core/core.ts'
+import { LEASE, type ResponseWithIssued } from '../core/logical-request.ts'
+
+const leaseFields = {
+  lease_id: f.string(),
+  url_lease_id: f.string(),
+  increment: f.duration(),
+  sync: f.bool({ default: true }),
+}
+
+type LeaseCtx = HandlerContext<typeof leaseFields>
+
+/** The lease id from the URL (`renew/<id>`) or the body, as Vault accepts either. */
+function leaseIdOf(ctx: LeaseCtx): string {
+  const id = ctx.params['url_lease_id'] || ctx.input.lease_id
+  if (!id) throw new InvalidRequestError('lease_id must be specified')
+  return id.replace(/^\/+/, '')
+}
+
+function prefixOf(ctx: HandlerContext): string {
+  return (ctx.params['prefix'] ?? '').replace(/^\/+/, '')
+}
+
+export function leasePaths(core: Core) {
+  const renew = async (ctx: LeaseCtx): Promise<ResponseWithIssued> => {
+    const result = await core.expiration.renew(leaseIdOf(ctx), ctx.input.increment ?? 0)
+    return {
+      [LEASE]: { leaseId: result.leaseId, ttl: result.ttl, renewable: result.renewable },
+      ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}),
+    }
+  }
+  const revoke = async (ctx: LeaseCtx) => {
+    const id = leaseIdOf(ctx)
+    if (ctx.input.sync === false) {
+      // Asynchronous revocation: accepted now; a failure is retried by the expiry loop and shown by lookup.
+      core.expiration.revoke(id).catch(() => undefined)
+      return { status: 202, data: null }
+    }
+    await core.expiration.revoke(id)
+    return undefined
+  }
+  const revokePrefix = (force: boolean) => async (ctx: HandlerContext) => {
+    const prefix = prefixOf(ctx)
+    if (prefix === '') throw new InvalidRequestError('prefix must be specified')
+    await core.expiration.revokePrefix(prefix, { force })
+    return undefined
+  }
+  return [
+    definePath({
+      pattern: 'leases/lookup',
+      fields: { lease_id: f.string() },
+      operations: {
+        update: async ({ input }) => {
+          if (!input.lease_id) throw new InvalidRequestError('missing lease id')
+          return { data: await core.expiration.lookup(input.lease_id) }
+        },
+      },
+    }),
+    definePath({
+      pattern: 'leases/lookup/*prefix',
+      operations: {
+        list: async (ctx) => {
+          const keys = await core.expiration.list(prefixOf(ctx))
+          return keys.length === 0 ? undefined : { data: { keys } }
+        },
+      },
+    }),
+    ...['leases/renew', 'renew'].flatMap((base) => [
+      definePath({ pattern: base, fields: leaseFields, operations: { update: renew } }),
+      definePath({ pattern: `${base}/*url_lease_id`, fields: leaseFields, operations: { update: renew } }),
+    ]),
+    ...['leases/revoke', 'revoke'].flatMap((base) => [
+      definePath({ pattern: base, fields: leaseFields, operations: { update: revoke } }),
+      definePath({ pattern: `${base}/*url_lease_id`, fields: leaseFields, operations: { update: revoke } }),
+    ]),
+    ...['leases/revoke-prefix', 'revoke-prefix'].map((base) =>
+      definePath({
+        pattern: `${base}/*prefix`,
+        fields: { sync: f.bool() },
+        operations: { update: revokePrefix(false) },
+      }),
+    ),
+    ...['leases/revoke-force', 'revoke-force'].map((base) =>
+      definePath({ pattern: `${base}/*prefix`, operations: { update: revokePrefix(true) } }),
+    ),
+    definePath({
+      pattern: 'leases/tidy',
+      operations: {
+        update: async () => {
+          const result = await core.expiration.tidy(
+            async (tokenHash) => (await core.tokens.lookupByHash(tokenHash)) !== undefined,
+          )
+          return { data: { revoked: result.revoked, cleaned: result.cleaned } }
+        },
+      },
+    }),
+  ]
+}
+
+/** sys paths that need sudo, as in Vault: listing every lease and revoking by prefix. */
+export const LEASE_ROOT_PATHS = [
+  'leases/lookup/*',
+  'leases/revoke-prefix/*',
+  'leases/revoke-force/*',
+  'revoke-prefix/*',
+  'revoke-force/*',
+]
