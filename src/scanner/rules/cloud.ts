@@ -1,0 +1,127 @@
+// Cloud provider credentials: AWS, Google Cloud, Azure, Alibaba, DigitalOcean, Heroku.
+import type { Rule } from '../types.ts'
+import { base64OfLength, decodeBase64, validPemKey } from '../validate.ts'
+
+export const CLOUD_RULES: readonly Rule[] = [
+  {
+    id: 'aws-access-key-id',
+    description: 'AWS access key ID',
+    keywords: ['akia', 'asia', 'abia', 'acca'],
+    pattern: /(?<![A-Z0-9])((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})(?![A-Z0-9])/,
+    minEntropy: 3,
+    priority: 10,
+  },
+  {
+    id: 'aws-secret-access-key',
+    description: 'AWS secret access key',
+    keywords: ['aws', 'secret_access_key', 'secretaccesskey'],
+    pattern:
+      /(?:aws|secret_?access_?key|secret[_.-]?access[_.-]?key)[\w.-]{0,30}\\?["']?\s*(?:[:=]|:=|=>)\s*\\?["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/i,
+    minEntropy: 4,
+    priority: 10,
+  },
+  {
+    id: 'aws-mws-key',
+    description: 'Amazon Marketplace Web Service auth token',
+    keywords: ['amzn.mws.'],
+    pattern: /(amzn\.mws\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/,
+    priority: 10,
+  },
+  {
+    id: 'gcp-service-account-key',
+    description: 'Google Cloud service-account private key (JSON key file)',
+    keywords: ['"private_key"'],
+    pattern:
+      /"private_key"\s*:\s*"(-----BEGIN (?:RSA )?PRIVATE KEY-----\\n[A-Za-z0-9+/=\\n]{64,}?-----END (?:RSA )?PRIVATE KEY-----(?:\\n)?)"/,
+    validate: validPemKey,
+    priority: 12,
+  },
+  {
+    id: 'gcp-api-key',
+    description: 'Google API key',
+    keywords: ['aiza'],
+    pattern: /(?<![\w-])(AIza[0-9A-Za-z_-]{35})(?![\w-])/,
+    minEntropy: 3.5,
+    priority: 10,
+  },
+  {
+    id: 'gcp-oauth-client-secret',
+    description: 'Google OAuth client secret',
+    keywords: ['gocspx-'],
+    pattern: /(?<![\w-])(GOCSPX-[0-9A-Za-z_-]{28})(?![\w-])/,
+    minEntropy: 3.5,
+    priority: 10,
+  },
+  {
+    id: 'azure-storage-connection-string',
+    description: 'Azure Storage account key in a connection string',
+    keywords: ['accountkey='],
+    pattern: /AccountKey=([A-Za-z0-9+/]{86}==)/,
+    validate: (key) => base64OfLength(key, 64),
+    priority: 10,
+  },
+  {
+    id: 'azure-sas-token',
+    description: 'Azure shared access signature (SAS) token',
+    keywords: ['sig='],
+    pattern: /[?&]sv=\d{4}-\d{2}-\d{2}&[^\s"'<>]*?\bsig=((?:[A-Za-z0-9+/]|%2[BF]){40,}(?:%3D|=){0,2})/i,
+    validate: (sig) => (decodeBase64(decodeURIComponent(sig))?.length ?? 0) === 32,
+    priority: 10,
+  },
+  {
+    id: 'azure-ad-client-secret',
+    description: 'Azure AD (Entra ID) application client secret',
+    keywords: ['q~'],
+    pattern: /(?<![\w~.-])([A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34})(?![\w~.-])/,
+    minEntropy: 3.5,
+    priority: 10,
+  },
+  {
+    id: 'alibaba-access-key-id',
+    description: 'Alibaba Cloud AccessKey ID',
+    keywords: ['ltai'],
+    pattern: /(?<![A-Za-z0-9])(LTAI[A-Za-z0-9]{20})(?![A-Za-z0-9])/,
+    minEntropy: 3.5,
+    priority: 10,
+  },
+  {
+    id: 'digitalocean-pat',
+    description: 'DigitalOcean personal access token',
+    keywords: ['dop_v1_'],
+    pattern: /(dop_v1_[0-9a-f]{64})(?![0-9a-f])/,
+    minEntropy: 3,
+    priority: 10,
+  },
+  {
+    id: 'digitalocean-oauth-token',
+    description: 'DigitalOcean OAuth access token',
+    keywords: ['doo_v1_'],
+    pattern: /(doo_v1_[0-9a-f]{64})(?![0-9a-f])/,
+    minEntropy: 3,
+    priority: 10,
+  },
+  {
+    id: 'digitalocean-refresh-token',
+    description: 'DigitalOcean OAuth refresh token',
+    keywords: ['dor_v1_'],
+    pattern: /(dor_v1_[0-9a-f]{64})(?![0-9a-f])/,
+    minEntropy: 3,
+    priority: 10,
+  },
+  {
+    id: 'heroku-api-key',
+    description: 'Heroku API key (UUID next to a Heroku name)',
+    keywords: ['heroku'],
+    pattern:
+      /heroku[\w.-]{0,30}\\?["']?\s*(?:[:=]|:=|=>)\s*\\?["']?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?![0-9a-f])/i,
+    priority: 10,
+  },
+  {
+    id: 'heroku-api-key-v2',
+    description: 'Heroku platform API key (HRKU- format)',
+    keywords: ['hrku-'],
+    pattern: /(?<![\w-])(HRKU-AA[0-9A-Za-z_-]{58})(?![\w-])/,
+    minEntropy: 3.5,
+    priority: 10,
+  },
+]

@@ -1,0 +1,48 @@
+// Coffer's own service tokens and HashiCorp Vault tokens.
+import { shannonEntropy } from '../entropy.ts'
+import type { Rule } from '../types.ts'
+
+export const VAULT_RULES: readonly Rule[] = [
+  {
+    id: 'coffer-token',
+    description: 'Coffer service token',
+    keywords: ['cvs.'],
+    // `cvs.` + 40 characters of [A-Za-z0-9] (src/server/core/token/token-store.ts).
+    pattern: /(?<![\w.-])(cvs\.[A-Za-z0-9]{40})(?![\w-])/,
+    minEntropy: 4,
+    priority: 11,
+  },
+  {
+    id: 'vault-service-token',
+    description: 'HashiCorp Vault service token',
+    keywords: ['hvs.'],
+    pattern: /(?<![\w.-])(hvs\.[A-Za-z0-9_-]{24,})(?![\w-])/,
+    minEntropy: 3.5,
+    priority: 10,
+  },
+  {
+    id: 'vault-batch-token',
+    description: 'HashiCorp Vault batch token',
+    keywords: ['hvb.'],
+    pattern: /(?<![\w.-])(hvb\.[A-Za-z0-9_-]{24,})(?![\w-])/,
+    minEntropy: 3.5,
+    priority: 10,
+  },
+  {
+    id: 'vault-recovery-token',
+    description: 'HashiCorp Vault recovery token',
+    keywords: ['hvr.'],
+    pattern: /(?<![\w.-])(hvr\.[A-Za-z0-9_-]{24,})(?![\w-])/,
+    minEntropy: 3.5,
+    priority: 10,
+  },
+  {
+    id: 'vault-legacy-token',
+    description: 'HashiCorp Vault token (pre-1.10 s. format, next to a Vault name)',
+    keywords: ['vault'],
+    pattern: /vault[\w.-]{0,30}\\?["']?\s*(?:[:=]|:=|=>)\s*\\?["']?(s\.[A-Za-z0-9]{24})(?![\w-])/i,
+    // Mixed case and digits: a generated id, not a word.
+    validate: (t) => /[a-z]/.test(t.slice(2)) && /[A-Z]/.test(t) && /\d/.test(t) && shannonEntropy(t) > 3.5,
+    priority: 10,
+  },
+]
