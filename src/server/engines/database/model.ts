@@ -1,0 +1,119 @@
+// Stored shapes of the database engine (config/, role/, static-role/) and the plugin each plugin_name selects.
+import { InvalidRequestError } from '../../../sdk/errors.ts'
+import { getJson, putJson, type Storage } from '../../../sdk/storage.ts'
+import { mysqlPluginDefault, mysqlPluginLegacy } from './plugins/mysql.ts'
+import type { ConnectionSettings, DatabasePlugin } from './plugins/plugin.ts'
+import { postgresPlugin } from './plugins/postgres.ts'
+import { redisPlugin } from './plugins/redis.ts'
+
+export interface DbConfig {
+  plugin_name: string
+  connection_url: string
+  username: string
+  password: string
+  max_open_connections: number
+  max_idle_connections: number
+  max_connection_lifetime: number
+  host: string
+  port: number
+  tls: boolean
+  insecure_tls: boolean
+  ca_cert: string
+  allowed_roles: string[]
+  verify_connection: boolean
+  password_policy: string
+  username_template: string
+  root_rotation_statements: string[]
+}
+
+export interface DynamicRole {
+  db_name: string
+  creation_statements: string[]
+  revocation_statements: string[]
+  rollback_statements: string[]
+  renew_statements: string[]
+  default_ttl: number
+  max_ttl: number
+  username_template: string
+}
+
+export interface StaticRole {
+  db_name: string
+  username: string
+  rotation_period: number
+  rotation_schedule: string
+  rotation_window: number
+  rotation_statements: string[]
+  password: string
+  /** ms since the epoch; 0 before the first rotation. */
+  last_vault_rotation: number
+  /** ms since the epoch when the next rotation (or retry) is due. */
+  next_rotation: number
+  /** A password being set: kept until the database confirms, reused by a retry so a half-done change converges. */
+  pending_password?: string
+  failures: number
+}
+
+const PLUGINS: Record<string, DatabasePlugin> = {
+  'postgresql-database-plugin': postgresPlugin,
+  'mysql-database-plugin': mysqlPluginDefault,
+  'mysql-aurora-database-plugin': mysqlPluginDefault,
+  'mysql-rds-database-plugin': mysqlPluginDefault,
+  'mysql-legacy-database-plugin': mysqlPluginLegacy,
+  'redis-database-plugin': redisPlugin,
+}
+
+export function pluginFor(name: string): DatabasePlugin {
+  const plugin = PLUGINS[name]
+  if (!plugin)
+    throw new InvalidRequestError(
+      `unsupported plugin_name "${name}"; use one of: ${Object.keys(PLUGINS).join(', ')}`,
+    )
+  return plugin
+}
+
+export function settingsOf(config: DbConfig): ConnectionSettings {
+  return {
+    connectionUrl: config.connection_url,
+    username: config.username,
+    password: config.password,
+    maxOpenConnections: config.max_open_connections,
+    maxIdleConnections: config.max_idle_connections,
+    maxConnectionLifetime: config.max_connection_lifetime,
+    host: config.host,
+    port: config.port,
+    tls: config.tls,
+    insecureTls: config.insecure_tls,
+    caCert: config.ca_cert,
+  }
+}
+
+export const configKey = (name: string) => `config/${name}`
+export const roleKey = (name: string) => `role/${name}`
+export const staticRoleKey = (name: string) => `static-role/${name}`
+
+export const loadConfig = (storage: Storage, name: string) => getJson<DbConfig>(storage, configKey(name))
+export const loadRole = (storage: Storage, name: string) => getJson<DynamicRole>(storage, roleKey(name))
+export const loadStaticRole = (storage: Storage, name: string) =>
+  getJson<StaticRole>(storage, staticRoleKey(name))
+export const saveStaticRole = (storage: Storage, name: string, role: StaticRole) =>
+  putJson(storage, staticRoleKey(name), role)
+
+/** Names are one path segment of ordinary characters, so they are safe as storage keys and in lease ids. */
+export function checkName(name: string, what: string): string {
+  if (!/^[\w.-]+$/.test(name)) throw new InvalidRequestError(`invalid ${what} name "${name}"`)
+  return name
+}
+
+/** Vault matches allowed_roles entries as globs ("*", "app-*"). */
+export function roleAllowed(config: DbConfig, role: string): boolean {
+  return config.allowed_roles.some((pattern) => {
+    const re = new RegExp(
+      `^${pattern
+        .split('*')
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    )
+    return re.test(role)
+  })
+}

@@ -1,0 +1,201 @@
+// The database engine against the real MariaDB on 127.0.0.1:3306: dynamic users, revoke, static rotation, rotate-root.
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import mysql from 'mysql2/promise'
+import { type DbHarness, listening, makeDb, needService, uniqueName } from './test-helpers.ts'
+
+const ROOT_URL = '{{username}}:{{password}}@tcp(127.0.0.1:3306)/'
+
+async function canLogin(user: string, password: string): Promise<boolean> {
+  try {
+    const conn = await mysql.createConnection({
+      host: '127.0.0.1',
+      port: 3306,
+      user,
+      password,
+      connectTimeout: 5000,
+    })
+    await conn.query('SELECT 1')
+    await conn.end()
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe('database engine: MariaDB', {
+  skip: !(await listening(3306)) && process.env['CI'] !== 'true' && 'MariaDB not running on 127.0.0.1:3306',
+}, () => {
+  let db: DbHarness
+  let admin: mysql.Connection
+  const cleanupUsers: string[] = []
+
+  before(async () => {
+    admin = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root', password: '' })
+    db = await makeDb()
+    await db.call('update', 'config/maria', {
+      plugin_name: 'mysql-database-plugin',
+      connection_url: ROOT_URL,
+      username: 'root',
+      password: '',
+      allowed_roles: '*',
+    })
+  })
+  after(async () => {
+    await db?.close()
+    for (const user of cleanupUsers) await admin.query(`DROP USER IF EXISTS ?@'%'`, [user]).catch(() => {})
+    await admin?.end()
+  })
+
+  it('refuses to start the suite silently under CI when MariaDB is absent', async (t) => {
+    assert.ok(await needService(t, 'MariaDB', 3306))
+  })
+
+  it('reads the config back without the password', async () => {
+    const read = await db.call('read', 'config/maria')
+    assert.equal(read?.data?.['plugin_name'], 'mysql-database-plugin')
+    assert.deepEqual(
+      (read!.data!['connection_details'] as Record<string, unknown>)['connection_url'],
+      ROOT_URL,
+    )
+    assert.ok(!JSON.stringify(read).includes('"password"'))
+    assert.deepEqual((await db.call('list', 'config/'))?.data, { keys: ['maria'] })
+  })
+
+  it('issues a user that logs in, and after revoke cannot', async () => {
+    await db.call('update', 'roles/app', {
+      db_name: 'maria',
+      creation_statements: [
+        "CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}'",
+        "GRANT SELECT ON test.* TO '{{name}}'@'%'",
+      ],
+      default_ttl: '1h',
+      max_ttl: '2h',
+    })
+    const creds = await db.call('read', 'creds/app')
+    const { username, password } = creds!.data as { username: string; password: string }
+    assert.match(username, /^v-token-app-[A-Za-z0-9]{8}/)
+    assert.ok(username.length <= 32)
+    assert.equal(creds!.secret!.ttl, 3600)
+    assert.equal(creds!.secret!.maxTtl, 7200)
+    assert.ok(
+      !JSON.stringify(creds!.secret!.internal).includes(password),
+      'the lease never holds the password',
+    )
+    cleanupUsers.push(username)
+    assert.equal(await canLogin(username, password), true)
+    assert.equal(await canLogin(username, `${password}x`), false, 'MariaDB checks the password')
+    const renewed = await db.renew(creds!.secret!.internal, 600)
+    assert.equal(renewed?.ttl, 600)
+    await db.revoke(creds!.secret!.internal)
+    assert.equal(await canLogin(username, password), false)
+    // Revoking again (a retried revoke) is not an error.
+    await db.revoke(creds!.secret!.internal)
+  })
+
+  it('a failing creation statement is a 502 that does not echo the password, and leaves no user', async () => {
+    await db.call('update', 'roles/broken', {
+      db_name: 'maria',
+      creation_statements:
+        "CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}'; GRANT NOPE ON x TO '{{name}}'@'%'",
+    })
+    const error = await db.call('read', 'creds/broken').then(
+      () => undefined,
+      (e: Error & { status: number }) => e,
+    )
+    assert.equal(error?.status, 502)
+    assert.match(error!.message, /unable to create database user/)
+    const [rows] = await admin.query<mysql.RowDataPacket[]>(
+      "SELECT User FROM mysql.user WHERE User LIKE 'v-token-broken%'",
+    )
+    assert.equal(rows.length, 0)
+  })
+
+  it('refuses a role not in allowed_roles and a bad connection URL', async () => {
+    await db.call('update', 'config/narrow', {
+      plugin_name: 'mysql-aurora-database-plugin',
+      connection_url: ROOT_URL,
+      username: 'root',
+      allowed_roles: ['only-this'],
+    })
+    await db.call('update', 'roles/other', { db_name: 'narrow', creation_statements: 'SELECT 1' })
+    await assert.rejects(db.call('read', 'creds/other'), { status: 400, message: /not an allowed role/ })
+    await assert.rejects(
+      db.call('update', 'config/bad', { plugin_name: 'mysql-database-plugin', connection_url: 'nonsense' }),
+      { status: 400 },
+    )
+    await assert.rejects(
+      db.call('update', 'config/wrongpw', {
+        plugin_name: 'mysql-database-plugin',
+        connection_url: ROOT_URL,
+        username: 'root',
+        password: 'Sup3r-Secret-Value',
+      }),
+      (error: Error & { status: number }) =>
+        error.status === 400 && !error.message.includes('Sup3r-Secret-Value'),
+    )
+    assert.equal(
+      await db.call('read', 'config/wrongpw'),
+      undefined,
+      'nothing is stored when verification fails',
+    )
+  })
+
+  it('a static role rotates a real password: the old one stops working, on demand and on schedule', async () => {
+    const user = uniqueName('static')
+    cleanupUsers.push(user)
+    await admin.query(`CREATE USER ?@'%' IDENTIFIED BY 'Initial-pw-1'`, [user])
+    assert.equal(await canLogin(user, 'Initial-pw-1'), true)
+    await db.call('update', 'static-roles/svc', { db_name: 'maria', username: user, rotation_period: '1h' })
+    const first = (await db.call('read', 'static-creds/svc'))!.data!
+    assert.equal(first['username'], user)
+    assert.equal(first['rotation_period'], 3600)
+    assert.ok((first['ttl'] as number) > 3590 && (first['ttl'] as number) <= 3600)
+    assert.equal(await canLogin(user, 'Initial-pw-1'), false, 'creating the role rotated the password')
+    assert.equal(await canLogin(user, first['password'] as string), true)
+
+    await db.call('update', 'rotate-role/svc')
+    const second = (await db.call('read', 'static-creds/svc'))!.data!
+    assert.notEqual(second['password'], first['password'])
+    assert.equal(await canLogin(user, first['password'] as string), false)
+    assert.equal(await canLogin(user, second['password'] as string), true)
+
+    // Nothing is due yet: the periodic hook changes nothing.
+    await db.periodic()
+    assert.equal((await db.call('read', 'static-creds/svc'))!.data!['password'], second['password'])
+    db.clock.now += 3601_000
+    await db.periodic()
+    const third = (await db.call('read', 'static-creds/svc'))!.data!
+    assert.notEqual(third['password'], second['password'])
+    assert.equal(await canLogin(user, third['password'] as string), true)
+    assert.equal(await canLogin(user, second['password'] as string), false)
+  })
+
+  it('rotate-root changes the configured admin password so only the engine knows it', async () => {
+    const rootUser = uniqueName('admin')
+    cleanupUsers.push(rootUser)
+    await admin.query(`CREATE USER ?@'%' IDENTIFIED BY 'Admin-pw-1'`, [rootUser])
+    await admin.query(`GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION`, [rootUser])
+    await db.call('update', 'config/rotating', {
+      plugin_name: 'mysql-database-plugin',
+      connection_url: ROOT_URL,
+      username: rootUser,
+      password: 'Admin-pw-1',
+      allowed_roles: '*',
+    })
+    await db.call('update', 'rotate-root/rotating')
+    assert.equal(await canLogin(rootUser, 'Admin-pw-1'), false)
+    assert.ok(!JSON.stringify(await db.call('read', 'config/rotating')).includes('password":'))
+    // The engine still works with the password only it knows.
+    await db.call('update', 'roles/after-root', {
+      db_name: 'rotating',
+      creation_statements: "CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}'",
+    })
+    const creds = await db.call('read', 'creds/after-root')
+    const { username, password } = creds!.data as { username: string; password: string }
+    cleanupUsers.push(username)
+    assert.equal(await canLogin(username, password), true)
+    await db.revoke(creds!.secret!.internal)
+    assert.equal(await canLogin(username, password), false)
+  })
+})

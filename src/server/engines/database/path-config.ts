@@ -1,0 +1,209 @@
+// config/:name (create, read without the password, update, delete), LIST config, reset/:name and rotate-root/:name.
+import { InvalidRequestError, NotFoundError } from '../../../sdk/errors.ts'
+import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
+import { f, parseStringList } from '../../../sdk/framework/fields.ts'
+import { putJson } from '../../../sdk/storage.ts'
+import { databaseError } from './connections.ts'
+import { checkName, configKey, type DbConfig, loadConfig, pluginFor, settingsOf } from './model.ts'
+import type { DbState } from './state.ts'
+import { parseStatements } from './templating.ts'
+import { checkUsernameTemplate } from './username-template.ts'
+
+const fields = {
+  name: f.string({ required: true }),
+  plugin_name: f.string(),
+  plugin_version: f.string(),
+  connection_url: f.string(),
+  username: f.string(),
+  password: f.string({ sensitive: true }),
+  allowed_roles: f.list(),
+  verify_connection: f.bool(),
+  password_policy: f.string(),
+  username_template: f.string(),
+  root_rotation_statements: f.any(),
+  max_open_connections: f.int(),
+  max_idle_connections: f.int(),
+  max_connection_lifetime: f.duration(),
+  host: f.string(),
+  port: f.int(),
+  tls: f.bool(),
+  insecure_tls: f.bool(),
+  ca_cert: f.string(),
+  disable_escaping: f.bool(),
+}
+
+type Ctx = HandlerContext<typeof fields, DbState>
+
+const DEFAULTS: Omit<DbConfig, 'plugin_name'> = {
+  connection_url: '',
+  username: '',
+  password: '',
+  max_open_connections: 4,
+  max_idle_connections: 0,
+  max_connection_lifetime: 0,
+  host: '',
+  port: 6379,
+  tls: false,
+  insecure_tls: false,
+  ca_cert: '',
+  allowed_roles: [],
+  verify_connection: true,
+  password_policy: '',
+  username_template: '',
+  root_rotation_statements: [],
+}
+
+function nonNegative(value: number | undefined, name: string): number | undefined {
+  if (value !== undefined && value < 0) throw new InvalidRequestError(`${name} cannot be negative`)
+  return value
+}
+
+async function writeConfig({ storage, state, input, request }: Ctx) {
+  const name = checkName(input.name!, 'connection')
+  return state.run(configKey(name), async () => {
+    const existing = await loadConfig(storage, name)
+    const pluginName = input.plugin_name ?? existing?.plugin_name
+    if (!pluginName) throw new InvalidRequestError('plugin_name must be provided')
+    const plugin = pluginFor(pluginName)
+    const given = Object.fromEntries(
+      Object.entries(input).filter(([key, value]) => value !== undefined && key in DEFAULTS),
+    ) as Partial<DbConfig>
+    if ('allowed_roles' in request.data)
+      given.allowed_roles = parseStringList(request.data['allowed_roles'], 'allowed_roles')
+    if ('root_rotation_statements' in request.data)
+      given.root_rotation_statements = parseStatements(request.data['root_rotation_statements'])
+    nonNegative(given.max_open_connections, 'max_open_connections')
+    nonNegative(given.max_idle_connections, 'max_idle_connections')
+    nonNegative(given.max_connection_lifetime, 'max_connection_lifetime')
+    const config: DbConfig = { ...DEFAULTS, ...(existing ?? {}), ...given, plugin_name: pluginName }
+    if (config.max_open_connections === 0) config.max_open_connections = DEFAULTS.max_open_connections
+    if (config.max_idle_connections > config.max_open_connections)
+      config.max_idle_connections = config.max_open_connections
+    if (config.username_template) checkUsernameTemplate(config.username_template)
+    plugin.validate(settingsOf(config))
+    if (config.verify_connection) {
+      const probe = plugin.open(settingsOf(config))
+      try {
+        await probe.verify()
+      } catch (error) {
+        // Vault answers a connection it cannot verify with a 400: the settings are what the caller must fix.
+        const scrubbed = databaseError(error, [config.password], 'error verifying connection')
+        throw new InvalidRequestError(scrubbed.message)
+      } finally {
+        await probe.close().catch(() => {})
+      }
+    }
+    await putJson(storage, configKey(name), config)
+    await state.connections.close(name)
+    return undefined
+  })
+}
+
+function readConfig(config: DbConfig) {
+  const details: Record<string, unknown> =
+    pluginFor(config.plugin_name).kind === 'redis'
+      ? {
+          host: config.host,
+          port: config.port,
+          username: config.username,
+          tls: config.tls,
+          insecure_tls: config.insecure_tls,
+          ca_cert: config.ca_cert,
+        }
+      : {
+          connection_url: config.connection_url,
+          username: config.username,
+          max_open_connections: config.max_open_connections,
+          max_idle_connections: config.max_idle_connections,
+          max_connection_lifetime: `${config.max_connection_lifetime}s`,
+        }
+  return {
+    data: {
+      plugin_name: config.plugin_name,
+      plugin_version: '',
+      connection_details: details,
+      allowed_roles: config.allowed_roles,
+      root_credentials_rotate_statements: config.root_rotation_statements,
+      password_policy: config.password_policy,
+      username_template: config.username_template,
+      verify_connection: config.verify_connection,
+    },
+  }
+}
+
+export const configListPath = definePath<Record<string, never>, DbState>({
+  pattern: 'config/',
+  operations: {
+    list: async ({ storage }) => {
+      const keys = (await storage.list('config/')).filter((key) => !key.endsWith('/'))
+      return keys.length === 0 ? undefined : { data: { keys } }
+    },
+  },
+})
+
+export const configPath = definePath<typeof fields, DbState>({
+  pattern: 'config/:name',
+  fields,
+  exists: async ({ storage, input }) =>
+    (await loadConfig(storage, checkName(input.name!, 'connection'))) !== undefined,
+  help: 'Connection settings for one database: plugin, URL, root credentials and which roles may use it.',
+  operations: {
+    create: writeConfig,
+    update: writeConfig,
+    read: async ({ storage, input }) => {
+      const config = await loadConfig(storage, checkName(input.name!, 'connection'))
+      return config ? readConfig(config) : undefined
+    },
+    delete: async ({ storage, state, input }) => {
+      const name = checkName(input.name!, 'connection')
+      await state.run(configKey(name), async () => {
+        await storage.delete(configKey(name))
+        await state.connections.close(name)
+      })
+      return undefined
+    },
+  },
+})
+
+export const resetPath = definePath<{ name: ReturnType<typeof f.string> }, DbState>({
+  pattern: 'reset/:name',
+  fields: { name: f.string({ required: true }) },
+  help: 'Close the connection pool of a config; the next use opens a new one from the stored settings.',
+  operations: {
+    update: async ({ storage, state, input }) => {
+      const name = checkName(input.name!, 'connection')
+      if (!(await loadConfig(storage, name))) throw new NotFoundError(`no connection named "${name}"`)
+      await state.connections.close(name)
+      return undefined
+    },
+  },
+})
+
+export const rotateRootPath = definePath<{ name: ReturnType<typeof f.string> }, DbState>({
+  pattern: 'rotate-root/:name',
+  fields: { name: f.string({ required: true }) },
+  help: "Replace the config's root password with a generated one that only Coffer knows.",
+  operations: {
+    update: async ({ storage, state, system, input }) => {
+      const name = checkName(input.name!, 'connection')
+      await state.run(configKey(name), async () => {
+        const config = await loadConfig(storage, name)
+        if (!config) throw new NotFoundError(`no connection named "${name}"`)
+        if (!config.username)
+          throw new InvalidRequestError('unable to rotate root credentials: no username in configuration')
+        const password = await system.generatePassword(config.password_policy || undefined)
+        const connection = await state.connections.get(name, config)
+        try {
+          await connection.setPassword(config.username, password, config.root_rotation_statements, true)
+        } catch (error) {
+          throw databaseError(error, [config.password, password], 'failed to rotate root credentials')
+        }
+        // The database now has the new password: store it before anything else can fail, then reopen the pool.
+        await putJson(storage, configKey(name), { ...config, password })
+        await state.connections.close(name)
+        system.log('info', 'rotated root credentials', { connection: name })
+      })
+      return undefined
+    },
+  },
+})

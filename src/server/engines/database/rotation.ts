@@ -1,0 +1,118 @@
+// Static-role password rotation: one rotation (kept safe across failures), scheduling, and the periodic sweep.
+
+import { InvalidRequestError } from '../../../sdk/errors.ts'
+import type { SystemView } from '../../../sdk/request.ts'
+import type { Storage } from '../../../sdk/storage.ts'
+import { databaseError } from './connections.ts'
+import { nextCronTime, parseCron } from './cron.ts'
+import { loadConfig, loadStaticRole, type StaticRole, saveStaticRole, staticRoleKey } from './model.ts'
+import type { DbState } from './state.ts'
+
+/** A failed rotation is retried after 10s, doubling up to 5 minutes; the old password stays valid meanwhile. */
+const RETRY_BASE_MS = 10_000
+const RETRY_MAX_MS = 300_000
+
+/** When the role's next regular rotation is due after a rotation at `lastMs`. */
+export function nextRegularRotation(role: StaticRole, lastMs: number, nowMs: number): number {
+  if (role.rotation_schedule) {
+    const schedule = parseCron(role.rotation_schedule)
+    let next = nextCronTime(schedule, lastMs)
+    // A window that has passed (the server was down) waits for the next scheduled time, as Vault does.
+    if (role.rotation_window > 0)
+      while (next + role.rotation_window * 1000 < nowMs) next = nextCronTime(schedule, next)
+    return next
+  }
+  return lastMs + role.rotation_period * 1000
+}
+
+interface Ctx {
+  storage: Storage
+  system: SystemView
+  state: DbState
+}
+
+/**
+ * Give the role a new password in the database, then store it. The new password is written first as pending, so a
+ * crash or failure between the database change and the store is repaired by the retry, which sets the same one.
+ */
+export async function rotateStaticRole(
+  ctx: Ctx,
+  name: string,
+  opts: { throwOnFailure: boolean },
+): Promise<StaticRole> {
+  const { storage, system, state } = ctx
+  return state.run(staticRoleKey(name), async () => {
+    const role = await loadStaticRole(storage, name)
+    if (!role) throw new InvalidRequestError(`unknown static role "${name}"`)
+    const config = await loadConfig(storage, role.db_name)
+    const now = system.now()
+    try {
+      if (!config) throw new InvalidRequestError(`could not find database config "${role.db_name}"`)
+      const password =
+        role.pending_password ?? (await system.generatePassword(config.password_policy || undefined))
+      if (!role.pending_password) await saveStaticRole(storage, name, { ...role, pending_password: password })
+      const connection = await state.connections.get(role.db_name, config)
+      try {
+        await connection.setPassword(role.username, password, role.rotation_statements, false)
+      } catch (error) {
+        throw databaseError(
+          error,
+          [config.password, password, role.password],
+          'unable to rotate the static role',
+        )
+      }
+      const rotated: StaticRole = {
+        ...role,
+        password,
+        last_vault_rotation: now,
+        next_rotation: nextRegularRotation(role, now, now),
+        failures: 0,
+      }
+      delete rotated.pending_password
+      await saveStaticRole(storage, name, rotated)
+      state.dueAt(rotated.next_rotation)
+      system.log('info', 'rotated static role password', { role: name, db_name: role.db_name })
+      return rotated
+    } catch (error) {
+      const failures = role.failures + 1
+      const retryAt = now + Math.min(RETRY_BASE_MS * 2 ** (failures - 1), RETRY_MAX_MS)
+      const current = (await loadStaticRole(storage, name)) ?? role
+      await saveStaticRole(storage, name, { ...current, failures, next_rotation: retryAt })
+      state.dueAt(retryAt)
+      system.log('warn', 'static role rotation failed; the old password stays valid and it will be retried', {
+        role: name,
+        retry_in_seconds: Math.round((retryAt - now) / 1000),
+        error: error instanceof Error ? error.message : String(error),
+      })
+      if (opts.throwOnFailure) throw error
+      return { ...current, failures, next_rotation: retryAt }
+    }
+  })
+}
+
+/** Every static role's next due time, read once at setup so the periodic hook stays cheap in between. */
+export async function earliestDue(storage: Storage): Promise<number> {
+  let earliest = Number.POSITIVE_INFINITY
+  for (const key of await storage.list('static-role/')) {
+    if (key.endsWith('/')) continue
+    const role = await loadStaticRole(storage, key)
+    if (role) earliest = Math.min(earliest, role.next_rotation)
+  }
+  return earliest
+}
+
+/** The periodic hook: nothing until the earliest due time, then rotate whatever is due and find the next time. */
+export async function rotateDue(ctx: Ctx): Promise<void> {
+  const now = ctx.system.now()
+  if (now < ctx.state.nextRotationDue) return
+  ctx.state.nextRotationDue = Number.POSITIVE_INFINITY
+  let earliest = Number.POSITIVE_INFINITY
+  for (const key of await ctx.storage.list('static-role/')) {
+    if (key.endsWith('/')) continue
+    let role = await loadStaticRole(ctx.storage, key)
+    if (!role) continue
+    if (role.next_rotation <= now) role = await rotateStaticRole(ctx, key, { throwOnFailure: false })
+    earliest = Math.min(earliest, role.next_rotation)
+  }
+  ctx.state.dueAt(earliest)
+}

@@ -1,0 +1,73 @@
+// The `creds` secret: core calls renew (extend the user's expiry) and revoke (drop the user) with the lease's internal data.
+import { InvalidRequestError } from '../../../sdk/errors.ts'
+import type { SecretDefinition } from '../../../sdk/framework/backend.ts'
+import { databaseError } from './connections.ts'
+import { loadConfig, loadRole } from './model.ts'
+import type { DbState } from './state.ts'
+
+interface CredsInternal {
+  username: string
+  role: string
+  db_name: string
+  revocation_statements?: string[]
+  renew_statements?: string[]
+  issued_at?: number
+  max_ttl?: number
+}
+
+function internalOf(raw: Record<string, unknown>): CredsInternal {
+  const { username, role, db_name: dbName } = raw
+  if (typeof username !== 'string' || typeof role !== 'string' || typeof dbName !== 'string')
+    throw new InvalidRequestError('lease is missing the database user it was issued for')
+  return raw as unknown as CredsInternal
+}
+
+export const credsSecret: SecretDefinition<DbState> = {
+  type: 'creds',
+
+  renew: async ({ storage, state, system }, raw, lease) => {
+    const internal = internalOf(raw)
+    const config = await loadConfig(storage, internal.db_name)
+    if (!config) throw new InvalidRequestError(`could not find database config "${internal.db_name}"`)
+    const role = await loadRole(storage, internal.role)
+    const now = system.now()
+    let ttl = lease.increment > 0 ? lease.increment : role?.default_ttl || system.defaultLeaseTtl
+    // A renewal never reaches past the lease's max TTL counted from when it was issued.
+    if (internal.issued_at !== undefined && internal.max_ttl)
+      ttl = Math.max(
+        0,
+        Math.min(ttl, Math.floor((internal.issued_at + internal.max_ttl * 1000 - now) / 1000)),
+      )
+    const connection = await state.connections.get(internal.db_name, config)
+    try {
+      await connection.renewUser(
+        internal.username,
+        new Date(now + ttl * 1000),
+        role?.renew_statements ?? internal.renew_statements ?? [],
+      )
+    } catch (error) {
+      throw databaseError(error, [config.password], 'unable to renew database user')
+    }
+    return { ttl }
+  },
+
+  revoke: async ({ storage, state, system }, raw) => {
+    const internal = internalOf(raw)
+    const config = await loadConfig(storage, internal.db_name)
+    if (!config) throw new InvalidRequestError(`could not find database config "${internal.db_name}"`)
+    // The role's current statements win; the copy in the lease covers a role deleted since.
+    const role = await loadRole(storage, internal.role)
+    const statements = role?.revocation_statements ?? internal.revocation_statements ?? []
+    const connection = await state.connections.get(internal.db_name, config)
+    try {
+      await connection.deleteUser(internal.username, statements)
+    } catch (error) {
+      throw databaseError(error, [config.password], 'unable to revoke database user')
+    }
+    system.log('info', 'revoked database user', {
+      role: internal.role,
+      db_name: internal.db_name,
+      username: internal.username,
+    })
+  },
+}
