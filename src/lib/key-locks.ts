@@ -1,4 +1,4 @@
-// Per-key async mutex: handlers read metadata, then write it back, so two requests on one key must not interleave.
+// Per-key async mutex: a read-modify-write on one key (a KV entry, a secret ID's use count) must not interleave with another.
 
 export class KeyLocks {
   readonly #tails = new Map<string, Promise<void>>()

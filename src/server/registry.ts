@@ -1,5 +1,6 @@
 // The only place concrete secrets engines and auth methods are named; adding one is a line here.
 import type { BackendDefinition } from '../sdk/framework/backend.ts'
+import { userpassBackend } from './auth/userpass/backend.ts'
 import { databaseBackend } from './engines/database/backend.ts'
 import { kvBackend } from './engines/kv/backend.ts'
 
@@ -8,4 +9,6 @@ export const secretEngines: Record<string, BackendDefinition<unknown>> = {
   database: databaseBackend as BackendDefinition<unknown>,
 }
 
-export const authMethods: Record<string, BackendDefinition<unknown>> = {}
+export const authMethods: Record<string, BackendDefinition<unknown>> = {
+  userpass: userpassBackend as BackendDefinition<unknown>,
+}

@@ -1,0 +1,145 @@
+// Vault's shared token_* fields for auth method roles and users (its sdk's tokenutil), with the legacy aliases.
+import { invalidCidrs } from '../../lib/cidr.ts'
+import { InvalidRequestError } from '../errors.ts'
+import type { AuthGrant } from '../request.ts'
+import { f } from './fields.ts'
+
+export interface TokenParams {
+  tokenPolicies: string[]
+  tokenTtl: number
+  tokenMaxTtl: number
+  tokenExplicitMaxTtl: number
+  tokenPeriod: number
+  tokenNumUses: number
+  tokenNoDefaultPolicy: boolean
+  tokenType: string
+  tokenBoundCidrs: string[]
+  /** Legacy field names the caller last used; a read shows those names too, as Vault does. */
+  legacy?: string[]
+}
+
+export function defaultTokenParams(): TokenParams {
+  return {
+    tokenPolicies: [],
+    tokenTtl: 0,
+    tokenMaxTtl: 0,
+    tokenExplicitMaxTtl: 0,
+    tokenPeriod: 0,
+    tokenNumUses: 0,
+    tokenNoDefaultPolicy: false,
+    tokenType: 'default',
+    tokenBoundCidrs: [],
+  }
+}
+
+export const tokenFields = {
+  token_policies: f.list({ description: 'Policies attached to tokens issued by this login.' }),
+  token_ttl: f.duration({ description: 'Initial TTL of issued tokens.' }),
+  token_max_ttl: f.duration({ description: 'Maximum TTL of issued tokens, renewals included.' }),
+  token_explicit_max_ttl: f.duration({ description: 'Hard cap on the life of issued tokens.' }),
+  token_period: f.duration({ description: 'Makes issued tokens periodic with this renewal period.' }),
+  token_num_uses: f.int({ description: 'Uses allowed per issued token; 0 is unlimited.' }),
+  token_no_default_policy: f.bool({ description: 'Leave the "default" policy off issued tokens.' }),
+  token_type: f.string({ description: 'service or default (Coffer issues service tokens only).' }),
+  token_bound_cidrs: f.list({ description: 'Client addresses allowed to use issued tokens.' }),
+}
+
+/** Legacy names: `policies` (userpass, approle), `period` (approle), `ttl`/`max_ttl`/`bound_cidrs` (userpass). */
+export const legacyTokenFields = {
+  policies: f.list({ description: 'Deprecated: use token_policies.' }),
+  period: f.duration({ description: 'Deprecated: use token_period.' }),
+  ttl: f.duration({ description: 'Deprecated: use token_ttl.' }),
+  max_ttl: f.duration({ description: 'Deprecated: use token_max_ttl.' }),
+  bound_cidrs: f.list({ description: 'Deprecated: use token_bound_cidrs.' }),
+}
+
+type TokenInput = {
+  [K in keyof typeof tokenFields | keyof typeof legacyTokenFields]?: unknown
+}
+
+/** Pairs of (new name, legacy name, key in TokenParams). */
+const UPGRADES = [
+  ['token_policies', 'policies', 'tokenPolicies'],
+  ['token_period', 'period', 'tokenPeriod'],
+  ['token_ttl', 'ttl', 'tokenTtl'],
+  ['token_max_ttl', 'max_ttl', 'tokenMaxTtl'],
+  ['token_bound_cidrs', 'bound_cidrs', 'tokenBoundCidrs'],
+] as const
+
+const TOKEN_TYPES = ['default', 'service', 'default-service']
+
+/**
+ * Applies the token fields present in `input` over `current`. As Vault's tokenutil: a new name wins over its
+ * legacy alias, and a legacy name given alone sets the new field too. Values are already coerced by parseFields.
+ */
+export function applyTokenFields(current: TokenParams, input: TokenInput): TokenParams {
+  const next: TokenParams = { ...current, legacy: [...(current.legacy ?? [])] }
+  const set = <K extends keyof TokenParams>(key: K, value: unknown) => {
+    if (value !== undefined) next[key] = value as TokenParams[K]
+  }
+  for (const [name, legacyName, key] of UPGRADES) {
+    if (input[name] !== undefined) {
+      set(key, input[name])
+      next.legacy = next.legacy!.filter((l) => l !== legacyName)
+    } else if (input[legacyName] !== undefined) {
+      set(key, input[legacyName])
+      if (!next.legacy!.includes(legacyName)) next.legacy!.push(legacyName)
+    }
+  }
+  set('tokenExplicitMaxTtl', input.token_explicit_max_ttl)
+  set('tokenNumUses', input.token_num_uses)
+  set('tokenNoDefaultPolicy', input.token_no_default_policy)
+  if (input.token_type !== undefined) {
+    const type = String(input.token_type).toLowerCase()
+    if (type === 'batch' || type === 'default-batch')
+      throw new InvalidRequestError(
+        `token_type "${type}" is not supported: Coffer issues service tokens only`,
+      )
+    if (!TOKEN_TYPES.includes(type))
+      throw new InvalidRequestError(`invalid token_type "${type}": use "service" or "default"`)
+    next.tokenType = type
+  }
+  next.tokenPolicies = [...new Set(next.tokenPolicies.map((p) => p.toLowerCase()))]
+  if (next.tokenNumUses < 0) throw new InvalidRequestError('token_num_uses cannot be negative')
+  if (next.tokenMaxTtl > 0 && next.tokenTtl > next.tokenMaxTtl)
+    throw new InvalidRequestError('token_ttl cannot be greater than token_max_ttl')
+  const invalid = invalidCidrs(next.tokenBoundCidrs)
+  if (invalid.length > 0)
+    throw new InvalidRequestError(`invalid CIDR block in token_bound_cidrs: ${invalid.join(', ')}`)
+  if (next.legacy!.length === 0) delete next.legacy
+  return next
+}
+
+/** The token_* keys of a read, plus the legacy names the caller used. */
+export function tokenParamsView(params: TokenParams): Record<string, unknown> {
+  const data: Record<string, unknown> = {
+    token_bound_cidrs: params.tokenBoundCidrs,
+    token_explicit_max_ttl: params.tokenExplicitMaxTtl,
+    token_max_ttl: params.tokenMaxTtl,
+    token_no_default_policy: params.tokenNoDefaultPolicy,
+    token_num_uses: params.tokenNumUses,
+    token_period: params.tokenPeriod,
+    token_policies: params.tokenPolicies,
+    token_ttl: params.tokenTtl,
+    token_type: params.tokenType,
+  }
+  for (const [name, legacyName] of UPGRADES)
+    if (params.legacy?.includes(legacyName)) data[legacyName] = data[name]
+  return data
+}
+
+/** The part of a login's AuthGrant the token fields decide. */
+export function tokenGrant(params: TokenParams): Omit<AuthGrant, 'displayName' | 'metadata'> {
+  return {
+    policies: params.tokenPolicies,
+    ttl: params.tokenTtl,
+    maxTtl: params.tokenMaxTtl,
+    explicitMaxTtl: params.tokenExplicitMaxTtl,
+    period: params.tokenPeriod,
+    numUses: params.tokenNumUses,
+    noDefaultPolicy: params.tokenNoDefaultPolicy,
+    tokenType: 'service',
+    boundCidrs: params.tokenBoundCidrs,
+    renewable: true,
+  }
+}
