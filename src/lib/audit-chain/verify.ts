@@ -67,7 +67,8 @@ interface Line {
   hash: string
   seq: number
   prevHash: string
-  record: Record<string, unknown>
+  /** Only what checkpoints need: keeping every parsed entry would hold several times the file in memory. */
+  checkpoint: { time: unknown; signature: unknown } | null
 }
 
 type Parsed = Line | { lineNo: number; text: string; error: string }
@@ -126,7 +127,7 @@ export function verifyAuditLog(
       accepted = null
       continue
     }
-    if (p.record['type'] === CHECKPOINT_TYPE) {
+    if (p.checkpoint !== null) {
       if (checkCheckpoint(p, key)) {
         checkpoints++
         lastCheckpointSeq = p.seq
@@ -262,11 +263,13 @@ function parseLine(text: string, lineNo: number): Parsed {
   if (typeof prevHash !== 'string' || !/^[0-9a-f]{64}$/.test(prevHash)) {
     return { lineNo, text, error: 'missing or invalid prev_hash' }
   }
-  return { lineNo, text, hash: lineHash(text), seq, prevHash, record: fields }
+  const checkpoint =
+    fields['type'] === CHECKPOINT_TYPE ? { time: fields['time'], signature: fields['signature'] } : null
+  return { lineNo, text, hash: lineHash(text), seq, prevHash, checkpoint }
 }
 
 function checkCheckpoint(line: Line, key: KeyObject): boolean {
-  const { time, signature } = line.record
+  const { time, signature } = line.checkpoint ?? {}
   if (typeof time !== 'string' || typeof signature !== 'string') return false
   const signed = Buffer.from(checkpointSignedText(line.seq, line.prevHash, time))
   try {

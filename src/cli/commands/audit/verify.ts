@@ -34,10 +34,15 @@ async function readText(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, 'utf8')
   } catch (error) {
-    throw new CliError(
-      `Error reading ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? 'read failed'}`,
-      1,
-    )
+    const code = (error as NodeJS.ErrnoException).code
+    // V8 caps a string at about 512 MiB; readFile then fails with a RangeError (no code) or ERR_STRING_TOO_LONG.
+    if (error instanceof RangeError || code === 'ERR_STRING_TOO_LONG')
+      throw new CliError(
+        `Error reading ${what} ${path}: too large to verify in one piece (over 512 MiB); split it after a ` +
+          'checkpoint line and verify the parts with -head and -start',
+        1,
+      )
+    throw new CliError(`Error reading ${what} ${path}: ${code ?? 'read failed'}`, 1)
   }
 }
 
