@@ -9,7 +9,8 @@ export function aclRules(statements: string[]): string[] {
   for (const statement of statements) {
     let parsed: unknown
     try {
-      parsed = JSON.parse(statement)
+      // A JSON list of rules, or (a list already split by the field parser) one plain rule.
+      parsed = statement.trim().startsWith('[') ? JSON.parse(statement) : [statement.trim()]
     } catch {
       throw new InvalidRequestError(
         'redis creation_statements must be a JSON list of ACL rules, e.g. ["~*", "+@read"]',
@@ -21,6 +22,8 @@ export function aclRules(statements: string[]): string[] {
       )
     // Passwords come only from Coffer: a rule that sets one, or makes the user passwordless, is refused.
     for (const rule of parsed as string[]) {
+      if (rule === '' || /\s/.test(rule))
+        throw new InvalidRequestError('a redis ACL rule is one word, e.g. "+@read" or "~app:*"')
       if (/^[><#!]/.test(rule) || rule === 'nopass' || rule === 'resetpass')
         throw new InvalidRequestError(
           `redis ACL rule "${rule.slice(0, 1)}…" would set a password; passwords are generated`,
