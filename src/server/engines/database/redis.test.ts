@@ -10,7 +10,7 @@ async function canAuth(username: string, password: string): Promise<boolean> {
   client.on('error', () => {})
   try {
     await client.connect()
-    return (await client.sendCommand(['AUTH', username, password])) === 'OK'
+    return String(await client.sendCommand(['AUTH', username, password])) === 'OK'
   } catch {
     return false
   } finally {
