@@ -1,0 +1,111 @@
+// The database engine through HTTP and core's leases: creds/ returns a lease; sys/leases/revoke and expiry drop the user.
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import mysql from 'mysql2/promise'
+import { eventually, listening } from '../../src/server/engines/database/test-helpers.ts'
+import { startDevServer, type TestServer } from '../helpers/server.ts'
+
+async function canLogin(user: string, password: string): Promise<boolean> {
+  try {
+    const conn = await mysql.createConnection({
+      host: '127.0.0.1',
+      port: 3306,
+      user,
+      password,
+      connectTimeout: 5000,
+    })
+    await conn.end()
+    return true
+  } catch {
+    return false
+  }
+}
+
+const available = await listening(3306)
+if (!available) {
+  assert.notEqual(process.env['CI'], 'true', 'MariaDB on 127.0.0.1:3306 is required in CI')
+  console.log('# SKIPPED: MariaDB is not running on 127.0.0.1:3306')
+}
+
+describe('database engine over HTTP with leases', {
+  skip: !available && 'MariaDB not running on 127.0.0.1:3306',
+}, () => {
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer()
+    assert.equal((await t.call('POST', 'sys/mounts/database', { body: { type: 'database' } })).status, 204)
+    const config = await t.call('POST', 'database/config/maria', {
+      body: {
+        plugin_name: 'mysql-database-plugin',
+        connection_url: '{{username}}:{{password}}@tcp(127.0.0.1:3306)/',
+        username: 'root',
+        password: '',
+        allowed_roles: '*',
+      },
+    })
+    assert.ok(config.status === 204 || config.status === 200, JSON.stringify(config.body))
+    const role = await t.call('POST', 'database/roles/app', {
+      body: {
+        db_name: 'maria',
+        creation_statements: ["CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}'"],
+        default_ttl: '1h',
+      },
+    })
+    assert.equal(role.status, 204)
+    const short = await t.call('POST', 'database/roles/short', {
+      body: {
+        db_name: 'maria',
+        creation_statements: ["CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}'"],
+        default_ttl: '2s',
+        max_ttl: '2s',
+      },
+    })
+    assert.equal(short.status, 204)
+  })
+  after(() => t?.close())
+
+  it('issues credentials under a lease; sys/leases/revoke makes the login fail', async () => {
+    const creds = await t.call('GET', 'database/creds/app')
+    assert.equal(creds.status, 200)
+    assert.match(creds.body.lease_id, /^database\/creds\/app\/.+/)
+    assert.equal(creds.body.lease_duration, 3600)
+    assert.equal(creds.body.renewable, true)
+    const { username, password } = creds.body.data
+    assert.equal(await canLogin(username, password), true)
+    const revoke = await t.call('PUT', 'sys/leases/revoke', {
+      body: { lease_id: creds.body.lease_id, sync: true },
+    })
+    assert.equal(revoke.status, 204)
+    await eventually(
+      async () => !(await canLogin(username, password)),
+      'the revoked user can no longer log in',
+    )
+  })
+
+  it('a 2-second lease expires and the user is dropped', async () => {
+    const creds = await t.call('GET', 'database/creds/short')
+    assert.equal(creds.body.lease_duration, 2)
+    const { username, password } = creds.body.data
+    assert.equal(await canLogin(username, password), true)
+    await eventually(
+      async () => !(await canLogin(username, password)),
+      'the expired user can no longer log in',
+    )
+  })
+
+  it('the config read never shows the password and errors do not echo it', async () => {
+    const read = await t.call('GET', 'database/config/maria')
+    assert.equal(read.status, 200)
+    assert.equal(read.body.data.connection_details.password, undefined)
+    const bad = await t.call('POST', 'database/config/bad', {
+      body: {
+        plugin_name: 'mysql-database-plugin',
+        connection_url: '{{username}}:{{password}}@tcp(127.0.0.1:3306)/',
+        username: 'root',
+        password: 'Not-The-Root-Pw',
+      },
+    })
+    assert.equal(bad.status, 400)
+    assert.ok(!JSON.stringify(bad.body).includes('Not-The-Root-Pw'))
+  })
+})
