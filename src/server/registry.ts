@@ -1,5 +1,7 @@
 // The only place concrete secrets engines and auth methods are named; adding one is a line here.
 import type { BackendDefinition } from '../sdk/framework/backend.ts'
+import { jwtBackend } from './auth/jwt/backend.ts'
+import { kubernetesBackend } from './auth/kubernetes/backend.ts'
 import { userpassBackend } from './auth/userpass/backend.ts'
 import { databaseBackend } from './engines/database/backend.ts'
 import { kvBackend } from './engines/kv/backend.ts'
@@ -11,4 +13,7 @@ export const secretEngines: Record<string, BackendDefinition<unknown>> = {
 
 export const authMethods: Record<string, BackendDefinition<unknown>> = {
   userpass: userpassBackend as BackendDefinition<unknown>,
+  jwt: jwtBackend as BackendDefinition<unknown>,
+  oidc: jwtBackend as BackendDefinition<unknown>,
+  kubernetes: kubernetesBackend as BackendDefinition<unknown>,
 }

@@ -1,0 +1,143 @@
+// Verifies a token's signature with the mount's key source: static PEM keys, a JWKS URL, or OIDC discovery.
+import { createPublicKey, type KeyObject } from 'node:crypto'
+import { compactVerify, decodeProtectedHeader, errors } from 'jose'
+import { httpJson } from '../../../lib/http-json.ts'
+import type { Claims } from './claims.ts'
+import { JwksCache } from './jwks-cache.ts'
+import { type JwtConfig, keySourceKind, SUPPORTED_ALGS } from './jwt-config.ts'
+
+export interface DiscoveryDocument {
+  issuer: string
+  authorization_endpoint: string
+  token_endpoint: string
+  jwks_uri: string
+  id_token_signing_alg_values_supported?: string[]
+}
+
+/** A token refused for its signature or form (400 with this message). */
+export class SignatureError extends Error {}
+
+const DISCOVERY_MAX_AGE_MS = 60 * 60 * 1000
+
+export class KeySource {
+  readonly #config: JwtConfig
+  readonly #now: () => number
+  readonly #pubkeys: KeyObject[]
+  #jwks: JwksCache | undefined
+  #discovery: { doc: DiscoveryDocument; at: number } | undefined
+
+  constructor(config: JwtConfig, now: () => number) {
+    this.#config = config
+    this.#now = now
+    this.#pubkeys = config.jwtValidationPubkeys.map((pem) => createPublicKey(pem))
+    if (config.jwksUrl !== '') this.#jwks = new JwksCache(config.jwksUrl, config.jwksCaPem, now)
+  }
+
+  /** The provider's discovery document (OIDC discovery only), cached for an hour. */
+  async discovery(): Promise<DiscoveryDocument> {
+    const cached = this.#discovery
+    if (cached && this.#now() - cached.at < DISCOVERY_MAX_AGE_MS) return cached.doc
+    const doc = await fetchDiscovery(this.#config.oidcDiscoveryUrl, this.#config.oidcDiscoveryCaPem)
+    this.#discovery = { doc, at: this.#now() }
+    this.#jwks ??= new JwksCache(doc.jwks_uri, this.#config.oidcDiscoveryCaPem, this.#now)
+    return doc
+  }
+
+  /** The algorithms a token may use: the configured list, else all for keys/JWKS and the provider's for OIDC. */
+  async algorithms(): Promise<string[]> {
+    if (this.#config.jwtSupportedAlgs.length > 0) return this.#config.jwtSupportedAlgs
+    if (keySourceKind(this.#config) !== 'oidc_discovery') return [...SUPPORTED_ALGS]
+    const offered = (await this.discovery()).id_token_signing_alg_values_supported ?? []
+    const usable = offered.filter((alg) => (SUPPORTED_ALGS as readonly string[]).includes(alg))
+    return usable.length > 0 ? usable : ['RS256']
+  }
+
+  /** The verified payload as claims; throws SignatureError with a message fit for the caller. */
+  async verify(token: string): Promise<Claims> {
+    try {
+      decodeProtectedHeader(token)
+    } catch {
+      throw new SignatureError('error parsing token: the token is not a compact JWS')
+    }
+    const algorithms = await this.algorithms()
+    const kind = keySourceKind(this.#config)
+    const payload =
+      kind === 'pubkeys'
+        ? await this.#verifyStatic(token, algorithms)
+        : await this.#verifyJwks(token, algorithms)
+    let claims: unknown
+    try {
+      claims = JSON.parse(new TextDecoder().decode(payload))
+    } catch {
+      throw new SignatureError('unable to successfully parse all claims from token')
+    }
+    if (claims === null || typeof claims !== 'object' || Array.isArray(claims))
+      throw new SignatureError('unable to successfully parse all claims from token')
+    return claims as Claims
+  }
+
+  async #verifyStatic(token: string, algorithms: string[]): Promise<Uint8Array> {
+    for (const key of this.#pubkeys) {
+      try {
+        return (await compactVerify(token, key, { algorithms })).payload
+      } catch (error) {
+        if (error instanceof errors.JOSEAlgNotAllowed) throw new SignatureError(algMessage(token, algorithms))
+      }
+    }
+    throw new SignatureError('no known key successfully validated the token signature')
+  }
+
+  async #verifyJwks(token: string, algorithms: string[]): Promise<Uint8Array> {
+    const prefix =
+      keySourceKind(this.#config) === 'oidc_discovery'
+        ? 'error validating signature'
+        : 'error verifying token'
+    let jwks: JwksCache
+    let keys: Awaited<ReturnType<JwksCache['keys']>>
+    try {
+      if (keySourceKind(this.#config) === 'oidc_discovery') await this.discovery()
+      jwks = this.#jwks!
+      keys = await jwks.keys()
+    } catch (error) {
+      throw new SignatureError(`error fetching jwks keyset: ${(error as Error).message}`)
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return (await compactVerify(token, keys, { algorithms })).payload
+      } catch (error) {
+        if (error instanceof errors.JOSEAlgNotAllowed)
+          throw new SignatureError(`${prefix}: ${algMessage(token, algorithms)}`)
+        if (error instanceof errors.JWKSNoMatchingKey && attempt === 0) {
+          // A rotated key: the provider may have published it since we fetched.
+          const fresh = await jwks.refreshForUnknownKid().catch(() => undefined)
+          if (fresh) {
+            keys = fresh
+            continue
+          }
+        }
+        if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys)
+          throw new SignatureError(`${prefix}: no key in the key set matches the token's key id`)
+        throw new SignatureError(`${prefix}: failed to verify id token signature`)
+      }
+    }
+  }
+}
+
+function algMessage(token: string, algorithms: string[]): string {
+  const alg = String(decodeProtectedHeader(token).alg)
+  return `unsupported signing algorithm "${alg}"; allowed: ${algorithms.join(', ')}`
+}
+
+export async function fetchDiscovery(url: string, ca: string): Promise<DiscoveryDocument> {
+  const base = url.replace(/\/+$/, '')
+  const doc = await httpJson({ url: `${base}/.well-known/openid-configuration`, ...(ca ? { ca } : {}) })
+  for (const field of ['issuer', 'jwks_uri', 'authorization_endpoint', 'token_endpoint'] as const)
+    if (typeof doc[field] !== 'string' || doc[field] === '')
+      throw new Error(`the discovery document has no "${field}"`)
+  // As go-oidc does: the document must name the URL it was fetched from as its issuer.
+  if (String(doc['issuer']).replace(/\/+$/, '') !== base)
+    throw new Error(
+      `issuer did not match the issuer returned by provider, expected "${url}" got "${doc['issuer']}"`,
+    )
+  return doc as unknown as DiscoveryDocument
+}

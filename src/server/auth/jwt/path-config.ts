@@ -1,0 +1,112 @@
+// jwt/oidc config: one key source (discovery URL, JWKS URL or PEM keys), checked by fetching it before it is saved.
+import { createPublicKey } from 'node:crypto'
+import { InvalidRequestError } from '../../../sdk/errors.ts'
+import { definePath } from '../../../sdk/framework/backend.ts'
+import { f } from '../../../sdk/framework/fields.ts'
+import { putJson } from '../../../sdk/storage.ts'
+import { fetchJwks } from './jwks-cache.ts'
+import { CONFIG_KEY, configResponse, type JwtConfig, loadJwtConfig, SUPPORTED_ALGS } from './jwt-config.ts'
+import { fetchDiscovery } from './key-source.ts'
+import type { JwtState } from './state.ts'
+
+const fields = {
+  oidc_discovery_url: f.string({ description: 'OIDC discovery URL, without the .well-known part.' }),
+  oidc_discovery_ca_pem: f.string({ description: 'CA certificates (PEM) to trust for the discovery URL.' }),
+  oidc_client_id: f.string({ description: 'The OAuth client id for the OIDC login flow.' }),
+  oidc_client_secret: f.string({ description: 'The OAuth client secret; never returned.', sensitive: true }),
+  oidc_response_mode: f.string({ description: '"query" (default) or "form_post".' }),
+  oidc_response_types: f.list({ description: '"code" (default) or "id_token".' }),
+  jwks_url: f.string({ description: 'A JWKS URL to fetch signing keys from.' }),
+  jwks_ca_pem: f.string({ description: 'CA certificates (PEM) to trust for the JWKS URL.' }),
+  jwt_validation_pubkeys: f.list({ description: 'PEM public keys that sign the JWTs.' }),
+  bound_issuer: f.string({ description: 'The iss claim every JWT must carry.' }),
+  jwt_supported_algs: f.list({
+    description: 'Signing algorithms accepted; empty means every supported one.',
+  }),
+  default_role: f.string({ description: 'The role used when a login names none.' }),
+  provider_config: f.map({ description: 'Provider-specific settings; accepted and ignored.' }),
+  namespace_in_state: f.bool({ description: 'Accepted for Vault compatibility.' }),
+}
+
+/** Vault rejects a list of PEM keys that is one string with several keys; each entry must be one PEM key. */
+function checkPubkeys(pems: string[]): void {
+  for (const pem of pems) {
+    try {
+      createPublicKey(pem)
+    } catch (error) {
+      throw new InvalidRequestError(`error parsing public key: ${(error as Error).message}`)
+    }
+  }
+}
+
+export const configPath = definePath<typeof fields, JwtState>({
+  pattern: 'config',
+  fields,
+  help: 'Where signing keys come from (OIDC discovery, a JWKS URL or PEM keys), and the OIDC client.',
+  operations: {
+    read: async ({ storage }) => {
+      const config = await loadJwtConfig(storage)
+      return config ? { data: configResponse(config) } : undefined
+    },
+    update: async ({ storage, state, input }) => {
+      const config: JwtConfig = {
+        oidcDiscoveryUrl: input.oidc_discovery_url ?? '',
+        oidcDiscoveryCaPem: input.oidc_discovery_ca_pem ?? '',
+        oidcClientId: input.oidc_client_id ?? '',
+        oidcClientSecret: input.oidc_client_secret ?? '',
+        oidcResponseMode: input.oidc_response_mode ?? '',
+        oidcResponseTypes: input.oidc_response_types ?? [],
+        jwksUrl: input.jwks_url ?? '',
+        jwksCaPem: input.jwks_ca_pem ?? '',
+        jwtValidationPubkeys: input.jwt_validation_pubkeys ?? [],
+        boundIssuer: input.bound_issuer ?? '',
+        jwtSupportedAlgs: input.jwt_supported_algs ?? [],
+        defaultRole: (input.default_role ?? '').toLowerCase(),
+        namespaceInState: input.namespace_in_state ?? true,
+      }
+      const sources = [
+        config.oidcDiscoveryUrl !== '',
+        config.jwksUrl !== '',
+        config.jwtValidationPubkeys.length > 0,
+      ]
+      if (sources.filter(Boolean).length !== 1)
+        throw new InvalidRequestError(
+          "exactly one of 'jwt_validation_pubkeys', 'jwks_url' or 'oidc_discovery_url' must be set",
+        )
+      const unknownAlg = config.jwtSupportedAlgs.find(
+        (alg) => !(SUPPORTED_ALGS as readonly string[]).includes(alg),
+      )
+      if (unknownAlg !== undefined)
+        throw new InvalidRequestError(
+          `invalid jwt_supported_algs: ${unknownAlg} (supported: ${SUPPORTED_ALGS.join(', ')})`,
+        )
+      if (!['', 'query', 'form_post'].includes(config.oidcResponseMode))
+        throw new InvalidRequestError("invalid response_mode: must be 'query' or 'form_post'")
+      if (config.oidcResponseTypes.some((t) => t !== 'code' && t !== 'id_token'))
+        throw new InvalidRequestError("invalid response_types: must be 'code' or 'id_token'")
+      if (config.oidcDiscoveryUrl !== '') {
+        if (
+          (config.oidcClientId === '') !== (config.oidcClientSecret === '') &&
+          !config.oidcResponseTypes.includes('id_token')
+        )
+          throw new InvalidRequestError("both 'oidc_client_id' and 'oidc_client_secret' must be set for OIDC")
+        await fetchDiscovery(config.oidcDiscoveryUrl, config.oidcDiscoveryCaPem).catch((error: Error) => {
+          throw new InvalidRequestError(`error checking oidc discovery URL: ${error.message}`)
+        })
+      } else {
+        if (config.oidcClientId !== '' || config.oidcClientSecret !== '')
+          throw new InvalidRequestError(
+            "'oidc_client_id' and 'oidc_client_secret' are only used with 'oidc_discovery_url'",
+          )
+        if (config.jwksUrl !== '')
+          await fetchJwks(config.jwksUrl, config.jwksCaPem).catch((error: Error) => {
+            throw new InvalidRequestError(`error checking jwks URL: ${error.message}`)
+          })
+        else checkPubkeys(config.jwtValidationPubkeys)
+      }
+      await putJson(storage, CONFIG_KEY, config)
+      state.forget()
+      return undefined
+    },
+  },
+})

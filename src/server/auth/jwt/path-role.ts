@@ -1,0 +1,41 @@
+// jwt/oidc roles: write (create or update), read, delete and LIST role/.
+import { definePath } from '../../../sdk/framework/backend.ts'
+import { putJson } from '../../../sdk/storage.ts'
+import { loadRole, roleFields, roleKey, roleResponse, updateRole } from './role.ts'
+import type { JwtState } from './state.ts'
+
+export const rolePath = definePath<typeof roleFields, JwtState>({
+  pattern: 'role/:name',
+  fields: roleFields,
+  help: 'A role binds claims a JWT must carry to the token it gets.',
+  exists: async ({ storage, params }) =>
+    (await loadRole(storage, params['name']!.toLowerCase())) !== undefined,
+  operations: {
+    read: async ({ storage, params }) => {
+      const role = await loadRole(storage, params['name']!.toLowerCase())
+      return role ? { data: roleResponse(role) } : undefined
+    },
+    update: async ({ storage, params, input, request }) => {
+      // Role names are case-insensitive in Vault's jwt method.
+      const name = params['name']!.toLowerCase()
+      const role = updateRole(await loadRole(storage, name), input, request.data)
+      await putJson(storage, roleKey(name), role)
+      return undefined
+    },
+    delete: async ({ storage, params }) => {
+      await storage.delete(roleKey(params['name']!.toLowerCase()))
+      return undefined
+    },
+  },
+})
+
+export const roleListPath = definePath<Record<string, never>, JwtState>({
+  pattern: 'role/',
+  help: 'The names of the roles.',
+  operations: {
+    list: async ({ storage }) => {
+      const keys = await storage.list('role/')
+      return keys.length > 0 ? { data: { keys } } : undefined
+    },
+  },
+})

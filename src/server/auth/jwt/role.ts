@@ -1,0 +1,201 @@
+// A jwt/oidc role as stored, its fields, and the rules Vault applies when one is written.
+import { InvalidRequestError } from '../../../sdk/errors.ts'
+import { type Field, type FieldValues, f, parseDurationField } from '../../../sdk/framework/fields.ts'
+import {
+  applyTokenFields,
+  defaultTokenParams,
+  legacyTokenFields,
+  type TokenParams,
+  tokenFields,
+  tokenParamsView,
+} from '../../../sdk/framework/token-params.ts'
+import { getJson, type Storage } from '../../../sdk/storage.ts'
+
+/** Vault's defaults when a leeway is 0; a negative leeway turns the allowance off. */
+export const DEFAULT_CLOCK_SKEW_LEEWAY = 60
+export const DEFAULT_CLAIM_LEEWAY = 150
+
+export interface JwtRole {
+  roleType: 'jwt' | 'oidc'
+  boundAudiences: string[]
+  boundSubject: string
+  boundClaims: Record<string, unknown>
+  boundClaimsType: 'string' | 'glob'
+  claimMappings: Record<string, string>
+  userClaim: string
+  groupsClaim: string
+  clockSkewLeeway: number
+  expirationLeeway: number
+  notBeforeLeeway: number
+  allowedRedirectUris: string[]
+  oidcScopes: string[]
+  verboseOidcLogging: boolean
+  maxAge: number
+  token: TokenParams
+}
+
+/** A duration that may be negative ("-1" turns a leeway off, as in Vault). */
+function leewayField(description: string): Field<number> {
+  const parse = (value: unknown, name: string): number => {
+    if (typeof value === 'number' && value < 0) return Math.ceil(value)
+    if (typeof value === 'string' && value.trim().startsWith('-'))
+      return -parseDurationField(value.trim().slice(1), name)
+    return parseDurationField(value, name)
+  }
+  return { kind: 'duration', description, required: false, sensitive: false, default: undefined, parse }
+}
+
+export const roleFields = {
+  name: f.string({ description: 'Name of the role.', required: true }),
+  role_type: f.string({ description: '"oidc" (the default) or "jwt".' }),
+  bound_audiences: f.list({ description: 'The aud claim must contain one of these.' }),
+  bound_subject: f.string({ description: 'The sub claim must equal this.' }),
+  bound_claims: f.map({
+    description: 'Claims that must match: name (or JSON pointer) → value or list of values.',
+  }),
+  bound_claims_type: f.string({ description: '"string" (exact match, the default) or "glob".' }),
+  claim_mappings: f.stringMap({ description: 'Claim name (or JSON pointer) → token metadata key.' }),
+  user_claim: f.string({ description: 'The claim that names the user.', default: 'sub' }),
+  user_claim_json_pointer: f.bool({
+    description: 'Accepted for Vault compatibility; a "/" prefix always reads as a pointer.',
+  }),
+  groups_claim: f.string({ description: 'The claim that lists the user’s groups.' }),
+  clock_skew_leeway: leewayField('Leeway on every time claim; 0 means 60s, negative means none.'),
+  expiration_leeway: leewayField('Extra leeway on exp; 0 means 150s, negative means none.'),
+  not_before_leeway: leewayField('Extra leeway on nbf; 0 means 150s, negative means none.'),
+  allowed_redirect_uris: f.list({ description: 'redirect_uri values an OIDC login may use.' }),
+  oidc_scopes: f.list({ description: 'Scopes requested besides openid.' }),
+  verbose_oidc_logging: f.bool({ description: 'Log the OIDC exchange (never the tokens).' }),
+  max_age: f.duration({ description: 'Ask the provider to re-authenticate users older than this.' }),
+  ...tokenFields,
+  ...legacyTokenFields,
+}
+
+type RoleInput = FieldValues<typeof roleFields>
+
+export const roleKey = (name: string) => `role/${name}`
+
+export function loadRole(storage: Storage, name: string): Promise<JwtRole | undefined> {
+  return getJson<JwtRole>(storage, roleKey(name))
+}
+
+function emptyRole(): JwtRole {
+  return {
+    roleType: 'oidc',
+    boundAudiences: [],
+    boundSubject: '',
+    boundClaims: {},
+    boundClaimsType: 'string',
+    claimMappings: {},
+    userClaim: '',
+    groupsClaim: '',
+    clockSkewLeeway: 0,
+    expirationLeeway: 0,
+    notBeforeLeeway: 0,
+    allowedRedirectUris: [],
+    oidcScopes: [],
+    verboseOidcLogging: false,
+    maxAge: 0,
+    token: defaultTokenParams(),
+  }
+}
+
+/** The role after a write: given fields replace stored ones; then Vault's consistency rules are checked. */
+export function updateRole(
+  current: JwtRole | undefined,
+  input: RoleInput,
+  raw: Record<string, unknown>,
+): JwtRole {
+  const role = { ...(current ?? emptyRole()) }
+  const given = (name: string) => raw[name] !== undefined && raw[name] !== null
+  if (input.role_type !== undefined) {
+    if (input.role_type !== 'jwt' && input.role_type !== 'oidc')
+      throw new InvalidRequestError(`invalid 'role_type': ${input.role_type}`)
+    role.roleType = input.role_type
+  }
+  if (input.bound_audiences !== undefined) role.boundAudiences = input.bound_audiences
+  if (input.bound_subject !== undefined) role.boundSubject = input.bound_subject
+  if (input.bound_claims !== undefined) role.boundClaims = input.bound_claims
+  if (input.bound_claims_type !== undefined) {
+    if (input.bound_claims_type !== 'string' && input.bound_claims_type !== 'glob')
+      throw new InvalidRequestError(`invalid 'bound_claims_type': ${input.bound_claims_type}`)
+    role.boundClaimsType = input.bound_claims_type
+  }
+  if (input.claim_mappings !== undefined) role.claimMappings = input.claim_mappings
+  if (given('user_claim') || current === undefined) role.userClaim = input.user_claim ?? ''
+  if (input.groups_claim !== undefined) role.groupsClaim = input.groups_claim
+  if (input.clock_skew_leeway !== undefined) role.clockSkewLeeway = input.clock_skew_leeway
+  if (input.expiration_leeway !== undefined) role.expirationLeeway = input.expiration_leeway
+  if (input.not_before_leeway !== undefined) role.notBeforeLeeway = input.not_before_leeway
+  if (input.allowed_redirect_uris !== undefined) role.allowedRedirectUris = input.allowed_redirect_uris
+  if (input.oidc_scopes !== undefined) role.oidcScopes = input.oidc_scopes
+  if (input.verbose_oidc_logging !== undefined) role.verboseOidcLogging = input.verbose_oidc_logging
+  if (input.max_age !== undefined) {
+    if (input.max_age < 0) throw new InvalidRequestError("'max_age' cannot be negative")
+    role.maxAge = input.max_age
+  }
+  role.token = applyTokenFields(role.token, input)
+  validateRole(role)
+  return role
+}
+
+function validateRole(role: JwtRole): void {
+  if (role.userClaim === '') throw new InvalidRequestError('a user claim must be defined on the role')
+  for (const [claim, value] of Object.entries(role.boundClaims)) {
+    const values = Array.isArray(value) ? value : [value]
+    const scalar = (v: unknown) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
+    if (!values.every(scalar))
+      throw new InvalidRequestError(`claim "${claim}" must be a string, number, boolean or a list of them`)
+    if (role.boundClaimsType === 'glob' && !values.every((v) => typeof v === 'string'))
+      throw new InvalidRequestError(
+        `claim "${claim}" must be a string or list of strings when bound_claims_type is glob`,
+      )
+  }
+  for (const [claim, target] of Object.entries(role.claimMappings))
+    if (target === 'role')
+      throw new InvalidRequestError(
+        `metadata key "role" is reserved and may not be a mapping destination (claim "${claim}")`,
+      )
+  if (role.roleType === 'oidc' && role.allowedRedirectUris.length === 0)
+    throw new InvalidRequestError(
+      "'allowed_redirect_uris' must be set if 'role_type' is 'oidc' or unspecified.",
+    )
+  // A jwt role with no binding would accept any token the issuer ever signed, for anyone.
+  if (
+    role.roleType === 'jwt' &&
+    role.boundAudiences.length === 0 &&
+    role.boundSubject === '' &&
+    Object.keys(role.boundClaims).length === 0 &&
+    role.token.tokenBoundCidrs.length === 0
+  )
+    throw new InvalidRequestError('must have at least one bound constraint when creating/updating a role')
+}
+
+/** What `GET role/:name` answers. */
+export function roleResponse(role: JwtRole): Record<string, unknown> {
+  return {
+    role_type: role.roleType,
+    bound_audiences: role.boundAudiences,
+    bound_subject: role.boundSubject,
+    bound_claims: Object.keys(role.boundClaims).length > 0 ? role.boundClaims : null,
+    bound_claims_type: role.boundClaimsType,
+    claim_mappings: Object.keys(role.claimMappings).length > 0 ? role.claimMappings : null,
+    user_claim: role.userClaim,
+    user_claim_json_pointer: role.userClaim.startsWith('/'),
+    groups_claim: role.groupsClaim,
+    clock_skew_leeway: role.clockSkewLeeway,
+    expiration_leeway: role.expirationLeeway,
+    not_before_leeway: role.notBeforeLeeway,
+    allowed_redirect_uris: role.allowedRedirectUris,
+    oidc_scopes: role.oidcScopes,
+    verbose_oidc_logging: role.verboseOidcLogging,
+    max_age: role.maxAge,
+    ...tokenParamsView(role.token),
+  }
+}
+
+/** The effective leeway in seconds: 0 means Vault's default, negative means none. */
+export function leeway(value: number, fallback: number): number {
+  if (value < 0) return 0
+  return value === 0 ? fallback : value
+}

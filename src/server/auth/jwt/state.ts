@@ -1,0 +1,30 @@
+// Per-mount memory of the jwt backend: the config and its key source (JWKS cache), and pending OIDC logins.
+import type { Storage } from '../../../sdk/storage.ts'
+import { type JwtConfig, loadJwtConfig } from './jwt-config.ts'
+import { KeySource } from './key-source.ts'
+import { OidcStates } from './oidc-states.ts'
+
+export class JwtState {
+  readonly oidc: OidcStates
+  readonly #now: () => number
+  #loaded: { config: JwtConfig | undefined; source: KeySource | undefined } | undefined
+
+  constructor(now: () => number) {
+    this.#now = now
+    this.oidc = new OidcStates(now)
+  }
+
+  /** The stored config and a key source for it, read once and kept until the config is written again. */
+  async current(storage: Storage): Promise<{ config: JwtConfig | undefined; source: KeySource | undefined }> {
+    if (!this.#loaded) {
+      const config = await loadJwtConfig(storage)
+      this.#loaded = { config, source: config ? new KeySource(config, this.#now) : undefined }
+    }
+    return this.#loaded
+  }
+
+  /** After a config write: the next login reads it again and starts a fresh key cache. */
+  forget(): void {
+    this.#loaded = undefined
+  }
+}

@@ -1,0 +1,141 @@
+// The kubernetes mount's configuration: where the TokenReview API is and how to trust it, or PEM keys to verify locally.
+import { createPublicKey, X509Certificate } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { InvalidRequestError } from '../../../sdk/errors.ts'
+import { definePath } from '../../../sdk/framework/backend.ts'
+import { f } from '../../../sdk/framework/fields.ts'
+import { getJson, putJson, type Storage } from '../../../sdk/storage.ts'
+
+export const CONFIG_KEY = 'config'
+/** Where a pod finds its own service account token and the cluster CA (used unless disable_local_ca_jwt). */
+const LOCAL_JWT = '/var/run/secrets/kubernetes.io/serviceaccount/token'
+const LOCAL_CA = '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt'
+
+export interface KubeConfig {
+  kubernetesHost: string
+  kubernetesCaCert: string
+  /** Never returned on read. */
+  tokenReviewerJwt: string
+  pemKeys: string[]
+  issuer: string
+  disableIssValidation: boolean
+  disableLocalCaJwt: boolean
+}
+
+export function loadKubeConfig(storage: Storage): Promise<KubeConfig | undefined> {
+  return getJson<KubeConfig>(storage, CONFIG_KEY)
+}
+
+function readLocal(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim()
+  } catch {
+    return ''
+  }
+}
+
+/** The reviewer JWT and CA to use: the configured ones, else (in a pod, unless disabled) the pod's own. */
+export function reviewerCredentials(config: KubeConfig): { jwt: string; ca: string } {
+  const local = !config.disableLocalCaJwt
+  return {
+    jwt: config.tokenReviewerJwt || (local ? readLocal(LOCAL_JWT) : ''),
+    ca: config.kubernetesCaCert || (local ? readLocal(LOCAL_CA) : ''),
+  }
+}
+
+const fields = {
+  kubernetes_host: f.string({ description: 'URL of the Kubernetes API server.' }),
+  kubernetes_ca_cert: f.string({
+    description: 'PEM CA certificate that signs the API server’s certificate.',
+  }),
+  token_reviewer_jwt: f.string({
+    description: 'A JWT allowed to call the TokenReview API; the client’s own when unset.',
+    sensitive: true,
+  }),
+  pem_keys: f.list({
+    description:
+      'PEM public keys or certificates that sign service account tokens; verification is then local.',
+  }),
+  issuer: f.string({ description: 'The iss claim to expect (default "kubernetes/serviceaccount").' }),
+  disable_iss_validation: f.bool({
+    description: 'Skip the issuer check (the default, as in Vault).',
+    default: true,
+  }),
+  disable_local_ca_jwt: f.bool({
+    description: 'Do not fall back to the pod’s own token and CA.',
+    default: false,
+  }),
+  use_annotations_as_alias_metadata: f.bool({ description: 'Not supported; must be false.' }),
+}
+
+/** Each entry must parse as a public key or a certificate carrying one. */
+function checkPemKeys(pems: string[]): void {
+  for (const pem of pems) {
+    try {
+      if (pem.includes('CERTIFICATE')) new X509Certificate(pem)
+      else createPublicKey(pem)
+    } catch {
+      throw new InvalidRequestError('data does not contain any valid RSA or ECDSA public keys')
+    }
+  }
+}
+
+export const configPath = definePath<typeof fields>({
+  pattern: 'config',
+  fields,
+  help: 'How service account tokens are checked: the TokenReview API of kubernetes_host, or pem_keys.',
+  operations: {
+    read: async ({ storage }) => {
+      const c = await loadKubeConfig(storage)
+      if (!c) return undefined
+      return {
+        data: {
+          kubernetes_host: c.kubernetesHost,
+          kubernetes_ca_cert: c.kubernetesCaCert,
+          pem_keys: c.pemKeys,
+          issuer: c.issuer,
+          disable_iss_validation: c.disableIssValidation,
+          disable_local_ca_jwt: c.disableLocalCaJwt,
+          use_annotations_as_alias_metadata: false,
+        },
+      }
+    },
+    update: async ({ storage, input }) => {
+      const host = (input.kubernetes_host ?? '').replace(/\/+$/, '')
+      if (host === '') throw new InvalidRequestError('no host provided')
+      try {
+        const url = new URL(host)
+        if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error()
+      } catch {
+        throw new InvalidRequestError(
+          `invalid kubernetes_host ${JSON.stringify(host)}: expected an http(s) URL`,
+        )
+      }
+      const ca = input.kubernetes_ca_cert ?? ''
+      if (ca !== '') {
+        try {
+          new X509Certificate(ca)
+        } catch {
+          throw new InvalidRequestError(
+            'kubernetes_ca_cert: data does not contain any valid RSA or ECDSA certificates',
+          )
+        }
+      }
+      const pemKeys = input.pem_keys ?? []
+      checkPemKeys(pemKeys)
+      if (input.use_annotations_as_alias_metadata)
+        throw new InvalidRequestError('use_annotations_as_alias_metadata is not supported')
+      const config: KubeConfig = {
+        kubernetesHost: host,
+        kubernetesCaCert: ca,
+        tokenReviewerJwt: input.token_reviewer_jwt ?? '',
+        pemKeys,
+        issuer: input.issuer ?? '',
+        disableIssValidation: input.disable_iss_validation ?? true,
+        disableLocalCaJwt: input.disable_local_ca_jwt ?? false,
+      }
+      await putJson(storage, CONFIG_KEY, config)
+      return undefined
+    },
+  },
+})

@@ -1,0 +1,140 @@
+// POST login {role, jwt}: the service account token is checked locally (pem_keys) or by the cluster's TokenReview API.
+import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto'
+import { compactVerify, decodeJwt } from 'jose'
+import { addressAllowed } from '../../../lib/cidr.ts'
+import { globListMatch } from '../../../lib/glob.ts'
+import { AppError, InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.ts'
+import { definePath } from '../../../sdk/framework/backend.ts'
+import { f } from '../../../sdk/framework/fields.ts'
+import { tokenGrant } from '../../../sdk/framework/token-params.ts'
+import type { SystemView } from '../../../sdk/request.ts'
+import { type KubeConfig, loadKubeConfig, reviewerCredentials } from './kube-config.ts'
+import { type KubeRole, loadKubeRole } from './path-role.ts'
+import { type ServiceAccount, serviceAccountFromClaims } from './service-account.ts'
+import { reviewToken } from './token-review.ts'
+
+const DEFAULT_ISSUER = 'kubernetes/serviceaccount'
+/** The algorithms Kubernetes signs service account tokens with. */
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512']
+/** Leeway on exp/nbf for clock skew between the cluster and us, as Vault's validator allows. */
+const LEEWAY_SECONDS = 150
+
+const fields = {
+  role: f.string({ description: 'The role to log in with.' }),
+  jwt: f.string({ description: 'The service account token.', sensitive: true }),
+}
+
+/** A 403 with Vault's message for a binding that does not hold. */
+const forbidden = (message: string) => new AppError('permission_denied', 403, message)
+
+function publicKeys(pems: string[]): KeyObject[] {
+  return pems.map((pem) =>
+    pem.includes('CERTIFICATE') ? new X509Certificate(pem).publicKey : createPublicKey(pem),
+  )
+}
+
+/** Signature (when pem_keys are set), issuer, time and audience claims; then the service account they name. */
+async function parseToken(
+  jwt: string,
+  config: KubeConfig,
+  role: KubeRole,
+  system: SystemView,
+): Promise<ServiceAccount> {
+  let claims: Record<string, unknown>
+  try {
+    claims = decodeJwt(jwt)
+  } catch {
+    throw forbidden('error parsing token: not a JWT')
+  }
+  if (config.pemKeys.length > 0) {
+    let verified = false
+    for (const key of publicKeys(config.pemKeys)) {
+      try {
+        await compactVerify(jwt, key, { algorithms: ALGORITHMS })
+        verified = true
+        break
+      } catch {}
+    }
+    if (!verified) throw new PermissionDeniedError()
+  }
+  if (!config.disableIssValidation && claims['iss'] !== (config.issuer || DEFAULT_ISSUER))
+    throw forbidden('invalid issuer (iss) claim')
+  const now = Math.floor(system.now() / 1000)
+  if (typeof claims['exp'] === 'number' && now > claims['exp'] + LEEWAY_SECONDS)
+    throw forbidden('invalid expiration time (exp) claim: token is expired')
+  if (typeof claims['nbf'] === 'number' && now < claims['nbf'] - LEEWAY_SECONDS)
+    throw forbidden('invalid not before (nbf) claim: token not valid yet')
+  const sa = serviceAccountFromClaims(claims)
+  if (role.audience !== '' && !sa.audiences.includes(role.audience))
+    throw forbidden('invalid audience (aud) claim')
+  const names = role.serviceAccountNames
+  if (!(names.length === 1 && names[0] === '*') && !globListMatch(names, sa.name))
+    throw forbidden('service account name not authorized')
+  const namespaces = role.serviceAccountNamespaces
+  if (!(namespaces[0] === '*' || globListMatch(namespaces, sa.namespace)))
+    throw forbidden('namespace not authorized')
+  return sa
+}
+
+export const loginPath = definePath<typeof fields>({
+  pattern: 'login',
+  fields,
+  help: 'Log in with a Kubernetes service account token.',
+  operations: {
+    update: async ({ storage, input, request, system }) => {
+      const roleName = input.role ?? ''
+      if (roleName === '') throw new InvalidRequestError('missing role')
+      const jwt = input.jwt ?? ''
+      if (jwt === '') throw new InvalidRequestError('missing jwt')
+      const role = await loadKubeRole(storage, roleName)
+      if (!role) throw new InvalidRequestError(`invalid role name "${roleName}"`)
+      if (!addressAllowed(request.remoteAddress, role.token.tokenBoundCidrs))
+        throw new PermissionDeniedError()
+      const config = await loadKubeConfig(storage)
+      if (!config) throw new InvalidRequestError('could not load backend configuration')
+
+      const sa = await parseToken(jwt, config, role, system)
+      if (config.pemKeys.length === 0) {
+        const creds = reviewerCredentials(config)
+        const review = await reviewToken({
+          host: config.kubernetesHost,
+          ca: creds.ca,
+          bearer: creds.jwt || jwt,
+          token: jwt,
+          audiences: role.audience !== '' ? [role.audience] : sa.audiences,
+        })
+        // The review must vouch for the very account the token names, or a token could claim another's identity.
+        const mismatch = !review.authenticated
+          ? review.reason
+          : review.name !== sa.name
+            ? 'JWT names did not match'
+            : review.uid !== sa.uid
+              ? 'JWT UIDs did not match'
+              : review.namespace !== sa.namespace
+                ? 'JWT namespaces did not match'
+                : ''
+        if (mismatch !== '') {
+          system.log('info', 'kubernetes login refused', { role: roleName, reason: mismatch })
+          throw new PermissionDeniedError()
+        }
+      }
+      if (sa.uid === '') throw new InvalidRequestError('could not parse UID from claims')
+      const metadata = {
+        service_account_uid: sa.uid,
+        service_account_name: sa.name,
+        service_account_namespace: sa.namespace,
+        service_account_secret_name: sa.secretName,
+        role: roleName,
+      }
+      const alias = role.aliasNameSource === 'serviceaccount_name' ? `${sa.namespace}/${sa.name}` : sa.uid
+      return {
+        auth: {
+          ...tokenGrant(role.token),
+          displayName: `${sa.namespace}-${sa.name}`,
+          metadata,
+          internal: { role: roleName, alias },
+        },
+      }
+    },
+  },
+})
