@@ -1,0 +1,97 @@
+# Drives Coffer's database engine through hvac's secrets.database API against MariaDB; prints one JSON line.
+import json
+import os
+
+import hvac
+
+client = hvac.Client(url=os.environ["VAULT_ADDR"], token=os.environ["VAULT_TOKEN"])
+admin_user = os.environ["ADMIN_USER"]
+admin_password = os.environ["ADMIN_PASSWORD"]
+static_user = os.environ["STATIC_USER"]
+results = {}
+
+
+def step(name, fn):
+    try:
+        results[name] = fn()
+    except Exception as exc:  # noqa: BLE001 - every failure is reported, not raised
+        results[name] = {"error": type(exc).__name__, "message": str(exc)}
+
+
+def status(value):
+    return value.status_code if hasattr(value, "status_code") else 200
+
+
+client.sys.enable_secrets_engine("database", path="database")
+step(
+    "configure",
+    lambda: status(
+        client.secrets.database.configure(
+            name="maria",
+            plugin_name="mysql-database-plugin",
+            allowed_roles=["app", "svc"],
+            connection_url="{{username}}:{{password}}@tcp(127.0.0.1:3306)/",
+            username=admin_user,
+            password=admin_password,
+        )
+    ),
+)
+step("read_config", lambda: client.secrets.database.read_connection(name="maria")["data"])
+step(
+    "create_role",
+    lambda: status(
+        client.secrets.database.create_role(
+            name="app",
+            db_name="maria",
+            creation_statements=["CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}'"],
+            default_ttl="1h",
+            max_ttl="24h",
+        )
+    ),
+)
+
+
+def creds():
+    r = client.secrets.database.generate_credentials(name="app")
+    return {
+        "lease_id": r["lease_id"],
+        "lease_duration": r["lease_duration"],
+        "renewable": r["renewable"],
+        "username": r["data"]["username"],
+        "password": r["data"]["password"],
+    }
+
+
+step("creds_kept", creds)
+step("creds_revoked", creds)
+step(
+    "revoke",
+    lambda: status(client.sys.revoke_lease(lease_id=results["creds_revoked"]["lease_id"])),
+)
+step("rotate_root", lambda: status(client.secrets.database.rotate_root_credentials(name="maria")))
+step(
+    "create_static_role",
+    lambda: status(
+        client.secrets.database.create_static_role(
+            name="svc",
+            db_name="maria",
+            username=static_user,
+            rotation_statements=["ALTER USER '{{name}}'@'%' IDENTIFIED BY '{{password}}'"],
+            rotation_period=3600,
+        )
+    ),
+)
+step("static_before", lambda: client.secrets.database.get_static_credentials(name="svc")["data"])
+
+
+def rotate_static():
+    # Older hvac releases (Debian's) lack rotate_static_role_credentials; it is a POST to rotate-role/<name>.
+    method = getattr(client.secrets.database, "rotate_static_role_credentials", None)
+    if method is not None:
+        return status(method(name="svc"))
+    return status(client.adapter.post("/v1/database/rotate-role/svc"))
+
+
+step("rotate_static", rotate_static)
+step("static_after", lambda: client.secrets.database.get_static_credentials(name="svc")["data"])
+print(json.dumps(results))
