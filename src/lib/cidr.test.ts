@@ -1,7 +1,7 @@
 // CIDR validation and matching, including the IPv4-mapped form Node reports on dual-stack sockets.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { addressAllowed, invalidCidrs } from './cidr.ts'
+import { addressAllowed, cidrsOutside, invalidCidrs } from './cidr.ts'
 
 describe('cidr', () => {
   it('validates blocks and bare addresses', () => {
@@ -36,5 +36,16 @@ describe('cidr', () => {
     assert.equal(addressAllowed('1.2.3.4', []), true)
     assert.equal(addressAllowed('1.2.3.4', undefined), true)
     assert.equal(addressAllowed('', ['0.0.0.0/0']), false)
+  })
+
+  it('finds the blocks that do not lie inside any of a list of blocks', () => {
+    assert.deepEqual(cidrsOutside(['10.1.0.0/16', '10.2.3.4', '11.0.0.0/8'], ['10.0.0.0/8']), ['11.0.0.0/8'])
+    assert.deepEqual(
+      cidrsOutside(['10.0.0.0/7'], ['10.0.0.0/8']),
+      ['10.0.0.0/7'],
+      'a wider block is not inside',
+    )
+    assert.deepEqual(cidrsOutside(['::1'], ['127.0.0.0/8']), ['::1'], 'families do not mix')
+    assert.deepEqual(cidrsOutside([], ['10.0.0.0/8']), [])
   })
 })

@@ -49,3 +49,23 @@ export function addressAllowed(address: string, cidrs: readonly string[] | undef
   if (version === 0) return false
   return blockListFor(cidrs).check(normalized, version === 4 ? 'ipv4' : 'ipv6')
 }
+
+/**
+ * The blocks of `inner` not contained in any block of `outer`. A block lies within another when its prefix is
+ * at least as long and its address is inside the other: every address of it then shares the outer prefix.
+ */
+export function cidrsOutside(inner: readonly string[], outer: readonly string[]): string[] {
+  return inner.filter((cidr) => {
+    const block = parseCidr(cidr)
+    if (!block) return true
+    return !outer.some((candidate) => {
+      const container = parseCidr(candidate)
+      return (
+        container !== undefined &&
+        container.family === block.family &&
+        block.prefix >= container.prefix &&
+        addressAllowed(block.address, [candidate])
+      )
+    })
+  })
+}

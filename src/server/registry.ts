@@ -1,5 +1,6 @@
 // The only place concrete secrets engines and auth methods are named; adding one is a line here.
 import type { BackendDefinition } from '../sdk/framework/backend.ts'
+import { approleBackend } from './auth/approle/backend.ts'
 import { jwtBackend } from './auth/jwt/backend.ts'
 import { kubernetesBackend } from './auth/kubernetes/backend.ts'
 import { userpassBackend } from './auth/userpass/backend.ts'
@@ -13,6 +14,7 @@ export const secretEngines: Record<string, BackendDefinition<unknown>> = {
 
 export const authMethods: Record<string, BackendDefinition<unknown>> = {
   userpass: userpassBackend as BackendDefinition<unknown>,
+  approle: approleBackend as BackendDefinition<unknown>,
   jwt: jwtBackend as BackendDefinition<unknown>,
   oidc: jwtBackend as BackendDefinition<unknown>,
   kubernetes: kubernetesBackend as BackendDefinition<unknown>,

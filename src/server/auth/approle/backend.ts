@@ -1,0 +1,46 @@
+// The approle auth method: roles, RoleIDs and secret IDs (stored only as HMACs) for machine logins.
+import { defineBackend } from '../../../sdk/framework/backend.ts'
+import { DEFAULT_USER_LOCKOUT } from '../../../sdk/framework/user-lockout.ts'
+import { loginPath } from './path-login.ts'
+import { roleListPath, rolePath } from './path-role.ts'
+import { roleIdPath } from './path-role-id.ts'
+import { customSecretIdPath, secretIdPath } from './path-secret-id.ts'
+import {
+  accessorDestroyPath,
+  accessorLookupPath,
+  secretIdDestroyPath,
+  secretIdLookupPath,
+} from './path-secret-id-ops.ts'
+import { tidyPath } from './path-tidy.ts'
+import { tidySecretIds } from './secret-id-store.ts'
+import { type ApproleState, setupApprole } from './state.ts'
+
+const TIDY_INTERVAL_MS = 60_000
+
+export const approleBackend = defineBackend<ApproleState>({
+  kind: 'auth',
+  help: 'The approle auth method lets machines log in with a RoleID and a secret ID.',
+  paths: [
+    roleListPath,
+    rolePath,
+    roleIdPath,
+    secretIdPath,
+    customSecretIdPath,
+    secretIdLookupPath,
+    secretIdDestroyPath,
+    accessorLookupPath,
+    accessorDestroyPath,
+    loginPath,
+    tidyPath,
+  ],
+  specialPaths: { unauthenticated: ['login'] },
+  setup: setupApprole,
+  periodic: async ({ storage, state, system }) => {
+    const now = system.now()
+    await state.lockout.tidy(system.userLockout ?? DEFAULT_USER_LOCKOUT, now)
+    if (now - state.lastTidy < TIDY_INTERVAL_MS) return
+    state.lastTidy = now
+    const removed = await tidySecretIds(storage, state, now)
+    if (removed > 0) system.log('info', 'removed expired secret IDs', { count: removed })
+  },
+})
