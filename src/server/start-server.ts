@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path'
 import { parseDuration } from '../lib/duration.ts'
 import { createLogger, type Logger, type LogLevel, silentLogger } from '../lib/logger.ts'
 import type { Clock } from '../lib/time.ts'
+import type { BackendDefinition } from '../sdk/framework/backend.ts'
 import type { Storage } from '../sdk/storage.ts'
 import type { ServerConfig } from './config/load-config.ts'
 import { Core } from './core/core.ts'
@@ -31,6 +32,8 @@ export interface StartOptions {
   logger?: Logger
   /** Tests pass a controllable clock so TTLs can be crossed without waiting. */
   clock?: Clock
+  /** Engines beside the built-in registry, for benchmarks that need a lease-issuing engine of their own. */
+  extraSecretEngines?: Record<string, BackendDefinition<unknown>>
 }
 
 export interface RunningServer {
@@ -84,7 +87,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     ...(options.clock ? { clock: options.clock } : {}),
     defaultLeaseTtl: config?.defaultLeaseTtl ?? DEV_LEASE_TTL,
     maxLeaseTtl: config?.maxLeaseTtl ?? DEV_LEASE_TTL,
-    registry: { secret: secretEngines, auth: authMethods },
+    registry: { secret: { ...secretEngines, ...options.extraSecretEngines }, auth: authMethods },
     systemBackend: createSystemBackend,
   })
   await core.start()

@@ -56,7 +56,7 @@ const DEFAULTS = {
   maxRevokeAttempts: 12,
   baseBackoffMs: 1_000,
   maxBackoffMs: 60_000,
-  concurrency: 64,
+  concurrency: 256,
 }
 
 export class ExpirationManager {
