@@ -6,6 +6,8 @@ const spec = JSON.parse(process.argv[2] ?? '{}') as {
   url: string
   method: string
   body?: string
+  /** Bodies to cycle through, one per request (each login its own JWT). */
+  bodies?: string[]
   headers: Record<string, string>
   connections: number
   seconds: number
@@ -28,6 +30,11 @@ if (pathTemplate.includes('[<id>]')) {
     ...req,
     path: pathTemplate.replace('[<id>]', String(counter++ % modulo)),
   })
+}
+// Bodies and a per-request path are not combined: no scenario needs both.
+if (spec.bodies && spec.bodies.length > 0) {
+  const bodies = spec.bodies
+  request.setupRequest = (req) => ({ ...req, body: bodies[counter++ % bodies.length]! })
 }
 const result = await autocannon({
   url: url.origin,

@@ -16,6 +16,8 @@ export interface LoadSpec {
   url: string
   method?: 'GET' | 'POST'
   body?: string
+  /** Bodies to cycle through, one per request. */
+  bodies?: string[]
   headers?: Record<string, string>
   connections: number
   seconds: number

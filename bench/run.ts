@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type CofferFixture, seed, startCoffer } from './coffer-fixture.ts'
+import { prepareJwtLogin } from './jwt-fixture.ts'
 import { type LoadResult, type LoadSpec, runLoad } from './load.ts'
 
 const args = process.argv.slice(2)
@@ -22,6 +23,8 @@ interface Scenario {
     path: string
     method: 'GET' | 'POST'
     body?: string
+    /** Request bodies to cycle through instead of repeating `body`. */
+    bodies?: string[]
     response: string
     cleanup?: () => Promise<unknown>
   }>
@@ -83,6 +86,15 @@ const scenarios: Scenario[] = [
       }
     },
   },
+  {
+    // Logins with a cached JWKS: signature and claim checks plus a durable token write, one fresh JWT per request.
+    name: 'jwt-login',
+    connections: 10,
+    async prepare(f) {
+      const { bodies, response, stop } = await prepareJwtLogin(f)
+      return { path: 'auth/jwt/login', method: 'POST', body: bodies[0]!, bodies, response, cleanup: stop }
+    },
+  },
   writeScenario('kv-write', 10),
   writeScenario('kv-write-16', 16),
   {
@@ -109,6 +121,7 @@ function loadSpec(url: string, prep: Prepared, connections: number, token: strin
     headers: { 'x-vault-token': token },
   }
   if (prep.body !== undefined) spec.body = prep.body
+  if (prep.bodies !== undefined) spec.bodies = prep.bodies
   return spec
 }
 
