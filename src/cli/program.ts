@@ -124,7 +124,8 @@ function allFlags(spec: CommandSpec): FlagSpec[] {
 function makeContext(spec: CommandSpec, rest: string[], rt: Runtime): CommandContext {
   const parsed = parseFlags(rest, allFlags(spec))
   const flags = new FlagReader(parsed.flags)
-  const format = parseFormat(flags.string('format') ?? (spec.output ? rt.env['VAULT_FORMAT'] : undefined))
+  // Only commands with the shared output flags read -format as table/json/yaml; others (scan) own theirs.
+  const format = spec.output ? parseFormat(flags.string('format') ?? rt.env['VAULT_FORMAT']) : 'table'
   const field = flags.string('field')
   if (spec.minArgs !== undefined && parsed.positionals.length < spec.minArgs) {
     throw new UsageError(

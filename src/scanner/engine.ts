@@ -11,6 +11,7 @@ import type { CandidateMatcher, FileKind, Finding, RawMatch, Rule } from './type
 /** Bytes of text after a keyword line that a multi-line rule (a PEM block) may cover. */
 const MULTILINE_SPAN = 20_000
 const ALLOW_MARKER = 'coffer:allow'
+const VETO = ''
 
 interface Compiled {
   rule: Rule
@@ -34,9 +35,11 @@ export class ScanEngine {
   readonly #descriptions = new Map<string, string>()
   readonly #matchers: readonly CandidateMatcher[]
   readonly #genericIndex: number
+  readonly #disabled: ReadonlySet<string>
 
   constructor(options: EngineOptions = {}) {
     const disabled = new Set(options.disabledRules ?? [])
+    this.#disabled = disabled
     this.rules = (options.rules ?? BUILTIN_RULES).filter((r) => !disabled.has(r.id))
     this.#matchers = options.matchers ?? []
     this.#compiled = this.rules.map((rule) => ({
@@ -123,7 +126,18 @@ export class ScanEngine {
       const span = m.indices?.[c.group]
       if (secret === undefined || !span) continue
       if (this.#matchers.length > 0) this.#offer(secret, base + span[0], out)
-      if (!this.#accept(rule, secret)) continue
+      if (!this.#accept(rule, secret)) {
+        // A format that fails its checksum is not a credential: veto generic matches on the same span.
+        if (rule.checksummed)
+          out.push({
+            ruleId: VETO,
+            start: base + span[0],
+            end: base + span[1],
+            secret,
+            priority: 15,
+          } as RawMatch)
+        continue
+      }
       out.push({ ruleId: rule.id, start: base + span[0], end: base + span[1], secret, priority } as RawMatch)
     }
   }
@@ -163,6 +177,7 @@ export class ScanEngine {
     }
     return kept
       .filter((m) => {
+        if (m.ruleId === VETO) return false
         const ls = text.lastIndexOf('\n', m.start - 1) + 1
         const le = text.indexOf('\n', m.start)
         const line = text.slice(ls, le === -1 ? text.length : le)
@@ -177,7 +192,9 @@ export class ScanEngine {
     path: string,
     options: { kind?: FileKind; lineMap?: readonly number[] } = {},
   ): Finding[] {
-    const raw = this.scanRaw(text, options.kind ?? fileKind(path))
+    let raw = this.scanRaw(text, options.kind ?? fileKind(path))
+    // The generic rule reports under three ids; each can be switched off on its own.
+    if (this.#disabled.size > 0) raw = raw.filter((m) => !this.#disabled.has(m.ruleId))
     if (raw.length === 0) return []
     const findings: Finding[] = []
     let line = 1

@@ -70,8 +70,17 @@ export function judgeValue(
   nameKind: 'password' | 'secret',
 ): boolean {
   // In code an unquoted value is an expression (a variable, a call), never the secret itself.
-  if (!quoted && (kind === 'code' || kind === 'terraform' || kind === 'json' || kind === 'notebook'))
+  // So is one in prose or markdown, where `word: word` is a sentence far more often than a setting.
+  if (
+    !quoted &&
+    (kind === 'code' || kind === 'terraform' || kind === 'json' || kind === 'notebook' || kind === 'text')
+  )
     return false
+  // Escaped newlines or a trailing semicolon: a fragment of source code embedded in a string (source maps).
+  if (/\\[nrt]|;$/.test(value)) return false
+  // A dotted identifier is a property path (options.password, axios.CancelToken), not a value.
+  if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value)) return false
+  if (/^[a-z]+$/.test(value)) return false
   if (value.length < 8 || value.length > 256) return false
   if (
     /\s/.test(value) ||
@@ -81,11 +90,13 @@ export function judgeValue(
   )
     return false
   if (/\(|\)|\[|\]/.test(value) && !quoted) return false
+  if (/^[a-z0-9_.-]+(?:\/[a-z0-9_.:-]+)+\/?$/i.test(value)) return false
   if (IDENTIFIER.test(value) || UUID.test(value) || /^\d+$/.test(value) || /^sha\d+-/.test(value))
     return false
   if (isPlaceholder(value)) return false
   const entropy = shannonEntropy(value)
-  if (nameKind === 'password') return charClasses(value) >= 2 && entropy >= 2.6
+  // Documentation shows example passwords in prose; there a real one must look generated.
+  if (nameKind === 'password') return charClasses(value) >= (kind === 'text' ? 3 : 2) && entropy >= 2.6
   if (/^[0-9a-f]+$/i.test(value)) return value.length >= 16 && entropy >= 3
   return value.length >= 10 && charClasses(value) >= 2 && entropy >= 3.1
 }

@@ -57,6 +57,9 @@ const PLACEHOLDER_VALUES = new Set([
   'supersecret',
   'topsecret',
   'hunter2',
+  'pass',
+  'passwd',
+  'user',
 ])
 
 export function isDocumentedExample(value: string): boolean {

@@ -1,7 +1,9 @@
 // Every rule against generated true examples in every file kind, and against its false look-alikes.
 import assert from 'node:assert/strict'
+import { generateKeyPairSync } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { ScanEngine } from './engine.ts'
+import { hardNegatives } from './negatives.ts'
 import { BUILTIN_RULES } from './rules/index.ts'
 import { expectedRule, fill, GENERATORS, Rng, sample, TEMPLATES } from './samples.ts'
 
@@ -37,4 +39,84 @@ describe('true examples: each rule finds its own format in every kind of file', 
       }
     })
   }
+})
+
+describe('hard negatives: placeholders, examples, public keys, hashes, fixtures are not findings', () => {
+  const r = new Rng(42)
+  for (const negative of hardNegatives(r)) {
+    test(negative.note, () => {
+      const found = engine.scanText(negative.text, negative.path)
+      assert.deepEqual(
+        found.map((f) => `${f.ruleId} ${f.masked}`),
+        [],
+      )
+    })
+  }
+})
+
+test('a real generated RSA, EC and Ed25519 key (plain and encrypted) is found', () => {
+  const keys = [
+    generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs1', format: 'pem' }),
+    generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'sec1', format: 'pem' }),
+    generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    generateKeyPairSync('ed25519').privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+      cipher: 'aes-256-cbc',
+      passphrase: 'correct horse',
+    }),
+    generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({
+      type: 'pkcs1',
+      format: 'pem',
+      cipher: 'aes-128-cbc',
+      passphrase: 'correct horse',
+    }),
+  ] as string[]
+  const ids = keys.map((k) => engine.scanText(`key = """\n${k}"""\n`, 'keys.py').map((f) => f.ruleId))
+  assert.deepEqual(ids, [
+    ['private-key-rsa'],
+    ['private-key-ec'],
+    ['private-key-pkcs8'],
+    ['private-key-encrypted'],
+    ['private-key-rsa'],
+  ])
+})
+
+test('inline coffer:allow silences only its own line', () => {
+  const s = sample('github-pat', new Rng(7))
+  const text = `a = '${s.secret}' // coffer:allow\nb = '${s.secret}'\n`
+  assert.deepEqual(
+    engine.scanText(text, 'x.ts').map((f) => f.line),
+    [2],
+  )
+})
+
+test('overlapping matches keep the most specific rule', () => {
+  const s = sample('github-pat', new Rng(9))
+  const found = engine.scanText(`GITHUB_TOKEN=${s.secret}\n`, '.env')
+  assert.deepEqual(
+    found.map((f) => f.ruleId),
+    ['github-pat'],
+  )
+})
+
+test('a pluggable matcher sees candidate values and reports its own rule', () => {
+  const seen: string[] = []
+  const withMatcher = new ScanEngine({
+    matchers: [
+      {
+        id: 'known',
+        match: (v) => {
+          seen.push(v)
+          return v === 'plain-but-known' ? { ruleId: 'known-secret', description: 'known value' } : undefined
+        },
+      },
+    ],
+  })
+  const found = withMatcher.scanText('password = "plain-but-known"\n', 'x.py')
+  assert.ok(seen.includes('plain-but-known'))
+  assert.deepEqual(
+    found.map((f) => f.ruleId),
+    ['known-secret'],
+  )
 })

@@ -38,6 +38,8 @@ import { policyListCommand } from './policy/list.ts'
 import { policyReadCommand } from './policy/read.ts'
 import { policyWriteCommand } from './policy/write.ts'
 import { readCommand } from './read.ts'
+import { scanInstallHookCommand } from './scan/install-hook.ts'
+import { scanCommand } from './scan/scan.ts'
 import { secretsDisableCommand } from './secrets/disable.ts'
 import { secretsEnableCommand } from './secrets/enable.ts'
 import { secretsListCommand } from './secrets/list.ts'
@@ -100,4 +102,6 @@ export const COMMANDS: readonly CommandSpec[] = [
   kvMetadataDeleteCommand,
   kvRollbackCommand,
   kvEnableVersioningCommand,
+  scanCommand,
+  scanInstallHookCommand,
 ]

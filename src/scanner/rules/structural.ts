@@ -63,7 +63,11 @@ function urlPasswordRule(id: string, description: string, schemes: string): Rule
       `(?<![\\w+.-])(?:${schemes}):\\/\\/[^\\s:/@"'<>]{1,64}:([^\\s@"'<>/]{3,128})@[\\w.-]+`,
       'i',
     ),
-    validate: (password) => !isPlaceholder(decodeURIComponentSafe(password)) && password.length >= 4,
+    validate: (password) => {
+      const plain = decodeURIComponentSafe(password)
+      // Lower-case words (foobared, somepassword) are the stand-ins documentation uses.
+      return plain.length >= 6 && !/^[a-z]+$/.test(plain) && !isPlaceholder(plain)
+    },
     priority: 5,
   }
 }

@@ -1,0 +1,11 @@
+// The scanner library's public surface: run a scan, render it, and the pieces for embedding.
+export { BaselineError, writeBaseline } from './baseline.ts'
+export { CONFIG_FILE, ConfigError } from './config.ts'
+export { ScanEngine } from './engine.ts'
+export { GitError } from './git.ts'
+export { renderJson } from './report/json.ts'
+export { renderSarif } from './report/sarif.ts'
+export { renderText } from './report/text.ts'
+export { BUILTIN_RULES } from './rules/index.ts'
+export { DEFAULT_MAX_FILE_SIZE, runScan, type ScanRequest, type ScanResult } from './scan.ts'
+export type { CandidateMatcher, Finding, Rule } from './types.ts'
