@@ -1,12 +1,12 @@
-# Drives the jwt and kubernetes auth methods through hvac (configure, create_role, login, read/list roles); prints one JSON line.
+# Drives userpass and approle on a running dev Coffer server through hvac's auth.userpass and auth.approle; prints one JSON line.
 import json
 import os
 
 import hvac
 import hvac.exceptions
 
-env = os.environ
-admin = hvac.Client(url=env["VAULT_ADDR"], token=env["VAULT_TOKEN"])
+ADDR = os.environ["VAULT_ADDR"]
+ROOT = os.environ["VAULT_TOKEN"]
 results = {}
 
 
@@ -18,123 +18,89 @@ def step(name, fn):
         results[name] = {"error": type(exc).__name__, "message": str(exc)}
 
 
-def status(response):
-    return getattr(response, "status_code", response)
+def expect_error(fn):
+    try:
+        fn()
+    except hvac.exceptions.VaultError as exc:
+        return {"error": type(exc).__name__, "errors": getattr(exc, "errors", None) or [str(exc)]}
+    return "no error"
 
 
-def login_summary(response):
-    auth = response["auth"]
+admin = hvac.Client(url=ADDR, token=ROOT)
+admin.sys.create_or_update_policy(name="reader", policy='path "secret/data/*" { capabilities = ["read"] }')
+admin.secrets.kv.v2.create_or_update_secret(path="app", secret={"k": "v"}, mount_point="secret")
+
+# --- userpass ------------------------------------------------------------------------------------------
+step("enable_userpass", lambda: admin.sys.enable_auth_method("userpass").status_code)
+step(
+    "create_user",
+    lambda: admin.auth.userpass.create_or_update_user("alice", password="pw-alice-1", policies=["reader"]).status_code,
+)
+step("list_users", lambda: admin.auth.userpass.list_user()["data"]["keys"])
+step("read_user_policies", lambda: admin.auth.userpass.read_user("alice")["data"]["token_policies"])
+
+
+def userpass_login():
+    client = hvac.Client(url=ADDR)
+    auth = client.auth.userpass.login("alice", "pw-alice-1")["auth"]
+    secret = client.secrets.kv.v2.read_secret_version(path="app", mount_point="secret")["data"]["data"]
+    return {
+        "policies": auth["policies"],
+        "metadata": auth["metadata"],
+        "authenticated": client.is_authenticated(),
+        "read": secret,
+    }
+
+
+step("userpass_login", userpass_login)
+step("userpass_wrong", lambda: expect_error(lambda: hvac.Client(url=ADDR).auth.userpass.login("alice", "nope")))
+step("userpass_unknown", lambda: expect_error(lambda: hvac.Client(url=ADDR).auth.userpass.login("bob", "nope")))
+step("update_password", lambda: admin.auth.userpass.update_password_on_user("alice", "pw-alice-2").status_code)
+step("login_new_password", lambda: "client_token" in hvac.Client(url=ADDR).auth.userpass.login("alice", "pw-alice-2")["auth"])
+step("delete_user", lambda: admin.auth.userpass.delete_user("alice").status_code)
+
+# --- approle -------------------------------------------------------------------------------------------
+step("enable_approle", lambda: admin.sys.enable_auth_method("approle").status_code)
+step(
+    "create_role",
+    lambda: admin.auth.approle.create_or_update_approle(
+        "ci", token_policies=["reader"], token_ttl="20m", secret_id_num_uses=0, secret_id_ttl="1h"
+    ).status_code,
+)
+step("list_roles", lambda: admin.auth.approle.list_roles()["data"]["keys"])
+step("read_role", lambda: {k: admin.auth.approle.read_role("ci")["data"][k] for k in ("token_policies", "token_ttl", "secret_id_ttl", "bind_secret_id")})
+role_id = admin.auth.approle.read_role_id("ci")["data"]["role_id"]
+generated = admin.auth.approle.generate_secret_id("ci", metadata={"env": "prod"})["data"]
+step("generated_keys", lambda: sorted(generated.keys()))
+
+
+def approle_login():
+    client = hvac.Client(url=ADDR)
+    auth = client.auth.approle.login(role_id=role_id, secret_id=generated["secret_id"])["auth"]
     return {
         "policies": auth["policies"],
         "metadata": auth["metadata"],
         "lease_duration": auth["lease_duration"],
-        "has_token": isinstance(auth["client_token"], str) and len(auth["client_token"]) > 0,
+        "authenticated": client.is_authenticated(),
+        "read": client.secrets.kv.v2.read_secret_version(path="app", mount_point="secret")["data"]["data"],
     }
 
 
-def lookup(response):
-    token = response["auth"]["client_token"]
-    return hvac.Client(url=env["VAULT_ADDR"], token=token).auth.token.lookup_self()["data"]["display_name"]
-
-
-# --- jwt ---
-step("jwt_enable", lambda: status(admin.sys.enable_auth_method("jwt")))
+step("approle_login", approle_login)
+step("approle_wrong_secret", lambda: expect_error(lambda: hvac.Client(url=ADDR).auth.approle.login(role_id=role_id, secret_id="wrong")))
+step("accessors", lambda: admin.auth.approle.list_secret_id_accessors("ci")["data"]["keys"] == [generated["secret_id_accessor"]])
+step("read_secret_id", lambda: admin.auth.approle.read_secret_id("ci", generated["secret_id"])["data"]["metadata"])
 step(
-    "jwt_configure",
-    lambda: status(
-        admin.auth.jwt.configure(
-            jwks_url=env["JWKS_URL"], jwks_ca_pem=env["JWKS_CA_PEM"], bound_issuer=env["JWT_ISSUER"]
-        )
-    ),
+    "read_secret_id_accessor",
+    lambda: admin.auth.approle.read_secret_id_accessor("ci", generated["secret_id_accessor"])["data"]["secret_id_ttl"],
 )
-step(
-    "jwt_create_role",
-    lambda: status(
-        admin.auth.jwt.create_role(
-            name="gitlab-ci",
-            user_claim="user_email",
-            allowed_redirect_uris=[],
-            role_type="jwt",
-            bound_audiences=["coffer"],
-            bound_claims={"project_path": "group/*"},
-            bound_claims_type="glob",
-            claim_mappings={"project_path": "project"},
-            token_policies=["ci-read"],
-            token_ttl="10m",
-        )
-    ),
-)
-step("jwt_read_role", lambda: admin.auth.jwt.read_role(name="gitlab-ci")["data"])
-step("jwt_list_roles", lambda: admin.auth.jwt.list_roles()["data"]["keys"])
-step("jwt_read_config", lambda: sorted(admin.auth.jwt.read_config()["data"].keys()))
-
-
-def jwt_login():
-    response = admin.auth.jwt.jwt_login(role="gitlab-ci", jwt=env["JWT_OK"], use_token=False)
-    summary = login_summary(response)
-    summary["display_name"] = lookup(response)
-    return summary
-
-
-step("jwt_login", jwt_login)
-
-
-def jwt_login_refused():
-    try:
-        admin.auth.jwt.jwt_login(role="gitlab-ci", jwt=env["JWT_BAD_CLAIM"], use_token=False)
-    except hvac.exceptions.VaultError as exc:
-        return {"error": type(exc).__name__, "errors": exc.errors}
-    return "no error"
-
-
-step("jwt_login_refused", jwt_login_refused)
-
-# --- kubernetes ---
-step("k8s_enable", lambda: status(admin.sys.enable_auth_method("kubernetes")))
-step(
-    "k8s_configure",
-    lambda: status(
-        admin.auth.kubernetes.configure(
-            kubernetes_host=env["K8S_HOST"],
-            kubernetes_ca_cert=env["K8S_CA_PEM"],
-            token_reviewer_jwt=env["K8S_REVIEWER_JWT"],
-        )
-    ),
-)
-step(
-    "k8s_create_role",
-    lambda: status(
-        admin.auth.kubernetes.create_role(
-            name="app",
-            bound_service_account_names=["app"],
-            bound_service_account_namespaces=["prod"],
-            policies=["app-read"],
-            ttl="1h",
-        )
-    ),
-)
-step("k8s_read_role", lambda: admin.auth.kubernetes.read_role(name="app"))
-step("k8s_list_roles", lambda: admin.auth.kubernetes.list_roles()["keys"])
-
-
-def k8s_login():
-    response = admin.auth.kubernetes.login(role="app", jwt=env["K8S_JWT"], use_token=False)
-    summary = login_summary(response)
-    summary["display_name"] = lookup(response)
-    return summary
-
-
-step("k8s_login", k8s_login)
-
-
-def k8s_login_refused():
-    try:
-        admin.auth.kubernetes.login(role="app", jwt=env["K8S_JWT_OTHER_NS"], use_token=False)
-    except hvac.exceptions.VaultError as exc:
-        return {"error": type(exc).__name__, "errors": exc.errors}
-    return "no error"
-
-
-step("k8s_login_refused", k8s_login_refused)
+step("custom_secret_id", lambda: admin.auth.approle.create_custom_secret_id("ci", "my-custom-secret")["data"]["secret_id"])
+step("custom_login", lambda: "client_token" in hvac.Client(url=ADDR).auth.approle.login(role_id=role_id, secret_id="my-custom-secret")["auth"])
+step("destroy_secret_id", lambda: admin.auth.approle.destroy_secret_id("ci", "my-custom-secret").status_code)
+step("destroy_accessor", lambda: admin.auth.approle.destroy_secret_id_accessor("ci", generated["secret_id_accessor"]).status_code)
+step("login_after_destroy", lambda: expect_error(lambda: hvac.Client(url=ADDR).auth.approle.login(role_id=role_id, secret_id=generated["secret_id"])))
+step("update_role_id", lambda: admin.auth.approle.update_role_id("ci", "custom-role-id").status_code)
+step("read_new_role_id", lambda: admin.auth.approle.read_role_id("ci")["data"]["role_id"])
+step("delete_role", lambda: admin.auth.approle.delete_role("ci").status_code)
 
 print(json.dumps(results))

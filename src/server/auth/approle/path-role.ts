@@ -40,6 +40,7 @@ export const roleFields = {
   role_id: f.string({ description: 'A custom RoleID; a UUID is generated when absent.' }),
   bind_secret_id: f.bool({ description: 'Require a secret_id at login (default true).' }),
   secret_id_bound_cidrs: f.list({ description: 'Client addresses allowed to log in with this role.' }),
+  bound_cidr_list: f.list({ description: 'Deprecated: use secret_id_bound_cidrs.' }),
   secret_id_num_uses: f.int({ description: 'Default uses per secret ID; 0 is unlimited.' }),
   secret_id_ttl: f.duration({ description: 'Default lifetime of secret IDs; 0 never expires.' }),
   local_secret_ids: f.bool({ description: 'Secret IDs stay on this cluster; set only at creation.' }),
@@ -69,8 +70,9 @@ export function applyRoleFields(existing: RoleEntry | undefined, input: RoleInpu
     role.roleId = String(input.role_id)
   }
   if (input.bind_secret_id !== undefined) role.bindSecretId = input.bind_secret_id as boolean
-  if (input.secret_id_bound_cidrs !== undefined)
-    role.secretIdBoundCidrs = input.secret_id_bound_cidrs as string[]
+  // bound_cidr_list is Vault's older name (node-vault still sends it); the current name wins when both are given.
+  const boundCidrs = input.secret_id_bound_cidrs ?? input.bound_cidr_list
+  if (boundCidrs !== undefined) role.secretIdBoundCidrs = boundCidrs as string[]
   if (input.secret_id_num_uses !== undefined) role.secretIdNumUses = input.secret_id_num_uses as number
   if (input.secret_id_ttl !== undefined) role.secretIdTtl = input.secret_id_ttl as number
   if (!existing && input.local_secret_ids !== undefined)
