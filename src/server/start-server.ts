@@ -8,7 +8,7 @@ import type { Clock } from '../lib/time.ts'
 import type { BackendDefinition } from '../sdk/framework/backend.ts'
 import type { Storage } from '../sdk/storage.ts'
 import type { ServerConfig } from './config/load-config.ts'
-import { Core } from './core/core.ts'
+import { Core, type CoreOptions } from './core/core.ts'
 import { handleRequest } from './core/handle-request.ts'
 import { type RunningListener, startListener } from './http/listener.ts'
 import { MemoryStorage } from './physical/memory.ts'
@@ -34,6 +34,8 @@ export interface StartOptions {
   clock?: Clock
   /** Engines beside the built-in registry, for benchmarks that need a lease-issuing engine of their own. */
   extraSecretEngines?: Record<string, BackendDefinition<unknown>>
+  /** Expiry loop tuning; tests shorten the revocation retry backoff. */
+  expiration?: CoreOptions['expiration']
 }
 
 export interface RunningServer {
@@ -85,6 +87,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     storageType,
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.expiration ? { expiration: options.expiration } : {}),
     defaultLeaseTtl: config?.defaultLeaseTtl ?? DEV_LEASE_TTL,
     maxLeaseTtl: config?.maxLeaseTtl ?? DEV_LEASE_TTL,
     registry: { secret: { ...secretEngines, ...options.extraSecretEngines }, auth: authMethods },

@@ -1,6 +1,6 @@
 // Test helpers: a real server on 127.0.0.1:0 and a tiny JSON client for it.
 import type { Clock } from '../../src/lib/time.ts'
-import { type RunningServer, startServer } from '../../src/server/start-server.ts'
+import { type RunningServer, type StartOptions, startServer } from '../../src/server/start-server.ts'
 
 export interface Reply {
   status: number
@@ -63,7 +63,9 @@ export function client(address: string, defaultToken: string) {
   }
 }
 
-export async function startDevServer(opts: { clock?: Clock } = {}): Promise<TestServer> {
+export async function startDevServer(
+  opts: Pick<StartOptions, 'clock' | 'expiration'> = {},
+): Promise<TestServer> {
   const server = await startServer({ dev: true, inmem: true, listenAddress: '127.0.0.1:0', ...opts })
   return wrap(server)
 }
