@@ -1,0 +1,54 @@
+// Time claims with the role's leeways: defaults, explicit values, and negative values that turn the allowance off.
+import assert from 'node:assert/strict'
+import { it } from 'node:test'
+import { defaultTokenParams } from '../../../sdk/framework/token-params.ts'
+import type { JwtRole } from './role.ts'
+import { validateClaims } from './validate.ts'
+
+const NOW = 1_800_000_000
+const role = (over: Partial<JwtRole> = {}): JwtRole => ({
+  roleType: 'jwt',
+  boundAudiences: [],
+  boundSubject: '',
+  boundClaims: {},
+  boundClaimsType: 'string',
+  claimMappings: {},
+  userClaim: 'sub',
+  groupsClaim: '',
+  clockSkewLeeway: 0,
+  expirationLeeway: 0,
+  notBeforeLeeway: 0,
+  allowedRedirectUris: [],
+  oidcScopes: [],
+  verboseOidcLogging: false,
+  maxAge: 0,
+  token: defaultTokenParams(),
+  ...over,
+})
+const check = (claims: Record<string, unknown>, r = role()) =>
+  validateClaims(claims, r, { issuer: '', strictAudience: true, nowSeconds: NOW })
+
+it('allows exp 150s + 60s in the past by default, not more', () => {
+  check({ exp: NOW - 210 })
+  assert.throws(() => check({ exp: NOW - 211 }), /token is expired \(exp\)/)
+})
+
+it('negative leeways turn the allowance off; explicit ones replace the defaults', () => {
+  const strict = role({ clockSkewLeeway: -1, expirationLeeway: -1, notBeforeLeeway: -1 })
+  check({ exp: NOW }, strict)
+  assert.throws(() => check({ exp: NOW - 1 }, strict), /expired/)
+  assert.throws(() => check({ nbf: NOW + 1, exp: NOW + 60 }, strict), /not valid yet/)
+  check({ exp: NOW - 20 }, role({ clockSkewLeeway: 10, expirationLeeway: 10 }))
+  assert.throws(
+    () => check({ exp: NOW - 21 }, role({ clockSkewLeeway: 10, expirationLeeway: 10 })),
+    /expired/,
+  )
+})
+
+it('needs at least one time claim and refuses an iat in the future', () => {
+  assert.throws(() => check({ sub: 'x' }), /no issue time, notbefore, or expiration time encoded in token/)
+  assert.throws(() => check({ iat: NOW + 61, exp: NOW + 300 }), /issued in the future/)
+  // A token with only iat lives for the expiration leeway after it.
+  check({ iat: NOW - 100 })
+  assert.throws(() => check({ iat: NOW - 400 }), /expired/)
+})
