@@ -95,6 +95,22 @@ const scenarios: Scenario[] = [
       return { path: 'auth/jwt/login', method: 'POST', body: bodies[0]!, bodies, response, cleanup: stop }
     },
   },
+  {
+    // Real AppRole logins with one secret ID of unlimited uses: role ID and secret ID lookups plus a durable token write.
+    name: 'approle-login',
+    connections: 10,
+    async prepare(f) {
+      await f.call('POST', 'sys/auth/approle', { type: 'approle' }, f.root)
+      await f.call('POST', 'auth/approle/role/bench', { token_policies: ['bench'], token_ttl: '1h' }, f.root)
+      const roleId = JSON.parse(
+        (await f.call('GET', 'auth/approle/role/bench/role-id', undefined, f.root)).text,
+      )
+      const secret = JSON.parse((await f.call('POST', 'auth/approle/role/bench/secret-id', {}, f.root)).text)
+      const body = JSON.stringify({ role_id: roleId.data.role_id, secret_id: secret.data.secret_id })
+      const response = (await f.call('POST', 'auth/approle/login', JSON.parse(body))).text
+      return { path: 'auth/approle/login', method: 'POST', body, response }
+    },
+  },
   writeScenario('kv-write', 10),
   writeScenario('kv-write-16', 16),
   {
