@@ -3,6 +3,7 @@ import { defineBackend } from '../../../sdk/framework/backend.ts'
 import { configListPath, configPath, resetPath, rotateRootPath } from './path-config.ts'
 import { credsPath, rolePath, rolesListPath } from './path-roles.ts'
 import { rotateRolePath, staticCredsPath, staticRolePath, staticRolesListPath } from './path-static-roles.ts'
+import { findPendingRoots, resolvePendingRoots } from './root-credentials.ts'
 import { earliestDue, rotateDue } from './rotation.ts'
 import { credsSecret } from './secret-creds.ts'
 import { DbState } from './state.ts'
@@ -28,9 +29,13 @@ export const databaseBackend = defineBackend<DbState>({
   setup: async ({ storage }) => {
     const state = new DbState()
     state.dueAt(await earliestDue(storage))
+    for (const name of await findPendingRoots(storage)) state.pendingRoots.set(name, 0)
     return state
   },
   cleanup: (state) => state.connections.closeAll(),
-  periodic: (ctx) => rotateDue(ctx),
+  periodic: async (ctx) => {
+    await resolvePendingRoots(ctx)
+    await rotateDue(ctx)
+  },
   secrets: [credsSecret],
 })

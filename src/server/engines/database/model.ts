@@ -24,6 +24,8 @@ export interface DbConfig {
   password_policy: string
   username_template: string
   root_rotation_statements: string[]
+  /** A root password being set by rotate-root: kept until committed, so a crash in between can be settled. */
+  pending_root_password?: string
 }
 
 export interface DynamicRole {

@@ -5,6 +5,7 @@ import { f, parseStringList } from '../../../sdk/framework/fields.ts'
 import { putJson } from '../../../sdk/storage.ts'
 import { databaseError } from './connections.ts'
 import { checkName, configKey, type DbConfig, loadConfig, pluginFor, settingsOf } from './model.ts'
+import { loadResolvedLocked, rotateRoot } from './root-credentials.ts'
 import type { DbState } from './state.ts'
 import { parseStatements } from './templating.ts'
 import { checkUsernameTemplate } from './username-template.ts'
@@ -58,10 +59,13 @@ function nonNegative(value: number | undefined, name: string): number | undefine
   return value
 }
 
-async function writeConfig({ storage, state, input, request }: Ctx) {
+async function writeConfig(ctx: Ctx) {
+  const { storage, state, input, request } = ctx
   const name = checkName(input.name!, 'connection')
   return state.run(configKey(name), async () => {
-    const existing = await loadConfig(storage, name)
+    // An unfinished root rotation is settled first, unless the caller sets the password anyway.
+    const existing =
+      input.password === undefined ? await loadResolvedLocked(ctx, name) : await loadConfig(storage, name)
     const pluginName = input.plugin_name ?? existing?.plugin_name
     if (!pluginName) throw new InvalidRequestError('plugin_name must be provided')
     const plugin = pluginFor(pluginName)
@@ -76,6 +80,7 @@ async function writeConfig({ storage, state, input, request }: Ctx) {
     nonNegative(given.max_idle_connections, 'max_idle_connections')
     nonNegative(given.max_connection_lifetime, 'max_connection_lifetime')
     const config: DbConfig = { ...DEFAULTS, ...(existing ?? {}), ...given, plugin_name: pluginName }
+    if (given.password !== undefined) delete config.pending_root_password
     if (config.max_open_connections === 0) config.max_open_connections = DEFAULTS.max_open_connections
     if (config.max_idle_connections > config.max_open_connections)
       config.max_idle_connections = config.max_open_connections
@@ -184,25 +189,8 @@ export const rotateRootPath = definePath<{ name: ReturnType<typeof f.string> }, 
   fields: { name: f.string({ required: true }) },
   help: "Replace the config's root password with a generated one that only Coffer knows.",
   operations: {
-    update: async ({ storage, state, system, input }) => {
-      const name = checkName(input.name!, 'connection')
-      await state.run(configKey(name), async () => {
-        const config = await loadConfig(storage, name)
-        if (!config) throw new NotFoundError(`no connection named "${name}"`)
-        if (!config.username)
-          throw new InvalidRequestError('unable to rotate root credentials: no username in configuration')
-        const password = await system.generatePassword(config.password_policy || undefined)
-        const connection = await state.connections.get(name, config)
-        try {
-          await connection.setPassword(config.username, password, config.root_rotation_statements, true)
-        } catch (error) {
-          throw databaseError(error, [config.password, password], 'failed to rotate root credentials')
-        }
-        // The database now has the new password: store it before anything else can fail, then reopen the pool.
-        await putJson(storage, configKey(name), { ...config, password })
-        await state.connections.close(name)
-        system.log('info', 'rotated root credentials', { connection: name })
-      })
+    update: async (ctx) => {
+      await rotateRoot(ctx, checkName(ctx.input.name!, 'connection'))
       return undefined
     },
   },

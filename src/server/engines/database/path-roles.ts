@@ -14,6 +14,7 @@ import {
   roleKey,
 } from './model.ts'
 import { aclRules } from './plugins/redis.ts'
+import { configForUse } from './root-credentials.ts'
 import type { DbState } from './state.ts'
 import { parseStatements } from './templating.ts'
 import { checkUsernameTemplate, renderUsername } from './username-template.ts'
@@ -119,7 +120,7 @@ export const credsPath = definePath<{ name: ReturnType<typeof f.string> }, DbSta
       const name = checkName(input.name!, 'role')
       const role = await loadRole(storage, name)
       if (!role) throw new InvalidRequestError(`unknown role: ${name}`)
-      const config = await loadConfig(storage, role.db_name)
+      const config = await configForUse({ storage, state, system }, role.db_name)
       if (!config) throw new InvalidRequestError(`could not find database config "${role.db_name}"`)
       if (!roleAllowed(config, name))
         throw new InvalidRequestError(`"${name}" is not an allowed role for database "${role.db_name}"`)

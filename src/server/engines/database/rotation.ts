@@ -5,7 +5,8 @@ import type { SystemView } from '../../../sdk/request.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import { databaseError } from './connections.ts'
 import { nextCronTime, parseCron } from './cron.ts'
-import { loadConfig, loadStaticRole, type StaticRole, saveStaticRole, staticRoleKey } from './model.ts'
+import { loadStaticRole, type StaticRole, saveStaticRole, staticRoleKey } from './model.ts'
+import { configForUse } from './root-credentials.ts'
 import type { DbState } from './state.ts'
 
 /** A failed rotation is retried after 10s, doubling up to 5 minutes; the old password stays valid meanwhile. */
@@ -44,7 +45,7 @@ export async function rotateStaticRole(
   return state.run(staticRoleKey(name), async () => {
     const role = await loadStaticRole(storage, name)
     if (!role) throw new InvalidRequestError(`unknown static role "${name}"`)
-    const config = await loadConfig(storage, role.db_name)
+    const config = await configForUse(ctx, role.db_name)
     const now = system.now()
     try {
       if (!config) throw new InvalidRequestError(`could not find database config "${role.db_name}"`)

@@ -2,7 +2,8 @@
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import type { SecretDefinition } from '../../../sdk/framework/backend.ts'
 import { databaseError } from './connections.ts'
-import { loadConfig, loadRole } from './model.ts'
+import { loadRole } from './model.ts'
+import { configForUse } from './root-credentials.ts'
 import type { DbState } from './state.ts'
 
 interface CredsInternal {
@@ -27,7 +28,7 @@ export const credsSecret: SecretDefinition<DbState> = {
 
   renew: async ({ storage, state, system }, raw, lease) => {
     const internal = internalOf(raw)
-    const config = await loadConfig(storage, internal.db_name)
+    const config = await configForUse({ storage, state, system }, internal.db_name)
     if (!config) throw new InvalidRequestError(`could not find database config "${internal.db_name}"`)
     const role = await loadRole(storage, internal.role)
     const now = system.now()
@@ -53,7 +54,7 @@ export const credsSecret: SecretDefinition<DbState> = {
 
   revoke: async ({ storage, state, system }, raw) => {
     const internal = internalOf(raw)
-    const config = await loadConfig(storage, internal.db_name)
+    const config = await configForUse({ storage, state, system }, internal.db_name)
     if (!config) throw new InvalidRequestError(`could not find database config "${internal.db_name}"`)
     // The role's current statements win; the copy in the lease covers a role deleted since.
     const role = await loadRole(storage, internal.role)

@@ -5,6 +5,8 @@ export class DbState {
   readonly connections = new Connections()
   /** ms since the epoch; the periodic hook does nothing before it (Infinity: no static role). */
   nextRotationDue = Number.POSITIVE_INFINITY
+  /** Configs whose root rotation was left unfinished, and when the periodic hook may next try to settle each (ms). */
+  readonly pendingRoots = new Map<string, number>()
   readonly #tails = new Map<string, Promise<unknown>>()
 
   /** Run `fn` after any earlier call for the same key, so a rotation never races another change to that entry. */
