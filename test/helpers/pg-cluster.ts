@@ -14,7 +14,6 @@ import {
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { TestContext } from 'node:test'
 import pg from 'pg'
 
 export interface PgCluster {
@@ -70,17 +69,6 @@ export function pgClusterSkip(): string | false {
     throw new Error(`a throwaway PostgreSQL cluster is required in CI: ${why}`)
   console.log(`# SKIPPED: throwaway PostgreSQL cluster unavailable: ${why}`)
   return `throwaway PostgreSQL cluster unavailable: ${why}`
-}
-
-/** Fails the test under CI when the cluster is unavailable, else skips it visibly; true when it can run. */
-export function needPgCluster(t: TestContext): boolean {
-  const why = pgClusterUnavailable()
-  if (!why) return true
-  if (process.env['CI'] === 'true')
-    throw new Error(`a throwaway PostgreSQL cluster is required in CI: ${why}`)
-  t.diagnostic(`SKIPPED: throwaway PostgreSQL cluster unavailable: ${why}`)
-  t.skip(why)
-  return false
 }
 
 function freePort(): Promise<number> {
