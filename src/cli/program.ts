@@ -124,8 +124,14 @@ function allFlags(spec: CommandSpec): FlagSpec[] {
 function makeContext(spec: CommandSpec, rest: string[], rt: Runtime): CommandContext {
   const parsed = parseFlags(rest, allFlags(spec))
   const flags = new FlagReader(parsed.flags)
-  // Only commands with the shared output flags read -format as table/json/yaml; others (scan) own theirs.
-  const format = spec.output ? parseFormat(flags.string('format') ?? rt.env['VAULT_FORMAT']) : 'table'
+  // A command that declares its own -format flag may accept values beyond table/json/yaml (scan: text, sarif);
+  // those it reads itself. Everything else gets the shared format, from the flag or VAULT_FORMAT.
+  const ownsFormat = (spec.flags ?? []).some((flag) => flag.name === 'format')
+  const rawFormat = flags.string('format') ?? (spec.output ? rt.env['VAULT_FORMAT'] : undefined)
+  const format =
+    ownsFormat && rawFormat !== undefined && !['table', 'json', 'yaml'].includes(rawFormat)
+      ? 'table'
+      : parseFormat(rawFormat)
   const field = flags.string('field')
   if (spec.minArgs !== undefined && parsed.positionals.length < spec.minArgs) {
     throw new UsageError(

@@ -43,6 +43,8 @@ interface LiveDevice {
   chain: AuditChain
   batch: { line: string; resolve: () => void; reject: (error: unknown) => void }[]
   flushScheduled: boolean
+  /** A device write is running; entries arriving meanwhile wait and go out together in the next one. */
+  writing: boolean
 }
 
 export class AuditBroker {
@@ -191,6 +193,7 @@ export class AuditBroker {
       chain: new AuditChain(filePath ? resumeState(filePath) : undefined),
       batch: [],
       flushScheduled: false,
+      writing: false,
     }
   }
 
@@ -210,14 +213,24 @@ export class AuditBroker {
 
   #flush(live: LiveDevice): void {
     live.flushScheduled = false
+    // Group commit: one write in flight per device; under load each write carries every entry that arrived
+    // while the previous one ran, so the number of writes (and thread-pool hops) stays small.
+    if (live.writing) return
     const batch = live.batch
     live.batch = []
     if (!live.device || batch.length === 0) return
+    live.writing = true
+    const done = () => {
+      live.writing = false
+      if (live.batch.length > 0) this.#flush(live)
+    }
     live.device.write(batch.map((item) => item.line)).then(
       () => {
+        done()
         for (const item of batch) item.resolve()
       },
       (error: unknown) => {
+        done()
         for (const item of batch) item.reject(error)
       },
     )
@@ -230,10 +243,14 @@ export class AuditBroker {
 
   async #closeDevice(live: LiveDevice): Promise<void> {
     if (!live.device) return
+    // Entries still waiting go out with the final checkpoint, queued behind any write in flight.
+    const pending = live.batch
+    live.batch = []
     try {
-      this.#flush(live)
-      await live.device.write([this.#checkpoint(live)])
+      await live.device.write([...pending.map((item) => item.line), this.#checkpoint(live)])
+      for (const item of pending) item.resolve()
     } catch (error) {
+      for (const item of pending) item.reject(error)
       this.#logger.log('warn', 'final audit checkpoint not written', {
         path: live.record.path,
         error: String(error),

@@ -101,28 +101,30 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
     exhausted = (await core.tokens.useOnce(auth.entry)).exhausted
   }
   // A change is made only once its request is on record. A read has no effect to undo, so its request entry is
-  // written while the handler runs; the response is still withheld until both entries are recorded.
-  const requestLogged = audit?.log(requestEntry(auditCtx))
-  requestLogged?.catch(() => undefined)
-  if (requestLogged && backendRequest.operation !== 'read' && backendRequest.operation !== 'list')
-    await requestLogged
+  // recorded together with its response entry, in one device write; the response is still withheld until both
+  // are on record, so a read fails closed exactly like a write.
+  const isRead = backendRequest.operation === 'read' || backendRequest.operation === 'list'
+  const requestLogged = audit && !isRead ? audit.log(requestEntry(auditCtx)) : undefined
+  if (requestLogged) await requestLogged
+  const logOutcome = (out: CoreResponse | undefined, error?: string) => {
+    if (!audit) return undefined
+    const pair = isRead ? [audit.log(requestEntry(auditCtx))] : []
+    pair.push(audit.log(responseEntry(auditCtx, out, error)))
+    return Promise.all(pair)
+  }
 
   let response: ResponseWithIssued | undefined
   try {
     response = await backend.handle(backendRequest)
   } catch (error) {
-    if (audit)
-      await Promise.all([
-        requestLogged,
-        audit.log(responseEntry(auditCtx, undefined, (error as Error).message)),
-      ])
+    await logOutcome(undefined, (error as Error).message)
     throw error
   } finally {
     if (exhausted && auth) await core.tokens.revokeTree(auth.entry.idHash)
   }
   const out = await finish(core, route, response, backendRequest, acl, auth, path)
   // The response is recorded before it is released: if no device can record it, the caller gets a 500.
-  if (audit) await Promise.all([requestLogged, audit.log(responseEntry(auditCtx, out))])
+  await logOutcome(out)
   return out
 }
 
