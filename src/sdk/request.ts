@@ -27,8 +27,16 @@ export interface BackendRequest {
   headers: Readonly<Record<string, string>>
   contentType: string
   remoteAddress: string
+  /** The TLS connection the request came over; undefined on a plain-HTTP listener. */
+  connection?: ConnectionInfo
   /** Undefined on unauthenticated paths such as login. */
   caller: Caller | undefined
+}
+
+/** What a TLS connection tells about the client (the cert auth method verifies it; the listener does not). */
+export interface ConnectionInfo {
+  /** The certificates the client presented, leaf first then its intermediates, as PEM; empty when it sent none. */
+  peerCertificates: string[]
 }
 
 /** A lease request: core stores it and later calls the backend's secret `revoke`/`renew`. */

@@ -7,10 +7,10 @@ import { createLogger, type Logger, type LogLevel, silentLogger } from '../lib/l
 import type { Clock } from '../lib/time.ts'
 import type { BackendDefinition } from '../sdk/framework/backend.ts'
 import type { Storage } from '../sdk/storage.ts'
-import type { ServerConfig } from './config/load-config.ts'
+import type { ListenerConfig, ServerConfig } from './config/load-config.ts'
 import { Core, type CoreOptions } from './core/core.ts'
 import { handleRequest } from './core/handle-request.ts'
-import { type RunningListener, startListener } from './http/listener.ts'
+import { type ListenerTls, type RunningListener, startListener } from './http/listener.ts'
 import { MemoryStorage } from './physical/memory.ts'
 import { SqliteStorage } from './physical/sqlite.ts'
 import { authMethods, secretEngines } from './registry.ts'
@@ -105,7 +105,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     : config!.listeners.map((l) => ({
         address: l.address,
         maxRequestSize: l.maxRequestSize,
-        ...(l.tlsDisable ? {} : { tls: { certFile: l.tlsCertFile!, keyFile: l.tlsKeyFile! } }),
+        ...(l.tlsDisable ? {} : { tls: listenerTls(l) }),
       }))
   try {
     for (const listener of listenerConfigs)
@@ -130,6 +130,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       await core.close()
       await physical.close()
     },
+  }
+}
+
+function listenerTls(l: ListenerConfig): ListenerTls {
+  return {
+    certFile: l.tlsCertFile!,
+    keyFile: l.tlsKeyFile!,
+    clientCerts: l.tlsRequireAndVerifyClientCert ? 'require' : l.tlsDisableClientCerts ? 'off' : 'request',
+    ...(l.tlsClientCaFile ? { clientCaFile: l.tlsClientCaFile } : {}),
   }
 }
 

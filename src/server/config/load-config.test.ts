@@ -254,3 +254,35 @@ describe('parseConfig errors', () => {
     )
   })
 })
+
+describe('parseConfig client-certificate listener options', () => {
+  const tls = (extra: string) =>
+    `storage "inmem" {}\nlistener "tcp" {\n  tls_cert_file = "c.pem"\n  tls_key_file = "k.pem"\n${extra}\n}`
+
+  it('reads tls_require_and_verify_client_cert, tls_client_ca_file and tls_disable_client_certs', () => {
+    const required = parseConfig(
+      tls('  tls_require_and_verify_client_cert = true\n  tls_client_ca_file = "ca.pem"'),
+      'hcl',
+    ).listeners[0]!
+    assert.equal(required.tlsRequireAndVerifyClientCert, true)
+    assert.equal(required.tlsClientCaFile, 'ca.pem')
+    const off = parseConfig(tls('  tls_disable_client_certs = "true"'), 'hcl').listeners[0]!
+    assert.equal(off.tlsDisableClientCerts, true)
+    const plain = parseConfig(tls(''), 'hcl').listeners[0]!
+    assert.equal(plain.tlsRequireAndVerifyClientCert, undefined)
+  })
+
+  it('refuses contradictions and client-certificate options on a plain-HTTP listener', () => {
+    rejects(
+      tls('  tls_require_and_verify_client_cert = true\n  tls_disable_client_certs = true'),
+      'hcl',
+      'listener.tcp: tls_require_and_verify_client_cert and tls_disable_client_certs are mutually exclusive',
+    )
+    rejects(
+      `storage "inmem" {}\nlistener "tcp" {\n  tls_disable = true\n  tls_client_ca_file = "ca.pem"\n}`,
+      'hcl',
+      'listener.tcp.tls_client_ca_file: has no effect with tls_disable = true; remove it or enable TLS',
+    )
+    rejects(tls('  tls_require_and_verify_client_cert = "maybe"'), 'hcl', /must be a boolean/)
+  })
+})

@@ -11,6 +11,12 @@ export interface ListenerConfig {
   tlsDisable: boolean
   tlsCertFile?: string
   tlsKeyFile?: string
+  /** tls_require_and_verify_client_cert: refuse TLS handshakes without a client certificate that verifies. */
+  tlsRequireAndVerifyClientCert?: boolean
+  /** tls_client_ca_file: the CAs client certificates are verified against when required (default: system roots). */
+  tlsClientCaFile?: string
+  /** tls_disable_client_certs: do not ask clients for a certificate at all (the cert auth method cannot work). */
+  tlsDisableClientCerts?: boolean
   /** Bytes; defaults to 32 MiB. */
   maxRequestSize: number
 }
@@ -59,7 +65,16 @@ interface Section {
 
 const SECTION_KINDS = new Set(['listener', 'storage', 'backend'])
 const TOP_LEVEL_KEYS = ['api_addr', 'default_lease_ttl', 'max_lease_ttl', 'log_level', 'disable_mlock', 'ui']
-const LISTENER_KEYS = ['address', 'tls_disable', 'tls_cert_file', 'tls_key_file', 'max_request_size']
+const LISTENER_KEYS = [
+  'address',
+  'tls_disable',
+  'tls_cert_file',
+  'tls_key_file',
+  'tls_require_and_verify_client_cert',
+  'tls_client_ca_file',
+  'tls_disable_client_certs',
+  'max_request_size',
+]
 const STORAGE_KEYS: Record<string, string[]> = { sqlite: ['path'], file: ['path'], inmem: [] }
 const LOG_LEVELS: Record<string, ServerConfig['logLevel']> = {
   trace: 'debug',
@@ -193,6 +208,7 @@ function parseListener(section: Section, where: string): ListenerConfig {
   if (!tlsDisable && (!listener.tlsCertFile || !listener.tlsKeyFile)) {
     throw new ConfigError(where, 'tls_cert_file and tls_key_file are required unless tls_disable = true')
   }
+  parseClientCertOptions(body, where, listener)
   const size = body['max_request_size']
   if (size !== undefined) {
     const n = typeof size === 'string' && /^\d+$/.test(size.trim()) ? Number(size) : size
@@ -206,6 +222,37 @@ function parseListener(section: Section, where: string): ListenerConfig {
     if (n > 0) listener.maxRequestSize = n
   }
   return listener
+}
+
+/** Vault's client-certificate listener options; they mean nothing without TLS, so they are refused there. */
+function parseClientCertOptions(body: Raw, where: string, listener: ListenerConfig): void {
+  if (body['tls_require_and_verify_client_cert'] !== undefined)
+    listener.tlsRequireAndVerifyClientCert = bool(
+      body['tls_require_and_verify_client_cert'],
+      `${where}.tls_require_and_verify_client_cert`,
+    )
+  if (body['tls_disable_client_certs'] !== undefined)
+    listener.tlsDisableClientCerts = bool(
+      body['tls_disable_client_certs'],
+      `${where}.tls_disable_client_certs`,
+    )
+  if (body['tls_client_ca_file'] !== undefined) {
+    const file = string(body['tls_client_ca_file'], `${where}.tls_client_ca_file`)
+    if (file !== '') listener.tlsClientCaFile = file
+  }
+  const set = ['tls_require_and_verify_client_cert', 'tls_client_ca_file', 'tls_disable_client_certs'].filter(
+    (key) => body[key] !== undefined,
+  )
+  if (listener.tlsDisable && set.length > 0)
+    throw new ConfigError(
+      `${where}.${set[0]}`,
+      'has no effect with tls_disable = true; remove it or enable TLS',
+    )
+  if (listener.tlsRequireAndVerifyClientCert && listener.tlsDisableClientCerts)
+    throw new ConfigError(
+      where,
+      'tls_require_and_verify_client_cert and tls_disable_client_certs are mutually exclusive',
+    )
 }
 
 function parseStorage(section: Section): ServerConfig['storage'] {

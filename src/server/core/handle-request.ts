@@ -41,6 +41,7 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
     headers: req.headers,
     contentType: req.contentType,
     remoteAddress: req.remoteAddress,
+    connection: req.connection,
     caller: undefined,
   }
 

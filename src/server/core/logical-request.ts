@@ -1,5 +1,5 @@
 // The request core receives from an adapter, and what core hands back to be rendered.
-import type { LogicalResponse, Operation } from '../../sdk/request.ts'
+import type { ConnectionInfo, LogicalResponse, Operation } from '../../sdk/request.ts'
 import type { TokenEntry } from './token/token-entry.ts'
 
 export interface LogicalRequest {
@@ -13,6 +13,8 @@ export interface LogicalRequest {
   headers: Record<string, string>
   contentType: string
   remoteAddress: string
+  /** The TLS connection, for auth methods that read the client certificate (cert). */
+  connection?: ConnectionInfo
 }
 
 /** The auth block of a response that minted a token, in Vault's wire names. */

@@ -52,6 +52,7 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
       headers: plainHeaders(req),
       contentType,
       remoteAddress: req.remoteAddress,
+      connection: req.connection,
     })
     return render(requestId, path, operation, response)
   } catch (error) {

@@ -1,4 +1,6 @@
 // The adapter's own request/response shapes, independent of node:http so the LIST path and tests share them.
+import type { ConnectionInfo } from '../../sdk/request.ts'
+
 export interface HttpRequest {
   method: string
   /** Raw request target: path plus optional query string. */
@@ -6,6 +8,8 @@ export interface HttpRequest {
   headers: Record<string, string | string[] | undefined>
   body: Buffer
   remoteAddress: string
+  /** Set on TLS listeners: the client's certificate chain, if it presented one. */
+  connection?: ConnectionInfo
 }
 
 export interface HttpResult {

@@ -3,16 +3,31 @@ import { readFileSync } from 'node:fs'
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import https from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
+import { TLSSocket } from 'node:tls'
 import type { Logger } from '../../lib/logger.ts'
 import { PayloadTooLargeError } from '../../sdk/errors.ts'
+import type { ConnectionInfo } from '../../sdk/request.ts'
 import { type DispatchContext, dispatch } from './dispatch.ts'
 import { type HttpRequest, type HttpResult, jsonResult } from './http-types.ts'
 import { parseRawListRequest } from './list-verb.ts'
+import { peerChainPem } from './peer-chain.ts'
 
 export interface ListenerOptions {
   address: string
-  tls?: { certFile: string; keyFile: string }
+  tls?: ListenerTls
   maxRequestSize: number
+}
+
+export interface ListenerTls {
+  certFile: string
+  keyFile: string
+  /**
+   * Client certificates: 'request' (the default, as Vault) asks for one but accepts connections without it,
+   * leaving verification to the cert auth method; 'require' refuses the handshake unless the client presents a
+   * certificate that verifies against `clientCaFile` (or the system roots); 'off' does not ask.
+   */
+  clientCerts?: 'request' | 'require' | 'off'
+  clientCaFile?: string
 }
 
 export interface RunningListener {
@@ -52,6 +67,19 @@ function send(res: ServerResponse, result: HttpResult): void {
   res.end(result.body)
 }
 
+/** Each TLS connection's certificate chain, read once: it cannot change while the connection lasts. */
+const connections = new WeakMap<Socket, ConnectionInfo>()
+
+function connectionOf(socket: Socket): ConnectionInfo | undefined {
+  if (!(socket instanceof TLSSocket)) return undefined
+  let info = connections.get(socket)
+  if (!info) {
+    info = { peerCertificates: peerChainPem(socket) }
+    connections.set(socket, info)
+  }
+  return info
+}
+
 /** The last response begun on each socket, so a LIST answered below the parser waits its turn. */
 const inflight = new WeakMap<Socket, ServerResponse>()
 
@@ -77,6 +105,7 @@ export async function startListener(
         headers: req.headers,
         body,
         remoteAddress: req.socket.remoteAddress ?? '',
+        connection: connectionOf(req.socket),
       })
     } catch (error) {
       result =
@@ -92,10 +121,7 @@ export async function startListener(
     }
   }
   const server = options.tls
-    ? https.createServer(
-        { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) },
-        onRequest,
-      )
+    ? https.createServer(tlsServerOptions(options.tls), onRequest)
     : http.createServer(onRequest)
   server.keepAliveTimeout = 65_000
   server.headersTimeout = 30_000
@@ -143,7 +169,11 @@ async function handleClientError(
   ) {
     const parsed = await parseRawListRequest(socket, rest, options.maxRequestSize)
     if (parsed) {
-      const request: HttpRequest = { ...parsed, remoteAddress: socket.remoteAddress ?? '' }
+      const request: HttpRequest = {
+        ...parsed,
+        remoteAddress: socket.remoteAddress ?? '',
+        connection: connectionOf(socket),
+      }
       const result = await dispatch(ctx, request)
       await responseDone(socket)
       writeRaw(socket, result)
@@ -156,6 +186,19 @@ async function handleClientError(
     socket,
     jsonResult(status, { errors: [status === 431 ? 'request headers too large' : 'malformed HTTP request'] }),
   )
+}
+
+function tlsServerOptions(tls: ListenerTls): https.ServerOptions {
+  const mode = tls.clientCerts ?? 'request'
+  return {
+    cert: readFileSync(tls.certFile),
+    key: readFileSync(tls.keyFile),
+    requestCert: mode !== 'off',
+    // Only 'require' verifies at the TLS layer; otherwise any certificate (or none) is accepted and the cert
+    // auth method checks it against its own configured CAs.
+    rejectUnauthorized: mode === 'require',
+    ...(tls.clientCaFile ? { ca: readFileSync(tls.clientCaFile) } : {}),
+  }
 }
 
 function writeRaw(socket: Socket, result: HttpResult): void {
