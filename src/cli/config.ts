@@ -33,6 +33,11 @@ export const HTTP_FLAGS: readonly FlagSpec[] = [
     usage: 'Namespace sent as X-Vault-Namespace (VAULT_NAMESPACE)',
     aliases: ['ns'],
   },
+  {
+    name: 'wrap-ttl',
+    kind: 'string',
+    usage: 'Wrap the response in a single-use token living this long, e.g. 5m (VAULT_WRAP_TTL)',
+  },
 ]
 
 type Env = Record<string, string | undefined>
@@ -79,6 +84,7 @@ export function buildClient(flags: FlagReader, env: Env, homeDir: string): Vault
     : truthy(env['VAULT_SKIP_VERIFY'] ?? env['COFFER_SKIP_VERIFY'])
   const namespace = firstSet(flags.string('namespace'), env['VAULT_NAMESPACE'], env['COFFER_NAMESPACE'])
   const token = resolveToken(env, homeDir)
+  const wrapTtl = firstSet(flags.string('wrap-ttl'), env['VAULT_WRAP_TTL'], env['COFFER_WRAP_TTL'])
   let timeoutMs: number | undefined
   const timeout = firstSet(env['VAULT_CLIENT_TIMEOUT'], env['COFFER_CLIENT_TIMEOUT'])
   if (timeout !== undefined) {
@@ -98,6 +104,7 @@ export function buildClient(flags: FlagReader, env: Env, homeDir: string): Vault
       skipVerify,
       ...(namespace === undefined ? {} : { namespace }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(wrapTtl === undefined || wrapTtl === '' ? {} : { wrapTtl }),
     })
   } catch (error) {
     throw new UsageError((error as Error).message)

@@ -12,6 +12,8 @@ export interface VaultClientOptions {
   skipVerify?: boolean
   namespace?: string
   timeoutMs?: number
+  /** Sent as X-Vault-Wrap-TTL on every request: responses come back wrapped. */
+  wrapTtl?: string
 }
 
 export interface RequestOptions {
@@ -73,6 +75,7 @@ export class VaultClient {
   readonly address: string
   #token: string | undefined
   readonly #namespace: string | undefined
+  readonly #wrapTtl: string | undefined
   readonly #timeoutMs: number
   readonly #agent: http.Agent
   readonly #transport: typeof http | typeof https
@@ -94,6 +97,7 @@ export class VaultClient {
     this.address = base.origin
     this.#token = options.token
     this.#namespace = options.namespace
+    this.#wrapTtl = options.wrapTtl
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
     if (base.protocol === 'https:') {
       this.#transport = https
@@ -125,6 +129,7 @@ export class VaultClient {
     const headers: Record<string, string> = { 'X-Vault-Request': 'true', Accept: 'application/json' }
     if (this.#token) headers['X-Vault-Token'] = this.#token
     if (this.#namespace) headers['X-Vault-Namespace'] = this.#namespace
+    if (this.#wrapTtl) headers['X-Vault-Wrap-TTL'] = this.#wrapTtl
     let payload: Buffer | undefined
     if (opts.body !== undefined) {
       payload = Buffer.from(JSON.stringify(opts.body))

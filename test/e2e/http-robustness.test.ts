@@ -95,10 +95,13 @@ describe('HTTP robustness', () => {
     assert.equal((await call('DELETE', 'sys/key-status')).status, 405)
   })
 
-  it('refuses response wrapping and namespaces instead of silently ignoring them', async () => {
+  it('wraps when asked, and refuses namespaces instead of silently ignoring them', async () => {
     const wrapped = await call('GET', 'sys/mounts', { headers: { 'x-vault-wrap-ttl': '60' } })
-    assert.equal(wrapped.status, 400)
-    assert.match(wrapped.body.errors[0], /wrapping/)
+    assert.equal(wrapped.status, 200)
+    assert.equal(wrapped.body.data, null)
+    assert.equal(wrapped.body.wrap_info.ttl, 60)
+    const badTtl = await call('GET', 'sys/mounts', { headers: { 'x-vault-wrap-ttl': '-5' } })
+    assert.equal(badTtl.status, 400)
     assert.equal(
       (await call('GET', 'sys/mounts', { headers: { 'x-vault-namespace': 'team-a/' } })).status,
       400,

@@ -50,6 +50,7 @@ import { tokenCreateCommand } from './token/create.ts'
 import { tokenLookupCommand } from './token/lookup.ts'
 import { tokenRenewCommand } from './token/renew.ts'
 import { tokenRevokeCommand } from './token/revoke.ts'
+import { unwrapCommand } from './unwrap.ts'
 import { writeCommand } from './write.ts'
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -58,6 +59,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   listCommand,
   deleteCommand,
   patchCommand,
+  unwrapCommand,
   statusCommand,
   loginCommand,
   operatorInitCommand,

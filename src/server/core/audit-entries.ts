@@ -76,6 +76,20 @@ export function responseEntry(
       ...(response?.data ? { data: response.data as JsonObject } : {}),
       ...(response?.warnings?.length ? { warnings: response.warnings } : {}),
       ...(response?.lease ? { secret: { leaseId: response.lease.leaseId } } : {}),
+      ...(response?.wrapInfo
+        ? {
+            wrapInfo: {
+              ttl: response.wrapInfo.ttl,
+              token: response.wrapInfo.token,
+              accessor: response.wrapInfo.accessor,
+              creationTime: response.wrapInfo.creation_time,
+              creationPath: response.wrapInfo.creation_path,
+              ...(response.wrapInfo.wrapped_accessor
+                ? { wrappedAccessor: response.wrapInfo.wrapped_accessor }
+                : {}),
+            },
+          }
+        : {}),
       ...(issued
         ? {
             auth: {

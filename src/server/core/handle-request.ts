@@ -15,10 +15,12 @@ import {
   type RequestAuth,
   type ResponseWithIssued,
   requestAuth,
+  WRAPPED,
 } from './logical-request.ts'
 import type { MountEntry } from './mount-table.ts'
 import type { RouteMatch } from './router.ts'
 import { issuedAuth } from './token/issued-auth.ts'
+import { wrapResponse } from './wrapping.ts'
 
 /** Paths whose handlers do their own authorization against the caller's ACL. */
 const SELF_AUTHORIZED = ['sys/internal/ui/mounts/', 'sys/internal/ui/mounts']
@@ -123,7 +125,10 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
   } finally {
     if (exhausted && auth) await core.tokens.revokeTree(auth.entry.idHash)
   }
-  const out = await finish(core, route, response, backendRequest, acl, auth, path)
+  let out = await finish(core, route, response, backendRequest, acl, auth, path)
+  // A wrapped response is replaced by a single-use token holding it; only the token is returned (and audited).
+  if (req.wrapTtl && out && !out.wrapInfo && !out.raw)
+    out = await wrapResponse(core, out, { ttl: req.wrapTtl, creationPath: path.replace(/\/$/, '') })
   // The response is recorded before it is released: if no device can record it, the caller gets a 500.
   await logOutcome(out)
   return out
@@ -142,7 +147,8 @@ async function finish(
   if (!response) return undefined
   const { backend, entry } = route
 
-  const { auth: grant, [ISSUED]: issued, [LEASE]: lease, secret, ...rest } = response
+  const { auth: grant, [ISSUED]: issued, [LEASE]: lease, [WRAPPED]: wrapped, secret, ...rest } = response
+  if (wrapped) return { wrapInfo: wrapped }
   const out: CoreResponse = rest
   if (lease) out.lease = lease
   // A secret with a lease: core stores it; the backend's `internal` never leaves the server.

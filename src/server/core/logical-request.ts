@@ -15,6 +15,18 @@ export interface LogicalRequest {
   remoteAddress: string
   /** The TLS connection, for auth methods that read the client certificate (cert). */
   connection?: ConnectionInfo
+  /** X-Vault-Wrap-TTL in seconds; 0 when the response is not to be wrapped. */
+  wrapTtl?: number
+}
+
+/** A wrapped response's `wrap_info`, in Vault's wire names. */
+export interface WrapInfo {
+  token: string
+  accessor: string
+  ttl: number
+  creation_time: string
+  creation_path: string
+  wrapped_accessor?: string
 }
 
 /** The auth block of a response that minted a token, in Vault's wire names. */
@@ -37,6 +49,8 @@ export interface CoreResponse extends Omit<LogicalResponse, 'auth' | 'secret'> {
   auth?: IssuedAuth
   /** The lease core registered for the response's secret. */
   lease?: { leaseId: string; ttl: number; renewable: boolean }
+  /** Set when the response was wrapped: everything else is then empty. */
+  wrapInfo?: WrapInfo
 }
 
 /** What core-internal backends (auth/token) may know about the request beyond the sdk's Caller. */
@@ -54,7 +68,11 @@ export const ISSUED = Symbol('issued-auth')
 /** A core-internal backend (sys/leases/renew) returns lease details under this key; core renders them top-level. */
 export const LEASE = Symbol('lease')
 
+/** sys/wrapping/wrap and rewrap return a response they wrapped themselves under this key. */
+export const WRAPPED = Symbol('wrapped')
+
 export type ResponseWithIssued = LogicalResponse & {
   [ISSUED]?: IssuedAuth
   [LEASE]?: { leaseId: string; ttl: number; renewable: boolean }
+  [WRAPPED]?: WrapInfo
 }

@@ -1,10 +1,12 @@
 // One HTTP request through the Vault-compatible adapter: parse, hand to core, render the envelope or errors.
+import { parseDuration } from '../../lib/duration.ts'
 import type { Logger } from '../../lib/logger.ts'
 import { uuid } from '../../lib/random.ts'
 import { InvalidRequestError, isAppError, NotFoundError, SealedError } from '../../sdk/errors.ts'
 import type { Core } from '../core/core.ts'
 import { handleRequest } from '../core/handle-request.ts'
 import type { CoreResponse } from '../core/logical-request.ts'
+import { parseWrapTtl } from '../core/wrapping.ts'
 import { emptyResult, type HttpRequest, type HttpResult, jsonResult } from './http-types.ts'
 import { clientToken, header, operationFor, parseTarget, plainHeaders, requestData } from './parse-request.ts'
 import { handleRawSys, RAW_SYS_PATHS } from './sys-raw.ts'
@@ -53,6 +55,7 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
       contentType,
       remoteAddress: req.remoteAddress,
       connection: req.connection,
+      wrapTtl: parseWrapTtl(header(req, 'x-vault-wrap-ttl'), parseDuration),
     })
     return render(requestId, path, operation, response)
   } catch (error) {
@@ -60,14 +63,8 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
   }
 }
 
-/**
- * A client asking for response wrapping or a namespace must not silently get an unwrapped answer or the
- * root namespace: both would change what the caller believes it received.
- */
+/** A client asking for a namespace must not silently get the root namespace instead. */
 function refuseUnsupportedHeaders(req: HttpRequest): void {
-  if (header(req, 'x-vault-wrap-ttl') !== '') {
-    throw new InvalidRequestError('response wrapping (X-Vault-Wrap-TTL) is not supported by Coffer yet')
-  }
   const namespace = header(req, 'x-vault-namespace').replace(/^\/+|\/+$/g, '')
   if (namespace !== '' && namespace !== 'root') {
     throw new InvalidRequestError('namespaces (X-Vault-Namespace) are not supported by Coffer yet')
@@ -92,6 +89,7 @@ function render(
     response.data != null ||
     response.auth !== undefined ||
     response.lease !== undefined ||
+    response.wrapInfo !== undefined ||
     (response.warnings?.length ?? 0) > 0
   if (!hasBody && response.status === undefined) return emptyResult(204)
   const envelope: Record<string, unknown> = {
@@ -100,7 +98,7 @@ function render(
     renewable: response.lease?.renewable ?? false,
     lease_duration: response.lease?.ttl ?? response.leaseDuration ?? 0,
     data: response.data ?? null,
-    wrap_info: null,
+    wrap_info: response.wrapInfo ?? null,
     warnings: response.warnings && response.warnings.length > 0 ? response.warnings : null,
     auth: response.auth ?? null,
   }

@@ -71,6 +71,22 @@ path "sys/tools/hash/*" {
 }
 `
 
+/** Wrapping tokens carry only this built-in policy: unwrap their own response, nothing else. */
+export const RESPONSE_WRAPPING_POLICY_NAME = 'response-wrapping'
+
+const RESPONSE_WRAPPING_POLICY = `
+path "cubbyhole/response" {
+  capabilities = ["create", "read"]
+}
+path "sys/wrapping/unwrap" {
+  capabilities = ["update"]
+}
+`
+
+export function responseWrappingPolicy(): Policy {
+  return parsePolicy(RESPONSE_WRAPPING_POLICY_NAME, RESPONSE_WRAPPING_POLICY)
+}
+
 /** The root policy carries no rules: the ACL recognises it by name and allows everything. */
 export function rootPolicy(): Policy {
   return { name: ROOT_POLICY_NAME, raw: '', rules: [] }

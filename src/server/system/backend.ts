@@ -9,6 +9,7 @@ import { LEASE_ROOT_PATHS, leasePaths } from './path-leases.ts'
 import { mountsPaths } from './path-mounts.ts'
 import { passwordPolicyPaths } from './path-password-policies.ts'
 import { policyPaths } from './path-policies.ts'
+import { WRAPPING_UNAUTHENTICATED_PATHS, wrappingPaths } from './path-wrapping.ts'
 
 export function createSystemBackend(core: Core) {
   return defineBackend<unknown>({
@@ -16,6 +17,7 @@ export function createSystemBackend(core: Core) {
     help: 'System endpoints: mounts, auth methods, policies, capabilities, keyring and seal.',
     specialPaths: {
       // Enabling or disabling an auth method, rotating the keyring and sealing need sudo, as in Vault.
+      unauthenticated: WRAPPING_UNAUTHENTICATED_PATHS,
       root: ['auth/*', 'rotate', 'seal', 'audit', 'audit/*', 'raw/*', ...LEASE_ROOT_PATHS],
     },
     paths: [
@@ -27,6 +29,7 @@ export function createSystemBackend(core: Core) {
       ...internalUiPaths(core),
       ...keyPaths(core),
       ...leasePaths(core),
+      ...wrappingPaths(core),
     ],
   })
 }

@@ -1,0 +1,102 @@
+// Response wrapping: a response kept in a single-use token's cubbyhole, handed out as that token instead.
+import { rfc3339 } from '../../lib/time.ts'
+import { InvalidRequestError } from '../../sdk/errors.ts'
+import { getJson, putJson, type Storage } from '../../sdk/storage.ts'
+import { RESPONSE_WRAPPING_POLICY_NAME } from '../policy/builtin-policies.ts'
+import type { Core } from './core.ts'
+import { cubbyholePrefix } from './cubbyhole/backend.ts'
+import type { CoreResponse, WrapInfo } from './logical-request.ts'
+import type { TokenEntry } from './token/token-entry.ts'
+
+/** The wrap TTL when a request asks sys/wrapping/wrap without one (the Vault CLI's default for -wrap-ttl). */
+const DEFAULT_WRAP_TTL = 300
+
+/** What is kept in the wrapping token's cubbyhole: the response as core would have rendered it. */
+type StoredResponse = Omit<CoreResponse, 'wrapInfo'>
+
+function cubbyhole(core: Core): Storage {
+  return core.mounts.router.get('cubbyhole/')!.backend.storage
+}
+
+function responseKey(idHash: string): string {
+  return `${cubbyholePrefix(idHash)}response`
+}
+
+/** Parse X-Vault-Wrap-TTL or a wrap TTL field: seconds or a Go duration; 0/empty means "not wrapped". */
+export function parseWrapTtl(raw: string, parseDuration: (text: string) => number): number {
+  const text = raw.trim()
+  if (text === '') return 0
+  let seconds: number
+  try {
+    seconds = /^\d+$/.test(text) ? Number(text) : parseDuration(text)
+  } catch {
+    throw new InvalidRequestError(`invalid wrap TTL "${text}"`)
+  }
+  if (!Number.isFinite(seconds) || seconds < 0) throw new InvalidRequestError(`invalid wrap TTL "${text}"`)
+  return seconds
+}
+
+/** Replace `response` by a wrapping token whose cubbyhole holds it. */
+export async function wrapResponse(
+  core: Core,
+  response: StoredResponse,
+  options: { ttl: number; creationPath: string },
+): Promise<CoreResponse> {
+  const ttl = Math.min(options.ttl > 0 ? options.ttl : DEFAULT_WRAP_TTL, core.maxLeaseTtl)
+  const { token, entry } = await core.tokens.create({
+    policies: [RESPONSE_WRAPPING_POLICY_NAME],
+    parentHash: '',
+    displayName: 'response-wrapping',
+    numUses: 1,
+    ttl,
+    maxTtl: ttl,
+    renewable: false,
+    path: options.creationPath,
+  })
+  await putJson(cubbyhole(core), responseKey(entry.idHash), response)
+  const wrapInfo: WrapInfo = {
+    token,
+    accessor: entry.accessor,
+    ttl,
+    creation_time: rfc3339(entry.creationTime * 1000),
+    creation_path: options.creationPath,
+    ...(response.auth ? { wrapped_accessor: response.auth.accessor } : {}),
+  }
+  return { wrapInfo }
+}
+
+/** A live wrapping token's entry, or a 400 that does not say which of "unknown", "used" or "not wrapping" it was. */
+export async function wrappingEntry(core: Core, token: string): Promise<TokenEntry> {
+  const entry = await core.tokens.lookup(token)
+  if (!entry?.policies.includes(RESPONSE_WRAPPING_POLICY_NAME))
+    throw new InvalidRequestError('wrapping token is not valid or does not exist')
+  return entry
+}
+
+/** Read and consume a wrapped response: the wrapping token is revoked, so a second unwrap fails. */
+export async function unwrap(core: Core, token: string): Promise<StoredResponse> {
+  const entry = await wrappingEntry(core, token)
+  const stored = await getJson<StoredResponse>(cubbyhole(core), responseKey(entry.idHash))
+  await core.tokens.revokeTree(entry.idHash)
+  if (!stored) throw new InvalidRequestError('wrapping token is not valid or does not exist')
+  return stored
+}
+
+export async function lookupWrapping(core: Core, token: string): Promise<Record<string, unknown>> {
+  const entry = await wrappingEntry(core, token)
+  return {
+    creation_path: entry.path,
+    creation_time: rfc3339(entry.creationTime * 1000),
+    creation_ttl: entry.creationTtl,
+  }
+}
+
+/** A new wrapping token for the same response and TTL; the old token stops working. */
+export async function rewrap(core: Core, token: string): Promise<CoreResponse> {
+  const entry = await wrappingEntry(core, token)
+  const stored = await getJson<StoredResponse>(cubbyhole(core), responseKey(entry.idHash))
+  if (!stored) throw new InvalidRequestError('wrapping token is not valid or does not exist')
+  const wrapped = await wrapResponse(core, stored, { ttl: entry.creationTtl, creationPath: entry.path })
+  await core.tokens.revokeTree(entry.idHash)
+  return wrapped
+}

@@ -1,0 +1,75 @@
+// sys/wrapping: wrap arbitrary data, look up, unwrap and rewrap wrapping tokens.
+import { parseDuration } from '../../lib/duration.ts'
+import { InvalidRequestError } from '../../sdk/errors.ts'
+import { definePath, type HandlerContext } from '../../sdk/framework/backend.ts'
+import { f } from '../../sdk/framework/fields.ts'
+import type { Core } from '../core/core.ts'
+import { ISSUED, LEASE, type ResponseWithIssued, requestAuth, WRAPPED } from '../core/logical-request.ts'
+import { lookupWrapping, parseWrapTtl, rewrap, unwrap, wrapResponse } from '../core/wrapping.ts'
+
+const tokenField = { token: f.string({ sensitive: true }) }
+
+/** The wrapping token from the body, else the caller's own token (a wrapping token presented as X-Vault-Token). */
+function wrappingTokenOf(ctx: HandlerContext<typeof tokenField>): string {
+  const token = ctx.input.token || requestAuth.get(ctx.request)?.token
+  if (!token) throw new InvalidRequestError('wrapping token is not valid or does not exist')
+  return token
+}
+
+export function wrappingPaths(core: Core) {
+  return [
+    definePath({
+      pattern: 'wrapping/wrap',
+      acceptAnyData: true,
+      operations: {
+        update: async (ctx): Promise<ResponseWithIssued> => {
+          if (Object.keys(ctx.request.data).length === 0) throw new InvalidRequestError('empty request body')
+          const ttl = parseWrapTtl(ctx.request.headers['x-vault-wrap-ttl'] ?? '', parseDuration)
+          const wrapped = await wrapResponse(
+            core,
+            { data: ctx.request.data },
+            { ttl, creationPath: 'sys/wrapping/wrap' },
+          )
+          return { [WRAPPED]: wrapped.wrapInfo! }
+        },
+      },
+    }),
+    definePath({
+      pattern: 'wrapping/lookup',
+      fields: tokenField,
+      operations: {
+        update: async (ctx) => ({ data: await lookupWrapping(core, wrappingTokenOf(ctx)) }),
+        read: async (ctx) => ({ data: await lookupWrapping(core, wrappingTokenOf(ctx)) }),
+      },
+    }),
+    definePath({
+      pattern: 'wrapping/unwrap',
+      fields: tokenField,
+      operations: {
+        update: async (ctx): Promise<ResponseWithIssued> => {
+          const stored = await unwrap(core, wrappingTokenOf(ctx))
+          return {
+            ...(stored.data !== undefined ? { data: stored.data } : {}),
+            ...(stored.warnings?.length ? { warnings: stored.warnings } : {}),
+            ...(stored.auth ? { [ISSUED]: stored.auth } : {}),
+            ...(stored.lease ? { [LEASE]: stored.lease } : {}),
+            ...(stored.leaseDuration !== undefined ? { leaseDuration: stored.leaseDuration } : {}),
+          }
+        },
+      },
+    }),
+    definePath({
+      pattern: 'wrapping/rewrap',
+      fields: tokenField,
+      operations: {
+        update: async (ctx): Promise<ResponseWithIssued> => {
+          const wrapped = await rewrap(core, wrappingTokenOf(ctx))
+          return { [WRAPPED]: wrapped.wrapInfo! }
+        },
+      },
+    }),
+  ]
+}
+
+/** Looking up a wrapping token needs no token of one's own, as in Vault: the wrapping token is the credential. */
+export const WRAPPING_UNAUTHENTICATED_PATHS = ['wrapping/lookup']
