@@ -1,0 +1,14 @@
+// The cert auth method: log in with the TLS client certificate, verified against roles' trusted CAs or pinned certificates.
+import { defineBackend } from '../../../sdk/framework/backend.ts'
+import { certPath, certsListPath } from './path-certs.ts'
+import { configPath } from './path-config.ts'
+import { loginPath } from './path-login.ts'
+import { type CertState, setupCert } from './state.ts'
+
+export const certBackend = defineBackend<CertState>({
+  kind: 'auth',
+  help: 'The cert auth method lets clients log in with a TLS client certificate issued by a trusted CA or pinned in a role.',
+  paths: [certsListPath, certPath, configPath, loginPath],
+  specialPaths: { unauthenticated: ['login'] },
+  setup: setupCert,
+})
