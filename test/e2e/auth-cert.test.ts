@@ -1,67 +1,16 @@
 // cert auth over a real HTTPS listener: openssl-made CAs and client certificates, logins, refusals, audit, curl.
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import type { ListenerConfig } from '../../src/server/config/load-config.ts'
-import { type RunningServer, startServer } from '../../src/server/start-server.ts'
-import { httpsClient } from '../helpers/https-client.ts'
 import { haveOpenssl, type Issued, TestPki } from '../helpers/pki.ts'
 import { startDevServer } from '../helpers/server.ts'
-import { makeSelfSignedCert } from '../helpers/tls.ts'
+import { initialise, startTlsServer, type TlsServer } from '../helpers/tls-server.ts'
 
 const OPENSSL = haveOpenssl()
 if (!OPENSSL) assert.notEqual(process.env.CI, 'true', 'openssl is needed for the cert auth tests in CI')
-
-type Call = ReturnType<typeof httpsClient>
-
-interface TlsServer {
-  server: RunningServer
-  call: Call
-  serverCa: string
-  rootToken: string
-}
-
-/** A server with one HTTPS listener, initialised and unsealed over that listener. */
-async function startTlsServer(dir: string, listener: Partial<ListenerConfig> = {}): Promise<TlsServer> {
-  mkdirSync(dir, { recursive: true })
-  const made = makeSelfSignedCert(dir)
-  assert.ok(made, 'openssl makes the server certificate')
-  const server = await startServer({
-    config: {
-      listeners: [
-        {
-          type: 'tcp',
-          address: '127.0.0.1:0',
-          tlsDisable: false,
-          tlsCertFile: made.cert,
-          tlsKeyFile: made.key,
-          maxRequestSize: 1 << 20,
-          ...listener,
-        },
-      ],
-      storage: { type: 'inmem' },
-      defaultLeaseTtl: 768 * 3600,
-      maxLeaseTtl: 768 * 3600,
-      logLevel: 'error',
-      disableMlock: true,
-      ui: false,
-    },
-  })
-  return { server, call: httpsClient(server.address, made.cert), serverCa: made.cert, rootToken: '' }
-}
-
-async function initialise(t: TlsServer, cert?: Issued): Promise<void> {
-  const opts = cert ? { cert } : {}
-  const init = await t.call('PUT', 'sys/init', { ...opts, body: { secret_shares: 1, secret_threshold: 1 } })
-  assert.equal(init.status, 200, JSON.stringify(init.body))
-  const unseal = await t.call('PUT', 'sys/unseal', { ...opts, body: { key: init.body.keys_base64[0] } })
-  assert.equal(unseal.body.sealed, false)
-  t.rootToken = init.body.root_token
-  t.call = httpsClient(t.server.address, t.serverCa, t.rootToken)
-}
 
 describe('cert auth method over HTTPS', { skip: !OPENSSL && 'openssl is not installed' }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'coffer-cert-'))

@@ -1,0 +1,80 @@
+// Compatibility with hvac's auth.cert and a plain requests client certificate: hvac_cert_scenario.py drives an HTTPS server.
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { haveOpenssl, TestPki } from '../helpers/pki.ts'
+import { initialise, startTlsServer } from '../helpers/tls-server.ts'
+
+const PYTHON = '/usr/bin/python3'
+const SCRIPT = fileURLToPath(new URL('./hvac_cert_scenario.py', import.meta.url))
+
+function run(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  // Asynchronous on purpose: the server under test lives in this process's event loop.
+  return new Promise((resolve) => {
+    execFile(PYTHON, args, { env, timeout: 90_000, encoding: 'utf8' }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr })
+    })
+  })
+}
+
+test('hvac auth.cert against Coffer over HTTPS', { timeout: 120_000 }, async (t) => {
+  if ((await run(['-c', 'import hvac, requests'], process.env)).code !== 0) {
+    assert.notEqual(process.env.CI, 'true', 'python3-hvac must be installed in CI (.ci/run installs it)')
+    t.skip('python3-hvac not installed')
+    return
+  }
+  if (!haveOpenssl()) {
+    assert.notEqual(process.env.CI, 'true', 'openssl is needed in CI')
+    t.skip('openssl not installed')
+    return
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-hvac-cert-'))
+  const pki = new TestPki(join(dir, 'pki'))
+  const ca = pki.root('ca')
+  const client = pki.issue('client', ca, { cn: 'app.example.com' })
+  const stranger = pki.issue('stranger', pki.root('stranger-ca'), { cn: 'app.example.com' })
+  const server = await startTlsServer(join(dir, 'server'))
+  let result: Awaited<ReturnType<typeof run>>
+  try {
+    await initialise(server)
+    result = await run([SCRIPT], {
+      ...process.env,
+      VAULT_ADDR: server.server.address,
+      VAULT_TOKEN: server.rootToken,
+      SERVER_CA: server.serverCa,
+      CLIENT_CA_PEM: ca.certFile,
+      CLIENT_CERT: client.certFile,
+      CLIENT_KEY: client.keyFile,
+      STRANGER_CERT: stranger.certFile,
+      STRANGER_KEY: stranger.keyFile,
+    })
+  } finally {
+    await server.server.close()
+  }
+  assert.equal(result.code, 0, `hvac_cert_scenario.py failed:\n${result.stderr}`)
+  // biome-ignore lint/suspicious/noExplicitAny: the script's JSON, checked field by field below
+  const r = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Record<string, any>
+  assert.equal(r['enable_cert'], 204)
+  assert.equal(r['create_role'], 204)
+  assert.deepEqual(r['read_role'], ['app.example.com'])
+  assert.deepEqual(r['list_roles'], ['app'])
+  assert.deepEqual(r['hvac_login'], {
+    policies: ['default', 'reader'],
+    cert_name: 'app',
+    common_name: 'app.example.com',
+    authenticated: true,
+  })
+  assert.deepEqual(r['hvac_login_stranger'], {
+    error: 'InvalidRequest',
+    errors: ['invalid certificate or no client certificate supplied'],
+  })
+  assert.deepEqual(r['requests_login'], { status: 200, policies: ['default', 'reader'] })
+  assert.equal(r['delete_role'], 204)
+})
