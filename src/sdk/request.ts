@@ -64,6 +64,10 @@ export interface AuthGrant {
   boundCidrs?: string[]
   /** Stored with the token and given back to the auth method's renew hook. */
   internal?: Record<string, unknown>
+  /** Who logged in, as the auth source names them: core finds or creates the entity with this alias on the mount. */
+  alias?: { name: string; metadata?: Record<string, string> }
+  /** Group names from the auth source: matched to external groups through group aliases on the mount. */
+  groupAliases?: string[]
 }
 
 export interface RawResponse {

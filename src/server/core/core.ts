@@ -8,6 +8,8 @@ import { AuditBroker } from '../audit/broker.ts'
 import { Barrier } from '../barrier/barrier.ts'
 import { cubbyholeBackend, cubbyholePrefix } from './cubbyhole/backend.ts'
 import { ExpirationManager, type ExpirationOptions } from './expiration/expiration-manager.ts'
+import { createIdentityBackend } from './identity/backend.ts'
+import { IdentityStore } from './identity/identity-store.ts'
 import { MountManager } from './mount-manager.ts'
 import type { MountTableKind } from './mount-table.ts'
 import { PolicyStore } from './policy-store.ts'
@@ -51,6 +53,7 @@ export class Core {
   readonly #opts: CoreOptions
   #tokens: TokenStore | undefined
   #policies: PolicyStore | undefined
+  #identity: IdentityStore | undefined
   #mounts: MountManager | undefined
   #audit: AuditBroker | undefined
   #sweeper: NodeJS.Timeout | undefined
@@ -95,6 +98,11 @@ export class Core {
   get policies(): PolicyStore {
     if (!this.#policies) throw new SealedError()
     return this.#policies
+  }
+
+  get identity(): IdentityStore {
+    if (!this.#identity) throw new SealedError()
+    return this.#identity
   }
 
   get audit(): AuditBroker {
@@ -149,6 +157,7 @@ export class Core {
     this.#mounts = undefined
     this.#tokens = undefined
     this.#policies = undefined
+    this.#identity = undefined
     this.barrier.seal()
     this.seal.reset()
   }
@@ -159,6 +168,14 @@ export class Core {
       await tokens.load()
       const policies = new PolicyStore(storageView(this.barrier, 'sys/policy/'))
       await policies.load()
+      // Identity data lives behind the barrier under a core-owned prefix; mounts are looked up when asked.
+      const identity = new IdentityStore(
+        storageView(this.barrier, 'sys/identity/'),
+        (accessor) => this.#mounts?.entries.find((e) => e.table === 'auth' && e.accessor === accessor),
+        () => this.clock.now(),
+      )
+      await identity.load()
+      identity.onChange(() => policies.forgetTemplatedAcls())
       const audit = new AuditBroker(storageView(this.barrier, 'core/audit/'), this.logger, () =>
         this.clock.now(),
       )
@@ -166,6 +183,7 @@ export class Core {
       this.#audit = audit
       this.#tokens = tokens
       this.#policies = policies
+      this.#identity = identity
       const mounts = new MountManager({
         storage: this.barrier,
         clock: this.clock,
@@ -215,6 +233,19 @@ export class Core {
             },
             definition: createTokenBackend(this),
           },
+          {
+            entry: {
+              table: 'secret',
+              path: 'identity/',
+              type: 'identity',
+              description: 'identity store',
+              local: false,
+              sealWrap: false,
+              options: {},
+              builtin: true,
+            },
+            definition: createIdentityBackend(identity),
+          },
         ],
       })
       await mounts.load()
@@ -240,6 +271,7 @@ export class Core {
       this.barrier.seal()
       this.#tokens = undefined
       this.#policies = undefined
+      this.#identity = undefined
       throw error
     }
   }

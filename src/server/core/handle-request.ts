@@ -6,6 +6,7 @@ import type { AuditEntry } from '../audit/entry.ts'
 import type { Acl } from '../policy/acl.ts'
 import { type AuditContext, requestEntry, responseEntry } from './audit-entries.ts'
 import type { Core } from './core.ts'
+import { effectivePolicies, withIdentityPolicies } from './identity/effective.ts'
 import { filterListKeys } from './list-filter.ts'
 import {
   type CoreResponse,
@@ -95,7 +96,10 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
   let exhausted = false
   let acl: Acl | undefined
   if (!unauthenticated && auth) {
-    acl = await core.policies.acl(auth.entry.policies)
+    // Token policies plus the entity's and its groups'; a disabled entity's tokens are refused.
+    const effective = await effectivePolicies(core.identity, auth.entry)
+    if (!effective) return deny()
+    acl = await core.policies.acl(effective.names, effective.identity)
     if (!SELF_AUTHORIZED.some((prefix) => path === prefix || path.startsWith(prefix))) {
       const decision = acl.authorize({ path, operation: backendRequest.operation, data: req.data })
       if (!decision.allowed) await deny()
@@ -167,7 +171,8 @@ async function finish(
   if (backendRequest.operation === 'list' && acl && !acl.isRoot) {
     const keys = out.data?.['keys']
     if (Array.isArray(keys)) {
-      const policies = await core.policies.policiesFor(auth!.entry.policies)
+      const effective = await effectivePolicies(core.identity, auth!.entry)
+      const policies = await core.policies.policiesFor(effective?.names ?? [], effective?.identity)
       const aliases = backend.definition.visibilityPaths
       const filtered = filterListKeys(acl, policies, path, keys, (full) =>
         aliases
@@ -191,7 +196,12 @@ async function mintLoginToken(core: Core, mount: MountEntry, path: string, grant
   const { defaultLeaseTtl, maxLeaseTtl } = core.mounts.effectiveTtls(mount)
   const policies = [...new Set([...grant.policies, ...(grant.noDefaultPolicy ? [] : ['default'])])].sort()
   const maxTtl = grant.maxTtl ? Math.min(grant.maxTtl, maxLeaseTtl) : maxLeaseTtl
+  // The login's alias finds (or creates) its entity; its external groups follow the login's group names.
+  const entityId = grant.alias
+    ? await core.identity.login(mount.accessor, grant.alias, grant.groupAliases)
+    : ''
   const { token, entry } = await core.tokens.create({
+    entityId,
     policies,
     parentHash: '',
     meta: grant.metadata ?? {},
@@ -205,7 +215,7 @@ async function mintLoginToken(core: Core, mount: MountEntry, path: string, grant
     path,
     ...(grant.boundCidrs?.length ? { boundCidrs: grant.boundCidrs } : {}),
   })
-  return issuedAuth(token, entry, core.clock.now())
+  return withIdentityPolicies(core.identity, issuedAuth(token, entry, core.clock.now()), entry)
 }
 
 export type { LogicalResponse }

@@ -39,6 +39,8 @@ export interface IssuedAuth {
   lease_duration: number
   renewable: boolean
   entity_id: string
+  /** Policies the token's entity and its groups add (absent when there are none), as Vault shows them. */
+  identity_policies?: string[]
   token_type: 'service' | 'batch'
   orphan: boolean
   mfa_requirement: null

@@ -4,6 +4,7 @@ import { definePath } from '../../sdk/framework/backend.ts'
 import { f, parseStringList } from '../../sdk/framework/fields.ts'
 import type { LogicalResponse } from '../../sdk/request.ts'
 import type { Core } from '../core/core.ts'
+import { effectivePolicies } from '../core/identity/effective.ts'
 import { requestAuth } from '../core/logical-request.ts'
 import type { TokenEntry } from '../core/token/token-entry.ts'
 
@@ -18,7 +19,9 @@ async function answer(
   if (raw === undefined) throw new InvalidRequestError('missing required field "paths"')
   const paths = parseStringList(raw, 'paths')
   if (paths.length === 0) throw new InvalidRequestError('missing required field "paths"')
-  const acl = entry ? await core.policies.acl(entry.policies) : undefined
+  // What the token may do includes what its entity and groups add; a disabled entity's token may do nothing.
+  const effective = entry ? await effectivePolicies(core.identity, entry) : undefined
+  const acl = effective ? await core.policies.acl(effective.names, effective.identity) : undefined
   const out: Record<string, unknown> = {}
   for (const path of paths) out[path] = acl ? acl.capabilities(path.replace(/^\/+/, '')) : ['deny']
   // Older clients read the single-path answer from "capabilities".

@@ -102,6 +102,8 @@ export const loginPath = definePath<typeof fields, ApproleState>({
             boundCidrs: secret?.tokenBoundCidrs.length ? secret.tokenBoundCidrs : grant.boundCidrs,
             metadata: { ...(secret?.metadata ?? {}), role_name: name },
             internal: { roleName: name },
+            // As in Vault, the entity alias is the role ID, so every login of the role shares one entity.
+            alias: { name: roleId, metadata: { role_name: name } },
           },
         }
       } catch (error) {

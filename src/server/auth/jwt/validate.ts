@@ -59,8 +59,8 @@ export function validateClaims(claims: Claims, role: JwtRole, expect: Expectatio
 }
 
 /**
- * The login's grant. Groups go into the token's internal data (and, joined, nowhere else) until the identity store
- * can map them to external groups; the alias name is kept there too.
+ * The login's grant: the user claim names the entity alias (its metadata from claim_mappings), and the groups
+ * claim names the external groups core matches through group aliases.
  */
 export function loginGrant(claims: Claims, role: JwtRole, roleName: string): AuthGrant {
   const user = userClaimValue(claims, role.userClaim)
@@ -71,5 +71,7 @@ export function loginGrant(claims: Claims, role: JwtRole, roleName: string): Aut
     displayName: user,
     metadata: { ...mapped, role: roleName },
     internal: { role: roleName, alias: user, ...(groups ? { groups } : {}) },
+    alias: { name: user, metadata: mapped },
+    ...(groups ? { groupAliases: groups } : {}),
   }
 }

@@ -119,13 +119,14 @@ export const loginPath = definePath<typeof fields>({
         }
       }
       if (sa.uid === '') throw new InvalidRequestError('could not parse UID from claims')
-      const metadata = {
+      // The alias carries the service account's facts; the token's metadata adds the role it logged in with.
+      const aliasMetadata = {
         service_account_uid: sa.uid,
         service_account_name: sa.name,
         service_account_namespace: sa.namespace,
         service_account_secret_name: sa.secretName,
-        role: roleName,
       }
+      const metadata = { ...aliasMetadata, role: roleName }
       const alias = role.aliasNameSource === 'serviceaccount_name' ? `${sa.namespace}/${sa.name}` : sa.uid
       return {
         auth: {
@@ -133,6 +134,7 @@ export const loginPath = definePath<typeof fields>({
           displayName: `${sa.namespace}-${sa.name}`,
           metadata,
           internal: { role: roleName, alias },
+          alias: { name: alias, metadata: aliasMetadata },
         },
       }
     },

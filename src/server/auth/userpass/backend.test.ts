@@ -123,6 +123,7 @@ describe('userpass', () => {
       displayName: 'mitchellh',
       metadata: { username: 'mitchellh' },
       internal: { username: 'mitchellh' },
+      alias: { name: 'mitchellh' },
     })
   })
 

@@ -46,6 +46,7 @@ export const loginPath = definePath<typeof fields, UserpassState>({
           displayName: username,
           metadata: { username },
           internal: { username },
+          alias: { name: username },
         },
       }
     },

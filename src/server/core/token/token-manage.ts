@@ -3,6 +3,7 @@ import { AppError, InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import type { Core } from '../core.ts'
+import { effectivePolicies } from '../identity/effective.ts'
 import { ISSUED, type ResponseWithIssued, requestAuth } from '../logical-request.ts'
 import { issuedAuth } from './issued-auth.ts'
 import { lookupData, type TokenEntry } from './token-entry.ts'
@@ -37,6 +38,19 @@ async function renewed(core: Core, entry: TokenEntry, token: string, increment: 
   return response
 }
 
+/** A token lookup as Vault shows it: `identity_policies` lists what the token's entity and groups add. */
+async function withIdentity(
+  core: Core,
+  ...args: Parameters<typeof lookupData>
+): Promise<Record<string, unknown>> {
+  const data = lookupData(...args)
+  const entry = args[0]
+  if (entry.entityId === '') return data
+  const effective = await effectivePolicies(core.identity, entry)
+  if (effective?.identityPolicies.length) data['identity_policies'] = effective.identityPolicies
+  return data
+}
+
 export function tokenManagePaths(core: Core) {
   const now = () => core.clock.now()
   const tokenField = { token: f.string({ sensitive: true }) }
@@ -46,13 +60,13 @@ export function tokenManagePaths(core: Core) {
     definePath({
       pattern: 'lookup-self',
       operations: {
-        read: (ctx) => {
+        read: async (ctx) => {
           const { token, entry } = self(ctx)
-          return { data: lookupData(entry, now(), token) }
+          return { data: await withIdentity(core, entry, now(), token) }
         },
-        update: (ctx) => {
+        update: async (ctx) => {
           const { token, entry } = self(ctx)
-          return { data: lookupData(entry, now(), token) }
+          return { data: await withIdentity(core, entry, now(), token) }
         },
       },
     }),
@@ -61,10 +75,10 @@ export function tokenManagePaths(core: Core) {
       fields: tokenField,
       operations: {
         update: async ({ input }) => ({
-          data: lookupData(await byToken(core, input.token), now(), input.token!),
+          data: await withIdentity(core, await byToken(core, input.token), now(), input.token!),
         }),
         read: async ({ input }) => ({
-          data: lookupData(await byToken(core, input.token), now(), input.token!),
+          data: await withIdentity(core, await byToken(core, input.token), now(), input.token!),
         }),
       },
     }),
@@ -73,7 +87,7 @@ export function tokenManagePaths(core: Core) {
       fields: accessorField,
       operations: {
         update: async ({ input }) => ({
-          data: lookupData(await byAccessor(core, input.accessor), now(), ''),
+          data: await withIdentity(core, await byAccessor(core, input.accessor), now(), ''),
         }),
       },
     }),
@@ -81,7 +95,7 @@ export function tokenManagePaths(core: Core) {
       pattern: 'renew-self',
       fields: incrementField,
       operations: {
-        update: (ctx) => {
+        update: async (ctx) => {
           const { token, entry } = self(ctx)
           return renewed(core, entry, token, ctx.input.increment)
         },

@@ -29,6 +29,8 @@ export interface CreateTokenInput {
   boundCidrs?: string[]
   /** A caller-chosen token (root/sudo only, and dev mode's -dev-root-token-id). */
   id?: string
+  /** The identity entity the token acts for ('' or absent: none). */
+  entityId?: string
 }
 
 const keys = {
@@ -115,7 +117,7 @@ export class TokenStore {
       path: input.path,
       type: 'service',
       role: input.role ?? '',
-      entityId: '',
+      entityId: input.entityId ?? '',
       lastRenewalTime: 0,
       ...(input.boundCidrs?.length ? { boundCidrs: input.boundCidrs } : {}),
     }

@@ -1,0 +1,197 @@
+// identity/entity and identity/entity-alias: create, read, update, delete and list entities and their aliases.
+import { InvalidRequestError } from '../../../sdk/errors.ts'
+import { definePath } from '../../../sdk/framework/backend.ts'
+import { f } from '../../../sdk/framework/fields.ts'
+import type { LogicalResponse } from '../../../sdk/request.ts'
+import type { EntityInput, IdentityStore } from './identity-store.ts'
+import { aliasView, type EntityRecord, entityView } from './records.ts'
+
+const entityFields = {
+  id: f.string(),
+  name: f.string(),
+  policies: f.list(),
+  metadata: f.stringMap(),
+  disabled: f.bool(),
+}
+
+const aliasFields = {
+  id: f.string(),
+  name: f.string(),
+  canonical_id: f.string(),
+  mount_accessor: f.string(),
+  custom_metadata: f.stringMap(),
+}
+
+function entityInput(input: {
+  name?: string | undefined
+  policies?: string[] | undefined
+  metadata?: Record<string, string> | undefined
+  disabled?: boolean | undefined
+}): EntityInput {
+  const out: EntityInput = {}
+  if (input.name !== undefined) out.name = input.name
+  if (input.policies !== undefined) out.policies = input.policies
+  if (input.metadata !== undefined) out.metadata = input.metadata
+  if (input.disabled !== undefined) out.disabled = input.disabled
+  return out
+}
+
+/** Vault answers a create with the new ids and an update with no body. */
+function created(entity: EntityRecord, isNew: boolean): LogicalResponse | undefined {
+  return isNew ? { data: { id: entity.id, name: entity.name, aliases: null } } : undefined
+}
+
+async function show(
+  store: IdentityStore,
+  entity: EntityRecord | undefined,
+): Promise<LogicalResponse | undefined> {
+  if (!entity) return undefined
+  return { data: entityView(entity, await store.entityGroups(entity.id), store.mounts) }
+}
+
+function listed(keys: string[], keyInfo?: Record<string, unknown>): LogicalResponse | undefined {
+  if (keys.length === 0) return undefined
+  return { data: keyInfo ? { keys, key_info: keyInfo } : { keys } }
+}
+
+export function entityPaths(store: IdentityStore) {
+  return [
+    definePath({
+      pattern: 'entity',
+      fields: entityFields,
+      operations: {
+        update: async ({ input }) => {
+          const { entity, created: isNew } = await store.upsertEntity(input.id, entityInput(input))
+          return created(entity, isNew)
+        },
+      },
+    }),
+    definePath({
+      pattern: 'entity/id/',
+      operations: {
+        list: async () => {
+          const entities = await store.entities()
+          const info: Record<string, unknown> = {}
+          for (const e of entities)
+            info[e.id] = { name: e.name, aliases: e.aliases.map((a) => aliasView(a, store.mounts)) }
+          return listed(
+            entities.map((e) => e.id),
+            info,
+          )
+        },
+      },
+    }),
+    definePath({
+      pattern: 'entity/id/:id',
+      fields: { ...entityFields, id: f.string() },
+      exists: async ({ params }) => (await store.entity(params['id']!)) !== undefined,
+      operations: {
+        read: async ({ params }) => show(store, await store.entity(params['id']!)),
+        update: async ({ params, input }) => {
+          if (!(await store.entity(params['id']!))) throw new InvalidRequestError('entity not found')
+          await store.upsertEntity(params['id'], entityInput(input))
+          return undefined
+        },
+        delete: async ({ params }) => {
+          await store.deleteEntity(params['id']!)
+          return undefined
+        },
+      },
+    }),
+    definePath({
+      pattern: 'entity/name/',
+      operations: {
+        list: async () => listed((await store.entities()).map((e) => e.name).sort()),
+      },
+    }),
+    definePath({
+      pattern: 'entity/name/:name',
+      fields: entityFields,
+      exists: async ({ params }) => (await store.entityByName(params['name']!)) !== undefined,
+      operations: {
+        read: async ({ params }) => show(store, await store.entityByName(params['name']!)),
+        update: async ({ params, input }) => {
+          const existing = await store.entityByName(params['name']!)
+          const { entity, created: isNew } = await store.upsertEntity(existing?.id, {
+            ...entityInput(input),
+            name: existing?.name ?? params['name']!,
+          })
+          return created(entity, isNew)
+        },
+        delete: async ({ params }) => {
+          const entity = await store.entityByName(params['name']!)
+          if (entity) await store.deleteEntity(entity.id)
+          return undefined
+        },
+      },
+    }),
+    definePath({
+      pattern: 'entity-alias',
+      fields: aliasFields,
+      operations: {
+        update: async ({ input }) => {
+          const { alias, created: isNew } = await store.upsertAlias(input.id, aliasInput(input))
+          return isNew ? { data: { id: alias.id, canonical_id: alias.canonicalId } } : undefined
+        },
+      },
+    }),
+    definePath({
+      pattern: 'entity-alias/id/',
+      operations: {
+        list: async () => {
+          const info: Record<string, unknown> = {}
+          for (const id of await store.aliasIds()) {
+            const found = await store.alias(id)
+            if (!found) continue
+            const view = aliasView(found.alias, store.mounts)
+            info[id] = {
+              canonical_id: view['canonical_id'],
+              mount_accessor: view['mount_accessor'],
+              mount_path: view['mount_path'],
+              mount_type: view['mount_type'],
+              name: view['name'],
+            }
+          }
+          return listed(Object.keys(info), info)
+        },
+      },
+    }),
+    definePath({
+      pattern: 'entity-alias/id/:id',
+      fields: aliasFields,
+      operations: {
+        read: async ({ params }) => {
+          const found = await store.alias(params['id']!)
+          return found ? { data: aliasView(found.alias, store.mounts) } : undefined
+        },
+        update: async ({ params, input }) => {
+          await store.upsertAlias(params['id'], aliasInput(input))
+          return undefined
+        },
+        delete: async ({ params }) => {
+          await store.deleteAlias(params['id']!)
+          return undefined
+        },
+      },
+    }),
+  ]
+}
+
+function aliasInput(input: {
+  name?: string | undefined
+  canonical_id?: string | undefined
+  mount_accessor?: string | undefined
+  custom_metadata?: Record<string, string> | undefined
+}) {
+  const out: {
+    name?: string
+    canonicalId?: string
+    mountAccessor?: string
+    customMetadata?: Record<string, string>
+  } = {}
+  if (input.name !== undefined) out.name = input.name
+  if (input.canonical_id !== undefined) out.canonicalId = input.canonical_id
+  if (input.mount_accessor !== undefined) out.mountAccessor = input.mount_accessor
+  if (input.custom_metadata !== undefined) out.customMetadata = input.custom_metadata
+  return out
+}

@@ -1,0 +1,200 @@
+// identity/group and identity/group-alias: internal and external groups, and the aliases that map external ones.
+import { InvalidRequestError } from '../../../sdk/errors.ts'
+import { definePath } from '../../../sdk/framework/backend.ts'
+import { f } from '../../../sdk/framework/fields.ts'
+import type { LogicalResponse } from '../../../sdk/request.ts'
+import type { GroupInput, IdentityStore } from './identity-store.ts'
+import { aliasView, type GroupRecord, groupView } from './records.ts'
+
+const groupFields = {
+  id: f.string(),
+  name: f.string(),
+  type: f.string(),
+  policies: f.list(),
+  metadata: f.stringMap(),
+  member_entity_ids: f.list(),
+  member_group_ids: f.list(),
+}
+
+const groupAliasFields = {
+  id: f.string(),
+  name: f.string(),
+  mount_accessor: f.string(),
+  canonical_id: f.string(),
+}
+
+type GroupFieldValues = {
+  name?: string | undefined
+  type?: string | undefined
+  policies?: string[] | undefined
+  metadata?: Record<string, string> | undefined
+  member_entity_ids?: string[] | undefined
+  member_group_ids?: string[] | undefined
+}
+
+function groupInput(input: GroupFieldValues): GroupInput {
+  const out: GroupInput = {}
+  if (input.name !== undefined) out.name = input.name
+  if (input.type !== undefined) out.type = input.type
+  if (input.policies !== undefined) out.policies = input.policies
+  if (input.metadata !== undefined) out.metadata = input.metadata
+  if (input.member_entity_ids !== undefined) out.memberEntityIds = input.member_entity_ids
+  if (input.member_group_ids !== undefined) out.memberGroupIds = input.member_group_ids
+  return out
+}
+
+export function showGroup(store: IdentityStore, group: GroupRecord | undefined): LogicalResponse | undefined {
+  if (!group) return undefined
+  return { data: groupView(group, store.groups.parentsOf(group.id), store.mounts) }
+}
+
+function created(group: GroupRecord, isNew: boolean): LogicalResponse | undefined {
+  return isNew ? { data: { id: group.id, name: group.name } } : undefined
+}
+
+function allGroups(store: IdentityStore): GroupRecord[] {
+  return [...store.groups.all].sort((a, b) => (a.id < b.id ? -1 : 1))
+}
+
+function listed(keys: string[], keyInfo?: Record<string, unknown>): LogicalResponse | undefined {
+  if (keys.length === 0) return undefined
+  return { data: keyInfo ? { keys, key_info: keyInfo } : { keys } }
+}
+
+export function groupPaths(store: IdentityStore) {
+  return [
+    definePath({
+      pattern: 'group',
+      fields: groupFields,
+      operations: {
+        update: async ({ input }) => {
+          const { group, created: isNew } = await store.upsertGroup(input.id, groupInput(input))
+          return created(group, isNew)
+        },
+      },
+    }),
+    definePath({
+      pattern: 'group/id/',
+      operations: {
+        list: () => {
+          const groups = allGroups(store)
+          const info: Record<string, unknown> = {}
+          for (const g of groups) info[g.id] = { name: g.name, num_member_entities: g.memberEntityIds.length }
+          return listed(
+            groups.map((g) => g.id),
+            info,
+          )
+        },
+      },
+    }),
+    definePath({
+      pattern: 'group/id/:id',
+      fields: groupFields,
+      exists: async ({ params }) => store.groups.get(params['id']!) !== undefined,
+      operations: {
+        read: ({ params }) => showGroup(store, store.groups.get(params['id']!)),
+        update: async ({ params, input }) => {
+          if (!store.groups.get(params['id']!)) throw new InvalidRequestError('group not found')
+          await store.upsertGroup(params['id'], groupInput(input))
+          return undefined
+        },
+        delete: async ({ params }) => {
+          await store.deleteGroup(params['id']!)
+          return undefined
+        },
+      },
+    }),
+    definePath({
+      pattern: 'group/name/',
+      operations: {
+        list: () =>
+          listed(
+            allGroups(store)
+              .map((g) => g.name)
+              .sort(),
+          ),
+      },
+    }),
+    definePath({
+      pattern: 'group/name/:name',
+      fields: groupFields,
+      exists: async ({ params }) => store.groups.byName(params['name']!) !== undefined,
+      operations: {
+        read: ({ params }) => showGroup(store, store.groups.byName(params['name']!)),
+        update: async ({ params, input }) => {
+          const existing = store.groups.byName(params['name']!)
+          const { group, created: isNew } = await store.upsertGroup(existing?.id, {
+            ...groupInput(input),
+            name: existing?.name ?? params['name']!,
+          })
+          return created(group, isNew)
+        },
+        delete: async ({ params }) => {
+          const group = store.groups.byName(params['name']!)
+          if (group) await store.deleteGroup(group.id)
+          return undefined
+        },
+      },
+    }),
+    definePath({
+      pattern: 'group-alias',
+      fields: groupAliasFields,
+      operations: {
+        update: async ({ input }) => {
+          const { alias, created: isNew } = await store.upsertGroupAlias(input.id, groupAliasInput(input))
+          return isNew ? { data: { id: alias.id, canonical_id: alias.canonicalId } } : undefined
+        },
+      },
+    }),
+    definePath({
+      pattern: 'group-alias/id/',
+      operations: {
+        list: () => {
+          const info: Record<string, unknown> = {}
+          for (const group of allGroups(store)) {
+            if (!group.alias) continue
+            const view = aliasView(group.alias, store.mounts)
+            info[group.alias.id] = {
+              canonical_id: view['canonical_id'],
+              mount_accessor: view['mount_accessor'],
+              mount_path: view['mount_path'],
+              mount_type: view['mount_type'],
+              name: view['name'],
+            }
+          }
+          return listed(Object.keys(info).sort(), info)
+        },
+      },
+    }),
+    definePath({
+      pattern: 'group-alias/id/:id',
+      fields: groupAliasFields,
+      operations: {
+        read: ({ params }) => {
+          const alias = store.groups.byAliasId(params['id']!)?.alias
+          return alias ? { data: aliasView(alias, store.mounts) } : undefined
+        },
+        update: async ({ params, input }) => {
+          await store.upsertGroupAlias(params['id'], groupAliasInput(input))
+          return undefined
+        },
+        delete: async ({ params }) => {
+          await store.deleteGroupAlias(params['id']!)
+          return undefined
+        },
+      },
+    }),
+  ]
+}
+
+function groupAliasInput(input: {
+  name?: string | undefined
+  mount_accessor?: string | undefined
+  canonical_id?: string | undefined
+}) {
+  const out: { name?: string; mountAccessor?: string; canonicalId?: string } = {}
+  if (input.name !== undefined) out.name = input.name
+  if (input.mount_accessor !== undefined) out.mountAccessor = input.mount_accessor
+  if (input.canonical_id !== undefined) out.canonicalId = input.canonical_id
+  return out
+}

@@ -1,0 +1,131 @@
+// Stored shapes of entities, aliases and groups, their storage keys, and how Vault's API shows them.
+
+export interface AliasRecord {
+  id: string
+  /** The entity (or, for a group alias, the group) it belongs to. */
+  canonicalId: string
+  mountAccessor: string
+  name: string
+  metadata: Record<string, string>
+  customMetadata: Record<string, string>
+  /** Unix milliseconds. */
+  creationTime: number
+  lastUpdateTime: number
+}
+
+export interface EntityRecord {
+  id: string
+  name: string
+  policies: string[]
+  metadata: Record<string, string>
+  disabled: boolean
+  aliases: AliasRecord[]
+  creationTime: number
+  lastUpdateTime: number
+}
+
+export interface GroupRecord {
+  id: string
+  name: string
+  type: 'internal' | 'external'
+  policies: string[]
+  metadata: Record<string, string>
+  /** Internal groups: set by the operator. External groups: recorded as members log in. */
+  memberEntityIds: string[]
+  /** Groups whose members inherit this group's policies (internal groups only). */
+  memberGroupIds: string[]
+  alias?: AliasRecord
+  creationTime: number
+  lastUpdateTime: number
+  modifyIndex: number
+}
+
+/** How a mount accessor is described next to an alias; undefined when no such auth mount exists. */
+export type MountLookup = (accessor: string) => { path: string; type: string } | undefined
+
+/** Names and alias names index case-insensitively (Vault's default) and may hold '/', so keys encode them. */
+export function nameKey(name: string): string {
+  return encodeURIComponent(name.toLowerCase())
+}
+
+export const keys = {
+  entity: (id: string) => `entity/${id}`,
+  entityName: (name: string) => `entity-name/${nameKey(name)}`,
+  alias: (id: string) => `alias/${id}`,
+  aliasKey: (accessor: string, name: string) => `alias-key/${accessor}/${nameKey(name)}`,
+  group: (id: string) => `group/${id}`,
+  /** Direct membership of an entity in a group (internal or external), for finding an entity's groups. */
+  member: (entityId: string, groupId: string) => `member/${entityId}/${groupId}`,
+  memberPrefix: (entityId: string) => `member/${entityId}/`,
+}
+
+function time(ms: number): string {
+  return new Date(ms).toISOString()
+}
+
+function orNull<T extends object>(value: T): T | null {
+  return Object.keys(value).length === 0 ? null : value
+}
+
+export function aliasView(alias: AliasRecord, mounts: MountLookup): Record<string, unknown> {
+  const mount = mounts(alias.mountAccessor)
+  return {
+    id: alias.id,
+    canonical_id: alias.canonicalId,
+    mount_accessor: alias.mountAccessor,
+    mount_path: mount?.path ?? '',
+    mount_type: mount?.type ?? '',
+    name: alias.name,
+    metadata: orNull(alias.metadata),
+    custom_metadata: orNull(alias.customMetadata),
+    creation_time: time(alias.creationTime),
+    last_update_time: time(alias.lastUpdateTime),
+    local: false,
+    merged_from_canonical_ids: null,
+    namespace_id: 'root',
+  }
+}
+
+export function entityView(
+  entity: EntityRecord,
+  groups: { direct: string[]; inherited: string[] },
+  mounts: MountLookup,
+): Record<string, unknown> {
+  return {
+    id: entity.id,
+    name: entity.name,
+    policies: entity.policies,
+    metadata: orNull(entity.metadata),
+    disabled: entity.disabled,
+    aliases: entity.aliases.map((alias) => aliasView(alias, mounts)),
+    direct_group_ids: groups.direct,
+    inherited_group_ids: groups.inherited,
+    group_ids: [...groups.direct, ...groups.inherited],
+    creation_time: time(entity.creationTime),
+    last_update_time: time(entity.lastUpdateTime),
+    merged_entity_ids: null,
+    namespace_id: 'root',
+  }
+}
+
+export function groupView(
+  group: GroupRecord,
+  parentGroupIds: string[],
+  mounts: MountLookup,
+): Record<string, unknown> {
+  return {
+    id: group.id,
+    name: group.name,
+    type: group.type,
+    policies: group.policies,
+    metadata: orNull(group.metadata),
+    member_entity_ids: group.memberEntityIds,
+    member_group_ids: group.memberGroupIds,
+    parent_group_ids: parentGroupIds,
+    alias: group.alias ? aliasView(group.alias, mounts) : {},
+    creation_time: time(group.creationTime),
+    last_update_time: time(group.lastUpdateTime),
+    modify_index: group.modifyIndex,
+    namespace_id: 'root',
+  }
+}
