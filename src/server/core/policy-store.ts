@@ -10,6 +10,7 @@ import {
 } from '../policy/builtin-policies.ts'
 import { parsePolicy } from '../policy/parse-policy.ts'
 import type { Policy } from '../policy/policy.ts'
+import { hasTemplates, resolvePolicyTemplates, type TemplateIdentity } from '../policy/template.ts'
 
 interface StoredPolicy {
   name: string
@@ -74,28 +75,53 @@ export class PolicyStore {
     return name === ROOT_POLICY_NAME || (await this.#get(name)) !== undefined
   }
 
-  /** The parsed policies behind a token's names (root has no rules; unknown names are skipped). */
-  async policiesFor(names: string[]): Promise<Policy[]> {
+  /**
+   * The parsed policies behind a token's names (root has no rules; unknown names are skipped), with identity
+   * templates filled in for the token's entity (a template it cannot fill makes that path match nothing).
+   */
+  async policiesFor(names: string[], identity?: TemplateIdentity): Promise<Policy[]> {
     const out: Policy[] = []
     for (const name of names) {
       if (name === ROOT_POLICY_NAME) out.push({ name, raw: '', rules: [] })
       else {
         const policy = await this.#get(name)
-        if (policy) out.push(policy)
+        if (policy) out.push(resolvePolicyTemplates(policy, identity))
       }
     }
     return out
   }
 
-  /** The compiled ACL for a token's policies; unknown names contribute nothing, as in Vault. */
-  async acl(names: string[]): Promise<Acl> {
+  /**
+   * The compiled ACL for a token's policies; unknown names contribute nothing, as in Vault. A set holding a
+   * templated policy is cached per entity as well, so only those ACLs multiply with the number of entities.
+   */
+  async acl(names: string[], identity?: TemplateIdentity): Promise<Acl> {
     const key = names.join('\n')
     const cached = this.#acls.get(key)
     if (cached) return cached
-    const acl = new Acl(await this.policiesFor(names))
+    // '#' cannot occur in a policy name, so a per-entity key never collides with a plain one.
+    const perEntity = `${key}\n#${identity?.entity.id ?? ''}`
+    const templated = this.#acls.get(perEntity)
+    if (templated) return templated
+    const policies = await this.policiesFor(names, identity)
+    const acl = new Acl(policies)
     if (this.#acls.size > 1000) this.#acls.clear()
-    this.#acls.set(key, acl)
+    const isTemplated = await this.#anyTemplated(names)
+    this.#acls.set(isTemplated ? perEntity : key, acl)
     return acl
+  }
+
+  /** Forget compiled ACLs whose templates were filled from identity data that has since changed. */
+  forgetTemplatedAcls(): void {
+    for (const key of this.#acls.keys()) if (key.includes('\n#')) this.#acls.delete(key)
+  }
+
+  async #anyTemplated(names: string[]): Promise<boolean> {
+    for (const name of names) {
+      const policy = name === ROOT_POLICY_NAME ? undefined : await this.#get(name)
+      if (policy && hasTemplates(policy)) return true
+    }
+    return false
   }
 
   async #get(name: string): Promise<Policy | undefined> {
