@@ -1,0 +1,93 @@
+// hvac's secrets.identity against Coffer: hvac_identity_scenario.py drives a dev server; we assert what it saw.
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { startDevServer } from '../helpers/server.ts'
+
+const PYTHON = '/usr/bin/python3'
+const SCRIPT = fileURLToPath(new URL('./hvac_identity_scenario.py', import.meta.url))
+
+function run(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  // Asynchronous on purpose: the server under test lives in this process's event loop.
+  return new Promise((resolve) => {
+    execFile(PYTHON, args, { env, timeout: 90_000, encoding: 'utf8' }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr })
+    })
+  })
+}
+
+test('hvac secrets.identity against Coffer', { timeout: 120_000 }, async (t) => {
+  if ((await run(['-c', 'import hvac'], process.env)).code !== 0) {
+    assert.notEqual(process.env.CI, 'true', 'python3-hvac must be installed in CI (.ci/run installs it)')
+    t.skip('python3-hvac not installed')
+    return
+  }
+  const server = await startDevServer()
+  let result: Awaited<ReturnType<typeof run>>
+  try {
+    result = await run([SCRIPT], {
+      ...process.env,
+      VAULT_ADDR: server.address,
+      VAULT_TOKEN: server.rootToken,
+    })
+  } finally {
+    await server.close()
+  }
+  assert.equal(result.code, 0, `hvac_identity_scenario.py failed:\n${result.stderr}`)
+  // biome-ignore lint/suspicious/noExplicitAny: the script's JSON, checked field by field below
+  const r = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Record<string, any>
+
+  await t.test('entities: create, update, read by id and name, list', () => {
+    assert.deepEqual(r['create_entity'], { name: 'alice', has_id: true })
+    assert.equal(r['update_entity'], 204)
+    assert.deepEqual(r['read_entity'], {
+      name: 'alice',
+      metadata: { team: 'red' },
+      policies: ['team'],
+      disabled: false,
+    })
+    assert.equal(r['read_entity_by_name'], true)
+    assert.deepEqual(r['list_entities'], ['aliases', 'name'])
+    assert.equal(r['list_entities_count'], 2)
+    assert.deepEqual(r['list_entities_by_name'], ['alice', 'bob'])
+  })
+
+  await t.test('entity aliases, and a login landing on the aliased entity', () => {
+    assert.equal(r['create_entity_alias'], true)
+    assert.equal(r['read_entity_alias']['name'], 'alice')
+    assert.equal(r['read_entity_alias']['mount_type'], 'userpass')
+    assert.equal(r['read_entity_alias']['canonical_id'].length, 36)
+    assert.equal(r['duplicate_alias'].error, 'InvalidRequest')
+    assert.deepEqual(r['login'], { same_entity: true, identity_policies: ['team'], read: { k: 'v' } })
+  })
+
+  await t.test('groups and group aliases', () => {
+    assert.equal(r['create_group'], 'devs')
+    assert.equal(r['read_group']['type'], 'internal')
+    assert.deepEqual(r['read_group']['policies'], ['team'])
+    assert.equal(r['read_group']['member_entity_ids'].length, 1)
+    assert.deepEqual(r['read_group']['metadata'], { a: 'b' })
+    assert.equal(r['list_groups'], true)
+    assert.equal(r['create_group_alias'], true)
+    assert.equal(r['read_group_alias'], 'github-devs')
+  })
+
+  await t.test('lookups, refusals and deletion', () => {
+    for (const key of [
+      'lookup_entity_by_name',
+      'lookup_entity_by_alias_id',
+      'lookup_entity_by_alias',
+      'lookup_group_by_name',
+      'lookup_group_by_alias',
+    ])
+      assert.equal(r[key], true, key)
+    assert.equal(r['lookup_entity_missing'], 204)
+    assert.equal(r['bad_group_type'].error, 'InvalidRequest')
+    assert.equal(r['delete_entity'], 204)
+    assert.equal(r['read_deleted'].error, 'InvalidPath')
+  })
+})
