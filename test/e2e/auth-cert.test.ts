@@ -93,6 +93,12 @@ describe('cert auth method over HTTPS', { skip: !OPENSSL && 'openssl is not inst
     assert.equal(self.body.data.display_name, 'cert-app')
     assert.equal(self.body.data.path, 'auth/cert/login')
     assert.equal((await t.call('GET', 'sys/policies/acl/reader', { token: auth.client_token })).status, 403)
+    // The identity alias is the certificate's common name; a second login finds the same entity.
+    const entity = await t.call('GET', `identity/entity/id/${auth.entity_id}`)
+    assert.equal(entity.status, 200)
+    assert.equal(entity.body.data.aliases[0].name, 'app.example.com')
+    assert.equal(entity.body.data.aliases[0].mount_type, 'cert')
+    assert.equal((await login(app)).body.auth.entity_id, auth.entity_id)
   })
 
   it('still serves requests that present no client certificate', async () => {

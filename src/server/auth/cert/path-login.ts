@@ -62,11 +62,13 @@ export const loginPath = definePath<typeof fields, CertState>({
           metadata,
           internal: {
             cert_name: entry.name,
-            // Vault names the identity alias after the certificate's common name.
-            alias: leaf.fields.commonName,
-            ...(config.enableIdentityAliasMetadata ? { alias_metadata: metadata } : {}),
             subject_key_id: leaf.fields.subjectKeyId.toString('base64'),
             authority_key_id: leaf.fields.authorityKeyId.toString('base64'),
+          },
+          // Vault names the identity alias after the certificate's common name.
+          alias: {
+            name: leaf.fields.commonName,
+            ...(config.enableIdentityAliasMetadata ? { metadata } : {}),
           },
         },
       }
