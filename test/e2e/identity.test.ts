@@ -25,6 +25,9 @@ describe('identity store', () => {
     await t.call('PUT', 'sys/policies/acl/team-read', {
       body: { policy: 'path "secret/data/team/*" { capabilities = ["read"] }' },
     })
+    await t.call('PUT', 'sys/policies/acl/tokens', {
+      body: { policy: 'path "auth/token/create" { capabilities = ["update"] }' },
+    })
     await t.call('PUT', 'sys/policies/acl/ops-read', {
       body: { policy: 'path "secret/data/ops/*" { capabilities = ["read"] }' },
     })
@@ -68,16 +71,24 @@ path "secret/data/groups/{{identity.groups.names.ops.id}}" { capabilities = ["re
     const { client_token: token, entity_id: id } = await login('carol')
     assert.equal((await t.call('GET', 'secret/data/team/doc', { token })).status, 403)
     assert.equal(
-      (await t.call('POST', `identity/entity/id/${id}`, { body: { policies: ['team-read'] } })).status,
+      (await t.call('POST', `identity/entity/id/${id}`, { body: { policies: ['team-read', 'tokens'] } }))
+        .status,
       204,
     )
     assert.equal((await t.call('GET', 'secret/data/team/doc', { token })).status, 200)
     const again = await login('carol')
-    assert.deepEqual(again.identity_policies, ['team-read'])
+    assert.deepEqual(again.identity_policies, ['team-read', 'tokens'])
     assert.deepEqual(again.token_policies, ['default'])
-    assert.deepEqual(again.policies, ['default', 'team-read'])
+    assert.deepEqual(again.policies, ['default', 'team-read', 'tokens'])
     const self = await t.call('GET', 'auth/token/lookup-self', { token })
-    assert.deepEqual(self.body.data.identity_policies, ['team-read'])
+    assert.deepEqual(self.body.data.identity_policies, ['team-read', 'tokens'])
+    // A child token acts for the same entity.
+    const child = await t.call('POST', 'auth/token/create', { token, body: { policies: ['default'] } })
+    assert.equal(child.body.auth.entity_id, id)
+    assert.equal(
+      (await t.call('GET', 'secret/data/team/doc', { token: child.body.auth.client_token })).status,
+      200,
+    )
     await t.call('POST', `identity/entity/id/${id}`, { body: { policies: [] } })
     assert.equal((await t.call('GET', 'secret/data/team/doc', { token })).status, 403)
   })

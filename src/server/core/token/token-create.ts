@@ -3,6 +3,7 @@ import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { type FieldValues, f } from '../../../sdk/framework/fields.ts'
 import type { Core } from '../core.ts'
+import { withIdentityPolicies } from '../identity/effective.ts'
 import { ISSUED, type ResponseWithIssued, requestAuth } from '../logical-request.ts'
 import { issuedAuth } from './issued-auth.ts'
 import { readRole, type TokenRole } from './token-roles.ts'
@@ -113,9 +114,12 @@ async function createToken(
       ? `auth/token/create/${role.name}${role.pathSuffix ? `/${role.pathSuffix}` : ''}`
       : `auth/token/${ctx.request.path}`,
     role: role?.name ?? '',
+    // As in Vault, a token created by an entity's token acts for the same entity (and gets its identity policies).
+    entityId: parent.entry.entityId,
     ...(input.id !== undefined ? { id: input.id } : {}),
   })
-  const response: ResponseWithIssued = { [ISSUED]: issuedAuth(token, entry, core.clock.now()) }
+  const issued = await withIdentityPolicies(core.identity, issuedAuth(token, entry, core.clock.now()), entry)
+  const response: ResponseWithIssued = { [ISSUED]: issued }
   if (warnings.length > 0) response.warnings = warnings
   return response
 }
