@@ -1,0 +1,139 @@
+// The identity store on a real in-memory storage: login find-or-create, indexes, group nesting, external sync, races.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { storageView } from '../../../sdk/storage.ts'
+import { MemoryStorage } from '../../physical/memory.ts'
+import { IdentityStore } from './identity-store.ts'
+
+const MOUNTS: Record<string, { path: string; type: string }> = {
+  auth_userpass_1: { path: 'auth/userpass/', type: 'userpass' },
+  auth_jwt_2: { path: 'auth/jwt/', type: 'jwt' },
+}
+
+function make(physical = new MemoryStorage()) {
+  const store = new IdentityStore(
+    storageView(physical, 'sys/identity/'),
+    (a) => MOUNTS[a],
+    () => 1_700_000_000_000,
+  )
+  return { store, physical }
+}
+
+describe('IdentityStore', () => {
+  it('a login creates one entity per (mount, alias name), case-insensitively, and reuses it', async () => {
+    const { store } = make()
+    const a = await store.login('auth_userpass_1', { name: 'Alice' })
+    assert.equal(await store.login('auth_userpass_1', { name: 'alice' }), a)
+    const other = await store.login('auth_jwt_2', { name: 'alice' })
+    assert.notEqual(other, a, 'the same name on another mount is another login')
+    const entity = await store.entity(a)
+    assert.equal(entity?.aliases.length, 1)
+    assert.equal((await store.entityByName(entity!.name))?.id, a)
+  })
+
+  it('concurrent first logins of one user make one entity', async () => {
+    const { store } = make()
+    const ids = await Promise.all(
+      Array.from({ length: 8 }, () => store.login('auth_userpass_1', { name: 'bob' })),
+    )
+    assert.equal(new Set(ids).size, 1)
+    assert.equal((await store.entityIds()).length, 1)
+  })
+
+  it('survives a reload: groups come back from storage, indexes still find everything', async () => {
+    const { store, physical } = make()
+    const id = await store.login('auth_userpass_1', { name: 'carol' })
+    const { group } = await store.upsertGroup(undefined, {
+      name: 'Team',
+      policies: ['B', 'a', 'a'],
+      memberEntityIds: [id],
+    })
+    assert.deepEqual(group.policies, ['a', 'b'])
+    const reloaded = make(physical).store
+    await reloaded.load()
+    assert.equal(reloaded.groups.byName('team')?.id, group.id)
+    assert.equal((await reloaded.aliasByName('auth_userpass_1', 'CAROL'))?.entity.id, id)
+    assert.deepEqual((await reloaded.resolve(id))?.policies, ['a', 'b'])
+  })
+
+  it('policies flow down nested groups, and a cycle is refused', async () => {
+    const { store } = make()
+    const id = await store.login('auth_userpass_1', { name: 'dave' })
+    await store.upsertEntity(id, { policies: ['own'] })
+    const inner = (
+      await store.upsertGroup(undefined, { name: 'inner', policies: ['in'], memberEntityIds: [id] })
+    ).group
+    const mid = (
+      await store.upsertGroup(undefined, { name: 'mid', policies: ['mid'], memberGroupIds: [inner.id] })
+    ).group
+    await store.upsertGroup(undefined, { name: 'top', policies: ['top'], memberGroupIds: [mid.id] })
+    const resolved = await store.resolve(id)
+    assert.deepEqual(resolved?.policies, ['in', 'mid', 'own', 'top'])
+    assert.deepEqual(resolved?.template.groups.map((g) => g.name).sort(), ['inner', 'mid', 'top'])
+    const top = store.groups.byName('top')!
+    await assert.rejects(store.upsertGroup(inner.id, { memberGroupIds: [top.id] }), /circular/)
+    await assert.rejects(store.upsertGroup(inner.id, { memberGroupIds: [inner.id] }), /itself/)
+    // Deleting the middle group cuts the inheritance; the cache sees it at once.
+    await store.deleteGroup(mid.id)
+    assert.deepEqual((await store.resolve(id))?.policies, ['in', 'own'])
+    assert.deepEqual(store.groups.get(top.id)?.memberGroupIds, [])
+  })
+
+  it('external groups follow the groups a login reports on their own mount only', async () => {
+    const { store } = make()
+    const ext = (await store.upsertGroup(undefined, { name: 'eng', type: 'external', policies: ['eng'] }))
+      .group
+    await store.upsertGroupAlias(undefined, {
+      name: 'Engineering',
+      mountAccessor: 'auth_jwt_2',
+      canonicalId: ext.id,
+    })
+    const id = await store.login('auth_jwt_2', { name: 'erin' }, ['engineering'])
+    assert.deepEqual(store.groups.get(ext.id)?.memberEntityIds, [id])
+    assert.deepEqual((await store.resolve(id))?.policies, ['eng'])
+    // A login without group information (undefined) leaves memberships alone; an empty list removes them.
+    await store.login('auth_jwt_2', { name: 'erin' })
+    assert.deepEqual(store.groups.get(ext.id)?.memberEntityIds, [id])
+    await store.login('auth_jwt_2', { name: 'erin' }, [])
+    assert.deepEqual(store.groups.get(ext.id)?.memberEntityIds, [])
+    assert.deepEqual((await store.resolve(id))?.policies, [])
+  })
+
+  it('a disabled entity refuses logins; deleting an entity frees its alias', async () => {
+    const { store } = make()
+    const id = await store.login('auth_userpass_1', { name: 'frank' })
+    await store.upsertEntity(id, { disabled: true })
+    await assert.rejects(store.login('auth_userpass_1', { name: 'frank' }), /permission denied/)
+    assert.equal((await store.resolve(id))?.disabled, true)
+    assert.equal(await store.deleteEntity(id), true)
+    assert.equal(await store.resolve(id), undefined)
+    assert.notEqual(await store.login('auth_userpass_1', { name: 'frank' }), id)
+  })
+
+  it('refuses aliases that clash, name unknown mounts or entities', async () => {
+    const { store } = make()
+    const a = await store.login('auth_userpass_1', { name: 'gina' })
+    const b = (await store.upsertEntity(undefined, { name: 'other' })).entity.id
+    await assert.rejects(
+      store.upsertAlias(undefined, { name: 'gina', canonicalId: b, mountAccessor: 'auth_userpass_1' }),
+      /already in use/,
+    )
+    await assert.rejects(
+      store.upsertAlias(undefined, { name: 'x', canonicalId: a, mountAccessor: 'auth_userpass_1' }),
+      /already has an alias/,
+    )
+    await assert.rejects(
+      store.upsertAlias(undefined, { name: 'x', canonicalId: b, mountAccessor: 'auth_nope_9' }),
+      /invalid mount accessor/,
+    )
+    await assert.rejects(
+      store.upsertAlias(undefined, { name: 'x', canonicalId: 'nope', mountAccessor: 'auth_jwt_2' }),
+      /does not exist/,
+    )
+    // Moving gina's alias to the other entity: the next login lands there.
+    const alias = (await store.aliasByName('auth_userpass_1', 'gina'))!.alias
+    await store.upsertAlias(alias.id, { canonicalId: b })
+    assert.equal(await store.login('auth_userpass_1', { name: 'gina' }), b)
+    assert.equal((await store.entity(a))?.aliases.length, 0)
+  })
+})
