@@ -280,12 +280,23 @@ function buildAuth(auth: AuditAuthInput, requestSide: boolean): AuditAuth {
 
 /** Go's `omitempty`: drops undefined, null, "", 0, false, empty arrays and empty plain objects. */
 function compact<T extends object>(fields: T): T {
+  // for-in over a fresh literal (own enumerable keys only): no entries array per call on this hot path.
   const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(fields)) {
+  const source = fields as Record<string, unknown>
+  for (const key in source) {
+    const value = source[key]
     if (value === undefined || value === null || value === '' || value === 0 || value === false) continue
-    if (Array.isArray(value) && value.length === 0) continue
-    if (typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0) continue
+    if (typeof value === 'object') {
+      if (Array.isArray(value)) {
+        if (value.length === 0) continue
+      } else if (isEmptyObject(value)) continue
+    }
     out[key] = value
   }
   return out as T
+}
+
+function isEmptyObject(value: object): boolean {
+  for (const _ in value) return false
+  return true
 }

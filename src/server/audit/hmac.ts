@@ -59,18 +59,32 @@ export function hashEntry(
     if (options.hmacAccessor && req.client_token_accessor) {
       req.client_token_accessor = hash(req.client_token_accessor)
     }
-    if (req.data) hashObject(req.data, hash, new Set(options.nonHmacRequestKeys ?? []))
+    if (req.data) hashObject(req.data, hash, keySet(options.nonHmacRequestKeys))
   }
   const res = out.response
   if (res) {
     if (res.auth) hashAuth(res.auth, hash, options.hmacAccessor)
-    if (res.data) hashObject(res.data, hash, new Set(options.nonHmacResponseKeys ?? []))
+    if (res.data) hashObject(res.data, hash, keySet(options.nonHmacResponseKeys))
     if (res.wrap_info) hashWrapInfo(res.wrap_info, hash, options.hmacAccessor)
   }
   return out
 }
 
 type Hasher = (value: string) => string
+
+const NO_KEYS: ReadonlySet<string> = new Set()
+/** The exemption sets, built once per options array rather than per entry. */
+const keySets = new WeakMap<readonly string[], ReadonlySet<string>>()
+
+function keySet(keys: readonly string[] | undefined): ReadonlySet<string> {
+  if (!keys || keys.length === 0) return NO_KEYS
+  let set = keySets.get(keys)
+  if (!set) {
+    set = new Set(keys)
+    keySets.set(keys, set)
+  }
+  return set
+}
 
 function hashAuth(auth: AuditAuth, hash: Hasher, hmacAccessor: boolean): void {
   if (auth.client_token) auth.client_token = hash(auth.client_token)
@@ -85,11 +99,11 @@ function hashWrapInfo(wrap: AuditWrapInfo, hash: Hasher, hmacAccessor: boolean):
 }
 
 /** Works in place on the copy; `key` is the nearest object key, which Vault's walker checks for exemptions. */
-function hashObject(obj: JsonObject, hash: Hasher, clear: Set<string>): void {
+function hashObject(obj: JsonObject, hash: Hasher, clear: ReadonlySet<string>): void {
   for (const key of Object.keys(obj)) obj[key] = hashValue(obj[key] as JsonValue, key, hash, clear)
 }
 
-function hashValue(value: JsonValue, key: string, hash: Hasher, clear: Set<string>): JsonValue {
+function hashValue(value: JsonValue, key: string, hash: Hasher, clear: ReadonlySet<string>): JsonValue {
   if (typeof value === 'string') return clear.has(key) ? value : hash(value)
   if (Array.isArray(value)) return value.map((item) => hashValue(item, key, hash, clear))
   if (value !== null && typeof value === 'object') {

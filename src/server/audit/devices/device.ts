@@ -126,6 +126,11 @@ export class SerialQueue {
     })
   }
 
+  /** Nothing queued or running: a direct write now cannot overtake an earlier one. */
+  get isIdle(): boolean {
+    return this.#running === undefined && this.#jobs.length === 0
+  }
+
   /** Resolves when nothing is queued or running, or after `timeoutMs`, whichever comes first. */
   idle(timeoutMs: number): Promise<boolean> {
     if (this.#running === undefined && this.#jobs.length === 0) return Promise.resolve(true)

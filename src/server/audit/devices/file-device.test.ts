@@ -155,13 +155,35 @@ describe('file audit device', () => {
 
   it('refuses entries beyond the queued-bytes cap instead of buffering without bound', async () => {
     const path = freshPath()
-    const device = await createFileDevice({ filePath: path, maxQueuedBytes: 1024 })
+    const device = await createFileDevice({ filePath: path, maxQueuedBytes: 1024, directWrites: false })
     const first = device.write(['x'.repeat(600)])
     await assert.rejects(device.write(['y'.repeat(600)]), AuditDeviceQueueFullError)
     await first
     await device.write(['z'.repeat(600)])
     await device.close()
     assert.deepEqual(readLines(path), ['x'.repeat(600), 'z'.repeat(600), ''])
+  })
+
+  it('writes a local regular file directly: settled within the same turn, no thread-pool round trip', async () => {
+    const settledWithinMicrotasks = async (device: Awaited<ReturnType<typeof createFileDevice>>) => {
+      let settled = false
+      const pending = device.write(['{"n":1}']).then(() => {
+        settled = true
+      })
+      for (let i = 0; i < 5; i++) await Promise.resolve()
+      const result = settled
+      await pending
+      return result
+    }
+    const path = freshPath()
+    const direct = await createFileDevice({ filePath: path })
+    assert.equal(await settledWithinMicrotasks(direct), true)
+    assert.deepEqual(readLines(path), ['{"n":1}', ''])
+    // The queued path needs an I/O callback, which no amount of microtasks reaches.
+    const queued = await createFileDevice({ filePath: freshPath(), directWrites: false })
+    assert.equal(await settledWithinMicrotasks(queued), false)
+    await direct.close()
+    await queued.close()
   })
 
   it('times out a write that hangs (a FIFO nobody reads), and recovers once the reader drains', async () => {

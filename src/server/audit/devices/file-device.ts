@@ -1,6 +1,8 @@
 // The file audit device: appends JSON lines to a file, one OS write per batch, reopened on SIGHUP.
+import { statfs, writeSync } from 'node:fs'
 import { type FileHandle, open } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { promisify } from 'node:util'
 import {
   type AuditDevice,
   AuditDeviceError,
@@ -19,9 +21,32 @@ export interface FileDeviceOptions {
   readonly mode?: number
   readonly writeTimeoutMs?: number
   readonly maxQueuedBytes?: number
+  /** Allow direct writes on local regular files (default true); tests of the queued path turn it off. */
+  readonly directWrites?: boolean
 }
 
 const NEWLINE = Buffer.from('\n')
+
+/*
+ * Direct writes. A write(2) of a batch to a regular file on a local filesystem copies it into the page cache
+ * and returns in microseconds, or fails at once (ENOSPC, EIO, EROFS); it cannot wait on a peer the way a
+ * network filesystem or a socket can. Such files are written synchronously on the event loop, which saves
+ * the thread-pool round trip that otherwise dominates an audited read. Everything else — network and FUSE
+ * filesystems, device nodes, pipes — keeps the asynchronous path with its per-write deadline. A direct write
+ * that is ever slow (a disk under heavy writeback) sends the device back to the asynchronous path for a while.
+ */
+const LOCAL_FILESYSTEMS = new Set([
+  0xef53, // ext2/3/4
+  0x58465342, // xfs
+  0x9123683e, // btrfs
+  0x01021994, // tmpfs
+  0x794c7630, // overlayfs
+  0xf2f52010, // f2fs
+  0x2fc12fc1, // zfs
+])
+const SLOW_DIRECT_WRITE_MS = 20
+const DIRECT_COOLDOWN_MS = 60_000
+const statfsAsync = promisify(statfs)
 
 /** Opens the file eagerly so that enabling a device on an unusable path fails at enable time. */
 export async function createFileDevice(options: FileDeviceOptions): Promise<AuditDevice> {
@@ -30,7 +55,13 @@ export async function createFileDevice(options: FileDeviceOptions): Promise<Audi
   // Vault treats these two file_path values as keywords, not file names.
   if (options.filePath === 'stdout') return createStdoutDevice({ writeTimeoutMs, maxQueuedBytes })
   if (options.filePath === 'discard') return createDiscardDevice()
-  const device = new FileDevice(options.filePath, options.mode ?? 0o600, writeTimeoutMs, maxQueuedBytes)
+  const device = new FileDevice(
+    options.filePath,
+    options.mode ?? 0o600,
+    writeTimeoutMs,
+    maxQueuedBytes,
+    options.directWrites ?? true,
+  )
   try {
     await device.open()
   } catch (err) {
@@ -52,8 +83,21 @@ class FileDevice implements AuditDevice {
   // A write that failed part-way left a fragment without its newline; the next batch ends it first
   // so the fragment stays a line of its own instead of corrupting the next entry too.
   #torn = false
+  /** Direct (synchronous) writes are allowed: a regular file on a local filesystem. */
+  #directCapable = false
+  /** After a slow direct write, asynchronous writes until this time. */
+  #directPausedUntil = 0
 
-  constructor(path: string, mode: number, writeTimeoutMs: number, maxQueuedBytes: number) {
+  readonly #directAllowed: boolean
+
+  constructor(
+    path: string,
+    mode: number,
+    writeTimeoutMs: number,
+    maxQueuedBytes: number,
+    directAllowed: boolean,
+  ) {
+    this.#directAllowed = directAllowed
     this.#path = path
     this.#mode = mode
     this.#writeTimeoutMs = writeTimeoutMs
@@ -74,6 +118,10 @@ class FileDevice implements AuditDevice {
     if (this.#closed) return Promise.reject(new AuditDeviceError(`${this.#label}: device is closed`))
     if (lines.length === 0) return Promise.resolve()
     const payload = encodeLines(lines)
+    if (this.#directCapable && this.#handle && !this.#torn && this.#queue.isIdle) {
+      const now = Date.now()
+      if (now >= this.#directPausedUntil) return this.#appendDirect(this.#handle, payload, now)
+    }
     return this.#queue.run(payload.length, () => this.#append(payload))
   }
 
@@ -97,6 +145,18 @@ class FileDevice implements AuditDevice {
     // FileHandle.close waits for pending operations; on a hung disk that would never return.
     if (drained) await handle?.close().catch(() => undefined)
     else handle?.close().catch(() => undefined)
+  }
+
+  #appendDirect(handle: FileHandle, payload: Buffer, started: number): Promise<void> {
+    let offset = 0
+    try {
+      while (offset < payload.length) offset += writeSync(handle.fd, payload, offset, payload.length - offset)
+    } catch (err) {
+      if (offset > 0) this.#torn = true
+      return Promise.reject(deviceError(this.#label, 'write', err))
+    }
+    if (Date.now() - started > SLOW_DIRECT_WRITE_MS) this.#directPausedUntil = Date.now() + DIRECT_COOLDOWN_MS
+    return Promise.resolve()
   }
 
   async #append(payload: Buffer): Promise<void> {
@@ -133,6 +193,7 @@ class FileDevice implements AuditDevice {
       }
       throw deviceError(this.#label, 'open', err)
     }
+    this.#directCapable = this.#directAllowed && (await isLocalRegularFile(handle, this.#path))
     if (this.#mode !== 0) {
       // Vault chmods an existing file too, so a log created by hand cannot stay world-readable.
       // Only regular files: a device node such as /dev/null is shared with the whole system.
@@ -144,6 +205,15 @@ class FileDevice implements AuditDevice {
       }
     }
     return handle
+  }
+}
+
+async function isLocalRegularFile(handle: FileHandle, path: string): Promise<boolean> {
+  try {
+    if (!(await handle.stat()).isFile()) return false
+    return LOCAL_FILESYSTEMS.has((await statfsAsync(path)).type)
+  } catch {
+    return false
   }
 }
 
