@@ -72,6 +72,21 @@ export interface BackendDefinition<S = unknown> {
    */
   periodic?: (ctx: { storage: Storage; system: SystemView; state: S }) => Promise<void>
   secrets?: SecretDefinition<S>[]
+  /**
+   * Every secret value the engine holds in clear form, for the server's leak fingerprint index
+   * (sys/leak/fingerprints). Only string values; `path` is the logical path as clients name it
+   * (mount included, e.g. `secret/data/prod/db`). The values never leave the server.
+   */
+  storedValues?: (ctx: { storage: Storage; system: SystemView; state: S }) => AsyncIterable<StoredValue>
+}
+
+/** One stored secret value, as a backend reports it to the leak fingerprint index. */
+export interface StoredValue {
+  path: string
+  field: string
+  /** The KV v2 version, when the engine keeps versions. */
+  version?: number
+  value: string
 }
 
 export function definePath<F extends Fields, S = unknown>(def: PathDefinition<F, S>): PathDefinition<F, S> {
@@ -137,6 +152,13 @@ export class BackendInstance {
     } finally {
       this.#periodicRunning = false
     }
+  }
+
+  /** The backend's stored values (empty when it declares none); see BackendDefinition.storedValues. */
+  storedValues(): AsyncIterable<StoredValue> {
+    const hook = this.definition.storedValues
+    if (!hook) return (async function* () {})()
+    return hook({ storage: this.#env.storage, system: this.#env.system, state: this.#state })
   }
 
   isSpecial(kind: 'unauthenticated' | 'root', path: string): boolean {

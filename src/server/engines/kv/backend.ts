@@ -10,6 +10,7 @@ import { invalidPath } from './path-invalid.ts'
 import { metadataPath } from './path-metadata.ts'
 import { subkeysPath } from './path-subkeys.ts'
 import { v1Path } from './path-v1.ts'
+import { kvStoredValues } from './stored-values.ts'
 
 export type KvVersion = 1 | 2
 
@@ -47,4 +48,5 @@ export const kvBackend = defineBackend<KeyLocks>({
   visibilityPaths: (path, mount) =>
     kvVersion(mount) === 2 && path.startsWith('metadata/') ? [`data/${path.slice('metadata/'.length)}`] : [],
   setup: () => new KeyLocks(),
+  storedValues: (ctx) => kvStoredValues(ctx, kvVersion(ctx.system.mount)),
 })
