@@ -1,5 +1,6 @@
 // The scanning engine: rules compiled once, a single keyword pass per text, rules run only on hit lines.
 import { createHash } from 'node:crypto'
+import { forEachCandidate } from './candidates.ts'
 import { shannonEntropy } from './entropy.ts'
 import { fileKind } from './file-kind.ts'
 import { extractAssignments, GENERIC_IDS } from './generic.ts'
@@ -95,8 +96,10 @@ export class ScanEngine {
       }
       for (const i of this.#rulesByKeyword.get(m[0].toLowerCase()) ?? []) current!.add(i)
     }
-    if (lineRules.size === 0) return []
+    // Value matchers see every token of the text, not only keyword lines: a known value needs no keyword.
     const raw: (RawMatch & { priority: number })[] = []
+    if (this.#matchers.length > 0) forEachCandidate(text, (value, at) => this.#offer(value, at, raw))
+    if (lineRules.size === 0) return raw.length === 0 ? [] : this.#resolve(text, raw)
     for (const [start, indices] of lineRules) {
       const end = lineEnds.get(start)!
       for (const i of indices) this.#runRule(this.#compiled[i]!, text, start, end, kind, raw)
@@ -155,7 +158,14 @@ export class ScanEngine {
       const hit = matcher.match(secret)
       if (!hit) continue
       this.#descriptions.set(hit.ruleId, hit.description)
-      out.push({ ruleId: hit.ruleId, start: at, end: at + secret.length, secret, priority: 20 } as RawMatch)
+      out.push({
+        ruleId: hit.ruleId,
+        start: at,
+        end: at + secret.length,
+        secret,
+        priority: 20,
+        ...(hit.message !== undefined ? { message: hit.message } : {}),
+      } as RawMatch)
     }
   }
 
@@ -183,7 +193,9 @@ export class ScanEngine {
         const line = text.slice(ls, le === -1 ? text.length : le)
         return !line.includes(ALLOW_MARKER) && !lineMarkedFake(line)
       })
-      .map(({ ruleId, start, end, secret }) => ({ ruleId, start, end, secret }))
+      .map(({ ruleId, start, end, secret, message }) =>
+        message === undefined ? { ruleId, start, end, secret } : { ruleId, start, end, secret, message },
+      )
   }
 
   /** Findings for one text (a file, stdin or the added lines of a diff); `lineMap` maps text lines to file lines. */
@@ -209,7 +221,7 @@ export class ScanEngine {
       }
       findings.push({
         ruleId: m.ruleId,
-        description: this.description(m.ruleId),
+        description: m.message ?? this.description(m.ruleId),
         path,
         line: options.lineMap?.[line - 1] ?? line,
         column: m.start - lineStart + 1,

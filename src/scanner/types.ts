@@ -41,6 +41,8 @@ export interface RawMatch {
   start: number
   end: number
   secret: string
+  /** A matcher's text for this one match (e.g. which stored secret it is); the rule's description otherwise. */
+  message?: string
 }
 
 export interface Finding {
@@ -67,5 +69,5 @@ export interface Finding {
  */
 export interface CandidateMatcher {
   id: string
-  match(candidate: string): { ruleId: string; description: string } | undefined
+  match(candidate: string): { ruleId: string; description: string; message?: string } | undefined
 }

@@ -38,7 +38,7 @@ export function buildSarif(
           ruleIndex: index.get(f.ruleId),
           level: 'error',
           message: {
-            text: `${describe(f.ruleId)}: ${f.masked}${f.commit ? ` (introduced in ${f.commit.slice(0, 12)} by ${f.author} on ${f.date})` : ''}`,
+            text: `${f.description || describe(f.ruleId)}: ${f.masked}${f.commit ? ` (introduced in ${f.commit.slice(0, 12)} by ${f.author} on ${f.date})` : ''}`,
           },
           locations: [
             {
