@@ -15,6 +15,11 @@ import { auditHmac, type HashOptions, hashEntry } from './hmac.ts'
 
 /** A signed checkpoint after this many entries per device, and on close. */
 const CHECKPOINT_EVERY = 1000
+/**
+ * And at least this often while entries keep coming: on a quiet server the count alone could leave hours of
+ * entries after the last checkpoint, where a deletion at the end of the file cannot be detected.
+ */
+const CHECKPOINT_INTERVAL_MS = 60_000
 
 export class AuditFailedError extends AppError {
   constructor() {
@@ -45,6 +50,8 @@ interface LiveDevice {
   flushScheduled: boolean
   /** A device write is running; entries arriving meanwhile wait and go out together in the next one. */
   writing: boolean
+  /** The chain's seq at the last checkpoint, so the timer skips devices with nothing new. */
+  checkpointedSeq: number
 }
 
 export class AuditBroker {
@@ -54,11 +61,19 @@ export class AuditBroker {
   readonly #devices = new Map<string, LiveDevice>()
   #signingKey: KeyObject | undefined
   #publicKeyPem = ''
+  readonly #checkpointIntervalMs: number
+  #checkpointTimer: NodeJS.Timeout | undefined
 
-  constructor(storage: Storage, logger: Logger, now: () => number) {
+  constructor(
+    storage: Storage,
+    logger: Logger,
+    now: () => number,
+    options: { checkpointIntervalMs?: number } = {},
+  ) {
     this.#storage = storage
     this.#logger = logger
     this.#now = now
+    this.#checkpointIntervalMs = options.checkpointIntervalMs ?? CHECKPOINT_INTERVAL_MS
   }
 
   async load(): Promise<void> {
@@ -87,6 +102,29 @@ export class AuditBroker {
         })
       }
       this.#devices.set(record.path, this.#live(record, device))
+    }
+    this.#checkpointTimer = setInterval(() => this.#timedCheckpoints(), this.#checkpointIntervalMs)
+    this.#checkpointTimer.unref()
+  }
+
+  /** A checkpoint on every device that recorded entries since its last one. */
+  #timedCheckpoints(): void {
+    for (const live of this.#devices.values()) {
+      if (!live.device || live.chain.state.seq === live.checkpointedSeq) continue
+      try {
+        const line = this.#checkpoint(live)
+        // Nobody waits for it: a failed write shows up as a missing checkpoint, which verify reports.
+        live.batch.push({ line, resolve: () => undefined, reject: () => undefined })
+        if (!live.flushScheduled) {
+          live.flushScheduled = true
+          setImmediate(() => this.#flush(live))
+        }
+      } catch (error) {
+        this.#logger.log('warn', 'timed audit checkpoint failed', {
+          path: live.record.path,
+          error: String(error),
+        })
+      }
     }
   }
 
@@ -176,6 +214,8 @@ export class AuditBroker {
 
   /** Seal or shutdown: a final checkpoint on each device, then close it. */
   async close(): Promise<void> {
+    if (this.#checkpointTimer) clearInterval(this.#checkpointTimer)
+    this.#checkpointTimer = undefined
     for (const live of this.#devices.values()) await this.#closeDevice(live)
     this.#devices.clear()
   }
@@ -184,16 +224,19 @@ export class AuditBroker {
     const filePath =
       record.type === 'file' ? (record.options['file_path'] ?? record.options['path']) : undefined
     const salt = createSecretKey(Buffer.from(record.salt, 'hex'))
+    const chain = new AuditChain(filePath ? resumeState(filePath) : undefined)
     return {
       record,
       device,
       salt,
       hmac: memoisedHmac(salt),
       hash: hashOptions(record.options),
-      chain: new AuditChain(filePath ? resumeState(filePath) : undefined),
+      chain,
       batch: [],
       flushScheduled: false,
       writing: false,
+      // A resumed chain ends with a checkpoint (written on close) or a torn tail; either way nothing new yet.
+      checkpointedSeq: chain.state.seq,
     }
   }
 
@@ -238,7 +281,9 @@ export class AuditBroker {
 
   #checkpoint(live: LiveDevice): string {
     if (!this.#signingKey) throw new Error('audit broker is not loaded')
-    return live.chain.checkpoint(this.#signingKey, rfc3339(this.#now()))
+    const line = live.chain.checkpoint(this.#signingKey, rfc3339(this.#now()))
+    live.checkpointedSeq = live.chain.state.seq
+    return line
   }
 
   async #closeDevice(live: LiveDevice): Promise<void> {
