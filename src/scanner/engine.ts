@@ -37,6 +37,9 @@ export class ScanEngine {
   readonly #matchers: readonly CandidateMatcher[]
   readonly #genericIndex: number
   readonly #disabled: ReadonlySet<string>
+  /** Scratch for scanRaw: which rules the current line has woken, and in which order. */
+  readonly #marks: Uint8Array
+  readonly #pending: Int32Array
 
   constructor(options: EngineOptions = {}) {
     const disabled = new Set(options.disabledRules ?? [])
@@ -53,6 +56,8 @@ export class ScanEngine {
     for (const rule of this.rules) this.#descriptions.set(rule.id, rule.description)
     for (const [id, description] of Object.entries(GENERIC_IDS)) this.#descriptions.set(id, description)
     this.#genericIndex = this.rules.findIndex((r) => r.id === 'generic')
+    this.#marks = new Uint8Array(this.rules.length)
+    this.#pending = new Int32Array(this.rules.length)
     // A keyword that contains another also triggers the other's rules: the combined regex reports one
     // alternative per position, so "secret_access_key" must wake the rules of "secret" and "access_key".
     const keywords = [...new Set(this.rules.flatMap((r) => r.keywords.map((k) => k.toLowerCase())))]
@@ -74,38 +79,47 @@ export class ScanEngine {
 
   /** Raw matches in `text`, overlaps resolved, inline `coffer:allow` lines and fake-marked lines dropped. */
   scanRaw(text: string, kind: FileKind): RawMatch[] {
-    const lineRules = new Map<number, Set<number>>()
-    const lineEnds = new Map<number, number>()
     const re = this.#keywordRe
     re.lastIndex = 0
-    let lineStart = -1
-    let lineEnd = -1
-    let current: Set<number> | undefined
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      const at = m.index
-      if (at >= lineEnd || lineStart === -1) {
-        lineStart = text.lastIndexOf('\n', at - 1) + 1
-        const nl = text.indexOf('\n', at)
-        lineEnd = nl === -1 ? text.length : nl
-        current = lineRules.get(lineStart)
-        if (!current) {
-          current = new Set()
-          lineRules.set(lineStart, current)
-          lineEnds.set(lineStart, lineEnd)
-        }
-      }
-      for (const i of this.#rulesByKeyword.get(m[0].toLowerCase()) ?? []) current!.add(i)
-    }
+    let m = re.exec(text)
     // Value matchers see every token of the text, not only keyword lines: a known value needs no keyword.
     const raw: (RawMatch & { priority: number })[] = []
     if (this.#matchers.length > 0) forEachCandidate(text, (value, at) => this.#offer(value, at, raw))
-    if (lineRules.size === 0) return raw.length === 0 ? [] : this.#resolve(text, raw)
-    for (const [start, indices] of lineRules) {
-      const end = lineEnds.get(start)!
-      for (const i of indices) this.#runRule(this.#compiled[i]!, text, start, end, kind, raw)
-      if (this.#matchers.length > 0 && indices.has(this.#genericIndex))
-        this.#runMatchers(text, start, end, kind, raw)
+    if (m === null) return raw.length === 0 ? [] : this.#resolve(text, raw)
+    // Hits come in text order, so one line's hits are consecutive: gather its rules (in the order they
+    // were found, with a per-rule mark instead of a Set), run them when the next hit is past its end.
+    const marks = this.#marks
+    const pending = this.#pending
+    let count = 0
+    let lineStart = 0
+    let lineEnd = -1
+    let generic = false
+    const flush = () => {
+      for (let k = 0; k < count; k++) marks[pending[k]!] = 0
+      for (let k = 0; k < count; k++)
+        this.#runRule(this.#compiled[pending[k]!]!, text, lineStart, lineEnd, kind, raw)
+      if (generic && this.#matchers.length > 0) this.#runMatchers(text, lineStart, lineEnd, kind, raw)
+      count = 0
+      generic = false
     }
+    for (; m !== null; m = re.exec(text)) {
+      const at = m.index
+      if (at >= lineEnd) {
+        if (count > 0) flush()
+        lineStart = text.lastIndexOf('\n', at - 1) + 1
+        const nl = text.indexOf('\n', at)
+        lineEnd = nl === -1 ? text.length : nl
+      }
+      const indices = this.#rulesByKeyword.get(m[0].toLowerCase())
+      if (indices === undefined) continue
+      for (const i of indices) {
+        if (marks[i] === 1) continue
+        marks[i] = 1
+        pending[count++] = i
+        if (i === this.#genericIndex) generic = true
+      }
+    }
+    if (count > 0) flush()
     return this.#resolve(text, raw)
   }
 

@@ -13,9 +13,23 @@ const NOT_A_VALUE =
 
 const PUBLIC = /public|publishable|(?:^|[^a-z])pub(?:[^a-z]|$)/i
 
-/** `name <op> value` with the usual operators; quoted or bare values. */
+/**
+ * `name <op> value` with the usual operators; quoted or bare values. A bare name starts only where no
+ * letter precedes it: a start inside a word can never be the leftmost match, and trying every one of
+ * them made this regex quadratic in the word length.
+ */
 const ASSIGNMENT =
-  /([A-Za-z_$][\w.$-]*|"[^"\n]{1,80}"|'[^'\n]{1,80}')\s*(?:=>|:=|\?\?=|\|\|=|[:=])\s*("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`\n$]*`|[^\s"'`]+)/g
+  /((?<![A-Za-z_$])[A-Za-z_$][\w.$-]*|"[^"\n]{1,80}"|'[^'\n]{1,80}')\s*(?:=>|:=|\?\?=|\|\|=|[:=])\s*("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`\n$]*`|[^\s"'`]+)/g
+
+/**
+ * What every assignment to a secret name needs on its line: a secret word followed by the rest of a
+ * bare name (or of a quoted one) and an operator, or the rest of an XML element name and `>`. A line
+ * without it (`if (!token)`, `getToken(user)`) is dropped before extracting assignments.
+ */
+const SECRET_NAME_ASSIGNED = new RegExp(
+  `(?:${SECRET_WORD.source})(?:[\\w.$-]*\\s*|[^\\n]{0,80}?["']\\s*)(?:[:=?|]|[\\w.:-]*>)`,
+  'i',
+)
 const DOCKER_ENV = /^\s*(?:ENV|ARG)\s+([A-Za-z_][\w.-]*)\s+("[^"]*"|'[^']*'|\S+)\s*$/
 const XML_ELEMENT = /<([\w.:-]+)>([^<\s]{6,})<\/\1>/g
 
@@ -104,6 +118,12 @@ export function judgeValue(
 function detectGeneric(text: string, lineStart: number, lineEnd: number, kind: FileKind): RawMatch[] {
   const line = text.slice(lineStart, lineEnd)
   const out: RawMatch[] = []
+  // Dockerfile `ENV NAME value` has no operator; everywhere else a secret name must meet one.
+  if (
+    kind !== 'docker' &&
+    !SECRET_NAME_ASSIGNED.test(line.includes('\\"') ? line.replace(/\\"/g, '"') : line)
+  )
+    return out
   for (const a of extractAssignments(line, kind)) {
     const nameKind = secretNameKind(a.name)
     if (!nameKind || !judgeValue(a.value, a.quoted, kind, nameKind)) continue
