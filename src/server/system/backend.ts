@@ -5,6 +5,7 @@ import { auditPaths } from './path-audit.ts'
 import { capabilitiesPaths } from './path-capabilities.ts'
 import { internalUiPaths } from './path-internal-ui.ts'
 import { keyPaths } from './path-keys.ts'
+import { leakPaths } from './path-leak.ts'
 import { LEASE_ROOT_PATHS, leasePaths } from './path-leases.ts'
 import { mountsPaths } from './path-mounts.ts'
 import { passwordPolicyPaths } from './path-password-policies.ts'
@@ -29,6 +30,7 @@ export function createSystemBackend(core: Core) {
       ...internalUiPaths(core),
       ...keyPaths(core),
       ...leasePaths(core),
+      ...leakPaths(core),
       ...wrappingPaths(core),
     ],
   })
