@@ -20,6 +20,7 @@ export const GROUP_SUMMARIES: Record<string, string> = {
   audit: 'Enable, disable and list audit devices; verify and search audit logs',
   auth: 'Enable, disable and list auth methods',
   kv: 'Read and write the key/value secrets engine',
+  leak: 'Respond to a leaked secret: rotate it, revoke its leases, list who saw it',
   'kv metadata': 'Read and change KV version 2 metadata',
   operator: 'Initialise, unseal, seal and rotate the server',
   policy: 'Write, read, list, delete and format ACL policies',

@@ -40,6 +40,28 @@ test('length bounds 8..512, trailing full stops also offered trimmed, offsets ex
   assert.deepEqual(candidates('1234567.'), ['1234567.'])
 })
 
+test('URL and path parts are offered on their own as well as whole', () => {
+  const text =
+    'see https://hooks.example/services/T0AAAAAAA/abcdefghijkl?key=zzzzzzzz9&x=1 or app/Lk0123456789'
+  const seen: [string, number][] = []
+  forEachCandidate(text, (value, index) => seen.push([value, index]))
+  for (const [value, index] of seen) assert.equal(text.slice(index, index + value.length), value)
+  assert.deepEqual(
+    seen.map(([v]) => v),
+    [
+      '//hooks.example/services/T0AAAAAAA/abcdefghijkl?key',
+      'hooks.example',
+      'services',
+      'T0AAAAAAA',
+      'abcdefghijkl',
+      'zzzzzzzz9&x',
+      'zzzzzzzz9',
+      'app/Lk0123456789',
+      'Lk0123456789',
+    ],
+  )
+})
+
 test('the engine offers every token to matchers, even on lines without a keyword, with the per-match message', () => {
   const engine = new ScanEngine({
     matchers: [

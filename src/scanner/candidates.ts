@@ -19,8 +19,17 @@ export function forEachCandidate(text: string, visit: (value: string, index: num
       const trimmed = token.replace(/\.+$/, '')
       if (trimmed.length >= MIN_CANDIDATE) visit(trimmed, m.index)
     }
+    // A value inside a URL or a path (`https://h/x/<key>`, `user@host`, `?token=…&`) is offered on its own
+    // too; the whole token was offered first, so a base64 value containing `/` still matches.
+    if (URL_PARTS.test(token)) {
+      const parts = /[^/@?&#]+/g
+      for (let p = parts.exec(token); p !== null; p = parts.exec(token))
+        if (p[0].length >= MIN_CANDIDATE && p[0].length < token.length) visit(p[0], m.index + p.index)
+    }
   }
 }
+
+const URL_PARTS = /[/@?&#]/
 
 /** Every distinct candidate in `text` (for tests and one-off callers). */
 export function candidates(text: string): string[] {

@@ -21,6 +21,7 @@ import { kvPatchCommand } from './kv/patch.ts'
 import { kvPutCommand } from './kv/put.ts'
 import { kvRollbackCommand } from './kv/rollback.ts'
 import { kvUndeleteCommand } from './kv/undelete.ts'
+import { leakRespondCommand } from './leak/respond.ts'
 import { leaseLookupCommand } from './lease/lookup.ts'
 import { leaseRenewCommand } from './lease/renew.ts'
 import { leaseRevokeCommand } from './lease/revoke.ts'
@@ -106,4 +107,5 @@ export const COMMANDS: readonly CommandSpec[] = [
   kvEnableVersioningCommand,
   scanCommand,
   scanInstallHookCommand,
+  leakRespondCommand,
 ]

@@ -10,8 +10,9 @@ import {
   writeBaseline,
 } from '../../../scanner/index.ts'
 import type { CommandSpec } from '../../context.ts'
-import { CliError } from '../../context.ts'
+import { CliError, remote } from '../../context.ts'
 import { UsageError } from '../../flags.ts'
+import { CandidateCollector, CofferMatcher, lookupCandidates } from './coffer-match.ts'
 import { ProgressBar } from './progress.ts'
 
 const VERSION = '0.1.0'
@@ -35,9 +36,18 @@ export const scanCommand: CommandSpec = {
     'Suppress a finding with a "coffer:allow" comment on its line, with .coffer-scan.json',
     '({"paths": [...], "rules": [...], "regexes": [...]}) or with a baseline file.',
     'See docs/scanner.md for the rule list and CI examples.',
+    '',
+    'With -coffer it also reports any string that is the exact value of a secret stored in Coffer (current',
+    'or kept older KV versions), e.g. "matches secret/data/prod/db#password v3". Only SHA-256 digests of the',
+    'candidate strings are sent (to sys/leak/fingerprints, which the token needs "update" on); the server',
+    'and token come from VAULT_ADDR/VAULT_TOKEN or the HTTP options. Without -coffer no server is needed.',
   ].join('\n'),
-  offline: true,
   flags: [
+    {
+      name: 'coffer',
+      kind: 'bool',
+      usage: "Also match Coffer's own stored secret values (needs the server; see above)",
+    },
     { name: 'format', kind: 'string', usage: 'Report format: text (default), json or sarif' },
     {
       name: 'output',
@@ -91,19 +101,33 @@ export const scanCommand: CommandSpec = {
       throw new UsageError('-git and -staged read a repository, not stdin')
     const maxSize = ctx.flags.string('max-file-size')
     const progress = new ProgressBar(ctx.stderr, !ctx.flags.bool('no-progress'))
+    const request: Parameters<typeof runScan>[0] = {
+      paths: ctx.args,
+      mode: git ? 'git' : staged ? 'staged' : 'files',
+      stdin: () => ctx.readStdin(),
+      gitignore: !ctx.flags.bool('no-gitignore'),
+      ...(ctx.flags.string('config') ? { configPath: ctx.flags.string('config')! } : {}),
+      ...(ctx.flags.string('baseline') ? { baselinePath: ctx.flags.string('baseline')! } : {}),
+      ...(maxSize ? { maxFileSize: parseSize(maxSize) } : {}),
+      onProgress: (done, total, files) => progress.update(done, total, files),
+    }
+    const coffer = ctx.flags.bool('coffer')
     let result: Awaited<ReturnType<typeof runScan>>
     try {
-      result = await runScan({
-        paths: ctx.args,
-        mode: git ? 'git' : staged ? 'staged' : 'files',
-        stdin: () => ctx.readStdin(),
-        gitignore: !ctx.flags.bool('no-gitignore'),
-        ...(ctx.flags.string('config') ? { configPath: ctx.flags.string('config')! } : {}),
-        ...(ctx.flags.string('baseline') ? { baselinePath: ctx.flags.string('baseline')! } : {}),
-        ...(maxSize ? { maxFileSize: parseSize(maxSize) } : {}),
-        onProgress: (done, total, files) => progress.update(done, total, files),
-      })
+      if (!coffer) result = await runScan(request)
+      else {
+        // Two passes: the first is the ordinary scan and collects every candidate; only when the server
+        // recognises some does a second pass place them (stdin is read once and cached by the context).
+        const collector = new CandidateCollector()
+        result = await runScan({ ...request, matchers: [collector] })
+        const known = await remote('Error matching against the secrets stored in Coffer', () =>
+          lookupCandidates(ctx.client(), collector.seen),
+        )
+        collector.seen.clear()
+        if (known.size > 0) result = await runScan({ ...request, matchers: [new CofferMatcher(known)] })
+      }
     } catch (error) {
+      if (error instanceof CliError) throw error
       if (error instanceof ConfigError || error instanceof BaselineError || error instanceof GitError)
         throw new CliError(`Error: ${error.message}`, 2)
       const code = (error as NodeJS.ErrnoException).code
