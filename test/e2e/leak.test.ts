@@ -1,7 +1,8 @@
 // Issue 7 end to end: `coffer scan -coffer` against a real server's stored secrets, sys/leak/fingerprints, `coffer leak respond`.
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -53,7 +54,6 @@ describe('leaks of Coffer-stored secrets', () => {
     // Someone reads the current password before it leaks.
     const reader = await tokenWith('path "secret/data/prod/*" { capabilities = ["read"] }', 'deploy-bot')
     assert.equal((await t.call('GET', 'secret/data/prod/db', { token: reader })).status, 200)
-    const { mkdirSync } = await import('node:fs')
     mkdirSync(tree)
     writeFileSync(join(tree, 'deploy.env'), `HOST=db.internal\nDB_PASSWORD=${v2}\n`)
     writeFileSync(join(tree, 'notes.md'), `# Notes\n\nThe old password was ${v1}.\nNothing else here.\n`)
@@ -92,6 +92,33 @@ describe('leaks of Coffer-stored secrets', () => {
       env: { VAULT_ADDR: 'http://127.0.0.1:1' },
     })
     assert.equal(offline.code, 0, offline.stderr)
+  })
+
+  it('git history too: a stored value committed and later removed is still reported with its commit', async () => {
+    const repo = join(dir, 'git-repo')
+    const gitEnv = {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'Dev',
+      GIT_AUTHOR_EMAIL: 'dev@example.org',
+      GIT_COMMITTER_NAME: 'Dev',
+      GIT_COMMITTER_EMAIL: 'dev@example.org',
+    }
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env: gitEnv, stdio: 'pipe' })
+    mkdirSync(repo)
+    git('init', '-q')
+    writeFileSync(join(repo, 'app.cfg'), `db.password ${v1}\n`)
+    git('add', 'app.cfg')
+    git('commit', '-qm', 'add config')
+    writeFileSync(join(repo, 'app.cfg'), 'db.password from-the-vault\n')
+    git('commit', '-qam', 'remove the password')
+    const res = await cli(['scan', '-coffer', '-git', '-format=json', repo])
+    assert.equal(res.code, 1, res.stderr)
+    const found = JSON.parse(res.stdout).findings.filter(
+      (f: { ruleId: string }) => f.ruleId === 'coffer-secret',
+    )
+    assert.equal(found.length, 1)
+    assert.equal(found[0].description, 'matches secret/data/prod/db#password v1')
+    assert.match(found[0].commit, /^[0-9a-f]{40}$/)
   })
 
   it('stdin works too', async () => {
