@@ -78,6 +78,15 @@ export interface BackendDefinition<S = unknown> {
    * (mount included, e.g. `secret/data/prod/db`). The values never leave the server.
    */
   storedValues?: (ctx: { storage: Storage; system: SystemView; state: S }) => AsyncIterable<StoredValue>
+  /**
+   * Auth methods: asked before a token this method issued is renewed, with the `internal` the login returned
+   * and the token's policies. Throw (an InvalidRequestError) to refuse — the user, role or certificate is gone
+   * or changed — or return a TTL to cap the renewal. Without the hook, renewals are not checked.
+   */
+  renewLogin?: (
+    ctx: { storage: Storage; system: SystemView; state: S },
+    login: { internal: Record<string, unknown>; policies: string[] },
+  ) => Promise<{ ttl?: number } | undefined>
 }
 
 /** One stored secret value, as a backend reports it to the leak fingerprint index. */
@@ -159,6 +168,16 @@ export class BackendInstance {
     const hook = this.definition.storedValues
     if (!hook) return (async function* () {})()
     return hook({ storage: this.#env.storage, system: this.#env.system, state: this.#state })
+  }
+
+  /** The auth method's verdict on renewing a token it issued (see BackendDefinition.renewLogin). */
+  async renewLogin(login: {
+    internal: Record<string, unknown>
+    policies: string[]
+  }): Promise<{ ttl?: number } | undefined> {
+    const hook = this.definition.renewLogin
+    if (!hook) return undefined
+    return hook({ storage: this.#env.storage, system: this.#env.system, state: this.#state }, login)
   }
 
   isSpecial(kind: 'unauthenticated' | 'root', path: string): boolean {

@@ -192,7 +192,12 @@ export class Core {
         maxLeaseTtl: this.maxLeaseTtl,
         registry: this.#opts.registry,
         // A secrets engine's leases end with it, as in Vault: disabling fails while a revocation fails.
-        beforeUnmount: (path) => this.expiration.revokePrefix(path).then(() => undefined),
+        beforeUnmount: async (path) => {
+          await this.expiration.revokePrefix(path)
+          // An auth method's tokens end with it, as in Vault.
+          const accessor = path.startsWith('auth/') ? this.mounts.find(path)?.accessor : undefined
+          if (accessor) await this.tokens.revokeIssuedBy(accessor)
+        },
         builtins: [
           {
             entry: {

@@ -214,6 +214,7 @@ async function mintLoginToken(core: Core, mount: MountEntry, path: string, grant
     renewable: grant.renewable ?? true,
     path,
     ...(grant.boundCidrs?.length ? { boundCidrs: grant.boundCidrs } : {}),
+    login: { mountAccessor: mount.accessor, internal: grant.internal ?? {} },
   })
   return withIdentityPolicies(core.identity, issuedAuth(token, entry, core.clock.now()), entry)
 }

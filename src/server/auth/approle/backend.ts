@@ -1,5 +1,6 @@
 // The approle auth method: roles, RoleIDs and secret IDs (stored only as HMACs) for machine logins.
 import { defineBackend } from '../../../sdk/framework/backend.ts'
+import { internalString, requireStillExists } from '../../../sdk/framework/login-renew.ts'
 import { DEFAULT_USER_LOCKOUT } from '../../../sdk/framework/user-lockout.ts'
 import { loginPath } from './path-login.ts'
 import { roleListPath, rolePath } from './path-role.ts'
@@ -12,6 +13,7 @@ import {
   secretIdLookupPath,
 } from './path-secret-id-ops.ts'
 import { tidyPath } from './path-tidy.ts'
+import { loadRole } from './role-store.ts'
 import { tidySecretIds } from './secret-id-store.ts'
 import { type ApproleState, setupApprole } from './state.ts'
 
@@ -35,6 +37,11 @@ export const approleBackend = defineBackend<ApproleState>({
   ],
   specialPaths: { unauthenticated: ['login'] },
   setup: setupApprole,
+  // As in Vault: a token renews only while its role exists.
+  renewLogin: async ({ storage }, { internal }) => {
+    requireStillExists(await loadRole(storage, internalString(internal, 'roleName')), 'the role')
+    return undefined
+  },
   periodic: async ({ storage, state, system }) => {
     const now = system.now()
     await state.lockout.tidy(system.userLockout ?? DEFAULT_USER_LOCKOUT, now)

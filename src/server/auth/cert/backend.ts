@@ -1,14 +1,29 @@
 // The cert auth method: log in with the TLS client certificate, verified against roles' trusted CAs or pinned certificates.
 import { defineBackend } from '../../../sdk/framework/backend.ts'
+import {
+  internalString,
+  requireSamePolicies,
+  requireStillExists,
+} from '../../../sdk/framework/login-renew.ts'
+import { loadCert } from './cert-store.ts'
 import { certPath, certsListPath } from './path-certs.ts'
 import { configPath } from './path-config.ts'
 import { loginPath } from './path-login.ts'
 import { type CertState, setupCert } from './state.ts'
-
 export const certBackend = defineBackend<CertState>({
   kind: 'auth',
   help: 'The cert auth method lets clients log in with a TLS client certificate issued by a trusted CA or pinned in a role.',
   paths: [certsListPath, certPath, configPath, loginPath],
   specialPaths: { unauthenticated: ['login'] },
   setup: setupCert,
+  // Vault's cert renews while the role exists with unchanged policies. (It also re-checks the client
+  // certificate when one is presented; a renewal here carries none, so the certificate is not re-verified.)
+  renewLogin: async ({ storage }, { internal, policies }) => {
+    const cert = requireStillExists(
+      await loadCert(storage, internalString(internal, 'cert_name')),
+      'the certificate role',
+    )
+    requireSamePolicies(cert.tokenPolicies, policies)
+    return undefined
+  },
 })

@@ -1,15 +1,21 @@
 // The jwt auth method (also mounted as `oidc`): JWT login against PEM keys, a JWKS URL or OIDC discovery, and the OIDC browser flow.
 import { defineBackend } from '../../../sdk/framework/backend.ts'
+import { internalString, requireStillExists } from '../../../sdk/framework/login-renew.ts'
 import { configPath } from './path-config.ts'
 import { loginPath } from './path-login.ts'
 import { authUrlPath, callbackPath } from './path-oidc.ts'
 import { roleListPath, rolePath } from './path-role.ts'
+import { loadRole } from './role.ts'
 import { JwtState } from './state.ts'
-
 export const jwtBackend = defineBackend<JwtState>({
   kind: 'auth',
   help: 'Log in with a JWT signed by a trusted issuer (CI systems, Kubernetes, cloud workloads) or through an OIDC provider in a browser.',
   paths: [configPath, rolePath, roleListPath, loginPath, authUrlPath, callbackPath],
   specialPaths: { unauthenticated: ['login', 'oidc/auth_url', 'oidc/callback'] },
   setup: (env) => new JwtState(() => env.system.now()),
+  // As in Vault: a token renews only while the role it logged in with exists.
+  renewLogin: async ({ storage }, { internal }) => {
+    requireStillExists(await loadRole(storage, internalString(internal, 'role')), 'the role')
+    return undefined
+  },
 })

@@ -1,12 +1,17 @@
 // The kubernetes auth method: pods log in with their service account token, checked by the cluster's TokenReview API or pem_keys.
 import { defineBackend } from '../../../sdk/framework/backend.ts'
+import { internalString, requireStillExists } from '../../../sdk/framework/login-renew.ts'
 import { configPath } from './kube-config.ts'
 import { loginPath } from './path-login.ts'
-import { roleListPath, rolePath } from './path-role.ts'
-
+import { loadKubeRole, roleListPath, rolePath } from './path-role.ts'
 export const kubernetesBackend = defineBackend({
   kind: 'auth',
   help: 'Log in with a Kubernetes service account token; roles bind service account names and namespaces to policies.',
   paths: [configPath, rolePath, roleListPath, loginPath],
   specialPaths: { unauthenticated: ['login'] },
+  // As in Vault: a token renews only while the role it logged in with exists.
+  renewLogin: async ({ storage }, { internal }) => {
+    requireStillExists(await loadKubeRole(storage, internalString(internal, 'role')), 'the role')
+    return undefined
+  },
 })

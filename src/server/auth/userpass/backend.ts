@@ -1,10 +1,16 @@
 // The userpass auth method: users with scrypt-hashed passwords, Vault's token fields and user lockout.
 import { defineBackend } from '../../../sdk/framework/backend.ts'
+import {
+  internalString,
+  requireSamePolicies,
+  requireStillExists,
+} from '../../../sdk/framework/login-renew.ts'
 import { DEFAULT_USER_LOCKOUT } from '../../../sdk/framework/user-lockout.ts'
 import { loginPath } from './path-login.ts'
 import { userPasswordPath, userPoliciesPath } from './path-user-fields.ts'
 import { userPath, usersListPath } from './path-users.ts'
 import { setupUserpass, type UserpassState } from './state.ts'
+import { loadUser } from './user-store.ts'
 
 export const userpassBackend = defineBackend<UserpassState>({
   kind: 'auth',
@@ -12,6 +18,12 @@ export const userpassBackend = defineBackend<UserpassState>({
   paths: [usersListPath, userPath, userPasswordPath, userPoliciesPath, loginPath],
   specialPaths: { unauthenticated: ['login/*'] },
   setup: setupUserpass,
+  // Vault's userpass renews only while the user exists with the policies the token was issued with.
+  renewLogin: async ({ storage }, { internal, policies }) => {
+    const user = requireStillExists(await loadUser(storage, internalString(internal, 'username')), 'the user')
+    requireSamePolicies(user.tokenPolicies, policies)
+    return user.tokenMaxTtl > 0 ? { ttl: user.tokenMaxTtl } : undefined
+  },
   periodic: ({ state, system }) =>
     state.lockout.tidy(system.userLockout ?? DEFAULT_USER_LOCKOUT, system.now()),
 })

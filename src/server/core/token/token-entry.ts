@@ -29,6 +29,8 @@ export interface TokenEntry {
   lastRenewalTime: number
   /** token_bound_cidrs: the token works only from these client addresses (absent or empty: anywhere). */
   boundCidrs?: string[]
+  /** For login tokens: the issuing auth mount's accessor and the login's `internal`, for its renew check. */
+  login?: { mountAccessor: string; internal: Record<string, unknown> }
 }
 
 export function ttlSeconds(entry: TokenEntry, nowMs: number): number {

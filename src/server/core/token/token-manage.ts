@@ -33,7 +33,17 @@ async function byAccessor(core: Core, accessor: string | undefined): Promise<Tok
 }
 
 async function renewed(core: Core, entry: TokenEntry, token: string, increment: number | undefined) {
-  const updated = await core.tokens.renew(entry, increment ?? 0)
+  let requested = increment ?? 0
+  if (entry.login) {
+    // A login token renews only while its auth method still vouches for it (user, role or cert unchanged).
+    const mount = core.mounts.entries.find((m) => m.accessor === entry.login!.mountAccessor)
+    const backend = mount && core.mounts.router.get(mount.path)?.backend
+    if (!backend) throw new InvalidRequestError('the auth method that issued this token is no longer enabled')
+    const verdict = await backend.renewLogin({ internal: entry.login.internal, policies: entry.policies })
+    if (verdict?.ttl !== undefined && verdict.ttl > 0)
+      requested = requested > 0 ? Math.min(requested, verdict.ttl) : verdict.ttl
+  }
+  const updated = await core.tokens.renew(entry, requested)
   const response: ResponseWithIssued = { [ISSUED]: issuedAuth(token, updated, core.clock.now()) }
   return response
 }

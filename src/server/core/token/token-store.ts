@@ -31,6 +31,7 @@ export interface CreateTokenInput {
   id?: string
   /** The identity entity the token acts for ('' or absent: none). */
   entityId?: string
+  login?: { mountAccessor: string; internal: Record<string, unknown> }
 }
 
 const keys = {
@@ -120,6 +121,7 @@ export class TokenStore {
       entityId: input.entityId ?? '',
       lastRenewalTime: 0,
       ...(input.boundCidrs?.length ? { boundCidrs: input.boundCidrs } : {}),
+      ...(input.login ? { login: input.login } : {}),
     }
     const ops: StorageOp[] = [
       { op: 'put' as const, key: keys.id(idHash), value: encode(entry) },
@@ -239,6 +241,22 @@ export class TokenStore {
       }
       await this.#storage.batch(ops)
     }
+  }
+
+  /**
+   * Revoke every token an auth mount issued (when the mount is disabled, as Vault does). Walks all tokens:
+   * disabling an auth method is rare, and a per-mount index would cost every login a write.
+   */
+  async revokeIssuedBy(mountAccessor: string): Promise<number> {
+    let count = 0
+    for (const idHash of await this.#storage.list('id/')) {
+      const entry = await this.#get(idHash)
+      if (entry?.login?.mountAccessor === mountAccessor) {
+        await this.revokeTree(idHash)
+        count++
+      }
+    }
+    return count
   }
 
   async accessors(): Promise<string[]> {

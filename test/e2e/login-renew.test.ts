@@ -1,0 +1,77 @@
+// Renewing a login token asks its auth method first: a deleted user or role, changed policies or a disabled mount stop renewals.
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { startDevServer, type TestServer } from '../helpers/server.ts'
+
+describe('login token renewal checks with the auth method', () => {
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer()
+    assert.equal((await t.call('POST', 'sys/auth/userpass', { body: { type: 'userpass' } })).status, 204)
+    assert.equal((await t.call('POST', 'sys/auth/approle', { body: { type: 'approle' } })).status, 204)
+  })
+  after(() => t.close())
+
+  const renewSelf = (token: string) =>
+    t.call('POST', 'auth/token/renew-self', { token, body: { increment: '1h' } })
+
+  it('userpass: renews while the user exists with the same policies', async () => {
+    await t.call('POST', 'auth/userpass/users/alice', {
+      body: { password: 'correct horse', token_policies: 'reader' },
+    })
+    const login = await t.call('POST', 'auth/userpass/login/alice', {
+      token: '',
+      body: { password: 'correct horse' },
+    })
+    assert.equal(login.status, 200)
+    const token = login.body.auth.client_token as string
+    assert.equal((await renewSelf(token)).status, 200)
+
+    await t.call('POST', 'auth/userpass/users/alice/policies', { body: { token_policies: 'reader,writer' } })
+    const changed = await renewSelf(token)
+    assert.equal(changed.status, 400)
+    assert.match(changed.body.errors[0], /policies have changed/)
+
+    await t.call('POST', 'auth/userpass/users/alice/policies', { body: { token_policies: 'reader' } })
+    assert.equal((await renewSelf(token)).status, 200)
+
+    await t.call('DELETE', 'auth/userpass/users/alice')
+    const gone = await renewSelf(token)
+    assert.equal(gone.status, 400)
+    assert.match(gone.body.errors[0], /user no longer exists/)
+  })
+
+  it('approle: renews while the role exists', async () => {
+    await t.call('POST', 'auth/approle/role/web', { body: { token_policies: 'reader' } })
+    const roleId = (await t.call('GET', 'auth/approle/role/web/role-id')).body.data.role_id
+    const secretId = (await t.call('POST', 'auth/approle/role/web/secret-id')).body.data.secret_id
+    const login = await t.call('POST', 'auth/approle/login', {
+      token: '',
+      body: { role_id: roleId, secret_id: secretId },
+    })
+    const token = login.body.auth.client_token as string
+    assert.equal((await renewSelf(token)).status, 200)
+    await t.call('DELETE', 'auth/approle/role/web')
+    const gone = await renewSelf(token)
+    assert.equal(gone.status, 400)
+    assert.match(gone.body.errors[0], /role no longer exists/)
+  })
+
+  it('disabling an auth method revokes the tokens it issued; tokens from auth/token still renew', async () => {
+    await t.call('POST', 'sys/auth/people', { body: { type: 'userpass' } })
+    await t.call('POST', 'auth/people/users/bob', {
+      body: { password: 'pw-for-bob-1', token_policies: 'reader' },
+    })
+    const login = await t.call('POST', 'auth/people/login/bob', {
+      token: '',
+      body: { password: 'pw-for-bob-1' },
+    })
+    const token = login.body.auth.client_token as string
+    // Disabling an auth method revokes the tokens it issued, as in Vault.
+    await t.call('DELETE', 'sys/auth/people')
+    assert.equal((await renewSelf(token)).status, 403)
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token })).status, 403)
+    const plain = await t.call('POST', 'auth/token/create', { body: { policies: ['reader'], ttl: '1h' } })
+    assert.equal((await renewSelf(plain.body.auth.client_token)).status, 200)
+  })
+})
