@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import mysql from 'mysql2/promise'
+import { run } from '../../src/cli/test-io.ts'
 import { eventually, listening } from '../../src/server/engines/database/test-helpers.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 
@@ -80,6 +81,52 @@ describe('database engine over HTTP with leases', {
       async () => !(await canLogin(username, password)),
       'the revoked user can no longer log in',
     )
+  })
+
+  it('revoking the token that asked for credentials revokes their lease and drops the user', async () => {
+    await t.call('PUT', 'sys/policies/acl/app-creds', {
+      body: { policy: 'path "database/creds/app" { capabilities = ["read"] }' },
+    })
+    const child = (
+      await t.call('POST', 'auth/token/create', { body: { policies: ['app-creds'], ttl: '1h' } })
+    ).body.auth.client_token as string
+    const creds = await t.call('GET', 'database/creds/app', { token: child })
+    assert.equal(creds.status, 200)
+    const { username, password } = creds.body.data
+    assert.equal(await canLogin(username, password), true)
+    assert.equal((await t.call('POST', 'auth/token/revoke', { body: { token: child } })).status, 204)
+    await eventually(
+      async () => !(await canLogin(username, password)),
+      "the token's credentials are dropped with it",
+    )
+    const lookup = await t.call('PUT', 'sys/leases/lookup', { body: { lease_id: creds.body.lease_id } })
+    assert.equal(lookup.status, 400)
+  })
+
+  it('renews, lists and revokes by prefix over HTTP and through the coffer lease CLI', async () => {
+    const creds = await t.call('GET', 'database/creds/app')
+    const leaseId = creds.body.lease_id as string
+    const renewed = await t.call('PUT', 'sys/leases/renew', { body: { lease_id: leaseId, increment: '30m' } })
+    assert.equal(renewed.status, 200)
+    assert.equal(renewed.body.lease_id, leaseId)
+    assert.equal(renewed.body.lease_duration, 1800)
+    const listed = await t.call('LIST', 'sys/leases/lookup/database/creds/app/')
+    assert.ok(listed.body.data.keys.includes(leaseId.split('/').at(-1)))
+
+    const env = { VAULT_ADDR: t.address, VAULT_TOKEN: t.rootToken }
+    const looked = await run(['lease', 'lookup', '-format=json', leaseId], { env })
+    assert.equal(looked.code, 0, looked.stderr)
+    assert.equal(JSON.parse(looked.stdout).id, leaseId)
+    const cliRenew = await run(['lease', 'renew', '-increment=10m', '-format=json', leaseId], { env })
+    assert.equal(cliRenew.code, 0, cliRenew.stderr)
+    assert.equal(JSON.parse(cliRenew.stdout).lease_duration, 600)
+    const revoked = await run(['lease', 'revoke', '-prefix', 'database/creds/app'], { env })
+    assert.equal(revoked.code, 0, revoked.stderr)
+    assert.equal(await canLogin(creds.body.data.username, creds.body.data.password), false)
+    const missing = await run(['lease', 'lookup', leaseId], { env })
+    assert.equal(missing.code, 2)
+    const forceWithoutPrefix = await run(['lease', 'revoke', '-force', leaseId], { env })
+    assert.equal(forceWithoutPrefix.code, 1)
   })
 
   it('a 2-second lease expires and the user is dropped', async () => {
