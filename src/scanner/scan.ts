@@ -5,10 +5,13 @@ import { readBaseline } from './baseline.ts'
 import { Allowlist, CONFIG_FILE, loadConfig } from './config.ts'
 import { ScanEngine } from './engine.ts'
 import { scanGitHistory, scanStaged } from './git.ts'
+import { defaultPoolSize, scanInPool } from './pool.ts'
 import type { CandidateMatcher, Finding } from './types.ts'
-import { listFiles, readAllFiles } from './walk.ts'
+import { listFiles, readTextSync } from './walk.ts'
 
 export const DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+/** Below this many bytes of files, starting worker threads costs more than it saves. */
+export const POOL_THRESHOLD = 8 * 1024 * 1024
 
 export interface ScanRequest {
   /** Files or folders; "-" reads `stdin`. With `git` or `staged`, the first path is the repository. */
@@ -20,7 +23,12 @@ export interface ScanRequest {
   baselinePath?: string
   maxFileSize?: number
   matchers?: CandidateMatcher[]
-  concurrency?: number
+  /**
+   * Worker threads for folders: 0 scans on this thread; unset picks one per core (at least two) when
+   * the files add up to POOL_THRESHOLD or more. Matchers are functions and cannot cross threads, so a
+   * scan with matchers always runs here.
+   */
+  workers?: number
   onProgress?: (done: number, total: number, files: number) => void
 }
 
@@ -75,18 +83,49 @@ export async function runScan(request: ScanRequest): Promise<ScanResult> {
       const total = listed.files.reduce((n, f) => n + f.size, 0)
       let done = 0
       const found: Finding[][] = []
-      await readAllFiles(listed.files, request.concurrency ?? 16, (file, text) => {
-        done += file.size
-        if (text === undefined) filesSkipped++
-        else {
-          filesScanned++
-          bytesScanned += file.size
-          const f = engine.scanText(text, file.display)
-          if (f.length > 0) found.push(f)
+      const workers =
+        request.matchers && request.matchers.length > 0
+          ? 0
+          : (request.workers ?? (total >= POOL_THRESHOLD ? defaultPoolSize() : 0))
+      if (workers > 0) {
+        const f = await scanInPool(listed.files, {
+          size: workers,
+          disabledRules: config.rules ?? [],
+          onBatch: (files, skipped) => {
+            files.forEach((file, i) => {
+              done += file.size
+              if (skipped.has(i)) filesSkipped++
+              else {
+                filesScanned++
+                bytesScanned += file.size
+              }
+            })
+            request.onProgress?.(done, total, filesScanned)
+          },
+        })
+        found.push(f)
+      } else {
+        let lastYield = performance.now()
+        for (const file of listed.files) {
+          const text = readTextSync(file.path)
+          done += file.size
+          if (text === undefined) filesSkipped++
+          else {
+            filesScanned++
+            bytesScanned += file.size
+            const f = engine.scanText(text, file.display)
+            if (f.length > 0) found.push(f)
+          }
+          request.onProgress?.(done, total, filesScanned)
+          // Let timers and I/O of an embedding program run between files.
+          if (performance.now() - lastYield > 50) {
+            await new Promise((resolve) => setImmediate(resolve))
+            lastYield = performance.now()
+          }
         }
-        request.onProgress?.(done, total, filesScanned)
-      })
-      all.push(...found.flat().sort((a, b) => a.path.localeCompare(b.path) || a.line - b.line))
+      }
+      // Worker threads finish in any order: sort so the report is the same on every run.
+      all.push(...found.flat().sort(byPlace))
     }
   }
   const findings = all.filter((f) => !allow.allows(f) && !baseline.has(f.fingerprint))
@@ -98,6 +137,11 @@ export async function runScan(request: ScanRequest): Promise<ScanResult> {
     filesSkipped,
     engine,
   }
+}
+
+/** Path, then line, then column: one file's findings keep their order, files come sorted. */
+function byPlace(a: Finding, b: Finding): number {
+  return a.path.localeCompare(b.path) || a.line - b.line || a.column - b.column
 }
 
 /** The folder a config file is looked up in: the scanned folder itself, or a scanned file's folder. */
