@@ -33,6 +33,7 @@ export class ScanEngine {
   readonly #compiled: Compiled[]
   readonly #keywordRe: RegExp
   readonly #rulesByKeyword = new Map<string, number[]>()
+  readonly #rulesByHit = new Map<string, number[]>()
   readonly #descriptions = new Map<string, string>()
   readonly #matchers: readonly CandidateMatcher[]
   readonly #genericIndex: number
@@ -110,8 +111,13 @@ export class ScanEngine {
         const nl = text.indexOf('\n', at)
         lineEnd = nl === -1 ? text.length : nl
       }
-      const indices = this.#rulesByKeyword.get(m[0].toLowerCase())
-      if (indices === undefined) continue
+      // Keyed by the hit as written: "token", "Token" and "TOKEN" each lower-case once per engine.
+      const hit = m[0]
+      let indices = this.#rulesByHit.get(hit)
+      if (indices === undefined) {
+        indices = this.#rulesByKeyword.get(hit.toLowerCase()) ?? []
+        if (this.#rulesByHit.size < 4096) this.#rulesByHit.set(hit, indices)
+      }
       for (const i of indices) {
         if (marks[i] === 1) continue
         marks[i] = 1

@@ -41,6 +41,7 @@ export async function listFiles(
     }
     const entries = await readdir(dir, { withFileTypes: true })
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    const kept: { path: string; display: string; isDir: boolean; binary: boolean }[] = []
     for (const entry of entries) {
       if (entry.name === '.git') continue
       const path = join(dir, entry.name)
@@ -51,12 +52,16 @@ export async function listFiles(
       )
       const display = toPosix(relative(base, path))
       if (ignored || options.exclude?.ignores(display + (isDir ? '/' : ''))) continue
-      if (isDir) await visit(path, ig)
-      else {
-        const info = await stat(path)
-        if (info.size > options.maxFileSize || BINARY_EXTENSIONS.has(extension(entry.name))) skipped++
-        else files.push({ path, display, size: info.size })
-      }
+      kept.push({ path, display, isDir, binary: !isDir && BINARY_EXTENSIONS.has(extension(entry.name)) })
+    }
+    // One folder's files are stat'ed together: one at a time, the walk spent most of its time waiting.
+    const sizes = await Promise.all(
+      kept.map((k) => (k.isDir || k.binary ? undefined : stat(k.path).then((info) => info.size))),
+    )
+    for (const [i, k] of kept.entries()) {
+      if (k.isDir) await visit(k.path, ig)
+      else if (k.binary || sizes[i]! > options.maxFileSize) skipped++
+      else files.push({ path: k.path, display: k.display, size: sizes[i]! })
     }
   }
   if (top.isDirectory()) await visit(root, [])
