@@ -50,3 +50,86 @@ it('writes a checkpoint on a timer after new entries, and none while nothing new
   assert.equal(result.checkpoints, 1)
   await broker.close()
 })
+
+it("writes a request's two entries with identical auth and request sections, each line canonical JSON", async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'coffer-broker-')), 'audit.log')
+  const broker = new AuditBroker(new MemoryStorage(), silentLogger, () => Date.now())
+  await broker.load()
+  await broker.enable('file', 'file', '', { file_path: file }, false)
+  const auth = {
+    clientToken: 'cvs.secret-token-value',
+    accessor: 'acc',
+    displayName: 'token',
+    policies: ['p'],
+  }
+  const request = { id: 'r2', operation: 'read', path: 'secret/data/x', data: { q: 'private value' } }
+  const time = new Date().toISOString()
+  await Promise.all([
+    broker.log(buildEntry({ type: 'request', time, auth, request })),
+    broker.log(
+      buildEntry({ type: 'response', time, auth, request, response: { data: { password: 'hunter22' } } }),
+    ),
+  ])
+  await broker.close()
+  const text = readFileSync(file, 'utf8')
+  assert.ok(
+    !text.includes('cvs.secret-token-value') && !text.includes('hunter22') && !text.includes('private value'),
+  )
+  const [first, second] = text.trim().split('\n')
+  for (const line of [first!, second!]) assert.equal(JSON.stringify(JSON.parse(line)), line)
+  const a = JSON.parse(first!)
+  const b = JSON.parse(second!)
+  assert.deepEqual(a.auth, b.auth)
+  assert.deepEqual(a.request, b.request)
+  assert.match(a.auth.client_token, /^hmac-sha256:/)
+  assert.match(b.response.data.password, /^hmac-sha256:/)
+  assert.deepEqual(Object.keys(b), ['time', 'type', 'auth', 'request', 'response', 'seq', 'prev_hash'])
+})
+
+it('logPair writes exactly the lines two log calls would (compared unhashed, with log_raw)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-broker-'))
+  const auth = { clientToken: 'cvs.t', accessor: 'acc', displayName: 'token', policies: ['p'] }
+  const request = { id: 'r3', operation: 'list', path: 'secret/metadata/', data: { q: 'x' } }
+  const time = new Date().toISOString()
+  const entries = (error?: string) => [
+    buildEntry({ type: 'request', time, auth, request }),
+    buildEntry({
+      type: 'response',
+      time,
+      auth,
+      request,
+      response: { data: { keys: ['a', 'b'] }, warnings: ['w'] },
+      ...(error ? { error } : {}),
+    }),
+  ]
+  const write = async (name: string, pair: boolean) => {
+    const file = join(dir, `${name}.log`)
+    const broker = new AuditBroker(new MemoryStorage(), silentLogger, () => Date.now())
+    await broker.load()
+    await broker.enable(
+      'file',
+      'file',
+      '',
+      { file_path: file, log_raw: 'true', elide_list_responses: 'true' },
+      false,
+    )
+    for (const error of [undefined, 'permission denied']) {
+      const [req, res] = entries(error)
+      if (pair) await broker.logPair(req!, res!)
+      else await Promise.all([broker.log(req!), broker.log(res!)])
+    }
+    await broker.close()
+    return readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .filter((line) => line.type !== 'checkpoint')
+      .map(({ seq: _s, prev_hash: _p, ...rest }) => JSON.stringify(rest))
+  }
+  const separate = await write('separate', false)
+  const paired = await write('paired', true)
+  assert.equal(paired.length, 4)
+  assert.deepEqual(paired, separate)
+  assert.match(paired[1]!, /"keys":2/, 'elision applies to the paired response too')
+  assert.match(paired[3]!, /"error":"permission denied"}$/)
+})

@@ -207,6 +207,26 @@ export class AuditBroker {
     throw new AuditFailedError()
   }
 
+  /**
+   * Record a request's two entries together. `response` must have been built from the same auth and request
+   * inputs as `request` (as core does for a read): those sections are hashed and serialised once, and the
+   * response line reuses their text. Fails like log() when no device records both.
+   */
+  async logPair(request: AuditEntry, response: AuditEntry): Promise<void> {
+    if (this.#devices.size === 0) return
+    const writes = [...this.#devices.values()].map((live) => this.#writePair(live, request, response))
+    const results = await Promise.allSettled(writes)
+    if (results.some((result) => result.status === 'fulfilled')) return
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        this.#logger.log('error', 'audit device failed', {
+          error: (result.reason as Error)?.message ?? String(result.reason),
+        })
+      }
+    }
+    throw new AuditFailedError()
+  }
+
   /** SIGHUP: reopen files so rotated logs continue in a fresh file. */
   async reopen(): Promise<void> {
     for (const live of this.#devices.values()) await live.device?.reopen().catch(() => undefined)
@@ -244,6 +264,37 @@ export class AuditBroker {
     if (!live.device) return Promise.reject(new Error(`audit device ${live.record.path} is not open`))
     const lines = [live.chain.append(hashEntry(entry, live.hmac, live.hash))]
     if (live.chain.state.seq % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) lines.push(this.#checkpoint(live))
+    return this.#enqueue(live, lines)
+  }
+
+  #writePair(live: LiveDevice, request: AuditEntry, response: AuditEntry): Promise<void> {
+    if (!live.device) return Promise.reject(new Error(`audit device ${live.record.path} is not open`))
+    const hashedRequest = hashEntry(request, live.hmac, live.hash)
+    const requestJson = JSON.stringify(hashedRequest)
+    const lines = [live.chain.appendJson(requestJson)]
+    if (live.chain.state.seq % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) lines.push(this.#checkpoint(live))
+    // Only the response section is new: hash it alone (elision needs the operation) and splice it in after the
+    // request line's sections, which are the same in Vault's response entry.
+    const section = hashEntry(
+      {
+        time: '',
+        type: 'response',
+        request: { operation: response.request?.operation },
+        response: response.response,
+      },
+      live.hmac,
+      live.hash,
+    ).response
+    const head = requestJson.slice(0, -1).replace('"type":"request"', '"type":"response"')
+    const tail = `${section === undefined ? '' : `,"response":${JSON.stringify(section)}`}${
+      response.error ? `,"error":${JSON.stringify(response.error)}` : ''
+    }}`
+    lines.push(live.chain.appendJson(head + tail))
+    if (live.chain.state.seq % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) lines.push(this.#checkpoint(live))
+    return this.#enqueue(live, lines)
+  }
+
+  #enqueue(live: LiveDevice, lines: string[]): Promise<void> {
     return new Promise((resolve, reject) => {
       for (const line of lines) live.batch.push({ line, resolve, reject })
       // Entries of one event-loop turn go out in one write call per device.

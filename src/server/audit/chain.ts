@@ -29,9 +29,14 @@ export class AuditChain {
 
   /** One JSON line (no newline) for `entry`, chained to the previous line. */
   append(entry: object): string {
-    const json = JSON.stringify(entry)
-    if (json === undefined || !json.startsWith('{')) throw new Error('audit entry must be a JSON object')
     if ('seq' in entry || 'prev_hash' in entry) throw new Error('audit entry must not carry seq or prev_hash')
+    return this.appendJson(JSON.stringify(entry))
+  }
+
+  /** Like append, for an entry the caller serialised itself (the broker splices a request's two lines). */
+  appendJson(json: string): string {
+    if (json === undefined || !json.startsWith('{') || !json.endsWith('}'))
+      throw new Error('audit entry must be a JSON object')
     const seq = this.#seq + 1
     // Splicing before the closing brace avoids building a second object on the hot path.
     const chained = `,"seq":${seq},"prev_hash":"${this.#prevHash}"}`

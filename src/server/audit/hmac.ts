@@ -44,28 +44,41 @@ export function hashEntry(
   salt: Uint8Array | KeyObject | ((value: string) => string),
   options: HashOptions,
 ): AuditEntry {
-  const out = cloneJson(entry) as AuditEntry
-  const elide =
-    options.elideListResponses === true &&
-    out.request?.operation === 'list' &&
-    out.response?.data !== undefined
-  if (elide && out.response?.data) elideListData(out.response.data)
-  if (options.logRaw) return out
   const hash = typeof salt === 'function' ? salt : (value: string) => auditHmac(salt, value)
-  if (out.auth) hashAuth(out.auth, hash, options.hmacAccessor)
-  const req = out.request
-  if (req) {
-    if (req.client_token) req.client_token = hash(req.client_token)
-    if (options.hmacAccessor && req.client_token_accessor) {
-      req.client_token_accessor = hash(req.client_token_accessor)
-    }
-    if (req.data) hashObject(req.data, hash, keySet(options.nonHmacRequestKeys))
+  const raw = options.logRaw === true
+  // Copy-on-write: the parts that get rewritten (auth blocks, request and response, their data and wrap_info)
+  // are copied; everything else is shared with the input, which is never mutated.
+  const out: AuditEntry = { ...entry }
+  if (entry.auth) {
+    const auth = { ...entry.auth }
+    if (!raw) hashAuth(auth, hash, options.hmacAccessor)
+    out.auth = auth
   }
-  const res = out.response
-  if (res) {
-    if (res.auth) hashAuth(res.auth, hash, options.hmacAccessor)
-    if (res.data) hashObject(res.data, hash, keySet(options.nonHmacResponseKeys))
-    if (res.wrap_info) hashWrapInfo(res.wrap_info, hash, options.hmacAccessor)
+  if (entry.request) {
+    const req = { ...entry.request }
+    if (req.data) req.data = cloneJson(req.data) as JsonObject
+    if (!raw) {
+      if (req.client_token) req.client_token = hash(req.client_token)
+      if (options.hmacAccessor && req.client_token_accessor) {
+        req.client_token_accessor = hash(req.client_token_accessor)
+      }
+      if (req.data) hashObject(req.data, hash, keySet(options.nonHmacRequestKeys))
+    }
+    out.request = req
+  }
+  if (entry.response) {
+    const res = { ...entry.response }
+    out.response = res
+    if (res.auth) res.auth = { ...res.auth }
+    if (res.data) res.data = cloneJson(res.data) as JsonObject
+    if (res.wrap_info) res.wrap_info = { ...res.wrap_info }
+    const elide = options.elideListResponses === true && out.request?.operation === 'list'
+    if (elide && res.data) elideListData(res.data)
+    if (!raw) {
+      if (res.auth) hashAuth(res.auth, hash, options.hmacAccessor)
+      if (res.data) hashObject(res.data, hash, keySet(options.nonHmacResponseKeys))
+      if (res.wrap_info) hashWrapInfo(res.wrap_info, hash, options.hmacAccessor)
+    }
   }
   return out
 }

@@ -114,10 +114,10 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
   const requestLogged = audit && !isRead ? audit.log(requestEntry(auditCtx)) : undefined
   if (requestLogged) await requestLogged
   const logOutcome = (out: CoreResponse | undefined, error?: string) => {
-    if (!audit) return undefined
-    const pair = isRead ? [audit.log(requestEntry(auditCtx))] : []
-    pair.push(audit.log(responseEntry(auditCtx, out, error)))
-    return Promise.all(pair)
+    if (!broker) return undefined
+    // A read's two entries share their auth and request sections; the broker writes them as one pair.
+    if (isRead) return broker.logPair(requestEntry(auditCtx), responseEntry(auditCtx, out, error))
+    return audit!.log(responseEntry(auditCtx, out, error))
   }
 
   let response: ResponseWithIssued | undefined
