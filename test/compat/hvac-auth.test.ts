@@ -1,24 +1,11 @@
 // Compatibility with hvac's auth.userpass and auth.approle: hvac_auth_scenario.py drives a dev server; we assert what it saw.
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { runPython as run } from '../helpers/python.ts'
 import { startDevServer } from '../helpers/server.ts'
 
-const PYTHON = '/usr/bin/python3'
 const SCRIPT = fileURLToPath(new URL('./hvac_auth_scenario.py', import.meta.url))
-
-function run(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  // Asynchronous on purpose: the server under test lives in this process's event loop.
-  return new Promise((resolve) => {
-    execFile(PYTHON, args, { env, timeout: 90_000, encoding: 'utf8' }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr })
-    })
-  })
-}
 
 test('hvac auth.userpass and auth.approle against Coffer', { timeout: 120_000 }, async (t) => {
   if ((await run(['-c', 'import hvac'], process.env)).code !== 0) {

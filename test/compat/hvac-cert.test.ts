@@ -1,28 +1,15 @@
 // Compatibility with hvac's auth.cert and a plain requests client certificate: hvac_cert_scenario.py drives an HTTPS server.
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { haveOpenssl, TestPki } from '../helpers/pki.ts'
+import { runPython as run } from '../helpers/python.ts'
 import { initialise, startTlsServer } from '../helpers/tls-server.ts'
 
-const PYTHON = '/usr/bin/python3'
 const SCRIPT = fileURLToPath(new URL('./hvac_cert_scenario.py', import.meta.url))
-
-function run(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  // Asynchronous on purpose: the server under test lives in this process's event loop.
-  return new Promise((resolve) => {
-    execFile(PYTHON, args, { env, timeout: 90_000, encoding: 'utf8' }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr })
-    })
-  })
-}
 
 test('hvac auth.cert against Coffer over HTTPS', { timeout: 120_000 }, async (t) => {
   if ((await run(['-c', 'import hvac, requests'], process.env)).code !== 0) {

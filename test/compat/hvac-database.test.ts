@@ -1,25 +1,13 @@
 // hvac's secrets.database calls against Coffer and MariaDB: configure, roles, creds, revoke, rotate-root, static roles.
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import mysql from 'mysql2/promise'
 import { eventually, listening, uniqueName } from '../../src/server/engines/database/test-helpers.ts'
+import { runPython as run } from '../helpers/python.ts'
 import { startDevServer } from '../helpers/server.ts'
 
-const PYTHON = '/usr/bin/python3'
 const SCRIPT = fileURLToPath(new URL('./hvac_database_scenario.py', import.meta.url))
-
-function run(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(PYTHON, args, { env, timeout: 90_000, encoding: 'utf8' }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr })
-    })
-  })
-}
 
 async function canLogin(user: string, password: string): Promise<boolean> {
   try {
