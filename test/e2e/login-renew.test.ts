@@ -57,7 +57,7 @@ describe('login token renewal checks with the auth method', () => {
     assert.match(gone.body.errors[0], /role no longer exists/)
   })
 
-  it('disabling an auth method revokes the tokens it issued; tokens from auth/token still renew', async () => {
+  it('disabling an auth method revokes its tokens and drops its identity aliases; auth/token tokens still renew', async () => {
     await t.call('POST', 'sys/auth/people', { body: { type: 'userpass' } })
     await t.call('POST', 'auth/people/users/bob', {
       body: { password: 'pw-for-bob-1', token_policies: 'reader' },
@@ -67,8 +67,13 @@ describe('login token renewal checks with the auth method', () => {
       body: { password: 'pw-for-bob-1' },
     })
     const token = login.body.auth.client_token as string
-    // Disabling an auth method revokes the tokens it issued, as in Vault.
+    const entityId = login.body.auth.entity_id as string
+    assert.equal((await t.call('GET', `identity/entity/id/${entityId}`)).body.data.aliases.length, 1)
+    // Disabling an auth method revokes the tokens it issued and drops its identity aliases, as in Vault.
     await t.call('DELETE', 'sys/auth/people')
+    const entity = await t.call('GET', `identity/entity/id/${entityId}`)
+    assert.equal(entity.status, 200, 'the entity itself stays')
+    assert.equal(entity.body.data.aliases.length, 0)
     assert.equal((await renewSelf(token)).status, 403)
     assert.equal((await t.call('GET', 'auth/token/lookup-self', { token })).status, 403)
     const plain = await t.call('POST', 'auth/token/create', { body: { policies: ['reader'], ttl: '1h' } })

@@ -196,7 +196,10 @@ export class Core {
           await this.expiration.revokePrefix(path)
           // An auth method's tokens end with it, as in Vault.
           const accessor = path.startsWith('auth/') ? this.mounts.find(path)?.accessor : undefined
-          if (accessor) await this.tokens.revokeIssuedBy(accessor)
+          if (accessor) {
+            await this.tokens.revokeIssuedBy(accessor)
+            await this.identity.removeMountAliases(accessor)
+          }
         },
         builtins: [
           {

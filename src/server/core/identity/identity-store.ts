@@ -472,6 +472,29 @@ export class IdentityStore {
     })
   }
 
+  /**
+   * An auth mount is being disabled: its entity aliases and group aliases go with it, as in Vault, so a new
+   * mount at the same path starts with no logins mapped. Entities and groups themselves stay.
+   */
+  async removeMountAliases(accessor: string): Promise<number> {
+    let removed = 0
+    const entityIds = new Set<string>()
+    for (const name of await this.#storage.list(`alias-key/${accessor}/`)) {
+      const raw = await this.#storage.get(`alias-key/${accessor}/${name}`)
+      if (raw !== undefined) entityIds.add(decoder.decode(raw))
+    }
+    for (const entityId of entityIds) {
+      const entity = await this.entity(entityId)
+      for (const alias of entity?.aliases ?? []) {
+        if (alias.mountAccessor === accessor && (await this.deleteAlias(alias.id))) removed++
+      }
+    }
+    for (const group of [...this.#groups.all]) {
+      if (group.alias?.mountAccessor === accessor && (await this.deleteGroupAlias(group.alias.id))) removed++
+    }
+    return removed
+  }
+
   // ---- login ----
 
   /**
