@@ -79,4 +79,24 @@ describe('login token renewal checks with the auth method', () => {
     const plain = await t.call('POST', 'auth/token/create', { body: { policies: ['reader'], ttl: '1h' } })
     assert.equal((await renewSelf(plain.body.auth.client_token)).status, 200)
   })
+
+  it('the default policy lets a login token read its own entity, and only its own', async () => {
+    await t.call('POST', 'auth/userpass/users/carol', { body: { password: 'carol-password-1' } })
+    await t.call('POST', 'auth/userpass/users/dave', { body: { password: 'dave-password-1' } })
+    const carol = (
+      await t.call('POST', 'auth/userpass/login/carol', { token: '', body: { password: 'carol-password-1' } })
+    ).body.auth
+    const dave = (
+      await t.call('POST', 'auth/userpass/login/dave', { token: '', body: { password: 'dave-password-1' } })
+    ).body.auth
+    const own = await t.call('GET', `identity/entity/id/${carol.entity_id}`, { token: carol.client_token })
+    assert.equal(own.status, 200)
+    assert.equal(own.body.data.id, carol.entity_id)
+    const other = await t.call('GET', `identity/entity/id/${dave.entity_id}`, { token: carol.client_token })
+    assert.equal(other.status, 403)
+    const byName = await t.call('GET', `identity/entity/name/${own.body.data.name}`, {
+      token: carol.client_token,
+    })
+    assert.equal(byName.status, 200)
+  })
 })

@@ -7,8 +7,7 @@ export const DEFAULT_POLICY_NAME = 'default'
 
 /**
  * HCL of the "default" policy: what any token needs to look after itself, use its cubbyhole,
- * wrap and unwrap responses and hash data. Mirrors the grants of Vault's default policy, minus
- * the identity-templated paths Coffer does not implement.
+ * wrap and unwrap responses and hash data. Mirrors the grants of Vault's default policy.
  */
 export const DEFAULT_POLICY = `# Installed on first start; operators may edit it but not delete it.
 
@@ -44,6 +43,15 @@ path "sys/leases/renew" {
 }
 path "sys/leases/lookup" {
   capabilities = ["update"]
+}
+
+# A token may read the identity entity it acts for (the paths are filled in per token; without an entity
+# they match nothing).
+path "identity/entity/id/{{identity.entity.id}}" {
+  capabilities = ["read"]
+}
+path "identity/entity/name/{{identity.entity.name}}" {
+  capabilities = ["read"]
 }
 
 # Each token's private cubbyhole.
