@@ -65,6 +65,21 @@ test('hvac secrets.database against MariaDB', { timeout: 120_000 }, async (t) =>
       async () => !(await canLogin(r['creds_revoked'].username, r['creds_revoked'].password)),
       'the revoked user cannot log in',
     )
+    const keptId = r['creds_kept'].lease_id as string
+    assert.equal(r['read_lease'].id, keptId)
+    assert.equal(r['read_lease'].renewable, true)
+    assert.deepEqual(r['renew_lease'], { lease_id: keptId, lease_duration: 1800, renewable: true })
+    assert.equal(r['list_leases'].length, 2, JSON.stringify(r['list_leases']))
+    assert.ok(
+      r['creds_tmp_1'].lease_id.endsWith(r['list_leases'][0]) ||
+        r['creds_tmp_1'].lease_id.endsWith(r['list_leases'][1]),
+    )
+    assert.equal(r['revoke_prefix'], 204)
+    for (const name of ['creds_tmp_1', 'creds_tmp_2'])
+      await eventually(
+        async () => !(await canLogin(r[name].username, r[name].password)),
+        `revoke_prefix dropped ${name}`,
+      )
     assert.equal(r['rotate_root'], 204)
     assert.equal(await canLogin(adminUser, 'Admin-pw-1'), false, 'rotate-root changed the admin password')
     assert.equal(r['create_static_role'], 204)

@@ -29,7 +29,7 @@ step(
         client.secrets.database.configure(
             name="maria",
             plugin_name="mysql-database-plugin",
-            allowed_roles=["app", "svc"],
+            allowed_roles=["app", "svc", "tmp"],
             connection_url="{{username}}:{{password}}@tcp(127.0.0.1:3306)/",
             username=admin_user,
             password=admin_password,
@@ -51,8 +51,8 @@ step(
 )
 
 
-def creds():
-    r = client.secrets.database.generate_credentials(name="app")
+def creds(role="app"):
+    r = client.secrets.database.generate_credentials(name=role)
     return {
         "lease_id": r["lease_id"],
         "lease_duration": r["lease_duration"],
@@ -65,9 +65,36 @@ def creds():
 step("creds_kept", creds)
 step("creds_revoked", creds)
 step(
+    "create_tmp_role",
+    lambda: status(
+        client.secrets.database.create_role(
+            name="tmp",
+            db_name="maria",
+            creation_statements=["CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}'"],
+            default_ttl="1h",
+        )
+    ),
+)
+step("creds_tmp_1", lambda: creds("tmp"))
+step("creds_tmp_2", lambda: creds("tmp"))
+step(
+    "read_lease",
+    lambda: client.sys.read_lease(lease_id=results["creds_kept"]["lease_id"])["data"],
+)
+step(
+    "renew_lease",
+    lambda: {
+        k: v
+        for k, v in client.sys.renew_lease(lease_id=results["creds_kept"]["lease_id"], increment=1800).items()
+        if k in ("lease_id", "lease_duration", "renewable")
+    },
+)
+step("list_leases", lambda: client.sys.list_leases(prefix="database/creds/tmp")["data"]["keys"])
+step(
     "revoke",
     lambda: status(client.sys.revoke_lease(lease_id=results["creds_revoked"]["lease_id"])),
 )
+step("revoke_prefix", lambda: status(client.sys.revoke_prefix(prefix="database/creds/tmp")))
 step("rotate_root", lambda: status(client.secrets.database.rotate_root_credentials(name="maria")))
 step(
     "create_static_role",

@@ -80,12 +80,17 @@ export function leasePaths(core: Core) {
     ...['leases/revoke-prefix', 'revoke-prefix'].map((base) =>
       definePath({
         pattern: `${base}/*prefix`,
-        fields: { sync: f.bool() },
+        // hvac repeats the prefix in the body, as Vault's field list allows.
+        fields: { prefix: f.string(), sync: f.bool() },
         operations: { update: revokePrefix(false) },
       }),
     ),
     ...['leases/revoke-force', 'revoke-force'].map((base) =>
-      definePath({ pattern: `${base}/*prefix`, operations: { update: revokePrefix(true) } }),
+      definePath({
+        pattern: `${base}/*prefix`,
+        fields: { prefix: f.string() },
+        operations: { update: revokePrefix(true) },
+      }),
     ),
     definePath({
       pattern: 'leases/tidy',
