@@ -1,6 +1,8 @@
 // What every command receives: parsed flags and positionals, I/O streams, environment and a lazy client.
+
 import type { Readable } from 'node:stream'
 import { ApiError, ConnectionError, type VaultClient } from '../client/index.ts'
+import { errorMessage } from '../lib/error-message.ts'
 import type { FlagReader, FlagSpec } from './flags.ts'
 import type { OutputFormat } from './format.ts'
 
@@ -74,7 +76,7 @@ export async function remote<T>(action: string, call: () => Promise<T>): Promise
     return await call()
   } catch (error) {
     if (error instanceof CliError) throw error
-    const message = error instanceof Error ? error.message : String(error)
+    const message = errorMessage(error)
     throw new CliError(`${action}: ${message}`, isRemoteError(error) ? 2 : 1)
   }
 }

@@ -1,6 +1,8 @@
 // CLI entry: runCli(argv, io) runs one command and returns its exit code (0 ok, 1 local error, 2 remote error).
+
 import { homedir } from 'node:os'
 import { ApiError, ConnectionError } from '../client/index.ts'
+import { errorMessage } from '../lib/error-message.ts'
 import { COMMANDS } from './commands/index.ts'
 import { CliError, type CliIo } from './context.ts'
 import { UsageError } from './flags.ts'
@@ -37,7 +39,7 @@ function report(error: unknown, stderr: { write(chunk: string): unknown }): numb
     stderr.write(`Error: ${error.message}\n`)
     return 2
   }
-  const message = error instanceof Error ? error.message : String(error)
+  const message = errorMessage(error)
   stderr.write(`Error: ${message}\n`)
   return 1
 }

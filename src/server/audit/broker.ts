@@ -1,17 +1,15 @@
 // The audit broker: every entry goes to every enabled device, HMAC'd with that device's salt and hash-chained;
 // a request proceeds only if at least one device recorded it (fail closed, bounded by each device's timeout).
 import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject, randomBytes } from 'node:crypto'
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
-import { sha256Hex } from '../../lib/hash.ts'
 import type { Logger } from '../../lib/logger.ts'
 import { rfc3339 } from '../../lib/time.ts'
 import { AppError, InvalidRequestError } from '../../sdk/errors.ts'
 import { getJson, putJson, type Storage } from '../../sdk/storage.ts'
-import { AuditChain, type ChainState, generateSigningKey } from './chain.ts'
+import { AuditChain, generateSigningKey, resumeChainState } from './chain.ts'
 import { type AuditType, checkOptions, hashOptions, openDevice } from './device-config.ts'
 import type { AuditDevice } from './devices/device.ts'
 import type { AuditEntry } from './entry.ts'
-import { auditHmac, type HashOptions, hashEntry } from './hmac.ts'
+import { auditHmac, type HashOptions, hashEntry, memoisedHmac } from './hmac.ts'
 
 /** A signed checkpoint after this many entries per device, and on close. */
 const CHECKPOINT_EVERY = 1000
@@ -244,7 +242,7 @@ export class AuditBroker {
     const filePath =
       record.type === 'file' ? (record.options['file_path'] ?? record.options['path']) : undefined
     const salt = createSecretKey(Buffer.from(record.salt, 'hex'))
-    const chain = new AuditChain(filePath ? resumeState(filePath) : undefined)
+    const chain = new AuditChain(filePath ? resumeChainState(filePath) : undefined)
     return {
       record,
       device,
@@ -369,46 +367,4 @@ function normalizePath(path: string): string {
   if (clean === '/' || clean.includes('..'))
     throw new InvalidRequestError(`invalid audit device path "${path}"`)
   return clean
-}
-
-/** Continue the chain of an existing log file from its last complete line; a new chain if there is none. */
-function resumeState(filePath: string): ChainState | undefined {
-  let fd: number
-  try {
-    fd = openSync(filePath, 'r')
-  } catch {
-    return undefined
-  }
-  try {
-    const size = fstatSync(fd).size
-    const length = Math.min(size, 1024 * 1024)
-    const buffer = Buffer.alloc(length)
-    readSync(fd, buffer, 0, length, size - length)
-    const text = buffer.toString('utf8')
-    const end = text.lastIndexOf('\n')
-    if (end <= 0) return undefined
-    const line = text.slice(text.lastIndexOf('\n', end - 1) + 1, end)
-    const seq = (JSON.parse(line) as { seq?: unknown }).seq
-    return typeof seq === 'number' ? { seq, prevHash: sha256Hex(line) } : undefined
-  } catch {
-    return undefined
-  } finally {
-    closeSync(fd)
-  }
-}
-
-/** Values up to 4 KiB are remembered, 4,096 at a time; the memo holds what the barrier cache holds anyway. */
-function memoisedHmac(salt: KeyObject): (value: string) => string {
-  const memo = new Map<string, string>()
-  return (value) => {
-    let hashed = memo.get(value)
-    if (hashed === undefined) {
-      hashed = auditHmac(salt, value)
-      if (value.length <= 4096) {
-        if (memo.size >= 4096) memo.clear()
-        memo.set(value, hashed)
-      }
-    }
-    return hashed
-  }
 }

@@ -1,5 +1,6 @@
 // Hash chain and signed checkpoints that make an audit log tamper-evident (beyond Vault, which has neither).
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import {
   CHECKPOINT_TYPE,
   type ChainState,
@@ -7,6 +8,7 @@ import {
   GENESIS_HASH,
   lineHash,
 } from '../../lib/audit-chain/format.ts'
+import { sha256Hex } from '../../lib/hash.ts'
 
 // The line format and the pure helpers live in lib so the CLI's verifier shares them; re-exported for the broker.
 export { type ChainState, checkpointSignedText, GENESIS_HASH } from '../../lib/audit-chain/format.ts'
@@ -70,4 +72,30 @@ export class AuditChain {
 export function generateSigningKey(): { privateKey: KeyObject; publicKeyPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519')
   return { privateKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() }
+}
+
+/** Continue the chain of an existing log file from its last complete line; a new chain if there is none. */
+export function resumeChainState(filePath: string): ChainState | undefined {
+  let fd: number
+  try {
+    fd = openSync(filePath, 'r')
+  } catch {
+    return undefined
+  }
+  try {
+    const size = fstatSync(fd).size
+    const length = Math.min(size, 1024 * 1024)
+    const buffer = Buffer.alloc(length)
+    readSync(fd, buffer, 0, length, size - length)
+    const text = buffer.toString('utf8')
+    const end = text.lastIndexOf('\n')
+    if (end <= 0) return undefined
+    const line = text.slice(text.lastIndexOf('\n', end - 1) + 1, end)
+    const seq = (JSON.parse(line) as { seq?: unknown }).seq
+    return typeof seq === 'number' ? { seq, prevHash: sha256Hex(line) } : undefined
+  } catch {
+    return undefined
+  } finally {
+    closeSync(fd)
+  }
 }

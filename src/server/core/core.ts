@@ -7,7 +7,7 @@ import { deletePrefix, type Storage, storageView } from '../../sdk/storage.ts'
 import { AuditBroker } from '../audit/broker.ts'
 import { Barrier } from '../barrier/barrier.ts'
 import { cubbyholeBackend, cubbyholePrefix } from './cubbyhole/backend.ts'
-import { ExpirationManager, type ExpirationOptions } from './expiration/expiration-manager.ts'
+import { ExpirationManager, type ExpirationTuning } from './expiration/expiration-manager.ts'
 import { createIdentityBackend } from './identity/backend.ts'
 import { IdentityStore } from './identity/identity-store.ts'
 import { MountManager } from './mount-manager.ts'
@@ -28,10 +28,7 @@ export interface CoreOptions {
   /** The sys/ backend is built by the composition root, which hands it this core. */
   systemBackend: (core: Core) => BackendDefinition<unknown>
   /** Expiry loop tuning (tests shorten the retry backoff). */
-  expiration?: Pick<
-    ExpirationOptions,
-    'tickMs' | 'maxRevokeAttempts' | 'baseBackoffMs' | 'maxBackoffMs' | 'concurrency'
-  >
+  expiration?: Partial<ExpirationTuning>
 }
 
 /** Expired tokens are revoked within this long (Vault promises no better than a second). */
@@ -264,7 +261,7 @@ export class Core {
         clock: this.clock,
         logger: this.logger.child({ component: 'expiration' }),
         backendAt: (mountPath) => mounts.router.get(mountPath)?.backend,
-        ...this.#opts.expiration,
+        ...(this.#opts.expiration ? { tuning: this.#opts.expiration } : {}),
       })
       await expiration.start()
       this.#expiration = expiration

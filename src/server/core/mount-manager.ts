@@ -1,5 +1,7 @@
 // Mounting, unmounting and tuning secrets engines and auth methods: router, persisted tables and storage views.
+
 import { randomBytes } from 'node:crypto'
+import { errorMessage } from '../../lib/error-message.ts'
 import type { Logger } from '../../lib/logger.ts'
 import { uuid } from '../../lib/random.ts'
 import type { Clock } from '../../lib/time.ts'
@@ -111,7 +113,7 @@ export class MountManager {
         } catch (error) {
           this.#opts.logger.log('error', 'periodic task failed; will retry', {
             mount: entry.path,
-            error: error instanceof Error ? error.message : String(error),
+            error: errorMessage(error),
           })
         }
       }),

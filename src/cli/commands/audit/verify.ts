@@ -1,8 +1,10 @@
 // `coffer audit verify FILE`: check an audit log's hash chain and signed checkpoints; exit 2 when tampered.
+
 import { createPublicKey } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import type { ChainState } from '../../../lib/audit-chain/format.ts'
 import { type VerifyResult, verifyAuditLog } from '../../../lib/audit-chain/verify.ts'
+import { errorMessage } from '../../../lib/error-message.ts'
 import { CliError, type CommandContext, type CommandSpec } from '../../context.ts'
 import { UsageError } from '../../flags.ts'
 import { renderColumns, renderStructured } from '../../format.ts'
@@ -56,7 +58,7 @@ async function publicKey(ctx: CommandContext): Promise<string> {
       pem = (await ctx.client().read('sys/audit-signing-key'))?.data?.['public_key']
     } catch (error) {
       // Exit 1, not the usual 2 for a remote error: here 2 is reserved for "the log was tampered with".
-      const reason = error instanceof Error ? error.message : String(error)
+      const reason = errorMessage(error)
       throw new CliError(`Error fetching the audit signing key from the server: ${reason}`, 1)
     }
     if (typeof pem !== 'string' || pem === '')

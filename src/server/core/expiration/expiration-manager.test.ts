@@ -59,10 +59,12 @@ async function setup(opts: { maxRevokeAttempts?: number } = {}) {
       clock,
       logger: silentLogger,
       backendAt: (path) => (path === 'rows/' ? backend : undefined),
-      tickMs: 60_000, // the test drives tick() itself
-      baseBackoffMs: 1_000,
-      maxBackoffMs: 4_000,
-      maxRevokeAttempts: opts.maxRevokeAttempts ?? 12,
+      tuning: {
+        tickMs: 60_000, // the test drives tick() itself
+        baseBackoffMs: 1_000,
+        maxBackoffMs: 4_000,
+        maxRevokeAttempts: opts.maxRevokeAttempts ?? 12,
+      },
     })
   const manager = make()
   await manager.start()

@@ -1,13 +1,21 @@
 // Leases: register, look up, renew, revoke (one, by prefix, by token), expire on time, retry failed revocations.
+import { errorMessage } from '../../../lib/error-message.ts'
 import type { Logger } from '../../../lib/logger.ts'
-import { randomAlphanumeric } from '../../../lib/random.ts'
 import type { Clock } from '../../../lib/time.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import type { BackendInstance } from '../../../sdk/framework/backend.ts'
-import type { SecretGrant } from '../../../sdk/request.ts'
 import { getJson, type Storage, type StorageOp, storageView } from '../../../sdk/storage.ts'
 import { DueIndex } from './due-index.ts'
-import { type LeaseEntry, leaseKeyId, lookupData } from './lease-entry.ts'
+import {
+  isLeaseId,
+  type LeaseEntry,
+  leaseKeyId,
+  lookupData,
+  newLease,
+  type RegisterInput,
+} from './lease-entry.ts'
+
+export type { RegisterInput } from './lease-entry.ts'
 
 /*
  * Storage under the manager's view (core-owned, behind the barrier):
@@ -23,27 +31,23 @@ export interface ExpirationOptions {
   logger: Logger
   /** The backend mounted at a path, or undefined when it is gone. */
   backendAt: (mountPath: string) => BackendInstance | undefined
-  /** How often due leases are looked for, in ms. */
-  tickMs?: number
-  /** Revocation attempts before a lease is marked irrevocable. */
-  maxRevokeAttempts?: number
-  /** First retry delay; doubles per attempt up to maxBackoffMs. */
-  baseBackoffMs?: number
-  maxBackoffMs?: number
-  /** Revocations run at once by the expiry loop. */
-  concurrency?: number
+  /** Tests shorten the loop and the retry backoff. */
+  tuning?: Partial<ExpirationTuning>
 }
 
-export interface RegisterInput {
-  /** The request path that issued the secret (mount path included). */
-  path: string
-  mountPath: string
-  secret: SecretGrant
-  tokenHash: string
-  /** The mount's effective TTLs, in seconds. */
-  defaultTtl: number
-  maxTtl: number
+const DEFAULTS = {
+  /** How often due leases are looked for, in ms. */
+  tickMs: 200,
+  /** Revocation attempts before a lease is marked irrevocable. */
+  maxRevokeAttempts: 12,
+  /** First retry delay; doubles per attempt up to maxBackoffMs. */
+  baseBackoffMs: 1_000,
+  maxBackoffMs: 60_000,
+  /** Revocations run at once by the expiry loop. */
+  concurrency: 256,
 }
+
+export type ExpirationTuning = typeof DEFAULTS
 
 export interface IssuedLease {
   leaseId: string
@@ -51,19 +55,11 @@ export interface IssuedLease {
   renewable: boolean
 }
 
-const DEFAULTS = {
-  tickMs: 200,
-  maxRevokeAttempts: 12,
-  baseBackoffMs: 1_000,
-  maxBackoffMs: 60_000,
-  concurrency: 256,
-}
-
 export class ExpirationManager {
   readonly #storage: Storage
   readonly #leases: Storage
   readonly #due: DueIndex
-  readonly #opts: Required<Omit<ExpirationOptions, 'storage' | 'clock' | 'logger' | 'backendAt'>>
+  readonly #opts: ExpirationTuning
   readonly #clock: Clock
   readonly #logger: Logger
   readonly #backendAt: (mountPath: string) => BackendInstance | undefined
@@ -81,13 +77,7 @@ export class ExpirationManager {
     this.#clock = opts.clock
     this.#logger = opts.logger
     this.#backendAt = opts.backendAt
-    this.#opts = {
-      tickMs: opts.tickMs ?? DEFAULTS.tickMs,
-      maxRevokeAttempts: opts.maxRevokeAttempts ?? DEFAULTS.maxRevokeAttempts,
-      baseBackoffMs: opts.baseBackoffMs ?? DEFAULTS.baseBackoffMs,
-      maxBackoffMs: opts.maxBackoffMs ?? DEFAULTS.maxBackoffMs,
-      concurrency: opts.concurrency ?? DEFAULTS.concurrency,
-    }
+    this.#opts = { ...DEFAULTS, ...opts.tuning }
   }
 
   /** Opens the due index (hour folders only) and starts the expiry loop. */
@@ -112,31 +102,8 @@ export class ExpirationManager {
   }
 
   async register(input: RegisterInput): Promise<IssuedLease> {
-    const now = this.#clock.now()
-    const maxTtl = Math.min(input.secret.maxTtl || input.maxTtl, input.maxTtl)
-    let ttl = input.secret.ttl > 0 ? input.secret.ttl : input.defaultTtl
-    if (maxTtl > 0) ttl = Math.min(ttl, maxTtl)
-    // A secret's lease always ends: with no TTL anywhere it gets the mount's maximum, as in Vault.
-    if (ttl <= 0) ttl = maxTtl > 0 ? maxTtl : input.defaultTtl
-    const leaseId = `${input.path.replace(/\/+$/, '')}/${randomAlphanumeric(24)}`
-    const lease: LeaseEntry = {
-      leaseId,
-      path: input.path,
-      mountPath: input.mountPath,
-      secretType: input.secret.type,
-      internal: input.secret.internal,
-      tokenHash: input.tokenHash,
-      issueTime: now,
-      expireTime: now + ttl * 1000,
-      maxExpireTime: maxTtl > 0 ? now + maxTtl * 1000 : 0,
-      lastRenewalTime: 0,
-      renewable: input.secret.renewable,
-      ttl,
-      dueAt: now + ttl * 1000,
-      revokeAttempts: 0,
-      lastRevokeError: '',
-      irrevocable: false,
-    }
+    const lease = newLease(input, this.#clock.now())
+    const { leaseId } = lease
     const ops: StorageOp[] = [
       this.#putLeaseOp(lease),
       this.#due.putOp(lease.dueAt, leaseKeyId(leaseId), leaseId),
@@ -144,7 +111,7 @@ export class ExpirationManager {
     if (lease.tokenHash !== '') ops.push(this.#tokenIndexOp('put', lease))
     await this.#storage.batch(ops)
     this.#due.noteAdded(lease.dueAt, leaseKeyId(leaseId), leaseId)
-    return { leaseId, ttl, renewable: lease.renewable }
+    return { leaseId, ttl: lease.ttl, renewable: lease.renewable }
   }
 
   async get(leaseId: string): Promise<LeaseEntry | undefined> {
@@ -252,7 +219,7 @@ export class ExpirationManager {
         } catch (error) {
           this.#logger.log('warn', 'lease revocation with its token failed; will retry', {
             lease_id: leaseId,
-            error: errorText(error),
+            error: errorMessage(error),
           })
         }
       }),
@@ -286,7 +253,7 @@ export class ExpirationManager {
           } catch (error) {
             this.#logger.log('warn', 'tidy: revocation failed; will retry', {
               lease_id: leaseId,
-              error: errorText(error),
+              error: errorMessage(error),
             })
           }
         }
@@ -316,7 +283,7 @@ export class ExpirationManager {
         if (this.#stopped) break
       }
     } catch (error) {
-      this.#logger.log('error', 'lease expiry pass failed; will retry', { error: errorText(error) })
+      this.#logger.log('error', 'lease expiry pass failed; will retry', { error: errorMessage(error) })
     } finally {
       this.#ticking = false
     }
@@ -362,11 +329,11 @@ export class ExpirationManager {
       if (force) {
         this.#logger.log('warn', 'lease removed by revoke-force although its revocation failed', {
           lease_id: lease.leaseId,
-          error: errorText(error),
+          error: errorMessage(error),
         })
       } else {
         await this.#recordFailure(lease, error)
-        throw new InvalidRequestError(`failed to revoke lease "${lease.leaseId}": ${errorText(error)}`)
+        throw new InvalidRequestError(`failed to revoke lease "${lease.leaseId}": ${errorMessage(error)}`)
       }
     }
     await this.#delete(lease)
@@ -381,7 +348,7 @@ export class ExpirationManager {
     const updated: LeaseEntry = {
       ...current,
       revokeAttempts: attempts,
-      lastRevokeError: errorText(error),
+      lastRevokeError: errorMessage(error),
       irrevocable,
       dueAt: irrevocable ? 0 : now + backoff,
     }
@@ -429,20 +396,4 @@ export class ExpirationManager {
     const key = `token/${lease.tokenHash}/${leaseKeyId(lease.leaseId)}`
     return op === 'put' ? { op, key, value: Buffer.from(lease.leaseId) } : { op, key }
   }
-}
-
-/** Lease ids are mount-relative paths plus a random suffix; refuse anything that could escape the id/ folder. */
-function isLeaseId(leaseId: string): boolean {
-  return (
-    typeof leaseId === 'string' &&
-    leaseId !== '' &&
-    leaseId.length <= 1024 &&
-    !leaseId.startsWith('/') &&
-    !leaseId.endsWith('/') &&
-    !leaseId.split('/').some((seg) => seg === '' || seg === '.' || seg === '..')
-  )
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

@@ -1,6 +1,8 @@
 // The stored form of a lease and how sys/leases/lookup shows it (Vault's field names).
 import { createHash } from 'node:crypto'
+import { randomAlphanumeric } from '../../../lib/random.ts'
 import { rfc3339 } from '../../../lib/time.ts'
+import type { SecretGrant } from '../../../sdk/request.ts'
 
 export interface LeaseEntry {
   leaseId: string
@@ -53,4 +55,55 @@ export function lookupData(lease: LeaseEntry, nowMs: number): Record<string, unk
     data['irrevocable'] = lease.irrevocable
   }
   return data
+}
+
+/** A secret to put under a lease. */
+export interface RegisterInput {
+  /** The request path that issued the secret (mount path included). */
+  path: string
+  mountPath: string
+  secret: SecretGrant
+  tokenHash: string
+  /** The mount's effective TTLs, in seconds. */
+  defaultTtl: number
+  maxTtl: number
+}
+
+/** The lease for a new secret: the secret's TTL or the mount's default, never past the mount's maximum. */
+export function newLease(input: RegisterInput, now: number): LeaseEntry {
+  const maxTtl = Math.min(input.secret.maxTtl || input.maxTtl, input.maxTtl)
+  let ttl = input.secret.ttl > 0 ? input.secret.ttl : input.defaultTtl
+  if (maxTtl > 0) ttl = Math.min(ttl, maxTtl)
+  // A secret's lease always ends: with no TTL anywhere it gets the mount's maximum, as in Vault.
+  if (ttl <= 0) ttl = maxTtl > 0 ? maxTtl : input.defaultTtl
+  return {
+    leaseId: `${input.path.replace(/\/+$/, '')}/${randomAlphanumeric(24)}`,
+    path: input.path,
+    mountPath: input.mountPath,
+    secretType: input.secret.type,
+    internal: input.secret.internal,
+    tokenHash: input.tokenHash,
+    issueTime: now,
+    expireTime: now + ttl * 1000,
+    maxExpireTime: maxTtl > 0 ? now + maxTtl * 1000 : 0,
+    lastRenewalTime: 0,
+    renewable: input.secret.renewable,
+    ttl,
+    dueAt: now + ttl * 1000,
+    revokeAttempts: 0,
+    lastRevokeError: '',
+    irrevocable: false,
+  }
+}
+
+/** Lease ids are mount-relative paths plus a random suffix; refuse anything that could escape the id/ folder. */
+export function isLeaseId(leaseId: string): boolean {
+  return (
+    typeof leaseId === 'string' &&
+    leaseId !== '' &&
+    leaseId.length <= 1024 &&
+    !leaseId.startsWith('/') &&
+    !leaseId.endsWith('/') &&
+    !leaseId.split('/').some((seg) => seg === '' || seg === '.' || seg === '..')
+  )
 }

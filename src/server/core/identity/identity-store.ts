@@ -2,20 +2,24 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { KeyLocks } from '../../../lib/key-locks.ts'
 import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.ts'
-import { getJson, putJson, type Storage, type StorageOp } from '../../../sdk/storage.ts'
-import type { TemplateIdentity } from '../../policy/template.ts'
+import { getJson, type Storage, type StorageOp } from '../../../sdk/storage.ts'
+import { AliasWrites } from './alias-writes.ts'
 import { GroupIndex } from './group-index.ts'
-import { type AliasRecord, type EntityRecord, type GroupRecord, keys, type MountLookup } from './records.ts'
+import { bumpGroup, type GroupInput, GroupWrites, planExternalGroupSync, putGroupOp } from './group-writes.ts'
+import {
+  type AliasRecord,
+  type EntityRecord,
+  type GroupRecord,
+  keys,
+  type MountLookup,
+  newEntity,
+  normalizePolicies,
+  putEntityOp,
+} from './records.ts'
+import { type ResolvedIdentity, resolveIdentity } from './resolved-identity.ts'
 
-/** What an entity adds to its tokens, computed once per entity and kept until the next identity write. */
-export interface ResolvedIdentity {
-  disabled: boolean
-  /** The entity's own policies and those of every group it is in, directly or through nesting. */
-  policies: string[]
-  template: TemplateIdentity
-  /** Token policy set (joined) → that set merged with `policies`, so the hot path allocates nothing. */
-  merged: Map<string, string[]>
-}
+export type { GroupInput } from './group-writes.ts'
+export type { ResolvedIdentity } from './resolved-identity.ts'
 
 export interface EntityInput {
   name?: string
@@ -24,24 +28,10 @@ export interface EntityInput {
   disabled?: boolean
 }
 
-export interface GroupInput {
-  name?: string
-  type?: string
-  policies?: string[]
-  metadata?: Record<string, string>
-  memberEntityIds?: string[]
-  memberGroupIds?: string[]
-}
-
 const ID = /^[\w-]{1,128}$/
 const RESOLVED_LIMIT = 10_000
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
-
-/** Vault lower-cases, de-duplicates and sorts policy names given to entities and groups. */
-export function normalizePolicies(policies: string[]): string[] {
-  return [...new Set(policies.map((p) => p.trim().toLowerCase()).filter((p) => p !== ''))].sort()
-}
 
 export class IdentityStore {
   readonly #storage: Storage
@@ -53,11 +43,32 @@ export class IdentityStore {
   readonly #listeners: (() => void)[] = []
   /** Bumped by every write, so a resolution that raced a write is not cached. */
   #generation = 0
+  readonly #groupWrites: GroupWrites
+  readonly #aliasWrites: AliasWrites
 
   constructor(storage: Storage, mounts: MountLookup, now: () => number) {
     this.#storage = storage
     this.#mounts = mounts
     this.#now = now
+    this.#aliasWrites = new AliasWrites({
+      storage,
+      groups: this.#groups,
+      now,
+      write: (fn) => this.#write(fn),
+      entity: (id) => this.entity(id),
+      alias: (id) => this.alias(id),
+      aliasByName: (accessor, name) => this.aliasByName(accessor, name),
+      checkAccessor: (accessor) => this.#checkAccessor(accessor),
+      deleteGroupAlias: (id) => this.deleteGroupAlias(id),
+    })
+    this.#groupWrites = new GroupWrites({
+      storage,
+      groups: this.#groups,
+      now,
+      write: (fn) => this.#write(fn),
+      entityExists: async (id) => (await this.entity(id)) !== undefined,
+      checkAccessor: (accessor) => this.#checkAccessor(accessor),
+    })
   }
 
   get mounts(): MountLookup {
@@ -147,16 +158,7 @@ export class IdentityStore {
       const now = this.#now()
       const entity: EntityRecord = existing
         ? { ...existing, lastUpdateTime: now }
-        : {
-            id: randomUUID(),
-            name: input.name || `entity_${randomBytes(4).toString('hex')}`,
-            policies: [],
-            metadata: {},
-            disabled: false,
-            aliases: [],
-            creationTime: now,
-            lastUpdateTime: now,
-          }
+        : newEntity(randomUUID(), input.name || `entity_${randomBytes(4).toString('hex')}`, now)
       const ops: StorageOp[] = []
       if (input.name && existing && input.name !== existing.name) {
         const holder = await this.entityByName(input.name)
@@ -168,7 +170,7 @@ export class IdentityStore {
       if (input.policies !== undefined) entity.policies = normalizePolicies(input.policies)
       if (input.metadata !== undefined) entity.metadata = input.metadata
       if (input.disabled !== undefined) entity.disabled = input.disabled
-      ops.push(this.#putEntityOp(entity), {
+      ops.push(putEntityOp(entity), {
         op: 'put',
         key: keys.entityName(entity.name),
         value: encoder.encode(entity.id),
@@ -176,10 +178,6 @@ export class IdentityStore {
       await this.#storage.batch(ops)
       return { entity, created: !existing }
     })
-  }
-
-  #putEntityOp(entity: EntityRecord): StorageOp {
-    return { op: 'put', key: keys.entity(entity.id), value: encoder.encode(JSON.stringify(entity)) }
   }
 
   /** Delete an entity with its aliases and memberships; its tokens keep working with their own policies only. */
@@ -201,8 +199,8 @@ export class IdentityStore {
         const group = this.#groups.get(groupId)
         if (!group) continue
         const updated = { ...group, memberEntityIds: group.memberEntityIds.filter((e) => e !== id) }
-        changed.push(this.#bump(updated))
-        ops.push(this.#putGroupOp(updated))
+        changed.push(bumpGroup(updated, this.#now()))
+        ops.push(putGroupOp(updated))
       }
       await this.#storage.batch(ops)
       for (const group of changed) this.#groups.set(group)
@@ -254,245 +252,37 @@ export class IdentityStore {
       customMetadata?: Record<string, string>
     },
   ): Promise<{ alias: AliasRecord; created: boolean }> {
-    return this.#write(async () => {
-      const existing = id ? await this.alias(id) : undefined
-      if (id && !existing) throw new InvalidRequestError('entity alias not found')
-      const name = input.name ?? existing?.alias.name
-      const accessor = input.mountAccessor ?? existing?.alias.mountAccessor
-      const canonicalId = input.canonicalId ?? existing?.entity.id
-      if (!name) throw new InvalidRequestError('missing alias name')
-      if (!accessor) throw new InvalidRequestError('missing mount_accessor')
-      if (!canonicalId) throw new InvalidRequestError('missing canonical_id')
-      this.#checkAccessor(accessor)
-      const target = await this.entity(canonicalId)
-      if (!target) throw new InvalidRequestError(`entity "${canonicalId}" does not exist`)
-      const holder = await this.aliasByName(accessor, name)
-      if (holder && holder.alias.id !== existing?.alias.id)
-        throw new InvalidRequestError('combination of mount accessor and alias name is already in use')
-      const sameMount = target.aliases.find(
-        (a) => a.mountAccessor === accessor && a.id !== existing?.alias.id,
-      )
-      if (sameMount)
-        throw new InvalidRequestError(
-          `entity "${target.id}" already has an alias on mount accessor "${accessor}"`,
-        )
-      const now = this.#now()
-      const alias: AliasRecord = {
-        id: existing?.alias.id ?? randomUUID(),
-        canonicalId: target.id,
-        mountAccessor: accessor,
-        name,
-        metadata: existing?.alias.metadata ?? {},
-        customMetadata: input.customMetadata ?? existing?.alias.customMetadata ?? {},
-        creationTime: existing?.alias.creationTime ?? now,
-        lastUpdateTime: now,
-      }
-      const ops: StorageOp[] = []
-      if (existing) {
-        ops.push({ op: 'delete', key: keys.aliasKey(existing.alias.mountAccessor, existing.alias.name) })
-        if (existing.entity.id !== target.id) {
-          const source = {
-            ...existing.entity,
-            aliases: existing.entity.aliases.filter((a) => a.id !== alias.id),
-          }
-          ops.push(this.#putEntityOp(source))
-        }
-      }
-      const updated = { ...target, aliases: [...target.aliases.filter((a) => a.id !== alias.id), alias] }
-      ops.push(this.#putEntityOp(updated))
-      ops.push({ op: 'put', key: keys.alias(alias.id), value: encoder.encode(target.id) })
-      ops.push({ op: 'put', key: keys.aliasKey(accessor, name), value: encoder.encode(target.id) })
-      await this.#storage.batch(ops)
-      return { alias, created: !existing }
-    })
+    return this.#aliasWrites.upsertAlias(id, input)
   }
 
   deleteAlias(id: string): Promise<boolean> {
-    return this.#write(async () => {
-      const found = await this.alias(id)
-      if (!found) return false
-      const entity = { ...found.entity, aliases: found.entity.aliases.filter((a) => a.id !== id) }
-      await this.#storage.batch([
-        this.#putEntityOp(entity),
-        { op: 'delete', key: keys.alias(id) },
-        { op: 'delete', key: keys.aliasKey(found.alias.mountAccessor, found.alias.name) },
-      ])
-      return true
-    })
+    return this.#aliasWrites.deleteAlias(id)
   }
 
-  // ---- groups ----
-
-  #bump(group: GroupRecord): GroupRecord {
-    group.modifyIndex += 1
-    group.lastUpdateTime = this.#now()
-    return group
+  /** A disabled auth mount's entity and group aliases go with it; entities and groups stay (see alias-writes.ts). */
+  removeMountAliases(accessor: string): Promise<number> {
+    return this.#aliasWrites.removeMountAliases(accessor)
   }
 
-  #putGroupOp(group: GroupRecord): StorageOp {
-    return { op: 'put', key: keys.group(group.id), value: encoder.encode(JSON.stringify(group)) }
-  }
+  // ---- groups (written by group-writes.ts, under this store's write lock) ----
 
-  /** Create or update a group: by `id` (it must exist), else the group of that name, else a new one. */
   upsertGroup(id: string | undefined, input: GroupInput): Promise<{ group: GroupRecord; created: boolean }> {
-    return this.#write(async () => {
-      let existing: GroupRecord | undefined
-      if (id) {
-        existing = this.#groups.get(id)
-        if (!existing) throw new InvalidRequestError('group not found')
-      } else if (input.name) existing = this.#groups.byName(input.name)
-      const type = input.type === undefined || input.type === '' ? (existing?.type ?? 'internal') : input.type
-      if (type !== 'internal' && type !== 'external')
-        throw new InvalidRequestError(`invalid group type "${type}": must be "internal" or "external"`)
-      if (existing && existing.type !== type) throw new InvalidRequestError('group type cannot be changed')
-      if (type === 'external' && input.memberEntityIds?.length)
-        throw new InvalidRequestError("member entities can't be set manually for external groups")
-      if (type === 'external' && input.memberGroupIds?.length)
-        throw new InvalidRequestError("member groups can't be set for external groups")
-      const now = this.#now()
-      const group: GroupRecord = existing
-        ? { ...existing, lastUpdateTime: now, modifyIndex: existing.modifyIndex + 1 }
-        : {
-            id: randomUUID(),
-            name: input.name || `group_${randomBytes(4).toString('hex')}`,
-            type,
-            policies: [],
-            metadata: {},
-            memberEntityIds: [],
-            memberGroupIds: [],
-            creationTime: now,
-            lastUpdateTime: now,
-            modifyIndex: 1,
-          }
-      if (input.name && input.name !== group.name) {
-        const holder = this.#groups.byName(input.name)
-        if (holder && holder.id !== group.id) throw new InvalidRequestError('group name is already in use')
-        group.name = input.name
-      }
-      if (input.policies !== undefined) group.policies = normalizePolicies(input.policies)
-      if (input.metadata !== undefined) group.metadata = input.metadata
-      const ops: StorageOp[] = []
-      if (input.memberGroupIds !== undefined) {
-        const members = [...new Set(input.memberGroupIds)].sort()
-        this.#groups.checkMemberGroups(group.id, members)
-        group.memberGroupIds = members
-      }
-      if (input.memberEntityIds !== undefined) {
-        const members = [...new Set(input.memberEntityIds)].sort()
-        for (const entityId of members) {
-          if (!(await this.entity(entityId)))
-            throw new InvalidRequestError(`entity "${entityId}" does not exist`)
-        }
-        const before = new Set(existing?.memberEntityIds ?? [])
-        for (const entityId of members) {
-          if (!before.delete(entityId))
-            ops.push({ op: 'put', key: keys.member(entityId, group.id), value: new Uint8Array() })
-        }
-        for (const gone of before) ops.push({ op: 'delete', key: keys.member(gone, group.id) })
-        group.memberEntityIds = members
-      }
-      ops.push(this.#putGroupOp(group))
-      await this.#storage.batch(ops)
-      this.#groups.set(group)
-      return { group, created: !existing }
-    })
+    return this.#groupWrites.upsertGroup(id, input)
   }
 
-  /** Delete a group: its memberships and alias go with it, and no group lists it as a member any more. */
   deleteGroup(id: string): Promise<boolean> {
-    return this.#write(async () => {
-      const group = this.#groups.get(id)
-      if (!group) return false
-      const ops: StorageOp[] = [{ op: 'delete', key: keys.group(id) }]
-      for (const entityId of group.memberEntityIds) ops.push({ op: 'delete', key: keys.member(entityId, id) })
-      const parents = this.#groups.parentsOf(id).map((parentId) => {
-        const parent = this.#groups.get(parentId)!
-        return this.#bump({ ...parent, memberGroupIds: parent.memberGroupIds.filter((g) => g !== id) })
-      })
-      for (const parent of parents) ops.push(this.#putGroupOp(parent))
-      await this.#storage.batch(ops)
-      this.#groups.delete(id)
-      for (const parent of parents) this.#groups.set(parent)
-      return true
-    })
+    return this.#groupWrites.deleteGroup(id)
   }
 
-  /** Create or update an external group's alias: the group name an auth mount reports at login. */
   upsertGroupAlias(
     id: string | undefined,
     input: { name?: string; mountAccessor?: string; canonicalId?: string },
   ): Promise<{ alias: AliasRecord; created: boolean }> {
-    return this.#write(async () => {
-      const current = id ? this.#groups.byAliasId(id) : undefined
-      if (id && !current) throw new InvalidRequestError('group alias not found')
-      const name = input.name ?? current?.alias?.name
-      const accessor = input.mountAccessor ?? current?.alias?.mountAccessor
-      const canonicalId = input.canonicalId || current?.id
-      if (!name) throw new InvalidRequestError('missing alias name')
-      if (!accessor) throw new InvalidRequestError('missing mount_accessor')
-      if (!canonicalId) throw new InvalidRequestError('missing canonical_id')
-      this.#checkAccessor(accessor)
-      const target = this.#groups.get(canonicalId)
-      if (!target) throw new InvalidRequestError(`group "${canonicalId}" does not exist`)
-      if (target.type !== 'external')
-        throw new InvalidRequestError('alias can only be set on an external group')
-      if (target.alias && target.alias.id !== id)
-        throw new InvalidRequestError(`group "${target.id}" already has an alias`)
-      const holder = this.#groups.byAlias(accessor, name)
-      if (holder && holder.alias?.id !== id)
-        throw new InvalidRequestError('combination of mount accessor and group alias name is already in use')
-      const now = this.#now()
-      const alias: AliasRecord = {
-        id: current?.alias?.id ?? randomUUID(),
-        canonicalId: target.id,
-        mountAccessor: accessor,
-        name,
-        metadata: {},
-        customMetadata: {},
-        creationTime: current?.alias?.creationTime ?? now,
-        lastUpdateTime: now,
-      }
-      const changed: GroupRecord[] = []
-      if (current && current.id !== target.id) changed.push(this.#bump({ ...current, alias: undefined }))
-      changed.push(this.#bump({ ...target, alias }))
-      await this.#storage.batch(changed.map((group) => this.#putGroupOp(group)))
-      for (const group of changed) this.#groups.set(group)
-      return { alias, created: !current }
-    })
+    return this.#groupWrites.upsertGroupAlias(id, input)
   }
 
   deleteGroupAlias(id: string): Promise<boolean> {
-    return this.#write(async () => {
-      const group = this.#groups.byAliasId(id)
-      if (!group) return false
-      const updated = this.#bump({ ...group, alias: undefined })
-      await putJson(this.#storage, keys.group(group.id), updated)
-      this.#groups.set(updated)
-      return true
-    })
-  }
-
-  /**
-   * An auth mount is being disabled: its entity aliases and group aliases go with it, as in Vault, so a new
-   * mount at the same path starts with no logins mapped. Entities and groups themselves stay.
-   */
-  async removeMountAliases(accessor: string): Promise<number> {
-    let removed = 0
-    const entityIds = new Set<string>()
-    for (const name of await this.#storage.list(`alias-key/${accessor}/`)) {
-      const raw = await this.#storage.get(`alias-key/${accessor}/${name}`)
-      if (raw !== undefined) entityIds.add(decoder.decode(raw))
-    }
-    for (const entityId of entityIds) {
-      const entity = await this.entity(entityId)
-      for (const alias of entity?.aliases ?? []) {
-        if (alias.mountAccessor === accessor && (await this.deleteAlias(alias.id))) removed++
-      }
-    }
-    for (const group of [...this.#groups.all]) {
-      if (group.alias?.mountAccessor === accessor && (await this.deleteGroupAlias(group.alias.id))) removed++
-    }
-    return removed
+    return this.#groupWrites.deleteGroupAlias(id)
   }
 
   // ---- login ----
@@ -532,19 +322,10 @@ export class IdentityStore {
         ...found.entity,
         aliases: found.entity.aliases.map((a) => (a.id === alias.id ? alias : a)),
       }
-      await this.#storage.batch([this.#putEntityOp(entity)])
+      await this.#storage.batch([putEntityOp(entity)])
       return { alias, entity }
     }
-    const entity: EntityRecord = {
-      id: randomUUID(),
-      name: `entity_${randomBytes(4).toString('hex')}`,
-      policies: [],
-      metadata: {},
-      disabled: false,
-      aliases: [],
-      creationTime: now,
-      lastUpdateTime: now,
-    }
+    const entity = newEntity(randomUUID(), `entity_${randomBytes(4).toString('hex')}`, now)
     const alias: AliasRecord = {
       id: randomUUID(),
       canonicalId: entity.id,
@@ -557,7 +338,7 @@ export class IdentityStore {
     }
     entity.aliases.push(alias)
     await this.#storage.batch([
-      this.#putEntityOp(entity),
+      putEntityOp(entity),
       { op: 'put', key: keys.entityName(entity.name), value: encoder.encode(entity.id) },
       { op: 'put', key: keys.alias(alias.id), value: encoder.encode(entity.id) },
       { op: 'put', key: keys.aliasKey(accessor, login.name), value: encoder.encode(entity.id) },
@@ -566,40 +347,9 @@ export class IdentityStore {
   }
 
   async #syncExternalGroups(entityId: string, accessor: string, groupNames: string[]): Promise<void> {
-    const plan = () => {
-      const wanted = new Set<string>()
-      for (const name of groupNames) {
-        const group = this.#groups.byAlias(accessor, name)
-        if (group?.type === 'external') wanted.add(group.id)
-      }
-      const changes: GroupRecord[] = []
-      for (const group of this.#groups.all) {
-        if (group.type !== 'external' || group.alias?.mountAccessor !== accessor) continue
-        const member = group.memberEntityIds.includes(entityId)
-        if (member === wanted.has(group.id)) continue
-        const memberEntityIds = member
-          ? group.memberEntityIds.filter((e) => e !== entityId)
-          : [...group.memberEntityIds, entityId].sort()
-        changes.push({ ...group, memberEntityIds })
-      }
-      return changes
-    }
     // Most logins change nothing; only a change takes the write lock (and is planned again under it).
-    if (plan().length === 0) return
-    await this.#write(async () => {
-      const changes = plan().map((group) => this.#bump(group))
-      const ops: StorageOp[] = changes.map((group) => this.#putGroupOp(group))
-      for (const group of changes) {
-        const joined = group.memberEntityIds.includes(entityId)
-        ops.push(
-          joined
-            ? { op: 'put', key: keys.member(entityId, group.id), value: new Uint8Array() }
-            : { op: 'delete', key: keys.member(entityId, group.id) },
-        )
-      }
-      await this.#storage.batch(ops)
-      for (const group of changes) this.#groups.set(group)
-    })
+    if (planExternalGroupSync(this.#groups, entityId, accessor, groupNames).length === 0) return
+    await this.#groupWrites.syncExternal(entityId, accessor, groupNames)
   }
 
   // ---- policy evaluation ----
@@ -614,26 +364,7 @@ export class IdentityStore {
     if (entity) {
       const { direct, inherited } = await this.entityGroups(entityId)
       const groups = [...direct, ...inherited].map((id) => this.#groups.get(id)!).filter(Boolean)
-      resolved = {
-        disabled: entity.disabled,
-        policies: normalizePolicies([...entity.policies, ...groups.flatMap((g) => g.policies)]),
-        template: {
-          entity: {
-            id: entity.id,
-            name: entity.name,
-            metadata: entity.metadata,
-            aliases: entity.aliases.map((a) => ({
-              mountAccessor: a.mountAccessor,
-              id: a.id,
-              name: a.name,
-              metadata: a.metadata,
-              customMetadata: a.customMetadata,
-            })),
-          },
-          groups: groups.map((g) => ({ id: g.id, name: g.name, metadata: g.metadata })),
-        },
-        merged: new Map(),
-      }
+      resolved = resolveIdentity(entity, groups)
     }
     if (generation === this.#generation) {
       if (this.#resolved.size >= RESOLVED_LIMIT) this.#resolved.clear()

@@ -40,6 +40,29 @@ export interface GroupRecord {
   modifyIndex: number
 }
 
+/** Vault lower-cases, de-duplicates and sorts policy names given to entities and groups. */
+export function normalizePolicies(policies: string[]): string[] {
+  return [...new Set(policies.map((p) => p.trim().toLowerCase()).filter((p) => p !== ''))].sort()
+}
+
+/** A new entity with no policies or aliases; Vault names unnamed entities `entity_<8 hex>`. */
+export function newEntity(id: string, name: string, now: number): EntityRecord {
+  return {
+    id,
+    name,
+    policies: [],
+    metadata: {},
+    disabled: false,
+    aliases: [],
+    creationTime: now,
+    lastUpdateTime: now,
+  }
+}
+
+export function putEntityOp(entity: EntityRecord): { op: 'put'; key: string; value: Uint8Array } {
+  return { op: 'put', key: keys.entity(entity.id), value: new TextEncoder().encode(JSON.stringify(entity)) }
+}
+
 /** How a mount accessor is described next to an alias; undefined when no such auth mount exists. */
 export type MountLookup = (accessor: string) => { path: string; type: string } | undefined
 
@@ -53,6 +76,7 @@ export const keys = {
   entityName: (name: string) => `entity-name/${nameKey(name)}`,
   alias: (id: string) => `alias/${id}`,
   aliasKey: (accessor: string, name: string) => `alias-key/${accessor}/${nameKey(name)}`,
+  aliasKeyPrefix: (accessor: string) => `alias-key/${accessor}/`,
   group: (id: string) => `group/${id}`,
   /** Direct membership of an entity in a group (internal or external), for finding an entity's groups. */
   member: (entityId: string, groupId: string) => `member/${entityId}/${groupId}`,

@@ -1,4 +1,5 @@
 // One open pool per config, reopened when the config changes and closed on reset, delete and unmount.
+import { errorMessage } from '../../../lib/error-message.ts'
 import { InvalidRequestError, UpstreamError } from '../../../sdk/errors.ts'
 import { type DbConfig, pluginFor, settingsOf } from './model.ts'
 import type { DatabaseConnection } from './plugins/plugin.ts'
@@ -39,7 +40,7 @@ export class Connections {
  */
 export function databaseError(error: unknown, secrets: (string | undefined)[], what: string): Error {
   if (error instanceof InvalidRequestError || error instanceof UpstreamError) return error
-  let message = error instanceof Error ? error.message : String(error)
+  let message = errorMessage(error)
   for (const secret of secrets) {
     if (secret && secret.length >= 3) {
       message = message.split(secret).join('[redacted]')

@@ -2,26 +2,16 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import mysql from 'mysql2/promise'
-import { type DbHarness, listening, makeDb, needService, uniqueName } from './test-helpers.ts'
+import {
+  canLoginMariaDb,
+  type DbHarness,
+  listening,
+  makeDb,
+  needService,
+  uniqueName,
+} from './test-helpers.ts'
 
 const ROOT_URL = '{{username}}:{{password}}@tcp(127.0.0.1:3306)/'
-
-async function canLogin(user: string, password: string): Promise<boolean> {
-  try {
-    const conn = await mysql.createConnection({
-      host: '127.0.0.1',
-      port: 3306,
-      user,
-      password,
-      connectTimeout: 5000,
-    })
-    await conn.query('SELECT 1')
-    await conn.end()
-    return true
-  } catch {
-    return false
-  }
-}
 
 describe('database engine: MariaDB', {
   skip: !(await listening(3306)) && process.env['CI'] !== 'true' && 'MariaDB not running on 127.0.0.1:3306',
@@ -83,12 +73,12 @@ describe('database engine: MariaDB', {
       'the lease never holds the password',
     )
     cleanupUsers.push(username)
-    assert.equal(await canLogin(username, password), true)
-    assert.equal(await canLogin(username, `${password}x`), false, 'MariaDB checks the password')
+    assert.equal(await canLoginMariaDb(username, password), true)
+    assert.equal(await canLoginMariaDb(username, `${password}x`), false, 'MariaDB checks the password')
     const renewed = await db.renew(creds!.secret!.internal, 600)
     assert.equal(renewed?.ttl, 600)
     await db.revoke(creds!.secret!.internal)
-    assert.equal(await canLogin(username, password), false)
+    assert.equal(await canLoginMariaDb(username, password), false)
     // Revoking again (a retried revoke) is not an error.
     await db.revoke(creds!.secret!.internal)
   })
@@ -145,20 +135,20 @@ describe('database engine: MariaDB', {
     const user = uniqueName('static')
     cleanupUsers.push(user)
     await admin.query(`CREATE USER ?@'%' IDENTIFIED BY 'Initial-pw-1'`, [user])
-    assert.equal(await canLogin(user, 'Initial-pw-1'), true)
+    assert.equal(await canLoginMariaDb(user, 'Initial-pw-1'), true)
     await db.call('update', 'static-roles/svc', { db_name: 'maria', username: user, rotation_period: '1h' })
     const first = (await db.call('read', 'static-creds/svc'))!.data!
     assert.equal(first['username'], user)
     assert.equal(first['rotation_period'], 3600)
     assert.ok((first['ttl'] as number) > 3590 && (first['ttl'] as number) <= 3600)
-    assert.equal(await canLogin(user, 'Initial-pw-1'), false, 'creating the role rotated the password')
-    assert.equal(await canLogin(user, first['password'] as string), true)
+    assert.equal(await canLoginMariaDb(user, 'Initial-pw-1'), false, 'creating the role rotated the password')
+    assert.equal(await canLoginMariaDb(user, first['password'] as string), true)
 
     await db.call('update', 'rotate-role/svc')
     const second = (await db.call('read', 'static-creds/svc'))!.data!
     assert.notEqual(second['password'], first['password'])
-    assert.equal(await canLogin(user, first['password'] as string), false)
-    assert.equal(await canLogin(user, second['password'] as string), true)
+    assert.equal(await canLoginMariaDb(user, first['password'] as string), false)
+    assert.equal(await canLoginMariaDb(user, second['password'] as string), true)
 
     // Nothing is due yet: the periodic hook changes nothing.
     await db.periodic()
@@ -167,8 +157,8 @@ describe('database engine: MariaDB', {
     await db.periodic()
     const third = (await db.call('read', 'static-creds/svc'))!.data!
     assert.notEqual(third['password'], second['password'])
-    assert.equal(await canLogin(user, third['password'] as string), true)
-    assert.equal(await canLogin(user, second['password'] as string), false)
+    assert.equal(await canLoginMariaDb(user, third['password'] as string), true)
+    assert.equal(await canLoginMariaDb(user, second['password'] as string), false)
   })
 
   it('rotate-root changes the configured admin password so only the engine knows it', async () => {
@@ -184,7 +174,7 @@ describe('database engine: MariaDB', {
       allowed_roles: '*',
     })
     await db.call('update', 'rotate-root/rotating')
-    assert.equal(await canLogin(rootUser, 'Admin-pw-1'), false)
+    assert.equal(await canLoginMariaDb(rootUser, 'Admin-pw-1'), false)
     assert.ok(!JSON.stringify(await db.call('read', 'config/rotating')).includes('password":'))
     // The engine still works with the password only it knows.
     await db.call('update', 'roles/after-root', {
@@ -194,8 +184,8 @@ describe('database engine: MariaDB', {
     const creds = await db.call('read', 'creds/after-root')
     const { username, password } = creds!.data as { username: string; password: string }
     cleanupUsers.push(username)
-    assert.equal(await canLogin(username, password), true)
+    assert.equal(await canLoginMariaDb(username, password), true)
     await db.revoke(creds!.secret!.internal)
-    assert.equal(await canLogin(username, password), false)
+    assert.equal(await canLoginMariaDb(username, password), false)
   })
 })

@@ -1,5 +1,6 @@
 // Static-role password rotation: one rotation (kept safe across failures), scheduling, and the periodic sweep.
 
+import { errorMessage } from '../../../lib/error-message.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import type { SystemView } from '../../../sdk/request.ts'
 import type { Storage } from '../../../sdk/storage.ts'
@@ -83,7 +84,7 @@ export async function rotateStaticRole(
       system.log('warn', 'static role rotation failed; the old password stays valid and it will be retried', {
         role: name,
         retry_in_seconds: Math.round((retryAt - now) / 1000),
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       })
       if (opts.throwOnFailure) throw error
       return { ...current, failures, next_rotation: retryAt }

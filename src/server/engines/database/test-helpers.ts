@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import net from 'node:net'
 import type { TestContext } from 'node:test'
+import mysql from 'mysql2/promise'
 import { generatePassword } from '../../../lib/password-policy.ts'
 import { BackendInstance } from '../../../sdk/framework/backend.ts'
 import type { BackendRequest, LogicalResponse, Operation, SystemView } from '../../../sdk/request.ts'
@@ -105,4 +106,22 @@ export async function eventually(
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   throw new Error(`timed out waiting for: ${what}`)
+}
+
+/** Whether `user` can log in to the local MariaDB with `password` (and run a query). */
+export async function canLoginMariaDb(user: string, password: string): Promise<boolean> {
+  try {
+    const conn = await mysql.createConnection({
+      host: '127.0.0.1',
+      port: 3306,
+      user,
+      password,
+      connectTimeout: 5000,
+    })
+    await conn.query('SELECT 1')
+    await conn.end()
+    return true
+  } catch {
+    return false
+  }
 }

@@ -1,0 +1,136 @@
+// Writes to entity aliases: create, move between entities, delete, and drop a disabled auth mount's aliases.
+import { randomUUID } from 'node:crypto'
+import { InvalidRequestError } from '../../../sdk/errors.ts'
+import type { Storage, StorageOp } from '../../../sdk/storage.ts'
+import type { GroupIndex } from './group-index.ts'
+import { type AliasRecord, type EntityRecord, keys, putEntityOp } from './records.ts'
+
+type Found = { alias: AliasRecord; entity: EntityRecord }
+
+/** What alias writes need from the identity store: reads, its clock and its serialised write lock. */
+export interface AliasWriteContext {
+  storage: Storage
+  groups: GroupIndex
+  now: () => number
+  write<T>(fn: () => Promise<T>): Promise<T>
+  entity(id: string): Promise<EntityRecord | undefined>
+  alias(id: string): Promise<Found | undefined>
+  aliasByName(accessor: string, name: string): Promise<Found | undefined>
+  checkAccessor(accessor: string): void
+  deleteGroupAlias(id: string): Promise<boolean>
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+export class AliasWrites {
+  readonly #ctx: AliasWriteContext
+
+  constructor(ctx: AliasWriteContext) {
+    this.#ctx = ctx
+  }
+
+  /**
+   * Create an alias (no `id`) or update one (`id`): an alias names one login on one auth mount, so a
+   * (mount, name) pair belongs to one entity, and an entity has at most one alias per mount.
+   */
+  upsertAlias(
+    id: string | undefined,
+    input: {
+      name?: string
+      canonicalId?: string
+      mountAccessor?: string
+      customMetadata?: Record<string, string>
+    },
+  ): Promise<{ alias: AliasRecord; created: boolean }> {
+    return this.#ctx.write(async () => {
+      const existing = id ? await this.#ctx.alias(id) : undefined
+      if (id && !existing) throw new InvalidRequestError('entity alias not found')
+      const name = input.name ?? existing?.alias.name
+      const accessor = input.mountAccessor ?? existing?.alias.mountAccessor
+      const canonicalId = input.canonicalId ?? existing?.entity.id
+      if (!name) throw new InvalidRequestError('missing alias name')
+      if (!accessor) throw new InvalidRequestError('missing mount_accessor')
+      if (!canonicalId) throw new InvalidRequestError('missing canonical_id')
+      this.#ctx.checkAccessor(accessor)
+      const target = await this.#ctx.entity(canonicalId)
+      if (!target) throw new InvalidRequestError(`entity "${canonicalId}" does not exist`)
+      const holder = await this.#ctx.aliasByName(accessor, name)
+      if (holder && holder.alias.id !== existing?.alias.id)
+        throw new InvalidRequestError('combination of mount accessor and alias name is already in use')
+      const sameMount = target.aliases.find(
+        (a) => a.mountAccessor === accessor && a.id !== existing?.alias.id,
+      )
+      if (sameMount)
+        throw new InvalidRequestError(
+          `entity "${target.id}" already has an alias on mount accessor "${accessor}"`,
+        )
+      const now = this.#ctx.now()
+      const alias: AliasRecord = {
+        id: existing?.alias.id ?? randomUUID(),
+        canonicalId: target.id,
+        mountAccessor: accessor,
+        name,
+        metadata: existing?.alias.metadata ?? {},
+        customMetadata: input.customMetadata ?? existing?.alias.customMetadata ?? {},
+        creationTime: existing?.alias.creationTime ?? now,
+        lastUpdateTime: now,
+      }
+      const ops: StorageOp[] = []
+      if (existing) {
+        ops.push({ op: 'delete', key: keys.aliasKey(existing.alias.mountAccessor, existing.alias.name) })
+        if (existing.entity.id !== target.id) {
+          const source = {
+            ...existing.entity,
+            aliases: existing.entity.aliases.filter((a) => a.id !== alias.id),
+          }
+          ops.push(putEntityOp(source))
+        }
+      }
+      const updated = { ...target, aliases: [...target.aliases.filter((a) => a.id !== alias.id), alias] }
+      ops.push(putEntityOp(updated))
+      ops.push({ op: 'put', key: keys.alias(alias.id), value: encoder.encode(target.id) })
+      ops.push({ op: 'put', key: keys.aliasKey(accessor, name), value: encoder.encode(target.id) })
+      await this.#ctx.storage.batch(ops)
+      return { alias, created: !existing }
+    })
+  }
+
+  deleteAlias(id: string): Promise<boolean> {
+    return this.#ctx.write(async () => {
+      const found = await this.#ctx.alias(id)
+      if (!found) return false
+      const entity = { ...found.entity, aliases: found.entity.aliases.filter((a) => a.id !== id) }
+      await this.#ctx.storage.batch([
+        putEntityOp(entity),
+        { op: 'delete', key: keys.alias(id) },
+        { op: 'delete', key: keys.aliasKey(found.alias.mountAccessor, found.alias.name) },
+      ])
+      return true
+    })
+  }
+
+  /**
+   * An auth mount is being disabled: its entity aliases and group aliases go with it, as in Vault, so a new
+   * mount at the same path starts with no logins mapped. Entities and groups themselves stay.
+   */
+  async removeMountAliases(accessor: string): Promise<number> {
+    let removed = 0
+    const entityIds = new Set<string>()
+    for (const name of await this.#ctx.storage.list(keys.aliasKeyPrefix(accessor))) {
+      const raw = await this.#ctx.storage.get(keys.aliasKeyPrefix(accessor) + name)
+      if (raw !== undefined) entityIds.add(decoder.decode(raw))
+    }
+    for (const entityId of entityIds) {
+      const entity = await this.#ctx.entity(entityId)
+      for (const alias of entity?.aliases ?? []) {
+        if (alias.mountAccessor === accessor && (await this.deleteAlias(alias.id))) removed++
+      }
+    }
+    for (const group of [...this.#ctx.groups.all]) {
+      if (group.alias?.mountAccessor === accessor && (await this.#ctx.deleteGroupAlias(group.alias.id)))
+        removed++
+    }
+    return removed
+  }
+}
