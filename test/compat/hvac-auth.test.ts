@@ -2,31 +2,20 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { runPython as run } from '../helpers/python.ts'
+import { runScenario, skipWithoutPython } from '../helpers/python.ts'
 import { startDevServer } from '../helpers/server.ts'
 
 const SCRIPT = fileURLToPath(new URL('./hvac_auth_scenario.py', import.meta.url))
 
 test('hvac auth.userpass and auth.approle against Coffer', { timeout: 120_000 }, async (t) => {
-  if ((await run(['-c', 'import hvac'], process.env)).code !== 0) {
-    assert.notEqual(process.env.CI, 'true', 'python3-hvac must be installed in CI (.ci/run installs it)')
-    t.skip('python3-hvac not installed')
-    return
-  }
+  if (await skipWithoutPython(t, 'hvac')) return
   const server = await startDevServer()
-  let result: Awaited<ReturnType<typeof run>>
+  let r: Awaited<ReturnType<typeof runScenario>>
   try {
-    result = await run([SCRIPT], {
-      ...process.env,
-      VAULT_ADDR: server.address,
-      VAULT_TOKEN: server.rootToken,
-    })
+    r = await runScenario(SCRIPT, { VAULT_ADDR: server.address, VAULT_TOKEN: server.rootToken })
   } finally {
     await server.close()
   }
-  assert.equal(result.code, 0, `hvac_auth_scenario.py failed:\n${result.stderr}`)
-  // biome-ignore lint/suspicious/noExplicitAny: the script's JSON, checked field by field below
-  const r = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Record<string, any>
 
   await t.test('userpass: users CRUD, login, refusals, password change', () => {
     assert.equal(r['enable_userpass'], 204)

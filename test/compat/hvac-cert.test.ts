@@ -6,17 +6,13 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { haveOpenssl, TestPki } from '../helpers/pki.ts'
-import { runPython as run } from '../helpers/python.ts'
+import { runScenario, skipWithoutPython } from '../helpers/python.ts'
 import { initialise, startTlsServer } from '../helpers/tls-server.ts'
 
 const SCRIPT = fileURLToPath(new URL('./hvac_cert_scenario.py', import.meta.url))
 
 test('hvac auth.cert against Coffer over HTTPS', { timeout: 120_000 }, async (t) => {
-  if ((await run(['-c', 'import hvac, requests'], process.env)).code !== 0) {
-    assert.notEqual(process.env.CI, 'true', 'python3-hvac must be installed in CI (.ci/run installs it)')
-    t.skip('python3-hvac not installed')
-    return
-  }
+  if (await skipWithoutPython(t, 'hvac, requests')) return
   if (!haveOpenssl()) {
     assert.notEqual(process.env.CI, 'true', 'openssl is needed in CI')
     t.skip('openssl not installed')
@@ -28,11 +24,10 @@ test('hvac auth.cert against Coffer over HTTPS', { timeout: 120_000 }, async (t)
   const client = pki.issue('client', ca, { cn: 'app.example.com' })
   const stranger = pki.issue('stranger', pki.root('stranger-ca'), { cn: 'app.example.com' })
   const server = await startTlsServer(join(dir, 'server'))
-  let result: Awaited<ReturnType<typeof run>>
+  let r: Awaited<ReturnType<typeof runScenario>>
   try {
     await initialise(server)
-    result = await run([SCRIPT], {
-      ...process.env,
+    r = await runScenario(SCRIPT, {
       VAULT_ADDR: server.server.address,
       VAULT_TOKEN: server.rootToken,
       SERVER_CA: server.serverCa,
@@ -45,9 +40,7 @@ test('hvac auth.cert against Coffer over HTTPS', { timeout: 120_000 }, async (t)
   } finally {
     await server.server.close()
   }
-  assert.equal(result.code, 0, `hvac_cert_scenario.py failed:\n${result.stderr}`)
-  // biome-ignore lint/suspicious/noExplicitAny: the script's JSON, checked field by field below
-  const r = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Record<string, any>
+
   assert.equal(r['enable_cert'], 204)
   assert.equal(r['create_role'], 204)
   assert.deepEqual(r['read_role'], ['app.example.com'])

@@ -3,27 +3,16 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import mysql from 'mysql2/promise'
-import { eventually, listening, uniqueName } from '../../src/server/engines/database/test-helpers.ts'
+import {
+  canLoginMariaDb,
+  eventually,
+  listening,
+  uniqueName,
+} from '../../src/server/engines/database/test-helpers.ts'
 import { runPython as run } from '../helpers/python.ts'
 import { startDevServer } from '../helpers/server.ts'
 
 const SCRIPT = fileURLToPath(new URL('./hvac_database_scenario.py', import.meta.url))
-
-async function canLogin(user: string, password: string): Promise<boolean> {
-  try {
-    const conn = await mysql.createConnection({
-      host: '127.0.0.1',
-      port: 3306,
-      user,
-      password,
-      connectTimeout: 5000,
-    })
-    await conn.end()
-    return true
-  } catch {
-    return false
-  }
-}
 
 test('hvac secrets.database against MariaDB', { timeout: 120_000 }, async (t) => {
   const hvac = await run(['-c', 'import hvac'], process.env)
@@ -59,10 +48,10 @@ test('hvac secrets.database against MariaDB', { timeout: 120_000 }, async (t) =>
     assert.match(r['creds_kept'].lease_id, /^database\/creds\/app\//)
     assert.equal(r['creds_kept'].lease_duration, 3600)
     assert.equal(r['creds_kept'].renewable, true)
-    assert.equal(await canLogin(r['creds_kept'].username, r['creds_kept'].password), true)
+    assert.equal(await canLoginMariaDb(r['creds_kept'].username, r['creds_kept'].password), true)
     assert.equal(r['revoke'], 204)
     await eventually(
-      async () => !(await canLogin(r['creds_revoked'].username, r['creds_revoked'].password)),
+      async () => !(await canLoginMariaDb(r['creds_revoked'].username, r['creds_revoked'].password)),
       'the revoked user cannot log in',
     )
     const keptId = r['creds_kept'].lease_id as string
@@ -77,19 +66,23 @@ test('hvac secrets.database against MariaDB', { timeout: 120_000 }, async (t) =>
     assert.equal(r['revoke_prefix'], 204)
     for (const name of ['creds_tmp_1', 'creds_tmp_2'])
       await eventually(
-        async () => !(await canLogin(r[name].username, r[name].password)),
+        async () => !(await canLoginMariaDb(r[name].username, r[name].password)),
         `revoke_prefix dropped ${name}`,
       )
     assert.equal(r['rotate_root'], 204)
-    assert.equal(await canLogin(adminUser, 'Admin-pw-1'), false, 'rotate-root changed the admin password')
+    assert.equal(
+      await canLoginMariaDb(adminUser, 'Admin-pw-1'),
+      false,
+      'rotate-root changed the admin password',
+    )
     assert.equal(r['create_static_role'], 204)
     assert.equal(r['static_before'].username, staticUser)
     assert.equal(r['static_before'].rotation_period, 3600)
     assert.equal(r['rotate_static'], 204)
     assert.notEqual(r['static_after'].password, r['static_before'].password)
-    assert.equal(await canLogin(staticUser, 'Static-pw-1'), false)
-    assert.equal(await canLogin(staticUser, r['static_before'].password), false)
-    assert.equal(await canLogin(staticUser, r['static_after'].password), true)
+    assert.equal(await canLoginMariaDb(staticUser, 'Static-pw-1'), false)
+    assert.equal(await canLoginMariaDb(staticUser, r['static_before'].password), false)
+    assert.equal(await canLoginMariaDb(staticUser, r['static_after'].password), true)
   } finally {
     await server.close()
     for (const user of [adminUser, staticUser])

@@ -1,26 +1,9 @@
 // The database engine through HTTP and core's leases: creds/ returns a lease; sys/leases/revoke and expiry drop the user.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import mysql from 'mysql2/promise'
 import { run } from '../../src/cli/test-io.ts'
-import { eventually, listening } from '../../src/server/engines/database/test-helpers.ts'
+import { canLoginMariaDb, eventually, listening } from '../../src/server/engines/database/test-helpers.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
-
-async function canLogin(user: string, password: string): Promise<boolean> {
-  try {
-    const conn = await mysql.createConnection({
-      host: '127.0.0.1',
-      port: 3306,
-      user,
-      password,
-      connectTimeout: 5000,
-    })
-    await conn.end()
-    return true
-  } catch {
-    return false
-  }
-}
 
 const available = await listening(3306)
 if (!available) {
@@ -72,13 +55,13 @@ describe('database engine over HTTP with leases', {
     assert.equal(creds.body.lease_duration, 3600)
     assert.equal(creds.body.renewable, true)
     const { username, password } = creds.body.data
-    assert.equal(await canLogin(username, password), true)
+    assert.equal(await canLoginMariaDb(username, password), true)
     const revoke = await t.call('PUT', 'sys/leases/revoke', {
       body: { lease_id: creds.body.lease_id, sync: true },
     })
     assert.equal(revoke.status, 204)
     await eventually(
-      async () => !(await canLogin(username, password)),
+      async () => !(await canLoginMariaDb(username, password)),
       'the revoked user can no longer log in',
     )
   })
@@ -93,10 +76,10 @@ describe('database engine over HTTP with leases', {
     const creds = await t.call('GET', 'database/creds/app', { token: child })
     assert.equal(creds.status, 200)
     const { username, password } = creds.body.data
-    assert.equal(await canLogin(username, password), true)
+    assert.equal(await canLoginMariaDb(username, password), true)
     assert.equal((await t.call('POST', 'auth/token/revoke', { body: { token: child } })).status, 204)
     await eventually(
-      async () => !(await canLogin(username, password)),
+      async () => !(await canLoginMariaDb(username, password)),
       "the token's credentials are dropped with it",
     )
     const lookup = await t.call('PUT', 'sys/leases/lookup', { body: { lease_id: creds.body.lease_id } })
@@ -122,7 +105,7 @@ describe('database engine over HTTP with leases', {
     assert.equal(JSON.parse(cliRenew.stdout).lease_duration, 600)
     const revoked = await run(['lease', 'revoke', '-prefix', 'database/creds/app'], { env })
     assert.equal(revoked.code, 0, revoked.stderr)
-    assert.equal(await canLogin(creds.body.data.username, creds.body.data.password), false)
+    assert.equal(await canLoginMariaDb(creds.body.data.username, creds.body.data.password), false)
     const missing = await run(['lease', 'lookup', leaseId], { env })
     assert.equal(missing.code, 2)
     const forceWithoutPrefix = await run(['lease', 'revoke', '-force', leaseId], { env })
@@ -133,9 +116,9 @@ describe('database engine over HTTP with leases', {
     const creds = await t.call('GET', 'database/creds/short')
     assert.equal(creds.body.lease_duration, 2)
     const { username, password } = creds.body.data
-    assert.equal(await canLogin(username, password), true)
+    assert.equal(await canLoginMariaDb(username, password), true)
     await eventually(
-      async () => !(await canLogin(username, password)),
+      async () => !(await canLoginMariaDb(username, password)),
       'the expired user can no longer log in',
     )
   })

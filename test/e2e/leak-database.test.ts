@@ -6,24 +6,8 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import mysql from 'mysql2/promise'
 import { run } from '../../src/cli/test-io.ts'
-import { eventually, listening } from '../../src/server/engines/database/test-helpers.ts'
+import { canLoginMariaDb, eventually, listening } from '../../src/server/engines/database/test-helpers.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
-
-async function canLogin(user: string, password: string): Promise<boolean> {
-  try {
-    const conn = await mysql.createConnection({
-      host: '127.0.0.1',
-      port: 3306,
-      user,
-      password,
-      connectTimeout: 5000,
-    })
-    await conn.end()
-    return true
-  } catch {
-    return false
-  }
-}
 
 const available = await listening(3306)
 if (!available) {
@@ -79,11 +63,11 @@ describe('leak respond on database credentials', {
 
   it('static-creds: -dry-run changes nothing; then the role is rotated and the reader listed', async () => {
     const leaked = (await t.call('GET', 'database/static-creds/svc')).body.data.password as string
-    assert.equal(await canLogin(user, leaked), true)
+    assert.equal(await canLoginMariaDb(user, leaked), true)
     const dry = await cli(['leak', 'respond', '-dry-run', 'database/static-creds/svc'])
     assert.equal(dry.code, 0, dry.stderr)
     assert.match(dry.stdout, /Would rotate it with database\/rotate-role\/svc/)
-    assert.equal(await canLogin(user, leaked), true)
+    assert.equal(await canLoginMariaDb(user, leaked), true)
     const res = await cli([
       'leak',
       'respond',
@@ -93,10 +77,10 @@ describe('leak respond on database credentials', {
     ])
     assert.equal(res.code, 0, res.stderr)
     assert.match(res.stdout, /Rotated: the database engine set a new password for static role svc/)
-    assert.equal(await canLogin(user, leaked), false)
+    assert.equal(await canLoginMariaDb(user, leaked), false)
     const now = (await t.call('GET', 'database/static-creds/svc')).body.data.password as string
     assert.notEqual(now, leaked)
-    assert.equal(await canLogin(user, now), true)
+    assert.equal(await canLoginMariaDb(user, now), true)
     assert.match(res.stdout, /read\s+database\/static-creds\/svc\s+root\s+127\.0\.0\.1/)
     assert.ok(!res.stdout.includes(leaked) && !res.stdout.includes(now))
   })
@@ -106,7 +90,7 @@ describe('leak respond on database credentials', {
       (await t.call('GET', 'database/creds/app')).body.data,
       (await t.call('GET', 'database/creds/app')).body.data,
     ]
-    for (const c of issued) assert.equal(await canLogin(c.username, c.password), true)
+    for (const c of issued) assert.equal(await canLoginMariaDb(c.username, c.password), true)
     const res = await cli([
       'leak',
       'respond',
@@ -117,7 +101,10 @@ describe('leak respond on database credentials', {
     assert.equal(res.code, 0, res.stderr)
     assert.match(res.stdout, /Revoked: every lease under database\/creds\/app\//)
     for (const c of issued)
-      await eventually(async () => !(await canLogin(c.username, c.password)), 'the database user is dropped')
+      await eventually(
+        async () => !(await canLoginMariaDb(c.username, c.password)),
+        'the database user is dropped',
+      )
     const section = res.stdout.slice(res.stdout.indexOf('Who obtained credentials'))
     assert.equal(section.match(/read\s+database\/creds\/app\s+root/g)?.length, 2, section)
   })
