@@ -1,7 +1,7 @@
 // AppRole roles in the mount's storage, and the role_id index used by login (keyed by HMAC of the role ID).
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import type { TokenParams } from '../../../sdk/framework/token-params.ts'
-import { getJson, type Storage } from '../../../sdk/storage.ts'
+import { getJsonShared, type Storage } from '../../../sdk/storage.ts'
 import { type ApproleState, mac } from './state.ts'
 
 export interface RoleEntry extends TokenParams {
@@ -30,7 +30,7 @@ export function normalizeRoleName(raw: string | undefined): string {
 }
 
 export function loadRole(storage: Storage, name: string): Promise<RoleEntry | undefined> {
-  return getJson<RoleEntry>(storage, ROLE + name)
+  return getJsonShared<RoleEntry>(storage, ROLE + name)
 }
 
 export async function requireRole(storage: Storage, name: string): Promise<RoleEntry> {
@@ -49,7 +49,7 @@ export async function roleNameForRoleId(
   state: ApproleState,
   roleId: string,
 ): Promise<string | undefined> {
-  return (await getJson<{ name: string }>(storage, ROLE_ID + mac(state, 'role_id', roleId)))?.name
+  return (await getJsonShared<{ name: string }>(storage, ROLE_ID + mac(state, 'role_id', roleId)))?.name
 }
 
 /** Store a role and keep the role_id index in step, in one atomic batch. */

@@ -1,7 +1,7 @@
 // Secret IDs, stored only as HMACs under their role, with an accessor index; the plain secret ID is never stored.
 import { constantTimeEqual } from '../../../lib/hash.ts'
 import { rfc3339 } from '../../../lib/time.ts'
-import { getJson, type Storage, type StorageOp } from '../../../sdk/storage.ts'
+import { getJson, getJsonShared, type Storage, type StorageOp } from '../../../sdk/storage.ts'
 import { type ApproleState, mac } from './state.ts'
 
 export interface SecretIdEntry {
@@ -37,7 +37,7 @@ export function secretIdKey(state: ApproleState, roleName: string, secretId: str
 }
 
 export async function loadSecretId(storage: Storage, key: string): Promise<SecretIdEntry | undefined> {
-  const entry = await getJson<SecretIdEntry>(storage, key)
+  const entry = await getJsonShared<SecretIdEntry>(storage, key)
   if (!entry || !constantTimeEqual(entry.hash, key.slice(key.lastIndexOf('/') + 1))) return undefined
   return entry
 }

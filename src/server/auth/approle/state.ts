@@ -13,6 +13,8 @@ export interface ApproleState {
   lockout: UserLockout
   /** When the periodic tidy last ran (ms). */
   lastTidy: number
+  /** Memoised HMACs of role names and role IDs, which every login computes again. */
+  macs: Map<string, string>
 }
 
 const KEY = 'hmac_key'
@@ -28,14 +30,30 @@ export async function setupApprole(env: BackendEnv): Promise<ApproleState> {
     locks: new KeyLocks(),
     lockout: new UserLockout(env.storage),
     lastTidy: 0,
+    macs: new Map(),
   }
 }
+
+const MEMO_LIMIT = 10_000
 
 /** HMAC of a value under the mount key, with a purpose prefix so a role ID never hashes like a secret ID. */
 export function mac(
   state: ApproleState,
   purpose: 'role' | 'role_id' | 'secret_id' | 'accessor',
   value: string,
-) {
-  return hmacSha256Hex(state.key, `${purpose}:${value}`)
+): string {
+  const input = `${purpose}:${value}`
+  // Role names and role IDs sit in the role entries in memory anyway; secret IDs and their accessors are
+  // never kept, so a memory dump holds no secret ID in clear.
+  const memoise = purpose === 'role' || purpose === 'role_id'
+  if (memoise) {
+    const known = state.macs.get(input)
+    if (known !== undefined) return known
+  }
+  const digest = hmacSha256Hex(state.key, input)
+  if (memoise) {
+    if (state.macs.size >= MEMO_LIMIT) state.macs.clear()
+    state.macs.set(input, digest)
+  }
+  return digest
 }

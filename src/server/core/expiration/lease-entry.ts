@@ -1,6 +1,6 @@
 // The stored form of a lease and how sys/leases/lookup shows it (Vault's field names).
 import { createHash } from 'node:crypto'
-import { randomAlphanumeric } from '../../../lib/random.ts'
+import { timeOrderedId } from '../../../lib/random.ts'
 import { rfc3339 } from '../../../lib/time.ts'
 import type { SecretGrant } from '../../../sdk/request.ts'
 
@@ -77,7 +77,8 @@ export function newLease(input: RegisterInput, now: number): LeaseEntry {
   // A secret's lease always ends: with no TTL anywhere it gets the mount's maximum, as in Vault.
   if (ttl <= 0) ttl = maxTtl > 0 ? maxTtl : input.defaultTtl
   return {
-    leaseId: `${input.path.replace(/\/+$/, '')}/${randomAlphanumeric(24)}`,
+    // Time-ordered, so the lease index grows at its end rather than taking a random page per new lease.
+    leaseId: `${input.path.replace(/\/+$/, '')}/${timeOrderedId(24, now)}`,
     path: input.path,
     mountPath: input.mountPath,
     secretType: input.secret.type,

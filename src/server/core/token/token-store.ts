@@ -1,7 +1,7 @@
 // Service tokens: minted random, stored only as salted HMACs, indexed by accessor and parent, revoked as trees.
 import { createSecretKey, type KeyObject, randomBytes } from 'node:crypto'
 import { constantTimeEqual, hmacSha256Hex } from '../../../lib/hash.ts'
-import { randomAlphanumeric } from '../../../lib/random.ts'
+import { randomAlphanumeric, timeOrderedId } from '../../../lib/random.ts'
 import type { Clock } from '../../../lib/time.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { getJson, putJson, type Storage, type StorageOp } from '../../../sdk/storage.ts'
@@ -102,7 +102,8 @@ export class TokenStore {
     if (period > 0 && explicitMaxTtl > 0) ttl = Math.min(ttl, explicitMaxTtl)
     const entry: TokenEntry = {
       idHash,
-      accessor: randomAlphanumeric(24),
+      // Time-ordered: the accessor index then grows at its end, sparing the commit a random page write.
+      accessor: timeOrderedId(24, now),
       parentHash: input.parentHash,
       policies: input.policies,
       meta: input.meta ?? {},
@@ -125,7 +126,7 @@ export class TokenStore {
     }
     const ops: StorageOp[] = [
       { op: 'put' as const, key: keys.id(idHash), value: encode(entry) },
-      { op: 'put' as const, key: keys.accessor(entry.accessor), value: new TextEncoder().encode(idHash) },
+      { op: 'put' as const, key: keys.accessor(entry.accessor), value: Buffer.from(idHash) },
     ]
     if (entry.parentHash !== '') {
       ops.push({ op: 'put', key: keys.parent(entry.parentHash, idHash), value: new Uint8Array() })
@@ -308,5 +309,6 @@ export class TokenStore {
 }
 
 function encode(entry: TokenEntry): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(entry))
+  // Buffer.from takes Node's native UTF-8 path, cheaper than TextEncoder at these sizes.
+  return Buffer.from(JSON.stringify(entry))
 }
