@@ -10,7 +10,7 @@ import {
   readTerm,
   TAG_BYTES,
   TERM_BYTES,
-} from './format.ts'
+} from './sealed-value.ts'
 
 const KEY = Uint8Array.from({ length: 32 }, (_, i) => i)
 const NONCE = Uint8Array.from({ length: 12 }, (_, i) => 0xa0 + i)

@@ -1,4 +1,4 @@
-// The barrier's on-disk value format: [term u32 BE][version 2][12-byte nonce][AES-256-GCM ciphertext][16-byte tag].
+// The barrier's on-disk value format, [term u32 BE][version 2][12-byte nonce][AES-256-GCM ciphertext][16-byte tag]: used by the barrier and by the SQLite writer thread that seals on its behalf.
 import {
   createCipheriv,
   createDecipheriv,

@@ -4,11 +4,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
+import { readTerm } from '../../lib/sealed-value.ts'
 import { InvalidRequestError, SealedError } from '../../sdk/errors.ts'
 import { MemoryStorage } from '../physical/memory.ts'
 import { SqliteStorage } from '../physical/sqlite.ts'
 import { Barrier, KEYRING_PATH, ROOT_KEY_PATH } from './barrier.ts'
-import { readTerm } from './format.ts'
 
 const text = (value: string): Uint8Array => new TextEncoder().encode(value)
 const unsealKey = (fill: number): Uint8Array => new Uint8Array(32).fill(fill)
@@ -229,6 +229,89 @@ describe('Barrier on SQLite', () => {
     assert.ok(bytes.includes('secret/visible-key-name'))
     assert.equal(bytes.includes(secret), false)
     assert.deepEqual(await barrier.get('secret/visible-key-name'), text(secret))
+    await physical.close()
+  })
+
+  it('seals on the writer thread in the same format: a barrier sealing on its own thread reads every term', async () => {
+    const path = join(root, 'writer-seal.db')
+    const physical = SqliteStorage.open(path)
+    const barrier = new Barrier(physical)
+    await barrier.initialize(KEY)
+    await barrier.unseal(KEY)
+    await barrier.put('a', text('term one'))
+    await barrier.rotate()
+    await Promise.all([
+      barrier.batch([{ op: 'put', key: 'b', value: text('term two') }]),
+      // Written while a rotation is in flight: sealed under whichever term was current when queued.
+      barrier.rotate(),
+      barrier.put('c', text('either term')),
+    ])
+    assert.equal(readTerm((await physical.get('a'))!), 1)
+    assert.equal(readTerm((await physical.get('b'))!), 2)
+    assert.ok([2, 3].includes(readTerm((await physical.get('c'))!)))
+    assert.deepEqual(barrier.keyStatus().encryptions, 0)
+    await barrier.put('d', text('term three'))
+    assert.equal(readTerm((await physical.get('d'))!), 3)
+    await physical.close()
+
+    const reopened = SqliteStorage.open(path)
+    const reader = new Barrier(reopened, { sealOnWriter: false })
+    await reader.unseal(KEY)
+    for (const [key, value] of [
+      ['a', 'term one'],
+      ['b', 'term two'],
+      ['c', 'either term'],
+      ['d', 'term three'],
+    ] as const)
+      assert.deepEqual(await reader.get(key), text(value))
+    // And the other way round: a value sealed on this thread reads back through a writer-sealing barrier.
+    await reader.put('e', text('main thread'))
+    const writerSealing = new Barrier(reopened)
+    await writerSealing.unseal(KEY)
+    assert.deepEqual(await writerSealing.get('e'), text('main thread'))
+    await reopened.close()
+  })
+
+  it('commits a write queued just before seal(), and refuses writes after it', async () => {
+    const physical = SqliteStorage.open(join(root, 'seal-race.db'))
+    const barrier = new Barrier(physical)
+    await barrier.initialize(KEY)
+    await barrier.unseal(KEY)
+    const queued = barrier.put('queued', text('made before the seal'))
+    barrier.seal()
+    await queued
+    await assert.rejects(barrier.put('late', text('x')), SealedError)
+    await barrier.unseal(KEY)
+    assert.deepEqual(await barrier.get('queued'), text('made before the seal'))
+    assert.equal(await barrier.get('late'), undefined)
+    await physical.close()
+  })
+})
+
+describe('SQLite sealing writes', () => {
+  const root = mkdtempSync(join(tmpdir(), 'coffer-sealing-'))
+  after(() => rmSync(root, { recursive: true, force: true }))
+
+  it('refuses a sealing batch when no key was given, without failing other writes in its group', async () => {
+    const physical = SqliteStorage.open(join(root, 'no-key.db'))
+    const results = await Promise.allSettled([
+      physical.sealAndBatch([{ op: 'put', key: 'sealed', value: text('plaintext') }]),
+      physical.batch([{ op: 'put', key: 'raw', value: text('stored as given') }]),
+    ])
+    assert.equal(results[0].status, 'rejected')
+    assert.match(String((results[0] as PromiseRejectedResult).reason), /no key to seal/)
+    assert.equal(results[1].status, 'fulfilled')
+    assert.equal(await physical.get('sealed'), undefined)
+    assert.deepEqual(await physical.get('raw'), text('stored as given'))
+    // Once withdrawn, a key no longer seals anything.
+    physical.setSealKey({ term: 7, key: unsealKey(0x22) })
+    await physical.sealAndBatch([{ op: 'put', key: 'sealed', value: text('plaintext') }])
+    assert.equal(readTerm((await physical.get('sealed'))!), 7)
+    physical.setSealKey(undefined)
+    await assert.rejects(
+      physical.sealAndBatch([{ op: 'put', key: 'after', value: text('x') }]),
+      /no key to seal/,
+    )
     await physical.close()
   })
 })

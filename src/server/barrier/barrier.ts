@@ -1,9 +1,9 @@
 // The encryption barrier: every value passes AES-256-GCM under the keyring's active term before reaching physical storage.
 import { randomBytes } from 'node:crypto'
+import { decryptValue, encryptValue, KEY_BYTES, readTerm } from '../../lib/sealed-value.ts'
 import { type Clock, systemClock } from '../../lib/time.ts'
 import { InvalidRequestError, SealedError } from '../../sdk/errors.ts'
-import type { Storage, StorageOp } from '../../sdk/storage.ts'
-import { decryptValue, encryptValue, KEY_BYTES, readTerm } from './format.ts'
+import { canSeal, type SealingStorage, type Storage, type StorageOp } from '../../sdk/storage.ts'
 import {
   activeTerm,
   addTerm,
@@ -35,6 +35,8 @@ export interface KeyStatus {
 
 export interface BarrierOptions {
   clock?: Clock
+  /** Let a sealing physical backend encrypt batches on its writer thread (default true). */
+  sealOnWriter?: boolean
 }
 
 interface Unsealed {
@@ -50,6 +52,8 @@ function assertNotReserved(key: string): void {
 
 export class Barrier implements Storage {
   readonly #physical: Storage
+  /** Set when the physical backend seals values on its own writer thread (SQLite). */
+  readonly #sealer: SealingStorage | undefined
   readonly #clock: Clock
   #keys: Unsealed | undefined
   readonly #cache = new ReadCache()
@@ -61,7 +65,19 @@ export class Barrier implements Storage {
 
   constructor(physical: Storage, options: BarrierOptions = {}) {
     this.#physical = physical
+    this.#sealer = canSeal(physical) && options.sealOnWriter !== false ? physical : undefined
     this.#clock = options.clock ?? systemClock
+  }
+
+  /** Hand the active term's key to a sealing backend (after unseal and rotation), or take it back (seal). */
+  #publishSealKey(): void {
+    if (this.#sealer === undefined) return
+    if (this.#keys === undefined) {
+      this.#sealer.setSealKey(undefined)
+      return
+    }
+    const active = activeTerm(this.#keys.keyring)
+    this.#sealer.setSealKey({ term: active.term, key: active.key })
   }
 
   get sealed(): boolean {
@@ -114,6 +130,7 @@ export class Barrier implements Storage {
     }
     this.#keys = { rootKey, keyring }
     this.#encryptions = 0
+    this.#publishSealKey()
   }
 
   /** Forget every key; storage calls fail with SealedError until the next unseal. */
@@ -123,6 +140,7 @@ export class Barrier implements Storage {
     const keys = this.#keys
     this.#keys = undefined
     if (keys === undefined) return
+    this.#publishSealKey()
     keys.rootKey.fill(0)
     wipeKeyring(keys.keyring)
   }
@@ -147,6 +165,7 @@ export class Barrier implements Storage {
       }
       this.#keys = { rootKey: this.#keys.rootKey, keyring: next }
       this.#encryptions = 0
+      this.#publishSealKey()
       return this.keyStatus()
     })
   }
@@ -187,6 +206,11 @@ export class Barrier implements Storage {
   async put(key: string, value: Uint8Array): Promise<void> {
     this.#unsealed()
     assertNotReserved(key)
+    const sealer = this.#sealer
+    if (sealer !== undefined) {
+      this.#encryptions++
+      return this.#write([key], () => sealer.sealAndBatch([{ op: 'put', key, value }]))
+    }
     await this.#write([key], () => this.#physical.put(key, this.#encrypt(key, value)))
   }
 
@@ -218,13 +242,17 @@ export class Barrier implements Storage {
   async batch(ops: StorageOp[]): Promise<void> {
     this.#unsealed()
     for (const op of ops) assertNotReserved(op.key)
+    const keys = ops.map((op) => op.key)
+    if (this.#sealer !== undefined) {
+      // The backend seals on its writer thread, under the key published for the current term.
+      for (const op of ops) if (op.op === 'put') this.#encryptions++
+      const sealer = this.#sealer
+      return this.#write(keys, () => sealer.sealAndBatch(ops))
+    }
     const sealed = ops.map(
       (op): StorageOp => (op.op === 'put' ? { ...op, value: this.#encrypt(op.key, op.value) } : op),
     )
-    await this.#write(
-      ops.map((op) => op.key),
-      () => this.#physical.batch(sealed),
-    )
+    await this.#write(keys, () => this.#physical.batch(sealed))
   }
 
   #unsealed(): Unsealed {

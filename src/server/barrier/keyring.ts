@@ -1,5 +1,5 @@
 // The barrier keyring: numbered data-key terms, the active one for writes, all for reads; and its JSON form.
-import { KEY_BYTES } from './format.ts'
+import { KEY_BYTES } from '../../lib/sealed-value.ts'
 
 export interface KeyTerm {
   readonly term: number

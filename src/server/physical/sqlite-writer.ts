@@ -1,6 +1,7 @@
 // Writer thread for SqliteStorage: owns the write connection and commits queued groups in durable transactions.
 import { DatabaseSync } from 'node:sqlite'
 import { parentPort, workerData } from 'node:worker_threads'
+import { encryptValue } from '../../lib/sealed-value.ts'
 
 /**
  * One group of writes, packed so a group is one message: `keys[i]` with `lengths[i]` bytes taken in turn
@@ -14,9 +15,14 @@ export interface CommitRequest {
   data: ArrayBuffer
   /** How many of the ops belong to each caller's batch, in order: each batch succeeds or fails whole. */
   batches: number[]
+  /** Per batch: 1 when its put values are plaintext to seal with the current seal key before storing. */
+  seal: number[]
 }
 
-export type WriterRequest = CommitRequest | { type: 'close' }
+/** The barrier's active term and key for sealing; without them, sealing is off (the barrier is sealed). */
+export type SealKeyRequest = { type: 'seal-key'; term?: number; key?: Uint8Array }
+
+export type WriterRequest = CommitRequest | SealKeyRequest | { type: 'close' }
 
 /** The error of a failed group, flattened so SQLite's code and message survive the thread boundary. */
 export interface WriterFailure {
@@ -86,14 +92,29 @@ function units(request: CommitRequest): Unit[] {
   return out
 }
 
+/** The key values are sealed with; the barrier sends it on unseal and rotation and withdraws it on seal. */
+let sealKey: { term: number; key: Uint8Array } | undefined
+
+function setSealKey(request: SealKeyRequest): void {
+  sealKey?.key.fill(0)
+  sealKey =
+    request.term !== undefined && request.key !== undefined
+      ? { term: request.term, key: request.key }
+      : undefined
+}
+
 function apply(unit: Unit): void {
   const { keys, lengths } = unit.request
+  const seal = unit.request.seal[unit.index] === 1
+  if (seal && sealKey === undefined) throw new Error('barrier is sealed: no key to seal the values with')
   let offset = unit.offset
   for (let i = unit.from; i < unit.to; i++) {
     const length = lengths[i]!
-    if (length < 0) remove.run(keys[i]!)
+    const key = keys[i]!
+    if (length < 0) remove.run(key)
     else {
-      put.run(keys[i]!, unit.data.subarray(offset, offset + length))
+      const value = unit.data.subarray(offset, offset + length)
+      put.run(key, seal ? encryptValue(sealKey!.key, sealKey!.term, value, Buffer.from(key)) : value)
       offset += length
     }
   }
@@ -153,10 +174,17 @@ function drain(): void {
 port.on('message', (request: WriterRequest) => {
   if (request.type === 'close') {
     drain()
+    sealKey?.key.fill(0)
     // Closing the last connection checkpoints the WAL here, off the main thread.
     db.close()
     port.postMessage({ type: 'closed' } satisfies WriterReply)
     port.close()
+    return
+  }
+  if (request.type === 'seal-key') {
+    // Groups that arrived earlier were queued under the previous key: commit them first.
+    drain()
+    setSealKey(request)
     return
   }
   queued.push(request)

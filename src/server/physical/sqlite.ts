@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import { Worker } from 'node:worker_threads'
-import type { Storage, StorageOp } from '../../sdk/storage.ts'
+import type { SealingStorage, SealKey, StorageOp } from '../../sdk/storage.ts'
 import type {
   CommitRequest,
   GroupResult,
@@ -60,10 +60,12 @@ class WriteGroup {
   readonly lengths: number[] = []
   readonly waiters: Waiter[] = []
   readonly batches: number[] = []
+  /** Per batch: 1 when its put values are plaintext for the writer thread to seal. */
+  readonly seal: number[] = []
   #bytes = new Uint8Array(4096)
   #used = 0
 
-  add(ops: StorageOp[], waiter: Waiter): void {
+  add(ops: StorageOp[], waiter: Waiter, seal: boolean): void {
     let needed = this.#used
     for (const op of ops) if (op.op === 'put') needed += op.value.byteLength
     if (needed > this.#bytes.byteLength) {
@@ -81,6 +83,7 @@ class WriteGroup {
     }
     this.waiters.push(waiter)
     this.batches.push(ops.length)
+    this.seal.push(seal ? 1 : 0)
   }
 
   request(seq: number): CommitRequest {
@@ -91,6 +94,7 @@ class WriteGroup {
       lengths: this.lengths,
       data: this.#bytes.buffer,
       batches: this.batches,
+      seal: this.seal,
     }
   }
 }
@@ -100,7 +104,7 @@ function writerError(failure: WriterFailure): Error {
   return Object.assign(new Error(message), details)
 }
 
-export class SqliteStorage implements Storage {
+export class SqliteStorage implements SealingStorage {
   readonly #db: DatabaseSync
   readonly #stmts: ReadStatements
   readonly #worker: Worker
@@ -185,15 +189,39 @@ export class SqliteStorage implements Storage {
   }
 
   put(key: string, value: Uint8Array): Promise<void> {
-    return this.#enqueue([{ op: 'put', key, value }])
+    return this.#enqueue([{ op: 'put', key, value }], false)
   }
 
   delete(key: string): Promise<void> {
-    return this.#enqueue([{ op: 'delete', key }])
+    return this.#enqueue([{ op: 'delete', key }], false)
   }
 
   batch(ops: StorageOp[]): Promise<void> {
-    return this.#enqueue(ops)
+    return this.#enqueue(ops, false)
+  }
+
+  /**
+   * The writer thread seals these values (AES-256-GCM, barrier format): the request thread's share of a
+   * durable write drops by the cost of the encryption, which the writer does while it waits on fsync anyway.
+   */
+  sealAndBatch(ops: StorageOp[]): Promise<void> {
+    return this.#enqueue(ops, true)
+  }
+
+  setSealKey(key: SealKey | undefined): void {
+    if (this.#closed || this.#failure !== undefined) return
+    // Writes already queued go first, so each is sealed under the key that was current when it was made.
+    if (this.#pending.waiters.length > 0) this.#send()
+    if (key === undefined) {
+      this.#worker.postMessage({ type: 'seal-key' } satisfies WriterRequest)
+      return
+    }
+    // A copy in its own ArrayBuffer (a Buffer's slice would share, and transfer, a pooled one) is moved, not
+    // cloned, so no second copy of the key stays behind on this thread.
+    const copy = new Uint8Array(key.key)
+    this.#worker.postMessage({ type: 'seal-key', term: key.term, key: copy } satisfies WriterRequest, [
+      copy.buffer,
+    ])
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -272,7 +300,7 @@ export class SqliteStorage implements Storage {
     if (this.#closed) throw new Error('sqlite storage is closed')
   }
 
-  #enqueue(ops: StorageOp[]): Promise<void> {
+  #enqueue(ops: StorageOp[], seal: boolean): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('sqlite storage is closed'))
     if (this.#failure !== undefined) return Promise.reject(this.#failure)
     // Validate before queueing so one caller's bad input cannot fail the whole group.
@@ -283,7 +311,7 @@ export class SqliteStorage implements Storage {
       }
     }
     return new Promise<void>((resolve, reject) => {
-      this.#pending.add(ops, { resolve, reject })
+      this.#pending.add(ops, { resolve, reject }, seal)
       // An idle writer gets the batch at once, so it starts committing while this thread is still handling the
       // other requests of the turn; those gather into one message per turn while a commit is in flight. The
       // writer folds every message that arrives during a commit into the next one.
