@@ -169,13 +169,54 @@ describe('token store', () => {
 
   it('stores tokens only as salted hashes', async () => {
     const token = (await create({ policies: ['app'] })).body.auth.client_token
+    assert.match(token, /^cvs\.[0-9A-Za-z]{47}$/)
     const stored = await t.server.core.barrier.list('sys/token/id/')
     assert.ok(stored.length > 0)
-    assert.ok(stored.every((key) => /^[0-9a-f]{64}$/.test(key)))
+    // A generated token's key is its clock characters (public: the creation time) and its HMAC; chosen tokens
+    // (the dev root token among them) are keyed by the HMAC alone.
+    assert.ok(
+      stored.every((key) => /^(?:[0-9A-Za-z]{7}-)?[0-9a-f]{64}$/.test(key)),
+      stored.join(' '),
+    )
+    assert.ok(stored.some((key) => key.startsWith(`${token.slice(4, 11)}-`)))
+    const randomPart = token.slice(11)
     for (const key of stored) {
+      assert.ok(!key.includes(randomPart.slice(0, 8)))
       const raw = Buffer.from((await t.server.core.barrier.get(`sys/token/id/${key}`))!).toString('utf8')
       assert.ok(!raw.includes(token))
-      assert.ok(!raw.includes(token.slice(4)))
+      assert.ok(!raw.includes(randomPart))
     }
+  })
+
+  it('keys generated tokens in creation order and chosen ones by their HMAC alone', async () => {
+    const made: string[] = []
+    for (let i = 0; i < 3; i++) {
+      clock.advance(2)
+      made.push((await create({ policies: ['app'] })).body.auth.client_token)
+    }
+    const keys = (await t.server.core.barrier.list('sys/token/id/')).filter((k) => k.includes('-'))
+    const positions = made.map((token) => keys.findIndex((k) => k.startsWith(`${token.slice(4, 11)}-`)))
+    assert.ok(positions.every((p) => p >= 0))
+    assert.deepEqual(
+      [...positions].sort((a, b) => a - b),
+      positions,
+      'later tokens sort after earlier ones',
+    )
+    // A chosen id shaped like a generated token still never puts its characters into a storage key, and is
+    // found through the HMAC-only key (as tokens made before the clock prefix are).
+    const chosen = `cvs.${'Q'.repeat(7)}${'w'.repeat(40)}`
+    const older = `cvs.${'z'.repeat(40)}`
+    for (const id of [chosen, older]) {
+      assert.equal((await create({ id, policies: ['app'] })).status, 200)
+      const self = await t.call('GET', 'auth/token/lookup-self', { token: id })
+      assert.equal(self.status, 200)
+      assert.deepEqual(self.body.data.policies, ['app', 'default'])
+      assert.equal((await create({ id, policies: ['app'] })).status, 400)
+    }
+    const after = await t.server.core.barrier.list('sys/token/id/')
+    assert.ok(!after.some((key) => key.startsWith('QQQQQQQ')))
+    // Unknown tokens of either shape are refused.
+    for (const unknown of [`cvs.${'A'.repeat(47)}`, `cvs.${'A'.repeat(40)}`])
+      assert.equal((await t.call('GET', 'auth/token/lookup-self', { token: unknown })).status, 403)
   })
 })

@@ -7,8 +7,9 @@ export const VAULT_RULES: readonly Rule[] = [
     id: 'coffer-token',
     description: 'Coffer service token',
     keywords: ['cvs.'],
-    // `cvs.` + 40 characters of [A-Za-z0-9] (src/server/core/token/token-store.ts).
-    pattern: /(?<![\w.-])(cvs\.[A-Za-z0-9]{40})(?![\w-])/,
+    // `cvs.` + 7 clock characters + 40 random ones of [A-Za-z0-9] (src/server/core/token/token-store.ts);
+    // tokens made before the clock prefix have the 40 random characters alone.
+    pattern: /(?<![\w.-])(cvs\.(?:[A-Za-z0-9]{47}|[A-Za-z0-9]{40}))(?![\w-])/,
     minEntropy: 4,
     priority: 11,
   },

@@ -1,7 +1,7 @@
 // Service tokens: minted random, stored only as salted HMACs, indexed by accessor and parent, revoked as trees.
 import { createSecretKey, type KeyObject, randomBytes } from 'node:crypto'
 import { constantTimeEqual, hmacSha256Hex } from '../../../lib/hash.ts'
-import { randomAlphanumeric, timeOrderedId } from '../../../lib/random.ts'
+import { timeOrderedId } from '../../../lib/random.ts'
 import type { Clock } from '../../../lib/time.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { getJson, putJson, type Storage, type StorageOp } from '../../../sdk/storage.ts'
@@ -10,7 +10,13 @@ import type { TokenEntry } from './token-entry.ts'
 
 /** Service tokens start with this so leak scanners can recognise a Coffer token on sight. */
 export const SERVICE_TOKEN_PREFIX = 'cvs.'
-const TOKEN_BODY_LENGTH = 40
+/** Random characters in a generated token, after the seven of its creation clock. */
+const TOKEN_RANDOM_LENGTH = 40
+const CLOCK_CHARS = 7
+/** A generated token's shape: `cvs.`, seven clock characters, 40 random ones. */
+const GENERATED_TOKEN = /^cvs\.[0-9A-Za-z]{47}$/
+/** A stored token identity: a generated token's clock prefix and HMAC, or (chosen and older tokens) the HMAC. */
+const ID_HASH = /^(?:[0-9A-Za-z]{7}-)?[0-9a-f]{64}$/
 const CACHE_LIMIT = 10_000
 
 export interface CreateTokenInput {
@@ -87,12 +93,31 @@ export class TokenStore {
     return hash
   }
 
+  /**
+   * A generated token is stored under its clock characters and its HMAC, so token rows and every index keyed by
+   * them grow in creation order: a login's commit appends instead of dirtying a random index page. The clock
+   * characters are not secret (they are the creation time); all 40 random characters stay behind the HMAC.
+   */
+  #generatedHash(token: string): string {
+    return `${token.slice(SERVICE_TOKEN_PREFIX.length, SERVICE_TOKEN_PREFIX.length + CLOCK_CHARS)}-${this.hash(token)}`
+  }
+
   async create(input: CreateTokenInput): Promise<{ token: string; entry: TokenEntry }> {
-    const token = input.id ?? SERVICE_TOKEN_PREFIX + randomAlphanumeric(TOKEN_BODY_LENGTH)
-    const idHash = this.hash(token)
-    if (input.id !== undefined && (await this.#get(idHash)))
-      throw new InvalidRequestError('a token with that id already exists')
     const now = this.#clock.now()
+    let token: string
+    let idHash: string
+    if (input.id === undefined) {
+      token = SERVICE_TOKEN_PREFIX + timeOrderedId(CLOCK_CHARS + TOKEN_RANDOM_LENGTH, now)
+      idHash = this.#generatedHash(token)
+    } else {
+      // A chosen token is stored under its HMAC alone: its characters are secret, none may reach a storage key.
+      token = input.id
+      idHash = this.hash(token)
+      const taken =
+        (await this.#get(idHash)) ??
+        (GENERATED_TOKEN.test(token) ? await this.#get(this.#generatedHash(token)) : undefined)
+      if (taken) throw new InvalidRequestError('a token with that id already exists')
+    }
     const explicitMaxTtl = input.explicitMaxTtl ?? 0
     const period = input.period ?? 0
     let ttl = period > 0 ? period : input.ttl
@@ -141,8 +166,14 @@ export class TokenStore {
   /** The live entry for a token, or undefined when unknown, revoked or expired. */
   async lookup(token: string): Promise<TokenEntry | undefined> {
     if (typeof token !== 'string' || token === '' || token.length > 512) return undefined
-    const idHash = this.hash(token)
-    const entry = await this.#get(idHash)
+    // Generated tokens are found under their clock prefix; chosen ones, and tokens made before tokens carried
+    // their clock, under the HMAC alone.
+    let idHash = GENERATED_TOKEN.test(token) ? this.#generatedHash(token) : ''
+    let entry = idHash === '' ? undefined : await this.#get(idHash)
+    if (!entry) {
+      idHash = this.hash(token)
+      entry = await this.#get(idHash)
+    }
     if (!entry || !constantTimeEqual(entry.idHash, idHash)) return undefined
     if (this.#expired(entry)) {
       await this.revokeTree(entry.idHash)
@@ -271,7 +302,7 @@ export class TokenStore {
   async #get(idHash: string): Promise<TokenEntry | undefined> {
     const cached = this.#cache.get(idHash)
     if (cached) return cached
-    if (!/^[0-9a-f]{64}$/.test(idHash)) return undefined
+    if (!ID_HASH.test(idHash)) return undefined
     const entry = await getJson<TokenEntry>(this.#storage, keys.id(idHash))
     if (entry) this.#remember(entry)
     return entry
