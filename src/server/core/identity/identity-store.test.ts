@@ -20,6 +20,31 @@ function make(physical = new MemoryStorage()) {
 }
 
 describe('IdentityStore', () => {
+  it('a login refreshes alias metadata only when it changed, whatever the key order', async () => {
+    const { store, physical } = make()
+    let writes = 0
+    const batch = physical.batch.bind(physical)
+    physical.batch = (ops) => {
+      writes++
+      return batch(ops)
+    }
+    const id = await store.login('auth_jwt_2', { name: 'dev', metadata: { team: 'a', env: 'prod' } })
+    const afterCreate = writes
+    await store.login('auth_jwt_2', { name: 'dev', metadata: { env: 'prod', team: 'a' } })
+    assert.equal(writes, afterCreate, 'same metadata in another order writes nothing')
+    const changes: Record<string, string>[] = [
+      { team: 'b', env: 'prod' },
+      { team: 'b' },
+      { team: 'b', region: 'eu' },
+    ]
+    for (const metadata of changes) {
+      await store.login('auth_jwt_2', { name: 'dev', metadata })
+      const alias = (await store.entity(id))?.aliases[0]
+      assert.deepEqual(alias?.metadata, metadata)
+    }
+    assert.equal(writes, afterCreate + 3)
+  })
+
   it('a login creates one entity per (mount, alias name), case-insensitively, and reuses it', async () => {
     const { store } = make()
     const a = await store.login('auth_userpass_1', { name: 'Alice' })

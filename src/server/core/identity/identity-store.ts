@@ -306,11 +306,13 @@ export class IdentityStore {
     return entity.id
   }
 
+  /** Whether the login reports alias metadata other than what is stored (order of keys aside). */
   #aliasStale(alias: AliasRecord, metadata: Record<string, string> | undefined): boolean {
     if (metadata === undefined) return false
-    const a = Object.entries(alias.metadata).sort()
-    const b = Object.entries(metadata).sort()
-    return JSON.stringify(a) !== JSON.stringify(b)
+    const stored = alias.metadata
+    const keys = Object.keys(metadata)
+    if (keys.length !== Object.keys(stored).length) return true
+    return keys.some((key) => !Object.hasOwn(stored, key) || stored[key] !== metadata[key])
   }
 
   async #ensureAlias(accessor: string, login: { name: string; metadata?: Record<string, string> }) {
