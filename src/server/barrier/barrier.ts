@@ -47,7 +47,9 @@ interface Unsealed {
 const encoder = new TextEncoder()
 
 function assertNotReserved(key: string): void {
-  if (RESERVED.has(key)) throw new Error(`barrier: ${key} is reserved for the barrier itself`)
+  // Every reserved key starts with "core/": checking that first spares hashing each new key for the Set.
+  if (key.startsWith('core/') && RESERVED.has(key))
+    throw new Error(`barrier: ${key} is reserved for the barrier itself`)
 }
 
 export class Barrier implements Storage {
