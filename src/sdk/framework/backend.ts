@@ -11,6 +11,7 @@ import type {
 import type { Storage } from '../storage.ts'
 import { type Fields, type FieldValues, parseFields } from './fields.ts'
 import { type CompiledPattern, compareRank, compilePattern } from './path-pattern.ts'
+import { DEFAULT_USER_LOCKOUT, type UserLockout } from './user-lockout.ts'
 
 export interface HandlerContext<F extends Fields = Fields, S = unknown> {
   storage: Storage
@@ -87,6 +88,11 @@ export interface BackendDefinition<S = unknown> {
     ctx: { storage: Storage; system: SystemView; state: S },
     login: { internal: Record<string, unknown>; policies: string[] },
   ) => Promise<{ ttl?: number } | undefined>
+  /**
+   * Auth methods with Vault's user lockout: their lockout and how an alias (username, role ID) maps to the
+   * identity it is counted under, so sys/locked-users can list and unlock.
+   */
+  userLockout?: (state: S) => { lockout: UserLockout; identityOf(alias: string): string }
 }
 
 /** One stored secret value, as a backend reports it to the leak fingerprint index. */
@@ -178,6 +184,24 @@ export class BackendInstance {
     const hook = this.definition.renewLogin
     if (!hook) return undefined
     return hook({ storage: this.#env.storage, system: this.#env.system, state: this.#state }, login)
+  }
+
+  /** The aliases this auth method has locked out now (empty without user lockout). */
+  async lockedUsers(): Promise<string[]> {
+    const hook = this.definition.userLockout
+    if (!hook) return []
+    return hook(this.#state).lockout.lockedAliases(
+      this.#env.system.userLockout ?? DEFAULT_USER_LOCKOUT,
+      this.#env.system.now(),
+    )
+  }
+
+  /** Lift the lockout of `alias`; false when it was not locked or the method has no lockout. */
+  async unlockUser(alias: string): Promise<boolean> {
+    const hook = this.definition.userLockout
+    if (!hook) return false
+    const { lockout, identityOf } = hook(this.#state)
+    return lockout.unlock(identityOf(alias))
   }
 
   isSpecial(kind: 'unauthenticated' | 'root', path: string): boolean {

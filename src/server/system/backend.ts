@@ -7,6 +7,7 @@ import { internalUiPaths } from './path-internal-ui.ts'
 import { keyPaths } from './path-keys.ts'
 import { leakPaths } from './path-leak.ts'
 import { LEASE_ROOT_PATHS, leasePaths } from './path-leases.ts'
+import { lockedUsersPaths } from './path-locked-users.ts'
 import { mountsPaths } from './path-mounts.ts'
 import { passwordPolicyPaths } from './path-password-policies.ts'
 import { policyPaths } from './path-policies.ts'
@@ -30,6 +31,7 @@ export function createSystemBackend(core: Core) {
       ...internalUiPaths(core),
       ...keyPaths(core),
       ...leasePaths(core),
+      ...lockedUsersPaths(core),
       ...leakPaths(core),
       ...wrappingPaths(core),
     ],

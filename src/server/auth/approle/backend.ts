@@ -15,7 +15,7 @@ import {
 import { tidyPath } from './path-tidy.ts'
 import { loadRole } from './role-store.ts'
 import { tidySecretIds } from './secret-id-store.ts'
-import { type ApproleState, setupApprole } from './state.ts'
+import { type ApproleState, mac, setupApprole } from './state.ts'
 
 const TIDY_INTERVAL_MS = 60_000
 
@@ -42,6 +42,8 @@ export const approleBackend = defineBackend<ApproleState>({
     requireStillExists(await loadRole(storage, internalString(internal, 'roleName')), 'the role')
     return undefined
   },
+  // sys/locked-users names a locked role by its role ID, as Vault does.
+  userLockout: (state) => ({ lockout: state.lockout, identityOf: (alias) => mac(state, 'role_id', alias) }),
   periodic: async ({ storage, state, system }) => {
     const now = system.now()
     await state.lockout.tidy(system.userLockout ?? DEFAULT_USER_LOCKOUT, now)

@@ -107,7 +107,8 @@ export const loginPath = definePath<typeof fields, ApproleState>({
           },
         }
       } catch (error) {
-        if (error instanceof LoginRefused) await state.lockout.recordFailure(identity, lockout, system.now())
+        if (error instanceof LoginRefused)
+          await state.lockout.recordFailure(identity, lockout, system.now(), roleId)
         throw error
       }
     },

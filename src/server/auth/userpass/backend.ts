@@ -9,8 +9,8 @@ import { DEFAULT_USER_LOCKOUT } from '../../../sdk/framework/user-lockout.ts'
 import { loginPath } from './path-login.ts'
 import { userPasswordPath, userPoliciesPath } from './path-user-fields.ts'
 import { userPath, usersListPath } from './path-users.ts'
-import { setupUserpass, type UserpassState } from './state.ts'
-import { loadUser } from './user-store.ts'
+import { lockoutIdentity, setupUserpass, type UserpassState } from './state.ts'
+import { loadUser, normalizeUsername } from './user-store.ts'
 
 export const userpassBackend = defineBackend<UserpassState>({
   kind: 'auth',
@@ -26,4 +26,9 @@ export const userpassBackend = defineBackend<UserpassState>({
   },
   periodic: ({ state, system }) =>
     state.lockout.tidy(system.userLockout ?? DEFAULT_USER_LOCKOUT, system.now()),
+  // sys/locked-users names a locked user by username, as Vault does.
+  userLockout: (state) => ({
+    lockout: state.lockout,
+    identityOf: (alias) => lockoutIdentity(state, normalizeUsername(alias)),
+  }),
 })

@@ -35,7 +35,7 @@ export const loginPath = definePath<typeof fields, UserpassState>({
       const user = await loadUser(storage, username)
       const matches = await verifyPassword(password, user?.passwordHash ?? (await state.dummyHash))
       if (!user || !matches) {
-        await state.lockout.recordFailure(identity, lockout, system.now())
+        await state.lockout.recordFailure(identity, lockout, system.now(), username)
         throw new InvalidRequestError(INVALID_CREDENTIALS)
       }
       state.lockout.recordSuccess(identity)
