@@ -112,4 +112,48 @@ describe('approle auth method', () => {
       .find((e) => e.type === 'response' && e.request?.path === 'auth/approle/login')
     assert.equal(entry?.error, 'invalid role or secret ID')
   })
+  it('reads, sets and resets one role setting at a time on the per-field paths', async () => {
+    await t.call('POST', 'auth/approle/role/fields', {
+      body: { token_policies: ['reader'], token_ttl: '20m' },
+    })
+    const read = async (field: string) => (await t.call('GET', `auth/approle/role/fields/${field}`)).body
+    assert.deepEqual((await read('policies')).data, { token_policies: ['reader'], policies: ['reader'] })
+    assert.deepEqual((await read('token-ttl')).data, { token_ttl: 1200 })
+    assert.deepEqual((await read('bind-secret-id')).data, { bind_secret_id: true })
+    assert.deepEqual((await read('local-secret-ids')).data, { local_secret_ids: false })
+
+    const set = (field: string, body: Record<string, unknown>) =>
+      t.call('POST', `auth/approle/role/fields/${field}`, { body })
+    assert.equal((await set('policies', { policies: 'a,b' })).status, 204)
+    assert.equal((await set('secret-id-ttl', { secret_id_ttl: '2h' })).status, 204)
+    assert.equal((await set('secret-id-num-uses', { secret_id_num_uses: 3 })).status, 204)
+    assert.equal((await set('token-bound-cidrs', { token_bound_cidrs: ['10.0.0.0/8'] })).status, 204)
+    assert.equal((await set('period', { period: '1h' })).status, 204)
+    const role = (await t.call('GET', 'auth/approle/role/fields')).body.data
+    assert.deepEqual(role.token_policies, ['a', 'b'])
+    assert.equal(role.secret_id_ttl, 7200)
+    assert.equal(role.secret_id_num_uses, 3)
+    assert.deepEqual(role.token_bound_cidrs, ['10.0.0.0/8'])
+    assert.equal(role.token_period, 3600)
+    assert.equal(role.token_ttl, 1200, 'other settings are untouched')
+
+    assert.equal((await t.call('DELETE', 'auth/approle/role/fields/policies')).status, 204)
+    assert.equal((await t.call('DELETE', 'auth/approle/role/fields/secret-id-ttl')).status, 204)
+    const reset = (await t.call('GET', 'auth/approle/role/fields')).body.data
+    assert.deepEqual(reset.token_policies, [])
+    assert.equal(reset.secret_id_ttl, 0)
+    assert.equal(reset.secret_id_num_uses, 3)
+
+    // Bad input is refused with the role's own validation, and nothing is written.
+    const badCidr = await set('token-bound-cidrs', { token_bound_cidrs: ['not-a-cidr'] })
+    assert.equal(badCidr.status, 400)
+    assert.deepEqual((await read('token-bound-cidrs')).data.token_bound_cidrs, ['10.0.0.0/8'])
+    assert.equal((await set('token-ttl', {})).status, 400)
+    assert.equal((await set('local-secret-ids', { local_secret_ids: true })).status, 405)
+    assert.equal((await set('policies', { policies: 'x' })).status, 204)
+    const missing = await t.call('POST', 'auth/approle/role/nope/policies', { body: { policies: 'x' } })
+    assert.equal(missing.status, 400)
+    assert.match(missing.body.errors[0], /does not exist/)
+    assert.equal((await t.call('GET', 'auth/approle/role/nope/policies')).status, 404)
+  })
 })

@@ -4,6 +4,7 @@ import { internalString, requireStillExists } from '../../../sdk/framework/login
 import { DEFAULT_USER_LOCKOUT } from '../../../sdk/framework/user-lockout.ts'
 import { loginPath } from './path-login.ts'
 import { roleListPath, rolePath } from './path-role.ts'
+import { roleFieldPaths } from './path-role-fields.ts'
 import { roleIdPath } from './path-role-id.ts'
 import { customSecretIdPath, secretIdPath } from './path-secret-id.ts'
 import {
@@ -34,6 +35,7 @@ export const approleBackend = defineBackend<ApproleState>({
     accessorDestroyPath,
     loginPath,
     tidyPath,
+    ...roleFieldPaths,
   ],
   specialPaths: { unauthenticated: ['login'] },
   setup: setupApprole,
