@@ -102,6 +102,13 @@ step(
     lambda: identity.lookup_group(alias_name="github-devs", alias_mount_accessor=accessor)["data"]["id"] == ext_id,
 )
 
+# --- merge -------------------------------------------------------------------------------------------------
+merge_from = identity.create_or_update_entity(name="alice-laptop")["data"]["id"]
+step("merge_entities", lambda: identity.merge_entities(from_entity_ids=[merge_from], to_entity_id=entity_id).status_code)
+step("merged_away", lambda: expect_error(lambda: identity.read_entity(merge_from)))
+step("merged_ids", lambda: identity.read_entity(entity_id)["data"]["merged_entity_ids"] == [merge_from])
+step("merge_into_self", lambda: expect_error(lambda: identity.merge_entities(from_entity_ids=[entity_id], to_entity_id=entity_id)))
+
 # --- refusals and deletion ---------------------------------------------------------------------------------
 step("bad_group_type", lambda: expect_error(lambda: admin.adapter.post("/v1/identity/group", json={"name": "x", "type": "odd"})))
 step("delete_entity", lambda: identity.delete_entity(entity_id).status_code)

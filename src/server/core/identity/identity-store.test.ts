@@ -20,6 +20,79 @@ function make(physical = new MemoryStorage()) {
 }
 
 describe('IdentityStore', () => {
+  it('merges entities: aliases and group memberships move, the sources go, their tokens act for the target', async () => {
+    const { store, physical } = make()
+    const target = await store.login('auth_userpass_1', { name: 'ann' })
+    const source = await store.login('auth_jwt_2', { name: 'ann@example.com' })
+    await store.upsertEntity(target, { policies: ['base'] })
+    await store.upsertEntity(source, { policies: ['not-carried'] })
+    const { group } = await store.upsertGroup(undefined, {
+      name: 'ops',
+      policies: ['ops'],
+      memberEntityIds: [source],
+    })
+
+    await store.mergeEntities({ toEntityId: target, fromEntityIds: [source], keepAliasIds: [] })
+    assert.equal(await store.entity(source), undefined)
+    const merged = await store.entity(target)
+    assert.deepEqual(merged?.aliases.map((a) => a.name).sort(), ['ann', 'ann@example.com'])
+    assert.deepEqual(merged?.mergedEntityIds, [source])
+    assert.deepEqual(merged?.aliases.find((a) => a.name === 'ann@example.com')?.mergedFromCanonicalIds, [
+      source,
+    ])
+    assert.deepEqual(merged?.policies, ['base'])
+    // The moved alias logs in to the target now, and the group counts the target as its member.
+    assert.equal(await store.login('auth_jwt_2', { name: 'ann@example.com' }), target)
+    assert.deepEqual((await store.entityGroups(target)).direct, [group.id])
+    assert.deepEqual(store.groups.get(group.id)?.memberEntityIds, [target])
+    // A token issued to the merged-away entity resolves to the target's identity.
+    assert.deepEqual((await store.resolve(source))?.policies, ['base', 'ops'])
+
+    // The same after a restart.
+    const reloaded = new IdentityStore(
+      storageView(physical, 'sys/identity/'),
+      (a) => MOUNTS[a],
+      () => 1,
+    )
+    await reloaded.load()
+    assert.deepEqual((await reloaded.resolve(source))?.policies, ['base', 'ops'])
+  })
+
+  it('refuses a merge with clashing aliases unless one is named to keep, and bad ids, changing nothing', async () => {
+    const { store } = make()
+    const target = await store.login('auth_userpass_1', { name: 'bo' })
+    const source = await store.login('auth_userpass_1', { name: 'bob' })
+    const before = await store.entity(target)
+    await assert.rejects(
+      store.mergeEntities({ toEntityId: target, fromEntityIds: [source], keepAliasIds: [] }),
+      /conflicting mount accessors/,
+    )
+    assert.deepEqual(await store.entity(target), before)
+    assert.ok(await store.entity(source))
+    await assert.rejects(
+      store.mergeEntities({ toEntityId: target, fromEntityIds: [target], keepAliasIds: [] }),
+      /should not be present/,
+    )
+    await assert.rejects(
+      store.mergeEntities({ toEntityId: target, fromEntityIds: ['no-such-entity'], keepAliasIds: [] }),
+      /merge from is invalid/,
+    )
+    await assert.rejects(
+      store.mergeEntities({ toEntityId: 'no-such-entity', fromEntityIds: [source], keepAliasIds: [] }),
+      /merge to is invalid/,
+    )
+    const keep = (await store.entity(source))!.aliases[0]!.id
+    await store.mergeEntities({ toEntityId: target, fromEntityIds: [source], keepAliasIds: [keep] })
+    const merged = await store.entity(target)
+    assert.deepEqual(
+      merged?.aliases.map((a) => a.name),
+      ['bob'],
+    )
+    assert.equal(await store.login('auth_userpass_1', { name: 'bob' }), target)
+    // The dropped alias is gone: its next login makes a new entity.
+    assert.notEqual(await store.login('auth_userpass_1', { name: 'bo' }), target)
+  })
+
   it('a login refreshes alias metadata only when it changed, whatever the key order', async () => {
     const { store, physical } = make()
     let writes = 0

@@ -4,6 +4,7 @@ import { KeyLocks } from '../../../lib/key-locks.ts'
 import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.ts'
 import { getJson, type Storage, type StorageOp } from '../../../sdk/storage.ts'
 import { AliasWrites } from './alias-writes.ts'
+import { type MergeInput, mergeEntities } from './entity-merge.ts'
 import { GroupIndex } from './group-index.ts'
 import { bumpGroup, type GroupInput, GroupWrites, planExternalGroupSync, putGroupOp } from './group-writes.ts'
 import {
@@ -208,6 +209,17 @@ export class IdentityStore {
     })
   }
 
+  /** Merge entities into one (identity/entity/merge); see entity-merge.ts. */
+  mergeEntities(input: MergeInput): Promise<void> {
+    return this.#write(async () => {
+      const changed = await mergeEntities(
+        { storage: this.#storage, groups: this.#groups, now: this.#now, entity: (id) => this.entity(id) },
+        input,
+      )
+      for (const group of changed) this.#groups.set(group)
+    })
+  }
+
   // ---- entity aliases ----
 
   async alias(id: string): Promise<{ alias: AliasRecord; entity: EntityRecord } | undefined> {
@@ -361,10 +373,15 @@ export class IdentityStore {
     const cached = this.#resolved.get(entityId)
     if (cached !== undefined) return cached ?? undefined
     const generation = this.#generation
-    const entity = await this.entity(entityId)
+    // A token of an entity merged away acts for the entity it was merged into.
+    let entity = await this.entity(entityId)
+    if (!entity && ID.test(entityId)) {
+      const into = await this.#storage.get(keys.merged(entityId))
+      if (into) entity = await this.entity(decoder.decode(into))
+    }
     let resolved: ResolvedIdentity | null = null
     if (entity) {
-      const { direct, inherited } = await this.entityGroups(entityId)
+      const { direct, inherited } = await this.entityGroups(entity.id)
       const groups = [...direct, ...inherited].map((id) => this.#groups.get(id)!).filter(Boolean)
       resolved = resolveIdentity(entity, groups)
     }

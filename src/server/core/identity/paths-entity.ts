@@ -54,8 +54,31 @@ function listed(keys: string[], keyInfo?: Record<string, unknown>): LogicalRespo
   return { data: keyInfo ? { keys, key_info: keyInfo } : { keys } }
 }
 
+const mergeFields = {
+  from_entity_ids: f.list({ required: true, description: 'Entities to merge into to_entity_id.' }),
+  to_entity_id: f.string({ required: true, description: 'The entity that remains.' }),
+  conflicting_alias_ids_to_keep: f.list({
+    description: 'Where a moved alias and one on to_entity_id share a mount, the alias IDs that survive.',
+  }),
+  force: f.bool({ description: 'Accepted for compatibility; Coffer keeps no MFA secrets on entities.' }),
+}
+
 export function entityPaths(store: IdentityStore) {
   return [
+    definePath({
+      pattern: 'entity/merge',
+      fields: mergeFields,
+      operations: {
+        update: async ({ input }) => {
+          await store.mergeEntities({
+            toEntityId: input.to_entity_id!,
+            fromEntityIds: input.from_entity_ids ?? [],
+            keepAliasIds: input.conflicting_alias_ids_to_keep ?? [],
+          })
+          return undefined
+        },
+      },
+    }),
     definePath({
       pattern: 'entity',
       fields: entityFields,

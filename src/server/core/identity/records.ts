@@ -11,6 +11,8 @@ export interface AliasRecord {
   /** Unix milliseconds. */
   creationTime: number
   lastUpdateTime: number
+  /** The entities this alias belonged to before merges moved it here. */
+  mergedFromCanonicalIds?: string[]
 }
 
 export interface EntityRecord {
@@ -22,6 +24,8 @@ export interface EntityRecord {
   aliases: AliasRecord[]
   creationTime: number
   lastUpdateTime: number
+  /** Entities merged into this one (identity/entity/merge); their tokens now act for this entity. */
+  mergedEntityIds?: string[]
 }
 
 export interface GroupRecord {
@@ -81,6 +85,8 @@ export const keys = {
   /** Direct membership of an entity in a group (internal or external), for finding an entity's groups. */
   member: (entityId: string, groupId: string) => `member/${entityId}/${groupId}`,
   memberPrefix: (entityId: string) => `member/${entityId}/`,
+  /** An entity merged away → the entity it was merged into, so its tokens keep their identity. */
+  merged: (entityId: string) => `merged/${entityId}`,
 }
 
 function time(ms: number): string {
@@ -105,7 +111,7 @@ export function aliasView(alias: AliasRecord, mounts: MountLookup): Record<strin
     creation_time: time(alias.creationTime),
     last_update_time: time(alias.lastUpdateTime),
     local: false,
-    merged_from_canonical_ids: null,
+    merged_from_canonical_ids: alias.mergedFromCanonicalIds?.length ? alias.mergedFromCanonicalIds : null,
     namespace_id: 'root',
   }
 }
@@ -127,7 +133,7 @@ export function entityView(
     group_ids: [...groups.direct, ...groups.inherited],
     creation_time: time(entity.creationTime),
     last_update_time: time(entity.lastUpdateTime),
-    merged_entity_ids: null,
+    merged_entity_ids: entity.mergedEntityIds?.length ? entity.mergedEntityIds : null,
     namespace_id: 'root',
   }
 }

@@ -1,0 +1,101 @@
+// identity/entity/merge: move other entities' aliases and group memberships into one entity and delete them.
+import { InvalidRequestError } from '../../../sdk/errors.ts'
+import type { Storage, StorageOp } from '../../../sdk/storage.ts'
+import type { GroupIndex } from './group-index.ts'
+import { bumpGroup, putGroupOp } from './group-writes.ts'
+import { type AliasRecord, type EntityRecord, type GroupRecord, keys, putEntityOp } from './records.ts'
+
+export interface MergeDeps {
+  storage: Storage
+  groups: GroupIndex
+  now: () => number
+  entity(id: string): Promise<EntityRecord | undefined>
+}
+
+export interface MergeInput {
+  toEntityId: string
+  fromEntityIds: string[]
+  /** When a moved alias and one already on the target share a mount, the one of these IDs survives. */
+  keepAliasIds: string[]
+}
+
+const encoder = new TextEncoder()
+
+/**
+ * Merge in one atomic batch. An entity may hold one alias per auth mount, so two aliases on the same mount
+ * conflict: `keepAliasIds` names the survivor, otherwise the merge is refused and nothing changes. Policies and
+ * metadata of the merged entities are not carried over (as in Vault); their tokens act for the target entity.
+ */
+export async function mergeEntities(deps: MergeDeps, input: MergeInput): Promise<GroupRecord[]> {
+  const { storage, groups, now } = deps
+  const fromIds = [...new Set(input.fromEntityIds.filter((id) => id !== ''))]
+  if (fromIds.length === 0) throw new InvalidRequestError('missing from_entity_ids')
+  if (fromIds.includes(input.toEntityId))
+    throw new InvalidRequestError('to_entity_id should not be present in from_entity_ids')
+  const target = await deps.entity(input.toEntityId)
+  if (!target) throw new InvalidRequestError('entity id to merge to is invalid')
+  const sources: EntityRecord[] = []
+  for (const id of fromIds) {
+    const source = await deps.entity(id)
+    if (!source) throw new InvalidRequestError(`entity id to merge from is invalid: ${id}`)
+    sources.push(source)
+  }
+
+  const ops: StorageOp[] = []
+  const dropAlias = (alias: AliasRecord) =>
+    ops.push(
+      { op: 'delete', key: keys.alias(alias.id) },
+      { op: 'delete', key: keys.aliasKey(alias.mountAccessor, alias.name) },
+    )
+  const aliases = [...target.aliases]
+  const merged = [...(target.mergedEntityIds ?? [])]
+  const changedGroups = new Map<string, GroupRecord>()
+  for (const source of sources) {
+    for (const alias of source.aliases) {
+      const moved: AliasRecord = {
+        ...alias,
+        canonicalId: target.id,
+        mergedFromCanonicalIds: [...(alias.mergedFromCanonicalIds ?? []), source.id],
+        lastUpdateTime: now(),
+      }
+      const clash = aliases.findIndex((a) => a.mountAccessor === alias.mountAccessor)
+      if (clash !== -1) {
+        const existing = aliases[clash]!
+        if (input.keepAliasIds.includes(alias.id)) {
+          dropAlias(existing)
+          aliases[clash] = moved
+        } else if (input.keepAliasIds.includes(existing.id)) {
+          dropAlias(alias)
+          continue
+        } else
+          throw new InvalidRequestError(
+            `conflicting mount accessors in alias IDs ${existing.id} and ${alias.id}: name one of them in conflicting_alias_ids_to_keep`,
+          )
+      } else aliases.push(moved)
+      const entityId = encoder.encode(target.id)
+      ops.push(
+        { op: 'put', key: keys.alias(alias.id), value: entityId },
+        { op: 'put', key: keys.aliasKey(alias.mountAccessor, alias.name), value: entityId },
+      )
+    }
+    merged.push(source.id, ...(source.mergedEntityIds ?? []))
+    // Group memberships move to the target.
+    for (const groupId of await storage.list(keys.memberPrefix(source.id))) {
+      ops.push({ op: 'delete', key: keys.member(source.id, groupId) })
+      const group = changedGroups.get(groupId) ?? groups.get(groupId)
+      if (!group) continue
+      const members = group.memberEntityIds.map((id) => (id === source.id ? target.id : id))
+      changedGroups.set(groupId, bumpGroup({ ...group, memberEntityIds: [...new Set(members)] }, now()))
+      ops.push({ op: 'put', key: keys.member(target.id, groupId), value: new Uint8Array() })
+    }
+    ops.push(
+      { op: 'delete', key: keys.entity(source.id) },
+      { op: 'delete', key: keys.entityName(source.name) },
+    )
+  }
+  for (const id of merged) ops.push({ op: 'put', key: keys.merged(id), value: encoder.encode(target.id) })
+  for (const group of changedGroups.values()) ops.push(putGroupOp(group))
+  ops.push(putEntityOp({ ...target, aliases, mergedEntityIds: merged, lastUpdateTime: now() }))
+  await storage.batch(ops)
+  return [...changedGroups.values()]
+}
