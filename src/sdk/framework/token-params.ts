@@ -66,7 +66,7 @@ const UPGRADES = [
   ['token_bound_cidrs', 'bound_cidrs', 'tokenBoundCidrs'],
 ] as const
 
-const TOKEN_TYPES = ['default', 'service', 'default-service']
+const TOKEN_TYPES = ['default', 'service', 'default-service', 'batch', 'default-batch']
 
 /**
  * Applies the token fields present in `input` over `current`. As Vault's tokenutil: a new name wins over its
@@ -91,12 +91,10 @@ export function applyTokenFields(current: TokenParams, input: TokenInput): Token
   set('tokenNoDefaultPolicy', input.token_no_default_policy)
   if (input.token_type !== undefined) {
     const type = String(input.token_type).toLowerCase()
-    if (type === 'batch' || type === 'default-batch')
-      throw new InvalidRequestError(
-        `token_type "${type}" is not supported: Coffer issues service tokens only`,
-      )
     if (!TOKEN_TYPES.includes(type))
-      throw new InvalidRequestError(`invalid token_type "${type}": use "service" or "default"`)
+      throw new InvalidRequestError(
+        `invalid token_type "${type}": use "service", "batch", "default-service", "default-batch" or "default"`,
+      )
     next.tokenType = type
   }
   next.tokenPolicies = [...new Set(next.tokenPolicies.map((p) => p.toLowerCase()))]
@@ -138,7 +136,8 @@ export function tokenGrant(params: TokenParams): Omit<AuthGrant, 'displayName' |
     period: params.tokenPeriod,
     numUses: params.tokenNumUses,
     noDefaultPolicy: params.tokenNoDefaultPolicy,
-    tokenType: 'service',
+    // "batch" and "default-batch" mint batch tokens; everything else a service token (the mount default).
+    tokenType: params.tokenType === 'batch' || params.tokenType === 'default-batch' ? 'batch' : 'service',
     boundCidrs: params.tokenBoundCidrs,
     renewable: true,
   }

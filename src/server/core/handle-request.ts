@@ -21,6 +21,7 @@ import {
 import type { MountEntry } from './mount-table.ts'
 import type { RouteMatch } from './router.ts'
 import { issuedAuth } from './token/issued-auth.ts'
+import { type TokenEntry, ttlSeconds } from './token/token-entry.ts'
 import { wrapResponse } from './wrapping.ts'
 
 /** Paths whose handlers do their own authorization against the caller's ACL. */
@@ -161,8 +162,9 @@ async function finish(
       path: backendRequest.mountPath + backendRequest.path,
       mountPath: entry.path,
       secret,
-      tokenHash: auth?.entry.idHash ?? '',
-      ...ttlsOf(core.mounts.effectiveTtls(entry)),
+      // A batch token's leases belong to its parent (and go with it); an orphan batch token's to nobody.
+      tokenHash: auth ? (auth.entry.type === 'batch' ? auth.entry.parentHash : auth.entry.idHash) : '',
+      ...leaseTtls(core, entry, auth?.entry),
     })
   if (issued) out.auth = issued
   else if (grant)
@@ -186,8 +188,15 @@ async function finish(
   return out
 }
 
-function ttlsOf(ttls: { defaultLeaseTtl: number; maxLeaseTtl: number }) {
-  return { defaultTtl: ttls.defaultLeaseTtl, maxTtl: ttls.maxLeaseTtl }
+/** The mount's lease TTLs; a batch token's leases also end no later than the token does, as in Vault. */
+function leaseTtls(core: Core, mount: MountEntry, token: TokenEntry | undefined) {
+  const { defaultLeaseTtl, maxLeaseTtl } = core.mounts.effectiveTtls(mount)
+  if (token?.type !== 'batch') return { defaultTtl: defaultLeaseTtl, maxTtl: maxLeaseTtl }
+  const left = Math.max(1, ttlSeconds(token, core.clock.now()))
+  return {
+    defaultTtl: Math.min(defaultLeaseTtl, left),
+    maxTtl: maxLeaseTtl > 0 ? Math.min(maxLeaseTtl, left) : left,
+  }
 }
 
 /** A login's AuthGrant becomes an orphan service token bounded by the auth mount's TTLs. */
@@ -200,7 +209,11 @@ async function mintLoginToken(core: Core, mount: MountEntry, path: string, grant
   const entityId = grant.alias
     ? await core.identity.login(mount.accessor, grant.alias, grant.groupAliases)
     : ''
-  const { token, entry } = await core.tokens.create({
+  const mint =
+    grant.tokenType === 'batch'
+      ? core.tokens.createBatch.bind(core.tokens)
+      : core.tokens.create.bind(core.tokens)
+  const { token, entry } = await mint({
     entityId,
     policies,
     parentHash: '',

@@ -72,8 +72,8 @@ describe('userpass', () => {
       /token_bound_cidrs: nope/,
     )
     assert.match(
-      (await failure(() => h.call('create', 'users/x', { password: 'p', token_type: 'batch' }))).message,
-      /service tokens only/,
+      (await failure(() => h.call('create', 'users/x', { password: 'p', token_type: 'odd' }))).message,
+      /invalid token_type "odd"/,
     )
     assert.match(
       (await failure(() => h.call('create', 'users/x', { password: 'p', token_ttl: 'soon' }))).message,

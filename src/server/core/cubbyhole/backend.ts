@@ -13,6 +13,9 @@ export function cubbyholePrefix(tokenHash: string): string {
 function keyFor(ctx: HandlerContext): string {
   const auth = requestAuth.get(ctx.request)
   if (!auth) throw new PermissionDeniedError()
+  // A batch token stores nothing, so it has no cubbyhole (as in Vault).
+  if (auth.entry.type === 'batch')
+    throw new InvalidRequestError('cubbyhole operations are only supported by service tokens')
   return cubbyholePrefix(auth.entry.idHash) + (ctx.params['path'] ?? '')
 }
 

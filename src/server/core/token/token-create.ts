@@ -43,9 +43,10 @@ async function createToken(
     isRoot || acl.authorize({ path: `auth/token/${ctx.request.path}`, operation: 'update' }).sudo
   if (parent.entry.numUses > 0)
     throw new InvalidRequestError('restricted use token cannot generate child tokens')
-  if (input.type && !['service', 'default'].includes(input.type)) {
-    throw new InvalidRequestError(`token type "${input.type}" is not supported; Coffer issues service tokens`)
-  }
+  if (parent.entry.type === 'batch') throw new InvalidRequestError('batch tokens cannot create more tokens')
+  const type = (input.type ?? 'service').toLowerCase()
+  if (!['service', 'default', 'batch'].includes(type))
+    throw new InvalidRequestError(`invalid token type "${input.type}": use "service" or "batch"`)
   if (input.id !== undefined && !privileged) {
     throw new InvalidRequestError('root or sudo privileges required to specify token id')
   }
@@ -99,7 +100,9 @@ async function createToken(
   const displayName = input.display_name
     ? `token-${input.display_name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-')
     : 'token'
-  const { token, entry } = await core.tokens.create({
+  const mint =
+    type === 'batch' ? core.tokens.createBatch.bind(core.tokens) : core.tokens.create.bind(core.tokens)
+  const { token, entry } = await mint({
     policies,
     parentHash: orphan ? '' : parent.entry.idHash,
     meta: input.meta ?? input.metadata ?? {},

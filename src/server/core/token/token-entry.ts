@@ -65,3 +65,20 @@ export function lookupData(entry: TokenEntry, nowMs: number, token: string): Rec
   if (entry.lastRenewalTime > 0) data['last_renewal_time'] = Math.floor(entry.lastRenewalTime / 1000)
   return data
 }
+
+/** A new token's TTL under its caps: the period for a periodic token, else the ttl bounded by max and explicit max. */
+export function effectiveTtl(input: {
+  ttl: number
+  maxTtl: number
+  explicitMaxTtl?: number
+  period?: number
+}): { ttl: number; hardCap: number; explicitMaxTtl: number } {
+  const explicitMaxTtl = input.explicitMaxTtl ?? 0
+  const period = input.period ?? 0
+  let ttl = period > 0 ? period : input.ttl
+  const caps = [input.maxTtl, explicitMaxTtl].filter((cap) => cap > 0)
+  const hardCap = explicitMaxTtl > 0 ? explicitMaxTtl : period > 0 ? 0 : input.maxTtl
+  if (caps.length > 0 && period === 0) ttl = ttl === 0 ? Math.min(...caps) : Math.min(ttl, ...caps)
+  if (period > 0 && explicitMaxTtl > 0) ttl = Math.min(ttl, explicitMaxTtl)
+  return { ttl, hardCap, explicitMaxTtl }
+}

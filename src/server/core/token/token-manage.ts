@@ -32,7 +32,14 @@ async function byAccessor(core: Core, accessor: string | undefined): Promise<Tok
   return entry
 }
 
+/** Batch tokens are neither renewed nor revoked: they live for their TTL (or until their parent goes). */
+function refuseBatch(entry: TokenEntry, what: 'renewed' | 'revoked'): TokenEntry {
+  if (entry.type === 'batch') throw new InvalidRequestError(`batch tokens cannot be ${what}`)
+  return entry
+}
+
 async function renewed(core: Core, entry: TokenEntry, token: string, increment: number | undefined) {
+  refuseBatch(entry, 'renewed')
   let requested = increment ?? 0
   if (entry.login) {
     // A login token renews only while its auth method still vouches for it (user, role or cert unchanged).
@@ -131,7 +138,7 @@ export function tokenManagePaths(core: Core) {
       pattern: 'revoke-self',
       operations: {
         update: async (ctx) => {
-          await core.tokens.revokeTree(self(ctx).entry.idHash)
+          await core.tokens.revokeTree(refuseBatch(self(ctx).entry, 'revoked').idHash)
           return undefined
         },
       },
@@ -143,7 +150,7 @@ export function tokenManagePaths(core: Core) {
         update: async ({ input }) => {
           if (!input.token) throw new InvalidRequestError('missing token')
           const entry = await core.tokens.lookup(input.token)
-          if (entry) await core.tokens.revokeTree(entry.idHash)
+          if (entry) await core.tokens.revokeTree(refuseBatch(entry, 'revoked').idHash)
           return undefined
         },
       },
@@ -163,7 +170,7 @@ export function tokenManagePaths(core: Core) {
       fields: tokenField,
       operations: {
         update: async ({ input }) => {
-          await core.tokens.revokeOrphan((await byToken(core, input.token)).idHash)
+          await core.tokens.revokeOrphan(refuseBatch(await byToken(core, input.token), 'revoked').idHash)
           return undefined
         },
       },

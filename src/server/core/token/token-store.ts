@@ -6,7 +6,8 @@ import type { Clock } from '../../../lib/time.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { getJson, putJson, type Storage, type StorageOp } from '../../../sdk/storage.ts'
 import { DueIndex } from '../expiration/due-index.ts'
-import type { TokenEntry } from './token-entry.ts'
+import { BatchTokenCodec, isBatchIdentity, isBatchToken, issueBatchToken } from './batch-tokens.ts'
+import { effectiveTtl, type TokenEntry } from './token-entry.ts'
 
 /** Service tokens start with this so leak scanners can recognise a Coffer token on sight. */
 export const SERVICE_TOKEN_PREFIX = 'cvs.'
@@ -60,6 +61,7 @@ export class TokenStore {
   readonly #revokeListeners: ((idHash: string) => Promise<unknown>)[] = []
   /** Token expiries; only the soon-due part is in memory, so unseal does not read every token. */
   readonly #due: DueIndex
+  #batch: BatchTokenCodec | undefined
 
   constructor(storage: Storage, clock: Clock) {
     this.#storage = storage
@@ -70,6 +72,7 @@ export class TokenStore {
   async load(): Promise<void> {
     await this.#migrateLegacyExpiry()
     await this.#due.open()
+    this.#batch = await BatchTokenCodec.load(this.#storage)
     const stored = await this.#storage.get(keys.salt)
     if (stored) {
       this.#salt = createSecretKey(stored)
@@ -102,6 +105,16 @@ export class TokenStore {
     return `${token.slice(SERVICE_TOKEN_PREFIX.length, SERVICE_TOKEN_PREFIX.length + CLOCK_CHARS)}-${this.hash(token)}`
   }
 
+  /** A batch token (see batch-tokens.ts): nothing is stored. */
+  createBatch(input: CreateTokenInput): { token: string; entry: TokenEntry } {
+    return issueBatchToken(this.#codec(), input, this.#clock.now())
+  }
+
+  #codec(): BatchTokenCodec {
+    if (!this.#batch) throw new Error('token store is not loaded')
+    return this.#batch
+  }
+
   async create(input: CreateTokenInput): Promise<{ token: string; entry: TokenEntry }> {
     const now = this.#clock.now()
     let token: string
@@ -118,13 +131,8 @@ export class TokenStore {
         (GENERATED_TOKEN.test(token) ? await this.#get(this.#generatedHash(token)) : undefined)
       if (taken) throw new InvalidRequestError('a token with that id already exists')
     }
-    const explicitMaxTtl = input.explicitMaxTtl ?? 0
     const period = input.period ?? 0
-    let ttl = period > 0 ? period : input.ttl
-    const caps = [input.maxTtl, explicitMaxTtl].filter((cap) => cap > 0)
-    const hardCap = explicitMaxTtl > 0 ? explicitMaxTtl : period > 0 ? 0 : input.maxTtl
-    if (caps.length > 0 && period === 0) ttl = ttl === 0 ? Math.min(...caps) : Math.min(ttl, ...caps)
-    if (period > 0 && explicitMaxTtl > 0) ttl = Math.min(ttl, explicitMaxTtl)
+    const { ttl, hardCap, explicitMaxTtl } = effectiveTtl(input)
     const entry: TokenEntry = {
       idHash,
       // Time-ordered: the accessor index then grows at its end, sparing the commit a random page write.
@@ -165,7 +173,9 @@ export class TokenStore {
 
   /** The live entry for a token, or undefined when unknown, revoked or expired. */
   async lookup(token: string): Promise<TokenEntry | undefined> {
-    if (typeof token !== 'string' || token === '' || token.length > 512) return undefined
+    if (typeof token !== 'string' || token === '') return undefined
+    if (isBatchToken(token)) return this.#lookupBatch(token)
+    if (token.length > 512) return undefined
     // Generated tokens are found under their clock prefix; chosen ones, and tokens made before tokens carried
     // their clock, under the HMAC alone.
     let idHash = GENERATED_TOKEN.test(token) ? this.#generatedHash(token) : ''
@@ -182,6 +192,14 @@ export class TokenStore {
     return entry
   }
 
+  /** A batch token is live while unexpired and, unless an orphan, while its parent is. */
+  async #lookupBatch(token: string): Promise<TokenEntry | undefined> {
+    const entry = this.#codec().open(token)
+    if (!entry || this.#expired(entry)) return undefined
+    if (entry.parentHash !== '' && !(await this.lookupByHash(entry.parentHash))) return undefined
+    return entry
+  }
+
   async lookupByAccessor(accessor: string): Promise<TokenEntry | undefined> {
     if (!/^[A-Za-z0-9.]{1,128}$/.test(accessor)) return undefined
     const raw = await this.#storage.get(keys.accessor(accessor))
@@ -192,6 +210,8 @@ export class TokenStore {
   }
 
   async lookupByHash(idHash: string): Promise<TokenEntry | undefined> {
+    // A batch token cannot be found by its identity: nothing about it is stored.
+    if (isBatchIdentity(idHash)) return undefined
     const entry = await this.#get(idHash)
     return entry && !this.#expired(entry) ? entry : undefined
   }

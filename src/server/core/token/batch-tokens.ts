@@ -1,0 +1,106 @@
+// Batch tokens: the token entry itself, sealed with AES-256-GCM under a key kept behind the barrier, so issuing one writes nothing.
+import { randomBytes } from 'node:crypto'
+import { sha256Hex } from '../../../lib/hash.ts'
+import { decryptValue, encryptValue } from '../../../lib/sealed-value.ts'
+import { InvalidRequestError } from '../../../sdk/errors.ts'
+import type { Storage } from '../../../sdk/storage.ts'
+import { effectiveTtl, type TokenEntry } from './token-entry.ts'
+import type { CreateTokenInput } from './token-store.ts'
+
+export const BATCH_TOKEN_PREFIX = 'cvb.'
+const KEY_PATH = 'batch-key'
+/** Binds the sealed entry to its purpose: no other value sealed under this key opens as a token. */
+const AAD = Buffer.from('coffer batch token v1')
+/** Batch token identities are never storage keys; the prefix keeps them apart from service tokens' hashes. */
+const ID_PREFIX = 'batch.'
+/** Longer than any entry this codec writes; a longer header value is refused before decryption. */
+const MAX_TOKEN_LENGTH = 8192
+
+type SealedFields = Omit<TokenEntry, 'idHash' | 'accessor' | 'type'>
+
+export function isBatchToken(token: string): boolean {
+  return token.startsWith(BATCH_TOKEN_PREFIX)
+}
+
+export function isBatchIdentity(idHash: string): boolean {
+  return idHash.startsWith(ID_PREFIX)
+}
+
+export class BatchTokenCodec {
+  readonly #key: Uint8Array
+
+  private constructor(key: Uint8Array) {
+    this.#key = key
+  }
+
+  /** The store's batch key, made on first use; it lives in the token store's storage, behind the barrier. */
+  static async load(storage: Storage): Promise<BatchTokenCodec> {
+    let key = await storage.get(KEY_PATH)
+    if (!key) {
+      key = randomBytes(32)
+      await storage.put(KEY_PATH, key)
+    }
+    return new BatchTokenCodec(Uint8Array.from(key))
+  }
+
+  issue(fields: SealedFields): { token: string; entry: TokenEntry } {
+    const sealed = encryptValue(this.#key, 1, Buffer.from(JSON.stringify(fields)), AAD)
+    const token = BATCH_TOKEN_PREFIX + Buffer.from(sealed).toString('base64url')
+    return { token, entry: this.#entry(token, fields) }
+  }
+
+  /** The entry inside a batch token, or undefined when it was not sealed by this store (or was altered). */
+  open(token: string): TokenEntry | undefined {
+    if (!isBatchToken(token) || token.length > MAX_TOKEN_LENGTH) return undefined
+    try {
+      const sealed = Buffer.from(token.slice(BATCH_TOKEN_PREFIX.length), 'base64url')
+      const fields = JSON.parse(Buffer.from(decryptValue(this.#key, sealed, AAD)).toString('utf8'))
+      return this.#entry(token, fields as SealedFields)
+    } catch {
+      return undefined
+    }
+  }
+
+  #entry(token: string, fields: SealedFields): TokenEntry {
+    // No accessor and nothing stored: the identity only tells batch tokens apart in memory (never a storage key).
+    return { ...fields, idHash: ID_PREFIX + sha256Hex(token), accessor: '', type: 'batch' }
+  }
+}
+
+/**
+ * A batch token: its entry sealed into the token itself, so nothing is stored and issuing costs no write.
+ * As in Vault it has no accessor, cannot be renewed, revoked, used up or periodic, and dies with its
+ * parent (when it has one) or at its TTL.
+ */
+export function issueBatchToken(
+  codec: BatchTokenCodec,
+  input: CreateTokenInput,
+  now: number,
+): { token: string; entry: TokenEntry } {
+  if (input.id !== undefined) throw new InvalidRequestError('batch tokens cannot have a chosen id')
+  if ((input.numUses ?? 0) > 0) throw new InvalidRequestError('batch tokens cannot have a use limit')
+  if ((input.period ?? 0) > 0) throw new InvalidRequestError('batch tokens cannot be periodic')
+  if (input.policies.includes('root')) throw new InvalidRequestError('batch tokens cannot be root tokens')
+  const { ttl, hardCap, explicitMaxTtl } = effectiveTtl(input)
+  if (ttl === 0) throw new InvalidRequestError('batch tokens must have a TTL')
+  return codec.issue({
+    parentHash: input.parentHash,
+    policies: input.policies,
+    meta: input.meta ?? {},
+    displayName: input.displayName ?? 'token',
+    numUses: 0,
+    creationTime: Math.floor(now / 1000),
+    creationTtl: ttl,
+    expireTime: now + ttl * 1000,
+    maxExpireTime: hardCap > 0 ? now + hardCap * 1000 : 0,
+    explicitMaxTtl,
+    period: 0,
+    renewable: false,
+    path: input.path,
+    role: input.role ?? '',
+    entityId: input.entityId ?? '',
+    lastRenewalTime: 0,
+    ...(input.boundCidrs?.length ? { boundCidrs: input.boundCidrs } : {}),
+    ...(input.login ? { login: input.login } : {}),
+  })
+}
