@@ -14,6 +14,15 @@ export const VAULT_RULES: readonly Rule[] = [
     priority: 11,
   },
   {
+    id: 'coffer-batch-token',
+    description: 'Coffer batch token',
+    keywords: ['cvb.'],
+    // `cvb.` + base64url of a sealed token entry (src/server/core/token/batch-tokens.ts): hundreds of characters.
+    pattern: /(?<![\w.-])(cvb\.[A-Za-z0-9_-]{120,})(?![\w-])/,
+    minEntropy: 4,
+    priority: 11,
+  },
+  {
     id: 'vault-service-token',
     description: 'HashiCorp Vault service token',
     keywords: ['hvs.'],
