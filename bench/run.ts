@@ -53,7 +53,7 @@ function writeScenario(name: string, connections: number): Scenario {
   }
 }
 
-function approleLogin(name: string, connections: number): Scenario {
+function approleLogin(name: string, connections: number, tokenType = 'service'): Scenario {
   return {
     name,
     connections,
@@ -61,7 +61,12 @@ function approleLogin(name: string, connections: number): Scenario {
       // Each scenario gets its own mount, so the two runs do not share a role.
       const mount = `approle-${name}`
       await f.call('POST', `sys/auth/${mount}`, { type: 'approle' }, f.root)
-      await f.call('POST', `auth/${mount}/role/bench`, { token_policies: ['bench'], token_ttl: '1h' }, f.root)
+      await f.call(
+        'POST',
+        `auth/${mount}/role/bench`,
+        { token_policies: ['bench'], token_ttl: '1h', token_type: tokenType },
+        f.root,
+      )
       const roleId = JSON.parse(
         (await f.call('GET', `auth/${mount}/role/bench/role-id`, undefined, f.root)).text,
       )
@@ -122,6 +127,8 @@ const scenarios: Scenario[] = [
   approleLogin('approle-login', 32),
   approleLogin('approle-login-16', 16),
   approleLogin('approle-login-10', 10),
+  // The same logins issuing batch tokens, which store nothing: no durable write per login.
+  approleLogin('approle-login-batch', 32, 'batch'),
   writeScenario('kv-write', 10),
   writeScenario('kv-write-16', 16),
   {
