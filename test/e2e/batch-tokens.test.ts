@@ -108,4 +108,31 @@ describe('batch tokens', () => {
     const read = await t.call('GET', 'secret/data/app/db', { token: login.body.auth.client_token })
     assert.equal(read.status, 200)
   })
+  it('follows a token role: fixed service or batch, or a default the request may override', async () => {
+    const role = (name: string, tokenType: string) =>
+      t.call('POST', `auth/token/roles/${name}`, {
+        body: { allowed_policies: 'reader', token_type: tokenType },
+      })
+    assert.equal((await role('fixed-batch', 'batch')).status, 204)
+    assert.equal((await role('lean-batch', 'default-batch')).status, 204)
+    assert.equal((await role('fixed-service', 'service')).status, 204)
+    assert.equal((await role('odd', 'sometimes')).status, 400)
+    const made = async (name: string, body: Record<string, unknown> = {}) =>
+      t.call('POST', `auth/token/create/${name}`, { body: { policies: ['reader'], ttl: '5m', ...body } })
+    assert.equal((await made('fixed-batch')).body.auth.token_type, 'batch')
+    assert.equal((await made('lean-batch')).body.auth.token_type, 'batch')
+    assert.equal((await made('lean-batch', { type: 'service' })).body.auth.token_type, 'service')
+    assert.equal((await made('fixed-service')).body.auth.token_type, 'service')
+    const clash = await made('fixed-service', { type: 'batch' })
+    assert.equal(clash.status, 400)
+    assert.match(clash.body.errors[0], /not allowed by the role/)
+    // A role made without token_type lets the request choose, service by default (Vault's default-service).
+    assert.equal(
+      (await t.call('POST', 'auth/token/roles/plain', { body: { allowed_policies: 'reader' } })).status,
+      204,
+    )
+    assert.equal((await t.call('GET', 'auth/token/roles/plain')).body.data.token_type, 'default-service')
+    assert.equal((await made('plain')).body.auth.token_type, 'service')
+    assert.equal((await made('plain', { type: 'batch' })).body.auth.token_type, 'batch')
+  })
 })

@@ -29,6 +29,23 @@ const createFields = {
 
 type CreateInput = FieldValues<typeof createFields>
 
+/**
+ * The type to mint, as Vault decides it: a role's "service" or "batch" is fixed (asking for the other is an
+ * error); "default-batch" and "default-service" (or none) are defaults the request's `type` may override.
+ */
+function tokenTypeFor(roleType: string, requested: string): 'service' | 'batch' {
+  const asked = requested === 'default' ? '' : requested
+  if (roleType === 'service' || roleType === 'batch') {
+    if (asked !== '' && asked !== roleType)
+      throw new InvalidRequestError(
+        `token type "${asked}" is not allowed by the role (it issues ${roleType} tokens)`,
+      )
+    return roleType
+  }
+  if (asked === 'service' || asked === 'batch') return asked
+  return roleType === 'default-batch' ? 'batch' : 'service'
+}
+
 async function createToken(
   core: Core,
   ctx: HandlerContext<typeof createFields>,
@@ -44,8 +61,8 @@ async function createToken(
   if (parent.entry.numUses > 0)
     throw new InvalidRequestError('restricted use token cannot generate child tokens')
   if (parent.entry.type === 'batch') throw new InvalidRequestError('batch tokens cannot create more tokens')
-  const type = (input.type ?? 'service').toLowerCase()
-  if (!['service', 'default', 'batch'].includes(type))
+  const requested = (input.type ?? '').toLowerCase()
+  if (!['', 'service', 'default', 'batch'].includes(requested))
     throw new InvalidRequestError(`invalid token type "${input.type}": use "service" or "batch"`)
   if (input.id !== undefined && !privileged) {
     throw new InvalidRequestError('root or sudo privileges required to specify token id')
@@ -55,6 +72,7 @@ async function createToken(
     role = await readRole(ctx.storage, input.role_name ?? '')
     if (!role) throw new InvalidRequestError(`unknown role ${input.role_name ?? ''}`)
   }
+  const type = tokenTypeFor(role?.tokenType ?? '', requested)
   let orphan = mode === 'orphan' || role?.orphan === true
   if (input.no_parent) {
     if (!privileged) throw new InvalidRequestError('root or sudo privileges required to create orphan token')

@@ -89,10 +89,10 @@ export const rolePath = definePath({
     update: async ({ storage, input }) => {
       const name = input.role_name!.toLowerCase()
       const old = await readRole(storage, name)
-      const tokenType = input.token_type ?? old?.tokenType ?? 'service'
-      if (!['service', 'default-service', 'default', ''].includes(tokenType)) {
+      const tokenType = (input.token_type ?? old?.tokenType ?? 'default-service').toLowerCase()
+      if (!['service', 'batch', 'default-service', 'default-batch', 'default', ''].includes(tokenType)) {
         throw new InvalidRequestError(
-          `token_type "${tokenType}" is not supported; Coffer issues service tokens`,
+          `invalid token_type "${tokenType}": use "service", "batch", "default-service" or "default-batch"`,
         )
       }
       if (input.path_suffix?.includes('..')) throw new InvalidRequestError('path_suffix cannot contain ".."')
