@@ -293,4 +293,20 @@ path "secret/data/groups/{{identity.groups.names.ops.id}}" { capabilities = ["re
     const second = await login('carol')
     assert.notEqual(second.entity_id, first.entity_id)
   })
+  it('batch-deletes entities, skipping unknown IDs, and refuses an empty list', async () => {
+    const ids: string[] = []
+    for (const name of ['tmp-1', 'tmp-2', 'tmp-3'])
+      ids.push((await t.call('POST', 'identity/entity', { body: { name } })).body.data.id)
+    const res = await t.call('POST', 'identity/entity/batch-delete', {
+      body: { entity_ids: [ids[0], ids[1], 'no-such-entity'] },
+    })
+    assert.equal(res.status, 204)
+    assert.equal((await t.call('GET', `identity/entity/id/${ids[0]}`)).status, 404)
+    assert.equal((await t.call('GET', `identity/entity/id/${ids[1]}`)).status, 404)
+    assert.equal((await t.call('GET', `identity/entity/id/${ids[2]}`)).status, 200)
+    assert.equal(
+      (await t.call('POST', 'identity/entity/batch-delete', { body: { entity_ids: [] } })).status,
+      400,
+    )
+  })
 })

@@ -66,6 +66,20 @@ const mergeFields = {
 export function entityPaths(store: IdentityStore) {
   return [
     definePath({
+      pattern: 'entity/batch-delete',
+      fields: {
+        entity_ids: f.list({ required: true, description: 'Entities to delete; unknown IDs are skipped.' }),
+      },
+      operations: {
+        update: async ({ input }) => {
+          const ids = input.entity_ids ?? []
+          if (ids.length === 0) throw new InvalidRequestError('missing entity_ids')
+          for (const id of new Set(ids)) await store.deleteEntity(id)
+          return undefined
+        },
+      },
+    }),
+    definePath({
       pattern: 'entity/merge',
       fields: mergeFields,
       operations: {
