@@ -88,6 +88,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     logger,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.expiration ? { expiration: options.expiration } : {}),
+    ...(config?.userLockout ? { userLockoutDefaults: config.userLockout } : {}),
     defaultLeaseTtl: config?.defaultLeaseTtl ?? DEV_LEASE_TTL,
     maxLeaseTtl: config?.maxLeaseTtl ?? DEV_LEASE_TTL,
     registry: { secret: { ...secretEngines, ...options.extraSecretEngines }, auth: authMethods },

@@ -1,7 +1,8 @@
 // sys/locked-users over HTTP: userpass users and AppRole role IDs locked by failed logins are listed and unlocked.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { startDevServer, type TestServer } from '../helpers/server.ts'
+import { startServer } from '../../src/server/start-server.ts'
+import { client, startDevServer, type TestServer } from '../helpers/server.ts'
 
 describe('sys/locked-users', () => {
   let t: TestServer
@@ -89,5 +90,58 @@ describe('sys/locked-users', () => {
     assert.equal((await t.call('POST', `sys/locked-users/${userpass}/unlock/nobody`)).status, 204)
     const plain = (await t.call('POST', 'auth/token/create', { body: { policies: ['default'] } })).body.auth
     assert.equal((await t.call('GET', 'sys/locked-users', { token: plain.client_token })).status, 403)
+  })
+})
+
+describe('user_lockout in the server config', () => {
+  it("sets lockout for every mount of a type, under each mount's own tune", async () => {
+    const server = await startServer({
+      config: {
+        listeners: [{ type: 'tcp', address: '127.0.0.1:0', tlsDisable: true, maxRequestSize: 1 << 20 }],
+        storage: { type: 'inmem' },
+        defaultLeaseTtl: 3600,
+        maxLeaseTtl: 3600,
+        logLevel: 'error',
+        disableMlock: true,
+        ui: false,
+        userLockout: { all: { threshold: 50 }, userpass: { threshold: 2, duration: 600 } },
+      },
+    })
+    try {
+      const anon = client(server.address, '')
+      const init = (await anon('PUT', 'sys/init', { body: { secret_shares: 1, secret_threshold: 1 } })).body
+      await anon('PUT', 'sys/unseal', { body: { key: init.keys[0] } })
+      const call = client(server.address, init.root_token)
+      for (const path of ['userpass', 'strict'])
+        assert.equal((await call('POST', `sys/auth/${path}`, { body: { type: 'userpass' } })).status, 204)
+      // One mount tunes its own threshold, which wins over the config file's.
+      await call('POST', 'sys/auth/strict/tune', { body: { user_lockout_config: { lockout_threshold: 1 } } })
+      for (const path of ['userpass', 'strict'])
+        await call('POST', `auth/${path}/users/erin`, { body: { password: 'right-password' } })
+      const login = (path: string, password: string) =>
+        call('POST', `auth/${path}/login/erin`, { token: '', body: { password } })
+
+      assert.equal((await login('strict', 'wrong')).status, 400)
+      assert.equal(
+        (await login('strict', 'right-password')).status,
+        403,
+        'locked after one failure (mount tune)',
+      )
+      assert.equal((await login('userpass', 'wrong')).status, 400)
+      assert.equal(
+        (await login('userpass', 'right-password')).status,
+        200,
+        'one failure is under the threshold',
+      )
+      assert.equal((await login('userpass', 'wrong')).status, 400)
+      assert.equal((await login('userpass', 'wrong')).status, 400)
+      assert.equal(
+        (await login('userpass', 'right-password')).status,
+        403,
+        'locked at the config threshold of 2',
+      )
+    } finally {
+      await server.close()
+    }
   })
 })

@@ -286,3 +286,45 @@ describe('parseConfig client-certificate listener options', () => {
     rejects(tls('  tls_require_and_verify_client_cert = "maybe"'), 'hcl', /must be a boolean/)
   })
 })
+
+describe('user_lockout blocks', () => {
+  it('reads lockout defaults for all auth methods and per type, in HCL and JSON', () => {
+    const hcl = parseConfig(
+      `${MINIMAL}\nuser_lockout "all" {\n  lockout_threshold = 10\n  lockout_duration = "30m"\n}\nuser_lockout "userpass" {\n  lockout_counter_reset = "5m"\n  disable_lockout = "false"\n}`,
+      'hcl',
+    )
+    assert.deepEqual(hcl.userLockout, {
+      all: { threshold: 10, duration: 1800 },
+      userpass: { counterReset: 300, disable: false },
+    })
+    const json = parseConfig(
+      JSON.stringify({
+        storage: { inmem: {} },
+        listener: { tcp: { tls_disable: true } },
+        user_lockout: { approle: { lockout_threshold: '3' } },
+      }),
+      'json',
+    )
+    assert.deepEqual(json.userLockout, { approle: { threshold: 3 } })
+    assert.equal(parseConfig(MINIMAL, 'hcl').userLockout, undefined)
+  })
+
+  it('names the key in every user_lockout error', () => {
+    const bad = (block: string) => () => parseConfig(`${MINIMAL}\n${block}`, 'hcl')
+    assert.throws(bad('user_lockout "ldapish" { lockout_threshold = 1 }'), {
+      message: /user_lockout\.ldapish: unknown auth method type/,
+    })
+    assert.throws(bad('user_lockout "all" { lockout_threshold = -1 }'), {
+      message: /user_lockout\.all\.lockout_threshold: must be a whole number/,
+    })
+    assert.throws(bad('user_lockout "all" { lockout_duration = "soon" }'), {
+      message: /user_lockout\.all\.lockout_duration/,
+    })
+    assert.throws(bad('user_lockout "all" { threshold = 3 }'), {
+      message: /user_lockout\.all\.threshold: unknown key/,
+    })
+    assert.throws(bad('user_lockout "all" {}\nuser_lockout "all" {}'), {
+      message: /user_lockout\.all: appears twice/,
+    })
+  })
+})

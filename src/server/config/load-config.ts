@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import { parseDuration } from '../../lib/duration.ts'
 import { type HclBody, HclSyntaxError, parseHcl } from '../../lib/hcl.ts'
+import { parseUserLockoutBlocks, type UserLockoutDefaults } from './user-lockout-config.ts'
 
 export interface ListenerConfig {
   type: 'tcp'
@@ -32,6 +33,8 @@ export interface ServerConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error'
   disableMlock: boolean
   ui: boolean
+  /** user_lockout blocks: lockout defaults by auth method type ("all" for every one). */
+  userLockout?: UserLockoutDefaults
 }
 
 export type ConfigFormat = 'hcl' | 'json'
@@ -58,12 +61,12 @@ type Raw = Record<string, unknown>
 
 /** A labelled section such as `listener "tcp" { ... }`, with where it sits for error messages. */
 interface Section {
-  kind: 'listener' | 'storage' | 'backend'
+  kind: 'listener' | 'storage' | 'backend' | 'user_lockout'
   type: string
   body: Raw
 }
 
-const SECTION_KINDS = new Set(['listener', 'storage', 'backend'])
+const SECTION_KINDS = new Set(['listener', 'storage', 'backend', 'user_lockout'])
 const TOP_LEVEL_KEYS = ['api_addr', 'default_lease_ttl', 'max_lease_ttl', 'log_level', 'disable_mlock', 'ui']
 const LISTENER_KEYS = [
   'address',
@@ -138,7 +141,7 @@ function hclSections(body: HclBody): { attributes: Raw; sections: Section[] } {
     if (!SECTION_KINDS.has(block.type)) {
       throw new ConfigError(
         block.type,
-        `unknown block on line ${block.line} (supported: listener, storage, backend)`,
+        `unknown block on line ${block.line} (supported: listener, storage, backend, user_lockout)`,
       )
     }
     const kind = block.type as Section['kind']
@@ -272,7 +275,7 @@ function parseStorage(section: Section): ServerConfig['storage'] {
 
 function build(attributes: Raw, sections: Section[]): ServerConfig {
   checkKeys(attributes, TOP_LEVEL_KEYS, 'config')
-  const storages = sections.filter((s) => s.kind !== 'listener')
+  const storages = sections.filter((s) => s.kind === 'storage' || s.kind === 'backend')
   if (storages.length !== 1) {
     throw new ConfigError('storage', `exactly one storage block is required (found ${storages.length})`)
   }
@@ -321,6 +324,15 @@ function build(attributes: Raw, sections: Section[]): ServerConfig {
   }
   if (a['disable_mlock'] !== undefined) config.disableMlock = bool(a['disable_mlock'], 'disable_mlock')
   if (a['ui'] !== undefined) config.ui = bool(a['ui'], 'ui')
+  const lockouts = sections.filter((s) => s.kind === 'user_lockout')
+  if (lockouts.length > 0)
+    config.userLockout = parseUserLockoutBlocks(lockouts, {
+      fail: (key, problem) => {
+        throw new ConfigError(key, problem)
+      },
+      duration,
+      bool,
+    })
   return config
 }
 

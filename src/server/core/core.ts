@@ -3,6 +3,7 @@ import type { Logger } from '../../lib/logger.ts'
 import { type Clock, systemClock } from '../../lib/time.ts'
 import { InvalidRequestError, SealedError } from '../../sdk/errors.ts'
 import type { BackendDefinition } from '../../sdk/framework/backend.ts'
+import type { UserLockoutConfig } from '../../sdk/request.ts'
 import { deletePrefix, type Storage, storageView } from '../../sdk/storage.ts'
 import { AuditBroker } from '../audit/broker.ts'
 import { Barrier } from '../barrier/barrier.ts'
@@ -29,6 +30,8 @@ export interface CoreOptions {
   systemBackend: (core: Core) => BackendDefinition<unknown>
   /** Expiry loop tuning (tests shorten the retry backoff). */
   expiration?: Partial<ExpirationTuning>
+  /** The config file's user_lockout blocks, by auth method type or "all"; mount tunes override them. */
+  userLockoutDefaults?: Record<string, Partial<UserLockoutConfig>>
 }
 
 /** Expired tokens are revoked within this long (Vault promises no better than a second). */
@@ -187,6 +190,7 @@ export class Core {
         logger: this.logger,
         defaultLeaseTtl: this.defaultLeaseTtl,
         maxLeaseTtl: this.maxLeaseTtl,
+        userLockoutDefaults: this.#opts.userLockoutDefaults ?? {},
         registry: this.#opts.registry,
         // A secrets engine's leases end with it, as in Vault: disabling fails while a revocation fails.
         beforeUnmount: async (path) => {

@@ -47,6 +47,8 @@ export interface MountManagerOptions {
   defaultLeaseTtl: number
   maxLeaseTtl: number
   registry: Record<MountTableKind, Record<string, BackendDefinition<unknown>>>
+  /** Lockout defaults from the config file, by auth method type or "all", below each mount's own tune. */
+  userLockoutDefaults?: Record<string, Partial<UserLockoutConfig>>
   /** Runs before a mount is removed (core revokes the mount's leases); an error aborts the unmount. */
   beforeUnmount?: (path: string) => Promise<void>
   /** Built-in mounts created on first unseal and re-created on every unseal. */
@@ -241,6 +243,7 @@ export class MountManager {
     const manager = this
     const logger = this.#opts.logger.child({ mount: entry.path })
     const clock = this.#opts.clock
+    const lockoutDefaults = this.#opts.userLockoutDefaults ?? {}
     const system: SystemView = {
       get defaultLeaseTtl() {
         return manager.effectiveTtls(entry).defaultLeaseTtl
@@ -258,7 +261,9 @@ export class MountManager {
         }
       },
       get userLockout() {
-        return { ...DEFAULT_USER_LOCKOUT, ...entry.config.userLockout }
+        // Vault's order: its defaults, the config file's "all" block, the block for this type, the mount's tune.
+        const forType = lockoutDefaults[entry.type]
+        return { ...DEFAULT_USER_LOCKOUT, ...lockoutDefaults['all'], ...forType, ...entry.config.userLockout }
       },
       now: () => clock.now(),
       generatePassword: (policyName) => generateFromPolicy(this.#opts.storage, policyName),
