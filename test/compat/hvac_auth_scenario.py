@@ -1,30 +1,11 @@
 # Drives userpass and approle on a running dev Coffer server through hvac's auth.userpass and auth.approle; prints one JSON line.
-import json
 import os
 
 import hvac
-import hvac.exceptions
+from scenario_steps import expect_error, report, step
 
 ADDR = os.environ["VAULT_ADDR"]
 ROOT = os.environ["VAULT_TOKEN"]
-results = {}
-
-
-def step(name, fn):
-    """Run one step; record its value, or the exception class and message, so the test names what broke."""
-    try:
-        results[name] = fn()
-    except Exception as exc:  # noqa: BLE001 - every failure is reported, not raised
-        results[name] = {"error": type(exc).__name__, "message": str(exc)}
-
-
-def expect_error(fn):
-    try:
-        fn()
-    except hvac.exceptions.VaultError as exc:
-        return {"error": type(exc).__name__, "errors": getattr(exc, "errors", None) or [str(exc)]}
-    return "no error"
-
 
 admin = hvac.Client(url=ADDR, token=ROOT)
 admin.sys.create_or_update_policy(name="reader", policy='path "secret/data/*" { capabilities = ["read"] }')
@@ -103,4 +84,4 @@ step("update_role_id", lambda: admin.auth.approle.update_role_id("ci", "custom-r
 step("read_new_role_id", lambda: admin.auth.approle.read_role_id("ci")["data"]["role_id"])
 step("delete_role", lambda: admin.auth.approle.delete_role("ci").status_code)
 
-print(json.dumps(results))
+report()

@@ -1,10 +1,9 @@
 # Drives the cert auth method on a running HTTPS Coffer server through hvac's auth.cert and plain requests; prints one JSON line.
-import json
 import os
 
 import hvac
-import hvac.exceptions
 import requests
+from scenario_steps import expect_error, report, step
 
 ADDR = os.environ["VAULT_ADDR"]
 ROOT = os.environ["VAULT_TOKEN"]
@@ -12,24 +11,6 @@ SERVER_CA = os.environ["SERVER_CA"]
 CA_PEM = os.environ["CLIENT_CA_PEM"]
 CLIENT = (os.environ["CLIENT_CERT"], os.environ["CLIENT_KEY"])
 STRANGER = (os.environ["STRANGER_CERT"], os.environ["STRANGER_KEY"])
-results = {}
-
-
-def step(name, fn):
-    """Run one step; record its value, or the exception class and message, so the test names what broke."""
-    try:
-        results[name] = fn()
-    except Exception as exc:  # noqa: BLE001 - every failure is reported, not raised
-        results[name] = {"error": type(exc).__name__, "message": str(exc)}
-
-
-def expect_error(fn):
-    try:
-        fn()
-    except hvac.exceptions.VaultError as exc:
-        return {"error": type(exc).__name__, "errors": getattr(exc, "errors", None) or [str(exc)]}
-    return "no error"
-
 
 admin = hvac.Client(url=ADDR, token=ROOT, verify=SERVER_CA)
 admin.sys.create_or_update_policy(name="reader", policy='path "sys/mounts" { capabilities = ["read"] }')
@@ -78,4 +59,4 @@ def requests_login():
 
 step("requests_login", requests_login)
 step("delete_role", lambda: admin.auth.cert.delete_certificate_role("app").status_code)
-print(json.dumps(results))
+report()

@@ -1,21 +1,13 @@
 # Drives Coffer's database engine through hvac's secrets.database API against MariaDB; prints one JSON line.
-import json
 import os
 
 import hvac
+from scenario_steps import report, results, step
 
 client = hvac.Client(url=os.environ["VAULT_ADDR"], token=os.environ["VAULT_TOKEN"])
 admin_user = os.environ["ADMIN_USER"]
 admin_password = os.environ["ADMIN_PASSWORD"]
 static_user = os.environ["STATIC_USER"]
-results = {}
-
-
-def step(name, fn):
-    try:
-        results[name] = fn()
-    except Exception as exc:  # noqa: BLE001 - every failure is reported, not raised
-        results[name] = {"error": type(exc).__name__, "message": str(exc)}
 
 
 def status(value):
@@ -121,4 +113,4 @@ def rotate_static():
 
 step("rotate_static", rotate_static)
 step("static_after", lambda: client.secrets.database.get_static_credentials(name="svc")["data"])
-print(json.dumps(results))
+report()

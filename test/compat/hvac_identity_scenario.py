@@ -1,30 +1,11 @@
 # Drives the identity store on a running dev Coffer server through hvac's secrets.identity; prints one JSON line.
-import json
 import os
 
 import hvac
-import hvac.exceptions
+from scenario_steps import expect_error, report, results, step
 
 ADDR = os.environ["VAULT_ADDR"]
 ROOT = os.environ["VAULT_TOKEN"]
-results = {}
-
-
-def step(name, fn):
-    """Run one step; record its value, or the exception class and message, so the test names what broke."""
-    try:
-        results[name] = fn()
-    except Exception as exc:  # noqa: BLE001 - every failure is reported, not raised
-        results[name] = {"error": type(exc).__name__, "message": str(exc)}
-
-
-def expect_error(fn):
-    try:
-        fn()
-    except hvac.exceptions.VaultError as exc:
-        return {"error": type(exc).__name__, "errors": getattr(exc, "errors", None) or [str(exc)]}
-    return "no error"
-
 
 admin = hvac.Client(url=ADDR, token=ROOT)
 identity = admin.secrets.identity
@@ -114,4 +95,4 @@ step("bad_group_type", lambda: expect_error(lambda: admin.adapter.post("/v1/iden
 step("delete_entity", lambda: identity.delete_entity(entity_id).status_code)
 step("read_deleted", lambda: expect_error(lambda: identity.read_entity(entity_id)))
 
-print(json.dumps(results))
+report()

@@ -45,7 +45,7 @@ it('locks at the threshold, lists the lock by alias after a restart, and unlocks
   assert.equal(await restarted.isLocked('hmac-of-alice', config, 3_001), false)
   assert.deepEqual(storage.keys(), [])
   assert.equal(await restarted.unlock('hmac-of-alice'), false)
-  // Unlocking also forgets earlier failures: one more failure does not lock again.
+  // After the unlock, a single new failure stays under the threshold.
   await restarted.recordFailure('hmac-of-alice', config, 4_000, 'alice')
   assert.equal(await restarted.isLocked('hmac-of-alice', config, 4_001), false)
 })

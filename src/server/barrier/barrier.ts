@@ -205,15 +205,8 @@ export class Barrier implements Storage {
     return value
   }
 
-  async put(key: string, value: Uint8Array): Promise<void> {
-    this.#unsealed()
-    assertNotReserved(key)
-    const sealer = this.#sealer
-    if (sealer !== undefined) {
-      this.#encryptions++
-      return this.#write([key], () => sealer.sealAndBatch([{ op: 'put', key, value }]))
-    }
-    await this.#write([key], () => this.#physical.put(key, this.#encrypt(key, value)))
+  put(key: string, value: Uint8Array): Promise<void> {
+    return this.batch([{ op: 'put', key, value }])
   }
 
   async delete(key: string): Promise<void> {

@@ -209,11 +209,7 @@ async function mintLoginToken(core: Core, mount: MountEntry, path: string, grant
   const entityId = grant.alias
     ? await core.identity.login(mount.accessor, grant.alias, grant.groupAliases)
     : ''
-  const mint =
-    grant.tokenType === 'batch'
-      ? core.tokens.createBatch.bind(core.tokens)
-      : core.tokens.create.bind(core.tokens)
-  const { token, entry } = await mint({
+  const { token, entry } = await core.tokens.issue(grant.tokenType === 'batch' ? 'batch' : 'service', {
     entityId,
     policies,
     parentHash: '',

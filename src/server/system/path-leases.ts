@@ -2,6 +2,7 @@
 import { InvalidRequestError } from '../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../sdk/framework/backend.ts'
 import { f } from '../../sdk/framework/fields.ts'
+import { listResponse } from '../../sdk/framework/list-response.ts'
 import type { Core } from '../core/core.ts'
 import { LEASE, type ResponseWithIssued } from '../core/logical-request.ts'
 
@@ -65,7 +66,7 @@ export function leasePaths(core: Core) {
       operations: {
         list: async (ctx) => {
           const keys = await core.expiration.list(prefixOf(ctx))
-          return keys.length === 0 ? undefined : { data: { keys } }
+          return listResponse(keys)
         },
       },
     }),

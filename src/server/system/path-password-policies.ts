@@ -4,6 +4,7 @@ import { generatePassword, PasswordPolicyError, parsePasswordPolicy } from '../.
 import { InvalidRequestError, NotFoundError } from '../../sdk/errors.ts'
 import { definePath } from '../../sdk/framework/backend.ts'
 import { f } from '../../sdk/framework/fields.ts'
+import { listResponse } from '../../sdk/framework/list-response.ts'
 import { putJson, storageView } from '../../sdk/storage.ts'
 import type { Core } from '../core/core.ts'
 import {
@@ -34,7 +35,7 @@ export function passwordPolicyPaths(core: Core) {
     const keys = (await storageView(core.barrier, PASSWORD_POLICY_PREFIX).list('')).filter(
       (k) => !k.endsWith('/'),
     )
-    return keys.length === 0 ? undefined : { data: { keys } }
+    return listResponse(keys)
   }
   return [
     definePath({ pattern: 'policies/password/', operations: { list } }),

@@ -1,6 +1,7 @@
 // role/:role_name/<field>: read, set or reset one setting of an AppRole (policies, secret-id-ttl, token-ttl, ...), as Vault offers.
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
+import type { Storage } from '../../../sdk/storage.ts'
 import { applyRoleFields, roleFields, roleView, writeRole } from './path-role.ts'
 import { loadRole, normalizeRoleName } from './role-store.ts'
 import type { ApproleState } from './state.ts'
@@ -31,8 +32,7 @@ const FIELD_PATHS: FieldPath[] = [
   { path: 'local-secret-ids', fields: ['local_secret_ids'] },
 ]
 
-type RoleStorage = Parameters<typeof loadRole>[0]
-type FieldContext = { storage: RoleStorage; state: ApproleState; input: Record<string, unknown> }
+type FieldContext = { storage: Storage; state: ApproleState; input: Record<string, unknown> }
 
 /** Apply `change` over an existing role (never creating one), with the role's own validation. */
 async function changeRole(ctx: FieldContext, change: Record<string, unknown>): Promise<undefined> {

@@ -4,6 +4,7 @@ import { uuid } from '../../../lib/random.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
+import { listResponse } from '../../../sdk/framework/list-response.ts'
 import {
   applyTokenFields,
   defaultTokenParams,
@@ -30,7 +31,7 @@ export const roleListPath = definePath<Record<string, never>, ApproleState>({
   operations: {
     list: async ({ storage }) => {
       const keys = await listRoles(storage)
-      return keys.length === 0 ? undefined : { data: { keys } }
+      return listResponse(keys)
     },
   },
 })

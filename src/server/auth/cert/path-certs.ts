@@ -2,6 +2,7 @@
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
+import { listResponse } from '../../../sdk/framework/list-response.ts'
 import {
   applyTokenFields,
   defaultTokenParams,
@@ -19,7 +20,7 @@ export const certsListPath = definePath<Record<string, never>, CertState>({
   operations: {
     list: async ({ storage }) => {
       const keys = await listCerts(storage)
-      return keys.length === 0 ? undefined : { data: { keys } }
+      return listResponse(keys)
     },
   },
 })

@@ -2,6 +2,7 @@
 // Part of core, as in Vault, because its namespace is the caller's token (which engines never see).
 import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.ts'
 import { defineBackend, definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
+import { listResponse } from '../../../sdk/framework/list-response.ts'
 import { getJson, putJson } from '../../../sdk/storage.ts'
 import { requestAuth } from '../logical-request.ts'
 
@@ -47,7 +48,7 @@ export const cubbyholeBackend = defineBackend<unknown>({
         list: async (ctx) => {
           const prefix = keyFor(ctx)
           const keys = await ctx.storage.list(prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`)
-          return keys.length === 0 ? undefined : { data: { keys } }
+          return listResponse(keys)
         },
       },
     }),

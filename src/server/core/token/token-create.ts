@@ -118,9 +118,7 @@ async function createToken(
   const displayName = input.display_name
     ? `token-${input.display_name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-')
     : 'token'
-  const mint =
-    type === 'batch' ? core.tokens.createBatch.bind(core.tokens) : core.tokens.create.bind(core.tokens)
-  const { token, entry } = await mint({
+  const { token, entry } = await core.tokens.issue(type, {
     policies,
     parentHash: orphan ? '' : parent.entry.idHash,
     meta: input.meta ?? input.metadata ?? {},

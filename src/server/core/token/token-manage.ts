@@ -2,6 +2,7 @@
 import { AppError, InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
+import { listResponse } from '../../../sdk/framework/list-response.ts'
 import type { Core } from '../core.ts'
 import { effectivePolicies } from '../identity/effective.ts'
 import { ISSUED, type ResponseWithIssued, requestAuth } from '../logical-request.ts'
@@ -180,7 +181,7 @@ export function tokenManagePaths(core: Core) {
       operations: {
         list: async () => {
           const keys = await core.tokens.accessors()
-          return keys.length === 0 ? undefined : { data: { keys } }
+          return listResponse(keys)
         },
       },
     }),

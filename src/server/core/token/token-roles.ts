@@ -2,6 +2,7 @@
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
+import { listResponse } from '../../../sdk/framework/list-response.ts'
 import { getJson, putJson } from '../../../sdk/storage.ts'
 
 export interface TokenRole {
@@ -54,7 +55,7 @@ export const rolesListPath = definePath({
   operations: {
     list: async ({ storage }) => {
       const keys = await storage.list('roles/')
-      return keys.length === 0 ? undefined : { data: { keys } }
+      return listResponse(keys)
     },
   },
 })

@@ -105,6 +105,14 @@ export class TokenStore {
     return `${token.slice(SERVICE_TOKEN_PREFIX.length, SERVICE_TOKEN_PREFIX.length + CLOCK_CHARS)}-${this.hash(token)}`
   }
 
+  /** A token of either type: a stored service token, or a batch token that stores nothing. */
+  async issue(
+    type: 'service' | 'batch',
+    input: CreateTokenInput,
+  ): Promise<{ token: string; entry: TokenEntry }> {
+    return type === 'batch' ? this.createBatch(input) : this.create(input)
+  }
+
   /** A batch token (see batch-tokens.ts): nothing is stored. */
   createBatch(input: CreateTokenInput): { token: string; entry: TokenEntry } {
     return issueBatchToken(this.#codec(), input, this.#clock.now())

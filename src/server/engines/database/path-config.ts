@@ -2,6 +2,7 @@
 import { InvalidRequestError, NotFoundError } from '../../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { f, parseStringList } from '../../../sdk/framework/fields.ts'
+import { listResponse } from '../../../sdk/framework/list-response.ts'
 import { putJson } from '../../../sdk/storage.ts'
 import { databaseError } from './connections.ts'
 import { checkName, configKey, type DbConfig, loadConfig, pluginFor, settingsOf } from './model.ts'
@@ -141,7 +142,7 @@ export const configListPath = definePath<Record<string, never>, DbState>({
   operations: {
     list: async ({ storage }) => {
       const keys = (await storage.list('config/')).filter((key) => !key.endsWith('/'))
-      return keys.length === 0 ? undefined : { data: { keys } }
+      return listResponse(keys)
     },
   },
 })

@@ -2,6 +2,7 @@
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
+import { listResponse } from '../../../sdk/framework/list-response.ts'
 import { putJson } from '../../../sdk/storage.ts'
 import { databaseError } from './connections.ts'
 import {
@@ -72,7 +73,7 @@ export const rolesListPath = definePath<Record<string, never>, DbState>({
   operations: {
     list: async ({ storage }) => {
       const keys = (await storage.list('role/')).filter((key) => !key.endsWith('/'))
-      return keys.length === 0 ? undefined : { data: { keys } }
+      return listResponse(keys)
     },
   },
 })

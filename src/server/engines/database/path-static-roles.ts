@@ -3,6 +3,7 @@ import { rfc3339 } from '../../../lib/time.ts'
 import { InvalidRequestError, NotFoundError } from '../../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
+import { listResponse } from '../../../sdk/framework/list-response.ts'
 import { parseCron } from './cron.ts'
 import {
   checkName,
@@ -123,7 +124,7 @@ export const staticRolesListPath = definePath<Record<string, never>, DbState>({
   operations: {
     list: async ({ storage }) => {
       const keys = (await storage.list('static-role/')).filter((key) => !key.endsWith('/'))
-      return keys.length === 0 ? undefined : { data: { keys } }
+      return listResponse(keys)
     },
   },
 })
