@@ -94,7 +94,6 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
   if (req.operation === 'update' && (await backend.exists(backendRequest)) === false)
     backendRequest.operation = 'create'
 
-  let exhausted = false
   let acl: Acl | undefined
   if (!unauthenticated && auth) {
     // Token policies plus the entity's and its groups'; a disabled entity's tokens are refused.
@@ -106,37 +105,43 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
       if (!decision.allowed) await deny()
       if (backend.isSpecial('root', relativePath) && !decision.sudo) await deny()
     }
-    exhausted = (await core.tokens.useOnce(auth.entry)).exhausted
+    // Counted one request at a time: with num_uses=N exactly N requests get past this line, however many race.
+    const use = await core.tokens.useOnce(auth.entry)
+    if (use === 'gone') await deny()
+    if (use === 'last') auth.lastUse = true
   }
-  // A change is made only once its request is on record. A read has no effect to undo, so its request entry is
-  // recorded together with its response entry, in one device write; the response is still withheld until both
-  // are on record, so a read fails closed exactly like a write.
-  const isRead = backendRequest.operation === 'read' || backendRequest.operation === 'list'
-  const requestLogged = audit && !isRead ? audit.log(requestEntry(auditCtx)) : undefined
-  if (requestLogged) await requestLogged
-  const logOutcome = (out: CoreResponse | undefined, error?: string) => {
-    if (!broker) return undefined
-    // A read's two entries share their auth and request sections; the broker writes them as one pair.
-    if (isRead) return broker.logPair(requestEntry(auditCtx), responseEntry(auditCtx, out, error))
-    return audit!.log(responseEntry(auditCtx, out, error))
-  }
-
-  let response: ResponseWithIssued | undefined
   try {
-    response = await backend.handle(backendRequest)
-  } catch (error) {
-    await logOutcome(undefined, (error as Error).message)
-    throw error
+    // A change is made only once its request is on record. A read has no effect to undo, so its request entry is
+    // recorded together with its response entry, in one device write; the response is still withheld until both
+    // are on record, so a read fails closed exactly like a write.
+    const isRead = backendRequest.operation === 'read' || backendRequest.operation === 'list'
+    const requestLogged = audit && !isRead ? audit.log(requestEntry(auditCtx)) : undefined
+    if (requestLogged) await requestLogged
+    const logOutcome = (out: CoreResponse | undefined, error?: string) => {
+      if (!broker) return undefined
+      // A read's two entries share their auth and request sections; the broker writes them as one pair.
+      if (isRead) return broker.logPair(requestEntry(auditCtx), responseEntry(auditCtx, out, error))
+      return audit!.log(responseEntry(auditCtx, out, error))
+    }
+
+    let response: ResponseWithIssued | undefined
+    try {
+      response = await backend.handle(backendRequest)
+    } catch (error) {
+      await logOutcome(undefined, (error as Error).message)
+      throw error
+    }
+    let out = await finish(core, route, response, backendRequest, acl, auth, path)
+    // A wrapped response is replaced by a single-use token holding it; only the token is returned (and audited).
+    if (req.wrapTtl && out && !out.wrapInfo && !out.raw)
+      out = await wrapResponse(core, out, { ttl: req.wrapTtl, creationPath: path.replace(/\/$/, '') })
+    // The response is recorded before it is released: if no device can record it, the caller gets a 500.
+    await logOutcome(out)
+    return out
   } finally {
-    if (exhausted && auth) await core.tokens.revokeTree(auth.entry.idHash)
+    // The last use revokes the token (and with it any lease this request created) before the answer goes out.
+    if (auth?.lastUse) await core.tokens.revokeTree(auth.entry.idHash)
   }
-  let out = await finish(core, route, response, backendRequest, acl, auth, path)
-  // A wrapped response is replaced by a single-use token holding it; only the token is returned (and audited).
-  if (req.wrapTtl && out && !out.wrapInfo && !out.raw)
-    out = await wrapResponse(core, out, { ttl: req.wrapTtl, creationPath: path.replace(/\/$/, '') })
-  // The response is recorded before it is released: if no device can record it, the caller gets a 500.
-  await logOutcome(out)
-  return out
 }
 
 /** Turn a backend's answer into core's: mint a login token, filter a LIST by the caller's policies. */
@@ -157,15 +162,24 @@ async function finish(
   const out: CoreResponse = rest
   if (lease) out.lease = lease
   // A secret with a lease: core stores it; the backend's `internal` never leaves the server.
-  if (secret)
+  if (secret) {
+    // A batch token's leases belong to its parent (and go with it); an orphan batch token's to nobody.
+    const tokenHash = auth ? (auth.entry.type === 'batch' ? auth.entry.parentHash : auth.entry.idHash) : ''
     out.lease = await core.expiration.register({
       path: backendRequest.mountPath + backendRequest.path,
       mountPath: entry.path,
       secret,
-      // A batch token's leases belong to its parent (and go with it); an orphan batch token's to nobody.
-      tokenHash: auth ? (auth.entry.type === 'batch' ? auth.entry.parentHash : auth.entry.idHash) : '',
+      tokenHash,
       ...leaseTtls(core, entry, auth?.entry),
     })
+    // The token may have been revoked while the secret was being made. Its revocation lists its leases only after
+    // marking it dead, so either that listing saw this lease, or this check sees the token gone and revokes it.
+    // (A request spending the token's last use keeps its lease until the token is revoked as the request ends.)
+    if (tokenHash !== '' && !auth?.lastUse && !(await core.tokens.lookupByHash(tokenHash))) {
+      await core.expiration.revoke(out.lease.leaseId)
+      throw new PermissionDeniedError()
+    }
+  }
   if (issued) out.auth = issued
   else if (grant)
     out.auth = await mintLoginToken(core, entry, backendRequest.mountPath + backendRequest.path, grant)

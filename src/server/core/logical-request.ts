@@ -59,6 +59,8 @@ export interface CoreResponse extends Omit<LogicalResponse, 'auth' | 'secret'> {
 export interface RequestAuth {
   token: string
   entry: TokenEntry
+  /** This request spent the token's last use: it is dead to everyone else and is revoked when the request ends. */
+  lastUse?: boolean
 }
 
 /** Core-internal side channel: engines never see it because they cannot import core. */

@@ -73,9 +73,28 @@ export async function wrappingEntry(core: Core, token: string): Promise<TokenEnt
   return entry
 }
 
+/** Where the wrapping token comes from: the request body, or the caller's own token (with its use spent). */
+export interface WrappingTokenSource {
+  token: string
+  /** The caller's entry when the request itself spent the wrapping token's single use in the pipeline. */
+  spent?: TokenEntry
+}
+
+/**
+ * Take a wrapping token for redemption: exactly one caller gets it, however many present it at once. When the
+ * request's own token is the wrapping token, the pipeline already spent its single use for this request.
+ */
+async function redeem(core: Core, source: WrappingTokenSource): Promise<TokenEntry> {
+  const isWrapping = (entry: TokenEntry) => entry.policies.includes(RESPONSE_WRAPPING_POLICY_NAME)
+  const entry = source.spent ?? (await core.tokens.claim(source.token, isWrapping))
+  if (!entry || !isWrapping(entry))
+    throw new InvalidRequestError('wrapping token is not valid or does not exist')
+  return entry
+}
+
 /** Read and consume a wrapped response: the wrapping token is revoked, so a second unwrap fails. */
-export async function unwrap(core: Core, token: string): Promise<StoredResponse> {
-  const entry = await wrappingEntry(core, token)
+export async function unwrap(core: Core, source: WrappingTokenSource): Promise<StoredResponse> {
+  const entry = await redeem(core, source)
   const stored = await getJson<StoredResponse>(cubbyhole(core), responseKey(entry.idHash))
   await core.tokens.revokeTree(entry.idHash)
   if (!stored) throw new InvalidRequestError('wrapping token is not valid or does not exist')
@@ -92,8 +111,8 @@ export async function lookupWrapping(core: Core, token: string): Promise<Record<
 }
 
 /** A new wrapping token for the same response and TTL; the old token stops working. */
-export async function rewrap(core: Core, token: string): Promise<CoreResponse> {
-  const entry = await wrappingEntry(core, token)
+export async function rewrap(core: Core, source: WrappingTokenSource): Promise<CoreResponse> {
+  const entry = await redeem(core, source)
   const stored = await getJson<StoredResponse>(cubbyhole(core), responseKey(entry.idHash))
   if (!stored) throw new InvalidRequestError('wrapping token is not valid or does not exist')
   const wrapped = await wrapResponse(core, stored, { ttl: entry.creationTtl, creationPath: entry.path })

@@ -5,15 +5,25 @@ import { definePath, type HandlerContext } from '../../sdk/framework/backend.ts'
 import { f } from '../../sdk/framework/fields.ts'
 import type { Core } from '../core/core.ts'
 import { ISSUED, LEASE, type ResponseWithIssued, requestAuth, WRAPPED } from '../core/logical-request.ts'
-import { lookupWrapping, parseWrapTtl, rewrap, unwrap, wrapResponse } from '../core/wrapping.ts'
+import {
+  lookupWrapping,
+  parseWrapTtl,
+  rewrap,
+  unwrap,
+  type WrappingTokenSource,
+  wrapResponse,
+} from '../core/wrapping.ts'
 
 const tokenField = { token: f.string({ sensitive: true }) }
 
 /** The wrapping token from the body, else the caller's own token (a wrapping token presented as X-Vault-Token). */
-function wrappingTokenOf(ctx: HandlerContext<typeof tokenField>): string {
-  const token = ctx.input.token || requestAuth.get(ctx.request)?.token
+function wrappingTokenOf(ctx: HandlerContext<typeof tokenField>): WrappingTokenSource {
+  const auth = requestAuth.get(ctx.request)
+  const token = ctx.input.token || auth?.token
   if (!token) throw new InvalidRequestError('wrapping token is not valid or does not exist')
-  return token
+  // The caller's own token had its single use spent by this very request: it is redeemed here, not claimed again.
+  if (auth?.lastUse && auth.token === token) return { token, spent: auth.entry }
+  return { token }
 }
 
 export function wrappingPaths(core: Core) {
@@ -38,8 +48,8 @@ export function wrappingPaths(core: Core) {
       pattern: 'wrapping/lookup',
       fields: tokenField,
       operations: {
-        update: async (ctx) => ({ data: await lookupWrapping(core, wrappingTokenOf(ctx)) }),
-        read: async (ctx) => ({ data: await lookupWrapping(core, wrappingTokenOf(ctx)) }),
+        update: async (ctx) => ({ data: await lookupWrapping(core, wrappingTokenOf(ctx).token) }),
+        read: async (ctx) => ({ data: await lookupWrapping(core, wrappingTokenOf(ctx).token) }),
       },
     }),
     definePath({

@@ -52,6 +52,7 @@ async function renewed(core: Core, entry: TokenEntry, token: string, increment: 
       requested = requested > 0 ? Math.min(requested, verdict.ttl) : verdict.ttl
   }
   const updated = await core.tokens.renew(entry, requested)
+  if (!updated) throw badToken()
   const response: ResponseWithIssued = { [ISSUED]: issuedAuth(token, updated, core.clock.now()) }
   return response
 }

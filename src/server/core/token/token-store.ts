@@ -1,9 +1,11 @@
 // Service tokens: minted random, stored only as salted HMACs, indexed by accessor and parent, revoked as trees.
 import { createSecretKey, type KeyObject, randomBytes } from 'node:crypto'
 import { constantTimeEqual, hmacSha256Hex } from '../../../lib/hash.ts'
+import { KeyLocks } from '../../../lib/key-locks.ts'
 import { timeOrderedId } from '../../../lib/random.ts'
 import type { Clock } from '../../../lib/time.ts'
-import { InvalidRequestError } from '../../../sdk/errors.ts'
+import { Tombstones } from '../../../lib/tombstones.ts'
+import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.ts'
 import { getJson, putJson, type Storage, type StorageOp } from '../../../sdk/storage.ts'
 import { DueIndex } from '../expiration/due-index.ts'
 import { BatchTokenCodec, isBatchIdentity, isBatchToken, issueBatchToken } from './batch-tokens.ts'
@@ -57,6 +59,14 @@ export class TokenStore {
   #salt: KeyObject | undefined
   /** Recently used entries by hash; every write or revoke goes through this class, so it stays exact. */
   readonly #cache = new Map<string, TokenEntry>()
+  /**
+   * Tokens revoked, used up or redeemed: refused from the moment that begins, before any await, and never
+   * cached again, so a lookup racing the revocation cannot bring the entry back.
+   */
+  readonly #dead = new Tombstones()
+  /** Every read-modify-write of one token (use count, renewal, re-parenting, revocation) runs in turn. */
+  readonly #locks = new KeyLocks()
+  readonly #revoking = new Map<string, Promise<void>>()
   readonly #hashes = new Map<string, string>()
   readonly #revokeListeners: ((idHash: string) => Promise<unknown>)[] = []
   /** Token expiries; only the soon-due part is in memory, so unseal does not read every token. */
@@ -139,6 +149,8 @@ export class TokenStore {
         (GENERATED_TOKEN.test(token) ? await this.#get(this.#generatedHash(token)) : undefined)
       if (taken) throw new InvalidRequestError('a token with that id already exists')
     }
+    if (input.parentHash !== '' && !(await this.lookupByHash(input.parentHash)))
+      throw new PermissionDeniedError()
     const period = input.period ?? 0
     const { ttl, hardCap, explicitMaxTtl } = effectiveTtl(input)
     const entry: TokenEntry = {
@@ -176,6 +188,12 @@ export class TokenStore {
     await this.#storage.batch(ops)
     if (entry.expireTime > 0) this.#due.noteAdded(entry.expireTime, idHash, idHash)
     this.#remember(entry)
+    // The parent may have been revoked while this child was being written. Its revocation lists children only
+    // after marking it dead, so either that listing saw this child, or this check sees the parent gone.
+    if (entry.parentHash !== '' && !(await this.lookupByHash(entry.parentHash))) {
+      await this.revokeTree(idHash)
+      throw new PermissionDeniedError()
+    }
     return { token, entry }
   }
 
@@ -224,17 +242,53 @@ export class TokenStore {
     return entry && !this.#expired(entry) ? entry : undefined
   }
 
-  /** Count one use of a limited-use token; the last use revokes it after this request. */
-  async useOnce(entry: TokenEntry): Promise<{ exhausted: boolean }> {
-    if (entry.numUses === 0) return { exhausted: false }
-    const updated = { ...entry, numUses: entry.numUses - 1 }
-    if (updated.numUses <= 0) return { exhausted: true }
-    await this.#save(updated)
-    return { exhausted: false }
+  /**
+   * Count one use of a limited-use token, one caller at a time. 'last': this request holds the final use; the
+   * token is refused to everyone else from now on and the caller revokes it when the request ends. 'gone': it was
+   * used up or revoked while this request waited, and must be refused.
+   */
+  async useOnce(entry: TokenEntry): Promise<'unlimited' | 'counted' | 'last' | 'gone'> {
+    if (entry.numUses === 0) return this.#dead.has(entry.idHash) ? 'gone' : 'unlimited'
+    return this.#locks.run(entry.idHash, async () => {
+      const current = await this.#get(entry.idHash)
+      if (!current || this.#expired(current)) return 'gone'
+      if (current.numUses <= 1) {
+        this.#bury(entry.idHash)
+        return 'last'
+      }
+      await this.#write({ ...current, numUses: current.numUses - 1 })
+      return 'counted'
+    })
   }
 
-  /** Extend a token's life by `increment` seconds (or its period), never past its hard caps. */
-  async renew(entry: TokenEntry, increment: number): Promise<TokenEntry> {
+  /**
+   * Redeem a single-use token (a wrapping token): the first caller whose `accept` approves the live entry gets it,
+   * and the token is dead to everyone from that moment. The caller revokes it once it has what it came for.
+   */
+  async claim(token: string, accept: (entry: TokenEntry) => boolean): Promise<TokenEntry | undefined> {
+    const found = await this.lookup(token)
+    if (!found || found.type === 'batch' || !accept(found)) return undefined
+    return this.#locks.run(found.idHash, async () => {
+      const current = await this.#get(found.idHash)
+      if (!current || this.#expired(current)) return undefined
+      this.#bury(found.idHash)
+      return current
+    })
+  }
+
+  /**
+   * Extend a token's life by `increment` seconds (or its period), never past its hard caps. Re-read under the
+   * token's lock, so a renewal can never write back a token revoked meanwhile; undefined when it is gone.
+   */
+  async renew(stale: TokenEntry, increment: number): Promise<TokenEntry | undefined> {
+    return this.#locks.run(stale.idHash, async () => {
+      const entry = await this.#get(stale.idHash)
+      if (!entry || this.#expired(entry)) return undefined
+      return this.#renewLocked(entry, increment)
+    })
+  }
+
+  async #renewLocked(entry: TokenEntry, increment: number): Promise<TokenEntry> {
     if (!entry.renewable) throw new InvalidRequestError('token is not renewable')
     if (entry.expireTime === 0) return entry
     const now = this.#clock.now()
@@ -253,8 +307,13 @@ export class TokenStore {
     return updated
   }
 
-  /** Revoke a token and, depth first, every token it created. */
+  /**
+   * Revoke a token and, depth first, every token it created. The token is dead before the first await, so no
+   * request that starts after this call begins is served with it; each child is marked dead as its turn comes,
+   * and a child created meanwhile finds its parent gone (see create).
+   */
   async revokeTree(idHash: string): Promise<void> {
+    this.#bury(idHash)
     for (const child of await this.#storage.list(keys.parentPrefix(idHash))) {
       await this.revokeTree(child)
     }
@@ -263,9 +322,12 @@ export class TokenStore {
 
   /** Revoke only this token; its children become orphans. */
   async revokeOrphan(idHash: string): Promise<void> {
+    this.#bury(idHash)
     for (const childHash of await this.#storage.list(keys.parentPrefix(idHash))) {
-      const child = await this.#get(childHash)
-      if (child) await this.#save({ ...child, parentHash: '' })
+      await this.#locks.run(childHash, async () => {
+        const child = await this.#get(childHash)
+        if (child) await this.#write({ ...child, parentHash: '' })
+      })
     }
     await this.#revokeOne(idHash)
   }
@@ -327,33 +389,71 @@ export class TokenStore {
     return entry.expireTime > 0 && entry.expireTime <= this.#clock.now()
   }
 
+  /** The live stored entry, never one that is dead (revoked, used up, redeemed) or being made so. */
   async #get(idHash: string): Promise<TokenEntry | undefined> {
+    if (this.#dead.has(idHash)) return undefined
     const cached = this.#cache.get(idHash)
     if (cached) return cached
-    if (!ID_HASH.test(idHash)) return undefined
-    const entry = await getJson<TokenEntry>(this.#storage, keys.id(idHash))
-    if (entry) this.#remember(entry)
+    const entry = await this.#read(idHash)
+    // A revocation may have begun while the read was in flight: its answer is stale then.
+    if (!entry || this.#dead.has(idHash)) return undefined
+    this.#remember(entry)
     return entry
   }
 
-  async #save(entry: TokenEntry): Promise<void> {
+  /** The stored entry whatever its state, bypassing the cache; reads are counted so tombstones outlive them. */
+  async #read(idHash: string): Promise<TokenEntry | undefined> {
+    if (!ID_HASH.test(idHash)) return undefined
+    return this.#dead.read(() => getJson<TokenEntry>(this.#storage, keys.id(idHash)))
+  }
+
+  /** Store an updated entry; callers hold the token's lock and have just read it live. */
+  async #write(entry: TokenEntry): Promise<void> {
     await putJson(this.#storage, keys.id(entry.idHash), entry)
     this.#remember(entry)
   }
 
-  async #revokeOne(idHash: string): Promise<void> {
-    const entry = await this.#get(idHash)
+  #bury(idHash: string): void {
+    this.#dead.bury(idHash)
     this.#cache.delete(idHash)
+  }
+
+  /** One revocation per token at a time: a second caller waits for the first instead of returning early. */
+  #revokeOne(idHash: string): Promise<void> {
+    this.#bury(idHash)
+    const running = this.#revoking.get(idHash)
+    if (running) return running
+    const revocation = this.#revokeOneNow(idHash).finally(() => this.#revoking.delete(idHash))
+    this.#revoking.set(idHash, revocation)
+    return revocation
+  }
+
+  async #revokeOneNow(idHash: string): Promise<void> {
+    // Under the token's lock: a renewal or use count that began before is finished and its write is deleted here;
+    // one that comes after finds the token dead or its row gone.
+    const entry = await this.#locks.run(idHash, async () => {
+      const stored = this.#cache.get(idHash) ?? (await this.#read(idHash))
+      if (stored) {
+        const ops: StorageOp[] = [
+          { op: 'delete', key: keys.id(idHash) },
+          { op: 'delete', key: keys.accessor(stored.accessor) },
+        ]
+        if (stored.parentHash !== '') ops.push({ op: 'delete', key: keys.parent(stored.parentHash, idHash) })
+        if (stored.expireTime > 0) ops.push(this.#due.deleteOp(stored.expireTime, idHash))
+        await this.#storage.batch(ops)
+        if (stored.expireTime > 0) this.#due.noteRemoved(stored.expireTime, idHash)
+      }
+      this.#cache.delete(idHash)
+      this.#dead.settled(idHash)
+      return stored
+    })
     if (!entry) return
-    const ops: StorageOp[] = [
-      { op: 'delete', key: keys.id(idHash) },
-      { op: 'delete', key: keys.accessor(entry.accessor) },
-    ]
-    if (entry.parentHash !== '') ops.push({ op: 'delete', key: keys.parent(entry.parentHash, idHash) })
-    if (entry.expireTime > 0) ops.push(this.#due.deleteOp(entry.expireTime, idHash))
-    await this.#storage.batch(ops)
-    if (entry.expireTime > 0) this.#due.noteRemoved(entry.expireTime, idHash)
     for (const listener of this.#revokeListeners) await listener(idHash)
+  }
+
+  /** Tombstones still held; for tests. */
+  get tombstones(): number {
+    return this.#dead.size
   }
 
   /** Run `listener` after each token is revoked (core destroys the token's cubbyhole this way). */
@@ -362,6 +462,7 @@ export class TokenStore {
   }
 
   #remember(entry: TokenEntry): void {
+    if (this.#dead.has(entry.idHash)) return
     if (this.#cache.size >= CACHE_LIMIT) this.#cache.delete(this.#cache.keys().next().value as string)
     this.#cache.set(entry.idHash, entry)
   }

@@ -1,0 +1,173 @@
+// The token store on real SQLite behind the barrier: revocation, use counts, redemption and children under races.
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import type { Clock } from '../../../lib/time.ts'
+import { storageView } from '../../../sdk/storage.ts'
+import { Barrier } from '../../barrier/barrier.ts'
+import { SqliteStorage } from '../../physical/sqlite.ts'
+import { type CreateTokenInput, TokenStore } from './token-store.ts'
+
+/** Each race is run this many times: a bug that loses one interleaving in a few still shows. */
+const ROUNDS = 15
+const BURST = 20
+
+class TestClock implements Clock {
+  current = Date.UTC(2026, 11, 6, 12, 0, 0)
+  now(): number {
+    return this.current
+  }
+}
+
+const base: CreateTokenInput = {
+  policies: ['default'],
+  parentHash: '',
+  ttl: 3600,
+  maxTtl: 0,
+  path: 'auth/token/create',
+}
+
+describe('token store on SQLite under concurrent requests', () => {
+  let dir: string
+  let physical: SqliteStorage
+  let barrier: Barrier
+  let clock: TestClock
+  let store: TokenStore
+  const revokedHashes: string[] = []
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'coffer-token-store-'))
+    physical = SqliteStorage.open(join(dir, 'coffer.db'))
+    barrier = new Barrier(physical)
+    const key = new Uint8Array(32).fill(7)
+    await barrier.initialize(key)
+    await barrier.unseal(key)
+    clock = new TestClock()
+    store = new TokenStore(storageView(barrier, 'core/token/'), clock)
+    await store.load()
+    store.onRevoke(async (idHash) => {
+      revokedHashes.push(idHash)
+    })
+  })
+
+  after(async () => {
+    await physical.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  /** A second store over the same storage sees only what was written: what a restart would find. */
+  async function reopened(): Promise<TokenStore> {
+    const fresh = new TokenStore(storageView(barrier, 'core/token/'), clock)
+    await fresh.load()
+    return fresh
+  }
+
+  it('a lookup racing a revocation never brings the token back, in memory or in storage', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const { token, entry } = await store.create(base)
+      // Warm the cache, then race lookups (which refill it from storage) against the revocation.
+      assert.ok(await store.lookup(token))
+      const lookups = Array.from({ length: BURST }, () => store.lookup(token))
+      const renewals = Array.from({ length: 4 }, () => store.renew(entry, 600))
+      await Promise.all([store.revokeTree(entry.idHash), ...lookups, ...renewals])
+      assert.equal(await store.lookup(token), undefined, `round ${round}: the revoked token still works`)
+      assert.equal(await store.lookupByAccessor(entry.accessor), undefined)
+      assert.equal(
+        await (await reopened()).lookup(token),
+        undefined,
+        `round ${round}: written back to storage`,
+      )
+      assert.equal(await store.renew(entry, 600), undefined, 'a renewal after revocation must fail')
+    }
+  })
+
+  it('a token with num_uses=N serves exactly N uses however many arrive at once', async () => {
+    for (const uses of [1, 3]) {
+      for (let round = 0; round < ROUNDS; round++) {
+        const { token, entry } = await store.create({ ...base, numUses: uses })
+        const outcomes = await Promise.all(Array.from({ length: BURST }, () => store.useOnce(entry)))
+        const served = outcomes.filter((o) => o === 'counted' || o === 'last').length
+        assert.equal(served, uses, `num_uses=${uses}, round ${round}: ${outcomes.join(',')}`)
+        assert.equal(outcomes.filter((o) => o === 'last').length, 1, 'exactly one request holds the last use')
+        assert.equal(await store.lookup(token), undefined, 'a used-up token is refused before it is revoked')
+        await store.revokeTree(entry.idHash)
+      }
+    }
+  })
+
+  it('a single-use token is redeemed by exactly one of many concurrent claims', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const { token, entry } = await store.create({ ...base, numUses: 1 })
+      const claims = await Promise.all(Array.from({ length: BURST }, () => store.claim(token, () => true)))
+      assert.equal(claims.filter(Boolean).length, 1, `round ${round}`)
+      assert.equal(await store.lookup(token), undefined)
+      await store.revokeTree(entry.idHash)
+    }
+  })
+
+  it('a claim refused by its check leaves the token alive', async () => {
+    const { token } = await store.create({ ...base, numUses: 1 })
+    assert.equal(await store.claim(token, () => false), undefined)
+    assert.ok(await store.lookup(token))
+  })
+
+  it('a child created while its parent is being revoked is revoked too, never left as a false orphan', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const { entry: parent } = await store.create(base)
+      const children = Array.from({ length: 8 }, () =>
+        store.create({ ...base, parentHash: parent.idHash }).then(
+          (child) => child,
+          () => undefined,
+        ),
+      )
+      const [, ...made] = await Promise.all([store.revokeTree(parent.idHash), ...children])
+      for (const child of made) {
+        if (!child) continue
+        assert.equal(
+          await store.lookup(child.token),
+          undefined,
+          `round ${round}: a child outlived its parent`,
+        )
+        assert.equal(await (await reopened()).lookup(child.token), undefined)
+      }
+    }
+    await assert.rejects(store.create({ ...base, parentHash: revokedHashes.at(-1)! }), { status: 403 })
+  })
+
+  it('revoke-orphan keeps children alive as real orphans, even when they renew at the same moment', async () => {
+    const { entry: parent } = await store.create(base)
+    const child = await store.create({ ...base, parentHash: parent.idHash })
+    await Promise.all([store.revokeOrphan(parent.idHash), store.renew(child.entry, 900)])
+    const after = await store.lookup(child.token)
+    assert.equal(after?.parentHash, '', 'the child is an orphan')
+    assert.equal((await (await reopened()).lookup(child.token))?.parentHash, '')
+  })
+
+  it('a second revocation of one token waits for the first, so both return with the token gone', async () => {
+    const { token, entry } = await store.create(base)
+    const before = revokedHashes.length
+    await Promise.all([store.revokeTree(entry.idHash), store.revokeTree(entry.idHash)])
+    assert.equal(revokedHashes.length - before, 1, 'listeners ran once')
+    assert.equal(await store.lookup(token), undefined)
+  })
+
+  it('an accessor never finds an expired token, and renewal past the hard cap is refused', async () => {
+    const { entry } = await store.create({ ...base, ttl: 60, maxTtl: 120 })
+    clock.current += 61_000
+    assert.equal(await store.lookupByAccessor(entry.accessor), undefined)
+    assert.equal(await store.renew(entry, 60), undefined)
+    const capped = await store.create({ ...base, ttl: 60, maxTtl: 60 })
+    clock.current += 59_500
+    await assert.rejects(store.renew(capped.entry, 600), /maximum TTL/)
+  })
+
+  it('forgets tombstones once no read that began before the revocation is in flight', async () => {
+    for (let i = 0; i < 5; i++) {
+      const { entry } = await store.create(base)
+      await store.revokeTree(entry.idHash)
+    }
+    assert.equal(store.tombstones, 0)
+  })
+})
