@@ -34,6 +34,7 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
   const route = core.mounts.router.match(path)
   if (!route) throw new NotFoundError(`no handler for route "${path}". route entry not found.`)
   const { backend, entry, relativePath } = route
+  if (core.mounts.isTainted(entry.path)) throw taintedRoute(path)
   const unauthenticated = backend.isSpecial('unauthenticated', relativePath)
 
   const backendRequest: BackendRequest = {
@@ -144,6 +145,11 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
   }
 }
 
+/** A request for a mount that is being disabled, answered as Vault answers a tainted route. */
+function taintedRoute(path: string): NotFoundError {
+  return new NotFoundError(`no handler for route "${path}". route entry is tainted.`)
+}
+
 /** Turn a backend's answer into core's: mint a login token, filter a LIST by the caller's policies. */
 async function finish(
   core: Core,
@@ -179,10 +185,24 @@ async function finish(
       await core.expiration.revoke(out.lease.leaseId)
       throw new PermissionDeniedError()
     }
+    // Likewise the mount may have begun disabling, which revokes its leases only after tainting it.
+    if (core.mounts.isTainted(entry.path)) {
+      await core.expiration.revoke(out.lease.leaseId)
+      throw taintedRoute(path)
+    }
   }
   if (issued) out.auth = issued
-  else if (grant)
+  else if (grant) {
     out.auth = await mintLoginToken(core, entry, backendRequest.mountPath + backendRequest.path, grant)
+    // Disabling an auth method revokes its tokens after tainting it: a login that finished meanwhile is undone.
+    if (core.mounts.isTainted(entry.path)) {
+      if (out.auth.client_token && out.auth.token_type !== 'batch') {
+        const minted = await core.tokens.lookup(out.auth.client_token)
+        if (minted) await core.tokens.revokeTree(minted.idHash)
+      }
+      throw taintedRoute(path)
+    }
+  }
 
   if (backendRequest.operation === 'list' && acl && !acl.isRoot) {
     const keys = out.data?.['keys']

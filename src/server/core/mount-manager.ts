@@ -62,6 +62,11 @@ export class MountManager {
   readonly router = new Router()
   readonly #opts: MountManagerOptions
   #entries: MountEntry[] = []
+  /**
+   * Mounts being disabled. A tainted mount takes no new requests, and a request that made a lease or a login token
+   * on it meanwhile undoes it (see handle-request), so nothing survives the revocation that disabling performs.
+   */
+  readonly #tainted = new Set<string>()
 
   constructor(opts: MountManagerOptions) {
     this.#opts = opts
@@ -187,12 +192,25 @@ export class MountManager {
     const entry = this.find(path)
     if (!entry) return
     if (entry.builtin) throw new InvalidRequestError(`cannot unmount "${path}"`)
-    await this.#opts.beforeUnmount?.(path)
+    // Tainted before the first await, so every request that starts from here on is refused.
+    this.#tainted.add(path)
+    try {
+      await this.#opts.beforeUnmount?.(path)
+    } catch (error) {
+      this.#tainted.delete(path)
+      throw error
+    }
     const removed = this.router.remove(path)
+    this.#tainted.delete(path)
     await removed?.backend.cleanup()
     this.#entries = this.#entries.filter((e) => e !== entry)
     await this.#persist()
     await deletePrefix(this.#opts.storage, mountStoragePrefix(entry))
+  }
+
+  /** Whether the mount at `path` is being disabled. */
+  isTainted(path: string): boolean {
+    return this.#tainted.has(path)
   }
 
   async tune(
