@@ -25,6 +25,12 @@ export class PolicyStore {
   readonly #storage: Storage
   readonly #parsed = new Map<string, Policy>()
   readonly #acls = new Map<string, Acl>()
+  /**
+   * Bumped before and after every policy write, delete and identity change: a parse or ACL built from what was
+   * read before the change is returned to its caller but never cached, so no request that starts after a write
+   * returned is authorised by the old text (reads are a real await gap on PostgreSQL).
+   */
+  #generation = 0
 
   constructor(storage: Storage) {
     this.#storage = storage
@@ -32,6 +38,7 @@ export class PolicyStore {
 
   /** Writes the default policy on first unseal; an operator may edit it later, as in Vault. */
   async load(): Promise<void> {
+    this.#generation++
     this.#parsed.clear()
     this.#acls.clear()
     if (!(await this.#storage.get('default'))) await this.write('default', DEFAULT_POLICY)
@@ -57,16 +64,28 @@ export class PolicyStore {
   async write(name: string, raw: string): Promise<void> {
     if (name === ROOT_POLICY_NAME || name === RESPONSE_WRAPPING_POLICY_NAME)
       throw new InvalidRequestError(`cannot update "${name}" policy`)
-    const policy = parsePolicy(name, raw)
-    await putJson(this.#storage, name, { name, raw } satisfies StoredPolicy)
-    this.#parsed.set(name, policy)
-    this.#acls.clear()
+    parsePolicy(name, raw)
+    await this.#changing(name, () => putJson(this.#storage, name, { name, raw } satisfies StoredPolicy))
   }
 
   async delete(name: string): Promise<void> {
     if (name === ROOT_POLICY_NAME || name === 'default' || name === RESPONSE_WRAPPING_POLICY_NAME)
       throw new InvalidRequestError(`cannot delete "${name}" policy`)
-    await this.#storage.delete(name)
+    await this.#changing(name, () => this.#storage.delete(name))
+  }
+
+  /** Forget the policy and every compiled ACL before and after the storage write. */
+  async #changing(name: string, write: () => Promise<void>): Promise<void> {
+    this.#forget(name)
+    try {
+      await write()
+    } finally {
+      this.#forget(name)
+    }
+  }
+
+  #forget(name: string): void {
+    this.#generation++
     this.#parsed.delete(name)
     this.#acls.clear()
   }
@@ -103,16 +122,19 @@ export class PolicyStore {
     const perEntity = `${key}\n#${identity?.entity.id ?? ''}`
     const templated = this.#acls.get(perEntity)
     if (templated) return templated
+    const generation = this.#generation
     const policies = await this.policiesFor(names, identity)
     const acl = new Acl(policies)
-    if (this.#acls.size > 1000) this.#acls.clear()
     const isTemplated = await this.#anyTemplated(names)
+    if (generation !== this.#generation) return acl
+    if (this.#acls.size > 1000) this.#acls.clear()
     this.#acls.set(isTemplated ? perEntity : key, acl)
     return acl
   }
 
   /** Forget compiled ACLs whose templates were filled from identity data that has since changed. */
   forgetTemplatedAcls(): void {
+    this.#generation++
     for (const key of this.#acls.keys()) if (key.includes('\n#')) this.#acls.delete(key)
   }
 
@@ -128,10 +150,11 @@ export class PolicyStore {
     if (name === RESPONSE_WRAPPING_POLICY_NAME) return WRAPPING_POLICY
     const cached = this.#parsed.get(name)
     if (cached) return cached
+    const generation = this.#generation
     const stored = await getJson<StoredPolicy>(this.#storage, name)
     if (!stored) return undefined
     const policy = parsePolicy(name, stored.raw)
-    this.#parsed.set(name, policy)
+    if (generation === this.#generation) this.#parsed.set(name, policy)
     return policy
   }
 }

@@ -1,5 +1,6 @@
 // Leases: register, look up, renew, revoke (one, by prefix, by token), expire on time, retry failed revocations.
 import { errorMessage } from '../../../lib/error-message.ts'
+import { KeyLocks } from '../../../lib/key-locks.ts'
 import type { Logger } from '../../../lib/logger.ts'
 import type { Clock } from '../../../lib/time.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
@@ -64,7 +65,13 @@ export class ExpirationManager {
   readonly #logger: Logger
   readonly #backendAt: (mountPath: string) => BackendInstance | undefined
   /** Revocations in flight by lease id, so two callers (expiry and an operator) share one attempt. */
-  readonly #inFlight = new Map<string, Promise<void>>()
+  readonly #inFlight = new Map<string, Promise<boolean>>()
+  /**
+   * Every read-modify-write of one lease (renew, revoke, expiry, a failure record) runs under its id's lock and
+   * reads the lease again inside it, so a renew that read the lease before a revocation cannot write it back
+   * after the delete.
+   */
+  readonly #locks = new KeyLocks()
   #timer: NodeJS.Timeout | undefined
   #ticking = false
   #stopped = false
@@ -132,15 +139,26 @@ export class ExpirationManager {
     return this.#leases.list(clean)
   }
 
-  async renew(
+  /** Extend a lease from now by `increment` seconds (0: its first TTL), never past its maximum. */
+  renew(
+    leaseId: string,
+    increment: number,
+  ): Promise<{ leaseId: string; ttl: number; renewable: boolean; warnings: string[] }> {
+    return this.#locks.run(leaseId, () => this.#renewLocked(leaseId, increment))
+  }
+
+  async #renewLocked(
     leaseId: string,
     increment: number,
   ): Promise<{ leaseId: string; ttl: number; renewable: boolean; warnings: string[] }> {
     const lease = await this.get(leaseId)
     const now = this.#clock.now()
-    if (!lease || lease.expireTime <= now)
-      throw new InvalidRequestError('lease not found or lease is not renewable')
-    if (lease.irrevocable || lease.revokeAttempts > 0)
+    // Vault's leaseEntry.renewable() messages, in its order of checks.
+    if (!lease) throw new InvalidRequestError('lease not found')
+    if (lease.irrevocable)
+      throw new InvalidRequestError('lease is expired and has failed previous revocation attempts')
+    if (lease.expireTime <= now) throw new InvalidRequestError('lease expired')
+    if (lease.revokeAttempts > 0)
       throw new InvalidRequestError('lease is being revoked and cannot be renewed')
     const backend = this.#backendAt(lease.mountPath)
     const secret = backend?.secret(lease.secretType)
@@ -164,6 +182,8 @@ export class ExpirationManager {
         ttl = cap
       }
     }
+    // A renewal that leaves nothing (a backend answering ttl 0) would "succeed" into an already-expired lease.
+    if (!(ttl > 0)) throw new InvalidRequestError('past the max TTL, cannot renew')
     const renewed: LeaseEntry = {
       ...lease,
       internal: answer?.internal ?? lease.internal,
@@ -175,11 +195,14 @@ export class ExpirationManager {
     return { leaseId, ttl, renewable: true, warnings }
   }
 
-  /** Revoke now. Unless forced, a backend failure is reported and the revocation retried in the background. */
-  async revoke(leaseId: string, options: { force?: boolean } = {}): Promise<void> {
-    const lease = await this.get(leaseId)
-    if (!lease) return
-    await this.#revokeShared(lease, options.force ?? false)
+  /**
+   * Revoke now; true when this call (or the attempt it joined) removed the lease, false when there was none.
+   * Unless forced, a backend failure is reported and the revocation retried in the background.
+   */
+  async revoke(leaseId: string, options: { force?: boolean } = {}): Promise<boolean> {
+    if (!isLeaseId(leaseId)) return false
+    // Queued on the lease's lock before the first await, so a renew that starts after this call waits for it.
+    return this.#revokeShared(leaseId, options.force ?? false)
   }
 
   /** Revoke every lease under `prefix`; returns how many were revoked. Stops at the first failure unless forced. */
@@ -190,17 +213,12 @@ export class ExpirationManager {
     const walk = async (folder: string): Promise<void> => {
       for (const name of await this.#leases.list(folder)) {
         if (name.endsWith('/')) await walk(folder + name)
-        else {
-          await this.revoke(folder + name, options)
-          count++
-        }
+        else if (await this.revoke(folder + name, options)) count++
       }
     }
-    // A prefix may name one lease exactly, or a folder with or without its slash.
-    if (clean !== '' && !clean.endsWith('/') && (await this.get(clean))) {
-      await this.revoke(clean, options)
-      return 1
-    }
+    // A prefix may name one lease exactly (Vault revokes just that lease), or a folder with or without its slash.
+    if (clean !== '' && !clean.endsWith('/') && (await this.get(clean)))
+      return (await this.revoke(clean, options)) ? 1 : 0
     await walk(clean === '' || clean.endsWith('/') ? clean : `${clean}/`)
     return count
   }
@@ -248,8 +266,7 @@ export class ExpirationManager {
           cleaned++
         } else if (!alive) {
           try {
-            await this.revoke(leaseId)
-            revoked++
+            if (await this.revoke(leaseId)) revoked++
           } catch (error) {
             this.#logger.log('warn', 'tidy: revocation failed; will retry', {
               lease_id: leaseId,
@@ -291,31 +308,40 @@ export class ExpirationManager {
   }
 
   async #expire(leaseId: string, dueMs: number): Promise<void> {
-    const lease = await this.get(leaseId)
-    if (!lease || lease.dueAt !== dueMs || lease.irrevocable) {
-      // A stale index entry (renewed, rescheduled or already revoked lease): drop it.
-      if (!lease || lease.dueAt !== dueMs)
-        await this.#storage.batch([this.#due.deleteOp(dueMs, leaseKeyId(leaseId))]).catch(() => undefined)
-      return
-    }
     try {
-      await this.#revokeShared(lease, false)
-      this.#expiredTotal++
+      if (await this.#revokeShared(leaseId, false, dueMs)) this.#expiredTotal++
     } catch {
       // Logged and rescheduled by #revokeOnce; the loop moves on.
     }
   }
 
-  #revokeShared(lease: LeaseEntry, force: boolean): Promise<void> {
-    const running = this.#inFlight.get(lease.leaseId)
-    if (running && !force) return running
-    const attempt = this.#revokeOnce(lease, force).finally(() => {
-      if (this.#inFlight.get(lease.leaseId) === attempt) this.#inFlight.delete(lease.leaseId)
-    })
-    this.#inFlight.set(lease.leaseId, attempt)
+  /**
+   * One revocation attempt per lease at a time, under the lease's lock. `dueMs` marks the expiry loop's call:
+   * it revokes only a lease still due at that time (a renewal since then moved it) and drops stale index entries.
+   */
+  #revokeShared(leaseId: string, force: boolean, dueMs?: number): Promise<boolean> {
+    const running = this.#inFlight.get(leaseId)
+    // A caller joining an attempt shares its failure but not its success: each lease is counted revoked once.
+    if (running && !force) return running.then(() => false)
+    const attempt = this.#locks
+      .run(leaseId, async () => {
+        const lease = await this.get(leaseId)
+        if (dueMs !== undefined && (!lease || lease.dueAt !== dueMs)) {
+          await this.#storage.batch([this.#due.deleteOp(dueMs, leaseKeyId(leaseId))]).catch(() => undefined)
+          return false
+        }
+        if (!lease || (dueMs !== undefined && lease.irrevocable)) return false
+        await this.#revokeOnce(lease, force)
+        return true
+      })
+      .finally(() => {
+        if (this.#inFlight.get(leaseId) === attempt) this.#inFlight.delete(leaseId)
+      })
+    this.#inFlight.set(leaseId, attempt)
     return attempt
   }
 
+  /** Called under the lease's lock with the lease as stored. */
   async #revokeOnce(lease: LeaseEntry, force: boolean): Promise<void> {
     const backend = this.#backendAt(lease.mountPath)
     const secret = backend?.secret(lease.secretType)

@@ -1,6 +1,7 @@
-// Test harness for the KV engine: a mounted backend over memory storage with a hand-driven clock.
+// Test harness for the KV engine: a mounted backend over memory (or a given) storage with a hand-driven clock.
 import { BackendInstance } from '../../../sdk/framework/backend.ts'
 import type { BackendRequest, LogicalResponse, Operation, SystemView } from '../../../sdk/request.ts'
+import type { Storage } from '../../../sdk/storage.ts'
 import { MemoryStorage } from '../../physical/memory.ts'
 import { kvBackend } from './backend.ts'
 
@@ -8,7 +9,7 @@ export const START = Date.UTC(2024, 0, 2, 3, 4, 5, 678)
 
 export interface KvHarness {
   instance: BackendInstance
-  storage: MemoryStorage
+  storage: Storage
   clock: { now: number }
   /** Advance the clock by `ms`. */
   tick(ms: number): void
@@ -46,8 +47,10 @@ export function kvRequest(
   }
 }
 
-export async function makeKv(options: { version?: string; type?: string } = {}): Promise<KvHarness> {
-  const storage = new MemoryStorage()
+export async function makeKv(
+  options: { version?: string; type?: string; storage?: Storage } = {},
+): Promise<KvHarness> {
+  const storage = options.storage ?? new MemoryStorage()
   const clock = { now: START }
   const system: SystemView = {
     defaultLeaseTtl: 2764800,
