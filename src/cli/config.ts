@@ -1,8 +1,9 @@
 // Where the CLI finds its server, TLS settings and token: flags, then VAULT_* / COFFER_* variables, then the token file.
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { VaultClient } from '../client/index.ts'
 import { parseDuration } from '../lib/duration.ts'
+import { writePrivateFile } from '../lib/private-file.ts'
 import type { FlagReader, FlagSpec } from './flags.ts'
 import { UsageError } from './flags.ts'
 
@@ -71,8 +72,7 @@ export function resolveToken(env: Env, homeDir: string): string | undefined {
 /** Store the token for later commands; owner-only permissions even when the file already existed. */
 export function storeToken(homeDir: string, token: string): string {
   const file = join(homeDir, TOKEN_FILE)
-  writeFileSync(file, token, { mode: 0o600 })
-  chmodSync(file, 0o600)
+  writePrivateFile(file, token)
   return file
 }
 

@@ -11,17 +11,32 @@ const UNIT_SECONDS: Record<string, number> = {
 }
 const PART = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)/gy
 
-/** Parse a duration into whole seconds; throws RangeError naming `field` when malformed (callers turn it into a 400). */
+/**
+ * The longest duration accepted, in seconds: Go's time.Duration tops out at 2^63-1 nanoseconds (about 292
+ * years), so Vault refuses anything longer, and every such span added to "now" stays a valid JS Date.
+ */
+export const MAX_DURATION_SECONDS = 9_223_372_036.854_774
+
+/** Whole seconds after the range check that every parsed duration passes. */
+function bounded(seconds: number, field: string): number {
+  if (!(seconds <= MAX_DURATION_SECONDS))
+    throw new RangeError(
+      `${field}: must be at most ${Math.floor(MAX_DURATION_SECONDS)} seconds (about 292 years)`,
+    )
+  return Math.floor(seconds)
+}
+
+/** Parse a duration into whole seconds; throws RangeError naming `field` when malformed or too long (callers turn it into a 400). */
 export function parseDuration(value: unknown, field = 'duration'): number {
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0)
       throw new RangeError(`${field}: must be a non-negative duration`)
-    return Math.floor(value)
+    return bounded(value, field)
   }
   if (typeof value !== 'string') throw new RangeError(`${field}: expected a duration such as "1h" or 3600`)
   const text = value.trim()
   if (text === '') return 0
-  if (/^\d+$/.test(text)) return Number(text)
+  if (/^\d+$/.test(text)) return bounded(Number(text), field)
   let total = 0
   PART.lastIndex = 0
   let consumed = 0
@@ -32,7 +47,7 @@ export function parseDuration(value: unknown, field = 'duration'): number {
   if (consumed !== text.length || consumed === 0) {
     throw new RangeError(`${field}: cannot parse ${JSON.stringify(text.slice(0, 40))} as a duration`)
   }
-  return Math.floor(total)
+  return bounded(total, field)
 }
 
 /** Format seconds the way Go's time.Duration prints them ("1h0m0s", "3h25m19s", "0s"). */

@@ -5,6 +5,14 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() }
 
+/** The largest distance from the epoch a JS Date can hold (±100,000,000 days), in milliseconds. */
+export const MAX_DATE_MS = 8.64e15
+
+/** Whether `ms` can be rendered as a date; rfc3339() throws on anything else. */
+export function isRepresentableTime(ms: number): boolean {
+  return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS
+}
+
 /** RFC 3339 with nanosecond-style fraction, as Vault prints times (Go's RFC3339Nano). */
 export function rfc3339(ms: number): string {
   // Responses repeat the same few timestamps (a hot secret's created_time), and toISOString is costly.

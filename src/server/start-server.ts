@@ -1,9 +1,10 @@
 // Composition root: storage, core, sys backend and listeners wired together; dev mode initialises and unseals.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parseDuration } from '../lib/duration.ts'
 import { createLogger, type Logger, type LogLevel, silentLogger } from '../lib/logger.ts'
+import { writePrivateFile } from '../lib/private-file.ts'
 import type { Clock } from '../lib/time.ts'
 import type { BackendDefinition } from '../sdk/framework/backend.ts'
 import type { Storage } from '../sdk/storage.ts'
@@ -68,7 +69,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     } else {
       const dir = resolve(options.dataDir ?? join('.coffer', 'dev'))
       mkdirSync(dir, { recursive: true, mode: 0o700 })
-      physical = SqliteStorage.open(join(dir, 'coffer.db'))
+      physical = SqliteStorage.open(join(dir, 'coffer.db'), { logger })
       storageType = 'sqlite'
       devKeysFile = join(dir, 'dev-keys.json')
     }
@@ -78,7 +79,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   } else {
     const path = resolve(config!.storage.path ?? join('.coffer', 'data', 'coffer.db'))
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
-    physical = SqliteStorage.open(path)
+    physical = SqliteStorage.open(path, { logger })
     storageType = 'sqlite'
   }
 
@@ -118,8 +119,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     throw error
   }
   if (options.dev && options.storeToken) {
-    const file = join(homedir(), '.coffer-token')
-    writeFileSync(file, rootToken, { mode: 0o600 })
+    writePrivateFile(join(homedir(), '.coffer-token'), rootToken)
   }
   return {
     address: listeners[0]!.url,
@@ -158,12 +158,10 @@ async function devInitialize(core: Core, keysFile: string | undefined, rootToken
       description: 'key/value secret storage',
     })
     if (keysFile) {
-      writeFileSync(
+      writePrivateFile(
         keysFile,
         JSON.stringify({ unseal_key: unsealKey, root_token: rootToken } satisfies DevKeys),
-        { mode: 0o600 },
       )
-      chmodSync(keysFile, 0o600)
     }
     return { rootToken, unsealKey }
   }

@@ -28,7 +28,8 @@ export function parseWrapTtl(raw: string, parseDuration: (text: string) => numbe
   if (text === '') return 0
   let seconds: number
   try {
-    seconds = /^\d+$/.test(text) ? Number(text) : parseDuration(text)
+    // Digits too go through parseDuration, so an absurd TTL is refused like any other too-long duration.
+    seconds = parseDuration(text)
   } catch {
     throw new InvalidRequestError(`invalid wrap TTL "${text}"`)
   }

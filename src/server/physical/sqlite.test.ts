@@ -1,10 +1,11 @@
 // SqliteStorage: the shared contract, plus large-table listing, group commit failure and reopen.
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { after, describe, it } from 'node:test'
+import type { Logger, LogLevel } from '../../lib/logger.ts'
 import { MemoryStorage } from './memory.ts'
 import { prefixUpperBound, SqliteStorage } from './sqlite.ts'
 import { runStorageContract } from './storage.contract.ts'
@@ -16,6 +17,81 @@ const freshPath = (): string => join(root, `db-${++counter}`, 'coffer.db')
 const text = (value: string): Uint8Array => new TextEncoder().encode(value)
 
 runStorageContract('sqlite', async () => SqliteStorage.open(freshPath()))
+
+const modeOf = (path: string): number => statSync(path).mode & 0o777
+
+/** Run `fn` under `mask`, restoring the process umask afterwards. */
+async function withUmask<T>(mask: number, fn: () => Promise<T>): Promise<T> {
+  const previous = process.umask(mask)
+  try {
+    return await fn()
+  } finally {
+    process.umask(previous)
+  }
+}
+
+function recordingLogger(
+  lines: { level: LogLevel; message: string; context?: Record<string, unknown> }[],
+): Logger {
+  const logger: Logger = {
+    log: (level, message, context) => void lines.push({ level, message, ...(context ? { context } : {}) }),
+    child: () => logger,
+  }
+  return logger
+}
+
+describe('SqliteStorage file permissions', () => {
+  it('creates the directory 0700 and the database, -wal and -shm files 0600 under umask 022', async () => {
+    await withUmask(0o022, async () => {
+      const dir = join(root, `perm-${++counter}`, 'nested')
+      const path = join(dir, 'coffer.db')
+      const storage = SqliteStorage.open(path)
+      try {
+        await storage.put('k', text('v'))
+        assert.equal(modeOf(dir), 0o700)
+        for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+          assert.ok(existsSync(file), file)
+          assert.equal(modeOf(file).toString(8), '600', file)
+        }
+      } finally {
+        await storage.close()
+      }
+    })
+  })
+
+  it('makes an existing group/world-readable database and its -wal/-shm owner-only, with a warning', async () => {
+    await withUmask(0o022, async () => {
+      const dir = join(root, `perm-${++counter}`)
+      const path = join(dir, 'coffer.db')
+      mkdirSync(dir)
+      const created = SqliteStorage.open(path)
+      await created.put('k', text('v'))
+      await created.close()
+      chmodSync(path, 0o644)
+      // Leftovers of a crashed run: SQLite would reuse them with their old mode.
+      writeFileSync(`${path}-wal`, '', { mode: 0o644 })
+      writeFileSync(`${path}-shm`, '', { mode: 0o664 })
+      const lines: { level: LogLevel; message: string; context?: Record<string, unknown> }[] = []
+      const reopened = SqliteStorage.open(path, { logger: recordingLogger(lines) })
+      try {
+        assert.deepEqual(await reopened.get('k'), text('v'))
+        for (const file of [path, `${path}-wal`, `${path}-shm`])
+          assert.equal(modeOf(file).toString(8), '600', file)
+        assert.deepEqual(
+          lines.map((l) => [l.level, l.context?.['file']]),
+          [
+            ['warn', path],
+            ['warn', `${path}-wal`],
+            ['warn', `${path}-shm`],
+          ],
+        )
+        assert.match(lines[0]!.message, /mode 0644\); now owner-only/)
+      } finally {
+        await reopened.close()
+      }
+    })
+  })
+})
 
 describe('SqliteStorage', () => {
   it('creates the parent directory and keeps data across reopen', async () => {

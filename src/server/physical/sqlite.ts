@@ -1,8 +1,9 @@
 // Embedded SQLite physical storage: WAL + synchronous=FULL, writes group-committed on a writer thread.
-import { mkdirSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import { Worker } from 'node:worker_threads'
+import type { Logger } from '../../lib/logger.ts'
+import { preparePrivateFile, restrictToOwner } from '../../lib/private-file.ts'
 import type { SealingStorage, SealKey, StorageOp } from '../../sdk/storage.ts'
 import type {
   CommitRequest,
@@ -28,6 +29,8 @@ interface ReadStatements {
 export interface SqliteOptions {
   /** The writer thread's script; tests substitute a failing one. */
   writerUrl?: URL
+  /** Told when an existing database file had to be made owner-only. */
+  logger?: Logger
 }
 
 /**
@@ -153,13 +156,19 @@ export class SqliteStorage implements SealingStorage {
     })
   }
 
-  /** Open (creating if needed) the database file at `path`, and its parent directory. */
+  /** Open (creating if needed, owner-only) the database file at `path`, and its parent directory (0700). */
   static open(path: string, options: SqliteOptions = {}): SqliteStorage {
     // Reads and writes use two connections, which a private in-memory database cannot share.
     if (path === ':memory:' || path === '')
       throw new Error('sqlite storage needs a file path; use MemoryStorage')
     const file = resolve(path)
-    mkdirSync(dirname(file), { recursive: true })
+    // Keys (KV paths, token accessors, usernames) are stored in clear, so the files are owner-only. The
+    // database file is made 0600 before SQLite opens it; SQLite gives the -wal and -shm files it creates the
+    // database file's mode, and ones left by an earlier run are tightened here too.
+    const warn = (message: string, at: string) =>
+      options.logger?.log('warn', `sqlite storage: ${message}`, { file: at })
+    preparePrivateFile(file, warn)
+    for (const suffix of ['-wal', '-shm']) restrictToOwner(file + suffix, warn)
     const db = new DatabaseSync(file, { timeout: 5000 })
     try {
       // WAL lets this read connection and the writer thread's connection work side by side; readers see each

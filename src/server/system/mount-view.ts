@@ -1,4 +1,5 @@
 // Mount entries rendered in Vault's sys/mounts and sys/auth shapes.
+import { InvalidRequestError } from '../../sdk/errors.ts'
 import { parseDurationField } from '../../sdk/framework/fields.ts'
 import type { UserLockoutConfig } from '../../sdk/request.ts'
 import type { MountConfig, MountEntry } from '../core/mount-table.ts'
@@ -50,11 +51,63 @@ export function tableKey(entry: MountEntry): string {
   return entry.table === 'auth' ? entry.path.slice('auth/'.length) : entry.path
 }
 
-/** Tunable config from a request body (sys/mounts/:path/tune or the `config` of a new mount). */
-export function parseMountConfig(raw: unknown): Partial<MountConfig> {
+/**
+ * Every key of Vault's api.MountConfigInput, which the Vault CLI and Go client send as the `config` of a new
+ * mount (options, description and the zero-valued TTLs included). Coffer ignores the ones it has no
+ * feature for, as Vault ignores options and description there; anything else is a mistake and refused.
+ */
+export const MOUNT_CONFIG_KEYS = [
+  'allowed_managed_keys',
+  'allowed_response_headers',
+  'audit_non_hmac_request_keys',
+  'audit_non_hmac_response_keys',
+  'default_lease_ttl',
+  'delegated_auth_accessors',
+  'description',
+  'force_no_cache',
+  'identity_token_key',
+  'listing_visibility',
+  'max_lease_ttl',
+  'options',
+  'passthrough_request_headers',
+  'plugin_name',
+  'plugin_version',
+  'token_type',
+  'trim_request_trailing_slashes',
+  'user_lockout_config',
+]
+
+/**
+ * Vault's tune names (api.UserLockoutConfigInput), plus `lockout_counter_reset`, the name Coffer documented
+ * first and still accepts.
+ */
+export const USER_LOCKOUT_KEYS = [
+  'lockout_threshold',
+  'lockout_duration',
+  'lockout_counter_reset_duration',
+  'lockout_disable',
+  'lockout_counter_reset',
+]
+
+/** Refuse keys outside `known`, naming them all: Vault ignores them, which hides a misspelt setting. */
+function refuseUnknownKeys(body: Record<string, unknown>, known: readonly string[], where: string): void {
+  const unknown = Object.keys(body).filter((key) => !known.includes(key))
+  if (unknown.length === 0) return
+  const names = unknown.map((key) => JSON.stringify(key)).join(', ')
+  throw new InvalidRequestError(
+    `${where}: unknown ${unknown.length === 1 ? 'key' : 'keys'} ${names} (supported: ${known.join(', ')})`,
+  )
+}
+
+/**
+ * Tunable config from a request body: the `config` object of a new mount (`where` names it, and its keys
+ * are checked), or the tune body, whose unknown top-level fields the framework already reports.
+ */
+export function parseMountConfig(raw: unknown, where?: string): Partial<MountConfig> {
   if (raw === undefined || raw === null) return {}
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new TypeError('config must be an object')
   const body = raw as Record<string, unknown>
+  if (where !== undefined) refuseUnknownKeys(body, MOUNT_CONFIG_KEYS, where)
   const out: Partial<MountConfig> = {}
   const ttl = (name: string) => {
     const value = body[name]
@@ -96,8 +149,8 @@ export function parseMountConfig(raw: unknown): Partial<MountConfig> {
   return out
 }
 
-/** `user_lockout_config` of sys/auth/:path/tune: lockout_threshold, lockout_duration, lockout_counter_reset, lockout_disable. */
-function parseUserLockout(raw: unknown): Partial<UserLockoutConfig> {
+/** `user_lockout_config` of sys/auth/:path/tune (or of a new mount's config); see USER_LOCKOUT_KEYS. */
+export function parseUserLockout(raw: unknown): Partial<UserLockoutConfig> {
   let body = raw
   if (typeof raw === 'string') {
     try {
@@ -108,6 +161,7 @@ function parseUserLockout(raw: unknown): Partial<UserLockoutConfig> {
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new TypeError('user_lockout_config must be an object')
+  refuseUnknownKeys(body as Record<string, unknown>, USER_LOCKOUT_KEYS, 'user_lockout_config')
   const get = (name: string) => {
     const value = (body as Record<string, unknown>)[name]
     return value === undefined || value === null || value === '' ? undefined : value
@@ -121,8 +175,14 @@ function parseUserLockout(raw: unknown): Partial<UserLockoutConfig> {
   }
   const duration = get('lockout_duration')
   if (duration !== undefined) out.duration = parseDurationField(duration, 'lockout_duration')
-  const reset = get('lockout_counter_reset')
-  if (reset !== undefined) out.counterReset = parseDurationField(reset, 'lockout_counter_reset')
+  const reset = get('lockout_counter_reset_duration')
+  const legacyReset = get('lockout_counter_reset')
+  if (reset !== undefined && legacyReset !== undefined)
+    throw new InvalidRequestError(
+      'user_lockout_config: give lockout_counter_reset_duration or its older name lockout_counter_reset, not both',
+    )
+  if (reset !== undefined) out.counterReset = parseDurationField(reset, 'lockout_counter_reset_duration')
+  if (legacyReset !== undefined) out.counterReset = parseDurationField(legacyReset, 'lockout_counter_reset')
   const disable = get('lockout_disable')
   if (disable !== undefined) {
     if (typeof disable !== 'boolean' && disable !== 'true' && disable !== 'false')

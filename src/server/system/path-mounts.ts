@@ -13,9 +13,9 @@ function table(core: Core, kind: MountTableKind): LogicalResponse {
   return { data }
 }
 
-function config(raw: unknown) {
+function config(raw: unknown, where?: string) {
   try {
-    return parseMountConfig(raw)
+    return parseMountConfig(raw, where)
   } catch (error) {
     if (error instanceof TypeError) throw new InvalidRequestError(error.message)
     throw error
@@ -93,7 +93,7 @@ function mountPaths(core: Core, kind: MountTableKind, prefix: 'mounts' | 'auth')
             path,
             type,
             ...(input.description !== undefined ? { description: input.description } : {}),
-            config: config(input.config),
+            config: config(input.config, 'config'),
             options:
               input.options === undefined || input.options === null
                 ? {}

@@ -1,7 +1,14 @@
 // Batch tokens: the token entry itself, sealed with AES-256-GCM under a key kept behind the barrier, so issuing one writes nothing.
 import { randomBytes } from 'node:crypto'
 import { sha256Hex } from '../../../lib/hash.ts'
-import { decryptValue, encryptValue } from '../../../lib/sealed-value.ts'
+import {
+  decryptValue,
+  encryptValue,
+  FORMAT_VERSION,
+  HEADER_BYTES,
+  NONCE_BYTES,
+  TERM_BYTES,
+} from '../../../lib/sealed-value.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import { effectiveTtl, type TokenEntry } from './token-entry.ts'
@@ -9,8 +16,13 @@ import type { CreateTokenInput } from './token-store.ts'
 
 export const BATCH_TOKEN_PREFIX = 'cvb.'
 const KEY_PATH = 'batch-key'
-/** Binds the sealed entry to its purpose: no other value sealed under this key opens as a token. */
-const AAD = Buffer.from('coffer batch token v1')
+/**
+ * Binds the sealed entry to its purpose: no other value sealed under this key opens as a token. v2 also
+ * authenticates the header (term, version, nonce), so every byte of a token is covered by the tag.
+ */
+const AAD_LABEL = Buffer.from('coffer batch token v2')
+/** The term field of the header; batch tokens have one key, so it is a constant that must match exactly. */
+const TERM = 1
 /** Batch token identities are never storage keys; the prefix keeps them apart from service tokens' hashes. */
 const ID_PREFIX = 'batch.'
 /** Longer than any entry this codec writes; a longer header value is refused before decryption. */
@@ -44,17 +56,31 @@ export class BatchTokenCodec {
   }
 
   issue(fields: SealedFields): { token: string; entry: TokenEntry } {
-    const sealed = encryptValue(this.#key, 1, Buffer.from(JSON.stringify(fields)), AAD)
+    // The nonce is chosen here rather than inside encryptValue so the header it writes can be part of the AAD.
+    const nonce = randomBytes(NONCE_BYTES)
+    const header = Buffer.alloc(HEADER_BYTES)
+    header.writeUInt32BE(TERM, 0)
+    header[TERM_BYTES] = FORMAT_VERSION
+    nonce.copy(header, TERM_BYTES + 1)
+    const sealed = encryptValue(this.#key, TERM, Buffer.from(JSON.stringify(fields)), aadFor(header), nonce)
+    if (!Buffer.from(sealed.subarray(0, HEADER_BYTES)).equals(header))
+      throw new Error('batch token header does not match the sealed value format')
     const token = BATCH_TOKEN_PREFIX + Buffer.from(sealed).toString('base64url')
     return { token, entry: this.#entry(token, fields) }
   }
 
-  /** The entry inside a batch token, or undefined when it was not sealed by this store (or was altered). */
+  /**
+   * The entry inside a batch token, or undefined when it was not sealed by this store or was altered in any
+   * character: the base64url text must be canonical, so each token has exactly one accepted spelling (and one
+   * audit HMAC), and every decoded byte is authenticated.
+   */
   open(token: string): TokenEntry | undefined {
     if (!isBatchToken(token) || token.length > MAX_TOKEN_LENGTH) return undefined
+    const sealed = decodeCanonicalBase64url(token.slice(BATCH_TOKEN_PREFIX.length))
+    if (!sealed || sealed.byteLength < HEADER_BYTES) return undefined
     try {
-      const sealed = Buffer.from(token.slice(BATCH_TOKEN_PREFIX.length), 'base64url')
-      const fields = JSON.parse(Buffer.from(decryptValue(this.#key, sealed, AAD)).toString('utf8'))
+      const plaintext = decryptValue(this.#key, sealed, aadFor(sealed.subarray(0, HEADER_BYTES)))
+      const fields = JSON.parse(Buffer.from(plaintext).toString('utf8'))
       return this.#entry(token, fields as SealedFields)
     } catch {
       return undefined
@@ -65,6 +91,21 @@ export class BatchTokenCodec {
     // No accessor and nothing stored: the identity only tells batch tokens apart in memory (never a storage key).
     return { ...fields, idHash: ID_PREFIX + sha256Hex(token), accessor: '', type: 'batch' }
   }
+}
+
+function aadFor(header: Uint8Array): Buffer {
+  return Buffer.concat([AAD_LABEL, header])
+}
+
+/**
+ * Bytes from unpadded base64url text, or undefined unless re-encoding gives back exactly `text`. Node's decoder
+ * skips invalid characters, accepts "=" padding and ignores the unused low bits of the last character; any of
+ * those would let one token be spelt several ways.
+ */
+export function decodeCanonicalBase64url(text: string): Buffer | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined
+  const bytes = Buffer.from(text, 'base64url')
+  return bytes.toString('base64url') === text ? bytes : undefined
 }
 
 /**

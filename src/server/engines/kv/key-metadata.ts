@@ -1,5 +1,5 @@
 // KV v2 key metadata: the version map, the max_versions window and the per-version summary Vault returns.
-import { rfc3339 } from '../../../lib/time.ts'
+import { isRepresentableTime, rfc3339 } from '../../../lib/time.ts'
 import { encodeJson, getJson, getJsonShared, type Storage, type StorageOp } from '../../../sdk/storage.ts'
 import { DEFAULT_MAX_VERSIONS } from './kv-config.ts'
 import { metadataKey, versionKey } from './storage-keys.ts'
@@ -88,9 +88,25 @@ export async function loadVersionData(
   return stored.data
 }
 
+/**
+ * A version's deletion time, or null for "never". A time no Date can hold (stored before durations were
+ * bounded, e.g. from delete_version_after "99999999999999h") also means never, so reads keep working.
+ */
+export function deletionTimeOf(vm: Readonly<VersionMetadata>): number | null {
+  const time = vm.deletionTime
+  return typeof time === 'number' && isRepresentableTime(time) ? time : null
+}
+
+/** Vault's deletion_time text: RFC 3339, or "" when the version is not scheduled for deletion. */
+export function deletionTimeText(vm: Readonly<VersionMetadata>): string {
+  const time = deletionTimeOf(vm)
+  return time === null ? '' : rfc3339(time)
+}
+
 /** A version is unreadable once its deletion time has arrived (Vault compares with "before now"). */
-export function isDeleted(vm: VersionMetadata, now: number): boolean {
-  return vm.deletionTime !== null && vm.deletionTime <= now
+export function isDeleted(vm: Readonly<VersionMetadata>, now: number): boolean {
+  const time = deletionTimeOf(vm)
+  return time !== null && time <= now
 }
 
 /**
@@ -129,7 +145,7 @@ export function versionSummary(
   return {
     created_time: rfc3339(vm.createdTime),
     custom_metadata: meta.customMetadata,
-    deletion_time: vm.deletionTime === null ? '' : rfc3339(vm.deletionTime),
+    deletion_time: deletionTimeText(vm),
     destroyed: vm.destroyed,
     version,
   }

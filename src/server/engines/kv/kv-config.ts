@@ -1,4 +1,5 @@
 // KV v2 mount-wide settings: stored shape, defaults and how they combine with a key's own settings.
+import { isRepresentableTime } from '../../../lib/time.ts'
 import { getJson, type Storage } from '../../../sdk/storage.ts'
 import { CONFIG_KEY } from './storage-keys.ts'
 
@@ -22,10 +23,12 @@ export async function loadConfig(storage: Storage): Promise<KvConfig> {
 /**
  * When a new (or undeleted) version stops being readable: `from` plus the smaller non-zero of the
  * mount's and the key's delete_version_after, or null when neither is set or the mount disables it.
+ * A deadline no Date can hold (a setting stored before durations were bounded) also means never.
  */
 export function scheduledDeletion(from: number, config: KvConfig, keySeconds: number): number | null {
   if (config.deleteVersionAfter === DELETE_VERSION_AFTER_DISABLED) return null
   const candidates = [config.deleteVersionAfter, keySeconds].filter((s) => s > 0)
   if (candidates.length === 0) return null
-  return from + Math.min(...candidates) * 1000
+  const at = from + Math.min(...candidates) * 1000
+  return isRepresentableTime(at) ? at : null
 }

@@ -48,4 +48,16 @@ describe('KV v2 config', () => {
       message: /^invalid value for "delete_version_after"/,
     })
   })
+
+  it('refuses a delete_version_after longer than Go’s time.Duration, and stores nothing', async () => {
+    const kv = await makeKv({ version: '2' })
+    for (const tooLong of ['99999999999999h', '-99999999999999h', 1e20]) {
+      await assert.rejects(kv.call('update', 'config', { delete_version_after: tooLong }), {
+        status: 400,
+        message:
+          'invalid value for "delete_version_after": must be at most 9223372036 seconds (about 292 years)',
+      })
+    }
+    assert.equal(dataOf(await kv.call('read', 'config'))['delete_version_after'], '0s')
+  })
 })

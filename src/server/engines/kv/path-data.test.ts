@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { rfc3339 } from '../../../lib/time.ts'
-import { listRecursive } from '../../../sdk/storage.ts'
+import { getJson, listRecursive, putJson } from '../../../sdk/storage.ts'
+import type { KeyMetadata } from './key-metadata.ts'
+import { CONFIG_KEY, metadataKey } from './storage-keys.ts'
 import { dataOf, makeKv, START } from './test-helpers.ts'
 
 const T0 = rfc3339(START)
@@ -324,5 +326,51 @@ describe('KV v2 data/ existence', () => {
   it('does not support LIST on data/ (Vault lists through metadata/)', async () => {
     const kv = await makeKv({ version: '2' })
     await assert.rejects(kv.call('list', 'data/'), { status: 405 })
+  })
+})
+
+describe('KV v2 with unrepresentable times already in storage', () => {
+  // What earlier releases stored for delete_version_after "99999999999999h": seconds, and a deadline in ms.
+  const HUGE_SECONDS = 99999999999999 * 3600
+  const HUGE_DEADLINE = START + HUGE_SECONDS * 1000
+
+  async function seeded() {
+    const kv = await makeKv({ version: '2' })
+    await kv.call('update', 'data/k', { data: { a: 1 } })
+    await putJson(kv.storage, CONFIG_KEY, {
+      maxVersions: 0,
+      casRequired: false,
+      deleteVersionAfter: HUGE_SECONDS,
+    })
+    const meta = (await getJson<KeyMetadata>(kv.storage, metadataKey('k')))!
+    meta.deleteVersionAfter = HUGE_SECONDS
+    meta.versions['1']!.deletionTime = HUGE_DEADLINE
+    await putJson(kv.storage, metadataKey('k'), meta)
+    return kv
+  }
+
+  it('reads data and metadata, treating the deletion time as never', async () => {
+    const kv = await seeded()
+    const read = dataOf(await kv.call('read', 'data/k'))
+    assert.deepEqual(read['data'], { a: 1 })
+    assert.equal((read['metadata'] as Record<string, unknown>)['deletion_time'], '')
+    const meta = dataOf(await kv.call('read', 'metadata/k'))
+    assert.deepEqual(meta['versions'], { '1': { created_time: T0, deletion_time: '', destroyed: false } })
+  })
+
+  it('writes, patches, deletes and undeletes without failing', async () => {
+    const kv = await seeded()
+    assert.equal(dataOf(await kv.call('update', 'data/k', { data: { a: 2 } }))['deletion_time'], '')
+    assert.equal(dataOf(await kv.patch('data/k', { data: { b: 3 } }))['deletion_time'], '')
+    assert.deepEqual(dataOf(await kv.call('read', 'data/k'))['data'], { a: 2, b: 3 })
+    await kv.call('update', 'delete/k', { versions: [1] })
+    assert.equal(
+      (dataOf(await kv.call('read', 'metadata/k'))['versions'] as Record<string, Record<string, unknown>>)[
+        '1'
+      ]!['deletion_time'],
+      T0,
+    )
+    await kv.call('update', 'undelete/k', { versions: [1] })
+    assert.deepEqual(dataOf(await kv.call('read', 'data/k', { version: 1 }))['data'], { a: 1 })
   })
 })

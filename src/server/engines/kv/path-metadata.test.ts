@@ -114,6 +114,23 @@ describe('KV v2 metadata/ write', () => {
     })
   })
 
+  it('refuses a delete_version_after longer than Go’s time.Duration, on write and PATCH', async () => {
+    const kv = await makeKv({ version: '2' })
+    const message =
+      'invalid value for "delete_version_after": must be at most 9223372036 seconds (about 292 years)'
+    await assert.rejects(kv.call('update', 'metadata/k', { delete_version_after: '99999999999999h' }), {
+      status: 400,
+      message,
+    })
+    assert.equal(await kv.call('read', 'metadata/k'), undefined)
+    await kv.call('update', 'data/k', { data: { a: 1 } })
+    await assert.rejects(kv.patch('metadata/k', { delete_version_after: '99999999999999h' }), {
+      status: 400,
+      message,
+    })
+    assert.equal(dataOf(await kv.call('read', 'metadata/k'))['delete_version_after'], '0s')
+  })
+
   it('reports existence', async () => {
     const kv = await makeKv({ version: '2' })
     assert.equal(await kv.exists('metadata/k'), false)

@@ -9,6 +9,7 @@ import { parseCustomMetadata, validateCustomMetadata } from './custom-metadata.t
 import type { KeyLocks } from './key-lock.ts'
 import {
   deleteVersionOp,
+  deletionTimeText,
   type KeyMetadata,
   loadMetadata,
   newMetadata,
@@ -47,7 +48,7 @@ export function metadataResponse(meta: KeyMetadata): Record<string, unknown> {
   for (const [n, vm] of Object.entries(meta.versions)) {
     versions[n] = {
       created_time: rfc3339(vm.createdTime),
-      deletion_time: vm.deletionTime === null ? '' : rfc3339(vm.deletionTime),
+      deletion_time: deletionTimeText(vm),
       destroyed: vm.destroyed,
     }
   }
