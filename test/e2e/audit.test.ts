@@ -76,6 +76,42 @@ describe('audit devices', () => {
     assert.equal(denied.request.path, 'secret/data/app')
   })
 
+  it('records a large body refused for want of a token as a summary, with a 403, not a 500', async () => {
+    const body = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, `denied-value-${i}`]))
+    const res = await t.call('POST', 'secret/data/flood', { token: 'hvs.not-a-token', body })
+    assert.equal(res.status, 403)
+    const entry = lines().find((e) => e.type === 'request' && e.request.path === 'secret/data/flood')
+    assert.ok(entry)
+    assert.equal(entry.error, 'permission denied')
+    assert.equal(entry.request.data, undefined)
+    assert.deepEqual(entry.request.data_elided, {
+      reason: 'unauthenticated',
+      keys: 20_000,
+      bytes: Buffer.byteLength(JSON.stringify(body)),
+    })
+    assert.equal(entry.request.remote_address, '127.0.0.1')
+    assert.ok(!readFileSync(file, 'utf8').includes('denied-value-'))
+  })
+
+  it('records a KV value under a __proto__ key, HMAC’d, in the write and the read', async () => {
+    const data = JSON.parse('{"__proto__":"proto-secret-value","constructor":"ctor-secret-value"}')
+    const write = await t.call('POST', 'secret/data/proto', { body: { data } })
+    assert.equal(write.status, 200)
+    const read = await t.call('GET', 'secret/data/proto')
+    assert.equal(JSON.stringify(read.body.data.data), JSON.stringify(data))
+    const text = readFileSync(file, 'utf8')
+    assert.ok(!text.includes('proto-secret-value') && !text.includes('ctor-secret-value'))
+    const hash = async (input: string) =>
+      (await t.call('POST', 'sys/audit-hash/file', { body: { input } })).body.data.hash
+    const expected = `{"__proto__":"${await hash('proto-secret-value')}","constructor":"${await hash('ctor-secret-value')}"}`
+    const find = (type: string, operation: string) =>
+      lines().find(
+        (e) => e.type === type && e.request.path === 'secret/data/proto' && e.request.operation === operation,
+      )
+    assert.equal(JSON.stringify(find('request', 'create')?.request.data.data), expected)
+    assert.equal(JSON.stringify(find('response', 'read')?.response.data.data), expected)
+  })
+
   it('writes a chain that verifies against the published key', async () => {
     const key = await t.call('GET', 'sys/audit-signing-key')
     const result = verifyAuditLog(readFileSync(file, 'utf8'), key.body.data.public_key)

@@ -10,6 +10,9 @@ import { MemoryStorage } from '../physical/memory.ts'
 import { AuditBroker } from './broker.ts'
 import { buildEntry } from './entry.ts'
 
+/** The broker's clock only stamps checkpoints; a fixed one keeps the test off the wall clock. */
+const FIXED_NOW = Date.UTC(2024, 4, 1)
+
 function lines(path: string): { type: string; seq: number }[] {
   return readFileSync(path, 'utf8')
     .trim()
@@ -17,18 +20,20 @@ function lines(path: string): { type: string; seq: number }[] {
     .map((line) => JSON.parse(line))
 }
 
+/**
+ * Waits for `check` by turns of the event loop, never by wall time: setImmediate is not mocked, and the
+ * broker's flush and the file write both complete within turns once the mocked interval has fired.
+ */
 async function until(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met within 10 s')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+  while (!check()) await new Promise((resolve) => setImmediate(resolve))
 }
 
-it('writes a checkpoint on a timer after new entries, and none while nothing new arrives', async () => {
+it('writes a checkpoint on a timer after new entries, and none while nothing new arrives', async (t) => {
+  // The checkpoint interval runs on mocked timers: the test decides when an interval has passed.
+  t.mock.timers.enable({ apis: ['setInterval'] })
   const file = join(mkdtempSync(join(tmpdir(), 'coffer-broker-')), 'audit.log')
-  const broker = new AuditBroker(new MemoryStorage(), silentLogger, () => Date.now(), {
-    checkpointIntervalMs: 50,
+  const broker = new AuditBroker(new MemoryStorage(), silentLogger, () => FIXED_NOW, {
+    checkpointIntervalMs: 1000,
   })
   await broker.load()
   await broker.enable('file', 'file', '', { file_path: file }, false)
@@ -38,11 +43,15 @@ it('writes a checkpoint on a timer after new entries, and none while nothing new
     request: { id: 'r1', operation: 'read', path: 'secret/data/x' },
   })
   await broker.log(entry)
+  assert.equal(lines(file).length, 1, 'no checkpoint before the interval has passed')
+  t.mock.timers.tick(1000)
   await until(() => lines(file).at(-1)?.type === 'checkpoint')
   const count = lines(file).length
   assert.equal(count, 2, 'one entry, one checkpoint')
-  // Quiet: several intervals pass without another checkpoint.
-  await new Promise((resolve) => setTimeout(resolve, 300))
+  // Quiet: five more intervals pass with nothing new, and the timer writes nothing.
+  for (let i = 0; i < 5; i++) t.mock.timers.tick(1000)
+  // A checkpoint written now would be in the file after these turns, as the first one was.
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve))
   assert.equal(lines(file).length, count)
   const result = verifyAuditLog(readFileSync(file, 'utf8'), broker.publicKeyPem)
   assert.equal(result.ok, true)
@@ -53,7 +62,7 @@ it('writes a checkpoint on a timer after new entries, and none while nothing new
 
 it("writes a request's two entries with identical auth and request sections, each line canonical JSON", async () => {
   const file = join(mkdtempSync(join(tmpdir(), 'coffer-broker-')), 'audit.log')
-  const broker = new AuditBroker(new MemoryStorage(), silentLogger, () => Date.now())
+  const broker = new AuditBroker(new MemoryStorage(), silentLogger, () => FIXED_NOW)
   await broker.load()
   await broker.enable('file', 'file', '', { file_path: file }, false)
   const auth = {
@@ -104,7 +113,7 @@ it('logPair writes exactly the lines two log calls would (compared unhashed, wit
   ]
   const write = async (name: string, pair: boolean) => {
     const file = join(dir, `${name}.log`)
-    const broker = new AuditBroker(new MemoryStorage(), silentLogger, () => Date.now())
+    const broker = new AuditBroker(new MemoryStorage(), silentLogger, () => FIXED_NOW)
     await broker.load()
     await broker.enable(
       'file',

@@ -1,9 +1,12 @@
 // AuditChain: line format, hash linkage, signed checkpoints, resuming from saved state.
 import assert from 'node:assert/strict'
 import { createHash, createPublicKey, verify } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { it } from 'node:test'
 import { verifyAuditLog } from '../../lib/audit-chain/verify.ts'
-import { AuditChain, GENESIS_HASH, generateSigningKey } from './chain.ts'
+import { AuditChain, GENESIS_HASH, generateSigningKey, resumeChainState } from './chain.ts'
 
 const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex')
 
@@ -55,4 +58,22 @@ it('resumes from a saved state so a restarted writer continues the same chain', 
   assert.deepEqual([result.entries, result.checkpoints, result.lastCheckpointSeq], [3, 1, 4])
   assert.throws(() => new AuditChain({ seq: -1, prevHash: GENESIS_HASH }), /seq/)
   assert.throws(() => new AuditChain({ seq: 0, prevHash: 'xyz' }), /prevHash/)
+})
+
+it('resumes after a last line longer than any read window, hashing it whole', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-chain-'))
+  const path = join(dir, 'audit.log')
+  const chain = new AuditChain()
+  const lines = [chain.append({ n: 1 }), chain.append({ big: 'x'.repeat(3 * 1024 * 1024 + 17), n: 2 })]
+  writeFileSync(path, `${lines.join('\n')}\n`)
+  assert.deepEqual(resumeChainState(path), chain.state)
+  // A torn tail (no newline) after it is ignored, as a crash mid-write leaves it.
+  writeFileSync(path, `${lines.join('\n')}\n{"time":"t","ty`)
+  assert.deepEqual(resumeChainState(path), chain.state)
+  // A short last line (a checkpoint) still resumes as before.
+  const { privateKey } = generateSigningKey()
+  const checkpoint = chain.checkpoint(privateKey, 't')
+  writeFileSync(path, `${[...lines, checkpoint].join('\n')}\n`)
+  assert.deepEqual(resumeChainState(path), chain.state)
+  rmSync(dir, { recursive: true, force: true })
 })

@@ -1,5 +1,5 @@
 // Hash chain and signed checkpoints that make an audit log tamper-evident (beyond Vault, which has neither).
-import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
+import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import {
   CHECKPOINT_TYPE,
@@ -74,7 +74,16 @@ export function generateSigningKey(): { privateKey: KeyObject; publicKeyPem: str
   return { privateKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() }
 }
 
-/** Continue the chain of an existing log file from its last complete line; a new chain if there is none. */
+const CHUNK = 1024 * 1024
+/** An entry line ends with the members appendJson splices in; read from its last bytes when the line is long. */
+const ENTRY_TAIL = /"seq":(\d+),"prev_hash":"[0-9a-f]{64}"\}$/
+
+/**
+ * Continue the chain of an existing log file from its last complete line; a new chain if there is none.
+ * The line may be far longer than any buffer worth holding (an entry grows with its request, up to
+ * max_request_size times HMAC's expansion), so it is found and hashed in 1 MiB chunks: reading only a fixed
+ * window would miss its start and quietly begin a new chain, breaking verification at the restart.
+ */
 export function resumeChainState(filePath: string): ChainState | undefined {
   let fd: number
   try {
@@ -84,18 +93,47 @@ export function resumeChainState(filePath: string): ChainState | undefined {
   }
   try {
     const size = fstatSync(fd).size
-    const length = Math.min(size, 1024 * 1024)
-    const buffer = Buffer.alloc(length)
-    readSync(fd, buffer, 0, length, size - length)
-    const text = buffer.toString('utf8')
-    const end = text.lastIndexOf('\n')
+    // `end` is the newline closing the last complete line (a torn tail after it is ignored).
+    const end = lastNewline(fd, size)
     if (end <= 0) return undefined
-    const line = text.slice(text.lastIndexOf('\n', end - 1) + 1, end)
-    const seq = (JSON.parse(line) as { seq?: unknown }).seq
-    return typeof seq === 'number' ? { seq, prevHash: sha256Hex(line) } : undefined
+    const start = lastNewline(fd, end) + 1
+    const length = end - start
+    if (length <= CHUNK) {
+      const line = readRange(fd, start, length).toString('utf8')
+      const seq = (JSON.parse(line) as { seq?: unknown }).seq
+      return typeof seq === 'number' ? { seq, prevHash: sha256Hex(line) } : undefined
+    }
+    // Long lines are entries (checkpoints are short), whose seq is in their last bytes.
+    const match = ENTRY_TAIL.exec(readRange(fd, end - 256, 256).toString('utf8'))
+    if (!match) return undefined
+    const hash = createHash('sha256')
+    for (let offset = start; offset < end; offset += CHUNK)
+      hash.update(readRange(fd, offset, Math.min(CHUNK, end - offset)))
+    return { seq: Number(match[1]), prevHash: hash.digest('hex') }
   } catch {
     return undefined
   } finally {
     closeSync(fd)
   }
+}
+
+/** The offset of the last newline before `before`, or -1 when there is none. */
+function lastNewline(fd: number, before: number): number {
+  for (let high = before; high > 0; high -= CHUNK) {
+    const low = Math.max(0, high - CHUNK)
+    const index = readRange(fd, low, high - low).lastIndexOf(0x0a)
+    if (index >= 0) return low + index
+  }
+  return -1
+}
+
+function readRange(fd: number, position: number, length: number): Buffer {
+  const buffer = Buffer.alloc(length)
+  let done = 0
+  while (done < length) {
+    const n = readSync(fd, buffer, done, length - done, position + done)
+    if (n === 0) break
+    done += n
+  }
+  return buffer.subarray(0, done)
 }

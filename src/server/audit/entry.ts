@@ -46,6 +46,16 @@ export interface AuditNamespace {
   path?: string
 }
 
+/**
+ * Coffer's marker that `request.data` was left out (see elided-data.ts): why, how many top-level keys, and
+ * how many bytes. Outside `data`, so it cannot collide with a client's own keys and is never HMAC'd.
+ */
+export interface AuditDataElided {
+  reason: 'unauthenticated'
+  keys: number
+  bytes: number
+}
+
 export interface AuditRequest {
   id?: string
   client_id?: string
@@ -58,6 +68,7 @@ export interface AuditRequest {
   namespace?: AuditNamespace
   path?: string
   data?: JsonObject
+  data_elided?: AuditDataElided
   policy_override?: boolean
   remote_address?: string
   remote_port?: number
@@ -146,6 +157,8 @@ export interface AuditRequestInput {
   namespaceId?: string
   path: string
   data?: JsonObject
+  /** Set instead of `data` when the data is summarised rather than recorded. */
+  dataElided?: AuditDataElided
   policyOverride?: boolean
   remoteAddress?: string
   remotePort?: number
@@ -204,6 +217,7 @@ export function buildEntry(input: BuildEntryInput): AuditEntry {
       namespace: { id: req.namespaceId ?? 'root' },
       path: req.path,
       data: req.data,
+      data_elided: req.dataElided,
       policy_override: req.policyOverride,
       remote_address: req.remoteAddress,
       remote_port: req.remotePort,

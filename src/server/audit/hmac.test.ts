@@ -8,6 +8,8 @@ import { auditHmac, hashEntry } from './hmac.ts'
 // Vault salts are UUID strings and its HMAC key is the salt's bytes as they are.
 const SALT = Buffer.from('5d7e8c4a-3a2b-4f1e-9c6d-0a1b2c3d4e5f')
 const h = (value: string) => auditHmac(SALT, value)
+/** Audit data is copied onto null-prototype objects; compare it as the JSON line would show it. */
+const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value))
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object') {
@@ -69,7 +71,7 @@ it('formats HMAC-SHA256 keyed with the salt as "hmac-sha256:<hex>" (known answer
   assert.equal(auditHmac(createSecretKey(SALT), 'foo'), h('foo'))
 })
 
-it('hashes tokens, accessors and every data string, and nothing else', () => {
+it('hashes tokens, accessors and every data string and number, and nothing else', () => {
   const out = hashEntry(sample(), SALT, { hmacAccessor: true, logRaw: false })
   assert.deepEqual(out.auth, {
     client_token: h('hvs.client'),
@@ -86,9 +88,10 @@ it('hashes tokens, accessors and every data string, and nothing else', () => {
   assert.equal(out.request?.client_token_accessor, h('acc-client'))
   assert.equal(out.request?.path, 'secret/data/app')
   assert.equal(out.request?.remote_address, '127.0.0.1')
-  assert.deepEqual(out.request?.data, {
-    data: { password: h('s3cr3t'), port: 5432, tls: true, hosts: [h('a'), h('b')], none: null },
-    cas: 0,
+  // Numbers are HMAC'd as their decimal text (Vault sees request JSON numbers as json.Number strings).
+  assert.deepEqual(plain(out.request?.data), {
+    data: { password: h('s3cr3t'), port: h('5432'), tls: true, hosts: [h('a'), h('b')], none: null },
+    cas: h('0'),
   })
   assert.deepEqual(out.response?.auth, {
     client_token: h('hvs.minted'),
@@ -97,7 +100,7 @@ it('hashes tokens, accessors and every data string, and nothing else', () => {
     token_type: 'service',
   })
   assert.deepEqual(out.response?.secret, { lease_id: 'database/creds/ro/abc' })
-  assert.deepEqual(out.response?.data, { username: h('v-user'), nested: [{ k: h('v') }, 7] })
+  assert.deepEqual(plain(out.response?.data), { username: h('v-user'), nested: [{ k: h('v') }, h('7')] })
   assert.deepEqual(out.response?.wrap_info, {
     ttl: 60,
     token: h('hvs.wrap'),
@@ -124,7 +127,7 @@ it('leaves accessors in clear with hmac_accessor=false, but still hashes tokens'
 it('hashes nothing with log_raw', () => {
   const input = sample()
   const out = hashEntry(input, SALT, { hmacAccessor: true, logRaw: true })
-  assert.deepEqual(out, input)
+  assert.deepEqual(plain(out), plain(input))
   assert.notEqual(out, input)
 })
 
@@ -140,7 +143,7 @@ it('keeps values under non-HMAC keys in clear, per side, by nearest enclosing ke
   assert.equal(reqData['password'], h('s3cr3t'))
   assert.equal(out.response?.data?.['username'], 'v-user')
   // The request-side exemption does not leak into the response and vice versa.
-  assert.deepEqual(out.response?.data?.['nested'], [{ k: h('v') }, 7])
+  assert.deepEqual(plain(out.response?.data?.['nested']), [{ k: h('v') }, h('7')])
 })
 
 it('never mutates its input (deep-frozen)', () => {
@@ -159,7 +162,7 @@ it('elides list response keys to counts when asked, before hashing', () => {
     response: { data: { keys: ['a', 'b', 'c'], key_info: { a: {}, b: {} }, other: 'x' } },
   })
   const out = hashEntry(entry, SALT, { hmacAccessor: true, logRaw: false, elideListResponses: true })
-  assert.deepEqual(out.response?.data, { keys: 3, key_info: 2, other: h('x') })
+  assert.deepEqual(plain(out.response?.data), { keys: 3, key_info: 2, other: h('x') })
   const kept = hashEntry(entry, SALT, { hmacAccessor: true, logRaw: false })
   assert.deepEqual(kept.response?.data?.['keys'], [h('a'), h('b'), h('c')])
 })

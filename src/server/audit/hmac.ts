@@ -1,7 +1,8 @@
 // Vault's audit HMAC ("hmac-sha256:<hex>") and the rules for which entry fields it replaces.
 import type { KeyObject } from 'node:crypto'
 import { hmacSha256Hex } from '../../lib/hash.ts'
-import type { AuditAuth, AuditEntry, AuditWrapInfo, JsonObject, JsonValue } from './entry.ts'
+import { copyData } from './audit-data.ts'
+import type { AuditAuth, AuditEntry, AuditWrapInfo } from './entry.ts'
 
 /**
  * Vault's Salt.GetIdentifiedHMAC: HMAC-SHA256 keyed with the device's salt bytes directly (no
@@ -30,9 +31,7 @@ export interface HashOptions {
  * - auth and response.auth: client_token always, accessor when hmacAccessor; the other auth fields
  *   (display_name, policies, metadata, entity_id…) stay in clear, as in Vault.
  * - request: client_token always, client_token_accessor when hmacAccessor.
- * - request.data and response.data: every string value at any depth (inside arrays and nested objects);
- *   keys are never hashed; numbers, booleans and null stay as they are; a string is left in clear when
- *   the nearest enclosing object key is listed in the nonHmac keys for that side.
+ * - request.data and response.data: see copyData (audit-data.ts) for which values are HMAC'd; keys never are.
  * - response.wrap_info: token always, accessor and wrapped_accessor when hmacAccessor.
  * - response.secret (lease_id only) stays in clear, as in Vault: a lease id is not a credential.
  * - error, path, remote_address and the rest of request/response are never hashed.
@@ -44,25 +43,26 @@ export function hashEntry(
   salt: Uint8Array | KeyObject | ((value: string) => string),
   options: HashOptions,
 ): AuditEntry {
-  const hash = typeof salt === 'function' ? salt : (value: string) => auditHmac(salt, value)
+  const hmac = typeof salt === 'function' ? salt : (value: string) => auditHmac(salt, value)
   const raw = options.logRaw === true
+  // log_raw still copies data: the copy is what bounds depth and keeps `__proto__` keys (copyData).
+  const hash = raw ? undefined : hmac
   // Copy-on-write: the parts that get rewritten (auth blocks, request and response, their data and wrap_info)
   // are copied; everything else is shared with the input, which is never mutated.
   const out: AuditEntry = { ...entry }
   if (entry.auth) {
     const auth = { ...entry.auth }
-    if (!raw) hashAuth(auth, hash, options.hmacAccessor)
+    if (!raw) hashAuth(auth, hmac, options.hmacAccessor)
     out.auth = auth
   }
   if (entry.request) {
     const req = { ...entry.request }
-    if (req.data) req.data = cloneJson(req.data) as JsonObject
+    if (req.data) req.data = copyData(req.data, hash, keySet(options.nonHmacRequestKeys), false)
     if (!raw) {
-      if (req.client_token) req.client_token = hash(req.client_token)
+      if (req.client_token) req.client_token = hmac(req.client_token)
       if (options.hmacAccessor && req.client_token_accessor) {
-        req.client_token_accessor = hash(req.client_token_accessor)
+        req.client_token_accessor = hmac(req.client_token_accessor)
       }
-      if (req.data) hashObject(req.data, hash, keySet(options.nonHmacRequestKeys))
     }
     out.request = req
   }
@@ -70,14 +70,12 @@ export function hashEntry(
     const res = { ...entry.response }
     out.response = res
     if (res.auth) res.auth = { ...res.auth }
-    if (res.data) res.data = cloneJson(res.data) as JsonObject
     if (res.wrap_info) res.wrap_info = { ...res.wrap_info }
     const elide = options.elideListResponses === true && out.request?.operation === 'list'
-    if (elide && res.data) elideListData(res.data)
+    if (res.data) res.data = copyData(res.data, hash, keySet(options.nonHmacResponseKeys), elide)
     if (!raw) {
-      if (res.auth) hashAuth(res.auth, hash, options.hmacAccessor)
-      if (res.data) hashObject(res.data, hash, keySet(options.nonHmacResponseKeys))
-      if (res.wrap_info) hashWrapInfo(res.wrap_info, hash, options.hmacAccessor)
+      if (res.auth) hashAuth(res.auth, hmac, options.hmacAccessor)
+      if (res.wrap_info) hashWrapInfo(res.wrap_info, hmac, options.hmacAccessor)
     }
   }
   return out
@@ -109,41 +107,6 @@ function hashWrapInfo(wrap: AuditWrapInfo, hash: Hasher, hmacAccessor: boolean):
   if (!hmacAccessor) return
   if (wrap.accessor) wrap.accessor = hash(wrap.accessor)
   if (wrap.wrapped_accessor) wrap.wrapped_accessor = hash(wrap.wrapped_accessor)
-}
-
-/** Works in place on the copy; `key` is the nearest object key, which Vault's walker checks for exemptions. */
-function hashObject(obj: JsonObject, hash: Hasher, clear: ReadonlySet<string>): void {
-  for (const key of Object.keys(obj)) obj[key] = hashValue(obj[key] as JsonValue, key, hash, clear)
-}
-
-function hashValue(value: JsonValue, key: string, hash: Hasher, clear: ReadonlySet<string>): JsonValue {
-  if (typeof value === 'string') return clear.has(key) ? value : hash(value)
-  if (Array.isArray(value)) return value.map((item) => hashValue(item, key, hash, clear))
-  if (value !== null && typeof value === 'object') {
-    hashObject(value, hash, clear)
-    return value
-  }
-  return value
-}
-
-function elideListData(data: JsonObject): void {
-  const keys = data['keys']
-  if (Array.isArray(keys)) data['keys'] = keys.length
-  const info = data['key_info']
-  if (info !== null && typeof info === 'object' && !Array.isArray(info))
-    data['key_info'] = Object.keys(info).length
-}
-
-/** A deep copy of plain JSON data; several times faster than structuredClone for audit-sized entries. */
-function cloneJson(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value
-  if (Array.isArray(value)) return value.map(cloneJson)
-  const out: Record<string, unknown> = {}
-  for (const key of Object.keys(value)) {
-    const child = (value as Record<string, unknown>)[key]
-    if (child !== undefined) out[key] = cloneJson(child)
-  }
-  return out
 }
 
 /** Values up to 4 KiB are remembered, 4,096 at a time; the memo holds what the barrier cache holds anyway. */

@@ -1,6 +1,7 @@
 // Audit entries for one request: what the caller sent, who they were, and what they got back (Vault's layout).
 import { rfc3339 } from '../../lib/time.ts'
 import type { BackendRequest } from '../../sdk/request.ts'
+import { elideDeniedData } from '../audit/elided-data.ts'
 import { type AuditEntry, buildEntry, type JsonObject } from '../audit/entry.ts'
 import type { CoreResponse, LogicalRequest, RequestAuth } from './logical-request.ts'
 import type { MountEntry } from './mount-table.ts'
@@ -36,17 +37,26 @@ function authInput(ctx: AuditContext) {
 function requestInput(ctx: AuditContext) {
   const req = ctx.request
   const address = req.remoteAddress
+  // Refused before any token was accepted: anyone can send this, so its data is recorded only within a budget.
+  const elided =
+    !ctx.allowed && !ctx.auth ? elideDeniedData(req.data, declaredLength(req.headers)) : undefined
   return {
     id: req.id,
     operation: ctx.backendRequest?.operation ?? req.operation,
     path: req.path,
-    data: req.data as JsonObject,
+    ...(elided ? { dataElided: elided } : { data: req.data as JsonObject }),
     remoteAddress: address,
     ...(ctx.mount
       ? { mountPoint: ctx.mount.path, mountType: ctx.mount.type, mountAccessor: ctx.mount.accessor }
       : {}),
     ...(ctx.auth ? { clientToken: ctx.auth.token, clientTokenAccessor: ctx.auth.entry.accessor } : {}),
   }
+}
+
+function declaredLength(headers: Record<string, string> | undefined): number | undefined {
+  const value = headers?.['content-length']
+  if (value === undefined || !/^\d+$/.test(value)) return undefined
+  return Number(value)
 }
 
 export function requestEntry(ctx: AuditContext, error?: string): AuditEntry {

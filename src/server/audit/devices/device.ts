@@ -114,7 +114,10 @@ export class SerialQueue {
 
   run(bytes: number, task: () => Promise<void>): Promise<void> {
     const { label, maxQueuedBytes, writeTimeoutMs } = this.#options
-    if (this.#queuedBytes + bytes > maxQueuedBytes) {
+    // The cap bounds the backlog, not an entry: a batch is refused only when other bytes are already waiting.
+    // An entry is as large as its request allows (max_request_size times HMAC's expansion), and one that can
+    // never fit would otherwise fail every time, however idle the device.
+    if (this.#queuedBytes > 0 && this.#queuedBytes + bytes > maxQueuedBytes) {
       return Promise.reject(new AuditDeviceQueueFullError(label, maxQueuedBytes))
     }
     return new Promise<void>((resolve, reject) => {

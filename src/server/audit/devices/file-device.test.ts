@@ -27,6 +27,28 @@ const readLines = (path: string): string[] => readFileSync(path, 'utf8').split('
 const SECRET = 'hunter2-do-not-log'
 const TIMEOUT_MS = 150
 
+/** Follows a promise without awaiting it, so a test can check it is still pending. */
+function track(promise: Promise<void>): {
+  promise: Promise<void>
+  state: 'pending' | 'resolved' | 'rejected'
+} {
+  const tracked = { promise, state: 'pending' as 'pending' | 'resolved' | 'rejected' }
+  promise.then(
+    () => {
+      tracked.state = 'resolved'
+    },
+    () => {
+      tracked.state = 'rejected'
+    },
+  )
+  return tracked
+}
+
+/** A few turns of the event loop (setImmediate is not mocked), so anything already due has run. */
+async function turns(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve))
+}
+
 describe('file audit device', () => {
   it('appends newline-terminated lines to an existing file and creates the file with mode 0600', async () => {
     const path = freshPath()
@@ -164,6 +186,14 @@ describe('file audit device', () => {
     assert.deepEqual(readLines(path), ['x'.repeat(600), 'z'.repeat(600), ''])
   })
 
+  it('writes one batch larger than the queued-bytes cap when nothing else is waiting', async () => {
+    const path = freshPath()
+    const device = await createFileDevice({ filePath: path, maxQueuedBytes: 1024, directWrites: false })
+    await device.write(['w'.repeat(4096)])
+    await device.close()
+    assert.deepEqual(readLines(path), ['w'.repeat(4096), ''])
+  })
+
   it('writes a local regular file directly: settled within the same turn, no thread-pool round trip', async () => {
     const settledWithinMicrotasks = async (device: Awaited<ReturnType<typeof createFileDevice>>) => {
       let settled = false
@@ -186,22 +216,29 @@ describe('file audit device', () => {
     await queued.close()
   })
 
-  it('times out a write that hangs (a FIFO nobody reads), and recovers once the reader drains', async () => {
+  it('times out a write that hangs (a FIFO nobody reads) at its deadline, and recovers once the reader drains', async (t) => {
     const fifo = join(root, `audit-${++counter}.fifo`)
     execFileSync('mkfifo', [fifo])
     // Opening the read end first lets the device's append-open complete; paused, it reads nothing.
     const reader = createReadStream(fifo)
     reader.pause()
     const device = await createFileDevice({ filePath: fifo, mode: 0, writeTimeoutMs: TIMEOUT_MS })
+    // Deadlines run on mocked timers from here: the test moves time, so load on the machine cannot matter.
+    t.mock.timers.enable({ apis: ['setTimeout'] })
+    // Far more than a pipe holds: this write cannot complete while nobody reads.
     const big = 'x'.repeat(1024 * 1024)
-    let started = performance.now()
-    await assert.rejects(device.write([big]), AuditDeviceTimeoutError)
-    const elapsed = performance.now() - started
-    assert.ok(elapsed >= TIMEOUT_MS - 20 && elapsed < TIMEOUT_MS + 1000, `timed out after ${elapsed} ms`)
-    // Queued behind the stuck write: it must settle by its own deadline, not wait for the disk.
-    started = performance.now()
-    await assert.rejects(device.write(['{"queued":true}']), AuditDeviceTimeoutError)
-    assert.ok(performance.now() - started < TIMEOUT_MS + 1000)
+    const stuck = track(device.write([big]))
+    await turns()
+    t.mock.timers.tick(TIMEOUT_MS - 1)
+    await turns()
+    assert.equal(stuck.state, 'pending', 'not failed before its deadline')
+    const queued = track(device.write(['{"queued":true}']))
+    t.mock.timers.tick(1)
+    await assert.rejects(stuck.promise, AuditDeviceTimeoutError)
+    // Queued behind the stuck write: it settles by its own deadline, not when the disk lets go.
+    assert.equal(queued.state, 'pending')
+    t.mock.timers.tick(TIMEOUT_MS)
+    await assert.rejects(queued.promise, AuditDeviceTimeoutError)
 
     const received: Buffer[] = []
     reader.on('data', (chunk) => received.push(Buffer.from(chunk)))

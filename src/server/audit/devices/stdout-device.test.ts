@@ -34,6 +34,28 @@ function controlledStream(): { stream: Writable; chunks: string[]; stall: () => 
   }
 }
 
+/** Follows a promise without awaiting it, so a test can check it is still pending. */
+function track(promise: Promise<void>): {
+  promise: Promise<void>
+  state: 'pending' | 'resolved' | 'rejected'
+} {
+  const tracked = { promise, state: 'pending' as 'pending' | 'resolved' | 'rejected' }
+  promise.then(
+    () => {
+      tracked.state = 'resolved'
+    },
+    () => {
+      tracked.state = 'rejected'
+    },
+  )
+  return tracked
+}
+
+/** A few turns of the event loop (setImmediate is not mocked), so anything already due has run. */
+async function turns(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve))
+}
+
 describe('stdout audit device', () => {
   it('writes each batch as one newline-terminated chunk', async () => {
     const { stream, chunks } = controlledStream()
@@ -47,22 +69,42 @@ describe('stdout audit device', () => {
     await assert.rejects(device.write(['{}']), /closed/)
   })
 
-  it('times out while the stream is stalled, and recovers when it drains', async () => {
+  it('times out at its deadline while the stream is stalled, and recovers when it drains', async (t) => {
+    // Deadlines run on mocked timers: the test moves time, so the outcome cannot depend on machine load.
+    t.mock.timers.enable({ apis: ['setTimeout'] })
     const { stream, chunks, stall, release } = controlledStream()
     const device = createStdoutDevice({ stream, writeTimeoutMs: TIMEOUT_MS })
     stall()
-    let started = performance.now()
-    await assert.rejects(device.write(['{"stuck":true}']), AuditDeviceTimeoutError)
-    let elapsed = performance.now() - started
-    assert.ok(elapsed >= TIMEOUT_MS - 20 && elapsed < TIMEOUT_MS + 1000, `timed out after ${elapsed} ms`)
-    started = performance.now()
-    await assert.rejects(device.write(['{"queued":true}']), AuditDeviceTimeoutError)
-    elapsed = performance.now() - started
-    assert.ok(elapsed < TIMEOUT_MS + 1000, `queued write settled after ${elapsed} ms`)
+    const stuck = track(device.write(['{"stuck":true}']))
+    await turns()
+    t.mock.timers.tick(TIMEOUT_MS - 1)
+    await turns()
+    assert.equal(stuck.state, 'pending', 'not failed before its deadline')
+    // Queued behind the stuck write; its own deadline counts from its own call.
+    const queued = track(device.write(['{"queued":true}']))
+    t.mock.timers.tick(1)
+    await assert.rejects(stuck.promise, AuditDeviceTimeoutError)
+    assert.equal(queued.state, 'pending')
+    // It was queued at TIMEOUT_MS - 1, so its deadline is 2 * TIMEOUT_MS - 1.
+    t.mock.timers.tick(TIMEOUT_MS - 2)
+    await turns()
+    assert.equal(queued.state, 'pending')
+    t.mock.timers.tick(1)
+    // Settled by its deadline although the stream is still stalled: a stuck stream never holds a caller.
+    await assert.rejects(queued.promise, AuditDeviceTimeoutError)
     release()
     await device.write(['{"after":true}'])
     // The queued entry timed out before it started, so it was dropped rather than written late.
     assert.deepEqual(chunks, ['{"stuck":true}\n', '{"after":true}\n'])
+    await device.close()
+  })
+
+  it('writes one batch larger than the queued-bytes cap when nothing else is waiting', async () => {
+    const { stream, chunks } = controlledStream()
+    const device = createStdoutDevice({ stream, maxQueuedBytes: 100 })
+    const line = `{"big":"${'x'.repeat(1000)}"}`
+    await device.write([line])
+    assert.deepEqual(chunks, [`${line}\n`])
     await device.close()
   })
 

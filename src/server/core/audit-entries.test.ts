@@ -1,0 +1,75 @@
+// Audit entries core builds: a request refused before any token was accepted records its data only within budget.
+import assert from 'node:assert/strict'
+import { it } from 'node:test'
+import { DENIED_DATA_BUDGET } from '../audit/elided-data.ts'
+import { type AuditContext, requestEntry } from './audit-entries.ts'
+import type { LogicalRequest } from './logical-request.ts'
+import type { TokenEntry } from './token/token-entry.ts'
+
+function context(
+  data: Record<string, unknown>,
+  headers: Record<string, string>,
+  token?: TokenEntry,
+): AuditContext {
+  const request: LogicalRequest = {
+    id: 'req-1',
+    operation: 'update',
+    path: 'secret/data/x',
+    data,
+    token: token ? 'hvs.caller' : 'hvs.unknown',
+    headers,
+    contentType: 'application/json',
+    remoteAddress: '203.0.113.9',
+  }
+  return {
+    request,
+    backendRequest: undefined,
+    mount: undefined,
+    auth: token ? { token: 'hvs.caller', entry: token } : undefined,
+    allowed: false,
+    now: 0,
+  }
+}
+
+const bigBody = () =>
+  Object.fromEntries(Array.from({ length: 2 * DENIED_DATA_BUDGET.values }, (_, i) => [`k${i}`, `v${i}`]))
+
+it('summarises a large body refused before any token was accepted: path, operation, address, keys, bytes', () => {
+  const data = bigBody()
+  const length = JSON.stringify(data).length
+  const entry = requestEntry(context(data, { 'content-length': String(length) }), 'permission denied')
+  assert.equal(entry.request?.data, undefined, 'no value of the body is recorded, not even HMAC’d')
+  assert.deepEqual(entry.request?.data_elided, {
+    reason: 'unauthenticated',
+    keys: 2 * DENIED_DATA_BUDGET.values,
+    bytes: length,
+  })
+  assert.equal(entry.request?.path, 'secret/data/x')
+  assert.equal(entry.request?.operation, 'update')
+  assert.equal(entry.request?.remote_address, '203.0.113.9')
+  assert.equal(entry.error, 'permission denied')
+  // Without a Content-Length (a chunked body) the bytes are measured from the data.
+  const chunked = requestEntry(context(data, {}), 'permission denied')
+  assert.equal(chunked.request?.data_elided?.keys, 2 * DENIED_DATA_BUDGET.values)
+  assert.ok((chunked.request?.data_elided?.bytes ?? 0) > 0)
+})
+
+it('records a small refused body, and any body of a caller whose token was accepted, in full', () => {
+  const small = requestEntry(context({ password: 'guess' }, { 'content-length': '22' }), 'permission denied')
+  assert.deepEqual(small.request?.data, { password: 'guess' })
+  assert.equal(small.request?.data_elided, undefined)
+  const token = {
+    accessor: 'acc',
+    policies: ['default'],
+    meta: {},
+    displayName: 'token',
+    numUses: 0,
+    entityId: '',
+    type: 'service',
+    expireTime: 0,
+  } as unknown as TokenEntry
+  const data = bigBody()
+  const denied = requestEntry(context(data, { 'content-length': '100000' }, token), 'permission denied')
+  assert.equal(denied.request?.data, data, 'an ACL denial names its caller, who is accountable for the body')
+  assert.equal(denied.request?.data_elided, undefined)
+})
