@@ -2,8 +2,8 @@
 import type { AuditDataElided } from './entry.ts'
 
 /**
- * A request refused before any token was accepted (no token, or an unknown one) has its data recorded,
- * HMAC'd, only while it fits this budget: anyone can send such a request, and hashing a 32 MiB body of
+ * A request that carries no accepted token (refused, or sent to an unauthenticated path such as a login) has
+ * its data recorded, HMAC'd, only while it fits this budget: anyone can send such a request, and hashing a 32 MiB body of
  * half a million values costs seconds of CPU that every other client would wait behind. Past the budget
  * the entry carries a fixed-size summary instead (`request.data_elided`), so an unauthenticated caller
  * buys at most this much audit work. Authenticated requests are never summarised for cost.

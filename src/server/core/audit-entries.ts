@@ -37,9 +37,9 @@ function authInput(ctx: AuditContext) {
 function requestInput(ctx: AuditContext) {
   const req = ctx.request
   const address = req.remoteAddress
-  // Refused before any token was accepted: anyone can send this, so its data is recorded only within a budget.
-  const elided =
-    !ctx.allowed && !ctx.auth ? elideDeniedData(req.data, declaredLength(req.headers)) : undefined
+  // Carrying no accepted token (refused, or a login and other unauthenticated paths): anyone can send this, so
+  // its data is recorded only within a budget. A real login body is far below it.
+  const elided = !ctx.auth ? elideDeniedData(req.data, declaredLength(req.headers)) : undefined
   return {
     id: req.id,
     operation: ctx.backendRequest?.operation ?? req.operation,
