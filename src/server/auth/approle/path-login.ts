@@ -1,5 +1,6 @@
 // login: role_id (+ secret_id when bound) for a token; a limited-use secret ID is consumed durably, one login at a time.
 import { addressAllowed } from '../../../lib/cidr.ts'
+import { constantTimeEqual } from '../../../lib/hash.ts'
 import { AppError, InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -89,7 +90,8 @@ export const loginPath = definePath<typeof fields, ApproleState>({
         run: async () => {
           const name = await roleNameForRoleId(storage, state, roleId)
           const role = name === undefined ? undefined : await loadRole(storage, name)
-          if (!name || !role) throw new LoginRefused()
+          // The index may be a step behind a role-id change or a delete and re-create: the role must still own it.
+          if (!name || !role || !constantTimeEqual(role.roleId, roleId)) throw new LoginRefused()
           if (!addressAllowed(request.remoteAddress, role.secretIdBoundCidrs))
             throw addressRefused("role's secret_id_bound_cidrs")
           let secret: SecretIdEntry | undefined
