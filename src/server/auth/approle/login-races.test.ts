@@ -85,7 +85,14 @@ function holdFirst(inner: Storage, match: (op: 'get' | 'put', key: string) => bo
       return inner.put(key, value)
     },
   }
-  return { storage, reached: reached.promise, release: release.resolve, arm: () => void (armed = true) }
+  return {
+    storage,
+    reached: reached.promise,
+    release: release.resolve,
+    arm: () => {
+      armed = true
+    },
+  }
 }
 
 /** A login spending a use writes the decremented secret ID with a single-key put. */
