@@ -1,10 +1,11 @@
 // login: role_id (+ secret_id when bound) for a token; a limited-use secret ID is consumed durably, one login at a time.
 import { addressAllowed } from '../../../lib/cidr.ts'
+import { constantTimeEqual } from '../../../lib/hash.ts'
 import { AppError, InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { tokenGrant } from '../../../sdk/framework/token-params.ts'
-import { DEFAULT_USER_LOCKOUT } from '../../../sdk/framework/user-lockout.ts'
+import { DEFAULT_USER_LOCKOUT, LOCKED_OUT } from '../../../sdk/framework/user-lockout.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import { loadRole, roleNameForRoleId } from './role-store.ts'
 import {
@@ -23,7 +24,7 @@ const fields = {
 
 /** One answer for an unknown role ID, a wrong, expired or used-up secret ID: the reply reveals none of them. */
 export const INVALID_CREDENTIALS = 'invalid role or secret ID'
-export const LOCKED_OUT = 'permission denied: too many failed login attempts; try again later'
+export { LOCKED_OUT }
 
 class LoginRefused extends InvalidRequestError {
   constructor() {
@@ -77,40 +78,42 @@ export const loginPath = definePath<typeof fields, ApproleState>({
     update: async ({ storage, state, system, request, input }) => {
       const roleId = input.role_id
       if (!roleId) throw new InvalidRequestError('missing role_id')
-      const lockout = system.userLockout ?? DEFAULT_USER_LOCKOUT
-      const identity = mac(state, 'role_id', roleId)
-      if (await state.lockout.isLocked(identity, lockout, system.now()))
-        throw new AppError('permission_denied', 403, LOCKED_OUT)
-      try {
-        const name = await roleNameForRoleId(storage, state, roleId)
-        const role = name === undefined ? undefined : await loadRole(storage, name)
-        if (!name || !role) throw new LoginRefused()
-        if (!addressAllowed(request.remoteAddress, role.secretIdBoundCidrs))
-          throw addressRefused("role's secret_id_bound_cidrs")
-        let secret: SecretIdEntry | undefined
-        if (role.bindSecretId) {
-          if (!input.secret_id) throw new InvalidRequestError('missing secret_id')
-          const key = secretIdKey(state, name, input.secret_id)
-          secret = await useSecretId(storage, state, key, system.now(), request.remoteAddress)
-        }
-        state.lockout.recordSuccess(identity)
-        const grant = tokenGrant(role)
-        return {
-          auth: {
-            ...grant,
-            // A secret ID's own token_bound_cidrs override the role's (they were checked to be a subset).
-            boundCidrs: secret?.tokenBoundCidrs.length ? secret.tokenBoundCidrs : grant.boundCidrs,
-            metadata: { ...(secret?.metadata ?? {}), role_name: name },
-            internal: { roleName: name },
-            // As in Vault, the entity alias is the role ID, so every login of the role shares one entity.
-            alias: { name: roleId, metadata: { role_name: name } },
-          },
-        }
-      } catch (error) {
-        if (error instanceof LoginRefused)
-          await state.lockout.recordFailure(identity, lockout, system.now(), roleId)
-        throw error
-      }
+      const config = system.userLockout ?? DEFAULT_USER_LOCKOUT
+      // Locked by role ID, as Vault does: at most the threshold's worth of wrong secret IDs are ever checked
+      // per lockout window, however many arrive at once (see UserLockout.attempt).
+      return state.lockout.attempt({
+        identity: mac(state, 'role_id', roleId),
+        alias: roleId,
+        config,
+        now: () => system.now(),
+        isWrongCredential: (error) => error instanceof LoginRefused,
+        run: async () => {
+          const name = await roleNameForRoleId(storage, state, roleId)
+          const role = name === undefined ? undefined : await loadRole(storage, name)
+          // The index may be a step behind a role-id change or a delete and re-create: the role must still own it.
+          if (!name || !role || !constantTimeEqual(role.roleId, roleId)) throw new LoginRefused()
+          if (!addressAllowed(request.remoteAddress, role.secretIdBoundCidrs))
+            throw addressRefused("role's secret_id_bound_cidrs")
+          let secret: SecretIdEntry | undefined
+          if (role.bindSecretId) {
+            if (!input.secret_id) throw new InvalidRequestError('missing secret_id')
+            const key = secretIdKey(state, name, input.secret_id)
+            secret = await useSecretId(storage, state, key, system.now(), request.remoteAddress)
+          }
+          const grant = tokenGrant(role)
+          return {
+            auth: {
+              ...grant,
+              // A secret ID's own token_bound_cidrs override the role's (they were checked to be a subset).
+              boundCidrs: secret?.tokenBoundCidrs.length ? secret.tokenBoundCidrs : grant.boundCidrs,
+              metadata: { ...(secret?.metadata ?? {}), role_name: name },
+              internal: { roleName: name },
+              // As in Vault, the entity alias is the role ID, so every login of the role shares one entity.
+              alias: { name: roleId, metadata: { role_name: name } },
+            },
+          }
+        },
+      })
     },
   },
 })

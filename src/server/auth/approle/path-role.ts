@@ -142,10 +142,14 @@ export const rolePath = definePath<typeof roleFields, ApproleState>({
       return state.locks.run(`role:${name}`, async () => {
         const role = await loadRole(storage, name)
         if (!role) return undefined
-        // The role's secret IDs and their accessors go with it.
+        // The role's secret IDs and their accessors go with it, each under its own lock: a login spending a use
+        // would otherwise write the decremented entry back after this delete, and a role recreated with this
+        // name would accept it again.
         for (const key of await secretIdKeys(storage, state, name)) {
-          const entry = await loadSecretId(storage, key)
-          await storage.batch(entry ? deleteSecretIdOps(state, key, entry) : [{ op: 'delete', key }])
+          await state.locks.run(key, async () => {
+            const entry = await loadSecretId(storage, key)
+            await storage.batch(entry ? deleteSecretIdOps(state, key, entry) : [{ op: 'delete', key }])
+          })
         }
         await deleteRoleEntry(storage, state, name, role)
         return undefined

@@ -92,13 +92,17 @@ function newEntry(ctx: Ctx, role: RoleEntry): Omit<SecretIdEntry, 'hash'> {
 async function issue(ctx: Ctx, secretId: string) {
   const { storage, state } = ctx
   const name = normalizeRoleName(ctx.input.role_name)
-  const role = await requireRole(storage, name)
-  const entry = newEntry(ctx, role)
   const key = secretIdKey(state, name, secretId)
   const hash = key.slice(key.lastIndexOf('/') + 1)
-  await state.locks.run(key, async () => {
-    if (await loadSecretId(storage, key)) throw new InvalidRequestError('SecretID is already registered')
-    await storeSecretId(storage, state, key, { hash, ...entry })
+  // Under the role's lock (as Vault holds the role lock here), so a role delete cannot list the role's secret IDs
+  // between this role read and the write, and leave this one behind for a role recreated with the same name.
+  const entry = await state.locks.run(`role:${name}`, async () => {
+    const created = newEntry(ctx, await requireRole(storage, name))
+    await state.locks.run(key, async () => {
+      if (await loadSecretId(storage, key)) throw new InvalidRequestError('SecretID is already registered')
+      await storeSecretId(storage, state, key, { hash, ...created })
+    })
+    return created
   })
   return {
     data: {

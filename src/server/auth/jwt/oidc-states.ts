@@ -31,7 +31,11 @@ export class OidcStates {
     return id
   }
 
-  /** The login for `id`, removed so it can be used once only; undefined when unknown or expired. */
+  /**
+   * The login for `id`, removed so it can be used once only; undefined when unknown or expired. Synchronous on
+   * purpose: lookup and removal with no await between them are the atomic consume that lets exactly one of many
+   * concurrent callbacks redeem a state (and with it the nonce); keep it so if the states ever move to storage.
+   */
   take(id: string): PendingLogin | undefined {
     const login = this.#pending.get(id)
     if (!login) return undefined

@@ -111,6 +111,7 @@ async function callback(ctx: HandlerContext<typeof callbackFields, JwtState>): P
     throw new InvalidRequestError(
       `${LOGIN_FAILED} Error from OIDC provider: ${input.error}: ${input.error_description ?? ''}`.trim(),
     )
+  // Taken before anything is awaited: this callback alone owns the state and its nonce from here on.
   const pending = state.oidc.take(input.state ?? '')
   if (!pending) throw new InvalidRequestError('Expired or missing OAuth state.')
   if (pending.clientNonce !== '' && pending.clientNonce !== (input.client_nonce ?? ''))

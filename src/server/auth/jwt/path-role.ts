@@ -15,16 +15,21 @@ export const rolePath = definePath<typeof roleFields, JwtState>({
       const role = await loadRole(storage, params['name']!.toLowerCase())
       return role ? { data: roleResponse(role) } : undefined
     },
-    update: async ({ storage, params, input, request }) => {
+    update: ({ storage, state, params, input, request }) => {
       // Role names are case-insensitive in Vault's jwt method.
       const name = params['name']!.toLowerCase()
-      const role = updateRole(await loadRole(storage, name), input, request.data)
-      await putJson(storage, roleKey(name), role)
-      return undefined
+      return state.locks.run(name, async () => {
+        const role = updateRole(await loadRole(storage, name), input, request.data)
+        await putJson(storage, roleKey(name), role)
+        return undefined
+      })
     },
-    delete: async ({ storage, params }) => {
-      await storage.delete(roleKey(params['name']!.toLowerCase()))
-      return undefined
+    delete: ({ storage, state, params }) => {
+      const name = params['name']!.toLowerCase()
+      return state.locks.run(name, async () => {
+        await storage.delete(roleKey(name))
+        return undefined
+      })
     },
   },
 })

@@ -1,4 +1,5 @@
 // Per-mount memory of the jwt backend: the config and its key source (JWKS cache), and pending OIDC logins.
+import { KeyLocks } from '../../../lib/key-locks.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import { type JwtConfig, loadJwtConfig } from './jwt-config.ts'
 import { KeySource } from './key-source.ts'
@@ -6,6 +7,8 @@ import { OidcStates } from './oidc-states.ts'
 
 export class JwtState {
   readonly oidc: OidcStates
+  /** Serialises writes to one role, so a write that read the role cannot put it back after a delete returned. */
+  readonly locks = new KeyLocks()
   readonly #now: () => number
   #loaded: { config: JwtConfig | undefined; source: KeySource | undefined } | undefined
 

@@ -4,11 +4,13 @@ import { internalString, requireStillExists } from '../../../sdk/framework/login
 import { configPath } from './kube-config.ts'
 import { loginPath } from './path-login.ts'
 import { loadKubeRole, roleListPath, rolePath } from './path-role.ts'
-export const kubernetesBackend = defineBackend({
+import { type KubeState, setupKube } from './state.ts'
+export const kubernetesBackend = defineBackend<KubeState>({
   kind: 'auth',
   help: 'Log in with a Kubernetes service account token; roles bind service account names and namespaces to policies.',
   paths: [configPath, rolePath, roleListPath, loginPath],
   specialPaths: { unauthenticated: ['login'] },
+  setup: setupKube,
   // As in Vault: a token renews only while the role it logged in with exists.
   renewLogin: async ({ storage }, { internal }) => {
     requireStillExists(await loadKubeRole(storage, internalString(internal, 'role')), 'the role')

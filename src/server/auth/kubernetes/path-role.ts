@@ -11,6 +11,7 @@ import {
   tokenParamsView,
 } from '../../../sdk/framework/token-params.ts'
 import { getJson, putJson, type Storage } from '../../../sdk/storage.ts'
+import type { KubeState } from './state.ts'
 
 export interface KubeRole {
   serviceAccountNames: string[]
@@ -78,7 +79,7 @@ function updateKubeRole(current: KubeRole | undefined, input: FieldValues<typeof
   return role
 }
 
-export const rolePath = definePath<typeof fields>({
+export const rolePath = definePath<typeof fields, KubeState>({
   pattern: 'role/:name',
   fields,
   help: 'A role binds service account names and namespaces to the token they get.',
@@ -98,14 +99,19 @@ export const rolePath = definePath<typeof fields>({
         },
       }
     },
-    update: async ({ storage, params, input }) => {
+    update: ({ storage, state, params, input }) => {
       const name = params['name']!
-      await putJson(storage, roleKey(name), updateKubeRole(await loadKubeRole(storage, name), input))
-      return undefined
+      return state.locks.run(name, async () => {
+        await putJson(storage, roleKey(name), updateKubeRole(await loadKubeRole(storage, name), input))
+        return undefined
+      })
     },
-    delete: async ({ storage, params }) => {
-      await storage.delete(roleKey(params['name']!))
-      return undefined
+    delete: ({ storage, state, params }) => {
+      const name = params['name']!
+      return state.locks.run(name, async () => {
+        await storage.delete(roleKey(name))
+        return undefined
+      })
     },
   },
 })

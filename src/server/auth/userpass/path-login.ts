@@ -1,10 +1,10 @@
 // login/:username: check the password (same answer and same scrypt work whether or not the user exists) and grant a token.
 import { addressAllowed } from '../../../lib/cidr.ts'
-import { AppError, InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.ts'
+import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { tokenGrant } from '../../../sdk/framework/token-params.ts'
-import { DEFAULT_USER_LOCKOUT } from '../../../sdk/framework/user-lockout.ts'
+import { DEFAULT_USER_LOCKOUT, LOCKED_OUT } from '../../../sdk/framework/user-lockout.ts'
 import { verifyPassword } from './password-hash.ts'
 import { lockoutIdentity, type UserpassState } from './state.ts'
 import { loadUser, normalizeUsername } from './user-store.ts'
@@ -16,7 +16,14 @@ const fields = {
 
 /** Vault's answer to a wrong password and to an unknown user alike, so the reply does not reveal which. */
 export const INVALID_CREDENTIALS = 'invalid username or password'
-export const LOCKED_OUT = 'permission denied: too many failed login attempts; try again later'
+export { LOCKED_OUT }
+
+/** A wrong password or unknown user: the only refusal user lockout counts. */
+class WrongCredentials extends InvalidRequestError {
+  constructor() {
+    super(INVALID_CREDENTIALS)
+  }
+}
 
 export const loginPath = definePath<typeof fields, UserpassState>({
   pattern: 'login/:username',
@@ -27,18 +34,23 @@ export const loginPath = definePath<typeof fields, UserpassState>({
       const username = normalizeUsername(input.username)
       const password = input.password
       if (password === undefined || password === '') throw new InvalidRequestError('missing password')
-      const lockout = system.userLockout ?? DEFAULT_USER_LOCKOUT
-      const identity = lockoutIdentity(state, username)
-      // A locked identity is refused before any password work, as Vault does; unknown names lock the same way.
-      if (await state.lockout.isLocked(identity, lockout, system.now()))
-        throw new AppError('permission_denied', 403, LOCKED_OUT)
-      const user = await loadUser(storage, username)
-      const matches = await verifyPassword(password, user?.passwordHash ?? (await state.dummyHash))
-      if (!user || !matches) {
-        await state.lockout.recordFailure(identity, lockout, system.now(), username)
-        throw new InvalidRequestError(INVALID_CREDENTIALS)
-      }
-      state.lockout.recordSuccess(identity)
+      const config = system.userLockout ?? DEFAULT_USER_LOCKOUT
+      // The lockout admits a guess only while failures plus guesses in flight stay under the threshold, so
+      // concurrent guesses cannot all be checked before the lock lands; a locked name is refused before any
+      // password work, as Vault does, and unknown names lock the same way.
+      const user = await state.lockout.attempt({
+        identity: lockoutIdentity(state, username),
+        alias: username,
+        config,
+        now: () => system.now(),
+        isWrongCredential: (error) => error instanceof WrongCredentials,
+        run: async () => {
+          const found = await loadUser(storage, username)
+          const matches = await verifyPassword(password, found?.passwordHash ?? (await state.dummyHash))
+          if (!found || !matches) throw new WrongCredentials()
+          return found
+        },
+      })
       if (!addressAllowed(request.remoteAddress, user.tokenBoundCidrs)) throw new PermissionDeniedError()
       return {
         auth: {

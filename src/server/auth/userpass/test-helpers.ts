@@ -1,4 +1,8 @@
-// Test harness for auth methods: a backend over memory storage with a hand-driven clock and a settable client address.
+// Test harness for auth methods: a backend over memory or real SQLite storage, a hand-driven clock, a settable client address.
+
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { BackendDefinition } from '../../../sdk/framework/backend.ts'
 import { BackendInstance } from '../../../sdk/framework/backend.ts'
 import type {
@@ -8,12 +12,14 @@ import type {
   SystemView,
   UserLockoutConfig,
 } from '../../../sdk/request.ts'
-import { listRecursive, type Storage } from '../../../sdk/storage.ts'
+import { listRecursive, type Storage, storageView } from '../../../sdk/storage.ts'
+import { Barrier } from '../../barrier/barrier.ts'
 import { MemoryStorage } from '../../physical/memory.ts'
+import { SqliteStorage } from '../../physical/sqlite.ts'
 
 export interface AuthHarness {
   instance: BackendInstance
-  storage: MemoryStorage
+  storage: Storage
   clock: { now: number }
   lockout: UserLockoutConfig
   call(
@@ -31,7 +37,7 @@ let nextId = 0
 export async function makeAuth<S>(
   definition: BackendDefinition<S>,
   type: string,
-  storage = new MemoryStorage(),
+  storage: Storage = new MemoryStorage(),
   clock = { now: Date.UTC(2024, 0, 2, 3, 4, 5) },
 ): Promise<AuthHarness> {
   const lockout: UserLockoutConfig = { threshold: 5, duration: 900, counterReset: 900, disable: false }
@@ -72,6 +78,26 @@ export async function makeAuth<S>(
       })
     },
     restart: () => makeAuth(definition, type, storage, clock),
+  }
+}
+
+/**
+ * The production storage stack: a mount view of the barrier over SQLite in a fresh temp dir. Races show only
+ * here, since SQLite commits writes on a writer thread (every write is a real await) where memory storage does not.
+ */
+export async function sqliteStorage(): Promise<{ storage: Storage; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-auth-'))
+  const physical = SqliteStorage.open(join(dir, 'coffer.db'))
+  const barrier = new Barrier(physical)
+  const key = new Uint8Array(32).fill(7)
+  await barrier.initialize(key)
+  await barrier.unseal(key)
+  return {
+    storage: storageView(barrier, 'auth/00000000-0000-4000-8000-00000000000a/'),
+    close: async () => {
+      await physical.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
   }
 }
 
