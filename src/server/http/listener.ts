@@ -16,6 +16,8 @@ export interface ListenerOptions {
   address: string
   tls?: ListenerTls
   maxRequestSize: number
+  /** max_json_depth; request bodies nesting deeper get 400 (default 500, as Vault). */
+  maxJsonDepth?: number
 }
 
 export interface ListenerTls {
@@ -90,10 +92,12 @@ function responseDone(socket: Socket): Promise<void> {
 }
 
 export async function startListener(
-  ctx: DispatchContext,
+  sharedCtx: DispatchContext,
   options: ListenerOptions,
   logger: Logger,
 ): Promise<RunningListener> {
+  const ctx: DispatchContext =
+    options.maxJsonDepth === undefined ? sharedCtx : { ...sharedCtx, maxJsonDepth: options.maxJsonDepth }
   const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
     inflight.set(req.socket, res)
     let result: HttpResult

@@ -1,4 +1,6 @@
 // Turning an HTTP request into the pieces of a LogicalRequest: path checks, operation, token and data.
+
+import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth, jsonDepthMessage } from '../../lib/json-depth.ts'
 import {
   InvalidRequestError,
   UnsupportedMediaTypeError,
@@ -84,11 +86,15 @@ export function clientToken(req: HttpRequest): string {
   return authorization.toLowerCase().startsWith('bearer ') ? authorization.slice(7).trim() : ''
 }
 
-/** Body data for writes: a JSON object or a form; query parameters for reads, deletes and lists. */
+/**
+ * Body data for writes: a JSON object or a form; query parameters for reads, deletes and lists. A form is
+ * flat by construction; JSON is refused past `maxJsonDepth` levels before it is parsed.
+ */
 export function requestData(
   req: HttpRequest,
   operation: Operation,
   query: URLSearchParams,
+  maxJsonDepth = DEFAULT_MAX_JSON_DEPTH,
 ): Record<string, unknown> {
   const contentType = header(req, 'content-type')
   if (req.body.length > 0 && (operation === 'update' || operation === 'patch' || operation === 'create')) {
@@ -96,6 +102,9 @@ export function requestData(
     const text = req.body.toString('utf8')
     if (contentType.startsWith('application/x-www-form-urlencoded') && !/^\s*[{[]/.test(text)) {
       return Object.fromEntries(new URLSearchParams(text))
+    }
+    if (exceedsJsonDepth(text, maxJsonDepth)) {
+      throw new InvalidRequestError(jsonDepthMessage('request body', maxJsonDepth))
     }
     let parsed: unknown
     try {
