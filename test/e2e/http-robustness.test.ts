@@ -225,6 +225,53 @@ describe('HTTP robustness', () => {
     }
   })
 
+  it('accepts only final status codes (200-599) for every sys/health override, without a token', async () => {
+    const overrides = [
+      'activecode',
+      'standbycode',
+      'sealedcode',
+      'uninitcode',
+      'drsecondarycode',
+      'performancestandbycode',
+      'removedcode',
+      'haunhealthycode',
+    ]
+    for (const name of overrides) {
+      for (const value of ['101', '100', '199', '600', '999', '1000', '-200', 'abc', '2e2', '0x12c', '']) {
+        const raw = await rawRequest(
+          t.address,
+          `GET /v1/sys/health?${name}=${encodeURIComponent(value)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+        )
+        assert.match(raw, /^HTTP\/1\.1 400 /, `${name}=${value}: ${raw.slice(0, 40)}`)
+        // The body may arrive chunked; the JSON object is the one brace-delimited run in the response.
+        const body = JSON.parse(/\{.*\}/s.exec(raw)?.[0] ?? 'null')
+        assert.deepEqual(body.errors, [
+          `invalid value for "${name}": ${JSON.stringify(value)} is not an HTTP status code from 200 to 599`,
+        ])
+      }
+    }
+    for (const flag of ['standbyok', 'perfstandbyok']) {
+      const res = await t.call('GET', `sys/health?${flag}=maybe`)
+      assert.equal(res.status, 400)
+      assert.match(res.body.errors[0], new RegExp(`"${flag}"`))
+      assert.equal((await t.call('GET', `sys/health?${flag}=T`)).status, 200)
+    }
+    const head = await rawRequest(
+      t.address,
+      'HEAD /v1/sys/health?activecode=101 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    )
+    assert.match(head, /^HTTP\/1\.1 400 /)
+    for (const [query, status] of [
+      ['activecode=200', 200],
+      ['activecode=599', 599],
+      ['activecode=0204', 204],
+      ['activecode=%2B299', 299],
+      ['sealedcode=200', 200],
+    ] as const) {
+      assert.equal((await t.call('GET', `sys/health?${query}`)).status, status, query)
+    }
+  })
+
   it('handles the raw LIST verb below the HTTP parser', async () => {
     await call('POST', 'secret/data/listed/a', { body: { data: { a: 1 } } })
     const raw = await rawRequest(

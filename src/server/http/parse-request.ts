@@ -41,14 +41,18 @@ export function parseTarget(url: string): ParsedTarget | undefined {
   return { path, query: q === -1 ? NO_QUERY : new URLSearchParams(url.slice(q + 1)) }
 }
 
-/** `?list=` is read as Go's strconv.ParseBool, as Vault does: 1/t/true list, 0/f/false read, anything else is a 400. */
-function listFlag(value: string | null): boolean {
-  if (value === null) return false
+/** A query flag read as Go's strconv.ParseBool, as Vault reads them; anything else is a 400 naming the flag. */
+export function goBool(name: string, value: string): boolean {
   if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true
   if (['0', 'f', 'F', 'FALSE', 'false', 'False', ''].includes(value)) return false
   throw new InvalidRequestError(
-    `invalid value for "list": ${JSON.stringify(value.slice(0, 20))} is not a boolean`,
+    `invalid value for "${name}": ${JSON.stringify(value.slice(0, 20))} is not a boolean`,
   )
+}
+
+/** `?list=`: 1/t/true list, 0/f/false (or empty) read. */
+function listFlag(value: string | null): boolean {
+  return value !== null && goBool('list', value)
 }
 
 /** Vault's verb mapping; the LIST verb arrives here from the connection layer (see list-verb.ts). */
