@@ -176,4 +176,40 @@ describe('parseHcl errors', () => {
     const error = syntaxError(`a = ${secret}`)
     assert.ok(error.message.length < 150, error.message)
   })
+
+  it('refuses nesting past the limit with a located error instead of overflowing the stack', () => {
+    const pairs: [string, string][] = [
+      ['[', ']'],
+      ['{ a = ', ' }'],
+    ]
+    for (const [open, close] of pairs) {
+      const deep = `x = ${open.repeat(100_000)}1${close.repeat(100_000)}`
+      assert.match(
+        syntaxError(deep).message,
+        /^line 1, column \d+: the document nests deeper than 500 levels$/,
+      )
+    }
+    const blocks = `${'a {\n'.repeat(100_000)}${'}\n'.repeat(100_000)}`
+    assert.match(
+      syntaxError(blocks).message,
+      /^line 501, column 3: the document nests deeper than 500 levels$/,
+    )
+  })
+
+  it('accepts nesting up to the limit, and takes a smaller limit when given one', () => {
+    const atLimit = `x = ${'['.repeat(500)}${']'.repeat(500)}`
+    assert.doesNotThrow(() => parseHcl(atLimit))
+    assert.doesNotThrow(() => parseHcl('a { b { c = [1] } }', 3))
+    assert.match(
+      (() => {
+        try {
+          parseHcl('a { b { c = [[1]] } }', 3)
+        } catch (error) {
+          return (error as Error).message
+        }
+        return ''
+      })(),
+      /nests deeper than 3 levels/,
+    )
+  })
 })

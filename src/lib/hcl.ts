@@ -1,4 +1,5 @@
 // A parser for the HCL subset that Vault policies and server configs use (the ground HCL1 and HCL2 share).
+import { DEFAULT_MAX_JSON_DEPTH, jsonDepthMessage } from './json-depth.ts'
 
 export type HclValue = string | number | boolean | HclValue[] | { [key: string]: HclValue }
 
@@ -256,10 +257,19 @@ function describe(token: Token): string {
 
 class Parser {
   readonly #tokens: Token[]
+  readonly #maxDepth: number
   #index = 0
+  /** Blocks, lists and objects open around the current token; the parser recurses once per level. */
+  #depth = 0
 
-  constructor(tokens: Token[]) {
+  constructor(tokens: Token[], maxDepth: number) {
     this.#tokens = tokens
+    this.#maxDepth = maxDepth
+  }
+
+  /** Refuse a level past the limit before recursing into it, so deep input cannot overflow the stack. */
+  #enter(token: Token): void {
+    if (++this.#depth > this.#maxDepth) this.#fail(token, jsonDepthMessage('the document', this.#maxDepth))
   }
 
   #peek(offset = 0): Token {
@@ -324,7 +334,10 @@ class Parser {
     if (!this.#isPunct(open, '{')) {
       this.#fail(open, `expected '{' to open the ${snippet(typeToken.text)} block, found ${describe(open)}`)
     }
-    return { type: typeToken.text, labels, body: this.body(true), line: typeToken.line }
+    this.#enter(open)
+    const body = this.body(true)
+    this.#depth--
+    return { type: typeToken.text, labels, body, line: typeToken.line }
   }
 
   value(): HclValue {
@@ -347,8 +360,12 @@ class Parser {
           `expected a value (string, number, bool, list or object), found ${describe(token)}`,
         )
       case 'punct':
-        if (token.text === '[') return this.#list()
-        if (token.text === '{') return this.#object()
+        if (token.text === '[' || token.text === '{') {
+          this.#enter(token)
+          const nested = token.text === '[' ? this.#list() : this.#object()
+          this.#depth--
+          return nested
+        }
         break
     }
     return this.#fail(token, `expected a value, found ${describe(token)}`)
@@ -392,7 +409,10 @@ class Parser {
   }
 }
 
-/** Parse an HCL document into attributes and blocks; throws HclSyntaxError with the line and column. */
-export function parseHcl(text: string): HclBody {
-  return new Parser(new Lexer(text).tokens()).body(false)
+/**
+ * Parse an HCL document into attributes and blocks; throws HclSyntaxError with the line and column, also
+ * for blocks, lists and objects nested deeper than `maxDepth`.
+ */
+export function parseHcl(text: string, maxDepth = DEFAULT_MAX_JSON_DEPTH): HclBody {
+  return new Parser(new Lexer(text).tokens(), maxDepth).body(false)
 }

@@ -107,6 +107,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     : config!.listeners.map((l) => ({
         address: l.address,
         maxRequestSize: l.maxRequestSize,
+        ...(l.maxJsonDepth ? { maxJsonDepth: l.maxJsonDepth } : {}),
         ...(l.tlsDisable ? {} : { tls: listenerTls(l) }),
       }))
   try {

@@ -317,3 +317,72 @@ test('LIST with a Content-Length body still lists', async () => {
     conn.close()
   }
 })
+
+/** Send one request on a fresh connection and read the answer; the server must then close. */
+async function exchange(request: string): Promise<RawResponse> {
+  const conn = await RawConnection.open(server.address)
+  try {
+    await conn.write(request)
+    const response = await conn.response()
+    return response
+  } finally {
+    conn.close()
+  }
+}
+
+test('LIST refuses what Node refuses for other verbs, with the same status, and closes', async () => {
+  const cases: [string, string[]][] = [
+    ['hex Content-Length', ['Content-Length: 0x10']],
+    ['exponent Content-Length', ['Content-Length: 1e3']],
+    ['signed Content-Length', ['Content-Length: +5']],
+    ['two Content-Lengths', ['Content-Length: 2', 'Content-Length: 3']],
+    ['a line without a colon', ['NoColonHere']],
+    ['obs-fold', ['X-Folded: a', ' b']],
+    ['16 KiB of headers', [`X-Big: ${'a'.repeat(16 * 1024)}`]],
+  ]
+  for (const [name, lines] of cases) {
+    const get = await exchange(listRequest('/v1/sys/health', lines).replace(/^LIST/, 'GET'))
+    const conn = await RawConnection.open(server.address)
+    try {
+      await conn.write(`${listRequest('/v1/secret/metadata/', lines)}{}`)
+      const list = await conn.response()
+      assert.equal(list.status, get.status, `${name}: LIST ${list.status}, GET ${get.status}`)
+      assert.ok(list.status === 400 || list.status === 431, `${name}: ${list.status}`)
+      assert.equal(list.headers['connection'], 'close', name)
+      await conn.response().then(
+        () => assert.fail(`${name}: a second response`),
+        () => assert.equal(conn.ended, true),
+      )
+    } finally {
+      conn.close()
+    }
+  }
+  // Optional whitespace around the value is not part of it, for Node or for LIST.
+  const padded = await exchange(listRequest('/v1/secret/metadata/', ['Content-Length:  2 ']) + '{}')
+  assertKeys(padded, ['app/', 'team/', 'top'])
+})
+
+test('LIST with two X-Vault-Token headers is answered as a GET with them is', async () => {
+  const twice = [`X-Vault-Token: ${server.rootToken}`]
+  const get = await exchange(listRequest('/v1/secret/metadata/?list=true', twice).replace(/^LIST/, 'GET'))
+  const list = await exchange(listRequest('/v1/secret/metadata/', twice))
+  assert.equal(get.status, 403, get.body)
+  assert.equal(list.status, get.status, list.body)
+  assert.deepEqual(JSON.parse(list.body), JSON.parse(get.body))
+})
+
+test('LIST with a 2 MiB body written in 2 KiB pieces is read to its end and answered', async () => {
+  const conn = await RawConnection.open(server.address)
+  try {
+    const body = JSON.stringify({ pad: 'p'.repeat(2 * 1024 * 1024) })
+    const request =
+      listRequest('/v1/secret/metadata/app/', [
+        'Content-Type: application/json',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+      ]) + body
+    for (let i = 0; i < request.length; i += 2048) await conn.write(request.slice(i, i + 2048))
+    assertKeys(await conn.response(), ['config', 'db'])
+  } finally {
+    conn.close()
+  }
+})

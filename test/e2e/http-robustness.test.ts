@@ -1,9 +1,13 @@
 // Bad input gets a clear 4xx and never a crash: malformed bodies, limits, traversal, verbs, and a random fuzz.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
 import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { startSealedServer, type TestServer } from '../helpers/server.ts'
+import { startServer } from '../../src/server/start-server.ts'
+import { client, startSealedServer, type TestServer } from '../helpers/server.ts'
 
 function rawRequest(address: string, payload: string | Buffer): Promise<string> {
   const { hostname, port } = new URL(address)
@@ -125,6 +129,147 @@ describe('HTTP robustness', () => {
     assert.match(huge, /^HTTP\/1\.1 431/)
     const garbage = await rawRequest(t.address, 'BLAH\r\n\r\n')
     assert.match(garbage, /^HTTP\/1\.1 400/)
+  })
+
+  it('answers 400 naming the limit for bodies nested too deep, with audit on, before and after auth', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coffer-depth-'))
+    const nest = (levels: number) => `${'['.repeat(levels)}1${']'.repeat(levels)}`
+    try {
+      assert.equal(
+        (
+          await call('PUT', 'sys/audit/depth', {
+            body: { type: 'file', options: { file_path: join(dir, 'audit.log') } },
+          })
+        ).status,
+        204,
+      )
+      assert.equal((await call('POST', 'sys/auth/userpass', { body: { type: 'userpass' } })).status, 204)
+      const cases: [string, string, string][] = [
+        ['POST', 'secret/data/deep', `{"data":{"v":${nest(10_000)}}}`],
+        ['POST', 'auth/userpass/login/someone', `{"password":${nest(5_000)}}`],
+        ['POST', 'sys/wrapping/lookup', `{"token":${nest(5_000)}}`],
+        ['PUT', 'sys/unseal', `{"key":${nest(5_000)}}`],
+        ['PATCH', 'secret/data/deep', `{"data":${nest(600)}}`],
+      ]
+      for (const [method, path, body] of cases) {
+        const res = await t.call(method, path, {
+          body,
+          headers: {
+            'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json',
+          },
+          ...(path.startsWith('secret/') ? { token: root } : {}),
+        })
+        assert.equal(res.status, 400, `${method} ${path}: ${JSON.stringify(res.body)}`)
+        assert.deepEqual(res.body, { errors: ['request body nests deeper than 500 levels'] })
+      }
+      // The limit itself is usable end to end: written, audited, and read back.
+      const atLimit = `{"data":{"v":${nest(498)}}}`
+      assert.equal((await call('POST', 'secret/data/deep', { body: atLimit })).status, 200)
+      const read = await call('GET', 'secret/data/deep')
+      assert.equal(read.status, 200)
+      assert.equal(JSON.stringify(read.body.data.data.v), nest(498))
+    } finally {
+      await call('DELETE', 'sys/audit/depth')
+      await call('DELETE', 'sys/auth/userpass')
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('takes the limit from the listener option max_json_depth', async () => {
+    const server = await startServer({
+      config: {
+        listeners: [
+          { type: 'tcp', address: '127.0.0.1:0', tlsDisable: true, maxRequestSize: 1024, maxJsonDepth: 3 },
+        ],
+        storage: { type: 'inmem' },
+        defaultLeaseTtl: 3600,
+        maxLeaseTtl: 3600,
+        logLevel: 'error',
+        disableMlock: true,
+        ui: false,
+      },
+    })
+    try {
+      const anon = client(server.address, '')
+      const deep = await anon('PUT', 'sys/init', { body: '{"a":[[[1]]]}' })
+      assert.deepEqual(deep, {
+        ...deep,
+        status: 400,
+        body: { errors: ['request body nests deeper than 3 levels'] },
+      })
+      const init = await anon('PUT', 'sys/init', {
+        body: '{"secret_shares":1,"secret_threshold":1,"x":[[]]}',
+      })
+      assert.equal(init.status, 200)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('answers 400 for policies nested too deep, on both policy endpoints, in HCL and JSON', async () => {
+    const deep = `${'['.repeat(10_000)}"v"${']'.repeat(10_000)}`
+    const hcl = `path "secret/*" { capabilities = ["read"]\n allowed_parameters = { k = ${deep} } }`
+    const json = JSON.stringify({ path: { 'secret/*': { capabilities: ['read'] } } }).replace(
+      '["read"]',
+      `["read"], "allowed_parameters": {"k": ${deep}}`,
+    )
+    for (const path of ['sys/policy/deep', 'sys/policies/acl/deep']) {
+      for (const [text, pattern] of [
+        [hcl, /^failed to parse policy: line 2, column \d+: the document nests deeper than 500 levels$/],
+        [json, /^failed to parse policy: the policy nests deeper than 500 levels$/],
+      ] as const) {
+        const res = await call('PUT', path, { body: { policy: text } })
+        assert.equal(res.status, 400, `${path}: ${JSON.stringify(res.body)}`)
+        assert.match(res.body.errors[0], pattern)
+      }
+    }
+  })
+
+  it('accepts only final status codes (200-599) for every sys/health override, without a token', async () => {
+    const overrides = [
+      'activecode',
+      'standbycode',
+      'sealedcode',
+      'uninitcode',
+      'drsecondarycode',
+      'performancestandbycode',
+      'removedcode',
+      'haunhealthycode',
+    ]
+    for (const name of overrides) {
+      for (const value of ['101', '100', '199', '600', '999', '1000', '-200', 'abc', '2e2', '0x12c', '']) {
+        const raw = await rawRequest(
+          t.address,
+          `GET /v1/sys/health?${name}=${encodeURIComponent(value)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+        )
+        assert.match(raw, /^HTTP\/1\.1 400 /, `${name}=${value}: ${raw.slice(0, 40)}`)
+        // The body may arrive chunked; the JSON object is the one brace-delimited run in the response.
+        const body = JSON.parse(/\{.*\}/s.exec(raw)?.[0] ?? 'null')
+        assert.deepEqual(body.errors, [
+          `invalid value for "${name}": ${JSON.stringify(value)} is not an HTTP status code from 200 to 599`,
+        ])
+      }
+    }
+    for (const flag of ['standbyok', 'perfstandbyok']) {
+      const res = await t.call('GET', `sys/health?${flag}=maybe`)
+      assert.equal(res.status, 400)
+      assert.match(res.body.errors[0], new RegExp(`"${flag}"`))
+      assert.equal((await t.call('GET', `sys/health?${flag}=T`)).status, 200)
+    }
+    const head = await rawRequest(
+      t.address,
+      'HEAD /v1/sys/health?activecode=101 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    )
+    assert.match(head, /^HTTP\/1\.1 400 /)
+    for (const [query, status] of [
+      ['activecode=200', 200],
+      ['activecode=599', 599],
+      ['activecode=0204', 204],
+      ['activecode=%2B299', 299],
+      ['sealedcode=200', 200],
+    ] as const) {
+      assert.equal((await t.call('GET', `sys/health?${query}`)).status, status, query)
+    }
   })
 
   it('handles the raw LIST verb below the HTTP parser', async () => {

@@ -128,6 +128,25 @@ describe('parseConfig', () => {
     )
   })
 
+  it('reads max_json_depth, with 0 meaning the default, and refuses values past the safe ceiling', () => {
+    const listener = (value: string) =>
+      parseConfig(
+        `storage "inmem" {}\nlistener "tcp" {\ntls_disable = true\nmax_json_depth = ${value}\n}`,
+        'hcl',
+      ).listeners[0]!
+    assert.equal(listener('64').maxJsonDepth, 64)
+    assert.equal(listener('"1000"').maxJsonDepth, 1000)
+    assert.equal(listener('0').maxJsonDepth, undefined)
+    assert.equal(parseConfig(MINIMAL, 'hcl').listeners[0]!.maxJsonDepth, undefined)
+    for (const bad of ['-1', '2001', '"deep"', '1.5']) {
+      assert.throws(
+        () => listener(bad),
+        /^ConfigError: listener\.tcp\.max_json_depth: must be a whole number up to 2000 \(0 means the default of 500\)$/,
+        bad,
+      )
+    }
+  })
+
   it('maps log level spellings', () => {
     const level = (value: string) => parseConfig(`${MINIMAL}\nlog_level = "${value}"`, 'hcl').logLevel
     assert.equal(level('TRACE'), 'debug')

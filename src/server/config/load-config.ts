@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import { parseDuration } from '../../lib/duration.ts'
 import { type HclBody, HclSyntaxError, parseHcl } from '../../lib/hcl.ts'
+import { DEFAULT_MAX_JSON_DEPTH } from '../../lib/json-depth.ts'
 import { parseUserLockoutBlocks, type UserLockoutDefaults } from './user-lockout-config.ts'
 
 export interface ListenerConfig {
@@ -20,6 +21,8 @@ export interface ListenerConfig {
   tlsDisableClientCerts?: boolean
   /** Bytes; defaults to 32 MiB. */
   maxRequestSize: number
+  /** max_json_depth: deepest nesting accepted in a JSON request body; defaults to Vault's 500. */
+  maxJsonDepth?: number
 }
 
 export interface ServerConfig {
@@ -54,6 +57,11 @@ export class ConfigError extends Error {
 
 export const DEFAULT_LISTENER_ADDRESS = '127.0.0.1:8200'
 export const DEFAULT_MAX_REQUEST_SIZE = 32 * 1024 * 1024
+/**
+ * Past this, a body that passes the depth check can still overflow the stack in the recursive walks
+ * behind it (audit hashing, JSON.stringify), turning a 400 back into a 500.
+ */
+export const MAX_JSON_DEPTH_CEILING = 2000
 /** Vault's system-wide default for both lease TTLs: 768h (32 days). */
 export const DEFAULT_LEASE_TTL = 768 * 3600
 
@@ -77,6 +85,7 @@ const LISTENER_KEYS = [
   'tls_client_ca_file',
   'tls_disable_client_certs',
   'max_request_size',
+  'max_json_depth',
 ]
 const STORAGE_KEYS: Record<string, string[]> = { sqlite: ['path'], file: ['path'], inmem: [] }
 const LOG_LEVELS: Record<string, ServerConfig['logLevel']> = {
@@ -223,6 +232,18 @@ function parseListener(section: Section, where: string): ListenerConfig {
     }
     // Vault treats 0 as "use the default".
     if (n > 0) listener.maxRequestSize = n
+  }
+  const depth = body['max_json_depth']
+  if (depth !== undefined) {
+    const n = typeof depth === 'string' && /^\d+$/.test(depth.trim()) ? Number(depth) : depth
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || n > MAX_JSON_DEPTH_CEILING) {
+      throw new ConfigError(
+        `${where}.max_json_depth`,
+        `must be a whole number up to ${MAX_JSON_DEPTH_CEILING} (0 means the default of ${DEFAULT_MAX_JSON_DEPTH})`,
+      )
+    }
+    // As Vault, 0 means the default.
+    if (n > 0) listener.maxJsonDepth = n
   }
   return listener
 }

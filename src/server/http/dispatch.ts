@@ -29,6 +29,8 @@ const TOP_LEVEL_DATA = [
 export interface DispatchContext {
   core: Core
   logger: Logger
+  /** The listener's max_json_depth; request bodies nesting deeper are refused with 400. */
+  maxJsonDepth?: number
 }
 
 export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<HttpResult> {
@@ -39,7 +41,7 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
     const { path, query } = target
     const contentType = header(req, 'content-type')
     if (RAW_SYS_PATHS.has(path)) {
-      const data = req.body.length > 0 ? requestData(req, 'update', query) : {}
+      const data = req.body.length > 0 ? requestData(req, 'update', query, ctx.maxJsonDepth) : {}
       return await handleRawSys(ctx.core, path, req.method, data, query)
     }
     if (req.method === 'HEAD') return emptyResult(405)
@@ -49,7 +51,7 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
       id: requestId,
       operation,
       path,
-      data: requestData(req, operation, query),
+      data: requestData(req, operation, query, ctx.maxJsonDepth),
       token: clientToken(req),
       headers: plainHeaders(req),
       contentType,

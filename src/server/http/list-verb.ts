@@ -1,60 +1,122 @@
 // Reading one raw HTTP/1.1 request that began with the LIST verb, from the bytes Node's parser rejected.
-import type { Socket } from 'node:net'
+import type { EventEmitter } from 'node:events'
+import { HEADERS_TOO_LARGE, isRefusal, MALFORMED, parseRequestHead } from './raw-request-head.ts'
 
-const HEADER_LIMIT = 64 * 1024
-const READ_TIMEOUT_MS = 10_000
+/**
+ * Bytes we hold while waiting for the end of the head. Node counts only the target, names and values
+ * against its 16 KiB; the separators and padding around them need room too, but not without bound.
+ */
+const HEAD_BYTES_CAP = 64 * 1024
+const TERMINATOR = Buffer.from('\r\n\r\n')
+const IDLE_TIMEOUT_MS = 10_000
 
 export interface RawListRequest {
   method: 'LIST'
   url: string
-  headers: Record<string, string>
+  headers: Record<string, string | string[]>
   body: Buffer
 }
 
-/** Parse the request in `first` (reading more from the socket if it is incomplete); undefined when malformed. */
-export async function parseRawListRequest(
-  socket: Socket,
+export type RawListOutcome =
+  | { kind: 'request'; request: RawListRequest }
+  | { kind: 'refused'; status: 400 | 408 | 413 | 431; message: string }
+
+export interface RawListLimits {
+  maxBody: number
+  /** Node's --max-http-header-size (http.maxHeaderSize), so LIST and the other verbs share one limit. */
+  maxHeaderSize: number
+  /** The whole request must arrive within this, like the http server's requestTimeout. */
+  requestTimeoutMs: number
+}
+
+/** The socket surface used here, so tests can feed chunks without a network. */
+export type ByteSource = Pick<EventEmitter, 'on' | 'off' | 'removeAllListeners'>
+
+/**
+ * Read the request that starts in `first` off the socket. Every received byte is copied a bounded number
+ * of times (the head is searched chunk by chunk, the body gathered and joined once), so the cost is
+ * linear in the request size however it is split into TCP segments.
+ */
+export function parseRawListRequest(
+  socket: ByteSource,
   first: Buffer,
-  maxBody: number,
-): Promise<RawListRequest | undefined> {
-  let buffer = first
+  limits: RawListLimits,
+): Promise<RawListOutcome> {
   // The http server's own data listener would feed the dead parser; from here on the socket is ours.
   socket.removeAllListeners('data')
-  const more = async (): Promise<boolean> => {
-    const chunk = await new Promise<Buffer | undefined>((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), READ_TIMEOUT_MS)
-      socket.once('data', (data: Buffer) => {
-        clearTimeout(timer)
-        resolve(data)
-      })
-      socket.once('end', () => resolve(undefined))
-    })
-    if (!chunk) return false
-    buffer = Buffer.concat([buffer, chunk])
-    return true
-  }
-  let headerEnd = buffer.indexOf('\r\n\r\n')
-  while (headerEnd === -1) {
-    if (buffer.length > HEADER_LIMIT || !(await more())) return undefined
-    headerEnd = buffer.indexOf('\r\n\r\n')
-  }
-  const lines = buffer.subarray(0, headerEnd).toString('latin1').split('\r\n')
-  const requestLine = /^LIST (\S+) HTTP\/1\.[01]$/.exec(lines[0] ?? '')
-  if (!requestLine) return undefined
-  const headers: Record<string, string> = {}
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(':')
-    if (colon <= 0) return undefined
-    headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
-  }
-  if (headers['transfer-encoding']) return undefined
-  const length = Number(headers['content-length'] ?? '0')
-  if (!Number.isInteger(length) || length < 0 || length > maxBody) return undefined
-  while (buffer.length < headerEnd + 4 + length) if (!(await more())) return undefined
-  return {
-    method: 'LIST',
-    url: requestLine[1]!,
-    headers,
-    body: buffer.subarray(headerEnd + 4, headerEnd + 4 + length),
-  }
+  return new Promise((resolve) => {
+    let chunks: Buffer[] = []
+    let received = 0
+    /** The last three bytes seen, so a terminator split across chunks is still found. */
+    let tail: Buffer = Buffer.alloc(0)
+    let head: { url: string; headers: Record<string, string | string[]>; bodyStart: number; length: number }
+    let done = false
+
+    const finish = (outcome: RawListOutcome): void => {
+      if (done) return
+      done = true
+      clearTimeout(idle)
+      clearTimeout(deadline)
+      socket.off('data', onData)
+      socket.off('end', onEnd)
+      socket.off('close', onEnd)
+      socket.off('error', onEnd)
+      resolve(outcome)
+    }
+    const refuse = (status: 400 | 408 | 413 | 431, message: string) =>
+      finish({ kind: 'refused', status, message })
+
+    const onHead = (): void => {
+      const all = Buffer.concat(chunks, received)
+      chunks = [all]
+      const end = all.indexOf(TERMINATOR)
+      const parsed = parseRequestHead(all.subarray(0, end), limits.maxHeaderSize)
+      if (isRefusal(parsed)) {
+        refuse(parsed.status, parsed.message)
+        return
+      }
+      if (parsed.contentLength > limits.maxBody) {
+        refuse(413, `request body exceeds the limit of ${limits.maxBody} bytes`)
+        return
+      }
+      head = { url: parsed.url, headers: parsed.headers, bodyStart: end + 4, length: parsed.contentLength }
+    }
+
+    const onBodyProgress = (): void => {
+      const needed = head.bodyStart + head.length
+      if (received < needed) return
+      const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received)
+      // Bytes past the body (a pipelined request) are dropped: the connection closes after a LIST.
+      const body = all.subarray(head.bodyStart, needed)
+      finish({ kind: 'request', request: { method: 'LIST', url: head.url, headers: head.headers, body } })
+    }
+
+    const onData = (chunk: Buffer): void => {
+      if (done) return
+      idle.refresh()
+      chunks.push(chunk)
+      received += chunk.length
+      if (head) {
+        onBodyProgress()
+        return
+      }
+      const probe = tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk
+      if (probe.indexOf(TERMINATOR) === -1) {
+        if (received > HEAD_BYTES_CAP) refuse(431, HEADERS_TOO_LARGE)
+        tail = probe.subarray(Math.max(0, probe.length - 3))
+        return
+      }
+      onHead()
+      if (!done) onBodyProgress()
+    }
+    const onEnd = (): void => refuse(400, MALFORMED)
+
+    const idle = setTimeout(() => refuse(408, 'request timed out'), IDLE_TIMEOUT_MS)
+    const deadline = setTimeout(() => refuse(408, 'request timed out'), limits.requestTimeoutMs)
+    socket.on('data', onData)
+    socket.on('end', onEnd)
+    socket.on('close', onEnd)
+    socket.on('error', onEnd)
+    onData(first)
+  })
 }

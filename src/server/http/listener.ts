@@ -8,7 +8,7 @@ import type { Logger } from '../../lib/logger.ts'
 import { PayloadTooLargeError } from '../../sdk/errors.ts'
 import type { ConnectionInfo } from '../../sdk/request.ts'
 import { type DispatchContext, dispatch } from './dispatch.ts'
-import { type HttpRequest, type HttpResult, jsonResult } from './http-types.ts'
+import { type HttpResult, jsonResult } from './http-types.ts'
 import { parseRawListRequest } from './list-verb.ts'
 import { peerChainPem } from './peer-chain.ts'
 
@@ -16,6 +16,8 @@ export interface ListenerOptions {
   address: string
   tls?: ListenerTls
   maxRequestSize: number
+  /** max_json_depth; request bodies nesting deeper get 400 (default 500, as Vault). */
+  maxJsonDepth?: number
 }
 
 export interface ListenerTls {
@@ -37,6 +39,7 @@ export interface RunningListener {
 }
 
 const EMPTY = Buffer.alloc(0)
+const REQUEST_TIMEOUT_MS = 90_000
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   // Most reads carry no body: skip the stream machinery for them.
@@ -90,10 +93,12 @@ function responseDone(socket: Socket): Promise<void> {
 }
 
 export async function startListener(
-  ctx: DispatchContext,
+  sharedCtx: DispatchContext,
   options: ListenerOptions,
   logger: Logger,
 ): Promise<RunningListener> {
+  const ctx: DispatchContext =
+    options.maxJsonDepth === undefined ? sharedCtx : { ...sharedCtx, maxJsonDepth: options.maxJsonDepth }
   const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
     inflight.set(req.socket, res)
     let result: HttpResult
@@ -125,7 +130,7 @@ export async function startListener(
     : http.createServer(onRequest)
   server.keepAliveTimeout = 65_000
   server.headersTimeout = 30_000
-  server.requestTimeout = 90_000
+  server.requestTimeout = REQUEST_TIMEOUT_MS
   server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
     handleClientError(ctx, options, error, socket).catch(() => socket.destroy())
   })
@@ -167,18 +172,23 @@ async function handleClientError(
     rest.length > 0 &&
     'LIST '.startsWith(rest.subarray(0, 5).toString('latin1'))
   ) {
-    const parsed = await parseRawListRequest(socket, rest, options.maxRequestSize)
-    if (parsed) {
-      const request: HttpRequest = {
-        ...parsed,
-        remoteAddress: socket.remoteAddress ?? '',
-        connection: connectionOf(socket),
-      }
-      const result = await dispatch(ctx, request)
-      await responseDone(socket)
-      writeRaw(socket, result)
-      return
-    }
+    const outcome = await parseRawListRequest(socket, rest, {
+      maxBody: options.maxRequestSize,
+      maxHeaderSize: http.maxHeaderSize,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    })
+    // A refusal closes the connection, as Node does after a request it cannot parse.
+    const result =
+      outcome.kind === 'refused'
+        ? jsonResult(outcome.status, { errors: [outcome.message] })
+        : await dispatch(ctx, {
+            ...outcome.request,
+            remoteAddress: socket.remoteAddress ?? '',
+            connection: connectionOf(socket),
+          })
+    await responseDone(socket)
+    if (socket.writable) writeRaw(socket, result)
+    return
   }
   await responseDone(socket)
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400

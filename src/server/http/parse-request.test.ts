@@ -82,6 +82,31 @@ describe('request bodies', () => {
     assert.deepEqual(requestData(body('{"x":true}', ''), 'update', q), { x: true })
     assert.throws(() => requestData(body('a=1', 'application/json'), 'update', q), /JSON/)
   })
+
+  it('refuses JSON nested past the limit before parsing it, whatever the content type says', () => {
+    const q = new URLSearchParams()
+    const deep = (levels: number) => `{"data":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`
+    for (const contentType of ['application/json', 'application/x-www-form-urlencoded', '']) {
+      assert.throws(
+        () => requestData(body(deep(10_000), contentType), 'update', q),
+        (e: unknown) =>
+          e instanceof AppError &&
+          e.status === 400 &&
+          e.message === 'request body nests deeper than 500 levels',
+      )
+    }
+    assert.throws(() => requestData(body(deep(501), ''), 'patch', q), /nests deeper than 500 levels/)
+    assert.equal(Array.isArray(requestData(body(deep(500), ''), 'update', q)['data']), true)
+    assert.throws(() => requestData(body(deep(11), ''), 'update', q, 10), /deeper than 10 levels/)
+  })
+
+  it('takes a flat body of a million keys (no key-count limit)', () => {
+    const keys = Array.from({ length: 1_000_000 }, (_, i) => `"k${i}":${i}`)
+    const text = `{${keys.join(',')}}`
+    assert.ok(text.length < 32 * 1024 * 1024)
+    const data = requestData(body(text, 'application/json'), 'update', new URLSearchParams())
+    assert.equal(Object.keys(data).length, 1_000_000)
+  })
 })
 
 describe('headers and token', () => {

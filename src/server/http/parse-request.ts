@@ -1,4 +1,6 @@
 // Turning an HTTP request into the pieces of a LogicalRequest: path checks, operation, token and data.
+
+import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth, jsonDepthMessage } from '../../lib/json-depth.ts'
 import {
   InvalidRequestError,
   UnsupportedMediaTypeError,
@@ -39,14 +41,18 @@ export function parseTarget(url: string): ParsedTarget | undefined {
   return { path, query: q === -1 ? NO_QUERY : new URLSearchParams(url.slice(q + 1)) }
 }
 
-/** `?list=` is read as Go's strconv.ParseBool, as Vault does: 1/t/true list, 0/f/false read, anything else is a 400. */
-function listFlag(value: string | null): boolean {
-  if (value === null) return false
+/** A query flag read as Go's strconv.ParseBool, as Vault reads them; anything else is a 400 naming the flag. */
+export function goBool(name: string, value: string): boolean {
   if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true
   if (['0', 'f', 'F', 'FALSE', 'false', 'False', ''].includes(value)) return false
   throw new InvalidRequestError(
-    `invalid value for "list": ${JSON.stringify(value.slice(0, 20))} is not a boolean`,
+    `invalid value for "${name}": ${JSON.stringify(value.slice(0, 20))} is not a boolean`,
   )
+}
+
+/** `?list=`: 1/t/true list, 0/f/false (or empty) read. */
+function listFlag(value: string | null): boolean {
+  return value !== null && goBool('list', value)
 }
 
 /** Vault's verb mapping; the LIST verb arrives here from the connection layer (see list-verb.ts). */
@@ -84,11 +90,15 @@ export function clientToken(req: HttpRequest): string {
   return authorization.toLowerCase().startsWith('bearer ') ? authorization.slice(7).trim() : ''
 }
 
-/** Body data for writes: a JSON object or a form; query parameters for reads, deletes and lists. */
+/**
+ * Body data for writes: a JSON object or a form; query parameters for reads, deletes and lists. A form is
+ * flat by construction; JSON is refused past `maxJsonDepth` levels before it is parsed.
+ */
 export function requestData(
   req: HttpRequest,
   operation: Operation,
   query: URLSearchParams,
+  maxJsonDepth = DEFAULT_MAX_JSON_DEPTH,
 ): Record<string, unknown> {
   const contentType = header(req, 'content-type')
   if (req.body.length > 0 && (operation === 'update' || operation === 'patch' || operation === 'create')) {
@@ -96,6 +106,9 @@ export function requestData(
     const text = req.body.toString('utf8')
     if (contentType.startsWith('application/x-www-form-urlencoded') && !/^\s*[{[]/.test(text)) {
       return Object.fromEntries(new URLSearchParams(text))
+    }
+    if (exceedsJsonDepth(text, maxJsonDepth)) {
+      throw new InvalidRequestError(jsonDepthMessage('request body', maxJsonDepth))
     }
     let parsed: unknown
     try {

@@ -3,6 +3,7 @@ import { InvalidRequestError, UnsupportedOperationError } from '../../sdk/errors
 import { parseBool, parseInt64 } from '../../sdk/framework/fields.ts'
 import type { Core } from '../core/core.ts'
 import { emptyResult, type HttpResult, jsonResult } from './http-types.ts'
+import { goBool } from './parse-request.ts'
 import { COFFER_VERSION } from './version.ts'
 
 export const RAW_SYS_PATHS = new Set([
@@ -98,18 +99,31 @@ const OVERRIDES = [
   'haunhealthycode',
 ] as const
 
+/**
+ * A status-code override, as Vault's fetchStatusCode reads it (a decimal integer), but only a final status:
+ * a 1xx would be sent as an interim response (101 switches protocols) and Node refuses anything past 999.
+ */
+function overrideCode(query: URLSearchParams, name: (typeof OVERRIDES)[number], fallback: number): number {
+  const raw = query.get(name)
+  if (raw === null) return fallback
+  const parsed = /^[+-]?\d{1,10}$/.test(raw) ? Number(raw) : Number.NaN
+  if (!(parsed >= 200 && parsed <= 599)) {
+    throw new InvalidRequestError(
+      `invalid value for "${name}": ${JSON.stringify(raw.slice(0, 20))} is not an HTTP status code from 200 to 599`,
+    )
+  }
+  return parsed
+}
+
 function health(core: Core, method: string, query: URLSearchParams): HttpResult {
   if (method !== 'GET' && method !== 'HEAD') throw new UnsupportedOperationError()
-  const code = (name: (typeof OVERRIDES)[number], fallback: number): number => {
-    const raw = query.get(name)
-    if (raw === null) return fallback
-    const parsed = Number(raw)
-    if (!Number.isInteger(parsed) || parsed < 100 || parsed > 999) {
-      throw new InvalidRequestError(`unable to parse ${name} "${raw.slice(0, 20)}" as an HTTP status code`)
-    }
-    return parsed
+  // Every override is checked, not just the one this node's state selects, so a bad probe fails everywhere.
+  for (const flag of ['standbyok', 'perfstandbyok']) {
+    const value = query.get(flag)
+    if (value !== null) goBool(flag, value)
   }
-  for (const name of OVERRIDES) code(name, 0)
+  for (const name of OVERRIDES) overrideCode(query, name, 0)
+  const code = (name: (typeof OVERRIDES)[number], fallback: number) => overrideCode(query, name, fallback)
   const status = !core.initialized
     ? code('uninitcode', 501)
     : core.sealed

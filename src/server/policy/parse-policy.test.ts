@@ -194,6 +194,21 @@ describe('parsePolicy validation', () => {
     )
   })
 
+  it('refuses HCL and JSON policies nested past the depth limit, naming the limit', () => {
+    const deepValue = `${'['.repeat(10_000)}"v"${']'.repeat(10_000)}`
+    const hcl = `path "secret/*" {\n  capabilities = ["read"]\n  allowed_parameters = { k = [${deepValue}] }\n}`
+    rejects(hcl, /^failed to parse policy: line 3, column \d+: the document nests deeper than 500 levels$/)
+    const json = `{"path": {"secret/*": {"capabilities": ["read"], "allowed_parameters": {"k": [${deepValue}]}}}}`
+    rejects(json, /^failed to parse policy: the policy nests deeper than 500 levels$/)
+    rejects(Buffer.from(json).toString('base64'), /the policy nests deeper than 500 levels/)
+  })
+
+  it('accepts a policy nested right up to the limit', () => {
+    const value = `${'['.repeat(495)}"v"${']'.repeat(495)}`
+    const json = `{"path": {"secret/*": {"capabilities": ["read"], "allowed_parameters": {"k": ${value}}}}}`
+    assert.equal(parsePolicy('p', json).rules.length, 1)
+  })
+
   it('validates names', () => {
     assert.doesNotThrow(() => validatePolicyName('team-a/dev'))
     assert.throws(() => validatePolicyName(''), /must not be empty/)

@@ -1,6 +1,7 @@
 // Turns policy text (HCL, JSON, or either base64-encoded) into validated path rules.
 import { parseDuration } from '../../lib/duration.ts'
 import { type HclBody, HclSyntaxError, parseHcl } from '../../lib/hcl.ts'
+import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth, jsonDepthMessage } from '../../lib/json-depth.ts'
 import { InvalidRequestError } from '../../sdk/errors.ts'
 import { CAPABILITIES, type Capability, type PathRule, type Policy } from './policy.ts'
 
@@ -95,6 +96,9 @@ function rulesFromHcl(text: string): RawRule[] {
 }
 
 function rulesFromJson(text: string): RawRule[] {
+  // Checked before parsing: the parser would build the deep value and later walks would overflow on it.
+  if (exceedsJsonDepth(text, DEFAULT_MAX_JSON_DEPTH))
+    fail(jsonDepthMessage('the policy', DEFAULT_MAX_JSON_DEPTH))
   let doc: unknown
   try {
     doc = JSON.parse(text)
