@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, test } from 'node:test'
+import { after, before, test } from 'node:test'
+import { describeUnless } from '../../test/helpers/requirements.ts'
 import { type RunResult, run } from './test-io.ts'
 
 interface RunningServer {
@@ -24,7 +25,7 @@ async function startServer(options: Record<string, unknown>): Promise<RunningSer
   return mod.startServer(options)
 }
 
-describe('coffer CLI against a dev server', { skip }, () => {
+describeUnless(skip, 'coffer CLI against a dev server', () => {
   let server: RunningServer
   let home: string
   let env: Record<string, string>
@@ -262,7 +263,7 @@ describe('coffer CLI against a dev server', { skip }, () => {
   })
 })
 
-describe('coffer operator init against a fresh server', { skip }, () => {
+describeUnless(skip, 'coffer operator init against a fresh server', () => {
   let server: RunningServer
   let dir: string
   before(async () => {
