@@ -1,9 +1,10 @@
-// End-to-end: the CLI against a real Coffer server (dev mode, in memory) on 127.0.0.1.
+// End-to-end: the CLI against a real Coffer server (dev mode, SQLite in a temp dir) on 127.0.0.1.
 import assert from 'node:assert/strict'
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, test } from 'node:test'
+import { after, before, test } from 'node:test'
+import { describeUnless } from '../../test/helpers/requirements.ts'
 import { type RunResult, run } from './test-io.ts'
 
 interface RunningServer {
@@ -24,7 +25,7 @@ async function startServer(options: Record<string, unknown>): Promise<RunningSer
   return mod.startServer(options)
 }
 
-describe('coffer CLI against a dev server', { skip }, () => {
+describeUnless(skip, 'coffer CLI against a dev server', () => {
   let server: RunningServer
   let home: string
   let env: Record<string, string>
@@ -41,7 +42,6 @@ describe('coffer CLI against a dev server', { skip }, () => {
     server = await startServer({
       dev: true,
       listenAddress: '127.0.0.1:0',
-      inmem: true,
       dataDir: join(home, 'data'),
     })
     env = { VAULT_ADDR: server.address, VAULT_TOKEN: server.rootToken }
@@ -255,7 +255,7 @@ describe('coffer CLI against a dev server', { skip }, () => {
     await ok(['operator', 'rotate'])
     const afterTerm = JSON.parse((await ok(['operator', 'key-status', '-format=json'])).stdout).term
     assert.equal(afterTerm, before + 1)
-    if (!server.unsealKey) return
+    assert.ok(server.unsealKey, 'a dev server reports its unseal key')
     await ok(['operator', 'seal'])
     assert.equal((await cli(['status'])).code, 2)
     assert.match((await ok(['operator', 'unseal'], `${server.unsealKey}\n`)).stdout, /Sealed\s+false/)
@@ -263,13 +263,15 @@ describe('coffer CLI against a dev server', { skip }, () => {
   })
 })
 
-describe('coffer operator init against a fresh server', { skip }, () => {
+describeUnless(skip, 'coffer operator init against a fresh server', () => {
   let server: RunningServer
+  let dir: string
   before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'coffer-e2e-init-'))
     server = await startServer({
       config: {
         listeners: [{ type: 'tcp', address: '127.0.0.1:0', tlsDisable: true, maxRequestSize: 1 << 20 }],
-        storage: { type: 'inmem' },
+        storage: { type: 'sqlite', path: join(dir, 'coffer.db') },
         defaultLeaseTtl: 3600,
         maxLeaseTtl: 7200,
         logLevel: 'error',
@@ -280,6 +282,7 @@ describe('coffer operator init against a fresh server', { skip }, () => {
   })
   after(async () => {
     await server?.close()
+    rmSync(dir, { recursive: true, force: true })
   })
 
   test('init, unseal with the threshold of shares, then use the root token', async () => {

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { describeUnless, OPENSSL, unmet } from '../../test/helpers/requirements.ts'
 import { makeSelfSignedCert } from '../../test/helpers/tls.ts'
 import { ApiError, ConnectionError } from './api-error.ts'
 import { VaultClient } from './vault-client.ts'
@@ -182,7 +183,7 @@ test('rejects addresses that are not http(s) URLs', () => {
 const certDir = mkdtempSync(join(tmpdir(), 'coffer-client-tls-'))
 const cert = makeSelfSignedCert(certDir)
 
-describe('VaultClient over HTTPS', { skip: cert === undefined ? 'openssl not available' : false }, () => {
+describeUnless(await unmet(OPENSSL), 'VaultClient over HTTPS', () => {
   let server: https.Server
   let address: string
   before(async () => {

@@ -5,19 +5,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { haveOpenssl, TestPki } from '../helpers/pki.ts'
-import { runScenario, skipWithoutPython } from '../helpers/python.ts'
+import { TestPki } from '../helpers/pki.ts'
+import { runScenario } from '../helpers/python.ts'
+import { OPENSSL, pythonModules, skipUnless } from '../helpers/requirements.ts'
 import { initialise, startTlsServer } from '../helpers/tls-server.ts'
 
 const SCRIPT = fileURLToPath(new URL('./hvac_cert_scenario.py', import.meta.url))
 
 test('hvac auth.cert against Coffer over HTTPS', { timeout: 120_000 }, async (t) => {
-  if (await skipWithoutPython(t, 'hvac, requests')) return
-  if (!haveOpenssl()) {
-    assert.notEqual(process.env.CI, 'true', 'openssl is needed in CI')
-    t.skip('openssl not installed')
-    return
-  }
+  if (await skipUnless(t, pythonModules('hvac, requests'), OPENSSL)) return
   const dir = mkdtempSync(join(tmpdir(), 'coffer-hvac-cert-'))
   const pki = new TestPki(join(dir, 'pki'))
   const ca = pki.root('ca')

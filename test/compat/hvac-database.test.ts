@@ -3,25 +3,15 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import mysql from 'mysql2/promise'
-import {
-  canLoginMariaDb,
-  eventually,
-  listening,
-  uniqueName,
-} from '../../src/server/engines/database/test-helpers.ts'
+import { canLoginMariaDb, eventually, uniqueName } from '../../src/server/engines/database/test-helpers.ts'
 import { runPython as run } from '../helpers/python.ts'
+import { HVAC, MARIADB, skipUnless } from '../helpers/requirements.ts'
 import { startDevServer } from '../helpers/server.ts'
 
 const SCRIPT = fileURLToPath(new URL('./hvac_database_scenario.py', import.meta.url))
 
 test('hvac secrets.database against MariaDB', { timeout: 120_000 }, async (t) => {
-  const hvac = await run(['-c', 'import hvac'], process.env)
-  const maria = await listening(3306)
-  if (hvac.code !== 0 || !maria) {
-    assert.notEqual(process.env['CI'], 'true', 'python3-hvac and MariaDB are required in CI')
-    t.skip(hvac.code !== 0 ? 'python3-hvac not installed' : 'MariaDB not running on 127.0.0.1:3306')
-    return
-  }
+  if (await skipUnless(t, HVAC, MARIADB)) return
   const root = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root', password: '' })
   const adminUser = uniqueName('hvac_admin')
   const staticUser = uniqueName('hvac_static')

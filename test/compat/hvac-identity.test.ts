@@ -2,13 +2,14 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { runScenario, skipWithoutPython } from '../helpers/python.ts'
+import { runScenario } from '../helpers/python.ts'
+import { HVAC, skipUnless } from '../helpers/requirements.ts'
 import { startDevServer } from '../helpers/server.ts'
 
 const SCRIPT = fileURLToPath(new URL('./hvac_identity_scenario.py', import.meta.url))
 
 test('hvac secrets.identity against Coffer', { timeout: 120_000 }, async (t) => {
-  if (await skipWithoutPython(t, 'hvac')) return
+  if (await skipUnless(t, HVAC)) return
   const server = await startDevServer()
   let r: Awaited<ReturnType<typeof runScenario>>
   try {

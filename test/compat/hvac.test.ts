@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { HVAC, skipUnless } from '../helpers/requirements.ts'
 import { startSealedServer } from '../helpers/server.ts'
 
 const PYTHON = '/usr/bin/python3'
@@ -26,17 +27,8 @@ function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeout: numb
   })
 }
 
-async function hvacAvailable(): Promise<boolean> {
-  const { code } = await run(PYTHON, ['-c', 'import hvac'], process.env, 30_000).catch(() => ({ code: -1 }))
-  return code === 0
-}
-
 test('hvac drives init, unseal, policies, tokens, KV v2 and seal', { timeout: 120_000 }, async (t) => {
-  if (!(await hvacAvailable())) {
-    assert.notEqual(process.env.CI, 'true', 'python3-hvac must be installed in CI (.ci/run installs it)')
-    t.skip('python3-hvac not installed')
-    return
-  }
+  if (await skipUnless(t, HVAC)) return
   const server = await startSealedServer()
   let result: RunResult
   try {

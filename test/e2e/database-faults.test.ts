@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { eventually } from '../../src/server/engines/database/test-helpers.ts'
 import { startServer } from '../../src/server/start-server.ts'
-import { type PgCluster, pgClusterSkip, startPgCluster } from '../helpers/pg-cluster.ts'
+import { type PgCluster, startPgCluster } from '../helpers/pg-cluster.ts'
+import { describeUnless, PG_CLUSTER, unmet } from '../helpers/requirements.ts'
 import { client, startDevServer, type TestServer } from '../helpers/server.ts'
 
 const WRONG_PASSWORD = '28P01'
@@ -56,7 +57,7 @@ async function roleExists(cluster: PgCluster, username: string): Promise<boolean
   return (await cluster.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [username])).rowCount === 1
 }
 
-describe('database leases when things fail', { skip: pgClusterSkip() }, () => {
+describeUnless(await unmet(PG_CLUSTER), 'database leases when things fail', () => {
   let cluster: PgCluster
   before(async () => {
     cluster = await startPgCluster()

@@ -1,19 +1,12 @@
 // The database engine through HTTP and core's leases: creds/ returns a lease; sys/leases/revoke and expiry drop the user.
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { after, before, it } from 'node:test'
 import { run } from '../../src/cli/test-io.ts'
-import { canLoginMariaDb, eventually, listening } from '../../src/server/engines/database/test-helpers.ts'
+import { canLoginMariaDb, eventually } from '../../src/server/engines/database/test-helpers.ts'
+import { describeUnless, MARIADB, unmet } from '../helpers/requirements.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 
-const available = await listening(3306)
-if (!available) {
-  assert.notEqual(process.env['CI'], 'true', 'MariaDB on 127.0.0.1:3306 is required in CI')
-  console.log('# SKIPPED: MariaDB is not running on 127.0.0.1:3306')
-}
-
-describe('database engine over HTTP with leases', {
-  skip: !available && 'MariaDB not running on 127.0.0.1:3306',
-}, () => {
+describeUnless(await unmet(MARIADB), 'database engine over HTTP with leases', () => {
   let t: TestServer
   before(async () => {
     t = await startDevServer()

@@ -1,10 +1,11 @@
 // Restart and crash durability of a real `coffer server -config` process on SQLite, and its HTTPS listener.
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import https from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, it } from 'node:test'
+import { describe, it, type TestContext } from 'node:test'
+import { withDeadline } from '../helpers/deadline.ts'
 import { spawnServer } from '../helpers/process.ts'
 import { client } from '../helpers/server.ts'
 import { makeSelfSignedCert } from '../helpers/tls.ts'
@@ -18,6 +19,13 @@ function configFile(dir: string, extra = ''): string {
   return file
 }
 
+/** A temp dir for one test, removed when it ends. */
+function tempDir(t: TestContext, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
 async function initAndUnseal(address: string) {
   const call = client(address, '')
   const init = await call('PUT', 'sys/init', { body: { secret_shares: 1, secret_threshold: 1 } })
@@ -27,8 +35,8 @@ async function initAndUnseal(address: string) {
 }
 
 describe('durability of a server process', () => {
-  it('keeps data across a clean restart (write, stop, start, unseal, read back)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'coffer-restart-'))
+  it('keeps data across a clean restart (write, stop, start, unseal, read back)', async (t) => {
+    const dir = tempDir(t, 'coffer-restart-')
     const config = configFile(dir)
     const first = await spawnServer([`-config=${config}`])
     const { key, root } = await initAndUnseal(first.address)
@@ -56,27 +64,42 @@ describe('durability of a server process', () => {
     }
   })
 
-  it('keeps every acknowledged write after kill -9', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'coffer-kill-'))
+  it('keeps every acknowledged write after kill -9', async (t) => {
+    const dir = tempDir(t, 'coffer-kill-')
     const config = configFile(dir)
     const first = await spawnServer([`-config=${config}`])
     const { key, root } = await initAndUnseal(first.address)
     const call = client(first.address, root)
     await call('POST', 'sys/mounts/secret', { body: { type: 'kv-v2' } })
     const acknowledged: number[] = []
+    const KILL_AFTER = 200
     let stop = false
+    let enough!: () => void
+    const reached = new Promise<void>((resolve) => {
+      enough = resolve
+    })
     const writer = async (lane: number) => {
       for (let i = 0; !stop && i < 400; i++) {
         const n = lane * 1000 + i
         const res = await call('POST', `secret/data/k${n}`, { body: { data: { n } } }).catch(() => undefined)
-        if (res?.status === 200) acknowledged.push(n)
+        if (res?.status === 200 && acknowledged.push(n) === KILL_AFTER) enough()
       }
     }
-    const lanes = [0, 1, 2, 3, 4, 5, 6, 7].map(writer)
-    while (acknowledged.length < 200) await new Promise((resolve) => setImmediate(resolve))
+    const lanes = Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(writer))
+    // Kill once enough writes are acknowledged; writers that give up first (or never get there) fail the test.
+    await withDeadline(Promise.race([reached, lanes]), `${KILL_AFTER} acknowledged writes`, 120_000).catch(
+      (error: Error) => {
+        first.child.kill('SIGKILL')
+        throw error
+      },
+    )
     first.child.kill('SIGKILL')
     stop = true
-    await Promise.all(lanes)
+    assert.ok(
+      acknowledged.length >= KILL_AFTER,
+      `the writers stopped after ${acknowledged.length} acknowledged writes:\n${first.output()}`,
+    )
+    await withDeadline(lanes, 'the writers to stop after kill -9')
     await first.stop()
     const acked = [...acknowledged]
 
@@ -94,15 +117,15 @@ describe('durability of a server process', () => {
     }
   })
 
-  it('serves HTTPS with the configured certificate', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'coffer-tls-'))
+  it('serves HTTPS with the configured certificate', async (t) => {
+    const dir = tempDir(t, 'coffer-tls-')
     const made = makeSelfSignedCert(dir)
     assert.ok(made, 'openssl is needed to make a test certificate')
     const { cert, key: keyFile } = made
     const file = join(dir, 'coffer.hcl')
     writeFileSync(
       file,
-      `storage "inmem" {}\nlistener "tcp" {\n  address = "127.0.0.1:0"\n  tls_cert_file = "${cert}"\n  tls_key_file = "${keyFile}"\n}\n`,
+      `storage "sqlite" {\n  path = "${join(dir, 'data', 'coffer.db')}"\n}\nlistener "tcp" {\n  address = "127.0.0.1:0"\n  tls_cert_file = "${cert}"\n  tls_key_file = "${keyFile}"\n}\n`,
     )
     const server = await spawnServer([`-config=${file}`])
     try {

@@ -3,21 +3,14 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { after, before, it } from 'node:test'
 import mysql from 'mysql2/promise'
 import { run } from '../../src/cli/test-io.ts'
-import { canLoginMariaDb, eventually, listening } from '../../src/server/engines/database/test-helpers.ts'
+import { canLoginMariaDb, eventually } from '../../src/server/engines/database/test-helpers.ts'
+import { describeUnless, MARIADB, unmet } from '../helpers/requirements.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 
-const available = await listening(3306)
-if (!available) {
-  assert.notEqual(process.env['CI'], 'true', 'MariaDB on 127.0.0.1:3306 is required in CI')
-  console.log('# SKIPPED: MariaDB is not running on 127.0.0.1:3306')
-}
-
-describe('leak respond on database credentials', {
-  skip: !available && 'MariaDB not running on 127.0.0.1:3306',
-}, () => {
+describeUnless(await unmet(MARIADB), 'leak respond on database credentials', () => {
   let t: TestServer
   let admin: mysql.Connection
   const user = `leak_static_${process.pid}`

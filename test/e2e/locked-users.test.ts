@@ -1,8 +1,13 @@
 // sys/locked-users over HTTP: userpass users and AppRole role IDs locked by failed logins are listed and unlocked.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { startServer } from '../../src/server/start-server.ts'
-import { client, startDevServer, type TestServer } from '../helpers/server.ts'
+import {
+  client,
+  startDevServer,
+  startServerInTempDir,
+  storageConfig,
+  type TestServer,
+} from '../helpers/server.ts'
 
 describe('sys/locked-users', () => {
   let t: TestServer
@@ -95,10 +100,10 @@ describe('sys/locked-users', () => {
 
 describe('user_lockout in the server config', () => {
   it("sets lockout for every mount of a type, under each mount's own tune", async () => {
-    const server = await startServer({
+    const server = await startServerInTempDir((dir) => ({
       config: {
         listeners: [{ type: 'tcp', address: '127.0.0.1:0', tlsDisable: true, maxRequestSize: 1 << 20 }],
-        storage: { type: 'inmem' },
+        storage: storageConfig('sqlite', dir),
         defaultLeaseTtl: 3600,
         maxLeaseTtl: 3600,
         logLevel: 'error',
@@ -106,7 +111,7 @@ describe('user_lockout in the server config', () => {
         ui: false,
         userLockout: { all: { threshold: 50 }, userpass: { threshold: 2, duration: 600 } },
       },
-    })
+    }))
     try {
       const anon = client(server.address, '')
       const init = (await anon('PUT', 'sys/init', { body: { secret_shares: 1, secret_threshold: 1 } })).body

@@ -58,19 +58,6 @@ export function pgClusterUnavailable(): string | undefined {
   return undefined
 }
 
-/**
- * For a describe(): the skip reason (printed visibly) when no cluster can be made, false when it can.
- * Under CI=true an unavailable cluster is a failure, not a skip.
- */
-export function pgClusterSkip(): string | false {
-  const why = pgClusterUnavailable()
-  if (!why) return false
-  if (process.env['CI'] === 'true')
-    throw new Error(`a throwaway PostgreSQL cluster is required in CI: ${why}`)
-  console.log(`# SKIPPED: throwaway PostgreSQL cluster unavailable: ${why}`)
-  return `throwaway PostgreSQL cluster unavailable: ${why}`
-}
-
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer()

@@ -2,7 +2,6 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { basename } from 'node:path'
-import type { TestContext } from 'node:test'
 
 export const PYTHON = '/usr/bin/python3'
 
@@ -19,18 +18,6 @@ export function runPython(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 90
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr })
     })
   })
-}
-
-/** Skip the test when python3 cannot import `modules` (e.g. 'hvac'); under CI a missing module fails it instead. */
-export async function skipWithoutPython(t: TestContext, modules: string): Promise<boolean> {
-  if ((await runPython(['-c', `import ${modules}`], process.env)).code === 0) return false
-  assert.notEqual(
-    process.env['CI'],
-    'true',
-    `python3 with ${modules} must be installed in CI (.ci/run installs it)`,
-  )
-  t.skip(`python3 ${modules} not installed`)
-  return true
 }
 
 /** Run a scenario script that prints its findings as JSON on its last line; fails the test if it exits non-zero. */

@@ -1,6 +1,17 @@
-// Test helpers: a real server on 127.0.0.1:0 and a tiny JSON client for it.
+// Test helpers: a real server on 127.0.0.1:0 (SQLite in a throwaway directory) and a tiny JSON client for it.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Clock } from '../../src/lib/time.ts'
+import type { ServerConfig } from '../../src/server/config/load-config.ts'
 import { type RunningServer, type StartOptions, startServer } from '../../src/server/start-server.ts'
+
+/**
+ * Where a test server keeps its data. SQLite, the production storage, is the default: its reads and
+ * writes await a worker thread, so interleavings (and races) show up that the in-memory store, with no
+ * await gap, hides. 'inmem' is an explicit opt-in; each caller says why it needs it.
+ */
+export type TestStorage = 'sqlite' | 'inmem'
 
 export interface Reply {
   status: number
@@ -63,18 +74,64 @@ export function client(address: string, defaultToken: string) {
   }
 }
 
+/** A fresh directory under the OS temp dir; `remove` deletes it and everything in it (safe to call twice). */
+export function makeTempDir(prefix = 'coffer-test-'): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/** A server config's storage block for `storage`: SQLite gets a file in `dir`. */
+export function storageConfig(storage: TestStorage, dir: string): ServerConfig['storage'] {
+  return storage === 'inmem' ? { type: 'inmem' } : { type: 'sqlite', path: join(dir, 'coffer.db') }
+}
+
+/**
+ * `startServer` with a throwaway data directory, removed once the server has closed (also when it fails
+ * to start). `build` gets the directory to put storage (and anything else) in.
+ */
+export async function startServerInTempDir(
+  build: (dir: string) => StartOptions,
+  prefix = 'coffer-test-',
+): Promise<RunningServer> {
+  const temp = makeTempDir(prefix)
+  let server: RunningServer
+  try {
+    server = await startServer(build(temp.dir))
+  } catch (error) {
+    temp.remove()
+    throw error
+  }
+  return {
+    ...server,
+    close: async () => {
+      try {
+        await server.close()
+      } finally {
+        temp.remove()
+      }
+    },
+  }
+}
+
+/** A dev server (initialised, unsealed, KV v2 at secret/) on SQLite in a temp dir unless `storage: 'inmem'`. */
 export async function startDevServer(
-  opts: Pick<StartOptions, 'clock' | 'expiration'> = {},
+  opts: Pick<StartOptions, 'clock' | 'expiration'> & { storage?: TestStorage } = {},
 ): Promise<TestServer> {
-  const server = await startServer({ dev: true, inmem: true, listenAddress: '127.0.0.1:0', ...opts })
+  const { storage = 'sqlite', ...rest } = opts
+  const server = await startServerInTempDir((dir) => ({
+    dev: true,
+    listenAddress: '127.0.0.1:0',
+    ...(storage === 'inmem' ? { inmem: true } : { dataDir: dir }),
+    ...rest,
+  }))
   return wrap(server)
 }
 
-/** A sealed, uninitialised server on in-memory storage. */
+/** A sealed, uninitialised server; SQLite in a temp dir unless `storage: 'inmem'`. */
 export async function startSealedServer(
-  opts: { clock?: Clock; maxRequestSize?: number } = {},
+  opts: { clock?: Clock; maxRequestSize?: number; storage?: TestStorage } = {},
 ): Promise<TestServer> {
-  const server = await startServer({
+  const server = await startServerInTempDir((dir) => ({
     config: {
       listeners: [
         {
@@ -84,7 +141,7 @@ export async function startSealedServer(
           maxRequestSize: opts.maxRequestSize ?? 32 * 1024 * 1024,
         },
       ],
-      storage: { type: 'inmem' },
+      storage: storageConfig(opts.storage ?? 'sqlite', dir),
       defaultLeaseTtl: 768 * 3600,
       maxLeaseTtl: 768 * 3600,
       logLevel: 'error',
@@ -92,7 +149,7 @@ export async function startSealedServer(
       ui: false,
     },
     ...(opts.clock ? { clock: opts.clock } : {}),
-  })
+  }))
   return wrap(server)
 }
 

@@ -2,9 +2,10 @@
 import assert from 'node:assert/strict'
 import { mkdirSync } from 'node:fs'
 import type { ListenerConfig } from '../../src/server/config/load-config.ts'
-import { type RunningServer, startServer } from '../../src/server/start-server.ts'
+import type { RunningServer } from '../../src/server/start-server.ts'
 import { httpsClient } from './https-client.ts'
 import type { Issued } from './pki.ts'
+import { startServerInTempDir, storageConfig, type TestStorage } from './server.ts'
 import { makeSelfSignedCert } from './tls.ts'
 
 export type Call = ReturnType<typeof httpsClient>
@@ -16,15 +17,19 @@ export interface TlsServer {
   rootToken: string
 }
 
-/** A sealed, uninitialised server with one HTTPS listener; `initialise` inits and unseals it over that listener. */
+/**
+ * A sealed, uninitialised server with one HTTPS listener; `initialise` inits and unseals it over that listener.
+ * Its data is SQLite in a temp dir of its own (removed on close) unless `storage` is 'inmem'.
+ */
 export async function startTlsServer(
   dir: string,
   listener: Partial<ListenerConfig> = {},
+  storage: TestStorage = 'sqlite',
 ): Promise<TlsServer> {
   mkdirSync(dir, { recursive: true })
   const made = makeSelfSignedCert(dir)
   assert.ok(made, 'openssl makes the server certificate')
-  const server = await startServer({
+  const server = await startServerInTempDir((dataDir) => ({
     config: {
       listeners: [
         {
@@ -37,14 +42,14 @@ export async function startTlsServer(
           ...listener,
         },
       ],
-      storage: { type: 'inmem' },
+      storage: storageConfig(storage, dataDir),
       defaultLeaseTtl: 768 * 3600,
       maxLeaseTtl: 768 * 3600,
       logLevel: 'error',
       disableMlock: true,
       ui: false,
     },
-  })
+  }))
   return { server, call: httpsClient(server.address, made.cert), serverCa: made.cert, rootToken: '' }
 }
 

@@ -3,14 +3,12 @@ import assert from 'node:assert/strict'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { before, describe, it } from 'node:test'
-import { haveOpenssl, type Issued, TestPki } from '../../../../test/helpers/pki.ts'
+import { before, it } from 'node:test'
+import { type Issued, TestPki } from '../../../../test/helpers/pki.ts'
+import { describeUnless, OPENSSL, unmet } from '../../../../test/helpers/requirements.ts'
 import { ChainError, type ParsedCert, parseCert, parsePemBundle, verifiedChains } from './verify-chain.ts'
 
-const OPENSSL = haveOpenssl()
-if (!OPENSSL) assert.notEqual(process.env.CI, 'true', 'openssl is needed for the chain tests in CI')
-
-describe('verifiedChains', { skip: !OPENSSL && 'openssl is not installed' }, () => {
+describeUnless(await unmet(OPENSSL), 'verifiedChains', () => {
   let pki: TestPki
   let ca: Issued
   const p = (issued: Issued): ParsedCert => parseCert(issued.pem)

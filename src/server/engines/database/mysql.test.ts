@@ -1,21 +1,13 @@
 // The database engine against the real MariaDB on 127.0.0.1:3306: dynamic users, revoke, static rotation, rotate-root.
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { after, before, it } from 'node:test'
 import mysql from 'mysql2/promise'
-import {
-  canLoginMariaDb,
-  type DbHarness,
-  listening,
-  makeDb,
-  needService,
-  uniqueName,
-} from './test-helpers.ts'
+import { describeUnless, MARIADB, unmet } from '../../../../test/helpers/requirements.ts'
+import { canLoginMariaDb, type DbHarness, makeDb, uniqueName } from './test-helpers.ts'
 
 const ROOT_URL = '{{username}}:{{password}}@tcp(127.0.0.1:3306)/'
 
-describe('database engine: MariaDB', {
-  skip: !(await listening(3306)) && process.env['CI'] !== 'true' && 'MariaDB not running on 127.0.0.1:3306',
-}, () => {
+describeUnless(await unmet(MARIADB), 'database engine: MariaDB', () => {
   let db: DbHarness
   let admin: mysql.Connection
   const cleanupUsers: string[] = []
@@ -35,10 +27,6 @@ describe('database engine: MariaDB', {
     await db?.close()
     for (const user of cleanupUsers) await admin.query(`DROP USER IF EXISTS ?@'%'`, [user]).catch(() => {})
     await admin?.end()
-  })
-
-  it('refuses to start the suite silently under CI when MariaDB is absent', async (t) => {
-    assert.ok(await needService(t, 'MariaDB', 3306))
   })
 
   it('reads the config back without the password', async () => {

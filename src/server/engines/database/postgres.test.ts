@@ -1,8 +1,9 @@
 // The database engine against the shared PostgreSQL on 127.0.0.1:5432 (trust auth): users exist, then are gone.
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { after, before, it } from 'node:test'
 import pg from 'pg'
-import { type DbHarness, listening, makeDb, needService } from './test-helpers.ts'
+import { describeUnless, POSTGRES, unmet } from '../../../../test/helpers/requirements.ts'
+import { type DbHarness, makeDb } from './test-helpers.ts'
 
 const URL_TEMPLATE = 'postgresql://{{username}}:{{password}}@127.0.0.1:5432/test?sslmode=disable'
 
@@ -19,11 +20,7 @@ async function canLogin(user: string, password: string): Promise<boolean> {
   }
 }
 
-const available = await listening(5432)
-
-describe('database engine: PostgreSQL (shared server)', {
-  skip: !available && process.env['CI'] !== 'true' && 'PostgreSQL not running on 127.0.0.1:5432',
-}, () => {
+describeUnless(await unmet(POSTGRES), 'database engine: PostgreSQL (shared server)', () => {
   let db: DbHarness
   before(async () => {
     db = await makeDb()
@@ -36,10 +33,6 @@ describe('database engine: PostgreSQL (shared server)', {
     })
   })
   after(() => db?.close())
-
-  it('needs PostgreSQL (a failure under CI when it is absent)', async (t) => {
-    assert.ok(await needService(t, 'PostgreSQL', 5432))
-  })
 
   it('creates a login role, renews its VALID UNTIL, and revoke ends its session and drops it', async () => {
     await db.call('update', 'roles/ro', {

@@ -1,8 +1,9 @@
 // The database engine against the real Redis on 127.0.0.1:6379: ACL users that authenticate, revoke, rotate-root.
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { after, before, it } from 'node:test'
 import { createClient } from 'redis'
-import { type DbHarness, listening, makeDb, needService, uniqueName } from './test-helpers.ts'
+import { describeUnless, REDIS, unmet } from '../../../../test/helpers/requirements.ts'
+import { type DbHarness, makeDb, uniqueName } from './test-helpers.ts'
 
 /** AUTH on a fresh connection: Redis answers OK or WRONGPASS whatever commands the user's ACL allows. */
 async function canAuth(username: string, password: string): Promise<boolean> {
@@ -18,11 +19,7 @@ async function canAuth(username: string, password: string): Promise<boolean> {
   }
 }
 
-const available = await listening(6379)
-
-describe('database engine: Redis', {
-  skip: !available && process.env['CI'] !== 'true' && 'Redis not running on 127.0.0.1:6379',
-}, () => {
+describeUnless(await unmet(REDIS), 'database engine: Redis', () => {
   let db: DbHarness
   const admin = createClient({ socket: { host: '127.0.0.1', port: 6379 } })
   const users: string[] = []
@@ -41,10 +38,6 @@ describe('database engine: Redis', {
     await db?.close()
     for (const user of users) await admin.sendCommand(['ACL', 'DELUSER', user]).catch(() => {})
     await admin.close()
-  })
-
-  it('needs Redis (a failure under CI when it is absent)', async (t) => {
-    assert.ok(await needService(t, 'Redis', 6379))
   })
 
   it('issues an ACL user with the role rules that authenticates, and after revoke cannot', async () => {

@@ -1,7 +1,5 @@
-// Test harness for the database engine: a mounted backend over memory storage, a hand-driven clock, service probes.
+// Test harness for the database engine: a mounted backend over memory storage, a hand-driven clock, polling with a deadline.
 import { randomBytes } from 'node:crypto'
-import net from 'node:net'
-import type { TestContext } from 'node:test'
 import mysql from 'mysql2/promise'
 import { generatePassword } from '../../../lib/password-policy.ts'
 import { BackendInstance } from '../../../sdk/framework/backend.ts'
@@ -63,31 +61,6 @@ export async function makeDb(storage = new MemoryStorage(), clock = { now: Date.
     periodic: () => instance.periodic(),
     close: () => instance.cleanup(),
   }
-}
-
-/** Whether something listens on host:port (a quick TCP connect). */
-export function listening(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host, timeout: 2000 })
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-    socket.once('timeout', () => {
-      socket.destroy()
-      resolve(false)
-    })
-  })
-}
-
-/** Skips the test with a visible message when the service is absent; under CI=true its absence is a failure. */
-export async function needService(t: TestContext, name: string, port: number): Promise<boolean> {
-  if (await listening(port)) return true
-  if (process.env['CI'] === 'true') throw new Error(`${name} on 127.0.0.1:${port} is required in CI`)
-  t.diagnostic(`SKIPPED: ${name} is not running on 127.0.0.1:${port}`)
-  t.skip(`${name} not running on 127.0.0.1:${port}`)
-  return false
 }
 
 export function uniqueName(prefix: string): string {
