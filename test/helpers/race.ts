@@ -34,6 +34,10 @@ export interface RaceServer {
   process: ServerProcess
   /** `burst(address, requests, rootToken)`. */
   burst(requests: RaceRequest[]): Promise<RaceReply[]>
+  /** One request on its own socket, with the root token unless `token` says otherwise; for setup and checks. */
+  call(method: string, path: string, options?: Omit<RaceRequest, 'method' | 'path'>): Promise<RaceReply>
+  /** Stops the process and starts a new one on the same data: what survives is what was stored. */
+  restart(): Promise<void>
   /** Stops the server (SIGTERM; a server that will not stop fails the call) and removes its data. */
   close(): Promise<void>
 }
@@ -44,15 +48,17 @@ export interface RaceServer {
  */
 export async function startRaceServer(): Promise<RaceServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'coffer-race-'))
-  let server: ServerProcess
-  try {
-    server = await spawnServer([
+  const spawn = () =>
+    spawnServer([
       '-dev',
       '-dev-listen-address=127.0.0.1:0',
       `-dev-data-dir=${dataDir}`,
       '-dev-no-store-token',
       '-log-level=error',
     ])
+  let server: ServerProcess
+  try {
+    server = await spawn()
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true })
     throw error
@@ -64,12 +70,21 @@ export async function startRaceServer(): Promise<RaceServer> {
     rmSync(dataDir, { recursive: true, force: true })
     throw new Error(`the race server is not on SQLite in ${dataDir}:\n${server.output()}`)
   }
-  return {
+  const race: RaceServer = {
     address: server.address,
     rootToken: keys.root_token,
     dataDir,
     process: server,
-    burst: (requests) => burst(server.address, requests, keys.root_token),
+    burst: (requests) => burst(race.address, requests, keys.root_token),
+    call: async (method, path, options = {}) =>
+      (await burst(race.address, [{ method, path, ...options }], keys.root_token))[0]!,
+    restart: async () => {
+      const code = await server.stop()
+      if (code !== 0) throw new Error(`the race server exited with ${code} when stopped:\n${server.output()}`)
+      server = await spawn()
+      race.address = server.address
+      race.process = server
+    },
     close: async () => {
       try {
         await server.stop()
@@ -78,6 +93,7 @@ export async function startRaceServer(): Promise<RaceServer> {
       }
     },
   }
+  return race
 }
 
 /** The bytes of one HTTP/1.1 request with Connection: close and an exact Content-Length. */

@@ -34,7 +34,7 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
   const route = core.mounts.router.match(path)
   if (!route) throw new NotFoundError(`no handler for route "${path}". route entry not found.`)
   const { backend, entry, relativePath } = route
-  if (core.mounts.isTainted(entry.path)) throw taintedRoute(path)
+  if (core.mounts.isTainted(entry)) throw taintedRoute(path)
   const unauthenticated = backend.isSpecial('unauthenticated', relativePath)
 
   const backendRequest: BackendRequest = {
@@ -186,7 +186,7 @@ async function finish(
       throw new PermissionDeniedError()
     }
     // Likewise the mount may have begun disabling, which revokes its leases only after tainting it.
-    if (core.mounts.isTainted(entry.path)) {
+    if (core.mounts.isTainted(entry)) {
       await core.expiration.revoke(out.lease.leaseId)
       throw taintedRoute(path)
     }
@@ -195,7 +195,7 @@ async function finish(
   else if (grant) {
     out.auth = await mintLoginToken(core, entry, backendRequest.mountPath + backendRequest.path, grant)
     // Disabling an auth method revokes its tokens after tainting it: a login that finished meanwhile is undone.
-    if (core.mounts.isTainted(entry.path)) {
+    if (core.mounts.isTainted(entry)) {
       if (out.auth.client_token && out.auth.token_type !== 'batch') {
         const minted = await core.tokens.lookup(out.auth.client_token)
         if (minted) await core.tokens.revokeTree(minted.idHash)

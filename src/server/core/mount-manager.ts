@@ -66,7 +66,7 @@ export class MountManager {
    * Mounts being disabled. A tainted mount takes no new requests, and a request that made a lease or a login token
    * on it meanwhile undoes it (see handle-request), so nothing survives the revocation that disabling performs.
    */
-  readonly #tainted = new Set<string>()
+  readonly #tainted = new WeakSet<MountEntry>()
 
   constructor(opts: MountManagerOptions) {
     this.#opts = opts
@@ -192,25 +192,25 @@ export class MountManager {
     const entry = this.find(path)
     if (!entry) return
     if (entry.builtin) throw new InvalidRequestError(`cannot unmount "${path}"`)
-    // Tainted before the first await, so every request that starts from here on is refused.
-    this.#tainted.add(path)
+    // Tainted before the first await, so every request that starts from here on is refused. The mark stays on
+    // this entry for good: a request that routed to it may check only after the unmount has finished.
+    this.#tainted.add(entry)
     try {
       await this.#opts.beforeUnmount?.(path)
     } catch (error) {
-      this.#tainted.delete(path)
+      this.#tainted.delete(entry)
       throw error
     }
     const removed = this.router.remove(path)
-    this.#tainted.delete(path)
     await removed?.backend.cleanup()
     this.#entries = this.#entries.filter((e) => e !== entry)
     await this.#persist()
     await deletePrefix(this.#opts.storage, mountStoragePrefix(entry))
   }
 
-  /** Whether the mount at `path` is being disabled. */
-  isTainted(path: string): boolean {
-    return this.#tainted.has(path)
+  /** Whether this mount is being (or has been) disabled. */
+  isTainted(entry: MountEntry): boolean {
+    return this.#tainted.has(entry)
   }
 
   async tune(
