@@ -128,6 +128,9 @@ export async function startListener(
   const server = options.tls
     ? https.createServer(tlsServerOptions(options.tls), onRequest)
     : http.createServer(onRequest)
+  // A client that half-closes after its request (`printf … | nc`, some proxies) still gets its answer, as Go's
+  // server gives it: by default Node aborts a request still being handled when the client's side ends.
+  Object.assign(server, { httpAllowHalfOpen: true })
   server.keepAliveTimeout = 65_000
   server.headersTimeout = 30_000
   server.requestTimeout = REQUEST_TIMEOUT_MS
