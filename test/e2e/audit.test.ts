@@ -112,6 +112,26 @@ describe('audit devices', () => {
     assert.equal(JSON.stringify(find('response', 'read')?.response.data.data), expected)
   })
 
+  it('keeps a mount’s audit_non_hmac_request_keys and _response_keys in clear, and only on that mount', async () => {
+    const tune = await t.call('POST', 'sys/mounts/secret/tune', {
+      body: { audit_non_hmac_request_keys: ['note'], audit_non_hmac_response_keys: ['version'] },
+    })
+    assert.equal(tune.status, 204, JSON.stringify(tune.body))
+    await t.call('POST', 'secret/data/exempt', { body: { data: { password: 'p' }, note: 'visible-note' } })
+    await t.call('POST', 'cubbyhole/exempt', { body: { note: 'hidden-note' } })
+    const entries = lines().filter((e) => e.type !== 'checkpoint')
+    const write = entries.find((e) => e.type === 'response' && e.request.path === 'secret/data/exempt')
+    assert.equal(write.request.data.note, 'visible-note', 'the exempt request key is in clear')
+    assert.match(write.request.data.data.password, /^hmac-sha256:/, 'other keys are still HMAC’d')
+    assert.equal(typeof write.response.data.version, 'number', 'the exempt response key is in clear')
+    assert.match(write.response.data.created_time, /^hmac-sha256:/)
+    const other = entries.find((e) => e.type === 'request' && e.request.path === 'cubbyhole/exempt')
+    assert.match(other.request.data.note, /^hmac-sha256:/, 'another mount keeps hashing the same key')
+    await t.call('POST', 'sys/mounts/secret/tune', {
+      body: { audit_non_hmac_request_keys: [], audit_non_hmac_response_keys: [] },
+    })
+  })
+
   it('writes a chain that verifies against the published key', async () => {
     const key = await t.call('GET', 'sys/audit-signing-key')
     const result = verifyAuditLog(readFileSync(file, 'utf8'), key.body.data.public_key)

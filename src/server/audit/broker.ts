@@ -9,7 +9,14 @@ import { AuditChain, generateSigningKey, resumeChainState } from './chain.ts'
 import { type AuditType, checkOptions, hashOptions, openDevice } from './device-config.ts'
 import type { AuditDevice } from './devices/device.ts'
 import type { AuditEntry } from './entry.ts'
-import { auditHmac, type HashOptions, hashEntry, memoisedHmac } from './hmac.ts'
+import {
+  type AuditExemptions,
+  auditHmac,
+  type HashOptions,
+  hashEntry,
+  memoisedHmac,
+  withExemptions,
+} from './hmac.ts'
 
 /** A signed checkpoint after this many entries per device, and on close. */
 const CHECKPOINT_EVERY = 1000
@@ -189,10 +196,13 @@ export class AuditBroker {
     return auditHmac(live.salt, input)
   }
 
-  /** Record `entry` on every device; throws AuditFailedError unless at least one succeeded. */
-  async log(entry: AuditEntry): Promise<void> {
+  /**
+   * Record `entry` on every device; throws AuditFailedError unless at least one succeeded. `exempt` names data
+   * keys whose values stay in clear for this entry (the mount's audit_non_hmac_request_keys and _response_keys).
+   */
+  async log(entry: AuditEntry, exempt?: AuditExemptions): Promise<void> {
     if (this.#devices.size === 0) return
-    const writes = [...this.#devices.values()].map((live) => this.#write(live, entry))
+    const writes = [...this.#devices.values()].map((live) => this.#write(live, entry, exempt))
     const results = await Promise.allSettled(writes)
     if (results.some((result) => result.status === 'fulfilled')) return
     for (const result of results) {
@@ -210,9 +220,9 @@ export class AuditBroker {
    * inputs as `request` (as core does for a read): those sections are hashed and serialised once, and the
    * response line reuses their text. Fails like log() when no device records both.
    */
-  async logPair(request: AuditEntry, response: AuditEntry): Promise<void> {
+  async logPair(request: AuditEntry, response: AuditEntry, exempt?: AuditExemptions): Promise<void> {
     if (this.#devices.size === 0) return
-    const writes = [...this.#devices.values()].map((live) => this.#writePair(live, request, response))
+    const writes = [...this.#devices.values()].map((live) => this.#writePair(live, request, response, exempt))
     const results = await Promise.allSettled(writes)
     if (results.some((result) => result.status === 'fulfilled')) return
     for (const result of results) {
@@ -258,16 +268,22 @@ export class AuditBroker {
     }
   }
 
-  #write(live: LiveDevice, entry: AuditEntry): Promise<void> {
+  #write(live: LiveDevice, entry: AuditEntry, exempt: AuditExemptions | undefined): Promise<void> {
     if (!live.device) return Promise.reject(new Error(`audit device ${live.record.path} is not open`))
-    const lines = [live.chain.append(hashEntry(entry, live.hmac, live.hash))]
+    const lines = [live.chain.append(hashEntry(entry, live.hmac, withExemptions(live.hash, exempt)))]
     if (live.chain.state.seq % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) lines.push(this.#checkpoint(live))
     return this.#enqueue(live, lines)
   }
 
-  #writePair(live: LiveDevice, request: AuditEntry, response: AuditEntry): Promise<void> {
+  #writePair(
+    live: LiveDevice,
+    request: AuditEntry,
+    response: AuditEntry,
+    exempt: AuditExemptions | undefined,
+  ): Promise<void> {
     if (!live.device) return Promise.reject(new Error(`audit device ${live.record.path} is not open`))
-    const hashedRequest = hashEntry(request, live.hmac, live.hash)
+    const options = withExemptions(live.hash, exempt)
+    const hashedRequest = hashEntry(request, live.hmac, options)
     const requestJson = JSON.stringify(hashedRequest)
     const lines = [live.chain.appendJson(requestJson)]
     if (live.chain.state.seq % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) lines.push(this.#checkpoint(live))
@@ -281,7 +297,7 @@ export class AuditBroker {
         response: response.response,
       },
       live.hmac,
-      live.hash,
+      options,
     ).response
     const head = requestJson.slice(0, -1).replace('"type":"request"', '"type":"response"')
     const tail = `${section === undefined ? '' : `,"response":${JSON.stringify(section)}`}${

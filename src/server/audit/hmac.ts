@@ -81,6 +81,22 @@ export function hashEntry(
   return out
 }
 
+/** Data keys a mount keeps in clear in its audit entries (its audit_non_hmac_request_keys and _response_keys). */
+export interface AuditExemptions {
+  request: readonly string[]
+  response: readonly string[]
+}
+
+/** The device's options plus a mount's exemptions; the device's own object when the mount adds none. */
+export function withExemptions(options: HashOptions, exempt: AuditExemptions | undefined): HashOptions {
+  if (!exempt || (exempt.request.length === 0 && exempt.response.length === 0)) return options
+  return {
+    ...options,
+    nonHmacRequestKeys: [...(options.nonHmacRequestKeys ?? []), ...exempt.request],
+    nonHmacResponseKeys: [...(options.nonHmacResponseKeys ?? []), ...exempt.response],
+  }
+}
+
 type Hasher = (value: string) => string
 
 const NO_KEYS: ReadonlySet<string> = new Set()

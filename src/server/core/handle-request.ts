@@ -69,14 +69,19 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
   // Audit is fail-closed and costs nothing when no device is enabled. One exception: disabling an audit
   // device must work when no device can record, or a broken device would lock every operator out.
   const broker = core.audit.enabled ? core.audit : undefined
+  // The mount's tuned audit_non_hmac_request_keys and _response_keys stay in clear in its entries, as in Vault.
+  const exempt = {
+    request: entry.config.auditNonHmacRequestKeys,
+    response: entry.config.auditNonHmacResponseKeys,
+  }
   const escapeHatch = req.operation === 'delete' && path.startsWith('sys/audit/')
   const audit = broker && {
     log: (auditEntry: AuditEntry) =>
       escapeHatch
-        ? broker.log(auditEntry).catch((error: unknown) => {
+        ? broker.log(auditEntry, exempt).catch((error: unknown) => {
             core.logger.log('warn', 'audit device disabled without an audit record', { error: String(error) })
           })
-        : broker.log(auditEntry),
+        : broker.log(auditEntry, exempt),
   }
   const auditCtx: AuditContext = {
     request: req,
@@ -121,7 +126,7 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
     const logOutcome = (out: CoreResponse | undefined, error?: string) => {
       if (!broker) return undefined
       // A read's two entries share their auth and request sections; the broker writes them as one pair.
-      if (isRead) return broker.logPair(requestEntry(auditCtx), responseEntry(auditCtx, out, error))
+      if (isRead) return broker.logPair(requestEntry(auditCtx), responseEntry(auditCtx, out, error), exempt)
       return audit!.log(responseEntry(auditCtx, out, error))
     }
 
