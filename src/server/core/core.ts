@@ -149,6 +149,8 @@ export class Core {
     this.#sweeper = undefined
     if (this.#periodic) clearInterval(this.#periodic)
     this.#periodic = undefined
+    // A move under way finishes first (Vault's hold its state lock): it revokes leases and rewrites the mount table.
+    await this.#mounts?.moves.settled()
     await this.#expiration?.stop()
     this.#expiration = undefined
     await this.#mounts?.unload()
@@ -201,6 +203,12 @@ export class Core {
             await this.tokens.revokeIssuedBy(accessor)
             await this.identity.removeMountAliases(accessor)
           }
+        },
+        // Vault's remount revokes every lease under the source path before moving it, an auth method's tokens among
+        // them (remountSecretsEngine, remountCredential). Data, accessor and so entity aliases stay with the mount.
+        beforeMove: async (entry) => {
+          await this.expiration.revokePrefix(entry.path)
+          if (entry.table === 'auth') await this.tokens.revokeIssuedBy(entry.accessor)
         },
         builtins: [
           {
@@ -264,7 +272,8 @@ export class Core {
         storage: storageView(this.barrier, 'sys/expire/'),
         clock: this.clock,
         logger: this.logger.child({ component: 'expiration' }),
-        backendAt: (mountPath) => mounts.router.get(mountPath)?.backend,
+        backendAt: (mountPath, mountUuid) =>
+          (mountUuid ? mounts.router.byUuid(mountUuid) : mounts.router.get(mountPath))?.backend,
         ...(this.#opts.expiration ? { tuning: this.#opts.expiration } : {}),
       })
       await expiration.start()
@@ -301,6 +310,7 @@ export class Core {
   async close(): Promise<void> {
     if (this.#sweeper) clearInterval(this.#sweeper)
     if (this.#periodic) clearInterval(this.#periodic)
+    await this.#mounts?.moves.settled()
     await this.#expiration?.stop()
     await this.#mounts?.unload()
     await this.#audit?.close()

@@ -150,7 +150,7 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
   }
 }
 
-/** A request for a mount that is being disabled, answered as Vault answers a tainted route. */
+/** A request for a mount that is being disabled or moved, answered as Vault answers a tainted route. */
 function taintedRoute(path: string): NotFoundError {
   return new NotFoundError(`no handler for route "${path}". route entry is tainted.`)
 }
@@ -178,7 +178,9 @@ async function finish(
     const tokenHash = auth ? (auth.entry.type === 'batch' ? auth.entry.parentHash : auth.entry.idHash) : ''
     out.lease = await core.expiration.register({
       path: backendRequest.mountPath + backendRequest.path,
-      mountPath: entry.path,
+      // The path the request was routed by, not entry.path: a move may have changed that since.
+      mountPath: backendRequest.mountPath,
+      mountUuid: entry.uuid,
       secret,
       tokenHash,
       ...leaseTtls(core, entry, auth?.entry),
@@ -190,8 +192,9 @@ async function finish(
       await core.expiration.revoke(out.lease.leaseId)
       throw new PermissionDeniedError()
     }
-    // Likewise the mount may have begun disabling, which revokes its leases only after tainting it.
-    if (core.mounts.isTainted(entry)) {
+    // Likewise the mount may have begun disabling or moving, which revoke its leases only after tainting it, or have
+    // moved already: no lease outlives either under the old path (the mount's UUID finds the backend to revoke it).
+    if (core.mounts.routeStale(entry, backendRequest.mountPath)) {
       await core.expiration.revoke(out.lease.leaseId)
       throw taintedRoute(path)
     }
@@ -199,8 +202,9 @@ async function finish(
   if (issued) out.auth = issued
   else if (grant) {
     out.auth = await mintLoginToken(core, entry, backendRequest.mountPath + backendRequest.path, grant)
-    // Disabling an auth method revokes its tokens after tainting it: a login that finished meanwhile is undone.
-    if (core.mounts.isTainted(entry)) {
+    // Disabling or moving an auth method revokes its tokens after tainting it: a login that finished meanwhile (or
+    // after the move) is undone.
+    if (core.mounts.routeStale(entry, backendRequest.mountPath)) {
       if (out.auth.client_token && out.auth.token_type !== 'batch') {
         const minted = await core.tokens.lookup(out.auth.client_token)
         if (minted) await core.tokens.revokeTree(minted.idHash)

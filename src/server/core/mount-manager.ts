@@ -9,6 +9,7 @@ import { InvalidRequestError } from '../../sdk/errors.ts'
 import { type BackendDefinition, BackendInstance } from '../../sdk/framework/backend.ts'
 import type { SystemView, UserLockoutConfig } from '../../sdk/request.ts'
 import { deletePrefix, type Storage, storageView } from '../../sdk/storage.ts'
+import { MountMoves } from './mount-moves.ts'
 import {
   defaultMountConfig,
   loadMountTable,
@@ -51,6 +52,8 @@ export interface MountManagerOptions {
   userLockoutDefaults?: Record<string, Partial<UserLockoutConfig>>
   /** Runs before a mount is removed (core revokes the mount's leases); an error aborts the unmount. */
   beforeUnmount?: (path: string) => Promise<void>
+  /** Runs while a mount is tainted for a move, before it is routed at its new path; an error aborts the move. */
+  beforeMove?: (entry: MountEntry) => Promise<void>
   /** Built-in mounts created on first unseal and re-created on every unseal. */
   builtins: {
     entry: Omit<MountEntry, 'uuid' | 'accessor' | 'config'>
@@ -67,9 +70,14 @@ export class MountManager {
    * on it meanwhile undoes it (see handle-request), so nothing survives the revocation that disabling performs.
    */
   readonly #tainted = new WeakSet<MountEntry>()
+  /** Mounts being moved: refused like a tainted mount until the move ends, as Vault taints a remount's source. */
+  readonly #moving = new WeakSet<MountEntry>()
+  /** Moves started by sys/remount, with the status its callers poll. */
+  readonly moves: MountMoves
 
   constructor(opts: MountManagerOptions) {
     this.#opts = opts
+    this.moves = new MountMoves(opts.logger.child({ component: 'mounts.migration' }))
   }
 
   get entries(): readonly MountEntry[] {
@@ -192,6 +200,8 @@ export class MountManager {
     const entry = this.find(path)
     if (!entry) return
     if (entry.builtin) throw new InvalidRequestError(`cannot unmount "${path}"`)
+    if (this.#moving.has(entry))
+      throw new InvalidRequestError(`cannot unmount "${path}" while it is being moved`)
     // Tainted before the first await, so every request that starts from here on is refused. The mark stays on
     // this entry for good: a request that routed to it may check only after the unmount has finished.
     this.#tainted.add(entry)
@@ -208,9 +218,65 @@ export class MountManager {
     await deletePrefix(this.#opts.storage, mountStoragePrefix(entry))
   }
 
-  /** Whether this mount is being (or has been) disabled. */
+  /** Whether this mount is being (or has been) disabled, or is being moved. */
   isTainted(entry: MountEntry): boolean {
-    return this.#tainted.has(entry)
+    return this.#tainted.has(entry) || this.#moving.has(entry)
+  }
+
+  /**
+   * Whether a request routed to `entry` at `routedPath` must undo what it made (a lease, a login token): the mount
+   * has since begun disabling, or is moving or has moved away from the path the request came in on.
+   */
+  routeStale(entry: MountEntry, routedPath: string): boolean {
+    return this.isTainted(entry) || entry.path !== routedPath
+  }
+
+  /**
+   * Queue a move of the mount at `from` to `to` (both sanitised, the request already checked as sys/remount
+   * checks it) and return its migration id. The move runs in the background, as Vault's does.
+   */
+  startMove(from: string, to: string): string {
+    return this.moves.start(from, to, () => this.move(from, to))
+  }
+
+  /**
+   * Move the mount at `from` to `to`, as Vault's remount does: the source is tainted while beforeMove revokes its
+   * leases (and an auth method's tokens), then it is routed and recorded at `to`. A mount's storage is keyed by its
+   * UUID, so its data moves without a copy; its UUID, accessor (so its entity aliases) and config stay.
+   */
+  async move(from: string, to: string): Promise<void> {
+    const entry = this.find(from)
+    // Vault's sys/remount accepts a path inside a mount and its move then fails: only a mount's own path moves.
+    if (!entry) throw new InvalidRequestError(`no matching mount at "${from}"`)
+    if (entry.builtin) throw new InvalidRequestError(`cannot remount "${from}"`)
+    if (this.isTainted(entry))
+      throw new InvalidRequestError(`cannot remount "${from}" while it is being moved or disabled`)
+    if (to.startsWith('auth/') !== (entry.table === 'auth'))
+      throw new InvalidRequestError(
+        `cannot remount "${from}" to "${to}" across auth methods and secrets engines`,
+      )
+    // Tainted before the first await: from here every new request to the mount is refused.
+    this.#moving.add(entry)
+    try {
+      await this.#opts.beforeMove?.(entry)
+      // Checked again after the revocations, as Vault does: something may have been mounted there meanwhile.
+      const conflict = this.router.conflicts(to)
+      if (conflict) throw new InvalidRequestError(`path in use at "${conflict}"`)
+      const mounted = this.router.remove(from)!
+      entry.path = to
+      this.router.add(entry, mounted.backend)
+      try {
+        await this.#persist()
+      } catch (error) {
+        this.router.remove(to)
+        entry.path = from
+        this.router.add(entry, mounted.backend)
+        throw error
+      }
+    } finally {
+      // Vault leaves a source whose move failed tainted until the next unseal; here it serves again at once.
+      this.#moving.delete(entry)
+    }
   }
 
   async tune(

@@ -34,11 +34,18 @@ export class Router {
     return [...this.#mounts.values()].map((m) => m.entry)
   }
 
-  /** True when `path` would nest inside an existing mount or contain one; Vault refuses both. */
+  /**
+   * The mount `path` would nest inside (the most specific one), else one it would contain; Vault refuses both and
+   * names them in that order (its router's MountConflict).
+   */
   conflicts(path: string): string | undefined {
-    for (const existing of this.#mounts.keys()) {
-      if (path.startsWith(existing) || existing.startsWith(path)) return existing
-    }
+    const over = this.#ordered.find((existing) => path.startsWith(existing))
+    return over ?? this.#ordered.find((existing) => existing.startsWith(path))
+  }
+
+  /** The mount with this UUID, wherever it is mounted now. */
+  byUuid(uuid: string): { entry: MountEntry; backend: BackendInstance } | undefined {
+    for (const mount of this.#mounts.values()) if (mount.entry.uuid === uuid) return mount
     return undefined
   }
 

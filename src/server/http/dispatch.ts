@@ -25,6 +25,8 @@ const TOP_LEVEL_DATA = [
   'sys/audit-hash/',
   'sys/wrapping/wrap',
 ]
+/** Likewise, but for the path itself only: Vault's list has sys/remount and not its status path. */
+const TOP_LEVEL_DATA_EXACT = ['sys/remount']
 
 export interface DispatchContext {
   core: Core
@@ -107,10 +109,11 @@ function render(
   if (
     response.data &&
     path.startsWith('sys/') &&
-    TOP_LEVEL_DATA.some(
+    (TOP_LEVEL_DATA.some(
       (prefix) =>
         path === prefix || path.startsWith(`${prefix}/`) || (prefix.endsWith('/') && path.startsWith(prefix)),
-    )
+    ) ||
+      TOP_LEVEL_DATA_EXACT.includes(path))
   ) {
     for (const [key, value] of Object.entries(response.data)) if (!(key in envelope)) envelope[key] = value
   }

@@ -11,6 +11,7 @@ import { lockedUsersPaths } from './path-locked-users.ts'
 import { mountsPaths } from './path-mounts.ts'
 import { passwordPolicyPaths } from './path-password-policies.ts'
 import { policyPaths } from './path-policies.ts'
+import { REMOUNT_ROOT_PATHS, remountPaths } from './path-remount.ts'
 import { WRAPPING_UNAUTHENTICATED_PATHS, wrappingPaths } from './path-wrapping.ts'
 
 export function createSystemBackend(core: Core) {
@@ -20,11 +21,21 @@ export function createSystemBackend(core: Core) {
     specialPaths: {
       // Enabling or disabling an auth method, rotating the keyring and sealing need sudo, as in Vault.
       unauthenticated: WRAPPING_UNAUTHENTICATED_PATHS,
-      root: ['auth/*', 'rotate', 'seal', 'audit', 'audit/*', 'raw/*', ...LEASE_ROOT_PATHS],
+      root: [
+        'auth/*',
+        'rotate',
+        'seal',
+        'audit',
+        'audit/*',
+        'raw/*',
+        ...LEASE_ROOT_PATHS,
+        ...REMOUNT_ROOT_PATHS,
+      ],
     },
     paths: [
       ...auditPaths(core),
       ...mountsPaths(core),
+      ...remountPaths(core),
       ...policyPaths(core),
       ...passwordPolicyPaths(core),
       ...capabilitiesPaths(core),

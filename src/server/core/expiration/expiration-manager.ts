@@ -30,8 +30,8 @@ export interface ExpirationOptions {
   storage: Storage
   clock: Clock
   logger: Logger
-  /** The backend mounted at a path, or undefined when it is gone. */
-  backendAt: (mountPath: string) => BackendInstance | undefined
+  /** The backend of a lease's mount (by UUID when the lease has one, else by path), or undefined when it is gone. */
+  backendAt: (mountPath: string, mountUuid?: string) => BackendInstance | undefined
   /** Tests shorten the loop and the retry backoff. */
   tuning?: Partial<ExpirationTuning>
 }
@@ -63,7 +63,7 @@ export class ExpirationManager {
   readonly #opts: ExpirationTuning
   readonly #clock: Clock
   readonly #logger: Logger
-  readonly #backendAt: (mountPath: string) => BackendInstance | undefined
+  readonly #backendAt: (mountPath: string, mountUuid?: string) => BackendInstance | undefined
   /** Revocations in flight by lease id, so two callers (expiry and an operator) share one attempt. */
   readonly #inFlight = new Map<string, Promise<boolean>>()
   /**
@@ -160,7 +160,7 @@ export class ExpirationManager {
     if (lease.expireTime <= now) throw new InvalidRequestError('lease expired')
     if (lease.revokeAttempts > 0)
       throw new InvalidRequestError('lease is being revoked and cannot be renewed')
-    const backend = this.#backendAt(lease.mountPath)
+    const backend = this.#backendAt(lease.mountPath, lease.mountUuid)
     const secret = backend?.secret(lease.secretType)
     if (!lease.renewable || !backend || !secret?.renew)
       throw new InvalidRequestError('lease is not renewable')
@@ -343,7 +343,7 @@ export class ExpirationManager {
 
   /** Called under the lease's lock with the lease as stored. */
   async #revokeOnce(lease: LeaseEntry, force: boolean): Promise<void> {
-    const backend = this.#backendAt(lease.mountPath)
+    const backend = this.#backendAt(lease.mountPath, lease.mountUuid)
     const secret = backend?.secret(lease.secretType)
     try {
       if (!backend || !secret) throw new Error(`no backend at "${lease.mountPath}" to revoke this lease`)

@@ -8,8 +8,13 @@ export interface LeaseEntry {
   leaseId: string
   /** The request path that issued the secret, e.g. `database/creds/readonly`. */
   path: string
-  /** Mount path with its trailing slash; the backend that revokes and renews. */
+  /** Mount path with its trailing slash, as it was when the lease was made. */
   mountPath: string
+  /**
+   * The mount's UUID: the backend that revokes and renews, found wherever the mount is now (a lease made while its
+   * mount was being moved is revoked through the moved backend). Absent on leases stored before it was recorded.
+   */
+  mountUuid?: string
   /** The backend's secret type (SecretDefinition.type). */
   secretType: string
   /** Whatever the backend needs to revoke or renew; never shown to clients. */
@@ -62,6 +67,7 @@ export interface RegisterInput {
   /** The request path that issued the secret (mount path included). */
   path: string
   mountPath: string
+  mountUuid?: string
   secret: SecretGrant
   tokenHash: string
   /** The mount's effective TTLs, in seconds. */
@@ -81,6 +87,7 @@ export function newLease(input: RegisterInput, now: number): LeaseEntry {
     leaseId: `${input.path.replace(/\/+$/, '')}/${timeOrderedId(24, now)}`,
     path: input.path,
     mountPath: input.mountPath,
+    ...(input.mountUuid ? { mountUuid: input.mountUuid } : {}),
     secretType: input.secret.type,
     internal: input.secret.internal,
     tokenHash: input.tokenHash,
