@@ -133,6 +133,11 @@ describeUnless(skip, 'coffer CLI against a dev server', () => {
     assert.match(missing.stderr, /No value found at e2e-v1\/app/)
     const patchV1 = await cli(['kv', 'patch', 'e2e-v1/other', 'x=2'])
     assert.equal(patchV1.code, 1)
+    await ok(['write', 'e2e-v1/moved', 'k=v'])
+    const moved = await ok(['secrets', 'move', 'e2e-v1', 'e2e-v1b'])
+    assert.match(moved.stdout, /Success! Finished moving secrets engine e2e-v1\/ to e2e-v1b\//)
+    assert.match((await ok(['read', '-field=k', 'e2e-v1b/moved'])).stdout, /^v/)
+    await ok(['secrets', 'move', 'e2e-v1b', 'e2e-v1'])
     await ok(['secrets', 'disable', 'e2e-v1'])
     const after = JSON.parse((await ok(['secrets', 'list', '-format=json'])).stdout)
     assert.equal(after['e2e-v1/'], undefined)
@@ -247,7 +252,13 @@ describeUnless(skip, 'coffer CLI against a dev server', () => {
     ])
     assert.equal(res.code, 0, res.stderr)
     assert.match(res.stdout, /role_name\s+ci/)
-    await ok(['auth', 'disable', 'approle'])
+    const movedAuth = await ok(['auth', 'move', 'approle', 'ci-approle'])
+    assert.match(
+      movedAuth.stdout,
+      /Success! Finished moving auth method auth\/approle\/ to auth\/ci-approle\//,
+    )
+    assert.equal((await ok(['read', '-field=role_id', 'auth/ci-approle/role/ci/role-id'])).stdout, roleId)
+    await ok(['auth', 'disable', 'ci-approle'])
   })
 
   test('operator key-status, rotate, seal and unseal', async () => {

@@ -309,6 +309,52 @@ describe('output and tokens', () => {
     assert.match(res.stdout, /Enabled the kv secrets engine at: team\//)
   })
 
+  test('secrets move starts sys/remount and polls its status until it succeeds', async () => {
+    let polls = 0
+    reset((req) => {
+      if (req.path === 'sys/remount') return { status: 200, body: { data: { migration_id: 'm-1' } } }
+      polls++
+      const status = polls === 1 ? 'in-progress' : 'success'
+      return { status: 200, body: { data: { migration_id: 'm-1', migration_info: { status } } } }
+    })
+    const res = await run(['secrets', 'move', '/secret', 'generic'], { env: env() })
+    assert.equal(res.code, 0, res.stderr)
+    assert.deepEqual(server.seen[0]?.body, { from: 'secret/', to: 'generic/' })
+    assert.equal(server.seen[0]?.method, 'PUT')
+    assert.deepEqual(
+      server.seen.slice(1).map((r) => `${r.method} ${r.path}`),
+      ['GET sys/remount/status/m-1', 'GET sys/remount/status/m-1'],
+    )
+    assert.match(res.stdout, /Started moving secrets engine secret\/ to generic\/, with migration ID m-1/)
+    assert.match(
+      res.stdout,
+      /Success! Finished moving secrets engine secret\/ to generic\/, with migration ID m-1/,
+    )
+  })
+
+  test('auth move adds auth/ when missing; a failed move or a refusal exits 2', async () => {
+    reset((req) =>
+      req.path === 'sys/remount'
+        ? { status: 200, body: { data: { migration_id: 'm-2' } } }
+        : { status: 200, body: { data: { migration_info: { status: 'failure' } } } },
+    )
+    const failed = await run(['auth', 'move', 'approle', 'auth/ci'], { env: env() })
+    assert.deepEqual(server.seen[0]?.body, { from: 'auth/approle/', to: 'auth/ci/' })
+    assert.equal(failed.code, 2)
+    assert.match(
+      failed.stderr,
+      /Failure! Error encountered moving auth method auth\/approle\/ to auth\/ci\/, with migration ID m-2/,
+    )
+    reset(() => ({ status: 400, body: { errors: ['path already in use at "auth/ci/"'] } }))
+    const refused = await run(['auth', 'move', 'approle', 'ci'], { env: env() })
+    assert.equal(refused.code, 2)
+    assert.match(
+      refused.stderr,
+      /Error moving auth method auth\/approle\/ to auth\/ci\/: [^]*path already in use at "auth\/ci\/"/,
+    )
+    assert.equal((await run(['secrets', 'move', 'only-one'], { env: env() })).code, 1)
+  })
+
   test('policy fmt rewrites the file in place and refuses invalid HCL', async () => {
     const file = join(home, 'fmt.hcl')
     writeFileSync(file, 'path "a"{\ncapabilities=["read"]\n}\n')

@@ -8,6 +8,7 @@ import { auditVerifyCommand } from './audit/verify.ts'
 import { authDisableCommand } from './auth/disable.ts'
 import { authEnableCommand } from './auth/enable.ts'
 import { authListCommand } from './auth/list.ts'
+import { authMoveCommand } from './auth/move.ts'
 import { deleteCommand } from './delete.ts'
 import { kvDeleteCommand } from './kv/delete.ts'
 import { kvDestroyCommand } from './kv/destroy.ts'
@@ -44,6 +45,7 @@ import { scanCommand } from './scan/scan.ts'
 import { secretsDisableCommand } from './secrets/disable.ts'
 import { secretsEnableCommand } from './secrets/enable.ts'
 import { secretsListCommand } from './secrets/list.ts'
+import { secretsMoveCommand } from './secrets/move.ts'
 import { secretsTuneCommand } from './secrets/tune.ts'
 import { statusCommand } from './status.ts'
 import { tokenCapabilitiesCommand } from './token/capabilities.ts'
@@ -85,9 +87,11 @@ export const COMMANDS: readonly CommandSpec[] = [
   secretsDisableCommand,
   secretsListCommand,
   secretsTuneCommand,
+  secretsMoveCommand,
   authEnableCommand,
   authDisableCommand,
   authListCommand,
+  authMoveCommand,
   auditEnableCommand,
   auditDisableCommand,
   auditListCommand,
