@@ -350,7 +350,7 @@ describe('output and tokens', () => {
     assert.equal(refused.code, 2)
     assert.match(
       refused.stderr,
-      /Error moving auth method auth\/approle\/ to auth\/ci\/: [^]*path already in use at "auth\/ci\/"/,
+      /Error moving auth method auth\/approle\/ to auth\/ci\/: [\s\S]*path already in use at "auth\/ci\/"/,
     )
     assert.equal((await run(['secrets', 'move', 'only-one'], { env: env() })).code, 1)
   })
