@@ -1,6 +1,7 @@
-// Drive a URL with autocannon in its own process (autocannon-runner.ts) and read back requests/s and latency percentiles.
+// Drive a URL with the load generator (wrk when installed, else autocannon in its own process) and read back rates.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { runWrk, wrkAvailable } from './wrk-runner.ts'
 
 const RUNNER = fileURLToPath(new URL('./autocannon-runner.ts', import.meta.url))
 
@@ -24,7 +25,18 @@ export interface LoadSpec {
   idModulo?: number
 }
 
+/**
+ * wrk when it is installed (Debian's package), unless BENCH_LOAD=autocannon: autocannon, a Node program on the
+ * same two cores, saturates before a plain node:http server does and so understates every ratio's denominator.
+ */
+export const LOAD_GENERATOR: 'wrk' | 'autocannon' =
+  process.env['BENCH_LOAD'] !== 'autocannon' && wrkAvailable() ? 'wrk' : 'autocannon'
+
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  return LOAD_GENERATOR === 'wrk' ? runWrk(spec) : runAutocannon(spec)
+}
+
+function runAutocannon(spec: LoadSpec): Promise<LoadResult> {
   const payload = JSON.stringify({ method: 'GET', headers: {}, ...spec })
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [RUNNER, payload], { stdio: ['ignore', 'pipe', 'pipe'] })

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type CofferFixture, seed, startCoffer } from './coffer-fixture.ts'
 import { prepareJwtLogin } from './jwt-fixture.ts'
-import { type LoadResult, type LoadSpec, runLoad } from './load.ts'
+import { LOAD_GENERATOR, type LoadResult, type LoadSpec, runLoad } from './load.ts'
 
 const args = process.argv.slice(2)
 const json = args.includes('--json')
@@ -336,7 +336,7 @@ const fixture = await startCoffer()
 try {
   if (!json)
     process.stdout.write(
-      `Coffer vs plain node:http, ${SECONDS}s x ${ROUNDS} rounds each, alternating (autocannon)\n`,
+      `Coffer vs plain node:http, ${SECONDS}s x ${ROUNDS} rounds each, alternating (${LOAD_GENERATOR})\n`,
     )
   for (const scenario of scenarios)
     if (selected.length === 0 || selected.includes(scenario.name)) await runScenario(fixture, scenario)
