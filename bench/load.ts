@@ -11,6 +11,8 @@ export interface LoadResult {
   p99: number
   errors: number
   non2xx: number
+  /** The load generator's CPU over the run, as a share of one core (1 = a core saturated); wrk only. */
+  generatorCpu?: number
 }
 
 export interface LoadSpec {

@@ -82,6 +82,14 @@ export function parseWrkReport(report: string): LoadResult {
   return { rps: Number(rps[1]), p50: percentile(50), p99: percentile(99), errors, non2xx }
 }
 
+/** Seconds of CPU (user + system) on the second line of bash's `times` output, which is its children's. */
+export function childCpuSeconds(times: string): number | undefined {
+  const line = times.trim().split('\n')[1]
+  const parts = line ? [...line.matchAll(/(\d+)m([\d.]+)s/g)] : []
+  if (parts.length !== 2) return undefined
+  return parts.reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0)
+}
+
 /** Run wrk with one thread (the machine has two cores; the server needs one) and `spec.connections`. */
 export function runWrk(spec: LoadSpec): Promise<LoadResult> {
   const url = new URL(spec.url.replace('[<id>]', 'ID-PLACEHOLDER'))
@@ -90,8 +98,10 @@ export function runWrk(spec: LoadSpec): Promise<LoadResult> {
   const script = join(dir, 'request.lua')
   writeFileSync(script, wrkScript(spec, pathTemplate, url.host))
   const args = ['-t1', `-c${spec.connections}`, `-d${spec.seconds}s`, '--latency', '-s', script, url.origin]
+  // bash's `times` prints the CPU its children used: wrk's own share shows whether the generator had headroom.
+  const wrapper = 'wrk "$@"; status=$?; echo "@@cpu"; times; exit $status'
   return new Promise((resolve, reject) => {
-    const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('bash', ['-c', wrapper, 'wrk', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     let err = ''
     child.stdout.on('data', (chunk: Buffer) => {
@@ -106,7 +116,12 @@ export function runWrk(spec: LoadSpec): Promise<LoadResult> {
       if (code !== 0 || err.trim() !== '')
         return reject(new Error(`wrk exited ${code}: ${err.slice(0, 500)}`))
       try {
-        resolve(parseWrkReport(out))
+        const [report = '', cpu = ''] = out.split('@@cpu')
+        const used = childCpuSeconds(cpu)
+        resolve({
+          ...parseWrkReport(report),
+          ...(used === undefined ? {} : { generatorCpu: used / spec.seconds }),
+        })
       } catch (error) {
         reject(error)
       }

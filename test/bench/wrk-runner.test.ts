@@ -3,7 +3,14 @@ import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, it } from 'node:test'
-import { luaString, parseWrkReport, runWrk, wrkAvailable, wrkDuration } from '../../bench/wrk-runner.ts'
+import {
+  childCpuSeconds,
+  luaString,
+  parseWrkReport,
+  runWrk,
+  wrkAvailable,
+  wrkDuration,
+} from '../../bench/wrk-runner.ts'
 import { type Requirement, skipUnless } from '../helpers/requirements.ts'
 
 /** wrk has no exit-0 version flag, so presence is checked by starting it. */
@@ -42,6 +49,11 @@ describe('bench wrk driver', () => {
     assert.throws(() => parseWrkReport('nothing'), /no rate/)
   })
 
+  it("reads the generator's CPU from the children's line of bash's times", () => {
+    assert.equal(childCpuSeconds('0m0.010s 0m0.002s\n0m1.500s 1m0.250s\n'), 61.75)
+    assert.equal(childCpuSeconds('garbage'), undefined)
+  })
+
   it('drives a real server with per-request paths and cycled bodies', async (t) => {
     if (await skipUnless(t, WRK)) return
     const seen = new Set<string>()
@@ -69,6 +81,7 @@ describe('bench wrk driver', () => {
         idModulo: 5,
       })
       assert.ok(result.rps > 0)
+      assert.ok(result.generatorCpu !== undefined && result.generatorCpu >= 0)
       assert.equal(result.non2xx, 0)
       assert.deepEqual([...seen].sort(), [
         '/v1/item-0',
