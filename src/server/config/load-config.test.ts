@@ -362,9 +362,6 @@ describe('list_filter', () => {
       () => parseConfig(`${MINIMAL}\nlist_filter = "none"`, 'hcl'),
       /list_filter: must be "policy" .* or "vault"/,
     )
-    assert.throws(
-      () => parseConfig(`${MINIMAL}\nlist_filter = true`, 'hcl'),
-      /list_filter: must be a string/,
-    )
+    assert.throws(() => parseConfig(`${MINIMAL}\nlist_filter = true`, 'hcl'), /list_filter: must be a string/)
   })
 })

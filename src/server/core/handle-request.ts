@@ -246,7 +246,7 @@ async function finish(
 /** Whether `path` is one of its backend's root paths, which need sudo besides the operation's capability. */
 function isRootPath(core: Core, path: string): boolean {
   const route = core.mounts.router.match(path)
-  return route !== undefined && route.backend.isSpecial('root', route.relativePath)
+  return route?.backend.isSpecial('root', route.relativePath) === true
 }
 
 /** The mount's lease TTLs; a batch token's leases also end no later than the token does, as in Vault. */
