@@ -37,6 +37,8 @@ export interface PathDefinition<F extends Fields = Fields, S = unknown> {
   /** Decides whether a POST/PUT is a create or an update for the ACL; undefined means "treat as update". */
   exists?: (ctx: HandlerContext<F, S>) => Promise<boolean | undefined>
   help?: string
+  /** Left out of the OpenAPI document (Vault's Unpublished): a catch-all that only refuses, for instance. */
+  unpublished?: boolean
 }
 
 export interface SecretDefinition<S = unknown> {
@@ -202,6 +204,18 @@ export class BackendInstance {
     if (!hook) return false
     const { lockout, identityOf } = hook(this.#state)
     return lockout.unlock(identityOf(alias))
+  }
+
+  /** The declared paths as this mount resolved them, in match order: help and the OpenAPI document read them. */
+  // biome-ignore lint/suspicious/noExplicitAny: see BackendDefinition.paths
+  get declaredPaths(): readonly PathDefinition<any, any>[] {
+    return this.#paths.map((compiled) => compiled.def)
+  }
+
+  /** The declared path that serves `path` (relative to the mount); undefined when none does. */
+  // biome-ignore lint/suspicious/noExplicitAny: see BackendDefinition.paths
+  declarationFor(path: string): PathDefinition<any, any> | undefined {
+    return this.#find(path)?.compiled.def
   }
 
   isSpecial(kind: 'unauthenticated' | 'root', path: string): boolean {
