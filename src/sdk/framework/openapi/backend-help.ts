@@ -30,9 +30,9 @@ export function backendHelp(
   const doc = newOpenApiDocument(version)
   const opts = { prefix: '', tag: backendTag(backend), specialPaths: backend.definition.specialPaths }
   if (relativePath === '') {
-    documentPaths(backend.declaredPaths, opts, doc)
+    documentPaths(backend.pathDefinitions, opts, doc)
     return {
-      help: rootHelp(backend.definition.help, backend.declaredPaths),
+      help: rootHelp(backend.definition.help, backend.pathDefinitions),
       openapi: sortDocument(doc),
       see_also: null,
     }

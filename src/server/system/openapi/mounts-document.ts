@@ -45,7 +45,7 @@ export function mountsDocument(
     typesSeen.add(entry.type)
     const backendDoc = newOpenApiDocument(opts.version)
     documentPaths(
-      backend.declaredPaths,
+      backend.pathDefinitions,
       {
         prefix,
         tag: BUILTIN_TAGS[entry.path] ?? backendTag(backend),
