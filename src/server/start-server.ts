@@ -12,6 +12,7 @@ import type { ListenerConfig, ServerConfig } from './config/load-config.ts'
 import { Core, type CoreOptions } from './core/core.ts'
 import { handleRequest } from './core/handle-request.ts'
 import { type ListenerTls, type RunningListener, startListener } from './http/listener.ts'
+import { COFFER_VERSION } from './http/version.ts'
 import { MemoryStorage } from './physical/memory.ts'
 import { SqliteStorage } from './physical/sqlite.ts'
 import { authMethods, secretEngines } from './registry.ts'
@@ -90,10 +91,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.expiration ? { expiration: options.expiration } : {}),
     ...(config?.userLockout ? { userLockoutDefaults: config.userLockout } : {}),
+    ...(config?.listFilter ? { listFilter: config.listFilter } : {}),
     defaultLeaseTtl: config?.defaultLeaseTtl ?? DEV_LEASE_TTL,
     maxLeaseTtl: config?.maxLeaseTtl ?? DEV_LEASE_TTL,
     registry: { secret: { ...secretEngines, ...options.extraSecretEngines }, auth: authMethods },
-    systemBackend: createSystemBackend,
+    systemBackend: (core) => createSystemBackend(core, { version: COFFER_VERSION }),
   })
   await core.start()
 

@@ -43,24 +43,23 @@ interface Permissions {
   minWrap: number
   maxWrap: number
   names: Capability[]
+  /** list_scan_response_keys_filter_path; '' for none. */
+  listKeysFilterPath: string
 }
 
 /** A pattern with '+' segments, with the values Vault ranks competing matches by. */
-interface SegmentRule {
+interface SegmentRule extends Candidate {
   segments: string[]
-  isPrefix: boolean
-  firstWildcard: number
-  wildcards: number
-  /** The pattern without its trailing '*'. */
-  stem: string
   perms: Permissions
 }
 
 interface Candidate {
+  /** UTF-8 byte offset of the first '+' (segment rules) or byte length of the prefix (prefix rules). */
   firstWildcard: number
   isPrefix: boolean
   wildcards: number
-  stem: string
+  /** The pattern without its trailing '*', as UTF-8. */
+  stemBytes: Buffer
 }
 
 /**
@@ -72,8 +71,16 @@ function rank(a: Candidate, b: Candidate): number {
   if (a.firstWildcard !== b.firstWildcard) return a.firstWildcard - b.firstWildcard
   if (a.isPrefix !== b.isPrefix) return a.isPrefix ? -1 : 1
   if (a.wildcards !== b.wildcards) return b.wildcards - a.wildcards
-  if (a.stem.length !== b.stem.length) return a.stem.length - b.stem.length
-  return a.stem < b.stem ? -1 : a.stem > b.stem ? 1 : 0
+  if (a.stemBytes.length !== b.stemBytes.length) return a.stemBytes.length - b.stemBytes.length
+  return Buffer.compare(a.stemBytes, b.stemBytes)
+}
+
+/**
+ * Vault's ranking measures and compares Go strings, that is UTF-8 bytes: len() of a path, strings.Index of its
+ * first '+', and byte-wise ordering. UTF-16 lengths and JavaScript's `<` pick a different rule for non-ASCII paths.
+ */
+function utf8Length(text: string): number {
+  return Buffer.byteLength(text, 'utf8')
 }
 
 function toMap(record: Record<string, unknown[]> | undefined): Map<string, unknown[]> | undefined {
@@ -110,6 +117,7 @@ function fromRule(rule: PathRule): Permissions {
     minWrap: rule.minWrappingTtl ?? 0,
     maxWrap: rule.maxWrappingTtl ?? 0,
     names: [],
+    listKeysFilterPath: deny ? '' : (rule.listKeysFilterPath ?? ''),
   }
 }
 
@@ -127,6 +135,8 @@ function merge(existing: Permissions, incoming: Permissions): void {
   existing.allowed = mergeParams(existing.allowed, incoming.allowed)
   existing.denied = mergeParams(existing.denied, incoming.denied)
   for (const name of incoming.required) if (!existing.required.includes(name)) existing.required.push(name)
+  // The first policy naming a filter path for the pattern keeps it, as OpenBao merges them.
+  if (existing.listKeysFilterPath === '') existing.listKeysFilterPath = incoming.listKeysFilterPath
 }
 
 /** A policy parameter value matches a request value: strings by Vault's "*" prefix/suffix glob, others by value. */
@@ -234,10 +244,10 @@ export class Acl {
       const isPrefix = pattern.endsWith('*')
       const stem = isPrefix ? pattern.slice(0, -1) : pattern
       const segments = stem.split('/')
-      const index = segments.indexOf('+')
-      const firstWildcard = segments.slice(0, index).reduce((n, s) => n + s.length + 1, 0)
+      // strings.Index(path, "+") in Vault: the first '+' character, in bytes.
+      const firstWildcard = utf8Length(pattern.slice(0, pattern.indexOf('+')))
       const wildcards = segments.filter((s) => s === '+').length
-      return { segments, isPrefix, firstWildcard, wildcards, stem, perms }
+      return { segments, isPrefix, firstWildcard, wildcards, stemBytes: Buffer.from(stem, 'utf8'), perms }
     })
     this.#segment.sort((a, b) => rank(b, a))
   }
@@ -267,6 +277,17 @@ export class Acl {
     }
     result.allowed = true
     return result
+  }
+
+  /**
+   * The list_scan_response_keys_filter_path of the rule governing a LIST of `path` (OpenBao's per-policy
+   * filter), or undefined when that rule has none. Root has no rules and so no filter.
+   */
+  listKeysFilterPath(path: string): string | undefined {
+    if (this.#root) return undefined
+    const perms = this.#lookup(path, true)
+    if (!perms || perms.bits & BIT.deny) return undefined
+    return perms.listKeysFilterPath || undefined
   }
 
   /** What sys/capabilities reports: ['root'], ['deny'] when nothing is granted, or the sorted capability names. */
@@ -303,7 +324,12 @@ export class Acl {
       const stem = path.slice(0, length)
       const perms = this.#prefix.get(stem)
       if (perms) {
-        prefix = { firstWildcard: length, isPrefix: true, wildcards: 0, stem }
+        prefix = {
+          firstWildcard: utf8Length(stem),
+          isPrefix: true,
+          wildcards: 0,
+          stemBytes: Buffer.from(stem),
+        }
         prefixPerms = perms
         break
       }

@@ -134,11 +134,6 @@ describe('parsePolicy validation', () => {
       'path "secret/a" { capabilities = ["reed"] }',
       /path "secret\/a": invalid capability "reed"/,
     ],
-    [
-      '* in the middle',
-      'path "secret/*/x" { capabilities = ["read"] }',
-      /path "secret\/\*\/x": '\*' is only allowed as the last/,
-    ],
     ['+* together', 'path "secret/+*" { capabilities = ["read"] }', /'\+\*' is forbidden/],
     ['empty path', 'path "" { capabilities = ["read"] }', /the path must not be empty/],
     [
@@ -214,5 +209,74 @@ describe('parsePolicy validation', () => {
     assert.throws(() => validatePolicyName(''), /must not be empty/)
     assert.throws(() => validatePolicyName('../etc'), /must not contain "\.\."/)
     assert.throws(() => parsePolicy('a..b', 'path "x" {}'), InvalidRequestError)
+  })
+})
+
+describe('list_scan_response_keys_filter_path (OpenBao)', () => {
+  it('is kept on a rule with list', () => {
+    const text = `path "kv/metadata/*" {
+  capabilities = ["list"]
+  list_scan_response_keys_filter_path = "{{ .path | replace \\"kv/metadata/\\" \\"kv/data/\\" }}{{ .key }}"
+}`
+    const [rule] = parsePolicy('p', text).rules
+    assert.equal(rule?.listKeysFilterPath, '{{ .path | replace "kv/metadata/" "kv/data/" }}{{ .key }}')
+    const json = {
+      path: { 'kv/*': { capabilities: ['list'], list_scan_response_keys_filter_path: 'kv/{{ .key }}' } },
+    }
+    assert.equal(parsePolicy('p', JSON.stringify(json)).rules[0]?.listKeysFilterPath, 'kv/{{ .key }}')
+  })
+
+  it('is ignored when empty or when the rule denies', () => {
+    const empty = parsePolicy(
+      'p',
+      'path "kv/*" { capabilities = ["read"]\n list_scan_response_keys_filter_path = "" }',
+    )
+    assert.equal(empty.rules[0]?.listKeysFilterPath, undefined)
+    const deny = parsePolicy(
+      'p',
+      'path "kv/*" { capabilities = ["deny"]\n list_scan_response_keys_filter_path = "{{ .key }}" }',
+    )
+    assert.equal(deny.rules[0]?.listKeysFilterPath, undefined)
+  })
+
+  it('is refused without list, without .key, or when it does not parse', () => {
+    rejects(
+      'path "kv/*" { capabilities = ["read"]\n list_scan_response_keys_filter_path = "kv/{{ .key }}" }',
+      /path "kv\/\*": list_scan_response_keys_filter_path needs to be used on a path with the list capability/,
+    )
+    rejects(
+      'path "kv/*" { capabilities = ["list"]\n list_scan_response_keys_filter_path = "{{ .path }}x" }',
+      /same path for two different keys/,
+    )
+    rejects(
+      'path "kv/*" { capabilities = ["list"]\n list_scan_response_keys_filter_path = "{{ .key | nope }}" }',
+      /unable to compile template: unknown function "nope"/,
+    )
+    rejects(
+      'path "kv/*" { capabilities = ["list"]\n list_scan_response_keys_filter_path = 3 }',
+      /list_scan_response_keys_filter_path must be a string/,
+    )
+  })
+})
+
+describe('parsePolicy: a "*" that is not the last character', () => {
+  // Vault treats only a trailing '*' as a glob and accepts any other '*' as a literal character
+  // (vault/policy.go parsePaths: the strings.CutSuffix(path, "*") prefix check is the only glob handling).
+  it('accepts the policy, keeps the pattern as written and warns about the literal "*"', () => {
+    const policy = parsePolicy(
+      'mid',
+      'path "secret/*/x" { capabilities = ["read"] }\npath "a/*b*" { capabilities = ["list"] }',
+    )
+    assert.deepEqual(
+      policy.rules.map((rule) => rule.pattern),
+      ['secret/*/x', 'a/*b*'],
+    )
+    assert.equal(policy.warnings?.length, 2)
+    assert.match(policy.warnings![0]!, /path "secret\/\*\/x": only a trailing '\*' is a wildcard/)
+    assert.match(policy.warnings![1]!, /path "a\/\*b\*"/)
+  })
+
+  it('does not warn about a trailing "*" alone', () => {
+    assert.equal(parsePolicy('tail', 'path "secret/*" { capabilities = ["read"] }').warnings, undefined)
   })
 })

@@ -3,6 +3,7 @@ import { parseDuration } from '../../lib/duration.ts'
 import { type HclBody, HclSyntaxError, parseHcl } from '../../lib/hcl.ts'
 import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth, jsonDepthMessage } from '../../lib/json-depth.ts'
 import { InvalidRequestError } from '../../sdk/errors.ts'
+import { listKeysFilterPathProblem } from './list-keys-filter-path.ts'
 import { CAPABILITIES, type Capability, type PathRule, type Policy } from './policy.ts'
 
 const PREFIX = 'failed to parse policy'
@@ -15,6 +16,7 @@ const PATH_KEYS = new Set([
   'min_wrapping_ttl',
   'max_wrapping_ttl',
   'comment',
+  'list_scan_response_keys_filter_path',
 ])
 const CAPABILITY_SET: ReadonlySet<string> = new Set(CAPABILITIES)
 
@@ -156,12 +158,19 @@ function wrappingTtl(value: unknown, where: string, key: string): number {
   }
 }
 
+/** OpenBao's per-rule LIST filter template; an empty string means none, as there. */
+function listKeysFilterPath(value: unknown, where: string, pattern: string): string | undefined {
+  if (value === undefined || value === '') return undefined
+  if (typeof value !== 'string') fail(`${where}: list_scan_response_keys_filter_path must be a string`)
+  const problem = listKeysFilterPathProblem(value, pattern.endsWith('*') ? pattern.slice(0, -1) : pattern)
+  if (problem) fail(`${where}: list_scan_response_keys_filter_path: ${problem}`)
+  return value
+}
+
 function validatePattern(raw: string): string {
   const pattern = raw.startsWith('/') ? raw.slice(1) : raw
   const where = `path ${JSON.stringify(raw)}`
   if (pattern === '') fail(`${where}: the path must not be empty`)
-  const star = pattern.indexOf('*')
-  if (star !== -1 && star !== pattern.length - 1) fail(`${where}: '*' is only allowed as the last character`)
   if (pattern.includes('+*')) fail(`${where}: invalid use of wildcards ('+*' is forbidden)`)
   return pattern
 }
@@ -212,7 +221,25 @@ function buildRule(raw: RawRule): PathRule {
   }
   // deny overrides every other setting on the path, so nothing else is kept (as Vault does).
   if (capabilities.has('deny')) return { pattern, capabilities: new Set(['deny']) }
+  const filterPath = listKeysFilterPath(body['list_scan_response_keys_filter_path'], where, pattern)
+  if (filterPath !== undefined) {
+    if (!capabilities.has('list'))
+      fail(
+        `${where}: list_scan_response_keys_filter_path needs to be used on a path with the list capability`,
+      )
+    rule.listKeysFilterPath = filterPath
+  }
   return rule
+}
+
+/**
+ * Vault (policy.go parsePaths) only treats a trailing '*' as a glob; one anywhere else is a literal character and
+ * the policy is accepted. Vault says nothing; Coffer warns, since such a rule matches almost no real path.
+ */
+function literalStarWarning(pattern: string): string | undefined {
+  const body = pattern.endsWith('*') ? pattern.slice(0, -1) : pattern
+  if (!body.includes('*')) return undefined
+  return `path ${JSON.stringify(pattern)}: only a trailing '*' is a wildcard; any other '*' matches a literal '*' character`
 }
 
 /** Parse and validate a policy; every problem is an InvalidRequestError naming the path and the fault. */
@@ -223,5 +250,9 @@ export function parsePolicy(name: string, text: string): Policy {
   const raw = decodeBase64Policy(text.trim()) ?? text
   if (raw.trim() === '') throw new InvalidRequestError("'policy' parameter not supplied or empty")
   const rawRules = raw.trimStart().startsWith('{') ? rulesFromJson(raw) : rulesFromHcl(raw)
-  return { name, raw, rules: rawRules.map(buildRule) }
+  const rules = rawRules.map(buildRule)
+  const warnings = [
+    ...new Set(rules.map((rule) => literalStarWarning(rule.pattern)).filter((w) => w !== undefined)),
+  ]
+  return { name, raw, rules, ...(warnings.length > 0 ? { warnings } : {}) }
 }

@@ -26,6 +26,8 @@ export interface PathRule {
   minWrappingTtl?: number
   /** Seconds. */
   maxWrappingTtl?: number
+  /** OpenBao's list_scan_response_keys_filter_path: per listed key, the templated path the caller must reach. */
+  listKeysFilterPath?: string
 }
 
 export interface Policy {
@@ -33,4 +35,6 @@ export interface Policy {
   /** The policy text as stored and shown back by sys/policies/acl (after base64 decoding). */
   raw: string
   rules: PathRule[]
+  /** Accepted but likely unintended constructs, reported to whoever writes the policy. */
+  warnings?: string[]
 }
