@@ -32,6 +32,8 @@ export interface CoreOptions {
   expiration?: Partial<ExpirationTuning>
   /** The config file's user_lockout blocks, by auth method type or "all"; mount tunes override them. */
   userLockoutDefaults?: Record<string, Partial<UserLockoutConfig>>
+  /** The server's api_addr, or its first listener's address (the default issuer of identity tokens). */
+  apiAddr?: () => string
 }
 
 /** Expired tokens are revoked within this long (Vault promises no better than a second). */
@@ -253,7 +255,11 @@ export class Core {
               options: {},
               builtin: true,
             },
-            definition: createIdentityBackend(identity),
+            definition: createIdentityBackend(identity, {
+              apiAddr: this.#opts.apiAddr ?? (() => ''),
+              now: () => this.clock.now(),
+              logger: this.logger.child({ component: 'identity-tokens' }),
+            }),
           },
         ],
       })
