@@ -231,7 +231,8 @@ export class IdentityTokens {
   async sweep(storage: Storage): Promise<void> {
     const now = this.now()
     if (now < this.#nextSweep) return
-    await this.#write(async () => {
+    // Not #write: the next due time is set under the lock, so a write queued behind the sweep resets it after.
+    await this.#locks.run('oidc', async () => {
       let next = now + MAX_SWEEP_GAP_MS
       for (const name of await storage.list(oidcKeys.namedKeys)) {
         const key = await getJson<NamedKey>(storage, oidcKeys.namedKey(name))
@@ -244,8 +245,6 @@ export class IdentityTokens {
         for (const entry of key.keyRing) if (entry.expireAt !== 0) next = Math.min(next, entry.expireAt + 1)
       }
       await this.#dropUnusedPublicKeys(storage)
-      return next
-    }).then((next) => {
       this.#nextSweep = next
     })
   }
