@@ -1,6 +1,7 @@
-// Drive a URL with autocannon in its own process (autocannon-runner.ts) and read back requests/s and latency percentiles.
+// Drive a URL with the load generator (wrk when installed, else autocannon in its own process) and read back rates.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { runWrk, wrkAvailable } from './wrk-runner.ts'
 
 const RUNNER = fileURLToPath(new URL('./autocannon-runner.ts', import.meta.url))
 
@@ -10,6 +11,8 @@ export interface LoadResult {
   p99: number
   errors: number
   non2xx: number
+  /** The load generator's CPU over the run, as a share of one core (1 = a core saturated); wrk only. */
+  generatorCpu?: number
 }
 
 export interface LoadSpec {
@@ -24,7 +27,18 @@ export interface LoadSpec {
   idModulo?: number
 }
 
+/**
+ * wrk when it is installed (Debian's package), unless BENCH_LOAD=autocannon: autocannon, a Node program on the
+ * same two cores, saturates before a plain node:http server does and so understates every ratio's denominator.
+ */
+export const LOAD_GENERATOR: 'wrk' | 'autocannon' =
+  process.env['BENCH_LOAD'] !== 'autocannon' && wrkAvailable() ? 'wrk' : 'autocannon'
+
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  return LOAD_GENERATOR === 'wrk' ? runWrk(spec) : runAutocannon(spec)
+}
+
+function runAutocannon(spec: LoadSpec): Promise<LoadResult> {
   const payload = JSON.stringify({ method: 'GET', headers: {}, ...spec })
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [RUNNER, payload], { stdio: ['ignore', 'pipe', 'pipe'] })

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type CofferFixture, seed, startCoffer } from './coffer-fixture.ts'
 import { prepareJwtLogin } from './jwt-fixture.ts'
-import { type LoadResult, type LoadSpec, runLoad } from './load.ts'
+import { LOAD_GENERATOR, type LoadResult, type LoadSpec, runLoad } from './load.ts'
 
 const args = process.argv.slice(2)
 const json = args.includes('--json')
@@ -176,6 +176,9 @@ function mean(results: LoadResult[]): LoadResult {
     p99: ms(avg((r) => r.p99)),
     errors: 0,
     non2xx: 0,
+    ...(results.every((r) => r.generatorCpu !== undefined)
+      ? { generatorCpu: avg((r) => r.generatorCpu!) }
+      : {}),
   }
 }
 
@@ -192,12 +195,18 @@ function report(
     p50_ms: coffer.p50,
     p99_ms: coffer.p99,
     ratio: Number(ratio.toFixed(3)),
+    ...(plain?.generatorCpu !== undefined
+      ? { generator_cpu: Number(Math.max(coffer.generatorCpu ?? 0, plain.generatorCpu).toFixed(2)) }
+      : {}),
     ...extra,
   }
   if (json) process.stdout.write(`${JSON.stringify(row)}\n`)
   else {
+    // The generator's busiest CPU share across both servers: near 1.0 means it, not the server, set the pace.
+    const generator =
+      row.generator_cpu === undefined ? '' : `  gen cpu ${Math.round(row.generator_cpu * 100)}%`
     const plainText = plain
-      ? `plain ${Math.round(plain.rps)} req/s p50 ${plain.p50} ms`
+      ? `plain ${Math.round(plain.rps)} req/s p50 ${plain.p50} ms${generator}`
       : Object.entries(extra)
           .map(([k, v]) => `${k}=${v}`)
           .join(' ')
@@ -336,7 +345,7 @@ const fixture = await startCoffer()
 try {
   if (!json)
     process.stdout.write(
-      `Coffer vs plain node:http, ${SECONDS}s x ${ROUNDS} rounds each, alternating (autocannon)\n`,
+      `Coffer vs plain node:http, ${SECONDS}s x ${ROUNDS} rounds each, alternating (${LOAD_GENERATOR})\n`,
     )
   for (const scenario of scenarios)
     if (selected.length === 0 || selected.includes(scenario.name)) await runScenario(fixture, scenario)

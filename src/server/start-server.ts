@@ -91,6 +91,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.expiration ? { expiration: options.expiration } : {}),
     ...(config?.userLockout ? { userLockoutDefaults: config.userLockout } : {}),
+    ...(config?.listFilter ? { listFilter: config.listFilter } : {}),
     defaultLeaseTtl: config?.defaultLeaseTtl ?? DEV_LEASE_TTL,
     maxLeaseTtl: config?.maxLeaseTtl ?? DEV_LEASE_TTL,
     registry: { secret: { ...secretEngines, ...options.extraSecretEngines }, auth: authMethods },

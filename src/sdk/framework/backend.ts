@@ -37,7 +37,16 @@ export interface PathDefinition<F extends Fields = Fields, S = unknown> {
   /** Decides whether a POST/PUT is a create or an update for the ACL; undefined means "treat as update". */
   exists?: (ctx: HandlerContext<F, S>) => Promise<boolean | undefined>
   help?: string
+  /**
+   * What the keys of this path's LIST are; required of every path with a `list` operation. 'paths': children
+   * the caller addresses below this path (KV secrets, cubbyhole), which core filters by the caller's policies.
+   * 'names': identifiers (role and policy names, accessors, lease IDs, entity IDs) that are not paths a policy
+   * would name key by key, so everyone granted `list` sees them all, as in Vault.
+   */
+  listKeys?: ListKeys
 }
+
+export type ListKeys = 'paths' | 'names'
 
 export interface SecretDefinition<S = unknown> {
   type: string
@@ -202,6 +211,16 @@ export class BackendInstance {
     if (!hook) return false
     const { lockout, identityOf } = hook(this.#state)
     return lockout.unlock(identityOf(alias))
+  }
+
+  /** The path definitions, ranked as matching tries them. */
+  get pathDefinitions(): readonly PathDefinition[] {
+    return this.#paths.map((compiled) => compiled.def)
+  }
+
+  /** What a LIST of `path` answers (see PathDefinition.listKeys); 'paths', the filtered kind, unless declared. */
+  listKeys(path: string): ListKeys {
+    return this.#find(path)?.compiled.def.listKeys ?? 'paths'
   }
 
   isSpecial(kind: 'unauthenticated' | 'root', path: string): boolean {

@@ -347,3 +347,21 @@ describe('user_lockout blocks', () => {
     })
   })
 })
+
+describe('list_filter', () => {
+  it('defaults to policy filtering and accepts "vault" in HCL and JSON', () => {
+    assert.equal(parseConfig(MINIMAL, 'hcl').listFilter, undefined)
+    assert.equal(parseConfig(`${MINIMAL}\nlist_filter = "vault"`, 'hcl').listFilter, 'vault')
+    assert.equal(parseConfig(`${MINIMAL}\nlist_filter = "Policy"`, 'hcl').listFilter, 'policy')
+    const json = { storage: { inmem: {} }, listener: { tcp: { tls_disable: true } }, list_filter: 'vault' }
+    assert.equal(parseConfig(JSON.stringify(json), 'json').listFilter, 'vault')
+  })
+
+  it('refuses any other value, naming both choices', () => {
+    assert.throws(
+      () => parseConfig(`${MINIMAL}\nlist_filter = "none"`, 'hcl'),
+      /list_filter: must be "policy" .* or "vault"/,
+    )
+    assert.throws(() => parseConfig(`${MINIMAL}\nlist_filter = true`, 'hcl'), /list_filter: must be a string/)
+  })
+})

@@ -4,6 +4,7 @@ import { extname, join } from 'node:path'
 import { parseDuration } from '../../lib/duration.ts'
 import { type HclBody, HclSyntaxError, parseHcl } from '../../lib/hcl.ts'
 import { DEFAULT_MAX_JSON_DEPTH } from '../../lib/json-depth.ts'
+import type { ListFilterMode } from '../core/list-filter.ts'
 import { parseUserLockoutBlocks, type UserLockoutDefaults } from './user-lockout-config.ts'
 
 export interface ListenerConfig {
@@ -38,6 +39,8 @@ export interface ServerConfig {
   ui: boolean
   /** user_lockout blocks: lockout defaults by auth method type ("all" for every one). */
   userLockout?: UserLockoutDefaults
+  /** list_filter: 'policy' (the default) filters LIST keys by the caller's policies; 'vault' lists them all. */
+  listFilter?: ListFilterMode
 }
 
 export type ConfigFormat = 'hcl' | 'json'
@@ -75,7 +78,15 @@ interface Section {
 }
 
 const SECTION_KINDS = new Set(['listener', 'storage', 'backend', 'user_lockout'])
-const TOP_LEVEL_KEYS = ['api_addr', 'default_lease_ttl', 'max_lease_ttl', 'log_level', 'disable_mlock', 'ui']
+const TOP_LEVEL_KEYS = [
+  'api_addr',
+  'default_lease_ttl',
+  'max_lease_ttl',
+  'log_level',
+  'disable_mlock',
+  'ui',
+  'list_filter',
+]
 const LISTENER_KEYS = [
   'address',
   'tls_disable',
@@ -345,6 +356,15 @@ function build(attributes: Raw, sections: Section[]): ServerConfig {
   }
   if (a['disable_mlock'] !== undefined) config.disableMlock = bool(a['disable_mlock'], 'disable_mlock')
   if (a['ui'] !== undefined) config.ui = bool(a['ui'], 'ui')
+  if (a['list_filter'] !== undefined) {
+    const mode = string(a['list_filter'], 'list_filter').trim().toLowerCase()
+    if (mode !== 'policy' && mode !== 'vault')
+      throw new ConfigError(
+        'list_filter',
+        'must be "policy" (LIST shows only keys your policies reach) or "vault" (every key, as Vault does)',
+      )
+    config.listFilter = mode
+  }
   const lockouts = sections.filter((s) => s.kind === 'user_lockout')
   if (lockouts.length > 0)
     config.userLockout = parseUserLockoutBlocks(lockouts, {

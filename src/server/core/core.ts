@@ -11,6 +11,7 @@ import { cubbyholeBackend, cubbyholePrefix } from './cubbyhole/backend.ts'
 import { ExpirationManager, type ExpirationTuning } from './expiration/expiration-manager.ts'
 import { createIdentityBackend } from './identity/backend.ts'
 import { IdentityStore } from './identity/identity-store.ts'
+import type { ListFilterMode } from './list-filter.ts'
 import { MountManager } from './mount-manager.ts'
 import type { MountTableKind } from './mount-table.ts'
 import { PolicyStore } from './policy-store.ts'
@@ -32,6 +33,8 @@ export interface CoreOptions {
   expiration?: Partial<ExpirationTuning>
   /** The config file's user_lockout blocks, by auth method type or "all"; mount tunes override them. */
   userLockoutDefaults?: Record<string, Partial<UserLockoutConfig>>
+  /** The config file's list_filter; 'policy' when absent. */
+  listFilter?: ListFilterMode
   /** The server's api_addr, or its first listener's address (the default issuer of identity tokens). */
   apiAddr?: () => string
 }
@@ -50,6 +53,7 @@ export class Core {
   readonly storageType: string
   readonly defaultLeaseTtl: number
   readonly maxLeaseTtl: number
+  readonly listFilter: ListFilterMode
   readonly clusterId = crypto.randomUUID()
   readonly clusterName = `coffer-cluster-${this.clusterId.slice(0, 8)}`
   readonly #opts: CoreOptions
@@ -73,6 +77,7 @@ export class Core {
     this.storageType = opts.storageType
     this.defaultLeaseTtl = opts.defaultLeaseTtl
     this.maxLeaseTtl = opts.maxLeaseTtl
+    this.listFilter = opts.listFilter ?? 'policy'
   }
 
   async start(): Promise<void> {

@@ -7,7 +7,7 @@ import type { Acl } from '../policy/acl.ts'
 import { type AuditContext, requestEntry, responseEntry } from './audit-entries.ts'
 import type { Core } from './core.ts'
 import { effectivePolicies, withIdentityPolicies } from './identity/effective.ts'
-import { filterListKeys } from './list-filter.ts'
+import { filterListByTemplate, filterListKeys } from './list-filter.ts'
 import {
   type CoreResponse,
   ISSUED,
@@ -209,9 +209,25 @@ async function finish(
     }
   }
 
-  if (backendRequest.operation === 'list' && acl && !acl.isRoot) {
-    const keys = out.data?.['keys']
-    if (Array.isArray(keys)) {
+  if (backendRequest.operation === 'list' && acl && !acl.isRoot && out.data) {
+    const keys = out.data['keys']
+    const template = acl.listKeysFilterPath(path)
+    if (template !== undefined) {
+      // A policy's list_scan_response_keys_filter_path decides alone, in either list_filter mode (OpenBao's filter).
+      out.data = filterListByTemplate(
+        acl,
+        template,
+        path,
+        out.data,
+        (checkPath) => isRootPath(core, checkPath),
+        core.clock.now(),
+      )
+      if ((out.data['keys'] as unknown[]).length === 0) return undefined
+    } else if (
+      Array.isArray(keys) &&
+      core.listFilter === 'policy' &&
+      backend.listKeys(route.relativePath) === 'paths'
+    ) {
       const effective = await effectivePolicies(core.identity, auth!.entry)
       const policies = await core.policies.policiesFor(effective?.names ?? [], effective?.identity)
       const aliases = backend.definition.visibilityPaths
@@ -225,6 +241,12 @@ async function finish(
     }
   }
   return out
+}
+
+/** Whether `path` is one of its backend's root paths, which need sudo besides the operation's capability. */
+function isRootPath(core: Core, path: string): boolean {
+  const route = core.mounts.router.match(path)
+  return route?.backend.isSpecial('root', route.relativePath) === true
 }
 
 /** The mount's lease TTLs; a batch token's leases also end no later than the token does, as in Vault. */

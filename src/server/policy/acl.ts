@@ -43,6 +43,8 @@ interface Permissions {
   minWrap: number
   maxWrap: number
   names: Capability[]
+  /** list_scan_response_keys_filter_path; '' for none. */
+  listKeysFilterPath: string
 }
 
 /** A pattern with '+' segments, with the values Vault ranks competing matches by. */
@@ -110,6 +112,7 @@ function fromRule(rule: PathRule): Permissions {
     minWrap: rule.minWrappingTtl ?? 0,
     maxWrap: rule.maxWrappingTtl ?? 0,
     names: [],
+    listKeysFilterPath: deny ? '' : (rule.listKeysFilterPath ?? ''),
   }
 }
 
@@ -127,6 +130,8 @@ function merge(existing: Permissions, incoming: Permissions): void {
   existing.allowed = mergeParams(existing.allowed, incoming.allowed)
   existing.denied = mergeParams(existing.denied, incoming.denied)
   for (const name of incoming.required) if (!existing.required.includes(name)) existing.required.push(name)
+  // The first policy naming a filter path for the pattern keeps it, as OpenBao merges them.
+  if (existing.listKeysFilterPath === '') existing.listKeysFilterPath = incoming.listKeysFilterPath
 }
 
 /** A policy parameter value matches a request value: strings by Vault's "*" prefix/suffix glob, others by value. */
@@ -267,6 +272,17 @@ export class Acl {
     }
     result.allowed = true
     return result
+  }
+
+  /**
+   * The list_scan_response_keys_filter_path of the rule governing a LIST of `path` (OpenBao's per-policy
+   * filter), or undefined when that rule has none. Root has no rules and so no filter.
+   */
+  listKeysFilterPath(path: string): string | undefined {
+    if (this.#root) return undefined
+    const perms = this.#lookup(path, true)
+    if (!perms || perms.bits & BIT.deny) return undefined
+    return perms.listKeysFilterPath || undefined
   }
 
   /** What sys/capabilities reports: ['root'], ['deny'] when nothing is granted, or the sorted capability names. */

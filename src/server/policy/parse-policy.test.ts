@@ -216,3 +216,50 @@ describe('parsePolicy validation', () => {
     assert.throws(() => parsePolicy('a..b', 'path "x" {}'), InvalidRequestError)
   })
 })
+
+describe('list_scan_response_keys_filter_path (OpenBao)', () => {
+  it('is kept on a rule with list', () => {
+    const text = `path "kv/metadata/*" {
+  capabilities = ["list"]
+  list_scan_response_keys_filter_path = "{{ .path | replace \\"kv/metadata/\\" \\"kv/data/\\" }}{{ .key }}"
+}`
+    const [rule] = parsePolicy('p', text).rules
+    assert.equal(rule?.listKeysFilterPath, '{{ .path | replace "kv/metadata/" "kv/data/" }}{{ .key }}')
+    const json = {
+      path: { 'kv/*': { capabilities: ['list'], list_scan_response_keys_filter_path: 'kv/{{ .key }}' } },
+    }
+    assert.equal(parsePolicy('p', JSON.stringify(json)).rules[0]?.listKeysFilterPath, 'kv/{{ .key }}')
+  })
+
+  it('is ignored when empty or when the rule denies', () => {
+    const empty = parsePolicy(
+      'p',
+      'path "kv/*" { capabilities = ["read"]\n list_scan_response_keys_filter_path = "" }',
+    )
+    assert.equal(empty.rules[0]?.listKeysFilterPath, undefined)
+    const deny = parsePolicy(
+      'p',
+      'path "kv/*" { capabilities = ["deny"]\n list_scan_response_keys_filter_path = "{{ .key }}" }',
+    )
+    assert.equal(deny.rules[0]?.listKeysFilterPath, undefined)
+  })
+
+  it('is refused without list, without .key, or when it does not parse', () => {
+    rejects(
+      'path "kv/*" { capabilities = ["read"]\n list_scan_response_keys_filter_path = "kv/{{ .key }}" }',
+      /path "kv\/\*": list_scan_response_keys_filter_path needs to be used on a path with the list capability/,
+    )
+    rejects(
+      'path "kv/*" { capabilities = ["list"]\n list_scan_response_keys_filter_path = "{{ .path }}x" }',
+      /same path for two different keys/,
+    )
+    rejects(
+      'path "kv/*" { capabilities = ["list"]\n list_scan_response_keys_filter_path = "{{ .key | nope }}" }',
+      /unable to compile template: unknown function "nope"/,
+    )
+    rejects(
+      'path "kv/*" { capabilities = ["list"]\n list_scan_response_keys_filter_path = 3 }',
+      /list_scan_response_keys_filter_path must be a string/,
+    )
+  })
+})

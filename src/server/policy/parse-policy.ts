@@ -3,6 +3,7 @@ import { parseDuration } from '../../lib/duration.ts'
 import { type HclBody, HclSyntaxError, parseHcl } from '../../lib/hcl.ts'
 import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth, jsonDepthMessage } from '../../lib/json-depth.ts'
 import { InvalidRequestError } from '../../sdk/errors.ts'
+import { listKeysFilterPathProblem } from './list-keys-filter-path.ts'
 import { CAPABILITIES, type Capability, type PathRule, type Policy } from './policy.ts'
 
 const PREFIX = 'failed to parse policy'
@@ -15,6 +16,7 @@ const PATH_KEYS = new Set([
   'min_wrapping_ttl',
   'max_wrapping_ttl',
   'comment',
+  'list_scan_response_keys_filter_path',
 ])
 const CAPABILITY_SET: ReadonlySet<string> = new Set(CAPABILITIES)
 
@@ -156,6 +158,15 @@ function wrappingTtl(value: unknown, where: string, key: string): number {
   }
 }
 
+/** OpenBao's per-rule LIST filter template; an empty string means none, as there. */
+function listKeysFilterPath(value: unknown, where: string, pattern: string): string | undefined {
+  if (value === undefined || value === '') return undefined
+  if (typeof value !== 'string') fail(`${where}: list_scan_response_keys_filter_path must be a string`)
+  const problem = listKeysFilterPathProblem(value, pattern.endsWith('*') ? pattern.slice(0, -1) : pattern)
+  if (problem) fail(`${where}: list_scan_response_keys_filter_path: ${problem}`)
+  return value
+}
+
 function validatePattern(raw: string): string {
   const pattern = raw.startsWith('/') ? raw.slice(1) : raw
   const where = `path ${JSON.stringify(raw)}`
@@ -212,6 +223,14 @@ function buildRule(raw: RawRule): PathRule {
   }
   // deny overrides every other setting on the path, so nothing else is kept (as Vault does).
   if (capabilities.has('deny')) return { pattern, capabilities: new Set(['deny']) }
+  const filterPath = listKeysFilterPath(body['list_scan_response_keys_filter_path'], where, pattern)
+  if (filterPath !== undefined) {
+    if (!capabilities.has('list'))
+      fail(
+        `${where}: list_scan_response_keys_filter_path needs to be used on a path with the list capability`,
+      )
+    rule.listKeysFilterPath = filterPath
+  }
   return rule
 }
 

@@ -26,6 +26,8 @@ export interface PathRule {
   minWrappingTtl?: number
   /** Seconds. */
   maxWrappingTtl?: number
+  /** OpenBao's list_scan_response_keys_filter_path: per listed key, the templated path the caller must reach. */
+  listKeysFilterPath?: string
 }
 
 export interface Policy {

@@ -63,6 +63,7 @@ export function leasePaths(core: Core) {
     }),
     definePath({
       pattern: 'leases/lookup/*prefix',
+      listKeys: 'names',
       operations: {
         list: async (ctx) => {
           const keys = await core.expiration.list(prefixOf(ctx))

@@ -38,7 +38,7 @@ export function passwordPolicyPaths(core: Core) {
     return listResponse(keys)
   }
   return [
-    definePath({ pattern: 'policies/password/', operations: { list } }),
+    definePath({ pattern: 'policies/password/', listKeys: 'names', operations: { list } }),
     definePath({
       pattern: 'policies/password/:name',
       fields,

@@ -40,7 +40,7 @@ export function policyPaths(core: Core) {
       },
     })
   return [
-    definePath({ pattern: 'policies/acl/', operations: { list, read: list } }),
+    definePath({ pattern: 'policies/acl/', listKeys: 'names', operations: { list, read: list } }),
     namedPolicyPath('policies/acl/:name', 'policy'),
     definePath({
       pattern: 'policy',

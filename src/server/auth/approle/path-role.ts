@@ -27,6 +27,7 @@ import type { ApproleState } from './state.ts'
 
 export const roleListPath = definePath<Record<string, never>, ApproleState>({
   pattern: 'role/',
+  listKeys: 'names',
   help: 'List the AppRoles of this mount.',
   operations: {
     list: async ({ storage }) => {

@@ -116,6 +116,7 @@ async function issue(ctx: Ctx, secretId: string) {
 
 export const secretIdPath = definePath<typeof fields, ApproleState>({
   pattern: 'role/:role_name/secret-id/',
+  listKeys: 'names',
   fields,
   help: 'Generate a secret ID for the role, or LIST the accessors of its secret IDs.',
   operations: {

@@ -16,6 +16,7 @@ import { parsePemBundle } from './verify-chain.ts'
 
 export const certsListPath = definePath<Record<string, never>, CertState>({
   pattern: 'certs/',
+  listKeys: 'names',
   help: 'List the certificate roles of this mount.',
   operations: {
     list: async ({ storage }) => {

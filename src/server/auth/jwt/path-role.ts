@@ -36,6 +36,7 @@ export const rolePath = definePath<typeof roleFields, JwtState>({
 
 export const roleListPath = definePath<Record<string, never>, JwtState>({
   pattern: 'role/',
+  listKeys: 'names',
   help: 'The names of the roles.',
   operations: {
     list: async ({ storage }) => {

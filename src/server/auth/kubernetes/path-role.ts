@@ -118,6 +118,7 @@ export const rolePath = definePath<typeof fields, KubeState>({
 
 export const roleListPath = definePath({
   pattern: 'role/',
+  listKeys: 'names',
   help: 'The names of the roles.',
   operations: {
     list: async ({ storage }) => {

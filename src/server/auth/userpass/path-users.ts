@@ -16,6 +16,7 @@ import { deleteUser, listUsers, loadUser, normalizeUsername, saveUser } from './
 
 export const usersListPath = definePath<Record<string, never>, UserpassState>({
   pattern: 'users/',
+  listKeys: 'names',
   help: 'List the usernames of this userpass mount.',
   operations: {
     list: async ({ storage }) => {

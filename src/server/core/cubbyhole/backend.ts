@@ -26,6 +26,7 @@ export const cubbyholeBackend = defineBackend<unknown>({
   paths: [
     definePath({
       pattern: '*path',
+      listKeys: 'paths',
       acceptAnyData: true,
       exists: async (ctx) => (await ctx.storage.get(keyFor(ctx))) !== undefined,
       operations: {

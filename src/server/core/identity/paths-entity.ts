@@ -105,6 +105,7 @@ export function entityPaths(store: IdentityStore) {
     }),
     definePath({
       pattern: 'entity/id/',
+      listKeys: 'names',
       operations: {
         list: async () => {
           const entities = await store.entities()
@@ -137,6 +138,7 @@ export function entityPaths(store: IdentityStore) {
     }),
     definePath({
       pattern: 'entity/name/',
+      listKeys: 'names',
       operations: {
         list: async () => listed((await store.entities()).map((e) => e.name).sort()),
       },
@@ -174,6 +176,7 @@ export function entityPaths(store: IdentityStore) {
     }),
     definePath({
       pattern: 'entity-alias/id/',
+      listKeys: 'names',
       operations: {
         list: async () => {
           const info: Record<string, unknown> = {}

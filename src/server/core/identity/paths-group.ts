@@ -75,6 +75,7 @@ export function groupPaths(store: IdentityStore) {
     }),
     definePath({
       pattern: 'group/id/',
+      listKeys: 'names',
       operations: {
         list: () => {
           const groups = allGroups(store)
@@ -106,6 +107,7 @@ export function groupPaths(store: IdentityStore) {
     }),
     definePath({
       pattern: 'group/name/',
+      listKeys: 'names',
       operations: {
         list: () =>
           listed(
@@ -148,6 +150,7 @@ export function groupPaths(store: IdentityStore) {
     }),
     definePath({
       pattern: 'group-alias/id/',
+      listKeys: 'names',
       operations: {
         list: () => {
           const info: Record<string, unknown> = {}

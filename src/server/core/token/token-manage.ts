@@ -179,6 +179,7 @@ export function tokenManagePaths(core: Core) {
     }),
     definePath({
       pattern: 'accessors/',
+      listKeys: 'names',
       operations: {
         list: async () => {
           const keys = await core.tokens.accessors()

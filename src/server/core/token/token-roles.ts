@@ -52,6 +52,7 @@ function roleData(role: TokenRole): Record<string, unknown> {
 
 export const rolesListPath = definePath({
   pattern: 'roles/',
+  listKeys: 'names',
   operations: {
     list: async ({ storage }) => {
       const keys = await storage.list('roles/')

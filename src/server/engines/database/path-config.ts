@@ -139,6 +139,7 @@ function readConfig(config: DbConfig) {
 
 export const configListPath = definePath<Record<string, never>, DbState>({
   pattern: 'config/',
+  listKeys: 'names',
   operations: {
     list: async ({ storage }) => {
       const keys = (await storage.list('config/')).filter((key) => !key.endsWith('/'))

@@ -70,6 +70,7 @@ async function writeRole({ storage, state, input, request }: RoleCtx) {
 
 export const rolesListPath = definePath<Record<string, never>, DbState>({
   pattern: 'roles/',
+  listKeys: 'names',
   operations: {
     list: async ({ storage }) => {
       const keys = (await storage.list('role/')).filter((key) => !key.endsWith('/'))

@@ -121,6 +121,7 @@ function scheduleData(role: StaticRole): Record<string, unknown> {
 
 export const staticRolesListPath = definePath<Record<string, never>, DbState>({
   pattern: 'static-roles/',
+  listKeys: 'names',
   operations: {
     list: async ({ storage }) => {
       const keys = (await storage.list('static-role/')).filter((key) => !key.endsWith('/'))

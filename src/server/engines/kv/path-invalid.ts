@@ -23,6 +23,7 @@ const invalid: Handler<Record<string, never>, KeyLocks> = ({ request }) => ({
 
 export const invalidPath = definePath<Record<string, never>, KeyLocks>({
   pattern: '*path',
+  listKeys: 'paths',
   help: 'Paths outside config, data, metadata, delete, undelete, destroy and subkeys are not part of KV v2.',
   operations: {
     create: invalid,

@@ -67,6 +67,7 @@ export function metadataResponse(meta: KeyMetadata): Record<string, unknown> {
 
 export const metadataPath = definePath<typeof fields, KeyLocks>({
   pattern: 'metadata/*path',
+  listKeys: 'paths',
   fields,
   help: "Read and change a secret's settings and custom_metadata, list secrets, or delete a secret and all its versions.",
   exists: async ({ storage, params }) => (await loadMetadata(storage, params['path'] ?? '')) !== undefined,

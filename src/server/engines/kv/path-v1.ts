@@ -8,6 +8,7 @@ import { listPrefix, V1_ENTRY_PREFIX, v1EntryKey } from './storage-keys.ts'
 
 export const v1Path = definePath({
   pattern: '*path',
+  listKeys: 'paths',
   acceptAnyData: true,
   help: 'Read, write, delete and list secrets stored as JSON objects. A "ttl" key is returned as an advisory lease_duration.',
   exists: async ({ storage, params }) => (await storage.get(v1EntryKey(params['path'] ?? ''))) !== undefined,

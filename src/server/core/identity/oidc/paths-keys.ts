@@ -73,6 +73,7 @@ export function keyPaths(tokens: IdentityTokens) {
     }),
     definePath({
       pattern: 'oidc/key/',
+      listKeys: 'names',
       help: 'List the named keys.',
       operations: { list: async ({ storage }) => listResponse(await namedKeyNames(storage)) },
     }),

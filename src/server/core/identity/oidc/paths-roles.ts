@@ -43,6 +43,7 @@ export function rolePaths(tokens: IdentityTokens) {
     }),
     definePath({
       pattern: 'oidc/role/',
+      listKeys: 'names',
       help: 'List the identity token roles.',
       operations: { list: async ({ storage }) => listResponse(await storage.list(oidcKeys.roles)) },
     }),
