@@ -12,6 +12,7 @@ import type { ListenerConfig, ServerConfig } from './config/load-config.ts'
 import { Core, type CoreOptions } from './core/core.ts'
 import { handleRequest } from './core/handle-request.ts'
 import { type ListenerTls, type RunningListener, startListener } from './http/listener.ts'
+import { COFFER_VERSION } from './http/version.ts'
 import { MemoryStorage } from './physical/memory.ts'
 import { SqliteStorage } from './physical/sqlite.ts'
 import { authMethods, secretEngines } from './registry.ts'
@@ -95,7 +96,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     defaultLeaseTtl: config?.defaultLeaseTtl ?? DEV_LEASE_TTL,
     maxLeaseTtl: config?.maxLeaseTtl ?? DEV_LEASE_TTL,
     registry: { secret: { ...secretEngines, ...options.extraSecretEngines }, auth: authMethods },
-    systemBackend: createSystemBackend,
+    systemBackend: (core) => createSystemBackend(core, { version: COFFER_VERSION }),
     // As Vault does without api_addr, fall back to the listener's own address (known once it listens).
     apiAddr: () => config?.apiAddr ?? listeners[0]?.url ?? '',
   })

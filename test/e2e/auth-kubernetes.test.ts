@@ -222,6 +222,41 @@ describe('kubernetes auth method', () => {
     assert.equal(k8s.reviews.length, reviews, 'no review reached the untrusted host')
   })
 
+  // Vault's path_config.go documents kubernetes_host as "a host string, a host:port pair, or a URL to the base of
+  // the Kubernetes API server" and stores it as given; a host without a scheme is reached over https.
+  it('accepts kubernetes_host as host:port, reads it back as given and reviews over https', async () => {
+    assert.equal((await t.call('POST', 'sys/auth/k8s-bare', { body: { type: 'kubernetes' } })).status, 204)
+    const bare = new URL(k8s.host).host
+    const config = await t.call('POST', 'auth/k8s-bare/config', {
+      body: { kubernetes_host: bare, kubernetes_ca_cert: caCert, token_reviewer_jwt: k8s.reviewerJwt },
+    })
+    assert.equal(config.status, 204, JSON.stringify(config.body))
+    const read = await t.call('GET', 'auth/k8s-bare/config')
+    assert.equal(read.body.data.kubernetes_host, bare)
+    await t.call('POST', 'auth/k8s-bare/role/app', {
+      body: { bound_service_account_names: ['app'], bound_service_account_namespaces: ['prod'] },
+    })
+    const reviews = k8s.reviews.length
+    const ok = await login({ role: 'app', jwt: await k8s.legacyToken(APP) }, 'k8s-bare')
+    assert.equal(ok.status, 200, JSON.stringify(ok.body))
+    assert.equal(k8s.reviews.length, reviews + 1, 'the review went to the bare host over https')
+    const hostOnly = await t.call('POST', 'auth/k8s-bare/config', {
+      body: { kubernetes_host: 'kubernetes.default.svc' },
+    })
+    assert.equal(hostOnly.status, 204, JSON.stringify(hostOnly.body))
+    for (const garbage of [
+      'not a host',
+      'ftp://example.com',
+      'example.com:notaport',
+      'https://',
+      'https://u:p@h',
+    ]) {
+      const res = await t.call('POST', 'auth/k8s-bare/config', { body: { kubernetes_host: garbage } })
+      assert.equal(res.status, 400, garbage)
+      assert.match(res.body.errors[0], /expected a host, a host:port pair, or an http\(s\) URL/)
+    }
+  })
+
   it('with pem_keys, verifies locally without calling the API', async () => {
     assert.equal((await t.call('POST', 'sys/auth/k8s-pem', { body: { type: 'kubernetes' } })).status, 204)
     const config = await t.call('POST', 'auth/k8s-pem/config', {

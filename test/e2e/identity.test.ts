@@ -238,10 +238,12 @@ path "secret/data/groups/{{identity.groups.names.ops.id}}" { capabilities = ["re
       { name: 'x', canonical_id: 'missing', mount_accessor: userpassAccessor },
       /does not exist/,
     )
+    // Vault (handleAliasCreateUpdateCommon) treats bob's existing (mount, name) as an update moving it to alice,
+    // refused because alice already has an alias on that mount.
     await bad(
       'identity/entity-alias',
       { name: 'bob', canonical_id: alice, mount_accessor: userpassAccessor },
-      /already in use/,
+      /already has an alias/,
     )
     await bad(
       'identity/entity-alias',
@@ -262,7 +264,6 @@ path "secret/data/groups/{{identity.groups.names.ops.id}}" { capabilities = ["re
       { name: 'a', mount_accessor: userpassAccessor, canonical_id: internal.body.data.id },
       /external group/,
     )
-    await bad('identity/group-alias', { name: 'a', mount_accessor: userpassAccessor }, /canonical_id/)
     await bad('identity/lookup/entity', {}, /required/)
     await bad('identity/lookup/entity', { name: 'a', id: 'b' }, /only one/)
     await bad('identity/lookup/group', { alias_name: 'eng' }, /both alias_name and alias_mount_accessor/)
@@ -288,7 +289,8 @@ path "secret/data/groups/{{identity.groups.names.ops.id}}" { capabilities = ["re
     assert.equal((await t.call('DELETE', `identity/entity/id/${first.entity_id}`)).status, 204)
     assert.equal((await t.call('GET', `identity/entity/id/${first.entity_id}`)).status, 404)
     const read = await t.call('GET', `identity/group/id/${group.body.data.id}`)
-    assert.deepEqual(read.body.data.member_entity_ids, [])
+    // An emptied list reads back null, as Vault's group read does once the group is reloaded from storage.
+    assert.equal(read.body.data.member_entity_ids, null)
     assert.equal((await t.call('GET', 'auth/token/lookup-self', { token: first.client_token })).status, 200)
     const second = await login('carol')
     assert.notEqual(second.entity_id, first.entity_id)

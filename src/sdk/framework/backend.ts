@@ -44,6 +44,8 @@ export interface PathDefinition<F extends Fields = Fields, S = unknown> {
    * would name key by key, so everyone granted `list` sees them all, as in Vault.
    */
   listKeys?: ListKeys
+  /** Left out of the OpenAPI document (Vault's Unpublished): a catch-all that only refuses, for instance. */
+  unpublished?: boolean
 }
 
 export type ListKeys = 'paths' | 'names'
@@ -221,6 +223,12 @@ export class BackendInstance {
   /** What a LIST of `path` answers (see PathDefinition.listKeys); 'paths', the filtered kind, unless declared. */
   listKeys(path: string): ListKeys {
     return this.#find(path)?.compiled.def.listKeys ?? 'paths'
+  }
+
+  /** The declared path that serves `path` (relative to the mount); undefined when none does. */
+  // biome-ignore lint/suspicious/noExplicitAny: see BackendDefinition.paths
+  declarationFor(path: string): PathDefinition<any, any> | undefined {
+    return this.#find(path)?.compiled.def
   }
 
   isSpecial(kind: 'unauthenticated' | 'root', path: string): boolean {

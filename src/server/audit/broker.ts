@@ -191,8 +191,10 @@ export class AuditBroker {
 
   /** sys/audit-hash: what this device writes for `input`, so a leaked value can be found in its log. */
   hash(path: string, input: string): string {
-    const live = this.#devices.get(normalizePath(path))
-    if (!live) throw new InvalidRequestError(`unknown audit device "${path}"`)
+    const clean = normalizePath(path)
+    const live = this.#devices.get(clean)
+    // Vault's wording (AuditBroker.GetHash), naming the path as sanitized, with its trailing slash.
+    if (!live) throw new InvalidRequestError(`unknown audit backend "${clean}"`)
     return auditHmac(live.salt, input)
   }
 

@@ -4,7 +4,6 @@ import { extname, join } from 'node:path'
 import { parseDuration } from '../../lib/duration.ts'
 import { type HclBody, HclSyntaxError, parseHcl } from '../../lib/hcl.ts'
 import { DEFAULT_MAX_JSON_DEPTH } from '../../lib/json-depth.ts'
-import type { ListFilterMode } from '../core/list-filter.ts'
 import { parseUserLockoutBlocks, type UserLockoutDefaults } from './user-lockout-config.ts'
 
 export interface ListenerConfig {
@@ -40,7 +39,8 @@ export interface ServerConfig {
   /** user_lockout blocks: lockout defaults by auth method type ("all" for every one). */
   userLockout?: UserLockoutDefaults
   /** list_filter: 'policy' (the default) filters LIST keys by the caller's policies; 'vault' lists them all. */
-  listFilter?: ListFilterMode
+  /** How LIST answers are filtered (core's ListFilterMode): by the caller's policies, or not at all as Vault. */
+  listFilter?: 'policy' | 'vault'
 }
 
 export type ConfigFormat = 'hcl' | 'json'

@@ -14,6 +14,8 @@ export interface AuditContext {
   auth: RequestAuth | undefined
   allowed: boolean
   now: number
+  /** The operation to record when it is none a backend handles (Vault's "help"). */
+  operation?: string
 }
 
 function authInput(ctx: AuditContext) {
@@ -42,7 +44,7 @@ function requestInput(ctx: AuditContext) {
   const elided = !ctx.auth ? elideDeniedData(req.data, declaredLength(req.headers)) : undefined
   return {
     id: req.id,
-    operation: ctx.backendRequest?.operation ?? req.operation,
+    operation: ctx.operation ?? ctx.backendRequest?.operation ?? req.operation,
     path: req.path,
     ...(elided ? { dataElided: elided } : { data: req.data as JsonObject }),
     remoteAddress: address,

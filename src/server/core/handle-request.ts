@@ -22,7 +22,7 @@ import type { MountEntry } from './mount-table.ts'
 import type { RouteMatch } from './router.ts'
 import { issuedAuth } from './token/issued-auth.ts'
 import { type TokenEntry, ttlSeconds } from './token/token-entry.ts'
-import { wrapResponse } from './wrapping.ts'
+import { isWrappingToken, wrapResponse } from './wrapping.ts'
 
 /** Paths whose handlers do their own authorization against the caller's ACL. */
 const SELF_AUTHORIZED = ['sys/internal/ui/mounts/', 'sys/internal/ui/mounts']
@@ -95,6 +95,15 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
     if (audit) await audit.log(requestEntry({ ...auditCtx, allowed: false }, 'permission denied'))
     throw new PermissionDeniedError()
   }
+  if (WRAPPING_TOKEN_PATHS.has(path)) {
+    const presented = await presentedWrappingToken(core, req)
+    // No token at all is an error validating it, which Vault answers with a 403.
+    if (presented === 'missing') await deny()
+    if (presented === 'invalid') {
+      if (audit) await audit.log(requestEntry({ ...auditCtx, allowed: false }, INVALID_WRAPPING_TOKEN))
+      throw new InvalidRequestError(INVALID_WRAPPING_TOKEN)
+    }
+  }
   if (!unauthenticated && !auth) await deny()
 
   if (req.operation === 'update' && (await backend.exists(backendRequest)) === false)
@@ -107,7 +116,13 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
     if (!effective) return deny()
     acl = await core.policies.acl(effective.names, effective.identity)
     if (!SELF_AUTHORIZED.some((prefix) => path === prefix || path.startsWith(prefix))) {
-      const decision = acl.authorize({ path, operation: backendRequest.operation, data: req.data })
+      // The wrap TTL asked for goes in, so a path's min_wrapping_ttl/max_wrapping_ttl window can be checked.
+      const decision = acl.authorize({
+        path,
+        operation: backendRequest.operation,
+        data: req.data,
+        ...(req.wrapTtl ? { wrapTtl: req.wrapTtl } : {}),
+      })
       if (!decision.allowed) await deny()
       if (backend.isSpecial('root', relativePath) && !decision.sudo) await deny()
     }
@@ -148,6 +163,26 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
     // The last use revokes the token (and with it any lease this request created) before the answer goes out.
     if (auth?.lastUse) await core.tokens.revokeTree(auth.entry.idHash)
   }
+}
+
+/**
+ * Vault checks the wrapping token of these paths before the caller's token (Core.handleCancelableRequest calls
+ * validateWrappingToken), so an unknown or already used wrapping token is a 400 "not valid or does not exist",
+ * not the 403 the token check would give. Only a check: redeeming it stays the handler's, exactly once.
+ */
+const WRAPPING_TOKEN_PATHS = new Set(['sys/wrapping/unwrap', 'sys/wrapping/rewrap', 'sys/wrapping/lookup'])
+const INVALID_WRAPPING_TOKEN = 'wrapping token is not valid or does not exist'
+
+/** The wrapping token is the body's `token` when the body has one (Vault's third-party case), else X-Vault-Token. */
+async function presentedWrappingToken(
+  core: Core,
+  req: LogicalRequest,
+): Promise<'valid' | 'invalid' | 'missing'> {
+  const fromBody = req.data['token']
+  const token = fromBody !== undefined && fromBody !== null ? fromBody : req.token
+  if (typeof token !== 'string' || token === '') return 'missing'
+  const entry = await core.tokens.lookup(token)
+  return entry !== undefined && isWrappingToken(entry) ? 'valid' : 'invalid'
 }
 
 /** A request for a mount that is being disabled, answered as Vault answers a tainted route. */

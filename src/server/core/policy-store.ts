@@ -61,11 +61,13 @@ export class PolicyStore {
     return (await getJson<StoredPolicy>(this.#storage, name))?.raw
   }
 
-  async write(name: string, raw: string): Promise<void> {
+  /** Store a policy; returns the parser's warnings about constructs accepted as written. */
+  async write(name: string, raw: string): Promise<string[]> {
     if (name === ROOT_POLICY_NAME || name === RESPONSE_WRAPPING_POLICY_NAME)
       throw new InvalidRequestError(`cannot update "${name}" policy`)
-    parsePolicy(name, raw)
+    const parsed = parsePolicy(name, raw)
     await this.#changing(name, () => putJson(this.#storage, name, { name, raw } satisfies StoredPolicy))
+    return parsed.warnings ?? []
   }
 
   async delete(name: string): Promise<void> {

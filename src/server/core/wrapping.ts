@@ -66,10 +66,15 @@ export async function wrapResponse(
   return { wrapInfo }
 }
 
+/** Whether a token is a wrapping token: one holding the built-in response-wrapping policy. */
+export function isWrappingToken(entry: TokenEntry): boolean {
+  return entry.policies.includes(RESPONSE_WRAPPING_POLICY_NAME)
+}
+
 /** A live wrapping token's entry, or a 400 that does not say which of "unknown", "used" or "not wrapping" it was. */
 export async function wrappingEntry(core: Core, token: string): Promise<TokenEntry> {
   const entry = await core.tokens.lookup(token)
-  if (!entry?.policies.includes(RESPONSE_WRAPPING_POLICY_NAME))
+  if (!entry || !isWrappingToken(entry))
     throw new InvalidRequestError('wrapping token is not valid or does not exist')
   return entry
 }
@@ -86,9 +91,8 @@ export interface WrappingTokenSource {
  * request's own token is the wrapping token, the pipeline already spent its single use for this request.
  */
 async function redeem(core: Core, source: WrappingTokenSource): Promise<TokenEntry> {
-  const isWrapping = (entry: TokenEntry) => entry.policies.includes(RESPONSE_WRAPPING_POLICY_NAME)
-  const entry = source.spent ?? (await core.tokens.claim(source.token, isWrapping))
-  if (!entry || !isWrapping(entry))
+  const entry = source.spent ?? (await core.tokens.claim(source.token, isWrappingToken))
+  if (!entry || !isWrappingToken(entry))
     throw new InvalidRequestError('wrapping token is not valid or does not exist')
   return entry
 }

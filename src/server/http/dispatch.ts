@@ -4,12 +4,14 @@ import type { Logger } from '../../lib/logger.ts'
 import { uuid } from '../../lib/random.ts'
 import { InvalidRequestError, isAppError, NotFoundError, SealedError } from '../../sdk/errors.ts'
 import type { Core } from '../core/core.ts'
+import { handleHelp } from '../core/handle-help.ts'
 import { handleRequest } from '../core/handle-request.ts'
 import type { CoreResponse } from '../core/logical-request.ts'
 import { parseWrapTtl } from '../core/wrapping.ts'
 import { emptyResult, type HttpRequest, type HttpResult, jsonResult } from './http-types.ts'
 import { clientToken, header, operationFor, parseTarget, plainHeaders, requestData } from './parse-request.ts'
 import { handleRawSys, RAW_SYS_PATHS } from './sys-raw.ts'
+import { COFFER_VERSION } from './version.ts'
 
 /** Legacy sys routes whose JSON repeats every `data` key at the top level, as Vault does for old clients. */
 const TOP_LEVEL_DATA = [
@@ -40,6 +42,25 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
     if (!target) throw new NotFoundError()
     const { path, query } = target
     const contentType = header(req, 'content-type')
+    // Vault's HTTP layer turns any request with a non-empty `help` query parameter into a help operation.
+    if (query.get('help')) {
+      refuseUnsupportedHeaders(req)
+      const body = await handleHelp(
+        ctx.core,
+        {
+          id: requestId,
+          path,
+          data: {},
+          token: clientToken(req),
+          headers: plainHeaders(req),
+          contentType,
+          remoteAddress: req.remoteAddress,
+          connection: req.connection,
+        },
+        COFFER_VERSION,
+      )
+      return jsonResult(200, body)
+    }
     if (RAW_SYS_PATHS.has(path)) {
       const data = req.body.length > 0 ? requestData(req, 'update', query, ctx.maxJsonDepth) : {}
       return await handleRawSys(ctx.core, path, req.method, data, query)

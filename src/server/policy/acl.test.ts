@@ -342,3 +342,19 @@ describe('Acl.capabilities', () => {
     assert.deepEqual(a.rules[0]?.allowedParameters, { color: ['red'] })
   })
 })
+
+describe('Acl: priority measures paths in UTF-8 bytes, as Go strings', () => {
+  // vault/policy/acl.go CheckAllowedFromNonExactPaths ranks matching wildcard rules by strings.Index(path, "+"),
+  // then len(path): both count bytes of UTF-8. "x/+/éé/+" is 8 UTF-16 units but 10 bytes, so it outranks
+  // "x/+/+/bbb" (9 of each) for a path both match; counting UTF-16 units picked the other rule.
+  it('the longer rule in bytes wins a length tie-break', () => {
+    const acl = new Acl([
+      parsePolicy(
+        'utf8',
+        'path "x/+/éé/+" { capabilities = ["read"] }\npath "x/+/+/bbb" { capabilities = ["update"] }',
+      ),
+    ])
+    assert.equal(acl.authorize({ path: 'x/a/éé/bbb', operation: 'read' }).allowed, true)
+    assert.equal(acl.authorize({ path: 'x/a/éé/bbb', operation: 'update' }).allowed, false)
+  })
+})

@@ -48,21 +48,18 @@ interface Permissions {
 }
 
 /** A pattern with '+' segments, with the values Vault ranks competing matches by. */
-interface SegmentRule {
+interface SegmentRule extends Candidate {
   segments: string[]
-  isPrefix: boolean
-  firstWildcard: number
-  wildcards: number
-  /** The pattern without its trailing '*'. */
-  stem: string
   perms: Permissions
 }
 
 interface Candidate {
+  /** UTF-8 byte offset of the first '+' (segment rules) or byte length of the prefix (prefix rules). */
   firstWildcard: number
   isPrefix: boolean
   wildcards: number
-  stem: string
+  /** The pattern without its trailing '*', as UTF-8. */
+  stemBytes: Buffer
 }
 
 /**
@@ -74,8 +71,16 @@ function rank(a: Candidate, b: Candidate): number {
   if (a.firstWildcard !== b.firstWildcard) return a.firstWildcard - b.firstWildcard
   if (a.isPrefix !== b.isPrefix) return a.isPrefix ? -1 : 1
   if (a.wildcards !== b.wildcards) return b.wildcards - a.wildcards
-  if (a.stem.length !== b.stem.length) return a.stem.length - b.stem.length
-  return a.stem < b.stem ? -1 : a.stem > b.stem ? 1 : 0
+  if (a.stemBytes.length !== b.stemBytes.length) return a.stemBytes.length - b.stemBytes.length
+  return Buffer.compare(a.stemBytes, b.stemBytes)
+}
+
+/**
+ * Vault's ranking measures and compares Go strings, that is UTF-8 bytes: len() of a path, strings.Index of its
+ * first '+', and byte-wise ordering. UTF-16 lengths and JavaScript's `<` pick a different rule for non-ASCII paths.
+ */
+function utf8Length(text: string): number {
+  return Buffer.byteLength(text, 'utf8')
 }
 
 function toMap(record: Record<string, unknown[]> | undefined): Map<string, unknown[]> | undefined {
@@ -239,10 +244,10 @@ export class Acl {
       const isPrefix = pattern.endsWith('*')
       const stem = isPrefix ? pattern.slice(0, -1) : pattern
       const segments = stem.split('/')
-      const index = segments.indexOf('+')
-      const firstWildcard = segments.slice(0, index).reduce((n, s) => n + s.length + 1, 0)
+      // strings.Index(path, "+") in Vault: the first '+' character, in bytes.
+      const firstWildcard = utf8Length(pattern.slice(0, pattern.indexOf('+')))
       const wildcards = segments.filter((s) => s === '+').length
-      return { segments, isPrefix, firstWildcard, wildcards, stem, perms }
+      return { segments, isPrefix, firstWildcard, wildcards, stemBytes: Buffer.from(stem, 'utf8'), perms }
     })
     this.#segment.sort((a, b) => rank(b, a))
   }
@@ -319,7 +324,12 @@ export class Acl {
       const stem = path.slice(0, length)
       const perms = this.#prefix.get(stem)
       if (perms) {
-        prefix = { firstWildcard: length, isPrefix: true, wildcards: 0, stem }
+        prefix = {
+          firstWildcard: utf8Length(stem),
+          isPrefix: true,
+          wildcards: 0,
+          stemBytes: Buffer.from(stem),
+        }
         prefixPerms = perms
         break
       }

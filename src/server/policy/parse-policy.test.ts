@@ -134,11 +134,6 @@ describe('parsePolicy validation', () => {
       'path "secret/a" { capabilities = ["reed"] }',
       /path "secret\/a": invalid capability "reed"/,
     ],
-    [
-      '* in the middle',
-      'path "secret/*/x" { capabilities = ["read"] }',
-      /path "secret\/\*\/x": '\*' is only allowed as the last/,
-    ],
     ['+* together', 'path "secret/+*" { capabilities = ["read"] }', /'\+\*' is forbidden/],
     ['empty path', 'path "" { capabilities = ["read"] }', /the path must not be empty/],
     [
@@ -261,5 +256,27 @@ describe('list_scan_response_keys_filter_path (OpenBao)', () => {
       'path "kv/*" { capabilities = ["list"]\n list_scan_response_keys_filter_path = 3 }',
       /list_scan_response_keys_filter_path must be a string/,
     )
+  })
+})
+
+describe('parsePolicy: a "*" that is not the last character', () => {
+  // Vault treats only a trailing '*' as a glob and accepts any other '*' as a literal character
+  // (vault/policy.go parsePaths: the strings.CutSuffix(path, "*") prefix check is the only glob handling).
+  it('accepts the policy, keeps the pattern as written and warns about the literal "*"', () => {
+    const policy = parsePolicy(
+      'mid',
+      'path "secret/*/x" { capabilities = ["read"] }\npath "a/*b*" { capabilities = ["list"] }',
+    )
+    assert.deepEqual(
+      policy.rules.map((rule) => rule.pattern),
+      ['secret/*/x', 'a/*b*'],
+    )
+    assert.equal(policy.warnings?.length, 2)
+    assert.match(policy.warnings![0]!, /path "secret\/\*\/x": only a trailing '\*' is a wildcard/)
+    assert.match(policy.warnings![1]!, /path "a\/\*b\*"/)
+  })
+
+  it('does not warn about a trailing "*" alone', () => {
+    assert.equal(parsePolicy('tail', 'path "secret/*" { capabilities = ["read"] }').warnings, undefined)
   })
 })

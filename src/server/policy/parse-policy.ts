@@ -171,8 +171,6 @@ function validatePattern(raw: string): string {
   const pattern = raw.startsWith('/') ? raw.slice(1) : raw
   const where = `path ${JSON.stringify(raw)}`
   if (pattern === '') fail(`${where}: the path must not be empty`)
-  const star = pattern.indexOf('*')
-  if (star !== -1 && star !== pattern.length - 1) fail(`${where}: '*' is only allowed as the last character`)
   if (pattern.includes('+*')) fail(`${where}: invalid use of wildcards ('+*' is forbidden)`)
   return pattern
 }
@@ -234,6 +232,16 @@ function buildRule(raw: RawRule): PathRule {
   return rule
 }
 
+/**
+ * Vault (policy.go parsePaths) only treats a trailing '*' as a glob; one anywhere else is a literal character and
+ * the policy is accepted. Vault says nothing; Coffer warns, since such a rule matches almost no real path.
+ */
+function literalStarWarning(pattern: string): string | undefined {
+  const body = pattern.endsWith('*') ? pattern.slice(0, -1) : pattern
+  if (!body.includes('*')) return undefined
+  return `path ${JSON.stringify(pattern)}: only a trailing '*' is a wildcard; any other '*' matches a literal '*' character`
+}
+
 /** Parse and validate a policy; every problem is an InvalidRequestError naming the path and the fault. */
 export function parsePolicy(name: string, text: string): Policy {
   validatePolicyName(name)
@@ -242,5 +250,9 @@ export function parsePolicy(name: string, text: string): Policy {
   const raw = decodeBase64Policy(text.trim()) ?? text
   if (raw.trim() === '') throw new InvalidRequestError("'policy' parameter not supplied or empty")
   const rawRules = raw.trimStart().startsWith('{') ? rulesFromJson(raw) : rulesFromHcl(raw)
-  return { name, raw, rules: rawRules.map(buildRule) }
+  const rules = rawRules.map(buildRule)
+  const warnings = [
+    ...new Set(rules.map((rule) => literalStarWarning(rule.pattern)).filter((w) => w !== undefined)),
+  ]
+  return { name, raw, rules, ...(warnings.length > 0 ? { warnings } : {}) }
 }

@@ -35,4 +35,6 @@ export interface Policy {
   /** The policy text as stored and shown back by sys/policies/acl (after base64 decoding). */
   raw: string
   rules: PathRule[]
+  /** Accepted but likely unintended constructs, reported to whoever writes the policy. */
+  warnings?: string[]
 }

@@ -3,6 +3,7 @@ import { defineBackend } from '../../sdk/framework/backend.ts'
 import type { Core } from '../core/core.ts'
 import { auditPaths } from './path-audit.ts'
 import { capabilitiesPaths } from './path-capabilities.ts'
+import { INTERNAL_SPECS_UNAUTHENTICATED_PATHS, internalSpecsPaths } from './path-internal-specs.ts'
 import { internalUiPaths } from './path-internal-ui.ts'
 import { keyPaths } from './path-keys.ts'
 import { leakPaths } from './path-leak.ts'
@@ -13,13 +14,18 @@ import { passwordPolicyPaths } from './path-password-policies.ts'
 import { policyPaths } from './path-policies.ts'
 import { WRAPPING_UNAUTHENTICATED_PATHS, wrappingPaths } from './path-wrapping.ts'
 
-export function createSystemBackend(core: Core) {
+export interface SystemBackendOptions {
+  /** The server version the OpenAPI document reports. */
+  version?: string
+}
+
+export function createSystemBackend(core: Core, opts: SystemBackendOptions = {}) {
   return defineBackend<unknown>({
     kind: 'secret',
     help: 'System endpoints: mounts, auth methods, policies, capabilities, keyring and seal.',
     specialPaths: {
       // Enabling or disabling an auth method, rotating the keyring and sealing need sudo, as in Vault.
-      unauthenticated: WRAPPING_UNAUTHENTICATED_PATHS,
+      unauthenticated: [...WRAPPING_UNAUTHENTICATED_PATHS, ...INTERNAL_SPECS_UNAUTHENTICATED_PATHS],
       root: ['auth/*', 'rotate', 'seal', 'audit', 'audit/*', 'raw/*', ...LEASE_ROOT_PATHS],
     },
     paths: [
@@ -29,6 +35,7 @@ export function createSystemBackend(core: Core) {
       ...passwordPolicyPaths(core),
       ...capabilitiesPaths(core),
       ...internalUiPaths(core),
+      ...internalSpecsPaths(core, opts.version ?? 'unknown'),
       ...keyPaths(core),
       ...leasePaths(core),
       ...lockedUsersPaths(core),

@@ -38,7 +38,8 @@ export function auditPaths(core: Core) {
       fields: { input: f.string({ sensitive: true }) },
       operations: {
         update: ({ params, input }) => {
-          if (input.input === undefined) throw new InvalidRequestError('missing required field "input"')
+          // Vault (handleAuditHash) refuses a missing and an empty input alike, in these words.
+          if (!input.input) throw new InvalidRequestError('the "input" parameter is empty')
           return { data: { hash: core.audit.hash(params['path']!, input.input) } }
         },
       },

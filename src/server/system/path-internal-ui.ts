@@ -7,7 +7,8 @@ import { anyRuleUnder } from '../core/list-filter.ts'
 import type { MountEntry } from '../core/mount-table.ts'
 import { mountView, tableKey } from './mount-view.ts'
 
-async function canSee(core: Core, caller: Caller | undefined, entry: MountEntry): Promise<boolean> {
+/** Whether the caller has any rule reaching into the mount (Vault's hasMountAccess); root sees every mount. */
+export async function canSee(core: Core, caller: Caller | undefined, entry: MountEntry): Promise<boolean> {
   if (!caller) return false
   if (caller.policies.includes('root')) return true
   return anyRuleUnder(await core.policies.policiesFor(caller.policies), entry.path)

@@ -16,8 +16,8 @@ export function policyPaths(core: Core) {
   const write = async (name: string, text: string | undefined) => {
     if (text === undefined || text.trim() === '')
       throw new InvalidRequestError("'policy' parameter not supplied or empty")
-    await store().write(store().normalizeName(name), decodeMaybeBase64(text))
-    return undefined
+    const warnings = await store().write(store().normalizeName(name), decodeMaybeBase64(text))
+    return warnings.length > 0 ? { warnings } : undefined
   }
   const remove = async (name: string) => {
     await store().delete(store().normalizeName(name))

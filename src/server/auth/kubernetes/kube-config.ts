@@ -43,8 +43,38 @@ export function reviewerCredentials(config: KubeConfig): { jwt: string; ca: stri
   }
 }
 
+/**
+ * The API server's base URL from kubernetes_host, which Vault documents as "a host string, a host:port pair, or a
+ * URL". A value without a scheme gets one the way client-go's DefaultServerURL adds it; Coffer always picks https
+ * (client-go picks http when no TLS settings are given) because the reviewer JWT must not travel in clear text.
+ */
+export function kubernetesBaseUrl(host: string): string {
+  const hasScheme = /^[a-z][a-z0-9+.-]*:(\/\/|$)/i.test(host)
+  let url: URL | undefined
+  try {
+    url = new URL(hasScheme ? host : `https://${host}`)
+  } catch {
+    url = undefined
+  }
+  const usable =
+    url !== undefined &&
+    (url.protocol === 'https:' || url.protocol === 'http:') &&
+    url.hostname !== '' &&
+    url.username === '' &&
+    url.password === '' &&
+    url.search === '' &&
+    url.hash === ''
+  if (!usable)
+    throw new InvalidRequestError(
+      `invalid kubernetes_host ${JSON.stringify(host)}: expected a host, a host:port pair, or an http(s) URL`,
+    )
+  return url!.href.replace(/\/+$/, '')
+}
+
 const fields = {
-  kubernetes_host: f.string({ description: 'URL of the Kubernetes API server.' }),
+  kubernetes_host: f.string({
+    description: 'The Kubernetes API server: a host, a host:port pair (https is assumed), or a URL.',
+  }),
   kubernetes_ca_cert: f.string({
     description: 'PEM CA certificate that signs the API server’s certificate.',
   }),
@@ -103,14 +133,7 @@ export const configPath = definePath<typeof fields>({
     update: async ({ storage, input }) => {
       const host = (input.kubernetes_host ?? '').replace(/\/+$/, '')
       if (host === '') throw new InvalidRequestError('no host provided')
-      try {
-        const url = new URL(host)
-        if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error()
-      } catch {
-        throw new InvalidRequestError(
-          `invalid kubernetes_host ${JSON.stringify(host)}: expected an http(s) URL`,
-        )
-      }
+      kubernetesBaseUrl(host)
       const ca = input.kubernetes_ca_cert ?? ''
       if (ca !== '') {
         try {

@@ -8,7 +8,7 @@ import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { tokenGrant } from '../../../sdk/framework/token-params.ts'
 import type { SystemView } from '../../../sdk/request.ts'
-import { type KubeConfig, loadKubeConfig, reviewerCredentials } from './kube-config.ts'
+import { type KubeConfig, kubernetesBaseUrl, loadKubeConfig, reviewerCredentials } from './kube-config.ts'
 import { type KubeRole, loadKubeRole } from './path-role.ts'
 import { type ServiceAccount, serviceAccountFromClaims } from './service-account.ts'
 import { reviewToken } from './token-review.ts'
@@ -97,7 +97,7 @@ export const loginPath = definePath<typeof fields>({
       if (config.pemKeys.length === 0) {
         const creds = reviewerCredentials(config)
         const review = await reviewToken({
-          host: config.kubernetesHost,
+          host: kubernetesBaseUrl(config.kubernetesHost),
           ca: creds.ca,
           bearer: creds.jwt || jwt,
           token: jwt,

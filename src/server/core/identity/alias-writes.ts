@@ -1,9 +1,9 @@
 // Writes to entity aliases: create, move between entities, delete, and drop a disabled auth mount's aliases.
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import type { Storage, StorageOp } from '../../../sdk/storage.ts'
 import type { GroupIndex } from './group-index.ts'
-import { type AliasRecord, type EntityRecord, keys, putEntityOp } from './records.ts'
+import { type AliasRecord, type EntityRecord, keys, newEntity, putEntityOp } from './records.ts'
 
 type Found = { alias: AliasRecord; entity: EntityRecord }
 
@@ -44,17 +44,29 @@ export class AliasWrites {
     },
   ): Promise<{ alias: AliasRecord; created: boolean }> {
     return this.#ctx.write(async () => {
-      const existing = id ? await this.#ctx.alias(id) : undefined
+      let existing = id ? await this.#ctx.alias(id) : undefined
       if (id && !existing) throw new InvalidRequestError('entity alias not found')
+      // Vault (handleAliasCreateUpdateCommon): without an id, an alias found by (mount, name) is the one updated.
+      if (!id && input.mountAccessor && input.name)
+        existing = await this.#ctx.aliasByName(input.mountAccessor, input.name)
       const name = input.name ?? existing?.alias.name
       const accessor = input.mountAccessor ?? existing?.alias.mountAccessor
-      const canonicalId = input.canonicalId ?? existing?.entity.id
+      const canonicalId = input.canonicalId || existing?.entity.id
       if (!name) throw new InvalidRequestError('missing alias name')
       if (!accessor) throw new InvalidRequestError('missing mount_accessor')
-      if (!canonicalId) throw new InvalidRequestError('missing canonical_id')
       this.#ctx.checkAccessor(accessor)
-      const target = await this.#ctx.entity(canonicalId)
-      if (!target) throw new InvalidRequestError(`entity "${canonicalId}" does not exist`)
+      const now = this.#ctx.now()
+      const ops: StorageOp[] = []
+      let target: EntityRecord | undefined
+      if (canonicalId) {
+        target = await this.#ctx.entity(canonicalId)
+        if (!target) throw new InvalidRequestError(`entity "${canonicalId}" does not exist`)
+      } else {
+        // Vault (handleAliasCreate): a new alias without canonical_id gets a new entity of its own, named as
+        // Vault names unnamed entities, and the response's canonical_id is that entity's id.
+        target = newEntity(randomUUID(), await this.#freeEntityName(), now)
+        ops.push({ op: 'put', key: keys.entityName(target.name), value: encoder.encode(target.id) })
+      }
       const holder = await this.#ctx.aliasByName(accessor, name)
       if (holder && holder.alias.id !== existing?.alias.id)
         throw new InvalidRequestError('combination of mount accessor and alias name is already in use')
@@ -65,7 +77,6 @@ export class AliasWrites {
         throw new InvalidRequestError(
           `entity "${target.id}" already has an alias on mount accessor "${accessor}"`,
         )
-      const now = this.#ctx.now()
       const alias: AliasRecord = {
         id: existing?.alias.id ?? randomUUID(),
         canonicalId: target.id,
@@ -76,7 +87,6 @@ export class AliasWrites {
         creationTime: existing?.alias.creationTime ?? now,
         lastUpdateTime: now,
       }
-      const ops: StorageOp[] = []
       if (existing) {
         ops.push({ op: 'delete', key: keys.aliasKey(existing.alias.mountAccessor, existing.alias.name) })
         if (existing.entity.id !== target.id) {
@@ -94,6 +104,14 @@ export class AliasWrites {
       await this.#ctx.storage.batch(ops)
       return { alias, created: !existing }
     })
+  }
+
+  /** `entity_<8 hex>` not yet taken, as Vault's generateName picks it. */
+  async #freeEntityName(): Promise<string> {
+    for (;;) {
+      const name = `entity_${randomBytes(4).toString('hex')}`
+      if ((await this.#ctx.storage.get(keys.entityName(name))) === undefined) return name
+    }
   }
 
   deleteAlias(id: string): Promise<boolean> {

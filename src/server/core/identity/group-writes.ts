@@ -62,6 +62,25 @@ export function planExternalGroupSync(
   return changes
 }
 
+/** An external group with nothing set, for an alias created without canonical_id; `group_<8 hex>` as in Vault. */
+function newExternalGroup(groups: GroupIndex, now: number): GroupRecord {
+  let name: string
+  do name = `group_${randomBytes(4).toString('hex')}`
+  while (groups.byName(name))
+  return {
+    id: randomUUID(),
+    name,
+    type: 'external',
+    policies: [],
+    metadata: {},
+    memberEntityIds: [],
+    memberGroupIds: [],
+    creationTime: now,
+    lastUpdateTime: now,
+    modifyIndex: 0,
+  }
+}
+
 export class GroupWrites {
   readonly #ctx: GroupWriteContext
 
@@ -192,9 +211,11 @@ export class GroupWrites {
       const canonicalId = input.canonicalId || current?.id
       if (!name) throw new InvalidRequestError('missing alias name')
       if (!accessor) throw new InvalidRequestError('missing mount_accessor')
-      if (!canonicalId) throw new InvalidRequestError('missing canonical_id')
       this.#ctx.checkAccessor(accessor)
-      const target = groups.get(canonicalId)
+      const now = this.#ctx.now()
+      // Vault (handleGroupAliasUpdateCommon): a new alias without canonical_id gets a new external group of its
+      // own, named as Vault names unnamed groups; the response's canonical_id is that group's id.
+      const target = canonicalId ? groups.get(canonicalId) : newExternalGroup(groups, now)
       if (!target) throw new InvalidRequestError(`group "${canonicalId}" does not exist`)
       if (target.type !== 'external')
         throw new InvalidRequestError('alias can only be set on an external group')
@@ -203,7 +224,6 @@ export class GroupWrites {
       const holder = groups.byAlias(accessor, name)
       if (holder && holder.alias?.id !== id)
         throw new InvalidRequestError('combination of mount accessor and group alias name is already in use')
-      const now = this.#ctx.now()
       const alias: AliasRecord = {
         id: current?.alias?.id ?? randomUUID(),
         canonicalId: target.id,

@@ -213,10 +213,6 @@ describe('IdentityStore', () => {
     const a = await store.login('auth_userpass_1', { name: 'gina' })
     const b = (await store.upsertEntity(undefined, { name: 'other' })).entity.id
     await assert.rejects(
-      store.upsertAlias(undefined, { name: 'gina', canonicalId: b, mountAccessor: 'auth_userpass_1' }),
-      /already in use/,
-    )
-    await assert.rejects(
       store.upsertAlias(undefined, { name: 'x', canonicalId: a, mountAccessor: 'auth_userpass_1' }),
       /already has an alias/,
     )
@@ -228,10 +224,33 @@ describe('IdentityStore', () => {
       store.upsertAlias(undefined, { name: 'x', canonicalId: 'nope', mountAccessor: 'auth_jwt_2' }),
       /does not exist/,
     )
-    // Moving gina's alias to the other entity: the next login lands there.
+    // Moving gina's alias to the other entity: the next login lands there. Without an id, Vault
+    // (identity_store_aliases.go handleAliasCreateUpdateCommon) finds the alias by (mount, name) and updates it.
     const alias = (await store.aliasByName('auth_userpass_1', 'gina'))!.alias
-    await store.upsertAlias(alias.id, { canonicalId: b })
+    const moved = await store.upsertAlias(undefined, {
+      name: 'gina',
+      canonicalId: b,
+      mountAccessor: 'auth_userpass_1',
+    })
+    assert.deepEqual([moved.alias.id, moved.created], [alias.id, false])
     assert.equal(await store.login('auth_userpass_1', { name: 'gina' }), b)
     assert.equal((await store.entity(a))?.aliases.length, 0)
+  })
+
+  // Vault identity_store_aliases.go handleAliasCreate: no canonical_id makes a new entity named entity_<8 hex>.
+  it('an alias created without canonical_id gets a new entity of its own', async () => {
+    const { store } = make()
+    const { alias, created } = await store.upsertAlias(undefined, {
+      name: 'solo',
+      mountAccessor: 'auth_userpass_1',
+    })
+    assert.equal(created, true)
+    const entity = await store.entity(alias.canonicalId)
+    assert.match(entity!.name, /^entity_[0-9a-f]{8}$/)
+    assert.equal((await store.entityByName(entity!.name))?.id, entity!.id)
+    assert.deepEqual(
+      entity!.aliases.map((x) => x.id),
+      [alias.id],
+    )
   })
 })

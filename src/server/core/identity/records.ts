@@ -97,6 +97,14 @@ function orNull<T extends object>(value: T): T | null {
   return Object.keys(value).length === 0 ? null : value
 }
 
+/**
+ * A group's lists as Vault reads them back: protobuf fields and a `var ids []string` built from memdb, so an empty
+ * one is a nil slice, JSON null (vault/identity_store_groups.go handleGroupReadCommon), as after any restart.
+ */
+function listOrNull(value: string[]): string[] | null {
+  return value.length === 0 ? null : value
+}
+
 export function aliasView(alias: AliasRecord, mounts: MountLookup): Record<string, unknown> {
   const mount = mounts(alias.mountAccessor)
   return {
@@ -116,6 +124,10 @@ export function aliasView(alias: AliasRecord, mounts: MountLookup): Record<strin
   }
 }
 
+/**
+ * Vault's entity read (handleEntityReadCommon) builds policies with strutil.RemoveDuplicates and the alias and group
+ * lists with make(), so those are [] when empty; merged_entity_ids is the stored slice, so null when empty.
+ */
 export function entityView(
   entity: EntityRecord,
   groups: { direct: string[]; inherited: string[] },
@@ -147,11 +159,11 @@ export function groupView(
     id: group.id,
     name: group.name,
     type: group.type,
-    policies: group.policies,
+    policies: listOrNull(group.policies),
     metadata: orNull(group.metadata),
-    member_entity_ids: group.memberEntityIds,
-    member_group_ids: group.memberGroupIds,
-    parent_group_ids: parentGroupIds,
+    member_entity_ids: listOrNull(group.memberEntityIds),
+    member_group_ids: listOrNull(group.memberGroupIds),
+    parent_group_ids: listOrNull(parentGroupIds),
     alias: group.alias ? aliasView(group.alias, mounts) : {},
     creation_time: time(group.creationTime),
     last_update_time: time(group.lastUpdateTime),

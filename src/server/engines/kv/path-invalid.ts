@@ -25,6 +25,7 @@ export const invalidPath = definePath<Record<string, never>, KeyLocks>({
   pattern: '*path',
   listKeys: 'paths',
   help: 'Paths outside config, data, metadata, delete, undelete, destroy and subkeys are not part of KV v2.',
+  unpublished: true,
   operations: {
     create: invalid,
     update: invalid,

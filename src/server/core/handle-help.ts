@@ -1,0 +1,79 @@
+// `?help=1` on any path: Vault's help operation, answered from the matched backend's declarations.
+import { addressAllowed } from '../../lib/cidr.ts'
+import { NotFoundError, PermissionDeniedError, SealedError } from '../../sdk/errors.ts'
+import { type BackendHelpBody, backendHelp } from '../../sdk/framework/openapi/backend-help.ts'
+import { type AuditContext, requestEntry, responseEntry } from './audit-entries.ts'
+import type { Core } from './core.ts'
+import { effectivePolicies } from './identity/effective.ts'
+import type { LogicalRequest, RequestAuth } from './logical-request.ts'
+
+export type HelpRequest = Omit<LogicalRequest, 'operation' | 'wrapTtl'>
+
+/**
+ * Vault lets any valid token read help on any path — its ACL allows the help operation before looking at
+ * capabilities, sudo paths included (hashicorp/vault#18568) — and wants no token on unauthenticated paths
+ * (logins). Help shows declarations only, never stored data. Like any request it is audited, as operation
+ * "help", and spends one use of a token with limited uses.
+ */
+export async function handleHelp(core: Core, req: HelpRequest, version: string): Promise<BackendHelpBody> {
+  if (core.sealed) throw new SealedError()
+  const path = req.path
+  const route = core.mounts.router.match(path)
+  if (!route) throw new NotFoundError(`no handler for route "${path}". route entry not found.`)
+  const { backend, entry, relativePath } = route
+  if (core.mounts.isTainted(entry))
+    throw new NotFoundError(`no handler for route "${path}". route entry is tainted.`)
+
+  let auth: RequestAuth | undefined
+  if (req.token !== '') {
+    const tokenEntry = await core.tokens.lookup(req.token)
+    if (tokenEntry && addressAllowed(req.remoteAddress, tokenEntry.boundCidrs))
+      auth = { token: req.token, entry: tokenEntry }
+  }
+  const broker = core.audit.enabled ? core.audit : undefined
+  const exempt = {
+    request: entry.config.auditNonHmacRequestKeys,
+    response: entry.config.auditNonHmacResponseKeys,
+  }
+  const request: LogicalRequest = { ...req, operation: 'read' }
+  const auditCtx: AuditContext = {
+    request,
+    backendRequest: undefined,
+    mount: entry,
+    auth,
+    allowed: true,
+    now: core.clock.now(),
+    operation: 'help',
+  }
+  const deny = async (): Promise<never> => {
+    if (broker) await broker.log(requestEntry({ ...auditCtx, allowed: false }, 'permission denied'), exempt)
+    throw new PermissionDeniedError()
+  }
+  if (!backend.isSpecial('unauthenticated', relativePath)) {
+    if (!auth) return deny()
+    // A disabled entity's tokens are refused here as everywhere.
+    if (!(await effectivePolicies(core.identity, auth.entry))) return deny()
+    const use = await core.tokens.useOnce(auth.entry)
+    if (use === 'gone') return deny()
+    if (use === 'last') auth.lastUse = true
+  }
+  try {
+    const body = backendHelp(backend, path, relativePath, version)
+    if (!body) {
+      if (broker)
+        await broker.logPair(
+          requestEntry(auditCtx),
+          responseEntry(auditCtx, undefined, 'unsupported path'),
+          exempt,
+        )
+      throw new NotFoundError('unsupported path')
+    }
+    if (broker) {
+      const data = body as unknown as Record<string, unknown>
+      await broker.logPair(requestEntry(auditCtx), responseEntry(auditCtx, { data }), exempt)
+    }
+    return body
+  } finally {
+    if (auth?.lastUse) await core.tokens.revokeTree(auth.entry.idHash)
+  }
+}
