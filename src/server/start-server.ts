@@ -84,6 +84,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     storageType = 'sqlite'
   }
 
+  const listeners: RunningListener[] = []
   const core = new Core({
     physical,
     storageType,
@@ -96,6 +97,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     maxLeaseTtl: config?.maxLeaseTtl ?? DEV_LEASE_TTL,
     registry: { secret: { ...secretEngines, ...options.extraSecretEngines }, auth: authMethods },
     systemBackend: (core) => createSystemBackend(core, { version: COFFER_VERSION }),
+    // As Vault does without api_addr, fall back to the listener's own address (known once it listens).
+    apiAddr: () => config?.apiAddr ?? listeners[0]?.url ?? '',
   })
   await core.start()
 
@@ -103,7 +106,6 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   let unsealKey = ''
   if (options.dev) ({ rootToken, unsealKey } = await devInitialize(core, devKeysFile, options.devRootTokenId))
 
-  const listeners: RunningListener[] = []
   const listenerConfigs = options.dev
     ? [{ address: options.listenAddress ?? '127.0.0.1:8200', maxRequestSize: 32 * 1024 * 1024 }]
     : config!.listeners.map((l) => ({

@@ -35,6 +35,8 @@ export interface CoreOptions {
   userLockoutDefaults?: Record<string, Partial<UserLockoutConfig>>
   /** The config file's list_filter; 'policy' when absent. */
   listFilter?: ListFilterMode
+  /** The server's api_addr, or its first listener's address (the default issuer of identity tokens). */
+  apiAddr?: () => string
 }
 
 /** Expired tokens are revoked within this long (Vault promises no better than a second). */
@@ -266,7 +268,11 @@ export class Core {
               options: {},
               builtin: true,
             },
-            definition: createIdentityBackend(identity),
+            definition: createIdentityBackend(identity, {
+              apiAddr: this.#opts.apiAddr ?? (() => ''),
+              now: () => this.clock.now(),
+              logger: this.logger.child({ component: 'identity-tokens' }),
+            }),
           },
         ],
       })

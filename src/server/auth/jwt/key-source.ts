@@ -131,9 +131,13 @@ function algMessage(token: string, algorithms: string[]): string {
 export async function fetchDiscovery(url: string, ca: string): Promise<DiscoveryDocument> {
   const base = url.replace(/\/+$/, '')
   const doc = await httpJson({ url: `${base}/.well-known/openid-configuration`, ...(ca ? { ca } : {}) })
-  for (const field of ['issuer', 'jwks_uri', 'authorization_endpoint', 'token_endpoint'] as const)
+  for (const field of ['issuer', 'jwks_uri'] as const)
     if (typeof doc[field] !== 'string' || doc[field] === '')
       throw new Error(`the discovery document has no "${field}"`)
+  // As go-oidc: verifying JWTs needs only the issuer and keys, so a provider without the browser flow's
+  // endpoints (Vault's and Coffer's own identity-token issuer) is accepted; the OIDC login checks for them.
+  for (const field of ['authorization_endpoint', 'token_endpoint'] as const)
+    if (typeof doc[field] !== 'string') doc[field] = ''
   // As go-oidc does: the document must name the URL it was fetched from as its issuer.
   if (String(doc['issuer']).replace(/\/+$/, '') !== base)
     throw new Error(

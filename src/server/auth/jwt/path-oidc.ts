@@ -85,6 +85,8 @@ export const authUrlPath = definePath<typeof authUrlFields, JwtState>({
         codeVerifier,
         clientNonce: input.client_nonce ?? '',
       })
+      if (discovery.authorization_endpoint === '')
+        throw new InvalidRequestError('the OIDC provider has no authorization_endpoint')
       const url = new URL(discovery.authorization_endpoint)
       const scopes = ['openid', ...role.oidcScopes.filter((s) => s !== 'openid')]
       url.searchParams.set('client_id', config.oidcClientId)
