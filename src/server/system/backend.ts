@@ -11,6 +11,7 @@ import { lockedUsersPaths } from './path-locked-users.ts'
 import { mountsPaths } from './path-mounts.ts'
 import { passwordPolicyPaths } from './path-password-policies.ts'
 import { policyPaths } from './path-policies.ts'
+import { REKEY_ROOT_PATHS, rekeyBackupPaths } from './path-rekey-backup.ts'
 import { WRAPPING_UNAUTHENTICATED_PATHS, wrappingPaths } from './path-wrapping.ts'
 
 export function createSystemBackend(core: Core) {
@@ -20,7 +21,16 @@ export function createSystemBackend(core: Core) {
     specialPaths: {
       // Enabling or disabling an auth method, rotating the keyring and sealing need sudo, as in Vault.
       unauthenticated: WRAPPING_UNAUTHENTICATED_PATHS,
-      root: ['auth/*', 'rotate', 'seal', 'audit', 'audit/*', 'raw/*', ...LEASE_ROOT_PATHS],
+      root: [
+        'auth/*',
+        'rotate',
+        'seal',
+        'audit',
+        'audit/*',
+        'raw/*',
+        ...LEASE_ROOT_PATHS,
+        ...REKEY_ROOT_PATHS,
+      ],
     },
     paths: [
       ...auditPaths(core),
@@ -30,6 +40,7 @@ export function createSystemBackend(core: Core) {
       ...capabilitiesPaths(core),
       ...internalUiPaths(core),
       ...keyPaths(core),
+      ...rekeyBackupPaths(core),
       ...leasePaths(core),
       ...lockedUsersPaths(core),
       ...leakPaths(core),
