@@ -277,6 +277,7 @@ describeUnless(skip, 'coffer CLI against a dev server', () => {
 describeUnless(skip, 'coffer operator init against a fresh server', () => {
   let server: RunningServer
   let dir: string
+  const shared: { keys: string[] } = { keys: [] }
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'coffer-e2e-init-'))
     server = await startServer({
@@ -304,6 +305,7 @@ describeUnless(skip, 'coffer operator init against a fresh server', () => {
     const keys = [...init.stdout.matchAll(/^Unseal Key \d: (\S+)$/gm)].map((m) => m[1] as string)
     const root = /^Initial Root Token: (\S+)$/m.exec(init.stdout)?.[1]
     assert.equal(keys.length, 3)
+    shared.keys = keys
     assert.ok(root)
     assert.equal((await run(['status'], { env })).code, 2)
     assert.match(
@@ -316,6 +318,48 @@ describeUnless(skip, 'coffer operator init against a fresh server', () => {
     const again = await run(['operator', 'init'], { env })
     assert.equal(again.code, 2)
     const lookup = await run(['token', 'lookup', '-format=json'], { env: { ...env, VAULT_TOKEN: root } })
+    assert.deepEqual(JSON.parse(lookup.stdout).data.policies, ['root'])
+  })
+
+  test('operator generate-root: init, submit shares from args and stdin, decode the token', async () => {
+    // The server from the previous test is initialised with 3 shares, threshold 2; re-read its shares there.
+    const env = { VAULT_ADDR: server.address }
+    const status = await run(['operator', 'generate-root', '-status', '-format=json'], { env })
+    assert.equal(status.code, 0, status.stderr)
+    assert.equal(JSON.parse(status.stdout).started, false)
+    const otpOut = await run(['operator', 'generate-root', '-generate-otp'], { env })
+    assert.match(otpOut.stdout.trim(), /^[A-Za-z0-9]{51}$/)
+    const init = await run(['operator', 'generate-root', '-init'], { env })
+    assert.equal(init.code, 0, init.stderr)
+    const otp = /^OTP\s+(\S+)$/m.exec(init.stdout)?.[1]
+    const nonce = /^Nonce\s+(\S+)$/m.exec(init.stdout)?.[1]
+    assert.ok(otp && nonce, init.stdout)
+    const bad = await run(['operator', 'generate-root', `-nonce=${nonce}`, 'zz'], { env })
+    assert.equal(bad.code, 2)
+    const cancel = await run(['operator', 'generate-root', '-cancel'], { env })
+    assert.equal(cancel.code, 0, cancel.stderr)
+    assert.equal((await run(['operator', 'generate-root', 'abcd'], { env })).code, 1)
+    const decoded = await run(['operator', 'generate-root', '-decode=AAAA', '-otp=ab'])
+    assert.equal(decoded.code, 1)
+
+    const again = await run(['operator', 'generate-root', '-init', '-format=json'], { env })
+    const started = JSON.parse(again.stdout)
+    const first = await run(
+      ['operator', 'generate-root', `-nonce=${started.nonce}`, shared.keys[1] as string],
+      {
+        env,
+      },
+    )
+    assert.match(first.stdout, /Progress\s+1\/2/)
+    const last = await run(['operator', 'generate-root', '-'], { env, stdin: `${shared.keys[0]}\n` })
+    assert.equal(last.code, 0, last.stderr)
+    const encoded = /^Encoded Token\s+(\S+)$/m.exec(last.stdout)?.[1]
+    assert.ok(encoded, last.stdout)
+    const token = await run(['operator', 'generate-root', `-decode=${encoded}`, `-otp=${started.otp}`])
+    assert.equal(token.code, 0, token.stderr)
+    const lookup = await run(['token', 'lookup', '-format=json'], {
+      env: { ...env, VAULT_TOKEN: token.stdout.trim() },
+    })
     assert.deepEqual(JSON.parse(lookup.stdout).data.policies, ['root'])
   })
 })

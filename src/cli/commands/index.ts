@@ -28,6 +28,7 @@ import { leaseRenewCommand } from './lease/renew.ts'
 import { leaseRevokeCommand } from './lease/revoke.ts'
 import { listCommand } from './list.ts'
 import { loginCommand } from './login.ts'
+import { operatorGenerateRootCommand } from './operator/generate-root.ts'
 import { operatorInitCommand } from './operator/init.ts'
 import { operatorKeyStatusCommand } from './operator/key-status.ts'
 import { operatorRotateCommand } from './operator/rotate.ts'
@@ -70,6 +71,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   operatorSealCommand,
   operatorRotateCommand,
   operatorKeyStatusCommand,
+  operatorGenerateRootCommand,
   tokenCreateCommand,
   tokenLookupCommand,
   tokenRenewCommand,

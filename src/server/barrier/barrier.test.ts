@@ -209,6 +209,46 @@ describe('Barrier keys', () => {
     await barrier.unseal(next)
     assert.deepEqual(await barrier.get('data'), text('kept'))
   })
+
+  it('verifies an unseal key against the root key in use without changing anything', async () => {
+    const { barrier, physical } = await unsealedBarrier()
+    const before = await physical.get(ROOT_KEY_PATH)
+    await barrier.verifyUnsealKey(KEY)
+    await assert.rejects(barrier.verifyUnsealKey(unsealKey(0x44)), InvalidRequestError)
+    await assert.rejects(barrier.verifyUnsealKey(new Uint8Array(5)), InvalidRequestError)
+    assert.deepEqual(await physical.get(ROOT_KEY_PATH), before)
+    barrier.seal()
+    await assert.rejects(barrier.verifyUnsealKey(KEY), SealedError)
+  })
+
+  it('rotates the root key under a new unseal key, with the seal configuration in the same batch', async () => {
+    const { barrier, physical } = await unsealedBarrier()
+    await barrier.put('data', text('kept'))
+    const oldRoot = await physical.get(ROOT_KEY_PATH)
+    const oldKeyring = await physical.get(KEYRING_PATH)
+    const next = unsealKey(0x55)
+    await barrier.rotateRootKey(next, [{ op: 'put', key: 'core/seal-config', value: text('{"n":1}') }])
+    assert.notDeepEqual(await physical.get(ROOT_KEY_PATH), oldRoot)
+    assert.notDeepEqual(await physical.get(KEYRING_PATH), oldKeyring)
+    assert.deepEqual(await physical.get('core/seal-config'), text('{"n":1}'))
+    assert.deepEqual(await barrier.get('data'), text('kept'))
+    await barrier.verifyUnsealKey(next)
+    barrier.seal()
+    await assert.rejects(barrier.unseal(KEY), InvalidRequestError)
+    await barrier.unseal(next)
+    assert.deepEqual(await barrier.get('data'), text('kept'))
+  })
+
+  it('rotates the root key under the same unseal key (sys/rotate/root)', async () => {
+    const { barrier, physical } = await unsealedBarrier()
+    await barrier.put('data', text('kept'))
+    const oldKeyring = await physical.get(KEYRING_PATH)
+    await barrier.rotateRootKey()
+    assert.notDeepEqual(await physical.get(KEYRING_PATH), oldKeyring)
+    barrier.seal()
+    await barrier.unseal(KEY)
+    assert.deepEqual(await barrier.get('data'), text('kept'))
+  })
 })
 
 describe('Barrier on SQLite', () => {

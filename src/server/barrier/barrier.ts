@@ -1,5 +1,5 @@
 // The encryption barrier: every value passes AES-256-GCM under the keyring's active term before reaching physical storage.
-import { randomBytes } from 'node:crypto'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { decryptValue, encryptValue, KEY_BYTES, readTerm } from '../../lib/sealed-value.ts'
 import { type Clock, systemClock } from '../../lib/time.ts'
 import { InvalidRequestError, SealedError } from '../../sdk/errors.ts'
@@ -42,6 +42,8 @@ export interface BarrierOptions {
 interface Unsealed {
   rootKey: Uint8Array
   keyring: Keyring
+  /** Kept while unsealed (as Vault's Shamir seal keeps its KEK) so the root key can be rotated and re-wrapped. */
+  unsealKey: Uint8Array
 }
 
 const encoder = new TextEncoder()
@@ -130,7 +132,7 @@ export class Barrier implements Storage {
       wipeKeyring(keyring)
       return
     }
-    this.#keys = { rootKey, keyring }
+    this.#keys = { rootKey, keyring, unsealKey: new Uint8Array(unsealKey) }
     this.#encryptions = 0
     this.#publishSealKey()
   }
@@ -144,6 +146,7 @@ export class Barrier implements Storage {
     if (keys === undefined) return
     this.#publishSealKey()
     keys.rootKey.fill(0)
+    keys.unsealKey.fill(0)
     wipeKeyring(keys.keyring)
   }
 
@@ -165,7 +168,7 @@ export class Barrier implements Storage {
         wipeKeyring(next)
         throw new SealedError()
       }
-      this.#keys = { rootKey: this.#keys.rootKey, keyring: next }
+      this.#keys = { ...this.#keys, keyring: next }
       this.#encryptions = 0
       this.#publishSealKey()
       return this.keyStatus()
@@ -184,6 +187,55 @@ export class Barrier implements Storage {
       } finally {
         rootKey.fill(0)
       }
+    })
+  }
+
+  /**
+   * Check that `candidate` is the unseal key protecting the current root key (Vault's VerifyRoot after combining
+   * shares for generate-root or rekey). A wrong key is a 400 and changes nothing.
+   */
+  async verifyUnsealKey(candidate: Uint8Array): Promise<void> {
+    const { rootKey } = this.#unsealed()
+    const opened = await this.#openRootKey(candidate).catch(() => undefined)
+    try {
+      if (
+        opened === undefined ||
+        opened.byteLength !== rootKey.byteLength ||
+        !timingSafeEqual(opened, rootKey)
+      )
+        throw new InvalidRequestError('the key shares do not rebuild the unseal key')
+    } finally {
+      opened?.fill(0)
+    }
+  }
+
+  /**
+   * Install a fresh root key: the keyring is re-encrypted under it and it is wrapped by `newUnsealKey` (a rekey) or
+   * by the current unseal key (sys/rotate/root). `alongside` physical writes (the new seal configuration) go in the
+   * same batch, so a crash leaves either the old key, shares and configuration or the new ones, never a mix.
+   */
+  rotateRootKey(newUnsealKey?: Uint8Array, alongside: StorageOp[] = []): Promise<void> {
+    if (newUnsealKey !== undefined && newUnsealKey.byteLength !== KEY_BYTES) {
+      return Promise.reject(new InvalidRequestError(`unseal key must be ${KEY_BYTES} bytes`))
+    }
+    return this.#serially(async () => {
+      const epoch = this.#epoch
+      const current = this.#unsealed()
+      const unsealKey = new Uint8Array(newUnsealKey ?? current.unsealKey)
+      const rootKey = randomBytes(KEY_BYTES)
+      await this.#physical.batch([
+        ...alongside,
+        { op: 'put', key: ROOT_KEY_PATH, value: sealRootKey(unsealKey, rootKey) },
+        { op: 'put', key: KEYRING_PATH, value: sealKeyring(rootKey, current.keyring) },
+      ])
+      if (epoch !== this.#epoch || this.#keys === undefined) {
+        rootKey.fill(0)
+        unsealKey.fill(0)
+        throw new SealedError()
+      }
+      this.#keys.rootKey.fill(0)
+      this.#keys.unsealKey.fill(0)
+      this.#keys = { ...this.#keys, rootKey, unsealKey }
     })
   }
 

@@ -15,9 +15,11 @@ import type { ListFilterMode } from './list-filter.ts'
 import { MountManager } from './mount-manager.ts'
 import type { MountTableKind } from './mount-table.ts'
 import { PolicyStore } from './policy-store.ts'
+import { Rekey } from './rekey.ts'
+import { RootGeneration } from './root-generation.ts'
 import { SealManager } from './seal-manager.ts'
 import { createTokenBackend } from './token/backend.ts'
-import { TokenStore } from './token/token-store.ts'
+import { GENERATED_TOKEN_LENGTH, TokenStore } from './token/token-store.ts'
 
 export interface CoreOptions {
   physical: Storage
@@ -48,6 +50,8 @@ export class Core {
   readonly physical: Storage
   readonly barrier: Barrier
   readonly seal: SealManager
+  readonly rootGeneration: RootGeneration
+  readonly rekey: Rekey
   readonly logger: Logger
   readonly clock: Clock
   readonly storageType: string
@@ -73,6 +77,14 @@ export class Core {
     this.barrier = new Barrier(opts.physical)
     this.seal = new SealManager(opts.physical, this.barrier)
     this.logger = opts.logger
+    this.rootGeneration = new RootGeneration({
+      seal: this.seal,
+      barrier: this.barrier,
+      logger: opts.logger,
+      tokenLength: GENERATED_TOKEN_LENGTH,
+      mintRootToken: () => this.#mintRootToken(),
+    })
+    this.rekey = new Rekey({ seal: this.seal, barrier: this.barrier, logger: opts.logger })
     this.clock = opts.clock ?? systemClock
     this.storageType = opts.storageType
     this.defaultLeaseTtl = opts.defaultLeaseTtl
@@ -143,6 +155,20 @@ export class Core {
     return { shares, rootToken: token }
   }
 
+  /** A root token as generate-root makes it (Vault's tokenStore.rootToken): root policy, no TTL, no parent. */
+  async #mintRootToken(): Promise<{ token: string; revoke(): Promise<void> }> {
+    const tokens = this.tokens
+    const { token, entry } = await tokens.create({
+      policies: ['root'],
+      parentHash: '',
+      ttl: 0,
+      maxTtl: 0,
+      path: 'auth/token/root',
+      displayName: 'root',
+    })
+    return { token, revoke: () => tokens.revokeTree(entry.idHash) }
+  }
+
   /** Submit one unseal key share; true once unsealed. */
   async unseal(share: Buffer): Promise<boolean> {
     if (!this.sealed) return true
@@ -169,6 +195,9 @@ export class Core {
     this.#identity = undefined
     this.barrier.seal()
     this.seal.reset()
+    // Ceremony shares are wiped at seal; Vault's in-memory attempts do not outlive the unsealed core either.
+    this.rootGeneration.forget()
+    this.rekey.forget()
   }
 
   async #postUnseal(): Promise<void> {

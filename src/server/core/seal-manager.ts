@@ -54,6 +54,18 @@ export class SealManager {
     return shares
   }
 
+  /**
+   * Replace the unseal key after a rekey: a new root key wrapped by `newKey`, and the new share configuration, in
+   * one physical batch (so the old shares stop working exactly when the new configuration appears).
+   */
+  async rekey(newKey: Uint8Array, secretShares: number, secretThreshold: number): Promise<void> {
+    const config: SealConfig = { type: 'shamir', secretShares, secretThreshold }
+    await this.#barrier.rotateRootKey(newKey, [
+      { op: 'put', key: SEAL_CONFIG_PATH, value: new TextEncoder().encode(JSON.stringify(config)) },
+    ])
+    this.#config = config
+  }
+
   reset(): void {
     this.#pending = []
     this.#nonce = ''

@@ -10,6 +10,7 @@ import type { CoreResponse } from '../core/logical-request.ts'
 import { parseWrapTtl } from '../core/wrapping.ts'
 import { emptyResult, type HttpRequest, type HttpResult, jsonResult } from './http-types.ts'
 import { clientToken, header, operationFor, parseTarget, plainHeaders, requestData } from './parse-request.ts'
+import { CEREMONY_PATHS, handleCeremony } from './sys-ceremony.ts'
 import { handleRawSys, RAW_SYS_PATHS } from './sys-raw.ts'
 import { COFFER_VERSION } from './version.ts'
 
@@ -26,6 +27,7 @@ const TOP_LEVEL_DATA = [
   'sys/audit',
   'sys/audit-hash/',
   'sys/wrapping/wrap',
+  'sys/rekey/backup',
 ]
 /** Likewise, but for the path itself only: Vault's list has sys/remount and not its status path. */
 const TOP_LEVEL_DATA_EXACT = ['sys/remount']
@@ -66,6 +68,18 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
     if (RAW_SYS_PATHS.has(path)) {
       const data = req.body.length > 0 ? requestData(req, 'update', query, ctx.maxJsonDepth) : {}
       return await handleRawSys(ctx.core, path, req.method, data, query)
+    }
+    if (CEREMONY_PATHS.has(path)) {
+      const data = req.body.length > 0 ? requestData(req, 'update', query, ctx.maxJsonDepth) : {}
+      const headers = plainHeaders(req)
+      return await handleCeremony(ctx.core, {
+        id: requestId,
+        path,
+        method: req.method,
+        data,
+        headers,
+        remoteAddress: req.remoteAddress,
+      })
     }
     if (req.method === 'HEAD') return emptyResult(405)
     refuseUnsupportedHeaders(req)

@@ -1,7 +1,8 @@
 // The sys endpoints Vault serves outside the envelope and while sealed: init, seal-status, unseal, health, leader.
 import { InvalidRequestError, UnsupportedOperationError } from '../../sdk/errors.ts'
-import { parseBool, parseInt64 } from '../../sdk/framework/fields.ts'
+import { parseBool, parseInt64, parseString, parseStringList } from '../../sdk/framework/fields.ts'
 import type { Core } from '../core/core.ts'
+import { encryptShares, encryptToKeys, parsePgpKeys } from '../core/pgp-keys.ts'
 import { emptyResult, type HttpResult, jsonResult } from './http-types.ts'
 import { goBool } from './parse-request.ts'
 import { COFFER_VERSION } from './version.ts'
@@ -49,27 +50,51 @@ async function init(core: Core, method: string, data: Record<string, unknown>): 
   if (method === 'GET') return jsonResult(200, { initialized: core.initialized })
   if (method !== 'PUT' && method !== 'POST') throw new UnsupportedOperationError()
   if (core.initialized) throw new InvalidRequestError('Vault is already initialized')
-  for (const unsupported of ['pgp_keys', 'root_token_pgp_key', 'recovery_pgp_keys']) {
-    const value = data[unsupported]
-    if (
-      value !== undefined &&
-      value !== null &&
-      value !== '' &&
-      !(Array.isArray(value) && value.length === 0)
-    ) {
-      throw new InvalidRequestError(
-        `${unsupported} is not supported by Coffer yet; omit it to receive the keys in clear`,
-      )
-    }
+  const recoveryPgpKeys = data['recovery_pgp_keys']
+  if (
+    recoveryPgpKeys !== undefined &&
+    recoveryPgpKeys !== null &&
+    recoveryPgpKeys !== '' &&
+    !(Array.isArray(recoveryPgpKeys) && recoveryPgpKeys.length === 0)
+  ) {
+    throw new InvalidRequestError(
+      'recovery_pgp_keys applies only to an auto-unseal seal; a Shamir seal has no recovery keys',
+    )
   }
   const shares = data['secret_shares'] === undefined ? 5 : parseInt64(data['secret_shares'], 'secret_shares')
   const threshold =
     data['secret_threshold'] === undefined ? 3 : parseInt64(data['secret_threshold'], 'secret_threshold')
+  const pgpKeyTexts =
+    data['pgp_keys'] === undefined || data['pgp_keys'] === null || data['pgp_keys'] === ''
+      ? []
+      : parseStringList(data['pgp_keys'], 'pgp_keys')
+  // Vault's SealConfig.Validate: one key per share.
+  if (pgpKeyTexts.length > 0 && pgpKeyTexts.length !== shares) {
+    throw new InvalidRequestError(
+      'invalid seal configuration: count mismatch between number of provided PGP keys and number of shares',
+    )
+  }
+  // Every key is parsed before anything is created, so a bad key leaves the server uninitialised.
+  const pgpKeys = await parsePgpKeys(pgpKeyTexts, 'pgp_keys')
+  const rootKeyText =
+    data['root_token_pgp_key'] === undefined || data['root_token_pgp_key'] === null
+      ? ''
+      : parseString(data['root_token_pgp_key'], 'root_token_pgp_key')
+  const rootPgpKey =
+    rootKeyText === '' ? undefined : (await parsePgpKeys([rootKeyText], 'root_token_pgp_key'))[0]
   const result = await core.initialize(shares, threshold)
+  let delivered: Uint8Array[] = result.shares
+  if (pgpKeys.length > 0) delivered = (await encryptShares(result.shares, pgpKeys)).messages
+  let rootToken = result.rootToken
+  // As in Vault: base64 of the binary OpenPGP message whose plaintext is the token.
+  if (rootPgpKey)
+    rootToken = Buffer.from(
+      (await encryptToKeys([Buffer.from(rootToken)], [rootPgpKey])).messages[0]!,
+    ).toString('base64')
   return jsonResult(200, {
-    keys: result.shares.map((share) => Buffer.from(share).toString('hex')),
-    keys_base64: result.shares.map((share) => Buffer.from(share).toString('base64')),
-    root_token: result.rootToken,
+    keys: delivered.map((share) => Buffer.from(share).toString('hex')),
+    keys_base64: delivered.map((share) => Buffer.from(share).toString('base64')),
+    root_token: rootToken,
   })
 }
 

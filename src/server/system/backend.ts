@@ -12,6 +12,7 @@ import { lockedUsersPaths } from './path-locked-users.ts'
 import { mountsPaths } from './path-mounts.ts'
 import { passwordPolicyPaths } from './path-password-policies.ts'
 import { policyPaths } from './path-policies.ts'
+import { REKEY_ROOT_PATHS, rekeyBackupPaths } from './path-rekey-backup.ts'
 import { REMOUNT_ROOT_PATHS, remountPaths } from './path-remount.ts'
 import { WRAPPING_UNAUTHENTICATED_PATHS, wrappingPaths } from './path-wrapping.ts'
 
@@ -36,6 +37,7 @@ export function createSystemBackend(core: Core, opts: SystemBackendOptions = {})
         'raw/*',
         ...LEASE_ROOT_PATHS,
         ...REMOUNT_ROOT_PATHS,
+        ...REKEY_ROOT_PATHS,
       ],
     },
     paths: [
@@ -48,6 +50,7 @@ export function createSystemBackend(core: Core, opts: SystemBackendOptions = {})
       ...internalUiPaths(core),
       ...internalSpecsPaths(core, opts.version ?? 'unknown'),
       ...keyPaths(core),
+      ...rekeyBackupPaths(core),
       ...leasePaths(core),
       ...lockedUsersPaths(core),
       ...leakPaths(core),

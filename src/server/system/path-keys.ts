@@ -1,4 +1,4 @@
-// sys/key-status, sys/rotate and sys/seal: the barrier keyring and sealing from an authenticated request.
+// sys/key-status, sys/rotate, sys/rotate/root and sys/seal: the barrier keyring and sealing from an authenticated request.
 import { rfc3339 } from '../../lib/time.ts'
 import { definePath } from '../../sdk/framework/backend.ts'
 import type { Core } from '../core/core.ts'
@@ -19,6 +19,17 @@ export function keyPaths(core: Core) {
         update: async () => {
           await core.barrier.rotate()
           core.logger.log('info', 'barrier keyring rotated', { term: core.barrier.keyStatus().term })
+          return undefined
+        },
+      },
+    }),
+    definePath({
+      // A new root key; the keyring is re-encrypted under it and the root key re-wrapped by the same unseal key.
+      pattern: 'rotate/root',
+      operations: {
+        update: async () => {
+          await core.barrier.rotateRootKey()
+          core.logger.log('info', 'root key rotated')
           return undefined
         },
       },

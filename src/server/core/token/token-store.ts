@@ -18,6 +18,8 @@ const TOKEN_RANDOM_LENGTH = 40
 const CLOCK_CHARS = 7
 /** A generated token's shape: `cvs.`, seven clock characters, 40 random ones. */
 const GENERATED_TOKEN = /^cvs\.[0-9A-Za-z]{47}$/
+/** Characters in a generated service token: a generate-root OTP must be this long. */
+export const GENERATED_TOKEN_LENGTH = SERVICE_TOKEN_PREFIX.length + CLOCK_CHARS + TOKEN_RANDOM_LENGTH
 /** A stored token identity: a generated token's clock prefix and HMAC, or (chosen and older tokens) the HMAC. */
 const ID_HASH = /^(?:[0-9A-Za-z]{7}-)?[0-9a-f]{64}$/
 const CACHE_LIMIT = 10_000

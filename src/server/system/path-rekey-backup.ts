@@ -1,0 +1,35 @@
+// sys/rekey/backup: the PGP-encrypted shares a rekey with `backup: true` kept, readable and deletable with sudo.
+import { definePath } from '../../sdk/framework/backend.ts'
+import type { Core } from '../core/core.ts'
+
+/** Need sudo, as in Vault's PathsSpecial.Root. */
+export const REKEY_ROOT_PATHS = ['rekey/backup', 'rekey/recovery-key-backup', 'rotate/root']
+
+async function readBackup(core: Core) {
+  const backup = await core.rekey.readBackup()
+  if (!backup) return undefined
+  const keysBase64: Record<string, string[]> = {}
+  for (const [fingerprint, shares] of Object.entries(backup.keys))
+    keysBase64[fingerprint] = shares.map((share) => Buffer.from(share, 'hex').toString('base64'))
+  return { data: { nonce: backup.nonce, keys: backup.keys, keys_base64: keysBase64 } }
+}
+
+export function rekeyBackupPaths(core: Core) {
+  return [
+    definePath({
+      pattern: 'rekey/backup',
+      operations: {
+        read: () => readBackup(core),
+        delete: async () => {
+          await core.rekey.deleteBackup()
+          return undefined
+        },
+      },
+    }),
+    // A Shamir seal has no recovery keys, so there is never a recovery-key backup (Vault answers the same way).
+    definePath({
+      pattern: 'rekey/recovery-key-backup',
+      operations: { read: () => undefined, delete: () => undefined },
+    }),
+  ]
+}
