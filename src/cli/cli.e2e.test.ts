@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
+import { generateKey } from 'openpgp'
 import { describeUnless } from '../../test/helpers/requirements.ts'
 import { type RunResult, run } from './test-io.ts'
 
@@ -342,6 +343,23 @@ describeUnless(skip, 'coffer operator init against a fresh server', () => {
     assert.equal((await run(['operator', 'generate-root', 'abcd'], { env })).code, 1)
     const decoded = await run(['operator', 'generate-root', '-decode=AAAA', '-otp=ab'])
     assert.equal(decoded.code, 1)
+    // -pgp-key names a key file, as Vault's CLI takes it.
+    const { publicKey } = await generateKey({
+      type: 'ecc',
+      curve: 'curve25519Legacy',
+      userIDs: [{ name: 'operator' }],
+      format: 'binary',
+    })
+    const keyDir = mkdtempSync(join(tmpdir(), 'coffer-cli-pgp-'))
+    writeFileSync(join(keyDir, 'operator.gpg'), publicKey)
+    const pgpInit = await run(
+      ['operator', 'generate-root', '-init', `-pgp-key=${join(keyDir, 'operator.gpg')}`, '-format=json'],
+      { env },
+    )
+    assert.equal(pgpInit.code, 0, pgpInit.stderr)
+    assert.match(JSON.parse(pgpInit.stdout).pgp_fingerprint, /^[0-9a-f]{40,64}$/)
+    assert.equal((await run(['operator', 'generate-root', '-cancel'], { env })).code, 0)
+    rmSync(keyDir, { recursive: true, force: true })
 
     const again = await run(['operator', 'generate-root', '-init', '-format=json'], { env })
     const started = JSON.parse(again.stdout)
