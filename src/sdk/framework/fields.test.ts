@@ -46,8 +46,16 @@ describe('field coercion: booleans (Vault TypeBool)', () => {
     for (const raw of [false, 'false', 0, '0', '']) assert.equal(coerce(b, raw), false, JSON.stringify(raw))
   })
 
+  it("takes every spelling Go's strconv.ParseBool takes, and any number (non-zero is true), as WeakDecode does", () => {
+    const b = f.bool()
+    for (const raw of ['t', 'T', 'TRUE', 'True', 2, -1, 0.5])
+      assert.equal(coerce(b, raw), true, JSON.stringify(raw))
+    for (const raw of ['f', 'F', 'FALSE', 'False']) assert.equal(coerce(b, raw), false, JSON.stringify(raw))
+  })
+
   it('refuses anything else naming the field, rather than guessing', () => {
     const b = f.bool()
+    refuses(() => b.parse('tRuE', 'disable'), 'disable', /expected a boolean/)
     refuses(() => b.parse('yes', 'disable'), 'disable', /expected a boolean/)
     refuses(() => b.parse({}, 'disable'), 'disable')
     refuses(() => b.parse([true], 'disable'), 'disable')
