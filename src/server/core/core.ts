@@ -7,6 +7,7 @@ import type { UserLockoutConfig } from '../../sdk/request.ts'
 import { deletePrefix, type Storage, storageView } from '../../sdk/storage.ts'
 import { AuditBroker } from '../audit/broker.ts'
 import { Barrier } from '../barrier/barrier.ts'
+import { builtinMounts } from './builtin-mounts.ts'
 import { cubbyholeBackend, cubbyholePrefix } from './cubbyhole/backend.ts'
 import { ExpirationManager, type ExpirationTuning } from './expiration/expiration-manager.ts'
 import { createIdentityBackend } from './identity/backend.ts'
@@ -246,64 +247,16 @@ export class Core {
           await this.expiration.revokePrefix(entry.path)
           if (entry.table === 'auth') await this.tokens.revokeIssuedBy(entry.accessor)
         },
-        builtins: [
-          {
-            entry: {
-              table: 'secret',
-              path: 'sys/',
-              type: 'system',
-              description: 'system endpoints used for control, policy and debugging',
-              local: false,
-              sealWrap: false,
-              options: {},
-              builtin: true,
-            },
-            definition: this.#opts.systemBackend(this),
-          },
-          {
-            entry: {
-              table: 'secret',
-              path: 'cubbyhole/',
-              type: 'cubbyhole',
-              description: 'per-token private secret storage',
-              local: true,
-              sealWrap: false,
-              options: {},
-              builtin: true,
-            },
-            definition: cubbyholeBackend,
-          },
-          {
-            entry: {
-              table: 'auth',
-              path: 'auth/token/',
-              type: 'token',
-              description: 'token based credentials',
-              local: false,
-              sealWrap: false,
-              options: {},
-              builtin: true,
-            },
-            definition: createTokenBackend(this),
-          },
-          {
-            entry: {
-              table: 'secret',
-              path: 'identity/',
-              type: 'identity',
-              description: 'identity store',
-              local: false,
-              sealWrap: false,
-              options: {},
-              builtin: true,
-            },
-            definition: createIdentityBackend(identity, {
-              apiAddr: this.#opts.apiAddr ?? (() => ''),
-              now: () => this.clock.now(),
-              logger: this.logger.child({ component: 'identity-tokens' }),
-            }),
-          },
-        ],
+        builtins: builtinMounts({
+          system: this.#opts.systemBackend(this),
+          cubbyhole: cubbyholeBackend,
+          token: createTokenBackend(this),
+          identity: createIdentityBackend(identity, {
+            apiAddr: this.#opts.apiAddr ?? (() => ''),
+            now: () => this.clock.now(),
+            logger: this.logger.child({ component: 'identity-tokens' }),
+          }),
+        }),
       })
       await mounts.load()
       const cubbyhole = mounts.router.get('cubbyhole/')!.backend.storage
