@@ -3,16 +3,19 @@ import { parseDuration } from '../../lib/duration.ts'
 import { InvalidRequestError } from '../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../sdk/framework/backend.ts'
 import { f } from '../../sdk/framework/fields.ts'
-import type { Core } from '../core/core.ts'
 import { ISSUED, LEASE, type ResponseWithIssued, requestAuth, WRAPPED } from '../core/logical-request.ts'
 import {
   lookupWrapping,
   parseWrapTtl,
   rewrap,
   unwrap,
+  type WrappingServices,
   type WrappingTokenSource,
   wrapResponse,
 } from '../core/wrapping.ts'
+
+/** The services this file uses. */
+export type WrappingPathServices = WrappingServices
 
 const tokenField = { token: f.string({ sensitive: true }) }
 
@@ -26,7 +29,7 @@ function wrappingTokenOf(ctx: HandlerContext<typeof tokenField>): WrappingTokenS
   return { token }
 }
 
-export function wrappingPaths(core: Core) {
+export function wrappingPaths(services: WrappingPathServices) {
   return [
     definePath({
       pattern: 'wrapping/wrap',
@@ -36,7 +39,7 @@ export function wrappingPaths(core: Core) {
           if (Object.keys(ctx.request.data).length === 0) throw new InvalidRequestError('empty request body')
           const ttl = parseWrapTtl(ctx.request.headers['x-vault-wrap-ttl'] ?? '', parseDuration)
           const wrapped = await wrapResponse(
-            core,
+            services,
             { data: ctx.request.data },
             { ttl, creationPath: 'sys/wrapping/wrap' },
           )
@@ -48,8 +51,8 @@ export function wrappingPaths(core: Core) {
       pattern: 'wrapping/lookup',
       fields: tokenField,
       operations: {
-        update: async (ctx) => ({ data: await lookupWrapping(core, wrappingTokenOf(ctx).token) }),
-        read: async (ctx) => ({ data: await lookupWrapping(core, wrappingTokenOf(ctx).token) }),
+        update: async (ctx) => ({ data: await lookupWrapping(services, wrappingTokenOf(ctx).token) }),
+        read: async (ctx) => ({ data: await lookupWrapping(services, wrappingTokenOf(ctx).token) }),
       },
     }),
     definePath({
@@ -57,7 +60,7 @@ export function wrappingPaths(core: Core) {
       fields: tokenField,
       operations: {
         update: async (ctx): Promise<ResponseWithIssued> => {
-          const stored = await unwrap(core, wrappingTokenOf(ctx))
+          const stored = await unwrap(services, wrappingTokenOf(ctx))
           return {
             ...(stored.data !== undefined ? { data: stored.data } : {}),
             ...(stored.warnings?.length ? { warnings: stored.warnings } : {}),
@@ -73,7 +76,7 @@ export function wrappingPaths(core: Core) {
       fields: tokenField,
       operations: {
         update: async (ctx): Promise<ResponseWithIssued> => {
-          const wrapped = await rewrap(core, wrappingTokenOf(ctx))
+          const wrapped = await rewrap(services, wrappingTokenOf(ctx))
           return { [WRAPPED]: wrapped.wrapInfo! }
         },
       },
