@@ -8,15 +8,12 @@ import { type AuditContext, requestEntry, responseEntry } from './audit-entries.
 import type { Core } from './core.ts'
 import { effectivePolicies, withIdentityPolicies } from './identity/effective.ts'
 import { filterListByTemplate, filterListKeys } from './list-filter.ts'
-import {
-  type CoreResponse,
-  ISSUED,
-  LEASE,
-  type LogicalRequest,
-  type RequestAuth,
-  type ResponseWithIssued,
-  requestAuth,
-  WRAPPED,
+import type {
+  CoreBackendRequest,
+  CoreHandlerResponse,
+  CoreResponse,
+  LogicalRequest,
+  RequestAuth,
 } from './logical-request.ts'
 import type { MountEntry } from './mount-table.ts'
 import type { RouteMatch } from './router.ts'
@@ -37,7 +34,7 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
   if (core.mounts.isTainted(entry)) throw taintedRoute(path)
   const unauthenticated = backend.isSpecial('unauthenticated', relativePath)
 
-  const backendRequest: BackendRequest = {
+  const backendRequest: CoreBackendRequest = {
     id: req.id,
     operation: req.operation,
     path: relativePath,
@@ -56,7 +53,8 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
     // A token bound to CIDRs is no token at all from any other address (Vault answers 403 the same way).
     if (tokenEntry && addressAllowed(req.remoteAddress, tokenEntry.boundCidrs)) {
       auth = { token: req.token, entry: tokenEntry }
-      requestAuth.set(backendRequest, auth)
+      // Core's own backends (auth/token, sys/, cubbyhole/) get the caller's token; engines never do.
+      if (core.mounts.isBuiltin(backend)) backendRequest.auth = auth
       backendRequest.caller = {
         accessor: tokenEntry.accessor,
         policies: tokenEntry.policies,
@@ -145,7 +143,7 @@ export async function handleRequest(core: Core, req: LogicalRequest): Promise<Co
       return audit!.log(responseEntry(auditCtx, out, error))
     }
 
-    let response: ResponseWithIssued | undefined
+    let response: CoreHandlerResponse | undefined
     try {
       response = await backend.handle(backendRequest)
     } catch (error) {
@@ -194,7 +192,7 @@ function taintedRoute(path: string): NotFoundError {
 async function finish(
   core: Core,
   route: RouteMatch,
-  response: ResponseWithIssued | undefined,
+  response: CoreHandlerResponse | undefined,
   backendRequest: BackendRequest,
   acl: Acl | undefined,
   auth: RequestAuth | undefined,
@@ -203,10 +201,12 @@ async function finish(
   if (!response) return undefined
   const { backend, entry } = route
 
-  const { auth: grant, [ISSUED]: issued, [LEASE]: lease, [WRAPPED]: wrapped, secret, ...rest } = response
-  if (wrapped) return { wrapInfo: wrapped }
+  const { auth: grant, issuedAuth: issued, leaseInfo: lease, wrapped, secret, ...rest } = response
+  // Only core's own backends may answer with a minted token, a lease or a wrapped response of their own.
+  const own = core.mounts.isBuiltin(backend)
+  if (own && wrapped) return { wrapInfo: wrapped }
   const out: CoreResponse = rest
-  if (lease) out.lease = lease
+  if (own && lease) out.lease = lease
   // A secret with a lease: core stores it; the backend's `internal` never leaves the server.
   if (secret) {
     // A batch token's leases belong to its parent (and go with it); an orphan batch token's to nobody.
@@ -234,7 +234,7 @@ async function finish(
       throw taintedRoute(path)
     }
   }
-  if (issued) out.auth = issued
+  if (own && issued) out.auth = issued
   else if (grant) {
     out.auth = await mintLoginToken(core, entry, backendRequest.mountPath + backendRequest.path, grant)
     // Disabling or moving an auth method revokes its tokens after tainting it: a login that finished meanwhile (or

@@ -313,6 +313,11 @@ export class MountManager {
     }
   }
 
+  /** Whether `backend` is one of core's own built-in backends (sys/, cubbyhole/, auth/token/, identity/). */
+  isBuiltin(backend: BackendInstance): boolean {
+    return this.#builtins.some((builtin) => builtin.definition === backend.definition)
+  }
+
   #definitionFor(entry: MountEntry): BackendDefinition<unknown> | undefined {
     const builtin = this.#builtins.find((b) => b.entry.path === entry.path)
     return builtin?.definition ?? this.#opts.registry[entry.table][entry.type]

@@ -4,7 +4,7 @@ import { definePath } from '../../sdk/framework/backend.ts'
 import { f, parseStringList } from '../../sdk/framework/fields.ts'
 import type { LogicalResponse } from '../../sdk/request.ts'
 import { effectivePolicies } from '../core/identity/effective.ts'
-import { requestAuth } from '../core/logical-request.ts'
+import { authOf } from '../core/logical-request.ts'
 import type { SystemServices } from '../core/services.ts'
 import type { TokenEntry } from '../core/token/token-entry.ts'
 
@@ -38,7 +38,7 @@ export function capabilitiesPaths(services: CapabilitiesServices) {
       pattern: 'capabilities-self',
       fields,
       operations: {
-        update: (ctx) => answer(services, requestAuth.get(ctx.request)?.entry, ctx.request.data),
+        update: (ctx) => answer(services, authOf(ctx.request)?.entry, ctx.request.data),
       },
     }),
     definePath({

@@ -3,7 +3,7 @@ import { InvalidRequestError } from '../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../sdk/framework/backend.ts'
 import { f } from '../../sdk/framework/fields.ts'
 import { listResponse } from '../../sdk/framework/list-response.ts'
-import { LEASE, type ResponseWithIssued } from '../core/logical-request.ts'
+import type { CoreHandlerResponse } from '../core/logical-request.ts'
 import type { SystemServices } from '../core/services.ts'
 
 /** The services this file uses. */
@@ -30,10 +30,10 @@ function prefixOf(ctx: HandlerContext): string {
 }
 
 export function leasePaths(services: LeasePathServices) {
-  const renew = async (ctx: LeaseCtx): Promise<ResponseWithIssued> => {
+  const renew = async (ctx: LeaseCtx): Promise<CoreHandlerResponse> => {
     const result = await services.expiration.renew(leaseIdOf(ctx), ctx.input.increment ?? 0)
     return {
-      [LEASE]: { leaseId: result.leaseId, ttl: result.ttl, renewable: result.renewable },
+      leaseInfo: { leaseId: result.leaseId, ttl: result.ttl, renewable: result.renewable },
       ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}),
     }
   }

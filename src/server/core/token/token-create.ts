@@ -3,7 +3,7 @@ import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { type FieldValues, f } from '../../../sdk/framework/fields.ts'
 import { withIdentityPolicies } from '../identity/effective.ts'
-import { ISSUED, type ResponseWithIssued, requestAuth } from '../logical-request.ts'
+import { authOf, type CoreHandlerResponse } from '../logical-request.ts'
 import type { UnsealedServices } from '../services.ts'
 import { issuedAuth } from './issued-auth.ts'
 import { readRole, type TokenRole } from './token-roles.ts'
@@ -57,7 +57,7 @@ async function createToken(
   ctx: HandlerContext<typeof createFields>,
   mode: 'child' | 'orphan' | 'role',
 ) {
-  const parent = requestAuth.get(ctx.request)
+  const parent = authOf(ctx.request)
   if (!parent) throw new InvalidRequestError('a client token is required to create a token')
   const input: CreateInput = ctx.input
   const isRoot = parent.entry.policies.includes('root')
@@ -148,7 +148,7 @@ async function createToken(
     issuedAuth(token, entry, services.clock.now()),
     entry,
   )
-  const response: ResponseWithIssued = { [ISSUED]: issued }
+  const response: CoreHandlerResponse = { issuedAuth: issued }
   if (warnings.length > 0) response.warnings = warnings
   return response
 }

@@ -4,7 +4,7 @@ import { definePath, type HandlerContext } from '../../../sdk/framework/backend.
 import { f } from '../../../sdk/framework/fields.ts'
 import { listResponse } from '../../../sdk/framework/list-response.ts'
 import { effectivePolicies } from '../identity/effective.ts'
-import { ISSUED, type ResponseWithIssued, requestAuth } from '../logical-request.ts'
+import { authOf, type CoreHandlerResponse } from '../logical-request.ts'
 import type { UnsealedServices } from '../services.ts'
 import { issuedAuth } from './issued-auth.ts'
 import { lookupData, type TokenEntry } from './token-entry.ts'
@@ -17,7 +17,7 @@ function badToken(): AppError {
 }
 
 function self(ctx: HandlerContext): { token: string; entry: TokenEntry } {
-  const auth = requestAuth.get(ctx.request)
+  const auth = authOf(ctx.request)
   if (!auth) throw badToken()
   return auth
 }
@@ -61,7 +61,7 @@ async function renewed(
   }
   const updated = await services.tokens.renew(entry, requested)
   if (!updated) throw badToken()
-  const response: ResponseWithIssued = { [ISSUED]: issuedAuth(token, updated, services.clock.now()) }
+  const response: CoreHandlerResponse = { issuedAuth: issuedAuth(token, updated, services.clock.now()) }
   return response
 }
 
