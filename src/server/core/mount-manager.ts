@@ -66,7 +66,7 @@ export class MountManager {
   #entries: MountEntry[] = []
   /**
    * Mounts being disabled. A tainted mount takes no new requests, and a request that made a lease or a login token
-   * on it meanwhile undoes it (see handle-request), so nothing survives the revocation that disabling performs.
+   * on it meanwhile undoes it (see pipeline/grant.ts), so nothing survives the revocation that disabling performs.
    */
   readonly #tainted = new WeakSet<MountEntry>()
   /** Mounts being moved: refused like a tainted mount until the move ends, as Vault taints a remount's source. */
