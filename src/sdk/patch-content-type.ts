@@ -1,7 +1,7 @@
 // PATCH must carry the JSON merge patch media type, as Vault's HTTP layer insists (415 otherwise).
 import { UnsupportedMediaTypeError } from './errors.ts'
 
-export const MERGE_PATCH_CONTENT_TYPE = 'application/merge-patch+json'
+const MERGE_PATCH_CONTENT_TYPE = 'application/merge-patch+json'
 
 /** The media type of a Content-Type header: parameters dropped, lower-cased, since media types compare case-insensitively. */
 function mediaType(contentType: string): string {

@@ -8,8 +8,8 @@ import { after, before, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { Rng } from '../../../../test/helpers/scanner/rng.ts'
 import { sample } from '../../../../test/helpers/scanner/samples.ts'
+import { sarifProblems } from '../../../../test/helpers/scanner/sarif-check.ts'
 import { run } from '../../test-io.ts'
-import { sarifProblems } from './sarif-check.ts'
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
 let dir: string

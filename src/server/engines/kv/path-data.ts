@@ -36,11 +36,7 @@ const fields = {
 }
 
 /** Vault's check-and-set rule: a given cas must equal the current version; it is required when configured. */
-export function checkCas(
-  options: Record<string, unknown> | undefined,
-  config: KvConfig,
-  meta: KeyMetadata,
-): void {
+function checkCas(options: Record<string, unknown> | undefined, config: KvConfig, meta: KeyMetadata): void {
   const raw = options?.['cas']
   if (raw !== undefined && raw !== null) {
     const cas = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw

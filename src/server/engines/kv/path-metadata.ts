@@ -43,7 +43,7 @@ function withWarnings(warnings: string[]): LogicalResponse | undefined {
 }
 
 /** Vault's metadata read, keys in Go's sorted order. */
-export function metadataResponse(meta: KeyMetadata): Record<string, unknown> {
+function metadataResponse(meta: KeyMetadata): Record<string, unknown> {
   const versions: Record<string, unknown> = {}
   for (const [n, vm] of Object.entries(meta.versions)) {
     versions[n] = {
