@@ -1,9 +1,11 @@
 // `node bench/scanner-corpus.ts [--json]`: precision, recall and F1 per credential type on a generated,
 // labelled corpus (deterministic seed; synthetic values only) with hard negatives mixed in.
 import { ScanEngine } from '../src/scanner/engine.ts'
-import { hardNegatives } from '../src/scanner/negatives.ts'
 import { BUILTIN_RULES } from '../src/scanner/rules/index.ts'
-import { expectedRule, fill, Rng, sample, TEMPLATES } from '../src/scanner/samples.ts'
+import { expectedRule, fill, TEMPLATES } from '../test/helpers/scanner/corpus-templates.ts'
+import { hardNegatives } from '../test/helpers/scanner/negatives.ts'
+import { Rng } from '../test/helpers/scanner/rng.ts'
+import { sample } from '../test/helpers/scanner/samples.ts'
 
 const PER_TYPE = Number(process.env['CORPUS_PER_TYPE'] ?? 20)
 const NEGATIVE_ROUNDS = Number(process.env['CORPUS_NEGATIVE_ROUNDS'] ?? 25)

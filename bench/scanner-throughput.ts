@@ -10,9 +10,10 @@ import { fileURLToPath } from 'node:url'
 import { ScanEngine } from '../src/scanner/engine.ts'
 import { scanGitHistory } from '../src/scanner/git.ts'
 import { defaultPoolSize } from '../src/scanner/pool.ts'
-import { Rng, sample } from '../src/scanner/samples.ts'
 import { runScan } from '../src/scanner/scan.ts'
 import { listFiles, readAllFiles } from '../src/scanner/walk.ts'
+import { Rng } from '../test/helpers/scanner/rng.ts'
+import { sample } from '../test/helpers/scanner/samples.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const MB = Number(process.argv.find((a) => a.startsWith('--mb='))?.slice(5) ?? 50)

@@ -7,10 +7,10 @@ import { writePrivateFile } from '../lib/private-file.ts'
 import type { FlagReader, FlagSpec } from './flags.ts'
 import { UsageError } from './flags.ts'
 
-export const DEFAULT_ADDRESS = 'http://127.0.0.1:8200'
+const DEFAULT_ADDRESS = 'http://127.0.0.1:8200'
 export const TOKEN_FILE = '.coffer-token'
 /** Read as a fallback so a machine already logged in with the Vault CLI keeps working. */
-export const VAULT_TOKEN_FILE = '.vault-token'
+const VAULT_TOKEN_FILE = '.vault-token'
 
 export const HTTP_FLAGS: readonly FlagSpec[] = [
   {
@@ -51,7 +51,7 @@ function truthy(value: string | undefined): boolean {
   return value !== undefined && ['1', 'true', 't', 'yes'].includes(value.toLowerCase())
 }
 
-export function resolveAddress(flags: FlagReader, env: Env): string {
+function resolveAddress(flags: FlagReader, env: Env): string {
   return firstSet(flags.string('address'), env['VAULT_ADDR'], env['COFFER_ADDR']) ?? DEFAULT_ADDRESS
 }
 

@@ -66,7 +66,7 @@ export class CliError extends Error {
   }
 }
 
-export function isRemoteError(error: unknown): boolean {
+function isRemoteError(error: unknown): boolean {
   return error instanceof ApiError || error instanceof ConnectionError
 }
 

@@ -4,7 +4,7 @@ import { UsageError } from './flags.ts'
 
 export type OutputFormat = 'table' | 'json' | 'yaml'
 
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'yaml']
+const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'yaml']
 
 export function parseFormat(value: string | undefined): OutputFormat {
   const format = (value ?? 'table').toLowerCase()
@@ -66,13 +66,13 @@ export function dataRows(data: Record<string, unknown> | null | undefined): [str
 }
 
 /** A `==== Title ====` line centred over a table of the given width. */
-export function sectionHeader(title: string, width: number): string {
+function sectionHeader(title: string, width: number): string {
   const pad = Math.max(2, Math.floor((width - title.length - 2) / 2))
   return `${'='.repeat(pad)} ${title} ${'='.repeat(pad)}`
 }
 
 /** Width of a table's first line (its header), so section titles stay short even beside long values. */
-export function tableWidth(table: string): number {
+function tableWidth(table: string): number {
   return [...(table.split('\n')[0] ?? '')].length
 }
 
@@ -120,7 +120,7 @@ export function secretRows(envelope: SecretEnvelope, data = envelope.data): [str
   return rows
 }
 
-export function authRows(auth: Record<string, unknown>): [string, unknown][] {
+function authRows(auth: Record<string, unknown>): [string, unknown][] {
   const duration = Number(auth['lease_duration'] ?? 0)
   const rows: [string, unknown][] = [
     ['token', auth['client_token']],

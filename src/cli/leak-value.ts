@@ -5,7 +5,7 @@ const LOWER = 'abcdefghijklmnopqrstuvwxyz'
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
 const DIGITS = '0123456789'
 /** Shorter values are replaced by this many base62 characters: a short secret was too weak to copy. */
-export const MIN_LENGTH = 16
+const MIN_LENGTH = 16
 export const FALLBACK_LENGTH = 32
 /** Longer or multi-line values are structured (PEM keys, JSON, certificates): not something to fake. */
 export const MAX_LENGTH = 512
@@ -13,7 +13,7 @@ export const MAX_LENGTH = 512
 export class ValueShapeError extends Error {}
 
 /** The alphabet and length a replacement for `old` should have, and the classes it must contain. */
-export function replacementShape(old: string): { alphabet: string; length: number; required: string[] } {
+function replacementShape(old: string): { alphabet: string; length: number; required: string[] } {
   if (old.length > MAX_LENGTH || /[\s]/.test(old) || /[^\x21-\x7e]/.test(old))
     throw new ValueShapeError(
       'the value is multi-line, very long or not plain ASCII (a key, certificate or document): rotate it by hand',

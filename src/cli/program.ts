@@ -8,7 +8,7 @@ import { CliError, type CommandContext, type CommandSpec } from './context.ts'
 import { FlagReader, type FlagSpec, parseFlags, UsageError } from './flags.ts'
 import { parseFormat } from './format.ts'
 
-export const OUTPUT_FLAGS: readonly FlagSpec[] = [
+const OUTPUT_FLAGS: readonly FlagSpec[] = [
   { name: 'format', kind: 'string', usage: 'Output format: table, json or yaml (VAULT_FORMAT)' },
   { name: 'field', kind: 'string', usage: 'Print only this field, raw, with no trailing newline when piped' },
 ]
@@ -16,7 +16,7 @@ export const OUTPUT_FLAGS: readonly FlagSpec[] = [
 const HELP_FLAGS = new Set(['-h', '-help', '--help', '--h'])
 
 /** One-line descriptions of command groups for the top-level help. */
-export const GROUP_SUMMARIES: Record<string, string> = {
+const GROUP_SUMMARIES: Record<string, string> = {
   audit: 'Enable, disable and list audit devices; verify and search audit logs',
   auth: 'Enable, disable and list auth methods',
   kv: 'Read and write the key/value secrets engine',
@@ -59,7 +59,7 @@ function wordsOf(argv: readonly string[]): string[] {
   return words
 }
 
-export function topHelp(commands: readonly CommandSpec[]): string {
+function topHelp(commands: readonly CommandSpec[]): string {
   const rows: [string, string][] = []
   for (const spec of commands) if (spec.path.length === 1) rows.push([spec.path[0] as string, spec.summary])
   for (const [group, summary] of Object.entries(GROUP_SUMMARIES))
@@ -78,7 +78,7 @@ export function topHelp(commands: readonly CommandSpec[]): string {
   ].join('\n')
 }
 
-export function groupHelp(commands: readonly CommandSpec[], group: readonly string[]): string | undefined {
+function groupHelp(commands: readonly CommandSpec[], group: readonly string[]): string | undefined {
   const members = commands.filter(
     (spec) => spec.path.length > group.length && group.every((word, i) => spec.path[i] === word),
   )
@@ -106,7 +106,7 @@ function flagLines(title: string, flags: readonly FlagSpec[]): string[] {
   return lines
 }
 
-export function commandHelp(spec: CommandSpec): string {
+function commandHelp(spec: CommandSpec): string {
   return [
     `Usage: coffer ${spec.path.join(' ')} ${spec.usage}`.trimEnd(),
     '',

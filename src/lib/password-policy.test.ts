@@ -4,10 +4,19 @@ import { describe, it } from 'node:test'
 import {
   DEFAULT_PASSWORD_POLICY,
   generatePassword,
+  type PasswordPolicy,
   PasswordPolicyError,
   parsePasswordPolicy,
-  satisfiesPolicy,
 } from './password-policy.ts'
+
+/** Whether `password` meets the policy's length, alphabet and per-charset minimums: the oracle for generation. */
+function satisfiesPolicy(password: string, policy: PasswordPolicy): boolean {
+  const chars = [...password]
+  if (chars.length !== policy.length) return false
+  const union = new Set(policy.rules.flatMap((rule) => [...rule.charset]))
+  if (chars.some((ch) => !union.has(ch))) return false
+  return policy.rules.every((rule) => chars.filter((ch) => rule.charset.includes(ch)).length >= rule.minChars)
+}
 
 const HCL = `
 length = 12

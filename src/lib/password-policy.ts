@@ -101,7 +101,7 @@ function dedupe(chars: string): string {
   return [...new Set([...chars])].join('')
 }
 
-export function validatePolicy(policy: PasswordPolicy): void {
+function validatePolicy(policy: PasswordPolicy): void {
   if (policy.length <= 0) throw new PasswordPolicyError('length must be > 0')
   if (policy.length > MAX_LENGTH) throw new PasswordPolicyError(`length must be at most ${MAX_LENGTH}`)
   if (policy.rules.length === 0) throw new PasswordPolicyError('no charset specified')
@@ -136,13 +136,4 @@ export function generatePassword(policy: PasswordPolicy = DEFAULT_PASSWORD_POLIC
     ;[chars[i], chars[j]] = [chars[j]!, chars[i]!]
   }
   return chars.join('')
-}
-
-/** Whether `password` meets the policy's length and per-charset minimums (used by tests and by callers checking input). */
-export function satisfiesPolicy(password: string, policy: PasswordPolicy): boolean {
-  const chars = [...password]
-  if (chars.length !== policy.length) return false
-  const union = new Set(policy.rules.flatMap((rule) => [...rule.charset]))
-  if (chars.some((ch) => !union.has(ch))) return false
-  return policy.rules.every((rule) => chars.filter((ch) => rule.charset.includes(ch)).length >= rule.minChars)
 }

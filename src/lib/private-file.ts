@@ -16,8 +16,8 @@ import {
 } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
-export const PRIVATE_FILE_MODE = 0o600
-export const PRIVATE_DIR_MODE = 0o700
+const PRIVATE_FILE_MODE = 0o600
+const PRIVATE_DIR_MODE = 0o700
 
 /**
  * Replace `file` with `contents`, readable by the owner only whatever the umask or the old file's mode. The

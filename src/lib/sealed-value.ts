@@ -14,7 +14,7 @@ export const TAG_BYTES = 16
 export const KEY_BYTES = 32
 export const HEADER_BYTES = TERM_BYTES + 1 + NONCE_BYTES
 /** Header and tag around an empty plaintext: no valid value is shorter. */
-export const MIN_VALUE_BYTES = HEADER_BYTES + TAG_BYTES
+const MIN_VALUE_BYTES = HEADER_BYTES + TAG_BYTES
 
 /**
  * Importing raw key bytes costs more than the AES work on a small value, so each key's KeyObject is made

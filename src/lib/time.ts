@@ -6,7 +6,7 @@ export interface Clock {
 export const systemClock: Clock = { now: () => Date.now() }
 
 /** The largest distance from the epoch a JS Date can hold (±100,000,000 days), in milliseconds. */
-export const MAX_DATE_MS = 8.64e15
+const MAX_DATE_MS = 8.64e15
 
 /** Whether `ms` can be rendered as a date; rfc3339() throws on anything else. */
 export function isRepresentableTime(ms: number): boolean {

@@ -1,8 +1,8 @@
 // Candidate strings for value matchers: every token of a text between common delimiters, 8–512 characters.
 
 /** Shortest and longest token offered: shorter strings are too common to mean anything, longer ones are blobs. */
-export const MIN_CANDIDATE = 8
-export const MAX_CANDIDATE = 512
+const MIN_CANDIDATE = 8
+const MAX_CANDIDATE = 512
 
 /**
  * Calls `visit` with each token and its offset. A token ending in full stops (the end of a sentence

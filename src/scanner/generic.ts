@@ -62,7 +62,7 @@ export function extractAssignments(line: string, kind: FileKind): Assignment[] {
 }
 
 /** Which generic rule a name belongs to, or undefined when the name does not hold a secret. */
-export function secretNameKind(name: string): 'password' | 'secret' | undefined {
+function secretNameKind(name: string): 'password' | 'secret' | undefined {
   if (PUBLIC.test(name)) return undefined
   let last: RegExpExecArray | undefined
   for (const m of name.matchAll(SECRET_WORD)) last = m
@@ -77,7 +77,7 @@ const IDENTIFIER =
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** Is this value, assigned to a secret name, a real secret? */
-export function judgeValue(
+function judgeValue(
   value: string,
   quoted: boolean,
   kind: FileKind,
@@ -139,7 +139,7 @@ function detectGeneric(text: string, lineStart: number, lineEnd: number, kind: F
   return out
 }
 
-export const GENERIC_KEYWORDS = [
+const GENERIC_KEYWORDS = [
   'pass',
   'pwd',
   'secret',

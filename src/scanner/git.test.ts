@@ -5,9 +5,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
+import { Rng } from '../../test/helpers/scanner/rng.ts'
+import { sample } from '../../test/helpers/scanner/samples.ts'
 import { ScanEngine } from './engine.ts'
 import { scanGitHistory, scanStaged } from './git.ts'
-import { Rng, sample } from './samples.ts'
 
 let repo: string
 const r = new Rng(2024)

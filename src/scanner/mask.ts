@@ -10,14 +10,3 @@ export function maskSecret(secret: string): string {
   const keep = Math.min(Math.max(prefix.length, secret.length >= 16 ? 4 : 0), Math.floor(secret.length / 3))
   return `${secret.slice(0, keep)}${'*'.repeat(Math.min(12, Math.max(4, secret.length - keep)))}`
 }
-
-/** The line with every secret on it masked, trimmed to a readable width. */
-export function maskLine(line: string, secrets: readonly string[], width = 160): string {
-  let out = line
-  for (const s of secrets) {
-    const first = s.split('\n')[0]!
-    out = out.split(first).join(maskSecret(s))
-  }
-  out = out.trim()
-  return out.length > width ? `${out.slice(0, width - 1)}…` : out
-}

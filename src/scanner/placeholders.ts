@@ -1,5 +1,4 @@
 // Values that look like secrets but are not: placeholders, references, documentation examples, fixtures.
-import { shannonEntropy } from './entropy.ts'
 
 /** Published documentation keys (AWS, Stripe, jwt.io): real formats, never live. */
 const DOCUMENTED_EXAMPLES = new Set([
@@ -67,7 +66,7 @@ export function isDocumentedExample(value: string): boolean {
 }
 
 /** One character repeated, a short pattern repeated, or an alphabet/digit run. */
-export function isRepetitive(value: string): boolean {
+function isRepetitive(value: string): boolean {
   if (value.length === 0) return true
   const distinct = new Set(value).size
   if (distinct <= 2 || (value.length >= 16 && distinct <= 4)) return true
@@ -81,7 +80,7 @@ export function isRepetitive(value: string): boolean {
   return ascending >= value.length * 0.6
 }
 
-export function isReference(value: string): boolean {
+function isReference(value: string): boolean {
   return REFERENCE.test(value)
 }
 
@@ -95,9 +94,4 @@ export function isPlaceholder(value: string): boolean {
 /** A line that says its values are fake (test fixtures, docs): `fake`, `dummy`, `not a real`… as words. */
 export function lineMarkedFake(line: string): boolean {
   return /(?:^|[^a-z])(?:fake|dummy|mock|not[ _-]?a[ _-]?real|notreal|bogus)(?:[^a-z]|$)/i.test(line)
-}
-
-/** A lower-entropy value in a format rule is a typed-in stand-in rather than a generated key. */
-export function looksTyped(value: string, minEntropy: number): boolean {
-  return shannonEntropy(value) < minEntropy
 }

@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { Rng, sample } from './samples.ts'
+import { Rng } from '../../test/helpers/scanner/rng.ts'
+import { sample } from '../../test/helpers/scanner/samples.ts'
 import { POOL_THRESHOLD, runScan } from './scan.ts'
 
 let dir: string

@@ -2,10 +2,12 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import { describe, test } from 'node:test'
+import { expectedRule, fill, TEMPLATES } from '../../test/helpers/scanner/corpus-templates.ts'
+import { hardNegatives } from '../../test/helpers/scanner/negatives.ts'
+import { Rng } from '../../test/helpers/scanner/rng.ts'
+import { GENERATORS, sample } from '../../test/helpers/scanner/samples.ts'
 import { ScanEngine } from './engine.ts'
-import { hardNegatives } from './negatives.ts'
 import { BUILTIN_RULES } from './rules/index.ts'
-import { expectedRule, fill, GENERATORS, Rng, sample, TEMPLATES } from './samples.ts'
 
 const engine = new ScanEngine()
 const ruleIds = [

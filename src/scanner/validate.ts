@@ -54,7 +54,7 @@ export function validJwt(token: string): boolean {
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/
 
 /** The base64 body of a PEM block (armor headers such as Proc-Type and DEK-Info removed), decoded. */
-export function pemBody(block: string): Buffer | undefined {
+function pemBody(block: string): Buffer | undefined {
   const match = PEM_BLOCK.exec(block.replace(/\\n/g, '\n').replace(/\\r/g, ''))
   if (!match) return undefined
   const lines = match[2]!.split('\n').map((l) => l.trim())

@@ -79,7 +79,7 @@ function toPosix(path: string): string {
 }
 
 /** A NUL byte in the first 8 KiB marks a binary file, as git decides. */
-export function isBinary(buffer: Buffer): boolean {
+function isBinary(buffer: Buffer): boolean {
   return buffer.subarray(0, 8192).includes(0)
 }
 

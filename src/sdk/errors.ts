@@ -4,10 +4,8 @@ export type ErrorCode =
   | 'permission_denied'
   | 'not_found'
   | 'unsupported_operation'
-  | 'conflict'
   | 'payload_too_large'
   | 'unsupported_media_type'
-  | 'rate_limited'
   | 'upstream'
   | 'sealed'
   | 'internal'
@@ -37,10 +35,13 @@ export class InvalidRequestError extends AppError {
   }
 }
 
-/** Vault answers every authorization failure with exactly this message, so clients match on it. */
+/**
+ * Vault answers an authorization failure with exactly `permission denied`, so clients match on it; a few
+ * auth methods answer their 403 with their own text (a CIDR or binding refusal), which `message` carries.
+ */
 export class PermissionDeniedError extends AppError {
-  constructor() {
-    super('permission_denied', 403, 'permission denied')
+  constructor(message = 'permission denied') {
+    super('permission_denied', 403, message)
   }
 }
 
@@ -57,12 +58,6 @@ export class UnsupportedOperationError extends AppError {
   }
 }
 
-export class ConflictError extends AppError {
-  constructor(message: string) {
-    super('conflict', 409, message)
-  }
-}
-
 export class PayloadTooLargeError extends AppError {
   constructor(limit: number) {
     super('payload_too_large', 413, `request body exceeds the limit of ${limit} bytes`)
@@ -72,12 +67,6 @@ export class PayloadTooLargeError extends AppError {
 export class UnsupportedMediaTypeError extends AppError {
   constructor(message: string) {
     super('unsupported_media_type', 415, message)
-  }
-}
-
-export class RateLimitedError extends AppError {
-  constructor(message = 'request rate limit exceeded') {
-    super('rate_limited', 429, message)
   }
 }
 

@@ -3,8 +3,6 @@ import type { Storage } from './storage.ts'
 
 export type Operation = 'create' | 'read' | 'update' | 'patch' | 'delete' | 'list'
 
-export const OPERATIONS: readonly Operation[] = ['create', 'read', 'update', 'patch', 'delete', 'list']
-
 /** The caller as a backend may know it: never the token itself. */
 export interface Caller {
   accessor: string

@@ -14,7 +14,7 @@ const VALUE_FLAGS = new Set([
   'log-level',
 ])
 
-export function parseServerFlags(args: string[]): Map<string, string> {
+function parseServerFlags(args: string[]): Map<string, string> {
   const flags = new Map<string, string>()
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!

@@ -1,7 +1,7 @@
 // JSON report: every finding without the secret itself (masked value and fingerprint only).
 import type { Finding } from '../types.ts'
 
-export function publicFinding(f: Finding): Record<string, unknown> {
+function publicFinding(f: Finding): Record<string, unknown> {
   const { secret: _secret, ...rest } = f
   return rest
 }

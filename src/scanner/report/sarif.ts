@@ -1,9 +1,9 @@
 // SARIF 2.1.0 report for GitHub code scanning: one run, the rules that fired, one result per finding.
 import type { Finding } from '../types.ts'
 
-export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json'
+const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json'
 
-export function buildSarif(
+function buildSarif(
   findings: readonly Finding[],
   version: string,
   describe: (ruleId: string) => string,

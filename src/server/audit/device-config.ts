@@ -7,7 +7,7 @@ import { createSocketDevice, type SocketType } from './devices/socket-device.ts'
 import { createStdoutDevice } from './devices/stdout-device.ts'
 import type { HashOptions } from './hmac.ts'
 
-export const AUDIT_TYPES = ['file', 'socket', 'stdout'] as const
+const AUDIT_TYPES = ['file', 'socket', 'stdout'] as const
 export type AuditType = (typeof AUDIT_TYPES)[number]
 
 const KNOWN_OPTIONS = new Set([

@@ -58,15 +58,15 @@ export class ConfigError extends Error {
   }
 }
 
-export const DEFAULT_LISTENER_ADDRESS = '127.0.0.1:8200'
-export const DEFAULT_MAX_REQUEST_SIZE = 32 * 1024 * 1024
+const DEFAULT_LISTENER_ADDRESS = '127.0.0.1:8200'
+const DEFAULT_MAX_REQUEST_SIZE = 32 * 1024 * 1024
 /**
  * Past this, a body that passes the depth check can still overflow the stack in the recursive walks
  * behind it (audit hashing, JSON.stringify), turning a 400 back into a 500.
  */
-export const MAX_JSON_DEPTH_CEILING = 2000
+const MAX_JSON_DEPTH_CEILING = 2000
 /** Vault's system-wide default for both lease TTLs: 768h (32 days). */
-export const DEFAULT_LEASE_TTL = 768 * 3600
+const DEFAULT_LEASE_TTL = 768 * 3600
 
 type Raw = Record<string, unknown>
 

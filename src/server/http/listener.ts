@@ -223,7 +223,7 @@ function writeRaw(socket: Socket, result: HttpResult): void {
   socket.end(Buffer.concat([Buffer.from(lines.join('\r\n'), 'latin1'), body]))
 }
 
-export function splitAddress(address: string): { host: string; port: number } {
+function splitAddress(address: string): { host: string; port: number } {
   const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(address)
   if (!m) throw new Error(`listener address must be host:port, got "${address}"`)
   return { host: m[1] === '' ? '0.0.0.0' : m[1]!, port: Number(m[2]) }

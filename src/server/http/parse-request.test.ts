@@ -50,8 +50,14 @@ describe('operationFor', () => {
     assert.equal(operationFor('LIST', q(''), ''), 'list')
     assert.equal(operationFor('PUT', q(''), ''), 'update')
     assert.equal(operationFor('PATCH', q(''), 'application/merge-patch+json'), 'patch')
+    // Media types compare case-insensitively; KV applies the same rule (sdk/patch-content-type.ts).
+    assert.equal(operationFor('PATCH', q(''), 'Application/Merge-Patch+JSON; charset=utf-8'), 'patch')
     assert.throws(
       () => operationFor('PATCH', q(''), 'application/json'),
+      (e: unknown) => e instanceof AppError && e.status === 415,
+    )
+    assert.throws(
+      () => operationFor('PATCH', q(''), 'application/merge-patch+jsonx'),
       (e: unknown) => e instanceof AppError && e.status === 415,
     )
     assert.throws(

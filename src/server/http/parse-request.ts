@@ -1,11 +1,8 @@
 // Turning an HTTP request into the pieces of a LogicalRequest: path checks, operation, token and data.
 
 import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth, jsonDepthMessage } from '../../lib/json-depth.ts'
-import {
-  InvalidRequestError,
-  UnsupportedMediaTypeError,
-  UnsupportedOperationError,
-} from '../../sdk/errors.ts'
+import { InvalidRequestError, UnsupportedOperationError } from '../../sdk/errors.ts'
+import { requireMergePatch } from '../../sdk/patch-content-type.ts'
 import type { Operation } from '../../sdk/request.ts'
 import type { HttpRequest } from './http-types.ts'
 
@@ -69,9 +66,7 @@ export function operationFor(method: string, query: URLSearchParams, contentType
     case 'LIST':
       return 'list'
     case 'PATCH':
-      if (!contentType.startsWith('application/merge-patch+json')) {
-        throw new UnsupportedMediaTypeError('PATCH requires Content-Type application/merge-patch+json')
-      }
+      requireMergePatch(contentType)
       return 'patch'
     default:
       throw new UnsupportedOperationError(`unsupported method ${method.slice(0, 16)}`)

@@ -16,7 +16,7 @@ import { UsageError } from '../../flags.ts'
 import { renderColumns, renderStructured } from '../../format.ts'
 
 /** Exit status when the search ran but nothing matched, as grep does. */
-export const NO_MATCH_EXIT = 1
+const NO_MATCH_EXIT = 1
 
 async function auditHash(ctx: CommandContext, device: string, input: string): Promise<string> {
   const path = device.replace(/^\/+|\/+$/g, '')
@@ -30,7 +30,7 @@ async function auditHash(ctx: CommandContext, device: string, input: string): Pr
 }
 
 /** Build the filter from the flags; values and accessors in clear are hashed by the named device. */
-export async function filterFromFlags(ctx: CommandContext, now: number): Promise<SearchFilter> {
+async function filterFromFlags(ctx: CommandContext, now: number): Promise<SearchFilter> {
   const flags = ctx.flags
   const filter: SearchFilter = {}
   const device = flags.string('device')

@@ -10,7 +10,7 @@ import { UsageError } from '../../flags.ts'
 import { renderColumns, renderStructured } from '../../format.ts'
 
 /** Exit status for a log that fails verification; 1 stays "could not verify" (usage, unreadable file or key). */
-export const TAMPERED_EXIT = 2
+const TAMPERED_EXIT = 2
 
 const HEX64 = /^[0-9a-f]{64}$/
 

@@ -3,10 +3,10 @@ import { createHash } from 'node:crypto'
 import type { VaultClient } from '../../../client/index.ts'
 import type { CandidateMatcher } from '../../../scanner/index.ts'
 
-export const COFFER_RULE_ID = 'coffer-secret'
-export const COFFER_RULE_DESCRIPTION = 'Value of a secret stored in Coffer'
+const COFFER_RULE_ID = 'coffer-secret'
+const COFFER_RULE_DESCRIPTION = 'Value of a secret stored in Coffer'
 /** The server's per-request limit (sys/leak/fingerprints). */
-export const DIGEST_BATCH = 10_000
+const DIGEST_BATCH = 10_000
 
 export interface StoredRef {
   path: string
@@ -15,7 +15,7 @@ export interface StoredRef {
 }
 
 /** "secret/data/prod/db#password v3" (no version for KV v1). */
-export function refText(ref: StoredRef): string {
+function refText(ref: StoredRef): string {
   return `${ref.path}#${ref.field}${ref.version !== undefined ? ` v${ref.version}` : ''}`
 }
 

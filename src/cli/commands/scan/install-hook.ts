@@ -11,7 +11,7 @@ const MARKER = '# coffer scan pre-commit hook'
 const ENTRY = fileURLToPath(new URL('../../../coffer.ts', import.meta.url))
 
 /** The hook script: the given command, or this Node and this checkout's entry point. */
-export function hookScript(command?: string): string {
+function hookScript(command?: string): string {
   const run = command ?? `"${process.execPath}" "${ENTRY}"`
   return `#!/bin/sh\n${MARKER}\n# Blocks a commit whose staged changes add a secret. Bypass once with: git commit --no-verify\nexec ${run} scan -staged\n`
 }

@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { Rng, sample } from '../../../scanner/samples.ts'
+import { Rng } from '../../../../test/helpers/scanner/rng.ts'
+import { sample } from '../../../../test/helpers/scanner/samples.ts'
+import { sarifProblems } from '../../../../test/helpers/scanner/sarif-check.ts'
 import { run } from '../../test-io.ts'
-import { sarifProblems } from './sarif-check.ts'
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
 let dir: string

@@ -18,7 +18,7 @@ import { ProgressBar } from './progress.ts'
 const VERSION = '0.1.0'
 
 /** "2MB", "512k" or a plain byte count. */
-export function parseSize(text: string): number {
+function parseSize(text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)i?b?$/i.exec(text.trim())
   if (!m) throw new UsageError(`invalid size ${JSON.stringify(text)}: use e.g. 2MB, 512k or 1048576`)
   const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g']

@@ -1,7 +1,7 @@
 // login: role_id (+ secret_id when bound) for a token; a limited-use secret ID is consumed durably, one login at a time.
 import { addressAllowed } from '../../../lib/cidr.ts'
 import { constantTimeEqual } from '../../../lib/hash.ts'
-import { AppError, InvalidRequestError } from '../../../sdk/errors.ts'
+import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { tokenGrant } from '../../../sdk/framework/token-params.ts'
@@ -32,12 +32,8 @@ class LoginRefused extends InvalidRequestError {
   }
 }
 
-function addressRefused(what: string): AppError {
-  return new AppError(
-    'permission_denied',
-    403,
-    `permission denied: source address not allowed by the ${what}`,
-  )
+function addressRefused(what: string): PermissionDeniedError {
+  return new PermissionDeniedError(`permission denied: source address not allowed by the ${what}`)
 }
 
 /**

@@ -29,8 +29,7 @@ interface AccessorEntry {
 const SECRET_ID = 'secret_id/'
 const ACCESSOR = 'accessor/'
 
-export const roleDir = (state: ApproleState, roleName: string) =>
-  `${SECRET_ID}${mac(state, 'role', roleName)}/`
+const roleDir = (state: ApproleState, roleName: string) => `${SECRET_ID}${mac(state, 'role', roleName)}/`
 
 export function secretIdKey(state: ApproleState, roleName: string, secretId: string): string {
   return roleDir(state, roleName) + mac(state, 'secret_id', secretId)

@@ -37,7 +37,7 @@ export function parsePemBundle(pem: string): ParsedCert[] {
   return out
 }
 
-export function isValidAt(cert: ParsedCert, now: number): boolean {
+function isValidAt(cert: ParsedCert, now: number): boolean {
   return cert.x509.validFromDate.getTime() <= now && now <= cert.x509.validToDate.getTime()
 }
 

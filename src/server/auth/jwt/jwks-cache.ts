@@ -5,7 +5,7 @@ import { httpJson } from '../../../lib/http-json.ts'
 /** Keys older than this are re-fetched before use (a failed re-fetch keeps the old keys). */
 const MAX_AGE_MS = 60 * 60 * 1000
 /** An unknown kid triggers a re-fetch at most this often, so forged kids cannot make us hammer the provider. */
-export const UNKNOWN_KID_COOLDOWN_MS = 10_000
+const UNKNOWN_KID_COOLDOWN_MS = 10_000
 
 type LocalSet = ReturnType<typeof createLocalJWKSet>
 

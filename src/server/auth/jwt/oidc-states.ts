@@ -1,7 +1,7 @@
 // Pending OIDC browser logins, kept in memory as Vault does: single use, five minutes, bounded in number.
 import { randomBytes } from 'node:crypto'
 
-export const STATE_TTL_MS = 5 * 60 * 1000
+const STATE_TTL_MS = 5 * 60 * 1000
 /** auth_url needs no token, so the pending set is capped; the oldest give way first. */
 const MAX_PENDING = 10_000
 

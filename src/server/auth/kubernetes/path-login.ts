@@ -3,7 +3,7 @@ import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto'
 import { compactVerify, decodeJwt } from 'jose'
 import { addressAllowed } from '../../../lib/cidr.ts'
 import { globListMatch } from '../../../lib/glob.ts'
-import { AppError, InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.ts'
+import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { tokenGrant } from '../../../sdk/framework/token-params.ts'
@@ -24,16 +24,16 @@ const fields = {
   jwt: f.string({ description: 'The service account token.', sensitive: true }),
 }
 
-/** A 403 with Vault's message for a binding that does not hold. */
-const forbidden = (message: string) => new AppError('permission_denied', 403, message)
-
 function publicKeys(pems: string[]): KeyObject[] {
   return pems.map((pem) =>
     pem.includes('CERTIFICATE') ? new X509Certificate(pem).publicKey : createPublicKey(pem),
   )
 }
 
-/** Signature (when pem_keys are set), issuer, time and audience claims; then the service account they name. */
+/**
+ * Signature (when pem_keys are set), issuer, time and audience claims; then the service account they name.
+ * Each refusal is a 403 with Vault's message for the check that failed.
+ */
 async function parseToken(
   jwt: string,
   config: KubeConfig,
@@ -44,7 +44,7 @@ async function parseToken(
   try {
     claims = decodeJwt(jwt)
   } catch {
-    throw forbidden('error parsing token: not a JWT')
+    throw new PermissionDeniedError('error parsing token: not a JWT')
   }
   if (config.pemKeys.length > 0) {
     let verified = false
@@ -58,21 +58,21 @@ async function parseToken(
     if (!verified) throw new PermissionDeniedError()
   }
   if (!config.disableIssValidation && claims['iss'] !== (config.issuer || DEFAULT_ISSUER))
-    throw forbidden('invalid issuer (iss) claim')
+    throw new PermissionDeniedError('invalid issuer (iss) claim')
   const now = Math.floor(system.now() / 1000)
   if (typeof claims['exp'] === 'number' && now > claims['exp'] + LEEWAY_SECONDS)
-    throw forbidden('invalid expiration time (exp) claim: token is expired')
+    throw new PermissionDeniedError('invalid expiration time (exp) claim: token is expired')
   if (typeof claims['nbf'] === 'number' && now < claims['nbf'] - LEEWAY_SECONDS)
-    throw forbidden('invalid not before (nbf) claim: token not valid yet')
+    throw new PermissionDeniedError('invalid not before (nbf) claim: token not valid yet')
   const sa = serviceAccountFromClaims(claims)
   if (role.audience !== '' && !sa.audiences.includes(role.audience))
-    throw forbidden('invalid audience (aud) claim')
+    throw new PermissionDeniedError('invalid audience (aud) claim')
   const names = role.serviceAccountNames
   if (!(names.length === 1 && names[0] === '*') && !globListMatch(names, sa.name))
-    throw forbidden('service account name not authorized')
+    throw new PermissionDeniedError('service account name not authorized')
   const namespaces = role.serviceAccountNamespaces
   if (!(namespaces[0] === '*' || globListMatch(namespaces, sa.namespace)))
-    throw forbidden('namespace not authorized')
+    throw new PermissionDeniedError('namespace not authorized')
   return sa
 }
 

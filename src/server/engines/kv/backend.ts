@@ -1,7 +1,8 @@
 // The KV secrets engine: one registry entry, `kv`, serving v1 or v2 by the mount's options.version.
+
+import { KeyLocks } from '../../../lib/key-locks.ts'
 import { defineBackend } from '../../../sdk/framework/backend.ts'
 import type { MountInfo } from '../../../sdk/request.ts'
-import { KeyLocks } from './key-lock.ts'
 import { configPath } from './path-config.ts'
 import { dataPath } from './path-data.ts'
 import { deletePath, undeletePath } from './path-delete.ts'

@@ -1,9 +1,9 @@
 // custom_metadata parsing and Vault's limits: at most 64 pairs, keys up to 128 bytes, values up to 512 bytes.
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 
-export const MAX_CUSTOM_METADATA_KEYS = 64
-export const MAX_CUSTOM_METADATA_KEY_BYTES = 128
-export const MAX_CUSTOM_METADATA_VALUE_BYTES = 512
+const MAX_CUSTOM_METADATA_KEYS = 64
+const MAX_CUSTOM_METADATA_KEY_BYTES = 128
+const MAX_CUSTOM_METADATA_VALUE_BYTES = 512
 const PREFIX = 'custom_metadata validation failed'
 
 // Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space.

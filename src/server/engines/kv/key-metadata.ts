@@ -92,7 +92,7 @@ export async function loadVersionData(
  * A version's deletion time, or null for "never". A time no Date can hold (stored before durations were
  * bounded, e.g. from delete_version_after "99999999999999h") also means never, so reads keep working.
  */
-export function deletionTimeOf(vm: Readonly<VersionMetadata>): number | null {
+function deletionTimeOf(vm: Readonly<VersionMetadata>): number | null {
   const time = vm.deletionTime
   return typeof time === 'number' && isRepresentableTime(time) ? time : null
 }

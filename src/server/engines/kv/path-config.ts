@@ -1,9 +1,9 @@
 // KV v2 config: mount-wide max_versions, cas_required and delete_version_after.
 import { formatDuration } from '../../../lib/duration.ts'
+import type { KeyLocks } from '../../../lib/key-locks.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { putJson } from '../../../sdk/storage.ts'
-import type { KeyLocks } from './key-lock.ts'
 import { DELETE_VERSION_AFTER_DISABLED, loadConfig } from './kv-config.ts'
 import { requireNonNegative, signedDurationField } from './kv-fields.ts'
 import { CONFIG_KEY } from './storage-keys.ts'

@@ -1,10 +1,12 @@
 // KV v2 data/*path: read a version, write a new one (with check-and-set), merge-patch the latest, soft-delete it.
+
+import type { KeyLocks } from '../../../lib/key-locks.ts'
 import { InvalidRequestError, NotFoundError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
+import { requireMergePatch } from '../../../sdk/patch-content-type.ts'
 import type { LogicalResponse, SystemView } from '../../../sdk/request.ts'
 import type { Storage } from '../../../sdk/storage.ts'
-import type { KeyLocks } from './key-lock.ts'
 import {
   addVersion,
   deleteVersionOp,
@@ -23,7 +25,6 @@ import {
 import { type KvConfig, loadConfig, scheduledDeletion } from './kv-config.ts'
 import { checkWritePath } from './kv-fields.ts'
 import { mergePatch } from './merge-patch.ts'
-import { requireMergePatch } from './patch-content-type.ts'
 
 const fields = {
   path: f.string({ description: 'Location of the secret.' }),
@@ -35,11 +36,7 @@ const fields = {
 }
 
 /** Vault's check-and-set rule: a given cas must equal the current version; it is required when configured. */
-export function checkCas(
-  options: Record<string, unknown> | undefined,
-  config: KvConfig,
-  meta: KeyMetadata,
-): void {
+function checkCas(options: Record<string, unknown> | undefined, config: KvConfig, meta: KeyMetadata): void {
   const raw = options?.['cas']
   if (raw !== undefined && raw !== null) {
     const cas = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw

@@ -1,8 +1,9 @@
 // KV v2 delete/*path and undelete/*path: soft-delete chosen versions, or make them readable again.
+
+import type { KeyLocks } from '../../../lib/key-locks.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
-import type { KeyLocks } from './key-lock.ts'
 import {
   isDeleted,
   type KeyMetadata,

@@ -1,8 +1,9 @@
 // KV v2 destroy/*path: permanently remove the data of chosen versions; their metadata stays, marked destroyed.
+
+import type { KeyLocks } from '../../../lib/key-locks.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
-import type { KeyLocks } from './key-lock.ts'
 import { deleteVersionOp, loadMetadata, putMetadataOp } from './key-metadata.ts'
 import { intListField } from './kv-fields.ts'
 

@@ -1,7 +1,8 @@
 // KV v2 catch-all: a v1-style path on a v2 mount gets a 404 that says which API to use instead.
+
+import type { KeyLocks } from '../../../lib/key-locks.ts'
 import { definePath, type Handler } from '../../../sdk/framework/backend.ts'
 import type { Operation } from '../../../sdk/request.ts'
-import type { KeyLocks } from './key-lock.ts'
 
 const SUBCOMMAND: Record<Operation, string> = {
   create: 'put',

@@ -1,12 +1,13 @@
 // KV v2 metadata/*path: per-key settings and custom_metadata, the version map, delete-all and LIST.
 import { formatDuration } from '../../../lib/duration.ts'
+import type { KeyLocks } from '../../../lib/key-locks.ts'
 import { rfc3339 } from '../../../lib/time.ts'
 import { NotFoundError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f, parseBool, parseDurationField, parseInt64 } from '../../../sdk/framework/fields.ts'
+import { requireMergePatch } from '../../../sdk/patch-content-type.ts'
 import type { LogicalResponse } from '../../../sdk/request.ts'
 import { parseCustomMetadata, validateCustomMetadata } from './custom-metadata.ts'
-import type { KeyLocks } from './key-lock.ts'
 import {
   deleteVersionOp,
   deletionTimeText,
@@ -18,7 +19,6 @@ import {
 import { type KvConfig, loadConfig } from './kv-config.ts'
 import { checkWritePath, requireNonNegative } from './kv-fields.ts'
 import { mergePatch } from './merge-patch.ts'
-import { requireMergePatch } from './patch-content-type.ts'
 import { listPrefix, METADATA_PREFIX, metadataKey } from './storage-keys.ts'
 
 const fields = {
@@ -43,7 +43,7 @@ function withWarnings(warnings: string[]): LogicalResponse | undefined {
 }
 
 /** Vault's metadata read, keys in Go's sorted order. */
-export function metadataResponse(meta: KeyMetadata): Record<string, unknown> {
+function metadataResponse(meta: KeyMetadata): Record<string, unknown> {
   const versions: Record<string, unknown> = {}
   for (const [n, vm] of Object.entries(meta.versions)) {
     versions[n] = {

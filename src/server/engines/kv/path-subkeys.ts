@@ -1,7 +1,8 @@
 // KV v2 subkeys/*path: a version's key structure with every leaf value replaced by null.
+
+import type { KeyLocks } from '../../../lib/key-locks.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
-import type { KeyLocks } from './key-lock.ts'
 import { isDeleted, loadMetadata, loadVersionData, pickVersion, versionSummary } from './key-metadata.ts'
 
 const fields = {

@@ -1,7 +1,7 @@
 // Tests for the per-key async mutex.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { KeyLocks } from './key-lock.ts'
+import { KeyLocks } from './key-locks.ts'
 
 describe('KeyLocks', () => {
   it('runs holders of one key one at a time, in arrival order', async () => {

@@ -1,56 +1,10 @@
 // Seeded generators of synthetic credentials in their real formats (valid checksums), for tests and the corpus bench.
 // Nothing here is a live secret: every value is made at run time from a PRNG.
-import { base62Crc32 } from './validate.ts'
+import { base62Crc32 } from '../../../src/scanner/validate.ts'
+import { B62, B64, B64URL, HEX, type Rng, uuid } from './rng.ts'
 
-export const B62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
-export const HEX = '0123456789abcdef'
-export const B64 = `${B62}+/`
-export const B64URL = `${B62}_-`
 const UPPER_NUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'
 const AWS_ID = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
-
-/** sfc32: small, fast and deterministic for a given seed. */
-export class Rng {
-  #a: number
-  #b: number
-  #c: number
-  #d: number
-  constructor(seed: number) {
-    this.#a = 0x9e3779b9
-    this.#b = 0x243f6a88
-    this.#c = 0xb7e15162
-    this.#d = seed >>> 0
-    for (let i = 0; i < 15; i++) this.next()
-  }
-  next(): number {
-    const t = (((this.#a + this.#b) | 0) + this.#d) | 0
-    this.#d = (this.#d + 1) | 0
-    this.#a = this.#b ^ (this.#b >>> 9)
-    this.#b = (this.#c + (this.#c << 3)) | 0
-    this.#c = (this.#c << 21) | (this.#c >>> 11)
-    this.#c = (this.#c + t) | 0
-    return (t >>> 0) / 4294967296
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n)
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)]!
-  }
-  str(alphabet: string, n: number): string {
-    let out = ''
-    for (let i = 0; i < n; i++) out += alphabet[this.int(alphabet.length)]
-    return out
-  }
-  digits(n: number): string {
-    return String(1 + this.int(9)) + this.str('0123456789', n - 1)
-  }
-  bytes(n: number): Buffer {
-    const out = Buffer.alloc(n)
-    for (let i = 0; i < n; i++) out[i] = this.int(256)
-    return out
-  }
-}
 
 /** A synthetic credential: `value` goes into the text; `secret` is what the scanner should report. */
 export interface Sample {
@@ -317,11 +271,6 @@ export const GENERATORS: Record<string, Gen> = {
   }),
 }
 
-export function uuid(r: Rng): string {
-  const h = r.str(HEX, 32)
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`
-}
-
 /** A password as people make them: mixed case, digits, a symbol. */
 export function strongPassword(r: Rng): string {
   const words = [
@@ -355,45 +304,4 @@ export function sample(ruleId: string, r: Rng): Sample {
     name: made.name ?? 'token',
     ...(made.file ? { file: made.file } : {}),
   }
-}
-
-/** Templates that place a named value into a file of some kind; {N} is the name, {V} the value. */
-export const TEMPLATES: readonly { path: string; line: string; kinds: 'any' | 'generic' }[] = [
-  { path: '.env', line: '{N}={V}', kinds: 'any' },
-  { path: 'config/app.yaml', line: '  {n}: "{V}"', kinds: 'any' },
-  { path: 'config/app.yml', line: '  {n}: {V}', kinds: 'any' },
-  { path: 'settings.py', line: '{N} = "{V}"', kinds: 'any' },
-  { path: 'src/client.ts', line: "const {c} = '{V}'", kinds: 'any' },
-  { path: 'src/config.js', line: "  {c}: '{V}',", kinds: 'any' },
-  { path: 'main.go', line: '\t{c} := "{V}"', kinds: 'any' },
-  { path: 'infra/main.tf', line: '  {n} = "{V}"', kinds: 'any' },
-  { path: 'config.json', line: '  "{n}": "{V}",', kinds: 'any' },
-  { path: 'Dockerfile', line: 'ENV {N}={V}', kinds: 'any' },
-  { path: 'app.properties', line: '{d}={V}', kinds: 'any' },
-  { path: 'analysis.ipynb', line: '    "{c} = \\"{V}\\"\\n",', kinds: 'any' },
-  { path: 'deploy.sh', line: 'export {N}="{V}"', kinds: 'any' },
-]
-
-/** `{N}` upper snake, `{n}` lower snake, `{c}` camelCase, `{d}` dotted. */
-export function fill(line: string, name: string, value: string): string {
-  const parts = name
-    .replace(/([a-z])([A-Z])/g, '$1_$2')
-    .toLowerCase()
-    .split(/[_\s-]+/)
-  const camel = parts.map((p, i) => (i === 0 ? p : p[0]!.toUpperCase() + p.slice(1))).join('')
-  return line
-    .replace('{N}', parts.join('_').toUpperCase())
-    .replace('{n}', parts.join('_'))
-    .replace('{c}', camel)
-    .replace('{d}', parts.join('.'))
-    .replace('{V}', value)
-}
-
-/** The rule a sample should be reported under once placed in `path` (generic findings depend on the file kind). */
-export function expectedRule(sampleRule: string, path: string, name: string): string {
-  if (sampleRule !== 'generic-password' && sampleRule !== 'generic-secret' && sampleRule !== 'dotenv-secret')
-    return sampleRule
-  const base = path.slice(path.lastIndexOf('/') + 1)
-  if (base.startsWith('.env') || base.endsWith('.sh')) return 'dotenv-secret'
-  return /pass|pwd/i.test(name) ? 'generic-password' : 'generic-secret'
 }

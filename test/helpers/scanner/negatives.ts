@@ -1,7 +1,7 @@
 // Seeded hard negatives: text that looks like a leak but is not (placeholders, examples, hashes, public keys…).
 import { generateKeyPairSync } from 'node:crypto'
-import { B62, B64, B64URL, HEX, type Rng, uuid } from './samples.ts'
-import { base62Crc32 } from './validate.ts'
+import { base62Crc32 } from '../../../src/scanner/validate.ts'
+import { B62, B64, B64URL, HEX, type Rng, uuid } from './rng.ts'
 
 export interface Negative {
   note: string
