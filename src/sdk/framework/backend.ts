@@ -1,5 +1,5 @@
 // defineBackend/definePath and the dispatcher that turns a BackendRequest into a handler call.
-import { InvalidRequestError, NotFoundError, UnsupportedOperationError } from '../errors.ts'
+import { NotFoundError, UnsupportedOperationError } from '../errors.ts'
 import type {
   BackendEnv,
   BackendRequest,
@@ -297,9 +297,4 @@ export class BackendInstance {
   secret(type: string): SecretDefinition<unknown> | undefined {
     return this.definition.secrets?.find((s) => s.type === type)
   }
-}
-
-export function requireString(value: string | undefined, name: string): string {
-  if (value === undefined || value === '') throw new InvalidRequestError(`missing required field "${name}"`)
-  return value
 }

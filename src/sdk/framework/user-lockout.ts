@@ -1,5 +1,5 @@
 // Vault's user lockout for login paths: count failures per login identity, refuse for a while past the threshold.
-import { AppError } from '../errors.ts'
+import { PermissionDeniedError } from '../errors.ts'
 import type { UserLockoutConfig } from '../request.ts'
 import { getJson, putJson, type Storage } from '../storage.ts'
 
@@ -9,9 +9,9 @@ const PREFIX = 'lockout/'
 export const LOCKED_OUT = 'permission denied: too many failed login attempts; try again later'
 
 /** A login refused because its identity is locked out; Vault answers such logins with a 403 too. */
-export class LockedOutError extends AppError {
+export class LockedOutError extends PermissionDeniedError {
   constructor() {
-    super('permission_denied', 403, LOCKED_OUT)
+    super(LOCKED_OUT)
   }
 }
 

@@ -1,5 +1,5 @@
 // auth/token lookup, renew and revoke paths, for the caller's own token, another token, or an accessor.
-import { AppError, InvalidRequestError } from '../../../sdk/errors.ts'
+import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { listResponse } from '../../../sdk/framework/list-response.ts'
@@ -12,8 +12,8 @@ import { lookupData, type TokenEntry } from './token-entry.ts'
 /** What looking up, renewing and revoking tokens uses. */
 export type TokenManageServices = Pick<UnsealedServices, 'tokens' | 'identity' | 'mounts' | 'clock'>
 
-function badToken(): AppError {
-  return new AppError('permission_denied', 403, 'bad token')
+function badToken(): PermissionDeniedError {
+  return new PermissionDeniedError('bad token')
 }
 
 function self(ctx: HandlerContext): { token: string; entry: TokenEntry } {
