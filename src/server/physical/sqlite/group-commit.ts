@@ -11,7 +11,7 @@ import type {
   WriterRequest,
 } from './protocol.ts'
 
-export const WRITER_URL = new URL('./writer.ts', import.meta.url)
+const WRITER_URL = new URL('./writer.ts', import.meta.url)
 
 interface Waiter {
   resolve: () => void
