@@ -128,6 +128,53 @@ it('only the barrier and physical storage import a physical-private file, tests 
   assert.deepEqual(violations, [])
 })
 
+/** Every import cycle among `files`, each as the files around it (a depth-first search over the import graph). */
+export function importCycles(graph: Map<string, string[]>): string[][] {
+  const state = new Map<string, 'open' | 'done'>()
+  const stack: string[] = []
+  const cycles: string[][] = []
+  const visit = (file: string): void => {
+    state.set(file, 'open')
+    stack.push(file)
+    for (const target of graph.get(file) ?? []) {
+      if (!graph.has(target)) continue
+      const seen = state.get(target)
+      if (seen === 'open') cycles.push([...stack.slice(stack.indexOf(target)), target])
+      else if (seen === undefined) visit(target)
+    }
+    stack.pop()
+    state.set(file, 'done')
+  }
+  for (const file of graph.keys()) if (!state.has(file)) visit(file)
+  return cycles
+}
+
+it('no import cycle in src/ (type-only imports included)', () => {
+  const files = sourceFiles(SRC)
+  const graph = new Map(files.map((file) => [file, importEdges(file)]))
+  const cycles = importCycles(graph).map((cycle) => cycle.map((file) => relative(SRC, file)).join(' -> '))
+  assert.deepEqual(cycles, [])
+})
+
+it('the cycle check finds a cycle', () => {
+  const graph = new Map([
+    ['a', ['b']],
+    ['b', ['c']],
+    ['c', ['a', 'd']],
+    ['d', []],
+  ])
+  assert.deepEqual(importCycles(graph), [['a', 'b', 'c', 'a']])
+  assert.deepEqual(
+    importCycles(
+      new Map([
+        ['a', ['b']],
+        ['b', []],
+      ]),
+    ),
+    [],
+  )
+})
+
 it('the checker itself flags a forbidden edge', () => {
   assert.equal(allowed('server/engines/kv', 'server/core'), false)
   assert.equal(allowed('server/engines/kv', 'server/engines/transit'), false)

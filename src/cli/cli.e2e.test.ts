@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
+import { generateKey } from 'openpgp'
 import { describeUnless } from '../../test/helpers/requirements.ts'
 import { type RunResult, run } from './test-io.ts'
 
@@ -277,7 +278,7 @@ describeUnless(skip, 'coffer CLI against a dev server', () => {
 describeUnless(skip, 'coffer operator init against a fresh server', () => {
   let server: RunningServer
   let dir: string
-  const shared: { keys: string[] } = { keys: [] }
+  const shared: { keys: string[]; root: string } = { keys: [], root: '' }
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'coffer-e2e-init-'))
     server = await startServer({
@@ -307,6 +308,7 @@ describeUnless(skip, 'coffer operator init against a fresh server', () => {
     assert.equal(keys.length, 3)
     shared.keys = keys
     assert.ok(root)
+    shared.root = root
     assert.equal((await run(['status'], { env })).code, 2)
     assert.match(
       (await run(['operator', 'unseal', keys[0] as string], { env })).stdout,
@@ -341,6 +343,23 @@ describeUnless(skip, 'coffer operator init against a fresh server', () => {
     assert.equal((await run(['operator', 'generate-root', 'abcd'], { env })).code, 1)
     const decoded = await run(['operator', 'generate-root', '-decode=AAAA', '-otp=ab'])
     assert.equal(decoded.code, 1)
+    // -pgp-key names a key file, as Vault's CLI takes it.
+    const { publicKey } = await generateKey({
+      type: 'ecc',
+      curve: 'curve25519Legacy',
+      userIDs: [{ name: 'operator' }],
+      format: 'binary',
+    })
+    const keyDir = mkdtempSync(join(tmpdir(), 'coffer-cli-pgp-'))
+    writeFileSync(join(keyDir, 'operator.gpg'), publicKey)
+    const pgpInit = await run(
+      ['operator', 'generate-root', '-init', `-pgp-key=${join(keyDir, 'operator.gpg')}`, '-format=json'],
+      { env },
+    )
+    assert.equal(pgpInit.code, 0, pgpInit.stderr)
+    assert.match(JSON.parse(pgpInit.stdout).pgp_fingerprint, /^[0-9a-f]{40,64}$/)
+    assert.equal((await run(['operator', 'generate-root', '-cancel'], { env })).code, 0)
+    rmSync(keyDir, { recursive: true, force: true })
 
     const again = await run(['operator', 'generate-root', '-init', '-format=json'], { env })
     const started = JSON.parse(again.stdout)
@@ -361,5 +380,93 @@ describeUnless(skip, 'coffer operator init against a fresh server', () => {
       env: { ...env, VAULT_TOKEN: token.stdout.trim() },
     })
     assert.deepEqual(JSON.parse(lookup.stdout).data.policies, ['root'])
+  })
+  test('operator rekey: new shares replace the old; PGP-encrypted, backed up and verified shares too', async () => {
+    const env = { VAULT_ADDR: server.address }
+    const rekey = (args: string[], stdin?: string) =>
+      run(['operator', 'rekey', ...args], { env, ...(stdin === undefined ? {} : { stdin }) })
+    const recovery = await rekey(['-init', '-target=recovery'])
+    assert.equal(recovery.code, 2)
+    assert.match(recovery.stderr, /recovery rekeying not supported/)
+
+    const init = await rekey(['-init', '-key-shares=3', '-key-threshold=2', '-format=json'])
+    assert.equal(init.code, 0, init.stderr)
+    const { nonce } = JSON.parse(init.stdout)
+    const first = await rekey([`-nonce=${nonce}`, shared.keys[2] as string])
+    assert.match(first.stdout, /^Rekey Progress\s+1\/2$/m)
+    const last = await rekey([`-nonce=${nonce}`, '-'], `${shared.keys[0]}\n`)
+    assert.equal(last.code, 0, last.stderr)
+    const newKeys = [...last.stdout.matchAll(/^Key \d: (\S+)$/gm)].map((m) => m[1] as string)
+    assert.equal(newKeys.length, 3)
+    assert.match(last.stdout, /^Operation nonce: /m)
+
+    const asRoot = { env: { ...env, VAULT_TOKEN: shared.root } }
+    assert.equal((await run(['operator', 'seal'], asRoot)).code, 0)
+    // The old shares no longer rebuild the key: the second one completes the threshold and is refused.
+    assert.equal((await run(['operator', 'unseal', shared.keys[0] as string], { env })).code, 0)
+    const old = await run(['operator', 'unseal', shared.keys[1] as string], { env })
+    assert.equal(old.code, 2)
+    await run(['operator', 'unseal', '-reset'], { env })
+    await run(['operator', 'unseal', newKeys[2] as string], { env })
+    const unsealed = await run(['operator', 'unseal', newKeys[0] as string], { env })
+    assert.match(unsealed.stdout, /Sealed\s+false/)
+
+    // Now to PGP keys (armored files), with a backup and verification.
+    const { decrypt, generateKey, readMessage, readPrivateKey } = await import('openpgp')
+    const holders = await Promise.all(
+      ['a', 'b'].map((name) => generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name }] })),
+    )
+    const files = holders.map((holder, i) => {
+      const file = join(dir, `holder-${i}.asc`)
+      writeFileSync(file, holder.publicKey)
+      return file
+    })
+    const pgpInit = await rekey([
+      '-init',
+      '-key-shares=2',
+      '-key-threshold=2',
+      '-backup',
+      '-verify',
+      `-pgp-keys=${files.join(',')}`,
+      '-format=json',
+    ])
+    assert.equal(pgpInit.code, 0, pgpInit.stderr)
+    const pgpNonce = JSON.parse(pgpInit.stdout).nonce
+    await rekey([`-nonce=${pgpNonce}`, newKeys[1] as string])
+    const done = await rekey([`-nonce=${pgpNonce}`, newKeys[2] as string])
+    assert.equal(done.code, 0, done.stderr)
+    const encrypted = [...done.stdout.matchAll(/^Key \d fingerprint: [0-9a-f]+; value: (\S+)$/gm)].map(
+      (m) => m[1] as string,
+    )
+    assert.equal(encrypted.length, 2)
+    const verificationNonce = /^Nonce\s+(\S+)$/m.exec(done.stdout)?.[1]
+    assert.ok(verificationNonce, done.stdout)
+    assert.match(done.stderr, /Until verification completes/)
+    const pgpShares = await Promise.all(
+      encrypted.map(async (value, i) => {
+        const privateKey = await readPrivateKey({ armoredKey: holders[i]!.privateKey })
+        const message = await readMessage({ binaryMessage: Buffer.from(value, 'base64') })
+        return (await decrypt({ message, decryptionKeys: privateKey })).data as string
+      }),
+    )
+    for (const share of pgpShares) assert.match(share, /^[0-9a-f]{66}$/)
+    // The backup needs sudo, as in Vault.
+    assert.equal((await rekey(['-backup-retrieve'])).code, 2)
+    const retrieved = await run(['operator', 'rekey', '-backup-retrieve', '-format=json'], asRoot)
+    assert.equal(retrieved.code, 0, retrieved.stderr)
+    assert.equal(Object.keys(JSON.parse(retrieved.stdout).data.KeysB64).length, 2)
+
+    const verifyOne = await rekey(['-verify', `-nonce=${verificationNonce}`, pgpShares[0] as string])
+    assert.match(verifyOne.stdout, /^Verification Progress\s+1\/2$/m)
+    const verified = await rekey(['-verify', `-nonce=${verificationNonce}`, pgpShares[1] as string])
+    assert.equal(verified.code, 0, verified.stderr)
+    assert.match(verified.stdout, /Rekey verification complete/)
+    assert.equal((await run(['operator', 'rekey', '-backup-delete'], asRoot)).code, 0)
+    assert.equal((await run(['operator', 'seal'], asRoot)).code, 0)
+    await run(['operator', 'unseal', pgpShares[1] as string], { env })
+    assert.match(
+      (await run(['operator', 'unseal', pgpShares[0] as string], { env })).stdout,
+      /Sealed\s+false/,
+    )
   })
 })

@@ -22,7 +22,7 @@ export const GROUP_SUMMARIES: Record<string, string> = {
   kv: 'Read and write the key/value secrets engine',
   leak: 'Respond to a leaked secret: rotate it, revoke its leases, list who saw it',
   'kv metadata': 'Read and change KV version 2 metadata',
-  operator: 'Initialise, unseal, seal and rotate the server',
+  operator: 'Initialise, unseal, seal, rotate and rekey the server; generate a root token',
   policy: 'Write, read, list, delete and format ACL policies',
   secrets: 'Enable, disable, list and tune secrets engines',
   token: 'Create, look up, renew and revoke tokens',

@@ -31,6 +31,7 @@ import { loginCommand } from './login.ts'
 import { operatorGenerateRootCommand } from './operator/generate-root.ts'
 import { operatorInitCommand } from './operator/init.ts'
 import { operatorKeyStatusCommand } from './operator/key-status.ts'
+import { operatorRekeyCommand } from './operator/rekey.ts'
 import { operatorRotateCommand } from './operator/rotate.ts'
 import { operatorSealCommand } from './operator/seal.ts'
 import { operatorUnsealCommand } from './operator/unseal.ts'
@@ -72,6 +73,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   operatorRotateCommand,
   operatorKeyStatusCommand,
   operatorGenerateRootCommand,
+  operatorRekeyCommand,
   tokenCreateCommand,
   tokenLookupCommand,
   tokenRenewCommand,

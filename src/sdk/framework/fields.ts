@@ -55,10 +55,18 @@ export function parseInt64(value: unknown, name: string): number {
   throw wrongType(name, 'an integer')
 }
 
+/** Go's strconv.ParseBool spellings, which Vault's weak decoding of a bool field accepts. */
+const GO_TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True'])
+const GO_FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False', ''])
+
+/** A bool field as Vault's mapstructure.WeakDecode reads it: Go's ParseBool strings, or any number (non-zero is true). */
 export function parseBool(value: unknown, name: string): boolean {
   if (typeof value === 'boolean') return value
-  if (value === 'true' || value === '1' || value === 1) return true
-  if (value === 'false' || value === '0' || value === 0 || value === '') return false
+  if (typeof value === 'string') {
+    if (GO_TRUE.has(value)) return true
+    if (GO_FALSE.has(value)) return false
+  }
+  if (typeof value === 'number' && Number.isFinite(value)) return value !== 0
   throw wrongType(name, 'a boolean')
 }
 

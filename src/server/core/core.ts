@@ -7,6 +7,7 @@ import type { UserLockoutConfig } from '../../sdk/request.ts'
 import { deletePrefix, type Storage, storageView } from '../../sdk/storage.ts'
 import { AuditBroker } from '../audit/broker.ts'
 import { Barrier } from '../barrier/barrier.ts'
+import { builtinMounts } from './builtin-mounts.ts'
 import { cubbyholeBackend, cubbyholePrefix } from './cubbyhole/backend.ts'
 import { ExpirationManager, type ExpirationTuning } from './expiration/expiration-manager.ts'
 import { createIdentityBackend } from './identity/backend.ts'
@@ -18,6 +19,7 @@ import { PolicyStore } from './policy-store.ts'
 import { Rekey } from './rekey.ts'
 import { RootGeneration } from './root-generation.ts'
 import { SealManager } from './seal-manager.ts'
+import type { SystemServices, UnsealedServices } from './services.ts'
 import { createTokenBackend } from './token/backend.ts'
 import { GENERATED_TOKEN_LENGTH, TokenStore } from './token/token-store.ts'
 
@@ -29,8 +31,8 @@ export interface CoreOptions {
   defaultLeaseTtl: number
   maxLeaseTtl: number
   registry: Record<MountTableKind, Record<string, BackendDefinition<unknown>>>
-  /** The sys/ backend is built by the composition root, which hands it this core. */
-  systemBackend: (core: Core) => BackendDefinition<unknown>
+  /** The sys/ backend is built by the composition root from the services core hands it at unseal. */
+  systemBackend: (services: SystemServices) => BackendDefinition<unknown>
   /** Expiry loop tuning (tests shorten the retry backoff). */
   expiration?: Partial<ExpirationTuning>
   /** The config file's user_lockout blocks, by auth method type or "all"; mount tunes override them. */
@@ -61,15 +63,11 @@ export class Core {
   readonly clusterId = crypto.randomUUID()
   readonly clusterName = `coffer-cluster-${this.clusterId.slice(0, 8)}`
   readonly #opts: CoreOptions
-  #tokens: TokenStore | undefined
-  #policies: PolicyStore | undefined
-  #identity: IdentityStore | undefined
-  #mounts: MountManager | undefined
-  #audit: AuditBroker | undefined
+  /** Set, whole, once unseal has built and loaded every service; undefined while sealed. */
+  #services: UnsealedServices | undefined
   #sweeper: NodeJS.Timeout | undefined
   #periodic: NodeJS.Timeout | undefined
   #sweeping = false
-  #expiration: ExpirationManager | undefined
 
   constructor(opts: CoreOptions) {
     this.#opts = opts
@@ -97,41 +95,41 @@ export class Core {
   }
 
   get sealed(): boolean {
-    return this.barrier.sealed || this.#mounts === undefined
+    return this.barrier.sealed || this.#services === undefined
   }
 
   get initialized(): boolean {
     return this.seal.config !== undefined
   }
 
+  /** The unsealed services, or a 503 while sealed. */
+  get services(): UnsealedServices {
+    if (!this.#services) throw new SealedError()
+    return this.#services
+  }
+
   get expiration(): ExpirationManager {
-    if (!this.#expiration) throw new SealedError()
-    return this.#expiration
+    return this.services.expiration
   }
 
   get tokens(): TokenStore {
-    if (!this.#tokens) throw new SealedError()
-    return this.#tokens
+    return this.services.tokens
   }
 
   get policies(): PolicyStore {
-    if (!this.#policies) throw new SealedError()
-    return this.#policies
+    return this.services.policies
   }
 
   get identity(): IdentityStore {
-    if (!this.#identity) throw new SealedError()
-    return this.#identity
+    return this.services.identity
   }
 
   get audit(): AuditBroker {
-    if (!this.#audit) throw new SealedError()
-    return this.#audit
+    return this.services.audit
   }
 
   get mounts(): MountManager {
-    if (!this.#mounts) throw new SealedError()
-    return this.#mounts
+    return this.services.mounts
   }
 
   /** sys/init: create the barrier, mint the root token, and leave the core sealed (as Vault does). */
@@ -173,7 +171,7 @@ export class Core {
   async unseal(share: Buffer): Promise<boolean> {
     if (!this.sealed) return true
     const done = await this.seal.submit(share)
-    if (done && !this.#mounts) await this.#postUnseal()
+    if (done && !this.#services) await this.#postUnseal()
     return done
   }
 
@@ -182,17 +180,14 @@ export class Core {
     this.#sweeper = undefined
     if (this.#periodic) clearInterval(this.#periodic)
     this.#periodic = undefined
+    const services = this.#services
     // A move under way finishes first (Vault's hold its state lock): it revokes leases and rewrites the mount table.
-    await this.#mounts?.moves.settled()
-    await this.#expiration?.stop()
-    this.#expiration = undefined
-    await this.#mounts?.unload()
-    await this.#audit?.close()
-    this.#audit = undefined
-    this.#mounts = undefined
-    this.#tokens = undefined
-    this.#policies = undefined
-    this.#identity = undefined
+    await services?.mounts.moves.settled()
+    // Requests that start from here on are answered 503; those already running keep the record they hold.
+    this.#services = undefined
+    await services?.expiration.stop()
+    await services?.mounts.unload()
+    await services?.audit.close()
     this.barrier.seal()
     this.seal.reset()
     // Ceremony shares are wiped at seal; Vault's in-memory attempts do not outlive the unsealed core either.
@@ -200,29 +195,23 @@ export class Core {
     this.rekey.forget()
   }
 
+  /**
+   * Build every unsealed service, load them, and only then publish them as one record. The built-in backends are
+   * built from the record before it is published: they use it only when requests arrive.
+   */
   async #postUnseal(): Promise<void> {
     try {
       const tokens = new TokenStore(storageView(this.barrier, 'sys/token/'), this.clock)
       await tokens.load()
       const policies = new PolicyStore(storageView(this.barrier, 'sys/policy/'))
       await policies.load()
-      // Identity data lives behind the barrier under a core-owned prefix; mounts are looked up when asked.
-      const identity = new IdentityStore(
-        storageView(this.barrier, 'sys/identity/'),
-        (accessor) => this.#mounts?.entries.find((e) => e.table === 'auth' && e.accessor === accessor),
-        () => this.clock.now(),
-      )
-      await identity.load()
-      identity.onChange(() => policies.forgetTemplatedAcls())
       const audit = new AuditBroker(storageView(this.barrier, 'core/audit/'), this.logger, () =>
         this.clock.now(),
       )
       await audit.load()
-      this.#audit = audit
-      this.#tokens = tokens
-      this.#policies = policies
-      this.#identity = identity
-      const mounts = new MountManager({
+      // The mount manager and the expiration manager are created here but loaded and started below, once the
+      // built-in backends (which need the whole record) exist.
+      const mounts: MountManager = new MountManager({
         storage: this.barrier,
         clock: this.clock,
         logger: this.logger,
@@ -232,82 +221,30 @@ export class Core {
         registry: this.#opts.registry,
         // A secrets engine's leases end with it, as in Vault: disabling fails while a revocation fails.
         beforeUnmount: async (path) => {
-          await this.expiration.revokePrefix(path)
+          await expiration.revokePrefix(path)
           // An auth method's tokens end with it, as in Vault.
-          const accessor = path.startsWith('auth/') ? this.mounts.find(path)?.accessor : undefined
+          const accessor = path.startsWith('auth/') ? mounts.find(path)?.accessor : undefined
           if (accessor) {
-            await this.tokens.revokeIssuedBy(accessor)
-            await this.identity.removeMountAliases(accessor)
+            await tokens.revokeIssuedBy(accessor)
+            await identity.removeMountAliases(accessor)
           }
         },
         // Vault's remount revokes every lease under the source path before moving it, an auth method's tokens among
         // them (remountSecretsEngine, remountCredential). Data, accessor and so entity aliases stay with the mount.
         beforeMove: async (entry) => {
-          await this.expiration.revokePrefix(entry.path)
-          if (entry.table === 'auth') await this.tokens.revokeIssuedBy(entry.accessor)
+          await expiration.revokePrefix(entry.path)
+          if (entry.table === 'auth') await tokens.revokeIssuedBy(entry.accessor)
         },
-        builtins: [
-          {
-            entry: {
-              table: 'secret',
-              path: 'sys/',
-              type: 'system',
-              description: 'system endpoints used for control, policy and debugging',
-              local: false,
-              sealWrap: false,
-              options: {},
-              builtin: true,
-            },
-            definition: this.#opts.systemBackend(this),
-          },
-          {
-            entry: {
-              table: 'secret',
-              path: 'cubbyhole/',
-              type: 'cubbyhole',
-              description: 'per-token private secret storage',
-              local: true,
-              sealWrap: false,
-              options: {},
-              builtin: true,
-            },
-            definition: cubbyholeBackend,
-          },
-          {
-            entry: {
-              table: 'auth',
-              path: 'auth/token/',
-              type: 'token',
-              description: 'token based credentials',
-              local: false,
-              sealWrap: false,
-              options: {},
-              builtin: true,
-            },
-            definition: createTokenBackend(this),
-          },
-          {
-            entry: {
-              table: 'secret',
-              path: 'identity/',
-              type: 'identity',
-              description: 'identity store',
-              local: false,
-              sealWrap: false,
-              options: {},
-              builtin: true,
-            },
-            definition: createIdentityBackend(identity, {
-              apiAddr: this.#opts.apiAddr ?? (() => ''),
-              now: () => this.clock.now(),
-              logger: this.logger.child({ component: 'identity-tokens' }),
-            }),
-          },
-        ],
       })
-      await mounts.load()
-      const cubbyhole = mounts.router.get('cubbyhole/')!.backend.storage
-      tokens.onRevoke((idHash) => deletePrefix(cubbyhole, cubbyholePrefix(idHash)))
+      // Identity data lives behind the barrier under a core-owned prefix; mounts are looked up when asked (none
+      // are routed until the mount table loads below).
+      const identity = new IdentityStore(
+        storageView(this.barrier, 'sys/identity/'),
+        (accessor) => mounts.entries.find((e) => e.table === 'auth' && e.accessor === accessor),
+        () => this.clock.now(),
+      )
+      await identity.load()
+      identity.onChange(() => policies.forgetTemplatedAcls())
       const expiration = new ExpirationManager({
         storage: storageView(this.barrier, 'sys/expire/'),
         clock: this.clock,
@@ -316,20 +253,48 @@ export class Core {
           (mountUuid ? mounts.router.byUuid(mountUuid) : mounts.router.get(mountPath))?.backend,
         ...(this.#opts.expiration ? { tuning: this.#opts.expiration } : {}),
       })
+      const services: UnsealedServices = Object.freeze({
+        tokens,
+        policies,
+        identity,
+        audit,
+        mounts,
+        expiration,
+        clock: this.clock,
+        logger: this.logger,
+        defaultLeaseTtl: this.defaultLeaseTtl,
+        maxLeaseTtl: this.maxLeaseTtl,
+        listFilter: this.listFilter,
+      })
+      await mounts.load(
+        builtinMounts({
+          system: this.#opts.systemBackend({
+            ...services,
+            barrier: this.barrier,
+            rekey: this.rekey,
+            sealVault: () => this.sealVault(),
+          }),
+          cubbyhole: cubbyholeBackend,
+          token: createTokenBackend(services),
+          identity: createIdentityBackend(identity, {
+            apiAddr: this.#opts.apiAddr ?? (() => ''),
+            now: () => this.clock.now(),
+            logger: this.logger.child({ component: 'identity-tokens' }),
+          }),
+        }),
+      )
+      const cubbyhole = mounts.router.get('cubbyhole/')!.backend.storage
+      tokens.onRevoke((idHash) => deletePrefix(cubbyhole, cubbyholePrefix(idHash)))
       await expiration.start()
-      this.#expiration = expiration
       // Revoking a token revokes the leases it created (a failure is retried by the expiry loop).
       tokens.onRevoke((idHash) => expiration.revokeByToken(idHash))
-      this.#mounts = mounts
+      this.#services = services
       this.#sweeper = setInterval(() => void this.#sweep(), SWEEP_INTERVAL_MS)
       this.#sweeper.unref()
       this.#periodic = setInterval(() => void mounts.runPeriodic(), PERIODIC_INTERVAL_MS)
       this.#periodic.unref()
     } catch (error) {
       this.barrier.seal()
-      this.#tokens = undefined
-      this.#policies = undefined
-      this.#identity = undefined
       throw error
     }
   }
@@ -338,7 +303,7 @@ export class Core {
     if (this.#sweeping) return
     this.#sweeping = true
     try {
-      const revoked = await this.#tokens?.sweepExpired()
+      const revoked = await this.#services?.tokens.sweepExpired()
       if (revoked) this.logger.log('info', 'revoked expired tokens', { count: revoked })
     } catch (error) {
       this.logger.log('error', 'expired-token sweep failed; will retry', { error: String(error) })
@@ -350,10 +315,11 @@ export class Core {
   async close(): Promise<void> {
     if (this.#sweeper) clearInterval(this.#sweeper)
     if (this.#periodic) clearInterval(this.#periodic)
-    await this.#mounts?.moves.settled()
-    await this.#expiration?.stop()
-    await this.#mounts?.unload()
-    await this.#audit?.close()
+    const services = this.#services
+    await services?.mounts.moves.settled()
+    await services?.expiration.stop()
+    await services?.mounts.unload()
+    await services?.audit.close()
   }
 
   assertInitialized(): void {

@@ -1,5 +1,5 @@
 // The request core receives from an adapter, and what core hands back to be rendered.
-import type { ConnectionInfo, LogicalResponse, Operation } from '../../sdk/request.ts'
+import type { BackendRequest, ConnectionInfo, LogicalResponse, Operation } from '../../sdk/request.ts'
 import type { TokenEntry } from './token/token-entry.ts'
 
 export interface LogicalRequest {
@@ -47,15 +47,22 @@ export interface IssuedAuth {
   num_uses: number
 }
 
+/** A lease as core renders it: the id, its TTL and whether it may be renewed. */
+export interface LeaseInfo {
+  leaseId: string
+  ttl: number
+  renewable: boolean
+}
+
 export interface CoreResponse extends Omit<LogicalResponse, 'auth' | 'secret'> {
   auth?: IssuedAuth
   /** The lease core registered for the response's secret. */
-  lease?: { leaseId: string; ttl: number; renewable: boolean }
+  lease?: LeaseInfo
   /** Set when the response was wrapped: everything else is then empty. */
   wrapInfo?: WrapInfo
 }
 
-/** What core-internal backends (auth/token) may know about the request beyond the sdk's Caller. */
+/** What core-internal backends (auth/token, sys/, cubbyhole/) may know about the request beyond the sdk's Caller. */
 export interface RequestAuth {
   token: string
   entry: TokenEntry
@@ -63,20 +70,28 @@ export interface RequestAuth {
   lastUse?: boolean
 }
 
-/** Core-internal side channel: engines never see it because they cannot import core. */
-export const requestAuth = new WeakMap<object, RequestAuth>()
+/**
+ * The request core hands its own backends (the built-in mounts): the sdk's request plus the caller's token in
+ * `auth`. Engines get the sdk's request without it, so they never see a raw token.
+ */
+export interface CoreBackendRequest extends BackendRequest {
+  auth?: RequestAuth
+}
 
-/** A core-internal backend returns a minted token under this key; core renders it as the auth block. */
-export const ISSUED = Symbol('issued-auth')
+/** The caller's token as core passed it to one of its own backends; undefined on an engine's request. */
+export function authOf(request: BackendRequest): RequestAuth | undefined {
+  return (request as CoreBackendRequest).auth
+}
 
-/** A core-internal backend (sys/leases/renew) returns lease details under this key; core renders them top-level. */
-export const LEASE = Symbol('lease')
-
-/** sys/wrapping/wrap and rewrap return a response they wrapped themselves under this key. */
-export const WRAPPED = Symbol('wrapped')
-
-export type ResponseWithIssued = LogicalResponse & {
-  [ISSUED]?: IssuedAuth
-  [LEASE]?: { leaseId: string; ttl: number; renewable: boolean }
-  [WRAPPED]?: WrapInfo
+/**
+ * What core's own backends may answer beyond an engine's response. Core honours these fields only from the
+ * built-in mounts; an engine's answer cannot carry them.
+ */
+export interface CoreHandlerResponse extends LogicalResponse {
+  /** A token the backend minted or renewed itself (auth/token create and renew; an unwrapped login). */
+  issuedAuth?: IssuedAuth
+  /** A lease the backend renewed, or an unwrapped response's lease; rendered at the top level. */
+  leaseInfo?: LeaseInfo
+  /** A response the backend wrapped itself (sys/wrapping/wrap and rewrap): only its wrap_info is returned. */
+  wrapped?: WrapInfo
 }

@@ -9,6 +9,7 @@ import { InvalidRequestError } from '../../sdk/errors.ts'
 import { type BackendDefinition, BackendInstance } from '../../sdk/framework/backend.ts'
 import type { SystemView, UserLockoutConfig } from '../../sdk/request.ts'
 import { deletePrefix, type Storage, storageView } from '../../sdk/storage.ts'
+import type { BuiltinMount } from './builtin-mounts.ts'
 import { MountMoves } from './mount-moves.ts'
 import {
   defaultMountConfig,
@@ -54,20 +55,18 @@ export interface MountManagerOptions {
   beforeUnmount?: (path: string) => Promise<void>
   /** Runs while a mount is tainted for a move, before it is routed at its new path; an error aborts the move. */
   beforeMove?: (entry: MountEntry) => Promise<void>
-  /** Built-in mounts created on first unseal and re-created on every unseal. */
-  builtins: {
-    entry: Omit<MountEntry, 'uuid' | 'accessor' | 'config'>
-    definition: BackendDefinition<unknown>
-  }[]
+  /** Built-in mounts created on first unseal and re-created on every unseal (or given to `load`). */
+  builtins?: BuiltinMount[]
 }
 
 export class MountManager {
   readonly router = new Router()
   readonly #opts: MountManagerOptions
+  #builtins: BuiltinMount[]
   #entries: MountEntry[] = []
   /**
    * Mounts being disabled. A tainted mount takes no new requests, and a request that made a lease or a login token
-   * on it meanwhile undoes it (see handle-request), so nothing survives the revocation that disabling performs.
+   * on it meanwhile undoes it (see pipeline/grant.ts), so nothing survives the revocation that disabling performs.
    */
   readonly #tainted = new WeakSet<MountEntry>()
   /** Mounts being moved: refused like a tainted mount until the move ends, as Vault taints a remount's source. */
@@ -77,6 +76,7 @@ export class MountManager {
 
   constructor(opts: MountManagerOptions) {
     this.#opts = opts
+    this.#builtins = opts.builtins ?? []
     this.moves = new MountMoves(opts.logger.child({ component: 'mounts.migration' }))
   }
 
@@ -84,14 +84,19 @@ export class MountManager {
     return this.#entries
   }
 
-  async load(): Promise<void> {
+  /**
+   * Route the stored mount tables and the built-in mounts. Core passes the built-ins here rather than to the
+   * constructor: the sys/ backend is built from services that include this manager.
+   */
+  async load(builtins?: BuiltinMount[]): Promise<void> {
+    if (builtins) this.#builtins = builtins
     this.router.clear()
     const stored = [
       ...((await loadMountTable(this.#opts.storage, 'secret')) ?? []),
       ...((await loadMountTable(this.#opts.storage, 'auth')) ?? []),
     ]
     const entries: MountEntry[] = []
-    for (const builtin of this.#opts.builtins) {
+    for (const builtin of this.#builtins) {
       const existing = stored.find((e) => e.path === builtin.entry.path)
       entries.push(existing ?? this.#newEntry({ ...builtin.entry }))
     }
@@ -308,8 +313,13 @@ export class MountManager {
     }
   }
 
+  /** Whether `backend` is one of core's own built-in backends (sys/, cubbyhole/, auth/token/, identity/). */
+  isBuiltin(backend: BackendInstance): boolean {
+    return this.#builtins.some((builtin) => builtin.definition === backend.definition)
+  }
+
   #definitionFor(entry: MountEntry): BackendDefinition<unknown> | undefined {
-    const builtin = this.#opts.builtins.find((b) => b.entry.path === entry.path)
+    const builtin = this.#builtins.find((b) => b.entry.path === entry.path)
     return builtin?.definition ?? this.#opts.registry[entry.table][entry.type]
   }
 

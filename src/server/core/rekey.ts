@@ -162,14 +162,20 @@ export class Rekey {
 
   /** Drop the attempt and wipe every share and key it holds (cancel, seal). */
   forget(): void {
-    const attempt = this.#attempt
-    if (!attempt) return
+    if (this.#attempt) this.#drop(this.#attempt)
+  }
+
+  /**
+   * Wipe one attempt, and clear it only if it is still the current one: a cancel and a new init can land while a
+   * share is in flight (Vault makes them wait on its lock), and finishing the old attempt must not drop the new.
+   */
+  #drop(attempt: Attempt): void {
     wipe(attempt.progress)
     if (attempt.verification) {
       attempt.verification.key.fill(0)
       wipe(attempt.verification.progress)
     }
-    this.#attempt = undefined
+    if (this.#attempt === attempt) this.#attempt = undefined
   }
 
   /** Submit a current share; at the threshold the new shares are returned (and installed unless verification is required). */
@@ -251,7 +257,7 @@ export class Rekey {
       shares: attempt.secretShares,
       threshold: attempt.secretThreshold,
     })
-    this.forget()
+    this.#drop(attempt)
   }
 
   async #storeBackup(nonce: string, fingerprints: string[], messages: Uint8Array[]): Promise<void> {

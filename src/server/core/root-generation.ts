@@ -186,7 +186,8 @@ export class RootGeneration {
       throw error
     }
     this.#deps.logger.log('info', 'root generation finished', { nonce: attempt.nonce })
-    this.#attempt = undefined
+    // Only if still current: a cancel and a new init may have landed while this share was in flight.
+    if (this.#attempt === attempt) this.#attempt = undefined
     return result(encoded)
   }
 }

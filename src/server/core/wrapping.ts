@@ -3,10 +3,13 @@ import { rfc3339 } from '../../lib/time.ts'
 import { InvalidRequestError } from '../../sdk/errors.ts'
 import { getJson, putJson, type Storage } from '../../sdk/storage.ts'
 import { RESPONSE_WRAPPING_POLICY_NAME } from '../policy/builtin-policies.ts'
-import type { Core } from './core.ts'
 import { cubbyholePrefix } from './cubbyhole/backend.ts'
 import type { CoreResponse, WrapInfo } from './logical-request.ts'
+import type { UnsealedServices } from './services.ts'
 import type { TokenEntry } from './token/token-entry.ts'
+
+/** The services this file uses. */
+export type WrappingServices = Pick<UnsealedServices, 'maxLeaseTtl' | 'mounts' | 'tokens'>
 
 /** The wrap TTL when a request asks sys/wrapping/wrap without one (the Vault CLI's default for -wrap-ttl). */
 const DEFAULT_WRAP_TTL = 300
@@ -14,8 +17,8 @@ const DEFAULT_WRAP_TTL = 300
 /** What is kept in the wrapping token's cubbyhole: the response as core would have rendered it. */
 type StoredResponse = Omit<CoreResponse, 'wrapInfo'>
 
-function cubbyhole(core: Core): Storage {
-  return core.mounts.router.get('cubbyhole/')!.backend.storage
+function cubbyhole(services: WrappingServices): Storage {
+  return services.mounts.router.get('cubbyhole/')!.backend.storage
 }
 
 function responseKey(idHash: string): string {
@@ -39,12 +42,12 @@ export function parseWrapTtl(raw: string, parseDuration: (text: string) => numbe
 
 /** Replace `response` by a wrapping token whose cubbyhole holds it. */
 export async function wrapResponse(
-  core: Core,
+  services: WrappingServices,
   response: StoredResponse,
   options: { ttl: number; creationPath: string },
 ): Promise<CoreResponse> {
-  const ttl = Math.min(options.ttl > 0 ? options.ttl : DEFAULT_WRAP_TTL, core.maxLeaseTtl)
-  const { token, entry } = await core.tokens.create({
+  const ttl = Math.min(options.ttl > 0 ? options.ttl : DEFAULT_WRAP_TTL, services.maxLeaseTtl)
+  const { token, entry } = await services.tokens.create({
     policies: [RESPONSE_WRAPPING_POLICY_NAME],
     parentHash: '',
     displayName: 'response-wrapping',
@@ -54,7 +57,7 @@ export async function wrapResponse(
     renewable: false,
     path: options.creationPath,
   })
-  await putJson(cubbyhole(core), responseKey(entry.idHash), response)
+  await putJson(cubbyhole(services), responseKey(entry.idHash), response)
   const wrapInfo: WrapInfo = {
     token,
     accessor: entry.accessor,
@@ -72,8 +75,8 @@ export function isWrappingToken(entry: TokenEntry): boolean {
 }
 
 /** A live wrapping token's entry, or a 400 that does not say which of "unknown", "used" or "not wrapping" it was. */
-export async function wrappingEntry(core: Core, token: string): Promise<TokenEntry> {
-  const entry = await core.tokens.lookup(token)
+export async function wrappingEntry(services: WrappingServices, token: string): Promise<TokenEntry> {
+  const entry = await services.tokens.lookup(token)
   if (!entry || !isWrappingToken(entry))
     throw new InvalidRequestError('wrapping token is not valid or does not exist')
   return entry
@@ -90,24 +93,30 @@ export interface WrappingTokenSource {
  * Take a wrapping token for redemption: exactly one caller gets it, however many present it at once. When the
  * request's own token is the wrapping token, the pipeline already spent its single use for this request.
  */
-async function redeem(core: Core, source: WrappingTokenSource): Promise<TokenEntry> {
-  const entry = source.spent ?? (await core.tokens.claim(source.token, isWrappingToken))
+async function redeem(services: WrappingServices, source: WrappingTokenSource): Promise<TokenEntry> {
+  const entry = source.spent ?? (await services.tokens.claim(source.token, isWrappingToken))
   if (!entry || !isWrappingToken(entry))
     throw new InvalidRequestError('wrapping token is not valid or does not exist')
   return entry
 }
 
 /** Read and consume a wrapped response: the wrapping token is revoked, so a second unwrap fails. */
-export async function unwrap(core: Core, source: WrappingTokenSource): Promise<StoredResponse> {
-  const entry = await redeem(core, source)
-  const stored = await getJson<StoredResponse>(cubbyhole(core), responseKey(entry.idHash))
-  await core.tokens.revokeTree(entry.idHash)
+export async function unwrap(
+  services: WrappingServices,
+  source: WrappingTokenSource,
+): Promise<StoredResponse> {
+  const entry = await redeem(services, source)
+  const stored = await getJson<StoredResponse>(cubbyhole(services), responseKey(entry.idHash))
+  await services.tokens.revokeTree(entry.idHash)
   if (!stored) throw new InvalidRequestError('wrapping token is not valid or does not exist')
   return stored
 }
 
-export async function lookupWrapping(core: Core, token: string): Promise<Record<string, unknown>> {
-  const entry = await wrappingEntry(core, token)
+export async function lookupWrapping(
+  services: WrappingServices,
+  token: string,
+): Promise<Record<string, unknown>> {
+  const entry = await wrappingEntry(services, token)
   return {
     creation_path: entry.path,
     creation_time: rfc3339(entry.creationTime * 1000),
@@ -116,11 +125,11 @@ export async function lookupWrapping(core: Core, token: string): Promise<Record<
 }
 
 /** A new wrapping token for the same response and TTL; the old token stops working. */
-export async function rewrap(core: Core, source: WrappingTokenSource): Promise<CoreResponse> {
-  const entry = await redeem(core, source)
-  const stored = await getJson<StoredResponse>(cubbyhole(core), responseKey(entry.idHash))
+export async function rewrap(services: WrappingServices, source: WrappingTokenSource): Promise<CoreResponse> {
+  const entry = await redeem(services, source)
+  const stored = await getJson<StoredResponse>(cubbyhole(services), responseKey(entry.idHash))
   if (!stored) throw new InvalidRequestError('wrapping token is not valid or does not exist')
-  const wrapped = await wrapResponse(core, stored, { ttl: entry.creationTtl, creationPath: entry.path })
-  await core.tokens.revokeTree(entry.idHash)
+  const wrapped = await wrapResponse(services, stored, { ttl: entry.creationTtl, creationPath: entry.path })
+  await services.tokens.revokeTree(entry.idHash)
   return wrapped
 }

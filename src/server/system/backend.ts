@@ -1,6 +1,6 @@
 // The sys/ backend: control-plane endpoints served through the same pipeline (ACL, audit) as every engine.
 import { defineBackend } from '../../sdk/framework/backend.ts'
-import type { Core } from '../core/core.ts'
+import type { SystemServices } from '../core/services.ts'
 import { auditPaths } from './path-audit.ts'
 import { capabilitiesPaths } from './path-capabilities.ts'
 import { INTERNAL_SPECS_UNAUTHENTICATED_PATHS, internalSpecsPaths } from './path-internal-specs.ts'
@@ -21,7 +21,11 @@ export interface SystemBackendOptions {
   version?: string
 }
 
-export function createSystemBackend(core: Core, opts: SystemBackendOptions = {}) {
+/**
+ * The sys/ backend, built from core's services at unseal. Each path file takes a narrow view (its own
+ * `...Services` type) listing exactly the services it uses.
+ */
+export function createSystemBackend(services: SystemServices, opts: SystemBackendOptions = {}) {
   return defineBackend<unknown>({
     kind: 'secret',
     help: 'System endpoints: mounts, auth methods, policies, capabilities, keyring and seal.',
@@ -41,20 +45,20 @@ export function createSystemBackend(core: Core, opts: SystemBackendOptions = {})
       ],
     },
     paths: [
-      ...auditPaths(core),
-      ...mountsPaths(core),
-      ...remountPaths(core),
-      ...policyPaths(core),
-      ...passwordPolicyPaths(core),
-      ...capabilitiesPaths(core),
-      ...internalUiPaths(core),
-      ...internalSpecsPaths(core, opts.version ?? 'unknown'),
-      ...keyPaths(core),
-      ...rekeyBackupPaths(core),
-      ...leasePaths(core),
-      ...lockedUsersPaths(core),
-      ...leakPaths(core),
-      ...wrappingPaths(core),
+      ...auditPaths(services),
+      ...mountsPaths(services),
+      ...remountPaths(services),
+      ...policyPaths(services),
+      ...passwordPolicyPaths(services),
+      ...capabilitiesPaths(services),
+      ...internalUiPaths(services),
+      ...internalSpecsPaths(services, opts.version ?? 'unknown'),
+      ...keyPaths(services),
+      ...rekeyBackupPaths(services),
+      ...leasePaths(services),
+      ...lockedUsersPaths(services),
+      ...leakPaths(services),
+      ...wrappingPaths(services),
     ],
   })
 }

@@ -1,7 +1,10 @@
 // The leak fingerprint index: keyed hashes of every value the mounted engines store, for sys/leak/fingerprints.
 import { createSecretKey, type KeyObject, randomBytes } from 'node:crypto'
 import { hmacSha256Hex, sha256Hex } from '../../lib/hash.ts'
-import type { Core } from '../core/core.ts'
+import type { SystemServices } from '../core/services.ts'
+
+/** The services this file uses. */
+export type LeakIndexServices = Pick<SystemServices, 'barrier' | 'clock' | 'mounts'>
 
 /** Barrier key of the index's HMAC key: core-owned, encrypted like every other entry, never returned by any API. */
 export const LEAK_KEY = 'core/leak/key'
@@ -25,19 +28,19 @@ interface Built {
  * secrets' plain digests, and k never leaves the server.
  */
 export class LeakIndex {
-  readonly #core: Core
+  readonly #services: LeakIndexServices
   #key: Promise<KeyObject> | undefined
   #built: Built | undefined
   #building: Promise<Built> | undefined
 
-  constructor(core: Core) {
-    this.#core = core
+  constructor(services: LeakIndexServices) {
+    this.#services = services
   }
 
   /** Loaded (or generated on first use) once per unseal; one promise, so concurrent first requests share it. */
   #hmacKey(): Promise<KeyObject> {
     this.#key ??= (async () => {
-      const barrier = this.#core.barrier
+      const barrier = this.#services.barrier
       let raw = await barrier.get(LEAK_KEY)
       if (!raw) {
         raw = randomBytes(32)
@@ -54,7 +57,7 @@ export class LeakIndex {
   async #build(): Promise<Built> {
     const key = await this.#hmacKey()
     const entries = new Map<string, LeakRef[]>()
-    const mounts = this.#core.mounts
+    const mounts = this.#services.mounts
     for (const mount of mounts.entries) {
       const backend = mounts.router.get(mount.path)?.backend
       if (!backend?.definition.storedValues) continue
@@ -70,12 +73,12 @@ export class LeakIndex {
         else entries.set(id, [ref])
       }
     }
-    return { at: this.#core.clock.now(), entries }
+    return { at: this.#services.clock.now(), entries }
   }
 
   /** The current index: rebuilt when older than INDEX_MAX_AGE_MS or when `refresh` asks; concurrent callers share one build. */
   async #index(refresh: boolean): Promise<Built> {
-    const now = this.#core.clock.now()
+    const now = this.#services.clock.now()
     if (!refresh && this.#built && now - this.#built.at < INDEX_MAX_AGE_MS) return this.#built
     this.#building ??= this.#build().finally(() => {
       this.#building = undefined

@@ -2,11 +2,14 @@
 import { InvalidRequestError } from '../../sdk/errors.ts'
 import { definePath } from '../../sdk/framework/backend.ts'
 import { f, parseStringMap } from '../../sdk/framework/fields.ts'
-import type { Core } from '../core/core.ts'
+import type { SystemServices } from '../core/services.ts'
 
-export function auditPaths(core: Core) {
+/** The services this file uses. */
+export type AuditPathServices = Pick<SystemServices, 'audit' | 'logger'>
+
+export function auditPaths(services: AuditPathServices) {
   return [
-    definePath({ pattern: 'audit', operations: { read: () => ({ data: core.audit.list() }) } }),
+    definePath({ pattern: 'audit', operations: { read: () => ({ data: services.audit.list() }) } }),
     definePath({
       pattern: 'audit/*path',
       fields: { type: f.string(), description: f.string(), options: f.any(), local: f.bool() },
@@ -17,18 +20,18 @@ export function auditPaths(core: Core) {
             input.options === undefined || input.options === null
               ? {}
               : parseStringMap(input.options, 'options')
-          await core.audit.enable(
+          await services.audit.enable(
             params['path']!,
             input.type,
             input.description ?? '',
             options,
             input.local ?? false,
           )
-          core.logger.log('info', 'audit device enabled', { path: params['path'], type: input.type })
+          services.logger.log('info', 'audit device enabled', { path: params['path'], type: input.type })
           return undefined
         },
         delete: async ({ params }) => {
-          await core.audit.disable(params['path']!)
+          await services.audit.disable(params['path']!)
           return undefined
         },
       },
@@ -40,13 +43,15 @@ export function auditPaths(core: Core) {
         update: ({ params, input }) => {
           // Vault (handleAuditHash) refuses a missing and an empty input alike, in these words.
           if (!input.input) throw new InvalidRequestError('the "input" parameter is empty')
-          return { data: { hash: core.audit.hash(params['path']!, input.input) } }
+          return { data: { hash: services.audit.hash(params['path']!, input.input) } }
         },
       },
     }),
     definePath({
       pattern: 'audit-signing-key',
-      operations: { read: () => ({ data: { public_key: core.audit.publicKeyPem, algorithm: 'ed25519' } }) },
+      operations: {
+        read: () => ({ data: { public_key: services.audit.publicKeyPem, algorithm: 'ed25519' } }),
+      },
     }),
   ]
 }

@@ -3,15 +3,18 @@ import { InvalidRequestError } from '../../sdk/errors.ts'
 import { definePath } from '../../sdk/framework/backend.ts'
 import { f, parseStringList } from '../../sdk/framework/fields.ts'
 import type { LogicalResponse } from '../../sdk/request.ts'
-import type { Core } from '../core/core.ts'
 import { effectivePolicies } from '../core/identity/effective.ts'
-import { requestAuth } from '../core/logical-request.ts'
+import { authOf } from '../core/logical-request.ts'
+import type { SystemServices } from '../core/services.ts'
 import type { TokenEntry } from '../core/token/token-entry.ts'
+
+/** The services this file uses. */
+export type CapabilitiesServices = Pick<SystemServices, 'identity' | 'policies' | 'tokens'>
 
 const fields = { paths: f.any(), path: f.any(), token: f.string({ sensitive: true }), accessor: f.string() }
 
 async function answer(
-  core: Core,
+  services: CapabilitiesServices,
   entry: TokenEntry | undefined,
   data: Record<string, unknown>,
 ): Promise<LogicalResponse> {
@@ -20,8 +23,8 @@ async function answer(
   const paths = parseStringList(raw, 'paths')
   if (paths.length === 0) throw new InvalidRequestError('missing required field "paths"')
   // What the token may do includes what its entity and groups add; a disabled entity's token may do nothing.
-  const effective = entry ? await effectivePolicies(core.identity, entry) : undefined
-  const acl = effective ? await core.policies.acl(effective.names, effective.identity) : undefined
+  const effective = entry ? await effectivePolicies(services.identity, entry) : undefined
+  const acl = effective ? await services.policies.acl(effective.names, effective.identity) : undefined
   const out: Record<string, unknown> = {}
   for (const path of paths) out[path] = acl ? acl.capabilities(path.replace(/^\/+/, '')) : ['deny']
   // Older clients read the single-path answer from "capabilities".
@@ -29,12 +32,14 @@ async function answer(
   return { data: out }
 }
 
-export function capabilitiesPaths(core: Core) {
+export function capabilitiesPaths(services: CapabilitiesServices) {
   return [
     definePath({
       pattern: 'capabilities-self',
       fields,
-      operations: { update: (ctx) => answer(core, requestAuth.get(ctx.request)?.entry, ctx.request.data) },
+      operations: {
+        update: (ctx) => answer(services, authOf(ctx.request)?.entry, ctx.request.data),
+      },
     }),
     definePath({
       pattern: 'capabilities',
@@ -42,7 +47,7 @@ export function capabilitiesPaths(core: Core) {
       operations: {
         update: async (ctx) => {
           if (!ctx.input.token) throw new InvalidRequestError('missing required field "token"')
-          return answer(core, await core.tokens.lookup(ctx.input.token), ctx.request.data)
+          return answer(services, await services.tokens.lookup(ctx.input.token), ctx.request.data)
         },
       },
     }),
@@ -52,9 +57,9 @@ export function capabilitiesPaths(core: Core) {
       operations: {
         update: async (ctx) => {
           if (!ctx.input.accessor) throw new InvalidRequestError('missing required field "accessor"')
-          const entry = await core.tokens.lookupByAccessor(ctx.input.accessor)
+          const entry = await services.tokens.lookupByAccessor(ctx.input.accessor)
           if (!entry) throw new InvalidRequestError('invalid accessor')
-          return answer(core, entry, ctx.request.data)
+          return answer(services, entry, ctx.request.data)
         },
       },
     }),

@@ -1,9 +1,12 @@
 // sys/internal/specs/openapi: the OpenAPI document of the mounts the caller can reach, generated from declarations.
 import { definePath } from '../../sdk/framework/backend.ts'
 import { f } from '../../sdk/framework/fields.ts'
-import type { Core } from '../core/core.ts'
+import type { SystemServices } from '../core/services.ts'
 import { mountsDocument } from './openapi/mounts-document.ts'
-import { canSee } from './path-internal-ui.ts'
+import { canSee, type InternalUiServices } from './path-internal-ui.ts'
+
+/** The services this file uses. */
+export type InternalSpecsServices = Pick<SystemServices, 'mounts'> & InternalUiServices
 
 /**
  * Unauthenticated, as in Vault: without a token only mounts tuned `listing_visibility=unauth` appear; with one,
@@ -11,7 +14,7 @@ import { canSee } from './path-internal-ui.ts'
  */
 export const INTERNAL_SPECS_UNAUTHENTICATED_PATHS = ['internal/specs/openapi']
 
-export function internalSpecsPaths(core: Core, version: string) {
+export function internalSpecsPaths(services: InternalSpecsServices, version: string) {
   return [
     definePath({
       pattern: 'internal/specs/openapi',
@@ -26,11 +29,11 @@ export function internalSpecsPaths(core: Core, version: string) {
       operations: {
         read: async ({ input, request }) => {
           const mounts = []
-          for (const entry of core.mounts.entries) {
+          for (const entry of services.mounts.entries) {
             const visible =
-              entry.config.listingVisibility === 'unauth' || (await canSee(core, request.caller, entry))
-            const mounted = core.mounts.router.get(entry.path)
-            if (visible && mounted && !core.mounts.isTainted(entry)) mounts.push(mounted)
+              entry.config.listingVisibility === 'unauth' || (await canSee(services, request.caller, entry))
+            const mounted = services.mounts.router.get(entry.path)
+            if (visible && mounted && !services.mounts.isTainted(entry)) mounts.push(mounted)
           }
           const doc = mountsDocument(mounts, { version, genericMountPaths: input.generic_mount_paths })
           return { raw: { status: 200, contentType: 'application/json', body: JSON.stringify(doc) } }

@@ -2,19 +2,26 @@
 import { PermissionDeniedError } from '../../sdk/errors.ts'
 import { definePath } from '../../sdk/framework/backend.ts'
 import type { Caller } from '../../sdk/request.ts'
-import type { Core } from '../core/core.ts'
 import { anyRuleUnder } from '../core/list-filter.ts'
 import type { MountEntry } from '../core/mount-table.ts'
+import type { SystemServices } from '../core/services.ts'
 import { mountView, tableKey } from './mount-view.ts'
 
+/** The services this file uses. */
+export type InternalUiServices = Pick<SystemServices, 'mounts' | 'policies'>
+
 /** Whether the caller has any rule reaching into the mount (Vault's hasMountAccess); root sees every mount. */
-export async function canSee(core: Core, caller: Caller | undefined, entry: MountEntry): Promise<boolean> {
+export async function canSee(
+  services: InternalUiServices,
+  caller: Caller | undefined,
+  entry: MountEntry,
+): Promise<boolean> {
   if (!caller) return false
   if (caller.policies.includes('root')) return true
-  return anyRuleUnder(await core.policies.policiesFor(caller.policies), entry.path)
+  return anyRuleUnder(await services.policies.policiesFor(caller.policies), entry.path)
 }
 
-export function internalUiPaths(core: Core) {
+export function internalUiPaths(services: InternalUiServices) {
   return [
     definePath({
       pattern: 'internal/ui/mounts',
@@ -22,8 +29,8 @@ export function internalUiPaths(core: Core) {
         read: async ({ request }) => {
           const secret: Record<string, unknown> = {}
           const auth: Record<string, unknown> = {}
-          for (const entry of core.mounts.entries) {
-            if (!(await canSee(core, request.caller, entry))) continue
+          for (const entry of services.mounts.entries) {
+            if (!(await canSee(services, request.caller, entry))) continue
             if (entry.table === 'auth') auth[tableKey(entry)] = mountView(entry)
             else secret[entry.path] = mountView(entry)
           }
@@ -35,8 +42,9 @@ export function internalUiPaths(core: Core) {
       pattern: 'internal/ui/mounts/*path',
       operations: {
         read: async ({ params, request }) => {
-          const match = core.mounts.router.match(params['path']!.replace(/^\/+/, ''))
-          if (!match || !(await canSee(core, request.caller, match.entry))) throw new PermissionDeniedError()
+          const match = services.mounts.router.match(params['path']!.replace(/^\/+/, ''))
+          if (!match || !(await canSee(services, request.caller, match.entry)))
+            throw new PermissionDeniedError()
           return { data: { ...mountView(match.entry), path: tableKey(match.entry) } }
         },
       },

@@ -1,24 +1,27 @@
 // sys/key-status, sys/rotate, sys/rotate/root and sys/seal: the barrier keyring and sealing from an authenticated request.
 import { rfc3339 } from '../../lib/time.ts'
 import { definePath } from '../../sdk/framework/backend.ts'
-import type { Core } from '../core/core.ts'
+import type { SystemServices } from '../core/services.ts'
 
-function keyStatus(core: Core) {
-  const status = core.barrier.keyStatus()
+/** The services this file uses. */
+export type KeyPathServices = Pick<SystemServices, 'barrier' | 'logger' | 'sealVault'>
+
+function keyStatus(services: KeyPathServices) {
+  const status = services.barrier.keyStatus()
   return {
     data: { term: status.term, install_time: rfc3339(status.installTime), encryptions: status.encryptions },
   }
 }
 
-export function keyPaths(core: Core) {
+export function keyPaths(services: KeyPathServices) {
   return [
-    definePath({ pattern: 'key-status', operations: { read: () => keyStatus(core) } }),
+    definePath({ pattern: 'key-status', operations: { read: () => keyStatus(services) } }),
     definePath({
       pattern: 'rotate',
       operations: {
         update: async () => {
-          await core.barrier.rotate()
-          core.logger.log('info', 'barrier keyring rotated', { term: core.barrier.keyStatus().term })
+          await services.barrier.rotate()
+          services.logger.log('info', 'barrier keyring rotated', { term: services.barrier.keyStatus().term })
           return undefined
         },
       },
@@ -28,8 +31,8 @@ export function keyPaths(core: Core) {
       pattern: 'rotate/root',
       operations: {
         update: async () => {
-          await core.barrier.rotateRootKey()
-          core.logger.log('info', 'root key rotated')
+          await services.barrier.rotateRootKey()
+          services.logger.log('info', 'root key rotated')
           return undefined
         },
       },
@@ -38,8 +41,8 @@ export function keyPaths(core: Core) {
       pattern: 'seal',
       operations: {
         update: async () => {
-          await core.sealVault()
-          core.logger.log('info', 'sealed by API request')
+          await services.sealVault()
+          services.logger.log('info', 'sealed by API request')
           return undefined
         },
       },

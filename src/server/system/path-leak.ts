@@ -2,8 +2,11 @@
 import { InvalidRequestError } from '../../sdk/errors.ts'
 import { definePath } from '../../sdk/framework/backend.ts'
 import { f } from '../../sdk/framework/fields.ts'
-import type { Core } from '../core/core.ts'
-import { LeakIndex } from './leak-index.ts'
+import type { SystemServices } from '../core/services.ts'
+import { LeakIndex, type LeakIndexServices } from './leak-index.ts'
+
+/** The services this file uses. */
+export type LeakPathServices = Pick<SystemServices, 'logger'> & LeakIndexServices
 
 /** Digests per request: a scanner sends its candidates in batches of at most this many. */
 export const MAX_DIGESTS = 10_000
@@ -21,8 +24,8 @@ function parseDigests(value: unknown): string[] {
   })
 }
 
-export function leakPaths(core: Core) {
-  const index = new LeakIndex(core)
+export function leakPaths(services: LeakPathServices) {
+  const index = new LeakIndex(services)
   return [
     definePath({
       pattern: 'leak/fingerprints',
@@ -36,7 +39,7 @@ export function leakPaths(core: Core) {
           // The audit log HMACs the paths in the response like any response string; the operational log
           // names them in clear (a path is not a secret) so a leak finding is visible without a search.
           if (matches.length > 0)
-            core.logger.log('warn', 'leak fingerprint check matched stored secrets', {
+            services.logger.log('warn', 'leak fingerprint check matched stored secrets', {
               request_id: request.id,
               matches: matches.map(
                 (m) => `${m.path}#${m.field}${m.version !== undefined ? ` v${m.version}` : ''}`,

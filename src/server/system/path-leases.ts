@@ -3,8 +3,11 @@ import { InvalidRequestError } from '../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../sdk/framework/backend.ts'
 import { f } from '../../sdk/framework/fields.ts'
 import { listResponse } from '../../sdk/framework/list-response.ts'
-import type { Core } from '../core/core.ts'
-import { LEASE, type ResponseWithIssued } from '../core/logical-request.ts'
+import type { CoreHandlerResponse } from '../core/logical-request.ts'
+import type { SystemServices } from '../core/services.ts'
+
+/** The services this file uses. */
+export type LeasePathServices = Pick<SystemServices, 'expiration' | 'tokens'>
 
 const leaseFields = {
   lease_id: f.string(),
@@ -26,11 +29,11 @@ function prefixOf(ctx: HandlerContext): string {
   return (ctx.params['prefix'] ?? '').replace(/^\/+/, '')
 }
 
-export function leasePaths(core: Core) {
-  const renew = async (ctx: LeaseCtx): Promise<ResponseWithIssued> => {
-    const result = await core.expiration.renew(leaseIdOf(ctx), ctx.input.increment ?? 0)
+export function leasePaths(services: LeasePathServices) {
+  const renew = async (ctx: LeaseCtx): Promise<CoreHandlerResponse> => {
+    const result = await services.expiration.renew(leaseIdOf(ctx), ctx.input.increment ?? 0)
     return {
-      [LEASE]: { leaseId: result.leaseId, ttl: result.ttl, renewable: result.renewable },
+      leaseInfo: { leaseId: result.leaseId, ttl: result.ttl, renewable: result.renewable },
       ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}),
     }
   }
@@ -38,16 +41,16 @@ export function leasePaths(core: Core) {
     const id = leaseIdOf(ctx)
     if (ctx.input.sync === false) {
       // Asynchronous revocation: accepted now; a failure is retried by the expiry loop and shown by lookup.
-      core.expiration.revoke(id).catch(() => undefined)
+      services.expiration.revoke(id).catch(() => undefined)
       return { status: 202, data: null }
     }
-    await core.expiration.revoke(id)
+    await services.expiration.revoke(id)
     return undefined
   }
   const revokePrefix = (force: boolean) => async (ctx: HandlerContext) => {
     const prefix = prefixOf(ctx)
     if (prefix === '') throw new InvalidRequestError('prefix must be specified')
-    await core.expiration.revokePrefix(prefix, { force })
+    await services.expiration.revokePrefix(prefix, { force })
     return undefined
   }
   return [
@@ -57,7 +60,7 @@ export function leasePaths(core: Core) {
       operations: {
         update: async ({ input }) => {
           if (!input.lease_id) throw new InvalidRequestError('missing lease id')
-          return { data: await core.expiration.lookup(input.lease_id) }
+          return { data: await services.expiration.lookup(input.lease_id) }
         },
       },
     }),
@@ -66,7 +69,7 @@ export function leasePaths(core: Core) {
       listKeys: 'names',
       operations: {
         list: async (ctx) => {
-          const keys = await core.expiration.list(prefixOf(ctx))
+          const keys = await services.expiration.list(prefixOf(ctx))
           return listResponse(keys)
         },
       },
@@ -98,8 +101,8 @@ export function leasePaths(core: Core) {
       pattern: 'leases/tidy',
       operations: {
         update: async () => {
-          const result = await core.expiration.tidy(
-            async (tokenHash) => (await core.tokens.lookupByHash(tokenHash)) !== undefined,
+          const result = await services.expiration.tidy(
+            async (tokenHash) => (await services.tokens.lookupByHash(tokenHash)) !== undefined,
           )
           return { data: { revoked: result.revoked, cleaned: result.cleaned } }
         },

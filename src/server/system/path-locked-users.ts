@@ -2,16 +2,21 @@
 import { InvalidRequestError } from '../../sdk/errors.ts'
 import { definePath } from '../../sdk/framework/backend.ts'
 import { f } from '../../sdk/framework/fields.ts'
-import type { Core } from '../core/core.ts'
+import type { SystemServices } from '../core/services.ts'
+
+/** The services this file uses. */
+export type LockedUsersServices = Pick<SystemServices, 'mounts'>
 
 /** Coffer has no namespaces: everything is reported under the root namespace, as Vault does without them. */
 const ROOT_NAMESPACE = { namespace_id: 'root', namespace_path: '' }
 
-export function lockedUsersPaths(core: Core) {
+export function lockedUsersPaths(services: LockedUsersServices) {
   const authBackend = (accessor: string) => {
-    const mount = core.mounts.entries.find((entry) => entry.table === 'auth' && entry.accessor === accessor)
+    const mount = services.mounts.entries.find(
+      (entry) => entry.table === 'auth' && entry.accessor === accessor,
+    )
     if (!mount) throw new InvalidRequestError(`no auth mount with accessor "${accessor}"`)
-    return core.mounts.router.get(mount.path)?.backend
+    return services.mounts.router.get(mount.path)?.backend
   }
   return [
     definePath({
@@ -21,7 +26,7 @@ export function lockedUsersPaths(core: Core) {
       },
       operations: {
         read: async ({ input }) => {
-          const mounts = core.mounts.entries.filter(
+          const mounts = services.mounts.entries.filter(
             (entry) =>
               entry.table === 'auth' &&
               (input.mount_accessor ? entry.accessor === input.mount_accessor : true),
@@ -30,7 +35,7 @@ export function lockedUsersPaths(core: Core) {
             throw new InvalidRequestError(`no auth mount with accessor "${input.mount_accessor}"`)
           const byMount: { mount_accessor: string; counts: number; alias_identifiers: string[] }[] = []
           for (const mount of mounts) {
-            const aliases = (await core.mounts.router.get(mount.path)?.backend.lockedUsers()) ?? []
+            const aliases = (await services.mounts.router.get(mount.path)?.backend.lockedUsers()) ?? []
             if (aliases.length > 0)
               byMount.push({
                 mount_accessor: mount.accessor,

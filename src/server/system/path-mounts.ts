@@ -3,13 +3,17 @@ import { InvalidRequestError } from '../../sdk/errors.ts'
 import { definePath } from '../../sdk/framework/backend.ts'
 import { f, parseStringMap } from '../../sdk/framework/fields.ts'
 import type { LogicalResponse } from '../../sdk/request.ts'
-import type { Core } from '../core/core.ts'
 import type { MountEntry, MountTableKind } from '../core/mount-table.ts'
+import type { SystemServices } from '../core/services.ts'
 import { mountView, parseMountConfig, tableKey } from './mount-view.ts'
 
-function table(core: Core, kind: MountTableKind): LogicalResponse {
+/** The services this file uses. */
+export type MountPathServices = Pick<SystemServices, 'mounts'>
+
+function table(services: MountPathServices, kind: MountTableKind): LogicalResponse {
   const data: Record<string, unknown> = {}
-  for (const entry of core.mounts.entries) if (entry.table === kind) data[tableKey(entry)] = mountView(entry)
+  for (const entry of services.mounts.entries)
+    if (entry.table === kind) data[tableKey(entry)] = mountView(entry)
   return { data }
 }
 
@@ -22,8 +26,8 @@ function config(raw: unknown, where?: string) {
   }
 }
 
-function tuneView(core: Core, entry: MountEntry): LogicalResponse {
-  const ttls = core.mounts.effectiveTtls(entry)
+function tuneView(services: MountPathServices, entry: MountEntry): LogicalResponse {
+  const ttls = services.mounts.effectiveTtls(entry)
   const view = mountView(entry)
   // Vault's tune read shows the lockout settings as top-level user_lockout_* keys, not nested.
   const { user_lockout_config: lockout, ...config } = view['config'] as Record<string, unknown>
@@ -62,21 +66,22 @@ const mountFields = {
   user_lockout_config: f.any(),
 }
 
-function mountPaths(core: Core, kind: MountTableKind, prefix: 'mounts' | 'auth') {
+function mountPaths(services: MountPathServices, kind: MountTableKind, prefix: 'mounts' | 'auth') {
   const lookup = (rawPath: string): MountEntry => {
-    const entry = core.mounts.find(core.mounts.normalizePath(rawPath, kind))
+    const entry = services.mounts.find(services.mounts.normalizePath(rawPath, kind))
     if (!entry) throw new InvalidRequestError(`no mount found at "${rawPath}"`)
     return entry
   }
   return [
-    definePath({ pattern: prefix, operations: { read: () => table(core, kind) } }),
+    definePath({ pattern: prefix, operations: { read: () => table(services, kind) } }),
     definePath({
       pattern: `${prefix}/*path`,
       fields: mountFields,
       operations: {
         read: ({ params }) => {
-          if (params['path']!.endsWith('/tune')) return tuneView(core, lookup(params['path']!.slice(0, -5)))
-          const entry = core.mounts.find(core.mounts.normalizePath(params['path']!, kind))
+          if (params['path']!.endsWith('/tune'))
+            return tuneView(services, lookup(params['path']!.slice(0, -5)))
+          const entry = services.mounts.find(services.mounts.normalizePath(params['path']!, kind))
           return entry ? { data: mountView(entry) } : undefined
         },
         update: async ({ params, input }) => {
@@ -84,12 +89,12 @@ function mountPaths(core: Core, kind: MountTableKind, prefix: 'mounts' | 'auth')
           if (path.endsWith('/tune')) {
             const entry = lookup(path.slice(0, -5))
             const options = input.options === undefined ? undefined : parseStringMap(input.options, 'options')
-            await core.mounts.tune(entry, config(input), input.description, options)
+            await services.mounts.tune(entry, config(input), input.description, options)
             return undefined
           }
           const type = input.type ?? input.plugin_name
           if (!type) throw new InvalidRequestError('missing required field "type"')
-          await core.mounts.mount(kind, {
+          await services.mounts.mount(kind, {
             path,
             type,
             ...(input.description !== undefined ? { description: input.description } : {}),
@@ -104,7 +109,7 @@ function mountPaths(core: Core, kind: MountTableKind, prefix: 'mounts' | 'auth')
           return undefined
         },
         delete: async ({ params }) => {
-          await core.mounts.unmount(kind, params['path']!)
+          await services.mounts.unmount(kind, params['path']!)
           return undefined
         },
       },
@@ -112,6 +117,6 @@ function mountPaths(core: Core, kind: MountTableKind, prefix: 'mounts' | 'auth')
   ]
 }
 
-export function mountsPaths(core: Core) {
-  return [...mountPaths(core, 'secret', 'mounts'), ...mountPaths(core, 'auth', 'auth')]
+export function mountsPaths(services: MountPathServices) {
+  return [...mountPaths(services, 'secret', 'mounts'), ...mountPaths(services, 'auth', 'auth')]
 }

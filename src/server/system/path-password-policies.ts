@@ -6,13 +6,16 @@ import { definePath } from '../../sdk/framework/backend.ts'
 import { f } from '../../sdk/framework/fields.ts'
 import { listResponse } from '../../sdk/framework/list-response.ts'
 import { putJson, storageView } from '../../sdk/storage.ts'
-import type { Core } from '../core/core.ts'
 import {
   generateFromPolicy,
   PASSWORD_POLICY_PREFIX,
   readPasswordPolicy,
   type StoredPasswordPolicy,
 } from '../core/password-policies.ts'
+import type { SystemServices } from '../core/services.ts'
+
+/** The services this file uses. */
+export type PasswordPolicyServices = Pick<SystemServices, 'barrier'>
 
 const NAME = /^[\w.@-]+$/
 
@@ -29,10 +32,10 @@ function decodeMaybeBase64(text: string): string {
   return /length|rule/.test(decoded) && !decoded.includes('\uFFFD') ? decoded : text
 }
 
-export function passwordPolicyPaths(core: Core) {
+export function passwordPolicyPaths(services: PasswordPolicyServices) {
   const fields = { name: f.string({ required: true }), policy: f.string() }
   const list = async () => {
-    const keys = (await storageView(core.barrier, PASSWORD_POLICY_PREFIX).list('')).filter(
+    const keys = (await storageView(services.barrier, PASSWORD_POLICY_PREFIX).list('')).filter(
       (k) => !k.endsWith('/'),
     )
     return listResponse(keys)
@@ -43,10 +46,10 @@ export function passwordPolicyPaths(core: Core) {
       pattern: 'policies/password/:name',
       fields,
       exists: async ({ input }) =>
-        (await readPasswordPolicy(core.barrier, checkName(input.name!))) !== undefined,
+        (await readPasswordPolicy(services.barrier, checkName(input.name!))) !== undefined,
       operations: {
         read: async ({ input }) => {
-          const text = await readPasswordPolicy(core.barrier, checkName(input.name!))
+          const text = await readPasswordPolicy(services.barrier, checkName(input.name!))
           return text === undefined ? undefined : { data: { policy: text } }
         },
         update: async ({ input }) => {
@@ -62,13 +65,13 @@ export function passwordPolicyPaths(core: Core) {
               throw new InvalidRequestError(`invalid password policy: ${error.message}`)
             throw error
           }
-          await putJson(core.barrier, PASSWORD_POLICY_PREFIX + name, {
+          await putJson(services.barrier, PASSWORD_POLICY_PREFIX + name, {
             policy: text,
           } satisfies StoredPasswordPolicy)
           return undefined
         },
         delete: async ({ input }) => {
-          await core.barrier.delete(PASSWORD_POLICY_PREFIX + checkName(input.name!))
+          await services.barrier.delete(PASSWORD_POLICY_PREFIX + checkName(input.name!))
           return undefined
         },
       },
@@ -79,9 +82,9 @@ export function passwordPolicyPaths(core: Core) {
       operations: {
         read: async ({ input }) => {
           const name = checkName(input.name!)
-          if ((await readPasswordPolicy(core.barrier, name)) === undefined)
+          if ((await readPasswordPolicy(services.barrier, name)) === undefined)
             throw new NotFoundError(`policy does not exist`)
-          return { data: { password: await generateFromPolicy(core.barrier, name) } }
+          return { data: { password: await generateFromPolicy(services.barrier, name) } }
         },
       },
     }),

@@ -3,12 +3,15 @@ import { Buffer } from 'node:buffer'
 import { InvalidRequestError } from '../../sdk/errors.ts'
 import { definePath } from '../../sdk/framework/backend.ts'
 import { f } from '../../sdk/framework/fields.ts'
-import type { Core } from '../core/core.ts'
+import type { SystemServices } from '../core/services.ts'
+
+/** The services this file uses. */
+export type PolicyPathServices = Pick<SystemServices, 'policies'>
 
 const policyFields = { name: f.string({ required: true }), policy: f.string(), rules: f.string() }
 
-export function policyPaths(core: Core) {
-  const store = () => core.policies
+export function policyPaths(services: PolicyPathServices) {
+  const store = () => services.policies
   const list = async () => {
     const keys = await store().list()
     return { data: { keys } }

@@ -1,12 +1,15 @@
 // sys/rekey/backup: the PGP-encrypted shares a rekey with `backup: true` kept, readable and deletable with sudo.
 import { definePath } from '../../sdk/framework/backend.ts'
-import type { Core } from '../core/core.ts'
+import type { SystemServices } from '../core/services.ts'
+
+/** The services this file uses. */
+export type RekeyBackupServices = Pick<SystemServices, 'rekey'>
 
 /** Need sudo, as in Vault's PathsSpecial.Root. */
 export const REKEY_ROOT_PATHS = ['rekey/backup', 'rekey/recovery-key-backup', 'rotate/root']
 
-async function readBackup(core: Core) {
-  const backup = await core.rekey.readBackup()
+async function readBackup(services: RekeyBackupServices) {
+  const backup = await services.rekey.readBackup()
   if (!backup) return undefined
   const keysBase64: Record<string, string[]> = {}
   for (const [fingerprint, shares] of Object.entries(backup.keys))
@@ -14,14 +17,14 @@ async function readBackup(core: Core) {
   return { data: { nonce: backup.nonce, keys: backup.keys, keys_base64: keysBase64 } }
 }
 
-export function rekeyBackupPaths(core: Core) {
+export function rekeyBackupPaths(services: RekeyBackupServices) {
   return [
     definePath({
       pattern: 'rekey/backup',
       operations: {
-        read: () => readBackup(core),
+        read: () => readBackup(services),
         delete: async () => {
-          await core.rekey.deleteBackup()
+          await services.rekey.deleteBackup()
           return undefined
         },
       },

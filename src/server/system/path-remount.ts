@@ -2,18 +2,21 @@
 import { definePath, type HandlerContext } from '../../sdk/framework/backend.ts'
 import { f } from '../../sdk/framework/fields.ts'
 import type { LogicalResponse } from '../../sdk/request.ts'
-import type { Core } from '../core/core.ts'
+import type { SystemServices } from '../core/services.ts'
 import { checkRemount } from './remount-checks.ts'
+
+/** The services this file uses. */
+export type RemountServices = Pick<SystemServices, 'mounts'>
 
 /** Moving a mount needs sudo, as in Vault; reading a move's status does not. */
 export const REMOUNT_ROOT_PATHS = ['remount']
 
 const remountFields = { from: f.string(), to: f.string() }
 
-export function remountPaths(core: Core) {
+export function remountPaths(services: RemountServices) {
   const start = ({ input }: HandlerContext<typeof remountFields>): LogicalResponse => {
-    const { from, to } = checkRemount(input.from, input.to, core.mounts.router)
-    const id = core.mounts.startMove(from, to)
+    const { from, to } = checkRemount(input.from, input.to, services.mounts.router)
+    const id = services.mounts.startMove(from, to)
     // Vault answers 200 with the id at once and moves in the background (Vault ≥ 1.10); callers poll the status.
     return {
       data: { migration_id: id },
@@ -34,7 +37,7 @@ export function remountPaths(core: Core) {
       operations: {
         read: ({ params }) => {
           const id = params['migration_id']!
-          const info = core.mounts.moves.get(id)
+          const info = services.mounts.moves.get(id)
           // An unknown id reads as nothing (404), as in Vault.
           if (!info) return undefined
           return {

@@ -3,22 +3,25 @@ import { parseDuration } from '../../lib/duration.ts'
 import { InvalidRequestError } from '../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../sdk/framework/backend.ts'
 import { f } from '../../sdk/framework/fields.ts'
-import type { Core } from '../core/core.ts'
-import { ISSUED, LEASE, type ResponseWithIssued, requestAuth, WRAPPED } from '../core/logical-request.ts'
+import { authOf, type CoreHandlerResponse } from '../core/logical-request.ts'
 import {
   lookupWrapping,
   parseWrapTtl,
   rewrap,
   unwrap,
+  type WrappingServices,
   type WrappingTokenSource,
   wrapResponse,
 } from '../core/wrapping.ts'
+
+/** The services this file uses. */
+export type WrappingPathServices = WrappingServices
 
 const tokenField = { token: f.string({ sensitive: true }) }
 
 /** The wrapping token from the body, else the caller's own token (a wrapping token presented as X-Vault-Token). */
 function wrappingTokenOf(ctx: HandlerContext<typeof tokenField>): WrappingTokenSource {
-  const auth = requestAuth.get(ctx.request)
+  const auth = authOf(ctx.request)
   const token = ctx.input.token || auth?.token
   if (!token) throw new InvalidRequestError('wrapping token is not valid or does not exist')
   // The caller's own token had its single use spent by this very request: it is redeemed here, not claimed again.
@@ -26,21 +29,21 @@ function wrappingTokenOf(ctx: HandlerContext<typeof tokenField>): WrappingTokenS
   return { token }
 }
 
-export function wrappingPaths(core: Core) {
+export function wrappingPaths(services: WrappingPathServices) {
   return [
     definePath({
       pattern: 'wrapping/wrap',
       acceptAnyData: true,
       operations: {
-        update: async (ctx): Promise<ResponseWithIssued> => {
+        update: async (ctx): Promise<CoreHandlerResponse> => {
           if (Object.keys(ctx.request.data).length === 0) throw new InvalidRequestError('empty request body')
           const ttl = parseWrapTtl(ctx.request.headers['x-vault-wrap-ttl'] ?? '', parseDuration)
           const wrapped = await wrapResponse(
-            core,
+            services,
             { data: ctx.request.data },
             { ttl, creationPath: 'sys/wrapping/wrap' },
           )
-          return { [WRAPPED]: wrapped.wrapInfo! }
+          return { wrapped: wrapped.wrapInfo! }
         },
       },
     }),
@@ -48,21 +51,21 @@ export function wrappingPaths(core: Core) {
       pattern: 'wrapping/lookup',
       fields: tokenField,
       operations: {
-        update: async (ctx) => ({ data: await lookupWrapping(core, wrappingTokenOf(ctx).token) }),
-        read: async (ctx) => ({ data: await lookupWrapping(core, wrappingTokenOf(ctx).token) }),
+        update: async (ctx) => ({ data: await lookupWrapping(services, wrappingTokenOf(ctx).token) }),
+        read: async (ctx) => ({ data: await lookupWrapping(services, wrappingTokenOf(ctx).token) }),
       },
     }),
     definePath({
       pattern: 'wrapping/unwrap',
       fields: tokenField,
       operations: {
-        update: async (ctx): Promise<ResponseWithIssued> => {
-          const stored = await unwrap(core, wrappingTokenOf(ctx))
+        update: async (ctx): Promise<CoreHandlerResponse> => {
+          const stored = await unwrap(services, wrappingTokenOf(ctx))
           return {
             ...(stored.data !== undefined ? { data: stored.data } : {}),
             ...(stored.warnings?.length ? { warnings: stored.warnings } : {}),
-            ...(stored.auth ? { [ISSUED]: stored.auth } : {}),
-            ...(stored.lease ? { [LEASE]: stored.lease } : {}),
+            ...(stored.auth ? { issuedAuth: stored.auth } : {}),
+            ...(stored.lease ? { leaseInfo: stored.lease } : {}),
             ...(stored.leaseDuration !== undefined ? { leaseDuration: stored.leaseDuration } : {}),
           }
         },
@@ -72,9 +75,9 @@ export function wrappingPaths(core: Core) {
       pattern: 'wrapping/rewrap',
       fields: tokenField,
       operations: {
-        update: async (ctx): Promise<ResponseWithIssued> => {
-          const wrapped = await rewrap(core, wrappingTokenOf(ctx))
-          return { [WRAPPED]: wrapped.wrapInfo! }
+        update: async (ctx): Promise<CoreHandlerResponse> => {
+          const wrapped = await rewrap(services, wrappingTokenOf(ctx))
+          return { wrapped: wrapped.wrapInfo! }
         },
       },
     }),

@@ -4,6 +4,7 @@ import type { CommandContext, CommandSpec } from '../../context.ts'
 import { remote } from '../../context.ts'
 import { UsageError } from '../../flags.ts'
 import { printData } from '../../output.ts'
+import { readPgpKeyFiles } from '../../pgp-key-files.ts'
 
 interface Status {
   nonce: string
@@ -49,7 +50,7 @@ export const operatorGenerateRootCommand: CommandSpec = {
     { name: 'cancel', kind: 'bool', usage: 'Cancel the current attempt and discard its shares' },
     { name: 'nonce', kind: 'string', usage: 'Nonce of the attempt (default: the one in progress)' },
     { name: 'otp', kind: 'string', usage: 'OTP for -init (optional) or for -decode' },
-    { name: 'pgp-key', kind: 'string', usage: 'Base64 binary public key to encrypt the token to (-init)' },
+    { name: 'pgp-key', kind: 'string', usage: 'Path to a public key file to encrypt the token to (-init)' },
     { name: 'decode', kind: 'string', usage: 'Decode this encoded token with -otp and print the token' },
     { name: 'generate-otp', kind: 'bool', usage: 'Print an OTP of the length the server expects' },
   ],
@@ -92,10 +93,11 @@ export const operatorGenerateRootCommand: CommandSpec = {
       const otp = ctx.flags.string('otp')
       const pgpKey = ctx.flags.string('pgp-key')
       if (otp) body['otp'] = otp
+      // A path to the key file, as Vault's CLI takes it (binary, base64 or armored; keybase: refused).
       if (pgpKey) {
-        if (pgpKey.startsWith('keybase:'))
-          throw new UsageError('keybase: keys are not supported; pass the base64 of "gpg --export <id>"')
-        body['pgp_key'] = pgpKey
+        const keys = await readPgpKeyFiles(pgpKey, '-pgp-key')
+        if (keys.length !== 1) throw new UsageError('-pgp-key takes exactly one key file')
+        body['pgp_key'] = keys[0]
       }
       const status = await remote('Error initializing root generation', () => call('PUT', ATTEMPT, body))
       return printStatus(ctx, status)

@@ -4,7 +4,7 @@ import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.
 import { defineBackend, definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { listResponse } from '../../../sdk/framework/list-response.ts'
 import { getJson, putJson } from '../../../sdk/storage.ts'
-import { requestAuth } from '../logical-request.ts'
+import { authOf } from '../logical-request.ts'
 
 /** The storage prefix of one token's cubbyhole: its salted hash, never the token itself. */
 export function cubbyholePrefix(tokenHash: string): string {
@@ -12,7 +12,7 @@ export function cubbyholePrefix(tokenHash: string): string {
 }
 
 function keyFor(ctx: HandlerContext): string {
-  const auth = requestAuth.get(ctx.request)
+  const auth = authOf(ctx.request)
   if (!auth) throw new PermissionDeniedError()
   // A batch token stores nothing, so it has no cubbyhole (as in Vault).
   if (auth.entry.type === 'batch')

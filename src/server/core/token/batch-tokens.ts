@@ -11,8 +11,7 @@ import {
 } from '../../../lib/sealed-value.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import type { Storage } from '../../../sdk/storage.ts'
-import { effectiveTtl, type TokenEntry } from './token-entry.ts'
-import type { CreateTokenInput } from './token-store.ts'
+import { type CreateTokenInput, effectiveTtl, type TokenEntry } from './token-entry.ts'
 
 export const BATCH_TOKEN_PREFIX = 'cvb.'
 const KEY_PATH = 'batch-key'

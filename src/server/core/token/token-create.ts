@@ -2,11 +2,17 @@
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { type FieldValues, f } from '../../../sdk/framework/fields.ts'
-import type { Core } from '../core.ts'
 import { withIdentityPolicies } from '../identity/effective.ts'
-import { ISSUED, type ResponseWithIssued, requestAuth } from '../logical-request.ts'
+import { authOf, type CoreHandlerResponse } from '../logical-request.ts'
+import type { UnsealedServices } from '../services.ts'
 import { issuedAuth } from './issued-auth.ts'
 import { readRole, type TokenRole } from './token-roles.ts'
+
+/** What creating tokens uses: the stores, the token mount's TTLs and the clock. */
+export type TokenCreateServices = Pick<
+  UnsealedServices,
+  'tokens' | 'policies' | 'identity' | 'mounts' | 'clock'
+>
 
 const createFields = {
   role_name: f.string(),
@@ -47,15 +53,15 @@ function tokenTypeFor(roleType: string, requested: string): 'service' | 'batch' 
 }
 
 async function createToken(
-  core: Core,
+  services: TokenCreateServices,
   ctx: HandlerContext<typeof createFields>,
   mode: 'child' | 'orphan' | 'role',
 ) {
-  const parent = requestAuth.get(ctx.request)
+  const parent = authOf(ctx.request)
   if (!parent) throw new InvalidRequestError('a client token is required to create a token')
   const input: CreateInput = ctx.input
   const isRoot = parent.entry.policies.includes('root')
-  const acl = await core.policies.acl(parent.entry.policies)
+  const acl = await services.policies.acl(parent.entry.policies)
   const privileged =
     isRoot || acl.authorize({ path: `auth/token/${ctx.request.path}`, operation: 'update' }).sudo
   if (parent.entry.numUses > 0)
@@ -109,16 +115,16 @@ async function createToken(
 
   const warnings: string[] = []
   for (const name of policies) {
-    if (!(await core.policies.exists(name))) warnings.push(`Policy "${name}" does not exist`)
+    if (!(await services.policies.exists(name))) warnings.push(`Policy "${name}" does not exist`)
   }
-  const mount = core.mounts.find('auth/token/')!
-  const ttls = core.mounts.effectiveTtls(mount)
+  const mount = services.mounts.find('auth/token/')!
+  const ttls = services.mounts.effectiveTtls(mount)
   const maxTtl = role?.maxTtl ? Math.min(role.maxTtl, ttls.maxLeaseTtl) : ttls.maxLeaseTtl
   const ttl = input.ttl ?? input.lease ?? (role?.ttl || ttls.defaultLeaseTtl)
   const displayName = input.display_name
     ? `token-${input.display_name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-')
     : 'token'
-  const { token, entry } = await core.tokens.issue(type, {
+  const { token, entry } = await services.tokens.issue(type, {
     policies,
     parentHash: orphan ? '' : parent.entry.idHash,
     meta: input.meta ?? input.metadata ?? {},
@@ -137,28 +143,32 @@ async function createToken(
     entityId: parent.entry.entityId,
     ...(input.id !== undefined ? { id: input.id } : {}),
   })
-  const issued = await withIdentityPolicies(core.identity, issuedAuth(token, entry, core.clock.now()), entry)
-  const response: ResponseWithIssued = { [ISSUED]: issued }
+  const issued = await withIdentityPolicies(
+    services.identity,
+    issuedAuth(token, entry, services.clock.now()),
+    entry,
+  )
+  const response: CoreHandlerResponse = { issuedAuth: issued }
   if (warnings.length > 0) response.warnings = warnings
   return response
 }
 
-export function tokenCreatePaths(core: Core) {
+export function tokenCreatePaths(services: TokenCreateServices) {
   return [
     definePath({
       pattern: 'create',
       fields: createFields,
-      operations: { update: (ctx) => createToken(core, ctx, 'child') },
+      operations: { update: (ctx) => createToken(services, ctx, 'child') },
     }),
     definePath({
       pattern: 'create-orphan',
       fields: createFields,
-      operations: { update: (ctx) => createToken(core, ctx, 'orphan') },
+      operations: { update: (ctx) => createToken(services, ctx, 'orphan') },
     }),
     definePath({
       pattern: 'create/:role_name',
       fields: createFields,
-      operations: { update: (ctx) => createToken(core, ctx, 'role') },
+      operations: { update: (ctx) => createToken(services, ctx, 'role') },
     }),
   ]
 }

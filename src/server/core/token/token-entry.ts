@@ -82,3 +82,25 @@ export function effectiveTtl(input: {
   if (period > 0 && explicitMaxTtl > 0) ttl = Math.min(ttl, explicitMaxTtl)
   return { ttl, hardCap, explicitMaxTtl }
 }
+
+/** What minting a token takes (the token store's create and issue). */
+export interface CreateTokenInput {
+  policies: string[]
+  parentHash: string
+  meta?: Record<string, string>
+  displayName?: string
+  numUses?: number
+  ttl: number
+  maxTtl: number
+  explicitMaxTtl?: number
+  period?: number
+  renewable?: boolean
+  path: string
+  role?: string
+  boundCidrs?: string[]
+  /** A caller-chosen token (root/sudo only, and dev mode's -dev-root-token-id). */
+  id?: string
+  /** The identity entity the token acts for ('' or absent: none). */
+  entityId?: string
+  login?: { mountAccessor: string; internal: Record<string, unknown> }
+}

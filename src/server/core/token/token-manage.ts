@@ -3,32 +3,35 @@ import { AppError, InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { listResponse } from '../../../sdk/framework/list-response.ts'
-import type { Core } from '../core.ts'
 import { effectivePolicies } from '../identity/effective.ts'
-import { ISSUED, type ResponseWithIssued, requestAuth } from '../logical-request.ts'
+import { authOf, type CoreHandlerResponse } from '../logical-request.ts'
+import type { UnsealedServices } from '../services.ts'
 import { issuedAuth } from './issued-auth.ts'
 import { lookupData, type TokenEntry } from './token-entry.ts'
+
+/** What looking up, renewing and revoking tokens uses. */
+export type TokenManageServices = Pick<UnsealedServices, 'tokens' | 'identity' | 'mounts' | 'clock'>
 
 function badToken(): AppError {
   return new AppError('permission_denied', 403, 'bad token')
 }
 
 function self(ctx: HandlerContext): { token: string; entry: TokenEntry } {
-  const auth = requestAuth.get(ctx.request)
+  const auth = authOf(ctx.request)
   if (!auth) throw badToken()
   return auth
 }
 
-async function byToken(core: Core, token: string | undefined): Promise<TokenEntry> {
+async function byToken(services: TokenManageServices, token: string | undefined): Promise<TokenEntry> {
   if (!token) throw new InvalidRequestError('missing token')
-  const entry = await core.tokens.lookup(token)
+  const entry = await services.tokens.lookup(token)
   if (!entry) throw badToken()
   return entry
 }
 
-async function byAccessor(core: Core, accessor: string | undefined): Promise<TokenEntry> {
+async function byAccessor(services: TokenManageServices, accessor: string | undefined): Promise<TokenEntry> {
   if (!accessor) throw new InvalidRequestError('missing accessor')
-  const entry = await core.tokens.lookupByAccessor(accessor)
+  const entry = await services.tokens.lookupByAccessor(accessor)
   if (!entry) throw new InvalidRequestError('invalid accessor')
   return entry
 }
@@ -39,39 +42,44 @@ function refuseBatch(entry: TokenEntry, what: 'renewed' | 'revoked'): TokenEntry
   return entry
 }
 
-async function renewed(core: Core, entry: TokenEntry, token: string, increment: number | undefined) {
+async function renewed(
+  services: TokenManageServices,
+  entry: TokenEntry,
+  token: string,
+  increment: number | undefined,
+) {
   refuseBatch(entry, 'renewed')
   let requested = increment ?? 0
   if (entry.login) {
     // A login token renews only while its auth method still vouches for it (user, role or cert unchanged).
-    const mount = core.mounts.entries.find((m) => m.accessor === entry.login!.mountAccessor)
-    const backend = mount && core.mounts.router.get(mount.path)?.backend
+    const mount = services.mounts.entries.find((m) => m.accessor === entry.login!.mountAccessor)
+    const backend = mount && services.mounts.router.get(mount.path)?.backend
     if (!backend) throw new InvalidRequestError('the auth method that issued this token is no longer enabled')
     const verdict = await backend.renewLogin({ internal: entry.login.internal, policies: entry.policies })
     if (verdict?.ttl !== undefined && verdict.ttl > 0)
       requested = requested > 0 ? Math.min(requested, verdict.ttl) : verdict.ttl
   }
-  const updated = await core.tokens.renew(entry, requested)
+  const updated = await services.tokens.renew(entry, requested)
   if (!updated) throw badToken()
-  const response: ResponseWithIssued = { [ISSUED]: issuedAuth(token, updated, core.clock.now()) }
+  const response: CoreHandlerResponse = { issuedAuth: issuedAuth(token, updated, services.clock.now()) }
   return response
 }
 
 /** A token lookup as Vault shows it: `identity_policies` lists what the token's entity and groups add. */
 async function withIdentity(
-  core: Core,
+  services: TokenManageServices,
   ...args: Parameters<typeof lookupData>
 ): Promise<Record<string, unknown>> {
   const data = lookupData(...args)
   const entry = args[0]
   if (entry.entityId === '') return data
-  const effective = await effectivePolicies(core.identity, entry)
+  const effective = await effectivePolicies(services.identity, entry)
   if (effective?.identityPolicies.length) data['identity_policies'] = effective.identityPolicies
   return data
 }
 
-export function tokenManagePaths(core: Core) {
-  const now = () => core.clock.now()
+export function tokenManagePaths(services: TokenManageServices) {
+  const now = () => services.clock.now()
   const tokenField = { token: f.string({ sensitive: true }) }
   const accessorField = { accessor: f.string() }
   const incrementField = { increment: f.duration() }
@@ -81,11 +89,11 @@ export function tokenManagePaths(core: Core) {
       operations: {
         read: async (ctx) => {
           const { token, entry } = self(ctx)
-          return { data: await withIdentity(core, entry, now(), token) }
+          return { data: await withIdentity(services, entry, now(), token) }
         },
         update: async (ctx) => {
           const { token, entry } = self(ctx)
-          return { data: await withIdentity(core, entry, now(), token) }
+          return { data: await withIdentity(services, entry, now(), token) }
         },
       },
     }),
@@ -94,10 +102,10 @@ export function tokenManagePaths(core: Core) {
       fields: tokenField,
       operations: {
         update: async ({ input }) => ({
-          data: await withIdentity(core, await byToken(core, input.token), now(), input.token!),
+          data: await withIdentity(services, await byToken(services, input.token), now(), input.token!),
         }),
         read: async ({ input }) => ({
-          data: await withIdentity(core, await byToken(core, input.token), now(), input.token!),
+          data: await withIdentity(services, await byToken(services, input.token), now(), input.token!),
         }),
       },
     }),
@@ -106,7 +114,7 @@ export function tokenManagePaths(core: Core) {
       fields: accessorField,
       operations: {
         update: async ({ input }) => ({
-          data: await withIdentity(core, await byAccessor(core, input.accessor), now(), ''),
+          data: await withIdentity(services, await byAccessor(services, input.accessor), now(), ''),
         }),
       },
     }),
@@ -116,7 +124,7 @@ export function tokenManagePaths(core: Core) {
       operations: {
         update: async (ctx) => {
           const { token, entry } = self(ctx)
-          return renewed(core, entry, token, ctx.input.increment)
+          return renewed(services, entry, token, ctx.input.increment)
         },
       },
     }),
@@ -125,7 +133,7 @@ export function tokenManagePaths(core: Core) {
       fields: { ...tokenField, ...incrementField },
       operations: {
         update: async ({ input }) =>
-          renewed(core, await byToken(core, input.token), input.token!, input.increment),
+          renewed(services, await byToken(services, input.token), input.token!, input.increment),
       },
     }),
     definePath({
@@ -133,14 +141,14 @@ export function tokenManagePaths(core: Core) {
       fields: { ...accessorField, ...incrementField },
       operations: {
         update: async ({ input }) =>
-          renewed(core, await byAccessor(core, input.accessor), '', input.increment),
+          renewed(services, await byAccessor(services, input.accessor), '', input.increment),
       },
     }),
     definePath({
       pattern: 'revoke-self',
       operations: {
         update: async (ctx) => {
-          await core.tokens.revokeTree(refuseBatch(self(ctx).entry, 'revoked').idHash)
+          await services.tokens.revokeTree(refuseBatch(self(ctx).entry, 'revoked').idHash)
           return undefined
         },
       },
@@ -151,8 +159,8 @@ export function tokenManagePaths(core: Core) {
       operations: {
         update: async ({ input }) => {
           if (!input.token) throw new InvalidRequestError('missing token')
-          const entry = await core.tokens.lookup(input.token)
-          if (entry) await core.tokens.revokeTree(refuseBatch(entry, 'revoked').idHash)
+          const entry = await services.tokens.lookup(input.token)
+          if (entry) await services.tokens.revokeTree(refuseBatch(entry, 'revoked').idHash)
           return undefined
         },
       },
@@ -162,7 +170,7 @@ export function tokenManagePaths(core: Core) {
       fields: accessorField,
       operations: {
         update: async ({ input }) => {
-          await core.tokens.revokeTree((await byAccessor(core, input.accessor)).idHash)
+          await services.tokens.revokeTree((await byAccessor(services, input.accessor)).idHash)
           return undefined
         },
       },
@@ -172,7 +180,9 @@ export function tokenManagePaths(core: Core) {
       fields: tokenField,
       operations: {
         update: async ({ input }) => {
-          await core.tokens.revokeOrphan(refuseBatch(await byToken(core, input.token), 'revoked').idHash)
+          await services.tokens.revokeOrphan(
+            refuseBatch(await byToken(services, input.token), 'revoked').idHash,
+          )
           return undefined
         },
       },
@@ -182,7 +192,7 @@ export function tokenManagePaths(core: Core) {
       listKeys: 'names',
       operations: {
         list: async () => {
-          const keys = await core.tokens.accessors()
+          const keys = await services.tokens.accessors()
           return listResponse(keys)
         },
       },
@@ -191,7 +201,7 @@ export function tokenManagePaths(core: Core) {
       pattern: 'tidy',
       operations: {
         update: async () => {
-          const revoked = await core.tokens.sweepExpired()
+          const revoked = await services.tokens.sweepExpired()
           return { warnings: [`Tidy operation revoked ${revoked} expired tokens.`] }
         },
       },

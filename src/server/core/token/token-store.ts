@@ -9,7 +9,7 @@ import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.
 import { getJson, putJson, type Storage, type StorageOp } from '../../../sdk/storage.ts'
 import { DueIndex } from '../expiration/due-index.ts'
 import { BatchTokenCodec, isBatchIdentity, isBatchToken, issueBatchToken } from './batch-tokens.ts'
-import { effectiveTtl, type TokenEntry } from './token-entry.ts'
+import { type CreateTokenInput, effectiveTtl, type TokenEntry } from './token-entry.ts'
 
 /** Service tokens start with this so leak scanners can recognise a Coffer token on sight. */
 export const SERVICE_TOKEN_PREFIX = 'cvs.'
@@ -24,26 +24,8 @@ export const GENERATED_TOKEN_LENGTH = SERVICE_TOKEN_PREFIX.length + CLOCK_CHARS 
 const ID_HASH = /^(?:[0-9A-Za-z]{7}-)?[0-9a-f]{64}$/
 const CACHE_LIMIT = 10_000
 
-export interface CreateTokenInput {
-  policies: string[]
-  parentHash: string
-  meta?: Record<string, string>
-  displayName?: string
-  numUses?: number
-  ttl: number
-  maxTtl: number
-  explicitMaxTtl?: number
-  period?: number
-  renewable?: boolean
-  path: string
-  role?: string
-  boundCidrs?: string[]
-  /** A caller-chosen token (root/sudo only, and dev mode's -dev-root-token-id). */
-  id?: string
-  /** The identity entity the token acts for ('' or absent: none). */
-  entityId?: string
-  login?: { mountAccessor: string; internal: Record<string, unknown> }
-}
+/** Re-exported: the input lives beside the entry, so batch tokens need not import the store. */
+export type { CreateTokenInput }
 
 const keys = {
   salt: 'salt',

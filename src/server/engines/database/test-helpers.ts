@@ -1,65 +1,35 @@
-// Test harness for the database engine: a mounted backend over memory storage, a hand-driven clock, polling with a deadline.
+// The database engine's test harness: the shared backend harness at database/, plus helpers for the real servers.
 import { randomBytes } from 'node:crypto'
 import mysql from 'mysql2/promise'
 import { generatePassword } from '../../../lib/password-policy.ts'
-import { BackendInstance } from '../../../sdk/framework/backend.ts'
-import type { BackendRequest, LogicalResponse, Operation, SystemView } from '../../../sdk/request.ts'
+import { type BackendHarness, buildBackend } from '../../../sdk/framework/backend-harness.ts'
 import { MemoryStorage } from '../../physical/memory.ts'
 import { databaseBackend } from './backend.ts'
-import type { DbState } from './state.ts'
 
-export interface DbHarness {
-  instance: BackendInstance
+export interface DbHarness extends Omit<BackendHarness, 'revoke' | 'renew'> {
   storage: MemoryStorage
-  clock: { now: number }
-  call(
-    operation: Operation,
-    path: string,
-    data?: Record<string, unknown>,
-  ): Promise<LogicalResponse | undefined>
+  /** The `creds` secret's revoke and renew, as the expiration manager calls them (lease TTL 3600). */
   revoke(internal: Record<string, unknown>): Promise<void>
   renew(internal: Record<string, unknown>, increment: number): Promise<{ ttl?: number } | undefined>
-  periodic(): Promise<void>
-  close(): Promise<void>
 }
 
-let nextId = 0
-
 export async function makeDb(storage = new MemoryStorage(), clock = { now: Date.now() }): Promise<DbHarness> {
-  const system: SystemView = {
-    defaultLeaseTtl: 3600,
-    maxLeaseTtl: 86400,
-    mount: { path: 'database/', type: 'database', uuid: 'u-db', accessor: 'database_0001', options: {} },
-    now: () => clock.now,
-    generatePassword: async () => generatePassword(),
-    log: () => {},
-  }
-  const instance = await BackendInstance.create(databaseBackend, { storage, system })
-  const ctx = () => ({ storage, system, state: instance.state as DbState })
-  return {
-    instance,
+  const h = await buildBackend(databaseBackend, {
     storage,
     clock,
-    call: (operation, path, data = {}) => {
-      nextId += 1
-      const request: BackendRequest = {
-        id: `req-${nextId}`,
-        operation,
-        path,
-        mountPath: 'database/',
-        data,
-        headers: {},
-        contentType: 'application/json',
-        remoteAddress: '127.0.0.1',
-        caller: { accessor: 'a', policies: ['root'], displayName: 'token', entityId: '', metadata: {} },
-      }
-      return instance.handle(request)
+    mount: { path: 'database/', type: 'database', uuid: 'u-db', accessor: 'database_0001' },
+    defaultLeaseTtl: 3600,
+    maxLeaseTtl: 86400,
+    generatePassword: async () => generatePassword(),
+    request: {
+      caller: { accessor: 'a', policies: ['root'], displayName: 'token', entityId: '', metadata: {} },
     },
-    revoke: (internal) => instance.secret('creds')!.revoke(ctx(), internal),
-    renew: (internal, increment) =>
-      instance.secret('creds')!.renew!(ctx(), internal, { ttl: 3600, increment }),
-    periodic: () => instance.periodic(),
-    close: () => instance.cleanup(),
+  })
+  return {
+    ...h,
+    storage,
+    revoke: (internal) => h.revoke('creds', internal),
+    renew: (internal, increment) => h.renew('creds', internal, { ttl: 3600, increment }),
   }
 }
 

@@ -1,0 +1,185 @@
+// Field coercion as Vault's framework does it (mapstructure's weak decoding): what each kind accepts and refuses.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { InvalidRequestError } from '../errors.ts'
+import { f, parseFields } from './fields.ts'
+
+/** The one field `name` of kind `field`, coerced from `raw`. */
+const coerce = <T>(field: { parse(value: unknown, name: string): T }, raw: unknown) => field.parse(raw, 'x')
+
+/** Asserts a 400 whose message names the field. */
+const refuses = (fn: () => unknown, name: string, detail?: RegExp) =>
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof InvalidRequestError, `an InvalidRequestError, got ${error}`)
+    assert.equal(error.status, 400)
+    assert.ok(error.message.includes(`"${name}"`), `the message names ${name}: ${error.message}`)
+    if (detail) assert.match(error.message, detail)
+    return true
+  })
+
+describe('field coercion: durations (Vault TypeDurationSecond)', () => {
+  it('takes seconds as a number or a numeric string, and Go-style unit strings', () => {
+    const d = f.duration()
+    assert.equal(coerce(d, 3600), 3600)
+    assert.equal(coerce(d, '3600'), 3600)
+    assert.equal(coerce(d, '1h'), 3600)
+    assert.equal(coerce(d, '1h30m'), 5400)
+    assert.equal(coerce(d, '1.5h'), 5400)
+    assert.equal(coerce(d, '90s'), 90)
+    assert.equal(coerce(d, '7d'), 604800)
+    assert.equal(coerce(d, ''), 0, 'an empty string is zero, which Vault reads as "use the default"')
+  })
+
+  it('refuses garbage and negatives with a 400 naming the field', () => {
+    const d = f.duration()
+    refuses(() => d.parse('soon', 'token_ttl'), 'token_ttl', /cannot parse "soon" as a duration/)
+    refuses(() => d.parse(-5, 'token_ttl'), 'token_ttl', /non-negative/)
+    refuses(() => d.parse(true, 'token_ttl'), 'token_ttl')
+    refuses(() => d.parse('1h-', 'ttl'), 'ttl')
+  })
+})
+
+describe('field coercion: booleans (Vault TypeBool)', () => {
+  it('takes true/false, their strings, and 1/0 as numbers or strings', () => {
+    const b = f.bool()
+    for (const raw of [true, 'true', 1, '1']) assert.equal(coerce(b, raw), true, JSON.stringify(raw))
+    for (const raw of [false, 'false', 0, '0', '']) assert.equal(coerce(b, raw), false, JSON.stringify(raw))
+  })
+
+  it("takes every spelling Go's strconv.ParseBool takes, and any number (non-zero is true), as WeakDecode does", () => {
+    const b = f.bool()
+    for (const raw of ['t', 'T', 'TRUE', 'True', 2, -1, 0.5])
+      assert.equal(coerce(b, raw), true, JSON.stringify(raw))
+    for (const raw of ['f', 'F', 'FALSE', 'False']) assert.equal(coerce(b, raw), false, JSON.stringify(raw))
+  })
+
+  it('refuses anything else naming the field, rather than guessing', () => {
+    const b = f.bool()
+    refuses(() => b.parse('tRuE', 'disable'), 'disable', /expected a boolean/)
+    refuses(() => b.parse('yes', 'disable'), 'disable', /expected a boolean/)
+    refuses(() => b.parse({}, 'disable'), 'disable')
+    refuses(() => b.parse([true], 'disable'), 'disable')
+  })
+})
+
+describe('field coercion: integers (Vault TypeInt)', () => {
+  it('takes integers and integer strings', () => {
+    const i = f.int()
+    assert.equal(coerce(i, 42), 42)
+    assert.equal(coerce(i, '42'), 42)
+    assert.equal(coerce(i, '-3'), -3)
+    assert.equal(coerce(i, 0), 0)
+  })
+
+  it('refuses fractions, words, blanks and booleans naming the field', () => {
+    const i = f.int()
+    refuses(() => i.parse(1.5, 'num_uses'), 'num_uses', /expected an integer/)
+    refuses(() => i.parse('1.5', 'num_uses'), 'num_uses')
+    refuses(() => i.parse('ten', 'num_uses'), 'num_uses')
+    refuses(() => i.parse('  ', 'num_uses'), 'num_uses')
+    refuses(() => i.parse(true, 'num_uses'), 'num_uses')
+  })
+})
+
+describe('field coercion: strings (Vault TypeString)', () => {
+  it('takes strings as they are, and numbers and booleans as their text', () => {
+    const s = f.string()
+    assert.equal(coerce(s, 'abc'), 'abc')
+    assert.equal(coerce(s, ''), '')
+    assert.equal(coerce(s, 12), '12')
+    assert.equal(coerce(s, false), 'false')
+  })
+
+  it('refuses objects and arrays naming the field', () => {
+    refuses(() => f.string().parse({ a: 1 }, 'name'), 'name', /expected a string/)
+    refuses(() => f.string().parse(['a'], 'name'), 'name')
+  })
+})
+
+describe('field coercion: lists (Vault TypeCommaStringSlice)', () => {
+  it('takes a comma-separated string or a JSON array; items are trimmed and blanks dropped', () => {
+    const l = f.list()
+    assert.deepEqual(coerce(l, 'a,b'), ['a', 'b'])
+    assert.deepEqual(coerce(l, ['a', 'b']), ['a', 'b'])
+    assert.deepEqual(coerce(l, ' a , b ,,'), ['a', 'b'])
+    assert.deepEqual(coerce(l, 'single'), ['single'])
+    assert.deepEqual(coerce(l, ''), [])
+    assert.deepEqual(coerce(l, [1, true, ' c ']), ['1', 'true', 'c'], 'scalar items become strings')
+  })
+
+  it('refuses a number or an object, and a non-scalar item, naming the field', () => {
+    refuses(() => f.list().parse(5, 'policies'), 'policies', /list of strings/)
+    refuses(() => f.list().parse({ a: 'b' }, 'policies'), 'policies')
+    refuses(() => f.list().parse([{ a: 'b' }], 'policies'), 'policies')
+  })
+})
+
+describe('field coercion: maps (Vault TypeMap and TypeKVPairs)', () => {
+  it('a map takes an object or a JSON object in a string (the CLI sends key=value bodies as strings)', () => {
+    assert.deepEqual(coerce(f.map(), { a: 1, b: { c: true } }), { a: 1, b: { c: true } })
+    assert.deepEqual(coerce(f.map(), ' {"a": 1}'), { a: 1 })
+  })
+
+  it('a map refuses arrays, other strings, broken JSON and null-like values naming the field', () => {
+    refuses(() => f.map().parse(['a'], 'options'), 'options', /expected an object/)
+    refuses(() => f.map().parse('a=b', 'options'), 'options')
+    refuses(() => f.map().parse('{"a":', 'options'), 'options', /expected a JSON object/)
+    refuses(() => f.map().parse(3, 'options'), 'options')
+  })
+
+  it('a string map turns scalar values into strings and names the offending key', () => {
+    const m = f.stringMap()
+    assert.deepEqual(coerce(m, { team: 'a', n: 2, on: true }), { team: 'a', n: '2', on: 'true' })
+    assert.deepEqual(coerce(m, '{"team":"a"}'), { team: 'a' })
+    refuses(() => m.parse({ nested: { x: 1 } }, 'metadata'), 'metadata.nested')
+  })
+})
+
+describe('parseFields', () => {
+  const fields = {
+    name: f.string({ required: true }),
+    ttl: f.duration({ default: 60 }),
+    enabled: f.bool(),
+    password: f.string({ sensitive: true, description: 'The password.' }),
+  }
+
+  it('coerces every declared field, fills defaults, and reports undeclared names', () => {
+    const { values, unknown } = parseFields(fields, { name: 'n', ttl: '2m', enabled: 'true', extra: 1 })
+    assert.deepEqual(values, { name: 'n', ttl: 120, enabled: true, password: undefined })
+    assert.deepEqual(unknown, ['extra'])
+  })
+
+  it('treats null as absent, as Vault’s JSON decoding does, so the default applies', () => {
+    const { values } = parseFields(fields, { name: 'n', ttl: null })
+    assert.equal(values.ttl, 60)
+    assert.equal(values.enabled, undefined, 'no default means undefined, not false')
+  })
+
+  it('a missing or null required field is a 400 naming it', () => {
+    refuses(() => parseFields(fields, {}), 'name', /missing required field/)
+    refuses(() => parseFields(fields, { name: null }), 'name', /missing required field/)
+  })
+
+  it('a wrongly typed value is a 400 naming the field it came in', () => {
+    refuses(() => parseFields(fields, { name: 'n', enabled: 'maybe' }), 'enabled')
+  })
+
+  it('carries each field’s declaration: kind, description, sensitive (drives audit HMAC and UI masking)', () => {
+    assert.equal(fields.password.sensitive, true)
+    assert.equal(fields.password.description, 'The password.')
+    assert.equal(fields.name.sensitive, false, 'fields are not sensitive unless declared so')
+    assert.equal(fields.name.required, true)
+    assert.equal(fields.ttl.required, false)
+    assert.deepEqual(Object.fromEntries(Object.entries(f).map(([kind, make]) => [kind, make().kind])), {
+      string: 'string',
+      int: 'int',
+      bool: 'bool',
+      duration: 'duration',
+      list: 'list',
+      map: 'map',
+      stringMap: 'map',
+      any: 'any',
+    })
+    assert.deepEqual(coerce(f.any(), { anything: [1] }), { anything: [1] }, '"any" passes values through')
+  })
+})

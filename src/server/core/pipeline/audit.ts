@@ -1,0 +1,83 @@
+// Pipeline stage "audit": the request's audit entries, fail closed; a denial is recorded before it is answered.
+import { PermissionDeniedError } from '../../../sdk/errors.ts'
+import type { AuditEntry } from '../../audit/entry.ts'
+import { type AuditContext, requestEntry, responseEntry } from '../audit-entries.ts'
+import type { CoreResponse, LogicalRequest, RequestAuth } from '../logical-request.ts'
+import type { UnsealedServices } from '../services.ts'
+import type { Routed } from './route.ts'
+
+export type AuditServices = Pick<UnsealedServices, 'audit' | 'logger' | 'clock'>
+
+export interface RequestAudit {
+  /** Record a refused request (when a device is enabled) and throw 403 permission denied. */
+  deny(): Promise<never>
+  /** Record a refused request with this reason, when a device is enabled. */
+  refuse(reason: string): Promise<void>
+  /** Record the request before its handler runs (a change), or nothing yet (a read); call once authorised. */
+  beforeHandle(): Promise<void>
+  /** Record the outcome: the response or the error. */
+  outcome(out: CoreResponse | undefined, error?: string): Promise<unknown> | undefined
+}
+
+export function requestAudit(
+  services: AuditServices,
+  req: LogicalRequest,
+  routed: Routed,
+  auth: RequestAuth | undefined,
+): RequestAudit {
+  const { path, backendRequest } = routed
+  const entry = routed.route.entry
+  // Audit is fail-closed and costs nothing when no device is enabled. One exception: disabling an audit
+  // device must work when no device can record, or a broken device would lock every operator out.
+  const broker = services.audit.enabled ? services.audit : undefined
+  // The mount's tuned audit_non_hmac_request_keys and _response_keys stay in clear in its entries, as in Vault.
+  const exempt = {
+    request: entry.config.auditNonHmacRequestKeys,
+    response: entry.config.auditNonHmacResponseKeys,
+  }
+  const escapeHatch = req.operation === 'delete' && path.startsWith('sys/audit/')
+  const audit = broker && {
+    log: (auditEntry: AuditEntry) =>
+      escapeHatch
+        ? broker.log(auditEntry, exempt).catch((error: unknown) => {
+            services.logger.log('warn', 'audit device disabled without an audit record', {
+              error: String(error),
+            })
+          })
+        : broker.log(auditEntry, exempt),
+  }
+  const auditCtx: AuditContext = {
+    request: req,
+    backendRequest,
+    mount: entry,
+    auth,
+    allowed: true,
+    now: services.clock.now(),
+  }
+  const refuse = async (reason: string): Promise<void> => {
+    if (audit) await audit.log(requestEntry({ ...auditCtx, allowed: false }, reason))
+  }
+  // Whether the request is a read is known only once authorise has turned an update into a create or not.
+  let isRead = false
+  return {
+    refuse,
+    deny: async (): Promise<never> => {
+      await refuse('permission denied')
+      throw new PermissionDeniedError()
+    },
+    beforeHandle: async () => {
+      // A change is made only once its request is on record. A read has no effect to undo, so its request entry is
+      // recorded together with its response entry, in one device write; the response is still withheld until both
+      // are on record, so a read fails closed exactly like a write.
+      isRead = backendRequest.operation === 'read' || backendRequest.operation === 'list'
+      const requestLogged = audit && !isRead ? audit.log(requestEntry(auditCtx)) : undefined
+      if (requestLogged) await requestLogged
+    },
+    outcome: (out, error) => {
+      if (!broker) return undefined
+      // A read's two entries share their auth and request sections; the broker writes them as one pair.
+      if (isRead) return broker.logPair(requestEntry(auditCtx), responseEntry(auditCtx, out, error), exempt)
+      return audit!.log(responseEntry(auditCtx, out, error))
+    },
+  }
+}

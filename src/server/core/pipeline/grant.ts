@@ -1,0 +1,117 @@
+// Pipeline stage "lease": a secret becomes a lease, a login's grant a token; core's own backends' minted answers pass.
+import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.ts'
+import type { AuthGrant } from '../../../sdk/request.ts'
+import { withIdentityPolicies } from '../identity/effective.ts'
+import type { CoreHandlerResponse, CoreResponse, RequestAuth } from '../logical-request.ts'
+import type { MountEntry } from '../mount-table.ts'
+import type { UnsealedServices } from '../services.ts'
+import { issuedAuth } from '../token/issued-auth.ts'
+import { type TokenEntry, ttlSeconds } from '../token/token-entry.ts'
+import { type Routed, taintedRoute } from './route.ts'
+
+export type GrantServices = Pick<UnsealedServices, 'mounts' | 'expiration' | 'tokens' | 'identity' | 'clock'>
+
+/**
+ * Turn a backend's answer into core's: register its secret's lease, mint a login's token. Only core's own
+ * backends may answer with a minted token, a lease or a wrapped response of their own.
+ */
+export async function grant(
+  services: GrantServices,
+  routed: Routed,
+  response: CoreHandlerResponse | undefined,
+  auth: RequestAuth | undefined,
+): Promise<CoreResponse | undefined> {
+  if (!response) return undefined
+  const { path, backendRequest } = routed
+  const { backend, entry } = routed.route
+  const { auth: login, issuedAuth: issued, leaseInfo: lease, wrapped, secret, ...rest } = response
+  const own = services.mounts.isBuiltin(backend)
+  if (own && wrapped) return { wrapInfo: wrapped }
+  const out: CoreResponse = rest
+  if (own && lease) out.lease = lease
+  // A secret with a lease: core stores it; the backend's `internal` never leaves the server.
+  if (secret) {
+    // A batch token's leases belong to its parent (and go with it); an orphan batch token's to nobody.
+    const tokenHash = auth ? (auth.entry.type === 'batch' ? auth.entry.parentHash : auth.entry.idHash) : ''
+    out.lease = await services.expiration.register({
+      path: backendRequest.mountPath + backendRequest.path,
+      // The path the request was routed by, not entry.path: a move may have changed that since.
+      mountPath: backendRequest.mountPath,
+      mountUuid: entry.uuid,
+      secret,
+      tokenHash,
+      ...leaseTtls(services, entry, auth?.entry),
+    })
+    // The token may have been revoked while the secret was being made. Its revocation lists its leases only after
+    // marking it dead, so either that listing saw this lease, or this check sees the token gone and revokes it.
+    // (A request spending the token's last use keeps its lease until the token is revoked as the request ends.)
+    if (tokenHash !== '' && !auth?.lastUse && !(await services.tokens.lookupByHash(tokenHash))) {
+      await services.expiration.revoke(out.lease.leaseId)
+      throw new PermissionDeniedError()
+    }
+    // Likewise the mount may have begun disabling or moving, which revoke its leases only after tainting it, or have
+    // moved already: no lease outlives either under the old path (the mount's UUID finds the backend to revoke it).
+    if (services.mounts.routeStale(entry, backendRequest.mountPath)) {
+      await services.expiration.revoke(out.lease.leaseId)
+      throw taintedRoute(path)
+    }
+  }
+  if (own && issued) out.auth = issued
+  else if (login) {
+    out.auth = await mintLoginToken(services, entry, backendRequest.mountPath + backendRequest.path, login)
+    // Disabling or moving an auth method revokes its tokens after tainting it: a login that finished meanwhile (or
+    // after the move) is undone.
+    if (services.mounts.routeStale(entry, backendRequest.mountPath)) {
+      if (out.auth.client_token && out.auth.token_type !== 'batch') {
+        const minted = await services.tokens.lookup(out.auth.client_token)
+        if (minted) await services.tokens.revokeTree(minted.idHash)
+      }
+      throw taintedRoute(path)
+    }
+  }
+  return out
+}
+
+/** The mount's lease TTLs; a batch token's leases also end no later than the token does, as in Vault. */
+export function leaseTtls(
+  services: Pick<UnsealedServices, 'mounts' | 'clock'>,
+  mount: MountEntry,
+  token: TokenEntry | undefined,
+) {
+  const { defaultLeaseTtl, maxLeaseTtl } = services.mounts.effectiveTtls(mount)
+  if (token?.type !== 'batch') return { defaultTtl: defaultLeaseTtl, maxTtl: maxLeaseTtl }
+  const left = Math.max(1, ttlSeconds(token, services.clock.now()))
+  return {
+    defaultTtl: Math.min(defaultLeaseTtl, left),
+    maxTtl: maxLeaseTtl > 0 ? Math.min(maxLeaseTtl, left) : left,
+  }
+}
+
+/** A login's AuthGrant becomes an orphan service token bounded by the auth mount's TTLs. */
+async function mintLoginToken(services: GrantServices, mount: MountEntry, path: string, grant: AuthGrant) {
+  if (!Array.isArray(grant.policies)) throw new InvalidRequestError('auth method returned no policies')
+  const { defaultLeaseTtl, maxLeaseTtl } = services.mounts.effectiveTtls(mount)
+  const policies = [...new Set([...grant.policies, ...(grant.noDefaultPolicy ? [] : ['default'])])].sort()
+  const maxTtl = grant.maxTtl ? Math.min(grant.maxTtl, maxLeaseTtl) : maxLeaseTtl
+  // The login's alias finds (or creates) its entity; its external groups follow the login's group names.
+  const entityId = grant.alias
+    ? await services.identity.login(mount.accessor, grant.alias, grant.groupAliases)
+    : ''
+  const { token, entry } = await services.tokens.issue(grant.tokenType === 'batch' ? 'batch' : 'service', {
+    entityId,
+    policies,
+    parentHash: '',
+    meta: grant.metadata ?? {},
+    displayName: `${mount.type}${grant.displayName ? `-${grant.displayName}` : ''}`,
+    numUses: grant.numUses ?? 0,
+    ttl: Math.min(grant.ttl || defaultLeaseTtl, maxTtl),
+    maxTtl,
+    explicitMaxTtl: grant.explicitMaxTtl ?? 0,
+    period: grant.period ?? 0,
+    renewable: grant.renewable ?? true,
+    path,
+    ...(grant.boundCidrs?.length ? { boundCidrs: grant.boundCidrs } : {}),
+    login: { mountAccessor: mount.accessor, internal: grant.internal ?? {} },
+  })
+  return withIdentityPolicies(services.identity, issuedAuth(token, entry, services.clock.now()), entry)
+}

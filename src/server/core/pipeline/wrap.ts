@@ -1,0 +1,15 @@
+// Pipeline stage "wrap": with X-Vault-Wrap-TTL the answer is replaced by a single-use token holding it.
+import type { CoreResponse, LogicalRequest } from '../logical-request.ts'
+import { type WrappingServices, wrapResponse } from '../wrapping.ts'
+
+export async function wrapIfAsked(
+  services: WrappingServices,
+  req: LogicalRequest,
+  path: string,
+  out: CoreResponse | undefined,
+): Promise<CoreResponse | undefined> {
+  // A wrapped response is replaced by a single-use token holding it; only the token is returned (and audited).
+  if (req.wrapTtl && out && !out.wrapInfo && !out.raw)
+    return wrapResponse(services, out, { ttl: req.wrapTtl, creationPath: path.replace(/\/$/, '') })
+  return out
+}

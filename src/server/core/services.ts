@@ -1,0 +1,40 @@
+// Core's unsealed services: built once at unseal as one immutable record, handed to consumers as narrow views.
+import type { Logger } from '../../lib/logger.ts'
+import type { Clock } from '../../lib/time.ts'
+import type { AuditBroker } from '../audit/broker.ts'
+import type { Barrier } from '../barrier/barrier.ts'
+import type { ExpirationManager } from './expiration/expiration-manager.ts'
+import type { IdentityStore } from './identity/identity-store.ts'
+import type { ListFilterMode } from './list-filter.ts'
+import type { MountManager } from './mount-manager.ts'
+import type { PolicyStore } from './policy-store.ts'
+import type { Rekey } from './rekey.ts'
+import type { TokenStore } from './token/token-store.ts'
+
+/**
+ * Everything a request needs once the core is unsealed. Core publishes the record only when every member has
+ * loaded, and drops it whole at seal, so no consumer ever sees a part that is not there yet.
+ */
+export interface UnsealedServices {
+  readonly tokens: TokenStore
+  readonly policies: PolicyStore
+  readonly identity: IdentityStore
+  readonly audit: AuditBroker
+  readonly mounts: MountManager
+  readonly expiration: ExpirationManager
+  readonly clock: Clock
+  readonly logger: Logger
+  readonly defaultLeaseTtl: number
+  readonly maxLeaseTtl: number
+  readonly listFilter: ListFilterMode
+}
+
+/** What the sys/ backend reaches besides the unsealed services: the barrier, the rekey ceremony and sealing. */
+export interface ControlServices {
+  readonly barrier: Barrier
+  readonly rekey: Rekey
+  sealVault(): Promise<void>
+}
+
+/** The record the sys/ backend is built from; each of its path files takes a narrow view of it. */
+export type SystemServices = UnsealedServices & ControlServices
