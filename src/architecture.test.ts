@@ -43,13 +43,45 @@ const ALLOWED: Record<string, string[]> = {
   'server/main': COMPOSITION_ROOT,
 }
 
-function allowed(from: string, to: string): boolean {
+/** Single files a layer may import without being allowed the rest of the file's layer (paths under src/). */
+const ALLOWED_FILES: Record<string, string[]> = {
+  // The barrier consumes physical storage's sealing capability, and nothing else of physical/ by name.
+  'server/barrier': ['server/physical/sealing.ts'],
+}
+
+/**
+ * Files only the layers listed may import, checked over every file, tests and test support included: a
+ * physical-private capability stays between the barrier and physical storage (DESIGN.md, Storage).
+ */
+const PRIVATE_FILES: Record<string, string[]> = {
+  'server/physical/sealing.ts': ['server/barrier', 'server/physical'],
+}
+
+/** `target` is the imported file's path under src/, for the per-file allowances. */
+function allowed(from: string, to: string, target?: string): boolean {
   if (from === to) return true
+  if (target !== undefined && ALLOWED_FILES[from]?.includes(target)) return true
   const rules =
     ALLOWED[from] ??
     (from.startsWith('server/engines/') || from.startsWith('server/auth/') ? ['sdk', 'lib'] : undefined)
   if (!rules) return false
   return rules.some((rule) => (rule.endsWith('*') ? to.startsWith(rule.slice(0, -1)) : rule === to))
+}
+
+/** Whether a file of layer `from` may import the file at `target` (path under src/) if that file is private. */
+function mayImportPrivate(from: string, target: string): boolean {
+  const importers = PRIVATE_FILES[target]
+  return importers === undefined || importers.includes(from)
+}
+
+/** Every .ts file under `dir`, tests, test support and fixtures included. */
+function allFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    if (name === 'node_modules') return []
+    if (statSync(path).isDirectory()) return allFiles(path)
+    return name.endsWith('.ts') ? [path] : []
+  })
 }
 
 function sourceFiles(dir: string): string[] {
@@ -75,8 +107,22 @@ it('every import edge in src/ follows the layering in DESIGN.md', () => {
     const from = layerOf(file)
     for (const target of importEdges(file)) {
       const to = layerOf(target)
-      if (!allowed(from, to))
+      if (!allowed(from, to, relative(SRC, target)))
         violations.push(`${relative(SRC, file)} (${from}) imports ${relative(SRC, target)} (${to})`)
+    }
+  }
+  assert.deepEqual(violations, [])
+})
+
+it('only the barrier and physical storage import a physical-private file, tests and benchmarks included', () => {
+  const violations: string[] = []
+  const repo = dirname(SRC)
+  const files = ['src', 'test', 'bench'].flatMap((dir) => allFiles(join(repo, dir)))
+  for (const file of files) {
+    const from = file.startsWith(SRC + '/') ? layerOf(file) : relative(repo, file)
+    for (const target of importEdges(file)) {
+      if (!mayImportPrivate(from, relative(SRC, target)))
+        violations.push(`${relative(repo, file)} imports ${relative(SRC, target)}`)
     }
   }
   assert.deepEqual(violations, [])
@@ -135,6 +181,22 @@ it('the checker itself flags a forbidden edge', () => {
   assert.equal(allowed('cli', 'server/core'), false)
   assert.equal(allowed('lib', 'sdk'), false)
   assert.equal(allowed('server/engines/kv', 'sdk'), true)
+  // Engines and auth methods reach storage only through the sdk contract and the view core hands them.
+  for (const from of ['server/engines/kv', 'server/auth/userpass']) {
+    for (const target of [
+      'server/physical/sqlite.ts',
+      'server/physical/sealing.ts',
+      'server/barrier/barrier.ts',
+    ])
+      assert.equal(allowed(from, layerOf(join(SRC, target)), target), false, `${from} -> ${target}`)
+    assert.equal(mayImportPrivate(from, 'server/physical/sealing.ts'), false)
+  }
+  assert.equal(allowed('server/barrier', 'server/physical', 'server/physical/sealing.ts'), true)
+  assert.equal(allowed('server/barrier', 'server/physical', 'server/physical/sqlite.ts'), false)
+  assert.equal(mayImportPrivate('server/core', 'server/physical/sealing.ts'), false)
+  assert.equal(mayImportPrivate('server/start-server', 'server/physical/sealing.ts'), false)
+  assert.equal(mayImportPrivate('sdk', 'server/physical/sealing.ts'), false)
+  assert.equal(mayImportPrivate('server/barrier', 'server/physical/sealing.ts'), true)
   assert.equal(layerOf(join(SRC, 'server/engines/kv/path-data.ts')), 'server/engines/kv')
   assert.equal(layerOf(join(SRC, 'server/registry.ts')), 'server/registry')
 })

@@ -1,4 +1,5 @@
 // The storage contract every layer shares: physical backends, the barrier and per-mount views.
+// Backend-private speed capabilities (sealing on a writer thread) live in server/physical/sealing.ts, not here.
 
 /** One write in an atomic batch. */
 export type StorageOp = { op: 'put'; key: string; value: Uint8Array } | { op: 'delete'; key: string }
@@ -17,34 +18,6 @@ export interface Storage {
   list(prefix: string): Promise<string[]>
   /** Apply every op or none; resolves once durable. */
   batch(ops: StorageOp[]): Promise<void>
-}
-
-/** The barrier's active keyring term and its key. */
-export interface SealKey {
-  term: number
-  key: Uint8Array
-}
-
-/**
- * A physical backend that seals values itself, on the thread that writes them (SQLite's writer thread), so the
- * request thread skips the AES-GCM work. Only the barrier calls these.
- */
-export interface SealingStorage extends Storage {
-  /**
-   * Seal values of later `sealAndBatch` calls with this key (the backend keeps a copy); undefined forgets it.
-   * Batches queued before the call keep the key they were queued under.
-   */
-  setSealKey(key: SealKey | undefined): void
-  /**
-   * Like batch, but each put's value is plaintext that the backend seals in the barrier's format, with the
-   * storage key as additional data, before storing it. Rejects when no key is set.
-   */
-  sealAndBatch(ops: StorageOp[]): Promise<void>
-}
-
-export function canSeal(storage: Storage): storage is SealingStorage {
-  const candidate = storage as Partial<SealingStorage>
-  return typeof candidate.sealAndBatch === 'function' && typeof candidate.setSealKey === 'function'
 }
 
 const decoder = new TextDecoder()

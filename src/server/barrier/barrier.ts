@@ -3,7 +3,8 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { decryptValue, encryptValue, KEY_BYTES, readTerm } from '../../lib/sealed-value.ts'
 import { type Clock, systemClock } from '../../lib/time.ts'
 import { InvalidRequestError, SealedError } from '../../sdk/errors.ts'
-import { canSeal, type SealingStorage, type Storage, type StorageOp } from '../../sdk/storage.ts'
+import type { Storage, StorageOp } from '../../sdk/storage.ts'
+import { canSeal, type SealingStorage } from '../physical/sealing.ts'
 import {
   activeTerm,
   addTerm,

@@ -1,12 +1,13 @@
 // Micro-benchmark (a script, not a test): SqliteStorage write throughput and main-thread stalls; read pragmas.
-// Usage: node src/server/physical/bench-writes.ts [--seconds=3] [--concurrency=1,10,100] [--impl=<module>] [--gets]
+// Usage: node bench/sqlite-writes.ts [--seconds=3] [--concurrency=1,10,100] [--impl=<module>] [--gets]
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { DatabaseSync } from 'node:sqlite'
 import { pathToFileURL } from 'node:url'
-import type { Storage } from '../../sdk/storage.ts'
+import type { Storage } from '../src/sdk/storage.ts'
+import { FILE_PRAGMAS, MIGRATIONS, SQL } from '../src/server/physical/sqlite/dialect.ts'
 
 type Opened = Storage & { close(): Promise<void> }
 
@@ -15,7 +16,9 @@ const flag = (name: string): string | undefined =>
 const SECONDS = Number(flag('seconds') ?? 3)
 const LEVELS = (flag('concurrency') ?? '1,10,100').split(',').map(Number)
 const IMPL =
-  flag('impl') === undefined ? new URL('./sqlite.ts', import.meta.url) : pathToFileURL(resolve(flag('impl')!))
+  flag('impl') === undefined
+    ? new URL('../src/server/physical/sqlite.ts', import.meta.url)
+    : pathToFileURL(resolve(flag('impl')!))
 const VALUE = new Uint8Array(1024).fill(7)
 
 const root = mkdtempSync(join(tmpdir(), 'coffer-bench-'))
@@ -67,10 +70,9 @@ function gets(): void {
   const path = join(root, 'gets.db')
   const keys = 100_000
   const setup = new DatabaseSync(path)
-  setup.exec('PRAGMA journal_mode = WAL')
-  setup.exec('CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL)')
+  for (const sql of [...FILE_PRAGMAS, ...MIGRATIONS]) setup.exec(sql)
   setup.exec('BEGIN')
-  const insert = setup.prepare('INSERT INTO kv(key, value) VALUES (?, ?)')
+  const insert = setup.prepare(SQL.upsert)
   for (let i = 0; i < keys; i++) insert.run(`logical/${i}/data`, VALUE)
   setup.exec('COMMIT')
   setup.exec('PRAGMA wal_checkpoint(TRUNCATE)')
@@ -86,7 +88,7 @@ function gets(): void {
     for (const [name, pragmas] of Object.entries(configs)) {
       const db = new DatabaseSync(path)
       for (const pragma of pragmas) db.exec(pragma)
-      const stmt = db.prepare('SELECT value FROM kv WHERE key = ?')
+      const stmt = db.prepare(SQL.get)
       stmt.setReturnArrays(true)
       let seed = 12345
       const random = (n: number): number => {

@@ -1,48 +1,16 @@
 // Writer thread for SqliteStorage: owns the write connection and commits queued groups in durable transactions.
-import { DatabaseSync } from 'node:sqlite'
 import { parentPort, workerData } from 'node:worker_threads'
-import { encryptValue } from '../../lib/sealed-value.ts'
-
-/**
- * One group of writes, packed so a group is one message: `keys[i]` with `lengths[i]` bytes taken in turn
- * from `data` for a put, or a length of -1 for a delete.
- */
-export interface CommitRequest {
-  type: 'commit'
-  seq: number
-  keys: string[]
-  lengths: number[]
-  data: ArrayBuffer
-  /** How many of the ops belong to each caller's batch, in order: each batch succeeds or fails whole. */
-  batches: number[]
-  /** Per batch: 1 when its put values are plaintext to seal with the current seal key before storing. */
-  seal: number[]
-}
-
-/** The barrier's active term and key for sealing; without them, sealing is off (the barrier is sealed). */
-export type SealKeyRequest = { type: 'seal-key'; term?: number; key?: Uint8Array }
-
-export type WriterRequest = CommitRequest | SealKeyRequest | { type: 'close' }
-
-/** The error of a failed group, flattened so SQLite's code and message survive the thread boundary. */
-export interface WriterFailure {
-  message: string
-  code?: string
-  errcode?: number
-  errstr?: string
-}
-
-/** One request's outcome: the indexes of its batches that failed (none when all committed). */
-export interface GroupResult {
-  seq: number
-  failed: { index: number; error: WriterFailure }[]
-}
-
-export type WriterReply = { type: 'settled'; results: GroupResult[] } | { type: 'closed' }
-
-export interface WriterData {
-  path: string
-}
+import { encryptValue } from '../../../lib/sealed-value.ts'
+import { openWriteConnection } from './driver.ts'
+import type {
+  CommitRequest,
+  GroupResult,
+  SealKeyRequest,
+  WriterData,
+  WriterFailure,
+  WriterReply,
+  WriterRequest,
+} from './protocol.ts'
 
 function describe(error: unknown): WriterFailure {
   if (!(error instanceof Error)) return { message: String(error) }
@@ -56,17 +24,11 @@ function describe(error: unknown): WriterFailure {
 }
 
 const port = parentPort
-if (port === null) throw new Error('sqlite-writer.ts runs as a worker thread started by SqliteStorage')
+if (port === null) throw new Error('sqlite/writer.ts runs as a worker thread started by SqliteStorage')
 const { path } = workerData as WriterData
 
-// The main thread has already created the file, switched it to WAL and created the table.
-const db = new DatabaseSync(path, { timeout: 5000 })
-// FULL fsyncs the WAL on every commit, so an acknowledged write survives power loss and kill -9.
-db.exec('PRAGMA synchronous = FULL')
-const put = db.prepare(
-  'INSERT INTO kv(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
-)
-const remove = db.prepare('DELETE FROM kv WHERE key = ?')
+// The main thread has already created the file, switched it to WAL and migrated the schema.
+const db = openWriteConnection(path)
 
 /** One caller's batch inside a request: ops [from, to) whose put values start at byte `offset`. */
 interface Unit {
@@ -111,10 +73,10 @@ function apply(unit: Unit): void {
   for (let i = unit.from; i < unit.to; i++) {
     const length = lengths[i]!
     const key = keys[i]!
-    if (length < 0) remove.run(key)
+    if (length < 0) db.delete(key)
     else {
       const value = unit.data.subarray(offset, offset + length)
-      put.run(key, seal ? encryptValue(sealKey!.key, sealKey!.term, value, Buffer.from(key)) : value)
+      db.put(key, seal ? encryptValue(sealKey!.key, sealKey!.term, value, Buffer.from(key)) : value)
       offset += length
     }
   }
@@ -122,18 +84,9 @@ function apply(unit: Unit): void {
 
 /** Apply the batches in order inside one transaction: one fsync for all of them. */
 function commit(batch: Unit[]): void {
-  db.exec('BEGIN IMMEDIATE')
-  try {
+  db.transaction(() => {
     for (const unit of batch) apply(unit)
-    db.exec('COMMIT')
-  } catch (error) {
-    try {
-      if (db.isTransaction) db.exec('ROLLBACK')
-    } catch {
-      // The original failure is what callers need; SQLite has already aborted the transaction.
-    }
-    throw error
-  }
+  })
 }
 
 /**

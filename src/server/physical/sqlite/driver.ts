@@ -1,0 +1,92 @@
+// The SQLite driver's connections (node:sqlite): the request thread's read connection and the writer thread's write connection.
+import { DatabaseSync, type StatementSync } from 'node:sqlite'
+import { preparePrivateFile, restrictToOwner } from '../../../lib/private-file.ts'
+import { FILE_PRAGMAS, MIGRATIONS, READ_PRAGMAS, SQL, WRITE_PRAGMAS } from './dialect.ts'
+
+/** How long a connection waits on the other's lock before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000
+
+/**
+ * Make the database file (and its parent directory, 0700) exist owner-only before SQLite opens it. Keys (KV
+ * paths, token accessors, usernames) are stored in clear. SQLite gives the -wal and -shm files it creates the
+ * database file's mode, and ones left by an earlier run are tightened here too.
+ */
+export function prepareDatabaseFiles(file: string, warn: (message: string, file: string) => void): void {
+  preparePrivateFile(file, warn)
+  for (const suffix of ['-wal', '-shm']) restrictToOwner(file + suffix, warn)
+}
+
+function prepareArrays(db: DatabaseSync, sql: string): StatementSync {
+  const stmt = db.prepare(sql)
+  stmt.setReturnArrays(true)
+  return stmt
+}
+
+/** The request thread's connection: point reads and key ranges, never writes. */
+export interface ReadConnection {
+  get(key: string): Uint8Array | undefined
+  /** Up to `limit` keys from `from` (inclusive) to `to` (exclusive; undefined: no bound), in key order. */
+  range(from: string, to: string | undefined, limit: number): [string][]
+  close(): void
+}
+
+/** Open the read connection, switching the file to WAL and migrating the schema first (the writer relies on it). */
+export function openReadConnection(file: string): ReadConnection {
+  const db = new DatabaseSync(file, { timeout: BUSY_TIMEOUT_MS })
+  try {
+    for (const sql of [...FILE_PRAGMAS, ...MIGRATIONS, ...READ_PRAGMAS]) db.exec(sql)
+    const get = prepareArrays(db, SQL.get)
+    const rangeBounded = prepareArrays(db, SQL.rangeBounded)
+    const rangeOpen = prepareArrays(db, SQL.rangeOpen)
+    return {
+      // get() and all() reset the statement, so no read transaction outlives the call and the next one sees
+      // every commit; all() returns a page in one native call, and leaves no cursor to pin an old snapshot.
+      get: (key) => (get.get(key) as unknown as [Uint8Array] | undefined)?.[0],
+      range: (from, to, limit) =>
+        (to === undefined ? rangeOpen.all(from, limit) : rangeBounded.all(from, to, limit)) as unknown as [
+          string,
+        ][],
+      close: () => db.close(),
+    }
+  } catch (error) {
+    db.close()
+    throw error
+  }
+}
+
+/** The writer thread's connection: the only one that writes. */
+export interface WriteConnection {
+  put(key: string, value: Uint8Array): void
+  delete(key: string): void
+  /** Run `body` in one transaction: every write in it commits (one fsync) or none does; rethrows its error. */
+  transaction(body: () => void): void
+  close(): void
+}
+
+/** Open the write connection on a file the read connection has already switched to WAL and migrated. */
+export function openWriteConnection(file: string): WriteConnection {
+  const db = new DatabaseSync(file, { timeout: BUSY_TIMEOUT_MS })
+  for (const sql of WRITE_PRAGMAS) db.exec(sql)
+  const upsert = db.prepare(SQL.upsert)
+  const remove = db.prepare(SQL.delete)
+  return {
+    put: (key, value) => void upsert.run(key, value),
+    delete: (key) => void remove.run(key),
+    transaction(body) {
+      db.exec(SQL.begin)
+      try {
+        body()
+        db.exec(SQL.commit)
+      } catch (error) {
+        try {
+          if (db.isTransaction) db.exec(SQL.rollback)
+        } catch {
+          // The original failure is what callers need; SQLite has already aborted the transaction.
+        }
+        throw error
+      }
+    },
+    // Closing the last connection checkpoints the WAL, on the thread that closes it.
+    close: () => db.close(),
+  }
+}
