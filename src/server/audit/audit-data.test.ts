@@ -1,7 +1,7 @@
 // Audit data copies: Vault's rule for non-string values, keys that are Object.prototype names, and any depth.
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
-import { DEPTH_MARKER, MAX_DATA_DEPTH } from './audit-data.ts'
+import { copyData, DEPTH_MARKER, dataMemo, MAX_DATA_DEPTH } from './audit-data.ts'
 import { type AuditEntry, buildEntry, type JsonObject, type JsonValue } from './entry.ts'
 import { auditHmac, hashEntry } from './hmac.ts'
 
@@ -136,4 +136,67 @@ it('keeps data at the HTTP edge’s nesting limit (300 levels) whole', () => {
   const out = line(hashEntry(entry({ k: nested }, {}), SALT, HASHED))
   assert.ok(!JSON.stringify(out).includes(DEPTH_MARKER))
   assert.ok(JSON.stringify(out).includes(h('leaf')))
+})
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child)
+    Object.freeze(value)
+  }
+  return value
+}
+
+it('memoises the hashed copy of a frozen subtree per device, and only where a fresh walk gives the same', () => {
+  const memo = dataMemo()
+  const clear = new Set<string>()
+  const version1 = deepFreeze({ password: 'hunter22', pin: 1234, list: ['a', { b: 'c' }] })
+  const first = copyData({ data: version1, metadata: { version: 1 } }, h, clear, false, memo)
+  const again = copyData({ data: version1, metadata: { version: 1 } }, h, clear, false, memo)
+  assert.equal(again['data'], first['data'], 'the same secret version reuses its hashed copy')
+  assert.deepEqual(line(first as never), {
+    data: { password: h('hunter22'), pin: h('1234'), list: [h('a'), { b: h('c') }] },
+    metadata: { version: h('1') },
+  })
+  // A new secret version is a new object: hashed afresh.
+  const version2 = deepFreeze({ password: 'changed', pin: 1234, list: ['a', { b: 'c' }] })
+  const next = copyData({ data: version2 }, h, clear, false, memo)
+  assert.equal((next['data'] as JsonObject)['password'], h('changed'))
+  // Another device (another salt) has its own memo and its own HMACs.
+  const otherSalt = Buffer.from('another salt')
+  const other = copyData({ data: version1 }, (v) => auditHmac(otherSalt, v), clear, false, dataMemo())
+  assert.equal((other['data'] as JsonObject)['password'], auditHmac(otherSalt, 'hunter22'))
+  // A mount's exemptions change the copy: not reused across exemption sets.
+  const exempt = copyData({ data: version1 }, h, new Set(['pin']), false, memo)
+  assert.equal((exempt['data'] as JsonObject)['pin'], 1234)
+  assert.equal((copyData({ data: version1 }, h, clear, false, memo)['data'] as JsonObject)['pin'], h('1234'))
+})
+
+it('does not memoise what could still change: unfrozen objects, frozen ones holding unfrozen children, dates', () => {
+  const memo = dataMemo()
+  const clear = new Set<string>()
+  const open = { password: 'one' }
+  copyData({ data: open }, h, clear, false, memo)
+  open.password = 'two'
+  assert.equal((copyData({ data: open }, h, clear, false, memo)['data'] as JsonObject)['password'], h('two'))
+  const inner = { password: 'one' }
+  const shallow = Object.freeze({ inner })
+  copyData({ data: shallow }, h, clear, false, memo)
+  inner.password = 'two'
+  const copied = copyData({ data: shallow }, h, clear, false, memo)['data'] as JsonObject
+  assert.equal((copied['inner'] as JsonObject)['password'], h('two'))
+  const when = new Date(0)
+  // A Date reaches audit data from a backend's response, outside JsonValue's type.
+  const dated = Object.freeze({ when }) as unknown as JsonObject
+  copyData({ data: dated }, h, clear, false, memo)
+  when.setTime(1000)
+  const redated = copyData({ data: dated }, h, clear, false, memo)['data'] as JsonObject
+  assert.equal(redated['when'], h(new Date(1000).toISOString()))
+})
+
+it('keys a memoised frozen array by its enclosing key, which decides whether its items stay in clear', () => {
+  const memo = dataMemo()
+  const shared = deepFreeze(['1', '2'])
+  const copied = copyData({ version: shared, other: shared }, h, new Set(['version']), false, memo)
+  assert.deepEqual(copied['version'], ['1', '2'])
+  assert.deepEqual(copied['other'], [h('1'), h('2')])
 })

@@ -11,6 +11,14 @@ export const MAX_DATA_DEPTH = 512
 /** Stands in for a subtree below MAX_DATA_DEPTH: a constant, so it reveals nothing of what it replaces. */
 export const DEPTH_MARKER = 'audit-elided:max-depth'
 
+/** The descriptor an assignment would have made, for the one key assignment cannot make. */
+const OWN_KEY = (value: JsonValue): PropertyDescriptor => ({
+  value,
+  enumerable: true,
+  writable: true,
+  configurable: true,
+})
+
 interface Frame {
   readonly source: object
   readonly target: JsonObject | JsonValue[]
@@ -31,21 +39,79 @@ interface Frame {
  * - a value is left in clear when its nearest enclosing object key is in `clear`;
  * - with `elideList`, top-level `keys` (an array) and `key_info` (an object) become their counts
  *   (Vault's elide_list_responses), and the counts are not hashed.
- * Objects are copied onto null-prototype objects, so `__proto__`, `constructor` and `prototype` keys
- * are ordinary keys and JSON.stringify writes them. `hash` undefined means log_raw: copy only.
+ * Every key is copied as an own data property: `constructor` and `prototype` are ordinary keys of a plain
+ * object, and `__proto__` is defined rather than assigned (assigning it would set the copy's prototype), so
+ * JSON.stringify writes all three. Copies are ordinary objects rather than null-prototype ones: V8 keeps
+ * those in dictionary mode, which made serialising an entry's data about half again as slow.
+ * `hash` undefined means log_raw: copy only.
  */
 export function copyData(
   data: JsonObject,
   hash: ((value: string) => string) | undefined,
   clear: ReadonlySet<string>,
   elideList: boolean,
+  memo?: DataMemo,
 ): JsonObject {
-  const root = Object.create(null) as JsonObject
+  return walk(data, '', 1, hash, clear, elideList, memo).copy as JsonObject
+}
+
+/**
+ * One device's hashed copies of immutable subtrees, by the subtree: a KV version's data is parsed once, deeply
+ * frozen and shared by every read of it (getJsonShared), so with a memo a hot secret is walked and HMAC'd once
+ * per device rather than once per read. A copy is reused only for the same exemption set at the same depth (and,
+ * for an array, under the same enclosing key), so it is exactly what a fresh walk would give: the salt is fixed
+ * for the device's life, and a new secret version is a new object. Only subtrees whose every container is a
+ * frozen plain object or array (no toJSON, nothing a later call could change) are remembered; entries go when
+ * their subtree is collected. The shared copies are never mutated: they are only serialised.
+ */
+export type DataMemo = WeakMap<object, MemoisedCopy>
+
+interface MemoisedCopy {
+  readonly clear: ReadonlySet<string>
+  readonly depth: number
+  readonly key: string
+  readonly copy: JsonObject | JsonValue[]
+}
+
+/** A fresh memo for one device. */
+export function dataMemo(): DataMemo {
+  return new WeakMap()
+}
+
+/** Immutable for good: frozen, and a plain object or array (a frozen Date can still change through setTime). */
+function immutable(value: object): boolean {
+  if (!Object.isFrozen(value)) return false
+  if (Array.isArray(value)) return true
+  const proto = Object.getPrototypeOf(value)
+  return (
+    (proto === Object.prototype || proto === null) &&
+    typeof (value as { toJSON?: unknown }).toJSON !== 'function'
+  )
+}
+
+/**
+ * copyData's walk from `data` at `rootDepth` (its enclosing key `rootKey`); `immutable` says whether every container
+ * it met was immutable, which is what allows remembering the copy. The memo is consulted at the top level only:
+ * a subtree is copied by a nested walk without one, so the nesting of calls is two at most.
+ */
+function walk(
+  data: object,
+  rootKey: string,
+  rootDepth: number,
+  hash: ((value: string) => string) | undefined,
+  clear: ReadonlySet<string>,
+  elideList: boolean,
+  memo: DataMemo | undefined,
+): { copy: JsonObject | JsonValue[]; immutable: boolean } {
+  const root: JsonObject | JsonValue[] = Array.isArray(data) ? new Array<JsonValue>(data.length) : {}
+  let allImmutable = true
   const stack: Frame[] = []
   const convert = (value: unknown, key: string, depth: number): JsonValue | undefined => {
     let v = value
-    if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function')
+    if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+      allImmutable = false
       v = (v as { toJSON: () => unknown }).toJSON()
+    }
     switch (typeof v) {
       case 'string':
         return hash === undefined || clear.has(key) ? v : hash(v)
@@ -60,9 +126,16 @@ export function copyData(
       case 'object': {
         if (v === null) return null
         if (depth >= MAX_DATA_DEPTH) return DEPTH_MARKER
-        const target: JsonObject | JsonValue[] = Array.isArray(v)
-          ? new Array<JsonValue>(v.length)
-          : (Object.create(null) as JsonObject)
+        if (memo !== undefined && Object.isFrozen(v)) {
+          const isArray = Array.isArray(v)
+          const hit = memo.get(v)
+          if (hit && hit.clear === clear && hit.depth === depth + 1 && (!isArray || hit.key === key))
+            return hit.copy
+          const nested = walk(v, key, depth + 1, hash, clear, false, undefined)
+          if (nested.immutable) memo.set(v, { clear, depth: depth + 1, key, copy: nested.copy })
+          return nested.copy
+        }
+        const target: JsonObject | JsonValue[] = Array.isArray(v) ? new Array<JsonValue>(v.length) : {}
         stack.push({ source: v, target, key, depth: depth + 1 })
         return target
       }
@@ -70,9 +143,10 @@ export function copyData(
         return undefined
     }
   }
-  stack.push({ source: data, target: root, key: '', depth: 1 })
+  stack.push({ source: data, target: root, key: rootKey, depth: rootDepth })
   for (let frame = stack.pop(); frame !== undefined; frame = stack.pop()) {
     const { source, target, key, depth } = frame
+    if (allImmutable && !immutable(source)) allImmutable = false
     if (Array.isArray(source)) {
       const list = target as JsonValue[]
       for (let i = 0; i < source.length; i++) list[i] = convert(source[i], key, depth) ?? null
@@ -93,8 +167,10 @@ export function copyData(
         }
       }
       const copied = convert(child, name, depth)
-      if (copied !== undefined) object[name] = copied
+      if (copied === undefined) continue
+      if (name === '__proto__') Object.defineProperty(object, name, OWN_KEY(copied))
+      else object[name] = copied
     }
   }
-  return root
+  return { copy: root, immutable: allImmutable }
 }

@@ -8,7 +8,7 @@ import { verifyAuditLog } from '../../lib/audit-chain/verify.ts'
 import { silentLogger } from '../../lib/logger.ts'
 import { MemoryStorage } from '../physical/memory.ts'
 import { AuditBroker } from './broker.ts'
-import { buildEntry } from './entry.ts'
+import { buildEntry, buildRequestAuth, type JsonObject } from './entry.ts'
 
 /** The broker's clock only stamps checkpoints; a fixed one keeps the test off the wall clock. */
 const FIXED_NOW = Date.UTC(2024, 4, 1)
@@ -141,4 +141,93 @@ it('logPair writes exactly the lines two log calls would (compared unhashed, wit
   assert.deepEqual(paired, separate)
   assert.match(paired[1]!, /"keys":2/, 'elision applies to the paired response too')
   assert.match(paired[3]!, /"error":"permission denied"}$/)
+})
+
+/** The lines of a log without their chain members and checkpoints, as text. */
+function entryLines(file: string): string[] {
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line))
+    .filter((line) => line.type !== 'checkpoint')
+    .map(({ seq: _s, prev_hash: _p, ...rest }) => JSON.stringify(rest))
+}
+
+it('logPair writes, hashed, exactly what two log calls write on the same device; a frozen auth section and data too', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'coffer-broker-')), 'audit.log')
+  const broker = new AuditBroker(new MemoryStorage(), silentLogger, () => FIXED_NOW)
+  await broker.load()
+  await broker.enable('file', 'file', '', { file_path: file }, false)
+  const time = new Date().toISOString()
+  const request = { id: 'r4', operation: 'read', mountPoint: 'secret/', path: 'secret/data/x' }
+  const frozenAuth = Object.freeze(
+    buildRequestAuth({ clientToken: 'cvs.t', accessor: 'acc', displayName: 'token', policies: ['p'] }),
+  )
+  const version = Object.freeze({ password: 'hunter22', pin: 1234 })
+  const entries = (builtAuth: typeof frozenAuth, data: JsonObject) => [
+    buildEntry({ type: 'request', time, builtAuth, request }),
+    buildEntry({
+      type: 'response',
+      time,
+      builtAuth,
+      request,
+      response: { data: { data, metadata: { version: 3 } } },
+    }),
+  ]
+  for (let i = 0; i < 2; i++) {
+    const [req, res] = entries(frozenAuth, version)
+    await broker.logPair(req!, res!)
+    await Promise.all([broker.log(req!), broker.log(res!)])
+  }
+  const password = broker.hash('file', 'hunter22')
+  await broker.close()
+  const lines = entryLines(file)
+  assert.equal(lines.length, 8)
+  for (let i = 0; i < 8; i += 4) assert.deepEqual(lines.slice(i, i + 2), lines.slice(i + 2, i + 4))
+  assert.deepEqual(lines.slice(0, 4), lines.slice(4, 8), 'memoised sections give the same text')
+  assert.equal(JSON.parse(lines[1]!).response.data.data.password, password)
+  const result = verifyAuditLog(readFileSync(file, 'utf8'), broker.publicKeyPem)
+  assert.equal(result.ok, true)
+})
+
+it("records a token's changed auth section, a new secret version, and a re-enabled device's new salt", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-broker-'))
+  const broker = new AuditBroker(new MemoryStorage(), silentLogger, () => FIXED_NOW)
+  await broker.load()
+  const time = new Date().toISOString()
+  const request = { id: 'r5', operation: 'read', path: 'secret/data/x' }
+  const pair = (policies: string[], data: JsonObject) => {
+    const builtAuth = Object.freeze(buildRequestAuth({ clientToken: 'cvs.t', accessor: 'acc', policies }))
+    return broker.logPair(
+      buildEntry({ type: 'request', time, builtAuth, request }),
+      buildEntry({ type: 'response', time, builtAuth, request, response: { data } }),
+    )
+  }
+  const v1 = Object.freeze({ password: 'one' })
+  const v2 = Object.freeze({ password: 'two' })
+  await broker.enable('file', 'file', '', { file_path: join(dir, 'a.log') }, false)
+  const one = broker.hash('file', 'one')
+  const two = broker.hash('file', 'two')
+  await pair(['p'], v1)
+  await pair(['p', 'q'], v1)
+  await pair(['p', 'q'], v2)
+  await broker.disable('file')
+  await broker.enable('file', 'file', '', { file_path: join(dir, 'b.log') }, false)
+  await pair(['p', 'q'], v1)
+  const oneAgain = broker.hash('file', 'one')
+  await broker.close()
+  const a = entryLines(join(dir, 'a.log')).map((line) => JSON.parse(line))
+  assert.deepEqual(
+    a.map((line) => line.auth.policies),
+    [['p'], ['p'], ['p', 'q'], ['p', 'q'], ['p', 'q'], ['p', 'q']],
+  )
+  assert.deepEqual(
+    a.filter((line) => line.type === 'response').map((line) => line.response.data.password),
+    [one, one, two],
+    'a new version is hashed afresh',
+  )
+  const b = entryLines(join(dir, 'b.log')).map((line) => JSON.parse(line))
+  assert.notEqual(oneAgain, one)
+  assert.equal(b[1].response.data.password, oneAgain, 'a re-enabled device hashes with its new salt')
+  assert.notEqual(b[0].auth.client_token, a[0].auth.client_token)
 })

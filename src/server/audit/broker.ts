@@ -5,15 +5,19 @@ import type { Logger } from '../../lib/logger.ts'
 import { rfc3339 } from '../../lib/time.ts'
 import { AppError, InvalidRequestError } from '../../sdk/errors.ts'
 import { getJson, putJson, type Storage } from '../../sdk/storage.ts'
+import { type DataMemo, dataMemo } from './audit-data.ts'
 import { AuditChain, generateSigningKey, resumeChainState } from './chain.ts'
 import { type AuditType, checkOptions, hashOptions, openDevice } from './device-config.ts'
 import type { AuditDevice } from './devices/device.ts'
-import type { AuditEntry } from './entry.ts'
+import type { AuditAuth, AuditEntry } from './entry.ts'
 import {
   type AuditExemptions,
   auditHmac,
   type HashOptions,
+  hashAuthSection,
   hashEntry,
+  hashRequestSection,
+  hashResponseSection,
   memoisedHmac,
   withExemptions,
 } from './hmac.ts'
@@ -50,6 +54,10 @@ interface LiveDevice {
   /** auditHmac under this device's salt, remembering recent answers: tokens, accessors and hot values repeat. */
   hmac: (value: string) => string
   hash: HashOptions
+  /** Hashed copies of immutable data (a KV version's), under this device's salt: see DataMemo. */
+  data: DataMemo
+  /** The hashed, serialised text of frozen auth sections (a token's, shared by its requests): see logPair. */
+  authText: WeakMap<AuditAuth, string>
   chain: AuditChain
   batch: { line: string; resolve: () => void; reject: (error: unknown) => void }[]
   flushScheduled: boolean
@@ -261,6 +269,8 @@ export class AuditBroker {
       salt,
       hmac: memoisedHmac(salt),
       hash: hashOptions(record.options),
+      data: dataMemo(),
+      authText: new WeakMap(),
       chain,
       batch: [],
       flushScheduled: false,
@@ -285,29 +295,44 @@ export class AuditBroker {
   ): Promise<void> {
     if (!live.device) return Promise.reject(new Error(`audit device ${live.record.path} is not open`))
     const options = withExemptions(live.hash, exempt)
-    const hashedRequest = hashEntry(request, live.hmac, options)
-    const requestJson = JSON.stringify(hashedRequest)
-    const lines = [live.chain.appendJson(requestJson)]
+    // The two lines share their auth and request sections (Vault's response entry repeats them): each is hashed
+    // and serialised once, and each line is put together from the sections' text in its entry's key order.
+    const auth = request.auth === undefined ? undefined : this.#authText(live, request.auth, options)
+    const req =
+      request.request === undefined
+        ? undefined
+        : JSON.stringify(hashRequestSection(request.request, live.hmac, options, live.data))
+    const res =
+      response.response === undefined
+        ? undefined
+        : JSON.stringify(
+            hashResponseSection(
+              response.response,
+              response.request?.operation,
+              live.hmac,
+              options,
+              live.data,
+            ),
+          )
+    const lines = [live.chain.appendJson(entryText(request, auth, req, undefined))]
     if (live.chain.state.seq % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) lines.push(this.#checkpoint(live))
-    // Only the response section is new: hash it alone (elision needs the operation) and splice it in after the
-    // request line's sections, which are the same in Vault's response entry.
-    const section = hashEntry(
-      {
-        time: '',
-        type: 'response',
-        request: { operation: response.request?.operation },
-        response: response.response,
-      },
-      live.hmac,
-      options,
-    ).response
-    const head = requestJson.slice(0, -1).replace('"type":"request"', '"type":"response"')
-    const tail = `${section === undefined ? '' : `,"response":${JSON.stringify(section)}`}${
-      response.error ? `,"error":${JSON.stringify(response.error)}` : ''
-    }}`
-    lines.push(live.chain.appendJson(head + tail))
+    lines.push(live.chain.appendJson(entryText(response, auth, req, res)))
     if (live.chain.state.seq % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) lines.push(this.#checkpoint(live))
     return this.#enqueue(live, lines)
+  }
+
+  /**
+   * The auth section's line text. A frozen section cannot change, and core builds one per token entry (see
+   * audit-entries.ts), so its text is remembered per device: HMACs depend only on the device's salt and options.
+   */
+  #authText(live: LiveDevice, auth: AuditAuth, options: HashOptions): string {
+    if (!Object.isFrozen(auth)) return JSON.stringify(hashAuthSection(auth, live.hmac, options))
+    let text = live.authText.get(auth)
+    if (text === undefined) {
+      text = JSON.stringify(hashAuthSection(auth, live.hmac, options))
+      live.authText.set(auth, text)
+    }
+    return text
   }
 
   #enqueue(live: LiveDevice, lines: string[]): Promise<void> {
@@ -378,6 +403,34 @@ export class AuditBroker {
       [...this.#devices.values()].map((live) => live.record),
     )
   }
+}
+
+/**
+ * An entry's JSON text (as JSON.stringify would write it, keys in the entry's order) with the auth, request and
+ * response sections given as text: logPair's two lines take the request's auth and request text.
+ */
+function entryText(
+  entry: AuditEntry,
+  auth: string | undefined,
+  request: string | undefined,
+  response: string | undefined,
+): string {
+  let text = ''
+  for (const key in entry) {
+    const value = entry[key as keyof AuditEntry]
+    if (value === undefined) continue
+    const member =
+      key === 'auth'
+        ? auth
+        : key === 'request'
+          ? request
+          : key === 'response'
+            ? response
+            : JSON.stringify(value)
+    if (member === undefined) continue
+    text += `${text === '' ? '{' : ','}"${key}":${member}`
+  }
+  return text === '' ? '{}' : `${text}}`
 }
 
 function normalizePath(path: string): string {

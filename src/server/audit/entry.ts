@@ -190,6 +190,11 @@ export interface BuildEntryInput {
   time: string
   /** The caller's identity; absent for unauthenticated calls (logins). */
   auth?: AuditAuthInput
+  /**
+   * Or the caller's auth section already built by buildRequestAuth, used as it is (it may be frozen and shared
+   * by many entries: core builds one per token entry). Takes precedence over `auth`.
+   */
+  builtAuth?: AuditAuth
   request: AuditRequestInput
   /** Only read for type 'response'; a response entry always has a `response` object. */
   response?: AuditResponseInput
@@ -204,7 +209,7 @@ export function buildEntry(input: BuildEntryInput): AuditEntry {
     time: input.time,
     type: input.type,
     // Vault always writes an auth object; without a token it is just {"token_type":"default"}.
-    auth: buildAuth(input.auth ?? {}, true),
+    auth: input.builtAuth ?? buildAuth(input.auth ?? {}, true),
     request: compact({
       id: req.id,
       client_id: req.clientId,
@@ -255,6 +260,11 @@ function buildResponse(res: AuditResponseInput, req: AuditRequestInput): AuditRe
           }),
     headers: res.headers,
   })
+}
+
+/** The request-side `auth` section buildEntry would make from `auth`, for BuildEntryInput.builtAuth. */
+export function buildRequestAuth(auth: AuditAuthInput): AuditAuth {
+  return buildAuth(auth, true)
 }
 
 function buildAuth(auth: AuditAuthInput, requestSide: boolean): AuditAuth {

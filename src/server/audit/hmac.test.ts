@@ -8,7 +8,7 @@ import { auditHmac, hashEntry } from './hmac.ts'
 // Vault salts are UUID strings and its HMAC key is the salt's bytes as they are.
 const SALT = Buffer.from('5d7e8c4a-3a2b-4f1e-9c6d-0a1b2c3d4e5f')
 const h = (value: string) => auditHmac(SALT, value)
-/** Audit data is copied onto null-prototype objects; compare it as the JSON line would show it. */
+/** Compare audit data as the JSON line shows it (a `__proto__` key is an own property of the copy). */
 const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value))
 
 function deepFreeze<T>(value: T): T {

@@ -1,8 +1,8 @@
 // Vault's audit HMAC ("hmac-sha256:<hex>") and the rules for which entry fields it replaces.
 import type { KeyObject } from 'node:crypto'
 import { hmacSha256Hex } from '../../lib/hash.ts'
-import { copyData } from './audit-data.ts'
-import type { AuditAuth, AuditEntry, AuditWrapInfo } from './entry.ts'
+import { copyData, type DataMemo } from './audit-data.ts'
+import type { AuditAuth, AuditEntry, AuditRequest, AuditResponse, AuditWrapInfo } from './entry.ts'
 
 /**
  * Vault's Salt.GetIdentifiedHMAC: HMAC-SHA256 keyed with the device's salt bytes directly (no
@@ -44,41 +44,64 @@ export function hashEntry(
   options: HashOptions,
 ): AuditEntry {
   const hmac = typeof salt === 'function' ? salt : (value: string) => auditHmac(salt, value)
-  const raw = options.logRaw === true
-  // log_raw still copies data: the copy is what bounds depth and keeps `__proto__` keys (copyData).
-  const hash = raw ? undefined : hmac
   // Copy-on-write: the parts that get rewritten (auth blocks, request and response, their data and wrap_info)
   // are copied; everything else is shared with the input, which is never mutated.
   const out: AuditEntry = { ...entry }
-  if (entry.auth) {
-    const auth = { ...entry.auth }
-    if (!raw) hashAuth(auth, hmac, options.hmacAccessor)
-    out.auth = auth
-  }
-  if (entry.request) {
-    const req = { ...entry.request }
-    if (req.data) req.data = copyData(req.data, hash, keySet(options.nonHmacRequestKeys), false)
-    if (!raw) {
-      if (req.client_token) req.client_token = hmac(req.client_token)
-      if (options.hmacAccessor && req.client_token_accessor) {
-        req.client_token_accessor = hmac(req.client_token_accessor)
-      }
-    }
-    out.request = req
-  }
-  if (entry.response) {
-    const res = { ...entry.response }
-    out.response = res
-    if (res.auth) res.auth = { ...res.auth }
-    if (res.wrap_info) res.wrap_info = { ...res.wrap_info }
-    const elide = options.elideListResponses === true && out.request?.operation === 'list'
-    if (res.data) res.data = copyData(res.data, hash, keySet(options.nonHmacResponseKeys), elide)
-    if (!raw) {
-      if (res.auth) hashAuth(res.auth, hmac, options.hmacAccessor)
-      if (res.wrap_info) hashWrapInfo(res.wrap_info, hmac, options.hmacAccessor)
-    }
-  }
+  if (entry.auth) out.auth = hashAuthSection(entry.auth, hmac, options)
+  if (entry.request) out.request = hashRequestSection(entry.request, hmac, options)
+  if (entry.response)
+    out.response = hashResponseSection(entry.response, entry.request?.operation, hmac, options)
   return out
+}
+
+/** hashEntry's rules for an entry's `auth` section alone: a hashed copy. */
+export function hashAuthSection(auth: AuditAuth, hmac: Hasher, options: HashOptions): AuditAuth {
+  const out = { ...auth }
+  if (options.logRaw !== true) hashAuth(out, hmac, options.hmacAccessor)
+  return out
+}
+
+/** hashEntry's rules for an entry's `request` section alone: a hashed copy. */
+export function hashRequestSection(
+  request: AuditRequest,
+  hmac: Hasher,
+  options: HashOptions,
+  memo?: DataMemo,
+): AuditRequest {
+  const raw = options.logRaw === true
+  // log_raw still copies data: the copy is what bounds depth and keeps `__proto__` keys (copyData).
+  const req = { ...request }
+  if (req.data)
+    req.data = copyData(req.data, raw ? undefined : hmac, keySet(options.nonHmacRequestKeys), false, memo)
+  if (!raw) {
+    if (req.client_token) req.client_token = hmac(req.client_token)
+    if (options.hmacAccessor && req.client_token_accessor) {
+      req.client_token_accessor = hmac(req.client_token_accessor)
+    }
+  }
+  return req
+}
+
+/** hashEntry's rules for an entry's `response` section alone (`operation` decides list elision): a hashed copy. */
+export function hashResponseSection(
+  response: AuditResponse,
+  operation: string | undefined,
+  hmac: Hasher,
+  options: HashOptions,
+  memo?: DataMemo,
+): AuditResponse {
+  const raw = options.logRaw === true
+  const res = { ...response }
+  if (res.auth) res.auth = { ...res.auth }
+  if (res.wrap_info) res.wrap_info = { ...res.wrap_info }
+  const elide = options.elideListResponses === true && operation === 'list'
+  if (res.data)
+    res.data = copyData(res.data, raw ? undefined : hmac, keySet(options.nonHmacResponseKeys), elide, memo)
+  if (!raw) {
+    if (res.auth) hashAuth(res.auth, hmac, options.hmacAccessor)
+    if (res.wrap_info) hashWrapInfo(res.wrap_info, hmac, options.hmacAccessor)
+  }
+  return res
 }
 
 /** Data keys a mount keeps in clear in its audit entries (its audit_non_hmac_request_keys and _response_keys). */
@@ -97,7 +120,7 @@ export function withExemptions(options: HashOptions, exempt: AuditExemptions | u
   }
 }
 
-type Hasher = (value: string) => string
+export type Hasher = (value: string) => string
 
 const NO_KEYS: ReadonlySet<string> = new Set()
 /** The exemption sets, built once per options array rather than per entry. */

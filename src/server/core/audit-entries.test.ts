@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { DENIED_DATA_BUDGET } from '../audit/elided-data.ts'
-import { type AuditContext, requestEntry } from './audit-entries.ts'
+import { type AuditContext, requestEntry, responseEntry } from './audit-entries.ts'
 import type { LogicalRequest } from './logical-request.ts'
 import type { TokenEntry } from './token/token-entry.ts'
 
@@ -72,4 +72,66 @@ it('records a small refused body, and any body of a caller whose token was accep
   const denied = requestEntry(context(data, { 'content-length': '100000' }, token), 'permission denied')
   assert.equal(denied.request?.data, data, 'an ACL denial names its caller, who is accountable for the body')
   assert.equal(denied.request?.data_elided, undefined)
+})
+
+function tokenEntry(overrides: Partial<TokenEntry> = {}): TokenEntry {
+  return {
+    accessor: 'acc-1',
+    displayName: 'token',
+    policies: ['default', 'dev'],
+    meta: { team: 'a' },
+    entityId: '',
+    type: 'service',
+    numUses: 0,
+    expireTime: 3_600_000,
+    ...overrides,
+  } as unknown as TokenEntry
+}
+
+function readContext(entry: TokenEntry, now = 0, allowed = true): AuditContext {
+  return { ...context({}, {}, entry), allowed, now }
+}
+
+it("shares one frozen auth section across a token's entries while nothing it records changes", () => {
+  const entry = tokenEntry()
+  const first = requestEntry(readContext(entry))
+  const second = responseEntry(readContext(entry), { data: {} } as never)
+  assert.equal(first.auth, second.auth, 'the same section object: the broker remembers its hashed text')
+  assert.ok(Object.isFrozen(first.auth))
+  assert.deepEqual(first.auth, {
+    client_token: 'hvs.caller',
+    accessor: 'acc-1',
+    display_name: 'token',
+    policies: ['default', 'dev'],
+    token_policies: ['default', 'dev'],
+    policy_results: { allowed: true },
+    metadata: { team: 'a' },
+    token_type: 'service',
+    token_ttl: 3600,
+  })
+})
+
+it('builds a fresh auth section when the token entry changes, in place or replaced, or its TTL moves', () => {
+  const entry = tokenEntry()
+  const before = requestEntry(readContext(entry)).auth
+  // In place: new policies, new metadata, a display name.
+  entry.policies.push('ops')
+  const policies = requestEntry(readContext(entry)).auth
+  assert.notEqual(policies, before)
+  assert.deepEqual(policies?.policies, ['default', 'dev', 'ops'])
+  assert.deepEqual(before?.policies, ['default', 'dev'], 'an earlier section is never changed')
+  entry.meta['team'] = 'b'
+  assert.deepEqual(requestEntry(readContext(entry)).auth?.metadata, { team: 'b' })
+  entry.meta['extra'] = 'c'
+  assert.deepEqual(requestEntry(readContext(entry)).auth?.metadata, { team: 'b', extra: 'c' })
+  entry.displayName = 'renamed'
+  assert.equal(requestEntry(readContext(entry)).auth?.display_name, 'renamed')
+  // Replaced, as the token store does on a spent use or a renewal.
+  const spent = { ...entry, numUses: 4 }
+  assert.equal(requestEntry(readContext(spent)).auth?.remaining_uses, 4)
+  const renewed = { ...entry, expireTime: 7_200_000 }
+  assert.equal(requestEntry(readContext(renewed)).auth?.token_ttl, 7200)
+  // The TTL moves with the clock, and a denial is recorded as one.
+  assert.equal(requestEntry(readContext(entry, 1_500)).auth?.token_ttl, 3599)
+  assert.deepEqual(requestEntry(readContext(entry, 1_500, false)).auth?.policy_results, { allowed: false })
 })

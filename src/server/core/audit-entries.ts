@@ -2,10 +2,16 @@
 import { rfc3339 } from '../../lib/time.ts'
 import type { BackendRequest } from '../../sdk/request.ts'
 import { elideDeniedData } from '../audit/elided-data.ts'
-import { type AuditEntry, buildEntry, type JsonObject } from '../audit/entry.ts'
+import {
+  type AuditAuth,
+  type AuditEntry,
+  buildEntry,
+  buildRequestAuth,
+  type JsonObject,
+} from '../audit/entry.ts'
 import type { CoreResponse, LogicalRequest, RequestAuth } from './logical-request.ts'
 import type { MountEntry } from './mount-table.ts'
-import { ttlSeconds } from './token/token-entry.ts'
+import { type TokenEntry, ttlSeconds } from './token/token-entry.ts'
 
 export interface AuditContext {
   request: LogicalRequest
@@ -18,22 +24,100 @@ export interface AuditContext {
   operation?: string
 }
 
-function authInput(ctx: AuditContext) {
+/** What a request-side auth section was built from, to tell whether it still describes the token entry. */
+interface AuthMemo {
+  readonly token: string
+  readonly accessor: string
+  readonly displayName: string
+  readonly policies: readonly string[]
+  readonly meta: Readonly<Record<string, string>> | undefined
+  readonly entityId: string
+  readonly type: string
+  readonly ttl: number
+  readonly numUses: number
+  readonly allowed: boolean
+  readonly auth: AuditAuth
+}
+
+/**
+ * The auth section of a token's entries, built once and shared while nothing it records changes: a token's
+ * requests all carry the same section but for token_ttl, which moves once a second. It is deeply frozen, so the
+ * broker may remember its hashed text per device. Every field is compared by value on each use (policies and
+ * metadata element by element), so a token entry changed in place or replaced (renewal, a spent use, new
+ * policies) gets a fresh section.
+ */
+const authMemo = new WeakMap<TokenEntry, AuthMemo>()
+
+function auditAuth(ctx: AuditContext): AuditAuth | undefined {
   const auth = ctx.auth
   if (!auth) return undefined
-  return {
+  const entry = auth.entry
+  const ttl = ttlSeconds(entry, ctx.now)
+  const memo = authMemo.get(entry)
+  if (
+    memo !== undefined &&
+    memo.ttl === ttl &&
+    memo.allowed === ctx.allowed &&
+    memo.token === auth.token &&
+    memo.accessor === entry.accessor &&
+    memo.displayName === entry.displayName &&
+    memo.entityId === entry.entityId &&
+    memo.type === entry.type &&
+    memo.numUses === entry.numUses &&
+    sameList(memo.policies, entry.policies) &&
+    sameRecord(memo.meta, entry.meta)
+  )
+    return memo.auth
+  const policies = Object.freeze([...entry.policies])
+  const meta = entry.meta === undefined ? undefined : Object.freeze({ ...entry.meta })
+  const built = buildRequestAuth({
     clientToken: auth.token,
-    accessor: auth.entry.accessor,
-    displayName: auth.entry.displayName,
-    policies: auth.entry.policies,
-    tokenPolicies: auth.entry.policies,
-    metadata: auth.entry.meta,
-    entityId: auth.entry.entityId,
-    tokenType: auth.entry.type,
-    tokenTtl: ttlSeconds(auth.entry, ctx.now),
-    remainingUses: auth.entry.numUses,
+    accessor: entry.accessor,
+    displayName: entry.displayName,
+    policies: policies as string[],
+    tokenPolicies: policies as string[],
+    metadata: meta,
+    entityId: entry.entityId,
+    tokenType: entry.type,
+    tokenTtl: ttl,
+    remainingUses: entry.numUses,
     policyResults: { allowed: ctx.allowed },
+  })
+  if (built.policy_results) Object.freeze(built.policy_results)
+  Object.freeze(built)
+  authMemo.set(entry, {
+    token: auth.token,
+    accessor: entry.accessor,
+    displayName: entry.displayName,
+    policies,
+    meta,
+    entityId: entry.entityId,
+    type: entry.type,
+    ttl,
+    numUses: entry.numUses,
+    allowed: ctx.allowed,
+    auth: built,
+  })
+  return built
+}
+
+function sameList(a: readonly string[], b: readonly string[] | undefined): boolean {
+  if (b === undefined || a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+function sameRecord(
+  a: Readonly<Record<string, string>> | undefined,
+  b: Readonly<Record<string, string>> | undefined,
+): boolean {
+  if (a === undefined || b === undefined) return a === b
+  let count = 0
+  for (const key in b) {
+    if (!Object.hasOwn(a, key) || a[key] !== b[key]) return false
+    count++
   }
+  return count === Object.keys(a).length
 }
 
 function requestInput(ctx: AuditContext) {
@@ -62,11 +146,11 @@ function declaredLength(headers: Record<string, string> | undefined): number | u
 }
 
 export function requestEntry(ctx: AuditContext, error?: string): AuditEntry {
-  const auth = authInput(ctx)
+  const auth = auditAuth(ctx)
   return buildEntry({
     type: 'request',
     time: rfc3339(ctx.now),
-    ...(auth ? { auth } : {}),
+    ...(auth ? { builtAuth: auth } : {}),
     request: requestInput(ctx),
     ...(error ? { error } : {}),
   })
@@ -77,12 +161,12 @@ export function responseEntry(
   response: CoreResponse | undefined,
   error?: string,
 ): AuditEntry {
-  const auth = authInput(ctx)
+  const auth = auditAuth(ctx)
   const issued = response?.auth
   return buildEntry({
     type: 'response',
     time: rfc3339(ctx.now),
-    ...(auth ? { auth } : {}),
+    ...(auth ? { builtAuth: auth } : {}),
     request: requestInput(ctx),
     response: {
       ...(response?.data ? { data: response.data as JsonObject } : {}),
