@@ -113,12 +113,28 @@ export interface AuditExemptions {
 /** The device's options plus a mount's exemptions; the device's own object when the mount adds none. */
 export function withExemptions(options: HashOptions, exempt: AuditExemptions | undefined): HashOptions {
   if (!exempt || (exempt.request.length === 0 && exempt.response.length === 0)) return options
-  return {
-    ...options,
-    nonHmacRequestKeys: [...(options.nonHmacRequestKeys ?? []), ...exempt.request],
-    nonHmacResponseKeys: [...(options.nonHmacResponseKeys ?? []), ...exempt.response],
+  // One merged object per (device options, mount's two arrays): the key sets and the data memo are keyed by
+  // these objects, so building them afresh per request would defeat both. A tune replaces the arrays.
+  let byRequest = mergedOptions.get(options)
+  if (!byRequest) mergedOptions.set(options, (byRequest = new WeakMap()))
+  let byResponse = byRequest.get(exempt.request)
+  if (!byResponse) byRequest.set(exempt.request, (byResponse = new WeakMap()))
+  let merged = byResponse.get(exempt.response)
+  if (!merged) {
+    merged = {
+      ...options,
+      nonHmacRequestKeys: [...(options.nonHmacRequestKeys ?? []), ...exempt.request],
+      nonHmacResponseKeys: [...(options.nonHmacResponseKeys ?? []), ...exempt.response],
+    }
+    byResponse.set(exempt.response, merged)
   }
+  return merged
 }
+
+const mergedOptions = new WeakMap<
+  HashOptions,
+  WeakMap<readonly string[], WeakMap<readonly string[], HashOptions>>
+>()
 
 export type Hasher = (value: string) => string
 
