@@ -117,13 +117,10 @@ export class PolicyStore {
    * templated policy is cached per entity as well, so only those ACLs multiply with the number of entities.
    */
   async acl(names: string[], identity?: TemplateIdentity): Promise<Acl> {
-    const key = names.join('\n')
-    const cached = this.#acls.get(key)
+    const cached = this.cachedAcl(names, identity)
     if (cached) return cached
-    // '#' cannot occur in a policy name, so a per-entity key never collides with a plain one.
+    const key = names.join('\n')
     const perEntity = `${key}\n#${identity?.entity.id ?? ''}`
-    const templated = this.#acls.get(perEntity)
-    if (templated) return templated
     const generation = this.#generation
     const policies = await this.policiesFor(names, identity)
     const acl = new Acl(policies)
@@ -132,6 +129,18 @@ export class PolicyStore {
     if (this.#acls.size > 1000) this.#acls.clear()
     this.#acls.set(isTemplated ? perEntity : key, acl)
     return acl
+  }
+
+  /**
+   * The compiled ACL if it is cached, without a turn of the event loop: the read path's common case. Whatever
+   * `acl` would drop on a policy write, delete or identity change, this no longer finds.
+   */
+  cachedAcl(names: string[], identity?: TemplateIdentity): Acl | undefined {
+    const key = names.join('\n')
+    const cached = this.#acls.get(key)
+    if (cached) return cached
+    // '#' cannot occur in a policy name, so a per-entity key never collides with a plain one.
+    return this.#acls.get(`${key}\n#${identity?.entity.id ?? ''}`)
   }
 
   /** Forget compiled ACLs whose templates were filled from identity data that has since changed. */

@@ -110,3 +110,110 @@ describe('dispatch: KV reads', () => {
     assert.equal(gone.body.data.data, null)
   })
 })
+
+describe('dispatch: what reads remember about tokens and policies', () => {
+  const policy = (name: string, text: string) =>
+    server.call('PUT', `sys/policies/acl/${name}`, { body: { policy: text } })
+  const tokenWith = async (policies: string[], extra: Record<string, unknown> = {}) => {
+    const res = await server.call('POST', 'auth/token/create', { body: { policies, ttl: '1h', ...extra } })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    return res.body.auth.client_token as string
+  }
+
+  before(async () => {
+    await write('secret/data/team/a', { v: 'a' })
+    await write('secret/data/team/b', { v: 'b' })
+    await write('secret/data/params', { v: 'p' })
+  })
+
+  it('a revoked token is refused by the very next read, by each way of revoking it', async () => {
+    await policy('team', 'path "secret/data/team/*" { capabilities = ["read"] }')
+    await policy('creator', 'path "auth/token/create" { capabilities = ["update"] }')
+    for (const how of ['revoke', 'revoke-accessor', 'revoke-self', 'parent']) {
+      const parent = await tokenWith(['team', 'creator'])
+      const token =
+        how === 'parent'
+          ? (await server.call('POST', 'auth/token/create', { token: parent, body: { policies: ['team'] } }))
+              .body.auth.client_token
+          : await tokenWith(['team'])
+      assert.equal((await get('secret/data/team/a', token)).status, 200, how)
+      assert.equal((await get('secret/data/team/a', token)).status, 200, how)
+      if (how === 'revoke') await server.call('POST', 'auth/token/revoke', { body: { token } })
+      if (how === 'revoke-self') await server.call('POST', 'auth/token/revoke-self', { token })
+      if (how === 'parent') await server.call('POST', 'auth/token/revoke', { body: { token: parent } })
+      if (how === 'revoke-accessor') {
+        const accessor = (await server.call('POST', 'auth/token/lookup', { body: { token } })).body.data
+          .accessor
+        await server.call('POST', 'auth/token/revoke-accessor', { body: { accessor } })
+      }
+      assert.equal((await get('secret/data/team/a', token)).status, 403, how)
+    }
+  })
+
+  it('a policy write or delete decides the next read, for a path already decided', async () => {
+    await policy('narrow', 'path "secret/data/team/*" { capabilities = ["read"] }')
+    const token = await tokenWith(['narrow'])
+    assert.equal((await get('secret/data/team/a', token)).status, 200)
+    assert.equal((await get('secret/data/team/b', token)).status, 200)
+    await policy('narrow', 'path "secret/data/team/a" { capabilities = ["read"] }')
+    assert.equal((await get('secret/data/team/a', token)).status, 200)
+    assert.equal((await get('secret/data/team/b', token)).status, 403)
+    await policy('narrow', 'path "secret/data/team/*" { capabilities = ["deny"] }')
+    assert.equal((await get('secret/data/team/a', token)).status, 403)
+    await policy('narrow', 'path "secret/data/team/*" { capabilities = ["read"] }')
+    assert.equal((await get('secret/data/team/b', token)).status, 200)
+    assert.equal((await server.call('DELETE', 'sys/policies/acl/narrow')).status, 204)
+    assert.equal((await get('secret/data/team/a', token)).status, 403)
+    assert.equal((await get('secret/data/team/b', token)).status, 403)
+  })
+
+  it('parameter constraints are checked on every read of a remembered path', async () => {
+    await policy(
+      'params',
+      'path "secret/data/params" {\n capabilities = ["read"]\n allowed_parameters = { "version" = ["1"] }\n}',
+    )
+    const token = await tokenWith(['params'])
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await get('secret/data/params?version=1', token)).status, 200)
+      assert.equal((await get('secret/data/params?version=2', token)).status, 403)
+    }
+  })
+
+  it("an entity's disable refuses its tokens at the next read, and its group's policies follow edits", async () => {
+    await policy('via-group', 'path "secret/data/team/b" { capabilities = ["read"] }')
+    await policy('team', 'path "secret/data/team/a" { capabilities = ["read"] }')
+    await server.call('POST', 'sys/auth/userpass', { body: { type: 'userpass' } })
+    await server.call('POST', 'auth/userpass/users/ana', { body: { password: 'pw', token_policies: 'team' } })
+    const login = await server.call('POST', 'auth/userpass/login/ana', {
+      token: '',
+      body: { password: 'pw' },
+    })
+    assert.equal(login.status, 200, JSON.stringify(login.body))
+    const token = login.body.auth.client_token as string
+    const entityId = login.body.auth.entity_id as string
+    assert.notEqual(entityId, '')
+    assert.equal((await get('secret/data/team/a', token)).status, 200)
+    assert.equal((await get('secret/data/team/b', token)).status, 403)
+
+    const group = await server.call('POST', 'identity/group', {
+      body: { name: 'readers', policies: ['via-group'], member_entity_ids: [entityId] },
+    })
+    assert.equal(group.status, 200, JSON.stringify(group.body))
+    assert.equal((await get('secret/data/team/b', token)).status, 200)
+    await server.call('POST', `identity/group/id/${group.body.data.id}`, { body: { policies: [] } })
+    assert.equal((await get('secret/data/team/b', token)).status, 403)
+
+    await server.call('POST', `identity/entity/id/${entityId}`, { body: { disabled: true } })
+    assert.equal((await get('secret/data/team/a', token)).status, 403)
+    await server.call('POST', `identity/entity/id/${entityId}`, { body: { disabled: false } })
+    assert.equal((await get('secret/data/team/a', token)).status, 200)
+  })
+
+  it('a token with num_uses=2 serves exactly two reads', async () => {
+    await policy('team', 'path "secret/data/team/*" { capabilities = ["read"] }')
+    const token = await tokenWith(['team'], { num_uses: 2 })
+    assert.equal((await get('secret/data/team/a', token)).status, 200)
+    assert.equal((await get('secret/data/team/a', token)).status, 200)
+    assert.equal((await get('secret/data/team/a', token)).status, 403)
+  })
+})

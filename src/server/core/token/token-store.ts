@@ -232,7 +232,7 @@ export class TokenStore {
    * used up or revoked while this request waited, and must be refused.
    */
   async useOnce(entry: TokenEntry): Promise<'unlimited' | 'counted' | 'last' | 'gone'> {
-    if (entry.numUses === 0) return this.#dead.has(entry.idHash) ? 'gone' : 'unlimited'
+    if (entry.numUses === 0) return this.unlimitedUse(entry)
     return this.#locks.run(entry.idHash, async () => {
       const current = await this.#get(entry.idHash)
       if (!current || this.#expired(current)) return 'gone'
@@ -243,6 +243,11 @@ export class TokenStore {
       await this.#write({ ...current, numUses: current.numUses - 1 })
       return 'counted'
     })
+  }
+
+  /** useOnce for a token without a use limit, answered synchronously: 'gone' once its revocation has begun. */
+  unlimitedUse(entry: TokenEntry): 'unlimited' | 'gone' {
+    return this.#dead.has(entry.idHash) ? 'gone' : 'unlimited'
   }
 
   /**
