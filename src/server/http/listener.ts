@@ -65,9 +65,17 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   })
 }
 
+/**
+ * A body goes out with its Content-Length, as Vault's (Go's) server sends it: the head and a string body then
+ * leave in one write, where chunked framing made every answer a three-part writev. An empty body (204) has none.
+ */
 function send(res: ServerResponse, result: HttpResult): void {
-  res.writeHead(result.status, result.headers)
-  res.end(result.body)
+  const body = result.body
+  if (body.length > 0) {
+    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength
+    res.writeHead(result.status, { ...result.headers, 'content-length': length })
+  } else res.writeHead(result.status, result.headers)
+  res.end(body)
 }
 
 /** Each TLS connection's certificate chain, read once: it cannot change while the connection lasts. */
