@@ -202,6 +202,20 @@ export class TokenStore {
     return entry
   }
 
+  /**
+   * `lookup` answered synchronously when the token's live entry is in memory, for the read path: the same checks
+   * in the same order (shape, tombstone, hash match, expiry). Undefined means "not known here": the caller then
+   * asks `lookup`, which also refuses a dead or expired token and revokes an expired one.
+   */
+  lookupCached(token: string): TokenEntry | undefined {
+    if (typeof token !== 'string' || !GENERATED_TOKEN.test(token)) return undefined
+    const idHash = this.#generatedHash(token)
+    if (this.#dead.has(idHash)) return undefined
+    const entry = this.#cache.get(idHash)
+    if (!entry || !constantTimeEqual(entry.idHash, idHash) || this.#expired(entry)) return undefined
+    return entry
+  }
+
   /** A batch token is live while unexpired and, unless an orphan, while its parent is. */
   async #lookupBatch(token: string): Promise<TokenEntry | undefined> {
     const entry = this.#codec().open(token)
