@@ -104,6 +104,7 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
 
 /** A client asking for a namespace must not silently get the root namespace instead. */
 function refuseUnsupportedHeaders(req: HttpRequest): void {
+  if (req.headers['x-vault-namespace'] === undefined) return
   const namespace = header(req, 'x-vault-namespace').replace(/^\/+|\/+$/g, '')
   if (namespace !== '' && namespace !== 'root') {
     throw new InvalidRequestError('namespaces (X-Vault-Namespace) are not supported by Coffer yet')
