@@ -25,6 +25,8 @@ export class PolicyStore {
   readonly #storage: Storage
   readonly #parsed = new Map<string, Policy>()
   readonly #acls = new Map<string, Acl>()
+  /** cachedAcl's answer per policy-name array, valid for one generation and entity. */
+  readonly #aclByNames = new WeakMap<readonly string[], { generation: number; entityId: string; acl: Acl }>()
   /**
    * Bumped before and after every policy write, delete and identity change: a parse or ACL built from what was
    * read before the change is returned to its caller but never cached, so no request that starts after a write
@@ -136,11 +138,17 @@ export class PolicyStore {
    * `acl` would drop on a policy write, delete or identity change, this no longer finds.
    */
   cachedAcl(names: string[], identity?: TemplateIdentity): Acl | undefined {
+    // A token's policy list is one array for as long as its entry is cached: what it resolved to is remembered on
+    // it, and trusted only while nothing changed (every policy write, delete and identity change bumps the
+    // generation) and for the same entity.
+    const entityId = identity?.entity.id ?? ''
+    const memo = this.#aclByNames.get(names)
+    if (memo && memo.generation === this.#generation && memo.entityId === entityId) return memo.acl
     const key = names.join('\n')
-    const cached = this.#acls.get(key)
-    if (cached) return cached
     // '#' cannot occur in a policy name, so a per-entity key never collides with a plain one.
-    return this.#acls.get(`${key}\n#${identity?.entity.id ?? ''}`)
+    const acl = this.#acls.get(key) ?? this.#acls.get(`${key}\n#${entityId}`)
+    if (acl) this.#aclByNames.set(names, { generation: this.#generation, entityId, acl })
+    return acl
   }
 
   /** Forget compiled ACLs whose templates were filled from identity data that has since changed. */
