@@ -13,8 +13,8 @@ import { routeRequest } from './pipeline/route.ts'
 import { wrapIfAsked } from './pipeline/wrap.ts'
 import type { UnsealedServices } from './services.ts'
 
-export async function handleRequest(core: Core, req: LogicalRequest): Promise<CoreResponse | undefined> {
-  if (core.sealed) throw new SealedError()
+export function handleRequest(core: Core, req: LogicalRequest): Promise<CoreResponse | undefined> {
+  if (core.sealed) return Promise.reject(new SealedError())
   return runPipeline(core.services, req)
 }
 
@@ -34,7 +34,8 @@ export async function runPipeline(
   const authenticated = authenticate(services, req, routed)
   const auth = authenticated instanceof Promise ? await authenticated : authenticated
   const audit = requestAudit(services, req, routed, auth)
-  const acl = await authorise(services, req, routed, auth, audit)
+  const authorised = authorise(services, req, routed, auth, audit)
+  const acl = authorised instanceof Promise ? await authorised : authorised
   try {
     await audit.beforeHandle()
     const response = await runHandler(routed, audit)

@@ -209,6 +209,17 @@ describe('dispatch: what reads remember about tokens and policies', () => {
     assert.equal((await get('secret/data/team/a', token)).status, 200)
   })
 
+  it('a root path read needs sudo on every request, and a removed sudo binds the next one', async () => {
+    await policy('auditors', 'path "sys/audit" { capabilities = ["read"] }')
+    const token = await tokenWith(['auditors'])
+    assert.equal((await get('sys/audit', token)).status, 403)
+    await policy('auditors', 'path "sys/audit" { capabilities = ["read", "sudo"] }')
+    assert.equal((await get('sys/audit', token)).status, 200)
+    assert.equal((await get('sys/audit', token)).status, 200)
+    await policy('auditors', 'path "sys/audit" { capabilities = ["read"] }')
+    assert.equal((await get('sys/audit', token)).status, 403)
+  })
+
   it('a token with num_uses=2 serves exactly two reads', async () => {
     await policy('team', 'path "secret/data/team/*" { capabilities = ["read"] }')
     const token = await tokenWith(['team'], { num_uses: 2 })
