@@ -22,14 +22,15 @@ path "secret/data/bench/*" { capabilities = ["create", "read", "update"] }
 path "secret/metadata/bench/*" { capabilities = ["list", "read"] }
 `
 
-export async function startCoffer(): Promise<CofferFixture> {
+/** `env` is added to the server process's environment (e.g. NODE_OPTIONS=--cpu-prof to profile it). */
+export async function startCoffer(env: NodeJS.ProcessEnv = {}): Promise<CofferFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'coffer-bench-'))
   const config = join(dir, 'coffer.hcl')
   writeFileSync(
     config,
     `storage "sqlite" {\n  path = "${join(dir, 'coffer.db')}"\n}\nlistener "tcp" {\n  address = "127.0.0.1:0"\n  tls_disable = true\n}\nlog_level = "error"\n`,
   )
-  const process = await spawnServer([`-config=${config}`])
+  const process = await spawnServer([`-config=${config}`], env)
   const address = process.address
   const call = async (method: string, path: string, body?: unknown, token = '') => {
     const res = await fetch(`${address}/v1/${path}`, {

@@ -23,7 +23,12 @@ const server = http.createServer((req, res) => {
       ])
     }
     const body = req.method === 'GET' ? readBody : writeBody
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+    // The same framing as Coffer's answers (Content-Length, not chunked), so both send the same bytes.
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      'content-length': Buffer.byteLength(body),
+    })
     res.end(body)
   })
 })

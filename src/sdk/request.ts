@@ -82,6 +82,12 @@ export interface LogicalResponse {
   raw?: RawResponse
   /** An advisory lease_duration with no lease behind it (a KV v1 secret's "ttl" key). */
   leaseDuration?: number
+  /**
+   * `data` is deeply frozen and its content never changes for as long as this same object is handed out (KV's
+   * shared read values): the HTTP adapter may then encode it once and reuse the text for every request that
+   * answers with the same object. Never set it on data that is built or modified per request.
+   */
+  frozenData?: true
   secret?: SecretGrant
   auth?: AuthGrant
 }

@@ -71,3 +71,17 @@ it('evicts the least recently used entries past its limits', () => {
   assert.deepEqual(cache.get('a'), text('1'))
   assert.deepEqual(cache.get('c'), text('3'))
 })
+
+it('stays within its limits when every entry was read since it came in', () => {
+  const cache = new ReadCache({ entries: 3, bytes: 1024 })
+  for (const key of ['a', 'b', 'c']) cache.fill(key, text(key), cache.generation)
+  for (const key of ['a', 'b', 'c']) cache.get(key)
+  cache.fill('d', text('d'), cache.generation)
+  assert.equal(cache.size, 3)
+  assert.deepEqual(cache.get('d'), text('d'))
+  // Each used entry got one more round; the oldest of them went first.
+  assert.equal(cache.get('a'), undefined)
+  cache.fill('e', text('e'), cache.generation)
+  assert.equal(cache.size, 3)
+  assert.deepEqual(cache.get('e'), text('e'))
+})

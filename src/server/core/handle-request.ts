@@ -7,14 +7,14 @@ import { requestAudit } from './pipeline/audit.ts'
 import { authenticate } from './pipeline/authenticate.ts'
 import { authorise } from './pipeline/authorise.ts'
 import { filterList } from './pipeline/filter-list.ts'
-import { grant } from './pipeline/grant.ts'
+import { grant, needsGrant, ungranted } from './pipeline/grant.ts'
 import { runHandler } from './pipeline/handle.ts'
 import { routeRequest } from './pipeline/route.ts'
 import { wrapIfAsked } from './pipeline/wrap.ts'
 import type { UnsealedServices } from './services.ts'
 
-export async function handleRequest(core: Core, req: LogicalRequest): Promise<CoreResponse | undefined> {
-  if (core.sealed) throw new SealedError()
+export function handleRequest(core: Core, req: LogicalRequest): Promise<CoreResponse | undefined> {
+  if (core.sealed) return Promise.reject(new SealedError())
   return runPipeline(core.services, req)
 }
 
@@ -29,17 +29,23 @@ export async function runPipeline(
   req: LogicalRequest,
 ): Promise<CoreResponse | undefined> {
   const routed = routeRequest(services, req)
-  const auth = await authenticate(services, req, routed)
+  // Stages with nothing to do for this request are skipped rather than awaited: each await is a turn of the event
+  // loop, and a read needs none of grant, filter or wrap. What runs, and in which order, is unchanged.
+  const authenticated = authenticate(services, req, routed)
+  const auth = authenticated instanceof Promise ? await authenticated : authenticated
   const audit = requestAudit(services, req, routed, auth)
-  const acl = await authorise(services, req, routed, auth, audit)
+  const authorised = authorise(services, req, routed, auth, audit)
+  const acl = authorised instanceof Promise ? await authorised : authorised
   try {
     await audit.beforeHandle()
     const response = await runHandler(routed, audit)
-    let out = await grant(services, routed, response, auth)
-    out = await filterList(services, routed, out, acl, auth)
-    out = await wrapIfAsked(services, req, routed.path, out)
+    let out =
+      response && needsGrant(response) ? await grant(services, routed, response, auth) : ungranted(response)
+    if (routed.backendRequest.operation === 'list') out = await filterList(services, routed, out, acl, auth)
+    if (req.wrapTtl) out = await wrapIfAsked(services, req, routed.path, out)
     // The response is recorded before it is released: if no device can record it, the caller gets a 500.
-    await audit.outcome(out)
+    const recorded = audit.outcome(out)
+    if (recorded) await recorded
     return out
   } finally {
     // The last use revokes the token (and with it any lease this request created) before the answer goes out.

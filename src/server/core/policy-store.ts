@@ -25,6 +25,8 @@ export class PolicyStore {
   readonly #storage: Storage
   readonly #parsed = new Map<string, Policy>()
   readonly #acls = new Map<string, Acl>()
+  /** cachedAcl's answer per policy-name array, valid for one generation and entity. */
+  readonly #aclByNames = new WeakMap<readonly string[], { generation: number; entityId: string; acl: Acl }>()
   /**
    * Bumped before and after every policy write, delete and identity change: a parse or ACL built from what was
    * read before the change is returned to its caller but never cached, so no request that starts after a write
@@ -117,13 +119,10 @@ export class PolicyStore {
    * templated policy is cached per entity as well, so only those ACLs multiply with the number of entities.
    */
   async acl(names: string[], identity?: TemplateIdentity): Promise<Acl> {
-    const key = names.join('\n')
-    const cached = this.#acls.get(key)
+    const cached = this.cachedAcl(names, identity)
     if (cached) return cached
-    // '#' cannot occur in a policy name, so a per-entity key never collides with a plain one.
+    const key = names.join('\n')
     const perEntity = `${key}\n#${identity?.entity.id ?? ''}`
-    const templated = this.#acls.get(perEntity)
-    if (templated) return templated
     const generation = this.#generation
     const policies = await this.policiesFor(names, identity)
     const acl = new Acl(policies)
@@ -131,6 +130,24 @@ export class PolicyStore {
     if (generation !== this.#generation) return acl
     if (this.#acls.size > 1000) this.#acls.clear()
     this.#acls.set(isTemplated ? perEntity : key, acl)
+    return acl
+  }
+
+  /**
+   * The compiled ACL if it is cached, without a turn of the event loop: the read path's common case. Whatever
+   * `acl` would drop on a policy write, delete or identity change, this no longer finds.
+   */
+  cachedAcl(names: string[], identity?: TemplateIdentity): Acl | undefined {
+    // A token's policy list is one array for as long as its entry is cached: what it resolved to is remembered on
+    // it, and trusted only while nothing changed (every policy write, delete and identity change bumps the
+    // generation) and for the same entity.
+    const entityId = identity?.entity.id ?? ''
+    const memo = this.#aclByNames.get(names)
+    if (memo && memo.generation === this.#generation && memo.entityId === entityId) return memo.acl
+    const key = names.join('\n')
+    // '#' cannot occur in a policy name, so a per-entity key never collides with a plain one.
+    const acl = this.#acls.get(key) ?? this.#acls.get(`${key}\n#${entityId}`)
+    if (acl) this.#aclByNames.set(names, { generation: this.#generation, entityId, acl })
     return acl
   }
 

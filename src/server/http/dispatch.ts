@@ -8,7 +8,7 @@ import { handleHelp } from '../core/handle-help.ts'
 import { handleRequest } from '../core/handle-request.ts'
 import type { CoreResponse } from '../core/logical-request.ts'
 import { parseWrapTtl } from '../core/wrapping.ts'
-import { emptyResult, type HttpRequest, type HttpResult, jsonResult } from './http-types.ts'
+import { emptyResult, type HttpRequest, type HttpResult, jsonResult, textResult } from './http-types.ts'
 import { clientToken, header, operationFor, parseTarget, plainHeaders, requestData } from './parse-request.ts'
 import { CEREMONY_PATHS, handleCeremony } from './sys-ceremony.ts'
 import { handleRawSys, RAW_SYS_PATHS } from './sys-raw.ts'
@@ -104,6 +104,7 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
 
 /** A client asking for a namespace must not silently get the root namespace instead. */
 function refuseUnsupportedHeaders(req: HttpRequest): void {
+  if (req.headers['x-vault-namespace'] === undefined) return
   const namespace = header(req, 'x-vault-namespace').replace(/^\/+|\/+$/g, '')
   if (namespace !== '' && namespace !== 'root') {
     throw new InvalidRequestError('namespaces (X-Vault-Namespace) are not supported by Coffer yet')
@@ -123,6 +124,11 @@ function render(
   if (response.raw) {
     const { status, contentType, body } = response.raw
     return { status, headers: { 'content-type': contentType, 'cache-control': 'no-store' }, body }
+  }
+  if (response.frozenData && response.data) {
+    const shared = sharedEnvelope(path, response, response.data)
+    if (shared !== undefined)
+      return textResult(response.status ?? 200, `{"request_id":"${requestId}${shared}`)
   }
   const hasBody =
     response.data != null ||
@@ -153,6 +159,32 @@ function render(
     for (const [key, value] of Object.entries(response.data)) if (!(key in envelope)) envelope[key] = value
   }
   return jsonResult(response.status ?? 200, envelope)
+}
+
+/**
+ * The envelope of an answer whose `data` is deeply frozen and shared (a KV read of an unchanged version), after its
+ * request id: encoded once per data object, so a hot secret is not serialised again for every read. Only answers
+ * that carry nothing but that data (no lease, auth, wrapping, warnings, no sys/ top-level copy) take this path.
+ * The text is exactly what JSON.stringify of the full envelope gives (tested in dispatch.test.ts).
+ */
+const sharedEnvelopes = new WeakMap<object, string>()
+
+function sharedEnvelope(path: string, response: CoreResponse, data: object): string | undefined {
+  if (
+    response.lease !== undefined ||
+    response.auth !== undefined ||
+    response.wrapInfo !== undefined ||
+    response.leaseDuration !== undefined ||
+    (response.warnings?.length ?? 0) > 0 ||
+    path.startsWith('sys/')
+  )
+    return undefined
+  let text = sharedEnvelopes.get(data)
+  if (text === undefined) {
+    text = `","lease_id":"","renewable":false,"lease_duration":0,"data":${JSON.stringify(data)},"wrap_info":null,"warnings":null,"auth":null}\n`
+    sharedEnvelopes.set(data, text)
+  }
+  return text
 }
 
 function renderError(ctx: DispatchContext, requestId: string, error: unknown): HttpResult {

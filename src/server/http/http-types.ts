@@ -39,6 +39,11 @@ export function jsonResult(
   }
 }
 
+/** A JSON body already encoded, with Vault's trailing newline included. */
+export function textResult(status: number, json: string): HttpResult {
+  return { status, headers: JSON_HEADERS, body: json }
+}
+
 export function emptyResult(status = 204): HttpResult {
   return { status, headers: { 'cache-control': 'no-store' }, body: '' }
 }

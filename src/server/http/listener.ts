@@ -41,11 +41,13 @@ export interface RunningListener {
 const EMPTY = Buffer.alloc(0)
 const REQUEST_TIMEOUT_MS = 90_000
 
+/** Whether the request declares no body at all: most reads, which then skip the stream machinery. */
+function bodiless(req: IncomingMessage): boolean {
+  return req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined
+}
+
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  // Most reads carry no body: skip the stream machinery for them.
-  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
-    return Promise.resolve(EMPTY)
-  }
+  if (bodiless(req)) return Promise.resolve(EMPTY)
   const declared = Number(req.headers['content-length'] ?? '0')
   if (declared > limit) return Promise.reject(new PayloadTooLargeError(limit))
   return new Promise((resolve, reject) => {
@@ -65,9 +67,17 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   })
 }
 
+/**
+ * A body goes out with its Content-Length, as Vault's (Go's) server sends it: the head and a string body then
+ * leave in one write, where chunked framing made every answer a three-part writev. An empty body (204) has none.
+ */
 function send(res: ServerResponse, result: HttpResult): void {
-  res.writeHead(result.status, result.headers)
-  res.end(result.body)
+  const body = result.body
+  if (body.length > 0) {
+    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength
+    res.writeHead(result.status, { ...result.headers, 'content-length': length })
+  } else res.writeHead(result.status, result.headers)
+  res.end(body)
 }
 
 /** Each TLS connection's certificate chain, read once: it cannot change while the connection lasts. */
@@ -103,7 +113,8 @@ export async function startListener(
     inflight.set(req.socket, res)
     let result: HttpResult
     try {
-      const body = await readBody(req, options.maxRequestSize)
+      // No await for a request without a body: a turn of the event loop saved on every read.
+      const body = bodiless(req) ? EMPTY : await readBody(req, options.maxRequestSize)
       result = await dispatch(ctx, {
         method: req.method ?? 'GET',
         url: req.url ?? '/',

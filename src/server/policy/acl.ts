@@ -207,6 +207,9 @@ function checkParameters(perms: Permissions, data: Record<string, unknown>): boo
   return true
 }
 
+/** Paths whose decision an Acl remembers before it starts over. */
+const MEMO_LIMIT = 4096
+
 export class Acl {
   readonly #root: boolean
   readonly #exact = new Map<string, Permissions>()
@@ -299,7 +302,24 @@ export class Acl {
     return [...perms.names]
   }
 
+  /**
+   * The governing rule of each path looked up, by path and list flag. An Acl never changes once built (a policy
+   * change builds a new one), so a memo on it cannot outlive a grant; parameter and wrapping-TTL checks still run
+   * on every request against the memoised rule. Bounded: emptied when full.
+   */
+  readonly #memo = new Map<string, Permissions | null>()
+
   #lookup(rawPath: string, isList: boolean): Permissions | undefined {
+    const key = isList ? `L${rawPath}` : `R${rawPath}`
+    const memo = this.#memo.get(key)
+    if (memo !== undefined) return memo ?? undefined
+    const found = this.#find(rawPath, isList)
+    if (this.#memo.size >= MEMO_LIMIT) this.#memo.clear()
+    this.#memo.set(key, found ?? null)
+    return found
+  }
+
+  #find(rawPath: string, isList: boolean): Permissions | undefined {
     let path = rawPath
     while (path.startsWith('/')) path = path.slice(1)
     const exact = this.#exact.get(path)

@@ -72,6 +72,31 @@ export async function grant(
   return out
 }
 
+/** Whether `grant` has anything to do: a secret to lease, a login to mint, or a core backend's own answer. */
+export function needsGrant(response: CoreHandlerResponse): boolean {
+  return (
+    response.secret !== undefined ||
+    response.auth !== undefined ||
+    response.issuedAuth !== undefined ||
+    response.leaseInfo !== undefined ||
+    response.wrapped !== undefined
+  )
+}
+
+/** What `grant` answers for a response that `needsGrant` says has nothing to grant: a copy the later stages own. */
+export function ungranted(response: CoreHandlerResponse | undefined): CoreResponse | undefined {
+  if (response === undefined) return undefined
+  const {
+    auth: _auth,
+    issuedAuth: _issued,
+    leaseInfo: _lease,
+    wrapped: _wrapped,
+    secret: _secret,
+    ...rest
+  } = response
+  return rest
+}
+
 /** The mount's lease TTLs; a batch token's leases also end no later than the token does, as in Vault. */
 export function leaseTtls(
   services: Pick<UnsealedServices, 'mounts' | 'clock'>,

@@ -49,7 +49,10 @@ describe('pipeline stages', () => {
     const anonymous = request('read', 'secret/data/a', '')
     const routed = routeRequest(t.services, anonymous)
     const audit = requestAudit(t.services, anonymous, routed, undefined)
-    await assert.rejects(authorise(t.services, anonymous, routed, undefined, audit), PermissionDeniedError)
+    await assert.rejects(
+      async () => authorise(t.services, anonymous, routed, undefined, audit),
+      PermissionDeniedError,
+    )
 
     const created = await runPipeline(
       t.services,

@@ -83,6 +83,36 @@ describe('token store on SQLite under concurrent requests', () => {
     }
   })
 
+  it('the synchronous cached lookup refuses a token from the moment its revocation begins, and once expired', async () => {
+    const { token, entry } = await store.create(base)
+    assert.ok(await store.lookup(token))
+    assert.equal(store.lookupCached(token)?.idHash, entry.idHash)
+    // Not awaited: the token must be dead to the cached lookup before the revocation's first await returns.
+    const revoking = store.revokeTree(entry.idHash)
+    assert.equal(store.lookupCached(token), undefined)
+    await revoking
+    assert.equal(store.lookupCached(token), undefined)
+    assert.equal(await store.lookup(token), undefined)
+
+    const short = await store.create({ ...base, ttl: 60 })
+    assert.ok(await store.lookup(short.token))
+    assert.ok(store.lookupCached(short.token))
+    clock.current += 61_000
+    assert.equal(store.lookupCached(short.token), undefined)
+    assert.equal(await store.lookup(short.token), undefined)
+    clock.current -= 61_000
+    // A renewal replaces the cached entry; the cached lookup answers with the new one.
+    const renewable = await store.create(base)
+    await store.lookup(renewable.token)
+    const renewed = await store.renew(renewable.entry, 600)
+    assert.ok(renewed)
+    assert.equal(
+      store.lookupCached(renewable.token)?.expireTime,
+      (await store.lookup(renewable.token))?.expireTime,
+    )
+    assert.equal(store.lookupCached('not-a-token'), undefined)
+  })
+
   it('a token with num_uses=N serves exactly N uses however many arrive at once', async () => {
     for (const uses of [1, 3]) {
       for (let round = 0; round < ROUNDS; round++) {

@@ -43,6 +43,8 @@ export class TokenStore {
   #salt: KeyObject | undefined
   /** Recently used entries by hash; every write or revoke goes through this class, so it stays exact. */
   readonly #cache = new Map<string, TokenEntry>()
+  /** Generated tokens' storage identities (clock characters and HMAC), by token; see #generatedHash. */
+  readonly #generatedHashes = new Map<string, string>()
   /**
    * Tokens revoked, used up or redeemed: refused from the moment that begins, before any await, and never
    * cached again, so a lookup racing the revocation cannot bring the entry back.
@@ -96,7 +98,15 @@ export class TokenStore {
    * characters are not secret (they are the creation time); all 40 random characters stay behind the HMAC.
    */
   #generatedHash(token: string): string {
-    return `${token.slice(SERVICE_TOKEN_PREFIX.length, SERVICE_TOKEN_PREFIX.length + CLOCK_CHARS)}-${this.hash(token)}`
+    // Memoised like `hash`: reusing one string object also spares hashing a fresh 70-character key in every map and
+    // set the lookup consults. Only tokens of the generated shape are ever put here.
+    let idHash = this.#generatedHashes.get(token)
+    if (idHash === undefined) {
+      idHash = `${token.slice(SERVICE_TOKEN_PREFIX.length, SERVICE_TOKEN_PREFIX.length + CLOCK_CHARS)}-${this.hash(token)}`
+      if (this.#generatedHashes.size >= CACHE_LIMIT) this.#generatedHashes.clear()
+      this.#generatedHashes.set(token, idHash)
+    }
+    return idHash
   }
 
   /** A token of either type: a stored service token, or a batch token that stores nothing. */
@@ -202,6 +212,21 @@ export class TokenStore {
     return entry
   }
 
+  /**
+   * `lookup` answered synchronously when the token's live entry is in memory, for the read path: the same checks
+   * in the same order (shape, tombstone, hash match, expiry). Undefined means "not known here": the caller then
+   * asks `lookup`, which also refuses a dead or expired token and revokes an expired one.
+   */
+  lookupCached(token: string): TokenEntry | undefined {
+    // A token seen before has its identity memoised (it passed the shape check then); any other goes to `lookup`.
+    const idHash = this.#generatedHashes.get(token)
+    if (idHash === undefined) return undefined
+    if (this.#dead.has(idHash)) return undefined
+    const entry = this.#cache.get(idHash)
+    if (!entry || !constantTimeEqual(entry.idHash, idHash) || this.#expired(entry)) return undefined
+    return entry
+  }
+
   /** A batch token is live while unexpired and, unless an orphan, while its parent is. */
   async #lookupBatch(token: string): Promise<TokenEntry | undefined> {
     const entry = this.#codec().open(token)
@@ -232,7 +257,7 @@ export class TokenStore {
    * used up or revoked while this request waited, and must be refused.
    */
   async useOnce(entry: TokenEntry): Promise<'unlimited' | 'counted' | 'last' | 'gone'> {
-    if (entry.numUses === 0) return this.#dead.has(entry.idHash) ? 'gone' : 'unlimited'
+    if (entry.numUses === 0) return this.unlimitedUse(entry)
     return this.#locks.run(entry.idHash, async () => {
       const current = await this.#get(entry.idHash)
       if (!current || this.#expired(current)) return 'gone'
@@ -243,6 +268,11 @@ export class TokenStore {
       await this.#write({ ...current, numUses: current.numUses - 1 })
       return 'counted'
     })
+  }
+
+  /** useOnce for a token without a use limit, answered synchronously: 'gone' once its revocation has begun. */
+  unlimitedUse(entry: TokenEntry): 'unlimited' | 'gone' {
+    return this.#dead.has(entry.idHash) ? 'gone' : 'unlimited'
   }
 
   /**

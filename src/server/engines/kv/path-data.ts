@@ -71,6 +71,39 @@ async function writeVersion(
   return { data: versionSummary(meta, version, vm) }
 }
 
+/**
+ * The answer to a read of a live version, made once per (metadata entry, version, version entry). Both entries
+ * are the frozen values shared by readers (`getJsonShared`): any write, delete, undelete, destroy or metadata
+ * change stores new bytes, which the barrier hands out as new objects, so a changed secret never meets an old
+ * answer here. The caller has already checked, at this request's time, that the version is neither deleted nor
+ * destroyed; `frozenData` lets the HTTP adapter encode the answer once.
+ */
+const readResponses = new WeakMap<object, Map<number, { source: object; response: LogicalResponse }>>()
+
+function sharedReadResponse(
+  meta: Readonly<KeyMetadata>,
+  version: number,
+  data: Readonly<Record<string, unknown>>,
+): LogicalResponse {
+  const vm = meta.versions[String(version)]!
+  if (!Object.isFrozen(meta) || !Object.isFrozen(data))
+    return { data: { data, metadata: versionSummary(meta, version, vm) } }
+  let byVersion = readResponses.get(meta)
+  const memo = byVersion?.get(version)
+  if (memo && memo.source === data) return memo.response
+  const summary = Object.freeze(versionSummary(meta, version, vm))
+  const response: LogicalResponse = Object.freeze({
+    data: Object.freeze({ data, metadata: summary }),
+    frozenData: true as const,
+  })
+  if (!byVersion) {
+    byVersion = new Map()
+    readResponses.set(meta, byVersion)
+  }
+  byVersion.set(version, { source: data, response })
+  return response
+}
+
 export const dataPath = definePath<typeof fields, KeyLocks>({
   pattern: 'data/*path',
   fields,
@@ -86,14 +119,12 @@ export const dataPath = definePath<typeof fields, KeyLocks>({
       const version = pickVersion(meta, input.version)
       const vm = meta.versions[String(version)]
       if (!vm) return undefined
-      const metadata = versionSummary(meta, version, vm)
-      const data =
-        vm.destroyed || isDeleted(vm, system.now())
-          ? undefined
-          : await readVersionData(storage, path, version)
+      const deleted = vm.destroyed || isDeleted(vm, system.now())
+      const data = deleted ? undefined : await readVersionData(storage, path, version)
       // Vault answers a deleted or destroyed version with 404 and the metadata, so clients can tell it from absent.
-      if (data === undefined) return { status: 404, data: { data: null, metadata } }
-      return { data: { data, metadata } }
+      if (data === undefined)
+        return { status: 404, data: { data: null, metadata: versionSummary(meta, version, vm) } }
+      return sharedReadResponse(meta, version, data)
     },
 
     update: (ctx) => {
