@@ -116,9 +116,15 @@ export function withExemptions(options: HashOptions, exempt: AuditExemptions | u
   // One merged object per (device options, mount's two arrays): the key sets and the data memo are keyed by
   // these objects, so building them afresh per request would defeat both. A tune replaces the arrays.
   let byRequest = mergedOptions.get(options)
-  if (!byRequest) mergedOptions.set(options, (byRequest = new WeakMap()))
+  if (!byRequest) {
+    byRequest = new WeakMap()
+    mergedOptions.set(options, byRequest)
+  }
   let byResponse = byRequest.get(exempt.request)
-  if (!byResponse) byRequest.set(exempt.request, (byResponse = new WeakMap()))
+  if (!byResponse) {
+    byResponse = new WeakMap()
+    byRequest.set(exempt.request, byResponse)
+  }
   let merged = byResponse.get(exempt.response)
   if (!merged) {
     merged = {
