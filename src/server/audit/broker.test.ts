@@ -7,7 +7,7 @@ import { it } from 'node:test'
 import { verifyAuditLog } from '../../lib/audit-chain/verify.ts'
 import { silentLogger } from '../../lib/logger.ts'
 import { MemoryStorage } from '../physical/memory.ts'
-import { AuditBroker } from './broker.ts'
+import { AuditBroker, AuditFailedError } from './broker.ts'
 import { buildEntry, buildRequestAuth, type JsonObject } from './entry.ts'
 
 /** The broker's clock only stamps checkpoints; a fixed one keeps the test off the wall clock. */
@@ -230,4 +230,65 @@ it("records a token's changed auth section, a new secret version, and a re-enabl
   assert.notEqual(oneAgain, one)
   assert.equal(b[1].response.data.password, oneAgain, 'a re-enabled device hashes with its new salt')
   assert.notEqual(b[0].auth.client_token, a[0].auth.client_token)
+})
+
+it('writes many pairs of one turn as one encoded batch, byte for byte the lines, and the chain verifies', async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'coffer-broker-')), 'audit.log')
+  const broker = new AuditBroker(new MemoryStorage(), silentLogger, () => FIXED_NOW)
+  await broker.load()
+  await broker.enable('file', 'file', '', { file_path: file }, false)
+  const auth = { clientToken: 'cvs.t', accessor: 'acc', displayName: 'tökén 🔑', policies: ['p'] }
+  const time = new Date().toISOString()
+  // Enough pairs, and long enough data, that the batch's buffer has to grow while they are added.
+  const pairs = Array.from({ length: 40 }, (_, i) => {
+    const request = { id: `r${i}`, operation: 'read', path: `secret/data/ü${i}` }
+    return broker.logPair(
+      buildEntry({ type: 'request', time, auth, request }),
+      buildEntry({
+        type: 'response',
+        time,
+        auth,
+        request,
+        response: { data: { note: `中文 𝄞 é ${'y'.repeat(i * 200)}` } as JsonObject },
+      }),
+    )
+  })
+  await Promise.all(pairs)
+  await broker.close()
+  const text = readFileSync(file, 'utf8')
+  const all = text.trimEnd().split('\n')
+  assert.equal(all.length, 81, 'forty pairs and the closing checkpoint')
+  // Each line is exactly its JSON, re-serialised: nothing was cut or mis-encoded at a buffer boundary.
+  for (const line of all) assert.equal(JSON.stringify(JSON.parse(line)), line)
+  assert.equal(JSON.parse(all[1]!).request.path, 'secret/data/ü0')
+  const result = verifyAuditLog(text, broker.publicKeyPem)
+  assert.equal(result.ok, true)
+  assert.equal(result.entries, 80)
+})
+
+it('fails closed for every entry of a batch whose write failed, and records it when another device succeeds', async () => {
+  const broker = new AuditBroker(new MemoryStorage(), silentLogger, () => FIXED_NOW)
+  await broker.load()
+  // /dev/full takes the open and refuses every write (ENOSPC).
+  await broker.enable('full', 'file', '', { file_path: '/dev/full' }, false)
+  const entry = (id: string) =>
+    buildEntry({
+      type: 'request',
+      time: new Date().toISOString(),
+      request: { id, operation: 'read', path: 'x' },
+    })
+  const results = await Promise.allSettled([
+    broker.log(entry('a')),
+    broker.logPair(entry('b'), entry('c')),
+    broker.log(entry('d')),
+  ])
+  for (const result of results) {
+    assert.equal(result.status, 'rejected')
+    assert.ok(result.reason instanceof AuditFailedError)
+  }
+  const file = join(mkdtempSync(join(tmpdir(), 'coffer-broker-')), 'audit.log')
+  await broker.enable('file', 'file', '', { file_path: file }, false)
+  await Promise.all([broker.log(entry('e')), broker.logPair(entry('f'), entry('g'))])
+  await broker.close()
+  assert.equal(verifyAuditLog(readFileSync(file, 'utf8'), broker.publicKeyPem).ok, true)
 })

@@ -8,7 +8,7 @@ import { getJson, putJson, type Storage } from '../../sdk/storage.ts'
 import { type DataMemo, dataMemo } from './audit-data.ts'
 import { AuditChain, generateSigningKey, resumeChainState } from './chain.ts'
 import { type AuditType, checkOptions, hashOptions, openDevice } from './device-config.ts'
-import type { AuditDevice } from './devices/device.ts'
+import { type AuditDevice, LineBatch } from './devices/device.ts'
 import type { AuditAuth, AuditEntry } from './entry.ts'
 import {
   type AuditExemptions,
@@ -59,7 +59,12 @@ interface LiveDevice {
   /** The hashed, serialised text of frozen auth sections (a token's, shared by its requests): see logPair. */
   authText: WeakMap<AuditAuth, string>
   chain: AuditChain
-  batch: { line: string; resolve: () => void; reject: (error: unknown) => void }[]
+  /** Lines waiting for the next device write, already encoded and chained; undefined when there are none. */
+  batch: LineBatch | undefined
+  /** Settles when `batch` has been written: one promise per write shared by every entry in it, made on demand. */
+  batchDone: Deferred | undefined
+  /** The size of the last batch written, to size the next one's buffer. */
+  lastBatchBytes: number
   flushScheduled: boolean
   /** A device write is running; entries arriving meanwhile wait and go out together in the next one. */
   writing: boolean
@@ -125,13 +130,9 @@ export class AuditBroker {
     for (const live of this.#devices.values()) {
       if (!live.device || live.chain.state.seq === live.checkpointedSeq) continue
       try {
-        const line = this.#checkpoint(live)
         // Nobody waits for it: a failed write shows up as a missing checkpoint, which verify reports.
-        live.batch.push({ line, resolve: () => undefined, reject: () => undefined })
-        if (!live.flushScheduled) {
-          live.flushScheduled = true
-          setImmediate(() => this.#flush(live))
-        }
+        this.#checkpoint(live, this.#batch(live))
+        this.#scheduleFlush(live)
       } catch (error) {
         this.#logger.log('warn', 'timed audit checkpoint failed', {
           path: live.record.path,
@@ -210,19 +211,8 @@ export class AuditBroker {
    * Record `entry` on every device; throws AuditFailedError unless at least one succeeded. `exempt` names data
    * keys whose values stay in clear for this entry (the mount's audit_non_hmac_request_keys and _response_keys).
    */
-  async log(entry: AuditEntry, exempt?: AuditExemptions): Promise<void> {
-    if (this.#devices.size === 0) return
-    const writes = [...this.#devices.values()].map((live) => this.#write(live, entry, exempt))
-    const results = await Promise.allSettled(writes)
-    if (results.some((result) => result.status === 'fulfilled')) return
-    for (const result of results) {
-      if (result.status === 'rejected') {
-        this.#logger.log('error', 'audit device failed', {
-          error: (result.reason as Error)?.message ?? String(result.reason),
-        })
-      }
-    }
-    throw new AuditFailedError()
+  log(entry: AuditEntry, exempt?: AuditExemptions): Promise<void> {
+    return this.#recorded((live) => this.#write(live, entry, exempt))
   }
 
   /**
@@ -230,17 +220,34 @@ export class AuditBroker {
    * inputs as `request` (as core does for a read): those sections are hashed and serialised once, and the
    * response line reuses their text. Fails like log() when no device records both.
    */
-  async logPair(request: AuditEntry, response: AuditEntry, exempt?: AuditExemptions): Promise<void> {
-    if (this.#devices.size === 0) return
-    const writes = [...this.#devices.values()].map((live) => this.#writePair(live, request, response, exempt))
-    const results = await Promise.allSettled(writes)
-    if (results.some((result) => result.status === 'fulfilled')) return
-    for (const result of results) {
-      if (result.status === 'rejected') {
-        this.#logger.log('error', 'audit device failed', {
-          error: (result.reason as Error)?.message ?? String(result.reason),
-        })
+  logPair(request: AuditEntry, response: AuditEntry, exempt?: AuditExemptions): Promise<void> {
+    return this.#recorded((live) => this.#writePair(live, request, response, exempt))
+  }
+
+  /** Runs `write` on every device; resolves once one of them recorded, else fails with AuditFailedError. */
+  #recorded(write: (live: LiveDevice) => Promise<void>): Promise<void> {
+    if (this.#devices.size === 0) return Promise.resolve()
+    try {
+      // One device (the usual case): its batch's promise, mapped to the broker's error, with no settling of a list.
+      if (this.#devices.size === 1) {
+        const live = this.#devices.values().next().value as LiveDevice
+        return write(live).then(undefined, (reason: unknown) => this.#failed([reason]))
       }
+      const writes = [...this.#devices.values()].map(write)
+      return Promise.allSettled(writes).then((results) => {
+        if (results.some((result) => result.status === 'fulfilled')) return
+        this.#failed(results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : [])))
+      })
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  #failed(reasons: unknown[]): never {
+    for (const reason of reasons) {
+      this.#logger.log('error', 'audit device failed', {
+        error: (reason as Error)?.message ?? String(reason),
+      })
     }
     throw new AuditFailedError()
   }
@@ -272,7 +279,9 @@ export class AuditBroker {
       data: dataMemo(),
       authText: new WeakMap(),
       chain,
-      batch: [],
+      batch: undefined,
+      batchDone: undefined,
+      lastBatchBytes: 0,
       flushScheduled: false,
       writing: false,
       // A resumed chain ends with a checkpoint (written on close) or a torn tail; either way nothing new yet.
@@ -282,9 +291,9 @@ export class AuditBroker {
 
   #write(live: LiveDevice, entry: AuditEntry, exempt: AuditExemptions | undefined): Promise<void> {
     if (!live.device) return Promise.reject(new Error(`audit device ${live.record.path} is not open`))
-    const lines = [live.chain.append(hashEntry(entry, live.hmac, withExemptions(live.hash, exempt)))]
-    if (live.chain.state.seq % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) lines.push(this.#checkpoint(live))
-    return this.#enqueue(live, lines)
+    const json = JSON.stringify(hashEntry(entry, live.hmac, withExemptions(live.hash, exempt)))
+    this.#append(live, json)
+    return this.#enqueued(live)
   }
 
   #writePair(
@@ -314,11 +323,11 @@ export class AuditBroker {
               live.data,
             ),
           )
-    const lines = [live.chain.appendJson(entryText(request, auth, req, undefined))]
-    if (live.chain.state.seq % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) lines.push(this.#checkpoint(live))
-    lines.push(live.chain.appendJson(entryText(response, auth, req, res)))
-    if (live.chain.state.seq % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) lines.push(this.#checkpoint(live))
-    return this.#enqueue(live, lines)
+    const requestLine = entryText(request, auth, req, undefined)
+    const responseLine = entryText(response, auth, req, res)
+    this.#append(live, requestLine)
+    this.#append(live, responseLine)
+    return this.#enqueued(live)
   }
 
   /**
@@ -335,15 +344,31 @@ export class AuditBroker {
     return text
   }
 
-  #enqueue(live: LiveDevice, lines: string[]): Promise<void> {
-    return new Promise((resolve, reject) => {
-      for (const line of lines) live.batch.push({ line, resolve, reject })
-      // Entries of one event-loop turn go out in one write call per device.
-      if (!live.flushScheduled) {
-        live.flushScheduled = true
-        setImmediate(() => this.#flush(live))
-      }
-    })
+  /** The device's waiting batch, started when there is none. */
+  #batch(live: LiveDevice): LineBatch {
+    live.batch ??= new LineBatch(Math.max(16 * 1024, live.lastBatchBytes + (live.lastBatchBytes >> 1)))
+    return live.batch
+  }
+
+  /** Chains and encodes one entry line into the waiting batch, followed by a checkpoint when one is due. */
+  #append(live: LiveDevice, json: string): void {
+    const batch = this.#batch(live)
+    live.chain.appendJson(json, batch)
+    if (live.chain.state.seq % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) this.#checkpoint(live, batch)
+  }
+
+  /** The promise of the waiting batch's write (shared by its entries), scheduling that write. */
+  #enqueued(live: LiveDevice): Promise<void> {
+    live.batchDone ??= deferred()
+    this.#scheduleFlush(live)
+    return live.batchDone.promise
+  }
+
+  #scheduleFlush(live: LiveDevice): void {
+    // Entries of one event-loop turn go out in one write call per device.
+    if (live.flushScheduled) return
+    live.flushScheduled = true
+    setImmediate(() => this.#flush(live))
   }
 
   #flush(live: LiveDevice): void {
@@ -352,28 +377,31 @@ export class AuditBroker {
     // while the previous one ran, so the number of writes (and thread-pool hops) stays small.
     if (live.writing) return
     const batch = live.batch
-    live.batch = []
-    if (!live.device || batch.length === 0) return
+    const waiting = live.batchDone
+    live.batch = undefined
+    live.batchDone = undefined
+    if (!live.device || batch === undefined || batch.lines === 0) return
     live.writing = true
+    live.lastBatchBytes = batch.bytes
     const done = () => {
       live.writing = false
-      if (live.batch.length > 0) this.#flush(live)
+      if (live.batch !== undefined) this.#flush(live)
     }
-    live.device.write(batch.map((item) => item.line)).then(
+    live.device.write(batch.encoded()).then(
       () => {
         done()
-        for (const item of batch) item.resolve()
+        waiting?.resolve()
       },
       (error: unknown) => {
         done()
-        for (const item of batch) item.reject(error)
+        waiting?.reject(error)
       },
     )
   }
 
-  #checkpoint(live: LiveDevice): string {
+  #checkpoint(live: LiveDevice, batch?: LineBatch): string {
     if (!this.#signingKey) throw new Error('audit broker is not loaded')
-    const line = live.chain.checkpoint(this.#signingKey, rfc3339(this.#now()))
+    const line = live.chain.checkpoint(this.#signingKey, rfc3339(this.#now()), batch)
     live.checkpointedSeq = live.chain.state.seq
     return line
   }
@@ -381,13 +409,16 @@ export class AuditBroker {
   async #closeDevice(live: LiveDevice): Promise<void> {
     if (!live.device) return
     // Entries still waiting go out with the final checkpoint, queued behind any write in flight.
-    const pending = live.batch
-    live.batch = []
+    const waiting = live.batchDone
+    live.batchDone = undefined
     try {
-      await live.device.write([...pending.map((item) => item.line), this.#checkpoint(live)])
-      for (const item of pending) item.resolve()
+      const batch = this.#batch(live)
+      live.batch = undefined
+      this.#checkpoint(live, batch)
+      await live.device.write(batch.encoded())
+      waiting?.resolve()
     } catch (error) {
-      for (const item of pending) item.reject(error)
+      waiting?.reject(error)
       this.#logger.log('warn', 'final audit checkpoint not written', {
         path: live.record.path,
         error: String(error),
@@ -431,6 +462,17 @@ function entryText(
     text += `${text === '' ? '{' : ','}"${key}":${member}`
   }
   return text === '' ? '{}' : `${text}}`
+}
+
+interface Deferred {
+  readonly promise: Promise<void>
+  readonly resolve: () => void
+  readonly reject: (error: unknown) => void
+}
+
+function deferred(): Deferred {
+  const { promise, resolve, reject } = Promise.withResolvers<void>()
+  return { promise, resolve, reject }
 }
 
 function normalizePath(path: string): string {

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { it } from 'node:test'
 import { verifyAuditLog } from '../../lib/audit-chain/verify.ts'
 import { AuditChain, GENESIS_HASH, generateSigningKey, resumeChainState } from './chain.ts'
+import { encodeEachLine, encodeLines, LineBatch } from './devices/device.ts'
 
 const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex')
 
@@ -76,4 +77,40 @@ it('resumes after a last line longer than any read window, hashing it whole', ()
   writeFileSync(path, `${[...lines, checkpoint].join('\n')}\n`)
   assert.deepEqual(resumeChainState(path), chain.state)
   rmSync(dir, { recursive: true, force: true })
+})
+
+it('chains lines encoded into a LineBatch with the same text and hashes, the bytes identical to encodeLines', () => {
+  const { privateKey, publicKeyPem } = generateSigningKey()
+  const plain = new AuditChain()
+  const batched = new AuditChain()
+  // A small batch, so it grows while lines are pushed (views handed out earlier were already hashed).
+  const batch = new LineBatch(8)
+  const texts: string[] = []
+  const entries = [
+    { type: 'request', note: 'ascii' },
+    { type: 'response', note: 'é ü 中文 𝄞 emoji 🔑', quote: '"\\\n' },
+    { type: 'request', lone: '\ud800 half a pair' },
+    { type: 'response', big: 'x'.repeat(5000) },
+  ]
+  for (const entry of entries) {
+    const json = JSON.stringify(entry)
+    const line = batched.appendJson(json, batch)
+    assert.equal(line, plain.appendJson(json))
+    assert.deepEqual(batched.state, plain.state)
+    texts.push(line)
+  }
+  texts.push(batched.checkpoint(privateKey, 't', batch))
+  assert.equal(texts.at(-1), plain.checkpoint(privateKey, 't'))
+  assert.equal(batched.state.seq, plain.state.seq)
+  assert.equal(batched.state.prevHash, sha(texts.at(-1)!))
+  const { payload, ends } = batch.encoded()
+  assert.deepEqual(payload, encodeLines(texts))
+  assert.equal(ends.length, texts.length)
+  assert.deepEqual(
+    encodeEachLine(batch.encoded()).map((line) => line.toString('utf8')),
+    texts.map((text) => `${text}\n`),
+  )
+  const result = verifyAuditLog(payload.toString('utf8'), publicKeyPem)
+  assert.equal(result.ok, true)
+  assert.equal(result.checkpoints, 1)
 })

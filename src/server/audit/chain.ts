@@ -9,6 +9,7 @@ import {
   lineHash,
 } from '../../lib/audit-chain/format.ts'
 import { sha256Hex } from '../../lib/hash.ts'
+import type { LineBatch } from './devices/device.ts'
 
 // The line format and the pure helpers live in lib so the CLI's verifier shares them; re-exported for the broker.
 export { type ChainState, checkpointSignedText, GENESIS_HASH } from '../../lib/audit-chain/format.ts'
@@ -35,19 +36,22 @@ export class AuditChain {
     return this.appendJson(JSON.stringify(entry))
   }
 
-  /** Like append, for an entry the caller serialised itself (the broker splices a request's two lines). */
-  appendJson(json: string): string {
+  /**
+   * Like append, for an entry the caller serialised itself (the broker splices a request's two lines). With
+   * `batch`, the line is also encoded into it and hashed from those bytes (the same hash: the UTF-8 of the text).
+   */
+  appendJson(json: string, batch?: LineBatch): string {
     if (json === undefined || !json.startsWith('{') || !json.endsWith('}'))
       throw new Error('audit entry must be a JSON object')
     const seq = this.#seq + 1
     // Splicing before the closing brace avoids building a second object on the hot path.
     const chained = `,"seq":${seq},"prev_hash":"${this.#prevHash}"}`
     const line = json === '{}' ? `{${chained.slice(1)}` : json.slice(0, -1) + chained
-    return this.#advance(seq, line)
+    return this.#advance(seq, line, batch)
   }
 
-  /** A signed, chained line committing to every line before it (through prev_hash). */
-  checkpoint(privateKey: KeyObject, time: string): string {
+  /** A signed, chained line committing to every line before it (through prev_hash); `batch` as for appendJson. */
+  checkpoint(privateKey: KeyObject, time: string, batch?: LineBatch): string {
     const seq = this.#seq + 1
     const prevHash = this.#prevHash
     const signature = sign(null, Buffer.from(checkpointSignedText(seq, prevHash, time)), privateKey)
@@ -58,12 +62,14 @@ export class AuditChain {
       time,
       signature: signature.toString('base64'),
     })
-    return this.#advance(seq, line)
+    return this.#advance(seq, line, batch)
   }
 
-  #advance(seq: number, line: string): string {
+  #advance(seq: number, line: string, batch: LineBatch | undefined): string {
+    // JSON.stringify never yields a lone surrogate, so the line's UTF-8 is exactly what lineHash would hash.
+    const prevHash = batch === undefined ? lineHash(line) : sha256Hex(batch.push(line))
     this.#seq = seq
-    this.#prevHash = lineHash(line)
+    this.#prevHash = prevHash
     return line
   }
 }

@@ -2,8 +2,11 @@
 
 export interface AuditDevice {
   readonly type: 'file' | 'socket' | 'stdout'
-  /** Complete JSON lines without trailing newlines; resolves once they are handed to the OS. */
-  write(lines: string[]): Promise<void>
+  /**
+   * Complete JSON lines without trailing newlines, or lines already encoded (see EncodedLines); resolves once
+   * they are handed to the OS.
+   */
+  write(lines: string[] | EncodedLines): Promise<void>
   /** Reopens the destination (SIGHUP / logrotate for files, a fresh connection for sockets). */
   reopen(): Promise<void>
   close(): Promise<void>
@@ -71,9 +74,81 @@ export function deviceError(device: string, action: string, err: unknown): Audit
   return new AuditDeviceError(`${device}: cannot ${action}: ${reason}${code ? ` (${code})` : ''}`, code)
 }
 
+/**
+ * A batch of lines as the bytes a device writes: each line's UTF-8 followed by a newline, one after another.
+ * `ends[i]` is the offset just past line i's newline. The broker builds one per device write, encoding each line
+ * once (see LineBatch), so a device writes it as is instead of converting the lines again.
+ */
+export interface EncodedLines {
+  readonly payload: Buffer
+  readonly ends: readonly number[]
+}
+
 /** Newline-terminates every line and joins them, so one OS write carries the whole batch. */
-export function encodeLines(lines: string[]): Buffer {
+export function encodeLines(lines: string[] | EncodedLines): Buffer {
+  if (!Array.isArray(lines)) return lines.payload
   return Buffer.from(lines.length === 0 ? '' : `${lines.join('\n')}\n`, 'utf8')
+}
+
+/** How many lines a batch carries. */
+export function lineCount(lines: string[] | EncodedLines): number {
+  return Array.isArray(lines) ? lines.length : lines.ends.length
+}
+
+/** Each line of a batch on its own, newline-terminated (a UDP device sends one datagram per entry). */
+export function encodeEachLine(lines: string[] | EncodedLines): Buffer[] {
+  if (Array.isArray(lines)) return lines.map((line) => encodeLines([line]))
+  const out: Buffer[] = []
+  let start = 0
+  for (const end of lines.ends) {
+    out.push(lines.payload.subarray(start, end))
+    start = end
+  }
+  return out
+}
+
+/**
+ * Lines encoded as UTF-8 into one growing buffer as they are made, each hashed from its bytes where it lies:
+ * a line is converted once, for the chain hash and the write alike.
+ */
+export class LineBatch {
+  #buffer: Buffer
+  #used = 0
+  readonly #ends: number[] = []
+
+  constructor(capacity = 16 * 1024) {
+    this.#buffer = Buffer.allocUnsafe(capacity)
+  }
+
+  get lines(): number {
+    return this.#ends.length
+  }
+
+  get bytes(): number {
+    return this.#used
+  }
+
+  /** Appends `line` and a newline; returns the line's UTF-8 bytes (without the newline), valid until the next push. */
+  push(line: string): Buffer {
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8 (a surrogate pair, two units, takes 4).
+    const room = line.length * 3 + 1
+    if (this.#used + room > this.#buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.#buffer.length * 2, this.#used + room))
+      this.#buffer.copy(grown, 0, 0, this.#used)
+      this.#buffer = grown
+    }
+    const start = this.#used
+    const written = this.#buffer.write(line, start, 'utf8')
+    this.#buffer[start + written] = 0x0a
+    this.#used = start + written + 1
+    this.#ends.push(this.#used)
+    return this.#buffer.subarray(start, start + written)
+  }
+
+  /** The batch as a device writes it; the batch must not be pushed to afterwards. */
+  encoded(): EncodedLines {
+    return { payload: this.#buffer.subarray(0, this.#used), ends: this.#ends }
+  }
 }
 
 export interface SerialQueueOptions {

@@ -9,7 +9,9 @@ import {
   DEFAULT_MAX_QUEUED_BYTES,
   DEFAULT_WRITE_TIMEOUT_MS,
   deviceError,
+  type EncodedLines,
   encodeLines,
+  lineCount,
   SerialQueue,
 } from './device.ts'
 import { createStdoutDevice } from './stdout-device.ts'
@@ -114,9 +116,9 @@ class FileDevice implements AuditDevice {
     })
   }
 
-  write(lines: string[]): Promise<void> {
+  write(lines: string[] | EncodedLines): Promise<void> {
     if (this.#closed) return Promise.reject(new AuditDeviceError(`${this.#label}: device is closed`))
-    if (lines.length === 0) return Promise.resolve()
+    if (lineCount(lines) === 0) return Promise.resolve()
     const payload = encodeLines(lines)
     if (this.#directCapable && this.#handle && !this.#torn && this.#queue.isIdle) {
       const now = Date.now()

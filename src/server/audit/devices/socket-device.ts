@@ -7,7 +7,10 @@ import {
   DEFAULT_MAX_QUEUED_BYTES,
   DEFAULT_WRITE_TIMEOUT_MS,
   deviceError,
+  type EncodedLines,
+  encodeEachLine,
   encodeLines,
+  lineCount,
   SerialQueue,
 } from './device.ts'
 
@@ -82,9 +85,9 @@ class StreamSocketDevice implements AuditDevice {
     })
   }
 
-  write(lines: string[]): Promise<void> {
+  write(lines: string[] | EncodedLines): Promise<void> {
     if (this.#closed) return Promise.reject(new AuditDeviceError(`${this.#label}: device is closed`))
-    if (lines.length === 0) return Promise.resolve()
+    if (lineCount(lines) === 0) return Promise.resolve()
     const payload = encodeLines(lines)
     return this.#queue.run(payload.length, () => this.#send(payload))
   }
@@ -180,11 +183,11 @@ class DatagramDevice implements AuditDevice {
     this.#queue = new SerialQueue({ label, writeTimeoutMs, maxQueuedBytes, onTimeout: () => this.#drop() })
   }
 
-  write(lines: string[]): Promise<void> {
+  write(lines: string[] | EncodedLines): Promise<void> {
     if (this.#closed) return Promise.reject(new AuditDeviceError(`${this.#label}: device is closed`))
-    if (lines.length === 0) return Promise.resolve()
+    if (lineCount(lines) === 0) return Promise.resolve()
     // One entry per datagram, newline-terminated like every other device's lines.
-    const datagrams = lines.map((line) => encodeLines([line]))
+    const datagrams = encodeEachLine(lines)
     const bytes = datagrams.reduce((sum, d) => sum + d.length, 0)
     return this.#queue.run(bytes, () => this.#sendAll(datagrams))
   }

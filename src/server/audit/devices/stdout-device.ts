@@ -7,6 +7,7 @@ import {
   DEFAULT_WRITE_TIMEOUT_MS,
   deviceError,
   encodeLines,
+  lineCount,
   SerialQueue,
 } from './device.ts'
 
@@ -46,7 +47,7 @@ export function createStdoutDevice(options: StdoutDeviceOptions = {}): AuditDevi
     type: 'stdout',
     write(lines) {
       if (closed) return Promise.reject(new AuditDeviceError(`${label}: device is closed`))
-      if (lines.length === 0) return Promise.resolve()
+      if (lineCount(lines) === 0) return Promise.resolve()
       const payload = encodeLines(lines)
       return queue.run(payload.length, () => writeChunk(payload))
     },
