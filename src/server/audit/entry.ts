@@ -196,6 +196,11 @@ export interface BuildEntryInput {
    */
   builtAuth?: AuditAuth
   request: AuditRequestInput
+  /**
+   * Or the `request` section buildEntry made from `request` for another entry (a read's request entry, shared by
+   * its response entry), used as it is; `request` still gives the response section its mount fields.
+   */
+  builtRequest?: AuditRequest
   /** Only read for type 'response'; a response entry always has a `response` object. */
   response?: AuditResponseInput
   /** The outer error message, if the request failed. */
@@ -210,29 +215,33 @@ export function buildEntry(input: BuildEntryInput): AuditEntry {
     type: input.type,
     // Vault always writes an auth object; without a token it is just {"token_type":"default"}.
     auth: input.builtAuth ?? buildAuth(input.auth ?? {}, true),
-    request: compact({
-      id: req.id,
-      client_id: req.clientId,
-      operation: req.operation,
-      mount_point: req.mountPoint,
-      mount_type: req.mountType,
-      mount_accessor: req.mountAccessor,
-      client_token: req.clientToken,
-      client_token_accessor: req.clientTokenAccessor,
-      namespace: { id: req.namespaceId ?? 'root' },
-      path: req.path,
-      data: req.data,
-      data_elided: req.dataElided,
-      policy_override: req.policyOverride,
-      remote_address: req.remoteAddress,
-      remote_port: req.remotePort,
-      wrap_ttl: req.wrapTtl,
-      headers: req.headers,
-    }),
+    request: input.builtRequest ?? buildRequest(req),
     response: input.type === 'response' ? buildResponse(input.response ?? {}, req) : undefined,
     error: input.error,
   })
   return entry
+}
+
+function buildRequest(req: AuditRequestInput): AuditRequest {
+  return compact({
+    id: req.id,
+    client_id: req.clientId,
+    operation: req.operation,
+    mount_point: req.mountPoint,
+    mount_type: req.mountType,
+    mount_accessor: req.mountAccessor,
+    client_token: req.clientToken,
+    client_token_accessor: req.clientTokenAccessor,
+    namespace: { id: req.namespaceId ?? 'root' },
+    path: req.path,
+    data: req.data,
+    data_elided: req.dataElided,
+    policy_override: req.policyOverride,
+    remote_address: req.remoteAddress,
+    remote_port: req.remotePort,
+    wrap_ttl: req.wrapTtl,
+    headers: req.headers,
+  })
 }
 
 function buildResponse(res: AuditResponseInput, req: AuditRequestInput): AuditResponse {

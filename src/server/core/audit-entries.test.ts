@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { DENIED_DATA_BUDGET } from '../audit/elided-data.ts'
-import { type AuditContext, requestEntry, responseEntry } from './audit-entries.ts'
+import { type AuditContext, entryPair, requestEntry, responseEntry } from './audit-entries.ts'
 import type { LogicalRequest } from './logical-request.ts'
 import type { TokenEntry } from './token/token-entry.ts'
 
@@ -134,4 +134,18 @@ it('builds a fresh auth section when the token entry changes, in place or replac
   // The TTL moves with the clock, and a denial is recorded as one.
   assert.equal(requestEntry(readContext(entry, 1_500)).auth?.token_ttl, 3599)
   assert.deepEqual(requestEntry(readContext(entry, 1_500, false)).auth?.policy_results, { allowed: false })
+})
+
+it("builds a read's entry pair equal to separately built entries, the response sharing the request's sections", () => {
+  for (const ctx of [readContext(tokenEntry(), 5_000), context({ q: 'x' }, {})]) {
+    const out = { data: { value: 'v' }, warnings: ['w'] } as never
+    const [request, response] = entryPair(ctx, out)
+    assert.deepEqual(request, requestEntry(ctx))
+    assert.deepEqual(response, responseEntry(ctx, out))
+    assert.deepEqual(Object.keys(response), Object.keys(responseEntry(ctx, out)))
+    assert.equal(response.request, request.request)
+    assert.equal(response.auth, request.auth)
+    const [, failed] = entryPair(ctx, undefined, 'permission denied')
+    assert.deepEqual(failed, responseEntry(ctx, undefined, 'permission denied'))
+  }
 })

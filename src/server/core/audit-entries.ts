@@ -145,6 +145,19 @@ function declaredLength(headers: Record<string, string> | undefined): number | u
   return Number(value)
 }
 
+/**
+ * A read's request and response entries (for AuditBroker.logPair): built together, the response entry takes the
+ * request entry's time, auth and request sections rather than building equal ones again.
+ */
+export function entryPair(
+  ctx: AuditContext,
+  response: CoreResponse | undefined,
+  error?: string,
+): [AuditEntry, AuditEntry] {
+  const request = requestEntry(ctx)
+  return [request, responseEntry(ctx, response, error, request)]
+}
+
 export function requestEntry(ctx: AuditContext, error?: string): AuditEntry {
   const auth = auditAuth(ctx)
   return buildEntry({
@@ -160,14 +173,16 @@ export function responseEntry(
   ctx: AuditContext,
   response: CoreResponse | undefined,
   error?: string,
+  shared?: AuditEntry,
 ): AuditEntry {
-  const auth = auditAuth(ctx)
+  const auth = shared ? shared.auth : auditAuth(ctx)
   const issued = response?.auth
   return buildEntry({
     type: 'response',
-    time: rfc3339(ctx.now),
+    time: shared?.time ?? rfc3339(ctx.now),
     ...(auth ? { builtAuth: auth } : {}),
     request: requestInput(ctx),
+    ...(shared?.request ? { builtRequest: shared.request } : {}),
     response: {
       ...(response?.data ? { data: response.data as JsonObject } : {}),
       ...(response?.warnings?.length ? { warnings: response.warnings } : {}),

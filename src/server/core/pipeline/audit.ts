@@ -1,7 +1,7 @@
 // Pipeline stage "audit": the request's audit entries, fail closed; a denial is recorded before it is answered.
 import { PermissionDeniedError } from '../../../sdk/errors.ts'
 import type { AuditEntry } from '../../audit/entry.ts'
-import { type AuditContext, requestEntry, responseEntry } from '../audit-entries.ts'
+import { type AuditContext, entryPair, requestEntry, responseEntry } from '../audit-entries.ts'
 import type { CoreResponse, LogicalRequest, RequestAuth } from '../logical-request.ts'
 import type { UnsealedServices } from '../services.ts'
 import type { Routed } from './route.ts'
@@ -76,7 +76,10 @@ export function requestAudit(
     outcome: (out, error) => {
       if (!broker) return undefined
       // A read's two entries share their auth and request sections; the broker writes them as one pair.
-      if (isRead) return broker.logPair(requestEntry(auditCtx), responseEntry(auditCtx, out, error), exempt)
+      if (isRead) {
+        const [request, response] = entryPair(auditCtx, out, error)
+        return broker.logPair(request, response, exempt)
+      }
       return audit!.log(responseEntry(auditCtx, out, error))
     },
   }
