@@ -18,6 +18,12 @@ export interface Storage {
   list(prefix: string): Promise<string[]>
   /** Apply every op or none; resolves once durable. */
   batch(ops: StorageOp[]): Promise<void>
+  /**
+   * Optional, for caching storages (the barrier): the value at `key` when it is in memory now, synchronously;
+   * undefined when it is not (absent or not cached), and the caller falls back to `get`. A hit must be exactly
+   * as fresh as `get` would be at this instant.
+   */
+  getCached?(key: string): Uint8Array | undefined
 }
 
 const decoder = new TextDecoder()
@@ -36,6 +42,21 @@ const parsedByBytes = new WeakMap<Uint8Array, unknown>()
  */
 export async function getJsonShared<T>(storage: Storage, key: string): Promise<T | undefined> {
   const raw = await storage.get(key)
+  if (raw === undefined) return undefined
+  let parsed = parsedByBytes.get(raw)
+  if (parsed === undefined) {
+    parsed = deepFreeze(JSON.parse(decoder.decode(raw)))
+    parsedByBytes.set(raw, parsed)
+  }
+  return parsed as T
+}
+
+/**
+ * getJsonShared without an await, for a key the storage has in memory (`Storage.getCached`); undefined when it
+ * has not, and the caller falls back to getJsonShared.
+ */
+export function getJsonSharedCached<T>(storage: Storage, key: string): T | undefined {
+  const raw = storage.getCached?.(key)
   if (raw === undefined) return undefined
   let parsed = parsedByBytes.get(raw)
   if (parsed === undefined) {
@@ -66,13 +87,18 @@ export function encodeJson(value: unknown): Uint8Array {
 export function storageView(storage: Storage, prefix: string): Storage {
   if (prefix !== '' && !prefix.endsWith('/'))
     throw new Error(`storage view prefix must end with '/': ${prefix}`)
-  return {
+  const view: Storage = {
     get: (key) => storage.get(prefix + key),
     put: (key, value) => storage.put(prefix + key, value),
     delete: (key) => storage.delete(prefix + key),
     list: (sub) => storage.list(prefix + sub),
     batch: (ops) => storage.batch(ops.map((op) => ({ ...op, key: prefix + op.key }))),
   }
+  if (storage.getCached !== undefined) {
+    const getCached = storage.getCached.bind(storage)
+    view.getCached = (key) => getCached(prefix + key)
+  }
+  return view
 }
 
 /** Every key under `prefix`, depth-first; used to delete a mount's data or walk a tree. */

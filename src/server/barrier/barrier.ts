@@ -258,6 +258,18 @@ export class Barrier implements Storage {
     return value
   }
 
+  /**
+   * The plaintext at `key` if the read cache holds it, without an await; undefined when sealed, absent or not
+   * cached (the caller falls back to `get`). The cache is invalidated before and after every write and emptied
+   * on seal, so a hit here is exactly as fresh as one through `get`. Shared with the cache: do not modify it.
+   */
+  getCached(key: string): Uint8Array | undefined {
+    if (this.#keys === undefined) return undefined
+    assertNotReserved(key)
+    const cached = this.#cache.get(key)
+    return cached === ABSENT ? undefined : cached
+  }
+
   put(key: string, value: Uint8Array): Promise<void> {
     return this.batch([{ op: 'put', key, value }])
   }

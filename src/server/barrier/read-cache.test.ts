@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { it } from 'node:test'
-import type { Storage } from '../../sdk/storage.ts'
+import { getJsonShared, getJsonSharedCached, type Storage, storageView } from '../../sdk/storage.ts'
 import { MemoryStorage } from '../physical/memory.ts'
 import { Barrier } from './barrier.ts'
 import { ReadCache } from './read-cache.ts'
@@ -84,4 +84,67 @@ it('stays within its limits when every entry was read since it came in', () => {
   cache.fill('e', text('e'), cache.generation)
   assert.equal(cache.size, 3)
   assert.deepEqual(cache.get('e'), text('e'))
+})
+
+it('getCached answers synchronously only what get would, never a value after its key was written or deleted', async () => {
+  const physical = counting(new MemoryStorage())
+  const barrier = new Barrier(physical)
+  const key = randomBytes(32)
+  await barrier.initialize(key)
+  await barrier.unseal(key)
+  assert.equal(barrier.getCached('a'), undefined, 'nothing read yet')
+  await barrier.put('a', text('one'))
+  assert.equal(barrier.getCached('a'), undefined, 'a write does not fill the cache')
+  assert.deepEqual(await barrier.get('a'), text('one'))
+  assert.deepEqual(barrier.getCached('a'), text('one'), 'a read fills it')
+
+  // From the moment a write starts (not yet awaited) until after it lands, no synchronous hit is served.
+  const writing = barrier.put('a', text('two'))
+  assert.equal(barrier.getCached('a'), undefined, 'invalidated before the write')
+  await writing
+  assert.equal(barrier.getCached('a'), undefined, 'and after it')
+  assert.deepEqual(await barrier.get('a'), text('two'))
+  assert.deepEqual(barrier.getCached('a'), text('two'))
+
+  const batch = barrier.batch([{ op: 'put', key: 'a', value: text('three') }])
+  assert.equal(barrier.getCached('a'), undefined)
+  await batch
+  assert.deepEqual(await barrier.get('a'), text('three'))
+
+  const deleting = barrier.delete('a')
+  assert.equal(barrier.getCached('a'), undefined, 'a delete invalidates before it lands')
+  await deleting
+  assert.equal(await barrier.get('a'), undefined)
+  assert.equal(barrier.getCached('a'), undefined, 'known absence is not a synchronous hit')
+
+  // Through a storage view, as a mount sees it.
+  const view = storageView(barrier, 'mount/')
+  await view.put('k', text('v'))
+  await view.get('k')
+  assert.deepEqual(view.getCached?.('k'), text('v'))
+  const viewWrite = view.put('k', text('w'))
+  assert.equal(view.getCached?.('k'), undefined)
+  await viewWrite
+  assert.equal(view.getCached?.('k'), undefined)
+
+  barrier.seal()
+  assert.equal(barrier.getCached('mount/k'), undefined, 'nothing is served sealed')
+  await barrier.unseal(key)
+  assert.equal(barrier.getCached('mount/k'), undefined, 'sealing emptied the cache')
+})
+
+it('getJsonSharedCached is a hit only for cached bytes and shares what getJsonShared parsed', async () => {
+  const barrier = new Barrier(new MemoryStorage())
+  const key = randomBytes(32)
+  await barrier.initialize(key)
+  await barrier.unseal(key)
+  await barrier.put('j', text('{"x":1}'))
+  assert.equal(getJsonSharedCached(barrier, 'j'), undefined)
+  const shared = await getJsonShared<{ x: number }>(barrier, 'j')
+  assert.equal(getJsonSharedCached(barrier, 'j'), shared)
+  await barrier.put('j', text('{"x":2}'))
+  assert.equal(getJsonSharedCached(barrier, 'j'), undefined)
+  assert.deepEqual(await getJsonShared(barrier, 'j'), { x: 2 })
+  assert.deepEqual(getJsonSharedCached(barrier, 'j'), { x: 2 })
+  assert.equal(getJsonSharedCached(new MemoryStorage(), 'j'), undefined, 'a storage without getCached')
 })

@@ -1,9 +1,9 @@
 // The request pipeline, as named stages in order: route, authenticate, authorise, handle, lease, filter, wrap, audit.
-import { SealedError } from '../../sdk/errors.ts'
+import { PermissionDeniedError, SealedError } from '../../sdk/errors.ts'
 import type { LogicalResponse } from '../../sdk/request.ts'
 import type { Core } from './core.ts'
 import type { CoreResponse, LogicalRequest } from './logical-request.ts'
-import { requestAudit } from './pipeline/audit.ts'
+import { type RequestAudit, requestAudit } from './pipeline/audit.ts'
 import { authenticate } from './pipeline/authenticate.ts'
 import { authorise } from './pipeline/authorise.ts'
 import { filterList } from './pipeline/filter-list.ts'
@@ -12,6 +12,20 @@ import { runHandler } from './pipeline/handle.ts'
 import { routeRequest } from './pipeline/route.ts'
 import { wrapIfAsked } from './pipeline/wrap.ts'
 import type { UnsealedServices } from './services.ts'
+
+/**
+ * The audit stage of a request made while no audit device is enabled, which is what `requestAudit` does then:
+ * nothing is recorded and a refusal is still a 403. Shared by every such request, so none builds an audit context;
+ * whether a device is enabled is read when the request reaches the stage, as `requestAudit` reads it.
+ */
+const UNAUDITED: RequestAudit = {
+  refuse: async () => {},
+  deny: async () => {
+    throw new PermissionDeniedError()
+  },
+  beforeHandle: async () => {},
+  outcome: () => undefined,
+}
 
 export function handleRequest(core: Core, req: LogicalRequest): Promise<CoreResponse | undefined> {
   if (core.sealed) return Promise.reject(new SealedError())
@@ -33,11 +47,12 @@ export async function runPipeline(
   // loop, and a read needs none of grant, filter or wrap. What runs, and in which order, is unchanged.
   const authenticated = authenticate(services, req, routed)
   const auth = authenticated instanceof Promise ? await authenticated : authenticated
-  const audit = requestAudit(services, req, routed, auth)
+  const audited = services.audit.enabled
+  const audit = audited ? requestAudit(services, req, routed, auth) : UNAUDITED
   const authorised = authorise(services, req, routed, auth, audit)
   const acl = authorised instanceof Promise ? await authorised : authorised
   try {
-    await audit.beforeHandle()
+    if (audited) await audit.beforeHandle()
     const response = await runHandler(routed, audit)
     let out =
       response && needsGrant(response) ? await grant(services, routed, response, auth) : ungranted(response)

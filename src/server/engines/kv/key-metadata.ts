@@ -1,6 +1,13 @@
 // KV v2 key metadata: the version map, the max_versions window and the per-version summary Vault returns.
 import { isRepresentableTime, rfc3339 } from '../../../lib/time.ts'
-import { encodeJson, getJson, getJsonShared, type Storage, type StorageOp } from '../../../sdk/storage.ts'
+import {
+  encodeJson,
+  getJson,
+  getJsonShared,
+  getJsonSharedCached,
+  type Storage,
+  type StorageOp,
+} from '../../../sdk/storage.ts'
 import { DEFAULT_MAX_VERSIONS } from './kv-config.ts'
 import { metadataKey, versionKey } from './storage-keys.ts'
 
@@ -54,6 +61,20 @@ export function loadMetadata(storage: Storage, path: string): Promise<KeyMetadat
 /** Frozen and possibly shared: for reads that never modify what they load. */
 export function readMetadata(storage: Storage, path: string): Promise<Readonly<KeyMetadata> | undefined> {
   return getJsonShared<KeyMetadata>(storage, metadataKey(path))
+}
+
+/** readMetadata without an await when the storage holds the entry in memory; undefined otherwise (fall back). */
+export function readMetadataCached(storage: Storage, path: string): Readonly<KeyMetadata> | undefined {
+  return getJsonSharedCached<KeyMetadata>(storage, metadataKey(path))
+}
+
+/** readVersionData without an await when the storage holds the entry in memory; undefined otherwise (fall back). */
+export function readVersionDataCached(
+  storage: Storage,
+  path: string,
+  version: number,
+): Readonly<Record<string, unknown>> | undefined {
+  return getJsonSharedCached<StoredVersion>(storage, versionKey(path, version))?.data
 }
 
 /** A version's data for a read; undefined if a concurrent destroy removed it after the metadata was read. */

@@ -1,8 +1,11 @@
 // Tests for KV v2 data/: versions, check-and-set, merge patch, soft delete, pruning and the 404-with-body reads.
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { rfc3339 } from '../../../lib/time.ts'
 import { getJson, listRecursive, putJson } from '../../../sdk/storage.ts'
+import { Barrier } from '../../barrier/barrier.ts'
+import { MemoryStorage } from '../../physical/memory.ts'
 import type { KeyMetadata } from './key-metadata.ts'
 import { CONFIG_KEY, metadataKey } from './storage-keys.ts'
 import { dataOf, makeKv, START } from './test-helpers.ts'
@@ -372,5 +375,56 @@ describe('KV v2 with unrepresentable times already in storage', () => {
     )
     await kv.call('update', 'undelete/k', { versions: [1] })
     assert.deepEqual(dataOf(await kv.call('read', 'data/k', { version: 1 }))['data'], { a: 1 })
+  })
+})
+
+describe('KV v2 reads answered from the barrier cache without an await', () => {
+  it('never serves a version after it was rewritten, deleted, destroyed, or its metadata removed', async () => {
+    const barrier = new Barrier(new MemoryStorage())
+    const key = randomBytes(32)
+    await barrier.initialize(key)
+    await barrier.unseal(key)
+    const kv = await makeKv({ version: '2', storage: barrier })
+    const read = async (version?: string) => {
+      const answer = await kv.call('read', 'data/k', version === undefined ? {} : { version })
+      return {
+        status: answer?.status ?? 200,
+        data: (answer?.data as Record<string, unknown> | undefined)?.['data'],
+      }
+    }
+    await kv.call('update', 'data/k', { data: { v: 1 } })
+    assert.deepEqual(await read(), { status: 200, data: { v: 1 } })
+    assert.deepEqual(await read(), { status: 200, data: { v: 1 } }, 'a hot read')
+    await kv.call('update', 'data/k', { data: { v: 2 } })
+    assert.deepEqual(await read(), { status: 200, data: { v: 2 } })
+    assert.deepEqual(await read(), { status: 200, data: { v: 2 } })
+    assert.deepEqual(await read('1'), { status: 200, data: { v: 1 } })
+    await kv.patch('data/k', { data: { w: 3 } })
+    assert.deepEqual(await read(), { status: 200, data: { v: 2, w: 3 } })
+    await kv.call('delete', 'data/k')
+    assert.deepEqual(await read(), { status: 404, data: null }, 'soft-deleted')
+    await kv.call('update', 'undelete/k', { versions: [3] })
+    assert.deepEqual(await read(), { status: 200, data: { v: 2, w: 3 } }, 'undeleted')
+    assert.deepEqual(await read('1'), { status: 200, data: { v: 1 } })
+    await kv.call('update', 'destroy/k', { versions: [1] })
+    assert.deepEqual(await read('1'), { status: 404, data: null }, 'destroyed')
+    await kv.call('update', 'delete/k', { versions: [3] })
+    assert.deepEqual(await read(), { status: 404, data: null })
+    await kv.call('delete', 'metadata/k')
+    assert.equal(await kv.call('read', 'data/k'), undefined, 'metadata and all versions gone')
+    await kv.call('update', 'data/k', { data: { v: 'new' } })
+    assert.deepEqual(await read(), { status: 200, data: { v: 'new' } })
+    kv.tick(1000)
+    await kv.call('update', 'metadata/k', { delete_version_after: '1s' })
+    kv.tick(2000)
+    assert.equal((await read()).status, 200, 'delete_version_after binds versions written after it')
+    await kv.call('update', 'data/k', { data: { v: 'timed' } })
+    assert.deepEqual(await read(), { status: 200, data: { v: 'timed' } })
+    kv.tick(1500)
+    assert.deepEqual(
+      await read(),
+      { status: 404, data: null },
+      'the deletion time is compared with the clock',
+    )
   })
 })
