@@ -2,23 +2,16 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { runScenario } from '../helpers/python.ts'
-import { HVAC, skipUnless } from '../helpers/requirements.ts'
-import { startDevServer } from '../helpers/server.ts'
+import { hvacAgainstDevServer } from '../helpers/hvac-scenario.ts'
 
 const SCRIPT = fileURLToPath(new URL('./hvac_compat13_scenario.py', import.meta.url))
 
 test('hvac: aliases without canonical_id, unwrap errors, audit-hash and wrap-TTL policies', {
   timeout: 120_000,
 }, async (t) => {
-  if (await skipUnless(t, HVAC)) return
-  const server = await startDevServer()
-  let r: Awaited<ReturnType<typeof runScenario>>
-  try {
-    r = await runScenario(SCRIPT, { VAULT_ADDR: server.address, VAULT_TOKEN: server.rootToken })
-  } finally {
-    await server.close()
-  }
+  const found = await hvacAgainstDevServer(t, SCRIPT)
+  if (!found) return
+  const r = found
 
   // Vault vault/identity_store_aliases.go handleAliasCreate and identity_store_group_aliases.go
   // handleGroupAliasUpdateCommon: no canonical_id makes a new entity / external group; the answer is

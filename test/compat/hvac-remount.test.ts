@@ -2,21 +2,14 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { runScenario } from '../helpers/python.ts'
-import { HVAC, skipUnless } from '../helpers/requirements.ts'
-import { startDevServer } from '../helpers/server.ts'
+import { hvacAgainstDevServer } from '../helpers/hvac-scenario.ts'
 
 const SCRIPT = fileURLToPath(new URL('./hvac_remount_scenario.py', import.meta.url))
 
 test('hvac sys.move_backend against Coffer', { timeout: 120_000 }, async (t) => {
-  if (await skipUnless(t, HVAC)) return
-  const server = await startDevServer()
-  let r: Awaited<ReturnType<typeof runScenario>>
-  try {
-    r = await runScenario(SCRIPT, { VAULT_ADDR: server.address, VAULT_TOKEN: server.rootToken })
-  } finally {
-    await server.close()
-  }
+  const found = await hvacAgainstDevServer(t, SCRIPT)
+  if (!found) return
+  const r = found
 
   await t.test('a KV v2 engine moves with its data', () => {
     assert.deepEqual(r['move_kv'], { has_id: true, top_level: true })

@@ -1,6 +1,7 @@
 // Race suite, stored state: KV check-and-set, policy changes and lease renew-versus-revoke on a real server process.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { mariaDbEngine } from '../helpers/mariadb-engine.ts'
 import { burst, type RaceServer, startRaceServer } from '../helpers/race.ts'
 import { MARIADB, skipUnless } from '../helpers/requirements.ts'
 
@@ -73,25 +74,7 @@ describe('race: stored state', () => {
 
   it('leases: a renewal racing a revocation never brings the lease back', async (t) => {
     if (await skipUnless(t, MARIADB)) return
-    await server.call('POST', 'sys/mounts/database', { body: { type: 'database' } })
-    const config = await server.call('POST', 'database/config/maria', {
-      body: {
-        plugin_name: 'mysql-database-plugin',
-        connection_url: '{{username}}:{{password}}@tcp(127.0.0.1:3306)/',
-        username: 'root',
-        password: '',
-        allowed_roles: '*',
-      },
-    })
-    assert.ok(config.status === 200 || config.status === 204, JSON.stringify(config.body))
-    const role = await server.call('POST', 'database/roles/race', {
-      body: {
-        db_name: 'maria',
-        creation_statements: ["CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}'"],
-        default_ttl: '1h',
-      },
-    })
-    assert.equal(role.status, 204)
+    await mariaDbEngine(server.call, { role: 'race' })
     for (let round = 0; round < ROUNDS; round++) {
       const lease = (await server.call('GET', 'database/creds/race')).body.lease_id as string
       const renew = {
