@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { after, before, it } from 'node:test'
 import { run } from '../../src/cli/test-io.ts'
 import { canLoginMariaDb, eventually } from '../../src/server/engines/database/test-helpers.ts'
+import { mariaDbEngine } from '../helpers/mariadb-engine.ts'
 import { describeUnless, MARIADB, unmet } from '../helpers/requirements.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 
@@ -10,25 +11,7 @@ describeUnless(await unmet(MARIADB), 'database engine over HTTP with leases', ()
   let t: TestServer
   before(async () => {
     t = await startDevServer()
-    assert.equal((await t.call('POST', 'sys/mounts/database', { body: { type: 'database' } })).status, 204)
-    const config = await t.call('POST', 'database/config/maria', {
-      body: {
-        plugin_name: 'mysql-database-plugin',
-        connection_url: '{{username}}:{{password}}@tcp(127.0.0.1:3306)/',
-        username: 'root',
-        password: '',
-        allowed_roles: '*',
-      },
-    })
-    assert.ok(config.status === 204 || config.status === 200, JSON.stringify(config.body))
-    const role = await t.call('POST', 'database/roles/app', {
-      body: {
-        db_name: 'maria',
-        creation_statements: ["CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}'"],
-        default_ttl: '1h',
-      },
-    })
-    assert.equal(role.status, 204)
+    await mariaDbEngine(t.call)
     const short = await t.call('POST', 'database/roles/short', {
       body: {
         db_name: 'maria',

@@ -7,6 +7,7 @@ import { after, before, it } from 'node:test'
 import mysql from 'mysql2/promise'
 import { run } from '../../src/cli/test-io.ts'
 import { canLoginMariaDb, eventually } from '../../src/server/engines/database/test-helpers.ts'
+import { mariaDbEngine } from '../helpers/mariadb-engine.ts'
 import { describeUnless, MARIADB, unmet } from '../helpers/requirements.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 
@@ -25,23 +26,7 @@ describeUnless(await unmet(MARIADB), 'leak respond on database credentials', () 
     await admin.query(`CREATE USER ?@'%' IDENTIFIED BY 'Initial-pw-1'`, [user])
     t = await startDevServer()
     await t.call('PUT', 'sys/audit/file', { body: { type: 'file', options: { file_path: log } } })
-    assert.equal((await t.call('POST', 'sys/mounts/database', { body: { type: 'database' } })).status, 204)
-    await t.call('POST', 'database/config/maria', {
-      body: {
-        plugin_name: 'mysql-database-plugin',
-        connection_url: '{{username}}:{{password}}@tcp(127.0.0.1:3306)/',
-        username: 'root',
-        password: '',
-        allowed_roles: '*',
-      },
-    })
-    await t.call('POST', 'database/roles/app', {
-      body: {
-        db_name: 'maria',
-        creation_statements: ["CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}'"],
-        default_ttl: '1h',
-      },
-    })
+    await mariaDbEngine(t.call)
     const role = await t.call('POST', 'database/static-roles/svc', {
       body: { db_name: 'maria', username: user, rotation_period: '1h' },
     })
