@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { decrypt, generateKey, readMessage, readPrivateKey } from 'openpgp'
+import { barrierHeldAtKeyCheck } from '../../../test/helpers/gates.ts'
 import type { Logger } from '../../lib/logger.ts'
 import { decodeRootToken } from '../../lib/root-token-otp.ts'
 import { InvalidRequestError, SealedError } from '../../sdk/errors.ts'
@@ -172,19 +173,8 @@ describe('RootGeneration', () => {
 describe('RootGeneration racing a cancel', () => {
   it('a share in flight when the attempt is canceled and another started does not drop the new attempt', async () => {
     // Vault holds its generate-root lock across an update, so cancel and init wait; here they run in between.
-    let reached!: () => void
-    let release!: () => void
-    const atGate = new Promise<void>((resolve) => (reached = resolve))
-    const gate = new Promise<void>((resolve) => (release = resolve))
-    class GatedBarrier extends Barrier {
-      override async verifyUnsealKey(candidate: Uint8Array): Promise<void> {
-        reached()
-        await gate
-        return super.verifyUnsealKey(candidate)
-      }
-    }
     const physical = new MemoryStorage()
-    const barrier = new GatedBarrier(physical)
+    const { barrier, reached: atGate, release } = barrierHeldAtKeyCheck(physical)
     const seal = new SealManager(physical, barrier)
     const shares = await seal.initialize(3, 2)
     const logger: Logger = { log() {}, child: () => logger }

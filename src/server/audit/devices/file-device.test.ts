@@ -16,6 +16,7 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
+import { track, turns } from '../../../../test/helpers/gates.ts'
 import { AuditDeviceError, AuditDeviceQueueFullError, AuditDeviceTimeoutError } from './device.ts'
 import { createFileDevice } from './file-device.ts'
 
@@ -26,28 +27,6 @@ const freshPath = (): string => join(root, `audit-${++counter}.log`)
 const readLines = (path: string): string[] => readFileSync(path, 'utf8').split('\n')
 const SECRET = 'hunter2-do-not-log'
 const TIMEOUT_MS = 150
-
-/** Follows a promise without awaiting it, so a test can check it is still pending. */
-function track(promise: Promise<void>): {
-  promise: Promise<void>
-  state: 'pending' | 'resolved' | 'rejected'
-} {
-  const tracked = { promise, state: 'pending' as 'pending' | 'resolved' | 'rejected' }
-  promise.then(
-    () => {
-      tracked.state = 'resolved'
-    },
-    () => {
-      tracked.state = 'rejected'
-    },
-  )
-  return tracked
-}
-
-/** A few turns of the event loop (setImmediate is not mocked), so anything already due has run. */
-async function turns(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve))
-}
 
 describe('file audit device', () => {
   it('appends newline-terminated lines to an existing file and creates the file with mode 0600', async () => {

@@ -7,6 +7,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
+import { track, turns } from '../../../../test/helpers/gates.ts'
 import { AuditDeviceError, AuditDeviceTimeoutError } from './device.ts'
 import { createSocketDevice, parseHostPort } from './socket-device.ts'
 
@@ -56,28 +57,6 @@ async function listenTcp(server: Server): Promise<string> {
   const address = server.address()
   assert.ok(address !== null && typeof address === 'object')
   return `127.0.0.1:${address.port}`
-}
-
-/** Follows a promise without awaiting it, so a test can check it is still pending. */
-function track(promise: Promise<void>): {
-  promise: Promise<void>
-  state: 'pending' | 'resolved' | 'rejected'
-} {
-  const tracked = { promise, state: 'pending' as 'pending' | 'resolved' | 'rejected' }
-  promise.then(
-    () => {
-      tracked.state = 'resolved'
-    },
-    () => {
-      tracked.state = 'rejected'
-    },
-  )
-  return tracked
-}
-
-/** A few turns of the event loop (setImmediate is not mocked), so anything already due has run. */
-async function turns(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve))
 }
 
 describe('socket audit device', () => {

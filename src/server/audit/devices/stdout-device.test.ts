@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { describe, it } from 'node:test'
+import { track, turns } from '../../../../test/helpers/gates.ts'
 import { AuditDeviceError, AuditDeviceQueueFullError, AuditDeviceTimeoutError } from './device.ts'
 import { createStdoutDevice } from './stdout-device.ts'
 
@@ -32,28 +33,6 @@ function controlledStream(): { stream: Writable; chunks: string[]; stall: () => 
       for (const done of pending) done()
     },
   }
-}
-
-/** Follows a promise without awaiting it, so a test can check it is still pending. */
-function track(promise: Promise<void>): {
-  promise: Promise<void>
-  state: 'pending' | 'resolved' | 'rejected'
-} {
-  const tracked = { promise, state: 'pending' as 'pending' | 'resolved' | 'rejected' }
-  promise.then(
-    () => {
-      tracked.state = 'resolved'
-    },
-    () => {
-      tracked.state = 'rejected'
-    },
-  )
-  return tracked
-}
-
-/** A few turns of the event loop (setImmediate is not mocked), so anything already due has run. */
-async function turns(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve))
 }
 
 describe('stdout audit device', () => {

@@ -1,7 +1,7 @@
 // Role writes racing a role delete on real SQLite storage: a delete that returned is never undone by an older write.
 import assert from 'node:assert/strict'
 import { after, it } from 'node:test'
-import type { Storage } from '../../../sdk/storage.ts'
+import { holdNextPut, turns } from '../../../../test/helpers/gates.ts'
 import { makeAuth, sqliteStorage } from '../userpass/test-helpers.ts'
 import { kubernetesBackend } from './backend.ts'
 
@@ -14,32 +14,13 @@ it('an update that read the role before a delete cannot put it back after the de
   const { storage, close } = await sqliteStorage()
   closers.push(close)
   // Holds the update's put of the role until released, so the delete can run in between.
-  let release!: () => void
-  const released = new Promise<void>((resolve) => {
-    release = resolve
-  })
-  let reached!: () => void
-  const putReached = new Promise<void>((resolve) => {
-    reached = resolve
-  })
-  let armed = false
-  const held: Storage = {
-    ...storage,
-    put: async (key, value) => {
-      if (armed && key === 'role/ci') {
-        armed = false
-        reached()
-        await released
-      }
-      return storage.put(key, value)
-    },
-  }
+  const { storage: held, arm, reached: putReached, release } = holdNextPut(storage, 'role/ci')
   const h = await makeAuth(kubernetesBackend, 'kubernetes', held)
   await h.call('update', 'role/ci', {
     bound_service_account_names: 'app',
     bound_service_account_namespaces: 'prod',
   })
-  armed = true
+  arm()
   const updated = h.call('update', 'role/ci', { token_policies: 'more' })
   await putReached
   const deleted = h.call('delete', 'role/ci')
@@ -48,7 +29,7 @@ it('an update that read the role before a delete cannot put it back after the de
     deleteReturned = true
   })
   // Event-loop turns, not wall time: enough for an unlocked delete to finish while the update is held.
-  for (let i = 0; i < 50 && !deleteReturned; i++) await new Promise((resolve) => setImmediate(resolve))
+  for (let i = 0; i < 50 && !deleteReturned; i++) await turns(1)
   release()
   await Promise.all([updated, deleted])
   assert.equal(await h.call('read', 'role/ci'), undefined, 'the role stays deleted')
