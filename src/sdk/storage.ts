@@ -42,13 +42,7 @@ const parsedByBytes = new WeakMap<Uint8Array, unknown>()
  */
 export async function getJsonShared<T>(storage: Storage, key: string): Promise<T | undefined> {
   const raw = await storage.get(key)
-  if (raw === undefined) return undefined
-  let parsed = parsedByBytes.get(raw)
-  if (parsed === undefined) {
-    parsed = deepFreeze(JSON.parse(decoder.decode(raw)))
-    parsedByBytes.set(raw, parsed)
-  }
-  return parsed as T
+  return raw === undefined ? undefined : (sharedParse(raw) as T)
 }
 
 /**
@@ -57,13 +51,17 @@ export async function getJsonShared<T>(storage: Storage, key: string): Promise<T
  */
 export function getJsonSharedCached<T>(storage: Storage, key: string): T | undefined {
   const raw = storage.getCached?.(key)
-  if (raw === undefined) return undefined
+  return raw === undefined ? undefined : (sharedParse(raw) as T)
+}
+
+/** One frozen parse per stored byte array: the barrier's cache hands out the same array until the key changes. */
+function sharedParse(raw: Uint8Array): unknown {
   let parsed = parsedByBytes.get(raw)
   if (parsed === undefined) {
     parsed = deepFreeze(JSON.parse(decoder.decode(raw)))
     parsedByBytes.set(raw, parsed)
   }
-  return parsed as T
+  return parsed
 }
 
 function deepFreeze(value: unknown): unknown {

@@ -176,17 +176,7 @@ async function devInitialize(core: Core, keysFile: string | undefined, rootToken
   await core.unseal(Buffer.from(keys.unseal_key, 'base64'))
   let rootToken = keys.root_token
   if (rootTokenId && rootTokenId !== rootToken && !(await core.tokens.lookup(rootTokenId))) {
-    rootToken = (
-      await core.tokens.create({
-        policies: ['root'],
-        parentHash: '',
-        ttl: 0,
-        maxTtl: 0,
-        path: 'auth/token/root',
-        displayName: 'root',
-        id: rootTokenId,
-      })
-    ).token
+    rootToken = (await core.tokens.createRoot(rootTokenId)).token
   } else if (rootTokenId) rootToken = rootTokenId
   return { rootToken, unsealKey: keys.unseal_key }
 }

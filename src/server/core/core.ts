@@ -140,30 +140,15 @@ export class Core {
   ): Promise<{ shares: Uint8Array[]; rootToken: string }> {
     const shares = await this.seal.initialize(secretShares, secretThreshold)
     await this.#postUnseal()
-    const { token } = await this.tokens.create({
-      policies: ['root'],
-      parentHash: '',
-      ttl: 0,
-      maxTtl: 0,
-      path: 'auth/token/root',
-      displayName: 'root',
-      ...(options.rootTokenId ? { id: options.rootTokenId } : {}),
-    })
+    const { token } = await this.tokens.createRoot(options.rootTokenId || undefined)
     if (!options.stayUnsealed) await this.sealVault()
     return { shares, rootToken: token }
   }
 
-  /** A root token as generate-root makes it (Vault's tokenStore.rootToken): root policy, no TTL, no parent. */
+  /** A root token for generate-root, with the means to take it back if its answer cannot be built. */
   async #mintRootToken(): Promise<{ token: string; revoke(): Promise<void> }> {
     const tokens = this.tokens
-    const { token, entry } = await tokens.create({
-      policies: ['root'],
-      parentHash: '',
-      ttl: 0,
-      maxTtl: 0,
-      path: 'auth/token/root',
-      displayName: 'root',
-    })
+    const { token, entry } = await tokens.createRoot()
     return { token, revoke: () => tokens.revokeTree(entry.idHash) }
   }
 

@@ -127,6 +127,19 @@ export class TokenStore {
     return this.#batch
   }
 
+  /** A root token as init, generate-root and dev mode make it (Vault's tokenStore.rootToken): no TTL, no parent. */
+  createRoot(id?: string): Promise<{ token: string; entry: TokenEntry }> {
+    return this.create({
+      policies: ['root'],
+      parentHash: '',
+      ttl: 0,
+      maxTtl: 0,
+      path: 'auth/token/root',
+      displayName: 'root',
+      ...(id !== undefined ? { id } : {}),
+    })
+  }
+
   async create(input: CreateTokenInput): Promise<{ token: string; entry: TokenEntry }> {
     const now = this.#clock.now()
     let token: string
