@@ -2,6 +2,8 @@
 // Every burst opens one socket per request and writes them all before reading any answer; nothing is timed,
 // the suite counts successes.
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { burst, type RaceServer, startRaceServer } from '../helpers/race.ts'
 
@@ -129,6 +131,30 @@ describe('race: tokens', () => {
         assert.ok(reply.status === 200 || reply.status === 403, `round ${round}: ${reply.status}`)
         if (reply.status === 200) await assertDead(reply.body.auth.client_token, `child, round ${round}`)
       }
+    }
+  })
+
+  it('generate-root completes once when the last share arrives on many sockets at once', async () => {
+    const { unseal_key: key } = JSON.parse(readFileSync(join(server.dataDir, 'dev-keys.json'), 'utf8'))
+    for (let round = 0; round < 3; round++) {
+      const started = await server.call('PUT', 'sys/generate-root/attempt', { token: '', body: {} })
+      assert.equal(started.status, 200, JSON.stringify(started.body))
+      const replies = await burst(
+        server.address,
+        Array.from({ length: BURST }, () => ({
+          method: 'PUT',
+          path: 'sys/generate-root/update',
+          body: { key, nonce: started.body.nonce },
+        })),
+      )
+      const completed = replies.filter((r) => r.status === 200 && r.body.complete === true)
+      assert.equal(completed.length, 1, `round ${round}: ${replies.map((r) => r.status).join(',')}`)
+      assert.ok(
+        replies.every((r) => r.status === 200 || r.status === 400),
+        'refusals are 400s',
+      )
+      const status = await server.call('GET', 'sys/generate-root/attempt', { token: '' })
+      assert.equal(status.body.started, false, 'the attempt ended with the one token it minted')
     }
   })
 
