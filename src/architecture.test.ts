@@ -40,6 +40,8 @@ const ALLOWED: Record<string, string[]> = {
   'server/http': ['sdk', 'lib', 'server/core'],
   'server/registry': ['sdk', 'server/engines/*', 'server/auth/*'],
   'server/start-server': COMPOSITION_ROOT,
+  // Turns a storage config block into a physical backend; composition, like start-server.
+  'server/open-storage': ['sdk', 'lib', 'server/config', 'server/physical'],
   'server/main': COMPOSITION_ROOT,
 }
 
@@ -55,6 +57,8 @@ const ALLOWED_FILES: Record<string, string[]> = {
  */
 const PRIVATE_FILES: Record<string, string[]> = {
   'server/physical/sealing.ts': ['server/barrier', 'server/physical'],
+  // Whole-store copies (snapshot, migrate) and closing: for the server's composition and operator tools only.
+  'server/physical/physical.ts': ['server/physical', 'server/open-storage', 'server/start-server', 'server/main', 'server/core', 'server/system', 'cli'],
 }
 
 /** `target` is the imported file's path under src/, for the per-file allowances. */

@@ -1,7 +1,7 @@
 // Composition root: storage, core, sys backend and listeners wired together; dev mode initialises and unseals.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { parseDuration } from '../lib/duration.ts'
 import { createLogger, type Logger, type LogLevel, silentLogger } from '../lib/logger.ts'
 import { writePrivateFile } from '../lib/private-file.ts'
@@ -13,6 +13,7 @@ import { Core, type CoreOptions } from './core/core.ts'
 import { handleRequest } from './core/handle-request.ts'
 import { type ListenerTls, type RunningListener, startListener } from './http/listener.ts'
 import { COFFER_VERSION } from './http/version.ts'
+import { openStorage } from './open-storage.ts'
 import { MemoryStorage } from './physical/memory.ts'
 import { SqliteStorage } from './physical/sqlite.ts'
 import { authMethods, secretEngines } from './registry.ts'
@@ -74,14 +75,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       storageType = 'sqlite'
       devKeysFile = join(dir, 'dev-keys.json')
     }
-  } else if (config!.storage.type === 'inmem') {
-    physical = new MemoryStorage()
-    storageType = 'inmem'
   } else {
-    const path = resolve(config!.storage.path ?? join('.coffer', 'data', 'coffer.db'))
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
-    physical = SqliteStorage.open(path, { logger })
-    storageType = 'sqlite'
+    ;({ physical, type: storageType } = await openStorage(config!.storage, logger))
   }
 
   const listeners: RunningListener[] = []

@@ -25,9 +25,12 @@ export interface ListenerConfig {
   maxJsonDepth?: number
 }
 
+/** A storage block: which physical backend, and its settings. */
+export type StorageConfig = { type: 'sqlite' | 'inmem'; path?: string }
+
 export interface ServerConfig {
   listeners: ListenerConfig[]
-  storage: { type: 'sqlite' | 'inmem'; path?: string }
+  storage: StorageConfig
   apiAddr?: string
   /** Seconds. */
   defaultLeaseTtl: number
@@ -71,7 +74,7 @@ const DEFAULT_LEASE_TTL = 768 * 3600
 type Raw = Record<string, unknown>
 
 /** A labelled section such as `listener "tcp" { ... }`, with where it sits for error messages. */
-interface Section {
+export interface Section {
   kind: 'listener' | 'storage' | 'backend' | 'user_lockout'
   type: string
   body: Raw
@@ -290,7 +293,8 @@ function parseClientCertOptions(body: Raw, where: string, listener: ListenerConf
     )
 }
 
-function parseStorage(section: Section): ServerConfig['storage'] {
+/** A storage (or Vault's older `backend`) block, checked; also used for a migration's source and destination. */
+export function parseStorage(section: Section): StorageConfig {
   const where = `${section.kind}.${section.type}`
   const allowed = STORAGE_KEYS[section.type]
   if (!Object.hasOwn(STORAGE_KEYS, section.type) || !allowed) {

@@ -1,0 +1,21 @@
+// Opens the physical backend a storage config block names: the one place that turns config into a backend.
+import { mkdirSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import type { Logger } from '../lib/logger.ts'
+import type { Storage } from '../sdk/storage.ts'
+import type { StorageConfig } from './config/load-config.ts'
+import { MemoryStorage } from './physical/memory.ts'
+import { SqliteStorage } from './physical/sqlite.ts'
+
+export type OpenedStorage = Storage & { close(): Promise<void> }
+
+/** Open (creating when needed) the backend `storage` describes; `type` is what `sys/seal-status` reports. */
+export async function openStorage(
+  storage: StorageConfig,
+  logger: Logger,
+): Promise<{ physical: OpenedStorage; type: string }> {
+  if (storage.type === 'inmem') return { physical: new MemoryStorage(), type: 'inmem' }
+  const path = resolve(storage.path ?? join('.coffer', 'data', 'coffer.db'))
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  return { physical: SqliteStorage.open(path, { logger }), type: 'sqlite' }
+}
