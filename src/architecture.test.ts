@@ -49,6 +49,8 @@ const ALLOWED: Record<string, string[]> = {
 const ALLOWED_FILES: Record<string, string[]> = {
   // The barrier consumes physical storage's sealing capability, and nothing else of physical/ by name.
   'server/barrier': ['server/physical/sealing.ts'],
+  // Core's HA coordinator drives the storage's leader lock through this interface only.
+  'server/core': ['server/physical/ha.ts'],
 }
 
 /**

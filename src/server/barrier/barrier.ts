@@ -138,6 +138,23 @@ export class Barrier implements Storage {
     this.#publishSealKey()
   }
 
+  /**
+   * Read the root key and keyring again from storage with the unseal key held in memory, and empty the read cache:
+   * another node may have rotated the keyring, rekeyed or written anything while this one was not the writer (a
+   * standby becoming active). When the held key no longer opens the root key (rekeyed elsewhere), the barrier is
+   * left sealed and the error is thrown.
+   */
+  async reload(): Promise<void> {
+    const held = this.#unsealed().unsealKey
+    const unsealKey = new Uint8Array(held)
+    try {
+      this.seal()
+      await this.unseal(unsealKey)
+    } finally {
+      unsealKey.fill(0)
+    }
+  }
+
   /** Forget every key; storage calls fail with SealedError until the next unseal. */
   seal(): void {
     this.#epoch++

@@ -1,5 +1,6 @@
 // The core: seal lifecycle, post-unseal setup (tokens, policies, mounts) and the components the pipeline uses.
 import type { Logger } from '../../lib/logger.ts'
+import type { HaBackend } from '../physical/ha.ts'
 import { type Clock, systemClock } from '../../lib/time.ts'
 import { InvalidRequestError, SealedError } from '../../sdk/errors.ts'
 import type { BackendDefinition } from '../../sdk/framework/backend.ts'
@@ -10,6 +11,7 @@ import { Barrier } from '../barrier/barrier.ts'
 import { builtinMounts } from './builtin-mounts.ts'
 import { cubbyholeBackend, cubbyholePrefix } from './cubbyhole/backend.ts'
 import { ExpirationManager, type ExpirationTuning } from './expiration/expiration-manager.ts'
+import { HaCoordinator, type HaIdentity, type HaTuning } from './ha/coordinator.ts'
 import { createIdentityBackend } from './identity/backend.ts'
 import { IdentityStore } from './identity/identity-store.ts'
 import type { ListFilterMode } from './list-filter.ts'
@@ -41,6 +43,8 @@ export interface CoreOptions {
   listFilter?: ListFilterMode
   /** The server's api_addr, or its first listener's address (the default issuer of identity tokens). */
   apiAddr?: () => string
+  /** High availability: the storage's leader lock, this node's addresses, and timing (tests shorten it). */
+  ha?: { backend: HaBackend; identity: HaIdentity; tuning?: Partial<HaTuning> }
 }
 
 /** Expired tokens are revoked within this long (Vault promises no better than a second). */
@@ -68,6 +72,8 @@ export class Core {
   #sweeper: NodeJS.Timeout | undefined
   #periodic: NodeJS.Timeout | undefined
   #sweeping = false
+  /** Set when HA is enabled: the node is active only while it holds the storage's lock. */
+  readonly ha: HaCoordinator | undefined
 
   constructor(opts: CoreOptions) {
     this.#opts = opts
@@ -88,14 +94,37 @@ export class Core {
     this.defaultLeaseTtl = opts.defaultLeaseTtl
     this.maxLeaseTtl = opts.maxLeaseTtl
     this.listFilter = opts.listFilter ?? 'policy'
+    this.ha =
+      opts.ha &&
+      new HaCoordinator(
+        opts.ha.backend,
+        opts.ha.identity,
+        {
+          logger: opts.logger.child({ component: 'ha' }),
+          // Another node may have written anything, rotated the keyring or rekeyed while this one was standby.
+          becomeActive: async () => {
+            await this.seal.load()
+            await this.barrier.reload()
+            await this.#postUnseal()
+          },
+          becomeStandby: () => this.#stopServices(),
+        },
+        opts.ha.tuning,
+      )
   }
 
   async start(): Promise<void> {
     await this.seal.load()
   }
 
+  /** Sealed: no keys. An HA standby is unsealed without running the active services. */
   get sealed(): boolean {
-    return this.barrier.sealed || this.#services === undefined
+    return this.barrier.sealed || (this.ha === undefined && this.#services === undefined)
+  }
+
+  /** An unsealed HA node that is not (or no longer) the active one: requests go to the active node. */
+  get standby(): boolean {
+    return this.ha !== undefined && !this.barrier.sealed && !this.ha.isActive()
   }
 
   get initialized(): boolean {
@@ -142,6 +171,11 @@ export class Core {
     await this.#postUnseal()
     const { token } = await this.tokens.createRoot(options.rootTokenId || undefined)
     if (!options.stayUnsealed) await this.sealVault()
+    else if (this.ha) {
+      // Built only to write the first root token: with HA the node becomes active through the lock, like any other.
+      await this.#stopServices()
+      this.ha.start()
+    }
     return { shares, rootToken: token }
   }
 
@@ -155,12 +189,29 @@ export class Core {
   /** Submit one unseal key share; true once unsealed. */
   async unseal(share: Buffer): Promise<boolean> {
     if (!this.sealed) return true
+    // Another node may have initialised the shared storage since this one started.
+    if (!this.initialized) await this.seal.load()
     const done = await this.seal.submit(share)
-    if (done && !this.#services) await this.#postUnseal()
-    return done
+    if (!done) return false
+    // With HA, the node joins as a standby and becomes active once it takes the lock.
+    if (this.ha) this.ha.start()
+    else if (!this.#services) await this.#postUnseal()
+    return true
   }
 
   async sealVault(): Promise<void> {
+    // With HA, leaving the cluster stops the active services (when this node runs them) and releases the lock.
+    if (this.ha) await this.ha.stop()
+    else await this.#stopServices()
+    this.barrier.seal()
+    this.seal.reset()
+    // Ceremony shares are wiped at seal; Vault's in-memory attempts do not outlive the unsealed core either.
+    this.rootGeneration.forget()
+    this.rekey.forget()
+  }
+
+  /** Stop the active node's background work and unload its services (sealing, or an HA node stepping down). */
+  async #stopServices(): Promise<void> {
     if (this.#sweeper) clearInterval(this.#sweeper)
     this.#sweeper = undefined
     if (this.#periodic) clearInterval(this.#periodic)
@@ -173,11 +224,6 @@ export class Core {
     await services?.expiration.stop()
     await services?.mounts.unload()
     await services?.audit.close()
-    this.barrier.seal()
-    this.seal.reset()
-    // Ceremony shares are wiped at seal; Vault's in-memory attempts do not outlive the unsealed core either.
-    this.rootGeneration.forget()
-    this.rekey.forget()
   }
 
   /**
@@ -298,13 +344,8 @@ export class Core {
   }
 
   async close(): Promise<void> {
-    if (this.#sweeper) clearInterval(this.#sweeper)
-    if (this.#periodic) clearInterval(this.#periodic)
-    const services = this.#services
-    await services?.mounts.moves.settled()
-    await services?.expiration.stop()
-    await services?.mounts.unload()
-    await services?.audit.close()
+    if (this.ha) await this.ha.stop()
+    else await this.#stopServices()
   }
 
   assertInitialized(): void {
