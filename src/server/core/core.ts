@@ -1,6 +1,5 @@
 // The core: seal lifecycle, post-unseal setup (tokens, policies, mounts) and the components the pipeline uses.
 import type { Logger } from '../../lib/logger.ts'
-import type { HaBackend } from '../physical/ha.ts'
 import { type Clock, systemClock } from '../../lib/time.ts'
 import { InvalidRequestError, SealedError } from '../../sdk/errors.ts'
 import type { BackendDefinition } from '../../sdk/framework/backend.ts'
@@ -8,10 +7,12 @@ import type { UserLockoutConfig } from '../../sdk/request.ts'
 import { deletePrefix, type Storage, storageView } from '../../sdk/storage.ts'
 import { AuditBroker } from '../audit/broker.ts'
 import { Barrier } from '../barrier/barrier.ts'
+import type { HaBackend } from '../physical/ha.ts'
 import { builtinMounts } from './builtin-mounts.ts'
 import { cubbyholeBackend, cubbyholePrefix } from './cubbyhole/backend.ts'
 import { ExpirationManager, type ExpirationTuning } from './expiration/expiration-manager.ts'
 import { HaCoordinator, type HaIdentity, type HaTuning } from './ha/coordinator.ts'
+import { ForwardingKey } from './ha/forwarding-key.ts'
 import { createIdentityBackend } from './identity/backend.ts'
 import { IdentityStore } from './identity/identity-store.ts'
 import type { ListFilterMode } from './list-filter.ts'
@@ -74,6 +75,8 @@ export class Core {
   #sweeping = false
   /** Set when HA is enabled: the node is active only while it holds the storage's lock. */
   readonly ha: HaCoordinator | undefined
+  /** The key standbys sign forwarded requests with (HA only). */
+  readonly forwarding: ForwardingKey
 
   constructor(opts: CoreOptions) {
     this.#opts = opts
@@ -94,6 +97,7 @@ export class Core {
     this.defaultLeaseTtl = opts.defaultLeaseTtl
     this.maxLeaseTtl = opts.maxLeaseTtl
     this.listFilter = opts.listFilter ?? 'policy'
+    this.forwarding = new ForwardingKey(this.barrier)
     this.ha =
       opts.ha &&
       new HaCoordinator(
@@ -103,9 +107,16 @@ export class Core {
           logger: opts.logger.child({ component: 'ha' }),
           // Another node may have written anything, rotated the keyring or rekeyed while this one was standby.
           becomeActive: async () => {
-            await this.seal.load()
-            await this.barrier.reload()
-            await this.#postUnseal()
+            try {
+              await this.seal.load()
+              await this.barrier.reload()
+              await this.forwarding.get(true)
+              await this.#postUnseal()
+            } catch (error) {
+              // Rekeyed elsewhere (the held key no longer opens the barrier) or a failed start sealed it: leave.
+              if (this.barrier.sealed) setImmediate(() => void this.sealVault())
+              throw error
+            }
           },
           becomeStandby: () => this.#stopServices(),
         },
@@ -204,6 +215,7 @@ export class Core {
     if (this.ha) await this.ha.stop()
     else await this.#stopServices()
     this.barrier.seal()
+    this.forwarding.forget()
     this.seal.reset()
     // Ceremony shares are wiped at seal; Vault's in-memory attempts do not outlive the unsealed core either.
     this.rootGeneration.forget()
@@ -304,6 +316,7 @@ export class Core {
             barrier: this.barrier,
             rekey: this.rekey,
             sealVault: () => this.sealVault(),
+            ...(this.ha ? { ha: this.ha } : {}),
           }),
           cubbyhole: cubbyholeBackend,
           token: createTokenBackend(services),

@@ -4,6 +4,7 @@ import type { Clock } from '../../lib/time.ts'
 import type { AuditBroker } from '../audit/broker.ts'
 import type { Barrier } from '../barrier/barrier.ts'
 import type { ExpirationManager } from './expiration/expiration-manager.ts'
+import type { HaCoordinator } from './ha/coordinator.ts'
 import type { IdentityStore } from './identity/identity-store.ts'
 import type { ListFilterMode } from './list-filter.ts'
 import type { MountManager } from './mount-manager.ts'
@@ -34,6 +35,8 @@ export interface ControlServices {
   readonly barrier: Barrier
   readonly rekey: Rekey
   sealVault(): Promise<void>
+  /** Set when HA is enabled: step-down and the cluster's nodes. */
+  readonly ha?: Pick<HaCoordinator, 'stepDown' | 'nodes' | 'leader'>
 }
 
 /** The record the sys/ backend is built from; each of its path files takes a narrow view of it. */

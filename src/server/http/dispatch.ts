@@ -8,6 +8,14 @@ import { handleHelp } from '../core/handle-help.ts'
 import { handleRequest } from '../core/handle-request.ts'
 import type { CoreResponse } from '../core/logical-request.ts'
 import { parseWrapTtl } from '../core/wrapping.ts'
+import {
+  acceptForwarded,
+  forwardTo,
+  redirectTo,
+  STANDBY_LOCAL_PATHS,
+  unreachable,
+  wantsRedirect,
+} from './forward.ts'
 import { emptyResult, type HttpRequest, type HttpResult, jsonResult, textResult } from './http-types.ts'
 import { clientToken, header, operationFor, parseTarget, plainHeaders, requestData } from './parse-request.ts'
 import { CEREMONY_PATHS, handleCeremony } from './sys-ceremony.ts'
@@ -45,6 +53,10 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
     const target = parseTarget(req.url)
     if (!target) throw new NotFoundError()
     const { path, query } = target
+    if (ctx.core.ha !== undefined) {
+      const elsewhere = await throughHa(ctx.core, req, path)
+      if (elsewhere !== undefined) return elsewhere
+    }
     const contentType = header(req, 'content-type')
     // Vault's HTTP layer turns any request with a non-empty `help` query parameter into a help operation.
     if (query.get('help')) {
@@ -100,6 +112,28 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
   } catch (error) {
     return renderError(ctx, requestId, error)
   }
+}
+
+/**
+ * With HA: believe what a forwarding node of this cluster vouches for (the client's address and certificate), and
+ * send anything a standby does not answer itself to the active node. Undefined: this node handles the request.
+ */
+async function throughHa(core: Core, req: HttpRequest, path: string): Promise<HttpResult | undefined> {
+  const ha = core.ha!
+  const key = core.barrier.sealed ? undefined : await core.forwarding.get(false).catch(() => undefined)
+  const forwarded = acceptForwarded(req, key)
+  if (!core.standby || STANDBY_LOCAL_PATHS.has(path)) return undefined
+  if (path === 'sys/seal')
+    throw new InvalidRequestError(
+      'a standby node cannot be sealed through the API; seal the active node or restart this one',
+    )
+  // Never forward twice: during a failover two nodes that each think the other active would bounce it.
+  if (forwarded) return unreachable()
+  const leader = await ha.leader().catch(() => undefined)
+  if (leader === undefined || leader.nodeId === ha.nodeId) return unreachable()
+  if (wantsRedirect(req)) return redirectTo(leader.apiAddr, req)
+  if (key === undefined) return unreachable()
+  return forwardTo(leader.apiAddr, req, key)
 }
 
 /** A client asking for a namespace must not silently get the root namespace instead. */

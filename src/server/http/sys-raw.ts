@@ -149,15 +149,20 @@ function health(core: Core, method: string, query: URLSearchParams): HttpResult 
   }
   for (const name of OVERRIDES) overrideCode(query, name, 0)
   const code = (name: (typeof OVERRIDES)[number], fallback: number) => overrideCode(query, name, fallback)
+  const standby = core.standby
+  // standbyok (Vault): a standby answers with the active node's code, for load balancers that may send it reads.
+  const standbyOk = query.get('standbyok') !== null && goBool('standbyok', query.get('standbyok')!)
   const status = !core.initialized
     ? code('uninitcode', 501)
     : core.sealed
       ? code('sealedcode', 503)
-      : code('activecode', 200)
+      : standby && !standbyOk
+        ? code('standbycode', 429)
+        : code('activecode', 200)
   const body: Record<string, unknown> = {
     initialized: core.initialized,
     sealed: core.sealed,
-    standby: false,
+    standby,
     performance_standby: false,
     replication_performance_mode: 'disabled',
     replication_dr_mode: 'disabled',
@@ -173,13 +178,19 @@ function health(core: Core, method: string, query: URLSearchParams): HttpResult 
   return jsonResult(status, body)
 }
 
-function leader(): HttpResult {
+async function leader(core: Core): Promise<HttpResult> {
+  const ha = core.ha
+  const current = ha ? await ha.leader().catch(() => undefined) : undefined
+  const isSelf = ha !== undefined && current?.nodeId === ha.nodeId && ha.isActive()
   return jsonResult(200, {
-    ha_enabled: false,
-    is_self: false,
-    active_time: '0001-01-01T00:00:00Z',
-    leader_address: '',
-    leader_cluster_address: '',
+    ha_enabled: ha !== undefined,
+    is_self: isSelf,
+    active_time:
+      isSelf && ha.activeSince !== undefined
+        ? new Date(ha.activeSince).toISOString()
+        : '0001-01-01T00:00:00Z',
+    leader_address: current?.apiAddr ?? '',
+    leader_cluster_address: current?.clusterAddr ?? '',
     performance_standby: false,
     performance_standby_last_remote_wal: 0,
   })
@@ -204,6 +215,6 @@ export async function handleRawSys(
       return health(core, method, query)
     default:
       if (core.sealed) return jsonResult(503, { errors: ['Vault is sealed'] })
-      return leader()
+      return leader(core)
   }
 }

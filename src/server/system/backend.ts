@@ -3,6 +3,7 @@ import { defineBackend } from '../../sdk/framework/backend.ts'
 import type { SystemServices } from '../core/services.ts'
 import { auditPaths } from './path-audit.ts'
 import { capabilitiesPaths } from './path-capabilities.ts'
+import { HA_ROOT_PATHS, haPaths } from './path-ha.ts'
 import { INTERNAL_SPECS_UNAUTHENTICATED_PATHS, internalSpecsPaths } from './path-internal-specs.ts'
 import { internalUiPaths } from './path-internal-ui.ts'
 import { keyPaths } from './path-keys.ts'
@@ -42,6 +43,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
         ...LEASE_ROOT_PATHS,
         ...REMOUNT_ROOT_PATHS,
         ...REKEY_ROOT_PATHS,
+        ...HA_ROOT_PATHS,
       ],
     },
     paths: [
@@ -59,6 +61,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...lockedUsersPaths(services),
       ...leakPaths(services),
       ...wrappingPaths(services),
+      ...haPaths(services),
     ],
   })
 }
