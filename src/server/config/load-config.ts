@@ -32,6 +32,8 @@ export interface ServerConfig {
   listeners: ListenerConfig[]
   storage: StorageConfig
   apiAddr?: string
+  /** cluster_addr: what sys/leader reports as leader_cluster_address (Coffer's nodes talk over api_addr). */
+  clusterAddr?: string
   /** Seconds. */
   defaultLeaseTtl: number
   /** Seconds. */
@@ -83,6 +85,7 @@ export interface Section {
 const SECTION_KINDS = new Set(['listener', 'storage', 'backend', 'user_lockout'])
 const TOP_LEVEL_KEYS = [
   'api_addr',
+  'cluster_addr',
   'default_lease_ttl',
   'max_lease_ttl',
   'log_level',
@@ -293,6 +296,17 @@ function parseClientCertOptions(body: Raw, where: string, listener: ListenerConf
     )
 }
 
+/** An http(s) URL setting such as api_addr. */
+function httpUrl(raw: unknown, key: string, port: number): string {
+  const value = string(raw, key)
+  let ok = false
+  try {
+    ok = ['http:', 'https:'].includes(new URL(value).protocol)
+  } catch {}
+  if (!ok) throw new ConfigError(key, `must be a URL such as https://vault.example.com:${port}`)
+  return value
+}
+
 /** A storage (or Vault's older `backend`) block, checked; also used for a migration's source and destination. */
 export function parseStorage(section: Section): StorageConfig {
   const where = `${section.kind}.${section.type}`
@@ -332,15 +346,8 @@ function build(attributes: Raw, sections: Section[]): ServerConfig {
     ui: false,
   }
   const a = attributes
-  if (a['api_addr'] !== undefined) {
-    const apiAddr = string(a['api_addr'], 'api_addr')
-    let ok = false
-    try {
-      ok = ['http:', 'https:'].includes(new URL(apiAddr).protocol)
-    } catch {}
-    if (!ok) throw new ConfigError('api_addr', 'must be a URL such as https://vault.example.com:8200')
-    config.apiAddr = apiAddr
-  }
+  if (a['api_addr'] !== undefined) config.apiAddr = httpUrl(a['api_addr'], 'api_addr', 8200)
+  if (a['cluster_addr'] !== undefined) config.clusterAddr = httpUrl(a['cluster_addr'], 'cluster_addr', 8201)
   // Vault treats a zero TTL as "use the system default".
   if (a['max_lease_ttl'] !== undefined)
     config.maxLeaseTtl = duration(a['max_lease_ttl'], 'max_lease_ttl') || DEFAULT_LEASE_TTL
