@@ -4,7 +4,7 @@ import { type Clock, systemClock } from '../../lib/time.ts'
 import { InvalidRequestError, SealedError } from '../../sdk/errors.ts'
 import type { BackendDefinition } from '../../sdk/framework/backend.ts'
 import type { UserLockoutConfig } from '../../sdk/request.ts'
-import { deletePrefix, type Storage, storageView } from '../../sdk/storage.ts'
+import { deletePrefix, getJson, putJson, type Storage, storageView } from '../../sdk/storage.ts'
 import { AuditBroker } from '../audit/broker.ts'
 import { Barrier } from '../barrier/barrier.ts'
 import type { HaBackend } from '../physical/ha.ts'
@@ -48,6 +48,9 @@ export interface CoreOptions {
   ha?: { backend: HaBackend; identity: HaIdentity; tuning?: Partial<HaTuning> }
 }
 
+/** Behind the barrier: the cluster's id and name, written once. */
+const CLUSTER_IDENTITY_PATH = 'core/cluster-identity'
+
 /** Expired tokens are revoked within this long (Vault promises no better than a second). */
 const SWEEP_INTERVAL_MS = 500
 /** How often backends' periodic hooks run (scheduled rotations must happen within seconds of their time). */
@@ -65,8 +68,8 @@ export class Core {
   readonly defaultLeaseTtl: number
   readonly maxLeaseTtl: number
   readonly listFilter: ListFilterMode
-  readonly clusterId = crypto.randomUUID()
-  readonly clusterName = `coffer-cluster-${this.clusterId.slice(0, 8)}`
+  /** The cluster's identity, stored behind the barrier at init so every node of a cluster reports the same. */
+  #cluster: { id: string; name: string } | undefined
   readonly #opts: CoreOptions
   /** Set, whole, once unseal has built and loaded every service; undefined while sealed. */
   #services: UnsealedServices | undefined
@@ -138,6 +141,31 @@ export class Core {
     return this.ha !== undefined && !this.barrier.sealed && !this.ha.isActive()
   }
 
+  get clusterId(): string {
+    return this.#cluster?.id ?? ''
+  }
+
+  get clusterName(): string {
+    return this.#cluster?.name ?? ''
+  }
+
+  /** Read the cluster's identity once unsealed; storage written before it was kept gets one now. */
+  async #loadClusterIdentity(): Promise<void> {
+    const stored = await getJson<{ id: string; name: string }>(this.barrier, CLUSTER_IDENTITY_PATH)
+    if (stored) {
+      this.#cluster = stored
+      return
+    }
+    const id = crypto.randomUUID()
+    this.#cluster = { id, name: `coffer-cluster-${id.slice(0, 8)}` }
+    try {
+      await putJson(this.barrier, CLUSTER_IDENTITY_PATH, this.#cluster)
+    } catch (error) {
+      // A fenced standby cannot write; the active node will, and this node reads it on its next unseal.
+      this.logger.log('warn', 'could not store the cluster identity', { error: String(error) })
+    }
+  }
+
   get initialized(): boolean {
     return this.seal.config !== undefined
   }
@@ -179,6 +207,7 @@ export class Core {
     options: { rootTokenId?: string; stayUnsealed?: boolean } = {},
   ): Promise<{ shares: Uint8Array[]; rootToken: string }> {
     const shares = await this.seal.initialize(secretShares, secretThreshold)
+    await this.#loadClusterIdentity()
     await this.#postUnseal()
     const { token } = await this.tokens.createRoot(options.rootTokenId || undefined)
     if (!options.stayUnsealed) await this.sealVault()
@@ -204,6 +233,7 @@ export class Core {
     if (!this.initialized) await this.seal.load()
     const done = await this.seal.submit(share)
     if (!done) return false
+    await this.#loadClusterIdentity()
     // With HA, the node joins as a standby and becomes active once it takes the lock.
     if (this.ha) this.ha.start()
     else if (!this.#services) await this.#postUnseal()
@@ -216,6 +246,7 @@ export class Core {
     else await this.#stopServices()
     this.barrier.seal()
     this.forwarding.forget()
+    this.#cluster = undefined
     this.seal.reset()
     // Ceremony shares are wiped at seal; Vault's in-memory attempts do not outlive the unsealed core either.
     this.rootGeneration.forget()
