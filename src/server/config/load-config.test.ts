@@ -365,3 +365,30 @@ describe('list_filter', () => {
     assert.throws(() => parseConfig(`${MINIMAL}\nlist_filter = true`, 'hcl'), /list_filter: must be a string/)
   })
 })
+
+describe('api_addr and cluster_addr', () => {
+  const base = 'storage "inmem" {}\nlistener "tcp" { tls_disable = true }\n'
+  it('reads both, and the environment (COFFER_API_ADDR, COFFER_CLUSTER_ADDR) wins over the file', () => {
+    const text = `${base}api_addr = "https://file.example:8200"\ncluster_addr = "https://file.example:8201"\n`
+    const fromFile = parseConfig(text, 'hcl')
+    assert.equal(fromFile.apiAddr, 'https://file.example:8200')
+    assert.equal(fromFile.clusterAddr, 'https://file.example:8201')
+    process.env['COFFER_API_ADDR'] = 'https://10.0.0.5:8200'
+    process.env['COFFER_CLUSTER_ADDR'] = 'https://10.0.0.5:8201'
+    try {
+      const fromEnv = parseConfig(text, 'hcl')
+      assert.equal(fromEnv.apiAddr, 'https://10.0.0.5:8200')
+      assert.equal(fromEnv.clusterAddr, 'https://10.0.0.5:8201')
+    } finally {
+      delete process.env['COFFER_API_ADDR']
+      delete process.env['COFFER_CLUSTER_ADDR']
+    }
+  })
+
+  it('refuses a cluster_addr that is not an http(s) URL, naming the key', () => {
+    assert.throws(
+      () => parseConfig(`${base}cluster_addr = "10.0.0.5:8201"\n`, 'hcl'),
+      /cluster_addr: must be a URL/,
+    )
+  })
+})

@@ -346,8 +346,11 @@ function build(attributes: Raw, sections: Section[]): ServerConfig {
     ui: false,
   }
   const a = attributes
-  if (a['api_addr'] !== undefined) config.apiAddr = httpUrl(a['api_addr'], 'api_addr', 8200)
-  if (a['cluster_addr'] !== undefined) config.clusterAddr = httpUrl(a['cluster_addr'], 'cluster_addr', 8201)
+  // As Vault's VAULT_API_ADDR and VAULT_CLUSTER_ADDR, the environment wins: one config file serves every replica.
+  const apiAddr = process.env['COFFER_API_ADDR'] || a['api_addr']
+  const clusterAddr = process.env['COFFER_CLUSTER_ADDR'] || a['cluster_addr']
+  if (apiAddr !== undefined) config.apiAddr = httpUrl(apiAddr, 'api_addr', 8200)
+  if (clusterAddr !== undefined) config.clusterAddr = httpUrl(clusterAddr, 'cluster_addr', 8201)
   // Vault treats a zero TTL as "use the system default".
   if (a['max_lease_ttl'] !== undefined)
     config.maxLeaseTtl = duration(a['max_lease_ttl'], 'max_lease_ttl') || DEFAULT_LEASE_TTL
