@@ -61,6 +61,7 @@ export const MARIADB = tcpService('MariaDB', 3306)
 export const POSTGRES = tcpService('PostgreSQL', 5432)
 export const REDIS = tcpService('Redis', 6379)
 export const HVAC = pythonModules('hvac')
+export const PYYAML = pythonModules('yaml')
 export const OPENSSL = program('openssl', ['version'])
 export const CURL = program('curl', ['--version'])
 /** A throwaway PostgreSQL cluster this test starts, stops and deletes (initdb under /usr/lib/postgresql). */
