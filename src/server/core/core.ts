@@ -1,7 +1,7 @@
 // The core: seal lifecycle, post-unseal setup (tokens, policies, mounts) and the components the pipeline uses.
 import type { Logger } from '../../lib/logger.ts'
 import { type Clock, systemClock } from '../../lib/time.ts'
-import { InvalidRequestError, SealedError } from '../../sdk/errors.ts'
+import { SealedError } from '../../sdk/errors.ts'
 import type { BackendDefinition } from '../../sdk/framework/backend.ts'
 import type { UserLockoutConfig } from '../../sdk/request.ts'
 import { deletePrefix, type Storage, storageView } from '../../sdk/storage.ts'
@@ -49,20 +49,19 @@ const SWEEP_INTERVAL_MS = 500
 const PERIODIC_INTERVAL_MS = 1_000
 
 export class Core {
-  readonly physical: Storage
   readonly barrier: Barrier
   readonly seal: SealManager
   readonly rootGeneration: RootGeneration
   readonly rekey: Rekey
-  readonly logger: Logger
   readonly clock: Clock
   readonly storageType: string
-  readonly defaultLeaseTtl: number
-  readonly maxLeaseTtl: number
-  readonly listFilter: ListFilterMode
   readonly clusterId = crypto.randomUUID()
   readonly clusterName = `coffer-cluster-${this.clusterId.slice(0, 8)}`
   readonly #opts: CoreOptions
+  readonly #logger: Logger
+  readonly #defaultLeaseTtl: number
+  readonly #maxLeaseTtl: number
+  readonly #listFilter: ListFilterMode
   /** Set, whole, once unseal has built and loaded every service; undefined while sealed. */
   #services: UnsealedServices | undefined
   #sweeper: NodeJS.Timeout | undefined
@@ -71,10 +70,9 @@ export class Core {
 
   constructor(opts: CoreOptions) {
     this.#opts = opts
-    this.physical = opts.physical
     this.barrier = new Barrier(opts.physical)
     this.seal = new SealManager(opts.physical, this.barrier)
-    this.logger = opts.logger
+    this.#logger = opts.logger
     this.rootGeneration = new RootGeneration({
       seal: this.seal,
       barrier: this.barrier,
@@ -85,9 +83,9 @@ export class Core {
     this.rekey = new Rekey({ seal: this.seal, barrier: this.barrier, logger: opts.logger })
     this.clock = opts.clock ?? systemClock
     this.storageType = opts.storageType
-    this.defaultLeaseTtl = opts.defaultLeaseTtl
-    this.maxLeaseTtl = opts.maxLeaseTtl
-    this.listFilter = opts.listFilter ?? 'policy'
+    this.#defaultLeaseTtl = opts.defaultLeaseTtl
+    this.#maxLeaseTtl = opts.maxLeaseTtl
+    this.#listFilter = opts.listFilter ?? 'policy'
   }
 
   async start(): Promise<void> {
@@ -108,28 +106,14 @@ export class Core {
     return this.#services
   }
 
-  get expiration(): ExpirationManager {
-    return this.services.expiration
-  }
-
-  get tokens(): TokenStore {
-    return this.services.tokens
-  }
-
-  get policies(): PolicyStore {
-    return this.services.policies
-  }
-
-  get identity(): IdentityStore {
-    return this.services.identity
-  }
-
-  get audit(): AuditBroker {
-    return this.services.audit
-  }
-
+  /** For benchmarks that reach into a running server (bench/leases.ts); everything else goes through `services`. */
   get mounts(): MountManager {
     return this.services.mounts
+  }
+
+  /** For benchmarks, as `mounts` above. */
+  get expiration(): ExpirationManager {
+    return this.services.expiration
   }
 
   /** sys/init: create the barrier, mint the root token, and leave the core sealed (as Vault does). */
@@ -140,14 +124,14 @@ export class Core {
   ): Promise<{ shares: Uint8Array[]; rootToken: string }> {
     const shares = await this.seal.initialize(secretShares, secretThreshold)
     await this.#postUnseal()
-    const { token } = await this.tokens.createRoot(options.rootTokenId || undefined)
+    const { token } = await this.services.tokens.createRoot(options.rootTokenId || undefined)
     if (!options.stayUnsealed) await this.sealVault()
     return { shares, rootToken: token }
   }
 
   /** A root token for generate-root, with the means to take it back if its answer cannot be built. */
   async #mintRootToken(): Promise<{ token: string; revoke(): Promise<void> }> {
-    const tokens = this.tokens
+    const tokens = this.services.tokens
     const { token, entry } = await tokens.createRoot()
     return { token, revoke: () => tokens.revokeTree(entry.idHash) }
   }
@@ -190,7 +174,7 @@ export class Core {
       await tokens.load()
       const policies = new PolicyStore(storageView(this.barrier, 'sys/policy/'))
       await policies.load()
-      const audit = new AuditBroker(storageView(this.barrier, 'core/audit/'), this.logger, () =>
+      const audit = new AuditBroker(storageView(this.barrier, 'core/audit/'), this.#logger, () =>
         this.clock.now(),
       )
       await audit.load()
@@ -199,9 +183,9 @@ export class Core {
       const mounts: MountManager = new MountManager({
         storage: this.barrier,
         clock: this.clock,
-        logger: this.logger,
-        defaultLeaseTtl: this.defaultLeaseTtl,
-        maxLeaseTtl: this.maxLeaseTtl,
+        logger: this.#logger,
+        defaultLeaseTtl: this.#defaultLeaseTtl,
+        maxLeaseTtl: this.#maxLeaseTtl,
         userLockoutDefaults: this.#opts.userLockoutDefaults ?? {},
         registry: this.#opts.registry,
         // A secrets engine's leases end with it, as in Vault: disabling fails while a revocation fails.
@@ -233,7 +217,7 @@ export class Core {
       const expiration = new ExpirationManager({
         storage: storageView(this.barrier, 'sys/expire/'),
         clock: this.clock,
-        logger: this.logger.child({ component: 'expiration' }),
+        logger: this.#logger.child({ component: 'expiration' }),
         backendAt: (mountPath, mountUuid) =>
           (mountUuid ? mounts.router.byUuid(mountUuid) : mounts.router.get(mountPath))?.backend,
         ...(this.#opts.expiration ? { tuning: this.#opts.expiration } : {}),
@@ -246,10 +230,10 @@ export class Core {
         mounts,
         expiration,
         clock: this.clock,
-        logger: this.logger,
-        defaultLeaseTtl: this.defaultLeaseTtl,
-        maxLeaseTtl: this.maxLeaseTtl,
-        listFilter: this.listFilter,
+        logger: this.#logger,
+        defaultLeaseTtl: this.#defaultLeaseTtl,
+        maxLeaseTtl: this.#maxLeaseTtl,
+        listFilter: this.#listFilter,
       })
       await mounts.load(
         builtinMounts({
@@ -264,7 +248,7 @@ export class Core {
           identity: createIdentityBackend(identity, {
             apiAddr: this.#opts.apiAddr ?? (() => ''),
             now: () => this.clock.now(),
-            logger: this.logger.child({ component: 'identity-tokens' }),
+            logger: this.#logger.child({ component: 'identity-tokens' }),
           }),
         }),
       )
@@ -289,9 +273,9 @@ export class Core {
     this.#sweeping = true
     try {
       const revoked = await this.#services?.tokens.sweepExpired()
-      if (revoked) this.logger.log('info', 'revoked expired tokens', { count: revoked })
+      if (revoked) this.#logger.log('info', 'revoked expired tokens', { count: revoked })
     } catch (error) {
-      this.logger.log('error', 'expired-token sweep failed; will retry', { error: String(error) })
+      this.#logger.log('error', 'expired-token sweep failed; will retry', { error: String(error) })
     } finally {
       this.#sweeping = false
     }
@@ -305,9 +289,5 @@ export class Core {
     await services?.expiration.stop()
     await services?.mounts.unload()
     await services?.audit.close()
-  }
-
-  assertInitialized(): void {
-    if (!this.initialized) throw new InvalidRequestError('Vault is not initialized')
   }
 }
