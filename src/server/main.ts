@@ -88,7 +88,7 @@ export async function runServerCommand(
   }
   // logrotate sends SIGHUP after moving the audit log; reopening starts a fresh file at the configured path.
   process.on('SIGHUP', () => {
-    if (!server.core.sealed) void server.core.audit.reopen()
+    if (!server.core.sealed) void server.core.services.audit.reopen()
   })
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)

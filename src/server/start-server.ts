@@ -143,15 +143,18 @@ function listenerTls(l: ListenerConfig): ListenerTls {
   }
 }
 
+/** What dev mode's start-up uses of the core: the seal lifecycle, then the mount table and the token store. */
+type DevCore = Pick<Core, 'initialized' | 'initialize' | 'unseal' | 'services'>
+
 /** Dev mode: one unseal key, kept beside the data so a restart unseals itself; never for production. */
-async function devInitialize(core: Core, keysFile: string | undefined, rootTokenId: string | undefined) {
+async function devInitialize(core: DevCore, keysFile: string | undefined, rootTokenId: string | undefined) {
   if (!core.initialized) {
     const { shares, rootToken } = await core.initialize(1, 1, {
       stayUnsealed: true,
       ...(rootTokenId ? { rootTokenId } : {}),
     })
     const unsealKey = Buffer.from(shares[0]!).toString('base64')
-    await core.mounts.mount('secret', {
+    await core.services.mounts.mount('secret', {
       path: 'secret/',
       type: 'kv',
       options: { version: '2' },
@@ -170,8 +173,8 @@ async function devInitialize(core: Core, keysFile: string | undefined, rootToken
   const keys = JSON.parse(readFileSync(keysFile, 'utf8')) as DevKeys
   await core.unseal(Buffer.from(keys.unseal_key, 'base64'))
   let rootToken = keys.root_token
-  if (rootTokenId && rootTokenId !== rootToken && !(await core.tokens.lookup(rootTokenId))) {
-    rootToken = (await core.tokens.createRoot(rootTokenId)).token
+  if (rootTokenId && rootTokenId !== rootToken && !(await core.services.tokens.lookup(rootTokenId))) {
+    rootToken = (await core.services.tokens.createRoot(rootTokenId)).token
   } else if (rootTokenId) rootToken = rootTokenId
   return { rootToken, unsealKey: keys.unseal_key }
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { parseConfig } from '../../src/server/config/load-config.ts'
 import { runPython } from '../helpers/python.ts'
-import { describeUnless, PYYAML } from '../helpers/requirements.ts'
+import { describeUnless, PYYAML, unmet } from '../helpers/requirements.ts'
 
 const MANIFEST = join(import.meta.dirname, '..', '..', 'deploy', 'kubernetes', 'coffer-ha.yaml')
 
@@ -19,7 +19,7 @@ async function documents(): Promise<K8sObject[]> {
   return JSON.parse(result.stdout) as K8sObject[]
 }
 
-describeUnless([PYYAML], 'Kubernetes HA example', () => {
+describeUnless(await unmet(PYYAML), 'Kubernetes HA example', () => {
   it('holds a ConfigMap, two Services, a three-replica StatefulSet and a PodDisruptionBudget that fit together', async () => {
     const docs = await documents()
     const byKind = (kind: string) => docs.filter((doc) => doc.kind === kind)
@@ -39,12 +39,19 @@ describeUnless([PYYAML], 'Kubernetes HA example', () => {
 
     // The server config in the ConfigMap is valid Coffer config, with HA on PostgreSQL.
     const container = set.spec.template.spec.containers[0]
-    const configArg = (container.args as string[]).find((arg) => arg.startsWith('-config='))!.slice('-config='.length)
-    const mounts = new Map<string, string>(container.volumeMounts.map((m: K8sObject) => [m.name, m.mountPath]))
+    const configArg = (container.args as string[])
+      .find((arg) => arg.startsWith('-config='))!
+      .slice('-config='.length)
+    const mounts = new Map<string, string>(
+      container.volumeMounts.map((m: K8sObject) => [m.name, m.mountPath]),
+    )
     const configVolume = set.spec.template.spec.volumes.find((v: K8sObject) => v.configMap)
     assert.equal(configVolume.configMap.name, config.metadata.name)
     const configKey = configArg.slice(`${mounts.get(configVolume.name)}/`.length)
-    assert.ok(configArg.startsWith(`${mounts.get(configVolume.name)}/`), 'the -config path is inside the config mount')
+    assert.ok(
+      configArg.startsWith(`${mounts.get(configVolume.name)}/`),
+      'the -config path is inside the config mount',
+    )
     const text = config.data[configKey] as string
     assert.ok(text, `the ConfigMap holds ${configKey}`)
     const env = container.env as K8sObject[]
@@ -78,7 +85,11 @@ describeUnless([PYYAML], 'Kubernetes HA example', () => {
       assert.equal(probe.httpGet.port, port.name)
       const url = new URL(probe.httpGet.path, 'https://pod')
       assert.equal(url.pathname, '/v1/sys/health')
-      assert.equal(url.searchParams.get('standbyok'), 'true', 'standbys are ready: they forward what they do not serve')
+      assert.equal(
+        url.searchParams.get('standbyok'),
+        'true',
+        'standbys are ready: they forward what they do not serve',
+      )
     }
   })
 })

@@ -45,7 +45,7 @@ describe('identity tokens', () => {
   // The identity backend's periodic hook, called directly: core's own once-a-second run may be under way, and
   // this call then waits for it (the hook's writes are serialised) instead of being skipped.
   const runPeriodic = async () => {
-    const backend = t.server.core.mounts.router.get('identity/')!.backend
+    const backend = t.server.core.services.mounts.router.get('identity/')!.backend
     await backend.definition.periodic!({
       storage: backend.storage,
       system: backend.system,

@@ -107,8 +107,8 @@ describe('LIST filtering (list_filter = "policy", the default)', () => {
     }
     const undeclared: string[] = []
     let listPaths = 0
-    for (const entry of t.server.core.mounts.router.entries()) {
-      const backend = t.server.core.mounts.router.get(entry.path)!.backend
+    for (const entry of t.server.core.services.mounts.router.entries()) {
+      const backend = t.server.core.services.mounts.router.get(entry.path)!.backend
       for (const def of backend.pathDefinitions) {
         if (!def.operations.list) continue
         listPaths++

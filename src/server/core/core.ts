@@ -1,7 +1,7 @@
 // The core: seal lifecycle, post-unseal setup (tokens, policies, mounts) and the components the pipeline uses.
 import type { Logger } from '../../lib/logger.ts'
 import { type Clock, systemClock } from '../../lib/time.ts'
-import { InvalidRequestError, SealedError } from '../../sdk/errors.ts'
+import { SealedError } from '../../sdk/errors.ts'
 import type { BackendDefinition } from '../../sdk/framework/backend.ts'
 import type { UserLockoutConfig } from '../../sdk/request.ts'
 import { deletePrefix, getJson, putJson, type Storage, storageView } from '../../sdk/storage.ts'
@@ -57,20 +57,19 @@ const SWEEP_INTERVAL_MS = 500
 const PERIODIC_INTERVAL_MS = 1_000
 
 export class Core {
-  readonly physical: Storage
   readonly barrier: Barrier
   readonly seal: SealManager
   readonly rootGeneration: RootGeneration
   readonly rekey: Rekey
-  readonly logger: Logger
   readonly clock: Clock
   readonly storageType: string
-  readonly defaultLeaseTtl: number
-  readonly maxLeaseTtl: number
-  readonly listFilter: ListFilterMode
   /** The cluster's identity, stored behind the barrier at init so every node of a cluster reports the same. */
   #cluster: { id: string; name: string } | undefined
   readonly #opts: CoreOptions
+  readonly #logger: Logger
+  readonly #defaultLeaseTtl: number
+  readonly #maxLeaseTtl: number
+  readonly #listFilter: ListFilterMode
   /** Set, whole, once unseal has built and loaded every service; undefined while sealed. */
   #services: UnsealedServices | undefined
   #sweeper: NodeJS.Timeout | undefined
@@ -83,10 +82,9 @@ export class Core {
 
   constructor(opts: CoreOptions) {
     this.#opts = opts
-    this.physical = opts.physical
     this.barrier = new Barrier(opts.physical)
     this.seal = new SealManager(opts.physical, this.barrier)
-    this.logger = opts.logger
+    this.#logger = opts.logger
     this.rootGeneration = new RootGeneration({
       seal: this.seal,
       barrier: this.barrier,
@@ -97,9 +95,9 @@ export class Core {
     this.rekey = new Rekey({ seal: this.seal, barrier: this.barrier, logger: opts.logger })
     this.clock = opts.clock ?? systemClock
     this.storageType = opts.storageType
-    this.defaultLeaseTtl = opts.defaultLeaseTtl
-    this.maxLeaseTtl = opts.maxLeaseTtl
-    this.listFilter = opts.listFilter ?? 'policy'
+    this.#defaultLeaseTtl = opts.defaultLeaseTtl
+    this.#maxLeaseTtl = opts.maxLeaseTtl
+    this.#listFilter = opts.listFilter ?? 'policy'
     this.forwarding = new ForwardingKey(this.barrier)
     this.ha =
       opts.ha &&
@@ -162,8 +160,13 @@ export class Core {
       await putJson(this.barrier, CLUSTER_IDENTITY_PATH, this.#cluster)
     } catch (error) {
       // A fenced standby cannot write; the active node will, and this node reads it on its next unseal.
-      this.logger.log('warn', 'could not store the cluster identity', { error: String(error) })
+      this.#logger.log('warn', 'could not store the cluster identity', { error: String(error) })
     }
+  }
+
+  /** Read the seal configuration again when there is none: another node on the same storage may have initialised it. */
+  async refreshInitialized(): Promise<void> {
+    if (!this.initialized) await this.seal.load()
   }
 
   get initialized(): boolean {
@@ -176,28 +179,14 @@ export class Core {
     return this.#services
   }
 
-  get expiration(): ExpirationManager {
-    return this.services.expiration
-  }
-
-  get tokens(): TokenStore {
-    return this.services.tokens
-  }
-
-  get policies(): PolicyStore {
-    return this.services.policies
-  }
-
-  get identity(): IdentityStore {
-    return this.services.identity
-  }
-
-  get audit(): AuditBroker {
-    return this.services.audit
-  }
-
+  /** For benchmarks that reach into a running server (bench/leases.ts); everything else goes through `services`. */
   get mounts(): MountManager {
     return this.services.mounts
+  }
+
+  /** For benchmarks, as `mounts` above. */
+  get expiration(): ExpirationManager {
+    return this.services.expiration
   }
 
   /** sys/init: create the barrier, mint the root token, and leave the core sealed (as Vault does). */
@@ -209,7 +198,7 @@ export class Core {
     const shares = await this.seal.initialize(secretShares, secretThreshold)
     await this.#loadClusterIdentity()
     await this.#postUnseal()
-    const { token } = await this.tokens.createRoot(options.rootTokenId || undefined)
+    const { token } = await this.services.tokens.createRoot(options.rootTokenId || undefined)
     if (!options.stayUnsealed) await this.sealVault()
     else if (this.ha) {
       // Built only to write the first root token: with HA the node becomes active through the lock, like any other.
@@ -221,7 +210,7 @@ export class Core {
 
   /** A root token for generate-root, with the means to take it back if its answer cannot be built. */
   async #mintRootToken(): Promise<{ token: string; revoke(): Promise<void> }> {
-    const tokens = this.tokens
+    const tokens = this.services.tokens
     const { token, entry } = await tokens.createRoot()
     return { token, revoke: () => tokens.revokeTree(entry.idHash) }
   }
@@ -279,7 +268,7 @@ export class Core {
       await tokens.load()
       const policies = new PolicyStore(storageView(this.barrier, 'sys/policy/'))
       await policies.load()
-      const audit = new AuditBroker(storageView(this.barrier, 'core/audit/'), this.logger, () =>
+      const audit = new AuditBroker(storageView(this.barrier, 'core/audit/'), this.#logger, () =>
         this.clock.now(),
       )
       await audit.load()
@@ -288,9 +277,9 @@ export class Core {
       const mounts: MountManager = new MountManager({
         storage: this.barrier,
         clock: this.clock,
-        logger: this.logger,
-        defaultLeaseTtl: this.defaultLeaseTtl,
-        maxLeaseTtl: this.maxLeaseTtl,
+        logger: this.#logger,
+        defaultLeaseTtl: this.#defaultLeaseTtl,
+        maxLeaseTtl: this.#maxLeaseTtl,
         userLockoutDefaults: this.#opts.userLockoutDefaults ?? {},
         registry: this.#opts.registry,
         // A secrets engine's leases end with it, as in Vault: disabling fails while a revocation fails.
@@ -322,7 +311,7 @@ export class Core {
       const expiration = new ExpirationManager({
         storage: storageView(this.barrier, 'sys/expire/'),
         clock: this.clock,
-        logger: this.logger.child({ component: 'expiration' }),
+        logger: this.#logger.child({ component: 'expiration' }),
         backendAt: (mountPath, mountUuid) =>
           (mountUuid ? mounts.router.byUuid(mountUuid) : mounts.router.get(mountPath))?.backend,
         ...(this.#opts.expiration ? { tuning: this.#opts.expiration } : {}),
@@ -335,10 +324,10 @@ export class Core {
         mounts,
         expiration,
         clock: this.clock,
-        logger: this.logger,
-        defaultLeaseTtl: this.defaultLeaseTtl,
-        maxLeaseTtl: this.maxLeaseTtl,
-        listFilter: this.listFilter,
+        logger: this.#logger,
+        defaultLeaseTtl: this.#defaultLeaseTtl,
+        maxLeaseTtl: this.#maxLeaseTtl,
+        listFilter: this.#listFilter,
       })
       await mounts.load(
         builtinMounts({
@@ -354,7 +343,7 @@ export class Core {
           identity: createIdentityBackend(identity, {
             apiAddr: this.#opts.apiAddr ?? (() => ''),
             now: () => this.clock.now(),
-            logger: this.logger.child({ component: 'identity-tokens' }),
+            logger: this.#logger.child({ component: 'identity-tokens' }),
           }),
         }),
       )
@@ -379,9 +368,9 @@ export class Core {
     this.#sweeping = true
     try {
       const revoked = await this.#services?.tokens.sweepExpired()
-      if (revoked) this.logger.log('info', 'revoked expired tokens', { count: revoked })
+      if (revoked) this.#logger.log('info', 'revoked expired tokens', { count: revoked })
     } catch (error) {
-      this.logger.log('error', 'expired-token sweep failed; will retry', { error: String(error) })
+      this.#logger.log('error', 'expired-token sweep failed; will retry', { error: String(error) })
     } finally {
       this.#sweeping = false
     }
@@ -390,9 +379,5 @@ export class Core {
   async close(): Promise<void> {
     if (this.ha) await this.ha.stop()
     else await this.#stopServices()
-  }
-
-  assertInitialized(): void {
-    if (!this.initialized) throw new InvalidRequestError('Vault is not initialized')
   }
 }

@@ -1,13 +1,16 @@
 // `?help=1` on any path: Vault's help operation, answered from the matched backend's declarations.
 import { addressAllowed } from '../../lib/cidr.ts'
-import { NotFoundError, PermissionDeniedError, SealedError } from '../../sdk/errors.ts'
+import { NotFoundError, PermissionDeniedError } from '../../sdk/errors.ts'
 import { type BackendHelpBody, backendHelp } from '../../sdk/framework/openapi/backend-help.ts'
 import { type AuditContext, requestEntry, responseEntry } from './audit-entries.ts'
-import type { Core } from './core.ts'
 import { effectivePolicies } from './identity/effective.ts'
 import type { LogicalRequest, RequestAuth } from './logical-request.ts'
+import type { UnsealedServices } from './services.ts'
 
 export type HelpRequest = Omit<LogicalRequest, 'operation' | 'wrapTtl'>
+
+/** The services help uses; the caller hands them over only while unsealed (`core.services` is a 503 otherwise). */
+export type HelpServices = Pick<UnsealedServices, 'mounts' | 'tokens' | 'identity' | 'audit' | 'clock'>
 
 /**
  * Vault lets any valid token read help on any path — its ACL allows the help operation before looking at
@@ -15,22 +18,25 @@ export type HelpRequest = Omit<LogicalRequest, 'operation' | 'wrapTtl'>
  * (logins). Help shows declarations only, never stored data. Like any request it is audited, as operation
  * "help", and spends one use of a token with limited uses.
  */
-export async function handleHelp(core: Core, req: HelpRequest, version: string): Promise<BackendHelpBody> {
-  if (core.sealed) throw new SealedError()
+export async function handleHelp(
+  services: HelpServices,
+  req: HelpRequest,
+  version: string,
+): Promise<BackendHelpBody> {
   const path = req.path
-  const route = core.mounts.router.match(path)
+  const route = services.mounts.router.match(path)
   if (!route) throw new NotFoundError(`no handler for route "${path}". route entry not found.`)
   const { backend, entry, relativePath } = route
-  if (core.mounts.isTainted(entry))
+  if (services.mounts.isTainted(entry))
     throw new NotFoundError(`no handler for route "${path}". route entry is tainted.`)
 
   let auth: RequestAuth | undefined
   if (req.token !== '') {
-    const tokenEntry = await core.tokens.lookup(req.token)
+    const tokenEntry = await services.tokens.lookup(req.token)
     if (tokenEntry && addressAllowed(req.remoteAddress, tokenEntry.boundCidrs))
       auth = { token: req.token, entry: tokenEntry }
   }
-  const broker = core.audit.enabled ? core.audit : undefined
+  const broker = services.audit.enabled ? services.audit : undefined
   const exempt = {
     request: entry.config.auditNonHmacRequestKeys,
     response: entry.config.auditNonHmacResponseKeys,
@@ -42,7 +48,7 @@ export async function handleHelp(core: Core, req: HelpRequest, version: string):
     mount: entry,
     auth,
     allowed: true,
-    now: core.clock.now(),
+    now: services.clock.now(),
     operation: 'help',
   }
   const deny = async (): Promise<never> => {
@@ -52,8 +58,8 @@ export async function handleHelp(core: Core, req: HelpRequest, version: string):
   if (!backend.isSpecial('unauthenticated', relativePath)) {
     if (!auth) return deny()
     // A disabled entity's tokens are refused here as everywhere.
-    if (!(await effectivePolicies(core.identity, auth.entry))) return deny()
-    const use = await core.tokens.useOnce(auth.entry)
+    if (!(await effectivePolicies(services.identity, auth.entry))) return deny()
+    const use = await services.tokens.useOnce(auth.entry)
     if (use === 'gone') return deny()
     if (use === 'last') auth.lastUse = true
   }
@@ -74,6 +80,6 @@ export async function handleHelp(core: Core, req: HelpRequest, version: string):
     }
     return body
   } finally {
-    if (auth?.lastUse) await core.tokens.revokeTree(auth.entry.idHash)
+    if (auth?.lastUse) await services.tokens.revokeTree(auth.entry.idHash)
   }
 }

@@ -27,7 +27,10 @@ const UNAUDITED: RequestAudit = {
   outcome: () => undefined,
 }
 
-export function handleRequest(core: Core, req: LogicalRequest): Promise<CoreResponse | undefined> {
+/** What the adapter's entry point needs of the core: whether it is sealed, and the services record once it is not. */
+export type RequestCore = Pick<Core, 'sealed' | 'services'>
+
+export function handleRequest(core: RequestCore, req: LogicalRequest): Promise<CoreResponse | undefined> {
   if (core.sealed) return Promise.reject(new SealedError())
   return runPipeline(core.services, req)
 }

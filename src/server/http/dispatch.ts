@@ -5,7 +5,7 @@ import { uuid } from '../../lib/random.ts'
 import { InvalidRequestError, isAppError, NotFoundError, SealedError } from '../../sdk/errors.ts'
 import type { Core } from '../core/core.ts'
 import { handleHelp } from '../core/handle-help.ts'
-import { handleRequest } from '../core/handle-request.ts'
+import { handleRequest, type RequestCore } from '../core/handle-request.ts'
 import type { CoreResponse } from '../core/logical-request.ts'
 import { parseWrapTtl } from '../core/wrapping.ts'
 import {
@@ -18,8 +18,8 @@ import {
 } from './forward.ts'
 import { emptyResult, type HttpRequest, type HttpResult, jsonResult, textResult } from './http-types.ts'
 import { clientToken, header, operationFor, parseTarget, plainHeaders, requestData } from './parse-request.ts'
-import { CEREMONY_PATHS, handleCeremony } from './sys-ceremony.ts'
-import { handleRawSys, RAW_SYS_PATHS } from './sys-raw.ts'
+import { CEREMONY_PATHS, type CeremonyCore, handleCeremony } from './sys-ceremony.ts'
+import { handleRawSys, RAW_SYS_PATHS, type RawSysCore } from './sys-raw.ts'
 import { COFFER_VERSION } from './version.ts'
 
 /** Legacy sys routes whose JSON repeats every `data` key at the top level, as Vault does for old clients. */
@@ -40,8 +40,17 @@ const TOP_LEVEL_DATA = [
 /** Likewise, but for the path itself only: Vault's list has sys/remount and not its status path. */
 const TOP_LEVEL_DATA_EXACT = ['sys/remount']
 
+/**
+ * What the adapter reaches of the core: the seal lifecycle for the raw sys/ endpoints, the key ceremonies, and the
+ * unsealed services record for the pipeline and help. Each handler is given only its own part of this.
+ */
+export type DispatchCore = RequestCore &
+  RawSysCore &
+  CeremonyCore &
+  Pick<Core, 'ha' | 'standby' | 'barrier' | 'forwarding'>
+
 export interface DispatchContext {
-  core: Core
+  core: DispatchCore
   logger: Logger
   /** The listener's max_json_depth; request bodies nesting deeper are refused with 400. */
   maxJsonDepth?: number
@@ -61,8 +70,9 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
     // Vault's HTTP layer turns any request with a non-empty `help` query parameter into a help operation.
     if (query.get('help')) {
       refuseUnsupportedHeaders(req)
+      // The services record is a 503 while sealed.
       const body = await handleHelp(
-        ctx.core,
+        ctx.core.services,
         {
           id: requestId,
           path,
@@ -118,7 +128,11 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
  * With HA: believe what a forwarding node of this cluster vouches for (the client's address and certificate), and
  * send anything a standby does not answer itself to the active node. Undefined: this node handles the request.
  */
-async function throughHa(core: Core, req: HttpRequest, path: string): Promise<HttpResult | undefined> {
+async function throughHa(
+  core: DispatchCore,
+  req: HttpRequest,
+  path: string,
+): Promise<HttpResult | undefined> {
   const ha = core.ha!
   const key = core.barrier.sealed ? undefined : await core.forwarding.get(false).catch(() => undefined)
   const forwarded = acceptForwarded(req, key)

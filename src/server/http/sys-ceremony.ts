@@ -9,6 +9,7 @@ import { parseBool, parseInt64, parseString, parseStringList } from '../../sdk/f
 import type { Operation } from '../../sdk/request.ts'
 import { type AuditContext, requestEntry, responseEntry } from '../core/audit-entries.ts'
 import type { Core } from '../core/core.ts'
+import type { UnsealedServices } from '../core/services.ts'
 import { emptyResult, type HttpResult, jsonResult } from './http-types.ts'
 import { decodeShare } from './sys-raw.ts'
 
@@ -34,6 +35,14 @@ export interface CeremonyRequest {
   remoteAddress: string
 }
 
+/**
+ * What the ceremonies use of the core: the two ceremonies, the clock, and the audit broker, which exists only
+ * while unsealed (a ceremony may run sealed or not).
+ */
+export type CeremonyCore = Pick<Core, 'rootGeneration' | 'rekey' | 'clock' | 'sealed'> & {
+  readonly services: Pick<UnsealedServices, 'audit'>
+}
+
 /** A ceremony's answer: a JSON status object, or nothing (204) for a cancel. */
 type Answer = { value: object } | undefined
 
@@ -55,7 +64,7 @@ function shareOf(data: Record<string, unknown>): Buffer {
   return decodeShare(key)
 }
 
-async function generateRoot(core: Core, req: CeremonyRequest): Promise<Answer> {
+async function generateRoot(core: CeremonyCore, req: CeremonyRequest): Promise<Answer> {
   const ceremony = core.rootGeneration
   if (req.path === 'sys/generate-root/update') {
     if (req.method !== 'PUT' && req.method !== 'POST') throw new UnsupportedOperationError()
@@ -84,7 +93,7 @@ function pgpKeyList(data: Record<string, unknown>): string[] {
   return parseStringList(value, 'pgp_keys')
 }
 
-async function rekey(core: Core, req: CeremonyRequest): Promise<Answer> {
+async function rekey(core: CeremonyCore, req: CeremonyRequest): Promise<Answer> {
   const ceremony = core.rekey
   const { data } = req
   if (req.path === 'sys/rekey/update') {
@@ -131,7 +140,7 @@ async function rekey(core: Core, req: CeremonyRequest): Promise<Answer> {
   }
 }
 
-function route(core: Core, req: CeremonyRequest): Promise<Answer> {
+function route(core: CeremonyCore, req: CeremonyRequest): Promise<Answer> {
   if (req.path.startsWith('sys/generate-root/')) return generateRoot(core, req)
   if (req.path.startsWith('sys/rekey/')) return rekey(core, req)
   if (req.path.startsWith('sys/rekey-recovery-key/')) {
@@ -151,11 +160,12 @@ function route(core: Core, req: CeremonyRequest): Promise<Answer> {
  * happens (fail closed) and its answer before it is released; shares, nonces, OTPs and encoded tokens are HMAC'd
  * there like every other string value.
  */
-export async function handleCeremony(core: Core, req: CeremonyRequest): Promise<HttpResult> {
+export async function handleCeremony(core: CeremonyCore, req: CeremonyRequest): Promise<HttpResult> {
   const render = (answer: Answer): HttpResult =>
     // Vault's respondOk with no body is a 204.
     answer ? jsonResult(200, answer.value) : emptyResult(204)
-  const broker = !core.sealed && core.audit.enabled ? core.audit : undefined
+  const audit = core.sealed ? undefined : core.services.audit
+  const broker = audit?.enabled ? audit : undefined
   if (!broker) return render(await route(core, req))
   const ctx: AuditContext = {
     request: {

@@ -3,6 +3,7 @@ import { InvalidRequestError, UnsupportedOperationError } from '../../sdk/errors
 import { parseBool, parseInt64, parseString, parseStringList } from '../../sdk/framework/fields.ts'
 import type { Core } from '../core/core.ts'
 import { encryptShares, encryptToKeys, parsePgpKeys } from '../core/pgp-keys.ts'
+import type { SealManager } from '../core/seal-manager.ts'
 import { emptyResult, type HttpResult, jsonResult } from './http-types.ts'
 import { goBool } from './parse-request.ts'
 import { COFFER_VERSION } from './version.ts'
@@ -15,7 +16,26 @@ export const RAW_SYS_PATHS = new Set([
   'sys/leader',
 ])
 
-export function sealStatus(core: Core): Record<string, unknown> {
+/**
+ * What these endpoints use of the core: its seal lifecycle (init, unseal shares, status) and identity. None of it
+ * needs the unsealed services, which is why they answer while sealed.
+ */
+export type RawSysCore = Pick<
+  Core,
+  | 'initialized'
+  | 'refreshInitialized'
+  | 'sealed'
+  | 'standby'
+  | 'ha'
+  | 'initialize'
+  | 'unseal'
+  | 'storageType'
+  | 'clusterName'
+  | 'clusterId'
+  | 'clock'
+> & { readonly seal: Pick<SealManager, 'config' | 'progress' | 'nonce' | 'reset'> }
+
+export function sealStatus(core: RawSysCore): Record<string, unknown> {
   const config = core.seal.config
   const status: Record<string, unknown> = {
     type: 'shamir',
@@ -46,7 +66,7 @@ export function decodeShare(key: string): Buffer {
   throw new InvalidRequestError("'key' must be a valid hex or base64 string")
 }
 
-async function init(core: Core, method: string, data: Record<string, unknown>): Promise<HttpResult> {
+async function init(core: RawSysCore, method: string, data: Record<string, unknown>): Promise<HttpResult> {
   if (method === 'GET') return jsonResult(200, { initialized: core.initialized })
   if (method !== 'PUT' && method !== 'POST') throw new UnsupportedOperationError()
   if (core.initialized) throw new InvalidRequestError('Vault is already initialized')
@@ -98,7 +118,7 @@ async function init(core: Core, method: string, data: Record<string, unknown>): 
   })
 }
 
-async function unseal(core: Core, method: string, data: Record<string, unknown>): Promise<HttpResult> {
+async function unseal(core: RawSysCore, method: string, data: Record<string, unknown>): Promise<HttpResult> {
   if (method !== 'PUT' && method !== 'POST') throw new UnsupportedOperationError()
   if (!core.initialized) throw new InvalidRequestError('Vault is not initialized')
   if (data['reset'] !== undefined && parseBool(data['reset'], 'reset')) {
@@ -140,7 +160,7 @@ function overrideCode(query: URLSearchParams, name: (typeof OVERRIDES)[number], 
   return parsed
 }
 
-function health(core: Core, method: string, query: URLSearchParams): HttpResult {
+function health(core: RawSysCore, method: string, query: URLSearchParams): HttpResult {
   if (method !== 'GET' && method !== 'HEAD') throw new UnsupportedOperationError()
   // Every override is checked, not just the one this node's state selects, so a bad probe fails everywhere.
   for (const flag of ['standbyok', 'perfstandbyok']) {
@@ -178,7 +198,7 @@ function health(core: Core, method: string, query: URLSearchParams): HttpResult 
   return jsonResult(status, body)
 }
 
-async function leader(core: Core): Promise<HttpResult> {
+async function leader(core: RawSysCore): Promise<HttpResult> {
   const ha = core.ha
   const current = ha ? await ha.leader().catch(() => undefined) : undefined
   const isSelf = ha !== undefined && current?.nodeId === ha.nodeId && ha.isActive()
@@ -197,12 +217,14 @@ async function leader(core: Core): Promise<HttpResult> {
 }
 
 export async function handleRawSys(
-  core: Core,
+  core: RawSysCore,
   path: string,
   method: string,
   data: Record<string, unknown>,
   query: URLSearchParams,
 ): Promise<HttpResult> {
+  // With several nodes on one storage, another node may have initialised it since this one last looked.
+  if (!core.initialized) await core.refreshInitialized()
   switch (path) {
     case 'sys/init':
       return init(core, method, data)

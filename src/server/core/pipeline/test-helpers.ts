@@ -27,7 +27,7 @@ export async function unsealedCore(): Promise<TestCore> {
   })
   await core.start()
   const { rootToken } = await core.initialize(1, 1, { stayUnsealed: true })
-  await core.mounts.mount('secret', { path: 'secret/', type: 'kv', options: { version: '2' } })
+  await core.services.mounts.mount('secret', { path: 'secret/', type: 'kv', options: { version: '2' } })
   return { core, services: core.services, rootToken, close: () => core.close() }
 }
 
