@@ -58,7 +58,15 @@ const ALLOWED_FILES: Record<string, string[]> = {
 const PRIVATE_FILES: Record<string, string[]> = {
   'server/physical/sealing.ts': ['server/barrier', 'server/physical'],
   // Whole-store copies (snapshot, migrate) and closing: for the server's composition and operator tools only.
-  'server/physical/physical.ts': ['server/physical', 'server/open-storage', 'server/start-server', 'server/main', 'server/core', 'server/system', 'cli'],
+  'server/physical/physical.ts': [
+    'server/physical',
+    'server/open-storage',
+    'server/start-server',
+    'server/main',
+    'server/core',
+    'server/system',
+    'cli',
+  ],
 }
 
 /** `target` is the imported file's path under src/, for the per-file allowances. */
