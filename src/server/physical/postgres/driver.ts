@@ -112,6 +112,11 @@ export function createDriver(settings: PoolSettings): Driver {
         throw describe(error, 'cannot connect')
       }
       let broken: Error | undefined
+      // A checked-out client has no pool listener: its connection dying would otherwise be an uncaught error.
+      const onError = (error: Error) => {
+        broken = error
+      }
+      client.on('error', onError)
       try {
         return await body(client)
       } catch (error) {
@@ -121,6 +126,7 @@ export function createDriver(settings: PoolSettings): Driver {
           broken = error as Error
         throw error
       } finally {
+        client.removeListener('error', onError)
         client.release(broken ?? pool.idleCount >= settings.maxIdleConnections)
       }
     },
@@ -132,12 +138,18 @@ export function createDriver(settings: PoolSettings): Driver {
         throw describe(error, 'cannot connect')
       }
       let released = false
+      let failed = false
+      const onError = () => {
+        failed = true
+      }
+      client.on('error', onError)
       return {
         client,
         release: (broken = false) => {
           if (released) return
           released = true
-          client.release(broken || pool.idleCount >= settings.maxIdleConnections)
+          client.removeListener('error', onError)
+          client.release(broken || failed || pool.idleCount >= settings.maxIdleConnections)
         },
       }
     },
