@@ -19,6 +19,17 @@ type Job =
 /** Most ops committed in one group; a larger queue is committed as several groups in order. */
 const MAX_GROUP_OPS = 20_000
 
+/**
+ * Whether PostgreSQL refused the data itself (SQLSTATE class 22 data exception, 23 integrity, 54 limit
+ * exceeded such as an index row too large), which one batch of a group can cause alone. A lost connection
+ * or an unavailable server fails every batch just the same, so retrying them one by one would only wait
+ * once per caller.
+ */
+function refusesData(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code
+  return typeof code === 'string' && /^(22|23|54)[0-9A-Z]{3}$/.test(code)
+}
+
 /** The last op on each key wins, as if the batches had been applied one after another in arrival order. */
 export function collapse(batches: readonly StorageOp[][]): Change {
   const last = new Map<string, Uint8Array | null>()
@@ -130,12 +141,13 @@ export class GroupCommit {
       for (const job of group) job.resolve()
       return
     } catch (error) {
-      if (group.length === 1) {
-        group[0]!.reject(error as Error)
+      if (group.length === 1 || !refusesData(error)) {
+        for (const job of group) job.reject(error as Error)
         return
       }
     }
-    // Nothing of the failed group committed (it was one statement); each batch now commits, or fails, alone.
+    // PostgreSQL refused the group's data, so nothing of it committed (it was one statement); each batch
+    // now commits, or fails, alone.
     for (const job of group) {
       try {
         await this.#apply(collapse([job.ops]))
