@@ -1,58 +1,118 @@
-// Server CPU per request for kv-read, Coffer against the plain node:http server sending the same bytes.
+// Server CPU per request, Coffer against the plain node:http server, for kv-read or durable KV writes.
 // Throughput on a shared 2-core machine swings with the neighbours' load; the CPU the server process itself
-// spends per answered request barely does. Each server is driven by wrk (one thread, 10 connections) for a fixed
-// time, and the server's utime+stime is read from /proc/<pid>/stat before and after (all its threads, GC
-// included), divided by the requests wrk counted.
+// spends per answered request barely does. Each server is driven by wrk (one thread) for a fixed time, and the
+// server's utime+stime is read from /proc/<pid>/stat before and after (all its threads, GC included), divided by
+// the requests wrk counted. The writer thread's share (SQLite's commits, sealing) is read from /proc/<pid>/task.
 //
-//   node bench/cpu-per-request.ts                  # CPU_SECONDS=5 CPU_ROUNDS=3 by default
+//   node bench/cpu-per-request.ts [kv-read|kv-write-16]   # CPU_SECONDS=5 CPU_ROUNDS=3 by default
 //   CPU_PROFILE_DIR=/tmp/prof node bench/cpu-per-request.ts   # also writes a --cpu-prof of the Coffer server
+//   CPU_FSYNCS=1 node bench/cpu-per-request.ts kv-write-16     # also counts each server's fsyncs with `perf stat`
+//
+// kv-read: 10 connections, one 1 KiB secret read over and over; the plain server sends Coffer's exact answer.
+// kv-write-16: 16 connections, each request a new 1 KiB secret; the plain server stores each body durably
+// (two rows, as `durable-floor-16` in run.ts) before sending Coffer's answer, so the comparison is with the
+// floor of a durable write.
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startCoffer } from './coffer-fixture.ts'
+import type { LoadSpec } from './load.ts'
+import { runWrk } from './wrk-runner.ts'
 
+const SCENARIO = process.argv[2] ?? 'kv-read'
+if (SCENARIO !== 'kv-read' && SCENARIO !== 'kv-write-16')
+  throw new Error(`unknown scenario ${SCENARIO}: kv-read or kv-write-16`)
+const WRITE = SCENARIO === 'kv-write-16'
 const SECONDS = Number(process.env['CPU_SECONDS'] ?? 5)
 const ROUNDS = Number(process.env['CPU_ROUNDS'] ?? 3)
-const CONNECTIONS = 10
+const CONNECTIONS = WRITE ? 16 : 10
 const PLAIN = fileURLToPath(new URL('./plain-server.ts', import.meta.url))
 const PROFILE_DIR = process.env['CPU_PROFILE_DIR']
+const FSYNCS = process.env['CPU_FSYNCS'] === '1'
 const TICK_US = 1_000_000 / 100 // USER_HZ is 100 on Linux
 
-/** utime + stime of a process (every thread), in µs. */
-function cpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+/** utime + stime from a /proc stat line, in µs. */
+function statMicros(stat: string): number {
   // The command name may hold spaces; fields after the closing parenthesis start at field 3 (state).
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return (Number(fields[11]) + Number(fields[12])) * TICK_US
 }
 
-function wrk(url: string, token: string, seconds: number): Promise<number> {
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '-H', `x-vault-token: ${token}`, url]
-  return new Promise((resolve, reject) => {
-    const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'inherit'] })
-    let out = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString()
-    })
-    child.on('exit', (code) => {
-      const m = /(\d+) requests in/.exec(out)
-      if (code !== 0 || !m) return reject(new Error(`wrk exited ${code}:\n${out}`))
-      if (/Non-2xx/.test(out)) return reject(new Error(`non-2xx answers:\n${out}`))
-      resolve(Number(m[1]))
-    })
+/** CPU of a process (every thread) and of its main thread (whose thread id is the process id), in µs. */
+function cpuMicros(pid: number): { total: number; main: number } {
+  return {
+    total: statMicros(readFileSync(`/proc/${pid}/stat`, 'utf8')),
+    main: statMicros(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')),
+  }
+}
+
+/** Threads of `pid` other than the main one, busiest first, with their CPU in µs (for the writer's share). */
+function threadMicros(pid: number): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.set(tid, statMicros(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')))
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out
+}
+
+function busiestOtherThread(pid: number, before: Map<string, number>, after: Map<string, number>): number {
+  let most = 0
+  for (const [tid, used] of after)
+    if (tid !== String(pid)) most = Math.max(most, used - (before.get(tid) ?? 0))
+  return most
+}
+
+/**
+ * Count the fsync and fdatasync calls of `pid` (every thread) until `stop` is called: one per durable commit,
+ * so requests per fsync is how many writes each commit carried. Needs `perf` and tracepoint access (root).
+ */
+function countFsyncs(pid: number): () => Promise<number> {
+  const events = 'syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync'
+  const child = spawn('perf', ['stat', '-x,', '-e', events, '-p', String(pid)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
   })
+  let err = ''
+  child.stderr.on('data', (chunk: Buffer) => {
+    err += chunk.toString()
+  })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  return async () => {
+    child.kill('SIGINT')
+    await exited
+    // CSV lines: count,unit,event,...
+    const counts = err.split('\n').map((line) => Number(line.split(',')[0]))
+    return counts.filter((n) => Number.isFinite(n)).reduce((sum, n) => sum + n, 0)
+  }
 }
 
-async function measure(pid: number, url: string, token: string) {
+async function measure(pid: number, spec: LoadSpec) {
   const before = cpuMicros(pid)
-  const requests = await wrk(url, token, SECONDS)
-  const used = cpuMicros(pid) - before
-  return { usPerRequest: used / requests, rps: requests / SECONDS, cpuShare: used / (SECONDS * 1e6) }
+  const threadsBefore = threadMicros(pid)
+  const fsyncs = FSYNCS ? countFsyncs(pid) : undefined
+  const result = await runWrk(spec)
+  const after = cpuMicros(pid)
+  const requests = result.rps * SECONDS
+  const syncs = fsyncs ? await fsyncs() : undefined
+  const used = after.total - before.total
+  return {
+    usPerRequest: used / requests,
+    mainPerRequest: (after.main - before.main) / requests,
+    otherPerRequest: busiestOtherThread(pid, threadsBefore, threadMicros(pid)) / requests,
+    ...(syncs ? { perFsync: requests / syncs } : {}),
+    rps: result.rps,
+    cpuShare: used / (SECONDS * 1e6),
+  }
 }
 
-function spawnPlain(body: string) {
+function spawnPlain(env: Record<string, string>) {
   const child = spawn(process.execPath, [PLAIN], {
-    env: { ...process.env, READ_BODY: body },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   return new Promise<{ pid: number; address: string; stop(): void }>((resolve, reject) => {
@@ -69,27 +129,46 @@ function spawnPlain(body: string) {
 const fixture = await startCoffer(
   PROFILE_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${PROFILE_DIR}` } : {},
 )
-const path = 'secret/data/bench/read'
-await fixture.call('POST', path, { data: { value: 'x'.repeat(1000) } }, fixture.token)
-const body = (await fixture.call('GET', path, undefined, fixture.token)).text
-const plain = await spawnPlain(body)
+const secret = { data: { value: 'x'.repeat(1000) } }
+let path: string
+let plainEnv: Record<string, string>
+if (WRITE) {
+  const answer = (await fixture.call('POST', 'secret/data/bench/w-first', secret, fixture.token)).text
+  path = 'secret/data/bench/w-[<id>]'
+  plainEnv = {
+    WRITE_BODY: answer,
+    DURABLE_DB: join(mkdtempSync(join(tmpdir(), 'coffer-floor-')), 'floor.db'),
+  }
+} else {
+  path = 'secret/data/bench/read'
+  await fixture.call('POST', path, secret, fixture.token)
+  plainEnv = { READ_BODY: (await fixture.call('GET', path, undefined, fixture.token)).text }
+}
+const plain = await spawnPlain(plainEnv)
 const cofferPid = fixture.process.child.pid!
+const spec = (address: string, seconds: number): LoadSpec => ({
+  url: `${address}/v1/${path}`,
+  connections: CONNECTIONS,
+  seconds,
+  headers: { 'x-vault-token': fixture.token },
+  ...(WRITE ? { method: 'POST' as const, body: JSON.stringify(secret) } : {}),
+})
 try {
-  const cofferUrl = `${fixture.address}/v1/${path}`
-  const plainUrl = `${plain.address}/v1/${path}`
-  await wrk(plainUrl, fixture.token, 1)
-  await wrk(cofferUrl, fixture.token, 1)
-  const rows: string[] = []
-  const fmt = (n: number) => n.toFixed(1).padStart(7)
+  await runWrk(spec(plain.address, 1))
+  await runWrk(spec(fixture.address, 1))
+  const fmt = (n: number) => n.toFixed(1).padStart(6)
+  const threads = (m: { mainPerRequest: number; otherPerRequest: number; perFsync?: number }) =>
+    (WRITE ? ` [main ${fmt(m.mainPerRequest)}, writer ${fmt(m.otherPerRequest)}]` : '') +
+    (m.perFsync === undefined ? '' : ` ${m.perFsync.toFixed(1)} req/fsync`)
+  process.stdout.write(`${SCENARIO}, ${CONNECTIONS} connections, ${SECONDS} s per round\n`)
   for (let round = 0; round < ROUNDS; round++) {
-    const p = await measure(plain.pid, plainUrl, fixture.token)
-    const c = await measure(cofferPid, cofferUrl, fixture.token)
-    rows.push(
-      `round ${round + 1}: coffer ${fmt(c.usPerRequest)} µs/req (${Math.round(c.rps)} req/s, cpu ${c.cpuShare.toFixed(2)})` +
-        `  plain ${fmt(p.usPerRequest)} µs/req (${Math.round(p.rps)} req/s, cpu ${p.cpuShare.toFixed(2)})` +
-        `  cpu ratio ${(p.usPerRequest / c.usPerRequest).toFixed(2)}  rps ratio ${(c.rps / p.rps).toFixed(2)}`,
+    const p = await measure(plain.pid, spec(plain.address, SECONDS))
+    const c = await measure(cofferPid, spec(fixture.address, SECONDS))
+    process.stdout.write(
+      `round ${round + 1}: coffer ${fmt(c.usPerRequest)} µs/req${threads(c)} (${Math.round(c.rps)} req/s, cpu ${c.cpuShare.toFixed(2)})` +
+        `  plain ${fmt(p.usPerRequest)} µs/req${threads(p)} (${Math.round(p.rps)} req/s, cpu ${p.cpuShare.toFixed(2)})` +
+        `  cpu ratio ${(p.usPerRequest / c.usPerRequest).toFixed(2)}  rps ratio ${(c.rps / p.rps).toFixed(2)}\n`,
     )
-    process.stdout.write(`${rows.at(-1)}\n`)
   }
 } finally {
   plain.stop()

@@ -214,3 +214,25 @@ it('the checker itself flags a forbidden edge', () => {
   assert.equal(layerOf(join(SRC, 'server/engines/kv/path-data.ts')), 'server/engines/kv')
   assert.equal(layerOf(join(SRC, 'server/registry.ts')), 'server/registry')
 })
+
+/** Package (non-relative) imports of a file: `node:…` built-ins and npm packages by name. */
+function packageImports(file: string): string[] {
+  const text = readFileSync(file, 'utf8')
+  return [...text.matchAll(/(?:from|import)\s*\(?\s*'([^.'][^']*)'/g)].map((m) => m[1]!)
+}
+
+it('physical storage reaches outside Node only through the pg driver', () => {
+  const physical = sourceFiles(join(SRC, 'server', 'physical'))
+  assert.ok(physical.some((file) => file.endsWith(join('physical', 'postgres', 'driver.ts'))))
+  const violations = physical.flatMap((file) =>
+    packageImports(file)
+      .filter((spec) => !spec.startsWith('node:') && spec !== 'pg')
+      .map((spec) => `${relative(SRC, file)} imports ${spec}`),
+  )
+  assert.deepEqual(violations, [])
+  // The PostgreSQL backend is one of physical's files: its layer rules (sdk and lib only) apply to it.
+  for (const target of ['server/physical/postgres.ts', 'server/physical/postgres/driver.ts']) {
+    assert.equal(layerOf(join(SRC, target)), 'server/physical')
+    assert.equal(allowed('server/engines/kv', 'server/physical', target), false)
+  }
+})

@@ -5,6 +5,7 @@ import type { Logger } from '../lib/logger.ts'
 import type { Storage } from '../sdk/storage.ts'
 import type { StorageConfig } from './config/load-config.ts'
 import { MemoryStorage } from './physical/memory.ts'
+import { PostgresStorage } from './physical/postgres.ts'
 import { SqliteStorage } from './physical/sqlite.ts'
 
 export type OpenedStorage = Storage & { close(): Promise<void> }
@@ -15,6 +16,18 @@ export async function openStorage(
   logger: Logger,
 ): Promise<{ physical: OpenedStorage; type: string }> {
   if (storage.type === 'inmem') return { physical: new MemoryStorage(), type: 'inmem' }
+  if (storage.type === 'postgresql') {
+    // Connects, creates or migrates the schema (or only checks it), and refuses a newer one.
+    const physical = await PostgresStorage.open({
+      connectionUrl: storage.connectionUrl,
+      table: storage.table,
+      maxParallel: storage.maxParallel,
+      skipCreateTable: storage.skipCreateTable,
+      logger,
+      ...(storage.maxIdleConnections !== undefined ? { maxIdleConnections: storage.maxIdleConnections } : {}),
+    })
+    return { physical, type: 'postgresql' }
+  }
   const path = resolve(storage.path ?? join('.coffer', 'data', 'coffer.db'))
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
   return { physical: SqliteStorage.open(path, { logger }), type: 'sqlite' }

@@ -127,9 +127,12 @@ export async function startDevServer(
   return wrap(server)
 }
 
-/** A sealed, uninitialised server; SQLite in a temp dir unless `storage: 'inmem'`. */
+/**
+ * A sealed, uninitialised server; SQLite in a temp dir unless `storage: 'inmem'`, or the storage block given
+ * (a PostgreSQL test passes its own database).
+ */
 export async function startSealedServer(
-  opts: { clock?: Clock; maxRequestSize?: number; storage?: TestStorage } = {},
+  opts: { clock?: Clock; maxRequestSize?: number; storage?: TestStorage | ServerConfig['storage'] } = {},
 ): Promise<TestServer> {
   const server = await startServerInTempDir((dir) => ({
     config: {
@@ -141,7 +144,7 @@ export async function startSealedServer(
           maxRequestSize: opts.maxRequestSize ?? 32 * 1024 * 1024,
         },
       ],
-      storage: storageConfig(opts.storage ?? 'sqlite', dir),
+      storage: typeof opts.storage === 'object' ? opts.storage : storageConfig(opts.storage ?? 'sqlite', dir),
       defaultLeaseTtl: 768 * 3600,
       maxLeaseTtl: 768 * 3600,
       logLevel: 'error',

@@ -312,6 +312,30 @@ describe('Barrier on SQLite', () => {
     await reopened.close()
   })
 
+  it('lets concurrent writers share commits: sixteen two-row batches of one turn take at most two fsyncs', async () => {
+    const physical = SqliteStorage.open(join(root, 'shared-commits.db'))
+    const barrier = new Barrier(physical)
+    await barrier.initialize(KEY)
+    await barrier.unseal(KEY)
+    const before = physical.commitStats()
+    // The shape of sixteen concurrent KV v2 writes: a version entry and the metadata, in one batch each.
+    await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        barrier.batch([
+          { op: 'put', key: `versions/${i}/1`, value: text(`version ${i}`) },
+          { op: 'put', key: `metadata/${i}`, value: text(`metadata ${i}`) },
+        ]),
+      ),
+    )
+    const after = physical.commitStats()
+    assert.equal(after.batches - before.batches, 16)
+    // The first batch goes to an idle writer at once; the other fifteen follow as one group, which the writer
+    // folds into the same commit when it arrives before that commit starts.
+    assert.ok(after.commits - before.commits <= 2, `${after.commits - before.commits} commits`)
+    for (let i = 0; i < 16; i++) assert.deepEqual(await barrier.get(`metadata/${i}`), text(`metadata ${i}`))
+    await physical.close()
+  })
+
   it('commits a write queued just before seal(), and refuses writes after it', async () => {
     const physical = SqliteStorage.open(join(root, 'seal-race.db'))
     const barrier = new Barrier(physical)

@@ -206,7 +206,7 @@ describe('parseConfig errors', () => {
       'unsupported storage',
       `storage "consul" {}\n${tcp}`,
       'hcl',
-      'storage.consul: unsupported storage type (use sqlite, file or inmem)',
+      'storage.consul: unsupported storage type (use sqlite, file, postgresql or inmem)',
     ],
     ['sqlite without path', `storage "sqlite" {}\n${tcp}`, 'hcl', 'storage.sqlite.path: is required'],
     [

@@ -26,7 +26,33 @@ export interface ListenerConfig {
 }
 
 /** A storage block: which physical backend, and its settings. */
-export type StorageConfig = { type: 'sqlite' | 'inmem'; path?: string }
+export type StorageConfig = { type: 'sqlite' | 'inmem'; path?: string } | PostgresqlStorageConfig
+
+/** `storage "postgresql"`, with OpenBao's key names (docs/storage-postgresql.md). */
+export interface PostgresqlStorageConfig {
+  type: 'postgresql'
+  /** connection_url, or COFFER_PG_CONNECTION_URL from the environment, which takes precedence as in Vault. */
+  connectionUrl: string
+  /** table: the key/value table; its schema version lives in `<table>_meta`. */
+  table: string
+  /** max_parallel: most connections open at once. */
+  maxParallel: number
+  /** max_idle_connections: most kept open while idle; unset (or 0) keeps up to max_parallel. */
+  maxIdleConnections?: number
+  /** skip_create_table: the operator created the table; only check it. */
+  skipCreateTable: boolean
+  /** ha_enabled and ha_table: recorded for high availability (the lock table is used by HA mode). */
+  haEnabled: boolean
+  haTable: string
+}
+
+/** The environment variable that supplies (and overrides) a postgresql block's connection_url. */
+export const PG_CONNECTION_URL_ENV = 'COFFER_PG_CONNECTION_URL'
+const PG_DEFAULT_TABLE = 'coffer_kv_store'
+const PG_DEFAULT_HA_TABLE = 'coffer_ha_locks'
+const PG_DEFAULT_MAX_PARALLEL = 16
+/** An identifier, optionally schema-qualified, short enough for the `_meta` suffix (PostgreSQL keeps 63 bytes). */
+const PG_TABLE_NAME = /^(?:[A-Za-z_][A-Za-z0-9_]{0,57}\.)?[A-Za-z_][A-Za-z0-9_]{0,57}$/
 
 export interface ServerConfig {
   listeners: ListenerConfig[]
@@ -104,7 +130,20 @@ const LISTENER_KEYS = [
   'max_request_size',
   'max_json_depth',
 ]
-const STORAGE_KEYS: Record<string, string[]> = { sqlite: ['path'], file: ['path'], inmem: [] }
+const STORAGE_KEYS: Record<string, string[]> = {
+  sqlite: ['path'],
+  file: ['path'],
+  inmem: [],
+  postgresql: [
+    'connection_url',
+    'table',
+    'max_parallel',
+    'max_idle_connections',
+    'skip_create_table',
+    'ha_enabled',
+    'ha_table',
+  ],
+}
 const LOG_LEVELS: Record<string, ServerConfig['logLevel']> = {
   trace: 'debug',
   debug: 'debug',
@@ -307,15 +346,77 @@ function httpUrl(raw: unknown, key: string, port: number): string {
   return value
 }
 
-/** A storage (or Vault's older `backend`) block, checked; also used for a migration's source and destination. */
-export function parseStorage(section: Section): StorageConfig {
+/** A whole number from HCL or JSON (Vault writes max_parallel as a string), at least `min`. */
+function count(value: unknown, where: string, min: number): number {
+  const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min)
+    throw new ConfigError(where, `must be a whole number of at least ${min}`)
+  return n
+}
+
+function pgTable(value: unknown, where: string): string {
+  const name = string(value, where)
+  if (!PG_TABLE_NAME.test(name))
+    throw new ConfigError(
+      where,
+      'must be a table name of letters, digits and underscores (up to 58), optionally schema-qualified as schema.table',
+    )
+  return name
+}
+
+/** storage "postgresql": COFFER_PG_CONNECTION_URL (in `env`) supplies or overrides connection_url. */
+function parsePostgresql(body: Raw, where: string, env: NodeJS.ProcessEnv): PostgresqlStorageConfig {
+  const fromEnv = env[PG_CONNECTION_URL_ENV]
+  const raw = fromEnv !== undefined && fromEnv !== '' ? fromEnv : body['connection_url']
+  if (raw === undefined || raw === '')
+    throw new ConfigError(`${where}.connection_url`, `is required (or set ${PG_CONNECTION_URL_ENV})`)
+  const connectionUrl = string(raw, `${where}.connection_url`)
+  let scheme = ''
+  try {
+    scheme = new URL(connectionUrl).protocol
+  } catch {}
+  // The message never repeats the URL: it usually carries a password.
+  if (scheme !== 'postgres:' && scheme !== 'postgresql:')
+    throw new ConfigError(
+      `${where}.connection_url`,
+      'must be a URL such as postgres://user:password@host:5432/database?sslmode=verify-full',
+    )
+  const config: PostgresqlStorageConfig = {
+    type: 'postgresql',
+    connectionUrl,
+    table: body['table'] === undefined ? PG_DEFAULT_TABLE : pgTable(body['table'], `${where}.table`),
+    maxParallel:
+      body['max_parallel'] === undefined
+        ? PG_DEFAULT_MAX_PARALLEL
+        : count(body['max_parallel'], `${where}.max_parallel`, 1),
+    skipCreateTable:
+      body['skip_create_table'] === undefined
+        ? false
+        : bool(body['skip_create_table'], `${where}.skip_create_table`),
+    haEnabled: body['ha_enabled'] === undefined ? false : bool(body['ha_enabled'], `${where}.ha_enabled`),
+    haTable:
+      body['ha_table'] === undefined ? PG_DEFAULT_HA_TABLE : pgTable(body['ha_table'], `${where}.ha_table`),
+  }
+  if (body['max_idle_connections'] !== undefined) {
+    const idle = count(body['max_idle_connections'], `${where}.max_idle_connections`, 0)
+    if (idle > 0) config.maxIdleConnections = idle
+  }
+  return config
+}
+
+/**
+ * A storage (or Vault's older `backend`) block, checked; also used for a migration's source and destination.
+ * `env` supplies COFFER_PG_CONNECTION_URL for a postgresql block.
+ */
+export function parseStorage(section: Section, env: NodeJS.ProcessEnv = process.env): StorageConfig {
   const where = `${section.kind}.${section.type}`
   const allowed = STORAGE_KEYS[section.type]
   if (!Object.hasOwn(STORAGE_KEYS, section.type) || !allowed) {
-    throw new ConfigError(where, 'unsupported storage type (use sqlite, file or inmem)')
+    throw new ConfigError(where, 'unsupported storage type (use sqlite, file, postgresql or inmem)')
   }
   checkKeys(section.body, allowed, where)
   if (section.type === 'inmem') return { type: 'inmem' }
+  if (section.type === 'postgresql') return parsePostgresql(section.body, where, env)
   const raw = section.body['path']
   if (raw === undefined || raw === '') throw new ConfigError(`${where}.path`, 'is required')
   const path = string(raw, `${where}.path`)

@@ -24,4 +24,12 @@ export interface PhysicalStorage extends Storage {
    * rejects, nothing changed. Writers queued before the call finish before it; later ones wait for it.
    */
   replaceAll(entries: AsyncIterable<StoredEntry>): Promise<void>
+  /**
+   * Optional, for folders too large to list at once: up to `limit` of the entries `list(prefix)` returns,
+   * those strictly after `after` (an entry as returned, such as 'name' or 'folder/'; undefined starts at the
+   * beginning), in Unicode code point order, which is the order a backend's index walks. Pages concatenate to
+   * `list(prefix)`'s entries; JavaScript's order differs only for astral characters, so a caller wanting it
+   * sorts the whole. A limit of 0 or less means no limit, as OpenBao's ListPage.
+   */
+  listPage?(prefix: string, after: string | undefined, limit: number): Promise<string[]>
 }

@@ -77,6 +77,11 @@ export class SqliteStorage implements SealingStorage {
     return this.#enqueue(ops, true)
   }
 
+  /** Durable commits made so far and the batches they carried (see GroupCommit.stats). */
+  commitStats(): { commits: number; batches: number } {
+    return this.#writer.stats
+  }
+
   setSealKey(key: SealKey | undefined): void {
     if (this.#closed) return
     this.#writer.setSealKey(key)

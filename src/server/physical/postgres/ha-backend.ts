@@ -1,6 +1,7 @@
 // The HA leader lock and node registry on PostgreSQL: a lock row with a lease judged by the database's clock.
 import pg from 'pg'
 import type { HaBackend, LockHolder, LockState, NodeHeartbeat } from '../ha.ts'
+import { isValidTableName } from './dialect.ts'
 
 export interface PostgresHaOptions {
   connectionUrl: string
@@ -11,7 +12,15 @@ export interface PostgresHaOptions {
 }
 
 const LOCK_KEY = 'leader'
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
+
+/** The lock table and the node registry beside it (`<table>_nodes`, same schema), quoted as the storage's are. */
+function haTables(name: string): { lock: string; nodes: string } {
+  if (!isValidTableName(name)) throw new Error(`invalid ha_table name: ${JSON.stringify(name)}`)
+  const parts = name.split('.')
+  const quote = (part: string) => `"${part}"`
+  const nodes = [...parts.slice(0, -1), `${parts.at(-1)}_nodes`]
+  return { lock: parts.map(quote).join('.'), nodes: nodes.map(quote).join('.') }
+}
 
 /** The lock row: who holds it, where to reach them, and until when (the database's clock) it is valid. */
 function schema(lock: string, nodes: string): string[] {
@@ -37,16 +46,16 @@ export class PostgresHaBackend implements HaBackend {
   readonly #lock: string
   readonly #nodes: string
 
-  private constructor(pool: pg.Pool, lock: string) {
+  private constructor(pool: pg.Pool, table: string) {
     this.#pool = pool
+    const { lock, nodes } = haTables(table)
     this.#lock = lock
-    this.#nodes = `${lock}_nodes`
+    this.#nodes = nodes
   }
 
   /** Connect and create the tables when missing. */
   static async open(options: PostgresHaOptions): Promise<PostgresHaBackend> {
-    if (!IDENTIFIER.test(options.table) || options.table.length > 56)
-      throw new Error(`ha_table must be a plain SQL identifier of at most 56 characters: ${options.table}`)
+    haTables(options.table)
     const timeout = options.queryTimeoutMs ?? 1_000
     // Its own small pool: a busy write path must never hold up a lock renewal.
     const pool = new pg.Pool({

@@ -83,6 +83,8 @@ export class GroupCommit {
   #failure: Error | undefined
   #flushScheduled = false
   #writerClosing = false
+  #commits = 0
+  #batches = 0
   readonly #writerGone: Promise<void>
 
   /** Start the writer thread (`writerUrl`: its script; tests substitute a failing one) on `file`. */
@@ -149,6 +151,14 @@ export class GroupCommit {
     ])
   }
 
+  /**
+   * Commits the writer thread has answered and the callers' batches they carried: batches per commit is how
+   * well concurrent writers share each fsync (a failed group retried batch by batch still counts once).
+   */
+  get stats(): { commits: number; batches: number } {
+    return { commits: this.#commits, batches: this.#batches }
+  }
+
   /** Send what is pending and wait until every group sent so far has settled (committed or failed). */
   async flush(): Promise<void> {
     if (this.#pending.waiters.length > 0 && this.#failure === undefined) this.#send()
@@ -192,6 +202,8 @@ export class GroupCommit {
       settled.push({ waiters: group.waiters, failed: result.failed })
     }
     if (this.#inFlight.length === 0 && !this.#writerClosing) this.#worker.unref()
+    this.#commits++
+    for (const { waiters } of settled) this.#batches += waiters.length
     for (const { waiters, failed } of settled) {
       waiters.forEach((waiter, index) => {
         const failure = failed.find((f) => f.index === index)
