@@ -49,6 +49,8 @@ const ALLOWED: Record<string, string[]> = {
 const ALLOWED_FILES: Record<string, string[]> = {
   // The barrier consumes physical storage's sealing capability, and nothing else of physical/ by name.
   'server/barrier': ['server/physical/sealing.ts'],
+  // Core takes and restores snapshots: the whole-store contract and the snapshot file format, nothing else.
+  'server/core': ['server/physical/physical.ts', 'server/physical/snapshot-format.ts'],
 }
 
 /**
@@ -58,7 +60,15 @@ const ALLOWED_FILES: Record<string, string[]> = {
 const PRIVATE_FILES: Record<string, string[]> = {
   'server/physical/sealing.ts': ['server/barrier', 'server/physical'],
   // Whole-store copies (snapshot, migrate) and closing: for the server's composition and operator tools only.
-  'server/physical/physical.ts': ['server/physical', 'server/open-storage', 'server/start-server', 'server/main', 'server/core', 'server/system', 'cli'],
+  'server/physical/physical.ts': [
+    'server/physical',
+    'server/open-storage',
+    'server/start-server',
+    'server/main',
+    'server/core',
+    'server/system',
+    'cli',
+  ],
 }
 
 /** `target` is the imported file's path under src/, for the per-file allowances. */

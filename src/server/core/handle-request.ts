@@ -29,6 +29,8 @@ const UNAUDITED: RequestAudit = {
 
 export function handleRequest(core: Core, req: LogicalRequest): Promise<CoreResponse | undefined> {
   if (core.sealed) return Promise.reject(new SealedError())
+  // A binary body is a snapshot restore: once it is answered, the core reloads from the restored storage.
+  if (req.body !== undefined) return core.settleRestore(runPipeline(core.services, req))
   return runPipeline(core.services, req)
 }
 
