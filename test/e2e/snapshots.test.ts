@@ -1,8 +1,9 @@
 // Snapshot save and restore over HTTP on SQLite: point-in-time contents come back, forced restores, refusals, sudo.
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { run } from '../../src/cli/test-io.ts'
 import { makeTempDir, startSealedServer, type TestServer } from '../helpers/server.ts'
 
 interface Initialised {
@@ -128,6 +129,27 @@ describe('storage snapshots', () => {
       assert.equal(text.includes(Buffer.from(snapshot.subarray(0, 8)).toString('base64').slice(0, 10)), false)
       // The restored snapshot holds the audit device too: it was enabled before the snapshot was taken.
       assert.equal((await t.call('DELETE', 'sys/audit/file', { token: root })).status, 204)
+    } finally {
+      temp.remove()
+    }
+  })
+
+  it('saves (0600) and restores through the CLI, in both spellings', async () => {
+    const { t, root } = a
+    const temp = makeTempDir('coffer-snap-cli-')
+    try {
+      const env = { VAULT_ADDR: t.address, VAULT_TOKEN: root }
+      const file = join(temp.dir, 'backup.snap')
+      await t.call('POST', 'secret/data/cli', { token: root, body: { data: { v: 'before' } } })
+      const saved = await run(['operator', 'snapshot', 'save', file], { env })
+      assert.equal(saved.code, 0, saved.stderr)
+      assert.equal(statSync(file).mode & 0o777, 0o600)
+      await t.call('POST', 'secret/data/cli', { token: root, body: { data: { v: 'after' } } })
+      const restored = await run(['operator', 'raft', 'snapshot', 'restore', file], { env })
+      assert.equal(restored.code, 0, restored.stderr)
+      assert.equal((await t.call('GET', 'secret/data/cli', { token: root })).body.data.data.v, 'before')
+      const missing = await run(['operator', 'snapshot', 'restore', join(temp.dir, 'none')], { env })
+      assert.equal(missing.code, 1)
     } finally {
       temp.remove()
     }
