@@ -28,7 +28,7 @@ const ALLOWED: Record<string, string[]> = {
   scanner: ['lib'],
   agent: ['client', 'lib'],
   cli: ['client', 'scanner', 'lib'],
-  coffer: ['cli', 'server/main'],
+  coffer: ['cli', 'server/main', 'server/operator'],
   architecture: [],
   'server/physical': ['sdk', 'lib'],
   'server/barrier': ['sdk', 'lib'],
@@ -43,12 +43,16 @@ const ALLOWED: Record<string, string[]> = {
   // Turns a storage config block into a physical backend; composition, like start-server.
   'server/open-storage': ['sdk', 'lib', 'server/config', 'server/physical'],
   'server/main': COMPOSITION_ROOT,
+  // Offline operator tools (storage migration): open backends from config blocks and copy raw entries.
+  'server/operator': ['lib', 'sdk', 'server/config', 'server/open-storage', 'server/physical'],
 }
 
 /** Single files a layer may import without being allowed the rest of the file's layer (paths under src/). */
 const ALLOWED_FILES: Record<string, string[]> = {
   // The barrier consumes physical storage's sealing capability, and nothing else of physical/ by name.
   'server/barrier': ['server/physical/sealing.ts'],
+  // Core takes and restores snapshots: the whole-store contract and the snapshot file format, nothing else.
+  'server/core': ['server/physical/physical.ts', 'server/physical/snapshot-format.ts'],
 }
 
 /**
@@ -65,6 +69,7 @@ const PRIVATE_FILES: Record<string, string[]> = {
     'server/main',
     'server/core',
     'server/system',
+    'server/operator',
     'cli',
   ],
 }

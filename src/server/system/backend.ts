@@ -14,6 +14,7 @@ import { passwordPolicyPaths } from './path-password-policies.ts'
 import { policyPaths } from './path-policies.ts'
 import { REKEY_ROOT_PATHS, rekeyBackupPaths } from './path-rekey-backup.ts'
 import { REMOUNT_ROOT_PATHS, remountPaths } from './path-remount.ts'
+import { SNAPSHOT_ROOT_PATHS, snapshotPaths } from './path-snapshot.ts'
 import { WRAPPING_UNAUTHENTICATED_PATHS, wrappingPaths } from './path-wrapping.ts'
 
 export interface SystemBackendOptions {
@@ -42,6 +43,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
         ...LEASE_ROOT_PATHS,
         ...REMOUNT_ROOT_PATHS,
         ...REKEY_ROOT_PATHS,
+        ...SNAPSHOT_ROOT_PATHS,
       ],
     },
     paths: [
@@ -59,6 +61,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...lockedUsersPaths(services),
       ...leakPaths(services),
       ...wrappingPaths(services),
+      ...snapshotPaths(services),
     ],
   })
 }
