@@ -6,6 +6,8 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { startServer } from '../../src/server/main.ts'
+import { createTestDatabase, type TestDatabase } from '../helpers/pg-database.ts'
+import { POSTGRES, unmet } from '../helpers/requirements.ts'
 import { client, makeTempDir } from '../helpers/server.ts'
 
 const ENTRY = fileURLToPath(new URL('../../src/coffer.ts', import.meta.url))
@@ -33,6 +35,20 @@ function sqliteServerConfig(path: string) {
       disableMlock: true,
       ui: false,
     },
+  }
+}
+
+const postgresMissing = await unmet(POSTGRES)
+
+function postgresStorage(connectionUrl: string) {
+  return {
+    type: 'postgresql' as const,
+    connectionUrl,
+    table: 'coffer_kv_store',
+    maxParallel: 4,
+    skipCreateTable: false,
+    haEnabled: false,
+    haTable: 'coffer_ha_locks',
   }
 }
 
@@ -101,6 +117,64 @@ describe('operator migrate', () => {
       }
     })
   }
+
+  describe('to PostgreSQL and back', { skip: postgresMissing }, () => {
+    let db: TestDatabase
+    before(async () => {
+      db = await createTestDatabase()
+    })
+    after(() => db.drop())
+
+    it('copies SQLite to PostgreSQL and back with equal digests; the PostgreSQL copy unseals and serves', async () => {
+      const dir = makeTempDir('coffer-migrate-pg-')
+      try {
+        const there = join(dir.dir, 'there.hcl')
+        writeFileSync(
+          there,
+          `storage_source "sqlite" { path = ${JSON.stringify(sourcePath)} }\nstorage_destination "postgresql" { connection_url = "${db.url}" }\n`,
+        )
+        const out = migrate([`-config=${there}`])
+        assert.equal(out.code, 0, out.stderr)
+        const digests = [...out.stdout.matchAll(/(\d+) entries, sha256 ([0-9a-f]{64})/g)].map(
+          (m) => `${m[1]} ${m[2]}`,
+        )
+        assert.equal(digests.length, 2, out.stdout)
+        assert.equal(digests[0], digests[1])
+        assert.match(migrate([`-config=${there}`]).stderr, /already holds data; use -force/)
+
+        const back = join(dir.dir, 'back.hcl')
+        const copy = join(dir.dir, 'back.db')
+        writeFileSync(
+          back,
+          `storage_source "postgresql" { connection_url = "${db.url}" }\nstorage_destination "sqlite" { path = ${JSON.stringify(copy)} }\n`,
+        )
+        const returned = migrate([`-config=${back}`])
+        assert.equal(returned.code, 0, returned.stderr)
+        const backDigests = [...returned.stdout.matchAll(/(\d+) entries, sha256 ([0-9a-f]{64})/g)].map(
+          (m) => `${m[1]} ${m[2]}`,
+        )
+        assert.deepEqual(
+          backDigests,
+          [digests[0], digests[0]],
+          'the round trip brings back exactly the source',
+        )
+        const server = await startServer({
+          ...sqliteServerConfig(''),
+          config: { ...sqliteServerConfig('').config, storage: postgresStorage(db.url) },
+        })
+        try {
+          const call = client(server.address, root)
+          assert.equal((await call('GET', 'sys/seal-status')).body.storage_type, 'postgresql')
+          assert.equal((await call('PUT', 'sys/unseal', { body: { key } })).body.sealed, false)
+          assert.equal((await call('GET', 'secret/data/app/11')).body.data.data.n, '11')
+        } finally {
+          await server.close()
+        }
+      } finally {
+        dir.remove()
+      }
+    })
+  })
 
   it('refuses the same store as source and destination, a missing source, and a bad config', () => {
     const config = join(temp.dir, 'same.json')
