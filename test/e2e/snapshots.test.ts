@@ -4,6 +4,8 @@ import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { run } from '../../src/cli/test-io.ts'
+import { createTestDatabase, type TestDatabase } from '../helpers/pg-database.ts'
+import { POSTGRES, unmet } from '../helpers/requirements.ts'
 import { makeTempDir, startSealedServer, type TestServer } from '../helpers/server.ts'
 
 interface Initialised {
@@ -12,8 +14,10 @@ interface Initialised {
   root: string
 }
 
-async function initialisedServer(): Promise<Initialised> {
-  const t = await startSealedServer()
+async function initialisedServer(
+  storage?: Parameters<typeof startSealedServer>[0]['storage'],
+): Promise<Initialised> {
+  const t = await startSealedServer(storage ? { storage } : {})
   const init = await t.call('PUT', 'sys/init', { body: { secret_shares: 1, secret_threshold: 1 } })
   const keys: string[] = init.body.keys
   await t.call('PUT', 'sys/unseal', { body: { key: keys[0] } })
@@ -220,5 +224,46 @@ describe('storage snapshots', () => {
       'B-side',
     )
     assert.equal((await a.t.call('GET', 'secret/data/from-b', { token: a.root })).status, 403)
+  })
+})
+
+describe('storage snapshots on PostgreSQL', { skip: await unmet(POSTGRES) }, () => {
+  let db: TestDatabase
+  let a: Initialised
+  before(async () => {
+    db = await createTestDatabase()
+    a = await initialisedServer({
+      type: 'postgresql',
+      connectionUrl: db.url,
+      table: 'coffer_kv_store',
+      maxParallel: 4,
+      skipCreateTable: false,
+      haEnabled: false,
+      haTable: 'coffer_ha_locks',
+    })
+  })
+  after(async () => {
+    await a?.t.close()
+    await db?.drop()
+  })
+
+  it('write, snapshot, write more, restore: the later writes are gone and everything else reads back', async () => {
+    const { t, root } = a
+    const write = (path: string, v: string) =>
+      t.call('POST', `secret/data/${path}`, { token: root, body: { data: { v } } })
+    assert.equal((await write('kept', 'before')).status, 200)
+    const saved = await saveSnapshot(t, root)
+    assert.equal(saved.status, 200)
+    const snapshot = new Uint8Array(await saved.arrayBuffer())
+    assert.equal(Buffer.from(snapshot).includes(Buffer.from('before')), false, 'values stay encrypted')
+    assert.equal((await write('kept', 'after')).status, 200)
+    assert.equal((await write('later', 'new')).status, 200)
+    const restored = await restoreSnapshot(t, root, snapshot)
+    assert.equal(restored.status, 204, restored.text)
+    assert.equal((await t.call('GET', 'sys/seal-status')).body.sealed, false)
+    const kept = await t.call('GET', 'secret/data/kept', { token: root })
+    assert.equal(kept.body.data.data.v, 'before')
+    assert.equal(kept.body.data.metadata.version, 1)
+    assert.equal((await t.call('GET', 'secret/data/later', { token: root })).status, 404)
   })
 })
