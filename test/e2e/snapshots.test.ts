@@ -15,7 +15,7 @@ interface Initialised {
 }
 
 async function initialisedServer(
-  storage?: Parameters<typeof startSealedServer>[0]['storage'],
+  storage?: NonNullable<Parameters<typeof startSealedServer>[0]>['storage'],
 ): Promise<Initialised> {
   const t = await startSealedServer(storage ? { storage } : {})
   const init = await t.call('PUT', 'sys/init', { body: { secret_shares: 1, secret_threshold: 1 } })
