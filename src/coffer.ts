@@ -1,10 +1,19 @@
-// The `coffer` entry point: `coffer server` starts a server, every other command is the API client CLI.
+// The `coffer` entry point: `coffer server` starts a server, `coffer operator migrate` copies storage offline, every other command is the API client CLI.
 const args = process.argv.slice(2)
 
 if (args[0] === 'server') {
   const { runServerCommand } = await import('./server/main.ts')
   try {
     await runServerCommand(args.slice(1))
+  } catch (error) {
+    process.stderr.write(`Error: ${(error as Error).message}\n`)
+    process.exit(1)
+  }
+} else if (args[0] === 'operator' && args[1] === 'migrate') {
+  // Offline migration opens storage itself, so it runs server code, not the API client.
+  const { runMigrateCommand } = await import('./server/operator/migrate-command.ts')
+  try {
+    await runMigrateCommand(args.slice(2))
   } catch (error) {
     process.stderr.write(`Error: ${(error as Error).message}\n`)
     process.exit(1)

@@ -260,6 +260,63 @@ export class VaultClient {
     await this.request('PUT', 'sys/rotate')
   }
 
+  /** The server's whole (encrypted) storage as a snapshot file (sys/storage/raft/snapshot, needs sudo). */
+  snapshotSave(): Promise<Buffer> {
+    return this.#binary('GET', 'sys/storage/raft/snapshot')
+  }
+
+  /** Replace the server's storage with a snapshot file; `force` skips the check that this server's keys open it. */
+  async snapshotRestore(snapshot: Uint8Array, force = false): Promise<void> {
+    await this.#binary(
+      'POST',
+      force ? 'sys/storage/raft/snapshot-force' : 'sys/storage/raft/snapshot',
+      snapshot,
+    )
+  }
+
+  /** A request whose body and answer are raw bytes (snapshot files); errors are JSON as usual. */
+  #binary(method: string, path: string, payload?: Uint8Array): Promise<Buffer> {
+    const url = this.urlFor(path)
+    const headers: Record<string, string> = { 'X-Vault-Request': 'true' }
+    if (this.#token) headers['X-Vault-Token'] = this.#token
+    if (this.#namespace) headers['X-Vault-Namespace'] = this.#namespace
+    if (payload !== undefined) {
+      headers['Content-Type'] = 'application/octet-stream'
+      headers['Content-Length'] = String(payload.byteLength)
+    }
+    const display = `${url.origin}${url.pathname}`
+    return new Promise<Buffer>((resolve, reject) => {
+      const req = this.#transport.request(url, { method, headers, agent: this.#agent }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('error', (err) => reject(new ConnectionError(method, display, err.message, { cause: err })))
+        res.on('end', () => {
+          const status = res.statusCode ?? 0
+          const bytes = Buffer.concat(chunks)
+          if (status < 400) return resolve(bytes)
+          let body: unknown = bytes.toString('utf8')
+          try {
+            body = JSON.parse(body as string)
+          } catch {}
+          reject(new ApiError(method, display, status, extractErrors(body), body))
+        })
+      })
+      req.setTimeout(this.#timeoutMs, () =>
+        req.destroy(new Error(`no response within ${this.#timeoutMs} ms`)),
+      )
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          new ConnectionError(method, display, err.message || err.code || 'request failed', { cause: err }),
+        ),
+      )
+      req.end(
+        payload === undefined
+          ? undefined
+          : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
+      )
+    })
+  }
+
   /** sys/health with override codes so a sealed or standby node still yields a parsed body (as the Go client does). */
   async health(): Promise<Record<string, unknown>> {
     const query = { standbycode: '299', sealedcode: '299', uninitcode: '299', performancestandbycode: '299' }

@@ -2,13 +2,14 @@
 import { mkdirSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { Logger } from '../lib/logger.ts'
-import type { Storage } from '../sdk/storage.ts'
 import type { StorageConfig } from './config/load-config.ts'
 import { MemoryStorage } from './physical/memory.ts'
+import type { PhysicalStorage } from './physical/physical.ts'
 import { PostgresStorage } from './physical/postgres.ts'
 import { SqliteStorage } from './physical/sqlite.ts'
 
-export type OpenedStorage = Storage & { close(): Promise<void> }
+/** What openStorage hands back: the whole PhysicalStorage contract (close, entries, replaceAll). */
+export type OpenedStorage = PhysicalStorage
 
 /** Open (creating when needed) the backend `storage` describes; `type` is what `sys/seal-status` reports. */
 export async function openStorage(

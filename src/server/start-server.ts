@@ -7,7 +7,6 @@ import { createLogger, type Logger, type LogLevel, silentLogger } from '../lib/l
 import { writePrivateFile } from '../lib/private-file.ts'
 import type { Clock } from '../lib/time.ts'
 import type { BackendDefinition } from '../sdk/framework/backend.ts'
-import type { Storage } from '../sdk/storage.ts'
 import type { ListenerConfig, ServerConfig } from './config/load-config.ts'
 import { Core, type CoreOptions } from './core/core.ts'
 import { handleRequest } from './core/handle-request.ts'
@@ -15,6 +14,7 @@ import { type ListenerTls, type RunningListener, startListener } from './http/li
 import { COFFER_VERSION } from './http/version.ts'
 import { openStorage } from './open-storage.ts'
 import { MemoryStorage } from './physical/memory.ts'
+import type { PhysicalStorage } from './physical/physical.ts'
 import { SqliteStorage } from './physical/sqlite.ts'
 import { authMethods, secretEngines } from './registry.ts'
 import { createSystemBackend } from './system/backend.ts'
@@ -61,7 +61,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const config = options.config
   if (!options.dev && !config) throw new Error('a config file is required unless -dev is given')
 
-  let physical: Storage & { close(): Promise<void> }
+  let physical: PhysicalStorage
   let storageType: string
   let devKeysFile: string | undefined
   if (options.dev) {

@@ -34,6 +34,7 @@ import { operatorKeyStatusCommand } from './operator/key-status.ts'
 import { operatorRekeyCommand } from './operator/rekey.ts'
 import { operatorRotateCommand } from './operator/rotate.ts'
 import { operatorSealCommand } from './operator/seal.ts'
+import { operatorSnapshotCommands } from './operator/snapshot.ts'
 import { operatorUnsealCommand } from './operator/unseal.ts'
 import { patchCommand } from './patch.ts'
 import { policyDeleteCommand } from './policy/delete.ts'
@@ -74,6 +75,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   operatorKeyStatusCommand,
   operatorGenerateRootCommand,
   operatorRekeyCommand,
+  ...operatorSnapshotCommands,
   tokenCreateCommand,
   tokenLookupCommand,
   tokenRenewCommand,

@@ -168,6 +168,33 @@ export class Barrier implements Storage {
     wipeKeyring(keys.keyring)
   }
 
+  /**
+   * A copy of the unseal key held while unsealed, for unsealing again after a snapshot restore replaced the
+   * storage under the barrier. The caller wipes it (fill(0)) once done.
+   */
+  unsealKeyCopy(): Uint8Array {
+    return new Uint8Array(this.#unsealed().unsealKey)
+  }
+
+  /**
+   * Whether the held unseal key opens a snapshot's root key and that root key its keyring: the server's current
+   * key shares would unseal the snapshot. `rootKey` and `keyring` are the snapshot's raw core/root-key and
+   * core/keyring values; nothing is kept.
+   */
+  opensSnapshot(rootKey: Uint8Array, keyring: Uint8Array): boolean {
+    const { unsealKey } = this.#unsealed()
+    let opened: Uint8Array | undefined
+    try {
+      opened = decryptValue(unsealKey, rootKey, encoder.encode(ROOT_KEY_PATH))
+      wipeKeyring(decodeKeyring(decryptAt(opened, keyring, KEYRING_PATH)))
+      return true
+    } catch {
+      return false
+    } finally {
+      opened?.fill(0)
+    }
+  }
+
   keyStatus(): KeyStatus {
     const { keyring } = this.#unsealed()
     const active = activeTerm(keyring)

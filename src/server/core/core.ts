@@ -4,10 +4,11 @@ import { type Clock, systemClock } from '../../lib/time.ts'
 import { SealedError } from '../../sdk/errors.ts'
 import type { BackendDefinition } from '../../sdk/framework/backend.ts'
 import type { UserLockoutConfig } from '../../sdk/request.ts'
-import { deletePrefix, getJson, putJson, type Storage, storageView } from '../../sdk/storage.ts'
+import { deletePrefix, getJson, putJson, storageView } from '../../sdk/storage.ts'
 import { AuditBroker } from '../audit/broker.ts'
 import { Barrier } from '../barrier/barrier.ts'
 import type { HaBackend } from '../physical/ha.ts'
+import type { PhysicalStorage } from '../physical/physical.ts'
 import { builtinMounts } from './builtin-mounts.ts'
 import { cubbyholeBackend, cubbyholePrefix } from './cubbyhole/backend.ts'
 import { ExpirationManager, type ExpirationTuning } from './expiration/expiration-manager.ts'
@@ -23,11 +24,18 @@ import { Rekey } from './rekey.ts'
 import { RootGeneration } from './root-generation.ts'
 import { SealManager } from './seal-manager.ts'
 import type { SystemServices, UnsealedServices } from './services.ts'
+import {
+  type PendingReload,
+  readSnapshotForRestore,
+  type SnapshotSummary,
+  takeSnapshot,
+} from './snapshots.ts'
 import { createTokenBackend } from './token/backend.ts'
 import { GENERATED_TOKEN_LENGTH, TokenStore } from './token/token-store.ts'
 
 export interface CoreOptions {
-  physical: Storage
+  /** The whole physical backend: entries() and replaceAll() serve snapshots and restores. */
+  physical: PhysicalStorage
   storageType: string
   logger: Logger
   clock?: Clock
@@ -70,6 +78,10 @@ export class Core {
   readonly #defaultLeaseTtl: number
   readonly #maxLeaseTtl: number
   readonly #listFilter: ListFilterMode
+  /** Set from the start of a snapshot restore until the core is consistent with the restored storage again. */
+  #restoring = false
+  /** A restore whose storage is replaced and whose reload (seal, then unseal when not forced) is still to run. */
+  #pendingReload: PendingReload | undefined
   /** Set, whole, once unseal has built and loaded every service; undefined while sealed. */
   #services: UnsealedServices | undefined
   #sweeper: NodeJS.Timeout | undefined
@@ -131,7 +143,7 @@ export class Core {
 
   /** Sealed: no keys. An HA standby is unsealed without running the active services. */
   get sealed(): boolean {
-    return this.barrier.sealed || (this.ha === undefined && this.#services === undefined)
+    return this.barrier.sealed || this.#restoring || (this.ha === undefined && this.#services === undefined)
   }
 
   /** An unsealed HA node that is not (or no longer) the active one: requests go to the active node. */
@@ -217,6 +229,8 @@ export class Core {
 
   /** Submit one unseal key share; true once unsealed. */
   async unseal(share: Buffer): Promise<boolean> {
+    // Mid-restore the seal configuration and keys are about to change under the caller.
+    if (this.#restoring) throw new SealedError()
     if (!this.sealed) return true
     // Another node may have initialised the shared storage since this one started.
     if (!this.initialized) await this.seal.load()
@@ -256,6 +270,87 @@ export class Core {
     await services?.expiration.stop()
     await services?.mounts.unload()
     await services?.audit.close()
+  }
+
+  /** Every stored entry, raw (still encrypted), as one snapshot file, read as one point in time. */
+  saveSnapshot(): Promise<Buffer> {
+    if (this.sealed) return Promise.reject(new SealedError())
+    return takeSnapshot(this.#opts.physical, this.storageType, new Date(this.clock.now()))
+  }
+
+  /**
+   * Check a snapshot file and replace all storage with it. Unless `force`, the running server's key shares must
+   * unseal the snapshot (else a 400 and nothing changes). From the replace on every request is answered 503 and
+   * every barrier access fails, so none sees a mix of old and new; the caller then runs `settleRestore`, which
+   * drops every cache by sealing and unseals again with the held key (not after a forced restore: the operator
+   * unseals with the snapshot's shares).
+   */
+  async restoreSnapshot(bytes: Uint8Array, force: boolean): Promise<SnapshotSummary> {
+    if (this.#restoring) throw new SealedError()
+    const { entries, summary } = readSnapshotForRestore(bytes, force ? undefined : this.barrier)
+    const unsealKey = this.barrier.unsealKeyCopy()
+    this.#restoring = true
+    this.barrier.seal()
+    try {
+      await this.#opts.physical.replaceAll(
+        (async function* () {
+          yield* entries
+        })(),
+      )
+    } catch (error) {
+      // Storage is unchanged: take the keys back and carry on as before.
+      try {
+        await this.barrier.unseal(unsealKey)
+      } finally {
+        unsealKey.fill(0)
+        this.#restoring = false
+      }
+      throw error
+    }
+    this.#logger.log('warn', 'storage replaced from a snapshot', {
+      entries: summary.entryCount,
+      forced: force,
+      snapshot_created_at: summary.createdAt,
+    })
+    this.#pendingReload = { unsealKey, force }
+    return summary
+  }
+
+  /**
+   * Wait for `request` (which may have restored a snapshot), then make the core consistent with storage again:
+   * seal (dropping every cache and service), reload the seal configuration, and unseal with the held key unless
+   * the restore was forced.
+   */
+  async settleRestore<T>(request: Promise<T>): Promise<T> {
+    try {
+      return await request
+    } finally {
+      const pending = this.#pendingReload
+      this.#pendingReload = undefined
+      if (pending !== undefined) await this.#reload(pending)
+    }
+  }
+
+  async #reload({ unsealKey, force }: PendingReload): Promise<void> {
+    try {
+      await this.sealVault()
+      await this.seal.load()
+      if (!force) {
+        await this.barrier.unseal(unsealKey)
+        await this.#loadClusterIdentity()
+        // With HA the node takes part again as a standby, and becomes active through the lock as always.
+        if (this.ha) this.ha.start()
+        else await this.#postUnseal()
+      }
+    } catch (error) {
+      this.#logger.log('error', 'reloading after a snapshot restore failed; the server stays sealed', {
+        error: error instanceof Error ? error.message : String(error),
+      })
+      this.barrier.seal()
+    } finally {
+      unsealKey.fill(0)
+      this.#restoring = false
+    }
   }
 
   /**
@@ -337,6 +432,10 @@ export class Core {
             rekey: this.rekey,
             sealVault: () => this.sealVault(),
             ...(this.ha ? { ha: this.ha } : {}),
+            snapshots: {
+              save: () => this.saveSnapshot(),
+              restore: (bytes, force) => this.restoreSnapshot(bytes, force),
+            },
           }),
           cubbyhole: cubbyholeBackend,
           token: createTokenBackend(services),

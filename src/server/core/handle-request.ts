@@ -28,10 +28,12 @@ const UNAUDITED: RequestAudit = {
 }
 
 /** What the adapter's entry point needs of the core: whether it is sealed, and the services record once it is not. */
-export type RequestCore = Pick<Core, 'sealed' | 'services'>
+export type RequestCore = Pick<Core, 'sealed' | 'services' | 'settleRestore'>
 
 export function handleRequest(core: RequestCore, req: LogicalRequest): Promise<CoreResponse | undefined> {
   if (core.sealed) return Promise.reject(new SealedError())
+  // A binary body is a snapshot restore: once it is answered, the core reloads from the restored storage.
+  if (req.body !== undefined) return core.settleRestore(runPipeline(core.services, req))
   return runPipeline(core.services, req)
 }
 

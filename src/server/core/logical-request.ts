@@ -17,6 +17,11 @@ export interface LogicalRequest {
   connection?: ConnectionInfo
   /** X-Vault-Wrap-TTL in seconds; 0 when the response is not to be wrapped. */
   wrapTtl?: number
+  /**
+   * The raw request body, set by the adapter only for core paths that take a binary body (a snapshot restore);
+   * `data` is then empty, so the bytes reach neither the audit log nor an engine.
+   */
+  body?: Uint8Array
 }
 
 /** A wrapped response's `wrap_info`, in Vault's wire names. */
@@ -76,6 +81,13 @@ export interface RequestAuth {
  */
 export interface CoreBackendRequest extends BackendRequest {
   auth?: RequestAuth
+  /** The raw request body of a binary-body path (see LogicalRequest.body). */
+  rawBody?: Uint8Array
+}
+
+/** The raw body core passed to one of its own backends; undefined elsewhere. */
+export function rawBodyOf(request: BackendRequest): Uint8Array | undefined {
+  return (request as CoreBackendRequest).rawBody
 }
 
 /** The caller's token as core passed it to one of its own backends; undefined on an engine's request. */

@@ -10,6 +10,7 @@ import type { ListFilterMode } from './list-filter.ts'
 import type { MountManager } from './mount-manager.ts'
 import type { PolicyStore } from './policy-store.ts'
 import type { Rekey } from './rekey.ts'
+import type { SnapshotSummary } from './snapshots.ts'
 import type { TokenStore } from './token/token-store.ts'
 
 /**
@@ -30,13 +31,20 @@ export interface UnsealedServices {
   readonly listFilter: ListFilterMode
 }
 
-/** What the sys/ backend reaches besides the unsealed services: the barrier, the rekey ceremony and sealing. */
+/** Snapshots of the whole storage: taken raw, restored whole (see Core.restoreSnapshot). */
+export interface SnapshotServices {
+  save(): Promise<Uint8Array>
+  restore(bytes: Uint8Array, force: boolean): Promise<SnapshotSummary>
+}
+
+/** What the sys/ backend reaches besides the unsealed services: the barrier, the rekey ceremony, sealing, snapshots. */
 export interface ControlServices {
   readonly barrier: Barrier
   readonly rekey: Rekey
   sealVault(): Promise<void>
   /** Set when HA is enabled: step-down and the cluster's nodes. */
   readonly ha?: Pick<HaCoordinator, 'stepDown' | 'nodes' | 'leader'>
+  readonly snapshots: SnapshotServices
 }
 
 /** The record the sys/ backend is built from; each of its path files takes a narrow view of it. */

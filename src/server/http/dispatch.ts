@@ -37,6 +37,17 @@ const TOP_LEVEL_DATA = [
   'sys/wrapping/wrap',
   'sys/rekey/backup',
 ]
+/**
+ * Paths whose POST/PUT body is a snapshot file, not JSON: handed to core raw (LogicalRequest.body) with empty data,
+ * so the bytes are never parsed as fields and never reach the audit log.
+ */
+const SNAPSHOT_BODY_PATHS = new Set([
+  'sys/storage/raft/snapshot',
+  'sys/storage/raft/snapshot-force',
+  'sys/storage/snapshot',
+  'sys/storage/snapshot-force',
+])
+
 /** Likewise, but for the path itself only: Vault's list has sys/remount and not its status path. */
 const TOP_LEVEL_DATA_EXACT = ['sys/remount']
 
@@ -106,11 +117,13 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
     if (req.method === 'HEAD') return emptyResult(405)
     refuseUnsupportedHeaders(req)
     const operation = operationFor(req.method, query, contentType)
+    const rawBody = operation === 'update' && SNAPSHOT_BODY_PATHS.has(path)
     const response = await handleRequest(ctx.core, {
       id: requestId,
       operation,
       path,
-      data: requestData(req, operation, query, ctx.maxJsonDepth),
+      data: rawBody ? {} : requestData(req, operation, query, ctx.maxJsonDepth),
+      ...(rawBody ? { body: req.body } : {}),
       token: clientToken(req),
       headers: plainHeaders(req),
       contentType,

@@ -4,10 +4,17 @@
 import { resolve } from 'node:path'
 import type { Logger } from '../../lib/logger.ts'
 import type { StorageOp } from '../../sdk/storage.ts'
+import type { PhysicalStorage, StoredEntry } from './physical.ts'
 import type { SealingStorage, SealKey } from './sealing.ts'
 import { keyAfter, prefixUpperBound } from './sqlite/dialect.ts'
-import { openReadConnection, prepareDatabaseFiles, type ReadConnection } from './sqlite/driver.ts'
+import {
+  openReadConnection,
+  openSnapshotConnection,
+  prepareDatabaseFiles,
+  type ReadConnection,
+} from './sqlite/driver.ts'
 import { GroupCommit } from './sqlite/group-commit.ts'
+import { collectEntries, sortedByKey } from './whole-store.ts'
 
 export { prefixUpperBound }
 
@@ -21,14 +28,20 @@ export interface SqliteOptions {
 /** Rows read inside one child folder before list() re-seeks past it. */
 const SKIP_SCAN_READ_AHEAD = 8
 const LIST_PAGE = 512
+/** Keys read per page of a whole-store copy. */
+const ENTRIES_PAGE = 4096
 
-export class SqliteStorage implements SealingStorage {
+export class SqliteStorage implements SealingStorage, PhysicalStorage {
+  readonly #file: string
   readonly #reader: ReadConnection
   readonly #writer: GroupCommit
   #closed = false
   #closing: Promise<void> | undefined
+  /** Set while replaceAll gathers its entries: writes made meanwhile wait for the replace, then follow it. */
+  #replacing: Promise<void> | undefined
 
-  private constructor(reader: ReadConnection, writer: GroupCommit) {
+  private constructor(file: string, reader: ReadConnection, writer: GroupCommit) {
+    this.#file = file
     this.#reader = reader
     this.#writer = writer
   }
@@ -45,7 +58,7 @@ export class SqliteStorage implements SealingStorage {
     // The read connection creates and migrates the file, so it is ready before the writer thread opens it.
     const reader = openReadConnection(file)
     try {
-      return new SqliteStorage(reader, new GroupCommit(file, options.writerUrl))
+      return new SqliteStorage(file, reader, new GroupCommit(file, options.writerUrl))
     } catch (error) {
       reader.close()
       throw error
@@ -130,6 +143,54 @@ export class SqliteStorage implements SealingStorage {
     return out.sort()
   }
 
+  /**
+   * Every entry as of the first step, from a read-only connection of its own holding one read transaction (WAL
+   * snapshot isolation), so get() on the shared read connection carries on undisturbed. Keys are read first and
+   * sorted in JavaScript string order (SQLite orders by UTF-8 bytes), then each value is read in that order.
+   */
+  async *entries(): AsyncGenerator<StoredEntry> {
+    this.#assertOpen()
+    const snapshot = openSnapshotConnection(this.#file)
+    try {
+      const keys: string[] = []
+      for (let after = ''; ; ) {
+        const page = snapshot.keysAfter(after, ENTRIES_PAGE)
+        keys.push(...page)
+        if (page.length < ENTRIES_PAGE) break
+        after = page[page.length - 1]!
+      }
+      // The empty key sorts first and `key > ''` skips it.
+      const empty = snapshot.get('')
+      if (empty !== undefined) keys.unshift('')
+      for (const key of sortedByKey(keys)) {
+        const value = snapshot.get(key)
+        if (value === undefined) throw new Error('sqlite storage: a key vanished inside a read transaction')
+        yield { key, value }
+      }
+    } finally {
+      snapshot.close()
+    }
+  }
+
+  /**
+   * Gather every entry (a throwing iterable changes nothing), then replace the table in one durable transaction on
+   * the writer thread, after the writes queued before this call; writes made from now on wait for it.
+   */
+  replaceAll(entries: AsyncIterable<StoredEntry>): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error('sqlite storage is closed'))
+    const previous = this.#replacing ?? Promise.resolve()
+    const run = previous.then(async () => this.#writer.replace(await collectEntries(entries)))
+    const gate = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    this.#replacing = gate
+    void gate.then(() => {
+      if (this.#replacing === gate) this.#replacing = undefined
+    })
+    return run
+  }
+
   /** Commit queued writes, stop the writer thread and close both connections; later calls reject. */
   close(): Promise<void> {
     this.#closed = true
@@ -152,6 +213,8 @@ export class SqliteStorage implements SealingStorage {
 
   #enqueue(ops: StorageOp[], seal: boolean): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('sqlite storage is closed'))
+    const replacing = this.#replacing
+    if (replacing !== undefined) return replacing.then(() => this.#writer.enqueue(ops, seal))
     return this.#writer.enqueue(ops, seal)
   }
 }

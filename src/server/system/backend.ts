@@ -15,6 +15,7 @@ import { passwordPolicyPaths } from './path-password-policies.ts'
 import { policyPaths } from './path-policies.ts'
 import { REKEY_ROOT_PATHS, rekeyBackupPaths } from './path-rekey-backup.ts'
 import { REMOUNT_ROOT_PATHS, remountPaths } from './path-remount.ts'
+import { SNAPSHOT_ROOT_PATHS, snapshotPaths } from './path-snapshot.ts'
 import { WRAPPING_UNAUTHENTICATED_PATHS, wrappingPaths } from './path-wrapping.ts'
 
 export interface SystemBackendOptions {
@@ -44,6 +45,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
         ...REMOUNT_ROOT_PATHS,
         ...REKEY_ROOT_PATHS,
         ...HA_ROOT_PATHS,
+        ...SNAPSHOT_ROOT_PATHS,
       ],
     },
     paths: [
@@ -62,6 +64,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...leakPaths(services),
       ...wrappingPaths(services),
       ...haPaths(services),
+      ...snapshotPaths(services),
     ],
   })
 }

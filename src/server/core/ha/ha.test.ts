@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict'
 import { afterEach, describe, it } from 'node:test'
 import { silentLogger } from '../../../lib/logger.ts'
-import type { Storage } from '../../../sdk/storage.ts'
 import type { HaBackend } from '../../physical/ha.ts'
 import { MemoryStorage } from '../../physical/memory.ts'
 import { MemoryHaBackend, MemoryHaState } from '../../physical/memory-ha.ts'
+import type { PhysicalStorage } from '../../physical/physical.ts'
 import { authMethods, secretEngines } from '../../registry.ts'
 import { createSystemBackend } from '../../system/backend.ts'
 import { Core } from '../core.ts'
@@ -25,7 +25,7 @@ afterEach(async () => {
   for (const core of cores.splice(0)) await core.sealVault().catch(() => {})
 })
 
-function node(physical: Storage, backend: HaBackend, name: string): Core {
+function node(physical: PhysicalStorage, backend: HaBackend, name: string): Core {
   const core = new Core({
     physical,
     storageType: 'inmem',

@@ -41,5 +41,7 @@ export function routeRequest(services: RouteServices, req: LogicalRequest): Rout
     connection: req.connection,
     caller: undefined,
   }
+  // Only core's own sys/ backend is handed a raw body; an engine never sees one.
+  if (req.body !== undefined && entry.type === 'system') backendRequest.rawBody = req.body
   return { path, route, unauthenticated, backendRequest }
 }

@@ -50,6 +50,10 @@ export const SQL = {
   upsert: `INSERT INTO ${TABLE}(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
   /** (key) */
   delete: `DELETE FROM ${TABLE} WHERE key = ?`,
+  /** Every row: the first step of a whole-store replace, inside its transaction. */
+  clear: `DELETE FROM ${TABLE}`,
+  /** (after, limit) → [key]…: keys strictly after `after`, in key order (a whole-store copy's pages). */
+  keysAfter: `SELECT key FROM ${TABLE} WHERE key > ? ORDER BY key LIMIT ?`,
   /** IMMEDIATE takes the write lock up front, so a commit never fails half-way for want of it. */
   begin: 'BEGIN IMMEDIATE',
   commit: 'COMMIT',

@@ -54,10 +54,50 @@ export function openReadConnection(file: string): ReadConnection {
   }
 }
 
+/**
+ * A read-only connection holding one read transaction: in WAL mode every read in it sees the database as it was
+ * at the first one, whatever commits meanwhile, and the shared read connection's point reads are not disturbed.
+ * Used for whole-store copies (snapshots, migrations); close() ends the transaction.
+ */
+export interface SnapshotConnection {
+  /** Up to `limit` keys strictly after `after`, in key (UTF-8 byte) order. */
+  keysAfter(after: string, limit: number): string[]
+  get(key: string): Uint8Array | undefined
+  close(): void
+}
+
+export function openSnapshotConnection(file: string): SnapshotConnection {
+  const db = new DatabaseSync(file, { readOnly: true, timeout: BUSY_TIMEOUT_MS })
+  try {
+    const keysAfter = prepareArrays(db, SQL.keysAfter)
+    const get = prepareArrays(db, SQL.get)
+    // A deferred BEGIN takes its snapshot at the first read, which follows at once.
+    db.exec('BEGIN')
+    keysAfter.all('', 1)
+    return {
+      keysAfter: (after, limit) =>
+        (keysAfter.all(after, limit) as unknown as [string][]).map((row) => row[0]),
+      get: (key) => (get.get(key) as unknown as [Uint8Array] | undefined)?.[0],
+      close: () => {
+        try {
+          if (db.isTransaction) db.exec('COMMIT')
+        } finally {
+          db.close()
+        }
+      },
+    }
+  } catch (error) {
+    db.close()
+    throw error
+  }
+}
+
 /** The writer thread's connection: the only one that writes. */
 export interface WriteConnection {
   put(key: string, value: Uint8Array): void
   delete(key: string): void
+  /** Delete every row (only inside `transaction`, as the first step of a whole-store replace). */
+  clear(): void
   /** Run `body` in one transaction: every write in it commits (one fsync) or none does; rethrows its error. */
   transaction(body: () => void): void
   close(): void
@@ -69,9 +109,11 @@ export function openWriteConnection(file: string): WriteConnection {
   for (const sql of WRITE_PRAGMAS) db.exec(sql)
   const upsert = db.prepare(SQL.upsert)
   const remove = db.prepare(SQL.delete)
+  const clear = db.prepare(SQL.clear)
   return {
     put: (key, value) => void upsert.run(key, value),
     delete: (key) => void remove.run(key),
+    clear: () => void clear.run(),
     transaction(body) {
       db.exec(SQL.begin)
       try {

@@ -159,6 +159,36 @@ export class GroupCommit {
     return { commits: this.#commits, batches: this.#batches }
   }
 
+  /**
+   * Replace the whole store with `entries` in one transaction on the writer thread, after every write queued
+   * before this call; writes queued after it commit after it. Values are copied into one transferred buffer.
+   */
+  replace(entries: readonly { key: string; value: Uint8Array }[]): Promise<void> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure)
+    if (this.#pending.waiters.length > 0) this.#send()
+    let total = 0
+    for (const entry of entries) total += entry.value.byteLength
+    const data = new Uint8Array(total)
+    const keys: string[] = []
+    const lengths: number[] = []
+    let offset = 0
+    for (const { key, value } of entries) {
+      keys.push(key)
+      lengths.push(value.byteLength)
+      data.set(value, offset)
+      offset += value.byteLength
+    }
+    return new Promise<void>((resolve, reject) => {
+      const seq = ++this.#seq
+      this.#inFlight.push({ seq, waiters: [{ resolve, reject }] })
+      this.#worker.ref()
+      this.#worker.postMessage(
+        { type: 'replace', seq, keys, lengths, data: data.buffer } satisfies WriterRequest,
+        [data.buffer],
+      )
+    })
+  }
+
   /** Send what is pending and wait until every group sent so far has settled (committed or failed). */
   async flush(): Promise<void> {
     if (this.#pending.waiters.length > 0 && this.#failure === undefined) this.#send()

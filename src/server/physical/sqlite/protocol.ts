@@ -19,7 +19,19 @@ export interface CommitRequest {
 /** The barrier's active term and key for sealing; without them, sealing is off (the barrier is sealed). */
 export type SealKeyRequest = { type: 'seal-key'; term?: number; key?: Uint8Array }
 
-export type WriterRequest = CommitRequest | SealKeyRequest | { type: 'close' }
+/**
+ * Replace the whole table with these entries in one transaction (a snapshot restore or a migration), packed as a
+ * commit's puts are: `keys[i]` with `lengths[i]` bytes taken in turn from `data`. Answered as a one-batch group.
+ */
+export interface ReplaceRequest {
+  type: 'replace'
+  seq: number
+  keys: string[]
+  lengths: number[]
+  data: ArrayBuffer
+}
+
+export type WriterRequest = CommitRequest | ReplaceRequest | SealKeyRequest | { type: 'close' }
 
 /** The error of a failed group, flattened so SQLite's code and message survive the thread boundary. */
 export interface WriterFailure {

@@ -5,6 +5,7 @@ import { openWriteConnection } from './driver.ts'
 import type {
   CommitRequest,
   GroupResult,
+  ReplaceRequest,
   SealKeyRequest,
   WriterData,
   WriterFailure,
@@ -124,6 +125,26 @@ function drain(): void {
   port!.postMessage({ type: 'settled', results } satisfies WriterReply)
 }
 
+/** Replace every row with the request's entries in one durable transaction; a failure leaves the table as it was. */
+function replace(request: ReplaceRequest): void {
+  const data = new Uint8Array(request.data)
+  const result: GroupResult = { seq: request.seq, failed: [] }
+  try {
+    db.transaction(() => {
+      db.clear()
+      let offset = 0
+      request.keys.forEach((key, i) => {
+        const length = request.lengths[i]!
+        db.put(key, data.subarray(offset, offset + length))
+        offset += length
+      })
+    })
+  } catch (error) {
+    result.failed.push({ index: 0, error: describe(error) })
+  }
+  port!.postMessage({ type: 'settled', results: [result] } satisfies WriterReply)
+}
+
 port.on('message', (request: WriterRequest) => {
   if (request.type === 'close') {
     drain()
@@ -132,6 +153,12 @@ port.on('message', (request: WriterRequest) => {
     db.close()
     port.postMessage({ type: 'closed' } satisfies WriterReply)
     port.close()
+    return
+  }
+  if (request.type === 'replace') {
+    // Groups that arrived earlier commit first; later ones wait in the port until the replace is done.
+    drain()
+    replace(request)
     return
   }
   if (request.type === 'seal-key') {
