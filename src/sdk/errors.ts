@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'upstream'
   | 'sealed'
+  | 'standby'
   | 'internal'
 
 export class AppError extends Error {
@@ -80,6 +81,13 @@ export class UpstreamError extends AppError {
 export class SealedError extends AppError {
   constructor() {
     super('sealed', 503, 'Vault is sealed')
+  }
+}
+
+/** HA: this node is not (or no longer) the active one, so it may not write; the client retries (on any node). */
+export class StandbyError extends AppError {
+  constructor(message = 'this node is not the active node; retry the request') {
+    super('standby', 503, message)
   }
 }
 

@@ -8,11 +8,12 @@ import { writePrivateFile } from '../lib/private-file.ts'
 import type { Clock } from '../lib/time.ts'
 import type { BackendDefinition } from '../sdk/framework/backend.ts'
 import type { ListenerConfig, ServerConfig } from './config/load-config.ts'
+import type { HaTuning } from './core/ha/coordinator.ts'
 import { Core, type CoreOptions } from './core/core.ts'
 import { handleRequest } from './core/handle-request.ts'
 import { type ListenerTls, type RunningListener, startListener } from './http/listener.ts'
 import { COFFER_VERSION } from './http/version.ts'
-import { openStorage } from './open-storage.ts'
+import { type OpenedHa, openStorage } from './open-storage.ts'
 import { MemoryStorage } from './physical/memory.ts'
 import type { PhysicalStorage } from './physical/physical.ts'
 import { SqliteStorage } from './physical/sqlite.ts'
@@ -39,6 +40,8 @@ export interface StartOptions {
   extraSecretEngines?: Record<string, BackendDefinition<unknown>>
   /** Expiry loop tuning; tests shorten the revocation retry backoff. */
   expiration?: CoreOptions['expiration']
+  /** HA lock timing; tests shorten it. */
+  haTuning?: Partial<HaTuning>
 }
 
 export interface RunningServer {
@@ -63,6 +66,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 
   let physical: PhysicalStorage
   let storageType: string
+  let ha: OpenedHa | undefined
   let devKeysFile: string | undefined
   if (options.dev) {
     if (options.inmem) {
@@ -76,7 +80,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       devKeysFile = join(dir, 'dev-keys.json')
     }
   } else {
-    ;({ physical, type: storageType } = await openStorage(config!.storage, logger))
+    ;({ physical, type: storageType, ha } = await openStorage(config!.storage, logger))
   }
 
   const listeners: RunningListener[] = []
@@ -94,7 +98,24 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     systemBackend: (core) => createSystemBackend(core, { version: COFFER_VERSION }),
     // As Vault does without api_addr, fall back to the listener's own address (known once it listens).
     apiAddr: () => config?.apiAddr ?? listeners[0]?.url ?? '',
+    ...(ha
+      ? {
+          ha: {
+            backend: ha.backend,
+            identity: {
+              // Read when the node competes for the lock, after the listeners are up.
+              get apiAddr() {
+                return config?.apiAddr ?? listeners[0]?.url ?? ''
+              },
+              clusterAddr: config?.clusterAddr ?? '',
+              version: COFFER_VERSION,
+            },
+            ...(options.haTuning ? { tuning: options.haTuning } : {}),
+          },
+        }
+      : {}),
   })
+  if (ha && core.ha) ha.fenceWrites(core.ha.nodeId)
   await core.start()
 
   let rootToken = ''
@@ -129,6 +150,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     close: async () => {
       for (const listener of listeners) await listener.close()
       await core.close()
+      await ha?.backend.close()
       await physical.close()
     },
   }

@@ -1,7 +1,9 @@
 // PostgreSQL physical storage: a bounded pg pool, writes group-committed, listing by re-seeking past subtrees.
 // The parts live in postgres/: dialect.ts (schema, statement text, key order), driver.ts (pool, TLS, errors),
 // schema.ts (create, migrate, version check) and group-commit.ts; this file puts them together.
+import type pg from 'pg'
 import type { Logger } from '../../lib/logger.ts'
+import { StandbyError } from '../../sdk/errors.ts'
 import type { StorageOp } from '../../sdk/storage.ts'
 import type { PhysicalStorage, StoredEntry } from './physical.ts'
 import {
@@ -46,12 +48,19 @@ const REPLACE_CHUNK = 500
 /** A fresh Uint8Array (not a Buffer view into pg's pooled memory) holding `value`'s bytes. */
 const own = (value: Uint8Array): Uint8Array => new Uint8Array(value)
 
+/** A query run first in every write transaction under HA (see PostgresHaBackend.fenceStatement). */
+export interface WriteFence {
+  text: string
+  values: unknown[]
+}
+
 export class PostgresStorage implements PhysicalStorage {
   readonly #driver: Driver
   readonly #sql: Statements
   readonly #writer: GroupCommit
   readonly #tables: Tables
   #closed = false
+  #fence: WriteFence | undefined
   #closing: Promise<void> | undefined
 
   private constructor(driver: Driver, t: Tables) {
@@ -250,6 +259,11 @@ export class PostgresStorage implements PhysicalStorage {
       this.#driver.withClient(async (client) => {
         await client.query('BEGIN')
         try {
+          const fence = this.#fence
+          if (fence !== undefined) {
+            const check = await client.query<{ refused: boolean }>(fence.text, fence.values)
+            if (check.rows.some((row) => row.refused)) throw new StandbyError()
+          }
           await client.query(this.#sql.deleteAll)
           let chunk = new Map<string, Uint8Array>()
           const insert = async () => {
@@ -282,9 +296,47 @@ export class PostgresStorage implements PhysicalStorage {
     return this.#closing
   }
 
+  /**
+   * HA fencing: from now on every write transaction first runs `fence` (a query returning one row with a boolean
+   * `refused`, taking a row lock that keeps another node from taking over until the transaction ends) and commits
+   * only when it is not refused. Undefined lifts it.
+   */
+  setWriteFence(fence: WriteFence | undefined): void {
+    this.#fence = fence
+  }
+
   /** One group as one statement: its own transaction, committed (durably) before the promise resolves. */
   async #applyChange(change: Change): Promise<void> {
-    await this.#query(this.#sql.apply, [change.putKeys, change.putValues, change.deleteKeys], 'write failed')
+    const values = [change.putKeys, change.putValues, change.deleteKeys]
+    const fence = this.#fence
+    if (fence === undefined) {
+      await this.#query(this.#sql.apply, values, 'write failed')
+      return
+    }
+    await this.#fenced(fence, (client) => client.query(this.#sql.apply, values))
+  }
+
+  /** Run `body` in a transaction that commits only when the fence lets this node write. */
+  async #fenced(fence: WriteFence, body: (client: pg.PoolClient) => Promise<unknown>): Promise<void> {
+    try {
+      await this.#driver.withClient(async (client) => {
+        await client.query('BEGIN')
+        try {
+          const check = await client.query<{ refused: boolean }>(fence.text, fence.values)
+          if (check.rows.some((row) => row.refused)) throw new StandbyError()
+          await body(client)
+          await client.query('COMMIT')
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => {})
+          throw error
+        }
+      })
+    } catch (error) {
+      if (error instanceof StandbyError) throw error
+      throw error instanceof Error && error.message.startsWith('postgresql storage')
+        ? error
+        : this.#driver.describe(error, 'write failed')
+    }
   }
 
   async #query<Row extends Record<string, unknown>>(

@@ -69,7 +69,19 @@ export class PostgresHaBackend implements HaBackend {
     pool.on('error', () => {})
     const backend = new PostgresHaBackend(pool, options.table)
     try {
-      for (const statement of schema(backend.#lock, backend.#nodes)) await pool.query(statement)
+      // Nodes starting together would race on CREATE TABLE IF NOT EXISTS (it is not atomic): one at a time.
+      const client = await pool.connect()
+      try {
+        await client.query('BEGIN')
+        await client.query("SELECT pg_advisory_xact_lock(hashtext('coffer ha schema'))")
+        for (const statement of schema(backend.#lock, backend.#nodes)) await client.query(statement)
+        await client.query('COMMIT')
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {})
+        throw error
+      } finally {
+        client.release()
+      }
     } catch (error) {
       await pool.end()
       throw error
@@ -172,12 +184,15 @@ export class PostgresHaBackend implements HaBackend {
   }
 
   /**
-   * The statement a write transaction runs first when fenced: it succeeds only while `nodeId` holds an unexpired
-   * lock, and its row lock (FOR SHARE) keeps another node from taking the lock until the transaction ends.
+   * The query a write transaction of node `nodeId` runs first (PostgresStorage.setWriteFence): `refused` when
+   * another node holds a live lock. Its row lock (FOR SHARE) makes a takeover wait until the transaction ends,
+   * and the row is never deleted once it exists (a release only ends its lease), so every write is ordered
+   * before or after each change of holder, never beside one. Before the first lock (init) nothing is fenced.
    */
   fenceStatement(nodeId: string): { text: string; values: string[] } {
     return {
-      text: `SELECT 1 FROM ${this.#lock} WHERE ha_key = $1 AND ha_identity = $2 AND valid_until > clock_timestamp() FOR SHARE`,
+      text: `SELECT (ha_identity <> $2 AND valid_until > clock_timestamp()) AS refused
+             FROM ${this.#lock} WHERE ha_key = $1 FOR SHARE`,
       values: [LOCK_KEY, nodeId],
     }
   }

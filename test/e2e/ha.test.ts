@@ -1,0 +1,174 @@
+// HA on PostgreSQL, three real servers in process: one active, standbys forward, invariants hold across nodes.
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { FAST_HA, type HaCluster, type HaNode, startHaCluster, until } from '../helpers/ha-cluster.ts'
+import { POSTGRES, unmet } from '../helpers/requirements.ts'
+
+describe('high availability on PostgreSQL', { skip: await unmet(POSTGRES) }, () => {
+  let cluster: HaCluster
+  let root: string
+  before(async () => {
+    cluster = await startHaCluster(3)
+    root = cluster.rootToken
+    const active = await cluster.active()
+    assert.equal(
+      (await active.call('POST', 'sys/mounts/secret', { token: root, body: { type: 'kv-v2' } })).status,
+      204,
+    )
+  })
+  after(() => cluster?.close())
+
+  const others = (node: HaNode) => cluster.nodes.filter((n) => n !== node)
+
+  it('reports one active node: sys/leader, sys/health (429 for standbys), sys/ha-status', async () => {
+    const active = await cluster.active()
+    const standbys = cluster.standbys()
+    assert.equal(standbys.length, 2)
+    const leader = await active.call('GET', 'sys/leader')
+    assert.equal(leader.body.ha_enabled, true)
+    assert.equal(leader.body.is_self, true)
+    assert.equal(leader.body.leader_address, active.address)
+    assert.notEqual(leader.body.active_time, '0001-01-01T00:00:00Z')
+    assert.equal((await active.call('GET', 'sys/health')).status, 200)
+    for (const standby of standbys) {
+      const seen = await standby.call('GET', 'sys/leader')
+      assert.equal(seen.body.is_self, false)
+      assert.equal(seen.body.leader_address, active.address)
+      const health = await standby.call('GET', 'sys/health')
+      assert.equal(health.status, 429)
+      assert.equal(health.body.standby, true)
+      assert.equal(health.body.sealed, false)
+      assert.equal(health.body.cluster_id, (await active.call('GET', 'sys/health')).body.cluster_id)
+      assert.equal((await standby.call('GET', 'sys/health?standbyok=true')).status, 200)
+      assert.equal((await standby.call('GET', 'sys/health?standbycode=299')).status, 299)
+      assert.equal((await standby.call('GET', 'sys/seal-status')).body.sealed, false)
+    }
+    const status = await standbys[0]!.call('GET', 'sys/ha-status', { token: root })
+    assert.equal(status.status, 200, JSON.stringify(status.body))
+    const nodes = status.body.data.nodes as { api_address: string; active_node: boolean }[]
+    assert.deepEqual(nodes.map((n) => n.api_address).sort(), cluster.nodes.map((n) => n.address).sort())
+    assert.deepEqual(
+      nodes.filter((n) => n.active_node).map((n) => n.api_address),
+      [active.address],
+    )
+  })
+
+  it('forwards from any standby: a write through one is read through another', async () => {
+    const [first, second] = cluster.standbys()
+    const wrote = await first!.call('POST', 'secret/data/forwarded', {
+      token: root,
+      body: { data: { v: 'one' } },
+    })
+    assert.equal(wrote.status, 200, JSON.stringify(wrote.body))
+    const read = await second!.call('GET', 'secret/data/forwarded', { token: root })
+    assert.equal(read.status, 200)
+    assert.equal(read.body.data.data.v, 'one')
+    // Without a token the active node refuses, and the refusal travels back unchanged.
+    assert.equal((await first!.call('GET', 'secret/data/forwarded')).status, 403)
+  })
+
+  it('redirects with 307 when the client asks not to be forwarded', async () => {
+    const active = await cluster.active()
+    const standby = cluster.standbys()[0]!
+    const res = await fetch(`${standby.address}/v1/secret/data/forwarded?version=1`, {
+      headers: { 'x-vault-token': root, 'x-vault-no-request-forwarding': 'true' },
+      redirect: 'manual',
+    })
+    assert.equal(res.status, 307)
+    assert.equal(res.headers.get('location'), `${active.address}/v1/secret/data/forwarded?version=1`)
+  })
+
+  it('a standby cannot be sealed through the API (as Vault), and stays a standby', async () => {
+    const standby = cluster.standbys()[0]!
+    const sealed = await standby.call('PUT', 'sys/seal', { token: root })
+    assert.equal(sealed.status, 400)
+    assert.equal((await standby.call('GET', 'sys/seal-status')).body.sealed, false)
+  })
+
+  it('a token revoked through one node is refused by every node at once', async () => {
+    const [a, b] = cluster.standbys()
+    const created = await a!.call('POST', 'auth/token/create', {
+      token: root,
+      body: { policies: ['default'] },
+    })
+    const token: string = created.body.auth.client_token
+    for (const node of cluster.nodes)
+      assert.equal((await node.call('GET', 'auth/token/lookup-self', { token })).status, 200)
+    assert.equal((await b!.call('POST', 'auth/token/revoke', { token: root, body: { token } })).status, 204)
+    for (const node of cluster.nodes)
+      assert.equal((await node.call('GET', 'auth/token/lookup-self', { token })).status, 403, node.address)
+  })
+
+  it('a policy changed through one node binds every node at once', async () => {
+    const [a, b] = cluster.standbys()
+    const active = await cluster.active()
+    const policy = (capabilities: string) => ({
+      policy: `path "secret/data/policy-test" { capabilities = [${capabilities}] }`,
+    })
+    assert.equal(
+      (await a!.call('PUT', 'sys/policies/acl/flip', { token: root, body: policy('"read"') })).status,
+      204,
+    )
+    await active.call('POST', 'secret/data/policy-test', { token: root, body: { data: { v: 1 } } })
+    const created = await b!.call('POST', 'auth/token/create', { token: root, body: { policies: ['flip'] } })
+    const token: string = created.body.auth.client_token
+    for (const node of cluster.nodes)
+      assert.equal((await node.call('GET', 'secret/data/policy-test', { token })).status, 200)
+    assert.equal(
+      (await b!.call('PUT', 'sys/policies/acl/flip', { token: root, body: policy('"list"') })).status,
+      204,
+    )
+    for (const node of cluster.nodes)
+      assert.equal((await node.call('GET', 'secret/data/policy-test', { token })).status, 403, node.address)
+  })
+
+  it('hands over on sys/step-down (sent to a standby): another node becomes active and has everything', async () => {
+    const before = await cluster.active()
+    const standby = others(before)[0]!
+    assert.equal((await standby.call('PUT', 'sys/step-down', { token: root })).status, 204)
+    await until(() => !before.active())
+    const after = await cluster.active()
+    assert.notEqual(after, before)
+    const read = await before.call('GET', 'secret/data/forwarded', { token: root })
+    assert.equal(read.status, 200, 'the old active node now forwards to the new one')
+    assert.equal(read.body.data.data.v, 'one')
+    assert.equal(
+      (await before.call('POST', 'secret/data/after-step-down', { token: root, body: { data: { v: 2 } } }))
+        .status,
+      200,
+    )
+  })
+
+  it('fences writes: a node whose lock another holder took can write nothing and stops being active', async () => {
+    const active = await cluster.active()
+    // Another holder takes the lock behind the active node's back (as a node that won a partition would).
+    await cluster.db.query(
+      `UPDATE coffer_ha_locks SET ha_identity = 'intruder', valid_until = clock_timestamp() + interval '1 hour'`,
+    )
+    // The write is refused in PostgreSQL itself, whatever the node still believes.
+    const write = await active.call('POST', 'secret/data/fenced', { token: root, body: { data: { v: 'x' } } })
+    assert.equal(write.status, 503, JSON.stringify(write.body))
+    await until(() => cluster.nodes.every((node) => !node.active()))
+    // The intruder leaves; a node takes over and writes again. The fenced write never landed.
+    await cluster.db.query(`UPDATE coffer_ha_locks SET valid_until = clock_timestamp()`)
+    const next = await cluster.active()
+    assert.equal((await next.call('GET', 'secret/data/fenced', { token: root })).status, 404)
+    assert.equal(
+      (await next.call('POST', 'secret/data/fenced', { token: root, body: { data: { v: 'y' } } })).status,
+      200,
+    )
+  })
+
+  it('sealing the active node hands over; the sealed node answers 503 and takes no part', async () => {
+    const before = await cluster.active()
+    assert.equal((await before.call('PUT', 'sys/seal', { token: root })).status, 204)
+    const after = await cluster.active()
+    assert.notEqual(after, before)
+    assert.equal((await before.call('GET', 'sys/health')).status, 503)
+    assert.equal((await before.call('GET', 'secret/data/forwarded', { token: root })).status, 503)
+    const unsealed = await before.call('PUT', 'sys/unseal', { body: { key: cluster.unsealKey } })
+    assert.equal(unsealed.body.sealed, false)
+    await until(async () => (await before.call('GET', 'sys/health')).status === 429)
+    assert.ok(FAST_HA.lockTtlMs > 0)
+  })
+})
