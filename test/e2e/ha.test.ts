@@ -159,6 +159,57 @@ describe('high availability on PostgreSQL', { skip: await unmet(POSTGRES) }, () 
     )
   })
 
+  it('a lease that falls due during a hand-over is revoked by the new active node', async () => {
+    const active = await cluster.active()
+    const as = (path: string, body: unknown) => active.call('POST', path, { token: root, body })
+    assert.equal((await as('sys/mounts/database', { type: 'database' })).status, 204)
+    assert.equal(
+      (
+        await as('database/config/pg', {
+          plugin_name: 'postgresql-database-plugin',
+          connection_url: cluster.db.url.replace(
+            'postgres://postgres@',
+            'postgres://{{username}}:{{password}}@',
+          ),
+          username: 'postgres',
+          password: 'unused-with-trust',
+          allowed_roles: ['short'],
+        })
+      ).status,
+      204,
+    )
+    assert.equal(
+      (
+        await as('database/roles/short', {
+          db_name: 'pg',
+          creation_statements: [
+            "CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';",
+          ],
+          default_ttl: '2s',
+          max_ttl: '2s',
+        })
+      ).status,
+      204,
+    )
+    const creds = await active.call('GET', 'database/creds/short', { token: root })
+    assert.equal(creds.status, 200, JSON.stringify(creds.body))
+    const username: string = creds.body.data.username
+    const roleExists = async () =>
+      (await cluster.db.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [username])).rowCount === 1
+    assert.equal(await roleExists(), true)
+    // Hand over before the lease is due; the new active node loads the lease and revokes it when due.
+    assert.equal((await active.call('PUT', 'sys/step-down', { token: root })).status, 204)
+    await until(() => !active.active())
+    const next = await cluster.active()
+    assert.notEqual(next, active)
+    await until(async () => !(await roleExists()), 100)
+    const lookup = await next.call('PUT', 'sys/leases/lookup', {
+      token: root,
+      body: { lease_id: creds.body.lease_id },
+    })
+    assert.equal(lookup.status, 400, 'the lease is gone once revoked')
+  })
+
   it('sealing the active node hands over; the sealed node answers 503 and takes no part', async () => {
     const before = await cluster.active()
     assert.equal((await before.call('PUT', 'sys/seal', { token: root })).status, 204)
