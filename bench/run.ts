@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type CofferFixture, seed, startCoffer } from './coffer-fixture.ts'
+import { failoverMs, startHaPair } from './ha-fixture.ts'
 import { prepareJwtLogin } from './jwt-fixture.ts'
 import { LOAD_GENERATOR, type LoadResult, type LoadSpec, runLoad } from './load.ts'
 
@@ -341,6 +342,32 @@ async function spawnServerScript(script: string, env: Record<string, string>) {
   }
 }
 
+/** Scenarios on two HA nodes on PostgreSQL; each is measured against the plain server, like the others. */
+const HA_SCENARIOS = ['kv-read-pg-active', 'kv-read-pg-standby', 'kv-write-16-pg', 'failover']
+
+async function runHa() {
+  const wanted = (name: string) => selected.length === 0 || selected.includes(name)
+  if (!HA_SCENARIOS.some(wanted)) return
+  const ha = await startHaPair()
+  try {
+    const read = scenarios.find((s) => s.name === 'kv-read')!
+    // The standby forwards each read to the active node: one more hop on loopback.
+    if (wanted('kv-read-pg-active')) await runScenario(ha.active, { ...read, name: 'kv-read-pg-active' })
+    if (wanted('kv-read-pg-standby')) await runScenario(ha.standby, { ...read, name: 'kv-read-pg-standby' })
+    if (wanted('kv-write-16-pg')) await runScenario(ha.active, writeScenario('kv-write-16-pg', 16))
+    if (wanted('failover')) {
+      const ms = await failoverMs(ha)
+      if (json) process.stdout.write(`${JSON.stringify({ scenario: 'failover', ms })}\n`)
+      else
+        process.stdout.write(
+          `${'failover'.padEnd(16)} kill -9 of the active node to a write served through the standby: ${ms} ms\n`,
+        )
+    }
+  } finally {
+    await ha.stop()
+  }
+}
+
 const fixture = await startCoffer()
 try {
   if (!json)
@@ -354,3 +381,4 @@ try {
 } finally {
   await fixture.process.stop()
 }
+await runHa()

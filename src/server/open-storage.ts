@@ -3,11 +3,11 @@ import { mkdirSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { Logger } from '../lib/logger.ts'
 import type { StorageConfig } from './config/load-config.ts'
-import { MemoryStorage } from './physical/memory.ts'
 import type { HaBackend } from './physical/ha.ts'
+import { MemoryStorage } from './physical/memory.ts'
 import type { PhysicalStorage } from './physical/physical.ts'
-import { PostgresStorage } from './physical/postgres.ts'
 import { PostgresHaBackend } from './physical/postgres/ha-backend.ts'
+import { PostgresStorage } from './physical/postgres.ts'
 import { SqliteStorage } from './physical/sqlite.ts'
 
 /** What openStorage hands back: the whole PhysicalStorage contract (close, entries, replaceAll). */

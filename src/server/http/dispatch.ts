@@ -13,6 +13,7 @@ import {
   forwardTo,
   redirectTo,
   STANDBY_LOCAL_PATHS,
+  UNREACHABLE,
   unreachable,
   wantsRedirect,
 } from './forward.ts'
@@ -156,11 +157,16 @@ async function throughHa(
     )
   // Never forward twice: during a failover two nodes that each think the other active would bounce it.
   if (forwarded) return unreachable()
-  const leader = await ha.leader().catch(() => undefined)
-  if (leader === undefined || leader.nodeId === ha.nodeId) return unreachable()
+  const leader = await ha.knownLeader().catch(() => undefined)
+  if (leader === undefined || leader.nodeId === ha.nodeId) {
+    ha.forgetLeader()
+    return unreachable()
+  }
   if (wantsRedirect(req)) return redirectTo(leader.apiAddr, req)
   if (key === undefined) return unreachable()
-  return forwardTo(leader.apiAddr, req, key)
+  const answer = await forwardTo(leader.apiAddr, req, key)
+  if (answer === UNREACHABLE || answer.status === 503) ha.forgetLeader()
+  return answer
 }
 
 /** A client asking for a namespace must not silently get the root namespace instead. */

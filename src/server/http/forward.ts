@@ -123,7 +123,7 @@ export function forwardTo(activeAddr: string, req: HttpRequest, key: Buffer): Pr
       (incoming) => {
         const chunks: Buffer[] = []
         incoming.on('data', (chunk: Buffer) => chunks.push(chunk))
-        incoming.on('error', () => resolve(unreachable()))
+        incoming.on('error', () => resolve(UNREACHABLE))
         incoming.on('end', () => {
           const relayed: Record<string, string> = {}
           for (const [name, value] of Object.entries(incoming.headers)) {
@@ -135,14 +135,16 @@ export function forwardTo(activeAddr: string, req: HttpRequest, key: Buffer): Pr
       },
     )
     outgoing.on('timeout', () => outgoing.destroy(new Error('timed out')))
-    outgoing.on('error', () => resolve(unreachable()))
+    outgoing.on('error', () => resolve(UNREACHABLE))
     outgoing.end(req.body)
   })
 }
 
 /** No active node could be reached: retryable, as a sealed node's 503 is for Vault clients. */
+export const UNREACHABLE: HttpResult = Object.freeze(
+  jsonResult(503, { errors: ['this node is a standby and the active node could not be reached; retry'] }),
+)
+
 export function unreachable(): HttpResult {
-  return jsonResult(503, {
-    errors: ['this node is a standby and the active node could not be reached; retry'],
-  })
+  return UNREACHABLE
 }

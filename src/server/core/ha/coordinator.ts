@@ -67,6 +67,7 @@ export class HaCoordinator {
   /** Transitions run one at a time, in order. */
   #transition: Promise<void> = Promise.resolve()
   readonly #listeners = new Set<(state: HaState) => void>()
+  #leaderCache: { at: number; leader: Promise<LockState | undefined> } | undefined
 
   constructor(backend: HaBackend, identity: HaIdentity, hooks: HaHooks, tuning: Partial<HaTuning> = {}) {
     this.#backend = backend
@@ -158,6 +159,24 @@ export class HaCoordinator {
     return this.#backend.current()
   }
 
+  /**
+   * The active node for forwarding: read from the storage at most once per retry interval (concurrent callers
+   * share one read), so a standby under load does not ask PostgreSQL on every request. A forward that fails calls
+   * `forgetLeader` and the next request reads it afresh.
+   */
+  knownLeader(): Promise<LockState | undefined> {
+    const cached = this.#leaderCache
+    if (cached !== undefined && this.#now() - cached.at < this.#tuning.retryIntervalMs) return cached.leader
+    const leader = this.#backend.current()
+    this.#leaderCache = { at: this.#now(), leader }
+    leader.catch(() => this.forgetLeader())
+    return leader
+  }
+
+  forgetLeader(): void {
+    this.#leaderCache = undefined
+  }
+
   /** Nodes heard from within three heartbeats. */
   nodes(): Promise<NodeHeartbeat[]> {
     return this.#backend.nodes(this.#tuning.heartbeatIntervalMs * 3 + this.#tuning.lockTtlMs)
@@ -166,6 +185,7 @@ export class HaCoordinator {
   #setState(state: HaState): void {
     if (this.#state === state) return
     this.#state = state
+    this.#leaderCache = undefined
     for (const listener of this.#listeners) listener(state)
   }
 
