@@ -450,7 +450,8 @@ function openEntryText(
     if (member === undefined) continue
     text += `${text === '' ? '{' : ','}"${key}":${member}`
   }
-  // Every entry has a type; an empty one would be refused by the chain rather than written malformed.
+  // Every entry has a type, so this cannot happen; the chain relies on the text starting with `{"`.
+  if (text === '') throw new Error('audit entry must not be empty')
   return text
 }
 

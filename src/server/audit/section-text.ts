@@ -2,8 +2,8 @@
 import type { DataMemo } from './audit-data.ts'
 import type { AuditAuth, AuditRequest, AuditResponse } from './entry.ts'
 import {
-  type HashOptions,
   type Hasher,
+  type HashOptions,
   hashAuthSection,
   hashRequestSection,
   hashResponseSection,
