@@ -164,6 +164,8 @@ it('logPair writes, hashed, exactly what two log calls write on the same device;
     buildRequestAuth({ clientToken: 'cvs.t', accessor: 'acc', displayName: 'token', policies: ['p'] }),
   )
   const version = Object.freeze({ password: 'hunter22', pin: 1234 })
+  // A KV read's answer is frozen whole and shared by its reads: the device remembers its response section's text.
+  const answer = Object.freeze({ data: version, metadata: Object.freeze({ version: 3 }) })
   const entries = (builtAuth: typeof frozenAuth, data: JsonObject) => [
     buildEntry({ type: 'request', time, builtAuth, request }),
     buildEntry({
@@ -171,7 +173,7 @@ it('logPair writes, hashed, exactly what two log calls write on the same device;
       time,
       builtAuth,
       request,
-      response: { data: { data, metadata: { version: 3 } } },
+      response: { data: data === version ? answer : { data, metadata: { version: 3 } } },
     }),
   ]
   for (let i = 0; i < 2; i++) {

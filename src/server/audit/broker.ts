@@ -9,18 +9,16 @@ import { type DataMemo, dataMemo } from './audit-data.ts'
 import { AuditChain, generateSigningKey, resumeChainState } from './chain.ts'
 import { type AuditType, checkOptions, hashOptions, openDevice } from './device-config.ts'
 import { type AuditDevice, LineBatch } from './devices/device.ts'
-import type { AuditAuth, AuditEntry } from './entry.ts'
+import type { AuditEntry } from './entry.ts'
 import {
   type AuditExemptions,
   auditHmac,
   type HashOptions,
-  hashAuthSection,
   hashEntry,
-  hashRequestSection,
-  hashResponseSection,
   memoisedHmac,
   withExemptions,
 } from './hmac.ts'
+import { SectionTexts } from './section-text.ts'
 
 /** A signed checkpoint after this many entries per device, and on close. */
 const CHECKPOINT_EVERY = 1000
@@ -56,8 +54,8 @@ interface LiveDevice {
   hash: HashOptions
   /** Hashed copies of immutable data (a KV version's), under this device's salt: see DataMemo. */
   data: DataMemo
-  /** The hashed, serialised text of frozen auth sections (a token's, shared by its requests): see logPair. */
-  authText: WeakMap<AuditAuth, string>
+  /** The hashed, serialised text of sections that repeat from read to read: see SectionTexts. */
+  sections: SectionTexts
   chain: AuditChain
   /** Lines waiting for the next device write, already encoded and chained; undefined when there are none. */
   batch: LineBatch | undefined
@@ -270,14 +268,16 @@ export class AuditBroker {
       record.type === 'file' ? (record.options['file_path'] ?? record.options['path']) : undefined
     const salt = createSecretKey(Buffer.from(record.salt, 'hex'))
     const chain = new AuditChain(filePath ? resumeChainState(filePath) : undefined)
+    const hmac = memoisedHmac(salt)
+    const data = dataMemo()
     return {
       record,
       device,
       salt,
-      hmac: memoisedHmac(salt),
+      hmac,
       hash: hashOptions(record.options),
-      data: dataMemo(),
-      authText: new WeakMap(),
+      data,
+      sections: new SectionTexts(hmac, data),
       chain,
       batch: undefined,
       batchDone: undefined,
@@ -305,43 +305,20 @@ export class AuditBroker {
     if (!live.device) return Promise.reject(new Error(`audit device ${live.record.path} is not open`))
     const options = withExemptions(live.hash, exempt)
     // The two lines share their auth and request sections (Vault's response entry repeats them): each is hashed
-    // and serialised once, and each line is put together from the sections' text in its entry's key order.
-    const auth = request.auth === undefined ? undefined : this.#authText(live, request.auth, options)
+    // and serialised once, and each line is put together from the sections' text in its entry's key order. The
+    // sections' texts are remembered where reads repeat them (SectionTexts): a token's auth section, its request
+    // section but for the id, and the response section of a frozen answer.
+    const sections = live.sections
+    const auth = request.auth === undefined ? undefined : sections.auth(request.auth, options)
     const req =
-      request.request === undefined
-        ? undefined
-        : JSON.stringify(hashRequestSection(request.request, live.hmac, options, live.data))
+      request.request === undefined ? undefined : sections.request(request.request, request.auth, options)
     const res =
       response.response === undefined
         ? undefined
-        : JSON.stringify(
-            hashResponseSection(
-              response.response,
-              response.request?.operation,
-              live.hmac,
-              options,
-              live.data,
-            ),
-          )
-    const requestLine = entryText(request, auth, req, undefined)
-    const responseLine = entryText(response, auth, req, res)
-    this.#append(live, requestLine)
-    this.#append(live, responseLine)
+        : sections.response(response.response, response.request?.operation, options)
+    this.#appendOpen(live, openEntryText(request, auth, req, undefined))
+    this.#appendOpen(live, openEntryText(response, auth, req, res))
     return this.#enqueued(live)
-  }
-
-  /**
-   * The auth section's line text. A frozen section cannot change, and core builds one per token entry (see
-   * audit-entries.ts), so its text is remembered per device: HMACs depend only on the device's salt and options.
-   */
-  #authText(live: LiveDevice, auth: AuditAuth, options: HashOptions): string {
-    if (!Object.isFrozen(auth)) return JSON.stringify(hashAuthSection(auth, live.hmac, options))
-    let text = live.authText.get(auth)
-    if (text === undefined) {
-      text = JSON.stringify(hashAuthSection(auth, live.hmac, options))
-      live.authText.set(auth, text)
-    }
-    return text
   }
 
   /** The device's waiting batch, started when there is none. */
@@ -354,6 +331,17 @@ export class AuditBroker {
   #append(live: LiveDevice, json: string): void {
     const batch = this.#batch(live)
     live.chain.appendJson(json, batch)
+    this.#checkpointIfDue(live, batch)
+  }
+
+  /** #append for an entry's text without its closing brace (see openEntryText). */
+  #appendOpen(live: LiveDevice, open: string): void {
+    const batch = this.#batch(live)
+    live.chain.appendOpen(open, batch)
+    this.#checkpointIfDue(live, batch)
+  }
+
+  #checkpointIfDue(live: LiveDevice, batch: LineBatch): void {
     if (live.chain.state.seq % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) this.#checkpoint(live, batch)
   }
 
@@ -437,10 +425,11 @@ export class AuditBroker {
 }
 
 /**
- * An entry's JSON text (as JSON.stringify would write it, keys in the entry's order) with the auth, request and
- * response sections given as text: logPair's two lines take the request's auth and request text.
+ * An entry's JSON text (as JSON.stringify would write it, keys in the entry's order) without its closing brace,
+ * with the auth, request and response sections given as text: logPair's two lines take the request's auth and
+ * request text, and the chain appends its members and the brace (AuditChain.appendOpen).
  */
-function entryText(
+function openEntryText(
   entry: AuditEntry,
   auth: string | undefined,
   request: string | undefined,
@@ -461,7 +450,9 @@ function entryText(
     if (member === undefined) continue
     text += `${text === '' ? '{' : ','}"${key}":${member}`
   }
-  return text === '' ? '{}' : `${text}}`
+  // Every entry has a type, so this cannot happen; the chain relies on the text starting with `{"`.
+  if (text === '') throw new Error('audit entry must not be empty')
+  return text
 }
 
 interface Deferred {

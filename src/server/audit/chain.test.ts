@@ -114,3 +114,18 @@ it('chains lines encoded into a LineBatch with the same text and hashes, the byt
   assert.equal(result.ok, true)
   assert.equal(result.checkpoints, 1)
 })
+
+it('appendOpen (the text without its closing brace) gives the line and state appendJson gives', () => {
+  const viaJson = new AuditChain()
+  const viaOpen = new AuditChain()
+  const batch = new LineBatch(8)
+  for (const entry of [{ type: 'request' }, { type: 'response', note: 'é 🔑', n: 1 }]) {
+    const json = JSON.stringify(entry)
+    assert.equal(viaOpen.appendOpen(json.slice(0, -1), batch), viaJson.appendJson(json))
+    assert.deepEqual(viaOpen.state, viaJson.state)
+  }
+  assert.equal(
+    verifyAuditLog(batch.encoded().payload.toString('utf8'), generateSigningKey().publicKeyPem).ok,
+    true,
+  )
+})

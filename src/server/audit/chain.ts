@@ -50,6 +50,17 @@ export class AuditChain {
     return this.#advance(seq, line, batch)
   }
 
+  /**
+   * Like appendJson for an entry given as its JSON text without the closing brace (`{"time":…,"response":{…}`,
+   * at least one member): the chain members and the brace are added in one concatenation, so the hot path makes
+   * no sliced copy of the line before encoding it. The caller guarantees the shape (the broker's openEntryText):
+   * checking it here would flatten the caller's concatenated string, one more copy of the line per entry.
+   */
+  appendOpen(open: string, batch?: LineBatch): string {
+    const seq = this.#seq + 1
+    return this.#advance(seq, `${open},"seq":${seq},"prev_hash":"${this.#prevHash}"}`, batch)
+  }
+
   /** A signed, chained line committing to every line before it (through prev_hash); `batch` as for appendJson. */
   checkpoint(privateKey: KeyObject, time: string, batch?: LineBatch): string {
     const seq = this.#seq + 1

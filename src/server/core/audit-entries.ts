@@ -5,6 +5,7 @@ import { elideDeniedData } from '../audit/elided-data.ts'
 import {
   type AuditAuth,
   type AuditEntry,
+  type AuditRequestInput,
   buildEntry,
   buildRequestAuth,
   type JsonObject,
@@ -120,23 +121,30 @@ function sameRecord(
   return count === Object.keys(a).length
 }
 
-function requestInput(ctx: AuditContext) {
+function requestInput(ctx: AuditContext): AuditRequestInput {
   const req = ctx.request
-  const address = req.remoteAddress
   // Carrying no accepted token (refused, or a login and other unauthenticated paths): anyone can send this, so
   // its data is recorded only within a budget. A real login body is far below it.
   const elided = !ctx.auth ? elideDeniedData(req.data, declaredLength(req.headers)) : undefined
-  return {
+  // Assigned member by member (buildEntry fixes the order): this runs twice per audited request.
+  const input: AuditRequestInput = {
     id: req.id,
     operation: ctx.operation ?? ctx.backendRequest?.operation ?? req.operation,
     path: req.path,
-    ...(elided ? { dataElided: elided } : { data: req.data as JsonObject }),
-    remoteAddress: address,
-    ...(ctx.mount
-      ? { mountPoint: ctx.mount.path, mountType: ctx.mount.type, mountAccessor: ctx.mount.accessor }
-      : {}),
-    ...(ctx.auth ? { clientToken: ctx.auth.token, clientTokenAccessor: ctx.auth.entry.accessor } : {}),
+    remoteAddress: req.remoteAddress,
   }
+  if (elided) input.dataElided = elided
+  else input.data = req.data as JsonObject
+  if (ctx.mount) {
+    input.mountPoint = ctx.mount.path
+    input.mountType = ctx.mount.type
+    input.mountAccessor = ctx.mount.accessor
+  }
+  if (ctx.auth) {
+    input.clientToken = ctx.auth.token
+    input.clientTokenAccessor = ctx.auth.entry.accessor
+  }
+  return input
 }
 
 function declaredLength(headers: Record<string, string> | undefined): number | undefined {
@@ -154,17 +162,23 @@ export function entryPair(
   response: CoreResponse | undefined,
   error?: string,
 ): [AuditEntry, AuditEntry] {
-  const request = requestEntry(ctx)
-  return [request, responseEntry(ctx, response, error, request)]
+  const input = requestInput(ctx)
+  const request = requestEntry(ctx, undefined, input)
+  return [request, responseEntry(ctx, response, error, request, input)]
 }
 
-export function requestEntry(ctx: AuditContext, error?: string): AuditEntry {
+/** `input` is this context's request input when the caller already made it (entryPair). */
+export function requestEntry(
+  ctx: AuditContext,
+  error?: string,
+  input: AuditRequestInput = requestInput(ctx),
+): AuditEntry {
   const auth = auditAuth(ctx)
   return buildEntry({
     type: 'request',
     time: rfc3339(ctx.now),
     ...(auth ? { builtAuth: auth } : {}),
-    request: requestInput(ctx),
+    request: input,
     ...(error ? { error } : {}),
   })
 }
@@ -174,6 +188,7 @@ export function responseEntry(
   response: CoreResponse | undefined,
   error?: string,
   shared?: AuditEntry,
+  input: AuditRequestInput = requestInput(ctx),
 ): AuditEntry {
   const auth = shared ? shared.auth : auditAuth(ctx)
   const issued = response?.auth
@@ -181,7 +196,7 @@ export function responseEntry(
     type: 'response',
     time: shared?.time ?? rfc3339(ctx.now),
     ...(auth ? { builtAuth: auth } : {}),
-    request: requestInput(ctx),
+    request: input,
     ...(shared?.request ? { builtRequest: shared.request } : {}),
     response: {
       ...(response?.data ? { data: response.data as JsonObject } : {}),
