@@ -7,6 +7,7 @@ export interface HaFixture {
   db: TestDatabase
   active: CofferFixture
   standby: CofferFixture
+  output(): string
   stop(): Promise<void>
 }
 
@@ -15,7 +16,10 @@ export async function startHaPair(): Promise<HaFixture> {
   const config = writeConfig(
     `storage "postgresql" {\n  connection_url = "${db.url}"\n  ha_enabled = "true"\n}`,
   )
-  const processes = [await spawnServer([`-config=${config}`]), await spawnServer([`-config=${config}`])]
+  const processes = [
+    await spawnServer([`-config=${config}`, '-log-level=warn']),
+    await spawnServer([`-config=${config}`, '-log-level=warn']),
+  ]
   const calls = processes.map((p) => caller(p.address))
   const init = JSON.parse(
     (await calls[0]!('PUT', 'sys/init', { secret_shares: 1, secret_threshold: 1 })).text,
@@ -39,6 +43,8 @@ export async function startHaPair(): Promise<HaFixture> {
     db,
     active: fixture(activeIndex),
     standby: fixture(1 - activeIndex),
+    /** What the nodes logged (warnings and errors): printed when a scenario fails. */
+    output: () => processes.map((p) => p.output()).join('\n'),
     stop: async () => {
       for (const p of processes) await p.stop('SIGKILL').catch(() => {})
       await db.drop()

@@ -363,6 +363,9 @@ async function runHa() {
           `${'failover'.padEnd(16)} kill -9 of the active node to a write served through the standby: ${ms} ms\n`,
         )
     }
+  } catch (error) {
+    process.stderr.write(`HA nodes' log:\n${ha.output()}\n`)
+    throw error
   } finally {
     await ha.stop()
   }

@@ -284,6 +284,17 @@ export class Barrier implements Storage {
     })
   }
 
+  /**
+   * The plaintext at `key` read from storage now, neither answered from nor kept in the read cache: for an HA
+   * standby, whose cache another node's writes do not reach (the active node's writes go around it).
+   */
+  async getFresh(key: string): Promise<Uint8Array | undefined> {
+    this.#unsealed()
+    assertNotReserved(key)
+    const blob = await this.#physical.get(key)
+    return blob === undefined ? undefined : this.#decrypt(key, blob)
+  }
+
   /** The plaintext at `key`. The array may be shared with the read cache: callers must not modify it. */
   async get(key: string): Promise<Uint8Array | undefined> {
     this.#unsealed()

@@ -161,7 +161,12 @@ export class Core {
 
   /** Read the cluster's identity once unsealed; storage written before it was kept gets one now. */
   async #loadClusterIdentity(): Promise<void> {
-    const stored = await getJson<{ id: string; name: string }>(this.barrier, CLUSTER_IDENTITY_PATH)
+    // Past the read cache: a standby's cache does not see the active node's writes.
+    const raw = await this.barrier.getFresh(CLUSTER_IDENTITY_PATH)
+    const stored =
+      raw === undefined
+        ? undefined
+        : (JSON.parse(Buffer.from(raw).toString('utf8')) as { id: string; name: string })
     if (stored) {
       this.#cluster = stored
       return
