@@ -1,5 +1,5 @@
 // A standby's answer to a request it does not serve: forward it to the active node, or redirect (307) on request.
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto'
 import http from 'node:http'
 import https from 'node:https'
 import type { ConnectionInfo } from '../../sdk/request.ts'
@@ -37,8 +37,18 @@ const HOP_BY_HOP = new Set([
 
 const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) }
 
+/** The key as a KeyObject, made once per key: building one on every HMAC is most of an HMAC's cost here. */
+const keyObjects = new WeakMap<Buffer, KeyObject>()
+
 function signature(key: Buffer, req: HttpRequest, remote: string, certs: string, at: string): Buffer {
-  return createHmac('sha256', key).update(`${req.method}\n${req.url}\n${remote}\n${certs}\n${at}`).digest()
+  let keyObject = keyObjects.get(key)
+  if (keyObject === undefined) {
+    keyObject = createSecretKey(key)
+    keyObjects.set(key, keyObject)
+  }
+  return createHmac('sha256', keyObject)
+    .update(`${req.method}\n${req.url}\n${remote}\n${certs}\n${at}`)
+    .digest()
 }
 
 /**
