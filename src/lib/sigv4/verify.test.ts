@@ -220,7 +220,7 @@ describeUnless(skip, 'sigv4: requests signed by botocore', () => {
       assert.equal(verified.service, 'secretsmanager')
     }
     const signedHeaders = (h: Array<[string, string]>) =>
-      /SignedHeaders=([^,]+)/.exec(h.find(([n]) => n === 'Authorization')![1])![1]
+      /SignedHeaders=([^,]+)/.exec(h.find(([n]) => n === 'Authorization')![1])![1]!
     assert.equal(signedHeaders(boto().headers), 'content-type;host;x-amz-date;x-amz-target')
     assert.match(
       signedHeaders(js().headers),
