@@ -97,7 +97,7 @@ describe('aws-keys: roles and access keys', () => {
       creation_time: new Date(HARNESS_START).toISOString(),
     })
     assert.deepEqual(
-      ((await h.call('list', 'access-key/'))?.data?.['keys'] as string[]).sort(),
+      [...(((await h.call('list', 'access-key/'))?.data?.['keys'] ?? []) as string[])].sort(),
       [a.id, b.id].sort(),
     )
     await h.call('delete', `access-key/${a.id}`)
