@@ -1,6 +1,7 @@
 // The only place concrete secrets engines and auth methods are named; adding one is a line here.
 import type { BackendDefinition } from '../sdk/framework/backend.ts'
 import { approleBackend } from './auth/approle/backend.ts'
+import { awsKeysBackend } from './auth/aws-keys/backend.ts'
 import { certBackend } from './auth/cert/backend.ts'
 import { jwtBackend } from './auth/jwt/backend.ts'
 import { kubernetesBackend } from './auth/kubernetes/backend.ts'
@@ -20,4 +21,5 @@ export const authMethods: Record<string, BackendDefinition<unknown>> = {
   oidc: jwtBackend as BackendDefinition<unknown>,
   kubernetes: kubernetesBackend as BackendDefinition<unknown>,
   cert: certBackend as BackendDefinition<unknown>,
+  'aws-keys': awsKeysBackend as BackendDefinition<unknown>,
 }

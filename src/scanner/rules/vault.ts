@@ -1,4 +1,4 @@
-// Coffer's own service tokens and HashiCorp Vault tokens.
+// Coffer's own service tokens and access key IDs, and HashiCorp Vault tokens.
 import { shannonEntropy } from '../entropy.ts'
 import type { Rule } from '../types.ts'
 
@@ -21,6 +21,15 @@ export const VAULT_RULES: readonly Rule[] = [
     pattern: /(?<![\w.-])(cvb\.[A-Za-z0-9_-]{120,})(?![\w-])/,
     minEntropy: 4,
     priority: 11,
+  },
+  {
+    id: 'coffer-access-key-id',
+    description: 'Coffer access key ID (aws-keys auth method)',
+    keywords: ['ckia'],
+    // `CKIA` + 16 base32 characters (src/server/auth/aws-keys/key-store.ts), shaped like AWS's AKIA… IDs.
+    pattern: /(?<![A-Z0-9])(CKIA[A-Z2-7]{16})(?![A-Z0-9])/,
+    minEntropy: 3,
+    priority: 10,
   },
   {
     id: 'vault-service-token',

@@ -177,6 +177,7 @@ export const GENERATORS: Record<string, Gen> = {
   'perplexity-api-key': simple('PPLX_API_KEY', (r) => `pplx-${r.str(B62, 48)}`),
   'xai-api-key': simple('XAI_API_KEY', (r) => `xai-${r.str(B62, 80)}`),
   'coffer-token': simple('COFFER_TOKEN', (r) => `cvs.${r.str(B62, 47)}`),
+  'coffer-access-key-id': simple('AWS_ACCESS_KEY_ID', (r) => `CKIA${r.str(AWS_ID, 16)}`),
   'coffer-batch-token': simple('VAULT_TOKEN', (r) => `cvb.AAAAAQI${r.str(B64URL, 500)}`),
   'vault-service-token': simple('VAULT_TOKEN', (r) => `hvs.CAESI${r.str(B64URL, 86)}`),
   'vault-batch-token': simple('VAULT_TOKEN', (r) => `hvb.AAAAAQ${r.str(B64URL, 130)}`),

@@ -1,0 +1,37 @@
+// aws-keys roles in the mount's storage: the Coffer token settings every access key of the role logs in with.
+import { InvalidRequestError } from '../../../sdk/errors.ts'
+import { defaultTokenParams, type TokenParams } from '../../../sdk/framework/token-params.ts'
+import { getJsonShared, type Storage } from '../../../sdk/storage.ts'
+
+export type RoleEntry = TokenParams
+
+const ROLE = 'role/'
+
+/** Role names are case-insensitive and become one path segment, as approle's are. */
+export function normalizeRoleName(raw: string | undefined): string {
+  const name = (raw ?? '').trim().toLowerCase()
+  if (name === '') throw new InvalidRequestError('missing name')
+  if (name.length > 128) throw new InvalidRequestError('name must be at most 128 characters')
+  if (!/^[a-z0-9_.-]+$/.test(name))
+    throw new InvalidRequestError('name may contain only letters, digits, hyphen, underscore and period')
+  return name
+}
+
+/** A new role's settings: batch tokens, so the per-request login of the AWS endpoints stores nothing. */
+export function defaultRole(): RoleEntry {
+  return { ...defaultTokenParams(), tokenType: 'batch' }
+}
+
+export function loadRole(storage: Storage, name: string): Promise<RoleEntry | undefined> {
+  return getJsonShared<RoleEntry>(storage, ROLE + name)
+}
+
+export function listRoles(storage: Storage): Promise<string[]> {
+  return storage.list(ROLE)
+}
+
+export async function saveRole(storage: Storage, name: string, role: RoleEntry): Promise<void> {
+  await storage.put(ROLE + name, Buffer.from(JSON.stringify(role)))
+}
+
+export const roleKey = (name: string) => ROLE + name

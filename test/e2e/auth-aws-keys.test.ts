@@ -1,0 +1,83 @@
+// aws-keys over the Vault API: a role, an access key, a botocore-signed login that yields a working batch token, and revocation.
+import assert from 'node:assert/strict'
+import { after, before, it } from 'node:test'
+import { BOTOCORE, botocoreSign } from '../helpers/aws-signers.ts'
+import { describeUnless, unmet } from '../helpers/requirements.ts'
+import { startDevServer, type TestServer } from '../helpers/server.ts'
+
+const BODY = '{"SecretId": "app"}'
+
+/** Login data for a Secrets Manager call botocore signs now, with the server's address as Host. */
+async function signedLogin(t: TestServer, key: { id: string; secret: string }) {
+  const [headers] = await botocoreSign([
+    {
+      method: 'POST',
+      url: `${t.address}/`,
+      headers: {
+        'X-Amz-Target': 'secretsmanager.GetSecretValue',
+        'Content-Type': 'application/x-amz-json-1.1',
+      },
+      body: BODY,
+      region: 'us-east-1',
+      service: 'secretsmanager',
+      accessKeyId: key.id,
+      secretAccessKey: key.secret,
+    },
+  ])
+  return {
+    method: 'POST',
+    path: '/',
+    headers: Object.fromEntries(headers!),
+    body: Buffer.from(BODY).toString('base64'),
+  }
+}
+
+describeUnless(await unmet(BOTOCORE), 'aws-keys auth method', () => {
+  let t: TestServer
+  let key = { id: '', secret: '' }
+  before(async () => {
+    t = await startDevServer()
+    assert.equal((await t.call('POST', 'sys/auth/aws-keys', { body: { type: 'aws-keys' } })).status, 204)
+    await t.call('PUT', 'sys/policies/acl/reader', {
+      body: { policy: 'path "secret/data/*" { capabilities = ["read"] }' },
+    })
+    await t.call('POST', 'secret/data/app', { body: { data: { k: 'v' } } })
+    assert.equal(
+      (await t.call('POST', 'auth/aws-keys/role/ci', { body: { token_policies: 'reader' } })).status,
+      204,
+    )
+    const issued = await t.call('POST', 'auth/aws-keys/role/ci/access-key')
+    assert.equal(issued.status, 200)
+    key = { id: issued.body.data.access_key_id, secret: issued.body.data.secret_access_key }
+  })
+  after(() => t.close())
+
+  it('logs in with a signed request; the batch token reads what the role allows', async () => {
+    const res = await t.call('POST', 'auth/aws-keys/login', { token: '', body: await signedLogin(t, key) })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.deepEqual(res.body.auth.policies, ['default', 'reader'])
+    assert.equal(res.body.auth.metadata.access_key_id, key.id)
+    assert.equal(res.body.auth.metadata.service, 'secretsmanager')
+    assert.match(res.body.auth.client_token, /^cvb\./)
+    const read = await t.call('GET', 'secret/data/app', { token: res.body.auth.client_token })
+    assert.equal(read.status, 200)
+    assert.deepEqual(read.body.data.data, { k: 'v' })
+    const meta = await t.call('GET', `auth/aws-keys/access-key/${key.id}`)
+    assert.equal(meta.body.data.role, 'ci')
+    assert.equal(meta.body.data.secret_access_key, undefined)
+  })
+
+  it('refuses a tampered request and a revoked key with AWS’s messages', async () => {
+    const login = await signedLogin(t, key)
+    const tampered = { ...login, body: Buffer.from('{"SecretId": "other"}').toString('base64') }
+    const bad = await t.call('POST', 'auth/aws-keys/login', { token: '', body: tampered })
+    assert.equal(bad.status, 403)
+    assert.match(bad.body.errors[0], /^InvalidSignatureException: The request signature we calculated/)
+    assert.equal((await t.call('DELETE', `auth/aws-keys/access-key/${key.id}`)).status, 204)
+    const revoked = await t.call('POST', 'auth/aws-keys/login', { token: '', body: login })
+    assert.equal(revoked.status, 403)
+    assert.deepEqual(revoked.body.errors, [
+      'UnrecognizedClientException: The security token included in the request is invalid.',
+    ])
+  })
+})
