@@ -18,6 +18,13 @@ export const secretsManagerBackend = defineBackend<SmState>({
     'labels, tags, scheduled deletion) and serves the same secrets to Vault clients and to AWS clients through ' +
     'the AWS adapter. Mount options: region (default us-east-1) and account_id (default 000000000000).',
   paths: [secretsPath, metadataPath, versionsPath, tagsPath, restorePath, rotationPath, randomPasswordPath],
+  // LIST secrets/ and LIST metadata/ show the same names: a caller who may use either path of a secret sees it.
+  visibilityPaths: (path) =>
+    path.startsWith('metadata/')
+      ? [`secrets/${path.slice('metadata/'.length)}`]
+      : path.startsWith('secrets/')
+        ? [`metadata/${path.slice('secrets/'.length)}`]
+        : [],
   setup: async ({ storage }) => {
     const state = new SmState()
     state.dueAt(await earliestDeletion(storage))
