@@ -8,10 +8,12 @@ import { kubernetesBackend } from './auth/kubernetes/backend.ts'
 import { userpassBackend } from './auth/userpass/backend.ts'
 import { databaseBackend } from './engines/database/backend.ts'
 import { kvBackend } from './engines/kv/backend.ts'
+import { secretsManagerBackend } from './engines/secretsmanager/backend.ts'
 
 export const secretEngines: Record<string, BackendDefinition<unknown>> = {
   kv: kvBackend as BackendDefinition<unknown>,
   database: databaseBackend as BackendDefinition<unknown>,
+  secretsmanager: secretsManagerBackend as BackendDefinition<unknown>,
 }
 
 export const authMethods: Record<string, BackendDefinition<unknown>> = {

@@ -1,0 +1,64 @@
+// CreateSecret: a new secret, with a first AWSCURRENT version when a value is given; a retry with its token is a no-op.
+import { randomAlphanumeric, uuid } from '../../../../lib/random.ts'
+import { type ActionContext, arnOf } from '../context.ts'
+import { invalidParameter, invalidRequest, resourceExists } from '../errors.ts'
+import { type Input, nameOf, optString, secretValueOf, tagsOf, tokenOf } from '../input.ts'
+import { loadRecord, loadValue, putRecordOp, putValueOp, type SecretRecord, sameValue } from '../model.ts'
+import { addVersion } from '../versions.ts'
+
+export async function createSecret(ctx: ActionContext, input: Input): Promise<Record<string, unknown>> {
+  const name = nameOf(input)
+  const token = tokenOf(input)
+  const value = secretValueOf(input)
+  const description = optString(input, 'Description', { max: 2048 })
+  const kmsKeyId = optString(input, 'KmsKeyId', { max: 2048 })
+  const type = optString(input, 'Type', { max: 256 })
+  const tags = tagsOf(input) ?? []
+  if (input['AddReplicaRegions'] !== undefined)
+    throw invalidParameter('Replication to other regions is not supported by this server.')
+  return ctx.state.locks.run(name, async () => {
+    const existing = await loadRecord(ctx.storage, name)
+    if (existing) {
+      if (existing.deletedDate !== undefined)
+        throw invalidRequest(
+          "You can't create this secret because a secret with this name is already scheduled for deletion.",
+        )
+      if (token === undefined || existing.createToken !== token) throw resourceExists()
+      // A retry of the same call (SDKs resend their generated token): the same answer when the content matches.
+      const version = existing.versions[token]
+      const same =
+        value === undefined
+          ? version === undefined
+          : version !== undefined && sameValue(await loadValue(ctx.storage, name, token), value)
+      if (!same)
+        throw resourceExists("You can't modify an existing version, you can only create a new version.")
+      return answer(ctx, existing, value === undefined ? undefined : token)
+    }
+    const now = ctx.now()
+    const record: SecretRecord = {
+      name,
+      suffix: randomAlphanumeric(6),
+      tags,
+      createdDate: now,
+      lastChangedDate: now,
+      versions: {},
+    }
+    if (description !== undefined) record.description = description
+    if (kmsKeyId !== undefined && kmsKeyId !== '') record.kmsKeyId = kmsKeyId
+    if (type !== undefined) record.type = type
+    if (token !== undefined) record.createToken = token
+    const versionId = value === undefined ? undefined : (token ?? uuid())
+    if (versionId !== undefined) addVersion(record, versionId, now, undefined)
+    await ctx.storage.batch([
+      putRecordOp(record),
+      ...(versionId !== undefined && value !== undefined ? [putValueOp(name, versionId, value)] : []),
+    ])
+    return answer(ctx, record, versionId)
+  })
+}
+
+function answer(ctx: ActionContext, record: SecretRecord, versionId: string | undefined) {
+  const out: Record<string, unknown> = { ARN: arnOf(ctx, record.name, record.suffix), Name: record.name }
+  if (versionId !== undefined) out['VersionId'] = versionId
+  return out
+}

@@ -1,0 +1,52 @@
+// GetSecretValue: one version's value, chosen by VersionId and/or VersionStage (AWSCURRENT by default).
+
+import { getJson } from '../../../../sdk/storage.ts'
+import { type ActionContext, arnOf } from '../context.ts'
+import { invalidRequest, stageNotFound, versionNotFound } from '../errors.ts'
+import { epochSeconds, type Input, optString, secretIdOf } from '../input.ts'
+import { type SecretRecord, type SecretValue, valueKey, versionWithStage } from '../model.ts'
+import { findSecret, requireLive } from '../resolve.ts'
+import { CURRENT } from '../versions.ts'
+
+export async function getSecretValue(ctx: ActionContext, input: Input): Promise<Record<string, unknown>> {
+  const secretId = secretIdOf(input)
+  const versionId = optString(input, 'VersionId', { min: 32, max: 64 })
+  const stage = optString(input, 'VersionStage', { min: 1, max: 256 })
+  // Reads take no lock: a write stores the record and its value in one batch. A version dropped by retention
+  // between our two reads (its labels moved away meanwhile) is looked up again once.
+  for (let attempt = 0; ; attempt++) {
+    const record = requireLive(await findSecret(ctx, secretId))
+    const id = pickVersion(record, versionId, stage)
+    const value = await getJson<SecretValue>(ctx.storage, valueKey(record.name, id))
+    if (value === undefined && attempt === 0) continue
+    if (value === undefined) throw versionNotFound(id)
+    const meta = record.versions[id]!
+    return {
+      ARN: arnOf(ctx, record.name, record.suffix),
+      Name: record.name,
+      VersionId: id,
+      ...value,
+      VersionStages: [...meta.stages],
+      CreatedDate: epochSeconds(meta.createdDate),
+    }
+  }
+}
+
+/** AWS: both selectors must designate the same version; a stage alone names its holder. */
+export function pickVersion(
+  record: SecretRecord,
+  versionId: string | undefined,
+  stage: string | undefined,
+): string {
+  if (versionId !== undefined) {
+    const meta = record.versions[versionId]
+    if (!meta) throw versionNotFound(versionId)
+    if (stage !== undefined && !meta.stages.includes(stage))
+      throw invalidRequest('You provided a VersionStage that is not associated to the provided VersionId.')
+    return versionId
+  }
+  const label = stage ?? CURRENT
+  const holder = versionWithStage(record, label)
+  if (holder === undefined) throw stageNotFound(label)
+  return holder
+}

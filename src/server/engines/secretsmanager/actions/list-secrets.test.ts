@@ -1,0 +1,179 @@
+// ListSecrets: AWS's filter semantics, cursor pagination over 250 secrets, sort orders, IncludePlannedDeletion.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { awsError, makeSm } from '../test-helpers.ts'
+
+type Entry = { Name: string; Tags?: unknown; SecretVersionsToStages: unknown }
+
+const names = (out: Record<string, unknown>) => (out['SecretList'] as Entry[]).map((e) => e.Name)
+
+async function fixture() {
+  const sm = await makeSm()
+  const make = async (Name: string, Description?: string, Tags?: { Key: string; Value: string }[]) => {
+    await sm.aws('CreateSecret', { Name, Description, Tags, SecretString: 'v' })
+    sm.tick(1000)
+  }
+  await make('prod/db', 'Main Database password', [{ Key: 'team', Value: 'payments' }])
+  await make('prod/api', 'API key', [{ Key: 'env', Value: 'prod' }])
+  await make('dev/db', 'database for dev', [{ Key: 'team', Value: 'platform' }])
+  await make('Prod/upper')
+  return sm
+}
+
+describe('ListSecrets filters', () => {
+  it('name, tag-key and tag-value are case-sensitive prefix matches', async () => {
+    const sm = await fixture()
+    assert.deepEqual(names(await sm.aws('ListSecrets', { Filters: [{ Key: 'name', Values: ['prod/'] }] })), [
+      'prod/db',
+      'prod/api',
+    ])
+    assert.deepEqual(names(await sm.aws('ListSecrets', { Filters: [{ Key: 'tag-key', Values: ['te'] }] })), [
+      'prod/db',
+      'dev/db',
+    ])
+    assert.deepEqual(
+      names(await sm.aws('ListSecrets', { Filters: [{ Key: 'tag-value', Values: ['pay', 'plat'] }] })),
+      ['prod/db', 'dev/db'],
+    )
+    assert.deepEqual(
+      names(await sm.aws('ListSecrets', { Filters: [{ Key: 'tag-value', Values: ['Pay'] }] })),
+      [],
+    )
+  })
+
+  it('description is a case-insensitive prefix; all matches words across attributes; filters combine with AND', async () => {
+    const sm = await fixture()
+    assert.deepEqual(
+      names(await sm.aws('ListSecrets', { Filters: [{ Key: 'description', Values: ['main'] }] })),
+      ['prod/db'],
+    )
+    assert.deepEqual(
+      names(await sm.aws('ListSecrets', { Filters: [{ Key: 'all', Values: ['DATABASE'] }] })),
+      ['prod/db', 'dev/db'],
+    )
+    assert.deepEqual(
+      names(
+        await sm.aws('ListSecrets', {
+          Filters: [
+            { Key: 'name', Values: ['prod/'] },
+            { Key: 'tag-key', Values: ['team'] },
+          ],
+        }),
+      ),
+      ['prod/db'],
+    )
+  })
+
+  it('a leading ! negates (the CLI example: prod/ secrets without a team tag)', async () => {
+    const sm = await fixture()
+    const out = await sm.aws('ListSecrets', {
+      Filters: [
+        { Key: 'name', Values: ['prod/'] },
+        { Key: 'tag-key', Values: ['!team'] },
+      ],
+    })
+    assert.deepEqual(names(out), ['prod/api'])
+  })
+
+  it('refuses unknown keys and bad values', async () => {
+    const sm = await fixture()
+    assert.equal(
+      (await awsError(sm.aws('ListSecrets', { Filters: [{ Key: 'colour', Values: ['x'] }] }))).type,
+      'ValidationException',
+    )
+    assert.equal(
+      (await awsError(sm.aws('ListSecrets', { Filters: [{ Key: 'name', Values: ['a*b'] }] }))).type,
+      'InvalidParameterException',
+    )
+    assert.equal(
+      (await awsError(sm.aws('ListSecrets', { Filters: [{ Key: 'name', Values: [] }] }))).type,
+      'ValidationException',
+    )
+  })
+
+  it('entries carry SecretVersionsToStages and no values; planned deletions only on request', async () => {
+    const sm = await fixture()
+    await sm.aws('DeleteSecret', { SecretId: 'dev/db' })
+    const out = await sm.aws('ListSecrets', {})
+    assert.deepEqual(names(out), ['prod/db', 'prod/api', 'Prod/upper'])
+    const entry = (out['SecretList'] as Entry[])[0]!
+    assert.equal(Object.keys(entry['SecretVersionsToStages'] as object).length, 1)
+    assert.ok(!JSON.stringify(out).includes('SecretString'))
+    assert.deepEqual(names(await sm.aws('ListSecrets', { IncludePlannedDeletion: true })).length, 4)
+  })
+})
+
+describe('ListSecrets pagination and order', () => {
+  it('pages through 250 secrets with MaxResults and NextToken: each exactly once, in order', async () => {
+    const sm = await makeSm()
+    const all: string[] = []
+    for (let i = 0; i < 250; i++) {
+      const name = `s${String(i).padStart(3, '0')}`
+      all.push(name)
+      await sm.aws('CreateSecret', { Name: name })
+      sm.tick(1)
+    }
+    for (const max of [1, 7, 100]) {
+      const seen: string[] = []
+      let next: unknown
+      let pages = 0
+      do {
+        const out = await sm.aws('ListSecrets', { MaxResults: max, ...(next ? { NextToken: next } : {}) })
+        seen.push(...names(out))
+        next = out['NextToken']
+        pages++
+      } while (next)
+      assert.deepEqual(seen, all, `MaxResults ${max}`)
+      assert.equal(pages, Math.ceil(250 / max))
+    }
+  })
+
+  it('a secret created or deleted between pages neither repeats nor shifts the others', async () => {
+    const sm = await makeSm()
+    for (let i = 0; i < 10; i++) {
+      await sm.aws('CreateSecret', { Name: `s${i}` })
+      sm.tick(1)
+    }
+    const first = await sm.aws('ListSecrets', { MaxResults: 4 })
+    await sm.aws('DeleteSecret', { SecretId: 's0', ForceDeleteWithoutRecovery: true })
+    await sm.aws('CreateSecret', { Name: 'late' })
+    const rest: string[] = []
+    let next = first['NextToken']
+    while (next) {
+      const out = await sm.aws('ListSecrets', { MaxResults: 4, NextToken: next })
+      rest.push(...names(out))
+      next = out['NextToken']
+    }
+    assert.deepEqual(
+      [...names(first), ...rest],
+      ['s0', 's1', 's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 'late'],
+    )
+  })
+
+  it('sorts by name or date in either order; a token from another sort or garbage is InvalidNextTokenException', async () => {
+    const sm = await fixture()
+    assert.deepEqual(names(await sm.aws('ListSecrets', { SortBy: 'name' })), [
+      'Prod/upper',
+      'dev/db',
+      'prod/api',
+      'prod/db',
+    ])
+    assert.deepEqual(names(await sm.aws('ListSecrets', { SortOrder: 'desc' })), [
+      'Prod/upper',
+      'dev/db',
+      'prod/api',
+      'prod/db',
+    ])
+    const page = await sm.aws('ListSecrets', { MaxResults: 1 })
+    assert.equal(
+      (await awsError(sm.aws('ListSecrets', { SortBy: 'name', NextToken: page['NextToken'] }))).type,
+      'InvalidNextTokenException',
+    )
+    assert.equal(
+      (await awsError(sm.aws('ListSecrets', { NextToken: 'xyz' }))).type,
+      'InvalidNextTokenException',
+    )
+    assert.equal((await awsError(sm.aws('ListSecrets', { MaxResults: 101 }))).type, 'ValidationException')
+    assert.equal((await awsError(sm.aws('ListSecrets', { SortOrder: 'up' }))).type, 'ValidationException')
+  })
+})

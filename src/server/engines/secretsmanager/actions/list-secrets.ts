@@ -1,0 +1,67 @@
+// ListSecrets: metadata of every secret matching the filters, sorted and paged with opaque cursor tokens.
+import type { ActionContext } from '../context.ts'
+import { secretMetadata } from '../describe.ts'
+import { validation } from '../errors.ts'
+import { matchesFilters, parseFilters } from '../filters.ts'
+import { type Input, optBool, optInt, optString } from '../input.ts'
+import { loadAllRecords, type SecretRecord } from '../model.ts'
+import { compareKeys, decodeToken, encodeToken } from '../page-token.ts'
+
+const SORT_BY = ['created-date', 'last-accessed-date', 'last-changed-date', 'name']
+
+function sortKey(record: SecretRecord, sortBy: string): [number | string, string] {
+  switch (sortBy) {
+    case 'name':
+      return [record.name, record.name]
+    case 'last-changed-date':
+      return [record.lastChangedDate, record.name]
+    default:
+      // last-accessed-date is not tracked (it would cost a write per read): created-date stands in for it.
+      return [record.createdDate, record.name]
+  }
+}
+
+export interface ListedPage {
+  records: SecretRecord[]
+  nextToken?: string
+}
+
+/** The page of matching records, shared with BatchGetSecretValue's Filters form. */
+export async function listPage(
+  ctx: ActionContext,
+  input: Input,
+  defaultMax: number,
+  maxMax: number,
+): Promise<ListedPage> {
+  const filters = parseFilters(input['Filters']) ?? []
+  const max = optInt(input, 'MaxResults', 1, maxMax) ?? defaultMax
+  const includeDeleted = optBool(input, 'IncludePlannedDeletion') ?? false
+  const sortBy = optString(input, 'SortBy') ?? 'created-date'
+  if (!SORT_BY.includes(sortBy))
+    throw validation('sortBy', `Member must satisfy enum value set: [${SORT_BY.join(', ')}]`)
+  const order = optString(input, 'SortOrder') ?? 'asc'
+  if (order !== 'asc' && order !== 'desc')
+    throw validation('sortOrder', 'Member must satisfy enum value set: [asc, desc]')
+  const sort = `${sortBy}:${order}`
+  const cursor = decodeToken(input['NextToken'], sort)
+  const sign = order === 'asc' ? 1 : -1
+  const matching = (await loadAllRecords(ctx.storage))
+    .filter((r) => (includeDeleted || r.deletedDate === undefined) && matchesFilters(r, filters))
+    .map((record) => ({ record, key: sortKey(record, sortBy) }))
+    .filter((item) => cursor === undefined || sign * compareKeys(item.key, cursor.after) > 0)
+    .sort((a, b) => sign * compareKeys(a.key, b.key))
+  const page = matching.slice(0, max)
+  const last = page.at(-1)
+  return {
+    records: page.map((item) => item.record),
+    ...(matching.length > max && last ? { nextToken: encodeToken({ sort, after: last.key }) } : {}),
+  }
+}
+
+export async function listSecrets(ctx: ActionContext, input: Input): Promise<Record<string, unknown>> {
+  const { records, nextToken } = await listPage(ctx, input, 100, 100)
+  return {
+    SecretList: records.map((record) => secretMetadata(ctx, record, 'SecretVersionsToStages')),
+    ...(nextToken ? { NextToken: nextToken } : {}),
+  }
+}

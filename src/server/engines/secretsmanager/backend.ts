@@ -1,0 +1,50 @@
+// The Secrets Manager engine: AWS's secret model (versions, staging labels, scheduled deletion) behind Vault paths.
+
+import type { StoredValue } from '../../../sdk/framework/backend.ts'
+import { defineBackend } from '../../../sdk/framework/backend.ts'
+import { loadAllRecords, loadValue } from './model.ts'
+import { metadataPath } from './path-metadata.ts'
+import { randomPasswordPath } from './path-random-password.ts'
+import { restorePath, rotationPath, tagsPath } from './path-resource.ts'
+import { secretsPath } from './path-secrets.ts'
+import { versionsPath } from './path-versions.ts'
+import { earliestDeletion, purgeDue } from './purge.ts'
+import { SmState } from './state.ts'
+
+export const secretsManagerBackend = defineBackend<SmState>({
+  kind: 'secret',
+  help:
+    'The secretsmanager backend keeps secrets the way AWS Secrets Manager does (immutable versions, staging ' +
+    'labels, tags, scheduled deletion) and serves the same secrets to Vault clients and to AWS clients through ' +
+    'the AWS adapter. Mount options: region (default us-east-1) and account_id (default 000000000000).',
+  paths: [secretsPath, metadataPath, versionsPath, tagsPath, restorePath, rotationPath, randomPasswordPath],
+  // LIST secrets/ and LIST metadata/ show the same names: a caller who may use either path of a secret sees it.
+  visibilityPaths: (path) =>
+    path.startsWith('metadata/')
+      ? [`secrets/${path.slice('metadata/'.length)}`]
+      : path.startsWith('secrets/')
+        ? [`metadata/${path.slice('secrets/'.length)}`]
+        : [],
+  setup: async ({ storage }) => {
+    const state = new SmState()
+    state.dueAt(await earliestDeletion(storage))
+    return state
+  },
+  periodic: async ({ storage, system, state }) => {
+    await purgeDue({ storage, now: () => system.now(), state })
+  },
+  storedValues: (ctx) => storedValues(ctx.storage, ctx.system.mount.path),
+})
+
+/** Every text value of every version, for the leak fingerprint index. */
+async function* storedValues(
+  storage: Parameters<typeof loadAllRecords>[0],
+  mountPath: string,
+): AsyncIterable<StoredValue> {
+  for (const record of await loadAllRecords(storage))
+    for (const versionId of Object.keys(record.versions)) {
+      const value = await loadValue(storage, record.name, versionId).catch(() => undefined)
+      if (value?.SecretString !== undefined)
+        yield { path: `${mountPath}secrets/${record.name}`, field: 'SecretString', value: value.SecretString }
+    }
+}

@@ -1,0 +1,45 @@
+// What an action needs besides its input: storage, clock, per-secret locks, and the region and account ARNs embed.
+import type { KeyLocks } from '../../../lib/key-locks.ts'
+import { AWS_REGION_HEADER } from '../../../sdk/aws-secretsmanager-routes.ts'
+import type { BackendRequest, MountInfo } from '../../../sdk/request.ts'
+import type { Storage } from '../../../sdk/storage.ts'
+import type { SmState } from './state.ts'
+
+export interface ActionContext {
+  storage: Storage
+  /** ms since the epoch; the harness's manual clock in tests. */
+  now(): number
+  state: SmState
+  region: string
+  accountId: string
+}
+
+export const DEFAULT_ACCOUNT_ID = '000000000000'
+export const DEFAULT_REGION = 'us-east-1'
+
+export function arnOf(
+  ctx: Pick<ActionContext, 'region' | 'accountId'>,
+  name: string,
+  suffix: string,
+): string {
+  return `arn:aws:secretsmanager:${ctx.region}:${ctx.accountId}:secret:${name}-${suffix}`
+}
+
+/**
+ * Region: the adapter's header (from the SigV4 credential scope), else the mount option `region`, else us-east-1.
+ * Account: the mount option `account_id`, else twelve zeros.
+ */
+export function actionContext(
+  env: { storage: Storage; now(): number; state: SmState },
+  mount: Pick<MountInfo, 'options'>,
+  request?: Pick<BackendRequest, 'headers'>,
+): ActionContext {
+  const header = request?.headers[AWS_REGION_HEADER]
+  return {
+    ...env,
+    region: header || mount.options['region'] || DEFAULT_REGION,
+    accountId: mount.options['account_id'] || DEFAULT_ACCOUNT_ID,
+  }
+}
+
+export type { KeyLocks }

@@ -1,0 +1,38 @@
+// The Secrets Manager error catalogue: AWS's __type names with the messages AWS (and moto, its emulator) send.
+import { AwsError } from '../../../sdk/aws-error.ts'
+
+export { AwsError }
+
+export const secretNotFound = () =>
+  new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.")
+
+export const stageNotFound = (stage: string) =>
+  new AwsError(
+    'ResourceNotFoundException',
+    `Secrets Manager can't find the specified secret value for staging label: ${stage}`,
+  )
+
+export const versionNotFound = (versionId: string) =>
+  new AwsError(
+    'ResourceNotFoundException',
+    `Secrets Manager can't find the specified secret value for VersionId: ${versionId}`,
+  )
+
+export const markedForDeletion = () =>
+  new AwsError(
+    'InvalidRequestException',
+    "You can't perform this operation on the secret because it was marked for deletion.",
+  )
+
+export const invalidParameter = (message: string) => new AwsError('InvalidParameterException', message)
+export const invalidRequest = (message: string) => new AwsError('InvalidRequestException', message)
+export const resourceExists = (message = 'A resource with the ID you requested already exists.') =>
+  new AwsError('ResourceExistsException', message)
+export const limitExceeded = (message: string) => new AwsError('LimitExceededException', message)
+
+/** A model constraint (length, range, pattern) as AWS words it; the offending value is never echoed. */
+export const validation = (member: string, constraint: string) =>
+  new AwsError(
+    'ValidationException',
+    `1 validation error detected: Value at '${member}' failed to satisfy constraint: ${constraint}`,
+  )

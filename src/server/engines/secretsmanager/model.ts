@@ -1,0 +1,119 @@
+// The stored shape of a secret (metadata, versions and labels) and its value entries, behind the mount's barrier view.
+import { sha256Hex } from '../../../lib/hash.ts'
+import { encodeJson, getJson, type Storage, type StorageOp } from '../../../sdk/storage.ts'
+
+export interface Tag {
+  Key: string
+  Value: string
+}
+
+export interface RotationConfig {
+  enabled: boolean
+  lambdaArn?: string
+  rules?: Record<string, unknown>
+  /** ms; set when a rotation configuration was stored, since running rotations is later work. */
+  lastRotatedDate?: number
+  nextRotationDate?: number
+}
+
+export interface VersionMeta {
+  /** ms since the epoch. */
+  createdDate: number
+  stages: string[]
+}
+
+export interface SecretRecord {
+  name: string
+  /** The six random characters ending the ARN; a re-created secret gets new ones. */
+  suffix: string
+  description?: string
+  kmsKeyId?: string
+  type?: string
+  tags: Tag[]
+  /** ms since the epoch. */
+  createdDate: number
+  lastChangedDate: number
+  /** When DeleteSecret was called; present while the secret waits for its purge. */
+  deletedDate?: number
+  /** When the scheduled purge removes the secret. */
+  deletionDate?: number
+  /** The ClientRequestToken of the CreateSecret call, so a retry of it is recognised. */
+  createToken?: string
+  rotation?: RotationConfig
+  /** By VersionId, oldest first (insertion order: version IDs are never array-index-like). */
+  versions: Record<string, VersionMeta>
+}
+
+/** One version's value: exactly one of the two, as AWS stores it. */
+export interface SecretValue {
+  SecretString?: string
+  /** Base64, as on the wire. */
+  SecretBinary?: string
+}
+
+export const SECRETS_PREFIX = 'secrets/'
+
+/** Names may contain '/', so keys hash them: one flat level to list, no alias between names. */
+function nameHash(name: string): string {
+  return sha256Hex(name)
+}
+
+export function recordKey(name: string): string {
+  return SECRETS_PREFIX + nameHash(name)
+}
+
+export function valueKey(name: string, versionId: string): string {
+  return `values/${nameHash(name)}/${sha256Hex(versionId)}`
+}
+
+export function valuesPrefix(name: string): string {
+  return `values/${nameHash(name)}/`
+}
+
+export function loadRecord(storage: Storage, name: string): Promise<SecretRecord | undefined> {
+  return getJson<SecretRecord>(storage, recordKey(name))
+}
+
+export function putRecordOp(record: SecretRecord): StorageOp {
+  return { op: 'put', key: recordKey(record.name), value: encodeJson(record) }
+}
+
+export function putValueOp(name: string, versionId: string, value: SecretValue): StorageOp {
+  return { op: 'put', key: valueKey(name, versionId), value: encodeJson(value) }
+}
+
+export function deleteValueOp(name: string, versionId: string): StorageOp {
+  return { op: 'delete', key: valueKey(name, versionId) }
+}
+
+export async function loadValue(storage: Storage, name: string, versionId: string): Promise<SecretValue> {
+  const value = await getJson<SecretValue>(storage, valueKey(name, versionId))
+  // The record and its value are written in one batch, so a gap means damaged storage.
+  if (!value) throw new Error('secretsmanager: a version listed in the secret has no stored value')
+  return value
+}
+
+/** Every secret record, in storage order. */
+export async function loadAllRecords(storage: Storage): Promise<SecretRecord[]> {
+  const keys = await storage.list(SECRETS_PREFIX)
+  const records = await Promise.all(keys.map((key) => getJson<SecretRecord>(storage, SECRETS_PREFIX + key)))
+  return records.filter((r): r is SecretRecord => r !== undefined)
+}
+
+export function sameValue(a: SecretValue, b: SecretValue): boolean {
+  return a.SecretString === b.SecretString && a.SecretBinary === b.SecretBinary
+}
+
+/** The version holding `stage`, if any. */
+export function versionWithStage(record: SecretRecord, stage: string): string | undefined {
+  for (const [id, meta] of Object.entries(record.versions)) if (meta.stages.includes(stage)) return id
+  return undefined
+}
+
+/** VersionId → labels, for versions that have labels (AWS leaves deprecated ones out). */
+export function versionsToStages(record: SecretRecord): Record<string, string[]> {
+  const out: Record<string, string[]> = {}
+  for (const [id, meta] of Object.entries(record.versions))
+    if (meta.stages.length > 0) out[id] = [...meta.stages]
+  return out
+}

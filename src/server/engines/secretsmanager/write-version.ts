@@ -1,0 +1,49 @@
+// Adding a value to a secret for PutSecretValue and UpdateSecret: idempotent on the token, retention in the same batch.
+import { uuid } from '../../../lib/random.ts'
+import type { StorageOp } from '../../../sdk/storage.ts'
+import type { ActionContext } from './context.ts'
+import { resourceExists } from './errors.ts'
+import {
+  deleteValueOp,
+  loadValue,
+  putValueOp,
+  type SecretRecord,
+  type SecretValue,
+  sameValue,
+} from './model.ts'
+import { addVersion } from './versions.ts'
+
+export interface VersionWrite {
+  versionId: string
+  /** False when the token named an existing version with the same value: a retry, nothing written. */
+  created: boolean
+  ops: StorageOp[]
+}
+
+/**
+ * Add `value` to `record` (mutated) as version `token` (a new UUID without one). An existing version with the
+ * same value is a retry and succeeds unchanged; with another value it is ResourceExistsException, since versions
+ * are immutable. The caller holds the secret's lock and writes `ops` with the record in one batch.
+ */
+export async function writeVersion(
+  ctx: ActionContext,
+  record: SecretRecord,
+  value: SecretValue,
+  token: string | undefined,
+  stages: string[] | undefined,
+): Promise<VersionWrite> {
+  const versionId = token ?? uuid()
+  if (record.versions[versionId]) {
+    if (sameValue(await loadValue(ctx.storage, record.name, versionId), value))
+      return { versionId, created: false, ops: [] }
+    throw resourceExists("You can't modify an existing version, you can only create a new version.")
+  }
+  const now = ctx.now()
+  const dropped = addVersion(record, versionId, now, stages)
+  record.lastChangedDate = now
+  return {
+    versionId,
+    created: true,
+    ops: [putValueOp(record.name, versionId, value), ...dropped.map((id) => deleteValueOp(record.name, id))],
+  }
+}
