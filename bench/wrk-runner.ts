@@ -29,8 +29,11 @@ export function luaString(text: string): string {
  */
 export function wrkScript(spec: LoadSpec, pathTemplate: string, host: string): string {
   // wrk.format sends only the headers it is given: HTTP/1.1 needs Host (Node answers 400 without it).
-  const headers: Record<string, string> = { host, ...(spec.headers ?? {}) }
-  if (spec.body !== undefined || spec.bodies) headers['content-type'] = 'application/json'
+  const headers: Record<string, string> = { host }
+  // A signed request's own Host and Content-Type are part of its signature: keep them as given.
+  for (const [name, value] of Object.entries(spec.headers ?? {})) headers[name.toLowerCase()] = value
+  if ((spec.body !== undefined || spec.bodies) && headers['content-type'] === undefined)
+    headers['content-type'] = 'application/json'
   const lines = [
     `local method = ${luaString(spec.method ?? 'GET')}`,
     `local template = ${luaString(pathTemplate)}`,

@@ -8,6 +8,7 @@ import { handleHelp } from '../core/handle-help.ts'
 import { handleRequest, type RequestCore } from '../core/handle-request.ts'
 import type { CoreResponse } from '../core/logical-request.ts'
 import { parseWrapTtl } from '../core/wrapping.ts'
+import { handleAwsJson, isAwsJsonRequest } from './aws/aws-json.ts'
 import {
   acceptForwarded,
   forwardTo,
@@ -71,6 +72,14 @@ export interface DispatchContext {
 export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<HttpResult> {
   const requestId = uuid()
   try {
+    // AWS SDKs post to the root path with X-Amz-Target: the AWS front door, on the same listener.
+    if (isAwsJsonRequest(req)) {
+      if (ctx.core.ha !== undefined) {
+        const elsewhere = await throughHa(ctx.core, req, '')
+        if (elsewhere !== undefined) return elsewhere
+      }
+      return await handleAwsJson(ctx.core, req)
+    }
     const target = parseTarget(req.url)
     if (!target) throw new NotFoundError()
     const { path, query } = target

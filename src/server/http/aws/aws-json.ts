@@ -1,0 +1,188 @@
+// The AWS front door: an awsJson1_1 call (POST / with X-Amz-Target, SigV4-signed) as Coffer requests through the pipeline.
+import { uuid } from '../../../lib/random.ts'
+import { AwsError } from '../../../sdk/aws-error.ts'
+import {
+  AWS_REGION_HEADER,
+  AWS_TARGET_HEADER,
+  isSecretsManagerAction,
+  type SecretsManagerAction,
+  secretsManagerRoute,
+} from '../../../sdk/aws-secretsmanager-routes.ts'
+import type { RequestCore } from '../../core/handle-request.ts'
+import { handleRequest } from '../../core/handle-request.ts'
+import type { LogicalRequest } from '../../core/logical-request.ts'
+import type { HttpRequest, HttpResult } from '../http-types.ts'
+import { header } from '../parse-request.ts'
+import { batchGetSecretValue } from './batch-get.ts'
+import { awsErrorResult, awsResult, fromCofferError } from './render.ts'
+
+/** The auth method type whose login verifies a SigV4 signature (src/server/auth/aws-keys). */
+const ACCESS_KEYS_TYPE = 'aws-keys'
+const SECRETS_MANAGER_TYPE = 'secretsmanager'
+const SECRETS_MANAGER_PREFIX = 'secretsmanager.'
+
+/** An AWS SDK call: the JSON protocol posts to the root path and names the action in X-Amz-Target. */
+export function isAwsJsonRequest(req: HttpRequest): boolean {
+  return req.method === 'POST' && req.headers[AWS_TARGET_HEADER] !== undefined && /^\/(\?|$)/.test(req.url)
+}
+
+/** A verified caller: the token its access key's role grants, and the region its signature was scoped to. */
+interface Caller {
+  token: string
+  region: string
+}
+
+export async function handleAwsJson(core: RequestCore, req: HttpRequest): Promise<HttpResult> {
+  const requestId = uuid()
+  try {
+    const target = header(req, AWS_TARGET_HEADER)
+    const action = target.startsWith(SECRETS_MANAGER_PREFIX)
+      ? target.slice(SECRETS_MANAGER_PREFIX.length)
+      : ''
+    if (!isSecretsManagerAction(action))
+      throw new AwsError('UnknownOperationException', 'The action or operation requested is not supported.')
+    const input = parseBody(req.body)
+    const caller = await authenticate(core, req, requestId)
+    const mount = mountOfType(core, 'secret', SECRETS_MANAGER_TYPE)
+    if (mount === undefined)
+      throw new AwsError('InternalServiceError', 'Secrets Manager is not enabled on this server.', 500)
+    const call = (name: SecretsManagerAction, body: Record<string, unknown>) =>
+      runAction(core, req, requestId, caller, mount, name, body)
+    const output =
+      action === 'BatchGetSecretValue' ? await batchGetSecretValue(input, call) : await call(action, input)
+    return awsResult(requestId, output)
+  } catch (error) {
+    return awsErrorResult(requestId, error)
+  }
+}
+
+/** The JSON object body; AWS answers anything else with a SerializationException. */
+function parseBody(body: Buffer): Record<string, unknown> {
+  if (body.length === 0) return {}
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body.toString('utf8'))
+  } catch {
+    throw new AwsError('SerializationException', 'The request body is not valid JSON.')
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new AwsError('SerializationException', 'The request body must be a JSON object.')
+  return parsed as Record<string, unknown>
+}
+
+/** The path of the first mount of `type` in `table`, with its trailing slash. */
+function mountOfType(core: RequestCore, table: 'auth' | 'secret', type: string): string | undefined {
+  const entry = core.services.mounts.entries.find((e) => e.table === table && e.type === type)
+  return entry?.path
+}
+
+/**
+ * The signature is checked by the access-key auth method's login, through the pipeline (audited like any login),
+ * which answers with a token for the key's role: batch by default, so nothing is stored per call.
+ */
+async function authenticate(core: RequestCore, req: HttpRequest, requestId: string): Promise<Caller> {
+  if (header(req, 'authorization') === '')
+    throw new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', 400)
+  const mount = mountOfType(core, 'auth', ACCESS_KEYS_TYPE)
+  if (mount === undefined)
+    throw new AwsError(
+      'UnrecognizedClientException',
+      'The security token included in the request is invalid.',
+    )
+  const [path, query = ''] = splitUrl(req.url)
+  let login: Awaited<ReturnType<typeof handleRequest>>
+  try {
+    login = await handleRequest(core, {
+      ...base(req, requestId),
+      operation: 'update',
+      path: `${mount.startsWith('auth/') ? mount : `auth/${mount}`}login`,
+      data: {
+        method: req.method,
+        path,
+        query,
+        headers: signedHeaders(req),
+        body: req.body.toString('base64'),
+      },
+      token: '',
+    })
+  } catch (error) {
+    throw fromCofferError(error)
+  }
+  const token = login?.auth?.client_token
+  if (typeof token !== 'string' || token === '')
+    throw new AwsError(
+      'UnrecognizedClientException',
+      'The security token included in the request is invalid.',
+    )
+  const region = login?.auth?.metadata?.['region']
+  return { token, region: typeof region === 'string' ? region : '' }
+}
+
+/** One action as the LogicalRequest its route names: the caller's token, the action and the signed region. */
+async function runAction(
+  core: RequestCore,
+  req: HttpRequest,
+  requestId: string,
+  caller: Caller,
+  mount: string,
+  action: SecretsManagerAction,
+  input: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const route = secretsManagerRoute(action, input)
+  let response: Awaited<ReturnType<typeof handleRequest>>
+  try {
+    response = await handleRequest(core, {
+      ...base(req, requestId),
+      operation: route.operation,
+      path: `${mount}${route.path}`,
+      data: input,
+      token: caller.token,
+      headers: {
+        [AWS_TARGET_HEADER]: `${SECRETS_MANAGER_PREFIX}${action}`,
+        [AWS_REGION_HEADER]: caller.region,
+        ...userAgent(req),
+      },
+    })
+  } catch (error) {
+    throw fromCofferError(error, {
+      action,
+      resource:
+        typeof input['SecretId'] === 'string'
+          ? input['SecretId']
+          : typeof input['Name'] === 'string'
+            ? input['Name']
+            : '*',
+    })
+  }
+  return response?.data ?? {}
+}
+
+function base(
+  req: HttpRequest,
+  requestId: string,
+): Omit<LogicalRequest, 'operation' | 'path' | 'data' | 'token'> {
+  return {
+    id: requestId,
+    headers: userAgent(req),
+    contentType: header(req, 'content-type'),
+    remoteAddress: req.remoteAddress,
+    ...(req.connection ? { connection: req.connection } : {}),
+  }
+}
+
+function userAgent(req: HttpRequest): Record<string, string> {
+  const agent = header(req, 'user-agent')
+  return agent ? { 'user-agent': agent } : {}
+}
+
+/** The headers as received, for the signature check (which reads only those the signature lists). */
+function signedHeaders(req: HttpRequest): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {}
+  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) out[name] = value
+  return out
+}
+
+function splitUrl(url: string): [string, string?] {
+  const at = url.indexOf('?')
+  return at === -1 ? [url] : [url.slice(0, at), url.slice(at + 1)]
+}

@@ -1,0 +1,152 @@
+// Unmodified AWS clients against Coffer's Secrets Manager face: boto3 (the users' get_secret function and the rest
+// of the everyday calls), the AWS CLI step with --query and jq, and the errors clients classify.
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { after, before, describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { program, unmet } from '../helpers/requirements.ts'
+import { startDevServer, type TestServer } from '../helpers/server.ts'
+
+const BOTO3 = program('python3', ['-c', 'import boto3'])
+const AWS_CLI = program('aws', ['--version'])
+const JQ = program('jq', ['--version'])
+const SCRIPT = fileURLToPath(new URL('./boto3-secretsmanager.py', import.meta.url))
+
+function run(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    )
+  })
+}
+
+describe('AWS Secrets Manager clients against Coffer', { skip: await unmet(BOTO3) }, () => {
+  let t: TestServer
+  const keys: Record<string, { id: string; secret: string }> = {}
+  let awsEnv: NodeJS.ProcessEnv = {}
+
+  before(async () => {
+    t = await startDevServer()
+    const ok = async (method: string, path: string, body?: unknown) => {
+      const reply = await t.call(method, path, body === undefined ? {} : { body })
+      assert.ok(reply.status < 300, `${method} ${path}: ${reply.status} ${JSON.stringify(reply.body)}`)
+      return reply
+    }
+    await ok('POST', 'sys/mounts/secretsmanager', { type: 'secretsmanager' })
+    await ok('POST', 'sys/auth/aws-keys', { type: 'aws-keys' })
+    await ok('PUT', 'sys/policies/acl/sm-admin', {
+      policy: 'path "secretsmanager/*" { capabilities = ["create", "read", "update", "delete", "list"] }',
+    })
+    await ok('PUT', 'sys/policies/acl/sm-reader', {
+      policy: 'path "secretsmanager/secrets/prod/db/*" { capabilities = ["read"] }',
+    })
+    for (const [role, policy] of [
+      ['admin', 'sm-admin'],
+      ['reader', 'sm-reader'],
+    ] as const) {
+      await ok('POST', `auth/aws-keys/role/${role}`, { token_policies: policy })
+      const issued = await ok('POST', `auth/aws-keys/role/${role}/access-key`)
+      keys[role] = { id: issued.body.data.access_key_id, secret: issued.body.data.secret_access_key }
+    }
+    awsEnv = {
+      AWS_ENDPOINT_URL: t.address,
+      AWS_ACCESS_KEY_ID: keys['admin']!.id,
+      AWS_SECRET_ACCESS_KEY: keys['admin']!.secret,
+      AWS_REGION: 'eu-west-1',
+      AWS_DEFAULT_REGION: 'eu-west-1',
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      READER_KEY_ID: keys['reader']!.id,
+      READER_SECRET: keys['reader']!.secret,
+    }
+  })
+  after(() => t?.close())
+
+  it('boto3: create, get (the get_secret snippet), put, describe, list, batch, delete, restore, and every error', async () => {
+    const result = await run('python3', [SCRIPT], awsEnv)
+    assert.equal(result.code, 0, result.stderr)
+    const f = JSON.parse(result.stdout.trim().split('\n').at(-1)!)
+    assert.match(
+      f.create_arn,
+      /^arn:aws:secretsmanager:eu-west-1:\d{12}:secret:prod\/db\/credentials-[A-Za-z0-9]{6}$/,
+    )
+    assert.deepEqual(f.get_secret, { username: 'app', password: 's3cr3t-value' })
+    assert.equal(f.get_by_arn, 'app')
+    assert.equal(f.previous_version_is_first, true)
+    assert.equal(f.current_after_put, 'app2')
+    assert.deepEqual(f.describe_tags, [{ Key: 'team', Value: 'payments' }])
+    assert.equal(f.describe_created_is_datetime, 'datetime')
+    assert.deepEqual(f.stages, ['AWSCURRENT', 'AWSPREVIOUS'])
+    assert.equal(f.binary, Buffer.from('\x00\x01binary', 'latin1').toString('hex'))
+    assert.deepEqual(f.listed, ['prod/db/credentials', 'prod/other'])
+    assert.deepEqual(f.batch_values, ['prod/db/credentials'])
+    assert.deepEqual(f.batch_errors, ['ResourceNotFoundException'])
+    assert.equal(f.random_password_length, 24)
+    assert.equal(f.not_found, 'ResourceNotFoundException')
+    assert.equal(f.exists, 'ResourceExistsException')
+    assert.equal(f.invalid_parameter, 'InvalidParameterException')
+    assert.equal(f.deletion_date_set, true)
+    assert.equal(f.deleted_read, 'InvalidRequestException')
+    assert.equal(f.restored, 'prod/other')
+    assert.equal(f.reader_get, 'app2')
+    assert.equal(f.reader_denied_other, 'AccessDeniedException')
+    assert.equal(f.reader_denied_write, 'AccessDeniedException')
+    assert.match(f.bad_signature, /^(InvalidSignatureException|UnrecognizedClientException)$/)
+    assert.equal(f.unknown_key, 'UnrecognizedClientException')
+  })
+
+  it('the AWS CLI step: get-secret-value --query SecretString --output text | jq -r .username', async (t2) => {
+    const missing = await unmet(AWS_CLI, JQ)
+    if (missing) {
+      t2.skip(missing)
+      return
+    }
+    await run(
+      'aws',
+      ['secretsmanager', 'create-secret', '--name', 'ci/token', '--secret-string', '{"username":"deploy"}'],
+      awsEnv,
+    )
+    const step = await run(
+      'bash',
+      [
+        '-c',
+        'set -o pipefail; aws secretsmanager get-secret-value --secret-id ci/token --query SecretString --output text | jq -r .username',
+      ],
+      awsEnv,
+    )
+    assert.equal(step.code, 0, step.stderr)
+    assert.equal(step.stdout.trim(), 'deploy')
+    const missingSecret = await run(
+      'aws',
+      ['secretsmanager', 'get-secret-value', '--secret-id', 'ci/nope'],
+      awsEnv,
+    )
+    assert.notEqual(missingSecret.code, 0)
+    assert.match(missingSecret.stderr, /ResourceNotFoundException/)
+  })
+
+  it('answers a malformed call as AWS does: unknown action, bad JSON, no signature', async () => {
+    const post = (headers: Record<string, string>, body: string) =>
+      fetch(`${t.address}/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.1', ...headers },
+        body,
+      })
+    const unsigned = await post({ 'x-amz-target': 'secretsmanager.GetSecretValue' }, '{"SecretId":"x"}')
+    assert.equal(unsigned.status, 400)
+    assert.equal(unsigned.headers.get('content-type'), 'application/x-amz-json-1.1')
+    assert.ok(unsigned.headers.get('x-amzn-requestid'))
+    assert.equal(((await unsigned.json()) as { __type: string }).__type, 'MissingAuthenticationTokenException')
+    const unknown = await post({ 'x-amz-target': 'secretsmanager.DoSomething' }, '{}')
+    assert.equal(((await unknown.json()) as { __type: string }).__type, 'UnknownOperationException')
+    const badJson = await post(
+      { 'x-amz-target': 'secretsmanager.ListSecrets', authorization: 'x' },
+      '{not json',
+    )
+    assert.equal(((await badJson.json()) as { __type: string }).__type, 'SerializationException')
+  })
+})
