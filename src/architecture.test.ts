@@ -40,6 +40,8 @@ const ALLOWED: Record<string, string[]> = {
   'server/http': ['sdk', 'lib', 'server/core'],
   'server/registry': ['sdk', 'server/engines/*', 'server/auth/*'],
   'server/start-server': COMPOSITION_ROOT,
+  // Dev mode's AWS mounts and key pair, made through the pipeline at start-up.
+  'server/dev-aws': COMPOSITION_ROOT,
   // Turns a storage config block into a physical backend; composition, like start-server.
   'server/open-storage': ['sdk', 'lib', 'server/config', 'server/physical'],
   'server/main': COMPOSITION_ROOT,

@@ -10,6 +10,8 @@ const VALUE_FLAGS = new Set([
   'config',
   'dev-listen-address',
   'dev-root-token-id',
+  'dev-aws-access-key-id',
+  'dev-aws-secret-access-key',
   'dev-data-dir',
   'log-level',
 ])
@@ -53,6 +55,10 @@ export async function runServerCommand(
   if (listen) options.listenAddress = listen
   const rootTokenId = flags.get('dev-root-token-id')
   if (rootTokenId) options.devRootTokenId = rootTokenId
+  const awsKeyId = flags.get('dev-aws-access-key-id')
+  if (awsKeyId) options.devAwsAccessKeyId = awsKeyId
+  const awsSecret = flags.get('dev-aws-secret-access-key')
+  if (awsSecret) options.devAwsSecretAccessKey = awsSecret
   const dataDir = flags.get('dev-data-dir')
   if (dataDir) options.dataDir = dataDir
 
@@ -70,6 +76,11 @@ export async function runServerCommand(
     out('You may need to set the following environment variables:')
     out('')
     out(`    $ export VAULT_ADDR='${server.address}' VAULT_TOKEN='${server.rootToken}'`)
+    if (server.awsKeys) {
+      out(
+        `    $ export AWS_ACCESS_KEY_ID='${server.awsKeys.accessKeyId}' AWS_SECRET_ACCESS_KEY='${server.awsKeys.secretAccessKey}' AWS_ENDPOINT_URL='${server.address}' AWS_REGION='us-east-1' AWS_DEFAULT_REGION='us-east-1'`,
+      )
+    }
     out('')
     out(`Unseal Key: ${server.unsealKey}`)
     out(`Root Token: ${server.rootToken}`)

@@ -11,6 +11,7 @@ import type { ListenerConfig, ServerConfig } from './config/load-config.ts'
 import { Core, type CoreOptions } from './core/core.ts'
 import type { HaTuning } from './core/ha/coordinator.ts'
 import { handleRequest } from './core/handle-request.ts'
+import { type DevAwsKeys, ensureDevAwsKeys } from './dev-aws.ts'
 import { type ListenerTls, type RunningListener, startListener } from './http/listener.ts'
 import { COFFER_VERSION } from './http/version.ts'
 import { type OpenedHa, openStorage } from './open-storage.ts'
@@ -25,6 +26,9 @@ export interface StartOptions {
   /** Dev mode: host:port to listen on (default 127.0.0.1:8200; port 0 picks a free one). */
   listenAddress?: string
   devRootTokenId?: string
+  /** Dev mode: the AWS access key pair to create for the root identity (both, or neither for a fresh pair). */
+  devAwsAccessKeyId?: string
+  devAwsSecretAccessKey?: string
   /** Dev mode: where SQLite data and the dev unseal key live (default ./.coffer/dev). */
   dataDir?: string
   /** Dev mode: keep everything in memory. */
@@ -48,6 +52,8 @@ export interface RunningServer {
   address: string
   rootToken: string
   unsealKey: string
+  /** Dev mode: the access key pair for the AWS APIs (Secrets Manager at the server's root path). */
+  awsKeys?: DevAwsKeys
   core: Core
   close(): Promise<void>
 }
@@ -120,7 +126,19 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 
   let rootToken = ''
   let unsealKey = ''
-  if (options.dev) ({ rootToken, unsealKey } = await devInitialize(core, devKeysFile, options.devRootTokenId))
+  let awsKeys: DevAwsKeys | undefined
+  if (options.dev) {
+    ;({ rootToken, unsealKey } = await devInitialize(core, devKeysFile, options.devRootTokenId))
+    awsKeys = await ensureDevAwsKeys(
+      core,
+      rootToken,
+      {
+        ...(options.devAwsAccessKeyId ? { accessKeyId: options.devAwsAccessKeyId } : {}),
+        ...(options.devAwsSecretAccessKey ? { secretAccessKey: options.devAwsSecretAccessKey } : {}),
+      },
+      devKeysFile,
+    )
+  }
 
   const listenerConfigs = options.dev
     ? [{ address: options.listenAddress ?? '127.0.0.1:8200', maxRequestSize: 32 * 1024 * 1024 }]
@@ -146,6 +164,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     address: listeners[0]!.url,
     rootToken,
     unsealKey,
+    ...(awsKeys ? { awsKeys } : {}),
     core,
     close: async () => {
       for (const listener of listeners) await listener.close()

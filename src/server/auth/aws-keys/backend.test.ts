@@ -106,6 +106,40 @@ describe('aws-keys: roles and access keys', () => {
     assert.equal(await h.call('read', 'access-key/not-a-key-id'), undefined)
   })
 
+  it('stores a chosen pair (dev mode, imports): both parts or neither, well formed, never an ID already taken', async () => {
+    const h = await make()
+    await h.call('update', 'role/app', { token_policies: 'p' })
+    await h.call('update', 'role/other', { token_policies: 'p' })
+    const id = 'CKIADEVDEVDEVDEV2345'
+    const chosen = (
+      await h.call('update', 'role/app/access-key', {
+        access_key_id: id,
+        secret_access_key: 'devsecret0devsecret0',
+      })
+    )?.data
+    assert.equal(chosen?.['access_key_id'], id)
+    assert.equal(chosen?.['secret_access_key'], 'devsecret0devsecret0')
+    assert.equal((await h.call('read', `access-key/${id}`))?.data?.['role'], 'app')
+    const refused = async (data: Record<string, unknown>, pattern: RegExp, role = 'app') =>
+      assert.match((await failure(() => h.call('update', `role/${role}/access-key`, data))).message, pattern)
+    await refused({ access_key_id: id, secret_access_key: 'another0secret0here' }, /already exists/, 'other')
+    await refused({ access_key_id: 'CKIADEVDEVDEVDEV2346' }, /go together/)
+    await refused({ secret_access_key: 'devsecret0devsecret0' }, /go together/)
+    await refused(
+      { access_key_id: 'AKIAIOSFODNN7EXAMPLE', secret_access_key: 'devsecret0devsecret0' },
+      /must be CKIA/,
+    )
+    await refused(
+      { access_key_id: 'CKIADEVDEVDEVDEV2346', secret_access_key: 'short' },
+      /16 to 128 characters/,
+    )
+    assert.equal(
+      (await h.call('read', `access-key/${id}`))?.data?.['role'],
+      'app',
+      'the refused calls changed nothing',
+    )
+  })
+
   it('rotates a key: a new pair for the same role, the old one gone', async () => {
     const h = await make()
     await h.call('update', 'role/app', {})

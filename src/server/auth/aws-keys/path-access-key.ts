@@ -5,6 +5,7 @@ import { f } from '../../../sdk/framework/fields.ts'
 import { listResponse } from '../../../sdk/framework/list-response.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import {
+  ACCESS_KEY_ID,
   type AccessKeyEntry,
   accessKeyPath,
   encodeEntry,
@@ -48,15 +49,61 @@ async function requireRole(storage: Storage, name: string): Promise<void> {
 
 const roleFields = { name: f.string({ description: 'Name of the role.' }) }
 
-export const createAccessKeyPath = definePath<typeof roleFields, AwsKeysState>({
+const createFields = {
+  ...roleFields,
+  access_key_id: f.string({
+    description:
+      'Optional: store this key ID (CKIA + 16 base32 characters) instead of drawing one (dev mode, imports).',
+  }),
+  secret_access_key: f.string({
+    description:
+      'Optional, with access_key_id: the secret to store (16 to 128 characters of A-Z a-z 0-9 / + =).',
+    sensitive: true,
+  }),
+}
+
+const CHOSEN_SECRET = /^[A-Za-z0-9/+=]{16,128}$/
+
+/** A pair the caller chose: both parts or neither, each well formed, the ID not yet taken. */
+async function chosenKey(
+  storage: Storage,
+  role: string,
+  nowMs: number,
+  id: string | undefined,
+  secret: string | undefined,
+): Promise<{ id: string; entry: AccessKeyEntry }> {
+  if (!id || !secret) throw new InvalidRequestError('access_key_id and secret_access_key go together')
+  if (!ACCESS_KEY_ID.test(id))
+    throw new InvalidRequestError('access_key_id must be CKIA followed by 16 characters of A-Z and 2-7')
+  if (!CHOSEN_SECRET.test(secret))
+    throw new InvalidRequestError(
+      'secret_access_key must be 16 to 128 characters of A-Z, a-z, 0-9, /, + and =',
+    )
+  if ((await loadAccessKey(storage, id)) !== undefined)
+    throw new InvalidRequestError(`access key ${id} already exists`)
+  return { id, entry: { role, secret, created: nowMs } }
+}
+
+export const createAccessKeyPath = definePath<typeof createFields, AwsKeysState>({
   pattern: 'role/:name/access-key',
-  fields: roleFields,
+  fields: createFields,
   help: 'Create an access key pair bound to the role. The secret access key is returned only in this answer.',
   operations: {
     update: ({ storage, state, system, input }) => {
       const name = normalizeRoleName(input.name)
       return state.locks.run(`role:${name}`, async () => {
         await requireRole(storage, name)
+        const chosenId = input.access_key_id
+        if (chosenId) {
+          // Role first, then key, as everywhere: two roles choosing one ID cannot both store it.
+          return state.locks.run(`key:${chosenId}`, async () => {
+            const chosen = await chosenKey(storage, name, system.now(), chosenId, input.secret_access_key)
+            await storage.put(accessKeyPath(chosen.id), encodeEntry(chosen.entry))
+            return issued(chosen.id, chosen.entry)
+          })
+        }
+        if (input.secret_access_key)
+          throw new InvalidRequestError('access_key_id and secret_access_key go together')
         const { id, entry } = await freshKey(storage, name, system.now())
         await storage.put(accessKeyPath(id), encodeEntry(entry))
         return issued(id, entry)
