@@ -1,5 +1,5 @@
 // SigV4's canonical request, string to sign and signing key, rebuilt from a request as it was received.
-import { createHmac } from 'node:crypto'
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto'
 import { sha256Hex } from '../hash.ts'
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256'
@@ -96,6 +96,27 @@ export function signingKey(secret: string, date: string, region: string, service
   return hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request')
 }
 
-export function signatureHex(key: Uint8Array, toSign: string): string {
+/**
+ * signingKey as a KeyObject, remembered for the day, region and service it is scoped to: a client signs every call
+ * of a day with the same derived key, and deriving it (four HMACs, each building a key object) costs more than
+ * the signature itself. Keyed by the secret too, so a changed secret never meets an old key.
+ */
+const derived = new Map<string, KeyObject>()
+const DERIVED_LIMIT = 1024
+
+export function signingKeyObject(secret: string, date: string, region: string, service: string): KeyObject {
+  const id = `${secret}\n${date}\n${region}\n${service}`
+  let key = derived.get(id)
+  if (key === undefined) {
+    const raw = signingKey(secret, date, region, service)
+    key = createSecretKey(raw)
+    raw.fill(0)
+    if (derived.size >= DERIVED_LIMIT) derived.delete(derived.keys().next().value as string)
+    derived.set(id, key)
+  }
+  return key
+}
+
+export function signatureHex(key: Uint8Array | KeyObject, toSign: string): string {
   return createHmac('sha256', key).update(toSign).digest('hex')
 }

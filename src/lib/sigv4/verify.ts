@@ -1,7 +1,7 @@
 // Verifies an AWS Signature Version 4 `Authorization` header against the request exactly as it was received.
 import { constantTimeEqual, sha256Hex } from '../hash.ts'
 import { parseAuthorization } from './authorization.ts'
-import { canonicalRequest, signatureHex, signingKey, stringToSign } from './canonical.ts'
+import { canonicalRequest, signatureHex, signingKeyObject, stringToSign } from './canonical.ts'
 import { incomplete, invalid, SIGNATURE_MISMATCH, SigV4Error, UNKNOWN_KEY } from './errors.ts'
 
 /** Node's `rawHeaders` (name, value, name, value…), or a map of names to one value or every value received. */
@@ -150,7 +150,7 @@ export async function verifySigV4(
     signedHeaders: auth.signedHeaders,
     payloadHash,
   })
-  const key = signingKey(secret, auth.date, auth.region, auth.service)
+  const key = signingKeyObject(secret, auth.date, auth.region, auth.service)
   const expected = signatureHex(key, stringToSign(time.text, auth.scope, canonical))
   if (!constantTimeEqual(expected, auth.signature)) throw invalid(SIGNATURE_MISMATCH)
 
