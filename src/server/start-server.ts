@@ -26,6 +26,8 @@ export interface StartOptions {
   /** Dev mode: host:port to listen on (default 127.0.0.1:8200; port 0 picks a free one). */
   listenAddress?: string
   devRootTokenId?: string
+  /** Dev mode: set up the AWS face (secretsmanager/, auth/aws-keys/, a key pair); on unless false. */
+  devAws?: boolean
   /** Dev mode: the AWS access key pair to create for the root identity (both, or neither for a fresh pair). */
   devAwsAccessKeyId?: string
   devAwsSecretAccessKey?: string
@@ -129,15 +131,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   let awsKeys: DevAwsKeys | undefined
   if (options.dev) {
     ;({ rootToken, unsealKey } = await devInitialize(core, devKeysFile, options.devRootTokenId))
-    awsKeys = await ensureDevAwsKeys(
-      core,
-      rootToken,
-      {
-        ...(options.devAwsAccessKeyId ? { accessKeyId: options.devAwsAccessKeyId } : {}),
-        ...(options.devAwsSecretAccessKey ? { secretAccessKey: options.devAwsSecretAccessKey } : {}),
-      },
-      devKeysFile,
-    )
+    if (options.devAws !== false)
+      awsKeys = await ensureDevAwsKeys(
+        core,
+        rootToken,
+        {
+          ...(options.devAwsAccessKeyId ? { accessKeyId: options.devAwsAccessKeyId } : {}),
+          ...(options.devAwsSecretAccessKey ? { secretAccessKey: options.devAwsSecretAccessKey } : {}),
+        },
+        devKeysFile,
+      )
   }
 
   const listenerConfigs = options.dev

@@ -30,14 +30,15 @@ describe('AWS Secrets Manager clients against Coffer', { skip: await unmet(BOTO3
   let awsEnv: NodeJS.ProcessEnv = {}
 
   before(async () => {
-    t = await startDevServer()
+    t = await startDevServer({ devAws: true })
     const ok = async (method: string, path: string, body?: unknown) => {
       const reply = await t.call(method, path, body === undefined ? {} : { body })
       assert.ok(reply.status < 300, `${method} ${path}: ${reply.status} ${JSON.stringify(reply.body)}`)
       return reply
     }
-    await ok('POST', 'sys/mounts/secretsmanager', { type: 'secretsmanager' })
-    await ok('POST', 'sys/auth/aws-keys', { type: 'aws-keys' })
+    // Dev mode mounts both already (and prints its own pair); the roles below are this test's own.
+    assert.equal((await t.call('GET', 'sys/mounts')).body.data['secretsmanager/']?.type, 'secretsmanager')
+    assert.equal((await t.call('GET', 'sys/auth')).body.data['aws-keys/']?.type, 'aws-keys')
     await ok('PUT', 'sys/policies/acl/sm-admin', {
       policy: 'path "secretsmanager/*" { capabilities = ["create", "read", "update", "delete", "list"] }',
     })
@@ -140,7 +141,10 @@ describe('AWS Secrets Manager clients against Coffer', { skip: await unmet(BOTO3
     assert.equal(unsigned.status, 400)
     assert.equal(unsigned.headers.get('content-type'), 'application/x-amz-json-1.1')
     assert.ok(unsigned.headers.get('x-amzn-requestid'))
-    assert.equal(((await unsigned.json()) as { __type: string }).__type, 'MissingAuthenticationTokenException')
+    assert.equal(
+      ((await unsigned.json()) as { __type: string }).__type,
+      'MissingAuthenticationTokenException',
+    )
     const unknown = await post({ 'x-amz-target': 'secretsmanager.DoSomething' }, '{}')
     assert.equal(((await unknown.json()) as { __type: string }).__type, 'UnknownOperationException')
     const badJson = await post(

@@ -115,12 +115,14 @@ export async function startServerInTempDir(
 
 /** A dev server (initialised, unsealed, KV v2 at secret/) on SQLite in a temp dir unless `storage: 'inmem'`. */
 export async function startDevServer(
-  opts: Pick<StartOptions, 'clock' | 'expiration'> & { storage?: TestStorage } = {},
+  opts: Pick<StartOptions, 'clock' | 'expiration' | 'devAws'> & { storage?: TestStorage } = {},
 ): Promise<TestServer> {
   const { storage = 'sqlite', ...rest } = opts
   const server = await startServerInTempDir((dir) => ({
     dev: true,
     listenAddress: '127.0.0.1:0',
+    // Tests mount what they need; the AWS face of `coffer server -dev` is asked for with devAws: true.
+    devAws: false,
     ...(storage === 'inmem' ? { inmem: true } : { dataDir: dir }),
     ...rest,
   }))
