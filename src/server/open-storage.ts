@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { Logger } from '../lib/logger.ts'
 import type { StorageConfig } from './config/load-config.ts'
-import type { HaBackend } from './physical/ha.ts'
+import type { ChangeFeed, HaBackend } from './physical/ha.ts'
 import { MemoryStorage } from './physical/memory.ts'
 import type { PhysicalStorage } from './physical/physical.ts'
 import { PostgresHaBackend } from './physical/postgres/ha-backend.ts'
@@ -18,6 +18,8 @@ export interface OpenedHa {
   backend: HaBackend
   /** From now on, this node's writes commit only while no other node holds a live lock. */
   fenceWrites(nodeId: string): void
+  /** The keys written since a change number: what a standby drops from its caches before it serves a read. */
+  changes: ChangeFeed
 }
 
 /**
@@ -36,6 +38,7 @@ export async function openStorage(
       table: storage.table,
       maxParallel: storage.maxParallel,
       skipCreateTable: storage.skipCreateTable,
+      changeLog: storage.haEnabled,
       logger,
       ...(storage.maxIdleConnections !== undefined ? { maxIdleConnections: storage.maxIdleConnections } : {}),
     })
@@ -50,7 +53,11 @@ export async function openStorage(
     return {
       physical,
       type: 'postgresql',
-      ha: { backend, fenceWrites: (nodeId) => physical.setWriteFence(backend.fenceStatement(nodeId)) },
+      ha: {
+        backend,
+        fenceWrites: (nodeId) => physical.setWriteFence(backend.fenceStatement(nodeId)),
+        changes: { since: async (seq) => (await physical.changesSince(seq))! },
+      },
     }
   }
   const path = resolve(storage.path ?? join('.coffer', 'data', 'coffer.db'))

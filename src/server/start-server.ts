@@ -119,6 +119,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
               version: COFFER_VERSION,
             },
             ...(options.haTuning ? { tuning: options.haTuning } : {}),
+            changes: ha.changes,
           },
         }
       : {}),

@@ -285,6 +285,16 @@ export class Barrier implements Storage {
   }
 
   /**
+   * Forget cached values of `keys` (an HA standby, told by the change log that another node wrote them); `'all'`
+   * empties the cache. A read already under way that started before may still fill an old value: the change
+   * log is consulted before a request reads, so callers invalidate before they serve.
+   */
+  invalidate(keys: readonly string[] | 'all'): void {
+    if (keys === 'all') this.#cache.dropAll()
+    else this.#cache.invalidate(keys)
+  }
+
+  /**
    * The plaintext at `key` read from storage now, neither answered from nor kept in the read cache: for an HA
    * standby, whose cache another node's writes do not reach (the active node's writes go around it).
    */

@@ -72,6 +72,13 @@ export class ReadCache {
     for (const key of keys) this.#drop(key)
   }
 
+  /** Drop every entry without wiping it (values may still be in use by readers); for a cache gone stale. */
+  dropAll(): void {
+    this.#generation++
+    this.#entries.clear()
+    this.#bytes = 0
+  }
+
   clear(): void {
     this.#generation++
     for (const { value } of this.#entries.values()) if (value !== ABSENT) value.fill(0)

@@ -7,13 +7,14 @@ import type { UserLockoutConfig } from '../../sdk/request.ts'
 import { deletePrefix, getJson, putJson, storageView } from '../../sdk/storage.ts'
 import { AuditBroker } from '../audit/broker.ts'
 import { Barrier } from '../barrier/barrier.ts'
-import type { HaBackend } from '../physical/ha.ts'
+import type { ChangeFeed, HaBackend } from '../physical/ha.ts'
 import type { PhysicalStorage } from '../physical/physical.ts'
 import { builtinMounts } from './builtin-mounts.ts'
 import { cubbyholeBackend, cubbyholePrefix } from './cubbyhole/backend.ts'
 import { ExpirationManager, type ExpirationTuning } from './expiration/expiration-manager.ts'
 import { HaCoordinator, type HaIdentity, type HaTuning } from './ha/coordinator.ts'
 import { ForwardingKey } from './ha/forwarding-key.ts'
+import { StandbyReader } from './ha/standby-reader.ts'
 import { createIdentityBackend } from './identity/backend.ts'
 import { IdentityStore } from './identity/identity-store.ts'
 import type { ListFilterMode } from './list-filter.ts'
@@ -53,7 +54,13 @@ export interface CoreOptions {
   /** The server's api_addr, or its first listener's address (the default issuer of identity tokens). */
   apiAddr?: () => string
   /** High availability: the storage's leader lock, this node's addresses, and timing (tests shorten it). */
-  ha?: { backend: HaBackend; identity: HaIdentity; tuning?: Partial<HaTuning> }
+  ha?: {
+    backend: HaBackend
+    identity: HaIdentity
+    tuning?: Partial<HaTuning>
+    /** The storage's change log: with it a standby serves reads itself (see core/ha/standby-reader.ts). */
+    changes?: ChangeFeed
+  }
 }
 
 /** Behind the barrier: the cluster's id and name, written once. */
@@ -91,6 +98,8 @@ export class Core {
   readonly ha: HaCoordinator | undefined
   /** The key standbys sign forwarded requests with (HA only). */
   readonly forwarding: ForwardingKey
+  /** HA with a change log: the read-only services a standby serves reads from. */
+  readonly standbyReader: StandbyReader | undefined
 
   constructor(opts: CoreOptions) {
     this.#opts = opts
@@ -121,6 +130,7 @@ export class Core {
           // Another node may have written anything, rotated the keyring or rekeyed while this one was standby.
           becomeActive: async () => {
             try {
+              await this.standbyReader?.stop()
               await this.seal.load()
               await this.barrier.reload()
               await this.forwarding.get(true)
@@ -131,10 +141,31 @@ export class Core {
               throw error
             }
           },
-          becomeStandby: () => this.#stopServices(),
+          becomeStandby: async () => {
+            await this.#stopServices()
+            // Stepped down or lost the lock (not sealing): go on serving reads as a standby.
+            if (this.ha?.state === 'standby') void this.standbyReader?.start()
+          },
         },
         opts.ha.tuning,
       )
+    const changes = opts.ha?.changes
+    this.standbyReader =
+      changes &&
+      new StandbyReader({
+        feed: changes,
+        invalidate: (keys) => this.barrier.invalidate(keys),
+        reloadKeys: async () => {
+          await this.seal.load()
+          await this.barrier.reload()
+        },
+        build: () => this.#buildServices('standby'),
+        teardown: async (services) => {
+          await services.mounts.unload()
+          await services.audit.close()
+        },
+        logger: opts.logger.child({ component: 'standby-reads' }),
+      })
   }
 
   async start(): Promise<void> {
@@ -220,7 +251,7 @@ export class Core {
     else if (this.ha) {
       // Built only to write the first root token: with HA the node becomes active through the lock, like any other.
       await this.#stopServices()
-      this.ha.start()
+      this.#joinAsStandby()
     }
     return { shares, rootToken: token }
   }
@@ -243,13 +274,20 @@ export class Core {
     if (!done) return false
     await this.#loadClusterIdentity()
     // With HA, the node joins as a standby and becomes active once it takes the lock.
-    if (this.ha) this.ha.start()
+    if (this.ha) this.#joinAsStandby()
     else if (!this.#services) await this.#postUnseal()
     return true
   }
 
+  /** Compete for the lock, and meanwhile serve reads as a standby when the storage keeps a change log. */
+  #joinAsStandby(): void {
+    this.ha!.start()
+    void this.standbyReader?.start()
+  }
+
   async sealVault(): Promise<void> {
     // With HA, leaving the cluster stops the active services (when this node runs them) and releases the lock.
+    await this.standbyReader?.stop()
     if (this.ha) await this.ha.stop()
     else await this.#stopServices()
     this.barrier.seal()
@@ -344,7 +382,7 @@ export class Core {
         await this.barrier.unseal(unsealKey)
         await this.#loadClusterIdentity()
         // With HA the node takes part again as a standby, and becomes active through the lock as always.
-        if (this.ha) this.ha.start()
+        if (this.ha) this.#joinAsStandby()
         else await this.#postUnseal()
       }
     } catch (error) {
@@ -364,6 +402,25 @@ export class Core {
    */
   async #postUnseal(): Promise<void> {
     try {
+      this.#services = await this.#buildServices('active')
+      const mounts = this.#services.mounts
+      this.#sweeper = setInterval(() => void this.#sweep(), SWEEP_INTERVAL_MS)
+      this.#sweeper.unref()
+      this.#periodic = setInterval(() => void mounts.runPeriodic(), PERIODIC_INTERVAL_MS)
+      this.#periodic.unref()
+    } catch (error) {
+      this.barrier.seal()
+      throw error
+    }
+  }
+
+  /**
+   * Build and load every service. `active`: also start the expiry loop and the revocation hooks (the caller starts
+   * the timers and publishes the record). `standby`: an HA standby's read-only copy for the reads it serves
+   * itself; it starts nothing and writes nothing (its storage writes are fenced anyway).
+   */
+  async #buildServices(mode: 'active' | 'standby'): Promise<UnsealedServices> {
+    {
       const tokens = new TokenStore(storageView(this.barrier, 'sys/token/'), this.clock)
       await tokens.load()
       const policies = new PolicyStore(storageView(this.barrier, 'sys/policy/'))
@@ -451,19 +508,13 @@ export class Core {
           }),
         }),
       )
+      if (mode === 'standby') return services
       const cubbyhole = mounts.router.get('cubbyhole/')!.backend.storage
       tokens.onRevoke((idHash) => deletePrefix(cubbyhole, cubbyholePrefix(idHash)))
       await expiration.start()
       // Revoking a token revokes the leases it created (a failure is retried by the expiry loop).
       tokens.onRevoke((idHash) => expiration.revokeByToken(idHash))
-      this.#services = services
-      this.#sweeper = setInterval(() => void this.#sweep(), SWEEP_INTERVAL_MS)
-      this.#sweeper.unref()
-      this.#periodic = setInterval(() => void mounts.runPeriodic(), PERIODIC_INTERVAL_MS)
-      this.#periodic.unref()
-    } catch (error) {
-      this.barrier.seal()
-      throw error
+      return services
     }
   }
 
@@ -481,6 +532,7 @@ export class Core {
   }
 
   async close(): Promise<void> {
+    await this.standbyReader?.stop()
     if (this.ha) await this.ha.stop()
     else await this.#stopServices()
   }

@@ -113,7 +113,10 @@ export class MountManager {
       this.router.add(entry, await this.#instantiate(entry, definition))
     }
     this.#entries = entries
-    await this.#persist()
+    // Written only when loading changed it (a built-in mount added): an HA standby loads without writing.
+    const kept = (kind: MountTableKind) => JSON.stringify(entries.filter((e) => e.table === kind))
+    const was = (kind: MountTableKind) => JSON.stringify(stored.filter((e) => e.table === kind))
+    if (kept('secret') !== was('secret') || kept('auth') !== was('auth')) await this.#persist()
   }
 
   async unload(): Promise<void> {

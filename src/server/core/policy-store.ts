@@ -88,6 +88,11 @@ export class PolicyStore {
     }
   }
 
+  /** Forget a policy another node wrote (an HA standby following the change log), and every compiled ACL. */
+  forgetPolicy(name: string): void {
+    this.#forget(name)
+  }
+
   #forget(name: string): void {
     this.#generation++
     this.#parsed.delete(name)

@@ -2,11 +2,18 @@
 import { parseDuration } from '../../lib/duration.ts'
 import type { Logger } from '../../lib/logger.ts'
 import { uuid } from '../../lib/random.ts'
-import { InvalidRequestError, isAppError, NotFoundError, SealedError } from '../../sdk/errors.ts'
+import {
+  InvalidRequestError,
+  isAppError,
+  NotFoundError,
+  SealedError,
+  StandbyError,
+} from '../../sdk/errors.ts'
 import type { Core } from '../core/core.ts'
 import { handleHelp } from '../core/handle-help.ts'
 import { handleRequest, type RequestCore } from '../core/handle-request.ts'
 import type { CoreResponse } from '../core/logical-request.ts'
+import type { UnsealedServices } from '../core/services.ts'
 import { parseWrapTtl } from '../core/wrapping.ts'
 import { handleAwsJson, isAwsJsonRequest } from './aws/aws-json.ts'
 import {
@@ -60,7 +67,7 @@ const TOP_LEVEL_DATA_EXACT = ['sys/remount']
 export type DispatchCore = RequestCore &
   RawSysCore &
   CeremonyCore &
-  Pick<Core, 'ha' | 'standby' | 'barrier' | 'forwarding'>
+  Pick<Core, 'ha' | 'standby' | 'barrier' | 'forwarding' | 'standbyReader'>
 
 export interface DispatchContext {
   core: DispatchCore
@@ -75,17 +82,21 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
     // AWS SDKs post to the root path with X-Amz-Target: the AWS front door, on the same listener.
     if (isAwsJsonRequest(req)) {
       if (ctx.core.ha !== undefined) {
+        // Without a query the standby serves nothing itself: AWS calls go to the active node.
         const elsewhere = await throughHa(ctx.core, req, '')
-        if (elsewhere !== undefined) return elsewhere
+        if (elsewhere !== undefined && !('local' in elsewhere)) return elsewhere
       }
       return await handleAwsJson(ctx.core, req)
     }
     const target = parseTarget(req.url)
     if (!target) throw new NotFoundError()
     const { path, query } = target
+    /** Set when this standby answers a read from its own services. */
+    let local: UnsealedServices | undefined
     if (ctx.core.ha !== undefined) {
-      const elsewhere = await throughHa(ctx.core, req, path)
-      if (elsewhere !== undefined) return elsewhere
+      const elsewhere = await throughHa(ctx.core, req, path, query)
+      if (elsewhere !== undefined && 'local' in elsewhere) local = elsewhere.local
+      else if (elsewhere !== undefined) return elsewhere
     }
     const contentType = header(req, 'content-type')
     // Vault's HTTP layer turns any request with a non-empty `help` query parameter into a help operation.
@@ -128,19 +139,30 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
     refuseUnsupportedHeaders(req)
     const operation = operationFor(req.method, query, contentType)
     const rawBody = operation === 'update' && SNAPSHOT_BODY_PATHS.has(path)
-    const response = await handleRequest(ctx.core, {
-      id: requestId,
-      operation,
-      path,
-      data: rawBody ? {} : requestData(req, operation, query, ctx.maxJsonDepth),
-      ...(rawBody ? { body: req.body } : {}),
-      token: clientToken(req),
-      headers: plainHeaders(req),
-      contentType,
-      remoteAddress: req.remoteAddress,
-      connection: req.connection,
-      wrapTtl: parseWrapTtl(header(req, 'x-vault-wrap-ttl'), parseDuration),
-    })
+    const requestCore: RequestCore = local ? standbyCore(local) : ctx.core
+    let response: Awaited<ReturnType<typeof handleRequest>>
+    try {
+      response = await handleRequest(requestCore, {
+        id: requestId,
+        operation,
+        path,
+        data: rawBody ? {} : requestData(req, operation, query, ctx.maxJsonDepth),
+        ...(rawBody ? { body: req.body } : {}),
+        token: clientToken(req),
+        headers: plainHeaders(req),
+        contentType,
+        remoteAddress: req.remoteAddress,
+        connection: req.connection,
+        wrapTtl: parseWrapTtl(header(req, 'x-vault-wrap-ttl'), parseDuration),
+      })
+    } catch (error) {
+      // Served here, it tried to write after all: the storage fence refused it, so the active node answers.
+      if (local && error instanceof StandbyError) {
+        const key = await ctx.core.forwarding.get(false).catch(() => undefined)
+        return await forwardToActive(ctx.core, req, key)
+      }
+      throw error
+    }
     return render(requestId, path, operation, response)
   } catch (error) {
     return renderError(ctx, requestId, error)
@@ -155,8 +177,8 @@ async function throughHa(
   core: DispatchCore,
   req: HttpRequest,
   path: string,
-): Promise<HttpResult | undefined> {
-  const ha = core.ha!
+  query?: URLSearchParams,
+): Promise<HttpResult | { local: UnsealedServices } | undefined> {
   const key = core.barrier.sealed ? undefined : await core.forwarding.get(false).catch(() => undefined)
   const forwarded = acceptForwarded(req, key)
   if (!core.standby || STANDBY_LOCAL_PATHS.has(path)) return undefined
@@ -166,6 +188,26 @@ async function throughHa(
     )
   // Never forward twice: during a failover two nodes that each think the other active would bounce it.
   if (forwarded) return unreachable()
+  const reader = core.standbyReader
+  if (reader?.services && query && servesLocally(reader.services, req, path, query)) {
+    try {
+      // Every write acknowledged before this request arrived is reflected in the caches before it reads.
+      await reader.sync()
+      if (reader.services) return { local: reader.services }
+    } catch {
+      // The change log could not be read: the active node answers instead.
+    }
+  }
+  return forwardToActive(core, req, key)
+}
+
+/** Send the request on to the active node (or 307 to it when the client asked); 503 when there is none. */
+async function forwardToActive(
+  core: DispatchCore,
+  req: HttpRequest,
+  key: Buffer | undefined,
+): Promise<HttpResult> {
+  const ha = core.ha!
   const leader = await ha.knownLeader().catch(() => undefined)
   if (leader === undefined || leader.nodeId === ha.nodeId) {
     ha.forgetLeader()
@@ -176,6 +218,30 @@ async function throughHa(
   const answer = await forwardTo(leader.apiAddr, req, key)
   if (answer === UNREACHABLE || answer.status === 503) ha.forgetLeader()
   return answer
+}
+
+/**
+ * What a standby answers itself: reads of KV secrets, of policies and of the caller's own token. Anything that may
+ * write (a lease, a wrapping token, a use-limited token's use, help that reads mounts) goes to the active node;
+ * a read that turns out to write anyway is refused by the storage fence and forwarded then.
+ */
+function servesLocally(
+  services: UnsealedServices,
+  req: HttpRequest,
+  path: string,
+  query: URLSearchParams,
+): boolean {
+  const operation = operationFor(req.method, query, header(req, 'content-type'))
+  if (operation !== 'read' && operation !== 'list') return false
+  if (req.headers['x-vault-wrap-ttl'] !== undefined || query.get('help')) return false
+  if (path === 'auth/token/lookup-self') return true
+  if (path.startsWith('sys/policy') || path.startsWith('sys/policies/acl')) return true
+  return services.mounts.router.match(path)?.entry.type === 'kv'
+}
+
+/** The pipeline's view of a standby's read-only services. */
+function standbyCore(services: UnsealedServices): RequestCore {
+  return { sealed: false, services, settleRestore: (request) => request }
 }
 
 /** A client asking for a namespace must not silently get the root namespace instead. */

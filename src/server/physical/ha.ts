@@ -56,3 +56,16 @@ export interface HaBackend {
   /** Release connections. */
   close(): Promise<void>
 }
+
+/** What a standby learns from the storage's change log (see physical/postgres/change-log.ts). */
+export interface ChangesSince {
+  /** The newest change number. */
+  head: number
+  /** Keys written after the asked-for number; 'all' when the log does not reach back that far. */
+  keys: readonly string[] | 'all'
+}
+
+/** The storage's change log as a standby reads it. */
+export interface ChangeFeed {
+  since(seq: number): Promise<ChangesSince>
+}

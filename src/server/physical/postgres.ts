@@ -6,6 +6,7 @@ import type { Logger } from '../../lib/logger.ts'
 import { StandbyError } from '../../sdk/errors.ts'
 import type { StorageOp } from '../../sdk/storage.ts'
 import type { PhysicalStorage, StoredEntry } from './physical.ts'
+import { ChangeLog, type ChangesSince, EVERYTHING } from './postgres/change-log.ts'
 import {
   DEFAULT_TABLE,
   jsOrder,
@@ -34,6 +35,8 @@ export interface PostgresOptions {
   /** The operator created the table: do not create or migrate anything, only check. */
   skipCreateTable?: boolean
   logger?: Logger
+  /** HA: record every write's keys in a change log that standbys follow to keep their caches fresh. */
+  changeLog?: boolean
 }
 
 /** Rows read per range query while listing; inside a child folder only a few are read before re-seeking past it. */
@@ -61,10 +64,12 @@ export class PostgresStorage implements PhysicalStorage {
   readonly #tables: Tables
   #closed = false
   #fence: WriteFence | undefined
+  readonly #changeLog: ChangeLog | undefined
   #closing: Promise<void> | undefined
 
-  private constructor(driver: Driver, t: Tables) {
+  private constructor(driver: Driver, t: Tables, changeLog: ChangeLog | undefined) {
     this.#driver = driver
+    this.#changeLog = changeLog
     this.#tables = t
     this.#sql = statements(t)
     this.#writer = new GroupCommit((change) => this.#applyChange(change))
@@ -94,7 +99,41 @@ export class PostgresStorage implements PhysicalStorage {
         throw error
       throw driver.describe(error, 'cannot prepare the schema')
     }
-    return new PostgresStorage(driver, t)
+    const changeLog = options.changeLog ? new ChangeLog(t) : undefined
+    if (changeLog) {
+      try {
+        await driver.withClient(async (client) => {
+          await client.query('BEGIN')
+          try {
+            // Nodes starting together would race on CREATE TABLE IF NOT EXISTS: one at a time.
+            await client.query("SELECT pg_advisory_xact_lock(hashtext('coffer change log'))")
+            await changeLog.ensure(client)
+            await client.query('COMMIT')
+          } catch (error) {
+            await client.query('ROLLBACK').catch(() => {})
+            throw error
+          }
+        })
+      } catch (error) {
+        await driver.end().catch(() => {})
+        throw driver.describe(error, 'cannot prepare the change log')
+      }
+    }
+    return new PostgresStorage(driver, t, changeLog)
+  }
+
+  /**
+   * HA standbys: the keys written since change `since` (see ChangeLog), read in one statement; undefined when this
+   * storage keeps no change log.
+   */
+  async changesSince(since: number): Promise<ChangesSince | undefined> {
+    if (this.#changeLog === undefined) return undefined
+    this.#assertOpen()
+    try {
+      return await this.#changeLog.since(this.#driver.pool, since)
+    } catch (error) {
+      throw this.#driver.describe(error, 'cannot read the change log')
+    }
   }
 
   /** The configured table name, as opened. */
@@ -280,6 +319,7 @@ export class PostgresStorage implements PhysicalStorage {
             if (chunk.size >= REPLACE_CHUNK) await insert()
           }
           await insert()
+          await this.#changeLog?.record(client, [EVERYTHING])
           await client.query('COMMIT')
         } catch (error) {
           await client.query('ROLLBACK').catch(() => {})
@@ -309,21 +349,30 @@ export class PostgresStorage implements PhysicalStorage {
   async #applyChange(change: Change): Promise<void> {
     const values = [change.putKeys, change.putValues, change.deleteKeys]
     const fence = this.#fence
-    if (fence === undefined) {
+    const log = this.#changeLog
+    if (fence === undefined && log === undefined) {
       await this.#query(this.#sql.apply, values, 'write failed')
       return
     }
-    await this.#fenced(fence, (client) => client.query(this.#sql.apply, values))
+    await this.#fenced(fence, async (client) => {
+      await client.query(this.#sql.apply, values)
+      await log?.record(client, [...change.putKeys, ...change.deleteKeys])
+    })
   }
 
   /** Run `body` in a transaction that commits only when the fence lets this node write. */
-  async #fenced(fence: WriteFence, body: (client: pg.PoolClient) => Promise<unknown>): Promise<void> {
+  async #fenced(
+    fence: WriteFence | undefined,
+    body: (client: pg.PoolClient) => Promise<unknown>,
+  ): Promise<void> {
     try {
       await this.#driver.withClient(async (client) => {
         await client.query('BEGIN')
         try {
-          const check = await client.query<{ refused: boolean }>(fence.text, fence.values)
-          if (check.rows.some((row) => row.refused)) throw new StandbyError()
+          if (fence !== undefined) {
+            const check = await client.query<{ refused: boolean }>(fence.text, fence.values)
+            if (check.rows.some((row) => row.refused)) throw new StandbyError()
+          }
           await body(client)
           await client.query('COMMIT')
         } catch (error) {

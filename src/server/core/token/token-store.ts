@@ -79,6 +79,14 @@ export class TokenStore {
     this.#salt = createSecretKey(salt)
   }
 
+  /**
+   * Forget every cached token entry (an HA standby whose change log says another node wrote tokens): the next
+   * lookup of each reads storage again.
+   */
+  forgetCached(): void {
+    this.#cache.clear()
+  }
+
   hash(token: string): string {
     if (!this.#salt) throw new Error('token store is not loaded')
     // Memoised: an HMAC per request costs more than the rest of the token check. A stale mapping is harmless
