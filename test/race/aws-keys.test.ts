@@ -15,15 +15,19 @@ describeUnless(await unmet(BOTOCORE), 'race: aws-keys', () => {
 
   before(async () => {
     server = await startRaceServer()
-    assert.equal((await server.call('POST', 'sys/auth/aws-keys', { body: { type: 'aws-keys' } })).status, 204)
-    assert.equal((await server.call('POST', 'auth/aws-keys/role/app', { body: {} })).status, 204)
+    // `coffer server -dev` mounts aws-keys at auth/aws-keys-race/ already; this test uses a mount of its own.
+    assert.equal(
+      (await server.call('POST', 'sys/auth/aws-keys-race', { body: { type: 'aws-keys' } })).status,
+      204,
+    )
+    assert.equal((await server.call('POST', 'auth/aws-keys-race/role/app', { body: {} })).status, 204)
   })
   after(async () => {
     await server?.close()
   })
 
   async function issue(): Promise<{ id: string; secret: string }> {
-    const reply = await server.call('POST', 'auth/aws-keys/role/app/access-key')
+    const reply = await server.call('POST', 'auth/aws-keys-race/role/app/access-key')
     assert.equal(reply.status, 200)
     return { id: reply.body.data.access_key_id, secret: reply.body.data.secret_access_key }
   }
@@ -52,7 +56,12 @@ describeUnless(await unmet(BOTOCORE), 'race: aws-keys', () => {
     }
   }
 
-  const loginRequest = (body: unknown) => ({ method: 'POST', path: 'auth/aws-keys/login', token: '', body })
+  const loginRequest = (body: unknown) => ({
+    method: 'POST',
+    path: 'auth/aws-keys-race/login',
+    token: '',
+    body,
+  })
 
   /** Every login of a burst either succeeded or was refused as a revoked key: nothing else, never a 5xx. */
   function onlyGrantedOrRevoked(replies: RaceReply[], round: number): void {
@@ -70,7 +79,7 @@ describeUnless(await unmet(BOTOCORE), 'race: aws-keys', () => {
       const half = BURST / 2
       const requests = [
         ...Array.from({ length: half }, () => loginRequest(login)),
-        { method: 'DELETE', path: `auth/aws-keys/access-key/${key.id}` },
+        { method: 'DELETE', path: `auth/aws-keys-race/access-key/${key.id}` },
         ...Array.from({ length: half }, () => loginRequest(login)),
       ]
       const replies = await burst(server.address, requests, server.rootToken)
@@ -89,7 +98,7 @@ describeUnless(await unmet(BOTOCORE), 'race: aws-keys', () => {
       const key = await issue()
       const login = await signedLogin(key)
       const requests = [
-        { method: 'POST', path: `auth/aws-keys/access-key/${key.id}/rotate` },
+        { method: 'POST', path: `auth/aws-keys-race/access-key/${key.id}/rotate` },
         ...Array.from({ length: BURST }, () => loginRequest(login)),
       ]
       const replies = await burst(server.address, requests, server.rootToken)
@@ -100,10 +109,10 @@ describeUnless(await unmet(BOTOCORE), 'race: aws-keys', () => {
         secret: replies[0]!.body.data.secret_access_key,
       }
       assert.equal(
-        (await server.call('POST', 'auth/aws-keys/login', { token: '', body: login })).body.errors?.[0],
+        (await server.call('POST', 'auth/aws-keys-race/login', { token: '', body: login })).body.errors?.[0],
         REVOKED,
       )
-      const fresh = await server.call('POST', 'auth/aws-keys/login', {
+      const fresh = await server.call('POST', 'auth/aws-keys-race/login', {
         token: '',
         body: await signedLogin(next),
       })
