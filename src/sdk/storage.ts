@@ -24,6 +24,12 @@ export interface Storage {
    * as fresh as `get` would be at this instant.
    */
   getCached?(key: string): Uint8Array | undefined
+  /**
+   * Optional, beside getCached: true when the storage knows at this instant, without an await, that `key` has no
+   * value (the barrier remembers an absence it read until a write to the key); false when it does not know. As
+   * fresh as `get` would be at this instant.
+   */
+  knownAbsent?(key: string): boolean
 }
 
 const decoder = new TextDecoder()
@@ -52,6 +58,19 @@ export async function getJsonShared<T>(storage: Storage, key: string): Promise<T
 export function getJsonSharedCached<T>(storage: Storage, key: string): T | undefined {
   const raw = storage.getCached?.(key)
   return raw === undefined ? undefined : (sharedParse(raw) as T)
+}
+
+/** What getJsonCached answers when the storage cannot tell without an await; the caller falls back to getJson. */
+export const NOT_CACHED: unique symbol = Symbol('not cached')
+
+/**
+ * getJson without an await when the storage holds the entry, or knows it is absent, in memory (`getCached`,
+ * `knownAbsent`): a fresh parse the caller may modify, or undefined for an absent key; NOT_CACHED otherwise.
+ */
+export function getJsonCached<T>(storage: Storage, key: string): T | undefined | typeof NOT_CACHED {
+  const raw = storage.getCached?.(key)
+  if (raw !== undefined) return JSON.parse(decoder.decode(raw)) as T
+  return storage.knownAbsent?.(key) === true ? undefined : NOT_CACHED
 }
 
 /** One frozen parse per stored byte array: the barrier's cache hands out the same array until the key changes. */
@@ -95,6 +114,10 @@ export function storageView(storage: Storage, prefix: string): Storage {
   if (storage.getCached !== undefined) {
     const getCached = storage.getCached.bind(storage)
     view.getCached = (key) => getCached(prefix + key)
+  }
+  if (storage.knownAbsent !== undefined) {
+    const knownAbsent = storage.knownAbsent.bind(storage)
+    view.knownAbsent = (key) => knownAbsent(prefix + key)
   }
   return view
 }

@@ -335,6 +335,17 @@ export class Barrier implements Storage {
     return cached === ABSENT ? undefined : cached
   }
 
+  /**
+   * Whether the read cache remembers, at this instant, that `key` has no value: a `get` found it absent and no
+   * write to the key has started since. The barrier is the only writer to its physical storage (a standby that
+   * becomes active reloads, and seal empties the cache), so the remembered absence is as fresh as a read.
+   */
+  knownAbsent(key: string): boolean {
+    if (this.#keys === undefined) return false
+    assertNotReserved(key)
+    return this.#cache.get(key) === ABSENT
+  }
+
   put(key: string, value: Uint8Array): Promise<void> {
     return this.batch([{ op: 'put', key, value }])
   }

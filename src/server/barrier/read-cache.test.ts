@@ -2,7 +2,14 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { it } from 'node:test'
-import { getJsonShared, getJsonSharedCached, type Storage, storageView } from '../../sdk/storage.ts'
+import {
+  getJsonCached,
+  getJsonShared,
+  getJsonSharedCached,
+  NOT_CACHED,
+  type Storage,
+  storageView,
+} from '../../sdk/storage.ts'
 import { MemoryStorage } from '../physical/memory.ts'
 import { Barrier } from './barrier.ts'
 import { ReadCache } from './read-cache.ts'
@@ -147,4 +154,70 @@ it('getJsonSharedCached is a hit only for cached bytes and shares what getJsonSh
   assert.deepEqual(await getJsonShared(barrier, 'j'), { x: 2 })
   assert.deepEqual(getJsonSharedCached(barrier, 'j'), { x: 2 })
   assert.equal(getJsonSharedCached(new MemoryStorage(), 'j'), undefined, 'a storage without getCached')
+})
+
+it('knownAbsent answers only an absence a read found, never from the moment any write to the key starts', async () => {
+  const barrier = new Barrier(new MemoryStorage())
+  const key = randomBytes(32)
+  await barrier.initialize(key)
+  await barrier.unseal(key)
+  assert.equal(barrier.knownAbsent('a'), false, 'nothing read yet')
+  assert.equal(await barrier.get('a'), undefined)
+  assert.equal(barrier.knownAbsent('a'), true, 'a read found it absent')
+
+  // Each write path forgets the absence as it starts (not yet awaited), and a put does not bring it back.
+  const putting = barrier.put('a', text('one'))
+  assert.equal(barrier.knownAbsent('a'), false, 'put')
+  await putting
+  assert.equal(barrier.knownAbsent('a'), false)
+  assert.deepEqual(await barrier.get('a'), text('one'))
+  assert.equal(barrier.knownAbsent('a'), false, 'a cached value is not an absence')
+
+  await barrier.delete('a')
+  assert.equal(await barrier.get('a'), undefined)
+  assert.equal(barrier.knownAbsent('a'), true)
+  const batch = barrier.batch([
+    { op: 'put', key: 'b', value: text('x') },
+    { op: 'put', key: 'a', value: text('two') },
+  ])
+  assert.equal(barrier.knownAbsent('a'), false, 'batch')
+  await batch
+  assert.equal(barrier.knownAbsent('a'), false)
+
+  // A delete of an absent key is a write too: the absence is read again afterwards, not assumed.
+  await barrier.delete('a')
+  assert.equal(await barrier.get('a'), undefined)
+  assert.equal(barrier.knownAbsent('a'), true)
+  const deleting = barrier.delete('a')
+  assert.equal(barrier.knownAbsent('a'), false, 'delete')
+  await deleting
+  assert.equal(barrier.knownAbsent('a'), false)
+
+  // Through a storage view, as a mount sees it; sealing forgets everything and answers nothing.
+  const view = storageView(barrier, 'mount/')
+  assert.equal(await view.get('gone'), undefined)
+  assert.equal(view.knownAbsent?.('gone'), true)
+  assert.equal(barrier.knownAbsent('mount/gone'), true)
+  barrier.seal()
+  assert.equal(barrier.knownAbsent('mount/gone'), false, 'nothing is answered sealed')
+  await barrier.unseal(key)
+  assert.equal(barrier.knownAbsent('mount/gone'), false, 'sealing emptied the cache')
+})
+
+it('getJsonCached answers a fresh copy of a cached entry, undefined for a known absence, else NOT_CACHED', async () => {
+  const barrier = new Barrier(new MemoryStorage())
+  const key = randomBytes(32)
+  await barrier.initialize(key)
+  await barrier.unseal(key)
+  assert.equal(getJsonCached(barrier, 'j'), NOT_CACHED, 'never read')
+  assert.equal(await barrier.get('j'), undefined)
+  assert.equal(getJsonCached(barrier, 'j'), undefined, 'known absent')
+  await barrier.put('j', text('{"x":1}'))
+  assert.equal(getJsonCached(barrier, 'j'), NOT_CACHED, 'written since')
+  const shared = await getJsonShared<{ x: number }>(barrier, 'j')
+  const copy = getJsonCached<{ x: number }>(barrier, 'j')
+  assert.deepEqual(copy, { x: 1 })
+  assert.notEqual(copy, shared, 'a copy the caller may modify, not the shared frozen parse')
+  assert.equal(Object.isFrozen(copy), false)
+  assert.equal(getJsonCached(new MemoryStorage(), 'j'), NOT_CACHED, 'a storage without a cache')
 })

@@ -24,8 +24,10 @@ const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({
 })
 
 /**
- * A JSON body with Vault's trailing newline. The body is a Buffer: appending the newline makes a rope
- * string, which the socket write would have to flatten, and that measurably slows a hot read.
+ * A JSON body with Vault's trailing newline. The body is a string: node:http sends a string body together with
+ * the head as one string in one `write`, where a Buffer body goes out as a second chunk of a corked `writev`
+ * (head and body as two buffers, through the stream's buffered-write path), which cost a write answer more CPU
+ * than flattening the short string (docs/performance.md, the write path).
  */
 export function jsonResult(
   status: number,
@@ -35,7 +37,7 @@ export function jsonResult(
   return {
     status,
     headers: extraHeaders ? { ...JSON_HEADERS, ...extraHeaders } : JSON_HEADERS,
-    body: Buffer.from(`${JSON.stringify(value)}\n`),
+    body: `${JSON.stringify(value)}\n`,
   }
 }
 

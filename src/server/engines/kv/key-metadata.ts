@@ -3,8 +3,10 @@ import { isRepresentableTime, rfc3339 } from '../../../lib/time.ts'
 import {
   encodeJson,
   getJson,
+  getJsonCached,
   getJsonShared,
   getJsonSharedCached,
+  type NOT_CACHED,
   type Storage,
   type StorageOp,
 } from '../../../sdk/storage.ts'
@@ -56,6 +58,14 @@ export function newMetadata(now: number): KeyMetadata {
 
 export function loadMetadata(storage: Storage, path: string): Promise<KeyMetadata | undefined> {
   return getJson<KeyMetadata>(storage, metadataKey(path))
+}
+
+/** loadMetadata without an await when the storage holds the entry, or knows it is absent; NOT_CACHED otherwise. */
+export function loadMetadataCached(
+  storage: Storage,
+  path: string,
+): KeyMetadata | undefined | typeof NOT_CACHED {
+  return getJsonCached<KeyMetadata>(storage, metadataKey(path))
 }
 
 /** Frozen and possibly shared: for reads that never modify what they load. */

@@ -1,6 +1,6 @@
 // KV v2 mount-wide settings: stored shape, defaults and how they combine with a key's own settings.
 import { isRepresentableTime } from '../../../lib/time.ts'
-import { getJson, type Storage } from '../../../sdk/storage.ts'
+import { getJson, getJsonCached, NOT_CACHED, type Storage } from '../../../sdk/storage.ts'
 import { CONFIG_KEY } from './storage-keys.ts'
 
 export interface KvConfig {
@@ -18,6 +18,12 @@ export const DEFAULT_CONFIG: KvConfig = { maxVersions: 0, casRequired: false, de
 
 export async function loadConfig(storage: Storage): Promise<KvConfig> {
   return { ...DEFAULT_CONFIG, ...(await getJson<Partial<KvConfig>>(storage, CONFIG_KEY)) }
+}
+
+/** loadConfig without an await when the storage holds the entry, or knows it is absent; undefined otherwise. */
+export function loadConfigCached(storage: Storage): KvConfig | undefined {
+  const stored = getJsonCached<Partial<KvConfig>>(storage, CONFIG_KEY)
+  return stored === NOT_CACHED ? undefined : { ...DEFAULT_CONFIG, ...stored }
 }
 
 /**

@@ -428,3 +428,77 @@ describe('KV v2 reads answered from the barrier cache without an await', () => {
     )
   })
 })
+
+describe('KV v2 writes taking config and metadata from the barrier cache without an await', () => {
+  /** A KV mount on an unsealed barrier, and what the barrier remembers about one secret's metadata. */
+  async function cachedKv() {
+    const physical = new MemoryStorage()
+    const counted = { reads: 0 }
+    const get = physical.get.bind(physical)
+    physical.get = (k: string) => {
+      counted.reads++
+      return get(k)
+    }
+    const barrier = new Barrier(physical)
+    const key = randomBytes(32)
+    await barrier.initialize(key)
+    await barrier.unseal(key)
+    const kv = await makeKv({ version: '2', storage: barrier })
+    return { barrier, key, kv, counted }
+  }
+
+  it('writes a new secret on a remembered absence exactly as on a read one, and sees every later change', async () => {
+    const { barrier, key, kv, counted } = await cachedKv()
+    await kv.call('update', 'data/first', { data: { v: 0 } })
+    // The existence check reads the absent metadata first, as the pipeline does; the barrier remembers it, and
+    // the mount's absent config since the first write.
+    assert.equal(await kv.exists('data/k'), false)
+    const reads = counted.reads
+    const created = await kv.call('update', 'data/k', { data: { v: 1 }, options: { cas: 0 } })
+    assert.equal(counted.reads, reads, 'the write read nothing from storage')
+    assert.equal(dataOf(created)['version'], 1, 'cas=0 on a remembered absence')
+    assert.deepEqual(dataOf(await kv.call('read', 'data/k'))['data'], { v: 1 })
+    await assert.rejects(kv.call('update', 'data/k', { data: { v: 2 }, options: { cas: 0 } }), {
+      status: 400,
+      message: 'check-and-set parameter did not match the current version',
+    })
+
+    // The mount's config, remembered absent by the writes above, is seen as soon as it is written.
+    await kv.call('update', 'config', { cas_required: true, max_versions: 2 })
+    await assert.rejects(kv.call('update', 'data/k', { data: { v: 2 } }), { status: 400 })
+    await kv.call('update', 'data/k', { data: { v: 2 }, options: { cas: 1 } })
+    await kv.call('update', 'data/k', { data: { v: 3 }, options: { cas: 2 } })
+    const meta = dataOf(await kv.call('read', 'metadata/k'))
+    assert.equal(meta['oldest_version'], 2, 'the mount max_versions written after the absence was remembered')
+    await kv.call('update', 'config', { cas_required: false, max_versions: 0 })
+
+    // Metadata removed, then written through metadata/ after its absence was remembered again.
+    await kv.call('delete', 'metadata/k')
+    assert.equal(await kv.exists('data/k'), false)
+    await kv.call('update', 'metadata/k', { cas_required: true, custom_metadata: { owner: 'a' } })
+    await assert.rejects(kv.call('update', 'data/k', { data: { v: 'x' } }), { status: 400 })
+    const written = await kv.call('update', 'data/k', { data: { v: 'x' }, options: { cas: 0 } })
+    assert.deepEqual(dataOf(written)['custom_metadata'], { owner: 'a' })
+
+    // A batch from another path (soft delete then destroy) and a seal in between: nothing stale is reused.
+    await kv.call('delete', 'data/k')
+    await kv.call('update', 'data/k', { data: { v: 'y' }, options: { cas: 1 } })
+    assert.deepEqual(dataOf(await kv.call('read', 'data/k'))['data'], { v: 'y' })
+    barrier.seal()
+    await barrier.unseal(key)
+    await kv.call('update', 'data/k', { data: { v: 'z' }, options: { cas: 2 } })
+    assert.deepEqual(dataOf(await kv.call('read', 'data/k'))['data'], { v: 'z' })
+  })
+
+  it('keeps concurrent cas=0 writes to one new secret to a single winner', async () => {
+    const { kv } = await cachedKv()
+    await kv.call('update', 'data/first', { data: { v: 0 } })
+    assert.equal(await kv.exists('data/race'), false)
+    const outcomes = await Promise.allSettled(
+      [1, 2, 3].map((v) => kv.call('update', 'data/race', { data: { v }, options: { cas: 0 } })),
+    )
+    assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1)
+    const meta = dataOf(await kv.call('read', 'metadata/race'))
+    assert.equal(meta['current_version'], 1)
+  })
+})

@@ -6,13 +6,14 @@ import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { requireMergePatch } from '../../../sdk/patch-content-type.ts'
 import type { LogicalResponse, SystemView } from '../../../sdk/request.ts'
-import type { Storage } from '../../../sdk/storage.ts'
+import { NOT_CACHED, type Storage } from '../../../sdk/storage.ts'
 import {
   addVersion,
   deleteVersionOp,
   isDeleted,
   type KeyMetadata,
   loadMetadata,
+  loadMetadataCached,
   loadVersionData,
   newMetadata,
   pickVersion,
@@ -24,7 +25,7 @@ import {
   readVersionDataCached,
   versionSummary,
 } from './key-metadata.ts'
-import { type KvConfig, loadConfig, scheduledDeletion } from './kv-config.ts'
+import { type KvConfig, loadConfig, loadConfigCached, scheduledDeletion } from './kv-config.ts'
 import { checkWritePath } from './kv-fields.ts'
 import { mergePatch } from './merge-patch.ts'
 
@@ -71,6 +72,18 @@ async function writeVersion(
   ])
   const vm = meta.versions[String(version)]!
   return { data: versionSummary(meta, version, vm) }
+}
+
+/** A write whose config or metadata was not in memory: both through awaited reads, under the caller's key lock. */
+async function writeUncached(
+  ctx: { storage: Storage; system: SystemView; input: { options?: Record<string, unknown> | undefined } },
+  path: string,
+  data: Record<string, unknown>,
+): Promise<LogicalResponse> {
+  const config = await loadConfig(ctx.storage)
+  const meta = (await loadMetadata(ctx.storage, path)) ?? newMetadata(ctx.system.now())
+  checkCas(ctx.input.options, config, meta)
+  return writeVersion(ctx, path, meta, config, data)
 }
 
 /**
@@ -165,13 +178,18 @@ export const dataPath = definePath<typeof fields, KeyLocks>({
       return sharedReadResponse(meta, version, data)
     },
 
+    // A write's config and metadata are taken without an await when the barrier holds them or remembers their
+    // absence (the existence check has just read the metadata, and config is read by every write), as fresh as
+    // the awaited reads, under the same key lock.
     update: (ctx) => {
       const path = checkWritePath(ctx.params['path'] ?? '')
       const data = ctx.input.data
       if (data === undefined) throw new InvalidRequestError('no data provided')
-      return ctx.state.run(path, async () => {
-        const config = await loadConfig(ctx.storage)
-        const meta = (await loadMetadata(ctx.storage, path)) ?? newMetadata(ctx.system.now())
+      return ctx.state.run(path, () => {
+        const config = loadConfigCached(ctx.storage)
+        const cached = loadMetadataCached(ctx.storage, path)
+        if (config === undefined || cached === NOT_CACHED) return writeUncached(ctx, path, data)
+        const meta = cached ?? newMetadata(ctx.system.now())
         checkCas(ctx.input.options, config, meta)
         return writeVersion(ctx, path, meta, config, data)
       })

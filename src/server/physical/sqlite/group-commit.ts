@@ -120,11 +120,13 @@ export class GroupCommit {
     }
     return new Promise<void>((resolve, reject) => {
       this.#pending.add(ops, { resolve, reject }, seal)
-      // An idle writer gets the batch at once, so it starts committing while this thread is still handling the
-      // other requests of the turn; those gather into one message per turn while a commit is in flight. The
-      // writer folds every message that arrives during a commit into the next one.
-      if (this.#inFlight.length === 0) this.#send()
-      else if (!this.#flushScheduled) {
+      // Every write of this turn of the event loop goes to the writer thread in one message, sent once the turn's
+      // I/O callbacks have run (setImmediate), even when the writer is idle: each message costs this thread a
+      // structured clone and a wake-up of the writer, and each one an idle writer receives alone becomes a commit
+      // (an fsync) of its own. Sending the first write at once, as this did before, left the rest of the turn's
+      // writes for a second commit, and cost both threads more CPU per write (docs/performance.md, the write
+      // path). The writer folds every message that arrives during a commit into the next one.
+      if (!this.#flushScheduled) {
         this.#flushScheduled = true
         setImmediate(() => {
           this.#flushScheduled = false
