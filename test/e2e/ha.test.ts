@@ -20,7 +20,7 @@ describe('high availability on PostgreSQL', { skip: await unmet(POSTGRES) }, () 
 
   const others = (node: HaNode) => cluster.nodes.filter((n) => n !== node)
 
-  it('reports one active node: sys/leader, sys/health (429 for standbys), sys/ha-status', async () => {
+  it('reports one active node: sys/leader, sys/health (473 for standbys that serve reads), sys/ha-status', async () => {
     const active = await cluster.active()
     const standbys = cluster.standbys()
     assert.equal(standbys.length, 2)
@@ -34,13 +34,16 @@ describe('high availability on PostgreSQL', { skip: await unmet(POSTGRES) }, () 
       const seen = await standby.call('GET', 'sys/leader')
       assert.equal(seen.body.is_self, false)
       assert.equal(seen.body.leader_address, active.address)
+      // A standby that serves reads is a performance standby: 473 unless perfstandbyok (as in Vault).
       const health = await standby.call('GET', 'sys/health')
-      assert.equal(health.status, 429)
+      assert.equal(health.status, 473)
       assert.equal(health.body.standby, true)
+      assert.equal(health.body.performance_standby, true)
+      assert.equal((await standby.call('GET', 'sys/health?perfstandbyok=true')).status, 200)
+      assert.equal((await standby.call('GET', 'sys/health?performancestandbycode=299')).status, 299)
+      assert.equal(seen.body.performance_standby, true)
       assert.equal(health.body.sealed, false)
       assert.equal(health.body.cluster_id, (await active.call('GET', 'sys/health')).body.cluster_id)
-      assert.equal((await standby.call('GET', 'sys/health?standbyok=true')).status, 200)
-      assert.equal((await standby.call('GET', 'sys/health?standbycode=299')).status, 299)
       assert.equal((await standby.call('GET', 'sys/seal-status')).body.sealed, false)
     }
     const status = await standbys[0]!.call('GET', 'sys/ha-status', { token: root })
@@ -67,15 +70,25 @@ describe('high availability on PostgreSQL', { skip: await unmet(POSTGRES) }, () 
     assert.equal((await first!.call('GET', 'secret/data/forwarded')).status, 403)
   })
 
-  it('redirects with 307 when the client asks not to be forwarded', async () => {
+  it('redirects with 307 when the client asks not to be forwarded; reads it serves itself are answered', async () => {
     const active = await cluster.active()
     const standby = cluster.standbys()[0]!
-    const res = await fetch(`${standby.address}/v1/secret/data/forwarded?version=1`, {
-      headers: { 'x-vault-token': root, 'x-vault-no-request-forwarding': 'true' },
+    const headers = {
+      'x-vault-token': root,
+      'x-vault-no-request-forwarding': 'true',
+      'content-type': 'application/json',
+    }
+    const res = await fetch(`${standby.address}/v1/secret/data/redirected?x=1`, {
+      method: 'POST',
+      headers,
+      body: '{"data":{"v":1}}',
       redirect: 'manual',
     })
     assert.equal(res.status, 307)
-    assert.equal(res.headers.get('location'), `${active.address}/v1/secret/data/forwarded?version=1`)
+    assert.equal(res.headers.get('location'), `${active.address}/v1/secret/data/redirected?x=1`)
+    // As with Vault's performance standbys, a read the standby serves itself is answered there.
+    const read = await fetch(`${standby.address}/v1/secret/data/forwarded`, { headers, redirect: 'manual' })
+    assert.equal(read.status, 200)
   })
 
   it('a standby cannot be sealed through the API (as Vault), and stays a standby', async () => {
@@ -83,6 +96,66 @@ describe('high availability on PostgreSQL', { skip: await unmet(POSTGRES) }, () 
     const sealed = await standby.call('PUT', 'sys/seal', { token: root })
     assert.equal(sealed.status, 400)
     assert.equal((await standby.call('GET', 'sys/seal-status')).body.sealed, false)
+  })
+
+  it('a standby serves KV reads itself: they succeed while forwarding cannot', async () => {
+    const active = await cluster.active()
+    const standby = cluster.standbys()[0]!
+    assert.equal(
+      (await active.call('POST', 'secret/data/local', { token: root, body: { data: { v: 'here' } } })).status,
+      200,
+    )
+    // Point the lock's address somewhere dead: anything the standby forwards now fails.
+    const before = await cluster.db.query('SELECT ha_value FROM coffer_ha_locks')
+    await cluster.db.query(
+      `UPDATE coffer_ha_locks SET ha_value = '{"apiAddr":"http://127.0.0.1:9","clusterAddr":""}'`,
+    )
+    try {
+      await until(
+        async () =>
+          (await standby.call('POST', 'secret/data/x', { token: root, body: { data: {} } })).status === 503,
+      )
+      const read = await standby.call('GET', 'secret/data/local', { token: root })
+      assert.equal(read.status, 200, JSON.stringify(read.body))
+      assert.equal(read.body.data.data.v, 'here')
+      assert.equal((await standby.call('LIST', 'secret/metadata/', { token: root })).status, 200)
+      assert.equal((await standby.call('GET', 'auth/token/lookup-self', { token: root })).status, 200)
+      assert.equal((await standby.call('GET', 'sys/policies/acl/default', { token: root })).status, 200)
+      assert.equal((await standby.call('GET', 'secret/data/local')).status, 403, 'refusals are local too')
+    } finally {
+      await cluster.db.query('UPDATE coffer_ha_locks SET ha_value = $1', [before.rows[0].ha_value])
+    }
+  })
+
+  it('a standby never serves a stale read: each write through the active node is seen by the next read', async () => {
+    const active = await cluster.active()
+    const [a, b] = cluster.standbys()
+    for (let i = 0; i < 25; i++) {
+      const wrote = await active.call('POST', 'secret/data/fresh', { token: root, body: { data: { i } } })
+      assert.equal(wrote.status, 200)
+      for (const standby of [a!, b!]) {
+        const read = await standby.call('GET', 'secret/data/fresh', { token: root })
+        assert.equal(read.body.data.data.i, i, `read ${i} on ${standby.address}`)
+      }
+    }
+    await active.call('DELETE', 'secret/metadata/fresh', { token: root })
+    for (const standby of [a!, b!])
+      assert.equal((await standby.call('GET', 'secret/data/fresh', { token: root })).status, 404)
+  })
+
+  it('a token revoked on the active node is refused by a standby serving reads itself, at once', async () => {
+    const active = await cluster.active()
+    const created = await active.call('POST', 'auth/token/create', {
+      token: root,
+      body: { policies: ['default'] },
+    })
+    const token: string = created.body.auth.client_token
+    const standby = cluster.standbys()[0]!
+    // The standby has the token cached from a local read.
+    assert.equal((await standby.call('GET', 'auth/token/lookup-self', { token })).status, 200)
+    assert.equal((await active.call('POST', 'auth/token/revoke-self', { token })).status, 204)
+    assert.equal((await standby.call('GET', 'auth/token/lookup-self', { token })).status, 403)
+    assert.equal((await standby.call('GET', 'secret/data/local', { token })).status, 403)
   })
 
   it('a token revoked through one node is refused by every node at once', async () => {
@@ -219,7 +292,7 @@ describe('high availability on PostgreSQL', { skip: await unmet(POSTGRES) }, () 
     assert.equal((await before.call('GET', 'secret/data/forwarded', { token: root })).status, 503)
     const unsealed = await before.call('PUT', 'sys/unseal', { body: { key: cluster.unsealKey } })
     assert.equal(unsealed.body.sealed, false)
-    await until(async () => (await before.call('GET', 'sys/health')).status === 429)
+    await until(async () => (await before.call('GET', 'sys/health')).status === 473)
     assert.ok(FAST_HA.lockTtlMs > 0)
   })
 })

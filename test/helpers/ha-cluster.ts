@@ -52,7 +52,7 @@ export async function startHaNode(url: string, tuning: Partial<HaTuning> = FAST_
       storage: haStorage(url),
       defaultLeaseTtl: 3600,
       maxLeaseTtl: 7200,
-      logLevel: 'error',
+      logLevel: (process.env['HA_LOG'] as 'warn') ?? 'error',
       disableMlock: true,
       ui: false,
     },

@@ -189,11 +189,13 @@ async function throughHa(
   // Never forward twice: during a failover two nodes that each think the other active would bounce it.
   if (forwarded) return unreachable()
   const reader = core.standbyReader
-  if (reader?.services && query && servesLocally(reader.services, req, path, query)) {
+  if (reader?.services && query && mayServeLocally(req, query)) {
     try {
-      // Every write acknowledged before this request arrived is reflected in the caches before it reads.
+      // Every write acknowledged before this request arrived is reflected in the caches (and the mount table)
+      // before the request is looked at, let alone read.
       await reader.sync()
-      if (reader.services) return { local: reader.services }
+      const services = reader.services
+      if (services && servesLocally(services, path)) return { local: services }
     } catch {
       // The change log could not be read: the active node answers instead.
     }
@@ -225,15 +227,13 @@ async function forwardToActive(
  * write (a lease, a wrapping token, a use-limited token's use, help that reads mounts) goes to the active node;
  * a read that turns out to write anyway is refused by the storage fence and forwarded then.
  */
-function servesLocally(
-  services: UnsealedServices,
-  req: HttpRequest,
-  path: string,
-  query: URLSearchParams,
-): boolean {
+function mayServeLocally(req: HttpRequest, query: URLSearchParams): boolean {
   const operation = operationFor(req.method, query, header(req, 'content-type'))
   if (operation !== 'read' && operation !== 'list') return false
-  if (req.headers['x-vault-wrap-ttl'] !== undefined || query.get('help')) return false
+  return req.headers['x-vault-wrap-ttl'] === undefined && !query.get('help')
+}
+
+function servesLocally(services: UnsealedServices, path: string): boolean {
   if (path === 'auth/token/lookup-self') return true
   if (path.startsWith('sys/policy') || path.startsWith('sys/policies/acl')) return true
   return services.mounts.router.match(path)?.entry.type === 'kv'

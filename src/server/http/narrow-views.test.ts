@@ -38,6 +38,7 @@ describe('http handlers on narrow views', () => {
         return core.standby
       },
       ha: core.ha,
+      standbyReader: core.standbyReader,
       refreshInitialized: () => core.refreshInitialized(),
       initialize: (shares, threshold) => core.initialize(shares, threshold),
       unseal: (share) => core.unseal(share),

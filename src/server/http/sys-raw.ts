@@ -26,6 +26,7 @@ export type RawSysCore = Pick<
   | 'refreshInitialized'
   | 'sealed'
   | 'standby'
+  | 'standbyReader'
   | 'ha'
   | 'initialize'
   | 'unseal'
@@ -170,20 +171,26 @@ function health(core: RawSysCore, method: string, query: URLSearchParams): HttpR
   for (const name of OVERRIDES) overrideCode(query, name, 0)
   const code = (name: (typeof OVERRIDES)[number], fallback: number) => overrideCode(query, name, fallback)
   const standby = core.standby
+  // A standby that serves reads itself is Vault's performance standby: 473, unless perfstandbyok.
+  const performanceStandby = standby && core.standbyReader?.services !== undefined
   // standbyok (Vault): a standby answers with the active node's code, for load balancers that may send it reads.
   const standbyOk = query.get('standbyok') !== null && goBool('standbyok', query.get('standbyok')!)
+  const perfStandbyOk =
+    query.get('perfstandbyok') !== null && goBool('perfstandbyok', query.get('perfstandbyok')!)
   const status = !core.initialized
     ? code('uninitcode', 501)
     : core.sealed
       ? code('sealedcode', 503)
-      : standby && !standbyOk
-        ? code('standbycode', 429)
-        : code('activecode', 200)
+      : performanceStandby && !perfStandbyOk
+        ? code('performancestandbycode', 473)
+        : standby && !standbyOk && !performanceStandby
+          ? code('standbycode', 429)
+          : code('activecode', 200)
   const body: Record<string, unknown> = {
     initialized: core.initialized,
     sealed: core.sealed,
     standby,
-    performance_standby: false,
+    performance_standby: performanceStandby,
     replication_performance_mode: 'disabled',
     replication_dr_mode: 'disabled',
     server_time_utc: Math.floor(core.clock.now() / 1000),
@@ -211,7 +218,7 @@ async function leader(core: RawSysCore): Promise<HttpResult> {
         : '0001-01-01T00:00:00Z',
     leader_address: current?.apiAddr ?? '',
     leader_cluster_address: current?.clusterAddr ?? '',
-    performance_standby: false,
+    performance_standby: !isSelf && ha !== undefined && core.standbyReader?.services !== undefined,
     performance_standby_last_remote_wal: 0,
   })
 }
