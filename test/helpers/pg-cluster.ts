@@ -8,6 +8,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs'
@@ -86,7 +87,10 @@ process.once('exit', () => {
 })
 
 /** initdb a new cluster in a temp dir, configure SCRAM on 127.0.0.1, start it and set the superuser's password. */
-export async function startPgCluster(): Promise<PgCluster> {
+/** With `tls`, the cluster also serves TLS with this certificate and key (PEM files, copied into its data). */
+export async function startPgCluster(
+  options: { tls?: { cert: string; key: string } } = {},
+): Promise<PgCluster> {
   const bin = findPgBin()
   if (!bin) throw new Error('initdb not found under /usr/lib/postgresql/*/bin')
   const dir = mkdtempSync(join(tmpdir(), 'coffer-pg-'))
@@ -136,7 +140,20 @@ export async function startPgCluster(): Promise<PgCluster> {
     mkdirSync(socketDir, { mode: 0o700 })
     runAsPostgres(socketDir)
     runAsPostgres(join(data, 'pg_hba.conf'))
+    const tlsSettings: string[] = []
+    if (options.tls) {
+      // The server reads its key only when the key file is private to the user it runs as.
+      for (const [from, name, mode] of [
+        [options.tls.cert, 'server.crt', 0o644],
+        [options.tls.key, 'server.key', 0o600],
+      ] as const) {
+        writeFileSync(join(data, name), readFileSync(from), { mode })
+        runAsPostgres(join(data, name))
+      }
+      tlsSettings.push('ssl = on', "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'")
+    }
     const settings = [
+      ...tlsSettings,
       "listen_addresses = '127.0.0.1'",
       `port = ${port}`,
       `unix_socket_directories = '${socketDir}'`,
