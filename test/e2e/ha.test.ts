@@ -172,6 +172,35 @@ describe('high availability on PostgreSQL', { skip: await unmet(POSTGRES) }, () 
       assert.equal((await node.call('GET', 'auth/token/lookup-self', { token })).status, 403, node.address)
   })
 
+  it('a secret ID destroyed and a token revoked by accessor through one node are refused through every node', async () => {
+    const [a, b] = cluster.standbys()
+    const active = await cluster.active()
+    const as = (node: HaNode, method: string, path: string, body?: unknown) =>
+      node.call(method, path, { token: root, ...(body === undefined ? {} : { body }) })
+    assert.equal((await as(a!, 'POST', 'sys/auth/approle', { type: 'approle' })).status, 204)
+    assert.equal((await as(b!, 'POST', 'auth/approle/role/app', { token_policies: 'default' })).status, 204)
+    const roleId = (await as(active, 'GET', 'auth/approle/role/app/role-id')).body.data.role_id
+    const secretId = (await as(a!, 'POST', 'auth/approle/role/app/secret-id')).body.data.secret_id
+    const login = (node: HaNode) =>
+      node.call('POST', 'auth/approle/login', { body: { role_id: roleId, secret_id: secretId } })
+    assert.equal((await login(b!)).status, 200)
+    assert.equal(
+      (await as(b!, 'POST', 'auth/approle/role/app/secret-id/destroy', { secret_id: secretId })).status,
+      204,
+    )
+    for (const node of cluster.nodes) assert.equal((await login(node)).status, 400, node.address)
+
+    // A token revoked by its accessor through one standby: neither renewal nor use works through any node.
+    const created = await as(a!, 'POST', 'auth/token/create', { policies: ['default'], ttl: '1h' })
+    const accessor: string = created.body.auth.accessor
+    const token: string = created.body.auth.client_token
+    assert.equal((await as(a!, 'POST', 'auth/token/revoke-accessor', { accessor })).status, 204)
+    for (const node of cluster.nodes) {
+      assert.equal((await node.call('POST', 'auth/token/renew-self', { token })).status, 403, node.address)
+      assert.equal((await node.call('GET', 'secret/data/forwarded', { token })).status, 403, node.address)
+    }
+  })
+
   it('a policy changed through one node binds every node at once', async () => {
     const [a, b] = cluster.standbys()
     const active = await cluster.active()
