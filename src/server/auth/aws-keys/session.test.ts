@@ -93,7 +93,7 @@ describe('aws-keys: web identity roles and session credentials', () => {
     assert.ok(issued.token.length >= 80)
     assert.equal(issued.expiration, new Date(HARNESS_START + 3600_000).toISOString())
     assert.equal(issued.arn, 'arn:aws:sts::000000000000:assumed-role/ci/pod-1')
-    const stored = await storedText(h.storage, `session/${issued.id}`)
+    const stored = await storedText(h.storage)
     assert.ok(stored.includes(issued.secret))
     assert.ok(!stored.includes(issued.token), 'the session token is stored only as its hash')
     const read = (await h.call('read', `session/${issued.id}`))?.data
