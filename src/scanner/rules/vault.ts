@@ -24,10 +24,11 @@ export const VAULT_RULES: readonly Rule[] = [
   },
   {
     id: 'coffer-access-key-id',
-    description: 'Coffer access key ID (aws-keys auth method)',
-    keywords: ['ckia'],
-    // `CKIA` + 16 base32 characters (src/server/auth/aws-keys/key-store.ts), shaped like AWS's AKIA… IDs.
-    pattern: /(?<![A-Z0-9])(CKIA[A-Z2-7]{16})(?![A-Z0-9])/,
+    description: 'Coffer access key ID (aws-keys auth method: CKIA long-term, CSIA session credentials)',
+    keywords: ['ckia', 'csia'],
+    // `CKIA`/`CSIA` + 16 base32 characters (src/server/auth/aws-keys/key-store.ts, session-store.ts), shaped like
+    // AWS's AKIA…/ASIA… IDs.
+    pattern: /(?<![A-Z0-9])(C[KS]IA[A-Z2-7]{16})(?![A-Z0-9])/,
     minEntropy: 3,
     priority: 10,
   },

@@ -16,6 +16,7 @@ import type { CoreResponse } from '../core/logical-request.ts'
 import type { UnsealedServices } from '../core/services.ts'
 import { parseWrapTtl } from '../core/wrapping.ts'
 import { handleAwsJson, isAwsJsonRequest } from './aws/aws-json.ts'
+import { handleAwsQuery, isAwsQueryRequest } from './aws/aws-query.ts'
 import {
   acceptForwarded,
   forwardTo,
@@ -79,6 +80,14 @@ export interface DispatchContext {
 export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<HttpResult> {
   const requestId = uuid()
   try {
+    // STS speaks the Query protocol: a form POST to the root path naming an Action.
+    if (isAwsQueryRequest(req)) {
+      if (ctx.core.ha !== undefined) {
+        const elsewhere = await throughHa(ctx.core, req, '')
+        if (elsewhere !== undefined) return elsewhere
+      }
+      return await handleAwsQuery(ctx.core, req)
+    }
     // AWS SDKs post to the root path with X-Amz-Target: the AWS front door, on the same listener.
     if (isAwsJsonRequest(req)) {
       if (ctx.core.ha !== undefined) {

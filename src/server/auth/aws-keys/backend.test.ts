@@ -195,6 +195,9 @@ describeUnless(skip, 'aws-keys: login with botocore-signed requests', () => {
       role: 'app',
       region: 'eu-west-1',
       service: 'secretsmanager',
+      account_id: '000000000000',
+      arn: 'arn:aws:iam::000000000000:user/app',
+      user_id: key.id,
     })
   })
 

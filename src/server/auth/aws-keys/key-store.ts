@@ -20,9 +20,14 @@ const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
 export const ACCESS_KEY_ID = /^CKIA[A-Z2-7]{16}$/
 
 export function newAccessKeyId(): string {
+  return prefixedKeyId('CKIA')
+}
+
+/** `prefix` + 16 base32 characters of 80 random bits: the shape of every key ID this mount issues. */
+export function prefixedKeyId(prefix: string): string {
   let bits = 0
   let value = 0
-  let out = 'CKIA'
+  let out = prefix
   for (const byte of randomBytes(10)) {
     value = (value << 8) | byte
     bits += 8

@@ -4,8 +4,10 @@ import { AppError, InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { tokenGrant } from '../../../sdk/framework/token-params.ts'
-import { type AccessKeyEntry, loadAccessKey } from './key-store.ts'
+import { accountId, assumedRoleArn, keyUserArn, roleId } from './arn.ts'
+import { loadAccessKey } from './key-store.ts'
 import { loadRole, type RoleEntry } from './role-store.ts'
+import { loadSession, SESSION_KEY_ID, type SessionEntry, sessionTokenMatches } from './session-store.ts'
 import type { AwsKeysState } from './state.ts'
 
 const fields = {
@@ -21,6 +23,14 @@ const fields = {
   }),
   body: f.string({ description: 'The request body, base64-encoded.', sensitive: true }),
 }
+
+/** AWS's answer for session credentials past their expiry (botocore refreshes before it reaches this). */
+const EXPIRED_TOKEN = 'ExpiredTokenException: The security token included in the request is expired'
+
+/** The signer's stored credentials: a long-term key, or session credentials with their token and expiry. */
+type Signer =
+  | { kind: 'key'; id: string; roleName: string; role: RoleEntry }
+  | { kind: 'session'; id: string; roleName: string; role: RoleEntry; session: SessionEntry }
 
 /**
  * A refused signature as a Coffer error: 403 with AWS's message, the SigV4Error as its cause so the AWS front door
@@ -54,7 +64,7 @@ export const loginPath = definePath<typeof fields, AwsKeysState>({
   operations: {
     update: async ({ storage, system, input }) => {
       if (!input.method) throw new InvalidRequestError('missing method')
-      let key: { id: string; entry: AccessKeyEntry; role: RoleEntry } | undefined
+      let signer: Signer | undefined
       let verified: Awaited<ReturnType<typeof verifySigV4>>
       try {
         verified = await verifySigV4(
@@ -70,10 +80,17 @@ export const loginPath = definePath<typeof fields, AwsKeysState>({
             // The stored entry is read on every login, so a revoked key (or a deleted role) is refused as soon as
             // the delete has returned.
             lookupSecret: async (id) => {
+              if (SESSION_KEY_ID.test(id)) {
+                const session = await loadSession(storage, id)
+                const role = session && (await loadRole(storage, session.role))
+                if (!session || !role) return undefined
+                signer = { kind: 'session', id, roleName: session.role, role, session }
+                return session.secret
+              }
               const entry = await loadAccessKey(storage, id)
               const role = entry && (await loadRole(storage, entry.role))
               if (!entry || !role) return undefined
-              key = { id, entry, role }
+              signer = { kind: 'key', id, roleName: entry.role, role }
               return entry.secret
             },
           },
@@ -82,23 +99,66 @@ export const loginPath = definePath<typeof fields, AwsKeysState>({
         if (error instanceof SigV4Error) throw signatureRefused(error)
         throw error
       }
-      if (!key) throw new InvalidRequestError('internal: no key after verification')
-      // Long-term keys carry no session token; one sent with them is refused as AWS refuses it.
-      if (verified.securityToken !== undefined)
+      const who = signer as Signer | undefined
+      if (!who) throw new InvalidRequestError('internal: no key after verification')
+      const now = system.now()
+      const account = accountId(system)
+      if (who.kind === 'key') {
+        // Long-term keys carry no session token; one sent with them is refused as AWS refuses it.
+        if (verified.securityToken !== undefined)
+          throw signatureRefused(new SigV4Error('UnrecognizedClientException', UNKNOWN_KEY))
+        const metadata = {
+          access_key_id: who.id,
+          role: who.roleName,
+          region: verified.region,
+          service: verified.service,
+          account_id: account,
+          arn: keyUserArn(account, who.roleName),
+          user_id: who.id,
+        }
+        return {
+          auth: {
+            ...tokenGrant(who.role),
+            displayName: who.id,
+            metadata,
+            internal: { accessKeyId: who.id },
+            alias: { name: who.id, metadata: { role: who.roleName } },
+          },
+        }
+      }
+      // Session credentials: the token must be the one issued with them (compared as SHA-256, in constant time),
+      // checked only after the signature so that nobody without the secret learns anything about them.
+      const { session } = who
+      if (!sessionTokenMatches(session, verified.securityToken))
         throw signatureRefused(new SigV4Error('UnrecognizedClientException', UNKNOWN_KEY))
+      if (session.expires <= now) throw new AppError('permission_denied', 403, EXPIRED_TOKEN)
+      const grant = tokenGrant(who.role)
+      // The token never outlives the credentials it was obtained with.
+      const remaining = Math.max(1, Math.floor((session.expires - now) / 1000))
+      const cap = (ttl: number) => (ttl > 0 ? Math.min(ttl, remaining) : remaining)
       const metadata = {
-        access_key_id: key.id,
-        role: key.entry.role,
+        access_key_id: who.id,
+        role: who.roleName,
         region: verified.region,
         service: verified.service,
+        account_id: account,
+        arn: assumedRoleArn(account, who.roleName, session.sessionName),
+        user_id: `${roleId(system.mount.uuid, who.roleName)}:${session.sessionName}`,
+        role_session_name: session.sessionName,
+        expiration: new Date(session.expires).toISOString(),
       }
       return {
         auth: {
-          ...tokenGrant(key.role),
-          displayName: key.id,
+          ...grant,
+          ttl: cap(grant.ttl ?? 0),
+          explicitMaxTtl: cap(grant.explicitMaxTtl ?? 0),
+          displayName: who.id,
           metadata,
-          internal: { accessKeyId: key.id },
-          alias: { name: key.id, metadata: { role: key.entry.role } },
+          internal: { accessKeyId: who.id },
+          alias: {
+            name: `assumed-role/${who.roleName}/${session.subject ?? session.sessionName}`,
+            metadata: { role: who.roleName },
+          },
         },
       }
     },

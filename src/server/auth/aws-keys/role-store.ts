@@ -3,7 +3,20 @@ import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { defaultTokenParams, type TokenParams } from '../../../sdk/framework/token-params.ts'
 import { getJsonShared, type Storage } from '../../../sdk/storage.ts'
 
-export type RoleEntry = TokenParams
+/** Token settings, and what lets a web identity assume the role through STS (src/server/http/aws/sts.ts). */
+export type RoleEntry = TokenParams & {
+  /** The jwt or kubernetes auth mount that verifies web identity tokens for this role, as `jwt/`; '' for none. */
+  webIdentityMount?: string
+  /** The role of that mount the web identity token logs in with. */
+  webIdentityRole?: string
+  /** The longest session (seconds) credentials of this role may be issued for; AWS's MaxSessionDuration. */
+  maxSessionDuration?: number
+}
+
+export const DEFAULT_MAX_SESSION_DURATION = 3600
+/** AWS's bounds of DurationSeconds and MaxSessionDuration. */
+export const MIN_SESSION_DURATION = 900
+export const MAX_SESSION_DURATION = 43200
 
 const ROLE = 'role/'
 

@@ -1,0 +1,37 @@
+// The AWS Query front door (STS): POST / with a form body naming the Action, answered in XML.
+import { uuid } from '../../../lib/random.ts'
+import { AwsError } from '../../../sdk/aws-error.ts'
+import type { RequestCore } from '../../core/handle-request.ts'
+import type { HttpRequest, HttpResult } from '../http-types.ts'
+import { header } from '../parse-request.ts'
+import { queryErrorResult } from './query-render.ts'
+import { assumeRoleWithWebIdentity, getCallerIdentity } from './sts.ts'
+
+const FORM = 'application/x-www-form-urlencoded'
+
+/** An AWS Query call: a form POST to the root path whose body names an Action (the Vault API lives under /v1/). */
+export function isAwsQueryRequest(req: HttpRequest): boolean {
+  return (
+    req.method === 'POST' &&
+    /^\/(\?|$)/.test(req.url) &&
+    header(req, 'content-type').toLowerCase().startsWith(FORM) &&
+    /(^|&)Action=/.test(req.body.toString('latin1', 0, Math.min(req.body.length, 4096)))
+  )
+}
+
+export async function handleAwsQuery(core: RequestCore, req: HttpRequest): Promise<HttpResult> {
+  const requestId = uuid()
+  try {
+    const params = new URLSearchParams(req.body.toString('utf8'))
+    const action = params.get('Action') ?? ''
+    const version = params.get('Version')
+    if (version !== null && version !== '2011-06-15')
+      throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${version}`)
+    if (action === 'AssumeRoleWithWebIdentity')
+      return await assumeRoleWithWebIdentity(core, req, params, requestId)
+    if (action === 'GetCallerIdentity') return await getCallerIdentity(core, req, requestId)
+    throw new AwsError('InvalidAction', `Could not find operation ${action} for version 2011-06-15`)
+  } catch (error) {
+    return queryErrorResult(requestId, error)
+  }
+}
