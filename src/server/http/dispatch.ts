@@ -83,8 +83,9 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
     // STS speaks the Query protocol: a form POST to the root path naming an Action.
     if (isAwsQueryRequest(req)) {
       if (ctx.core.ha !== undefined) {
+        // Without a query the standby serves nothing itself: AWS calls go to the active node.
         const elsewhere = await throughHa(ctx.core, req, '')
-        if (elsewhere !== undefined) return elsewhere
+        if (elsewhere !== undefined && !('local' in elsewhere)) return elsewhere
       }
       return await handleAwsQuery(ctx.core, req)
     }
