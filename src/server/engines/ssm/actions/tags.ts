@@ -41,7 +41,7 @@ export async function addTagsToResource(ctx: SsmContext, input: Input): Promise<
   if (tags === undefined) throw validation('tags', 'Member must not be null')
   return ctx.locks.run(nameOf(input), async () => {
     const record = await resource(ctx, input)
-    const merged = record.tags.filter((t) => !tags.some((n) => n.Key === t.Key))
+    const merged = [...record.tags]
     for (const tag of tags) {
       const at = merged.findIndex((t) => t.Key === tag.Key)
       if (at >= 0) merged[at] = tag
