@@ -8,6 +8,14 @@ import {
   type SecretsManagerAction,
   secretsManagerRoute,
 } from '../../../sdk/aws-secretsmanager-routes.ts'
+import {
+  isSsmAction,
+  SECRETS_MANAGER_REFERENCE,
+  SSM_TARGET_PREFIX,
+  type SsmAction,
+  ssmRoute,
+} from '../../../sdk/aws-ssm-routes.ts'
+import type { Operation } from '../../../sdk/request.ts'
 import type { RequestCore } from '../../core/handle-request.ts'
 import { handleRequest } from '../../core/handle-request.ts'
 import type { LogicalRequest } from '../../core/logical-request.ts'
@@ -15,11 +23,13 @@ import type { HttpRequest, HttpResult } from '../http-types.ts'
 import { header } from '../parse-request.ts'
 import { batchGetSecretValue } from './batch-get.ts'
 import { awsErrorResult, awsResult, fromCofferError } from './render.ts'
+import { referenceNotFound, runSsmAction } from './ssm-actions.ts'
 
 /** The auth method type whose login verifies a SigV4 signature (src/server/auth/aws-keys). */
 const ACCESS_KEYS_TYPE = 'aws-keys'
 const SECRETS_MANAGER_TYPE = 'secretsmanager'
 const SECRETS_MANAGER_PREFIX = 'secretsmanager.'
+const SSM_TYPE = 'ssm'
 
 /** An AWS SDK call: the JSON protocol posts to the root path and names the action in X-Amz-Target. */
 export function isAwsJsonRequest(req: HttpRequest): boolean {
@@ -36,13 +46,15 @@ export async function handleAwsJson(core: RequestCore, req: HttpRequest): Promis
   const requestId = uuid()
   try {
     const target = header(req, AWS_TARGET_HEADER)
+    if (target.startsWith(SSM_TARGET_PREFIX))
+      return awsResult(requestId, await handleSsm(core, req, requestId))
     const action = target.startsWith(SECRETS_MANAGER_PREFIX)
       ? target.slice(SECRETS_MANAGER_PREFIX.length)
       : ''
     if (!isSecretsManagerAction(action))
       throw new AwsError('UnknownOperationException', 'The action or operation requested is not supported.')
     const input = parseBody(req.body)
-    const caller = await authenticate(core, req, requestId)
+    const caller = await authenticate(core, req, requestId, 'secretsmanager')
     const mount = mountOfType(core, 'secret', SECRETS_MANAGER_TYPE)
     if (mount === undefined)
       throw new AwsError('InternalServiceError', 'Secrets Manager is not enabled on this server.', 500)
@@ -54,6 +66,47 @@ export async function handleAwsJson(core: RequestCore, req: HttpRequest): Promis
   } catch (error) {
     return awsErrorResult(requestId, error)
   }
+}
+
+/** An `AmazonSSM.<Action>` call: the ssm mount's per-parameter paths, and Secrets Manager for references. */
+async function handleSsm(
+  core: RequestCore,
+  req: HttpRequest,
+  requestId: string,
+): Promise<Record<string, unknown>> {
+  const action = header(req, AWS_TARGET_HEADER).slice(SSM_TARGET_PREFIX.length)
+  if (!isSsmAction(action))
+    throw new AwsError('UnknownOperationException', 'The action or operation requested is not supported.')
+  const input = parseBody(req.body)
+  const caller = await authenticate(core, req, requestId, 'ssm')
+  const mount = mountOfType(core, 'secret', SSM_TYPE)
+  if (mount === undefined)
+    throw new AwsError('InternalServerError', 'Parameter Store is not enabled on this server.', 500)
+  const call = (name: SsmAction, body: Record<string, unknown>) => {
+    const route = ssmRoute(name, body)
+    const resource = String(body['Name'] ?? body['ResourceId'] ?? body['Path'] ?? '*')
+    return runRoute(core, req, requestId, caller, `${mount}${route.path}`, route.operation, {
+      target: `${SSM_TARGET_PREFIX}${name}`,
+      input: body,
+      context: { service: 'ssm', action: name, resource },
+    })
+  }
+  const secretsManager = mountOfType(core, 'secret', SECRETS_MANAGER_TYPE)
+  const readSecret = (secretId: string, stage: Record<string, string>) => {
+    if (secretsManager === undefined) throw referenceNotFound(secretId)
+    const body = { SecretId: secretId, ...stage }
+    const route = secretsManagerRoute('GetSecretValue', body)
+    return runRoute(core, req, requestId, caller, `${secretsManager}${route.path}`, route.operation, {
+      target: `${SECRETS_MANAGER_PREFIX}GetSecretValue`,
+      input: body,
+      context: {
+        service: 'ssm',
+        action: 'GetParameter',
+        resource: `${SECRETS_MANAGER_REFERENCE}${secretId}`,
+      },
+    })
+  }
+  return runSsmAction(action, input, call, readSecret)
 }
 
 /** The JSON object body; AWS answers anything else with a SerializationException. */
@@ -80,7 +133,12 @@ function mountOfType(core: RequestCore, table: 'auth' | 'secret', type: string):
  * The signature is checked by the access-key auth method's login, through the pipeline (audited like any login),
  * which answers with a token for the key's role: batch by default, so nothing is stored per call.
  */
-async function authenticate(core: RequestCore, req: HttpRequest, requestId: string): Promise<Caller> {
+async function authenticate(
+  core: RequestCore,
+  req: HttpRequest,
+  requestId: string,
+  service: string,
+): Promise<Caller> {
   if (header(req, 'authorization') === '')
     throw new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', 400)
   const mount = mountOfType(core, 'auth', ACCESS_KEYS_TYPE)
@@ -114,12 +172,19 @@ async function authenticate(core: RequestCore, req: HttpRequest, requestId: stri
       'UnrecognizedClientException',
       'The security token included in the request is invalid.',
     )
+  // A signature scoped to another service is refused as AWS refuses it (a key is valid for every service).
+  const signedFor = login?.auth?.metadata?.['service']
+  if (typeof signedFor === 'string' && signedFor !== service)
+    throw new AwsError(
+      'InvalidSignatureException',
+      `Credential should be scoped to correct service: '${service}'.`,
+    )
   const region = login?.auth?.metadata?.['region']
   return { token, region: typeof region === 'string' ? region : '' }
 }
 
 /** One action as the LogicalRequest its route names: the caller's token, the action and the signed region. */
-async function runAction(
+function runAction(
   core: RequestCore,
   req: HttpRequest,
   requestId: string,
@@ -129,30 +194,49 @@ async function runAction(
   input: Record<string, unknown>,
 ): Promise<Record<string, unknown>> {
   const route = secretsManagerRoute(action, input)
+  const resource =
+    typeof input['SecretId'] === 'string'
+      ? input['SecretId']
+      : typeof input['Name'] === 'string'
+        ? input['Name']
+        : '*'
+  return runRoute(core, req, requestId, caller, `${mount}${route.path}`, route.operation, {
+    target: `${SECRETS_MANAGER_PREFIX}${action}`,
+    input,
+    context: { action, resource },
+  })
+}
+
+/** A LogicalRequest on `path` carrying the AWS action in X-Amz-Target, with the caller's token and region. */
+async function runRoute(
+  core: RequestCore,
+  req: HttpRequest,
+  requestId: string,
+  caller: Caller,
+  path: string,
+  operation: Operation,
+  call: {
+    target: string
+    input: Record<string, unknown>
+    context: { action: string; resource: string; service?: string }
+  },
+): Promise<Record<string, unknown>> {
   let response: Awaited<ReturnType<typeof handleRequest>>
   try {
     response = await handleRequest(core, {
       ...base(req, requestId),
-      operation: route.operation,
-      path: `${mount}${route.path}`,
-      data: input,
+      operation,
+      path,
+      data: call.input,
       token: caller.token,
       headers: {
-        [AWS_TARGET_HEADER]: `${SECRETS_MANAGER_PREFIX}${action}`,
+        [AWS_TARGET_HEADER]: call.target,
         [AWS_REGION_HEADER]: caller.region,
         ...userAgent(req),
       },
     })
   } catch (error) {
-    throw fromCofferError(error, {
-      action,
-      resource:
-        typeof input['SecretId'] === 'string'
-          ? input['SecretId']
-          : typeof input['Name'] === 'string'
-            ? input['Name']
-            : '*',
-    })
+    throw fromCofferError(error, call.context)
   }
   return response?.data ?? {}
 }

@@ -32,14 +32,17 @@ export function awsErrorResult(requestId: string, error: unknown): HttpResult {
 const TYPED_MESSAGE = /^([A-Za-z]+(?:Exception)?): ([\s\S]*)$/
 
 /** The AWS error a client should see for a Coffer error; an unknown fault is an InternalServiceError (retried). */
-export function fromCofferError(error: unknown, context?: { action: string; resource: string }): AwsError {
+export function fromCofferError(
+  error: unknown,
+  context?: { action: string; resource: string; service?: string },
+): AwsError {
   if (error instanceof AwsError) return error
   if (!isAppError(error)) return new AwsError('InternalServiceError', 'An internal error occurred.', 500)
   if (error.status === 403) {
     const typed = TYPED_MESSAGE.exec(error.message)
     if (typed && typed[1] !== 'permission denied') return new AwsError(typed[1]!, typed[2]!, 400)
     const what = context
-      ? ` to perform: secretsmanager:${context.action} on resource: ${context.resource}`
+      ? ` to perform: ${context.service ?? 'secretsmanager'}:${context.action} on resource: ${context.resource}`
       : ''
     return new AwsError('AccessDeniedException', `User is not authorized${what}`, 400)
   }

@@ -1,0 +1,473 @@
+// Parameter Store actions in process, routed as the adapter routes them: happy paths, AWS's errors, pagination.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { awsError, makeSsm, START } from './test-helpers.ts'
+
+describe('ssm engine: put and get', () => {
+  it('creates version 1, refuses a second put without Overwrite, and adds versions with it', async () => {
+    const h = await makeSsm()
+    assert.deepEqual(await h.aws('PutParameter', { Name: '/prod/app/db', Value: 'one', Type: 'String' }), {
+      Version: 1,
+      Tier: 'Standard',
+    })
+    const again = await awsError(
+      h.aws('PutParameter', { Name: '/prod/app/db', Value: 'two', Type: 'String' }),
+    )
+    assert.equal(again.type, 'ParameterAlreadyExists')
+    assert.equal(
+      (await h.aws('PutParameter', { Name: '/prod/app/db', Value: 'two', Overwrite: true }))['Version'],
+      2,
+    )
+    const got = (await h.aws('GetParameter', { Name: '/prod/app/db' }))['Parameter'] as Record<
+      string,
+      unknown
+    >
+    assert.deepEqual(got, {
+      Name: '/prod/app/db',
+      Type: 'String',
+      Value: 'two',
+      Version: 2,
+      LastModifiedDate: START / 1000,
+      ARN: 'arn:aws:ssm:us-east-1:000000000000:parameter/prod/app/db',
+      DataType: 'text',
+    })
+    const v1 = (await h.aws('GetParameter', { Name: '/prod/app/db:1' }))['Parameter'] as Record<
+      string,
+      unknown
+    >
+    assert.equal(v1['Value'], 'one')
+    assert.equal(v1['Selector'], ':1')
+    const byArn = await h.aws('GetParameter', {
+      Name: 'arn:aws:ssm:us-east-1:000000000000:parameter/prod/app/db',
+    })
+    assert.equal((byArn['Parameter'] as Record<string, unknown>)['Value'], 'two')
+  })
+
+  it('answers AWS errors for missing parameters, versions and labels', async () => {
+    const h = await makeSsm()
+    assert.deepEqual(await awsError(h.aws('GetParameter', { Name: '/nope' })), {
+      type: 'ParameterNotFound',
+      message: 'Parameter /nope not found.',
+    })
+    await h.aws('PutParameter', { Name: '/a', Value: 'x', Type: 'String' })
+    assert.equal((await awsError(h.aws('GetParameter', { Name: '/a:7' }))).type, 'ParameterVersionNotFound')
+    assert.equal((await awsError(h.aws('GetParameter', { Name: '/a:nolabel' }))).type, 'ParameterNotFound')
+    assert.equal((await awsError(h.aws('GetParameter', {}))).type, 'ValidationException')
+  })
+
+  it('validates names, types, patterns, tiers, data types and key IDs as AWS does', async () => {
+    const h = await makeSsm()
+    const put = (input: Record<string, unknown>) =>
+      awsError(h.aws('PutParameter', { Value: 'v', Type: 'String', ...input }))
+    assert.equal(
+      (await put({ Name: '/x', Type: undefined })).message,
+      'A parameter type is required when you create a parameter.',
+    )
+    assert.equal((await put({ Name: '/x', Type: 'Number' })).type, 'ValidationException')
+    assert.equal((await put({ Name: 'a/b' })).message, 'Parameter name must be a fully qualified name.')
+    assert.equal((await put({ Name: '/a b' })).type, 'ValidationException')
+    assert.equal(
+      (await put({ Name: `/${Array.from({ length: 16 }, (_, i) => `l${i}`).join('/')}` })).type,
+      'HierarchyLevelLimitExceededException',
+    )
+    assert.equal((await put({ Name: 'awsThing' })).type, 'ValidationException')
+    assert.equal((await put({ Name: '/aws/thing' })).type, 'AccessDeniedException')
+    assert.equal((await put({ Name: '/ssm/thing' })).type, 'ValidationException')
+    assert.deepEqual(await put({ Name: '/num', AllowedPattern: '^\\d+$' }), {
+      type: 'ParameterPatternMismatchException',
+      message: 'Parameter value, cannot be validated against allowedPattern: ^\\d+$',
+    })
+    assert.equal((await put({ Name: '/re', AllowedPattern: '(' })).type, 'InvalidAllowedPatternException')
+    assert.equal((await put({ Name: '/k', Type: 'SecureString', KeyId: 'not a key' })).type, 'InvalidKeyId')
+    assert.equal((await put({ Name: '/k', KeyId: 'alias/aws/ssm' })).type, 'ValidationException')
+    assert.equal((await put({ Name: '/d', DataType: 'Text' })).type, 'ValidationException')
+    assert.equal((await put({ Name: '/big', Value: 'x'.repeat(4097) })).type, 'ValidationException')
+    assert.equal((await put({ Name: '/t', Tier: 'Premium' })).type, 'ValidationException')
+    assert.equal((await put({ Name: '/e', Value: '' })).type, 'ValidationException')
+    const tagged = await put({ Name: '/tg', Overwrite: true, Tags: [{ Key: 'a', Value: 'b' }] })
+    assert.match(tagged.message, /tags and overwrite can't be used together/)
+  })
+
+  it('keeps AllowedPattern for later versions, and picks tiers (Intelligent-Tiering, no downgrade)', async () => {
+    const h = await makeSsm()
+    await h.aws('PutParameter', { Name: '/n', Value: '12', Type: 'String', AllowedPattern: '^\\d+$' })
+    assert.equal(
+      (await awsError(h.aws('PutParameter', { Name: '/n', Value: 'ab', Overwrite: true }))).type,
+      'ParameterPatternMismatchException',
+    )
+    const big = 'x'.repeat(5000)
+    assert.equal(
+      (
+        await h.aws('PutParameter', { Name: '/big', Value: big, Type: 'String', Tier: 'Intelligent-Tiering' })
+      )['Tier'],
+      'Advanced',
+    )
+    assert.equal(
+      (
+        await h.aws('PutParameter', {
+          Name: '/small',
+          Value: 's',
+          Type: 'String',
+          Tier: 'Intelligent-Tiering',
+        })
+      )['Tier'],
+      'Standard',
+    )
+    const down = await awsError(
+      h.aws('PutParameter', { Name: '/big', Value: 's', Overwrite: true, Tier: 'Standard' }),
+    )
+    assert.equal(down.type, 'ValidationException')
+    assert.equal(
+      (await h.aws('PutParameter', { Name: '/big', Value: 's', Overwrite: true }))['Tier'],
+      'Advanced',
+    )
+  })
+})
+
+describe('ssm engine: SecureString', () => {
+  it('answers the value only WithDecryption; otherwise an opaque base64 stand-in that is stable per version', async () => {
+    const h = await makeSsm()
+    await h.aws('PutParameter', { Name: '/prod/app/db', Value: 'hunter2', Type: 'SecureString' })
+    const clear = (await h.aws('GetParameter', { Name: '/prod/app/db', WithDecryption: true }))[
+      'Parameter'
+    ] as Record<string, unknown>
+    assert.equal(clear['Value'], 'hunter2')
+    const masked = (await h.aws('GetParameter', { Name: '/prod/app/db' }))['Parameter'] as Record<
+      string,
+      unknown
+    >
+    assert.notEqual(masked['Value'], 'hunter2')
+    assert.match(String(masked['Value']), /^[A-Za-z0-9+/]{64}$/)
+    assert.ok(!Buffer.from(String(masked['Value']), 'base64').toString('latin1').includes('hunter2'))
+    const again = (await h.aws('GetParameter', { Name: '/prod/app/db' }))['Parameter'] as Record<
+      string,
+      unknown
+    >
+    assert.equal(again['Value'], masked['Value'])
+    const meta = (await h.aws('DescribeParameters', {}))['Parameters'] as Record<string, unknown>[]
+    assert.equal(meta[0]!['KeyId'], 'alias/aws/ssm')
+    const history = (await h.aws('GetParameterHistory', { Name: '/prod/app/db' }))['Parameters'] as Record<
+      string,
+      unknown
+    >[]
+    assert.equal(history[0]!['Value'], masked['Value'])
+  })
+})
+
+describe('ssm engine: many parameters', () => {
+  async function seeded() {
+    const h = await makeSsm()
+    for (const name of [
+      '/prod/app/db',
+      '/prod/app/url',
+      '/prod/app/deep/key',
+      '/prod/other',
+      '/dev/app/db',
+      'plain',
+    ])
+      await h.aws('PutParameter', {
+        Name: name,
+        Value: `v:${name}`,
+        Type: name.endsWith('db') ? 'SecureString' : 'String',
+      })
+    return h
+  }
+
+  it('GetParameters answers found ones and lists the rest in InvalidParameters', async () => {
+    const h = await seeded()
+    const out = await h.aws('GetParameters', {
+      Names: ['/prod/app/url', '/missing', '/prod/app/db:9'],
+      WithDecryption: true,
+    })
+    assert.deepEqual(
+      (out['Parameters'] as Record<string, unknown>[]).map((p) => p['Value']),
+      ['v:/prod/app/url'],
+    )
+    assert.deepEqual(out['InvalidParameters'], ['/missing', '/prod/app/db:9'])
+    assert.equal(
+      (await awsError(h.aws('GetParameters', { Names: Array.from({ length: 11 }, (_, i) => `/p${i}`) })))
+        .type,
+      'ValidationException',
+    )
+  })
+
+  it('GetParametersByPath: one level, recursive, filters and pages of MaxResults', async () => {
+    const h = await seeded()
+    const names = (out: Record<string, unknown>) =>
+      (out['Parameters'] as Record<string, unknown>[]).map((p) => p['Name'])
+    assert.deepEqual(names(await h.aws('GetParametersByPath', { Path: '/prod/app' })), [
+      '/prod/app/db',
+      '/prod/app/url',
+    ])
+    assert.deepEqual(names(await h.aws('GetParametersByPath', { Path: '/prod', Recursive: true })), [
+      '/prod/app/db',
+      '/prod/app/deep/key',
+      '/prod/app/url',
+      '/prod/other',
+    ])
+    const typed = await h.aws('GetParametersByPath', {
+      Path: '/',
+      Recursive: true,
+      ParameterFilters: [{ Key: 'Type', Values: ['SecureString'] }],
+      WithDecryption: true,
+    })
+    assert.deepEqual(names(typed), ['/dev/app/db', '/prod/app/db'])
+    assert.equal((typed['Parameters'] as Record<string, unknown>[])[0]!['Value'], 'v:/dev/app/db')
+    const seen: unknown[] = []
+    let token: unknown
+    let pages = 0
+    do {
+      const page = await h.aws('GetParametersByPath', {
+        Path: '/prod',
+        Recursive: true,
+        MaxResults: 3,
+        ...(token ? { NextToken: token } : {}),
+      })
+      seen.push(...names(page))
+      token = page['NextToken']
+      pages++
+    } while (token)
+    assert.equal(pages, 2)
+    assert.equal(seen.length, 4)
+    assert.equal(
+      (await awsError(h.aws('GetParametersByPath', { Path: '/prod', NextToken: 'garbage' }))).type,
+      'InvalidNextToken',
+    )
+    assert.equal(
+      (
+        await awsError(
+          h.aws('GetParametersByPath', { Path: '/prod', ParameterFilters: [{ Key: 'Name', Values: ['x'] }] }),
+        )
+      ).type,
+      'InvalidFilterKey',
+    )
+    assert.equal(
+      (await awsError(h.aws('GetParametersByPath', { Path: '/prod', MaxResults: 11 }))).type,
+      'ValidationException',
+    )
+  })
+
+  it('DescribeParameters: filters on Name, Type, Path and the older Filters, pages of MaxResults, never values', async () => {
+    const h = await seeded()
+    const names = (out: Record<string, unknown>) =>
+      (out['Parameters'] as Record<string, unknown>[]).map((p) => p['Name'])
+    const all = await h.aws('DescribeParameters', {})
+    assert.equal(names(all).length, 6)
+    assert.ok((all['Parameters'] as Record<string, unknown>[]).every((p) => !('Value' in p)))
+    assert.deepEqual(
+      names(
+        await h.aws('DescribeParameters', {
+          ParameterFilters: [{ Key: 'Path', Option: 'OneLevel', Values: ['/prod'] }],
+        }),
+      ),
+      ['/prod/other'],
+    )
+    assert.deepEqual(
+      names(
+        await h.aws('DescribeParameters', {
+          ParameterFilters: [{ Key: 'Name', Option: 'BeginsWith', Values: ['/dev'] }],
+        }),
+      ),
+      ['/dev/app/db'],
+    )
+    assert.deepEqual(
+      names(await h.aws('DescribeParameters', { Filters: [{ Key: 'Type', Values: ['SecureString'] }] })),
+      ['/dev/app/db', '/prod/app/db'],
+    )
+    const both = await awsError(h.aws('DescribeParameters', { Filters: [], ParameterFilters: [] }))
+    assert.equal(both.message, 'You can use either Filters or ParameterFilters in a single request.')
+    assert.equal(
+      (
+        await awsError(
+          h.aws('DescribeParameters', {
+            ParameterFilters: [{ Key: 'Type', Option: 'Contains', Values: ['x'] }],
+          }),
+        )
+      ).type,
+      'InvalidFilterOption',
+    )
+    const first = await h.aws('DescribeParameters', { MaxResults: 4 })
+    const second = await h.aws('DescribeParameters', { MaxResults: 4, NextToken: first['NextToken'] })
+    assert.deepEqual([...names(first), ...names(second)], names(all))
+    assert.equal(second['NextToken'], undefined)
+  })
+
+  it('DeleteParameter and DeleteParameters', async () => {
+    const h = await seeded()
+    assert.deepEqual(await h.aws('DeleteParameter', { Name: '/prod/other' }), {})
+    assert.equal(
+      (await awsError(h.aws('DeleteParameter', { Name: '/prod/other' }))).type,
+      'ParameterNotFound',
+    )
+    assert.deepEqual(await h.aws('DeleteParameters', { Names: ['/dev/app/db', '/gone', 'plain'] }), {
+      DeletedParameters: ['/dev/app/db', 'plain'],
+      InvalidParameters: ['/gone'],
+    })
+    assert.equal((await awsError(h.aws('GetParameter', { Name: 'plain' }))).type, 'ParameterNotFound')
+  })
+})
+
+describe('ssm engine: versions, labels and history', () => {
+  it('moves a label to the version named, keeps 10 per version and refuses bad syntax as InvalidLabels', async () => {
+    const h = await makeSsm()
+    for (let i = 1; i <= 3; i++)
+      await h.aws('PutParameter', { Name: '/l', Value: `v${i}`, Type: 'String', Overwrite: i > 1 })
+    assert.deepEqual(
+      await h.aws('LabelParameterVersion', {
+        Name: '/l',
+        ParameterVersion: 1,
+        Labels: ['prod', '1bad', 'awsx'],
+      }),
+      {
+        InvalidLabels: ['1bad', 'awsx'],
+        ParameterVersion: 1,
+      },
+    )
+    assert.equal(
+      ((await h.aws('GetParameter', { Name: '/l:prod' }))['Parameter'] as Record<string, unknown>)['Value'],
+      'v1',
+    )
+    await h.aws('LabelParameterVersion', { Name: '/l', Labels: ['prod'] })
+    const history = (await h.aws('GetParameterHistory', { Name: '/l' }))['Parameters'] as Record<
+      string,
+      unknown
+    >[]
+    assert.deepEqual(
+      history.map((v) => v['Labels']),
+      [[], [], ['prod']],
+    )
+    const ten = Array.from({ length: 10 }, (_, i) => `l${i}`)
+    await h.aws('LabelParameterVersion', { Name: '/l', ParameterVersion: 2, Labels: ten })
+    const limit = await awsError(
+      h.aws('LabelParameterVersion', { Name: '/l', ParameterVersion: 2, Labels: ['one-more'] }),
+    )
+    assert.equal(limit.type, 'ParameterVersionLabelLimitExceeded')
+    assert.equal(
+      (await awsError(h.aws('LabelParameterVersion', { Name: '/l', ParameterVersion: 9, Labels: ['x'] })))
+        .type,
+      'ParameterVersionNotFound',
+    )
+    assert.equal(
+      (await awsError(h.aws('LabelParameterVersion', { Name: '/l', Labels: ['x'.repeat(101)] }))).type,
+      'ValidationException',
+    )
+    assert.deepEqual(
+      await h.aws('UnlabelParameterVersion', { Name: '/l', ParameterVersion: 3, Labels: ['prod', 'l0'] }),
+      {
+        RemovedLabels: ['prod'],
+        InvalidLabels: ['l0'],
+      },
+    )
+    assert.equal(
+      (await awsError(h.aws('UnlabelParameterVersion', { Name: '/l', Labels: ['x'] }))).type,
+      'ValidationException',
+    )
+  })
+
+  it('keeps 100 versions, dropping the oldest, unless the oldest has a label', async () => {
+    const h = await makeSsm()
+    await h.aws('PutParameter', { Name: '/h', Value: 'v1', Type: 'String' })
+    await h.aws('LabelParameterVersion', { Name: '/h', ParameterVersion: 1, Labels: ['keep'] })
+    for (let i = 2; i <= 100; i++)
+      await h.aws('PutParameter', { Name: '/h', Value: `v${i}`, Overwrite: true })
+    const full = await awsError(h.aws('PutParameter', { Name: '/h', Value: 'v101', Overwrite: true }))
+    assert.equal(full.type, 'ParameterMaxVersionLimitExceeded')
+    await h.aws('UnlabelParameterVersion', { Name: '/h', ParameterVersion: 1, Labels: ['keep'] })
+    assert.equal(
+      (await h.aws('PutParameter', { Name: '/h', Value: 'v101', Overwrite: true }))['Version'],
+      101,
+    )
+    const page1 = await h.aws('GetParameterHistory', { Name: '/h', MaxResults: 50 })
+    const versions = (page1['Parameters'] as Record<string, unknown>[]).map((v) => v['Version'])
+    assert.equal(versions[0], 2)
+    assert.equal(versions.length, 50)
+    const page2 = await h.aws('GetParameterHistory', {
+      Name: '/h',
+      MaxResults: 50,
+      NextToken: page1['NextToken'],
+    })
+    assert.equal((page2['Parameters'] as unknown[]).length, 50)
+    assert.equal(page2['NextToken'], undefined)
+    assert.equal((await awsError(h.aws('GetParameter', { Name: '/h:1' }))).type, 'ParameterVersionNotFound')
+  })
+})
+
+describe('ssm engine: tags and path checks', () => {
+  it('adds, lists and removes tags of ResourceType Parameter; Tags given on create', async () => {
+    const h = await makeSsm()
+    await h.aws('PutParameter', {
+      Name: '/t',
+      Value: 'v',
+      Type: 'String',
+      Tags: [{ Key: 'team', Value: 'a' }],
+    })
+    await h.aws('AddTagsToResource', {
+      ResourceType: 'Parameter',
+      ResourceId: '/t',
+      Tags: [
+        { Key: 'env', Value: 'prod' },
+        { Key: 'team', Value: 'b' },
+      ],
+    })
+    assert.deepEqual(await h.aws('ListTagsForResource', { ResourceType: 'Parameter', ResourceId: '/t' }), {
+      TagList: [
+        { Key: 'team', Value: 'b' },
+        { Key: 'env', Value: 'prod' },
+      ],
+    })
+    await h.aws('RemoveTagsFromResource', { ResourceType: 'Parameter', ResourceId: '/t', TagKeys: ['team'] })
+    assert.deepEqual(
+      (await h.aws('ListTagsForResource', { ResourceType: 'Parameter', ResourceId: '/t' }))['TagList'],
+      [{ Key: 'env', Value: 'prod' }],
+    )
+    assert.equal(
+      (await awsError(h.aws('ListTagsForResource', { ResourceType: 'Document', ResourceId: '/t' }))).type,
+      'InvalidResourceType',
+    )
+    assert.equal(
+      (await awsError(h.aws('ListTagsForResource', { ResourceType: 'Parameter', ResourceId: '/none' }))).type,
+      'InvalidResourceId',
+    )
+    const byTag = await h.aws('DescribeParameters', {
+      ParameterFilters: [{ Key: 'tag:env', Values: ['prod'] }],
+    })
+    assert.deepEqual(
+      (byTag['Parameters'] as Record<string, unknown>[]).map((p) => p['Name']),
+      ['/t'],
+    )
+  })
+
+  it('refuses an AWS request whose Name is not the parameter of the authorised path', async () => {
+    const h = await makeSsm()
+    await h.aws('PutParameter', { Name: '/secret/x', Value: 'v', Type: 'String' })
+    const smuggled = await awsError(
+      h.call(
+        'read',
+        'parameters/public/y',
+        { Name: '/secret/x' },
+        { headers: { 'x-amz-target': 'AmazonSSM.GetParameter' } },
+      ),
+    )
+    assert.equal(smuggled.type, 'AccessDeniedException')
+    const wrongOp = await awsError(
+      h.call(
+        'read',
+        'parameters/secret/x',
+        { Name: '/secret/x', Value: 'w', Overwrite: true },
+        { headers: { 'x-amz-target': 'AmazonSSM.PutParameter' } },
+      ),
+    )
+    assert.equal(wrongOp.type, 'AccessDeniedException')
+  })
+
+  it('serves Vault clients on the same paths: read (decrypted), write, list, delete', async () => {
+    const h = await makeSsm()
+    await h.aws('PutParameter', { Name: '/prod/app/db', Value: 's3', Type: 'SecureString' })
+    assert.equal((await h.call('read', 'parameters/prod/app/db'))?.data?.['Value'], 's3')
+    await h.call('update', 'parameters/prod/app/db', { value: 's4' })
+    assert.equal((await h.call('read', 'parameters/prod/app/db', { version: 1 }))?.data?.['Value'], 's3')
+    assert.deepEqual((await h.call('list', 'parameters/prod/'))?.data?.['keys'], ['app/'])
+    await h.call('delete', 'parameters/prod/app/db')
+    assert.equal((await awsError(h.aws('GetParameter', { Name: '/prod/app/db' }))).type, 'ParameterNotFound')
+  })
+})

@@ -1,0 +1,77 @@
+// AddTagsToResource, RemoveTagsFromResource and ListTagsForResource for ResourceType Parameter.
+import { parseParameterRef } from '../../../../sdk/aws-ssm-routes.ts'
+import type { SsmContext } from '../context.ts'
+import { AwsError, invalidResourceId, invalidResourceType, validation } from '../errors.ts'
+import { type Input, reqString, reqStringList } from '../input.ts'
+import { loadRecord, type ParameterRecord, putRecordOp, type Tag } from '../model.ts'
+
+const MAX_TAGS = 50
+
+/** A Tags list (Key 1–128, Value 0–256); undefined when absent. */
+export function parseTags(input: Input, name: string, min: number): Tag[] | undefined {
+  const raw = input[name]
+  if (raw === undefined || raw === null) return undefined
+  const member = name.charAt(0).toLowerCase() + name.slice(1)
+  if (!Array.isArray(raw)) throw validation(member, 'Member must be a list of tags')
+  if (raw.length < min) throw validation(member, `Member must have length greater than or equal to ${min}`)
+  if (raw.length > 1000) throw validation(member, 'Member must have length less than or equal to 1000')
+  return raw.map((item: unknown) => {
+    const tag = item as { Key?: unknown; Value?: unknown }
+    if (typeof tag?.Key !== 'string' || tag.Key.length < 1 || tag.Key.length > 128)
+      throw validation(`${member}.member.key`, 'Member must have length between 1 and 128')
+    if (typeof tag.Value !== 'string' || tag.Value.length > 256)
+      throw validation(`${member}.member.value`, 'Member must have length less than or equal to 256')
+    return { Key: tag.Key, Value: tag.Value }
+  })
+}
+
+async function resource(ctx: SsmContext, input: Input): Promise<ParameterRecord> {
+  const type = reqString(input, 'ResourceType')
+  if (type !== 'Parameter') throw invalidResourceType()
+  const id = reqString(input, 'ResourceId', { min: 1 })
+  const record = await loadRecord(ctx.storage, parseParameterRef(id).name)
+  if (!record) throw invalidResourceId()
+  return record
+}
+
+const nameOf = (input: Input) => parseParameterRef(String(input['ResourceId'] ?? '')).name
+
+export async function addTagsToResource(ctx: SsmContext, input: Input): Promise<Record<string, unknown>> {
+  const tags = parseTags(input, 'Tags', 1)
+  if (tags === undefined) throw validation('tags', 'Member must not be null')
+  return ctx.locks.run(nameOf(input), async () => {
+    const record = await resource(ctx, input)
+    const merged = [...record.tags]
+    for (const tag of tags) {
+      const at = merged.findIndex((t) => t.Key === tag.Key)
+      if (at >= 0) merged[at] = tag
+      else merged.push(tag)
+    }
+    if (merged.length > MAX_TAGS)
+      throw new AwsError(
+        'TooManyTagsError',
+        'The Targets parameter includes too many tags. Remove one or more tags and try the request again.',
+      )
+    record.tags = merged
+    await ctx.storage.batch([putRecordOp(record)])
+    return {}
+  })
+}
+
+export async function removeTagsFromResource(
+  ctx: SsmContext,
+  input: Input,
+): Promise<Record<string, unknown>> {
+  const keys = reqStringList(input, 'TagKeys', { min: 0, max: 1000 })
+  return ctx.locks.run(nameOf(input), async () => {
+    const record = await resource(ctx, input)
+    record.tags = record.tags.filter((t) => !keys.includes(t.Key))
+    await ctx.storage.batch([putRecordOp(record)])
+    return {}
+  })
+}
+
+export async function listTagsForResource(ctx: SsmContext, input: Input): Promise<Record<string, unknown>> {
+  const record = await resource(ctx, input)
+  return { TagList: record.tags.map((t) => ({ ...t })) }
+}

@@ -1,0 +1,63 @@
+// The stored shape of a parameter: its versions (values included, oldest first), labels and tags, behind the barrier.
+import { sha256Hex } from '../../../lib/hash.ts'
+import { encodeJson, getJson, type Storage, type StorageOp } from '../../../sdk/storage.ts'
+
+export interface Tag {
+  Key: string
+  Value: string
+}
+
+export type ParameterType = 'String' | 'StringList' | 'SecureString'
+export const PARAMETER_TYPES: readonly ParameterType[] = ['String', 'StringList', 'SecureString']
+
+export interface ParameterVersion {
+  version: number
+  value: string
+  /** SecureString only: the opaque stand-in answered without WithDecryption (random, unrelated to the value). */
+  masked?: string
+  type: ParameterType
+  keyId?: string
+  description?: string
+  allowedPattern?: string
+  tier: 'Standard' | 'Advanced'
+  dataType: string
+  /** ms since the epoch. */
+  lastModifiedDate: number
+  lastModifiedUser: string
+  labels: string[]
+}
+
+export interface ParameterRecord {
+  name: string
+  tags: Tag[]
+  /** Oldest first; at most 100. */
+  versions: ParameterVersion[]
+}
+
+const PREFIX = 'parameters/'
+
+/** Names may contain '/', so keys hash them: one flat level to list, no alias between names. */
+const recordKey = (name: string) => PREFIX + sha256Hex(name)
+
+export function loadRecord(storage: Storage, name: string): Promise<ParameterRecord | undefined> {
+  return getJson<ParameterRecord>(storage, recordKey(name))
+}
+
+export function putRecordOp(record: ParameterRecord): StorageOp {
+  return { op: 'put', key: recordKey(record.name), value: encodeJson(record) }
+}
+
+export function deleteRecordOp(name: string): StorageOp {
+  return { op: 'delete', key: recordKey(name) }
+}
+
+/** Every parameter, sorted by name (listings page through this order). */
+export async function loadAllRecords(storage: Storage): Promise<ParameterRecord[]> {
+  const keys = await storage.list(PREFIX)
+  const records = await Promise.all(keys.map((key) => getJson<ParameterRecord>(storage, PREFIX + key)))
+  return records
+    .filter((r): r is ParameterRecord => r !== undefined)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+}
+
+export const latest = (record: ParameterRecord): ParameterVersion => record.versions.at(-1)!
