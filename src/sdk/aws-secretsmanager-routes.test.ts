@@ -44,6 +44,10 @@ describe('secretsManagerRoute', () => {
       GetRandomPassword: { operation: 'read', path: 'random-password' },
       RotateSecret: { operation: 'update', path: 'rotation/app/x' },
       CancelRotateSecret: { operation: 'delete', path: 'rotation/app/x' },
+      PutResourcePolicy: { operation: 'update', path: 'policy/app/x' },
+      GetResourcePolicy: { operation: 'read', path: 'policy/app/x' },
+      DeleteResourcePolicy: { operation: 'delete', path: 'policy/app/x' },
+      ValidateResourcePolicy: { operation: 'update', path: 'validate-policy' },
     })
   })
 })

@@ -18,6 +18,10 @@ export const SECRETS_MANAGER_ACTIONS = [
   'GetRandomPassword',
   'RotateSecret',
   'CancelRotateSecret',
+  'PutResourcePolicy',
+  'GetResourcePolicy',
+  'DeleteResourcePolicy',
+  'ValidateResourcePolicy',
 ] as const
 
 export type SecretsManagerAction = (typeof SECRETS_MANAGER_ACTIONS)[number]
@@ -109,5 +113,14 @@ export function secretsManagerRoute(
       return { operation: 'delete', path: `rotation/${name}` }
     case 'GetRandomPassword':
       return { operation: 'read', path: 'random-password' }
+    case 'PutResourcePolicy':
+      return { operation: 'update', path: `policy/${name}` }
+    case 'GetResourcePolicy':
+      return { operation: 'read', path: `policy/${name}` }
+    case 'DeleteResourcePolicy':
+      return { operation: 'delete', path: `policy/${name}` }
+    case 'ValidateResourcePolicy':
+      // A check of a document alone (its optional SecretId only has to exist), like GetRandomPassword.
+      return { operation: 'update', path: 'validate-policy' }
   }
 }

@@ -4,10 +4,12 @@ import type { StoredValue } from '../../../sdk/framework/backend.ts'
 import { defineBackend } from '../../../sdk/framework/backend.ts'
 import { loadAllRecords, loadValue } from './model.ts'
 import { metadataPath } from './path-metadata.ts'
+import { policyPath, validatePolicyPath } from './path-policy.ts'
 import { randomPasswordPath } from './path-random-password.ts'
 import { restorePath, rotationPath, tagsPath } from './path-resource.ts'
 import { secretsPath } from './path-secrets.ts'
 import { versionsPath } from './path-versions.ts'
+import { withResourcePolicy } from './policy-check.ts'
 import { earliestDeletion, purgeDue } from './purge.ts'
 import { SmState } from './state.ts'
 
@@ -17,7 +19,18 @@ export const secretsManagerBackend = defineBackend<SmState>({
     'The secretsmanager backend keeps secrets the way AWS Secrets Manager does (immutable versions, staging ' +
     'labels, tags, scheduled deletion) and serves the same secrets to Vault clients and to AWS clients through ' +
     'the AWS adapter. Mount options: region (default us-east-1) and account_id (default 000000000000).',
-  paths: [secretsPath, metadataPath, versionsPath, tagsPath, restorePath, rotationPath, randomPasswordPath],
+  // A secret's resource policy is checked on every path that names the secret (see policy-check.ts).
+  paths: [
+    withResourcePolicy(secretsPath),
+    withResourcePolicy(metadataPath),
+    withResourcePolicy(versionsPath),
+    withResourcePolicy(tagsPath),
+    withResourcePolicy(restorePath),
+    withResourcePolicy(rotationPath),
+    withResourcePolicy(policyPath, { vaultApi: false }),
+    validatePolicyPath,
+    randomPasswordPath,
+  ],
   // LIST secrets/ and LIST metadata/ show the same names: a caller who may use either path of a secret sees it.
   visibilityPaths: (path) =>
     path.startsWith('metadata/')

@@ -40,6 +40,8 @@ export interface SecretRecord {
   /** The ClientRequestToken of the CreateSecret call, so a retry of it is recognised. */
   createToken?: string
   rotation?: RotationConfig
+  /** The resource policy document as PutResourcePolicy received it (it parsed then). */
+  resourcePolicy?: string
   /** By VersionId, oldest first (insertion order: version IDs are never array-index-like). */
   versions: Record<string, VersionMeta>
 }

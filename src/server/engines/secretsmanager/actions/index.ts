@@ -11,6 +11,12 @@ import { getSecretValue } from './get-secret-value.ts'
 import { listSecretVersionIds } from './list-secret-version-ids.ts'
 import { listSecrets } from './list-secrets.ts'
 import { putSecretValue } from './put-secret-value.ts'
+import {
+  deleteResourcePolicy,
+  getResourcePolicy,
+  putResourcePolicy,
+  validateResourcePolicy,
+} from './resource-policy.ts'
 import { cancelRotateSecret, rotateSecret } from './rotation.ts'
 import { tagResource, untagResource } from './tags.ts'
 import { updateSecret } from './update-secret.ts'
@@ -35,4 +41,8 @@ export const actions: Record<SecretsManagerAction, ActionFn> = {
   GetRandomPassword: async (_ctx, input) => getRandomPassword(input),
   RotateSecret: rotateSecret,
   CancelRotateSecret: cancelRotateSecret,
+  PutResourcePolicy: putResourcePolicy,
+  GetResourcePolicy: getResourcePolicy,
+  DeleteResourcePolicy: deleteResourcePolicy,
+  ValidateResourcePolicy: validateResourcePolicy,
 }
