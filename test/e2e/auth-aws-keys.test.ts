@@ -67,6 +67,33 @@ describeUnless(await unmet(BOTOCORE), 'aws-keys auth method', () => {
     assert.equal(meta.body.data.secret_access_key, undefined)
   })
 
+  it('a child token carries its parent’s AWS identity and cannot claim another', async () => {
+    await t.call('PUT', 'sys/policies/acl/maker', {
+      body: { policy: 'path "auth/token/create" { capabilities = ["update"] }' },
+    })
+    await t.call('POST', 'auth/aws-keys/role/svc', {
+      body: { token_policies: 'maker', token_type: 'service' },
+    })
+    const issued = (await t.call('POST', 'auth/aws-keys/role/svc/access-key')).body.data
+    const login = await t.call('POST', 'auth/aws-keys/login', {
+      token: '',
+      body: await signedLogin(t, { id: issued.access_key_id, secret: issued.secret_access_key }),
+    })
+    assert.equal(login.status, 200, JSON.stringify(login.body))
+    const parent: string = login.body.auth.client_token
+    const arn: string = login.body.auth.metadata.arn
+    assert.ok(arn)
+    const child = await t.call('POST', 'auth/token/create', { token: parent, body: { meta: { team: 'x' } } })
+    assert.equal(child.status, 200, JSON.stringify(child.body))
+    assert.equal(child.body.auth.metadata.arn, arn)
+    assert.equal(child.body.auth.metadata.team, 'x')
+    const forged = await t.call('POST', 'auth/token/create', {
+      token: parent,
+      body: { meta: { arn: 'arn:aws:iam::000000000000:user/someone-else' } },
+    })
+    assert.equal(forged.status, 400)
+  })
+
   it('refuses a tampered request and a revoked key with AWS’s messages', async () => {
     const login = await signedLogin(t, key)
     const tampered = { ...login, body: Buffer.from('{"SecretId": "other"}').toString('base64') }

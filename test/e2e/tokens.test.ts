@@ -23,6 +23,14 @@ describe('token store', () => {
   const create = async (body: Record<string, unknown>, token?: string) =>
     t.call('POST', 'auth/token/create', { body, ...(token ? { token } : {}) })
 
+  it('refuses metadata that would claim an AWS identity (what Secrets Manager resource policies name)', async () => {
+    for (const key of ['arn', 'account_id', 'user_id', 'access_key_id']) {
+      const res = await create({ policies: ['app'], meta: { [key]: 'arn:aws:iam::000000000000:user/admin' } })
+      assert.equal(res.status, 400, key)
+      assert.match(res.body.errors[0], new RegExp(`metadata key "${key}" is reserved`))
+    }
+  })
+
   it('creates a token with policies, ttl and metadata, and looks it up with the fields ESO needs', async () => {
     const res = await create({
       policies: ['app'],

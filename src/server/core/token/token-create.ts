@@ -8,6 +8,9 @@ import type { UnsealedServices } from '../services.ts'
 import { issuedAuth } from './issued-auth.ts'
 import { readRole, type TokenRole } from './token-roles.ts'
 
+/** Metadata keys of the AWS identity an aws-keys login records (see engines/secretsmanager/resource-policy.ts). */
+const AWS_IDENTITY_META = ['arn', 'account_id', 'user_id', 'access_key_id']
+
 /** What creating tokens uses: the stores, the token mount's TTLs and the clock. */
 export type TokenCreateServices = Pick<
   UnsealedServices,
@@ -124,10 +127,26 @@ async function createToken(
   const displayName = input.display_name
     ? `token-${input.display_name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-')
     : 'token'
+  const given = input.meta ?? input.metadata ?? {}
+  // The AWS identity a Secrets Manager resource policy names is read from these keys: only an access-key login
+  // sets them. A token made here cannot claim another identity, and a child carries its parent's, so it cannot
+  // shed one either (a Deny naming the parent binds the child).
+  const reserved = AWS_IDENTITY_META.find((key) => Object.hasOwn(given, key))
+  if (reserved)
+    throw new InvalidRequestError(
+      `metadata key "${reserved}" is reserved for tokens issued by an AWS access-key login`,
+    )
+  const inherited: Record<string, string> = {}
+  if (!orphan)
+    for (const key of AWS_IDENTITY_META) {
+      const value = parent.entry.meta[key]
+      if (value !== undefined) inherited[key] = value
+    }
+  const meta = { ...given, ...inherited }
   const { token, entry } = await services.tokens.issue(type, {
     policies,
     parentHash: orphan ? '' : parent.entry.idHash,
-    meta: input.meta ?? input.metadata ?? {},
+    meta,
     displayName,
     numUses: input.num_uses ?? role?.numUses ?? 0,
     ttl: policies.includes('root') && input.ttl === undefined ? 0 : ttl,

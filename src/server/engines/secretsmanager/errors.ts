@@ -31,8 +31,4 @@ export const resourceExists = (message = 'A resource with the ID you requested a
 export const limitExceeded = (message: string) => new AwsError('LimitExceededException', message)
 
 /** A model constraint (length, range, pattern) as AWS words it; the offending value is never echoed. */
-export const validation = (member: string, constraint: string) =>
-  new AwsError(
-    'ValidationException',
-    `1 validation error detected: Value at '${member}' failed to satisfy constraint: ${constraint}`,
-  )
+export { validation } from '../../../sdk/aws-input.ts'

@@ -62,9 +62,4 @@ export const invalidFilterOption = (message: string) => new AwsError('InvalidFil
 export const invalidFilterValue = (message: string) => new AwsError('InvalidFilterValue', message)
 export const validationMessage = (message: string) => new AwsError('ValidationException', message)
 
-/** A model constraint (length, range, enum) as AWS words it; values are not echoed. */
-export const validation = (member: string, constraint: string) =>
-  new AwsError(
-    'ValidationException',
-    `1 validation error detected: Value at '${member}' failed to satisfy constraint: ${constraint}`,
-  )
+export { validation } from '../../../sdk/aws-input.ts'
