@@ -63,9 +63,13 @@ export function cloudTrailRecord(call: CloudTrailCall): JsonObject | undefined {
   const event = eventOf(call.target)
   if (!event) return undefined
   const readOnly = READ_ONLY.test(event.name)
+  const sts =
+    event.source === EVENT_SOURCES['AWSSecurityTokenServiceV20110615']
+      ? stsMembers(event.name, call)
+      : undefined
   const record: JsonObject = {
     eventVersion: '1.08',
-    userIdentity: userIdentity(call.identity),
+    userIdentity: sts?.identity ?? userIdentity(call.identity),
     eventTime: new Date(call.time).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     eventSource: event.source,
     eventName: event.name,
@@ -77,17 +81,57 @@ export function cloudTrailRecord(call: CloudTrailCall): JsonObject | undefined {
     record['errorCode'] = call.error.code
     record['errorMessage'] = call.error.message
   }
-  record['requestParameters'] = cleaned(call.input, true)
-  record['responseElements'] =
-    readOnly || call.error || call.output === undefined ? null : cleaned(call.output, true)
+  if (sts) {
+    record['requestParameters'] = sts.request
+    record['responseElements'] = call.error ? null : sts.response
+  } else {
+    record['requestParameters'] = cleaned(call.input, true)
+    record['responseElements'] =
+      readOnly || call.error || call.output === undefined ? null : cleaned(call.output, true)
+  }
   record['requestID'] = call.requestId
   record['eventID'] = call.eventId
   record['readOnly'] = readOnly
   record['eventType'] = 'AwsApiCall'
   record['managementEvent'] = true
-  record['recipientAccountId'] = call.identity?.['account_id'] ?? ''
+  record['recipientAccountId'] = sts?.account ?? call.identity?.['account_id'] ?? ''
   record['eventCategory'] = 'Management'
   return record
+}
+
+/**
+ * STS actions are answered by Coffer's own requests (an aws-keys login, an aws-keys session), whose data is no
+ * AWS input: their members are named one by one, and the credentials' secret and session token never are.
+ */
+function stsMembers(
+  name: string,
+  call: CloudTrailCall,
+): { identity?: JsonObject; account?: string; request: JsonObject | null; response: JsonObject | null } {
+  if (name !== 'AssumeRoleWithWebIdentity') return { request: null, response: null }
+  const input = call.input
+  const out = call.output ?? {}
+  const text = (value: unknown) => (typeof value === 'string' ? value : '')
+  const subject = text(input['subject'])
+  const assumedArn = text(out['assumed_role_arn'])
+  // arn:aws:sts::<account>:assumed-role/<role>/<session> names the role: arn:aws:iam::<account>:role/<role>.
+  const role = /^arn:aws:sts::(\d*):assumed-role\/([^/]+)\//.exec(assumedArn)
+  const request: JsonObject = {}
+  if (role) request['roleArn'] = `arn:aws:iam::${role[1]}:role/${role[2]}`
+  request['roleSessionName'] = text(input['role_session_name'])
+  if (typeof input['duration_seconds'] === 'number') request['durationSeconds'] = input['duration_seconds']
+  return {
+    identity: { type: 'WebIdentityUser', principalId: subject, userName: subject },
+    ...(role ? { account: role[1]! } : {}),
+    request,
+    response:
+      call.output === undefined
+        ? null
+        : {
+            credentials: { accessKeyId: text(out['access_key_id']), expiration: text(out['expiration']) },
+            subjectFromWebIdentityToken: subject,
+            assumedRoleUser: { assumedRoleId: text(out['assumed_role_id']), arn: assumedArn },
+          },
+  }
 }
 
 /** An IAMUser for a long-term key, an AssumedRole for session credentials, as CloudTrail tells them apart. */

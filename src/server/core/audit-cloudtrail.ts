@@ -24,7 +24,8 @@ export function cloudTrailLine(
   out: CoreResponse | undefined,
   failure?: { message: string; cause?: unknown },
 ): string {
-  const identity = auth?.entry.meta
+  // A login answering the action (STS GetCallerIdentity) has no caller yet: who signed is in what it issued.
+  const identity = auth?.entry.meta ?? out?.auth?.metadata ?? undefined
   const record = cloudTrailRecord({
     target,
     region: req.headers[AWS_REGION_HEADER] ?? '',
@@ -41,6 +42,8 @@ export function cloudTrailLine(
   return JSON.stringify(record)
 }
 
+const TYPED_MESSAGE = /^([A-Za-z]+Exception): ([\s\S]*)$/
+
 /** AWS's error code for a failure, as the front door renders it to the client (render.ts fromCofferError). */
 function errorOf(
   target: string,
@@ -49,6 +52,9 @@ function errorOf(
 ): { code: string; message: string } {
   const { cause, message } = failure
   if (isAwsError(cause)) return { code: cause.awsType, message: cause.message }
+  // The access-key login's refusals carry AWS's type in their message ("InvalidSignatureException: …").
+  const typed = TYPED_MESSAGE.exec(message)
+  if (typed) return { code: typed[1]!, message: typed[2]! }
   const status = isAppError(cause) ? cause.status : cause === undefined ? 403 : 500
   if (status === 403) {
     const event = eventOf(target)!
