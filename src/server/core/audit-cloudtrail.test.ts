@@ -179,7 +179,8 @@ describe('audit format=cloudtrail', () => {
     assert.equal(putRecord.responseElements.version, 1)
     const get = ssm('GetParameter', { Name: '/app/key', WithDecryption: true })
     const answer = await runPipeline(t.services, get)
-    assert.equal((answer?.data?.['Parameter'] as { Value: string }).Value, SECRET_VALUES[2])
+    const parameter = answer?.data?.['Parameter'] as { Value: string } | undefined
+    assert.equal(parameter?.Value, SECRET_VALUES[2])
     const [got] = records(get.id)
     assert.deepEqual(got.requestParameters, { name: '/app/key', withDecryption: true })
     assert.equal(got.responseElements, null)
