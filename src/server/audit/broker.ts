@@ -68,7 +68,16 @@ interface LiveDevice {
   writing: boolean
   /** The chain's seq at the last checkpoint, so the timer skips devices with nothing new. */
   checkpointedSeq: number
+  /** format=cloudtrail: AWS calls are written as CloudTrail records (see `log`), everything else as usual. */
+  cloudTrail: boolean
 }
+
+/**
+ * For a request carrying an AWS action: the CloudTrail record's JSON text that format=cloudtrail devices write
+ * in place of the Coffer entry, or null where they write nothing (the request entry before a change: CloudTrail
+ * records a call once, with its outcome).
+ */
+export type CloudTrailLine = string | null
 
 export class AuditBroker {
   readonly #storage: Storage
@@ -144,6 +153,12 @@ export class AuditBroker {
     return this.#devices.size > 0
   }
 
+  /** Some device has format=cloudtrail, so requests carrying an AWS action need their CloudTrail line. */
+  get wantsCloudTrail(): boolean {
+    for (const live of this.#devices.values()) if (live.cloudTrail) return true
+    return false
+  }
+
   get publicKeyPem(): string {
     return this.#publicKeyPem
   }
@@ -208,18 +223,33 @@ export class AuditBroker {
   /**
    * Record `entry` on every device; throws AuditFailedError unless at least one succeeded. `exempt` names data
    * keys whose values stay in clear for this entry (the mount's audit_non_hmac_request_keys and _response_keys).
+   * `trail` is given for requests carrying an AWS action: format=cloudtrail devices write it instead of `entry`.
    */
-  log(entry: AuditEntry, exempt?: AuditExemptions): Promise<void> {
-    return this.#recorded((live) => this.#write(live, entry, exempt))
+  log(entry: AuditEntry, exempt?: AuditExemptions, trail?: CloudTrailLine): Promise<void> {
+    return this.#recorded((live) =>
+      live.cloudTrail && trail !== undefined
+        ? this.#writeTrail(live, trail)
+        : this.#write(live, entry, exempt),
+    )
   }
 
   /**
    * Record a request's two entries together. `response` must have been built from the same auth and request
    * inputs as `request` (as core does for a read): those sections are hashed and serialised once, and the
-   * response line reuses their text. Fails like log() when no device records both.
+   * response line reuses their text. Fails like log() when no device records both. A format=cloudtrail device
+   * writes just `trail` when it is given (one record per call).
    */
-  logPair(request: AuditEntry, response: AuditEntry, exempt?: AuditExemptions): Promise<void> {
-    return this.#recorded((live) => this.#writePair(live, request, response, exempt))
+  logPair(
+    request: AuditEntry,
+    response: AuditEntry,
+    exempt?: AuditExemptions,
+    trail?: string,
+  ): Promise<void> {
+    return this.#recorded((live) =>
+      live.cloudTrail && trail !== undefined
+        ? this.#writeTrail(live, trail)
+        : this.#writePair(live, request, response, exempt),
+    )
   }
 
   /** Runs `write` on every device; resolves once one of them recorded, else fails with AuditFailedError. */
@@ -286,7 +316,16 @@ export class AuditBroker {
       writing: false,
       // A resumed chain ends with a checkpoint (written on close) or a torn tail; either way nothing new yet.
       checkpointedSeq: chain.state.seq,
+      cloudTrail: record.options['format'] === 'cloudtrail',
     }
+  }
+
+  /** A CloudTrail record, chained like any line; null writes nothing and counts as recorded. */
+  #writeTrail(live: LiveDevice, trail: CloudTrailLine): Promise<void> {
+    if (!live.device) return Promise.reject(new Error(`audit device ${live.record.path} is not open`))
+    if (trail === null) return Promise.resolve()
+    this.#append(live, trail)
+    return this.#enqueued(live)
   }
 
   #write(live: LiveDevice, entry: AuditEntry, exempt: AuditExemptions | undefined): Promise<void> {

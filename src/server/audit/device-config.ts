@@ -32,7 +32,9 @@ export function checkOptions(type: string, options: Record<string, string>): Aud
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) throw new InvalidRequestError(`audit option "${key}" is not supported`)
   }
-  if ((options['format'] ?? 'json') !== 'json') throw new InvalidRequestError('audit format must be "json"')
+  // cloudtrail: requests carrying an AWS action as CloudTrail records, everything else in Vault's json layout.
+  if (!['json', 'cloudtrail'].includes(options['format'] ?? 'json'))
+    throw new InvalidRequestError('audit format must be "json" or "cloudtrail"')
   if (type === 'file' && !(options['file_path'] ?? options['path'])) {
     throw new InvalidRequestError('file audit device needs option "file_path"')
   }

@@ -1,6 +1,8 @@
 // Pipeline stage "audit": the request's audit entries, fail closed; a denial is recorded before it is answered.
 import { PermissionDeniedError } from '../../../sdk/errors.ts'
+import type { CloudTrailLine } from '../../audit/broker.ts'
 import type { AuditEntry } from '../../audit/entry.ts'
+import { awsTarget, cloudTrailLine } from '../audit-cloudtrail.ts'
 import { type AuditContext, entryPair, requestEntry, responseEntry } from '../audit-entries.ts'
 import type { CoreResponse, LogicalRequest, RequestAuth } from '../logical-request.ts'
 import type { UnsealedServices } from '../services.ts'
@@ -15,8 +17,8 @@ export interface RequestAudit {
   refuse(reason: string): Promise<void>
   /** Record the request before its handler runs (a change), or nothing yet (a read); call once authorised. */
   beforeHandle(): Promise<void>
-  /** Record the outcome: the response or the error. */
-  outcome(out: CoreResponse | undefined, error?: string): Promise<unknown> | undefined
+  /** Record the outcome: the response or the error (`cause` is what was thrown, for an AWS call's error code). */
+  outcome(out: CoreResponse | undefined, error?: string, cause?: unknown): Promise<unknown> | undefined
 }
 
 export function requestAudit(
@@ -37,15 +39,19 @@ export function requestAudit(
   }
   const escapeHatch = req.operation === 'delete' && path.startsWith('sys/audit/')
   const audit = broker && {
-    log: (auditEntry: AuditEntry) =>
+    log: (auditEntry: AuditEntry, trail?: CloudTrailLine) =>
       escapeHatch
         ? broker.log(auditEntry, exempt).catch((error: unknown) => {
             services.logger.log('warn', 'audit device disabled without an audit record', {
               error: String(error),
             })
           })
-        : broker.log(auditEntry, exempt),
+        : broker.log(auditEntry, exempt, trail),
   }
+  // A call through the AWS front door, when a format=cloudtrail device will record it as CloudTrail does.
+  const target = broker?.wantsCloudTrail ? awsTarget(req) : undefined
+  const trail = (out: CoreResponse | undefined, failure?: { message: string; cause?: unknown }) =>
+    target === undefined ? undefined : cloudTrailLine(target, req, auth, services.clock.now(), out, failure)
   const auditCtx: AuditContext = {
     request: req,
     backendRequest,
@@ -55,7 +61,11 @@ export function requestAudit(
     now: services.clock.now(),
   }
   const refuse = async (reason: string): Promise<void> => {
-    if (audit) await audit.log(requestEntry({ ...auditCtx, allowed: false }, reason))
+    if (audit)
+      await audit.log(
+        requestEntry({ ...auditCtx, allowed: false }, reason),
+        trail(undefined, { message: reason }),
+      )
   }
   // Whether the request is a read is known only once authorise has turned an update into a create or not.
   let isRead = false
@@ -70,17 +80,21 @@ export function requestAudit(
       // recorded together with its response entry, in one device write; the response is still withheld until both
       // are on record, so a read fails closed exactly like a write.
       isRead = backendRequest.operation === 'read' || backendRequest.operation === 'list'
-      const requestLogged = audit && !isRead ? audit.log(requestEntry(auditCtx)) : undefined
+      const requestLogged =
+        audit && !isRead
+          ? audit.log(requestEntry(auditCtx), target === undefined ? undefined : null)
+          : undefined
       if (requestLogged) await requestLogged
     },
-    outcome: (out, error) => {
+    outcome: (out, error, cause) => {
       if (!broker) return undefined
+      const line = trail(out, error === undefined ? undefined : { message: error, cause })
       // A read's two entries share their auth and request sections; the broker writes them as one pair.
       if (isRead) {
         const [request, response] = entryPair(auditCtx, out, error)
-        return broker.logPair(request, response, exempt)
+        return broker.logPair(request, response, exempt, line)
       }
-      return audit!.log(responseEntry(auditCtx, out, error))
+      return audit!.log(responseEntry(auditCtx, out, error), line)
     },
   }
 }

@@ -10,7 +10,7 @@ export async function runHandler(
   try {
     return await routed.route.backend.handle(routed.backendRequest)
   } catch (error) {
-    await audit.outcome(undefined, (error as Error).message)
+    await audit.outcome(undefined, (error as Error).message, error)
     throw error
   }
 }

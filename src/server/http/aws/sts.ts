@@ -1,6 +1,7 @@
 // STS through the pipeline: AssumeRoleWithWebIdentity (a web identity login, then session credentials from
 // aws-keys) and GetCallerIdentity (a SigV4 login that says who signed).
 import { AwsError } from '../../../sdk/aws-error.ts'
+import { AWS_TARGET_HEADER } from '../../../sdk/aws-secretsmanager-routes.ts'
 import { isAppError } from '../../../sdk/errors.ts'
 import type { RequestCore } from '../../core/handle-request.ts'
 import { handleRequest } from '../../core/handle-request.ts'
@@ -13,20 +14,25 @@ const ACCESS_KEYS_TYPE = 'aws-keys'
 /** The auth methods whose `login {role, jwt}` verifies a web identity token. */
 const WEB_IDENTITY_TYPES = new Set(['jwt', 'oidc', 'kubernetes'])
 const NOT_AUTHORIZED = 'Not authorized to perform sts:AssumeRoleWithWebIdentity'
+/** STS's X-Amz-Target prefix (its name in the JSON protocol). */
+const STS_TARGET_PREFIX = 'AWSSecurityTokenServiceV20110615.'
 
 /** One request through the pipeline, answered by its response or the Coffer error it was refused with. */
 async function call(
   core: RequestCore,
   req: HttpRequest,
   requestId: string,
-  request: Pick<LogicalRequest, 'path' | 'data' | 'token'>,
+  { action, ...request }: Pick<LogicalRequest, 'path' | 'data' | 'token'> & { action?: string },
 ): Promise<{ ok: CoreResponse | undefined } | { refused: unknown }> {
   const agent = header(req, 'user-agent')
+  // The request that answers an action carries it, as the JSON protocol's do (for CloudTrail-format audit).
+  const headers: Record<string, string> = agent ? { 'user-agent': agent } : {}
+  if (action) headers[AWS_TARGET_HEADER] = `${STS_TARGET_PREFIX}${action}`
   try {
     const ok = await handleRequest(core, {
       id: requestId,
       operation: 'update',
-      headers: agent ? { 'user-agent': agent } : {},
+      headers,
       contentType: header(req, 'content-type'),
       remoteAddress: req.remoteAddress,
       ...(req.connection ? { connection: req.connection } : {}),
@@ -155,6 +161,7 @@ export async function assumeRoleWithWebIdentity(
         ...(subject ? { subject } : {}),
       },
       token: identity.client_token,
+      action: 'AssumeRoleWithWebIdentity',
     })
     if ('refused' in issued) {
       const fault = serverFault(issued.refused)
@@ -245,6 +252,7 @@ export async function getCallerIdentity(
       body: req.body.toString('base64'),
     },
     token: '',
+    action: 'GetCallerIdentity',
   })
   if ('refused' in login) {
     const fault = serverFault(login.refused)
