@@ -41,19 +41,20 @@ describe('audit format=cloudtrail', () => {
     file = join(dir, 'audit.log')
     await t.services.mounts.mount('secret', { path: 'secretsmanager/', type: 'secretsmanager', options: {} })
     await t.services.mounts.mount('secret', { path: 'ssm/', type: 'ssm', options: {} })
-    const created = await runPipeline(
-      t.services,
-      request('update', 'auth/token/create', t.rootToken, { policies: ['root'], meta: KEY_META }),
-    )
-    token = created!.auth!.client_token
-    const weak = await runPipeline(
-      t.services,
-      request('update', 'auth/token/create', t.rootToken, {
-        policies: ['default'],
-        meta: { ...KEY_META, arn: 'arn:aws:iam::123456789012:user/weak' },
-      }),
-    )
-    weakToken = weak!.auth!.client_token
+    // Tokens as an access-key login issues them (auth/token/create refuses AWS identity metadata).
+    const issue = async (policies: string[], meta: Record<string, string>) =>
+      (
+        await t.services.tokens.issue('service', {
+          policies,
+          parentHash: '',
+          meta,
+          ttl: 3600,
+          maxTtl: 3600,
+          path: 'auth/aws-keys/login',
+        })
+      ).token
+    token = await issue(['root'], KEY_META)
+    weakToken = await issue(['default'], { ...KEY_META, arn: 'arn:aws:iam::123456789012:user/weak' })
     await runPipeline(
       t.services,
       request('update', 'sys/audit/trail', t.rootToken, {
