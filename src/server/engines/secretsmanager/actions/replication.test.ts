@@ -211,3 +211,27 @@ describe('StopReplicationToReplica', () => {
     )
   })
 })
+
+describe('the Vault API', () => {
+  it('replicates, promotes and removes regions through replication/<name> and promote/<name>', async () => {
+    const sm = await makeSm()
+    await sm.call('create', 'secrets/v', { secret_string: 'one' })
+    const added = await sm.call('update', 'replication/v', {
+      add_replica_regions: ['eu-west-1', 'ap-south-1'],
+    })
+    assert.deepEqual(added?.data?.['replication_status'], [
+      { region: 'eu-west-1', status: 'InSync' },
+      { region: 'ap-south-1', status: 'InSync' },
+    ])
+    assert.equal((await sm.awsIn('eu-west-1')('GetSecretValue', { SecretId: 'v' }))['SecretString'], 'one')
+    await sm.call('delete', 'replication/v', { remove_replica_regions: 'eu-west-1' })
+    await sm.call('update', 'promote/v', { region: 'ap-south-1' })
+    const primary = await sm.call('read', 'metadata/v', {})
+    assert.equal(primary?.data?.['replication_status'], undefined)
+    assert.equal((await sm.awsIn('ap-south-1')('GetSecretValue', { SecretId: 'v' }))['SecretString'], 'one')
+    assert.equal(
+      (await awsError(sm.awsIn('eu-west-1')('GetSecretValue', { SecretId: 'v' }))).type,
+      'ResourceNotFoundException',
+    )
+  })
+})
