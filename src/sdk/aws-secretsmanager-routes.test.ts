@@ -48,6 +48,9 @@ describe('secretsManagerRoute', () => {
       GetResourcePolicy: { operation: 'read', path: 'policy/app/x' },
       DeleteResourcePolicy: { operation: 'delete', path: 'policy/app/x' },
       ValidateResourcePolicy: { operation: 'update', path: 'validate-policy' },
+      ReplicateSecretToRegions: { operation: 'update', path: 'replication/app/x' },
+      RemoveRegionsFromReplication: { operation: 'delete', path: 'replication/app/x' },
+      StopReplicationToReplica: { operation: 'update', path: 'promote/app/x' },
     })
   })
 })

@@ -22,6 +22,9 @@ export const SECRETS_MANAGER_ACTIONS = [
   'GetResourcePolicy',
   'DeleteResourcePolicy',
   'ValidateResourcePolicy',
+  'ReplicateSecretToRegions',
+  'RemoveRegionsFromReplication',
+  'StopReplicationToReplica',
 ] as const
 
 export type SecretsManagerAction = (typeof SECRETS_MANAGER_ACTIONS)[number]
@@ -122,5 +125,12 @@ export function secretsManagerRoute(
     case 'ValidateResourcePolicy':
       // A check of a document alone (its optional SecretId only has to exist), like GetRandomPassword.
       return { operation: 'update', path: 'validate-policy' }
+    case 'ReplicateSecretToRegions':
+      return { operation: 'update', path: `replication/${name}` }
+    case 'RemoveRegionsFromReplication':
+      return { operation: 'delete', path: `replication/${name}` }
+    case 'StopReplicationToReplica':
+      // Called in the replica's region; it creates a secret there, so it is its own path.
+      return { operation: 'update', path: `promote/${name}` }
   }
 }

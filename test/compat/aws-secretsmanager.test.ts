@@ -11,6 +11,7 @@ const BOTO3 = program('python3', ['-c', 'import boto3'])
 const AWS_CLI = program('aws', ['--version'])
 const JQ = program('jq', ['--version'])
 const SCRIPT = fileURLToPath(new URL('./boto3-secretsmanager.py', import.meta.url))
+const REPLICATION_SCRIPT = fileURLToPath(new URL('./boto3-sm-replication.py', import.meta.url))
 
 function run(
   file: string,
@@ -98,6 +99,24 @@ describe('AWS Secrets Manager clients against Coffer', { skip: await unmet(BOTO3
     assert.equal(f.reader_denied_write, 'AccessDeniedException')
     assert.match(f.bad_signature, /^(InvalidSignatureException|UnrecognizedClientException)$/)
     assert.equal(f.unknown_key, 'UnrecognizedClientException')
+  })
+
+  it('boto3: a replica read from another region follows the primary, is read-only, and can be promoted', async () => {
+    const result = await run('python3', [REPLICATION_SCRIPT], awsEnv)
+    assert.equal(result.code, 0, result.stderr)
+    const f = JSON.parse(result.stdout.trim().split('\n').at(-1)!)
+    assert.equal(f.not_in_other_region, 'ResourceNotFoundException')
+    assert.equal(f.arn_is_primary, true)
+    assert.deepEqual(f.status, [['us-east-2', 'InSync']])
+    assert.equal(f.replica_value, 'v1')
+    assert.match(f.replica_arn, /^arn:aws:secretsmanager:us-east-2:\d{12}:secret:repl\/app-[A-Za-z0-9]{6}$/)
+    assert.equal(f.replica_after_put, 'v2')
+    assert.equal(f.replica_put, 'InvalidRequestException')
+    assert.equal(f.replica_primary_region, 'eu-west-1')
+    assert.equal(f.delete_with_replicas, 'InvalidRequestException')
+    assert.equal(f.promoted_arn, f.replica_arn)
+    assert.equal(f.primary_after_promotion, 'v2')
+    assert.equal(f.promoted_survives, 'standalone')
   })
 
   it('the AWS CLI step: get-secret-value --query SecretString --output text | jq -r .username', async (t2) => {

@@ -2,10 +2,11 @@
 
 import type { StoredValue } from '../../../sdk/framework/backend.ts'
 import { defineBackend } from '../../../sdk/framework/backend.ts'
-import { loadAllRecords, loadValue } from './model.ts'
+import { loadAllRecords, loadValue, storeIdOf } from './model.ts'
 import { metadataPath } from './path-metadata.ts'
 import { policyPath, validatePolicyPath } from './path-policy.ts'
 import { randomPasswordPath } from './path-random-password.ts'
+import { promotePath, replicationPath } from './path-replication.ts'
 import { restorePath, rotationPath, tagsPath } from './path-resource.ts'
 import { secretsPath } from './path-secrets.ts'
 import { versionsPath } from './path-versions.ts'
@@ -27,6 +28,8 @@ export const secretsManagerBackend = defineBackend<SmState>({
     withResourcePolicy(tagsPath),
     withResourcePolicy(restorePath),
     withResourcePolicy(rotationPath),
+    withResourcePolicy(replicationPath),
+    withResourcePolicy(promotePath),
     withResourcePolicy(policyPath, { vaultApi: false }),
     validatePolicyPath,
     randomPasswordPath,
@@ -56,7 +59,7 @@ async function* storedValues(
 ): AsyncIterable<StoredValue> {
   for (const record of await loadAllRecords(storage))
     for (const versionId of Object.keys(record.versions)) {
-      const value = await loadValue(storage, record.name, versionId).catch(() => undefined)
+      const value = await loadValue(storage, storeIdOf(record), versionId).catch(() => undefined)
       if (value?.SecretString !== undefined)
         yield { path: `${mountPath}secrets/${record.name}`, field: 'SecretString', value: value.SecretString }
     }

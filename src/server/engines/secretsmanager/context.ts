@@ -10,8 +10,14 @@ export interface ActionContext {
   /** ms since the epoch; the harness's manual clock in tests. */
   now(): number
   state: SmState
+  /** The caller's region; for a request without one, set to the primary region of the secret it finds. */
   region: string
   accountId: string
+  /**
+   * No region came with the request (the Vault API): it sees each secret in its primary region, whatever region
+   * that is. An AWS request (the adapter always passes the credential scope's region) sees only its region.
+   */
+  anyRegion?: boolean
 }
 
 export const DEFAULT_ACCOUNT_ID = '000000000000'
@@ -39,6 +45,7 @@ export function actionContext(
     ...env,
     region: header || mount.options['region'] || DEFAULT_REGION,
     accountId: mount.options['account_id'] || DEFAULT_ACCOUNT_ID,
+    ...(header ? {} : { anyRegion: true }),
   }
 }
 

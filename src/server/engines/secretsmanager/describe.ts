@@ -2,17 +2,29 @@
 import { type ActionContext, arnOf } from './context.ts'
 import { epochSeconds } from './input.ts'
 import { type SecretRecord, versionsToStages } from './model.ts'
+import { replicationStatus } from './replication.ts'
 
-/** DescribeSecret names the label map VersionIdsToStages; ListSecrets entries name it SecretVersionsToStages. */
+/**
+ * DescribeSecret names the label map VersionIdsToStages; ListSecrets entries name it SecretVersionsToStages.
+ * Seen from a replica's region it describes the replica (its ARN and KMS key); a request without a region sees
+ * the primary.
+ */
 export function secretMetadata(
-  ctx: Pick<ActionContext, 'region' | 'accountId'>,
+  ctx: Pick<ActionContext, 'region' | 'accountId' | 'anyRegion'>,
   record: SecretRecord,
   mapName: 'VersionIdsToStages' | 'SecretVersionsToStages',
 ): Record<string, unknown> {
-  const out: Record<string, unknown> = { ARN: arnOf(ctx, record.name, record.suffix), Name: record.name }
+  const region = ctx.anyRegion ? (record.region ?? ctx.region) : ctx.region
+  const replica =
+    record.region !== undefined && region !== record.region ? record.replicas?.[region] : undefined
+  const out: Record<string, unknown> = {
+    ARN: arnOf({ region, accountId: ctx.accountId }, record.name, record.suffix),
+    Name: record.name,
+  }
   if (record.type !== undefined) out['Type'] = record.type
   if (record.description !== undefined) out['Description'] = record.description
-  if (record.kmsKeyId !== undefined) out['KmsKeyId'] = record.kmsKeyId
+  const kmsKeyId = replica ? replica.kmsKeyId : record.kmsKeyId
+  if (kmsKeyId !== undefined) out['KmsKeyId'] = kmsKeyId
   const rotation = record.rotation
   out['RotationEnabled'] = rotation?.enabled ?? false
   if (rotation?.lambdaArn !== undefined) out['RotationLambdaARN'] = rotation.lambdaArn
@@ -25,5 +37,8 @@ export function secretMetadata(
   if (record.tags.length > 0) out['Tags'] = record.tags.map((t) => ({ ...t }))
   out[mapName] = versionsToStages(record)
   out['CreatedDate'] = epochSeconds(record.createdDate)
+  // Only replicated secrets and their replicas name a primary region, as moto answers.
+  if (record.replicas !== undefined || replica) out['PrimaryRegion'] = record.region
+  if (record.replicas !== undefined && !replica) out['ReplicationStatus'] = replicationStatus(record)
   return out
 }

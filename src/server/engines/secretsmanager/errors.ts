@@ -32,3 +32,15 @@ export const limitExceeded = (message: string) => new AwsError('LimitExceededExc
 
 /** A model constraint (length, range, pattern) as AWS words it; the offending value is never echoed. */
 export { validation } from '../../../sdk/aws-input.ts'
+
+export const replicaReadOnly = () =>
+  new AwsError(
+    'InvalidRequestException',
+    "Operation not permitted on a replica secret. Call must be made in primary secret's region.",
+  )
+
+export const hasReplicas = (name: string) =>
+  new AwsError(
+    'InvalidRequestException',
+    `You can't delete secret ${name} because it has replicas. Remove the replica regions first.`,
+  )

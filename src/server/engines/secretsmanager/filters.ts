@@ -35,7 +35,11 @@ export function parseFilters(raw: unknown): Filter[] | undefined {
 }
 
 /** The attribute values a key looks at, and whether its prefix match ignores case. */
-function attributes(record: SecretRecord, key: string): { values: string[]; caseless: boolean } {
+function attributes(
+  record: SecretRecord,
+  key: string,
+  primaryRegion: string,
+): { values: string[]; caseless: boolean } {
   switch (key) {
     case 'name':
       return { values: [record.name], caseless: false }
@@ -52,8 +56,10 @@ function attributes(record: SecretRecord, key: string): { values: string[]; case
           .filter((word) => word !== ''),
         caseless: true,
       }
+    case 'primary-region':
+      return { values: [primaryRegion], caseless: false }
     default:
-      // primary-region and owning-service: this server has no replicas and no owning services.
+      // owning-service: this server has no owning services.
       return { values: [], caseless: false }
   }
 }
@@ -64,8 +70,8 @@ function prefixMatch(values: string[], prefix: string, caseless: boolean): boole
 }
 
 /** `all` splits its value into words, each of which must match some attribute. */
-function valueMatches(record: SecretRecord, key: string, value: string): boolean {
-  const { values, caseless } = attributes(record, key)
+function valueMatches(record: SecretRecord, key: string, value: string, primaryRegion: string): boolean {
+  const { values, caseless } = attributes(record, key, primaryRegion)
   if (key === 'all') {
     const words = value.split(/\s+/).filter((w) => w !== '')
     return words.every((word) => prefixMatch(values, word, caseless))
@@ -73,11 +79,12 @@ function valueMatches(record: SecretRecord, key: string, value: string): boolean
   return prefixMatch(values, value, caseless)
 }
 
-export function matchesFilters(record: SecretRecord, filters: Filter[]): boolean {
+/** `primaryRegion`: the record's, or the caller's for a record written before regions were kept. */
+export function matchesFilters(record: SecretRecord, filters: Filter[], primaryRegion: string): boolean {
   return filters.every((filter) => {
     const positive = filter.Values.filter((v) => !v.startsWith('!'))
     const negative = filter.Values.filter((v) => v.startsWith('!')).map((v) => v.slice(1))
-    if (negative.some((v) => valueMatches(record, filter.Key, v))) return false
-    return positive.length === 0 || positive.some((v) => valueMatches(record, filter.Key, v))
+    if (negative.some((v) => valueMatches(record, filter.Key, v, primaryRegion))) return false
+    return positive.length === 0 || positive.some((v) => valueMatches(record, filter.Key, v, primaryRegion))
   })
 }

@@ -44,6 +44,24 @@ export interface SecretRecord {
   resourcePolicy?: string
   /** By VersionId, oldest first (insertion order: version IDs are never array-index-like). */
   versions: Record<string, VersionMeta>
+  /** The primary region. Absent on records written before regions were kept: those are seen from every region. */
+  region?: string
+  /** By region: where read-only replicas of this secret are seen (a replica is a view of these versions). */
+  replicas?: Record<string, ReplicaMeta>
+  /**
+   * The identity storage keys hash when it is not the name: a secret whose name is already taken by a secret
+   * primary in another region (created there, or a promoted replica) is stored under its region and name.
+   */
+  storeAs?: string
+}
+
+export type ReplicaStatus = 'InSync' | 'Failed'
+
+export interface ReplicaMeta {
+  kmsKeyId?: string
+  status: ReplicaStatus
+  /** Why a replica failed (a secret of the same name already in that region). */
+  statusMessage?: string
 }
 
 /** One version's value: exactly one of the two, as AWS stores it. */
@@ -60,6 +78,16 @@ function nameHash(name: string): string {
   return sha256Hex(name)
 }
 
+/** What a record's storage keys hash: its name, or its region and name (NUL never occurs in a name). */
+export function storeIdOf(record: Pick<SecretRecord, 'name' | 'storeAs'>): string {
+  return record.storeAs ?? record.name
+}
+
+export function regionalStoreId(region: string, name: string): string {
+  return `${region}\u0000${name}`
+}
+
+/** `name` here and below is the store identity (storeIdOf): the plain name for most secrets. */
 export function recordKey(name: string): string {
   return SECRETS_PREFIX + nameHash(name)
 }
@@ -77,7 +105,7 @@ export function loadRecord(storage: Storage, name: string): Promise<SecretRecord
 }
 
 export function putRecordOp(record: SecretRecord): StorageOp {
-  return { op: 'put', key: recordKey(record.name), value: encodeJson(record) }
+  return { op: 'put', key: recordKey(storeIdOf(record)), value: encodeJson(record) }
 }
 
 export function putValueOp(name: string, versionId: string, value: SecretValue): StorageOp {

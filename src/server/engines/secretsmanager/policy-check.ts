@@ -9,7 +9,7 @@ import type { Fields } from '../../../sdk/framework/fields.ts'
 import type { BackendRequest, Operation } from '../../../sdk/request.ts'
 import { awsActionOf } from './aws-dispatch.ts'
 import { actionContext, arnOf } from './context.ts'
-import { loadRecord } from './model.ts'
+import { findSecretOrUndefined } from './resolve.ts'
 import { deniedBy, type PolicyCaller, parsePolicy, policyDenied } from './resource-policy.ts'
 import type { SmState } from './state.ts'
 
@@ -51,13 +51,14 @@ export async function checkResourcePolicy(
   action: SecretsManagerAction,
   name: string,
 ): Promise<void> {
-  const record = await loadRecord(ctx.storage, name)
-  if (record?.resourcePolicy === undefined) return
   const env = actionContext(
     { storage: ctx.storage, now: () => ctx.system.now(), state: ctx.state },
     ctx.system.mount,
     ctx.request,
   )
+  // The secret the caller's region sees (a replica carries its primary's policy, as AWS replicates it).
+  const record = await findSecretOrUndefined(env, name)
+  if (record?.resourcePolicy === undefined) return
   const request = {
     action,
     resource: arnOf(env, record.name, record.suffix),

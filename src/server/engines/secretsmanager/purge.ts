@@ -1,10 +1,10 @@
 // Scheduled deletion: the periodic sweep that removes secrets whose recovery window has ended.
 import { listRecursive, type Storage, type StorageOp } from '../../../sdk/storage.ts'
 import type { ActionContext } from './context.ts'
-import { loadAllRecords, loadRecord, recordKey, valuesPrefix } from './model.ts'
+import { loadAllRecords, loadRecord, recordKey, storeIdOf, valuesPrefix } from './model.ts'
 import type { SmState } from './state.ts'
 
-/** Deleting a secret's record and every stored value. */
+/** Deleting a secret's record and every stored value; `name` is its store identity (storeIdOf). */
 export async function purgeOps(storage: Storage, name: string): Promise<StorageOp[]> {
   const values = await listRecursive(storage, valuesPrefix(name))
   return [{ op: 'delete', key: recordKey(name) }, ...values.map((key) => ({ op: 'delete' as const, key }))]
@@ -35,10 +35,10 @@ export async function purgeDue(ctx: Pick<ActionContext, 'storage' | 'now' | 'sta
       continue
     }
     await state.locks.run(listed.name, async () => {
-      const record = await loadRecord(storage, listed.name)
+      const record = await loadRecord(storage, storeIdOf(listed))
       if (record?.deletionDate === undefined) return
       if (record.deletionDate > now) return state.dueAt(record.deletionDate)
-      await storage.batch(await purgeOps(storage, record.name))
+      await storage.batch(await purgeOps(storage, storeIdOf(record)))
       purged++
     })
   }

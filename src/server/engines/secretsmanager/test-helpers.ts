@@ -11,9 +11,16 @@ export const DAY = 24 * 3600 * 1000
 /** 32 characters: the shortest ClientRequestToken AWS accepts. */
 export const token = (n: number | string) => `tok-${String(n)}`.padEnd(32, 'x')
 
+type AwsCall = (
+  action: SecretsManagerAction,
+  input?: Record<string, unknown>,
+) => Promise<Record<string, unknown>>
+
 export interface SmHarness extends BackendHarness {
   /** One AWS action, routed as the adapter routes it (operation and path from the shared table, X-Amz-Target). */
-  aws(action: SecretsManagerAction, input?: Record<string, unknown>): Promise<Record<string, unknown>>
+  aws: AwsCall
+  /** The same, from a credential scope's region (the adapter's x-coffer-aws-region header). */
+  awsIn(region: string): AwsCall
 }
 
 export async function makeSm(
@@ -28,16 +35,19 @@ export async function makeSm(
 }
 
 export function withAws(h: BackendHarness): SmHarness {
-  return {
-    ...h,
-    aws: async (action, input = {}) => {
+  const call =
+    (region?: string): AwsCall =>
+    async (action, input = {}) => {
       const route = secretsManagerRoute(action, input)
       const response = await h.call(route.operation, route.path, input, {
-        headers: { 'x-amz-target': `secretsmanager.${action}` },
+        headers: {
+          'x-amz-target': `secretsmanager.${action}`,
+          ...(region ? { 'x-coffer-aws-region': region } : {}),
+        },
       })
       return (response?.data ?? {}) as Record<string, unknown>
-    },
-  }
+    }
+  return { ...h, aws: call(), awsIn: call }
 }
 
 /** The AWS error a call throws: its __type and message; fails when the call succeeds or throws something else. */

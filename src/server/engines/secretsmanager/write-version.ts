@@ -10,6 +10,7 @@ import {
   type SecretRecord,
   type SecretValue,
   sameValue,
+  storeIdOf,
 } from './model.ts'
 import { addVersion } from './versions.ts'
 
@@ -34,7 +35,7 @@ export async function writeVersion(
 ): Promise<VersionWrite> {
   const versionId = token ?? uuid()
   if (record.versions[versionId]) {
-    if (sameValue(await loadValue(ctx.storage, record.name, versionId), value))
+    if (sameValue(await loadValue(ctx.storage, storeIdOf(record), versionId), value))
       return { versionId, created: false, ops: [] }
     throw resourceExists("You can't modify an existing version, you can only create a new version.")
   }
@@ -44,6 +45,9 @@ export async function writeVersion(
   return {
     versionId,
     created: true,
-    ops: [putValueOp(record.name, versionId, value), ...dropped.map((id) => deleteValueOp(record.name, id))],
+    ops: [
+      putValueOp(storeIdOf(record), versionId, value),
+      ...dropped.map((id) => deleteValueOp(storeIdOf(record), id)),
+    ],
   }
 }

@@ -1,9 +1,20 @@
 // CreateSecret: a new secret, with a first AWSCURRENT version when a value is given; a retry with its token is a no-op.
 import { randomAlphanumeric, uuid } from '../../../../lib/random.ts'
 import { type ActionContext, arnOf } from '../context.ts'
-import { invalidParameter, invalidRequest, resourceExists } from '../errors.ts'
-import { type Input, nameOf, optString, secretValueOf, tagsOf, tokenOf } from '../input.ts'
-import { loadRecord, loadValue, putRecordOp, putValueOp, type SecretRecord, sameValue } from '../model.ts'
+import { invalidRequest, resourceExists } from '../errors.ts'
+import { type Input, nameOf, optBool, optString, secretValueOf, tagsOf, tokenOf } from '../input.ts'
+import {
+  loadRecord,
+  loadValue,
+  putRecordOp,
+  putValueOp,
+  regionalStoreId,
+  type SecretRecord,
+  sameValue,
+  storeIdOf,
+} from '../model.ts'
+import { addReplicas, replicaRequestsOf, replicationStatus } from '../replication.ts'
+import { locate } from '../resolve.ts'
 import { addVersion } from '../versions.ts'
 
 export async function createSecret(ctx: ActionContext, input: Input): Promise<Record<string, unknown>> {
@@ -14,10 +25,10 @@ export async function createSecret(ctx: ActionContext, input: Input): Promise<Re
   const kmsKeyId = optString(input, 'KmsKeyId', { max: 2048 })
   const type = optString(input, 'Type', { max: 256 })
   const tags = tagsOf(input) ?? []
-  if (input['AddReplicaRegions'] !== undefined)
-    throw invalidParameter('Replication to other regions is not supported by this server.')
+  const replicas = replicaRequestsOf(input)
+  const forceReplicas = optBool(input, 'ForceOverwriteReplicaSecret') ?? false
   return ctx.state.locks.run(name, async () => {
-    const existing = await loadRecord(ctx.storage, name)
+    const existing = await locate(ctx, name)
     if (existing) {
       if (existing.deletedDate !== undefined)
         throw invalidRequest(
@@ -29,7 +40,8 @@ export async function createSecret(ctx: ActionContext, input: Input): Promise<Re
       const same =
         value === undefined
           ? version === undefined
-          : version !== undefined && sameValue(await loadValue(ctx.storage, name, token), value)
+          : version !== undefined &&
+            sameValue(await loadValue(ctx.storage, storeIdOf(existing), token), value)
       if (!same)
         throw resourceExists("You can't modify an existing version, you can only create a new version.")
       return answer(ctx, existing, value === undefined ? undefined : token)
@@ -42,16 +54,23 @@ export async function createSecret(ctx: ActionContext, input: Input): Promise<Re
       createdDate: now,
       lastChangedDate: now,
       versions: {},
+      region: ctx.region,
     }
+    // The name's home is taken by a secret primary in another region: this one is stored under its region too.
+    if (await loadRecord(ctx.storage, name)) record.storeAs = regionalStoreId(ctx.region, name)
     if (description !== undefined) record.description = description
     if (kmsKeyId !== undefined && kmsKeyId !== '') record.kmsKeyId = kmsKeyId
     if (type !== undefined) record.type = type
     if (token !== undefined) record.createToken = token
     const versionId = value === undefined ? undefined : (token ?? uuid())
     if (versionId !== undefined) addVersion(record, versionId, now, undefined)
+    const replicaOps = replicas ? await addReplicas(ctx, record, replicas, forceReplicas) : []
     await ctx.storage.batch([
+      ...replicaOps,
       putRecordOp(record),
-      ...(versionId !== undefined && value !== undefined ? [putValueOp(name, versionId, value)] : []),
+      ...(versionId !== undefined && value !== undefined
+        ? [putValueOp(storeIdOf(record), versionId, value)]
+        : []),
     ])
     return answer(ctx, record, versionId)
   })
@@ -60,5 +79,6 @@ export async function createSecret(ctx: ActionContext, input: Input): Promise<Re
 function answer(ctx: ActionContext, record: SecretRecord, versionId: string | undefined) {
   const out: Record<string, unknown> = { ARN: arnOf(ctx, record.name, record.suffix), Name: record.name }
   if (versionId !== undefined) out['VersionId'] = versionId
+  if (record.replicas !== undefined) out['ReplicationStatus'] = replicationStatus(record)
   return out
 }

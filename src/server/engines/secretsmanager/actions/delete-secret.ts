@@ -2,11 +2,11 @@
 import { randomAlphanumeric } from '../../../../lib/random.ts'
 import { parseSecretId } from '../../../../sdk/aws-secretsmanager-routes.ts'
 import { type ActionContext, arnOf } from '../context.ts'
-import { invalidParameter, markedForDeletion, validation } from '../errors.ts'
+import { hasReplicas, invalidParameter, markedForDeletion, validation } from '../errors.ts'
 import { epochSeconds, type Input, optBool, secretIdOf } from '../input.ts'
-import { putRecordOp } from '../model.ts'
+import { putRecordOp, storeIdOf } from '../model.ts'
 import { purgeOps } from '../purge.ts'
-import { findSecret, findSecretOrUndefined, lockKey } from '../resolve.ts'
+import { findPrimary, findSecret, findSecretOrUndefined, lockKey, requirePrimary } from '../resolve.ts'
 
 const DAY_MS = 24 * 3600 * 1000
 
@@ -34,10 +34,12 @@ export async function deleteSecret(ctx: ActionContext, input: Input): Promise<Re
       }
       await findSecret(ctx, secretId)
     }
-    const found = record!
+    const found = requirePrimary(ctx, record!)
+    // AWS keeps a primary while replicas depend on it: they are removed first (RemoveRegionsFromReplication).
+    if (Object.keys(found.replicas ?? {}).length > 0) throw hasReplicas(found.name)
     const arn = arnOf(ctx, found.name, found.suffix)
     if (force) {
-      await ctx.storage.batch(await purgeOps(ctx.storage, found.name))
+      await ctx.storage.batch(await purgeOps(ctx.storage, storeIdOf(found)))
       return { ARN: arn, Name: found.name, DeletionDate: epochSeconds(now) }
     }
     if (found.deletedDate !== undefined) throw markedForDeletion()
@@ -52,7 +54,7 @@ export async function deleteSecret(ctx: ActionContext, input: Input): Promise<Re
 export async function restoreSecret(ctx: ActionContext, input: Input): Promise<Record<string, unknown>> {
   const secretId = secretIdOf(input)
   return ctx.state.locks.run(lockKey(secretId), async () => {
-    const record = await findSecret(ctx, secretId)
+    const record = await findPrimary(ctx, secretId)
     if (record.deletedDate !== undefined) {
       delete record.deletedDate
       delete record.deletionDate

@@ -4,7 +4,7 @@ import { getJson } from '../../../../sdk/storage.ts'
 import { type ActionContext, arnOf } from '../context.ts'
 import { invalidRequest, stageNotFound, versionNotFound } from '../errors.ts'
 import { epochSeconds, type Input, optString, secretIdOf } from '../input.ts'
-import { type SecretRecord, type SecretValue, valueKey, versionWithStage } from '../model.ts'
+import { type SecretRecord, type SecretValue, storeIdOf, valueKey, versionWithStage } from '../model.ts'
 import { findSecret, requireLive } from '../resolve.ts'
 import { CURRENT } from '../versions.ts'
 
@@ -17,7 +17,7 @@ export async function getSecretValue(ctx: ActionContext, input: Input): Promise<
   for (let attempt = 0; ; attempt++) {
     const record = requireLive(await findSecret(ctx, secretId))
     const id = pickVersion(record, versionId, stage)
-    const value = await getJson<SecretValue>(ctx.storage, valueKey(record.name, id))
+    const value = await getJson<SecretValue>(ctx.storage, valueKey(storeIdOf(record), id))
     if (value === undefined && attempt === 0) continue
     if (value === undefined) throw versionNotFound(id)
     const meta = record.versions[id]!

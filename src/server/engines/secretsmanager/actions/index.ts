@@ -12,6 +12,11 @@ import { listSecretVersionIds } from './list-secret-version-ids.ts'
 import { listSecrets } from './list-secrets.ts'
 import { putSecretValue } from './put-secret-value.ts'
 import {
+  removeRegionsFromReplication,
+  replicateSecretToRegions,
+  stopReplicationToReplica,
+} from './replication.ts'
+import {
   deleteResourcePolicy,
   getResourcePolicy,
   putResourcePolicy,
@@ -45,4 +50,7 @@ export const actions: Record<SecretsManagerAction, ActionFn> = {
   GetResourcePolicy: getResourcePolicy,
   DeleteResourcePolicy: deleteResourcePolicy,
   ValidateResourcePolicy: validateResourcePolicy,
+  ReplicateSecretToRegions: replicateSecretToRegions,
+  RemoveRegionsFromReplication: removeRegionsFromReplication,
+  StopReplicationToReplica: stopReplicationToReplica,
 }

@@ -6,6 +6,7 @@ import { matchesFilters, parseFilters } from '../filters.ts'
 import { type Input, optBool, optInt, optString } from '../input.ts'
 import { loadAllRecords, type SecretRecord } from '../model.ts'
 import { compareKeys, decodeToken, encodeToken } from '../page-token.ts'
+import { visibleIn } from '../resolve.ts'
 
 const SORT_BY = ['created-date', 'last-accessed-date', 'last-changed-date', 'name']
 
@@ -19,6 +20,12 @@ function sortKey(record: SecretRecord, sortBy: string): [number | string, string
       // last-accessed-date is not tracked (it would cost a write per read): created-date stands in for it.
       return [record.createdDate, record.name]
   }
+}
+
+/** In the caller's region: its primaries and replicas; without a region, every secret once (not its replicas). */
+function seenFrom(ctx: ActionContext, record: SecretRecord): boolean {
+  if (record.storeAs !== undefined) return ctx.anyRegion === true || record.region === ctx.region
+  return ctx.anyRegion === true || visibleIn(record, ctx.region)
 }
 
 export interface ListedPage {
@@ -46,7 +53,12 @@ export async function listPage(
   const cursor = decodeToken(input['NextToken'], sort)
   const sign = order === 'asc' ? 1 : -1
   const matching = (await loadAllRecords(ctx.storage))
-    .filter((r) => (includeDeleted || r.deletedDate === undefined) && matchesFilters(r, filters))
+    .filter(
+      (r) =>
+        seenFrom(ctx, r) &&
+        (includeDeleted || r.deletedDate === undefined) &&
+        matchesFilters(r, filters, r.region ?? ctx.region),
+    )
     .map((record) => ({ record, key: sortKey(record, sortBy) }))
     .filter((item) => cursor === undefined || sign * compareKeys(item.key, cursor.after) > 0)
     .sort((a, b) => sign * compareKeys(a.key, b.key))

@@ -3,7 +3,7 @@ import { type ActionContext, arnOf } from '../context.ts'
 import { invalidParameter } from '../errors.ts'
 import { type Input, optString, optStringList, secretIdOf, secretValueOf, tokenOf } from '../input.ts'
 import { putRecordOp } from '../model.ts'
-import { findSecret, lockKey, requireLive } from '../resolve.ts'
+import { findPrimary, lockKey, requireLive } from '../resolve.ts'
 import { writeVersion } from '../write-version.ts'
 
 export async function putSecretValue(ctx: ActionContext, input: Input): Promise<Record<string, unknown>> {
@@ -15,7 +15,7 @@ export async function putSecretValue(ctx: ActionContext, input: Input): Promise<
   // RotationToken matters only for cross-account rotation functions; it is checked for shape and not kept.
   optString(input, 'RotationToken', { min: 36, max: 256 })
   return ctx.state.locks.run(lockKey(secretId), async () => {
-    const record = requireLive(await findSecret(ctx, secretId))
+    const record = requireLive(await findPrimary(ctx, secretId))
     const write = await writeVersion(ctx, record, value, token, stages)
     if (write.created) await ctx.storage.batch([putRecordOp(record), ...write.ops])
     return {

@@ -2,7 +2,7 @@
 import { type ActionContext, arnOf } from '../context.ts'
 import { type Input, optBool, reqString, secretIdOf } from '../input.ts'
 import { putRecordOp, type SecretRecord } from '../model.ts'
-import { findSecret, lockKey, requireLive } from '../resolve.ts'
+import { findPrimary, findSecret, lockKey, requireLive } from '../resolve.ts'
 import { isPublic, MAX_POLICY_LENGTH, parsePolicy, publicPolicy } from '../resource-policy.ts'
 
 const policyText = (input: Input) => reqString(input, 'ResourcePolicy', { min: 1, max: MAX_POLICY_LENGTH })
@@ -18,7 +18,7 @@ export async function putResourcePolicy(ctx: ActionContext, input: Input): Promi
   const statements = parsePolicy(text)
   if (optBool(input, 'BlockPublicPolicy') === true && statements.some(isPublic)) throw publicPolicy()
   return ctx.state.locks.run(lockKey(secretId), async () => {
-    const record = requireLive(await findSecret(ctx, secretId))
+    const record = requireLive(await findPrimary(ctx, secretId))
     record.resourcePolicy = text
     await ctx.storage.batch([putRecordOp(record)])
     return named(ctx, record)
@@ -40,7 +40,7 @@ export async function deleteResourcePolicy(
 ): Promise<Record<string, unknown>> {
   const secretId = secretIdOf(input)
   return ctx.state.locks.run(lockKey(secretId), async () => {
-    const record = requireLive(await findSecret(ctx, secretId))
+    const record = requireLive(await findPrimary(ctx, secretId))
     if (record.resourcePolicy !== undefined) {
       delete record.resourcePolicy
       await ctx.storage.batch([putRecordOp(record)])

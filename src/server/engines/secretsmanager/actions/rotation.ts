@@ -3,7 +3,7 @@ import { type ActionContext, arnOf } from '../context.ts'
 import { invalidParameter, invalidRequest, validation } from '../errors.ts'
 import { type Input, optBool, optString, secretIdOf, tokenOf } from '../input.ts'
 import { putRecordOp, versionWithStage } from '../model.ts'
-import { findSecret, lockKey, requireLive } from '../resolve.ts'
+import { findPrimary, lockKey, requireLive } from '../resolve.ts'
 import { CURRENT } from '../versions.ts'
 
 const DAY_MS = 24 * 3600 * 1000
@@ -37,7 +37,7 @@ export async function rotateSecret(ctx: ActionContext, input: Input): Promise<Re
   const rules = rulesOf(input)
   optBool(input, 'RotateImmediately')
   return ctx.state.locks.run(lockKey(secretId), async () => {
-    const record = requireLive(await findSecret(ctx, secretId))
+    const record = requireLive(await findPrimary(ctx, secretId))
     const pending = versionWithStage(record, 'AWSPENDING')
     if (pending !== undefined && pending !== versionWithStage(record, CURRENT))
       throw invalidRequest('Previous rotation request is still in progress.')
@@ -58,7 +58,7 @@ export async function rotateSecret(ctx: ActionContext, input: Input): Promise<Re
 export async function cancelRotateSecret(ctx: ActionContext, input: Input): Promise<Record<string, unknown>> {
   const secretId = secretIdOf(input)
   return ctx.state.locks.run(lockKey(secretId), async () => {
-    const record = requireLive(await findSecret(ctx, secretId))
+    const record = requireLive(await findPrimary(ctx, secretId))
     if (record.rotation) {
       record.rotation = { ...record.rotation, enabled: false }
       await ctx.storage.batch([putRecordOp(record)])

@@ -184,12 +184,10 @@ describe('GetSecretValue', () => {
     const { ARN } = await sm.aws('CreateSecret', { Name: 'r', SecretString: 'v' })
     assert.match(String(ARN), /^arn:aws:secretsmanager:eu-central-1:123456789012:secret:r-/)
     const viaHeader = await sm.call(
-      'read',
-      'metadata/r',
-      { SecretId: 'r' },
-      {
-        headers: { 'x-amz-target': 'secretsmanager.DescribeSecret', 'x-coffer-aws-region': 'ap-south-1' },
-      },
+      'create',
+      'secrets/s',
+      { Name: 's', SecretString: 'v' },
+      { headers: { 'x-amz-target': 'secretsmanager.CreateSecret', 'x-coffer-aws-region': 'ap-south-1' } },
     )
     assert.match(String(viaHeader?.data?.['ARN']), /^arn:aws:secretsmanager:ap-south-1:123456789012:/)
   })

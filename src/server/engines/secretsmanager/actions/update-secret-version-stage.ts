@@ -2,7 +2,7 @@
 import { type ActionContext, arnOf } from '../context.ts'
 import { type Input, optString, reqString, secretIdOf } from '../input.ts'
 import { putRecordOp } from '../model.ts'
-import { findSecret, lockKey, requireLive } from '../resolve.ts'
+import { findPrimary, lockKey, requireLive } from '../resolve.ts'
 import { moveStage } from '../versions.ts'
 
 export async function updateSecretVersionStage(
@@ -14,7 +14,7 @@ export async function updateSecretVersionStage(
   const removeFrom = optString(input, 'RemoveFromVersionId', { min: 32, max: 64 })
   const moveTo = optString(input, 'MoveToVersionId', { min: 32, max: 64 })
   return ctx.state.locks.run(lockKey(secretId), async () => {
-    const record = requireLive(await findSecret(ctx, secretId))
+    const record = requireLive(await findPrimary(ctx, secretId))
     moveStage(record, stage, removeFrom, moveTo)
     await ctx.storage.batch([putRecordOp(record)])
     return { ARN: arnOf(ctx, record.name, record.suffix), Name: record.name }

@@ -2,7 +2,7 @@
 import { type ActionContext, arnOf } from '../context.ts'
 import { type Input, optString, secretIdOf, secretValueOf, tokenOf } from '../input.ts'
 import { putRecordOp } from '../model.ts'
-import { findSecret, lockKey, requireLive } from '../resolve.ts'
+import { findPrimary, lockKey, requireLive } from '../resolve.ts'
 import { writeVersion } from '../write-version.ts'
 
 export async function updateSecret(ctx: ActionContext, input: Input): Promise<Record<string, unknown>> {
@@ -13,7 +13,7 @@ export async function updateSecret(ctx: ActionContext, input: Input): Promise<Re
   const kmsKeyId = optString(input, 'KmsKeyId', { max: 2048 })
   const type = optString(input, 'Type', { max: 256 })
   return ctx.state.locks.run(lockKey(secretId), async () => {
-    const record = requireLive(await findSecret(ctx, secretId))
+    const record = requireLive(await findPrimary(ctx, secretId))
     let changed = false
     if (description !== undefined && description !== record.description) {
       record.description = description
