@@ -165,7 +165,7 @@ describe('STS web identity with boto3 against Coffer', { skip: await unmet(BOTO3
         headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
         body,
       })
-    const unknown = await post('Action=AssumeRole&Version=2011-06-15')
+    const unknown = await post('Action=GetFederationToken&Version=2011-06-15')
     assert.equal(unknown.status, 400)
     const text = await unknown.text()
     assert.match(

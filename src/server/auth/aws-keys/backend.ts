@@ -11,6 +11,7 @@ import {
 import { loginPath } from './path-login.ts'
 import { roleListPath, rolePath } from './path-role.ts'
 import { issueSessionPath, sessionListPath, sessionPathDef } from './path-session.ts'
+import { sessionTokenPath } from './path-session-token.ts'
 import { webIdentityPath } from './path-web-identity.ts'
 import { loadRole } from './role-store.ts'
 import { loadSession, SESSION_KEY_ID, sweepSessions } from './session-store.ts'
@@ -30,9 +31,10 @@ export const awsKeysBackend = defineBackend<AwsKeysState>({
     sessionListPath,
     sessionPathDef,
     webIdentityPath,
+    sessionTokenPath,
     loginPath,
   ],
-  specialPaths: { unauthenticated: ['login', 'web-identity'] },
+  specialPaths: { unauthenticated: ['login', 'web-identity', 'session-token'] },
   setup: setupAwsKeys,
   // A service token (when the role asks for them) renews only while its credentials and role exist.
   renewLogin: async ({ storage, system }, { internal }) => {

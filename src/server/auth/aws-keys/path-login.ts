@@ -4,13 +4,15 @@ import { AppError, InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { tokenGrant } from '../../../sdk/framework/token-params.ts'
+import type { SystemView } from '../../../sdk/request.ts'
+import type { Storage } from '../../../sdk/storage.ts'
 import { accountId, assumedRoleArn, keyUserArn, roleId } from './arn.ts'
 import { loadAccessKey } from './key-store.ts'
 import { loadRole, type RoleEntry } from './role-store.ts'
 import { loadSession, SESSION_KEY_ID, type SessionEntry, sessionTokenMatches } from './session-store.ts'
 import type { AwsKeysState } from './state.ts'
 
-const fields = {
+export const signedRequestFields = {
   method: f.string({ description: 'The HTTP method of the signed request.' }),
   path: f.string({
     description: 'The raw path of the signed request, percent-encoding intact ("/" for AWS JSON calls).',
@@ -28,7 +30,7 @@ const fields = {
 const EXPIRED_TOKEN = 'ExpiredTokenException: The security token included in the request is expired'
 
 /** The signer's stored credentials: a long-term key, or session credentials with their token and expiry. */
-type Signer =
+export type Signer =
   | { kind: 'key'; id: string; roleName: string; role: RoleEntry }
   | { kind: 'session'; id: string; roleName: string; role: RoleEntry; session: SessionEntry }
 
@@ -57,56 +59,91 @@ function bodyOf(raw: string | undefined): Buffer {
   return Buffer.from(raw, 'base64')
 }
 
-export const loginPath = definePath<typeof fields, AwsKeysState>({
+/** The signed request a login (or session-token) verifies. */
+type SignedInput = {
+  method?: string
+  path?: string
+  query?: string
+  headers?: Record<string, unknown>
+  body?: string
+}
+
+/**
+ * Verifies a SigV4-signed request against this mount's keys and session credentials: the signer, or a refusal as
+ * AWS words it. A session's token must be the one issued with it and the session unexpired; a long-term key may not
+ * carry a token.
+ */
+export async function verifySigner(
+  storage: Storage,
+  system: SystemView,
+  input: SignedInput,
+): Promise<{ who: Signer; verified: Awaited<ReturnType<typeof verifySigV4>> }> {
+  if (!input.method) throw new InvalidRequestError('missing method')
+  let signer: Signer | undefined
+  let verified: Awaited<ReturnType<typeof verifySigV4>>
+  try {
+    verified = await verifySigV4(
+      {
+        method: input.method,
+        rawPath: input.path || '/',
+        rawQuery: input.query ?? '',
+        headers: headersOf(input.headers),
+        body: bodyOf(input.body),
+      },
+      {
+        now: () => system.now(),
+        // The stored entry is read on every login, so a revoked key (or a deleted role) is refused as soon as
+        // the delete has returned.
+        lookupSecret: async (id) => {
+          if (SESSION_KEY_ID.test(id)) {
+            const session = await loadSession(storage, id)
+            const role = session && (await loadRole(storage, session.role))
+            // Credentials from GetSessionToken go with the key that asked for them.
+            const parentLive =
+              session?.parentKey === undefined ||
+              (await loadAccessKey(storage, session.parentKey)) !== undefined
+            if (!session || !role || !parentLive) return undefined
+            signer = { kind: 'session', id, roleName: session.role, role, session }
+            return session.secret
+          }
+          const entry = await loadAccessKey(storage, id)
+          const role = entry && (await loadRole(storage, entry.role))
+          if (!entry || !role) return undefined
+          signer = { kind: 'key', id, roleName: entry.role, role }
+          return entry.secret
+        },
+      },
+    )
+  } catch (error) {
+    if (error instanceof SigV4Error) throw signatureRefused(error)
+    throw error
+  }
+  const who = signer as Signer | undefined
+  if (!who) throw new InvalidRequestError('internal: no key after verification')
+  if (who.kind === 'key') {
+    // Long-term keys carry no session token; one sent with them is refused as AWS refuses it.
+    if (verified.securityToken !== undefined)
+      throw signatureRefused(new SigV4Error('UnrecognizedClientException', UNKNOWN_KEY))
+    return { who, verified }
+  }
+  // Session credentials: the token must be the one issued with them (compared as SHA-256, in constant time),
+  // checked only after the signature so that nobody without the secret learns anything about them.
+  if (!sessionTokenMatches(who.session, verified.securityToken))
+    throw signatureRefused(new SigV4Error('UnrecognizedClientException', UNKNOWN_KEY))
+  if (who.session.expires <= system.now()) throw new AppError('permission_denied', 403, EXPIRED_TOKEN)
+  return { who, verified }
+}
+
+export const loginPath = definePath<typeof signedRequestFields, AwsKeysState>({
   pattern: 'login',
-  fields,
+  fields: signedRequestFields,
   help: 'Log in with a request signed by an access key (AWS Signature Version 4).',
   operations: {
     update: async ({ storage, system, input }) => {
-      if (!input.method) throw new InvalidRequestError('missing method')
-      let signer: Signer | undefined
-      let verified: Awaited<ReturnType<typeof verifySigV4>>
-      try {
-        verified = await verifySigV4(
-          {
-            method: input.method,
-            rawPath: input.path || '/',
-            rawQuery: input.query ?? '',
-            headers: headersOf(input.headers),
-            body: bodyOf(input.body),
-          },
-          {
-            now: () => system.now(),
-            // The stored entry is read on every login, so a revoked key (or a deleted role) is refused as soon as
-            // the delete has returned.
-            lookupSecret: async (id) => {
-              if (SESSION_KEY_ID.test(id)) {
-                const session = await loadSession(storage, id)
-                const role = session && (await loadRole(storage, session.role))
-                if (!session || !role) return undefined
-                signer = { kind: 'session', id, roleName: session.role, role, session }
-                return session.secret
-              }
-              const entry = await loadAccessKey(storage, id)
-              const role = entry && (await loadRole(storage, entry.role))
-              if (!entry || !role) return undefined
-              signer = { kind: 'key', id, roleName: entry.role, role }
-              return entry.secret
-            },
-          },
-        )
-      } catch (error) {
-        if (error instanceof SigV4Error) throw signatureRefused(error)
-        throw error
-      }
-      const who = signer as Signer | undefined
-      if (!who) throw new InvalidRequestError('internal: no key after verification')
+      const { who, verified } = await verifySigner(storage, system, input)
       const now = system.now()
       const account = accountId(system)
       if (who.kind === 'key') {
-        // Long-term keys carry no session token; one sent with them is refused as AWS refuses it.
-        if (verified.securityToken !== undefined)
-          throw signatureRefused(new SigV4Error('UnrecognizedClientException', UNKNOWN_KEY))
         const metadata = {
           access_key_id: who.id,
           role: who.roleName,
@@ -126,12 +163,7 @@ export const loginPath = definePath<typeof fields, AwsKeysState>({
           },
         }
       }
-      // Session credentials: the token must be the one issued with them (compared as SHA-256, in constant time),
-      // checked only after the signature so that nobody without the secret learns anything about them.
       const { session } = who
-      if (!sessionTokenMatches(session, verified.securityToken))
-        throw signatureRefused(new SigV4Error('UnrecognizedClientException', UNKNOWN_KEY))
-      if (session.expires <= now) throw new AppError('permission_denied', 403, EXPIRED_TOKEN)
       const grant = tokenGrant(who.role)
       // The token never outlives the credentials it was obtained with.
       const remaining = Math.max(1, Math.floor((session.expires - now) / 1000))
@@ -142,10 +174,19 @@ export const loginPath = definePath<typeof fields, AwsKeysState>({
         region: verified.region,
         service: verified.service,
         account_id: account,
-        arn: assumedRoleArn(account, who.roleName, session.sessionName),
-        user_id: `${roleId(system.mount.uuid, who.roleName)}:${session.sessionName}`,
-        role_session_name: session.sessionName,
         expiration: new Date(session.expires).toISOString(),
+        // GetSessionToken's credentials act as the key's user; a role session as the assumed role.
+        ...(session.parentKey !== undefined
+          ? {
+              arn: keyUserArn(account, who.roleName),
+              user_id: session.parentKey,
+              parent_access_key_id: session.parentKey,
+            }
+          : {
+              arn: assumedRoleArn(account, who.roleName, session.sessionName),
+              user_id: `${roleId(system.mount.uuid, who.roleName)}:${session.sessionName}`,
+              role_session_name: session.sessionName,
+            }),
       }
       return {
         auth: {

@@ -1,11 +1,10 @@
 // Session credentials: issue a temporary key pair and session token for a role (what STS hands a web identity),
 // list, read and revoke them.
-import { sha256Hex } from '../../../lib/hash.ts'
 import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { listResponse } from '../../../sdk/framework/list-response.ts'
-import { accountId, assumedRoleArn, roleId } from './arn.ts'
+import { issueSession } from './issue-session.ts'
 import {
   DEFAULT_MAX_SESSION_DURATION,
   loadRole,
@@ -13,16 +12,7 @@ import {
   MIN_SESSION_DURATION,
   normalizeRoleName,
 } from './role-store.ts'
-import {
-  encodeSession,
-  listSessions,
-  loadSession,
-  newSessionKeyId,
-  newSessionSecret,
-  newSessionToken,
-  type SessionEntry,
-  sessionPath,
-} from './session-store.ts'
+import { listSessions, loadSession, sessionPath } from './session-store.ts'
 import type { AwsKeysState } from './state.ts'
 
 /** AWS's RoleSessionName: 2 to 64 of letters, digits and `_+=,.@-`. */
@@ -62,33 +52,14 @@ export const issueSessionPath = definePath<typeof issueFields, AwsKeysState>({
           throw new InvalidRequestError(
             'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
           )
-        let id = newSessionKeyId()
-        while ((await loadSession(storage, id)) !== undefined) id = newSessionKeyId()
-        const token = newSessionToken()
-        const now = system.now()
-        const entry: SessionEntry = {
-          role: name,
-          secret: newSessionSecret(),
-          tokenSha256: sha256Hex(token),
-          created: now,
-          expires: now + duration * 1000,
-          sessionName,
-          ...(input.subject ? { subject: input.subject } : {}),
-          ...(request.caller?.displayName ? { issuedTo: request.caller.displayName } : {}),
-        }
-        await storage.put(sessionPath(id), encodeSession(entry))
-        const account = accountId(system)
         return {
-          data: {
-            access_key_id: id,
-            secret_access_key: entry.secret,
-            session_token: token,
-            expiration: new Date(entry.expires).toISOString(),
+          data: await issueSession(storage, system, {
             role: name,
-            account_id: account,
-            assumed_role_arn: assumedRoleArn(account, name, sessionName),
-            assumed_role_id: `${roleId(system.mount.uuid, name)}:${sessionName}`,
-          },
+            sessionName,
+            durationSeconds: duration,
+            subject: input.subject,
+            issuedTo: request.caller?.displayName,
+          }),
         }
       })
     },

@@ -19,6 +19,8 @@ export interface SessionEntry {
   sessionName: string
   /** Who the credentials were issued to: the web identity token's subject, when the caller named one. */
   subject?: string
+  /** The long-term key whose GetSessionToken asked for them: they act as its user and die with it. */
+  parentKey?: string
   /** The display name of the Coffer token that asked for them (e.g. `jwt-…`), for the audit trail. */
   issuedTo?: string
 }

@@ -5,7 +5,7 @@ import type { RequestCore } from '../../core/handle-request.ts'
 import type { HttpRequest, HttpResult } from '../http-types.ts'
 import { header } from '../parse-request.ts'
 import { queryErrorResult } from './query-render.ts'
-import { assumeRoleWithWebIdentity, getCallerIdentity } from './sts.ts'
+import { assumeRole, assumeRoleWithWebIdentity, getCallerIdentity, getSessionToken } from './sts.ts'
 
 const FORM = 'application/x-www-form-urlencoded'
 
@@ -29,6 +29,8 @@ export async function handleAwsQuery(core: RequestCore, req: HttpRequest): Promi
       throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${version}`)
     if (action === 'AssumeRoleWithWebIdentity')
       return await assumeRoleWithWebIdentity(core, req, params, requestId)
+    if (action === 'AssumeRole') return await assumeRole(core, req, params, requestId)
+    if (action === 'GetSessionToken') return await getSessionToken(core, req, params, requestId)
     if (action === 'GetCallerIdentity') return await getCallerIdentity(core, req, requestId)
     throw new AwsError('InvalidAction', `Could not find operation ${action} for version 2011-06-15`)
   } catch (error) {

@@ -8,7 +8,7 @@ import { handleRequest } from '../../core/handle-request.ts'
 import type { CoreResponse, LogicalRequest } from '../../core/logical-request.ts'
 import type { HttpRequest, HttpResult } from '../http-types.ts'
 import { header } from '../parse-request.ts'
-import { queryResult } from './query-render.ts'
+import { queryResult, type XmlFields } from './query-render.ts'
 
 const ACCESS_KEYS_TYPE = 'aws-keys'
 /** The auth methods whose `login {role, jwt}` verifies a web identity token. */
@@ -226,6 +226,57 @@ const SIGNED_REFUSALS: Record<string, [string, number]> = {
   UnrecognizedClientException: ['InvalidClientTokenId', 403],
   MissingAuthenticationTokenException: ['MissingAuthenticationToken', 403],
   ExpiredTokenException: ['ExpiredToken', 400],
+  AccessDenied: ['AccessDenied', 403],
+}
+
+/** The signed request as the aws-keys `login` and `session-token` paths take it. */
+function signedRequest(req: HttpRequest): Record<string, unknown> {
+  const at = req.url.indexOf('?')
+  const headers: Record<string, string | string[]> = {}
+  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = value
+  return {
+    method: req.method,
+    path: at === -1 ? req.url : req.url.slice(0, at),
+    query: at === -1 ? '' : req.url.slice(at + 1),
+    headers,
+    body: req.body.toString('base64'),
+  }
+}
+
+/** The aws-keys mount a signed call goes to; unsigned calls and a server without one are refused as STS refuses. */
+function signedMount(core: RequestCore, req: HttpRequest): string {
+  if (header(req, 'authorization') === '')
+    throw new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403)
+  const keysMount = authMount(core, ACCESS_KEYS_TYPE)
+  if (keysMount === undefined)
+    throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403)
+  return keysMount
+}
+
+/** A refused signed call: the SigV4 codes as STS sends them, anything else the caller's doing as AccessDenied. */
+function signedRefusal(refused: unknown, action: string): AwsError {
+  const fault = serverFault(refused)
+  if (fault) return fault
+  const message = refused instanceof Error ? refused.message : ''
+  const typed = /^([A-Za-z]+): ([\s\S]*)$/.exec(message)
+  const mapped = typed ? SIGNED_REFUSALS[typed[1]!] : undefined
+  if (mapped) return new AwsError(mapped[0], typed![2]!, mapped[1])
+  if (isAppError(refused) && refused.status === 400 && message) return validation(message)
+  return new AwsError('AccessDenied', `User is not authorized to perform: sts:${action}`, 403)
+}
+
+/** The signer's Coffer login (its token has the signing key's role's policies), or the refusal. */
+async function signedLogin(core: RequestCore, req: HttpRequest, requestId: string, action: string) {
+  const login = await call(core, req, requestId, {
+    path: `${signedMount(core, req)}login`,
+    data: signedRequest(req),
+    token: '',
+    action,
+  })
+  if ('refused' in login) throw signedRefusal(login.refused, action)
+  const auth = login.ok?.auth
+  if (!auth?.client_token) throw new AwsError('InternalFailure', 'An internal error occurred.', 500)
+  return auth
 }
 
 /** Signed: the aws-keys login verifies the signature (long-term or session credentials) and says who signed. */
@@ -234,39 +285,136 @@ export async function getCallerIdentity(
   req: HttpRequest,
   requestId: string,
 ): Promise<HttpResult> {
-  if (header(req, 'authorization') === '')
-    throw new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403)
-  const keysMount = authMount(core, ACCESS_KEYS_TYPE)
-  if (keysMount === undefined)
-    throw new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403)
-  const at = req.url.indexOf('?')
-  const headers: Record<string, string | string[]> = {}
-  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = value
-  const login = await call(core, req, requestId, {
-    path: `${keysMount}login`,
-    data: {
-      method: req.method,
-      path: at === -1 ? req.url : req.url.slice(0, at),
-      query: at === -1 ? '' : req.url.slice(at + 1),
-      headers,
-      body: req.body.toString('base64'),
-    },
-    token: '',
-    action: 'GetCallerIdentity',
-  })
-  if ('refused' in login) {
-    const fault = serverFault(login.refused)
-    if (fault) throw fault
-    const message = login.refused instanceof Error ? login.refused.message : ''
-    const typed = /^([A-Za-z]+): ([\s\S]*)$/.exec(message)
-    const mapped = typed ? SIGNED_REFUSALS[typed[1]!] : undefined
-    if (mapped) throw new AwsError(mapped[0], typed![2]!, mapped[1])
-    throw new AwsError('AccessDenied', 'User is not authorized to perform: sts:GetCallerIdentity', 403)
-  }
-  const metadata = login.ok?.auth?.metadata ?? {}
+  const auth = await signedLogin(core, req, requestId, 'GetCallerIdentity')
+  const metadata = auth.metadata ?? {}
+  await revokeLoginToken(core, req, requestId, auth)
   return queryResult(requestId, 'GetCallerIdentity', {
     UserId: metadata['user_id'] ?? '',
     Account: metadata['account_id'] ?? '',
     Arn: metadata['arn'] ?? '',
   })
+}
+
+/** A login's service token was only the key to one call: revoked at once (a batch token expires on its own). */
+async function revokeLoginToken(
+  core: RequestCore,
+  req: HttpRequest,
+  requestId: string,
+  auth: { client_token: string; token_type?: string },
+): Promise<void> {
+  if (auth.token_type === 'service')
+    await call(core, req, requestId, { path: 'auth/token/revoke-self', data: {}, token: auth.client_token })
+}
+
+function durationParam(params: URLSearchParams, max: number): number | undefined {
+  const raw = params.get('DurationSeconds')
+  if (raw === null || raw === '') return undefined
+  const duration = /^\d{1,7}$/.test(raw) ? Number(raw) : Number.NaN
+  if (!(duration >= 900))
+    throw validation(
+      `1 validation error detected: Value '${raw.slice(0, 16)}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900`,
+    )
+  if (duration > max)
+    throw validation(
+      `1 validation error detected: Value '${raw}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to ${max}`,
+    )
+  return duration
+}
+
+/**
+ * Signed with a long-term key only: aws-keys `session-token` verifies the signature itself and issues session
+ * credentials for the key's role (for DurationSeconds, default 12 hours, capped at the role's max_session_duration).
+ */
+export async function getSessionToken(
+  core: RequestCore,
+  req: HttpRequest,
+  params: URLSearchParams,
+  requestId: string,
+): Promise<HttpResult> {
+  const duration = durationParam(params, 129600)
+  const issued = await call(core, req, requestId, {
+    path: `${signedMount(core, req)}session-token`,
+    data: { ...signedRequest(req), ...(duration !== undefined ? { duration_seconds: duration } : {}) },
+    token: '',
+    action: 'GetSessionToken',
+  })
+  if ('refused' in issued) throw signedRefusal(issued.refused, 'GetSessionToken')
+  const d = issued.ok?.data ?? {}
+  return queryResult(requestId, 'GetSessionToken', { Credentials: credentialsOf(d) })
+}
+
+function credentialsOf(d: Record<string, unknown>): XmlFields {
+  return {
+    AccessKeyId: String(d['access_key_id']),
+    SecretAccessKey: String(d['secret_access_key']),
+    SessionToken: String(d['session_token']),
+    Expiration: String(d['expiration']),
+  }
+}
+
+/** AWS's limit on a session assumed with session credentials of a role (role chaining). */
+const CHAINED_MAX_DURATION = 3600
+
+/**
+ * Signed, with long-term or session credentials: the signer's login token must be allowed `update` on aws-keys
+ * `role/<name>/session` of the RoleArn's role — Coffer policy is the role's trust policy, as for web identity.
+ */
+export async function assumeRole(
+  core: RequestCore,
+  req: HttpRequest,
+  params: URLSearchParams,
+  requestId: string,
+): Promise<HttpResult> {
+  // As STS: who is asking first, then what they ask.
+  const auth = await signedLogin(core, req, requestId, 'AssumeRole')
+  try {
+    const roleArn = required(params, 'RoleArn', 'roleArn')
+    if (roleArn.length < 20 || roleArn.length > 2048)
+      throw validation(
+        "1 validation error detected: Value at 'roleArn' failed to satisfy constraint: Member must have length between 20 and 2048",
+      )
+    const { sessionName, duration } = checkInput(params)
+    const metadata = auth.metadata ?? {}
+    const denied = new AwsError(
+      'AccessDenied',
+      `User: ${metadata['arn'] ?? ''} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+      403,
+    )
+    const role = roleNameFromArn(roleArn, metadata['account_id'] ?? '')
+    if (role === undefined) throw denied
+    if (metadata['role_session_name'] !== undefined && (duration ?? 0) > CHAINED_MAX_DURATION)
+      throw validation(
+        'The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.',
+      )
+    const issued = await call(core, req, requestId, {
+      path: `${signedMount(core, req)}role/${role}/session`,
+      data: { role_session_name: sessionName, duration_seconds: duration ?? 3600 },
+      token: auth.client_token,
+      action: 'AssumeRole',
+    })
+    if ('refused' in issued) {
+      const fault = serverFault(issued.refused)
+      if (fault) throw fault
+      const status = isAppError(issued.refused) ? issued.refused.status : 403
+      if (status === 400 && issued.refused instanceof Error) throw validation(issued.refused.message)
+      throw denied
+    }
+    const d = issued.ok?.data ?? {}
+    return queryResult(requestId, 'AssumeRole', {
+      Credentials: credentialsOf(d),
+      AssumedRoleUser: { AssumedRoleId: String(d['assumed_role_id']), Arn: String(d['assumed_role_arn']) },
+    })
+  } finally {
+    await revokeLoginToken(core, req, requestId, auth)
+  }
+}
+
+/**
+ * The role name of an IAM role ARN of this account (`arn:aws:iam::<account>:role[/path]/<name>`), lower-cased as
+ * aws-keys names roles; undefined for anything else.
+ */
+function roleNameFromArn(arn: string, account: string): string | undefined {
+  const match = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\x21-\x7e]*\/)?([\w+=,.@-]{1,64})$/.exec(arn)
+  if (!match || match[1] !== account) return undefined
+  return match[2]!.toLowerCase()
 }
