@@ -222,3 +222,42 @@ describeUnless(skip, 'aws-keys: login with session credentials', () => {
     )
   })
 })
+
+describeUnless(skip, 'aws-keys: session-token (GetSessionToken)', () => {
+  it('issues the key’s role a session capped at max_session_duration, acting as the key, gone with the key', async () => {
+    const h = await withRole()
+    const key = (await h.call('update', 'role/ci/access-key'))?.data ?? {}
+    const long = { id: key['access_key_id'] as string, secret: key['secret_access_key'] as string }
+    const signed = await signedLogin(long, undefined, HARNESS_START)
+    const out = (await h.call('update', 'session-token', signed))?.data ?? {}
+    assert.match(out['access_key_id'] as string, SESSION_KEY_ID)
+    // The default 43200 seconds, capped at the role's 7200.
+    assert.equal(out['expiration'], new Date(HARNESS_START + 7200_000).toISOString())
+    assert.equal(out['user_arn'], 'arn:aws:iam::000000000000:user/ci')
+    const s = {
+      id: out['access_key_id'] as string,
+      secret: out['secret_access_key'] as string,
+      token: out['session_token'] as string,
+    }
+    const auth = (await h.call('update', 'login', await signedLogin(s, s.token, HARNESS_START)))?.auth
+    assert.equal(auth?.metadata?.['arn'], 'arn:aws:iam::000000000000:user/ci')
+    assert.equal(auth?.metadata?.['user_id'], long.id)
+    assert.equal(auth?.metadata?.['role_session_name'], undefined)
+    // Session credentials cannot make more of themselves.
+    assert.equal(
+      await refusedAs(async () =>
+        h.call('update', 'session-token', await signedLogin(s, s.token, HARNESS_START)),
+      ),
+      'AccessDenied: Cannot call GetSessionToken with session credentials',
+    )
+    const tooLong = await failure(() =>
+      h.call('update', 'session-token', { ...signed, duration_seconds: 129601 }),
+    )
+    assert.equal(tooLong.status, 400)
+    await h.call('delete', `access-key/${long.id}`)
+    assert.equal(
+      await refusedAs(async () => h.call('update', 'login', await signedLogin(s, s.token, HARNESS_START))),
+      `UnrecognizedClientException: ${UNKNOWN_KEY}`,
+    )
+  })
+})
