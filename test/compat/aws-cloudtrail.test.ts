@@ -1,57 +1,42 @@
 // boto3 against a dev server with a format=cloudtrail audit device: the records read back, field by field.
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { verifyAuditLog } from '../../src/lib/audit-chain/verify.ts'
-import { program, unmet } from '../helpers/requirements.ts'
+import {
+  type AccessKey,
+  accessKeyFor,
+  BOTO3,
+  clientEnv,
+  mustCall,
+  runClient,
+} from '../helpers/aws-clients.ts'
+import { unmet } from '../helpers/requirements.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 
-const BOTO3 = program('python3', ['-c', 'import boto3'])
 const SCRIPT = fileURLToPath(new URL('./boto3-cloudtrail.py', import.meta.url))
 const SECRET_VALUES = ['trail-first-v4lue', 'trail-second-v4lue', 'trail-ssm-v4lue']
-
-function run(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      'python3',
-      args,
-      { env: { ...process.env, ...env }, timeout: 120_000 },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    )
-  })
-}
 
 describe('CloudTrail-format audit of boto3 calls', { skip: await unmet(BOTO3) }, () => {
   let t: TestServer
   let dir: string
   let file: string
-  let key: { id: string; secret: string }
+  let key: AccessKey
 
   before(async () => {
     t = await startDevServer({ devAws: true })
     dir = mkdtempSync(join(tmpdir(), 'coffer-trail-e2e-'))
     file = join(dir, 'trail.log')
-    const ok = async (method: string, path: string, body?: unknown) => {
-      const reply = await t.call(method, path, body === undefined ? {} : { body })
-      assert.ok(reply.status < 300, `${method} ${path}: ${reply.status} ${JSON.stringify(reply.body)}`)
-      return reply
-    }
+    const ok = (method: string, path: string, body?: unknown) => mustCall(t, method, path, body)
     await ok('PUT', 'sys/audit/trail', { type: 'file', options: { file_path: file, format: 'cloudtrail' } })
     await ok('PUT', 'sys/policies/acl/trail-admin', {
       policy:
         'path "secretsmanager/*" { capabilities = ["create", "read", "update", "delete", "list"] }\npath "ssm/*" { capabilities = ["create", "read", "update", "delete", "list"] }',
     })
-    await ok('POST', 'auth/aws-keys/role/trail', { token_policies: 'trail-admin' })
-    const issued = await ok('POST', 'auth/aws-keys/role/trail/access-key')
-    key = { id: issued.body.data.access_key_id, secret: issued.body.data.secret_access_key }
+    key = await accessKeyFor(t, 'trail', 'trail-admin')
   })
   after(async () => {
     await t?.close()
@@ -59,15 +44,11 @@ describe('CloudTrail-format audit of boto3 calls', { skip: await unmet(BOTO3) },
   })
 
   it('writes one record per call with CloudTrail fields, and never a secret value', async () => {
-    const result = await run([SCRIPT, JSON.stringify(SECRET_VALUES)], {
-      AWS_ENDPOINT_URL: t.address,
-      AWS_ACCESS_KEY_ID: key.id,
-      AWS_SECRET_ACCESS_KEY: key.secret,
-      AWS_REGION: 'eu-west-1',
-      AWS_DEFAULT_REGION: 'eu-west-1',
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    })
+    const result = await runClient(
+      'python3',
+      [SCRIPT, JSON.stringify(SECRET_VALUES)],
+      clientEnv(t.address, key),
+    )
     assert.equal(result.code, 0, result.stderr)
     const ids: Record<string, string> = JSON.parse(result.stdout.trim().split('\n').at(-1)!)
     const text = readFileSync(file, 'utf8')

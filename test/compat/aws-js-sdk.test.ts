@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-secrets-manager'
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
+import { accessKeyFor, mustCall } from '../helpers/aws-clients.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 
 describe('AWS SDK for JavaScript v3 against Coffer', () => {
@@ -20,18 +21,12 @@ describe('AWS SDK for JavaScript v3 against Coffer', () => {
 
   before(async () => {
     t = await startDevServer({ devAws: true })
-    const ok = async (method: string, path: string, body?: unknown) => {
-      const reply = await t.call(method, path, body === undefined ? {} : { body })
-      assert.ok(reply.status < 300, `${method} ${path}: ${reply.status} ${JSON.stringify(reply.body)}`)
-      return reply
-    }
-    await ok('PUT', 'sys/policies/acl/js-sdk', {
+    await mustCall(t, 'PUT', 'sys/policies/acl/js-sdk', {
       policy:
         'path "secretsmanager/*" { capabilities = ["create", "read", "update", "delete", "list"] }\npath "ssm/*" { capabilities = ["create", "read", "update", "delete", "list"] }',
     })
-    await ok('POST', 'auth/aws-keys/role/js', { token_policies: 'js-sdk' })
-    const issued = (await ok('POST', 'auth/aws-keys/role/js/access-key')).body.data
-    credentials = { accessKeyId: issued.access_key_id, secretAccessKey: issued.secret_access_key }
+    const key = await accessKeyFor(t, 'js', 'js-sdk')
+    credentials = { accessKeyId: key.id, secretAccessKey: key.secret }
   })
   after(() => t?.close())
 

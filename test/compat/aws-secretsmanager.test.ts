@@ -1,29 +1,23 @@
 // Unmodified AWS clients against Coffer's Secrets Manager face: boto3 (the users' get_secret function and the rest
 // of the everyday calls), the AWS CLI step with --query and jq, and the errors clients classify.
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import {
+  AWS_CLI,
+  accessKeyFor,
+  BOTO3,
+  clientEnv,
+  findings,
+  mustCall,
+  runClient,
+} from '../helpers/aws-clients.ts'
 import { program, unmet } from '../helpers/requirements.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 
-const BOTO3 = program('python3', ['-c', 'import boto3'])
-const AWS_CLI = program('aws', ['--version'])
 const JQ = program('jq', ['--version'])
 const SCRIPT = fileURLToPath(new URL('./boto3-secretsmanager.py', import.meta.url))
 const REPLICATION_SCRIPT = fileURLToPath(new URL('./boto3-sm-replication.py', import.meta.url))
-
-function run(
-  file: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    )
-  })
-}
 
 describe('AWS Secrets Manager clients against Coffer', { skip: await unmet(BOTO3) }, () => {
   let t: TestServer
@@ -32,11 +26,7 @@ describe('AWS Secrets Manager clients against Coffer', { skip: await unmet(BOTO3
 
   before(async () => {
     t = await startDevServer({ devAws: true })
-    const ok = async (method: string, path: string, body?: unknown) => {
-      const reply = await t.call(method, path, body === undefined ? {} : { body })
-      assert.ok(reply.status < 300, `${method} ${path}: ${reply.status} ${JSON.stringify(reply.body)}`)
-      return reply
-    }
+    const ok = (method: string, path: string, body?: unknown) => mustCall(t, method, path, body)
     // Dev mode mounts both already (and prints its own pair); the roles below are this test's own.
     assert.equal((await t.call('GET', 'sys/mounts')).body.data['secretsmanager/']?.type, 'secretsmanager')
     assert.equal((await t.call('GET', 'sys/auth')).body.data['aws-keys/']?.type, 'aws-keys')
@@ -49,19 +39,10 @@ describe('AWS Secrets Manager clients against Coffer', { skip: await unmet(BOTO3
     for (const [role, policy] of [
       ['admin', 'sm-admin'],
       ['reader', 'sm-reader'],
-    ] as const) {
-      await ok('POST', `auth/aws-keys/role/${role}`, { token_policies: policy })
-      const issued = await ok('POST', `auth/aws-keys/role/${role}/access-key`)
-      keys[role] = { id: issued.body.data.access_key_id, secret: issued.body.data.secret_access_key }
-    }
+    ] as const)
+      keys[role] = await accessKeyFor(t, role, policy)
     awsEnv = {
-      AWS_ENDPOINT_URL: t.address,
-      AWS_ACCESS_KEY_ID: keys['admin']!.id,
-      AWS_SECRET_ACCESS_KEY: keys['admin']!.secret,
-      AWS_REGION: 'eu-west-1',
-      AWS_DEFAULT_REGION: 'eu-west-1',
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      ...clientEnv(t.address, keys['admin']!),
       READER_KEY_ID: keys['reader']!.id,
       READER_SECRET: keys['reader']!.secret,
     }
@@ -69,9 +50,7 @@ describe('AWS Secrets Manager clients against Coffer', { skip: await unmet(BOTO3
   after(() => t?.close())
 
   it('boto3: create, get (the get_secret snippet), put, describe, list, batch, delete, restore, and every error', async () => {
-    const result = await run('python3', [SCRIPT], awsEnv)
-    assert.equal(result.code, 0, result.stderr)
-    const f = JSON.parse(result.stdout.trim().split('\n').at(-1)!)
+    const f = findings(await runClient('python3', [SCRIPT], awsEnv))
     assert.match(
       f.create_arn,
       /^arn:aws:secretsmanager:eu-west-1:\d{12}:secret:prod\/db\/credentials-[A-Za-z0-9]{6}$/,
@@ -102,9 +81,7 @@ describe('AWS Secrets Manager clients against Coffer', { skip: await unmet(BOTO3
   })
 
   it('boto3: a replica read from another region follows the primary, is read-only, and can be promoted', async () => {
-    const result = await run('python3', [REPLICATION_SCRIPT], awsEnv)
-    assert.equal(result.code, 0, result.stderr)
-    const f = JSON.parse(result.stdout.trim().split('\n').at(-1)!)
+    const f = findings(await runClient('python3', [REPLICATION_SCRIPT], awsEnv))
     assert.equal(f.not_in_other_region, 'ResourceNotFoundException')
     assert.equal(f.arn_is_primary, true)
     assert.deepEqual(f.status, [['us-east-2', 'InSync']])
@@ -125,12 +102,12 @@ describe('AWS Secrets Manager clients against Coffer', { skip: await unmet(BOTO3
       t2.skip(missing)
       return
     }
-    await run(
+    await runClient(
       'aws',
       ['secretsmanager', 'create-secret', '--name', 'ci/token', '--secret-string', '{"username":"deploy"}'],
       awsEnv,
     )
-    const step = await run(
+    const step = await runClient(
       'bash',
       [
         '-c',
@@ -140,7 +117,7 @@ describe('AWS Secrets Manager clients against Coffer', { skip: await unmet(BOTO3
     )
     assert.equal(step.code, 0, step.stderr)
     assert.equal(step.stdout.trim(), 'deploy')
-    const missingSecret = await run(
+    const missingSecret = await runClient(
       'aws',
       ['secretsmanager', 'get-secret-value', '--secret-id', 'ci/nope'],
       awsEnv,

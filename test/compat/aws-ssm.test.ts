@@ -1,27 +1,21 @@
 // Unmodified AWS clients against Coffer's SSM Parameter Store face: boto3 end to end, a role limited to /prod/app/*,
 // and the AWS CLI's get-parameter --with-decryption --query Parameter.Value --output text.
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { program, unmet } from '../helpers/requirements.ts'
+import {
+  AWS_CLI,
+  accessKeyFor,
+  BOTO3,
+  clientEnv,
+  findings,
+  mustCall,
+  runClient,
+} from '../helpers/aws-clients.ts'
+import { unmet } from '../helpers/requirements.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 
-const BOTO3 = program('python3', ['-c', 'import boto3'])
-const AWS_CLI = program('aws', ['--version'])
 const SCRIPT = fileURLToPath(new URL('./boto3-ssm.py', import.meta.url))
-
-function run(
-  file: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    )
-  })
-}
 
 describe('AWS SSM Parameter Store clients against Coffer', { skip: await unmet(BOTO3) }, () => {
   let t: TestServer
@@ -29,11 +23,7 @@ describe('AWS SSM Parameter Store clients against Coffer', { skip: await unmet(B
 
   before(async () => {
     t = await startDevServer({ devAws: true })
-    const ok = async (method: string, path: string, body?: unknown) => {
-      const reply = await t.call(method, path, body === undefined ? {} : { body })
-      assert.ok(reply.status < 300, `${method} ${path}: ${reply.status} ${JSON.stringify(reply.body)}`)
-      return reply
-    }
+    const ok = (method: string, path: string, body?: unknown) => mustCall(t, method, path, body)
     assert.equal((await t.call('GET', 'sys/mounts')).body.data['ssm/']?.type, 'ssm')
     await ok('PUT', 'sys/policies/acl/aws-admin', {
       policy:
@@ -47,19 +37,10 @@ describe('AWS SSM Parameter Store clients against Coffer', { skip: await unmet(B
     for (const [role, policy] of [
       ['admin', 'aws-admin'],
       ['reader', 'ssm-app-reader'],
-    ] as const) {
-      await ok('POST', `auth/aws-keys/role/${role}`, { token_policies: policy })
-      const issued = await ok('POST', `auth/aws-keys/role/${role}/access-key`)
-      keys[role] = { id: issued.body.data.access_key_id, secret: issued.body.data.secret_access_key }
-    }
+    ] as const)
+      keys[role] = await accessKeyFor(t, role, policy)
     awsEnv = {
-      AWS_ENDPOINT_URL: t.address,
-      AWS_ACCESS_KEY_ID: keys['admin']!.id,
-      AWS_SECRET_ACCESS_KEY: keys['admin']!.secret,
-      AWS_REGION: 'eu-west-1',
-      AWS_DEFAULT_REGION: 'eu-west-1',
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      ...clientEnv(t.address, keys['admin']!),
       READER_KEY_ID: keys['reader']!.id,
       READER_SECRET: keys['reader']!.secret,
     }
@@ -67,9 +48,7 @@ describe('AWS SSM Parameter Store clients against Coffer', { skip: await unmet(B
   after(() => t?.close())
 
   it('boto3: put, get (with and without decryption), by path, labels, history, tags, references, delete, errors', async () => {
-    const result = await run('python3', [SCRIPT], awsEnv)
-    assert.equal(result.code, 0, result.stderr)
-    const f = JSON.parse(result.stdout.trim().split('\n').at(-1)!)
+    const f = findings(await runClient('python3', [SCRIPT], awsEnv))
     assert.equal(f.v2, 2)
     assert.equal(f.decrypted, 's3cr3t')
     assert.equal(f.masked_differs, true)
@@ -120,7 +99,7 @@ describe('AWS SSM Parameter Store clients against Coffer', { skip: await unmet(B
       t2.skip(missing)
       return
     }
-    const put = await run(
+    const put = await runClient(
       'aws',
       [
         'ssm',
@@ -136,7 +115,7 @@ describe('AWS SSM Parameter Store clients against Coffer', { skip: await unmet(B
       awsEnv,
     )
     assert.equal(put.code, 0, put.stderr)
-    const value = await run(
+    const value = await runClient(
       'aws',
       [
         'ssm',
@@ -153,7 +132,7 @@ describe('AWS SSM Parameter Store clients against Coffer', { skip: await unmet(B
     )
     assert.equal(value.code, 0, value.stderr)
     assert.equal(value.stdout.trim(), 's3cr3t')
-    const absent = await run('aws', ['ssm', 'get-parameter', '--name', '/prod/nothing'], awsEnv)
+    const absent = await runClient('aws', ['ssm', 'get-parameter', '--name', '/prod/nothing'], awsEnv)
     assert.notEqual(absent.code, 0)
     assert.match(absent.stderr, /ParameterNotFound/)
   })

@@ -1,33 +1,16 @@
 // The signed STS actions with unmodified boto3: GetSessionToken with a long-term key, AssumeRole allowed and refused
 // by Coffer policy on the target role's session path, and the credentials they return reading a secret.
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { program, unmet } from '../helpers/requirements.ts'
+import { accessKeyFor, BOTO3, findings, mustCall, runClient } from '../helpers/aws-clients.ts'
+import { unmet } from '../helpers/requirements.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 
-const BOTO3 = program('python3', ['-c', 'import boto3'])
 const SCRIPT = fileURLToPath(new URL('./boto3-sts-signed.py', import.meta.url))
-
-function run(file: string, args: string[], env: NodeJS.ProcessEnv) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    // Keys come only from the test: none may leak in from the environment of whoever runs it.
-    const {
-      AWS_ACCESS_KEY_ID: _a,
-      AWS_SECRET_ACCESS_KEY: _s,
-      AWS_SESSION_TOKEN: _t,
-      AWS_PROFILE: _p,
-      ...base
-    } = process.env
-    execFile(file, args, { env: { ...base, ...env }, timeout: 120_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    )
-  })
-}
 
 describe('STS GetSessionToken and AssumeRole with boto3 against Coffer', { skip: await unmet(BOTO3) }, () => {
   let t: TestServer
@@ -36,11 +19,7 @@ describe('STS GetSessionToken and AssumeRole with boto3 against Coffer', { skip:
 
   before(async () => {
     t = await startDevServer({ devAws: true })
-    const ok = async (method: string, path: string, body?: unknown) => {
-      const reply = await t.call(method, path, body === undefined ? {} : { body })
-      assert.ok(reply.status < 300, `${method} ${path}: ${reply.status} ${JSON.stringify(reply.body)}`)
-      return reply
-    }
+    const ok = (method: string, path: string, body?: unknown) => mustCall(t, method, path, body)
     await ok('PUT', 'sys/policies/acl/sm-admin', {
       policy: 'path "secretsmanager/*" { capabilities = ["create", "read", "update", "delete", "list"] }',
     })
@@ -51,18 +30,15 @@ describe('STS GetSessionToken and AssumeRole with boto3 against Coffer', { skip:
     await ok('PUT', 'sys/policies/acl/assume-reader', {
       policy: 'path "auth/aws-keys/role/reader/session" { capabilities = ["update"] }',
     })
-    await ok('POST', 'auth/aws-keys/role/admin', { token_policies: 'sm-admin' })
-    await ok('POST', 'auth/aws-keys/role/reader', { token_policies: 'sm-reader' })
-    await ok('POST', 'auth/aws-keys/role/deployer', { token_policies: 'assume-reader' })
-    const admin = (await ok('POST', 'auth/aws-keys/role/admin/access-key')).body.data
-    const reader = (await ok('POST', 'auth/aws-keys/role/reader/access-key')).body.data
-    const deployer = (await ok('POST', 'auth/aws-keys/role/deployer/access-key')).body.data
+    const admin = await accessKeyFor(t, 'admin', 'sm-admin')
+    const reader = await accessKeyFor(t, 'reader', 'sm-reader')
+    const deployer = await accessKeyFor(t, 'deployer', 'assume-reader')
 
     const config = join(dir, 'config')
     const credentials = join(dir, 'credentials')
     writeFileSync(
       credentials,
-      `[deployer]\naws_access_key_id = ${deployer.access_key_id}\naws_secret_access_key = ${deployer.secret_access_key}\n`,
+      `[deployer]\naws_access_key_id = ${deployer.id}\naws_secret_access_key = ${deployer.secret}\n`,
       { mode: 0o600 },
     )
     writeFileSync(
@@ -76,21 +52,21 @@ describe('STS GetSessionToken and AssumeRole with boto3 against Coffer', { skip:
       AWS_CONFIG_FILE: config,
       AWS_SHARED_CREDENTIALS_FILE: credentials,
     }
-    const created = await run(
+    const created = await runClient(
       'python3',
       [
         '-c',
         'import boto3, json; boto3.client("secretsmanager").create_secret(Name="prod/db/credentials", SecretString=json.dumps({"username": "app"}))',
       ],
-      { ...base, AWS_ACCESS_KEY_ID: admin.access_key_id, AWS_SECRET_ACCESS_KEY: admin.secret_access_key },
+      { ...base, AWS_ACCESS_KEY_ID: admin.id, AWS_SECRET_ACCESS_KEY: admin.secret },
     )
     assert.equal(created.code, 0, created.stderr)
     env = {
       ...base,
-      READER_KEY_ID: reader.access_key_id,
-      READER_SECRET: reader.secret_access_key,
-      DEPLOYER_KEY_ID: deployer.access_key_id,
-      DEPLOYER_SECRET: deployer.secret_access_key,
+      READER_KEY_ID: reader.id,
+      READER_SECRET: reader.secret,
+      DEPLOYER_KEY_ID: deployer.id,
+      DEPLOYER_SECRET: deployer.secret,
     }
   })
   after(async () => {
@@ -98,9 +74,7 @@ describe('STS GetSessionToken and AssumeRole with boto3 against Coffer', { skip:
   })
 
   it('issues session credentials and assumed roles that read as their role; refuses what AWS refuses', async () => {
-    const result = await run('python3', [SCRIPT], env)
-    assert.equal(result.code, 0, result.stderr)
-    const f = JSON.parse(result.stdout.trim().split('\n').at(-1)!)
+    const f = findings(await runClient('python3', [SCRIPT], env))
     assert.equal(f.token_key_prefix, 'CSIA')
     assert.equal(f.token_lifetime_at_most_hour, true)
     assert.equal(f.token_secret, 'app')

@@ -1,37 +1,20 @@
 // STS web identity with unmodified boto3: a pod's environment (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE,
 // AWS_ENDPOINT_URL, no keys) reads a secret; GetCallerIdentity with long-term and session credentials; refusals.
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { accessKeyFor, BOTO3, findings, mustCall, runClient } from '../helpers/aws-clients.ts'
 import { type OidcProvider, startOidcProvider } from '../helpers/oidc-provider.ts'
-import { program, unmet } from '../helpers/requirements.ts'
+import { unmet } from '../helpers/requirements.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 import { makeSelfSignedCert } from '../helpers/tls.ts'
 
-const BOTO3 = program('python3', ['-c', 'import boto3'])
 const SCRIPT = fileURLToPath(new URL('./boto3-sts.py', import.meta.url))
 const SUBJECT = 'system:serviceaccount:payments:api'
 const AUDIENCE = 'sts.amazonaws.com'
-
-function run(file: string, args: string[], env: NodeJS.ProcessEnv) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    // The pod has no keys: none may leak in from the environment of whoever runs the tests.
-    const {
-      AWS_ACCESS_KEY_ID: _a,
-      AWS_SECRET_ACCESS_KEY: _s,
-      AWS_SESSION_TOKEN: _t,
-      AWS_PROFILE: _p,
-      ...base
-    } = process.env
-    execFile(file, args, { env: { ...base, ...env }, timeout: 120_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    )
-  })
-}
 
 describe('STS web identity with boto3 against Coffer', { skip: await unmet(BOTO3) }, () => {
   let t: TestServer
@@ -45,11 +28,7 @@ describe('STS web identity with boto3 against Coffer', { skip: await unmet(BOTO3
     const tls = { key: readFileSync(cert.key, 'utf8'), cert: readFileSync(cert.cert, 'utf8') }
     idp = await startOidcProvider({ tls })
     t = await startDevServer({ devAws: true })
-    const ok = async (method: string, path: string, body?: unknown) => {
-      const reply = await t.call(method, path, body === undefined ? {} : { body })
-      assert.ok(reply.status < 300, `${method} ${path}: ${reply.status} ${JSON.stringify(reply.body)}`)
-      return reply
-    }
+    const ok = (method: string, path: string, body?: unknown) => mustCall(t, method, path, body)
     await ok('POST', 'sys/auth/jwt', { type: 'jwt' })
     await ok('POST', 'auth/jwt/config', {
       jwks_url: `${idp.issuer}/jwks`,
@@ -84,8 +63,7 @@ describe('STS web identity with boto3 against Coffer', { skip: await unmet(BOTO3
       web_identity_mount: 'auth/jwt/',
       web_identity_role: 'deploy',
     })
-    await ok('POST', 'auth/aws-keys/role/admin', { token_policies: 'sm-admin' })
-    const admin = (await ok('POST', 'auth/aws-keys/role/admin/access-key')).body.data
+    const admin = await accessKeyFor(t, 'admin', 'sm-admin')
 
     const base = {
       AWS_ENDPOINT_URL: t.address,
@@ -94,13 +72,13 @@ describe('STS web identity with boto3 against Coffer', { skip: await unmet(BOTO3
       AWS_CONFIG_FILE: '/dev/null',
       AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     }
-    const created = await run(
+    const created = await runClient(
       'python3',
       [
         '-c',
         'import boto3, json; boto3.client("secretsmanager").create_secret(Name="prod/db/credentials", SecretString=json.dumps({"username": "app"}))',
       ],
-      { ...base, AWS_ACCESS_KEY_ID: admin.access_key_id, AWS_SECRET_ACCESS_KEY: admin.secret_access_key },
+      { ...base, AWS_ACCESS_KEY_ID: admin.id, AWS_SECRET_ACCESS_KEY: admin.secret },
     )
     assert.equal(created.code, 0, created.stderr)
 
@@ -112,8 +90,8 @@ describe('STS web identity with boto3 against Coffer', { skip: await unmet(BOTO3
       ...base,
       AWS_ROLE_ARN: 'arn:aws:iam::000000000000:role/ci',
       AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
-      LONG_KEY_ID: admin.access_key_id,
-      LONG_SECRET: admin.secret_access_key,
+      LONG_KEY_ID: admin.id,
+      LONG_SECRET: admin.secret,
       EXPIRED_JWT: await idp.sign({ sub: SUBJECT, aud: AUDIENCE, iat: now - 7200, exp: now - 3600 }),
       WRONG_AUDIENCE_JWT: await idp.sign({ sub: SUBJECT, aud: 'someone-else' }),
     }
@@ -124,9 +102,7 @@ describe('STS web identity with boto3 against Coffer', { skip: await unmet(BOTO3
   })
 
   it('a pod with a role ARN and a token file reads its secret; every refusal is what boto3 classifies', async () => {
-    const result = await run('python3', [SCRIPT], env)
-    assert.equal(result.code, 0, result.stderr)
-    const f = JSON.parse(result.stdout.trim().split('\n').at(-1)!)
+    const f = findings(await runClient('python3', [SCRIPT], env))
     assert.equal(f.credential_method, 'assume-role-with-web-identity')
     assert.equal(f.pod_secret, 'app')
     assert.match(f.pod_identity, /^arn:aws:sts::000000000000:assumed-role\/ci\/botocore-session-\d+$/)
