@@ -1,36 +1,12 @@
 // aws-keys over the Vault API: a role, an access key, a botocore-signed login that yields a working batch token, and revocation.
 import assert from 'node:assert/strict'
 import { after, before, it } from 'node:test'
-import { BOTOCORE, botocoreSign } from '../helpers/aws-signers.ts'
+import { BOTOCORE, signedLoginFor } from '../helpers/aws-signers.ts'
 import { describeUnless, unmet } from '../helpers/requirements.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 
-const BODY = '{"SecretId": "app"}'
-
 /** Login data for a Secrets Manager call botocore signs now, with the server's address as Host. */
-async function signedLogin(t: TestServer, key: { id: string; secret: string }) {
-  const [headers] = await botocoreSign([
-    {
-      method: 'POST',
-      url: `${t.address}/`,
-      headers: {
-        'X-Amz-Target': 'secretsmanager.GetSecretValue',
-        'Content-Type': 'application/x-amz-json-1.1',
-      },
-      body: BODY,
-      region: 'us-east-1',
-      service: 'secretsmanager',
-      accessKeyId: key.id,
-      secretAccessKey: key.secret,
-    },
-  ])
-  return {
-    method: 'POST',
-    path: '/',
-    headers: Object.fromEntries(headers!),
-    body: Buffer.from(BODY).toString('base64'),
-  }
-}
+const signedLogin = (t: TestServer, key: { id: string; secret: string }) => signedLoginFor(t.address, key)
 
 describeUnless(await unmet(BOTOCORE), 'aws-keys auth method', () => {
   let t: TestServer

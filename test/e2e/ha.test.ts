@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { FAST_HA, type HaCluster, type HaNode, startHaCluster, until } from '../helpers/ha-cluster.ts'
+import { burst } from '../helpers/race.ts'
 import { POSTGRES, unmet } from '../helpers/requirements.ts'
 
 describe('high availability on PostgreSQL', { skip: await unmet(POSTGRES) }, () => {
@@ -156,6 +157,39 @@ describe('high availability on PostgreSQL', { skip: await unmet(POSTGRES) }, () 
     assert.equal((await active.call('POST', 'auth/token/revoke-self', { token })).status, 204)
     assert.equal((await standby.call('GET', 'auth/token/lookup-self', { token })).status, 403)
     assert.equal((await standby.call('GET', 'secret/data/local', { token })).status, 403)
+  })
+
+  it('standby reads racing a revocation: each answered after the revoke returned is refused, on many sockets at once', async () => {
+    const active = await cluster.active()
+    const standby = cluster.standbys()[0]!
+    const created = await active.call('POST', 'auth/token/create', {
+      token: root,
+      body: { policies: ['default'] },
+    })
+    const token: string = created.body.auth.client_token
+    const lookups = Array.from({ length: 20 }, () => ({
+      method: 'GET',
+      path: 'auth/token/lookup-self',
+      token,
+    }))
+    // Warm the standby's caches with a burst before the revocation: every read is served.
+    for (const reply of await burst(standby.address, lookups)) assert.equal(reply.status, 200)
+    // The revocation and a burst of reads in flight together: no read may succeed once the revoke has returned,
+    // so every read that succeeded must have been answered before it.
+    const revoke = active.call('POST', 'auth/token/revoke', { token: root, body: { token } })
+    const racing = await burst(standby.address, lookups)
+    assert.equal((await revoke).status, 204)
+    assert.ok(
+      racing.every((reply) => reply.status === 200 || reply.status === 403),
+      JSON.stringify(racing.map((r) => r.status)),
+    )
+    // After it returned: every read on every socket at once is refused.
+    for (const reply of await burst(standby.address, lookups)) assert.equal(reply.status, 403)
+    for (const reply of await burst(
+      standby.address,
+      lookups.map((r) => ({ ...r, path: 'secret/data/local' })),
+    ))
+      assert.equal(reply.status, 403)
   })
 
   it('a token revoked through one node is refused by every node at once', async () => {

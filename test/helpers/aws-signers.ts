@@ -46,3 +46,33 @@ export async function botocoreSign(specs: SignSpec[]): Promise<Array<Array<[stri
   })
   return (JSON.parse(stdout) as Array<{ headers: Array<[string, string]> }>).map((r) => r.headers)
 }
+
+const LOGIN_BODY = '{"SecretId": "app"}'
+
+/**
+ * An aws-keys `login` body: a Secrets Manager call botocore signs now with `key`, addressed to `address` (its
+ * host:port is the signed Host).
+ */
+export async function signedLoginFor(address: string, key: { id: string; secret: string }) {
+  const [headers] = await botocoreSign([
+    {
+      method: 'POST',
+      url: `${address}/`,
+      headers: {
+        'X-Amz-Target': 'secretsmanager.GetSecretValue',
+        'Content-Type': 'application/x-amz-json-1.1',
+      },
+      body: LOGIN_BODY,
+      region: 'us-east-1',
+      service: 'secretsmanager',
+      accessKeyId: key.id,
+      secretAccessKey: key.secret,
+    },
+  ])
+  return {
+    method: 'POST',
+    path: '/',
+    headers: Object.fromEntries(headers!),
+    body: Buffer.from(LOGIN_BODY).toString('base64'),
+  }
+}

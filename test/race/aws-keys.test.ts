@@ -1,13 +1,12 @@
 // Race suite, aws-keys: logins racing the revocation (and the rotation) of their access key on a real server process.
 import assert from 'node:assert/strict'
 import { after, before, it } from 'node:test'
-import { BOTOCORE, botocoreSign } from '../helpers/aws-signers.ts'
+import { BOTOCORE, signedLoginFor } from '../helpers/aws-signers.ts'
 import { burst, type RaceReply, type RaceServer, startRaceServer } from '../helpers/race.ts'
 import { describeUnless, unmet } from '../helpers/requirements.ts'
 
 const ROUNDS = 4
 const BURST = 30
-const BODY = '{"SecretId": "app"}'
 const REVOKED = 'UnrecognizedClientException: The security token included in the request is invalid.'
 
 describeUnless(await unmet(BOTOCORE), 'race: aws-keys', () => {
@@ -32,29 +31,7 @@ describeUnless(await unmet(BOTOCORE), 'race: aws-keys', () => {
     return { id: reply.body.data.access_key_id, secret: reply.body.data.secret_access_key }
   }
 
-  async function signedLogin(key: { id: string; secret: string }) {
-    const [headers] = await botocoreSign([
-      {
-        method: 'POST',
-        url: `${server.address}/`,
-        headers: {
-          'X-Amz-Target': 'secretsmanager.GetSecretValue',
-          'Content-Type': 'application/x-amz-json-1.1',
-        },
-        body: BODY,
-        region: 'us-east-1',
-        service: 'secretsmanager',
-        accessKeyId: key.id,
-        secretAccessKey: key.secret,
-      },
-    ])
-    return {
-      method: 'POST',
-      path: '/',
-      headers: Object.fromEntries(headers!),
-      body: Buffer.from(BODY).toString('base64'),
-    }
-  }
+  const signedLogin = (key: { id: string; secret: string }) => signedLoginFor(server.address, key)
 
   const loginRequest = (body: unknown) => ({
     method: 'POST',
