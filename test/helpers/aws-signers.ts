@@ -53,7 +53,10 @@ const LOGIN_BODY = '{"SecretId": "app"}'
  * An aws-keys `login` body: a Secrets Manager call botocore signs now with `key`, addressed to `address` (its
  * host:port is the signed Host).
  */
-export async function signedLoginFor(address: string, key: { id: string; secret: string }) {
+export async function signedLoginFor(
+  address: string,
+  key: { id: string; secret: string; sessionToken?: string },
+) {
   const [headers] = await botocoreSign([
     {
       method: 'POST',
@@ -67,6 +70,7 @@ export async function signedLoginFor(address: string, key: { id: string; secret:
       service: 'secretsmanager',
       accessKeyId: key.id,
       secretAccessKey: key.secret,
+      ...(key.sessionToken ? { sessionToken: key.sessionToken } : {}),
     },
   ])
   return {

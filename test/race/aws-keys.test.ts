@@ -31,7 +31,8 @@ describeUnless(await unmet(BOTOCORE), 'race: aws-keys', () => {
     return { id: reply.body.data.access_key_id, secret: reply.body.data.secret_access_key }
   }
 
-  const signedLogin = (key: { id: string; secret: string }) => signedLoginFor(server.address, key)
+  const signedLogin = (key: { id: string; secret: string; sessionToken?: string }) =>
+    signedLoginFor(server.address, key)
 
   const loginRequest = (body: unknown) => ({
     method: 'POST',
@@ -57,6 +58,31 @@ describeUnless(await unmet(BOTOCORE), 'race: aws-keys', () => {
       const requests = [
         ...Array.from({ length: half }, () => loginRequest(login)),
         { method: 'DELETE', path: `auth/aws-keys-race/access-key/${key.id}` },
+        ...Array.from({ length: half }, () => loginRequest(login)),
+      ]
+      const replies = await burst(server.address, requests, server.rootToken)
+      assert.equal(replies[half]!.status, 204)
+      onlyGrantedOrRevoked([...replies.slice(0, half), ...replies.slice(half + 1)], round)
+      const afterwards = await burst(
+        server.address,
+        Array.from({ length: 5 }, () => loginRequest(login)),
+      )
+      for (const reply of afterwards) assert.equal(reply.body.errors?.[0], REVOKED, `round ${round}`)
+    }
+  })
+
+  it('after DELETE of session credentials answers, no login with them succeeds', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const issued = await server.call('POST', 'auth/aws-keys-race/role/app/session', {
+        body: { role_session_name: `race-${round}` },
+      })
+      assert.equal(issued.status, 200, JSON.stringify(issued.body))
+      const { access_key_id: id, secret_access_key: secret, session_token: sessionToken } = issued.body.data
+      const login = await signedLogin({ id, secret, sessionToken })
+      const half = BURST / 2
+      const requests = [
+        ...Array.from({ length: half }, () => loginRequest(login)),
+        { method: 'DELETE', path: `auth/aws-keys-race/session/${id}` },
         ...Array.from({ length: half }, () => loginRequest(login)),
       ]
       const replies = await burst(server.address, requests, server.rootToken)
