@@ -1,0 +1,5 @@
+// The redis rotators (single user, alternating users) against a real database and a real Coffer over the AWS SDK.
+import { redisDatabase } from '../../../test/helpers/rotation-databases.ts'
+import { rotatorSuite } from './test-helpers.ts'
+
+await rotatorSuite(redisDatabase())
