@@ -29,6 +29,13 @@ export interface TestDatabase {
   logsIn(username: string, password: string): Promise<boolean>
   /** Whether `username` exists (for checking that an injection attempt created or dropped nothing). */
   exists(username: string): Promise<boolean>
+  /** An application's connection: logs in (rejecting when refused) and runs the probe query on demand. */
+  open(username: string, password: string): Promise<AppConnection>
+}
+
+export interface AppConnection {
+  query(): Promise<void>
+  close(): Promise<void>
 }
 
 const suffix = () => randomBytes(3).toString('hex')
@@ -86,7 +93,8 @@ export function postgresDatabase(): TestDatabase & { cluster(): PgCluster } {
       await cluster.query(`GRANT SELECT ON ${table} TO ${ident(username)}`)
     },
     dropUser: async (username) => {
-      if ((await cluster.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [username])).rowCount === 0) return
+      if ((await cluster.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [username])).rowCount === 0)
+        return
       await cluster.query(`DROP OWNED BY ${ident(username)}`)
       await cluster.query(`DROP ROLE ${ident(username)}`)
     },
@@ -94,6 +102,15 @@ export function postgresDatabase(): TestDatabase & { cluster(): PgCluster } {
     logsIn: (username, password) => attempt(username, password, 'SELECT 1'),
     exists: async (username) =>
       ((await cluster.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [username])).rowCount ?? 0) > 0,
+    open: async (username, password) => {
+      const client = await connect(username, password)
+      return {
+        query: async () => {
+          await client.query(`SELECT n FROM ${table}`)
+        },
+        close: () => client.end(),
+      }
+    },
   }
 }
 
@@ -111,7 +128,13 @@ export function mariaDatabase(): TestDatabase {
   const attempt = async (user: string, password: string, sql: string) => {
     let conn: mysql.Connection | undefined
     try {
-      conn = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user, password, connectTimeout: 10_000 })
+      conn = await mysql.createConnection({
+        host: '127.0.0.1',
+        port: 3306,
+        user,
+        password,
+        connectTimeout: 10_000,
+      })
       await conn.query(sql)
       return true
     } catch {
@@ -145,6 +168,22 @@ export function mariaDatabase(): TestDatabase {
     logsIn: (username, password) => attempt(username, password, 'SELECT 1'),
     exists: async (username) =>
       ((await asRoot('SELECT 1 FROM mysql.user WHERE User = ?', [username])) as unknown[]).length > 0,
+    open: async (username, password) => {
+      const conn = await mysql.createConnection({
+        host: '127.0.0.1',
+        port: 3306,
+        user: username,
+        password,
+        connectTimeout: 10_000,
+      })
+      conn.on('error', () => {})
+      return {
+        query: async () => {
+          await conn.query(`SELECT n FROM test.${table}`)
+        },
+        close: () => conn.end(),
+      }
+    },
   }
 }
 
@@ -214,5 +253,14 @@ export function redisDatabase(): TestDatabase {
     works: (username, password) => attempt(username, password, ['GET', `${prefix}:key`]),
     logsIn: (username, password) => attempt(username, password, ['PING']),
     exists: async (username) => (await asDefault(['ACL', 'GETUSER', username])) !== null,
+    open: async (username, password) => {
+      const client = await connect(username, password)
+      return {
+        query: async () => {
+          await client.sendCommand(['GET', `${prefix}:key`])
+        },
+        close: () => client.close(),
+      }
+    },
   }
 }

@@ -15,7 +15,8 @@ async function rejectsWithout(work: Promise<unknown>, pattern: RegExp, passwords
   )
   assert.match(error.message, pattern)
   for (const password of passwords)
-    if (password.length >= 4) assert.ok(!error.message.includes(password), `a password leaked: ${error.message}`)
+    if (password.length >= 4)
+      assert.ok(!error.message.includes(password), `a password leaked: ${error.message}`)
   return error.message
 }
 
@@ -29,7 +30,13 @@ export async function rotatorSuite(db: TestDatabase): Promise<void> {
 
     /** A fresh user holding the probe grant, and its secret (as the templates expect it). */
     async function userWithSecret(
-      options: { name?: string; password?: string; master?: boolean; selfRotating?: boolean; extra?: object } = {},
+      options: {
+        name?: string
+        password?: string
+        master?: boolean
+        selfRotating?: boolean
+        extra?: object
+      } = {},
     ) {
       const username = options.name ?? `rt_${randomBytes(4).toString('hex')}`
       const password = options.password ?? `Pw-${randomBytes(9).toString('base64url')}`
@@ -154,7 +161,11 @@ export async function rotatorSuite(db: TestDatabase): Promise<void> {
       const v1 = await h.value(arn)
       assert.equal(v1['username'], clone)
       assert.equal(v1['masterarn'], masterArn)
-      assert.equal(await db.works(clone, String(v1['password'])), true, 'the clone can use the original grant')
+      assert.equal(
+        await db.works(clone, String(v1['password'])),
+        true,
+        'the clone can use the original grant',
+      )
       assert.equal(await db.works(username, password), true, 'AWSPREVIOUS still works')
       const r2 = await rotate(alternating, h.sm, arn)
       const v2 = await h.value(arn)
@@ -202,17 +213,25 @@ export async function rotatorSuite(db: TestDatabase): Promise<void> {
     it('the guard: a token that is not a version, or not AWSPENDING, is refused; the current one is a no-op', async () => {
       const { username, password, arn } = await userWithSecret()
       const current = holder(await h.stages(arn), 'AWSCURRENT')!
-      await rejectsWithout(step(single, h.sm, arn, randomUUID(), 'setSecret'), /has no staging label/, [password])
+      await rejectsWithout(step(single, h.sm, arn, randomUUID(), 'setSecret'), /has no staging label/, [
+        password,
+      ])
       const token = await rotate(single, h.sm, arn)
       // The first version is now AWSPREVIOUS only.
-      await rejectsWithout(step(single, h.sm, arn, current, 'setSecret'), /not labelled AWSPENDING/, [password])
+      await rejectsWithout(step(single, h.sm, arn, current, 'setSecret'), /not labelled AWSPENDING/, [
+        password,
+      ])
       await step(single, h.sm, arn, token, 'setSecret')
       assert.equal(await db.works(username, String((await h.value(arn))['password'])), true)
     })
 
     it('a secret for another engine is refused with a clear error', async () => {
       const { arn } = await userWithSecret({ extra: { engine: 'oracle' } })
-      await rejectsWithout(step(single, h.sm, arn, randomUUID(), 'createSecret'), /must have "engine" set to/, [])
+      await rejectsWithout(
+        step(single, h.sm, arn, randomUUID(), 'createSecret'),
+        /must have "engine" set to/,
+        [],
+      )
     })
 
     if (db.quotesInNames)
@@ -228,6 +247,5 @@ export async function rotatorSuite(db: TestDatabase): Promise<void> {
         assert.equal(await db.works(`${name}x_clone`, String((await h.value(two.arn))['password'])), true)
         assert.equal(await db.exists(bystander), false)
       })
-
   })
 }
