@@ -1,6 +1,6 @@
 // Alternating users: a master user sets the password of `<user>` and `<user>_clone` in turn, so the previous credentials keep working until the next rotation.
 import { RotationError } from './errors.ts'
-import { account, inSession, logsIn, tryLogin } from './login.ts'
+import { account, inSession, logsIn, orAlreadyDone, tryLogin } from './login.ts'
 import { CURRENT, PENDING, type StepContext, type Strategy } from './protocol.ts'
 import { parseSecret, requireSecret, smFailure } from './secret-json.ts'
 
@@ -62,15 +62,18 @@ async function setSecret({ sm, driver, secretId, token }: StepContext): Promise<
     throw new RotationError(
       `setSecret: the master secret ${current.masterarn} does not log in as ${account(master)}: ${masterLogin.reason}`,
     )
-  await inSession(
-    masterLogin.session,
-    `setSecret: setting the password of ${account(pending)} as ${master.username}`,
-    [pending.password, master.password, current.password],
-    async (session) => {
-      if (await session.userExists(pending.username))
-        await session.setPassword(pending.username, pending.password)
-      else await session.createClone(current.username, pending.username, pending.password)
-    },
+  const masterSession = masterLogin.session
+  await orAlreadyDone(driver, pending, () =>
+    inSession(
+      masterSession,
+      `setSecret: setting the password of ${account(pending)} as ${master.username}`,
+      [pending.password, master.password, current.password],
+      async (session) => {
+        if (await session.userExists(pending.username))
+          await session.setPassword(pending.username, pending.password)
+        else await session.createClone(current.username, pending.username, pending.password)
+      },
+    ),
   )
 }
 

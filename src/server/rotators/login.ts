@@ -41,3 +41,20 @@ export async function logsIn(driver: DatabaseDriver, credentials: Credentials): 
   if (result.ok) await result.session.close().catch(() => {})
   return result.ok
 }
+
+/**
+ * Run `work`, which makes `pending` log in. When it fails but `pending` logs in after all, a concurrent invocation
+ * of the same step got there first (it changed the password this one logged in with, or created the same clone).
+ */
+export async function orAlreadyDone(
+  driver: DatabaseDriver,
+  pending: Credentials,
+  work: () => Promise<void>,
+): Promise<void> {
+  try {
+    await work()
+  } catch (error) {
+    if (await logsIn(driver, pending)) return
+    throw error
+  }
+}

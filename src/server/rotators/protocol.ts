@@ -84,6 +84,12 @@ async function createSecret(context: StepContext, strategy: Strategy): Promise<v
       VersionStages: [PENDING],
     })
   } catch (error) {
+    // A concurrent invocation stored this token's version first (with its own password): the step is done.
+    if (
+      awsErrorName(error) === 'ResourceExistsException' &&
+      (await versionStages(sm, secretId))[token]?.includes(PENDING)
+    )
+      return
     throw smFailure(`storing ${describeVersion(secretId, PENDING)}`, error)
   }
 }
@@ -113,6 +119,8 @@ async function finishSecret(context: StepContext, stages: Record<string, string[
       ...(current !== undefined ? { RemoveFromVersionId: current } : {}),
     })
   } catch (error) {
+    // A concurrent invocation moved it first: the step is done.
+    if ((await versionStages(sm, secretId))[token]?.includes(CURRENT)) return
     throw smFailure(`moving AWSCURRENT of secret ${secretId} to version ${token}`, error)
   }
 }

@@ -1,6 +1,6 @@
 // Single user: the user changes its own password, logging in with the pending, current or previous password (the templates' order).
 import { RotationError } from './errors.ts'
-import { account, inSession, logsIn, tryLogin } from './login.ts'
+import { account, inSession, logsIn, orAlreadyDone, tryLogin } from './login.ts'
 import { CURRENT, PENDING, PREVIOUS, type StepContext, type Strategy } from './protocol.ts'
 import { type DatabaseSecret, readSecret, requireSecret } from './secret-json.ts'
 
@@ -17,30 +17,32 @@ async function setSecret({ sm, driver, secretId, token }: StepContext): Promise<
       `setSecret: the AWSPENDING value of secret ${secretId} names another user or server than AWSCURRENT; a single-user rotation changes only its own user's password`,
     )
   if (await logsIn(driver, pending)) return // already set: a repeated step
-  const reasons: string[] = []
-  const previous = await readSecret(sm, driver, secretId, PREVIOUS, { optional: true })
-  const candidates: [string, DatabaseSecret | undefined][] = [
-    [CURRENT, current],
-    [PREVIOUS, previous !== undefined && sameAccount(previous, current) ? previous : undefined],
-  ]
-  for (const [stage, secret] of candidates) {
-    if (secret === undefined) continue
-    const login = await tryLogin(driver, secret)
-    if (!login.ok) {
-      reasons.push(`${stage}: ${login.reason}`)
-      continue
+  await orAlreadyDone(driver, pending, async () => {
+    const reasons: string[] = []
+    const previous = await readSecret(sm, driver, secretId, PREVIOUS, { optional: true })
+    const candidates: [string, DatabaseSecret | undefined][] = [
+      [CURRENT, current],
+      [PREVIOUS, previous !== undefined && sameAccount(previous, current) ? previous : undefined],
+    ]
+    for (const [stage, secret] of candidates) {
+      if (secret === undefined) continue
+      const login = await tryLogin(driver, secret)
+      if (!login.ok) {
+        reasons.push(`${stage}: ${login.reason}`)
+        continue
+      }
+      await inSession(
+        login.session,
+        `setSecret: changing the password of ${account(current)}`,
+        [pending.password, secret.password],
+        (session) => session.changeOwnPassword(current.username, pending.password),
+      )
+      return
     }
-    await inSession(
-      login.session,
-      `setSecret: changing the password of ${account(current)}`,
-      [pending.password, secret.password],
-      (session) => session.changeOwnPassword(current.username, pending.password),
+    throw new RotationError(
+      `setSecret: could not log in to ${driver.label} as ${account(current)} with the AWSPENDING, AWSCURRENT or AWSPREVIOUS password of secret ${secretId} (${reasons.join('; ')})`,
     )
-    return
-  }
-  throw new RotationError(
-    `setSecret: could not log in to ${driver.label} as ${account(current)} with the AWSPENDING, AWSCURRENT or AWSPREVIOUS password of secret ${secretId} (${reasons.join('; ')})`,
-  )
+  })
 }
 
 export const singleUser: Strategy = { nextUsername: (current) => current.username, setSecret }

@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { after, before, it } from 'node:test'
 import type { TestDatabase } from '../../../test/helpers/rotation-databases.ts'
 import { describeUnless, unmet } from '../../../test/helpers/requirements.ts'
-import { holder, rotate, type SmHarness, startSmHarness, step } from '../../../test/helpers/sm-api.ts'
+import { holder, rotate, STEPS, type SmHarness, startSmHarness, step } from '../../../test/helpers/sm-api.ts'
 import { builtinRotators } from './index.ts'
 
 /** Rejects, and the message names no password among `passwords`. */
@@ -208,6 +208,59 @@ export async function rotatorSuite(db: TestDatabase): Promise<void> {
         far.password,
       ])
       assert.equal(await db.works(far.username, far.password), true)
+    })
+
+    it('the same step run concurrently: every invocation succeeds, one pending version, the rotation completes', async () => {
+      for (const [fn, master] of [
+        [single, false],
+        [alternating, true],
+      ] as const) {
+        const { username, password, arn } = await userWithSecret({ master, selfRotating: !master })
+        // Twice through, so the alternating rotation both creates the clone and changes an existing user's password.
+        for (let round = 0; round < 2; round++) {
+          const token = randomUUID()
+          for (const name of STEPS) {
+            const results = await Promise.allSettled(
+              Array.from({ length: 4 }, () => step(fn, h.sm, arn, token, name)),
+            )
+            assert.deepEqual(
+              results
+                .filter((r) => r.status === 'rejected')
+                .map((r) => String((r as PromiseRejectedResult).reason)),
+              [],
+              `${name} (${master ? 'alternating' : 'single'}, round ${round})`,
+            )
+          }
+          const stages = await h.stages(arn)
+          assert.equal(holder(stages, 'AWSCURRENT'), token)
+          const now = await h.value(arn)
+          assert.equal(await db.works(String(now['username']), String(now['password'])), true)
+        }
+        assert.equal(
+          Object.keys(await h.stages(arn)).length,
+          2,
+          'labelled versions: AWSCURRENT and AWSPREVIOUS',
+        )
+        if (!master) assert.equal(await db.logsIn(username, password), false)
+      }
+    })
+
+    it("alternating users never change the master user's password", async () => {
+      // A master secret for an ordinary user M, and a secret for M_clone naming it: the pending user would be M.
+      const m = await userWithSecret({ selfRotating: false })
+      const clone = await userWithSecret({
+        name: `${m.username}_clone`,
+        selfRotating: false,
+        extra: { masterarn: m.arn },
+      })
+      const token = randomUUID()
+      await step(alternating, h.sm, clone.arn, token, 'createSecret')
+      await rejectsWithout(
+        step(alternating, h.sm, clone.arn, token, 'setSecret'),
+        /rotates the master user/,
+        [m.password, clone.password],
+      )
+      assert.equal(await db.works(m.username, m.password), true)
     })
 
     it('the guard: a token that is not a version, or not AWSPENDING, is refused; the current one is a no-op', async () => {
