@@ -8,7 +8,7 @@ function codeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined
   const code = (error as { code?: unknown }).code
   if (typeof code === 'string' && code !== '') return code
-  if (error instanceof Error) return /^[A-Z]+\b/.exec(error.message)?.[0]
+  if (error instanceof Error) return /^[A-Z]{3,}\b/.exec(error.message)?.[0]
   return undefined
 }
 
