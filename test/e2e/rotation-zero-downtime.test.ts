@@ -3,9 +3,9 @@ import assert from 'node:assert/strict'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { after, before, it } from 'node:test'
 import { builtinRotators } from '../../src/server/rotators/index.ts'
+import { describeUnless, unmet } from '../helpers/requirements.ts'
 import { RotatedApp } from '../helpers/rotation-app.ts'
 import { mariaDatabase, postgresDatabase, type TestDatabase } from '../helpers/rotation-databases.ts'
-import { describeUnless, unmet } from '../helpers/requirements.ts'
 import { holder, rotate, type SmHarness, startSmHarness } from '../helpers/sm-api.ts'
 
 const ROTATIONS = 10

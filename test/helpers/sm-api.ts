@@ -57,11 +57,15 @@ export async function startSmHarness(): Promise<SmHarness> {
     client,
     sm,
     createSecret: async (name, value) => {
-      const out = await client.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(value) }))
+      const out = await client.send(
+        new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(value) }),
+      )
       return out.ARN!
     },
     value: async (secretId, stage = 'AWSCURRENT') =>
-      JSON.parse(String((await sm.getSecretValue({ SecretId: secretId, VersionStage: stage }))['SecretString'])),
+      JSON.parse(
+        String((await sm.getSecretValue({ SecretId: secretId, VersionStage: stage }))['SecretString']),
+      ),
     stages: async (secretId) =>
       (await sm.describeSecret({ SecretId: secretId }))['VersionIdsToStages'] as Record<string, string[]>,
     close: async () => {

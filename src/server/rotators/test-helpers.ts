@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { after, before, it } from 'node:test'
-import type { TestDatabase } from '../../../test/helpers/rotation-databases.ts'
 import { describeUnless, unmet } from '../../../test/helpers/requirements.ts'
-import { holder, rotate, STEPS, type SmHarness, startSmHarness, step } from '../../../test/helpers/sm-api.ts'
+import type { TestDatabase } from '../../../test/helpers/rotation-databases.ts'
+import { holder, rotate, type SmHarness, STEPS, startSmHarness, step } from '../../../test/helpers/sm-api.ts'
 import { builtinRotators } from './index.ts'
 
 /** Rejects, and the message names no password among `passwords`. */
