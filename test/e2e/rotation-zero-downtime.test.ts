@@ -46,7 +46,7 @@ for (const [index, db] of databases.entries()) {
       return { username, arn }
     }
 
-    it(`alternating users: ${ROTATIONS} rotations back to back, fresh logins and long-lived connections, zero failed queries`, async () => {
+    it(`alternating users: ${ROTATIONS} rotations back to back, fresh logins and long-lived connections, zero failed queries`, async (t) => {
       const { username, arn } = await secretFor({ master: true })
       // Two workers log in anew (reading AWSCURRENT) every other query; one keeps its first connection throughout.
       const fresh = new RotatedApp(db, () => h.value(arn), { workers: 2, loginEvery: 2 })
@@ -66,6 +66,9 @@ for (const [index, db] of databases.entries()) {
         await fresh.stop()
         await longLived.stop()
       }
+      t.diagnostic(
+        `${fresh.queries + longLived.queries} queries, ${fresh.logins + longLived.logins} logins, ${fresh.failures.length + longLived.failures.length} failed`,
+      )
       assert.deepEqual([...fresh.failures, ...longLived.failures], [])
       assert.ok(fresh.logins > ROTATIONS * 4, `fresh logins: ${fresh.logins}`)
       assert.deepEqual([...fresh.usernames].sort(), [username, `${username}_clone`].sort())
@@ -74,7 +77,7 @@ for (const [index, db] of databases.entries()) {
       assert.equal((await h.value(arn))['username'], ROTATIONS % 2 === 0 ? username : `${username}_clone`)
     })
 
-    it(`single user: ${ROTATIONS} rotations, the application reconnecting after each completes, zero failed queries`, async () => {
+    it(`single user: ${ROTATIONS} rotations, the application reconnecting after each completes, zero failed queries`, async (t) => {
       const { arn } = await secretFor({ master: false })
       const app = new RotatedApp(db, () => h.value(arn), { workers: 2 })
       app.start()
@@ -89,6 +92,7 @@ for (const [index, db] of databases.entries()) {
       } finally {
         await app.stop()
       }
+      t.diagnostic(`${app.queries} queries, ${app.logins} logins, ${app.failures.length} failed`)
       assert.deepEqual(app.failures, [])
       assert.equal(app.logins, 2 * (ROTATIONS + 1))
       assert.ok(app.queries > ROTATIONS * 4)
