@@ -67,7 +67,6 @@ async function setSecret({ sm, driver, secretId, token }: StepContext): Promise<
     inSession(
       masterSession,
       `setSecret: setting the password of ${account(pending)} as ${master.username}`,
-      [pending.password, master.password, current.password],
       async (session) => {
         if (await session.userExists(pending.username))
           await session.setPassword(pending.username, pending.password)

@@ -17,19 +17,20 @@ export function account(credentials: Credentials): string {
   return `${credentials.username}@${credentials.host}:${credentials.port}`
 }
 
-/** Run `work` on a session, closing it afterwards; a failure is reworded as `doing` plus the driver's safe reason. */
+/**
+ * Run `work` on a session, closing it afterwards. A failure is reworded as `doing` and the driver's error code
+ * only: the statements carry passwords, and a syntax error may quote part of one.
+ */
 export async function inSession<T>(
   session: Session,
   doing: string,
-  secrets: string[],
   work: (session: Session) => Promise<T>,
 ): Promise<T> {
   try {
     return await work(session)
   } catch (error) {
     if (error instanceof RotationError) throw error
-    // The statement carried a password: only the error's code is kept.
-    throw new RotationError(`${doing} failed: ${safeReason(error, secrets, true)}`)
+    throw new RotationError(`${doing} failed: ${safeReason(error, [], true)}`)
   } finally {
     await session.close().catch(() => {})
   }

@@ -54,16 +54,21 @@ async function versionStages(sm: SecretsManagerApi, secretId: string): Promise<R
   return typeof map === 'object' && map !== null ? (map as Record<string, string[]>) : {}
 }
 
+/** Whether this token's version holds a value labelled AWSPENDING. */
+async function pendingValueExists({ sm, secretId, token }: StepContext): Promise<boolean> {
+  try {
+    await sm.getSecretValue({ SecretId: secretId, VersionId: token, VersionStage: PENDING })
+    return true
+  } catch (error) {
+    if (awsErrorName(error) === 'ResourceNotFoundException') return false
+    throw smFailure(`reading ${describeVersion(secretId, PENDING)}`, error)
+  }
+}
+
 async function createSecret(context: StepContext, strategy: Strategy): Promise<void> {
   const { sm, driver, secretId, token } = context
   const current = await requireSecret(sm, driver, secretId, CURRENT)
-  try {
-    await sm.getSecretValue({ SecretId: secretId, VersionId: token, VersionStage: PENDING })
-    return // this token's pending value exists: a repeated step
-  } catch (error) {
-    if (awsErrorName(error) !== 'ResourceNotFoundException')
-      throw smFailure(`reading ${describeVersion(secretId, PENDING)}`, error)
-  }
+  if (await pendingValueExists(context)) return // a repeated step
   let password: string
   try {
     const generated = await sm.getRandomPassword({
@@ -85,11 +90,7 @@ async function createSecret(context: StepContext, strategy: Strategy): Promise<v
     })
   } catch (error) {
     // A concurrent invocation stored this token's version first (with its own password): the step is done.
-    if (
-      awsErrorName(error) === 'ResourceExistsException' &&
-      (await versionStages(sm, secretId))[token]?.includes(PENDING)
-    )
-      return
+    if (awsErrorName(error) === 'ResourceExistsException' && (await pendingValueExists(context))) return
     throw smFailure(`storing ${describeVersion(secretId, PENDING)}`, error)
   }
 }
@@ -102,9 +103,7 @@ async function testSecret(context: StepContext): Promise<void> {
     throw new RotationError(
       `testSecret: the AWSPENDING credentials of secret ${secretId} do not log in to ${driver.label} as ${account(pending)}: ${login.reason}`,
     )
-  await inSession(login.session, `testSecret: a query as ${account(pending)}`, [pending.password], (s) =>
-    s.check(),
-  )
+  await inSession(login.session, `testSecret: a query as ${account(pending)}`, (s) => s.check())
 }
 
 async function finishSecret(context: StepContext, stages: Record<string, string[]>): Promise<void> {

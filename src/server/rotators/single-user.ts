@@ -31,11 +31,8 @@ async function setSecret({ sm, driver, secretId, token }: StepContext): Promise<
         reasons.push(`${stage}: ${login.reason}`)
         continue
       }
-      await inSession(
-        login.session,
-        `setSecret: changing the password of ${account(current)}`,
-        [pending.password, secret.password],
-        (session) => session.changeOwnPassword(current.username, pending.password),
+      await inSession(login.session, `setSecret: changing the password of ${account(current)}`, (session) =>
+        session.changeOwnPassword(current.username, pending.password),
       )
       return
     }
