@@ -67,11 +67,12 @@ async function setSecret({ sm, driver, secretId, token }: StepContext): Promise<
     inSession(
       masterSession,
       `setSecret: setting the password of ${account(pending)} as ${master.username}`,
-      async (session) => {
-        if (await session.userExists(pending.username))
-          await session.setPassword(pending.username, pending.password)
-        else await session.createClone(current.username, pending.username, pending.password)
-      },
+      (session) =>
+        session.exclusively(pending.username, async () => {
+          if (await session.userExists(pending.username))
+            await session.setPassword(pending.username, pending.password)
+          else await session.createClone(current.username, pending.username, pending.password)
+        }),
     ),
   )
 }

@@ -20,6 +20,11 @@ export interface Session {
   createClone(original: string, clone: string, password: string): Promise<void>
   /** Set another user's password, as an administrator (alternating users). */
   setPassword(username: string, password: string): Promise<void>
+  /**
+   * Run `work` while no other rotator session on this server runs work for the same `key`, where the database
+   * does not make the work atomic itself (MySQL commits each statement of a clone's creation on its own).
+   */
+  exclusively<T>(key: string, work: () => Promise<T>): Promise<T>
   close(): Promise<void>
 }
 

@@ -1,4 +1,5 @@
 // MySQL and MariaDB for the rotators: mysql2 logins, each flavour's own-password statement, and a clone made from SHOW GRANTS.
+import { createHash } from 'node:crypto'
 import mysql from 'mysql2/promise'
 import type { Credentials, DatabaseDriver, Session } from './database.ts'
 
@@ -105,6 +106,22 @@ class MysqlSession implements Session {
       await this.conn.query(
         `ALTER USER ${this.#account(username, host)} IDENTIFIED BY ${this.#literal(password)}`,
       )
+  }
+
+  /**
+   * A named lock (GET_LOCK) for `key`: without it a concurrent invocation could find the clone created but its
+   * grants not yet copied. The lock is the session's and goes with it if the connection drops.
+   */
+  async exclusively<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const name = `coffer-rotation:${createHash('sha256').update(key).digest('hex').slice(0, 40)}`
+    const [rows] = await this.conn.query<mysql.RowDataPacket[]>('SELECT GET_LOCK(?, 60) AS got', [name])
+    if (Number(rows[0]?.['got']) !== 1)
+      throw Object.assign(new Error('lock wait timed out'), { code: 'LOCK_TIMEOUT' })
+    try {
+      return await work()
+    } finally {
+      await this.conn.query('SELECT RELEASE_LOCK(?)', [name]).catch(() => {})
+    }
   }
 
   async close(): Promise<void> {

@@ -46,6 +46,11 @@ class PostgresSession implements Session {
     await c.query(`ALTER ROLE ${c.escapeIdentifier(username)} WITH PASSWORD ${c.escapeLiteral(password)}`)
   }
 
+  /** Not needed: a clone is made in one transaction, and a concurrent CREATE ROLE waits for it to commit. */
+  exclusively<T>(_key: string, work: () => Promise<T>): Promise<T> {
+    return work()
+  }
+
   async close(): Promise<void> {
     await this.client.end()
   }

@@ -82,6 +82,11 @@ class RedisSession implements Session {
     await this.#command(['ACL', 'SETUSER', username, 'resetpass', passwordRule(password)])
   }
 
+  /** Not needed: a clone is made by one ACL SETUSER, which Redis applies whole. */
+  exclusively<T>(_key: string, work: () => Promise<T>): Promise<T> {
+    return work()
+  }
+
   async close(): Promise<void> {
     await this.client.close().catch(() => this.client.destroy())
   }
