@@ -21,6 +21,11 @@ function attach(record: SecretRecord, stage: string, versionId: string): void {
   if (stage === CURRENT && holder !== undefined) attach(record, PREVIOUS, holder)
 }
 
+/** Attach `stage` to `versionId`, taking it from whichever version holds it (AWSPREVIOUS follows AWSCURRENT). */
+export function moveStageTo(record: SecretRecord, stage: string, versionId: string): void {
+  attach(record, stage, versionId)
+}
+
 function detach(record: SecretRecord, stage: string, versionId: string): void {
   const meta = record.versions[versionId]!
   meta.stages = meta.stages.filter((s) => s !== stage)

@@ -74,7 +74,10 @@ export async function stopReplicationToReplica(
     promoted.region = ctx.region
     promoted.storeAs = regionalStoreId(ctx.region, primary.name)
     const values = await Promise.all(
-      Object.keys(primary.versions).map(async (id) =>
+      // A rotation's pending version without a value yet has nothing to copy.
+      Object.keys(primary.versions)
+        .filter((id) => !primary.versions[id]!.noValue)
+        .map(async (id) =>
         putValueOp(storeIdOf(promoted), id, await loadValue(ctx.storage, storeIdOf(primary), id)),
       ),
     )
