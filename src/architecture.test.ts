@@ -45,6 +45,9 @@ const ALLOWED: Record<string, string[]> = {
   // Turns a storage config block into a physical backend; composition, like start-server.
   'server/open-storage': ['sdk', 'lib', 'server/config', 'server/physical'],
   'server/main': COMPOSITION_ROOT,
+  // Runs rotation steps for engines (their RotationRunner capability): mints scoped credentials and calls back
+  // through the pipeline, runs the config file's commands and webhooks.
+  'server/rotation': ['sdk', 'lib', 'server/core', 'server/config'],
   // Offline operator tools (storage migration): open backends from config blocks and copy raw entries.
   'server/operator': ['lib', 'sdk', 'server/config', 'server/open-storage', 'server/physical'],
 }
