@@ -2,13 +2,20 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { setTimeout as delay } from 'node:timers/promises'
 import { after, before, describe, it } from 'node:test'
+import { setTimeout as delay } from 'node:timers/promises'
 import type { RotationFunction } from '../../src/sdk/rotation.ts'
 import type { RotationNotice } from '../../src/sdk/rotation-runner.ts'
 import { startServer } from '../../src/server/start-server.ts'
 import { withDeadline } from '../helpers/deadline.ts'
-import { makeTempDir, ManualClock, type Reply, startDevServer, type TestServer, wrap } from '../helpers/server.ts'
+import {
+  ManualClock,
+  makeTempDir,
+  type Reply,
+  startDevServer,
+  type TestServer,
+  wrap,
+} from '../helpers/server.ts'
 
 const ARN = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`
 
@@ -37,6 +44,7 @@ async function until<T>(what: string, check: () => Promise<T | undefined | false
 }
 
 const status = async (t: TestServer, name: string) =>
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON shapes
   (await t.call('GET', `secretsmanager/rotation/${name}`)).body?.data as Record<string, any>
 
 const failing: RotationFunction = async (event) => {
@@ -52,7 +60,9 @@ describe('Secrets Manager rotation on a server', () => {
       extraRotationBuiltins: { 'always-fails': failing },
       onRotation: (n) => notices.push(n),
     })
-    await t.call('PUT', 'sys/audit/file', { body: { type: 'file', options: { file_path: join(auditDir.dir, 'audit.log') } } })
+    await t.call('PUT', 'sys/audit/file', {
+      body: { type: 'file', options: { file_path: join(auditDir.dir, 'audit.log') } },
+    })
   })
   const auditDir = makeTempDir()
   after(async () => {
@@ -82,7 +92,10 @@ describe('Secrets Manager rotation on a server', () => {
     assert.equal(value.username, 'app')
     assert.notEqual(value.password, 'first-password')
     const meta = (await t.call('GET', 'secretsmanager/metadata/app/db')).body.data
-    assert.deepEqual(meta.version_ids_to_stages, { [firstVersion]: ['AWSPREVIOUS'], [versionId]: ['AWSCURRENT'] })
+    assert.deepEqual(meta.version_ids_to_stages, {
+      [firstVersion]: ['AWSPREVIOUS'],
+      [versionId]: ['AWSCURRENT'],
+    })
     assert.match(meta.next_rotation_date, /T23:59:59(\.0+)?Z$/)
     assert.deepEqual(
       notices.filter((n) => n.secretName === 'app/db').map((n) => n.kind),
@@ -112,7 +125,10 @@ describe('Secrets Manager rotation on a server', () => {
     assert.deepEqual(new Set(entries.map((e) => e.auth.policies.length)), new Set([1]))
     // The temporary policy is gone once the rotation ended.
     const policies = (await t.call('LIST', 'sys/policies/acl')).body.data.keys as string[]
-    assert.deepEqual(policies.filter((p) => p.startsWith('rotation-')), [])
+    assert.deepEqual(
+      policies.filter((p) => p.startsWith('rotation-')),
+      [],
+    )
   })
 
   it('rollback: moving AWSCURRENT back to the AWSPREVIOUS version restores the old value', async () => {
@@ -133,7 +149,10 @@ describe('Secrets Manager rotation on a server', () => {
 
   it('a failing function leaves AWSCURRENT readable and the failure visible (DescribeSecret and status)', async () => {
     await t.call('POST', 'secretsmanager/secrets/app/cache', { body: { secret_string: 'cache-password-1' } })
-    const rotated = await aws(t, 'RotateSecret', { SecretId: 'app/cache', RotationLambdaARN: ARN('always-fails') })
+    const rotated = await aws(t, 'RotateSecret', {
+      SecretId: 'app/cache',
+      RotationLambdaARN: ARN('always-fails'),
+    })
     assert.equal(rotated.status, 200, JSON.stringify(rotated.body))
     const s = await until('the failure is reported', async () => {
       const out = await status(t, 'app/cache')
@@ -147,7 +166,9 @@ describe('Secrets Manager rotation on a server', () => {
     assert.equal(described.body.data.rotation_status.failed_step, 'setSecret')
     const value = await t.call('GET', 'secretsmanager/secrets/app/cache')
     assert.equal(value.body.data.secret_string, 'cache-password-1')
-    assert.ok(notices.some((n) => n.kind === 'failed' && n.secretName === 'app/cache' && n.step === 'setSecret'))
+    assert.ok(
+      notices.some((n) => n.kind === 'failed' && n.secretName === 'app/cache' && n.step === 'setSecret'),
+    )
   })
 
   it('refuses a RotationLambdaARN naming no registered or built-in function', async () => {
@@ -163,13 +184,19 @@ describe('a rotation due while the server was down', () => {
     const dir = makeTempDir()
     const clock = new ManualClock()
     const start = () =>
-      startServer({ dev: true, dataDir: dir.dir, listenAddress: '127.0.0.1:0', devAws: false, clock }).then(wrap)
+      startServer({ dev: true, dataDir: dir.dir, listenAddress: '127.0.0.1:0', devAws: false, clock }).then(
+        wrap,
+      )
     try {
       let t = await start()
       await t.call('PUT', 'sys/mounts/secretsmanager', { body: { type: 'secretsmanager' } })
       await t.call('POST', 'secretsmanager/secrets/svc', { body: { secret_string: 'svc-password-1' } })
       const configured = await t.call('POST', 'secretsmanager/rotation/svc', {
-        body: { rotation_lambda_arn: ARN('coffer-random-password'), automatically_after_days: 1, rotate_immediately: false },
+        body: {
+          rotation_lambda_arn: ARN('coffer-random-password'),
+          automatically_after_days: 1,
+          rotate_immediately: false,
+        },
       })
       assert.equal(configured.status, 200, JSON.stringify(configured.body))
       await t.close()
@@ -185,7 +212,10 @@ describe('a rotation due while the server was down', () => {
         assert.ok(Date.parse(s['next_rotation_date']) > clock.now())
         const versions = await t.call('GET', 'secretsmanager/versions/svc')
         assert.equal(versions.status, 200, JSON.stringify(versions.body))
-        assert.equal(Object.keys(versions.body.data.versions ?? {}).length || versions.body.data.keys?.length, 2)
+        assert.equal(
+          Object.keys(versions.body.data.versions ?? {}).length || versions.body.data.keys?.length,
+          2,
+        )
       } finally {
         await t.close()
       }

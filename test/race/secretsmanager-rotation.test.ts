@@ -1,7 +1,7 @@
 // Race suite, Secrets Manager rotation: RotateSecret calls arriving at the same instant start one rotation, never two.
 import assert from 'node:assert/strict'
-import { setTimeout as delay } from 'node:timers/promises'
 import { after, before, describe, it } from 'node:test'
+import { setTimeout as delay } from 'node:timers/promises'
 import { withDeadline } from '../helpers/deadline.ts'
 import { type RaceServer, startRaceServer } from '../helpers/race.ts'
 
@@ -43,7 +43,11 @@ describe('race: RotateSecret', () => {
     for (let round = 0; round < ROUNDS; round++) {
       const name = `race/rot-${round}`
       assert.equal(
-        (await server.call('POST', `secretsmanager/secrets/${name}`, { body: { secret_string: 'initial-value' } })).status,
+        (
+          await server.call('POST', `secretsmanager/secrets/${name}`, {
+            body: { secret_string: 'initial-value' },
+          })
+        ).status,
         200,
       )
       const replies = await server.burst(
@@ -75,7 +79,8 @@ describe('race: RotateSecret', () => {
         body: { rotation_lambda_arn: FUNCTION, client_request_token: token },
       })),
     )
-    for (const r of replies) assert.deepEqual([r.status, r.body.data?.version_id], [200, token], JSON.stringify(r.body))
+    for (const r of replies)
+      assert.deepEqual([r.status, r.body.data?.version_id], [200, token], JSON.stringify(r.body))
     const versions = await settled(name)
     assert.equal(Object.keys(versions).length, 2, JSON.stringify(versions))
     assert.deepEqual(versions[token], ['AWSCURRENT'])

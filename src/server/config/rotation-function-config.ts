@@ -52,23 +52,40 @@ export function parseRotationFunctionBlocks(
     for (const key of Object.keys(body))
       if (!KEYS.includes(key)) parse.fail(`${where}.${key}`, `unknown key (supported: ${KEYS.join(', ')})`)
     const timeoutMs =
-      body['timeout'] === undefined ? DEFAULT_TIMEOUT_MS : parse.duration(body['timeout'], `${where}.timeout`) * 1000
-    if (timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) parse.fail(`${where}.timeout`, 'must be between 1s and 15m')
+      body['timeout'] === undefined
+        ? DEFAULT_TIMEOUT_MS
+        : parse.duration(body['timeout'], `${where}.timeout`) * 1000
+    if (timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS)
+      parse.fail(`${where}.timeout`, 'must be between 1s and 15m')
     const hasCommand = body['command'] !== undefined
     const hasUrl = body['webhook_url'] !== undefined
     if (hasCommand === hasUrl) parse.fail(where, 'set exactly one of command and webhook_url')
     if (hasCommand) {
       const raw = body['command']
       const command = typeof raw === 'string' ? [raw] : raw
-      if (!Array.isArray(command) || command.length === 0 || command.some((c) => typeof c !== 'string' || c === ''))
+      if (
+        !Array.isArray(command) ||
+        command.length === 0 ||
+        command.some((c) => typeof c !== 'string' || c === '')
+      )
         parse.fail(`${where}.command`, 'must be a program path or a list of the program and its arguments')
-      if (!(command[0] as string).startsWith('/')) parse.fail(`${where}.command`, 'the program must be an absolute path')
+      if (!(command[0] as string).startsWith('/'))
+        parse.fail(`${where}.command`, 'the program must be an absolute path')
       const env = body['env'] ?? {}
-      if (typeof env !== 'object' || Array.isArray(env) || Object.values(env).some((v) => typeof v !== 'string'))
+      if (
+        typeof env !== 'object' ||
+        Array.isArray(env) ||
+        Object.values(env).some((v) => typeof v !== 'string')
+      )
         parse.fail(`${where}.env`, 'must be a map of strings')
       for (const key of ['hmac_secret', 'ca_file'])
         if (body[key] !== undefined) parse.fail(`${where}.${key}`, 'applies to webhooks only')
-      out[name] = { kind: 'command', command: command as string[], timeoutMs, env: env as Record<string, string> }
+      out[name] = {
+        kind: 'command',
+        command: command as string[],
+        timeoutMs,
+        env: env as Record<string, string>,
+      }
       continue
     }
     if (body['env'] !== undefined) parse.fail(`${where}.env`, 'applies to commands only')
@@ -84,7 +101,8 @@ export function parseRotationFunctionBlocks(
     if (typeof secret !== 'string' || secret.length < 16)
       parse.fail(`${where}.hmac_secret`, 'must be a shared secret of at least 16 characters')
     const caFile = body['ca_file']
-    if (caFile !== undefined && typeof caFile !== 'string') parse.fail(`${where}.ca_file`, 'must be a file path')
+    if (caFile !== undefined && typeof caFile !== 'string')
+      parse.fail(`${where}.ca_file`, 'must be a file path')
     out[name] = {
       kind: 'webhook',
       url: url.toString(),

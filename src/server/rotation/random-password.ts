@@ -7,12 +7,14 @@ const PENDING = 'AWSPENDING'
 /** AWS's template checks before any step: rotation on, the token a version of the secret, labelled AWSPENDING. */
 async function checkEvent(event: RotationEvent, sm: SecretsManagerApi): Promise<'done' | 'go'> {
   const metadata = await sm.describeSecret({ SecretId: event.SecretId })
-  if (metadata['RotationEnabled'] !== true) throw new Error(`Secret ${event.SecretId} is not enabled for rotation.`)
+  if (metadata['RotationEnabled'] !== true)
+    throw new Error(`Secret ${event.SecretId} is not enabled for rotation.`)
   const versions = (metadata['VersionIdsToStages'] ?? {}) as Record<string, string[]>
   const stages = versions[event.ClientRequestToken]
   if (!stages) throw new Error(`Secret version ${event.ClientRequestToken} has no stage for rotation.`)
   if (stages.includes(CURRENT)) return 'done'
-  if (!stages.includes(PENDING)) throw new Error(`Secret version ${event.ClientRequestToken} is not set as AWSPENDING.`)
+  if (!stages.includes(PENDING))
+    throw new Error(`Secret version ${event.ClientRequestToken} is not set as AWSPENDING.`)
   return 'go'
 }
 
@@ -28,7 +30,11 @@ function withPassword(current: string, password: string): string {
 
 async function hasVersion(sm: SecretsManagerApi, event: RotationEvent, stage: string): Promise<boolean> {
   try {
-    await sm.getSecretValue({ SecretId: event.SecretId, VersionId: event.ClientRequestToken, VersionStage: stage })
+    await sm.getSecretValue({
+      SecretId: event.SecretId,
+      VersionId: event.ClientRequestToken,
+      VersionStage: stage,
+    })
     return true
   } catch (error) {
     if ((error as { name?: string }).name === 'ResourceNotFoundException') return false

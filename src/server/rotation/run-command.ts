@@ -73,7 +73,11 @@ export function runCommand(
       if (code === 0 && why === undefined) return resolve()
       const status = why ?? (code !== null ? `exited with status ${code}` : `killed by ${exitSignal}`)
       const tail = output.trim()
-      reject(new Error(tail ? `${event.Step}: the command ${status}: ${tail}` : `${event.Step}: the command ${status}`))
+      reject(
+        new Error(
+          tail ? `${event.Step}: the command ${status}: ${tail}` : `${event.Step}: the command ${status}`,
+        ),
+      )
     })
   })
 }

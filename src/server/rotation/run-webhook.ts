@@ -69,9 +69,16 @@ export function callWebhook(
         response.on('end', () => {
           const status = response.statusCode ?? 0
           if (status >= 200 && status < 300) resolve()
-          else reject(new Error(`${event.Step}: the webhook answered ${status}${text.trim() ? `: ${text.trim()}` : ''}`))
+          else
+            reject(
+              new Error(
+                `${event.Step}: the webhook answered ${status}${text.trim() ? `: ${text.trim()}` : ''}`,
+              ),
+            )
         })
-        response.on('error', (error) => reject(new Error(`${event.Step}: the webhook failed: ${error.message}`)))
+        response.on('error', (error) =>
+          reject(new Error(`${event.Step}: the webhook failed: ${error.message}`)),
+        )
       },
     )
     request.on('timeout', () => request.destroy(new Error(`timed out after ${fn.timeoutMs / 1000} s`)))

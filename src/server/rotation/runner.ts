@@ -42,7 +42,10 @@ export function createRotationRunner(opts: RunnerOptions): RotationRunner {
       if (!registered && !builtin) throw new Error(`no rotation function named ${target.functionName}`)
       const ttlSeconds = registered ? Math.ceil((4 * registered.timeoutMs) / 1000) + 60 : BUILTIN_TTL_SECONDS
       const credentials = await mintScopedCredentials(core, target, { ttlSeconds, awsSession: !!registered })
-      const log = opts.logger.child({ component: 'rotation', secret: `${target.mountPath}${target.secretName}` })
+      const log = opts.logger.child({
+        component: 'rotation',
+        secret: `${target.mountPath}${target.secretName}`,
+      })
       log.log('info', 'rotation credentials issued', { function: target.functionName })
       let requests = 0
       return {

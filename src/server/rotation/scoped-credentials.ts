@@ -39,7 +39,9 @@ export function secretPolicy(target: Pick<RotationTarget, 'mountPath' | 'secretN
  */
 function checkName(name: string): void {
   if (/[+*"\\]/.test(name))
-    throw new Error('secrets whose names contain +, *, " or \\ cannot be rotated: no policy names exactly that path')
+    throw new Error(
+      'secrets whose names contain +, *, " or \\ cannot be rotated: no policy names exactly that path',
+    )
 }
 
 export async function mintScopedCredentials(
@@ -75,7 +77,9 @@ export async function mintScopedCredentials(
     if (!opts.awsSession) return { token: minted.token, revoke }
     const mount = services.mounts.entries.find((e) => e.table === 'auth' && e.type === ACCESS_KEYS_TYPE)
     if (!mount)
-      throw new Error('no aws-keys auth method is mounted: command and webhook functions sign with its session credentials')
+      throw new Error(
+        'no aws-keys auth method is mounted: command and webhook functions sign with its session credentials',
+      )
     const rolePath = `${mount.path.startsWith('auth/') ? mount.path : `auth/${mount.path}`}role/${role}`
     // The role and its session are made through the pipeline (audited) with a token that may do only that.
     await services.policies.write(
@@ -104,7 +108,11 @@ export async function mintScopedCredentials(
         contentType: 'application/json',
         remoteAddress: '127.0.0.1',
       })
-    await call('update', rolePath, { token_policies: [policy], token_type: 'batch', max_session_duration: SESSION_SECONDS })
+    await call('update', rolePath, {
+      token_policies: [policy],
+      token_type: 'batch',
+      max_session_duration: SESSION_SECONDS,
+    })
     // Deleting the role deletes its sessions: the credentials die with the attempt.
     cleanups.push(() => call('delete', rolePath))
     const session = await call('update', `${rolePath}/session`, {

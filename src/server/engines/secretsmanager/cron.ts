@@ -9,7 +9,10 @@ const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', '
 const WEEKDAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT']
 
 /** Day-of-week matching: a set of weekdays (1 = Sunday), the last given weekday of the month, or the nth. */
-type Weekday = { kind: 'set'; days: Set<number> } | { kind: 'last'; day: number } | { kind: 'nth'; day: number; n: number }
+type Weekday =
+  | { kind: 'set'; days: Set<number> }
+  | { kind: 'last'; day: number }
+  | { kind: 'nth'; day: number; n: number }
 
 export interface Cron {
   minutes: number[]
@@ -30,7 +33,8 @@ function fail(message: string): never {
 function number(text: string, min: number, max: number, names?: string[]): number {
   const named = names?.indexOf(text.toUpperCase()) ?? -1
   const value = named >= 0 ? named + min : /^\d+$/.test(text) ? Number(text) : Number.NaN
-  if (!Number.isInteger(value) || value < min || value > max) fail(`value ${text} is out of range ${min}-${max}`)
+  if (!Number.isInteger(value) || value < min || value > max)
+    fail(`value ${text} is out of range ${min}-${max}`)
   return value
 }
 
@@ -64,7 +68,8 @@ function weekdayField(text: string): Weekday {
 
 export function parseCron(expression: string): Cron {
   const parts = expression.trim().split(/\s+/)
-  if (parts.length !== 6) fail('a cron expression has six fields: minutes hours day-of-month month day-of-week year')
+  if (parts.length !== 6)
+    fail('a cron expression has six fields: minutes hours day-of-month month day-of-week year')
   const [min, hour, dom, month, dow, year] = parts as [string, string, string, string, string, string]
   if ((dom === '?') === (dow === '?')) fail('exactly one of day-of-month and day-of-week must be ?')
   const cron: Cron = {
@@ -74,7 +79,8 @@ export function parseCron(expression: string): Cron {
   }
   if (dom !== '?') {
     if (/W/i.test(dom)) fail('the W (nearest weekday) form is not supported')
-    cron.monthDays = dom.toUpperCase() === 'L' ? { days: new Set(), last: true } : { days: field(dom, 1, 31), last: false }
+    cron.monthDays =
+      dom.toUpperCase() === 'L' ? { days: new Set(), last: true } : { days: field(dom, 1, 31), last: false }
   }
   if (dow !== '?') cron.weekday = weekdayField(dow)
   if (year !== '*') cron.years = field(year, 1970, 2199)
@@ -92,7 +98,8 @@ function dayMatches(cron: Cron, dayStart: number): boolean {
   const date = d.getUTCDate()
   if (cron.years && !cron.years.has(year)) return false
   if (!cron.months.has(month)) return false
-  if (cron.monthDays) return cron.monthDays.last ? date === daysInMonth(year, month) : cron.monthDays.days.has(date)
+  if (cron.monthDays)
+    return cron.monthDays.last ? date === daysInMonth(year, month) : cron.monthDays.days.has(date)
   const weekday = d.getUTCDay() + 1
   const w = cron.weekday!
   if (w.kind === 'set') return w.days.has(weekday)

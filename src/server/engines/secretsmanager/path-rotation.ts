@@ -1,7 +1,8 @@
 // rotation/<name>: RotateSecret (write), CancelRotateSecret (delete), the rotation's status (read); LIST rotation/.
-import { listResponse } from '../../../sdk/framework/list-response.ts'
+
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
+import { listResponse } from '../../../sdk/framework/list-response.ts'
 import { cancelRotateSecret, rotateSecret } from './actions/rotation.ts'
 import { awsActionOf, runAwsAction, smContext } from './aws-dispatch.ts'
 import { loadAllRecords } from './model.ts'
@@ -15,10 +16,13 @@ const shaped = (out: Record<string, unknown>) => ({ data: vaultShape(out) as Rec
 const rotationFields = {
   name: f.string({ description: 'The secret name.' }),
   rotation_lambda_arn: f.string({
-    description: 'The rotation function: arn:aws:lambda:<region>:<account>:function:<name> of a registered or built-in function.',
+    description:
+      'The rotation function: arn:aws:lambda:<region>:<account>:function:<name> of a registered or built-in function.',
   }),
   automatically_after_days: f.int({ description: 'Days between rotations (1–1000).' }),
-  schedule_expression: f.string({ description: 'rate(N hours|days) or cron(...) in UTC; at least four hours apart.' }),
+  schedule_expression: f.string({
+    description: 'rate(N hours|days) or cron(...) in UTC; at least four hours apart.',
+  }),
   duration: f.string({ description: 'The rotation window, 1h to 24h, e.g. 3h.' }),
   rotate_immediately: f.bool({ description: 'Start a rotation now (default true).' }),
   client_request_token: f.string({ description: 'The new version ID; repeating it repeats the same call.' }),

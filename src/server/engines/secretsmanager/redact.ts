@@ -17,7 +17,11 @@ function secretsIn(text: string): string[] {
 }
 
 /** `message` with every value of every version of the secret (and their JSON members) replaced by [redacted]. */
-export async function redactSecretValues(storage: Storage, record: SecretRecord, message: string): Promise<string> {
+export async function redactSecretValues(
+  storage: Storage,
+  record: SecretRecord,
+  message: string,
+): Promise<string> {
   const secrets = new Set<string>()
   for (const [id, meta] of Object.entries(record.versions)) {
     if (meta.noValue) continue

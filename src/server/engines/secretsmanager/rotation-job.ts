@@ -1,9 +1,9 @@
 // One rotation of one secret on the active node: AWS's four steps through the server's runner, retried with backoff.
 import { errorMessage } from '../../../lib/error-message.ts'
 import { uuid } from '../../../lib/random.ts'
+import type { SystemView } from '../../../sdk/request.ts'
 import type { RotationStep } from '../../../sdk/rotation.ts'
 import type { RotationNotice, RotationSession } from '../../../sdk/rotation-runner.ts'
-import type { SystemView } from '../../../sdk/request.ts'
 import type { Storage, StorageOp } from '../../../sdk/storage.ts'
 import { arnOf, DEFAULT_ACCOUNT_ID, DEFAULT_REGION } from './context.ts'
 import {
@@ -20,7 +20,12 @@ import { PENDING, planNext, rotationWakeAt, unfinishedPending } from './rotation
 import type { SmState } from './state.ts'
 import { CURRENT, moveStageTo, prune } from './versions.ts'
 
-export const ROTATION_STEPS: readonly RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret']
+export const ROTATION_STEPS: readonly RotationStep[] = [
+  'createSecret',
+  'setSecret',
+  'testSecret',
+  'finishSecret',
+]
 /** Attempts of one rotation before it waits for the next scheduled one (or a RotateSecret) to be reattempted. */
 export const MAX_ATTEMPTS = 5
 const BACKOFF_BASE_MS = 30_000
@@ -88,7 +93,12 @@ async function underLock<T>(
  * Put a fresh pending version (no value yet, labelled AWSPENDING) on the secret, as AWS does before it invokes the
  * function, and mark the rotation in flight. The caller holds the lock and has checked AWSPENDING is free.
  */
-export function beginRotation(record: SecretRecord, token: string, now: number, attemptNow: boolean): StorageOp[] {
+export function beginRotation(
+  record: SecretRecord,
+  token: string,
+  now: number,
+  attemptNow: boolean,
+): StorageOp[] {
   record.versions[token] = { createdDate: now, stages: [], noValue: true }
   moveStageTo(record, PENDING, token)
   const dropped = prune(record, now)
@@ -160,7 +170,8 @@ export async function runDueRotation(env: RotationEnv, storeId: string): Promise
     accountId,
   }
   const mountPath = env.system.mount.path
-  if (claimed.fresh) notify(env, { kind: 'started', mountPath, secretName: record.name, token: claimed.token })
+  if (claimed.fresh)
+    notify(env, { kind: 'started', mountPath, secretName: record.name, token: claimed.token })
   try {
     await runSteps(env, storeId, record.rotation, attempt)
     await complete(env, storeId, attempt)
@@ -198,8 +209,10 @@ async function runSteps(
     for (const step of ROTATION_STEPS) {
       // A CancelRotateSecret (or a removed pending label) stops the rotation between steps.
       const now = await loadRecord(env.storage, storeId)
-      if (now?.rotation?.inFlight?.token !== attempt.token) throw new StepFailure(step, 'The rotation was cancelled.')
-      if (env.state.stopping.signal.aborted) throw new StepFailure(step, 'The server stopped during the rotation.')
+      if (now?.rotation?.inFlight?.token !== attempt.token)
+        throw new StepFailure(step, 'The rotation was cancelled.')
+      if (env.state.stopping.signal.aborted)
+        throw new StepFailure(step, 'The server stopped during the rotation.')
       try {
         await session.step(
           { Step: step, SecretId: attempt.secretArn, ClientRequestToken: attempt.token },
@@ -234,14 +247,28 @@ async function complete(env: RotationEnv, storeId: string, attempt: Attempt): Pr
     return { write: true, result: 'done' as const }
   })
   if (outcome === 'not-finished')
-    throw new StepFailure('finishSecret', `finishSecret returned but AWSCURRENT is not on version ${attempt.token}.`)
+    throw new StepFailure(
+      'finishSecret',
+      `finishSecret returned but AWSCURRENT is not on version ${attempt.token}.`,
+    )
   if (outcome === 'done') {
     env.system.log('info', 'rotated secret', { secret: attempt.name, version: attempt.token })
-    notify(env, { kind: 'succeeded', mountPath: env.system.mount.path, secretName: attempt.name, token: attempt.token })
+    notify(env, {
+      kind: 'succeeded',
+      mountPath: env.system.mount.path,
+      secretName: attempt.name,
+      token: attempt.token,
+    })
   }
 }
 
-async function fail(env: RotationEnv, storeId: string, attempt: Attempt, step: string, raw: string): Promise<void> {
+async function fail(
+  env: RotationEnv,
+  storeId: string,
+  attempt: Attempt,
+  step: string,
+  raw: string,
+): Promise<void> {
   const now = env.system.now()
   const stored = await loadRecord(env.storage, storeId)
   const clean = stored ? await redactSecretValues(env.storage, stored, raw) : raw

@@ -7,7 +7,17 @@ import { MemoryStorage } from '../../physical/memory.ts'
 import { randomPasswordRotator } from '../../rotation/random-password.ts'
 import { backoffMs, MAX_ATTEMPTS } from './rotation-job.ts'
 import type { SmState } from './state.ts'
-import { awsError, DAY, functionRunner, makeSm, type SmHarness, smApi, START, rotateDue, token } from './test-helpers.ts'
+import {
+  awsError,
+  DAY,
+  functionRunner,
+  makeSm,
+  rotateDue,
+  type SmHarness,
+  START,
+  smApi,
+  token,
+} from './test-helpers.ts'
 
 const ARN = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`
 
@@ -34,7 +44,10 @@ const failingAt =
 describe('rotation protocol', () => {
   it('RotateSecret runs createSecret, setSecret, testSecret, finishSecret with the token; AWSCURRENT moves', async () => {
     const { h, runner, notices } = await rotating()
-    const created = await h.aws('CreateSecret', { Name: 's', SecretString: '{"username":"app","password":"old-password"}' })
+    const created = await h.aws('CreateSecret', {
+      Name: 's',
+      SecretString: '{"username":"app","password":"old-password"}',
+    })
     const out = await h.aws('RotateSecret', {
       SecretId: 's',
       RotationLambdaARN: ARN('rotate'),
@@ -44,7 +57,10 @@ describe('rotation protocol', () => {
     assert.match(versionId, /^[0-9a-f-]{36}$/)
     // Before the steps run, the pending version exists without a value, as the function expects.
     assert.deepEqual((await stagesOf(h))[versionId], ['AWSPENDING'])
-    assert.equal((await awsError(h.aws('GetSecretValue', { SecretId: 's', VersionId: versionId }))).type, 'ResourceNotFoundException')
+    assert.equal(
+      (await awsError(h.aws('GetSecretValue', { SecretId: 's', VersionId: versionId }))).type,
+      'ResourceNotFoundException',
+    )
     await rotateDue(h)
     assert.deepEqual(
       runner.events.map((e) => [e.Step, e.ClientRequestToken, e.SecretId]),
@@ -75,7 +91,8 @@ describe('rotation protocol', () => {
     let broken = true
     const { h, notices } = await rotating({
       flaky: async (event, sm) => {
-        if (broken && event.Step === 'setSecret') throw new Error('could not reach db (password hunter2-secret-pw)')
+        if (broken && event.Step === 'setSecret')
+          throw new Error('could not reach db (password hunter2-secret-pw)')
         await randomPasswordRotator(event, sm)
       },
     })
@@ -83,7 +100,10 @@ describe('rotation protocol', () => {
     const { VersionId } = await h.aws('RotateSecret', { SecretId: 's', RotationLambdaARN: ARN('flaky') })
     await rotateDue(h)
     assert.equal((await h.aws('GetSecretValue', { SecretId: 's' }))['SecretString'], 'hunter2-secret-pw')
-    let status = (await h.aws('DescribeSecret', { SecretId: 's' }))['RotationStatus'] as Record<string, unknown>
+    let status = (await h.aws('DescribeSecret', { SecretId: 's' }))['RotationStatus'] as Record<
+      string,
+      unknown
+    >
     assert.equal(status['State'], 'Retrying')
     assert.equal(status['FailedStep'], 'setSecret')
     assert.equal(status['Attempts'], 1)
@@ -93,7 +113,10 @@ describe('rotation protocol', () => {
     // Nothing runs before the backoff has passed.
     h.tick(backoffMs(1) - 1000)
     await rotateDue(h)
-    assert.equal(((await h.aws('DescribeSecret', { SecretId: 's' }))['RotationStatus'] as { Attempts: number }).Attempts, 1)
+    assert.equal(
+      ((await h.aws('DescribeSecret', { SecretId: 's' }))['RotationStatus'] as { Attempts: number }).Attempts,
+      1,
+    )
     for (let attempt = 1; attempt < MAX_ATTEMPTS; attempt++) {
       h.tick(backoffMs(attempt))
       await rotateDue(h)
@@ -135,7 +158,10 @@ describe('rotation protocol', () => {
     await h.aws('CreateSecret', { Name: 's', SecretString: 'v-original' })
     await h.aws('RotateSecret', { SecretId: 's', RotationLambdaARN: ARN('lazy') })
     await rotateDue(h)
-    const status = (await h.aws('DescribeSecret', { SecretId: 's' }))['RotationStatus'] as Record<string, unknown>
+    const status = (await h.aws('DescribeSecret', { SecretId: 's' }))['RotationStatus'] as Record<
+      string,
+      unknown
+    >
     assert.equal(status['FailedStep'], 'finishSecret')
     assert.equal((await h.aws('GetSecretValue', { SecretId: 's' }))['SecretString'], 'v-original')
   })
@@ -143,12 +169,24 @@ describe('rotation protocol', () => {
   it('a ClientRequestToken makes RotateSecret idempotent: one rotation, one version', async () => {
     const { h, runner } = await rotating()
     await h.aws('CreateSecret', { Name: 's', SecretString: 'v-original' })
-    const first = await h.aws('RotateSecret', { SecretId: 's', RotationLambdaARN: ARN('rotate'), ClientRequestToken: token(1) })
-    const again = await h.aws('RotateSecret', { SecretId: 's', RotationLambdaARN: ARN('rotate'), ClientRequestToken: token(1) })
+    const first = await h.aws('RotateSecret', {
+      SecretId: 's',
+      RotationLambdaARN: ARN('rotate'),
+      ClientRequestToken: token(1),
+    })
+    const again = await h.aws('RotateSecret', {
+      SecretId: 's',
+      RotationLambdaARN: ARN('rotate'),
+      ClientRequestToken: token(1),
+    })
     assert.deepEqual(again, first)
     assert.equal(first['VersionId'], token(1))
     await rotateDue(h)
-    const after = await h.aws('RotateSecret', { SecretId: 's', RotationLambdaARN: ARN('rotate'), ClientRequestToken: token(1) })
+    const after = await h.aws('RotateSecret', {
+      SecretId: 's',
+      RotationLambdaARN: ARN('rotate'),
+      ClientRequestToken: token(1),
+    })
     assert.deepEqual(after, first)
     await rotateDue(h)
     assert.equal(runner.events.filter((e) => e.Step === 'createSecret').length, 1)
@@ -158,11 +196,14 @@ describe('rotation protocol', () => {
   it('refuses a function the server does not know with AWS’s Lambda error, and stores nothing', async () => {
     const { h } = await rotating()
     await h.aws('CreateSecret', { Name: 's', SecretString: 'v' })
-    assert.deepEqual(await awsError(h.aws('RotateSecret', { SecretId: 's', RotationLambdaARN: ARN('nope') })), {
-      type: 'AccessDeniedException',
-      message:
-        'Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.',
-    })
+    assert.deepEqual(
+      await awsError(h.aws('RotateSecret', { SecretId: 's', RotationLambdaARN: ARN('nope') })),
+      {
+        type: 'AccessDeniedException',
+        message:
+          'Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.',
+      },
+    )
     assert.equal((await h.aws('DescribeSecret', { SecretId: 's' }))['RotationEnabled'], false)
   })
 
@@ -171,7 +212,11 @@ describe('rotation protocol', () => {
     await h.aws('CreateSecret', { Name: 's', SecretString: 'v' })
     for (const ScheduleExpression of ['rate(2 hours)', 'cron(0 */2 * * ? *)', 'cron(0,30 8 * * ? *)']) {
       const error = await awsError(
-        h.aws('RotateSecret', { SecretId: 's', RotationLambdaARN: ARN('rotate'), RotationRules: { ScheduleExpression } }),
+        h.aws('RotateSecret', {
+          SecretId: 's',
+          RotationLambdaARN: ARN('rotate'),
+          RotationRules: { ScheduleExpression },
+        }),
       )
       assert.equal(error.type, 'InvalidParameterException', ScheduleExpression)
       assert.match(error.message, /every four hours/)

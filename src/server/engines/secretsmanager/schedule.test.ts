@@ -27,8 +27,14 @@ function refusal(rules: RotationRules): string {
 
 describe('rotation schedules', () => {
   it('AutomaticallyAfterDays and rate(N days): the whole UTC day N days on, or Duration hours from its midnight', () => {
-    assert.deepEqual(window({ AutomaticallyAfterDays: 7 }), ['2026-03-17T00:00:00.000Z', '2026-03-18T00:00:00.000Z'])
-    assert.deepEqual(window({ ScheduleExpression: 'rate(1 day)' }), ['2026-03-11T00:00:00.000Z', '2026-03-12T00:00:00.000Z'])
+    assert.deepEqual(window({ AutomaticallyAfterDays: 7 }), [
+      '2026-03-17T00:00:00.000Z',
+      '2026-03-18T00:00:00.000Z',
+    ])
+    assert.deepEqual(window({ ScheduleExpression: 'rate(1 day)' }), [
+      '2026-03-11T00:00:00.000Z',
+      '2026-03-12T00:00:00.000Z',
+    ])
     assert.deepEqual(window({ ScheduleExpression: 'rate(10 days)', Duration: '3h' }), [
       '2026-03-20T00:00:00.000Z',
       '2026-03-20T03:00:00.000Z',
@@ -36,7 +42,10 @@ describe('rotation schedules', () => {
   })
 
   it('rate(N hours): windows at midnight UTC and every N hours after, an hour long by default', () => {
-    assert.deepEqual(window({ ScheduleExpression: 'rate(4 hours)' }), ['2026-03-10T16:00:00.000Z', '2026-03-10T17:00:00.000Z'])
+    assert.deepEqual(window({ ScheduleExpression: 'rate(4 hours)' }), [
+      '2026-03-10T16:00:00.000Z',
+      '2026-03-10T17:00:00.000Z',
+    ])
     assert.deepEqual(window({ ScheduleExpression: 'rate(6 hours)', Duration: '2h' }), [
       '2026-03-10T18:00:00.000Z',
       '2026-03-10T20:00:00.000Z',
@@ -49,13 +58,19 @@ describe('rotation schedules', () => {
   })
 
   it('cron(): six fields in UTC with names, ranges, steps, L and #; a daily window runs to the end of the day', () => {
-    assert.deepEqual(window({ ScheduleExpression: 'cron(0 10 * * ? *)' }), ['2026-03-11T10:00:00.000Z', '2026-03-12T00:00:00.000Z'])
+    assert.deepEqual(window({ ScheduleExpression: 'cron(0 10 * * ? *)' }), [
+      '2026-03-11T10:00:00.000Z',
+      '2026-03-12T00:00:00.000Z',
+    ])
     assert.deepEqual(window({ ScheduleExpression: 'cron(0 16 ? * TUE *)', Duration: '2h' }), [
       '2026-03-10T16:00:00.000Z',
       '2026-03-10T18:00:00.000Z',
     ])
     // Hours firing several times a day: an hour's window.
-    assert.deepEqual(window({ ScheduleExpression: 'cron(0 0/8 * * ? *)' }), ['2026-03-10T16:00:00.000Z', '2026-03-10T17:00:00.000Z'])
+    assert.deepEqual(window({ ScheduleExpression: 'cron(0 0/8 * * ? *)' }), [
+      '2026-03-10T16:00:00.000Z',
+      '2026-03-10T17:00:00.000Z',
+    ])
     const c = (text: string, after = BASE) => iso(nextFiring(parseCron(text), after))
     assert.equal(c('0 6 L * ? *'), '2026-03-31T06:00:00.000Z')
     assert.equal(c('0 6 ? * 6L *'), '2026-03-27T06:00:00.000Z', 'the last Friday of March 2026')
@@ -66,7 +81,12 @@ describe('rotation schedules', () => {
   })
 
   it('refuses more often than every four hours, windows longer than the interval, and malformed rules', () => {
-    for (const ScheduleExpression of ['rate(3 hours)', 'cron(0 */3 * * ? *)', 'cron(0 1,2 * * ? *)', 'cron(* 5 * * ? *)'])
+    for (const ScheduleExpression of [
+      'rate(3 hours)',
+      'cron(0 */3 * * ? *)',
+      'cron(0 1,2 * * ? *)',
+      'cron(* 5 * * ? *)',
+    ])
       assert.match(refusal({ ScheduleExpression }), /every four hours/, ScheduleExpression)
     assert.match(refusal({ ScheduleExpression: 'rate(6 hours)', Duration: '7h' }), /Duration/)
     assert.match(refusal({ ScheduleExpression: 'cron(0 0/6 * * ? *)', Duration: '8h' }), /Duration/)
@@ -81,8 +101,14 @@ describe('rotation schedules', () => {
 
   it('jitter: a start anywhere in the window, so secrets on one schedule are staggered', () => {
     const w = { start: at('2026-03-11T00:00:00Z'), end: at('2026-03-11T04:00:00Z') }
-    assert.equal(jitteredStart(w, () => 0), w.start)
-    assert.equal(jitteredStart(w, () => 0.5), at('2026-03-11T02:00:00Z'))
+    assert.equal(
+      jitteredStart(w, () => 0),
+      w.start,
+    )
+    assert.equal(
+      jitteredStart(w, () => 0.5),
+      at('2026-03-11T02:00:00Z'),
+    )
     assert.ok(jitteredStart(w, () => 0.999999) < w.end)
     const starts = new Set(Array.from({ length: 50 }, () => jitteredStart(w, Math.random)))
     assert.ok(starts.size > 1, 'real randomness spreads the starts')

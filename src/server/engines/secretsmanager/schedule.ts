@@ -60,7 +60,7 @@ function everyHours(hours: number, duration: number | undefined): Schedule {
     nextWindow: (after) => {
       const day = startOfDay(after)
       const k = Math.floor((after - day) / interval) + 1
-      const start = day + k * interval < day + DAY_MS ? day + k * interval : day + DAY_MS
+      const start = Math.min(day + k * interval, day + DAY_MS)
       return { start, end: start + (duration ?? HOUR_MS) }
     },
   }
@@ -109,7 +109,8 @@ export function parseSchedule(rules: RotationRules | undefined, now: number): Sc
     const n = Number(rate[1])
     if (rate[2]!.startsWith('hour')) {
       if (n < 4) throw tooFrequent()
-      if (n > 23) throw invalidParameter('A rate in hours must be between 4 and 23 hours; use days for longer.')
+      if (n > 23)
+        throw invalidParameter('A rate in hours must be between 4 and 23 hours; use days for longer.')
       return everyHours(n, duration)
     }
     if (n < 1 || n > 1000) throw invalidParameter('A rate in days must be between 1 and 1000 days.')

@@ -64,7 +64,8 @@ function fillPending(
 ): VersionWrite {
   const meta = record.versions[versionId]!
   delete meta.noValue
-  for (const stage of stages ?? [CURRENT]) if (!meta.stages.includes(stage)) moveStageTo(record, stage, versionId)
+  for (const stage of stages ?? [CURRENT])
+    if (!meta.stages.includes(stage)) moveStageTo(record, stage, versionId)
   record.lastChangedDate = ctx.now()
   return { versionId, created: true, ops: [putValueOp(storeIdOf(record), versionId, value)] }
 }

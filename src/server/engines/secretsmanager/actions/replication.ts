@@ -78,8 +78,8 @@ export async function stopReplicationToReplica(
       Object.keys(primary.versions)
         .filter((id) => !primary.versions[id]!.noValue)
         .map(async (id) =>
-        putValueOp(storeIdOf(promoted), id, await loadValue(ctx.storage, storeIdOf(primary), id)),
-      ),
+          putValueOp(storeIdOf(promoted), id, await loadValue(ctx.storage, storeIdOf(primary), id)),
+        ),
     )
     const remaining = { ...primary.replicas }
     delete remaining[ctx.region]

@@ -6,9 +6,9 @@ import { type ActionContext, arnOf } from '../context.ts'
 import { invalidParameter, invalidRequest, validation } from '../errors.ts'
 import { type Input, optBool, optString, secretIdOf, tokenOf } from '../input.ts'
 import { putRecordOp, type RotationConfig, versionWithStage } from '../model.ts'
+import { findPrimary, lockKey, requireLive } from '../resolve.ts'
 import { beginRotation } from '../rotation-job.ts'
 import { PENDING, planNext, rotationWakeAt, unfinishedPending } from '../rotation-plan.ts'
-import { findPrimary, lockKey, requireLive } from '../resolve.ts'
 import { parseSchedule, type RotationRules } from '../schedule.ts'
 
 /** AWS's answer when it cannot invoke the function a RotationLambdaARN names. */
