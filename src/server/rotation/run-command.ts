@@ -30,6 +30,8 @@ export function runCommand(
   return new Promise((resolve, reject) => {
     const child = spawn(program!, [...args, body], {
       stdio: ['pipe', 'pipe', 'pipe'],
+      // Its own process group, so a timeout kills what it started too (a shell's children hold its output open).
+      detached: true,
       env: {
         PATH: process.env['PATH'] ?? '/usr/bin:/bin',
         ...fn.env,
@@ -55,7 +57,11 @@ export function runCommand(
     let why: string | undefined
     const kill = (reason: string) => {
       why ??= reason
-      child.kill('SIGKILL')
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL')
+      } catch {
+        child.kill('SIGKILL')
+      }
     }
     const timer = setTimeout(() => kill(`timed out after ${fn.timeoutMs / 1000} s`), fn.timeoutMs)
     const onAbort = () => kill('stopped: the server is shutting down')
