@@ -61,6 +61,16 @@ describe('rotation protocol', () => {
       (await awsError(h.aws('GetSecretValue', { SecretId: 's', VersionId: versionId }))).type,
       'ResourceNotFoundException',
     )
+    // AWSCURRENT cannot be moved onto it while it has no value.
+    const early = await awsError(
+      h.aws('UpdateSecretVersionStage', {
+        SecretId: 's',
+        VersionStage: 'AWSCURRENT',
+        MoveToVersionId: versionId,
+        RemoveFromVersionId: created['VersionId'],
+      }),
+    )
+    assert.equal(early.type, 'InvalidParameterException')
     await rotateDue(h)
     assert.deepEqual(
       runner.events.map((e) => [e.Step, e.ClientRequestToken, e.SecretId]),
