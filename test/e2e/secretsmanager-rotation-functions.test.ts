@@ -185,6 +185,26 @@ describe('registered rotation functions', () => {
     assert.equal(session.status, 404)
   })
 
+  it('credentials a stopped server left behind are removed; other policies stay', async () => {
+    const leftover = 'rotation-0123456789ab'
+    const policy = 'path "secretsmanager/*" { capabilities = ["read"] }'
+    for (const name of [leftover, `${leftover}-setup`, 'rotation-notes'])
+      assert.equal((await t.call('PUT', `sys/policies/acl/${name}`, { body: { policy } })).status, 204)
+    assert.equal((await t.call('POST', `auth/aws-keys/role/${leftover}`, { body: {} })).status, 204)
+    await rotate('cmd/sweep', 'recorder')
+    await settled('cmd/sweep')
+    const policies = (await t.call('LIST', 'sys/policies/acl')).body.data.keys as string[]
+    assert.deepEqual(
+      policies.filter((p) => p.startsWith('rotation-')),
+      ['rotation-notes'],
+    )
+    const roles = ((await t.call('LIST', 'auth/aws-keys/role')).body?.data?.keys ?? []) as string[]
+    assert.deepEqual(
+      roles.filter((r) => r.startsWith('rotation-')),
+      [],
+    )
+  })
+
   it('a command past its timeout is killed and reported', async () => {
     await rotate('cmd/slow', 'sleeper')
     const s = await settled('cmd/slow')

@@ -6,10 +6,11 @@ import type { RotationRunner, RotationSession, RotationTarget } from '../../sdk/
 import type { RegisteredFunction } from '../config/rotation-function-config.ts'
 import type { RequestCore } from '../core/handle-request.ts'
 import { functionNameOf } from './function-name.ts'
+import { removeLeftovers } from './leftovers.ts'
 import { pipelineApi } from './pipeline-api.ts'
 import { runCommand } from './run-command.ts'
 import { callWebhook } from './run-webhook.ts'
-import { mintScopedCredentials } from './scoped-credentials.ts'
+import { mintScopedCredentials, newCredentialsId } from './scoped-credentials.ts'
 
 export interface RunnerOptions {
   /** The core, once it exists (the runner is built before it and used only after unseal). */
@@ -28,6 +29,8 @@ export interface RunnerOptions {
 const BUILTIN_TTL_SECONDS = 600
 
 export function createRotationRunner(opts: RunnerOptions): RotationRunner {
+  /** The credential ids of the attempts running now: everything else named like them is a leftover. */
+  const live = new Set<string>()
   // A registered name wins over a built-in of the same name: the operator chose it explicitly.
   const resolve = (lambdaArn: string) => {
     const name = functionNameOf(lambdaArn)
@@ -41,7 +44,25 @@ export function createRotationRunner(opts: RunnerOptions): RotationRunner {
       const builtin = registered ? undefined : opts.builtins[target.functionName]
       if (!registered && !builtin) throw new Error(`no rotation function named ${target.functionName}`)
       const ttlSeconds = registered ? Math.ceil((4 * registered.timeoutMs) / 1000) + 60 : BUILTIN_TTL_SECONDS
-      const credentials = await mintScopedCredentials(core, target, { ttlSeconds, awsSession: !!registered })
+      // With no attempt running here (rotations run on the active node only), every temporary name is a leftover.
+      if (live.size === 0) {
+        const removed = await removeLeftovers(core, live).catch((error) => {
+          opts.logger.log('warn', 'removing leftover rotation credentials failed', {
+            error: errorMessage(error),
+          })
+          return 0
+        })
+        if (removed > 0) opts.logger.log('info', 'removed leftover rotation credentials', { count: removed })
+      }
+      const id = newCredentialsId()
+      live.add(id)
+      let credentials: Awaited<ReturnType<typeof mintScopedCredentials>>
+      try {
+        credentials = await mintScopedCredentials(core, target, { id, ttlSeconds, awsSession: !!registered })
+      } catch (error) {
+        live.delete(id)
+        throw error
+      }
       const log = opts.logger.child({
         component: 'rotation',
         secret: `${target.mountPath}${target.secretName}`,
@@ -66,6 +87,7 @@ export function createRotationRunner(opts: RunnerOptions): RotationRunner {
         close: async () => {
           try {
             await credentials.revoke()
+            live.delete(id)
             log.log('info', 'rotation credentials revoked', { function: target.functionName })
           } catch (error) {
             log.log('error', 'revoking rotation credentials failed', { error: errorMessage(error) })

@@ -44,14 +44,19 @@ function checkName(name: string): void {
     )
 }
 
+/** `rotation-<12 hex>`: the policy's and the role's name (see leftovers.ts, which sweeps unclaimed ones). */
+export function newCredentialsId(): string {
+  return `rotation-${randomBytes(6).toString('hex')}`
+}
+
 export async function mintScopedCredentials(
   core: RequestCore,
   target: RotationTarget,
-  opts: { ttlSeconds: number; awsSession: boolean },
+  opts: { id: string; ttlSeconds: number; awsSession: boolean },
 ): Promise<ScopedCredentials> {
   checkName(target.secretName)
   const services = core.services
-  const id = randomBytes(6).toString('hex')
+  const id = opts.id.slice('rotation-'.length)
   const policy = `rotation-${id}`
   const setupPolicy = `rotation-${id}-setup`
   const role = `rotation-${id}`
