@@ -30,8 +30,10 @@ export interface RotationInFlight {
   startedDate: number
   /** Failed attempts so far. */
   attempts: number
-  /** ms; when the next attempt runs. Absent once the attempts ran out: the next scheduled rotation reattempts it. */
+  /** ms; when the next attempt runs. Absent while an attempt runs, and once the attempts ran out. */
   nextAttemptAt?: number
+  /** The attempts ran out: the next scheduled rotation, or a RotateSecret, reattempts it. */
+  exhausted?: true
 }
 
 export interface RotationFailure {

@@ -123,6 +123,7 @@ function claim(env: RotationEnv, record: SecretRecord, now: number) {
     // A retry, or a scheduled reattempt of a rotation whose attempts ran out: the same token, as AWS reattempts.
     if (!retryDue) inFlight.attempts = 0
     delete inFlight.nextAttemptAt
+    delete inFlight.exhausted
     // The first attempt of a rotation RotateSecret started is its start.
     fresh = inFlight.attempts === 0
   } else {
@@ -286,8 +287,8 @@ async function fail(
     inFlight.attempts++
     rotation.lastFailure = { step, message, date: now, attempts: inFlight.attempts }
     if (inFlight.attempts < MAX_ATTEMPTS) inFlight.nextAttemptAt = now + backoffMs(inFlight.attempts)
-    else delete inFlight.nextAttemptAt
-    return { write: true, result: inFlight.nextAttemptAt === undefined }
+    else inFlight.exhausted = true
+    return { write: true, result: inFlight.exhausted === true }
   })
   // The function's words go to the failure report (behind the barrier), not to the server log.
   env.system.log('warn', 'secret rotation failed', { secret: attempt.name, step, final: final ?? true })

@@ -12,13 +12,7 @@ export function rotationProgress(record: SecretRecord): Record<string, unknown> 
   const inFlight = rotation?.inFlight
   const failure = rotation?.lastFailure
   if (!inFlight && !failure) return undefined
-  const state = !inFlight
-    ? 'Failed'
-    : inFlight.nextAttemptAt === undefined && failure
-      ? 'Failed'
-      : inFlight.attempts > 0
-        ? 'Retrying'
-        : 'InProgress'
+  const state = !inFlight || inFlight.exhausted ? 'Failed' : inFlight.attempts > 0 ? 'Retrying' : 'InProgress'
   const out: Record<string, unknown> = { State: state }
   if (inFlight) {
     out['VersionId'] = inFlight.token

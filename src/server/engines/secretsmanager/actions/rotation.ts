@@ -72,9 +72,10 @@ export async function rotateSecret(ctx: ActionContext, input: Input): Promise<Re
     const rotation: RotationConfig = { ...record.rotation, enabled: true }
     const blocking = unfinishedPending(record)
     if (blocking !== undefined) {
-      if (rotation.inFlight?.token === blocking && rotation.inFlight.nextAttemptAt === undefined) {
+      if (rotation.inFlight?.token === blocking && rotation.inFlight.exhausted) {
         // Our own rotation whose attempts ran out: AWS answers so, and reattempts it.
-        rotation.inFlight = { ...rotation.inFlight, attempts: 0, nextAttemptAt: now }
+        const { exhausted: _, ...inFlight } = rotation.inFlight
+        rotation.inFlight = { ...inFlight, attempts: 0, nextAttemptAt: now }
         record.rotation = rotation
         await ctx.storage.batch([putRecordOp(record)])
         ctx.state.rotationDueAt(now)
