@@ -50,7 +50,7 @@ describe('registered rotation functions', () => {
     const slow = join(dir.dir, 'slow.sh')
     writeFileSync(
       script,
-      `#!/bin/sh\nenv > "${dir.dir}/env.txt"\ncat > "${dir.dir}/stdin.txt"\nprintf '%s' "$1" > "${dir.dir}/arg.txt"\necho "step failed on purpose" >&2\nexit 3\n`,
+      `#!/bin/sh\nenv > "${dir.dir}/env.txt"\ncat > "${dir.dir}/stdin.txt"\nprintf '%s' "$1" > "${dir.dir}/arg.txt"\necho "step failed on purpose" >&2\necho "token $AWS_SESSION_TOKEN" >&2\nexit 3\n`,
     )
     chmodSync(script, 0o755)
     // A shell whose child outlives it unless the whole group is killed.
@@ -154,9 +154,10 @@ describe('registered rotation functions', () => {
     const token = await rotate('cmd/app', 'recorder')
     const s = await settled('cmd/app')
     assert.equal(s['rotation_status'].failed_step, 'createSecret')
+    // The session token the script echoed is kept out of the report.
     assert.equal(
       s['rotation_status'].failure_message,
-      'createSecret: the command exited with status 3: step failed on purpose',
+      'createSecret: the command exited with status 3: step failed on purpose\ntoken [redacted]',
     )
     const event = JSON.parse(readFileSync(join(dir.dir, 'arg.txt'), 'utf8'))
     assert.deepEqual(Object.keys(event).sort(), ['ClientRequestToken', 'SecretId', 'Step'])

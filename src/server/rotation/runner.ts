@@ -81,8 +81,20 @@ export function createRotationRunner(opts: RunnerOptions): RotationRunner {
             return builtin(event, api)
           }
           const env = { endpoint: opts.endpoint(), region: target.region, credentials: credentials.aws! }
-          if (registered!.kind === 'command') return runCommand(registered!, event, env, signal)
-          return callWebhook(registered!, event, env, signal, opts.now)
+          try {
+            if (registered!.kind === 'command') return await runCommand(registered!, event, env, signal)
+            return await callWebhook(registered!, event, env, signal, opts.now)
+          } catch (error) {
+            // A function that echoes its environment must not put its credentials into the failure report.
+            let message = errorMessage(error)
+            for (const secret of [
+              env.credentials.secretAccessKey,
+              env.credentials.sessionToken,
+              credentials.token,
+            ])
+              message = message.split(secret).join('[redacted]')
+            throw new Error(message)
+          }
         },
         close: async () => {
           try {
