@@ -48,6 +48,9 @@ const ALLOWED: Record<string, string[]> = {
   // Turns a storage config block into a physical backend; composition, like start-server.
   'server/open-storage': ['sdk', 'lib', 'server/config', 'server/physical'],
   'server/main': COMPOSITION_ROOT,
+  // Runs rotation steps for engines (their RotationRunner capability): mints scoped credentials and calls back
+  // through the pipeline, runs the config file's commands and webhooks, and names the built-in database rotators.
+  'server/rotation': ['sdk', 'lib', 'server/core', 'server/config', 'server/rotators'],
   // Offline operator tools (storage migration): open backends from config blocks and copy raw entries.
   'server/operator': ['lib', 'sdk', 'server/config', 'server/open-storage', 'server/physical'],
 }

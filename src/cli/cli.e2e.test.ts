@@ -273,6 +273,45 @@ describeUnless(skip, 'coffer CLI against a dev server', () => {
     assert.match((await ok(['operator', 'unseal'], `${server.unsealKey}\n`)).stdout, /Sealed\s+false/)
     assert.equal((await cli(['status'])).code, 0)
   })
+
+  test('rotation run, status, list and cancel drive a Secrets Manager rotation', async () => {
+    await ok(['write', 'secretsmanager/secrets/cli/app', 'secret_string=first-cli-password'])
+    const started = JSON.parse(
+      (
+        await ok([
+          'rotation',
+          'run',
+          '-format=json',
+          '-function=arn:aws:lambda:us-east-1:000000000000:function:coffer-random-password',
+          '-after-days=30',
+          'cli/app',
+        ])
+      ).stdout,
+    )
+    assert.match(started.version_id, /^[0-9a-f-]{36}$/)
+    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON shapes
+    let status: Record<string, any> = {}
+    for (let i = 0; i < 600 && !status['last_rotated_date']; i++) {
+      status = JSON.parse((await ok(['rotation', 'status', '-format=json', 'cli/app'])).stdout)
+      if (!status['last_rotated_date']) await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    assert.ok(status['last_rotated_date'], 'the rotation completed')
+    assert.equal(status['rotation_status'].state, 'Idle')
+    const table = (await ok(['rotation', 'status', 'cli/app'])).stdout
+    assert.match(table, /next_rotation_date/)
+    assert.match((await ok(['rotation', 'list'])).stdout, /cli\/app/)
+    await ok(['rotation', 'cancel', 'cli/app'])
+    status = JSON.parse((await ok(['rotation', 'status', '-format=json', 'cli/app'])).stdout)
+    assert.equal(status['rotation_enabled'], false)
+    const refused = await cli([
+      'rotation',
+      'run',
+      '-function=arn:aws:lambda:us-east-1:000000000000:function:nope',
+      'cli/app',
+    ])
+    assert.equal(refused.code, 2)
+    assert.match(refused.stderr, /cannot invoke the specified Lambda function/)
+  })
 })
 
 describeUnless(skip, 'coffer operator init against a fresh server', () => {

@@ -1,4 +1,5 @@
 // What a backend receives and returns: the logical request and response, free of HTTP and of tokens.
+import type { RotationListener, RotationRunner } from './rotation-runner.ts'
 import type { Storage } from './storage.ts'
 
 export type Operation = 'create' | 'read' | 'update' | 'patch' | 'delete' | 'list'
@@ -102,6 +103,10 @@ export interface SystemView {
   now(): number
   /** A new password from the named sys/policies/password policy, or Vault's default (20 chars) when none is named. */
   generatePassword(policyName?: string): Promise<string>
+  /** Runs Secrets Manager rotation steps with scoped credentials; absent where the server offers none (tests). */
+  readonly rotation?: RotationRunner
+  /** Told when a rotation starts, succeeds or fails; absent when nobody listens. */
+  readonly rotationEvents?: RotationListener
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string, context?: Record<string, unknown>): void
 }
 

@@ -5,9 +5,12 @@ import { join, resolve } from 'node:path'
 import { parseDuration } from '../lib/duration.ts'
 import { createLogger, type Logger, type LogLevel, silentLogger } from '../lib/logger.ts'
 import { writePrivateFile } from '../lib/private-file.ts'
-import type { Clock } from '../lib/time.ts'
+import { type Clock, systemClock } from '../lib/time.ts'
 import type { BackendDefinition } from '../sdk/framework/backend.ts'
+import type { RotationFunction } from '../sdk/rotation.ts'
+import type { RotationListener } from '../sdk/rotation-runner.ts'
 import type { ListenerConfig, ServerConfig } from './config/load-config.ts'
+import type { RegisteredFunction } from './config/rotation-function-config.ts'
 import { Core, type CoreOptions } from './core/core.ts'
 import type { HaTuning } from './core/ha/coordinator.ts'
 import { handleRequest } from './core/handle-request.ts'
@@ -19,6 +22,8 @@ import { MemoryStorage } from './physical/memory.ts'
 import type { PhysicalStorage } from './physical/physical.ts'
 import { SqliteStorage } from './physical/sqlite.ts'
 import { authMethods, secretEngines } from './registry.ts'
+import { BUILTIN_ROTATORS } from './rotation/builtins.ts'
+import { createRotationRunner } from './rotation/runner.ts'
 import { createSystemBackend } from './system/backend.ts'
 
 export interface StartOptions {
@@ -48,6 +53,12 @@ export interface StartOptions {
   expiration?: CoreOptions['expiration']
   /** HA lock timing; tests shorten it. */
   haTuning?: Partial<HaTuning>
+  /** Rotation commands and webhooks (the config file's rotation_function blocks); dev mode takes them from here. */
+  rotationFunctions?: Record<string, RegisteredFunction>
+  /** Built-in rotation functions beside the server's own (tests add functions that fail on purpose). */
+  extraRotationBuiltins?: Record<string, RotationFunction>
+  /** Told of every rotation's start, success and failure (the event bus subscribes here). */
+  onRotation?: RotationListener
 }
 
 export interface RunningServer {
@@ -92,7 +103,17 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   }
 
   const listeners: RunningListener[] = []
-  const core = new Core({
+  const rotation = createRotationRunner({
+    core: () => core,
+    builtins: { ...BUILTIN_ROTATORS, ...options.extraRotationBuiltins },
+    registered: options.rotationFunctions ?? config?.rotationFunctions ?? {},
+    endpoint: () => config?.apiAddr ?? listeners[0]?.url ?? '',
+    logger,
+    now: () => (options.clock ?? systemClock).now(),
+  })
+  const core: Core = new Core({
+    rotation,
+    ...(options.onRotation ? { rotationEvents: options.onRotation } : {}),
     physical,
     storageType,
     logger,

@@ -1,7 +1,7 @@
 // A Coffer HA cluster in this process: N servers on one fresh PostgreSQL database with the leader lock enabled.
 import assert from 'node:assert/strict'
 import type { HaTuning } from '../../src/server/core/ha/coordinator.ts'
-import { type RunningServer, startServer } from '../../src/server/start-server.ts'
+import { type RunningServer, type StartOptions, startServer } from '../../src/server/start-server.ts'
 import { createTestDatabase, type TestDatabase } from './pg-database.ts'
 import { client, type Reply } from './server.ts'
 
@@ -45,8 +45,13 @@ export function haStorage(url: string) {
   }
 }
 
-export async function startHaNode(url: string, tuning: Partial<HaTuning> = FAST_HA): Promise<HaNode> {
+export async function startHaNode(
+  url: string,
+  tuning: Partial<HaTuning> = FAST_HA,
+  extra: Partial<StartOptions> = {},
+): Promise<HaNode> {
   const server = await startServer({
+    ...extra,
     config: {
       listeners: [{ type: 'tcp', address: '127.0.0.1:0', tlsDisable: true, maxRequestSize: 32 << 20 }],
       storage: haStorage(url),
@@ -71,12 +76,16 @@ export async function until(check: () => boolean | Promise<boolean>, everyMs = 2
   while (!(await check())) await new Promise((resolve) => setTimeout(resolve, everyMs))
 }
 
-/** `size` nodes on a fresh database: the first initialises it, every node is unsealed. */
-export async function startHaCluster(size = 3, tuning: Partial<HaTuning> = FAST_HA): Promise<HaCluster> {
+/** `size` nodes on a fresh database: the first initialises it, every node is unsealed. `extra` adds start options per node. */
+export async function startHaCluster(
+  size = 3,
+  tuning: Partial<HaTuning> = FAST_HA,
+  extra: (index: number) => Partial<StartOptions> = () => ({}),
+): Promise<HaCluster> {
   const db = await createTestDatabase()
   const nodes: HaNode[] = []
   try {
-    for (let i = 0; i < size; i++) nodes.push(await startHaNode(db.url, tuning))
+    for (let i = 0; i < size; i++) nodes.push(await startHaNode(db.url, tuning, extra(i)))
     const init = await nodes[0]!.call('PUT', 'sys/init', { body: { secret_shares: 1, secret_threshold: 1 } })
     assert.equal(init.status, 200)
     const unsealKey: string = init.body.keys_base64[0]

@@ -115,7 +115,10 @@ export async function startServerInTempDir(
 
 /** A dev server (initialised, unsealed, KV v2 at secret/) on SQLite in a temp dir unless `storage: 'inmem'`. */
 export async function startDevServer(
-  opts: Pick<StartOptions, 'clock' | 'expiration' | 'devAws'> & { storage?: TestStorage } = {},
+  opts: Pick<
+    StartOptions,
+    'clock' | 'expiration' | 'devAws' | 'rotationFunctions' | 'extraRotationBuiltins' | 'onRotation'
+  > & { storage?: TestStorage } = {},
 ): Promise<TestServer> {
   const { storage = 'sqlite', ...rest } = opts
   const server = await startServerInTempDir((dir) => ({
@@ -158,7 +161,7 @@ export async function startSealedServer(
   return wrap(server)
 }
 
-function wrap(server: RunningServer): TestServer {
+export function wrap(server: RunningServer): TestServer {
   return {
     server,
     address: server.address,

@@ -43,6 +43,10 @@ import { policyListCommand } from './policy/list.ts'
 import { policyReadCommand } from './policy/read.ts'
 import { policyWriteCommand } from './policy/write.ts'
 import { readCommand } from './read.ts'
+import { rotationCancelCommand } from './rotation/cancel.ts'
+import { rotationListCommand } from './rotation/list.ts'
+import { rotationRunCommand } from './rotation/run.ts'
+import { rotationStatusCommand } from './rotation/status.ts'
 import { scanInstallHookCommand } from './scan/install-hook.ts'
 import { scanCommand } from './scan/scan.ts'
 import { secretsDisableCommand } from './secrets/disable.ts'
@@ -84,6 +88,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   leaseLookupCommand,
   leaseRenewCommand,
   leaseRevokeCommand,
+  rotationListCommand,
+  rotationStatusCommand,
+  rotationRunCommand,
+  rotationCancelCommand,
   policyWriteCommand,
   policyReadCommand,
   policyListCommand,

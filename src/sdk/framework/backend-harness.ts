@@ -31,6 +31,8 @@ export interface HarnessOptions {
   userLockout?: UserLockoutConfig
   generatePassword?: SystemView['generatePassword']
   log?: SystemView['log']
+  rotation?: SystemView['rotation']
+  rotationEvents?: SystemView['rotationEvents']
   /** Fields every request gets unless a call overrides them (caller, remoteAddress, headers…). */
   request?: Partial<BackendRequest>
 }
@@ -104,6 +106,8 @@ export async function buildBackend<S>(
     generatePassword:
       options.generatePassword ?? (() => Promise.reject(new Error('no password policies in this harness'))),
     log: options.log ?? (() => {}),
+    ...(options.rotation ? { rotation: options.rotation } : {}),
+    ...(options.rotationEvents ? { rotationEvents: options.rotationEvents } : {}),
   }
   const { storage } = options
   const instance = await BackendInstance.create(definition, { storage, system })

@@ -1,9 +1,11 @@
 // Server configuration: reads Vault-shaped HCL or JSON config files into a validated ServerConfig.
+
 import { readFileSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import { parseDuration } from '../../lib/duration.ts'
 import { type HclBody, HclSyntaxError, parseHcl } from '../../lib/hcl.ts'
 import { DEFAULT_MAX_JSON_DEPTH } from '../../lib/json-depth.ts'
+import { parseRotationFunctionBlocks, type RegisteredFunction } from './rotation-function-config.ts'
 import { parseUserLockoutBlocks, type UserLockoutDefaults } from './user-lockout-config.ts'
 
 export interface ListenerConfig {
@@ -72,6 +74,8 @@ export interface ServerConfig {
   /** list_filter: 'policy' (the default) filters LIST keys by the caller's policies; 'vault' lists them all. */
   /** How LIST answers are filtered (core's ListFilterMode): by the caller's policies, or not at all as Vault. */
   listFilter?: 'policy' | 'vault'
+  /** rotation_function blocks: the commands and webhooks Secrets Manager rotations may run, by name. */
+  rotationFunctions?: Record<string, RegisteredFunction>
 }
 
 export type ConfigFormat = 'hcl' | 'json'
@@ -103,12 +107,12 @@ type Raw = Record<string, unknown>
 
 /** A labelled section such as `listener "tcp" { ... }`, with where it sits for error messages. */
 export interface Section {
-  kind: 'listener' | 'storage' | 'backend' | 'user_lockout'
+  kind: 'listener' | 'storage' | 'backend' | 'user_lockout' | 'rotation_function'
   type: string
   body: Raw
 }
 
-const SECTION_KINDS = new Set(['listener', 'storage', 'backend', 'user_lockout'])
+const SECTION_KINDS = new Set(['listener', 'storage', 'backend', 'user_lockout', 'rotation_function'])
 const TOP_LEVEL_KEYS = [
   'api_addr',
   'cluster_addr',
@@ -206,7 +210,7 @@ function hclSections(body: HclBody): { attributes: Raw; sections: Section[] } {
     if (!SECTION_KINDS.has(block.type)) {
       throw new ConfigError(
         block.type,
-        `unknown block on line ${block.line} (supported: listener, storage, backend, user_lockout)`,
+        `unknown block on line ${block.line} (supported: listener, storage, backend, user_lockout, rotation_function)`,
       )
     }
     const kind = block.type as Section['kind']
@@ -488,6 +492,14 @@ function build(attributes: Raw, sections: Section[]): ServerConfig {
       },
       duration,
       bool,
+    })
+  const functions = sections.filter((s) => s.kind === 'rotation_function')
+  if (functions.length > 0)
+    config.rotationFunctions = parseRotationFunctionBlocks(functions, {
+      fail: (key, problem) => {
+        throw new ConfigError(key, problem)
+      },
+      duration,
     })
   return config
 }

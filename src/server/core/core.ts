@@ -4,6 +4,7 @@ import { type Clock, systemClock } from '../../lib/time.ts'
 import { SealedError } from '../../sdk/errors.ts'
 import type { BackendDefinition } from '../../sdk/framework/backend.ts'
 import type { UserLockoutConfig } from '../../sdk/request.ts'
+import type { RotationListener, RotationRunner } from '../../sdk/rotation-runner.ts'
 import { deletePrefix, putJson, storageView } from '../../sdk/storage.ts'
 import { AuditBroker } from '../audit/broker.ts'
 import { Barrier } from '../barrier/barrier.ts'
@@ -49,6 +50,10 @@ export interface CoreOptions {
   expiration?: Partial<ExpirationTuning>
   /** The config file's user_lockout blocks, by auth method type or "all"; mount tunes override them. */
   userLockoutDefaults?: Record<string, Partial<UserLockoutConfig>>
+  /** Runs Secrets Manager rotation steps (built by the composition root, which owns credentials and execution). */
+  rotation?: RotationRunner
+  /** Told of rotations as they start, succeed and fail. */
+  rotationEvents?: RotationListener
   /** The config file's list_filter; 'policy' when absent. */
   listFilter?: ListFilterMode
   /** The server's api_addr, or its first listener's address (the default issuer of identity tokens). */
@@ -439,6 +444,8 @@ export class Core {
         maxLeaseTtl: this.#maxLeaseTtl,
         userLockoutDefaults: this.#opts.userLockoutDefaults ?? {},
         registry: this.#opts.registry,
+        ...(this.#opts.rotation ? { rotation: this.#opts.rotation } : {}),
+        ...(this.#opts.rotationEvents ? { rotationEvents: this.#opts.rotationEvents } : {}),
         // A secrets engine's leases end with it, as in Vault: disabling fails while a revocation fails.
         beforeUnmount: async (path) => {
           await expiration.revokePrefix(path)

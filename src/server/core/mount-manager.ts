@@ -8,6 +8,7 @@ import type { Clock } from '../../lib/time.ts'
 import { InvalidRequestError } from '../../sdk/errors.ts'
 import { type BackendDefinition, BackendInstance } from '../../sdk/framework/backend.ts'
 import type { SystemView, UserLockoutConfig } from '../../sdk/request.ts'
+import type { RotationListener, RotationRunner } from '../../sdk/rotation-runner.ts'
 import { deletePrefix, type Storage, storageView } from '../../sdk/storage.ts'
 import type { BuiltinMount } from './builtin-mounts.ts'
 import { MountMoves } from './mount-moves.ts'
@@ -57,6 +58,9 @@ export interface MountManagerOptions {
   beforeMove?: (entry: MountEntry) => Promise<void>
   /** Built-in mounts created on first unseal and re-created on every unseal (or given to `load`). */
   builtins?: BuiltinMount[]
+  /** The server's rotation runner and listener, handed to every backend's system view (Secrets Manager uses them). */
+  rotation?: RotationRunner
+  rotationEvents?: RotationListener
 }
 
 export class MountManager {
@@ -365,6 +369,8 @@ export class MountManager {
       now: () => clock.now(),
       generatePassword: (policyName) => generateFromPolicy(this.#opts.storage, policyName),
       log: (level, message, context) => logger.log(level, message, context),
+      ...(this.#opts.rotation ? { rotation: this.#opts.rotation } : {}),
+      ...(this.#opts.rotationEvents ? { rotationEvents: this.#opts.rotationEvents } : {}),
     }
     return BackendInstance.create(definition, {
       storage: storageView(this.#opts.storage, mountStoragePrefix(entry)),

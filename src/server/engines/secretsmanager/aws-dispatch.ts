@@ -52,7 +52,7 @@ export async function runAwsAction(ctx: EngineCtx, action: SecretsManagerAction)
 
 export function smContext(ctx: EngineCtx): ActionContext {
   return actionContext(
-    { storage: ctx.storage, now: () => ctx.system.now(), state: ctx.state },
+    { storage: ctx.storage, now: () => ctx.system.now(), state: ctx.state, rotation: ctx.system.rotation },
     ctx.system.mount,
     ctx.request,
   )

@@ -7,11 +7,13 @@ import { metadataPath } from './path-metadata.ts'
 import { policyPath, validatePolicyPath } from './path-policy.ts'
 import { randomPasswordPath } from './path-random-password.ts'
 import { promotePath, replicationPath } from './path-replication.ts'
-import { restorePath, rotationPath, tagsPath } from './path-resource.ts'
+import { restorePath, tagsPath } from './path-resource.ts'
+import { rotationPath } from './path-rotation.ts'
 import { secretsPath } from './path-secrets.ts'
 import { versionsPath } from './path-versions.ts'
 import { withResourcePolicy } from './policy-check.ts'
 import { earliestDeletion, purgeDue } from './purge.ts'
+import { launchDueRotations, stopRotations } from './rotation-periodic.ts'
 import { SmState } from './state.ts'
 
 export const secretsManagerBackend = defineBackend<SmState>({
@@ -44,11 +46,16 @@ export const secretsManagerBackend = defineBackend<SmState>({
   setup: async ({ storage }) => {
     const state = new SmState()
     state.dueAt(await earliestDeletion(storage))
+    // The first tick looks for due rotations: one that fell due while the server was down runs once, now.
+    state.nextRotationDue = 0
     return state
   },
+  // The periodic hook runs on the active node only: rotations never run on a standby.
   periodic: async ({ storage, system, state }) => {
     await purgeDue({ storage, now: () => system.now(), state })
+    await launchDueRotations({ storage, system, state })
   },
+  cleanup: (state) => stopRotations({ state }),
   storedValues: (ctx) => storedValues(ctx.storage, ctx.system.mount.path),
 })
 

@@ -2,6 +2,7 @@
 import type { KeyLocks } from '../../../lib/key-locks.ts'
 import { AWS_REGION_HEADER } from '../../../sdk/aws-secretsmanager-routes.ts'
 import type { BackendRequest, MountInfo } from '../../../sdk/request.ts'
+import type { RotationRunner } from '../../../sdk/rotation-runner.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import type { SmState } from './state.ts'
 
@@ -18,6 +19,8 @@ export interface ActionContext {
    * that is. An AWS request (the adapter always passes the credential scope's region) sees only its region.
    */
   anyRegion?: boolean
+  /** The server's rotation runner: which RotationLambdaARNs name a function it can run. */
+  rotation?: RotationRunner | undefined
 }
 
 export const DEFAULT_ACCOUNT_ID = '000000000000'
@@ -36,7 +39,7 @@ export function arnOf(
  * Account: the mount option `account_id`, else twelve zeros.
  */
 export function actionContext(
-  env: { storage: Storage; now(): number; state: SmState },
+  env: { storage: Storage; now(): number; state: SmState; rotation?: RotationRunner | undefined },
   mount: Pick<MountInfo, 'options'>,
   request?: Pick<BackendRequest, 'headers'>,
 ): ActionContext {

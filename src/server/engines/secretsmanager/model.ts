@@ -11,15 +11,49 @@ export interface RotationConfig {
   enabled: boolean
   lambdaArn?: string
   rules?: Record<string, unknown>
-  /** ms; set when a rotation configuration was stored, since running rotations is later work. */
+  /** ms; when the last rotation finished. */
   lastRotatedDate?: number
+  /** ms; the last second of the next rotation window (DescribeSecret's NextRotationDate). */
   nextRotationDate?: number
+  /** ms; when the next scheduled rotation starts: a random instant inside the window, so rotations are staggered. */
+  dueAt?: number
+  /** The rotation under way (or whose retries ran out): its version keeps AWSPENDING until it completes. */
+  inFlight?: RotationInFlight
+  /** The last failed attempt, until a rotation succeeds. */
+  lastFailure?: RotationFailure
+}
+
+export interface RotationInFlight {
+  /** The ClientRequestToken the steps carry: the VersionId of the pending version. */
+  token: string
+  /** ms */
+  startedDate: number
+  /** Failed attempts so far. */
+  attempts: number
+  /** ms; when the next attempt runs. Absent while an attempt runs, and once the attempts ran out. */
+  nextAttemptAt?: number
+  /** The attempts ran out: the next scheduled rotation, or a RotateSecret, reattempts it. */
+  exhausted?: true
+}
+
+export interface RotationFailure {
+  step: string
+  /** What the function reported, cut short, never a secret value (the runner keeps those out). */
+  message: string
+  /** ms */
+  date: number
+  attempts: number
 }
 
 export interface VersionMeta {
   /** ms since the epoch. */
   createdDate: number
   stages: string[]
+  /**
+   * A rotation's pending version before its createSecret step stored a value (AWS creates it so the function finds
+   * its token labelled AWSPENDING): GetSecretValue does not find it; PutSecretValue with its token fills it.
+   */
+  noValue?: true
 }
 
 export interface SecretRecord {

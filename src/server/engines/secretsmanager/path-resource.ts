@@ -1,8 +1,7 @@
-// tags/<name> (TagResource, UntagResource), restore/<name> (RestoreSecret), rotation/<name> (RotateSecret, CancelRotateSecret).
+// tags/<name> (TagResource, UntagResource) and restore/<name> (RestoreSecret).
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { restoreSecret } from './actions/delete-secret.ts'
-import { cancelRotateSecret, rotateSecret } from './actions/rotation.ts'
 import { tagResource, untagResource } from './actions/tags.ts'
 import { awsActionOf, runAwsAction, smContext } from './aws-dispatch.ts'
 import type { SmState } from './state.ts'
@@ -50,51 +49,6 @@ export const restorePath = definePath<typeof restoreFields, SmState>({
       const action = awsActionOf(ctx.request)
       if (action) return runAwsAction(ctx, action)
       return shaped(await restoreSecret(smContext(ctx), { SecretId: ctx.params['name'] }))
-    },
-  },
-})
-
-const rotationFields = {
-  name: f.string({ description: 'The secret name.' }),
-  rotation_lambda_arn: f.string({ description: 'The rotation function to record.' }),
-  automatically_after_days: f.int({ description: 'Days between rotations (1–1000).' }),
-  schedule_expression: f.string({ description: 'rate(...) or cron(...), UTC.' }),
-  duration: f.string({ description: 'The rotation window, e.g. 3h.' }),
-  SecretId: f.any(),
-  ClientRequestToken: f.any(),
-  RotationLambdaARN: f.any(),
-  RotationRules: f.any(),
-  RotateImmediately: f.any(),
-}
-
-export const rotationPath = definePath<typeof rotationFields, SmState>({
-  pattern: 'rotation/*name',
-  fields: rotationFields,
-  help: 'Store a rotation configuration (rotations themselves are not run yet); delete disables it.',
-  operations: {
-    update: async (ctx) => {
-      const action = awsActionOf(ctx.request)
-      if (action) return runAwsAction(ctx, action)
-      const { input } = ctx
-      const rules = Object.fromEntries(
-        Object.entries({
-          AutomaticallyAfterDays: input.automatically_after_days,
-          ScheduleExpression: input.schedule_expression,
-          Duration: input.duration,
-        }).filter(([, v]) => v !== undefined),
-      )
-      return shaped(
-        await rotateSecret(smContext(ctx), {
-          SecretId: ctx.params['name'],
-          RotationLambdaARN: input.rotation_lambda_arn,
-          RotationRules: Object.keys(rules).length > 0 ? rules : undefined,
-        }),
-      )
-    },
-    delete: async (ctx) => {
-      const action = awsActionOf(ctx.request)
-      if (action) return runAwsAction(ctx, action)
-      return shaped(await cancelRotateSecret(smContext(ctx), { SecretId: ctx.params['name'] }))
     },
   },
 })

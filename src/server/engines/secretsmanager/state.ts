@@ -1,4 +1,4 @@
-// The mount's in-memory state: per-secret locks and when the next scheduled deletion is due.
+// The mount's in-memory state: per-secret locks, when the next scheduled deletion and rotation are due, running rotations.
 import { KeyLocks } from '../../../lib/key-locks.ts'
 
 export class SmState {
@@ -6,8 +6,20 @@ export class SmState {
   readonly locks = new KeyLocks()
   /** ms; the periodic hook does nothing before it. Infinity: nothing scheduled. */
   nextPurgeDue = Number.POSITIVE_INFINITY
+  /** ms; the periodic hook looks for due rotations from then on (recomputed from storage at every setup). */
+  nextRotationDue = Number.POSITIVE_INFINITY
+  /** Rotations running on this node, by the secret's store identity: one at a time per secret. */
+  readonly rotations = new Map<string, Promise<void>>()
+  /** Aborted when the mount unloads (seal, step-down): running steps stop waiting and their retry stays stored. */
+  readonly stopping = new AbortController()
+  /** Where a rotation's random window offset comes from; tests pin it. */
+  random: () => number = Math.random
 
   dueAt(ms: number): void {
     if (ms < this.nextPurgeDue) this.nextPurgeDue = ms
+  }
+
+  rotationDueAt(ms: number | undefined): void {
+    if (ms !== undefined && ms < this.nextRotationDue) this.nextRotationDue = ms
   }
 }

@@ -2,9 +2,12 @@
 import { isAwsError } from '../../../sdk/aws-error.ts'
 import { type SecretsManagerAction, secretsManagerRoute } from '../../../sdk/aws-secretsmanager-routes.ts'
 import { type BackendHarness, buildBackend } from '../../../sdk/framework/backend-harness.ts'
+import type { RotationEvent, RotationFunction, SecretsManagerApi } from '../../../sdk/rotation.ts'
+import type { RotationListener, RotationRunner } from '../../../sdk/rotation-runner.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import { MemoryStorage } from '../../physical/memory.ts'
 import { secretsManagerBackend } from './backend.ts'
+import type { SmState } from './state.ts'
 
 export const START = Date.UTC(2026, 0, 2, 3, 4, 5)
 export const DAY = 24 * 3600 * 1000
@@ -24,14 +27,73 @@ export interface SmHarness extends BackendHarness {
 }
 
 export async function makeSm(
-  options: { storage?: Storage; mountOptions?: Record<string, string> } = {},
+  options: {
+    storage?: Storage
+    mountOptions?: Record<string, string>
+    rotation?: RotationRunner
+    rotationEvents?: RotationListener
+  } = {},
 ): Promise<SmHarness> {
   const h = await buildBackend(secretsManagerBackend, {
     storage: options.storage ?? new MemoryStorage(),
     clock: { now: START },
     mount: { path: 'secretsmanager/', type: 'secretsmanager', options: options.mountOptions ?? {} },
+    ...(options.rotation ? { rotation: options.rotation } : {}),
+    ...(options.rotationEvents ? { rotationEvents: options.rotationEvents } : {}),
   })
   return withAws(h)
+}
+
+/** The Secrets Manager calls of a rotation function, made through the harness as an AWS client makes them. */
+export function smApi(raw: AwsCall): SecretsManagerApi {
+  // Errors carry the AWS type as their name, as the AWS SDK's exceptions do.
+  const aws: AwsCall = async (action, input) => {
+    try {
+      return await raw(action, input)
+    } catch (error) {
+      if (!isAwsError(error)) throw error
+      throw Object.assign(new Error(error.message), { name: error.awsType })
+    }
+  }
+  return {
+    describeSecret: (input) => aws('DescribeSecret', input),
+    getSecretValue: (input) => aws('GetSecretValue', input),
+    putSecretValue: (input) => aws('PutSecretValue', input),
+    updateSecretVersionStage: (input) => aws('UpdateSecretVersionStage', input),
+    getRandomPassword: async (input) =>
+      (await aws('GetRandomPassword', input)) as unknown as { RandomPassword: string },
+  }
+}
+
+/**
+ * A runner over in-process functions by name (`arn:aws:lambda:…:function:<name>` or the bare name), each step
+ * calling the engine through `api()` (bound once the harness exists). Records every event it runs.
+ */
+export function functionRunner(
+  functions: Record<string, RotationFunction>,
+  api: () => SecretsManagerApi,
+): RotationRunner & { events: RotationEvent[] } {
+  const events: RotationEvent[] = []
+  return {
+    events,
+    resolve: (arn) => {
+      const name = /^arn:aws:lambda:[^:]*:[^:]*:function:([^:]+)$/.exec(arn)?.[1] ?? arn
+      return name in functions ? name : undefined
+    },
+    open: async (target) => ({
+      step: async (event) => {
+        events.push(event)
+        await functions[target.functionName]!(event, api())
+      },
+      close: async () => {},
+    }),
+  }
+}
+
+/** Run the periodic hook and wait for the rotations it started to end. */
+export async function rotateDue(h: BackendHarness): Promise<void> {
+  await h.periodic()
+  await Promise.all((h.instance.state as SmState).rotations.values())
 }
 
 export function withAws(h: BackendHarness): SmHarness {

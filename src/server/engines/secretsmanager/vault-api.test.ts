@@ -9,7 +9,7 @@ import { storageView } from '../../../sdk/storage.ts'
 import { Barrier } from '../../barrier/barrier.ts'
 import { SqliteStorage } from '../../physical/sqlite.ts'
 import { secretsManagerBackend } from './backend.ts'
-import { awsError, makeSm, withAws } from './test-helpers.ts'
+import { awsError, functionRunner, makeSm, smApi, withAws } from './test-helpers.ts'
 
 describe('Vault API paths', () => {
   it('write creates, write again adds a version, read answers the value, LIST the names', async () => {
@@ -46,7 +46,7 @@ describe('Vault API paths', () => {
   })
 
   it('versions/, tags/, rotation/, delete with a window, restore/ and random-password', async () => {
-    const sm = await makeSm()
+    const sm = await makeSm({ rotation: functionRunner({ rotate: async () => {} }, () => smApi(sm.aws)) })
     await sm.call('create', 'secrets/s', { secret_string: 'one' })
     await sm.call('update', 'secrets/s', { secret_string: 'two', version_stages: ['AWSPENDING'] })
     const versions = dataOf(await sm.call('read', 'versions/s'))['versions'] as {
@@ -64,7 +64,11 @@ describe('Vault API paths', () => {
     await sm.call('update', 'tags/s', { tags: { a: '1', b: '2' } })
     await sm.call('delete', 'tags/s', { tag_keys: ['a'] })
     assert.deepEqual(dataOf(await sm.call('read', 'metadata/s'))['tags'], [{ key: 'b', value: '2' }])
-    await sm.call('update', 'rotation/s', { automatically_after_days: 30 })
+    await sm.call('update', 'rotation/s', {
+      rotation_lambda_arn: 'rotate',
+      automatically_after_days: 30,
+      rotate_immediately: false,
+    })
     assert.equal(dataOf(await sm.call('read', 'metadata/s'))['rotation_enabled'], true)
     await sm.call('delete', 'rotation/s')
     assert.equal(dataOf(await sm.call('read', 'metadata/s'))['rotation_enabled'], false)

@@ -21,6 +21,11 @@ function attach(record: SecretRecord, stage: string, versionId: string): void {
   if (stage === CURRENT && holder !== undefined) attach(record, PREVIOUS, holder)
 }
 
+/** Attach `stage` to `versionId`, taking it from whichever version holds it (AWSPREVIOUS follows AWSCURRENT). */
+export function moveStageTo(record: SecretRecord, stage: string, versionId: string): void {
+  attach(record, stage, versionId)
+}
+
 function detach(record: SecretRecord, stage: string, versionId: string): void {
   const meta = record.versions[versionId]!
   meta.stages = meta.stages.filter((s) => s !== stage)
@@ -87,6 +92,11 @@ export function moveStage(
     throw invalidParameter(`Not a valid version: ${moveTo}`)
   if (removeFrom !== undefined && !record.versions[removeFrom])
     throw invalidParameter(`Not a valid version: ${removeFrom}`)
+  // A rotation's pending version before createSecret stored its value: AWSCURRENT there would leave no value.
+  if (stage === CURRENT && moveTo !== undefined && record.versions[moveTo]!.noValue)
+    throw invalidParameter(
+      `Version ${moveTo} has no value yet; AWSCURRENT can only move to a version with a value.`,
+    )
   const holder = versionWithStage(record, stage)
   if (removeFrom !== undefined && holder !== removeFrom) {
     if (holder === undefined)

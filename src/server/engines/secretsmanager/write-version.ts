@@ -12,7 +12,7 @@ import {
   sameValue,
   storeIdOf,
 } from './model.ts'
-import { addVersion } from './versions.ts'
+import { addVersion, CURRENT, moveStageTo } from './versions.ts'
 
 export interface VersionWrite {
   versionId: string
@@ -34,7 +34,9 @@ export async function writeVersion(
   stages: string[] | undefined,
 ): Promise<VersionWrite> {
   const versionId = token ?? uuid()
-  if (record.versions[versionId]) {
+  const existing = record.versions[versionId]
+  if (existing?.noValue) return fillPending(ctx, record, versionId, value, stages)
+  if (existing) {
     if (sameValue(await loadValue(ctx.storage, storeIdOf(record), versionId), value))
       return { versionId, created: false, ops: [] }
     throw resourceExists("You can't modify an existing version, you can only create a new version.")
@@ -50,4 +52,20 @@ export async function writeVersion(
       ...dropped.map((id) => deleteValueOp(storeIdOf(record), id)),
     ],
   }
+}
+
+/** The pending version a rotation created gets its value: the labels asked for join the AWSPENDING it has. */
+function fillPending(
+  ctx: ActionContext,
+  record: SecretRecord,
+  versionId: string,
+  value: SecretValue,
+  stages: string[] | undefined,
+): VersionWrite {
+  const meta = record.versions[versionId]!
+  delete meta.noValue
+  for (const stage of stages ?? [CURRENT])
+    if (!meta.stages.includes(stage)) moveStageTo(record, stage, versionId)
+  record.lastChangedDate = ctx.now()
+  return { versionId, created: true, ops: [putValueOp(storeIdOf(record), versionId, value)] }
 }

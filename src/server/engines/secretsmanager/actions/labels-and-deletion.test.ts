@@ -1,7 +1,7 @@
 // UpdateSecretVersionStage, ListSecretVersionIds, DeleteSecret/RestoreSecret, tags and rotation settings.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { awsError, DAY, makeSm, START, token } from '../test-helpers.ts'
+import { awsError, DAY, functionRunner, makeSm, START, smApi, token } from '../test-helpers.ts'
 
 async function threeVersions() {
   const sm = await makeSm()
@@ -257,19 +257,21 @@ describe('TagResource, UntagResource and rotation settings', () => {
   })
 
   it('RotateSecret stores and reports the configuration; CancelRotateSecret turns it off', async () => {
-    const sm = await makeSm()
+    const sm = await makeSm({ rotation: functionRunner({ rotate: async () => {} }, () => smApi(sm.aws)) })
     await sm.aws('CreateSecret', { Name: 's', SecretString: 'v' })
     const lambda = 'arn:aws:lambda:us-east-1:000000000000:function:rotate'
     await sm.aws('RotateSecret', {
       SecretId: 's',
       RotationLambdaARN: lambda,
       RotationRules: { AutomaticallyAfterDays: 10 },
+      RotateImmediately: false,
     })
     let d = await sm.aws('DescribeSecret', { SecretId: 's' })
     assert.equal(d['RotationEnabled'], true)
     assert.equal(d['RotationLambdaARN'], lambda)
     assert.deepEqual(d['RotationRules'], { AutomaticallyAfterDays: 10 })
-    assert.equal(d['NextRotationDate'], (START + 10 * DAY) / 1000)
+    // The window is the whole UTC day ten days on; NextRotationDate is its last second.
+    assert.equal(d['NextRotationDate'], (Math.floor(START / DAY) * DAY + 11 * DAY - 1000) / 1000)
     assert.equal(
       (
         await awsError(

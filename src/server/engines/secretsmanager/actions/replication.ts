@@ -74,9 +74,12 @@ export async function stopReplicationToReplica(
     promoted.region = ctx.region
     promoted.storeAs = regionalStoreId(ctx.region, primary.name)
     const values = await Promise.all(
-      Object.keys(primary.versions).map(async (id) =>
-        putValueOp(storeIdOf(promoted), id, await loadValue(ctx.storage, storeIdOf(primary), id)),
-      ),
+      // A rotation's pending version without a value yet has nothing to copy.
+      Object.keys(primary.versions)
+        .filter((id) => !primary.versions[id]!.noValue)
+        .map(async (id) =>
+          putValueOp(storeIdOf(promoted), id, await loadValue(ctx.storage, storeIdOf(primary), id)),
+        ),
     )
     const remaining = { ...primary.replicas }
     delete remaining[ctx.region]

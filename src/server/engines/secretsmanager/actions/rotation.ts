@@ -1,14 +1,24 @@
-// RotateSecret and CancelRotateSecret: the rotation configuration is stored and reported; running rotations is later work.
+// RotateSecret and CancelRotateSecret: the rotation configuration, an immediate rotation, and stopping rotations.
+import { uuid } from '../../../../lib/random.ts'
+import { AwsError } from '../../../../sdk/aws-error.ts'
+import type { RotationRunner } from '../../../../sdk/rotation-runner.ts'
 import { type ActionContext, arnOf } from '../context.ts'
 import { invalidParameter, invalidRequest, validation } from '../errors.ts'
 import { type Input, optBool, optString, secretIdOf, tokenOf } from '../input.ts'
-import { putRecordOp, versionWithStage } from '../model.ts'
+import { putRecordOp, type RotationConfig, versionWithStage } from '../model.ts'
 import { findPrimary, lockKey, requireLive } from '../resolve.ts'
-import { CURRENT } from '../versions.ts'
+import { beginRotation } from '../rotation-job.ts'
+import { PENDING, planNext, rotationWakeAt, unfinishedPending } from '../rotation-plan.ts'
+import { parseSchedule, type RotationRules } from '../schedule.ts'
 
-const DAY_MS = 24 * 3600 * 1000
+/** AWS's answer when it cannot invoke the function a RotationLambdaARN names. */
+const cannotInvoke = () =>
+  new AwsError(
+    'AccessDeniedException',
+    'Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.',
+  )
 
-function rulesOf(input: Input): Record<string, unknown> | undefined {
+function rulesOf(input: Input): RotationRules | undefined {
   const raw = input['RotationRules']
   if (raw === undefined || raw === null) return undefined
   if (typeof raw !== 'object' || Array.isArray(raw))
@@ -23,47 +33,93 @@ function rulesOf(input: Input): Record<string, unknown> | undefined {
   const duration = rules['Duration']
   if (duration !== undefined && (typeof duration !== 'string' || !/^[0-9]{1,2}h$/.test(duration)))
     throw validation('rotationRules.duration', 'Member must be a number of hours such as 3h')
-  const out: Record<string, unknown> = {}
-  if (days !== undefined) out['AutomaticallyAfterDays'] = days
-  if (duration !== undefined) out['Duration'] = duration
-  if (schedule !== undefined) out['ScheduleExpression'] = schedule
+  const out: RotationRules = {}
+  if (days !== undefined) out.AutomaticallyAfterDays = days
+  if (duration !== undefined) out.Duration = duration
+  if (schedule !== undefined) out.ScheduleExpression = schedule
   return out
 }
 
+/** The function a RotationLambdaARN names must be registered (or built in): AWS refuses one it cannot invoke. */
+function checkFunction(runner: RotationRunner | undefined, lambdaArn: string): void {
+  if (runner?.resolve(lambdaArn) === undefined) throw cannotInvoke()
+}
+
+/**
+ * Store the configuration and, unless RotateImmediately is false, start a rotation now (its steps run in the
+ * background on the active node). A ClientRequestToken already used for a version of this secret is a retry: the
+ * same answer, nothing started. While AWSPENDING is on a version other than AWSCURRENT no rotation starts.
+ */
 export async function rotateSecret(ctx: ActionContext, input: Input): Promise<Record<string, unknown>> {
+  const runner = ctx.rotation
   const secretId = secretIdOf(input)
-  tokenOf(input)
+  const requestToken = tokenOf(input)
   const lambdaArn = optString(input, 'RotationLambdaARN', { max: 2048 })
   const rules = rulesOf(input)
-  optBool(input, 'RotateImmediately')
+  const immediately = optBool(input, 'RotateImmediately') ?? true
+  const now = ctx.now()
+  // Bad rules fail before anything is locked or stored.
+  parseSchedule(rules, now)
+  if (lambdaArn !== undefined) checkFunction(runner, lambdaArn)
   return ctx.state.locks.run(lockKey(secretId), async () => {
     const record = requireLive(await findPrimary(ctx, secretId))
-    const pending = versionWithStage(record, 'AWSPENDING')
-    if (pending !== undefined && pending !== versionWithStage(record, CURRENT))
+    const answer = (versionId?: string) => ({
+      ARN: arnOf(ctx, record.name, record.suffix),
+      Name: record.name,
+      ...(versionId !== undefined ? { VersionId: versionId } : {}),
+    })
+    if (requestToken !== undefined && record.versions[requestToken]) return answer(requestToken)
+    const rotation: RotationConfig = { ...record.rotation, enabled: true }
+    const blocking = unfinishedPending(record)
+    if (blocking !== undefined) {
+      if (rotation.inFlight?.token === blocking && rotation.inFlight.exhausted) {
+        // Our own rotation whose attempts ran out: AWS answers so, and reattempts it.
+        const { exhausted: _, ...inFlight } = rotation.inFlight
+        rotation.inFlight = { ...inFlight, attempts: 0, nextAttemptAt: now }
+        record.rotation = rotation
+        await ctx.storage.batch([putRecordOp(record)])
+        ctx.state.rotationDueAt(now)
+        throw invalidRequest("A previous rotation isn't complete. That rotation will be reattempted.")
+      }
       throw invalidRequest('Previous rotation request is still in progress.')
-    const rotation = { ...record.rotation, enabled: true }
+    }
     if (lambdaArn !== undefined) rotation.lambdaArn = lambdaArn
-    if (rules !== undefined) rotation.rules = rules
-    if (rotation.lambdaArn === undefined && rotation.rules === undefined)
+    if (rules !== undefined) rotation.rules = rules as Record<string, unknown>
+    if (rotation.lambdaArn === undefined)
       throw invalidRequest('No Lambda rotation function ARN is associated with this secret.')
-    const days = rotation.rules?.['AutomaticallyAfterDays']
-    if (typeof days === 'number') rotation.nextRotationDate = ctx.now() + days * DAY_MS
-    else delete rotation.nextRotationDate
+    // A stored function that has since been unregistered is refused as a new one would be.
+    checkFunction(runner, rotation.lambdaArn)
     record.rotation = rotation
-    await ctx.storage.batch([putRecordOp(record)])
-    return { ARN: arnOf(ctx, record.name, record.suffix), Name: record.name }
+    planNext(rotation, rotation.lastRotatedDate ?? now, now, ctx.state.random)
+    const ops = []
+    let versionId: string | undefined
+    if (immediately) {
+      versionId = requestToken ?? uuid()
+      ops.push(...beginRotation(record, versionId, now, true))
+    }
+    await ctx.storage.batch([putRecordOp(record), ...ops])
+    ctx.state.rotationDueAt(rotationWakeAt(record))
+    return answer(versionId)
   })
 }
 
+/**
+ * Turn rotation off: no scheduled rotation runs and a retry waiting in flight is dropped. AWSPENDING stays where it
+ * is, as AWS leaves it; the answer names its version so the caller can remove it with UpdateSecretVersionStage.
+ */
 export async function cancelRotateSecret(ctx: ActionContext, input: Input): Promise<Record<string, unknown>> {
   const secretId = secretIdOf(input)
   return ctx.state.locks.run(lockKey(secretId), async () => {
     const record = requireLive(await findPrimary(ctx, secretId))
     if (record.rotation) {
-      record.rotation = { ...record.rotation, enabled: false }
+      const rotation: RotationConfig = { ...record.rotation, enabled: false }
+      delete rotation.inFlight
+      delete rotation.nextRotationDate
+      delete rotation.dueAt
+      record.rotation = rotation
       await ctx.storage.batch([putRecordOp(record)])
     }
-    const pending = versionWithStage(record, 'AWSPENDING')
+    const pending = versionWithStage(record, PENDING)
     return {
       ARN: arnOf(ctx, record.name, record.suffix),
       Name: record.name,

@@ -1,0 +1,48 @@
+// The capability a Secrets Manager engine receives to run one rotation step: credentials and execution live in the server.
+import type { RotationEvent } from './rotation.ts'
+
+/** The secret a rotation acts on, as the engine names it to the runner. */
+export interface RotationTarget {
+  /** The mount path with its trailing slash (`secretsmanager/`). */
+  mountPath: string
+  /** The secret's name: its paths are `<mount>secrets/<name>`, `<mount>metadata/<name>`, `<mount>versions/<name>`. */
+  secretName: string
+  /** The registered function or built-in the secret's RotationLambdaARN names (see functionName). */
+  functionName: string
+  region: string
+  accountId: string
+}
+
+/** One rotation attempt's execution context: the scoped credentials live from `open` until `close`. */
+export interface RotationSession {
+  /** Run one step; resolves when the function reported success, throws an Error with a safe message otherwise. */
+  step(event: RotationEvent, signal: AbortSignal): Promise<void>
+  /** Revoke the attempt's credentials and temporary policy. Never throws. */
+  close(): Promise<void>
+}
+
+export interface RotationRunner {
+  /**
+   * The function name a RotationLambdaARN designates when it is a registered function or a built-in
+   * (`arn:aws:lambda:<region>:<account>:function:<name>`, or the bare name); undefined otherwise.
+   */
+  resolve(lambdaArn: string): string | undefined
+  open(target: RotationTarget): Promise<RotationSession>
+}
+
+/** What an engine reports as a rotation goes (the server forwards these to its event bus). */
+export type RotationNotice =
+  | { kind: 'started'; mountPath: string; secretName: string; token: string }
+  | { kind: 'succeeded'; mountPath: string; secretName: string; token: string }
+  | {
+      kind: 'failed'
+      mountPath: string
+      secretName: string
+      token: string
+      step: string
+      message: string
+      /** No retry is scheduled: the attempts ran out, or the rotation was cancelled. */
+      final: boolean
+    }
+
+export type RotationListener = (notice: RotationNotice) => void

@@ -1,0 +1,80 @@
+// The runner's pure parts: which names a RotationLambdaARN resolves to, the granted policy, the webhook signature.
+import assert from 'node:assert/strict'
+import { createHmac } from 'node:crypto'
+import { describe, it } from 'node:test'
+import { silentLogger } from '../../lib/logger.ts'
+import { parsePolicy } from '../policy/parse-policy.ts'
+import { functionNameOf } from './function-name.ts'
+import { TEMPORARY_NAME } from './leftovers.ts'
+import { webhookBody, webhookSignature } from './run-webhook.ts'
+import { createRotationRunner } from './runner.ts'
+import { newCredentialsId, secretPolicy } from './scoped-credentials.ts'
+
+describe('rotation runner', () => {
+  it('reads the function name from a Lambda ARN or a bare name, nothing else', () => {
+    assert.equal(functionNameOf('arn:aws:lambda:us-east-1:123456789012:function:pg-rotate'), 'pg-rotate')
+    assert.equal(functionNameOf('arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:x_1'), 'x_1')
+    assert.equal(functionNameOf('pg-rotate'), 'pg-rotate')
+    for (const bad of [
+      'arn:aws:lambda:us-east-1:123456789012:function:pg:PROD',
+      'arn:aws:s3:::bucket',
+      '/bin/sh',
+      'https://evil.example/',
+      '',
+    ])
+      assert.equal(functionNameOf(bad), undefined, bad)
+  })
+
+  it('resolves registered functions and built-ins only; a registered name wins', () => {
+    const runner = createRotationRunner({
+      core: () => assert.fail('not used'),
+      builtins: { 'coffer-random-password': async () => {}, shared: async () => {} },
+      registered: { shared: { kind: 'command', command: ['/bin/true'], timeoutMs: 1000, env: {} } },
+      endpoint: () => '',
+      logger: silentLogger,
+      now: () => 0,
+    })
+    assert.equal(
+      runner.resolve('arn:aws:lambda:us-east-1:000000000000:function:coffer-random-password'),
+      'coffer-random-password',
+    )
+    assert.equal(runner.resolve('shared'), 'shared')
+    assert.equal(runner.resolve('arn:aws:lambda:us-east-1:000000000000:function:unknown'), undefined)
+  })
+
+  it('grants exactly the one secret’s paths and the password generator', () => {
+    const text = secretPolicy({ mountPath: 'secretsmanager/', secretName: 'prod/db' })
+    const paths = [...text.matchAll(/path "([^"]+)"/g)].map((m) => m[1])
+    assert.deepEqual(paths, [
+      'secretsmanager/secrets/prod/db',
+      'secretsmanager/metadata/prod/db',
+      'secretsmanager/versions/prod/db',
+      'secretsmanager/random-password',
+    ])
+    assert.doesNotThrow(() => parsePolicy('rotation-test', text))
+    assert.match(newCredentialsId(), TEMPORARY_NAME)
+  })
+
+  it('signs "<timestamp>.<body>" with HMAC-SHA256 under the shared secret', () => {
+    const body = webhookBody(
+      { Step: 'setSecret', SecretId: 'arn', ClientRequestToken: 't' },
+      {
+        endpoint: 'http://127.0.0.1:8200',
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'CSIA', secretAccessKey: 's', sessionToken: 'st' },
+      },
+    )
+    assert.deepEqual(JSON.parse(body), {
+      Step: 'setSecret',
+      SecretId: 'arn',
+      ClientRequestToken: 't',
+      Coffer: {
+        Endpoint: 'http://127.0.0.1:8200',
+        Region: 'eu-west-1',
+        Credentials: { AccessKeyId: 'CSIA', SecretAccessKey: 's', SessionToken: 'st' },
+      },
+    })
+    const expected = createHmac('sha256', 'k'.repeat(16)).update(`1700000000.${body}`).digest('hex')
+    assert.equal(webhookSignature('k'.repeat(16), '1700000000', body), `sha256=${expected}`)
+  })
+})

@@ -1,0 +1,111 @@
+// The server's rotation runner: resolves a RotationLambdaARN to a built-in or registered function and runs its steps.
+import { errorMessage } from '../../lib/error-message.ts'
+import type { Logger } from '../../lib/logger.ts'
+import type { RotationFunction } from '../../sdk/rotation.ts'
+import type { RotationRunner, RotationSession, RotationTarget } from '../../sdk/rotation-runner.ts'
+import type { RegisteredFunction } from '../config/rotation-function-config.ts'
+import type { RequestCore } from '../core/handle-request.ts'
+import { functionNameOf } from './function-name.ts'
+import { removeLeftovers } from './leftovers.ts'
+import { pipelineApi } from './pipeline-api.ts'
+import { runCommand } from './run-command.ts'
+import { callWebhook } from './run-webhook.ts'
+import { mintScopedCredentials, newCredentialsId } from './scoped-credentials.ts'
+
+export interface RunnerOptions {
+  /** The core, once it exists (the runner is built before it and used only after unseal). */
+  core: () => RequestCore
+  /** Built-in functions by name: in-process, calling Secrets Manager through the pipeline. */
+  builtins: Record<string, RotationFunction>
+  /** The config file's rotation_function blocks: commands and webhooks only an operator can register. */
+  registered: Record<string, RegisteredFunction>
+  /** The server's own address, for commands and webhooks to call back (the AWS front door is at its root). */
+  endpoint: () => string
+  logger: Logger
+  now: () => number
+}
+
+/** A built-in's credentials outlive its steps by this much; commands and webhooks add their four timeouts. */
+const BUILTIN_TTL_SECONDS = 600
+
+export function createRotationRunner(opts: RunnerOptions): RotationRunner {
+  /** The credential ids of the attempts running now: everything else named like them is a leftover. */
+  const live = new Set<string>()
+  // A registered name wins over a built-in of the same name: the operator chose it explicitly.
+  const resolve = (lambdaArn: string) => {
+    const name = functionNameOf(lambdaArn)
+    return name !== undefined && (name in opts.registered || name in opts.builtins) ? name : undefined
+  }
+  return {
+    resolve,
+    open: async (target: RotationTarget): Promise<RotationSession> => {
+      const core = opts.core()
+      const registered = opts.registered[target.functionName]
+      const builtin = registered ? undefined : opts.builtins[target.functionName]
+      if (!registered && !builtin) throw new Error(`no rotation function named ${target.functionName}`)
+      const ttlSeconds = registered ? Math.ceil((4 * registered.timeoutMs) / 1000) + 60 : BUILTIN_TTL_SECONDS
+      // With no attempt running here (rotations run on the active node only), every temporary name is a leftover.
+      if (live.size === 0) {
+        const removed = await removeLeftovers(core, live).catch((error) => {
+          opts.logger.log('warn', 'removing leftover rotation credentials failed', {
+            error: errorMessage(error),
+          })
+          return 0
+        })
+        if (removed > 0) opts.logger.log('info', 'removed leftover rotation credentials', { count: removed })
+      }
+      const id = newCredentialsId()
+      live.add(id)
+      let credentials: Awaited<ReturnType<typeof mintScopedCredentials>>
+      try {
+        credentials = await mintScopedCredentials(core, target, { id, ttlSeconds, awsSession: !!registered })
+      } catch (error) {
+        live.delete(id)
+        throw error
+      }
+      const log = opts.logger.child({
+        component: 'rotation',
+        secret: `${target.mountPath}${target.secretName}`,
+      })
+      log.log('info', 'rotation credentials issued', { function: target.functionName })
+      let requests = 0
+      return {
+        step: async (event, signal) => {
+          if (builtin) {
+            const api = pipelineApi(core, {
+              token: credentials.token,
+              mountPath: target.mountPath,
+              region: target.region,
+              requestId: () => `rotation-${event.ClientRequestToken}-${event.Step}-${++requests}`,
+            })
+            return builtin(event, api)
+          }
+          const env = { endpoint: opts.endpoint(), region: target.region, credentials: credentials.aws! }
+          try {
+            if (registered!.kind === 'command') return await runCommand(registered!, event, env, signal)
+            return await callWebhook(registered!, event, env, signal, opts.now)
+          } catch (error) {
+            // A function that echoes its environment must not put its credentials into the failure report.
+            let message = errorMessage(error)
+            for (const secret of [
+              env.credentials.secretAccessKey,
+              env.credentials.sessionToken,
+              credentials.token,
+            ])
+              message = message.split(secret).join('[redacted]')
+            throw new Error(message)
+          }
+        },
+        close: async () => {
+          try {
+            await credentials.revoke()
+            live.delete(id)
+            log.log('info', 'rotation credentials revoked', { function: target.functionName })
+          } catch (error) {
+            log.log('error', 'revoking rotation credentials failed', { error: errorMessage(error) })
+          }
+        },
+      }
+    },
+  }
+}
