@@ -1,7 +1,8 @@
 // Turning a sys/audit enable request (type + options) into a running device, with Vault's option names.
+
+import type { KeyObject } from 'node:crypto'
 import { InvalidRequestError } from '../../sdk/errors.ts'
 import { parseBool, parseDurationField } from '../../sdk/framework/fields.ts'
-import type { KeyObject } from 'node:crypto'
 import { type ChainingDevice, createChainedFileDevice } from './devices/chained-file-device.ts'
 import type { AuditDevice } from './devices/device.ts'
 import { createFileDevice } from './devices/file-device.ts'

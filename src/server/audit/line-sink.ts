@@ -1,7 +1,7 @@
 // Where a device's lines wait for its next write: chained on the request thread, or by a device that chains them.
 import type { KeyObject } from 'node:crypto'
 import type { AuditChain } from './chain.ts'
-import type { ChainingDevice, ChainItem } from './devices/chained-file-device.ts'
+import type { ChainItem, ChainingDevice } from './devices/chained-file-device.ts'
 import { type AuditDevice, LineBatch } from './devices/device.ts'
 
 /** One device's waiting lines, in chain order; the broker writes them once per event-loop turn. */

@@ -35,6 +35,10 @@ export interface ChainedFileOptions {
   readonly writeTimeoutMs?: number
   readonly maxQueuedBytes?: number
   readonly signingKey: KeyObject
+  /** After the writer thread stops unexpectedly, batches fail for this long before a new thread is tried. */
+  readonly restartIntervalMs?: number
+  /** The writer thread's script; tests substitute one that dies on cue. */
+  readonly workerUrl?: URL
 }
 
 interface Waiter {
@@ -123,7 +127,7 @@ class ChainedFileDevice implements ChainingDevice {
     if (this.#closing) return Promise.reject(new AuditDeviceError(`${this.#label}: device is closed`))
     if (this.#stopping !== undefined) return Promise.reject(this.#stopping)
     if (this.#worker === undefined) {
-      if (Date.now() - this.#stoppedAt < RESTART_INTERVAL_MS)
+      if (Date.now() - this.#stoppedAt < (this.#options.restartIntervalMs ?? RESTART_INTERVAL_MS))
         return Promise.reject(new AuditDeviceError(`${this.#label}: the writer thread stopped`))
       this.#worker = this.#start()
     }
@@ -149,7 +153,7 @@ class ChainedFileDevice implements ChainingDevice {
       maxQueuedBytes: maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
       signingKey,
     }
-    const worker = new Worker(WORKER_URL, { workerData: data })
+    const worker = new Worker(this.#options.workerUrl ?? WORKER_URL, { workerData: data })
     this.#stopping = undefined
     worker.on('message', (reply: WriterReply) => this.#onReply(worker, reply))
     worker.on('error', (error) => this.#stop(worker, `the writer thread failed (${error.name})`))

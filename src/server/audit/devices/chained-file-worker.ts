@@ -1,12 +1,19 @@
 // A file audit device's writer thread: chains each line (SHA-256, seq, prev_hash), signs checkpoints and writes.
 import { parentPort, workerData } from 'node:worker_threads'
 import { AuditChain, resumeChainState } from '../chain.ts'
-import type { ChainItem, WriterData, WriterFailure, WriterReply, WriterRequest } from './chained-file-protocol.ts'
+import type {
+  ChainItem,
+  WriterData,
+  WriterFailure,
+  WriterReply,
+  WriterRequest,
+} from './chained-file-protocol.ts'
 import { type AuditDevice, LineBatch } from './device.ts'
 import { createFileDevice } from './file-device.ts'
 
 const port = parentPort
-if (port === null) throw new Error('chained-file-worker.ts runs as a worker thread started by a file audit device')
+if (port === null)
+  throw new Error('chained-file-worker.ts runs as a worker thread started by a file audit device')
 const data = workerData as WriterData
 
 function failure(error: unknown): WriterFailure {
