@@ -353,13 +353,15 @@ export class AuditBroker {
     const sections = live.sections
     const auth = request.auth === undefined ? undefined : sections.auth(request.auth, options)
     const req =
-      request.request === undefined ? undefined : sections.request(request.request, request.auth, options)
+      request.request === undefined
+        ? undefined
+        : sections.requestParts(request.request, request.auth, options)
     const res =
       response.response === undefined
         ? undefined
         : sections.response(response.response, response.request?.operation, options)
-    this.#appendOpen(live, openEntryText(request, auth, req, undefined))
-    this.#appendOpen(live, openEntryText(response, auth, req, res))
+    this.#appendParts(live, openEntryParts(request, auth, req, undefined))
+    this.#appendParts(live, openEntryParts(response, auth, req, res))
     return this.#enqueued(live)
   }
 
@@ -369,9 +371,9 @@ export class AuditBroker {
     this.#checkpointIfDue(live)
   }
 
-  /** #append for an entry's text without its closing brace (see openEntryText). */
-  #appendOpen(live: LiveDevice, open: string): void {
-    live.sink.appendOpen(open)
+  /** #append for an entry's text without its closing brace, in parts (see openEntryParts). */
+  #appendParts(live: LiveDevice, parts: readonly string[]): void {
+    live.sink.appendParts(parts)
     this.#checkpointIfDue(live)
   }
 
@@ -454,33 +456,40 @@ export class AuditBroker {
 
 /**
  * An entry's JSON text (as JSON.stringify would write it, keys in the entry's order) without its closing brace,
- * with the auth, request and response sections given as text: logPair's two lines take the request's auth and
- * request text, and the chain appends its members and the brace (AuditChain.appendOpen).
+ * as parts to be joined, with the auth, request and response sections given as text: logPair's two lines take
+ * the request's auth and request text, and the chain appends its members and the brace (AuditChain.appendOpen).
+ * The sections' texts are parts of their own, so remembered ones (the same strings from read to read) can be sent
+ * to a device's writer thread by reference; the member names and small members in between are joined.
  */
-function openEntryText(
+function openEntryParts(
   entry: AuditEntry,
   auth: string | undefined,
-  request: string | undefined,
+  request: readonly [string, string] | undefined,
   response: string | undefined,
-): string {
-  let text = ''
+): string[] {
+  const parts: string[] = []
+  let literal = ''
+  let first = true
   for (const key in entry) {
     const value = entry[key as keyof AuditEntry]
     if (value === undefined) continue
-    const member =
-      key === 'auth'
-        ? auth
-        : key === 'request'
-          ? request
-          : key === 'response'
-            ? response
-            : JSON.stringify(value)
-    if (member === undefined) continue
-    text += `${text === '' ? '{' : ','}"${key}":${member}`
+    const section = key === 'auth' ? auth : key === 'response' ? response : undefined
+    if ((key === 'auth' || key === 'response') && section === undefined) continue
+    if (key === 'request' && request === undefined) continue
+    literal += `${first ? '{' : ','}"${key}":`
+    first = false
+    if (section !== undefined) {
+      parts.push(literal, section)
+      literal = ''
+    } else if (key === 'request' && request !== undefined) {
+      parts.push(literal + request[0], request[1])
+      literal = ''
+    } else literal += JSON.stringify(value)
   }
   // Every entry has a type, so this cannot happen; the chain relies on the text starting with `{"`.
-  if (text === '') throw new Error('audit entry must not be empty')
-  return text
+  if (first) throw new Error('audit entry must not be empty')
+  if (literal !== '') parts.push(literal)
+  return parts
 }
 
 interface Deferred {

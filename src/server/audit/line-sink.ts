@@ -12,8 +12,8 @@ export interface LineSink {
   readonly waiting: boolean
   /** An entry's complete JSON text. */
   appendJson(json: string): void
-  /** An entry's JSON text without its closing brace, at least one member (see the broker's openEntryText). */
-  appendOpen(open: string): void
+  /** An entry's JSON text without its closing brace, at least one member, in parts (the broker's openEntryParts). */
+  appendParts(parts: readonly string[]): void
   /** A signed checkpoint stamped `time`, committing to every line before it. */
   checkpoint(signingKey: KeyObject, time: string): void
   /** Takes the waiting lines and writes them; settles when they are handed to the OS or the write failed. */
@@ -45,8 +45,8 @@ export class InlineSink implements LineSink {
     this.#chain.appendJson(json, this.#take())
   }
 
-  appendOpen(open: string): void {
-    this.#chain.appendOpen(open, this.#take())
+  appendParts(parts: readonly string[]): void {
+    this.#chain.appendOpen(parts.join(''), this.#take())
   }
 
   checkpoint(signingKey: KeyObject, time: string): void {
@@ -67,14 +67,23 @@ export class InlineSink implements LineSink {
   }
 }
 
+/** Parts this long are sent to the writer thread once and referred to by number afterwards. */
+const FRAGMENT_MIN_LENGTH = 128
+const MAX_FRAGMENTS = 1024
+
 /**
  * Lines handed to a device that chains them on its own thread: the texts are collected as they are (one message
- * per write carries them all), and only the seq is counted here, for the checkpoint cadence.
+ * per write carries them all), and only the seq is counted here, for the checkpoint cadence. A line's long parts
+ * (a token's auth section, the remembered rest of its request section, a frozen answer's response section) are
+ * sent once and then by number: copying them into every message cost the request thread more than the parts of
+ * a line that change.
  */
 export class ChainingSink implements LineSink {
   readonly #device: ChainingDevice
   #items: ChainItem[] = []
   #seq: number
+  /** Long parts already sent to the thread, by their text: the remembered sections repeat from read to read. */
+  readonly #fragments = new Map<string, number>()
 
   /** `seq`: the chain's seq so far (the device's file's last line), where the count starts. */
   constructor(device: ChainingDevice, seq: number) {
@@ -94,11 +103,31 @@ export class ChainingSink implements LineSink {
     // The same check AuditChain.appendJson makes; an entry always has members, so `{}` is refused as well.
     if (json === undefined || json === '{}' || !json.startsWith('{') || !json.endsWith('}'))
       throw new Error('audit entry must be a non-empty JSON object')
-    this.appendOpen(json.slice(0, -1))
+    this.#items.push(json.slice(0, -1))
+    this.#seq++
   }
 
-  appendOpen(open: string): void {
-    this.#items.push(open)
+  appendParts(parts: readonly string[]): void {
+    const line: (string | number)[] = []
+    for (const part of parts) {
+      if (part === '') continue
+      if (part.length < FRAGMENT_MIN_LENGTH) {
+        line.push(part)
+        continue
+      }
+      let id = this.#fragments.get(part)
+      if (id === undefined) {
+        // A bounded table: when full it starts over, and texts still in use are simply sent again. The thread
+        // replaces a number's text when it is defined anew, and items arrive in order, so a reference always
+        // means the text defined last under its number.
+        if (this.#fragments.size >= MAX_FRAGMENTS) this.#fragments.clear()
+        id = this.#fragments.size
+        this.#fragments.set(part, id)
+        this.#items.push({ fragment: id, text: part })
+      }
+      line.push(id)
+    }
+    this.#items.push(line)
     this.#seq++
   }
 

@@ -3,9 +3,15 @@ import type { KeyObject } from 'node:crypto'
 
 /**
  * One line for the writer thread to chain: an entry's JSON text without its closing brace (the thread appends
- * `,"seq":…,"prev_hash":"…"}`), or a checkpoint to sign, stamped with the time the request thread gave it.
+ * `,"seq":…,"prev_hash":"…"}`), whole or as parts to join, where a number stands for the text last defined under
+ * it; or a checkpoint to sign, stamped with the time the request thread gave it. A `fragment` item is no line:
+ * it defines (or redefines) a number's text for the items after it.
  */
-export type ChainItem = string | { readonly checkpoint: string }
+export type ChainItem =
+  | string
+  | readonly (string | number)[]
+  | { readonly checkpoint: string }
+  | { readonly fragment: number; readonly text: string }
 
 export interface WriterData {
   readonly filePath: string

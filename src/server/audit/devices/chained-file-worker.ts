@@ -56,11 +56,29 @@ function ready(): Promise<AuditDevice> {
   return device
 }
 
+/** The texts of fragment numbers, as the request thread last defined them. */
+const fragments = new Map<number, string>()
+
+function joined(parts: readonly (string | number)[]): string {
+  let text = ''
+  for (const part of parts) {
+    if (typeof part === 'string') text += part
+    else {
+      const fragment = fragments.get(part)
+      if (fragment === undefined) throw new Error(`audit line refers to undefined fragment ${part}`)
+      text += fragment
+    }
+  }
+  return text
+}
+
 function chainItems(target: AuditChain, items: readonly ChainItem[]): LineBatch {
   const batch = new LineBatch(Math.max(16 * 1024, lastBatchBytes + (lastBatchBytes >> 1)))
   for (const item of items) {
     if (typeof item === 'string') target.appendOpen(item, batch)
-    else target.checkpoint(data.signingKey, item.checkpoint, batch)
+    else if ('checkpoint' in item) target.checkpoint(data.signingKey, item.checkpoint, batch)
+    else if ('fragment' in item) fragments.set(item.fragment, item.text)
+    else target.appendOpen(joined(item), batch)
   }
   lastBatchBytes = batch.bytes
   return batch
@@ -79,7 +97,14 @@ port.on('message', (request: WriterRequest) => {
     )
   if (request.type === 'batch') {
     tail = tail.then(async () => {
-      const batch = chainItems(await chain, request.items)
+      let batch: LineBatch
+      try {
+        batch = chainItems(await chain, request.items)
+      } catch (error) {
+        // A malformed batch fails alone; `tail` must not reject, or every later request would be skipped.
+        settle(Promise.reject(error))
+        return
+      }
       // Not awaited: the device's own queue orders the writes, so the next batch is chained meanwhile.
       settle(ready().then((open) => open.write(batch.encoded())))
     })
