@@ -5,6 +5,7 @@
 // writer thread, V8's helper threads) separately.
 //
 //   node bench/audit-dispatch.ts           # AUDIT_READS=100000 reads per round, AUDIT_IN_FLIGHT=10, AUDIT_ROUNDS=3
+//   AUDIT_WRITER_THREAD=false node bench/audit-dispatch.ts     # the device's writer_thread option (default: its own)
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,6 +17,7 @@ import { startDevServer } from '../test/helpers/server.ts'
 const READS = Number(process.env['AUDIT_READS'] ?? 100_000)
 const ROUNDS = Number(process.env['AUDIT_ROUNDS'] ?? 3)
 const IN_FLIGHT = Number(process.env['AUDIT_IN_FLIGHT'] ?? 10)
+const WRITER_THREAD = process.env['AUDIT_WRITER_THREAD']
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -59,7 +61,13 @@ try {
   }
   const enable = async (round: number) => {
     const res = await server.call('PUT', 'sys/audit/bench', {
-      body: { type: 'file', options: { file_path: join(dir, `audit-${round}.log`) } },
+      body: {
+        type: 'file',
+        options: {
+          file_path: join(dir, `audit-${round}.log`),
+          ...(WRITER_THREAD === undefined ? {} : { writer_thread: WRITER_THREAD }),
+        },
+      },
     })
     if (res.status !== 204) throw new Error(`audit enable answered ${res.status}`)
   }

@@ -2,6 +2,7 @@
 //
 //   npm run bench:audit                    6 rounds of 5 s each way
 //   BENCH_SECONDS=10 BENCH_ROUNDS=8 npm run bench:audit
+//   AUDIT_WRITER_THREAD=false npm run bench:audit              (the file device's writer_thread option)
 //   NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench:audit     (profiles the server too)
 //
 // Alternating within one server process cancels most of the drift a shared machine adds between separate runs;
@@ -21,6 +22,7 @@ import { LOAD_GENERATOR, type LoadResult, runLoad } from './load.ts'
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5)
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 6)
 const CONNECTIONS = 10
+const WRITER_THREAD = process.env['AUDIT_WRITER_THREAD']
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
@@ -111,7 +113,13 @@ async function main() {
       const enabled = await f.call(
         'PUT',
         'sys/audit/bench',
-        { type: 'file', options: { file_path: join(dir, `audit-${round}.log`) } },
+        {
+          type: 'file',
+          options: {
+            file_path: join(dir, `audit-${round}.log`),
+            ...(WRITER_THREAD === undefined ? {} : { writer_thread: WRITER_THREAD }),
+          },
+        },
         f.root,
       )
       if (enabled.status !== 204) throw new Error(`audit enable failed: ${enabled.status} ${enabled.text}`)

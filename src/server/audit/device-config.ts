@@ -1,6 +1,7 @@
 // Turning a sys/audit enable request (type + options) into a running device, with Vault's option names.
 
 import type { KeyObject } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import { InvalidRequestError } from '../../sdk/errors.ts'
 import { parseBool, parseDurationField } from '../../sdk/framework/fields.ts'
 import { type ChainingDevice, createChainedFileDevice } from './devices/chained-file-device.ts'
@@ -24,6 +25,7 @@ const KNOWN_OPTIONS = new Set([
   'hmac_accessor',
   'format',
   'elide_list_responses',
+  'writer_thread',
 ])
 
 export function checkOptions(type: string, options: Record<string, string>): AuditType {
@@ -60,7 +62,8 @@ export function hashOptions(options: Record<string, string>): HashOptions {
 
 /**
  * A file device on a real path chains and writes its lines on a thread of its own (`signingKey` signs its
- * checkpoints there); `stdout` and `discard` paths and the other types take finished lines from the broker.
+ * checkpoints there) unless `writer_thread` is false, or the host has a single core, where the thread could only
+ * add its hand-offs; `stdout` and `discard` paths and the other types take finished lines from the broker.
  */
 export async function openDevice(
   type: AuditType,
@@ -80,9 +83,13 @@ export async function openDevice(
   if (!Number.isInteger(mode) || mode < 0 || mode > 0o777)
     throw new InvalidRequestError('mode must be an octal file mode such as "0600"')
   const filePath = options['file_path'] ?? options['path']!
+  const writerThread =
+    options['writer_thread'] === undefined
+      ? availableParallelism() > 1
+      : parseBool(options['writer_thread'], 'writer_thread')
   try {
     // Vault treats these two file_path values as keywords, not file names: nothing to chain on a thread.
-    if (filePath === 'stdout' || filePath === 'discard')
+    if (!writerThread || filePath === 'stdout' || filePath === 'discard')
       return await createFileDevice({ filePath, mode, writeTimeoutMs })
     return await createChainedFileDevice({ filePath, mode, writeTimeoutMs, signingKey })
   } catch (error) {

@@ -67,23 +67,14 @@ export class InlineSink implements LineSink {
   }
 }
 
-/** Parts this long are sent to the writer thread once and referred to by number afterwards. */
-const FRAGMENT_MIN_LENGTH = 128
-const MAX_FRAGMENTS = 1024
-
 /**
  * Lines handed to a device that chains them on its own thread: the texts are collected as they are (one message
- * per write carries them all), and only the seq is counted here, for the checkpoint cadence. A line's long parts
- * (a token's auth section, the remembered rest of its request section, a frozen answer's response section) are
- * sent once and then by number: copying them into every message cost the request thread more than the parts of
- * a line that change.
+ * per write carries them all), and only the seq is counted here, for the checkpoint cadence.
  */
 export class ChainingSink implements LineSink {
   readonly #device: ChainingDevice
   #items: ChainItem[] = []
   #seq: number
-  /** Long parts already sent to the thread, by their text: the remembered sections repeat from read to read. */
-  readonly #fragments = new Map<string, number>()
 
   /** `seq`: the chain's seq so far (the device's file's last line), where the count starts. */
   constructor(device: ChainingDevice, seq: number) {
@@ -108,26 +99,8 @@ export class ChainingSink implements LineSink {
   }
 
   appendParts(parts: readonly string[]): void {
-    const line: (string | number)[] = []
-    for (const part of parts) {
-      if (part === '') continue
-      if (part.length < FRAGMENT_MIN_LENGTH) {
-        line.push(part)
-        continue
-      }
-      let id = this.#fragments.get(part)
-      if (id === undefined) {
-        // A bounded table: when full it starts over, and texts still in use are simply sent again. The thread
-        // replaces a number's text when it is defined anew, and items arrive in order, so a reference always
-        // means the text defined last under its number.
-        if (this.#fragments.size >= MAX_FRAGMENTS) this.#fragments.clear()
-        id = this.#fragments.size
-        this.#fragments.set(part, id)
-        this.#items.push({ fragment: id, text: part })
-      }
-      line.push(id)
-    }
-    this.#items.push(line)
+    // Kept in parts: the device sends the long ones (remembered sections) to its thread by number.
+    this.#items.push(parts)
     this.#seq++
   }
 

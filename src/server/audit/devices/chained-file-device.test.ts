@@ -127,15 +127,19 @@ describe('file audit device on its writer thread', () => {
       [1],
     )
 
-    // With no interval, the next batch starts a new thread, which continues the chain from the file.
+    // With no interval, the next batch starts a new thread, which continues the chain from the file; a long part
+    // the old thread was sent (and knew by number) is sent to the new one again.
     const again = await device(path, { workerUrl: DYING, restartIntervalMs: 0 })
+    const long = `"${'z'.repeat(300)}"`
+    await again.writeChained([['{"n":4,"long":', long]])
     await assert.rejects(again.writeChained(['{"die":1']), /writer thread stopped/)
-    await again.writeChained([entry(4), { checkpoint: '2024-05-01T00:00:00Z' }])
+    await again.writeChained([['{"n":5,"long":', long], { checkpoint: '2024-05-01T00:00:00Z' }])
     await again.close()
     assert.deepEqual(
       lines(path).map((line) => JSON.parse(line).n ?? 'checkpoint'),
-      [1, 4, 'checkpoint'],
+      [1, 4, 5, 'checkpoint'],
     )
+    assert.equal(JSON.parse(lines(path)[2]!).long, 'z'.repeat(300))
     const result = verifyAuditLog(readFileSync(path, 'utf8'), publicKeyPem)
     assert.equal(result.ok, true, JSON.stringify(result.problems))
   })

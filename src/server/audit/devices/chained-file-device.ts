@@ -3,6 +3,7 @@ import type { KeyObject } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
 import type {
   ChainItem,
+  WireItem,
   WriterData,
   WriterFailure,
   WriterReply,
@@ -15,6 +16,9 @@ export type { ChainItem } from './chained-file-protocol.ts'
 const WORKER_URL = new URL('./chained-file-worker.ts', import.meta.url)
 /** After the writer thread stops unexpectedly, a new one is started for a later batch, at most this often. */
 const RESTART_INTERVAL_MS = 1000
+/** A line's parts this long are sent to the writer thread once and referred to by number afterwards. */
+const FRAGMENT_MIN_LENGTH = 128
+const MAX_FRAGMENTS = 1024
 
 /**
  * A device that hash-chains its lines itself: the broker hands it each entry's JSON text without the closing
@@ -83,6 +87,13 @@ class ChainedFileDevice implements ChainingDevice {
   #closing = false
   #nextId = 0
   readonly #waiting = new Map<number, Waiter>()
+  /**
+   * Long parts the current thread knows, by their text, and their numbers: a token's auth section, the remembered
+   * rest of its request section and a frozen answer's response section repeat from read to read, and copying them
+   * into every message cost the request thread more than the parts of a line that change. A new thread starts
+   * with an empty table.
+   */
+  readonly #fragments = new Map<string, number>()
   /** Resolves with the first thread's open error, or undefined once it has opened the file. */
   readonly opened: Promise<AuditDeviceError | undefined>
   #resolveOpened: ((error: AuditDeviceError | undefined) => void) | undefined
@@ -98,7 +109,38 @@ class ChainedFileDevice implements ChainingDevice {
 
   writeChained(items: readonly ChainItem[]): Promise<void> {
     if (items.length === 0) return Promise.resolve()
-    return this.#send((id) => ({ type: 'batch', id, items }))
+    // Mapped to numbers only as the message is posted, so they always refer to the thread it goes to.
+    return this.#send((id) => ({ type: 'batch', id, items: this.#wire(items) }))
+  }
+
+  #wire(items: readonly ChainItem[]): WireItem[] {
+    const wire: WireItem[] = []
+    for (const item of items) {
+      if (typeof item === 'string' || 'checkpoint' in item) {
+        wire.push(item)
+        continue
+      }
+      const line: (string | number)[] = []
+      for (const part of item) {
+        if (part.length < FRAGMENT_MIN_LENGTH) {
+          if (part !== '') line.push(part)
+          continue
+        }
+        let number = this.#fragments.get(part)
+        if (number === undefined) {
+          // A bounded table: when full it starts over, and texts still in use are simply sent again. The thread
+          // replaces a number's text when it is defined anew, and items arrive in order, so a number always means
+          // the text defined last under it.
+          if (this.#fragments.size >= MAX_FRAGMENTS) this.#fragments.clear()
+          number = this.#fragments.size
+          this.#fragments.set(part, number)
+          wire.push({ fragment: number, text: part })
+        }
+        line.push(number)
+      }
+      wire.push(line)
+    }
+    return wire
   }
 
   reopen(): Promise<void> {
@@ -155,6 +197,7 @@ class ChainedFileDevice implements ChainingDevice {
     }
     const worker = new Worker(this.#options.workerUrl ?? WORKER_URL, { workerData: data })
     this.#stopping = undefined
+    this.#fragments.clear()
     worker.on('message', (reply: WriterReply) => this.#onReply(worker, reply))
     worker.on('error', (error) => this.#stop(worker, `the writer thread failed (${error.name})`))
     worker.on('messageerror', () => this.#stop(worker, 'the writer thread sent an unreadable message'))

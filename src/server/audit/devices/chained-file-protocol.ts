@@ -3,11 +3,16 @@ import type { KeyObject } from 'node:crypto'
 
 /**
  * One line for the writer thread to chain: an entry's JSON text without its closing brace (the thread appends
- * `,"seq":…,"prev_hash":"…"}`), whole or as parts to join, where a number stands for the text last defined under
- * it; or a checkpoint to sign, stamped with the time the request thread gave it. A `fragment` item is no line:
- * it defines (or redefines) a number's text for the items after it.
+ * `,"seq":…,"prev_hash":"…"}`), whole or as parts to join; or a checkpoint to sign, stamped with the time the
+ * request thread gave it.
  */
-export type ChainItem =
+export type ChainItem = string | readonly string[] | { readonly checkpoint: string }
+
+/**
+ * A ChainItem as sent to the thread: in a line's parts, a number stands for the text last defined under it by a
+ * `fragment` item, which is no line itself and defines (or redefines) a number's text for the items after it.
+ */
+export type WireItem =
   | string
   | readonly (string | number)[]
   | { readonly checkpoint: string }
@@ -23,7 +28,7 @@ export interface WriterData {
 }
 
 export type WriterRequest =
-  | { readonly type: 'batch'; readonly id: number; readonly items: readonly ChainItem[] }
+  | { readonly type: 'batch'; readonly id: number; readonly items: readonly WireItem[] }
   | { readonly type: 'reopen'; readonly id: number }
   | { readonly type: 'close'; readonly id: number }
 

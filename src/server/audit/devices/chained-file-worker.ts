@@ -2,7 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { AuditChain, resumeChainState } from '../chain.ts'
 import type {
-  ChainItem,
+  WireItem,
   WriterData,
   WriterFailure,
   WriterReply,
@@ -72,7 +72,7 @@ function joined(parts: readonly (string | number)[]): string {
   return text
 }
 
-function chainItems(target: AuditChain, items: readonly ChainItem[]): LineBatch {
+function chainItems(target: AuditChain, items: readonly WireItem[]): LineBatch {
   const batch = new LineBatch(Math.max(16 * 1024, lastBatchBytes + (lastBatchBytes >> 1)))
   for (const item of items) {
     if (typeof item === 'string') target.appendOpen(item, batch)
