@@ -9,7 +9,7 @@ import { verifyAuditLog } from '../../../lib/audit-chain/verify.ts'
 import { sha256Hex } from '../../../lib/hash.ts'
 import { generateSigningKey } from '../chain.ts'
 import { type ChainedFileOptions, createChainedFileDevice } from './chained-file-device.ts'
-import { AuditDeviceError } from './device.ts'
+import { AuditDeviceError, AuditDeviceTimeoutError } from './device.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'coffer-audit-chained-'))
 after(() => rmSync(root, { recursive: true, force: true }))
@@ -142,6 +142,22 @@ describe('file audit device on its writer thread', () => {
     assert.equal(JSON.parse(lines(path)[2]!).long, 'z'.repeat(300))
     const result = verifyAuditLog(readFileSync(path, 'utf8'), publicKeyPem)
     assert.equal(result.ok, true, JSON.stringify(result.problems))
+  })
+
+  it('fails the batches of a thread that stops answering (a hung disk), and close still ends it', async () => {
+    const path = freshPath()
+    const dev = await device(path, { workerUrl: DYING, writeTimeoutMs: 50 })
+    await dev.writeChained([entry(1)])
+    const results = await Promise.allSettled([dev.writeChained(['{"hang":1']), dev.writeChained([entry(2)])])
+    for (const result of results) {
+      assert.equal(result.status, 'rejected')
+      assert.ok(result.reason instanceof AuditDeviceTimeoutError)
+    }
+    await dev.close()
+    assert.deepEqual(
+      lines(path).map((line) => JSON.parse(line).n),
+      [1],
+    )
   })
 
   it('refuses batches after close, and close writes everything sent before it', async () => {

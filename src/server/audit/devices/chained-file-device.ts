@@ -9,7 +9,12 @@ import type {
   WriterReply,
   WriterRequest,
 } from './chained-file-protocol.ts'
-import { AuditDeviceError, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_WRITE_TIMEOUT_MS } from './device.ts'
+import {
+  AuditDeviceError,
+  AuditDeviceTimeoutError,
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_WRITE_TIMEOUT_MS,
+} from './device.ts'
 
 export type { ChainItem } from './chained-file-protocol.ts'
 
@@ -48,6 +53,7 @@ export interface ChainedFileOptions {
 interface Waiter {
   readonly resolve: () => void
   readonly reject: (error: Error) => void
+  readonly timer: NodeJS.Timeout
 }
 
 function deviceFailure(failure: WriterFailure): AuditDeviceError {
@@ -179,7 +185,16 @@ class ChainedFileDevice implements ChainingDevice {
   #post(worker: Worker, request: (id: number) => WriterRequest): Promise<void> {
     const id = ++this.#nextId
     const { promise, resolve, reject } = Promise.withResolvers<void>()
-    this.#waiting.set(id, { resolve, reject })
+    // The thread's own queue gives each write its deadline, but a write(2) that never returns (a local disk that
+    // hangs) stalls the thread itself: its callers then fail here instead of waiting for ever. Twice the deadline,
+    // so the thread's own timeout, with its clearer reason, comes first whenever the thread is running.
+    const timeoutMs = (this.#options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS) * 2
+    const timer = setTimeout(() => {
+      if (this.#waiting.delete(id) && this.#waiting.size === 0) worker.unref()
+      reject(new AuditDeviceTimeoutError(this.#label, timeoutMs))
+    }, timeoutMs)
+    timer.unref()
+    this.#waiting.set(id, { resolve, reject, timer })
     // Idle, the thread must not keep the process alive; it is ref'd while a caller waits on it.
     if (this.#waiting.size === 1) worker.ref()
     worker.postMessage(request(id))
@@ -222,6 +237,7 @@ class ChainedFileDevice implements ChainingDevice {
     const waiter = this.#waiting.get(reply.id)
     if (waiter === undefined) return
     this.#waiting.delete(reply.id)
+    clearTimeout(waiter.timer)
     if (this.#waiting.size === 0) worker.unref()
     if (reply.error === undefined) waiter.resolve()
     else waiter.reject(deviceFailure(reply.error))
@@ -235,6 +251,9 @@ class ChainedFileDevice implements ChainingDevice {
     const waiters = [...this.#waiting.values()]
     this.#waiting.clear()
     worker.unref()
-    for (const waiter of waiters) waiter.reject(error)
+    for (const waiter of waiters) {
+      clearTimeout(waiter.timer)
+      waiter.reject(error)
+    }
   }
 }
