@@ -294,3 +294,42 @@ it('fails closed for every entry of a batch whose write failed, and records it w
   await broker.close()
   assert.equal(verifyAuditLog(readFileSync(file, 'utf8'), broker.publicKeyPem).ok, true)
 })
+
+it('writes the same chain on the request thread with writer_thread=false, and refuses a value that is no boolean', async () => {
+  const broker = new AuditBroker(new MemoryStorage(), silentLogger, () => FIXED_NOW)
+  await broker.load()
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-broker-'))
+  const entry = (id: string) =>
+    buildEntry({
+      type: 'request',
+      time: '2024-05-01T00:00:00Z',
+      auth: buildRequestAuth({ clientToken: 'cvs.t', accessor: 'acc', policies: ['p'] }),
+      request: { id, operation: 'read', path: 'secret/data/x' },
+    })
+  const texts: string[] = []
+  for (const writerThread of ['true', 'false']) {
+    const file = join(dir, `audit-${writerThread}.log`)
+    await broker.enable(writerThread, 'file', '', { file_path: file, writer_thread: writerThread }, false)
+    await Promise.all([broker.log(entry('a')), broker.logPair(entry('b'), entry('c'))])
+    await broker.disable(writerThread)
+    const text = readFileSync(file, 'utf8')
+    assert.equal(verifyAuditLog(text, broker.publicKeyPem).ok, true)
+    texts.push(text)
+  }
+  // The devices' salts differ, so compare the lines' shape: the same entries, seqs and a closing checkpoint.
+  const shape = (text: string) =>
+    text
+      .trimEnd()
+      .split('\n')
+      .map((line) => {
+        const { type, seq, request } = JSON.parse(line)
+        return [type, seq, request?.id]
+      })
+  assert.deepEqual(shape(texts[0]!), shape(texts[1]!))
+  assert.equal(shape(texts[0]!).length, 4)
+  await assert.rejects(
+    broker.enable('bad', 'file', '', { file_path: join(dir, 'bad.log'), writer_thread: 'maybe' }, false),
+    (error: Error) => error.name !== 'AuditFailedError' && /writer_thread/.test(error.message),
+  )
+  await broker.close()
+})

@@ -8,7 +8,8 @@ import { getJson, putJson, type Storage } from '../../sdk/storage.ts'
 import { type DataMemo, dataMemo } from './audit-data.ts'
 import { AuditChain, generateSigningKey, resumeChainState } from './chain.ts'
 import { type AuditType, checkOptions, hashOptions, openDevice } from './device-config.ts'
-import { type AuditDevice, LineBatch } from './devices/device.ts'
+import type { ChainingDevice } from './devices/chained-file-device.ts'
+import type { AuditDevice } from './devices/device.ts'
 import type { AuditEntry } from './entry.ts'
 import {
   type AuditExemptions,
@@ -18,6 +19,7 @@ import {
   memoisedHmac,
   withExemptions,
 } from './hmac.ts'
+import { ChainingSink, InlineSink, type LineSink } from './line-sink.ts'
 import { SectionTexts } from './section-text.ts'
 
 /** A signed checkpoint after this many entries per device, and on close. */
@@ -47,7 +49,7 @@ interface DeviceRecord {
 interface LiveDevice {
   record: DeviceRecord
   /** Undefined when the device could not be opened at unseal: it then fails every write. */
-  device: AuditDevice | undefined
+  device: AuditDevice | ChainingDevice | undefined
   salt: KeyObject
   /** auditHmac under this device's salt, remembering recent answers: tokens, accessors and hot values repeat. */
   hmac: (value: string) => string
@@ -56,13 +58,10 @@ interface LiveDevice {
   data: DataMemo
   /** The hashed, serialised text of sections that repeat from read to read: see SectionTexts. */
   sections: SectionTexts
-  chain: AuditChain
-  /** Lines waiting for the next device write, already encoded and chained; undefined when there are none. */
-  batch: LineBatch | undefined
-  /** Settles when `batch` has been written: one promise per write shared by every entry in it, made on demand. */
+  /** The lines waiting for the next device write, in chain order. */
+  sink: LineSink
+  /** Settles when the waiting lines have been written: one promise per write shared by their entries. */
   batchDone: Deferred | undefined
-  /** The size of the last batch written, to size the next one's buffer. */
-  lastBatchBytes: number
   flushScheduled: boolean
   /** A device write is running; entries arriving meanwhile wait and go out together in the next one. */
   writing: boolean
@@ -117,9 +116,9 @@ export class AuditBroker {
       this.#publicKeyPem = publicKeyPem
     }
     for (const record of (await getJson<DeviceRecord[]>(this.#storage, 'table')) ?? []) {
-      let device: AuditDevice | undefined
+      let device: AuditDevice | ChainingDevice | undefined
       try {
-        device = await openDevice(record.type, record.options)
+        device = await openDevice(record.type, record.options, this.#signingKey)
       } catch (error) {
         this.#logger.log('error', 'audit device could not be opened; it will fail every write', {
           path: record.path,
@@ -135,10 +134,10 @@ export class AuditBroker {
   /** A checkpoint on every device that recorded entries since its last one. */
   #timedCheckpoints(): void {
     for (const live of this.#devices.values()) {
-      if (!live.device || live.chain.state.seq === live.checkpointedSeq) continue
+      if (!live.device || live.sink.seq === live.checkpointedSeq) continue
       try {
         // Nobody waits for it: a failed write shows up as a missing checkpoint, which verify reports.
-        this.#checkpoint(live, this.#batch(live))
+        this.#checkpoint(live)
         this.#scheduleFlush(live)
       } catch (error) {
         this.#logger.log('warn', 'timed audit checkpoint failed', {
@@ -189,7 +188,8 @@ export class AuditBroker {
     if (this.#devices.has(clean)) throw new InvalidRequestError(`path already in use: ${clean}`)
     const checked = checkOptions(type, options)
     hashOptions(options)
-    const device = await openDevice(checked, options)
+    if (!this.#signingKey) throw new Error('audit broker is not loaded')
+    const device = await openDevice(checked, options, this.#signingKey)
     const record: DeviceRecord = {
       path: clean,
       type: checked,
@@ -293,11 +293,16 @@ export class AuditBroker {
     this.#devices.clear()
   }
 
-  #live(record: DeviceRecord, device: AuditDevice | undefined): LiveDevice {
+  #live(record: DeviceRecord, device: AuditDevice | ChainingDevice | undefined): LiveDevice {
     const filePath =
       record.type === 'file' ? (record.options['file_path'] ?? record.options['path']) : undefined
     const salt = createSecretKey(Buffer.from(record.salt, 'hex'))
-    const chain = new AuditChain(filePath ? resumeChainState(filePath) : undefined)
+    const resumed = filePath ? resumeChainState(filePath) : undefined
+    // A chaining device keeps the chain itself (resumed from the same last line); only the seq is counted here.
+    const sink =
+      device !== undefined && 'chaining' in device
+        ? new ChainingSink(device, resumed?.seq ?? 0)
+        : new InlineSink(new AuditChain(resumed), device ?? notOpen)
     const hmac = memoisedHmac(salt)
     const data = dataMemo()
     return {
@@ -308,14 +313,12 @@ export class AuditBroker {
       hash: hashOptions(record.options),
       data,
       sections: new SectionTexts(hmac, data),
-      chain,
-      batch: undefined,
+      sink,
       batchDone: undefined,
-      lastBatchBytes: 0,
       flushScheduled: false,
       writing: false,
       // A resumed chain ends with a checkpoint (written on close) or a torn tail; either way nothing new yet.
-      checkpointedSeq: chain.state.seq,
+      checkpointedSeq: sink.seq,
       cloudTrail: record.options['format'] === 'cloudtrail',
     }
   }
@@ -350,38 +353,32 @@ export class AuditBroker {
     const sections = live.sections
     const auth = request.auth === undefined ? undefined : sections.auth(request.auth, options)
     const req =
-      request.request === undefined ? undefined : sections.request(request.request, request.auth, options)
+      request.request === undefined
+        ? undefined
+        : sections.requestParts(request.request, request.auth, options)
     const res =
       response.response === undefined
         ? undefined
         : sections.response(response.response, response.request?.operation, options)
-    this.#appendOpen(live, openEntryText(request, auth, req, undefined))
-    this.#appendOpen(live, openEntryText(response, auth, req, res))
+    this.#appendParts(live, openEntryParts(request, auth, req, undefined))
+    this.#appendParts(live, openEntryParts(response, auth, req, res))
     return this.#enqueued(live)
   }
 
-  /** The device's waiting batch, started when there is none. */
-  #batch(live: LiveDevice): LineBatch {
-    live.batch ??= new LineBatch(Math.max(16 * 1024, live.lastBatchBytes + (live.lastBatchBytes >> 1)))
-    return live.batch
-  }
-
-  /** Chains and encodes one entry line into the waiting batch, followed by a checkpoint when one is due. */
+  /** Chains one entry line into the device's waiting lines, followed by a checkpoint when one is due. */
   #append(live: LiveDevice, json: string): void {
-    const batch = this.#batch(live)
-    live.chain.appendJson(json, batch)
-    this.#checkpointIfDue(live, batch)
+    live.sink.appendJson(json)
+    this.#checkpointIfDue(live)
   }
 
-  /** #append for an entry's text without its closing brace (see openEntryText). */
-  #appendOpen(live: LiveDevice, open: string): void {
-    const batch = this.#batch(live)
-    live.chain.appendOpen(open, batch)
-    this.#checkpointIfDue(live, batch)
+  /** #append for an entry's text without its closing brace, in parts (see openEntryParts). */
+  #appendParts(live: LiveDevice, parts: readonly string[]): void {
+    live.sink.appendParts(parts)
+    this.#checkpointIfDue(live)
   }
 
-  #checkpointIfDue(live: LiveDevice, batch: LineBatch): void {
-    if (live.chain.state.seq % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) this.#checkpoint(live, batch)
+  #checkpointIfDue(live: LiveDevice): void {
+    if (live.sink.seq % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) this.#checkpoint(live)
   }
 
   /** The promise of the waiting batch's write (shared by its entries), scheduling that write. */
@@ -403,18 +400,15 @@ export class AuditBroker {
     // Group commit: one write in flight per device; under load each write carries every entry that arrived
     // while the previous one ran, so the number of writes (and thread-pool hops) stays small.
     if (live.writing) return
-    const batch = live.batch
     const waiting = live.batchDone
-    live.batch = undefined
     live.batchDone = undefined
-    if (!live.device || batch === undefined || batch.lines === 0) return
+    if (!live.device || !live.sink.waiting) return
     live.writing = true
-    live.lastBatchBytes = batch.bytes
     const done = () => {
       live.writing = false
-      if (live.batch !== undefined) this.#flush(live)
+      if (live.sink.waiting) this.#flush(live)
     }
-    live.device.write(batch.encoded()).then(
+    live.sink.write().then(
       () => {
         done()
         waiting?.resolve()
@@ -426,11 +420,10 @@ export class AuditBroker {
     )
   }
 
-  #checkpoint(live: LiveDevice, batch?: LineBatch): string {
+  #checkpoint(live: LiveDevice): void {
     if (!this.#signingKey) throw new Error('audit broker is not loaded')
-    const line = live.chain.checkpoint(this.#signingKey, rfc3339(this.#now()), batch)
-    live.checkpointedSeq = live.chain.state.seq
-    return line
+    live.sink.checkpoint(this.#signingKey, rfc3339(this.#now()))
+    live.checkpointedSeq = live.sink.seq
   }
 
   async #closeDevice(live: LiveDevice): Promise<void> {
@@ -439,10 +432,8 @@ export class AuditBroker {
     const waiting = live.batchDone
     live.batchDone = undefined
     try {
-      const batch = this.#batch(live)
-      live.batch = undefined
-      this.#checkpoint(live, batch)
-      await live.device.write(batch.encoded())
+      this.#checkpoint(live)
+      await live.sink.write()
       waiting?.resolve()
     } catch (error) {
       waiting?.reject(error)
@@ -465,33 +456,40 @@ export class AuditBroker {
 
 /**
  * An entry's JSON text (as JSON.stringify would write it, keys in the entry's order) without its closing brace,
- * with the auth, request and response sections given as text: logPair's two lines take the request's auth and
- * request text, and the chain appends its members and the brace (AuditChain.appendOpen).
+ * as parts to be joined, with the auth, request and response sections given as text: logPair's two lines take
+ * the request's auth and request text, and the chain appends its members and the brace (AuditChain.appendOpen).
+ * The sections' texts are parts of their own, so remembered ones (the same strings from read to read) can be sent
+ * to a device's writer thread by reference; the member names and small members in between are joined.
  */
-function openEntryText(
+function openEntryParts(
   entry: AuditEntry,
   auth: string | undefined,
-  request: string | undefined,
+  request: readonly [string, string] | undefined,
   response: string | undefined,
-): string {
-  let text = ''
+): string[] {
+  const parts: string[] = []
+  let literal = ''
+  let first = true
   for (const key in entry) {
     const value = entry[key as keyof AuditEntry]
     if (value === undefined) continue
-    const member =
-      key === 'auth'
-        ? auth
-        : key === 'request'
-          ? request
-          : key === 'response'
-            ? response
-            : JSON.stringify(value)
-    if (member === undefined) continue
-    text += `${text === '' ? '{' : ','}"${key}":${member}`
+    const section = key === 'auth' ? auth : key === 'response' ? response : undefined
+    if ((key === 'auth' || key === 'response') && section === undefined) continue
+    if (key === 'request' && request === undefined) continue
+    literal += `${first ? '{' : ','}"${key}":`
+    first = false
+    if (section !== undefined) {
+      parts.push(literal, section)
+      literal = ''
+    } else if (key === 'request' && request !== undefined) {
+      parts.push(literal + request[0], request[1])
+      literal = ''
+    } else literal += JSON.stringify(value)
   }
   // Every entry has a type, so this cannot happen; the chain relies on the text starting with `{"`.
-  if (text === '') throw new Error('audit entry must not be empty')
-  return text
+  if (first) throw new Error('audit entry must not be empty')
+  if (literal !== '') parts.push(literal)
+  return parts
 }
 
 interface Deferred {
@@ -503,6 +501,14 @@ interface Deferred {
 function deferred(): Deferred {
   const { promise, resolve, reject } = Promise.withResolvers<void>()
   return { promise, resolve, reject }
+}
+
+/** Stands in for a device that could not be opened; the broker refuses its entries before they get here. */
+const notOpen: AuditDevice = {
+  type: 'file',
+  write: () => Promise.reject(new Error('audit device is not open')),
+  reopen: () => Promise.resolve(),
+  close: () => Promise.resolve(),
 }
 
 function normalizePath(path: string): string {

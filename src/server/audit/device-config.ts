@@ -1,6 +1,10 @@
 // Turning a sys/audit enable request (type + options) into a running device, with Vault's option names.
+
+import type { KeyObject } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import { InvalidRequestError } from '../../sdk/errors.ts'
 import { parseBool, parseDurationField } from '../../sdk/framework/fields.ts'
+import { type ChainingDevice, createChainedFileDevice } from './devices/chained-file-device.ts'
 import type { AuditDevice } from './devices/device.ts'
 import { createFileDevice } from './devices/file-device.ts'
 import { createSocketDevice, type SocketType } from './devices/socket-device.ts'
@@ -21,6 +25,7 @@ const KNOWN_OPTIONS = new Set([
   'hmac_accessor',
   'format',
   'elide_list_responses',
+  'writer_thread',
 ])
 
 export function checkOptions(type: string, options: Record<string, string>): AuditType {
@@ -55,7 +60,16 @@ export function hashOptions(options: Record<string, string>): HashOptions {
   }
 }
 
-export async function openDevice(type: AuditType, options: Record<string, string>): Promise<AuditDevice> {
+/**
+ * A file device on a real path chains and writes its lines on a thread of its own (`signingKey` signs its
+ * checkpoints there) unless `writer_thread` is false, or the host has a single core, where the thread could only
+ * add its hand-offs; `stdout` and `discard` paths and the other types take finished lines from the broker.
+ */
+export async function openDevice(
+  type: AuditType,
+  options: Record<string, string>,
+  signingKey: KeyObject,
+): Promise<AuditDevice | ChainingDevice> {
   const writeTimeoutMs =
     options['write_timeout'] === undefined ? 2000 : Math.max(1, parseDurationMs(options['write_timeout']))
   if (type === 'stdout') return createStdoutDevice({ writeTimeoutMs })
@@ -68,12 +82,16 @@ export async function openDevice(type: AuditType, options: Record<string, string
   const mode = options['mode'] === undefined ? 0o600 : Number.parseInt(options['mode'], 8)
   if (!Number.isInteger(mode) || mode < 0 || mode > 0o777)
     throw new InvalidRequestError('mode must be an octal file mode such as "0600"')
+  const filePath = options['file_path'] ?? options['path']!
+  const writerThread =
+    options['writer_thread'] === undefined
+      ? availableParallelism() > 1
+      : parseBool(options['writer_thread'], 'writer_thread')
   try {
-    return await createFileDevice({
-      filePath: options['file_path'] ?? options['path']!,
-      mode,
-      writeTimeoutMs,
-    })
+    // Vault treats these two file_path values as keywords, not file names: nothing to chain on a thread.
+    if (!writerThread || filePath === 'stdout' || filePath === 'discard')
+      return await createFileDevice({ filePath, mode, writeTimeoutMs })
+    return await createChainedFileDevice({ filePath, mode, writeTimeoutMs, signingKey })
   } catch (error) {
     throw new InvalidRequestError(`cannot open audit file: ${(error as Error).message}`)
   }

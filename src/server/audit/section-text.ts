@@ -53,18 +53,32 @@ export class SectionTexts {
   }
 
   request(request: AuditRequest, auth: AuditAuth | undefined, options: HashOptions): string {
+    const [head, tail] = this.requestParts(request, auth, options)
+    return head + tail
+  }
+
+  /**
+   * The request section's text in two parts: where it is remembered, `{"id":"…"` and the remembered rest (the
+   * same string from read to read, so a device on another thread can be sent a reference to it); else the whole
+   * text and ''.
+   */
+  requestParts(
+    request: AuditRequest,
+    auth: AuditAuth | undefined,
+    options: HashOptions,
+  ): readonly [string, string] {
     const id = request.id
     if (auth === undefined || !Object.isFrozen(auth) || request.data !== undefined || typeof id !== 'string')
-      return this.#freshRequest(request, options)
+      return [this.#freshRequest(request, options), '']
     const memo = this.#request.get(auth)
     if (memo !== undefined && memo.options === options && sameMembers(memo, request, 'id'))
-      return `{"id":${JSON.stringify(id)}${memo.text}`
+      return [`{"id":${JSON.stringify(id)}`, memo.text]
     const text = this.#freshRequest(request, options)
     const head = `{"id":${JSON.stringify(id)}`
     // `id` leads the section (buildEntry's order); anything else is simply not remembered.
     if (text.startsWith(head) && (text[head.length] === ',' || text[head.length] === '}'))
       this.#request.set(auth, remembered(options, request, text.slice(head.length)))
-    return text
+    return [text, '']
   }
 
   response(response: AuditResponse, operation: string | undefined, options: HashOptions): string {
