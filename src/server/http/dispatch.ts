@@ -12,7 +12,7 @@ import {
 import type { Core } from '../core/core.ts'
 import { handleHelp } from '../core/handle-help.ts'
 import { handleRequest, type RequestCore } from '../core/handle-request.ts'
-import type { CoreResponse } from '../core/logical-request.ts'
+import type { CoreResponse, LogicalRequest } from '../core/logical-request.ts'
 import type { UnsealedServices } from '../core/services.ts'
 import { parseWrapTtl } from '../core/wrapping.ts'
 import { handleAwsJson, isAwsJsonRequest } from './aws/aws-json.ts'
@@ -151,8 +151,9 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
     const rawBody = operation === 'update' && SNAPSHOT_BODY_PATHS.has(path)
     const requestCore: RequestCore = local ? standbyCore(local) : ctx.core
     let response: Awaited<ReturnType<typeof handleRequest>>
+    let logical: LogicalRequest | undefined
     try {
-      response = await handleRequest(requestCore, {
+      logical = {
         id: requestId,
         operation,
         path,
@@ -164,19 +165,37 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
         remoteAddress: req.remoteAddress,
         connection: req.connection,
         wrapTtl: parseWrapTtl(header(req, 'x-vault-wrap-ttl'), parseDuration),
-      })
+      }
+      response = await handleRequest(requestCore, logical)
     } catch (error) {
       // Served here, it tried to write after all: the storage fence refused it, so the active node answers.
       if (local && error instanceof StandbyError) {
         const key = await ctx.core.forwarding.get(false).catch(() => undefined)
         return await forwardToActive(ctx.core, req, key)
       }
+      // The rate-limit headers go on every answer the quota covered, a refusal included.
+      if (logical?.rateLimitHeaders) throw new WithHeaders(error, logical.rateLimitHeaders)
       throw error
     }
-    return render(requestId, path, operation, response)
+    const result = render(requestId, path, operation, response)
+    return logical.rateLimitHeaders ? withHeaders(result, logical.rateLimitHeaders) : result
   } catch (error) {
+    if (error instanceof WithHeaders) return withHeaders(renderError(ctx, requestId, error.cause), error.headers)
     return renderError(ctx, requestId, error)
   }
+}
+
+/** A failed request's error, with the rate-limit headers its answer must carry. */
+class WithHeaders extends Error {
+  readonly headers: Record<string, string>
+  constructor(cause: unknown, headers: Record<string, string>) {
+    super('rate-limited request failed', { cause })
+    this.headers = headers
+  }
+}
+
+function withHeaders(result: HttpResult, headers: Record<string, string>): HttpResult {
+  return { ...result, headers: { ...result.headers, ...headers } }
 }
 
 /**

@@ -1,5 +1,6 @@
 // The cert auth method: log in with the TLS client certificate, verified against roles' trusted CAs or pinned certificates.
 import { defineBackend } from '../../../sdk/framework/backend.ts'
+import { loginRoleFrom } from '../../../sdk/framework/login-role.ts'
 import {
   internalString,
   requireSamePolicies,
@@ -15,6 +16,8 @@ export const certBackend = defineBackend<CertState>({
   help: 'The cert auth method lets clients log in with a TLS client certificate issued by a trusted CA or pinned in a role.',
   paths: [certsListPath, certPath, configPath, loginPath],
   specialPaths: { unauthenticated: ['login'] },
+  // A rate-limit quota may be set for one role: the login names it in `name`.
+  loginRole: loginRoleFrom('name'),
   setup: setupCert,
   // Vault's cert renews while the role exists with unchanged policies. (It also re-checks the client
   // certificate when one is presented; a renewal here carries none, so the certificate is not re-verified.)
