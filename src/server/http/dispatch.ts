@@ -6,6 +6,7 @@ import {
   InvalidRequestError,
   isAppError,
   NotFoundError,
+  RateLimitedError,
   SealedError,
   StandbyError,
 } from '../../sdk/errors.ts'
@@ -13,6 +14,7 @@ import type { Core } from '../core/core.ts'
 import { handleHelp } from '../core/handle-help.ts'
 import { handleRequest, type RequestCore } from '../core/handle-request.ts'
 import type { CoreResponse, LogicalRequest } from '../core/logical-request.ts'
+import { checkQuota, rateLimitHeaders } from '../core/pipeline/rate-limit.ts'
 import type { UnsealedServices } from '../core/services.ts'
 import { parseWrapTtl } from '../core/wrapping.ts'
 import { handleAwsJson, isAwsJsonRequest } from './aws/aws-json.ts'
@@ -129,6 +131,10 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
       )
       return jsonResult(200, body)
     }
+    // sys/health, sys/unseal and the ceremonies answer outside the pipeline; they are exempt from rate limits
+    // by default, and limited like any path once an operator takes them off sys/quotas/config's list.
+    const limited = (RAW_SYS_PATHS.has(path) || CEREMONY_PATHS.has(path)) && limitOutsidePipeline(ctx, path, req)
+    if (limited) return limited
     if (RAW_SYS_PATHS.has(path)) {
       const data = req.body.length > 0 ? requestData(req, 'update', query, ctx.maxJsonDepth) : {}
       return await handleRawSys(ctx.core, path, req.method, data, query)
@@ -183,6 +189,21 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
     if (error instanceof WithHeaders) return withHeaders(renderError(ctx, requestId, error.cause), error.headers)
     return renderError(ctx, requestId, error)
   }
+}
+
+/**
+ * A raw sys/ or ceremony path against the quotas (only while unsealed: the quotas live behind the barrier): the
+ * 429 (with the rate-limit headers when enabled) when refused, undefined to go on.
+ */
+function limitOutsidePipeline(ctx: DispatchContext, path: string, req: HttpRequest): HttpResult | undefined {
+  if (ctx.core.sealed) return undefined
+  const services = ctx.core.services
+  if (services.quotas.empty) return undefined
+  const decision = checkQuota(services, path, req.remoteAddress)
+  if (decision === undefined || decision.verdict.allowed) return undefined
+  const refused = renderError(ctx, '', new RateLimitedError(path))
+  const headers = rateLimitHeaders(services, decision)
+  return headers ? withHeaders(refused, headers) : refused
 }
 
 /** A failed request's error, with the rate-limit headers its answer must carry. */
