@@ -60,8 +60,14 @@ describe('rate-limit quotas over HTTP', () => {
       assert.equal(reply.status, 400, JSON.stringify(body))
       assert.match(reply.body.errors[0], message, JSON.stringify(body))
     }
-    assert.equal((await t.call('POST', 'sys/quotas/rate-limit/bad%20name', { body: { rate: 1 } })).status, 400)
-    assert.equal((await t.call('POST', 'sys/quotas/rate-limit/a', { body: { rate: 9, path: 'secret/' } })).status, 204)
+    assert.equal(
+      (await t.call('POST', 'sys/quotas/rate-limit/bad%20name', { body: { rate: 1 } })).status,
+      400,
+    )
+    assert.equal(
+      (await t.call('POST', 'sys/quotas/rate-limit/a', { body: { rate: 9, path: 'secret/' } })).status,
+      204,
+    )
     const twin = await t.call('POST', 'sys/quotas/rate-limit/b', { body: { rate: 9, path: 'secret' } })
     assert.equal(twin.status, 400)
     assert.deepEqual(twin.body.errors, ['quota rule with similar properties exists under the name "a"'])
@@ -85,7 +91,9 @@ describe('rate-limit quotas over HTTP', () => {
       enable_rate_limit_audit_logging: false,
       enable_rate_limit_response_headers: false,
     })
-    const update = await t.call('POST', 'sys/quotas/config', { body: { enable_rate_limit_response_headers: true } })
+    const update = await t.call('POST', 'sys/quotas/config', {
+      body: { enable_rate_limit_response_headers: true },
+    })
     assert.equal(update.status, 204)
     const after = (await t.call('GET', 'sys/quotas/config')).body.data
     assert.equal(after.enable_rate_limit_response_headers, true)
@@ -123,7 +131,10 @@ describe('rate-limit quotas over HTTP', () => {
   })
 
   it('covers every path with a global quota but the exempt ones, until they are taken off the list', async () => {
-    assert.equal((await t.call('POST', 'sys/quotas/rate-limit/global', { body: { rate: 3, interval: '1h' } })).status, 204)
+    assert.equal(
+      (await t.call('POST', 'sys/quotas/rate-limit/global', { body: { rate: 3, interval: '1h' } })).status,
+      204,
+    )
     // The quota write was not counted (it was made before the quota existed); spend the rest.
     let passed = 0
     for (let i = 0; i < 6; i++) if ((await t.call('GET', 'sys/mounts')).status === 200) passed++
@@ -147,7 +158,8 @@ describe('rate-limit quotas over HTTP', () => {
   it('is policy-gated like other sys paths', async () => {
     const policy = 'path "secret/*" { capabilities = ["read"] }'
     assert.equal((await t.call('PUT', 'sys/policies/acl/reader', { body: { policy } })).status, 204)
-    const token = (await t.call('POST', 'auth/token/create', { body: { policies: ['reader'] } })).body.auth.client_token
+    const token = (await t.call('POST', 'auth/token/create', { body: { policies: ['reader'] } })).body.auth
+      .client_token
     assert.equal((await t.call('POST', 'sys/quotas/rate-limit/x', { token, body: { rate: 1 } })).status, 403)
     assert.equal((await t.call('GET', 'sys/quotas/config', { token })).status, 403)
     assert.equal((await t.call('LIST', 'sys/quotas/rate-limit', { token })).status, 403)

@@ -39,7 +39,10 @@ describe('race: rate-limit quotas', () => {
     const read = await server.call('GET', 'sys/quotas/rate-limit/hot')
     assert.equal(read.status, 200)
     assert.equal(read.body.data.rate, RATE)
-    assert.equal((await server.call('GET', 'sys/quotas/config')).body.data.enable_rate_limit_response_headers, true)
+    assert.equal(
+      (await server.call('GET', 'sys/quotas/config')).body.data.enable_rate_limit_response_headers,
+      true,
+    )
     const replies = await server.burst(
       Array.from({ length: BURST }, () => ({ method: 'GET', path: 'secret/data/hot' })),
     )

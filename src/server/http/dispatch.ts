@@ -133,7 +133,8 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
     }
     // sys/health, sys/unseal and the ceremonies answer outside the pipeline; they are exempt from rate limits
     // by default, and limited like any path once an operator takes them off sys/quotas/config's list.
-    const limited = (RAW_SYS_PATHS.has(path) || CEREMONY_PATHS.has(path)) && limitOutsidePipeline(ctx, path, req)
+    const limited =
+      (RAW_SYS_PATHS.has(path) || CEREMONY_PATHS.has(path)) && limitOutsidePipeline(ctx, path, req)
     if (limited) return limited
     if (RAW_SYS_PATHS.has(path)) {
       const data = req.body.length > 0 ? requestData(req, 'update', query, ctx.maxJsonDepth) : {}
@@ -186,7 +187,8 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
     const result = render(requestId, path, operation, response)
     return logical.rateLimitHeaders ? withHeaders(result, logical.rateLimitHeaders) : result
   } catch (error) {
-    if (error instanceof WithHeaders) return withHeaders(renderError(ctx, requestId, error.cause), error.headers)
+    if (error instanceof WithHeaders)
+      return withHeaders(renderError(ctx, requestId, error.cause), error.headers)
     return renderError(ctx, requestId, error)
   }
 }

@@ -128,8 +128,12 @@ export function quotaPaths(services: QuotaServices) {
     definePath({
       pattern: 'quotas/config',
       fields: {
-        rate_limit_exempt_paths: f.list({ description: 'Paths (or path prefixes ending in "*") no quota applies to.' }),
-        enable_rate_limit_audit_logging: f.bool({ description: 'Record requests refused by a quota in the audit log.' }),
+        rate_limit_exempt_paths: f.list({
+          description: 'Paths (or path prefixes ending in "*") no quota applies to.',
+        }),
+        enable_rate_limit_audit_logging: f.bool({
+          description: 'Record requests refused by a quota in the audit log.',
+        }),
         enable_rate_limit_response_headers: f.bool({
           description: 'Send Retry-After and X-Ratelimit-* headers with answers a quota covers.',
         }),

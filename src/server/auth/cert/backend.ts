@@ -1,11 +1,11 @@
 // The cert auth method: log in with the TLS client certificate, verified against roles' trusted CAs or pinned certificates.
 import { defineBackend } from '../../../sdk/framework/backend.ts'
-import { loginRoleFrom } from '../../../sdk/framework/login-role.ts'
 import {
   internalString,
   requireSamePolicies,
   requireStillExists,
 } from '../../../sdk/framework/login-renew.ts'
+import { loginRoleFrom } from '../../../sdk/framework/login-role.ts'
 import { loadCert } from './cert-store.ts'
 import { certPath, certsListPath } from './path-certs.ts'
 import { configPath } from './path-config.ts'

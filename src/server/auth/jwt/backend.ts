@@ -1,7 +1,7 @@
 // The jwt auth method (also mounted as `oidc`): JWT login against PEM keys, a JWKS URL or OIDC discovery, and the OIDC browser flow.
 import { defineBackend } from '../../../sdk/framework/backend.ts'
-import { loginRoleFrom } from '../../../sdk/framework/login-role.ts'
 import { internalString, requireStillExists } from '../../../sdk/framework/login-renew.ts'
+import { loginRoleFrom } from '../../../sdk/framework/login-role.ts'
 import { configPath } from './path-config.ts'
 import { loginPath } from './path-login.ts'
 import { authUrlPath, callbackPath } from './path-oidc.ts'

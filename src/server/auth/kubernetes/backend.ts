@@ -1,7 +1,7 @@
 // The kubernetes auth method: pods log in with their service account token, checked by the cluster's TokenReview API or pem_keys.
 import { defineBackend } from '../../../sdk/framework/backend.ts'
-import { loginRoleFrom } from '../../../sdk/framework/login-role.ts'
 import { internalString, requireStillExists } from '../../../sdk/framework/login-renew.ts'
+import { loginRoleFrom } from '../../../sdk/framework/login-role.ts'
 import { configPath } from './kube-config.ts'
 import { loginPath } from './path-login.ts'
 import { loadKubeRole, roleListPath, rolePath } from './path-role.ts'

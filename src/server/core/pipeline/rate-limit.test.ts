@@ -91,10 +91,13 @@ describe('pipeline stage: rate limit', () => {
     assert.notEqual(await statusOf(t, login('ci')), 429)
     assert.equal(await statusOf(t, login('ci')), 429)
     assert.notEqual(await statusOf(t, login('deploy')), 429)
-    await assert.rejects(write(t, 'sys/quotas/rate-limit/ar', { path: 'auth/approle/', role: 'x', rate: 1 }), {
-      status: 400,
-      message: /approle auth method at auth\/approle\/ does not name a role/,
-    })
+    await assert.rejects(
+      write(t, 'sys/quotas/rate-limit/ar', { path: 'auth/approle/', role: 'x', rate: 1 }),
+      {
+        status: 400,
+        message: /approle auth method at auth\/approle\/ does not name a role/,
+      },
+    )
     // Disabling the mount removes its quotas, as in Vault.
     await runPipeline(t.services, request('delete', 'sys/auth/jwt', t.rootToken))
     assert.equal(t.services.quotas.get('ci'), undefined)

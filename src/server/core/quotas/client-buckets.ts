@@ -74,7 +74,8 @@ export class ClientBuckets {
   #sweep(now: number): void {
     this.#lastSweep = now
     for (const [client, bucket] of this.#buckets) {
-      if (bucket.windowStart + this.#intervalMs <= now && bucket.blockedUntil <= now) this.#buckets.delete(client)
+      if (bucket.windowStart + this.#intervalMs <= now && bucket.blockedUntil <= now)
+        this.#buckets.delete(client)
     }
   }
 }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { MemoryStorage } from '../../physical/memory.ts'
-import { type QuotaTarget, QuotaManager, type StoredQuota } from './quota-manager.ts'
+import { QuotaManager, type QuotaTarget, type StoredQuota } from './quota-manager.ts'
 
 function quota(name: string, path: string, mount: string | undefined, rate: number, role = ''): StoredQuota {
   return {

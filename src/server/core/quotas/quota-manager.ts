@@ -191,9 +191,9 @@ export class QuotaManager {
         )
         break
       case 'role': {
-        let roles = this.#byRole.get(scope.mount)
-        if (roles === undefined) this.#byRole.set(scope.mount, (roles = new Map()))
+        const roles = this.#byRole.get(scope.mount) ?? new Map<string, ActiveQuota>()
         roles.set(scope.role, active)
+        this.#byRole.set(scope.mount, roles)
         break
       }
     }

@@ -5,7 +5,14 @@ import type { RequestCore } from '../../core/handle-request.ts'
 import type { HttpRequest, HttpResult } from '../http-types.ts'
 import { header } from '../parse-request.ts'
 import { queryErrorResult } from './query-render.ts'
-import { assumeRole, assumeRoleWithWebIdentity, getCallerIdentity, getSessionToken } from './sts.ts'
+import {
+  assumeRole,
+  assumeRoleWithWebIdentity,
+  authMount,
+  getCallerIdentity,
+  getSessionToken,
+} from './sts.ts'
+import { throttle } from './throttle.ts'
 
 const FORM = 'application/x-www-form-urlencoded'
 
@@ -27,6 +34,8 @@ export async function handleAwsQuery(core: RequestCore, req: HttpRequest): Promi
     const version = params.get('Version')
     if (version !== null && version !== '2011-06-15')
       throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${version}`)
+    // One count per call, before any signature or token is checked, on the aws-keys mount's login path.
+    throttle(core, `${authMount(core, 'aws-keys') ?? 'sts/'}login`, req.remoteAddress, 'Throttling')
     if (action === 'AssumeRoleWithWebIdentity')
       return await assumeRoleWithWebIdentity(core, req, params, requestId)
     if (action === 'AssumeRole') return await assumeRole(core, req, params, requestId)

@@ -31,6 +31,8 @@ async function call(
   try {
     const ok = await handleRequest(core, {
       id: requestId,
+      // The call was counted once, on entry (aws-query.ts).
+      quotaChecked: true,
       operation: 'update',
       headers,
       contentType: header(req, 'content-type'),
@@ -45,7 +47,7 @@ async function call(
 }
 
 /** The first auth mount of `type` as `auth/<path>/`. */
-function authMount(core: RequestCore, type: string): string | undefined {
+export function authMount(core: RequestCore, type: string): string | undefined {
   const entry = core.services.mounts.entries.find((e) => e.table === 'auth' && e.type === type)
   if (!entry) return undefined
   return entry.path.startsWith('auth/') ? entry.path : `auth/${entry.path}`
