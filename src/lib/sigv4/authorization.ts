@@ -32,7 +32,11 @@ export function parseAuthorization(header: string | undefined): ParsedAuthorizat
   const missing = ['Credential', 'SignedHeaders', 'Signature'].filter((name) => !params.get(name))
   if (missing.length > 0)
     throw incomplete(missing.map((name) => `Authorization header requires '${name}' parameter.`).join(' '))
-  return parseSignatureParts(params.get('Credential')!, params.get('SignedHeaders')!, params.get('Signature')!)
+  return parseSignatureParts(
+    params.get('Credential')!,
+    params.get('SignedHeaders')!,
+    params.get('Signature')!,
+  )
 }
 
 /**

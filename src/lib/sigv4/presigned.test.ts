@@ -18,7 +18,12 @@ const options = (now = TIME_MS): VerifyOptions => ({
 })
 
 /** The request a client sends for a presigned URL: the path and query as they stand in it, Host from it. */
-function received(url: string, method = 'GET', body = '', extra: Record<string, string> = {}): ReceivedRequest {
+function received(
+  url: string,
+  method = 'GET',
+  body = '',
+  extra: Record<string, string> = {},
+): ReceivedRequest {
   const rest = url.slice(url.indexOf('/', url.indexOf('//') + 2))
   const at = rest.indexOf('?')
   return {
@@ -136,7 +141,12 @@ describeUnless(await unmet(BOTOCORE), 'sigv4: presigned URLs from botocore (gene
       time: '20261122T111558Z',
       presign: 900,
     }
-    urls = (await botocorePresign([{ ...spec, method: 'GET' }, { ...spec, method: 'POST' }])).map((s) => s.url)
+    urls = (
+      await botocorePresign([
+        { ...spec, method: 'GET' },
+        { ...spec, method: 'POST' },
+      ])
+    ).map((s) => s.url)
   })
 
   it('accepts a GET and a bodiless POST signed with UNSIGNED-PAYLOAD, until they expire', async () => {

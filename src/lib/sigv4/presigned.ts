@@ -18,7 +18,13 @@ export interface PresignedQuery {
   signedQuery: string
 }
 
-const REQUIRED = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-Date', 'X-Amz-SignedHeaders']
+const REQUIRED = [
+  'X-Amz-Algorithm',
+  'X-Amz-Credential',
+  'X-Amz-Signature',
+  'X-Amz-Date',
+  'X-Amz-SignedHeaders',
+]
 
 function decode(text: string): string {
   try {

@@ -1,5 +1,6 @@
 // The AWS front door: an awsJson1_1 call (POST / with X-Amz-Target, SigV4-signed) as Coffer requests through the pipeline.
 import { uuid } from '../../../lib/random.ts'
+import { isPresignedQuery } from '../../../lib/sigv4/index.ts'
 import { AwsError } from '../../../sdk/aws-error.ts'
 import {
   AWS_REGION_HEADER,
@@ -151,7 +152,9 @@ async function authenticate(
   requestId: string,
   service: string,
 ): Promise<Caller> {
-  if (header(req, 'authorization') === '')
+  const [path, query = ''] = splitUrl(req.url)
+  // Signed in the Authorization header, or in the query string (a presigned request).
+  if (header(req, 'authorization') === '' && !isPresignedQuery(query))
     throw new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', 400)
   const mount = mountOfType(core, 'auth', ACCESS_KEYS_TYPE)
   if (mount === undefined)
@@ -159,7 +162,6 @@ async function authenticate(
       'UnrecognizedClientException',
       'The security token included in the request is invalid.',
     )
-  const [path, query = ''] = splitUrl(req.url)
   let login: Awaited<ReturnType<typeof handleRequest>>
   try {
     login = await handleRequest(core, {

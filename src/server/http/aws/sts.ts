@@ -1,5 +1,6 @@
 // STS through the pipeline: AssumeRoleWithWebIdentity (a web identity login, then session credentials from
 // aws-keys) and GetCallerIdentity (a SigV4 login that says who signed).
+import { isPresignedQuery } from '../../../lib/sigv4/index.ts'
 import { AwsError } from '../../../sdk/aws-error.ts'
 import { AWS_TARGET_HEADER } from '../../../sdk/aws-secretsmanager-routes.ts'
 import { isAppError } from '../../../sdk/errors.ts'
@@ -245,9 +246,14 @@ function signedRequest(req: HttpRequest): Record<string, unknown> {
   }
 }
 
+function queryOf(url: string): string {
+  const at = url.indexOf('?')
+  return at === -1 ? '' : url.slice(at + 1)
+}
+
 /** The aws-keys mount a signed call goes to; unsigned calls and a server without one are refused as STS refuses. */
 function signedMount(core: RequestCore, req: HttpRequest): string {
-  if (header(req, 'authorization') === '')
+  if (header(req, 'authorization') === '' && !isPresignedQuery(queryOf(req.url)))
     throw new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403)
   const keysMount = authMount(core, ACCESS_KEYS_TYPE)
   if (keysMount === undefined)
