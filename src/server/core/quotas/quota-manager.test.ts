@@ -117,5 +117,11 @@ describe('QuotaManager', () => {
     assert.deepEqual(second.get('kv'), first.get('kv'))
     assert.equal(second.config.enable_rate_limit_audit_logging, true)
     assert.deepEqual(second.config.rate_limit_exempt_paths, [])
+    // Loading again (an HA standby after the active node's change) replaces what was in force.
+    await first.delete('kv')
+    await first.put(quota('global', '', undefined, 1))
+    await second.load()
+    assert.deepEqual(second.names(), ['global'])
+    assert.equal(winner(second, target('secret/a', 'secret/')), 'global')
   })
 })

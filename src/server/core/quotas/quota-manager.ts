@@ -57,14 +57,22 @@ export class QuotaManager {
     this.#storage = storage
   }
 
+  /**
+   * Read the quotas and the config from storage and put them in force, replacing what was (an HA standby calls it
+   * again when the active node changed them). Everything is read first and swapped in at once, so no request sees a
+   * half-loaded set.
+   */
   async load(): Promise<void> {
     const config = await getJson<Partial<QuotaConfig>>(this.#storage, CONFIG_KEY)
-    if (config) this.#setConfig({ ...defaultQuotaConfig(), ...config })
+    const quotas: StoredQuota[] = []
     for (const key of await this.#storage.list(QUOTA_PREFIX)) {
       if (key.endsWith('/')) continue
       const quota = await getJson<StoredQuota>(this.#storage, QUOTA_PREFIX + key)
-      if (quota) this.#index(quota)
+      if (quota) quotas.push(quota)
     }
+    this.#setConfig({ ...defaultQuotaConfig(), ...config })
+    for (const name of [...this.#byName.keys()]) this.#unindex(name)
+    for (const quota of quotas) this.#index(quota)
   }
 
   /** No quota at all: the request pipeline's whole cost of rate limiting is reading this. */
