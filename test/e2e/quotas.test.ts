@@ -141,6 +141,7 @@ describe('rate-limit quotas over HTTP', () => {
     assert.equal(passed, 3)
     assert.equal((await t.call('GET', 'no/such/mount')).status, 429)
     for (let i = 0; i < 5; i++) assert.equal((await t.call('GET', 'sys/health')).status, 200)
+    assert.equal((await t.call('GET', 'secret/data/app?help=1')).status, 429)
     // The quota's own endpoints are limited too; exempting them lets the operator back in.
     assert.equal((await t.call('DELETE', 'sys/quotas/rate-limit/global')).status, 429)
     clock.advance(3600)

@@ -114,6 +114,9 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
     // Vault's HTTP layer turns any request with a non-empty `help` query parameter into a help operation.
     if (query.get('help')) {
       refuseUnsupportedHeaders(req)
+      // Help is counted like any request to its path (it is answered outside the pipeline).
+      const limitedHelp = limitOutsidePipeline(ctx, path, req)
+      if (limitedHelp) return limitedHelp
       // The services record is a 503 while sealed.
       const body = await handleHelp(
         ctx.core.services,
@@ -194,7 +197,7 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
 }
 
 /**
- * A raw sys/ or ceremony path against the quotas (only while unsealed: the quotas live behind the barrier): the
+ * A raw sys/, ceremony or help request against the quotas (only while unsealed: the quotas live behind the barrier): the
  * 429 (with the rate-limit headers when enabled) when refused, undefined to go on.
  */
 function limitOutsidePipeline(ctx: DispatchContext, path: string, req: HttpRequest): HttpResult | undefined {
