@@ -197,12 +197,19 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
 }
 
 /**
- * A raw sys/, ceremony or help request against the quotas (only while unsealed: the quotas live behind the barrier): the
- * 429 (with the rate-limit headers when enabled) when refused, undefined to go on.
+ * A raw sys/, ceremony or help request against the quotas: the 429 (with the rate-limit headers when enabled) when
+ * refused, undefined to go on. The quotas live behind the barrier, in the unsealed services: a sealed node, or an HA
+ * standby (which has no services record of its own), applies none, so sys/health and unsealing always answer there.
  */
 function limitOutsidePipeline(ctx: DispatchContext, path: string, req: HttpRequest): HttpResult | undefined {
-  if (ctx.core.sealed) return undefined
-  const services = ctx.core.services
+  if (ctx.core.sealed || ctx.core.standby) return undefined
+  let services: UnsealedServices
+  try {
+    services = ctx.core.services
+  } catch {
+    // No services record (being sealed or restored right now): nothing to count against.
+    return undefined
+  }
   if (services.quotas.empty) return undefined
   const decision = checkQuota(services, path, req.remoteAddress)
   if (decision === undefined || decision.verdict.allowed) return undefined
