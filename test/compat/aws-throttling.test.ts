@@ -8,6 +8,7 @@ import { DescribeParametersCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import {
   type AccessKey,
+  AWS_CLI,
   accessKeyFor,
   BOTO3,
   clientEnv,
@@ -20,6 +21,7 @@ import { startDevServer, type TestServer } from '../helpers/server.ts'
 
 const SCRIPT = fileURLToPath(new URL('./boto3-throttling.py', import.meta.url))
 const NO_BOTO3 = await unmet(BOTO3)
+const NO_AWS_CLI = await unmet(AWS_CLI)
 
 /** Rewriting the quota gives it fresh buckets: each scenario starts with `rate` calls to spend. */
 async function quota(t: TestServer, path: string, rate: number): Promise<void> {
@@ -51,6 +53,8 @@ describe('AWS clients against a rate-limit quota', () => {
         'path "secretsmanager/*" { capabilities = ["list", "read"] }\npath "ssm/*" { capabilities = ["list", "read"] }',
     })
     key = await accessKeyFor(t, 'throttled', 'aws-all')
+    // The quota endpoints stay reachable under the tests' global quota.
+    await mustCall(t, 'POST', 'sys/quotas/config', { rate_limit_exempt_paths: ['sys/quotas/*'] })
   })
   after(() => t?.close())
 
@@ -109,5 +113,22 @@ describe('AWS clients against a rate-limit quota', () => {
     assert.equal(f.sm_retried.retries, 2)
     assert.equal(f.ssm.code, 'ThrottlingException')
     assert.deepEqual(f.sts, { code: 'Throttling', message: 'Rate exceeded', status: 400, retries: 0 })
+  })
+
+  it('AWS CLI: reports ThrottlingException with retries off', { skip: NO_AWS_CLI }, async () => {
+    await mustCall(t, 'POST', 'sys/quotas/rate-limit/aws', {
+      path: 'secretsmanager/',
+      rate: 1,
+      interval: '1h',
+    })
+    const env = { ...clientEnv(t.address, key), AWS_MAX_ATTEMPTS: '1', AWS_RETRY_MODE: 'standard' }
+    const first = await runClient('aws', ['secretsmanager', 'list-secrets'], env)
+    assert.equal(first.code, 0, first.stderr)
+    const second = await runClient('aws', ['secretsmanager', 'list-secrets'], env)
+    assert.notEqual(second.code, 0)
+    assert.match(
+      second.stderr,
+      /An error occurred \(ThrottlingException\) when calling the ListSecrets operation.*: Rate exceeded/,
+    )
   })
 })
