@@ -65,6 +65,19 @@ describe('presigned STS requests against Coffer', () => {
       body: 'Action=GetSessionToken&Version=2011-06-15',
     })
     assert.equal(withBody.status, 403)
+    // Whoever holds the URL learns who signed it, and nothing more: it is no Coffer login.
+    const asLogin = await t.call('POST', 'auth/aws-keys/login', {
+      token: '',
+      body: {
+        method: 'GET',
+        path: '/',
+        query: url.slice(url.indexOf('?') + 1),
+        headers: { host: new URL(url).host },
+        body: '',
+      },
+    })
+    assert.equal(asLogin.status, 403)
+    assert.match(asLogin.body.errors[0], /presigned request only proves who signed it/)
     const unsigned = await fetch(`${t.address}/?Action=GetCallerIdentity&Version=2011-06-15`)
     assert.equal(unsigned.status, 403)
     assert.match(await unsigned.text(), /<Code>MissingAuthenticationToken<\/Code>/)

@@ -42,6 +42,8 @@ export interface VerifiedRequest {
   securityToken?: string
   /** The signing time, in milliseconds since the epoch. */
   signedAt: number
+  /** Signed in the query string (a presigned URL, made to be handed to others) rather than the Authorization header. */
+  presigned?: true
 }
 
 const DEFAULT_SKEW_MS = 15 * 60_000
@@ -244,6 +246,7 @@ async function verifyPresigned(
     region: auth.region,
     service: auth.service,
     signedAt: time.ms,
+    presigned: true,
     ...(presigned.securityToken === undefined ? {} : { securityToken: presigned.securityToken }),
   }
 }

@@ -153,7 +153,7 @@ async function authenticate(
   service: string,
 ): Promise<Caller> {
   const [path, query = ''] = splitUrl(req.url)
-  // Signed in the Authorization header, or in the query string (a presigned request).
+  // A presigned call gets as far as the login, which refuses it as AWS words a refusal (AccessDenied).
   if (header(req, 'authorization') === '' && !isPresignedQuery(query))
     throw new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', 400)
   const mount = mountOfType(core, 'auth', ACCESS_KEYS_TYPE)

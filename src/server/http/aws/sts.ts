@@ -287,19 +287,29 @@ async function signedLogin(core: RequestCore, req: HttpRequest, requestId: strin
   return auth
 }
 
-/** Signed: the aws-keys login verifies the signature (long-term or session credentials) and says who signed. */
+/**
+ * Signed or presigned: aws-keys `caller-identity` verifies the signature (long-term or session credentials) and says
+ * who signed, without logging in, so a presigned GetCallerIdentity URL proves identity and grants nothing.
+ */
 export async function getCallerIdentity(
   core: RequestCore,
   req: HttpRequest,
   requestId: string,
 ): Promise<HttpResult> {
-  const auth = await signedLogin(core, req, requestId, 'GetCallerIdentity')
-  const metadata = auth.metadata ?? {}
-  await revokeLoginToken(core, req, requestId, auth)
-  return queryResult(requestId, 'GetCallerIdentity', {
-    UserId: metadata['user_id'] ?? '',
-    Account: metadata['account_id'] ?? '',
-    Arn: metadata['arn'] ?? '',
+  const action = 'GetCallerIdentity'
+  const answer = await call(core, req, requestId, {
+    path: `${signedMount(core, req)}caller-identity`,
+    data: signedRequest(req),
+    token: '',
+    action,
+  })
+  if ('refused' in answer) throw signedRefusal(answer.refused, action)
+  const identity = answer.ok?.data ?? {}
+  const text = (name: string) => (typeof identity[name] === 'string' ? (identity[name] as string) : '')
+  return queryResult(requestId, action, {
+    UserId: text('user_id'),
+    Account: text('account_id'),
+    Arn: text('arn'),
   })
 }
 
