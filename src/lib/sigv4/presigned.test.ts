@@ -68,6 +68,7 @@ describe('sigv4: presigned URLs from the JS SDK v3 signer', () => {
       region: 'us-east-1',
       service: 'sts',
       signedAt: TIME_MS,
+      presigned: true,
       securityToken: 'session-token-from-sts',
     })
   })
