@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'unsupported_operation'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  | 'rate_limited'
   | 'upstream'
   | 'sealed'
   | 'standby'
@@ -68,6 +69,13 @@ export class PayloadTooLargeError extends AppError {
 export class UnsupportedMediaTypeError extends AppError {
   constructor(message: string) {
     super('unsupported_media_type', 415, message)
+  }
+}
+
+/** A rate-limit quota refused the request: Vault's 429 and wording, which clients match on. */
+export class RateLimitedError extends AppError {
+  constructor(path: string) {
+    super('rate_limited', 429, `request path ${JSON.stringify(path)}: rate limit quota exceeded`)
   }
 }
 

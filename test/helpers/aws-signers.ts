@@ -1,6 +1,8 @@
-// Requests signed by botocore's SigV4 signer (pyenv `python3` on PATH), for tests of Coffer's verifier.
+// Requests signed by botocore's SigV4 signer (pyenv `python3` on PATH) or presigned by the JS SDK's, for tests of Coffer's verifier.
 import { execFile } from 'node:child_process'
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
+import { SignatureV4 } from '@smithy/signature-v4'
 import { program } from './requirements.ts'
 
 /** botocore importable by the `python3` on the PATH (pyenv's, which has boto3 1.43), not Debian's. */
@@ -19,10 +21,25 @@ export interface SignSpec {
   sessionToken?: string
   /** `20261122T111558Z`: botocore's clock is pinned to it. */
   time?: string
+  /** Sign in the query string (a presigned URL) valid for this many seconds, as generate_presigned_url does. */
+  presign?: number
 }
 
 /** The headers botocore would send, as [name, value] pairs (Host included). */
 export async function botocoreSign(specs: SignSpec[]): Promise<Array<Array<[string, string]>>> {
+  return (await botocoreSigned(specs)).map((signed) => signed.headers)
+}
+
+/** botocore's presigned URLs for `specs` (each with `presign` set), with the headers it would send. */
+export async function botocorePresign(
+  specs: SignSpec[],
+): Promise<Array<{ url: string; headers: Array<[string, string]> }>> {
+  return botocoreSigned(specs)
+}
+
+async function botocoreSigned(
+  specs: SignSpec[],
+): Promise<Array<{ url: string; headers: Array<[string, string]> }>> {
   const input = JSON.stringify({
     requests: specs.map((spec) => ({
       method: spec.method,
@@ -35,6 +52,7 @@ export async function botocoreSign(specs: SignSpec[]): Promise<Array<Array<[stri
       secret_key: spec.secretAccessKey,
       session_token: spec.sessionToken,
       time: spec.time,
+      presign: spec.presign,
     })),
   })
   const script = fileURLToPath(new URL('./aws-sign.py', import.meta.url))
@@ -44,7 +62,7 @@ export async function botocoreSign(specs: SignSpec[]): Promise<Array<Array<[stri
     )
     child.stdin?.end(input)
   })
-  return (JSON.parse(stdout) as Array<{ headers: Array<[string, string]> }>).map((r) => r.headers)
+  return JSON.parse(stdout) as Array<{ url: string; headers: Array<[string, string]> }>
 }
 
 const LOGIN_BODY = '{"SecretId": "app"}'
@@ -79,4 +97,83 @@ export async function signedLoginFor(
     headers: Object.fromEntries(headers!),
     body: Buffer.from(LOGIN_BODY).toString('base64'),
   }
+}
+
+/** SHA-256 (or HMAC-SHA-256 with a secret) from Node's crypto, in the shape @smithy/signature-v4 asks for. */
+class NodeSha256 {
+  #hash: Hash | Hmac
+  readonly #secret: SourceData | undefined
+  constructor(secret?: SourceData) {
+    this.#secret = secret
+    this.#hash = NodeSha256.#fresh(secret)
+  }
+  static #fresh(secret: SourceData | undefined): Hash | Hmac {
+    return secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret))
+  }
+  update(data: SourceData): void {
+    this.#hash.update(toBytes(data))
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.#hash.digest())
+  }
+  reset(): void {
+    this.#hash = NodeSha256.#fresh(this.#secret)
+  }
+}
+
+type SourceData = string | ArrayBuffer | ArrayBufferView
+
+function toBytes(data: SourceData): Buffer {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8')
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+  return Buffer.from(data)
+}
+
+/**
+ * A URL presigned by the JS SDK v3's signer (@smithy/signature-v4 `presign`): `method` to `url` with `headers`
+ * (Host comes from the URL), valid for `expiresIn` seconds from `signingDate`.
+ */
+export async function smithyPresign(spec: {
+  method: string
+  url: string
+  headers?: Record<string, string>
+  body?: string
+  region: string
+  service: string
+  accessKeyId: string
+  secretAccessKey: string
+  sessionToken?: string
+  expiresIn: number
+  signingDate?: Date
+}): Promise<string> {
+  const url = new URL(spec.url)
+  const signer = new SignatureV4({
+    credentials: {
+      accessKeyId: spec.accessKeyId,
+      secretAccessKey: spec.secretAccessKey,
+      ...(spec.sessionToken ? { sessionToken: spec.sessionToken } : {}),
+    },
+    region: spec.region,
+    service: spec.service,
+    sha256: NodeSha256,
+  })
+  const query: Record<string, string> = {}
+  for (const [name, value] of url.searchParams) query[name] = value
+  const signed = await signer.presign(
+    {
+      method: spec.method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(url.port ? { port: Number(url.port) } : {}),
+      path: url.pathname,
+      query,
+      headers: { host: url.host, ...(spec.headers ?? {}) },
+      ...(spec.body !== undefined ? { body: spec.body } : {}),
+    },
+    { expiresIn: spec.expiresIn, ...(spec.signingDate ? { signingDate: spec.signingDate } : {}) },
+  )
+  const search = new URLSearchParams()
+  for (const [name, value] of Object.entries(signed.query ?? {}))
+    for (const one of Array.isArray(value) ? value : [value]) if (one !== null) search.append(name, one)
+  return `${url.protocol}//${url.host}${signed.path}?${search.toString().replace(/\+/g, '%20')}`
 }

@@ -1,4 +1,4 @@
-// Parses `Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…` into its parts.
+// Parses `Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…` (or a presigned URL's parts).
 import { ALGORITHM } from './canonical.ts'
 import { incomplete, SigV4Error } from './errors.ts'
 
@@ -32,8 +32,23 @@ export function parseAuthorization(header: string | undefined): ParsedAuthorizat
   const missing = ['Credential', 'SignedHeaders', 'Signature'].filter((name) => !params.get(name))
   if (missing.length > 0)
     throw incomplete(missing.map((name) => `Authorization header requires '${name}' parameter.`).join(' '))
+  return parseSignatureParts(
+    params.get('Credential')!,
+    params.get('SignedHeaders')!,
+    params.get('Signature')!,
+  )
+}
 
-  const credential = params.get('Credential')!.split('/')
+/**
+ * The credential scope, signed header list and signature, as an Authorization header or a presigned URL's query
+ * (X-Amz-Credential, X-Amz-SignedHeaders, X-Amz-Signature) carries them.
+ */
+export function parseSignatureParts(
+  credentialText: string,
+  signedHeadersText: string,
+  signature: string,
+): ParsedAuthorization {
+  const credential = credentialText.split('/')
   if (credential.length !== 5 || credential.some((part) => part === ''))
     throw incomplete(
       'Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/aws4_request.',
@@ -52,12 +67,11 @@ export function parseAuthorization(header: string | undefined): ParsedAuthorizat
       `Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator}'.`,
     )
 
-  const signedHeaders = params.get('SignedHeaders')!.split(';')
+  const signedHeaders = signedHeadersText.split(';')
   if (signedHeaders.some((name) => name === '' || name !== name.toLowerCase()))
     throw incomplete('SignedHeaders must be lower-case header names separated by semicolons.')
   if (!signedHeaders.includes('host'))
     throw incomplete("'Host' must be a 'SignedHeader' in the AWS Authorization.")
-  const signature = params.get('Signature')!
   if (!/^[0-9a-fA-F]{64}$/.test(signature)) throw incomplete('Signature must be 64 hexadecimal characters.')
   return {
     accessKeyId,

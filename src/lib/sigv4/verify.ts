@@ -1,8 +1,12 @@
-// Verifies an AWS Signature Version 4 `Authorization` header against the request exactly as it was received.
+// Verifies an AWS Signature Version 4 `Authorization` header or presigned query against the request as received.
 import { constantTimeEqual, sha256Hex } from '../hash.ts'
 import { parseAuthorization } from './authorization.ts'
 import { canonicalRequest, signatureHex, signingKeyObject, stringToSign } from './canonical.ts'
 import { incomplete, invalid, SIGNATURE_MISMATCH, SigV4Error, UNKNOWN_KEY } from './errors.ts'
+import { isPresignedQuery, type PresignedQuery, parsePresignedQuery } from './presigned.ts'
+
+/** The payload hash botocore's presigner signs in place of the body's. */
+const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD'
 
 /** Node's `rawHeaders` (name, value, name, value…), or a map of names to one value or every value received. */
 export type ReceivedHeaders =
@@ -38,6 +42,8 @@ export interface VerifiedRequest {
   securityToken?: string
   /** The signing time, in milliseconds since the epoch. */
   signedAt: number
+  /** Signed in the query string (a presigned URL, made to be handed to others) rather than the Authorization header. */
+  presigned?: true
 }
 
 const DEFAULT_SKEW_MS = 15 * 60_000
@@ -80,19 +86,22 @@ function single(headers: Map<string, string[]>, name: string): string | undefine
   return values[0]
 }
 
+/** An X-Amz-Date value (ISO-8601 basic, UTC) as ms and as its text; `what` names it in the refusal. */
+function parseAmzDate(value: string, what: string): { ms: number; text: string } {
+  const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value.trim())
+  const ms = match
+    ? Date.UTC(+match[1]!, +match[2]! - 1, +match[3]!, +match[4]!, +match[5]!, +match[6]!)
+    : Number.NaN
+  // Date.UTC rolls 20261340 over into a later month: a date that does not print back as itself is malformed.
+  if (!match || amzDate(ms) !== value.trim())
+    throw incomplete(`${what} must be in ISO-8601 basic format, e.g. 20261122T111558Z.`)
+  return { ms, text: value.trim() }
+}
+
 /** The signing time from X-Amz-Date (or, without it, Date) and its basic ISO-8601 form used in the string to sign. */
 function signingTime(headers: Map<string, string[]>): { ms: number; text: string } {
   const xAmzDate = single(headers, 'x-amz-date')
-  if (xAmzDate !== undefined) {
-    const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(xAmzDate.trim())
-    const ms = match
-      ? Date.UTC(+match[1]!, +match[2]! - 1, +match[3]!, +match[4]!, +match[5]!, +match[6]!)
-      : Number.NaN
-    // Date.UTC rolls 20261340 over into a later month: a date that does not print back as itself is malformed.
-    if (!match || amzDate(ms) !== xAmzDate.trim())
-      throw incomplete("The 'X-Amz-Date' header must be in ISO-8601 basic format, e.g. 20261122T111558Z.")
-    return { ms, text: xAmzDate.trim() }
-  }
+  if (xAmzDate !== undefined) return parseAmzDate(xAmzDate, "The 'X-Amz-Date' header")
   const date = single(headers, 'date')
   if (date === undefined)
     throw incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
@@ -123,7 +132,15 @@ export async function verifySigV4(
   options: VerifyOptions,
 ): Promise<VerifiedRequest> {
   const headers = headerMap(request.headers)
-  const auth = parseAuthorization(single(headers, 'authorization'))
+  const authorization = single(headers, 'authorization')
+  if (isPresignedQuery(request.rawQuery)) {
+    if (authorization !== undefined)
+      throw incomplete(
+        'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified.',
+      )
+    return verifyPresigned(request, headers, parsePresignedQuery(request.rawQuery), options)
+  }
+  const auth = parseAuthorization(authorization)
   const time = signingTime(headers)
   if (auth.date !== time.text.slice(0, 8))
     throw invalid(
@@ -161,5 +178,75 @@ export async function verifySigV4(
     service: auth.service,
     signedAt: time.ms,
     ...(securityToken === undefined ? {} : { securityToken }),
+  }
+}
+
+/**
+ * A presigned request (query-string authentication): the same checks as a signed header's, with the signing time
+ * and lifetime from X-Amz-Date and X-Amz-Expires (refused once the lifetime has passed, and when signed more than
+ * the clock skew in the future), the canonical query without X-Amz-Signature, and the payload hash as the client
+ * signed it: the body's, or, for a request without a body only, UNSIGNED-PAYLOAD (which botocore's presigner
+ * always signs), so a body is always covered by the signature. Every candidate is compared in constant time.
+ */
+async function verifyPresigned(
+  request: ReceivedRequest,
+  headers: Map<string, string[]>,
+  presigned: PresignedQuery,
+  options: VerifyOptions,
+): Promise<VerifiedRequest> {
+  const { auth } = presigned
+  const time = parseAmzDate(presigned.amzDate, "The 'X-Amz-Date' parameter")
+  if (auth.date !== time.text.slice(0, 8))
+    throw invalid(
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.date}' != '${time.text.slice(0, 8)}', from '${time.text}'.`,
+    )
+  if (options.services !== undefined && !options.services.includes(auth.service))
+    throw invalid(`Credential should be scoped to correct service: '${options.services.join("' or '")}'.`)
+  const now = (options.now ?? Date.now)()
+  const skewMs = options.maxSkewMs ?? DEFAULT_SKEW_MS
+  const expiresAt = time.ms + presigned.expiresSeconds * 1000
+  if (now > expiresAt)
+    throw invalid(
+      `Signature expired: ${time.text} + ${presigned.expiresSeconds} seconds is now earlier than ${amzDate(now)}.`,
+    )
+  if (time.ms > now + skewMs)
+    throw invalid(
+      `Signature not yet current: ${time.text} is still later than ${amzDate(now + skewMs)} (${amzDate(now)} + ${Math.round(skewMs / 60_000)} min.)`,
+    )
+
+  const secret = await options.lookupSecret(auth.accessKeyId)
+  if (secret === undefined) throw new SigV4Error('UnrecognizedClientException', UNKNOWN_KEY)
+
+  const bodyHash = sha256Hex(request.body)
+  const candidates = request.body.length === 0 ? [bodyHash, UNSIGNED_PAYLOAD] : [bodyHash]
+  const claimedHash = single(headers, 'x-amz-content-sha256')?.trim()
+  if (claimedHash !== undefined) {
+    const claimed = claimedHash === UNSIGNED_PAYLOAD ? claimedHash : claimedHash.toLowerCase()
+    if (!candidates.includes(claimed))
+      throw invalid("The provided 'x-amz-content-sha256' header does not match what was computed.")
+  }
+  const key = signingKeyObject(secret, auth.date, auth.region, auth.service)
+  let matched = false
+  for (const payloadHash of candidates) {
+    const canonical = canonicalRequest({
+      method: request.method,
+      rawPath: request.rawPath,
+      rawQuery: presigned.signedQuery,
+      headers,
+      signedHeaders: auth.signedHeaders,
+      payloadHash,
+    })
+    const expected = signatureHex(key, stringToSign(time.text, auth.scope, canonical))
+    // Both candidates are always computed and compared, so the time taken says nothing about which matched.
+    if (constantTimeEqual(expected, auth.signature)) matched = true
+  }
+  if (!matched) throw invalid(SIGNATURE_MISMATCH)
+  return {
+    accessKeyId: auth.accessKeyId,
+    region: auth.region,
+    service: auth.service,
+    signedAt: time.ms,
+    presigned: true,
+    ...(presigned.securityToken === undefined ? {} : { securityToken: presigned.securityToken }),
   }
 }

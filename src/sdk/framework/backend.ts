@@ -104,6 +104,12 @@ export interface BackendDefinition<S = unknown> {
    * identity it is counted under, so sys/locked-users can list and unlock.
    */
   userLockout?: (state: S) => { lockout: UserLockout; identityOf(alias: string): string }
+  /**
+   * Auth methods whose login names its role in the request: that role, read from the login request alone (no
+   * storage), so core can apply a rate-limit quota set for the role (Vault's role resolution). Without it, the
+   * method's logins cannot be limited by role.
+   */
+  loginRole?: (login: { path: string; data: Record<string, unknown> }) => string | undefined
 }
 
 /** One stored secret value, as a backend reports it to the leak fingerprint index. */

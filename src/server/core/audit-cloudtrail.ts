@@ -24,8 +24,9 @@ export function cloudTrailLine(
   out: CoreResponse | undefined,
   failure?: { message: string; cause?: unknown },
 ): string {
-  // A login answering the action (STS GetCallerIdentity) has no caller yet: who signed is in what it issued.
-  const identity = auth?.entry.meta ?? out?.auth?.metadata ?? undefined
+  // A login answering the action (STS AssumeRole, GetSessionToken) has no caller yet: who signed is in what it
+  // issued; GetCallerIdentity issues nothing, and who signed is its answer.
+  const identity = auth?.entry.meta ?? out?.auth?.metadata ?? callerIdentityAnswer(target, out)
   const record = cloudTrailRecord({
     target,
     region: req.headers[AWS_REGION_HEADER] ?? '',
@@ -40,6 +41,17 @@ export function cloudTrailLine(
     ...(failure ? { error: errorOf(target, identity?.['arn'], failure) } : {}),
   })
   return JSON.stringify(record)
+}
+
+/** The identity aws-keys `caller-identity` answered an STS GetCallerIdentity with, as string fields. */
+function callerIdentityAnswer(
+  target: string,
+  out: CoreResponse | undefined,
+): Record<string, string> | undefined {
+  if (!target.endsWith('.GetCallerIdentity') || !out?.data) return undefined
+  const fields: Record<string, string> = {}
+  for (const [name, value] of Object.entries(out.data)) if (typeof value === 'string') fields[name] = value
+  return fields
 }
 
 const TYPED_MESSAGE = /^([A-Za-z]+Exception): ([\s\S]*)$/

@@ -22,6 +22,7 @@ import type { ListFilterMode } from './list-filter.ts'
 import { MountManager } from './mount-manager.ts'
 import type { MountTableKind } from './mount-table.ts'
 import { PolicyStore } from './policy-store.ts'
+import { QuotaManager } from './quotas/quota-manager.ts'
 import { Rekey } from './rekey.ts'
 import { RootGeneration } from './root-generation.ts'
 import { SealManager } from './seal-manager.ts'
@@ -434,6 +435,8 @@ export class Core {
         this.clock.now(),
       )
       await audit.load()
+      const quotas = new QuotaManager(storageView(this.barrier, 'sys/quotas/'))
+      await quotas.load()
       // The mount manager and the expiration manager are created here but loaded and started below, once the
       // built-in backends (which need the whole record) exist.
       const mounts: MountManager = new MountManager({
@@ -449,6 +452,8 @@ export class Core {
         // A secrets engine's leases end with it, as in Vault: disabling fails while a revocation fails.
         beforeUnmount: async (path) => {
           await expiration.revokePrefix(path)
+          // Its rate-limit quotas go with it, as in Vault.
+          await quotas.deleteForMount(path)
           // An auth method's tokens end with it, as in Vault.
           const accessor = path.startsWith('auth/') ? mounts.find(path)?.accessor : undefined
           if (accessor) {
@@ -492,6 +497,7 @@ export class Core {
         defaultLeaseTtl: this.#defaultLeaseTtl,
         maxLeaseTtl: this.#maxLeaseTtl,
         listFilter: this.#listFilter,
+        quotas,
       })
       await mounts.load(
         builtinMounts({

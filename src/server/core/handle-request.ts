@@ -1,4 +1,4 @@
-// The request pipeline, as named stages in order: route, authenticate, authorise, handle, lease, filter, wrap, audit.
+// The request pipeline, as named stages in order: rate limit, route, authenticate, authorise, handle, lease, filter, wrap, audit.
 import { PermissionDeniedError, SealedError } from '../../sdk/errors.ts'
 import type { LogicalResponse } from '../../sdk/request.ts'
 import type { Core } from './core.ts'
@@ -9,6 +9,7 @@ import { authorise } from './pipeline/authorise.ts'
 import { filterList } from './pipeline/filter-list.ts'
 import { grant, needsGrant, ungranted } from './pipeline/grant.ts'
 import { runHandler } from './pipeline/handle.ts'
+import { limitRate } from './pipeline/rate-limit.ts'
 import { routeRequest } from './pipeline/route.ts'
 import { wrapIfAsked } from './pipeline/wrap.ts'
 import type { UnsealedServices } from './services.ts'
@@ -47,6 +48,8 @@ export async function runPipeline(
   services: UnsealedServices,
   req: LogicalRequest,
 ): Promise<CoreResponse | undefined> {
+  const limited = limitRate(services, req)
+  if (limited) await limited
   const routed = routeRequest(services, req)
   // Stages with nothing to do for this request are skipped rather than awaited: each await is a turn of the event
   // loop, and a read needs none of grant, filter or wrap. What runs, and in which order, is unchanged.

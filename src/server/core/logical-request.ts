@@ -22,6 +22,16 @@ export interface LogicalRequest {
    * `data` is then empty, so the bytes reach neither the audit log nor an engine.
    */
   body?: Uint8Array
+  /**
+   * Set by a front door that has already checked this call against the rate-limit quotas (an AWS call, which
+   * runs several requests through the pipeline but counts once): the rate-limit stage lets it through.
+   */
+  quotaChecked?: boolean
+  /**
+   * Set by the rate-limit stage when sys/quotas/config enables the response headers: the X-Ratelimit-* (and, on a
+   * refusal, Retry-After) headers the adapter adds to the answer, whatever it is.
+   */
+  rateLimitHeaders?: Record<string, string>
 }
 
 /** A wrapped response's `wrap_info`, in Vault's wire names. */

@@ -9,6 +9,7 @@ import type { IdentityStore } from './identity/identity-store.ts'
 import type { ListFilterMode } from './list-filter.ts'
 import type { MountManager } from './mount-manager.ts'
 import type { PolicyStore } from './policy-store.ts'
+import type { QuotaManager } from './quotas/quota-manager.ts'
 import type { Rekey } from './rekey.ts'
 import type { SnapshotSummary } from './snapshots.ts'
 import type { TokenStore } from './token/token-store.ts'
@@ -29,6 +30,8 @@ export interface UnsealedServices {
   readonly defaultLeaseTtl: number
   readonly maxLeaseTtl: number
   readonly listFilter: ListFilterMode
+  /** The rate-limit quotas and sys/quotas/config. */
+  readonly quotas: QuotaManager
 }
 
 /** Snapshots of the whole storage: taken raw, restored whole (see Core.restoreSnapshot). */

@@ -6,13 +6,15 @@ import {
   InvalidRequestError,
   isAppError,
   NotFoundError,
+  RateLimitedError,
   SealedError,
   StandbyError,
 } from '../../sdk/errors.ts'
 import type { Core } from '../core/core.ts'
 import { handleHelp } from '../core/handle-help.ts'
 import { handleRequest, type RequestCore } from '../core/handle-request.ts'
-import type { CoreResponse } from '../core/logical-request.ts'
+import type { CoreResponse, LogicalRequest } from '../core/logical-request.ts'
+import { checkQuota, rateLimitHeaders } from '../core/pipeline/rate-limit.ts'
 import type { UnsealedServices } from '../core/services.ts'
 import { parseWrapTtl } from '../core/wrapping.ts'
 import { handleAwsJson, isAwsJsonRequest } from './aws/aws-json.ts'
@@ -112,6 +114,9 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
     // Vault's HTTP layer turns any request with a non-empty `help` query parameter into a help operation.
     if (query.get('help')) {
       refuseUnsupportedHeaders(req)
+      // Help is counted like any request to its path (it is answered outside the pipeline).
+      const limitedHelp = limitOutsidePipeline(ctx, path, req)
+      if (limitedHelp) return limitedHelp
       // The services record is a 503 while sealed.
       const body = await handleHelp(
         ctx.core.services,
@@ -129,6 +134,11 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
       )
       return jsonResult(200, body)
     }
+    // sys/health, sys/unseal and the ceremonies answer outside the pipeline; they are exempt from rate limits
+    // by default, and limited like any path once an operator takes them off sys/quotas/config's list.
+    const limited =
+      (RAW_SYS_PATHS.has(path) || CEREMONY_PATHS.has(path)) && limitOutsidePipeline(ctx, path, req)
+    if (limited) return limited
     if (RAW_SYS_PATHS.has(path)) {
       const data = req.body.length > 0 ? requestData(req, 'update', query, ctx.maxJsonDepth) : {}
       return await handleRawSys(ctx.core, path, req.method, data, query)
@@ -151,8 +161,9 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
     const rawBody = operation === 'update' && SNAPSHOT_BODY_PATHS.has(path)
     const requestCore: RequestCore = local ? standbyCore(local) : ctx.core
     let response: Awaited<ReturnType<typeof handleRequest>>
+    let logical: LogicalRequest | undefined
     try {
-      response = await handleRequest(requestCore, {
+      logical = {
         id: requestId,
         operation,
         path,
@@ -164,19 +175,60 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
         remoteAddress: req.remoteAddress,
         connection: req.connection,
         wrapTtl: parseWrapTtl(header(req, 'x-vault-wrap-ttl'), parseDuration),
-      })
+      }
+      response = await handleRequest(requestCore, logical)
     } catch (error) {
       // Served here, it tried to write after all: the storage fence refused it, so the active node answers.
       if (local && error instanceof StandbyError) {
         const key = await ctx.core.forwarding.get(false).catch(() => undefined)
         return await forwardToActive(ctx.core, req, key)
       }
+      // The rate-limit headers go on every answer the quota covered, a refusal included.
+      if (logical?.rateLimitHeaders) throw new WithHeaders(error, logical.rateLimitHeaders)
       throw error
     }
-    return render(requestId, path, operation, response)
+    const result = render(requestId, path, operation, response)
+    return logical.rateLimitHeaders ? withHeaders(result, logical.rateLimitHeaders) : result
   } catch (error) {
+    if (error instanceof WithHeaders)
+      return withHeaders(renderError(ctx, requestId, error.cause), error.headers)
     return renderError(ctx, requestId, error)
   }
+}
+
+/**
+ * A raw sys/, ceremony or help request against the quotas: the 429 (with the rate-limit headers when enabled) when
+ * refused, undefined to go on. The quotas live behind the barrier, in the unsealed services: a sealed node, or an HA
+ * standby (which has no services record of its own), applies none, so sys/health and unsealing always answer there.
+ */
+function limitOutsidePipeline(ctx: DispatchContext, path: string, req: HttpRequest): HttpResult | undefined {
+  if (ctx.core.sealed || ctx.core.standby) return undefined
+  let services: UnsealedServices
+  try {
+    services = ctx.core.services
+  } catch {
+    // No services record (being sealed or restored right now): nothing to count against.
+    return undefined
+  }
+  if (services.quotas.empty) return undefined
+  const decision = checkQuota(services, path, req.remoteAddress)
+  if (decision === undefined || decision.verdict.allowed) return undefined
+  const refused = renderError(ctx, '', new RateLimitedError(path))
+  const headers = rateLimitHeaders(services, decision)
+  return headers ? withHeaders(refused, headers) : refused
+}
+
+/** A failed request's error, with the rate-limit headers its answer must carry. */
+class WithHeaders extends Error {
+  readonly headers: Record<string, string>
+  constructor(cause: unknown, headers: Record<string, string>) {
+    super('rate-limited request failed', { cause })
+    this.headers = headers
+  }
+}
+
+function withHeaders(result: HttpResult, headers: Record<string, string>): HttpResult {
+  return { ...result, headers: { ...result.headers, ...headers } }
 }
 
 /**

@@ -13,6 +13,7 @@ import { lockedUsersPaths } from './path-locked-users.ts'
 import { mountsPaths } from './path-mounts.ts'
 import { passwordPolicyPaths } from './path-password-policies.ts'
 import { policyPaths } from './path-policies.ts'
+import { quotaPaths } from './path-quotas.ts'
 import { REKEY_ROOT_PATHS, rekeyBackupPaths } from './path-rekey-backup.ts'
 import { REMOUNT_ROOT_PATHS, remountPaths } from './path-remount.ts'
 import { SNAPSHOT_ROOT_PATHS, snapshotPaths } from './path-snapshot.ts'
@@ -65,6 +66,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...wrappingPaths(services),
       ...haPaths(services),
       ...snapshotPaths(services),
+      ...quotaPaths(services),
     ],
   })
 }

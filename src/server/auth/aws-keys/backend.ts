@@ -8,6 +8,7 @@ import {
   createAccessKeyPath,
   rotateAccessKeyPath,
 } from './path-access-key.ts'
+import { callerIdentityPath } from './path-caller-identity.ts'
 import { loginPath } from './path-login.ts'
 import { roleListPath, rolePath } from './path-role.ts'
 import { issueSessionPath, sessionListPath, sessionPathDef } from './path-session.ts'
@@ -33,8 +34,9 @@ export const awsKeysBackend = defineBackend<AwsKeysState>({
     webIdentityPath,
     sessionTokenPath,
     loginPath,
+    callerIdentityPath,
   ],
-  specialPaths: { unauthenticated: ['login', 'web-identity', 'session-token'] },
+  specialPaths: { unauthenticated: ['login', 'web-identity', 'session-token', 'caller-identity'] },
   setup: setupAwsKeys,
   // A service token (when the role asks for them) renews only while its credentials and role exist.
   renewLogin: async ({ storage, system }, { internal }) => {

@@ -1,5 +1,5 @@
 // login: a SigV4-signed request (method, path, query, headers, base64 body) for a token with the key's role's policies.
-import { SigV4Error, UNKNOWN_KEY, verifySigV4 } from '../../../lib/sigv4/index.ts'
+import { SigV4Error, UNKNOWN_KEY, type VerifiedRequest, verifySigV4 } from '../../../lib/sigv4/index.ts'
 import { AppError, InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -25,6 +25,14 @@ export const signedRequestFields = {
   }),
   body: f.string({ description: 'The request body, base64-encoded.', sensitive: true }),
 }
+
+/**
+ * A presigned URL is made to be handed to someone else so that they can make that one call (typically to learn who
+ * signed it, with GetCallerIdentity): it proves identity (the caller-identity path) but never logs in or obtains
+ * credentials, or whoever holds the URL would act with the signer's policies for up to seven days.
+ */
+export const PRESIGNED_REFUSED =
+  'AccessDenied: a presigned request only proves who signed it (GetCallerIdentity); it cannot log in or obtain credentials'
 
 /** AWS's answer for session credentials past their expiry (botocore refreshes before it reaches this). */
 const EXPIRED_TOKEN = 'ExpiredTokenException: The security token included in the request is expired'
@@ -141,18 +149,9 @@ export const loginPath = definePath<typeof signedRequestFields, AwsKeysState>({
   operations: {
     update: async ({ storage, system, input }) => {
       const { who, verified } = await verifySigner(storage, system, input)
-      const now = system.now()
-      const account = accountId(system)
+      if (verified.presigned) throw new AppError('permission_denied', 403, PRESIGNED_REFUSED)
+      const metadata = signerIdentity(system, who, verified)
       if (who.kind === 'key') {
-        const metadata = {
-          access_key_id: who.id,
-          role: who.roleName,
-          region: verified.region,
-          service: verified.service,
-          account_id: account,
-          arn: keyUserArn(account, who.roleName),
-          user_id: who.id,
-        }
         return {
           auth: {
             ...tokenGrant(who.role),
@@ -166,28 +165,8 @@ export const loginPath = definePath<typeof signedRequestFields, AwsKeysState>({
       const { session } = who
       const grant = tokenGrant(who.role)
       // The token never outlives the credentials it was obtained with.
-      const remaining = Math.max(1, Math.floor((session.expires - now) / 1000))
+      const remaining = Math.max(1, Math.floor((session.expires - system.now()) / 1000))
       const cap = (ttl: number) => (ttl > 0 ? Math.min(ttl, remaining) : remaining)
-      const metadata = {
-        access_key_id: who.id,
-        role: who.roleName,
-        region: verified.region,
-        service: verified.service,
-        account_id: account,
-        expiration: new Date(session.expires).toISOString(),
-        // GetSessionToken's credentials act as the key's user; a role session as the assumed role.
-        ...(session.parentKey !== undefined
-          ? {
-              arn: keyUserArn(account, who.roleName),
-              user_id: session.parentKey,
-              parent_access_key_id: session.parentKey,
-            }
-          : {
-              arn: assumedRoleArn(account, who.roleName, session.sessionName),
-              user_id: `${roleId(system.mount.uuid, who.roleName)}:${session.sessionName}`,
-              role_session_name: session.sessionName,
-            }),
-      }
       return {
         auth: {
           ...grant,
@@ -205,3 +184,37 @@ export const loginPath = definePath<typeof signedRequestFields, AwsKeysState>({
     },
   },
 })
+
+/** Who signed, as the login's metadata and GetCallerIdentity show it: the key's user, or the session's identity. */
+export function signerIdentity(
+  system: SystemView,
+  who: Signer,
+  verified: VerifiedRequest,
+): Record<string, string> {
+  const account = accountId(system)
+  const base = {
+    access_key_id: who.id,
+    role: who.roleName,
+    region: verified.region,
+    service: verified.service,
+    account_id: account,
+  }
+  if (who.kind === 'key') return { ...base, arn: keyUserArn(account, who.roleName), user_id: who.id }
+  const { session } = who
+  return {
+    ...base,
+    expiration: new Date(session.expires).toISOString(),
+    // GetSessionToken's credentials act as the key's user; a role session as the assumed role.
+    ...(session.parentKey !== undefined
+      ? {
+          arn: keyUserArn(account, who.roleName),
+          user_id: session.parentKey,
+          parent_access_key_id: session.parentKey,
+        }
+      : {
+          arn: assumedRoleArn(account, who.roleName, session.sessionName),
+          user_id: `${roleId(system.mount.uuid, who.roleName)}:${session.sessionName}`,
+          role_session_name: session.sessionName,
+        }),
+  }
+}

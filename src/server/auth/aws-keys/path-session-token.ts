@@ -4,7 +4,7 @@ import { AppError, InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { issueSession } from './issue-session.ts'
-import { signedRequestFields, verifySigner } from './path-login.ts'
+import { PRESIGNED_REFUSED, signedRequestFields, verifySigner } from './path-login.ts'
 import { DEFAULT_MAX_SESSION_DURATION, MIN_SESSION_DURATION } from './role-store.ts'
 import type { AwsKeysState } from './state.ts'
 
@@ -29,7 +29,8 @@ export const sessionTokenPath = definePath<typeof fields, AwsKeysState>({
       const duration = input.duration_seconds ?? DEFAULT_SESSION_TOKEN_DURATION
       if (duration < MIN_SESSION_DURATION || duration > MAX_SESSION_TOKEN_DURATION)
         throw new InvalidRequestError('duration_seconds must be between 900 and 129600')
-      const { who } = await verifySigner(storage, system, input)
+      const { who, verified } = await verifySigner(storage, system, input)
+      if (verified.presigned) throw new AppError('permission_denied', 403, PRESIGNED_REFUSED)
       // As AWS: temporary credentials cannot make more of themselves.
       if (who.kind !== 'key')
         throw new AppError(

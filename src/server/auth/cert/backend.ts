@@ -5,6 +5,7 @@ import {
   requireSamePolicies,
   requireStillExists,
 } from '../../../sdk/framework/login-renew.ts'
+import { loginRoleFrom } from '../../../sdk/framework/login-role.ts'
 import { loadCert } from './cert-store.ts'
 import { certPath, certsListPath } from './path-certs.ts'
 import { configPath } from './path-config.ts'
@@ -15,6 +16,8 @@ export const certBackend = defineBackend<CertState>({
   help: 'The cert auth method lets clients log in with a TLS client certificate issued by a trusted CA or pinned in a role.',
   paths: [certsListPath, certPath, configPath, loginPath],
   specialPaths: { unauthenticated: ['login'] },
+  // A rate-limit quota may be set for one role: the login names it in `name`.
+  loginRole: loginRoleFrom('name'),
   setup: setupCert,
   // Vault's cert renews while the role exists with unchanged policies. (It also re-checks the client
   // certificate when one is presented; a renewal here carries none, so the certificate is not re-verified.)

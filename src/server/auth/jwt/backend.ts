@@ -1,6 +1,7 @@
 // The jwt auth method (also mounted as `oidc`): JWT login against PEM keys, a JWKS URL or OIDC discovery, and the OIDC browser flow.
 import { defineBackend } from '../../../sdk/framework/backend.ts'
 import { internalString, requireStillExists } from '../../../sdk/framework/login-renew.ts'
+import { loginRoleFrom } from '../../../sdk/framework/login-role.ts'
 import { configPath } from './path-config.ts'
 import { loginPath } from './path-login.ts'
 import { authUrlPath, callbackPath } from './path-oidc.ts'
@@ -12,6 +13,8 @@ export const jwtBackend = defineBackend<JwtState>({
   help: 'Log in with a JWT signed by a trusted issuer (CI systems, Kubernetes, cloud workloads) or through an OIDC provider in a browser.',
   paths: [configPath, rolePath, roleListPath, loginPath, authUrlPath, callbackPath],
   specialPaths: { unauthenticated: ['login', 'oidc/auth_url', 'oidc/callback'] },
+  // A rate-limit quota may be set for one role: the login names it in `role`.
+  loginRole: loginRoleFrom('role'),
   setup: (env) => new JwtState(() => env.system.now()),
   // As in Vault: a token renews only while the role it logged in with exists.
   renewLogin: async ({ storage }, { internal }) => {

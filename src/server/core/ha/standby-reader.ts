@@ -126,12 +126,16 @@ export class StandbyReader {
     const services = this.#services
     if (!services) return
     let identity = false
+    let quotas = false
     for (const key of keys) {
       if (key.startsWith('sys/token/')) services.tokens.forgetCached()
       else if (key.startsWith('sys/policy/')) services.policies.forgetPolicy(key.slice('sys/policy/'.length))
       else if (key.startsWith('sys/identity/')) identity = true
+      else if (key.startsWith('sys/quotas/')) quotas = true
     }
     if (identity) await services.identity.load()
+    // The reads this standby serves are held to the quotas the active node has (counted on this node, as in Vault).
+    if (quotas) await services.quotas.load()
   }
 
   async #rebuild(keysMayHaveMoved: boolean): Promise<void> {

@@ -1,5 +1,6 @@
 // The AWS front door: an awsJson1_1 call (POST / with X-Amz-Target, SigV4-signed) as Coffer requests through the pipeline.
 import { uuid } from '../../../lib/random.ts'
+import { isPresignedQuery } from '../../../lib/sigv4/index.ts'
 import { AwsError } from '../../../sdk/aws-error.ts'
 import {
   AWS_REGION_HEADER,
@@ -24,12 +25,15 @@ import { header } from '../parse-request.ts'
 import { batchGetSecretValue } from './batch-get.ts'
 import { awsErrorResult, awsResult, fromCofferError } from './render.ts'
 import { referenceNotFound, runSsmAction } from './ssm-actions.ts'
+import { callPath, throttle } from './throttle.ts'
 
 /** The auth method type whose login verifies a SigV4 signature (src/server/auth/aws-keys). */
 const ACCESS_KEYS_TYPE = 'aws-keys'
 const SECRETS_MANAGER_TYPE = 'secretsmanager'
 const SECRETS_MANAGER_PREFIX = 'secretsmanager.'
 const SSM_TYPE = 'ssm'
+/** The JSON services' throttling error type. */
+const THROTTLED = 'ThrottlingException'
 
 /** An AWS SDK call: the JSON protocol posts to the root path and names the action in X-Amz-Target. */
 export function isAwsJsonRequest(req: HttpRequest): boolean {
@@ -54,10 +58,13 @@ export async function handleAwsJson(core: RequestCore, req: HttpRequest): Promis
     if (!isSecretsManagerAction(action))
       throw new AwsError('UnknownOperationException', 'The action or operation requested is not supported.')
     const input = parseBody(req.body)
-    const caller = await authenticate(core, req, requestId, 'secretsmanager')
     const mount = mountOfType(core, 'secret', SECRETS_MANAGER_TYPE)
     if (mount === undefined)
       throw new AwsError('InternalServiceError', 'Secrets Manager is not enabled on this server.', 500)
+    // Counted before the signature is checked, so a flood costs no more than a refusal.
+    const counted = callPath(mount, () => secretsManagerRoute(action, input).path)
+    throttle(core, counted, req.remoteAddress, THROTTLED)
+    const caller = await authenticate(core, req, requestId, 'secretsmanager')
     const call = (name: SecretsManagerAction, body: Record<string, unknown>) =>
       runAction(core, req, requestId, caller, mount, name, body)
     const output =
@@ -78,10 +85,16 @@ async function handleSsm(
   if (!isSsmAction(action))
     throw new AwsError('UnknownOperationException', 'The action or operation requested is not supported.')
   const input = parseBody(req.body)
-  const caller = await authenticate(core, req, requestId, 'ssm')
   const mount = mountOfType(core, 'secret', SSM_TYPE)
   if (mount === undefined)
     throw new AwsError('InternalServerError', 'Parameter Store is not enabled on this server.', 500)
+  throttle(
+    core,
+    callPath(mount, () => ssmRoute(action, input).path),
+    req.remoteAddress,
+    THROTTLED,
+  )
+  const caller = await authenticate(core, req, requestId, 'ssm')
   const call = (name: SsmAction, body: Record<string, unknown>) => {
     const route = ssmRoute(name, body)
     const resource = String(body['Name'] ?? body['ResourceId'] ?? body['Path'] ?? '*')
@@ -139,7 +152,9 @@ async function authenticate(
   requestId: string,
   service: string,
 ): Promise<Caller> {
-  if (header(req, 'authorization') === '')
+  const [path, query = ''] = splitUrl(req.url)
+  // A presigned call gets as far as the login, which refuses it as AWS words a refusal (AccessDenied).
+  if (header(req, 'authorization') === '' && !isPresignedQuery(query))
     throw new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', 400)
   const mount = mountOfType(core, 'auth', ACCESS_KEYS_TYPE)
   if (mount === undefined)
@@ -147,7 +162,6 @@ async function authenticate(
       'UnrecognizedClientException',
       'The security token included in the request is invalid.',
     )
-  const [path, query = ''] = splitUrl(req.url)
   let login: Awaited<ReturnType<typeof handleRequest>>
   try {
     login = await handleRequest(core, {
@@ -247,6 +261,8 @@ function base(
 ): Omit<LogicalRequest, 'operation' | 'path' | 'data' | 'token'> {
   return {
     id: requestId,
+    // The call was counted once, on entry (throttle.ts).
+    quotaChecked: true,
     headers: userAgent(req),
     contentType: header(req, 'content-type'),
     remoteAddress: req.remoteAddress,

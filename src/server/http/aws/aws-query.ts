@@ -5,28 +5,56 @@ import type { RequestCore } from '../../core/handle-request.ts'
 import type { HttpRequest, HttpResult } from '../http-types.ts'
 import { header } from '../parse-request.ts'
 import { queryErrorResult } from './query-render.ts'
-import { assumeRole, assumeRoleWithWebIdentity, getCallerIdentity, getSessionToken } from './sts.ts'
+import {
+  assumeRole,
+  assumeRoleWithWebIdentity,
+  authMount,
+  getCallerIdentity,
+  getSessionToken,
+} from './sts.ts'
+import { throttle } from './throttle.ts'
 
 const FORM = 'application/x-www-form-urlencoded'
 
-/** An AWS Query call: a form POST to the root path whose body names an Action (the Vault API lives under /v1/). */
+/**
+ * An AWS Query call to the root path (the Vault API lives under /v1/): a form POST whose body names an Action, or a
+ * GET or POST whose query string does (a presigned URL, such as generate_presigned_url's GetCallerIdentity).
+ */
 export function isAwsQueryRequest(req: HttpRequest): boolean {
+  if (!/^\/(\?|$)/.test(req.url)) return false
+  if (req.method === 'GET' || req.method === 'POST') {
+    const at = req.url.indexOf('?')
+    if (at !== -1 && /(^|&)Action=/.test(req.url.slice(at + 1))) return true
+  }
   return (
     req.method === 'POST' &&
-    /^\/(\?|$)/.test(req.url) &&
     header(req, 'content-type').toLowerCase().startsWith(FORM) &&
     /(^|&)Action=/.test(req.body.toString('latin1', 0, Math.min(req.body.length, 4096)))
   )
 }
 
+/** The call's parameters: the form body's, then any the query string adds (a presigned URL carries them there). */
+function callParams(req: HttpRequest): URLSearchParams {
+  const isForm = header(req, 'content-type').toLowerCase().startsWith(FORM)
+  const params = new URLSearchParams(isForm ? req.body.toString('utf8') : '')
+  const at = req.url.indexOf('?')
+  if (at !== -1) {
+    for (const [name, value] of new URLSearchParams(req.url.slice(at + 1)))
+      if (!params.has(name)) params.append(name, value)
+  }
+  return params
+}
+
 export async function handleAwsQuery(core: RequestCore, req: HttpRequest): Promise<HttpResult> {
   const requestId = uuid()
   try {
-    const params = new URLSearchParams(req.body.toString('utf8'))
+    const params = callParams(req)
     const action = params.get('Action') ?? ''
     const version = params.get('Version')
     if (version !== null && version !== '2011-06-15')
       throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${version}`)
+    // One count per call, before any signature or token is checked, on the aws-keys mount's login path.
+    throttle(core, `${authMount(core, 'aws-keys') ?? 'sts/'}login`, req.remoteAddress, 'Throttling')
     if (action === 'AssumeRoleWithWebIdentity')
       return await assumeRoleWithWebIdentity(core, req, params, requestId)
     if (action === 'AssumeRole') return await assumeRole(core, req, params, requestId)

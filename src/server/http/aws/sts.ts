@@ -1,5 +1,6 @@
 // STS through the pipeline: AssumeRoleWithWebIdentity (a web identity login, then session credentials from
 // aws-keys) and GetCallerIdentity (a SigV4 login that says who signed).
+import { isPresignedQuery } from '../../../lib/sigv4/index.ts'
 import { AwsError } from '../../../sdk/aws-error.ts'
 import { AWS_TARGET_HEADER } from '../../../sdk/aws-secretsmanager-routes.ts'
 import { isAppError } from '../../../sdk/errors.ts'
@@ -31,6 +32,8 @@ async function call(
   try {
     const ok = await handleRequest(core, {
       id: requestId,
+      // The call was counted once, on entry (aws-query.ts).
+      quotaChecked: true,
       operation: 'update',
       headers,
       contentType: header(req, 'content-type'),
@@ -45,7 +48,7 @@ async function call(
 }
 
 /** The first auth mount of `type` as `auth/<path>/`. */
-function authMount(core: RequestCore, type: string): string | undefined {
+export function authMount(core: RequestCore, type: string): string | undefined {
   const entry = core.services.mounts.entries.find((e) => e.table === 'auth' && e.type === type)
   if (!entry) return undefined
   return entry.path.startsWith('auth/') ? entry.path : `auth/${entry.path}`
@@ -243,9 +246,14 @@ function signedRequest(req: HttpRequest): Record<string, unknown> {
   }
 }
 
+function queryOf(url: string): string {
+  const at = url.indexOf('?')
+  return at === -1 ? '' : url.slice(at + 1)
+}
+
 /** The aws-keys mount a signed call goes to; unsigned calls and a server without one are refused as STS refuses. */
 function signedMount(core: RequestCore, req: HttpRequest): string {
-  if (header(req, 'authorization') === '')
+  if (header(req, 'authorization') === '' && !isPresignedQuery(queryOf(req.url)))
     throw new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403)
   const keysMount = authMount(core, ACCESS_KEYS_TYPE)
   if (keysMount === undefined)
@@ -279,19 +287,29 @@ async function signedLogin(core: RequestCore, req: HttpRequest, requestId: strin
   return auth
 }
 
-/** Signed: the aws-keys login verifies the signature (long-term or session credentials) and says who signed. */
+/**
+ * Signed or presigned: aws-keys `caller-identity` verifies the signature (long-term or session credentials) and says
+ * who signed, without logging in, so a presigned GetCallerIdentity URL proves identity and grants nothing.
+ */
 export async function getCallerIdentity(
   core: RequestCore,
   req: HttpRequest,
   requestId: string,
 ): Promise<HttpResult> {
-  const auth = await signedLogin(core, req, requestId, 'GetCallerIdentity')
-  const metadata = auth.metadata ?? {}
-  await revokeLoginToken(core, req, requestId, auth)
-  return queryResult(requestId, 'GetCallerIdentity', {
-    UserId: metadata['user_id'] ?? '',
-    Account: metadata['account_id'] ?? '',
-    Arn: metadata['arn'] ?? '',
+  const action = 'GetCallerIdentity'
+  const answer = await call(core, req, requestId, {
+    path: `${signedMount(core, req)}caller-identity`,
+    data: signedRequest(req),
+    token: '',
+    action,
+  })
+  if ('refused' in answer) throw signedRefusal(answer.refused, action)
+  const identity = answer.ok?.data ?? {}
+  const text = (name: string) => (typeof identity[name] === 'string' ? (identity[name] as string) : '')
+  return queryResult(requestId, action, {
+    UserId: text('user_id'),
+    Account: text('account_id'),
+    Arn: text('arn'),
   })
 }
 
