@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { after, describe, it } from 'node:test'
-import { SqliteStorage } from './sqlite.ts'
 import { KeyFilter } from './sqlite/key-filter.ts'
+import { SqliteStorage } from './sqlite.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'coffer-sqlite-keys-'))
 after(() => rmSync(root, { recursive: true, force: true }))

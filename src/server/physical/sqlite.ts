@@ -26,6 +26,8 @@ export interface SqliteOptions {
   logger?: Logger
   /** Tests shrink these to exercise the key filter's growth and a scan running across many turns. */
   keyFilter?: { initialCapacity?: number; scanPage?: number }
+  /** WAL frames ahead of the database file that start a checkpoint (tests shrink it to checkpoint often). */
+  checkpointFrames?: number
 }
 
 /** Rows read inside one child folder before list() re-seeks past it. */
@@ -96,7 +98,12 @@ export class SqliteStorage implements SealingStorage, PhysicalStorage {
     // The read connection creates and migrates the file, so it is ready before the writer thread opens it.
     const reader = openReadConnection(file)
     try {
-      return new SqliteStorage(file, reader, new GroupCommit(file, options.writerUrl), options)
+      return new SqliteStorage(
+        file,
+        reader,
+        new GroupCommit(file, options.writerUrl, options.checkpointFrames),
+        options,
+      )
     } catch (error) {
       reader.close()
       throw error

@@ -2,6 +2,7 @@
 import { Worker } from 'node:worker_threads'
 import type { StorageOp } from '../../../sdk/storage.ts'
 import type { SealKey } from '../sealing.ts'
+import { CHECKPOINT_FRAMES } from './dialect.ts'
 import type {
   CommitRequest,
   GroupResult,
@@ -88,8 +89,10 @@ export class GroupCommit {
   readonly #writerGone: Promise<void>
 
   /** Start the writer thread (`writerUrl`: its script; tests substitute a failing one) on `file`. */
-  constructor(file: string, writerUrl: URL = WRITER_URL) {
-    this.#worker = new Worker(writerUrl, { workerData: { path: file } satisfies WriterData })
+  constructor(file: string, writerUrl: URL = WRITER_URL, checkpointFrames = CHECKPOINT_FRAMES) {
+    this.#worker = new Worker(writerUrl, {
+      workerData: { path: file, checkpointFrames } satisfies WriterData,
+    })
     // Idle, the writer thread must not keep the process alive; it is ref'd while a commit is in flight.
     this.#worker.unref()
     this.#worker.on('message', (reply: WriterReply) => this.#onReply(reply))
