@@ -22,12 +22,22 @@ export class CheckpointSchedule {
   #worker: Worker | undefined
   #running = false
   #exited: Promise<void> | undefined
+  readonly #file: string
+  /** Set once the checkpoint thread has failed (SQLite checkpoints inside commits from then on) or is closing. */
+  #fellBack = false
 
   constructor(file: string, db: WriteConnection, frames: number) {
+    this.#file = file
     this.#db = db
     this.#frames = frames
     this.#walIndex = new WalIndex(file)
-    const worker = new Worker(CHECKPOINTER_URL, { workerData: { path: file } satisfies CheckpointerData })
+  }
+
+  /** Started at the first checkpoint, so a store that never fills the WAL that far costs no thread. */
+  #start(): Worker {
+    const worker = new Worker(CHECKPOINTER_URL, {
+      workerData: { path: this.#file } satisfies CheckpointerData,
+    })
     // The writer thread lives as long as its port to the request thread; this one must not extend it.
     worker.unref()
     worker.on('message', (reply: CheckpointerReply) => this.#onReply(reply))
@@ -39,11 +49,12 @@ export class CheckpointSchedule {
       }),
     )
     this.#worker = worker
+    return worker
   }
 
   /** After a commit: start a checkpoint when the WAL has run far enough ahead of the database file. */
   afterCommit(): void {
-    if (this.#worker === undefined || this.#running) return
+    if (this.#fellBack || this.#running) return
     const behind = this.#walIndex.uncheckpointedFrames()
     if (behind === undefined) {
       this.#fallBack()
@@ -51,11 +62,13 @@ export class CheckpointSchedule {
     }
     if (behind < this.#frames) return
     this.#running = true
-    this.#worker.postMessage({ type: 'checkpoint' } satisfies CheckpointerRequest)
+    const worker = this.#worker ?? this.#start()
+    worker.postMessage({ type: 'checkpoint' } satisfies CheckpointerRequest)
   }
 
   /** Stop the checkpoint thread (its connection closed), so the writer's connection is the last to close. */
   async close(): Promise<void> {
+    this.#fellBack = true
     this.#walIndex.close()
     const worker = this.#worker
     if (worker === undefined) return
@@ -66,6 +79,7 @@ export class CheckpointSchedule {
 
   #onReply(reply: CheckpointerReply): void {
     this.#running = false
+    if (this.#fellBack) return
     if (reply.type === 'failed') {
       this.#fallBack()
       return
@@ -81,11 +95,11 @@ export class CheckpointSchedule {
 
   /** Checkpoint the way SQLite does by itself, inside commits, from now on. */
   #fallBack(): void {
-    if (this.#worker === undefined) return
-    const worker = this.#worker
-    this.#worker = undefined
+    if (this.#fellBack) return
+    this.#fellBack = true
     this.#running = false
     this.#db.autocheckpoint(this.#frames)
-    void worker.terminate()
+    void this.#worker?.terminate()
+    this.#worker = undefined
   }
 }
