@@ -5,7 +5,7 @@
 // opened is added by a key scan before the filter is marked complete. A key that is not "maybe held" was then never
 // stored through this SqliteStorage and was not in the file at open: it is absent, with no false negatives whatever
 // the hash (add and query set and test the same bits). False positives (about 1 %, plus every deleted key, which
-// stays in) only cost the SQLite read the filter would have spared. Memory: ~1.2 bytes per distinct key added.
+// stays in) only cost the SQLite read the filter would have spared. Memory: 2 bytes per key of capacity, 2-6 per key added.
 
 /** Probes per key: the optimum for ~10 bits per key (about 1 % false positives at a layer's capacity). */
 const PROBES = 7
