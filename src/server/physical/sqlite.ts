@@ -28,6 +28,8 @@ export interface SqliteOptions {
   keyFilter?: { initialCapacity?: number; scanPage?: number }
   /** WAL frames ahead of the database file that start a checkpoint (tests shrink it to checkpoint often). */
   checkpointFrames?: number
+  /** The checkpoint thread's script; tests substitute a failing one. */
+  checkpointerUrl?: URL
 }
 
 /** Rows read inside one child folder before list() re-seeks past it. */
@@ -101,7 +103,10 @@ export class SqliteStorage implements SealingStorage, PhysicalStorage {
       return new SqliteStorage(
         file,
         reader,
-        new GroupCommit(file, options.writerUrl, options.checkpointFrames),
+        new GroupCommit(file, options.writerUrl, {
+          ...(options.checkpointFrames === undefined ? {} : { frames: options.checkpointFrames }),
+          ...(options.checkpointerUrl === undefined ? {} : { checkpointerUrl: options.checkpointerUrl }),
+        }),
         options,
       )
     } catch (error) {

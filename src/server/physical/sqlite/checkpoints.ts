@@ -26,8 +26,11 @@ export class CheckpointSchedule {
   /** Set once the checkpoint thread has failed (SQLite checkpoints inside commits from then on) or is closing. */
   #fellBack = false
 
-  constructor(file: string, db: WriteConnection, frames: number) {
+  readonly #script: URL
+
+  constructor(file: string, db: WriteConnection, frames: number, script: URL = CHECKPOINTER_URL) {
     this.#file = file
+    this.#script = script
     this.#db = db
     this.#frames = frames
     this.#walIndex = new WalIndex(file)
@@ -35,7 +38,7 @@ export class CheckpointSchedule {
 
   /** Started at the first checkpoint, so a store that never fills the WAL that far costs no thread. */
   #start(): Worker {
-    const worker = new Worker(CHECKPOINTER_URL, {
+    const worker = new Worker(this.#script, {
       workerData: { path: this.#file } satisfies CheckpointerData,
     })
     // The writer thread lives as long as its port to the request thread; this one must not extend it.

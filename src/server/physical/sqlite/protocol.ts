@@ -53,6 +53,8 @@ export interface WriterData {
   path: string
   /** Frames the WAL may hold beyond the last checkpoint before the checkpoint thread is asked for one. */
   checkpointFrames: number
+  /** The checkpoint thread's script (a URL's href); tests substitute a failing one. */
+  checkpointerUrl?: string
 }
 
 export interface CheckpointerData {

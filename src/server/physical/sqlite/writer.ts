@@ -27,11 +27,16 @@ function describe(error: unknown): WriterFailure {
 
 const port = parentPort
 if (port === null) throw new Error('sqlite/writer.ts runs as a worker thread started by SqliteStorage')
-const { path, checkpointFrames } = workerData as WriterData
+const { path, checkpointFrames, checkpointerUrl } = workerData as WriterData
 
 // The main thread has already created the file, switched it to WAL and migrated the schema.
 const db = openWriteConnection(path)
-const checkpoints = new CheckpointSchedule(path, db, checkpointFrames)
+const checkpoints = new CheckpointSchedule(
+  path,
+  db,
+  checkpointFrames,
+  checkpointerUrl === undefined ? undefined : new URL(checkpointerUrl),
+)
 
 /** One caller's batch inside a request: ops [from, to) whose put values start at byte `offset`. */
 interface Unit {
