@@ -40,7 +40,7 @@ export const WRITE_PRAGMAS: readonly string[] = [
   // FULL fsyncs the WAL on every commit: an acknowledged write survives power loss and kill -9.
   'PRAGMA synchronous = FULL',
   // No checkpoint inside commits: the checkpoint thread copies the WAL into the database file on a connection of its
-  // own, concurrently with commits (writer.ts decides when, at CHECKPOINT_FRAMES). Connection settings, not stored
+  // own, concurrently with commits (checkpoints.ts decides when, at CHECKPOINT_FRAMES). Connection settings, not stored
   // in the file: the on-disk format does not change.
   'PRAGMA wal_autocheckpoint = 0',
   // Once a checkpoint has let the WAL start over, a file grown past this by a burst is truncated back.
@@ -77,9 +77,9 @@ export const SQL = {
   clear: `DELETE FROM ${TABLE}`,
   /** (after, limit) → [key]…: keys strictly after `after`, in key order (a whole-store copy's pages). */
   keysAfter: `SELECT key FROM ${TABLE} WHERE key > ? ORDER BY key LIMIT ?`,
-  /** IMMEDIATE takes the write lock up front, so a commit never fails half-way for want of it. */
   /** → {busy, log, checkpointed}: copy what it can of the WAL without waiting on readers or the writer. */
   checkpoint: 'PRAGMA wal_checkpoint(PASSIVE)',
+  /** IMMEDIATE takes the write lock up front, so a commit never fails half-way for want of it. */
   begin: 'BEGIN IMMEDIATE',
   commit: 'COMMIT',
   rollback: 'ROLLBACK',
