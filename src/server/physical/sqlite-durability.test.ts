@@ -15,8 +15,16 @@ const FIXTURE = join(import.meta.dirname, '__fixtures__', 'sqlite-writer.ts')
 const KILL_AFTER = 300
 
 it('keeps every acknowledged write after the writer is killed with SIGKILL', async () => {
-  const path = join(root, 'durable.db')
-  const child = spawn(process.execPath, ['--no-warnings', FIXTURE, path], {
+  await killAndCheck(join(root, 'durable.db'), KILL_AFTER, [])
+})
+
+it('keeps every acknowledged write when killed with checkpoints running beside the commits', async () => {
+  // Checkpoints every 16 frames: thousands of commits see dozens of them start, finish and restart the WAL.
+  await killAndCheck(join(root, 'checkpointed.db'), 3000, ['16'])
+})
+
+async function killAndCheck(path: string, killAfter: number, args: string[]): Promise<void> {
+  const child = spawn(process.execPath, ['--no-warnings', FIXTURE, path, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const acknowledged: string[] = []
@@ -29,17 +37,17 @@ it('keeps every acknowledged write after the writer is killed with SIGKILL', asy
     child.on('exit', (_code, signal) => resolve(signal)),
   )
   // A bound, not a sleep: a stuck child fails the test instead of hanging it.
-  const guard = setTimeout(() => child.kill('SIGKILL'), 20_000)
+  const guard = setTimeout(() => child.kill('SIGKILL'), 60_000)
   const lines = createInterface({ input: child.stdout })
   lines.on('line', (line) => {
     acknowledged.push(line)
-    if (acknowledged.length === KILL_AFTER) child.kill('SIGKILL')
+    if (acknowledged.length === killAfter) child.kill('SIGKILL')
   })
   const signal = await exited
   clearTimeout(guard)
 
   assert.equal(signal, 'SIGKILL', `writer ended on its own: ${stderr.slice(0, 500)}`)
-  assert.ok(acknowledged.length >= KILL_AFTER, `only ${acknowledged.length} writes acknowledged: ${stderr}`)
+  assert.ok(acknowledged.length >= killAfter, `only ${acknowledged.length} writes acknowledged: ${stderr}`)
 
   const storage = SqliteStorage.open(path)
   try {
@@ -56,4 +64,4 @@ it('keeps every acknowledged write after the writer is killed with SIGKILL', asy
   } finally {
     await storage.close()
   }
-})
+}

@@ -14,6 +14,7 @@ import {
   type ReadConnection,
 } from './sqlite/driver.ts'
 import { GroupCommit } from './sqlite/group-commit.ts'
+import { KeyFilter } from './sqlite/key-filter.ts'
 import { collectEntries, sortedByKey } from './whole-store.ts'
 
 export { prefixUpperBound }
@@ -23,6 +24,12 @@ export interface SqliteOptions {
   writerUrl?: URL
   /** Told when an existing database file had to be made owner-only. */
   logger?: Logger
+  /** Tests shrink these to exercise the key filter's growth and a scan running across many turns. */
+  keyFilter?: { initialCapacity?: number; scanPage?: number }
+  /** WAL frames ahead of the database file that start a checkpoint (tests shrink it to checkpoint often). */
+  checkpointFrames?: number
+  /** The checkpoint thread's script; tests substitute a failing one. */
+  checkpointerUrl?: URL
 }
 
 /** Rows read inside one child folder before list() re-seeks past it. */
@@ -30,20 +37,55 @@ const SKIP_SCAN_READ_AHEAD = 8
 const LIST_PAGE = 512
 /** Keys read per page of a whole-store copy. */
 const ENTRIES_PAGE = 4096
+/** Keys added to the key filter per turn of the event loop while it is built at open. */
+const KEY_SCAN_PAGE = 4096
 
 export class SqliteStorage implements SealingStorage, PhysicalStorage {
   readonly #file: string
   readonly #reader: ReadConnection
   readonly #writer: GroupCommit
+  /**
+   * Every key this storage may hold (a Bloom filter): a get of a key it has never held, such as a write's
+   * existence check on a new path, answers without a SQLite read. Exact because this instance is the file's only
+   * writer (as the barrier's read cache already assumes) and adds each key before its put is queued; built from a
+   * key scan at open, a page per turn, and consulted only once that scan is done (see key-filter.ts).
+   */
+  readonly #keys: KeyFilter
   #closed = false
   #closing: Promise<void> | undefined
   /** Set while replaceAll gathers its entries: writes made meanwhile wait for the replace, then follow it. */
   #replacing: Promise<void> | undefined
 
-  private constructor(file: string, reader: ReadConnection, writer: GroupCommit) {
+  private constructor(file: string, reader: ReadConnection, writer: GroupCommit, options: SqliteOptions) {
     this.#file = file
     this.#reader = reader
     this.#writer = writer
+    this.#keys = new KeyFilter(options.keyFilter)
+    // A failed scan leaves the filter incomplete: every get then reads SQLite, as it would without the filter.
+    this.#scanKeys(options.keyFilter?.scanPage ?? KEY_SCAN_PAGE).catch(() => undefined)
+  }
+
+  /**
+   * Add every key in the file to the key filter, a page per turn so a large store does not hold up the request
+   * thread. The pages are not one snapshot, and need not be: a key the scan misses was deleted or written while it
+   * ran, and every write since open has added its keys already.
+   */
+  async #scanKeys(page: number): Promise<void> {
+    let from = ''
+    for (;;) {
+      if (this.#closed) return
+      const rows = this.#reader.range(from, undefined, page)
+      for (const [key] of rows) this.#keys.add(key)
+      if (rows.length < page) break
+      from = keyAfter(rows[rows.length - 1]![0])
+      await new Promise((next) => setImmediate(next))
+    }
+    this.#keys.markComplete()
+  }
+
+  /** Whether the key filter is complete and how much memory it holds (tests and benchmarks). */
+  keyFilterState(): { complete: boolean; bytes: number; layers: number } {
+    return { complete: this.#keys.complete, bytes: this.#keys.bytes, layers: this.#keys.layers }
   }
 
   /** Open (creating if needed, owner-only) the database file at `path`, and its parent directory (0700). */
@@ -58,7 +100,15 @@ export class SqliteStorage implements SealingStorage, PhysicalStorage {
     // The read connection creates and migrates the file, so it is ready before the writer thread opens it.
     const reader = openReadConnection(file)
     try {
-      return new SqliteStorage(file, reader, new GroupCommit(file, options.writerUrl))
+      return new SqliteStorage(
+        file,
+        reader,
+        new GroupCommit(file, options.writerUrl, {
+          ...(options.checkpointFrames === undefined ? {} : { frames: options.checkpointFrames }),
+          ...(options.checkpointerUrl === undefined ? {} : { checkpointerUrl: options.checkpointerUrl }),
+        }),
+        options,
+      )
     } catch (error) {
       reader.close()
       throw error
@@ -67,6 +117,7 @@ export class SqliteStorage implements SealingStorage, PhysicalStorage {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     this.#assertOpen()
+    if (!this.#keys.mayHold(key)) return undefined
     return this.#reader.get(key)
   }
 
@@ -179,7 +230,12 @@ export class SqliteStorage implements SealingStorage, PhysicalStorage {
   replaceAll(entries: AsyncIterable<StoredEntry>): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('sqlite storage is closed'))
     const previous = this.#replacing ?? Promise.resolve()
-    const run = previous.then(async () => this.#writer.replace(await collectEntries(entries)))
+    const run = previous.then(async () => {
+      const collected = await collectEntries(entries)
+      // Before the replace is queued, as for every put: the new keys may be read as soon as it commits.
+      for (const { key } of collected) if (typeof key === 'string') this.#keys.add(key)
+      return this.#writer.replace(collected)
+    })
     const gate = run.then(
       () => undefined,
       () => undefined,
@@ -213,6 +269,8 @@ export class SqliteStorage implements SealingStorage, PhysicalStorage {
 
   #enqueue(ops: StorageOp[], seal: boolean): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('sqlite storage is closed'))
+    // Into the key filter before the write is queued (a key that is not a string is refused by the queue).
+    for (const op of ops) if (op.op === 'put' && typeof op.key === 'string') this.#keys.add(op.key)
     const replacing = this.#replacing
     if (replacing !== undefined) return replacing.then(() => this.#writer.enqueue(ops, seal))
     return this.#writer.enqueue(ops, seal)

@@ -146,4 +146,27 @@ describe('KV v2 races on SQLite', () => {
     )
     await close()
   })
+
+  it('first writes of new paths racing their reads: every acknowledged write is read back, none made twice', async () => {
+    // A new path's existence check is answered by SqliteStorage's key filter without a read; a write racing it
+    // must never be missed. Each path gets two racing first writes, a read racing them, and a read after both.
+    const { kv, close } = await kvOnSqlite()
+    const problems: string[] = []
+    await Promise.all(
+      Array.from({ length: 100 }, async (_, i) => {
+        const path = `fresh/${i}`
+        const racingRead = outcome(kv.call('read', `data/${path}`))
+        const writes = await Promise.all(
+          [0, 1].map((w) => outcome(kv.call('update', `data/${path}`, { data: { w }, options: { cas: 0 } }))),
+        )
+        await racingRead
+        if (count(writes, 'ok') !== 1) problems.push(`${path}: ${writes.join(', ')}`)
+        const meta = dataOf(await kv.call('read', `metadata/${path}`))
+        if (meta['current_version'] !== 1)
+          problems.push(`${path}: version ${String(meta['current_version'])}`)
+      }),
+    )
+    assert.deepEqual(problems, [])
+    await close()
+  })
 })

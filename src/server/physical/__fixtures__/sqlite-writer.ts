@@ -1,10 +1,13 @@
 // Child process for the kill -9 test: writes keys with many puts in flight, printing each key once acknowledged.
 import { SqliteStorage } from '../sqlite.ts'
 
-const path = process.argv[2]
-if (path === undefined) throw new Error('usage: sqlite-writer.ts <database path>')
+const [path, checkpointFrames] = process.argv.slice(2)
+if (path === undefined) throw new Error('usage: sqlite-writer.ts <database path> [checkpoint frames]')
 
-const storage = SqliteStorage.open(path)
+const storage = SqliteStorage.open(
+  path,
+  checkpointFrames === undefined ? {} : { checkpointFrames: Number(checkpointFrames) },
+)
 const IN_FLIGHT = 64
 let next = 0
 

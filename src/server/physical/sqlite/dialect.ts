@@ -39,16 +39,27 @@ export const READ_PRAGMAS: readonly string[] = [
 export const WRITE_PRAGMAS: readonly string[] = [
   // FULL fsyncs the WAL on every commit: an acknowledged write survives power loss and kill -9.
   'PRAGMA synchronous = FULL',
-  // Checkpoint when the WAL reaches 10,000 pages (~40 MiB) rather than SQLite's 1,000. Writes under random keys
-  // (hashed KV version keys, token hashes) dirty the same interior and table pages commit after commit; each
-  // checkpoint copies every page once however often it was rewritten, so a longer interval copies and fsyncs
-  // far less per write: the writer thread spent ~10 µs (15%) less CPU per KV write (docs/performance.md, the
-  // write path). A commit that crosses the mark runs the (rarer, longer) checkpoint. Connection settings, not
-  // stored in the file: the on-disk format does not change.
-  'PRAGMA wal_autocheckpoint = 10000',
+  // No checkpoint inside commits: the checkpoint thread copies the WAL into the database file on a connection of its
+  // own, concurrently with commits (checkpoints.ts decides when, at CHECKPOINT_FRAMES). Connection settings, not stored
+  // in the file: the on-disk format does not change.
+  'PRAGMA wal_autocheckpoint = 0',
   // Once a checkpoint has let the WAL start over, a file grown past this by a burst is truncated back.
   'PRAGMA journal_size_limit = 67108864',
 ]
+
+/** The checkpoint thread's connection. */
+export const CHECKPOINT_PRAGMAS: readonly string[] = [
+  // The database file is fsynced at the end of each checkpoint, before the WAL may start over.
+  'PRAGMA synchronous = FULL',
+]
+
+/**
+ * Frames the WAL may hold beyond the last checkpoint before one is started: ~40 MiB of 4 KiB pages, ten times
+ * SQLite's default. Writes under random keys (hashed KV version keys, token hashes) dirty the same interior and
+ * table pages commit after commit; each checkpoint copies every page once however often it was rewritten, so a
+ * longer interval copies and fsyncs far less per write (docs/performance.md, the write path).
+ */
+export const CHECKPOINT_FRAMES = 10_000
 
 /** Statement text; `?` placeholders in the order given. */
 export const SQL = {
@@ -66,6 +77,8 @@ export const SQL = {
   clear: `DELETE FROM ${TABLE}`,
   /** (after, limit) → [key]…: keys strictly after `after`, in key order (a whole-store copy's pages). */
   keysAfter: `SELECT key FROM ${TABLE} WHERE key > ? ORDER BY key LIMIT ?`,
+  /** → {busy, log, checkpointed}: copy what it can of the WAL without waiting on readers or the writer. */
+  checkpoint: 'PRAGMA wal_checkpoint(PASSIVE)',
   /** IMMEDIATE takes the write lock up front, so a commit never fails half-way for want of it. */
   begin: 'BEGIN IMMEDIATE',
   commit: 'COMMIT',

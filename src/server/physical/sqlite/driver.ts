@@ -1,7 +1,7 @@
 // The SQLite driver's connections (node:sqlite): the request thread's read connection and the writer thread's write connection.
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
 import { preparePrivateFile, restrictToOwner } from '../../../lib/private-file.ts'
-import { FILE_PRAGMAS, MIGRATIONS, READ_PRAGMAS, SQL, WRITE_PRAGMAS } from './dialect.ts'
+import { CHECKPOINT_PRAGMAS, FILE_PRAGMAS, MIGRATIONS, READ_PRAGMAS, SQL, WRITE_PRAGMAS } from './dialect.ts'
 
 /** How long a connection waits on the other's lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000
@@ -92,6 +92,31 @@ export function openSnapshotConnection(file: string): SnapshotConnection {
   }
 }
 
+/** The checkpoint thread's connection: copies committed WAL frames into the database file, never writes rows. */
+export interface CheckpointConnection {
+  /** A PASSIVE checkpoint: frames in the WAL, and how many of them the database file now holds. */
+  checkpoint(): { log: number; checkpointed: number }
+  close(): void
+}
+
+export function openCheckpointConnection(file: string): CheckpointConnection {
+  const db = new DatabaseSync(file, { timeout: BUSY_TIMEOUT_MS })
+  try {
+    for (const sql of CHECKPOINT_PRAGMAS) db.exec(sql)
+    const checkpoint = db.prepare(SQL.checkpoint)
+    return {
+      checkpoint: () => {
+        const row = checkpoint.get() as { log: number; checkpointed: number }
+        return { log: row.log, checkpointed: row.checkpointed }
+      },
+      close: () => db.close(),
+    }
+  } catch (error) {
+    db.close()
+    throw error
+  }
+}
+
 /** The writer thread's connection: the only one that writes. */
 export interface WriteConnection {
   put(key: string, value: Uint8Array): void
@@ -100,6 +125,10 @@ export interface WriteConnection {
   clear(): void
   /** Run `body` in one transaction: every write in it commits (one fsync) or none does; rethrows its error. */
   transaction(body: () => void): void
+  /** A PASSIVE checkpoint on this connection, between transactions (see checkpoints.ts). */
+  checkpoint(): { log: number; checkpointed: number }
+  /** Let SQLite checkpoint inside the commit that takes the WAL past `frames` (its own scheme). */
+  autocheckpoint(frames: number): void
   close(): void
 }
 
@@ -110,6 +139,7 @@ export function openWriteConnection(file: string): WriteConnection {
   const upsert = db.prepare(SQL.upsert)
   const remove = db.prepare(SQL.delete)
   const clear = db.prepare(SQL.clear)
+  const checkpoint = db.prepare(SQL.checkpoint)
   return {
     put: (key, value) => void upsert.run(key, value),
     delete: (key) => void remove.run(key),
@@ -128,6 +158,11 @@ export function openWriteConnection(file: string): WriteConnection {
         throw error
       }
     },
+    checkpoint: () => {
+      const row = checkpoint.get() as { log: number; checkpointed: number }
+      return { log: row.log, checkpointed: row.checkpointed }
+    },
+    autocheckpoint: (frames) => db.exec(`PRAGMA wal_autocheckpoint = ${Math.trunc(frames)}`),
     // Closing the last connection checkpoints the WAL, on the thread that closes it.
     close: () => db.close(),
   }

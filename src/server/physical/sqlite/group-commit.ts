@@ -2,6 +2,7 @@
 import { Worker } from 'node:worker_threads'
 import type { StorageOp } from '../../../sdk/storage.ts'
 import type { SealKey } from '../sealing.ts'
+import { CHECKPOINT_FRAMES } from './dialect.ts'
 import type {
   CommitRequest,
   GroupResult,
@@ -87,9 +88,19 @@ export class GroupCommit {
   #batches = 0
   readonly #writerGone: Promise<void>
 
-  /** Start the writer thread (`writerUrl`: its script; tests substitute a failing one) on `file`. */
-  constructor(file: string, writerUrl: URL = WRITER_URL) {
-    this.#worker = new Worker(writerUrl, { workerData: { path: file } satisfies WriterData })
+  /**
+   * Start the writer thread (`writerUrl`: its script; tests substitute a failing one) on `file`; `checkpoints`
+   * changes when checkpoints start and the checkpoint thread's script (tests).
+   */
+  constructor(
+    file: string,
+    writerUrl: URL = WRITER_URL,
+    checkpoints: { frames?: number; checkpointerUrl?: URL } = {},
+  ) {
+    const workerData: WriterData = { path: file, checkpointFrames: checkpoints.frames ?? CHECKPOINT_FRAMES }
+    if (checkpoints.checkpointerUrl !== undefined)
+      workerData.checkpointerUrl = checkpoints.checkpointerUrl.href
+    this.#worker = new Worker(writerUrl, { workerData })
     // Idle, the writer thread must not keep the process alive; it is ref'd while a commit is in flight.
     this.#worker.unref()
     this.#worker.on('message', (reply: WriterReply) => this.#onReply(reply))

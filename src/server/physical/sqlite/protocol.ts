@@ -51,4 +51,20 @@ export type WriterReply = { type: 'settled'; results: GroupResult[] } | { type: 
 
 export interface WriterData {
   path: string
+  /** Frames the WAL may hold beyond the last checkpoint before the checkpoint thread is asked for one. */
+  checkpointFrames: number
+  /** The checkpoint thread's script (a URL's href); tests substitute a failing one. */
+  checkpointerUrl?: string
 }
+
+export interface CheckpointerData {
+  path: string
+}
+
+/** From the writer thread to its checkpoint thread. */
+export type CheckpointerRequest = { type: 'checkpoint' } | { type: 'close' }
+
+/** A checkpoint's outcome: the WAL's frames and how many of them are now in the database file. */
+export type CheckpointerReply =
+  | { type: 'checkpointed'; log: number; checkpointed: number }
+  | { type: 'failed'; message: string }

@@ -1,6 +1,7 @@
 // Writer thread for SqliteStorage: owns the write connection and commits queued groups in durable transactions.
 import { parentPort, workerData } from 'node:worker_threads'
 import { encryptValue } from '../../../lib/sealed-value.ts'
+import { CheckpointSchedule } from './checkpoints.ts'
 import { openWriteConnection } from './driver.ts'
 import type {
   CommitRequest,
@@ -26,10 +27,16 @@ function describe(error: unknown): WriterFailure {
 
 const port = parentPort
 if (port === null) throw new Error('sqlite/writer.ts runs as a worker thread started by SqliteStorage')
-const { path } = workerData as WriterData
+const { path, checkpointFrames, checkpointerUrl } = workerData as WriterData
 
 // The main thread has already created the file, switched it to WAL and migrated the schema.
 const db = openWriteConnection(path)
+const checkpoints = new CheckpointSchedule(
+  path,
+  db,
+  checkpointFrames,
+  checkpointerUrl === undefined ? undefined : new URL(checkpointerUrl),
+)
 
 /** One caller's batch inside a request: ops [from, to) whose put values start at byte `offset`. */
 interface Unit {
@@ -123,6 +130,7 @@ function drain(): void {
       }
   }
   port!.postMessage({ type: 'settled', results } satisfies WriterReply)
+  checkpoints.afterCommit()
 }
 
 /** Replace every row with the request's entries in one durable transaction; a failure leaves the table as it was. */
@@ -143,16 +151,23 @@ function replace(request: ReplaceRequest): void {
     result.failed.push({ index: 0, error: describe(error) })
   }
   port!.postMessage({ type: 'settled', results: [result] } satisfies WriterReply)
+  checkpoints.afterCommit()
+}
+
+/** Commit what is left, stop the checkpoint thread, then close the last connection (which checkpoints the WAL). */
+async function close(): Promise<void> {
+  drain()
+  sealKey?.key.fill(0)
+  await checkpoints.close()
+  db.close()
+  port!.postMessage({ type: 'closed' } satisfies WriterReply)
+  port!.close()
 }
 
 port.on('message', (request: WriterRequest) => {
   if (request.type === 'close') {
-    drain()
-    sealKey?.key.fill(0)
-    // Closing the last connection checkpoints the WAL here, off the main thread.
-    db.close()
-    port.postMessage({ type: 'closed' } satisfies WriterReply)
-    port.close()
+    // The request thread sends nothing after close and waits for this thread to exit.
+    void close()
     return
   }
   if (request.type === 'replace') {
