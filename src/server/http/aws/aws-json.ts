@@ -1,5 +1,6 @@
 // The AWS front door: an awsJson1_1 call (POST / with X-Amz-Target, SigV4-signed) as Coffer requests through the pipeline.
 import { uuid } from '../../../lib/random.ts'
+import { parseAuthorization, SigV4Error } from '../../../lib/sigv4/index.ts'
 import { AwsError } from '../../../sdk/aws-error.ts'
 import {
   AWS_REGION_HEADER,
@@ -36,9 +37,9 @@ export function isAwsJsonRequest(req: HttpRequest): boolean {
   return req.method === 'POST' && req.headers[AWS_TARGET_HEADER] !== undefined && /^\/(\?|$)/.test(req.url)
 }
 
-/** A verified caller: the token its access key's role grants, and the region its signature was scoped to. */
+/** A signed caller: the login that verifies its signature, and the region the signature is scoped to. */
 interface Caller {
-  token: string
+  login: NonNullable<LogicalRequest['login']>
   region: string
 }
 
@@ -54,7 +55,7 @@ export async function handleAwsJson(core: RequestCore, req: HttpRequest): Promis
     if (!isSecretsManagerAction(action))
       throw new AwsError('UnknownOperationException', 'The action or operation requested is not supported.')
     const input = parseBody(req.body)
-    const caller = await authenticate(core, req, requestId, 'secretsmanager')
+    const caller = credentials(core, req, 'secretsmanager')
     const mount = mountOfType(core, 'secret', SECRETS_MANAGER_TYPE)
     if (mount === undefined)
       throw new AwsError('InternalServiceError', 'Secrets Manager is not enabled on this server.', 500)
@@ -78,7 +79,7 @@ async function handleSsm(
   if (!isSsmAction(action))
     throw new AwsError('UnknownOperationException', 'The action or operation requested is not supported.')
   const input = parseBody(req.body)
-  const caller = await authenticate(core, req, requestId, 'ssm')
+  const caller = credentials(core, req, 'ssm')
   const mount = mountOfType(core, 'secret', SSM_TYPE)
   if (mount === undefined)
     throw new AwsError('InternalServerError', 'Parameter Store is not enabled on this server.', 500)
@@ -130,15 +131,11 @@ function mountOfType(core: RequestCore, table: 'auth' | 'secret', type: string):
 }
 
 /**
- * The signature is checked by the access-key auth method's login, through the pipeline (audited like any login),
- * which answers with a token for the key's role: batch by default, so nothing is stored per call.
+ * The signature is checked by the access-key auth method's login, run in place by the pipeline for each request
+ * it signs (core/pipeline/login-in-place.ts): one trip through the pipeline, audited as that request, and no token
+ * minted. The region the signature is scoped to is read from its credential scope, which the login verifies.
  */
-async function authenticate(
-  core: RequestCore,
-  req: HttpRequest,
-  requestId: string,
-  service: string,
-): Promise<Caller> {
+function credentials(core: RequestCore, req: HttpRequest, service: string): Caller {
   if (header(req, 'authorization') === '')
     throw new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token', 400)
   const mount = mountOfType(core, 'auth', ACCESS_KEYS_TYPE)
@@ -147,12 +144,24 @@ async function authenticate(
       'UnrecognizedClientException',
       'The security token included in the request is invalid.',
     )
-  const [path, query = ''] = splitUrl(req.url)
-  let login: Awaited<ReturnType<typeof handleRequest>>
+  let region = ''
   try {
-    login = await handleRequest(core, {
-      ...base(req, requestId),
-      operation: 'update',
+    const scope = parseAuthorization(header(req, 'authorization'))
+    // A signature scoped to another service is refused as AWS refuses it (a key is valid for every service).
+    if (scope.service !== service)
+      throw new AwsError(
+        'InvalidSignatureException',
+        `Credential should be scoped to correct service: '${service}'.`,
+      )
+    region = scope.region
+  } catch (error) {
+    // A malformed header is the login's to refuse, in AWS's words and in its order of checks.
+    if (!(error instanceof SigV4Error)) throw error
+  }
+  const [path, query = ''] = splitUrl(req.url)
+  return {
+    region,
+    login: {
       path: `${mount.startsWith('auth/') ? mount : `auth/${mount}`}login`,
       data: {
         method: req.method,
@@ -161,26 +170,8 @@ async function authenticate(
         headers: signedHeaders(req),
         body: req.body.toString('base64'),
       },
-      token: '',
-    })
-  } catch (error) {
-    throw fromCofferError(error)
+    },
   }
-  const token = login?.auth?.client_token
-  if (typeof token !== 'string' || token === '')
-    throw new AwsError(
-      'UnrecognizedClientException',
-      'The security token included in the request is invalid.',
-    )
-  // A signature scoped to another service is refused as AWS refuses it (a key is valid for every service).
-  const signedFor = login?.auth?.metadata?.['service']
-  if (typeof signedFor === 'string' && signedFor !== service)
-    throw new AwsError(
-      'InvalidSignatureException',
-      `Credential should be scoped to correct service: '${service}'.`,
-    )
-  const region = login?.auth?.metadata?.['region']
-  return { token, region: typeof region === 'string' ? region : '' }
 }
 
 /** One action as the LogicalRequest its route names: the caller's token, the action and the signed region. */
@@ -228,7 +219,8 @@ async function runRoute(
       operation,
       path,
       data: call.input,
-      token: caller.token,
+      token: '',
+      login: caller.login,
       headers: {
         [AWS_TARGET_HEADER]: call.target,
         [AWS_REGION_HEADER]: caller.region,
