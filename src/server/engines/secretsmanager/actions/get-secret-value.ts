@@ -1,6 +1,6 @@
 // GetSecretValue: one version's value, chosen by VersionId and/or VersionStage (AWSCURRENT by default).
 
-import { getJson } from '../../../../sdk/storage.ts'
+import { getJsonShared } from '../../../../sdk/storage.ts'
 import { type ActionContext, arnOf } from '../context.ts'
 import { invalidRequest, stageNotFound, versionNotFound } from '../errors.ts'
 import { epochSeconds, type Input, optString, secretIdOf } from '../input.ts'
@@ -15,9 +15,9 @@ export async function getSecretValue(ctx: ActionContext, input: Input): Promise<
   // Reads take no lock: a write stores the record and its value in one batch. A version dropped by retention
   // between our two reads (its labels moved away meanwhile) is looked up again once.
   for (let attempt = 0; ; attempt++) {
-    const record = requireLive(await findSecret(ctx, secretId))
+    const record = requireLive(await findSecret(ctx, secretId, true))
     const id = pickVersion(record, versionId, stage)
-    const value = await getJson<SecretValue>(ctx.storage, valueKey(storeIdOf(record), id))
+    const value = await getJsonShared<SecretValue>(ctx.storage, valueKey(storeIdOf(record), id))
     if (value === undefined && attempt === 0) continue
     if (value === undefined) throw versionNotFound(id)
     const meta = record.versions[id]!
