@@ -111,7 +111,9 @@ describe('CloudTrail-format audit of boto3 calls', { skip: await unmet(BOTO3) },
 
     // The Vault-API calls around them (the access key's creation, STS's login) keep Vault's layout, chained with the
     // records in one file. A Secrets Manager call's signature is verified in place: its record is its only entry.
-    assert.ok(lines.some((line) => line.type === 'response' && line.request?.path?.startsWith('auth/aws-keys/')))
+    assert.ok(
+      lines.some((line) => line.type === 'response' && line.request?.path?.startsWith('auth/aws-keys/')),
+    )
     assert.equal(
       lines.filter((line) => line.request?.id === ids['get'] || line.requestID === ids['get']).length,
       1,

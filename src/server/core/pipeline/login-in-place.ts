@@ -45,7 +45,12 @@ export async function authenticateByLogin(
     const grant = response?.auth
     if (!grant) throw new PermissionDeniedError()
     const mountPath = loginRouted.backendRequest.mountPath
-    const { input } = await loginTokenInput(services, route.entry, mountPath + loginRouted.backendRequest.path, grant)
+    const { input } = await loginTokenInput(
+      services,
+      route.entry,
+      mountPath + loginRouted.backendRequest.path,
+      grant,
+    )
     // Disabling or moving the auth method revokes its tokens after tainting it: a login finishing meanwhile is refused.
     if (services.mounts.routeStale(route.entry, mountPath)) throw taintedRoute(login.path)
     const entry = inPlaceEntry(req.id, input, services.clock.now())
@@ -54,7 +59,9 @@ export async function authenticateByLogin(
     return auth
   } catch (error) {
     if (services.audit.enabled)
-      await requestAudit(services, req, routed, undefined).refuse((error as Error).message || 'permission denied')
+      await requestAudit(services, req, routed, undefined).refuse(
+        (error as Error).message || 'permission denied',
+      )
     throw error
   }
 }
