@@ -1,5 +1,6 @@
 // Race suite, signed AWS calls: GetSecretValue through the AWS front door racing the revocation of its credentials
-// and a change of its policy on a real server process; once the change has answered, no call gets past it.
+// (key, session, entity) and a change of its policy on a real server process; once the change has answered, no call
+// gets past it.
 import assert from 'node:assert/strict'
 import { after, before, it } from 'node:test'
 import { BOTOCORE, signedLoginFor } from '../helpers/aws-signers.ts'
@@ -128,6 +129,34 @@ describeUnless(await unmet(BOTOCORE), 'race: signed Secrets Manager calls', () =
       assert.equal(replies[half]!.status, 204)
       onlyReadOr(REVOKED, [...replies.slice(0, half), ...replies.slice(half + 1)], round)
       await allRefused(call, REVOKED, round)
+    }
+  })
+
+  it('after the signer’s entity is disabled, no call succeeds', async () => {
+    const accessor = (await server.call('GET', 'sys/auth')).body.data['aws-keys/'].accessor
+    for (let round = 0; round < ROUNDS; round++) {
+      const key = await issue()
+      const call = await signedCall(key)
+      // Two calls: the first creates the entity, the second is the login the identity store remembers.
+      for (let i = 0; i < 2; i++)
+        assert.equal((await server.call('POST', '/', call)).body.SecretString, SECRET, `round ${round}`)
+      const found = await server.call('POST', 'identity/lookup/entity', {
+        body: { alias_name: key.id, alias_mount_accessor: accessor },
+      })
+      assert.equal(found.status, 200, JSON.stringify(found.body))
+      const half = BURST / 2
+      const replies = await burst(
+        server.address,
+        [
+          ...Array.from({ length: half }, () => call),
+          { method: 'POST', path: `identity/entity/id/${found.body.data.id}`, body: { disabled: true } },
+          ...Array.from({ length: half }, () => call),
+        ],
+        server.rootToken,
+      )
+      assert.ok(replies[half]!.status < 300, JSON.stringify(replies[half]))
+      onlyReadOr(DENIED, [...replies.slice(0, half), ...replies.slice(half + 1)], round)
+      await allRefused(call, DENIED, round)
     }
   })
 

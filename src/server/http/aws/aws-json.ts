@@ -1,6 +1,5 @@
 // The AWS front door: an awsJson1_1 call (POST / with X-Amz-Target, SigV4-signed) as Coffer requests through the pipeline.
 import { uuid } from '../../../lib/random.ts'
-import { parseAuthorization, SigV4Error } from '../../../lib/sigv4/index.ts'
 import { AwsError } from '../../../sdk/aws-error.ts'
 import {
   AWS_REGION_HEADER,
@@ -36,6 +35,9 @@ const SSM_TYPE = 'ssm'
 export function isAwsJsonRequest(req: HttpRequest): boolean {
   return req.method === 'POST' && req.headers[AWS_TARGET_HEADER] !== undefined && /^\/(\?|$)/.test(req.url)
 }
+
+/** `Credential=<key>/<date>/<region>/<service>/aws4_request` in a SigV4 Authorization header. */
+const CREDENTIAL_SCOPE = /Credential=[^/,\s]*\/\d{8}\/([^/,\s]*)\/([^/,\s]*)\/aws4_request/
 
 /** A signed caller: the login that verifies its signature, and the region the signature is scoped to. */
 interface Caller {
@@ -144,20 +146,15 @@ function credentials(core: RequestCore, req: HttpRequest, service: string): Call
       'UnrecognizedClientException',
       'The security token included in the request is invalid.',
     )
-  let region = ''
-  try {
-    const scope = parseAuthorization(header(req, 'authorization'))
-    // A signature scoped to another service is refused as AWS refuses it (a key is valid for every service).
-    if (scope.service !== service)
-      throw new AwsError(
-        'InvalidSignatureException',
-        `Credential should be scoped to correct service: '${service}'.`,
-      )
-    region = scope.region
-  } catch (error) {
-    // A malformed header is the login's to refuse, in AWS's words and in its order of checks.
-    if (!(error instanceof SigV4Error)) throw error
-  }
+  // The scope's region and service, read without parsing the header in full: the login parses and verifies it.
+  const scope = CREDENTIAL_SCOPE.exec(header(req, 'authorization'))
+  // A signature scoped to another service is refused as AWS refuses it (a key is valid for every service).
+  if (scope && scope[2] !== service)
+    throw new AwsError(
+      'InvalidSignatureException',
+      `Credential should be scoped to correct service: '${service}'.`,
+    )
+  const region = scope ? scope[1]! : ''
   const [path, query = ''] = splitUrl(req.url)
   return {
     region,
