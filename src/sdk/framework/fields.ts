@@ -124,7 +124,10 @@ export const f = {
  * A path's fields as [name, spec] pairs and an object of their defaults (every field, in order), built once per
  * fields object: every request of the path starts from a copy of the defaults instead of setting each field.
  */
-const plans = new WeakMap<Fields, { entries: [string, Field<unknown>][]; defaults: Record<string, unknown> }>()
+const plans = new WeakMap<
+  Fields,
+  { entries: [string, Field<unknown>][]; defaults: Record<string, unknown> }
+>()
 
 function planOf(fields: Fields) {
   let plan = plans.get(fields)
