@@ -108,6 +108,12 @@ describe('CloudTrail-format audit of boto3 calls', { skip: await unmet(BOTO3) },
     const missing = recordOf('missing')
     assert.equal(missing.errorCode, 'ResourceNotFoundException')
     assert.equal(missing.responseElements, null)
+    // A refused signature is recorded as the call it refused, with the error the client got.
+    const forged = recordOf('forged')
+    assert.equal(forged.eventName, 'GetSecretValue')
+    assert.equal(forged.errorCode, 'InvalidSignatureException')
+    assert.match(forged.errorMessage, /^The request signature we calculated does not match/)
+    assert.deepEqual(forged.requestParameters, { secretId: 'trail/db' })
 
     // The Vault-API calls around them (the access key's creation, STS's login) keep Vault's layout, chained with the
     // records in one file. A Secrets Manager call's signature is verified in place: its record is its only entry.

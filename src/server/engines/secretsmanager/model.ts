@@ -1,6 +1,6 @@
 // The stored shape of a secret (metadata, versions and labels) and its value entries, behind the mount's barrier view.
 import { sha256Hex } from '../../../lib/hash.ts'
-import { encodeJson, getJson, getJsonShared, type Storage, type StorageOp } from '../../../sdk/storage.ts'
+import { encodeJson, getJson, getJsonSharedNow, type Storage, type StorageOp } from '../../../sdk/storage.ts'
 
 export interface Tag {
   Key: string
@@ -125,8 +125,11 @@ export function loadRecord(storage: Storage, name: string): Promise<SecretRecord
  * loadRecord for readers that change nothing (GetSecretValue, the resource-policy check): deeply frozen (a write to
  * it throws) and shared, parsed once per stored version of the record while the barrier caches it.
  */
-export function loadRecordShared(storage: Storage, name: string): Promise<SecretRecord | undefined> {
-  return getJsonShared<SecretRecord>(storage, recordKey(name))
+export function loadRecordShared(
+  storage: Storage,
+  name: string,
+): SecretRecord | undefined | Promise<SecretRecord | undefined> {
+  return getJsonSharedNow<SecretRecord>(storage, recordKey(name))
 }
 
 export function putRecordOp(record: SecretRecord): StorageOp {

@@ -1,7 +1,7 @@
 // GetSecretValue: one version's value, chosen by VersionId and/or VersionStage (AWSCURRENT by default).
 
 import { sharedAnswer } from '../../../../sdk/shared-answer.ts'
-import { getJsonShared } from '../../../../sdk/storage.ts'
+import { getJsonSharedNow } from '../../../../sdk/storage.ts'
 import { type ActionContext, arnOf } from '../context.ts'
 import { invalidRequest, stageNotFound, versionNotFound } from '../errors.ts'
 import { epochSeconds, type Input, optString, secretIdOf } from '../input.ts'
@@ -18,7 +18,7 @@ export async function getSecretValue(ctx: ActionContext, input: Input): Promise<
   for (let attempt = 0; ; attempt++) {
     const record = requireLive(await findSecret(ctx, secretId, true))
     const id = pickVersion(record, versionId, stage)
-    const value = await getJsonShared<SecretValue>(ctx.storage, valueKey(storeIdOf(record), id))
+    const value = await getJsonSharedNow<SecretValue>(ctx.storage, valueKey(storeIdOf(record), id))
     if (value === undefined && attempt === 0) continue
     if (value === undefined) throw versionNotFound(id)
     const arn = arnOf(ctx, record.name, record.suffix)
