@@ -1,5 +1,6 @@
 // Server-side cost of one signed GetSecretValue without HTTP: the AWS front door (handleAwsJson) called in process,
-// in a loop, on an unsealed core on memory storage; prints µs per call. For profiling the request path alone:
+// in a loop, on an unsealed core on memory storage (botocore signs the call: `python3` with botocore on PATH); prints
+// µs of CPU per call. For profiling the request path alone:
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof bench/aws-inprocess.ts [calls]
 
 import { runPipeline } from '../src/server/core/handle-request.ts'
