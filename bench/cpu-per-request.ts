@@ -1,10 +1,11 @@
-// Server CPU per request, Coffer against the plain node:http server, for kv-read or durable KV writes.
+// Server CPU per request, Coffer against the plain node:http server, for kv-read, durable KV writes or a signed
+// Secrets Manager GetSecretValue.
 // Throughput on a shared 2-core machine swings with the neighbours' load; the CPU the server process itself
 // spends per answered request barely does. Each server is driven by wrk (one thread) for a fixed time, and the
 // server's utime+stime is read from /proc/<pid>/stat before and after (all its threads, GC included), divided by
 // the requests wrk counted. The writer thread's share (SQLite's commits, sealing) is read from /proc/<pid>/task.
 //
-//   node bench/cpu-per-request.ts [kv-read|kv-write-16]   # CPU_SECONDS=5 CPU_ROUNDS=3 by default
+//   node bench/cpu-per-request.ts [kv-read|kv-write-16|aws-get-secret-value]   # CPU_SECONDS=5 CPU_ROUNDS=3 by default
 //   CPU_PROFILE_DIR=/tmp/prof node bench/cpu-per-request.ts   # also writes a --cpu-prof of the Coffer server
 //   CPU_FSYNCS=1 node bench/cpu-per-request.ts kv-write-16     # also counts each server's fsyncs with `perf stat`
 //
@@ -12,19 +13,23 @@
 // kv-write-16: 16 connections, each request a new 1 KiB secret; the plain server stores each body durably
 // (two rows, as `durable-floor-16` in run.ts) before sending Coffer's answer, so the comparison is with the
 // floor of a durable write.
+// aws-get-secret-value: 10 connections, one GetSecretValue signed by botocore replayed (as in run.ts); the plain
+// server sends Coffer's exact answer.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { prepareAwsGetSecretValue } from './aws-fixture.ts'
 import { startCoffer } from './coffer-fixture.ts'
 import type { LoadSpec } from './load.ts'
 import { runWrk } from './wrk-runner.ts'
 
 const SCENARIO = process.argv[2] ?? 'kv-read'
-if (SCENARIO !== 'kv-read' && SCENARIO !== 'kv-write-16')
-  throw new Error(`unknown scenario ${SCENARIO}: kv-read or kv-write-16`)
+if (SCENARIO !== 'kv-read' && SCENARIO !== 'kv-write-16' && SCENARIO !== 'aws-get-secret-value')
+  throw new Error(`unknown scenario ${SCENARIO}: kv-read, kv-write-16 or aws-get-secret-value`)
 const WRITE = SCENARIO === 'kv-write-16'
+const AWS = SCENARIO === 'aws-get-secret-value'
 const SECONDS = Number(process.env['CPU_SECONDS'] ?? 5)
 const ROUNDS = Number(process.env['CPU_ROUNDS'] ?? 3)
 const CONNECTIONS = WRITE ? 16 : 10
@@ -132,7 +137,13 @@ const fixture = await startCoffer(
 const secret = { data: { value: 'x'.repeat(1000) } }
 let path: string
 let plainEnv: Record<string, string>
-if (WRITE) {
+let signed: { headers: Record<string, string>; body: string } | undefined
+if (AWS) {
+  const prepared = await prepareAwsGetSecretValue(fixture)
+  signed = prepared
+  path = '/'
+  plainEnv = { WRITE_BODY: prepared.response }
+} else if (WRITE) {
   const answer = (await fixture.call('POST', 'secret/data/bench/w-first', secret, fixture.token)).text
   path = 'secret/data/bench/w-[<id>]'
   plainEnv = {
@@ -146,13 +157,16 @@ if (WRITE) {
 }
 const plain = await spawnPlain(plainEnv)
 const cofferPid = fixture.process.child.pid!
-const spec = (address: string, seconds: number): LoadSpec => ({
-  url: `${address}/v1/${path}`,
-  connections: CONNECTIONS,
-  seconds,
-  headers: { 'x-vault-token': fixture.token },
-  ...(WRITE ? { method: 'POST' as const, body: JSON.stringify(secret) } : {}),
-})
+const spec = (address: string, seconds: number): LoadSpec =>
+  signed
+    ? { url: `${address}/`, connections: CONNECTIONS, seconds, method: 'POST', ...signed }
+    : {
+        url: `${address}/v1/${path}`,
+        connections: CONNECTIONS,
+        seconds,
+        headers: { 'x-vault-token': fixture.token },
+        ...(WRITE ? { method: 'POST' as const, body: JSON.stringify(secret) } : {}),
+      }
 try {
   await runWrk(spec(plain.address, 1))
   await runWrk(spec(fixture.address, 1))

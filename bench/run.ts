@@ -136,9 +136,10 @@ const scenarios: Scenario[] = [
   writeScenario('kv-write', 10),
   writeScenario('kv-write-16', 16),
   {
-    // Secrets Manager's GetSecretValue from an AWS client: SigV4 verified (an access-key login through the
-    // pipeline, a batch token) and the action authorised on the secret's path. One request signed by botocore
-    // is replayed: a signature stays valid for the 15-minute clock window.
+    // Secrets Manager's GetSecretValue from an AWS client: SigV4 verified (the access-key login run in place as
+    // the call's authentication, no token minted) and the action authorised on the secret's path, in one pass
+    // through the pipeline. One request signed by botocore is replayed: a signature stays valid for the
+    // 15-minute clock window.
     name: 'aws-get-secret-value',
     connections: 10,
     async prepare(f) {

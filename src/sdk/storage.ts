@@ -60,6 +60,17 @@ export function getJsonSharedCached<T>(storage: Storage, key: string): T | undef
   return raw === undefined ? undefined : (sharedParse(raw) as T)
 }
 
+/**
+ * getJsonShared, answered without an await when the storage holds the entry in memory or knows it absent (a hot
+ * key's reads skip the chain of async calls down to the cache); a promise otherwise. Await it either way.
+ */
+export function getJsonSharedNow<T>(storage: Storage, key: string): T | undefined | Promise<T | undefined> {
+  const raw = storage.getCached?.(key)
+  if (raw !== undefined) return sharedParse(raw) as T
+  if (storage.knownAbsent?.(key) === true) return undefined
+  return getJsonShared<T>(storage, key)
+}
+
 /** What getJsonCached answers when the storage cannot tell without an await; the caller falls back to getJson. */
 export const NOT_CACHED: unique symbol = Symbol('not cached')
 

@@ -108,9 +108,23 @@ describe('CloudTrail-format audit of boto3 calls', { skip: await unmet(BOTO3) },
     const missing = recordOf('missing')
     assert.equal(missing.errorCode, 'ResourceNotFoundException')
     assert.equal(missing.responseElements, null)
+    // A refused signature is recorded as the call it refused, with the error the client got.
+    const forged = recordOf('forged')
+    assert.equal(forged.eventName, 'GetSecretValue')
+    assert.equal(forged.errorCode, 'InvalidSignatureException')
+    assert.match(forged.errorMessage, /^The request signature we calculated does not match/)
+    assert.deepEqual(forged.requestParameters, { secretId: 'trail/db' })
 
-    // The logins and the Vault-API calls around them keep Vault's layout, chained with the records in one file.
-    assert.ok(lines.some((line) => line.type === 'response' && line.request?.path === 'auth/aws-keys/login'))
+    // The Vault-API calls around them (the access key's creation, STS's login) keep Vault's layout, chained with the
+    // records in one file. A Secrets Manager call's signature is verified in place: its record is its only entry.
+    assert.ok(
+      lines.some((line) => line.type === 'response' && line.request?.path?.startsWith('auth/aws-keys/')),
+    )
+    assert.equal(
+      lines.filter((line) => line.request?.id === ids['get'] || line.requestID === ids['get']).length,
+      1,
+      'GetSecretValue leaves one record and no login entries',
+    )
     const pem = (await t.call('GET', 'sys/audit-signing-key')).body.data.public_key
     const verified = verifyAuditLog(text, pem)
     assert.deepEqual(verified.problems, [])

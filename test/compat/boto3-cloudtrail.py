@@ -36,4 +36,16 @@ try:
     sm.get_secret_value(SecretId="trail/missing")
 except ClientError as error:
     ids["missing"] = error.response["ResponseMetadata"]["RequestId"]
+# The right key ID with a wrong secret: the signature is refused, and the refusal is the call's record.
+forged = session.client(
+    "secretsmanager",
+    config=once,
+    aws_access_key_id=session.get_credentials().access_key,
+    aws_secret_access_key="wrong" + session.get_credentials().secret_key[5:],
+)
+try:
+    forged.get_secret_value(SecretId="trail/db")
+except ClientError as error:
+    assert error.response["Error"]["Code"] == "InvalidSignatureException", error.response
+    ids["forged"] = error.response["ResponseMetadata"]["RequestId"]
 print(json.dumps(ids))

@@ -79,6 +79,19 @@ export function amzDate(ms: number): string {
     .replace(/\.\d{3}/, '')
 }
 
+/** Whether the instant `ms` has exactly the year, month, day, hour, minute and second matched in `fields`. */
+function sameFields(ms: number, fields: RegExpExecArray): boolean {
+  const date = new Date(ms)
+  return (
+    date.getUTCFullYear() === +fields[1]! &&
+    date.getUTCMonth() + 1 === +fields[2]! &&
+    date.getUTCDate() === +fields[3]! &&
+    date.getUTCHours() === +fields[4]! &&
+    date.getUTCMinutes() === +fields[5]! &&
+    date.getUTCSeconds() === +fields[6]!
+  )
+}
+
 function single(headers: Map<string, string[]>, name: string): string | undefined {
   const values = headers.get(name)
   if (values === undefined) return undefined
@@ -92,8 +105,9 @@ function parseAmzDate(value: string, what: string): { ms: number; text: string }
   const ms = match
     ? Date.UTC(+match[1]!, +match[2]! - 1, +match[3]!, +match[4]!, +match[5]!, +match[6]!)
     : Number.NaN
-  // Date.UTC rolls 20261340 over into a later month: a date that does not print back as itself is malformed.
-  if (!match || amzDate(ms) !== value.trim())
+  // Date.UTC rolls 20261340 over into a later month (and years below 100 into the 1900s): a date whose fields do
+  // not read back as written is malformed.
+  if (!match || !sameFields(ms, match))
     throw incomplete(`${what} must be in ISO-8601 basic format, e.g. 20261122T111558Z.`)
   return { ms, text: value.trim() }
 }

@@ -120,17 +120,36 @@ export const f = {
   any: (opts?: FieldOptions<unknown>) => field('any', (value) => value, opts),
 }
 
+/**
+ * A path's fields as [name, spec] pairs and an object of their defaults (every field, in order), built once per
+ * fields object: every request of the path starts from a copy of the defaults instead of setting each field.
+ */
+const plans = new WeakMap<
+  Fields,
+  { entries: [string, Field<unknown>][]; defaults: Record<string, unknown> }
+>()
+
+function planOf(fields: Fields) {
+  let plan = plans.get(fields)
+  if (plan === undefined) {
+    const entries = Object.entries(fields)
+    plan = { entries, defaults: Object.fromEntries(entries.map(([name, spec]) => [name, spec.default])) }
+    plans.set(fields, plan)
+  }
+  return plan
+}
+
 /** Coerce `data` through `fields`; returns the typed values and the names that matched no field. */
 export function parseFields<F extends Fields>(
   fields: F,
   data: Record<string, unknown>,
 ): { values: FieldValues<F>; unknown: string[] } {
-  const values: Record<string, unknown> = {}
-  for (const [name, spec] of Object.entries(fields)) {
+  const plan = planOf(fields)
+  const values: Record<string, unknown> = { ...plan.defaults }
+  for (const [name, spec] of plan.entries) {
     const raw = data[name]
     if (raw === undefined || raw === null) {
       if (spec.required) throw new InvalidRequestError(`missing required field "${name}"`)
-      values[name] = spec.default
     } else {
       values[name] = spec.parse(raw, name)
     }

@@ -9,6 +9,7 @@ import { authorise } from './pipeline/authorise.ts'
 import { filterList } from './pipeline/filter-list.ts'
 import { grant, needsGrant, ungranted } from './pipeline/grant.ts'
 import { runHandler } from './pipeline/handle.ts'
+import { authenticateByLogin } from './pipeline/login-in-place.ts'
 import { limitRate } from './pipeline/rate-limit.ts'
 import { routeRequest } from './pipeline/route.ts'
 import { wrapIfAsked } from './pipeline/wrap.ts'
@@ -53,7 +54,10 @@ export async function runPipeline(
   const routed = routeRequest(services, req)
   // Stages with nothing to do for this request are skipped rather than awaited: each await is a turn of the event
   // loop, and a read needs none of grant, filter or wrap. What runs, and in which order, is unchanged.
-  const authenticated = authenticate(services, req, routed)
+  // A request carrying its own credentials (an AWS signature) logs in in place; any other presents a token.
+  const authenticated = req.login
+    ? authenticateByLogin(services, req, routed)
+    : authenticate(services, req, routed)
   const auth = authenticated instanceof Promise ? await authenticated : authenticated
   const audited = services.audit.enabled
   const audit = audited ? requestAudit(services, req, routed, auth) : UNAUDITED

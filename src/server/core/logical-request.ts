@@ -32,6 +32,12 @@ export interface LogicalRequest {
    * refusal, Retry-After) headers the adapter adds to the answer, whatever it is.
    */
   rateLimitHeaders?: Record<string, string>
+  /**
+   * Credentials that log in in place of a token (a SigV4-signed AWS call): the auth method's unauthenticated login
+   * path and what it takes. The authenticate stage runs that login for this request alone (see
+   * pipeline/login-in-place.ts): no token is issued, stored or sent, and `token` is ''.
+   */
+  login?: { path: string; data: Record<string, unknown> }
 }
 
 /** A wrapped response's `wrap_info`, in Vault's wire names. */

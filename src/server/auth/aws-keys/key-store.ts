@@ -2,7 +2,7 @@
 // verifying a SigV4 HMAC needs it, and it is never returned after creation.
 import { randomBytes } from 'node:crypto'
 import { randomAlphanumeric } from '../../../lib/random.ts'
-import { getJsonShared, type Storage } from '../../../sdk/storage.ts'
+import { getJsonSharedNow, type Storage } from '../../../sdk/storage.ts'
 
 export interface AccessKeyEntry {
   role: string
@@ -46,9 +46,13 @@ export function newSecretAccessKey(): string {
 
 export const accessKeyPath = (id: string) => KEY + id
 
-export function loadAccessKey(storage: Storage, id: string): Promise<AccessKeyEntry | undefined> {
-  if (!ACCESS_KEY_ID.test(id)) return Promise.resolve(undefined)
-  return getJsonShared<AccessKeyEntry>(storage, KEY + id)
+/** The stored key, or undefined; without an await when the storage has it in memory (every signed call reads it). */
+export function loadAccessKey(
+  storage: Storage,
+  id: string,
+): AccessKeyEntry | undefined | Promise<AccessKeyEntry | undefined> {
+  if (!ACCESS_KEY_ID.test(id)) return undefined
+  return getJsonSharedNow<AccessKeyEntry>(storage, KEY + id)
 }
 
 export function listAccessKeys(storage: Storage): Promise<string[]> {

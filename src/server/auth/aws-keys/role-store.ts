@@ -1,7 +1,7 @@
 // aws-keys roles in the mount's storage: the Coffer token settings every access key of the role logs in with.
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { defaultTokenParams, type TokenParams } from '../../../sdk/framework/token-params.ts'
-import { getJsonShared, type Storage } from '../../../sdk/storage.ts'
+import { getJsonSharedNow, type Storage } from '../../../sdk/storage.ts'
 
 /** Token settings, and what lets a web identity assume the role through STS (src/server/http/aws/sts.ts). */
 export type RoleEntry = TokenParams & {
@@ -35,8 +35,12 @@ export function defaultRole(): RoleEntry {
   return { ...defaultTokenParams(), tokenType: 'batch' }
 }
 
-export function loadRole(storage: Storage, name: string): Promise<RoleEntry | undefined> {
-  return getJsonShared<RoleEntry>(storage, ROLE + name)
+/** The stored role, or undefined; without an await when the storage has it in memory. */
+export function loadRole(
+  storage: Storage,
+  name: string,
+): RoleEntry | undefined | Promise<RoleEntry | undefined> {
+  return getJsonSharedNow<RoleEntry>(storage, ROLE + name)
 }
 
 export function listRoles(storage: Storage): Promise<string[]> {

@@ -2,7 +2,7 @@
 // token only as its SHA-256, and an expiry after which logins refuse them and the sweep deletes them.
 import { randomBytes } from 'node:crypto'
 import { constantTimeEqual, sha256Hex } from '../../../lib/hash.ts'
-import { getJsonShared, type Storage } from '../../../sdk/storage.ts'
+import { getJsonSharedNow, type Storage } from '../../../sdk/storage.ts'
 import { newSecretAccessKey, prefixedKeyId } from './key-store.ts'
 import type { AwsKeysState } from './state.ts'
 
@@ -45,9 +45,13 @@ export function sessionTokenMatches(entry: SessionEntry, presented: string | und
 
 export const sessionPath = (id: string) => SESSION + id
 
-export function loadSession(storage: Storage, id: string): Promise<SessionEntry | undefined> {
-  if (!SESSION_KEY_ID.test(id)) return Promise.resolve(undefined)
-  return getJsonShared<SessionEntry>(storage, SESSION + id)
+/** The stored session credentials, or undefined; without an await when the storage has them in memory. */
+export function loadSession(
+  storage: Storage,
+  id: string,
+): SessionEntry | undefined | Promise<SessionEntry | undefined> {
+  if (!SESSION_KEY_ID.test(id)) return undefined
+  return getJsonSharedNow<SessionEntry>(storage, SESSION + id)
 }
 
 export function listSessions(storage: Storage): Promise<string[]> {

@@ -208,6 +208,25 @@ describe('IdentityStore', () => {
     assert.notEqual(await store.login('auth_userpass_1', { name: 'frank' }), id)
   })
 
+  it('a login remembered for the next ones is forgotten at any identity write (disable, alias move)', async () => {
+    const { store } = make()
+    const id = await store.login('auth_userpass_1', { name: 'hank' })
+    // The first login created the alias (a write); the second is remembered, the third answered from memory.
+    assert.equal(await store.login('auth_userpass_1', { name: 'hank' }), id)
+    assert.equal(await store.login('auth_userpass_1', { name: 'hank' }), id)
+    await store.upsertEntity(id, { disabled: true })
+    await assert.rejects(store.login('auth_userpass_1', { name: 'hank' }), /permission denied/)
+    await store.upsertEntity(id, { disabled: false })
+    assert.equal(await store.login('auth_userpass_1', { name: 'hank' }), id)
+    assert.equal(await store.login('auth_userpass_1', { name: 'hank' }), id)
+    const other = (await store.upsertEntity(undefined, { name: 'hank-2' })).entity.id
+    await store.upsertAlias(undefined, { name: 'hank', canonicalId: other, mountAccessor: 'auth_userpass_1' })
+    assert.equal(await store.login('auth_userpass_1', { name: 'hank' }), other)
+    // Other alias metadata is another login: it updates the alias, as before.
+    assert.equal(await store.login('auth_userpass_1', { name: 'hank', metadata: { team: 'a' } }), other)
+    assert.deepEqual((await store.aliasByName('auth_userpass_1', 'hank'))?.alias.metadata, { team: 'a' })
+  })
+
   it('refuses aliases that clash, name unknown mounts or entities', async () => {
     const { store } = make()
     const a = await store.login('auth_userpass_1', { name: 'gina' })

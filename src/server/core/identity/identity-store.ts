@@ -41,6 +41,12 @@ export class IdentityStore {
   readonly #groups = new GroupIndex()
   readonly #locks = new KeyLocks()
   readonly #resolved = new Map<string, ResolvedIdentity | null>()
+  /**
+   * The entity a login without groups resolved to, by mount, alias name and metadata, with the generation it was
+   * read at: valid only while no identity write has happened since (a disabled, merged or deleted entity, a moved
+   * or changed alias all bump it). A signed AWS call logs in on every request; this spares it the alias lookup.
+   */
+  readonly #logins = new Map<string, { generation: number; entityId: string }>()
   readonly #listeners: (() => void)[] = []
   /** Bumped by every write, so a resolution that raced a write is not cached. */
   #generation = 0
@@ -83,6 +89,8 @@ export class IdentityStore {
   async load(): Promise<void> {
     this.#groups.clear()
     this.#resolved.clear()
+    this.#logins.clear()
+    this.#generation++
     for (const id of await this.#storage.list('group/')) {
       const group = await getJson<GroupRecord>(this.#storage, keys.group(id))
       if (group) this.#groups.set(group)
@@ -309,12 +317,22 @@ export class IdentityStore {
     groupNames?: string[],
   ): Promise<string> {
     if (login.name === '') throw new InvalidRequestError('auth method returned an empty alias name')
+    const memoKey =
+      groupNames === undefined ? `${accessor}\n${login.name}\n${JSON.stringify(login.metadata ?? null)}` : ''
+    const memo = memoKey === '' ? undefined : this.#logins.get(memoKey)
+    if (memo !== undefined && memo.generation === this.#generation) return memo.entityId
+    const generation = this.#generation
     let found = await this.aliasByName(accessor, login.name)
     if (!found || this.#aliasStale(found.alias, login.metadata))
       found = await this.#write(() => this.#ensureAlias(accessor, login))
     const { entity } = found
     if (entity.disabled) throw new PermissionDeniedError()
     if (groupNames !== undefined) await this.#syncExternalGroups(entity.id, accessor, groupNames)
+    // Remembered only when no write happened while it was read (this login's own creation of the alias included).
+    if (memoKey !== '' && generation === this.#generation) {
+      if (this.#logins.size >= RESOLVED_LIMIT) this.#logins.clear()
+      this.#logins.set(memoKey, { generation, entityId: entity.id })
+    }
     return entity.id
   }
 

@@ -23,7 +23,8 @@ export function authenticate(
   return services.tokens.lookup(req.token).then((entry) => withEntry(services, req, routed, entry))
 }
 
-function withEntry(
+/** The request's auth from a token entry it holds: checked against its bound CIDRs, and the backend told who calls. */
+export function withEntry(
   services: AuthenticateServices,
   req: LogicalRequest,
   routed: Routed,

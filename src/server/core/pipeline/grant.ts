@@ -6,7 +6,7 @@ import type { CoreHandlerResponse, CoreResponse, RequestAuth } from '../logical-
 import type { MountEntry } from '../mount-table.ts'
 import type { UnsealedServices } from '../services.ts'
 import { issuedAuth } from '../token/issued-auth.ts'
-import { type TokenEntry, ttlSeconds } from '../token/token-entry.ts'
+import { type CreateTokenInput, type TokenEntry, ttlSeconds } from '../token/token-entry.ts'
 import { type Routed, taintedRoute } from './route.ts'
 
 export type GrantServices = Pick<UnsealedServices, 'mounts' | 'expiration' | 'tokens' | 'identity' | 'clock'>
@@ -114,6 +114,21 @@ export function leaseTtls(
 
 /** A login's AuthGrant becomes an orphan service token bounded by the auth mount's TTLs. */
 async function mintLoginToken(services: GrantServices, mount: MountEntry, path: string, grant: AuthGrant) {
+  const { type, input } = await loginTokenInput(services, mount, path, grant)
+  const { token, entry } = await services.tokens.issue(type, input)
+  return withIdentityPolicies(services.identity, issuedAuth(token, entry, services.clock.now()), entry)
+}
+
+/**
+ * The token a login's AuthGrant asks for, bounded by the auth mount's TTLs, with the entity its alias finds (or
+ * creates): what `mintLoginToken` issues, and what a login in place (login-in-place.ts) holds for one request.
+ */
+export async function loginTokenInput(
+  services: Pick<GrantServices, 'mounts' | 'identity'>,
+  mount: MountEntry,
+  path: string,
+  grant: AuthGrant,
+): Promise<{ type: 'service' | 'batch'; input: CreateTokenInput }> {
   if (!Array.isArray(grant.policies)) throw new InvalidRequestError('auth method returned no policies')
   const { defaultLeaseTtl, maxLeaseTtl } = services.mounts.effectiveTtls(mount)
   const policies = [...new Set([...grant.policies, ...(grant.noDefaultPolicy ? [] : ['default'])])].sort()
@@ -122,21 +137,23 @@ async function mintLoginToken(services: GrantServices, mount: MountEntry, path: 
   const entityId = grant.alias
     ? await services.identity.login(mount.accessor, grant.alias, grant.groupAliases)
     : ''
-  const { token, entry } = await services.tokens.issue(grant.tokenType === 'batch' ? 'batch' : 'service', {
-    entityId,
-    policies,
-    parentHash: '',
-    meta: grant.metadata ?? {},
-    displayName: `${mount.type}${grant.displayName ? `-${grant.displayName}` : ''}`,
-    numUses: grant.numUses ?? 0,
-    ttl: Math.min(grant.ttl || defaultLeaseTtl, maxTtl),
-    maxTtl,
-    explicitMaxTtl: grant.explicitMaxTtl ?? 0,
-    period: grant.period ?? 0,
-    renewable: grant.renewable ?? true,
-    path,
-    ...(grant.boundCidrs?.length ? { boundCidrs: grant.boundCidrs } : {}),
-    login: { mountAccessor: mount.accessor, internal: grant.internal ?? {} },
-  })
-  return withIdentityPolicies(services.identity, issuedAuth(token, entry, services.clock.now()), entry)
+  return {
+    type: grant.tokenType === 'batch' ? 'batch' : 'service',
+    input: {
+      entityId,
+      policies,
+      parentHash: '',
+      meta: grant.metadata ?? {},
+      displayName: `${mount.type}${grant.displayName ? `-${grant.displayName}` : ''}`,
+      numUses: grant.numUses ?? 0,
+      ttl: Math.min(grant.ttl || defaultLeaseTtl, maxTtl),
+      maxTtl,
+      explicitMaxTtl: grant.explicitMaxTtl ?? 0,
+      period: grant.period ?? 0,
+      renewable: grant.renewable ?? true,
+      path,
+      ...(grant.boundCidrs?.length ? { boundCidrs: grant.boundCidrs } : {}),
+      login: { mountAccessor: mount.accessor, internal: grant.internal ?? {} },
+    },
+  }
 }

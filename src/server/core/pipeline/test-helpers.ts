@@ -1,5 +1,6 @@
 // An unsealed core on in-memory storage, for in-process tests of the pipeline stages and the sys/ paths.
 import { silentLogger } from '../../../lib/logger.ts'
+import type { Clock } from '../../../lib/time.ts'
 import { MemoryStorage } from '../../physical/memory.ts'
 import { authMethods, secretEngines } from '../../registry.ts'
 import { createSystemBackend } from '../../system/backend.ts'
@@ -14,9 +15,10 @@ export interface TestCore {
   close(): Promise<void>
 }
 
-/** A core initialised and unsealed on memory storage, with KV v2 at secret/. */
-export async function unsealedCore(): Promise<TestCore> {
+/** A core initialised and unsealed on memory storage, with KV v2 at secret/ (and `clock` when given). */
+export async function unsealedCore(options: { clock?: Clock } = {}): Promise<TestCore> {
   const core = new Core({
+    ...(options.clock ? { clock: options.clock } : {}),
     physical: new MemoryStorage(),
     storageType: 'inmem',
     logger: silentLogger,

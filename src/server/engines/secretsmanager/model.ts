@@ -1,6 +1,6 @@
 // The stored shape of a secret (metadata, versions and labels) and its value entries, behind the mount's barrier view.
 import { sha256Hex } from '../../../lib/hash.ts'
-import { encodeJson, getJson, type Storage, type StorageOp } from '../../../sdk/storage.ts'
+import { encodeJson, getJson, getJsonSharedNow, type Storage, type StorageOp } from '../../../sdk/storage.ts'
 
 export interface Tag {
   Key: string
@@ -109,7 +109,24 @@ export const SECRETS_PREFIX = 'secrets/'
 
 /** Names may contain '/', so keys hash them: one flat level to list, no alias between names. */
 function nameHash(name: string): string {
-  return sha256Hex(name)
+  return memoHash(name)
+}
+
+/**
+ * SHA-256 of names and version IDs, remembered: a read of a hot secret hashes the same few strings on every
+ * request (its record key twice, its value key once). Bounded; cleared whole when full.
+ */
+const hashes = new Map<string, string>()
+const HASH_LIMIT = 4096
+
+function memoHash(text: string): string {
+  let hash = hashes.get(text)
+  if (hash === undefined) {
+    hash = sha256Hex(text)
+    if (hashes.size >= HASH_LIMIT) hashes.clear()
+    hashes.set(text, hash)
+  }
+  return hash
 }
 
 /** What a record's storage keys hash: its name, or its region and name (NUL never occurs in a name). */
@@ -127,7 +144,7 @@ export function recordKey(name: string): string {
 }
 
 export function valueKey(name: string, versionId: string): string {
-  return `values/${nameHash(name)}/${sha256Hex(versionId)}`
+  return `values/${nameHash(name)}/${memoHash(versionId)}`
 }
 
 export function valuesPrefix(name: string): string {
@@ -136,6 +153,17 @@ export function valuesPrefix(name: string): string {
 
 export function loadRecord(storage: Storage, name: string): Promise<SecretRecord | undefined> {
   return getJson<SecretRecord>(storage, recordKey(name))
+}
+
+/**
+ * loadRecord for readers that change nothing (GetSecretValue, the resource-policy check): deeply frozen (a write to
+ * it throws) and shared, parsed once per stored version of the record while the barrier caches it.
+ */
+export function loadRecordShared(
+  storage: Storage,
+  name: string,
+): SecretRecord | undefined | Promise<SecretRecord | undefined> {
+  return getJsonSharedNow<SecretRecord>(storage, recordKey(name))
 }
 
 export function putRecordOp(record: SecretRecord): StorageOp {

@@ -57,7 +57,7 @@ export async function checkResourcePolicy(
     ctx.request,
   )
   // The secret the caller's region sees (a replica carries its primary's policy, as AWS replicates it).
-  const record = await findSecretOrUndefined(env, name)
+  const record = await findSecretOrUndefined(env, name, true)
   if (record?.resourcePolicy === undefined) return
   const request = {
     action,

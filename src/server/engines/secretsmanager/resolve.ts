@@ -2,11 +2,15 @@
 import { parseSecretId } from '../../../sdk/aws-secretsmanager-routes.ts'
 import type { ActionContext } from './context.ts'
 import { markedForDeletion, replicaReadOnly, secretNotFound } from './errors.ts'
-import { loadRecord, regionalStoreId, type SecretRecord } from './model.ts'
+import { loadRecord, loadRecordShared, regionalStoreId, type SecretRecord } from './model.ts'
 
 /** The record, or ResourceNotFoundException when the name, the ARN's suffix, region or account do not match. */
-export async function findSecret(ctx: ActionContext, secretId: string): Promise<SecretRecord> {
-  const record = await findSecretOrUndefined(ctx, secretId)
+export async function findSecret(
+  ctx: ActionContext,
+  secretId: string,
+  shared = false,
+): Promise<SecretRecord> {
+  const record = await findSecretOrUndefined(ctx, secretId, shared)
   if (!record) throw secretNotFound()
   return record
 }
@@ -16,14 +20,16 @@ export async function findPrimary(ctx: ActionContext, secretId: string): Promise
   return requirePrimary(ctx, await findSecret(ctx, secretId))
 }
 
+/** `shared`: the frozen, shared record (loadRecordShared), for a reader that changes nothing. */
 export async function findSecretOrUndefined(
   ctx: ActionContext,
   secretId: string,
+  shared = false,
 ): Promise<SecretRecord | undefined> {
   const { name, suffix, arn } = parseSecretId(secretId)
   if (arn && arn.account !== ctx.accountId) return undefined
   if (arn && !ctx.anyRegion && arn.region !== ctx.region) return undefined
-  const record = await locate(ctx, name)
+  const record = await locate(ctx, name, shared)
   if (!record || (suffix !== undefined && record.suffix !== suffix)) return undefined
   // A request without a region acts in the secret's primary region, so its ARNs name that region.
   if (ctx.anyRegion && record.region !== undefined) ctx.region = record.region
@@ -47,10 +53,15 @@ export function isReplicaView(ctx: Pick<ActionContext, 'region'>, record: Secret
  * The secret `name` seen from the caller's region: the record stored under the name when it is visible there,
  * else one stored under the region and name (a same-name secret primary in this region).
  */
-export async function locate(ctx: ActionContext, name: string): Promise<SecretRecord | undefined> {
-  const home = await loadRecord(ctx.storage, name)
+export async function locate(
+  ctx: ActionContext,
+  name: string,
+  shared = false,
+): Promise<SecretRecord | undefined> {
+  const load = shared ? loadRecordShared : loadRecord
+  const home = await load(ctx.storage, name)
   if (home && (ctx.anyRegion || visibleIn(home, ctx.region))) return home
-  return loadRecord(ctx.storage, regionalStoreId(ctx.region, name))
+  return load(ctx.storage, regionalStoreId(ctx.region, name))
 }
 
 /** The lock key for a SecretId: every form of it for one secret takes the same lock (all regions' too). */

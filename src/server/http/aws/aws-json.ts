@@ -32,17 +32,21 @@ const ACCESS_KEYS_TYPE = 'aws-keys'
 const SECRETS_MANAGER_TYPE = 'secretsmanager'
 const SECRETS_MANAGER_PREFIX = 'secretsmanager.'
 const SSM_TYPE = 'ssm'
-/** The JSON services' throttling error type. */
-const THROTTLED = 'ThrottlingException'
 
 /** An AWS SDK call: the JSON protocol posts to the root path and names the action in X-Amz-Target. */
 export function isAwsJsonRequest(req: HttpRequest): boolean {
   return req.method === 'POST' && req.headers[AWS_TARGET_HEADER] !== undefined && /^\/(\?|$)/.test(req.url)
 }
 
-/** A verified caller: the token its access key's role grants, and the region its signature was scoped to. */
+/** `Credential=<key>/<date>/<region>/<service>/aws4_request` in a SigV4 Authorization header. */
+/** The JSON services' throttling error type. */
+const THROTTLED = 'ThrottlingException'
+
+const CREDENTIAL_SCOPE = /Credential=[^/,\s]*\/\d{8}\/([^/,\s]*)\/([^/,\s]*)\/aws4_request/
+
+/** A signed caller: the login that verifies its signature, and the region the signature is scoped to. */
 interface Caller {
-  token: string
+  login: NonNullable<LogicalRequest['login']>
   region: string
 }
 
@@ -64,7 +68,7 @@ export async function handleAwsJson(core: RequestCore, req: HttpRequest): Promis
     // Counted before the signature is checked, so a flood costs no more than a refusal.
     const counted = callPath(mount, () => secretsManagerRoute(action, input).path)
     throttle(core, counted, req.remoteAddress, THROTTLED)
-    const caller = await authenticate(core, req, requestId, 'secretsmanager')
+    const caller = credentials(core, req, 'secretsmanager')
     const call = (name: SecretsManagerAction, body: Record<string, unknown>) =>
       runAction(core, req, requestId, caller, mount, name, body)
     const output =
@@ -94,7 +98,7 @@ async function handleSsm(
     req.remoteAddress,
     THROTTLED,
   )
-  const caller = await authenticate(core, req, requestId, 'ssm')
+  const caller = credentials(core, req, 'ssm')
   const call = (name: SsmAction, body: Record<string, unknown>) => {
     const route = ssmRoute(name, body)
     const resource = String(body['Name'] ?? body['ResourceId'] ?? body['Path'] ?? '*')
@@ -143,15 +147,11 @@ function mountOfType(core: RequestCore, table: 'auth' | 'secret', type: string):
 }
 
 /**
- * The signature is checked by the access-key auth method's login, through the pipeline (audited like any login),
- * which answers with a token for the key's role: batch by default, so nothing is stored per call.
+ * The signature is checked by the access-key auth method's login, run in place by the pipeline for each request
+ * it signs (core/pipeline/login-in-place.ts): one trip through the pipeline, audited as that request, and no token
+ * minted. The region the signature is scoped to is read from its credential scope, which the login verifies.
  */
-async function authenticate(
-  core: RequestCore,
-  req: HttpRequest,
-  requestId: string,
-  service: string,
-): Promise<Caller> {
+function credentials(core: RequestCore, req: HttpRequest, service: string): Caller {
   const [path, query = ''] = splitUrl(req.url)
   // A presigned call gets as far as the login, which refuses it as AWS words a refusal (AccessDenied).
   if (header(req, 'authorization') === '' && !isPresignedQuery(query))
@@ -162,11 +162,18 @@ async function authenticate(
       'UnrecognizedClientException',
       'The security token included in the request is invalid.',
     )
-  let login: Awaited<ReturnType<typeof handleRequest>>
-  try {
-    login = await handleRequest(core, {
-      ...base(req, requestId),
-      operation: 'update',
+  // The scope's region and service, read without parsing the header in full: the login parses and verifies it.
+  const scope = CREDENTIAL_SCOPE.exec(header(req, 'authorization'))
+  // A signature scoped to another service is refused as AWS refuses it (a key is valid for every service).
+  if (scope && scope[2] !== service)
+    throw new AwsError(
+      'InvalidSignatureException',
+      `Credential should be scoped to correct service: '${service}'.`,
+    )
+  const region = scope ? scope[1]! : ''
+  return {
+    region,
+    login: {
       path: `${mount.startsWith('auth/') ? mount : `auth/${mount}`}login`,
       data: {
         method: req.method,
@@ -175,26 +182,8 @@ async function authenticate(
         headers: signedHeaders(req),
         body: req.body.toString('base64'),
       },
-      token: '',
-    })
-  } catch (error) {
-    throw fromCofferError(error)
+    },
   }
-  const token = login?.auth?.client_token
-  if (typeof token !== 'string' || token === '')
-    throw new AwsError(
-      'UnrecognizedClientException',
-      'The security token included in the request is invalid.',
-    )
-  // A signature scoped to another service is refused as AWS refuses it (a key is valid for every service).
-  const signedFor = login?.auth?.metadata?.['service']
-  if (typeof signedFor === 'string' && signedFor !== service)
-    throw new AwsError(
-      'InvalidSignatureException',
-      `Credential should be scoped to correct service: '${service}'.`,
-    )
-  const region = login?.auth?.metadata?.['region']
-  return { token, region: typeof region === 'string' ? region : '' }
 }
 
 /** One action as the LogicalRequest its route names: the caller's token, the action and the signed region. */
@@ -242,7 +231,8 @@ async function runRoute(
       operation,
       path,
       data: call.input,
-      token: caller.token,
+      token: '',
+      login: caller.login,
       headers: {
         [AWS_TARGET_HEADER]: call.target,
         [AWS_REGION_HEADER]: caller.region,

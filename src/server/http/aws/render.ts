@@ -1,6 +1,7 @@
 // AWS JSON answers: the body and headers AWS SDKs parse, and Coffer's errors as the `__type` they classify.
 import { AwsError } from '../../../sdk/aws-error.ts'
 import { isAppError } from '../../../sdk/errors.ts'
+import { isSharedAnswer } from '../../../sdk/shared-answer.ts'
 import type { HttpResult } from '../http-types.ts'
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1'
@@ -10,8 +11,21 @@ export function awsResult(requestId: string, output: Record<string, unknown>): H
     status: 200,
     headers: { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': requestId, 'cache-control': 'no-store' },
     // A string body goes out in one write with the headers (a Buffer takes a second, writev).
-    body: JSON.stringify(output),
+    body: encoded(output),
   }
+}
+
+/** The JSON text of answers an engine shares (deeply frozen: their text cannot change), by answer. */
+const texts = new WeakMap<object, string>()
+
+function encoded(output: Record<string, unknown>): string {
+  if (!isSharedAnswer(output)) return JSON.stringify(output)
+  let text = texts.get(output)
+  if (text === undefined) {
+    text = JSON.stringify(output)
+    texts.set(output, text)
+  }
+  return text
 }
 
 export function awsErrorResult(requestId: string, error: unknown): HttpResult {

@@ -1,6 +1,7 @@
 // GetSecretValue: one version's value, chosen by VersionId and/or VersionStage (AWSCURRENT by default).
 
-import { getJson } from '../../../../sdk/storage.ts'
+import { sharedAnswer } from '../../../../sdk/shared-answer.ts'
+import { getJsonSharedNow } from '../../../../sdk/storage.ts'
 import { type ActionContext, arnOf } from '../context.ts'
 import { invalidRequest, stageNotFound, versionNotFound } from '../errors.ts'
 import { epochSeconds, type Input, optString, secretIdOf } from '../input.ts'
@@ -15,22 +16,38 @@ export async function getSecretValue(ctx: ActionContext, input: Input): Promise<
   // Reads take no lock: a write stores the record and its value in one batch. A version dropped by retention
   // between our two reads (its labels moved away meanwhile) is looked up again once.
   for (let attempt = 0; ; attempt++) {
-    const record = requireLive(await findSecret(ctx, secretId))
+    const record = requireLive(await findSecret(ctx, secretId, true))
     const id = pickVersion(record, versionId, stage)
-    const value = await getJson<SecretValue>(ctx.storage, valueKey(storeIdOf(record), id))
+    const value = await getJsonSharedNow<SecretValue>(ctx.storage, valueKey(storeIdOf(record), id))
     if (value === undefined && attempt === 0) continue
     if (value === undefined) throw versionNotFound(id)
+    const arn = arnOf(ctx, record.name, record.suffix)
+    const remembered = answers.get(record)
+    if (remembered && remembered.value === value && remembered.id === id && remembered.arn === arn)
+      return remembered.answer
     const meta = record.versions[id]!
-    return {
-      ARN: arnOf(ctx, record.name, record.suffix),
+    const answer = sharedAnswer({
+      ARN: arn,
       Name: record.name,
       VersionId: id,
       ...value,
       VersionStages: [...meta.stages],
       CreatedDate: epochSeconds(meta.createdDate),
-    }
+    })
+    answers.set(record, { value, id, arn, answer })
+    return answer
   }
 }
+
+/**
+ * The last answer built from each stored version of a secret's record (the frozen shared parse, a new object
+ * whenever the record is written): the same record, value, version and ARN give the same answer, handed out again
+ * (frozen and shared) so that a hot secret's read builds nothing and the AWS front door encodes it once.
+ */
+const answers = new WeakMap<
+  SecretRecord,
+  { value: SecretValue; id: string; arn: string; answer: Record<string, unknown> }
+>()
 
 /** AWS: both selectors must designate the same version; a stage alone names its holder. */
 export function pickVersion(
