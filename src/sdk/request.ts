@@ -1,4 +1,5 @@
 // What a backend receives and returns: the logical request and response, free of HTTP and of tokens.
+import type { BackendEvent, EventEmitter } from './events.ts'
 import type { Storage } from './storage.ts'
 
 export type Operation = 'create' | 'read' | 'update' | 'patch' | 'delete' | 'list'
@@ -90,6 +91,8 @@ export interface LogicalResponse {
   frozenData?: true
   secret?: SecretGrant
   auth?: AuthGrant
+  /** Changes this request made: core publishes them after the request has succeeded (see sdk/events.ts). */
+  events?: BackendEvent[]
 }
 
 /** The narrow, read-only view of core a backend may use. */
@@ -103,6 +106,8 @@ export interface SystemView {
   /** A new password from the named sys/policies/password policy, or Vault's default (20 chars) when none is named. */
   generatePassword(policyName?: string): Promise<string>
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string, context?: Record<string, unknown>): void
+  /** Reports changes made outside a request (rotations, background work), once they are stored. */
+  readonly events: EventEmitter
 }
 
 /** Vault's user_lockout: after `threshold` failed logins within `counterReset` seconds, refuse for `duration` seconds. */

@@ -1,4 +1,5 @@
 // Builds a backend from its definition for in-process tests: core's routing, coercion and handler call, a manual clock.
+import type { BackendEvent } from '../events.ts'
 import type {
   BackendRequest,
   Caller,
@@ -41,6 +42,8 @@ export interface BackendHarness {
   system: SystemView
   clock: ManualClock
   lockout: UserLockoutConfig
+  /** Every event the backend emitted through its context's emitter (`system.events`), in order. */
+  emitted: BackendEvent[]
   /** Advance the clock by `ms`. */
   tick(ms: number): void
   /** The request a call would send, with a fresh id. */
@@ -104,7 +107,9 @@ export async function buildBackend<S>(
     generatePassword:
       options.generatePassword ?? (() => Promise.reject(new Error('no password policies in this harness'))),
     log: options.log ?? (() => {}),
+    events: { emit: (event) => emitted.push(event) },
   }
+  const emitted: BackendEvent[] = []
   const { storage } = options
   const instance = await BackendInstance.create(definition, { storage, system })
   const secretContext = () => ({ storage, system, state: instance.state })
@@ -140,6 +145,7 @@ export async function buildBackend<S>(
     system,
     clock,
     lockout,
+    emitted,
     tick(ms) {
       clock.now += ms
     },

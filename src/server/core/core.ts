@@ -11,6 +11,8 @@ import type { ChangeFeed, HaBackend } from '../physical/ha.ts'
 import type { PhysicalStorage } from '../physical/physical.ts'
 import { builtinMounts } from './builtin-mounts.ts'
 import { cubbyholeBackend, cubbyholePrefix } from './cubbyhole/backend.ts'
+import { EventBus } from './events/event-bus.ts'
+import { leaseRevokedEvent } from './events/lease-events.ts'
 import { ExpirationManager, type ExpirationTuning } from './expiration/expiration-manager.ts'
 import { HaCoordinator, type HaIdentity, type HaTuning } from './ha/coordinator.ts'
 import { ForwardingKey } from './ha/forwarding-key.ts'
@@ -100,6 +102,8 @@ export class Core {
   readonly forwarding: ForwardingKey
   /** HA with a change log: the read-only services a standby serves reads from. */
   readonly standbyReader: StandbyReader | undefined
+  /** Change events; lives as long as the process so subscribers and sinks attach once. */
+  readonly events: EventBus
 
   constructor(opts: CoreOptions) {
     this.#opts = opts
@@ -115,6 +119,11 @@ export class Core {
     })
     this.rekey = new Rekey({ seal: this.seal, barrier: this.barrier, logger: opts.logger })
     this.clock = opts.clock ?? systemClock
+    this.events = new EventBus({
+      now: () => this.clock.now(),
+      onListenerError: (error) =>
+        opts.logger.log('error', 'an event listener failed', { error: String(error) }),
+    })
     this.storageType = opts.storageType
     this.#defaultLeaseTtl = opts.defaultLeaseTtl
     this.#maxLeaseTtl = opts.maxLeaseTtl
@@ -439,6 +448,7 @@ export class Core {
         maxLeaseTtl: this.#maxLeaseTtl,
         userLockoutDefaults: this.#opts.userLockoutDefaults ?? {},
         registry: this.#opts.registry,
+        events: this.events,
         // A secrets engine's leases end with it, as in Vault: disabling fails while a revocation fails.
         beforeUnmount: async (path) => {
           await expiration.revokePrefix(path)
@@ -471,6 +481,8 @@ export class Core {
         logger: this.#logger.child({ component: 'expiration' }),
         backendAt: (mountPath, mountUuid) =>
           (mountUuid ? mounts.router.byUuid(mountUuid) : mounts.router.get(mountPath))?.backend,
+        // Published once the lease is gone from storage, from the active node only (standbys revoke nothing).
+        onRevoked: (lease) => leaseRevokedEvent(this.events, mounts, lease),
         ...(this.#opts.expiration ? { tuning: this.#opts.expiration } : {}),
       })
       const services: UnsealedServices = Object.freeze({
@@ -480,6 +492,7 @@ export class Core {
         audit,
         mounts,
         expiration,
+        events: this.events,
         clock: this.clock,
         logger: this.#logger,
         defaultLeaseTtl: this.#defaultLeaseTtl,

@@ -10,6 +10,8 @@ import { type BackendDefinition, BackendInstance } from '../../sdk/framework/bac
 import type { SystemView, UserLockoutConfig } from '../../sdk/request.ts'
 import { deletePrefix, type Storage, storageView } from '../../sdk/storage.ts'
 import type { BuiltinMount } from './builtin-mounts.ts'
+import type { EventBus } from './events/event-bus.ts'
+import { originOf } from './events/event-origin.ts'
 import { MountMoves } from './mount-moves.ts'
 import {
   defaultMountConfig,
@@ -55,6 +57,8 @@ export interface MountManagerOptions {
   beforeUnmount?: (path: string) => Promise<void>
   /** Runs while a mount is tainted for a move, before it is routed at its new path; an error aborts the move. */
   beforeMove?: (entry: MountEntry) => Promise<void>
+  /** Where backends' own events go (system.events.emit); tests may leave it out. */
+  events?: Pick<EventBus, 'publishFrom'>
   /** Built-in mounts created on first unseal and re-created on every unseal (or given to `load`). */
   builtins?: BuiltinMount[]
 }
@@ -365,6 +369,8 @@ export class MountManager {
       now: () => clock.now(),
       generatePassword: (policyName) => generateFromPolicy(this.#opts.storage, policyName),
       log: (level, message, context) => logger.log(level, message, context),
+      // The mount is read when the event is emitted, so it names where the mount is now.
+      events: { emit: (event) => void this.#opts.events?.publishFrom(originOf(entry), event) },
     }
     return BackendInstance.create(definition, {
       storage: storageView(this.#opts.storage, mountStoragePrefix(entry)),

@@ -4,6 +4,7 @@ import { BackendInstance, defineBackend } from '../../../sdk/framework/backend.t
 import { type Storage, storageView } from '../../../sdk/storage.ts'
 import { MemoryStorage } from '../../physical/memory.ts'
 import { ExpirationManager } from './expiration-manager.ts'
+import { NO_EVENTS } from '../../../sdk/events.ts'
 
 export class TestClock {
   now_ = Date.UTC(2026, 10, 22, 12, 0, 0)
@@ -65,6 +66,7 @@ export async function setup(opts: { maxRevokeAttempts?: number; physical?: Stora
       now: () => clock.now(),
       log: () => undefined,
       generatePassword: async () => 'unused-by-these-tests',
+      events: NO_EVENTS,
     },
   })
   const make = () =>

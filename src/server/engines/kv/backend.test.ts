@@ -6,6 +6,7 @@ import type { SystemView } from '../../../sdk/request.ts'
 import { MemoryStorage } from '../../physical/memory.ts'
 import { kvBackend, kvVersion } from './backend.ts'
 import { dataOf, makeKv } from './test-helpers.ts'
+import { NO_EVENTS } from '../../../sdk/events.ts'
 
 describe('kvVersion', () => {
   it('defaults to 1 and reads "1" and "2"', () => {
@@ -65,6 +66,7 @@ describe('kvBackend', () => {
       now: () => 0,
       generatePassword: async () => 'unused-in-kv',
       log: () => {},
+      events: NO_EVENTS,
     }
     await assert.rejects(
       BackendInstance.create(kvBackend, { storage: new MemoryStorage(), system }),
