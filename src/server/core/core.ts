@@ -13,6 +13,7 @@ import { builtinMounts } from './builtin-mounts.ts'
 import { cubbyholeBackend, cubbyholePrefix } from './cubbyhole/backend.ts'
 import { EventBus } from './events/event-bus.ts'
 import { leaseRevokedEvent } from './events/lease-events.ts'
+import { Subscriptions } from './events/subscriptions.ts'
 import { ExpirationManager, type ExpirationTuning } from './expiration/expiration-manager.ts'
 import { HaCoordinator, type HaIdentity, type HaTuning } from './ha/coordinator.ts'
 import { ForwardingKey } from './ha/forwarding-key.ts'
@@ -104,6 +105,8 @@ export class Core {
   readonly standbyReader: StandbyReader | undefined
   /** Change events; lives as long as the process so subscribers and sinks attach once. */
   readonly events: EventBus
+  /** Open WebSocket subscriptions: closed at seal, and one by one when their token is revoked. */
+  readonly subscriptions: Subscriptions
 
   constructor(opts: CoreOptions) {
     this.#opts = opts
@@ -124,6 +127,7 @@ export class Core {
       onListenerError: (error) =>
         opts.logger.log('error', 'an event listener failed', { error: String(error) }),
     })
+    this.subscriptions = new Subscriptions(this.events)
     this.storageType = opts.storageType
     this.#defaultLeaseTtl = opts.defaultLeaseTtl
     this.#maxLeaseTtl = opts.maxLeaseTtl
@@ -319,6 +323,7 @@ export class Core {
     await services?.mounts.moves.settled()
     // Requests that start from here on are answered 503; those already running keep the record they hold.
     this.#services = undefined
+    this.subscriptions.closeAll('server sealed or no longer active')
     await services?.expiration.stop()
     await services?.mounts.unload()
     await services?.audit.close()
@@ -527,6 +532,8 @@ export class Core {
       await expiration.start()
       // Revoking a token revokes the leases it created (a failure is retried by the expiry loop).
       tokens.onRevoke((idHash) => expiration.revokeByToken(idHash))
+      // A subscriber whose token is revoked (or expires) is disconnected.
+      tokens.onRevoke(async (idHash) => this.subscriptions.tokenRevoked(idHash))
       return services
     }
   }

@@ -3,9 +3,9 @@ import { PermissionDeniedError, SealedError } from '../../sdk/errors.ts'
 import type { BackendEvent } from '../../sdk/events.ts'
 import type { LogicalResponse } from '../../sdk/request.ts'
 import type { Core } from './core.ts'
+import { originOf } from './events/event-origin.ts'
 import type { CoreResponse, LogicalRequest } from './logical-request.ts'
 import type { MountEntry } from './mount-table.ts'
-import { originOf } from './events/event-origin.ts'
 import { type RequestAudit, requestAudit } from './pipeline/audit.ts'
 import { authenticate } from './pipeline/authenticate.ts'
 import { authorise } from './pipeline/authorise.ts'
@@ -79,7 +79,11 @@ export async function runPipeline(
 }
 
 /** The events a backend returned, from the mount the request was routed to. */
-function publishEvents(services: UnsealedServices, routed: { route: { entry: MountEntry } }, events: BackendEvent[]) {
+function publishEvents(
+  services: UnsealedServices,
+  routed: { route: { entry: MountEntry } },
+  events: BackendEvent[],
+) {
   const origin = originOf(routed.route.entry)
   for (const event of events) services.events.publishFrom(origin, event)
 }

@@ -132,7 +132,8 @@ function mergeEventTypes(existing: Permissions, incoming: Permissions): string[]
   const adds = (incoming.bits & BIT.subscribe) !== 0
   if (!adds) return existing.subscribeEventTypes
   if (!had) return incoming.subscribeEventTypes
-  if (existing.subscribeEventTypes === undefined || incoming.subscribeEventTypes === undefined) return undefined
+  if (existing.subscribeEventTypes === undefined || incoming.subscribeEventTypes === undefined)
+    return undefined
   return [...existing.subscribeEventTypes, ...incoming.subscribeEventTypes]
 }
 

@@ -1,10 +1,10 @@
 // Shared by the expiration tests: a clock the test moves and a backend whose secrets are rows in its own storage.
 import { silentLogger } from '../../../lib/logger.ts'
+import { NO_EVENTS } from '../../../sdk/events.ts'
 import { BackendInstance, defineBackend } from '../../../sdk/framework/backend.ts'
 import { type Storage, storageView } from '../../../sdk/storage.ts'
 import { MemoryStorage } from '../../physical/memory.ts'
 import { ExpirationManager } from './expiration-manager.ts'
-import { NO_EVENTS } from '../../../sdk/events.ts'
 
 export class TestClock {
   now_ = Date.UTC(2026, 10, 22, 12, 0, 0)

@@ -1,12 +1,12 @@
 // Tests for version selection and the outer kv backend's forwarding.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { NO_EVENTS } from '../../../sdk/events.ts'
 import { BackendInstance } from '../../../sdk/framework/backend.ts'
 import type { SystemView } from '../../../sdk/request.ts'
 import { MemoryStorage } from '../../physical/memory.ts'
 import { kvBackend, kvVersion } from './backend.ts'
 import { dataOf, makeKv } from './test-helpers.ts'
-import { NO_EVENTS } from '../../../sdk/events.ts'
 
 describe('kvVersion', () => {
   it('defaults to 1 and reads "1" and "2"', () => {

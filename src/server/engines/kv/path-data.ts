@@ -229,7 +229,9 @@ export const dataPath = definePath<typeof fields, KeyLocks>({
         if (!meta || !vm || vm.destroyed || isDeleted(vm, now)) return undefined
         vm.deletionTime = now
         await storage.batch([putMetadataOp(path, meta)])
-        return { events: [kvV2Event('data-delete', path, meta, { deleted_versions: String(meta.currentVersion) })] }
+        return {
+          events: [kvV2Event('data-delete', path, meta, { deleted_versions: String(meta.currentVersion) })],
+        }
       })
     },
   },

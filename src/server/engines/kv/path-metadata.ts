@@ -108,7 +108,10 @@ export const metadataPath = definePath<typeof fields, KeyLocks>({
         if (input.delete_version_after !== undefined) meta.deleteVersionAfter = input.delete_version_after
         if (custom !== undefined) meta.customMetadata = custom
         await storage.batch([putMetadataOp(path, meta)])
-        return withEvent(withWarnings(casWarning(input.cas_required, config)), kvV2Event('metadata-write', path))
+        return withEvent(
+          withWarnings(casWarning(input.cas_required, config)),
+          kvV2Event('metadata-write', path),
+        )
       })
     },
 
