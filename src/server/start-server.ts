@@ -7,11 +7,13 @@ import { createLogger, type Logger, type LogLevel, silentLogger } from '../lib/l
 import { writePrivateFile } from '../lib/private-file.ts'
 import type { Clock } from '../lib/time.ts'
 import type { BackendDefinition } from '../sdk/framework/backend.ts'
+import type { EventSinkConfig } from './config/event-sink-config.ts'
 import type { ListenerConfig, ServerConfig } from './config/load-config.ts'
 import { Core, type CoreOptions } from './core/core.ts'
 import type { HaTuning } from './core/ha/coordinator.ts'
 import { handleRequest } from './core/handle-request.ts'
 import { type DevAwsKeys, ensureDevAwsKeys } from './dev-aws.ts'
+import { type RunningSinks, startSinks } from './events/sinks.ts'
 import { type ListenerTls, type RunningListener, startListener } from './http/listener.ts'
 import { COFFER_VERSION } from './http/version.ts'
 import { type OpenedHa, openStorage } from './open-storage.ts'
@@ -48,6 +50,8 @@ export interface StartOptions {
   expiration?: CoreOptions['expiration']
   /** HA lock timing; tests shorten it. */
   haTuning?: Partial<HaTuning>
+  /** Event sinks besides the config file's event_sink blocks (dev mode has no config file). */
+  eventSinks?: EventSinkConfig[]
 }
 
 export interface RunningServer {
@@ -57,6 +61,8 @@ export interface RunningServer {
   /** Dev mode: the access key pair for the AWS APIs (Secrets Manager at the server's root path). */
   awsKeys?: DevAwsKeys
   core: Core
+  /** The config file's event sinks (none in dev mode unless given). */
+  sinks: RunningSinks
   close(): Promise<void>
 }
 
@@ -125,6 +131,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       : {}),
   })
   if (ha && core.ha) ha.fenceWrites(core.ha.nodeId)
+  // Sinks listen before anything can change, and never hold up a request (see events/sink.ts).
+  const sinks = startSinks(core.events, [...(config?.eventSinks ?? []), ...(options.eventSinks ?? [])], logger)
   await core.start()
 
   let rootToken = ''
@@ -158,6 +166,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   } catch (error) {
     for (const l of listeners) await l.close()
     await core.close()
+    await sinks.close()
     await physical.close()
     throw error
   }
@@ -170,9 +179,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     unsealKey,
     ...(awsKeys ? { awsKeys } : {}),
     core,
+    sinks,
     close: async () => {
       for (const listener of listeners) await listener.close()
       await core.close()
+      await sinks.close()
       await ha?.backend.close()
       await physical.close()
     },

@@ -115,7 +115,7 @@ export async function startServerInTempDir(
 
 /** A dev server (initialised, unsealed, KV v2 at secret/) on SQLite in a temp dir unless `storage: 'inmem'`. */
 export async function startDevServer(
-  opts: Pick<StartOptions, 'clock' | 'expiration' | 'devAws'> & { storage?: TestStorage } = {},
+  opts: Pick<StartOptions, 'clock' | 'expiration' | 'devAws' | 'eventSinks'> & { storage?: TestStorage } = {},
 ): Promise<TestServer> {
   const { storage = 'sqlite', ...rest } = opts
   const server = await startServerInTempDir((dir) => ({

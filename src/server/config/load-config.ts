@@ -1,4 +1,5 @@
 // Server configuration: reads Vault-shaped HCL or JSON config files into a validated ServerConfig.
+import { type EventSinkConfig, parseEventSinks } from './event-sink-config.ts'
 import { readFileSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import { parseDuration } from '../../lib/duration.ts'
@@ -72,6 +73,8 @@ export interface ServerConfig {
   /** list_filter: 'policy' (the default) filters LIST keys by the caller's policies; 'vault' lists them all. */
   /** How LIST answers are filtered (core's ListFilterMode): by the caller's policies, or not at all as Vault. */
   listFilter?: 'policy' | 'vault'
+  /** event_sink blocks: where change events are delivered besides WebSocket subscribers. */
+  eventSinks?: EventSinkConfig[]
 }
 
 export type ConfigFormat = 'hcl' | 'json'
@@ -103,12 +106,12 @@ type Raw = Record<string, unknown>
 
 /** A labelled section such as `listener "tcp" { ... }`, with where it sits for error messages. */
 export interface Section {
-  kind: 'listener' | 'storage' | 'backend' | 'user_lockout'
+  kind: 'listener' | 'storage' | 'backend' | 'user_lockout' | 'event_sink'
   type: string
   body: Raw
 }
 
-const SECTION_KINDS = new Set(['listener', 'storage', 'backend', 'user_lockout'])
+const SECTION_KINDS = new Set(['listener', 'storage', 'backend', 'user_lockout', 'event_sink'])
 const TOP_LEVEL_KEYS = [
   'api_addr',
   'cluster_addr',
@@ -206,7 +209,7 @@ function hclSections(body: HclBody): { attributes: Raw; sections: Section[] } {
     if (!SECTION_KINDS.has(block.type)) {
       throw new ConfigError(
         block.type,
-        `unknown block on line ${block.line} (supported: listener, storage, backend, user_lockout)`,
+        `unknown block on line ${block.line} (supported: listener, storage, backend, user_lockout, event_sink)`,
       )
     }
     const kind = block.type as Section['kind']
@@ -480,6 +483,14 @@ function build(attributes: Raw, sections: Section[]): ServerConfig {
       )
     config.listFilter = mode
   }
+  const sinks = sections.filter((s) => s.kind === 'event_sink')
+  if (sinks.length > 0)
+    config.eventSinks = parseEventSinks(sinks, {
+      fail: (key, problem) => {
+        throw new ConfigError(key, problem)
+      },
+      duration,
+    })
   const lockouts = sections.filter((s) => s.kind === 'user_lockout')
   if (lockouts.length > 0)
     config.userLockout = parseUserLockoutBlocks(lockouts, {
