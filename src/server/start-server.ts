@@ -132,7 +132,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   })
   if (ha && core.ha) ha.fenceWrites(core.ha.nodeId)
   // Sinks listen before anything can change, and never hold up a request (see events/sink.ts).
-  const sinks = startSinks(core.events, [...(config?.eventSinks ?? []), ...(options.eventSinks ?? [])], logger)
+  const sinks = startSinks(
+    core.events,
+    [...(config?.eventSinks ?? []), ...(options.eventSinks ?? [])],
+    logger,
+  )
   await core.start()
 
   let rootToken = ''

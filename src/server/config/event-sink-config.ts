@@ -15,7 +15,14 @@ interface SinkCommon {
 export type EventSinkConfig = SinkCommon &
   (
     | { type: 'webhook'; url: string; hmacSecret: string; ca?: string }
-    | { type: 'nats'; address: string; subjectPrefix: string; username?: string; password?: string; token?: string }
+    | {
+        type: 'nats'
+        address: string
+        subjectPrefix: string
+        username?: string
+        password?: string
+        token?: string
+      }
     | { type: 'rabbitmq'; url: string; exchange: string }
     | { type: 'mqtt'; address: string; topicPrefix: string; username?: string; password?: string }
   )
@@ -47,7 +54,8 @@ export function parseEventSinks(
     const body = section.body
     const allowed = [...COMMON_KEYS, ...KEYS[type]]
     for (const key of Object.keys(body))
-      if (!allowed.includes(key)) p.fail(where, `unknown key ${JSON.stringify(key)} (supported: ${allowed.join(', ')})`)
+      if (!allowed.includes(key))
+        p.fail(where, `unknown key ${JSON.stringify(key)} (supported: ${allowed.join(', ')})`)
     const str = (key: string, fallback?: string): string => {
       const value = body[key]
       if (value === undefined || value === '') {
@@ -65,7 +73,8 @@ export function parseEventSinks(
     const eventTypes = body['event_types'] === undefined ? ['*'] : body['event_types']
     if (!Array.isArray(eventTypes) || !eventTypes.every((t) => typeof t === 'string' && t !== ''))
       p.fail(`${where}.event_types`, 'must be a list of event type patterns such as ["kv-v2/*"]')
-    const timeout = body['timeout'] === undefined ? DEFAULT_TIMEOUT : p.duration(body['timeout'], `${where}.timeout`)
+    const timeout =
+      body['timeout'] === undefined ? DEFAULT_TIMEOUT : p.duration(body['timeout'], `${where}.timeout`)
     if (timeout <= 0) p.fail(`${where}.timeout`, 'must be positive')
     const common: SinkCommon = {
       name: body['name'] === undefined ? `${type}${sections.length > 1 ? `-${i}` : ''}` : str('name'),

@@ -1,10 +1,11 @@
 // Server configuration: reads Vault-shaped HCL or JSON config files into a validated ServerConfig.
-import { type EventSinkConfig, parseEventSinks } from './event-sink-config.ts'
+
 import { readFileSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import { parseDuration } from '../../lib/duration.ts'
 import { type HclBody, HclSyntaxError, parseHcl } from '../../lib/hcl.ts'
 import { DEFAULT_MAX_JSON_DEPTH } from '../../lib/json-depth.ts'
+import { type EventSinkConfig, parseEventSinks } from './event-sink-config.ts'
 import { parseUserLockoutBlocks, type UserLockoutDefaults } from './user-lockout-config.ts'
 
 export interface ListenerConfig {

@@ -31,9 +31,16 @@ interface Method {
 export type AmqpHandler = (routingKey: string, body: Buffer) => void
 
 /** The parts of an amqp:// URL a connection needs; the password stays out of every error message. */
-export function parseAmqpUrl(url: string): { host: string; port: number; user: string; pass: string; vhost: string } {
+export function parseAmqpUrl(url: string): {
+  host: string
+  port: number
+  user: string
+  pass: string
+  vhost: string
+} {
   const u = new URL(url)
-  if (u.protocol !== 'amqp:') throw new Error('a RabbitMQ sink needs an amqp:// url (amqps is not supported yet)')
+  if (u.protocol !== 'amqp:')
+    throw new Error('a RabbitMQ sink needs an amqp:// url (amqps is not supported yet)')
   const vhost = u.pathname.length > 1 ? decodeURIComponent(u.pathname.slice(1)) : '/'
   return {
     host: u.hostname,
@@ -84,8 +91,18 @@ export class AmqpConnection {
       tune.args.short()
       connection.#frameMax = tune.args.long() || connection.#frameMax
       // Heartbeats off: a sink connection idles between events; a dead one shows up on the next publish.
-      connection.#send(0, CONNECTION, 31, new ArgWriter().short(1).long(connection.#frameMax).short(0).build())
-      connection.#send(0, CONNECTION, 40, new ArgWriter().shortstr(target.vhost).shortstr('').bits(false).build())
+      connection.#send(
+        0,
+        CONNECTION,
+        31,
+        new ArgWriter().short(1).long(connection.#frameMax).short(0).build(),
+      )
+      connection.#send(
+        0,
+        CONNECTION,
+        40,
+        new ArgWriter().shortstr(target.vhost).shortstr('').bits(false).build(),
+      )
       const open = await connection.#readMethod()
       if (open.classId !== CONNECTION || open.methodId !== 41)
         throw new Error(`RabbitMQ refused virtual host "${target.vhost}": ${closeText(open)}`)
@@ -103,7 +120,13 @@ export class AmqpConnection {
     await this.#call(
       EXCHANGE,
       10,
-      new ArgWriter().short(0).shortstr(name).shortstr('topic').bits(false, true, false, false, false).emptyTable().build(),
+      new ArgWriter()
+        .short(0)
+        .shortstr(name)
+        .shortstr('topic')
+        .bits(false, true, false, false, false)
+        .emptyTable()
+        .build(),
     )
   }
 
@@ -113,16 +136,31 @@ export class AmqpConnection {
   }
 
   /** A persistent message; resolves when the broker confirms it (after confirmSelect). */
-  publish(exchange: string, routingKey: string, body: Buffer, props: { messageId: string; type: string }): Promise<void> {
+  publish(
+    exchange: string,
+    routingKey: string,
+    body: Buffer,
+    props: { messageId: string; type: string },
+  ): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure)
     const tag = ++this.#publishSeq
     const confirmed = new Promise<void>((resolve, reject) => this.#confirms.set(tag, { resolve, reject }))
     const frames = [
-      methodFrame(CH, BASIC, 40, new ArgWriter().short(0).shortstr(exchange).shortstr(routingKey).bits(false, false).build()),
-      basicHeader(CH, body.length, { contentType: 'application/cloudevents+json', persistent: true, ...props }),
+      methodFrame(
+        CH,
+        BASIC,
+        40,
+        new ArgWriter().short(0).shortstr(exchange).shortstr(routingKey).bits(false, false).build(),
+      ),
+      basicHeader(CH, body.length, {
+        contentType: 'application/cloudevents+json',
+        persistent: true,
+        ...props,
+      }),
     ]
     const chunk = this.#frameMax - 8
-    for (let at = 0; at < body.length; at += chunk) frames.push(frame(FRAME_BODY, CH, body.subarray(at, at + chunk)))
+    for (let at = 0; at < body.length; at += chunk)
+      frames.push(frame(FRAME_BODY, CH, body.subarray(at, at + chunk)))
     this.#socket.write(Buffer.concat(frames))
     return confirmed
   }
@@ -138,13 +176,26 @@ export class AmqpConnection {
     await this.#call(
       QUEUE,
       20,
-      new ArgWriter().short(0).shortstr(queue).shortstr(exchange).shortstr(bindingKey).bits(false).emptyTable().build(),
+      new ArgWriter()
+        .short(0)
+        .shortstr(queue)
+        .shortstr(exchange)
+        .shortstr(bindingKey)
+        .bits(false)
+        .emptyTable()
+        .build(),
     )
     this.#handler = handler
     await this.#call(
       BASIC,
       20,
-      new ArgWriter().short(0).shortstr(queue).shortstr('').bits(false, true, true, false).emptyTable().build(),
+      new ArgWriter()
+        .short(0)
+        .shortstr(queue)
+        .shortstr('')
+        .bits(false, true, true, false)
+        .emptyTable()
+        .build(),
     )
   }
 
@@ -243,7 +294,11 @@ export class AmqpConnection {
 }
 
 function toMethod(payload: Buffer): Method {
-  return { classId: payload.readUInt16BE(0), methodId: payload.readUInt16BE(2), args: new ArgReader(payload.subarray(4)) }
+  return {
+    classId: payload.readUInt16BE(0),
+    methodId: payload.readUInt16BE(2),
+    args: new ArgReader(payload.subarray(4)),
+  }
 }
 
 function closeText(m: Method): string {

@@ -1,5 +1,5 @@
 // NATS sink transport: each event is published on <subject_prefix>.<event type with / as .>, confirmed by a PING/PONG round trip.
-import { NatsConnection, type NatsAuth } from './nats-client.ts'
+import { type NatsAuth, NatsConnection } from './nats-client.ts'
 import type { SinkMessage, SinkTransport } from './sink.ts'
 
 export interface NatsSinkOptions {

@@ -70,7 +70,10 @@ describe('RetryQueue', () => {
         }
       }
     }
-    assert.deepEqual(out, Array.from({ length: 5000 }, (_, i) => i))
+    assert.deepEqual(
+      out,
+      Array.from({ length: 5000 }, (_, i) => i),
+    )
   })
 })
 
