@@ -127,6 +127,8 @@ export function parseEventSinks(
           ...optional('username'),
           ...optional('password'),
         }
+      default:
+        return p.fail(where, 'unsupported event sink type')
     }
   })
 }

@@ -32,8 +32,7 @@ export async function handleUpgrade(
   }
   try {
     const target = parseTarget(httpRequest.url)
-    if (!target || !target.path.startsWith(SUBSCRIBE_PREFIX) || httpRequest.method !== 'GET')
-      throw new NotFoundError()
+    if (!target?.path.startsWith(SUBSCRIBE_PREFIX) || httpRequest.method !== 'GET') throw new NotFoundError()
     const problem = upgradeProblem(req)
     if (problem) throw new InvalidRequestError(problem)
     if (ctx.core.standby)
