@@ -5,7 +5,11 @@ import type { BackendEvent } from '../../../sdk/events.ts'
  * database/rotate (or rotate-fail) for a static role. The data path is static-creds/<role>, what applications read
  * the credential from, so whoever may read it can subscribe to learn it changed.
  */
-export function staticRotationEvent(role: string, outcome: 'ok' | 'fail', trigger: 'request' | 'schedule'): BackendEvent {
+export function staticRotationEvent(
+  role: string,
+  outcome: 'ok' | 'fail',
+  trigger: 'request' | 'schedule',
+): BackendEvent {
   return {
     type: outcome === 'ok' ? 'database/rotate' : 'database/rotate-fail',
     path: `rotate-role/${role}`,

@@ -1,7 +1,8 @@
 // Static roles: static-roles/:name (an existing user rotated on a period or cron schedule), static-creds/:name, rotate-role/:name.
-import type { BackendEvent } from '../../../sdk/events.ts'
+
 import { rfc3339 } from '../../../lib/time.ts'
 import { InvalidRequestError, NotFoundError } from '../../../sdk/errors.ts'
+import type { BackendEvent } from '../../../sdk/events.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { listResponse } from '../../../sdk/framework/list-response.ts'

@@ -1,13 +1,13 @@
 // Static-role password rotation: one rotation (kept safe across failures), scheduling, and the periodic sweep.
 
-import type { BackendEvent } from '../../../sdk/events.ts'
 import { errorMessage } from '../../../lib/error-message.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
+import type { BackendEvent } from '../../../sdk/events.ts'
 import type { SystemView } from '../../../sdk/request.ts'
 import type { Storage } from '../../../sdk/storage.ts'
-import { staticRotationEvent } from './db-events.ts'
 import { databaseError } from './connections.ts'
 import { nextCronTime, parseCron } from './cron.ts'
+import { staticRotationEvent } from './db-events.ts'
 import { loadStaticRole, type StaticRole, saveStaticRole, staticRoleKey } from './model.ts'
 import { configForUse } from './root-credentials.ts'
 import type { DbState } from './state.ts'

@@ -1,10 +1,12 @@
 // tags/<name> (TagResource, UntagResource), restore/<name> (RestoreSecret), rotation/<name> (RotateSecret, CancelRotateSecret).
+
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { restoreSecret } from './actions/delete-secret.ts'
 import { cancelRotateSecret, rotateSecret } from './actions/rotation.ts'
 import { tagResource, untagResource } from './actions/tags.ts'
 import { awsActionOf, runAwsAction, smContext } from './aws-dispatch.ts'
+import { smEvent, withSmEvent } from './sm-events.ts'
 import type { SmState } from './state.ts'
 import { tagList, vaultShape } from './vault-shape.ts'
 
@@ -49,7 +51,8 @@ export const restorePath = definePath<typeof restoreFields, SmState>({
     update: async (ctx) => {
       const action = awsActionOf(ctx.request)
       if (action) return runAwsAction(ctx, action)
-      return shaped(await restoreSecret(smContext(ctx), { SecretId: ctx.params['name'] }))
+      const out = await restoreSecret(smContext(ctx), { SecretId: ctx.params['name'] })
+      return withSmEvent(shaped(out), smEvent('RestoreSecret', ctx.request.path, out))
     },
   },
 })
