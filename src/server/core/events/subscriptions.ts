@@ -102,6 +102,11 @@ class Subscription {
     this.#channel.close(code, reason)
   }
 
+  /** Resolves once every event offered so far has been checked (and sent or not). */
+  settled(): Promise<void> {
+    return this.#chain
+  }
+
   /** The client went away: nothing more is sent. */
   ended(): void {
     if (this.#closed) return
@@ -113,6 +118,8 @@ class Subscription {
 export interface OpenSubscription {
   /** Call when the client closed the connection. */
   ended(): void
+  /** Resolves once every event offered so far has been checked and sent or skipped (tests, shutdown). */
+  settled(): Promise<void>
 }
 
 /** Every open subscription of this node; core closes them at seal and when their token is revoked. */
@@ -141,7 +148,7 @@ export class Subscriptions {
     this.#unsubscribe ??= this.#bus.subscribe((event) => {
       for (const s of this.#open) s.offer(event)
     })
-    return { ended: () => sub.ended() }
+    return { ended: () => sub.ended(), settled: () => sub.settled() }
   }
 
   /** A token was revoked (or expired and was swept): its subscriptions are closed at once. */

@@ -69,12 +69,15 @@ export async function setup(opts: { maxRevokeAttempts?: number; physical?: Stora
       events: NO_EVENTS,
     },
   })
+  /** Lease ids in the order their revocation was reported (what core publishes lease/revoke events from). */
+  const revoked: string[] = []
   const make = () =>
     new ExpirationManager({
       storage: storageView(physical, 'sys/expire/'),
       clock,
       logger: silentLogger,
       backendAt: (path) => (path === 'rows/' ? backend : undefined),
+      onRevoked: (lease) => revoked.push(lease.leaseId),
       tuning: {
         tickMs: 60_000, // the test drives tick() itself
         baseBackoffMs: 1_000,
@@ -102,5 +105,5 @@ export async function setup(opts: { maxRevokeAttempts?: number; physical?: Stora
     })
   }
   const rowExists = async (name: string) => (await backendStorage.get(`rows/${name}`)) !== undefined
-  return { physical, clock, control, manager, make, issue, rowExists, backendStorage }
+  return { physical, clock, control, manager, make, issue, rowExists, backendStorage, revoked }
 }
