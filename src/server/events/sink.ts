@@ -121,6 +121,7 @@ export class EventSink {
           this.#opts.logger.log('warn', 'event sink delivery failed; will retry', {
             sink: this.name,
             pending: this.#queue.size,
+            dropped: this.#queue.dropped,
             error: errorMessage(error),
           })
           await this.#opts.sleep(backoff)
