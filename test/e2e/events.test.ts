@@ -1,5 +1,6 @@
 // End to end: WebSocket subscribers to sys/events/subscribe on a real server see KV changes in order, only what their policies allow, and are cut off when their token is revoked.
 import assert from 'node:assert/strict'
+import http from 'node:http'
 import { after, before, describe, it } from 'node:test'
 import { subscribe, upgradeAttempt } from '../helpers/event-subscriber.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
@@ -120,6 +121,33 @@ describe('event subscriptions over WebSocket', () => {
     const plain = await server.call('GET', 'sys/events/subscribe/kv*?json=true')
     assert.equal(plain.status, 400)
     assert.match(plain.body.errors[0], /takes a WebSocket connection/)
+  })
+
+  it('upgrades only a WebSocket handshake to the event stream; other upgrade requests are served as usual', async () => {
+    await server.call('POST', 'secret/data/h2c', { body: { data: { v: 1 } } })
+    // What `curl --http2` sends over plain HTTP (fetch refuses an upgrade header, so node:http sends it).
+    const h2c = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.get(`${server.address}/v1/secret/data/h2c`, {
+        headers: {
+          'x-vault-token': server.rootToken,
+          connection: 'Upgrade, HTTP2-Settings',
+          upgrade: 'h2c',
+          'http2-settings': 'AAMAAABkAAQAAP__',
+        },
+      })
+      req.on('response', (res) => {
+        let body = ''
+        res.on('data', (chunk) => {
+          body += chunk
+        })
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+      })
+      req.on('error', reject)
+    })
+    assert.equal(h2c.status, 200)
+    assert.equal(JSON.parse(h2c.body).data.data.v, 1)
+    const elsewhere = await upgradeAttempt(server.address, '../../../secret/data/h2c', server.rootToken)
+    assert.equal(elsewhere.status, 404)
   })
 
   it('disconnects a subscriber whose token is revoked, and sends it nothing after', async () => {

@@ -138,9 +138,14 @@ export async function startListener(
       res.destroy()
     }
   }
+  // Only a WebSocket handshake is an upgrade here; anything else asking to upgrade (curl's h2c) is served as a
+  // plain request, as it was before the event stream existed.
+  const upgradeOptions = {
+    shouldUpgradeCallback: (req: IncomingMessage) => req.headers.upgrade?.toLowerCase() === 'websocket',
+  }
   const server = options.tls
-    ? https.createServer(tlsServerOptions(options.tls), onRequest)
-    : http.createServer(onRequest)
+    ? https.createServer({ ...tlsServerOptions(options.tls), ...upgradeOptions }, onRequest)
+    : http.createServer(upgradeOptions, onRequest)
   // A client that half-closes after its request (`printf … | nc`, some proxies) still gets its answer, as Go's
   // server gives it: by default Node aborts a request still being handled when the client's side ends.
   Object.assign(server, { httpAllowHalfOpen: true })
