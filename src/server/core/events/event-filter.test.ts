@@ -34,6 +34,7 @@ describe('event filter', () => {
 
   it('supports matches, contains, in and is empty', () => {
     assert.deepEqual(matches('data_path matches "^secret/data/app/.*"'), [true, false])
+    assert.deepEqual(matches('data_path matches "^secret/(data|metadata)/web/.+"'), [false, true])
     assert.deepEqual(matches('data_path not matches "app"'), [false, true])
     assert.deepEqual(matches('data_path contains "web"'), [false, true])
     assert.deepEqual(matches('"app" in data_path'), [true, false])
@@ -56,6 +57,8 @@ describe('event filter', () => {
       ['data_path matches "("', /invalid regular expression/],
       ['data_path == a b', /unexpected "b"/],
       ['data_path startswith a', /unsupported operator "startswith"/],
+      ['data_path matches "(a+)+$"', /repeats a repeated group/],
+      ['data_path matches "^(x*y)*z"', /repeats a repeated group/],
     ] as const) {
       assert.throws(() => parseEventFilter(filter), { status: 400, message }, filter)
     }

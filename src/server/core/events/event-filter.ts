@@ -17,6 +17,8 @@ export type EventFilter = (event: PublishedEvent) => boolean
 
 const MAX_FILTER_LENGTH = 4096
 const MAX_REGEX_LENGTH = 512
+/** A group containing + * or {n,} that is itself followed by a quantifier: (a+)+, (x*y)*, (a{2,})+. */
+const NESTED_QUANTIFIER = /\([^()]*(?:[+*]|\{\d*,\d*\})[^()]*\)\s*(?:[+*?]|\{\d*,?\d*\})/
 
 function refuse(problem: string): never {
   throw new InvalidRequestError(`invalid filter: ${problem}`)
@@ -186,6 +188,10 @@ class Parser {
       const source = this.#value()
       if (source.length > MAX_REGEX_LENGTH)
         refuse(`a regular expression may be at most ${MAX_REGEX_LENGTH} characters`)
+      // Vault's regular expressions (Go's RE2) run in linear time; JavaScript's backtrack, and a quantified group
+      // holding a quantifier can take exponential time on every event, so it is refused.
+      if (NESTED_QUANTIFIER.test(source))
+        refuse(`regular expression ${JSON.stringify(source)} repeats a repeated group; simplify it`)
       let regex: RegExp
       try {
         regex = new RegExp(source, 'u')

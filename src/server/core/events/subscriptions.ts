@@ -60,7 +60,7 @@ class Subscription {
 
   offer(event: PublishedEvent): void {
     if (this.#closed) return
-    if (!eventTypeMatches(this.#request.eventType, event.type) || !this.#request.filter(event)) return
+    if (!eventTypeMatches(this.#request.eventType, event.type)) return
     if (++this.#pending > MAX_PENDING) {
       this.close(CLOSE_TOO_SLOW, 'subscriber too far behind')
       return
@@ -69,7 +69,8 @@ class Subscription {
       this.#pending--
       if (this.#closed) return
       try {
-        if (await this.#mayReceive(event)) this.#channel.send(event.json)
+        // The subscriber's filter runs here, off the publishing request's path.
+        if (this.#request.filter(event) && (await this.#mayReceive(event))) this.#channel.send(event.json)
       } catch {
         this.close(CLOSE_GOING_AWAY, 'could not check the subscription')
       }
