@@ -15,6 +15,7 @@ describe('KV v2 events', () => {
     await kv.call('delete', 'data/app/db')
     await kv.call('update', 'metadata/app/db', { max_versions: 3 })
     await kv.call('delete', 'metadata/app/db')
+    await kv.call('update', 'config', { max_versions: 5 })
     assert.deepEqual(
       kv.events.map((e) => e.type),
       [
@@ -26,6 +27,7 @@ describe('KV v2 events', () => {
         'kv-v2/data-delete',
         'kv-v2/metadata-write',
         'kv-v2/metadata-delete',
+        'kv-v2/config-write',
       ],
     )
     assert.deepEqual(kv.events[0], {

@@ -49,6 +49,15 @@ export function kvV2Event(
   }
 }
 
+/** kv-v2/config-write: the mount's settings (max_versions, cas_required, delete_version_after) changed. */
+export function kvConfigEvent(): BackendEvent {
+  return {
+    type: 'kv-v2/config-write',
+    path: 'config',
+    metadata: { operation: 'config-write', modified: 'true' },
+  }
+}
+
 /** kv-v1/write and kv-v1/delete: the request path is the data path. */
 export function kvV1Event(operation: 'write' | 'delete', key: string): BackendEvent {
   return { type: `kv-v1/${operation}`, path: key, metadata: { operation, modified: 'true' } }
