@@ -12,7 +12,7 @@ import {
   methodFrame,
   PROTOCOL_HEADER,
 } from './amqp-codec.ts'
-import { BufferedSocket } from './line-socket.ts'
+import { BufferedSocket } from './buffered-socket.ts'
 
 const CONNECTION = 10
 const CHANNEL = 20

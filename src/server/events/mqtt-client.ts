@@ -1,6 +1,6 @@
 // A minimal MQTT 3.1.1 client: CONNECT, PUBLISH at QoS 1 resolved by the broker's PUBACK, SUBSCRIBE for tests and tools.
 import { randomBytes } from 'node:crypto'
-import { BufferedSocket, hostPort } from './line-socket.ts'
+import { BufferedSocket, hostPort } from './buffered-socket.ts'
 
 const CONNECT = 0x10
 const CONNACK = 0x20

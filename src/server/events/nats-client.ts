@@ -1,5 +1,5 @@
 // A minimal NATS client (the text protocol): CONNECT, PUB confirmed by PING/PONG, SUB for tests and tools.
-import { BufferedSocket, hostPort } from './line-socket.ts'
+import { BufferedSocket, hostPort } from './buffered-socket.ts'
 
 export interface NatsAuth {
   user?: string
