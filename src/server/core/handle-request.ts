@@ -84,6 +84,8 @@ function publishEvents(
   routed: { route: { entry: MountEntry } },
   events: BackendEvent[],
 ) {
+  // Nobody listening (no subscriber, no sink): nothing to build on the write path.
+  if (services.events.subscriberCount === 0) return
   const origin = originOf(routed.route.entry)
   for (const event of events) services.events.publishFrom(origin, event)
 }
