@@ -35,6 +35,8 @@ const ALLOWED: Record<string, string[]> = {
   'server/policy': ['sdk', 'lib'],
   'server/config': ['sdk', 'lib'],
   'server/audit': ['sdk', 'lib'],
+  // Event sinks: transports and their queues; they read their config blocks and match event type patterns.
+  'server/events': ['sdk', 'lib', 'server/config', 'server/policy'],
   'server/core': ['sdk', 'lib', 'server/barrier', 'server/policy', 'server/audit'],
   'server/system': ['sdk', 'lib', 'server/core', 'server/policy'],
   'server/http': ['sdk', 'lib', 'server/core'],

@@ -1,5 +1,6 @@
 // What a backend receives and returns: the logical request and response, free of HTTP and of tokens.
 import type { RotationListener, RotationRunner } from './rotation-runner.ts'
+import type { BackendEvent, EventEmitter } from './events.ts'
 import type { Storage } from './storage.ts'
 
 export type Operation = 'create' | 'read' | 'update' | 'patch' | 'delete' | 'list'
@@ -91,6 +92,8 @@ export interface LogicalResponse {
   frozenData?: true
   secret?: SecretGrant
   auth?: AuthGrant
+  /** Changes this request made: core publishes them after the request has succeeded (see sdk/events.ts). */
+  events?: BackendEvent[]
 }
 
 /** The narrow, read-only view of core a backend may use. */
@@ -108,6 +111,8 @@ export interface SystemView {
   /** Told when a rotation starts, succeeds or fails; absent when nobody listens. */
   readonly rotationEvents?: RotationListener
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string, context?: Record<string, unknown>): void
+  /** Reports changes made outside a request (rotations, background work), once they are stored. */
+  readonly events: EventEmitter
 }
 
 /** Vault's user_lockout: after `threshold` failed logins within `counterReset` seconds, refuse for `duration` seconds. */

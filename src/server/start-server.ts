@@ -9,12 +9,14 @@ import { type Clock, systemClock } from '../lib/time.ts'
 import type { BackendDefinition } from '../sdk/framework/backend.ts'
 import type { RotationFunction } from '../sdk/rotation.ts'
 import type { RotationListener } from '../sdk/rotation-runner.ts'
+import type { EventSinkConfig } from './config/event-sink-config.ts'
 import type { ListenerConfig, ServerConfig } from './config/load-config.ts'
 import type { RegisteredFunction } from './config/rotation-function-config.ts'
 import { Core, type CoreOptions } from './core/core.ts'
 import type { HaTuning } from './core/ha/coordinator.ts'
 import { handleRequest } from './core/handle-request.ts'
 import { type DevAwsKeys, ensureDevAwsKeys } from './dev-aws.ts'
+import { type RunningSinks, startSinks } from './events/sinks.ts'
 import { type ListenerTls, type RunningListener, startListener } from './http/listener.ts'
 import { COFFER_VERSION } from './http/version.ts'
 import { type OpenedHa, openStorage } from './open-storage.ts'
@@ -59,6 +61,8 @@ export interface StartOptions {
   extraRotationBuiltins?: Record<string, RotationFunction>
   /** Told of every rotation's start, success and failure (the event bus subscribes here). */
   onRotation?: RotationListener
+  /** Event sinks besides the config file's event_sink blocks (dev mode has no config file). */
+  eventSinks?: EventSinkConfig[]
 }
 
 export interface RunningServer {
@@ -68,6 +72,8 @@ export interface RunningServer {
   /** Dev mode: the access key pair for the AWS APIs (Secrets Manager at the server's root path). */
   awsKeys?: DevAwsKeys
   core: Core
+  /** The config file's event sinks (none in dev mode unless given). */
+  sinks: RunningSinks
   close(): Promise<void>
 }
 
@@ -146,6 +152,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       : {}),
   })
   if (ha && core.ha) ha.fenceWrites(core.ha.nodeId)
+  // Sinks listen before anything can change, and never hold up a request (see events/sink.ts).
+  const sinks = startSinks(
+    core.events,
+    [...(config?.eventSinks ?? []), ...(options.eventSinks ?? [])],
+    logger,
+  )
   await core.start()
 
   let rootToken = ''
@@ -179,6 +191,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   } catch (error) {
     for (const l of listeners) await l.close()
     await core.close()
+    await sinks.close()
     await physical.close()
     throw error
   }
@@ -191,9 +204,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     unsealKey,
     ...(awsKeys ? { awsKeys } : {}),
     core,
+    sinks,
     close: async () => {
       for (const listener of listeners) await listener.close()
       await core.close()
+      await sinks.close()
       await ha?.backend.close()
       await physical.close()
     },

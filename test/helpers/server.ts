@@ -117,7 +117,7 @@ export async function startServerInTempDir(
 export async function startDevServer(
   opts: Pick<
     StartOptions,
-    'clock' | 'expiration' | 'devAws' | 'rotationFunctions' | 'extraRotationBuiltins' | 'onRotation'
+    'clock' | 'expiration' | 'devAws' | 'rotationFunctions' | 'extraRotationBuiltins' | 'onRotation' | 'eventSinks'
   > & { storage?: TestStorage } = {},
 ): Promise<TestServer> {
   const { storage = 'sqlite', ...rest } = opts

@@ -1,4 +1,5 @@
 // Builds a backend from its definition for in-process tests: core's routing, coercion and handler call, a manual clock.
+import type { BackendEvent } from '../events.ts'
 import type {
   BackendRequest,
   Caller,
@@ -43,6 +44,11 @@ export interface BackendHarness {
   system: SystemView
   clock: ManualClock
   lockout: UserLockoutConfig
+  /**
+   * Every event core would publish, in order: those a call's response carried (taken out of the response `call`
+   * returns, as core takes them before rendering) and those emitted through the context (`system.events`).
+   */
+  events: BackendEvent[]
   /** Advance the clock by `ms`. */
   tick(ms: number): void
   /** The request a call would send, with a fresh id. */
@@ -108,7 +114,9 @@ export async function buildBackend<S>(
     log: options.log ?? (() => {}),
     ...(options.rotation ? { rotation: options.rotation } : {}),
     ...(options.rotationEvents ? { rotationEvents: options.rotationEvents } : {}),
+    events: { emit: (event) => events.push(event) },
   }
+  const events: BackendEvent[] = []
   const { storage } = options
   const instance = await BackendInstance.create(definition, { storage, system })
   const secretContext = () => ({ storage, system, state: instance.state })
@@ -144,11 +152,19 @@ export async function buildBackend<S>(
     system,
     clock,
     lockout,
+    events,
     tick(ms) {
       clock.now += ms
     },
     request,
-    call: (operation, path, data, extra) => instance.handle(request(operation, path, data, extra)),
+    call: async (operation, path, data, extra) => {
+      const response = await instance.handle(request(operation, path, data, extra))
+      if (!response?.events) return response
+      const { events: published, ...rest } = response
+      events.push(...published)
+      // A response that carried only events is core's 204, as the handler without them would have answered.
+      return Object.keys(rest).length === 0 ? undefined : rest
+    },
     exists: (path, data) => instance.exists(request('update', path, data)),
     revoke: (type, internal) => secret(type).revoke(secretContext(), internal),
     renew: async (type, internal, lease) => {

@@ -6,6 +6,7 @@ import { parseDuration } from '../../lib/duration.ts'
 import { type HclBody, HclSyntaxError, parseHcl } from '../../lib/hcl.ts'
 import { DEFAULT_MAX_JSON_DEPTH } from '../../lib/json-depth.ts'
 import { parseRotationFunctionBlocks, type RegisteredFunction } from './rotation-function-config.ts'
+import { type EventSinkConfig, parseEventSinks } from './event-sink-config.ts'
 import { parseUserLockoutBlocks, type UserLockoutDefaults } from './user-lockout-config.ts'
 
 export interface ListenerConfig {
@@ -76,6 +77,8 @@ export interface ServerConfig {
   listFilter?: 'policy' | 'vault'
   /** rotation_function blocks: the commands and webhooks Secrets Manager rotations may run, by name. */
   rotationFunctions?: Record<string, RegisteredFunction>
+  /** event_sink blocks: where change events are delivered besides WebSocket subscribers. */
+  eventSinks?: EventSinkConfig[]
 }
 
 export type ConfigFormat = 'hcl' | 'json'
@@ -107,12 +110,12 @@ type Raw = Record<string, unknown>
 
 /** A labelled section such as `listener "tcp" { ... }`, with where it sits for error messages. */
 export interface Section {
-  kind: 'listener' | 'storage' | 'backend' | 'user_lockout' | 'rotation_function'
+  kind: 'listener' | 'storage' | 'backend' | 'user_lockout' | 'rotation_function' | 'event_sink'
   type: string
   body: Raw
 }
 
-const SECTION_KINDS = new Set(['listener', 'storage', 'backend', 'user_lockout', 'rotation_function'])
+const SECTION_KINDS = new Set(['listener', 'storage', 'backend', 'user_lockout', 'rotation_function', 'event_sink'])
 const TOP_LEVEL_KEYS = [
   'api_addr',
   'cluster_addr',
@@ -210,7 +213,7 @@ function hclSections(body: HclBody): { attributes: Raw; sections: Section[] } {
     if (!SECTION_KINDS.has(block.type)) {
       throw new ConfigError(
         block.type,
-        `unknown block on line ${block.line} (supported: listener, storage, backend, user_lockout, rotation_function)`,
+        `unknown block on line ${block.line} (supported: listener, storage, backend, user_lockout, rotation_function, event_sink)`,
       )
     }
     const kind = block.type as Section['kind']
@@ -484,6 +487,14 @@ function build(attributes: Raw, sections: Section[]): ServerConfig {
       )
     config.listFilter = mode
   }
+  const sinks = sections.filter((s) => s.kind === 'event_sink')
+  if (sinks.length > 0)
+    config.eventSinks = parseEventSinks(sinks, {
+      fail: (key, problem) => {
+        throw new ConfigError(key, problem)
+      },
+      duration,
+    })
   const lockouts = sections.filter((s) => s.kind === 'user_lockout')
   if (lockouts.length > 0)
     config.userLockout = parseUserLockoutBlocks(lockouts, {

@@ -12,6 +12,9 @@ import type { ChangeFeed, HaBackend } from '../physical/ha.ts'
 import type { PhysicalStorage } from '../physical/physical.ts'
 import { builtinMounts } from './builtin-mounts.ts'
 import { cubbyholeBackend, cubbyholePrefix } from './cubbyhole/backend.ts'
+import { EventBus } from './events/event-bus.ts'
+import { leaseRevokedEvent } from './events/lease-events.ts'
+import { Subscriptions } from './events/subscriptions.ts'
 import { ExpirationManager, type ExpirationTuning } from './expiration/expiration-manager.ts'
 import { HaCoordinator, type HaIdentity, type HaTuning } from './ha/coordinator.ts'
 import { ForwardingKey } from './ha/forwarding-key.ts'
@@ -106,6 +109,10 @@ export class Core {
   readonly forwarding: ForwardingKey
   /** HA with a change log: the read-only services a standby serves reads from. */
   readonly standbyReader: StandbyReader | undefined
+  /** Change events; lives as long as the process so subscribers and sinks attach once. */
+  readonly events: EventBus
+  /** Open WebSocket subscriptions: closed at seal, and one by one when their token is revoked. */
+  readonly subscriptions: Subscriptions
 
   constructor(opts: CoreOptions) {
     this.#opts = opts
@@ -121,6 +128,12 @@ export class Core {
     })
     this.rekey = new Rekey({ seal: this.seal, barrier: this.barrier, logger: opts.logger })
     this.clock = opts.clock ?? systemClock
+    this.events = new EventBus({
+      now: () => this.clock.now(),
+      onListenerError: (error) =>
+        opts.logger.log('error', 'an event listener failed', { error: String(error) }),
+    })
+    this.subscriptions = new Subscriptions(this.events)
     this.storageType = opts.storageType
     this.#defaultLeaseTtl = opts.defaultLeaseTtl
     this.#maxLeaseTtl = opts.maxLeaseTtl
@@ -316,6 +329,7 @@ export class Core {
     await services?.mounts.moves.settled()
     // Requests that start from here on are answered 503; those already running keep the record they hold.
     this.#services = undefined
+    this.subscriptions.closeAll('server sealed or no longer active')
     await services?.expiration.stop()
     await services?.mounts.unload()
     await services?.audit.close()
@@ -449,6 +463,7 @@ export class Core {
         registry: this.#opts.registry,
         ...(this.#opts.rotation ? { rotation: this.#opts.rotation } : {}),
         ...(this.#opts.rotationEvents ? { rotationEvents: this.#opts.rotationEvents } : {}),
+        events: this.events,
         // A secrets engine's leases end with it, as in Vault: disabling fails while a revocation fails.
         beforeUnmount: async (path) => {
           await expiration.revokePrefix(path)
@@ -483,6 +498,8 @@ export class Core {
         logger: this.#logger.child({ component: 'expiration' }),
         backendAt: (mountPath, mountUuid) =>
           (mountUuid ? mounts.router.byUuid(mountUuid) : mounts.router.get(mountPath))?.backend,
+        // Published once the lease is gone from storage, from the active node only (standbys revoke nothing).
+        onRevoked: (lease) => leaseRevokedEvent(this.events, mounts, lease),
         ...(this.#opts.expiration ? { tuning: this.#opts.expiration } : {}),
       })
       const services: UnsealedServices = Object.freeze({
@@ -492,6 +509,7 @@ export class Core {
         audit,
         mounts,
         expiration,
+        events: this.events,
         clock: this.clock,
         logger: this.#logger,
         defaultLeaseTtl: this.#defaultLeaseTtl,
@@ -527,6 +545,8 @@ export class Core {
       await expiration.start()
       // Revoking a token revokes the leases it created (a failure is retried by the expiry loop).
       tokens.onRevoke((idHash) => expiration.revokeByToken(idHash))
+      // A subscriber whose token is revoked (or expires) is disconnected.
+      tokens.onRevoke(async (idHash) => this.subscriptions.tokenRevoked(idHash))
       return services
     }
   }

@@ -1,8 +1,11 @@
 // The request pipeline, as named stages in order: rate limit, route, authenticate, authorise, handle, lease, filter, wrap, audit.
 import { PermissionDeniedError, SealedError } from '../../sdk/errors.ts'
+import type { BackendEvent } from '../../sdk/events.ts'
 import type { LogicalResponse } from '../../sdk/request.ts'
 import type { Core } from './core.ts'
+import { originOf } from './events/event-origin.ts'
 import type { CoreResponse, LogicalRequest } from './logical-request.ts'
+import type { MountEntry } from './mount-table.ts'
 import { type RequestAudit, requestAudit } from './pipeline/audit.ts'
 import { authenticate } from './pipeline/authenticate.ts'
 import { authorise } from './pipeline/authorise.ts'
@@ -73,11 +76,25 @@ export async function runPipeline(
     // The response is recorded before it is released: if no device can record it, the caller gets a 500.
     const recorded = audit.outcome(out)
     if (recorded) await recorded
+    // Published only now: the change is stored and the request has succeeded (a refusal or failure threw above).
+    if (response?.events) publishEvents(services, routed, response.events)
     return out
   } finally {
     // The last use revokes the token (and with it any lease this request created) before the answer goes out.
     if (auth?.lastUse) await services.tokens.revokeTree(auth.entry.idHash)
   }
+}
+
+/** The events a backend returned, from the mount the request was routed to. */
+function publishEvents(
+  services: UnsealedServices,
+  routed: { route: { entry: MountEntry } },
+  events: BackendEvent[],
+) {
+  // Nobody listening (no subscriber, no sink): nothing to build on the write path.
+  if (services.events.subscriberCount === 0) return
+  const origin = originOf(routed.route.entry)
+  for (const event of events) services.events.publishFrom(origin, event)
 }
 
 export type { LogicalResponse }

@@ -11,6 +11,8 @@ import type { SystemView, UserLockoutConfig } from '../../sdk/request.ts'
 import type { RotationListener, RotationRunner } from '../../sdk/rotation-runner.ts'
 import { deletePrefix, type Storage, storageView } from '../../sdk/storage.ts'
 import type { BuiltinMount } from './builtin-mounts.ts'
+import type { EventBus } from './events/event-bus.ts'
+import { originOf } from './events/event-origin.ts'
 import { MountMoves } from './mount-moves.ts'
 import {
   defaultMountConfig,
@@ -56,6 +58,8 @@ export interface MountManagerOptions {
   beforeUnmount?: (path: string) => Promise<void>
   /** Runs while a mount is tainted for a move, before it is routed at its new path; an error aborts the move. */
   beforeMove?: (entry: MountEntry) => Promise<void>
+  /** Where backends' own events go (system.events.emit); tests may leave it out. */
+  events?: Pick<EventBus, 'publishFrom'>
   /** Built-in mounts created on first unseal and re-created on every unseal (or given to `load`). */
   builtins?: BuiltinMount[]
   /** The server's rotation runner and listener, handed to every backend's system view (Secrets Manager uses them). */
@@ -371,6 +375,8 @@ export class MountManager {
       log: (level, message, context) => logger.log(level, message, context),
       ...(this.#opts.rotation ? { rotation: this.#opts.rotation } : {}),
       ...(this.#opts.rotationEvents ? { rotationEvents: this.#opts.rotationEvents } : {}),
+      // The mount is read when the event is emitted, so it names where the mount is now.
+      events: { emit: (event) => void this.#opts.events?.publishFrom(originOf(entry), event) },
     }
     return BackendInstance.create(definition, {
       storage: storageView(this.#opts.storage, mountStoragePrefix(entry)),

@@ -3,6 +3,7 @@ import type { Logger } from '../../lib/logger.ts'
 import type { Clock } from '../../lib/time.ts'
 import type { AuditBroker } from '../audit/broker.ts'
 import type { Barrier } from '../barrier/barrier.ts'
+import type { EventBus } from './events/event-bus.ts'
 import type { ExpirationManager } from './expiration/expiration-manager.ts'
 import type { HaCoordinator } from './ha/coordinator.ts'
 import type { IdentityStore } from './identity/identity-store.ts'
@@ -25,6 +26,8 @@ export interface UnsealedServices {
   readonly audit: AuditBroker
   readonly mounts: MountManager
   readonly expiration: ExpirationManager
+  /** Change events: published after a request succeeds; subscribers and sinks listen. Outlives seal and unseal. */
+  readonly events: EventBus
   readonly clock: Clock
   readonly logger: Logger
   readonly defaultLeaseTtl: number

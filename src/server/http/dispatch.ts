@@ -70,7 +70,7 @@ const TOP_LEVEL_DATA_EXACT = ['sys/remount']
 export type DispatchCore = RequestCore &
   RawSysCore &
   CeremonyCore &
-  Pick<Core, 'ha' | 'standby' | 'barrier' | 'forwarding' | 'standbyReader'>
+  Pick<Core, 'ha' | 'standby' | 'barrier' | 'forwarding' | 'standbyReader' | 'subscriptions'>
 
 export interface DispatchContext {
   core: DispatchCore
@@ -391,7 +391,7 @@ function sharedEnvelope(path: string, response: CoreResponse, data: object): str
   return text
 }
 
-function renderError(ctx: DispatchContext, requestId: string, error: unknown): HttpResult {
+export function renderError(ctx: DispatchContext, requestId: string, error: unknown): HttpResult {
   if (isAppError(error)) {
     if (error.status >= 500 && !(error instanceof SealedError)) {
       ctx.logger.log('error', 'request failed upstream', { request_id: requestId, error: describe(error) })

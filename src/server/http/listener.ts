@@ -8,9 +8,11 @@ import type { Logger } from '../../lib/logger.ts'
 import { PayloadTooLargeError } from '../../sdk/errors.ts'
 import type { ConnectionInfo } from '../../sdk/request.ts'
 import { type DispatchContext, dispatch } from './dispatch.ts'
+import { handleUpgrade } from './events-socket.ts'
 import { type HttpResult, jsonResult } from './http-types.ts'
 import { parseRawListRequest } from './list-verb.ts'
 import { peerChainPem } from './peer-chain.ts'
+import { writeRaw } from './raw-response.ts'
 
 export interface ListenerOptions {
   address: string
@@ -136,15 +138,28 @@ export async function startListener(
       res.destroy()
     }
   }
+  // Only a WebSocket handshake is an upgrade here; anything else asking to upgrade (curl's h2c) is served as a
+  // plain request, as it was before the event stream existed.
+  const upgradeOptions = {
+    shouldUpgradeCallback: (req: IncomingMessage) => req.headers.upgrade?.toLowerCase() === 'websocket',
+  }
   const server = options.tls
-    ? https.createServer(tlsServerOptions(options.tls), onRequest)
-    : http.createServer(onRequest)
+    ? https.createServer({ ...tlsServerOptions(options.tls), ...upgradeOptions }, onRequest)
+    : http.createServer(upgradeOptions, onRequest)
   // A client that half-closes after its request (`printf … | nc`, some proxies) still gets its answer, as Go's
   // server gives it: by default Node aborts a request still being handled when the client's side ends.
   Object.assign(server, { httpAllowHalfOpen: true })
   server.keepAliveTimeout = 65_000
   server.headersTimeout = 30_000
   server.requestTimeout = REQUEST_TIMEOUT_MS
+  // The event stream (sys/events/subscribe) is a WebSocket on the same listener as the API.
+  // Upgraded sockets leave node:http's bookkeeping, so closing the listener ends them here.
+  const upgraded = new Set<Socket>()
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    upgraded.add(socket)
+    socket.once('close', () => upgraded.delete(socket))
+    handleUpgrade(ctx, req, socket, head).catch(() => socket.destroy())
+  })
   server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
     handleClientError(ctx, options, error, socket).catch(() => socket.destroy())
   })
@@ -161,6 +176,7 @@ export async function startListener(
       new Promise((resolve) => {
         server.close(() => resolve())
         server.closeAllConnections()
+        for (const socket of upgraded) socket.destroy()
       }),
   }
 }
@@ -223,15 +239,6 @@ function tlsServerOptions(tls: ListenerTls): https.ServerOptions {
     rejectUnauthorized: mode === 'require',
     ...(tls.clientCaFile ? { ca: readFileSync(tls.clientCaFile) } : {}),
   }
-}
-
-function writeRaw(socket: Socket, result: HttpResult): void {
-  const body = typeof result.body === 'string' ? Buffer.from(result.body) : Buffer.from(result.body)
-  const reason = http.STATUS_CODES[result.status] ?? ''
-  const lines = [`HTTP/1.1 ${result.status} ${reason}`, `Date: ${new Date().toUTCString()}`]
-  for (const [name, value] of Object.entries(result.headers)) lines.push(`${name}: ${value}`)
-  lines.push(`Content-Length: ${body.length}`, 'Connection: close', '', '')
-  socket.end(Buffer.concat([Buffer.from(lines.join('\r\n'), 'latin1'), body]))
 }
 
 function splitAddress(address: string): { host: string; port: number } {

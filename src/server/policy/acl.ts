@@ -1,6 +1,7 @@
 // The compiled ACL: a token's policies merged once, then asked on every request what a path allows.
 
 import { ROOT_POLICY_NAME } from './builtin-policies.ts'
+import { eventTypeMatches } from './event-type-pattern.ts'
 import type { Capability, PathRule, Policy } from './policy.ts'
 
 export type AclOperation = 'create' | 'read' | 'update' | 'patch' | 'delete' | 'list'
@@ -30,6 +31,7 @@ const BIT: Record<Capability, number> = {
   list: 32,
   sudo: 64,
   patch: 128,
+  subscribe: 256,
 }
 const SORTED_NAMES = (Object.keys(BIT) as Capability[]).sort()
 const ROOT_CAPABILITIES = SORTED_NAMES.filter((name) => name !== 'deny')
@@ -45,6 +47,8 @@ interface Permissions {
   names: Capability[]
   /** list_scan_response_keys_filter_path; '' for none. */
   listKeysFilterPath: string
+  /** Event type patterns the subscribe capability covers; undefined = every type. */
+  subscribeEventTypes: string[] | undefined
 }
 
 /** A pattern with '+' segments, with the values Vault ranks competing matches by. */
@@ -118,7 +122,19 @@ function fromRule(rule: PathRule): Permissions {
     maxWrap: rule.maxWrappingTtl ?? 0,
     names: [],
     listKeysFilterPath: deny ? '' : (rule.listKeysFilterPath ?? ''),
+    subscribeEventTypes: rule.subscribeEventTypes && [...rule.subscribeEventTypes],
   }
+}
+
+/** Rules granting subscribe add up; one without a type list covers every type, so the merge does too. */
+function mergeEventTypes(existing: Permissions, incoming: Permissions): string[] | undefined {
+  const had = (existing.bits & BIT.subscribe) !== 0
+  const adds = (incoming.bits & BIT.subscribe) !== 0
+  if (!adds) return existing.subscribeEventTypes
+  if (!had) return incoming.subscribeEventTypes
+  if (existing.subscribeEventTypes === undefined || incoming.subscribeEventTypes === undefined)
+    return undefined
+  return [...existing.subscribeEventTypes, ...incoming.subscribeEventTypes]
 }
 
 function merge(existing: Permissions, incoming: Permissions): void {
@@ -129,6 +145,7 @@ function merge(existing: Permissions, incoming: Permissions): void {
     existing.denied = undefined
     return
   }
+  existing.subscribeEventTypes = mergeEventTypes(existing, incoming)
   existing.bits |= incoming.bits
   existing.maxWrap = lesser(existing.maxWrap, incoming.maxWrap)
   existing.minWrap = lesser(existing.minWrap, incoming.minWrap)
@@ -291,6 +308,21 @@ export class Acl {
     const perms = this.#lookup(path, true)
     if (!perms || perms.bits & BIT.deny) return undefined
     return perms.listKeysFilterPath || undefined
+  }
+
+  /**
+   * Whether an event of `eventType` whose data path is `dataPath` may reach this token (Vault's event
+   * authorisation): the governing rule grants `subscribe` and its subscribe_event_types, if any, match the type.
+   * It must also grant `read` or `list` there (Vault's examples pair subscribe with list): a subscriber never
+   * learns of a path it could not look at.
+   */
+  allowsEvent(dataPath: string, eventType: string): boolean {
+    if (this.#root) return true
+    const perms = this.#lookup(dataPath, false)
+    if (!perms || perms.bits & BIT.deny || !(perms.bits & BIT.subscribe)) return false
+    if (!(perms.bits & (BIT.read | BIT.list))) return false
+    const types = perms.subscribeEventTypes
+    return types === undefined || types.some((pattern) => eventTypeMatches(pattern, eventType))
   }
 
   /** What sys/capabilities reports: ['root'], ['deny'] when nothing is granted, or the sorted capability names. */

@@ -17,6 +17,7 @@ const PATH_KEYS = new Set([
   'max_wrapping_ttl',
   'comment',
   'list_scan_response_keys_filter_path',
+  'subscribe_event_types',
 ])
 const CAPABILITY_SET: ReadonlySet<string> = new Set(CAPABILITIES)
 
@@ -221,6 +222,12 @@ function buildRule(raw: RawRule): PathRule {
   }
   // deny overrides every other setting on the path, so nothing else is kept (as Vault does).
   if (capabilities.has('deny')) return { pattern, capabilities: new Set(['deny']) }
+  if (body['subscribe_event_types'] !== undefined) {
+    const types = stringList(body['subscribe_event_types'], where, 'subscribe_event_types')
+    if (!capabilities.has('subscribe'))
+      fail(`${where}: subscribe_event_types needs to be used on a path with the subscribe capability`)
+    rule.subscribeEventTypes = types
+  }
   const filterPath = listKeysFilterPath(body['list_scan_response_keys_filter_path'], where, pattern)
   if (filterPath !== undefined) {
     if (!capabilities.has('list'))

@@ -1,6 +1,16 @@
 // Parsed ACL policy types shared by the parser, the compiled ACL and the policy store.
 
-export type Capability = 'create' | 'read' | 'update' | 'patch' | 'delete' | 'list' | 'sudo' | 'deny'
+export type Capability =
+  | 'create'
+  | 'read'
+  | 'update'
+  | 'patch'
+  | 'delete'
+  | 'list'
+  | 'sudo'
+  | 'deny'
+  /** Vault's event capability: receive events whose data_path this rule governs. */
+  | 'subscribe'
 
 export const CAPABILITIES: readonly Capability[] = [
   'create',
@@ -11,6 +21,7 @@ export const CAPABILITIES: readonly Capability[] = [
   'list',
   'sudo',
   'deny',
+  'subscribe',
 ]
 
 export interface PathRule {
@@ -28,6 +39,8 @@ export interface PathRule {
   maxWrappingTtl?: number
   /** OpenBao's list_scan_response_keys_filter_path: per listed key, the templated path the caller must reach. */
   listKeysFilterPath?: string
+  /** Vault's subscribe_event_types: event type patterns (`*` globs) the subscribe capability covers; absent = all. */
+  subscribeEventTypes?: string[]
 }
 
 export interface Policy {

@@ -3,6 +3,7 @@ import { defineBackend } from '../../sdk/framework/backend.ts'
 import type { SystemServices } from '../core/services.ts'
 import { auditPaths } from './path-audit.ts'
 import { capabilitiesPaths } from './path-capabilities.ts'
+import { eventsPaths } from './path-events.ts'
 import { HA_ROOT_PATHS, haPaths } from './path-ha.ts'
 import { INTERNAL_SPECS_UNAUTHENTICATED_PATHS, internalSpecsPaths } from './path-internal-specs.ts'
 import { internalUiPaths } from './path-internal-ui.ts'
@@ -67,6 +68,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...haPaths(services),
       ...snapshotPaths(services),
       ...quotaPaths(services),
+      ...eventsPaths(),
     ],
   })
 }

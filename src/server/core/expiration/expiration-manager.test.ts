@@ -126,6 +126,23 @@ describe('expiration manager', () => {
     await manager.stop()
   })
 
+  it('reports a revocation once, only after it succeeded and the lease is gone', async () => {
+    const { manager, issue, clock, control, revoked } = await setup()
+    const expiring = await issue('a', 5)
+    const asked = await issue('b', 3600)
+    control.failRevoke = true
+    clock.advance(5)
+    await manager.tick()
+    assert.deepEqual(revoked, [], 'a failed revocation is not reported')
+    control.failRevoke = false
+    clock.advance(2)
+    await manager.tick()
+    await manager.revoke(asked.leaseId)
+    await manager.revoke(asked.leaseId)
+    assert.deepEqual(revoked, [expiring.leaseId, asked.leaseId])
+    await manager.stop()
+  })
+
   it('marks a lease irrevocable after the attempt limit; only revoke-force removes it', async () => {
     const { manager, issue, clock, control, rowExists } = await setup({ maxRevokeAttempts: 3 })
     const { leaseId } = await issue('a', 1)

@@ -34,6 +34,8 @@ export interface ExpirationOptions {
   backendAt: (mountPath: string, mountUuid?: string) => BackendInstance | undefined
   /** Tests shorten the loop and the retry backoff. */
   tuning?: Partial<ExpirationTuning>
+  /** Called once a lease's revocation is done and stored (core publishes the lease/revoke event). */
+  onRevoked?: (lease: LeaseEntry) => void
 }
 
 const DEFAULTS = {
@@ -64,6 +66,7 @@ export class ExpirationManager {
   readonly #clock: Clock
   readonly #logger: Logger
   readonly #backendAt: (mountPath: string, mountUuid?: string) => BackendInstance | undefined
+  readonly #onRevoked: ((lease: LeaseEntry) => void) | undefined
   /** Revocations in flight by lease id, so two callers (expiry and an operator) share one attempt. */
   readonly #inFlight = new Map<string, Promise<boolean>>()
   /**
@@ -84,6 +87,7 @@ export class ExpirationManager {
     this.#clock = opts.clock
     this.#logger = opts.logger
     this.#backendAt = opts.backendAt
+    this.#onRevoked = opts.onRevoked
     this.#opts = { ...DEFAULTS, ...opts.tuning }
   }
 
@@ -363,6 +367,7 @@ export class ExpirationManager {
       }
     }
     await this.#delete(lease)
+    this.#onRevoked?.(lease)
   }
 
   async #recordFailure(lease: LeaseEntry, error: unknown): Promise<void> {

@@ -1,5 +1,6 @@
 // Shared by the expiration tests: a clock the test moves and a backend whose secrets are rows in its own storage.
 import { silentLogger } from '../../../lib/logger.ts'
+import { NO_EVENTS } from '../../../sdk/events.ts'
 import { BackendInstance, defineBackend } from '../../../sdk/framework/backend.ts'
 import { type Storage, storageView } from '../../../sdk/storage.ts'
 import { MemoryStorage } from '../../physical/memory.ts'
@@ -65,14 +66,18 @@ export async function setup(opts: { maxRevokeAttempts?: number; physical?: Stora
       now: () => clock.now(),
       log: () => undefined,
       generatePassword: async () => 'unused-by-these-tests',
+      events: NO_EVENTS,
     },
   })
+  /** Lease ids in the order their revocation was reported (what core publishes lease/revoke events from). */
+  const revoked: string[] = []
   const make = () =>
     new ExpirationManager({
       storage: storageView(physical, 'sys/expire/'),
       clock,
       logger: silentLogger,
       backendAt: (path) => (path === 'rows/' ? backend : undefined),
+      onRevoked: (lease) => revoked.push(lease.leaseId),
       tuning: {
         tickMs: 60_000, // the test drives tick() itself
         baseBackoffMs: 1_000,
@@ -100,5 +105,5 @@ export async function setup(opts: { maxRevokeAttempts?: number; physical?: Stora
     })
   }
   const rowExists = async (name: string) => (await backendStorage.get(`rows/${name}`)) !== undefined
-  return { physical, clock, control, manager, make, issue, rowExists, backendStorage }
+  return { physical, clock, control, manager, make, issue, rowExists, backendStorage, revoked }
 }

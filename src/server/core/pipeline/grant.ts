@@ -24,7 +24,15 @@ export async function grant(
   if (!response) return undefined
   const { path, backendRequest } = routed
   const { backend, entry } = routed.route
-  const { auth: login, issuedAuth: issued, leaseInfo: lease, wrapped, secret, ...rest } = response
+  const {
+    auth: login,
+    issuedAuth: issued,
+    leaseInfo: lease,
+    wrapped,
+    secret,
+    events: _events,
+    ...rest
+  } = response
   const own = services.mounts.isBuiltin(backend)
   if (own && wrapped) return { wrapInfo: wrapped }
   const out: CoreResponse = rest
@@ -92,6 +100,7 @@ export function ungranted(response: CoreHandlerResponse | undefined): CoreRespon
     leaseInfo: _lease,
     wrapped: _wrapped,
     secret: _secret,
+    events: _events,
     ...rest
   } = response
   return rest

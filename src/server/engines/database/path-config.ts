@@ -5,6 +5,7 @@ import { f, parseStringList } from '../../../sdk/framework/fields.ts'
 import { listResponse } from '../../../sdk/framework/list-response.ts'
 import { putJson } from '../../../sdk/storage.ts'
 import { databaseError } from './connections.ts'
+import { rootRotationEvent } from './db-events.ts'
 import { checkName, configKey, type DbConfig, loadConfig, pluginFor, settingsOf } from './model.ts'
 import { loadResolvedLocked, rotateRoot } from './root-credentials.ts'
 import type { DbState } from './state.ts'
@@ -192,8 +193,9 @@ export const rotateRootPath = definePath<{ name: ReturnType<typeof f.string> }, 
   help: "Replace the config's root password with a generated one that only Coffer knows.",
   operations: {
     update: async (ctx) => {
-      await rotateRoot(ctx, checkName(ctx.input.name!, 'connection'))
-      return undefined
+      const name = checkName(ctx.input.name!, 'connection')
+      await rotateRoot(ctx, name)
+      return { events: [rootRotationEvent(name)] }
     },
   },
 })

@@ -1,6 +1,8 @@
 // Static roles: static-roles/:name (an existing user rotated on a period or cron schedule), static-creds/:name, rotate-role/:name.
+
 import { rfc3339 } from '../../../lib/time.ts'
 import { InvalidRequestError, NotFoundError } from '../../../sdk/errors.ts'
+import type { BackendEvent } from '../../../sdk/events.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { listResponse } from '../../../sdk/framework/list-response.ts'
@@ -101,16 +103,17 @@ async function writeStaticRole(ctx: Ctx) {
     state.dueAt(role.next_rotation)
     return { role, created: !existing }
   })
+  const events: BackendEvent[] = []
   if (saved.created) {
     try {
-      await rotateStaticRole(ctx, name, { throwOnFailure: true })
+      await rotateStaticRole(ctx, name, { throwOnFailure: true, onEvent: (event) => events.push(event) })
     } catch (error) {
       // As Vault does, a static role whose first rotation fails is not kept.
       await state.run(staticRoleKey(name), () => storage.delete(staticRoleKey(name)))
       throw error
     }
   }
-  return undefined
+  return events.length > 0 ? { events } : undefined
 }
 
 function scheduleData(role: StaticRole): Record<string, unknown> {
@@ -193,8 +196,9 @@ export const rotateRolePath = definePath<{ name: ReturnType<typeof f.string> }, 
     update: async (ctx) => {
       const name = checkName(ctx.input.name!, 'role')
       if (!(await loadStaticRole(ctx.storage, name))) throw new NotFoundError(`unknown static role "${name}"`)
-      await rotateStaticRole(ctx, name, { throwOnFailure: true })
-      return undefined
+      const events: BackendEvent[] = []
+      await rotateStaticRole(ctx, name, { throwOnFailure: true, onEvent: (event) => events.push(event) })
+      return { events }
     },
   },
 })

@@ -89,5 +89,21 @@ describeUnless(await unmet(REDIS), 'database engine: Redis', () => {
     const creds = (await db.call('read', 'static-creds/svc'))!.data!
     assert.equal(await canAuth(svc, 'Svc-pw-1'), false)
     assert.equal(await canAuth(svc, creds['password'] as string), true)
+    // Each rotation is reported once stored: the requests' in their responses, the schedule's through the emitter.
+    db.events.length = 0
+    await db.call('update', 'rotate-role/svc')
+    db.tick(61_000)
+    await db.periodic()
+    await db.call('update', 'rotate-root/owned')
+    assert.deepEqual(
+      db.events.map((e) => [e.type, e.path, e.dataPath, e.metadata?.['trigger']]),
+      [
+        ['database/rotate', 'rotate-role/svc', 'static-creds/svc', 'request'],
+        ['database/rotate', 'rotate-role/svc', 'static-creds/svc', 'schedule'],
+        ['database/root-rotate', 'rotate-root/owned', 'config/owned', undefined],
+      ],
+    )
+    const latest = (await db.call('read', 'static-creds/svc'))!.data!
+    assert.doesNotMatch(JSON.stringify(db.events), new RegExp(latest['password'] as string))
   })
 })

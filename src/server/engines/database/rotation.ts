@@ -2,10 +2,12 @@
 
 import { errorMessage } from '../../../lib/error-message.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
+import type { BackendEvent } from '../../../sdk/events.ts'
 import type { SystemView } from '../../../sdk/request.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import { databaseError } from './connections.ts'
 import { nextCronTime, parseCron } from './cron.ts'
+import { staticRotationEvent } from './db-events.ts'
 import { loadStaticRole, type StaticRole, saveStaticRole, staticRoleKey } from './model.ts'
 import { configForUse } from './root-credentials.ts'
 import type { DbState } from './state.ts'
@@ -40,7 +42,11 @@ interface Ctx {
 export async function rotateStaticRole(
   ctx: Ctx,
   name: string,
-  opts: { throwOnFailure: boolean },
+  opts: {
+    throwOnFailure: boolean
+    /** Told once the outcome is stored: a request returns it in its response, the schedule emits it. */
+    onEvent?: (event: BackendEvent) => void
+  },
 ): Promise<StaticRole> {
   const { storage, system, state } = ctx
   return state.run(staticRoleKey(name), async () => {
@@ -74,6 +80,7 @@ export async function rotateStaticRole(
       await saveStaticRole(storage, name, rotated)
       state.dueAt(rotated.next_rotation)
       system.log('info', 'rotated static role password', { role: name, db_name: role.db_name })
+      opts.onEvent?.(staticRotationEvent(name, 'ok', opts.throwOnFailure ? 'request' : 'schedule'))
       return rotated
     } catch (error) {
       const failures = role.failures + 1
@@ -87,6 +94,7 @@ export async function rotateStaticRole(
         error: errorMessage(error),
       })
       if (opts.throwOnFailure) throw error
+      opts.onEvent?.(staticRotationEvent(name, 'fail', 'schedule'))
       return { ...current, failures, next_rotation: retryAt }
     }
   })
@@ -113,7 +121,12 @@ export async function rotateDue(ctx: Ctx): Promise<void> {
     if (key.endsWith('/')) continue
     let role = await loadStaticRole(ctx.storage, key)
     if (!role) continue
-    if (role.next_rotation <= now) role = await rotateStaticRole(ctx, key, { throwOnFailure: false })
+    // Outside any request: the outcome goes out through the backend's emitter, once stored.
+    if (role.next_rotation <= now)
+      role = await rotateStaticRole(ctx, key, {
+        throwOnFailure: false,
+        onEvent: (event) => ctx.system.events.emit(event),
+      })
     earliest = Math.min(earliest, role.next_rotation)
   }
   ctx.state.dueAt(earliest)

@@ -1,6 +1,7 @@
 // Tests for version selection and the outer kv backend's forwarding.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { NO_EVENTS } from '../../../sdk/events.ts'
 import { BackendInstance } from '../../../sdk/framework/backend.ts'
 import type { SystemView } from '../../../sdk/request.ts'
 import { MemoryStorage } from '../../physical/memory.ts'
@@ -65,6 +66,7 @@ describe('kvBackend', () => {
       now: () => 0,
       generatePassword: async () => 'unused-in-kv',
       log: () => {},
+      events: NO_EVENTS,
     }
     await assert.rejects(
       BackendInstance.create(kvBackend, { storage: new MemoryStorage(), system }),

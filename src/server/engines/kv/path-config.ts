@@ -5,6 +5,7 @@ import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { putJson } from '../../../sdk/storage.ts'
 import { DELETE_VERSION_AFTER_DISABLED, loadConfig } from './kv-config.ts'
+import { kvConfigEvent } from './kv-events.ts'
 import { requireNonNegative, signedDurationField } from './kv-fields.ts'
 import { CONFIG_KEY } from './storage-keys.ts'
 
@@ -49,7 +50,7 @@ export const configPath = definePath<typeof fields, KeyLocks>({
         // Any negative duration means "disabled" and is kept as Vault's -1s.
         if (dva !== undefined) config.deleteVersionAfter = dva < 0 ? DELETE_VERSION_AFTER_DISABLED : dva
         await putJson(storage, CONFIG_KEY, config)
-        return undefined
+        return { events: [kvConfigEvent()] }
       })
     },
   },

@@ -26,6 +26,7 @@ import {
   versionSummary,
 } from './key-metadata.ts'
 import { type KvConfig, loadConfig, loadConfigCached, scheduledDeletion } from './kv-config.ts'
+import { kvV2Event } from './kv-events.ts'
 import { checkWritePath } from './kv-fields.ts'
 import { mergePatch } from './merge-patch.ts'
 
@@ -61,6 +62,7 @@ async function writeVersion(
   meta: KeyMetadata,
   config: KvConfig,
   data: Record<string, unknown>,
+  operation: 'data-write' | 'data-patch' = 'data-write',
 ): Promise<LogicalResponse> {
   const now = ctx.system.now()
   const deletionTime = scheduledDeletion(now, config, meta.deleteVersionAfter)
@@ -71,7 +73,7 @@ async function writeVersion(
     ...pruned.map((v) => deleteVersionOp(path, v)),
   ])
   const vm = meta.versions[String(version)]!
-  return { data: versionSummary(meta, version, vm) }
+  return { data: versionSummary(meta, version, vm), events: [kvV2Event(operation, path, meta)] }
 }
 
 /** A write whose config or metadata was not in memory: both through awaited reads, under the caller's key lock. */
@@ -214,7 +216,7 @@ export const dataPath = definePath<typeof fields, KeyLocks>({
         }
         const existing = await loadVersionData(ctx.storage, path, current)
         const merged = mergePatch(existing, patch) as Record<string, unknown>
-        return writeVersion(ctx, path, meta, config, merged)
+        return writeVersion(ctx, path, meta, config, merged, 'data-patch')
       })
     },
 
@@ -227,7 +229,9 @@ export const dataPath = definePath<typeof fields, KeyLocks>({
         if (!meta || !vm || vm.destroyed || isDeleted(vm, now)) return undefined
         vm.deletionTime = now
         await storage.batch([putMetadataOp(path, meta)])
-        return undefined
+        return {
+          events: [kvV2Event('data-delete', path, meta, { deleted_versions: String(meta.currentVersion) })],
+        }
       })
     },
   },

@@ -12,11 +12,13 @@ import {
   type VersionMetadata,
 } from './key-metadata.ts'
 import { type KvConfig, loadConfig, scheduledDeletion } from './kv-config.ts'
+import { kvV2Event } from './kv-events.ts'
 import { intListField } from './kv-fields.ts'
 
 /** Apply `change` to each requested existing version under the key's lock, then store the metadata once. */
 function updateVersions(
   ctx: HandlerContext<typeof deleteFields, KeyLocks>,
+  operation: 'delete' | 'undelete',
   change: (vm: VersionMetadata, now: number, meta: KeyMetadata) => Promise<void>,
 ) {
   const versions = ctx.input.versions ?? []
@@ -26,12 +28,17 @@ function updateVersions(
     const meta = await loadMetadata(ctx.storage, path)
     if (!meta) return undefined
     const now = ctx.system.now()
+    const touched: number[] = []
     for (const n of versions) {
       const vm = meta.versions[String(n)]
-      if (vm) await change(vm, now, meta)
+      if (vm) {
+        await change(vm, now, meta)
+        touched.push(n)
+      }
     }
     await ctx.storage.batch([putMetadataOp(path, meta)])
-    return undefined
+    const key = operation === 'delete' ? 'deleted_versions' : 'undeleted_versions'
+    return { events: [kvV2Event(operation, path, meta, { [key]: touched.join(',') })] }
   })
 }
 
@@ -51,7 +58,7 @@ export const deletePath = definePath<typeof deleteFields, KeyLocks>({
   help: 'Soft-delete versions of a secret (reversible with undelete/).',
   operations: {
     update: (ctx) =>
-      updateVersions(ctx, async (vm, now) => {
+      updateVersions(ctx, 'delete', async (vm, now) => {
         // Already deleted versions keep their original deletion time.
         if (!vm.destroyed && !isDeleted(vm, now)) vm.deletionTime = now
       }),
@@ -65,7 +72,7 @@ export const undeletePath = definePath<typeof undeleteFields, KeyLocks>({
   operations: {
     update: (ctx) => {
       let config: KvConfig | undefined
-      return updateVersions(ctx, async (vm, now, meta) => {
+      return updateVersions(ctx, 'undelete', async (vm, now, meta) => {
         if (vm.destroyed) return
         config ??= await loadConfig(ctx.storage)
         // As in Vault, an undeleted version gets a fresh delete_version_after deadline counted from now.

@@ -5,6 +5,7 @@ import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { deleteVersionOp, loadMetadata, putMetadataOp } from './key-metadata.ts'
+import { kvV2Event } from './kv-events.ts'
 import { intListField } from './kv-fields.ts'
 
 const fields = {
@@ -28,7 +29,7 @@ export const destroyPath = definePath<typeof fields, KeyLocks>({
         for (const n of known) meta.versions[String(n)]!.destroyed = true
         // Metadata and the data deletions in one batch: never "destroyed" with the data still present.
         await storage.batch([putMetadataOp(path, meta), ...known.map((n) => deleteVersionOp(path, n))])
-        return undefined
+        return { events: [kvV2Event('destroy', path, meta, { destroyed_versions: known.join(',') })] }
       })
     },
   },

@@ -17,6 +17,7 @@ import {
   putMetadataOp,
 } from './key-metadata.ts'
 import { type KvConfig, loadConfig } from './kv-config.ts'
+import { kvV2Event, withEvent } from './kv-events.ts'
 import { checkWritePath, requireNonNegative } from './kv-fields.ts'
 import { mergePatch } from './merge-patch.ts'
 import { listPrefix, METADATA_PREFIX, metadataKey } from './storage-keys.ts'
@@ -107,7 +108,10 @@ export const metadataPath = definePath<typeof fields, KeyLocks>({
         if (input.delete_version_after !== undefined) meta.deleteVersionAfter = input.delete_version_after
         if (custom !== undefined) meta.customMetadata = custom
         await storage.batch([putMetadataOp(path, meta)])
-        return withWarnings(casWarning(input.cas_required, config))
+        return withEvent(
+          withWarnings(casWarning(input.cas_required, config)),
+          kvV2Event('metadata-write', path),
+        )
       })
     },
 
@@ -152,7 +156,7 @@ export const metadataPath = definePath<typeof fields, KeyLocks>({
           meta.customMetadata = merged
         }
         await storage.batch([putMetadataOp(path, meta)])
-        return withWarnings(casWarning(casRequired, config))
+        return withEvent(withWarnings(casWarning(casRequired, config)), kvV2Event('metadata-patch', path))
       })
     },
 
@@ -165,7 +169,7 @@ export const metadataPath = definePath<typeof fields, KeyLocks>({
           ...Object.keys(meta.versions).map((n) => deleteVersionOp(path, Number(n))),
           { op: 'delete', key: metadataKey(path) },
         ])
-        return undefined
+        return { events: [kvV2Event('metadata-delete', path)] }
       })
     },
   },

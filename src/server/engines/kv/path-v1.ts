@@ -3,6 +3,7 @@ import { parseDuration } from '../../../lib/duration.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { getJson, putJson } from '../../../sdk/storage.ts'
+import { kvV1Event } from './kv-events.ts'
 import { checkWritePath } from './kv-fields.ts'
 import { listPrefix, V1_ENTRY_PREFIX, v1EntryKey } from './storage-keys.ts'
 
@@ -24,12 +25,13 @@ export const v1Path = definePath({
       const path = checkWritePath(params['path'] ?? '')
       if (Object.keys(request.data).length === 0) throw new InvalidRequestError('missing data fields')
       await putJson(storage, v1EntryKey(path), request.data)
-      return undefined
+      return { events: [kvV1Event('write', path)] }
     },
 
     delete: async ({ storage, params }) => {
-      await storage.delete(v1EntryKey(params['path'] ?? ''))
-      return undefined
+      const path = params['path'] ?? ''
+      await storage.delete(v1EntryKey(path))
+      return { events: [kvV1Event('delete', path)] }
     },
 
     list: async ({ storage, params }) => {

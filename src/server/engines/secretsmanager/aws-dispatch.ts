@@ -11,6 +11,7 @@ import type { BackendRequest, LogicalResponse } from '../../../sdk/request.ts'
 import { actions } from './actions/index.ts'
 import { type ActionContext, actionContext } from './context.ts'
 import { AwsError } from './errors.ts'
+import { smEvent, stageDetails } from './sm-events.ts'
 import type { SmState } from './state.ts'
 
 /** What a handler passes on: its storage view, system view, state and request. */
@@ -47,7 +48,14 @@ export async function runAwsAction(ctx: EngineCtx, action: SecretsManagerAction)
       'InvalidRequestException',
       'BatchGetSecretValue is answered by the AWS adapter, secret by secret.',
     )
-  return { data: await actions[action](smContext(ctx), request.data) }
+  const out = await actions[action](smContext(ctx), request.data)
+  const event = smEvent(
+    action,
+    request.path,
+    out as Record<string, unknown>,
+    stageDetails(action, request.data),
+  )
+  return event ? { data: out, events: [event] } : { data: out }
 }
 
 export function smContext(ctx: EngineCtx): ActionContext {

@@ -4,6 +4,7 @@ import { f } from '../../../sdk/framework/fields.ts'
 import { restoreSecret } from './actions/delete-secret.ts'
 import { tagResource, untagResource } from './actions/tags.ts'
 import { awsActionOf, runAwsAction, smContext } from './aws-dispatch.ts'
+import { smEvent, withSmEvent } from './sm-events.ts'
 import type { SmState } from './state.ts'
 import { tagList, vaultShape } from './vault-shape.ts'
 
@@ -48,7 +49,8 @@ export const restorePath = definePath<typeof restoreFields, SmState>({
     update: async (ctx) => {
       const action = awsActionOf(ctx.request)
       if (action) return runAwsAction(ctx, action)
-      return shaped(await restoreSecret(smContext(ctx), { SecretId: ctx.params['name'] }))
+      const out = await restoreSecret(smContext(ctx), { SecretId: ctx.params['name'] })
+      return withSmEvent(shaped(out), smEvent('RestoreSecret', ctx.request.path, out))
     },
   },
 })

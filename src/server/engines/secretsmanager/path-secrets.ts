@@ -10,6 +10,7 @@ import { updateSecret } from './actions/update-secret.ts'
 import { awsActionOf, runAwsAction, smContext } from './aws-dispatch.ts'
 import { listNames } from './listing.ts'
 import { loadRecord } from './model.ts'
+import { smEvent, withSmEvent } from './sm-events.ts'
 import type { SmState } from './state.ts'
 import { tagList, vaultShape } from './vault-shape.ts'
 
@@ -82,40 +83,45 @@ export const secretsPath = definePath<typeof fields, SmState>({
       const name = ctx.params['name'] ?? ''
       const sm = smContext(ctx)
       const value = { SecretString: input.secret_string, SecretBinary: input.secret_binary }
-      if (!(await loadRecord(ctx.storage, name)))
-        return shaped(
-          await createSecret(sm, {
-            Name: name,
-            ...value,
-            Description: input.description,
-            KmsKeyId: input.kms_key_id,
-            Tags: tagList(input.tags),
-            ClientRequestToken: input.client_request_token,
-          }),
-        )
-      if (input.description !== undefined || input.kms_key_id !== undefined)
-        await updateSecret(sm, { SecretId: name, Description: input.description, KmsKeyId: input.kms_key_id })
-      if (value.SecretString === undefined && value.SecretBinary === undefined) return undefined
-      return shaped(
-        await putSecretValue(sm, {
-          SecretId: name,
+      const path = ctx.request.path
+      if (!(await loadRecord(ctx.storage, name))) {
+        const created = await createSecret(sm, {
+          Name: name,
           ...value,
-          VersionStages: input.version_stages,
+          Description: input.description,
+          KmsKeyId: input.kms_key_id,
+          Tags: tagList(input.tags),
           ClientRequestToken: input.client_request_token,
-        }),
-      )
+        })
+        return withSmEvent(shaped(created), smEvent('CreateSecret', path, created))
+      }
+      let updated: Record<string, unknown> | undefined
+      if (input.description !== undefined || input.kms_key_id !== undefined)
+        updated = await updateSecret(sm, {
+          SecretId: name,
+          Description: input.description,
+          KmsKeyId: input.kms_key_id,
+        })
+      if (value.SecretString === undefined && value.SecretBinary === undefined)
+        return updated ? { events: [smEvent('UpdateSecret', path, updated)!] } : undefined
+      const put = await putSecretValue(sm, {
+        SecretId: name,
+        ...value,
+        VersionStages: input.version_stages,
+        ClientRequestToken: input.client_request_token,
+      })
+      return withSmEvent(shaped(put), smEvent('PutSecretValue', path, put))
     },
     delete: async (ctx) => {
       const action = awsActionOf(ctx.request)
       if (action) return runAwsAction(ctx, action)
       const { input } = ctx
-      return shaped(
-        await deleteSecret(smContext(ctx), {
-          SecretId: ctx.params['name'],
-          RecoveryWindowInDays: input.recovery_window_in_days,
-          ForceDeleteWithoutRecovery: input.force_delete_without_recovery,
-        }),
-      )
+      const out = await deleteSecret(smContext(ctx), {
+        SecretId: ctx.params['name'],
+        RecoveryWindowInDays: input.recovery_window_in_days,
+        ForceDeleteWithoutRecovery: input.force_delete_without_recovery,
+      })
+      return withSmEvent(shaped(out), smEvent('DeleteSecret', ctx.request.path, out))
     },
     list: ({ storage, params }) => listNames(storage, params['name'] ?? ''),
   },

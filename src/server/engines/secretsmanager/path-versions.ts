@@ -1,9 +1,11 @@
 // versions/<name>: ListSecretVersionIds on read, UpdateSecretVersionStage on write.
+
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { listSecretVersionIds } from './actions/list-secret-version-ids.ts'
 import { updateSecretVersionStage } from './actions/update-secret-version-stage.ts'
 import { awsActionOf, runAwsAction, smContext } from './aws-dispatch.ts'
+import { smEvent, stageDetails, withSmEvent } from './sm-events.ts'
 import type { SmState } from './state.ts'
 import { vaultShape } from './vault-shape.ts'
 
@@ -46,7 +48,13 @@ export const versionsPath = definePath<typeof fields, SmState>({
         MoveToVersionId: input.move_to_version_id,
         RemoveFromVersionId: input.remove_from_version_id,
       })
-      return { data: vaultShape(out) as Record<string, unknown> }
+      const event = smEvent(
+        'UpdateSecretVersionStage',
+        ctx.request.path,
+        out,
+        stageDetails('UpdateSecretVersionStage', ctx.request.data),
+      )
+      return withSmEvent({ data: vaultShape(out) as Record<string, unknown> }, event)
     },
   },
 })

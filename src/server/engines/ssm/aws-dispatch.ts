@@ -8,6 +8,7 @@ import { pageByPath, pageOutput } from './actions/get-parameters-by-path.ts'
 import { actions } from './actions/index.ts'
 import { type SsmContext, ssmContext } from './context.ts'
 import { AwsError } from './errors.ts'
+import { ssmEvent } from './ssm-events.ts'
 import type { SsmState } from './state.ts'
 
 export type EngineCtx = Pick<HandlerContext<Fields, SsmState>, 'storage' | 'system' | 'state' | 'request'>
@@ -48,7 +49,13 @@ export async function runAwsAction(ctx: EngineCtx, action: SsmAction): Promise<L
   if (action === 'GetParametersByPath') {
     return { data: pageOutput(await pageByPath(ssm, request.data)) }
   }
-  return { data: await actions[action](ssm, request.data) }
+  const out = await actions[action](ssm, request.data)
+  const name = typeof request.data['Name'] === 'string' ? request.data['Name'] : ''
+  if (action === 'PutParameter')
+    return { data: out, events: [ssmEvent('put-parameter', request.path, name, out['Version'])] }
+  if (action === 'DeleteParameter')
+    return { data: out, events: [ssmEvent('delete-parameter', request.path, name)] }
+  return { data: out }
 }
 
 export function engineContext(ctx: EngineCtx): SsmContext {

@@ -1,4 +1,5 @@
 // parameters/<name>: get, put, delete and history of one parameter; LIST parameters/<folder>/ for names, by-path and describe.
+
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { listResponse } from '../../../sdk/framework/list-response.ts'
@@ -7,6 +8,7 @@ import { getParameter } from './actions/get-parameter.ts'
 import { putParameter } from './actions/put-parameter.ts'
 import { awsActionOf, engineContext, runAwsAction } from './aws-dispatch.ts'
 import { loadAllRecords, loadRecord } from './model.ts'
+import { ssmEvent } from './ssm-events.ts'
 import type { SsmState } from './state.ts'
 
 /** The AWS members, declared so audit HMACs the values and unknown-field warnings stay quiet. */
@@ -80,23 +82,21 @@ export const parametersPath = definePath<typeof fields, SsmState>({
       const { input } = ctx
       const name = await vaultName(ctx.storage, ctx.params['name'] ?? '')
       const exists = (await loadRecord(ctx.storage, name)) !== undefined
-      return {
-        data: await putParameter(engineContext(ctx), {
-          Name: name,
-          Value: input.value,
-          Type: input.type ?? (exists ? undefined : 'String'),
-          Description: input.description,
-          Overwrite: exists,
-        }),
-      }
+      const out = await putParameter(engineContext(ctx), {
+        Name: name,
+        Value: input.value,
+        Type: input.type ?? (exists ? undefined : 'String'),
+        Description: input.description,
+        Overwrite: exists,
+      })
+      return { data: out, events: [ssmEvent('put-parameter', ctx.request.path, name, out['Version'])] }
     },
     delete: async (ctx) => {
       const action = awsActionOf(ctx.request)
       if (action) return runAwsAction(ctx, action)
-      await deleteParameter(engineContext(ctx), {
-        Name: await vaultName(ctx.storage, ctx.params['name'] ?? ''),
-      })
-      return undefined
+      const name = await vaultName(ctx.storage, ctx.params['name'] ?? '')
+      await deleteParameter(engineContext(ctx), { Name: name })
+      return { events: [ssmEvent('delete-parameter', ctx.request.path, name)] }
     },
     list: async (ctx) => {
       const action = awsActionOf(ctx.request)

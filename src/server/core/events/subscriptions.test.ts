@@ -1,0 +1,115 @@
+// Tests for live subscriptions on an unsealed core: events after the request succeeds, per-event policy checks, and revocation cutting a subscriber off.
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { runPipeline } from '../handle-request.ts'
+import { request, type TestCore, unsealedCore } from '../pipeline/test-helpers.ts'
+import { parseEventFilter } from './event-filter.ts'
+import type { SubscriberChannel } from './subscriptions.ts'
+
+/** A channel that records what reached it, in order, including its close. */
+function recorder() {
+  const calls: string[] = []
+  const channel: SubscriberChannel = {
+    send: (text) => calls.push(`send ${JSON.parse(text).data.event.metadata.path}`),
+    close: (code, reason) => calls.push(`close ${code} ${reason}`),
+  }
+  return { calls, channel }
+}
+
+describe('event subscriptions in core', () => {
+  let t: TestCore
+  before(async () => {
+    t = await unsealedCore()
+  })
+  after(() => t.close())
+
+  const write = (path: string, token = t.rootToken) =>
+    runPipeline(t.services, request('update', `secret/data/${path}`, token, { data: { v: path } }))
+
+  async function tokenWith(name: string, policy: string): Promise<{ token: string; idHash: string }> {
+    await runPipeline(t.services, request('update', `sys/policies/acl/${name}`, t.rootToken, { policy }))
+    const created = await runPipeline(
+      t.services,
+      request('update', 'auth/token/create', t.rootToken, { policies: [name] }),
+    )
+    const token = created!.auth!.client_token
+    return { token, idHash: (await t.services.tokens.lookup(token))!.idHash }
+  }
+
+  function open(token: string, idHash: string, eventType = '*', filter?: string) {
+    const r = recorder()
+    const sub = t.core.subscriptions.open(
+      t.services,
+      idHash,
+      { token, remoteAddress: '127.0.0.1', eventType, filter: parseEventFilter(filter) },
+      r.channel,
+    )
+    return { ...r, sub }
+  }
+
+  it('sends what the policy allows, in order, and follows a policy change at once', async () => {
+    const policy = 'path "secret/data/team/*" {\n  capabilities = ["read", "subscribe"]\n}'
+    const { token, idHash } = await tokenWith('team-events', policy)
+    const s = open(token, idHash, 'kv-v2/*')
+    await write('team/a')
+    await write('other/b')
+    await write('team/c')
+    await s.sub.settled()
+    assert.deepEqual(s.calls, ['send secret/data/team/a', 'send secret/data/team/c'])
+    // Without subscribe the same token receives nothing more, though it stays connected.
+    await runPipeline(
+      t.services,
+      request('update', 'sys/policies/acl/team-events', t.rootToken, {
+        policy: 'path "secret/data/team/*" {\n  capabilities = ["read"]\n}',
+      }),
+    )
+    await write('team/d')
+    await s.sub.settled()
+    assert.equal(s.calls.length, 2)
+    s.sub.ended()
+  })
+
+  it('publishes nothing for a refused or failed request', async () => {
+    const { token } = await tokenWith(
+      'read-only',
+      'path "secret/*" {\n  capabilities = ["read", "subscribe"]\n}',
+    )
+    const s = open(t.rootToken, (await t.services.tokens.lookup(t.rootToken))!.idHash)
+    await assert.rejects(write('denied', token))
+    await assert.rejects(
+      runPipeline(
+        t.services,
+        request('update', 'secret/data/team/a', t.rootToken, { data: { v: 1 }, options: { cas: 0 } }),
+      ),
+    )
+    await write('ok')
+    await s.sub.settled()
+    assert.deepEqual(s.calls, ['send secret/data/ok'])
+    s.sub.ended()
+  })
+
+  it('closes a revoked token at once and sends nothing after, even with writes racing the revocation', async () => {
+    const policy = 'path "secret/data/*" {\n  capabilities = ["read", "subscribe"]\n}'
+    const { token, idHash } = await tokenWith('racer', policy)
+    const s = open(token, idHash)
+    const writes = Array.from({ length: 20 }, (_, i) => write(`race/${i}`))
+    const revoke = runPipeline(t.services, request('update', 'auth/token/revoke', t.rootToken, { token }))
+    await Promise.all([...writes, revoke])
+    await s.sub.settled()
+    const closedAt = s.calls.findIndex((call) => call.startsWith('close'))
+    assert.notEqual(closedAt, -1, 'the subscriber was disconnected')
+    // Closed by the revocation hook, or by the per-event lookup that found the token gone first.
+    assert.match(s.calls[closedAt]!, /^close 1008 token revoked/)
+    assert.equal(closedAt, s.calls.length - 1, 'nothing was sent after the close')
+    await write('after-revoke')
+    await s.sub.settled()
+    assert.equal(closedAt, s.calls.length - 1)
+    assert.equal(t.core.subscriptions.size, 0)
+  })
+
+  it('closes every subscriber at seal', async () => {
+    const s = open(t.rootToken, (await t.services.tokens.lookup(t.rootToken))!.idHash)
+    t.core.subscriptions.closeAll('server sealed or no longer active')
+    assert.deepEqual(s.calls, ['close 1001 server sealed or no longer active'])
+  })
+})

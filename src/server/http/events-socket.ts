@@ -1,0 +1,81 @@
+// GET /v1/sys/events/subscribe/:event_type with Upgrade: websocket: authorise through the pipeline, then stream events as JSON.
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { uuid } from '../../lib/random.ts'
+import { InvalidRequestError, NotFoundError, PermissionDeniedError } from '../../sdk/errors.ts'
+import { parseEventFilter } from '../core/events/event-filter.ts'
+import { CLOSE_TOO_SLOW } from '../core/events/subscriptions.ts'
+import { handleRequest } from '../core/handle-request.ts'
+import { type DispatchContext, renderError } from './dispatch.ts'
+import { clientToken, goBool, header, parseTarget, plainHeaders } from './parse-request.ts'
+import { writeRaw } from './raw-response.ts'
+import { acceptWebSocket, upgradeProblem } from './websocket.ts'
+
+const SUBSCRIBE_PREFIX = 'sys/events/subscribe/'
+/** A subscriber that lets this much pile up unread is cut off rather than held in the server's memory. */
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024
+
+/** Handle an upgrade request on the API listener; anything but the event stream is refused. */
+export async function handleUpgrade(
+  ctx: DispatchContext,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<void> {
+  const requestId = uuid()
+  const httpRequest = {
+    method: req.method ?? 'GET',
+    url: req.url ?? '/',
+    headers: req.headers,
+    body: Buffer.alloc(0),
+    remoteAddress: req.socket.remoteAddress ?? '',
+  }
+  try {
+    const target = parseTarget(httpRequest.url)
+    if (!target?.path.startsWith(SUBSCRIBE_PREFIX) || httpRequest.method !== 'GET') throw new NotFoundError()
+    const problem = upgradeProblem(req)
+    if (problem) throw new InvalidRequestError(problem)
+    if (ctx.core.standby)
+      throw new InvalidRequestError('events are streamed by the active node: connect to it instead')
+    const { path, query } = target
+    const eventType = path.slice(SUBSCRIBE_PREFIX.length)
+    if (eventType === '') throw new InvalidRequestError('an event type is required, such as kv* or *')
+    // Vault sends protobuf unless json=true; Coffer sends only JSON, and says so rather than send the wrong thing.
+    if (!goBool('json', query.get('json') ?? ''))
+      throw new InvalidRequestError('json=true is required: Coffer sends events as JSON text messages only')
+    const filter = parseEventFilter(query.get('filter') ?? undefined)
+    const token = clientToken(httpRequest)
+    // The same trip as any request: sealed check, token, `read` on sys/events/subscribe/<type>, audit.
+    await handleRequest(ctx.core, {
+      id: requestId,
+      operation: 'read',
+      path,
+      data: Object.fromEntries(query),
+      token,
+      headers: plainHeaders(httpRequest),
+      contentType: header(httpRequest, 'content-type'),
+      remoteAddress: httpRequest.remoteAddress,
+    })
+    const services = ctx.core.services
+    const entry = await services.tokens.lookup(token)
+    if (!entry) throw new PermissionDeniedError()
+    const connection = acceptWebSocket(req, socket, head)
+    const subscription = ctx.core.subscriptions.open(
+      services,
+      entry.idHash,
+      { token, remoteAddress: httpRequest.remoteAddress, eventType, filter },
+      {
+        send: (text) => {
+          if (connection.buffered > MAX_BUFFERED_BYTES)
+            connection.close(CLOSE_TOO_SLOW, 'subscriber too far behind')
+          else connection.send(text)
+        },
+        close: (code, reason) => connection.close(code, reason),
+      },
+    )
+    connection.onClose(() => subscription.ended())
+  } catch (error) {
+    if (socket.writable) writeRaw(socket, renderError(ctx, requestId, error))
+    else socket.destroy()
+  }
+}
