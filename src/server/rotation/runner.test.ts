@@ -42,6 +42,20 @@ describe('rotation runner', () => {
     assert.equal(runner.resolve('arn:aws:lambda:us-east-1:000000000000:function:unknown'), undefined)
   })
 
+  it('resolves an operator block naming a built-in, and refuses to start with an unknown built-in', () => {
+    const make = (builtin: string) =>
+      createRotationRunner({
+        core: () => assert.fail('not used'),
+        builtins: { 'coffer-postgresql-alternating-users': async () => {} },
+        registered: { 'pg-alt': { kind: 'builtin', builtin, policies: ['db-master-read'] } },
+        endpoint: () => '',
+        logger: silentLogger,
+        now: () => 0,
+      })
+    assert.equal(make('coffer-postgresql-alternating-users').resolve('pg-alt'), 'pg-alt')
+    assert.throws(() => make('coffer-nothing'), /rotation_function\.pg-alt\.builtin: no built-in .*coffer-nothing/)
+  })
+
   it('grants exactly the one secret’s paths and the password generator', () => {
     const text = secretPolicy({ mountPath: 'secretsmanager/', secretName: 'prod/db' })
     const paths = [...text.matchAll(/path "([^"]+)"/g)].map((m) => m[1])

@@ -29,6 +29,12 @@ export interface RunnerOptions {
 const BUILTIN_TTL_SECONDS = 600
 
 export function createRotationRunner(opts: RunnerOptions): RotationRunner {
+  // A block naming a built-in that does not exist is a configuration mistake: refuse to start rather than fail later.
+  for (const [name, fn] of Object.entries(opts.registered))
+    if (fn.kind === 'builtin' && !(fn.builtin in opts.builtins))
+      throw new Error(
+        `rotation_function.${name}.builtin: no built-in rotation function is named ${JSON.stringify(fn.builtin)} (built-ins: ${Object.keys(opts.builtins).join(', ')})`,
+      )
   /** The credential ids of the attempts running now: everything else named like them is a leftover. */
   const live = new Set<string>()
   // A registered name wins over a built-in of the same name: the operator chose it explicitly.
@@ -40,8 +46,15 @@ export function createRotationRunner(opts: RunnerOptions): RotationRunner {
     resolve,
     open: async (target: RotationTarget): Promise<RotationSession> => {
       const core = opts.core()
-      const registered = opts.registered[target.functionName]
-      const builtin = registered ? undefined : opts.builtins[target.functionName]
+      const block = opts.registered[target.functionName]
+      // A registered block naming a built-in runs that built-in, with the block's extra policies.
+      const builtin =
+        block?.kind === 'builtin'
+          ? opts.builtins[block.builtin]
+          : block
+            ? undefined
+            : opts.builtins[target.functionName]
+      const registered = block?.kind === 'builtin' ? undefined : block
       if (!registered && !builtin) throw new Error(`no rotation function named ${target.functionName}`)
       const ttlSeconds = registered ? Math.ceil((4 * registered.timeoutMs) / 1000) + 60 : BUILTIN_TTL_SECONDS
       // With no attempt running here (rotations run on the active node only), every temporary name is a leftover.
@@ -58,7 +71,12 @@ export function createRotationRunner(opts: RunnerOptions): RotationRunner {
       live.add(id)
       let credentials: Awaited<ReturnType<typeof mintScopedCredentials>>
       try {
-        credentials = await mintScopedCredentials(core, target, { id, ttlSeconds, awsSession: !!registered })
+        credentials = await mintScopedCredentials(core, target, {
+          id,
+          ttlSeconds,
+          awsSession: !!registered,
+          extraPolicies: block?.policies ?? [],
+        })
       } catch (error) {
         live.delete(id)
         throw error

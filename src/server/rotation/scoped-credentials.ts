@@ -52,7 +52,16 @@ export function newCredentialsId(): string {
 export async function mintScopedCredentials(
   core: RequestCore,
   target: RotationTarget,
-  opts: { id: string; ttlSeconds: number; awsSession: boolean },
+  opts: {
+    id: string
+    ttlSeconds: number
+    awsSession: boolean
+    /**
+     * The operator's extra policies from the function's config block (a master secret to read): fixed by the
+     * config file, never taken from the secret's value, so writing the secret cannot widen what the function reaches.
+     */
+    extraPolicies: string[]
+  },
 ): Promise<ScopedCredentials> {
   checkName(target.secretName)
   const services = core.services
@@ -68,8 +77,9 @@ export async function mintScopedCredentials(
   try {
     await services.policies.write(policy, secretPolicy(target))
     cleanups.push(() => services.policies.delete(policy))
+    const granted = [policy, ...opts.extraPolicies]
     const minted = await services.tokens.create({
-      policies: [policy],
+      policies: granted,
       parentHash: '',
       ttl: opts.ttlSeconds,
       maxTtl: opts.ttlSeconds,
@@ -114,7 +124,7 @@ export async function mintScopedCredentials(
         remoteAddress: '127.0.0.1',
       })
     await call('update', rolePath, {
-      token_policies: [policy],
+      token_policies: granted,
       token_type: 'batch',
       max_session_duration: SESSION_SECONDS,
     })
