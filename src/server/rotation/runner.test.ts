@@ -53,7 +53,10 @@ describe('rotation runner', () => {
         now: () => 0,
       })
     assert.equal(make('coffer-postgresql-alternating-users').resolve('pg-alt'), 'pg-alt')
-    assert.throws(() => make('coffer-nothing'), /rotation_function\.pg-alt\.builtin: no built-in .*coffer-nothing/)
+    assert.throws(
+      () => make('coffer-nothing'),
+      /rotation_function\.pg-alt\.builtin: no built-in .*coffer-nothing/,
+    )
   })
 
   it('grants exactly the one secret’s paths and the password generator', () => {
