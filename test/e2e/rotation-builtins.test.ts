@@ -231,6 +231,25 @@ rotation_function "maria-alternating" {
       assert.equal(await pgDb.exists(`${username}_clone`), false)
       // CancelRotateSecret: no retry runs after the test.
       assert.ok((await call('DELETE', 'secretsmanager/rotation/db/pg-alt-denied')).status < 300)
+      // With the policy, masterarn pointing at a master secret the operator did not grant gains nothing either:
+      // the grant is the config's, never the secret's contents.
+      await createSecret('db/other-master', { ...pgDb.base, ...pgDb.master })
+      const other = await newUser(pgDb)
+      await createSecret('db/pg-alt-elsewhere', {
+        ...pgDb.base,
+        ...other,
+        masterarn: 'db/other-master',
+      })
+      const otherToken = await rotateNow('db/pg-alt-elsewhere', 'pg-alternating')
+      const otherStatus = (await settled('db/pg-alt-elsewhere', otherToken))['rotation_status']
+      assert.equal(otherStatus.failed_step, 'setSecret')
+      assert.match(
+        otherStatus.failure_message,
+        /^setSecret: reading the master secret .*AccessDeniedException/,
+      )
+      assert.equal((await current('db/pg-alt-elsewhere'))['password'], other.password)
+      assert.equal(await pgDb.exists(`${other.username}_clone`), false)
+      assert.ok((await call('DELETE', 'secretsmanager/rotation/db/pg-alt-elsewhere')).status < 300)
     })
 
     it('MariaDB alternating users through the registered built-in', async () => {
