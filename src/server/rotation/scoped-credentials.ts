@@ -34,6 +34,22 @@ export function secretPolicy(target: Pick<RotationTarget, 'mountPath' | 'secretN
 }
 
 /**
+ * What a KV rotation function may do: read and write the one secret's versions, read its metadata, and generate
+ * with the password policy its rotation configuration names (when it names one).
+ */
+export function kvSecretPolicy(
+  target: Pick<RotationTarget, 'mountPath' | 'secretName' | 'passwordPolicy'>,
+): string {
+  return [
+    `path "${target.mountPath}data/${target.secretName}" { capabilities = ["create", "read", "update"] }`,
+    `path "${target.mountPath}metadata/${target.secretName}" { capabilities = ["read"] }`,
+    ...(target.passwordPolicy !== undefined
+      ? [`path "sys/policies/password/${target.passwordPolicy}/generate" { capabilities = ["read"] }`]
+      : []),
+  ].join('\n')
+}
+
+/**
  * Secret names may hold `+`, which a policy path reads as a wildcard: such a name would widen the grant to
  * sibling paths, so its rotation is refused rather than run with broader credentials.
  */
@@ -64,6 +80,7 @@ export async function mintScopedCredentials(
   },
 ): Promise<ScopedCredentials> {
   checkName(target.secretName)
+  if (target.passwordPolicy !== undefined) checkName(target.passwordPolicy)
   const services = core.services
   const id = opts.id.slice('rotation-'.length)
   const policy = `rotation-${id}`
@@ -75,7 +92,10 @@ export async function mintScopedCredentials(
     cleanups.length = 0
   }
   try {
-    await services.policies.write(policy, secretPolicy(target))
+    await services.policies.write(
+      policy,
+      target.kind === 'kv' ? kvSecretPolicy(target) : secretPolicy(target),
+    )
     cleanups.push(() => services.policies.delete(policy))
     const granted = [policy, ...opts.extraPolicies]
     const minted = await services.tokens.create({

@@ -5,7 +5,7 @@ import type { RotationFunction } from '../../../sdk/rotation.ts'
 import type { RotationNotice } from '../../../sdk/rotation-runner.ts'
 import { MemoryStorage } from '../../physical/memory.ts'
 import { randomPasswordRotator } from '../../rotation/random-password.ts'
-import { backoffMs, MAX_ATTEMPTS } from './rotation-job.ts'
+import { backoffMs, MAX_ATTEMPTS } from '../../../lib/rotation-schedule.ts'
 import type { SmState } from './state.ts'
 import {
   awsError,

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { isAwsError } from '../../../sdk/aws-error.ts'
-import { nextFiring, parseCron } from './cron.ts'
+import { nextFiring, parseCron } from '../../../lib/aws-cron.ts'
 import { jitteredStart, parseSchedule, type RotationRules } from './schedule.ts'
 
 const at = (iso: string) => Date.parse(iso)
