@@ -1,7 +1,12 @@
 // The server's rotation runner: resolves a RotationLambdaARN to a built-in or registered function and runs its steps.
 import { errorMessage } from '../../lib/error-message.ts'
 import type { Logger } from '../../lib/logger.ts'
-import type { KvRotationEvent, KvRotationFunction, RotationEvent, RotationFunction } from '../../sdk/rotation.ts'
+import type {
+  KvRotationEvent,
+  KvRotationFunction,
+  RotationEvent,
+  RotationFunction,
+} from '../../sdk/rotation.ts'
 import type {
   RotationKind,
   RotationRunner,
