@@ -163,6 +163,20 @@ describe('KV v2 rotation', () => {
     assert.equal((await read('app/bad')).metadata.version, 1)
   })
 
+  it('deleting the secret (metadata) removes its rotation', async () => {
+    await write('app/gone', { password: 'x' })
+    await t.call('POST', 'kv/rotation/app/gone', {
+      body: {
+        rotation_function: 'coffer-random-password',
+        rotate_immediately: false,
+        automatically_after_days: 1,
+      },
+    })
+    assert.equal((await t.call('GET', 'kv/rotation/app/gone')).status, 200)
+    await t.call('DELETE', 'kv/metadata/app/gone')
+    assert.equal((await t.call('GET', 'kv/rotation/app/gone')).status, 404)
+  })
+
   it('rotate_immediately=false only schedules', async () => {
     await write('app/later', { password: 'x' })
     const reply = await t.call('POST', 'kv/rotation/app/later', {

@@ -2,12 +2,12 @@
 
 import { defineBackend } from '../../../sdk/framework/backend.ts'
 import type { MountInfo } from '../../../sdk/request.ts'
+import { KvState } from './kv-state.ts'
 import { configPath } from './path-config.ts'
 import { dataPath } from './path-data.ts'
 import { deletePath, undeletePath } from './path-delete.ts'
 import { destroyPath } from './path-destroy.ts'
 import { invalidPath } from './path-invalid.ts'
-import { KvState } from './kv-state.ts'
 import { metadataPath } from './path-metadata.ts'
 import { rotationPath } from './path-rotation.ts'
 import { subkeysPath } from './path-subkeys.ts'

@@ -1,6 +1,7 @@
 // KV v2 rotation/*path: configure a secret's rotation and rotate now (write), its status (read), cancel (delete), LIST.
+
+import { parseSchedule, type RotationRules, ScheduleError } from '../../../lib/rotation-schedule.ts'
 import { rfc3339 } from '../../../lib/time.ts'
-import { type RotationRules, parseSchedule, ScheduleError } from '../../../lib/rotation-schedule.ts'
 import { InvalidRequestError, NotFoundError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -8,10 +9,10 @@ import { listRecursive } from '../../../sdk/storage.ts'
 import { isDeleted, loadMetadata } from './key-metadata.ts'
 import { checkWritePath } from './kv-fields.ts'
 import type { KvState } from './kv-state.ts'
+import { rotationLockKey } from './kv-state.ts'
 import { beginKvRotation, type KvRotationEnv, underRotationLock } from './rotation-job.ts'
 import { type KvRotation, loadRotation, planNext, putRotationOp, rotationWakeAt } from './rotation-record.ts'
 import { listPrefix, ROTATION_PREFIX } from './storage-keys.ts'
-import { rotationLockKey } from './kv-state.ts'
 
 const fields = {
   path: f.string({ description: 'The secret’s path (as in data/<path>).' }),

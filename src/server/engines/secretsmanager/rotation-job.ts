@@ -1,7 +1,7 @@
 // One rotation of one secret on the active node: AWS's four steps through the server's runner, retried with backoff.
 import { errorMessage } from '../../../lib/error-message.ts'
-import { backoffMs, MAX_ATTEMPTS } from '../../../lib/rotation-schedule.ts'
 import { uuid } from '../../../lib/random.ts'
+import { backoffMs, MAX_ATTEMPTS } from '../../../lib/rotation-schedule.ts'
 import type { SystemView } from '../../../sdk/request.ts'
 import type { RotationStep } from '../../../sdk/rotation.ts'
 import type { RotationNotice, RotationSession } from '../../../sdk/rotation-runner.ts'
