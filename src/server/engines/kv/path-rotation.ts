@@ -8,9 +8,8 @@ import { f } from '../../../sdk/framework/fields.ts'
 import { listRecursive } from '../../../sdk/storage.ts'
 import { isDeleted, loadMetadata } from './key-metadata.ts'
 import { checkWritePath } from './kv-fields.ts'
-import type { KvState } from './kv-state.ts'
-import { rotationLockKey } from './kv-state.ts'
-import { beginKvRotation, type KvRotationEnv, underRotationLock } from './rotation-job.ts'
+import { type KvState, rotationLockKey } from './kv-state.ts'
+import { beginKvRotation, underRotationLock } from './rotation-job.ts'
 import { type KvRotation, loadRotation, planNext, putRotationOp, rotationWakeAt } from './rotation-record.ts'
 import { listPrefix, ROTATION_PREFIX } from './storage-keys.ts'
 
@@ -115,12 +114,7 @@ export const rotationPath = definePath<typeof fields, KvState>({
   operations: {
     update: async ({ storage, system, state, params, input }) => {
       const path = checkWritePath(params['path'] ?? '')
-      const env: KvRotationEnv = { storage, system, state }
       const now = system.now()
-      const meta = await loadMetadata(storage, path)
-      const current = meta ? meta.versions[String(meta.currentVersion)] : undefined
-      if (!meta || !current || current.destroyed || isDeleted(current, now))
-        throw new InvalidRequestError(`no readable current version of ${path} to rotate`)
       const named = input.rotation_function ?? input.rotation_lambda_arn
       if (named !== undefined && system.rotation?.resolve(named, 'kv') === undefined)
         throw new InvalidRequestError(
@@ -138,7 +132,12 @@ export const rotationPath = definePath<typeof fields, KvState>({
       if (input.password_policy !== undefined && !POLICY_NAME.test(input.password_policy))
         throw new InvalidRequestError('password_policy must be a password policy name')
       const immediately = input.rotate_immediately ?? true
+      // Under the rotation lock, which a metadata delete also takes: no rotation is set on a secret being deleted.
       return state.run(rotationLockKey(path), async () => {
+        const meta = await loadMetadata(storage, path)
+        const current = meta ? meta.versions[String(meta.currentVersion)] : undefined
+        if (!meta || !current || current.destroyed || isDeleted(current, now))
+          throw new InvalidRequestError(`no readable current version of ${path} to rotate`)
         const stored = await loadRotation(storage, path)
         const functionName = named ?? stored?.functionName
         if (functionName === undefined)
@@ -163,7 +162,7 @@ export const rotationPath = definePath<typeof fields, KvState>({
         }
         planNext(rotation, rotation.lastRotatedDate ?? now, now, state.random)
         await storage.batch([putRotationOp(path, rotation)])
-        env.state.rotationDueAt(rotationWakeAt(rotation))
+        state.rotationDueAt(rotationWakeAt(rotation))
         return { data: kvRotationStatus(path, rotation) }
       })
     },
