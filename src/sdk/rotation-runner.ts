@@ -1,8 +1,10 @@
 // The capability a Secrets Manager engine receives to run one rotation step: credentials and execution live in the server.
-import type { RotationEvent } from './rotation.ts'
+import type { KvRotationEvent, RotationEvent } from './rotation.ts'
 
 /** The secret a rotation acts on, as the engine names it to the runner. */
 export interface RotationTarget {
+  /** Which engine's secret: a Secrets Manager secret (the default) or a KV v2 secret (secretName is its path). */
+  kind?: RotationKind
   /** The mount path with its trailing slash (`secretsmanager/`). */
   mountPath: string
   /** The secret's name: its paths are `<mount>secrets/<name>`, `<mount>metadata/<name>`, `<mount>versions/<name>`. */
@@ -11,12 +13,16 @@ export interface RotationTarget {
   functionName: string
   region: string
   accountId: string
+  /** KV: the password policy the function may generate with (the rotation configuration's, never the secret's). */
+  passwordPolicy?: string
 }
+
+export type RotationKind = 'secretsmanager' | 'kv'
 
 /** One rotation attempt's execution context: the scoped credentials live from `open` until `close`. */
 export interface RotationSession {
   /** Run one step; resolves when the function reported success, throws an Error with a safe message otherwise. */
-  step(event: RotationEvent, signal: AbortSignal): Promise<void>
+  step(event: RotationEvent | KvRotationEvent, signal: AbortSignal): Promise<void>
   /** Revoke the attempt's credentials and temporary policy. Never throws. */
   close(): Promise<void>
 }
@@ -24,9 +30,10 @@ export interface RotationSession {
 export interface RotationRunner {
   /**
    * The function name a RotationLambdaARN designates when it is a registered function or a built-in
-   * (`arn:aws:lambda:<region>:<account>:function:<name>`, or the bare name); undefined otherwise.
+   * (`arn:aws:lambda:<region>:<account>:function:<name>`, or the bare name) for a secret of `kind` (default
+   * secretsmanager: built-ins serve one kind, commands and webhooks both); undefined otherwise.
    */
-  resolve(lambdaArn: string): string | undefined
+  resolve(lambdaArn: string, kind?: RotationKind): string | undefined
   open(target: RotationTarget): Promise<RotationSession>
 }
 

@@ -24,7 +24,7 @@ import { MemoryStorage } from './physical/memory.ts'
 import type { PhysicalStorage } from './physical/physical.ts'
 import { SqliteStorage } from './physical/sqlite.ts'
 import { authMethods, secretEngines } from './registry.ts'
-import { BUILTIN_ROTATORS } from './rotation/builtins.ts'
+import { BUILTIN_ROTATORS, KV_BUILTIN_ROTATORS } from './rotation/builtins.ts'
 import { createRotationRunner } from './rotation/runner.ts'
 import { createSystemBackend } from './system/backend.ts'
 
@@ -112,6 +112,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const rotation = createRotationRunner({
     core: () => core,
     builtins: { ...BUILTIN_ROTATORS, ...options.extraRotationBuiltins },
+    kvBuiltins: KV_BUILTIN_ROTATORS,
     registered: options.rotationFunctions ?? config?.rotationFunctions ?? {},
     endpoint: () => config?.apiAddr ?? listeners[0]?.url ?? '',
     logger,

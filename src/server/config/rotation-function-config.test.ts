@@ -60,13 +60,51 @@ rotation_function "hook" {
     })
   })
 
+  it('registers a built-in under an operator name with extra policies; policies on commands and webhooks too', () => {
+    const config = parseConfig(
+      `${BASE}
+rotation_function "pg-alt" {
+  builtin  = "coffer-postgresql-alternating-users"
+  policies = ["db-master-read", "db-master-read"]
+}
+rotation_function "cmd" {
+  command  = "/opt/rotate"
+  policies = ["extra"]
+}
+rotation_function "hook" {
+  webhook_url = "https://rotator.internal/rotate"
+  hmac_secret = "0123456789abcdef0123"
+  policies    = ["extra"]
+}`,
+      'hcl',
+    )
+    assert.deepEqual(config.rotationFunctions?.['pg-alt'], {
+      kind: 'builtin',
+      builtin: 'coffer-postgresql-alternating-users',
+      policies: ['db-master-read'],
+    })
+    assert.deepEqual(config.rotationFunctions?.['cmd']?.policies, ['extra'])
+    assert.deepEqual(config.rotationFunctions?.['hook']?.policies, ['extra'])
+    assert.match(refused('rotation_function "a" { builtin = "x y" }'), /name of a built-in/)
+    assert.match(
+      refused('rotation_function "a" { builtin = "coffer-random-password"\n timeout = "10s" }'),
+      /does not apply to a built-in/,
+    )
+    assert.match(
+      refused('rotation_function "a" { builtin = "coffer-random-password"\n command = "/x" }'),
+      /exactly one of/,
+    )
+    assert.match(refused('rotation_function "a" { command = "/x"\n policies = "p" }'), /list of policy names/)
+    assert.match(refused('rotation_function "a" { command = "/x"\n policies = ["root"] }'), /root policy/)
+  })
+
   it('refuses what would be ambiguous or unsafe', () => {
     assert.match(refused('rotation_function "a b" { command = "/x" }'), /letters, digits/)
     assert.match(refused('rotation_function "a" { command = "x" }'), /absolute path/)
-    assert.match(refused('rotation_function "a" { }'), /exactly one of command and webhook_url/)
+    assert.match(refused('rotation_function "a" { }'), /exactly one of command, webhook_url and builtin/)
     assert.match(
       refused('rotation_function "a" { command = "/x"\n webhook_url = "https://h/" }'),
-      /exactly one of command and webhook_url/,
+      /exactly one of command, webhook_url and builtin/,
     )
     assert.match(
       refused(

@@ -1,4 +1,4 @@
-// The server config's rotation_function blocks: the commands and webhooks an operator lets rotations run, by name.
+// The server config's rotation_function blocks: the commands, webhooks and built-ins an operator lets rotations run, by name.
 
 type Raw = Record<string, unknown>
 
@@ -10,6 +10,8 @@ export interface CommandFunction {
   timeoutMs: number
   /** Extra environment variables (the function gets no other variables of the server's than PATH). */
   env: Record<string, string>
+  /** Coffer policies the attempt's credentials hold beside the secret's own (see extraPolicies). */
+  policies?: string[]
 }
 
 export interface WebhookFunction {
@@ -21,11 +23,23 @@ export interface WebhookFunction {
   timeoutMs: number
   /** A PEM file of CAs to trust for the webhook's certificate, beside the system's. */
   caFile?: string
+  policies?: string[]
 }
 
-export type RegisteredFunction = CommandFunction | WebhookFunction
+/**
+ * A built-in function under the operator's name, with extra policies: how an operator lets an alternating-users
+ * rotator read its master secret, as an AWS administrator grants a Lambda's role access to it.
+ */
+export interface BuiltinFunction {
+  kind: 'builtin'
+  /** The built-in's name (`coffer-postgresql-alternating-users`); the runner refuses to start with an unknown one. */
+  builtin: string
+  policies?: string[]
+}
 
-const KEYS = ['command', 'timeout', 'env', 'webhook_url', 'hmac_secret', 'ca_file']
+export type RegisteredFunction = CommandFunction | WebhookFunction | BuiltinFunction
+
+const KEYS = ['command', 'timeout', 'env', 'webhook_url', 'hmac_secret', 'ca_file', 'builtin', 'policies']
 const NAME = /^[A-Za-z0-9_-]{1,64}$/
 const DEFAULT_TIMEOUT_MS = 30_000
 const MAX_TIMEOUT_MS = 15 * 60_000
@@ -37,6 +51,19 @@ export interface RotationFunctionParsers {
 
 function isLoopbackHttp(url: URL): boolean {
   return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
+}
+
+/**
+ * The extra policies: named by the operator in the config file only, never derived from a secret's contents.
+ * `root` is refused: a rotation function never needs every path of the server.
+ */
+function parsePolicies(value: unknown, where: string, parse: RotationFunctionParsers): string[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value) || value.some((p) => typeof p !== 'string' || p.trim() === ''))
+    parse.fail(where, 'must be a list of policy names')
+  const names = value as string[]
+  if (names.includes('root')) parse.fail(where, 'the root policy cannot be given to a rotation function')
+  return [...new Set(names)]
 }
 
 export function parseRotationFunctionBlocks(
@@ -51,16 +78,28 @@ export function parseRotationFunctionBlocks(
     if (out[name]) parse.fail(where, 'appears twice')
     for (const key of Object.keys(body))
       if (!KEYS.includes(key)) parse.fail(`${where}.${key}`, `unknown key (supported: ${KEYS.join(', ')})`)
+    const policies = parsePolicies(body['policies'], `${where}.policies`, parse)
+    const withPolicies = policies.length > 0 ? { policies } : {}
+    const kinds = ['command', 'webhook_url', 'builtin'].filter((key) => body[key] !== undefined)
+    if (kinds.length !== 1) parse.fail(where, 'set exactly one of command, webhook_url and builtin')
+    if (body['builtin'] !== undefined) {
+      const builtin = body['builtin']
+      if (typeof builtin !== 'string' || !NAME.test(builtin))
+        parse.fail(`${where}.builtin`, 'must be the name of a built-in rotation function')
+      // A built-in runs in the server and is not given a timeout, environment or URL.
+      for (const key of Object.keys(body))
+        if (key !== 'builtin' && key !== 'policies')
+          parse.fail(`${where}.${key}`, 'does not apply to a built-in function')
+      out[name] = { kind: 'builtin', builtin, ...withPolicies }
+      continue
+    }
     const timeoutMs =
       body['timeout'] === undefined
         ? DEFAULT_TIMEOUT_MS
         : parse.duration(body['timeout'], `${where}.timeout`) * 1000
     if (timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS)
       parse.fail(`${where}.timeout`, 'must be between 1s and 15m')
-    const hasCommand = body['command'] !== undefined
-    const hasUrl = body['webhook_url'] !== undefined
-    if (hasCommand === hasUrl) parse.fail(where, 'set exactly one of command and webhook_url')
-    if (hasCommand) {
+    if (body['command'] !== undefined) {
       const raw = body['command']
       const command = typeof raw === 'string' ? [raw] : raw
       if (
@@ -85,6 +124,7 @@ export function parseRotationFunctionBlocks(
         command: command as string[],
         timeoutMs,
         env: env as Record<string, string>,
+        ...withPolicies,
       }
       continue
     }
@@ -109,6 +149,7 @@ export function parseRotationFunctionBlocks(
       hmacSecret: secret,
       timeoutMs,
       ...(caFile !== undefined ? { caFile } : {}),
+      ...withPolicies,
     }
   }
   return out

@@ -1,6 +1,6 @@
-// A registered command as a rotation function: the event on stdin and as the last argument, AWS credentials in its environment.
+// A registered command as a rotation function: the event on stdin and as the last argument, credentials in its environment.
 import { spawn } from 'node:child_process'
-import type { RotationEvent } from '../../sdk/rotation.ts'
+import type { KvRotationEvent, RotationEvent } from '../../sdk/rotation.ts'
 import type { CommandFunction } from '../config/rotation-function-config.ts'
 import type { AwsSession } from './scoped-credentials.ts'
 
@@ -8,10 +8,32 @@ import type { AwsSession } from './scoped-credentials.ts'
 const OUTPUT_TAIL = 2000
 
 export interface FunctionEnvironment {
-  /** The server's address: the AWS JSON protocol is served at its root. */
+  /** The server's address: the AWS JSON protocol is served at its root, the Vault API under /v1/. */
   endpoint: string
   region: string
-  credentials: AwsSession
+  /** A Secrets Manager secret's rotation: session credentials for the AWS API. */
+  credentials?: AwsSession
+  /** A KV secret's rotation: a short-lived Coffer token for the Vault API. */
+  vaultToken?: string
+}
+
+/** The variables that hand the function its endpoint and credentials: AWS's for Secrets Manager, Vault's for KV. */
+function credentialVariables(env: FunctionEnvironment): Record<string, string> {
+  if (env.vaultToken !== undefined) return { VAULT_ADDR: env.endpoint, VAULT_TOKEN: env.vaultToken }
+  const aws = env.credentials!
+  return {
+    SECRETS_MANAGER_ENDPOINT: env.endpoint,
+    AWS_ENDPOINT_URL: env.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: env.endpoint,
+    AWS_REGION: env.region,
+    AWS_DEFAULT_REGION: env.region,
+    AWS_ACCESS_KEY_ID: aws.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
+    AWS_SESSION_TOKEN: aws.sessionToken,
+    // No shared config or credentials file may override what the function is given.
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  }
 }
 
 /**
@@ -21,7 +43,7 @@ export interface FunctionEnvironment {
  */
 export function runCommand(
   fn: CommandFunction,
-  event: RotationEvent,
+  event: RotationEvent | KvRotationEvent,
   env: FunctionEnvironment,
   signal: AbortSignal,
 ): Promise<void> {
@@ -35,17 +57,7 @@ export function runCommand(
       env: {
         PATH: process.env['PATH'] ?? '/usr/bin:/bin',
         ...fn.env,
-        SECRETS_MANAGER_ENDPOINT: env.endpoint,
-        AWS_ENDPOINT_URL: env.endpoint,
-        AWS_ENDPOINT_URL_SECRETS_MANAGER: env.endpoint,
-        AWS_REGION: env.region,
-        AWS_DEFAULT_REGION: env.region,
-        AWS_ACCESS_KEY_ID: env.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: env.credentials.secretAccessKey,
-        AWS_SESSION_TOKEN: env.credentials.sessionToken,
-        // No shared config or credentials file may override what the function is given.
-        AWS_CONFIG_FILE: '/dev/null',
-        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+        ...credentialVariables(env),
       },
     })
     let output = ''

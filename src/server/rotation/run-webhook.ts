@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
-import type { RotationEvent } from '../../sdk/rotation.ts'
+import type { KvRotationEvent, RotationEvent } from '../../sdk/rotation.ts'
 import type { WebhookFunction } from '../config/rotation-function-config.ts'
 import type { FunctionEnvironment } from './run-command.ts'
 
@@ -18,18 +18,22 @@ export function webhookSignature(secret: string, timestamp: string, body: string
 
 /**
  * The body is the event's members plus `Coffer`: the endpoint, region and session credentials the service calls
- * Secrets Manager back with (they reach only this secret and die with the attempt).
+ * Secrets Manager back with (they reach only this secret and die with the attempt); for a KV secret, the endpoint
+ * and a Coffer token for the Vault API instead.
  */
-export function webhookBody(event: RotationEvent, env: FunctionEnvironment): string {
+export function webhookBody(event: RotationEvent | KvRotationEvent, env: FunctionEnvironment): string {
+  if (env.vaultToken !== undefined)
+    return JSON.stringify({ ...event, Coffer: { Endpoint: env.endpoint, Token: env.vaultToken } })
+  const credentials = env.credentials!
   return JSON.stringify({
     ...event,
     Coffer: {
       Endpoint: env.endpoint,
       Region: env.region,
       Credentials: {
-        AccessKeyId: env.credentials.accessKeyId,
-        SecretAccessKey: env.credentials.secretAccessKey,
-        SessionToken: env.credentials.sessionToken,
+        AccessKeyId: credentials.accessKeyId,
+        SecretAccessKey: credentials.secretAccessKey,
+        SessionToken: credentials.sessionToken,
       },
     },
   })
@@ -37,7 +41,7 @@ export function webhookBody(event: RotationEvent, env: FunctionEnvironment): str
 
 export function callWebhook(
   fn: WebhookFunction,
-  event: RotationEvent,
+  event: RotationEvent | KvRotationEvent,
   env: FunctionEnvironment,
   signal: AbortSignal,
   now: () => number,

@@ -8,7 +8,7 @@ import { functionNameOf } from './function-name.ts'
 import { TEMPORARY_NAME } from './leftovers.ts'
 import { webhookBody, webhookSignature } from './run-webhook.ts'
 import { createRotationRunner } from './runner.ts'
-import { newCredentialsId, secretPolicy } from './scoped-credentials.ts'
+import { kvSecretPolicy, newCredentialsId, secretPolicy } from './scoped-credentials.ts'
 
 describe('rotation runner', () => {
   it('reads the function name from a Lambda ARN or a bare name, nothing else', () => {
@@ -40,6 +40,23 @@ describe('rotation runner', () => {
     )
     assert.equal(runner.resolve('shared'), 'shared')
     assert.equal(runner.resolve('arn:aws:lambda:us-east-1:000000000000:function:unknown'), undefined)
+  })
+
+  it('resolves an operator block naming a built-in, and refuses to start with an unknown built-in', () => {
+    const make = (builtin: string) =>
+      createRotationRunner({
+        core: () => assert.fail('not used'),
+        builtins: { 'coffer-postgresql-alternating-users': async () => {} },
+        registered: { 'pg-alt': { kind: 'builtin', builtin, policies: ['db-master-read'] } },
+        endpoint: () => '',
+        logger: silentLogger,
+        now: () => 0,
+      })
+    assert.equal(make('coffer-postgresql-alternating-users').resolve('pg-alt'), 'pg-alt')
+    assert.throws(
+      () => make('coffer-nothing'),
+      /rotation_function\.pg-alt\.builtin: no built-in .*coffer-nothing/,
+    )
   })
 
   it('grants exactly the one secret’s paths and the password generator', () => {
@@ -76,5 +93,57 @@ describe('rotation runner', () => {
     })
     const expected = createHmac('sha256', 'k'.repeat(16)).update(`1700000000.${body}`).digest('hex')
     assert.equal(webhookSignature('k'.repeat(16), '1700000000', body), `sha256=${expected}`)
+  })
+
+  it('resolves per kind: a block naming a Secrets Manager built-in is not offered for KV; commands serve both', () => {
+    const runner = createRotationRunner({
+      core: () => assert.fail('not used'),
+      builtins: { 'coffer-random-password': async () => {}, 'coffer-postgresql-single-user': async () => {} },
+      kvBuiltins: { 'coffer-random-password': async () => {} },
+      registered: {
+        'pg-op': { kind: 'builtin', builtin: 'coffer-postgresql-single-user' },
+        'rp-op': { kind: 'builtin', builtin: 'coffer-random-password' },
+        cmd: { kind: 'command', command: ['/bin/true'], timeoutMs: 1000, env: {} },
+      },
+      endpoint: () => '',
+      logger: silentLogger,
+      now: () => 0,
+    })
+    assert.equal(runner.resolve('pg-op'), 'pg-op')
+    assert.equal(runner.resolve('pg-op', 'kv'), undefined)
+    assert.equal(runner.resolve('coffer-postgresql-single-user', 'kv'), undefined)
+    assert.equal(runner.resolve('rp-op', 'kv'), 'rp-op')
+    assert.equal(runner.resolve('coffer-random-password', 'kv'), 'coffer-random-password')
+    assert.equal(runner.resolve('cmd', 'kv'), 'cmd')
+  })
+
+  it('grants a KV rotation the one path’s data and metadata, and only the named password policy', () => {
+    const text = kvSecretPolicy({ mountPath: 'secret/', secretName: 'app/db', passwordPolicy: 'digits' })
+    const paths = [...text.matchAll(/path "([^"]+)"/g)].map((m) => m[1])
+    assert.deepEqual(paths, [
+      'secret/data/app/db',
+      'secret/metadata/app/db',
+      'sys/policies/password/digits/generate',
+    ])
+    assert.doesNotThrow(() => parsePolicy('rotation-test', text))
+    assert.equal(kvSecretPolicy({ mountPath: 'secret/', secretName: 'x' }).includes('sys/'), false)
+  })
+
+  it('a KV webhook gets the endpoint and a Coffer token, no AWS credentials', () => {
+    const body = JSON.parse(
+      webhookBody(
+        {
+          Step: 'rotateSecret',
+          Mount: 'secret/',
+          Path: 'app/db',
+          Version: 3,
+          ClientRequestToken: 't',
+          Field: 'password',
+        },
+        { endpoint: 'http://127.0.0.1:8200', region: '', vaultToken: 'hvs.x' },
+      ),
+    )
+    assert.deepEqual(body.Coffer, { Endpoint: 'http://127.0.0.1:8200', Token: 'hvs.x' })
+    assert.equal(body.Path, 'app/db')
   })
 })

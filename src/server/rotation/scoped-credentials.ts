@@ -34,6 +34,22 @@ export function secretPolicy(target: Pick<RotationTarget, 'mountPath' | 'secretN
 }
 
 /**
+ * What a KV rotation function may do: read and write the one secret's versions, read its metadata, and generate
+ * with the password policy its rotation configuration names (when it names one).
+ */
+export function kvSecretPolicy(
+  target: Pick<RotationTarget, 'mountPath' | 'secretName' | 'passwordPolicy'>,
+): string {
+  return [
+    `path "${target.mountPath}data/${target.secretName}" { capabilities = ["create", "read", "update"] }`,
+    `path "${target.mountPath}metadata/${target.secretName}" { capabilities = ["read"] }`,
+    ...(target.passwordPolicy !== undefined
+      ? [`path "sys/policies/password/${target.passwordPolicy}/generate" { capabilities = ["read"] }`]
+      : []),
+  ].join('\n')
+}
+
+/**
  * Secret names may hold `+`, which a policy path reads as a wildcard: such a name would widen the grant to
  * sibling paths, so its rotation is refused rather than run with broader credentials.
  */
@@ -52,9 +68,19 @@ export function newCredentialsId(): string {
 export async function mintScopedCredentials(
   core: RequestCore,
   target: RotationTarget,
-  opts: { id: string; ttlSeconds: number; awsSession: boolean },
+  opts: {
+    id: string
+    ttlSeconds: number
+    awsSession: boolean
+    /**
+     * The operator's extra policies from the function's config block (a master secret to read): fixed by the
+     * config file, never taken from the secret's value, so writing the secret cannot widen what the function reaches.
+     */
+    extraPolicies: string[]
+  },
 ): Promise<ScopedCredentials> {
   checkName(target.secretName)
+  if (target.passwordPolicy !== undefined) checkName(target.passwordPolicy)
   const services = core.services
   const id = opts.id.slice('rotation-'.length)
   const policy = `rotation-${id}`
@@ -66,10 +92,14 @@ export async function mintScopedCredentials(
     cleanups.length = 0
   }
   try {
-    await services.policies.write(policy, secretPolicy(target))
+    await services.policies.write(
+      policy,
+      target.kind === 'kv' ? kvSecretPolicy(target) : secretPolicy(target),
+    )
     cleanups.push(() => services.policies.delete(policy))
+    const granted = [policy, ...opts.extraPolicies]
     const minted = await services.tokens.create({
-      policies: [policy],
+      policies: granted,
       parentHash: '',
       ttl: opts.ttlSeconds,
       maxTtl: opts.ttlSeconds,
@@ -114,7 +144,7 @@ export async function mintScopedCredentials(
         remoteAddress: '127.0.0.1',
       })
     await call('update', rolePath, {
-      token_policies: [policy],
+      token_policies: granted,
       token_type: 'batch',
       max_session_duration: SESSION_SECONDS,
     })

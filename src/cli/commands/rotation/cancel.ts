@@ -9,7 +9,7 @@ export const rotationCancelCommand: CommandSpec = {
   usage: '[options] NAME',
   summary: 'Stop a secret’s rotations',
   help:
-    'Turns rotation off for a Secrets Manager secret (CancelRotateSecret): no scheduled rotation runs and a ' +
+    'Turns rotation off for a Secrets Manager secret (CancelRotateSecret) or a KV v2 secret (-mount=kv): no scheduled rotation runs and a ' +
     'retry waiting after a failure is dropped. AWSPENDING stays on its version (shown as version_id); remove ' +
     'it with UpdateSecretVersionStage before rotating again.',
   flags: [MOUNT_FLAG],

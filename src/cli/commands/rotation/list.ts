@@ -8,7 +8,7 @@ export const rotationListCommand: CommandSpec = {
   path: ['rotation', 'list'],
   usage: '[options]',
   summary: 'List the secrets that rotate',
-  help: 'Lists the Secrets Manager secrets with a rotation function configured (LIST <mount>/rotation/).',
+  help: 'Lists the Secrets Manager (or, with -mount, KV v2) secrets with a rotation function configured (LIST <mount>/rotation/).',
   flags: [MOUNT_FLAG],
   output: true,
   maxArgs: 0,

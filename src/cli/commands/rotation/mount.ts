@@ -1,11 +1,11 @@
-// The -mount flag the rotation commands share: which Secrets Manager mount the secret lives on.
+// The -mount flag the rotation commands share: which Secrets Manager (or KV v2) mount the secret lives on.
 import type { CommandContext } from '../../context.ts'
 import type { FlagSpec } from '../../flags.ts'
 
 export const MOUNT_FLAG: FlagSpec = {
   name: 'mount',
   kind: 'string',
-  usage: 'The Secrets Manager mount (default "secretsmanager")',
+  usage: 'The Secrets Manager mount, or a KV v2 mount (default "secretsmanager")',
 }
 
 /** `rotation/` under the chosen mount, with `name` after it. */

@@ -9,7 +9,7 @@ export const rotationRunCommand: CommandSpec = {
   usage: '[options] NAME',
   summary: 'Rotate a secret now (and set its rotation)',
   help:
-    'Starts a rotation of a Secrets Manager secret now (RotateSecret). With -function and a schedule flag it ' +
+    'Starts a rotation of a Secrets Manager secret now (RotateSecret), or of a KV v2 secret with -mount=<kv mount> (-function names the function). With -function and a schedule flag it ' +
     'also sets the rotation; -schedule-only stores them without rotating. The steps run in the background: ' +
     'follow them with `coffer rotation status NAME`.',
   flags: [

@@ -10,7 +10,7 @@ export const rotationStatusCommand: CommandSpec = {
   summary: 'Show how a secret’s rotation stands',
   help:
     'Shows the rotation function, rules, last and next rotation, the pending version and the rotation in ' +
-    'progress or the last failure (the step and what the function reported) of a Secrets Manager secret.',
+    'progress or the last failure (the step and what the function reported) of a Secrets Manager secret (or, with -mount, a KV v2 secret).',
   flags: [MOUNT_FLAG],
   output: true,
   minArgs: 1,

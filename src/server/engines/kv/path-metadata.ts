@@ -19,8 +19,9 @@ import {
 import { type KvConfig, loadConfig } from './kv-config.ts'
 import { kvV2Event, withEvent } from './kv-events.ts'
 import { checkWritePath, requireNonNegative } from './kv-fields.ts'
+import { rotationLockKey } from './kv-state.ts'
 import { mergePatch } from './merge-patch.ts'
-import { listPrefix, METADATA_PREFIX, metadataKey } from './storage-keys.ts'
+import { listPrefix, METADATA_PREFIX, metadataKey, rotationKey } from './storage-keys.ts'
 
 const fields = {
   path: f.string({ description: 'Location of the secret.' }),
@@ -162,15 +163,19 @@ export const metadataPath = definePath<typeof fields, KeyLocks>({
 
     delete: ({ storage, state, params }) => {
       const path = params['path'] ?? ''
-      return state.run(path, async () => {
-        const meta = await loadMetadata(storage, path)
-        if (!meta) return undefined
-        await storage.batch([
-          ...Object.keys(meta.versions).map((n) => deleteVersionOp(path, Number(n))),
-          { op: 'delete', key: metadataKey(path) },
-        ])
-        return { events: [kvV2Event('metadata-delete', path)] }
-      })
+      // The secret's rotation configuration goes with it, under its lock so a rotation ending now cannot put it back.
+      return state.run(path, () =>
+        state.run(rotationLockKey(path), async () => {
+          const meta = await loadMetadata(storage, path)
+          if (!meta) return undefined
+          await storage.batch([
+            ...Object.keys(meta.versions).map((n) => deleteVersionOp(path, Number(n))),
+            { op: 'delete', key: metadataKey(path) },
+            { op: 'delete', key: rotationKey(path) },
+          ])
+          return { events: [kvV2Event('metadata-delete', path)] }
+        }),
+      )
     },
   },
 })

@@ -43,3 +43,10 @@ function pathHash(path: string): string {
   }
   return hash
 }
+
+/** KV v2 rotation configurations and their progress, one per secret path (see rotation-record.ts). */
+export const ROTATION_PREFIX = 'rotation/'
+
+export function rotationKey(path: string): string {
+  return ROTATION_PREFIX + path
+}

@@ -1,6 +1,7 @@
 // One rotation of one secret on the active node: AWS's four steps through the server's runner, retried with backoff.
 import { errorMessage } from '../../../lib/error-message.ts'
 import { uuid } from '../../../lib/random.ts'
+import { backoffMs, MAX_ATTEMPTS } from '../../../lib/rotation-schedule.ts'
 import type { SystemView } from '../../../sdk/request.ts'
 import type { RotationStep } from '../../../sdk/rotation.ts'
 import type { RotationNotice, RotationSession } from '../../../sdk/rotation-runner.ts'
@@ -26,17 +27,8 @@ export const ROTATION_STEPS: readonly RotationStep[] = [
   'testSecret',
   'finishSecret',
 ]
-/** Attempts of one rotation before it waits for the next scheduled one (or a RotateSecret) to be reattempted. */
-export const MAX_ATTEMPTS = 5
-const BACKOFF_BASE_MS = 30_000
-const BACKOFF_MAX_MS = 30 * 60_000
 /** A function's message is kept this long at most in the failure report. */
 const MESSAGE_MAX = 1000
-
-/** The wait before attempt `failures + 1`: 30 s, doubling, at most 30 minutes. */
-export function backoffMs(failures: number): number {
-  return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (failures - 1))
-}
 
 export interface RotationEnv {
   storage: Storage

@@ -1,11 +1,11 @@
 // The rotation protocol in process: the four steps, retries with backoff, failure reports, cancel, restart catch-up.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { backoffMs, MAX_ATTEMPTS } from '../../../lib/rotation-schedule.ts'
 import type { RotationFunction } from '../../../sdk/rotation.ts'
 import type { RotationNotice } from '../../../sdk/rotation-runner.ts'
 import { MemoryStorage } from '../../physical/memory.ts'
 import { randomPasswordRotator } from '../../rotation/random-password.ts'
-import { backoffMs, MAX_ATTEMPTS } from './rotation-job.ts'
 import type { SmState } from './state.ts'
 import {
   awsError,

@@ -1,8 +1,8 @@
 // Rotation schedules: AutomaticallyAfterDays, rate(), AWS's six-field cron in UTC, Duration windows, the four-hour floor, jitter.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { nextFiring, parseCron } from '../../../lib/aws-cron.ts'
 import { isAwsError } from '../../../sdk/aws-error.ts'
-import { nextFiring, parseCron } from './cron.ts'
 import { jitteredStart, parseSchedule, type RotationRules } from './schedule.ts'
 
 const at = (iso: string) => Date.parse(iso)

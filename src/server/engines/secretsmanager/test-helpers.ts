@@ -81,7 +81,9 @@ export function functionRunner(
       return name in functions ? name : undefined
     },
     open: async (target) => ({
-      step: async (event) => {
+      step: async (step) => {
+        // This engine's rotations send Secrets Manager events only.
+        const event = step as RotationEvent
         events.push(event)
         await functions[target.functionName]!(event, api())
       },

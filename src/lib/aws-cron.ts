@@ -1,4 +1,4 @@
-// AWS's six-field cron (minutes hours day-of-month month day-of-week year), read in UTC, and its next firing time.
+// AWS's six-field cron (minutes hours day-of-month month day-of-week year), read in UTC, and its next firing time (rotation schedules).
 
 const MINUTE_MS = 60_000
 const DAY_MS = 24 * 3600 * 1000
