@@ -1,6 +1,7 @@
 // What a backend receives and returns: the logical request and response, free of HTTP and of tokens.
-import type { RotationListener, RotationRunner } from './rotation-runner.ts'
+
 import type { BackendEvent, EventEmitter } from './events.ts'
+import type { RotationListener, RotationRunner } from './rotation-runner.ts'
 import type { Storage } from './storage.ts'
 
 export type Operation = 'create' | 'read' | 'update' | 'patch' | 'delete' | 'list'

@@ -1,4 +1,5 @@
 // The capability a Secrets Manager engine receives to run one rotation step: credentials and execution live in the server.
+import type { BackendEvent } from './events.ts'
 import type { KvRotationEvent, RotationEvent } from './rotation.ts'
 
 /** The secret a rotation acts on, as the engine names it to the runner. */
@@ -53,3 +54,26 @@ export type RotationNotice =
     }
 
 export type RotationListener = (notice: RotationNotice) => void
+
+/**
+ * A rotation notice as a change event, `<plugin>/rotation-started|succeeded|failed`, so subscribers and sinks learn of
+ * rotations as they learn of writes. Metadata only: a failure names its step, never its message (which may quote
+ * what the function printed).
+ */
+export function rotationEventOf(
+  plugin: string,
+  notice: RotationNotice,
+  path: string,
+  dataPath: string,
+): BackendEvent {
+  const metadata: Record<string, string> = {
+    operation: `rotation-${notice.kind}`,
+    name: notice.secretName,
+    rotation_id: notice.token,
+  }
+  if (notice.kind === 'failed') {
+    metadata['step'] = notice.step
+    metadata['final'] = String(notice.final)
+  }
+  return { type: `${plugin}/rotation-${notice.kind}`, path, dataPath, metadata }
+}

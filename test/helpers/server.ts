@@ -117,7 +117,13 @@ export async function startServerInTempDir(
 export async function startDevServer(
   opts: Pick<
     StartOptions,
-    'clock' | 'expiration' | 'devAws' | 'rotationFunctions' | 'extraRotationBuiltins' | 'onRotation' | 'eventSinks'
+    | 'clock'
+    | 'expiration'
+    | 'devAws'
+    | 'rotationFunctions'
+    | 'extraRotationBuiltins'
+    | 'onRotation'
+    | 'eventSinks'
   > & { storage?: TestStorage } = {},
 ): Promise<TestServer> {
   const { storage = 'sqlite', ...rest } = opts

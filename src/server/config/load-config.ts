@@ -5,8 +5,8 @@ import { extname, join } from 'node:path'
 import { parseDuration } from '../../lib/duration.ts'
 import { type HclBody, HclSyntaxError, parseHcl } from '../../lib/hcl.ts'
 import { DEFAULT_MAX_JSON_DEPTH } from '../../lib/json-depth.ts'
-import { parseRotationFunctionBlocks, type RegisteredFunction } from './rotation-function-config.ts'
 import { type EventSinkConfig, parseEventSinks } from './event-sink-config.ts'
+import { parseRotationFunctionBlocks, type RegisteredFunction } from './rotation-function-config.ts'
 import { parseUserLockoutBlocks, type UserLockoutDefaults } from './user-lockout-config.ts'
 
 export interface ListenerConfig {
@@ -115,7 +115,14 @@ export interface Section {
   body: Raw
 }
 
-const SECTION_KINDS = new Set(['listener', 'storage', 'backend', 'user_lockout', 'rotation_function', 'event_sink'])
+const SECTION_KINDS = new Set([
+  'listener',
+  'storage',
+  'backend',
+  'user_lockout',
+  'rotation_function',
+  'event_sink',
+])
 const TOP_LEVEL_KEYS = [
   'api_addr',
   'cluster_addr',

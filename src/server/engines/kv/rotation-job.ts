@@ -3,7 +3,7 @@ import { errorMessage } from '../../../lib/error-message.ts'
 import { uuid } from '../../../lib/random.ts'
 import { backoffMs, MAX_ATTEMPTS } from '../../../lib/rotation-schedule.ts'
 import type { SystemView } from '../../../sdk/request.ts'
-import type { RotationNotice, RotationSession } from '../../../sdk/rotation-runner.ts'
+import { type RotationNotice, type RotationSession, rotationEventOf } from '../../../sdk/rotation-runner.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import { loadMetadata, readVersionData } from './key-metadata.ts'
 import { type KvState, rotationLockKey } from './kv-state.ts'
@@ -55,6 +55,9 @@ export function beginKvRotation(
 function notify(env: KvRotationEnv, notice: RotationNotice): void {
   try {
     env.system.rotationEvents?.(notice)
+    env.system.events.emit(
+      rotationEventOf('kv-v2', notice, `rotation/${notice.secretName}`, `data/${notice.secretName}`),
+    )
   } catch (error) {
     env.system.log('warn', 'a rotation listener failed', { error: errorMessage(error) })
   }

@@ -105,6 +105,13 @@ describe('KV v2 rotation scheduling', () => {
       notices.map((n) => n.kind),
       ['started', 'succeeded'],
     )
+    assert.deepEqual(
+      h.events.filter((e) => e.type.startsWith('kv-v2/rotation-')).map((e) => [e.type, e.dataPath]),
+      [
+        ['kv-v2/rotation-started', 'data/app'],
+        ['kv-v2/rotation-succeeded', 'data/app'],
+      ],
+    )
     const data = (await h.call('read', 'data/app'))!.data!['data'] as Record<string, unknown>
     assert.deepEqual(data, { user: 'u', password: 'rotated-1' })
   })

@@ -4,7 +4,7 @@ import { uuid } from '../../../lib/random.ts'
 import { backoffMs, MAX_ATTEMPTS } from '../../../lib/rotation-schedule.ts'
 import type { SystemView } from '../../../sdk/request.ts'
 import type { RotationStep } from '../../../sdk/rotation.ts'
-import type { RotationNotice, RotationSession } from '../../../sdk/rotation-runner.ts'
+import { type RotationNotice, type RotationSession, rotationEventOf } from '../../../sdk/rotation-runner.ts'
 import type { Storage, StorageOp } from '../../../sdk/storage.ts'
 import { arnOf, DEFAULT_ACCOUNT_ID, DEFAULT_REGION } from './context.ts'
 import {
@@ -57,6 +57,14 @@ class StepFailure extends Error {
 function notify(env: RotationEnv, notice: RotationNotice): void {
   try {
     env.system.rotationEvents?.(notice)
+    env.system.events.emit(
+      rotationEventOf(
+        'secretsmanager',
+        notice,
+        `rotation/${notice.secretName}`,
+        `secrets/${notice.secretName}`,
+      ),
+    )
   } catch (error) {
     env.system.log('warn', 'a rotation listener failed', { error: errorMessage(error) })
   }

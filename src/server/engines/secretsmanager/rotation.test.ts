@@ -95,6 +95,15 @@ describe('rotation protocol', () => {
         ['succeeded', 's', versionId],
       ],
     )
+    // The same notices reach subscribers and sinks as change events on the secret's data path.
+    const rotationEvents = h.events.filter((e) => e.type.startsWith('secretsmanager/rotation-'))
+    assert.deepEqual(
+      rotationEvents.map((e) => [e.type, e.dataPath, e.metadata?.['rotation_id']]),
+      [
+        ['secretsmanager/rotation-started', 'secrets/s', versionId],
+        ['secretsmanager/rotation-succeeded', 'secrets/s', versionId],
+      ],
+    )
   })
 
   it('a failing step leaves AWSCURRENT readable, reports the step, retries with backoff, then waits', async () => {
@@ -145,6 +154,15 @@ describe('rotation protocol', () => {
       step: 'setSecret',
       message: 'could not reach db (password [redacted])',
       final: true,
+    })
+    // Its event names the step but carries no message: what a function printed never leaves the rotation status.
+    const failed = h.events.filter((e) => e.type === 'secretsmanager/rotation-failed').at(-1)
+    assert.deepEqual(failed?.metadata, {
+      operation: 'rotation-failed',
+      name: 's',
+      rotation_id: VersionId,
+      step: 'setSecret',
+      final: 'true',
     })
     // AWS: a new RotateSecret reattempts the unfinished rotation (same token) rather than starting another.
     assert.deepEqual(await awsError(h.aws('RotateSecret', { SecretId: 's' })), {
