@@ -1,0 +1,39 @@
+// The transit secrets engine: named keys that encrypt, sign and HMAC data the server never stores (Vault's transit).
+import { KeyLocks } from '../../../lib/key-locks.ts'
+import { defineBackend } from '../../../sdk/framework/backend.ts'
+import { datakeyPath } from './path-datakey.ts'
+import { decryptPath, rewrapPath } from './path-decrypt.ts'
+import { encryptPath } from './path-encrypt.ts'
+import { hmacAlgorithmPath, hmacPath } from './path-hmac.ts'
+import { keyConfigPath, keyRotatePath, keyTrimPath } from './path-key-admin.ts'
+import { keyPath, keysListPath } from './path-keys.ts'
+import { signAlgorithmPath, signPath, verifyAlgorithmPath, verifyPath } from './path-sign.ts'
+import { hashPaths, randomPaths } from './path-utilities.ts'
+
+export const transitBackend = defineBackend<KeyLocks>({
+  kind: 'secret',
+  help:
+    'The transit backend encrypts, decrypts, signs, verifies and HMACs data with named, versioned keys; ' +
+    'ciphertexts and signatures are vault:v<N>: values as Vault writes them.',
+  paths: [
+    keysListPath,
+    keyPath,
+    keyConfigPath,
+    keyRotatePath,
+    keyTrimPath,
+    encryptPath,
+    decryptPath,
+    rewrapPath,
+    datakeyPath,
+    hmacPath,
+    hmacAlgorithmPath,
+    signPath,
+    signAlgorithmPath,
+    verifyPath,
+    verifyAlgorithmPath,
+    ...randomPaths,
+    ...hashPaths,
+  ],
+  // One lock per key name: creation, rotation and config changes of a key never interleave.
+  setup: () => new KeyLocks(),
+})
