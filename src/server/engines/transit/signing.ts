@@ -58,17 +58,18 @@ function rsaPadding(algorithm: string): { padding: number; saltLength?: number }
   throw new InvalidRequestError(`unsupported rsa signature algorithm ${algorithm}`)
 }
 
-/** The digest algorithm Node signs with and the data it is given (the input, or the caller's digest for ECDSA). */
+/**
+ * The digest algorithm Node signs with. Node offers no signature over a caller's digest (its null digest still
+ * hashes), so `prehashed` is refused rather than signing something Vault would not.
+ */
 function signingInput(
   key: TransitKey,
   input: Buffer,
   options: SignOptions,
 ): { digest: string | null; data: Buffer } {
   if (key.type === 'ed25519') return { digest: null, data: input }
-  const digest = digestName(options.hashAlgorithm)
-  if (!options.prehashed) return { digest, data: input }
-  if (isEcdsa(key.type)) return { digest: null, data: input }
-  throw new InvalidRequestError('prehashed input is not supported for RSA keys by this server')
+  if (options.prehashed) throw new InvalidRequestError('prehashed input is not supported by this server')
+  return { digest: digestName(options.hashAlgorithm), data: input }
 }
 
 export function requireSigning(key: TransitKey): void {
