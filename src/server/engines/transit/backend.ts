@@ -1,9 +1,11 @@
 // The transit secrets engine: named keys that encrypt, sign and HMAC data the server never stores (Vault's transit).
 import { KeyLocks } from '../../../lib/key-locks.ts'
 import { defineBackend } from '../../../sdk/framework/backend.ts'
+import { backupPath, cacheConfigPath, restoreNamedPath, restorePath } from './path-backup.ts'
 import { datakeyPath } from './path-datakey.ts'
 import { decryptPath, rewrapPath } from './path-decrypt.ts'
 import { encryptPath } from './path-encrypt.ts'
+import { exportPath, exportVersionPath } from './path-export.ts'
 import { hmacAlgorithmPath, hmacPath } from './path-hmac.ts'
 import { keyConfigPath, keyRotatePath, keyTrimPath } from './path-key-admin.ts'
 import { keyPath, keysListPath } from './path-keys.ts'
@@ -33,6 +35,12 @@ export const transitBackend = defineBackend<KeyLocks>({
     verifyAlgorithmPath,
     ...randomPaths,
     ...hashPaths,
+    exportPath,
+    exportVersionPath,
+    backupPath,
+    restorePath,
+    restoreNamedPath,
+    cacheConfigPath,
   ],
   // One lock per key name: creation, rotation and config changes of a key never interleave.
   setup: () => new KeyLocks(),

@@ -7,12 +7,12 @@ import {
   supportsEncryption,
   supportsSigning,
 } from './key-types.ts'
-import type { TransitKey } from './model.ts'
+import { liveVersions, type TransitKey } from './model.ts'
 import { publicKeyText } from './signing.ts'
 
 export function keyInfo(key: TransitKey, context?: Buffer): Record<string, unknown> {
   const keys: Record<string, unknown> = {}
-  for (const [version, entry] of Object.entries(key.versions)) {
+  for (const [version, entry] of liveVersions(key)) {
     if (!isAsymmetric(key.type)) {
       keys[version] = entry.time
       continue

@@ -89,3 +89,13 @@ export function versionOf(key: TransitKey, version: number): KeyVersion {
   if (entry === undefined) throw new InvalidRequestError('invalid key version')
   return entry
 }
+
+/**
+ * The versions Vault keeps loaded: those at or above min_decryption_version, in version order. Older ones stay
+ * stored (lowering the minimum brings them back) but are not shown or exported.
+ */
+export function liveVersions(key: TransitKey): [string, KeyVersion][] {
+  return Object.entries(key.versions)
+    .filter(([version]) => Number(version) >= key.min_decryption_version)
+    .sort(([a], [b]) => Number(a) - Number(b))
+}
