@@ -1,6 +1,6 @@
 // The transit secrets engine: named keys that encrypt, sign and HMAC data the server never stores (Vault's transit).
-import { KeyLocks } from '../../../lib/key-locks.ts'
 import { defineBackend } from '../../../sdk/framework/backend.ts'
+import { rotateDueKeys } from './auto-rotate.ts'
 import { backupPath, cacheConfigPath, restoreNamedPath, restorePath } from './path-backup.ts'
 import { datakeyPath } from './path-datakey.ts'
 import { decryptPath, rewrapPath } from './path-decrypt.ts'
@@ -11,8 +11,9 @@ import { keyConfigPath, keyRotatePath, keyTrimPath } from './path-key-admin.ts'
 import { keyPath, keysListPath } from './path-keys.ts'
 import { signAlgorithmPath, signPath, verifyAlgorithmPath, verifyPath } from './path-sign.ts'
 import { hashPaths, randomPaths } from './path-utilities.ts'
+import { TransitState } from './state.ts'
 
-export const transitBackend = defineBackend<KeyLocks>({
+export const transitBackend = defineBackend<TransitState>({
   kind: 'secret',
   help:
     'The transit backend encrypts, decrypts, signs, verifies and HMACs data with named, versioned keys; ' +
@@ -43,5 +44,6 @@ export const transitBackend = defineBackend<KeyLocks>({
     cacheConfigPath,
   ],
   // One lock per key name: creation, rotation and config changes of a key never interleave.
-  setup: () => new KeyLocks(),
+  setup: () => new TransitState(),
+  periodic: rotateDueKeys,
 })

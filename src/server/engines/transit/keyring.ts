@@ -1,5 +1,5 @@
 // Creating and rotating keys under the per-key lock, so racing upserts never create two keys and a rotation never loses a version.
-import type { KeyLocks } from '../../../lib/key-locks.ts'
+import type { TransitState } from './state.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import { isKeyType, supportsDerivation } from './key-types.ts'
@@ -46,7 +46,7 @@ function checkRequest(request: KeyRequest): void {
 /** The key `name`, created from `request` unless it exists; `created` says which. */
 export function getOrCreateKey(
   storage: Storage,
-  locks: KeyLocks,
+  locks: TransitState,
   name: string,
   request: KeyRequest,
   now: number,
@@ -78,6 +78,7 @@ export function getOrCreateKey(
       versions: { '1': first },
     }
     await saveKey(storage, key)
+    locks.rescheduleRotation()
     return { key, created: true }
   })
 }
@@ -85,7 +86,7 @@ export function getOrCreateKey(
 /** Read-modify-write of an existing key under its lock; `change` returns the key to store. */
 export function updateKey(
   storage: Storage,
-  locks: KeyLocks,
+  locks: TransitState,
   name: string,
   change: (key: TransitKey) => Promise<TransitKey> | TransitKey,
   missing = `no existing key named ${name} could be found`,
@@ -95,6 +96,7 @@ export function updateKey(
     if (key === undefined) throw new InvalidRequestError(missing)
     const changed = await change(key)
     await saveKey(storage, changed)
+    locks.rescheduleRotation()
     return changed
   })
 }

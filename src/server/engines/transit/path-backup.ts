@@ -1,6 +1,6 @@
 // backup/:name and restore[/:name]: a whole key, every version included, as one base64 blob (keys with allow_plaintext_backup only).
 import crypto from 'node:crypto'
-import type { KeyLocks } from '../../../lib/key-locks.ts'
+import type { TransitState } from './state.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -14,7 +14,7 @@ const BACKUP_FORMAT = 'coffer-transit-backup-v1'
 
 const backupFields = { name: f.string({ required: true }) }
 
-export const backupPath = definePath<typeof backupFields, KeyLocks>({
+export const backupPath = definePath<typeof backupFields, TransitState>({
   pattern: 'backup/:name',
   fields: backupFields,
   help: 'Returns the key, every version included, in plaintext base64: only for keys with allow_plaintext_backup.',
@@ -86,7 +86,7 @@ function restore(name: string | undefined) {
     input,
   }: {
     storage: Parameters<typeof loadKey>[0]
-    state: KeyLocks
+    state: TransitState
     input: { name?: string | undefined; backup?: string | undefined; force?: boolean | undefined }
   }) => {
     if (input.backup === undefined || input.backup === '')
@@ -98,19 +98,20 @@ function restore(name: string | undefined) {
       if (!input.force && (await loadKey(storage, target)) !== undefined)
         throw new InvalidRequestError(`key "${target}" already exists`)
       await saveKey(storage, { ...key, name: target })
+      state.rescheduleRotation()
     })
     return undefined
   }
 }
 
-export const restorePath = definePath<typeof restoreFields, KeyLocks>({
+export const restorePath = definePath<typeof restoreFields, TransitState>({
   pattern: 'restore',
   fields: restoreFields,
   help: 'Restores a key from a backup/ blob under its own name.',
   operations: { update: (ctx) => restore(undefined)(ctx) },
 })
 
-export const restoreNamedPath = definePath<typeof restoreFields, KeyLocks>({
+export const restoreNamedPath = definePath<typeof restoreFields, TransitState>({
   pattern: 'restore/:name',
   fields: restoreFields,
   help: 'Restores a key from a backup/ blob under the given name.',
@@ -120,7 +121,7 @@ export const restoreNamedPath = definePath<typeof restoreFields, KeyLocks>({
 const cacheFields = { size: f.int({ default: 0, description: 'Keys kept in memory; 0 means unbounded.' }) }
 
 /** Vault's cache-config: stored and reported; keys here are read from the barrier's cache either way. */
-export const cacheConfigPath = definePath<typeof cacheFields, KeyLocks>({
+export const cacheConfigPath = definePath<typeof cacheFields, TransitState>({
   pattern: 'cache-config',
   fields: cacheFields,
   help: 'The size of the key cache (accepted for compatibility; the barrier caches keys).',

@@ -1,6 +1,6 @@
 // datakey/plaintext|wrapped/:name: a fresh random key, returned wrapped by the named key (and in clear for "plaintext").
 import crypto from 'node:crypto'
-import type { KeyLocks } from '../../../lib/key-locks.ts'
+import type { TransitState } from './state.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -18,7 +18,7 @@ const fields = {
   associated_data: f.string({ description: 'Base64 data authenticated with the wrapped key.' }),
 }
 
-export const datakeyPath = definePath<typeof fields, KeyLocks>({
+export const datakeyPath = definePath<typeof fields, TransitState>({
   pattern: 'datakey/:plaintext/:name',
   fields,
   help: 'Generates a data key wrapped by the named key.',

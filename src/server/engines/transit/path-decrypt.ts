@@ -1,5 +1,5 @@
 // decrypt/:name and rewrap/:name: one ciphertext or a batch; rewrap re-encrypts with the latest (or a chosen) version.
-import type { KeyLocks } from '../../../lib/key-locks.ts'
+import type { TransitState } from './state.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -69,14 +69,14 @@ function handler(each: (key: TransitKey, item: Record<string, unknown>) => Recor
   }
 }
 
-export const decryptPath = definePath<typeof fields, KeyLocks>({
+export const decryptPath = definePath<typeof fields, TransitState>({
   pattern: 'decrypt/:name',
   fields,
   help: 'Decrypts a vault:v<N>: ciphertext; the answer is base64 plaintext.',
   operations: { update: handler(decryptItem) },
 })
 
-export const rewrapPath = definePath<typeof fields, KeyLocks>({
+export const rewrapPath = definePath<typeof fields, TransitState>({
   pattern: 'rewrap/:name',
   fields,
   help: 'Re-encrypts a ciphertext with the latest key version without revealing the plaintext.',

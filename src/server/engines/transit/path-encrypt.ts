@@ -1,5 +1,5 @@
 // encrypt/:name: one plaintext or a batch, creating the key on first use when the caller may create it (Vault's upsert).
-import type { KeyLocks } from '../../../lib/key-locks.ts'
+import type { TransitState } from './state.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -47,7 +47,7 @@ export function encryptItem(key: TransitKey, item: Record<string, unknown>): Rec
   }
 }
 
-export const encryptPath = definePath<typeof fields, KeyLocks>({
+export const encryptPath = definePath<typeof fields, TransitState>({
   pattern: 'encrypt/:name',
   fields,
   help: 'Encrypts base64 plaintext with the named key; the answer is a vault:v<N>: ciphertext.',

@@ -1,6 +1,6 @@
 // export/:type/:name[/:version]: key material of exportable keys (public keys of any asymmetric key), in Vault's encodings.
 import crypto from 'node:crypto'
-import type { KeyLocks } from '../../../lib/key-locks.ts'
+import type { TransitState } from './state.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -79,14 +79,14 @@ async function exportKey({
   return { data: { name: key.name, type: key.type, keys } }
 }
 
-export const exportPath = definePath<typeof fields, KeyLocks>({
+export const exportPath = definePath<typeof fields, TransitState>({
   pattern: 'export/:type/:name',
   fields,
   help: 'Exports the key material of every live version of an exportable key.',
   operations: { read: exportKey },
 })
 
-export const exportVersionPath = definePath<typeof fields, KeyLocks>({
+export const exportVersionPath = definePath<typeof fields, TransitState>({
   pattern: 'export/:type/:name/:version',
   fields,
   help: 'Exports one version ("latest" or a number) of an exportable key.',

@@ -1,5 +1,5 @@
 // hmac/:name[/:algorithm]: HMACs of base64 input with a key version's HMAC key.
-import type { KeyLocks } from '../../../lib/key-locks.ts'
+import type { TransitState } from './state.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -18,7 +18,7 @@ const fields = {
   partial_failure_response_code: f.int({ description: 'The status of a batch in which some items failed.' }),
 }
 
-export const hmacPath = definePath<typeof fields, KeyLocks>({
+export const hmacPath = definePath<typeof fields, TransitState>({
   pattern: 'hmac/:name',
   fields,
   help: 'Computes an HMAC of base64 input with the named key.',
@@ -43,7 +43,7 @@ export const hmacPath = definePath<typeof fields, KeyLocks>({
   },
 })
 
-export const hmacAlgorithmPath = definePath<typeof fields, KeyLocks>({
+export const hmacAlgorithmPath = definePath<typeof fields, TransitState>({
   ...hmacPath,
   pattern: 'hmac/:name/:urlalgorithm',
 })

@@ -1,5 +1,5 @@
 // keys/:name/config, keys/:name/rotate and keys/:name/trim: a key's version bounds, flags and new versions.
-import type { KeyLocks } from '../../../lib/key-locks.ts'
+import type { TransitState } from './state.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -72,7 +72,7 @@ export function applyConfig(key: TransitKey, input: ConfigInput, warnings: strin
   return next
 }
 
-export const keyConfigPath = definePath<typeof configFields, KeyLocks>({
+export const keyConfigPath = definePath<typeof configFields, TransitState>({
   pattern: 'keys/:name/config',
   fields: configFields,
   help: "A key's minimum versions, deletion, export and backup flags and rotation period.",
@@ -89,7 +89,7 @@ export const keyConfigPath = definePath<typeof configFields, KeyLocks>({
 
 const nameOnly = { name: f.string({ required: true }) }
 
-export const keyRotatePath = definePath<typeof nameOnly, KeyLocks>({
+export const keyRotatePath = definePath<typeof nameOnly, TransitState>({
   pattern: 'keys/:name/rotate',
   fields: nameOnly,
   help: 'Adds a new version of the key; later encryptions and signatures use it.',
@@ -138,7 +138,7 @@ function trim(key: TransitKey, min: number): TransitKey {
   return { ...key, min_available_version: min, versions }
 }
 
-export const keyTrimPath = definePath<typeof trimFields, KeyLocks>({
+export const keyTrimPath = definePath<typeof trimFields, TransitState>({
   pattern: 'keys/:name/trim',
   fields: trimFields,
   help: 'Deletes the versions below min_available_version for good.',

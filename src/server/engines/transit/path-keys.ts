@@ -1,5 +1,5 @@
 // keys/ (LIST) and keys/:name: create, read and delete transit keys.
-import type { KeyLocks } from '../../../lib/key-locks.ts'
+import type { TransitState } from './state.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -9,7 +9,7 @@ import { keyInfo } from './key-info.ts'
 import { getOrCreateKey } from './keyring.ts'
 import { KEY_PREFIX, keyStorageKey, loadKey } from './model.ts'
 
-export const keysListPath = definePath<Record<string, never>, KeyLocks>({
+export const keysListPath = definePath<Record<string, never>, TransitState>({
   pattern: 'keys/',
   listKeys: 'names',
   help: 'The names of the transit keys.',
@@ -38,7 +38,7 @@ const fields = {
   }),
 }
 
-export const keyPath = definePath<typeof fields, KeyLocks>({
+export const keyPath = definePath<typeof fields, TransitState>({
   pattern: 'keys/:name',
   fields,
   help: 'Create, read or delete a transit key.',

@@ -1,6 +1,6 @@
 // sign/:name[/:algorithm] and verify/:name[/:algorithm]: signatures with asymmetric keys, and HMAC verification.
 import crypto from 'node:crypto'
-import type { KeyLocks } from '../../../lib/key-locks.ts'
+import type { TransitState } from './state.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -103,26 +103,26 @@ function handler(
   }
 }
 
-export const signPath = definePath<typeof fields, KeyLocks>({
+export const signPath = definePath<typeof fields, TransitState>({
   pattern: 'sign/:name',
   fields,
   help: 'Signs base64 input with the named asymmetric key.',
   operations: { update: handler(signItem) },
 })
 
-export const signAlgorithmPath = definePath<typeof fields, KeyLocks>({
+export const signAlgorithmPath = definePath<typeof fields, TransitState>({
   ...signPath,
   pattern: 'sign/:name/:urlalgorithm',
 })
 
-export const verifyPath = definePath<typeof fields, KeyLocks>({
+export const verifyPath = definePath<typeof fields, TransitState>({
   pattern: 'verify/:name',
   fields,
   help: 'Verifies a signature or an HMAC of base64 input with the named key.',
   operations: { update: handler(verifyItem) },
 })
 
-export const verifyAlgorithmPath = definePath<typeof fields, KeyLocks>({
+export const verifyAlgorithmPath = definePath<typeof fields, TransitState>({
   ...verifyPath,
   pattern: 'verify/:name/:urlalgorithm',
 })

@@ -1,6 +1,6 @@
 // random[/:source][/:bytes] and hash[/:algorithm]: keyless helpers with Vault's parameters and answers.
 import crypto from 'node:crypto'
-import type { KeyLocks } from '../../../lib/key-locks.ts'
+import type { TransitState } from './state.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -25,7 +25,7 @@ function encode(bytes: Buffer, format: string): string {
   return bytes.toString(format)
 }
 
-function randomBytes({ input, params }: HandlerContext<typeof randomFields, KeyLocks>): LogicalResponse {
+function randomBytes({ input, params }: HandlerContext<typeof randomFields, TransitState>): LogicalResponse {
   const source = params['source']
   const urlBytes = params['urlbytes']
   let count = input.bytes ?? 32
@@ -49,7 +49,7 @@ function randomBytes({ input, params }: HandlerContext<typeof randomFields, KeyL
 }
 
 export const randomPaths = ['random', 'random/:source', 'random/:source/:urlbytes'].map((pattern) =>
-  definePath<typeof randomFields, KeyLocks>({
+  definePath<typeof randomFields, TransitState>({
     pattern,
     fields: randomFields,
     help: 'Random bytes from the server.',
@@ -64,7 +64,7 @@ const hashFields = {
   format: f.string({ default: 'hex', description: 'hex or base64.' }),
 }
 
-function hash({ input, params }: HandlerContext<typeof hashFields, KeyLocks>): LogicalResponse {
+function hash({ input, params }: HandlerContext<typeof hashFields, TransitState>): LogicalResponse {
   const algorithm = params['urlalgorithm'] ?? input.algorithm ?? 'sha2-256'
   const bytes = decodeBase64(input.input ?? '')
   if (bytes === undefined) throw new InvalidRequestError('unable to decode input as base64')
@@ -82,7 +82,7 @@ function hash({ input, params }: HandlerContext<typeof hashFields, KeyLocks>): L
 }
 
 export const hashPaths = ['hash', 'hash/:urlalgorithm'].map((pattern) =>
-  definePath<typeof hashFields, KeyLocks>({
+  definePath<typeof hashFields, TransitState>({
     pattern,
     fields: hashFields,
     help: 'Hashes base64 input.',
