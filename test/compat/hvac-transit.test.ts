@@ -66,4 +66,9 @@ test('hvac secrets.transit against Coffer', { timeout: 120_000 }, async (t) => {
       errors: ['key type aes256-gcm96 does not support signing'],
     })
   })
+
+  await t.test("exported keys and BYOK imports interoperate with Python's cryptography", () => {
+    assert.deepEqual(r['exported_roundtrip'], ['from coffer', 'from python'])
+    assert.deepEqual(r['byok_roundtrip'], ['imported', true])
+  })
 })

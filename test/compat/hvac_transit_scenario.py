@@ -3,6 +3,10 @@ import base64
 import os
 
 import hvac
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.keywrap import aes_key_wrap_with_padding
 from scenario_steps import expect_error, report, results, step
 
 ADDR = os.environ["VAULT_ADDR"]
@@ -77,5 +81,37 @@ step(
 )
 step("sign_with_aes", lambda: expect_error(lambda: transit.sign_data("orders", b64("x"))))
 step("unknown_type", lambda: expect_error(lambda: client.write("transit/keys/odd", type="des")))
+
+# --- key material crossing the boundary: export and BYOK import, checked with Python's cryptography -------
+def aes_open(key, ciphertext):
+    raw = base64.b64decode(ciphertext.split(":")[2])
+    return AESGCM(key).decrypt(raw[:12], raw[12:], None).decode()
+
+
+def aes_seal(key, plaintext):
+    nonce = os.urandom(12)
+    return "vault:v1:" + base64.b64encode(nonce + AESGCM(key).encrypt(nonce, plaintext.encode(), None)).decode()
+
+
+def exported_roundtrip():
+    transit.create_key("shared", exportable=True)
+    key = base64.b64decode(transit.export_key("shared", "encryption-key", version="latest")["data"]["keys"]["1"])
+    sealed_here = transit.encrypt_data("shared", b64("from coffer"))["data"]["ciphertext"]
+    opened_there = unb64(transit.decrypt_data("shared", aes_seal(key, "from python"))["data"]["plaintext"])
+    return [aes_open(key, sealed_here), opened_there]
+
+
+def byok_roundtrip():
+    public = serialization.load_pem_public_key(client.read("transit/wrapping_key")["data"]["public_key"].encode())
+    target, ephemeral = os.urandom(32), os.urandom(32)
+    oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
+    blob = public.encrypt(ephemeral, oaep) + aes_key_wrap_with_padding(ephemeral, target)
+    client.write("transit/keys/byok/import", ciphertext=base64.b64encode(blob).decode(), type="aes256-gcm96")
+    sealed_here = transit.encrypt_data("byok", b64("imported"))["data"]["ciphertext"]
+    return [aes_open(target, sealed_here), transit.read_key("byok")["data"]["imported_key"]]
+
+
+step("exported_roundtrip", exported_roundtrip)
+step("byok_roundtrip", byok_roundtrip)
 
 report()

@@ -7,7 +7,7 @@ import type { TransitState } from './state.ts'
 
 /** When `key` is next due for rotation (ms since the epoch), or undefined when it does not rotate itself. */
 export function rotationDue(key: TransitKey): number | undefined {
-  if (key.auto_rotate_period <= 0) return undefined
+  if (key.auto_rotate_period <= 0 || (key.imported_key && !key.allow_rotation)) return undefined
   const latest = key.versions[String(key.latest_version)]
   if (latest === undefined) return undefined
   return Date.parse(latest.creation_time) + key.auto_rotate_period * 1000

@@ -6,6 +6,7 @@ import { datakeyPath } from './path-datakey.ts'
 import { decryptPath, rewrapPath } from './path-decrypt.ts'
 import { encryptPath } from './path-encrypt.ts'
 import { exportPath, exportVersionPath } from './path-export.ts'
+import { importPath, importVersionPath, wrappingKeyPath } from './path-import.ts'
 import { hmacAlgorithmPath, hmacPath } from './path-hmac.ts'
 import { keyConfigPath, keyRotatePath, keyTrimPath } from './path-key-admin.ts'
 import { keyPath, keysListPath } from './path-keys.ts'
@@ -42,6 +43,9 @@ export const transitBackend = defineBackend<TransitState>({
     restorePath,
     restoreNamedPath,
     cacheConfigPath,
+    wrappingKeyPath,
+    importPath,
+    importVersionPath,
   ],
   // One lock per key name: creation, rotation and config changes of a key never interleave.
   setup: () => new TransitState(),

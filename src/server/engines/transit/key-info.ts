@@ -32,7 +32,7 @@ export function keyInfo(key: TransitKey, context?: Buffer): Record<string, unkno
     deletion_allowed: key.deletion_allowed,
     derived: key.derived,
     exportable: key.exportable,
-    imported_key: false,
+    imported_key: key.imported_key ?? false,
     keys,
     latest_version: key.latest_version,
     min_available_version: key.min_available_version,

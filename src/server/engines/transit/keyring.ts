@@ -103,6 +103,8 @@ export function updateKey(
 
 /** A new latest version with fresh material; older versions stay for decryption. */
 export async function rotate(key: TransitKey, now: number): Promise<TransitKey> {
+  if (key.imported_key && !key.allow_rotation)
+    throw new InvalidRequestError(`imported key ${key.name} does not allow rotation within the server`)
   const version = key.latest_version + 1
   const entry = await newVersion(key, now)
   return { ...key, latest_version: version, versions: { ...key.versions, [String(version)]: entry } }

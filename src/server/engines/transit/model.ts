@@ -37,6 +37,10 @@ export interface TransitKey {
   min_decryption_version: number
   min_encryption_version: number
   min_available_version: number
+  /** Key material brought in through keys/:name/import (BYOK). */
+  imported_key?: boolean
+  /** Imported keys rotate (to server-generated material) only when imported with allow_rotation. */
+  allow_rotation?: boolean
   versions: Record<string, KeyVersion>
 }
 
