@@ -305,5 +305,20 @@ describe('transit encryption, versions and errors', () => {
     assert.deepEqual(dataOf(await h.call('update', 'decrypt/rsa', { ciphertext })), {
       plaintext: b64('to rsa'),
     })
+    assert.deepEqual(
+      await failure(() => h.call('update', 'encrypt/rsa', { plaintext: b64('x'.repeat(191)) })),
+      {
+        status: 400,
+        message: 'crypto/rsa: message too long for RSA key size',
+      },
+    )
+    assert.equal(
+      (await h.call('update', 'encrypt/rsa', { plaintext: b64('x'.repeat(190)) }))?.data?.['key_version'],
+      1,
+    )
+    assert.deepEqual(await failure(() => h.call('update', 'decrypt/rsa', { ciphertext: 'vault:v1:AAAA' })), {
+      status: 400,
+      message: 'crypto/rsa: decryption error',
+    })
   })
 })

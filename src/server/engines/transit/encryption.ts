@@ -71,9 +71,13 @@ function rsaPrivateKey(key: TransitKey, version: number): crypto.KeyObject {
 export function encrypt(key: TransitKey, version: number, plaintext: Buffer, options: CryptOptions): string {
   requireEncryption(key)
   if (isRsa(key.type)) {
+    const publicKey = rsaPublicKey(key, version)
+    // OAEP-SHA256 fits modulus bytes - 66 bytes of plaintext; more is the caller's error, as in Go.
+    if (plaintext.length > (publicKey.asymmetricKeyDetails?.modulusLength ?? 0) / 8 - 66)
+      throw new InvalidRequestError('crypto/rsa: message too long for RSA key size')
     const sealed = crypto.publicEncrypt(
       {
-        key: rsaPublicKey(key, version),
+        key: publicKey,
         oaepHash: 'sha256',
         padding: crypto.constants.RSA_PKCS1_OAEP_PADDING,
       },

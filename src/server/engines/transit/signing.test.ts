@@ -198,6 +198,11 @@ describe('transit signatures', () => {
         'unsupported marshaling type xml',
       ],
     ]
+    // Garbage of the right encoding is an invalid signature, not an error.
+    for (const signature of ['vault:v2:AAAA', `vault:v2:${b64('x'.repeat(300))}`])
+      assert.deepEqual(dataOf(await h.call('update', 'verify/ec', { input: b64('m'), signature })), {
+        valid: false,
+      })
     for (const [data, message] of bad)
       assert.deepEqual(await failure(() => h.call('update', 'verify/ec', data)), { status: 400, message })
   })

@@ -113,26 +113,23 @@ export function verify(key: TransitKey, input: Buffer, signatureText: string, op
   if (signature === undefined) throw new InvalidRequestError('invalid base64 signature value')
   const { digest, data } = signingInput(key, input, options)
   const publicKey = crypto.createPublicKey(privateKeyFor(key, version, options.context))
-  if (isRsa(key.type)) {
-    const padding = rsaPadding(options.signatureAlgorithm)
-    return crypto.verify(
-      digest,
-      data,
-      { key: publicKey, ...padding, saltLength: crypto.constants.RSA_PSS_SALTLEN_AUTO },
-      signature,
-    )
-  }
-  if (isEcdsa(key.type)) {
-    if (options.marshalingAlgorithm === 'jws' && signature.length !== 2 * ecdsaCoordinateBytes(key.type))
-      return false
-    const dsaEncoding = options.marshalingAlgorithm === 'jws' ? 'ieee-p1363' : 'der'
-    try {
-      return crypto.verify(digest, data, { key: publicKey, dsaEncoding }, signature)
-    } catch {
-      return false
+  // A signature of the wrong length or shape is simply invalid; OpenSSL may throw on it instead of answering false.
+  try {
+    if (isRsa(key.type)) {
+      const padding = rsaPadding(options.signatureAlgorithm)
+      const saltLength = crypto.constants.RSA_PSS_SALTLEN_AUTO
+      return crypto.verify(digest, data, { key: publicKey, ...padding, saltLength }, signature)
     }
+    if (isEcdsa(key.type)) {
+      if (options.marshalingAlgorithm === 'jws' && signature.length !== 2 * ecdsaCoordinateBytes(key.type))
+        return false
+      const dsaEncoding = options.marshalingAlgorithm === 'jws' ? 'ieee-p1363' : 'der'
+      return crypto.verify(digest, data, { key: publicKey, dsaEncoding }, signature)
+    }
+    return crypto.verify(null, data, publicKey, signature)
+  } catch {
+    return false
   }
-  return crypto.verify(null, data, publicKey, signature)
 }
 
 /** The public key Vault shows for a version: base64 raw bytes for Ed25519, PKIX PEM otherwise. */
