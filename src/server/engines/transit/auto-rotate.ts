@@ -1,6 +1,7 @@
 // auto_rotate_period: the periodic hook rotates keys whose latest version is older than their period, as Vault does.
-import type { Storage } from '../../../sdk/storage.ts'
+
 import type { SystemView } from '../../../sdk/request.ts'
+import type { Storage } from '../../../sdk/storage.ts'
 import { rotate, updateKey } from './keyring.ts'
 import { KEY_PREFIX, loadKey, type TransitKey } from './model.ts'
 import type { TransitState } from './state.ts'

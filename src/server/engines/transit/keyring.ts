@@ -1,9 +1,10 @@
 // Creating and rotating keys under the per-key lock, so racing upserts never create two keys and a rotation never loses a version.
-import type { TransitState } from './state.ts'
+
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import { isKeyType, supportsDerivation } from './key-types.ts'
 import { keyStorageKey, loadKey, newVersion, saveKey, type TransitKey } from './model.ts'
+import type { TransitState } from './state.ts'
 
 export interface KeyRequest {
   type: string

@@ -1,6 +1,5 @@
 // backup/:name and restore[/:name]: a whole key, every version included, as one base64 blob (keys with allow_plaintext_backup only).
 import crypto from 'node:crypto'
-import type { TransitState } from './state.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -8,6 +7,7 @@ import { decodeBase64 } from './encoding.ts'
 import { isAsymmetric, isKeyType, type KeyType } from './key-types.ts'
 import { checkKeyName } from './keyring.ts'
 import { keyStorageKey, loadKey, saveKey, type TransitKey } from './model.ts'
+import type { TransitState } from './state.ts'
 
 /** Marks the blob as this server's format, so a restore can refuse anything else clearly. */
 const BACKUP_FORMAT = 'coffer-transit-backup-v1'

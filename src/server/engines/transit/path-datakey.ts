@@ -1,12 +1,12 @@
 // datakey/plaintext|wrapped/:name: a fresh random key, returned wrapped by the named key (and in clear for "plaintext").
 import crypto from 'node:crypto'
-import type { TransitState } from './state.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { optionalBase64 } from './encoding.ts'
 import { encrypt, encryptionVersion } from './encryption.ts'
 import { requireKey } from './model.ts'
+import type { TransitState } from './state.ts'
 
 const fields = {
   plaintext: f.string({ required: true, description: '"plaintext" or "wrapped".' }),

@@ -1,5 +1,5 @@
 // decrypt/:name and rewrap/:name: one ciphertext or a batch; rewrap re-encrypts with the latest (or a chosen) version.
-import type { TransitState } from './state.ts'
+
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -8,6 +8,7 @@ import { batchItems, itemInt, itemString, runBatch } from './batch.ts'
 import { optionalBase64 } from './encoding.ts'
 import { type CryptOptions, decrypt, encrypt, encryptionVersion } from './encryption.ts'
 import { requireKey, type TransitKey } from './model.ts'
+import type { TransitState } from './state.ts'
 
 const fields = {
   name: f.string({ required: true }),

@@ -1,5 +1,5 @@
 // encrypt/:name: one plaintext or a batch, creating the key on first use when the caller may create it (Vault's upsert).
-import type { TransitState } from './state.ts'
+
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -8,6 +8,7 @@ import { optionalBase64, requireBase64 } from './encoding.ts'
 import { encrypt, encryptionVersion } from './encryption.ts'
 import { getOrCreateKey } from './keyring.ts'
 import { loadKey, requireKey, type TransitKey } from './model.ts'
+import type { TransitState } from './state.ts'
 
 const fields = {
   name: f.string({ required: true }),

@@ -1,6 +1,5 @@
 // export/:type/:name[/:version]: key material of exportable keys (public keys of any asymmetric key), in Vault's encodings.
 import crypto from 'node:crypto'
-import type { TransitState } from './state.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -14,6 +13,7 @@ import {
 } from './key-types.ts'
 import { type KeyVersion, liveVersions, loadKey, type TransitKey } from './model.ts'
 import { ed25519GoPrivateKey, publicKeyText } from './signing.ts'
+import type { TransitState } from './state.ts'
 
 const EXPORT_TYPES = ['encryption-key', 'signing-key', 'hmac-key', 'public-key'] as const
 type ExportType = (typeof EXPORT_TYPES)[number]

@@ -1,5 +1,5 @@
 // hmac/:name[/:algorithm]: HMACs of base64 input with a key version's HMAC key.
-import type { TransitState } from './state.ts'
+
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -7,6 +7,7 @@ import { batchItems, itemString, runBatch } from './batch.ts'
 import { requireBase64 } from './encoding.ts'
 import { computeHmac } from './hmac.ts'
 import { requireKey } from './model.ts'
+import type { TransitState } from './state.ts'
 
 const fields = {
   name: f.string({ required: true }),

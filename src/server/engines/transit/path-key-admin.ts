@@ -1,11 +1,12 @@
 // keys/:name/config, keys/:name/rotate and keys/:name/trim: a key's version bounds, flags and new versions.
-import type { TransitState } from './state.ts'
+
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { keyInfo } from './key-info.ts'
 import { MIN_AUTO_ROTATE_PERIOD, rotate, updateKey } from './keyring.ts'
 import type { TransitKey } from './model.ts'
+import type { TransitState } from './state.ts'
 
 const configFields = {
   name: f.string({ required: true }),

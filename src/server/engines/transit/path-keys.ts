@@ -1,5 +1,5 @@
 // keys/ (LIST) and keys/:name: create, read and delete transit keys.
-import type { TransitState } from './state.ts'
+
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -8,6 +8,7 @@ import { optionalBase64 } from './encoding.ts'
 import { keyInfo } from './key-info.ts'
 import { getOrCreateKey } from './keyring.ts'
 import { KEY_PREFIX, keyStorageKey, loadKey } from './model.ts'
+import type { TransitState } from './state.ts'
 
 export const keysListPath = definePath<Record<string, never>, TransitState>({
   pattern: 'keys/',

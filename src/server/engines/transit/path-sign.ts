@@ -1,6 +1,5 @@
 // sign/:name[/:algorithm] and verify/:name[/:algorithm]: signatures with asymmetric keys, and HMAC verification.
 import crypto from 'node:crypto'
-import type { TransitState } from './state.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -12,6 +11,7 @@ import { encryptionVersion } from './encryption.ts'
 import { computeHmac } from './hmac.ts'
 import { requireKey, type TransitKey } from './model.ts'
 import { type SignOptions, sign, verify } from './signing.ts'
+import type { TransitState } from './state.ts'
 import { parseVersioned } from './versioned-value.ts'
 
 const fields = {

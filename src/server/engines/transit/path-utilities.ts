@@ -1,12 +1,12 @@
 // random[/:source][/:bytes] and hash[/:algorithm]: keyless helpers with Vault's parameters and answers.
 import crypto from 'node:crypto'
-import type { TransitState } from './state.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import type { LogicalResponse } from '../../../sdk/request.ts'
 import { decodeBase64 } from './encoding.ts'
 import { digestName } from './hash-algorithms.ts'
+import type { TransitState } from './state.ts'
 
 const MAX_RANDOM_BYTES = 128 * 1024
 /** Every source is the platform's CSPRNG here: there is no seal device to draw from. */
