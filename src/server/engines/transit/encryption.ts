@@ -4,7 +4,7 @@ import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { deriveKey } from './derive.ts'
 import { decodeBase64 } from './encoding.ts'
 import { isRsa, supportsEncryption, symmetricKeySize } from './key-types.ts'
-import { type TransitKey, versionOf } from './model.ts'
+import { privateKeyOf, type TransitKey, versionOf } from './model.ts'
 import { formatVersioned, parseVersioned } from './versioned-value.ts'
 
 const NONCE_BYTES = 12
@@ -60,11 +60,11 @@ function aeadName(key: TransitKey): crypto.CipherGCMTypes | 'chacha20-poly1305' 
 }
 
 function rsaPublicKey(key: TransitKey, version: number): crypto.KeyObject {
-  return crypto.createPublicKey(versionOf(key, version).private_key ?? '')
+  return crypto.createPublicKey(privateKeyOf(versionOf(key, version)))
 }
 
 function rsaPrivateKey(key: TransitKey, version: number): crypto.KeyObject {
-  return crypto.createPrivateKey(versionOf(key, version).private_key ?? '')
+  return privateKeyOf(versionOf(key, version))
 }
 
 /** `vault:v<N>:` + base64(nonce | ciphertext | tag), or RSA-OAEP(SHA-256) for RSA keys, as Vault lays it out. */

@@ -1,7 +1,7 @@
 // A transit key as stored (one entry per key, every version inside, like Vault's policy) and its load/save.
 import crypto from 'node:crypto'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
-import { getJson, putJson, type Storage } from '../../../sdk/storage.ts'
+import { getJson, getJsonShared, putJson, type Storage } from '../../../sdk/storage.ts'
 import { generatePrivateKey, isAsymmetric, isSymmetric, type KeyType, symmetricKeySize } from './key-types.ts'
 
 /** One version of a key. Byte strings are base64; `private_key` is PKCS#8 PEM for asymmetric types. */
@@ -54,6 +54,26 @@ export function loadKey(storage: Storage, name: string): Promise<TransitKey | un
   return getJson<TransitKey>(storage, keyStorageKey(name))
 }
 
+/**
+ * The key for read-only use: deeply frozen and shared between requests, parsed once per stored version of the
+ * entry (the barrier hands out the same bytes until the key changes), so encrypt and sign skip the JSON parse.
+ */
+export function loadKeyShared(storage: Storage, name: string): Promise<TransitKey | undefined> {
+  return getJsonShared<TransitKey>(storage, keyStorageKey(name))
+}
+
+const privateKeys = new WeakMap<KeyVersion, crypto.KeyObject>()
+
+/** A version's private key as a KeyObject, parsed once per shared version entry rather than once per request. */
+export function privateKeyOf(entry: KeyVersion): crypto.KeyObject {
+  let keyObject = privateKeys.get(entry)
+  if (keyObject === undefined) {
+    keyObject = crypto.createPrivateKey(entry.private_key ?? '')
+    privateKeys.set(entry, keyObject)
+  }
+  return keyObject
+}
+
 export async function saveKey(storage: Storage, key: TransitKey): Promise<void> {
   await putJson(storage, keyStorageKey(key.name), key)
 }
@@ -64,7 +84,7 @@ export async function requireKey(
   name: string,
   message = 'encryption key not found',
 ): Promise<TransitKey> {
-  const key = await loadKey(storage, name)
+  const key = await loadKeyShared(storage, name)
   if (key === undefined) throw new InvalidRequestError(message)
   return key
 }

@@ -7,7 +7,7 @@ import { batchItems, itemInt, itemString, runBatch } from './batch.ts'
 import { optionalBase64, requireBase64 } from './encoding.ts'
 import { encrypt, encryptionVersion } from './encryption.ts'
 import { getOrCreateKey } from './keyring.ts'
-import { loadKey, requireKey, type TransitKey } from './model.ts'
+import { loadKeyShared, requireKey, type TransitKey } from './model.ts'
 import type { TransitState } from './state.ts'
 
 const fields = {
@@ -52,7 +52,7 @@ export const encryptPath = definePath<typeof fields, TransitState>({
   pattern: 'encrypt/:name',
   fields,
   help: 'Encrypts base64 plaintext with the named key; the answer is a vault:v<N>: ciphertext.',
-  exists: async ({ storage, params }) => (await loadKey(storage, params['name'] ?? '')) !== undefined,
+  exists: async ({ storage, params }) => (await loadKeyShared(storage, params['name'] ?? '')) !== undefined,
   operations: {
     create: async (ctx) => {
       const { input, storage, state, system } = ctx

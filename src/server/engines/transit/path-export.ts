@@ -11,7 +11,14 @@ import {
   supportsEncryption,
   supportsSigning,
 } from './key-types.ts'
-import { type KeyVersion, liveVersions, loadKey, type TransitKey } from './model.ts'
+import {
+  type KeyVersion,
+  liveVersions,
+  type loadKey,
+  loadKeyShared,
+  privateKeyOf,
+  type TransitKey,
+} from './model.ts'
 import { ed25519GoPrivateKey, publicKeyText } from './signing.ts'
 import type { TransitState } from './state.ts'
 
@@ -45,7 +52,7 @@ function exported(key: TransitKey, type: ExportType, version: string, entry: Key
   if (isSymmetric(key.type)) return entry.key ?? ''
   const pem = entry.private_key ?? ''
   if (key.type === 'ed25519') return ed25519GoPrivateKey(pem).toString('base64')
-  const privateKey = crypto.createPrivateKey(pem)
+  const privateKey = privateKeyOf(entry)
   if (isRsa(key.type)) return privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()
   if (isEcdsa(key.type)) return privateKey.export({ type: 'sec1', format: 'pem' }).toString()
   throw new InvalidRequestError(`export not supported for key type ${key.type}`)
@@ -61,7 +68,7 @@ async function exportKey({
   const type = input.type ?? ''
   if (!(EXPORT_TYPES as readonly string[]).includes(type))
     throw new InvalidRequestError(`invalid export type: ${type}`)
-  const key = await loadKey(storage, input.name ?? '')
+  const key = await loadKeyShared(storage, input.name ?? '')
   if (key === undefined) return undefined
   checkExportable(key, type as ExportType)
   let versions = liveVersions(key)

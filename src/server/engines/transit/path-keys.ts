@@ -7,7 +7,7 @@ import { listResponse } from '../../../sdk/framework/list-response.ts'
 import { optionalBase64 } from './encoding.ts'
 import { keyInfo } from './key-info.ts'
 import { getOrCreateKey } from './keyring.ts'
-import { KEY_PREFIX, keyStorageKey, loadKey } from './model.ts'
+import { KEY_PREFIX, keyStorageKey, loadKey, loadKeyShared } from './model.ts'
 import type { TransitState } from './state.ts'
 
 export const keysListPath = definePath<Record<string, never>, TransitState>({
@@ -43,7 +43,7 @@ export const keyPath = definePath<typeof fields, TransitState>({
   pattern: 'keys/:name',
   fields,
   help: 'Create, read or delete a transit key.',
-  exists: async ({ storage, params }) => (await loadKey(storage, params['name'] ?? '')) !== undefined,
+  exists: async ({ storage, params }) => (await loadKeyShared(storage, params['name'] ?? '')) !== undefined,
   operations: {
     create: async ({ storage, state, system, input }) => {
       const type = input.type ?? 'aes256-gcm96'
@@ -67,7 +67,7 @@ export const keyPath = definePath<typeof fields, TransitState>({
     },
 
     read: async ({ storage, input }) => {
-      const key = await loadKey(storage, input.name ?? '')
+      const key = await loadKeyShared(storage, input.name ?? '')
       if (key === undefined) return undefined
       return { data: keyInfo(key, optionalBase64(input.context, 'failed to base64-decode context')) }
     },

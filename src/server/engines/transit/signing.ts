@@ -5,7 +5,7 @@ import { deriveKey } from './derive.ts'
 import { decodeBase64 } from './encoding.ts'
 import { digestName } from './hash-algorithms.ts'
 import { ecdsaCoordinateBytes, isEcdsa, isRsa, supportsSigning } from './key-types.ts'
-import { type TransitKey, versionOf } from './model.ts'
+import { privateKeyOf, type TransitKey, versionOf } from './model.ts'
 import { formatVersioned, parseVersioned } from './versioned-value.ts'
 
 export interface SignOptions {
@@ -31,7 +31,7 @@ function privateKeyFor(key: TransitKey, version: number, context: Buffer): crypt
     const seed = deriveKey(ed25519GoPrivateKey(entry.private_key ?? ''), context, 32)
     return ed25519FromSeed(seed)
   }
-  return crypto.createPrivateKey(entry.private_key ?? '')
+  return privateKeyOf(entry)
 }
 
 /** Go's form of an Ed25519 private key: the 32-byte seed then the 32-byte public key. */
@@ -137,7 +137,7 @@ export function publicKeyText(key: TransitKey, version: number, context?: Buffer
   const privateKey =
     context !== undefined && context.length > 0
       ? privateKeyFor(key, version, context)
-      : crypto.createPrivateKey(versionOf(key, version).private_key ?? '')
+      : privateKeyOf(versionOf(key, version))
   const publicKey = crypto.createPublicKey(privateKey)
   if (key.type === 'ed25519') {
     const der = publicKey.export({ format: 'der', type: 'spki' })
