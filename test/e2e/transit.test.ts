@@ -124,7 +124,7 @@ describe('transit on a real server', () => {
     }
   })
 
-  it('the audit log holds plaintexts, ciphertexts and data keys only as HMACs', async () => {
+  it('the audit log holds plaintexts, ciphertexts, data keys, exported keys and backups only as HMACs', async () => {
     const secret = b64('audit-me-plaintext-42')
     const sealed = await server.call('POST', 'transit/encrypt/raced', { body: { plaintext: secret } })
     const ciphertext = sealed.body.data.ciphertext as string
@@ -133,6 +133,13 @@ describe('transit on a real server', () => {
       body: { batch_input: [{ plaintext: b64('batch-secret-77') }] },
     })
     const dataKey = await server.call('POST', 'transit/datakey/plaintext/raced')
+    await server.call('POST', 'transit/keys/exported', {
+      body: { exportable: true, allow_plaintext_backup: true },
+    })
+    const exported = await server.call('GET', 'transit/export/encryption-key/exported')
+    const hmacKey = await server.call('GET', 'transit/export/hmac-key/exported')
+    const backup = await server.call('GET', 'transit/backup/exported')
+    assert.equal(exported.status, 200)
     const text = readFileSync(auditFile, 'utf8')
     for (const clear of [
       secret,
@@ -140,6 +147,9 @@ describe('transit on a real server', () => {
       b64('batch-secret-77'),
       batch.body.data.batch_results[0].ciphertext,
       dataKey.body.data.plaintext,
+      exported.body.data.keys['1'],
+      hmacKey.body.data.keys['1'],
+      backup.body.data.backup,
     ]) {
       assert.ok(!text.includes(clear), `the audit log holds ${clear} in clear`)
     }
