@@ -87,14 +87,11 @@ function verifyItem(key: TransitKey, input: Input, item: Record<string, unknown>
 }
 
 function handler(
+  missing: string,
   each: (key: TransitKey, input: Input, item: Record<string, unknown>) => Record<string, unknown>,
 ) {
   return async ({ storage, input }: { storage: Storage; input: Input }): Promise<LogicalResponse> => {
-    const key = await requireKey(
-      storage,
-      (input['name'] as string | undefined) ?? '',
-      'signing key not found',
-    )
+    const key = await requireKey(storage, (input['name'] as string | undefined) ?? '', missing)
     if (input['batch_input'] !== undefined) {
       const code = input['partial_failure_response_code'] as number | undefined
       return runBatch(batchItems(input['batch_input']), (item) => each(key, input, item), code)
@@ -107,7 +104,7 @@ export const signPath = definePath<typeof fields, TransitState>({
   pattern: 'sign/:name',
   fields,
   help: 'Signs base64 input with the named asymmetric key.',
-  operations: { update: handler(signItem) },
+  operations: { update: handler('signing key not found', signItem) },
 })
 
 export const signAlgorithmPath = definePath<typeof fields, TransitState>({
@@ -119,7 +116,7 @@ export const verifyPath = definePath<typeof fields, TransitState>({
   pattern: 'verify/:name',
   fields,
   help: 'Verifies a signature or an HMAC of base64 input with the named key.',
-  operations: { update: handler(verifyItem) },
+  operations: { update: handler('signature verification key not found', verifyItem) },
 })
 
 export const verifyAlgorithmPath = definePath<typeof fields, TransitState>({

@@ -203,6 +203,17 @@ describe('transit signatures', () => {
       assert.deepEqual(dataOf(await h.call('update', 'verify/ec', { input: b64('m'), signature })), {
         valid: false,
       })
+    assert.deepEqual(await failure(() => h.call('update', 'sign/nope', { input: b64('m') })), {
+      status: 400,
+      message: 'signing key not found',
+    })
+    assert.deepEqual(
+      await failure(() => h.call('update', 'verify/nope', { input: b64('m'), signature: 'x' })),
+      {
+        status: 400,
+        message: 'signature verification key not found',
+      },
+    )
     for (const [data, message] of bad)
       assert.deepEqual(await failure(() => h.call('update', 'verify/ec', data)), { status: 400, message })
   })
