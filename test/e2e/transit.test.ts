@@ -114,6 +114,17 @@ describe('transit on a real server', () => {
       ['transit/datakey/sideways/raced', {}],
       ['transit/random/-3', {}],
     ] as const
+    // A batch with a failed item answers 400 with the per-item results, as Vault does.
+    const batch = await server.call('POST', 'transit/decrypt/raced', {
+      body: {
+        batch_input: [{ ciphertext: sealed.body.data.ciphertext }, { ciphertext: 'nope', reference: 'r2' }],
+      },
+    })
+    assert.equal(batch.status, 400)
+    assert.deepEqual(batch.body.data.batch_results, [
+      { plaintext: b64('durable'), reference: '' },
+      { error: 'invalid ciphertext: no prefix', reference: 'r2' },
+    ])
     for (const [path, body] of bad) {
       const reply = await server.call('POST', path, { body })
       assert.equal(reply.status, 400, `${path} ${JSON.stringify(body)}: ${JSON.stringify(reply.body)}`)
