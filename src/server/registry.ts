@@ -10,12 +10,14 @@ import { databaseBackend } from './engines/database/backend.ts'
 import { kvBackend } from './engines/kv/backend.ts'
 import { secretsManagerBackend } from './engines/secretsmanager/backend.ts'
 import { ssmBackend } from './engines/ssm/backend.ts'
+import { transitBackend } from './engines/transit/backend.ts'
 
 export const secretEngines: Record<string, BackendDefinition<unknown>> = {
   kv: kvBackend as BackendDefinition<unknown>,
   database: databaseBackend as BackendDefinition<unknown>,
   secretsmanager: secretsManagerBackend as BackendDefinition<unknown>,
   ssm: ssmBackend as BackendDefinition<unknown>,
+  transit: transitBackend as BackendDefinition<unknown>,
 }
 
 export const authMethods: Record<string, BackendDefinition<unknown>> = {

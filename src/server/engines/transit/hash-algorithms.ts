@@ -1,0 +1,21 @@
+// Vault's hash algorithm names (sha2-256, sha3-512…) mapped to Node's digest names.
+import { InvalidRequestError } from '../../../sdk/errors.ts'
+
+const ALGORITHMS: Record<string, string> = {
+  sha1: 'sha1',
+  'sha2-224': 'sha224',
+  'sha2-256': 'sha256',
+  'sha2-384': 'sha384',
+  'sha2-512': 'sha512',
+  'sha3-224': 'sha3-224',
+  'sha3-256': 'sha3-256',
+  'sha3-384': 'sha3-384',
+  'sha3-512': 'sha3-512',
+}
+
+/** Node's digest name for a Vault algorithm name, or a 400 naming it. */
+export function digestName(algorithm: string): string {
+  const name = ALGORITHMS[algorithm]
+  if (name === undefined) throw new InvalidRequestError(`unsupported algorithm ${algorithm}`)
+  return name
+}

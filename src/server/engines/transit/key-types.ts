@@ -1,0 +1,87 @@
+// The transit key types: what each supports and how its key material is generated, as Vault defines them.
+import crypto from 'node:crypto'
+import { promisify } from 'node:util'
+
+export const KEY_TYPES = [
+  'aes128-gcm96',
+  'aes256-gcm96',
+  'chacha20-poly1305',
+  'ed25519',
+  'ecdsa-p256',
+  'ecdsa-p384',
+  'ecdsa-p521',
+  'rsa-2048',
+  'rsa-3072',
+  'rsa-4096',
+  'hmac',
+] as const
+
+export type KeyType = (typeof KEY_TYPES)[number]
+
+export function isKeyType(value: string): value is KeyType {
+  return (KEY_TYPES as readonly string[]).includes(value)
+}
+
+export function isSymmetric(type: KeyType): boolean {
+  return type === 'aes128-gcm96' || type === 'aes256-gcm96' || type === 'chacha20-poly1305'
+}
+
+export function isRsa(type: KeyType): boolean {
+  return type.startsWith('rsa-')
+}
+
+export function isEcdsa(type: KeyType): boolean {
+  return type.startsWith('ecdsa-')
+}
+
+/** Asymmetric types keep a private key and publish a public key per version. */
+export function isAsymmetric(type: KeyType): boolean {
+  return type === 'ed25519' || isEcdsa(type) || isRsa(type)
+}
+
+export function supportsEncryption(type: KeyType): boolean {
+  return isSymmetric(type) || isRsa(type)
+}
+
+export function supportsSigning(type: KeyType): boolean {
+  return isAsymmetric(type)
+}
+
+/** Types whose keys may be derived per request from a context (Vault: symmetric types and ed25519). */
+export function supportsDerivation(type: KeyType): boolean {
+  return isSymmetric(type) || type === 'ed25519'
+}
+
+/** Bytes of a symmetric encryption key. */
+export function symmetricKeySize(type: KeyType): number {
+  return type === 'aes128-gcm96' ? 16 : 32
+}
+
+const CURVES: Record<string, string> = {
+  'ecdsa-p256': 'P-256',
+  'ecdsa-p384': 'P-384',
+  'ecdsa-p521': 'P-521',
+}
+
+/** The name Vault shows beside a public key: the curve, ed25519, or the RSA type. */
+export function publicKeyName(type: KeyType): string {
+  return CURVES[type] ?? type
+}
+
+/** The hash Go pairs with each curve's size for JWS marshaling: the byte length of r and s. */
+export function ecdsaCoordinateBytes(type: KeyType): number {
+  return type === 'ecdsa-p256' ? 32 : type === 'ecdsa-p384' ? 48 : 66
+}
+
+const generateKeyPair = promisify(crypto.generateKeyPair)
+
+/** A fresh private key for an asymmetric type, as PKCS#8 PEM; generated off the event loop (RSA-4096 takes a while). */
+export async function generatePrivateKey(type: KeyType): Promise<string> {
+  const pair =
+    type === 'ed25519'
+      ? await generateKeyPair('ed25519')
+      : isEcdsa(type)
+        ? await generateKeyPair('ec', { namedCurve: CURVES[type] as string })
+        : await generateKeyPair('rsa', { modulusLength: Number(type.slice('rsa-'.length)) })
+  return pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+}

@@ -1,0 +1,142 @@
+// backup/:name and restore[/:name]: a whole key, every version included, as one base64 blob (keys with allow_plaintext_backup only).
+import crypto from 'node:crypto'
+import { InvalidRequestError } from '../../../sdk/errors.ts'
+import { definePath } from '../../../sdk/framework/backend.ts'
+import { f } from '../../../sdk/framework/fields.ts'
+import { decodeBase64 } from './encoding.ts'
+import { isAsymmetric, isKeyType, type KeyType } from './key-types.ts'
+import { checkKeyName } from './keyring.ts'
+import { keyStorageKey, loadKey, saveKey, type TransitKey } from './model.ts'
+import type { TransitState } from './state.ts'
+
+/** Marks the blob as this server's format, so a restore can refuse anything else clearly. */
+const BACKUP_FORMAT = 'coffer-transit-backup-v1'
+
+const backupFields = { name: f.string({ required: true }) }
+
+export const backupPath = definePath<typeof backupFields, TransitState>({
+  pattern: 'backup/:name',
+  fields: backupFields,
+  help: 'Returns the key, every version included, in plaintext base64: only for keys with allow_plaintext_backup.',
+  operations: {
+    read: async ({ storage, input }) => {
+      const name = input.name ?? ''
+      const key = await loadKey(storage, name)
+      if (key === undefined) throw new InvalidRequestError(`key "${name}" not found`)
+      if (!key.allow_plaintext_backup || !key.exportable)
+        throw new InvalidRequestError(`plaintext backup is disallowed on the policy "${name}"`)
+      const blob = Buffer.from(JSON.stringify({ format: BACKUP_FORMAT, key })).toString('base64')
+      return { data: { backup: blob } }
+    },
+  },
+})
+
+const restoreFields = {
+  name: f.string({ description: 'Restore under this name instead of the backed-up one.' }),
+  backup: f.string({ sensitive: true, description: 'The blob backup/ returned.' }),
+  force: f.bool({ default: false, description: 'Replace an existing key of the same name.' }),
+}
+
+/** The key inside a blob, or a 400 naming what is wrong with it. */
+function parseBackup(text: string): TransitKey {
+  const bytes = decodeBase64(text)
+  if (bytes === undefined) throw new InvalidRequestError('failed to decode backup: not base64')
+  let parsed: { format?: unknown; key?: Partial<TransitKey> }
+  try {
+    parsed = JSON.parse(bytes.toString('utf8'))
+  } catch {
+    throw new InvalidRequestError('failed to decode backup: not a transit key backup')
+  }
+  const key = parsed?.key
+  if (
+    parsed?.format !== BACKUP_FORMAT ||
+    key === undefined ||
+    typeof key.name !== 'string' ||
+    !isKeyType(String(key.type))
+  )
+    throw new InvalidRequestError('failed to decode backup: not a transit key backup')
+  if (typeof key.versions !== 'object' || key.versions === null || typeof key.latest_version !== 'number')
+    throw new InvalidRequestError('failed to decode backup: not a transit key backup')
+  for (const [version, entry] of Object.entries(key.versions as Record<string, unknown>)) {
+    if (!/^[1-9]\d*$/.test(version) || !validVersion(key.type as KeyType, entry))
+      throw new InvalidRequestError(`failed to decode backup: version ${version} is malformed`)
+  }
+  return key as TransitKey
+}
+
+/** A version entry carries the material its type needs, so a restored key never fails later with a 500. */
+function validVersion(type: KeyType, entry: unknown): boolean {
+  if (entry === null || typeof entry !== 'object') return false
+  const { key, hmac_key, private_key } = entry as Record<string, unknown>
+  if (typeof hmac_key !== 'string') return false
+  if (!isAsymmetric(type)) return typeof key === 'string' && decodeBase64(key) !== undefined
+  if (typeof private_key !== 'string') return false
+  try {
+    crypto.createPrivateKey(private_key)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function restore(name: string | undefined) {
+  return async ({
+    storage,
+    state,
+    input,
+  }: {
+    storage: Parameters<typeof loadKey>[0]
+    state: TransitState
+    input: { name?: string | undefined; backup?: string | undefined; force?: boolean | undefined }
+  }) => {
+    if (input.backup === undefined || input.backup === '')
+      throw new InvalidRequestError("'backup' must be supplied")
+    const key = parseBackup(input.backup)
+    const target = name ?? key.name
+    checkKeyName(target)
+    await state.run(keyStorageKey(target), async () => {
+      if (!input.force && (await loadKey(storage, target)) !== undefined)
+        throw new InvalidRequestError(`key "${target}" already exists`)
+      await saveKey(storage, { ...key, name: target })
+      state.rescheduleRotation()
+    })
+    return undefined
+  }
+}
+
+export const restorePath = definePath<typeof restoreFields, TransitState>({
+  pattern: 'restore',
+  fields: restoreFields,
+  help: 'Restores a key from a backup/ blob under its own name.',
+  operations: { update: (ctx) => restore(undefined)(ctx) },
+})
+
+export const restoreNamedPath = definePath<typeof restoreFields, TransitState>({
+  pattern: 'restore/:name',
+  fields: restoreFields,
+  help: 'Restores a key from a backup/ blob under the given name.',
+  operations: { update: (ctx) => restore(ctx.params['name'])(ctx) },
+})
+
+const cacheFields = { size: f.int({ default: 0, description: 'Keys kept in memory; 0 means unbounded.' }) }
+
+/** Vault's cache-config: stored and reported; keys here are read from the barrier's cache either way. */
+export const cacheConfigPath = definePath<typeof cacheFields, TransitState>({
+  pattern: 'cache-config',
+  fields: cacheFields,
+  help: 'The size of the key cache (accepted for compatibility; the barrier caches keys).',
+  operations: {
+    read: async ({ storage }) => {
+      const raw = await storage.get('config/cache')
+      const size = raw === undefined ? 0 : (JSON.parse(Buffer.from(raw).toString()) as { size: number }).size
+      return { data: { size } }
+    },
+    update: async ({ storage, input }) => {
+      const size = input.size ?? 0
+      if (size !== 0 && size < 10)
+        throw new InvalidRequestError('size must be 0 or a value greater or equal to 10')
+      await storage.put('config/cache', Buffer.from(JSON.stringify({ size })))
+      return { data: { size } }
+    },
+  },
+})

@@ -1,0 +1,125 @@
+// sign/:name[/:algorithm] and verify/:name[/:algorithm]: signatures with asymmetric keys, and HMAC verification.
+import crypto from 'node:crypto'
+import { InvalidRequestError } from '../../../sdk/errors.ts'
+import { definePath } from '../../../sdk/framework/backend.ts'
+import { f } from '../../../sdk/framework/fields.ts'
+import type { LogicalResponse } from '../../../sdk/request.ts'
+import type { Storage } from '../../../sdk/storage.ts'
+import { batchItems, itemInt, itemString, runBatch } from './batch.ts'
+import { optionalBase64, requireBase64 } from './encoding.ts'
+import { encryptionVersion } from './encryption.ts'
+import { computeHmac } from './hmac.ts'
+import { requireKey, type TransitKey } from './model.ts'
+import { type SignOptions, sign, verify } from './signing.ts'
+import type { TransitState } from './state.ts'
+import { parseVersioned } from './versioned-value.ts'
+
+const fields = {
+  name: f.string({ required: true }),
+  urlalgorithm: f.string({ description: 'The hash algorithm, in the path.' }),
+  hash_algorithm: f.string({
+    description: 'sha2-256 (default), sha2-224/384/512, sha3-224/256/384/512, sha1.',
+  }),
+  algorithm: f.string({ description: 'Deprecated spelling of hash_algorithm.' }),
+  input: f.string({ description: 'Base64 input.' }),
+  context: f.string({ description: 'Base64 context for derived Ed25519 keys.' }),
+  key_version: f.int({ description: 'sign: the version to sign with; 0 or absent means the latest.' }),
+  prehashed: f.bool({ default: false, description: 'The input is already a digest (ECDSA).' }),
+  signature_algorithm: f.string({ default: 'pss', description: 'RSA: pss (default) or pkcs1v15.' }),
+  marshaling_algorithm: f.string({ default: 'asn1', description: 'ECDSA: asn1 (default) or jws.' }),
+  salt_length: f.string({ description: 'RSA-PSS salt: only "auto" (the default) is supported.' }),
+  signature: f.string({ description: 'verify: the vault:v<N>: signature.' }),
+  hmac: f.string({ description: 'verify: the vault:v<N>: HMAC.' }),
+  batch_input: f.any({ description: 'A list of {input, context, signature|hmac, reference}.' }),
+  partial_failure_response_code: f.int({ description: 'The status of a batch in which some items failed.' }),
+}
+
+type Input = Record<string, unknown>
+
+function hashAlgorithm(input: Input): string {
+  const fromPath = input['urlalgorithm'] as string | undefined
+  const named = (input['hash_algorithm'] as string | undefined) ?? (input['algorithm'] as string | undefined)
+  return fromPath || named || 'sha2-256'
+}
+
+function signOptions(input: Input, item: Record<string, unknown>): SignOptions {
+  const salt = input['salt_length'] as string | undefined
+  if (salt !== undefined && salt !== '' && salt !== 'auto')
+    throw new InvalidRequestError('only salt_length "auto" is supported by this server')
+  return {
+    hashAlgorithm: hashAlgorithm(input),
+    prehashed: (input['prehashed'] as boolean | undefined) ?? false,
+    signatureAlgorithm: (input['signature_algorithm'] as string | undefined) ?? 'pss',
+    marshalingAlgorithm: (input['marshaling_algorithm'] as string | undefined) ?? 'asn1',
+    context: optionalBase64(itemString(item, 'context'), 'failed to base64-decode context'),
+  }
+}
+
+function itemInput(item: Record<string, unknown>): Buffer {
+  return requireBase64(itemString(item, 'input') ?? '', 'unable to decode input as base64')
+}
+
+function signItem(key: TransitKey, input: Input, item: Record<string, unknown>): Record<string, unknown> {
+  const version = encryptionVersion(
+    key,
+    itemInt(item, 'key_version') ?? (input['key_version'] as number | undefined),
+    'signing',
+  )
+  return { signature: sign(key, version, itemInput(item), signOptions(input, item)), key_version: version }
+}
+
+/** HMAC verification: the named version's HMAC of the input, compared in constant time. */
+function verifyHmacItem(key: TransitKey, input: Input, item: Record<string, unknown>, hmac: string): boolean {
+  const { version } = parseVersioned(key, hmac, 'HMAC')
+  const expected = Buffer.from(computeHmac(key, version, hashAlgorithm(input), itemInput(item)))
+  const given = Buffer.from(hmac)
+  return expected.length === given.length && crypto.timingSafeEqual(expected, given)
+}
+
+function verifyItem(key: TransitKey, input: Input, item: Record<string, unknown>): Record<string, unknown> {
+  const signature = itemString(item, 'signature') ?? ''
+  const hmac = itemString(item, 'hmac') ?? ''
+  if (signature !== '' && hmac !== '') throw new InvalidRequestError("provide one of 'signature' or 'hmac'")
+  if (signature === '' && hmac === '')
+    throw new InvalidRequestError("neither a 'signature' nor an 'hmac' were given to verify")
+  if (hmac !== '') return { valid: verifyHmacItem(key, input, item, hmac) }
+  return { valid: verify(key, itemInput(item), signature, signOptions(input, item)) }
+}
+
+function handler(
+  missing: string,
+  each: (key: TransitKey, input: Input, item: Record<string, unknown>) => Record<string, unknown>,
+) {
+  return async ({ storage, input }: { storage: Storage; input: Input }): Promise<LogicalResponse> => {
+    const key = await requireKey(storage, (input['name'] as string | undefined) ?? '', missing)
+    if (input['batch_input'] !== undefined) {
+      const code = input['partial_failure_response_code'] as number | undefined
+      return runBatch(batchItems(input['batch_input']), (item) => each(key, input, item), code)
+    }
+    return { data: each(key, input, input) }
+  }
+}
+
+export const signPath = definePath<typeof fields, TransitState>({
+  pattern: 'sign/:name',
+  fields,
+  help: 'Signs base64 input with the named asymmetric key.',
+  operations: { update: handler('signing key not found', signItem) },
+})
+
+export const signAlgorithmPath = definePath<typeof fields, TransitState>({
+  ...signPath,
+  pattern: 'sign/:name/:urlalgorithm',
+})
+
+export const verifyPath = definePath<typeof fields, TransitState>({
+  pattern: 'verify/:name',
+  fields,
+  help: 'Verifies a signature or an HMAC of base64 input with the named key.',
+  operations: { update: handler('signature verification key not found', verifyItem) },
+})
+
+export const verifyAlgorithmPath = definePath<typeof fields, TransitState>({
+  ...verifyPath,
+  pattern: 'verify/:name/:urlalgorithm',
+})

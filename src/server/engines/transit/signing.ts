@@ -1,0 +1,147 @@
+// Signatures with Vault's conventions: hash_algorithm, prehashed, PSS or PKCS#1 v1.5, ASN.1 or JWS marshaling for ECDSA.
+import crypto from 'node:crypto'
+import { InvalidRequestError } from '../../../sdk/errors.ts'
+import { deriveKey } from './derive.ts'
+import { decodeBase64 } from './encoding.ts'
+import { digestName } from './hash-algorithms.ts'
+import { ecdsaCoordinateBytes, isEcdsa, isRsa, supportsSigning } from './key-types.ts'
+import { privateKeyOf, type TransitKey, versionOf } from './model.ts'
+import { formatVersioned, parseVersioned } from './versioned-value.ts'
+
+export interface SignOptions {
+  hashAlgorithm: string
+  prehashed: boolean
+  signatureAlgorithm: string
+  marshalingAlgorithm: string
+  context: Buffer
+}
+
+/** Vault's marshaling names; JWS signatures are base64url without padding, ASN.1 ones standard base64. */
+function checkMarshaling(key: TransitKey, marshaling: string): void {
+  if (marshaling !== 'asn1' && marshaling !== 'jws')
+    throw new InvalidRequestError(`unsupported marshaling type ${marshaling}`)
+  if (marshaling === 'jws' && !isEcdsa(key.type) && key.type !== 'ed25519' && !isRsa(key.type))
+    throw new InvalidRequestError(`unsupported marshaling type ${marshaling}`)
+}
+
+function privateKeyFor(key: TransitKey, version: number, context: Buffer): crypto.KeyObject {
+  const entry = versionOf(key, version)
+  if (key.type === 'ed25519' && key.derived) {
+    // Vault derives a 32-byte Ed25519 seed with HKDF over Go's 64-byte private key (seed | public key).
+    const seed = deriveKey(ed25519GoPrivateKey(entry.private_key ?? ''), context, 32)
+    return ed25519FromSeed(seed)
+  }
+  return privateKeyOf(entry)
+}
+
+/** Go's form of an Ed25519 private key: the 32-byte seed then the 32-byte public key. */
+export function ed25519GoPrivateKey(pem: string): Buffer {
+  const privateKey = crypto.createPrivateKey(pem)
+  const seed = privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(-32)
+  const publicKey = crypto.createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(-32)
+  return Buffer.concat([seed, publicKey])
+}
+
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
+
+export function ed25519FromSeed(seed: Buffer): crypto.KeyObject {
+  return crypto.createPrivateKey({
+    key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]),
+    format: 'der',
+    type: 'pkcs8',
+  })
+}
+
+function rsaPadding(algorithm: string): { padding: number; saltLength?: number } {
+  if (algorithm === 'pss' || algorithm === '') return { padding: crypto.constants.RSA_PKCS1_PSS_PADDING }
+  if (algorithm === 'pkcs1v15') return { padding: crypto.constants.RSA_PKCS1_PADDING }
+  throw new InvalidRequestError(`unsupported rsa signature algorithm ${algorithm}`)
+}
+
+/**
+ * The digest algorithm Node signs with. Node offers no signature over a caller's digest (its null digest still
+ * hashes), so `prehashed` is refused rather than signing something Vault would not.
+ */
+function signingInput(
+  key: TransitKey,
+  input: Buffer,
+  options: SignOptions,
+): { digest: string | null; data: Buffer } {
+  if (key.type === 'ed25519') return { digest: null, data: input }
+  if (options.prehashed) throw new InvalidRequestError('prehashed input is not supported by this server')
+  return { digest: digestName(options.hashAlgorithm), data: input }
+}
+
+export function requireSigning(key: TransitKey): void {
+  if (!supportsSigning(key.type))
+    throw new InvalidRequestError(`key type ${key.type} does not support signing`)
+}
+
+/** `vault:v<N>:<signature>` for `input` with the given version. */
+export function sign(key: TransitKey, version: number, input: Buffer, options: SignOptions): string {
+  requireSigning(key)
+  checkMarshaling(key, options.marshalingAlgorithm)
+  const { digest, data } = signingInput(key, input, options)
+  const privateKey = privateKeyFor(key, version, options.context)
+  let signature: Buffer
+  if (isRsa(key.type)) {
+    const padding = rsaPadding(options.signatureAlgorithm)
+    const saltLength = crypto.constants.RSA_PSS_SALTLEN_MAX_SIGN
+    signature = crypto.sign(digest, data, { key: privateKey, ...padding, saltLength })
+  } else if (isEcdsa(key.type)) {
+    const dsaEncoding = options.marshalingAlgorithm === 'jws' ? 'ieee-p1363' : 'der'
+    signature = crypto.sign(digest, data, { key: privateKey, dsaEncoding })
+  } else {
+    signature = crypto.sign(null, data, privateKey)
+  }
+  const text =
+    options.marshalingAlgorithm === 'jws' ? signature.toString('base64url') : signature.toString('base64')
+  return formatVersioned(version, text)
+}
+
+/** Whether `signature` (a `vault:v<N>:` value) is valid for `input`; malformed values are 400s with Vault's text. */
+export function verify(key: TransitKey, input: Buffer, signatureText: string, options: SignOptions): boolean {
+  requireSigning(key)
+  checkMarshaling(key, options.marshalingAlgorithm)
+  const { version, payload } = parseVersioned(key, signatureText, 'signature')
+  const signature =
+    options.marshalingAlgorithm === 'jws'
+      ? /^[A-Za-z0-9_-]*$/.test(payload)
+        ? Buffer.from(payload, 'base64url')
+        : undefined
+      : decodeBase64(payload)
+  if (signature === undefined) throw new InvalidRequestError('invalid base64 signature value')
+  const { digest, data } = signingInput(key, input, options)
+  const publicKey = crypto.createPublicKey(privateKeyFor(key, version, options.context))
+  // A signature of the wrong length or shape is simply invalid; OpenSSL may throw on it instead of answering false.
+  try {
+    if (isRsa(key.type)) {
+      const padding = rsaPadding(options.signatureAlgorithm)
+      const saltLength = crypto.constants.RSA_PSS_SALTLEN_AUTO
+      return crypto.verify(digest, data, { key: publicKey, ...padding, saltLength }, signature)
+    }
+    if (isEcdsa(key.type)) {
+      if (options.marshalingAlgorithm === 'jws' && signature.length !== 2 * ecdsaCoordinateBytes(key.type))
+        return false
+      const dsaEncoding = options.marshalingAlgorithm === 'jws' ? 'ieee-p1363' : 'der'
+      return crypto.verify(digest, data, { key: publicKey, dsaEncoding }, signature)
+    }
+    return crypto.verify(null, data, publicKey, signature)
+  } catch {
+    return false
+  }
+}
+
+/** The public key Vault shows for a version: base64 raw bytes for Ed25519, PKIX PEM otherwise. */
+export function publicKeyText(key: TransitKey, version: number, context?: Buffer): string {
+  const privateKey =
+    context !== undefined && context.length > 0
+      ? privateKeyFor(key, version, context)
+      : privateKeyOf(versionOf(key, version))
+  const publicKey = crypto.createPublicKey(privateKey)
+  if (key.type === 'ed25519') {
+    const der = publicKey.export({ format: 'der', type: 'spki' })
+    return der.subarray(der.length - 32).toString('base64')
+  }
+  return publicKey.export({ format: 'pem', type: 'spki' }).toString()
+}
