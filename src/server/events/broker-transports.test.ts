@@ -208,11 +208,9 @@ for (const broker of BROKERS) {
       })
       try {
         sink.offer(message(1))
-        const outcome = await Promise.race([
-          sleeps.untilWaiting().then(() => 'refused' as const),
-          sink.drained().then(() => 'delivered' as const),
-        ])
-        if (outcome === 'delivered') {
+        // Either the broker refuses the credentials (the sink waits to retry) or it takes any (delivered).
+        while (sleeps.waiting.length === 0 && sink.status().delivered === 0) await new Promise((r) => setImmediate(r))
+        if (sink.status().delivered > 0) {
           t.skip(`${broker.name} here accepts any credentials, so none is refused`)
           return
         }
