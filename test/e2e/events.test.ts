@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { after, before, describe, it } from 'node:test'
+import { WebSocket } from 'ws'
 import { subscribe, upgradeAttempt } from '../helpers/event-subscriber.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 
@@ -162,5 +163,19 @@ describe('event subscriptions over WebSocket', () => {
     assert.equal(closed.code, 1008)
     assert.match(closed.reason, /revoked/)
     assert.equal((await upgradeAttempt(server.address, 'kv*', token)).status, 403)
+  })
+
+  it('closes with 1009 a subscriber that sends a message over 64 KiB, and keeps serving the others', async () => {
+    const url = `${server.address.replace(/^http/, 'ws')}/v1/sys/events/subscribe/kv*?json=true`
+    const client = new WebSocket(url, { headers: { 'x-vault-token': server.rootToken } })
+    client.on('error', () => undefined)
+    await new Promise((resolve, reject) => client.once('open', resolve).once('unexpected-response', reject))
+    const closed = new Promise<number>((resolve) => client.once('close', (code) => resolve(code)))
+    client.send('x'.repeat(64 * 1024 + 1))
+    assert.equal(await closed, 1009)
+    const other = await subscribe(server.address, 'kv*', server.rootToken)
+    await server.call('POST', 'secret/data/after-big', { body: { data: { v: 1 } } })
+    assert.equal((await other.next()).data.event.metadata.path, 'secret/data/after-big')
+    other.close()
   })
 })
