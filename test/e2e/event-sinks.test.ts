@@ -246,7 +246,8 @@ describe('event sinks against real brokers', () => {
           await writeSequence(server, 'late')
           for (const sink of server.server.sinks.status()) assert.equal(sink.delivered, 0, sink.name)
           for (const proxy of proxies) proxy.restore()
-          for (const got of [fromNats, fromRabbit, fromMqtt]) assertInOrder(await got.take(KEYS.length), 'late')
+          for (const got of [fromNats, fromRabbit, fromMqtt])
+            assertInOrder(await got.take(KEYS.length), 'late')
         },
       )
     } finally {

@@ -74,7 +74,10 @@ export async function amqpSubscriber(
 }
 
 /** Subscribed (SUBACK received) once this resolves. */
-export async function mqttSubscriber(filter: string, url = 'mqtt://127.0.0.1:1883'): Promise<BrokerSubscriber> {
+export async function mqttSubscriber(
+  filter: string,
+  url = 'mqtt://127.0.0.1:1883',
+): Promise<BrokerSubscriber> {
   const client = await mqtt.connectAsync(url, { reconnectPeriod: 0 })
   const c = collector(() => client.endAsync(true))
   client.on('message', (topic, payload) => c.add(topic, payload))

@@ -118,7 +118,10 @@ event_sink "webhook" {
       problem('event_sink "webhook" {\n url = "https://x"\n hmac_secret = "short"\n}'),
       /at least 16/,
     )
-    assert.match(problem('event_sink "rabbitmq" { url = "http://x" }'), /must be an amqp:\/\/ or amqps:\/\/ URL/)
+    assert.match(
+      problem('event_sink "rabbitmq" { url = "http://x" }'),
+      /must be an amqp:\/\/ or amqps:\/\/ URL/,
+    )
     assert.doesNotMatch(problem('event_sink "rabbitmq" { url = "http://guest:pw-123@x" }'), /pw-123/)
     assert.match(
       problem('event_sink "mqtt" { address = "ws://x:1" }'),

@@ -30,7 +30,10 @@ interface Broker {
   requirement: typeof NATS
   port: number
   /** A transport to the broker at 127.0.0.1:port, and a consumer of everything it publishes there. */
-  setup(): Promise<{ transport(port: number, password?: string): SinkTransport; subscriber: BrokerSubscriber }>
+  setup(): Promise<{
+    transport(port: number, password?: string): SinkTransport
+    subscriber: BrokerSubscriber
+  }>
 }
 
 const BROKERS: Broker[] = [
@@ -123,7 +126,11 @@ for (const broker of BROKERS) {
         assert.match(got[1]!.topic, /database[./]rotate$/)
         assert.equal(sink.status().delivered, 20)
         if ('properties' in subscriber) {
-          const properties = subscriber.properties as { deliveryMode?: number; messageId?: string; type?: string }[]
+          const properties = subscriber.properties as {
+            deliveryMode?: number
+            messageId?: string
+            type?: string
+          }[]
           assert.equal(properties[0]!.deliveryMode, 2, 'persistent')
           assert.equal(properties[0]!.messageId, 'id-1')
           assert.equal(properties[0]!.type, 'kv-v2/data-write')
@@ -209,7 +216,8 @@ for (const broker of BROKERS) {
       try {
         sink.offer(message(1))
         // Either the broker refuses the credentials (the sink waits to retry) or it takes any (delivered).
-        while (sleeps.waiting.length === 0 && sink.status().delivered === 0) await new Promise((r) => setImmediate(r))
+        while (sleeps.waiting.length === 0 && sink.status().delivered === 0)
+          await new Promise((r) => setImmediate(r))
         if (sink.status().delivered > 0) {
           t.skip(`${broker.name} here accepts any credentials, so none is refused`)
           return

@@ -23,31 +23,28 @@ export function mqttUrl(address: string): string {
 }
 
 export function mqttTransport(opts: MqttSinkOptions): SinkTransport {
-  const connection = brokerConnection<MqttClient>(
-    async () => {
-      const client = await mqtt.connectAsync(
-        mqttUrl(opts.address),
-        {
-          ...opts.auth,
-          clientId: `coffer-events-${randomBytes(6).toString('hex')}`,
-          protocolVersion: 4,
-          clean: true,
-          connectTimeout: opts.connectTimeoutMs,
-          // The sink's retry loop reconnects (see broker-connection.ts).
-          reconnectPeriod: 0,
-        },
-        false,
-      )
-      // Errors after the connection is up arrive as events; an unhandled one would end the process.
-      client.on('error', () => undefined)
-      return {
-        client,
-        lost: lossSignal((lost) => client.once('close', () => lost('MQTT connection closed'))),
-        close: () => client.endAsync(true),
-      }
-    },
-    [opts.auth.password ?? ''],
-  )
+  const connection = brokerConnection<MqttClient>(async () => {
+    const client = await mqtt.connectAsync(
+      mqttUrl(opts.address),
+      {
+        ...opts.auth,
+        clientId: `coffer-events-${randomBytes(6).toString('hex')}`,
+        protocolVersion: 4,
+        clean: true,
+        connectTimeout: opts.connectTimeoutMs,
+        // The sink's retry loop reconnects (see broker-connection.ts).
+        reconnectPeriod: 0,
+      },
+      false,
+    )
+    // Errors after the connection is up arrive as events; an unhandled one would end the process.
+    client.on('error', () => undefined)
+    return {
+      client,
+      lost: lossSignal((lost) => client.once('close', () => lost('MQTT connection closed'))),
+      close: () => client.endAsync(true),
+    }
+  }, [opts.auth.password ?? ''])
   return {
     deliver: (message: SinkMessage) =>
       connection.use(async (client) => {

@@ -17,27 +17,24 @@ export function natsSubject(prefix: string, eventType: string): string {
 }
 
 export function natsTransport(opts: NatsSinkOptions): SinkTransport {
-  const connection = brokerConnection<NatsConnection>(
-    async () => {
-      const nc = await connect({
-        servers: opts.address,
-        name: 'coffer-events',
-        ...opts.auth,
-        timeout: opts.connectTimeoutMs,
-        // The sink's retry loop reconnects (see broker-connection.ts).
-        reconnect: false,
-        noEcho: true,
-      })
-      return {
-        client: nc,
-        lost: lossSignal((lost) => {
-          void nc.closed().then((error) => lost(`NATS connection closed${error ? `: ${error.message}` : ''}`))
-        }),
-        close: () => nc.close(),
-      }
-    },
-    [opts.auth.pass ?? '', opts.auth.token ?? ''],
-  )
+  const connection = brokerConnection<NatsConnection>(async () => {
+    const nc = await connect({
+      servers: opts.address,
+      name: 'coffer-events',
+      ...opts.auth,
+      timeout: opts.connectTimeoutMs,
+      // The sink's retry loop reconnects (see broker-connection.ts).
+      reconnect: false,
+      noEcho: true,
+    })
+    return {
+      client: nc,
+      lost: lossSignal((lost) => {
+        void nc.closed().then((error) => lost(`NATS connection closed${error ? `: ${error.message}` : ''}`))
+      }),
+      close: () => nc.close(),
+    }
+  }, [opts.auth.pass ?? '', opts.auth.token ?? ''])
   return {
     deliver: (message: SinkMessage) =>
       connection.use(async (nc) => {

@@ -41,7 +41,11 @@ function transportFor(config: EventSinkConfig): SinkTransport {
         connectTimeoutMs: config.timeout * 1000,
       })
     case 'rabbitmq':
-      return amqpTransport({ url: config.url, exchange: config.exchange, connectTimeoutMs: config.timeout * 1000 })
+      return amqpTransport({
+        url: config.url,
+        exchange: config.exchange,
+        connectTimeoutMs: config.timeout * 1000,
+      })
     case 'mqtt':
       return mqttTransport({
         address: config.address,
