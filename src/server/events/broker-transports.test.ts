@@ -233,6 +233,42 @@ for (const broker of BROKERS) {
   })
 }
 
+describe('TLS addresses', () => {
+  it('insist on TLS: a plain-text broker is not sent anything in clear', async (t: TestContext) => {
+    if (await skipUnless(t, NATS, RABBITMQ, MOSQUITTO)) return
+    const transports = {
+      nats: natsTransport({
+        address: 'tls://127.0.0.1:4222',
+        subjectPrefix: 'x',
+        auth: {},
+        connectTimeoutMs: TIMEOUT_MS,
+      }),
+      amqps: amqpTransport({
+        url: 'amqps://guest:guest@127.0.0.1:5672/',
+        exchange: 'x',
+        connectTimeoutMs: TIMEOUT_MS,
+      }),
+      mqtts: mqttTransport({
+        address: 'mqtts://127.0.0.1:1883',
+        topicPrefix: 'x',
+        auth: {},
+        connectTimeoutMs: TIMEOUT_MS,
+      }),
+    }
+    for (const [name, transport] of Object.entries(transports)) {
+      const sleeps = new ManualSleeps()
+      const sink = sinkOf(transport, sleeps)
+      try {
+        sink.offer(message(1))
+        await sleeps.untilWaiting()
+        assert.deepEqual([name, sink.status().delivered, sink.status().failures], [name, 0, 1])
+      } finally {
+        await sink.close()
+      }
+    }
+  })
+})
+
 describe('redact', () => {
   it('replaces each secret, plain and URL-encoded, and leaves the rest', () => {
     assert.equal(

@@ -22,6 +22,8 @@ export function natsTransport(opts: NatsSinkOptions): SinkTransport {
       servers: opts.address,
       name: 'coffer-events',
       ...opts.auth,
+      // The client drops the scheme from a server URL; tls:// demands TLS (it fails against a plain-text server).
+      ...(opts.address.startsWith('tls://') ? { tls: {} } : {}),
       timeout: opts.connectTimeoutMs,
       // The sink's retry loop reconnects (see broker-connection.ts).
       reconnect: false,
