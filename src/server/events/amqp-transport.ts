@@ -68,6 +68,6 @@ export function amqpTransport(opts: AmqpSinkOptions): SinkTransport {
           }),
       ),
     reset: () => connection.reset(),
-    close: async () => connection.reset(),
+    close: () => connection.close(),
   }
 }

@@ -13,6 +13,8 @@ export interface BrokerConnection<C> {
   use(deliver: (client: C) => Promise<void>): Promise<void>
   /** Drop the connection; the next delivery opens a new one. */
   reset(): void
+  /** Drop the connection and wait until it is closed (shutdown). */
+  close(): Promise<void>
 }
 
 /**
@@ -22,22 +24,28 @@ export interface BrokerConnection<C> {
  */
 export function brokerConnection<C>(open: () => Promise<Opened<C>>, secrets: string[]): BrokerConnection<C> {
   let current: Promise<Opened<C>> | undefined
-  const reset = () => {
+  const close = async () => {
     const old = current
     current = undefined
-    old?.then((c) => c.close()).catch(() => undefined)
+    await old?.then((c) => c.close()).catch(() => undefined)
   }
+  const reset = () => void close()
   return {
     async use(deliver) {
+      current ??= open()
+      const used = current
       try {
-        current ??= open()
-        const opened = await current
+        const opened = await used
         await Promise.race([deliver(opened.client), opened.lost])
       } catch (error) {
+        // Whatever failed, the next attempt starts from a fresh connection; an attempt the sink abandoned (timed
+        // out) and that fails later must not close the connection its successor opened.
+        if (current === used) reset()
         throw new Error(redact(errorMessage(error), secrets))
       }
     },
     reset,
+    close,
   }
 }
 

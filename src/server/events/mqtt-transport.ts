@@ -52,6 +52,6 @@ export function mqttTransport(opts: MqttSinkOptions): SinkTransport {
         await client.publishAsync(mqttTopic(opts.topicPrefix, message.type), message.body, { qos: 1 })
       }),
     reset: () => connection.reset(),
-    close: async () => connection.reset(),
+    close: () => connection.close(),
   }
 }

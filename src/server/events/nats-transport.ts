@@ -45,6 +45,6 @@ export function natsTransport(opts: NatsSinkOptions): SinkTransport {
         await nc.flush()
       }),
     reset: () => connection.reset(),
-    close: async () => connection.reset(),
+    close: () => connection.close(),
   }
 }
