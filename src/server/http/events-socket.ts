@@ -32,12 +32,22 @@ function upgradeProblem(req: IncomingMessage): string | undefined {
   if (req.headers.upgrade?.toLowerCase() !== 'websocket') return 'expected "Upgrade: websocket"'
   if (req.headers['sec-websocket-version'] !== '13') return 'only WebSocket version 13 is supported'
   const key = req.headers['sec-websocket-key']
-  if (typeof key !== 'string' || Buffer.from(key, 'base64').length !== 16) return 'invalid Sec-WebSocket-Key'
+  // 16 bytes in base64 (RFC 6455 4.1), as ws checks it: refused here, it gets a JSON error like any other.
+  if (typeof key !== 'string' || !/^[+/0-9A-Za-z]{22}==$/.test(key)) return 'invalid Sec-WebSocket-Key'
   return undefined
 }
 
-function accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<WebSocket> {
-  return new Promise((resolve) => sockets.handleUpgrade(req, socket, head, resolve))
+/** The upgraded connection, or undefined when the client went away before the handshake could be answered. */
+function accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<WebSocket | undefined> {
+  return new Promise((resolve) => {
+    if (socket.destroyed || !socket.writable) return resolve(undefined)
+    const gone = () => resolve(undefined)
+    socket.once('close', gone)
+    sockets.handleUpgrade(req, socket, head, (ws) => {
+      socket.off('close', gone)
+      resolve(ws)
+    })
+  })
 }
 
 /** Handle an upgrade request on the API listener; anything but the event stream is refused. */
@@ -85,6 +95,7 @@ export async function handleUpgrade(
     const entry = await services.tokens.lookup(token)
     if (!entry) throw new PermissionDeniedError()
     const ws = await accept(req, socket, head)
+    if (!ws) return
     // ws closes the stream itself on a protocol error (1002 unmasked, 1009 oversized frame); an unhandled 'error'
     // event would end the process.
     ws.on('error', () => undefined)
