@@ -6,11 +6,10 @@ import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { describe, it, type TestContext } from 'node:test'
 import type { EventSinkConfig } from '../../src/server/config/event-sink-config.ts'
-import { AmqpConnection } from '../../src/server/events/amqp-client.ts'
-import { MqttConnection } from '../../src/server/events/mqtt-client.ts'
-import { NatsConnection } from '../../src/server/events/nats-client.ts'
+import { amqpSubscriber, mqttSubscriber, natsSubscriber } from '../helpers/broker-subscribers.ts'
 import { MOSQUITTO, NATS, OPENSSL, RABBITMQ, skipUnless } from '../helpers/requirements.ts'
 import { makeTempDir, startDevServer, type TestServer } from '../helpers/server.ts'
+import { startTcpProxy } from '../helpers/tcp-proxy.ts'
 import { makeSelfSignedCert } from '../helpers/tls.ts'
 
 const COMMON = { eventTypes: ['kv-v2/*'], queueSize: 1000, timeout: 5 }
@@ -67,9 +66,7 @@ describe('event sinks against real brokers', () => {
   it('NATS: one subject per event type, events in order', async (t: TestContext) => {
     if (await skipUnless(t, NATS)) return
     const prefix = `coffer.test.${process.pid}.${Date.now()}`
-    const sub = await NatsConnection.connect('127.0.0.1:4222')
-    const got = collector()
-    await sub.subscribe(`${prefix}.>`, (subject, payload) => got.add(subject, payload))
+    const got = await natsSubscriber(`${prefix}.>`)
     try {
       await withSinkServer(
         [{ ...COMMON, name: 'nats', type: 'nats', address: '127.0.0.1:4222', subjectPrefix: prefix }],
@@ -82,7 +79,7 @@ describe('event sinks against real brokers', () => {
         },
       )
     } finally {
-      sub.close()
+      await got.close()
     }
   })
 
@@ -90,11 +87,8 @@ describe('event sinks against real brokers', () => {
     if (await skipUnless(t, RABBITMQ)) return
     const exchange = `coffer.test.${process.pid}.${Date.now()}`
     const url = 'amqp://guest:guest@127.0.0.1:5672/'
-    // The exchange must exist before a queue can be bound to it: declare it as the sink will.
-    const setup = await AmqpConnection.connect(url)
-    await setup.declareTopicExchange(exchange)
-    const got = collector()
-    await setup.consume(exchange, 'kv-v2.#', (key, body) => got.add(key, body))
+    // The exchange must exist before a queue can be bound to it: the subscriber declares it as the sink will.
+    const got = await amqpSubscriber(exchange, 'kv-v2.#', url)
     try {
       await withSinkServer(
         [{ ...COMMON, name: 'rabbit', type: 'rabbitmq', url, exchange }],
@@ -106,16 +100,14 @@ describe('event sinks against real brokers', () => {
         },
       )
     } finally {
-      setup.close()
+      await got.close()
     }
   })
 
   it('MQTT: QoS 1, topic per event type, events in order', async (t: TestContext) => {
     if (await skipUnless(t, MOSQUITTO)) return
     const prefix = `coffer/test/${process.pid}/${Date.now()}`
-    const sub = await MqttConnection.connect('127.0.0.1:1883')
-    const got = collector()
-    await sub.subscribe(`${prefix}/#`, (topic, payload) => got.add(topic, payload))
+    const got = await mqttSubscriber(`${prefix}/#`)
     try {
       await withSinkServer(
         [{ ...COMMON, name: 'mqtt', type: 'mqtt', address: '127.0.0.1:1883', topicPrefix: prefix }],
@@ -127,7 +119,7 @@ describe('event sinks against real brokers', () => {
         },
       )
     } finally {
-      sub.close()
+      await got.close()
     }
   })
 
@@ -212,5 +204,55 @@ describe('event sinks against real brokers', () => {
         }
       },
     )
+  })
+
+  it('delivers, in order, once brokers that were unreachable at start are reachable', async (t: TestContext) => {
+    if (await skipUnless(t, NATS, RABBITMQ, MOSQUITTO)) return
+    const id = `${process.pid}.${Date.now()}`
+    const nats = await startTcpProxy(4222)
+    const rabbit = await startTcpProxy(5672)
+    const mosquitto = await startTcpProxy(1883)
+    const proxies = [nats, rabbit, mosquitto]
+    for (const proxy of proxies) proxy.cut()
+    const fromNats = await natsSubscriber(`coffer.late.${id}.>`)
+    const fromRabbit = await amqpSubscriber(`coffer.late.${id}`, '#')
+    const fromMqtt = await mqttSubscriber(`coffer/late/${id}/#`)
+    try {
+      await withSinkServer(
+        [
+          {
+            ...COMMON,
+            name: 'nats',
+            type: 'nats',
+            address: `127.0.0.1:${nats.port}`,
+            subjectPrefix: `coffer.late.${id}`,
+          },
+          {
+            ...COMMON,
+            name: 'rabbit',
+            type: 'rabbitmq',
+            url: `amqp://guest:guest@127.0.0.1:${rabbit.port}/`,
+            exchange: `coffer.late.${id}`,
+          },
+          {
+            ...COMMON,
+            name: 'mqtt',
+            type: 'mqtt',
+            address: `127.0.0.1:${mosquitto.port}`,
+            topicPrefix: `coffer/late/${id}`,
+          },
+        ],
+        async (server) => {
+          await writeSequence(server, 'late')
+          for (const sink of server.server.sinks.status()) assert.equal(sink.delivered, 0, sink.name)
+          for (const proxy of proxies) proxy.restore()
+          for (const got of [fromNats, fromRabbit, fromMqtt])
+            assertInOrder(await got.take(KEYS.length), 'late')
+        },
+      )
+    } finally {
+      await Promise.all([fromNats, fromRabbit, fromMqtt].map((s) => s.close()))
+      await Promise.all(proxies.map((p) => p.close()))
+    }
   })
 })

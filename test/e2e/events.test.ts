@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { after, before, describe, it } from 'node:test'
+import { WebSocket } from 'ws'
 import { subscribe, upgradeAttempt } from '../helpers/event-subscriber.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 
@@ -162,5 +163,46 @@ describe('event subscriptions over WebSocket', () => {
     assert.equal(closed.code, 1008)
     assert.match(closed.reason, /revoked/)
     assert.equal((await upgradeAttempt(server.address, 'kv*', token)).status, 403)
+  })
+
+  it('closes with 1009 a subscriber that sends a message over 64 KiB, and keeps serving the others', async () => {
+    const url = `${server.address.replace(/^http/, 'ws')}/v1/sys/events/subscribe/kv*?json=true`
+    const client = new WebSocket(url, { headers: { 'x-vault-token': server.rootToken } })
+    client.on('error', () => undefined)
+    await new Promise((resolve, reject) => client.once('open', resolve).once('unexpected-response', reject))
+    const closed = new Promise<number>((resolve) => client.once('close', (code) => resolve(code)))
+    client.send('x'.repeat(64 * 1024 + 1))
+    assert.equal(await closed, 1009)
+    const other = await subscribe(server.address, 'kv*', server.rootToken)
+    await server.call('POST', 'secret/data/after-big', { body: { data: { v: 1 } } })
+    assert.equal((await other.next()).data.event.metadata.path, 'secret/data/after-big')
+    other.close()
+  })
+
+  it('closes with 1013 a subscriber that stops reading, rather than buffer without bound', async () => {
+    const url = `${server.address.replace(/^http/, 'ws')}/v1/sys/events/subscribe/kv*?json=true`
+    const client = new WebSocket(url, { headers: { 'x-vault-token': server.rootToken } })
+    client.on('error', () => undefined)
+    await new Promise((resolve, reject) => client.once('open', resolve).once('unexpected-response', reject))
+    let received = 0
+    client.on('message', () => received++)
+    const closed = new Promise<number>((resolve) => client.once('close', (code) => resolve(code)))
+    // Stop reading: the server's send buffer grows past its 16 MiB bound. Each event carries its ~7 KB key
+    // twice (path, data_path); 2,000 of them are 28 MiB, more than the bound and the kernel's socket buffers.
+    const socket = (client as unknown as { _socket: import('node:net').Socket })._socket
+    socket.pause()
+    const key = `slow/${'k'.repeat(7000)}`
+    const writes = Array.from({ length: 2000 }, (_, i) => i)
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let i = writes.shift(); i !== undefined; i = writes.shift()) {
+          const reply = await server.call('POST', `secret/data/${key}${i}`, { body: { data: { v: 1 } } })
+          assert.equal(reply.status, 200)
+        }
+      }),
+    )
+    socket.resume()
+    assert.equal(await closed, 1013)
+    assert.ok(received > 0 && received < 2000, `received ${received} of 2000 before being cut off`)
   })
 })

@@ -118,7 +118,16 @@ event_sink "webhook" {
       problem('event_sink "webhook" {\n url = "https://x"\n hmac_secret = "short"\n}'),
       /at least 16/,
     )
-    assert.match(problem('event_sink "rabbitmq" { url = "http://x" }'), /must be an amqp:\/\/ URL/)
+    assert.match(
+      problem('event_sink "rabbitmq" { url = "http://x" }'),
+      /must be an amqp:\/\/ or amqps:\/\/ URL/,
+    )
+    assert.doesNotMatch(problem('event_sink "rabbitmq" { url = "http://guest:pw-123@x" }'), /pw-123/)
+    assert.match(
+      problem('event_sink "mqtt" { address = "ws://x:1" }'),
+      /event_sink.mqtt.address: must be host:port or a mqtt:\/\/ or mqtts:\/\/ URL/,
+    )
+    assert.match(problem('event_sink "nats" { address = "http://x:1" }'), /nats:\/\/ or tls:\/\//)
     assert.match(problem('event_sink "nats" { queue_size = 0 }'), /queue_size: must be a whole number/)
     assert.match(problem('event_sink "nats" { event_types = "kv*" }'), /event_types: must be a list/)
     assert.match(problem('event_sink "nats" { subject = "x" }'), /unknown key "subject"/)

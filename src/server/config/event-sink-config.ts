@@ -107,7 +107,7 @@ export function parseEventSinks(
         return {
           ...common,
           type,
-          address: str('address', '127.0.0.1:4222'),
+          address: brokerAddress(str('address', '127.0.0.1:4222'), ['nats', 'tls'], `${where}.address`, p),
           subjectPrefix: str('subject_prefix', 'coffer.events'),
           ...optional('username'),
           ...optional('password'),
@@ -115,14 +115,15 @@ export function parseEventSinks(
         }
       case 'rabbitmq': {
         const url = str('url')
-        if (!url.startsWith('amqp://')) p.fail(`${where}.url`, 'must be an amqp:// URL')
+        // The URL is not repeated: it carries the password.
+        if (!/^amqps?:\/\//.test(url)) p.fail(`${where}.url`, 'must be an amqp:// or amqps:// URL')
         return { ...common, type, url, exchange: str('exchange', 'coffer.events') }
       }
       case 'mqtt':
         return {
           ...common,
           type,
-          address: str('address', '127.0.0.1:1883'),
+          address: brokerAddress(str('address', '127.0.0.1:1883'), ['mqtt', 'mqtts'], `${where}.address`, p),
           topicPrefix: str('topic_prefix', 'coffer/events'),
           ...optional('username'),
           ...optional('password'),
@@ -131,6 +132,14 @@ export function parseEventSinks(
         return p.fail(where, 'unsupported event sink type')
     }
   })
+}
+
+/** host:port, or a URL with one of the schemes the client takes (the TLS one included). */
+function brokerAddress(address: string, schemes: string[], where: string, p: EventSinkParsers): string {
+  const scheme = /^([a-z]+):\/\//.exec(address)?.[1]
+  if (scheme !== undefined && !schemes.includes(scheme))
+    p.fail(where, `must be host:port or a ${schemes.map((s) => `${s}://`).join(' or ')} URL`)
+  return address
 }
 
 function camel(key: string): string {

@@ -1,11 +1,13 @@
-// RabbitMQ sink transport: persistent messages on a durable topic exchange, routing key per event type, resolved by publisher confirms.
-import { AmqpConnection } from './amqp-client.ts'
+// RabbitMQ sink transport (`amqplib`): persistent messages on a durable topic exchange, routing key per event type, resolved by the publisher confirm.
+import amqp, { type ConfirmChannel } from 'amqplib'
+import { brokerConnection, lossSignal } from './broker-connection.ts'
 import type { SinkMessage, SinkTransport } from './sink.ts'
 
 export interface AmqpSinkOptions {
-  /** amqp://user:password@host:5672/vhost; never logged. */
+  /** amqp:// or amqps://user:password@host:port/vhost; never logged. */
   url: string
   exchange: string
+  connectTimeoutMs: number
 }
 
 /** kv-v2/data-write → kv-v2.data-write: topic exchanges match dot-separated words (bind with kv-v2.# or #). */
@@ -13,34 +15,59 @@ export function amqpRoutingKey(eventType: string): string {
   return eventType.replaceAll('/', '.')
 }
 
+/** The URL's userinfo, so no error repeats it. */
+function urlSecrets(url: string): string[] {
+  try {
+    const u = new URL(url)
+    return [decodeURIComponent(u.password), u.password, url]
+  } catch {
+    return [url]
+  }
+}
+
 export function amqpTransport(opts: AmqpSinkOptions): SinkTransport {
-  let connection: Promise<AmqpConnection> | undefined
-  const connect = async () => {
-    const amqp = await AmqpConnection.connect(opts.url)
+  const connection = brokerConnection<ConfirmChannel>(async () => {
+    const conn = await amqp.connect(opts.url, { timeout: opts.connectTimeoutMs })
+    // Errors after the connection is up arrive as events; an unhandled one would end the process.
+    conn.on('error', () => undefined)
     try {
-      await amqp.declareTopicExchange(opts.exchange)
-      await amqp.confirmSelect()
+      const channel = await conn.createConfirmChannel()
+      channel.on('error', () => undefined)
+      await channel.assertExchange(opts.exchange, 'topic', { durable: true })
+      return {
+        client: channel,
+        lost: lossSignal((lost) => {
+          conn.once('close', () => lost('RabbitMQ connection closed'))
+          channel.once('close', () => lost('RabbitMQ channel closed'))
+        }),
+        close: () => conn.close(),
+      }
     } catch (error) {
-      amqp.close()
+      await conn.close().catch(() => undefined)
       throw error
     }
-    return amqp
-  }
-  const reset = () => {
-    const old = connection
-    connection = undefined
-    old?.then((c) => c.close()).catch(() => undefined)
-  }
+  }, urlSecrets(opts.url))
   return {
-    deliver: async (message: SinkMessage) => {
-      connection ??= connect()
-      const amqp = await connection
-      await amqp.publish(opts.exchange, amqpRoutingKey(message.type), Buffer.from(message.body), {
-        messageId: message.id,
-        type: message.type,
-      })
-    },
-    reset,
-    close: async () => reset(),
+    deliver: (message: SinkMessage) =>
+      connection.use(
+        (channel) =>
+          new Promise<void>((resolve, reject) => {
+            // On a confirm channel the callback runs when the broker acks (or nacks) this message.
+            channel.publish(
+              opts.exchange,
+              amqpRoutingKey(message.type),
+              Buffer.from(message.body),
+              {
+                persistent: true,
+                messageId: message.id,
+                type: message.type,
+                contentType: 'application/cloudevents+json',
+              },
+              (error) => (error ? reject(new Error('the broker refused the message (nack)')) : resolve()),
+            )
+          }),
+      ),
+    reset: () => connection.reset(),
+    close: () => connection.close(),
   }
 }

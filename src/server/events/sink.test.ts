@@ -4,6 +4,7 @@ import { describe, it } from 'node:test'
 import { silentLogger } from '../../lib/logger.ts'
 import { RetryQueue } from './retry-queue.ts'
 import { EventSink, type SinkMessage, type SinkTransport } from './sink.ts'
+import { ManualSleeps } from './test-helpers.ts'
 
 /** A transport that takes messages only while `up`; a refused attempt rejects at once, as a closed port does. */
 class SwitchableTransport implements SinkTransport {
@@ -20,19 +21,6 @@ class SwitchableTransport implements SinkTransport {
     this.resets++
   }
   async close(): Promise<void> {}
-}
-
-/** Backoff waits the test releases by hand: no wall-clock sleeps. */
-class ManualSleeps {
-  readonly waiting: (() => void)[] = []
-  readonly sleep = (_ms: number) => new Promise<void>((resolve) => this.waiting.push(resolve))
-  /** Resolves once the sink is waiting to retry. */
-  async untilWaiting(): Promise<void> {
-    while (this.waiting.length === 0) await new Promise((r) => setImmediate(r))
-  }
-  release(): void {
-    for (const resolve of this.waiting.splice(0)) resolve()
-  }
 }
 
 const message = (id: string): SinkMessage => ({ id, type: 'kv-v2/data-write', body: `{"id":"${id}"}` })

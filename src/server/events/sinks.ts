@@ -38,9 +38,14 @@ function transportFor(config: EventSinkConfig): SinkTransport {
           ...(config.password !== undefined ? { pass: config.password } : {}),
           ...(config.token !== undefined ? { token: config.token } : {}),
         },
+        connectTimeoutMs: config.timeout * 1000,
       })
     case 'rabbitmq':
-      return amqpTransport({ url: config.url, exchange: config.exchange })
+      return amqpTransport({
+        url: config.url,
+        exchange: config.exchange,
+        connectTimeoutMs: config.timeout * 1000,
+      })
     case 'mqtt':
       return mqttTransport({
         address: config.address,
@@ -49,6 +54,7 @@ function transportFor(config: EventSinkConfig): SinkTransport {
           ...(config.username !== undefined ? { username: config.username } : {}),
           ...(config.password !== undefined ? { password: config.password } : {}),
         },
+        connectTimeoutMs: config.timeout * 1000,
       })
   }
 }

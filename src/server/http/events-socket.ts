@@ -1,6 +1,7 @@
-// GET /v1/sys/events/subscribe/:event_type with Upgrade: websocket: authorise through the pipeline, then stream events as JSON.
+// GET /v1/sys/events/subscribe/:event_type with Upgrade: websocket: authorise through the pipeline, then stream events as JSON (over `ws`).
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
+import { WebSocket, WebSocketServer } from 'ws'
 import { uuid } from '../../lib/random.ts'
 import { InvalidRequestError, NotFoundError, PermissionDeniedError } from '../../sdk/errors.ts'
 import { parseEventFilter } from '../core/events/event-filter.ts'
@@ -9,11 +10,45 @@ import { handleRequest } from '../core/handle-request.ts'
 import { type DispatchContext, renderError } from './dispatch.ts'
 import { clientToken, goBool, header, parseTarget, plainHeaders } from './parse-request.ts'
 import { writeRaw } from './raw-response.ts'
-import { acceptWebSocket, upgradeProblem } from './websocket.ts'
 
 const SUBSCRIBE_PREFIX = 'sys/events/subscribe/'
 /** A subscriber that lets this much pile up unread is cut off rather than held in the server's memory. */
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024
+/** A client sends only control frames and the odd message here; anything larger closes the stream (1009). */
+const MAX_CLIENT_PAYLOAD = 64 * 1024
+/** Keeps proxies from closing an idle stream and notices a vanished client. */
+const PING_INTERVAL_MS = 30_000
+
+/** Frames the upgraded sockets; it owns no listener (the API listener hands it each authorised handshake). */
+const sockets = new WebSocketServer({
+  noServer: true,
+  clientTracking: false,
+  perMessageDeflate: false,
+  maxPayload: MAX_CLIENT_PAYLOAD,
+})
+
+/** Why a request cannot become a WebSocket, or undefined when it can: checked before the pipeline, answered in JSON. */
+function upgradeProblem(req: IncomingMessage): string | undefined {
+  if (req.headers.upgrade?.toLowerCase() !== 'websocket') return 'expected "Upgrade: websocket"'
+  if (req.headers['sec-websocket-version'] !== '13') return 'only WebSocket version 13 is supported'
+  const key = req.headers['sec-websocket-key']
+  // 16 bytes in base64 (RFC 6455 4.1), as ws checks it: refused here, it gets a JSON error like any other.
+  if (typeof key !== 'string' || !/^[+/0-9A-Za-z]{22}==$/.test(key)) return 'invalid Sec-WebSocket-Key'
+  return undefined
+}
+
+/** The upgraded connection, or undefined when the client went away before the handshake could be answered. */
+function accept(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<WebSocket | undefined> {
+  return new Promise((resolve) => {
+    if (socket.destroyed || !socket.writable) return resolve(undefined)
+    const gone = () => resolve(undefined)
+    socket.once('close', gone)
+    sockets.handleUpgrade(req, socket, head, (ws) => {
+      socket.off('close', gone)
+      resolve(ws)
+    })
+  })
+}
 
 /** Handle an upgrade request on the API listener; anything but the event stream is refused. */
 export async function handleUpgrade(
@@ -59,21 +94,31 @@ export async function handleUpgrade(
     const services = ctx.core.services
     const entry = await services.tokens.lookup(token)
     if (!entry) throw new PermissionDeniedError()
-    const connection = acceptWebSocket(req, socket, head)
+    const ws = await accept(req, socket, head)
+    if (!ws) return
+    // ws closes the stream itself on a protocol error (1002 unmasked, 1009 oversized frame); an unhandled 'error'
+    // event would end the process.
+    ws.on('error', () => undefined)
+    const pinger = setInterval(() => ws.ping(), PING_INTERVAL_MS)
+    pinger.unref()
     const subscription = ctx.core.subscriptions.open(
       services,
       entry.idHash,
       { token, remoteAddress: httpRequest.remoteAddress, eventType, filter },
       {
         send: (text) => {
-          if (connection.buffered > MAX_BUFFERED_BYTES)
-            connection.close(CLOSE_TOO_SLOW, 'subscriber too far behind')
-          else connection.send(text)
+          if (ws.readyState !== WebSocket.OPEN) return
+          // bufferedAmount counts bytes accepted by send and not yet written to the socket.
+          if (ws.bufferedAmount > MAX_BUFFERED_BYTES) ws.close(CLOSE_TOO_SLOW, 'subscriber too far behind')
+          else ws.send(text)
         },
-        close: (code, reason) => connection.close(code, reason),
+        close: (code, reason) => ws.close(code, reason),
       },
     )
-    connection.onClose(() => subscription.ended())
+    ws.on('close', () => {
+      clearInterval(pinger)
+      subscription.ended()
+    })
   } catch (error) {
     if (socket.writable) writeRaw(socket, renderError(ctx, requestId, error))
     else socket.destroy()
