@@ -47,6 +47,7 @@ import { rotationCancelCommand } from './rotation/cancel.ts'
 import { rotationListCommand } from './rotation/list.ts'
 import { rotationRunCommand } from './rotation/run.ts'
 import { rotationStatusCommand } from './rotation/status.ts'
+import { runCommand } from './run.ts'
 import { scanInstallHookCommand } from './scan/install-hook.ts'
 import { scanCommand } from './scan/scan.ts'
 import { secretsDisableCommand } from './secrets/disable.ts'
@@ -72,6 +73,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   unwrapCommand,
   statusCommand,
   loginCommand,
+  runCommand,
   operatorInitCommand,
   operatorUnsealCommand,
   operatorSealCommand,
