@@ -1,6 +1,6 @@
 // Run a parsed template against data, with Go's semantics for fields, variables, pipelines and missing keys.
 import { FUNCTIONS, TemplateExecError, type TemplateHost } from './functions.ts'
-import { formatValue, isMap, MISSING, truthy, type Value } from './go-values.ts'
+import { formatValue, isMap, MISSING, truthy, typeName, type Value } from './go-values.ts'
 import type { Arg, Node, Pipeline } from './parse.ts'
 
 export interface ExecOptions {
@@ -104,7 +104,7 @@ class Executor {
       else if (value === null || value === MISSING) entries = []
       else
         throw new TemplateExecError(
-          `line ${node.pipeline.line}: range can't iterate over ${formatValue(value)}`,
+          `line ${node.pipeline.line}: range can't iterate over a value of type ${typeName(value)}`,
         )
       if (entries.length === 0) return await this.#list(node.otherwise, dot)
       const [first, second] = node.pipeline.vars

@@ -1,5 +1,15 @@
 // The functions templates may call: text/template's builtins and the consul-template ones Vault Agent configs use.
-import { comparable, formatValue, goJson, isMap, MISSING, sprintf, truthy, type Value } from './go-values.ts'
+import {
+  comparable,
+  formatValue,
+  goJson,
+  isMap,
+  MISSING,
+  sprintf,
+  truthy,
+  typeName,
+  type Value,
+} from './go-values.ts'
 
 export class TemplateExecError extends Error {}
 
@@ -14,7 +24,7 @@ export type TemplateFunction = (args: Value[], host: TemplateHost) => Value | Pr
 
 const str = (value: Value, fn: string): string => {
   if (typeof value !== 'string')
-    throw new TemplateExecError(`${fn}: expected a string, got ${formatValue(value, false)}`)
+    throw new TemplateExecError(`${fn}: expected a string, got ${typeName(value)}`)
   return value
 }
 
@@ -36,7 +46,7 @@ function index(args: Value[]): Value {
   for (const key of args.slice(1)) {
     if (Array.isArray(value) || typeof value === 'string') {
       if (typeof key !== 'number' || !Number.isInteger(key) || key < 0 || key >= value.length)
-        throw new TemplateExecError(`index out of range: ${formatValue(key, false)}`)
+        throw new TemplateExecError(`index out of range or not an integer (${typeName(key)})`)
       value = Array.isArray(value) ? value[key] : value.charCodeAt(key)
     } else if (isMap(value)) {
       value = Object.hasOwn(value, String(key)) ? value[String(key)] : MISSING

@@ -130,3 +130,13 @@ export function comparable(a: Value, b: Value): boolean {
   const kind = (v: Value) => (v === null || v === MISSING || v === undefined ? 'nil' : typeof v)
   return kind(a) === kind(b) && ['number', 'string', 'boolean', 'nil'].includes(kind(a))
 }
+
+/** A value's Go-ish type name for error messages: errors name types, never values, which may be secrets. */
+export function typeName(value: Value): string {
+  if (value === MISSING || value === undefined || value === null) return 'nil'
+  if (Array.isArray(value)) return '[]interface {}'
+  if (isMap(value)) return 'map[string]interface {}'
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float64'
+  if (typeof value === 'boolean') return 'bool'
+  return typeof value
+}

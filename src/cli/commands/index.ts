@@ -1,5 +1,6 @@
 // The command table: every CLI command, in the order help lists them.
 import type { CommandSpec } from '../context.ts'
+import { agentCommand } from './agent.ts'
 import { auditDisableCommand } from './audit/disable.ts'
 import { auditEnableCommand } from './audit/enable.ts'
 import { auditListCommand } from './audit/list.ts'
@@ -74,6 +75,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   statusCommand,
   loginCommand,
   runCommand,
+  agentCommand,
   operatorInitCommand,
   operatorUnsealCommand,
   operatorSealCommand,

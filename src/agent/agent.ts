@@ -1,0 +1,97 @@
+// `coffer agent`: authenticate (auto_auth), keep the token alive in its sinks, and keep the templates rendered.
+import { VaultClient } from '../client/index.ts'
+import { Alarm } from './alarm.ts'
+import { AuthLoop } from './auto-auth/auth-loop.ts'
+import { AuthMethod } from './auto-auth/methods.ts'
+import type { AgentConfig } from './config/agent-config.ts'
+import { TemplateRunner } from './render/template-runner.ts'
+
+const DEFAULT_ADDRESS = 'http://127.0.0.1:8200'
+/** The longest a live token goes unchecked between renewals. */
+const MAX_CHECK_INTERVAL_MS = 60_000
+
+export interface AgentOptions {
+  env: Record<string, string | undefined>
+  log(level: 'info' | 'error', message: string): void
+  /** Aborting stops the agent; runAgent then resolves. */
+  signal: AbortSignal
+}
+
+export class AgentStartError extends Error {}
+
+function clientFor(config: AgentConfig, env: AgentOptions['env']): VaultClient {
+  const address = config.vault.address ?? env['VAULT_ADDR'] ?? env['COFFER_ADDR'] ?? DEFAULT_ADDRESS
+  const token = config.autoAuth ? undefined : (env['VAULT_TOKEN'] ?? env['COFFER_TOKEN'])
+  if (!config.autoAuth && !token)
+    throw new AgentStartError('no auto_auth block and no VAULT_TOKEN: the agent has no way to authenticate')
+  const caCert = config.vault.caCert ?? env['VAULT_CACERT']
+  return new VaultClient({
+    address,
+    ...(token ? { token } : {}),
+    ...(caCert ? { caCert } : {}),
+    skipVerify: config.vault.tlsSkipVerify,
+  })
+}
+
+/** Run until `signal` aborts (or once, with exit_after_auth); resolves with the exit code. */
+export async function runAgent(config: AgentConfig, options: AgentOptions): Promise<number> {
+  const client = clientFor(config, options.env)
+  const renderAlarm = new Alarm()
+  const authAlarmStop: (() => void)[] = []
+  options.signal.addEventListener('abort', () => {
+    renderAlarm.wake()
+    for (const stop of authAlarmStop) stop()
+  })
+  const runner =
+    config.templates.length > 0
+      ? new TemplateRunner({
+          client,
+          templates: config.templates,
+          env: options.env,
+          log: options.log,
+          onForbidden: () => auth?.requestReauth(),
+        })
+      : undefined
+  let auth: AuthLoop | undefined
+  if (config.autoAuth) {
+    auth = new AuthLoop({
+      client,
+      method: new AuthMethod(config.autoAuth.method),
+      sinks: config.autoAuth.sinks,
+      checkIntervalMs: Math.min(config.renderIntervalMs, MAX_CHECK_INTERVAL_MS),
+      log: options.log,
+    })
+    const loop = auth
+    authAlarmStop.push(() => loop.stop())
+    await auth.authenticate()
+    // A new token renders again at once: a template that failed with the old one should not wait a whole interval.
+    auth.onToken(() => renderAlarm.wake())
+  }
+  try {
+    if (config.exitAfterAuth) {
+      if (runner) {
+        const result = await runner.renderAll()
+        if (result.failed > 0) return 1
+      }
+      options.log('info', 'exit_after_auth is set: exiting')
+      return 0
+    }
+    const maintaining = auth
+      ?.maintain()
+      .catch((error: unknown) => options.log('error', `auto-auth stopped: ${(error as Error).message}`))
+    while (!options.signal.aborted) {
+      let wait = config.renderIntervalMs
+      if (runner) {
+        const result = await runner.renderAll()
+        wait = Math.min(wait, Math.max(1000, result.nextLeaseRefresh - Date.now()))
+      }
+      if (options.signal.aborted) break
+      await renderAlarm.sleep(runner ? wait : 2 ** 31 - 1)
+    }
+    auth?.stop()
+    await maintaining
+    return 0
+  } finally {
+    client.close()
+  }
+}

@@ -1,0 +1,123 @@
+// The agent config loader: Vault Agent's HCL shapes, defaults, octal modes, and refusals inside template blocks.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { AgentConfigError, parseAgentConfig } from './agent-config.ts'
+
+test('a typical Vault Agent config', () => {
+  const config = parseAgentConfig(`
+pid_file = "./pidfile"
+vault { address = "http://127.0.0.1:8200" }
+auto_auth {
+  method "approle" {
+    mount_path = "auth/approle"
+    config = {
+      role_id_file_path = "/etc/agent/role-id"
+      secret_id_file_path = "/etc/agent/secret-id"
+      remove_secret_id_file_after_reading = false
+    }
+  }
+  sink "file" { config = { path = "/tmp/token", mode = 0600 } }
+}
+template_config { static_secret_render_interval = "10s" }
+template {
+  contents    = "{{ with secret \\"secret/data/app\\" }}{{ .Data.data.password }}{{ end }}"
+  destination = "/tmp/app.txt"
+  perms       = "0640"
+  command     = "systemctl reload app"
+  error_on_missing_key = true
+}
+template {
+  source      = "/etc/agent/db.ctmpl"
+  destination = "/tmp/db.env"
+}
+`)
+  assert.equal(config.vault.address, 'http://127.0.0.1:8200')
+  assert.deepEqual(config.autoAuth, {
+    method: {
+      type: 'approle',
+      mountPath: 'auth/approle',
+      roleIdFile: '/etc/agent/role-id',
+      secretIdFile: '/etc/agent/secret-id',
+      removeSecretIdFile: false,
+    },
+    sinks: [{ path: '/tmp/token', mode: 0o600 }],
+  })
+  assert.equal(config.renderIntervalMs, 10_000)
+  assert.equal(config.templates.length, 2)
+  const [first, second] = config.templates
+  assert.equal(first?.perms, 0o640)
+  assert.equal(first?.errorOnMissingKey, true)
+  assert.equal(first?.command, 'systemctl reload app')
+  assert.equal(second?.source, '/etc/agent/db.ctmpl')
+  assert.equal(second?.perms, 0o644)
+  assert.equal(second?.errorOnMissingKey, false)
+  assert.equal(config.exitAfterAuth, false)
+})
+
+test('defaults: mount path auth/<type>, secret ID file removed after reading, sink mode 0640, 5m interval', () => {
+  const config = parseAgentConfig(`
+exit_after_auth = true
+auto_auth {
+  method { type = "approle"  config { role_id_file_path = "r" } }
+  sink "file" { config = { path = "t" } }
+}`)
+  assert.equal(config.exitAfterAuth, true)
+  assert.deepEqual(config.autoAuth?.method, {
+    type: 'approle',
+    mountPath: 'auth/approle',
+    roleIdFile: 'r',
+    secretIdFile: undefined,
+    removeSecretIdFile: true,
+  })
+  assert.equal(config.autoAuth?.sinks[0]?.mode, 0o640)
+  assert.equal(config.renderIntervalMs, 300_000)
+  const tokenFile = parseAgentConfig(
+    'auto_auth { method "token_file" { config = { token_file_path = "/t" } } }',
+  )
+  assert.deepEqual(tokenFile.autoAuth?.method, {
+    type: 'token_file',
+    mountPath: 'auth/token_file',
+    tokenFile: '/t',
+  })
+})
+
+test('unknown keys are refused inside template blocks and tolerated elsewhere', () => {
+  assert.throws(
+    () => parseAgentConfig('template {\n contents = "x"\n destination = "/d"\n destinaton = "/e"\n}'),
+    (error: unknown) =>
+      error instanceof AgentConfigError &&
+      /line 1: unknown key "destinaton" in template block/.test((error as Error).message),
+  )
+  assert.throws(
+    () => parseAgentConfig('template { contents = "x"\n destination = "/d"\n wait { min = "1s" } }'),
+    /unknown block "wait"/,
+  )
+  const tolerant = parseAgentConfig(
+    'listener "tcp" { address = "x" }\ncache { use_auto_auth_token = true }\nsomething = 1\ntemplate { contents = "x"\n destination = "/d" }',
+  )
+  assert.equal(tolerant.templates.length, 1)
+})
+
+test('invalid configs say what is wrong', () => {
+  for (const [text, why] of [
+    ['template { destination = "/d" }', /exactly one of source and contents/],
+    ['template { source = "a"\n contents = "b"\n destination = "/d" }', /exactly one of source and contents/],
+    ['template { contents = "b" }', /needs a destination/],
+    ['template { contents = "b"\n destination = "/d"\n perms = "rw" }', /file mode/],
+    ['auto_auth { method "kerberos" {} }', /"kerberos" is not supported/],
+    ['auto_auth { method "approle" { config = {} } }', /needs config.role_id_file_path/],
+    ['auto_auth { sink "file" { config = { path = "x" } } }', /exactly one method/],
+    [
+      'auto_auth { method "approle" { config = { role_id_file_path = "r" } }\n sink "file" { config = {} } }',
+      /needs config.path/,
+    ],
+    ['pid_file = "x"', /nothing to do/],
+    ['template {', /line/],
+  ] as const) {
+    assert.throws(
+      () => parseAgentConfig(text),
+      (error: unknown) => error instanceof AgentConfigError && why.test((error as Error).message),
+      text,
+    )
+  }
+})

@@ -1,0 +1,242 @@
+// `coffer agent`'s configuration: Vault Agent's HCL (vault, auto_auth with approle/token_file and file sinks, template).
+
+import { parseDuration } from '../../lib/duration.ts'
+import { type HclBlock, type HclBody, HclSyntaxError, type HclValue, parseHcl } from '../../lib/hcl.ts'
+
+export class AgentConfigError extends Error {}
+
+export type AuthMethodConfig =
+  | {
+      type: 'approle'
+      mountPath: string
+      roleIdFile: string
+      secretIdFile: string | undefined
+      /** Vault's default: the secret ID file is deleted once read (the ID is kept in memory for re-authentication). */
+      removeSecretIdFile: boolean
+    }
+  | { type: 'token_file'; mountPath: string; tokenFile: string }
+
+export interface FileSinkConfig {
+  path: string
+  mode: number
+}
+
+export interface TemplateConfig {
+  source: string | undefined
+  contents: string | undefined
+  destination: string
+  perms: number
+  command: string | string[] | undefined
+  errorOnMissingKey: boolean
+  leftDelimiter: string
+  rightDelimiter: string
+  createDestDirs: boolean
+  /** The config line of the block, for messages. */
+  line: number
+}
+
+export interface AgentConfig {
+  vault: { address: string | undefined; caCert: string | undefined; tlsSkipVerify: boolean }
+  autoAuth: { method: AuthMethodConfig; sinks: FileSinkConfig[] } | undefined
+  templates: TemplateConfig[]
+  exitAfterAuth: boolean
+  /** How often templates re-read secrets without a lease (template_config.static_secret_render_interval). */
+  renderIntervalMs: number
+}
+
+const TEMPLATE_KEYS = new Set([
+  'source',
+  'contents',
+  'destination',
+  'perms',
+  'command',
+  'error_on_missing_key',
+  'left_delimiter',
+  'right_delimiter',
+  'create_dest_dirs',
+])
+
+const DEFAULT_RENDER_INTERVAL_S = 300
+
+function at(line: number, problem: string): AgentConfigError {
+  return new AgentConfigError(`line ${line}: ${problem}`)
+}
+
+function str(value: HclValue | undefined, name: string, line: number): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string') throw at(line, `${name} must be a string`)
+  return value
+}
+
+function bool(value: HclValue | undefined, name: string, line: number, fallback: boolean): boolean {
+  if (value === undefined) return fallback
+  if (typeof value === 'boolean') return value
+  if (value === 'true' || value === 'false') return value === 'true'
+  throw at(line, `${name} must be true or false`)
+}
+
+/** File modes: a number (`0640` is octal in HCL) or an octal string ("0640", "640"). */
+function mode(value: HclValue | undefined, name: string, line: number, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0o777) return value
+  if (typeof value === 'string' && /^0?[0-7]{3}$/.test(value)) return Number.parseInt(value, 8)
+  throw at(line, `${name} must be a file mode such as "0640"`)
+}
+
+function objectOf(value: HclValue | undefined, name: string, line: number): Record<string, HclValue> {
+  if (value === undefined) return {}
+  // `config { ... }` as a block and `config = { ... }` as an attribute both appear in the wild; a list of one too.
+  const single = Array.isArray(value) && value.length === 1 ? value[0] : value
+  if (single === null || typeof single !== 'object' || Array.isArray(single))
+    throw at(line, `${name} must be an object`)
+  return single as Record<string, HclValue>
+}
+
+/** A block's `config`, whether written `config = {...}` or `config {...}`. */
+function blockConfig(block: HclBlock): Record<string, HclValue> {
+  const nested = block.body.blocks.find((b) => b.type === 'config')
+  if (nested) return nested.body.attributes
+  return objectOf(block.body.attributes['config'], 'config', block.line)
+}
+
+/** `method "approle" {}` or `method { type = "approle" }`. */
+function typeOf(block: HclBlock, what: string): string {
+  const type = block.labels[0] ?? str(block.body.attributes['type'], 'type', block.line)
+  if (!type) throw at(block.line, `${what} needs a type`)
+  return type
+}
+
+function parseMethod(block: HclBlock): AuthMethodConfig {
+  const type = typeOf(block, 'method')
+  const config = blockConfig(block)
+  const mountPath = (
+    str(block.body.attributes['mount_path'], 'mount_path', block.line) ?? `auth/${type}`
+  ).replace(/^\/+|\/+$/g, '')
+  const required = (key: string) => {
+    const value = str(config[key], key, block.line)
+    if (!value) throw at(block.line, `method "${type}" needs config.${key}`)
+    return value
+  }
+  switch (type) {
+    case 'approle':
+      return {
+        type,
+        mountPath,
+        roleIdFile: required('role_id_file_path'),
+        secretIdFile: str(config['secret_id_file_path'], 'secret_id_file_path', block.line),
+        removeSecretIdFile: bool(
+          config['remove_secret_id_file_after_reading'],
+          'remove_secret_id_file_after_reading',
+          block.line,
+          true,
+        ),
+      }
+    case 'token_file':
+      return { type, mountPath, tokenFile: required('token_file_path') }
+    default:
+      throw at(block.line, `auto_auth method "${type}" is not supported (approle and token_file are)`)
+  }
+}
+
+function parseSink(block: HclBlock): FileSinkConfig {
+  const type = typeOf(block, 'sink')
+  if (type !== 'file') throw at(block.line, `sink "${type}" is not supported (file is)`)
+  const config = blockConfig(block)
+  const path = str(config['path'], 'path', block.line)
+  if (!path) throw at(block.line, 'sink "file" needs config.path')
+  return { path, mode: mode(config['mode'], 'mode', block.line, 0o640) }
+}
+
+function parseAutoAuth(block: HclBlock): AgentConfig['autoAuth'] {
+  const methods = block.body.blocks.filter((b) => b.type === 'method')
+  if (methods.length !== 1) throw at(block.line, 'auto_auth needs exactly one method block')
+  return {
+    method: parseMethod(methods[0]!),
+    sinks: block.body.blocks.filter((b) => b.type === 'sink').map(parseSink),
+  }
+}
+
+function parseTemplateBlock(block: HclBlock): TemplateConfig {
+  const attrs = block.body.attributes
+  const line = block.line
+  // A misspelt key in a template silently changes what gets written where: refuse it.
+  for (const key of Object.keys(attrs))
+    if (!TEMPLATE_KEYS.has(key)) throw at(line, `unknown key "${key}" in template block`)
+  for (const nested of block.body.blocks)
+    throw at(nested.line, `unknown block "${nested.type}" in template block`)
+  const source = str(attrs['source'], 'source', line)
+  const contents = str(attrs['contents'], 'contents', line)
+  if ((source === undefined) === (contents === undefined))
+    throw at(line, 'a template needs exactly one of source and contents')
+  const destination = str(attrs['destination'], 'destination', line)
+  if (!destination) throw at(line, 'a template needs a destination')
+  const rawCommand = attrs['command']
+  let command: string | string[] | undefined
+  if (typeof rawCommand === 'string') command = rawCommand === '' ? undefined : rawCommand
+  else if (
+    Array.isArray(rawCommand) &&
+    rawCommand.every((part) => typeof part === 'string') &&
+    rawCommand.length > 0
+  )
+    command = rawCommand as string[]
+  else if (rawCommand !== undefined) throw at(line, 'command must be a string or a list of strings')
+  return {
+    source,
+    contents,
+    destination,
+    perms: mode(attrs['perms'], 'perms', line, 0o644),
+    command,
+    errorOnMissingKey: bool(attrs['error_on_missing_key'], 'error_on_missing_key', line, false),
+    leftDelimiter: str(attrs['left_delimiter'], 'left_delimiter', line) || '{{',
+    rightDelimiter: str(attrs['right_delimiter'], 'right_delimiter', line) || '}}',
+    createDestDirs: bool(attrs['create_dest_dirs'], 'create_dest_dirs', line, true),
+    line,
+  }
+}
+
+function seconds(value: HclValue | undefined, name: string, line: number, fallback: number): number {
+  if (value === undefined) return fallback
+  try {
+    return parseDuration(value, name)
+  } catch (error) {
+    throw at(line, (error as Error).message)
+  }
+}
+
+/** Parse the config text; keys outside template blocks that Coffer does not use are tolerated, as Vault's own. */
+export function parseAgentConfig(text: string): AgentConfig {
+  let body: HclBody
+  try {
+    body = parseHcl(text)
+  } catch (error) {
+    if (error instanceof HclSyntaxError) throw new AgentConfigError(error.message)
+    throw error
+  }
+  const vaultBlock = body.blocks.find((b) => b.type === 'vault')
+  const vaultAttrs = vaultBlock?.body.attributes ?? {}
+  const vaultLine = vaultBlock?.line ?? 0
+  const autoAuthBlocks = body.blocks.filter((b) => b.type === 'auto_auth')
+  if (autoAuthBlocks.length > 1) throw at(autoAuthBlocks[1]!.line, 'only one auto_auth block is allowed')
+  const templateConfig = body.blocks.find((b) => b.type === 'template_config')
+  const interval = seconds(
+    templateConfig?.body.attributes['static_secret_render_interval'],
+    'static_secret_render_interval',
+    templateConfig?.line ?? 0,
+    DEFAULT_RENDER_INTERVAL_S,
+  )
+  if (interval <= 0) throw at(templateConfig?.line ?? 0, 'static_secret_render_interval must be positive')
+  const config: AgentConfig = {
+    vault: {
+      address: str(vaultAttrs['address'], 'address', vaultLine),
+      caCert: str(vaultAttrs['ca_cert'], 'ca_cert', vaultLine),
+      tlsSkipVerify: bool(vaultAttrs['tls_skip_verify'], 'tls_skip_verify', vaultLine, false),
+    },
+    autoAuth: autoAuthBlocks[0] ? parseAutoAuth(autoAuthBlocks[0]) : undefined,
+    templates: body.blocks.filter((b) => b.type === 'template').map(parseTemplateBlock),
+    exitAfterAuth: bool(body.attributes['exit_after_auth'], 'exit_after_auth', 0, false),
+    renderIntervalMs: interval * 1000,
+  }
+  if (!config.autoAuth && config.templates.length === 0)
+    throw new AgentConfigError('nothing to do: the config has neither auto_auth nor template blocks')
+  return config
+}

@@ -1,0 +1,183 @@
+// End-to-end: `coffer agent` as a real process: AppRole auto-auth, file sink, templates, re-render, re-auth.
+import assert from 'node:assert/strict'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { setTimeout as delay } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import { withDeadline } from '../helpers/deadline.ts'
+import { makeTempDir, startDevServer, type TestServer } from '../helpers/server.ts'
+
+const ENTRY = fileURLToPath(new URL('../../src/coffer.ts', import.meta.url))
+
+function readIfExists(file: string): string | undefined {
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined
+}
+
+describe('coffer agent against a dev server', () => {
+  let t: TestServer
+  let temp: ReturnType<typeof makeTempDir>
+  let roleIdFile: string
+  const agents: ChildProcess[] = []
+
+  const newSecretIdFile = async (name: string) => {
+    const secretId = (await t.call('POST', 'auth/approle/role/app/secret-id')).body.data.secret_id as string
+    const file = join(temp.dir, name)
+    writeFileSync(file, secretId)
+    return file
+  }
+
+  const startAgent = (config: string) => {
+    const file = join(temp.dir, `agent-${agents.length}.hcl`)
+    writeFileSync(file, config)
+    const child = spawn(process.execPath, [ENTRY, 'agent', `-config=${file}`], {
+      env: { PATH: process.env['PATH'] ?? '', HOME: temp.dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    agents.push(child)
+    let log = ''
+    child.stdout!.on('data', (c: Buffer) => (log += c.toString()))
+    child.stderr!.on('data', (c: Buffer) => (log += c.toString()))
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)))
+    return {
+      child,
+      log: () => log,
+      exited: () => withDeadline(exited, `the agent exits; log:\n${log}`),
+      async until(what: string, check: () => boolean | Promise<boolean>) {
+        await withDeadline(
+          (async () => {
+            while (!(await check())) await delay(50)
+          })(),
+          `${what}; agent log:\n${log}`,
+        )
+      },
+    }
+  }
+
+  before(async () => {
+    t = await startDevServer()
+    temp = makeTempDir('coffer-agent-')
+    assert.equal((await t.call('POST', 'sys/auth/approle', { body: { type: 'approle' } })).status, 204)
+    await t.call('PUT', 'sys/policies/acl/app', {
+      body: { policy: 'path "secret/data/app" { capabilities = ["read"] }' },
+    })
+    const role = await t.call('POST', 'auth/approle/role/app', {
+      body: { token_policies: ['app'], token_ttl: '1h' },
+    })
+    assert.equal(role.status, 204, JSON.stringify(role.body))
+    roleIdFile = join(temp.dir, 'role-id')
+    writeFileSync(roleIdFile, (await t.call('GET', 'auth/approle/role/app/role-id')).body.data.role_id)
+    const put = await t.call('POST', 'secret/data/app', { body: { data: { password: 'one', extra: 'e1' } } })
+    assert.equal(put.status, 200)
+  })
+  after(async () => {
+    for (const agent of agents) if (agent.exitCode === null) agent.kill('SIGKILL')
+    await t?.close()
+    temp?.remove()
+  })
+
+  it('authenticates with AppRole, writes the sink and templates, re-renders on change and re-authenticates after revocation', async () => {
+    const secretIdFile = await newSecretIdFile('secret-id')
+    const sink = join(temp.dir, 'token')
+    const out = join(temp.dir, 'out', 'app.txt')
+    const strict = join(temp.dir, 'strict.txt')
+    const agent = startAgent(`
+vault { address = "${t.address}" }
+auto_auth {
+  method "approle" {
+    config = {
+      role_id_file_path   = "${roleIdFile}"
+      secret_id_file_path = "${secretIdFile}"
+    }
+  }
+  sink "file" { config = { path = "${sink}", mode = 0600 } }
+}
+template_config { static_secret_render_interval = "1s" }
+template {
+  contents    = <<EOT
+{{- with secret "secret/data/app" -}}
+password={{ .Data.data.password }}
+{{ end -}}
+EOT
+  destination = "${out}"
+  perms       = "0640"
+}
+template {
+  contents             = "{{ with secret \\"secret/data/app\\" }}{{ .Data.data.extra }}{{ end }}"
+  destination          = "${strict}"
+  error_on_missing_key = true
+}
+`)
+    await agent.until('the sink file is written', () => existsSync(sink))
+    assert.equal(statSync(sink).mode & 0o777, 0o600)
+    const firstToken = readFileSync(sink, 'utf8')
+    const lookup = await t.call('GET', 'auth/token/lookup-self', { token: firstToken })
+    assert.equal(lookup.status, 200)
+    assert.ok(lookup.body.data.policies.includes('app'))
+    assert.equal(existsSync(secretIdFile), false, 'the secret ID file is removed after reading (the default)')
+
+    await agent.until('the template is rendered', () => readIfExists(out) === 'password=one\n')
+    assert.equal(statSync(out).mode & 0o777, 0o640)
+    await agent.until('the strict template is rendered', () => readIfExists(strict) === 'e1')
+
+    // A change is rendered at the next poll; the strict template fails on the missing key and keeps its last file.
+    await t.call('POST', 'secret/data/app', { body: { data: { password: 'two' } } })
+    await agent.until('the change is rendered', () => readIfExists(out) === 'password=two\n')
+    await agent.until('the missing key is reported', () =>
+      /map has no entry for key "extra"/.test(agent.log()),
+    )
+    assert.equal(readFileSync(strict, 'utf8'), 'e1')
+
+    // Revoke the agent's token: the next read gets 403 and the agent logs in again with the remembered secret ID.
+    assert.equal((await t.call('POST', 'auth/token/revoke', { body: { token: firstToken } })).status, 204)
+    await agent.until('a new token reaches the sink', () => {
+      const token = readIfExists(sink)
+      return token !== undefined && token !== '' && token !== firstToken
+    })
+    const secondToken = readFileSync(sink, 'utf8')
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token: secondToken })).status, 200)
+    await t.call('POST', 'secret/data/app', { body: { data: { password: 'three' } } })
+    await agent.until('rendering goes on with the new token', () => readIfExists(out) === 'password=three\n')
+    assert.ok(!agent.log().includes(firstToken) && !agent.log().includes(secondToken), 'no token in the log')
+
+    agent.child.kill('SIGTERM')
+    assert.equal(await agent.exited(), 0)
+  })
+
+  it('exit_after_auth writes the sink and renders once, then exits 0', async () => {
+    const secretIdFile = await newSecretIdFile('secret-id-once')
+    const sink = join(temp.dir, 'token-once')
+    const out = join(temp.dir, 'once.json')
+    const agent = startAgent(`
+exit_after_auth = true
+vault { address = "${t.address}" }
+auto_auth {
+  method "approle" {
+    config = {
+      role_id_file_path = "${roleIdFile}"
+      secret_id_file_path = "${secretIdFile}"
+      remove_secret_id_file_after_reading = false
+    }
+  }
+  sink "file" { config = { path = "${sink}" } }
+}
+template {
+  contents    = "{{ with secret \\"secret/data/app\\" }}{{ .Data.data | toJSON }}{{ end }}"
+  destination = "${out}"
+}
+`)
+    assert.equal(await agent.exited(), 0, agent.log())
+    assert.equal(statSync(sink).mode & 0o777, 0o640)
+    assert.equal(existsSync(secretIdFile), true)
+    assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), { password: 'three' })
+  })
+
+  it('refuses a config with an unknown template key before doing anything', async () => {
+    const agent = startAgent(
+      `template {\n  contents = "x"\n  destination = "${join(temp.dir, 'never')}"\n  destinaton = "typo"\n}\n`,
+    )
+    assert.equal(await agent.exited(), 1)
+    assert.match(agent.log(), /unknown key "destinaton" in template block/)
+  })
+})
