@@ -145,6 +145,66 @@ template {
     assert.equal(await agent.exited(), 0)
   })
 
+  it('logs in again before a short-lived token reaches its max TTL, without being told', async () => {
+    const role = await t.call('POST', 'auth/approle/role/short', {
+      body: { token_policies: ['app'], token_ttl: '3s', token_max_ttl: '3s' },
+    })
+    assert.equal(role.status, 204, JSON.stringify(role.body))
+    const shortRoleId = join(temp.dir, 'short-role-id')
+    writeFileSync(shortRoleId, (await t.call('GET', 'auth/approle/role/short/role-id')).body.data.role_id)
+    const secretIdFile = join(temp.dir, 'short-secret-id')
+    writeFileSync(
+      secretIdFile,
+      (await t.call('POST', 'auth/approle/role/short/secret-id')).body.data.secret_id,
+    )
+    const sink = join(temp.dir, 'short-token')
+    const agent = startAgent(`
+vault { address = "${t.address}" }
+auto_auth {
+  method "approle" {
+    config = { role_id_file_path = "${shortRoleId}", secret_id_file_path = "${secretIdFile}" }
+  }
+  sink "file" { config = { path = "${sink}" } }
+}
+`)
+    await agent.until('the first token is written', () => existsSync(sink))
+    const first = readFileSync(sink, 'utf8')
+    await agent.until('a second token replaces it before the first one expires', () => {
+      const token = readIfExists(sink)
+      return token !== undefined && token !== first
+    })
+    assert.equal(
+      (await t.call('GET', 'auth/token/lookup-self', { token: readFileSync(sink, 'utf8') })).status,
+      200,
+    )
+    agent.child.kill('SIGTERM')
+    assert.equal(await agent.exited(), 0)
+  })
+
+  it('token_file auto-auth passes the token from the file to the sink', async () => {
+    const created = await t.call('POST', 'auth/token/create', { body: { policies: ['app'], ttl: '1h' } })
+    const token = created.body.auth.client_token as string
+    const tokenFile = join(temp.dir, 'given-token')
+    writeFileSync(tokenFile, `${token}\n`)
+    const sink = join(temp.dir, 'token-file-sink')
+    const out = join(temp.dir, 'token-file.txt')
+    const agent = startAgent(`
+exit_after_auth = true
+vault { address = "${t.address}" }
+auto_auth {
+  method "token_file" { config = { token_file_path = "${tokenFile}" } }
+  sink "file" { config = { path = "${sink}", mode = 0600 } }
+}
+template {
+  contents    = "{{ with secret \\"secret/data/app\\" }}{{ .Data.data.password }}{{ end }}"
+  destination = "${out}"
+}
+`)
+    assert.equal(await agent.exited(), 0, agent.log())
+    assert.equal(readFileSync(sink, 'utf8'), token)
+    assert.equal(readFileSync(out, 'utf8'), 'three')
+  })
+
   it('exit_after_auth writes the sink and renders once, then exits 0', async () => {
     const secretIdFile = await newSecretIdFile('secret-id-once')
     const sink = join(temp.dir, 'token-once')

@@ -23,7 +23,7 @@ export class AuthLoop {
   readonly #listeners: ((token: string) => void)[] = []
   #stopped = false
   #reauthRequested = false
-  #current: (AuthResult & { obtainedAt: number }) | undefined
+  #current: (AuthResult & { obtainedAt: number; grantedSeconds: number }) | undefined
 
   constructor(options: AuthLoopOptions) {
     this.#options = options
@@ -65,7 +65,7 @@ export class AuthLoop {
   }
 
   #accept(result: AuthResult): string {
-    this.#current = { ...result, obtainedAt: Date.now() }
+    this.#current = { ...result, obtainedAt: Date.now(), grantedSeconds: result.ttlSeconds }
     this.#reauthRequested = false
     this.#options.client.setToken(result.token)
     for (const sink of this.#options.sinks) {
@@ -110,7 +110,7 @@ export class AuthLoop {
           const res = await this.#options.client.request('PUT', 'auth/token/renew-self', { body: {} })
           const duration = Number(res.body?.auth?.lease_duration ?? 0)
           // A renewal that no longer extends the lifetime (max TTL reached) means a fresh login is needed soon.
-          if (duration * 1000 < ttlMs / 3) await this.authenticate()
+          if (duration < current.grantedSeconds / 3) await this.authenticate()
           else this.#current = { ...current, ttlSeconds: duration, obtainedAt: Date.now() }
         } else if (due) {
           await this.authenticate()
