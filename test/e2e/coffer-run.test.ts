@@ -1,7 +1,7 @@
 // End-to-end: `coffer run` as a real process against a dev server: env mapping, exit codes, masking, leases, -watch.
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
@@ -174,6 +174,32 @@ describe('coffer run against a dev server', () => {
     assert.equal(res.stdout.trim(), 'sm-tok,svc,plain-value')
   })
 
+  it('-env-file-template renders variables in memory; a missing key stops before the command starts', async () => {
+    const file = join(temp.dir, 'app.env.tmpl')
+    writeFileSync(
+      file,
+      '{{ with secret "secret/data/app" -}}\nexport TPL_PASSWORD="{{ .Data.data.password }}"\nTPL_KEY={{ index .Data.data "api-key" }}\n{{ end -}}\n',
+    )
+    const res = await finish([
+      `-env-file-template=${file}`,
+      '-secret=kv1/legacy#token=LEGACY',
+      '-mask',
+      ...node('const e = process.env; console.log([e.TPL_PASSWORD, e.TPL_KEY.length, e.LEGACY].join(","))'),
+    ])
+    assert.equal(res.code, 0, res.stderr)
+    assert.equal(res.stdout.trim(), '*****,5,*****', 'template values are masked too')
+    const before = readdirSync(temp.dir).length
+    const broken = join(temp.dir, 'broken.env.tmpl')
+    writeFileSync(broken, '{{ with secret "secret/data/app" }}X={{ .Data.data.nope }}{{ end }}\n')
+    const missing = await finish([
+      `-env-file-template=${broken}`,
+      ...node("require('node:fs').writeFileSync('never', 'x')"),
+    ])
+    assert.equal(missing.code, 1)
+    assert.match(missing.stderr, /map has no entry for key "nope"/)
+    assert.equal(readdirSync(temp.dir).length, before + 1, 'nothing written but the template itself')
+  })
+
   it('-watch restarts the command when a value changes', async () => {
     await t.call('POST', 'secret/data/watched', { body: { data: { v: 'one' } } })
     const run = start([
@@ -280,5 +306,43 @@ describe('coffer run with dynamic PostgreSQL credentials', async () => {
     assert.equal(roles.rowCount, 0, 'the role is dropped once the lease is revoked')
     const leases = await t.call('LIST', 'sys/leases/lookup/database/creds/app/')
     assert.equal(leases.body?.data?.keys?.length ?? 0, 0, 'no lease is left behind')
+  })
+
+  it('revokes the leases an -env-file-template obtained', { skip }, async () => {
+    const dir = makeTempDir('coffer-run-pg-')
+    try {
+      const file = join(dir.dir, 'pg.env.tmpl')
+      writeFileSync(file, '{{ with secret "database/creds/app" }}PGU={{ .Data.username }}{{ end }}\n')
+      const child = spawn(
+        process.execPath,
+        [
+          ENTRY,
+          'run',
+          `-env-file-template=${file}`,
+          '--',
+          process.execPath,
+          '-e',
+          'console.log(process.env.PGU)',
+        ],
+        {
+          env: { PATH: process.env['PATH'] ?? '', VAULT_ADDR: t.address, VAULT_TOKEN: t.rootToken },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      )
+      let stdout = ''
+      let stderr = ''
+      child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()))
+      child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()))
+      const code = await withDeadline(
+        new Promise((resolve) => child.once('close', resolve)),
+        'coffer run exits',
+      )
+      assert.equal(code, 0, stderr)
+      const username = stdout.trim()
+      assert.ok(username.length > 0 && username !== 'undefined', stdout)
+      assert.equal((await db.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [username])).rowCount, 0)
+    } finally {
+      dir.remove()
+    }
   })
 })

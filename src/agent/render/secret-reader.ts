@@ -34,6 +34,7 @@ export class SecretReader {
   #cycle = new Map<string, Promise<Value>>()
   /** Leases seen, so the renderer knows when a dynamic secret needs a new render. */
   #nextLeaseRefresh = Number.POSITIVE_INFINITY
+  readonly #leaseIds = new Set<string>()
 
   constructor(client: VaultClient) {
     this.#client = client
@@ -49,6 +50,11 @@ export class SecretReader {
   /** The earliest time a leased secret read so far should be fetched again. */
   get nextLeaseRefresh(): number {
     return this.#nextLeaseRefresh
+  }
+
+  /** Every lease obtained so far, for a caller that revokes them when it is done. */
+  get leaseIds(): string[] {
+    return [...this.#leaseIds]
   }
 
   read(path: string, writeData: Record<string, string> | undefined): Promise<Value> {
@@ -87,6 +93,7 @@ export class SecretReader {
     const value = agentShape(envelope)
     const duration = Number(envelope['lease_duration'] ?? 0)
     if (typeof envelope['lease_id'] === 'string' && envelope['lease_id'] !== '' && duration > 0) {
+      this.#leaseIds.add(envelope['lease_id'])
       const refreshAt = Date.now() + (duration * 1000 * 2) / 3
       this.#leased.set(key, { value, refreshAt })
       this.#nextLeaseRefresh = Math.min(this.#nextLeaseRefresh, refreshAt)

@@ -141,3 +141,20 @@ export async function revokeLeases(
   }
   return problems
 }
+
+/** Revoke leases known only by ID (those an env file template obtained). */
+export async function revokeLeaseIds(
+  client: VaultClient,
+  leaseIds: readonly string[],
+  owner: string,
+): Promise<string[]> {
+  const problems: string[] = []
+  for (const leaseId of leaseIds) {
+    try {
+      await client.write('sys/leases/revoke', { lease_id: leaseId })
+    } catch (error) {
+      problems.push(`cannot revoke a lease of ${owner}: ${reason(error)}`)
+    }
+  }
+  return problems
+}

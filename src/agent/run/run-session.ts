@@ -1,8 +1,9 @@
 // `coffer run`'s lifecycle: read secrets, start the child with them, forward signals, watch for changes, revoke leases.
 import type { VaultClient } from '../../client/index.ts'
 import { ChildStartError, type RunningChild, startChild } from './child-process.ts'
-import { type FetchedSecret, mapToEnv } from './env-names.ts'
-import { fetchSecrets, revokeLeases } from './fetch-secrets.ts'
+import type { EnvFileTemplate } from './env-file-template.ts'
+import { EnvMappingError, type FetchedSecret, mapToEnv } from './env-names.ts'
+import { fetchSecrets, revokeLeaseIds, revokeLeases } from './fetch-secrets.ts'
 import { SecretMasker } from './mask-stream.ts'
 import type { SecretSpec } from './secret-spec.ts'
 
@@ -18,6 +19,8 @@ export interface RunSessionOptions {
   /** The environment the child inherits; the secrets are added on top. */
   baseEnv: Record<string, string | undefined>
   smMount: string
+  /** -env-file-template: more variables, rendered in memory from a template of KEY=value lines. */
+  envTemplate?: EnvFileTemplate | undefined
   mask: boolean
   /** Poll every intervalMs; on a change restart the child, or send it `signal` when given. */
   watch?: { intervalMs: number; signal?: NodeJS.Signals | undefined } | undefined
@@ -50,10 +53,27 @@ export async function runSession(options: RunSessionOptions): Promise<number> {
     if (leasesRevoked) return
     leasesRevoked = true
     for (const problem of await revokeLeases(options.client, secrets)) options.log(problem)
+    if (options.envTemplate)
+      for (const problem of await revokeLeaseIds(
+        options.client,
+        options.envTemplate.leaseIds,
+        'the env file template',
+      ))
+        options.log(problem)
+  }
+  const buildEnv = async (from: FetchedSecret[]): Promise<Record<string, string>> => {
+    const vars = mapToEnv(from)
+    if (!options.envTemplate) return vars
+    for (const [name, value] of Object.entries(await options.envTemplate.render())) {
+      if (Object.hasOwn(vars, name))
+        throw new EnvMappingError(`${name} would be set by both a -secret and the -env-file-template`)
+      vars[name] = value
+    }
+    return vars
   }
   let env: Record<string, string>
   try {
-    env = mapToEnv(secrets)
+    env = await buildEnv(secrets)
   } catch (error) {
     await revokeAll()
     throw error
@@ -98,7 +118,7 @@ export async function runSession(options: RunSessionOptions): Promise<number> {
         { smMount: options.smMount },
       )
       const next = secrets.map((old) => (old.leaseId ? old : (fresh.find((s) => s.spec === old.spec) ?? old)))
-      const nextEnv = mapToEnv(next)
+      const nextEnv = await buildEnv(next)
       if (done || sameEnv(env, nextEnv)) return
       secrets = next
       // Old and new values both stay masked: output written before the change may still be in flight.

@@ -1,10 +1,14 @@
 // `coffer run -secret PATH[#field]=ENV ... -- COMMAND ARGS`: start a command with secrets in its environment.
 import {
+  EnvFileError,
+  EnvFileTemplate,
   EnvMappingError,
   parseSecretSpec,
   runSession,
   SecretFetchError,
+  SecretReadError,
   SecretSpecError,
+  TemplateExecError,
 } from '../../agent/run/index.ts'
 import { parseDuration } from '../../lib/duration.ts'
 import type { CommandSpec } from '../context.ts'
@@ -28,6 +32,9 @@ export const runCommand: CommandSpec = {
     '  -secret=sm:prod/api#token=API_TOKEN        a Secrets Manager secret (a JSON object, or the whole',
     '                                             string without #field)',
     '',
+    '-env-file-template=FILE renders FILE (KEY=value lines, Go template syntax as in coffer agent) in memory',
+    'and adds its variables.',
+    '',
     'Put "--" before COMMAND so its own flags are not read as coffer\'s. SIGINT, SIGTERM and SIGHUP are',
     'passed on to the command.',
   ].join('\n'),
@@ -49,6 +56,13 @@ export const runCommand: CommandSpec = {
       name: 'watch-signal',
       kind: 'string',
       usage: 'With -watch, send this signal (e.g. SIGHUP) instead of restarting',
+    },
+    {
+      name: 'env-file-template',
+      kind: 'string',
+      placeholder: 'FILE',
+      usage:
+        'A template of KEY=value lines (Go template syntax, see docs/agent.md) rendered in memory into variables',
     },
     {
       name: 'sm-mount',
@@ -74,9 +88,13 @@ export const runCommand: CommandSpec = {
     const interval = ctx.flags.string('watch-interval')
     const intervalSeconds = interval === undefined ? 30 : parseDuration(interval, '-watch-interval')
     if (watch && intervalSeconds <= 0) throw new UsageError('-watch-interval must be positive')
+    const templateFile = ctx.flags.string('env-file-template')
     try {
+      const client = ctx.client()
       return await runSession({
-        client: ctx.client(),
+        client,
+        envTemplate:
+          templateFile === undefined ? undefined : new EnvFileTemplate(client, templateFile, ctx.env),
         specs,
         command,
         args,
@@ -92,7 +110,12 @@ export const runCommand: CommandSpec = {
       })
     } catch (error) {
       if (error instanceof SecretFetchError) throw new CliError(`coffer run: ${error.message}`, 2)
-      if (error instanceof EnvMappingError) throw new CliError(`coffer run: ${error.message}`, 1)
+      if (error instanceof SecretReadError)
+        throw new CliError(`coffer run: cannot render the env file template: ${error.message}`, 2)
+      if (error instanceof EnvMappingError || error instanceof EnvFileError)
+        throw new CliError(`coffer run: ${error.message}`, 1)
+      if (error instanceof TemplateExecError)
+        throw new CliError(`coffer run: cannot render the env file template: ${error.message}`, 1)
       throw error
     }
   },
