@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose'
 import { withDeadline } from '../helpers/deadline.ts'
 import { makeTempDir, startDevServer, type TestServer } from '../helpers/server.ts'
 
@@ -203,6 +204,43 @@ template {
     assert.equal(await agent.exited(), 0, agent.log())
     assert.equal(readFileSync(sink, 'utf8'), token)
     assert.equal(readFileSync(out, 'utf8'), 'three')
+  })
+
+  it('jwt auto-auth logs in with the JWT file, removing it after reading by default', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('RS256')
+    assert.equal((await t.call('POST', 'sys/auth/jwt', { body: { type: 'jwt' } })).status, 204)
+    const config = await t.call('POST', 'auth/jwt/config', {
+      body: { jwt_validation_pubkeys: [await exportSPKI(publicKey)], bound_issuer: 'https://issuer.test' },
+    })
+    assert.equal(config.status, 204, JSON.stringify(config.body))
+    const role = await t.call('POST', 'auth/jwt/role/agent', {
+      body: { role_type: 'jwt', user_claim: 'sub', bound_audiences: ['coffer'], token_policies: ['app'] },
+    })
+    assert.equal(role.status, 204, JSON.stringify(role.body))
+    const jwt = await new SignJWT({ sub: 'workload-1' })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setIssuer('https://issuer.test')
+      .setAudience('coffer')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(privateKey)
+    const jwtFile = join(temp.dir, 'jwt')
+    writeFileSync(jwtFile, jwt)
+    const sink = join(temp.dir, 'jwt-sink')
+    const agent = startAgent(`
+exit_after_auth = true
+vault { address = "${t.address}" }
+auto_auth {
+  method "jwt" { config = { path = "${jwtFile}", role = "agent" } }
+  sink "file" { config = { path = "${sink}" } }
+}
+`)
+    assert.equal(await agent.exited(), 0, agent.log())
+    const lookup = await t.call('GET', 'auth/token/lookup-self', { token: readFileSync(sink, 'utf8') })
+    assert.equal(lookup.status, 200)
+    assert.ok(lookup.body.data.policies.includes('app'))
+    assert.equal(existsSync(jwtFile), false)
+    assert.ok(!agent.log().includes(jwt), 'the JWT is not logged')
   })
 
   it('exit_after_auth writes the sink and renders once, then exits 0', async () => {

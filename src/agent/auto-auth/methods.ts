@@ -35,6 +35,7 @@ function describe(error: unknown): string {
 export class AuthMethod {
   readonly #config: AuthMethodConfig
   #cachedSecretId: string | undefined
+  #cachedJwt: string | undefined
 
   constructor(config: AuthMethodConfig) {
     this.#config = config
@@ -59,6 +60,17 @@ export class AuthMethod {
       }
       return { token, ttlSeconds: Number(data['ttl'] ?? 0), renewable: data['renewable'] === true }
     }
+    if (config.type === 'jwt' || config.type === 'kubernetes') {
+      let jwt: string
+      if (config.type === 'kubernetes') jwt = readTrimmed(config.tokenPath, 'service account token')
+      else if (existsSync(config.jwtFile)) {
+        jwt = readTrimmed(config.jwtFile, 'JWT')
+        this.#cachedJwt = jwt
+        if (config.removeJwtFile) rmSync(config.jwtFile, { force: true })
+      } else if (this.#cachedJwt !== undefined) jwt = this.#cachedJwt
+      else throw new AuthError(`the JWT file ${config.jwtFile} does not exist`)
+      return this.#loginAt(client, config.mountPath, { role: config.role, jwt }, config.type)
+    }
     const roleId = readTrimmed(config.roleIdFile, 'role ID')
     let secretId: string | undefined
     if (config.secretIdFile !== undefined) {
@@ -72,17 +84,32 @@ export class AuthMethod {
         throw new AuthError(`the secret ID file ${config.secretIdFile} does not exist`)
       }
     }
+    return this.#loginAt(
+      client,
+      config.mountPath,
+      { role_id: roleId, ...(secretId === undefined ? {} : { secret_id: secretId }) },
+      'AppRole',
+    )
+  }
+
+  async #loginAt(
+    client: VaultClient,
+    mountPath: string,
+    body: Record<string, string>,
+    label: string,
+  ): Promise<AuthResult> {
     let auth: Record<string, unknown> | undefined
     try {
-      const res = await client.request('POST', `${config.mountPath}/login`, {
-        body: { role_id: roleId, ...(secretId === undefined ? {} : { secret_id: secretId }) },
+      const res = await client.request('POST', `${mountPath}/login`, {
+        body,
         headers: { 'X-Vault-Token': '' },
       })
       auth = res.body?.auth as Record<string, unknown> | undefined
     } catch (error) {
-      throw new AuthError(`AppRole login at ${config.mountPath} failed: ${describe(error)}`)
+      throw new AuthError(`${label} login at ${mountPath} failed: ${describe(error)}`)
     }
-    if (typeof auth?.['client_token'] !== 'string') throw new AuthError('the AppRole login returned no token')
+    if (typeof auth?.['client_token'] !== 'string')
+      throw new AuthError(`the ${label} login returned no token`)
     return {
       token: auth['client_token'],
       ttlSeconds: Number(auth['lease_duration'] ?? 0),

@@ -105,6 +105,7 @@ test('invalid configs say what is wrong', () => {
     ['template { contents = "b" }', /needs a destination/],
     ['template { contents = "b"\n destination = "/d"\n perms = "rw" }', /file mode/],
     ['auto_auth { method "kerberos" {} }', /"kerberos" is not supported/],
+    ['auto_auth { method "jwt" { config = { path = "/j" } } }', /needs config.role/],
     ['auto_auth { method "approle" { config = {} } }', /needs config.role_id_file_path/],
     ['auto_auth { sink "file" { config = { path = "x" } } }', /exactly one method/],
     [

@@ -15,6 +15,15 @@ export type AuthMethodConfig =
       removeSecretIdFile: boolean
     }
   | { type: 'token_file'; mountPath: string; tokenFile: string }
+  | {
+      type: 'jwt'
+      mountPath: string
+      role: string
+      jwtFile: string
+      /** Vault's default: the JWT file is deleted once read (the JWT is kept in memory until a new file appears). */
+      removeJwtFile: boolean
+    }
+  | { type: 'kubernetes'; mountPath: string; role: string; tokenPath: string }
 
 export interface FileSinkConfig {
   path: string
@@ -133,8 +142,28 @@ function parseMethod(block: HclBlock): AuthMethodConfig {
       }
     case 'token_file':
       return { type, mountPath, tokenFile: required('token_file_path') }
+    case 'jwt':
+      return {
+        type,
+        mountPath,
+        role: required('role'),
+        jwtFile: required('path'),
+        removeJwtFile: bool(config['remove_jwt_after_reading'], 'remove_jwt_after_reading', block.line, true),
+      }
+    case 'kubernetes':
+      return {
+        type,
+        mountPath,
+        role: required('role'),
+        tokenPath:
+          str(config['token_path'], 'token_path', block.line) ??
+          '/var/run/secrets/kubernetes.io/serviceaccount/token',
+      }
     default:
-      throw at(block.line, `auto_auth method "${type}" is not supported (approle and token_file are)`)
+      throw at(
+        block.line,
+        `auto_auth method "${type}" is not supported (approle, token_file, jwt and kubernetes are)`,
+      )
   }
 }
 
