@@ -3,9 +3,12 @@ import assert from 'node:assert/strict'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { setTimeout as delay } from 'node:timers/promises'
 import type { TemplateConfig } from '../../src/agent/config/agent-config.ts'
 import { TemplateRunner } from '../../src/agent/render/template-runner.ts'
 import { type SecretEnvelope, VaultClient } from '../../src/client/index.ts'
+import { createTestDatabase, type TestDatabase } from '../helpers/pg-database.ts'
+import { POSTGRES, unmet } from '../helpers/requirements.ts'
 import { makeTempDir, startDevServer, type TestServer } from '../helpers/server.ts'
 
 /** A real client that counts the reads it sends. */
@@ -107,6 +110,74 @@ describe('agent template runner', () => {
     assert.equal(result.failed, 1)
     assert.equal(forbidden, 1)
     assert.match(messages.join('\n'), /reading secret\/data\/shared: permission denied/)
+    client.close()
+  })
+})
+
+describe('agent template runner with leased PostgreSQL credentials', async () => {
+  const skip = await unmet(POSTGRES)
+  let t: TestServer
+  let db: TestDatabase
+  let temp: ReturnType<typeof makeTempDir>
+  before(async () => {
+    if (skip) return
+    t = await startDevServer()
+    db = await createTestDatabase()
+    temp = makeTempDir('coffer-agent-lease-')
+    assert.equal((await t.call('POST', 'sys/mounts/database', { body: { type: 'database' } })).status, 204)
+    const config = await t.call('POST', 'database/config/pg', {
+      body: {
+        plugin_name: 'postgresql-database-plugin',
+        connection_url: db.url,
+        username: 'postgres',
+        password: 'unused-with-trust',
+        allowed_roles: '*',
+      },
+    })
+    assert.ok(config.status < 300, JSON.stringify(config.body))
+    const role = await t.call('POST', 'database/roles/short', {
+      body: {
+        db_name: 'pg',
+        creation_statements: ['CREATE ROLE "{{name}}" WITH LOGIN PASSWORD \'{{password}}\';'],
+        default_ttl: '3s',
+        max_ttl: '3s',
+      },
+    })
+    assert.equal(role.status, 204, JSON.stringify(role.body))
+  })
+  after(async () => {
+    await t?.close()
+    await db?.drop()
+    temp?.remove()
+  })
+
+  it('keeps leased credentials between cycles and fetches new ones two thirds into the lease', {
+    skip,
+  }, async () => {
+    const client = new CountingClient({ address: t.address, token: t.rootToken })
+    const out = join(temp.dir, 'creds.txt')
+    const runner = new TemplateRunner({
+      client,
+      templates: [template(out, '{{ with secret "database/creds/short" }}{{ .Data.username }}{{ end }}')],
+      env: {},
+      log: () => {},
+      onForbidden: () => {},
+    })
+    const first = await runner.renderAll()
+    const firstUser = readFileSync(out, 'utf8')
+    assert.ok(Number.isFinite(first.nextLeaseRefresh), 'the runner knows when the lease needs a refresh')
+    const again = await runner.renderAll()
+    assert.equal(again.rendered, 0)
+    assert.equal(
+      client.reads.length,
+      1,
+      'leased credentials are not read again (no new database user per cycle)',
+    )
+    while (Date.now() < first.nextLeaseRefresh) await delay(Math.max(1, first.nextLeaseRefresh - Date.now()))
+    const refreshed = await runner.renderAll()
+    assert.equal(refreshed.rendered, 1)
+    assert.equal(client.reads.length, 2)
+    assert.notEqual(readFileSync(out, 'utf8'), firstUser)
     client.close()
   })
 })
