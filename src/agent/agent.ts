@@ -4,7 +4,10 @@ import { Alarm } from './alarm.ts'
 import { AuthLoop } from './auto-auth/auth-loop.ts'
 import { AuthMethod } from './auto-auth/methods.ts'
 import type { AgentConfig } from './config/agent-config.ts'
+import { ExecRunner } from './exec/exec-runner.ts'
 import { TemplateRunner } from './render/template-runner.ts'
+import { ChildStartError } from './run/child-process.ts'
+import { CANNOT_START } from './run/run-session.ts'
 
 const DEFAULT_ADDRESS = 'http://127.0.0.1:8200'
 /** The longest a live token goes unchecked between renewals. */
@@ -36,12 +39,13 @@ function clientFor(config: AgentConfig, env: AgentOptions['env']): VaultClient {
 /** Run until `signal` aborts (or once, with exit_after_auth); resolves with the exit code. */
 export async function runAgent(config: AgentConfig, options: AgentOptions): Promise<number> {
   const client = clientFor(config, options.env)
+  // Stops every loop: the caller's signal, or the exec child exiting on its own.
+  const stopAll = new AbortController()
+  const stopSignal = stopAll.signal
+  options.signal.addEventListener('abort', () => stopAll.abort())
   const renderAlarm = new Alarm()
-  const authAlarmStop: (() => void)[] = []
-  options.signal.addEventListener('abort', () => {
-    renderAlarm.wake()
-    for (const stop of authAlarmStop) stop()
-  })
+  let auth: AuthLoop | undefined
+  const onForbidden = () => auth?.requestReauth()
   const runner =
     config.templates.length > 0
       ? new TemplateRunner({
@@ -49,10 +53,25 @@ export async function runAgent(config: AgentConfig, options: AgentOptions): Prom
           templates: config.templates,
           env: options.env,
           log: options.log,
-          onForbidden: () => auth?.requestReauth(),
+          onForbidden,
         })
       : undefined
-  let auth: AuthLoop | undefined
+  const execRunner = config.exec
+    ? new ExecRunner({
+        client,
+        exec: config.exec,
+        envTemplates: config.envTemplates,
+        baseEnv: options.env,
+        renderIntervalMs: config.renderIntervalMs,
+        signal: stopSignal,
+        log: options.log,
+        onForbidden,
+      })
+    : undefined
+  stopSignal.addEventListener('abort', () => {
+    renderAlarm.wake()
+    auth?.stop()
+  })
   if (config.autoAuth) {
     auth = new AuthLoop({
       client,
@@ -61,11 +80,13 @@ export async function runAgent(config: AgentConfig, options: AgentOptions): Prom
       checkIntervalMs: Math.min(config.renderIntervalMs, MAX_CHECK_INTERVAL_MS),
       log: options.log,
     })
-    const loop = auth
-    authAlarmStop.push(() => loop.stop())
+    if (stopSignal.aborted) auth.stop()
     await auth.authenticate()
     // A new token renders again at once: a template that failed with the old one should not wait a whole interval.
-    auth.onToken(() => renderAlarm.wake())
+    auth.onToken(() => {
+      renderAlarm.wake()
+      execRunner?.wake()
+    })
   }
   try {
     if (config.exitAfterAuth) {
@@ -79,18 +100,35 @@ export async function runAgent(config: AgentConfig, options: AgentOptions): Prom
     const maintaining = auth
       ?.maintain()
       .catch((error: unknown) => options.log('error', `auto-auth stopped: ${(error as Error).message}`))
-    while (!options.signal.aborted) {
-      let wait = config.renderIntervalMs
-      if (runner) {
+    const rendering = (async () => {
+      while (runner && !stopSignal.aborted) {
         const result = await runner.renderAll()
-        wait = Math.min(wait, Math.max(1000, result.nextLeaseRefresh - Date.now()))
+        if (stopSignal.aborted) break
+        await renderAlarm.sleep(
+          Math.min(config.renderIntervalMs, Math.max(1000, result.nextLeaseRefresh - Date.now())),
+        )
       }
-      if (options.signal.aborted) break
-      await renderAlarm.sleep(runner ? wait : 2 ** 31 - 1)
+    })()
+    let exitCode = 0
+    if (execRunner) {
+      try {
+        exitCode = await execRunner.run()
+      } catch (error) {
+        if (!(error instanceof ChildStartError)) throw error
+        options.log('error', error.message)
+        exitCode = CANNOT_START
+      }
+      stopAll.abort()
+    } else {
+      await new Promise<void>((resolve) => {
+        if (stopSignal.aborted) resolve()
+        else stopSignal.addEventListener('abort', () => resolve())
+      })
     }
+    await rendering
     auth?.stop()
     await maintaining
-    return 0
+    return exitCode
   } finally {
     client.close()
   }

@@ -243,6 +243,46 @@ auto_auth {
     assert.ok(!agent.log().includes(jwt), 'the JWT is not logged')
   })
 
+  it('exec mode runs the command with env_template values, restarts it on change and exits with its status', async () => {
+    await t.call('POST', 'secret/data/exec', { body: { data: { mode: 'one' } } })
+    await t.call('PUT', 'sys/policies/acl/exec', {
+      body: { policy: 'path "secret/data/exec" { capabilities = ["read"] }' },
+    })
+    await t.call('POST', 'auth/approle/role/exec', { body: { token_policies: ['exec'] } })
+    const roleId = join(temp.dir, 'exec-role-id')
+    writeFileSync(roleId, (await t.call('GET', 'auth/approle/role/exec/role-id')).body.data.role_id)
+    const secretId = join(temp.dir, 'exec-secret-id')
+    writeFileSync(secretId, (await t.call('POST', 'auth/approle/role/exec/secret-id')).body.data.secret_id)
+    const script = [
+      'const mode = process.env.APP_MODE',
+      "console.log('mode=' + mode)",
+      "if (mode === 'exit') process.exit(4)",
+      "process.on('SIGTERM', () => process.exit(0))",
+      'setInterval(() => {}, 1000)',
+    ].join('; ')
+    const agent = startAgent(`
+vault { address = "${t.address}" }
+auto_auth {
+  method "approle" { config = { role_id_file_path = "${roleId}", secret_id_file_path = "${secretId}" } }
+}
+template_config { static_secret_render_interval = "1s" }
+env_template "APP_MODE" {
+  contents             = "{{ with secret \\"secret/data/exec\\" }}{{ .Data.data.mode }}{{ end }}"
+  error_on_missing_key = true
+}
+exec {
+  command                   = [${JSON.stringify(process.execPath)}, "-e", ${JSON.stringify(script)}]
+  restart_on_secret_changes = "always"
+}
+`)
+    await agent.until('the child starts with the first value', () => /mode=one/.test(agent.log()))
+    await t.call('POST', 'secret/data/exec', { body: { data: { mode: 'two' } } })
+    await agent.until('the child is restarted with the new value', () => /mode=two/.test(agent.log()))
+    assert.match(agent.log(), /an env_template changed; restarting/)
+    await t.call('POST', 'secret/data/exec', { body: { data: { mode: 'exit' } } })
+    assert.equal(await agent.exited(), 4, agent.log())
+  })
+
   it('exit_after_auth writes the sink and renders once, then exits 0', async () => {
     const secretIdFile = await newSecretIdFile('secret-id-once')
     const sink = join(temp.dir, 'token-once')

@@ -98,6 +98,38 @@ test('unknown keys are refused inside template blocks and tolerated elsewhere', 
   assert.equal(tolerant.templates.length, 1)
 })
 
+test('exec mode: env_template blocks and the exec block', () => {
+  const config = parseAgentConfig(`
+env_template "DB_PASSWORD" {
+  contents = "{{ with secret \\"secret/data/db\\" }}{{ .Data.data.password }}{{ end }}"
+  error_on_missing_key = true
+}
+exec {
+  command = ["./app", "--serve"]
+  restart_stop_signal = "sighup"
+}`)
+  assert.deepEqual(config.exec, {
+    command: ['./app', '--serve'],
+    restartOnSecretChanges: true,
+    restartStopSignal: 'SIGHUP',
+  })
+  assert.equal(config.envTemplates[0]?.name, 'DB_PASSWORD')
+  assert.equal(config.envTemplates[0]?.errorOnMissingKey, true)
+  for (const [text, why] of [
+    ['env_template "X" { contents = "a" }', /need an exec block/],
+    [
+      'env_template "X" { contents = "a"\n destination = "/x" }\nexec { command = ["a"] }',
+      /unknown key "destination" in env_template/,
+    ],
+    ['env_template "1X" { contents = "a" }\nexec { command = ["a"] }', /environment variable name/],
+    ['exec { command = "a b" }', /non-empty list/],
+    ['exec { command = ["a"]\n restart_on_secret_changes = "sometimes" }', /"always" or "never"/],
+    ['exit_after_auth = true\nexec { command = ["a"] }', /cannot be combined/],
+  ] as const) {
+    assert.throws(() => parseAgentConfig(text), why, text)
+  }
+})
+
 test('invalid configs say what is wrong', () => {
   for (const [text, why] of [
     ['template { destination = "/d" }', /exactly one of source and contents/],

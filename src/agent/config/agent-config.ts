@@ -44,10 +44,27 @@ export interface TemplateConfig {
   line: number
 }
 
+/** `env_template "NAME" { contents, error_on_missing_key }`: one variable of the exec mode's child. */
+export interface EnvTemplateConfig {
+  name: string
+  contents: string
+  errorOnMissingKey: boolean
+  line: number
+}
+
+/** `exec { command, restart_on_secret_changes, restart_stop_signal }`: run a child with the env templates. */
+export interface ExecConfig {
+  command: string[]
+  restartOnSecretChanges: boolean
+  restartStopSignal: NodeJS.Signals
+}
+
 export interface AgentConfig {
   vault: { address: string | undefined; caCert: string | undefined; tlsSkipVerify: boolean }
   autoAuth: { method: AuthMethodConfig; sinks: FileSinkConfig[] } | undefined
   templates: TemplateConfig[]
+  envTemplates: EnvTemplateConfig[]
+  exec: ExecConfig | undefined
   exitAfterAuth: boolean
   /** How often templates re-read secrets without a lease (template_config.static_secret_render_interval). */
   renderIntervalMs: number
@@ -223,6 +240,53 @@ function parseTemplateBlock(block: HclBlock): TemplateConfig {
   }
 }
 
+const ENV_TEMPLATE_KEYS = new Set(['contents', 'error_on_missing_key'])
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+function parseEnvTemplate(block: HclBlock): EnvTemplateConfig {
+  const line = block.line
+  const name = block.labels[0]
+  if (!name || !ENV_NAME.test(name))
+    throw at(line, 'env_template needs an environment variable name as its label')
+  for (const key of Object.keys(block.body.attributes))
+    if (!ENV_TEMPLATE_KEYS.has(key)) throw at(line, `unknown key "${key}" in env_template block`)
+  for (const nested of block.body.blocks)
+    throw at(nested.line, `unknown block "${nested.type}" in env_template block`)
+  const contents = str(block.body.attributes['contents'], 'contents', line)
+  if (contents === undefined) throw at(line, `env_template "${name}" needs contents`)
+  return {
+    name,
+    contents,
+    errorOnMissingKey: bool(
+      block.body.attributes['error_on_missing_key'],
+      'error_on_missing_key',
+      line,
+      false,
+    ),
+    line,
+  }
+}
+
+function parseExec(block: HclBlock): ExecConfig {
+  const attrs = block.body.attributes
+  const command = attrs['command']
+  if (!Array.isArray(command) || command.length === 0 || !command.every((part) => typeof part === 'string'))
+    throw at(block.line, 'exec needs command, a non-empty list of strings')
+  const restart = str(attrs['restart_on_secret_changes'], 'restart_on_secret_changes', block.line) ?? 'always'
+  if (restart !== 'always' && restart !== 'never')
+    throw at(block.line, 'restart_on_secret_changes must be "always" or "never"')
+  const signal = (
+    str(attrs['restart_stop_signal'], 'restart_stop_signal', block.line) ?? 'SIGTERM'
+  ).toUpperCase()
+  if (!/^SIG[A-Z0-9]+$/.test(signal))
+    throw at(block.line, 'restart_stop_signal must be a signal name such as SIGTERM')
+  return {
+    command: command as string[],
+    restartOnSecretChanges: restart === 'always',
+    restartStopSignal: signal as NodeJS.Signals,
+  }
+}
+
 function seconds(value: HclValue | undefined, name: string, line: number, fallback: number): number {
   if (value === undefined) return fallback
   try {
@@ -262,10 +326,19 @@ export function parseAgentConfig(text: string): AgentConfig {
     },
     autoAuth: autoAuthBlocks[0] ? parseAutoAuth(autoAuthBlocks[0]) : undefined,
     templates: body.blocks.filter((b) => b.type === 'template').map(parseTemplateBlock),
+    envTemplates: body.blocks.filter((b) => b.type === 'env_template').map(parseEnvTemplate),
+    exec: undefined,
     exitAfterAuth: bool(body.attributes['exit_after_auth'], 'exit_after_auth', 0, false),
     renderIntervalMs: interval * 1000,
   }
-  if (!config.autoAuth && config.templates.length === 0)
-    throw new AgentConfigError('nothing to do: the config has neither auto_auth nor template blocks')
+  const execBlocks = body.blocks.filter((b) => b.type === 'exec')
+  if (execBlocks.length > 1) throw at(execBlocks[1]!.line, 'only one exec block is allowed')
+  if (execBlocks[0]) config.exec = parseExec(execBlocks[0])
+  if (config.envTemplates.length > 0 && !config.exec)
+    throw at(config.envTemplates[0]!.line, 'env_template blocks need an exec block to pass them to')
+  if (config.exec && config.exitAfterAuth)
+    throw new AgentConfigError('exec and exit_after_auth cannot be combined')
+  if (!config.autoAuth && config.templates.length === 0 && !config.exec)
+    throw new AgentConfigError('nothing to do: the config has no auto_auth, template or exec block')
   return config
 }
