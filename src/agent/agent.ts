@@ -5,6 +5,7 @@ import { AuthLoop } from './auto-auth/auth-loop.ts'
 import { AuthMethod } from './auto-auth/methods.ts'
 import type { AgentConfig } from './config/agent-config.ts'
 import { ExecRunner } from './exec/exec-runner.ts'
+import { type RunningProxy, startApiProxy } from './proxy/api-proxy.ts'
 import { TemplateRunner } from './render/template-runner.ts'
 import { ChildStartError } from './run/child-process.ts'
 import { CANNOT_START } from './run/run-session.ts'
@@ -88,7 +89,25 @@ export async function runAgent(config: AgentConfig, options: AgentOptions): Prom
       execRunner?.wake()
     })
   }
+  const proxies: RunningProxy[] = []
   try {
+    if (!config.exitAfterAuth) {
+      const upstream = client.urlFor('')
+      for (const listener of config.listeners) {
+        proxies.push(
+          await startApiProxy({
+            listen: listener.address,
+            upstream: new URL(upstream.origin),
+            caCert: config.vault.caCert ?? options.env['VAULT_CACERT'],
+            tlsSkipVerify: config.vault.tlsSkipVerify,
+            useAutoAuthToken: listener.useAutoAuthToken,
+            token: () => auth?.token,
+            onForbidden,
+            log: options.log,
+          }),
+        )
+      }
+    }
     if (config.exitAfterAuth) {
       if (runner) {
         const result = await runner.renderAll()
@@ -130,6 +149,7 @@ export async function runAgent(config: AgentConfig, options: AgentOptions): Prom
     await maintaining
     return exitCode
   } finally {
+    for (const proxy of proxies) await proxy.close()
     client.close()
   }
 }

@@ -283,6 +283,46 @@ exec {
     assert.equal(await agent.exited(), 4, agent.log())
   })
 
+  it('the api proxy forwards requests with the auto-auth token, and keeps a token the client sent', async () => {
+    const secretIdFile = await newSecretIdFile('proxy-secret-id')
+    const agent = startAgent(`
+vault { address = "${t.address}" }
+auto_auth {
+  method "approle" { config = { role_id_file_path = "${roleIdFile}", secret_id_file_path = "${secretIdFile}" } }
+}
+api_proxy { use_auto_auth_token = true }
+listener "tcp" {
+  address     = "127.0.0.1:0"
+  tls_disable = true
+}
+`)
+    await agent.until('the proxy listens', () => /api proxy listening on \S+/.test(agent.log()))
+    const proxy = `http://${/api proxy listening on (\S+)/.exec(agent.log())![1]}`
+    const read = await fetch(`${proxy}/v1/secret/data/app`)
+    assert.equal(read.status, 200)
+    assert.equal(
+      ((await read.json()) as { data: { data: { password: string } } }).data.data.password,
+      'three',
+    )
+    const self = (await (await fetch(`${proxy}/v1/auth/token/lookup-self`)).json()) as {
+      data: { policies: string[] }
+    }
+    assert.ok(self.data.policies.includes('app'), 'the agent token (policy app) was used')
+    const own = await fetch(`${proxy}/v1/auth/token/lookup-self`, {
+      headers: { 'X-Vault-Token': t.rootToken },
+    })
+    assert.deepEqual(((await own.json()) as { data: { policies: string[] } }).data.policies, ['root'])
+    const written = await fetch(`${proxy}/v1/secret/data/proxied`, {
+      method: 'POST',
+      headers: { 'X-Vault-Token': t.rootToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ data: { k: 'v' } }),
+    })
+    assert.equal(written.status, 200, 'bodies are forwarded')
+    assert.equal((await t.call('GET', 'secret/data/proxied')).body.data.data.k, 'v')
+    agent.child.kill('SIGTERM')
+    assert.equal(await agent.exited(), 0)
+  })
+
   it('exit_after_auth writes the sink and renders once, then exits 0', async () => {
     const secretIdFile = await newSecretIdFile('secret-id-once')
     const sink = join(temp.dir, 'token-once')

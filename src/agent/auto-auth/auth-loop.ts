@@ -29,6 +29,11 @@ export class AuthLoop {
     this.#options = options
   }
 
+  /** The token in use, or undefined before the first login. */
+  get token(): string | undefined {
+    return this.#current?.token
+  }
+
   /** Called with each new token, after the sinks have it. */
   onToken(listener: (token: string) => void): void {
     this.#listeners.push(listener)

@@ -93,7 +93,7 @@ test('unknown keys are refused inside template blocks and tolerated elsewhere', 
     /unknown block "wait"/,
   )
   const tolerant = parseAgentConfig(
-    'listener "tcp" { address = "x" }\ncache { use_auto_auth_token = true }\nsomething = 1\ntemplate { contents = "x"\n destination = "/d" }',
+    'listener "tcp" {\n address = "127.0.0.1:8100"\n tls_disable = true\n}\ncache {}\nsomething = 1\ntemplate { contents = "x"\n destination = "/d" }',
   )
   assert.equal(tolerant.templates.length, 1)
 })
@@ -128,6 +128,27 @@ exec {
   ] as const) {
     assert.throws(() => parseAgentConfig(text), why, text)
   }
+})
+
+test('listeners with api_proxy (or the older cache block) for the auto-auth token', () => {
+  const auth = 'auto_auth { method "approle" { config = { role_id_file_path = "r" } } }\n'
+  const proxy = parseAgentConfig(
+    `${auth}api_proxy { use_auto_auth_token = "force" }\nlistener "tcp" {\n address = "127.0.0.1:8100"\n tls_disable = true\n}`,
+  )
+  assert.deepEqual(proxy.listeners, [{ address: '127.0.0.1:8100', useAutoAuthToken: 'force' }])
+  const cache = parseAgentConfig(
+    `${auth}cache { use_auto_auth_token = true }\nlistener "tcp" { tls_disable = true }`,
+  )
+  assert.deepEqual(cache.listeners, [{ address: '127.0.0.1:8200', useAutoAuthToken: true }])
+  assert.throws(() => parseAgentConfig('listener "tcp" { address = "0.0.0.0:8100" }'), /tls_disable = true/)
+  assert.throws(
+    () => parseAgentConfig('listener "unix" {\n address = "/s"\n tls_disable = true }'),
+    /"unix" is not supported/,
+  )
+  assert.throws(
+    () => parseAgentConfig('api_proxy { use_auto_auth_token = true }\nlistener "tcp" { tls_disable = true }'),
+    /needs an auto_auth block/,
+  )
 })
 
 test('invalid configs say what is wrong', () => {

@@ -59,8 +59,16 @@ export interface ExecConfig {
   restartStopSignal: NodeJS.Signals
 }
 
+/** `listener "tcp" { address, tls_disable = true }` with `api_proxy { use_auto_auth_token }`. */
+export interface ApiProxyConfig {
+  address: string
+  /** true: add the agent's token when a request has none; 'force': replace the request's token too. */
+  useAutoAuthToken: boolean | 'force'
+}
+
 export interface AgentConfig {
   vault: { address: string | undefined; caCert: string | undefined; tlsSkipVerify: boolean }
+  listeners: ApiProxyConfig[]
   autoAuth: { method: AuthMethodConfig; sinks: FileSinkConfig[] } | undefined
   templates: TemplateConfig[]
   envTemplates: EnvTemplateConfig[]
@@ -287,6 +295,25 @@ function parseExec(block: HclBlock): ExecConfig {
   }
 }
 
+function parseListeners(body: HclBody): ApiProxyConfig[] {
+  const proxyBlock =
+    body.blocks.find((b) => b.type === 'api_proxy') ?? body.blocks.find((b) => b.type === 'cache')
+  const raw = proxyBlock?.body.attributes['use_auto_auth_token']
+  let useAutoAuthToken: boolean | 'force' = false
+  if (raw === 'force') useAutoAuthToken = 'force'
+  else if (raw !== undefined) useAutoAuthToken = bool(raw, 'use_auto_auth_token', proxyBlock!.line, false)
+  return body.blocks
+    .filter((b) => b.type === 'listener')
+    .map((block) => {
+      const type = typeOf(block, 'listener')
+      if (type !== 'tcp') throw at(block.line, `listener "${type}" is not supported (tcp is)`)
+      if (!bool(block.body.attributes['tls_disable'], 'tls_disable', block.line, false))
+        throw at(block.line, 'only listeners with tls_disable = true are supported: keep them on loopback')
+      const address = str(block.body.attributes['address'], 'address', block.line) ?? '127.0.0.1:8200'
+      return { address, useAutoAuthToken }
+    })
+}
+
 function seconds(value: HclValue | undefined, name: string, line: number, fallback: number): number {
   if (value === undefined) return fallback
   try {
@@ -324,6 +351,7 @@ export function parseAgentConfig(text: string): AgentConfig {
       caCert: str(vaultAttrs['ca_cert'], 'ca_cert', vaultLine),
       tlsSkipVerify: bool(vaultAttrs['tls_skip_verify'], 'tls_skip_verify', vaultLine, false),
     },
+    listeners: parseListeners(body),
     autoAuth: autoAuthBlocks[0] ? parseAutoAuth(autoAuthBlocks[0]) : undefined,
     templates: body.blocks.filter((b) => b.type === 'template').map(parseTemplateBlock),
     envTemplates: body.blocks.filter((b) => b.type === 'env_template').map(parseEnvTemplate),
@@ -338,7 +366,9 @@ export function parseAgentConfig(text: string): AgentConfig {
     throw at(config.envTemplates[0]!.line, 'env_template blocks need an exec block to pass them to')
   if (config.exec && config.exitAfterAuth)
     throw new AgentConfigError('exec and exit_after_auth cannot be combined')
-  if (!config.autoAuth && config.templates.length === 0 && !config.exec)
-    throw new AgentConfigError('nothing to do: the config has no auto_auth, template or exec block')
+  if (config.listeners.some((l) => l.useAutoAuthToken) && !config.autoAuth)
+    throw new AgentConfigError('use_auto_auth_token needs an auto_auth block')
+  if (!config.autoAuth && config.templates.length === 0 && !config.exec && config.listeners.length === 0)
+    throw new AgentConfigError('nothing to do: the config has no auto_auth, template, exec or listener block')
   return config
 }
