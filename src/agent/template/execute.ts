@@ -143,8 +143,18 @@ class Executor {
     if (head.kind === 'function') {
       const fn = FUNCTIONS[head.name]
       if (!fn) throw new TemplateExecError(`line ${line}: function "${head.name}" not defined`)
+      if ((head.name === 'and' || head.name === 'or') && rest.length + (piped ? 1 : 0) === 0)
+        throw new TemplateExecError(
+          `line ${line}: wrong number of args for ${head.name}: want at least 1 got 0`,
+        )
       const values: Value[] = []
-      for (const arg of rest) values.push(await this.#arg(arg, dot, line))
+      for (const arg of rest) {
+        const value = await this.#arg(arg, dot, line)
+        // and/or stop at the first argument that decides the result, as Go's do since 1.18:
+        // `and .a .a.b` never evaluates .a.b when .a is empty.
+        if ((head.name === 'and' && !truthy(value)) || (head.name === 'or' && truthy(value))) return value
+        values.push(value)
+      }
       if (piped) values.push(piped.value)
       try {
         return await fn(values, this.#options.host)

@@ -159,6 +159,18 @@ describe('pipes and functions', () => {
       'yes',
     )
   })
+  it('and/or short-circuit: later arguments are not evaluated', async () => {
+    assert.equal(await render('{{ if and .n .n.x }}yes{{ else }}no{{ end }}', { n: null }), 'no')
+    assert.equal(await render('{{ or .a .n.x }}', { a: 'first', n: null }), 'first')
+    assert.equal(await render('{{ and 1 "last" }}|{{ or 0 "" }}|'), 'last||')
+    await assert.rejects(render('{{ and .a .n.x }}', { a: 1, n: null }), /nil pointer/)
+  })
+  it('else with chains like else if', async () => {
+    assert.equal(
+      await render('{{ with .a }}A{{ else with .b }}{{ . }}{{ else }}none{{ end }}', { b: 'B' }),
+      'B',
+    )
+  })
   it('variables declared and assigned', async () => {
     assert.equal(await render('{{ $x := "a" }}{{ if true }}{{ $x = "b" }}{{ end }}{{ $x }}'), 'b')
   })
