@@ -8,13 +8,16 @@ import { UsageError } from '../flags.ts'
 export const agentCommand: CommandSpec = {
   path: ['agent'],
   usage: '-config=FILE',
-  summary: 'Run the agent: auto-auth, token sinks and templates',
+  summary: 'Run the agent: auto-auth, token sinks, templates, exec mode and the API proxy',
   help: [
-    'Reads a Vault Agent HCL config: auto_auth (approle, token_file methods; file sinks), template blocks,',
-    'template_config.static_secret_render_interval, exit_after_auth and vault { address }. Runs until',
-    'SIGINT or SIGTERM. See docs/agent.md.',
+    'Reads a Vault Agent HCL config: vault { address }, auto_auth (approle, jwt, kubernetes and token_file',
+    'methods; file sinks), template and template_config blocks, env_template + exec, api_proxy + tcp',
+    'listeners, and exit_after_auth. Runs until SIGINT or SIGTERM (in exec mode, until the command exits).',
+    'See docs/agent.md.',
   ].join('\n'),
-  flags: [{ name: 'config', kind: 'string', usage: 'Path to the agent config file (HCL)' }],
+  flags: [
+    { name: 'config', kind: 'string', placeholder: 'FILE', usage: 'Path to the agent config file (HCL)' },
+  ],
   offline: true,
   maxArgs: 0,
   async run(ctx) {
