@@ -46,7 +46,7 @@ export async function runAgent(config: AgentConfig, options: AgentOptions): Prom
   options.signal.addEventListener('abort', () => stopAll.abort())
   const renderAlarm = new Alarm()
   let auth: AuthLoop | undefined
-  const onForbidden = () => auth?.requestReauth()
+  const onForbidden = () => auth?.requestCheck()
   const runner =
     config.templates.length > 0
       ? new TemplateRunner({

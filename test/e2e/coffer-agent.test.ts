@@ -323,6 +323,34 @@ listener "tcp" {
     assert.equal(await agent.exited(), 0)
   })
 
+  it('a read the policy denies does not make the agent log in again at every render', async () => {
+    const secretIdFile = await newSecretIdFile('denied-secret-id')
+    const sink = join(temp.dir, 'denied-token')
+    const agent = startAgent(`
+vault { address = "${t.address}" }
+auto_auth {
+  method "approle" { config = { role_id_file_path = "${roleIdFile}", secret_id_file_path = "${secretIdFile}" } }
+  sink "file" { config = { path = "${sink}" } }
+}
+template_config { static_secret_render_interval = "1s" }
+template {
+  contents    = "{{ with secret \\"secret/data/not-allowed\\" }}{{ .Data.data.x }}{{ end }}"
+  destination = "${join(temp.dir, 'denied.txt')}"
+}
+`)
+    await agent.until(
+      'three renders are refused',
+      () => (agent.log().match(/reading secret\/data\/not-allowed: permission denied/g) ?? []).length >= 3,
+    )
+    assert.equal((agent.log().match(/authenticated \(approle\)/g) ?? []).length, 1, 'one login only')
+    assert.equal(
+      (await t.call('GET', 'auth/token/lookup-self', { token: readFileSync(sink, 'utf8') })).status,
+      200,
+    )
+    agent.child.kill('SIGTERM')
+    assert.equal(await agent.exited(), 0)
+  })
+
   it('exit_after_auth writes the sink and renders once, then exits 0', async () => {
     const secretIdFile = await newSecretIdFile('secret-id-once')
     const sink = join(temp.dir, 'token-once')

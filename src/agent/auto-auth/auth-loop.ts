@@ -22,7 +22,6 @@ export class AuthLoop {
   readonly #alarm = new Alarm()
   readonly #listeners: ((token: string) => void)[] = []
   #stopped = false
-  #reauthRequested = false
   #current: (AuthResult & { obtainedAt: number; grantedSeconds: number }) | undefined
 
   constructor(options: AuthLoopOptions) {
@@ -39,9 +38,12 @@ export class AuthLoop {
     this.#listeners.push(listener)
   }
 
-  /** The token was refused somewhere else (a template read got 403): log in again now. */
-  requestReauth(): void {
-    this.#reauthRequested = true
+  /**
+   * The token was refused somewhere else (a template read or a proxied request got 403): check it now. Only a
+   * token the server no longer knows leads to a new login; a path the policy denies must not mint a token per
+   * render.
+   */
+  requestCheck(): void {
     this.#alarm.wake()
   }
 
@@ -71,7 +73,6 @@ export class AuthLoop {
 
   #accept(result: AuthResult): string {
     this.#current = { ...result, obtainedAt: Date.now(), grantedSeconds: result.ttlSeconds }
-    this.#reauthRequested = false
     this.#options.client.setToken(result.token)
     for (const sink of this.#options.sinks) {
       try {
@@ -104,11 +105,6 @@ export class AuthLoop {
       const actAt = ttlMs > 0 ? current.obtainedAt + (ttlMs * 2) / 3 : Number.POSITIVE_INFINITY
       await this.#alarm.sleep(Math.max(0, Math.min(actAt - Date.now(), this.#options.checkIntervalMs)))
       if (this.#stopped) return
-      if (this.#reauthRequested) {
-        this.#options.log('info', 'the token was refused; authenticating again')
-        await this.authenticate()
-        continue
-      }
       const due = Date.now() >= actAt
       try {
         if (due && current.renewable) {
