@@ -70,3 +70,28 @@ test('the Transform masks a piped stream', async () => {
   const source = Readable.from([Buffer.from('a secr'), Buffer.from('et b'), Buffer.from(' secret')])
   assert.equal(await text(source.pipe(maskingStream(new SecretMasker(['secret'])))), 'a ***** b *****')
 })
+
+test('any chunking gives the same output as masking the whole text at once', () => {
+  // Overlapping and nested values over a small alphabet make boundary cases common.
+  const values = ['abc', 'abcab', 'bca', 'cc']
+  let seed = 7
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31
+    return seed % n
+  }
+  for (let round = 0; round < 500; round++) {
+    const text = Array.from({ length: 1 + random(40) }, () => 'abcx'[random(4)]).join('')
+    const whole = maskChunks(values, [text])
+    const chunks: string[] = []
+    for (let at = 0; at < text.length; ) {
+      const size = 1 + random(5)
+      chunks.push(text.slice(at, at + size))
+      at += size
+    }
+    assert.equal(maskChunks(values, chunks), whole, `text ${text} in chunks ${JSON.stringify(chunks)}`)
+    for (const value of values) {
+      // Whatever is printed, no value survives unmasked.
+      assert.ok(!maskChunks(values, chunks).includes(value), `${value} leaked from ${text}`)
+    }
+  }
+})

@@ -31,34 +31,49 @@ export class SecretMasker {
     return this.#scan(this.#carry, true)
   }
 
+  /**
+   * Mask every full match (the earliest first, the longest at one position) and, unless `final`, hold back the
+   * tail from the first position where a value may start but has not ended yet. A longer value that may still
+   * complete at a position wins over a shorter one complete there: masking the short one would print the rest.
+   * Buffer.indexOf does the searching, so the cost stays close to a copy.
+   */
   #scan(input: Buffer, final: boolean): Buffer {
-    const out: Buffer[] = []
-    let emittedTo = 0
-    let i = 0
-    this.#carry = Buffer.alloc(0)
-    scanning: while (i < input.length) {
-      for (const secret of this.#secrets) {
-        if (input[i] !== secret[0]) continue
+    const matches: { start: number; end: number }[] = []
+    for (const secret of this.#secrets) {
+      for (let at = input.indexOf(secret); at !== -1; at = input.indexOf(secret, at + 1))
+        matches.push({ start: at, end: at + secret.length })
+    }
+    matches.sort((a, b) => a.start - b.start || b.end - a.end)
+    const longest = this.#secrets[0]?.length ?? 0
+    const firstPartial = (from: number): number => {
+      if (final) return input.length
+      for (let i = Math.max(from, input.length - longest + 1); i < input.length; i++) {
         const available = input.length - i
-        if (available >= secret.length) {
-          if (input.compare(secret, 0, secret.length, i, i + secret.length) === 0) {
-            out.push(input.subarray(emittedTo, i), MASK)
-            i += secret.length
-            emittedTo = i
-            continue scanning
-          }
-        } else if (!final && input.compare(secret, 0, available, i, input.length) === 0) {
-          // A value at least as long as any later candidate may still complete here: masking a shorter one now
-          // would print the rest of the longer one, so wait for more bytes.
-          this.#carry = Buffer.from(input.subarray(i))
-          out.push(input.subarray(emittedTo, i))
-          return Buffer.concat(out)
+        for (const secret of this.#secrets) {
+          if (secret.length > available && input.compare(secret, 0, available, i, input.length) === 0)
+            return i
         }
       }
-      i++
+      return input.length
     }
-    out.push(input.subarray(emittedTo))
-    return Buffer.concat(out)
+    const out: Buffer[] = []
+    let cursor = 0
+    let next = 0
+    // Only a match running past the held position can move it (the partial there is then masked).
+    let hold = firstPartial(0)
+    for (;;) {
+      if (cursor > hold) hold = firstPartial(cursor)
+      while (next < matches.length && matches[next]!.start < cursor) next++
+      const match = matches[next]
+      if (match && match.start < hold) {
+        out.push(input.subarray(cursor, match.start), MASK)
+        cursor = match.end
+        continue
+      }
+      out.push(input.subarray(cursor, hold))
+      this.#carry = Buffer.from(input.subarray(hold))
+      return Buffer.concat(out)
+    }
   }
 }
 
