@@ -1,4 +1,4 @@
-// Auto-auth login methods: AppRole (role and secret ID files) and token_file; each yields a token and its lifetime.
+// Auto-auth login methods: AppRole (role and secret ID files), JWT and Kubernetes (token files), token_file.
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { ApiError, type VaultClient } from '../../client/index.ts'
 import type { AuthMethodConfig } from '../config/agent-config.ts'
