@@ -6,6 +6,7 @@ import { AuthMethod } from './auto-auth/methods.ts'
 import type { AgentConfig } from './config/agent-config.ts'
 import { ExecRunner } from './exec/exec-runner.ts'
 import { type RunningProxy, startApiProxy } from './proxy/api-proxy.ts'
+import { LeaseCache } from './proxy/lease-cache.ts'
 import { TemplateRunner } from './render/template-runner.ts'
 import { ChildStartError } from './run/child-process.ts'
 import { CANNOT_START } from './run/run-session.ts'
@@ -35,6 +36,21 @@ function clientFor(config: AgentConfig, env: AgentOptions['env']): VaultClient {
     ...(caCert ? { caCert } : {}),
     skipVerify: config.vault.tlsSkipVerify,
   })
+}
+
+/** Whether `token` may still read `path`: sys/capabilities-self, asked with that token. */
+async function canRead(client: VaultClient, token: string, path: string): Promise<boolean> {
+  try {
+    const res = await client.request('POST', 'sys/capabilities-self', {
+      body: { paths: [path] },
+      headers: { 'X-Vault-Token': token },
+    })
+    const data = (res.body?.data ?? res.body ?? {}) as Record<string, unknown>
+    const found = data[path] ?? data['capabilities']
+    return Array.isArray(found) && (found.includes('read') || found.includes('root'))
+  } catch {
+    return false
+  }
 }
 
 /** Run until `signal` aborts (or once, with exit_after_auth); resolves with the exit code. */
@@ -93,6 +109,9 @@ export async function runAgent(config: AgentConfig, options: AgentOptions): Prom
   try {
     if (!config.exitAfterAuth) {
       const upstream = client.urlFor('')
+      const cache = config.listeners.some((l) => l.cache) ? new LeaseCache(client) : undefined
+      // Entries belong to tokens; a new agent token is a cheap moment to start afresh.
+      if (cache) auth?.onToken(() => cache.clear())
       for (const listener of config.listeners) {
         proxies.push(
           await startApiProxy({
@@ -101,6 +120,8 @@ export async function runAgent(config: AgentConfig, options: AgentOptions): Prom
             caCert: config.vault.caCert ?? options.env['VAULT_CACERT'],
             tlsSkipVerify: config.vault.tlsSkipVerify,
             useAutoAuthToken: listener.useAutoAuthToken,
+            cache: listener.cache ? cache : undefined,
+            canRead: (token, path) => canRead(client, token, path),
             token: () => auth?.token,
             onForbidden,
             log: options.log,

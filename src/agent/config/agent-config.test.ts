@@ -135,11 +135,11 @@ test('listeners with api_proxy (or the older cache block) for the auto-auth toke
   const proxy = parseAgentConfig(
     `${auth}api_proxy { use_auto_auth_token = "force" }\nlistener "tcp" {\n address = "127.0.0.1:8100"\n tls_disable = true\n}`,
   )
-  assert.deepEqual(proxy.listeners, [{ address: '127.0.0.1:8100', useAutoAuthToken: 'force' }])
+  assert.deepEqual(proxy.listeners, [{ address: '127.0.0.1:8100', useAutoAuthToken: 'force', cache: false }])
   const cache = parseAgentConfig(
     `${auth}cache { use_auto_auth_token = true }\nlistener "tcp" { tls_disable = true }`,
   )
-  assert.deepEqual(cache.listeners, [{ address: '127.0.0.1:8200', useAutoAuthToken: true }])
+  assert.deepEqual(cache.listeners, [{ address: '127.0.0.1:8200', useAutoAuthToken: true, cache: true }])
   assert.throws(() => parseAgentConfig('listener "tcp" { address = "0.0.0.0:8100" }'), /tls_disable = true/)
   assert.throws(
     () => parseAgentConfig('listener "unix" {\n address = "/s"\n tls_disable = true }'),

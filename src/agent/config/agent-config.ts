@@ -64,6 +64,8 @@ export interface ApiProxyConfig {
   address: string
   /** true: add the agent's token when a request has none; 'force': replace the request's token too. */
   useAutoAuthToken: boolean | 'force'
+  /** A `cache` block is present: leased answers are served again while the server confirms them. */
+  cache: boolean
 }
 
 export interface AgentConfig {
@@ -296,8 +298,8 @@ function parseExec(block: HclBlock): ExecConfig {
 }
 
 function parseListeners(body: HclBody): ApiProxyConfig[] {
-  const proxyBlock =
-    body.blocks.find((b) => b.type === 'api_proxy') ?? body.blocks.find((b) => b.type === 'cache')
+  const cacheBlock = body.blocks.find((b) => b.type === 'cache')
+  const proxyBlock = body.blocks.find((b) => b.type === 'api_proxy') ?? cacheBlock
   const raw = proxyBlock?.body.attributes['use_auto_auth_token']
   let useAutoAuthToken: boolean | 'force' = false
   if (raw === 'force') useAutoAuthToken = 'force'
@@ -310,7 +312,7 @@ function parseListeners(body: HclBody): ApiProxyConfig[] {
       if (!bool(block.body.attributes['tls_disable'], 'tls_disable', block.line, false))
         throw at(block.line, 'only listeners with tls_disable = true are supported: keep them on loopback')
       const address = str(block.body.attributes['address'], 'address', block.line) ?? '127.0.0.1:8200'
-      return { address, useAutoAuthToken }
+      return { address, useAutoAuthToken, cache: cacheBlock !== undefined }
     })
 }
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { cacheKey, type LeaseCache } from './lease-cache.ts'
 
 export interface ApiProxyOptions {
   /** host:port to listen on (port 0 picks one; the address is logged). */
@@ -12,6 +13,10 @@ export interface ApiProxyOptions {
   caCert: string | undefined
   tlsSkipVerify: boolean
   useAutoAuthToken: boolean | 'force'
+  /** Leased answers to GET requests, served again while the server confirms the lease (cache block). */
+  cache: LeaseCache | undefined
+  /** Asks the server whether `token` may still read `path` (sys/capabilities-self). */
+  canRead(token: string, path: string): Promise<boolean>
   /** The agent's current token, or undefined before the first login. */
   token(): string | undefined
   /** The server refused the agent's own token (403): it may have been revoked. */
@@ -56,23 +61,33 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<RunningPr
       })
     : new http.Agent({ keepAlive: true })
   const transport = secure ? https : http
-  const server = http.createServer((req, res) => {
-    const headers: http.OutgoingHttpHeaders = {}
-    for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name)) headers[name] = value
-    const given = req.headers['x-vault-token']
-    const agentToken = options.token()
-    let injected = false
-    if (agentToken && (options.useAutoAuthToken === 'force' || (options.useAutoAuthToken && !given))) {
-      headers['x-vault-token'] = agentToken
-      injected = true
-    }
+  const forward = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    headers: http.OutgoingHttpHeaders,
+    body: Buffer,
+    injected: boolean,
+    remember: ((status: number, contentType: string, body: Buffer) => void) | undefined,
+  ) => {
     const target = new URL(req.url ?? '/', options.upstream)
     const upstream = transport.request(target, { method: req.method, headers, agent }, (answer) => {
       if (injected && answer.statusCode === 403) options.onForbidden()
       const out: http.OutgoingHttpHeaders = {}
       for (const [name, value] of Object.entries(answer.headers)) if (!HOP_BY_HOP.has(name)) out[name] = value
       res.writeHead(answer.statusCode ?? 502, out)
-      answer.pipe(res)
+      if (!remember) {
+        answer.pipe(res)
+        return
+      }
+      const chunks: Buffer[] = []
+      answer.on('data', (chunk: Buffer) => {
+        chunks.push(chunk)
+        res.write(chunk)
+      })
+      answer.on('end', () => {
+        res.end()
+        remember(answer.statusCode ?? 0, String(answer.headers['content-type'] ?? ''), Buffer.concat(chunks))
+      })
     })
     upstream.on('error', (error: NodeJS.ErrnoException) => {
       options.log(
@@ -84,7 +99,51 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<RunningPr
         res.end(JSON.stringify({ errors: ['the agent could not reach the server'] }))
       } else res.destroy()
     })
-    req.pipe(upstream)
+    upstream.end(body)
+  }
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => {
+    const headers: http.OutgoingHttpHeaders = {}
+    for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name)) headers[name] = value
+    const given = req.headers['x-vault-token']
+    const agentToken = options.token()
+    let injected = false
+    if (agentToken && (options.useAutoAuthToken === 'force' || (options.useAutoAuthToken && !given))) {
+      headers['x-vault-token'] = agentToken
+      injected = true
+    }
+    const cache = options.cache
+    const path = new URL(req.url ?? '/', 'http://agent').pathname.replace(/^\/v1\//, '')
+    // A revocation passing through may end cached leases: drop them all (hits are confirmed anyway).
+    if (cache && /^(sys\/leases\/revoke|sys\/revoke|auth\/token\/revoke)/.test(path)) cache.clear()
+    const token = typeof headers['x-vault-token'] === 'string' ? headers['x-vault-token'] : ''
+    if (!cache || req.method !== 'GET' || token === '') {
+      forward(req, res, headers, body, injected, undefined)
+      return
+    }
+    const namespace = String(req.headers['x-vault-namespace'] ?? '')
+    const key = cacheKey(req.method, req.url ?? '/', token, namespace, body)
+    const hit = await cache.lookup(key, () => options.canRead(token, path))
+    if (hit) {
+      res.writeHead(hit.status, { 'content-type': hit.contentType, 'x-cache': 'HIT' })
+      res.end(hit.body)
+      return
+    }
+    forward(req, res, headers, body, injected, (status, contentType, answer) =>
+      cache.store(key, status, contentType, answer),
+    )
+  }
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      handle(req, res, Buffer.concat(chunks)).catch((error: unknown) => {
+        options.log('error', `api proxy: ${(error as Error).message}`)
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ errors: ['internal error in the agent'] }))
+      })
+    })
   })
   const { host, port } = splitHostPort(options.listen)
   await new Promise<void>((resolve, reject) => {
