@@ -27,7 +27,8 @@ const ALLOWED: Record<string, string[]> = {
   client: ['lib', 'sdk'],
   scanner: ['lib'],
   agent: ['client', 'lib'],
-  cli: ['client', 'scanner', 'lib'],
+  // `coffer run` and `coffer agent` are thin commands over the agent library.
+  cli: ['client', 'scanner', 'lib', 'agent'],
   coffer: ['cli', 'server/main', 'server/operator'],
   architecture: [],
   'server/physical': ['sdk', 'lib'],

@@ -78,6 +78,16 @@ c = /* inline */ 3`)
     })
   })
 
+  it('reads a leading zero as octal, as HCL1 does for file modes', () => {
+    assert.deepEqual(parseHcl('mode = 0640\nzero = 0\nplain = 640\nfloat = 0.5\nneg = -010').attributes, {
+      mode: 0o640,
+      zero: 0,
+      plain: 640,
+      float: 0.5,
+      neg: -8,
+    })
+  })
+
   it('parses lists with newlines and trailing commas, and nested lists', () => {
     const body = parseHcl(`l = [\n  "a",\n  "b",\n]\nm = [[1, 2], []]\nn = []`)
     assert.deepEqual(body.attributes, { l: ['a', 'b'], m: [[1, 2], []], n: [] })

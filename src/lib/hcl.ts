@@ -348,7 +348,12 @@ class Parser {
       case 'number': {
         const negative = token.text.startsWith('-')
         const digits = negative ? token.text.slice(1) : token.text
-        const n = /^0[xX]/.test(digits) ? Number.parseInt(digits.slice(2), 16) : Number(digits)
+        // A leading 0 means octal as in HCL1 (Go's ParseInt with base 0): file modes are written `mode = 0640`.
+        const n = /^0[xX]/.test(digits)
+          ? Number.parseInt(digits.slice(2), 16)
+          : /^0[0-7]+$/.test(digits)
+            ? Number.parseInt(digits.slice(1), 8)
+            : Number(digits)
         if (!Number.isFinite(n)) this.#fail(token, `malformed number ${snippet(token.text)}`)
         return negative ? -n : n
       }

@@ -1,5 +1,6 @@
 // The command table: every CLI command, in the order help lists them.
 import type { CommandSpec } from '../context.ts'
+import { agentCommand } from './agent.ts'
 import { auditDisableCommand } from './audit/disable.ts'
 import { auditEnableCommand } from './audit/enable.ts'
 import { auditListCommand } from './audit/list.ts'
@@ -47,6 +48,7 @@ import { rotationCancelCommand } from './rotation/cancel.ts'
 import { rotationListCommand } from './rotation/list.ts'
 import { rotationRunCommand } from './rotation/run.ts'
 import { rotationStatusCommand } from './rotation/status.ts'
+import { runCommand } from './run.ts'
 import { scanInstallHookCommand } from './scan/install-hook.ts'
 import { scanCommand } from './scan/scan.ts'
 import { secretsDisableCommand } from './secrets/disable.ts'
@@ -72,6 +74,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   unwrapCommand,
   statusCommand,
   loginCommand,
+  runCommand,
+  agentCommand,
   operatorInitCommand,
   operatorUnsealCommand,
   operatorSealCommand,

@@ -1,0 +1,177 @@
+// The agent config loader: Vault Agent's HCL shapes, defaults, octal modes, and refusals inside template blocks.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { AgentConfigError, parseAgentConfig } from './agent-config.ts'
+
+test('a typical Vault Agent config', () => {
+  const config = parseAgentConfig(`
+pid_file = "./pidfile"
+vault { address = "http://127.0.0.1:8200" }
+auto_auth {
+  method "approle" {
+    mount_path = "auth/approle"
+    config = {
+      role_id_file_path = "/etc/agent/role-id"
+      secret_id_file_path = "/etc/agent/secret-id"
+      remove_secret_id_file_after_reading = false
+    }
+  }
+  sink "file" { config = { path = "/tmp/token", mode = 0600 } }
+}
+template_config { static_secret_render_interval = "10s" }
+template {
+  contents    = "{{ with secret \\"secret/data/app\\" }}{{ .Data.data.password }}{{ end }}"
+  destination = "/tmp/app.txt"
+  perms       = "0640"
+  command     = "systemctl reload app"
+  error_on_missing_key = true
+}
+template {
+  source      = "/etc/agent/db.ctmpl"
+  destination = "/tmp/db.env"
+}
+`)
+  assert.equal(config.vault.address, 'http://127.0.0.1:8200')
+  assert.deepEqual(config.autoAuth, {
+    method: {
+      type: 'approle',
+      mountPath: 'auth/approle',
+      roleIdFile: '/etc/agent/role-id',
+      secretIdFile: '/etc/agent/secret-id',
+      removeSecretIdFile: false,
+    },
+    sinks: [{ path: '/tmp/token', mode: 0o600 }],
+  })
+  assert.equal(config.renderIntervalMs, 10_000)
+  assert.equal(config.templates.length, 2)
+  const [first, second] = config.templates
+  assert.equal(first?.perms, 0o640)
+  assert.equal(first?.errorOnMissingKey, true)
+  assert.equal(first?.command, 'systemctl reload app')
+  assert.equal(second?.source, '/etc/agent/db.ctmpl')
+  assert.equal(second?.perms, 0o644)
+  assert.equal(second?.errorOnMissingKey, false)
+  assert.equal(config.exitAfterAuth, false)
+})
+
+test('defaults: mount path auth/<type>, secret ID file removed after reading, sink mode 0640, 5m interval', () => {
+  const config = parseAgentConfig(`
+exit_after_auth = true
+auto_auth {
+  method { type = "approle"  config { role_id_file_path = "r" } }
+  sink "file" { config = { path = "t" } }
+}`)
+  assert.equal(config.exitAfterAuth, true)
+  assert.deepEqual(config.autoAuth?.method, {
+    type: 'approle',
+    mountPath: 'auth/approle',
+    roleIdFile: 'r',
+    secretIdFile: undefined,
+    removeSecretIdFile: true,
+  })
+  assert.equal(config.autoAuth?.sinks[0]?.mode, 0o640)
+  assert.equal(config.renderIntervalMs, 300_000)
+  const tokenFile = parseAgentConfig(
+    'auto_auth { method "token_file" { config = { token_file_path = "/t" } } }',
+  )
+  assert.deepEqual(tokenFile.autoAuth?.method, {
+    type: 'token_file',
+    mountPath: 'auth/token_file',
+    tokenFile: '/t',
+  })
+})
+
+test('unknown keys are refused inside template blocks and tolerated elsewhere', () => {
+  assert.throws(
+    () => parseAgentConfig('template {\n contents = "x"\n destination = "/d"\n destinaton = "/e"\n}'),
+    (error: unknown) =>
+      error instanceof AgentConfigError &&
+      /line 1: unknown key "destinaton" in template block/.test((error as Error).message),
+  )
+  assert.throws(
+    () => parseAgentConfig('template { contents = "x"\n destination = "/d"\n wait { min = "1s" } }'),
+    /unknown block "wait"/,
+  )
+  const tolerant = parseAgentConfig(
+    'listener "tcp" {\n address = "127.0.0.1:8100"\n tls_disable = true\n}\ncache {}\nsomething = 1\ntemplate { contents = "x"\n destination = "/d" }',
+  )
+  assert.equal(tolerant.templates.length, 1)
+})
+
+test('exec mode: env_template blocks and the exec block', () => {
+  const config = parseAgentConfig(`
+env_template "DB_PASSWORD" {
+  contents = "{{ with secret \\"secret/data/db\\" }}{{ .Data.data.password }}{{ end }}"
+  error_on_missing_key = true
+}
+exec {
+  command = ["./app", "--serve"]
+  restart_stop_signal = "sighup"
+}`)
+  assert.deepEqual(config.exec, {
+    command: ['./app', '--serve'],
+    restartOnSecretChanges: true,
+    restartStopSignal: 'SIGHUP',
+  })
+  assert.equal(config.envTemplates[0]?.name, 'DB_PASSWORD')
+  assert.equal(config.envTemplates[0]?.errorOnMissingKey, true)
+  for (const [text, why] of [
+    ['env_template "X" { contents = "a" }', /need an exec block/],
+    [
+      'env_template "X" { contents = "a"\n destination = "/x" }\nexec { command = ["a"] }',
+      /unknown key "destination" in env_template/,
+    ],
+    ['env_template "1X" { contents = "a" }\nexec { command = ["a"] }', /environment variable name/],
+    ['exec { command = "a b" }', /non-empty list/],
+    ['exec { command = ["a"]\n restart_on_secret_changes = "sometimes" }', /"always" or "never"/],
+    ['exit_after_auth = true\nexec { command = ["a"] }', /cannot be combined/],
+  ] as const) {
+    assert.throws(() => parseAgentConfig(text), why, text)
+  }
+})
+
+test('listeners with api_proxy (or the older cache block) for the auto-auth token', () => {
+  const auth = 'auto_auth { method "approle" { config = { role_id_file_path = "r" } } }\n'
+  const proxy = parseAgentConfig(
+    `${auth}api_proxy { use_auto_auth_token = "force" }\nlistener "tcp" {\n address = "127.0.0.1:8100"\n tls_disable = true\n}`,
+  )
+  assert.deepEqual(proxy.listeners, [{ address: '127.0.0.1:8100', useAutoAuthToken: 'force', cache: false }])
+  const cache = parseAgentConfig(
+    `${auth}cache { use_auto_auth_token = true }\nlistener "tcp" { tls_disable = true }`,
+  )
+  assert.deepEqual(cache.listeners, [{ address: '127.0.0.1:8200', useAutoAuthToken: true, cache: true }])
+  assert.throws(() => parseAgentConfig('listener "tcp" { address = "0.0.0.0:8100" }'), /tls_disable = true/)
+  assert.throws(
+    () => parseAgentConfig('listener "unix" {\n address = "/s"\n tls_disable = true }'),
+    /"unix" is not supported/,
+  )
+  assert.throws(
+    () => parseAgentConfig('api_proxy { use_auto_auth_token = true }\nlistener "tcp" { tls_disable = true }'),
+    /needs an auto_auth block/,
+  )
+})
+
+test('invalid configs say what is wrong', () => {
+  for (const [text, why] of [
+    ['template { destination = "/d" }', /exactly one of source and contents/],
+    ['template { source = "a"\n contents = "b"\n destination = "/d" }', /exactly one of source and contents/],
+    ['template { contents = "b" }', /needs a destination/],
+    ['template { contents = "b"\n destination = "/d"\n perms = "rw" }', /file mode/],
+    ['auto_auth { method "kerberos" {} }', /"kerberos" is not supported/],
+    ['auto_auth { method "jwt" { config = { path = "/j" } } }', /needs config.role/],
+    ['auto_auth { method "approle" { config = {} } }', /needs config.role_id_file_path/],
+    ['auto_auth { sink "file" { config = { path = "x" } } }', /exactly one method/],
+    [
+      'auto_auth { method "approle" { config = { role_id_file_path = "r" } }\n sink "file" { config = {} } }',
+      /needs config.path/,
+    ],
+    ['pid_file = "x"', /nothing to do/],
+    ['template {', /line/],
+  ] as const) {
+    assert.throws(
+      () => parseAgentConfig(text),
+      (error: unknown) => error instanceof AgentConfigError && why.test((error as Error).message),
+      text,
+    )
+  }
+})

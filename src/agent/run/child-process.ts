@@ -1,0 +1,63 @@
+// Start the command with its environment, optionally masking its output, and report how it ended.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { constants } from 'node:os'
+import { finished } from 'node:stream/promises'
+import { maskingStream, type SecretMasker } from './mask-stream.ts'
+
+export interface ChildOptions {
+  command: string
+  args: readonly string[]
+  env: Record<string, string | undefined>
+  /** When set, stdout/stderr go through it into `stdout`/`stderr`; otherwise the child inherits ours. */
+  masker?: SecretMasker | undefined
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WritableStream
+}
+
+export interface RunningChild {
+  process: ChildProcess
+  /** Resolves once the child has ended and its (masked) output is written: its exit status, shell-style. */
+  exited: Promise<number>
+}
+
+/** The shell's convention: the exit code, or 128 + the signal's number when a signal ended the process. */
+export function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code
+  const number = signal ? constants.signals[signal] : undefined
+  return number === undefined ? 1 : 128 + number
+}
+
+export class ChildStartError extends Error {}
+
+/** Spawn the command; rejects (with no secret in the message) when it cannot be started at all. */
+export async function startChild(options: ChildOptions): Promise<RunningChild> {
+  const masked = options.masker !== undefined
+  const child = spawn(options.command, [...options.args], {
+    env: options.env,
+    stdio: masked ? ['inherit', 'pipe', 'pipe'] : 'inherit',
+  })
+  const drains: Promise<void>[] = []
+  if (options.masker && child.stdout && child.stderr) {
+    for (const [source, target] of [
+      [child.stdout, options.stdout],
+      [child.stderr, options.stderr],
+    ] as const) {
+      const filter = maskingStream(options.masker)
+      source.pipe(filter)
+      filter.pipe(target, { end: false })
+      drains.push(finished(filter).catch(() => {}))
+    }
+  }
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve)
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new ChildStartError(`cannot start ${options.command}: ${error.code ?? error.message}`)),
+    )
+  })
+  const exited = new Promise<number>((resolve) => {
+    child.once('close', (code, signal) => {
+      Promise.all(drains).then(() => resolve(exitStatus(code, signal)))
+    })
+  })
+  return { process: child, exited }
+}
