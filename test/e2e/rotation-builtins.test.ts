@@ -1,5 +1,6 @@
 // The built-in database rotators through RotateSecret on a real server process: PostgreSQL single user, PostgreSQL and
-// MariaDB alternating users (registered with the master secret's policy), the audit log, and zero failed queries.
+// MariaDB alternating users (registered with the master secret's policy), the audit log, and zero failed queries,
+// also for a single-user rotation whose application logs in again on the change event.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -14,6 +15,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager'
 import { withDeadline } from '../helpers/deadline.ts'
+import { subscribe } from '../helpers/event-subscriber.ts'
 import { type ServerProcess, spawnServer } from '../helpers/process.ts'
 import { describeUnless, unmet } from '../helpers/requirements.ts'
 import { RotatedApp } from '../helpers/rotation-app.ts'
@@ -291,6 +293,48 @@ rotation_function "maria-alternating" {
       assert.deepEqual([...fresh.failures, ...longLived.failures], [])
       assert.deepEqual([...fresh.usernames].sort(), [username, `${username}_clone`].sort())
       assert.ok(fresh.logins > ROTATIONS)
+    })
+
+    it(`zero downtime, single user: the application logs in again on the change event, through ${ROTATIONS} rotations`, async (t) => {
+      const { username, password } = await newUser(pgDb)
+      await createSecret('db/pg-evented', { ...pgDb.base, username, password })
+      // Long-lived connections only: the application logs in again when Coffer says AWSCURRENT moved, never
+      // before. setSecret changes the password while its connections stay open, so no query may fail.
+      const app = new RotatedApp(pgDb, () => current('db/pg-evented'), { workers: 2 })
+      const events = await subscribe(server.address, 'secretsmanager/update-secret-version-stage', ROOT_TOKEN)
+      app.start()
+      let reconnects = 0
+      try {
+        for (let i = 0; i < ROTATIONS; i++) {
+          const token = await rotateNow(
+            'db/pg-evented',
+            i === 0 ? 'coffer-postgresql-single-user' : undefined,
+          )
+          for (;;) {
+            const event = await withDeadline(events.next(), 'the AWSCURRENT move event', 120_000)
+            const metadata = event.data.event.metadata
+            if (
+              metadata.name === 'db/pg-evented' &&
+              metadata.version_stage === 'AWSCURRENT' &&
+              metadata.move_to_version_id === token
+            )
+              break
+          }
+          app.reconnect()
+          reconnects++
+          const status = await settled('db/pg-evented', token)
+          assert.equal(status['rotation_status'].state, 'Idle', JSON.stringify(status['rotation_status']))
+          await app.settle()
+        }
+      } finally {
+        await app.stop()
+        events.close()
+      }
+      t.diagnostic(`${app.queries} queries, ${app.logins} logins, ${app.failures.length} failed`)
+      assert.deepEqual(app.failures, [])
+      assert.equal(reconnects, ROTATIONS)
+      assert.ok(app.logins >= 2 * (ROTATIONS + 1), `${app.logins} logins`)
+      assert.equal(await pgDb.logsIn(username, password), false, 'the first password was rotated away')
     })
 
     it('the audit log holds no password in clear', async () => {
