@@ -28,6 +28,11 @@ export const KMS_ACTIONS = [
   'TagResource',
   'UntagResource',
   'ListResourceTags',
+  'Sign',
+  'Verify',
+  'GetPublicKey',
+  'GenerateMac',
+  'VerifyMac',
 ] as const
 
 export type KmsAction = (typeof KMS_ACTIONS)[number]
@@ -116,6 +121,7 @@ export function kmsRoute(action: KmsAction, keyId: string, alias = ''): KmsRoute
     case 'CreateKey':
       return { operation: 'create', path: `keys/${keyId}` }
     case 'DescribeKey':
+    case 'GetPublicKey':
     case 'GetKeyRotationStatus':
     case 'ListResourceTags':
       return { operation: 'read', path: `keys/${keyId}` }
@@ -132,6 +138,13 @@ export function kmsRoute(action: KmsAction, keyId: string, alias = ''): KmsRoute
       return { operation: 'update', path: `datakey/wrapped/${keyId}` }
     case 'GenerateRandom':
       return { operation: 'update', path: 'random' }
+    case 'Sign':
+      return { operation: 'update', path: `sign/${keyId}` }
+    case 'Verify':
+    case 'VerifyMac':
+      return { operation: 'update', path: `verify/${keyId}` }
+    case 'GenerateMac':
+      return { operation: 'update', path: `hmac/${keyId}` }
     case 'EnableKey':
     case 'DisableKey':
     case 'EnableKeyRotation':

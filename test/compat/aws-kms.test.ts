@@ -1,6 +1,7 @@
 // The AWS SDK for JavaScript's KMS client, unmodified, against Coffer's KMS face over transit keys: keys, envelope
 // encryption, aliases, key states and each AWS exception, and a KMS key used through the Vault transit API.
 import assert from 'node:assert/strict'
+import crypto from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import {
   AlreadyExistsException,
@@ -18,7 +19,9 @@ import {
   GenerateDataKeyCommand,
   GenerateDataKeyWithoutPlaintextCommand,
   GenerateRandomCommand,
+  GenerateMacCommand,
   GetKeyRotationStatusCommand,
+  GetPublicKeyCommand,
   InvalidCiphertextException,
   InvalidKeyUsageException,
   KMSClient,
@@ -28,10 +31,15 @@ import {
   ListResourceTagsCommand,
   NotFoundException,
   ReEncryptCommand,
+  KMSInvalidMacException,
+  KMSInvalidSignatureException,
   ScheduleKeyDeletionCommand,
+  SignCommand,
   TagResourceCommand,
   UntagResourceCommand,
   UpdateAliasCommand,
+  VerifyCommand,
+  VerifyMacCommand,
 } from '@aws-sdk/client-kms'
 import { accessKeyFor, mustCall } from '../helpers/aws-clients.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
@@ -326,6 +334,79 @@ describe('AWS SDK for JavaScript v3 KMS client against Coffer', () => {
     await assert.rejects(
       limitedClient.send(new CreateKeyCommand({})),
       (e: Error) => e.name === 'AccessDeniedException',
+    )
+  })
+
+  it('Sign/Verify (RSA-PSS, PKCS#1 v1.5, ECDSA) checked against GetPublicKey by Node, and GenerateMac/VerifyMac', async () => {
+    const message = Buffer.from('sign me')
+    for (const [KeySpec, SigningAlgorithm, check] of [
+      ['RSA_2048', 'RSASSA_PSS_SHA_256', { padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }],
+      ['RSA_2048', 'RSASSA_PKCS1_V1_5_SHA_384', { padding: crypto.constants.RSA_PKCS1_PADDING }],
+      ['ECC_NIST_P256', 'ECDSA_SHA_256', {}],
+      ['ECC_NIST_P384', 'ECDSA_SHA_384', {}],
+    ] as const) {
+      const { KeyId } = await newKey({ KeySpec, KeyUsage: 'SIGN_VERIFY' })
+      const signed = await client.send(
+        new SignCommand({ KeyId, Message: message, MessageType: 'RAW', SigningAlgorithm }),
+      )
+      const pub = await client.send(new GetPublicKeyCommand({ KeyId }))
+      assert.equal(pub.KeySpec, KeySpec)
+      assert.ok(pub.SigningAlgorithms?.includes(SigningAlgorithm))
+      const publicKey = crypto.createPublicKey({
+        key: Buffer.from(pub.PublicKey!),
+        format: 'der',
+        type: 'spki',
+      })
+      const digest = `sha${SigningAlgorithm.slice(-3)}`
+      assert.ok(
+        crypto.verify(digest, message, { key: publicKey, ...check }, Buffer.from(signed.Signature!)),
+        `${SigningAlgorithm} verifies`,
+      )
+      const verified = await client.send(
+        new VerifyCommand({ KeyId, Message: message, Signature: signed.Signature, SigningAlgorithm }),
+      )
+      assert.equal(verified.SignatureValid, true)
+      await assert.rejects(
+        client.send(
+          new VerifyCommand({
+            KeyId,
+            Message: Buffer.from('other'),
+            Signature: signed.Signature,
+            SigningAlgorithm,
+          }),
+        ),
+        KMSInvalidSignatureException,
+      )
+      await assert.rejects(
+        client.send(
+          new SignCommand({
+            KeyId,
+            Message: message,
+            SigningAlgorithm: KeySpec.startsWith('RSA') ? 'ECDSA_SHA_256' : 'RSASSA_PSS_SHA_256',
+          }),
+        ),
+        InvalidKeyUsageException,
+      )
+    }
+    const { KeyId } = await newKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })
+    const mac = await client.send(
+      new GenerateMacCommand({ KeyId, Message: message, MacAlgorithm: 'HMAC_SHA_256' }),
+    )
+    assert.equal(mac.Mac?.length, 32)
+    const ok = await client.send(
+      new VerifyMacCommand({ KeyId, Message: message, Mac: mac.Mac, MacAlgorithm: 'HMAC_SHA_256' }),
+    )
+    assert.equal(ok.MacValid, true)
+    await assert.rejects(
+      client.send(
+        new VerifyMacCommand({
+          KeyId,
+          Message: Buffer.from('x'),
+          Mac: mac.Mac,
+          MacAlgorithm: 'HMAC_SHA_256',
+        }),
+      ),
+      KMSInvalidMacException,
     )
   })
 })

@@ -30,6 +30,7 @@ import {
   tagResource,
   untagResource,
 } from './key-actions.ts'
+import { generateMac, getPublicKey, signAction, verifyAction, verifyMac } from './sign-actions.ts'
 
 /** The KMS action a request carries (`TrentService.Encrypt`), or undefined for a Vault-API request. */
 export function kmsActionOf(request: BackendRequest): KmsAction | undefined {
@@ -142,6 +143,16 @@ function perform(
       return untagResource(ctx, keyId, input)
     case 'ListResourceTags':
       return listTags(ctx, keyId)
+    case 'Sign':
+      return signAction(ctx, keyId, input)
+    case 'Verify':
+      return verifyAction(ctx, keyId, input)
+    case 'GetPublicKey':
+      return getPublicKey(ctx, keyId)
+    case 'GenerateMac':
+      return generateMac(ctx, keyId, input)
+    case 'VerifyMac':
+      return verifyMac(ctx, keyId, input)
   }
 }
 
