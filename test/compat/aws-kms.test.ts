@@ -409,4 +409,25 @@ describe('AWS SDK for JavaScript v3 KMS client against Coffer', () => {
       KMSInvalidMacException,
     )
   })
+
+  it('a rate-limit quota on the encrypt path of one key throttles that key only (ThrottlingException)', async () => {
+    const busy = await newKey()
+    const other = await newKey()
+    await mustCall(t, 'POST', 'sys/quotas/rate-limit/kms-one-key', {
+      path: `kms/encrypt/${busy.KeyId}`,
+      rate: 1,
+      interval: '1h',
+    })
+    const encrypt = (KeyId: string | undefined) =>
+      client.send(new EncryptCommand({ KeyId, Plaintext: Buffer.from('x') }))
+    let refusal: Error | undefined
+    for (let i = 0; i < 5 && !refusal; i++)
+      refusal = await encrypt(busy.KeyId).then(
+        () => undefined,
+        (e: Error) => e,
+      )
+    assert.equal(refusal?.name, 'ThrottlingException')
+    await encrypt(other.KeyId)
+    await mustCall(t, 'DELETE', 'sys/quotas/rate-limit/kms-one-key')
+  })
 })

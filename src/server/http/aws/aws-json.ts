@@ -24,7 +24,7 @@ import type { LogicalRequest } from '../../core/logical-request.ts'
 import type { HttpRequest, HttpResult } from '../http-types.ts'
 import { header } from '../parse-request.ts'
 import { batchGetSecretValue } from './batch-get.ts'
-import { runKmsAction } from './kms-actions.ts'
+import { countedPath, runKmsAction } from './kms-actions.ts'
 import { awsErrorResult, awsResult, fromCofferError } from './render.ts'
 import { referenceNotFound, runSsmAction } from './ssm-actions.ts'
 import { callPath, throttle } from './throttle.ts'
@@ -154,7 +154,12 @@ async function handleKms(
       'KMS is not enabled on this server: mount a transit engine.',
       500,
     )
-  throttle(core, mount, req.remoteAddress, THROTTLED)
+  throttle(
+    core,
+    callPath(mount, () => countedPath(action, input)),
+    req.remoteAddress,
+    THROTTLED,
+  )
   const caller = credentials(core, req, 'kms')
   const call = (name: KmsAction, body: Record<string, unknown>, keyId: string, alias: string) => {
     const route = kmsRoute(name, keyId, alias)

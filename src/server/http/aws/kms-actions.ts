@@ -1,6 +1,13 @@
 // A KMS call as the transit requests it is authorised as: the key it names (alias resolved first), and ReEncrypt as two calls.
 import { AwsError } from '../../../sdk/aws-error.ts'
-import { aliasName, blobField, decodeBlob, type KmsAction, parseKeyRef } from '../../../sdk/aws-kms-routes.ts'
+import {
+  aliasName,
+  blobField,
+  decodeBlob,
+  type KmsAction,
+  kmsRoute,
+  parseKeyRef,
+} from '../../../sdk/aws-kms-routes.ts'
 
 type Input = Record<string, unknown>
 type Output = Record<string, unknown>
@@ -83,4 +90,17 @@ async function reEncrypt(
 
 function defined(input: Input): Input {
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined))
+}
+
+/**
+ * The path a call is counted on by the rate-limit quotas, read from the input alone (no alias lookup, which would
+ * cost a request before the count): the key's path when KeyId names a key; otherwise this throws and the call
+ * counts against the mount.
+ */
+export function countedPath(action: KmsAction, input: Input): string {
+  if (KEYLESS.has(action)) return kmsRoute(action, '').path
+  if (ON_ALIAS.has(action)) return kmsRoute(action, '', aliasName(input['AliasName'])).path
+  const ref = parseKeyRef(action === 'ReEncrypt' ? input['DestinationKeyId'] : input['KeyId'])
+  if (!('keyId' in ref)) throw new Error('an alias is counted against the mount')
+  return kmsRoute(action === 'ReEncrypt' ? 'Encrypt' : action, ref.keyId).path
 }
