@@ -1,4 +1,4 @@
-// Dev mode's AWS face: Secrets Manager and Parameter Store mounted, an access-key auth method and a key pair for the root identity.
+// Dev mode's AWS face: Secrets Manager, Parameter Store and KMS mounted, an access-key auth method and a key pair for the root identity.
 import { existsSync, readFileSync } from 'node:fs'
 import { writePrivateFile } from '../lib/private-file.ts'
 import { handleRequest, type RequestCore } from './core/handle-request.ts'
@@ -12,7 +12,7 @@ const POLICY = 'dev-aws'
 const ROLE = 'dev'
 
 /**
- * Through the pipeline with the root token, as an operator would: mount `secretsmanager/`, `ssm/` and `auth/aws-keys/`
+ * Through the pipeline with the root token, as an operator would: mount `secretsmanager/`, `ssm/`, `kms/` (transit) and `auth/aws-keys/`
  * when missing, a policy allowing every path (dev mode's root token can do anything too), a role holding it,
  * and a key pair: the one chosen (-dev-aws-access-key-id/-secret-access-key), the one kept in the dev folder's
  * keys file from an earlier start, or a fresh one (then kept there).
@@ -42,6 +42,8 @@ export async function ensureDevAwsKeys(
     })
   if (!mounts.some((e) => e.table === 'secret' && e.type === 'ssm'))
     await call('update', 'sys/mounts/ssm', { type: 'ssm', description: 'AWS SSM Parameter Store API' })
+  if (!mounts.some((e) => e.table === 'secret' && e.path === 'kms/'))
+    await call('update', 'sys/mounts/kms', { type: 'transit', description: 'AWS KMS API (transit keys)' })
   if (!mounts.some((e) => e.table === 'auth' && e.path === 'auth/aws-keys/'))
     await call('update', 'sys/auth/aws-keys', {
       type: 'aws-keys',

@@ -107,8 +107,18 @@ describe('cloudTrailRecord', () => {
       }),
     )!
     assert.deepEqual(odd['responseElements'], { parameters: [{ name: '/p' }] })
-    for (const record of [create, put, password, odd])
-      assert.doesNotMatch(JSON.stringify(record), /"v[1-5]"|djE=/)
+    // KMS: the plaintext, the ciphertext blob and a message to sign are dropped; the key and context stay.
+    const kms = cloudTrailRecord(
+      call({
+        target: 'TrentService.Encrypt',
+        input: { KeyId: 'k', Plaintext: 'v6', EncryptionContext: { a: 'b' } },
+        output: { CiphertextBlob: 'v7', KeyId: 'arn:k' },
+      }),
+    )!
+    assert.equal(kms['eventSource'], 'kms.amazonaws.com')
+    assert.deepEqual(kms['requestParameters'], { keyId: 'k', encryptionContext: { a: 'b' } })
+    for (const record of [create, put, password, odd, kms])
+      assert.doesNotMatch(JSON.stringify(record), /"v[1-7]"|djE=/)
   })
 
   it('records an STS web identity session with the credentials id and expiry only', () => {

@@ -28,6 +28,7 @@ const EVENT_SOURCES: Record<string, string> = {
   secretsmanager: 'secretsmanager.amazonaws.com',
   AmazonSSM: 'ssm.amazonaws.com',
   AWSSecurityTokenServiceV20110615: 'sts.amazonaws.com',
+  TrentService: 'kms.amazonaws.com',
 }
 
 /**
@@ -42,6 +43,10 @@ const SECRET_MEMBERS = new Set([
   'SecretAccessKey',
   'SessionToken',
   'WebIdentityToken',
+  // KMS: data in clear, and what it is sealed or signed as (CloudTrail records neither).
+  'Plaintext',
+  'CiphertextBlob',
+  'Message',
 ])
 /** Lists whose elements are parameters, whose `Value` is the parameter's value. */
 const SECRET_LISTS = new Set(['Parameters', 'SecretValues'])

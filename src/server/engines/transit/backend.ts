@@ -1,6 +1,8 @@
 // The transit secrets engine: named keys that encrypt, sign and HMAC data the server never stores (Vault's transit).
 import { defineBackend } from '../../../sdk/framework/backend.ts'
 import { rotateDueKeys } from './auto-rotate.ts'
+import { withKms } from './kms/dispatch.ts'
+import { aliasListPath, aliasPath } from './kms/path-aliases.ts'
 import { backupPath, cacheConfigPath, restoreNamedPath, restorePath } from './path-backup.ts'
 import { datakeyPath } from './path-datakey.ts'
 import { decryptPath, rewrapPath } from './path-decrypt.ts'
@@ -20,22 +22,23 @@ export const transitBackend = defineBackend<TransitState>({
     'The transit backend encrypts, decrypts, signs, verifies and HMACs data with named, versioned keys; ' +
     'ciphertexts and signatures are vault:v<N>: values as Vault writes them.',
   paths: [
-    keysListPath,
-    keyPath,
-    keyConfigPath,
+    // The paths KMS actions are authorised on also answer them (docs/kms.md).
+    withKms(keysListPath),
+    withKms(keyPath),
+    withKms(keyConfigPath),
     keyRotatePath,
     keyTrimPath,
-    encryptPath,
-    decryptPath,
+    withKms(encryptPath),
+    withKms(decryptPath),
     rewrapPath,
-    datakeyPath,
-    hmacPath,
+    withKms(datakeyPath),
+    withKms(hmacPath),
     hmacAlgorithmPath,
-    signPath,
+    withKms(signPath),
     signAlgorithmPath,
-    verifyPath,
+    withKms(verifyPath),
     verifyAlgorithmPath,
-    ...randomPaths,
+    ...randomPaths.map((path) => withKms(path)),
     ...hashPaths,
     exportPath,
     exportVersionPath,
@@ -46,6 +49,8 @@ export const transitBackend = defineBackend<TransitState>({
     wrappingKeyPath,
     importPath,
     importVersionPath,
+    aliasListPath,
+    aliasPath,
   ],
   // One lock per key name: creation, rotation and config changes of a key never interleave.
   setup: () => new TransitState(),

@@ -2,6 +2,7 @@
 import { uuid } from '../../../lib/random.ts'
 import { isPresignedQuery } from '../../../lib/sigv4/index.ts'
 import { AwsError } from '../../../sdk/aws-error.ts'
+import { isKmsAction, KMS_TARGET_PREFIX, type KmsAction, kmsRoute } from '../../../sdk/aws-kms-routes.ts'
 import {
   AWS_REGION_HEADER,
   AWS_TARGET_HEADER,
@@ -23,6 +24,7 @@ import type { LogicalRequest } from '../../core/logical-request.ts'
 import type { HttpRequest, HttpResult } from '../http-types.ts'
 import { header } from '../parse-request.ts'
 import { batchGetSecretValue } from './batch-get.ts'
+import { countedPath, runKmsAction } from './kms-actions.ts'
 import { awsErrorResult, awsResult, fromCofferError } from './render.ts'
 import { referenceNotFound, runSsmAction } from './ssm-actions.ts'
 import { callPath, throttle } from './throttle.ts'
@@ -32,6 +34,9 @@ const ACCESS_KEYS_TYPE = 'aws-keys'
 const SECRETS_MANAGER_TYPE = 'secretsmanager'
 const SECRETS_MANAGER_PREFIX = 'secretsmanager.'
 const SSM_TYPE = 'ssm'
+const TRANSIT_TYPE = 'transit'
+/** The transit mount KMS answers from when several exist (dev mode mounts it). */
+const KMS_MOUNT = 'kms/'
 
 /** An AWS SDK call: the JSON protocol posts to the root path and names the action in X-Amz-Target. */
 export function isAwsJsonRequest(req: HttpRequest): boolean {
@@ -56,6 +61,8 @@ export async function handleAwsJson(core: RequestCore, req: HttpRequest): Promis
     const target = header(req, AWS_TARGET_HEADER)
     if (target.startsWith(SSM_TARGET_PREFIX))
       return awsResult(requestId, await handleSsm(core, req, requestId))
+    if (target.startsWith(KMS_TARGET_PREFIX))
+      return awsResult(requestId, await handleKms(core, req, requestId))
     const action = target.startsWith(SECRETS_MANAGER_PREFIX)
       ? target.slice(SECRETS_MANAGER_PREFIX.length)
       : ''
@@ -124,6 +131,61 @@ async function handleSsm(
     })
   }
   return runSsmAction(action, input, call, readSecret)
+}
+
+/**
+ * A `TrentService.<Action>` call: the transit mount named kms/, else the first transit mount, on the transit
+ * path the action is authorised as (sdk/aws-kms-routes.ts).
+ */
+async function handleKms(
+  core: RequestCore,
+  req: HttpRequest,
+  requestId: string,
+): Promise<Record<string, unknown>> {
+  const action = header(req, AWS_TARGET_HEADER).slice(KMS_TARGET_PREFIX.length)
+  if (!isKmsAction(action))
+    throw new AwsError('UnknownOperationException', 'The action or operation requested is not supported.')
+  const input = parseBody(req.body)
+  const mounts = core.services.mounts.entries.filter((e) => e.table === 'secret' && e.type === TRANSIT_TYPE)
+  const mount = (mounts.find((e) => e.path === KMS_MOUNT) ?? mounts[0])?.path
+  if (mount === undefined)
+    throw new AwsError(
+      'KMSInternalException',
+      'KMS is not enabled on this server: mount a transit engine.',
+      500,
+    )
+  throttle(
+    core,
+    callPath(mount, () => countedPath(action, input)),
+    req.remoteAddress,
+    THROTTLED,
+  )
+  const caller = credentials(core, req, 'kms')
+  const call = (name: KmsAction, body: Record<string, unknown>, keyId: string, alias: string) => {
+    const route = kmsRoute(name, keyId, alias)
+    return runRoute(core, req, requestId, caller, `${mount}${route.path}`, route.operation, {
+      target: `${KMS_TARGET_PREFIX}${name}`,
+      input: body,
+      context: { service: 'kms', action: name, resource: alias ? `alias/${alias}` : keyId || '*' },
+    })
+  }
+  const resolveAlias = async (name: string) => {
+    const context = { service: 'kms', action, resource: `alias/${name}` }
+    const out = await runRoute(core, req, requestId, caller, `${mount}kms/aliases/${name}`, 'read', {
+      target: '',
+      input: {},
+      context,
+    }).catch((error: unknown) => {
+      if (error instanceof AwsError && error.awsType === 'ResourceNotFoundException')
+        return {} as Record<string, unknown>
+      throw error
+    })
+    const target = out['target_key_id']
+    if (typeof target !== 'string')
+      throw new AwsError('NotFoundException', `Alias alias/${name} is not found.`)
+    return target
+  }
+  return runKmsAction(action, input, call, resolveAlias, uuid)
 }
 
 /** The JSON object body; AWS answers anything else with a SerializationException. */
@@ -234,7 +296,8 @@ async function runRoute(
       token: '',
       login: caller.login,
       headers: {
-        [AWS_TARGET_HEADER]: call.target,
+        // An empty target is a plain Vault-API request (KMS reads an alias's key this way).
+        ...(call.target ? { [AWS_TARGET_HEADER]: call.target } : {}),
         [AWS_REGION_HEADER]: caller.region,
         ...userAgent(req),
       },

@@ -1,0 +1,167 @@
+// Which Coffer capability on which transit path each KMS action needs, and the KeyId forms: shared by the engine and the adapter.
+import { AwsError } from './aws-error.ts'
+import type { Operation } from './request.ts'
+
+export const KMS_TARGET_PREFIX = 'TrentService.'
+
+export const KMS_ACTIONS = [
+  'CreateKey',
+  'DescribeKey',
+  'ListKeys',
+  'Encrypt',
+  'Decrypt',
+  'ReEncrypt',
+  'GenerateDataKey',
+  'GenerateDataKeyWithoutPlaintext',
+  'GenerateRandom',
+  'CreateAlias',
+  'UpdateAlias',
+  'DeleteAlias',
+  'ListAliases',
+  'EnableKey',
+  'DisableKey',
+  'EnableKeyRotation',
+  'DisableKeyRotation',
+  'GetKeyRotationStatus',
+  'ScheduleKeyDeletion',
+  'CancelKeyDeletion',
+  'TagResource',
+  'UntagResource',
+  'ListResourceTags',
+  'Sign',
+  'Verify',
+  'GetPublicKey',
+  'GenerateMac',
+  'VerifyMac',
+] as const
+
+export type KmsAction = (typeof KMS_ACTIONS)[number]
+
+export function isKmsAction(name: string): name is KmsAction {
+  return (KMS_ACTIONS as readonly string[]).includes(name)
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const KEY_ARN = /^arn:[^:]+:kms:[^:]*:[^:]*:key\/(.+)$/
+const ALIAS_ARN = /^arn:[^:]+:kms:[^:]*:[^:]*:(alias\/.+)$/
+const ALIAS_NAME = /^alias\/[A-Za-z0-9/_-]{1,250}$/
+
+/** What a KeyId designates: a key (by id or key ARN) or an alias (by name or alias ARN). */
+export type KeyRef = { keyId: string } | { alias: string }
+
+export function parseKeyRef(raw: unknown): KeyRef {
+  if (typeof raw !== 'string' || raw === '')
+    throw new AwsError('ValidationException', 'KeyId is required and must be a non-empty string.')
+  const arn = KEY_ARN.exec(raw)
+  const id = arn ? arn[1]! : raw
+  if (UUID.test(id)) return { keyId: id }
+  const aliasArn = ALIAS_ARN.exec(raw)
+  const alias = aliasArn ? aliasArn[1]! : raw
+  if (ALIAS_NAME.test(alias)) return { alias: alias.slice('alias/'.length) }
+  throw new AwsError('NotFoundException', 'Invalid keyId or alias.')
+}
+
+/** An alias name as CreateAlias receives it (`alias/<name>`), without the prefix; AWS reserves `alias/aws/`. */
+export function aliasName(raw: unknown): string {
+  if (typeof raw !== 'string' || !ALIAS_NAME.test(raw))
+    throw new AwsError(
+      'ValidationException',
+      'AliasName must begin with alias/ followed by 1 to 250 of: letters, digits, /, _ and -.',
+    )
+  if (raw.startsWith('alias/aws/'))
+    throw new AwsError('NotAuthorizedException', 'Aliases beginning with alias/aws/ are reserved.')
+  return raw.slice('alias/'.length)
+}
+
+/**
+ * The CiphertextBlob: a magic byte, a version byte, the 36-byte key id, then the transit `vault:v<N>:` ciphertext.
+ * Decrypt reads the key id from it, as AWS's blob names its key; the rest is transit's own format, so the blob of
+ * a call without EncryptionContext decrypts through the transit API too.
+ */
+const BLOB_MAGIC = 0xc0
+const BLOB_VERSION = 1
+const ID_BYTES = 36
+
+export function encodeBlob(keyId: string, ciphertext: string): Buffer {
+  return Buffer.concat([
+    Buffer.from([BLOB_MAGIC, BLOB_VERSION]),
+    Buffer.from(keyId, 'latin1'),
+    Buffer.from(ciphertext, 'utf8'),
+  ])
+}
+
+export function decodeBlob(blob: Buffer): { keyId: string; ciphertext: string } {
+  const keyId = blob.subarray(2, 2 + ID_BYTES).toString('latin1')
+  if (blob.length <= 2 + ID_BYTES || blob[0] !== BLOB_MAGIC || blob[1] !== BLOB_VERSION || !UUID.test(keyId))
+    throw new AwsError('InvalidCiphertextException', 'The ciphertext is invalid.')
+  return { keyId, ciphertext: blob.subarray(2 + ID_BYTES).toString('utf8') }
+}
+
+/** A base64 blob field (CiphertextBlob, Plaintext) as bytes, or ValidationException. */
+export function blobField(input: Record<string, unknown>, name: string, required = true): Buffer | undefined {
+  const value = input[name]
+  if (value === undefined && !required) return undefined
+  if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0)
+    throw new AwsError('ValidationException', `${name} must be a base64-encoded blob.`)
+  return Buffer.from(value, 'base64')
+}
+
+export interface KmsRoute {
+  operation: Operation
+  /** Relative to the transit mount. */
+  path: string
+}
+
+/**
+ * The transit path and capability an action on key `keyId` is authorised as (docs/kms.md has the table). Alias
+ * actions are on `kms/aliases/<name>`; ReEncrypt is run by the adapter as a Decrypt then an Encrypt.
+ */
+export function kmsRoute(action: KmsAction, keyId: string, alias = ''): KmsRoute {
+  switch (action) {
+    case 'CreateKey':
+      return { operation: 'create', path: `keys/${keyId}` }
+    case 'DescribeKey':
+    case 'GetPublicKey':
+    case 'GetKeyRotationStatus':
+    case 'ListResourceTags':
+      return { operation: 'read', path: `keys/${keyId}` }
+    case 'ListKeys':
+      return { operation: 'list', path: 'keys/' }
+    case 'Encrypt':
+    case 'ReEncrypt':
+      return { operation: 'update', path: `encrypt/${keyId}` }
+    case 'Decrypt':
+      return { operation: 'update', path: `decrypt/${keyId}` }
+    case 'GenerateDataKey':
+      return { operation: 'update', path: `datakey/plaintext/${keyId}` }
+    case 'GenerateDataKeyWithoutPlaintext':
+      return { operation: 'update', path: `datakey/wrapped/${keyId}` }
+    case 'GenerateRandom':
+      return { operation: 'update', path: 'random' }
+    case 'Sign':
+      return { operation: 'update', path: `sign/${keyId}` }
+    case 'Verify':
+    case 'VerifyMac':
+      return { operation: 'update', path: `verify/${keyId}` }
+    case 'GenerateMac':
+      return { operation: 'update', path: `hmac/${keyId}` }
+    case 'EnableKey':
+    case 'DisableKey':
+    case 'EnableKeyRotation':
+    case 'DisableKeyRotation':
+    case 'CancelKeyDeletion':
+    case 'TagResource':
+    case 'UntagResource':
+      return { operation: 'update', path: `keys/${keyId}/config` }
+    case 'ScheduleKeyDeletion':
+      return { operation: 'delete', path: `keys/${keyId}` }
+    case 'CreateAlias':
+      return { operation: 'create', path: `kms/aliases/${alias}` }
+    case 'UpdateAlias':
+      return { operation: 'update', path: `kms/aliases/${alias}` }
+    case 'DeleteAlias':
+      return { operation: 'delete', path: `kms/aliases/${alias}` }
+    case 'ListAliases':
+      return { operation: 'list', path: 'kms/aliases/' }
+  }
+}

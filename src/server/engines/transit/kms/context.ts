@@ -1,0 +1,38 @@
+// What a KMS action needs: the mount's storage and locks, the clock, and the region and account its ARNs embed.
+import { AWS_REGION_HEADER } from '../../../../sdk/aws-secretsmanager-routes.ts'
+import type { HandlerContext } from '../../../../sdk/framework/backend.ts'
+import type { Fields } from '../../../../sdk/framework/fields.ts'
+import type { BackendRequest } from '../../../../sdk/request.ts'
+import type { Storage } from '../../../../sdk/storage.ts'
+import type { TransitState } from '../state.ts'
+import { keyArn } from './metadata.ts'
+
+export interface KmsContext {
+  storage: Storage
+  state: TransitState
+  /** Milliseconds since the epoch. */
+  now: () => number
+  region: string
+  account: string
+  request: BackendRequest
+  arn: (keyId: string) => string
+}
+
+const DEFAULT_REGION = 'us-east-1'
+const DEFAULT_ACCOUNT_ID = '000000000000'
+
+/** Region: the adapter's (from the SigV4 scope), else the mount option `region`; account: mount option `account_id`. */
+export function kmsContext(ctx: HandlerContext<Fields, TransitState>): KmsContext {
+  const options = ctx.system.mount.options
+  const region = ctx.request.headers[AWS_REGION_HEADER] || options['region'] || DEFAULT_REGION
+  const account = options['account_id'] || DEFAULT_ACCOUNT_ID
+  return {
+    storage: ctx.storage,
+    state: ctx.state,
+    now: () => ctx.system.now(),
+    region,
+    account,
+    request: ctx.request,
+    arn: (keyId) => keyArn(region, account, keyId),
+  }
+}

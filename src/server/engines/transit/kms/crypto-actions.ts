@@ -1,0 +1,145 @@
+// KMS cryptographic actions on transit keys: Encrypt, Decrypt, GenerateDataKey(WithoutPlaintext) and GenerateRandom.
+import crypto from 'node:crypto'
+import { AwsError } from '../../../../sdk/aws-error.ts'
+import { optInt, optString, validation } from '../../../../sdk/aws-input.ts'
+import { blobField, decodeBlob, encodeBlob } from '../../../../sdk/aws-kms-routes.ts'
+import { isAppError } from '../../../../sdk/errors.ts'
+import { decrypt, encrypt, encryptionVersion } from '../encryption.ts'
+import { isRsa } from '../key-types.ts'
+import { requireKey, type TransitKey } from '../model.ts'
+import type { KmsContext } from './context.ts'
+import { type KmsKeyMeta, requireEnabled, requireMeta, requireUsage } from './metadata.ts'
+
+type Input = Record<string, unknown>
+type Output = Record<string, unknown>
+
+const MAX_PLAINTEXT = 4096
+
+/**
+ * The EncryptionContext as additional authenticated data: its pairs sorted by key, as JSON, so the same context in
+ * any order authenticates and any other context fails. No context is no AAD (the blob then decrypts through transit too).
+ */
+function contextAad(input: Input): Buffer {
+  const raw = input['EncryptionContext']
+  if (raw === undefined || raw === null) return Buffer.alloc(0)
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw validation('encryptionContext', 'Member must be a map')
+  const entries = Object.entries(raw as Record<string, unknown>)
+  if (entries.some(([, v]) => typeof v !== 'string'))
+    throw validation('encryptionContext', 'Member must be a map of strings')
+  if (entries.length === 0) return Buffer.alloc(0)
+  return Buffer.from(JSON.stringify(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), 'utf8')
+}
+
+/** The key for encryption: Enabled, ENCRYPT_DECRYPT, and the algorithm its spec uses. */
+async function encryptionKey(
+  ctx: KmsContext,
+  keyId: string,
+  input: Input,
+  action: string,
+): Promise<{ meta: KmsKeyMeta; key: TransitKey; algorithm: string }> {
+  const meta = await requireMeta(ctx.storage, keyId)
+  requireEnabled(meta, ctx.arn(keyId))
+  requireUsage(meta, 'ENCRYPT_DECRYPT', action)
+  const key = await requireKey(ctx.storage, keyId)
+  const expected = isRsa(key.type) ? 'RSAES_OAEP_SHA_256' : 'SYMMETRIC_DEFAULT'
+  const algorithm = optString(input, 'EncryptionAlgorithm') ?? (isRsa(key.type) ? '' : expected)
+  if (algorithm !== expected)
+    throw new AwsError(
+      'InvalidKeyUsageException',
+      `This key supports the encryption algorithm ${expected} only.`,
+    )
+  if (isRsa(key.type) && contextAad(input).length > 0)
+    throw new AwsError('ValidationException', 'EncryptionContext is not supported with asymmetric keys.')
+  return { meta, key, algorithm }
+}
+
+function seal(key: TransitKey, keyId: string, plaintext: Buffer, input: Input): Buffer {
+  try {
+    const ciphertext = encrypt(key, encryptionVersion(key, undefined), plaintext, {
+      context: Buffer.alloc(0),
+      nonce: Buffer.alloc(0),
+      associatedData: contextAad(input),
+    })
+    return encodeBlob(keyId, ciphertext)
+  } catch (error) {
+    // Transit's own refusals (an RSA plaintext too long for the modulus) are the caller's input.
+    if (isAppError(error) && error.status < 500) throw new AwsError('ValidationException', error.message)
+    throw error
+  }
+}
+
+export async function encryptAction(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
+  const plaintext = blobField(input, 'Plaintext') as Buffer
+  if (plaintext.length < 1 || plaintext.length > MAX_PLAINTEXT)
+    throw validation('plaintext', `Member must have length between 1 and ${MAX_PLAINTEXT}`)
+  const { key, algorithm } = await encryptionKey(ctx, keyId, input, 'Encrypt')
+  return {
+    CiphertextBlob: seal(key, keyId, plaintext, input).toString('base64'),
+    KeyId: ctx.arn(keyId),
+    EncryptionAlgorithm: algorithm,
+  }
+}
+
+/** The key a CiphertextBlob names, read without decrypting (the adapter routes Decrypt by it). */
+export function blobKeyId(input: Input): string {
+  return decodeBlob(blobField(input, 'CiphertextBlob') as Buffer).keyId
+}
+
+export async function decryptAction(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
+  const { ciphertext } = decodeBlob(blobField(input, 'CiphertextBlob') as Buffer)
+  const { key, algorithm } = await encryptionKey(ctx, keyId, input, 'Decrypt')
+  let plaintext: Buffer
+  try {
+    plaintext = decrypt(key, ciphertext, {
+      context: Buffer.alloc(0),
+      nonce: Buffer.alloc(0),
+      associatedData: contextAad(input),
+    }).plaintext
+  } catch {
+    // A wrong EncryptionContext, a forged or truncated blob, a trimmed version: AWS says only "invalid".
+    throw new AwsError('InvalidCiphertextException', 'The ciphertext is invalid.')
+  }
+  return {
+    Plaintext: plaintext.toString('base64'),
+    KeyId: ctx.arn(keyId),
+    EncryptionAlgorithm: algorithm,
+  }
+}
+
+function dataKeyBytes(input: Input): number {
+  const spec = optString(input, 'KeySpec')
+  const count = optInt(input, 'NumberOfBytes', 1, 1024)
+  if ((spec === undefined) === (count === undefined))
+    throw new AwsError('ValidationException', 'Please specify either KeySpec or NumberOfBytes, but not both.')
+  if (count !== undefined) return count
+  if (spec === 'AES_256') return 32
+  if (spec === 'AES_128') return 16
+  throw validation('keySpec', 'Member must satisfy enum value set: [AES_256, AES_128]')
+}
+
+export async function generateDataKey(
+  ctx: KmsContext,
+  keyId: string,
+  input: Input,
+  withPlaintext: boolean,
+): Promise<Output> {
+  const bytes = dataKeyBytes(input)
+  const action = withPlaintext ? 'GenerateDataKey' : 'GenerateDataKeyWithoutPlaintext'
+  const { key } = await encryptionKey(ctx, keyId, input, action)
+  if (isRsa(key.type))
+    throw new AwsError('InvalidKeyUsageException', `${action} needs a symmetric encryption key.`)
+  const dataKey = crypto.randomBytes(bytes)
+  const out: Output = {
+    CiphertextBlob: seal(key, keyId, dataKey, input).toString('base64'),
+    KeyId: ctx.arn(keyId),
+  }
+  if (withPlaintext) out['Plaintext'] = dataKey.toString('base64')
+  return out
+}
+
+export function generateRandom(input: Input): Output {
+  const count = optInt(input, 'NumberOfBytes', 1, 1024)
+  if (count === undefined) throw validation('numberOfBytes', 'Member must not be null')
+  return { Plaintext: crypto.randomBytes(count).toString('base64') }
+}

@@ -1,0 +1,182 @@
+// Running a KMS action carried by a transit request (the adapter's X-Amz-Target), after checking it targets the request's path.
+import { AwsError } from '../../../../sdk/aws-error.ts'
+import {
+  aliasName,
+  isKmsAction,
+  KMS_TARGET_PREFIX,
+  type KmsAction,
+  kmsRoute,
+  parseKeyRef,
+} from '../../../../sdk/aws-kms-routes.ts'
+import { AWS_TARGET_HEADER } from '../../../../sdk/aws-secretsmanager-routes.ts'
+import { UnsupportedOperationError } from '../../../../sdk/errors.ts'
+import type { Handler, HandlerContext, PathDefinition } from '../../../../sdk/framework/backend.ts'
+import type { Fields } from '../../../../sdk/framework/fields.ts'
+import type { BackendRequest, LogicalResponse, Operation } from '../../../../sdk/request.ts'
+import type { TransitState } from '../state.ts'
+import { createAlias, deleteAlias, listAliases, resolveAlias, updateAlias } from './alias-actions.ts'
+import { type KmsContext, kmsContext } from './context.ts'
+import { blobKeyId, decryptAction, encryptAction, generateDataKey, generateRandom } from './crypto-actions.ts'
+import {
+  cancelDeletion,
+  createKey,
+  describeKey,
+  listKeys,
+  listTags,
+  rotationStatus,
+  scheduleDeletion,
+  setEnabled,
+  setRotation,
+  tagResource,
+  untagResource,
+} from './key-actions.ts'
+import { generateMac, getPublicKey, signAction, verifyAction, verifyMac } from './sign-actions.ts'
+
+/** The KMS action a request carries (`TrentService.Encrypt`), or undefined for a Vault-API request. */
+export function kmsActionOf(request: BackendRequest): KmsAction | undefined {
+  const target = request.headers[AWS_TARGET_HEADER]
+  if (target === undefined || !target.startsWith(KMS_TARGET_PREFIX)) return undefined
+  const action = target.slice(KMS_TARGET_PREFIX.length)
+  if (!isKmsAction(action))
+    throw new AwsError('UnknownOperationException', 'The action or operation requested is not supported.')
+  return action
+}
+
+const ALIAS_ACTIONS = new Set<KmsAction>(['CreateAlias', 'UpdateAlias', 'DeleteAlias'])
+
+/** The key the input designates: by KeyId (an alias resolved here), or by the blob for Decrypt; '' when keyless. */
+async function keyOf(ctx: KmsContext, action: KmsAction, input: Record<string, unknown>): Promise<string> {
+  if (
+    action === 'ListKeys' ||
+    action === 'ListAliases' ||
+    action === 'GenerateRandom' ||
+    ALIAS_ACTIONS.has(action)
+  )
+    return ''
+  if (action === 'CreateKey') return ctx.request.path.slice('keys/'.length)
+  if (action === 'Decrypt' && input['KeyId'] === undefined) return blobKeyId(input)
+  const ref = parseKeyRef(input['KeyId'])
+  return 'keyId' in ref ? ref.keyId : resolveAlias(ctx, ref.alias)
+}
+
+/** create and update are one family here: core turns a write into either by the existence check. */
+const family = (op: string) => (op === 'create' ? 'update' : op)
+
+/**
+ * The path was authorised, not the body: an action whose input names another key or alias than the path would
+ * act on something the caller was never checked for, so it is refused.
+ */
+export async function runKmsAction(
+  handler: HandlerContext<Fields, TransitState>,
+  action: KmsAction,
+): Promise<LogicalResponse> {
+  const ctx = kmsContext(handler)
+  const input = handler.request.data
+  const keyId = await keyOf(ctx, action, input)
+  const alias = ALIAS_ACTIONS.has(action) ? aliasName(input['AliasName']) : ''
+  const route = kmsRoute(action, keyId, alias)
+  if (route.path !== handler.request.path || family(route.operation) !== family(handler.request.operation))
+    throw new AwsError('AccessDeniedException', 'The request path does not match the key the action names.')
+  if (action === 'Decrypt' && input['KeyId'] !== undefined && blobKeyId(input) !== keyId)
+    throw new AwsError(
+      'IncorrectKeyException',
+      'The key ID in the request does not identify the key that encrypted the ciphertext.',
+    )
+  return { data: await perform(ctx, action, keyId, alias, input) }
+}
+
+function perform(
+  ctx: KmsContext,
+  action: KmsAction,
+  keyId: string,
+  alias: string,
+  input: Record<string, unknown>,
+): Promise<Record<string, unknown>> | Record<string, unknown> {
+  switch (action) {
+    case 'CreateKey':
+      return createKey(ctx, keyId, input)
+    case 'DescribeKey':
+      return describeKey(ctx, keyId)
+    case 'ListKeys':
+      return listKeys(ctx, input)
+    case 'Encrypt':
+      return encryptAction(ctx, keyId, input)
+    case 'ReEncrypt':
+      // Two keys, two authorisations: the adapter runs it as a Decrypt then an Encrypt.
+      throw new AwsError(
+        'ValidationException',
+        'ReEncrypt is answered by the AWS adapter as Decrypt then Encrypt.',
+      )
+    case 'Decrypt':
+      return decryptAction(ctx, keyId, input)
+    case 'GenerateDataKey':
+      return generateDataKey(ctx, keyId, input, true)
+    case 'GenerateDataKeyWithoutPlaintext':
+      return generateDataKey(ctx, keyId, input, false)
+    case 'GenerateRandom':
+      return generateRandom(input)
+    case 'CreateAlias':
+      return createAlias(ctx, alias, input)
+    case 'UpdateAlias':
+      return updateAlias(ctx, alias, input)
+    case 'DeleteAlias':
+      return deleteAlias(ctx, alias)
+    case 'ListAliases':
+      return listAliases(ctx, input)
+    case 'EnableKey':
+      return setEnabled(ctx, keyId, true)
+    case 'DisableKey':
+      return setEnabled(ctx, keyId, false)
+    case 'EnableKeyRotation':
+      return setRotation(ctx, keyId, true)
+    case 'DisableKeyRotation':
+      return setRotation(ctx, keyId, false)
+    case 'GetKeyRotationStatus':
+      return rotationStatus(ctx, keyId)
+    case 'ScheduleKeyDeletion':
+      return scheduleDeletion(ctx, keyId, input)
+    case 'CancelKeyDeletion':
+      return cancelDeletion(ctx, keyId)
+    case 'TagResource':
+      return tagResource(ctx, keyId, input)
+    case 'UntagResource':
+      return untagResource(ctx, keyId, input)
+    case 'ListResourceTags':
+      return listTags(ctx, keyId)
+    case 'Sign':
+      return signAction(ctx, keyId, input)
+    case 'Verify':
+      return verifyAction(ctx, keyId, input)
+    case 'GetPublicKey':
+      return getPublicKey(ctx, keyId)
+    case 'GenerateMac':
+      return generateMac(ctx, keyId, input)
+    case 'VerifyMac':
+      return verifyMac(ctx, keyId, input)
+  }
+}
+
+/**
+ * A transit path that also answers KMS actions: each operation runs the KMS action when the request carries one.
+ * `kmsOnly` operations exist for KMS calls alone (an alias's create, update and delete); the Vault API is refused them.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: wraps paths of any field types
+export function withKms<P extends PathDefinition<any, TransitState>>(path: P, kmsOnly: Operation[] = []): P {
+  // biome-ignore lint/suspicious/noExplicitAny: the handler types follow the path's fields
+  const operations: Partial<Record<Operation, Handler<any, TransitState>>> = {}
+  for (const [operation, handler] of Object.entries(path.operations) as [
+    Operation,
+    Handler<Fields, TransitState>,
+  ][])
+    operations[operation] = (ctx) => {
+      const action = kmsActionOf(ctx.request)
+      return action ? runKmsAction(ctx, action) : handler(ctx)
+    }
+  for (const operation of kmsOnly)
+    operations[operation] ??= (ctx) => {
+      const action = kmsActionOf(ctx.request)
+      if (!action) throw new UnsupportedOperationError()
+      return runKmsAction(ctx, action)
+    }
+  return { ...path, operations }
+}

@@ -1,0 +1,95 @@
+// The KMS actions inside the transit engine: the path check, states and aliases under concurrency, and the Vault API's view.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { AwsError } from '../../../../sdk/aws-error.ts'
+import { dataOf, failure, makeTransit } from '../test-helpers.ts'
+
+const A = '11111111-1111-4111-8111-111111111111'
+const B = '22222222-2222-4222-8222-222222222222'
+const kms = (action: string) => ({ headers: { 'x-amz-target': `TrentService.${action}` } })
+const awsType = async (promise: Promise<unknown>) => {
+  try {
+    await promise
+  } catch (error) {
+    return error instanceof AwsError ? error.awsType : `not an AwsError: ${String(error)}`
+  }
+  return 'no error'
+}
+
+describe('transit KMS actions', () => {
+  it('refuses an action whose KeyId names another key than the authorised path', async () => {
+    const h = await makeTransit()
+    await h.call('create', `keys/${A}`, {}, kms('CreateKey'))
+    await h.call('create', `keys/${B}`, {}, kms('CreateKey'))
+    const body = { KeyId: A, Plaintext: Buffer.from('x').toString('base64') }
+    assert.equal(
+      await awsType(h.call('update', `encrypt/${B}`, body, kms('Encrypt'))),
+      'AccessDeniedException',
+    )
+    assert.equal(
+      await awsType(h.call('update', `decrypt/${A}`, body, kms('Encrypt'))),
+      'AccessDeniedException',
+    )
+    const sealed = dataOf(await h.call('update', `encrypt/${A}`, body, kms('Encrypt')))
+    // A blob sealed under A, sent to B's decrypt path, is refused before any key is used.
+    const wrongPath = h.call(
+      'update',
+      `decrypt/${B}`,
+      { CiphertextBlob: sealed['CiphertextBlob'] },
+      kms('Decrypt'),
+    )
+    assert.equal(await awsType(wrongPath), 'AccessDeniedException')
+    assert.equal(
+      await awsType(h.call('update', `encrypt/${A}`, body, kms('NoSuchAction'))),
+      'UnknownOperationException',
+    )
+  })
+
+  it('the Vault API sees KMS keys as transit keys, and aliases read-only', async () => {
+    const h = await makeTransit()
+    await h.call('create', `keys/${A}`, { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }, kms('CreateKey'))
+    assert.equal(dataOf(await h.call('read', `keys/${A}`))['type'], 'rsa-2048')
+    assert.deepEqual(dataOf(await h.call('list', 'keys/'))['keys'], [A])
+    await h.call('create', 'kms/aliases/app', { AliasName: 'alias/app', TargetKeyId: A }, kms('CreateAlias'))
+    assert.deepEqual(dataOf(await h.call('read', 'kms/aliases/app')), { target_key_id: A })
+    assert.deepEqual(dataOf(await h.call('list', 'kms/aliases/'))['keys'], ['app'])
+    assert.equal((await failure(() => h.call('delete', 'kms/aliases/app'))).status, 405)
+  })
+
+  it('concurrent CreateAlias of one name: exactly one wins, the others get AlreadyExistsException', async () => {
+    const h = await makeTransit()
+    await h.call('create', `keys/${A}`, {}, kms('CreateKey'))
+    await h.call('create', `keys/${B}`, {}, kms('CreateKey'))
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        awsType(
+          h.call(
+            'create',
+            'kms/aliases/race',
+            { AliasName: 'alias/race', TargetKeyId: i % 2 ? A : B },
+            kms('CreateAlias'),
+          ),
+        ),
+      ),
+    )
+    assert.equal(results.filter((r) => r === 'no error').length, 1)
+    assert.equal(results.filter((r) => r === 'AlreadyExistsException').length, 7)
+  })
+
+  it('concurrent DisableKey and ScheduleKeyDeletion never lose the deletion', async () => {
+    const h = await makeTransit()
+    await h.call('create', `keys/${A}`, {}, kms('CreateKey'))
+    await Promise.all([
+      awsType(h.call('update', `keys/${A}/config`, { KeyId: A }, kms('DisableKey'))),
+      awsType(
+        h.call('delete', `keys/${A}`, { KeyId: A, PendingWindowInDays: 7 }, kms('ScheduleKeyDeletion')),
+      ),
+      awsType(h.call('update', `keys/${A}/config`, { KeyId: A }, kms('EnableKey'))),
+    ])
+    const meta = dataOf(await h.call('read', `keys/${A}`, { KeyId: A }, kms('DescribeKey')))[
+      'KeyMetadata'
+    ] as Record<string, unknown>
+    assert.equal(meta['KeyState'], 'PendingDeletion')
+    assert.equal(meta['PendingDeletionWindowInDays'], 7)
+  })
+})

@@ -1,0 +1,139 @@
+// A KMS key's metadata beside its transit key (kms/keys/<id>): usage, spec, state, description and tags.
+import { AwsError } from '../../../../sdk/aws-error.ts'
+import { getJson, putJson, type Storage } from '../../../../sdk/storage.ts'
+import type { KeyType } from '../key-types.ts'
+
+export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion'
+export type KeyUsage = 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY' | 'GENERATE_VERIFY_MAC'
+
+export interface Tag {
+  TagKey: string
+  TagValue: string
+}
+
+export interface KmsKeyMeta {
+  keyId: string
+  /** Unix seconds. */
+  creationDate: number
+  description: string
+  keyUsage: KeyUsage
+  keySpec: string
+  keyState: KeyState
+  /** Unix seconds; set while PendingDeletion. */
+  deletionDate?: number
+  pendingWindowInDays?: number
+  tags: Tag[]
+}
+
+export const META_PREFIX = 'kms/keys/'
+
+export function loadMeta(storage: Storage, keyId: string): Promise<KmsKeyMeta | undefined> {
+  return getJson<KmsKeyMeta>(storage, META_PREFIX + keyId)
+}
+
+export async function saveMeta(storage: Storage, meta: KmsKeyMeta): Promise<void> {
+  await putJson(storage, META_PREFIX + meta.keyId, meta)
+}
+
+export const keyNotFound = (keyId: string) =>
+  new AwsError('NotFoundException', `Key '${keyId}' does not exist`)
+
+export async function requireMeta(storage: Storage, keyId: string): Promise<KmsKeyMeta> {
+  const meta = await loadMeta(storage, keyId)
+  if (meta === undefined) throw keyNotFound(keyId)
+  return meta
+}
+
+/** A key that may be used for cryptography: Enabled; AWS answers Disabled and PendingDeletion differently. */
+export function requireEnabled(meta: KmsKeyMeta, arn: string): void {
+  if (meta.keyState === 'Disabled') throw new AwsError('DisabledException', `${arn} is disabled.`)
+  if (meta.keyState === 'PendingDeletion')
+    throw new AwsError('KMSInvalidStateException', `${arn} is pending deletion.`)
+}
+
+export function requireUsage(meta: KmsKeyMeta, usage: KeyUsage, action: string): void {
+  if (meta.keyUsage !== usage)
+    throw new AwsError(
+      'InvalidKeyUsageException',
+      `KeyUsage ${meta.keyUsage} is not compatible with KMS operation ${action}.`,
+    )
+}
+
+interface SpecInfo {
+  type: KeyType
+  usages: KeyUsage[]
+  encryptionAlgorithms?: string[]
+  signingAlgorithms?: string[]
+  macAlgorithms?: string[]
+}
+
+/** AWS key specs and the transit key type behind each, with the usages AWS allows for it. */
+export const KEY_SPECS: Record<string, SpecInfo> = {
+  SYMMETRIC_DEFAULT: {
+    type: 'aes256-gcm96',
+    usages: ['ENCRYPT_DECRYPT'],
+    encryptionAlgorithms: ['SYMMETRIC_DEFAULT'],
+  },
+  RSA_2048: rsa('rsa-2048'),
+  RSA_3072: rsa('rsa-3072'),
+  RSA_4096: rsa('rsa-4096'),
+  ECC_NIST_P256: ecc('ecdsa-p256', 'ECDSA_SHA_256'),
+  ECC_NIST_P384: ecc('ecdsa-p384', 'ECDSA_SHA_384'),
+  ECC_NIST_P521: ecc('ecdsa-p521', 'ECDSA_SHA_512'),
+  HMAC_256: { type: 'hmac', usages: ['GENERATE_VERIFY_MAC'], macAlgorithms: ['HMAC_SHA_256'] },
+}
+
+function rsa(type: KeyType): SpecInfo {
+  return {
+    type,
+    usages: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'],
+    encryptionAlgorithms: ['RSAES_OAEP_SHA_256'],
+    signingAlgorithms: [
+      'RSASSA_PSS_SHA_256',
+      'RSASSA_PSS_SHA_384',
+      'RSASSA_PSS_SHA_512',
+      'RSASSA_PKCS1_V1_5_SHA_256',
+      'RSASSA_PKCS1_V1_5_SHA_384',
+      'RSASSA_PKCS1_V1_5_SHA_512',
+    ],
+  }
+}
+
+function ecc(type: KeyType, algorithm: string): SpecInfo {
+  return { type, usages: ['SIGN_VERIFY'], signingAlgorithms: [algorithm] }
+}
+
+export function keyArn(region: string, account: string, keyId: string): string {
+  return `arn:aws:kms:${region}:${account}:key/${keyId}`
+}
+
+/** DescribeKey's KeyMetadata. */
+export function keyMetadata(meta: KmsKeyMeta, arn: string, account: string): Record<string, unknown> {
+  const spec = KEY_SPECS[meta.keySpec]
+  const out: Record<string, unknown> = {
+    AWSAccountId: account,
+    KeyId: meta.keyId,
+    Arn: arn,
+    CreationDate: meta.creationDate,
+    Enabled: meta.keyState === 'Enabled',
+    Description: meta.description,
+    KeyUsage: meta.keyUsage,
+    KeyState: meta.keyState,
+    Origin: 'AWS_KMS',
+    KeyManager: 'CUSTOMER',
+    CustomerMasterKeySpec: meta.keySpec,
+    KeySpec: meta.keySpec,
+    MultiRegion: false,
+  }
+  if (meta.deletionDate !== undefined) {
+    out['DeletionDate'] = meta.deletionDate
+    out['PendingDeletionWindowInDays'] = meta.pendingWindowInDays
+  }
+  if (meta.keyUsage === 'ENCRYPT_DECRYPT' && spec?.encryptionAlgorithms)
+    out['EncryptionAlgorithms'] = spec.encryptionAlgorithms
+  if (meta.keyUsage === 'SIGN_VERIFY' && spec?.signingAlgorithms)
+    out['SigningAlgorithms'] = spec.signingAlgorithms
+  if (meta.keyUsage === 'GENERATE_VERIFY_MAC' && spec?.macAlgorithms)
+    out['MacAlgorithms'] = spec.macAlgorithms
+  return out
+}

@@ -1,0 +1,147 @@
+// KMS Sign, Verify, GetPublicKey, GenerateMac and VerifyMac on transit keys, with AWS's algorithms and raw signatures.
+import crypto from 'node:crypto'
+import { AwsError } from '../../../../sdk/aws-error.ts'
+import { optString, validation } from '../../../../sdk/aws-input.ts'
+import { blobField } from '../../../../sdk/aws-kms-routes.ts'
+import { isRsa } from '../key-types.ts'
+import { liveVersions, privateKeyOf, requireKey, type TransitKey, versionOf } from '../model.ts'
+import type { KmsContext } from './context.ts'
+import { KEY_SPECS, type KmsKeyMeta, requireEnabled, requireMeta, requireUsage } from './metadata.ts'
+
+type Input = Record<string, unknown>
+type Output = Record<string, unknown>
+
+const MAX_MESSAGE = 4096
+
+async function usableKey(
+  ctx: KmsContext,
+  keyId: string,
+  usage: 'SIGN_VERIFY' | 'GENERATE_VERIFY_MAC',
+  action: string,
+): Promise<{ meta: KmsKeyMeta; key: TransitKey }> {
+  const meta = await requireMeta(ctx.storage, keyId)
+  requireEnabled(meta, ctx.arn(keyId))
+  requireUsage(meta, usage, action)
+  return { meta, key: await requireKey(ctx.storage, keyId) }
+}
+
+/** Node's options for an AWS signing algorithm: the digest, and PSS with a salt as long as the digest, as AWS signs. */
+function signingOptions(
+  meta: KmsKeyMeta,
+  algorithm: string,
+): { digest: string; padding?: number; saltLength?: number } {
+  const allowed = KEY_SPECS[meta.keySpec]?.signingAlgorithms ?? []
+  if (!allowed.includes(algorithm))
+    throw new AwsError(
+      'InvalidKeyUsageException',
+      `Signing algorithm ${algorithm} is not supported by this key; it supports ${allowed.join(', ')}.`,
+    )
+  const bits = algorithm.slice(-3)
+  const digest = `sha${bits}`
+  if (algorithm.startsWith('RSASSA_PSS_'))
+    return { digest, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(bits) / 8 }
+  if (algorithm.startsWith('RSASSA_PKCS1_V1_5_'))
+    return { digest, padding: crypto.constants.RSA_PKCS1_PADDING }
+  return { digest }
+}
+
+function message(input: Input): Buffer {
+  const messageType = optString(input, 'MessageType') ?? 'RAW'
+  if (messageType === 'DIGEST')
+    throw new AwsError('ValidationException', 'MessageType DIGEST is not supported by this server; send RAW.')
+  if (messageType !== 'RAW')
+    throw validation('messageType', 'Member must satisfy enum value set: [RAW, DIGEST]')
+  const bytes = blobField(input, 'Message') as Buffer
+  if (bytes.length < 1 || bytes.length > MAX_MESSAGE)
+    throw validation('message', `Member must have length between 1 and ${MAX_MESSAGE}`)
+  return bytes
+}
+
+function signingAlgorithm(input: Input): string {
+  const algorithm = optString(input, 'SigningAlgorithm')
+  if (algorithm === undefined) throw validation('signingAlgorithm', 'Member must not be null')
+  return algorithm
+}
+
+export async function signAction(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
+  const data = message(input)
+  const algorithm = signingAlgorithm(input)
+  const { meta, key } = await usableKey(ctx, keyId, 'SIGN_VERIFY', 'Sign')
+  const { digest, ...padding } = signingOptions(meta, algorithm)
+  const privateKey = privateKeyOf(versionOf(key, key.latest_version))
+  const signature = crypto.sign(digest, data, { key: privateKey, ...padding })
+  return { KeyId: ctx.arn(keyId), Signature: signature.toString('base64'), SigningAlgorithm: algorithm }
+}
+
+/** A signature is valid when any live version verifies it (a KMS signature does not name its version). */
+export async function verifyAction(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
+  const data = message(input)
+  const algorithm = signingAlgorithm(input)
+  const signature = blobField(input, 'Signature') as Buffer
+  const { meta, key } = await usableKey(ctx, keyId, 'SIGN_VERIFY', 'Verify')
+  const { digest, ...padding } = signingOptions(meta, algorithm)
+  const valid = liveVersions(key).some(([, entry]) => {
+    const publicKey = crypto.createPublicKey(privateKeyOf(entry))
+    try {
+      return crypto.verify(digest, data, { key: publicKey, ...padding }, signature)
+    } catch {
+      return false
+    }
+  })
+  if (!valid) throw new AwsError('KMSInvalidSignatureException', 'The signature is not valid.')
+  return { KeyId: ctx.arn(keyId), SignatureValid: true, SigningAlgorithm: algorithm }
+}
+
+export async function getPublicKey(ctx: KmsContext, keyId: string): Promise<Output> {
+  const meta = await requireMeta(ctx.storage, keyId)
+  requireEnabled(meta, ctx.arn(keyId))
+  const key = await requireKey(ctx.storage, keyId)
+  const spec = KEY_SPECS[meta.keySpec]
+  if (!isRsa(key.type) && !key.type.startsWith('ecdsa-'))
+    throw new AwsError('UnsupportedOperationException', 'GetPublicKey needs an asymmetric key.')
+  const der = crypto
+    .createPublicKey(privateKeyOf(versionOf(key, key.latest_version)))
+    .export({ format: 'der', type: 'spki' })
+  const out: Output = {
+    KeyId: ctx.arn(keyId),
+    PublicKey: der.toString('base64'),
+    KeySpec: meta.keySpec,
+    CustomerMasterKeySpec: meta.keySpec,
+    KeyUsage: meta.keyUsage,
+  }
+  if (meta.keyUsage === 'SIGN_VERIFY') out['SigningAlgorithms'] = spec?.signingAlgorithms
+  else out['EncryptionAlgorithms'] = spec?.encryptionAlgorithms
+  return out
+}
+
+function macAlgorithm(input: Input): string {
+  const algorithm = optString(input, 'MacAlgorithm')
+  if (algorithm !== 'HMAC_SHA_256')
+    throw new AwsError('InvalidKeyUsageException', 'This key supports the MAC algorithm HMAC_SHA_256 only.')
+  return algorithm
+}
+
+function mac(hmacKey: string, data: Buffer): Buffer {
+  return crypto.createHmac('sha256', Buffer.from(hmacKey, 'base64')).update(data).digest()
+}
+
+export async function generateMac(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
+  const data = blobField(input, 'Message') as Buffer
+  const algorithm = macAlgorithm(input)
+  const { key } = await usableKey(ctx, keyId, 'GENERATE_VERIFY_MAC', 'GenerateMac')
+  const value = mac(versionOf(key, key.latest_version).hmac_key, data)
+  return { KeyId: ctx.arn(keyId), Mac: value.toString('base64'), MacAlgorithm: algorithm }
+}
+
+export async function verifyMac(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
+  const data = blobField(input, 'Message') as Buffer
+  const given = blobField(input, 'Mac') as Buffer
+  const algorithm = macAlgorithm(input)
+  const { key } = await usableKey(ctx, keyId, 'GENERATE_VERIFY_MAC', 'VerifyMac')
+  const valid = liveVersions(key).some(([, entry]) => {
+    const expected = mac(entry.hmac_key, data)
+    return expected.length === given.length && crypto.timingSafeEqual(expected, given)
+  })
+  if (!valid) throw new AwsError('KMSInvalidMacException', 'The MAC is not valid.')
+  return { KeyId: ctx.arn(keyId), MacValid: true, MacAlgorithm: algorithm }
+}
