@@ -32,6 +32,8 @@ export interface InjectionSpec {
   configMap: string | undefined
   vaultAddress: string | undefined
   caCert: string | undefined
+  /** A Kubernetes Secret mounted at /vault/tls in the agent containers (for `ca-cert`), as Vault's `tls-secret`. */
+  tlsSecret: string | undefined
   tlsSkipVerify: boolean
   runAsUser: number
   runAsGroup: number
@@ -176,6 +178,7 @@ export function readInjectionSpec(annotations: Annotations): InjectionSpec {
     configMap,
     vaultAddress: get('service'),
     caCert: get('ca-cert'),
+    tlsSecret: get('tls-secret'),
     tlsSkipVerify: parseBool(get('tls-skip-verify'), 'tls-skip-verify', false),
     runAsUser: parseId(get('agent-run-as-user'), 'agent-run-as-user', DEFAULTS.runAsUser),
     runAsGroup: parseId(get('agent-run-as-group'), 'agent-run-as-group', DEFAULTS.runAsGroup),

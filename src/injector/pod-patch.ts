@@ -21,6 +21,8 @@ const HOME_INIT_VOLUME = 'coffer-agent-home-init'
 const HOME_SIDECAR_VOLUME = 'coffer-agent-home-sidecar'
 const CONFIG_VOLUME = 'coffer-agent-config'
 const CONFIG_MOUNT = '/coffer/configs'
+const TLS_VOLUME = 'coffer-agent-tls'
+export const TLS_MOUNT = '/vault/tls'
 const TOKEN_DIR = TOKEN_PATH.slice(0, TOKEN_PATH.lastIndexOf('/'))
 export const CONFIG_ENV = 'COFFER_AGENT_CONFIG'
 
@@ -58,6 +60,7 @@ function agentContainer(
   ]
   const token = tokenVolume(pod, spec)
   if (token) mounts.push({ name: token, mountPath: TOKEN_DIR, readOnly: true })
+  if (spec.tlsSecret) mounts.push({ name: TLS_VOLUME, mountPath: TLS_MOUNT, readOnly: true })
   const address = spec.vaultAddress ?? settings.vaultAddress
   const env: Record<string, string>[] = [{ name: 'VAULT_ADDR', value: address }]
   let script: string
@@ -103,6 +106,7 @@ export function podPatch(pod: Pod, spec: InjectionSpec, settings: InjectorSettin
   if (spec.prePopulate) volumes.push({ name: HOME_INIT_VOLUME, emptyDir: memory })
   if (!spec.prePopulateOnly) volumes.push({ name: HOME_SIDECAR_VOLUME, emptyDir: memory })
   if (spec.configMap) volumes.push({ name: CONFIG_VOLUME, configMap: { name: spec.configMap } })
+  if (spec.tlsSecret) volumes.push({ name: TLS_VOLUME, secret: { secretName: spec.tlsSecret } })
   const ops: PatchOperation[] = addAll('/spec/volumes', podSpec.volumes, volumes)
 
   const appContainers: Pod[] = podSpec.containers ?? []
