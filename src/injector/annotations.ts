@@ -59,7 +59,7 @@ export const DEFAULTS = {
   secretVolumePath: '/vault/secrets',
 }
 
-/** Annotation names (after the prefix) that are read, for the docs and for unknown-name warnings. */
+/** Vault annotations accepted but without effect in Coffer: the pod is admitted with a warning naming them. */
 const IGNORED_WITH_WARNING = ['namespace', 'agent-cache-enable', 'agent-inject-default-template']
 
 type Annotations = Record<string, string>

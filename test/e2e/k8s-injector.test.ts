@@ -206,4 +206,17 @@ describe('coffer k8s-injector as a process', () => {
     const wrongType = await post('/mutate', JSON.stringify(review), 'text/plain')
     assert.equal(wrongType.status, 400)
   })
+
+  it('refuses to start without TLS or a server address', async () => {
+    for (const [args, message] of [
+      [['-vault-address=https://coffer:8200'], /-tls-cert-file and -tls-key-file are required/],
+      [['-tls-cert-file=/x', '-tls-key-file=/y'], /-vault-address=URL is required/],
+      [['-tls-cert-file=/x', '-tls-key-file=/y', '-vault-address=coffer:8200'], /must be an http\(s\) URL/],
+    ] as const) {
+      const run = spawnCoffer(['k8s-injector', ...args])
+      children.push(run.child)
+      assert.equal(await run.exited(), 1, run.log())
+      assert.match(run.log(), message)
+    }
+  })
 })
