@@ -252,4 +252,17 @@ describe('k8s injector admission', () => {
       assert.match(reply.body['error'], message)
     }
   })
+
+  it('carries any template text into the agent config unchanged: quotes, backslashes, newlines, control characters', () => {
+    const review = fixture('review-minimal-pod.json')
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: HCL's interpolation syntax must reach the config as text
+    const text = '{{ with secret "secret/data/app/db" }}a\\b "q" ${x} %{y}\n\ttab\u0001\u007f é{{ end }}\n'
+    review['request'].object.metadata.annotations['vault.hashicorp.com/agent-inject-template-db-creds'] = text
+    review['request'].object.metadata.annotations['vault.hashicorp.com/agent-inject-command-db-creds'] =
+      'sh -c "kill -HUP $(cat /run/app.pid)"'
+    const { pod } = mutated(review)
+    const config = parseAgentConfig(configOf(pod.spec.initContainers[0]))
+    assert.equal(config.templates[0]!.contents, text)
+    assert.equal(config.templates[0]!.command, 'sh -c "kill -HUP $(cat /run/app.pid)"')
+  })
 })

@@ -37,17 +37,14 @@ export async function startInjector(options: InjectorServerOptions): Promise<Run
       if (req.method !== 'POST') return send(res, 405, { error: 'POST only' })
       const chunks: Buffer[] = []
       let size = 0
+      // Past the limit the rest is read and dropped (memory stays bounded), then 413: the caller reads a clear
+      // answer instead of a reset connection mid-upload. Node's requestTimeout bounds a body that never ends.
       req.on('data', (chunk: Buffer) => {
         size += chunk.length
-        if (size > MAX_BODY) {
-          send(res, 413, { error: 'request too large' })
-          req.destroy()
-          return
-        }
-        chunks.push(chunk)
+        if (size <= MAX_BODY) chunks.push(chunk)
       })
       req.on('end', () => {
-        if (res.headersSent) return
+        if (size > MAX_BODY) return send(res, 413, { error: `request body over ${MAX_BODY} bytes` })
         const reply = handleAdmission(
           req.headers['content-type'],
           Buffer.concat(chunks).toString('utf8'),

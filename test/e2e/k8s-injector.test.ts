@@ -212,11 +212,32 @@ describe('coffer k8s-injector as a process', () => {
       [['-vault-address=https://coffer:8200'], /-tls-cert-file and -tls-key-file are required/],
       [['-tls-cert-file=/x', '-tls-key-file=/y'], /-vault-address=URL is required/],
       [['-tls-cert-file=/x', '-tls-key-file=/y', '-vault-address=coffer:8200'], /must be an http\(s\) URL/],
+      [['-tls-cert-file=/x', '-tls-key-file=/y', '-vault-address=http://c:1', '-listen=8080'], /HOST:PORT/],
+      [
+        ['-tls-cert-file=/nonexistent.pem', '-tls-key-file=/y', '-vault-address=http://c:1'],
+        /ENOENT \(\/nonexistent\.pem\)/,
+      ],
     ] as const) {
       const run = spawnCoffer(['k8s-injector', ...args])
       children.push(run.child)
       assert.equal(await run.exited(), 1, run.log())
       assert.match(run.log(), message)
     }
+  })
+
+  it('serves /health, refuses other methods and paths, and a body over 4 MiB with 413', async () => {
+    const call = (method: string, path: string, body?: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = https.request(`${injectorUrl}${path}`, { method, ca, agent: false }, (res) => {
+          res.resume()
+          res.on('end', () => resolve(res.statusCode!))
+        })
+        req.on('error', reject)
+        req.end(body)
+      })
+    assert.equal(await call('GET', '/health'), 200)
+    assert.equal(await call('GET', '/mutate'), 405)
+    assert.equal(await call('POST', '/validate', '{}'), 404)
+    assert.equal(await call('POST', '/mutate', 'x'.repeat(5 * 1024 * 1024)), 413)
   })
 })

@@ -1,6 +1,6 @@
 // `coffer k8s-injector`: the mutating admission webhook that adds `coffer agent` to annotated pods.
 import { startInjector } from '../../injector/index.ts'
-import type { CommandSpec } from '../context.ts'
+import { CliError, type CommandSpec } from '../context.ts'
 import { UsageError } from '../flags.ts'
 
 export const k8sInjectorCommand: CommandSpec = {
@@ -57,8 +57,11 @@ export const k8sInjectorCommand: CommandSpec = {
       )
     if (!vaultAddress) throw new UsageError('-vault-address=URL is required')
     if (!/^https?:\/\/[^/]/.test(vaultAddress)) throw new UsageError('-vault-address must be an http(s) URL')
+    const listen = ctx.flags.string('listen') ?? ctx.env['AGENT_INJECT_LISTEN'] ?? '0.0.0.0:8080'
+    if (!/^(\[[0-9a-fA-F:.]+\]|[^:[\]]*):\d{1,5}$/.test(listen) || Number(listen.split(':').at(-1)) > 65535)
+      throw new UsageError(`-listen must be HOST:PORT, not "${listen}"`)
     const injector = await startInjector({
-      listen: ctx.flags.string('listen') ?? ctx.env['AGENT_INJECT_LISTEN'] ?? '0.0.0.0:8080',
+      listen,
       tlsCertFile,
       tlsKeyFile,
       vaultAddress,
@@ -67,6 +70,12 @@ export const k8sInjectorCommand: CommandSpec = {
         ctx.env['AGENT_INJECT_VAULT_IMAGE'] ??
         'ghcr.io/coffer/coffer:latest',
       log: (message) => ctx.err(`${new Date().toISOString()} [WARN] k8s-injector: ${message}`),
+    }).catch((error: NodeJS.ErrnoException) => {
+      // A missing or unreadable certificate, a bad key, a port in use: say which, without a stack.
+      throw new CliError(
+        `Error starting the injector: ${error.code ?? error.message}${error.path ? ` (${error.path})` : ''}`,
+        1,
+      )
     })
     ctx.err(`${new Date().toISOString()} [INFO] k8s-injector: listening on https://${injector.address}`)
     await new Promise<void>((resolve) => {
