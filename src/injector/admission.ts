@@ -1,6 +1,6 @@
 // Answers an AdmissionReview (admission.k8s.io/v1) for a pod: a JSON patch when it asks for injection, as Vault's injector does.
 import { AnnotationError, readInjectionSpec, shouldInject } from './annotations.ts'
-import { type InjectorSettings, podPatch } from './pod-patch.ts'
+import { hasInjectedParts, type InjectorSettings, podPatch } from './pod-patch.ts'
 
 export interface AdmissionReply {
   status: number
@@ -82,7 +82,7 @@ export function handleAdmission(
   try {
     if (typeof annotations !== 'object' || Array.isArray(annotations))
       throw new AnnotationError('metadata.annotations is not a map')
-    if (!shouldInject(annotations)) return review(apiVersion, { uid, allowed: true })
+    if (!shouldInject(annotations) || hasInjectedParts(pod)) return review(apiVersion, { uid, allowed: true })
     if (namespace !== undefined && DENIED_NAMESPACES.has(namespace))
       return review(apiVersion, { uid, allowed: true })
     const spec = readInjectionSpec(annotations)

@@ -161,6 +161,10 @@ describe('k8s injector admission', () => {
       review['request'].object = pod
       const again = admit(review)
       assert.deepEqual(again.body['response'], { uid: review['request'].uid, allowed: true })
+      // Nor when the status annotation was lost but the agent is there (a spec copied from an injected pod).
+      delete pod.metadata.annotations['vault.hashicorp.com/agent-inject-status']
+      delete pod.metadata.annotations['coffer.dev/agent-inject-status']
+      assert.deepEqual(admit(review).body['response'], { uid: review['request'].uid, allowed: true })
     }
   })
 

@@ -98,6 +98,21 @@ function agentContainer(
   return container
 }
 
+/**
+ * Whether the pod already holds the injector's volume or containers (a spec copied from an injected pod, or the
+ * status annotation removed): adding them again would only make the API server refuse the pod for duplicates.
+ */
+export function hasInjectedParts(pod: Pod): boolean {
+  const spec = pod.spec ?? {}
+  const names = (list: unknown) => (Array.isArray(list) ? list.map((item) => item?.name) : [])
+  return (
+    names(spec.volumes).includes(SECRETS_VOLUME) ||
+    [...names(spec.containers), ...names(spec.initContainers)].some(
+      (name) => name === 'coffer-agent' || name === 'coffer-agent-init',
+    )
+  )
+}
+
 /** The patch for an annotated, not yet injected pod. */
 export function podPatch(pod: Pod, spec: InjectionSpec, settings: InjectorSettings): PatchOperation[] {
   const podSpec = pod.spec ?? {}
