@@ -27,8 +27,10 @@ const ALLOWED: Record<string, string[]> = {
   client: ['lib', 'sdk'],
   scanner: ['lib'],
   agent: ['client', 'lib'],
-  // `coffer run` and `coffer agent` are thin commands over the agent library.
-  cli: ['client', 'scanner', 'lib', 'agent'],
+  // The Kubernetes injector only writes agent configs and pod patches: it never talks to the server itself.
+  injector: ['lib'],
+  // `coffer run`, `coffer agent` and `coffer k8s-injector` are thin commands over their libraries.
+  cli: ['client', 'scanner', 'lib', 'agent', 'injector'],
   coffer: ['cli', 'server/main', 'server/operator'],
   architecture: [],
   'server/physical': ['sdk', 'lib'],

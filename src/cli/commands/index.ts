@@ -11,6 +11,7 @@ import { authEnableCommand } from './auth/enable.ts'
 import { authListCommand } from './auth/list.ts'
 import { authMoveCommand } from './auth/move.ts'
 import { deleteCommand } from './delete.ts'
+import { k8sInjectorCommand } from './k8s-injector.ts'
 import { kvDeleteCommand } from './kv/delete.ts'
 import { kvDestroyCommand } from './kv/destroy.ts'
 import { kvEnableVersioningCommand } from './kv/enable-versioning.ts'
@@ -76,6 +77,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   loginCommand,
   runCommand,
   agentCommand,
+  k8sInjectorCommand,
   operatorInitCommand,
   operatorUnsealCommand,
   operatorSealCommand,
