@@ -2,11 +2,13 @@
 // a 403), event-driven refresh, Secrets Manager, transit. Requests are counted by a proxy in front of the server.
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { CofferClient, CofferConnectionError, CofferError } from '../../packages/client/src/index.ts'
 import { type CountingProxy, startCountingProxy } from '../helpers/counting-proxy.ts'
 import { withDeadline } from '../helpers/deadline.ts'
-import { startDevServer, type TestServer } from '../helpers/server.ts'
+import { makeTempDir, startDevServer, type TestServer } from '../helpers/server.ts'
 
 /** A clock the cache reads; tests move it instead of sleeping. */
 function manualClock() {
@@ -20,6 +22,11 @@ describe('@coffer/client', () => {
   before(async () => {
     t = await startDevServer()
     proxy = await startCountingProxy(t.address)
+    const sm = await t.call('POST', 'sys/mounts/secretsmanager', {
+      body: { type: 'secretsmanager', options: { account_id: '123456789012' } },
+    })
+    assert.equal(sm.status, 204)
+    assert.equal((await t.call('POST', 'sys/mounts/transit', { body: { type: 'transit' } })).status, 204)
   })
   after(async () => {
     await proxy?.close()
@@ -182,16 +189,86 @@ describe('@coffer/client', () => {
     }
   })
 
+  it('logs in with AppRole once for concurrent calls, and reads a token file', async () => {
+    assert.equal((await t.call('POST', 'sys/auth/approle', { body: { type: 'approle' } })).status, 204)
+    await t.call('PUT', 'sys/policies/acl/lib-app', {
+      body: { policy: 'path "secret/data/lib/*" { capabilities = ["read", "create", "update"] }' },
+    })
+    await t.call('POST', 'auth/approle/role/lib', { body: { token_policies: ['lib-app'], token_ttl: '1h' } })
+    const roleId = (await t.call('GET', 'auth/approle/role/lib/role-id')).body.data.role_id as string
+    const secretId = (await t.call('POST', 'auth/approle/role/lib/secret-id')).body.data.secret_id as string
+    await t.call('POST', 'secret/data/lib/approle', { body: { data: { v: 'by-role' } } })
+    const client = new CofferClient({
+      address: proxy.address,
+      approle: { roleId, secretId },
+      events: { enabled: false },
+    })
+    try {
+      const reads = await Promise.all(['lib/approle', 'lib/kv', 'lib/ahead'].map((p) => client.kv.get(p)))
+      assert.equal(reads[0]!.data['v'], 'by-role')
+      assert.equal(proxy.count('POST', 'auth/approle/login'), 1)
+      await assert.rejects(client.request('GET', 'sys/policies/acl/lib-app'), (e: unknown) => {
+        return e instanceof CofferError && e.status === 403
+      })
+    } finally {
+      client.close()
+    }
+
+    const temp = makeTempDir('coffer-client-lib-')
+    try {
+      const file = join(temp.dir, 'token')
+      writeFileSync(file, `${t.rootToken}\n`)
+      const fromFile = new CofferClient({ address: t.address, tokenFile: file, events: { enabled: false } })
+      assert.equal((await fromFile.kv.get('lib/approle')).data['v'], 'by-role')
+      writeFileSync(file, 'not-a-token')
+      await assert.rejects(fromFile.kv.put('lib/approle', { v: 'x' }), (e: unknown) => {
+        return e instanceof CofferError && e.status === 403
+      })
+      fromFile.close()
+    } finally {
+      temp.remove()
+    }
+  })
+
+  it('refreshes a cached Secrets Manager value on put-secret-value and stage moves', async () => {
+    await t.call('POST', 'secretsmanager/secrets/lib/watched', { body: { secret_string: 'w-1' } })
+    const client = new CofferClient({
+      address: proxy.address,
+      token: t.rootToken,
+      cache: { ttl: 3600 },
+      events: { types: ['secretsmanager/*'] },
+    })
+    try {
+      await withDeadline(once(client, 'eventsConnected'), 'the event subscription opens')
+      assert.equal((await client.secretsManager.getSecretValue('lib/watched')).secret_string, 'w-1')
+      const changed = once(client, 'change')
+      await t.call('POST', 'secretsmanager/secrets/lib/watched', { body: { secret_string: 'w-2' } })
+      const [notice] = await withDeadline(changed, 'a change event for the new version')
+      assert.equal(notice.key, 'secretsmanager/secrets/lib/watched')
+      assert.equal(notice.event.type, 'secretsmanager/put-secret-value')
+      const second = await client.secretsManager.getSecretValue('lib/watched')
+      assert.equal(second.secret_string, 'w-2')
+      // An operator moves AWSCURRENT back to the first version: the cache follows the stage move.
+      const first = (await client.secretsManager.getSecretValue('lib/watched', { stage: 'AWSPREVIOUS' }))
+        .version_id
+      const moved = once(client, 'change')
+      const move = await t.call('POST', 'secretsmanager/versions/lib/watched', {
+        body: {
+          version_stage: 'AWSCURRENT',
+          move_to_version_id: first,
+          remove_from_version_id: second.version_id,
+        },
+      })
+      assert.ok(move.status < 300, JSON.stringify(move.body))
+      const [stageNotice] = await withDeadline(moved, 'a change event for the stage move')
+      assert.equal(stageNotice.event.type, 'secretsmanager/update-secret-version-stage')
+      assert.equal((await client.secretsManager.getSecretValue('lib/watched')).secret_string, 'w-1')
+    } finally {
+      client.close()
+    }
+  })
+
   it('reads Secrets Manager values by stage and version, and round-trips through transit', async () => {
-    assert.equal(
-      (
-        await t.call('POST', 'sys/mounts/secretsmanager', {
-          body: { type: 'secretsmanager', options: { account_id: '123456789012' } },
-        })
-      ).status,
-      204,
-    )
-    assert.equal((await t.call('POST', 'sys/mounts/transit', { body: { type: 'transit' } })).status, 204)
     await t.call('POST', 'secretsmanager/secrets/lib/db', { body: { secret_string: 's-1' } })
     const client = new CofferClient({
       address: proxy.address,

@@ -5,7 +5,10 @@ import { isUnavailable } from './errors.ts'
 export interface CacheOptions {
   /** Off with `false`. */
   enabled?: boolean
-  /** TTL in seconds for a value whose answer has no lease_duration (KV, Secrets Manager, transit keys); default 60. */
+  /**
+   * TTL in seconds (default 60): how long a value is served without asking the server. An answer with a shorter
+   * lease_duration (or a static role rotating sooner) is kept only that long.
+   */
   ttl?: number
   /** A hit in this last fraction of the TTL starts one background refresh (default 0.2; 0 turns it off). */
   refreshAheadFraction?: number
@@ -18,7 +21,7 @@ export interface CacheOptions {
   maxEntries?: number
 }
 
-/** A loaded value and how long it may be kept (seconds; undefined takes the configured TTL). */
+/** A loaded value and how long it may be kept at most (seconds; the configured TTL caps it). */
 export interface Loaded<T> {
   value: T
   ttl?: number | undefined
@@ -129,7 +132,7 @@ export class SecretCache extends EventEmitter {
     if (!load) return Promise.reject(new Error(`no loader for ${key}`))
     const started = load()
       .then(({ value, ttl }) => {
-        this.#store(key, value, ttl ?? this.#ttl)
+        this.#store(key, value, Math.min(ttl ?? this.#ttl, this.#ttl))
         return value
       })
       .catch((error: unknown) => {

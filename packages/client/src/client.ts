@@ -48,7 +48,7 @@ export class CofferClient extends EventEmitter {
     this.#transport.token = tokenSource(this.#transport, opts, now)
     this.cache = new SecretCache(opts.cache, now)
     this.kv = new KvApi(this.#transport, this.cache)
-    this.database = new DatabaseApi(this.#transport)
+    this.database = new DatabaseApi(this.#transport, this.cache)
     this.secretsManager = new SecretsManagerApi(this.#transport, this.cache)
     this.transit = new TransitApi(this.#transport)
     if (opts.events?.enabled !== false && opts.cache?.enabled !== false) {

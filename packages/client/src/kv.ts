@@ -1,6 +1,6 @@
 // KV version 2 calls: cached reads of data/<path>, writes that refresh what this client cached.
 import type { SecretCache } from './cache.ts'
-import type { Envelope, Transport } from './transport.ts'
+import { type Envelope, leaseTtl, type Transport } from './transport.ts'
 
 export interface KvMetadata {
   version: number
@@ -42,7 +42,7 @@ export class KvApi {
     const query = { version: opts.version === undefined ? undefined : String(opts.version) }
     return this.#cache.get(cacheKey(apiPath, query), async () => {
       const reply = await this.#transport.request<Envelope<KvSecret<T>>>('GET', apiPath, { query })
-      return { value: reply.data }
+      return { value: reply.data, ttl: leaseTtl(reply) }
     })
   }
 

@@ -1,5 +1,6 @@
 // A leased credential that keeps itself valid: renews at 2/3 of its TTL, and fetches a new one before the last lease ends.
 import { EventEmitter } from 'node:events'
+import type { SecretCache } from './cache.ts'
 import { CofferError } from './errors.ts'
 import type { Envelope, Transport } from './transport.ts'
 
@@ -117,11 +118,32 @@ export class LeaseHandle<T = DatabaseCredentials> extends EventEmitter {
   }
 }
 
-/** The database engine's dynamic credentials: `<mount>/creds/<role>` under a lease that keeps itself alive. */
+export interface StaticCredentials extends DatabaseCredentials {
+  /** Seconds until the next scheduled rotation. */
+  ttl: number
+  last_vault_rotation: string
+  rotation_period: number
+}
+
+/** The database engine: dynamic credentials under self-renewing leases, and cached static-role credentials. */
 export class DatabaseApi {
   readonly #transport: Transport
-  constructor(transport: Transport) {
+  readonly #cache: SecretCache
+  constructor(transport: Transport, cache: SecretCache) {
     this.#transport = transport
+    this.#cache = cache
+  }
+
+  /**
+   * A static role's current credentials (`<mount>/static-creds/<role>`), cached no later than the next scheduled
+   * rotation (nor longer than the cache TTL); a `database/rotate` event loads them again at once.
+   */
+  staticCredentials(mount: string, role: string): Promise<StaticCredentials> {
+    const apiPath = `${mount}/static-creds/${role}`
+    return this.#cache.get(apiPath, async () => {
+      const reply = await this.#transport.request<Envelope<StaticCredentials>>('GET', apiPath)
+      return { value: reply.data, ttl: reply.data.ttl > 0 ? reply.data.ttl : undefined }
+    })
   }
 
   async credentials<T = DatabaseCredentials>(mount: string, role: string): Promise<LeaseHandle<T>> {

@@ -1,7 +1,7 @@
 // Secrets Manager through its Vault API paths (secretsmanager/secrets/<name>): cached GetSecretValue.
 import type { SecretCache } from './cache.ts'
 import { cacheKey, trimSlashes } from './kv.ts'
-import type { Envelope, Transport } from './transport.ts'
+import { type Envelope, leaseTtl, type Transport } from './transport.ts'
 
 export interface SecretValue {
   arn: string
@@ -36,7 +36,7 @@ export class SecretsManagerApi {
     const query = { version_id: opts.versionId, version_stage: opts.stage }
     return this.#cache.get(cacheKey(apiPath, query), async () => {
       const reply = await this.#transport.request<Envelope<SecretValue>>('GET', apiPath, { query })
-      return { value: reply.data }
+      return { value: reply.data, ttl: leaseTtl(reply) }
     })
   }
 }

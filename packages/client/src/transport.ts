@@ -29,6 +29,11 @@ export interface Envelope<T = Record<string, unknown>> {
   warnings?: string[] | null
 }
 
+/** The answer's lease_duration as a cache TTL; undefined when it has none, so the configured TTL applies. */
+export function leaseTtl(reply: { lease_duration?: number }): number | undefined {
+  return reply.lease_duration !== undefined && reply.lease_duration > 0 ? reply.lease_duration : undefined
+}
+
 export type TokenSource = () => Promise<string>
 
 export class Transport {
