@@ -17,7 +17,7 @@ let requests = 0
 let server: http.Server
 let address: string
 before(async () => {
-  server = http.createServer((req, res) => {
+  server = http.createServer((_req, res) => {
     requests++
     const status = script.shift() ?? 200
     res.writeHead(status, { 'content-type': 'application/json' })

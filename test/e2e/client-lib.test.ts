@@ -149,7 +149,7 @@ describe('@coffer/client', () => {
       events: { types: ['kv*'] },
     })
     try {
-      await withDeadline(once(client, 'eventsConnected'), 'the event subscription opens')
+      assert.equal(await withDeadline(client.eventsReady(), 'the event subscription opens'), true)
       assert.equal((await client.kv.get('lib/watched')).data['v'], 'one')
       const changed = once(client, 'change')
       await t.call('POST', 'secret/data/lib/watched', { body: { data: { v: 'two' } } })
@@ -239,7 +239,7 @@ describe('@coffer/client', () => {
       events: { types: ['secretsmanager/*'] },
     })
     try {
-      await withDeadline(once(client, 'eventsConnected'), 'the event subscription opens')
+      assert.equal(await withDeadline(client.eventsReady(), 'the event subscription opens'), true)
       assert.equal((await client.secretsManager.getSecretValue('lib/watched')).secret_string, 'w-1')
       const changed = once(client, 'change')
       await t.call('POST', 'secretsmanager/secrets/lib/watched', { body: { secret_string: 'w-2' } })

@@ -76,6 +76,14 @@ export class CofferClient extends EventEmitter {
     return this.#transport.request<T>(method, path, opts)
   }
 
+  /**
+   * Resolves true once every event subscription is open (changes made from then on refresh the cache), false
+   * when events are off or one subscription was refused or failed (TTLs then bound staleness; it is retried).
+   */
+  eventsReady(): Promise<boolean> {
+    return this.#events ? this.#events.ready() : Promise.resolve(false)
+  }
+
   /** Stops the event stream and drops the cache (lease handles are closed by their owners). */
   close(): void {
     this.#events?.close()

@@ -35,6 +35,7 @@ export class EventStream extends EventEmitter {
   readonly #maxReconnectMs: number
   readonly #sockets = new Set<WebSocket>()
   readonly #timers = new Set<NodeJS.Timeout>()
+  readonly #connected = new Set<string>()
   #closed = false
 
   constructor(address: string, token: TokenSource, opts: EventOptions = {}) {
@@ -43,6 +44,25 @@ export class EventStream extends EventEmitter {
     this.#token = token
     this.#types = opts.types ?? DEFAULT_EVENT_TYPES
     this.#maxReconnectMs = opts.maxReconnectMs ?? 30_000
+  }
+
+  /** Resolves true once every subscription is open, false as soon as one is reported unavailable. */
+  ready(): Promise<boolean> {
+    if (this.#types.every((type) => this.#connected.has(type))) return Promise.resolve(true)
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!this.#types.every((type) => this.#connected.has(type))) return
+        done(true)
+      }
+      const refused = () => done(false)
+      const done = (value: boolean) => {
+        this.off('connected', check)
+        this.off('unavailable', refused)
+        resolve(value)
+      }
+      this.on('connected', check)
+      this.on('unavailable', refused)
+    })
   }
 
   start(): void {
@@ -77,6 +97,7 @@ export class EventStream extends EventEmitter {
     let opened = false
     socket.addEventListener('open', () => {
       opened = true
+      this.#connected.add(type)
       this.emit(hadConnection ? 'reconnected' : 'connected', type)
     })
     socket.addEventListener('message', (message) => {
@@ -85,6 +106,7 @@ export class EventStream extends EventEmitter {
     })
     socket.addEventListener('close', (close) => {
       this.#sockets.delete(socket)
+      this.#connected.delete(type)
       if (this.#closed) return
       if (!opened) this.emit('unavailable', type, `connection refused or failed (${close.code})`)
       this.#retry(type, opened ? 0 : failures + 1, hadConnection || opened)
