@@ -92,7 +92,7 @@ export class EventStream extends EventEmitter {
     if (this.#closed) return
     const url = `${this.#wsUrl}/v1/sys/events/subscribe/${type}?json=true`
     // Node's WebSocket takes headers; the token stays out of the URL (and so out of access logs).
-    const socket = new WebSocket(url, { headers: { 'x-vault-token': token } } as unknown as string[])
+    const socket = new WebSocket(url, { headers: { 'x-vault-token': token } })
     this.#sockets.add(socket)
     let opened = false
     socket.addEventListener('open', () => {
