@@ -104,3 +104,55 @@ it('caps a lease_duration by the configured TTL, and follows a shorter one', asy
   c.advance(8)
   assert.equal(await cache.get('long', load(3600)), 4, 'expired after the configured 10 s')
 })
+
+/** A loader whose answers the test releases one by one, in any order. */
+function gatedLoader() {
+  const pending: Array<(value: string) => void> = []
+  let calls = 0
+  const load = () => {
+    calls++
+    return new Promise<{ value: string }>((resolve) => pending.push((value) => resolve({ value })))
+  }
+  return { load, pending, calls: () => calls }
+}
+
+it('an event during a background load: the load made after it wins, whatever order the answers come in', async () => {
+  const c = clock()
+  const cache = new SecretCache({ ttl: 10, refreshAheadFraction: 0.5 }, c.now)
+  const gate = gatedLoader()
+  const first = cache.get('k', gate.load)
+  gate.pending[0]!('v1')
+  assert.equal(await first, 'v1')
+  c.advance(6)
+  assert.equal(await cache.get('k', gate.load), 'v1', 'a hit that starts a background load (load 2)')
+  // The change event arrives while load 2, which may have read before the write, is still under way.
+  const refreshed = cache.refresh('k')
+  assert.equal(gate.calls(), 3, 'the refresh does not piggyback on the older load')
+  gate.pending[2]!('v2')
+  await refreshed
+  gate.pending[1]!('old')
+  await cache.settled()
+  await new Promise((resolve) => setImmediate(resolve))
+  assert.equal(await cache.get('k', gate.load), 'v2')
+  assert.equal(gate.calls(), 3)
+})
+
+it("a load that started before this client's own write does not put the old value back", async () => {
+  const c = clock()
+  const cache = new SecretCache({ ttl: 10 }, c.now)
+  const gate = gatedLoader()
+  const first = cache.get('k', gate.load)
+  gate.pending[0]!('v1')
+  await first
+  c.advance(11)
+  const before = cache.get('k', gate.load)
+  cache.delete('k')
+  const afterWrite = cache.get('k', gate.load)
+  assert.equal(gate.calls(), 3)
+  gate.pending[2]!('v2')
+  assert.equal(await afterWrite, 'v2')
+  gate.pending[1]!('old')
+  assert.equal(await before, 'old', 'a reader that started before the write may see the old value')
+  assert.equal(await cache.get('k', gate.load), 'v2')
+  assert.equal(gate.calls(), 3)
+})

@@ -34,6 +34,12 @@ interface Entry {
   staleUntil: number
 }
 
+/** A load under way; `superseded` once the key was invalidated after it started (its answer may predate a write). */
+interface InFlight {
+  promise: Promise<unknown>
+  superseded: boolean
+}
+
 /**
  * Events: `stale` (key, error) when an expired value is served because the server is unavailable;
  * `refreshError` (key, error) when a background refresh failed; `evicted` (key) when the LRU bound drops a key.
@@ -41,7 +47,7 @@ interface Entry {
  */
 export class SecretCache extends EventEmitter {
   readonly #entries = new Map<string, Entry>()
-  readonly #inFlight = new Map<string, Promise<unknown>>()
+  readonly #inFlight = new Map<string, InFlight>()
   readonly #loaders = new Map<string, () => Promise<Loaded<unknown>>>()
   readonly #enabled: boolean
   readonly #ttl: number
@@ -97,6 +103,8 @@ export class SecretCache extends EventEmitter {
     const entry = this.#entries.get(key)
     if (!entry) return false
     entry.freshUntil = 0
+    // A load that started before the change may bring the old value: it must not be what the cache keeps.
+    this.#supersede(key)
     try {
       await this.#load(key)
     } catch (error) {
@@ -113,26 +121,38 @@ export class SecretCache extends EventEmitter {
   delete(key: string): void {
     this.#entries.delete(key)
     this.#loaders.delete(key)
+    this.#supersede(key)
   }
 
   clear(): void {
+    for (const key of this.#inFlight.keys()) this.#supersede(key)
     this.#entries.clear()
     this.#loaders.clear()
   }
 
   /** Resolves when no load is in flight (tests and graceful shutdown). */
   async settled(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight.values()])
+    while (this.#inFlight.size > 0)
+      await Promise.allSettled([...this.#inFlight.values()].map((f) => f.promise))
+  }
+
+  /** Later callers start a new load; the running one still answers its own callers but stores nothing. */
+  #supersede(key: string): void {
+    const running = this.#inFlight.get(key)
+    if (!running) return
+    running.superseded = true
+    this.#inFlight.delete(key)
   }
 
   #load(key: string): Promise<unknown> {
     const running = this.#inFlight.get(key)
-    if (running) return running
+    if (running) return running.promise
     const load = this.#loaders.get(key)
     if (!load) return Promise.reject(new Error(`no loader for ${key}`))
-    const started = load()
+    const flight: InFlight = { promise: Promise.resolve(), superseded: false }
+    flight.promise = load()
       .then(({ value, ttl }) => {
-        this.#store(key, value, Math.min(ttl ?? this.#ttl, this.#ttl))
+        if (!flight.superseded) this.#store(key, value, Math.min(ttl ?? this.#ttl, this.#ttl))
         return value
       })
       .catch((error: unknown) => {
@@ -140,9 +160,11 @@ export class SecretCache extends EventEmitter {
         if (!isUnavailable(error)) this.#entries.delete(key)
         throw error
       })
-      .finally(() => this.#inFlight.delete(key))
-    this.#inFlight.set(key, started)
-    return started
+      .finally(() => {
+        if (this.#inFlight.get(key) === flight) this.#inFlight.delete(key)
+      })
+    this.#inFlight.set(key, flight)
+    return flight.promise
   }
 
   #store(key: string, value: unknown, ttlSeconds: number): void {
