@@ -40,6 +40,14 @@ describe('@coffer/client database credentials', async () => {
       },
     })
     assert.equal(role.status, 204, JSON.stringify(role.body))
+    const long = await t.call('POST', 'database/roles/long', {
+      body: {
+        db_name: 'pg',
+        creation_statements: ['CREATE ROLE "{{name}}" WITH LOGIN PASSWORD \'{{password}}\';'],
+        default_ttl: '1h',
+      },
+    })
+    assert.equal(long.status, 204, JSON.stringify(long.body))
     await db.query(`CREATE ROLE ${staticUser} WITH LOGIN PASSWORD 'initial'`)
     const staticRole = await t.call('POST', 'database/static-roles/svc', {
       body: { db_name: 'pg', username: staticUser, rotation_period: '1h' },
@@ -127,6 +135,32 @@ describe('@coffer/client database credentials', async () => {
       assert.equal(rotated.previousLeaseId, revoked)
       assert.equal(errors.length, 1, 'the failed renewal was reported')
       assert.doesNotMatch(String(errors[0]), /password/i)
+    } finally {
+      await lease?.close({ revoke: true })
+      client.close()
+    }
+  })
+
+  it('replaces a revoked credential at once when a lease/revoke event names it', { skip }, async () => {
+    const client = new CofferClient({
+      address: t.address,
+      token: t.rootToken,
+      events: { types: ['lease/revoke'] },
+    })
+    let lease: LeaseHandle | undefined
+    try {
+      assert.equal(await withDeadline(client.eventsReady(), 'the event subscription opens'), true)
+      lease = await client.database.credentials('database', 'long')
+      assert.equal(lease.ttl, 3600, 'renewal alone would notice only after 40 minutes')
+      const revoked = lease.leaseId
+      const oldUser = lease.credentials.username
+      const rotated = once(lease, 'rotated')
+      await t.call('PUT', 'sys/leases/revoke', { body: { lease_id: revoked, sync: true } })
+      const [notice] = await withDeadline(rotated, 'the event replaces the revoked credential')
+      assert.equal(notice.previousLeaseId, revoked)
+      assert.notEqual(lease.credentials.username, oldUser)
+      assert.equal(await roleExists(lease.credentials.username), true)
+      assert.equal(await roleExists(oldUser), false)
     } finally {
       await lease?.close({ revoke: true })
       client.close()

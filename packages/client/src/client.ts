@@ -91,6 +91,8 @@ export class CofferClient extends EventEmitter {
   }
 
   async #onEvent(event: ChangeEvent): Promise<void> {
+    const revokedLease = event.type === 'lease/revoke' ? event.metadata['lease_id'] : undefined
+    if (revokedLease) for (const handle of this.database.live) handle.revoked(revokedLease)
     const keys = this.cache.keys((key) => pathOfKey(key) === event.dataPath)
     await Promise.all(
       keys.map(async (key) => {

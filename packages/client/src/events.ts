@@ -21,7 +21,7 @@ export interface EventOptions {
   maxReconnectMs?: number
 }
 
-export const DEFAULT_EVENT_TYPES = ['kv*', 'secretsmanager/*', 'database/*']
+export const DEFAULT_EVENT_TYPES = ['kv*', 'secretsmanager/*', 'database/*', 'lease/revoke']
 
 /**
  * Emits `event` (ChangeEvent), `connected` (type) once a subscription is open, `reconnected` (type) when one

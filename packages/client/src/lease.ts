@@ -23,7 +23,9 @@ interface Issued<T> {
  * - `expiring` ({ leaseId, ttl }) when the lease can no longer be extended (max TTL reached, or not renewable):
  *   a new credential is fetched at 2/3 of what is left;
  * - `rotated` ({ leaseId, previousLeaseId }) once the new credential is in `credentials`;
- * - `error` (error) when a renewal or a fetch failed (retried); only emitted when someone listens.
+ * - `error` (error) when a renewal or a fetch failed (retried); only emitted when someone listens;
+ * - `closed` once `close()` was called.
+ * With the client's events on (and `lease/revoke` among the types), a revoked lease is replaced at once.
  */
 export class LeaseHandle<T = DatabaseCredentials> extends EventEmitter {
   #issued: Issued<T>
@@ -55,9 +57,17 @@ export class LeaseHandle<T = DatabaseCredentials> extends EventEmitter {
   async close(opts: { revoke?: boolean } = {}): Promise<void> {
     this.#closed = true
     clearTimeout(this.#timer)
+    this.emit('closed')
     if (opts.revoke) {
       await this.#transport.request('PUT', 'sys/leases/revoke', { body: { lease_id: this.#issued.leaseId } })
     }
+  }
+
+  /** A `lease/revoke` event named this lease: the credential is gone, fetch a new one now instead of at renewal. */
+  revoked(leaseId: string): void {
+    if (this.#closed || leaseId !== this.#issued.leaseId) return
+    clearTimeout(this.#timer)
+    void this.#replace()
   }
 
   /** Acts at 2/3 of `seconds`: the last third is the margin for a slow server or a retry. */
@@ -127,6 +137,8 @@ export interface StaticCredentials extends DatabaseCredentials {
 
 /** The database engine: dynamic credentials under self-renewing leases, and cached static-role credentials. */
 export class DatabaseApi {
+  /** Handles not yet closed, so that a `lease/revoke` event reaches the one it names. */
+  readonly live = new Set<LeaseHandle<unknown>>()
   readonly #transport: Transport
   readonly #cache: SecretCache
   constructor(transport: Transport, cache: SecretCache) {
@@ -156,6 +168,9 @@ export class DatabaseApi {
         data: reply.data,
       }
     }
-    return new LeaseHandle(this.#transport, await issue(), issue)
+    const handle = new LeaseHandle(this.#transport, await issue(), issue)
+    this.live.add(handle as LeaseHandle<unknown>)
+    handle.once('closed', () => this.live.delete(handle as LeaseHandle<unknown>))
+    return handle
   }
 }
