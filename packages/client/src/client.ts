@@ -1,0 +1,104 @@
+// CofferClient: the typed APIs over one transport, one cache, and the event stream that keeps the cache current.
+import { EventEmitter } from 'node:events'
+import { type AuthOptions, tokenSource } from './auth.ts'
+import { type CacheOptions, SecretCache } from './cache.ts'
+import { type ChangeEvent, type EventOptions, EventStream } from './events.ts'
+import { KvApi, pathOfKey } from './kv.ts'
+import { DatabaseApi } from './lease.ts'
+import { SecretsManagerApi } from './secrets-manager.ts'
+import { TransitApi } from './transit.ts'
+import { type RetryOptions, Transport } from './transport.ts'
+
+export type CofferClientOptions = {
+  /** The server's base URL, e.g. `https://coffer.example.com:8200`. */
+  address: string
+  retry?: RetryOptions
+  /** Per request, in milliseconds (default 30000). */
+  timeoutMs?: number
+  cache?: CacheOptions
+  /** Change events that refresh cached values; default on. Without them (or without the policy) TTLs apply. */
+  events?: EventOptions
+  /** The clock the cache and logins use, in epoch milliseconds (default Date.now); tests move it by hand. */
+  now?: () => number
+} & AuthOptions
+
+/** What `change` carries: the cached path that changed and the event that said so (metadata only). */
+export interface ChangeNotice {
+  key: string
+  event: ChangeEvent
+}
+
+/**
+ * Events: `change` (ChangeNotice) after a cached value was loaded again because an event said it changed;
+ * `eventsUnavailable` (type, reason) while events cannot be received (the cache falls back to TTLs).
+ */
+export class CofferClient extends EventEmitter {
+  readonly kv: KvApi
+  readonly database: DatabaseApi
+  readonly secretsManager: SecretsManagerApi
+  readonly transit: TransitApi
+  readonly cache: SecretCache
+  readonly #transport: Transport
+  readonly #events: EventStream | undefined
+
+  constructor(opts: CofferClientOptions) {
+    super()
+    const now = opts.now ?? Date.now
+    this.#transport = new Transport(opts.address, opts.retry, opts.timeoutMs)
+    this.#transport.token = tokenSource(this.#transport, opts, now)
+    this.cache = new SecretCache(opts.cache, now)
+    this.kv = new KvApi(this.#transport, this.cache)
+    this.database = new DatabaseApi(this.#transport, this.cache)
+    this.secretsManager = new SecretsManagerApi(this.#transport, this.cache)
+    this.transit = new TransitApi(this.#transport)
+    if (opts.events?.enabled !== false && opts.cache?.enabled !== false) {
+      this.#events = new EventStream(opts.address, this.#transport.token, opts.events)
+      this.#events.on('event', (event: ChangeEvent) => void this.#onEvent(event))
+      this.#events.on('unavailable', (type: string, reason: string) =>
+        this.emit('eventsUnavailable', type, reason),
+      )
+      this.#events.on('connected', (type: string) => this.emit('eventsConnected', type))
+      // Events sent while disconnected are lost: whatever is cached may be older than it looks.
+      this.#events.on('reconnected', (type: string) => {
+        this.emit('eventsConnected', type)
+        for (const key of this.cache.keys()) void this.cache.refresh(key)
+      })
+      this.#events.start()
+    }
+  }
+
+  /** Any other API call, for what the typed calls do not cover; goes through retries, never through the cache. */
+  request<T = unknown>(
+    method: string,
+    path: string,
+    opts: { body?: unknown; query?: Record<string, string> } = {},
+  ) {
+    return this.#transport.request<T>(method, path, opts)
+  }
+
+  /**
+   * Resolves true once every event subscription is open (changes made from then on refresh the cache), false
+   * when events are off or one subscription was refused or failed (TTLs then bound staleness; it is retried).
+   */
+  eventsReady(): Promise<boolean> {
+    return this.#events ? this.#events.ready() : Promise.resolve(false)
+  }
+
+  /** Stops the event stream and drops the cache (lease handles are closed by their owners). */
+  close(): void {
+    this.#events?.close()
+    this.cache.clear()
+  }
+
+  async #onEvent(event: ChangeEvent): Promise<void> {
+    const revokedLease = event.type === 'lease/revoke' ? event.metadata['lease_id'] : undefined
+    if (revokedLease) for (const handle of this.database.live) handle.revoked(revokedLease)
+    const keys = this.cache.keys((key) => pathOfKey(key) === event.dataPath)
+    await Promise.all(
+      keys.map(async (key) => {
+        await this.cache.refresh(key)
+        this.emit('change', { key, event } satisfies ChangeNotice)
+      }),
+    )
+  }
+}

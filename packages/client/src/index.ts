@@ -1,0 +1,12 @@
+// @coffer/client: the public surface.
+export type { AppRoleCredentials, AuthOptions } from './auth.ts'
+export type { CacheOptions } from './cache.ts'
+export { SecretCache } from './cache.ts'
+export { type ChangeNotice, CofferClient, type CofferClientOptions } from './client.ts'
+export { CofferConnectionError, CofferError, isUnavailable } from './errors.ts'
+export { type ChangeEvent, DEFAULT_EVENT_TYPES, type EventOptions } from './events.ts'
+export type { KvMetadata, KvReadOptions, KvSecret, KvWriteOptions } from './kv.ts'
+export { type DatabaseCredentials, LeaseHandle, type StaticCredentials } from './lease.ts'
+export type { GetSecretValueOptions, SecretValue } from './secrets-manager.ts'
+export type { TransitOptions } from './transit.ts'
+export type { RetryOptions } from './transport.ts'
