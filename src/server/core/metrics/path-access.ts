@@ -35,13 +35,14 @@ export class PathAccessCounter {
   #label(mountPath: string, path: string): string {
     if (!path.startsWith(mountPath)) return mountPath
     let end = mountPath.length
-    for (let kept = 0; kept < this.#depth; kept++) {
-      if (end >= path.length) return path
+    for (let kept = 0; kept < this.#depth && end < path.length; kept++) {
       const slash = path.indexOf('/', end)
-      if (slash === -1) return path
-      end = slash + 1
+      end = slash === -1 ? path.length : slash + 1
     }
-    // Cut at the slash that ends the last kept segment, so "secret/data/app/x" at depth 2 is "secret/data/app".
-    return path.slice(0, end > mountPath.length ? end - 1 : end)
+    // A LIST's trailing slash, or the slash after the last kept segment, is not part of the label.
+    if (end > mountPath.length && path.charCodeAt(end - 1) === SLASH) end--
+    return end === path.length ? path : path.slice(0, end)
   }
 }
+
+const SLASH = 0x2f
