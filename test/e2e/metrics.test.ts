@@ -5,7 +5,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { spawnServer, type ServerProcess } from '../helpers/process.ts'
+import { type ServerProcess, spawnServer } from '../helpers/process.ts'
 import { parsePrometheusText, type Sample, sampleValue } from '../helpers/prometheus-text.ts'
 import { client } from '../helpers/server.ts'
 
