@@ -43,6 +43,8 @@ const ALLOWED: Record<string, string[]> = {
   'server/core': ['sdk', 'lib', 'server/barrier', 'server/policy', 'server/audit'],
   'server/system': ['sdk', 'lib', 'server/core', 'server/policy'],
   'server/http': ['sdk', 'lib', 'server/core'],
+  // The Prometheus registry: reads the core's plain counters (and the barrier's timings) when scraped.
+  'server/metrics': ['sdk', 'lib', 'server/core'],
   // The registry will hand the Secrets Manager engine its built-in rotation functions by name.
   'server/registry': ['sdk', 'server/engines/*', 'server/auth/*', 'server/rotators'],
   // Built-in rotation functions: they reach Secrets Manager only through the sdk's SecretsManagerApi contract.

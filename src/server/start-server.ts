@@ -12,6 +12,7 @@ import type { RotationListener } from '../sdk/rotation-runner.ts'
 import type { EventSinkConfig } from './config/event-sink-config.ts'
 import type { ListenerConfig, ServerConfig } from './config/load-config.ts'
 import type { RegisteredFunction } from './config/rotation-function-config.ts'
+import type { TelemetryConfig } from './config/telemetry-config.ts'
 import { Core, type CoreOptions } from './core/core.ts'
 import type { HaTuning } from './core/ha/coordinator.ts'
 import { handleRequest } from './core/handle-request.ts'
@@ -19,6 +20,7 @@ import { type DevAwsKeys, ensureDevAwsKeys } from './dev-aws.ts'
 import { type RunningSinks, startSinks } from './events/sinks.ts'
 import { type ListenerTls, type RunningListener, startListener } from './http/listener.ts'
 import { COFFER_VERSION } from './http/version.ts'
+import { ServerMetrics } from './metrics/server-metrics.ts'
 import { type OpenedHa, openStorage } from './open-storage.ts'
 import { MemoryStorage } from './physical/memory.ts'
 import type { PhysicalStorage } from './physical/physical.ts'
@@ -63,6 +65,10 @@ export interface StartOptions {
   onRotation?: RotationListener
   /** Event sinks besides the config file's event_sink blocks (dev mode has no config file). */
   eventSinks?: EventSinkConfig[]
+  /** Dev mode: the telemetry block a config file would give (the per-path access count's depth and cap). */
+  telemetry?: TelemetryConfig
+  /** Dev mode: sys/metrics on the listener answers without a token, as a listener's telemetry block allows. */
+  unauthenticatedMetricsAccess?: boolean
 }
 
 export interface RunningServer {
@@ -74,6 +80,8 @@ export interface RunningServer {
   core: Core
   /** The config file's event sinks (none in dev mode unless given). */
   sinks: RunningSinks
+  /** The metrics registry sys/metrics renders (tests read it in process). */
+  metrics: ServerMetrics
   close(): Promise<void>
 }
 
@@ -118,7 +126,19 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     logger,
     now: () => (options.clock ?? systemClock).now(),
   })
+  const telemetry = config?.telemetry ?? options.telemetry ?? {}
+  // Built once the core exists (it reads the core's counters when scraped); sys/metrics reaches it at unseal.
+  let metrics: ServerMetrics | undefined
   const core: Core = new Core({
+    metrics: {
+      ...(telemetry.secretAccessPathDepth !== undefined
+        ? { accessPathDepth: telemetry.secretAccessPathDepth }
+        : {}),
+      ...(telemetry.secretAccessPathLimit !== undefined
+        ? { accessPathLimit: telemetry.secretAccessPathLimit }
+        : {}),
+    },
+    metricsExposition: () => metrics,
     rotation,
     ...(options.onRotation ? { rotationEvents: options.onRotation } : {}),
     physical,
@@ -159,6 +179,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     [...(config?.eventSinks ?? []), ...(options.eventSinks ?? [])],
     logger,
   )
+  metrics = new ServerMetrics(
+    { core, sinks: () => sinks.status() },
+    telemetry.prometheusRetentionSeconds !== undefined
+      ? { prometheusRetentionSeconds: telemetry.prometheusRetentionSeconds }
+      : {},
+  )
   await core.start()
 
   let rootToken = ''
@@ -179,10 +205,17 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   }
 
   const listenerConfigs = options.dev
-    ? [{ address: options.listenAddress ?? '127.0.0.1:8200', maxRequestSize: 32 * 1024 * 1024 }]
+    ? [
+        {
+          address: options.listenAddress ?? '127.0.0.1:8200',
+          maxRequestSize: 32 * 1024 * 1024,
+          ...(options.unauthenticatedMetricsAccess ? { unauthenticatedMetrics: metrics } : {}),
+        },
+      ]
     : config!.listeners.map((l) => ({
         address: l.address,
         maxRequestSize: l.maxRequestSize,
+        ...(l.unauthenticatedMetricsAccess ? { unauthenticatedMetrics: metrics } : {}),
         ...(l.maxJsonDepth ? { maxJsonDepth: l.maxJsonDepth } : {}),
         ...(l.tlsDisable ? {} : { tls: listenerTls(l) }),
       }))
@@ -206,6 +239,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     ...(awsKeys ? { awsKeys } : {}),
     core,
     sinks,
+    metrics,
     close: async () => {
       for (const listener of listeners) await listener.close()
       await core.close()

@@ -79,6 +79,8 @@ interface LiveDevice {
 export type CloudTrailLine = string | null
 
 export class AuditBroker {
+  /** Entries recorded and refusals to record, as plain counts the metrics layer publishes when scraped. */
+  readonly counts = { request: 0, response: 0, failure: 0 }
   readonly #storage: Storage
   readonly #logger: Logger
   readonly #now: () => number
@@ -226,6 +228,7 @@ export class AuditBroker {
    * `trail` is given for requests carrying an AWS action: format=cloudtrail devices write it instead of `entry`.
    */
   log(entry: AuditEntry, exempt?: AuditExemptions, trail?: CloudTrailLine): Promise<void> {
+    if (this.#devices.size > 0) this.counts[entry.type]++
     return this.#recorded((live) =>
       live.cloudTrail && trail !== undefined
         ? this.#writeTrail(live, trail)
@@ -245,6 +248,10 @@ export class AuditBroker {
     exempt?: AuditExemptions,
     trail?: string,
   ): Promise<void> {
+    if (this.#devices.size > 0) {
+      this.counts.request++
+      this.counts.response++
+    }
     return this.#recorded((live) =>
       live.cloudTrail && trail !== undefined
         ? this.#writeTrail(live, trail)
@@ -272,6 +279,7 @@ export class AuditBroker {
   }
 
   #failed(reasons: unknown[]): never {
+    this.counts.failure++
     for (const reason of reasons) {
       this.#logger.log('error', 'audit device failed', {
         error: (reason as Error)?.message ?? String(reason),

@@ -2,6 +2,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { decryptValue, encryptValue, KEY_BYTES, readTerm } from '../../lib/sealed-value.ts'
 import { type Clock, systemClock } from '../../lib/time.ts'
+import { Timing } from '../../lib/timing.ts'
 import { InvalidRequestError, SealedError } from '../../sdk/errors.ts'
 import type { Storage, StorageOp } from '../../sdk/storage.ts'
 import { canSeal, type SealingStorage } from '../physical/sealing.ts'
@@ -56,6 +57,11 @@ function assertNotReserved(key: string): void {
 }
 
 export class Barrier implements Storage {
+  /**
+   * Reads that reach storage (cache misses) and batched writes, timed for vault_barrier_get and _put. A cache hit
+   * is not timed: it is a Map lookup, and timing it would cost more than it does.
+   */
+  readonly timings = { get: new Timing(), put: new Timing() }
   readonly #physical: Storage
   /** Set when the physical backend seals values on its own writer thread (SQLite). */
   readonly #sealer: SealingStorage | undefined
@@ -312,13 +318,16 @@ export class Barrier implements Storage {
     const cached = this.#cache.get(key)
     if (cached !== undefined) return cached === ABSENT ? undefined : cached
     const generation = this.#cache.generation
+    const started = performance.now()
     const blob = await this.#physical.get(key)
     if (blob === undefined) {
+      this.timings.get.record(performance.now() - started)
       // Remembering absence spares the second lookup of a create (existence check, then the handler's read).
       this.#cache.fill(key, ABSENT, generation)
       return undefined
     }
     const value = this.#decrypt(key, blob)
+    this.timings.get.record(performance.now() - started)
     this.#cache.fill(key, value, generation)
     return value
   }
@@ -376,6 +385,15 @@ export class Barrier implements Storage {
   }
 
   async batch(ops: StorageOp[]): Promise<void> {
+    const started = performance.now()
+    try {
+      await this.#batch(ops)
+    } finally {
+      this.timings.put.record(performance.now() - started)
+    }
+  }
+
+  async #batch(ops: StorageOp[]): Promise<void> {
     this.#unsealed()
     for (const op of ops) assertNotReserved(op.key)
     const keys = ops.map((op) => op.key)

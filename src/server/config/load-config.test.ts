@@ -198,9 +198,9 @@ describe('parseConfig errors', () => {
     ],
     [
       'nested listener block',
-      'storage "inmem" {}\nlistener "tcp" { telemetry { } }',
+      'storage "inmem" {}\nlistener "tcp" { profiling { } }',
       'hcl',
-      'listener.tcp: unknown key "telemetry"',
+      'listener.tcp: unknown key "profiling"',
     ],
     [
       'unsupported storage',
@@ -227,7 +227,12 @@ describe('parseConfig errors', () => {
       'hcl',
       /^config: unknown key "cluster_name" \(supported: api_addr, /,
     ],
-    ['unknown top-level block', `${MINIMAL}\ntelemetry { }`, 'hcl', /^telemetry: unknown block on line 3/],
+    [
+      'unknown top-level block',
+      `${MINIMAL}\nreplication { }`,
+      'hcl',
+      /^replication: unknown block on line 3/,
+    ],
     ['unlabelled listener', 'listener { }', 'hcl', /^listener: line 1: expected one type label/],
     ['bad boolean', `${MINIMAL}\nui = "yes"`, 'hcl', 'ui: must be a boolean (true or false)'],
     ['bad duration', `${MINIMAL}\nmax_lease_ttl = "forever"`, 'hcl', /^max_lease_ttl: must be a duration/],

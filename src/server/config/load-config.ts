@@ -7,6 +7,7 @@ import { type HclBody, HclSyntaxError, parseHcl } from '../../lib/hcl.ts'
 import { DEFAULT_MAX_JSON_DEPTH } from '../../lib/json-depth.ts'
 import { type EventSinkConfig, parseEventSinks } from './event-sink-config.ts'
 import { parseRotationFunctionBlocks, type RegisteredFunction } from './rotation-function-config.ts'
+import { parseListenerTelemetry, parseTelemetry, type TelemetryConfig } from './telemetry-config.ts'
 import { parseUserLockoutBlocks, type UserLockoutDefaults } from './user-lockout-config.ts'
 
 export interface ListenerConfig {
@@ -26,6 +27,8 @@ export interface ListenerConfig {
   maxRequestSize: number
   /** max_json_depth: deepest nesting accepted in a JSON request body; defaults to Vault's 500. */
   maxJsonDepth?: number
+  /** telemetry { unauthenticated_metrics_access }: sys/metrics answers here without a token. */
+  unauthenticatedMetricsAccess?: boolean
 }
 
 /** A storage block: which physical backend, and its settings. */
@@ -79,6 +82,8 @@ export interface ServerConfig {
   rotationFunctions?: Record<string, RegisteredFunction>
   /** event_sink blocks: where change events are delivered besides WebSocket subscribers. */
   eventSinks?: EventSinkConfig[]
+  /** The telemetry block: Prometheus output and the per-path access count's labels (docs/metrics.md). */
+  telemetry?: TelemetryConfig
 }
 
 export type ConfigFormat = 'hcl' | 'json'
@@ -132,6 +137,7 @@ const TOP_LEVEL_KEYS = [
   'disable_mlock',
   'ui',
   'list_filter',
+  'telemetry',
 ]
 const LISTENER_KEYS = [
   'address',
@@ -143,6 +149,7 @@ const LISTENER_KEYS = [
   'tls_disable_client_certs',
   'max_request_size',
   'max_json_depth',
+  'telemetry',
 ]
 const STORAGE_KEYS: Record<string, string[]> = {
   sqlite: ['path'],
@@ -209,6 +216,15 @@ function duration(value: unknown, where: string): number {
   }
 }
 
+/** What the per-block parsers in their own files use to read values and report problems. */
+const HELPERS = {
+  fail: (key: string, problem: string): never => {
+    throw new ConfigError(key, problem)
+  },
+  duration,
+  bool,
+}
+
 function isHostPort(address: string): boolean {
   const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(address)
   return match !== null && Number(match[2]) <= 65535
@@ -216,7 +232,17 @@ function isHostPort(address: string): boolean {
 
 function hclSections(body: HclBody): { attributes: Raw; sections: Section[] } {
   const sections: Section[] = []
+  const attributes: Raw = { ...body.attributes }
   for (const block of body.blocks) {
+    // Vault's telemetry block has no label: it is read like a top-level attribute holding an object.
+    if (block.type === 'telemetry' && block.labels.length === 0) {
+      if (block.body.blocks[0])
+        throw new ConfigError('telemetry', `unknown key ${JSON.stringify(block.body.blocks[0].type)}`)
+      if (Object.hasOwn(attributes, 'telemetry'))
+        throw new ConfigError('telemetry', `line ${block.line}: only one telemetry block is allowed`)
+      attributes['telemetry'] = { ...block.body.attributes }
+      continue
+    }
     if (!SECTION_KINDS.has(block.type)) {
       throw new ConfigError(
         block.type,
@@ -231,11 +257,21 @@ function hclSections(body: HclBody): { attributes: Raw; sections: Section[] } {
       )
     }
     const type = block.labels[0] as string
-    const nested = block.body.blocks[0]
-    if (nested) throw new ConfigError(`${kind}.${type}`, `unknown key ${JSON.stringify(nested.type)}`)
-    sections.push({ kind, type, body: { ...block.body.attributes } })
+    const sectionBody: Raw = { ...block.body.attributes }
+    for (const nested of block.body.blocks) {
+      // A listener's telemetry block (unauthenticated_metrics_access) is its only nested block.
+      if (
+        kind === 'listener' &&
+        nested.type === 'telemetry' &&
+        nested.labels.length === 0 &&
+        !sectionBody['telemetry']
+      )
+        sectionBody['telemetry'] = { ...nested.body.attributes }
+      else throw new ConfigError(`${kind}.${type}`, `unknown key ${JSON.stringify(nested.type)}`)
+    }
+    sections.push({ kind, type, body: sectionBody })
   }
-  return { attributes: { ...body.attributes }, sections }
+  return { attributes, sections }
 }
 
 /** JSON mirrors HCL: {"listener": {"tcp": {...}}}, with arrays allowed at either level. */
@@ -314,6 +350,10 @@ function parseListener(section: Section, where: string): ListenerConfig {
     }
     // As Vault, 0 means the default.
     if (n > 0) listener.maxJsonDepth = n
+  }
+  if (body['telemetry'] !== undefined) {
+    const telemetry = parseListenerTelemetry(body['telemetry'], `${where}.telemetry`, HELPERS)
+    if (telemetry.unauthenticatedMetricsAccess) listener.unauthenticatedMetricsAccess = true
   }
   return listener
 }
@@ -494,6 +534,7 @@ function build(attributes: Raw, sections: Section[]): ServerConfig {
       )
     config.listFilter = mode
   }
+  if (a['telemetry'] !== undefined) config.telemetry = parseTelemetry(a['telemetry'], HELPERS)
   const sinks = sections.filter((s) => s.kind === 'event_sink')
   if (sinks.length > 0)
     config.eventSinks = parseEventSinks(sinks, {

@@ -22,6 +22,7 @@ import { StandbyReader } from './ha/standby-reader.ts'
 import { createIdentityBackend } from './identity/backend.ts'
 import { IdentityStore } from './identity/identity-store.ts'
 import type { ListFilterMode } from './list-filter.ts'
+import { CoreMetrics, type CoreMetricsOptions } from './metrics/core-metrics.ts'
 import { MountManager } from './mount-manager.ts'
 import type { MountTableKind } from './mount-table.ts'
 import { PolicyStore } from './policy-store.ts'
@@ -29,7 +30,7 @@ import { QuotaManager } from './quotas/quota-manager.ts'
 import { Rekey } from './rekey.ts'
 import { RootGeneration } from './root-generation.ts'
 import { SealManager } from './seal-manager.ts'
-import type { SystemServices, UnsealedServices } from './services.ts'
+import type { MetricsExposition, SystemServices, UnsealedServices } from './services.ts'
 import {
   type PendingReload,
   readSnapshotForRestore,
@@ -70,6 +71,10 @@ export interface CoreOptions {
     /** The storage's change log: with it a standby serves reads itself (see core/ha/standby-reader.ts). */
     changes?: ChangeFeed
   }
+  /** The per-path access count's depth and cap (the config file's telemetry block). */
+  metrics?: CoreMetricsOptions
+  /** sys/metrics renders through this; set by the composition root once it has built the metrics registry. */
+  metricsExposition?: () => MetricsExposition | undefined
 }
 
 /** Behind the barrier: the cluster's id and name, written once. */
@@ -113,6 +118,8 @@ export class Core {
   readonly events: EventBus
   /** Open WebSocket subscriptions: closed at seal, and one by one when their token is revoked. */
   readonly subscriptions: Subscriptions
+  /** Plain counters the pipeline bumps; published by the metrics layer when scraped. */
+  readonly metrics: CoreMetrics
 
   constructor(opts: CoreOptions) {
     this.#opts = opts
@@ -134,6 +141,7 @@ export class Core {
         opts.logger.log('error', 'an event listener failed', { error: String(error) }),
     })
     this.subscriptions = new Subscriptions(this.events)
+    this.metrics = new CoreMetrics(opts.metrics)
     this.storageType = opts.storageType
     this.#defaultLeaseTtl = opts.defaultLeaseTtl
     this.#maxLeaseTtl = opts.maxLeaseTtl
@@ -462,7 +470,11 @@ export class Core {
         userLockoutDefaults: this.#opts.userLockoutDefaults ?? {},
         registry: this.#opts.registry,
         ...(this.#opts.rotation ? { rotation: this.#opts.rotation } : {}),
-        ...(this.#opts.rotationEvents ? { rotationEvents: this.#opts.rotationEvents } : {}),
+        // Every rotation is counted for the metrics, then passed on to whoever the server was started with.
+        rotationEvents: (notice) => {
+          this.metrics.countRotation(notice.kind)
+          this.#opts.rotationEvents?.(notice)
+        },
         events: this.events,
         // A secrets engine's leases end with it, as in Vault: disabling fails while a revocation fails.
         beforeUnmount: async (path) => {
@@ -516,6 +528,7 @@ export class Core {
         maxLeaseTtl: this.#maxLeaseTtl,
         listFilter: this.#listFilter,
         quotas,
+        metrics: this.metrics,
       })
       await mounts.load(
         builtinMounts({
@@ -525,6 +538,9 @@ export class Core {
             rekey: this.rekey,
             sealVault: () => this.sealVault(),
             ...(this.ha ? { ha: this.ha } : {}),
+            ...(this.#opts.metricsExposition?.()
+              ? { metricsExposition: this.#opts.metricsExposition()! }
+              : {}),
             snapshots: {
               save: () => this.saveSnapshot(),
               restore: (bytes, force) => this.restoreSnapshot(bytes, force),

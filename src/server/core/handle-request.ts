@@ -52,36 +52,51 @@ export async function runPipeline(
   services: UnsealedServices,
   req: LogicalRequest,
 ): Promise<CoreResponse | undefined> {
-  const limited = limitRate(services, req)
-  if (limited) await limited
-  const routed = routeRequest(services, req)
-  // Stages with nothing to do for this request are skipped rather than awaited: each await is a turn of the event
-  // loop, and a read needs none of grant, filter or wrap. What runs, and in which order, is unchanged.
-  // A request carrying its own credentials (an AWS signature) logs in in place; any other presents a token.
-  const authenticated = req.login
-    ? authenticateByLogin(services, req, routed)
-    : authenticate(services, req, routed)
-  const auth = authenticated instanceof Promise ? await authenticated : authenticated
-  const audited = services.audit.enabled
-  const audit = audited ? requestAudit(services, req, routed, auth) : UNAUDITED
-  const authorised = authorise(services, req, routed, auth, audit)
-  const acl = authorised instanceof Promise ? await authorised : authorised
+  const started = performance.now()
+  // A login (unauthenticated path or in-place AWS signature) is timed apart, as Vault's handle_login_request is.
+  let login = req.login !== undefined
+  // One try around the whole pipeline, not a wrapping async function: that would cost every request a promise.
   try {
-    if (audited) await audit.beforeHandle()
-    const response = await runHandler(routed, audit)
-    let out =
-      response && needsGrant(response) ? await grant(services, routed, response, auth) : ungranted(response)
-    if (routed.backendRequest.operation === 'list') out = await filterList(services, routed, out, acl, auth)
-    if (req.wrapTtl) out = await wrapIfAsked(services, req, routed.path, out)
-    // The response is recorded before it is released: if no device can record it, the caller gets a 500.
-    const recorded = audit.outcome(out)
-    if (recorded) await recorded
-    // Published only now: the change is stored and the request has succeeded (a refusal or failure threw above).
-    if (response?.events) publishEvents(services, routed, response.events)
-    return out
+    const limited = limitRate(services, req)
+    if (limited) await limited
+    const routed = routeRequest(services, req)
+    if (routed.unauthenticated) login = true
+    // Stages with nothing to do for this request are skipped rather than awaited: each await is a turn of the
+    // event loop, and a read needs none of grant, filter or wrap. What runs, and in which order, is unchanged.
+    // A request carrying its own credentials (an AWS signature) logs in in place; any other presents a token.
+    const authenticated = req.login
+      ? authenticateByLogin(services, req, routed)
+      : authenticate(services, req, routed)
+    const auth = authenticated instanceof Promise ? await authenticated : authenticated
+    const audited = services.audit.enabled
+    const audit = audited ? requestAudit(services, req, routed, auth) : UNAUDITED
+    const authorised = authorise(services, req, routed, auth, audit)
+    const acl = authorised instanceof Promise ? await authorised : authorised
+    // Counted once access is granted: what vault_secret_access_count's alert watches is reads that succeed.
+    services.metrics.secretAccess.count(routed.route.entry.path, routed.path)
+    try {
+      if (audited) await audit.beforeHandle()
+      const response = await runHandler(routed, audit)
+      let out =
+        response && needsGrant(response) ? await grant(services, routed, response, auth) : ungranted(response)
+      if (out?.auth) services.metrics.tokenCreation++
+      if (routed.backendRequest.operation === 'list') out = await filterList(services, routed, out, acl, auth)
+      if (req.wrapTtl) out = await wrapIfAsked(services, req, routed.path, out)
+      // The response is recorded before it is released: if no device can record it, the caller gets a 500.
+      const recorded = audit.outcome(out)
+      if (recorded) await recorded
+      // Published only now: the change is stored and the request has succeeded (a refusal or failure threw above).
+      if (response?.events) publishEvents(services, routed, response.events)
+      return out
+    } finally {
+      // The last use revokes the token (and with it any lease this request created) before the answer goes out.
+      if (auth?.lastUse) await services.tokens.revokeTree(auth.entry.idHash)
+    }
   } finally {
-    // The last use revokes the token (and with it any lease this request created) before the answer goes out.
-    if (auth?.lastUse) await services.tokens.revokeTree(auth.entry.idHash)
+    // Every request is timed, refused and failed ones too, as Vault's vault.core.handle_request is.
+    const ms = performance.now() - started
+    if (login) services.metrics.handleLoginRequest.record(ms)
+    else services.metrics.handleRequest.record(ms)
   }
 }
 

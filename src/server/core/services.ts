@@ -8,6 +8,7 @@ import type { ExpirationManager } from './expiration/expiration-manager.ts'
 import type { HaCoordinator } from './ha/coordinator.ts'
 import type { IdentityStore } from './identity/identity-store.ts'
 import type { ListFilterMode } from './list-filter.ts'
+import type { CoreMetrics } from './metrics/core-metrics.ts'
 import type { MountManager } from './mount-manager.ts'
 import type { PolicyStore } from './policy-store.ts'
 import type { QuotaManager } from './quotas/quota-manager.ts'
@@ -35,6 +36,8 @@ export interface UnsealedServices {
   readonly listFilter: ListFilterMode
   /** The rate-limit quotas and sys/quotas/config. */
   readonly quotas: QuotaManager
+  /** Request, login and token counters and the per-path access count; outlives seal and unseal like events. */
+  readonly metrics: CoreMetrics
 }
 
 /** Snapshots of the whole storage: taken raw, restored whole (see Core.restoreSnapshot). */
@@ -51,6 +54,16 @@ export interface ControlServices {
   /** Set when HA is enabled: step-down and the cluster's nodes. */
   readonly ha?: Pick<HaCoordinator, 'stepDown' | 'nodes' | 'leader'>
   readonly snapshots: SnapshotServices
+  /** sys/metrics: the server's metrics, rendered when read (absent in tests that build the backend alone). */
+  readonly metricsExposition?: MetricsExposition
+}
+
+/** The server's metrics as text: built by the composition root, read by sys/metrics and the listener. */
+export interface MetricsExposition {
+  /** Prometheus text exposition format, with its content type; undefined when the format is turned off. */
+  prometheus(): Promise<{ contentType: string; body: string } | undefined>
+  /** Vault's JSON shape: Timestamp, Gauges, Counters, Samples. */
+  json(): Promise<Record<string, unknown>>
 }
 
 /** The record the sys/ backend is built from; each of its path files takes a narrow view of it. */

@@ -14,8 +14,9 @@ import type { Core } from '../core/core.ts'
 import { handleHelp } from '../core/handle-help.ts'
 import { handleRequest, type RequestCore } from '../core/handle-request.ts'
 import type { CoreResponse, LogicalRequest } from '../core/logical-request.ts'
+import { renderMetrics } from '../core/metrics/render-metrics.ts'
 import { checkQuota, rateLimitHeaders } from '../core/pipeline/rate-limit.ts'
-import type { UnsealedServices } from '../core/services.ts'
+import type { MetricsExposition, UnsealedServices } from '../core/services.ts'
 import { parseWrapTtl } from '../core/wrapping.ts'
 import { handleAwsJson, isAwsJsonRequest } from './aws/aws-json.ts'
 import { handleAwsQuery, isAwsQueryRequest } from './aws/aws-query.ts'
@@ -77,6 +78,8 @@ export interface DispatchContext {
   logger: Logger
   /** The listener's max_json_depth; request bodies nesting deeper are refused with 400. */
   maxJsonDepth?: number
+  /** The listener serves sys/metrics without a token (telemetry.unauthenticated_metrics_access). */
+  unauthenticatedMetrics?: MetricsExposition
 }
 
 export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<HttpResult> {
@@ -103,6 +106,14 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
     const target = parseTarget(req.url)
     if (!target) throw new NotFoundError()
     const { path, query } = target
+    // As Vault: with the listener option, this node's metrics answer here, without a token and even while sealed.
+    if (ctx.unauthenticatedMetrics && path === 'sys/metrics' && req.method === 'GET') {
+      const { status, contentType, body } = await renderMetrics(
+        ctx.unauthenticatedMetrics,
+        query.get('format') ?? '',
+      )
+      return { status, headers: { 'content-type': contentType, 'cache-control': 'no-store' }, body }
+    }
     /** Set when this standby answers a read from its own services. */
     let local: UnsealedServices | undefined
     if (ctx.core.ha !== undefined) {

@@ -7,6 +7,7 @@ import { TLSSocket } from 'node:tls'
 import type { Logger } from '../../lib/logger.ts'
 import { PayloadTooLargeError } from '../../sdk/errors.ts'
 import type { ConnectionInfo } from '../../sdk/request.ts'
+import type { MetricsExposition } from '../core/services.ts'
 import { type DispatchContext, dispatch } from './dispatch.ts'
 import { handleUpgrade } from './events-socket.ts'
 import { type HttpResult, jsonResult } from './http-types.ts'
@@ -20,6 +21,8 @@ export interface ListenerOptions {
   maxRequestSize: number
   /** max_json_depth; request bodies nesting deeper get 400 (default 500, as Vault). */
   maxJsonDepth?: number
+  /** Set by a listener's telemetry { unauthenticated_metrics_access = true }: sys/metrics needs no token here. */
+  unauthenticatedMetrics?: MetricsExposition
 }
 
 export interface ListenerTls {
@@ -109,8 +112,11 @@ export async function startListener(
   options: ListenerOptions,
   logger: Logger,
 ): Promise<RunningListener> {
-  const ctx: DispatchContext =
-    options.maxJsonDepth === undefined ? sharedCtx : { ...sharedCtx, maxJsonDepth: options.maxJsonDepth }
+  const ctx: DispatchContext = {
+    ...sharedCtx,
+    ...(options.maxJsonDepth === undefined ? {} : { maxJsonDepth: options.maxJsonDepth }),
+    ...(options.unauthenticatedMetrics ? { unauthenticatedMetrics: options.unauthenticatedMetrics } : {}),
+  }
   const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
     inflight.set(req.socket, res)
     let result: HttpResult

@@ -11,6 +11,7 @@ import { keyPaths } from './path-keys.ts'
 import { leakPaths } from './path-leak.ts'
 import { LEASE_ROOT_PATHS, leasePaths } from './path-leases.ts'
 import { lockedUsersPaths } from './path-locked-users.ts'
+import { metricsPaths } from './path-metrics.ts'
 import { mountsPaths } from './path-mounts.ts'
 import { passwordPolicyPaths } from './path-password-policies.ts'
 import { policyPaths } from './path-policies.ts'
@@ -69,6 +70,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...snapshotPaths(services),
       ...quotaPaths(services),
       ...eventsPaths(),
+      ...metricsPaths(services),
     ],
   })
 }

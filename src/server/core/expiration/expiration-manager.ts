@@ -107,6 +107,14 @@ export class ExpirationManager {
     await Promise.allSettled([...this.#inFlight.values()])
   }
 
+  /**
+   * Leases in the due index's loaded window: every lease while there are fewer than its cap (50,000), the
+   * soonest-due that many beyond it. Published as vault_expire_num_leases.
+   */
+  get loadedLeaseCount(): number {
+    return this.#due.loadedCount
+  }
+
   /** Leases expired by the loop since start; for status and benchmarks. */
   get expiredTotal(): number {
     return this.#expiredTotal

@@ -1,0 +1,42 @@
+// The core's own counters, kept as plain numbers on the request path; the metrics layer publishes them when scraped.
+import { Timing } from '../../../lib/timing.ts'
+import { PathAccessCounter } from './path-access.ts'
+
+/** Mount plus two segments: a KV v2 read of secret/data/app/db counts as secret/data/app. */
+export const DEFAULT_ACCESS_PATH_DEPTH = 2
+export const DEFAULT_ACCESS_PATH_LIMIT = 500
+
+export interface CoreMetricsOptions {
+  /** Path segments kept after the mount in vault_secret_access_count's path label. */
+  accessPathDepth?: number
+  /** Distinct path labels before further paths are counted as "other". */
+  accessPathLimit?: number
+}
+
+/**
+ * Counters the pipeline bumps: each bump is a number increment (and one Map increment for the path access count),
+ * because a prom-client observe per request costs more than the read it measures. Rotation outcomes arrive here
+ * too, from the rotation listener the composition root wraps.
+ */
+export class CoreMetrics {
+  readonly handleRequest = new Timing()
+  readonly handleLoginRequest = new Timing()
+  tokenCreation = 0
+  rotationStarted = 0
+  rotationSucceeded = 0
+  rotationFailed = 0
+  readonly secretAccess: PathAccessCounter
+
+  countRotation(kind: 'started' | 'succeeded' | 'failed'): void {
+    if (kind === 'started') this.rotationStarted++
+    else if (kind === 'succeeded') this.rotationSucceeded++
+    else this.rotationFailed++
+  }
+
+  constructor(opts: CoreMetricsOptions = {}) {
+    this.secretAccess = new PathAccessCounter(
+      opts.accessPathDepth ?? DEFAULT_ACCESS_PATH_DEPTH,
+      opts.accessPathLimit ?? DEFAULT_ACCESS_PATH_LIMIT,
+    )
+  }
+}
