@@ -19,6 +19,7 @@ describe('coffer agent api proxy cache', async () => {
   let t: TestServer
   let db: TestDatabase
   let temp: ReturnType<typeof makeTempDir>
+  let serverClosed = false
   before(async () => {
     if (skip) return
     t = await startDevServer()
@@ -46,12 +47,12 @@ describe('coffer agent api proxy cache', async () => {
     assert.equal((await t.call('POST', 'sys/auth/approle', { body: { type: 'approle' } })).status, 204)
   })
   after(async () => {
-    await t?.close()
+    if (!serverClosed) await t?.close()
     await db?.drop()
     temp?.remove()
   })
 
-  it('serves a live lease again, and forwards once it is revoked or the policy no longer allows it', {
+  it('serves a live lease again, and forwards once it is revoked, the policy no longer allows it or the server is down', {
     skip,
   }, async () => {
     const policy = (withCreds: boolean) =>
@@ -121,6 +122,17 @@ listener "tcp" {
       const denied = await creds()
       assert.equal(denied.hit, false)
       assert.equal(denied.status, 403)
+
+      // The server goes down: a copy cannot be checked against revocations made there, so none is served
+      // (no stale-if-error); the client gets the proxy's 502 and must handle the outage itself.
+      await t.call('PUT', 'sys/policies/acl/agent', { body: { policy: policy(true) } })
+      assert.equal((await creds()).status, 200)
+      assert.equal((await creds()).hit, true)
+      await t.close()
+      serverClosed = true
+      const down = await creds()
+      assert.equal(down.hit, false)
+      assert.equal(down.status, 502)
     } finally {
       agent.kill('SIGTERM')
       assert.equal(await withDeadline(exited, 'the agent exits'), 0)
