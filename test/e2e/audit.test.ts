@@ -76,6 +76,18 @@ describe('audit devices', () => {
     assert.equal(denied.request.path, 'secret/data/app')
   })
 
+  it('records a revoked token’s use, HMAC’d, so the use of a revoked credential can be traced', async () => {
+    const token = (await t.call('POST', 'auth/token/create', { body: { policies: ['default'] } })).body.auth
+      .client_token
+    assert.equal((await t.call('POST', 'auth/token/revoke', { body: { token } })).status, 204)
+    assert.equal((await t.call('GET', 'secret/data/traced', { token })).status, 403)
+    const hashed = (await t.call('POST', 'sys/audit-hash/file', { body: { input: token } })).body.data.hash
+    const refused = lines().find((e) => e.type === 'request' && e.request.path === 'secret/data/traced')
+    assert.ok(refused, 'the refused request is audited')
+    assert.equal(refused.request.client_token, hashed)
+    assert.ok(!readFileSync(file, 'utf8').includes(token), 'the token itself is never in the file')
+  })
+
   it('records a large body refused for want of a token as a summary, with a 403, not a 500', async () => {
     const body = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, `denied-value-${i}`]))
     const res = await t.call('POST', 'secret/data/flood', { token: 'hvs.not-a-token', body })

@@ -1,4 +1,5 @@
-// Audit entries core builds: a request refused before any token was accepted records its data only within budget.
+// Audit entries core builds: a request refused before any token was accepted records its data only within budget,
+// and the token it presented.
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { DENIED_DATA_BUDGET } from '../audit/elided-data.ts'
@@ -148,4 +149,13 @@ it("builds a read's entry pair equal to separately built entries, the response s
     const [, failed] = entryPair(ctx, undefined, 'permission denied')
     assert.deepEqual(failed, responseEntry(ctx, undefined, 'permission denied'))
   }
+})
+
+it('records the token a refused request presented, though it resolved to nothing (the device HMACs it)', () => {
+  const entry = requestEntry(context({}, {}), 'permission denied')
+  assert.equal(entry.request?.client_token, 'hvs.unknown')
+  assert.equal(entry.request?.client_token_accessor, undefined)
+  const login = context({}, {})
+  login.request.token = ''
+  assert.equal(requestEntry(login).request?.client_token, undefined, 'nothing presented, nothing recorded')
 })

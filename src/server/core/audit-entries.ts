@@ -143,6 +143,10 @@ function requestInput(ctx: AuditContext): AuditRequestInput {
   if (ctx.auth) {
     input.clientToken = ctx.auth.token
     input.clientTokenAccessor = ctx.auth.entry.accessor
+  } else if (req.token !== '') {
+    // A token that did not resolve (revoked, expired, unknown) is still recorded, HMAC'd by the device as Vault
+    // does, so the use of a revoked credential can be seen and traced in the audit log.
+    input.clientToken = req.token
   }
   return input
 }
