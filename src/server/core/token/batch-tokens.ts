@@ -27,7 +27,7 @@ const ID_PREFIX = 'batch.'
 /** Longer than any entry this codec writes; a longer header value is refused before decryption. */
 const MAX_TOKEN_LENGTH = 8192
 
-type SealedFields = Omit<TokenEntry, 'idHash' | 'accessor' | 'type'>
+export type SealedFields = Omit<TokenEntry, 'idHash' | 'accessor' | 'type'>
 
 export function isBatchToken(token: string): boolean {
   return token.startsWith(BATCH_TOKEN_PREFIX)
@@ -121,10 +121,23 @@ export function issueBatchToken(
   if ((input.numUses ?? 0) > 0) throw new InvalidRequestError('batch tokens cannot have a use limit')
   if ((input.period ?? 0) > 0) throw new InvalidRequestError('batch tokens cannot be periodic')
   if (input.policies.includes('root')) throw new InvalidRequestError('batch tokens cannot be root tokens')
-  const { ttl, hardCap, explicitMaxTtl } = effectiveTtl(input)
-  if (ttl === 0) throw new InvalidRequestError('batch tokens must have a TTL')
-  return codec.issue({
-    parentHash: input.parentHash,
+  const ttls = effectiveTtl(input)
+  if (ttls.ttl === 0) throw new InvalidRequestError('batch tokens must have a TTL')
+  return codec.issue(batchTokenFields(input, input.parentHash, ttls, now))
+}
+
+/**
+ * What a batch-shaped entry holds besides its identity: no use limit, no period, no renewal, and the TTLs given.
+ * Shared by issued batch tokens and logins in place (in-place-entry.ts), which differ only in identity and parent.
+ */
+export function batchTokenFields(
+  input: CreateTokenInput,
+  parentHash: string,
+  { ttl, hardCap, explicitMaxTtl }: ReturnType<typeof effectiveTtl>,
+  now: number,
+): SealedFields {
+  return {
+    parentHash,
     policies: input.policies,
     meta: input.meta ?? {},
     displayName: input.displayName ?? 'token',
@@ -142,5 +155,5 @@ export function issueBatchToken(
     lastRenewalTime: 0,
     ...(input.boundCidrs?.length ? { boundCidrs: input.boundCidrs } : {}),
     ...(input.login ? { login: input.login } : {}),
-  })
+  }
 }

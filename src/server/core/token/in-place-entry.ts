@@ -1,5 +1,6 @@
 // The token entry a login in place holds for the one request it authenticates: a batch token's, sealed and stored nowhere.
 import { InvalidRequestError } from '../../../sdk/errors.ts'
+import { batchTokenFields } from './batch-tokens.ts'
 import { type CreateTokenInput, effectiveTtl, type TokenEntry } from './token-entry.ts'
 
 /**
@@ -15,29 +16,12 @@ const ID_PREFIX = 'batch.in-place.'
  */
 export function inPlaceEntry(requestId: string, input: CreateTokenInput, now: number): TokenEntry {
   if (input.policies.includes('root')) throw new InvalidRequestError('a login may not grant root')
-  const { ttl, hardCap, explicitMaxTtl } = effectiveTtl(input)
-  if (ttl === 0) throw new InvalidRequestError('a login in place must have a TTL')
+  const ttls = effectiveTtl(input)
+  if (ttls.ttl === 0) throw new InvalidRequestError('a login in place must have a TTL')
   return {
     idHash: ID_PREFIX + requestId,
     accessor: '',
-    parentHash: '',
-    policies: input.policies,
-    meta: input.meta ?? {},
-    displayName: input.displayName ?? 'token',
-    numUses: 0,
-    creationTime: Math.floor(now / 1000),
-    creationTtl: ttl,
-    expireTime: now + ttl * 1000,
-    maxExpireTime: hardCap > 0 ? now + hardCap * 1000 : 0,
-    explicitMaxTtl,
-    period: 0,
-    renewable: false,
-    path: input.path,
     type: 'batch',
-    role: input.role ?? '',
-    entityId: input.entityId ?? '',
-    lastRenewalTime: 0,
-    ...(input.boundCidrs?.length ? { boundCidrs: input.boundCidrs } : {}),
-    ...(input.login ? { login: input.login } : {}),
+    ...batchTokenFields(input, '', ttls, now),
   }
 }
