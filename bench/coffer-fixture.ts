@@ -20,6 +20,7 @@ export interface CofferFixture {
 const POLICY = `
 path "secret/data/bench/*" { capabilities = ["create", "read", "update"] }
 path "secret/metadata/bench/*" { capabilities = ["list", "read"] }
+path "transit/encrypt/bench" { capabilities = ["update"] }
 `
 
 /** A JSON client for one server address. */

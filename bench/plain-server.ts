@@ -2,11 +2,18 @@
 // With DURABLE_DB set it first stores each POST body durably, as two rows, through Coffer's SQLite storage:
 // the floor cost of a durable write on this machine, with none of Coffer's request handling.
 import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import { SqliteStorage } from '../src/server/physical/sqlite.ts'
 
-const readBody = process.env['READ_BODY'] ?? '{}'
-const writeBody = process.env['WRITE_BODY'] ?? '{}'
+/** The answer to send, from the environment or (for answers too large for an environment string) a file. */
+function answer(name: string): string {
+  const file = process.env[`${name}_FILE`]
+  return file ? readFileSync(file, 'utf8') : (process.env[name] ?? '{}')
+}
+
+const readBody = answer('READ_BODY')
+const writeBody = answer('WRITE_BODY')
 
 const durable = process.env['DURABLE_DB'] ? SqliteStorage.open(process.env['DURABLE_DB']) : undefined
 const metadataRow = new Uint8Array(300)

@@ -1,11 +1,6 @@
 // The barrier's on-disk value format, [term u32 BE][version 2][12-byte nonce][AES-256-GCM ciphertext][16-byte tag]: used by the barrier and by the SQLite writer thread that seals on its behalf.
-import {
-  createCipheriv,
-  createDecipheriv,
-  createSecretKey,
-  type KeyObject,
-  randomFillSync,
-} from 'node:crypto'
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto'
+import { nextNonce } from './nonce-pool.ts'
 
 export const FORMAT_VERSION = 2
 export const TERM_BYTES = 4
@@ -33,23 +28,6 @@ function keyObject(key: Uint8Array): KeyObject {
 }
 
 /**
- * Nonces come from a pool refilled from the CSPRNG 512 at a time: one randomBytes call per write cost more than
- * the encryption itself. Each nonce is used once, synchronously, before the pool can be refilled.
- */
-const noncePool = Buffer.alloc(NONCE_BYTES * 512)
-let nonceOffset = noncePool.length
-
-function nextNonce(): Uint8Array {
-  if (nonceOffset + NONCE_BYTES > noncePool.length) {
-    randomFillSync(noncePool)
-    nonceOffset = 0
-  }
-  const nonce = noncePool.subarray(nonceOffset, nonceOffset + NONCE_BYTES)
-  nonceOffset += NONCE_BYTES
-  return nonce
-}
-
-/**
  * Seal `plaintext` under `key`, labelled with `term`. `aad` (the storage key) is authenticated
  * but not stored, so the value only decrypts at the key it was written to. The nonce is fresh
  * from the CSPRNG unless a test pins it.
@@ -59,7 +37,8 @@ export function encryptValue(
   term: number,
   plaintext: Uint8Array,
   aad: Uint8Array,
-  nonce: Uint8Array = nextNonce(),
+  // From the pool: used synchronously below, as nextNonce requires.
+  nonce: Uint8Array = nextNonce(NONCE_BYTES),
 ): Uint8Array {
   const secret = keyObject(key)
   if (!Number.isInteger(term) || term < 0 || term > 0xffffffff)

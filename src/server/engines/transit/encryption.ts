@@ -1,14 +1,16 @@
 // Symmetric (AES-GCM, ChaCha20-Poly1305) and RSA-OAEP encryption with Vault's byte layout: nonce | ciphertext | tag.
 import crypto from 'node:crypto'
+import { nextNonce } from '../../../lib/nonce-pool.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { deriveKey } from './derive.ts'
 import { decodeBase64 } from './encoding.ts'
 import { isRsa, supportsEncryption, symmetricKeySize } from './key-types.ts'
-import { privateKeyOf, type TransitKey, versionOf } from './model.ts'
+import { privateKeyOf, symmetricKeyOf, type TransitKey, versionOf } from './model.ts'
 import { formatVersioned, parseVersioned } from './versioned-value.ts'
 
 const NONCE_BYTES = 12
 const TAG_BYTES = 16
+const NO_HMAC_KEY = Buffer.alloc(0)
 
 export interface CryptOptions {
   context: Buffer
@@ -44,10 +46,11 @@ function symmetricKeys(
   key: TransitKey,
   version: number,
   context: Buffer,
-): { encKey: Buffer; hmacKey: Buffer } {
-  const stored = Buffer.from(versionOf(key, version).key ?? '', 'base64')
+): { encKey: Buffer | crypto.KeyObject; hmacKey: Buffer } {
+  const entry = versionOf(key, version)
   const encBytes = symmetricKeySize(key.type)
-  if (!key.derived) return { encKey: stored.subarray(0, encBytes), hmacKey: Buffer.alloc(0) }
+  if (!key.derived) return { encKey: symmetricKeyOf(entry, encBytes), hmacKey: NO_HMAC_KEY }
+  const stored = Buffer.from(entry.key ?? '', 'base64')
   // Convergent version 3 derives encBytes + 32 bytes: the AEAD key then the nonce's HMAC key.
   const hmacBytes = key.convergent_encryption ? 32 : 0
   const derived = deriveKey(stored, context, encBytes + hmacBytes)
@@ -89,7 +92,7 @@ export function encrypt(key: TransitKey, version: number, plaintext: Buffer, opt
   const { encKey, hmacKey } = symmetricKeys(key, version, options.context)
   const nonce = key.convergent_encryption
     ? crypto.createHmac('sha256', hmacKey).update(plaintext).digest().subarray(0, NONCE_BYTES)
-    : crypto.randomBytes(NONCE_BYTES)
+    : nextNonce(NONCE_BYTES)
   const cipher = crypto.createCipheriv(aeadName(key) as 'aes-256-gcm', encKey, nonce, {
     authTagLength: TAG_BYTES,
   })

@@ -74,6 +74,22 @@ export function privateKeyOf(entry: KeyVersion): crypto.KeyObject {
   return keyObject
 }
 
+const symmetricKeys = new WeakMap<KeyVersion, crypto.KeyObject>()
+
+/**
+ * A symmetric version's (underived) encryption key as a KeyObject, made once per shared version entry: given raw
+ * bytes, every createCipheriv imports them into a new key object first, which cost more than the AES work on a
+ * 1 KiB plaintext.
+ */
+export function symmetricKeyOf(entry: KeyVersion, bytes: number): crypto.KeyObject {
+  let keyObject = symmetricKeys.get(entry)
+  if (keyObject === undefined) {
+    keyObject = crypto.createSecretKey(Buffer.from(entry.key ?? '', 'base64').subarray(0, bytes))
+    symmetricKeys.set(entry, keyObject)
+  }
+  return keyObject
+}
+
 export async function saveKey(storage: Storage, key: TransitKey): Promise<void> {
   await putJson(storage, keyStorageKey(key.name), key)
 }

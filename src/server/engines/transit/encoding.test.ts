@@ -1,0 +1,38 @@
+// Strict standard base64, as Go's StdEncoding reads it: padding only at the end, no URL-safe or other characters.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { decodeBase64, isStdBase64 } from './encoding.ts'
+
+describe('transit base64', () => {
+  it('accepts padded standard base64, including the empty string', () => {
+    for (const text of [
+      '',
+      'QQ==',
+      'QUI=',
+      'QUJD',
+      'a+/9',
+      'QUJDRA==',
+      Buffer.alloc(1024, 7).toString('base64'),
+    ])
+      assert.equal(isStdBase64(text), true, text)
+    assert.deepEqual(decodeBase64('QUJD'), Buffer.from('ABC'))
+  })
+
+  it('refuses bad length, misplaced or excess padding, URL-safe and other characters', () => {
+    for (const text of [
+      'Q',
+      'QQ=',
+      'QQ',
+      '====',
+      'A===',
+      'QQ==QQ==',
+      'Q=Q=',
+      'a-_9',
+      'QU I',
+      'QUJ\n',
+      'QUJ\u00e9',
+    ])
+      assert.equal(isStdBase64(text), false, JSON.stringify(text))
+    assert.equal(decodeBase64('a-_9'), undefined)
+  })
+})
