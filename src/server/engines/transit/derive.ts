@@ -9,7 +9,7 @@ const MISSING_CONTEXT =
 const MAX_CONTEXT_BYTES = 1024
 
 /** `length` bytes derived from `key` and `context` (no salt), or a 400 when the context is missing or too long. */
-export function deriveKey(key: Buffer, context: Buffer, length: number): Buffer {
+export function deriveKey(key: Buffer | crypto.KeyObject, context: Buffer, length: number): Buffer {
   if (context.length === 0) throw new InvalidRequestError(MISSING_CONTEXT)
   if (context.length > MAX_CONTEXT_BYTES)
     throw new InvalidRequestError(`context must be at most ${MAX_CONTEXT_BYTES} bytes`)

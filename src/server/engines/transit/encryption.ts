@@ -5,12 +5,11 @@ import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { deriveKey } from './derive.ts'
 import { decodeBase64 } from './encoding.ts'
 import { isRsa, supportsEncryption, symmetricKeySize } from './key-types.ts'
-import { privateKeyOf, symmetricKeyOf, type TransitKey, versionOf } from './model.ts'
+import { privateKeyOf, storedKeyOf, symmetricKeyOf, type TransitKey, versionOf } from './model.ts'
 import { formatVersioned, parseVersioned } from './versioned-value.ts'
 
 const NONCE_BYTES = 12
 const TAG_BYTES = 16
-const NO_HMAC_KEY = Buffer.alloc(0)
 
 export interface CryptOptions {
   context: Buffer
@@ -46,15 +45,19 @@ function symmetricKeys(
   key: TransitKey,
   version: number,
   context: Buffer,
-): { encKey: Buffer | crypto.KeyObject; hmacKey: Buffer } {
+): { encKey: crypto.KeyObject; hmacKey: crypto.KeyObject | undefined } {
   const entry = versionOf(key, version)
   const encBytes = symmetricKeySize(key.type)
-  if (!key.derived) return { encKey: symmetricKeyOf(entry, encBytes), hmacKey: NO_HMAC_KEY }
-  const stored = Buffer.from(entry.key ?? '', 'base64')
+  if (!key.derived) return { encKey: symmetricKeyOf(entry, encBytes), hmacKey: undefined }
+  const stored = storedKeyOf(entry)
   // Convergent version 3 derives encBytes + 32 bytes: the AEAD key then the nonce's HMAC key.
   const hmacBytes = key.convergent_encryption ? 32 : 0
   const derived = deriveKey(stored, context, encBytes + hmacBytes)
-  return { encKey: derived.subarray(0, encBytes), hmacKey: derived.subarray(encBytes) }
+  // As KeyObjects: Node imports raw key bytes given to createCipheriv or createHmac more slowly than this.
+  return {
+    encKey: crypto.createSecretKey(derived.subarray(0, encBytes)),
+    hmacKey: hmacBytes > 0 ? crypto.createSecretKey(derived.subarray(encBytes)) : undefined,
+  }
 }
 
 function aeadName(key: TransitKey): crypto.CipherGCMTypes | 'chacha20-poly1305' {
@@ -91,7 +94,11 @@ export function encrypt(key: TransitKey, version: number, plaintext: Buffer, opt
   if (options.nonce.length > 0) throw new InvalidRequestError('nonce provided when not allowed')
   const { encKey, hmacKey } = symmetricKeys(key, version, options.context)
   const nonce = key.convergent_encryption
-    ? crypto.createHmac('sha256', hmacKey).update(plaintext).digest().subarray(0, NONCE_BYTES)
+    ? crypto
+        .createHmac('sha256', hmacKey ?? Buffer.alloc(0))
+        .update(plaintext)
+        .digest()
+        .subarray(0, NONCE_BYTES)
     : nextNonce(NONCE_BYTES)
   const cipher = crypto.createCipheriv(aeadName(key) as 'aes-256-gcm', encKey, nonce, {
     authTagLength: TAG_BYTES,

@@ -75,19 +75,42 @@ export function privateKeyOf(entry: KeyVersion): crypto.KeyObject {
 }
 
 const symmetricKeys = new WeakMap<KeyVersion, crypto.KeyObject>()
+const storedKeys = new WeakMap<KeyVersion, crypto.KeyObject>()
+const hmacKeys = new WeakMap<KeyVersion, crypto.KeyObject>()
 
-/**
- * A symmetric version's (underived) encryption key as a KeyObject, made once per shared version entry: given raw
- * bytes, every createCipheriv imports them into a new key object first, which cost more than the AES work on a
- * 1 KiB plaintext.
- */
-export function symmetricKeyOf(entry: KeyVersion, bytes: number): crypto.KeyObject {
-  let keyObject = symmetricKeys.get(entry)
+/** A KeyObject made once per shared version entry (raw key bytes handed to Node's crypto are imported on every call). */
+function remembered(
+  cache: WeakMap<KeyVersion, crypto.KeyObject>,
+  entry: KeyVersion,
+  bytes: () => Buffer,
+): crypto.KeyObject {
+  let keyObject = cache.get(entry)
   if (keyObject === undefined) {
-    keyObject = crypto.createSecretKey(Buffer.from(entry.key ?? '', 'base64').subarray(0, bytes))
-    symmetricKeys.set(entry, keyObject)
+    keyObject = crypto.createSecretKey(bytes())
+    cache.set(entry, keyObject)
   }
   return keyObject
+}
+
+/**
+ * A symmetric version's (underived) encryption key as a KeyObject: given raw bytes, every createCipheriv imports
+ * them into a new key object first, which cost more than the AES work on a 1 KiB plaintext.
+ */
+export function symmetricKeyOf(entry: KeyVersion, bytes: number): crypto.KeyObject {
+  return remembered(symmetricKeys, entry, () => Buffer.from(entry.key ?? '', 'base64').subarray(0, bytes))
+}
+
+/** A symmetric version's whole stored key, the input keying material of derived keys. */
+export function storedKeyOf(entry: KeyVersion): crypto.KeyObject {
+  return remembered(storedKeys, entry, () => Buffer.from(entry.key ?? '', 'base64'))
+}
+
+/** A version's HMAC key, or undefined when the version has none. */
+export function hmacKeyOf(entry: KeyVersion): crypto.KeyObject | undefined {
+  const known = hmacKeys.get(entry)
+  if (known !== undefined) return known
+  const bytes = Buffer.from(entry.hmac_key ?? '', 'base64')
+  return bytes.length === 0 ? undefined : remembered(hmacKeys, entry, () => bytes)
 }
 
 export async function saveKey(storage: Storage, key: TransitKey): Promise<void> {
