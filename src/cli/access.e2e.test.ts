@@ -134,6 +134,15 @@ describeUnless(skip, 'coffer access against a dev server', () => {
       ])
     ).stdout.trim()
     assert.match(id, /^[0-9a-f-]{36}$/)
+    // Decision text in clear in the audit log, as docs/access-review.md shows.
+    await ok([
+      'write',
+      'sys/mounts/sys/tune',
+      'audit_non_hmac_request_keys=subject',
+      'audit_non_hmac_request_keys=grant',
+      'audit_non_hmac_request_keys=decision',
+      'audit_non_hmac_request_keys=note',
+    ])
     await ok([
       'access',
       'review',
@@ -177,6 +186,7 @@ describeUnless(skip, 'coffer access against a dev server', () => {
     const audited = readFileSync(auditLog, 'utf8')
     assert.ok(audited.includes(`"sys/access/reviews/${id}/decide"`))
     assert.ok(audited.includes(`"sys/access/reviews/${id}/close"`))
+    assert.ok(audited.includes('"note":"left the team"'))
   })
 
   test('without sudo on sys/access/* every command is refused', async () => {
