@@ -171,6 +171,12 @@ describe('access review analysis', () => {
     )
     assert.deepEqual((await whatCan(t.services, 'readers', 'entity')).matches, [])
     assert.deepEqual((await whatCan(t.services, 'nobody')).matches, [])
+    // `token` means tokens (by accessor), not token roles.
+    assert.deepEqual((await whatCan(t.services, 'ci', 'token')).matches, [])
+    assert.deepEqual(
+      (await whatCan(t.services, 'ci', 'token_role')).matches.map((m) => [m.type, m.policies]),
+      [['token_role', ['kv-admin']]],
+    )
   })
 
   it('unused: streams the log and reports grants no allowed request in the window exercised', async () => {

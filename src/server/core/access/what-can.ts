@@ -55,7 +55,9 @@ function capabilityNames(rule: PathRule): string[] {
 function named(holder: Holder, identity: string, type: string | undefined): boolean {
   if (type !== undefined) {
     const t = type.toLowerCase()
-    if (holder.type !== t && !holder.type.startsWith(`${t}_`) && !holder.type.endsWith(`_${t}`)) return false
+    // `approle` names a method's holders, `access_key` a kind; `token` means tokens only, not token roles.
+    const prefix = t !== 'token' && holder.type.startsWith(`${t}_`)
+    if (holder.type !== t && !prefix && !holder.type.endsWith(`_${t}`)) return false
   }
   if (holder.id === identity) return true
   const lower = identity.toLowerCase().replace(/^\/+/, '')
