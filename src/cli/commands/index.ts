@@ -1,5 +1,9 @@
 // The command table: every CLI command, in the order help lists them.
 import type { CommandSpec } from '../context.ts'
+import { accessReviewCommands } from './access/review.ts'
+import { accessUnusedCommand } from './access/unused.ts'
+import { accessWhatCanCommand } from './access/what-can.ts'
+import { accessWhoCanCommand } from './access/who-can.ts'
 import { agentCommand } from './agent.ts'
 import { auditDisableCommand } from './audit/disable.ts'
 import { auditEnableCommand } from './audit/enable.ts'
@@ -117,6 +121,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   auditListCommand,
   auditVerifyCommand,
   auditSearchCommand,
+  accessWhoCanCommand,
+  accessWhatCanCommand,
+  accessUnusedCommand,
+  ...accessReviewCommands,
   kvGetCommand,
   kvPutCommand,
   kvPatchCommand,

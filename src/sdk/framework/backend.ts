@@ -110,6 +110,25 @@ export interface BackendDefinition<S = unknown> {
    * method's logins cannot be limited by role.
    */
   loginRole?: (login: { path: string; data: Record<string, unknown> }) => string | undefined
+  /**
+   * Auth methods: every role, user, certificate or key whose logins receive policies, with those policies, so
+   * access review (sys/access) can say who holds a policy without knowing how the method stores its roles.
+   */
+  policyHolders?: (ctx: { storage: Storage; system: SystemView; state: S }) => Promise<PolicyHolder[]>
+}
+
+/** Something an auth method hands policies to at login, as `policyHolders` reports it. */
+export interface PolicyHolder {
+  /** What it is in the method's own terms: role, user, certificate, access_key. */
+  kind: string
+  /** Its name in the method's API (a role name, a username, an access key ID). */
+  name: string
+  /** The token policies a login receives from it, `default` excluded. */
+  policies: string[]
+  /** Logins leave the `default` policy off (token_no_default_policy). */
+  noDefaultPolicy: boolean
+  /** A holder whose policies come from another holder: an access key's role. */
+  via?: string
 }
 
 /** One stored secret value, as a backend reports it to the leak fingerprint index. */
@@ -190,6 +209,13 @@ export class BackendInstance {
   storedValues(): AsyncIterable<StoredValue> {
     const hook = this.definition.storedValues
     if (!hook) return (async function* () {})()
+    return hook({ storage: this.#env.storage, system: this.#env.system, state: this.#state })
+  }
+
+  /** The auth method's policy holders (empty when it declares none); see BackendDefinition.policyHolders. */
+  async policyHolders(): Promise<PolicyHolder[]> {
+    const hook = this.definition.policyHolders
+    if (!hook) return []
     return hook({ storage: this.#env.storage, system: this.#env.system, state: this.#state })
   }
 

@@ -2,6 +2,7 @@
 import { invalidCidrs } from '../../lib/cidr.ts'
 import { InvalidRequestError } from '../errors.ts'
 import type { AuthGrant } from '../request.ts'
+import type { PolicyHolder } from './backend.ts'
 import { f } from './fields.ts'
 
 export interface TokenParams {
@@ -30,6 +31,30 @@ export function defaultTokenParams(): TokenParams {
     tokenType: 'default',
     tokenBoundCidrs: [],
   }
+}
+
+/** An auth method's role, user or certificate as access review sees it: the policies its logins receive. */
+export function tokenPolicyHolder(kind: string, name: string, params: TokenParams): PolicyHolder {
+  return {
+    kind,
+    name,
+    policies: [...params.tokenPolicies],
+    noDefaultPolicy: params.tokenNoDefaultPolicy,
+  }
+}
+
+/** Every stored entry a method lists under one prefix, as policy holders; entries gone meanwhile are skipped. */
+export async function listedPolicyHolders<T>(
+  names: string[],
+  load: (name: string) => Promise<T | undefined> | T | undefined,
+  toHolder: (name: string, entry: T) => PolicyHolder | PolicyHolder[],
+): Promise<PolicyHolder[]> {
+  const out: PolicyHolder[] = []
+  for (const name of names.filter((n) => !n.endsWith('/')).sort()) {
+    const entry = await load(name)
+    if (entry !== undefined) out.push(...[toHolder(name, entry)].flat())
+  }
+  return out
 }
 
 export const tokenFields = {

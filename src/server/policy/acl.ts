@@ -49,6 +49,25 @@ interface Permissions {
   listKeysFilterPath: string
   /** Event type patterns the subscribe capability covers; undefined = every type. */
   subscribeEventTypes: string[] | undefined
+  /** Every policy rule merged into this pattern, in policy order: what access review names as granting it. */
+  sources: RuleSource[]
+}
+
+/** One policy's rule, as written (its index among the policy's rules) and as compiled here. */
+export interface RuleSource {
+  policy: string
+  index: number
+  rule: PathRule
+}
+
+/** The rule that governs a path: its merged capabilities and the policy rules it was merged from. */
+export interface GoverningRule {
+  /** The pattern as the rules wrote it, leading '/' removed. */
+  pattern: string
+  /** Sorted capability names after the merge; ['deny'] when a deny rule took part. */
+  capabilities: Capability[]
+  denied: boolean
+  sources: readonly RuleSource[]
 }
 
 /** A pattern with '+' segments, with the values Vault ranks competing matches by. */
@@ -123,6 +142,7 @@ function fromRule(rule: PathRule): Permissions {
     names: [],
     listKeysFilterPath: deny ? '' : (rule.listKeysFilterPath ?? ''),
     subscribeEventTypes: rule.subscribeEventTypes && [...rule.subscribeEventTypes],
+    sources: [],
   }
 }
 
@@ -240,7 +260,7 @@ export class Acl {
     this.#root = policies.some((policy) => policy.name === ROOT_POLICY_NAME)
     const segment = new Map<string, Permissions>()
     for (const policy of policies) {
-      for (const rule of policy.rules) {
+      for (const [index, rule] of policy.rules.entries()) {
         const path = rule.pattern.replace(/^\/+/, '')
         const hasSegmentWildcard = path.split('/').includes('+')
         let table = this.#exact
@@ -251,9 +271,15 @@ export class Acl {
           key = path.slice(0, -1)
         }
         const perms = fromRule(rule)
+        const source = { policy: policy.name, index, rule }
         const existing = table.get(key)
-        if (existing) merge(existing, perms)
-        else table.set(key, perms)
+        if (existing) {
+          merge(existing, perms)
+          existing.sources.push(source)
+        } else {
+          perms.sources.push(source)
+          table.set(key, perms)
+        }
       }
     }
     for (const table of [this.#exact, this.#prefix, segment]) {
@@ -297,6 +323,24 @@ export class Acl {
     }
     result.allowed = true
     return result
+  }
+
+  /**
+   * The rule `authorize` would decide `path` by (looked up as a list when `isList`), with the policy rules merged
+   * into it; undefined when no rule matches. Access review asks this so its answers follow real authorisation.
+   * A root ACL has no rules: callers check `isRoot` first.
+   */
+  governingRule(path: string, isList: boolean): GoverningRule | undefined {
+    if (this.#root) return undefined
+    const perms = this.#lookup(path, isList)
+    if (!perms) return undefined
+    const first = perms.sources[0]
+    return {
+      pattern: first ? first.rule.pattern.replace(/^\/+/, '') : '',
+      capabilities: [...perms.names],
+      denied: (perms.bits & BIT.deny) !== 0,
+      sources: perms.sources,
+    }
   }
 
   /**

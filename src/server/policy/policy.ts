@@ -41,6 +41,8 @@ export interface PathRule {
   listKeysFilterPath?: string
   /** Vault's subscribe_event_types: event type patterns (`*` globs) the subscribe capability covers; absent = all. */
   subscribeEventTypes?: string[]
+  /** The pattern as the policy wrote it, when identity templates were filled in to make `pattern`. */
+  written?: string
 }
 
 export interface Policy {

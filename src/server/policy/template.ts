@@ -117,7 +117,7 @@ export function resolvePolicyTemplates(policy: Policy, identity: TemplateIdentit
       continue
     }
     const pattern = resolvePattern(rule.pattern, identity)
-    if (pattern !== undefined) rules.push({ ...rule, pattern })
+    if (pattern !== undefined) rules.push({ ...rule, pattern, written: rule.pattern })
   }
   return { ...policy, rules }
 }

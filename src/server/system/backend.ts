@@ -1,6 +1,7 @@
 // The sys/ backend: control-plane endpoints served through the same pipeline (ACL, audit) as every engine.
 import { defineBackend } from '../../sdk/framework/backend.ts'
 import type { SystemServices } from '../core/services.ts'
+import { ACCESS_ROOT_PATHS, accessPaths } from './path-access.ts'
 import { auditPaths } from './path-audit.ts'
 import { capabilitiesPaths } from './path-capabilities.ts'
 import { eventsPaths } from './path-events.ts'
@@ -49,6 +50,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
         ...REKEY_ROOT_PATHS,
         ...HA_ROOT_PATHS,
         ...SNAPSHOT_ROOT_PATHS,
+        ...ACCESS_ROOT_PATHS,
       ],
     },
     paths: [
@@ -71,6 +73,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...quotaPaths(services),
       ...eventsPaths(),
       ...metricsPaths(services),
+      ...accessPaths(services),
     ],
   })
 }

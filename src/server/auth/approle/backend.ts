@@ -1,6 +1,7 @@
 // The approle auth method: roles, RoleIDs and secret IDs (stored only as HMACs) for machine logins.
 import { defineBackend } from '../../../sdk/framework/backend.ts'
 import { internalString, requireStillExists } from '../../../sdk/framework/login-renew.ts'
+import { listedPolicyHolders, tokenPolicyHolder } from '../../../sdk/framework/token-params.ts'
 import { DEFAULT_USER_LOCKOUT } from '../../../sdk/framework/user-lockout.ts'
 import { loginPath } from './path-login.ts'
 import { roleListPath, rolePath } from './path-role.ts'
@@ -14,7 +15,7 @@ import {
   secretIdLookupPath,
 } from './path-secret-id-ops.ts'
 import { tidyPath } from './path-tidy.ts'
-import { loadRole } from './role-store.ts'
+import { listRoles, loadRole } from './role-store.ts'
 import { tidySecretIds } from './secret-id-store.ts'
 import { type ApproleState, mac, setupApprole } from './state.ts'
 
@@ -44,6 +45,12 @@ export const approleBackend = defineBackend<ApproleState>({
     requireStillExists(await loadRole(storage, internalString(internal, 'roleName')), 'the role')
     return undefined
   },
+  policyHolders: async ({ storage }) =>
+    listedPolicyHolders(
+      await listRoles(storage),
+      (name) => loadRole(storage, name),
+      (name, role) => tokenPolicyHolder('role', name, role),
+    ),
   // sys/locked-users names a locked role by its role ID, as Vault does.
   userLockout: (state) => ({ lockout: state.lockout, identityOf: (alias) => mac(state, 'role_id', alias) }),
   periodic: async ({ storage, state, system }) => {

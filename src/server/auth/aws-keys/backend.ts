@@ -1,7 +1,8 @@
 // The aws-keys auth method: access key pairs and session credentials bound to roles, and logins with SigV4-signed requests.
 import { defineBackend } from '../../../sdk/framework/backend.ts'
 import { internalString, requireStillExists } from '../../../sdk/framework/login-renew.ts'
-import { loadAccessKey } from './key-store.ts'
+import { listedPolicyHolders, tokenPolicyHolder } from '../../../sdk/framework/token-params.ts'
+import { listAccessKeys, loadAccessKey } from './key-store.ts'
 import {
   accessKeyListPath,
   accessKeyPathDef,
@@ -14,7 +15,7 @@ import { roleListPath, rolePath } from './path-role.ts'
 import { issueSessionPath, sessionListPath, sessionPathDef } from './path-session.ts'
 import { sessionTokenPath } from './path-session-token.ts'
 import { webIdentityPath } from './path-web-identity.ts'
-import { loadRole } from './role-store.ts'
+import { listRoles, loadRole } from './role-store.ts'
 import { loadSession, SESSION_KEY_ID, sweepSessions } from './session-store.ts'
 import { type AwsKeysState, SWEEP_INTERVAL_MS, setupAwsKeys } from './state.ts'
 
@@ -51,6 +52,26 @@ export const awsKeysBackend = defineBackend<AwsKeysState>({
     const entry = requireStillExists(await loadAccessKey(storage, id), 'the access key')
     requireStillExists(await loadRole(storage, entry.role), 'the role')
     return undefined
+  },
+  // Roles, and each access key with its role's policies (session credentials are short-lived and left out).
+  policyHolders: async ({ storage }) => {
+    const roles = await listedPolicyHolders(
+      await listRoles(storage),
+      (name) => loadRole(storage, name),
+      (name, role) => tokenPolicyHolder('role', name, role),
+    )
+    const byName = new Map(roles.map((role) => [role.name, role]))
+    const keys = await listedPolicyHolders(
+      await listAccessKeys(storage),
+      (id) => loadAccessKey(storage, id),
+      (id, key) => {
+        const role = byName.get(key.role)
+        return role
+          ? { ...role, kind: 'access_key', name: id, via: `role/${role.name}` }
+          : { kind: 'access_key', name: id, policies: [], noDefaultPolicy: false, via: `role/${key.role}` }
+      },
+    )
+    return [...roles, ...keys]
   },
   // Expired session credentials are already refused by login; the sweep only frees their storage.
   periodic: async ({ storage, state, system }) => {

@@ -6,7 +6,8 @@ import {
   requireStillExists,
 } from '../../../sdk/framework/login-renew.ts'
 import { loginRoleFrom } from '../../../sdk/framework/login-role.ts'
-import { loadCert } from './cert-store.ts'
+import { listedPolicyHolders, tokenPolicyHolder } from '../../../sdk/framework/token-params.ts'
+import { listCerts, loadCert } from './cert-store.ts'
 import { certPath, certsListPath } from './path-certs.ts'
 import { configPath } from './path-config.ts'
 import { loginPath } from './path-login.ts'
@@ -29,4 +30,10 @@ export const certBackend = defineBackend<CertState>({
     requireSamePolicies(cert.tokenPolicies, policies)
     return undefined
   },
+  policyHolders: async ({ storage }) =>
+    listedPolicyHolders(
+      await listCerts(storage),
+      (name) => loadCert(storage, name),
+      (name, cert) => tokenPolicyHolder('certificate', name, cert),
+    ),
 })

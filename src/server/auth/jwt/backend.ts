@@ -2,6 +2,7 @@
 import { defineBackend } from '../../../sdk/framework/backend.ts'
 import { internalString, requireStillExists } from '../../../sdk/framework/login-renew.ts'
 import { loginRoleFrom } from '../../../sdk/framework/login-role.ts'
+import { listedPolicyHolders, tokenPolicyHolder } from '../../../sdk/framework/token-params.ts'
 import { configPath } from './path-config.ts'
 import { loginPath } from './path-login.ts'
 import { authUrlPath, callbackPath } from './path-oidc.ts'
@@ -21,4 +22,10 @@ export const jwtBackend = defineBackend<JwtState>({
     requireStillExists(await loadRole(storage, internalString(internal, 'role')), 'the role')
     return undefined
   },
+  policyHolders: async ({ storage }) =>
+    listedPolicyHolders(
+      await storage.list('role/'),
+      (name) => loadRole(storage, name),
+      (name, role) => tokenPolicyHolder('role', name, role.token),
+    ),
 })

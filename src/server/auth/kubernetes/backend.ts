@@ -2,6 +2,7 @@
 import { defineBackend } from '../../../sdk/framework/backend.ts'
 import { internalString, requireStillExists } from '../../../sdk/framework/login-renew.ts'
 import { loginRoleFrom } from '../../../sdk/framework/login-role.ts'
+import { listedPolicyHolders, tokenPolicyHolder } from '../../../sdk/framework/token-params.ts'
 import { configPath } from './kube-config.ts'
 import { loginPath } from './path-login.ts'
 import { loadKubeRole, roleListPath, rolePath } from './path-role.ts'
@@ -19,4 +20,10 @@ export const kubernetesBackend = defineBackend<KubeState>({
     requireStillExists(await loadKubeRole(storage, internalString(internal, 'role')), 'the role')
     return undefined
   },
+  policyHolders: async ({ storage }) =>
+    listedPolicyHolders(
+      await storage.list('role/'),
+      (name) => loadKubeRole(storage, name),
+      (name, role) => tokenPolicyHolder('role', name, role.token),
+    ),
 })

@@ -5,12 +5,13 @@ import {
   requireSamePolicies,
   requireStillExists,
 } from '../../../sdk/framework/login-renew.ts'
+import { listedPolicyHolders, tokenPolicyHolder } from '../../../sdk/framework/token-params.ts'
 import { DEFAULT_USER_LOCKOUT } from '../../../sdk/framework/user-lockout.ts'
 import { loginPath } from './path-login.ts'
 import { userPasswordPath, userPoliciesPath } from './path-user-fields.ts'
 import { userPath, usersListPath } from './path-users.ts'
 import { lockoutIdentity, setupUserpass, type UserpassState } from './state.ts'
-import { loadUser, normalizeUsername } from './user-store.ts'
+import { listUsers, loadUser, normalizeUsername } from './user-store.ts'
 
 export const userpassBackend = defineBackend<UserpassState>({
   kind: 'auth',
@@ -24,6 +25,12 @@ export const userpassBackend = defineBackend<UserpassState>({
     requireSamePolicies(user.tokenPolicies, policies)
     return user.tokenMaxTtl > 0 ? { ttl: user.tokenMaxTtl } : undefined
   },
+  policyHolders: async ({ storage }) =>
+    listedPolicyHolders(
+      await listUsers(storage),
+      (name) => loadUser(storage, name),
+      (name, user) => tokenPolicyHolder('user', name, user),
+    ),
   periodic: ({ state, system }) =>
     state.lockout.tidy(system.userLockout ?? DEFAULT_USER_LOCKOUT, system.now()),
   // sys/locked-users names a locked user by username, as Vault does.

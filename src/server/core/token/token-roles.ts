@@ -1,8 +1,9 @@
 // auth/token/roles/:role_name: named templates that constrain the tokens created through them.
 import { InvalidRequestError } from '../../../sdk/errors.ts'
-import { definePath } from '../../../sdk/framework/backend.ts'
+import { definePath, type PolicyHolder } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { listResponse } from '../../../sdk/framework/list-response.ts'
+import { listedPolicyHolders } from '../../../sdk/framework/token-params.ts'
 import { getJson, putJson } from '../../../sdk/storage.ts'
 
 export interface TokenRole {
@@ -28,6 +29,20 @@ export function readRole(
   name: string,
 ): Promise<TokenRole | undefined> {
   return getJson<TokenRole>(storage, roleKey(name.toLowerCase()))
+}
+
+/** Token roles as access review sees them: the policies a token created through the role may carry. */
+export async function tokenRoleHolders(storage: Parameters<typeof getJson>[0]): Promise<PolicyHolder[]> {
+  return listedPolicyHolders(
+    await storage.list('roles/'),
+    (name) => readRole(storage, name),
+    (name, role) => ({
+      kind: 'role',
+      name,
+      policies: [...role.allowedPolicies],
+      noDefaultPolicy: role.noDefaultPolicy,
+    }),
+  )
 }
 
 function roleData(role: TokenRole): Record<string, unknown> {
