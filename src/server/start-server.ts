@@ -288,10 +288,11 @@ async function devInitialize(core: DevCore, keysFile: string | undefined, rootTo
     throw new Error('dev data folder is initialised but its dev-keys.json is missing')
   const keys = JSON.parse(readFileSync(keysFile, 'utf8')) as DevKeys
   await core.unseal(Buffer.from(keys.unseal_key, 'base64'))
-  let rootToken = keys.root_token
-  if (rootTokenId && rootTokenId !== rootToken && !(await core.services.tokens.lookup(rootTokenId))) {
-    rootToken = (await core.services.tokens.createRoot(rootTokenId)).token
-  } else if (rootTokenId) rootToken = rootTokenId
+  // The chosen root token, else the one kept from the first start. Either may have been revoked since (by hand, or
+  // with revoke-self); dev mode holds the unseal key anyway, so it makes the token again rather than start with a
+  // root token that answers every request with permission denied.
+  const rootToken = rootTokenId || keys.root_token
+  if (!(await core.services.tokens.lookup(rootToken))) await core.services.tokens.createRoot(rootToken)
   return { rootToken, unsealKey: keys.unseal_key }
 }
 
