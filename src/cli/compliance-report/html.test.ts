@@ -238,6 +238,7 @@ describe('SVG bar chart', () => {
     const labels = (svg.match(/>d\d+<\/text>/g) ?? []).length
     assert.ok(labels >= 10 && labels <= 13, `${labels} labels`)
     assert.match(barChart([{ label: 'a', value: 7 }], { title: 't' }), />10<\/text>/)
+    assert.match(barChart([{ label: 'a', value: 1 }], { title: 't' }), />4<\/text>/)
     assert.match(barChart([], { title: 'empty' }), /<svg/)
   })
 })

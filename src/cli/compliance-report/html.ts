@@ -142,10 +142,14 @@ function dynamic(report: Json, data: Json): string {
     report,
     'dynamic_credentials',
     `Dynamic credentials (${num(totals['active'])} live leases)`,
-    `<p>${esc(source)}</p>${barChart(
-      roles.map((r) => ({ label: text(r['role']), value: num(r['issued_in_window']) })),
-      { title: 'Leases issued in the window, by role', color: '#4b8a5a', unit: 'leases' },
-    )}${table(
+    `<p>${esc(source)}</p>${
+      roles.length > 0
+        ? barChart(
+            roles.map((r) => ({ label: text(r['role']), value: num(r['issued_in_window']) })),
+            { title: 'Leases issued in the window, by role', color: '#4b8a5a', unit: 'leases' },
+          )
+        : ''
+    }${table(
       roles,
       [
         col('Mount', (r) => text(r['mount'])),
@@ -269,8 +273,8 @@ function root(report: Json, data: Json): string {
           col('Path', (r) => text(r['path'])),
         ],
         'None in the window.',
-      )}<h3>Latest requests with a root token</h3>${table(
-        arr(audit['recent_root_requests']),
+      )}<h3>Latest requests with a root token (newest first)</h3>${table(
+        arr(audit['recent_root_requests']).reverse(),
         [
           col('Time', (r) => when(r['time'])),
           col('Operation', (r) => text(r['operation'])),
@@ -297,8 +301,8 @@ header p{margin:2px 0;color:#4a5561}
 section{background:#fff;border:1px solid #dde1e6;border-radius:6px;padding:16px 18px;margin:16px 0}
 table{border-collapse:collapse;width:100%;margin:8px 0;font-size:13px}
 th,td{border-bottom:1px solid #e6e9ed;padding:5px 7px;text-align:left;vertical-align:top;word-break:break-word}
-th{background:#f0f2f5;font-weight:600}
-td.ok,td.pass{color:#1f6b35;font-weight:600}td.bad,td.fail{color:#a12a2a;font-weight:600}td.unavailable{color:#7a6a1f}
+th{background:#f0f2f5;font-weight:600;white-space:nowrap}
+td.ok,td.pass{color:#1f6b35;font-weight:600;white-space:nowrap}td.bad,td.fail{color:#a12a2a;font-weight:600;white-space:nowrap}td.unavailable{color:#7a6a1f}
 .tiles{display:flex;gap:12px;margin:8px 0}.tile{padding:10px 16px;border-radius:6px;background:#eef1f4}
 .tile .n{font-size:22px;font-weight:700}.tile.pass{background:#e3f3e7}.tile.fail{background:#f8e3e3}.tile.unavailable{background:#f6f1dc}
 ul.controls{list-style:none;padding:0;margin:0 0 10px;display:flex;flex-wrap:wrap;gap:6px}

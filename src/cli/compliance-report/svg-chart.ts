@@ -18,9 +18,10 @@ export interface ChartOptions {
 
 const PAD = { top: 28, right: 12, bottom: 44, left: 44 }
 
-/** A round step for the value axis so the gridlines land on readable numbers. */
+/** A round top for the value axis so the gridlines land on readable numbers. */
 function niceMax(max: number): number {
-  if (max <= 0) return 1
+  // Counts: never fewer than four units, so the four gridlines fall on whole numbers.
+  if (max <= 4) return 4
   const magnitude = 10 ** Math.floor(Math.log10(max))
   for (const step of [1, 2, 2.5, 5, 10]) if (step * magnitude >= max) return step * magnitude
   return 10 * magnitude
