@@ -106,7 +106,15 @@ describe('coffer report compliance', async () => {
     const status = async (name: string) => (await t.call('GET', `secretsmanager/rotation/${name}`)).body?.data
     await until('app/db rotated', async () => (await status('app/db'))?.['last_rotated_date'])
     await until('app/cache failed', async () => (await status('app/cache'))?.['rotation_status']?.failed_step)
-    // A token with the root policy minted and used: break-glass use the report must show.
+    // A root token generated with the unseal key share (break glass), then a token with the root policy minted
+    // and used: the report must show all three.
+    const attempt = await t.call('PUT', 'sys/generate-root/attempt', { token: '' })
+    ok(attempt.status, 'generate-root attempt')
+    const update = await t.call('PUT', 'sys/generate-root/update', {
+      token: '',
+      body: { key: t.server.unsealKey, nonce: attempt.body.nonce },
+    })
+    assert.equal(update.body.complete, true, JSON.stringify(update.body))
     const minted = await t.call('POST', 'auth/token/create', {
       body: { policies: ['root'], display_name: 'breakglass' },
     })
@@ -209,6 +217,7 @@ describe('coffer report compliance', async () => {
     const root = report.sections.root_token_use
     assert.ok(root.audit, root.audit_unavailable_reason)
     assert.ok(root.audit.root_tokens_created.some((c: { path: string }) => c.path === 'auth/token/create'))
+    assert.equal(root.audit.generate_root_completions.length, 1)
     assert.ok(root.audit.root_token_requests >= 2)
     assert.ok(
       root.active_root_tokens.some((r: { display_name: string }) => r.display_name === 'token-breakglass'),
