@@ -178,7 +178,7 @@ function activity(report: Json, data: Json): string {
 function reviews(report: Json, data: Json): string {
   const body =
     unavailable(data) ??
-    `<p>${esc(num(data['open']))} open, ${esc(num(data['closed']))} closed (${esc(num(data['closed_in_window']))} in the window).</p>${barChart(bars(data['decisions']), { title: 'Review decisions', color: '#6a4ba5', unit: 'decisions' })}${table(
+    `<p>${esc(num(data['open']))} open, ${esc(num(data['closed']))} closed (${esc(num(data['closed_in_window']))} in the window); last closed ${esc(data['last_closed_at'] ? when(data['last_closed_at']) : 'never')}.</p>${barChart(bars(data['decisions']), { title: 'Review decisions', color: '#6a4ba5', unit: 'decisions' })}${table(
       arr(data['reviews']),
       [
         col('Review', (r) => text(r['name'])),

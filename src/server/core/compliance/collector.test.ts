@@ -201,6 +201,16 @@ describe('compliance report collector', () => {
     assert.equal(reviews.open, 1)
     assert.equal(reviews.closed_in_window, 1)
     assert.deepEqual(reviews.decisions, [{ label: 'revoke', count: 2 }])
+    assert.equal(reviews.last_closed_at, '2026-04-02T00:00:00Z')
+    assert.equal(r.summary.checks.find((c) => c.section === 'access_reviews')?.status, 'pass')
+    const stale = await report({
+      reviews: { list: async () => [review({ closed_at: '2025-06-01T00:00:00Z' })] },
+    })
+    assert.equal(
+      stale.summary.checks.find((c) => c.section === 'access_reviews')?.status,
+      'fail',
+      'the last review closed more than six months ago',
+    )
     const anomalies = r.sections.anomalies
     assert.ok(anomalies.available)
     assert.equal(anomalies.total, 2, 'an anomaly before the window is left out')

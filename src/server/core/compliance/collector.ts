@@ -166,7 +166,7 @@ export async function collectComplianceReport(
     window: { since: timeOrNull(since)!, until: rfc3339(now), seconds: options.windowSeconds },
     server_version: options.version,
     max_age_seconds: options.maxAgeSeconds,
-    summary: summarize(sections),
+    summary: summarize(sections, now),
     controls: CONTROLS,
     sections,
   }

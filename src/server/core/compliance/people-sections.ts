@@ -19,6 +19,14 @@ export async function accessReviewsSection(
     open: reviews.filter((r) => r.status === 'open').length,
     closed: reviews.filter((r) => r.status === 'closed').length,
     closed_in_window: reviews.filter((r) => r.status === 'closed' && inWindow(r.closed_at, since)).length,
+    last_closed_at:
+      reviews
+        .filter(
+          (r) => r.status === 'closed' && r.closed_at !== null && !Number.isNaN(Date.parse(r.closed_at)),
+        )
+        .map((r) => r.closed_at as string)
+        .sort((a, b) => Date.parse(a) - Date.parse(b))
+        .at(-1) ?? null,
     decisions: countBy(decisions, (d) => d.decision),
     reviews: reviews.map((r) => ({
       id: r.id,

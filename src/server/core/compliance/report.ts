@@ -100,6 +100,8 @@ export interface AccessReviewsSection {
   open: number
   closed: number
   closed_in_window: number
+  /** When the most recent review closed (any time, not only in the window). */
+  last_closed_at: string | null
   decisions: Bucket[]
   reviews: {
     id: string
