@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { addEntry, emptyFindings } from './audit-scan.ts'
 import { ageHistogram, type MountedItem, rotationEntry, WINDOW_GRACE_SECONDS } from './inventory-section.ts'
+import { leakSection } from './leak-section.ts'
 import { leaseSection, mountOf } from './lease-section.ts'
 
 const DAY = 86_400
@@ -238,5 +239,30 @@ describe('audit entries', () => {
     assert.deepEqual(f.generateRootCompletions, [{ time: at(2), remote_address: '10.1.1.1' }])
     assert.deepEqual(f.rootTokensCreated, [{ time: at(2), display_name: 'root', path: 'auth/token/create' }])
     assert.deepEqual([...(f.leasesIssued.get('db/creds/ro') ?? [])], ['db/creds/ro/abc'])
+  })
+})
+
+describe('leak incidents', () => {
+  it('marks each match rotated, open or gone from the secret held now', () => {
+    const incident = {
+      id: 'i',
+      time: ago(5),
+      requested_by: { display_name: 'ci', entity_id: '' },
+      request_id: 'r',
+      matches: [
+        { path: 'a', field: 'password', version: 1 },
+        { path: 'b', field: 'password' },
+        { path: 'c', field: 'Value' },
+      ],
+    }
+    const section = leakSection(
+      [incident],
+      [item({ path: 'a', updated: ago(1) }), item({ path: 'b', updated: ago(10) })],
+    )
+    assert.deepEqual(
+      section.incidents[0]?.matches.map((m) => m.response),
+      ['rotated', 'open', 'gone'],
+    )
+    assert.equal(section.open, 1)
   })
 })
