@@ -26,6 +26,7 @@ const GROUP_SUMMARIES: Record<string, string> = {
   'kv metadata': 'Read and change KV version 2 metadata',
   operator: 'Initialise, unseal, seal, rotate and rekey the server; generate a root token',
   policy: 'Write, read, list, delete and format ACL policies',
+  report: 'Produce reports from the server: compliance',
   secrets: 'Enable, disable, list and tune secrets engines',
   token: 'Create, look up, renew and revoke tokens',
 }

@@ -69,6 +69,8 @@ export interface StartOptions {
   telemetry?: TelemetryConfig
   /** Dev mode: sys/metrics on the listener answers without a token, as a listener's telemetry block allows. */
   unauthenticatedMetricsAccess?: boolean
+  /** Where sys/reports/compliance reads access reviews and anomalies, asked for at each unseal. */
+  complianceProviders?: CoreOptions['complianceProviders']
 }
 
 export interface RunningServer {
@@ -139,6 +141,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         : {}),
     },
     metricsExposition: () => metrics,
+    ...(options.complianceProviders ? { complianceProviders: options.complianceProviders } : {}),
     rotation,
     ...(options.onRotation ? { rotationEvents: options.onRotation } : {}),
     physical,

@@ -124,6 +124,7 @@ export async function startDevServer(
     | 'extraRotationBuiltins'
     | 'onRotation'
     | 'eventSinks'
+    | 'complianceProviders'
   > & { storage?: TestStorage } = {},
 ): Promise<TestServer> {
   const { storage = 'sqlite', ...rest } = opts

@@ -49,6 +49,7 @@ import { policyListCommand } from './policy/list.ts'
 import { policyReadCommand } from './policy/read.ts'
 import { policyWriteCommand } from './policy/write.ts'
 import { readCommand } from './read.ts'
+import { reportComplianceCommand } from './report/compliance.ts'
 import { rotationCancelCommand } from './rotation/cancel.ts'
 import { rotationListCommand } from './rotation/list.ts'
 import { rotationRunCommand } from './rotation/run.ts'
@@ -140,4 +141,5 @@ export const COMMANDS: readonly CommandSpec[] = [
   scanCommand,
   scanInstallHookCommand,
   leakRespondCommand,
+  reportComplianceCommand,
 ]

@@ -1,5 +1,6 @@
 // defineBackend/definePath and the dispatcher that turns a BackendRequest into a handler call.
 import { NotFoundError, UnsupportedOperationError } from '../errors.ts'
+import type { InventoryItem } from '../inventory.ts'
 import type {
   BackendEnv,
   BackendRequest,
@@ -90,6 +91,11 @@ export interface BackendDefinition<S = unknown> {
    * (mount included, e.g. `secret/data/prod/db`). The values never leave the server.
    */
   storedValues?: (ctx: { storage: Storage; system: SystemView; state: S }) => AsyncIterable<StoredValue>
+  /**
+   * Every secret the engine holds, described without its value (names, dates, rotation), for the server's
+   * compliance report (sys/reports/compliance).
+   */
+  inventory?: (ctx: { storage: Storage; system: SystemView; state: S }) => AsyncIterable<InventoryItem>
   /**
    * Auth methods: asked before a token this method issued is renewed, with the `internal` the login returned
    * and the token's policies. Throw (an InvalidRequestError) to refuse — the user, role or certificate is gone
@@ -216,6 +222,13 @@ export class BackendInstance {
   async policyHolders(): Promise<PolicyHolder[]> {
     const hook = this.definition.policyHolders
     if (!hook) return []
+    return hook({ storage: this.#env.storage, system: this.#env.system, state: this.#state })
+  }
+
+  /** The backend's inventory (empty when it declares none); see BackendDefinition.inventory. */
+  inventory(): AsyncIterable<InventoryItem> {
+    const hook = this.definition.inventory
+    if (!hook) return (async function* () {})()
     return hook({ storage: this.#env.storage, system: this.#env.system, state: this.#state })
   }
 

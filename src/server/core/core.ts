@@ -11,6 +11,7 @@ import { Barrier } from '../barrier/barrier.ts'
 import type { ChangeFeed, HaBackend } from '../physical/ha.ts'
 import type { PhysicalStorage } from '../physical/physical.ts'
 import { builtinMounts } from './builtin-mounts.ts'
+import type { ComplianceProviders } from './compliance/providers.ts'
 import { cubbyholeBackend, cubbyholePrefix } from './cubbyhole/backend.ts'
 import { EventBus } from './events/event-bus.ts'
 import { leaseRevokedEvent } from './events/lease-events.ts'
@@ -75,6 +76,8 @@ export interface CoreOptions {
   metrics?: CoreMetricsOptions
   /** sys/metrics renders through this; set by the composition root once it has built the metrics registry. */
   metricsExposition?: () => MetricsExposition | undefined
+  /** The compliance report's access-review and anomaly sources, asked for at each unseal; absent sections say so. */
+  complianceProviders?: () => ComplianceProviders | undefined
 }
 
 /** Behind the barrier: the cluster's id and name, written once. */
@@ -541,6 +544,7 @@ export class Core {
             ...(this.#opts.metricsExposition?.()
               ? { metricsExposition: this.#opts.metricsExposition()! }
               : {}),
+            ...(this.#opts.complianceProviders?.() ? { compliance: this.#opts.complianceProviders()! } : {}),
             snapshots: {
               save: () => this.saveSnapshot(),
               restore: (bytes, force) => this.restoreSnapshot(bytes, force),

@@ -3,6 +3,7 @@ import type { Logger } from '../../lib/logger.ts'
 import type { Clock } from '../../lib/time.ts'
 import type { AuditBroker } from '../audit/broker.ts'
 import type { Barrier } from '../barrier/barrier.ts'
+import type { ComplianceProviders } from './compliance/providers.ts'
 import type { EventBus } from './events/event-bus.ts'
 import type { ExpirationManager } from './expiration/expiration-manager.ts'
 import type { HaCoordinator } from './ha/coordinator.ts'
@@ -56,6 +57,8 @@ export interface ControlServices {
   readonly snapshots: SnapshotServices
   /** sys/metrics: the server's metrics, rendered when read (absent in tests that build the backend alone). */
   readonly metricsExposition?: MetricsExposition
+  /** sys/reports/compliance: where access reviews and anomalies are read from (absent: those sections say so). */
+  readonly compliance?: ComplianceProviders
 }
 
 /** The server's metrics as text: built by the composition root, read by sys/metrics and the listener. */

@@ -19,6 +19,7 @@ import { policyPaths } from './path-policies.ts'
 import { quotaPaths } from './path-quotas.ts'
 import { REKEY_ROOT_PATHS, rekeyBackupPaths } from './path-rekey-backup.ts'
 import { REMOUNT_ROOT_PATHS, remountPaths } from './path-remount.ts'
+import { reportPaths } from './path-reports.ts'
 import { SNAPSHOT_ROOT_PATHS, snapshotPaths } from './path-snapshot.ts'
 import { WRAPPING_UNAUTHENTICATED_PATHS, wrappingPaths } from './path-wrapping.ts'
 
@@ -74,6 +75,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...eventsPaths(),
       ...metricsPaths(services),
       ...accessPaths(services),
+      ...reportPaths(services, opts.version ?? 'unknown'),
     ],
   })
 }

@@ -2,6 +2,7 @@
 import { InvalidRequestError } from '../../sdk/errors.ts'
 import { definePath } from '../../sdk/framework/backend.ts'
 import { f } from '../../sdk/framework/fields.ts'
+import { recordLeakIncident } from '../core/compliance/leak-incidents.ts'
 import type { SystemServices } from '../core/services.ts'
 import { LeakIndex, type LeakIndexServices } from './leak-index.ts'
 
@@ -38,13 +39,24 @@ export function leakPaths(services: LeakPathServices) {
           const matches = found.map(({ digest, ref }) => ({ digest, ...ref }))
           // The audit log HMACs the paths in the response like any response string; the operational log
           // names them in clear (a path is not a secret) so a leak finding is visible without a search.
-          if (matches.length > 0)
+          if (matches.length > 0) {
             services.logger.log('warn', 'leak fingerprint check matched stored secrets', {
               request_id: request.id,
               matches: matches.map(
                 (m) => `${m.path}#${m.field}${m.version !== undefined ? ` v${m.version}` : ''}`,
               ),
             })
+            // Kept as an incident for the compliance report, which sets it against the secret's later rotation.
+            await recordLeakIncident(services.barrier, {
+              time: services.clock.now(),
+              requested_by: {
+                display_name: request.caller?.displayName ?? '',
+                entity_id: request.caller?.entityId ?? '',
+              },
+              request_id: request.id,
+              matches: found.map(({ ref }) => ({ ...ref })),
+            })
+          }
           return { data: { matches } }
         },
       },

@@ -1,5 +1,6 @@
 // The database secrets engine: connection configs, dynamic roles with leased users, static roles rotated on schedule.
 import { defineBackend } from '../../../sdk/framework/backend.ts'
+import { databaseInventory } from './inventory.ts'
 import { configListPath, configPath, resetPath, rotateRootPath } from './path-config.ts'
 import { credsPath, rolePath, rolesListPath } from './path-roles.ts'
 import { rotateRolePath, staticCredsPath, staticRolePath, staticRolesListPath } from './path-static-roles.ts'
@@ -38,4 +39,5 @@ export const databaseBackend = defineBackend<DbState>({
     await rotateDue(ctx)
   },
   secrets: [credsSecret],
+  inventory: (ctx) => databaseInventory(ctx),
 })

@@ -2,6 +2,7 @@
 
 import { defineBackend } from '../../../sdk/framework/backend.ts'
 import type { MountInfo } from '../../../sdk/request.ts'
+import { kvInventory } from './inventory.ts'
 import { KvState } from './kv-state.ts'
 import { configPath } from './path-config.ts'
 import { dataPath } from './path-data.ts'
@@ -63,4 +64,5 @@ export const kvBackend = defineBackend<KvState>({
   },
   cleanup: (state) => stopKvRotations(state),
   storedValues: (ctx) => kvStoredValues(ctx, kvVersion(ctx.system.mount)),
+  inventory: (ctx) => kvInventory(ctx, kvVersion(ctx.system.mount)),
 })

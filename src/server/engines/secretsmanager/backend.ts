@@ -2,6 +2,7 @@
 
 import type { StoredValue } from '../../../sdk/framework/backend.ts'
 import { defineBackend } from '../../../sdk/framework/backend.ts'
+import { smInventory } from './inventory.ts'
 import { loadAllRecords, loadValue, storeIdOf } from './model.ts'
 import { metadataPath } from './path-metadata.ts'
 import { policyPath, validatePolicyPath } from './path-policy.ts'
@@ -57,6 +58,7 @@ export const secretsManagerBackend = defineBackend<SmState>({
   },
   cleanup: (state) => stopRotations({ state }),
   storedValues: (ctx) => storedValues(ctx.storage, ctx.system.mount.path),
+  inventory: (ctx) => smInventory(ctx),
 })
 
 /** Every text value of every version, for the leak fingerprint index. */

@@ -1,6 +1,7 @@
 // The SSM Parameter Store engine: AWS's parameters (versions, labels, tags, SecureString) behind per-parameter Vault paths.
 import type { StoredValue } from '../../../sdk/framework/backend.ts'
 import { defineBackend } from '../../../sdk/framework/backend.ts'
+import { ssmInventory } from './inventory.ts'
 import { loadAllRecords } from './model.ts'
 import { parametersPath } from './path-parameters.ts'
 import { labelsPath, tagsPath } from './path-resource.ts'
@@ -15,6 +16,7 @@ export const ssmBackend = defineBackend<SsmState>({
   paths: [parametersPath, labelsPath, tagsPath],
   setup: () => new SsmState(),
   storedValues: (ctx) => storedValues(ctx.storage, ctx.system.mount.path),
+  inventory: (ctx) => ssmInventory(ctx),
 })
 
 /** Every version's value, for the leak fingerprint index. */

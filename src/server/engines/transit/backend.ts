@@ -1,6 +1,8 @@
 // The transit secrets engine: named keys that encrypt, sign and HMAC data the server never stores (Vault's transit).
+
 import { defineBackend } from '../../../sdk/framework/backend.ts'
 import { rotateDueKeys } from './auto-rotate.ts'
+import { transitInventory } from './inventory.ts'
 import { withKms } from './kms/dispatch.ts'
 import { aliasListPath, aliasPath } from './kms/path-aliases.ts'
 import { backupPath, cacheConfigPath, restoreNamedPath, restorePath } from './path-backup.ts'
@@ -55,4 +57,5 @@ export const transitBackend = defineBackend<TransitState>({
   // One lock per key name: creation, rotation and config changes of a key never interleave.
   setup: () => new TransitState(),
   periodic: rotateDueKeys,
+  inventory: (ctx) => transitInventory(ctx),
 })
