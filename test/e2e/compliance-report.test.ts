@@ -106,6 +106,21 @@ describe('coffer report compliance', async () => {
     const status = async (name: string) => (await t.call('GET', `secretsmanager/rotation/${name}`)).body?.data
     await until('app/db rotated', async () => (await status('app/db'))?.['last_rotated_date'])
     await until('app/cache failed', async () => (await status('app/cache'))?.['rotation_status']?.failed_step)
+    // An access review started, decided and closed through sys/access: the report reads it from the same store.
+    const review = await t.call('POST', 'sys/access/reviews', {
+      body: { name: 'quarterly', paths: ['secret/data/legacy/api'] },
+    })
+    ok(review.status, 'review start')
+    const reviewId = review.body.data.id as string
+    ok(
+      (
+        await t.call('POST', `sys/access/reviews/${reviewId}/decide`, {
+          body: { subject: 'policy default', grant: 'secret/data/legacy/api read', decision: 'keep' },
+        })
+      ).status,
+      'review decide',
+    )
+    ok((await t.call('POST', `sys/access/reviews/${reviewId}/close`)).status, 'review close')
     // A root token generated with the unseal key share (break glass), then a token with the root policy minted
     // and used: the report must show all three.
     const attempt = await t.call('PUT', 'sys/generate-root/attempt', { token: '' })
@@ -179,7 +194,9 @@ describe('coffer report compliance', async () => {
       'access_activity',
     ])
       assert.ok(report.sections[name], name)
-    assert.deepEqual(report.sections.access_reviews.available, false)
+    assert.equal(report.sections.access_reviews.total, 1)
+    assert.equal(report.sections.access_reviews.closed_in_window, 1)
+    assert.equal(report.sections.access_reviews.reviews[0].name, 'quarterly')
     assert.deepEqual(report.sections.anomalies.available, false)
     assert.ok(report.controls.rotation.some((c: { control: string }) => c.control === '3.7.4'))
   })

@@ -1,7 +1,7 @@
-// Opens an HTML file in headless Chromium (Debian's /usr/bin/chromium) and reports what the browser built from it.
-import { execFile } from 'node:child_process'
+// Opens an HTML file in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core) and reports what the browser built from it.
 import { existsSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
+import { chromium } from 'playwright-core'
 import type { Requirement } from './requirements.ts'
 
 export const CHROMIUM_PATH = '/usr/bin/chromium'
@@ -21,8 +21,6 @@ export interface RenderedPage {
   scripts: number
   handlers: number
   sections: string[]
-  /** How the page was driven: playwright-core when it is installed, else Chromium's own --dump-dom. */
-  via: 'playwright-core' | 'dump-dom'
 }
 
 const COLLECT = `(() => {
@@ -39,62 +37,14 @@ const COLLECT = `(() => {
   }
 })()`
 
-async function withPlaywright(file: string): Promise<RenderedPage | undefined> {
-  let playwright: { chromium: { launch(o: object): Promise<PlaywrightBrowser> } }
-  try {
-    // A variable specifier: the package is optional, and the type checker must not require it.
-    const name = 'playwright-core'
-    playwright = await import(name)
-  } catch {
-    return undefined
-  }
-  const browser = await playwright.chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] })
+/** Opens `file` in Debian's Chromium driven by playwright-core and counts what the live DOM holds. */
+export async function renderInChromium(file: string): Promise<RenderedPage> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] })
   try {
     const page = await browser.newPage()
     await page.goto(pathToFileURL(file).href)
-    const found = (await page.evaluate(COLLECT)) as Omit<RenderedPage, 'via'>
-    return { ...found, via: 'playwright-core' }
+    return (await page.evaluate(COLLECT)) as RenderedPage
   } finally {
     await browser.close()
   }
-}
-
-interface PlaywrightBrowser {
-  newPage(): Promise<{ goto(url: string): Promise<unknown>; evaluate(script: string): Promise<unknown> }>
-  close(): Promise<void>
-}
-
-/** The DOM as Chromium serialises it after parsing; counted with patterns over that normalised markup. */
-function dumpDom(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      CHROMIUM_PATH,
-      ['--headless', '--no-sandbox', '--disable-gpu', '--dump-dom', pathToFileURL(file).href],
-      { maxBuffer: 64 * 1024 * 1024, timeout: 60_000 },
-      (error, stdout) => (error ? reject(error) : resolve(stdout)),
-    )
-  })
-}
-
-async function withDumpDom(file: string): Promise<RenderedPage> {
-  const dom = await dumpDom(file)
-  const charts = [...dom.matchAll(/<svg class="chart"[^>]*aria-label="([^"]*)"[^>]*>([\s\S]*?)<\/svg>/g)].map(
-    (m) => ({
-      title: m[1]!,
-      bars: (m[2]!.match(/<rect class="bar"/g) ?? []).length,
-    }),
-  )
-  const tags = dom.replace(/"[^"]*"/g, '""')
-  return {
-    charts,
-    tables: (dom.match(/<table>/g) ?? []).length,
-    scripts: (dom.match(/<script[\s>]/gi) ?? []).length,
-    handlers: (tags.match(/<[a-z][^>]*\son[a-z]+=/gi) ?? []).length,
-    sections: [...dom.matchAll(/<section id="([^"]*)">/g)].map((m) => m[1]!),
-    via: 'dump-dom',
-  }
-}
-
-export async function renderInChromium(file: string): Promise<RenderedPage> {
-  return (await withPlaywright(file)) ?? withDumpDom(file)
 }

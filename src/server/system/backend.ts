@@ -1,7 +1,7 @@
 // The sys/ backend: control-plane endpoints served through the same pipeline (ACL, audit) as every engine.
 import { defineBackend } from '../../sdk/framework/backend.ts'
 import type { SystemServices } from '../core/services.ts'
-import { ACCESS_ROOT_PATHS, accessPaths } from './path-access.ts'
+import { ACCESS_ROOT_PATHS, accessPaths, accessReviewsProvider } from './path-access.ts'
 import { auditPaths } from './path-audit.ts'
 import { capabilitiesPaths } from './path-capabilities.ts'
 import { eventsPaths } from './path-events.ts'
@@ -75,7 +75,14 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...eventsPaths(),
       ...metricsPaths(services),
       ...accessPaths(services),
-      ...reportPaths(services, opts.version ?? 'unknown'),
+      // Reviews come from sys/access's own store unless the composition root registered another source.
+      ...reportPaths(
+        {
+          ...services,
+          compliance: { reviews: accessReviewsProvider(services), ...services.compliance },
+        },
+        opts.version ?? 'unknown',
+      ),
     ],
   })
 }

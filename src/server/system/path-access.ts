@@ -9,6 +9,7 @@ import { DECISIONS, type Decision, ReviewStore } from '../core/access/review-sto
 import { unusedGrants } from '../core/access/unused.ts'
 import { whatCan } from '../core/access/what-can.ts'
 import { whoCan } from '../core/access/who-can.ts'
+import type { AccessReviewsProvider } from '../core/compliance/providers.ts'
 import { authOf } from '../core/logical-request.ts'
 import type { SystemServices } from '../core/services.ts'
 
@@ -64,6 +65,19 @@ function auditFiles(services: AccessPathServices): string[] {
     if (file && file !== 'stdout' && file !== 'discard') out.push(file)
   }
   return out
+}
+
+/** The stored reviews, read whole: what the compliance report shows of access reviews. */
+export function accessReviewsProvider(
+  services: Pick<AccessPathServices, 'barrier' | 'clock'>,
+): AccessReviewsProvider {
+  const reviews = new ReviewStore(storageView(services.barrier, REVIEWS_PREFIX), () => services.clock.now())
+  return {
+    list: async () => {
+      const records = await Promise.all((await reviews.list()).map((id) => reviews.get(id)))
+      return records.filter((record) => record !== undefined)
+    },
+  }
 }
 
 export function accessPaths(services: AccessPathServices) {
