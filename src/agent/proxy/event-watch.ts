@@ -113,8 +113,8 @@ export class EventWatch {
       if (pinger) clearInterval(pinger)
       if (this.#sockets.get(type) === socket) this.#sockets.delete(type)
       this.#open.delete(type)
-      this.#update()
       if (this.#closed) return
+      this.#update()
       if (opened && code === 1008)
         this.#options.log('info', `event stream ${type} closed: the token was revoked`)
       this.#retry(type, opened ? 0 : failures + 1)
