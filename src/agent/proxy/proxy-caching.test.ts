@@ -209,3 +209,34 @@ test('leases: a lease/revoke event ends stale use of the credentials', async () 
   })
   assert.equal((await caching.serve(req, leased)).status, 502)
 })
+
+test('a read answered across a revocation through the proxy is not cached (static and leased)', async () => {
+  const { contact, caching } = setup(60_000)
+  contact.streamUp()
+  for (const [path, body] of [
+    ['secret/data/app', { lease_id: '', data: { data: { v: 1 } } }],
+    ['database/creds/app', { lease_id: 'database/creds/app/L2', lease_duration: 3600, data: { u: 1 } }],
+  ] as const) {
+    let release: (answer: UpstreamAnswer) => void = () => {}
+    let sent: () => void = () => {}
+    const forwarded = new Promise<void>((resolve) => {
+      sent = resolve
+    })
+    const held = new Promise<UpstreamAnswer>((resolve) => {
+      release = resolve
+    })
+    // The read is sent; before its answer arrives, a token revocation goes through and is answered.
+    const inFlight = caching.serve(request('GET', path, 'a'), () => {
+      sent()
+      return held
+    })
+    await forwarded
+    const revoke = request('POST', 'auth/token/revoke-self', 'a')
+    caching.beforeForward(revoke)
+    caching.afterForward(revoke, 204)
+    release(json(200, body))
+    assert.equal((await inFlight).status, 200)
+    const next = await caching.serve(request('GET', path, 'a'), async () => json(403, { errors: [] }))
+    assert.equal(next.status, 403, `${path}: the answer from before the revocation was not kept`)
+  }
+})

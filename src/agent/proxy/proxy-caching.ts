@@ -52,6 +52,8 @@ const REVOKE_LEASE = /^sys\/(leases\/revoke|revoke)/
 
 export class ProxyCaching {
   readonly #o: ProxyCachingOptions
+  /** Counts revocations seen (sent and answered): a leased read answered across one is not stored. */
+  #revocations = 0
 
   constructor(options: ProxyCachingOptions) {
     this.#o = options
@@ -64,12 +66,7 @@ export class ProxyCaching {
 
   /** Before any request is forwarded: a revocation or a change passing through drops what it makes untrue. */
   beforeForward(req: ProxiedRequest): void {
-    if (REVOKE_TOKEN.test(req.path)) {
-      // A revoked token takes its children with it, and the agent does not know the tree: drop everything.
-      this.#o.leases.clear()
-      this.#o.statics?.clear()
-    } else if (REVOKE_LEASE.test(req.path)) this.#o.leases.clear()
-    else if (req.method !== 'GET' && req.method !== 'HEAD') this.#changed(req.path)
+    if (!this.#revoked(req.path) && req.method !== 'GET' && req.method !== 'HEAD') this.#changed(req.path)
   }
 
   /** After a forwarded request was answered (or not): contact, and a change that completed drops again. */
@@ -79,8 +76,26 @@ export class ProxyCaching {
       return
     }
     this.#o.contact.serverAnswered()
-    // A read answered before the write finished may have been stored meanwhile.
-    if (req.method !== 'GET' && req.method !== 'HEAD' && !REVOKE_TOKEN.test(req.path)) this.#changed(req.path)
+    // A read sent before the server carried out the change or revocation may have been stored meanwhile, with a
+    // token or a value that is no longer good: drop again now that it is done.
+    if (!this.#revoked(req.path) && req.method !== 'GET' && req.method !== 'HEAD') this.#changed(req.path)
+  }
+
+  /** A revocation passing through drops what it ends; true when `path` is one. */
+  #revoked(path: string): boolean {
+    if (REVOKE_TOKEN.test(path)) {
+      // A revoked token takes its children with it, and the agent does not know the tree: drop everything.
+      this.#revocations++
+      this.#o.leases.clear()
+      this.#o.statics?.clear()
+      return true
+    }
+    if (REVOKE_LEASE.test(path)) {
+      this.#revocations++
+      this.#o.leases.clear()
+      return true
+    }
+    return false
   }
 
   /** Answer a cacheable GET: from a cache, from the server (remembering the answer), or stale, or with a 502. */
@@ -102,6 +117,7 @@ export class ProxyCaching {
       throw error
     }
     const begun = this.#o.statics?.begin() ?? 0
+    const revocationsBefore = this.#revocations
     const wasFresh = this.#o.contact.fresh
     const answer = await forward()
     if (!answer) return this.#unreachable(req, leaseKey, staticKey)
@@ -113,13 +129,14 @@ export class ProxyCaching {
       const entry = this.#o.statics?.get(staticKey)
       if (entry) this.#o.statics?.invalidatePath(entry.dataPath)
     } else if (answer.status === 200) {
-      this.#o.leases.store(
-        leaseKey,
-        answer.status,
-        contentType,
-        answer.body,
-        wasFresh && this.#o.contact.fresh,
-      )
+      if (this.#revocations === revocationsBefore)
+        this.#o.leases.store(
+          leaseKey,
+          answer.status,
+          contentType,
+          answer.body,
+          wasFresh && this.#o.contact.fresh,
+        )
       await this.#storeStatic(req, staticKey, answer, contentType, begun, wasFresh)
     }
     return { status: answer.status, headers: answer.headers, body: answer.body }
