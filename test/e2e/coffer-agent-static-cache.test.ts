@@ -185,6 +185,18 @@ listener "unix" {
     assert.equal((await read()).headers['x-cache'], undefined)
     assert.equal((await read()).headers['x-cache'], 'HIT')
 
+    // Reads racing a revocation through the proxy: once it is answered, the revoked token gets nothing cached.
+    const tokenD = await tokenWith(call, ['agent'])
+    await read(tokenD)
+    assert.equal((await read(tokenD)).headers['x-cache'], 'HIT')
+    const racing = Array.from({ length: 16 }, () => read(tokenD))
+    const revoked = await viaAgent(sock, 'POST', 'auth/token/revoke-self', tokenD)
+    await Promise.all(racing)
+    assert.equal(revoked.status, 204)
+    assert.equal((await read(tokenD)).status, 403)
+    await read()
+    assert.equal((await read()).headers['x-cache'], 'HIT')
+
     // The server goes down: the copy is served stale, marked, to a token the server accepted for it only.
     await server.stop('SIGKILL')
     const down = await read()
