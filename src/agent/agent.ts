@@ -87,6 +87,7 @@ function startCache(
     mounts: new KvMounts(client),
     contact,
     capabilityRefreshMs: settings.capabilityRefreshMs,
+    agentToken: () => auth?.token ?? client.token,
     canRead: (token, path) => canRead(client, token, path),
     log: options.log,
   })

@@ -197,7 +197,11 @@ listener "unix" {
     await read()
     assert.equal((await read()).headers['x-cache'], 'HIT')
 
-    // The server goes down: the copy is served stale, marked, to a token the server accepted for it only.
+    // Token C is accepted for the path, but it is not the agent's: the agent would not hear of its revocation.
+    await read(tokenC)
+    assert.equal((await read(tokenC)).headers['x-cache'], 'HIT')
+
+    // The server goes down: the copy is served stale, marked, to the agent's own token only.
     await server.stop('SIGKILL')
     const down = await read()
     assert.equal(down.status, 200, JSON.stringify(down.body))

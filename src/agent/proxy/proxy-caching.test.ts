@@ -37,6 +37,7 @@ function setup(staleIfErrorMs = 60_000) {
     mounts: new KvMounts(client),
     contact,
     capabilityRefreshMs: 300_000,
+    agentToken: () => 'a',
     canRead: async () => {
       if (server.down) throw new ConnectionError('POST', 'sys/capabilities-self', 'ECONNREFUSED')
       return server.allowed
@@ -239,4 +240,16 @@ test('a read answered across a revocation through the proxy is not cached (stati
     const next = await caching.serve(request('GET', path, 'a'), async () => json(403, { errors: [] }))
     assert.equal(next.status, 403, `${path}: the answer from before the revocation was not kept`)
   }
+})
+
+test('stale static copies go to the agent token only: another token revoked at the server is not heard of', async () => {
+  const { server, contact, read } = setup(60_000)
+  contact.streamUp()
+  await read('b')
+  assert.equal((await read('b')).headers['x-cache'], 'HIT')
+  await read('a')
+  server.down = true
+  contact.streamDown()
+  assert.equal((await read('b')).status, 502)
+  assert.equal((await read('a')).headers['x-coffer-cache'], 'stale')
 })

@@ -42,6 +42,11 @@ export interface ProxyCachingOptions {
   contact: ServerContact
   /** How long a token's authorisation for a static path is trusted before it is asked again. */
   capabilityRefreshMs: number
+  /**
+   * The agent's own token. Its revocation at the server is heard (the event subscription, bound to it, is
+   * closed), unlike another token's: only it is served static copies while the server is down.
+   */
+  agentToken(): string | undefined
   /** Asks the server whether `token` may read `path` (throws ConnectionError when it cannot be asked). */
   canRead(token: string, path: string): Promise<boolean>
   log(level: 'info' | 'error', message: string): void
@@ -229,7 +234,8 @@ export class ProxyCaching {
       if (leased) return hit(leased, contact.now(), true)
       const statics = this.#o.statics
       const entry = statics?.get(staticKey)
-      if (entry && statics?.authorisedAt(entry, req.token) !== undefined)
+      const ownToken = req.token !== '' && req.token === this.#o.agentToken()
+      if (entry && ownToken && statics?.authorisedAt(entry, req.token) !== undefined)
         return hit(entry, contact.now(), true)
     }
     return unreachableReply()
