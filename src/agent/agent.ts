@@ -122,6 +122,12 @@ function startCache(
           `api proxy cache: the server refused the change event subscription (HTTP ${status}); static secrets are not cached and nothing is served stale`,
         )
       },
+      // The server said so itself (a close it sent, not a lost connection): it is up, and what was cached for the
+      // agent's token is void. Dropped at once, before the server has any chance to go down.
+      onTokenRevoked: () => {
+        contact.serverAnswered()
+        cache.clear()
+      },
       log: options.log,
     })
     parts.watch.start()

@@ -25,6 +25,8 @@ export interface EventWatchOptions {
   onState(up: boolean): void
   /** The server answered the upgrade with an HTTP error: it is up, but the agent is not hearing its changes. */
   onRefused(status: number): void
+  /** The server closed a subscription because the agent's token was revoked (close code 1008). */
+  onTokenRevoked(): void
   log(level: 'info' | 'error', message: string): void
 }
 
@@ -115,8 +117,10 @@ export class EventWatch {
       this.#open.delete(type)
       if (this.#closed) return
       this.#update()
-      if (opened && code === 1008)
+      if (opened && code === 1008) {
         this.#options.log('info', `event stream ${type} closed: the token was revoked`)
+        this.#options.onTokenRevoked()
+      }
       this.#retry(type, opened ? 0 : failures + 1)
     })
   }
