@@ -2,6 +2,7 @@
 // entries, writes and revocations through the proxy too), stale-if-error while the server is down, and never after a
 // revocation. The server is a real process, killed with SIGKILL to stand for an outage.
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import { join } from 'node:path'
@@ -108,9 +109,9 @@ describe('coffer agent: unix listener, static secret cache, stale-if-error', () 
     writeFileSync(tokenFile, agentToken)
     const socketPath = join(temp.dir, 'agent.sock')
     // A stale socket left by an agent that was killed is replaced.
-    const stale = http.createServer()
-    await new Promise<void>((resolve) => stale.listen(socketPath, resolve))
-    stale.close()
+    const script = `require('node:net').createServer().listen(${JSON.stringify(socketPath)}, () => process.kill(process.pid, 'SIGKILL'))`
+    spawnSync(process.execPath, ['-e', script])
+    assert.ok(statSync(socketPath).isSocket())
     const agent = startAgent(
       join(temp.dir, 'agent-1.hcl'),
       `
