@@ -130,9 +130,9 @@ export class ProxyCaching {
     const contentType = String(answer.headers['content-type'] ?? '')
     if (answer.status === 403 || answer.status === 404) {
       // The server says no (revoked token, lost policy, deleted secret): no copy survives that.
+      // A static entry's data path is its request path, so every version and namespace of it goes.
       this.#o.leases.drop(leaseKey)
-      const entry = this.#o.statics?.get(staticKey)
-      if (entry) this.#o.statics?.invalidatePath(entry.dataPath)
+      this.#o.statics?.invalidatePath(req.path)
     } else if (answer.status === 200) {
       if (this.#revocations === revocationsBefore)
         this.#o.leases.store(
