@@ -1,15 +1,21 @@
 // `coffer agent`: authenticate (auto_auth), keep the token alive in its sinks, and keep the templates rendered.
-import { VaultClient } from '../client/index.ts'
+import { ConnectionError, VaultClient } from '../client/index.ts'
 import { Alarm } from './alarm.ts'
 import { AuthLoop } from './auto-auth/auth-loop.ts'
 import { AuthMethod } from './auto-auth/methods.ts'
 import type { AgentConfig } from './config/agent-config.ts'
 import { ExecRunner } from './exec/exec-runner.ts'
 import { type RunningProxy, startApiProxy } from './proxy/api-proxy.ts'
+import { EventWatch } from './proxy/event-watch.ts'
+import { KvMounts } from './proxy/kv-mounts.ts'
 import { LeaseCache } from './proxy/lease-cache.ts'
+import { ProxyCaching } from './proxy/proxy-caching.ts'
+import { ServerContact } from './proxy/server-contact.ts'
+import { StaticCache } from './proxy/static-cache.ts'
 import { TemplateRunner } from './render/template-runner.ts'
 import { ChildStartError } from './run/child-process.ts'
 import { CANNOT_START } from './run/run-session.ts'
+import { revokeOnShutdown } from './shutdown-revoke.ts'
 
 const DEFAULT_ADDRESS = 'http://127.0.0.1:8200'
 /** The longest a live token goes unchecked between renewals. */
@@ -38,7 +44,10 @@ function clientFor(config: AgentConfig, env: AgentOptions['env']): VaultClient {
   })
 }
 
-/** Whether `token` may still read `path`: sys/capabilities-self, asked with that token. */
+/**
+ * Whether `token` may still read `path`: sys/capabilities-self, asked with that token. A server that cannot be
+ * reached is not a "no": the ConnectionError goes to the caller, which decides what an outage means.
+ */
 async function canRead(client: VaultClient, token: string, path: string): Promise<boolean> {
   try {
     const res = await client.request('POST', 'sys/capabilities-self', {
@@ -48,9 +57,87 @@ async function canRead(client: VaultClient, token: string, path: string): Promis
     const data = (res.body?.data ?? res.body ?? {}) as Record<string, unknown>
     const found = data[path] ?? data['capabilities']
     return Array.isArray(found) && (found.includes('read') || found.includes('root'))
-  } catch {
+  } catch (error) {
+    if (error instanceof ConnectionError) throw error
     return false
   }
+}
+
+interface CacheParts {
+  caching: ProxyCaching
+  watch: EventWatch | undefined
+}
+
+/** The proxy cache and, when static secrets or stale_if_error need them, the change events that keep it true. */
+function startCache(
+  config: AgentConfig,
+  client: VaultClient,
+  auth: AuthLoop | undefined,
+  options: AgentOptions,
+): CacheParts | undefined {
+  const settings = config.cache
+  if (!settings || !config.listeners.some((l) => l.cache)) return undefined
+  const contact = new ServerContact({
+    staleIfErrorMs: settings.staleIfErrorMs,
+    onPurge: () => cache.purge(),
+  })
+  const cache: ProxyCaching = new ProxyCaching({
+    leases: new LeaseCache(client, () => contact.now()),
+    statics: settings.staticSecrets ? new StaticCache() : undefined,
+    mounts: new KvMounts(client),
+    contact,
+    capabilityRefreshMs: settings.capabilityRefreshMs,
+    agentToken: () => auth?.token ?? client.token,
+    canRead: (token, path) => canRead(client, token, path),
+    log: options.log,
+  })
+  const parts: CacheParts = { caching: cache, watch: undefined }
+  if (settings.staticSecrets || settings.staleIfErrorMs > 0) {
+    let refusedLogged = false
+    parts.watch = new EventWatch({
+      address: client.address,
+      caCert: config.vault.caCert ?? options.env['VAULT_CACERT'],
+      tlsSkipVerify: config.vault.tlsSkipVerify,
+      token: () => auth?.token ?? client.token,
+      onEvent: (event) => cache.onEvent(event),
+      onState: (up) => {
+        if (up) {
+          refusedLogged = false
+          options.log('info', 'api proxy cache: change events connected')
+          contact.streamUp()
+        } else {
+          options.log(
+            'info',
+            'api proxy cache: change events lost; static entries are not served until they are back',
+          )
+          contact.streamDown()
+        }
+      },
+      onRefused: (status) => {
+        contact.serverAnswered()
+        if (refusedLogged) return
+        refusedLogged = true
+        options.log(
+          'error',
+          `api proxy cache: the server refused the change event subscription (HTTP ${status}); static secrets are not cached and nothing is served stale`,
+        )
+      },
+      // The server said so itself (a close it sent, not a lost connection): it is up, and what was cached for the
+      // agent's token is void. Dropped at once, before the server has any chance to go down.
+      onTokenRevoked: () => {
+        contact.serverAnswered()
+        cache.clear()
+      },
+      log: options.log,
+    })
+    parts.watch.start()
+  }
+  // Entries belong to tokens; a new agent token is a cheap moment to start afresh, and to subscribe with it.
+  auth?.onToken(() => {
+    cache.clear()
+    parts.watch?.restart()
+  })
+  return parts
 }
 
 /** Run until `signal` aborts (or once, with exit_after_auth); resolves with the exit code. */
@@ -106,22 +193,20 @@ export async function runAgent(config: AgentConfig, options: AgentOptions): Prom
     })
   }
   const proxies: RunningProxy[] = []
+  let cacheParts: CacheParts | undefined
   try {
     if (!config.exitAfterAuth) {
       const upstream = client.urlFor('')
-      const cache = config.listeners.some((l) => l.cache) ? new LeaseCache(client) : undefined
-      // Entries belong to tokens; a new agent token is a cheap moment to start afresh.
-      if (cache) auth?.onToken(() => cache.clear())
+      cacheParts = startCache(config, client, auth, options)
       for (const listener of config.listeners) {
         proxies.push(
           await startApiProxy({
-            listen: listener.address,
+            listener,
             upstream: new URL(upstream.origin),
             caCert: config.vault.caCert ?? options.env['VAULT_CACERT'],
             tlsSkipVerify: config.vault.tlsSkipVerify,
             useAutoAuthToken: listener.useAutoAuthToken,
-            cache: listener.cache ? cache : undefined,
-            canRead: (token, path) => canRead(client, token, path),
+            caching: listener.cache ? cacheParts?.caching : undefined,
             token: () => auth?.token,
             onForbidden,
             log: options.log,
@@ -168,8 +253,16 @@ export async function runAgent(config: AgentConfig, options: AgentOptions): Prom
     await rendering
     auth?.stop()
     await maintaining
+    if (config.revokeOnShutdown)
+      await revokeOnShutdown({
+        client,
+        leaseIds: [...(runner?.leaseIds ?? []), ...(execRunner?.leaseIds ?? [])],
+        revokeToken: config.autoAuth !== undefined && config.autoAuth.method.type !== 'token_file',
+        log: options.log,
+      })
     return exitCode
   } finally {
+    cacheParts?.watch?.close()
     for (const proxy of proxies) await proxy.close()
     client.close()
   }

@@ -123,8 +123,8 @@ listener "tcp" {
       assert.equal(denied.hit, false)
       assert.equal(denied.status, 403)
 
-      // The server goes down: a copy cannot be checked against revocations made there, so none is served
-      // (no stale-if-error); the client gets the proxy's 502 and must handle the outage itself.
+      // The server goes down: without stale_if_error (off by default) no copy is served; the client gets the
+      // proxy's 502 and must handle the outage itself.
       await t.call('PUT', 'sys/policies/acl/agent', { body: { policy: policy(true) } })
       assert.equal((await creds()).status, 200)
       assert.equal((await creds()).hit, true)

@@ -130,24 +130,73 @@ exec {
   }
 })
 
+const NO_SOCKET = { socketMode: undefined, socketUser: undefined, socketGroup: undefined }
+
 test('listeners with api_proxy (or the older cache block) for the auto-auth token', () => {
   const auth = 'auto_auth { method "approle" { config = { role_id_file_path = "r" } } }\n'
   const proxy = parseAgentConfig(
     `${auth}api_proxy { use_auto_auth_token = "force" }\nlistener "tcp" {\n address = "127.0.0.1:8100"\n tls_disable = true\n}`,
   )
-  assert.deepEqual(proxy.listeners, [{ address: '127.0.0.1:8100', useAutoAuthToken: 'force', cache: false }])
+  assert.deepEqual(proxy.listeners, [
+    { type: 'tcp', address: '127.0.0.1:8100', ...NO_SOCKET, useAutoAuthToken: 'force', cache: false },
+  ])
+  assert.equal(proxy.cache, undefined)
   const cache = parseAgentConfig(
     `${auth}cache { use_auto_auth_token = true }\nlistener "tcp" { tls_disable = true }`,
   )
-  assert.deepEqual(cache.listeners, [{ address: '127.0.0.1:8200', useAutoAuthToken: true, cache: true }])
+  assert.deepEqual(cache.listeners, [
+    { type: 'tcp', address: '127.0.0.1:8200', ...NO_SOCKET, useAutoAuthToken: true, cache: true },
+  ])
   assert.throws(() => parseAgentConfig('listener "tcp" { address = "0.0.0.0:8100" }'), /tls_disable = true/)
   assert.throws(
-    () => parseAgentConfig('listener "unix" {\n address = "/s"\n tls_disable = true }'),
-    /"unix" is not supported/,
+    () => parseAgentConfig('listener "quic" {\n address = "/s"\n tls_disable = true }'),
+    /"quic" is not supported/,
   )
   assert.throws(
     () => parseAgentConfig('api_proxy { use_auto_auth_token = true }\nlistener "tcp" { tls_disable = true }'),
     /needs an auto_auth block/,
+  )
+})
+
+test('unix listeners: the socket path, its mode (octal), owner and group', () => {
+  const config = parseAgentConfig(
+    'listener "unix" {\n address = "/run/agent.sock"\n socket_mode = "0660"\n socket_user = "app"\n socket_group = 1001\n tls_disable = true\n}',
+  )
+  assert.deepEqual(config.listeners, [
+    {
+      type: 'unix',
+      address: '/run/agent.sock',
+      socketMode: 0o660,
+      socketUser: 'app',
+      socketGroup: '1001',
+      useAutoAuthToken: false,
+      cache: false,
+    },
+  ])
+  for (const [text, why] of [
+    ['listener "unix" { tls_disable = true }', /needs address/],
+    ['listener "unix" {\n address = "/s"\n socket_mode = "rw"\n tls_disable = true }', /file mode/],
+    ['listener "unix" {\n address = "/s"\n socket_user = "a b"\n tls_disable = true }', /user or group/],
+    ['listener "unix" {\n address = "/s" }', /tls_disable = true/],
+    ['listener "tcp" {\n socket_mode = "0600"\n tls_disable = true }', /unix listeners only/],
+  ] as const)
+    assert.throws(() => parseAgentConfig(text), why, text)
+})
+
+test('the cache block: static secrets, capability refresh and stale_if_error; revoke_on_shutdown', () => {
+  const listener = 'listener "tcp" { tls_disable = true }\n'
+  const defaults = parseAgentConfig(`${listener}cache {}`)
+  assert.deepEqual(defaults.cache, { staticSecrets: false, capabilityRefreshMs: 300_000, staleIfErrorMs: 0 })
+  assert.equal(defaults.revokeOnShutdown, false)
+  const set = parseAgentConfig(
+    `${listener}revoke_on_shutdown = true\ncache {\n cache_static_secrets = true\n static_secret_token_capability_refresh_interval = "1m"\n stale_if_error = "30s"\n}`,
+  )
+  assert.deepEqual(set.cache, { staticSecrets: true, capabilityRefreshMs: 60_000, staleIfErrorMs: 30_000 })
+  assert.equal(set.revokeOnShutdown, true)
+  assert.throws(() => parseAgentConfig(`${listener}cache { stale_if_error = "soon" }`), /stale_if_error/)
+  assert.throws(
+    () => parseAgentConfig(`${listener}cache { static_secret_token_capability_refresh_interval = "0s" }`),
+    /must be positive/,
   )
 })
 

@@ -59,13 +59,29 @@ export interface ExecConfig {
   restartStopSignal: NodeJS.Signals
 }
 
-/** `listener "tcp" { address, tls_disable = true }` with `api_proxy { use_auto_auth_token }`. */
+/** `listener "tcp"|"unix" { address, tls_disable = true, ... }` with `api_proxy { use_auto_auth_token }`. */
 export interface ApiProxyConfig {
+  type: 'tcp' | 'unix'
+  /** host:port, or the socket's path for a unix listener. */
   address: string
+  /** Unix listeners: the socket file's mode, owner and group (names or numeric ids); undefined leaves the default. */
+  socketMode: number | undefined
+  socketUser: string | undefined
+  socketGroup: string | undefined
   /** true: add the agent's token when a request has none; 'force': replace the request's token too. */
   useAutoAuthToken: boolean | 'force'
   /** A `cache` block is present: leased answers are served again while the server confirms them. */
   cache: boolean
+}
+
+/** The `cache` block's settings (Vault's keys, plus Coffer's stale_if_error). */
+export interface CacheConfig {
+  /** cache_static_secrets: KV reads are cached too, invalidated by the server's change events. */
+  staticSecrets: boolean
+  /** static_secret_token_capability_refresh_interval: how long a token's authorisation for a path is trusted. */
+  capabilityRefreshMs: number
+  /** stale_if_error: how long after losing contact with the server a cached answer may still be served; 0 = never. */
+  staleIfErrorMs: number
 }
 
 export interface AgentConfig {
@@ -76,6 +92,10 @@ export interface AgentConfig {
   envTemplates: EnvTemplateConfig[]
   exec: ExecConfig | undefined
   exitAfterAuth: boolean
+  /** revoke_on_shutdown (Coffer's): at SIGINT/SIGTERM revoke the templates' leases, then the auto-auth token. */
+  revokeOnShutdown: boolean
+  /** The `cache` block, when present. */
+  cache: CacheConfig | undefined
   /** How often templates re-read secrets without a lease (template_config.static_secret_render_interval). */
   renderIntervalMs: number
 }
@@ -308,12 +328,64 @@ function parseListeners(body: HclBody): ApiProxyConfig[] {
     .filter((b) => b.type === 'listener')
     .map((block) => {
       const type = typeOf(block, 'listener')
-      if (type !== 'tcp') throw at(block.line, `listener "${type}" is not supported (tcp is)`)
-      if (!bool(block.body.attributes['tls_disable'], 'tls_disable', block.line, false))
-        throw at(block.line, 'only listeners with tls_disable = true are supported: keep them on loopback')
-      const address = str(block.body.attributes['address'], 'address', block.line) ?? '127.0.0.1:8200'
-      return { address, useAutoAuthToken, cache: cacheBlock !== undefined }
+      if (type !== 'tcp' && type !== 'unix')
+        throw at(block.line, `listener "${type}" is not supported (tcp and unix are)`)
+      const attrs = block.body.attributes
+      if (!bool(attrs['tls_disable'], 'tls_disable', block.line, false))
+        throw at(
+          block.line,
+          'only listeners with tls_disable = true are supported: keep them on loopback or a unix socket',
+        )
+      const address = str(attrs['address'], 'address', block.line)
+      if (type === 'unix' && !address) throw at(block.line, 'listener "unix" needs address, the socket path')
+      if (
+        type === 'tcp' &&
+        (attrs['socket_mode'] ?? attrs['socket_user'] ?? attrs['socket_group']) !== undefined
+      )
+        throw at(block.line, 'socket_mode, socket_user and socket_group apply to unix listeners only')
+      return {
+        type,
+        address: address ?? '127.0.0.1:8200',
+        socketMode:
+          attrs['socket_mode'] === undefined
+            ? undefined
+            : mode(attrs['socket_mode'], 'socket_mode', block.line, 0),
+        socketUser: owner(attrs['socket_user'], 'socket_user', block.line),
+        socketGroup: owner(attrs['socket_group'], 'socket_group', block.line),
+        useAutoAuthToken,
+        cache: cacheBlock !== undefined,
+      }
     })
+}
+
+/** A socket owner: a name or a numeric id (HCL may hand over either a string or a number). */
+function owner(value: HclValue | undefined, name: string, line: number): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return String(value)
+  if (typeof value === 'string' && /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/.test(value)) return value
+  throw at(line, `${name} must be a user or group name, or a numeric id`)
+}
+
+const DEFAULT_CAPABILITY_REFRESH_S = 300
+
+function parseCache(body: HclBody): CacheConfig | undefined {
+  const block = body.blocks.find((b) => b.type === 'cache')
+  if (!block) return undefined
+  const attrs = block.body.attributes
+  const refresh = seconds(
+    attrs['static_secret_token_capability_refresh_interval'],
+    'static_secret_token_capability_refresh_interval',
+    block.line,
+    DEFAULT_CAPABILITY_REFRESH_S,
+  )
+  if (refresh <= 0) throw at(block.line, 'static_secret_token_capability_refresh_interval must be positive')
+  const stale = seconds(attrs['stale_if_error'], 'stale_if_error', block.line, 0)
+  if (stale < 0) throw at(block.line, 'stale_if_error must not be negative')
+  return {
+    staticSecrets: bool(attrs['cache_static_secrets'], 'cache_static_secrets', block.line, false),
+    capabilityRefreshMs: refresh * 1000,
+    staleIfErrorMs: stale * 1000,
+  }
 }
 
 function seconds(value: HclValue | undefined, name: string, line: number, fallback: number): number {
@@ -359,6 +431,8 @@ export function parseAgentConfig(text: string): AgentConfig {
     envTemplates: body.blocks.filter((b) => b.type === 'env_template').map(parseEnvTemplate),
     exec: undefined,
     exitAfterAuth: bool(body.attributes['exit_after_auth'], 'exit_after_auth', 0, false),
+    revokeOnShutdown: bool(body.attributes['revoke_on_shutdown'], 'revoke_on_shutdown', 0, false),
+    cache: parseCache(body),
     renderIntervalMs: interval * 1000,
   }
   const execBlocks = body.blocks.filter((b) => b.type === 'exec')

@@ -40,6 +40,11 @@ export class ExecRunner {
     options.signal.addEventListener('abort', () => this.#alarm.wake())
   }
 
+  /** Every lease the env templates obtained, for revoke_on_shutdown. */
+  get leaseIds(): string[] {
+    return this.#reader.leaseIds
+  }
+
   /** Render now instead of at the next interval (a new token arrived). */
   wake(): void {
     this.#alarm.wake()

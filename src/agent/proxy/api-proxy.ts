@@ -1,22 +1,27 @@
-// The agent's API proxy: a loopback listener that forwards Vault API requests, adding the auto-auth token.
+// The agent's API proxy: a loopback or unix-socket listener that forwards Vault API requests, adding the auto-auth
+// token, and answers from the cache when a `cache` block asks for it.
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { cacheKey, type LeaseCache } from './lease-cache.ts'
+import type { ApiProxyConfig } from '../config/agent-config.ts'
+import {
+  type ProxiedRequest,
+  type ProxyCaching,
+  type UpstreamAnswer,
+  unreachableReply,
+} from './proxy-caching.ts'
+import { listenUnix, removeSocket } from './unix-socket.ts'
 
 export interface ApiProxyOptions {
-  /** host:port to listen on (port 0 picks one; the address is logged). */
-  listen: string
+  listener: ApiProxyConfig
   /** The server's base URL, e.g. http://127.0.0.1:8200. */
   upstream: URL
   caCert: string | undefined
   tlsSkipVerify: boolean
   useAutoAuthToken: boolean | 'force'
-  /** Leased answers to GET requests, served again while the server confirms the lease (cache block). */
-  cache: LeaseCache | undefined
-  /** Asks the server whether `token` may still read `path` (sys/capabilities-self). */
-  canRead(token: string, path: string): Promise<boolean>
+  /** The cache (a `cache` block), shared by every listener. */
+  caching: ProxyCaching | undefined
   /** The agent's current token, or undefined before the first login. */
   token(): string | undefined
   /** The server refused the agent's own token (403): it may have been revoked. */
@@ -37,6 +42,18 @@ const HOP_BY_HOP = new Set([
   'host',
 ])
 
+/** Request headers after which the server's answer is not the plain secret (wrapped, forwarded to the active node). */
+const ALTERING = [
+  'x-vault-wrap-ttl',
+  'x-vault-wrap-format',
+  'x-vault-index',
+  'x-vault-inconsistent',
+  'x-vault-forward',
+]
+
+/** A request that gets no answer within this time counts as the server being unreachable. */
+const UPSTREAM_TIMEOUT_MS = 60_000
+
 function splitHostPort(listen: string): { host: string; port: number } {
   const colon = listen.lastIndexOf(':')
   const host = colon === -1 ? listen : listen.slice(0, colon).replace(/^\[|\]$/g, '')
@@ -51,6 +68,12 @@ export interface RunningProxy {
   close(): Promise<void>
 }
 
+function answerHeaders(answer: http.IncomingMessage): http.OutgoingHttpHeaders {
+  const out: http.OutgoingHttpHeaders = {}
+  for (const [name, value] of Object.entries(answer.headers)) if (!HOP_BY_HOP.has(name)) out[name] = value
+  return out
+}
+
 export async function startApiProxy(options: ApiProxyOptions): Promise<RunningProxy> {
   const secure = options.upstream.protocol === 'https:'
   const agent = secure
@@ -61,45 +84,38 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<RunningPr
       })
     : new http.Agent({ keepAlive: true })
   const transport = secure ? https : http
-  const forward = (
+  const caching = options.caching
+
+  /** Send the request on; resolves with the answer's head, or undefined when the server could not be reached. */
+  const send = (
     req: http.IncomingMessage,
-    res: http.ServerResponse,
     headers: http.OutgoingHttpHeaders,
     body: Buffer,
-    injected: boolean,
-    remember: ((status: number, contentType: string, body: Buffer) => void) | undefined,
-  ) => {
-    const target = new URL(req.url ?? '/', options.upstream)
-    const upstream = transport.request(target, { method: req.method, headers, agent }, (answer) => {
-      if (injected && answer.statusCode === 403) options.onForbidden()
-      const out: http.OutgoingHttpHeaders = {}
-      for (const [name, value] of Object.entries(answer.headers)) if (!HOP_BY_HOP.has(name)) out[name] = value
-      res.writeHead(answer.statusCode ?? 502, out)
-      if (!remember) {
-        answer.pipe(res)
-        return
-      }
-      const chunks: Buffer[] = []
-      answer.on('data', (chunk: Buffer) => {
-        chunks.push(chunk)
-        res.write(chunk)
-      })
-      answer.on('end', () => {
-        res.end()
-        remember(answer.statusCode ?? 0, String(answer.headers['content-type'] ?? ''), Buffer.concat(chunks))
-      })
-    })
-    upstream.on('error', (error: NodeJS.ErrnoException) => {
-      options.log(
-        'error',
-        `api proxy: ${req.method} ${target.pathname} failed upstream: ${error.code ?? error.message}`,
+  ): Promise<http.IncomingMessage | undefined> =>
+    new Promise((resolve) => {
+      const target = new URL(req.url ?? '/', options.upstream)
+      const upstream = transport.request(target, { method: req.method, headers, agent }, resolve)
+      upstream.setTimeout(UPSTREAM_TIMEOUT_MS, () =>
+        upstream.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })),
       )
-      if (!res.headersSent) {
-        res.writeHead(502, { 'content-type': 'application/json' })
-        res.end(JSON.stringify({ errors: ['the agent could not reach the server'] }))
-      } else res.destroy()
+      upstream.on('error', (error: NodeJS.ErrnoException) => {
+        options.log(
+          'error',
+          `api proxy: ${req.method} ${target.pathname} failed upstream: ${error.code ?? error.message}`,
+        )
+        resolve(undefined)
+      })
+      upstream.end(body)
     })
-    upstream.end(body)
+
+  const reply = (
+    res: http.ServerResponse,
+    status: number,
+    headers: http.OutgoingHttpHeaders,
+    body: Buffer,
+  ) => {
+    res.writeHead(status, headers)
+    res.end(body)
   }
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => {
@@ -112,26 +128,48 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<RunningPr
       headers['x-vault-token'] = agentToken
       injected = true
     }
-    const cache = options.cache
-    const path = new URL(req.url ?? '/', 'http://agent').pathname.replace(/^\/v1\//, '')
-    // A revocation passing through may end cached leases: drop them all (hits are confirmed anyway).
-    if (cache && /^(sys\/leases\/revoke|sys\/revoke|auth\/token\/revoke)/.test(path)) cache.clear()
-    const token = typeof headers['x-vault-token'] === 'string' ? headers['x-vault-token'] : ''
-    if (!cache || req.method !== 'GET' || token === '') {
-      forward(req, res, headers, body, injected, undefined)
+    const url = new URL(req.url ?? '/', 'http://agent')
+    const proxied: ProxiedRequest = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      path: url.pathname.replace(/^\/v1\//, ''),
+      query: url.searchParams,
+      token: typeof headers['x-vault-token'] === 'string' ? headers['x-vault-token'] : '',
+      namespace: String(req.headers['x-vault-namespace'] ?? ''),
+      body,
+      altersAnswer: ALTERING.some((name) => req.headers[name] !== undefined),
+    }
+    const noteForbidden = (status: number) => {
+      if (injected && status === 403) options.onForbidden()
+    }
+    if (caching?.cacheable(proxied)) {
+      const answer = await caching.serve(proxied, async (): Promise<UpstreamAnswer | undefined> => {
+        const head = await send(req, headers, body)
+        if (!head) return undefined
+        const chunks: Buffer[] = []
+        try {
+          for await (const chunk of head) chunks.push(chunk as Buffer)
+        } catch {
+          return undefined
+        }
+        return { status: head.statusCode ?? 502, headers: answerHeaders(head), body: Buffer.concat(chunks) }
+      })
+      noteForbidden(answer.status)
+      reply(res, answer.status, answer.headers, answer.body)
       return
     }
-    const namespace = String(req.headers['x-vault-namespace'] ?? '')
-    const key = cacheKey(req.method, req.url ?? '/', token, namespace, body)
-    const hit = await cache.lookup(key, () => options.canRead(token, path))
-    if (hit) {
-      res.writeHead(hit.status, { 'content-type': hit.contentType, 'x-cache': 'HIT' })
-      res.end(hit.body)
+    caching?.beforeForward(proxied)
+    const head = await send(req, headers, body)
+    caching?.afterForward(proxied, head?.statusCode)
+    if (!head) {
+      const failed = unreachableReply()
+      reply(res, failed.status, failed.headers, failed.body)
       return
     }
-    forward(req, res, headers, body, injected, (status, contentType, answer) =>
-      cache.store(key, status, contentType, answer),
-    )
+    noteForbidden(head.statusCode ?? 0)
+    res.writeHead(head.statusCode ?? 502, answerHeaders(head))
+    head.pipe(res)
+    head.on('error', () => res.destroy())
   }
 
   const server = http.createServer((req, res) => {
@@ -145,19 +183,34 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<RunningPr
       })
     })
   })
-  const { host, port } = splitHostPort(options.listen)
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => resolve())
-  })
-  const bound = server.address() as AddressInfo
-  const address = `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`
+  const listener = options.listener
+  let address: string
+  if (listener.type === 'unix') {
+    await listenUnix(server, {
+      path: listener.address,
+      mode: listener.socketMode,
+      user: listener.socketUser,
+      group: listener.socketGroup,
+    })
+    address = listener.address
+  } else {
+    const { host, port } = splitHostPort(listener.address)
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, host, () => resolve())
+    })
+    const bound = server.address() as AddressInfo
+    address = `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`
+  }
   options.log('info', `api proxy listening on ${address}`)
   return {
     address,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve())
+        server.close(() => {
+          if (listener.type === 'unix') removeSocket(listener.address)
+          resolve()
+        })
         server.closeAllConnections()
         agent.destroy()
       }),

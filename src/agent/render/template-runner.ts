@@ -62,6 +62,11 @@ export class TemplateRunner {
     this.#reader = new SecretReader(options.client)
   }
 
+  /** Every lease the templates obtained, for revoke_on_shutdown. */
+  get leaseIds(): string[] {
+    return this.#reader.leaseIds
+  }
+
   /** One render cycle over every template; a failing template keeps its last good file. */
   async renderAll(): Promise<CycleResult> {
     this.#reader.newCycle()

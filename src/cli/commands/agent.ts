@@ -11,8 +11,9 @@ export const agentCommand: CommandSpec = {
   summary: 'Run the agent: auto-auth, token sinks, templates, exec mode and the API proxy',
   help: [
     'Reads a Vault Agent HCL config: vault { address }, auto_auth (approle, jwt, kubernetes and token_file',
-    'methods; file sinks), template and template_config blocks, env_template + exec, api_proxy + tcp',
-    'listeners, and exit_after_auth. Runs until SIGINT or SIGTERM (in exec mode, until the command exits).',
+    'methods; file sinks), template and template_config blocks, env_template + exec, api_proxy with tcp and',
+    'unix listeners, cache (leases, static secrets, stale_if_error), exit_after_auth and revoke_on_shutdown.',
+    'Runs until SIGINT or SIGTERM (in exec mode, until the command exits).',
     'See docs/agent.md.',
   ].join('\n'),
   flags: [
