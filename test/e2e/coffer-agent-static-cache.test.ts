@@ -143,6 +143,9 @@ listener "unix" {
     const sock = { socketPath }
     const read = (token?: string) => viaAgent(sock, 'GET', 'secret/data/app', token)
     assert.equal((await call('POST', 'secret/data/app', { body: { data: { v: '1' } } })).status, 200)
+    // The write's own event must have reached the agent first: arriving after the read below, it would (rightly)
+    // drop the entry that read stored.
+    await agent.until("the first write's event arrived", () => agent.log().includes('kv-v2/data-write event'))
     const first = await read()
     assert.equal(first.status, 200, JSON.stringify(first.body))
     assert.equal(first.headers['x-cache'], undefined)
@@ -244,6 +247,7 @@ listener "tcp" {
     await agent.until('change events flow', () => agent.log().includes('change events connected'))
     const port = Number(/api proxy listening on 127\.0\.0\.1:(\d+)/.exec(agent.log())![1])
     assert.equal((await call('POST', 'secret/data/app', { body: { data: { v: '1' } } })).status, 200)
+    await agent.until("the write's event arrived", () => agent.log().includes('kv-v2/data-write event'))
     await viaAgent({ port }, 'GET', 'secret/data/app')
     assert.equal((await viaAgent({ port }, 'GET', 'secret/data/app')).headers['x-cache'], 'HIT')
 
