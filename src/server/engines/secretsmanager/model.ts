@@ -1,6 +1,7 @@
 // The stored shape of a secret (metadata, versions and labels) and its value entries, behind the mount's barrier view.
 import { sha256Hex } from '../../../lib/hash.ts'
 import { encodeJson, getJson, getJsonSharedNow, type Storage, type StorageOp } from '../../../sdk/storage.ts'
+import type { StoredValue } from './kms-envelope.ts'
 
 export interface Tag {
   Key: string
@@ -54,6 +55,8 @@ export interface VersionMeta {
    * its token labelled AWSPENDING): GetSecretValue does not find it; PutSecretValue with its token fills it.
    */
   noValue?: true
+  /** The KMS keys (ARNs) its value is encrypted under, besides the barrier; absent under the default key. */
+  kmsKeyIds?: string[]
 }
 
 export interface SecretRecord {
@@ -61,6 +64,7 @@ export interface SecretRecord {
   /** The six random characters ending the ARN; a re-created secret gets new ones. */
   suffix: string
   description?: string
+  /** The customer KMS key (its ARN) new versions are encrypted under; absent for the default key. */
   kmsKeyId?: string
   type?: string
   tags: Tag[]
@@ -170,7 +174,7 @@ export function putRecordOp(record: SecretRecord): StorageOp {
   return { op: 'put', key: recordKey(storeIdOf(record)), value: encodeJson(record) }
 }
 
-export function putValueOp(name: string, versionId: string, value: SecretValue): StorageOp {
+export function putValueOp(name: string, versionId: string, value: StoredValue): StorageOp {
   return { op: 'put', key: valueKey(name, versionId), value: encodeJson(value) }
 }
 
@@ -178,8 +182,9 @@ export function deleteValueOp(name: string, versionId: string): StorageOp {
   return { op: 'delete', key: valueKey(name, versionId) }
 }
 
-export async function loadValue(storage: Storage, name: string, versionId: string): Promise<SecretValue> {
-  const value = await getJson<SecretValue>(storage, valueKey(name, versionId))
+/** A version's value as stored: plain under the barrier, or sealed under KMS keys (kms-envelope.ts opens it). */
+export async function loadValue(storage: Storage, name: string, versionId: string): Promise<StoredValue> {
+  const value = await getJson<StoredValue>(storage, valueKey(name, versionId))
   // The record and its value are written in one batch, so a gap means damaged storage.
   if (!value) throw new Error('secretsmanager: a version listed in the secret has no stored value')
   return value

@@ -272,7 +272,7 @@ async function fail(
 ): Promise<void> {
   const now = env.system.now()
   const stored = await loadRecord(env.storage, storeId)
-  const clean = stored ? await redactSecretValues(env.storage, stored, raw) : raw
+  const clean = stored ? await redactSecretValues(env.storage, stored, raw, env.system.keys) : raw
   const message = clean.length > MESSAGE_MAX ? `${clean.slice(0, MESSAGE_MAX)}…` : clean
   const stopped = env.state.stopping.signal.aborted
   const final = await underLock(env, storeId, (record) => {
