@@ -1,5 +1,4 @@
 // The KMS keys an engine may encrypt with (Secrets Manager's KmsKeyId): the server supplies it, routed to its KMS mount.
-import type { BackendRequest } from './request.ts'
 
 /** A KMS key as a KmsKeyId resolved it: its id and its ARN. */
 export interface KmsKeyRef {
@@ -13,7 +12,14 @@ export interface KmsKeyRef {
  * request in), or `server` for work no caller asked for (redacting values from a failure report), which is never
  * answered to anyone.
  */
-export type KeyCaller = BackendRequest | 'server'
+export type KeyCaller = KeyRequest | 'server'
+
+/** The request being handled, as far as a key operation needs it: a BackendRequest is one (request.ts uses this). */
+export interface KeyRequest {
+  readonly id: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly remoteAddress: string
+}
 
 /**
  * Operations on the server's KMS keys. Failures are AwsErrors with KMS's types: NotFoundException (no such key or

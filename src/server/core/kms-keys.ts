@@ -55,7 +55,8 @@ export function kmsKeyService(router: () => Router): KeyService {
       },
       contentType: 'application/json',
       remoteAddress: caller === 'server' ? '' : caller.remoteAddress,
-      caller: caller === 'server' ? undefined : caller.caller,
+      // The engine passed its own BackendRequest: who calls is that request's caller.
+      caller: caller === 'server' ? undefined : (caller as BackendRequest).caller,
     }
     const response = await mount.backend.handle(request)
     return response?.data ?? {}

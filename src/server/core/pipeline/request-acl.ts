@@ -10,6 +10,6 @@ export function rememberAcl(request: BackendRequest, acl: Acl): void {
 }
 
 /** The ACL `request` was authorised with; undefined for unauthenticated paths and requests core did not authorise. */
-export function aclOf(request: BackendRequest): Acl | undefined {
-  return acls.get(request)
+export function aclOf(request: object): Acl | undefined {
+  return acls.get(request as BackendRequest)
 }

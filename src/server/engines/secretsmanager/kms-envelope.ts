@@ -2,30 +2,9 @@
 import { decryptValue, encryptValue } from '../../../lib/sealed-value.ts'
 import { AwsError, isAwsError } from '../../../sdk/aws-error.ts'
 import type { KeyCaller, KeyService, KmsKeyRef } from '../../../sdk/key-service.ts'
-import type { SecretValue } from './model.ts'
+import { isSealed, type SealedValue, type SecretValue, type StoredValue } from './model.ts'
 
-/**
- * The stored form of a version encrypted under customer KMS keys: the value (as JSON) sealed with a data key, and
- * that data key encrypted under each KMS key that protects the version (one, or two once UpdateSecret changed the
- * key: AWS keeps the version readable with either). The EncryptionContext each key's blob is bound to is AWS's,
- * kept here so a later read presents the same one wherever the secret is seen from.
- */
-export interface SealedValue {
-  sealed: {
-    /** The EncryptionContext: `{ SecretARN, SecretVersionId }`, the ARN in the secret's primary region. */
-    context: { SecretARN: string; SecretVersionId: string }
-    /** The data key under each KMS key (ARN), in the order they were added. */
-    keys: { arn: string; keyId: string; blob: string }[]
-    /** Base64 of the barrier's sealed-value format, the KMS context as AAD. */
-    data: string
-  }
-}
-
-export type StoredValue = SecretValue | SealedValue
-
-export function isSealed(value: StoredValue): value is SealedValue {
-  return (value as SealedValue).sealed !== undefined
-}
+export { isSealed, type SealedValue, type StoredValue }
 
 /** Who may use the keys, and through what: the request being handled, and the server's key service. */
 export interface KeyAccess {

@@ -1,7 +1,6 @@
 // The stored shape of a secret (metadata, versions and labels) and its value entries, behind the mount's barrier view.
 import { sha256Hex } from '../../../lib/hash.ts'
 import { encodeJson, getJson, getJsonSharedNow, type Storage, type StorageOp } from '../../../sdk/storage.ts'
-import type { StoredValue } from './kms-envelope.ts'
 
 export interface Tag {
   Key: string
@@ -107,6 +106,29 @@ export interface SecretValue {
   SecretString?: string
   /** Base64, as on the wire. */
   SecretBinary?: string
+}
+
+/**
+ * The stored form of a version encrypted under customer KMS keys: the value (as JSON) sealed with a data key, and
+ * that data key encrypted under each KMS key that protects the version (one, or two once UpdateSecret changed the
+ * key: AWS keeps the version readable with either). The EncryptionContext each key's blob is bound to is AWS's,
+ * kept here so a later read presents the same one wherever the secret is seen from.
+ */
+export interface SealedValue {
+  sealed: {
+    /** The EncryptionContext: `{ SecretARN, SecretVersionId }`, the ARN in the secret's primary region. */
+    context: { SecretARN: string; SecretVersionId: string }
+    /** The data key under each KMS key (ARN), in the order they were added. */
+    keys: { arn: string; keyId: string; blob: string }[]
+    /** Base64 of the barrier's sealed-value format, the KMS context as AAD. */
+    data: string
+  }
+}
+
+export type StoredValue = SecretValue | SealedValue
+
+export function isSealed(value: StoredValue): value is SealedValue {
+  return (value as SealedValue).sealed !== undefined
 }
 
 export const SECRETS_PREFIX = 'secrets/'
