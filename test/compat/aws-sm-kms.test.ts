@@ -2,14 +2,18 @@
 // kms:Decrypt checked as a Coffer capability on the key's path of the kms/ mount.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { CreateKeyCommand, DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms'
 import {
   CreateSecretCommand,
+  DescribeSecretCommand,
   GetSecretValueCommand,
+  RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager'
 import { type AccessKey, accessKeyFor, BOTO3, findings, mustCall, runClient } from '../helpers/aws-clients.ts'
+import { withDeadline } from '../helpers/deadline.ts'
 import { unmet } from '../helpers/requirements.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 
@@ -146,5 +150,45 @@ describe('Secrets Manager KmsKeyId', () => {
     })
     assert.equal(put.status, 400)
     assert.deepEqual(put.body.errors, ['Access to KMS is not allowed'])
+  })
+
+  it('a built-in rotation of a secret under a KMS key reads and seals with the rotation credentials', async () => {
+    const client = {
+      endpoint: t.address,
+      region: 'us-east-1',
+      credentials: { accessKeyId: keys['admin']!.id, secretAccessKey: keys['admin']!.secret },
+      maxAttempts: 1,
+    }
+    const kms = new KMSClient(client)
+    const sm = new SecretsManagerClient(client)
+    const key = (await kms.send(new CreateKeyCommand({ Description: 'rotation key' }))).KeyMetadata!
+    await sm.send(
+      new CreateSecretCommand({
+        Name: 'rotated/db',
+        SecretString: '{"password":"first"}',
+        KmsKeyId: key.Arn,
+      }),
+    )
+    await sm.send(
+      new RotateSecretCommand({
+        SecretId: 'rotated/db',
+        RotationLambdaARN: 'arn:aws:lambda:us-east-1:000000000000:function:coffer-random-password',
+        RotationRules: { AutomaticallyAfterDays: 30 },
+      }),
+    )
+    // The rotation runs in the background: wait until it has finished, one way or the other.
+    const settled = async () => {
+      for (;;) {
+        const d = await sm.send(new DescribeSecretCommand({ SecretId: 'rotated/db' }))
+        const stages = Object.values(d.VersionIdsToStages ?? {})
+        if (d.LastRotatedDate !== undefined && !stages.some((s) => s.includes('AWSPENDING'))) return d
+        await delay(100)
+      }
+    }
+    await withDeadline(settled(), 'the rotation of a KMS-keyed secret')
+    const got = await sm.send(new GetSecretValueCommand({ SecretId: 'rotated/db' }))
+    const password = JSON.parse(got.SecretString!).password
+    assert.notEqual(password, 'first')
+    for (const c of [kms, sm]) c.destroy()
   })
 })
