@@ -1,5 +1,6 @@
 // The stored shape of a secret (metadata, versions and labels) and its value entries, behind the mount's barrier view.
 import { sha256Hex } from '../../../lib/hash.ts'
+import type { KmsKeyRef } from '../../../sdk/key-service.ts'
 import { encodeJson, getJson, getJsonSharedNow, type Storage, type StorageOp } from '../../../sdk/storage.ts'
 
 export interface Tag {
@@ -63,8 +64,13 @@ export interface SecretRecord {
   /** The six random characters ending the ARN; a re-created secret gets new ones. */
   suffix: string
   description?: string
-  /** The customer KMS key (its ARN) new versions are encrypted under; absent for the default key. */
+  /**
+   * The KmsKeyId DescribeSecret shows: the customer key's ARN. A record written before KMS keys were used may hold
+   * whatever label it was given, with no `kmsKey`: its values stay barrier-only until UpdateSecret names a key.
+   */
   kmsKeyId?: string
+  /** The customer KMS key new versions are sealed under; absent for the default key. */
+  kmsKey?: KmsKeyRef
   type?: string
   tags: Tag[]
   /** ms since the epoch. */
@@ -96,6 +102,8 @@ export type ReplicaStatus = 'InSync' | 'Failed'
 
 export interface ReplicaMeta {
   kmsKeyId?: string
+  /** The key kmsKeyId resolved to: the key of the secret a promotion of this replica makes. */
+  kmsKey?: KmsKeyRef
   status: ReplicaStatus
   /** Why a replica failed (a secret of the same name already in that region). */
   statusMessage?: string

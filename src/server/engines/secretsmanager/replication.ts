@@ -77,8 +77,8 @@ export async function addReplicas(
     if (region === record.region) throw invalidParameter("A replica can't be in the primary secret's region.")
     if (replicas[region]?.status === 'InSync') continue
     // A replica's key must exist too: it becomes the key of the secret its promotion makes.
-    const key = isDefaultKey(kmsKeyId) ? undefined : (await resolveKey(ctx, kmsKeyId!)).arn
-    const meta: ReplicaMeta = { status: 'InSync', ...(key ? { kmsKeyId: key } : {}) }
+    const key = isDefaultKey(kmsKeyId) ? undefined : await resolveKey(ctx, kmsKeyId!)
+    const meta: ReplicaMeta = { status: 'InSync', ...(key ? { kmsKeyId: key.arn, kmsKey: key } : {}) }
     const there = await loadRecord(ctx.storage, regionalStoreId(region, record.name))
     if (there && !force) {
       meta.status = 'Failed'

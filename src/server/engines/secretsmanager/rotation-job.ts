@@ -185,7 +185,7 @@ export async function runDueRotation(env: RotationEnv, storeId: string): Promise
 /** The ids of the KMS keys a rotation function needs: the secret's, and those its versions are sealed under. */
 function kmsKeyIdsOf(record: SecretRecord): string[] {
   const arns = new Set<string>()
-  if (record.kmsKeyId !== undefined) arns.add(record.kmsKeyId)
+  if (record.kmsKey !== undefined) arns.add(record.kmsKey.arn)
   for (const meta of Object.values(record.versions)) for (const arn of meta.kmsKeyIds ?? []) arns.add(arn)
   return [...arns].map((arn) => arn.slice(arn.lastIndexOf('/') + 1))
 }

@@ -1,6 +1,6 @@
 // A version's value on its way to and from storage: sealed under the secret's KMS key when it has one, recorded per version.
 import { type ActionContext, arnOf } from './context.ts'
-import { type KeyAccess, keysOf, openValue, resolveKey, type StoredValue, sealValue } from './kms-envelope.ts'
+import { type KeyAccess, keysOf, openValue, type StoredValue, sealValue } from './kms-envelope.ts'
 import { loadValue, type SecretRecord, type SecretValue, storeIdOf } from './model.ts'
 
 /** The ARN AWS binds a version's encryption to: the secret's, in its primary region, whichever region writes. */
@@ -20,12 +20,11 @@ export async function storedValueFor(
   value: SecretValue,
 ): Promise<StoredValue> {
   const meta = record.versions[versionId]
-  if (record.kmsKeyId === undefined) {
+  if (record.kmsKey === undefined) {
     if (meta) delete meta.kmsKeyIds
     return value
   }
-  const key = await resolveKey(ctx, record.kmsKeyId)
-  const sealed = await sealValue(ctx, key, contextArn(ctx, record), versionId, value)
+  const sealed = await sealValue(ctx, record.kmsKey, contextArn(ctx, record), versionId, value)
   if (meta) meta.kmsKeyIds = keysOf(sealed)
   return sealed
 }
@@ -33,10 +32,10 @@ export async function storedValueFor(
 /** A stored version's value in clear, for this caller: a sealed one needs their kms:Decrypt on one of its keys. */
 export async function openStored(
   access: KeyAccess,
-  record: Pick<SecretRecord, 'kmsKeyId'>,
+  record: Pick<SecretRecord, 'kmsKey'>,
   stored: StoredValue,
 ): Promise<SecretValue> {
-  return openValue(access, stored, record.kmsKeyId)
+  return openValue(access, stored, record.kmsKey?.arn)
 }
 
 /** loadValue, then openStored. */

@@ -62,7 +62,10 @@ export async function createSecret(ctx: ActionContext, input: Input): Promise<Re
     if (await loadRecord(ctx.storage, name)) record.storeAs = regionalStoreId(ctx.region, name)
     if (description !== undefined) record.description = description
     // A customer key must exist: it is recorded by its ARN, and each version is sealed under it.
-    if (!isDefaultKey(kmsKeyId)) record.kmsKeyId = (await resolveKey(ctx, kmsKeyId!)).arn
+    if (!isDefaultKey(kmsKeyId)) {
+      record.kmsKey = await resolveKey(ctx, kmsKeyId!)
+      record.kmsKeyId = record.kmsKey.arn
+    }
     if (type !== undefined) record.type = type
     if (token !== undefined) record.createToken = token
     const versionId = value === undefined ? undefined : (token ?? uuid())

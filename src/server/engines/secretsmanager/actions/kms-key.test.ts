@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { dataOf, storedText } from '../../../../sdk/framework/backend-harness.ts'
-import { loadRecord, loadValue, storeIdOf } from '../model.ts'
+import { loadRecord, loadValue, putRecordOp, storeIdOf } from '../model.ts'
 import { awsError, makeSm, token } from '../test-helpers.ts'
 
 const VALUE = 'kms-protected-value-7f3a'
@@ -64,6 +64,30 @@ describe('KmsKeyId on CreateSecret and GetSecretValue', () => {
       (await awsError(sm.aws('DescribeSecret', { SecretId: 'x' }))).type,
       'ResourceNotFoundException',
     )
+  })
+})
+
+describe('records written before KMS keys were used', () => {
+  it('keep their KmsKeyId label and barrier-only values until UpdateSecret names a key', async () => {
+    const { sm, key } = await withKey()
+    await sm.aws('CreateSecret', { Name: 'old', SecretString: 'v1' })
+    const record = (await loadRecord(sm.storage, 'old'))!
+    record.kmsKeyId = 'some-label'
+    await sm.storage.batch([putRecordOp(record)])
+    await sm.aws('PutSecretValue', { SecretId: 'old', SecretString: 'v2', ClientRequestToken: token(2) })
+    await sm.aws('UpdateSecret', { SecretId: 'old', KmsKeyId: 'some-label', Description: 'same label' })
+    assert.equal((await sm.aws('DescribeSecret', { SecretId: 'old' }))['KmsKeyId'], 'some-label')
+    assert.equal((await sm.aws('GetSecretValue', { SecretId: 'old' }))['SecretString'], 'v2')
+    assert.equal(sm.keys.calls.length, 0)
+    await sm.aws('UpdateSecret', {
+      SecretId: 'old',
+      KmsKeyId: 'alias/app',
+      SecretString: 'v3',
+      ClientRequestToken: token(3),
+    })
+    assert.equal((await sm.aws('DescribeSecret', { SecretId: 'old' }))['KmsKeyId'], key.arn)
+    const stored = await loadValue(sm.storage, 'old', token(3))
+    assert.ok('sealed' in stored)
   })
 })
 

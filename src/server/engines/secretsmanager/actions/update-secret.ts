@@ -33,12 +33,17 @@ export async function updateSecret(ctx: ActionContext, input: Input): Promise<Re
     }
     // An empty KmsKeyId (or aws/secretsmanager) means the AWS-managed default key, which a record shows by having
     // none; a customer key must exist, and is recorded by its ARN.
+    // The label an older record was given, named again, changes nothing.
     let newKey: Awaited<ReturnType<typeof resolveKey>> | undefined
-    if (kmsKeyId !== undefined) {
+    if (kmsKeyId !== undefined && !(record.kmsKey === undefined && kmsKeyId === record.kmsKeyId)) {
       newKey = isDefaultKey(kmsKeyId) ? undefined : await resolveKey(ctx, kmsKeyId)
-      if (newKey?.arn !== record.kmsKeyId) {
-        if (newKey === undefined) delete record.kmsKeyId
-        else record.kmsKeyId = newKey.arn
+      if (newKey?.arn !== record.kmsKey?.arn || (newKey === undefined && record.kmsKeyId !== undefined)) {
+        delete record.kmsKeyId
+        delete record.kmsKey
+        if (newKey !== undefined) {
+          record.kmsKey = newKey
+          record.kmsKeyId = newKey.arn
+        }
         changed = true
       } else newKey = undefined
     }
