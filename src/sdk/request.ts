@@ -1,6 +1,7 @@
 // What a backend receives and returns: the logical request and response, free of HTTP and of tokens.
 
 import type { BackendEvent, EventEmitter } from './events.ts'
+import type { KeyService } from './key-service.ts'
 import type { RotationListener, RotationRunner } from './rotation-runner.ts'
 import type { Storage } from './storage.ts'
 
@@ -111,6 +112,8 @@ export interface SystemView {
   readonly rotation?: RotationRunner
   /** Told when a rotation starts, succeeds or fails; absent when nobody listens. */
   readonly rotationEvents?: RotationListener
+  /** The server's KMS keys (its KMS mount), for engines that encrypt values under a caller's key; absent without one. */
+  readonly keys?: KeyService
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string, context?: Record<string, unknown>): void
   /** Reports changes made outside a request (rotations, background work), once they are stored. */
   readonly events: EventEmitter

@@ -16,6 +16,11 @@ export interface RotationTarget {
   accountId: string
   /** KV: the password policy the function may generate with (the rotation configuration's, never the secret's). */
   passwordPolicy?: string
+  /**
+   * Secrets Manager: the ids of the KMS keys the secret's versions are encrypted under (its KmsKeyId's and older
+   * ones): the function may decrypt with them and seal new versions, as AWS's rotation role must.
+   */
+  kmsKeyIds?: string[]
 }
 
 export type RotationKind = 'secretsmanager' | 'kv'

@@ -410,6 +410,84 @@ describe('AWS SDK for JavaScript v3 KMS client against Coffer', () => {
     )
   })
 
+  it("Sign/Verify with MessageType DIGEST: PKCS#1 v1.5 over the caller's digest equals the RAW signature; PSS and ECDSA refused", async () => {
+    const message = Buffer.from('digest me')
+    const { KeyId } = await newKey({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' })
+    for (const SigningAlgorithm of [
+      'RSASSA_PKCS1_V1_5_SHA_256',
+      'RSASSA_PKCS1_V1_5_SHA_384',
+      'RSASSA_PKCS1_V1_5_SHA_512',
+    ] as const) {
+      const bits = SigningAlgorithm.slice(-3)
+      const digest = crypto.createHash(`sha${bits}`).update(message).digest()
+      const raw = await client.send(
+        new SignCommand({ KeyId, Message: message, MessageType: 'RAW', SigningAlgorithm }),
+      )
+      const ofDigest = await client.send(
+        new SignCommand({ KeyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm }),
+      )
+      // PKCS#1 v1.5 is deterministic: the digest's signature is the message's.
+      assert.deepEqual(Buffer.from(ofDigest.Signature!), Buffer.from(raw.Signature!), SigningAlgorithm)
+      const verified = await client.send(
+        new VerifyCommand({
+          KeyId,
+          Message: digest,
+          MessageType: 'DIGEST',
+          Signature: raw.Signature,
+          SigningAlgorithm,
+        }),
+      )
+      assert.equal(verified.SignatureValid, true)
+      await assert.rejects(
+        client.send(
+          new VerifyCommand({
+            KeyId,
+            Message: crypto.createHash(`sha${bits}`).update('other').digest(),
+            MessageType: 'DIGEST',
+            Signature: raw.Signature,
+            SigningAlgorithm,
+          }),
+        ),
+        KMSInvalidSignatureException,
+      )
+    }
+    const digest = crypto.createHash('sha256').update(message).digest()
+    await assert.rejects(
+      client.send(
+        new SignCommand({
+          KeyId,
+          Message: digest.subarray(1),
+          MessageType: 'DIGEST',
+          SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256',
+        }),
+      ),
+      (error: Error) => error.name === 'ValidationException' && /invalid length/.test(error.message),
+    )
+    await assert.rejects(
+      client.send(
+        new SignCommand({
+          KeyId,
+          Message: digest,
+          MessageType: 'DIGEST',
+          SigningAlgorithm: 'RSASSA_PSS_SHA_256',
+        }),
+      ),
+      (error: Error) => error.name === 'UnsupportedOperationException',
+    )
+    const ec = await newKey({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' })
+    await assert.rejects(
+      client.send(
+        new SignCommand({
+          KeyId: ec.KeyId,
+          Message: digest,
+          MessageType: 'DIGEST',
+          SigningAlgorithm: 'ECDSA_SHA_256',
+        }),
+      ),
+      (error: Error) => error.name === 'UnsupportedOperationException',
+    )
+  })
+
   it('a rate-limit quota on the encrypt path of one key throttles that key only (ThrottlingException)', async () => {
     const busy = await newKey()
     const other = await newKey()

@@ -1,6 +1,7 @@
 # Unmodified boto3 code against Coffer's KMS face (transit keys): the user changes only the endpoint.
 # Prints one JSON object of findings on its last line; the test checks them.
 import base64
+import hashlib
 import json
 import boto3
 from botocore.config import Config
@@ -41,6 +42,27 @@ paginator = kms.get_paginator("list_keys")
 findings["listed"] = key["KeyId"] in [k["KeyId"] for page in paginator.paginate(PaginationConfig={"PageSize": 1}) for k in page["Keys"]]
 findings["missing"] = error_code(lambda: kms.describe_key(KeyId="alias/none"))
 findings["random_bytes"] = len(kms.generate_random(NumberOfBytes=20)["Plaintext"])
+# MessageType DIGEST: a PKCS#1 v1.5 signature of the caller's digest verifies as the message's (DIGEST and RAW).
+signer = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+digest = hashlib.sha256(b"boto3 signs a digest").digest()
+signed = kms.sign(KeyId=signer, Message=digest, MessageType="DIGEST", SigningAlgorithm="RSASSA_PKCS1_V1_5_SHA_256")
+findings["digest_verified"] = kms.verify(
+    KeyId=signer,
+    Message=digest,
+    MessageType="DIGEST",
+    Signature=signed["Signature"],
+    SigningAlgorithm="RSASSA_PKCS1_V1_5_SHA_256",
+)["SignatureValid"]
+findings["raw_verified"] = kms.verify(
+    KeyId=signer,
+    Message=b"boto3 signs a digest",
+    MessageType="RAW",
+    Signature=signed["Signature"],
+    SigningAlgorithm="RSASSA_PKCS1_V1_5_SHA_256",
+)["SignatureValid"]
+findings["digest_pss"] = error_code(
+    lambda: kms.sign(KeyId=signer, Message=digest, MessageType="DIGEST", SigningAlgorithm="RSASSA_PSS_SHA_256")
+)
 # The transit ciphertext inside the blob is printed for the test to decrypt through the Vault API.
 findings["blob"] = base64.b64encode(kms.encrypt(KeyId=key["KeyId"], Plaintext=b"cross")["CiphertextBlob"]).decode()
 print(json.dumps(findings))

@@ -34,6 +34,7 @@ export interface HarnessOptions {
   log?: SystemView['log']
   rotation?: SystemView['rotation']
   rotationEvents?: SystemView['rotationEvents']
+  keys?: SystemView['keys']
   /** Fields every request gets unless a call overrides them (caller, remoteAddress, headers…). */
   request?: Partial<BackendRequest>
 }
@@ -114,6 +115,7 @@ export async function buildBackend<S>(
     log: options.log ?? (() => {}),
     ...(options.rotation ? { rotation: options.rotation } : {}),
     ...(options.rotationEvents ? { rotationEvents: options.rotationEvents } : {}),
+    ...(options.keys ? { keys: options.keys } : {}),
     events: { emit: (event) => events.push(event) },
   }
   const events: BackendEvent[] = []

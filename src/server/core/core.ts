@@ -22,6 +22,7 @@ import { ForwardingKey } from './ha/forwarding-key.ts'
 import { StandbyReader } from './ha/standby-reader.ts'
 import { createIdentityBackend } from './identity/backend.ts'
 import { IdentityStore } from './identity/identity-store.ts'
+import { kmsKeyService } from './kms-keys.ts'
 import type { ListFilterMode } from './list-filter.ts'
 import { CoreMetrics, type CoreMetricsOptions } from './metrics/core-metrics.ts'
 import { MountManager } from './mount-manager.ts'
@@ -479,6 +480,8 @@ export class Core {
           this.#opts.rotationEvents?.(notice)
         },
         events: this.events,
+        // Engines reach the KMS mount's keys through core, checked against their caller's ACL.
+        keys: kmsKeyService(() => mounts.router),
         // A secrets engine's leases end with it, as in Vault: disabling fails while a revocation fails.
         beforeUnmount: async (path) => {
           await expiration.revokePrefix(path)

@@ -14,6 +14,7 @@ import { grant, needsGrant, ungranted } from './pipeline/grant.ts'
 import { runHandler } from './pipeline/handle.ts'
 import { authenticateByLogin } from './pipeline/login-in-place.ts'
 import { limitRate } from './pipeline/rate-limit.ts'
+import { rememberAcl } from './pipeline/request-acl.ts'
 import { routeRequest } from './pipeline/route.ts'
 import { wrapIfAsked } from './pipeline/wrap.ts'
 import type { UnsealedServices } from './services.ts'
@@ -72,6 +73,8 @@ export async function runPipeline(
     const audit = audited ? requestAudit(services, req, routed, auth) : UNAUDITED
     const authorised = authorise(services, req, routed, auth, audit)
     const acl = authorised instanceof Promise ? await authorised : authorised
+    // Kept for core services the handler calls on the caller's behalf (the KMS keys an engine encrypts with).
+    if (acl) rememberAcl(routed.backendRequest, acl)
     // Counted once access is granted: what vault_secret_access_count's alert watches is reads that succeed.
     services.metrics.secretAccess.count(routed.route.entry.path, routed.path)
     try {

@@ -7,6 +7,7 @@ import { uuid } from '../../lib/random.ts'
 import type { Clock } from '../../lib/time.ts'
 import { InvalidRequestError } from '../../sdk/errors.ts'
 import { type BackendDefinition, BackendInstance } from '../../sdk/framework/backend.ts'
+import type { KeyService } from '../../sdk/key-service.ts'
 import type { SystemView, UserLockoutConfig } from '../../sdk/request.ts'
 import type { RotationListener, RotationRunner } from '../../sdk/rotation-runner.ts'
 import { deletePrefix, type Storage, storageView } from '../../sdk/storage.ts'
@@ -65,6 +66,8 @@ export interface MountManagerOptions {
   /** The server's rotation runner and listener, handed to every backend's system view (Secrets Manager uses them). */
   rotation?: RotationRunner
   rotationEvents?: RotationListener
+  /** The server's KMS keys, handed to every backend's system view (Secrets Manager encrypts under them). */
+  keys?: KeyService
 }
 
 export class MountManager {
@@ -375,6 +378,7 @@ export class MountManager {
       log: (level, message, context) => logger.log(level, message, context),
       ...(this.#opts.rotation ? { rotation: this.#opts.rotation } : {}),
       ...(this.#opts.rotationEvents ? { rotationEvents: this.#opts.rotationEvents } : {}),
+      ...(this.#opts.keys ? { keys: this.#opts.keys } : {}),
       // The mount is read when the event is emitted, so it names where the mount is now.
       events: { emit: (event) => void this.#opts.events?.publishFrom(originOf(entry), event) },
     }

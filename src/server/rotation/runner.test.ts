@@ -72,6 +72,17 @@ describe('rotation runner', () => {
     assert.match(newCredentialsId(), TEMPORARY_NAME)
   })
 
+  it('adds decrypt and data keys on exactly the secret’s KMS keys, and none whose id a path would widen', () => {
+    const id = '0b6a1f3e-6c2d-4c55-9a43-2f1e8d7c6b5a'
+    const text = secretPolicy(
+      { mountPath: 'secretsmanager/', secretName: 'prod/db', kmsKeyIds: [id, 'x+', '*'] },
+      'kms/',
+    )
+    const paths = [...text.matchAll(/path "([^"]+)"/g)].map((m) => m[1])
+    assert.deepEqual(paths.slice(4), [`kms/decrypt/${id}`, `kms/datakey/plaintext/${id}`])
+    assert.doesNotThrow(() => parsePolicy('rotation-test', text))
+  })
+
   it('signs "<timestamp>.<body>" with HMAC-SHA256 under the shared secret', () => {
     const body = webhookBody(
       { Step: 'setSecret', SecretId: 'arn', ClientRequestToken: 't' },

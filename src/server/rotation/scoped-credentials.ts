@@ -22,15 +22,36 @@ export interface ScopedCredentials {
 const SESSION_SECONDS = 900
 const ACCESS_KEYS_TYPE = 'aws-keys'
 
-/** What a rotation function may do: read and write the one secret's values and labels, describe it, draw passwords. */
-export function secretPolicy(target: Pick<RotationTarget, 'mountPath' | 'secretName'>): string {
+/**
+ * What a rotation function may do: read and write the one secret's values and labels, describe it, draw passwords,
+ * and, for a secret under KMS keys, decrypt with them and seal new versions (the capabilities the KMS mount checks
+ * for Decrypt and GenerateDataKey, on those keys only).
+ */
+export function secretPolicy(
+  target: Pick<RotationTarget, 'mountPath' | 'secretName' | 'kmsKeyIds'>,
+  kmsMount?: string,
+): string {
   const base = `${target.mountPath}`
+  const keys = kmsMount === undefined ? [] : (target.kmsKeyIds ?? []).filter((id) => KEY_ID.test(id))
   return [
     `path "${base}secrets/${target.secretName}" { capabilities = ["read", "update"] }`,
     `path "${base}metadata/${target.secretName}" { capabilities = ["read"] }`,
     `path "${base}versions/${target.secretName}" { capabilities = ["read", "update"] }`,
     `path "${base}random-password" { capabilities = ["read"] }`,
+    ...keys.flatMap((id) => [
+      `path "${kmsMount}decrypt/${id}" { capabilities = ["update"] }`,
+      `path "${kmsMount}datakey/plaintext/${id}" { capabilities = ["update"] }`,
+    ]),
   ].join('\n')
+}
+
+/** A KMS key id: a UUID, so nothing a policy path would read as a wildcard. */
+const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+/** The transit mount KMS keys live on, as the AWS front door picks it: `kms/`, else the first transit mount. */
+function kmsMountOf(core: RequestCore): string | undefined {
+  const transit = core.services.mounts.entries.filter((e) => e.table === 'secret' && e.type === 'transit')
+  return (transit.find((e) => e.path === 'kms/') ?? transit[0])?.path
 }
 
 /**
@@ -94,7 +115,7 @@ export async function mintScopedCredentials(
   try {
     await services.policies.write(
       policy,
-      target.kind === 'kv' ? kvSecretPolicy(target) : secretPolicy(target),
+      target.kind === 'kv' ? kvSecretPolicy(target) : secretPolicy(target, kmsMountOf(core)),
     )
     cleanups.push(() => services.policies.delete(policy))
     const granted = [policy, ...opts.extraPolicies]

@@ -60,7 +60,14 @@ export async function runAwsAction(ctx: EngineCtx, action: SecretsManagerAction)
 
 export function smContext(ctx: EngineCtx): ActionContext {
   return actionContext(
-    { storage: ctx.storage, now: () => ctx.system.now(), state: ctx.state, rotation: ctx.system.rotation },
+    {
+      storage: ctx.storage,
+      now: () => ctx.system.now(),
+      state: ctx.state,
+      rotation: ctx.system.rotation,
+      keys: ctx.system.keys,
+      caller: ctx.request,
+    },
     ctx.system.mount,
     ctx.request,
   )

@@ -2,6 +2,7 @@
 
 import type { StoredValue } from '../../../sdk/framework/backend.ts'
 import { defineBackend } from '../../../sdk/framework/backend.ts'
+import type { KeyService } from '../../../sdk/key-service.ts'
 import { smInventory } from './inventory.ts'
 import { loadAllRecords, loadValue, storeIdOf } from './model.ts'
 import { metadataPath } from './path-metadata.ts'
@@ -16,6 +17,7 @@ import { withResourcePolicy } from './policy-check.ts'
 import { earliestDeletion, purgeDue } from './purge.ts'
 import { launchDueRotations, stopRotations } from './rotation-periodic.ts'
 import { SmState } from './state.ts'
+import { openStored } from './version-crypto.ts'
 
 export const secretsManagerBackend = defineBackend<SmState>({
   kind: 'secret',
@@ -57,7 +59,7 @@ export const secretsManagerBackend = defineBackend<SmState>({
     await launchDueRotations({ storage, system, state })
   },
   cleanup: (state) => stopRotations({ state }),
-  storedValues: (ctx) => storedValues(ctx.storage, ctx.system.mount.path),
+  storedValues: (ctx) => storedValues(ctx.storage, ctx.system.mount.path, ctx.system.keys),
   inventory: (ctx) => smInventory(ctx),
 })
 
@@ -65,10 +67,14 @@ export const secretsManagerBackend = defineBackend<SmState>({
 async function* storedValues(
   storage: Parameters<typeof loadAllRecords>[0],
   mountPath: string,
+  keys: KeyService | undefined,
 ): AsyncIterable<StoredValue> {
   for (const record of await loadAllRecords(storage))
     for (const versionId of Object.keys(record.versions)) {
-      const value = await loadValue(storage, storeIdOf(record), versionId).catch(() => undefined)
+      // A version sealed under a KMS key is opened by the server: fingerprints are kept, never the value.
+      const value = await loadValue(storage, storeIdOf(record), versionId)
+        .then((stored) => openStored({ keys, caller: 'server' }, record, stored))
+        .catch(() => undefined)
       if (value?.SecretString !== undefined)
         yield { path: `${mountPath}secrets/${record.name}`, field: 'SecretString', value: value.SecretString }
     }

@@ -1,6 +1,7 @@
 // What an action needs besides its input: storage, clock, per-secret locks, and the region and account ARNs embed.
 import type { KeyLocks } from '../../../lib/key-locks.ts'
 import { AWS_REGION_HEADER } from '../../../sdk/aws-secretsmanager-routes.ts'
+import type { KeyCaller, KeyService } from '../../../sdk/key-service.ts'
 import type { BackendRequest, MountInfo } from '../../../sdk/request.ts'
 import type { RotationRunner } from '../../../sdk/rotation-runner.ts'
 import type { Storage } from '../../../sdk/storage.ts'
@@ -21,6 +22,10 @@ export interface ActionContext {
   anyRegion?: boolean
   /** The server's rotation runner: which RotationLambdaARNs name a function it can run. */
   rotation?: RotationRunner | undefined
+  /** The server's KMS keys, for secrets with a KmsKeyId; absent on a server without them. */
+  keys?: KeyService | undefined
+  /** Whose permission on a KMS key is checked: the request being handled. */
+  caller?: KeyCaller | undefined
 }
 
 export const DEFAULT_ACCOUNT_ID = '000000000000'
@@ -39,7 +44,14 @@ export function arnOf(
  * Account: the mount option `account_id`, else twelve zeros.
  */
 export function actionContext(
-  env: { storage: Storage; now(): number; state: SmState; rotation?: RotationRunner | undefined },
+  env: {
+    storage: Storage
+    now(): number
+    state: SmState
+    rotation?: RotationRunner | undefined
+    keys?: KeyService | undefined
+    caller?: KeyCaller | undefined
+  },
   mount: Pick<MountInfo, 'options'>,
   request?: Pick<BackendRequest, 'headers'>,
 ): ActionContext {

@@ -1,5 +1,6 @@
 // The stored shape of a secret (metadata, versions and labels) and its value entries, behind the mount's barrier view.
 import { sha256Hex } from '../../../lib/hash.ts'
+import type { KmsKeyRef } from '../../../sdk/key-service.ts'
 import { encodeJson, getJson, getJsonSharedNow, type Storage, type StorageOp } from '../../../sdk/storage.ts'
 
 export interface Tag {
@@ -54,6 +55,8 @@ export interface VersionMeta {
    * its token labelled AWSPENDING): GetSecretValue does not find it; PutSecretValue with its token fills it.
    */
   noValue?: true
+  /** The KMS keys (ARNs) its value is encrypted under, besides the barrier; absent under the default key. */
+  kmsKeyIds?: string[]
 }
 
 export interface SecretRecord {
@@ -61,7 +64,13 @@ export interface SecretRecord {
   /** The six random characters ending the ARN; a re-created secret gets new ones. */
   suffix: string
   description?: string
+  /**
+   * The KmsKeyId DescribeSecret shows: the customer key's ARN. A record written before KMS keys were used may hold
+   * whatever label it was given, with no `kmsKey`: its values stay barrier-only until UpdateSecret names a key.
+   */
   kmsKeyId?: string
+  /** The customer KMS key new versions are sealed under; absent for the default key. */
+  kmsKey?: KmsKeyRef
   type?: string
   tags: Tag[]
   /** ms since the epoch. */
@@ -93,6 +102,8 @@ export type ReplicaStatus = 'InSync' | 'Failed'
 
 export interface ReplicaMeta {
   kmsKeyId?: string
+  /** The key kmsKeyId resolved to: the key of the secret a promotion of this replica makes. */
+  kmsKey?: KmsKeyRef
   status: ReplicaStatus
   /** Why a replica failed (a secret of the same name already in that region). */
   statusMessage?: string
@@ -103,6 +114,29 @@ export interface SecretValue {
   SecretString?: string
   /** Base64, as on the wire. */
   SecretBinary?: string
+}
+
+/**
+ * The stored form of a version encrypted under customer KMS keys: the value (as JSON) sealed with a data key, and
+ * that data key encrypted under each KMS key that protects the version (one, or two once UpdateSecret changed the
+ * key: AWS keeps the version readable with either). The EncryptionContext each key's blob is bound to is AWS's,
+ * kept here so a later read presents the same one wherever the secret is seen from.
+ */
+export interface SealedValue {
+  sealed: {
+    /** The EncryptionContext: `{ SecretARN, SecretVersionId }`, the ARN in the secret's primary region. */
+    context: { SecretARN: string; SecretVersionId: string }
+    /** The data key under each KMS key (ARN), in the order they were added. */
+    keys: { arn: string; keyId: string; blob: string }[]
+    /** Base64 of the barrier's sealed-value format, the KMS context as AAD. */
+    data: string
+  }
+}
+
+export type StoredValue = SecretValue | SealedValue
+
+export function isSealed(value: StoredValue): value is SealedValue {
+  return (value as SealedValue).sealed !== undefined
 }
 
 export const SECRETS_PREFIX = 'secrets/'
@@ -170,7 +204,7 @@ export function putRecordOp(record: SecretRecord): StorageOp {
   return { op: 'put', key: recordKey(storeIdOf(record)), value: encodeJson(record) }
 }
 
-export function putValueOp(name: string, versionId: string, value: SecretValue): StorageOp {
+export function putValueOp(name: string, versionId: string, value: StoredValue): StorageOp {
   return { op: 'put', key: valueKey(name, versionId), value: encodeJson(value) }
 }
 
@@ -178,8 +212,9 @@ export function deleteValueOp(name: string, versionId: string): StorageOp {
   return { op: 'delete', key: valueKey(name, versionId) }
 }
 
-export async function loadValue(storage: Storage, name: string, versionId: string): Promise<SecretValue> {
-  const value = await getJson<SecretValue>(storage, valueKey(name, versionId))
+/** A version's value as stored: plain under the barrier, or sealed under KMS keys (kms-envelope.ts opens it). */
+export async function loadValue(storage: Storage, name: string, versionId: string): Promise<StoredValue> {
+  const value = await getJson<StoredValue>(storage, valueKey(name, versionId))
   // The record and its value are written in one batch, so a gap means damaged storage.
   if (!value) throw new Error('secretsmanager: a version listed in the secret has no stored value')
   return value

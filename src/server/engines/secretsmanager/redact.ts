@@ -1,6 +1,8 @@
 // Keeps a secret's own values out of a rotation failure report: a function's output may echo what it read.
+import type { KeyService } from '../../../sdk/key-service.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import { loadValue, type SecretRecord, storeIdOf } from './model.ts'
+import { openStored } from './version-crypto.ts'
 
 /** Values shorter than this are left alone: they would blank out ordinary words. */
 const MIN_SECRET_LENGTH = 6
@@ -21,11 +23,15 @@ export async function redactSecretValues(
   storage: Storage,
   record: SecretRecord,
   message: string,
+  keys?: KeyService,
 ): Promise<string> {
   const secrets = new Set<string>()
   for (const [id, meta] of Object.entries(record.versions)) {
     if (meta.noValue) continue
-    const value = await loadValue(storage, storeIdOf(record), id).catch(() => undefined)
+    // A version sealed under a KMS key is opened by the server itself: the clear text only serves to blank it out.
+    const value = await loadValue(storage, storeIdOf(record), id)
+      .then((stored) => openStored({ keys, caller: 'server' }, record, stored))
+      .catch(() => undefined)
     if (value?.SecretString !== undefined) for (const s of secretsIn(value.SecretString)) secrets.add(s)
     if (value?.SecretBinary !== undefined) secrets.add(value.SecretBinary)
   }

@@ -4,6 +4,7 @@ import { type Input, member } from '../../../sdk/aws-input.ts'
 import type { StorageOp } from '../../../sdk/storage.ts'
 import type { ActionContext } from './context.ts'
 import { invalidParameter, invalidRequest, validation } from './errors.ts'
+import { isDefaultKey, resolveKey } from './kms-envelope.ts'
 import { loadRecord, type ReplicaMeta, regionalStoreId, type SecretRecord, storeIdOf } from './model.ts'
 import { purgeOps } from './purge.ts'
 
@@ -75,7 +76,9 @@ export async function addReplicas(
   for (const { region, kmsKeyId } of requests) {
     if (region === record.region) throw invalidParameter("A replica can't be in the primary secret's region.")
     if (replicas[region]?.status === 'InSync') continue
-    const meta: ReplicaMeta = { status: 'InSync', ...(kmsKeyId ? { kmsKeyId } : {}) }
+    // A replica's key must exist too: it becomes the key of the secret its promotion makes.
+    const key = isDefaultKey(kmsKeyId) ? undefined : await resolveKey(ctx, kmsKeyId!)
+    const meta: ReplicaMeta = { status: 'InSync', ...(key ? { kmsKeyId: key.arn, kmsKey: key } : {}) }
     const there = await loadRecord(ctx.storage, regionalStoreId(region, record.name))
     if (there && !force) {
       meta.status = 'Failed'

@@ -174,7 +174,7 @@ export async function runDueRotation(env: RotationEnv, storeId: string): Promise
   if (claimed.fresh)
     notify(env, { kind: 'started', mountPath, secretName: record.name, token: claimed.token })
   try {
-    await runSteps(env, storeId, record.rotation, attempt)
+    await runSteps(env, storeId, record.rotation, attempt, kmsKeyIdsOf(record))
     await complete(env, storeId, attempt)
   } catch (error) {
     const step = error instanceof StepFailure ? error.step : 'createSecret'
@@ -182,11 +182,20 @@ export async function runDueRotation(env: RotationEnv, storeId: string): Promise
   }
 }
 
+/** The ids of the KMS keys a rotation function needs: the secret's, and those its versions are sealed under. */
+function kmsKeyIdsOf(record: SecretRecord): string[] {
+  const arns = new Set<string>()
+  if (record.kmsKey !== undefined) arns.add(record.kmsKey.arn)
+  for (const meta of Object.values(record.versions)) for (const arn of meta.kmsKeyIds ?? []) arns.add(arn)
+  return [...arns].map((arn) => arn.slice(arn.lastIndexOf('/') + 1))
+}
+
 async function runSteps(
   env: RotationEnv,
   storeId: string,
   rotation: RotationConfig | undefined,
   attempt: Attempt,
+  kmsKeyIds: string[],
 ): Promise<void> {
   const runner = env.system.rotation
   if (!runner) throw new StepFailure('createSecret', 'This server runs no rotation functions.')
@@ -202,6 +211,7 @@ async function runSteps(
       functionName,
       region: attempt.region,
       accountId: attempt.accountId,
+      ...(kmsKeyIds.length > 0 ? { kmsKeyIds } : {}),
     })
   } catch (error) {
     throw new StepFailure('createSecret', `Could not prepare the rotation: ${errorMessage(error)}`)
@@ -272,7 +282,7 @@ async function fail(
 ): Promise<void> {
   const now = env.system.now()
   const stored = await loadRecord(env.storage, storeId)
-  const clean = stored ? await redactSecretValues(env.storage, stored, raw) : raw
+  const clean = stored ? await redactSecretValues(env.storage, stored, raw, env.system.keys) : raw
   const message = clean.length > MESSAGE_MAX ? `${clean.slice(0, MESSAGE_MAX)}…` : clean
   const stopped = env.state.stopping.signal.aborted
   const final = await underLock(env, storeId, (record) => {

@@ -7,6 +7,7 @@ import type { RotationListener, RotationRunner } from '../../../sdk/rotation-run
 import type { Storage } from '../../../sdk/storage.ts'
 import { MemoryStorage } from '../../physical/memory.ts'
 import { secretsManagerBackend } from './backend.ts'
+import { type FakeKeys, fakeKeys } from './fake-keys.ts'
 import type { SmState } from './state.ts'
 
 export const START = Date.UTC(2026, 0, 2, 3, 4, 5)
@@ -24,6 +25,8 @@ export interface SmHarness extends BackendHarness {
   aws: AwsCall
   /** The same, from a credential scope's region (the adapter's x-coffer-aws-region header). */
   awsIn(region: string): AwsCall
+  /** The KMS keys the engine is given (system.keys): an in-memory stand-in for the server's KMS mount. */
+  keys: FakeKeys
 }
 
 export async function makeSm(
@@ -32,16 +35,19 @@ export async function makeSm(
     mountOptions?: Record<string, string>
     rotation?: RotationRunner
     rotationEvents?: RotationListener
+    keys?: FakeKeys
   } = {},
 ): Promise<SmHarness> {
+  const keys = options.keys ?? fakeKeys()
   const h = await buildBackend(secretsManagerBackend, {
+    keys,
     storage: options.storage ?? new MemoryStorage(),
     clock: { now: START },
     mount: { path: 'secretsmanager/', type: 'secretsmanager', options: options.mountOptions ?? {} },
     ...(options.rotation ? { rotation: options.rotation } : {}),
     ...(options.rotationEvents ? { rotationEvents: options.rotationEvents } : {}),
   })
-  return withAws(h)
+  return { ...withAws(h), keys }
 }
 
 /** The Secrets Manager calls of a rotation function, made through the harness as an AWS client makes them. */
@@ -98,7 +104,7 @@ export async function rotateDue(h: BackendHarness): Promise<void> {
   await Promise.all((h.instance.state as SmState).rotations.values())
 }
 
-export function withAws(h: BackendHarness): SmHarness {
+export function withAws(h: BackendHarness): Omit<SmHarness, 'keys'> {
   const call =
     (region?: string): AwsCall =>
     async (action, input = {}) => {

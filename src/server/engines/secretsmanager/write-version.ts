@@ -5,13 +5,13 @@ import type { ActionContext } from './context.ts'
 import { resourceExists } from './errors.ts'
 import {
   deleteValueOp,
-  loadValue,
   putValueOp,
   type SecretRecord,
   type SecretValue,
   sameValue,
   storeIdOf,
 } from './model.ts'
+import { readValue, storedValueFor } from './version-crypto.ts'
 import { addVersion, CURRENT, moveStageTo } from './versions.ts'
 
 export interface VersionWrite {
@@ -37,35 +37,39 @@ export async function writeVersion(
   const existing = record.versions[versionId]
   if (existing?.noValue) return fillPending(ctx, record, versionId, value, stages)
   if (existing) {
-    if (sameValue(await loadValue(ctx.storage, storeIdOf(record), versionId), value))
+    // Plaintexts compared: a version sealed under a KMS key has a fresh ciphertext on every write.
+    if (sameValue(await readValue(ctx, record, versionId), value))
       return { versionId, created: false, ops: [] }
     throw resourceExists("You can't modify an existing version, you can only create a new version.")
   }
   const now = ctx.now()
   const dropped = addVersion(record, versionId, now, stages)
   record.lastChangedDate = now
+  // Sealed (when the secret has a KMS key) while the caller holds the lock: the key recorded is the key used.
+  const stored = await storedValueFor(ctx, record, versionId, value)
   return {
     versionId,
     created: true,
     ops: [
-      putValueOp(storeIdOf(record), versionId, value),
+      putValueOp(storeIdOf(record), versionId, stored),
       ...dropped.map((id) => deleteValueOp(storeIdOf(record), id)),
     ],
   }
 }
 
 /** The pending version a rotation created gets its value: the labels asked for join the AWSPENDING it has. */
-function fillPending(
+async function fillPending(
   ctx: ActionContext,
   record: SecretRecord,
   versionId: string,
   value: SecretValue,
   stages: string[] | undefined,
-): VersionWrite {
+): Promise<VersionWrite> {
   const meta = record.versions[versionId]!
   delete meta.noValue
   for (const stage of stages ?? [CURRENT])
     if (!meta.stages.includes(stage)) moveStageTo(record, stage, versionId)
   record.lastChangedDate = ctx.now()
-  return { versionId, created: true, ops: [putValueOp(storeIdOf(record), versionId, value)] }
+  const stored = await storedValueFor(ctx, record, versionId, value)
+  return { versionId, created: true, ops: [putValueOp(storeIdOf(record), versionId, stored)] }
 }

@@ -5,7 +5,7 @@ import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { optionalBase64 } from './encoding.ts'
 import { encrypt, encryptionVersion } from './encryption.ts'
-import { requireKey } from './model.ts'
+import { requireUsableKey } from './kms-state.ts'
 import type { TransitState } from './state.ts'
 
 const fields = {
@@ -29,7 +29,7 @@ export const datakeyPath = definePath<typeof fields, TransitState>({
         throw new InvalidRequestError(`Invalid path, must be "plaintext" or "wrapped"`)
       const bits = input.bits ?? 256
       if (bits !== 128 && bits !== 256 && bits !== 512) throw new InvalidRequestError('invalid bits value')
-      const key = await requireKey(storage, input.name ?? '')
+      const key = await requireUsableKey(storage, input.name ?? '')
       const dataKey = crypto.randomBytes(bits / 8)
       const version = encryptionVersion(key, input.key_version)
       const ciphertext = encrypt(key, version, dataKey, {

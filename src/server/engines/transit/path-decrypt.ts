@@ -7,7 +7,8 @@ import type { LogicalResponse } from '../../../sdk/request.ts'
 import { batchItems, itemInt, itemString, runBatch } from './batch.ts'
 import { optionalBase64 } from './encoding.ts'
 import { type CryptOptions, decrypt, encrypt, encryptionVersion } from './encryption.ts'
-import { requireKey, type TransitKey } from './model.ts'
+import { requireUsableKey } from './kms-state.ts'
+import type { requireKey, TransitKey } from './model.ts'
 import type { TransitState } from './state.ts'
 
 const fields = {
@@ -61,7 +62,7 @@ function handler(each: (key: TransitKey, item: Record<string, unknown>) => Recor
     storage: Parameters<typeof requireKey>[0]
     input: Record<string, unknown>
   }): Promise<LogicalResponse> => {
-    const key = await requireKey(storage, (input['name'] as string | undefined) ?? '')
+    const key = await requireUsableKey(storage, (input['name'] as string | undefined) ?? '')
     if (input['batch_input'] !== undefined) {
       const code = input['partial_failure_response_code'] as number | undefined
       return runBatch(batchItems(input['batch_input']), (item) => each(key, item), code)

@@ -7,7 +7,8 @@ import { batchItems, itemInt, itemString, runBatch } from './batch.ts'
 import { optionalBase64, requireBase64 } from './encoding.ts'
 import { encrypt, encryptionVersion } from './encryption.ts'
 import { getOrCreateKey } from './keyring.ts'
-import { loadKeyShared, requireKey, type TransitKey } from './model.ts'
+import { requireUsableKey } from './kms-state.ts'
+import { loadKeyShared, type TransitKey } from './model.ts'
 import type { TransitState } from './state.ts'
 
 const fields = {
@@ -77,7 +78,7 @@ export const encryptPath = definePath<typeof fields, TransitState>({
     },
     update: async ({ input, storage }) => {
       const items = input.batch_input === undefined ? undefined : batchItems(input.batch_input)
-      return respond(await requireKey(storage, input.name ?? ''), input, items)
+      return respond(await requireUsableKey(storage, input.name ?? ''), input, items)
     },
   },
 })

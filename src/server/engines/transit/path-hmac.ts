@@ -6,7 +6,7 @@ import { f } from '../../../sdk/framework/fields.ts'
 import { batchItems, itemString, runBatch } from './batch.ts'
 import { requireBase64 } from './encoding.ts'
 import { computeHmac } from './hmac.ts'
-import { requireKey } from './model.ts'
+import { requireUsableKey } from './kms-state.ts'
 import type { TransitState } from './state.ts'
 
 const fields = {
@@ -25,7 +25,7 @@ export const hmacPath = definePath<typeof fields, TransitState>({
   help: 'Computes an HMAC of base64 input with the named key.',
   operations: {
     update: async ({ storage, input }) => {
-      const key = await requireKey(storage, input.name ?? '', 'encryption key not found')
+      const key = await requireUsableKey(storage, input.name ?? '', 'encryption key not found')
       const algorithm = input.urlalgorithm || input.algorithm || 'sha2-256'
       let version = input.key_version ?? 0
       if (version === 0) version = key.latest_version

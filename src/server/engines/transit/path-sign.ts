@@ -9,7 +9,8 @@ import { batchItems, itemInt, itemString, runBatch } from './batch.ts'
 import { optionalBase64, requireBase64 } from './encoding.ts'
 import { encryptionVersion } from './encryption.ts'
 import { computeHmac } from './hmac.ts'
-import { requireKey, type TransitKey } from './model.ts'
+import { requireUsableKey } from './kms-state.ts'
+import type { TransitKey } from './model.ts'
 import { type SignOptions, sign, verify } from './signing.ts'
 import type { TransitState } from './state.ts'
 import { parseVersioned } from './versioned-value.ts'
@@ -91,7 +92,7 @@ function handler(
   each: (key: TransitKey, input: Input, item: Record<string, unknown>) => Record<string, unknown>,
 ) {
   return async ({ storage, input }: { storage: Storage; input: Input }): Promise<LogicalResponse> => {
-    const key = await requireKey(storage, (input['name'] as string | undefined) ?? '', missing)
+    const key = await requireUsableKey(storage, (input['name'] as string | undefined) ?? '', missing)
     if (input['batch_input'] !== undefined) {
       const code = input['partial_failure_response_code'] as number | undefined
       return runBatch(batchItems(input['batch_input']), (item) => each(key, input, item), code)

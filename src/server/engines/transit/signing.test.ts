@@ -112,15 +112,13 @@ describe('transit signatures', () => {
           { valid: true },
         )
       }
-      // prehashed is refused, never signed as if it were the message.
+      // prehashed ECDSA is refused, never signed as if it were the message (Node cannot sign a given digest).
       const digest = crypto.createHash('sha256').update(message).digest()
-      assert.deepEqual(
-        await failure(() => h.call('update', 'sign/ec', { input: b64(digest), prehashed: true })),
-        {
-          status: 400,
-          message: 'prehashed input is not supported by this server',
-        },
+      const refused = await failure(() =>
+        h.call('update', 'sign/ec', { input: b64(digest), prehashed: true }),
       )
+      assert.equal(refused.status, 400)
+      assert.match(refused.message, /^prehashed input is not supported for ecdsa-p\d+ keys by this server$/)
     })
   }
 

@@ -2,6 +2,7 @@
 import crypto from 'node:crypto'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { deriveKey } from './derive.ts'
+import { signDigestPkcs1, verifyDigestPkcs1 } from './digest-signing.ts'
 import { decodeBase64 } from './encoding.ts'
 import { digestName } from './hash-algorithms.ts'
 import { ecdsaCoordinateBytes, isEcdsa, isRsa, supportsSigning } from './key-types.ts'
@@ -59,17 +60,30 @@ function rsaPadding(algorithm: string): { padding: number; saltLength?: number }
 }
 
 /**
- * The digest algorithm Node signs with. Node offers no signature over a caller's digest (its null digest still
- * hashes), so `prehashed` is refused rather than signing something Vault would not.
+ * The digest algorithm Node signs with, or for `prehashed` input (a digest the caller computed) the digest it is
+ * of. Node hashes whatever crypto.sign is given, even with a null algorithm, so a digest can be signed only as RSA
+ * PKCS#1 v1.5 (digest-signing.ts): prehashed PSS and ECDSA are refused rather than signing something Vault would
+ * not. hash_algorithm=none is Vault's PKCS#1 v1.5 signature of the input as is, prehashed only.
  */
 function signingInput(
   key: TransitKey,
   input: Buffer,
   options: SignOptions,
-): { digest: string | null; data: Buffer } {
-  if (key.type === 'ed25519') return { digest: null, data: input }
-  if (options.prehashed) throw new InvalidRequestError('prehashed input is not supported by this server')
-  return { digest: digestName(options.hashAlgorithm), data: input }
+): { digest: string | null; data: Buffer; prehashed: boolean } {
+  if (key.type === 'ed25519') return { digest: null, data: input, prehashed: false }
+  const none = options.hashAlgorithm === 'none'
+  if (none && !(options.prehashed && isRsa(key.type) && options.signatureAlgorithm === 'pkcs1v15'))
+    throw new InvalidRequestError(
+      'hash_algorithm=none requires prehashed=true and signature_algorithm=pkcs1v15 with an RSA key',
+    )
+  if (!options.prehashed) return { digest: digestName(options.hashAlgorithm), data: input, prehashed: false }
+  if (!isRsa(key.type))
+    throw new InvalidRequestError(`prehashed input is not supported for ${key.type} keys by this server`)
+  if (options.signatureAlgorithm !== 'pkcs1v15')
+    throw new InvalidRequestError(
+      'prehashed input is supported with signature_algorithm=pkcs1v15 only by this server',
+    )
+  return { digest: none ? null : digestName(options.hashAlgorithm), data: input, prehashed: true }
 }
 
 export function requireSigning(key: TransitKey): void {
@@ -81,10 +95,11 @@ export function requireSigning(key: TransitKey): void {
 export function sign(key: TransitKey, version: number, input: Buffer, options: SignOptions): string {
   requireSigning(key)
   checkMarshaling(key, options.marshalingAlgorithm)
-  const { digest, data } = signingInput(key, input, options)
+  const { digest, data, prehashed } = signingInput(key, input, options)
   const privateKey = privateKeyFor(key, version, options.context)
   let signature: Buffer
-  if (isRsa(key.type)) {
+  if (prehashed) signature = signDigestPkcs1(privateKey, digest, data)
+  else if (isRsa(key.type)) {
     const padding = rsaPadding(options.signatureAlgorithm)
     const saltLength = crypto.constants.RSA_PSS_SALTLEN_MAX_SIGN
     signature = crypto.sign(digest, data, { key: privateKey, ...padding, saltLength })
@@ -111,8 +126,9 @@ export function verify(key: TransitKey, input: Buffer, signatureText: string, op
         : undefined
       : decodeBase64(payload)
   if (signature === undefined) throw new InvalidRequestError('invalid base64 signature value')
-  const { digest, data } = signingInput(key, input, options)
+  const { digest, data, prehashed } = signingInput(key, input, options)
   const publicKey = crypto.createPublicKey(privateKeyFor(key, version, options.context))
+  if (prehashed) return verifyDigestPkcs1(publicKey, digest, data, signature)
   // A signature of the wrong length or shape is simply invalid; OpenSSL may throw on it instead of answering false.
   try {
     if (isRsa(key.type)) {

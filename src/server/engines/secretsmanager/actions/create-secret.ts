@@ -3,9 +3,9 @@ import { randomAlphanumeric, uuid } from '../../../../lib/random.ts'
 import { type ActionContext, arnOf } from '../context.ts'
 import { invalidRequest, resourceExists } from '../errors.ts'
 import { type Input, nameOf, optBool, optString, secretValueOf, tagsOf, tokenOf } from '../input.ts'
+import { isDefaultKey, resolveKey } from '../kms-envelope.ts'
 import {
   loadRecord,
-  loadValue,
   putRecordOp,
   putValueOp,
   regionalStoreId,
@@ -15,6 +15,7 @@ import {
 } from '../model.ts'
 import { addReplicas, replicaRequestsOf, replicationStatus } from '../replication.ts'
 import { locate } from '../resolve.ts'
+import { readValue, storedValueFor } from '../version-crypto.ts'
 import { addVersion } from '../versions.ts'
 
 export async function createSecret(ctx: ActionContext, input: Input): Promise<Record<string, unknown>> {
@@ -41,7 +42,8 @@ export async function createSecret(ctx: ActionContext, input: Input): Promise<Re
         value === undefined
           ? version === undefined
           : version !== undefined &&
-            sameValue(await loadValue(ctx.storage, storeIdOf(existing), token), value)
+            // Plaintexts compared: a sealed version's ciphertext differs on every write.
+            sameValue(await readValue(ctx, existing, token), value)
       if (!same)
         throw resourceExists("You can't modify an existing version, you can only create a new version.")
       return answer(ctx, existing, value === undefined ? undefined : token)
@@ -59,17 +61,25 @@ export async function createSecret(ctx: ActionContext, input: Input): Promise<Re
     // The name's home is taken by a secret primary in another region: this one is stored under its region too.
     if (await loadRecord(ctx.storage, name)) record.storeAs = regionalStoreId(ctx.region, name)
     if (description !== undefined) record.description = description
-    if (kmsKeyId !== undefined && kmsKeyId !== '') record.kmsKeyId = kmsKeyId
+    // A customer key must exist: it is recorded by its ARN, and each version is sealed under it.
+    if (!isDefaultKey(kmsKeyId)) {
+      record.kmsKey = await resolveKey(ctx, kmsKeyId!)
+      record.kmsKeyId = record.kmsKey.arn
+    }
     if (type !== undefined) record.type = type
     if (token !== undefined) record.createToken = token
     const versionId = value === undefined ? undefined : (token ?? uuid())
     if (versionId !== undefined) addVersion(record, versionId, now, undefined)
+    const stored =
+      versionId !== undefined && value !== undefined
+        ? await storedValueFor(ctx, record, versionId, value)
+        : undefined
     const replicaOps = replicas ? await addReplicas(ctx, record, replicas, forceReplicas) : []
     await ctx.storage.batch([
       ...replicaOps,
       putRecordOp(record),
-      ...(versionId !== undefined && value !== undefined
-        ? [putValueOp(storeIdOf(record), versionId, value)]
+      ...(versionId !== undefined && stored !== undefined
+        ? [putValueOp(storeIdOf(record), versionId, stored)]
         : []),
     ])
     return answer(ctx, record, versionId)

@@ -5,8 +5,10 @@ import { getJsonSharedNow } from '../../../../sdk/storage.ts'
 import { type ActionContext, arnOf } from '../context.ts'
 import { invalidRequest, stageNotFound, versionNotFound } from '../errors.ts'
 import { epochSeconds, type Input, optString, secretIdOf } from '../input.ts'
+import { isSealed, type StoredValue } from '../kms-envelope.ts'
 import { type SecretRecord, type SecretValue, storeIdOf, valueKey, versionWithStage } from '../model.ts'
 import { findSecret, requireLive } from '../resolve.ts'
+import { openStored } from '../version-crypto.ts'
 import { CURRENT } from '../versions.ts'
 
 export async function getSecretValue(ctx: ActionContext, input: Input): Promise<Record<string, unknown>> {
@@ -18,14 +20,24 @@ export async function getSecretValue(ctx: ActionContext, input: Input): Promise<
   for (let attempt = 0; ; attempt++) {
     const record = requireLive(await findSecret(ctx, secretId, true))
     const id = pickVersion(record, versionId, stage)
-    const value = await getJsonSharedNow<SecretValue>(ctx.storage, valueKey(storeIdOf(record), id))
+    const value = await getJsonSharedNow<StoredValue>(ctx.storage, valueKey(storeIdOf(record), id))
     if (value === undefined && attempt === 0) continue
     if (value === undefined) throw versionNotFound(id)
     const arn = arnOf(ctx, record.name, record.suffix)
+    const meta = record.versions[id]!
+    // Under a KMS key each read is this caller's kms:Decrypt, so nothing is remembered across callers.
+    if (isSealed(value))
+      return {
+        ARN: arn,
+        Name: record.name,
+        VersionId: id,
+        ...(await openStored(ctx, record, value)),
+        VersionStages: [...meta.stages],
+        CreatedDate: epochSeconds(meta.createdDate),
+      }
     const remembered = answers.get(record)
     if (remembered && remembered.value === value && remembered.id === id && remembered.arn === arn)
       return remembered.answer
-    const meta = record.versions[id]!
     const answer = sharedAnswer({
       ARN: arn,
       Name: record.name,

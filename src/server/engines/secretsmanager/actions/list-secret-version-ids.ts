@@ -31,7 +31,8 @@ export async function listSecretVersionIds(
         VersionId: id,
         VersionStages: [...meta.stages],
         CreatedDate: epochSeconds(meta.createdDate),
-        ...(record.kmsKeyId !== undefined ? { KmsKeyIds: [record.kmsKeyId] } : {}),
+        // The keys this version's value is encrypted under (none under the default key).
+        ...(meta.kmsKeyIds !== undefined ? { KmsKeyIds: [...meta.kmsKeyIds] } : {}),
       }
     }),
     ...(next !== undefined ? { NextToken: Buffer.from(next).toString('base64url') } : {}),

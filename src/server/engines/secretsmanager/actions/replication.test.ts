@@ -12,14 +12,25 @@ const POLICY = JSON.stringify({
   Statement: [{ Effect: 'Deny', Principal: '*', Action: 'secretsmanager:DeleteSecret', Resource: '*' }],
 })
 
+const EAST_KEY = '0b6a1f3e-6c2d-4c55-9a43-2f1e8d7c6b5a'
+const EAST_KEY_ARN = `arn:aws:kms:us-east-1:000000000000:key/${EAST_KEY}`
+const WEST_KEY = '5d2c8e71-0a4b-4f3e-8c6d-9b1a2e3f4c5d'
+const WEST_KEY_ARN = `arn:aws:kms:us-east-1:000000000000:key/${WEST_KEY}`
+
 async function replicated() {
   const sm = await makeSm({ mountOptions: { account_id: '123456789012' } })
   const east = sm.awsIn('us-east-1')
   const west = sm.awsIn('eu-west-1')
-  const created = await east('CreateSecret', { Name: 'app/db', SecretString: 'one', KmsKeyId: 'k-east' })
+  sm.keys.create('k-east', EAST_KEY)
+  sm.keys.create('k-west', WEST_KEY)
+  const created = await east('CreateSecret', {
+    Name: 'app/db',
+    SecretString: 'one',
+    KmsKeyId: 'alias/k-east',
+  })
   const replicatedOut = await east('ReplicateSecretToRegions', {
     SecretId: 'app/db',
-    AddReplicaRegions: [{ Region: 'eu-west-1', KmsKeyId: 'k-west' }],
+    AddReplicaRegions: [{ Region: 'eu-west-1', KmsKeyId: 'alias/k-west' }],
   })
   return { sm, east, west, arn: String(created['ARN']), replicatedOut }
 }
@@ -53,7 +64,7 @@ describe('ReplicateSecretToRegions', () => {
     const { west, arn, replicatedOut } = await replicated()
     assert.deepEqual(replicatedOut, {
       ARN: arn,
-      ReplicationStatus: [{ Region: 'eu-west-1', KmsKeyId: 'k-west', Status: 'InSync' }],
+      ReplicationStatus: [{ Region: 'eu-west-1', KmsKeyId: WEST_KEY_ARN, Status: 'InSync' }],
     })
     const read = await west('GetSecretValue', { SecretId: 'app/db' })
     assert.equal(read['SecretString'], 'one')
@@ -72,13 +83,13 @@ describe('ReplicateSecretToRegions', () => {
     assert.equal(described['Description'], 'the db')
     assert.deepEqual(described['Tags'], [{ Key: 'team', Value: 'a' }])
     assert.equal(described['PrimaryRegion'], 'us-east-1')
-    assert.equal(described['KmsKeyId'], 'k-west')
+    assert.equal(described['KmsKeyId'], WEST_KEY_ARN)
     assert.equal(described['ReplicationStatus'], undefined)
     const primary = await east('DescribeSecret', { SecretId: 'app/db' })
     assert.equal(primary['PrimaryRegion'], 'us-east-1')
-    assert.equal(primary['KmsKeyId'], 'k-east')
+    assert.equal(primary['KmsKeyId'], EAST_KEY_ARN)
     assert.deepEqual(primary['ReplicationStatus'], [
-      { Region: 'eu-west-1', KmsKeyId: 'k-west', Status: 'InSync' },
+      { Region: 'eu-west-1', KmsKeyId: WEST_KEY_ARN, Status: 'InSync' },
     ])
   })
 
@@ -195,7 +206,7 @@ describe('StopReplicationToReplica', () => {
     const previous = await west('GetSecretValue', { SecretId: 'app/db', VersionStage: 'AWSPREVIOUS' })
     assert.equal(previous['SecretString'], 'one')
     const described = await west('DescribeSecret', { SecretId: 'app/db' })
-    assert.equal(described['KmsKeyId'], 'k-west')
+    assert.equal(described['KmsKeyId'], WEST_KEY_ARN)
     assert.equal(described['PrimaryRegion'], undefined)
     assert.equal((await east('DescribeSecret', { SecretId: 'app/db' }))['ReplicationStatus'], undefined)
     // Both can now be deleted on their own.

@@ -70,7 +70,9 @@ export async function stopReplicationToReplica(
     const promoted: SecretRecord = structuredClone(primary)
     delete promoted.replicas
     delete promoted.kmsKeyId
+    delete promoted.kmsKey
     if (replica.kmsKeyId !== undefined) promoted.kmsKeyId = replica.kmsKeyId
+    if (replica.kmsKey !== undefined) promoted.kmsKey = replica.kmsKey
     promoted.region = ctx.region
     promoted.storeAs = regionalStoreId(ctx.region, primary.name)
     const values = await Promise.all(

@@ -24,6 +24,7 @@ describe('CreateSecret', () => {
 
   it('without a value has no versions; Description, KmsKeyId, Tags and Type are stored', async () => {
     const sm = await makeSm()
+    const key = sm.keys.create('k')
     const out = await sm.aws('CreateSecret', {
       Name: 'empty',
       Description: 'd',
@@ -34,7 +35,8 @@ describe('CreateSecret', () => {
     assert.equal(out['VersionId'], undefined)
     const d = await sm.aws('DescribeSecret', { SecretId: 'empty' })
     assert.equal(d['Description'], 'd')
-    assert.equal(d['KmsKeyId'], 'alias/k')
+    // Recorded as the key's ARN, whichever form named it.
+    assert.equal(d['KmsKeyId'], key.arn)
     assert.equal(d['Type'], 't')
     assert.deepEqual(d['Tags'], [{ Key: 'team', Value: 'a' }])
     assert.deepEqual(d['VersionIdsToStages'], {})
@@ -284,11 +286,12 @@ describe('PutSecretValue', () => {
 describe('UpdateSecret and DescribeSecret', () => {
   it('changes description and KMS key without a version; a value makes a new AWSCURRENT version', async () => {
     const sm = await makeSm()
+    sm.keys.create('k1')
     await sm.aws('CreateSecret', {
       Name: 's',
       SecretString: '1',
       ClientRequestToken: token(1),
-      KmsKeyId: 'k1',
+      KmsKeyId: 'alias/k1',
     })
     sm.tick(5000)
     const meta = await sm.aws('UpdateSecret', { SecretId: 's', Description: 'new', KmsKeyId: '' })

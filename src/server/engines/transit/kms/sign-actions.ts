@@ -3,6 +3,7 @@ import crypto from 'node:crypto'
 import { AwsError } from '../../../../sdk/aws-error.ts'
 import { optString, validation } from '../../../../sdk/aws-input.ts'
 import { blobField } from '../../../../sdk/aws-kms-routes.ts'
+import { digestLength, signDigestPkcs1, verifyDigestPkcs1 } from '../digest-signing.ts'
 import { isRsa } from '../key-types.ts'
 import { liveVersions, privateKeyOf, requireKey, type TransitKey, versionOf } from '../model.ts'
 import type { KmsContext } from './context.ts'
@@ -45,16 +46,29 @@ function signingOptions(
   return { digest }
 }
 
-function message(input: Input): Buffer {
+/** The Message, and whether it is a digest the caller computed (MessageType DIGEST) rather than the message. */
+function message(input: Input): { bytes: Buffer; isDigest: boolean } {
   const messageType = optString(input, 'MessageType') ?? 'RAW'
-  if (messageType === 'DIGEST')
-    throw new AwsError('ValidationException', 'MessageType DIGEST is not supported by this server; send RAW.')
-  if (messageType !== 'RAW')
+  if (messageType !== 'RAW' && messageType !== 'DIGEST')
     throw validation('messageType', 'Member must satisfy enum value set: [RAW, DIGEST]')
   const bytes = blobField(input, 'Message') as Buffer
   if (bytes.length < 1 || bytes.length > MAX_MESSAGE)
     throw validation('message', `Member must have length between 1 and ${MAX_MESSAGE}`)
-  return bytes
+  return { bytes, isDigest: messageType === 'DIGEST' }
+}
+
+/**
+ * A DIGEST message is signed as is: its length must be the algorithm's digest's. Node cannot sign a given digest
+ * but as RSA PKCS#1 v1.5 (digest-signing.ts), so the PSS and ECDSA algorithms take RAW messages only here.
+ */
+function checkDigest(algorithm: string, digest: string, bytes: Buffer): void {
+  if (!algorithm.startsWith('RSASSA_PKCS1_V1_5_'))
+    throw new AwsError(
+      'UnsupportedOperationException',
+      `MessageType DIGEST is supported with the RSASSA_PKCS1_V1_5 algorithms only by this server; send ${algorithm} a RAW message.`,
+    )
+  if (bytes.length !== digestLength(digest))
+    throw new AwsError('ValidationException', `Digest is invalid length for algorithm ${algorithm}.`)
 }
 
 function signingAlgorithm(input: Input): string {
@@ -64,24 +78,29 @@ function signingAlgorithm(input: Input): string {
 }
 
 export async function signAction(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
-  const data = message(input)
+  const { bytes: data, isDigest } = message(input)
   const algorithm = signingAlgorithm(input)
   const { meta, key } = await usableKey(ctx, keyId, 'SIGN_VERIFY', 'Sign')
   const { digest, ...padding } = signingOptions(meta, algorithm)
+  if (isDigest) checkDigest(algorithm, digest, data)
   const privateKey = privateKeyOf(versionOf(key, key.latest_version))
-  const signature = crypto.sign(digest, data, { key: privateKey, ...padding })
+  const signature = isDigest
+    ? signDigestPkcs1(privateKey, digest, data)
+    : crypto.sign(digest, data, { key: privateKey, ...padding })
   return { KeyId: ctx.arn(keyId), Signature: signature.toString('base64'), SigningAlgorithm: algorithm }
 }
 
 /** A signature is valid when any live version verifies it (a KMS signature does not name its version). */
 export async function verifyAction(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
-  const data = message(input)
+  const { bytes: data, isDigest } = message(input)
   const algorithm = signingAlgorithm(input)
   const signature = blobField(input, 'Signature') as Buffer
   const { meta, key } = await usableKey(ctx, keyId, 'SIGN_VERIFY', 'Verify')
   const { digest, ...padding } = signingOptions(meta, algorithm)
+  if (isDigest) checkDigest(algorithm, digest, data)
   const valid = liveVersions(key).some(([, entry]) => {
     const publicKey = crypto.createPublicKey(privateKeyOf(entry))
+    if (isDigest) return verifyDigestPkcs1(publicKey, digest, data, signature)
     try {
       return crypto.verify(digest, data, { key: publicKey, ...padding }, signature)
     } catch {

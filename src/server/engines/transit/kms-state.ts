@@ -1,0 +1,33 @@
+// The transit API honours a KMS key's state: a key backing a Disabled or PendingDeletion KMS key does no cryptography.
+import { InvalidRequestError } from '../../../sdk/errors.ts'
+import { getJsonShared, type Storage } from '../../../sdk/storage.ts'
+import type { KmsKeyMeta } from './kms/metadata.ts'
+import { META_PREFIX } from './kms/metadata.ts'
+import { requireKey, type TransitKey } from './model.ts'
+
+/** Only KMS-made keys carry KMS metadata, and their names are key ids: other keys cost no extra read. */
+const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+/**
+ * requireKey for the cryptographic paths (encrypt, decrypt, rewrap, datakey, sign, verify, hmac): a key that backs a
+ * KMS key which is Disabled or PendingDeletion is refused with a 400 naming the state, as KMS refuses it, so
+ * DisableKey cannot be bypassed through the Vault API. Key management (read, config, rotate, export) is unaffected.
+ */
+export async function requireUsableKey(
+  storage: Storage,
+  name: string,
+  message?: string,
+): Promise<TransitKey> {
+  const key = await requireKey(storage, name, message)
+  if (!KEY_ID.test(name)) return key
+  const meta = await getJsonShared<KmsKeyMeta>(storage, META_PREFIX + name)
+  if (meta?.keyState === 'Disabled')
+    throw new InvalidRequestError(
+      `key "${name}" backs a KMS key that is disabled; enable it with KMS EnableKey`,
+    )
+  if (meta?.keyState === 'PendingDeletion')
+    throw new InvalidRequestError(
+      `key "${name}" backs a KMS key that is pending deletion; cancel it with KMS CancelKeyDeletion`,
+    )
+  return key
+}

@@ -1,0 +1,75 @@
+// A KMS key's state on the transit API: a Disabled or PendingDeletion KMS key's transit key does no cryptography.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { dataOf, failure, makeTransit } from '../test-helpers.ts'
+
+const SYM = '33333333-3333-4333-8333-333333333333'
+const EC = '44444444-4444-4444-8444-444444444444'
+const kms = (action: string) => ({ headers: { 'x-amz-target': `TrentService.${action}` } })
+const plaintext = Buffer.from('state').toString('base64')
+
+describe('KMS key state on the transit API', () => {
+  it('Disabled and PendingDeletion refuse encrypt, decrypt, rewrap, datakey, sign, verify with a clear 400', async () => {
+    const h = await makeTransit()
+    await h.call('create', `keys/${SYM}`, {}, kms('CreateKey'))
+    await h.call(
+      'create',
+      `keys/${EC}`,
+      { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' },
+      kms('CreateKey'),
+    )
+    const ciphertext = String(dataOf(await h.call('update', `encrypt/${SYM}`, { plaintext }))['ciphertext'])
+    const signature = String(dataOf(await h.call('update', `sign/${EC}`, { input: plaintext }))['signature'])
+    const uses: [string, Record<string, unknown>][] = [
+      [`encrypt/${SYM}`, { plaintext }],
+      [`decrypt/${SYM}`, { ciphertext }],
+      [`rewrap/${SYM}`, { ciphertext }],
+      [`datakey/plaintext/${SYM}`, {}],
+      [`sign/${EC}`, { input: plaintext }],
+      [`verify/${EC}`, { input: plaintext, signature }],
+    ]
+    const config = (keyId: string) => `keys/${keyId}/config`
+    for (const keyId of [SYM, EC]) await h.call('update', config(keyId), { KeyId: keyId }, kms('DisableKey'))
+    for (const [path, body] of uses) {
+      const refused = await failure(() => h.call('update', path, body))
+      assert.equal(refused.status, 400, path)
+      assert.match(refused.message, /backs a KMS key that is disabled/, path)
+    }
+    for (const keyId of [SYM, EC]) {
+      await h.call('update', config(keyId), { KeyId: keyId }, kms('EnableKey'))
+      await h.call(
+        'delete',
+        `keys/${keyId}`,
+        { KeyId: keyId, PendingWindowInDays: 7 },
+        kms('ScheduleKeyDeletion'),
+      )
+    }
+    for (const [path, body] of uses) {
+      const refused = await failure(() => h.call('update', path, body))
+      assert.equal(refused.status, 400, path)
+      assert.match(refused.message, /pending deletion/, path)
+    }
+    for (const keyId of [SYM, EC]) {
+      await h.call('update', config(keyId), { KeyId: keyId }, kms('CancelKeyDeletion'))
+      // Cancelled deletion leaves the key Disabled, as AWS does; enabled again, it works.
+      await h.call('update', config(keyId), { KeyId: keyId }, kms('EnableKey'))
+    }
+    assert.equal(
+      Buffer.from(
+        String(dataOf(await h.call('update', `decrypt/${SYM}`, { ciphertext }))['plaintext']),
+        'base64',
+      ).toString(),
+      'state',
+    )
+    assert.equal(
+      dataOf(await h.call('update', `verify/${EC}`, { input: plaintext, signature }))['valid'],
+      true,
+    )
+  })
+
+  it('a transit key that backs no KMS key is not affected', async () => {
+    const h = await makeTransit()
+    await h.call('create', 'keys/plain', {})
+    assert.ok(dataOf(await h.call('update', 'encrypt/plain', { plaintext }))['ciphertext'])
+  })
+})
