@@ -1,6 +1,8 @@
 // The metrics registry in process: Vault's names move with traffic, sys/metrics' authorisation, both formats, and
+
 // two servers in one process keeping apart.
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -184,5 +186,22 @@ describe('server metrics', () => {
       60_000,
     )
     assert.ok(value(samples, 'coffer_rotation_started_total') >= 2)
+  })
+
+  it('counts leak fingerprint checks, incidents and the secrets they matched', async () => {
+    await t.call('POST', 'secret/data/leaked', { body: { data: { password: 'leaked-value-for-metrics' } } })
+    const digest = createHash('sha256').update('leaked-value-for-metrics').digest('hex')
+    const before = await scrape(t)
+    const miss = await t.call('POST', 'sys/leak/fingerprints', {
+      body: { digests: ['0'.repeat(64)], refresh: true },
+    })
+    assert.equal(miss.status, 200, JSON.stringify(miss.body))
+    const hit = await t.call('POST', 'sys/leak/fingerprints', { body: { digests: [digest], refresh: true } })
+    assert.equal(hit.body.data.matches.length, 1, JSON.stringify(hit.body))
+    const after = await scrape(t)
+    const grew = (name: string) => value(after, name) - value(before, name)
+    assert.equal(grew('coffer_leak_fingerprint_checks_total'), 2)
+    assert.equal(grew('coffer_leak_incidents_total'), 1)
+    assert.equal(grew('coffer_leak_matched_secrets_total'), 1)
   })
 })

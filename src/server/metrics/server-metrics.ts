@@ -80,6 +80,21 @@ export class ServerMetrics implements MetricsExposition {
       'Secret rotation attempts that failed',
       () => core.metrics.rotationFailed,
     )
+    this.#counter(
+      'coffer_leak_fingerprint_checks_total',
+      'Leak fingerprint checks answered (sys/leak/fingerprints)',
+      () => core.metrics.leakChecks,
+    )
+    this.#counter(
+      'coffer_leak_incidents_total',
+      'Leak fingerprint checks that matched stored secrets: incidents to respond to',
+      () => core.metrics.leakIncidents,
+    )
+    this.#counter(
+      'coffer_leak_matched_secrets_total',
+      'Stored secrets (path and field) found in leak fingerprint checks',
+      () => core.metrics.leakMatchedSecrets,
+    )
     new Gauge({
       name: 'vault_core_unsealed',
       help: '1 while the server is unsealed',

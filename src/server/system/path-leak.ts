@@ -7,7 +7,7 @@ import type { SystemServices } from '../core/services.ts'
 import { LeakIndex, type LeakIndexServices } from './leak-index.ts'
 
 /** The services this file uses. */
-export type LeakPathServices = Pick<SystemServices, 'logger'> & LeakIndexServices
+export type LeakPathServices = Pick<SystemServices, 'logger' | 'metrics'> & LeakIndexServices
 
 /** Digests per request: a scanner sends its candidates in batches of at most this many. */
 export const MAX_DIGESTS = 10_000
@@ -37,9 +37,12 @@ export function leakPaths(services: LeakPathServices) {
           const digests = parseDigests(input.digests)
           const found = await index.lookup(digests, input.refresh ?? false)
           const matches = found.map(({ digest, ref }) => ({ digest, ...ref }))
+          services.metrics.leakChecks++
           // The audit log HMACs the paths in the response like any response string; the operational log
           // names them in clear (a path is not a secret) so a leak finding is visible without a search.
           if (matches.length > 0) {
+            services.metrics.leakIncidents++
+            services.metrics.leakMatchedSecrets += new Set(matches.map((m) => `${m.path}#${m.field}`)).size
             services.logger.log('warn', 'leak fingerprint check matched stored secrets', {
               request_id: request.id,
               matches: matches.map(

@@ -25,6 +25,10 @@ export class CoreMetrics {
   rotationStarted = 0
   rotationSucceeded = 0
   rotationFailed = 0
+  /** sys/leak/fingerprints: checks answered, checks that matched stored secrets (incidents), secrets matched. */
+  leakChecks = 0
+  leakIncidents = 0
+  leakMatchedSecrets = 0
   readonly secretAccess: PathAccessCounter
 
   countRotation(kind: 'started' | 'succeeded' | 'failed'): void {
