@@ -40,4 +40,16 @@ describe('exceedsJsonDepth', () => {
     assert.equal(exceedsJsonDepth('{"open', 0), true)
     assert.equal(exceedsJsonDepth('"\\', 0), false)
   })
+
+  it('clears a large shallow document with few openers, and still counts when openers are many', () => {
+    const batch = JSON.stringify({
+      batch_input: Array.from({ length: 100 }, () => ({ plaintext: 'x'.repeat(1400) })),
+    })
+    assert.equal(exceedsJsonDepth(batch, 500), false)
+    // More openers than the limit, all inside strings or side by side: shallow, so not refused.
+    assert.equal(exceedsJsonDepth(JSON.stringify({ a: '{'.repeat(600), b: Array(600).fill([]) }), 500), false)
+    // Exactly the limit deep passes; one more is refused.
+    assert.equal(exceedsJsonDepth(`${'['.repeat(500)}${']'.repeat(500)}`, 500), false)
+    assert.equal(exceedsJsonDepth(`${'['.repeat(501)}${']'.repeat(501)}`, 500), true)
+  })
 })

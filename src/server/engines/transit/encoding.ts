@@ -26,9 +26,15 @@ export function isStdBase64(text: string): boolean {
   return true
 }
 
-/** The bytes of `text`, or undefined when it is not valid padded standard base64. */
+/**
+ * The bytes of `text`, or undefined when it is not valid padded standard base64. Canonical base64 (what every
+ * encoder writes) is recognised natively: it decodes and re-encodes to itself. Anything else takes the exact
+ * check, which also accepts non-zero padding bits as Go's decoder does.
+ */
 export function decodeBase64(text: string): Buffer | undefined {
-  return isStdBase64(text) ? Buffer.from(text, 'base64') : undefined
+  const bytes = Buffer.from(text, 'base64')
+  if (bytes.toString('base64') === text) return bytes
+  return isStdBase64(text) ? bytes : undefined
 }
 
 /** Like decodeBase64 but throws a 400 with `message` (Vault's wording for the field) when the text is bad. */
