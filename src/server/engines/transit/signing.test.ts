@@ -115,7 +115,9 @@ describe('transit signatures', () => {
       // prehashed: the signature of the digest is one of the message (prehashed.test.ts checks it further).
       const digest = crypto.createHash('sha256').update(message).digest()
       const prehashed = dataOf(await h.call('update', 'sign/ec', { input: b64(digest), prehashed: true }))
-      assert.ok(crypto.verify('sha256', message, crypto.createPublicKey(pem), payload(prehashed['signature'])))
+      assert.ok(
+        crypto.verify('sha256', message, crypto.createPublicKey(pem), payload(prehashed['signature'])),
+      )
     })
   }
 
