@@ -151,4 +151,39 @@ describe('transit prehashed ECDSA', () => {
       assert.equal(dataOf(verified)['valid'], true, `${input.length} bytes`)
     }
   })
+
+  it('hash_algorithm=none with prehashed and pkcs1v15 signs the digest as is (Vault ignores the hash for ECDSA); batches sign each', async () => {
+    const { h, pubFile } = await ecKey('ecdsa-p384')
+    const digest = crypto.createHash('sha384').update('none').digest()
+    const body = { prehashed: true, hash_algorithm: 'none', signature_algorithm: 'pkcs1v15' }
+    const signed = dataOf(await h.call('update', 'sign/ec', { ...body, input: b64(digest) }))
+    assert.ok(opensslVerifies(pubFile, digest, signatureBytes(signed['signature'])))
+    const digests = ['a', 'b', 'c'].map((text) => crypto.createHash('sha256').update(text).digest())
+    const batch = dataOf(
+      await h.call('update', 'sign/ec', {
+        prehashed: true,
+        marshaling_algorithm: 'jws',
+        batch_input: digests.map((d, i) => ({ input: b64(d), reference: String(i) })),
+      }),
+    )['batch_results'] as Record<string, unknown>[]
+    assert.equal(batch.length, 3)
+    const verified = dataOf(
+      await h.call('update', 'verify/ec', {
+        prehashed: true,
+        marshaling_algorithm: 'jws',
+        // Each signature against its own digest, and the first against the second's digest.
+        batch_input: [
+          ...batch.map((item, i) => ({
+            input: b64(digests[i] ?? Buffer.alloc(0)),
+            signature: item['signature'],
+          })),
+          { input: b64(digests[1] ?? Buffer.alloc(0)), signature: batch[0]?.['signature'] },
+        ],
+      }),
+    )['batch_results'] as Record<string, unknown>[]
+    assert.deepEqual(
+      verified.map((item) => item['valid']),
+      [true, true, true, false],
+    )
+  })
 })
