@@ -410,7 +410,7 @@ describe('AWS SDK for JavaScript v3 KMS client against Coffer', () => {
     )
   })
 
-  it("Sign/Verify with MessageType DIGEST: PKCS#1 v1.5 over the caller's digest equals the RAW signature; PSS and ECDSA refused", async () => {
+  it("Sign/Verify with MessageType DIGEST: PKCS#1 v1.5 over the caller's digest equals the RAW signature", async () => {
     const message = Buffer.from('digest me')
     const { KeyId } = await newKey({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' })
     for (const SigningAlgorithm of [
@@ -463,29 +463,64 @@ describe('AWS SDK for JavaScript v3 KMS client against Coffer', () => {
       ),
       (error: Error) => error.name === 'ValidationException' && /invalid length/.test(error.message),
     )
-    await assert.rejects(
-      client.send(
-        new SignCommand({
-          KeyId,
-          Message: digest,
-          MessageType: 'DIGEST',
-          SigningAlgorithm: 'RSASSA_PSS_SHA_256',
-        }),
-      ),
-      (error: Error) => error.name === 'UnsupportedOperationException',
-    )
+  })
+
+  it('Sign/Verify with MessageType DIGEST for RSA-PSS (salt = digest length) and ECDSA: verified by Node as the message', async () => {
+    const message = Buffer.from('digest me too')
+    const rsa = await newKey({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' })
     const ec = await newKey({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' })
-    await assert.rejects(
-      client.send(
-        new SignCommand({
-          KeyId: ec.KeyId,
-          Message: digest,
-          MessageType: 'DIGEST',
-          SigningAlgorithm: 'ECDSA_SHA_256',
-        }),
-      ),
-      (error: Error) => error.name === 'UnsupportedOperationException',
-    )
+    const cases = [
+      [rsa.KeyId, 'RSASSA_PSS_SHA_256', { padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }],
+      [rsa.KeyId, 'RSASSA_PSS_SHA_512', { padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 64 }],
+      [ec.KeyId, 'ECDSA_SHA_256', {}],
+    ] as const
+    for (const [KeyId, SigningAlgorithm, check] of cases) {
+      const hash = `sha${SigningAlgorithm.slice(-3)}`
+      const digest = crypto.createHash(hash).update(message).digest()
+      const publicKey = crypto.createPublicKey({
+        key: Buffer.from((await client.send(new GetPublicKeyCommand({ KeyId }))).PublicKey!),
+        format: 'der',
+        type: 'spki',
+      })
+      const signed = await client.send(
+        new SignCommand({ KeyId, Message: digest, MessageType: 'DIGEST', SigningAlgorithm }),
+      )
+      assert.equal(signed.SigningAlgorithm, SigningAlgorithm)
+      const signature = Buffer.from(signed.Signature!)
+      assert.ok(crypto.verify(hash, message, { key: publicKey, ...check }, signature), SigningAlgorithm)
+      // A RAW signature verifies as a DIGEST one and the other way round.
+      const raw = await client.send(
+        new SignCommand({ KeyId, Message: message, MessageType: 'RAW', SigningAlgorithm }),
+      )
+      for (const [Message, MessageType, Signature] of [
+        [digest, 'DIGEST', raw.Signature],
+        [message, 'RAW', signed.Signature],
+        [digest, 'DIGEST', signed.Signature],
+      ] as const) {
+        const verified = await client.send(
+          new VerifyCommand({ KeyId, Message, MessageType, Signature, SigningAlgorithm }),
+        )
+        assert.equal(verified.SignatureValid, true, `${SigningAlgorithm} ${MessageType}`)
+      }
+      await assert.rejects(
+        client.send(
+          new VerifyCommand({
+            KeyId,
+            Message: crypto.createHash(hash).update('other').digest(),
+            MessageType: 'DIGEST',
+            Signature: signed.Signature,
+            SigningAlgorithm,
+          }),
+        ),
+        KMSInvalidSignatureException,
+      )
+      await assert.rejects(
+        client.send(
+          new SignCommand({ KeyId, Message: digest.subarray(2), MessageType: 'DIGEST', SigningAlgorithm }),
+        ),
+        (error: Error) => error.name === 'ValidationException' && /invalid length/.test(error.message),
+      )
+    }
   })
 
   it('a rate-limit quota on the encrypt path of one key throttles that key only (ThrottlingException)', async () => {

@@ -60,9 +60,19 @@ findings["raw_verified"] = kms.verify(
     Signature=signed["Signature"],
     SigningAlgorithm="RSASSA_PKCS1_V1_5_SHA_256",
 )["SignatureValid"]
-findings["digest_pss"] = error_code(
-    lambda: kms.sign(KeyId=signer, Message=digest, MessageType="DIGEST", SigningAlgorithm="RSASSA_PSS_SHA_256")
-)
+# RSA-PSS and ECDSA over a digest: each verifies as the message's signature (RAW) and as the digest's.
+ec_signer = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+for name, key_id, algorithm in [("pss", signer, "RSASSA_PSS_SHA_256"), ("ecdsa", ec_signer, "ECDSA_SHA_256")]:
+    signature = kms.sign(KeyId=key_id, Message=digest, MessageType="DIGEST", SigningAlgorithm=algorithm)["Signature"]
+    findings[f"digest_{name}"] = [
+        kms.verify(
+            KeyId=key_id, Message=message, MessageType=kind, Signature=signature, SigningAlgorithm=algorithm
+        )["SignatureValid"]
+        for message, kind in [(b"boto3 signs a digest", "RAW"), (digest, "DIGEST")]
+    ]
+    findings[f"digest_{name}_short"] = error_code(
+        lambda: kms.sign(KeyId=key_id, Message=digest[1:], MessageType="DIGEST", SigningAlgorithm=algorithm)
+    )
 # The transit ciphertext inside the blob is printed for the test to decrypt through the Vault API.
 findings["blob"] = base64.b64encode(kms.encrypt(KeyId=key["KeyId"], Plaintext=b"cross")["CiphertextBlob"]).decode()
 print(json.dumps(findings))

@@ -11,6 +11,7 @@ import { encryptionVersion } from './encryption.ts'
 import { computeHmac } from './hmac.ts'
 import { requireUsableKey } from './kms-state.ts'
 import type { TransitKey } from './model.ts'
+import { parseSaltLength } from './pss-salt.ts'
 import { type SignOptions, sign, verify } from './signing.ts'
 import type { TransitState } from './state.ts'
 import { parseVersioned } from './versioned-value.ts'
@@ -25,10 +26,16 @@ const fields = {
   input: f.string({ description: 'Base64 input.' }),
   context: f.string({ description: 'Base64 context for derived Ed25519 keys.' }),
   key_version: f.int({ description: 'sign: the version to sign with; 0 or absent means the latest.' }),
-  prehashed: f.bool({ default: false, description: 'The input is already a digest (ECDSA).' }),
+  prehashed: f.bool({
+    default: false,
+    description: 'The input is already a digest: of hash_algorithm for RSA, of any hash for ECDSA.',
+  }),
   signature_algorithm: f.string({ default: 'pss', description: 'RSA: pss (default) or pkcs1v15.' }),
   marshaling_algorithm: f.string({ default: 'asn1', description: 'ECDSA: asn1 (default) or jws.' }),
-  salt_length: f.string({ description: 'RSA-PSS salt: only "auto" (the default) is supported.' }),
+  salt_length: f.string({
+    description:
+      'RSA-PSS salt: "auto" (the default: largest to sign, any to verify), "hash" or a byte count.',
+  }),
   signature: f.string({ description: 'verify: the vault:v<N>: signature.' }),
   hmac: f.string({ description: 'verify: the vault:v<N>: HMAC.' }),
   batch_input: f.any({ description: 'A list of {input, context, signature|hmac, reference}.' }),
@@ -44,14 +51,12 @@ function hashAlgorithm(input: Input): string {
 }
 
 function signOptions(input: Input, item: Record<string, unknown>): SignOptions {
-  const salt = input['salt_length'] as string | undefined
-  if (salt !== undefined && salt !== '' && salt !== 'auto')
-    throw new InvalidRequestError('only salt_length "auto" is supported by this server')
   return {
     hashAlgorithm: hashAlgorithm(input),
     prehashed: (input['prehashed'] as boolean | undefined) ?? false,
     signatureAlgorithm: (input['signature_algorithm'] as string | undefined) ?? 'pss',
     marshalingAlgorithm: (input['marshaling_algorithm'] as string | undefined) ?? 'asn1',
+    saltLength: parseSaltLength(input['salt_length']),
     context: optionalBase64(itemString(item, 'context'), 'failed to base64-decode context'),
   }
 }
@@ -92,6 +97,8 @@ function handler(
   each: (key: TransitKey, input: Input, item: Record<string, unknown>) => Record<string, unknown>,
 ) {
   return async ({ storage, input }: { storage: Storage; input: Input }): Promise<LogicalResponse> => {
+    // A malformed salt_length fails the whole request, batch or not, before the key is looked up (as in Vault).
+    parseSaltLength(input['salt_length'])
     const key = await requireUsableKey(storage, (input['name'] as string | undefined) ?? '', missing)
     if (input['batch_input'] !== undefined) {
       const code = input['partial_failure_response_code'] as number | undefined

@@ -1,4 +1,5 @@
-// prehashed signing: RSA PKCS#1 v1.5 over a caller's digest (and hash_algorithm=none), checked against OpenSSL both ways.
+// prehashed signing: RSA PKCS#1 v1.5 over a caller's digest (and hash_algorithm=none), checked against OpenSSL both ways;
+// prehashed-pss.test.ts and prehashed-ecdsa.test.ts check the other schemes.
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import crypto from 'node:crypto'
@@ -167,7 +168,7 @@ describe('transit prehashed signatures', () => {
     assert.equal(verified['valid'], true)
   })
 
-  it('refuses what it cannot sign faithfully, with a 400', async () => {
+  it('refuses hash_algorithm=none but with prehashed PKCS#1 v1.5, and digests of the wrong length, with a 400', async () => {
     const { h } = await rsaKey()
     await h.call('create', 'keys/ec', { type: 'ecdsa-p256' })
     const digest = b64(crypto.createHash('sha256').update('m').digest())
@@ -178,12 +179,20 @@ describe('transit prehashed signatures', () => {
         /requires prehashed=true/,
       ],
       ['sign/rsa', { input: digest, prehashed: true, hash_algorithm: 'none' }, /requires prehashed=true/],
-      ['sign/rsa', { input: digest, prehashed: true }, /signature_algorithm=pkcs1v15 only/],
-      ['sign/ec', { input: digest, prehashed: true }, /not supported for ecdsa-p256 keys/],
       ['sign/ec', { input: digest, hash_algorithm: 'none', prehashed: true }, /requires prehashed=true/],
       [
         'sign/rsa',
+        { input: digest, prehashed: true, signature_algorithm: 'other' },
+        /unsupported rsa signature/,
+      ],
+      [
+        'sign/rsa',
         { input: b64('short'), prehashed: true, signature_algorithm: 'pkcs1v15' },
+        /must be a 32-byte sha256 digest/,
+      ],
+      [
+        'verify/rsa',
+        { input: b64('short'), prehashed: true, signature_algorithm: 'pkcs1v15', signature: 'vault:v1:AAAA' },
         /must be a 32-byte sha256 digest/,
       ],
     ]

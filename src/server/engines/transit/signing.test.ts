@@ -112,13 +112,12 @@ describe('transit signatures', () => {
           { valid: true },
         )
       }
-      // prehashed ECDSA is refused, never signed as if it were the message (Node cannot sign a given digest).
+      // prehashed: the signature of the digest is one of the message (prehashed.test.ts checks it further).
       const digest = crypto.createHash('sha256').update(message).digest()
-      const refused = await failure(() =>
-        h.call('update', 'sign/ec', { input: b64(digest), prehashed: true }),
+      const prehashed = dataOf(await h.call('update', 'sign/ec', { input: b64(digest), prehashed: true }))
+      assert.ok(
+        crypto.verify('sha256', message, crypto.createPublicKey(pem), payload(prehashed['signature'])),
       )
-      assert.equal(refused.status, 400)
-      assert.match(refused.message, /^prehashed input is not supported for ecdsa-p\d+ keys by this server$/)
     })
   }
 

@@ -2,11 +2,14 @@
 import crypto from 'node:crypto'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { deriveKey } from './derive.ts'
-import { signDigestPkcs1, verifyDigestPkcs1 } from './digest-signing.ts'
+import { type EcdsaEncoding, signDigestEcdsa, verifyDigestEcdsa } from './digest-ecdsa.ts'
+import { signDigestPss, verifyDigestPss } from './digest-pss.ts'
+import { digestLength, signDigestPkcs1, verifyDigestPkcs1 } from './digest-signing.ts'
 import { decodeBase64 } from './encoding.ts'
 import { digestName } from './hash-algorithms.ts'
 import { ecdsaCoordinateBytes, isEcdsa, isRsa, supportsSigning } from './key-types.ts'
 import { privateKeyOf, type TransitKey, versionOf } from './model.ts'
+import { checkSaltLength, nodeSaltLength } from './pss-salt.ts'
 import { formatVersioned, parseVersioned } from './versioned-value.ts'
 
 export interface SignOptions {
@@ -14,6 +17,8 @@ export interface SignOptions {
   prehashed: boolean
   signatureAlgorithm: string
   marshalingAlgorithm: string
+  /** RSA-PSS salt length as Go counts it (pss-salt.ts): 0 auto, -1 the digest's length, else bytes. */
+  saltLength: number
   context: Buffer
 }
 
@@ -53,17 +58,17 @@ export function ed25519FromSeed(seed: Buffer): crypto.KeyObject {
   })
 }
 
-function rsaPadding(algorithm: string): { padding: number; saltLength?: number } {
-  if (algorithm === 'pss' || algorithm === '') return { padding: crypto.constants.RSA_PKCS1_PSS_PADDING }
-  if (algorithm === 'pkcs1v15') return { padding: crypto.constants.RSA_PKCS1_PADDING }
+function rsaAlgorithm(algorithm: string): 'pss' | 'pkcs1v15' {
+  if (algorithm === 'pss' || algorithm === '') return 'pss'
+  if (algorithm === 'pkcs1v15') return 'pkcs1v15'
   throw new InvalidRequestError(`unsupported rsa signature algorithm ${algorithm}`)
 }
 
 /**
  * The digest algorithm Node signs with, or for `prehashed` input (a digest the caller computed) the digest it is
- * of. Node hashes whatever crypto.sign is given, even with a null algorithm, so a digest can be signed only as RSA
- * PKCS#1 v1.5 (digest-signing.ts): prehashed PSS and ECDSA are refused rather than signing something Vault would
- * not. hash_algorithm=none is Vault's PKCS#1 v1.5 signature of the input as is, prehashed only.
+ * of. Node hashes whatever crypto.sign is given, so a digest is signed by digest-signing.ts (PKCS#1 v1.5),
+ * digest-pss.ts and digest-ecdsa.ts instead. hash_algorithm=none is Vault's PKCS#1 v1.5 signature of the input as
+ * is; ECDSA ignores the hash of prehashed input, as Vault does.
  */
 function signingInput(
   key: TransitKey,
@@ -72,18 +77,66 @@ function signingInput(
 ): { digest: string | null; data: Buffer; prehashed: boolean } {
   if (key.type === 'ed25519') return { digest: null, data: input, prehashed: false }
   const none = options.hashAlgorithm === 'none'
-  if (none && !(options.prehashed && isRsa(key.type) && options.signatureAlgorithm === 'pkcs1v15'))
+  if (none && !(options.prehashed && options.signatureAlgorithm === 'pkcs1v15'))
     throw new InvalidRequestError(
-      'hash_algorithm=none requires prehashed=true and signature_algorithm=pkcs1v15 with an RSA key',
+      'hash_algorithm=none requires prehashed=true and signature_algorithm=pkcs1v15',
     )
   if (!options.prehashed) return { digest: digestName(options.hashAlgorithm), data: input, prehashed: false }
-  if (!isRsa(key.type))
-    throw new InvalidRequestError(`prehashed input is not supported for ${key.type} keys by this server`)
-  if (options.signatureAlgorithm !== 'pkcs1v15')
-    throw new InvalidRequestError(
-      'prehashed input is supported with signature_algorithm=pkcs1v15 only by this server',
-    )
   return { digest: none ? null : digestName(options.hashAlgorithm), data: input, prehashed: true }
+}
+
+/** Vault's range check of an RSA-PSS salt length, against the key's size and the digest's length. */
+function checkPssSalt(key: crypto.KeyObject, digest: string, saltLength: number): void {
+  checkSaltLength(saltLength, key.asymmetricKeyDetails?.modulusLength ?? 0, digestLength(digest))
+}
+
+function ecdsaEncoding(options: SignOptions): EcdsaEncoding {
+  return options.marshalingAlgorithm === 'jws' ? 'ieee-p1363' : 'der'
+}
+
+/** A signature of a digest the caller computed (`digest` is null only for RSA PKCS#1 v1.5 with hash_algorithm=none). */
+function signPrehashed(
+  key: TransitKey,
+  privateKey: crypto.KeyObject,
+  digest: string | null,
+  data: Buffer,
+  options: SignOptions,
+): Buffer {
+  if (isEcdsa(key.type)) return signDigestEcdsa(key.type, privateKey, data, ecdsaEncoding(options))
+  if (rsaAlgorithm(options.signatureAlgorithm) === 'pkcs1v15')
+    return signDigestPkcs1(privateKey, digest, data)
+  return signDigestPss(privateKey, digest ?? '', data, options.saltLength)
+}
+
+function verifyPrehashed(
+  key: TransitKey,
+  publicKey: crypto.KeyObject,
+  digest: string | null,
+  data: Buffer,
+  signature: Buffer,
+  options: SignOptions,
+): boolean {
+  if (isEcdsa(key.type))
+    return verifyDigestEcdsa(key.type, publicKey, data, signature, ecdsaEncoding(options))
+  if (rsaAlgorithm(options.signatureAlgorithm) === 'pkcs1v15')
+    return verifyDigestPkcs1(publicKey, digest, data, signature)
+  return verifyDigestPss(publicKey, digest ?? '', data, signature, options.saltLength)
+}
+
+/** Node's options for a non-prehashed RSA signature: the padding and, for PSS, the checked salt length. */
+function rsaOptions(
+  key: crypto.KeyObject,
+  digest: string,
+  options: SignOptions,
+  operation: 'sign' | 'verify',
+): { padding: number; saltLength?: number } {
+  if (rsaAlgorithm(options.signatureAlgorithm) === 'pkcs1v15')
+    return { padding: crypto.constants.RSA_PKCS1_PADDING }
+  checkPssSalt(key, digest, options.saltLength)
+  return {
+    padding: crypto.constants.RSA_PKCS1_PSS_PADDING,
+    saltLength: nodeSaltLength(options.saltLength, operation),
+  }
 }
 
 export function requireSigning(key: TransitKey): void {
@@ -98,17 +151,15 @@ export function sign(key: TransitKey, version: number, input: Buffer, options: S
   const { digest, data, prehashed } = signingInput(key, input, options)
   const privateKey = privateKeyFor(key, version, options.context)
   let signature: Buffer
-  if (prehashed) signature = signDigestPkcs1(privateKey, digest, data)
-  else if (isRsa(key.type)) {
-    const padding = rsaPadding(options.signatureAlgorithm)
-    const saltLength = crypto.constants.RSA_PSS_SALTLEN_MAX_SIGN
-    signature = crypto.sign(digest, data, { key: privateKey, ...padding, saltLength })
-  } else if (isEcdsa(key.type)) {
-    const dsaEncoding = options.marshalingAlgorithm === 'jws' ? 'ieee-p1363' : 'der'
-    signature = crypto.sign(digest, data, { key: privateKey, dsaEncoding })
-  } else {
-    signature = crypto.sign(null, data, privateKey)
-  }
+  if (prehashed) signature = signPrehashed(key, privateKey, digest, data, options)
+  else if (isRsa(key.type))
+    signature = crypto.sign(digest, data, {
+      key: privateKey,
+      ...rsaOptions(privateKey, digest ?? '', options, 'sign'),
+    })
+  else if (isEcdsa(key.type))
+    signature = crypto.sign(digest, data, { key: privateKey, dsaEncoding: ecdsaEncoding(options) })
+  else signature = crypto.sign(null, data, privateKey)
   const text =
     options.marshalingAlgorithm === 'jws' ? signature.toString('base64url') : signature.toString('base64')
   return formatVersioned(version, text)
@@ -128,19 +179,15 @@ export function verify(key: TransitKey, input: Buffer, signatureText: string, op
   if (signature === undefined) throw new InvalidRequestError('invalid base64 signature value')
   const { digest, data, prehashed } = signingInput(key, input, options)
   const publicKey = crypto.createPublicKey(privateKeyFor(key, version, options.context))
-  if (prehashed) return verifyDigestPkcs1(publicKey, digest, data, signature)
+  if (prehashed) return verifyPrehashed(key, publicKey, digest, data, signature, options)
+  const rsa = isRsa(key.type) ? rsaOptions(publicKey, digest ?? '', options, 'verify') : undefined
   // A signature of the wrong length or shape is simply invalid; OpenSSL may throw on it instead of answering false.
   try {
-    if (isRsa(key.type)) {
-      const padding = rsaPadding(options.signatureAlgorithm)
-      const saltLength = crypto.constants.RSA_PSS_SALTLEN_AUTO
-      return crypto.verify(digest, data, { key: publicKey, ...padding, saltLength }, signature)
-    }
+    if (rsa) return crypto.verify(digest, data, { key: publicKey, ...rsa }, signature)
     if (isEcdsa(key.type)) {
       if (options.marshalingAlgorithm === 'jws' && signature.length !== 2 * ecdsaCoordinateBytes(key.type))
         return false
-      const dsaEncoding = options.marshalingAlgorithm === 'jws' ? 'ieee-p1363' : 'der'
-      return crypto.verify(digest, data, { key: publicKey, dsaEncoding }, signature)
+      return crypto.verify(digest, data, { key: publicKey, dsaEncoding: ecdsaEncoding(options) }, signature)
     }
     return crypto.verify(null, data, publicKey, signature)
   } catch {

@@ -3,9 +3,12 @@ import crypto from 'node:crypto'
 import { AwsError } from '../../../../sdk/aws-error.ts'
 import { optString, validation } from '../../../../sdk/aws-input.ts'
 import { blobField } from '../../../../sdk/aws-kms-routes.ts'
+import { signDigestEcdsa, verifyDigestEcdsa } from '../digest-ecdsa.ts'
+import { signDigestPss, verifyDigestPss } from '../digest-pss.ts'
 import { digestLength, signDigestPkcs1, verifyDigestPkcs1 } from '../digest-signing.ts'
-import { isRsa } from '../key-types.ts'
+import { isEcdsa, isRsa } from '../key-types.ts'
 import { liveVersions, privateKeyOf, requireKey, type TransitKey, versionOf } from '../model.ts'
+import { SALT_HASH } from '../pss-salt.ts'
 import type { KmsContext } from './context.ts'
 import { KEY_SPECS, type KmsKeyMeta, requireEnabled, requireMeta, requireUsage } from './metadata.ts'
 
@@ -57,18 +60,37 @@ function message(input: Input): { bytes: Buffer; isDigest: boolean } {
   return { bytes, isDigest: messageType === 'DIGEST' }
 }
 
-/**
- * A DIGEST message is signed as is: its length must be the algorithm's digest's. Node cannot sign a given digest
- * but as RSA PKCS#1 v1.5 (digest-signing.ts), so the PSS and ECDSA algorithms take RAW messages only here.
- */
+/** A DIGEST message is signed as is: AWS wants it exactly as long as the algorithm's digest. */
 function checkDigest(algorithm: string, digest: string, bytes: Buffer): void {
-  if (!algorithm.startsWith('RSASSA_PKCS1_V1_5_'))
-    throw new AwsError(
-      'UnsupportedOperationException',
-      `MessageType DIGEST is supported with the RSASSA_PKCS1_V1_5 algorithms only by this server; send ${algorithm} a RAW message.`,
-    )
   if (bytes.length !== digestLength(digest))
     throw new AwsError('ValidationException', `Digest is invalid length for algorithm ${algorithm}.`)
+}
+
+/** The signature of a caller's digest: PKCS#1 v1.5, PSS with a salt as long as the digest, or DER ECDSA, as AWS. */
+function signDigest(
+  key: TransitKey,
+  privateKey: crypto.KeyObject,
+  algorithm: string,
+  digest: string,
+  data: Buffer,
+) {
+  if (isEcdsa(key.type)) return signDigestEcdsa(key.type, privateKey, data, 'der')
+  if (algorithm.startsWith('RSASSA_PSS_')) return signDigestPss(privateKey, digest, data, SALT_HASH)
+  return signDigestPkcs1(privateKey, digest, data)
+}
+
+function verifyDigest(
+  key: TransitKey,
+  publicKey: crypto.KeyObject,
+  algorithm: string,
+  digest: string,
+  data: Buffer,
+  signature: Buffer,
+): boolean {
+  if (isEcdsa(key.type)) return verifyDigestEcdsa(key.type, publicKey, data, signature, 'der')
+  if (algorithm.startsWith('RSASSA_PSS_'))
+    return verifyDigestPss(publicKey, digest, data, signature, SALT_HASH)
+  return verifyDigestPkcs1(publicKey, digest, data, signature)
 }
 
 function signingAlgorithm(input: Input): string {
@@ -85,7 +107,7 @@ export async function signAction(ctx: KmsContext, keyId: string, input: Input): 
   if (isDigest) checkDigest(algorithm, digest, data)
   const privateKey = privateKeyOf(versionOf(key, key.latest_version))
   const signature = isDigest
-    ? signDigestPkcs1(privateKey, digest, data)
+    ? signDigest(key, privateKey, algorithm, digest, data)
     : crypto.sign(digest, data, { key: privateKey, ...padding })
   return { KeyId: ctx.arn(keyId), Signature: signature.toString('base64'), SigningAlgorithm: algorithm }
 }
@@ -100,7 +122,7 @@ export async function verifyAction(ctx: KmsContext, keyId: string, input: Input)
   if (isDigest) checkDigest(algorithm, digest, data)
   const valid = liveVersions(key).some(([, entry]) => {
     const publicKey = crypto.createPublicKey(privateKeyOf(entry))
-    if (isDigest) return verifyDigestPkcs1(publicKey, digest, data, signature)
+    if (isDigest) return verifyDigest(key, publicKey, algorithm, digest, data, signature)
     try {
       return crypto.verify(digest, data, { key: publicKey, ...padding }, signature)
     } catch {
