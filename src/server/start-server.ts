@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { DEFAULT_ANOMALY_CONFIG, mergeAnomalyConfig } from '../lib/anomaly-config.ts'
 import { parseDuration } from '../lib/duration.ts'
 import { createLogger, type Logger, type LogLevel, silentLogger } from '../lib/logger.ts'
 import { writePrivateFile } from '../lib/private-file.ts'
@@ -69,6 +70,10 @@ export interface StartOptions {
   telemetry?: TelemetryConfig
   /** Dev mode: sys/metrics on the listener answers without a token, as a listener's telemetry block allows. */
   unauthenticatedMetricsAccess?: boolean
+  /** Dev mode: the anomaly_detection block a config file would give (fields as the block spells them). */
+  anomalyDetection?: Record<string, unknown>
+  /** How often the anomaly detector writes its baselines behind the barrier (tests shorten it). */
+  anomalyFlushIntervalMs?: number
 }
 
 export interface RunningServer {
@@ -127,6 +132,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     now: () => (options.clock ?? systemClock).now(),
   })
   const telemetry = config?.telemetry ?? options.telemetry ?? {}
+  const anomalyDetection =
+    config?.anomalyDetection ??
+    (options.anomalyDetection
+      ? mergeAnomalyConfig(
+          { ...DEFAULT_ANOMALY_CONFIG, enabled: true },
+          options.anomalyDetection,
+          'anomaly_detection',
+        )
+      : undefined)
   // Built once the core exists (it reads the core's counters when scraped); sys/metrics reaches it at unseal.
   let metrics: ServerMetrics | undefined
   const core: Core = new Core({
@@ -139,6 +153,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         : {}),
     },
     metricsExposition: () => metrics,
+    ...(anomalyDetection ? { anomalyDetection } : {}),
+    ...(options.anomalyFlushIntervalMs ? { anomalyFlushIntervalMs: options.anomalyFlushIntervalMs } : {}),
     rotation,
     ...(options.onRotation ? { rotationEvents: options.onRotation } : {}),
     physical,

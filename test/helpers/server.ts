@@ -124,6 +124,8 @@ export async function startDevServer(
     | 'extraRotationBuiltins'
     | 'onRotation'
     | 'eventSinks'
+    | 'anomalyDetection'
+    | 'anomalyFlushIntervalMs'
   > & { storage?: TestStorage } = {},
 ): Promise<TestServer> {
   const { storage = 'sqlite', ...rest } = opts

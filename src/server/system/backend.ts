@@ -1,6 +1,7 @@
 // The sys/ backend: control-plane endpoints served through the same pipeline (ACL, audit) as every engine.
 import { defineBackend } from '../../sdk/framework/backend.ts'
 import type { SystemServices } from '../core/services.ts'
+import { anomalyPaths } from './path-anomalies.ts'
 import { auditPaths } from './path-audit.ts'
 import { capabilitiesPaths } from './path-capabilities.ts'
 import { eventsPaths } from './path-events.ts'
@@ -71,6 +72,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...quotaPaths(services),
       ...eventsPaths(),
       ...metricsPaths(services),
+      ...anomalyPaths(services),
     ],
   })
 }

@@ -25,6 +25,10 @@ export class CoreMetrics {
   rotationStarted = 0
   rotationSucceeded = 0
   rotationFailed = 0
+  /** Anomalies raised, by type (core/anomalies/). */
+  readonly anomalies: Record<string, number> = {}
+  /** Audit entries the anomaly detector's queue had no room for. */
+  anomalyEntriesDropped = 0
   readonly secretAccess: PathAccessCounter
 
   countRotation(kind: 'started' | 'succeeded' | 'failed'): void {
