@@ -84,6 +84,14 @@ export function pathKey(mount: string, path: string, depth: number): string {
   return end === path.length ? path : path.slice(0, end)
 }
 
+/**
+ * Paths new_path leaves alone: sys/ and token paths carry ids (an anomaly's, a lease's, an accessor's), so each is
+ * new by nature; a caller without the right to them is refused, which denied_burst counts.
+ */
+function isControlPath(path: string): boolean {
+  return path.startsWith('sys/') || path.startsWith('auth/token/') || path.startsWith('cubbyhole/')
+}
+
 /** Paths whose readers are counted for shared_secret_fanout: secrets, not control-plane or login paths. */
 function isSecretRead(obs: Observation): boolean {
   return (
@@ -263,7 +271,7 @@ export class AnomalyDetector {
     const network = obs.remote === '' ? '' : networkOf(obs.remote, t.source_prefix_v4, t.source_prefix_v6)
     const inMinute = b.countMinute(obs.time)
     if (trusted) {
-      if (!b.paths.has(path) && b.paths.size < MAX_PATHS) {
+      if (!b.paths.has(path) && b.paths.size < MAX_PATHS && !isControlPath(obs.path)) {
         const mountKnown = [...b.paths.keys()].some((p) => p.startsWith(obs.mount))
         const sample = [...b.paths.keys()].slice(0, 3).join(', ')
         this.#raise(
