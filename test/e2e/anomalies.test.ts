@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
+import { run } from '../../src/cli/test-io.ts'
 import { withDeadline } from '../helpers/deadline.ts'
 import { type Subscriber, subscribe } from '../helpers/event-subscriber.ts'
 import { ManualClock, makeTempDir, startDevServer, type TestServer } from '../helpers/server.ts'
@@ -139,6 +140,29 @@ describe('anomaly detection through a dev server', () => {
     const anomaly = await anomalyOf('root_token')
     assert.equal((anomaly['identity'] as Record<string, unknown>)['display_name'], 'root')
     assert.match(anomaly['explanation'] as string, /root token/)
+  })
+
+  it('coffer anomalies list, show and ack', async () => {
+    const root = await anomalyOf('root_token')
+    const id = root['id'] as string
+    const cli = (args: string[]) =>
+      run(args, { env: { VAULT_ADDR: t.address, VAULT_TOKEN: t.rootToken }, homeDir: temp.dir })
+    const list = await cli(['anomalies', 'list', '-unacknowledged'])
+    assert.equal(list.code, 0, list.stderr)
+    assert.match(list.stdout, new RegExp(`${id}\\s+root_token\\s+0\\.9\\s+root\\s+sys/`))
+    const shown = await cli(['anomalies', 'show', id])
+    assert.equal(shown.code, 0, shown.stderr)
+    assert.match(shown.stdout, /explanation\s+a root token \(root\) was used/)
+    const json = await cli(['anomalies', 'show', '-format=json', id])
+    assert.equal(JSON.parse(json.stdout).type, 'root_token')
+    const ack = await cli(['anomalies', 'ack', '-note=break-glass drill', id])
+    assert.equal(ack.code, 0, ack.stderr)
+    assert.match(ack.stdout, /Success! Acknowledged anomaly/)
+    const again = await cli(['anomalies', 'ack', id])
+    assert.equal(again.code, 2)
+    assert.match(again.stderr, /already acknowledged by root/)
+    assert.equal((await cli(['anomalies', 'show', '../sys/mounts'])).code, 1, 'not an anomaly id')
+    assert.equal((await t.call('GET', `sys/anomalies/${id}`)).body.data.note, 'break-glass drill')
   })
 
   it("a revoked token's use is post_leak_use, naming its owner", async () => {

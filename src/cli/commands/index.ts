@@ -1,6 +1,10 @@
 // The command table: every CLI command, in the order help lists them.
+
 import type { CommandSpec } from '../context.ts'
 import { agentCommand } from './agent.ts'
+import { anomaliesAckCommand } from './anomalies/ack.ts'
+import { anomaliesListCommand } from './anomalies/list.ts'
+import { anomaliesShowCommand } from './anomalies/show.ts'
 import { auditDisableCommand } from './audit/disable.ts'
 import { auditEnableCommand } from './audit/enable.ts'
 import { auditListCommand } from './audit/list.ts'
@@ -132,4 +136,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   scanCommand,
   scanInstallHookCommand,
   leakRespondCommand,
+  anomaliesListCommand,
+  anomaliesShowCommand,
+  anomaliesAckCommand,
 ]
