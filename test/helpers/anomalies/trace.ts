@@ -134,7 +134,7 @@ export class TraceGenerator {
     for (let i = 0; i < this.opts.awsKeys; i++)
       this.services.push(
         this.#actor(`aws-keys-app${i}`, 'aws', i % TEAMS.length, {
-          metadata: { role: `app${i}`, access_key_id: `CKIAEXAMPLE${String(i).padStart(9, '0')}` },
+          metadata: { role: `app${i}`, access_key_id: `key-app${i}` },
           paths: [`secretsmanager/app${i}/db`, `secretsmanager/app${i}/api`],
           networks: [`10.210.${i}`],
           rate: 0.2 + r.next() * 0.8,

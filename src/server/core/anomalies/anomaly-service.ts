@@ -298,6 +298,8 @@ export class AnomalyService {
       metadata: {
         path,
         data_path: path,
+        operation: 'create',
+        modified: 'true',
         anomaly_id: anomaly.id,
         anomaly_type: anomaly.type,
         score: String(anomaly.score),
