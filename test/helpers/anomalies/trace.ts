@@ -303,7 +303,10 @@ export class TraceGenerator {
     const used = new Map<string, Set<Actor>>()
     const fresh = (type: string, pool: () => Actor, fits: (a: Actor) => boolean = () => true): Actor => {
       let set = used.get(type)
-      if (!set) used.set(type, (set = new Set()))
+      if (!set) {
+        set = new Set()
+        used.set(type, set)
+      }
       for (let tries = 0; tries < 100_000; tries++) {
         const a = pool()
         if (!set.has(a) && fits(a)) {
