@@ -191,7 +191,14 @@ export class AnomalyService {
       this.#head = 0
       this.#idle?.resolve()
       this.#idle = undefined
-    } else if (!this.#scheduled) {
+      return
+    }
+    // Under steady load the queue may never run empty: drop the evaluated front now and then so it stays small.
+    if (this.#head > 50_000 && this.#head * 2 > this.#queue.length) {
+      this.#queue.splice(0, this.#head)
+      this.#head = 0
+    }
+    if (!this.#scheduled) {
       this.#scheduled = true
       setImmediate(() => {
         this.#scheduled = false
@@ -344,8 +351,17 @@ export class AnomalyService {
     anomaly.acknowledged_by = by
     anomaly.acknowledged_at = this.#opts.clock.now()
     anomaly.note = note === undefined || note === '' ? null : note
+    try {
+      await putJson(this.#opts.storage, `alert/${id}`, anomaly)
+    } catch (error) {
+      // Not stored: the acknowledgement did not happen, and may be made again.
+      anomaly.acknowledged = false
+      anomaly.acknowledged_by = null
+      anomaly.acknowledged_at = null
+      anomaly.note = null
+      throw error
+    }
     this.#audit(anomaly, 'update')
-    await putJson(this.#opts.storage, `alert/${id}`, anomaly)
     return anomaly
   }
 
