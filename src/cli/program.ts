@@ -17,6 +17,7 @@ const HELP_FLAGS = new Set(['-h', '-help', '--help', '--h'])
 
 /** One-line descriptions of command groups for the top-level help. */
 const GROUP_SUMMARIES: Record<string, string> = {
+  anomalies: 'List, show and acknowledge access anomalies',
   audit: 'Enable, disable and list audit devices; verify and search audit logs',
   auth: 'Enable, disable and list auth methods',
   kv: 'Read and write the key/value secrets engine',
