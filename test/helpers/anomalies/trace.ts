@@ -80,6 +80,8 @@ export class TraceGenerator {
   readonly services: Actor[] = []
   readonly admin: Actor
   readonly shared = ['secret/data/shared/config', 'secret/data/shared/ca']
+  /** Unlabelled requests added to the day being generated. */
+  readonly #extra: EntrySpec[] = []
   /** Secrets a fanout episode has already used. */
   readonly #fanned = new Set<string>()
 
@@ -275,9 +277,26 @@ export class TraceGenerator {
       })
       for (let i = 0; i < 30; i++) specs.push(this.#spec(fresh, base + 12 * HOUR + i * MIN))
       this.#inject(day, base, weekend, specs, labels)
+      // Benign surprises, left unlabelled: the detector cannot tell them from an attack, so each alert they raise
+      // counts as a false positive (a person working from a hotel, a night on call).
+      const eval0 = this.opts.learningDays + 1
+      if (!weekend && (day - eval0) % 3 === 1) this.#benign(base)
     }
+    specs.push(...this.#extra.splice(0))
     specs.sort((a, b) => a.time - b.time)
     return { day, entries: specs.map(auditEntry), labels }
+  }
+
+  #benign(base: number): void {
+    const r = this.rng
+    const weekdayHumans = this.humans.filter((h) => !h.weekends)
+    const traveller = r.pick(weekdayHumans)
+    const remote = external(r)
+    const t = this.#usual(traveller, base)
+    for (let j = 0; j < 3; j++) this.#extra.push(this.#spec(traveller, t + j * 10 * MIN, { remote }))
+    const onCall = r.pick(weekdayHumans.filter((h) => h !== traveller))
+    const night = base + ((onCall.end + 5) % 24) * HOUR
+    for (let j = 0; j < 3; j++) this.#extra.push(this.#spec(onCall, night + j * 5 * MIN))
   }
 
   #revoke(victim: Actor, time: number): EntrySpec {
