@@ -186,6 +186,26 @@ describe('anomaly detector', () => {
     assert.match(found[0]!.explanation, /address 198\.51\.100\.7/)
   })
 
+  it("denied_burst: failed logins (response entries with the method's refusal) count against the address", () => {
+    const d = learned()
+    const found: Detection[] = []
+    for (let i = 0; i < 10; i++) {
+      const entry = auditEntry({
+        time: NEXT_MONDAY_10 + i * 1000,
+        path: 'auth/userpass/login/ann',
+        operation: 'update',
+        remote: '198.51.100.9',
+      })
+      entry.error = 'invalid username or password'
+      const obs = observe(entry, (token) => token, entry.time ? Date.parse(entry.time) : 0)
+      if (obs) found.push(...d.process(obs))
+    }
+    assert.deepEqual(types(found), ['denied_burst'])
+    const notDenied = auditEntry({ time: NEXT_MONDAY_10, path: 'secret/data/app/db', remote: '198.51.100.9' })
+    notDenied.error = 'no secret at this path'
+    assert.equal(observe(notDenied, (t) => t, 0)?.denied, false, 'an error that is not a refusal')
+  })
+
   it('enumeration: twenty distinct LISTs within a minute alert; the same list repeated does not', () => {
     const list = (time: number, path: string) => ann(time, { operation: 'list', path })
     const same = learned()
