@@ -6,8 +6,10 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
 import { run } from '../../src/cli/test-io.ts'
+import { type BrokerSubscriber, natsSubscriber } from '../helpers/broker-subscribers.ts'
 import { withDeadline } from '../helpers/deadline.ts'
 import { type Subscriber, subscribe } from '../helpers/event-subscriber.ts'
+import { NATS, skipUnless, unmet } from '../helpers/requirements.ts'
 import { ManualClock, makeTempDir, startDevServer, type TestServer } from '../helpers/server.ts'
 
 describe('anomaly detection through a dev server', () => {
@@ -18,6 +20,9 @@ describe('anomaly detection through a dev server', () => {
   let annToken = ''
   let annAccessor = ''
   let events: Subscriber
+  /** A consumer on the real NATS server the event sink delivers to (when NATS is running). */
+  let nats: BrokerSubscriber | undefined
+  const subjects = `coffer.anomalies.${process.pid}.${Date.now()}`
 
   /** Polls LIST sys/anomalies until one of `type` is there; the deadline only turns a hang into a failure. */
   async function anomalyOf(type: string): Promise<Record<string, unknown>> {
@@ -37,8 +42,24 @@ describe('anomaly detection through a dev server', () => {
   }
 
   before(async () => {
+    if (!(await unmet(NATS))) nats = await natsSubscriber(`${subjects}.>`)
     t = await startDevServer({
       clock,
+      ...(nats
+        ? {
+            eventSinks: [
+              {
+                name: 'nats',
+                type: 'nats' as const,
+                address: '127.0.0.1:4222',
+                subjectPrefix: subjects,
+                eventTypes: ['anomaly/*'],
+                queueSize: 100,
+                timeout: 5,
+              },
+            ],
+          }
+        : {}),
       anomalyDetection: { learning_period: '10m', thresholds: { min_baseline_requests: 5 } },
     })
     assert.equal(
@@ -64,6 +85,7 @@ describe('anomaly detection through a dev server', () => {
 
   after(async () => {
     events?.close()
+    await nats?.close()
     await t?.close()
     temp.remove()
   })
@@ -133,6 +155,23 @@ describe('anomaly detection through a dev server', () => {
       lines.some((l) => l.request?.operation === 'update' && l.response?.data?.acknowledged_by === 'root'),
     )
     assert.ok(!readFileSync(auditLog, 'utf8').includes(annToken), 'no token in clear')
+  })
+
+  it('an event sink (NATS) delivers anomaly/detected like any event', async (tc) => {
+    if (await skipUnless(tc, NATS)) return
+    const anomaly = await anomalyOf('denied_burst')
+    const delivered = await withDeadline(
+      (async () => {
+        for (let n = 1; ; n++) {
+          const got = await nats!.take(n)
+          const hit = got.find((g) => g.event.data.event.metadata.anomaly_id === anomaly['id'])
+          if (hit) return hit
+        }
+      })(),
+      'the anomaly over NATS',
+    )
+    assert.equal(delivered.topic, `${subjects}.anomaly.detected`)
+    assert.equal(delivered.event.data.event.metadata.anomaly_type, 'denied_burst')
   })
 
   it('root-token use after the learning period is an anomaly', async () => {
