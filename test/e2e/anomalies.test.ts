@@ -1,5 +1,6 @@
 // End to end: anomaly detection on a real dev server: learning, then a denied burst, root-token use and a revoked
-// token's use appear in sys/anomalies, are acknowledged once, are in the audit log and reach an event subscriber.
+// token's use appear in sys/anomalies, are acknowledged once, are in the audit log and reach a WebSocket subscriber
+// and a NATS event sink.
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
