@@ -1,4 +1,5 @@
-// End to end: anomaly baselines and anomalies survive a restart of a dev server on SQLite (written at shutdown).
+// End to end: anomaly baselines and anomalies survive a restart of a dev server on SQLite (written at shutdown), and
+// a snapshot restore with detection on reloads them as of the snapshot.
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -7,7 +8,7 @@ import { it } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
 import { type RunningServer, startServer } from '../../src/server/start-server.ts'
 import { withDeadline } from '../helpers/deadline.ts'
-import { client, ManualClock } from '../helpers/server.ts'
+import { client, ManualClock, startDevServer } from '../helpers/server.ts'
 
 it('a restarted server keeps its anomalies and the baselines it learned', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'coffer-anomalies-restart-'))
@@ -78,5 +79,54 @@ it('a restarted server keeps its anomalies and the baselines it learned', async 
     }
   } finally {
     rmSync(dataDir, { recursive: true, force: true })
+  }
+})
+
+it('a snapshot restore with detection on unseals again, with the anomalies as of the snapshot', async () => {
+  const clock = new ManualClock()
+  const t = await startDevServer({
+    clock,
+    anomalyDetection: { learning_period: '10m', thresholds: { min_baseline_requests: 5 } },
+  })
+  try {
+    await t.call('POST', 'sys/auth/userpass', { body: { type: 'userpass' } })
+    await t.call('PUT', 'sys/policies/acl/reader', {
+      body: { policy: 'path "secret/data/*" { capabilities = ["read"] }' },
+    })
+    await t.call('POST', 'auth/userpass/users/ann', { body: { password: 'pw-ann', policies: ['reader'] } })
+    for (const path of ['app/db', 'billing/card'])
+      await t.call('POST', `secret/data/${path}`, { body: { data: { value: 'v' } } })
+    const ann = (await t.call('POST', 'auth/userpass/login/ann', { body: { password: 'pw-ann' }, token: '' }))
+      .body.auth.client_token
+    for (let i = 0; i < 10; i++) await t.call('GET', 'secret/data/app/db', { token: ann })
+    const saved = await fetch(`${t.address}/v1/sys/storage/raft/snapshot`, {
+      headers: { 'x-vault-token': t.rootToken },
+    })
+    assert.equal(saved.status, 200)
+    const snapshot = new Uint8Array(await saved.arrayBuffer())
+
+    clock.advance(3600)
+    await t.call('GET', 'secret/data/billing/card', { token: ann })
+    const types = async () => {
+      const keys: string[] = (await t.call('LIST', 'sys/anomalies')).body?.data?.keys ?? []
+      return Promise.all(keys.map(async (id) => (await t.call('GET', `sys/anomalies/${id}`)).body.data.type))
+    }
+    await withDeadline(
+      (async () => {
+        while (!(await types()).includes('new_path')) await delay(50)
+      })(),
+      'the new_path anomaly',
+    )
+
+    const restored = await fetch(`${t.address}/v1/sys/storage/raft/snapshot`, {
+      method: 'POST',
+      headers: { 'x-vault-token': t.rootToken, 'content-type': 'application/octet-stream' },
+      body: snapshot,
+    })
+    assert.equal(restored.status, 204, await restored.text())
+    assert.equal((await t.call('GET', 'sys/seal-status')).body.sealed, false)
+    assert.ok(!(await types()).includes('new_path'), 'the anomaly raised after the snapshot is gone with it')
+  } finally {
+    await t.close()
   }
 })
