@@ -15,7 +15,7 @@ import type { EventBus, EventOrigin } from '../events/event-bus.ts'
 import type { TokenEntry } from '../token/token-entry.ts'
 import { type Anomaly, anomalyView } from './anomaly.ts'
 import type { BaselineData } from './baseline.ts'
-import { AnomalyDetector, type Detection, type DetectorState } from './detector.ts'
+import { AnomalyDetector, type Detection, type DetectorState, type KnownToken } from './detector.ts'
 import { observe } from './observation.ts'
 
 export const ANOMALY_EVENT = 'anomaly/detected'
@@ -108,7 +108,11 @@ export class AnomalyService {
     const stored = await getJson<AnomalyConfig>(storage, 'config')
     if (stored) this.#detector.configure(stored)
     const meta = await getJson<Partial<DetectorState>>(storage, 'meta')
-    const state: Partial<DetectorState> = { ...(meta ?? {}), baselines: {}, readers: {} }
+    const state: Partial<DetectorState> = { ...(meta ?? {}), baselines: {}, readers: {}, tokens: {} }
+    for (const name of await storage.list('tokens/')) {
+      const shard = await getJson<Record<string, KnownToken>>(storage, `tokens/${name}`)
+      if (shard) Object.assign(state.tokens!, shard)
+    }
     for (const name of await storage.list('baseline/')) {
       const data = await getJson<{ key: string; baseline: BaselineData }>(storage, `baseline/${name}`)
       if (data) state.baselines![data.key] = data.baseline
@@ -391,6 +395,8 @@ export class AnomalyService {
       writes.push(putJson(storage, `baseline/${sha256Hex(key).slice(0, 32)}`, { key, baseline }))
     for (const [path, readers] of dirty.readers)
       writes.push(putJson(storage, `readers/${sha256Hex(path).slice(0, 32)}`, { path, readers }))
+    for (const [shard, tokens] of dirty.tokenShards)
+      writes.push(putJson(storage, `tokens/${shard.charCodeAt(0).toString(16)}`, tokens))
     if (dirty.meta) writes.push(putJson(storage, 'meta', dirty.meta))
     await Promise.all([...writes, ...this.#writes])
   }

@@ -395,6 +395,7 @@ describe('anomaly detector', () => {
     const restored = new AnomalyDetector(config())
     restored.restore({
       ...dirty.meta,
+      tokens: Object.assign({}, ...dirty.tokenShards.map(([, tokens]) => tokens)),
       baselines: Object.fromEntries(dirty.baselines),
       readers: Object.fromEntries(dirty.readers),
     })

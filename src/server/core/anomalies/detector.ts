@@ -39,7 +39,7 @@ const MAX_REVOKED = 100_000
 const MAX_READ_PATHS = 100_000
 const MAX_READERS_PER_PATH = 512
 
-interface KnownToken {
+export interface KnownToken {
   accessor: string
   key: string
   identity: AnomalyIdentity
@@ -120,7 +120,9 @@ export class AnomalyDetector {
   /** Keys of baselines and read paths changed since the last flush. */
   readonly dirtyBaselines = new Set<string>()
   readonly dirtyReaders = new Set<string>()
-  #dirtyTokens = false
+  /** The start and the revocations changed; token fingerprints changed in these shards (first character). */
+  #dirtyMeta = false
+  readonly #dirtyShards = new Set<string>()
   #sinceSweep = 0
 
   constructor(config: AnomalyConfig) {
@@ -151,13 +153,13 @@ export class AnomalyDetector {
     if (accessor === '') return
     capped(this.#revokedAccessors, MAX_REVOKED)
     this.#revokedAccessors.set(accessor, time)
-    this.#dirtyTokens = true
+    this.#dirtyMeta = true
   }
 
   process(obs: Observation): Detection[] {
     if (!Number.isFinite(this.#start)) {
       this.#start = obs.time
-      this.#dirtyTokens = true
+      this.#dirtyMeta = true
     }
     const out: Detection[] = []
     const t = this.#config.thresholds
@@ -167,7 +169,7 @@ export class AnomalyDetector {
     else if (obs.tokenKey !== '' && obs.accessor !== '' && obs.known && !this.#tokens.has(obs.tokenKey)) {
       capped(this.#tokens, MAX_TOKENS)
       this.#tokens.set(obs.tokenKey, { accessor: obs.accessor, key: obs.key, identity: obs.identity })
-      this.#dirtyTokens = true
+      this.#dirtyShards.add(obs.tokenKey.charAt(0))
     }
     if (obs.denied) {
       // Probing without a valid token is counted against the address it comes from.
@@ -231,7 +233,7 @@ export class AnomalyDetector {
       this.#revokedTokens.set(tokenKey, obs.time)
       const known = this.#tokens.get(tokenKey)
       if (known) this.noteRevokedAccessor(known.accessor, obs.time)
-      this.#dirtyTokens = true
+      this.#dirtyMeta = true
     }
   }
 
@@ -410,11 +412,16 @@ export class AnomalyDetector {
       if (time - at >= t.cooldown_seconds * 1000) this.#cooldowns.delete(key)
   }
 
-  /** The parts of the state changed since the last call (the service writes them behind the barrier). */
+  /**
+   * The parts of the state changed since the last call (the service writes them behind the barrier): baselines and
+   * readers by key, token fingerprints in shards by their first character (a busy server sees new tokens all the
+   * time: only the shards that changed are written), and the start and revocations.
+   */
   takeDirty(): {
     baselines: [string, BaselineData][]
     readers: [string, string[]][]
-    meta?: Omit<DetectorState, 'baselines' | 'readers'>
+    tokenShards: [string, Record<string, KnownToken>][]
+    meta?: Pick<DetectorState, 'start' | 'revokedAccessors' | 'revokedTokens'>
   } {
     const baselines: [string, BaselineData][] = []
     for (const key of this.dirtyBaselines) {
@@ -428,18 +435,24 @@ export class AnomalyDetector {
       if (r) readers.push([path, [...r.readers]])
     }
     this.dirtyReaders.clear()
-    if (!this.#dirtyTokens) return { baselines, readers }
-    this.#dirtyTokens = false
-    return {
-      baselines,
-      readers,
-      meta: {
+    const shards = new Map<string, Record<string, KnownToken>>()
+    for (const shard of this.#dirtyShards) shards.set(shard, {})
+    if (shards.size > 0)
+      for (const [key, token] of this.#tokens) {
+        const shard = shards.get(key.charAt(0))
+        if (shard) shard[key] = token
+      }
+    this.#dirtyShards.clear()
+    const out: ReturnType<AnomalyDetector['takeDirty']> = { baselines, readers, tokenShards: [...shards] }
+    if (this.#dirtyMeta) {
+      this.#dirtyMeta = false
+      out.meta = {
         start: this.#start,
-        tokens: Object.fromEntries(this.#tokens),
         revokedAccessors: Object.fromEntries(this.#revokedAccessors),
         revokedTokens: Object.fromEntries(this.#revokedTokens),
-      },
+      }
     }
+    return out
   }
 
   /** The learning period's start, for the service to store alongside the baselines. */
