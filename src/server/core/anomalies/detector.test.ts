@@ -368,6 +368,20 @@ describe('anomaly detector', () => {
     assert.equal(only(feed(byToken, [revoke, reuse(NEXT_MONDAY_10 + MIN)]), 'post_leak_use').length, 1)
   })
 
+  it('post_leak_use: a stale token header sent along with a login is not a use', () => {
+    const d = learned()
+    d.noteRevokedAccessor('acc-ann', NEXT_MONDAY_10)
+    const login: EntrySpec = {
+      time: NEXT_MONDAY_10 + MIN,
+      token: 'tok-ann',
+      path: 'auth/userpass/login/ann',
+      mount: 'auth/userpass/',
+      operation: 'update',
+      refused: 'invalid username or password',
+    }
+    assert.deepEqual(only(feed(d, [login]), 'post_leak_use'), [])
+  })
+
   it('post_leak_use: an expired or unknown token is an ordinary refusal', () => {
     const d = learned()
     const reuse = (token: string): EntrySpec => ({

@@ -49,6 +49,9 @@ function authMethod(auth: AuditAuth): string {
   return 'token'
 }
 
+/** Login paths of auth methods (auth/<mount>/login, auth/<mount>/login/<name>). */
+const LOGIN = /^auth\/.+\/login(?:\/|$)/
+
 const DENIED =
   /permission denied|invalid (?:username|password|credentials|token|role|secret|login)|unauthori[sz]ed|forbidden|locked|not authorized/i
 
@@ -72,7 +75,8 @@ export function observe(
   const accessor = caller?.accessor ?? req.client_token_accessor ?? ''
   const remote = req.remote_address ?? ''
   const error = entry.error
-  const unresolved = presented !== '' && accessor === ''
+  // A client may send a stale token header along with a login: the login does not use it, so it is not counted.
+  const unresolved = presented !== '' && accessor === '' && !LOGIN.test(req.path ?? '')
   const metadata = who?.metadata ?? {}
   const identity: AnomalyIdentity = {
     entity_id: who?.entity_id ?? '',
