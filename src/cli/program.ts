@@ -19,6 +19,7 @@ const HELP_FLAGS = new Set(['-h', '-help', '--help', '--h'])
 const GROUP_SUMMARIES: Record<string, string> = {
   access: 'Review access: who can reach a path, what an identity can do, unused grants, reviews',
   'access review': 'Start, decide, close, list and show access reviews',
+  anomalies: 'List, show and acknowledge access anomalies',
   audit: 'Enable, disable and list audit devices; verify and search audit logs',
   auth: 'Enable, disable and list auth methods',
   kv: 'Read and write the key/value secrets engine',

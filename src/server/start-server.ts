@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { DEFAULT_ANOMALY_CONFIG, mergeAnomalyConfig } from '../lib/anomaly-config.ts'
 import { parseDuration } from '../lib/duration.ts'
 import { createLogger, type Logger, type LogLevel, silentLogger } from '../lib/logger.ts'
 import { writePrivateFile } from '../lib/private-file.ts'
@@ -71,6 +72,10 @@ export interface StartOptions {
   unauthenticatedMetricsAccess?: boolean
   /** Where sys/reports/compliance reads access reviews and anomalies, asked for at each unseal. */
   complianceProviders?: CoreOptions['complianceProviders']
+  /** Dev mode: the anomaly_detection block a config file would give (fields as the block spells them). */
+  anomalyDetection?: Record<string, unknown>
+  /** How often the anomaly detector writes its baselines behind the barrier (tests shorten it). */
+  anomalyFlushIntervalMs?: number
 }
 
 export interface RunningServer {
@@ -129,6 +134,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     now: () => (options.clock ?? systemClock).now(),
   })
   const telemetry = config?.telemetry ?? options.telemetry ?? {}
+  const anomalyDetection =
+    config?.anomalyDetection ??
+    (options.anomalyDetection
+      ? mergeAnomalyConfig(
+          { ...DEFAULT_ANOMALY_CONFIG, enabled: true },
+          options.anomalyDetection,
+          'anomaly_detection',
+        )
+      : undefined)
   // Built once the core exists (it reads the core's counters when scraped); sys/metrics reaches it at unseal.
   let metrics: ServerMetrics | undefined
   const core: Core = new Core({
@@ -142,6 +156,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     },
     metricsExposition: () => metrics,
     ...(options.complianceProviders ? { complianceProviders: options.complianceProviders } : {}),
+    ...(anomalyDetection ? { anomalyDetection } : {}),
+    ...(options.anomalyFlushIntervalMs ? { anomalyFlushIntervalMs: options.anomalyFlushIntervalMs } : {}),
     rotation,
     ...(options.onRotation ? { rotationEvents: options.onRotation } : {}),
     physical,

@@ -61,6 +61,7 @@ describeUnless(await unmet(PYYAML), 'monitoring examples', () => {
       'VaultAuditLogFailures',
       'VaultSecretAccessAnomaly',
       'CofferRotationFailures',
+      'CofferAccessAnomaly',
     ])
       assert.ok(names.includes(expected), `missing alert ${expected}`)
     for (const rule of rules) {

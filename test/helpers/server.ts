@@ -125,6 +125,8 @@ export async function startDevServer(
     | 'onRotation'
     | 'eventSinks'
     | 'complianceProviders'
+    | 'anomalyDetection'
+    | 'anomalyFlushIntervalMs'
   > & { storage?: TestStorage } = {},
 ): Promise<TestServer> {
   const { storage = 'sqlite', ...rest } = opts

@@ -1,10 +1,14 @@
 // The command table: every CLI command, in the order help lists them.
+
 import type { CommandSpec } from '../context.ts'
 import { accessReviewCommands } from './access/review.ts'
 import { accessUnusedCommand } from './access/unused.ts'
 import { accessWhatCanCommand } from './access/what-can.ts'
 import { accessWhoCanCommand } from './access/who-can.ts'
 import { agentCommand } from './agent.ts'
+import { anomaliesAckCommand } from './anomalies/ack.ts'
+import { anomaliesListCommand } from './anomalies/list.ts'
+import { anomaliesShowCommand } from './anomalies/show.ts'
 import { auditDisableCommand } from './audit/disable.ts'
 import { auditEnableCommand } from './audit/enable.ts'
 import { auditListCommand } from './audit/list.ts'
@@ -142,4 +146,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   scanInstallHookCommand,
   leakRespondCommand,
   reportComplianceCommand,
+  anomaliesListCommand,
+  anomaliesShowCommand,
+  anomaliesAckCommand,
 ]

@@ -333,3 +333,33 @@ it('writes the same chain on the request thread with writer_thread=false, and re
   )
   await broker.close()
 })
+
+it('hands subscribers each logged entry as built, counts them as enabled, and record() skips them', async () => {
+  const broker = new AuditBroker(new MemoryStorage(), silentLogger, () => FIXED_NOW)
+  await broker.load()
+  assert.equal(broker.enabled, false)
+  const seen: string[] = []
+  const unsubscribe = broker.subscribe((entry) => seen.push(`${entry.type} ${entry.request?.client_token}`))
+  broker.subscribe(() => {
+    throw new Error('a broken subscriber is logged and ignored')
+  })
+  assert.equal(broker.enabled, true, 'entries are built for a subscriber even without a device')
+  const request = buildEntry({
+    type: 'request',
+    time: 'now',
+    request: { id: 'r', operation: 'read', path: 'secret/x', clientToken: 'clear-token' },
+  })
+  const response = buildEntry({
+    type: 'response',
+    time: 'now',
+    request: { id: 'r', operation: 'read', path: 'secret/x' },
+  })
+  await broker.log(request)
+  await broker.logPair(request, response)
+  await broker.record(request)
+  assert.deepEqual(seen, ['request clear-token', 'request clear-token', 'response undefined'])
+  unsubscribe()
+  await broker.log(request)
+  assert.equal(seen.length, 3)
+  await broker.close()
+})

@@ -78,6 +78,9 @@ interface LiveDevice {
  */
 export type CloudTrailLine = string | null
 
+/** Receives each logged entry as built, unhashed; see AuditBroker.subscribe. */
+export type AuditSubscriber = (entry: AuditEntry) => void
+
 export class AuditBroker {
   /** Entries recorded and refusals to record, as plain counts the metrics layer publishes when scraped. */
   readonly counts = { request: 0, response: 0, failure: 0 }
@@ -89,6 +92,8 @@ export class AuditBroker {
   #publicKeyPem = ''
   readonly #checkpointIntervalMs: number
   #checkpointTimer: NodeJS.Timeout | undefined
+  /** In-process consumers of the entry stream (the anomaly detector): see subscribe. */
+  readonly #subscribers = new Set<AuditSubscriber>()
 
   constructor(
     storage: Storage,
@@ -150,8 +155,29 @@ export class AuditBroker {
     }
   }
 
+  /** Entries are built and logged while a device records them or an in-process subscriber reads them. */
   get enabled(): boolean {
-    return this.#devices.size > 0
+    return this.#devices.size > 0 || this.#subscribers.size > 0
+  }
+
+  /**
+   * Hands every entry logged from now on to `listener`, synchronously, as built (before any device HMACs it: the
+   * listener must keep no secret value in clear). It must only queue the entry and return; a throw is logged and
+   * ignored. The returned function unsubscribes.
+   */
+  subscribe(listener: AuditSubscriber): () => void {
+    this.#subscribers.add(listener)
+    return () => this.#subscribers.delete(listener)
+  }
+
+  #notify(entry: AuditEntry): void {
+    for (const listener of this.#subscribers) {
+      try {
+        listener(entry)
+      } catch (error) {
+        this.#logger.log('warn', 'audit subscriber failed', { error: String(error) })
+      }
+    }
   }
 
   /** Some device has format=cloudtrail, so requests carrying an AWS action need their CloudTrail line. */
@@ -228,6 +254,12 @@ export class AuditBroker {
    * `trail` is given for requests carrying an AWS action: format=cloudtrail devices write it instead of `entry`.
    */
   log(entry: AuditEntry, exempt?: AuditExemptions, trail?: CloudTrailLine): Promise<void> {
+    if (this.#subscribers.size > 0) this.#notify(entry)
+    return this.record(entry, exempt, trail)
+  }
+
+  /** log() without telling subscribers: for entries a subscriber writes itself (an anomaly it raised). */
+  record(entry: AuditEntry, exempt?: AuditExemptions, trail?: CloudTrailLine): Promise<void> {
     if (this.#devices.size > 0) this.counts[entry.type]++
     return this.#recorded((live) =>
       live.cloudTrail && trail !== undefined
@@ -248,6 +280,10 @@ export class AuditBroker {
     exempt?: AuditExemptions,
     trail?: string,
   ): Promise<void> {
+    if (this.#subscribers.size > 0) {
+      this.#notify(request)
+      this.#notify(response)
+    }
     if (this.#devices.size > 0) {
       this.counts.request++
       this.counts.response++

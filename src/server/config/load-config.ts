@@ -2,6 +2,12 @@
 
 import { readFileSync } from 'node:fs'
 import { extname, join } from 'node:path'
+import {
+  type AnomalyConfig,
+  AnomalyConfigError,
+  DEFAULT_ANOMALY_CONFIG,
+  mergeAnomalyConfig,
+} from '../../lib/anomaly-config.ts'
 import { parseDuration } from '../../lib/duration.ts'
 import { type HclBody, HclSyntaxError, parseHcl } from '../../lib/hcl.ts'
 import { DEFAULT_MAX_JSON_DEPTH } from '../../lib/json-depth.ts'
@@ -84,6 +90,8 @@ export interface ServerConfig {
   eventSinks?: EventSinkConfig[]
   /** The telemetry block: Prometheus output and the per-path access count's labels (docs/metrics.md). */
   telemetry?: TelemetryConfig
+  /** The anomaly_detection block (docs/anomalies.md); enabled unless it says enabled = false. */
+  anomalyDetection?: AnomalyConfig
 }
 
 export type ConfigFormat = 'hcl' | 'json'
@@ -138,6 +146,7 @@ const TOP_LEVEL_KEYS = [
   'ui',
   'list_filter',
   'telemetry',
+  'anomaly_detection',
 ]
 const LISTENER_KEYS = [
   'address',
@@ -241,6 +250,25 @@ function hclSections(body: HclBody): { attributes: Raw; sections: Section[] } {
       if (Object.hasOwn(attributes, 'telemetry'))
         throw new ConfigError('telemetry', `line ${block.line}: only one telemetry block is allowed`)
       attributes['telemetry'] = { ...block.body.attributes }
+      continue
+    }
+    // anomaly_detection { ... } is read the same way; its one nested block, thresholds { ... }, becomes an object.
+    if (block.type === 'anomaly_detection' && block.labels.length === 0) {
+      if (Object.hasOwn(attributes, 'anomaly_detection'))
+        throw new ConfigError(
+          'anomaly_detection',
+          `line ${block.line}: only one anomaly_detection block is allowed`,
+        )
+      const body: Raw = { ...block.body.attributes }
+      for (const nested of block.body.blocks) {
+        if (nested.type !== 'thresholds' || nested.labels.length > 0 || body['thresholds'] !== undefined)
+          throw new ConfigError(
+            'anomaly_detection',
+            `unexpected block ${JSON.stringify(nested.type)} on line ${nested.line}`,
+          )
+        body['thresholds'] = { ...nested.body.attributes }
+      }
+      attributes['anomaly_detection'] = body
       continue
     }
     if (!SECTION_KINDS.has(block.type)) {
@@ -535,6 +563,25 @@ function build(attributes: Raw, sections: Section[]): ServerConfig {
     config.listFilter = mode
   }
   if (a['telemetry'] !== undefined) config.telemetry = parseTelemetry(a['telemetry'], HELPERS)
+  if (a['anomaly_detection'] !== undefined) {
+    const raw = a['anomaly_detection']
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw new ConfigError(
+        'anomaly_detection',
+        'must be a block such as anomaly_detection { enabled = true }',
+      )
+    try {
+      config.anomalyDetection = mergeAnomalyConfig(
+        { ...DEFAULT_ANOMALY_CONFIG, enabled: true },
+        raw as Raw,
+        'anomaly_detection',
+      )
+    } catch (error) {
+      if (!(error instanceof AnomalyConfigError)) throw error
+      const [key, ...problem] = error.message.split(': ')
+      throw new ConfigError(key ?? 'anomaly_detection', problem.join(': '))
+    }
+  }
   const sinks = sections.filter((s) => s.kind === 'event_sink')
   if (sinks.length > 0)
     config.eventSinks = parseEventSinks(sinks, {

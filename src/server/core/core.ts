@@ -1,4 +1,6 @@
 // The core: seal lifecycle, post-unseal setup (tokens, policies, mounts) and the components the pipeline uses.
+
+import { type AnomalyConfig, DEFAULT_ANOMALY_CONFIG } from '../../lib/anomaly-config.ts'
 import type { Logger } from '../../lib/logger.ts'
 import { type Clock, systemClock } from '../../lib/time.ts'
 import { SealedError } from '../../sdk/errors.ts'
@@ -10,10 +12,12 @@ import { AuditBroker } from '../audit/broker.ts'
 import { Barrier } from '../barrier/barrier.ts'
 import type { ChangeFeed, HaBackend } from '../physical/ha.ts'
 import type { PhysicalStorage } from '../physical/physical.ts'
+import { AnomalyService } from './anomalies/anomaly-service.ts'
 import { builtinMounts } from './builtin-mounts.ts'
 import type { ComplianceProviders } from './compliance/providers.ts'
 import { cubbyholeBackend, cubbyholePrefix } from './cubbyhole/backend.ts'
 import { EventBus } from './events/event-bus.ts'
+import { originOf } from './events/event-origin.ts'
 import { leaseRevokedEvent } from './events/lease-events.ts'
 import { Subscriptions } from './events/subscriptions.ts'
 import { ExpirationManager, type ExpirationTuning } from './expiration/expiration-manager.ts'
@@ -79,6 +83,10 @@ export interface CoreOptions {
   metricsExposition?: () => MetricsExposition | undefined
   /** The compliance report's access-review and anomaly sources, asked for at each unseal; absent sections say so. */
   complianceProviders?: () => ComplianceProviders | undefined
+  /** The config file's anomaly_detection block (off when absent); sys/anomalies/config may change it. */
+  anomalyDetection?: AnomalyConfig
+  /** How often the anomaly detector writes its baselines behind the barrier (tests shorten it). */
+  anomalyFlushIntervalMs?: number
 }
 
 /** Behind the barrier: the cluster's id and name, written once. */
@@ -344,6 +352,8 @@ export class Core {
     this.subscriptions.closeAll('server sealed or no longer active')
     await services?.expiration.stop()
     await services?.mounts.unload()
+    // The detector's last entries and its baselines are written while the barrier and the audit devices are open.
+    await services?.anomalies.stop()
     await services?.audit.close()
   }
 
@@ -535,6 +545,25 @@ export class Core {
         listFilter: this.#listFilter,
         quotas,
         metrics: this.metrics,
+        anomalies: new AnomalyService({
+          storage: storageView(this.barrier, 'core/anomalies/'),
+          audit,
+          events: this.events,
+          // Anomaly events come from the sys/ mount: subscribers need `subscribe` on sys/anomalies/*.
+          origin: () => {
+            const sys = mounts.router.get('sys/')?.entry
+            return sys
+              ? originOf(sys)
+              : { mountClass: 'secret', mountAccessor: '', mountPath: 'sys/', plugin: 'system' }
+          },
+          clock: this.clock,
+          logger: this.#logger.child({ component: 'anomalies' }),
+          counters: this.metrics,
+          config: this.#opts.anomalyDetection ?? DEFAULT_ANOMALY_CONFIG,
+          ...(this.#opts.anomalyFlushIntervalMs
+            ? { flushIntervalMs: this.#opts.anomalyFlushIntervalMs }
+            : {}),
+        }),
       })
       await mounts.load(
         builtinMounts({
@@ -570,6 +599,9 @@ export class Core {
       tokens.onRevoke((idHash) => expiration.revokeByToken(idHash))
       // A subscriber whose token is revoked (or expires) is disconnected.
       tokens.onRevoke(async (idHash) => this.subscriptions.tokenRevoked(idHash))
+      // A token revoked before its time is remembered: its further use is the anomaly post_leak_use.
+      tokens.onRevoke(async (_idHash, entry) => services.anomalies.tokenRevoked(entry))
+      await services.anomalies.load()
       return services
     }
   }

@@ -3,6 +3,7 @@ import type { Logger } from '../../lib/logger.ts'
 import type { Clock } from '../../lib/time.ts'
 import type { AuditBroker } from '../audit/broker.ts'
 import type { Barrier } from '../barrier/barrier.ts'
+import type { AnomalyService } from './anomalies/anomaly-service.ts'
 import type { ComplianceProviders } from './compliance/providers.ts'
 import type { EventBus } from './events/event-bus.ts'
 import type { ExpirationManager } from './expiration/expiration-manager.ts'
@@ -39,6 +40,8 @@ export interface UnsealedServices {
   readonly quotas: QuotaManager
   /** Request, login and token counters and the per-path access count; outlives seal and unseal like events. */
   readonly metrics: CoreMetrics
+  /** Access-anomaly detection on the audit stream: baselines, anomalies, sys/anomalies (docs/anomalies.md). */
+  readonly anomalies: AnomalyService
 }
 
 /** Snapshots of the whole storage: taken raw, restored whole (see Core.restoreSnapshot). */

@@ -1,6 +1,7 @@
 // The server's metrics registry: Vault's metric names, read from the core's plain counters when scraped.
 import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from 'prom-client'
 import type { Timing } from '../../lib/timing.ts'
+import { ANOMALY_TYPES } from '../core/anomalies/detector.ts'
 import type { Core } from '../core/core.ts'
 import type { MetricsExposition } from '../core/services.ts'
 import { type CollectedMetric, timingSummary } from './timing-summary.ts'
@@ -129,6 +130,22 @@ export class ServerMetrics implements MetricsExposition {
         for (const [path, count] of core.metrics.secretAccess.entries()) this.inc({ path }, count)
       },
     })
+    new Counter({
+      name: 'coffer_anomalies_total',
+      help: 'Access anomalies the detector raised, by type (docs/anomalies.md)',
+      labelNames: ['type'],
+      registers: register,
+      collect() {
+        this.reset()
+        // Every type is reported, at 0 until raised, so rate() and alert rules see the series from the start.
+        for (const type of ANOMALY_TYPES) this.inc({ type }, core.metrics.anomalies[type] ?? 0)
+      },
+    })
+    this.#counter(
+      'coffer_anomaly_entries_dropped_total',
+      'Audit entries the anomaly detector had no room to queue (not evaluated)',
+      () => core.metrics.anomalyEntriesDropped,
+    )
     if (sources.sinks) this.#sinkCounters(sources.sinks)
   }
 

@@ -2,6 +2,7 @@
 import { defineBackend } from '../../sdk/framework/backend.ts'
 import type { SystemServices } from '../core/services.ts'
 import { ACCESS_ROOT_PATHS, accessPaths, accessReviewsProvider } from './path-access.ts'
+import { ANOMALY_ROOT_PATHS, anomaliesProvider, anomalyPaths } from './path-anomalies.ts'
 import { auditPaths } from './path-audit.ts'
 import { capabilitiesPaths } from './path-capabilities.ts'
 import { eventsPaths } from './path-events.ts'
@@ -52,6 +53,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
         ...HA_ROOT_PATHS,
         ...SNAPSHOT_ROOT_PATHS,
         ...ACCESS_ROOT_PATHS,
+        ...ANOMALY_ROOT_PATHS,
       ],
     },
     paths: [
@@ -79,10 +81,15 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...reportPaths(
         {
           ...services,
-          compliance: { reviews: accessReviewsProvider(services), ...services.compliance },
+          compliance: {
+            reviews: accessReviewsProvider(services),
+            anomalies: anomaliesProvider(services),
+            ...services.compliance,
+          },
         },
         opts.version ?? 'unknown',
       ),
+      ...anomalyPaths(services),
     ],
   })
 }

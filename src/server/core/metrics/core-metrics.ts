@@ -29,6 +29,10 @@ export class CoreMetrics {
   leakChecks = 0
   leakIncidents = 0
   leakMatchedSecrets = 0
+  /** Anomalies raised, by type (core/anomalies/). */
+  readonly anomalies: Record<string, number> = {}
+  /** Audit entries the anomaly detector's queue had no room for. */
+  anomalyEntriesDropped = 0
   readonly secretAccess: PathAccessCounter
 
   countRotation(kind: 'started' | 'succeeded' | 'failed'): void {

@@ -54,7 +54,7 @@ export class TokenStore {
   readonly #locks = new KeyLocks()
   readonly #revoking = new Map<string, Promise<void>>()
   readonly #hashes = new Map<string, string>()
-  readonly #revokeListeners: ((idHash: string) => Promise<unknown>)[] = []
+  readonly #revokeListeners: ((idHash: string, entry: TokenEntry) => Promise<unknown>)[] = []
   /** Token expiries; only the soon-due part is in memory, so unseal does not read every token. */
   readonly #due: DueIndex
   #batch: BatchTokenCodec | undefined
@@ -483,7 +483,7 @@ export class TokenStore {
       return stored
     })
     if (!entry) return
-    for (const listener of this.#revokeListeners) await listener(idHash)
+    for (const listener of this.#revokeListeners) await listener(idHash, entry)
   }
 
   /** Tombstones still held; for tests. */
@@ -491,8 +491,11 @@ export class TokenStore {
     return this.#dead.size
   }
 
-  /** Run `listener` after each token is revoked (core destroys the token's cubbyhole this way). */
-  onRevoke(listener: (idHash: string) => Promise<unknown>): void {
+  /**
+   * Run `listener` after each token is revoked (core destroys the token's cubbyhole this way), with the entry as
+   * it was stored (the anomaly detector tells a revocation from an expiry by its expireTime).
+   */
+  onRevoke(listener: (idHash: string, entry: TokenEntry) => Promise<unknown>): void {
     this.#revokeListeners.push(listener)
   }
 
