@@ -1,5 +1,6 @@
 // sys/metrics on a real `coffer server -config` process: a token-guarded listener and an unauthenticated one.
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -7,6 +8,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { type ServerProcess, spawnServer } from '../helpers/process.ts'
 import { parsePrometheusText, type Sample, sampleValue } from '../helpers/prometheus-text.ts'
+import { program, skipUnless } from '../helpers/requirements.ts'
 import { client } from '../helpers/server.ts'
 
 /** A port nothing listens on right now, for the second listener (the banner names only the first). */
@@ -87,4 +89,42 @@ describe('sys/metrics on a server process', () => {
     for (const key of ['Timestamp', 'Gauges', 'Counters', 'Samples']) assert.ok(key in body, key)
     assert.ok(body['Samples']!.some((s) => (s as { Name: string }).Name === 'vault.core.handle_request'))
   })
+
+  it("is read by the Prometheus project's own Python client parser, with every family and sample", async (t) => {
+    if (await skipUnless(t, PROMETHEUS_CLIENT)) return
+    const res = await fetch(`${open}/v1/sys/metrics?format=prometheus`)
+    assert.equal(res.status, 200)
+    const text = await res.text()
+    const parsed = JSON.parse(
+      execFileSync('python3', ['-c', PARSE_WITH_PROMETHEUS_CLIENT], { input: text, encoding: 'utf8' }),
+    ) as {
+      name: string
+      type: string
+      samples: { name: string; labels: Record<string, string>; value: number }[]
+    }[]
+    // Every family the exposition declares is understood, with the type it declares.
+    const declared = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!] as const)
+    assert.ok(declared.length > 10)
+    for (const [name, type] of declared) {
+      const family = parsed.find((f) => f.name === name || `${f.name}_total` === name)
+      assert.ok(family, `family ${name} not parsed`)
+      assert.equal(family.type, type === 'untyped' ? 'unknown' : type, name)
+    }
+    const access = parsed.find((f) => f.name === 'vault_secret_access_count')
+    assert.ok((access?.samples.find((s) => s.labels['path'] === 'kv/data')?.value ?? 0) >= 4)
+    assert.equal(parsed.find((f) => f.name === 'vault_core_unsealed')?.samples[0]?.value, 1)
+  })
 })
+
+/** The Prometheus project's Python client (prometheus_client), whose text parser reads the exposition. */
+const PROMETHEUS_CLIENT = program('python3', ['-c', 'import prometheus_client.parser'])
+
+const PARSE_WITH_PROMETHEUS_CLIENT = `
+import json, sys
+from prometheus_client.parser import text_string_to_metric_families
+out = []
+for family in text_string_to_metric_families(sys.stdin.read()):
+    out.append({"name": family.name, "type": family.type,
+                "samples": [{"name": s.name, "labels": s.labels, "value": s.value} for s in family.samples]})
+print(json.dumps(out, default=str))
+`
