@@ -67,6 +67,7 @@ export function smContext(ctx: EngineCtx): ActionContext {
       rotation: ctx.system.rotation,
       keys: ctx.system.keys,
       caller: ctx.request,
+      logger: ctx.system,
     },
     ctx.system.mount,
     ctx.request,

@@ -2,7 +2,7 @@
 import type { KeyLocks } from '../../../lib/key-locks.ts'
 import { AWS_REGION_HEADER } from '../../../sdk/aws-secretsmanager-routes.ts'
 import type { KeyCaller, KeyService } from '../../../sdk/key-service.ts'
-import type { BackendRequest, MountInfo } from '../../../sdk/request.ts'
+import type { BackendRequest, MountInfo, SystemView } from '../../../sdk/request.ts'
 import type { RotationRunner } from '../../../sdk/rotation-runner.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import type { SmState } from './state.ts'
@@ -26,6 +26,8 @@ export interface ActionContext {
   keys?: KeyService | undefined
   /** Whose permission on a KMS key is checked: the request being handled. */
   caller?: KeyCaller | undefined
+  /** Where background failures are told (the system logger); absent in some tests. */
+  logger?: Pick<SystemView, 'log'> | undefined
 }
 
 export const DEFAULT_ACCOUNT_ID = '000000000000'
@@ -51,6 +53,7 @@ export function actionContext(
     rotation?: RotationRunner | undefined
     keys?: KeyService | undefined
     caller?: KeyCaller | undefined
+    logger?: Pick<SystemView, 'log'> | undefined
   },
   mount: Pick<MountInfo, 'options'>,
   request?: Pick<BackendRequest, 'headers'>,

@@ -1,4 +1,5 @@
 // A secret's metadata as DescribeSecret and ListSecrets answer it (no values; absent members left out).
+import { type AccessView, lastAccessedIn } from './access.ts'
 import { type ActionContext, arnOf } from './context.ts'
 import { epochSeconds } from './input.ts'
 import { type SecretRecord, versionsToStages } from './model.ts'
@@ -7,12 +8,13 @@ import { replicationStatus } from './replication.ts'
 /**
  * DescribeSecret names the label map VersionIdsToStages; ListSecrets entries name it SecretVersionsToStages.
  * Seen from a replica's region it describes the replica (its ARN and KMS key); a request without a region sees
- * the primary.
+ * the primary. `access`: the days it was read (access.ts); LastAccessedDate is left out without one.
  */
 export function secretMetadata(
   ctx: Pick<ActionContext, 'region' | 'accountId' | 'anyRegion'>,
   record: SecretRecord,
   mapName: 'VersionIdsToStages' | 'SecretVersionsToStages',
+  access?: AccessView,
 ): Record<string, unknown> {
   const region = ctx.anyRegion ? (record.region ?? ctx.region) : ctx.region
   const replica =
@@ -33,12 +35,14 @@ export function secretMetadata(
   if (rotation?.enabled && rotation.nextRotationDate !== undefined)
     out['NextRotationDate'] = epochSeconds(rotation.nextRotationDate)
   out['LastChangedDate'] = epochSeconds(record.lastChangedDate)
+  const lastAccessed = lastAccessedIn(access, record, region)
+  if (lastAccessed !== undefined) out['LastAccessedDate'] = epochSeconds(lastAccessed)
   if (record.deletedDate !== undefined) out['DeletedDate'] = epochSeconds(record.deletedDate)
   if (record.tags.length > 0) out['Tags'] = record.tags.map((t) => ({ ...t }))
   out[mapName] = versionsToStages(record)
   out['CreatedDate'] = epochSeconds(record.createdDate)
   // Only replicated secrets and their replicas name a primary region, as moto answers.
   if (record.replicas !== undefined || replica) out['PrimaryRegion'] = record.region
-  if (record.replicas !== undefined && !replica) out['ReplicationStatus'] = replicationStatus(record)
+  if (record.replicas !== undefined && !replica) out['ReplicationStatus'] = replicationStatus(record, access)
   return out
 }

@@ -181,6 +181,11 @@ export function valueKey(name: string, versionId: string): string {
   return `values/${nameHash(name)}/${memoHash(versionId)}`
 }
 
+/** When the secret, its versions and its replicas were last read (access.ts): apart from the record, so reads never rewrite it. */
+export function accessKey(name: string): string {
+  return `access/${nameHash(name)}`
+}
+
 export function valuesPrefix(name: string): string {
   return `values/${nameHash(name)}/`
 }

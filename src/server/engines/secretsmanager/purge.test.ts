@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { listRecursive } from '../../../sdk/storage.ts'
+import type { SmState } from './state.ts'
 import { awsError, DAY, makeSm, withAws } from './test-helpers.ts'
 
 describe('scheduled purge', () => {
@@ -30,8 +31,9 @@ describe('scheduled purge', () => {
       (await awsError(sm.aws('DescribeSecret', { SecretId: 'b' }))).type,
       'ResourceNotFoundException',
     )
-    // Only the restored secret's record and value remain; the name can be used again.
-    assert.equal((await listRecursive(sm.storage)).length, 2)
+    // Only the restored secret's record, value and read day remain; the name can be used again.
+    await Promise.all((sm.instance.state as SmState).accessWrites)
+    assert.equal((await listRecursive(sm.storage)).length, 3)
     await sm.aws('CreateSecret', { Name: 'a', SecretString: 'new' })
   })
 

@@ -1,13 +1,17 @@
 // Scheduled deletion: the periodic sweep that removes secrets whose recovery window has ended.
 import { listRecursive, type Storage, type StorageOp } from '../../../sdk/storage.ts'
 import type { ActionContext } from './context.ts'
-import { loadAllRecords, loadRecord, recordKey, storeIdOf, valuesPrefix } from './model.ts'
+import { accessKey, loadAllRecords, loadRecord, recordKey, storeIdOf, valuesPrefix } from './model.ts'
 import type { SmState } from './state.ts'
 
-/** Deleting a secret's record and every stored value; `name` is its store identity (storeIdOf). */
+/** Deleting a secret's record, every stored value and its read days; `name` is its store identity (storeIdOf). */
 export async function purgeOps(storage: Storage, name: string): Promise<StorageOp[]> {
   const values = await listRecursive(storage, valuesPrefix(name))
-  return [{ op: 'delete', key: recordKey(name) }, ...values.map((key) => ({ op: 'delete' as const, key }))]
+  return [
+    { op: 'delete', key: recordKey(name) },
+    { op: 'delete', key: accessKey(name) },
+    ...values.map((key) => ({ op: 'delete' as const, key })),
+  ]
 }
 
 /** The earliest pending deletion date in storage (Infinity when none), for the state at unseal. */
@@ -39,6 +43,7 @@ export async function purgeDue(ctx: Pick<ActionContext, 'storage' | 'now' | 'sta
       if (record?.deletionDate === undefined) return
       if (record.deletionDate > now) return state.dueAt(record.deletionDate)
       await storage.batch(await purgeOps(storage, storeIdOf(record)))
+      state.access.delete(storeIdOf(record))
       purged++
     })
   }

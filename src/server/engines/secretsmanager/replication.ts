@@ -2,8 +2,10 @@
 
 import { type Input, member } from '../../../sdk/aws-input.ts'
 import type { StorageOp } from '../../../sdk/storage.ts'
+import type { AccessView } from './access.ts'
 import type { ActionContext } from './context.ts'
 import { invalidParameter, invalidRequest, validation } from './errors.ts'
+import { epochSeconds } from './input.ts'
 import { isDefaultKey, resolveKey } from './kms-envelope.ts'
 import { loadRecord, type ReplicaMeta, regionalStoreId, type SecretRecord, storeIdOf } from './model.ts'
 import { purgeOps } from './purge.ts'
@@ -90,12 +92,16 @@ export async function addReplicas(
   return ops
 }
 
-/** ReplicationStatus as AWS answers it (LastAccessedDate is not kept). */
-export function replicationStatus(record: SecretRecord): Record<string, unknown>[] {
-  return Object.entries(record.replicas ?? {}).map(([region, meta]) => ({
-    Region: region,
-    ...(meta.kmsKeyId ? { KmsKeyId: meta.kmsKeyId } : {}),
-    Status: meta.status,
-    ...(meta.statusMessage ? { StatusMessage: meta.statusMessage } : {}),
-  }))
+/** ReplicationStatus as AWS answers it; LastAccessedDate (reads seen from that region) when `access` is given. */
+export function replicationStatus(record: SecretRecord, access?: AccessView): Record<string, unknown>[] {
+  return Object.entries(record.replicas ?? {}).map(([region, meta]) => {
+    const lastAccessed = access?.regions[region]
+    return {
+      Region: region,
+      ...(meta.kmsKeyId ? { KmsKeyId: meta.kmsKeyId } : {}),
+      Status: meta.status,
+      ...(meta.statusMessage ? { StatusMessage: meta.statusMessage } : {}),
+      ...(lastAccessed !== undefined ? { LastAccessedDate: epochSeconds(lastAccessed) } : {}),
+    }
+  })
 }

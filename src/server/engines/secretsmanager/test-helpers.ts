@@ -2,6 +2,7 @@
 import { isAwsError } from '../../../sdk/aws-error.ts'
 import { type SecretsManagerAction, secretsManagerRoute } from '../../../sdk/aws-secretsmanager-routes.ts'
 import { type BackendHarness, buildBackend } from '../../../sdk/framework/backend-harness.ts'
+import type { SystemView } from '../../../sdk/request.ts'
 import type { RotationEvent, RotationFunction, SecretsManagerApi } from '../../../sdk/rotation.ts'
 import type { RotationListener, RotationRunner } from '../../../sdk/rotation-runner.ts'
 import type { Storage } from '../../../sdk/storage.ts'
@@ -36,6 +37,7 @@ export async function makeSm(
     rotation?: RotationRunner
     rotationEvents?: RotationListener
     keys?: FakeKeys
+    log?: SystemView['log']
   } = {},
 ): Promise<SmHarness> {
   const keys = options.keys ?? fakeKeys()
@@ -46,6 +48,7 @@ export async function makeSm(
     mount: { path: 'secretsmanager/', type: 'secretsmanager', options: options.mountOptions ?? {} },
     ...(options.rotation ? { rotation: options.rotation } : {}),
     ...(options.rotationEvents ? { rotationEvents: options.rotationEvents } : {}),
+    ...(options.log ? { log: options.log } : {}),
   })
   return { ...withAws(h), keys }
 }

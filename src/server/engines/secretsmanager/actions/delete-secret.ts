@@ -40,6 +40,7 @@ export async function deleteSecret(ctx: ActionContext, input: Input): Promise<Re
     const arn = arnOf(ctx, found.name, found.suffix)
     if (force) {
       await ctx.storage.batch(await purgeOps(ctx.storage, storeIdOf(found)))
+      ctx.state.access.delete(storeIdOf(found))
       return { ARN: arn, Name: found.name, DeletionDate: epochSeconds(now) }
     }
     if (found.deletedDate !== undefined) throw markedForDeletion()

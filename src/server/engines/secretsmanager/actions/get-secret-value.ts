@@ -2,6 +2,7 @@
 
 import { sharedAnswer } from '../../../../sdk/shared-answer.ts'
 import { getJsonSharedNow } from '../../../../sdk/storage.ts'
+import { noteRead } from '../access.ts'
 import { type ActionContext, arnOf } from '../context.ts'
 import { invalidRequest, stageNotFound, versionNotFound } from '../errors.ts'
 import { epochSeconds, type Input, optString, secretIdOf } from '../input.ts'
@@ -26,15 +27,20 @@ export async function getSecretValue(ctx: ActionContext, input: Input): Promise<
     const arn = arnOf(ctx, record.name, record.suffix)
     const meta = record.versions[id]!
     // Under a KMS key each read is this caller's kms:Decrypt, so nothing is remembered across callers.
-    if (isSealed(value))
+    if (isSealed(value)) {
+      const opened = await openStored(ctx, record, value)
+      noteRead(ctx, record, id)
       return {
         ARN: arn,
         Name: record.name,
         VersionId: id,
-        ...(await openStored(ctx, record, value)),
+        ...opened,
         VersionStages: [...meta.stages],
         CreatedDate: epochSeconds(meta.createdDate),
       }
+    }
+    // LastAccessedDate: all but the first read of the day cost a lookup and a compare here (access.ts).
+    noteRead(ctx, record, id)
     const remembered = answers.get(record)
     if (remembered && remembered.value === value && remembered.id === id && remembered.arn === arn)
       return remembered.answer

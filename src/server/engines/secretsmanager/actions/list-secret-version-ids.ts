@@ -1,4 +1,5 @@
 // ListSecretVersionIds: the versions with labels (and the unlabeled ones with IncludeDeprecated), newest first, paged.
+import { accessOf } from '../access.ts'
 import { type ActionContext, arnOf } from '../context.ts'
 import { AwsError } from '../errors.ts'
 import { epochSeconds, type Input, optBool, optInt, secretIdOf } from '../input.ts'
@@ -24,12 +25,15 @@ export async function listSecretVersionIds(
   }
   const page = ids.slice(start, start + max)
   const next = ids[start + max]
+  const access = await accessOf(ctx, record)
   return {
     Versions: page.map((id) => {
       const meta = record.versions[id]!
+      const lastAccessed = access.versions[id]
       return {
         VersionId: id,
         VersionStages: [...meta.stages],
+        ...(lastAccessed !== undefined ? { LastAccessedDate: epochSeconds(lastAccessed) } : {}),
         CreatedDate: epochSeconds(meta.createdDate),
         // The keys this version's value is encrypted under (none under the default key).
         ...(meta.kmsKeyIds !== undefined ? { KmsKeyIds: [...meta.kmsKeyIds] } : {}),

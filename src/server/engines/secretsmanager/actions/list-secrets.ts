@@ -1,4 +1,5 @@
 // ListSecrets: metadata of every secret matching the filters, sorted and paged with opaque cursor tokens.
+import { accessOf } from '../access.ts'
 import type { ActionContext } from '../context.ts'
 import { secretMetadata } from '../describe.ts'
 import { validation } from '../errors.ts'
@@ -72,8 +73,9 @@ export async function listPage(
 
 export async function listSecrets(ctx: ActionContext, input: Input): Promise<Record<string, unknown>> {
   const { records, nextToken } = await listPage(ctx, input, 100, 100)
+  const access = await Promise.all(records.map((record) => accessOf(ctx, record)))
   return {
-    SecretList: records.map((record) => secretMetadata(ctx, record, 'SecretVersionsToStages')),
+    SecretList: records.map((record, i) => secretMetadata(ctx, record, 'SecretVersionsToStages', access[i])),
     ...(nextToken ? { NextToken: nextToken } : {}),
   }
 }

@@ -88,9 +88,11 @@ describe('ReplicateSecretToRegions', () => {
     const primary = await east('DescribeSecret', { SecretId: 'app/db' })
     assert.equal(primary['PrimaryRegion'], 'us-east-1')
     assert.equal(primary['KmsKeyId'], EAST_KEY_ARN)
+    // The replica was read (from its region) today: midnight UTC of START's day.
     assert.deepEqual(primary['ReplicationStatus'], [
-      { Region: 'eu-west-1', KmsKeyId: WEST_KEY_ARN, Status: 'InSync' },
+      { Region: 'eu-west-1', KmsKeyId: WEST_KEY_ARN, Status: 'InSync', LastAccessedDate: 1767312000 },
     ])
+    assert.equal(primary['LastAccessedDate'], undefined)
   })
 
   it('refuses every write on a replica', async () => {
