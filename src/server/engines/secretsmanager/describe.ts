@@ -16,7 +16,7 @@ export function secretMetadata(
   mapName: 'VersionIdsToStages' | 'SecretVersionsToStages',
   access?: AccessView,
 ): Record<string, unknown> {
-  const region = ctx.anyRegion ? (record.region ?? ctx.region) : ctx.region
+  const region = seenRegion(ctx, record)
   const replica =
     record.region !== undefined && region !== record.region ? record.replicas?.[region] : undefined
   const out: Record<string, unknown> = {
@@ -45,4 +45,9 @@ export function secretMetadata(
   if (record.replicas !== undefined || replica) out['PrimaryRegion'] = record.region
   if (record.replicas !== undefined && !replica) out['ReplicationStatus'] = replicationStatus(record, access)
   return out
+}
+
+/** The region a secret is described in: the caller's, or its primary for a request without a region. */
+export function seenRegion(ctx: Pick<ActionContext, 'region' | 'anyRegion'>, record: SecretRecord): string {
+  return ctx.anyRegion ? (record.region ?? ctx.region) : ctx.region
 }

@@ -1,7 +1,7 @@
 // ListSecrets: AWS's filter semantics, cursor pagination over 250 secrets, sort orders, IncludePlannedDeletion.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { awsError, makeSm } from '../test-helpers.ts'
+import { awsError, DAY, makeSm } from '../test-helpers.ts'
 
 type Entry = { Name: string; Tags?: unknown; SecretVersionsToStages: unknown }
 
@@ -175,5 +175,17 @@ describe('ListSecrets pagination and order', () => {
     )
     assert.equal((await awsError(sm.aws('ListSecrets', { MaxResults: 101 }))).type, 'ValidationException')
     assert.equal((await awsError(sm.aws('ListSecrets', { SortOrder: 'up' }))).type, 'ValidationException')
+  })
+
+  it('SortBy last-accessed-date orders by the day of the last read, never-read secrets first', async () => {
+    const sm = await makeSm()
+    for (const name of ['a', 'b', 'c']) await sm.aws('CreateSecret', { Name: name, SecretString: 'v' })
+    await sm.aws('GetSecretValue', { SecretId: 'c' })
+    sm.tick(DAY)
+    await sm.aws('GetSecretValue', { SecretId: 'a' })
+    const sorted = (order: string) =>
+      sm.aws('ListSecrets', { SortBy: 'last-accessed-date', SortOrder: order })
+    assert.deepEqual(names(await sorted('asc')), ['b', 'c', 'a'])
+    assert.deepEqual(names(await sorted('desc')), ['a', 'c', 'b'])
   })
 })

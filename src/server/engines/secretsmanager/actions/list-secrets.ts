@@ -1,7 +1,7 @@
 // ListSecrets: metadata of every secret matching the filters, sorted and paged with opaque cursor tokens.
-import { accessOf } from '../access.ts'
+import { accessOf, lastAccessedIn } from '../access.ts'
 import type { ActionContext } from '../context.ts'
-import { secretMetadata } from '../describe.ts'
+import { secretMetadata, seenRegion } from '../describe.ts'
 import { validation } from '../errors.ts'
 import { matchesFilters, parseFilters } from '../filters.ts'
 import { type Input, optBool, optInt, optString } from '../input.ts'
@@ -11,14 +11,16 @@ import { visibleIn } from '../resolve.ts'
 
 const SORT_BY = ['created-date', 'last-accessed-date', 'last-changed-date', 'name']
 
-function sortKey(record: SecretRecord, sortBy: string): [number | string, string] {
+/** `lastAccessed`: the day it was last read in the caller's region, 0 for never (sorted first in asc). */
+function sortKey(record: SecretRecord, sortBy: string, lastAccessed: number): [number | string, string] {
   switch (sortBy) {
     case 'name':
       return [record.name, record.name]
     case 'last-changed-date':
       return [record.lastChangedDate, record.name]
+    case 'last-accessed-date':
+      return [lastAccessed, record.name]
     default:
-      // last-accessed-date is not tracked (it would cost a write per read): created-date stands in for it.
       return [record.createdDate, record.name]
   }
 }
@@ -53,14 +55,21 @@ export async function listPage(
   const sort = `${sortBy}:${order}`
   const cursor = decodeToken(input['NextToken'], sort)
   const sign = order === 'asc' ? 1 : -1
-  const matching = (await loadAllRecords(ctx.storage))
-    .filter(
-      (r) =>
-        seenFrom(ctx, r) &&
-        (includeDeleted || r.deletedDate === undefined) &&
-        matchesFilters(r, filters, r.region ?? ctx.region),
-    )
-    .map((record) => ({ record, key: sortKey(record, sortBy) }))
+  const found = (await loadAllRecords(ctx.storage)).filter(
+    (r) =>
+      seenFrom(ctx, r) &&
+      (includeDeleted || r.deletedDate === undefined) &&
+      matchesFilters(r, filters, r.region ?? ctx.region),
+  )
+  // Read days are loaded only to sort by them.
+  const lastAccessed =
+    sortBy === 'last-accessed-date'
+      ? await Promise.all(
+          found.map(async (r) => lastAccessedIn(await accessOf(ctx, r), r, seenRegion(ctx, r)) ?? 0),
+        )
+      : undefined
+  const matching = found
+    .map((record, i) => ({ record, key: sortKey(record, sortBy, lastAccessed?.[i] ?? 0) }))
     .filter((item) => cursor === undefined || sign * compareKeys(item.key, cursor.after) > 0)
     .sort((a, b) => sign * compareKeys(a.key, b.key))
   const page = matching.slice(0, max)
