@@ -61,6 +61,8 @@ describe('AWS Secrets Manager clients against Coffer', { skip: await unmet(BOTO3
     assert.equal(f.current_after_put, 'app2')
     assert.deepEqual(f.describe_tags, [{ Key: 'team', Value: 'payments' }])
     assert.equal(f.describe_created_is_datetime, 'datetime')
+    assert.equal(f.never_read_has_no_last_accessed, true)
+    assert.equal(f.last_accessed_is_midnight_utc_of_read_day, true)
     assert.deepEqual(f.stages, ['AWSCURRENT', 'AWSPREVIOUS'])
     assert.equal(f.binary, Buffer.from('\x00\x01binary', 'latin1').toString('hex'))
     assert.deepEqual(f.listed, ['prod/db/credentials', 'prod/other'])

@@ -1,5 +1,6 @@
 # Unmodified boto3 code against Coffer's Secrets Manager face: the user changes only the endpoint.
 # Prints one JSON object of findings on its last line; the test checks them.
+import datetime
 import json
 import os
 import boto3
@@ -34,6 +35,11 @@ created = client.create_secret(
 )
 findings["create_arn"] = created["ARN"]
 findings["create_version"] = created["VersionId"]
+findings["never_read_has_no_last_accessed"] = "LastAccessedDate" not in client.describe_secret(
+    SecretId="prod/db/credentials"
+)
+# LastAccessedDate is the UTC midnight of the day of the read (either side of a midnight crossed meanwhile).
+days_of_read = {datetime.datetime.now(datetime.timezone.utc).date()}
 findings["get_secret"] = get_secret("prod/db/credentials")
 findings["get_by_arn"] = json.loads(client.get_secret_value(SecretId=created["ARN"])["SecretString"])["username"]
 
@@ -44,6 +50,14 @@ findings["current_after_put"] = get_secret("prod/db/credentials")["username"]
 described = client.describe_secret(SecretId="prod/db/credentials")
 findings["describe_tags"] = described["Tags"]
 findings["describe_created_is_datetime"] = type(described["CreatedDate"]).__name__
+days_of_read.add(datetime.datetime.now(datetime.timezone.utc).date())
+accessed = described["LastAccessedDate"]
+findings["last_accessed_is_midnight_utc_of_read_day"] = (
+    isinstance(accessed, datetime.datetime)
+    and accessed.utcoffset() == datetime.timedelta(0)
+    and accessed.timetz().replace(tzinfo=None) == datetime.time(0, 0)
+    and accessed.date() in days_of_read
+)
 findings["stages"] = sorted(s for stages in described["VersionIdsToStages"].values() for s in stages)
 client.create_secret(Name="prod/other", SecretBinary=b"\x00\x01binary")
 findings["binary"] = client.get_secret_value(SecretId="prod/other")["SecretBinary"].hex()
