@@ -2,6 +2,7 @@
 import { encodeJson, getJson } from '../../../sdk/storage.ts'
 import type { ActionContext } from './context.ts'
 import { accessKey, loadRecord, type SecretRecord, storeIdOf } from './model.ts'
+import type { AccessMemo } from './state.ts'
 
 const DAY_MS = 86_400_000
 
@@ -15,19 +16,6 @@ interface StoredAccess {
   regions?: Record<string, number>
   /** Reads of each version, from any region (replicas are views of the same versions). */
   versions?: Record<string, number>
-}
-
-/** This node's memory of one secret's days: what reads check before deciding to write. */
-export interface AccessMemo {
-  suffix: string
-  /** 0: not read (as far as this node knows). */
-  day: number
-  regions: Map<string, number>
-  versions: Map<string, number>
-  /** The stored entry has been merged in (done once, by the first write). */
-  loaded: boolean
-  /** What was last stored, as JSON: a write that would store the same is skipped. */
-  stored?: string
 }
 
 /** What DescribeSecret, ListSecrets, ListSecretVersionIds and the inventory show. */

@@ -1,6 +1,18 @@
 // The mount's in-memory state: per-secret locks, when the next scheduled deletion and rotation are due, running rotations, read days.
 import { KeyLocks } from '../../../lib/key-locks.ts'
-import type { AccessMemo } from './access.ts'
+
+/** This node's memory of one secret's read days (access.ts): what reads check before deciding to write. */
+export interface AccessMemo {
+  suffix: string
+  /** 0: not read (as far as this node knows). */
+  day: number
+  regions: Map<string, number>
+  versions: Map<string, number>
+  /** The stored entry has been merged in (done once, by the first write). */
+  loaded: boolean
+  /** What was last stored, as JSON: a write that would store the same is skipped. */
+  stored?: string
+}
 
 export class SmState {
   /** Every read-modify-write of one secret (by name) runs alone, so racing writes never lose a version or label. */
