@@ -64,8 +64,8 @@ function firstReadOfDay(
   else memo.regions.set(replica, Math.max(memo.regions.get(replica) ?? 0, today))
   memo.versions.set(versionId, Math.max(memo.versions.get(versionId) ?? 0, today))
   const write = persist(ctx, record.name, id, memo).catch((error: unknown) => {
-    // Forgotten, so the next read tries again (and reloads what is stored).
-    if (ctx.state.access.get(id) === memo) ctx.state.access.delete(id)
+    // The memo keeps the day, so a storage that keeps failing costs one attempt (and one line) per secret and day,
+    // not one per read; the next write that goes through stores it too.
     ctx.logger?.log('warn', 'secretsmanager: could not store when a secret was last read', {
       error: error instanceof Error ? error.message : String(error),
     })
