@@ -89,11 +89,16 @@ async function persist(ctx: ActionContext, lockName: string, id: string, memo: A
       if (stored) memo.stored = JSON.stringify(stored)
       memo.loaded = true
     }
+    // Versions dropped by retention and removed replicas are forgotten here too, so the memo stays small.
+    for (const versionId of memo.versions.keys())
+      if (record.versions[versionId] === undefined) memo.versions.delete(versionId)
+    for (const region of memo.regions.keys())
+      if (record.replicas?.[region] === undefined) memo.regions.delete(region)
     const entry: StoredAccess = { suffix: memo.suffix }
     if (memo.day > 0) entry.day = memo.day
-    const regions = sorted(memo.regions, (region) => record.replicas?.[region] !== undefined)
+    const regions = sorted(memo.regions)
     if (regions.length > 0) entry.regions = Object.fromEntries(regions)
-    const versions = sorted(memo.versions, (versionId) => record.versions[versionId] !== undefined)
+    const versions = sorted(memo.versions)
     if (versions.length > 0) entry.versions = Object.fromEntries(versions)
     const text = JSON.stringify(entry)
     if (text === memo.stored) return
@@ -102,9 +107,9 @@ async function persist(ctx: ActionContext, lockName: string, id: string, memo: A
   })
 }
 
-/** Kept entries in key order, so the same days always give the same stored text. */
-function sorted(days: Map<string, number>, keep: (key: string) => boolean): [string, number][] {
-  return [...days].filter(([key]) => keep(key)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+/** In key order, so the same days always give the same stored text. */
+function sorted(days: Map<string, number>): [string, number][] {
+  return [...days].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
 }
 
 async function loadStored(

@@ -92,4 +92,13 @@ describe('BatchGetSecretValue', () => {
       'InvalidRequestException',
     )
   })
+
+  it('each secret it returns counts as read (LastAccessedDate); one it does not return does not', async () => {
+    const { sm, ctx } = await setup()
+    await batchGetSecretValue(ctx, { SecretIdList: ['app/a', 'missing'] })
+    const midnight = Date.UTC(2026, 0, 2) / 1000
+    assert.equal((await sm.aws('DescribeSecret', { SecretId: 'app/a' }))['LastAccessedDate'], midnight)
+    assert.equal((await sm.aws('DescribeSecret', { SecretId: 'app/b' }))['LastAccessedDate'], undefined)
+    await Promise.all((sm.instance.state as SmState).accessWrites)
+  })
 })
