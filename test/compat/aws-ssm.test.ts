@@ -83,6 +83,7 @@ describe('AWS SSM Parameter Store clients against Coffer', { skip: await unmet(B
     assert.equal(f.validation, 'ValidationException')
     assert.equal(f.pattern, 'ParameterPatternMismatchException')
     assert.deepEqual(f.reference, ['from-sm', 'SecureString', 'prod/ref'])
+    assert.equal(f.reference_marks_accessed, true)
     assert.equal(f.reference_needs_decryption, 'ValidationException')
     assert.deepEqual(f.deleted, [['/prod/other'], ['/gone']])
     assert.equal(f.deleted_read, 'ParameterNotFound')

@@ -67,6 +67,8 @@ sm = boto3.session.Session().client("secretsmanager", config=config)
 sm.create_secret(Name="prod/ref", SecretString="from-sm")
 ref = ssm.get_parameter(Name="/aws/reference/secretsmanager/prod/ref", WithDecryption=True)["Parameter"]
 findings["reference"] = [ref["Value"], ref["Type"], json.loads(ref["SourceResult"])["Name"]]
+# A reference read is a read of the secret: it gets a LastAccessedDate.
+findings["reference_marks_accessed"] = "LastAccessedDate" in sm.describe_secret(SecretId="prod/ref")
 findings["reference_needs_decryption"] = error_code(lambda: ssm.get_parameter(Name="/aws/reference/secretsmanager/prod/ref"))
 
 deleted = ssm.delete_parameters(Names=["/prod/other", "/gone"])
