@@ -8,6 +8,7 @@ import type { TemplateConfig } from '../../src/agent/config/agent-config.ts'
 import { TemplateRunner } from '../../src/agent/render/template-runner.ts'
 import { type SecretEnvelope, VaultClient } from '../../src/client/index.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database.ts'
+import { postgresEngine } from '../helpers/pg-engine.ts'
 import { POSTGRES, unmet } from '../helpers/requirements.ts'
 import { makeTempDir, startDevServer, type TestServer } from '../helpers/server.ts'
 
@@ -124,26 +125,7 @@ describe('agent template runner with leased PostgreSQL credentials', async () =>
     t = await startDevServer()
     db = await createTestDatabase()
     temp = makeTempDir('coffer-agent-lease-')
-    assert.equal((await t.call('POST', 'sys/mounts/database', { body: { type: 'database' } })).status, 204)
-    const config = await t.call('POST', 'database/config/pg', {
-      body: {
-        plugin_name: 'postgresql-database-plugin',
-        connection_url: db.url,
-        username: 'postgres',
-        password: 'unused-with-trust',
-        allowed_roles: '*',
-      },
-    })
-    assert.ok(config.status < 300, JSON.stringify(config.body))
-    const role = await t.call('POST', 'database/roles/short', {
-      body: {
-        db_name: 'pg',
-        creation_statements: ['CREATE ROLE "{{name}}" WITH LOGIN PASSWORD \'{{password}}\';'],
-        default_ttl: '3s',
-        max_ttl: '3s',
-      },
-    })
-    assert.equal(role.status, 204, JSON.stringify(role.body))
+    await postgresEngine(t.call, db.url, { short: { defaultTtl: '3s', maxTtl: '3s' } })
   })
   after(async () => {
     await t?.close()

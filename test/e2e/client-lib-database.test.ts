@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test'
 import { CofferClient, type LeaseHandle } from '../../packages/client/src/index.ts'
 import { withDeadline } from '../helpers/deadline.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database.ts'
+import { postgresEngine } from '../helpers/pg-engine.ts'
 import { POSTGRES, unmet } from '../helpers/requirements.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 
@@ -20,34 +21,10 @@ describe('@coffer/client database credentials', async () => {
     if (skip) return
     t = await startDevServer()
     db = await createTestDatabase()
-    assert.equal((await t.call('POST', 'sys/mounts/database', { body: { type: 'database' } })).status, 204)
-    const config = await t.call('POST', 'database/config/pg', {
-      body: {
-        plugin_name: 'postgresql-database-plugin',
-        connection_url: db.url,
-        username: 'postgres',
-        password: 'unused-with-trust',
-        allowed_roles: '*',
-      },
+    await postgresEngine(t.call, db.url, {
+      short: { defaultTtl: '3s', maxTtl: '6s' },
+      long: { defaultTtl: '1h' },
     })
-    assert.ok(config.status < 300, JSON.stringify(config.body))
-    const role = await t.call('POST', 'database/roles/short', {
-      body: {
-        db_name: 'pg',
-        creation_statements: ['CREATE ROLE "{{name}}" WITH LOGIN PASSWORD \'{{password}}\';'],
-        default_ttl: '3s',
-        max_ttl: '6s',
-      },
-    })
-    assert.equal(role.status, 204, JSON.stringify(role.body))
-    const long = await t.call('POST', 'database/roles/long', {
-      body: {
-        db_name: 'pg',
-        creation_statements: ['CREATE ROLE "{{name}}" WITH LOGIN PASSWORD \'{{password}}\';'],
-        default_ttl: '1h',
-      },
-    })
-    assert.equal(long.status, 204, JSON.stringify(long.body))
     await db.query(`CREATE ROLE ${staticUser} WITH LOGIN PASSWORD 'initial'`)
     const staticRole = await t.call('POST', 'database/static-roles/svc', {
       body: { db_name: 'pg', username: staticUser, rotation_period: '1h' },

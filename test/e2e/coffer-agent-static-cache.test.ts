@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { type AgentProcess, startAgent } from '../helpers/agent-process.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database.ts'
+import { postgresEngine } from '../helpers/pg-engine.ts'
 import { type ServerProcess, spawnServer } from '../helpers/process.ts'
 import { POSTGRES, unmet } from '../helpers/requirements.ts'
 import { client, makeTempDir } from '../helpers/server.ts'
@@ -274,26 +275,7 @@ listener "tcp" {
       db = await createTestDatabase()
       const { server, call } = await startServer(join(temp.dir, 'server-3'))
       servers.push(server)
-      const mounted = await call('POST', 'sys/mounts/database', { body: { type: 'database' } })
-      assert.equal(mounted.status, 204, JSON.stringify(mounted.body))
-      const config = await call('POST', 'database/config/pg', {
-        body: {
-          plugin_name: 'postgresql-database-plugin',
-          connection_url: db.url,
-          username: 'postgres',
-          password: 'unused-with-trust',
-          allowed_roles: '*',
-        },
-      })
-      assert.ok(config.status < 300, JSON.stringify(config.body))
-      const role = await call('POST', 'database/roles/app', {
-        body: {
-          db_name: 'pg',
-          creation_statements: ['CREATE ROLE "{{name}}" WITH LOGIN PASSWORD \'{{password}}\';'],
-          default_ttl: '1h',
-        },
-      })
-      assert.equal(role.status, 204, JSON.stringify(role.body))
+      await postgresEngine(call, db.url, { app: { defaultTtl: '1h' } })
       const tokenFile = join(temp.dir, 'token-3')
       writeFileSync(tokenFile, await tokenWith(call, ['agent']))
       const agent = startAgent(

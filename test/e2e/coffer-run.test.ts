@@ -8,6 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { withDeadline } from '../helpers/deadline.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database.ts'
+import { postgresEngine } from '../helpers/pg-engine.ts'
 import { POSTGRES, unmet } from '../helpers/requirements.ts'
 import { makeTempDir, startDevServer, type TestServer } from '../helpers/server.ts'
 
@@ -244,27 +245,7 @@ describe('coffer run with dynamic PostgreSQL credentials', async () => {
     if (skip) return
     t = await startDevServer()
     db = await createTestDatabase()
-    assert.equal((await t.call('POST', 'sys/mounts/database', { body: { type: 'database' } })).status, 204)
-    const config = await t.call('POST', 'database/config/pg', {
-      body: {
-        plugin_name: 'postgresql-database-plugin',
-        connection_url: db.url,
-        username: 'postgres',
-        password: 'unused-with-trust',
-        allowed_roles: '*',
-      },
-    })
-    assert.ok(config.status < 300, JSON.stringify(config.body))
-    const role = await t.call('POST', 'database/roles/app', {
-      body: {
-        db_name: 'pg',
-        creation_statements: [
-          "CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';",
-        ],
-        default_ttl: '1h',
-      },
-    })
-    assert.equal(role.status, 204, JSON.stringify(role.body))
+    await postgresEngine(t.call, db.url, { app: { defaultTtl: '1h', validUntil: true } })
   })
   after(async () => {
     await t?.close()

@@ -9,6 +9,7 @@ import type { RotationFunction } from '../../src/sdk/rotation.ts'
 import { withDeadline } from '../helpers/deadline.ts'
 import { CHROMIUM, renderInChromium } from '../helpers/headless-chromium.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database.ts'
+import { postgresEngine } from '../helpers/pg-engine.ts'
 import { POSTGRES, unmet } from '../helpers/requirements.ts'
 import { ManualClock, makeTempDir, startDevServer, type TestServer } from '../helpers/server.ts'
 
@@ -146,35 +147,7 @@ describe('coffer report compliance', async () => {
     })
     if (!pgMissing) {
       db = await createTestDatabase()
-      ok((await t.call('POST', 'sys/mounts/database', { body: { type: 'database' } })).status, 'db mount')
-      ok(
-        (
-          await t.call('POST', 'database/config/pg', {
-            body: {
-              plugin_name: 'postgresql-database-plugin',
-              connection_url: db.url,
-              username: 'postgres',
-              password: 'unused-with-trust',
-              allowed_roles: '*',
-            },
-          })
-        ).status,
-        'db config',
-      )
-      ok(
-        (
-          await t.call('POST', 'database/roles/app', {
-            body: {
-              db_name: 'pg',
-              creation_statements: [
-                "CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';",
-              ],
-              default_ttl: '1h',
-            },
-          })
-        ).status,
-        'db role',
-      )
+      await postgresEngine(t.call, db.url, { app: { defaultTtl: '1h', validUntil: true } })
       ok((await t.call('GET', 'database/creds/app')).status, 'db creds')
     }
     const out = await cli(['report', 'compliance', '-format=json'])
