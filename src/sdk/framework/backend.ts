@@ -97,6 +97,12 @@ export interface BackendDefinition<S = unknown> {
    */
   inventory?: (ctx: { storage: Storage; system: SystemView; state: S }) => AsyncIterable<InventoryItem>
   /**
+   * The engine uses the caller's KMS keys (SystemView.keys) while handling requests: core then keeps each
+   * request's authorisation for the key service to check the key's permissions against. Without it, every use
+   * of a key on a caller's behalf is refused.
+   */
+  usesKeyService?: true
+  /**
    * Auth methods: asked before a token this method issued is renewed, with the `internal` the login returned
    * and the token's policies. Throw (an InvalidRequestError) to refuse — the user, role or certificate is gone
    * or changed — or return a TTL to cap the renewal. Without the hook, renewals are not checked.

@@ -73,8 +73,9 @@ export async function runPipeline(
     const audit = audited ? requestAudit(services, req, routed, auth) : UNAUDITED
     const authorised = authorise(services, req, routed, auth, audit)
     const acl = authorised instanceof Promise ? await authorised : authorised
-    // Kept for core services the handler calls on the caller's behalf (the KMS keys an engine encrypts with).
-    if (acl) rememberAcl(routed.backendRequest, acl)
+    // Kept for the key service, which checks a caller's KMS key permissions against it; only for the engines
+    // that use it, so no other request pays for the entry.
+    if (acl && routed.route.backend.definition.usesKeyService) rememberAcl(routed.backendRequest, acl)
     // Counted once access is granted: what vault_secret_access_count's alert watches is reads that succeed.
     services.metrics.secretAccess.count(routed.route.entry.path, routed.path)
     try {

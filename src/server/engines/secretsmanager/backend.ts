@@ -21,6 +21,8 @@ import { openStored } from './version-crypto.ts'
 
 export const secretsManagerBackend = defineBackend<SmState>({
   kind: 'secret',
+  // KmsKeyId: versions are sealed under the caller's KMS keys, with the caller's permissions.
+  usesKeyService: true,
   help:
     'The secretsmanager backend keeps secrets the way AWS Secrets Manager does (immutable versions, staging ' +
     'labels, tags, scheduled deletion) and serves the same secrets to Vault clients and to AWS clients through ' +
