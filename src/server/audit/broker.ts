@@ -7,7 +7,14 @@ import { AppError, InvalidRequestError } from '../../sdk/errors.ts'
 import { getJson, putJson, type Storage } from '../../sdk/storage.ts'
 import { type DataMemo, dataMemo } from './audit-data.ts'
 import { AuditChain, generateSigningKey, resumeChainState } from './chain.ts'
-import { type AuditType, checkOptions, hashOptions, openDevice } from './device-config.ts'
+import {
+  type AuditLogFile,
+  type AuditType,
+  auditLogFiles,
+  checkOptions,
+  hashOptions,
+  openDevice,
+} from './device-config.ts'
 import type { ChainingDevice } from './devices/chained-file-device.ts'
 import type { AuditDevice } from './devices/device.ts'
 import type { AuditEntry } from './entry.ts'
@@ -188,6 +195,11 @@ export class AuditBroker {
 
   get publicKeyPem(): string {
     return this.#publicKeyPem
+  }
+
+  /** The files the enabled file devices write, for readers of the log on the server (access review, reports). */
+  logFiles(): AuditLogFile[] {
+    return auditLogFiles(this.list())
   }
 
   /** sys/audit: keyed by path with its trailing slash, as Vault lists them. */

@@ -97,6 +97,28 @@ export async function openDevice(
   }
 }
 
+/** A file device that writes to a real file: its name, the file and its `format` (json unless set). */
+export interface AuditLogFile {
+  device: string
+  file: string
+  format: string
+}
+
+/**
+ * The log files of the enabled file devices, from sys/audit's listing (device name to `{type, options}`):
+ * `stdout` and `discard` are keywords, not files, and are left out. For readers of the log on the server.
+ */
+export function auditLogFiles(devices: Record<string, unknown>): AuditLogFile[] {
+  const out: AuditLogFile[] = []
+  for (const [device, raw] of Object.entries(devices)) {
+    const { type, options } = raw as { type: string; options: Record<string, string> }
+    const file = options['file_path'] ?? options['path']
+    if (type !== 'file' || !file || file === 'stdout' || file === 'discard') continue
+    out.push({ device, file, format: options['format'] ?? 'json' })
+  }
+  return out
+}
+
 /** "250ms", "2s" or a number of seconds, in milliseconds. */
 function parseDurationMs(value: string): number {
   const ms = /^(\d+)ms$/.exec(value.trim())

@@ -55,16 +55,7 @@ function requiredText(value: string | undefined, name: string): string {
 
 /** The file audit devices' log files: the server knows where it writes them. */
 function auditFiles(services: AccessPathServices): string[] {
-  const out: string[] = []
-  for (const device of Object.values(services.audit.list()) as {
-    type: string
-    options: Record<string, string>
-  }[]) {
-    if (device.type !== 'file') continue
-    const file = device.options['file_path'] ?? device.options['path']
-    if (file && file !== 'stdout' && file !== 'discard') out.push(file)
-  }
-  return out
+  return services.audit.logFiles().map((log) => log.file)
 }
 
 /** The stored reviews, read whole: what the compliance report shows of access reviews. */

@@ -1,5 +1,7 @@
 // Builds the compliance report (sys/reports/compliance) from the mounted engines, leases, tokens, audit log and providers.
+
 import { rfc3339 } from '../../../lib/time.ts'
+import type { AuditLogFile } from '../../audit/device-config.ts'
 import type { UnsealedServices } from '../services.ts'
 import { type AuditFindings, scanAuditFile } from './audit-scan.ts'
 import { CONTROLS } from './controls.ts'
@@ -79,15 +81,8 @@ async function activeRootTokens(
 }
 
 /** The first enabled file device writing JSON to a real file: every device records the same entries. */
-function auditFile(services: ComplianceServices): { device: string; file: string } | undefined {
-  for (const [device, raw] of Object.entries(services.audit.list())) {
-    const record = raw as { type: string; options: Record<string, string> }
-    const file = record.options['file_path'] ?? record.options['path']
-    if (record.type !== 'file' || !file || file === 'stdout' || file === 'discard') continue
-    if ((record.options['format'] ?? 'json') !== 'json') continue
-    return { device, file }
-  }
-  return undefined
+function auditFile(services: ComplianceServices): AuditLogFile | undefined {
+  return services.audit.logFiles().find((log) => log.format === 'json')
 }
 
 async function readAudit(
