@@ -28,7 +28,7 @@ const review = (over: Partial<AccessReview>): AccessReview => ({
   id: 'r1',
   name: 'Quarterly prod access',
   status: 'closed',
-  scope: { paths: ['secret/'] },
+  scope: { paths: ['secret/'], policies: [] },
   reviewer: 'alice',
   started_at: '2026-04-01T00:00:00Z',
   closed_at: '2026-04-02T00:00:00Z',
@@ -191,7 +191,7 @@ describe('compliance report collector', () => {
       anomalies: {
         list: async () => [
           anomaly({}),
-          anomaly({ id: 'a2', type: 'new_ip', acknowledged: true, acknowledged_by: 'ops' }),
+          anomaly({ id: 'a2', type: 'new_source', acknowledged: true, acknowledged_by: 'ops' }),
           anomaly({ id: 'old', time: '2025-01-01T00:00:00Z' }),
         ],
       },

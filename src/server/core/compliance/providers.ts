@@ -1,49 +1,12 @@
 // The narrow read interfaces the compliance report uses for access reviews and anomalies, which other parts of the server keep.
-
-/** One decision of an access review. Times are RFC 3339. */
-export interface AccessReviewDecision {
-  subject: string
-  grant: string
-  decision: string
-  note: string
-  decided_by: string
-  decided_at: string
-}
+import type { ReviewRecord } from '../access/review-store.ts'
+import type { AnomalyView } from '../anomalies/anomaly.ts'
 
 /** An access review as GET sys/access/reviews/:id answers it (its `data`). */
-export interface AccessReview {
-  id: string
-  name: string
-  status: 'open' | 'closed'
-  scope: unknown
-  reviewer: string
-  started_at: string
-  closed_at: string | null
-  decisions: AccessReviewDecision[]
-  evidence: unknown
-}
+export type AccessReview = ReviewRecord
 
 /** An anomaly as GET sys/anomalies/:id answers it (its `data`). */
-export interface Anomaly {
-  id: string
-  type: string
-  score: number
-  explanation: string
-  time: string
-  identity: {
-    entity_id: string
-    display_name: string
-    role?: string
-    access_key_id?: string
-    auth_method: string
-  }
-  path: string
-  remote_address: string
-  acknowledged: boolean
-  acknowledged_by: string | null
-  acknowledged_at: string | null
-  note: string | null
-}
+export type Anomaly = AnomalyView
 
 export interface AccessReviewsProvider {
   list(): Promise<AccessReview[]>
