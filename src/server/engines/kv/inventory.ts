@@ -3,10 +3,9 @@
 import { rotationPeriod } from '../../../lib/rotation-period.ts'
 import type { InventoryItem } from '../../../sdk/inventory.ts'
 import type { SystemView } from '../../../sdk/request.ts'
-import { listRecursive, type Storage } from '../../../sdk/storage.ts'
-import { readMetadata } from './key-metadata.ts'
+import type { Storage } from '../../../sdk/storage.ts'
 import { loadRotation } from './rotation-record.ts'
-import { METADATA_PREFIX, V1_ENTRY_PREFIX } from './storage-keys.ts'
+import { v1Entries, v2Secrets } from './stored-secrets.ts'
 
 /**
  * v1 keeps no dates or versions: each entry is reported by path alone. v2 reports each secret as
@@ -20,17 +19,12 @@ export async function* kvInventory(
   const { storage, system } = ctx
   const mount = system.mount.path
   if (version === 1) {
-    for (const key of await listRecursive(storage, V1_ENTRY_PREFIX)) {
-      const path = key.slice(V1_ENTRY_PREFIX.length)
+    for await (const { path } of v1Entries(storage))
       yield { kind: 'kv', path: mount + path, name: path, details: { kv_version: 1 } }
-    }
     return
   }
   const now = system.now()
-  for (const key of await listRecursive(storage, METADATA_PREFIX)) {
-    const path = key.slice(METADATA_PREFIX.length)
-    const meta = await readMetadata(storage, path)
-    if (!meta) continue
+  for await (const { path, meta } of v2Secrets(storage)) {
     const item: InventoryItem = {
       kind: 'kv',
       path: `${mount}data/${path}`,

@@ -1,9 +1,9 @@
 // The KV engine's stored values for the server's leak fingerprint index: v1 entries, v2 versions still readable.
 import type { StoredValue } from '../../../sdk/framework/backend.ts'
 import type { SystemView } from '../../../sdk/request.ts'
-import { getJson, listRecursive, type Storage } from '../../../sdk/storage.ts'
-import { isDeleted, readMetadata, readVersionData } from './key-metadata.ts'
-import { METADATA_PREFIX, V1_ENTRY_PREFIX } from './storage-keys.ts'
+import { getJson, type Storage } from '../../../sdk/storage.ts'
+import { isDeleted, readVersionData } from './key-metadata.ts'
+import { v1Entries, v2Secrets } from './stored-secrets.ts'
 
 /**
  * Top-level string fields only: a number or a nested object is not what a leaked credential looks like
@@ -30,17 +30,14 @@ export async function* kvStoredValues(
   const { storage, system } = ctx
   const mount = system.mount.path
   if (version === 1) {
-    for (const key of await listRecursive(storage, V1_ENTRY_PREFIX)) {
+    for await (const { key, path } of v1Entries(storage)) {
       const data = await getJson<Record<string, unknown>>(storage, key)
-      if (data) yield* stringFields(data, mount + key.slice(V1_ENTRY_PREFIX.length))
+      if (data) yield* stringFields(data, mount + path)
     }
     return
   }
   const now = system.now()
-  for (const key of await listRecursive(storage, METADATA_PREFIX)) {
-    const path = key.slice(METADATA_PREFIX.length)
-    const meta = await readMetadata(storage, path)
-    if (!meta) continue
+  for await (const { path, meta } of v2Secrets(storage)) {
     for (const [number, vm] of Object.entries(meta.versions)) {
       if (vm.destroyed || isDeleted(vm, now)) continue
       const data = await readVersionData(storage, path, Number(number))
