@@ -99,6 +99,29 @@ describe('BackendInstance: routing and dispatch', () => {
     assert.equal((await h.call('delete', 'items/a'))?.data?.['handler'], 'item-delete')
   })
 
+  it('a path asked for again is routed the same, its captures shared frozen, and the request data never changed', async () => {
+    const h = await make()
+    const data = { ttl: '1h' }
+    const first = await h.call('read', 'items/a', data)
+    const again = await h.call('read', 'items/a', data)
+    assert.deepEqual(again?.data, first?.data)
+    assert.deepEqual(data, { ttl: '1h' }, 'the capture went into a copy, not the caller’s data')
+    const params = again?.data?.['params'] as Record<string, string>
+    assert.equal(Object.isFrozen(params), true)
+    assert.throws(() => {
+      params['name'] = 'b'
+    }, TypeError)
+    assert.deepEqual((await h.call('read', 'items/a'))?.data?.['params'], { name: 'a' })
+    // An unknown path stays unknown when asked again, and more distinct paths than the memory holds still route.
+    assert.equal((await failure(() => h.call('read', 'nothing/here'))).status, 404)
+    assert.equal((await failure(() => h.call('read', 'nothing/here'))).status, 404)
+    for (let i = 0; i < 5000; i++) {
+      const res = await h.call('read', `items/n${i}`)
+      assert.deepEqual(res?.data?.['params'], { name: `n${i}` })
+    }
+    assert.equal((await h.call('read', 'items/special'))?.data?.['handler'], 'special')
+  })
+
   it('a static path beats a parameter declared before it', async () => {
     const h = await make()
     assert.equal((await h.call('read', 'items/special'))?.data?.['handler'], 'special')

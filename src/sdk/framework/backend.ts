@@ -10,7 +10,7 @@ import type {
   SystemView,
 } from '../request.ts'
 import type { Storage } from '../storage.ts'
-import { type Fields, type FieldValues, parseFields } from './fields.ts'
+import { type Fields, type FieldValues, parseFieldValues } from './fields.ts'
 import { type CompiledPattern, compareRank, compilePattern } from './path-pattern.ts'
 import { DEFAULT_USER_LOCKOUT, type UserLockout } from './user-lockout.ts'
 
@@ -22,7 +22,7 @@ export interface HandlerContext<F extends Fields = Fields, S = unknown> {
   /** Typed, coerced values of the declared fields (path captures included). */
   input: FieldValues<F>
   /** Path captures by name. */
-  params: Record<string, string>
+  params: Readonly<Record<string, string>>
 }
 
 export type Handler<F extends Fields = Fields, S = unknown> = (
@@ -167,9 +167,19 @@ interface CompiledPath {
 }
 
 /** A backend bound to its mount: storage view, system view and state. Core talks only to this. */
+/** A request path's declared path and its parameters. */
+interface PathMatch {
+  compiled: CompiledPath
+  params: Readonly<Record<string, string>>
+}
+
+/** How many distinct request paths one mount remembers the match of before starting over. */
+const MATCH_MEMO_LIMIT = 4096
+
 export class BackendInstance {
   readonly definition: BackendDefinition<unknown>
   readonly #paths: CompiledPath[]
+  readonly #matches = new Map<string, PathMatch | null>()
   readonly #env: BackendEnv
   #state: unknown
   #periodicRunning = false
@@ -287,19 +297,40 @@ export class BackendInstance {
     return list.some((entry) => (entry.endsWith('*') ? path.startsWith(entry.slice(0, -1)) : path === entry))
   }
 
-  #find(path: string): { compiled: CompiledPath; params: Record<string, string> } | undefined {
+  #find(path: string): PathMatch | undefined {
+    // The path table never changes after construction, so what a path matched is remembered: a hot path is then
+    // one Map lookup instead of a regex per declared path. Bounded, and emptied when full, since request paths are
+    // caller-chosen; a miss is remembered too (as null).
+    const known = this.#matches.get(path)
+    if (known !== undefined) return known ?? undefined
+    let found: PathMatch | null = null
     for (const compiled of this.#paths) {
       const params = compiled.pattern.match(path)
-      if (params) return { compiled, params }
+      if (params) {
+        // Shared by every request for this path: frozen, so no handler can change what the next one is handed.
+        found = { compiled, params: Object.freeze(params) }
+        break
+      }
     }
-    return undefined
+    if (this.#matches.size >= MATCH_MEMO_LIMIT) this.#matches.clear()
+    this.#matches.set(path, found)
+    return found ?? undefined
   }
 
-  #context(compiled: CompiledPath, params: Record<string, string>, request: BackendRequest): HandlerContext {
+  #context(
+    compiled: CompiledPath,
+    params: Readonly<Record<string, string>>,
+    request: BackendRequest,
+  ): HandlerContext {
     const fields = compiled.def.fields ?? {}
-    const data = { ...request.data }
-    for (const [name, value] of Object.entries(params)) if (name in fields) data[name] = value
-    const { values } = parseFields(fields, data)
+    let data = request.data
+    for (const name in params) {
+      if (!(name in fields)) continue
+      // Copied only when a path parameter goes in: the request's own data is never changed.
+      if (data === request.data) data = { ...request.data }
+      data[name] = params[name]
+    }
+    const values = parseFieldValues(fields, data)
     return {
       storage: this.#env.storage,
       system: this.#env.system,

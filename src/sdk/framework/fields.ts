@@ -139,11 +139,8 @@ function planOf(fields: Fields) {
   return plan
 }
 
-/** Coerce `data` through `fields`; returns the typed values and the names that matched no field. */
-export function parseFields<F extends Fields>(
-  fields: F,
-  data: Record<string, unknown>,
-): { values: FieldValues<F>; unknown: string[] } {
+/** Coerce `data` through `fields` into the typed values, without listing the names that matched no field. */
+export function parseFieldValues<F extends Fields>(fields: F, data: Record<string, unknown>): FieldValues<F> {
   const plan = planOf(fields)
   const values: Record<string, unknown> = { ...plan.defaults }
   for (const [name, spec] of plan.entries) {
@@ -154,6 +151,15 @@ export function parseFields<F extends Fields>(
       values[name] = spec.parse(raw, name)
     }
   }
+  return values as FieldValues<F>
+}
+
+/** Coerce `data` through `fields`; returns the typed values and the names that matched no field. */
+export function parseFields<F extends Fields>(
+  fields: F,
+  data: Record<string, unknown>,
+): { values: FieldValues<F>; unknown: string[] } {
+  const values = parseFieldValues(fields, data)
   const unknown = Object.keys(data).filter((name) => !(name in fields))
-  return { values: values as FieldValues<F>, unknown }
+  return { values, unknown }
 }
