@@ -25,8 +25,10 @@ async function get(path: string, token = server.rootToken) {
     },
   )
   const text = typeof res.body === 'string' ? res.body : Buffer.from(res.body).toString('utf8')
+  // A length given with the answer (it then goes out as Content-Length) must be the body's real byte count.
+  if (res.byteLength !== undefined) assert.equal(res.byteLength, Buffer.byteLength(text))
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON shapes
-  return { status: res.status, text, body: text === '' ? undefined : (JSON.parse(text) as any) }
+  return { status: res.status, text, body: text === '' ? undefined : (JSON.parse(text) as any), res }
 }
 
 const write = async (path: string, data: unknown) => {
@@ -56,6 +58,8 @@ describe('dispatch: KV reads', () => {
     }
     assert.notEqual(first.body.request_id, second.body.request_id)
     assert.equal(first.body.data.data.quote, '"\\\n\u2028')
+    // The shared answer carries its byte length (multi-byte characters counted as bytes), checked in get().
+    assert.notEqual(second.res.byteLength, undefined)
   })
 
   it('a cached answer follows every write, delete, undelete, destroy and metadata change of its secret', async () => {

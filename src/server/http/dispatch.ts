@@ -342,8 +342,12 @@ function render(
   }
   if (response.frozenData && response.data) {
     const shared = sharedEnvelope(path, response, response.data)
-    if (shared !== undefined)
-      return textResult(response.status ?? 200, `{"request_id":"${requestId}${shared}`)
+    if (shared !== undefined) {
+      const result = textResult(response.status ?? 200, `${REQUEST_ID_OPENING}${requestId}${shared.text}`)
+      // The request id is a UUID: ASCII, one byte per character.
+      result.byteLength = REQUEST_ID_OPENING.length + requestId.length + shared.bytes
+      return result
+    }
   }
   const hasBody =
     response.data != null ||
@@ -382,9 +386,14 @@ function render(
  * that carry nothing but that data (no lease, auth, wrapping, warnings, no sys/ top-level copy) take this path.
  * The text is exactly what JSON.stringify of the full envelope gives (tested in dispatch.test.ts).
  */
-const sharedEnvelopes = new WeakMap<object, string>()
+const sharedEnvelopes = new WeakMap<object, { text: string; bytes: number }>()
+const REQUEST_ID_OPENING = '{"request_id":"'
 
-function sharedEnvelope(path: string, response: CoreResponse, data: object): string | undefined {
+function sharedEnvelope(
+  path: string,
+  response: CoreResponse,
+  data: object,
+): { text: string; bytes: number } | undefined {
   if (
     response.lease !== undefined ||
     response.auth !== undefined ||
@@ -394,12 +403,13 @@ function sharedEnvelope(path: string, response: CoreResponse, data: object): str
     path.startsWith('sys/')
   )
     return undefined
-  let text = sharedEnvelopes.get(data)
-  if (text === undefined) {
-    text = `","lease_id":"","renewable":false,"lease_duration":0,"data":${JSON.stringify(data)},"wrap_info":null,"warnings":null,"auth":null}\n`
-    sharedEnvelopes.set(data, text)
+  let shared = sharedEnvelopes.get(data)
+  if (shared === undefined) {
+    const text = `","lease_id":"","renewable":false,"lease_duration":0,"data":${JSON.stringify(data)},"wrap_info":null,"warnings":null,"auth":null}\n`
+    shared = { text, bytes: Buffer.byteLength(text) }
+    sharedEnvelopes.set(data, shared)
   }
-  return text
+  return shared
 }
 
 export function renderError(ctx: DispatchContext, requestId: string, error: unknown): HttpResult {

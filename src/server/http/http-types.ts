@@ -16,6 +16,8 @@ export interface HttpResult {
   status: number
   headers: Record<string, string>
   body: string | Uint8Array
+  /** The body's length in bytes, when it is already known (saves scanning a string body to count its UTF-8). */
+  byteLength?: number
 }
 
 const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({

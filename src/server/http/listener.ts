@@ -79,7 +79,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 function send(res: ServerResponse, result: HttpResult): void {
   const body = result.body
   if (body.length > 0) {
-    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength
+    const length = result.byteLength ?? (typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength)
     res.writeHead(result.status, { ...result.headers, 'content-length': length })
   } else res.writeHead(result.status, result.headers)
   res.end(body)
