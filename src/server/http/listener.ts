@@ -8,6 +8,7 @@ import type { Logger } from '../../lib/logger.ts'
 import { PayloadTooLargeError } from '../../sdk/errors.ts'
 import type { ConnectionInfo } from '../../sdk/request.ts'
 import type { MetricsExposition } from '../core/services.ts'
+import { answerThisTurn } from './answer-batch.ts'
 import { type DispatchContext, dispatch } from './dispatch.ts'
 import { handleUpgrade } from './events-socket.ts'
 import { type HttpResult, jsonResult } from './http-types.ts'
@@ -137,12 +138,17 @@ export async function startListener(
           ? jsonResult(413, { errors: [error.message] }, { connection: 'close' })
           : jsonResult(400, { errors: ['failed to read request body'] }, { connection: 'close' })
     }
-    try {
-      send(res, result)
-    } catch (error) {
-      logger.log('error', 'failed to write response', { error: String(error) })
-      res.destroy()
-    }
+    const answer = result
+    answerThisTurn(() => {
+      // The client may have gone while the answer waited: there is nobody to write to.
+      if (res.destroyed) return
+      try {
+        send(res, answer)
+      } catch (error) {
+        logger.log('error', 'failed to write response', { error: String(error) })
+        res.destroy()
+      }
+    })
   }
   // Only a WebSocket handshake is an upgrade here; anything else asking to upgrade (curl's h2c) is served as a
   // plain request, as it was before the event stream existed.
