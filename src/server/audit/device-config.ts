@@ -66,7 +66,7 @@ export function hashOptions(options: Record<string, string>): HashOptions {
  * A file device on a real path chains and writes its lines on a thread of its own (`signingKey` signs its
  * checkpoints there) when `writer_thread` says so, and by default on hosts with more than two cores. The hand-offs
  * (a message each way and both threads' wake-ups per batch) cost more CPU than the hashing and the write(2) they
- * move: measured on two cores, a KV read's audit took ~27–30 µs of process CPU with the thread against ~15 µs
+ * move: measured on two cores, a KV read's audit took ~27–30 µs of process CPU with the thread against ~17–19 µs
  * without. That pays only where the thread gets a core the request thread and its neighbours do not need; on one
  * or two cores it takes CPU from the request thread instead. `stdout` and `discard` paths and the other types take
  * finished lines from the broker.
