@@ -5,7 +5,7 @@
 // writer thread, V8's helper threads) separately.
 //
 //   node bench/audit-dispatch.ts           # AUDIT_READS=100000 reads per round, AUDIT_IN_FLIGHT=10, AUDIT_ROUNDS=3
-//   AUDIT_WRITER_THREAD=false node bench/audit-dispatch.ts     # the device's writer_thread option (default: its own)
+//   AUDIT_WRITER_THREAD=true node bench/audit-dispatch.ts      # writer_thread (default: a thread only on > 2 cores)
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

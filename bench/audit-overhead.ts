@@ -2,7 +2,7 @@
 //
 //   npm run bench:audit                    6 rounds of 5 s each way
 //   BENCH_SECONDS=10 BENCH_ROUNDS=8 npm run bench:audit
-//   AUDIT_WRITER_THREAD=false npm run bench:audit              (the file device's writer_thread option)
+//   AUDIT_WRITER_THREAD=true npm run bench:audit               (writer_thread; default: a thread only on > 2 cores)
 //   NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench:audit     (profiles the server too)
 //
 // Alternating within one server process cancels most of the drift a shared machine adds between separate runs;
