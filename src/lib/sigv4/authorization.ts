@@ -16,9 +16,9 @@ export interface ParsedAuthorization {
 }
 
 export function parseAuthorization(header: string | undefined): ParsedAuthorization {
-  if (header === undefined || header.trim() === '')
+  const trimmed = header === undefined ? '' : header.trim()
+  if (trimmed === '')
     throw new SigV4Error('MissingAuthenticationTokenException', 'Missing Authentication Token')
-  const trimmed = header.trim()
   const space = trimmed.indexOf(' ')
   const algorithm = space < 0 ? trimmed : trimmed.slice(0, space)
   if (algorithm !== ALGORITHM)
@@ -88,7 +88,8 @@ export function parseSignatureParts(
       `Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator}'.`,
     )
   const signedHeaders = signedHeaderList(signedHeadersText)
-  if (!isHex64(signature)) throw incomplete('Signature must be 64 hexadecimal characters.')
+  const hex = hexCase(signature)
+  if (hex === undefined) throw incomplete('Signature must be 64 hexadecimal characters.')
   return {
     accessKeyId,
     date,
@@ -97,7 +98,7 @@ export function parseSignatureParts(
     // The credential after the key ID is the scope as signed.
     scope: credentialText.slice(s1 + 1),
     signedHeaders,
-    signature: signature.toLowerCase(),
+    signature: hex === 'lower' ? signature : signature.toLowerCase(),
   }
 }
 
@@ -122,13 +123,15 @@ function signedHeaderList(text: string): readonly string[] {
   return list
 }
 
-/** Exactly 64 characters of 0-9, a-f or A-F. */
-function isHex64(text: string): boolean {
-  if (text.length !== 64) return false
+/** For exactly 64 characters of 0-9, a-f or A-F, whether any letter is upper-case; undefined for anything else. */
+function hexCase(text: string): 'lower' | 'mixed' | undefined {
+  if (text.length !== 64) return undefined
+  let upper = false
   for (let i = 0; i < 64; i++) {
     const code = text.charCodeAt(i)
-    if (!((code >= 48 && code <= 57) || (code >= 97 && code <= 102) || (code >= 65 && code <= 70)))
-      return false
+    if ((code >= 48 && code <= 57) || (code >= 97 && code <= 102)) continue
+    if (code >= 65 && code <= 70) upper = true
+    else return undefined
   }
-  return true
+  return upper ? 'mixed' : 'lower'
 }

@@ -94,11 +94,15 @@ export interface CanonicalInput {
 
 export function canonicalRequest(input: CanonicalInput): string {
   let headerLines = ''
-  for (const name of input.signedHeaders) {
+  let names = ''
+  const signed = input.signedHeaders
+  for (let i = 0; i < signed.length; i++) {
+    const name = signed[i]!
     const values = input.headers.get(name)
     headerLines += `${name}:${values === undefined ? '' : canonicalHeaderValue(values)}\n`
+    names += i === 0 ? name : `;${name}`
   }
-  return `${input.method.toUpperCase()}\n${canonicalUri(input.rawPath)}\n${canonicalQuery(input.rawQuery)}\n${headerLines}\n${input.signedHeaders.join(';')}\n${input.payloadHash}`
+  return `${input.method.toUpperCase()}\n${canonicalUri(input.rawPath)}\n${canonicalQuery(input.rawQuery)}\n${headerLines}\n${names}\n${input.payloadHash}`
 }
 
 export function stringToSign(amzDate: string, scope: string, canonical: string): string {

@@ -187,7 +187,9 @@ export async function verifySigV4(
     throw invalid(`Credential should be scoped to correct service: '${options.services.join("' or '")}'.`)
   checkSkew(time.ms, time.text, (options.now ?? Date.now)(), options.maxSkewMs ?? DEFAULT_SKEW_MS)
 
-  const secret = await options.lookupSecret(auth.accessKeyId)
+  // Awaited only when the lookup is asynchronous: a secret held in memory costs no turn of the microtask queue.
+  const found = options.lookupSecret(auth.accessKeyId)
+  const secret = found instanceof Promise ? await found : found
   if (secret === undefined) throw new SigV4Error('UnrecognizedClientException', UNKNOWN_KEY)
 
   const payloadHash = sha256Hex(request.body)

@@ -10,7 +10,7 @@ import type {
   SystemView,
 } from '../request.ts'
 import type { Storage } from '../storage.ts'
-import { type Fields, type FieldValues, parseFields } from './fields.ts'
+import { type Fields, type FieldValues, parseFieldValues } from './fields.ts'
 import { type CompiledPattern, compareRank, compilePattern } from './path-pattern.ts'
 import { DEFAULT_USER_LOCKOUT, type UserLockout } from './user-lockout.ts'
 
@@ -297,9 +297,14 @@ export class BackendInstance {
 
   #context(compiled: CompiledPath, params: Record<string, string>, request: BackendRequest): HandlerContext {
     const fields = compiled.def.fields ?? {}
-    const data = { ...request.data }
-    for (const [name, value] of Object.entries(params)) if (name in fields) data[name] = value
-    const { values } = parseFields(fields, data)
+    // The request's data is copied only when a path parameter is to be laid over it (most paths have none).
+    let data = request.data
+    for (const name in params)
+      if (name in fields) {
+        if (data === request.data) data = { ...request.data }
+        data[name] = params[name]
+      }
+    const values = parseFieldValues(fields, data)
     return {
       storage: this.#env.storage,
       system: this.#env.system,

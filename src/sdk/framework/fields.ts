@@ -144,6 +144,13 @@ export function parseFields<F extends Fields>(
   fields: F,
   data: Record<string, unknown>,
 ): { values: FieldValues<F>; unknown: string[] } {
+  const values = parseFieldValues(fields, data)
+  const unknown = Object.keys(data).filter((name) => !(name in fields))
+  return { values, unknown }
+}
+
+/** parseFields' typed values alone, for a caller that does not list the unknown names (every request's path). */
+export function parseFieldValues<F extends Fields>(fields: F, data: Record<string, unknown>): FieldValues<F> {
   const plan = planOf(fields)
   const values: Record<string, unknown> = { ...plan.defaults }
   for (const [name, spec] of plan.entries) {
@@ -154,6 +161,5 @@ export function parseFields<F extends Fields>(
       values[name] = spec.parse(raw, name)
     }
   }
-  const unknown = Object.keys(data).filter((name) => !(name in fields))
-  return { values: values as FieldValues<F>, unknown }
+  return values as FieldValues<F>
 }
