@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { before, describe, it } from 'node:test'
 import { BOTOCORE, botocoreSign, type SignSpec } from '../../../test/helpers/aws-signers.ts'
 import { describeUnless, unmet } from '../../../test/helpers/requirements.ts'
+import { parseAuthorization } from './authorization.ts'
 import { canonicalQuery, canonicalUri } from './canonical.ts'
 import { SIGNATURE_MISMATCH, SigV4Error, UNKNOWN_KEY } from './errors.ts'
 import { type ReceivedRequest, type VerifyOptions, verifySigV4 } from './verify.ts'
@@ -67,6 +68,92 @@ describe('sigv4: AWS example and pieces', () => {
       service: 'service',
       signedAt: Date.UTC(2015, 7, 30, 12, 36),
     })
+  })
+
+  it('parses the Authorization header field by field, refusing each malformed part as AWS words it', () => {
+    const sig = 'aB'.repeat(32)
+    const header = (credential: string, signed = 'host;x-amz-date', signature = sig) =>
+      `AWS4-HMAC-SHA256 Credential=${credential}, SignedHeaders=${signed}, Signature=${signature}`
+    const parsed = parseAuthorization(header(`${KEY_ID}/20261122/eu-west-1/ssm/aws4_request`))
+    assert.deepEqual(
+      { ...parsed, signedHeaders: [...parsed.signedHeaders] },
+      {
+        accessKeyId: KEY_ID,
+        date: '20261122',
+        region: 'eu-west-1',
+        service: 'ssm',
+        scope: '20261122/eu-west-1/ssm/aws4_request',
+        signedHeaders: ['host', 'x-amz-date'],
+        signature: 'ab'.repeat(32),
+      },
+    )
+    // Parameters in any order, a repeated one keeping its last value.
+    const reordered = parseAuthorization(
+      `AWS4-HMAC-SHA256 Signature=${'0'.repeat(64)},SignedHeaders=host , Credential=${KEY_ID}/20261122/r/s/aws4_request, Signature=${sig}`,
+    )
+    assert.equal(reordered.signature, 'ab'.repeat(32))
+    const incomplete = (text: string, message: RegExp) =>
+      assert.throws(
+        () => parseAuthorization(text),
+        (error: unknown) =>
+          error instanceof SigV4Error &&
+          error.awsType === 'IncompleteSignatureException' &&
+          message.test(error.message),
+      )
+    const fiveParts = /exactly 5 slash-delimited elements/
+    for (const credential of [
+      `${KEY_ID}/20261122/eu-west-1/ssm`,
+      `${KEY_ID}/20261122/eu-west-1/ssm/aws4_request/x`,
+      `/20261122/eu-west-1/ssm/aws4_request`,
+      `${KEY_ID}//eu-west-1/ssm/aws4_request`,
+      `${KEY_ID}/20261122//ssm/aws4_request`,
+      `${KEY_ID}/20261122/eu-west-1//aws4_request`,
+      `${KEY_ID}/20261122/eu-west-1/ssm/`,
+      KEY_ID,
+    ])
+      incomplete(header(credential), fiveParts)
+    incomplete(header(`${KEY_ID}/2026112/eu-west-1/ssm/aws4_request`), /YYYYMMDD/)
+    incomplete(header(`${KEY_ID}/20261122/eu-west-1/ssm/aws5_request`), /valid terminator/)
+    incomplete(header(`${KEY_ID}/20261122/r/s/aws4_request`, 'host;X-Amz-Date'), /lower-case/)
+    incomplete(header(`${KEY_ID}/20261122/r/s/aws4_request`, 'host;;x-amz-date'), /lower-case/)
+    incomplete(header(`${KEY_ID}/20261122/r/s/aws4_request`, 'x-amz-date'), /'Host' must be/)
+    for (const signature of ['a'.repeat(63), 'a'.repeat(65), `${'a'.repeat(63)}g`])
+      incomplete(header(`${KEY_ID}/20261122/r/s/aws4_request`, 'host', signature), /64 hexadecimal/)
+    incomplete('AWS4-HMAC-SHA256 Credential=x, Signature=', /requires 'SignedHeaders'.*requires 'Signature'/)
+  })
+
+  it('reads X-Amz-Date field by field: any field out of range, or a date that would roll over, is malformed', async () => {
+    const base = { method: 'GET', rawPath: '/', rawQuery: '', body: new Uint8Array() }
+    const auth = `AWS4-HMAC-SHA256 Credential=${KEY_ID}/20240229/us-east-1/sm/aws4_request, SignedHeaders=host, Signature=${'a'.repeat(64)}`
+    const withDate = (date: string) => ({
+      ...base,
+      headers: { host: 'h', 'x-amz-date': date, authorization: auth },
+    })
+    for (const date of [
+      '20230229T000000Z',
+      '21000229T000000Z',
+      '20241301T000000Z',
+      '20240001T000000Z',
+      '20240431T000000Z',
+      '20240100T000000Z',
+      '20240101T240000Z',
+      '20240101T006000Z',
+      '20240101T000060Z',
+      '00990101T000000Z',
+      '20240101 000000Z',
+      '20240101T000000',
+      '20240101T0000001Z',
+      '2024O101T000000Z',
+      '20240101T00000-Z',
+    ])
+      await refused(verifySigV4(withDate(date), options()), 'IncompleteSignatureException', /ISO-8601/)
+    // A real leap day (and surrounding spaces) reads back as written: the next refusal is a later check's.
+    for (const date of ['20240229T235959Z', ' 20240229T235959Z ', '20000229T000000Z'])
+      await refused(
+        verifySigV4(withDate(date), options()),
+        'InvalidSignatureException',
+        /^(Signature expired|Date in Credential scope does not match)/,
+      )
   })
 
   it('canonical URI: dot segments resolved, empty segments dropped, encoded once more', () => {

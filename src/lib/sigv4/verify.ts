@@ -61,11 +61,13 @@ export function headerMap(headers: ReceivedHeaders): Map<string, string[]> {
     const flat = headers as readonly string[]
     for (let i = 0; i + 1 < flat.length; i += 2) add(flat[i]!, flat[i + 1]!)
   } else {
-    for (const [name, value] of Object.entries(
-      headers as Record<string, string | readonly string[] | undefined>,
-    )) {
+    const record = headers as Record<string, string | readonly string[] | undefined>
+    for (const name in record) {
+      if (!Object.hasOwn(record, name)) continue
+      const value = record[name]
       if (value === undefined) continue
-      for (const one of typeof value === 'string' ? [value] : value) add(name, one)
+      if (typeof value === 'string') add(name, value)
+      else for (const one of value) add(name, one)
     }
   }
   return map
@@ -79,17 +81,20 @@ export function amzDate(ms: number): string {
     .replace(/\.\d{3}/, '')
 }
 
-/** Whether the instant `ms` has exactly the year, month, day, hour, minute and second matched in `fields`. */
-function sameFields(ms: number, fields: RegExpExecArray): boolean {
-  const date = new Date(ms)
-  return (
-    date.getUTCFullYear() === +fields[1]! &&
-    date.getUTCMonth() + 1 === +fields[2]! &&
-    date.getUTCDate() === +fields[3]! &&
-    date.getUTCHours() === +fields[4]! &&
-    date.getUTCMinutes() === +fields[5]! &&
-    date.getUTCSeconds() === +fields[6]!
-  )
+/** The value of the `length` decimal digits of `text` from `at`, or -1 when any is not a digit. */
+function digits(text: string, at: number, length: number): number {
+  let value = 0
+  for (let i = at; i < at + length; i++) {
+    const code = text.charCodeAt(i) - 48
+    if (code < 0 || code > 9) return -1
+    value = value * 10 + code
+  }
+  return value
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
 }
 
 function single(headers: Map<string, string[]>, name: string): string | undefined {
@@ -101,15 +106,33 @@ function single(headers: Map<string, string[]>, name: string): string | undefine
 
 /** An X-Amz-Date value (ISO-8601 basic, UTC) as ms and as its text; `what` names it in the refusal. */
 function parseAmzDate(value: string, what: string): { ms: number; text: string } {
-  const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value.trim())
-  const ms = match
-    ? Date.UTC(+match[1]!, +match[2]! - 1, +match[3]!, +match[4]!, +match[5]!, +match[6]!)
-    : Number.NaN
-  // Date.UTC rolls 20261340 over into a later month (and years below 100 into the 1900s): a date whose fields do
-  // not read back as written is malformed.
-  if (!match || !sameFields(ms, match))
+  const text = value.trim()
+  // Read field by field, each checked against its range: a date that Date.UTC would roll over (20261340 into a
+  // later month, years below 100 into the 1900s, second 60 into the next minute) is malformed.
+  const year = digits(text, 0, 4)
+  const month = digits(text, 4, 2)
+  const day = digits(text, 6, 2)
+  const hour = digits(text, 9, 2)
+  const minute = digits(text, 11, 2)
+  const second = digits(text, 13, 2)
+  if (
+    text.length !== 16 ||
+    text.charCodeAt(8) !== 84 /* T */ ||
+    text.charCodeAt(15) !== 90 /* Z */ ||
+    year < 100 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59 ||
+    second < 0 ||
+    second > 59
+  )
     throw incomplete(`${what} must be in ISO-8601 basic format, e.g. 20261122T111558Z.`)
-  return { ms, text: value.trim() }
+  return { ms: Date.UTC(year, month - 1, day, hour, minute, second), text }
 }
 
 /** The signing time from X-Amz-Date (or, without it, Date) and its basic ISO-8601 form used in the string to sign. */
@@ -164,7 +187,9 @@ export async function verifySigV4(
     throw invalid(`Credential should be scoped to correct service: '${options.services.join("' or '")}'.`)
   checkSkew(time.ms, time.text, (options.now ?? Date.now)(), options.maxSkewMs ?? DEFAULT_SKEW_MS)
 
-  const secret = await options.lookupSecret(auth.accessKeyId)
+  // Awaited only when the lookup is asynchronous: a secret held in memory costs no turn of the microtask queue.
+  const found = options.lookupSecret(auth.accessKeyId)
+  const secret = found instanceof Promise ? await found : found
   if (secret === undefined) throw new SigV4Error('UnrecognizedClientException', UNKNOWN_KEY)
 
   const payloadHash = sha256Hex(request.body)
@@ -181,7 +206,7 @@ export async function verifySigV4(
     signedHeaders: auth.signedHeaders,
     payloadHash,
   })
-  const key = signingKeyObject(secret, auth.date, auth.region, auth.service)
+  const key = signingKeyObject(auth.accessKeyId, secret, auth.date, auth.region, auth.service)
   const expected = signatureHex(key, stringToSign(time.text, auth.scope, canonical))
   if (!constantTimeEqual(expected, auth.signature)) throw invalid(SIGNATURE_MISMATCH)
 
@@ -239,7 +264,7 @@ async function verifyPresigned(
     if (!candidates.includes(claimed))
       throw invalid("The provided 'x-amz-content-sha256' header does not match what was computed.")
   }
-  const key = signingKeyObject(secret, auth.date, auth.region, auth.service)
+  const key = signingKeyObject(auth.accessKeyId, secret, auth.date, auth.region, auth.service)
   let matched = false
   for (const payloadHash of candidates) {
     const canonical = canonicalRequest({

@@ -253,6 +253,55 @@ describeUnless(skip, 'aws-keys: login with botocore-signed requests', () => {
     assert.ok((await h.call('update', 'login', await signedLogin(next)))?.auth)
   })
 
+  it('a key in use (its signing key derived and remembered) is refused on the next call after rotation', async () => {
+    const h = await make()
+    await h.call('update', 'role/app', {})
+    const old = await issue(h)
+    const login = await signedLogin(old)
+    assert.ok((await h.call('update', 'login', login))?.auth)
+    assert.ok((await h.call('update', 'login', login))?.auth)
+    await h.call('update', `access-key/${old.id}/rotate`)
+    assert.equal(
+      (await refusal(() => h.call('update', 'login', login))).awsType,
+      'UnrecognizedClientException',
+    )
+  })
+
+  it('an access key ID stored again with another secret never verifies with the old secret', async () => {
+    const h = await make()
+    await h.call('update', 'role/app', {})
+    const id = 'CKIADEVDEVDEVDEV2345'
+    const first = { id, secret: 'devsecret0devsecret0' }
+    await h.call('update', 'role/app/access-key', { access_key_id: id, secret_access_key: first.secret })
+    const oldLogin = await signedLogin(first)
+    assert.ok((await h.call('update', 'login', oldLogin))?.auth)
+    await h.call('delete', `access-key/${id}`)
+    const second = { id, secret: 'another0secret0here0' }
+    await h.call('update', 'role/app/access-key', { access_key_id: id, secret_access_key: second.secret })
+    const refused = await refusal(() => h.call('update', 'login', oldLogin))
+    assert.equal(refused.awsType, 'InvalidSignatureException')
+    assert.equal(refused.message, SIGNATURE_MISMATCH)
+    assert.ok((await h.call('update', 'login', await signedLogin(second)))?.auth)
+  })
+
+  it('concurrent logins: once a revocation has returned, every login that follows is refused', async () => {
+    const h = await make()
+    await h.call('update', 'role/app', {})
+    const key = await issue(h)
+    const login = await signedLogin(key)
+    const settle = (count: number) =>
+      Promise.allSettled(Array.from({ length: count }, () => h.call('update', 'login', login)))
+    for (const outcome of await settle(8)) assert.equal(outcome.status, 'fulfilled')
+    // Logins racing the revocation may land either side of it; none may succeed once it has returned.
+    await Promise.all([h.call('delete', `access-key/${key.id}`), settle(8)])
+    for (const outcome of await settle(8)) {
+      assert.equal(outcome.status, 'rejected')
+      const cause = (outcome.reason as Error).cause
+      assert.ok(cause instanceof SigV4Error)
+      assert.equal(cause.awsType, 'UnrecognizedClientException')
+    }
+  })
+
   it('refuses malformed login data with a 400', async () => {
     const h = await make()
     const login = await signedLogin({ id: 'CKIAAAAAAAAAAAAAAAAA', secret: 's' })

@@ -1,4 +1,5 @@
 // The aws-keys auth method: access key pairs and session credentials bound to roles, and logins with SigV4-signed requests.
+import { forgetSigningKeys } from '../../../lib/sigv4/index.ts'
 import { defineBackend } from '../../../sdk/framework/backend.ts'
 import { internalString, requireStillExists } from '../../../sdk/framework/login-renew.ts'
 import { listedPolicyHolders, tokenPolicyHolder } from '../../../sdk/framework/token-params.ts'
@@ -39,6 +40,8 @@ export const awsKeysBackend = defineBackend<AwsKeysState>({
   ],
   specialPaths: { unauthenticated: ['login', 'web-identity', 'session-token', 'caller-identity'] },
   setup: setupAwsKeys,
+  // On seal or unmount: the remembered signing keys, and the secrets they were derived from, leave memory.
+  cleanup: () => forgetSigningKeys(),
   // A service token (when the role asks for them) renews only while its credentials and role exist.
   renewLogin: async ({ storage, system }, { internal }) => {
     const id = internalString(internal, 'accessKeyId')

@@ -7,7 +7,7 @@ import { tokenGrant } from '../../../sdk/framework/token-params.ts'
 import type { SystemView } from '../../../sdk/request.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import { accountId, assumedRoleArn, keyUserArn, roleId } from './arn.ts'
-import { loadAccessKey } from './key-store.ts'
+import { type AccessKeyEntry, loadAccessKey } from './key-store.ts'
 import { loadRole, type RoleEntry } from './role-store.ts'
 import { loadSession, SESSION_KEY_ID, type SessionEntry, sessionTokenMatches } from './session-store.ts'
 import type { AwsKeysState } from './state.ts'
@@ -50,15 +50,17 @@ export function signatureRefused(error: SigV4Error): AppError {
   return new AppError('permission_denied', 403, `${error.awsType}: ${error.message}`, { cause: error })
 }
 
+/** The headers checked in place (each a string or a list of strings) and handed on as they are, without a copy. */
 function headersOf(raw: Record<string, unknown> | undefined): Record<string, string | string[]> {
   if (raw === undefined) throw new InvalidRequestError('missing headers')
-  const out: Record<string, string | string[]> = {}
-  for (const [name, value] of Object.entries(raw)) {
-    if (typeof value === 'string') out[name] = value
-    else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) out[name] = value as string[]
-    else throw new InvalidRequestError(`header "${name}" must be a string or a list of strings`)
+  for (const name in raw) {
+    if (!Object.hasOwn(raw, name)) continue
+    const value = raw[name]
+    if (typeof value === 'string') continue
+    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+      throw new InvalidRequestError(`header "${name}" must be a string or a list of strings`)
   }
-  return out
+  return raw as Record<string, string | string[]>
 }
 
 function bodyOf(raw: string | undefined): Buffer {
@@ -89,6 +91,16 @@ export async function verifySigner(
   if (!input.method) throw new InvalidRequestError('missing method')
   let signer: Signer | undefined
   let verified: Awaited<ReturnType<typeof verifySigV4>>
+  const sessionSecret = async (id: string) => {
+    const session = await loadSession(storage, id)
+    const role = session && (await loadRole(storage, session.role))
+    // Credentials from GetSessionToken go with the key that asked for them.
+    const parentLive =
+      session?.parentKey === undefined || (await loadAccessKey(storage, session.parentKey)) !== undefined
+    if (!session || !role || !parentLive) return undefined
+    signer = { kind: 'session', id, roleName: session.role, role, session }
+    return session.secret
+  }
   try {
     verified = await verifySigV4(
       {
@@ -102,23 +114,21 @@ export async function verifySigner(
         now: () => system.now(),
         // The stored entry is read on every login, so a revoked key (or a deleted role) is refused as soon as
         // the delete has returned.
-        lookupSecret: async (id) => {
-          if (SESSION_KEY_ID.test(id)) {
-            const session = await loadSession(storage, id)
-            const role = session && (await loadRole(storage, session.role))
-            // Credentials from GetSessionToken go with the key that asked for them.
-            const parentLive =
-              session?.parentKey === undefined ||
-              (await loadAccessKey(storage, session.parentKey)) !== undefined
-            if (!session || !role || !parentLive) return undefined
-            signer = { kind: 'session', id, roleName: session.role, role, session }
-            return session.secret
+        lookupSecret: (id) => {
+          if (SESSION_KEY_ID.test(id)) return sessionSecret(id)
+          // Without an await when the storage holds the key and its role in memory (every call of a busy key).
+          const withRole = (entry: AccessKeyEntry | undefined) => {
+            if (!entry) return undefined
+            const found = (role: RoleEntry | undefined) => {
+              if (!role) return undefined
+              signer = { kind: 'key', id, roleName: entry.role, role }
+              return entry.secret
+            }
+            const role = loadRole(storage, entry.role)
+            return role instanceof Promise ? role.then(found) : found(role)
           }
-          const entry = await loadAccessKey(storage, id)
-          const role = entry && (await loadRole(storage, entry.role))
-          if (!entry || !role) return undefined
-          signer = { kind: 'key', id, roleName: entry.role, role }
-          return entry.secret
+          const entry = loadAccessKey(storage, id)
+          return entry instanceof Promise ? entry.then(withRole) : withRole(entry)
         },
       },
     )

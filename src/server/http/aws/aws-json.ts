@@ -331,7 +331,10 @@ function userAgent(req: HttpRequest): Record<string, string> {
 /** The headers as received, for the signature check (which reads only those the signature lists). */
 function signedHeaders(req: HttpRequest): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {}
-  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) out[name] = value
+  for (const name in req.headers) {
+    const value = req.headers[name]
+    if (value !== undefined) out[name] = value
+  }
   return out
 }
 
