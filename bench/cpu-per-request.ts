@@ -8,6 +8,7 @@
 //   node bench/cpu-per-request.ts [kv-read|kv-write-16|aws-get-secret-value]   # CPU_SECONDS=5 CPU_ROUNDS=3 by default
 //   CPU_PROFILE_DIR=/tmp/prof node bench/cpu-per-request.ts   # also writes a --cpu-prof of the Coffer server
 //   CPU_FSYNCS=1 node bench/cpu-per-request.ts kv-write-16     # also counts each server's fsyncs with `perf stat`
+//   CPU_WARMUP=20 node bench/cpu-per-request.ts kv-write-16    # 20 s of unmeasured load on each server first (default 1)
 //
 // kv-read: 10 connections, one 1 KiB secret read over and over; the plain server sends Coffer's exact answer.
 // kv-write-16: 16 connections, each request a new 1 KiB secret; the plain server stores each body durably
@@ -32,6 +33,10 @@ const WRITE = SCENARIO === 'kv-write-16'
 const AWS = SCENARIO === 'aws-get-secret-value'
 const SECONDS = Number(process.env['CPU_SECONDS'] ?? 5)
 const ROUNDS = Number(process.env['CPU_ROUNDS'] ?? 3)
+// Unmeasured load on each server first. Coffer's first ~15 s under a write load also pay for V8 compiling its
+// request path on helper threads (tens of µs per request at first, a few once settled), which the plain server,
+// with far less code, barely does: a longer warm-up compares the steady states.
+const WARMUP_SECONDS = Number(process.env['CPU_WARMUP'] ?? 1)
 const CONNECTIONS = WRITE ? 16 : 10
 const PLAIN = fileURLToPath(new URL('./plain-server.ts', import.meta.url))
 const PROFILE_DIR = process.env['CPU_PROFILE_DIR']
@@ -157,19 +162,21 @@ if (AWS) {
 }
 const plain = await spawnPlain(plainEnv)
 const cofferPid = fixture.process.child.pid!
-const spec = (address: string, seconds: number): LoadSpec =>
+/** `at`: the path to load; the warm-up writes paths of its own, so its length does not turn creates into updates. */
+const spec = (address: string, seconds: number, at = path): LoadSpec =>
   signed
     ? { url: `${address}/`, connections: CONNECTIONS, seconds, method: 'POST', ...signed }
     : {
-        url: `${address}/v1/${path}`,
+        url: `${address}/v1/${at}`,
         connections: CONNECTIONS,
         seconds,
         headers: { 'x-vault-token': fixture.token },
         ...(WRITE ? { method: 'POST' as const, body: JSON.stringify(secret) } : {}),
       }
 try {
-  await runWrk(spec(plain.address, 1))
-  await runWrk(spec(fixture.address, 1))
+  const warmPath = WRITE ? 'secret/data/bench/warm-[<id>]' : path
+  await runWrk(spec(plain.address, WARMUP_SECONDS, warmPath))
+  await runWrk(spec(fixture.address, WARMUP_SECONDS, warmPath))
   const fmt = (n: number) => n.toFixed(1).padStart(6)
   const threads = (m: { mainPerRequest: number; otherPerRequest: number; perFsync?: number }) =>
     (WRITE ? ` [main ${fmt(m.mainPerRequest)}, writer ${fmt(m.otherPerRequest)}]` : '') +

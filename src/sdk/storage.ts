@@ -120,7 +120,16 @@ export function storageView(storage: Storage, prefix: string): Storage {
     put: (key, value) => storage.put(prefix + key, value),
     delete: (key) => storage.delete(prefix + key),
     list: (sub) => storage.list(prefix + sub),
-    batch: (ops) => storage.batch(ops.map((op) => ({ ...op, key: prefix + op.key }))),
+    // Ops built field by field: an object spread per op costs more than the rest of the view's work.
+    batch: (ops) =>
+      storage.batch(
+        ops.map(
+          (op): StorageOp =>
+            op.op === 'put'
+              ? { op: 'put', key: prefix + op.key, value: op.value }
+              : { op: 'delete', key: prefix + op.key },
+        ),
+      ),
   }
   if (storage.getCached !== undefined) {
     const getCached = storage.getCached.bind(storage)

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { readTerm } from '../../lib/sealed-value.ts'
 import { InvalidRequestError, SealedError } from '../../sdk/errors.ts'
+import type { StorageOp } from '../../sdk/storage.ts'
 import { MemoryStorage } from '../physical/memory.ts'
 import { SqliteStorage } from '../physical/sqlite.ts'
 import { Barrier, KEYRING_PATH, ROOT_KEY_PATH } from './barrier.ts'
@@ -119,6 +120,32 @@ describe('Barrier storage', () => {
     await barrier.delete('secret/a')
     await barrier.batch([{ op: 'delete', key: 'secret/b' }])
     assert.deepEqual(await barrier.list('secret/'), ['sub/'])
+  })
+
+  it('forgets a value read while a batch was being stored, once the batch is done', async () => {
+    let release = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    // Real in-memory storage whose batches wait for the test to let them through.
+    class HeldBatches extends MemoryStorage {
+      hold = false
+      override async batch(ops: StorageOp[]): Promise<void> {
+        if (this.hold) await held
+        return super.batch(ops)
+      }
+    }
+    const physical = new HeldBatches()
+    const { barrier } = await unsealedBarrier(physical)
+    await barrier.put('secret/a', text('old'))
+    physical.hold = true
+    const writing = barrier.batch([{ op: 'put', key: 'secret/a', value: text('new') }])
+    // Storage still holds the old value: a read now sees it and may keep it in the read cache.
+    assert.deepEqual(await barrier.get('secret/a'), text('old'))
+    release()
+    await writing
+    assert.deepEqual(barrier.getCached('secret/a'), undefined)
+    assert.deepEqual(await barrier.get('secret/a'), text('new'))
   })
 
   it('binds each value to its key: a copied value fails to decrypt and the error names the key', async () => {

@@ -384,29 +384,39 @@ export class Barrier implements Storage {
     return entries.filter((entry) => !RESERVED.has(prefix + entry))
   }
 
+  /**
+   * One async frame from the caller down to the physical write (timing, cache invalidation before and after, as
+   * `#write` does): each nested async function cost every durable write a promise and a microtask on the way back.
+   */
   async batch(ops: StorageOp[]): Promise<void> {
     const started = performance.now()
+    // Set once the write is under way: invalidated before and after it, so no overlapping read caches the old value.
+    let written: string[] | undefined
     try {
-      await this.#batch(ops)
+      this.#unsealed()
+      const keys: string[] = []
+      for (const op of ops) {
+        assertNotReserved(op.key)
+        keys.push(op.key)
+      }
+      if (this.#sealer !== undefined) {
+        // The backend seals on its writer thread, under the key published for the current term.
+        for (const op of ops) if (op.op === 'put') this.#encryptions++
+        this.#cache.invalidate(keys)
+        written = keys
+        await this.#sealer.sealAndBatch(ops)
+      } else {
+        const sealed = ops.map(
+          (op): StorageOp => (op.op === 'put' ? { ...op, value: this.#encrypt(op.key, op.value) } : op),
+        )
+        this.#cache.invalidate(keys)
+        written = keys
+        await this.#physical.batch(sealed)
+      }
     } finally {
+      if (written !== undefined) this.#cache.invalidate(written)
       this.timings.put.record(performance.now() - started)
     }
-  }
-
-  async #batch(ops: StorageOp[]): Promise<void> {
-    this.#unsealed()
-    for (const op of ops) assertNotReserved(op.key)
-    const keys = ops.map((op) => op.key)
-    if (this.#sealer !== undefined) {
-      // The backend seals on its writer thread, under the key published for the current term.
-      for (const op of ops) if (op.op === 'put') this.#encryptions++
-      const sealer = this.#sealer
-      return this.#write(keys, () => sealer.sealAndBatch(ops))
-    }
-    const sealed = ops.map(
-      (op): StorageOp => (op.op === 'put' ? { ...op, value: this.#encrypt(op.key, op.value) } : op),
-    )
-    await this.#write(keys, () => this.#physical.batch(sealed))
   }
 
   #unsealed(): Unsealed {

@@ -60,6 +60,11 @@ export function loadMetadata(storage: Storage, path: string): Promise<KeyMetadat
   return getJson<KeyMetadata>(storage, metadataKey(path))
 }
 
+/** Whether `path` has a metadata entry, without parsing it: a write's create-or-update check needs no more. */
+export async function metadataExists(storage: Storage, path: string): Promise<boolean> {
+  return (await storage.get(metadataKey(path))) !== undefined
+}
+
 /** loadMetadata without an await when the storage holds the entry, or knows it is absent; NOT_CACHED otherwise. */
 export function loadMetadataCached(
   storage: Storage,

@@ -15,6 +15,7 @@ import {
   loadMetadata,
   loadMetadataCached,
   loadVersionData,
+  metadataExists,
   newMetadata,
   pickVersion,
   putMetadataOp,
@@ -161,7 +162,7 @@ export const dataPath = definePath<typeof fields, KeyLocks>({
   pattern: 'data/*path',
   fields,
   help: 'Write, patch, read and soft-delete versions of a secret.',
-  exists: async ({ storage, params }) => (await loadMetadata(storage, params['path'] ?? '')) !== undefined,
+  exists: ({ storage, params }) => metadataExists(storage, params['path'] ?? ''),
   operations: {
     // Reads take no key lock: writes replace metadata and version data in one atomic batch, so a reader
     // sees either the old or the new pair, and readers of a hot secret must not queue behind each other.

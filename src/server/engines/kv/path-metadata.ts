@@ -13,6 +13,7 @@ import {
   deletionTimeText,
   type KeyMetadata,
   loadMetadata,
+  metadataExists,
   newMetadata,
   putMetadataOp,
 } from './key-metadata.ts'
@@ -72,7 +73,7 @@ export const metadataPath = definePath<typeof fields, KeyLocks>({
   listKeys: 'paths',
   fields,
   help: "Read and change a secret's settings and custom_metadata, list secrets, or delete a secret and all its versions.",
-  exists: async ({ storage, params }) => (await loadMetadata(storage, params['path'] ?? '')) !== undefined,
+  exists: ({ storage, params }) => metadataExists(storage, params['path'] ?? ''),
   operations: {
     read: async ({ storage, params }) => {
       const meta = await loadMetadata(storage, params['path'] ?? '')
