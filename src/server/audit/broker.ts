@@ -3,6 +3,7 @@
 import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject, randomBytes } from 'node:crypto'
 import type { Logger } from '../../lib/logger.ts'
 import { rfc3339 } from '../../lib/time.ts'
+import { recordThisTurn } from '../../lib/turn-end.ts'
 import { AppError, InvalidRequestError } from '../../sdk/errors.ts'
 import { getJson, putJson, type Storage } from '../../sdk/storage.ts'
 import { type DataMemo, dataMemo } from './audit-data.ts'
@@ -445,10 +446,10 @@ export class AuditBroker {
   }
 
   #scheduleFlush(live: LiveDevice): void {
-    // Entries of one event-loop turn go out in one write call per device.
+    // Entries of one event-loop turn go out in one write call per device, before the turn's answers (turn-end.ts).
     if (live.flushScheduled) return
     live.flushScheduled = true
-    setImmediate(() => this.#flush(live))
+    recordThisTurn(() => this.#flush(live))
   }
 
   #flush(live: LiveDevice): void {
