@@ -112,14 +112,22 @@ describe('BackendInstance: routing and dispatch', () => {
       params['name'] = 'b'
     }, TypeError)
     assert.deepEqual((await h.call('read', 'items/a'))?.data?.['params'], { name: 'a' })
-    // An unknown path stays unknown when asked again, and more distinct paths than the memory holds still route.
+    // An unknown path stays unknown when asked again, a path too long to be remembered routes all the same, and
+    // more distinct paths than the memory holds still route.
     assert.equal((await failure(() => h.call('read', 'nothing/here'))).status, 404)
     assert.equal((await failure(() => h.call('read', 'nothing/here'))).status, 404)
+    const remembered = h.instance.rememberedPaths
+    const long = `a/${'b'.repeat(600)}`
+    for (let i = 0; i < 2; i++)
+      assert.deepEqual((await h.call('read', `files/${long}`))?.data?.['params'], { path: long })
+    // Neither the unknown path nor the long one is kept: what clients send cannot grow the memory past its bound.
+    assert.equal(h.instance.rememberedPaths, remembered)
     for (let i = 0; i < 5000; i++) {
       const res = await h.call('read', `items/n${i}`)
       assert.deepEqual(res?.data?.['params'], { name: `n${i}` })
     }
     assert.equal((await h.call('read', 'items/special'))?.data?.['handler'], 'special')
+    assert.ok(h.instance.rememberedPaths <= 4096, `${h.instance.rememberedPaths} paths remembered`)
   })
 
   it('a static path beats a parameter declared before it', async () => {

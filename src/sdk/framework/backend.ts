@@ -175,11 +175,13 @@ interface PathMatch {
 
 /** How many distinct request paths one mount remembers the match of before starting over. */
 const MATCH_MEMO_LIMIT = 4096
+/** The longest path remembered: with the limit above, at most a few MiB per mount whatever clients send. */
+const MATCH_MEMO_MAX_PATH = 512
 
 export class BackendInstance {
   readonly definition: BackendDefinition<unknown>
   readonly #paths: CompiledPath[]
-  readonly #matches = new Map<string, PathMatch | null>()
+  readonly #matches = new Map<string, PathMatch>()
   readonly #env: BackendEnv
   #state: unknown
   #periodicRunning = false
@@ -297,24 +299,29 @@ export class BackendInstance {
     return list.some((entry) => (entry.endsWith('*') ? path.startsWith(entry.slice(0, -1)) : path === entry))
   }
 
+  /** How many request paths this mount remembers the match of (bounded; see #find). */
+  get rememberedPaths(): number {
+    return this.#matches.size
+  }
+
   #find(path: string): PathMatch | undefined {
     // The path table never changes after construction, so what a path matched is remembered: a hot path is then
-    // one Map lookup instead of a regex per declared path. Bounded, and emptied when full, since request paths are
-    // caller-chosen; a miss is remembered too (as null).
+    // one Map lookup instead of a regex per declared path. Request paths are caller-chosen, so only matches of
+    // modest length are kept, and the table is emptied when full: what it can hold stays small (MATCH_MEMO_*).
     const known = this.#matches.get(path)
-    if (known !== undefined) return known ?? undefined
-    let found: PathMatch | null = null
+    if (known !== undefined) return known
     for (const compiled of this.#paths) {
       const params = compiled.pattern.match(path)
-      if (params) {
-        // Shared by every request for this path: frozen, so no handler can change what the next one is handed.
-        found = { compiled, params: Object.freeze(params) }
-        break
+      if (!params) continue
+      // Shared by every request for this path: frozen, so no handler can change what the next one is handed.
+      const found: PathMatch = { compiled, params: Object.freeze(params) }
+      if (path.length <= MATCH_MEMO_MAX_PATH) {
+        if (this.#matches.size >= MATCH_MEMO_LIMIT) this.#matches.clear()
+        this.#matches.set(path, found)
       }
+      return found
     }
-    if (this.#matches.size >= MATCH_MEMO_LIMIT) this.#matches.clear()
-    this.#matches.set(path, found)
-    return found ?? undefined
+    return undefined
   }
 
   #context(
