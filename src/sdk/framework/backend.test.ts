@@ -130,6 +130,15 @@ describe('BackendInstance: routing and dispatch', () => {
     assert.ok(h.instance.rememberedPaths <= 4096, `${h.instance.rememberedPaths} paths remembered`)
   })
 
+  it('remembers the paths it reads, not the ones it writes (usually a new one each time)', async () => {
+    const h = await make()
+    const before = h.instance.rememberedPaths
+    for (let i = 0; i < 20; i++) await h.call('update', `items/w${i}`, { ttl: '1h' })
+    assert.equal(h.instance.rememberedPaths, before)
+    assert.deepEqual((await h.call('read', 'items/w3'))?.data?.['params'], { name: 'w3' })
+    assert.equal(h.instance.rememberedPaths, before + 1)
+  })
+
   it('a static path beats a parameter declared before it', async () => {
     const h = await make()
     assert.equal((await h.call('read', 'items/special'))?.data?.['handler'], 'special')

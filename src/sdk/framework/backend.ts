@@ -304,10 +304,14 @@ export class BackendInstance {
     return this.#matches.size
   }
 
-  #find(path: string): PathMatch | undefined {
-    // The path table never changes after construction, so what a path matched is remembered: a hot path is then
-    // one Map lookup instead of a regex per declared path. Request paths are caller-chosen, so only matches of
-    // modest length are kept, and the table is emptied when full: what it can hold stays small (MATCH_MEMO_*).
+  /**
+   * The declared path serving `path`, with its captures. The path table never changes after construction, so what
+   * a path matched is remembered when `remember` is set (reads and lists: the paths asked for again and again): a
+   * hot path is then one Map lookup instead of a regex per declared path. Writes usually name a new path each time
+   * (a new secret), so they only look. Request paths are caller-chosen, so only matches of modest length are kept,
+   * and the table is emptied when full: what it can hold stays small (MATCH_MEMO_*).
+   */
+  #find(path: string, remember = false): PathMatch | undefined {
     const known = this.#matches.get(path)
     if (known !== undefined) return known
     for (const compiled of this.#paths) {
@@ -315,7 +319,7 @@ export class BackendInstance {
       if (!params) continue
       // Shared by every request for this path: frozen, so no handler can change what the next one is handed.
       const found: PathMatch = { compiled, params: Object.freeze(params) }
-      if (path.length <= MATCH_MEMO_MAX_PATH) {
+      if (remember && path.length <= MATCH_MEMO_MAX_PATH) {
         if (this.#matches.size >= MATCH_MEMO_LIMIT) this.#matches.clear()
         this.#matches.set(path, found)
       }
@@ -361,7 +365,7 @@ export class BackendInstance {
   }
 
   async handle(request: BackendRequest): Promise<LogicalResponse | undefined> {
-    const found = this.#find(request.path)
+    const found = this.#find(request.path, request.operation === 'read' || request.operation === 'list')
     if (!found) throw new NotFoundError(`unsupported path`)
     const { def } = found.compiled
     const ops = def.operations
