@@ -1,8 +1,7 @@
 // `coffer audit search FILE [filters]`: stream an audit log and print the entries that match, e.g. who read a value.
-import { createReadStream } from 'node:fs'
 import { access } from 'node:fs/promises'
-import { createInterface } from 'node:readline'
 import { CHECKPOINT_TYPE } from '../../../lib/audit-chain/format.ts'
+import { jsonLines } from '../../../lib/json-lines.ts'
 import {
   entryMatcher,
   HMAC_PREFIX,
@@ -143,22 +142,12 @@ export const auditSearchCommand: CommandSpec = {
     const entries: unknown[] = []
     let found = 0
     let malformed = 0
-    const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })
     try {
-      for await (const line of lines) {
-        if (line.trim() === '') continue
-        let entry: unknown
-        try {
-          entry = JSON.parse(line)
-        } catch {
+      for await (const { text: line, object: record } of jsonLines(file)) {
+        if (!record) {
           malformed++
           continue
         }
-        if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
-          malformed++
-          continue
-        }
-        const record = entry as Record<string, unknown>
         if (record['type'] === CHECKPOINT_TYPE || !matches(record)) continue
         found++
         // JSON lines go out as they are found, so a large result never sits in memory.

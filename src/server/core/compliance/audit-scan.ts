@@ -1,7 +1,6 @@
 // One pass over a JSON audit log file for the report's window: requests per day, root-token use, root generation, leases issued.
-import { createReadStream } from 'node:fs'
-import { createInterface } from 'node:readline'
 import { CHECKPOINT_TYPE } from '../../../lib/audit-chain/format.ts'
+import { jsonLines } from '../../../lib/json-lines.ts'
 import { bump, dayOf } from './time-buckets.ts'
 
 type Json = Record<string, unknown>
@@ -117,20 +116,6 @@ export function addEntry(findings: AuditFindings, entry: Json, since: number, un
 /** Read `file` line by line (a log may be large); lines that are not JSON objects are skipped. */
 export async function scanAuditFile(file: string, since: number, until: number): Promise<AuditFindings> {
   const findings = emptyFindings()
-  const lines = createInterface({
-    input: createReadStream(file, 'utf8'),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  })
-  for await (const line of lines) {
-    if (line.trim() === '') continue
-    let entry: unknown
-    try {
-      entry = JSON.parse(line)
-    } catch {
-      continue
-    }
-    if (entry !== null && typeof entry === 'object' && !Array.isArray(entry))
-      addEntry(findings, entry as Json, since, until)
-  }
+  for await (const { object } of jsonLines(file)) if (object) addEntry(findings, object, since, until)
   return findings
 }
