@@ -15,6 +15,30 @@ export function openssl(args: string[]): boolean {
   }
 }
 
+/**
+ * OpenSSL's verdict on `sigFile` as a signature of the digest in `digestFile` (pkeyutl verifies the digest as
+ * given, hashing nothing); `options` adds -pkeyopt settings (padding, salt length, digest).
+ */
+export function opensslVerifiesDigest(
+  pubFile: string,
+  digestFile: string,
+  sigFile: string,
+  options: string[] = [],
+): boolean {
+  return openssl([
+    'pkeyutl',
+    '-verify',
+    '-pubin',
+    '-inkey',
+    pubFile,
+    '-in',
+    digestFile,
+    '-sigfile',
+    sigFile,
+    ...options,
+  ])
+}
+
 /** A temporary folder: `file` writes bytes under a fresh name and returns its path; `remove` deletes it all. */
 export function scratch(prefix: string) {
   const dir = mkdtempSync(join(tmpdir(), prefix))

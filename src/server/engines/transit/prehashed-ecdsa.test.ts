@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
 import { after, describe, it } from 'node:test'
 import { p256, p384, p521 } from '@noble/curves/nist.js'
-import { openssl, scratch, signatureBytes } from './openssl-test-helpers.ts'
+import { opensslVerifiesDigest, scratch, signatureBytes } from './openssl-test-helpers.ts'
 import { b64, dataOf, makeTransit, storedKey } from './test-helpers.ts'
 
 const tmp = scratch('coffer-prehashed-ecdsa-')
@@ -23,17 +23,7 @@ async function ecKey(type: EcType) {
 
 /** OpenSSL's verdict on a DER signature of a digest (pkeyutl signs and verifies the digest as given). */
 const opensslVerifies = (pubFile: string, digest: Buffer, der: Buffer) =>
-  openssl([
-    'pkeyutl',
-    '-verify',
-    '-pubin',
-    '-inkey',
-    pubFile,
-    '-in',
-    tmp.file(digest),
-    '-sigfile',
-    tmp.file(der),
-  ])
+  opensslVerifiesDigest(pubFile, tmp.file(digest), tmp.file(der))
 
 const flip = (bytes: Buffer) => {
   const copy = Buffer.from(bytes)

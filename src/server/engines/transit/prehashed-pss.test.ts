@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
 import { after, describe, it } from 'node:test'
 import { isAppError } from '../../../sdk/errors.ts'
-import { openssl, scratch, signatureBytes } from './openssl-test-helpers.ts'
+import { opensslVerifiesDigest, scratch, signatureBytes } from './openssl-test-helpers.ts'
 import { b64, dataOf, failure, makeTransit, storedKey } from './test-helpers.ts'
 
 const tmp = scratch('coffer-prehashed-pss-')
@@ -20,16 +20,7 @@ async function rsaKey(type = 'rsa-2048') {
 
 /** openssl's verdict on a PSS signature of a digest with the given salt length (a number, `digest`, `max` or `auto`). */
 const opensslVerifies = (pubFile: string, hash: string, digest: Buffer, signature: Buffer, salt: string) =>
-  openssl([
-    'pkeyutl',
-    '-verify',
-    '-pubin',
-    '-inkey',
-    pubFile,
-    '-in',
-    tmp.file(digest),
-    '-sigfile',
-    tmp.file(signature),
+  opensslVerifiesDigest(pubFile, tmp.file(digest), tmp.file(signature), [
     '-pkeyopt',
     'rsa_padding_mode:pss',
     '-pkeyopt',

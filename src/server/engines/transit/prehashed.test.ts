@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
+import { openssl, opensslVerifiesDigest, signatureBytes } from './openssl-test-helpers.ts'
 import { b64, dataOf, failure, makeTransit, storedKey } from './test-helpers.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'coffer-prehashed-'))
@@ -25,22 +26,11 @@ const HASHES: Record<string, string> = {
   'sha3-512': 'sha3-512',
 }
 
-/** Runs openssl; true when it exits 0 (a verification that fails exits 1). */
-function openssl(args: string[]): boolean {
-  try {
-    execFileSync('openssl', args, { stdio: 'pipe' })
-    return true
-  } catch {
-    return false
-  }
-}
-
 const file = (name: string, bytes: Buffer | string) => {
   const path = join(dir, name)
   writeFileSync(path, bytes)
   return path
 }
-const signatureBytes = (value: unknown) => Buffer.from(String(value).split(':')[2] ?? '', 'base64')
 
 async function rsaKey() {
   const h = await makeTransit()
@@ -71,19 +61,7 @@ describe('transit prehashed signatures', () => {
       const sigFile = file('sig.bin', signature)
       const digestFile = file('digest.bin', digest)
       assert.ok(
-        openssl([
-          'pkeyutl',
-          '-verify',
-          '-pubin',
-          '-inkey',
-          pubFile,
-          '-in',
-          digestFile,
-          '-sigfile',
-          sigFile,
-          '-pkeyopt',
-          `digest:${name}`,
-        ]),
+        opensslVerifiesDigest(pubFile, digestFile, sigFile, ['-pkeyopt', `digest:${name}`]),
         `openssl pkeyutl ${vault}`,
       )
       assert.ok(
@@ -143,19 +121,7 @@ describe('transit prehashed signatures', () => {
       }),
     )
     const sigFile = file('none.sig', signatureBytes(signed['signature']))
-    assert.ok(
-      openssl([
-        'pkeyutl',
-        '-verify',
-        '-pubin',
-        '-inkey',
-        pubFile,
-        '-in',
-        file('none.bin', input),
-        '-sigfile',
-        sigFile,
-      ]),
-    )
+    assert.ok(opensslVerifiesDigest(pubFile, file('none.bin', input), sigFile))
     const verified = dataOf(
       await h.call('update', 'verify/rsa', {
         input: b64(input),

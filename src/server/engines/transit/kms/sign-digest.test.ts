@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
 import { after, describe, it } from 'node:test'
 import { AwsError } from '../../../../sdk/aws-error.ts'
-import { openssl, scratch } from '../openssl-test-helpers.ts'
+import { opensslVerifiesDigest, scratch } from '../openssl-test-helpers.ts'
 import { dataOf, makeTransit, storedKey } from '../test-helpers.ts'
 
 const tmp = scratch('coffer-kms-digest-')
@@ -91,18 +91,7 @@ describe('KMS MessageType DIGEST', () => {
             ? ['-pkeyopt', `digest:${hash}`]
             : []
         assert.ok(
-          openssl([
-            'pkeyutl',
-            '-verify',
-            '-pubin',
-            '-inkey',
-            pubFile,
-            '-in',
-            tmp.file(digest),
-            '-sigfile',
-            tmp.file(ofDigest),
-            ...opensslArgs,
-          ]),
+          opensslVerifiesDigest(pubFile, tmp.file(digest), tmp.file(ofDigest), opensslArgs),
           `${SigningAlgorithm} openssl`,
         )
         if (pss)
