@@ -62,7 +62,7 @@ function exercised(line: string, since: number): Exercised | undefined | 'skip' 
   } catch {
     return 'skip'
   }
-  if (!entry || entry['type'] !== 'response') return 'skip'
+  if (entry?.['type'] !== 'response') return 'skip'
   const time = typeof entry['time'] === 'string' ? Date.parse(entry['time']) : Number.NaN
   if (Number.isNaN(time) || time < since) return 'skip'
   const auth = object(entry['auth'])

@@ -1,5 +1,4 @@
 // export/:type/:name[/:version]: key material of exportable keys (public keys of any asymmetric key), in Vault's encodings.
-import crypto from 'node:crypto'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
