@@ -1,8 +1,10 @@
 // The runtime's ceiling: a bare node:http server answering fixed JSON bodies of Coffer's response sizes.
 // With DURABLE_DB set it first stores each POST body durably, as two rows, through Coffer's SQLite storage:
-// the floor cost of a durable write on this machine, with none of Coffer's request handling.
+// the floor cost of a durable write on this machine, with none of Coffer's request handling. With AUDIT_LINES_FILE
+// and AUDIT_APPEND_FILE set it appends those bytes (an audited read's two lines) to a file for every GET before
+// answering, once per event-loop turn as Coffer's audit device does: the floor cost of recording a read.
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { openSync, readFileSync, writeSync } from 'node:fs'
 import http from 'node:http'
 import { SqliteStorage } from '../src/server/physical/sqlite.ts'
 
@@ -37,6 +39,27 @@ function rowKeys(url: string): [string, string] {
   return [`${MOUNT_PREFIX}versions/${hash}/${version}`, `${MOUNT_PREFIX}metadata/${path}`]
 }
 
+const auditLines = process.env['AUDIT_LINES_FILE'] ? readFileSync(process.env['AUDIT_LINES_FILE']) : undefined
+const auditFd = process.env['AUDIT_APPEND_FILE'] ? openSync(process.env['AUDIT_APPEND_FILE'], 'a', 0o600) : -1
+/** GETs of this turn waiting for their lines to be written, answered right after the turn's one write. */
+let waiting: (() => void)[] = []
+
+function recordThenAnswer(answer: () => void): void {
+  if (waiting.length === 0) setImmediate(writeTurn)
+  waiting.push(answer)
+}
+
+function writeTurn(): void {
+  const answers = waiting
+  waiting = []
+  const lines = auditLines!
+  const batch = Buffer.allocUnsafe(lines.length * answers.length)
+  for (let i = 0; i < answers.length; i++) lines.copy(batch, i * lines.length)
+  let offset = 0
+  while (offset < batch.length) offset += writeSync(auditFd, batch, offset)
+  for (const answer of answers) answer()
+}
+
 const server = http.createServer((req, res) => {
   const chunks: Buffer[] = []
   req.on('data', (chunk: Buffer) => chunks.push(chunk))
@@ -49,13 +72,17 @@ const server = http.createServer((req, res) => {
       ])
     }
     const body = req.method === 'GET' ? readBody : writeBody
-    // The same framing as Coffer's answers (Content-Length, not chunked), so both send the same bytes.
-    res.writeHead(200, {
-      'content-type': 'application/json',
-      'cache-control': 'no-store',
-      'content-length': Buffer.byteLength(body),
-    })
-    res.end(body)
+    const answer = () => {
+      // The same framing as Coffer's answers (Content-Length, not chunked), so both send the same bytes.
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+        'content-length': Buffer.byteLength(body),
+      })
+      res.end(body)
+    }
+    if (auditLines && req.method === 'GET') recordThenAnswer(answer)
+    else answer()
   })
 })
 server.keepAliveTimeout = 65_000

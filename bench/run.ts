@@ -1,6 +1,6 @@
 // `npm run bench [-- NAME... --json]`: Coffer against a plain node:http server, alternately, same load generator.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,6 +16,8 @@ const selected = args.filter((a) => !a.startsWith('--'))
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5)
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2)
 const PLAIN = fileURLToPath(new URL('./plain-server.ts', import.meta.url))
+/** Coffer's mean result per scenario in this run, for figures that compare two scenarios. */
+const measured = new Map<string, LoadResult>()
 
 interface Scenario {
   name: string
@@ -294,6 +296,7 @@ async function runScenario(fixture: CofferFixture, scenario: Scenario) {
     }
     const p = mean(plainRuns)
     const c = mean(cofferRuns)
+    measured.set(scenario.name, c)
     report(scenario.name, c, c.rps / p.rps, p, { connections: scenario.connections })
   } finally {
     await plain.stop()
@@ -364,6 +367,86 @@ async function runDurableFloor(fixture: CofferFixture) {
   }
 }
 
+/**
+ * The plain server answering kv-read's body, and again appending an audited read's two lines (Coffer's own, taken
+ * from a file device's log) to a file before each answer, once per event-loop turn as Coffer's device writes:
+ * what recording a read costs this machine's kernel and disk with none of Coffer's audit work (HMACs, building
+ * the lines, the hash chain). Its per-read cost, added to kv-read's, bounds kv-read-audit's ratio to kv-read.
+ */
+async function runAuditFloor(fixture: CofferFixture) {
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-audit-floor-'))
+  const log = join(dir, 'coffer-audit.log')
+  const enabled = await fixture.call(
+    'PUT',
+    'sys/audit/floor',
+    { type: 'file', options: { file_path: log } },
+    fixture.root,
+  )
+  if (enabled.status !== 204) throw new Error(`audit enable failed: ${enabled.status} ${enabled.text}`)
+  await fixture.call('POST', 'secret/data/bench/read', secret1k, fixture.token)
+  const response = (await fixture.call('GET', 'secret/data/bench/read', undefined, fixture.token)).text
+  await fixture.call('DELETE', 'sys/audit/floor', undefined, fixture.root)
+  // The read's request and response lines: the last two that record a read of that path.
+  const pair = readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes('"operation":"read"') && line.includes('"path":"secret/data/bench/read"'))
+    .slice(-2)
+  if (!pair[0]?.includes('"type":"request"') || !pair[1]?.includes('"type":"response"'))
+    throw new Error("audit floor: the read's two lines were not found in the log")
+  const linesFile = join(dir, 'lines.jsonl')
+  const bodyFile = join(dir, 'body.json')
+  writeFileSync(linesFile, `${pair.join('\n')}\n`)
+  writeFileSync(bodyFile, response)
+  const plain = await spawnPlain({ READ_BODY_FILE: bodyFile })
+  const appending = await spawnPlain({
+    READ_BODY_FILE: bodyFile,
+    AUDIT_LINES_FILE: linesFile,
+    AUDIT_APPEND_FILE: join(dir, 'floor-audit.log'),
+  })
+  const prep = { path: 'secret/data/bench/read', method: 'GET' as const, response }
+  try {
+    await runLoad({ ...loadSpec(urlOf(plain.address, prep), prep, 10, ''), seconds: 1 })
+    await runLoad({ ...loadSpec(urlOf(appending.address, prep), prep, 10, ''), seconds: 1 })
+    const plainRuns: LoadResult[] = []
+    const appendRuns: LoadResult[] = []
+    for (let round = 0; round < ROUNDS; round++) {
+      plainRuns.push(await measure(urlOf(plain.address, prep), prep, 10, ''))
+      appendRuns.push(await measure(urlOf(appending.address, prep), prep, 10, ''))
+    }
+    const p = mean(plainRuns)
+    const a = mean(appendRuns)
+    report('audit-floor', a, a.rps / p.rps, p, {
+      connections: 10,
+      line_bytes: Buffer.byteLength(pair.join('')) + 2,
+    })
+    reportAuditRatio(p, a)
+  } finally {
+    await plain.stop()
+    await appending.stop()
+  }
+}
+
+/**
+ * kv-read-audit against kv-read (the target is a ratio of these two), and the most it could be here: each read
+ * taking kv-read's time plus what the floor's append alone adds per read (a server bound by its request thread).
+ */
+function reportAuditRatio(plain: LoadResult, appending: LoadResult) {
+  const read = measured.get('kv-read')
+  const audited = measured.get('kv-read-audit')
+  if (!read || !audited) return
+  const appendSeconds = Math.max(0, 1 / appending.rps - 1 / plain.rps)
+  const bound = 1 / read.rps / (1 / read.rps + appendSeconds)
+  const ratio = audited.rps / read.rps
+  if (json)
+    process.stdout.write(
+      `${JSON.stringify({ scenario: 'kv-read-audit-vs-kv-read', ratio: Number(ratio.toFixed(3)), append_floor_bound: Number(bound.toFixed(3)) })}\n`,
+    )
+  else
+    process.stdout.write(
+      `${'audit vs read'.padEnd(16)} kv-read-audit / kv-read ${ratio.toFixed(2)}; the append floor's cost per read alone allows at most ${bound.toFixed(2)}\n`,
+    )
+}
+
 function spawnPlain(env: Record<string, string>) {
   return spawnServerScript(PLAIN, env)
 }
@@ -430,6 +513,7 @@ try {
   for (const scenario of scenarios)
     if (selected.length === 0 || selected.includes(scenario.name)) await runScenario(fixture, scenario)
   if (selected.length === 0 || selected.includes('durable-floor-16')) await runDurableFloor(fixture)
+  if (selected.length === 0 || selected.includes('audit-floor')) await runAuditFloor(fixture)
   if (selected.length === 0 || selected.includes('kv-read-100k')) await runScale(fixture)
 } finally {
   await fixture.process.stop()
