@@ -27,6 +27,7 @@ import {
   memoisedHmac,
   withExemptions,
 } from './hmac.ts'
+import type { LinePart } from './line-part.ts'
 import { ChainingSink, InlineSink, type LineSink } from './line-sink.ts'
 import { SectionTexts } from './section-text.ts'
 
@@ -408,7 +409,7 @@ export class AuditBroker {
     // sections' texts are remembered where reads repeat them (SectionTexts): a token's auth section, its request
     // section but for the id, and the response section of a frozen answer.
     const sections = live.sections
-    const auth = request.auth === undefined ? undefined : sections.auth(request.auth, options)
+    const auth = request.auth === undefined ? undefined : sections.authPart(request.auth, options)
     const req =
       request.request === undefined
         ? undefined
@@ -416,7 +417,7 @@ export class AuditBroker {
     const res =
       response.response === undefined
         ? undefined
-        : sections.response(response.response, response.request?.operation, options)
+        : sections.responsePart(response.response, response.request?.operation, options)
     this.#appendParts(live, openEntryParts(request, auth, req, undefined))
     this.#appendParts(live, openEntryParts(response, auth, req, res))
     return this.#enqueued(live)
@@ -429,7 +430,7 @@ export class AuditBroker {
   }
 
   /** #append for an entry's text without its closing brace, in parts (see openEntryParts). */
-  #appendParts(live: LiveDevice, parts: readonly string[]): void {
+  #appendParts(live: LiveDevice, parts: readonly LinePart[]): void {
     live.sink.appendParts(parts)
     this.#checkpointIfDue(live)
   }
@@ -515,16 +516,17 @@ export class AuditBroker {
  * An entry's JSON text (as JSON.stringify would write it, keys in the entry's order) without its closing brace,
  * as parts to be joined, with the auth, request and response sections given as text: logPair's two lines take
  * the request's auth and request text, and the chain appends its members and the brace (AuditChain.appendOpen).
- * The sections' texts are parts of their own, so remembered ones (the same strings from read to read) can be sent
- * to a device's writer thread by reference; the member names and small members in between are joined.
+ * The sections' texts are parts of their own, so remembered ones (the same strings from read to read, with their
+ * bytes) are copied into the batch as bytes, or sent to a device's writer thread by reference; the member names
+ * and small members in between are joined.
  */
 function openEntryParts(
   entry: AuditEntry,
-  auth: string | undefined,
-  request: readonly [string, string] | undefined,
-  response: string | undefined,
-): string[] {
-  const parts: string[] = []
+  auth: LinePart | undefined,
+  request: readonly [string, LinePart] | undefined,
+  response: LinePart | undefined,
+): LinePart[] {
+  const parts: LinePart[] = []
   let literal = ''
   let first = true
   for (const key in entry) {

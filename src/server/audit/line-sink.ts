@@ -3,6 +3,7 @@ import type { KeyObject } from 'node:crypto'
 import type { AuditChain } from './chain.ts'
 import type { ChainItem, ChainingDevice } from './devices/chained-file-device.ts'
 import { type AuditDevice, LineBatch } from './devices/device.ts'
+import type { LinePart } from './line-part.ts'
 
 /** One device's waiting lines, in chain order; the broker writes them once per event-loop turn. */
 export interface LineSink {
@@ -13,7 +14,7 @@ export interface LineSink {
   /** An entry's complete JSON text. */
   appendJson(json: string): void
   /** An entry's JSON text without its closing brace, at least one member, in parts (the broker's openEntryParts). */
-  appendParts(parts: readonly string[]): void
+  appendParts(parts: readonly LinePart[]): void
   /** A signed checkpoint stamped `time`, committing to every line before it. */
   checkpoint(signingKey: KeyObject, time: string): void
   /** Takes the waiting lines and writes them; settles when they are handed to the OS or the write failed. */
@@ -45,8 +46,8 @@ export class InlineSink implements LineSink {
     this.#chain.appendJson(json, this.#take())
   }
 
-  appendParts(parts: readonly string[]): void {
-    this.#chain.appendOpen(parts.join(''), this.#take())
+  appendParts(parts: readonly LinePart[]): void {
+    this.#chain.appendOpenParts(parts, this.#take())
   }
 
   checkpoint(signingKey: KeyObject, time: string): void {
@@ -98,7 +99,7 @@ export class ChainingSink implements LineSink {
     this.#seq++
   }
 
-  appendParts(parts: readonly string[]): void {
+  appendParts(parts: readonly LinePart[]): void {
     // Kept in parts: the device sends the long ones (remembered sections) to its thread by number.
     this.#items.push(parts)
     this.#seq++

@@ -122,3 +122,32 @@ it("a token's auth section is remembered only when frozen", () => {
   const open = { ...one, display_name: 'changed' }
   assert.equal(texts.auth(open, OPTIONS), JSON.stringify(hashAuthSection(open, hmac, OPTIONS)))
 })
+
+it('hands remembered sections out with their UTF-8 bytes, made once; fresh ones as plain text', () => {
+  const texts = new SectionTexts(hmac, dataMemo())
+  const one = Object.freeze(
+    buildRequestAuth({
+      clientToken: 'cvs.one',
+      accessor: 'acc-one',
+      displayName: 'tøken 🔑',
+      policies: ['p'],
+    }),
+  )
+  const data = Object.freeze({ data: Object.freeze({ note: 'naïve ✓' }) })
+  const parts = () => [
+    texts.authPart(one, OPTIONS),
+    texts.requestParts(request('id-1', { path: 'secret/data/café' }), one, OPTIONS)[1],
+    texts.responsePart(response(data), 'read', OPTIONS),
+  ]
+  // The first request section is made afresh (nothing remembered yet): its text comes whole, in the head.
+  const first = parts()
+  assert.equal(first[1], '')
+  const [authPart, requestTail, responsePart] = parts()
+  for (const part of [authPart, requestTail, responsePart]) {
+    assert.ok(part !== undefined && typeof part !== 'string', 'remembered, with bytes')
+    assert.ok(part.bytes.equals(Buffer.from(part.text, 'utf8')))
+  }
+  assert.equal(authPart, first[0], 'the same object from read to read: encoded once')
+  assert.equal(responsePart, first[2])
+  assert.equal(typeof texts.authPart({ ...one }, OPTIONS), 'string', 'an unfrozen section is not remembered')
+})

@@ -8,16 +8,17 @@ import {
   hashRequestSection,
   hashResponseSection,
 } from './hmac.ts'
+import { type EncodedText, encodedText, type LinePart, partText } from './line-part.ts'
 
 /**
- * A section's text as JSON.stringify writes it, with `source` (the unhashed section it was made from) and its keys
+ * A section's text as JSON.stringify writes it (and its UTF-8 bytes, copied into the lines that carry it), with `source` (the unhashed section it was made from) and its keys
  * in order, so a later section can be compared member by member.
  */
 interface Remembered<T> {
   readonly options: HashOptions
   readonly source: T
   readonly keys: readonly string[]
-  readonly text: string
+  readonly text: EncodedText
 }
 
 /**
@@ -33,7 +34,7 @@ interface Remembered<T> {
 export class SectionTexts {
   readonly #hmac: Hasher
   readonly #data: DataMemo
-  readonly #auth = new WeakMap<AuditAuth, string>()
+  readonly #auth = new WeakMap<AuditAuth, EncodedText>()
   readonly #request = new WeakMap<AuditAuth, Remembered<AuditRequest>>()
   readonly #response = new WeakMap<object, Remembered<AuditResponse> & { operation: string | undefined }>()
 
@@ -43,10 +44,15 @@ export class SectionTexts {
   }
 
   auth(auth: AuditAuth, options: HashOptions): string {
+    return partText(this.authPart(auth, options))
+  }
+
+  /** The auth section's text; remembered (with its bytes) for a frozen section. */
+  authPart(auth: AuditAuth, options: HashOptions): LinePart {
     if (!Object.isFrozen(auth)) return JSON.stringify(hashAuthSection(auth, this.#hmac, options))
     let text = this.#auth.get(auth)
     if (text === undefined) {
-      text = JSON.stringify(hashAuthSection(auth, this.#hmac, options))
+      text = encodedText(JSON.stringify(hashAuthSection(auth, this.#hmac, options)))
       this.#auth.set(auth, text)
     }
     return text
@@ -54,19 +60,19 @@ export class SectionTexts {
 
   request(request: AuditRequest, auth: AuditAuth | undefined, options: HashOptions): string {
     const [head, tail] = this.requestParts(request, auth, options)
-    return head + tail
+    return head + partText(tail)
   }
 
   /**
    * The request section's text in two parts: where it is remembered, `{"id":"…"` and the remembered rest (the
-   * same string from read to read, so a device on another thread can be sent a reference to it); else the whole
-   * text and ''.
+   * same string from read to read, so a device on another thread can be sent a reference to it, with its bytes);
+   * else the whole text and ''.
    */
   requestParts(
     request: AuditRequest,
     auth: AuditAuth | undefined,
     options: HashOptions,
-  ): readonly [string, string] {
+  ): readonly [string, LinePart] {
     const id = request.id
     if (auth === undefined || !Object.isFrozen(auth) || request.data !== undefined || typeof id !== 'string')
       return [this.#freshRequest(request, options), '']
@@ -77,11 +83,16 @@ export class SectionTexts {
     const head = `{"id":${JSON.stringify(id)}`
     // `id` leads the section (buildEntry's order); anything else is simply not remembered.
     if (text.startsWith(head) && (text[head.length] === ',' || text[head.length] === '}'))
-      this.#request.set(auth, remembered(options, request, text.slice(head.length)))
+      this.#request.set(auth, remembered(options, request, encodedText(text.slice(head.length))))
     return [text, '']
   }
 
   response(response: AuditResponse, operation: string | undefined, options: HashOptions): string {
+    return partText(this.responsePart(response, operation, options))
+  }
+
+  /** The response section's text; remembered (with its bytes) for frozen data. */
+  responsePart(response: AuditResponse, operation: string | undefined, options: HashOptions): LinePart {
     const data = response.data
     if (data === undefined || !Object.isFrozen(data)) return this.#freshResponse(response, operation, options)
     const memo = this.#response.get(data)
@@ -92,7 +103,7 @@ export class SectionTexts {
       sameMembers(memo, response, undefined)
     )
       return memo.text
-    const text = this.#freshResponse(response, operation, options)
+    const text = encodedText(this.#freshResponse(response, operation, options))
     this.#response.set(data, { ...remembered(options, response, text), operation })
     return text
   }
@@ -106,7 +117,7 @@ export class SectionTexts {
   }
 }
 
-function remembered<T extends object>(options: HashOptions, source: T, text: string): Remembered<T> {
+function remembered<T extends object>(options: HashOptions, source: T, text: EncodedText): Remembered<T> {
   return { options, source, keys: Object.keys(source), text }
 }
 

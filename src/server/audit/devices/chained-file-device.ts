@@ -127,7 +127,9 @@ class ChainedFileDevice implements ChainingDevice {
         continue
       }
       const line: (string | number)[] = []
-      for (const part of item) {
+      for (const piece of item) {
+        // The thread is sent text (it encodes each line once, as a whole); a remembered part's bytes stay here.
+        const part = typeof piece === 'string' ? piece : piece.text
         if (part.length < FRAGMENT_MIN_LENGTH) {
           if (part !== '') line.push(part)
           continue

@@ -1,4 +1,5 @@
 // The audit device contract, its errors, and the bounded serial queue every device writes through.
+import type { LinePart } from '../line-part.ts'
 
 export interface AuditDevice {
   readonly type: 'file' | 'socket' | 'stdout'
@@ -131,18 +132,47 @@ export class LineBatch {
   /** Appends `line` and a newline; returns the line's UTF-8 bytes (without the newline), valid until the next push. */
   push(line: string): Buffer {
     // A UTF-16 code unit takes at most 3 bytes in UTF-8 (a surrogate pair, two units, takes 4).
-    const room = line.length * 3 + 1
-    if (this.#used + room > this.#buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.#buffer.length * 2, this.#used + room))
-      this.#buffer.copy(grown, 0, 0, this.#used)
-      this.#buffer = grown
-    }
+    this.#reserve(line.length * 3 + 1)
     const start = this.#used
     const written = this.#buffer.write(line, start, 'utf8')
     this.#buffer[start + written] = 0x0a
     this.#used = start + written + 1
     this.#ends.push(this.#used)
     return this.#buffer.subarray(start, start + written)
+  }
+
+  /**
+   * Appends the line made of `parts` then `tail`, and a newline; returns the line's bytes as push does. The bytes
+   * are exactly push(parts joined, then tail)'s: remembered parts' bytes are copied as they are and only the text
+   * parts (the small ones that change per line) are encoded, so no string of the whole line is made and flattened.
+   * Each part is encoded on its own, so none may end inside a surrogate pair (JSON texts and members never do).
+   */
+  pushParts(parts: readonly LinePart[], tail: string): Buffer {
+    // As in push: at most 3 bytes per UTF-16 code unit.
+    let room = tail.length + 1
+    for (const part of parts) room += typeof part === 'string' ? part.length * 3 : part.bytes.length
+    this.#reserve(room)
+    const buffer = this.#buffer
+    const start = this.#used
+    let at = start
+    for (const part of parts) {
+      if (typeof part !== 'string') {
+        buffer.set(part.bytes, at)
+        at += part.bytes.length
+      } else if (part !== '') at += buffer.write(part, at, 'utf8')
+    }
+    at += buffer.write(tail, at, 'utf8')
+    buffer[at] = 0x0a
+    this.#used = at + 1
+    this.#ends.push(this.#used)
+    return buffer.subarray(start, at)
+  }
+
+  #reserve(room: number): void {
+    if (this.#used + room <= this.#buffer.length) return
+    const grown = Buffer.allocUnsafe(Math.max(this.#buffer.length * 2, this.#used + room))
+    this.#buffer.copy(grown, 0, 0, this.#used)
+    this.#buffer = grown
   }
 
   /** The batch as a device writes it; the batch must not be pushed to afterwards. */
