@@ -10,10 +10,15 @@ import {
 } from '../../lib/audit-chain/format.ts'
 import { sha256Hex } from '../../lib/hash.ts'
 import type { LineBatch } from './devices/device.ts'
-import type { LinePart } from './line-part.ts'
+import { encodedText, type LinePart } from './line-part.ts'
 
 // The line format and the pure helpers live in lib so the CLI's verifier shares them; re-exported for the broker.
 export { type ChainState, checkpointSignedText, GENESIS_HASH } from '../../lib/audit-chain/format.ts'
+
+/** The chain members appendOpen splices in, around their values, as bytes for appendOpenParts. */
+const SEQ_NAME = encodedText(',"seq":')
+const PREV_HASH_NAME = encodedText(',"prev_hash":"')
+const LINE_END = encodedText('"}')
 
 export class AuditChain {
   #seq: number
@@ -69,7 +74,8 @@ export class AuditChain {
    */
   appendOpenParts(parts: readonly LinePart[], batch: LineBatch): void {
     const seq = this.#seq + 1
-    const bytes = batch.pushParts(parts, `,"seq":${seq},"prev_hash":"${this.#prevHash}"}`)
+    // The members' names as bytes and their values as flat strings: no concatenated tail to flatten and encode.
+    const bytes = batch.pushParts(parts, [SEQ_NAME, String(seq), PREV_HASH_NAME, this.#prevHash, LINE_END])
     this.#prevHash = sha256Hex(bytes)
     this.#seq = seq
   }

@@ -12,6 +12,7 @@ import {
   memoisedHmac,
   withExemptions,
 } from './hmac.ts'
+import { partText } from './line-part.ts'
 import { SectionTexts } from './section-text.ts'
 
 const hmac = memoisedHmac(createSecretKey(Buffer.alloc(32, 7)))
@@ -134,16 +135,22 @@ it('hands remembered sections out with their UTF-8 bytes, made once; fresh ones 
     }),
   )
   const data = Object.freeze({ data: Object.freeze({ note: 'naïve ✓' }) })
-  const parts = () => [
-    texts.authPart(one, OPTIONS),
-    texts.requestParts(request('id-1', { path: 'secret/data/café' }), one, OPTIONS)[1],
-    texts.responsePart(response(data), 'read', OPTIONS),
-  ]
-  // The first request section is made afresh (nothing remembered yet): its text comes whole, in the head.
-  const first = parts()
-  assert.equal(first[1], '')
-  const [authPart, requestTail, responsePart] = parts()
-  for (const part of [authPart, requestTail, responsePart]) {
+  const section = (id: string) => request(id, { path: 'secret/data/café' })
+  const parts = (id: string) =>
+    [
+      texts.authPart(one, OPTIONS),
+      texts.requestParts(section(id), one, OPTIONS),
+      texts.responsePart(response(data), 'read', OPTIONS),
+    ] as const
+  // The first request section is made afresh (nothing remembered yet): its text comes whole.
+  const first = parts('id-1')
+  assert.deepEqual(first[1], [freshRequest(section('id-1'))])
+  const [authPart, requestParts, responsePart] = parts('id-2')
+  // Remembered: `{"id":`, the id's JSON, then the rest; together the section's text.
+  assert.equal(requestParts.length, 3)
+  assert.equal(requestParts[1], '"id-2"')
+  assert.equal(requestParts.map(partText).join(''), freshRequest(section('id-2')))
+  for (const part of [authPart, requestParts[0], requestParts[2], responsePart]) {
     assert.ok(part !== undefined && typeof part !== 'string', 'remembered, with bytes')
     assert.ok(part.bytes.equals(Buffer.from(part.text, 'utf8')))
   }

@@ -21,6 +21,9 @@ interface Remembered<T> {
   readonly text: EncodedText
 }
 
+/** The start of a remembered request section's text, before its id. */
+const ID_NAME = encodedText('{"id":')
+
 /**
  * The texts are exactly what hashing and serialising the section afresh gives: a hit needs the same hash options
  * (the device's, or the same merged exemptions object) and members equal one by one in the same order, and the
@@ -59,32 +62,31 @@ export class SectionTexts {
   }
 
   request(request: AuditRequest, auth: AuditAuth | undefined, options: HashOptions): string {
-    const [head, tail] = this.requestParts(request, auth, options)
-    return head + partText(tail)
+    return this.requestParts(request, auth, options).map(partText).join('')
   }
 
   /**
-   * The request section's text in two parts: where it is remembered, `{"id":"…"` and the remembered rest (the
-   * same string from read to read, so a device on another thread can be sent a reference to it, with its bytes);
-   * else the whole text and ''.
+   * The request section's text in parts: where it is remembered, `{"id":` and the id's JSON (a flat string) then
+   * the remembered rest (the same from read to read, so a device on another thread can be sent a reference to
+   * it, and its bytes are made once); else the whole text.
    */
   requestParts(
     request: AuditRequest,
     auth: AuditAuth | undefined,
     options: HashOptions,
-  ): readonly [string, LinePart] {
+  ): readonly LinePart[] {
     const id = request.id
     if (auth === undefined || !Object.isFrozen(auth) || request.data !== undefined || typeof id !== 'string')
-      return [this.#freshRequest(request, options), '']
+      return [this.#freshRequest(request, options)]
     const memo = this.#request.get(auth)
     if (memo !== undefined && memo.options === options && sameMembers(memo, request, 'id'))
-      return [`{"id":${JSON.stringify(id)}`, memo.text]
+      return [ID_NAME, JSON.stringify(id), memo.text]
     const text = this.#freshRequest(request, options)
     const head = `{"id":${JSON.stringify(id)}`
     // `id` leads the section (buildEntry's order); anything else is simply not remembered.
     if (text.startsWith(head) && (text[head.length] === ',' || text[head.length] === '}'))
       this.#request.set(auth, remembered(options, request, encodedText(text.slice(head.length))))
-    return [text, '']
+    return [text]
   }
 
   response(response: AuditResponse, operation: string | undefined, options: HashOptions): string {

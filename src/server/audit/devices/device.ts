@@ -143,25 +143,17 @@ export class LineBatch {
 
   /**
    * Appends the line made of `parts` then `tail`, and a newline; returns the line's bytes as push does. The bytes
-   * are exactly push(parts joined, then tail)'s: remembered parts' bytes are copied as they are and only the text
-   * parts (the small ones that change per line) are encoded, so no string of the whole line is made and flattened.
-   * Each part is encoded on its own, so none may end inside a surrogate pair (JSON texts and members never do).
+   * are exactly push(every part joined)'s: encoded parts' bytes are copied as they are and only the text parts (the
+   * small ones that change per line) are encoded, so no string of the whole line is made and flattened. Each part
+   * is encoded on its own, so none may end inside a surrogate pair (JSON texts and members never do); text parts
+   * are best flat strings (JSON.stringify's output, not a concatenation), which the encoder takes without a copy.
    */
-  pushParts(parts: readonly LinePart[], tail: string): Buffer {
-    // As in push: at most 3 bytes per UTF-16 code unit.
-    let room = tail.length + 1
-    for (const part of parts) room += typeof part === 'string' ? part.length * 3 : part.bytes.length
-    this.#reserve(room)
-    const buffer = this.#buffer
+  pushParts(parts: readonly LinePart[], tail: readonly LinePart[]): Buffer {
     const start = this.#used
-    let at = start
-    for (const part of parts) {
-      if (typeof part !== 'string') {
-        buffer.set(part.bytes, at)
-        at += part.bytes.length
-      } else if (part !== '') at += buffer.write(part, at, 'utf8')
-    }
-    at += buffer.write(tail, at, 'utf8')
+    this.#reserve(room(parts) + room(tail) + 1)
+    const buffer = this.#buffer
+    let at = writeParts(buffer, parts, start)
+    at = writeParts(buffer, tail, at)
     buffer[at] = 0x0a
     this.#used = at + 1
     this.#ends.push(this.#used)
@@ -179,6 +171,24 @@ export class LineBatch {
   encoded(): EncodedLines {
     return { payload: this.#buffer.subarray(0, this.#used), ends: this.#ends }
   }
+}
+
+/** The most bytes `parts` can take in UTF-8: at most 3 per UTF-16 code unit of text (as in push). */
+function room(parts: readonly LinePart[]): number {
+  let bytes = 0
+  for (const part of parts) bytes += typeof part === 'string' ? part.length * 3 : part.bytes.length
+  return bytes
+}
+
+/** Writes `parts` at `at` (room is reserved); returns the offset after them. */
+function writeParts(buffer: Buffer, parts: readonly LinePart[], at: number): number {
+  for (const part of parts) {
+    if (typeof part !== 'string') {
+      buffer.set(part.bytes, at)
+      at += part.bytes.length
+    } else if (part !== '') at += buffer.write(part, at, 'utf8')
+  }
+  return at
 }
 
 export interface SerialQueueOptions {

@@ -8,15 +8,19 @@ it('pushParts writes exactly the bytes push writes for the joined text, growing 
   const joined = new LineBatch(4)
   const parted = new LineBatch(4)
   const section = encodedText('{"name":"Zoë 日本 🔑","n":1}')
-  const lines: [LinePart[], string][] = [
-    [['{"a":', section], '}'],
+  const end = encodedText('"}')
+  const lines: [LinePart[], LinePart[]][] = [
+    [['{"a":', section], ['}']],
     // Multi-byte text in a plain part (a path), an empty part, and a lone surrogate (written as U+FFFD by both).
-    [['{"path":"secret/data/ü/𝄞"', '', ',"s":', section, ',"odd":"\ud800"'], ',"seq":2}'],
-    [[section, section, 'y'.repeat(3000)], ''],
-    [[], '{}'],
+    [
+      ['{"path":"secret/data/ü/𝄞"', '', ',"s":', section, ',"odd":"\ud800'],
+      ['é', end],
+    ],
+    [[section, section, 'y'.repeat(3000)], []],
+    [[], ['{}']],
   ]
   for (const [parts, tail] of lines) {
-    const expected = joined.push(parts.map(partText).join('') + tail)
+    const expected = joined.push([...parts, ...tail].map(partText).join(''))
     const got = parted.pushParts(parts, tail)
     assert.ok(got.equals(expected), `line ${JSON.stringify(parts.map(partText))}`)
   }
