@@ -21,6 +21,9 @@ export interface LineSink {
   write(): Promise<void>
 }
 
+/** The largest written batch buffer an InlineSink keeps for its next batch. */
+const MAX_SPARE_BYTES = 1024 * 1024
+
 /** Lines chained and encoded on this thread, each into the waiting batch as it comes (see LineBatch). */
 export class InlineSink implements LineSink {
   readonly #chain: AuditChain
@@ -28,6 +31,12 @@ export class InlineSink implements LineSink {
   #batch: LineBatch | undefined
   /** The size of the last batch written, to size the next one's buffer. */
   #lastBatchBytes = 0
+  /**
+   * A written batch's buffer, for the next batch: a fresh one per event-loop turn cost its allocation and the
+   * first touch of every page. Kept only once the device reported the bytes written (a failed or timed-out write
+   * may still be reading them), and only when moderate, so one burst does not pin a large buffer.
+   */
+  #spare: Buffer | undefined
 
   constructor(chain: AuditChain, device: AuditDevice) {
     this.#chain = chain
@@ -59,11 +68,17 @@ export class InlineSink implements LineSink {
     this.#batch = undefined
     if (batch === undefined || batch.lines === 0) return Promise.resolve()
     this.#lastBatchBytes = batch.bytes
-    return this.#device.write(batch.encoded())
+    return this.#device.write(batch.encoded()).then(() => {
+      if (batch.buffer.length <= MAX_SPARE_BYTES) this.#spare = batch.buffer
+    })
   }
 
   #take(): LineBatch {
-    this.#batch ??= new LineBatch(Math.max(16 * 1024, this.#lastBatchBytes + (this.#lastBatchBytes >> 1)))
+    if (this.#batch !== undefined) return this.#batch
+    const capacity = Math.max(16 * 1024, this.#lastBatchBytes + (this.#lastBatchBytes >> 1))
+    const spare = this.#spare
+    this.#spare = undefined
+    this.#batch = new LineBatch(spare !== undefined && spare.length >= capacity ? spare : capacity)
     return this.#batch
   }
 }

@@ -117,8 +117,14 @@ export class LineBatch {
   #used = 0
   readonly #ends: number[] = []
 
-  constructor(capacity = 16 * 1024) {
-    this.#buffer = Buffer.allocUnsafe(capacity)
+  /** `capacity` in bytes, or a buffer to write into (an earlier batch's, whose bytes were written: see `buffer`). */
+  constructor(capacity: number | Buffer = 16 * 1024) {
+    this.#buffer = typeof capacity === 'number' ? Buffer.allocUnsafe(capacity) : capacity
+  }
+
+  /** The memory the batch is written into, for a later batch once this one's write has completed. */
+  get buffer(): Buffer {
+    return this.#buffer
   }
 
   get lines(): number {
