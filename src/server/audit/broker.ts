@@ -534,6 +534,12 @@ function openEntryParts(
     const section = key === 'auth' ? auth : key === 'response' ? response : undefined
     if ((key === 'auth' || key === 'response') && section === undefined) continue
     if (key === 'request' && request === undefined) continue
+    const typed = key === 'type' ? TYPE_MEMBERS.get(value as string) : undefined
+    if (typed !== undefined) {
+      parts.push(first ? typed[0] : typed[1])
+      first = false
+      continue
+    }
     parts.push(memberName(key, first))
     first = false
     if (section !== undefined) parts.push(section)
@@ -550,6 +556,14 @@ const MEMBER_NAMES = new Map<string, readonly [EncodedText, EncodedText]>(
   ['time', 'type', 'auth', 'request', 'response', 'error'].map((key) => [
     key,
     [encodedText(`{${JSON.stringify(key)}:`), encodedText(`,${JSON.stringify(key)}:`)],
+  ]),
+)
+
+/** The `type` member whole, name and value, for the two types entries have. */
+const TYPE_MEMBERS = new Map<string, readonly [EncodedText, EncodedText]>(
+  ['request', 'response'].map((type) => [
+    type,
+    [encodedText(`{"type":${JSON.stringify(type)}`), encodedText(`,"type":${JSON.stringify(type)}`)],
   ]),
 )
 
