@@ -228,6 +228,12 @@ export function buildEntry(input: BuildEntryInput): AuditEntry {
   return entry
 }
 
+/**
+ * The namespace of every request (Coffer has no others), one frozen object shared by the entries: a device that
+ * remembers a request section's text then finds it the same object, not an equal one to compare member by member.
+ */
+const ROOT_NAMESPACE: AuditNamespace = Object.freeze({ id: 'root' })
+
 function buildRequest(req: AuditRequestInput): AuditRequest {
   return compact({
     id: req.id,
@@ -238,7 +244,7 @@ function buildRequest(req: AuditRequestInput): AuditRequest {
     mount_accessor: req.mountAccessor,
     client_token: req.clientToken,
     client_token_accessor: req.clientTokenAccessor,
-    namespace: { id: req.namespaceId ?? 'root' },
+    namespace: req.namespaceId === undefined ? ROOT_NAMESPACE : { id: req.namespaceId },
     path: req.path,
     data: req.data,
     data_elided: req.dataElided,

@@ -125,7 +125,8 @@ function remembered<T extends object>(options: HashOptions, source: T, text: Enc
 
 /**
  * Whether `section` has memo.source's members in the same order (but `skip`, whose value may differ), each
- * the same primitive or the same object, or (for `namespace`, rebuilt per entry) an equal object of strings.
+ * the same primitive or the same object, or (for a `namespace` given by id, rebuilt per entry) an equal object
+ * of strings.
  */
 function sameMembers<T extends object>(memo: Remembered<T>, section: T, skip: string | undefined): boolean {
   const keys = memo.keys
