@@ -9,11 +9,13 @@ import { verifyAuditLog } from '../../lib/audit-chain/verify.ts'
 import { AuditChain, generateSigningKey } from './chain.ts'
 import { createChainedFileDevice } from './devices/chained-file-device.ts'
 import { type AuditDevice, type EncodedLines, LineBatch } from './devices/device.ts'
+import { encodedText, type LinePart, partText } from './line-part.ts'
 import { ChainingSink, InlineSink } from './line-sink.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'coffer-line-sink-'))
 after(() => rmSync(root, { recursive: true, force: true }))
 const { privateKey, publicKeyPem } = generateSigningKey()
+const SHORT_NAME = encodedText(',"short":')
 
 it('writes, through the writer thread, exactly the lines chained here, past a full table of long parts', async () => {
   const path = join(root, 'audit.log')
@@ -27,9 +29,16 @@ it('writes, through the writer thread, exactly the lines chained here, past a fu
   // more than the table holds, then the first ones again after it started over; short and empty parts between.
   for (let i = 0; i < 2600; i++) {
     const n = i < 1200 ? i % 600 : i < 2500 ? i - 600 : i - 2500
-    const parts = [`{"type":"request","i":${i},"auth":`, long(n), '', `,"short":"${i}"`]
+    // Remembered parts come with their bytes (the thread is sent their text), short ones in a row are joined.
+    const parts: LinePart[] = [
+      `{"type":"request","i":${i},"auth":`,
+      i % 3 === 0 ? encodedText(long(n)) : long(n),
+      '',
+      SHORT_NAME,
+      `"${i}"`,
+    ]
     sink.appendParts(parts)
-    expected.appendOpen(parts.join(''), batch)
+    expected.appendOpen(parts.map(partText).join(''), batch)
     if (i % 100 === 99) writes.push(sink.write())
   }
   sink.checkpoint(privateKey, '2024-05-01T00:00:00Z')
