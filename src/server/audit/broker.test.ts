@@ -363,3 +363,48 @@ it('hands subscribers each logged entry as built, counts them as enabled, and re
   assert.equal(seen.length, 3)
   await broker.close()
 })
+
+it('logPair from remembered sections writes, byte for byte, the file two log calls write; multi-byte text too', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-broker-'))
+  const time = new Date().toISOString()
+  const request = { id: 'r7', operation: 'read', mountPoint: 'secret/', path: 'secret/data/café/🔑' }
+  const builtAuth = Object.freeze(
+    buildRequestAuth({ clientToken: 'cvs.t', accessor: 'acc', displayName: 'tøken 日本', policies: ['p'] }),
+  )
+  // Frozen, as core shares a KV version's answer: the second and third pairs are written from remembered bytes.
+  const answer = Object.freeze({ data: Object.freeze({ note: 'naïve ✓ 🔑' }) })
+  const write = async (name: string, pair: boolean) => {
+    const file = join(dir, `${name}.log`)
+    const broker = new AuditBroker(new MemoryStorage(), silentLogger, () => FIXED_NOW)
+    await broker.load()
+    // Unhashed (log_raw), so two devices' lines compare; chained on this thread (the device's own InlineSink).
+    await broker.enable(
+      'file',
+      'file',
+      '',
+      { file_path: file, log_raw: 'true', writer_thread: 'false' },
+      false,
+    )
+    for (const id of ['r7', 'r8', 'r9']) {
+      const req = buildEntry({ type: 'request', time, builtAuth, request: { ...request, id } })
+      const res = buildEntry({
+        type: 'response',
+        time,
+        builtAuth,
+        request: { ...request, id },
+        builtRequest: req.request,
+        response: { data: answer },
+      })
+      if (pair) await broker.logPair(req, res)
+      else await Promise.all([broker.log(req), broker.log(res)])
+    }
+    await broker.close()
+    // The last line is the closing checkpoint, signed with this broker's own key.
+    return readFileSync(file, 'utf8').trim().split('\n').slice(0, -1)
+  }
+  const separate = await write('separate', false)
+  const paired = await write('paired', true)
+  assert.equal(paired.length, 6)
+  assert.deepEqual(paired, separate)
+  assert.match(paired[5]!, /"path":"secret\/data\/café\/🔑".*"note":"naïve ✓ 🔑"/)
+})

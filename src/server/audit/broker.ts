@@ -27,6 +27,7 @@ import {
   memoisedHmac,
   withExemptions,
 } from './hmac.ts'
+import { type EncodedText, encodedText, type LinePart } from './line-part.ts'
 import { ChainingSink, InlineSink, type LineSink } from './line-sink.ts'
 import { SectionTexts } from './section-text.ts'
 
@@ -408,7 +409,7 @@ export class AuditBroker {
     // sections' texts are remembered where reads repeat them (SectionTexts): a token's auth section, its request
     // section but for the id, and the response section of a frozen answer.
     const sections = live.sections
-    const auth = request.auth === undefined ? undefined : sections.auth(request.auth, options)
+    const auth = request.auth === undefined ? undefined : sections.authPart(request.auth, options)
     const req =
       request.request === undefined
         ? undefined
@@ -416,7 +417,7 @@ export class AuditBroker {
     const res =
       response.response === undefined
         ? undefined
-        : sections.response(response.response, response.request?.operation, options)
+        : sections.responsePart(response.response, response.request?.operation, options)
     this.#appendParts(live, openEntryParts(request, auth, req, undefined))
     this.#appendParts(live, openEntryParts(response, auth, req, res))
     return this.#enqueued(live)
@@ -429,7 +430,7 @@ export class AuditBroker {
   }
 
   /** #append for an entry's text without its closing brace, in parts (see openEntryParts). */
-  #appendParts(live: LiveDevice, parts: readonly string[]): void {
+  #appendParts(live: LiveDevice, parts: readonly LinePart[]): void {
     live.sink.appendParts(parts)
     this.#checkpointIfDue(live)
   }
@@ -513,19 +514,19 @@ export class AuditBroker {
 
 /**
  * An entry's JSON text (as JSON.stringify would write it, keys in the entry's order) without its closing brace,
- * as parts to be joined, with the auth, request and response sections given as text: logPair's two lines take
- * the request's auth and request text, and the chain appends its members and the brace (AuditChain.appendOpen).
- * The sections' texts are parts of their own, so remembered ones (the same strings from read to read) can be sent
- * to a device's writer thread by reference; the member names and small members in between are joined.
+ * as parts, with the auth, request and response sections given as text: logPair's two lines take the request's
+ * auth and request text, and the chain appends its members and the brace (AuditChain.appendOpen). Remembered
+ * sections (the same from read to read, with their bytes) and the member names are parts of their own, copied
+ * into a batch as bytes or sent to a device's writer thread by reference; the small values (time, type, error)
+ * are JSON.stringify's flat strings, encoded without first being flattened.
  */
 function openEntryParts(
   entry: AuditEntry,
-  auth: string | undefined,
-  request: readonly [string, string] | undefined,
-  response: string | undefined,
-): string[] {
-  const parts: string[] = []
-  let literal = ''
+  auth: LinePart | undefined,
+  request: readonly LinePart[] | undefined,
+  response: LinePart | undefined,
+): LinePart[] {
+  const parts: LinePart[] = []
   let first = true
   for (const key in entry) {
     const value = entry[key as keyof AuditEntry]
@@ -533,20 +534,43 @@ function openEntryParts(
     const section = key === 'auth' ? auth : key === 'response' ? response : undefined
     if ((key === 'auth' || key === 'response') && section === undefined) continue
     if (key === 'request' && request === undefined) continue
-    literal += `${first ? '{' : ','}"${key}":`
+    const typed = key === 'type' ? TYPE_MEMBERS.get(value as string) : undefined
+    if (typed !== undefined) {
+      parts.push(first ? typed[0] : typed[1])
+      first = false
+      continue
+    }
+    parts.push(memberName(key, first))
     first = false
-    if (section !== undefined) {
-      parts.push(literal, section)
-      literal = ''
-    } else if (key === 'request' && request !== undefined) {
-      parts.push(literal + request[0], request[1])
-      literal = ''
-    } else literal += JSON.stringify(value)
+    if (section !== undefined) parts.push(section)
+    else if (key === 'request' && request !== undefined) for (const part of request) parts.push(part)
+    else parts.push(JSON.stringify(value))
   }
   // Every entry has a type, so this cannot happen; the chain relies on the text starting with `{"`.
   if (first) throw new Error('audit entry must not be empty')
-  if (literal !== '') parts.push(literal)
   return parts
+}
+
+/** `{"key":` for the first member, `,"key":` after it, as bytes, made once for the members entries have. */
+const MEMBER_NAMES = new Map<string, readonly [EncodedText, EncodedText]>(
+  ['time', 'type', 'auth', 'request', 'response', 'error'].map((key) => [
+    key,
+    [encodedText(`{${JSON.stringify(key)}:`), encodedText(`,${JSON.stringify(key)}:`)],
+  ]),
+)
+
+/** The `type` member whole, name and value, for the two types entries have. */
+const TYPE_MEMBERS = new Map<string, readonly [EncodedText, EncodedText]>(
+  ['request', 'response'].map((type) => [
+    type,
+    [encodedText(`{"type":${JSON.stringify(type)}`), encodedText(`,"type":${JSON.stringify(type)}`)],
+  ]),
+)
+
+function memberName(key: string, first: boolean): LinePart {
+  const names = MEMBER_NAMES.get(key)
+  if (names !== undefined) return first ? names[0] : names[1]
+  return `${first ? '{' : ','}${JSON.stringify(key)}:`
 }
 
 interface Deferred {

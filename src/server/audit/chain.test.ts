@@ -8,6 +8,7 @@ import { it } from 'node:test'
 import { verifyAuditLog } from '../../lib/audit-chain/verify.ts'
 import { AuditChain, GENESIS_HASH, generateSigningKey, resumeChainState } from './chain.ts'
 import { encodeEachLine, encodeLines, LineBatch } from './devices/device.ts'
+import { encodedText, type LinePart, partText } from './line-part.ts'
 
 const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex')
 
@@ -128,4 +129,38 @@ it('appendOpen (the text without its closing brace) gives the line and state app
     verifyAuditLog(batch.encoded().payload.toString('utf8'), generateSigningKey().publicKeyPem).ok,
     true,
   )
+})
+
+it('appendOpenParts writes the bytes and chains the hash appendOpen gives for the parts joined, multi-byte text too', () => {
+  const viaText = new AuditChain()
+  const viaParts = new AuditChain()
+  const textBatch = new LineBatch(8)
+  const partsBatch = new LineBatch(8)
+  // Remembered sections (encoded once) and plain text parts, each with multi-byte characters, a surrogate pair
+  // and escapes; an empty text part, as openEntryParts leaves when a request section is not remembered.
+  const auth = encodedText(JSON.stringify({ display_name: 'tøken 日本', policies: ['p'] }))
+  const response = encodedText(JSON.stringify({ data: { note: 'naïve ✓ 🔑', quote: '"\\\n' } }))
+  const lines: LinePart[][] = [
+    ['{"time":"t","type":"request","auth":', auth, ',"request":{"id":"r1"', ',"path":"secret/data/café/🔑"}'],
+    [
+      '{"time":"t","type":"response","auth":',
+      auth,
+      ',"request":',
+      '{"id":"r2"}',
+      '',
+      ',"response":',
+      response,
+    ],
+    ['{"type":"request","big":"', 'x'.repeat(5000), '"'],
+  ]
+  for (const parts of lines) {
+    viaText.appendOpen(parts.map(partText).join(''), textBatch)
+    viaParts.appendOpenParts(parts, partsBatch)
+    assert.deepEqual(viaParts.state, viaText.state)
+  }
+  assert.ok(partsBatch.encoded().payload.equals(textBatch.encoded().payload))
+  assert.deepEqual(partsBatch.encoded().ends, textBatch.encoded().ends)
+  const text = partsBatch.encoded().payload.toString('utf8')
+  assert.match(text, /"path":"secret\/data\/café\/🔑"/)
+  assert.equal(verifyAuditLog(text, generateSigningKey().publicKeyPem).ok, true)
 })

@@ -10,9 +10,15 @@ import {
 } from '../../lib/audit-chain/format.ts'
 import { sha256Hex } from '../../lib/hash.ts'
 import type { LineBatch } from './devices/device.ts'
+import { encodedText, type LinePart } from './line-part.ts'
 
 // The line format and the pure helpers live in lib so the CLI's verifier shares them; re-exported for the broker.
 export { type ChainState, checkpointSignedText, GENESIS_HASH } from '../../lib/audit-chain/format.ts'
+
+/** The chain members appendOpen splices in, around their values, as bytes for appendOpenParts. */
+const SEQ_NAME = encodedText(',"seq":')
+const PREV_HASH_NAME = encodedText(',"prev_hash":"')
+const LINE_END = encodedText('"}')
 
 export class AuditChain {
   #seq: number
@@ -59,6 +65,19 @@ export class AuditChain {
   appendOpen(open: string, batch?: LineBatch): string {
     const seq = this.#seq + 1
     return this.#advance(seq, `${open},"seq":${seq},"prev_hash":"${this.#prevHash}"}`, batch)
+  }
+
+  /**
+   * appendOpen for the text given as parts (LineBatch.pushParts), encoded straight into `batch`: remembered parts'
+   * bytes are copied, and no string of the whole line is made. The line's bytes are those appendOpen writes for
+   * the parts joined, so the chain is the same.
+   */
+  appendOpenParts(parts: readonly LinePart[], batch: LineBatch): void {
+    const seq = this.#seq + 1
+    // The members' names as bytes and their values as flat strings: no concatenated tail to flatten and encode.
+    const bytes = batch.pushParts(parts, [SEQ_NAME, String(seq), PREV_HASH_NAME, this.#prevHash, LINE_END])
+    this.#prevHash = sha256Hex(bytes)
+    this.#seq = seq
   }
 
   /** A signed, chained line committing to every line before it (through prev_hash); `batch` as for appendJson. */

@@ -123,3 +123,17 @@ it('always gives a response entry a response object, even with no response input
   })
   assert.deepEqual(entry.response, { mount_type: 'kv' })
 })
+
+it('shares one frozen root namespace across request sections, and builds a named one afresh', () => {
+  const section = (namespaceId?: string) =>
+    buildEntry({
+      type: 'request',
+      time: 't',
+      request: { id: 'r', operation: 'read', path: 'p', namespaceId },
+    }).request!.namespace
+  assert.equal(section(), section())
+  assert.ok(Object.isFrozen(section()))
+  assert.deepEqual(section(), { id: 'root' })
+  assert.deepEqual(section('ns1'), { id: 'ns1' })
+  assert.notEqual(section('ns1'), section('ns1'))
+})

@@ -210,17 +210,29 @@ export interface BuildEntryInput {
 /** Builds the wire object in Vault's key order with Go's omitempty rules applied. */
 export function buildEntry(input: BuildEntryInput): AuditEntry {
   const req = input.request
-  const entry: AuditEntry = compact({
-    time: input.time,
-    type: input.type,
-    // Vault always writes an auth object; without a token it is just {"token_type":"default"}.
-    auth: input.builtAuth ?? buildAuth(input.auth ?? {}, true),
-    request: input.builtRequest ?? buildRequest(req),
-    response: input.type === 'response' ? buildResponse(input.response ?? {}, req) : undefined,
-    error: input.error,
-  })
+  // compact's rule applied member by member, in this order: two entries are built per audited request, and this
+  // makes neither the literal compact would copy from nor its loop.
+  const entry = {} as AuditEntry
+  if (present(input.time)) entry.time = input.time
+  if (present(input.type)) entry.type = input.type
+  // Vault always writes an auth object; without a token it is just {"token_type":"default"}.
+  const auth = input.builtAuth ?? buildAuth(input.auth ?? {}, true)
+  if (present(auth)) entry.auth = auth
+  const request = input.builtRequest ?? buildRequest(req)
+  if (present(request)) entry.request = request
+  if (input.type === 'response') {
+    const response = buildResponse(input.response ?? {}, req)
+    if (present(response)) entry.response = response
+  }
+  if (present(input.error)) entry.error = input.error
   return entry
 }
+
+/**
+ * The namespace of every request (Coffer has no others), one frozen object shared by the entries: a device that
+ * remembers a request section's text then finds it the same object, not an equal one to compare member by member.
+ */
+const ROOT_NAMESPACE: AuditNamespace = Object.freeze({ id: 'root' })
 
 function buildRequest(req: AuditRequestInput): AuditRequest {
   return compact({
@@ -232,7 +244,7 @@ function buildRequest(req: AuditRequestInput): AuditRequest {
     mount_accessor: req.mountAccessor,
     client_token: req.clientToken,
     client_token_accessor: req.clientTokenAccessor,
-    namespace: { id: req.namespaceId ?? 'root' },
+    namespace: req.namespaceId === undefined ? ROOT_NAMESPACE : { id: req.namespaceId },
     path: req.path,
     data: req.data,
     data_elided: req.dataElided,
@@ -318,15 +330,16 @@ function compact<T extends object>(fields: T): T {
   const source = fields as Record<string, unknown>
   for (const key in source) {
     const value = source[key]
-    if (value === undefined || value === null || value === '' || value === 0 || value === false) continue
-    if (typeof value === 'object') {
-      if (Array.isArray(value)) {
-        if (value.length === 0) continue
-      } else if (isEmptyObject(value)) continue
-    }
-    out[key] = value
+    if (present(value)) out[key] = value
   }
   return out as T
+}
+
+/** Whether Go's `omitempty` keeps `value`. */
+function present(value: unknown): boolean {
+  if (value === undefined || value === null || value === '' || value === 0 || value === false) return false
+  if (typeof value !== 'object') return true
+  return Array.isArray(value) ? value.length > 0 : !isEmptyObject(value)
 }
 
 function isEmptyObject(value: object): boolean {

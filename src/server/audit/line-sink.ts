@@ -3,6 +3,7 @@ import type { KeyObject } from 'node:crypto'
 import type { AuditChain } from './chain.ts'
 import type { ChainItem, ChainingDevice } from './devices/chained-file-device.ts'
 import { type AuditDevice, LineBatch } from './devices/device.ts'
+import type { LinePart } from './line-part.ts'
 
 /** One device's waiting lines, in chain order; the broker writes them once per event-loop turn. */
 export interface LineSink {
@@ -13,12 +14,15 @@ export interface LineSink {
   /** An entry's complete JSON text. */
   appendJson(json: string): void
   /** An entry's JSON text without its closing brace, at least one member, in parts (the broker's openEntryParts). */
-  appendParts(parts: readonly string[]): void
+  appendParts(parts: readonly LinePart[]): void
   /** A signed checkpoint stamped `time`, committing to every line before it. */
   checkpoint(signingKey: KeyObject, time: string): void
   /** Takes the waiting lines and writes them; settles when they are handed to the OS or the write failed. */
   write(): Promise<void>
 }
+
+/** The largest written batch buffer an InlineSink keeps for its next batch. */
+const MAX_SPARE_BYTES = 1024 * 1024
 
 /** Lines chained and encoded on this thread, each into the waiting batch as it comes (see LineBatch). */
 export class InlineSink implements LineSink {
@@ -27,6 +31,12 @@ export class InlineSink implements LineSink {
   #batch: LineBatch | undefined
   /** The size of the last batch written, to size the next one's buffer. */
   #lastBatchBytes = 0
+  /**
+   * A written batch's buffer, for the next batch: a fresh one per event-loop turn cost its allocation and the
+   * first touch of every page. Kept only once the device reported the bytes written (a failed or timed-out write
+   * may still be reading them), and only when moderate, so one burst does not pin a large buffer.
+   */
+  #spare: Buffer | undefined
 
   constructor(chain: AuditChain, device: AuditDevice) {
     this.#chain = chain
@@ -45,8 +55,8 @@ export class InlineSink implements LineSink {
     this.#chain.appendJson(json, this.#take())
   }
 
-  appendParts(parts: readonly string[]): void {
-    this.#chain.appendOpen(parts.join(''), this.#take())
+  appendParts(parts: readonly LinePart[]): void {
+    this.#chain.appendOpenParts(parts, this.#take())
   }
 
   checkpoint(signingKey: KeyObject, time: string): void {
@@ -58,11 +68,17 @@ export class InlineSink implements LineSink {
     this.#batch = undefined
     if (batch === undefined || batch.lines === 0) return Promise.resolve()
     this.#lastBatchBytes = batch.bytes
-    return this.#device.write(batch.encoded())
+    return this.#device.write(batch.encoded()).then(() => {
+      if (batch.buffer.length <= MAX_SPARE_BYTES) this.#spare = batch.buffer
+    })
   }
 
   #take(): LineBatch {
-    this.#batch ??= new LineBatch(Math.max(16 * 1024, this.#lastBatchBytes + (this.#lastBatchBytes >> 1)))
+    if (this.#batch !== undefined) return this.#batch
+    const capacity = Math.max(16 * 1024, this.#lastBatchBytes + (this.#lastBatchBytes >> 1))
+    const spare = this.#spare
+    this.#spare = undefined
+    this.#batch = new LineBatch(spare !== undefined && spare.length >= capacity ? spare : capacity)
     return this.#batch
   }
 }
@@ -98,7 +114,7 @@ export class ChainingSink implements LineSink {
     this.#seq++
   }
 
-  appendParts(parts: readonly string[]): void {
+  appendParts(parts: readonly LinePart[]): void {
     // Kept in parts: the device sends the long ones (remembered sections) to its thread by number.
     this.#items.push(parts)
     this.#seq++

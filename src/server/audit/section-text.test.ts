@@ -12,6 +12,7 @@ import {
   memoisedHmac,
   withExemptions,
 } from './hmac.ts'
+import { partText } from './line-part.ts'
 import { SectionTexts } from './section-text.ts'
 
 const hmac = memoisedHmac(createSecretKey(Buffer.alloc(32, 7)))
@@ -121,4 +122,39 @@ it("a token's auth section is remembered only when frozen", () => {
   assert.equal(texts.auth(one, OPTIONS), expected)
   const open = { ...one, display_name: 'changed' }
   assert.equal(texts.auth(open, OPTIONS), JSON.stringify(hashAuthSection(open, hmac, OPTIONS)))
+})
+
+it('hands remembered sections out with their UTF-8 bytes, made once; fresh ones as plain text', () => {
+  const texts = new SectionTexts(hmac, dataMemo())
+  const one = Object.freeze(
+    buildRequestAuth({
+      clientToken: 'cvs.one',
+      accessor: 'acc-one',
+      displayName: 'tøken 🔑',
+      policies: ['p'],
+    }),
+  )
+  const data = Object.freeze({ data: Object.freeze({ note: 'naïve ✓' }) })
+  const section = (id: string) => request(id, { path: 'secret/data/café' })
+  const parts = (id: string) =>
+    [
+      texts.authPart(one, OPTIONS),
+      texts.requestParts(section(id), one, OPTIONS),
+      texts.responsePart(response(data), 'read', OPTIONS),
+    ] as const
+  // The first request section is made afresh (nothing remembered yet): its text comes whole.
+  const first = parts('id-1')
+  assert.deepEqual(first[1], [freshRequest(section('id-1'))])
+  const [authPart, requestParts, responsePart] = parts('id-2')
+  // Remembered: `{"id":`, the id's JSON, then the rest; together the section's text.
+  assert.equal(requestParts.length, 3)
+  assert.equal(requestParts[1], '"id-2"')
+  assert.equal(requestParts.map(partText).join(''), freshRequest(section('id-2')))
+  for (const part of [authPart, requestParts[0], requestParts[2], responsePart]) {
+    assert.ok(part !== undefined && typeof part !== 'string', 'remembered, with bytes')
+    assert.ok(part.bytes.equals(Buffer.from(part.text, 'utf8')))
+  }
+  assert.equal(authPart, first[0], 'the same object from read to read: encoded once')
+  assert.equal(responsePart, first[2])
+  assert.equal(typeof texts.authPart({ ...one }, OPTIONS), 'string', 'an unfrozen section is not remembered')
 })

@@ -8,17 +8,21 @@ import {
   hashRequestSection,
   hashResponseSection,
 } from './hmac.ts'
+import { type EncodedText, encodedText, type LinePart, partText } from './line-part.ts'
 
 /**
- * A section's text as JSON.stringify writes it, with `source` (the unhashed section it was made from) and its keys
+ * A section's text as JSON.stringify writes it (and its UTF-8 bytes, copied into the lines that carry it), with `source` (the unhashed section it was made from) and its keys
  * in order, so a later section can be compared member by member.
  */
 interface Remembered<T> {
   readonly options: HashOptions
   readonly source: T
   readonly keys: readonly string[]
-  readonly text: string
+  readonly text: EncodedText
 }
+
+/** The start of a remembered request section's text, before its id. */
+const ID_NAME = encodedText('{"id":')
 
 /**
  * The texts are exactly what hashing and serialising the section afresh gives: a hit needs the same hash options
@@ -33,7 +37,7 @@ interface Remembered<T> {
 export class SectionTexts {
   readonly #hmac: Hasher
   readonly #data: DataMemo
-  readonly #auth = new WeakMap<AuditAuth, string>()
+  readonly #auth = new WeakMap<AuditAuth, EncodedText>()
   readonly #request = new WeakMap<AuditAuth, Remembered<AuditRequest>>()
   readonly #response = new WeakMap<object, Remembered<AuditResponse> & { operation: string | undefined }>()
 
@@ -43,45 +47,54 @@ export class SectionTexts {
   }
 
   auth(auth: AuditAuth, options: HashOptions): string {
+    return partText(this.authPart(auth, options))
+  }
+
+  /** The auth section's text; remembered (with its bytes) for a frozen section. */
+  authPart(auth: AuditAuth, options: HashOptions): LinePart {
     if (!Object.isFrozen(auth)) return JSON.stringify(hashAuthSection(auth, this.#hmac, options))
     let text = this.#auth.get(auth)
     if (text === undefined) {
-      text = JSON.stringify(hashAuthSection(auth, this.#hmac, options))
+      text = encodedText(JSON.stringify(hashAuthSection(auth, this.#hmac, options)))
       this.#auth.set(auth, text)
     }
     return text
   }
 
   request(request: AuditRequest, auth: AuditAuth | undefined, options: HashOptions): string {
-    const [head, tail] = this.requestParts(request, auth, options)
-    return head + tail
+    return this.requestParts(request, auth, options).map(partText).join('')
   }
 
   /**
-   * The request section's text in two parts: where it is remembered, `{"id":"…"` and the remembered rest (the
-   * same string from read to read, so a device on another thread can be sent a reference to it); else the whole
-   * text and ''.
+   * The request section's text in parts: where it is remembered, `{"id":` and the id's JSON (a flat string) then
+   * the remembered rest (the same from read to read, so a device on another thread can be sent a reference to
+   * it, and its bytes are made once); else the whole text.
    */
   requestParts(
     request: AuditRequest,
     auth: AuditAuth | undefined,
     options: HashOptions,
-  ): readonly [string, string] {
+  ): readonly LinePart[] {
     const id = request.id
     if (auth === undefined || !Object.isFrozen(auth) || request.data !== undefined || typeof id !== 'string')
-      return [this.#freshRequest(request, options), '']
+      return [this.#freshRequest(request, options)]
     const memo = this.#request.get(auth)
     if (memo !== undefined && memo.options === options && sameMembers(memo, request, 'id'))
-      return [`{"id":${JSON.stringify(id)}`, memo.text]
+      return [ID_NAME, JSON.stringify(id), memo.text]
     const text = this.#freshRequest(request, options)
     const head = `{"id":${JSON.stringify(id)}`
     // `id` leads the section (buildEntry's order); anything else is simply not remembered.
     if (text.startsWith(head) && (text[head.length] === ',' || text[head.length] === '}'))
-      this.#request.set(auth, remembered(options, request, text.slice(head.length)))
-    return [text, '']
+      this.#request.set(auth, remembered(options, request, encodedText(text.slice(head.length))))
+    return [text]
   }
 
   response(response: AuditResponse, operation: string | undefined, options: HashOptions): string {
+    return partText(this.responsePart(response, operation, options))
+  }
+
+  /** The response section's text; remembered (with its bytes) for frozen data. */
+  responsePart(response: AuditResponse, operation: string | undefined, options: HashOptions): LinePart {
     const data = response.data
     if (data === undefined || !Object.isFrozen(data)) return this.#freshResponse(response, operation, options)
     const memo = this.#response.get(data)
@@ -92,7 +105,7 @@ export class SectionTexts {
       sameMembers(memo, response, undefined)
     )
       return memo.text
-    const text = this.#freshResponse(response, operation, options)
+    const text = encodedText(this.#freshResponse(response, operation, options))
     this.#response.set(data, { ...remembered(options, response, text), operation })
     return text
   }
@@ -106,13 +119,14 @@ export class SectionTexts {
   }
 }
 
-function remembered<T extends object>(options: HashOptions, source: T, text: string): Remembered<T> {
+function remembered<T extends object>(options: HashOptions, source: T, text: EncodedText): Remembered<T> {
   return { options, source, keys: Object.keys(source), text }
 }
 
 /**
  * Whether `section` has memo.source's members in the same order (but `skip`, whose value may differ), each
- * the same primitive or the same object, or (for `namespace`, rebuilt per entry) an equal object of strings.
+ * the same primitive or the same object, or (for a `namespace` given by id, rebuilt per entry) an equal object
+ * of strings.
  */
 function sameMembers<T extends object>(memo: Remembered<T>, section: T, skip: string | undefined): boolean {
   const keys = memo.keys

@@ -6,6 +6,7 @@ import {
   type AuditAuth,
   type AuditEntry,
   type AuditRequestInput,
+  type AuditResponseInput,
   buildEntry,
   buildRequestAuth,
   type JsonObject,
@@ -177,13 +178,13 @@ export function requestEntry(
   error?: string,
   input: AuditRequestInput = requestInput(ctx),
 ): AuditEntry {
-  const auth = auditAuth(ctx)
+  // Members left undefined are omitted by buildEntry: no spread copies on this per-request path.
   return buildEntry({
     type: 'request',
     time: rfc3339(ctx.now),
-    ...(auth ? { builtAuth: auth } : {}),
+    builtAuth: auditAuth(ctx),
     request: input,
-    ...(error ? { error } : {}),
+    error,
   })
 }
 
@@ -194,47 +195,46 @@ export function responseEntry(
   shared?: AuditEntry,
   input: AuditRequestInput = requestInput(ctx),
 ): AuditEntry {
-  const auth = shared ? shared.auth : auditAuth(ctx)
-  const issued = response?.auth
   return buildEntry({
     type: 'response',
     time: shared?.time ?? rfc3339(ctx.now),
-    ...(auth ? { builtAuth: auth } : {}),
+    builtAuth: shared ? shared.auth : auditAuth(ctx),
     request: input,
-    ...(shared?.request ? { builtRequest: shared.request } : {}),
-    response: {
-      ...(response?.data ? { data: response.data as JsonObject } : {}),
-      ...(response?.warnings?.length ? { warnings: response.warnings } : {}),
-      ...(response?.lease ? { secret: { leaseId: response.lease.leaseId } } : {}),
-      ...(response?.wrapInfo
-        ? {
-            wrapInfo: {
-              ttl: response.wrapInfo.ttl,
-              token: response.wrapInfo.token,
-              accessor: response.wrapInfo.accessor,
-              creationTime: response.wrapInfo.creation_time,
-              creationPath: response.wrapInfo.creation_path,
-              ...(response.wrapInfo.wrapped_accessor
-                ? { wrappedAccessor: response.wrapInfo.wrapped_accessor }
-                : {}),
-            },
-          }
-        : {}),
-      ...(issued
-        ? {
-            auth: {
-              clientToken: issued.client_token,
-              accessor: issued.accessor,
-              policies: issued.policies,
-              tokenPolicies: issued.token_policies,
-              ...(issued.metadata ? { metadata: issued.metadata } : {}),
-              tokenType: issued.token_type,
-              tokenTtl: issued.lease_duration,
-              numUses: issued.num_uses,
-            },
-          }
-        : {}),
-    },
-    ...(error ? { error } : {}),
+    builtRequest: shared?.request,
+    response: response === undefined ? {} : responseInput(response),
+    error,
   })
+}
+
+/** The response section's input; buildEntry omits the members left undefined or empty. */
+function responseInput(response: CoreResponse): AuditResponseInput {
+  const wrap = response.wrapInfo
+  const issued = response.auth
+  return {
+    data: response.data ? (response.data as JsonObject) : undefined,
+    warnings: response.warnings?.length ? response.warnings : undefined,
+    secret: response.lease ? { leaseId: response.lease.leaseId } : undefined,
+    wrapInfo: wrap
+      ? {
+          ttl: wrap.ttl,
+          token: wrap.token,
+          accessor: wrap.accessor,
+          creationTime: wrap.creation_time,
+          creationPath: wrap.creation_path,
+          wrappedAccessor: wrap.wrapped_accessor ? wrap.wrapped_accessor : undefined,
+        }
+      : undefined,
+    auth: issued
+      ? {
+          clientToken: issued.client_token,
+          accessor: issued.accessor,
+          policies: issued.policies,
+          tokenPolicies: issued.token_policies,
+          metadata: issued.metadata ? issued.metadata : undefined,
+          tokenType: issued.token_type,
+          tokenTtl: issued.lease_duration,
+          numUses: issued.num_uses,
+        }
+      : undefined,
+  }
 }

@@ -127,11 +127,17 @@ class ChainedFileDevice implements ChainingDevice {
         continue
       }
       const line: (string | number)[] = []
-      for (const part of item) {
+      // Short parts in a row (member names, small values) travel as one string: fewer for the message to carry.
+      let short = ''
+      for (const piece of item) {
+        // The thread is sent text (it encodes each line once, as a whole); a remembered part's bytes stay here.
+        const part = typeof piece === 'string' ? piece : piece.text
         if (part.length < FRAGMENT_MIN_LENGTH) {
-          if (part !== '') line.push(part)
+          short += part
           continue
         }
+        if (short !== '') line.push(short)
+        short = ''
         let number = this.#fragments.get(part)
         if (number === undefined) {
           // A bounded table: when full it starts over, and texts still in use are simply sent again. The thread
@@ -144,6 +150,7 @@ class ChainedFileDevice implements ChainingDevice {
         }
         line.push(number)
       }
+      if (short !== '') line.push(short)
       wire.push(line)
     }
     return wire

@@ -1,12 +1,13 @@
 // Messages between the request thread and a file audit device's writer thread (chained-file-device.ts, -worker.ts).
 import type { KeyObject } from 'node:crypto'
+import type { LinePart } from '../line-part.ts'
 
 /**
  * One line for the writer thread to chain: an entry's JSON text without its closing brace (the thread appends
  * `,"seq":…,"prev_hash":"…"}`), whole or as parts to join; or a checkpoint to sign, stamped with the time the
  * request thread gave it.
  */
-export type ChainItem = string | readonly string[] | { readonly checkpoint: string }
+export type ChainItem = string | readonly LinePart[] | { readonly checkpoint: string }
 
 /**
  * A ChainItem as sent to the thread: in a line's parts, a number stands for the text last defined under it by a

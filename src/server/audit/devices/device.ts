@@ -1,4 +1,5 @@
 // The audit device contract, its errors, and the bounded serial queue every device writes through.
+import type { LinePart } from '../line-part.ts'
 
 export interface AuditDevice {
   readonly type: 'file' | 'socket' | 'stdout'
@@ -116,8 +117,14 @@ export class LineBatch {
   #used = 0
   readonly #ends: number[] = []
 
-  constructor(capacity = 16 * 1024) {
-    this.#buffer = Buffer.allocUnsafe(capacity)
+  /** `capacity` in bytes, or a buffer to write into (an earlier batch's, whose bytes were written: see `buffer`). */
+  constructor(capacity: number | Buffer = 16 * 1024) {
+    this.#buffer = typeof capacity === 'number' ? Buffer.allocUnsafe(capacity) : capacity
+  }
+
+  /** The memory the batch is written into, for a later batch once this one's write has completed. */
+  get buffer(): Buffer {
+    return this.#buffer
   }
 
   get lines(): number {
@@ -131,12 +138,7 @@ export class LineBatch {
   /** Appends `line` and a newline; returns the line's UTF-8 bytes (without the newline), valid until the next push. */
   push(line: string): Buffer {
     // A UTF-16 code unit takes at most 3 bytes in UTF-8 (a surrogate pair, two units, takes 4).
-    const room = line.length * 3 + 1
-    if (this.#used + room > this.#buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.#buffer.length * 2, this.#used + room))
-      this.#buffer.copy(grown, 0, 0, this.#used)
-      this.#buffer = grown
-    }
+    this.#reserve(line.length * 3 + 1)
     const start = this.#used
     const written = this.#buffer.write(line, start, 'utf8')
     this.#buffer[start + written] = 0x0a
@@ -145,10 +147,54 @@ export class LineBatch {
     return this.#buffer.subarray(start, start + written)
   }
 
+  /**
+   * Appends the line made of `parts` then `tail`, and a newline; returns the line's bytes as push does. The bytes
+   * are exactly push(every part joined)'s: encoded parts' bytes are copied as they are and only the text parts (the
+   * small ones that change per line) are encoded, so no string of the whole line is made and flattened. Each part
+   * is encoded on its own, so none may end inside a surrogate pair (JSON texts and members never do); text parts
+   * are best flat strings (JSON.stringify's output, not a concatenation), which the encoder takes without a copy.
+   */
+  pushParts(parts: readonly LinePart[], tail: readonly LinePart[]): Buffer {
+    const start = this.#used
+    this.#reserve(room(parts) + room(tail) + 1)
+    const buffer = this.#buffer
+    let at = writeParts(buffer, parts, start)
+    at = writeParts(buffer, tail, at)
+    buffer[at] = 0x0a
+    this.#used = at + 1
+    this.#ends.push(this.#used)
+    return buffer.subarray(start, at)
+  }
+
+  #reserve(room: number): void {
+    if (this.#used + room <= this.#buffer.length) return
+    const grown = Buffer.allocUnsafe(Math.max(this.#buffer.length * 2, this.#used + room))
+    this.#buffer.copy(grown, 0, 0, this.#used)
+    this.#buffer = grown
+  }
+
   /** The batch as a device writes it; the batch must not be pushed to afterwards. */
   encoded(): EncodedLines {
     return { payload: this.#buffer.subarray(0, this.#used), ends: this.#ends }
   }
+}
+
+/** The most bytes `parts` can take in UTF-8: at most 3 per UTF-16 code unit of text (as in push). */
+function room(parts: readonly LinePart[]): number {
+  let bytes = 0
+  for (const part of parts) bytes += typeof part === 'string' ? part.length * 3 : part.bytes.length
+  return bytes
+}
+
+/** Writes `parts` at `at` (room is reserved); returns the offset after them. */
+function writeParts(buffer: Buffer, parts: readonly LinePart[], at: number): number {
+  for (const part of parts) {
+    if (typeof part !== 'string') {
+      buffer.set(part.bytes, at)
+      at += part.bytes.length
+    } else if (part !== '') at += buffer.write(part, at, 'utf8')
+  }
+  return at
 }
 
 export interface SerialQueueOptions {
