@@ -53,6 +53,25 @@ describe('KeyFilter', () => {
     )
   })
 
+  it('hashes each key afresh after another key: the last hash is reused only for an equal key', () => {
+    const filter = new KeyFilter({ initialCapacity: 1024 })
+    const other = new KeyFilter({ initialCapacity: 1024 })
+    filter.markComplete()
+    other.markComplete()
+    const a = 'logical/5f0c/metadata/bench/w-1'
+    const b = 'logical/5f0c/metadata/bench/w-2'
+    assert.equal(filter.mayHold(a), false)
+    filter.add(b)
+    assert.equal(filter.mayHold(a), false)
+    assert.equal(filter.mayHold(b), true)
+    // An equal key built as a different string, and the same key in another filter.
+    assert.equal(filter.mayHold(['logical/5f0c/metadata/bench', 'w-2'].join('/')), true)
+    assert.equal(other.mayHold(b), false)
+    other.add(a)
+    assert.equal(other.mayHold(a), true)
+    assert.equal(filter.mayHold(a), false)
+  })
+
   it('answers "absent" for nearly every key never added', () => {
     const filter = new KeyFilter({ initialCapacity: 1024 })
     for (const key of awkwardKeys(20_000)) filter.add(key)
