@@ -84,6 +84,31 @@ describe('KeyFilter', () => {
 })
 
 describe('SqliteStorage key filter', { timeout: 60_000 }, () => {
+  it('knows a key absent only once the filter is complete, and never once a put of it is queued', async () => {
+    const path = freshPath()
+    const first = SqliteStorage.open(path)
+    await first.put('stored', text('v'))
+    await first.put('stored too', text('v'))
+    await first.close()
+    // A page of one key per turn: the scan is still under way when open returns.
+    const storage = SqliteStorage.open(path, { keyFilter: { scanPage: 1 } })
+    try {
+      assert.equal(storage.keyFilterState().complete, false)
+      // Still being built: it cannot tell.
+      assert.equal(storage.knownAbsent('never'), false)
+      await waitComplete(storage)
+      assert.equal(storage.knownAbsent('never'), true)
+      assert.equal(storage.knownAbsent('stored'), false)
+      const put = storage.put('never', text('now'))
+      assert.equal(storage.knownAbsent('never'), false)
+      await put
+      assert.deepEqual(await storage.get('never'), text('now'))
+    } finally {
+      await storage.close()
+    }
+    assert.equal(storage.knownAbsent('other'), false)
+  })
+
   it('finds every key of a reopened file while the filter is built, grows and is raced by writes', async () => {
     const path = freshPath()
     const first = SqliteStorage.open(path)
