@@ -78,7 +78,7 @@ describe('barrier value format', () => {
   it('seals transiently in the same format, each value under a fresh nonce and bound to its key', () => {
     const seen = new Set<string>()
     for (let i = 0; i < 64; i++) {
-      // Copied at once, as its callers must: later calls may reuse the pooled memory.
+      // Copied at once, as its callers do: the result may share the Buffer pool's memory.
       const blob = Uint8Array.from(encryptValueTransient(KEY, 0xfedcba98, PLAINTEXT, AAD))
       assert.equal(blob.byteLength, HEADER_BYTES + PLAINTEXT.byteLength + TAG_BYTES)
       assert.equal(readTerm(blob), 0xfedcba98)

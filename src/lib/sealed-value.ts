@@ -45,8 +45,9 @@ export function encryptValue(
 
 /**
  * encryptValue for a caller that hands the value on at once to something that copies it (the SQLite writer thread
- * binding it to an insert): the result may be a view into a shared pool, which saves a fresh zeroed allocation per
- * value. It must not be kept, transferred or have its `.buffer` used. Same format, same fresh nonce per value.
+ * binding it to an insert): the result may be a slice of Node's shared Buffer pool, which saves a zeroed allocation
+ * of its own per value. Its `.buffer` is shared, so it must not be transferred or read through `.buffer`, and kept
+ * it would hold the pool's whole slab. Same format, same fresh nonce per value.
  */
 export function encryptValueTransient(
   key: Uint8Array,
