@@ -4,6 +4,7 @@ import { describe, it } from 'node:test'
 import {
   decryptValue,
   encryptValue,
+  encryptValueTransient,
   FORMAT_VERSION,
   HEADER_BYTES,
   NONCE_BYTES,
@@ -72,6 +73,29 @@ describe('barrier value format', () => {
     const otherKey = KEY.slice()
     otherKey[0] = 99
     assert.throws(() => decryptValue(otherKey, blob, AAD), /failed authentication/)
+  })
+
+  it('seals transiently in the same format, each value under a fresh nonce and bound to its key', () => {
+    const seen = new Set<string>()
+    for (let i = 0; i < 64; i++) {
+      // Copied at once, as its callers do: the result may share the Buffer pool's memory.
+      const blob = Uint8Array.from(encryptValueTransient(KEY, 0xfedcba98, PLAINTEXT, AAD))
+      assert.equal(blob.byteLength, HEADER_BYTES + PLAINTEXT.byteLength + TAG_BYTES)
+      assert.equal(readTerm(blob), 0xfedcba98)
+      assert.equal(blob[TERM_BYTES], FORMAT_VERSION)
+      assert.deepEqual(decryptValue(KEY, blob, AAD), PLAINTEXT)
+      assert.throws(
+        () => decryptValue(KEY, blob, new TextEncoder().encode('secret/bar')),
+        /failed authentication/,
+      )
+      seen.add(toHex(blob.subarray(TERM_BYTES + 1, HEADER_BYTES)))
+    }
+    assert.equal(seen.size, 64)
+  })
+
+  it('checks the term of a transient seal as encryptValue does', () => {
+    assert.throws(() => encryptValueTransient(KEY, 2 ** 32, PLAINTEXT, AAD), /term out of range/)
+    assert.throws(() => encryptValueTransient(KEY, -1, PLAINTEXT, AAD), /term out of range/)
   })
 
   it('rejects truncated values and unknown versions', () => {

@@ -40,6 +40,32 @@ export function encryptValue(
   // From the pool: used synchronously below, as nextNonce requires.
   nonce: Uint8Array = nextNonce(NONCE_BYTES),
 ): Uint8Array {
+  return seal(key, term, plaintext, aad, nonce, (length) => new Uint8Array(length))
+}
+
+/**
+ * encryptValue for a caller that hands the value on at once to something that copies it (the SQLite writer thread
+ * binding it to an insert): the result may be a slice of Node's shared Buffer pool, which saves a zeroed allocation
+ * of its own per value. Its `.buffer` is shared, so it must not be transferred or read through `.buffer`, and kept
+ * it would hold the pool's whole slab. Same format, same fresh nonce per value.
+ */
+export function encryptValueTransient(
+  key: Uint8Array,
+  term: number,
+  plaintext: Uint8Array,
+  aad: Uint8Array,
+): Uint8Array {
+  return seal(key, term, plaintext, aad, nextNonce(NONCE_BYTES), (length) => Buffer.allocUnsafe(length))
+}
+
+function seal(
+  key: Uint8Array,
+  term: number,
+  plaintext: Uint8Array,
+  aad: Uint8Array,
+  nonce: Uint8Array,
+  allocate: (length: number) => Uint8Array,
+): Uint8Array {
   const secret = keyObject(key)
   if (!Number.isInteger(term) || term < 0 || term > 0xffffffff)
     throw new RangeError('barrier term out of range')
@@ -48,8 +74,12 @@ export function encryptValue(
   cipher.setAAD(aad)
   const body = cipher.update(plaintext)
   const final = cipher.final()
-  const out = new Uint8Array(HEADER_BYTES + body.byteLength + final.byteLength + TAG_BYTES)
-  new DataView(out.buffer).setUint32(0, term, false)
+  // Every byte is written below, so an uninitialised allocation leaks nothing.
+  const out = allocate(HEADER_BYTES + body.byteLength + final.byteLength + TAG_BYTES)
+  out[0] = term >>> 24
+  out[1] = (term >>> 16) & 0xff
+  out[2] = (term >>> 8) & 0xff
+  out[3] = term & 0xff
   out[TERM_BYTES] = FORMAT_VERSION
   out.set(nonce, TERM_BYTES + 1)
   out.set(body, HEADER_BYTES)

@@ -363,6 +363,34 @@ describe('Barrier on SQLite', () => {
     await physical.close()
   })
 
+  it("answers a key SQLite's key filter has never held as absent without a read, until a write to it starts", async () => {
+    const physical = SqliteStorage.open(join(root, 'known-absent.db'))
+    const barrier = new Barrier(physical)
+    await barrier.initialize(KEY)
+    await barrier.unseal(KEY)
+    while (!physical.keyFilterState().complete) await new Promise((next) => setImmediate(next))
+    const reads = barrier.timings.get.count
+    assert.equal(barrier.knownAbsent('metadata/new'), true)
+    assert.equal(await barrier.get('metadata/new'), undefined)
+    // Neither answer read SQLite (only reads that reach storage are timed).
+    assert.equal(barrier.timings.get.count, reads)
+    const write = barrier.batch([{ op: 'put', key: 'metadata/new', value: text('v1') }])
+    // From the moment the write is queued, the key is no longer known absent: a read goes to storage.
+    assert.equal(barrier.knownAbsent('metadata/new'), false)
+    await write
+    assert.equal(barrier.knownAbsent('metadata/new'), false)
+    assert.deepEqual(await barrier.get('metadata/new'), text('v1'))
+    // A deleted key stays in the filter: its absence is read from SQLite and then remembered by the cache.
+    await barrier.delete('metadata/new')
+    assert.equal(barrier.knownAbsent('metadata/new'), false)
+    assert.equal(await barrier.get('metadata/new'), undefined)
+    assert.equal(barrier.knownAbsent('metadata/new'), true)
+    barrier.seal()
+    assert.equal(barrier.knownAbsent('metadata/other'), false)
+    await physical.close()
+    assert.equal(physical.knownAbsent('metadata/other'), false)
+  })
+
   it('commits a write queued just before seal(), and refuses writes after it', async () => {
     const physical = SqliteStorage.open(join(root, 'seal-race.db'))
     const barrier = new Barrier(physical)

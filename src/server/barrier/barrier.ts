@@ -317,6 +317,9 @@ export class Barrier implements Storage {
     assertNotReserved(key)
     const cached = this.#cache.get(key)
     if (cached !== undefined) return cached === ABSENT ? undefined : cached
+    // A key the physical storage knows it does not hold (SQLite's key filter: a new path) needs no read, and no
+    // entry in the cache: knownAbsent asks the storage again.
+    if (this.#physical.knownAbsent?.(key) === true) return undefined
     const generation = this.#cache.generation
     const started = performance.now()
     const blob = await this.#physical.get(key)
@@ -345,14 +348,15 @@ export class Barrier implements Storage {
   }
 
   /**
-   * Whether the read cache remembers, at this instant, that `key` has no value: a `get` found it absent and no
-   * write to the key has started since. The barrier is the only writer to its physical storage (a standby that
-   * becomes active reloads, and seal empties the cache), so the remembered absence is as fresh as a read.
+   * Whether `key` is known, at this instant, to have no value: the read cache remembers that a `get` found it absent
+   * and no write to the key has started since, or the physical storage knows without a read (its own knownAbsent).
+   * The barrier is the only writer to its physical storage (a standby that becomes active reloads, and seal
+   * empties the cache), so the remembered absence is as fresh as a read.
    */
   knownAbsent(key: string): boolean {
     if (this.#keys === undefined) return false
     assertNotReserved(key)
-    return this.#cache.get(key) === ABSENT
+    return this.#cache.get(key) === ABSENT || this.#physical.knownAbsent?.(key) === true
   }
 
   put(key: string, value: Uint8Array): Promise<void> {

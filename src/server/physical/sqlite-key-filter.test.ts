@@ -53,6 +53,25 @@ describe('KeyFilter', () => {
     )
   })
 
+  it('hashes each key afresh after another key: the last hash is reused only for an equal key', () => {
+    const filter = new KeyFilter({ initialCapacity: 1024 })
+    const other = new KeyFilter({ initialCapacity: 1024 })
+    filter.markComplete()
+    other.markComplete()
+    const a = 'logical/5f0c/metadata/bench/w-1'
+    const b = 'logical/5f0c/metadata/bench/w-2'
+    assert.equal(filter.mayHold(a), false)
+    filter.add(b)
+    assert.equal(filter.mayHold(a), false)
+    assert.equal(filter.mayHold(b), true)
+    // An equal key built as a different string, and the same key in another filter.
+    assert.equal(filter.mayHold(['logical/5f0c/metadata/bench', 'w-2'].join('/')), true)
+    assert.equal(other.mayHold(b), false)
+    other.add(a)
+    assert.equal(other.mayHold(a), true)
+    assert.equal(filter.mayHold(a), false)
+  })
+
   it('answers "absent" for nearly every key never added', () => {
     const filter = new KeyFilter({ initialCapacity: 1024 })
     for (const key of awkwardKeys(20_000)) filter.add(key)
@@ -65,6 +84,31 @@ describe('KeyFilter', () => {
 })
 
 describe('SqliteStorage key filter', { timeout: 60_000 }, () => {
+  it('knows a key absent only once the filter is complete, and never once a put of it is queued', async () => {
+    const path = freshPath()
+    const first = SqliteStorage.open(path)
+    await first.put('stored', text('v'))
+    await first.put('stored too', text('v'))
+    await first.close()
+    // A page of one key per turn: the scan is still under way when open returns.
+    const storage = SqliteStorage.open(path, { keyFilter: { scanPage: 1 } })
+    try {
+      assert.equal(storage.keyFilterState().complete, false)
+      // Still being built: it cannot tell.
+      assert.equal(storage.knownAbsent('never'), false)
+      await waitComplete(storage)
+      assert.equal(storage.knownAbsent('never'), true)
+      assert.equal(storage.knownAbsent('stored'), false)
+      const put = storage.put('never', text('now'))
+      assert.equal(storage.knownAbsent('never'), false)
+      await put
+      assert.deepEqual(await storage.get('never'), text('now'))
+    } finally {
+      await storage.close()
+    }
+    assert.equal(storage.knownAbsent('other'), false)
+  })
+
   it('finds every key of a reopened file while the filter is built, grows and is raced by writes', async () => {
     const path = freshPath()
     const first = SqliteStorage.open(path)

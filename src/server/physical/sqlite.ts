@@ -121,6 +121,15 @@ export class SqliteStorage implements SealingStorage, PhysicalStorage {
     return this.#reader.get(key)
   }
 
+  /**
+   * True when the key filter shows, without an await, that `key` is not stored (get would answer undefined from
+   * the filter too): the barrier answers a new path's existence check with it, with no promise and no read-cache
+   * entry. False when it cannot tell: the filter may hold the key, is still being built, or the storage is closed.
+   */
+  knownAbsent(key: string): boolean {
+    return !this.#closed && !this.#keys.mayHold(key)
+  }
+
   put(key: string, value: Uint8Array): Promise<void> {
     return this.#enqueue([{ op: 'put', key, value }], false)
   }

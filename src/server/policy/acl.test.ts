@@ -358,3 +358,41 @@ describe('Acl: priority measures paths in UTF-8 bytes, as Go strings', () => {
     assert.equal(acl.authorize({ path: 'x/a/éé/bbb', operation: 'update' }).allowed, false)
   })
 })
+
+describe('Acl: a create is decided afresh, exactly as the same path is for other operations', () => {
+  // Creates skip the ACL's memo of decided paths; the rule they find must be the one the memo would hold.
+  it('finds the same rule for create as for update, before and after the path is memoised', () => {
+    const names = ['prefixVsSegment', 'trailingStar', 'longer', 'exactBeatsGlob', 'noUnion', 'readB']
+    const acl = new Acl(names.map((name) => POLICIES.get(name) as Policy))
+    const paths = ['secret/a/b', 'secret/x/bar', 'secret/x/bar/baz', 'team/q', 'secret/foo', 'secret/fooz']
+    for (const path of [...paths, ...paths]) {
+      const create = acl.authorize({ path, operation: 'create' })
+      const update = acl.authorize({ path, operation: 'update' })
+      assert.deepEqual(create.capabilities, update.capabilities, path)
+      assert.equal(create.allowed, update.capabilities.includes('create'), path)
+    }
+  })
+
+  it('ranks a prefix rule against segment rules for a create', () => {
+    const acl = new Acl([
+      parsePolicy(
+        'p',
+        'path "secret/*" { capabilities = ["read"] }\npath "secret/+/*" { capabilities = ["create"] }',
+      ),
+    ])
+    // secret/* outranks secret/+/* (its first wildcard comes later), so the segment rule's create loses.
+    assert.deepEqual(acl.authorize({ path: 'secret/a/b', operation: 'create' }), {
+      allowed: false,
+      sudo: false,
+      capabilities: ['read'],
+    })
+    const team = new Acl([
+      parsePolicy(
+        't',
+        'path "team/*" { capabilities = ["read"] }\npath "team/+" { capabilities = ["create"] }',
+      ),
+    ])
+    assert.equal(team.authorize({ path: 'team/x', operation: 'create' }).allowed, true)
+    assert.equal(team.authorize({ path: 'team/x/y', operation: 'create' }).allowed, false)
+  })
+})

@@ -305,7 +305,12 @@ export class Acl {
   /** Decide one request; `sudo` and `capabilities` describe the matched rule even when it refuses. */
   authorize(request: AclRequest): AclResult {
     if (this.#root) return { allowed: true, sudo: true, capabilities: [...ROOT_CAPABILITIES] }
-    const perms = this.#lookup(request.path, request.operation === 'list')
+    // A create names a path that holds nothing yet, usually never looked up before: remembering it would cost more
+    // than the lookup (and push out paths that are read), so it is decided afresh; reads of it later remember it.
+    const perms =
+      request.operation === 'create'
+        ? this.#find(request.path, false)
+        : this.#lookup(request.path, request.operation === 'list')
     if (!perms) return { allowed: false, sudo: false, capabilities: [] }
     const result: AclResult = {
       allowed: false,
@@ -420,13 +425,15 @@ export class Acl {
       const stem = path.slice(0, length)
       const perms = this.#prefix.get(stem)
       if (perms) {
-        prefix = {
-          firstWildcard: utf8Length(stem),
-          isPrefix: true,
-          wildcards: 0,
-          stemBytes: Buffer.from(stem),
-        }
         prefixPerms = perms
+        // Ranked against segment rules only, so built only when there are some.
+        if (this.#segment.length > 0)
+          prefix = {
+            firstWildcard: utf8Length(stem),
+            isPrefix: true,
+            wildcards: 0,
+            stemBytes: Buffer.from(stem),
+          }
         break
       }
     }

@@ -11,7 +11,7 @@ import {
   type StorageOp,
 } from '../../../sdk/storage.ts'
 import { DEFAULT_MAX_VERSIONS } from './kv-config.ts'
-import { metadataKey, versionKey } from './storage-keys.ts'
+import { metadataKey, newVersionKey, versionKey } from './storage-keys.ts'
 
 export interface VersionMetadata {
   /** Milliseconds since the epoch. */
@@ -106,7 +106,7 @@ export function putMetadataOp(path: string, meta: KeyMetadata): StorageOp {
 }
 
 export function putVersionOp(path: string, version: number, stored: StoredVersion): StorageOp {
-  return { op: 'put', key: versionKey(path, version), value: encodeJson(stored) }
+  return { op: 'put', key: newVersionKey(path, version), value: encodeJson(stored) }
 }
 
 export function deleteVersionOp(path: string, version: number): StorageOp {

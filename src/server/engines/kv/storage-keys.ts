@@ -31,6 +31,15 @@ export function versionKey(path: string, version: number): string {
   return `versions/${pathHash(path)}/${version}`
 }
 
+/**
+ * versionKey for a new version being written: the path is hashed without entering the memo below. A write usually
+ * names a path not read lately (a new secret), and looking it up and inserting it cost more than the hash itself;
+ * the reads that follow a write remember the path.
+ */
+export function newVersionKey(path: string, version: number): string {
+  return `versions/${sha256Hex(path)}/${version}`
+}
+
 /** Hot paths are hashed on every read; remember recent ones. */
 const hashes = new Map<string, string>()
 

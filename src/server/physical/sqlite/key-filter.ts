@@ -62,6 +62,8 @@ function mix(h: number): number {
 
 let hash1 = 0
 let hash2 = 0
+/** The key hash1 and hash2 were last computed for: a write's existence check and its put hash the same key. */
+let hashedKey: string | undefined
 
 /**
  * Two 32-bit hashes of the key's UTF-16 code units, left in hash1 and hash2 (no allocation): one FNV-1a pass, then
@@ -69,6 +71,9 @@ let hash2 = 0
  * a false negative; one pass over a ~120-character key is most of the cost.
  */
 function hashKey(key: string): void {
+  // Comparing equal strings is a memcmp, far cheaper than the multiply per character below.
+  if (key === hashedKey) return
+  hashedKey = key
   let h = 0x811c9dc5
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193)
   hash1 = mix(h)

@@ -1,6 +1,6 @@
 // Writer thread for SqliteStorage: owns the write connection and commits queued groups in durable transactions.
 import { parentPort, workerData } from 'node:worker_threads'
-import { encryptValue } from '../../../lib/sealed-value.ts'
+import { encryptValueTransient } from '../../../lib/sealed-value.ts'
 import { CheckpointSchedule } from './checkpoints.ts'
 import { openWriteConnection } from './driver.ts'
 import type {
@@ -84,7 +84,8 @@ function apply(unit: Unit): void {
     if (length < 0) db.delete(key)
     else {
       const value = unit.data.subarray(offset, offset + length)
-      db.put(key, seal ? encryptValue(sealKey!.key, sealKey!.term, value, Buffer.from(key)) : value)
+      // SQLite copies the bound value, so the sealed bytes may live in a shared pool (encryptValueTransient).
+      db.put(key, seal ? encryptValueTransient(sealKey!.key, sealKey!.term, value, Buffer.from(key)) : value)
       offset += length
     }
   }
