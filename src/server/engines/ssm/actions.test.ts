@@ -88,6 +88,17 @@ describe('ssm engine: put and get', () => {
     assert.match(tagged.message, /tags and overwrite can't be used together/)
   })
 
+  it('refuses an AllowedPattern that backtracks without end, and stores nothing', async () => {
+    const h = await makeSsm()
+    // Exponential in the value's length for a backtracking engine: 2^40 steps would hold the server for hours.
+    const hostile = { Name: '/redos', Type: 'String', Value: `${'a'.repeat(40)}!`, AllowedPattern: '^(a+)+$' }
+    assert.equal((await awsError(h.aws('PutParameter', hostile))).type, 'InvalidAllowedPatternException')
+    assert.equal((await awsError(h.aws('GetParameter', { Name: '/redos' }))).type, 'ParameterNotFound')
+    // The same pattern decides a value it matches at once.
+    const honest = await h.aws('PutParameter', { ...hostile, Value: 'aaaa' })
+    assert.equal(honest['Version'], 1)
+  })
+
   it('keeps AllowedPattern for later versions, and picks tiers (Intelligent-Tiering, no downgrade)', async () => {
     const h = await makeSsm()
     await h.aws('PutParameter', { Name: '/n', Value: '12', Type: 'String', AllowedPattern: '^\\d+$' })

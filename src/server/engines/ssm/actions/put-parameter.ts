@@ -1,5 +1,6 @@
 // PutParameter: creates a parameter (version 1) or, with Overwrite, adds a version; keeps at most 100 versions.
 import { randomBytes } from 'node:crypto'
+import { boundedTest } from '../../../../lib/bounded-regex.ts'
 import type { SsmContext } from '../context.ts'
 import {
   AwsError,
@@ -89,7 +90,10 @@ export async function putParameter(ctx: SsmContext, input: Input): Promise<Recor
       } catch {
         throw invalidAllowedPattern()
       }
-      if (!re.test(value)) throw patternMismatch(pattern)
+      // The caller's pattern may backtrack exponentially: one that cannot decide within the budget is refused.
+      const matched = boundedTest(re, value)
+      if (matched === undefined) throw invalidAllowedPattern()
+      if (!matched) throw patternMismatch(pattern)
     }
     const finalDataType = dataType ?? previous?.dataType ?? 'text'
     if (finalDataType === 'aws:ec2:image' && !/^ami-[a-z0-9]+$/.test(value))
