@@ -1,6 +1,6 @@
 // The AWS front door: an awsJson1_1 call (POST / with X-Amz-Target, SigV4-signed) as Coffer requests through the pipeline.
 import { uuid } from '../../../lib/random.ts'
-import { isPresignedQuery } from '../../../lib/sigv4/index.ts'
+import { isPresignedQuery, type ParsedAuthorization, parseAuthorization } from '../../../lib/sigv4/index.ts'
 import { AwsError } from '../../../sdk/aws-error.ts'
 import { isKmsAction, KMS_TARGET_PREFIX, type KmsAction, kmsRoute } from '../../../sdk/aws-kms-routes.ts'
 import {
@@ -43,11 +43,8 @@ export function isAwsJsonRequest(req: HttpRequest): boolean {
   return req.method === 'POST' && req.headers[AWS_TARGET_HEADER] !== undefined && /^\/(\?|$)/.test(req.url)
 }
 
-/** `Credential=<key>/<date>/<region>/<service>/aws4_request` in a SigV4 Authorization header. */
 /** The JSON services' throttling error type. */
 const THROTTLED = 'ThrottlingException'
-
-const CREDENTIAL_SCOPE = /Credential=[^/,\s]*\/\d{8}\/([^/,\s]*)\/([^/,\s]*)\/aws4_request/
 
 /** A signed caller: the login that verifies its signature, and the region the signature is scoped to. */
 interface Caller {
@@ -224,15 +221,16 @@ function credentials(core: RequestCore, req: HttpRequest, service: string): Call
       'UnrecognizedClientException',
       'The security token included in the request is invalid.',
     )
-  // The scope's region and service, read without parsing the header in full: the login parses and verifies it.
-  const scope = CREDENTIAL_SCOPE.exec(header(req, 'authorization'))
+  // The scope's region and service, read by the parser the login verifies the signature with: a header that
+  // names Credential twice is read as the verifier reads it (its last), never as a region nobody signed.
+  const scope = signedScope(header(req, 'authorization'))
   // A signature scoped to another service is refused as AWS refuses it (a key is valid for every service).
-  if (scope && scope[2] !== service)
+  if (scope && scope.service !== service)
     throw new AwsError(
       'InvalidSignatureException',
       `Credential should be scoped to correct service: '${service}'.`,
     )
-  const region = scope ? scope[1]! : ''
+  const region = scope ? scope.region : ''
   return {
     region,
     login: {
@@ -245,6 +243,16 @@ function credentials(core: RequestCore, req: HttpRequest, service: string): Call
         body: req.body.toString('base64'),
       },
     },
+  }
+}
+
+/** The Authorization header's credential scope; undefined when malformed (the login refuses it as AWS words it). */
+function signedScope(authorization: string): ParsedAuthorization | undefined {
+  if (authorization === '') return undefined
+  try {
+    return parseAuthorization(authorization)
+  } catch {
+    return undefined
   }
 }
 
