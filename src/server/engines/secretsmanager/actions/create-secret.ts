@@ -2,7 +2,16 @@
 import { randomAlphanumeric, uuid } from '../../../../lib/random.ts'
 import { type ActionContext, arnOf } from '../context.ts'
 import { invalidRequest, resourceExists } from '../errors.ts'
-import { type Input, nameOf, optBool, optString, secretValueOf, tagsOf, tokenOf } from '../input.ts'
+import {
+  type Input,
+  mergeTags,
+  nameOf,
+  optBool,
+  optString,
+  secretValueOf,
+  tagsOf,
+  tokenOf,
+} from '../input.ts'
 import { isDefaultKey, resolveKey } from '../kms-envelope.ts'
 import {
   loadRecord,
@@ -25,7 +34,8 @@ export async function createSecret(ctx: ActionContext, input: Input): Promise<Re
   const description = optString(input, 'Description', { max: 2048 })
   const kmsKeyId = optString(input, 'KmsKeyId', { max: 2048 })
   const type = optString(input, 'Type', { max: 256 })
-  const tags = tagsOf(input) ?? []
+  // Tags are a map: a key repeated in the list keeps its last value, as TagResource's merge keeps it.
+  const tags = mergeTags([], tagsOf(input) ?? [])
   const replicas = replicaRequestsOf(input)
   const forceReplicas = optBool(input, 'ForceOverwriteReplicaSecret') ?? false
   return ctx.state.locks.run(name, async () => {

@@ -47,6 +47,23 @@ describe('CreateSecret', () => {
     })
   })
 
+  it('a tag key given twice is kept once, with the last value, as TagResource keeps it', async () => {
+    const sm = await makeSm()
+    await sm.aws('CreateSecret', {
+      Name: 'tagged-twice',
+      Tags: [
+        { Key: 'team', Value: 'a' },
+        { Key: 'env', Value: 'prod' },
+        { Key: 'team', Value: 'b' },
+      ],
+    })
+    const d = await sm.aws('DescribeSecret', { SecretId: 'tagged-twice' })
+    assert.deepEqual(d['Tags'], [
+      { Key: 'team', Value: 'b' },
+      { Key: 'env', Value: 'prod' },
+    ])
+  })
+
   it('a retry with the same token and content gives the same answer; different content is ResourceExistsException', async () => {
     const sm = await makeSm()
     const input = { Name: 'a', SecretString: 'v', ClientRequestToken: token('c') }
