@@ -404,6 +404,30 @@ describe('ssm engine: versions, labels and history', () => {
 })
 
 describe('ssm engine: tags and path checks', () => {
+  it('PutParameter keeps a repeated tag key once, with its last value, and at most 50 tags', async () => {
+    const h = await makeSsm()
+    await h.aws('PutParameter', {
+      Name: '/twice',
+      Value: 'v',
+      Type: 'String',
+      Tags: [
+        { Key: 'team', Value: 'a' },
+        { Key: 'env', Value: 'prod' },
+        { Key: 'team', Value: 'b' },
+      ],
+    })
+    assert.deepEqual(
+      (await h.aws('ListTagsForResource', { ResourceType: 'Parameter', ResourceId: '/twice' }))['TagList'],
+      [
+        { Key: 'team', Value: 'b' },
+        { Key: 'env', Value: 'prod' },
+      ],
+    )
+    const many = Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }))
+    const put = h.aws('PutParameter', { Name: '/many', Value: 'v', Type: 'String', Tags: many })
+    assert.equal((await awsError(put)).type, 'TooManyTagsError')
+  })
+
   it('adds, lists and removes tags of ResourceType Parameter; Tags given on create', async () => {
     const h = await makeSsm()
     await h.aws('PutParameter', {

@@ -22,7 +22,7 @@ import {
   putRecordOp,
 } from '../model.ts'
 import { checkWritableName } from '../names.ts'
-import { parseTags } from './tags.ts'
+import { mergeTags, parseTags } from './tags.ts'
 
 export const MAX_VERSIONS = 100
 const STANDARD_MAX = 4096
@@ -62,7 +62,9 @@ export async function putParameter(ctx: SsmContext, input: Input): Promise<Recor
   const policies = optString(input, 'Policies', { max: 4096 })
   if (policies !== undefined && policies !== '' && policies !== '[]')
     throw new AwsError('InvalidPolicyTypeException', 'Parameter policies are not supported by this server.')
-  const tags = parseTags(input, 'Tags', 0)
+  // Merged as AddTagsToResource merges them: a key given twice is kept once, with its last value.
+  const given = parseTags(input, 'Tags', 0)
+  const tags = given === undefined ? undefined : mergeTags([], given)
   if (overwrite && tags !== undefined && tags.length > 0)
     throw validationMessage(
       "Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove " +

@@ -25,6 +25,25 @@ export function parseTags(input: Input, name: string, min: number): Tag[] | unde
   })
 }
 
+/**
+ * `tags` with `added` merged in: tags are a map, so a key given again (or twice in `added`) keeps its last value;
+ * TooManyTagsError past 50.
+ */
+export function mergeTags(tags: readonly Tag[], added: readonly Tag[]): Tag[] {
+  const merged = [...tags]
+  for (const tag of added) {
+    const at = merged.findIndex((t) => t.Key === tag.Key)
+    if (at >= 0) merged[at] = tag
+    else merged.push(tag)
+  }
+  if (merged.length > MAX_TAGS)
+    throw new AwsError(
+      'TooManyTagsError',
+      'The Targets parameter includes too many tags. Remove one or more tags and try the request again.',
+    )
+  return merged
+}
+
 async function resource(ctx: SsmContext, input: Input): Promise<ParameterRecord> {
   const type = reqString(input, 'ResourceType')
   if (type !== 'Parameter') throw invalidResourceType()
@@ -41,18 +60,7 @@ export async function addTagsToResource(ctx: SsmContext, input: Input): Promise<
   if (tags === undefined) throw validation('tags', 'Member must not be null')
   return ctx.locks.run(nameOf(input), async () => {
     const record = await resource(ctx, input)
-    const merged = [...record.tags]
-    for (const tag of tags) {
-      const at = merged.findIndex((t) => t.Key === tag.Key)
-      if (at >= 0) merged[at] = tag
-      else merged.push(tag)
-    }
-    if (merged.length > MAX_TAGS)
-      throw new AwsError(
-        'TooManyTagsError',
-        'The Targets parameter includes too many tags. Remove one or more tags and try the request again.',
-      )
-    record.tags = merged
+    record.tags = mergeTags(record.tags, tags)
     await ctx.storage.batch([putRecordOp(record)])
     return {}
   })
