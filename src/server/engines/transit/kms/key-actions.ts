@@ -54,7 +54,8 @@ export async function createKey(ctx: KmsContext, keyId: string, input: Input): P
   if (optBool(input, 'MultiRegion'))
     throw new AwsError('UnsupportedOperationException', 'Multi-Region keys are not supported.')
   const description = optString(input, 'Description', { max: 8192 }) ?? ''
-  const tags = readTags(input)
+  // Tags are a map: a key repeated in the list keeps its last value, as TagResource's merge keeps it.
+  const tags = mergeTags([], readTags(input))
   const now = ctx.now()
   const { created } = await getOrCreateKey(
     ctx.storage,

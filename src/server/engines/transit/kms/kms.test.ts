@@ -56,6 +56,23 @@ describe('transit KMS actions', () => {
     assert.equal((await failure(() => h.call('delete', 'kms/aliases/app'))).status, 405)
   })
 
+  it('CreateKey keeps a repeated tag key once, with its last value, as TagResource does', async () => {
+    const h = await makeTransit()
+    const Tags = [
+      { TagKey: 'team', TagValue: 'a' },
+      { TagKey: 'env', TagValue: 'prod' },
+      { TagKey: 'team', TagValue: 'b' },
+    ]
+    await h.call('create', `keys/${A}`, { Tags }, kms('CreateKey'))
+    assert.deepEqual(
+      dataOf(await h.call('read', `keys/${A}`, { KeyId: A }, kms('ListResourceTags')))['Tags'],
+      [
+        { TagKey: 'team', TagValue: 'b' },
+        { TagKey: 'env', TagValue: 'prod' },
+      ],
+    )
+  })
+
   it('concurrent CreateAlias of one name: exactly one wins, the others get AlreadyExistsException', async () => {
     const h = await makeTransit()
     await h.call('create', `keys/${A}`, {}, kms('CreateKey'))
