@@ -43,7 +43,8 @@ function mergeTags(current: Tag[], added: Tag[]): Tag[] {
 export async function createKey(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
   const keySpec =
     optString(input, 'KeySpec') ?? optString(input, 'CustomerMasterKeySpec') ?? 'SYMMETRIC_DEFAULT'
-  const spec = KEY_SPECS[keySpec]
+  // Own keys only: a KeySpec of `__proto__` or `constructor` is an unknown spec, not Object's.
+  const spec = Object.hasOwn(KEY_SPECS, keySpec) ? KEY_SPECS[keySpec] : undefined
   if (spec === undefined)
     throw validation('keySpec', `Member must satisfy enum value set: [${Object.keys(KEY_SPECS).join(', ')}]`)
   const usage = (optString(input, 'KeyUsage') ?? spec.usages[0]) as KeyUsage

@@ -73,6 +73,16 @@ describe('transit KMS actions', () => {
     )
   })
 
+  it('CreateKey refuses a KeySpec named like an Object property as an unknown spec', async () => {
+    const h = await makeTransit()
+    for (const KeySpec of ['__proto__', 'constructor', 'toString'])
+      assert.equal(
+        await awsType(h.call('create', `keys/${A}`, { KeySpec }, kms('CreateKey'))),
+        'ValidationException',
+        KeySpec,
+      )
+  })
+
   it('concurrent CreateAlias of one name: exactly one wins, the others get AlreadyExistsException', async () => {
     const h = await makeTransit()
     await h.call('create', `keys/${A}`, {}, kms('CreateKey'))
