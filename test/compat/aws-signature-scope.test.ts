@@ -78,4 +78,37 @@ describe('AWS JSON face: the signed credential scope', { skip: await unmet(BOTOC
     assert.equal(refused.body['__type'], 'InvalidSignatureException')
     assert.equal(refused.body['SecretString'], undefined)
   })
+  it('a signature that leaves X-Amz-Target out is refused, so a captured call cannot be replayed as another action', async () => {
+    await mustCall(t, 'POST', 'secretsmanager/secrets/unsigned-target', { secret_string: 'kept' })
+    const text = JSON.stringify({ SecretId: 'unsigned-target' })
+    // Signed over everything but the action header, which is then added as a replay would change it.
+    const [headers] = await botocoreSign([
+      {
+        method: 'POST',
+        url: `${t.address}/`,
+        headers: { 'Content-Type': 'application/x-amz-json-1.1' },
+        body: text,
+        region: 'us-east-1',
+        service: 'secretsmanager',
+        accessKeyId: key.id,
+        secretAccessKey: key.secret,
+      },
+    ])
+    const sent: Record<string, string> = {}
+    for (const [name, value] of headers!) if (name.toLowerCase() !== 'host') sent[name.toLowerCase()] = value
+    assert.doesNotMatch(sent['authorization']!, /x-amz-target/)
+    for (const action of ['GetSecretValue', 'DeleteSecret']) {
+      const res = await fetch(`${t.address}/`, {
+        method: 'POST',
+        headers: { ...sent, 'x-amz-target': `secretsmanager.${action}` },
+        body: text,
+      })
+      const body = (await res.json()) as Record<string, string>
+      assert.equal(res.status, 400, JSON.stringify(body))
+      assert.equal(body['__type'], 'IncompleteSignatureException')
+      assert.equal(body['SecretString'], undefined)
+    }
+    const still = await mustCall(t, 'GET', 'secretsmanager/secrets/unsigned-target')
+    assert.equal(still.status, 200)
+  })
 })

@@ -230,6 +230,14 @@ function credentials(core: RequestCore, req: HttpRequest, service: string): Call
       'InvalidSignatureException',
       `Credential should be scoped to correct service: '${service}'.`,
     )
+  // The action is named by X-Amz-Target, outside the signed body: left out of SignedHeaders, a captured request
+  // could be replayed within its clock window as another action (a read sent again as DeleteSecret). Every AWS
+  // SDK and the CLI sign it; a signature that does not is refused before the action is looked at.
+  if (scope && header(req, 'x-amz-target') !== '' && !scope.signedHeaders.includes('x-amz-target'))
+    throw new AwsError(
+      'IncompleteSignatureException',
+      "The request signature does not cover the 'X-Amz-Target' header, which names the action: it must be signed.",
+    )
   const region = scope ? scope.region : ''
   return {
     region,
