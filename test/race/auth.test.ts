@@ -1,4 +1,4 @@
-// Race suite, auth methods: lockout, AppRole secret-ID use limits and disabling a method, on a real server process.
+// Race suite, auth methods: lockout, AppRole secret-ID use limits and role IDs, and disabling a method, on a real server process.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { burst, type RaceServer, startRaceServer } from '../helpers/race.ts'
@@ -87,6 +87,34 @@ describe('race: auth methods', () => {
       }
     })
   }
+
+  it('approle: of many roles given one role_id at once, exactly one gets it', async () => {
+    await ok('POST', 'sys/auth/approle-ids', { type: 'approle' })
+    for (let round = 0; round < ROUNDS; round++) {
+      const roles = Array.from({ length: 16 }, (_, i) => `r${round}-${i}`)
+      for (const role of roles)
+        await ok('POST', `auth/approle-ids/role/${role}`, { token_policies: 'default' })
+      const roleId = `shared-role-id-${round}`
+      const replies = await burst(
+        server.address,
+        roles.map((role) => ({
+          method: 'POST',
+          path: `auth/approle-ids/role/${role}/role-id`,
+          token: server.rootToken,
+          body: { role_id: roleId },
+        })),
+      )
+      const given = replies.filter((r) => r.status === 204).length
+      assert.equal(given, 1, `round ${round}: ${replies.map((r) => r.status).join(',')}`)
+      assert.ok(replies.every((r) => r.status === 204 || r.status === 400))
+      let owners = 0
+      for (const role of roles) {
+        const read = await server.call('GET', `auth/approle-ids/role/${role}/role-id`)
+        if (read.body.data.role_id === roleId) owners++
+      }
+      assert.equal(owners, 1, `round ${round}: ${owners} roles hold one role_id`)
+    }
+  })
 
   it('disabling an auth method while logins race leaves none of their tokens alive', async () => {
     for (let round = 0; round < ROUNDS; round++) {

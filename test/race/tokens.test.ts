@@ -1,4 +1,4 @@
-// Race suite, tokens: revocation, use limits, wrapping and child tokens against a real server process on SQLite.
+// Race suite, tokens: revocation, use limits, wrapping, child tokens, chosen ids and token roles against a real server process on SQLite.
 // Every burst opens one socket per request and writes them all before reading any answer; nothing is timed,
 // the suite counts successes.
 import assert from 'node:assert/strict'
@@ -131,6 +131,73 @@ describe('race: tokens', () => {
         assert.ok(reply.status === 200 || reply.status === 403, `round ${round}: ${reply.status}`)
         if (reply.status === 200) await assertDead(reply.body.auth.client_token, `child, round ${round}`)
       }
+    }
+  })
+
+  it(`of ${BURST} creates with one chosen id, exactly one makes the token`, async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const id = `chosen-token-id-${round}`
+      const replies = await burst(
+        server.address,
+        Array.from({ length: BURST }, (_, i) => ({
+          method: 'POST',
+          path: 'auth/token/create',
+          token: server.rootToken,
+          body: { id, policies: [`creator-${i}`] },
+        })),
+      )
+      const made = replies.flatMap((r, i) => (r.status === 200 ? [i] : []))
+      assert.equal(made.length, 1, `round ${round}: ${replies.map((r) => r.status).join(',')}`)
+      assert.ok(replies.every((r) => r.status === 200 || r.status === 400))
+      // The one caller told it made the token holds the token it was told about.
+      const self = await server.call('GET', 'auth/token/lookup-self', { token: id })
+      assert.equal(self.status, 200)
+      assert.ok(
+        self.body.data.policies.includes(`creator-${made[0]}`),
+        JSON.stringify(self.body.data.policies),
+      )
+      assert.equal(self.body.data.accessor, replies[made[0]!]!.body.auth.accessor)
+      await server.call('POST', 'auth/token/revoke', { body: { token: id } })
+      revoked.push(id)
+    }
+  })
+
+  it('a token role update racing updates of its other fields keeps its narrowed allowed_policies', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const role = `narrowed-${round}`
+      const made = await server.call('POST', `auth/token/roles/${role}`, {
+        body: { allowed_policies: ['wide', 'narrow'] },
+      })
+      assert.equal(made.status, 204, JSON.stringify(made.body))
+      // Each of these merges one field into the stored role; none names allowed_policies.
+      const other = (i: number) => ({
+        method: 'POST',
+        path: `auth/token/roles/${role}`,
+        token: server.rootToken,
+        body: i % 2 ? { renewable: true } : { orphan: false },
+      })
+      const replies = await burst(server.address, [
+        ...Array.from({ length: 8 }, (_, i) => other(i)),
+        {
+          method: 'POST',
+          path: `auth/token/roles/${role}`,
+          token: server.rootToken,
+          body: { allowed_policies: ['narrow'] },
+        },
+        ...Array.from({ length: 8 }, (_, i) => other(i)),
+      ])
+      assert.ok(
+        replies.every((r) => r.status === 204),
+        replies.map((r) => r.status).join(','),
+      )
+      const stored = await server.call('GET', `auth/token/roles/${role}`)
+      assert.deepEqual(
+        stored.body.data.allowed_policies,
+        ['narrow'],
+        `round ${round}: the narrowing was lost`,
+      )
+      const wide = await server.call('POST', `auth/token/create/${role}`, { body: { policies: ['wide'] } })
+      assert.equal(wide.status, 400, `round ${round}: the role still grants the dropped policy`)
     }
   })
 

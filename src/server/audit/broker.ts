@@ -97,6 +97,8 @@ export class AuditBroker {
   readonly #logger: Logger
   readonly #now: () => number
   readonly #devices = new Map<string, LiveDevice>()
+  /** Paths whose enable is opening its device: taken before the first await, so one path gets one device. */
+  readonly #opening = new Set<string>()
   #signingKey: KeyObject | undefined
   #publicKeyPem = ''
   readonly #checkpointIntervalMs: number
@@ -227,11 +229,20 @@ export class AuditBroker {
     local: boolean,
   ) {
     const clean = normalizePath(path)
-    if (this.#devices.has(clean)) throw new InvalidRequestError(`path already in use: ${clean}`)
+    // An enable still opening its device holds the path too: otherwise a second enable of the path would pass
+    // this check, and whichever finished last would replace (and never close) the other's device after its 204.
+    if (this.#devices.has(clean) || this.#opening.has(clean))
+      throw new InvalidRequestError(`path already in use: ${clean}`)
     const checked = checkOptions(type, options)
     hashOptions(options)
     if (!this.#signingKey) throw new Error('audit broker is not loaded')
-    const device = await openDevice(checked, options, this.#signingKey)
+    this.#opening.add(clean)
+    let device: Awaited<ReturnType<typeof openDevice>>
+    try {
+      device = await openDevice(checked, options, this.#signingKey)
+    } finally {
+      this.#opening.delete(clean)
+    }
     const record: DeviceRecord = {
       path: clean,
       type: checked,

@@ -207,6 +207,14 @@ export class MountManager {
       // A backend that refuses its options (e.g. kv with version "3") is the caller's mistake, not a 500.
       throw new InvalidRequestError(`cannot mount ${type} at ${path}: ${(error as Error).message}`)
     }
+    // Checked again with no await before the route is added: another mount of this path (or one nesting with it)
+    // may have been added while this backend was set up, and both callers would be told they own the path.
+    const taken = this.router.conflicts(path)
+    if (taken) {
+      await backend.cleanup()
+      await deletePrefix(this.#opts.storage, mountStoragePrefix(entry))
+      throw new InvalidRequestError(`path is already in use at ${taken}`)
+    }
     this.router.add(entry, backend)
     this.#entries.push(entry)
     await this.#persist()

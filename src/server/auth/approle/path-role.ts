@@ -23,7 +23,7 @@ import {
   saveRole,
 } from './role-store.ts'
 import { deleteSecretIdOps, loadSecretId, secretIdKeys } from './secret-id-store.ts'
-import type { ApproleState } from './state.ts'
+import { type ApproleState, mac } from './state.ts'
 
 export const roleListPath = definePath<Record<string, never>, ApproleState>({
   pattern: 'role/',
@@ -112,12 +112,18 @@ export async function writeRole(
   return state.locks.run(`role:${name}`, async () => {
     const existing = await loadRole(storage, name)
     const role = change(existing)
-    if (role.roleId !== existing?.roleId) {
+    if (role.roleId === existing?.roleId) {
+      await saveRole(storage, state, name, role, existing?.roleId)
+      return undefined
+    }
+    // A new role ID is checked and claimed under a lock of its own (taken inside the role's, never the other way):
+    // two roles taking one role ID at once would otherwise both pass the check.
+    return state.locks.run(`role_id:${mac(state, 'role_id', role.roleId)}`, async () => {
       const owner = await roleNameForRoleId(storage, state, role.roleId)
       if (owner !== undefined && owner !== name) throw new InvalidRequestError('role_id already in use')
-    }
-    await saveRole(storage, state, name, role, existing?.roleId)
-    return undefined
+      await saveRole(storage, state, name, role, existing?.roleId)
+      return undefined
+    })
   })
 }
 

@@ -11,6 +11,8 @@ export class JwtState {
   readonly locks = new KeyLocks()
   readonly #now: () => number
   #loaded: { config: JwtConfig | undefined; source: KeySource | undefined } | undefined
+  /** Bumped by every config write: a read that a write overlapped serves its own login but is not kept. */
+  #generation = 0
 
   constructor(now: () => number) {
     this.#now = now
@@ -19,15 +21,19 @@ export class JwtState {
 
   /** The stored config and a key source for it, read once and kept until the config is written again. */
   async current(storage: Storage): Promise<{ config: JwtConfig | undefined; source: KeySource | undefined }> {
-    if (!this.#loaded) {
-      const config = await loadJwtConfig(storage)
-      this.#loaded = { config, source: config ? new KeySource(config, this.#now) : undefined }
-    }
-    return this.#loaded
+    if (this.#loaded) return this.#loaded
+    const generation = this.#generation
+    const config = await loadJwtConfig(storage)
+    const loaded = { config, source: config ? new KeySource(config, this.#now) : undefined }
+    // A read that began before a config write committed can finish after the write's forget(): kept, it would
+    // serve the replaced keys to every later login until the next write.
+    if (generation === this.#generation) this.#loaded = loaded
+    return loaded
   }
 
   /** After a config write: the next login reads it again and starts a fresh key cache. */
   forget(): void {
+    this.#generation++
     this.#loaded = undefined
   }
 }

@@ -2,7 +2,7 @@
 import { defineBackend } from '../../../sdk/framework/backend.ts'
 import { type TokenCreateServices, tokenCreatePaths } from './token-create.ts'
 import { type TokenManageServices, tokenManagePaths } from './token-manage.ts'
-import { rolePath, rolesListPath, tokenRoleHolders } from './token-roles.ts'
+import { createRolePath, rolesListPath, tokenRoleHolders } from './token-roles.ts'
 
 /** The narrow view of core's services the token backend is built from. */
 export type TokenBackendServices = TokenCreateServices & TokenManageServices
@@ -12,7 +12,7 @@ export function createTokenBackend(services: TokenBackendServices) {
     kind: 'auth',
     help: 'The token store: create, look up, renew and revoke tokens, and manage token roles.',
     specialPaths: { root: ['revoke-orphan', 'accessors/', 'accessors'] },
-    paths: [...tokenCreatePaths(services), ...tokenManagePaths(services), rolesListPath, rolePath],
+    paths: [...tokenCreatePaths(services), ...tokenManagePaths(services), rolesListPath, createRolePath()],
     policyHolders: ({ storage }) => tokenRoleHolders(storage),
   })
 }

@@ -1,4 +1,6 @@
 // auth/token/roles/:role_name: named templates that constrain the tokens created through them.
+
+import { KeyLocks } from '../../../lib/key-locks.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath, type PolicyHolder } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -76,64 +78,78 @@ export const rolesListPath = definePath({
   },
 })
 
-export const rolePath = definePath({
-  pattern: 'roles/:role_name',
-  fields: {
-    role_name: f.string({ required: true }),
-    allowed_policies: f.list(),
-    disallowed_policies: f.list(),
-    orphan: f.bool(),
-    renewable: f.bool(),
-    path_suffix: f.string(),
-    explicit_max_ttl: f.duration(),
-    token_explicit_max_ttl: f.duration(),
-    period: f.duration(),
-    token_period: f.duration(),
-    token_ttl: f.duration(),
-    token_max_ttl: f.duration(),
-    token_num_uses: f.int(),
-    token_no_default_policy: f.bool(),
-    token_type: f.string(),
-    allowed_entity_aliases: f.list(),
-    token_bound_cidrs: f.list(),
-  },
-  exists: async ({ storage, input }) => (await readRole(storage, input.role_name!)) !== undefined,
-  operations: {
-    read: async ({ storage, input }) => {
-      const role = await readRole(storage, input.role_name!)
-      return role ? { data: roleData(role) } : undefined
+/**
+ * auth/token/roles/:role_name. An update merges into the stored role, so updates and deletes of one role run under
+ * its lock and re-read it there: otherwise an update that read the role before another update (or a delete)
+ * committed writes the old fields back, undoing a narrowed allowed_policies or resurrecting a deleted role.
+ */
+export function createRolePath(locks = new KeyLocks()) {
+  return definePath({
+    pattern: 'roles/:role_name',
+    fields: {
+      role_name: f.string({ required: true }),
+      allowed_policies: f.list(),
+      disallowed_policies: f.list(),
+      orphan: f.bool(),
+      renewable: f.bool(),
+      path_suffix: f.string(),
+      explicit_max_ttl: f.duration(),
+      token_explicit_max_ttl: f.duration(),
+      period: f.duration(),
+      token_period: f.duration(),
+      token_ttl: f.duration(),
+      token_max_ttl: f.duration(),
+      token_num_uses: f.int(),
+      token_no_default_policy: f.bool(),
+      token_type: f.string(),
+      allowed_entity_aliases: f.list(),
+      token_bound_cidrs: f.list(),
     },
-    update: async ({ storage, input }) => {
-      const name = input.role_name!.toLowerCase()
-      const old = await readRole(storage, name)
-      const tokenType = (input.token_type ?? old?.tokenType ?? 'default-service').toLowerCase()
-      if (!['service', 'batch', 'default-service', 'default-batch', 'default', ''].includes(tokenType)) {
-        throw new InvalidRequestError(
-          `invalid token_type "${tokenType}": use "service", "batch", "default-service" or "default-batch"`,
-        )
-      }
-      if (input.path_suffix?.includes('..')) throw new InvalidRequestError('path_suffix cannot contain ".."')
-      const role: TokenRole = {
-        name,
-        allowedPolicies: input.allowed_policies ?? old?.allowedPolicies ?? [],
-        disallowedPolicies: input.disallowed_policies ?? old?.disallowedPolicies ?? [],
-        orphan: input.orphan ?? old?.orphan ?? false,
-        renewable: input.renewable ?? old?.renewable ?? true,
-        pathSuffix: input.path_suffix ?? old?.pathSuffix ?? '',
-        explicitMaxTtl: input.token_explicit_max_ttl ?? input.explicit_max_ttl ?? old?.explicitMaxTtl ?? 0,
-        period: input.token_period ?? input.period ?? old?.period ?? 0,
-        ttl: input.token_ttl ?? old?.ttl ?? 0,
-        maxTtl: input.token_max_ttl ?? old?.maxTtl ?? 0,
-        numUses: input.token_num_uses ?? old?.numUses ?? 0,
-        noDefaultPolicy: input.token_no_default_policy ?? old?.noDefaultPolicy ?? false,
-        tokenType,
-      }
-      await putJson(storage, roleKey(name), role)
-      return undefined
+    exists: async ({ storage, input }) => (await readRole(storage, input.role_name!)) !== undefined,
+    operations: {
+      read: async ({ storage, input }) => {
+        const role = await readRole(storage, input.role_name!)
+        return role ? { data: roleData(role) } : undefined
+      },
+      update: ({ storage, input }) => {
+        const name = input.role_name!.toLowerCase()
+        return locks.run(name, async () => {
+          const old = await readRole(storage, name)
+          const tokenType = (input.token_type ?? old?.tokenType ?? 'default-service').toLowerCase()
+          if (!['service', 'batch', 'default-service', 'default-batch', 'default', ''].includes(tokenType)) {
+            throw new InvalidRequestError(
+              `invalid token_type "${tokenType}": use "service", "batch", "default-service" or "default-batch"`,
+            )
+          }
+          if (input.path_suffix?.includes('..'))
+            throw new InvalidRequestError('path_suffix cannot contain ".."')
+          const role: TokenRole = {
+            name,
+            allowedPolicies: input.allowed_policies ?? old?.allowedPolicies ?? [],
+            disallowedPolicies: input.disallowed_policies ?? old?.disallowedPolicies ?? [],
+            orphan: input.orphan ?? old?.orphan ?? false,
+            renewable: input.renewable ?? old?.renewable ?? true,
+            pathSuffix: input.path_suffix ?? old?.pathSuffix ?? '',
+            explicitMaxTtl:
+              input.token_explicit_max_ttl ?? input.explicit_max_ttl ?? old?.explicitMaxTtl ?? 0,
+            period: input.token_period ?? input.period ?? old?.period ?? 0,
+            ttl: input.token_ttl ?? old?.ttl ?? 0,
+            maxTtl: input.token_max_ttl ?? old?.maxTtl ?? 0,
+            numUses: input.token_num_uses ?? old?.numUses ?? 0,
+            noDefaultPolicy: input.token_no_default_policy ?? old?.noDefaultPolicy ?? false,
+            tokenType,
+          }
+          await putJson(storage, roleKey(name), role)
+          return undefined
+        })
+      },
+      delete: ({ storage, input }) => {
+        const name = input.role_name!.toLowerCase()
+        return locks.run(name, async () => {
+          await storage.delete(roleKey(name))
+          return undefined
+        })
+      },
     },
-    delete: async ({ storage, input }) => {
-      await storage.delete(roleKey(input.role_name!.toLowerCase()))
-      return undefined
-    },
-  },
-})
+  })
+}

@@ -159,10 +159,6 @@ export class TokenStore {
       // A chosen token is stored under its HMAC alone: its characters are secret, none may reach a storage key.
       token = input.id
       idHash = this.hash(token)
-      const taken =
-        (await this.#get(idHash)) ??
-        (GENERATED_TOKEN.test(token) ? await this.#get(this.#generatedHash(token)) : undefined)
-      if (taken) throw new InvalidRequestError('a token with that id already exists')
     }
     if (input.parentHash !== '' && !(await this.lookupByHash(input.parentHash)))
       throw new PermissionDeniedError()
@@ -200,7 +196,19 @@ export class TokenStore {
       ops.push({ op: 'put', key: keys.parent(entry.parentHash, idHash), value: new Uint8Array() })
     }
     if (entry.expireTime > 0) ops.push(this.#due.putOp(entry.expireTime, idHash, idHash))
-    await this.#storage.batch(ops)
+    if (input.id === undefined) await this.#storage.batch(ops)
+    else {
+      // A chosen id is checked and written under its lock: two creates with one id would otherwise both pass the
+      // check, and every caller but the last would hold a token whose policies are another caller's.
+      const chosen = token
+      await this.#locks.run(idHash, async () => {
+        const taken =
+          (await this.#get(idHash)) ??
+          (GENERATED_TOKEN.test(chosen) ? await this.#get(this.#generatedHash(chosen)) : undefined)
+        if (taken) throw new InvalidRequestError('a token with that id already exists')
+        await this.#storage.batch(ops)
+      })
+    }
     if (entry.expireTime > 0) this.#due.noteAdded(entry.expireTime, idHash, idHash)
     this.#remember(entry)
     // The parent may have been revoked while this child was being written. Its revocation lists children only
