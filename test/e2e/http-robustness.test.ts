@@ -82,6 +82,20 @@ describe('HTTP robustness', () => {
     assert.match(uses.body.errors[0], /num_uses/)
   })
 
+  it('takes lone UTF-16 surrogates in JSON as U+FFFD, as Vault (Go) does, instead of answering 500', async () => {
+    // JSON.stringify would escape the surrogate again; the raw text is what a hostile client sends.
+    const entity = await call('POST', 'identity/entity', { body: '{"name":"lone\\ud800"}' })
+    assert.equal(entity.status, 200, JSON.stringify(entity.body))
+    assert.equal(entity.body.data.name, 'lone\ufffd')
+    const lookup = await call('POST', 'identity/lookup/entity', { body: '{"name":"lone\\udfff"}' })
+    assert.equal(lookup.status, 200, JSON.stringify(lookup.body))
+    assert.equal(lookup.body.data.id, entity.body.data.id)
+    const written = await call('POST', 'secret/data/surrogates', { body: '{"data":{"k\\udc00":"v\\ud83d"}}' })
+    assert.equal(written.status, 200, JSON.stringify(written.body))
+    const read = await call('GET', 'secret/data/surrogates')
+    assert.deepEqual(read.body.data.data, { 'k\ufffd': 'v\ufffd' })
+  })
+
   it('answers 413 for a body over max_request_size', async () => {
     const res = await call('POST', 'secret/data/big', { body: { data: { blob: 'x'.repeat(70 * 1024) } } })
     assert.equal(res.status, 413)

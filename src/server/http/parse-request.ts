@@ -1,6 +1,7 @@
 // Turning an HTTP request into the pieces of a LogicalRequest: path checks, operation, token and data.
 
 import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth, jsonDepthMessage } from '../../lib/json-depth.ts'
+import { wellFormedJson } from '../../lib/well-formed-json.ts'
 import { InvalidRequestError, UnsupportedOperationError } from '../../sdk/errors.ts'
 import { requireMergePatch } from '../../sdk/patch-content-type.ts'
 import type { Operation } from '../../sdk/request.ts'
@@ -114,7 +115,7 @@ export function requestData(
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw new InvalidRequestError('failed to parse JSON input: the body must be a JSON object')
     }
-    return parsed as Record<string, unknown>
+    return wellFormedJson(parsed, text) as Record<string, unknown>
   }
   const data: Record<string, unknown> = {}
   for (const [key, value] of query) if (key !== 'list' && key !== 'help') data[key] = value
