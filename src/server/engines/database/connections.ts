@@ -1,4 +1,4 @@
-// One open pool per config, reopened when the config changes and closed on reset, delete and unmount.
+// One open pool per config, reopened when the config changes and closed (once its calls finish) on reset, delete and unmount.
 import { errorMessage } from '../../../lib/error-message.ts'
 import { InvalidRequestError, UpstreamError } from '../../../sdk/errors.ts'
 import { type DbConfig, pluginFor, settingsOf } from './model.ts'
@@ -8,25 +8,64 @@ interface Open {
   connection: DatabaseConnection
   /** The config it was opened with, compared as JSON so any change (a rotated root password) reopens it. */
   fingerprint: string
+  /** Calls running on it now; a close waits for them, as Vault's takes the connection's write lock. */
+  users: number
+  /** Set by a close waiting for `users` to reach 0. */
+  drained?: () => void
 }
 
 export class Connections {
   readonly #open = new Map<string, Open>()
 
-  async get(name: string, config: DbConfig): Promise<DatabaseConnection> {
+  /**
+   * Run `fn` on the open connection for `name` (opened, or reopened if the config changed). A reset, rewrite or
+   * delete of the config closes the pool only once every call already running on it has finished: closed under
+   * them, pg's pool never serves the checkouts still queued, and each hung until its connect timeout and failed.
+   */
+  async use<T>(
+    name: string,
+    config: DbConfig,
+    fn: (connection: DatabaseConnection) => Promise<T>,
+  ): Promise<T> {
+    const open = await this.#acquire(name, config)
+    try {
+      return await fn(open.connection)
+    } finally {
+      if (--open.users === 0) open.drained?.()
+    }
+  }
+
+  /** The open entry with this config, counted as in use before anything else can run. */
+  async #acquire(name: string, config: DbConfig): Promise<Open> {
     const fingerprint = JSON.stringify(config)
-    const current = this.#open.get(name)
-    if (current?.fingerprint === fingerprint) return current.connection
-    if (current) await this.close(name)
-    const connection = pluginFor(config.plugin_name).open(settingsOf(config))
-    this.#open.set(name, { connection, fingerprint })
-    return connection
+    for (;;) {
+      const current = this.#open.get(name)
+      if (current === undefined) break
+      if (current.fingerprint === fingerprint) {
+        current.users++
+        return current
+      }
+      // Looked up again after the close: another caller may have opened the new config meanwhile.
+      await this.close(name)
+    }
+    const open: Open = {
+      connection: pluginFor(config.plugin_name).open(settingsOf(config)),
+      fingerprint,
+      users: 1,
+    }
+    this.#open.set(name, open)
+    return open
   }
 
   async close(name: string): Promise<void> {
     const current = this.#open.get(name)
+    if (current === undefined) return
     this.#open.delete(name)
-    await current?.connection.close().catch(() => {})
+    if (current.users > 0)
+      await new Promise<void>((resolve) => {
+        current.drained = resolve
+      })
+    await current.connection.close().catch(() => {})
   }
 
   async closeAll(): Promise<void> {

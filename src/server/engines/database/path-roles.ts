@@ -139,15 +139,16 @@ export const credsPath = definePath<{ name: ReturnType<typeof f.string> }, DbSta
         now,
       )
       const password = await system.generatePassword(config.password_policy || undefined)
-      const connection = await state.connections.get(role.db_name, config)
       try {
-        await connection.newUser({
-          username,
-          password,
-          expiration: new Date(now + ttl * 1000),
-          statements: role.creation_statements,
-          rollbackStatements: role.rollback_statements,
-        })
+        await state.connections.use(role.db_name, config, (connection) =>
+          connection.newUser({
+            username,
+            password,
+            expiration: new Date(now + ttl * 1000),
+            statements: role.creation_statements,
+            rollbackStatements: role.rollback_statements,
+          }),
+        )
       } catch (error) {
         throw databaseError(error, [config.password, password], 'unable to create database user')
       }

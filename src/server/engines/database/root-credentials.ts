@@ -132,9 +132,10 @@ export async function rotateRoot(ctx: Ctx, name: string): Promise<void> {
       throw new InvalidRequestError('unable to rotate root credentials: no username in configuration')
     const password = await system.generatePassword(config.password_policy || undefined)
     await putJson(storage, configKey(name), { ...config, pending_root_password: password })
-    const connection = await state.connections.get(name, config)
     try {
-      await connection.setPassword(config.username, password, config.root_rotation_statements, true)
+      await state.connections.use(name, config, (connection) =>
+        connection.setPassword(config.username, password, config.root_rotation_statements, true),
+      )
     } catch (error) {
       // The change may still have reached the database (a lost reply): settle now if possible, else on next use.
       await resolveLocked(ctx, name, { ...config, pending_root_password: password }).catch(() => {})

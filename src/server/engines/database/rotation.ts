@@ -59,9 +59,10 @@ export async function rotateStaticRole(
       const password =
         role.pending_password ?? (await system.generatePassword(config.password_policy || undefined))
       if (!role.pending_password) await saveStaticRole(storage, name, { ...role, pending_password: password })
-      const connection = await state.connections.get(role.db_name, config)
       try {
-        await connection.setPassword(role.username, password, role.rotation_statements, false)
+        await state.connections.use(role.db_name, config, (connection) =>
+          connection.setPassword(role.username, password, role.rotation_statements, false),
+        )
       } catch (error) {
         throw databaseError(
           error,

@@ -39,12 +39,13 @@ export const credsSecret: SecretDefinition<DbState> = {
         0,
         Math.min(ttl, Math.floor((internal.issued_at + internal.max_ttl * 1000 - now) / 1000)),
       )
-    const connection = await state.connections.get(internal.db_name, config)
     try {
-      await connection.renewUser(
-        internal.username,
-        new Date(now + ttl * 1000),
-        role?.renew_statements ?? internal.renew_statements ?? [],
+      await state.connections.use(internal.db_name, config, (connection) =>
+        connection.renewUser(
+          internal.username,
+          new Date(now + ttl * 1000),
+          role?.renew_statements ?? internal.renew_statements ?? [],
+        ),
       )
     } catch (error) {
       throw databaseError(error, [config.password], 'unable to renew database user')
@@ -59,9 +60,10 @@ export const credsSecret: SecretDefinition<DbState> = {
     // The role's current statements win; the copy in the lease covers a role deleted since.
     const role = await loadRole(storage, internal.role)
     const statements = role?.revocation_statements ?? internal.revocation_statements ?? []
-    const connection = await state.connections.get(internal.db_name, config)
     try {
-      await connection.deleteUser(internal.username, statements)
+      await state.connections.use(internal.db_name, config, (connection) =>
+        connection.deleteUser(internal.username, statements),
+      )
     } catch (error) {
       throw databaseError(error, [config.password], 'unable to revoke database user')
     }
