@@ -1,4 +1,4 @@
-// Race suite, stored state: KV check-and-set, policy changes and lease renew-versus-revoke on a real server process.
+// Race suite, stored state: KV check-and-set, mount enables, policy changes and lease renew-versus-revoke on a real server process.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { mariaDbEngine } from '../helpers/mariadb-engine.ts'
@@ -36,6 +36,32 @@ describe('race: stored state', () => {
       }
       const meta = await server.call('GET', `secret/metadata/cas-${round}`)
       assert.equal(meta.body.data.current_version, 2)
+    }
+  })
+
+  it(`of ${BURST} enables of one mount path, exactly one succeeds and one mount is left`, async () => {
+    for (const [table, types] of [
+      ['auth', ['userpass', 'approle']],
+      ['mounts', ['kv', 'transit']],
+    ] as const) {
+      const replies = await server.burst(
+        Array.from({ length: BURST }, (_, i) => ({
+          method: 'POST',
+          path: `sys/${table}/contested`,
+          body: { type: types[i % 2] },
+        })),
+      )
+      const enabled = replies.filter((r) => r.status === 204)
+      assert.equal(enabled.length, 1, `${table}: ${replies.map((r) => r.status).join(',')}`)
+      for (const r of replies.filter((r) => r.status !== 204)) {
+        assert.equal(r.status, 400)
+        assert.match(r.body.errors[0], /path is already in use at /)
+      }
+      const listed = await server.call('GET', `sys/${table}`)
+      assert.ok(listed.body.data['contested/'], JSON.stringify(Object.keys(listed.body.data)))
+      // Disabled once, the path is free: no second entry for it survives in the table.
+      assert.equal((await server.call('DELETE', `sys/${table}/contested`)).status, 204)
+      assert.equal((await server.call('GET', `sys/${table}`)).body.data['contested/'], undefined)
     }
   })
 

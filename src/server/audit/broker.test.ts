@@ -1,8 +1,8 @@
 // The broker's timed checkpoints: a quiet device still gets its entries sealed by a signed checkpoint.
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { it } from 'node:test'
 import { verifyAuditLog } from '../../lib/audit-chain/verify.ts'
 import { silentLogger } from '../../lib/logger.ts'
@@ -407,4 +407,21 @@ it('logPair from remembered sections writes, byte for byte, the file two log cal
   assert.equal(paired.length, 6)
   assert.deepEqual(paired, separate)
   assert.match(paired[5]!, /"path":"secret\/data\/café\/🔑".*"note":"naïve ✓ 🔑"/)
+})
+
+it('of enables racing for one path, exactly one opens a device; the others are refused and open nothing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-broker-'))
+  const broker = new AuditBroker(new MemoryStorage(), silentLogger, () => FIXED_NOW)
+  await broker.load()
+  const files = Array.from({ length: 6 }, (_, i) => join(dir, `audit-${i}.log`))
+  const answers = await Promise.allSettled(
+    files.map((file_path) => broker.enable('same', 'file', '', { file_path }, false)),
+  )
+  const opened = answers.flatMap((a, i) => (a.status === 'fulfilled' ? [files[i]!] : []))
+  assert.equal(opened.length, 1, JSON.stringify(answers))
+  for (const a of answers)
+    if (a.status === 'rejected') assert.match((a.reason as Error).message, /path already in use: same\//)
+  assert.deepEqual(readdirSync(dir), [basename(opened[0]!)])
+  assert.deepEqual(Object.keys(broker.list()), ['same/'])
+  await broker.close()
 })

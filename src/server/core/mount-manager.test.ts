@@ -1,4 +1,4 @@
-// The mount manager's move (sys/remount) on SQLite: data stays put under the UUID, taint while moving, refusals, rollback.
+// The mount manager on SQLite: concurrent enables of one path, and the move (sys/remount): data stays put, taint, rollback.
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -85,6 +85,37 @@ function gate() {
   })
   return { open, opened }
 }
+
+describe('MountManager.mount', () => {
+  it('of enables racing for one path, or for overlapping paths, exactly one succeeds and the table has one entry', async () => {
+    const { physical, mounts } = await fresh()
+    for (const [table, paths] of [
+      ['auth', ['same', 'same', 'same', 'same']],
+      ['secret', ['same', 'same', 'same/inner', 'same/inner/deeper']],
+    ] as const) {
+      const results = await Promise.allSettled(
+        paths.map((path) => mounts.mount(table, { path, type: 'items' })),
+      )
+      assert.equal(
+        results.filter((r) => r.status === 'fulfilled').length,
+        1,
+        `${table}: ${JSON.stringify(results)}`,
+      )
+      for (const r of results)
+        if (r.status === 'rejected') assert.match((r.reason as Error).message, /path is already in use at /)
+    }
+    const stored = manager(physical)
+    await stored.load()
+    for (const table of [mounts, stored]) {
+      const paths = table.router.entries().map((e) => e.path)
+      assert.deepEqual(paths.filter((p) => p.includes('same')).sort(), ['auth/same/', 'same/'])
+    }
+    // The claim is released either way: the path can be disabled and enabled again.
+    await mounts.unmount('secret', 'same')
+    await mounts.mount('secret', { path: 'same/inner', type: 'items' })
+    physical.close()
+  })
+})
 
 describe('MountManager.move', () => {
   it('routes the mount at its new path with its data, UUID and accessor, and records the table', async () => {

@@ -1,4 +1,4 @@
-// AppRole under concurrent requests on real SQLite storage: lockout by role ID, secret ID use counts, destroy and role delete.
+// AppRole under concurrent requests on real SQLite storage: lockout by role ID, secret ID use counts, destroy, role delete, role_id uniqueness.
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import type { Storage } from '../../../sdk/storage.ts'
@@ -217,5 +217,27 @@ describe('approle races (SQLite)', () => {
     await h.call('update', 'role/app/role-id', { role_id: 'new-role-id' })
     hold.release()
     assert.deepEqual(tally(await Promise.allSettled([stale])), { ok: 0, wrong: 1, locked: 0, other: 0 })
+  })
+
+  it('of roles created or changed at once to one role_id, exactly one gets it', async () => {
+    const h = await make()
+    const names = Array.from({ length: 8 }, (_, i) => `r${i}`)
+    const writes = [
+      ...names.slice(0, 4).map((name) => h.call('create', `role/${name}`, { role_id: 'shared-id' })),
+      ...names.slice(4).map(async (name) => {
+        await h.call('create', `role/${name}`, {})
+        return h.call('update', `role/${name}/role-id`, { role_id: 'shared-id' })
+      }),
+    ]
+    const answers = await Promise.allSettled(writes)
+    assert.equal(answers.filter((a) => a.status === 'fulfilled').length, 1, JSON.stringify(answers))
+    for (const answer of answers)
+      if (answer.status === 'rejected') assert.equal(answer.reason.message, 'role_id already in use')
+    const holders: string[] = []
+    for (const name of names) {
+      const read = await h.call('read', `role/${name}/role-id`)
+      if (read?.data?.['role_id'] === 'shared-id') holders.push(name)
+    }
+    assert.equal(holders.length, 1, `roles holding the role_id: ${holders.join(', ')}`)
   })
 })

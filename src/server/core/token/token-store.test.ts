@@ -1,4 +1,4 @@
-// The token store on real SQLite behind the barrier: revocation, use counts, redemption and children under races.
+// The token store on real SQLite behind the barrier: chosen ids, revocation, use counts, redemption and children under races.
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -63,6 +63,23 @@ describe('token store on SQLite under concurrent requests', () => {
     await fresh.load()
     return fresh
   }
+
+  it("of creates racing with one chosen id, exactly one succeeds and its policies are the token's", async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const id = `chosen-${round}`
+      const answers = await Promise.allSettled(
+        Array.from({ length: BURST }, (_, i) => store.create({ ...base, id, policies: [`p${i}`] })),
+      )
+      const created = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []))
+      assert.equal(created.length, 1, `round ${round}: ${created.length} creates answered success`)
+      for (const a of answers)
+        if (a.status === 'rejected')
+          assert.match((a.reason as Error).message, /a token with that id already exists/)
+      const stored = await (await reopened()).lookup(id)
+      assert.deepEqual(stored?.policies, created[0]!.entry.policies)
+      assert.equal(stored?.accessor, created[0]!.entry.accessor)
+    }
+  })
 
   it('a lookup racing a revocation never brings the token back, in memory or in storage', async () => {
     for (let round = 0; round < ROUNDS; round++) {
