@@ -89,11 +89,11 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<RunningPr
   /** Send the request on; resolves with the answer's head, or undefined when the server could not be reached. */
   const send = (
     req: http.IncomingMessage,
+    target: URL,
     headers: http.OutgoingHttpHeaders,
     body: Buffer,
   ): Promise<http.IncomingMessage | undefined> =>
     new Promise((resolve) => {
-      const target = new URL(req.url ?? '/', options.upstream)
       const upstream = transport.request(target, { method: req.method, headers, agent }, resolve)
       upstream.setTimeout(UPSTREAM_TIMEOUT_MS, () =>
         upstream.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })),
@@ -118,7 +118,32 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<RunningPr
     res.end(body)
   }
 
+  const refuse = (res: http.ServerResponse, message: string) =>
+    reply(
+      res,
+      400,
+      { 'content-type': 'application/json' },
+      Buffer.from(JSON.stringify({ errors: [message] })),
+    )
+
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => {
+    const requestTarget = req.url ?? '/'
+    // An absolute-form target (http://host/...) or a scheme-relative one (//host/...) would name another host:
+    // the request, with the agent's token in it, must only ever reach the configured server.
+    if (!requestTarget.startsWith('/') || requestTarget.startsWith('//')) {
+      refuse(res, 'invalid request target: only a path is accepted')
+      return
+    }
+    // The path and query go on, always to the configured server. The cache rules (revocations, writes) see the
+    // path the server will act on: as sent (dot segments resolved), then percent-decoded as the server does.
+    const target = new URL(`${options.upstream.origin}${requestTarget}`)
+    let path: string
+    try {
+      path = decodeURIComponent(target.pathname.replace(/^\/v1\//, ''))
+    } catch {
+      refuse(res, 'invalid path: malformed percent-encoding')
+      return
+    }
     const headers: http.OutgoingHttpHeaders = {}
     for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name)) headers[name] = value
     const given = req.headers['x-vault-token']
@@ -128,12 +153,11 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<RunningPr
       headers['x-vault-token'] = agentToken
       injected = true
     }
-    const url = new URL(req.url ?? '/', 'http://agent')
     const proxied: ProxiedRequest = {
       method: req.method ?? 'GET',
-      url: req.url ?? '/',
-      path: url.pathname.replace(/^\/v1\//, ''),
-      query: url.searchParams,
+      url: requestTarget,
+      path,
+      query: target.searchParams,
       token: typeof headers['x-vault-token'] === 'string' ? headers['x-vault-token'] : '',
       namespace: String(req.headers['x-vault-namespace'] ?? ''),
       body,
@@ -144,7 +168,7 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<RunningPr
     }
     if (caching?.cacheable(proxied)) {
       const answer = await caching.serve(proxied, async (): Promise<UpstreamAnswer | undefined> => {
-        const head = await send(req, headers, body)
+        const head = await send(req, target, headers, body)
         if (!head) return undefined
         const chunks: Buffer[] = []
         try {
@@ -159,7 +183,7 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<RunningPr
       return
     }
     caching?.beforeForward(proxied)
-    const head = await send(req, headers, body)
+    const head = await send(req, target, headers, body)
     caching?.afterForward(proxied, head?.statusCode)
     if (!head) {
       const failed = unreachableReply()
