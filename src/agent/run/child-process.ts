@@ -32,10 +32,25 @@ export class ChildStartError extends Error {}
 /** Spawn the command; rejects (with no secret in the message) when it cannot be started at all. */
 export async function startChild(options: ChildOptions): Promise<RunningChild> {
   const masked = options.masker !== undefined
-  const child = spawn(options.command, [...options.args], {
-    env: options.env,
-    stdio: masked ? ['inherit', 'pipe', 'pipe'] : 'inherit',
-  })
+  // An environment value cannot hold a NUL byte. spawn would refuse it with an error quoting the value (a
+  // secret): name the variable instead, as the only thing said about it.
+  for (const [name, value] of Object.entries(options.env))
+    if (value?.includes('\0'))
+      throw new ChildStartError(
+        `cannot start ${options.command}: the value of ${name} contains a NUL byte, which an environment variable cannot hold`,
+      )
+  let child: ChildProcess
+  try {
+    child = spawn(options.command, [...options.args], {
+      env: options.env,
+      stdio: masked ? ['inherit', 'pipe', 'pipe'] : 'inherit',
+    })
+  } catch (error) {
+    // Whatever else spawn refuses at once, its message may quote the environment: only the code is kept.
+    throw new ChildStartError(
+      `cannot start ${options.command}: ${(error as NodeJS.ErrnoException).code ?? 'invalid arguments'}`,
+    )
+  }
   const drains: Promise<void>[] = []
   if (options.masker && child.stdout && child.stderr) {
     for (const [source, target] of [
