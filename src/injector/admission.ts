@@ -1,6 +1,7 @@
 // Answers an AdmissionReview (admission.k8s.io/v1) for a pod: a JSON patch when it asks for injection, as Vault's injector does.
 import { AnnotationError, readInjectionSpec, shouldInject } from './annotations.ts'
 import { hasInjectedParts, type InjectorSettings, podPatch } from './pod-patch.ts'
+import { podShapeProblem } from './pod-shape.ts'
 
 export interface AdmissionReply {
   status: number
@@ -58,6 +59,8 @@ export function handleAdmission(
   )
     return badRequest('the AdmissionReview has no request.uid')
   const uid = request['uid'] as string
+  if (request['namespace'] !== undefined && typeof request['namespace'] !== 'string')
+    return badRequest('request.namespace is not a string')
   const apiVersion = 'admission.k8s.io/v1'
 
   // From here on the review is well-formed: every answer is an AdmissionReview; a pod that cannot be injected as
@@ -76,6 +79,13 @@ export function handleAdmission(
       uid,
       allowed: false,
       status: { code: 400, message: 'request.object is not a pod' },
+    })
+  const shapeProblem = podShapeProblem(pod)
+  if (shapeProblem)
+    return review(apiVersion, {
+      uid,
+      allowed: false,
+      status: { code: 400, message: `request.object is not a pod: ${shapeProblem}` },
     })
   const annotations = (pod['metadata']?.['annotations'] ?? {}) as Record<string, string>
   const namespace = (request['namespace'] ?? pod['metadata']?.['namespace']) as string | undefined

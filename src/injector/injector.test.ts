@@ -257,6 +257,41 @@ describe('k8s injector admission', () => {
     }
   })
 
+  it('refuses a pod with the wrong types where the injector reads (allowed: false), and never throws', () => {
+    const annotated = (extra: Json, spec: Json = {}) => {
+      const review = fixture('review-minimal-pod.json')
+      Object.assign(review['request'].object.metadata.annotations, extra)
+      Object.assign(review['request'].object.spec, spec)
+      return review
+    }
+    const hostile: [Json, RegExp][] = [
+      [
+        annotated({ 'vault.hashicorp.com/agent-inject-secret-db': 5 }),
+        /agent-inject-secret-db.* is not a string/,
+      ],
+      [annotated({ 'vault.hashicorp.com/role': ['app'] }), /role.* is not a string/],
+      [annotated({ 'vault.hashicorp.com/secret-volume-path': {} }), /secret-volume-path.* is not a string/],
+      [annotated({ 'vault.hashicorp.com/agent-inject-containers': 7 }), /is not a string/],
+      [annotated({}, { containers: { app: {} } }), /spec\.containers is not a list/],
+      [annotated({}, { containers: [null] }), /spec\.containers\[0\] is not an object/],
+      [annotated({}, { containers: [{ name: 'app', volumeMounts: 5 }] }), /volumeMounts is not a list/],
+      [annotated({}, { initContainers: 'x' }), /spec\.initContainers is not a list/],
+      [annotated({}, { volumes: [{ name: 3 }] }), /spec\.volumes\[0\]\.name is not a string/],
+    ]
+    for (const [review, message] of hostile) {
+      const reply = admit(review)
+      assert.equal(reply.status, 200)
+      const response = reply.body['response']
+      assert.equal(response.allowed, false, JSON.stringify(response))
+      assert.equal(response.patch, undefined)
+      assert.match(response.status.message, /request\.object is not a pod/)
+      assert.match(response.status.message, message)
+    }
+    const review = fixture('review-minimal-pod.json')
+    review['request'].namespace = 12
+    assert.equal(admit(review).status, 400)
+  })
+
   it('carries any template text into the agent config unchanged: quotes, backslashes, newlines, control characters', () => {
     const review = fixture('review-minimal-pod.json')
     // biome-ignore lint/suspicious/noTemplateCurlyInString: HCL's interpolation syntax must reach the config as text

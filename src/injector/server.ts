@@ -45,11 +45,19 @@ export async function startInjector(options: InjectorServerOptions): Promise<Run
       })
       req.on('end', () => {
         if (size > MAX_BODY) return send(res, 413, { error: `request body over ${MAX_BODY} bytes` })
-        const reply = handleAdmission(
-          req.headers['content-type'],
-          Buffer.concat(chunks).toString('utf8'),
-          settings,
-        )
+        let reply: ReturnType<typeof handleAdmission>
+        try {
+          reply = handleAdmission(
+            req.headers['content-type'],
+            Buffer.concat(chunks).toString('utf8'),
+            settings,
+          )
+        } catch (error) {
+          // A review nobody foresaw must cost one answer, never the process that admits every pod. The message
+          // is the error's kind only: the review's text (annotations, templates) stays out of the log.
+          options.log(`could not answer a review: ${(error as Error).name}`)
+          return send(res, 500, { error: 'internal error answering the review' })
+        }
         if (reply.status !== 200) options.log(`refused a review: ${(reply.body as { error: string }).error}`)
         send(res, reply.status, reply.body)
       })

@@ -207,6 +207,17 @@ describe('coffer k8s-injector as a process', () => {
     assert.equal(wrongType.status, 400)
   })
 
+  it('answers a review whose pod has a number for an annotation, and keeps serving', async () => {
+    const review = JSON.parse(readFileSync(join(FIXTURES, 'review-minimal-pod.json'), 'utf8'))
+    review.request.object.metadata.annotations['vault.hashicorp.com/agent-inject-secret-db'] = 5
+    const reply = await post('/mutate', JSON.stringify(review))
+    assert.equal(reply.status, 200)
+    assert.equal(reply.body['response'].allowed, false)
+    assert.match(reply.body['response'].status.message, /is not a string/)
+    const fine = JSON.parse(readFileSync(join(FIXTURES, 'review-minimal-pod.json'), 'utf8'))
+    assert.equal((await post('/mutate', JSON.stringify(fine))).status, 200, 'the injector is still up')
+  })
+
   it('refuses to start without TLS or a server address', async () => {
     for (const [args, message] of [
       [['-vault-address=https://coffer:8200'], /-tls-cert-file and -tls-key-file are required/],
