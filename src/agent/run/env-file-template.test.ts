@@ -1,7 +1,11 @@
 // Reading a rendered env file: KEY=value, export, quotes and escapes, comments; errors give the line, not its text.
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
-import { EnvFileError, parseDotenv } from './env-file-template.ts'
+import { VaultClient } from '../../client/index.ts'
+import { EnvFileError, EnvFileTemplate, parseDotenv } from './env-file-template.ts'
 
 test('KEY=value lines, export, quotes and comments', () => {
   const text = [
@@ -35,4 +39,22 @@ test('a line that is not KEY=value is refused by number, without its contents', 
       !error.message.includes('hunter2'),
   )
   assert.throws(() => parseDotenv('1BAD=x'), /line 1/)
+})
+
+test('a value holding line breaks, quotes or backslashes stays one variable, exactly as it was', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-env-template-'))
+  try {
+    const file = join(dir, 'env.tmpl')
+    writeFileSync(file, 'DB_PASSWORD="{{ env "PW" }}"\nPEM="{{ env "KEY" }}"\nOTHER={{ env "PLAIN" }}\n')
+    // A hostile value tries to close its quotes and line and set a variable that runs code in the child.
+    const hostile = 'x"\nNODE_OPTIONS=--require=/tmp/evil.js\nY="\\'
+    const pem = '-----BEGIN KEY-----\r\nabc\n-----END KEY-----\n'
+    // The server is never asked: only env is used.
+    const client = new VaultClient({ address: 'http://127.0.0.1:9' })
+    const template = new EnvFileTemplate(client, file, { PW: hostile, KEY: pem, PLAIN: 'plain-value' })
+    assert.deepEqual(await template.render(), { DB_PASSWORD: hostile, PEM: pem, OTHER: 'plain-value' })
+    client.close()
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })

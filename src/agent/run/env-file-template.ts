@@ -37,6 +37,15 @@ export function parseDotenv(text: string): Record<string, string> {
   return vars
 }
 
+/**
+ * What an action prints, escaped for a double-quoted value: a secret holding a line break or a quote cannot end its
+ * line or its quotes and so add variables of its own choosing (NODE_OPTIONS, LD_PRELOAD...). `KEY="{{ ... }}"`
+ * gives the child the value exactly, multi-line ones included.
+ */
+export function dotenvEscape(text: string): string {
+  return text.replace(/[\\"\n\r]/g, (ch) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r' })[ch]!)
+}
+
 /** The template, parsed once; each render reads its secrets afresh (leased ones are kept until two thirds in). */
 export class EnvFileTemplate {
   readonly #nodes: Node[]
@@ -71,6 +80,7 @@ export class EnvFileTemplate {
       {},
       {
         errorOnMissingKey: true,
+        escapeOutput: dotenvEscape,
         host: {
           secret: (path, data) => this.#reader.read(path, data),
           env: (name) => this.#env[name] ?? '',

@@ -7,6 +7,8 @@ export interface ExecOptions {
   /** error_on_missing_key: a missing map key fails the render instead of printing "<no value>". */
   errorOnMissingKey: boolean
   host: TemplateHost
+  /** Applied to what each action prints (not to the template's own text): escaping for the output's format. */
+  escapeOutput?: ((text: string) => string) | undefined
 }
 
 const BREAK = Symbol('break')
@@ -66,7 +68,10 @@ class Executor {
       case 'action': {
         const value = await this.#pipeline(node.pipeline, dot)
         // A declaration or assignment prints nothing.
-        if (node.pipeline.vars.length === 0) this.#out += formatValue(value)
+        if (node.pipeline.vars.length === 0) {
+          const text = formatValue(value)
+          this.#out += this.#options.escapeOutput ? this.#options.escapeOutput(text) : text
+        }
         return undefined
       }
       case 'break':
