@@ -115,6 +115,11 @@ test('a change event, a write through the proxy and a token revocation through t
   assert.equal((await read('a')).headers['x-cache'], undefined, 'metadata delete drops the data path')
   caching.beforeForward(request('POST', 'auth/token/revoke-self', 'a'))
   assert.equal((await read('a')).headers['x-cache'], undefined)
+  assert.equal((await read('a')).headers['x-cache'], 'HIT')
+  // Tokens are leases too: revoking by lease prefix ends them like auth/token/revoke does.
+  caching.beforeForward(request('PUT', 'sys/leases/revoke-prefix/auth/token/create', 'root'))
+  assert.equal((await read('a')).headers['x-cache'], undefined, 'a token lease revocation drops the copies')
+  assert.equal((await read('a')).headers['x-cache'], 'HIT')
   caching.onEvent({
     type: 'kv-v2/config-write',
     dataPath: 'secret/config',

@@ -96,8 +96,10 @@ export class ProxyCaching {
       return true
     }
     if (REVOKE_LEASE.test(path)) {
+      // A lease may be a token's (sys/leases/revoke-prefix/auth/...): the tokens it ends lose their static copies.
       this.#revocations++
       this.#o.leases.clear()
+      this.#o.statics?.clear()
       return true
     }
     return false
