@@ -215,6 +215,23 @@ test('invalid configs say what is wrong', () => {
       /needs config.path/,
     ],
     ['pid_file = "x"', /nothing to do/],
+    // Asked to protect the token in ways Coffer does not implement: refused, never written in clear.
+    [
+      'auto_auth { method "approle" { config = { role_id_file_path = "r" } }\n sink "file" {\n wrap_ttl = "5m"\n config = { path = "t" } } }',
+      /line 2: wrap_ttl in a sink is not supported/,
+    ],
+    [
+      'auto_auth { method "approle" { config = { role_id_file_path = "r" } }\n sink "file" {\n dh_type = "curve25519"\n dh_path = "/p"\n config = { path = "t" } } }',
+      /dh_type in a sink is not supported/,
+    ],
+    [
+      'auto_auth { method "approle" {\n wrap_ttl = "1m"\n config = { role_id_file_path = "r" } }\n sink "file" { config = { path = "t" } } }',
+      /wrap_ttl in method "approle" is not supported/,
+    ],
+    [
+      'auto_auth { method "approle" { config = { role_id_file_path = "r", secret_id_file_path = "s", secret_id_response_wrapping_path = "auth/approle/role/x/secret-id" } } }',
+      /secret_id_response_wrapping_path in method "approle" is not supported/,
+    ],
     ['template {', /line/],
   ] as const) {
     assert.throws(

@@ -162,9 +162,27 @@ function typeOf(block: HclBlock, what: string): string {
   return type
 }
 
+/**
+ * Settings that protect the token (wrapped or encrypted in the sink, a wrapped login, a wrapped secret ID checked
+ * against its creation path), which Coffer does not implement. Ignored, the token would be written or used in clear
+ * where the config asks for it not to be: the config is refused instead, as a listener asking for TLS is.
+ */
+function refuseUnsupportedProtection(
+  attributes: Record<string, HclValue>,
+  keys: readonly string[],
+  where: string,
+  line: number,
+): void {
+  for (const key of keys)
+    if (attributes[key] !== undefined)
+      throw at(line, `${key} in ${where} is not supported: the token would be written or used unprotected`)
+}
+
 function parseMethod(block: HclBlock): AuthMethodConfig {
   const type = typeOf(block, 'method')
   const config = blockConfig(block)
+  refuseUnsupportedProtection(block.body.attributes, ['wrap_ttl'], `method "${type}"`, block.line)
+  refuseUnsupportedProtection(config, ['secret_id_response_wrapping_path'], `method "${type}"`, block.line)
   const mountPath = (
     str(block.body.attributes['mount_path'], 'mount_path', block.line) ?? `auth/${type}`
   ).replace(/^\/+|\/+$/g, '')
@@ -218,6 +236,12 @@ function parseSink(block: HclBlock): FileSinkConfig {
   const type = typeOf(block, 'sink')
   if (type !== 'file') throw at(block.line, `sink "${type}" is not supported (file is)`)
   const config = blockConfig(block)
+  refuseUnsupportedProtection(
+    block.body.attributes,
+    ['wrap_ttl', 'dh_type', 'dh_path', 'derive_key', 'aad', 'aad_env_var'],
+    'a sink',
+    block.line,
+  )
   const path = str(config['path'], 'path', block.line)
   if (!path) throw at(block.line, 'sink "file" needs config.path')
   return { path, mode: mode(config['mode'], 'mode', block.line, 0o640) }
