@@ -49,7 +49,7 @@ template {
   assert.equal(first?.errorOnMissingKey, true)
   assert.equal(first?.command, 'systemctl reload app')
   assert.equal(second?.source, '/etc/agent/db.ctmpl')
-  assert.equal(second?.perms, 0o644)
+  assert.equal(second?.perms, undefined, 'not set: the existing file keeps its mode, a new one gets 0644')
   assert.equal(second?.errorOnMissingKey, false)
   assert.equal(config.exitAfterAuth, false)
 })

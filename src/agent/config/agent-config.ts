@@ -34,7 +34,8 @@ export interface TemplateConfig {
   source: string | undefined
   contents: string | undefined
   destination: string
-  perms: number
+  /** undefined: an existing destination keeps its mode, a new one gets 0644 (as consul-template). */
+  perms: number | undefined
   command: string | string[] | undefined
   errorOnMissingKey: boolean
   leftDelimiter: string
@@ -284,7 +285,7 @@ function parseTemplateBlock(block: HclBlock): TemplateConfig {
     source,
     contents,
     destination,
-    perms: mode(attrs['perms'], 'perms', line, 0o644),
+    perms: attrs['perms'] === undefined ? undefined : mode(attrs['perms'], 'perms', line, 0),
     command,
     errorOnMissingKey: bool(attrs['error_on_missing_key'], 'error_on_missing_key', line, false),
     leftDelimiter: str(attrs['left_delimiter'], 'left_delimiter', line) || '{{',
