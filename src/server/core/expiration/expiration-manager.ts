@@ -1,4 +1,5 @@
 // Leases: register, look up, renew, revoke (one, by prefix, by token), expire on time, retry failed revocations.
+import { formatDuration } from '../../../lib/duration.ts'
 import { errorMessage } from '../../../lib/error-message.ts'
 import { KeyLocks } from '../../../lib/key-locks.ts'
 import type { Logger } from '../../../lib/logger.ts'
@@ -189,7 +190,8 @@ export class ExpirationManager {
       if (cap <= 0) throw new InvalidRequestError('past the max TTL, cannot renew')
       if (ttl > cap) {
         warnings.push(
-          `TTL of "${ttl}s" exceeded the effective max_ttl of "${cap}s"; TTL value is capped accordingly`,
+          // Durations as Go prints them, as Vault's CalculateTTL words this warning.
+          `TTL of "${formatDuration(ttl)}" exceeded the effective max_ttl of "${formatDuration(cap)}"; TTL value is capped accordingly`,
         )
         ttl = cap
       }
