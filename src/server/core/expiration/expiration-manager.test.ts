@@ -163,6 +163,25 @@ describe('expiration manager', () => {
     await manager.stop()
   })
 
+  it("answers a failed revocation in Vault's words: by id, by an exact id as prefix, and by prefix", async () => {
+    const { manager, issue, control } = await setup()
+    const a = await issue('a', 60)
+    await issue('b', 60)
+    control.failRevoke = true
+    const entry = 'failed to revoke entry: resp: (*logical.Response)(nil) err: database unreachable'
+    await assert.rejects(manager.revoke(a.leaseId), { status: 400, message: entry })
+    await assert.rejects(manager.revokePrefix(a.leaseId), {
+      status: 400,
+      message: `failed to revoke "${a.leaseId}": ${entry}`,
+    })
+    await assert.rejects(manager.revokePrefix('rows/creds/'), {
+      status: 400,
+      message: `failed to revoke "${a.leaseId}" (1 / 2): ${entry}`,
+    })
+    assert.ok(await manager.get(a.leaseId), 'the lease stays, to be retried')
+    await manager.stop()
+  })
+
   it('revokes by prefix and lists one level of lease ids', async () => {
     const { manager, issue, rowExists } = await setup()
     await issue('a', 60)

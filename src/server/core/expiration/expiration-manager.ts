@@ -223,17 +223,33 @@ export class ExpirationManager {
   async revokePrefix(prefix: string, options: { force?: boolean } = {}): Promise<number> {
     const clean = prefix.replace(/^\/+/, '')
     if (clean.includes('..')) throw new InvalidRequestError('invalid prefix')
-    let count = 0
+    // A prefix may name one lease exactly (Vault revokes just that lease), or a folder with or without its slash.
+    if (clean !== '' && !clean.endsWith('/') && (await this.get(clean))) {
+      try {
+        return (await this.revoke(clean, options)) ? 1 : 0
+      } catch (error) {
+        throw new InvalidRequestError(`failed to revoke "${clean}": ${errorMessage(error)}`)
+      }
+    }
+    const ids: string[] = []
     const walk = async (folder: string): Promise<void> => {
       for (const name of await this.#leases.list(folder)) {
         if (name.endsWith('/')) await walk(folder + name)
-        else if (await this.revoke(folder + name, options)) count++
+        else ids.push(folder + name)
       }
     }
-    // A prefix may name one lease exactly (Vault revokes just that lease), or a folder with or without its slash.
-    if (clean !== '' && !clean.endsWith('/') && (await this.get(clean)))
-      return (await this.revoke(clean, options)) ? 1 : 0
     await walk(clean === '' || clean.endsWith('/') ? clean : `${clean}/`)
+    let count = 0
+    for (const [index, leaseId] of ids.entries()) {
+      try {
+        if (await this.revoke(leaseId, options)) count++
+      } catch (error) {
+        // As Vault words it: which lease stopped the walk, and how far it had got.
+        throw new InvalidRequestError(
+          `failed to revoke "${leaseId}" (${index + 1} / ${ids.length}): ${errorMessage(error)}`,
+        )
+      }
+    }
     return count
   }
 
@@ -373,7 +389,10 @@ export class ExpirationManager {
         })
       } else {
         await this.#recordFailure(lease, error)
-        throw new InvalidRequestError(`failed to revoke lease "${lease.leaseId}": ${errorMessage(error)}`)
+        // Vault's words (revokeEntry): the backend answered no response, only the error.
+        throw new InvalidRequestError(
+          `failed to revoke entry: resp: (*logical.Response)(nil) err: ${errorMessage(error)}`,
+        )
       }
     }
     await this.#delete(lease)
