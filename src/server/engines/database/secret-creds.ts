@@ -31,12 +31,16 @@ export const credsSecret: SecretDefinition<DbState> = {
     const role = await loadRole(storage, internal.role)
     const now = system.now()
     let ttl = lease.increment > 0 ? lease.increment : role?.default_ttl || system.defaultLeaseTtl
-    // A renewal never reaches past the lease's max TTL counted from when it was issued.
-    if (internal.issued_at !== undefined && internal.max_ttl)
-      ttl = Math.max(
-        0,
-        Math.min(ttl, Math.floor((internal.issued_at + internal.max_ttl * 1000 - now) / 1000)),
-      )
+    // Vault's CalculateTTL: the role's max_ttl and the mount's maximum as they are now (a tightened role or mount
+    // shortens leases already out; the copy in the lease covers a deleted role), counted from when it was issued.
+    const roleMax = role ? role.max_ttl : (internal.max_ttl ?? 0)
+    const maxTtl = roleMax > 0 && roleMax < system.maxLeaseTtl ? roleMax : system.maxLeaseTtl
+    if (internal.issued_at !== undefined && maxTtl > 0) {
+      const left = Math.floor((internal.issued_at + maxTtl * 1000 - now) / 1000)
+      // Refused before the database is touched: a renewal to "now" would lock the user out while its lease lives.
+      if (left <= 0) throw new InvalidRequestError('past the max TTL, cannot renew')
+      ttl = Math.min(ttl, left)
+    }
     await withConfig({ storage, state, system }, internal.db_name, async (config, use) => {
       try {
         await use((connection) =>
