@@ -351,8 +351,10 @@ export class ExpirationManager {
    */
   #revokeShared(leaseId: string, force: boolean, dueMs?: number): Promise<boolean> {
     const running = this.#inFlight.get(leaseId)
-    // A caller joining an attempt shares its failure but not its success: each lease is counted revoked once.
-    if (running && !force) return running.then(() => false)
+    // A caller joining an attempt shares its failure; once it succeeded, the caller looks again on its own. The
+    // attempt may have been the expiry pass's, which leaves a lease renewed meanwhile: a revoke that took its
+    // "done" would answer while the lease lived on. Looked at again, a revoked lease is gone and counted once.
+    if (running && !force) return running.then(() => this.#revokeShared(leaseId, force, dueMs))
     const attempt = this.#locks
       .run(leaseId, async () => {
         const lease = await this.get(leaseId)
