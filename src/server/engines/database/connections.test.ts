@@ -66,4 +66,18 @@ describeUnless(await unmet(POSTGRES), 'database connections: closing under runni
     await connections.use('pg', config('changed-password'), (c) => c.verify(), now)
     await connections.closeAll()
   })
+
+  it('after closeAll (the mount is going away) a request still in flight opens no pool', async () => {
+    const connections = new Connections()
+    await connections.use('pg', config('unused-with-trust'), (c) => c.verify())
+    await connections.closeAll()
+    let ran = false
+    await assert.rejects(
+      connections.use('pg', config('unused-with-trust'), async () => {
+        ran = true
+      }),
+      /connections of this mount are closed/,
+    )
+    assert.equal(ran, false)
+  })
 })

@@ -21,6 +21,7 @@ export class Connections {
   readonly #open = new Map<string, Open>()
   /** Bumped by every close of a name: a caller that read its config before a close must not reopen the pool. */
   readonly #generations = new Map<string, number>()
+  #shut = false
 
   /** Read before the config, and handed to `use`, which refuses the config if the name was closed meanwhile. */
   generation(name: string): number {
@@ -53,6 +54,9 @@ export class Connections {
   async #acquire(name: string, config: DbConfig): Promise<Open> {
     const fingerprint = JSON.stringify(config)
     for (;;) {
+      // After closeAll (the mount is being disabled, or sealed) a request still in flight opens nothing: a pool
+      // opened now would never be closed, and a user created through it would outlive its mount.
+      if (this.#shut) throw new UpstreamError('the database connections of this mount are closed')
       const current = this.#open.get(name)
       if (current === undefined) break
       if (current.fingerprint === fingerprint) {
@@ -88,7 +92,9 @@ export class Connections {
     await current.connection.close().catch(() => {})
   }
 
+  /** Close every pool for good: the mount is going away. */
   async closeAll(): Promise<void> {
+    this.#shut = true
     await Promise.all([...this.#open.keys()].map((name) => this.close(name)))
   }
 }
