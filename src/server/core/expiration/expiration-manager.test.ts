@@ -196,6 +196,25 @@ describe('expiration manager', () => {
     await manager.stop()
   })
 
+  it("a token's leases made due before it is deleted are revoked after a restart, though their revocation never ran", async () => {
+    const { manager, make, issue, rowExists, clock } = await setup()
+    const a = await issue('a', 3600, { tokenHash: 'tok1' })
+    await issue('b', 3600, { tokenHash: 'tok1' })
+    await issue('c', 3600, { tokenHash: 'tok2' })
+    await manager.expediteByToken('tok1')
+    // What the token store does before deleting the token; the server stops before the leases are revoked.
+    await assert.rejects(manager.renew(a.leaseId, 60), { message: 'lease expired' })
+    await manager.stop()
+    const restarted = make()
+    await restarted.start()
+    clock.advance(1)
+    assert.equal(await restarted.tick(), 2)
+    assert.equal(await rowExists('a'), false)
+    assert.equal(await rowExists('b'), false)
+    assert.equal(await rowExists('c'), true, "another token's lease is left alone")
+    await restarted.stop()
+  })
+
   it("revokes a token's leases with the token, and tidy revokes leases of tokens that are gone", async () => {
     const { manager, issue, rowExists, physical } = await setup()
     await issue('a', 60, { tokenHash: 'aa'.repeat(32) })
