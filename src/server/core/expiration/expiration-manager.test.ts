@@ -196,20 +196,24 @@ describe('expiration manager', () => {
     await manager.stop()
   })
 
-  it("a token's leases made due before it is deleted are revoked after a restart, though their revocation never ran", async () => {
+  it("leases made due (a token's before it is deleted, an async revoke's) are revoked after a restart, though their revocation never ran", async () => {
     const { manager, make, issue, rowExists, clock } = await setup()
     const a = await issue('a', 3600, { tokenHash: 'tok1' })
     await issue('b', 3600, { tokenHash: 'tok1' })
     await issue('c', 3600, { tokenHash: 'tok2' })
+    const d = await issue('d', 3600)
     await manager.expediteByToken('tok1')
-    // What the token store does before deleting the token; the server stops before the leases are revoked.
+    // What the token store does before deleting the token, and sys/leases/revoke with sync=false before it answers;
+    // the server stops before the leases are revoked.
+    await manager.expedite(d.leaseId)
     await assert.rejects(manager.renew(a.leaseId, 60), { message: 'lease expired' })
     await manager.stop()
     const restarted = make()
     await restarted.start()
     clock.advance(1)
-    assert.equal(await restarted.tick(), 2)
+    assert.equal(await restarted.tick(), 3)
     assert.equal(await rowExists('a'), false)
+    assert.equal(await rowExists('d'), false)
     assert.equal(await rowExists('b'), false)
     assert.equal(await rowExists('c'), true, "another token's lease is left alone")
     await restarted.stop()

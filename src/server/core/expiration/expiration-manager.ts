@@ -265,17 +265,23 @@ export class ExpirationManager {
       names.map(async (name) => {
         const raw = await this.#storage.get(folder + name)
         if (!raw) return
-        const leaseId = Buffer.from(raw).toString('utf8')
-        if (!isLeaseId(leaseId)) return
-        await this.#locks.run(leaseId, async () => {
-          const lease = await this.get(leaseId)
-          const now = this.#clock.now()
-          if (!lease || lease.irrevocable || lease.dueAt <= now) return
-          // Expired too, as Vault's lazy revocation does: no renewal moves it out again meanwhile.
-          await this.#reindex(lease, { ...lease, dueAt: now, expireTime: Math.min(lease.expireTime, now) })
-        })
+        await this.expedite(Buffer.from(raw).toString('utf8'))
       }),
     )
+  }
+
+  /**
+   * Store a lease as expired and due now, so the expiry loop revokes it even if the revocation about to be started
+   * is lost to a stop (Vault's lazy revocation). No renewal moves it out again.
+   */
+  async expedite(leaseId: string): Promise<void> {
+    if (!isLeaseId(leaseId)) return
+    await this.#locks.run(leaseId, async () => {
+      const lease = await this.get(leaseId)
+      const now = this.#clock.now()
+      if (!lease || lease.irrevocable || lease.dueAt <= now) return
+      await this.#reindex(lease, { ...lease, dueAt: now, expireTime: Math.min(lease.expireTime, now) })
+    })
   }
 
   /** Revoke every lease a token created; failures are left to the retry loop, so token revocation proceeds. */
