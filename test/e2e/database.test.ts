@@ -1,6 +1,8 @@
 // The database engine through HTTP and core's leases: creds/ returns a lease; sys/leases/revoke and expiry drop the user.
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { after, before, it } from 'node:test'
+import mysql from 'mysql2/promise'
 import { run } from '../../src/cli/test-io.ts'
 import { canLoginMariaDb, eventually } from '../../src/server/engines/database/test-helpers.ts'
 import { mariaDbEngine } from '../helpers/mariadb-engine.ts'
@@ -40,6 +42,51 @@ describeUnless(await unmet(MARIADB), 'database engine over HTTP with leases', ()
       async () => !(await canLoginMariaDb(username, password)),
       'the revoked user can no longer log in',
     )
+  })
+
+  it('an asynchronous revoke stores the lease as expired before it answers 202', async () => {
+    const lock = `async_revoke_${randomBytes(4).toString('hex')}`
+    // The revocation waits on a named lock the test holds, so the answer comes while it is still running.
+    const role = await t.call('POST', 'database/roles/held', {
+      body: {
+        db_name: 'maria',
+        creation_statements: ["CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}'"],
+        revocation_statements: [
+          `DO GET_LOCK('${lock}', 60)`,
+          "DROP USER IF EXISTS '{{name}}'@'%'",
+          `DO RELEASE_LOCK('${lock}')`,
+        ],
+        default_ttl: '1h',
+      },
+    })
+    assert.equal(role.status, 204, JSON.stringify(role.body))
+    const creds = await t.call('GET', 'database/creds/held')
+    const { username, password } = creds.body.data
+    const admin = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root', password: '' })
+    try {
+      await admin.query('DO GET_LOCK(?, 60)', [lock])
+      try {
+        const revoke = await t.call('PUT', 'sys/leases/revoke', {
+          body: { lease_id: creds.body.lease_id, sync: false },
+        })
+        assert.equal(revoke.status, 202)
+        // Stored as due now: a stop before the revocation finishes leaves it to the expiry pass, not to its TTL.
+        const shown = await t.call('PUT', 'sys/leases/lookup', { body: { lease_id: creds.body.lease_id } })
+        assert.equal(shown.status, 200)
+        assert.equal(shown.body.data.ttl, 0)
+      } finally {
+        await admin.query('DO RELEASE_LOCK(?)', [lock])
+      }
+    } finally {
+      await admin.end()
+    }
+    await eventually(
+      async () =>
+        (await t.call('PUT', 'sys/leases/lookup', { body: { lease_id: creds.body.lease_id } })).status ===
+        400,
+      'the revocation completes once the lock is free',
+    )
+    assert.equal(await canLoginMariaDb(username, password), false)
   })
 
   it('revoking the token that asked for credentials revokes their lease and drops the user', async () => {

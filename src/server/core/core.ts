@@ -595,7 +595,9 @@ export class Core {
       const cubbyhole = mounts.router.get('cubbyhole/')!.backend.storage
       tokens.onRevoke((idHash) => deletePrefix(cubbyhole, cubbyholePrefix(idHash)))
       await expiration.start()
-      // Revoking a token revokes the leases it created (a failure is retried by the expiry loop).
+      // Revoking a token revokes the leases it created (a failure is retried by the expiry loop). They are made due
+      // first, so a stop between the token's deletion and their revocation does not leave them to their TTL.
+      tokens.beforeDelete((idHash) => expiration.expediteByToken(idHash))
       tokens.onRevoke((idHash) => expiration.revokeByToken(idHash))
       // A subscriber whose token is revoked (or expires) is disconnected.
       tokens.onRevoke(async (idHash) => this.subscriptions.tokenRevoked(idHash))

@@ -40,7 +40,9 @@ export function leasePaths(services: LeasePathServices) {
   const revoke = async (ctx: LeaseCtx) => {
     const id = leaseIdOf(ctx)
     if (ctx.input.sync === false) {
-      // Asynchronous revocation: accepted now; a failure is retried by the expiry loop and shown by lookup.
+      // Asynchronous revocation: accepted now; a failure is retried by the expiry loop and shown by lookup. The lease
+      // is stored as due first, so a stop before the revocation runs does not lose what was accepted.
+      await services.expiration.expedite(id)
       services.expiration.revoke(id).catch(() => undefined)
       return { status: 202, data: null }
     }

@@ -1,4 +1,5 @@
 // Leases: register, look up, renew, revoke (one, by prefix, by token), expire on time, retry failed revocations.
+import { formatDuration } from '../../../lib/duration.ts'
 import { errorMessage } from '../../../lib/error-message.ts'
 import { KeyLocks } from '../../../lib/key-locks.ts'
 import type { Logger } from '../../../lib/logger.ts'
@@ -189,7 +190,8 @@ export class ExpirationManager {
       if (cap <= 0) throw new InvalidRequestError('past the max TTL, cannot renew')
       if (ttl > cap) {
         warnings.push(
-          `TTL of "${ttl}s" exceeded the effective max_ttl of "${cap}s"; TTL value is capped accordingly`,
+          // Durations as Go prints them, as Vault's CalculateTTL words this warning.
+          `TTL of "${formatDuration(ttl)}" exceeded the effective max_ttl of "${formatDuration(cap)}"; TTL value is capped accordingly`,
         )
         ttl = cap
       }
@@ -221,18 +223,65 @@ export class ExpirationManager {
   async revokePrefix(prefix: string, options: { force?: boolean } = {}): Promise<number> {
     const clean = prefix.replace(/^\/+/, '')
     if (clean.includes('..')) throw new InvalidRequestError('invalid prefix')
-    let count = 0
+    // A prefix may name one lease exactly (Vault revokes just that lease), or a folder with or without its slash.
+    if (clean !== '' && !clean.endsWith('/') && (await this.get(clean))) {
+      try {
+        return (await this.revoke(clean, options)) ? 1 : 0
+      } catch (error) {
+        throw new InvalidRequestError(`failed to revoke "${clean}": ${errorMessage(error)}`)
+      }
+    }
+    const ids: string[] = []
     const walk = async (folder: string): Promise<void> => {
       for (const name of await this.#leases.list(folder)) {
         if (name.endsWith('/')) await walk(folder + name)
-        else if (await this.revoke(folder + name, options)) count++
+        else ids.push(folder + name)
       }
     }
-    // A prefix may name one lease exactly (Vault revokes just that lease), or a folder with or without its slash.
-    if (clean !== '' && !clean.endsWith('/') && (await this.get(clean)))
-      return (await this.revoke(clean, options)) ? 1 : 0
     await walk(clean === '' || clean.endsWith('/') ? clean : `${clean}/`)
+    let count = 0
+    for (const [index, leaseId] of ids.entries()) {
+      try {
+        if (await this.revoke(leaseId, options)) count++
+      } catch (error) {
+        // As Vault words it: which lease stopped the walk, and how far it had got.
+        throw new InvalidRequestError(
+          `failed to revoke "${leaseId}" (${index + 1} / ${ids.length}): ${errorMessage(error)}`,
+        )
+      }
+    }
     return count
+  }
+
+  /**
+   * Make every lease a token created due now, stored, before the token itself is deleted: should the server stop
+   * between the token's deletion and the revocation of its leases, the expiry loop still revokes them after the
+   * restart instead of leaving them to their TTL.
+   */
+  async expediteByToken(tokenHash: string): Promise<void> {
+    const folder = `token/${tokenHash}/`
+    const names = await this.#storage.list(folder)
+    await Promise.all(
+      names.map(async (name) => {
+        const raw = await this.#storage.get(folder + name)
+        if (!raw) return
+        await this.expedite(Buffer.from(raw).toString('utf8'))
+      }),
+    )
+  }
+
+  /**
+   * Store a lease as expired and due now, so the expiry loop revokes it even if the revocation about to be started
+   * is lost to a stop (Vault's lazy revocation). No renewal moves it out again.
+   */
+  async expedite(leaseId: string): Promise<void> {
+    if (!isLeaseId(leaseId)) return
+    await this.#locks.run(leaseId, async () => {
+      const lease = await this.get(leaseId)
+      const now = this.#clock.now()
+      if (!lease || lease.irrevocable || lease.dueAt <= now) return
+      await this.#reindex(lease, { ...lease, dueAt: now, expireTime: Math.min(lease.expireTime, now) })
+    })
   }
 
   /** Revoke every lease a token created; failures are left to the retry loop, so token revocation proceeds. */
@@ -333,8 +382,10 @@ export class ExpirationManager {
    */
   #revokeShared(leaseId: string, force: boolean, dueMs?: number): Promise<boolean> {
     const running = this.#inFlight.get(leaseId)
-    // A caller joining an attempt shares its failure but not its success: each lease is counted revoked once.
-    if (running && !force) return running.then(() => false)
+    // A caller joining an attempt shares its failure; once it succeeded, the caller looks again on its own. The
+    // attempt may have been the expiry pass's, which leaves a lease renewed meanwhile: a revoke that took its
+    // "done" would answer while the lease lived on. Looked at again, a revoked lease is gone and counted once.
+    if (running && !force) return running.then(() => this.#revokeShared(leaseId, force, dueMs))
     const attempt = this.#locks
       .run(leaseId, async () => {
         const lease = await this.get(leaseId)
@@ -371,7 +422,10 @@ export class ExpirationManager {
         })
       } else {
         await this.#recordFailure(lease, error)
-        throw new InvalidRequestError(`failed to revoke lease "${lease.leaseId}": ${errorMessage(error)}`)
+        // Vault's words (revokeEntry): the backend answered no response, only the error.
+        throw new InvalidRequestError(
+          `failed to revoke entry: resp: (*logical.Response)(nil) err: ${errorMessage(error)}`,
+        )
       }
     }
     await this.#delete(lease)

@@ -144,6 +144,38 @@ describe('lease renew vs revoke on SQLite', () => {
     await done()
   })
 
+  it('a revoke that arrives while the expiry pass waits behind a renewal still revokes the lease', async () => {
+    const { manager, issue, clock, control, rowExists } = await setup()
+    const { leaseId } = await issue('j', 10)
+    clock.advance(9)
+    let release: () => void = () => {}
+    control.renewGate = new Promise((resolve) => {
+      release = resolve
+    })
+    let reached: () => void = () => {}
+    const atBackend = new Promise<void>((resolve) => {
+      reached = resolve
+    })
+    control.onRenew = () => reached()
+    // The renewal holds the lease's lock; the lease falls due and the expiry pass queues behind it.
+    const renewing = manager.renew(leaseId, 60)
+    await atBackend
+    clock.advance(1)
+    const expiring = manager.tick()
+    // In-memory storage: one turn of the event loop lets the pass take the due lease and queue its attempt.
+    await new Promise((resolve) => setImmediate(resolve))
+    // This revoke meets the expiry's attempt in flight; that attempt finds the lease renewed and leaves it.
+    const revoking = manager.revoke(leaseId)
+    release()
+    await renewing
+    await expiring
+    assert.equal(await revoking, true, 'the revoke reports the lease it revoked')
+    assert.equal(await manager.get(leaseId), undefined, 'after the revoke answered, the lease is gone')
+    assert.equal(await rowExists('j'), false, 'and so is its secret')
+    await assert.rejects(manager.renew(leaseId, 60), { message: 'lease not found' })
+    await manager.stop()
+  })
+
   it('refuses to renew an expired lease, a revoked one, and one past its max TTL (as Vault words it)', async () => {
     const { manager, issue, clock, control, done } = await onSqlite()
     const a = await issue('a', 10)

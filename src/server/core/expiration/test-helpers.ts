@@ -24,6 +24,8 @@ export interface Control {
   renewWrites?: number
   /** Called as a renewal reaches the backend, so a test can act between the manager's checks and its write. */
   onRenew?: () => void
+  /** Awaited by a renewal at the backend, holding the lease's lock until the test lets it go. */
+  renewGate?: Promise<void>
 }
 
 /** A backend whose secrets are rows in its own storage; revoking deletes the row, and can be made to fail. */
@@ -42,6 +44,7 @@ export function rowsBackend(control: Control) {
         // Renewing writes too (a database engine extends the user's validity), so on SQLite it is a real await gap.
         renew: async ({ storage }, internal, lease) => {
           control.onRenew?.()
+          if (control.renewGate) await control.renewGate
           for (let i = 0; i < (control.renewWrites ?? 1); i++)
             await storage.put(`renewals/${internal['name']}`, Buffer.from(String(lease.increment)))
           return { ttl: control.renewTtl ?? lease.increment }

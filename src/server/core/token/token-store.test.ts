@@ -81,6 +81,20 @@ describe('token store on SQLite under concurrent requests', () => {
     }
   })
 
+  it('runs the before-delete listeners while the entry is still stored, and the revoke listeners after', async () => {
+    const { token, entry } = await store.create(base)
+    const seen: string[] = []
+    const stored = async () => ((await (await reopened()).lookup(token)) ? 'stored' : 'gone')
+    store.beforeDelete(async (idHash) => {
+      if (idHash === entry.idHash) seen.push(`before: ${await stored()}`)
+    })
+    store.onRevoke(async (idHash) => {
+      if (idHash === entry.idHash) seen.push(`after: ${await stored()}`)
+    })
+    await store.revokeTree(entry.idHash)
+    assert.deepEqual(seen, ['before: stored', 'after: gone'])
+  })
+
   it('a lookup racing a revocation never brings the token back, in memory or in storage', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const { token, entry } = await store.create(base)

@@ -55,6 +55,7 @@ export class TokenStore {
   readonly #revoking = new Map<string, Promise<void>>()
   readonly #hashes = new Map<string, string>()
   readonly #revokeListeners: ((idHash: string, entry: TokenEntry) => Promise<unknown>)[] = []
+  readonly #beforeDeleteListeners: ((idHash: string) => Promise<unknown>)[] = []
   /** Token expiries; only the soon-due part is in memory, so unseal does not read every token. */
   readonly #due: DueIndex
   #batch: BatchTokenCodec | undefined
@@ -477,6 +478,7 @@ export class TokenStore {
     const entry = await this.#locks.run(idHash, async () => {
       const stored = this.#cache.get(idHash) ?? (await this.#read(idHash))
       if (stored) {
+        for (const listener of this.#beforeDeleteListeners) await listener(idHash)
         const ops: StorageOp[] = [
           { op: 'delete', key: keys.id(idHash) },
           { op: 'delete', key: keys.accessor(stored.accessor) },
@@ -505,6 +507,14 @@ export class TokenStore {
    */
   onRevoke(listener: (idHash: string, entry: TokenEntry) => Promise<unknown>): void {
     this.#revokeListeners.push(listener)
+  }
+
+  /**
+   * Run `listener` before a token's entry is deleted, under its lock, so what it stores is in place should the
+   * server stop before the onRevoke listeners run (core marks the token's leases due this way).
+   */
+  beforeDelete(listener: (idHash: string) => Promise<unknown>): void {
+    this.#beforeDeleteListeners.push(listener)
   }
 
   #remember(entry: TokenEntry): void {

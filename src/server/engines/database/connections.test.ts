@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { describeUnless, POSTGRES, unmet } from '../../../../test/helpers/requirements.ts'
-import { Connections } from './connections.ts'
+import { Connections, StaleConfigError } from './connections.ts'
 import type { DbConfig } from './model.ts'
 
 const config = (password: string): DbConfig => ({
@@ -41,5 +41,43 @@ describeUnless(await unmet(POSTGRES), 'database connections: closing under runni
       [],
     )
     await connections.closeAll()
+  })
+
+  it('a caller that read its config before a close is refused instead of reopening a pool nobody closes', async () => {
+    const connections = new Connections()
+    const seen = connections.generation('pg')
+    await connections.close('pg')
+    let ran = false
+    await assert.rejects(
+      connections.use(
+        'pg',
+        config('unused-with-trust'),
+        async () => {
+          ran = true
+        },
+        seen,
+      ),
+      StaleConfigError,
+    )
+    assert.equal(ran, false, 'nothing ran on the stale config')
+    // A caller that read the config after the close proceeds; a reopen for a changed config refuses nobody.
+    const now = connections.generation('pg')
+    await connections.use('pg', config('unused-with-trust'), (c) => c.verify(), now)
+    await connections.use('pg', config('changed-password'), (c) => c.verify(), now)
+    await connections.closeAll()
+  })
+
+  it('after closeAll (the mount is going away) a request still in flight opens no pool', async () => {
+    const connections = new Connections()
+    await connections.use('pg', config('unused-with-trust'), (c) => c.verify())
+    await connections.closeAll()
+    let ran = false
+    await assert.rejects(
+      connections.use('pg', config('unused-with-trust'), async () => {
+        ran = true
+      }),
+      /connections of this mount are closed/,
+    )
+    assert.equal(ran, false)
   })
 })

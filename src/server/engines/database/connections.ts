@@ -14,8 +14,19 @@ interface Open {
   drained?: () => void
 }
 
+/** Thrown by `use` when the config was closed (rewritten, reset or deleted) after the caller read it. */
+export class StaleConfigError extends Error {}
+
 export class Connections {
   readonly #open = new Map<string, Open>()
+  /** Bumped by every close of a name: a caller that read its config before a close must not reopen the pool. */
+  readonly #generations = new Map<string, number>()
+  #shut = false
+
+  /** Read before the config, and handed to `use`, which refuses the config if the name was closed meanwhile. */
+  generation(name: string): number {
+    return this.#generations.get(name) ?? 0
+  }
 
   /**
    * Run `fn` on the open connection for `name` (opened, or reopened if the config changed). A reset, rewrite or
@@ -26,9 +37,13 @@ export class Connections {
     name: string,
     config: DbConfig,
     fn: (connection: DatabaseConnection) => Promise<T>,
+    generation?: number,
   ): Promise<T> {
     const open = await this.#acquire(name, config)
     try {
+      // Checked once the pool is held (a close waits for its users): a config read before a rewrite, reset or delete
+      // would otherwise reopen a pool nobody closes, or act on a database the config no longer names.
+      if (generation !== undefined && this.generation(name) !== generation) throw new StaleConfigError()
       return await fn(open.connection)
     } finally {
       if (--open.users === 0) open.drained?.()
@@ -39,6 +54,9 @@ export class Connections {
   async #acquire(name: string, config: DbConfig): Promise<Open> {
     const fingerprint = JSON.stringify(config)
     for (;;) {
+      // After closeAll (the mount is being disabled, or sealed) a request still in flight opens nothing: a pool
+      // opened now would never be closed, and a user created through it would outlive its mount.
+      if (this.#shut) throw new UpstreamError('the database connections of this mount are closed')
       const current = this.#open.get(name)
       if (current === undefined) break
       if (current.fingerprint === fingerprint) {
@@ -46,7 +64,7 @@ export class Connections {
         return current
       }
       // Looked up again after the close: another caller may have opened the new config meanwhile.
-      await this.close(name)
+      await this.#close(name)
     }
     const open: Open = {
       connection: pluginFor(config.plugin_name).open(settingsOf(config)),
@@ -57,7 +75,13 @@ export class Connections {
     return open
   }
 
+  /** Close the pool of `name`, and make every caller that read its config before now read it again. */
   async close(name: string): Promise<void> {
+    this.#generations.set(name, this.generation(name) + 1)
+    await this.#close(name)
+  }
+
+  async #close(name: string): Promise<void> {
     const current = this.#open.get(name)
     if (current === undefined) return
     this.#open.delete(name)
@@ -68,7 +92,9 @@ export class Connections {
     await current.connection.close().catch(() => {})
   }
 
+  /** Close every pool for good: the mount is going away. */
   async closeAll(): Promise<void> {
+    this.#shut = true
     await Promise.all([...this.#open.keys()].map((name) => this.close(name)))
   }
 }
@@ -78,7 +104,12 @@ export class Connections {
  * anything the database answered or failed to answer is a 502.
  */
 export function databaseError(error: unknown, secrets: (string | undefined)[], what: string): Error {
-  if (error instanceof InvalidRequestError || error instanceof UpstreamError) return error
+  if (
+    error instanceof InvalidRequestError ||
+    error instanceof UpstreamError ||
+    error instanceof StaleConfigError
+  )
+    return error
   let message = errorMessage(error)
   for (const secret of secrets) {
     if (secret && secret.length >= 3) {

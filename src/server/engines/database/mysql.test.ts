@@ -149,6 +149,49 @@ describeUnless(await unmet(MARIADB), 'database engine: MariaDB', () => {
     assert.equal(await canLoginMariaDb(user, second['password'] as string), false)
   })
 
+  it('a static-creds read during a rotation waits for it, never answering the password the rotation replaced', async () => {
+    const user = uniqueName('static')
+    const lock = uniqueName('rotation_hold')
+    cleanupUsers.push(user)
+    await admin.query(`CREATE USER ?@'%' IDENTIFIED BY 'Initial-pw-1'`, [user])
+    // The rotation changes the password, then waits for a named lock the test holds: the window between the
+    // database change and the stored role is held open for as long as the test needs.
+    await db.call('update', 'static-roles/held', {
+      db_name: 'maria',
+      username: user,
+      rotation_period: '1h',
+      rotation_statements: [
+        "ALTER USER '{{name}}'@'%' IDENTIFIED BY '{{password}}'",
+        `DO GET_LOCK('${lock}', 60)`,
+        `DO RELEASE_LOCK('${lock}')`,
+      ],
+    })
+    const before = (await db.call('read', 'static-creds/held'))!.data!['password'] as string
+    await admin.query('DO GET_LOCK(?, 60)', [lock])
+    let reading: Promise<unknown> | undefined
+    try {
+      const rotating = db.call('update', 'rotate-role/held')
+      // Once the rotation waits on the lock, its new password is already in the database.
+      const waiting = async () => {
+        const [rows] = await admin.query<mysql.RowDataPacket[]>(
+          'SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE ?',
+          [`DO GET_LOCK('${lock}'%`],
+        )
+        return Number(rows[0]?.['n']) > 0
+      }
+      while (!(await waiting())) await new Promise((resolve) => setTimeout(resolve, 20))
+      assert.equal(await canLoginMariaDb(user, before), false, 'the database already has the new password')
+      reading = db.call('read', 'static-creds/held')
+      await admin.query('DO RELEASE_LOCK(?)', [lock])
+      await rotating
+    } finally {
+      await admin.query('DO RELEASE_LOCK(?)', [lock])
+    }
+    const read = (await reading)! as { data: Record<string, unknown> }
+    assert.notEqual(read.data['password'], before)
+    assert.equal(await canLoginMariaDb(user, read.data['password'] as string), true)
+  })
+
   it('rotate-root changes the configured admin password so only the engine knows it', async () => {
     const rootUser = uniqueName('admin')
     cleanupUsers.push(rootUser)

@@ -15,10 +15,10 @@ import {
   roleKey,
 } from './model.ts'
 import { aclRules } from './plugins/redis.ts'
-import { configForUse } from './root-credentials.ts'
 import type { DbState } from './state.ts'
 import { parseStatements } from './templating.ts'
 import { checkUsernameTemplate, renderUsername } from './username-template.ts'
+import { withConfig } from './with-config.ts'
 
 const roleFields = {
   name: f.string({ required: true }),
@@ -122,36 +122,41 @@ export const credsPath = definePath<{ name: ReturnType<typeof f.string> }, DbSta
       const name = checkName(input.name!, 'role')
       const role = await loadRole(storage, name)
       if (!role) throw new InvalidRequestError(`unknown role: ${name}`)
-      const config = await configForUse({ storage, state, system }, role.db_name)
-      if (!config) throw new InvalidRequestError(`could not find database config "${role.db_name}"`)
-      if (!roleAllowed(config, name))
-        throw new InvalidRequestError(`"${name}" is not an allowed role for database "${role.db_name}"`)
-      const maxTtl = Math.min(role.max_ttl || system.maxLeaseTtl, system.maxLeaseTtl)
-      const ttl = Math.min(role.default_ttl || system.defaultLeaseTtl, maxTtl)
       const now = system.now()
-      const template =
-        role.username_template ||
-        config.username_template ||
-        pluginFor(config.plugin_name).defaultUsernameTemplate
-      const username = renderUsername(
-        template,
-        { DisplayName: request.caller?.displayName ?? '', RoleName: name },
-        now,
+      const { username, password, ttl, maxTtl } = await withConfig(
+        { storage, state, system },
+        role.db_name,
+        async (config, use) => {
+          if (!roleAllowed(config, name))
+            throw new InvalidRequestError(`"${name}" is not an allowed role for database "${role.db_name}"`)
+          const maxTtl = Math.min(role.max_ttl || system.maxLeaseTtl, system.maxLeaseTtl)
+          const ttl = Math.min(role.default_ttl || system.defaultLeaseTtl, maxTtl)
+          const template =
+            role.username_template ||
+            config.username_template ||
+            pluginFor(config.plugin_name).defaultUsernameTemplate
+          const username = renderUsername(
+            template,
+            { DisplayName: request.caller?.displayName ?? '', RoleName: name },
+            now,
+          )
+          const password = await system.generatePassword(config.password_policy || undefined)
+          try {
+            await use((connection) =>
+              connection.newUser({
+                username,
+                password,
+                expiration: new Date(now + ttl * 1000),
+                statements: role.creation_statements,
+                rollbackStatements: role.rollback_statements,
+              }),
+            )
+          } catch (error) {
+            throw databaseError(error, [config.password, password], 'unable to create database user')
+          }
+          return { username, password, ttl, maxTtl }
+        },
       )
-      const password = await system.generatePassword(config.password_policy || undefined)
-      try {
-        await state.connections.use(role.db_name, config, (connection) =>
-          connection.newUser({
-            username,
-            password,
-            expiration: new Date(now + ttl * 1000),
-            statements: role.creation_statements,
-            rollbackStatements: role.rollback_statements,
-          }),
-        )
-      } catch (error) {
-        throw databaseError(error, [config.password, password], 'unable to create database user')
-      }
       system.log('info', 'created database user', { role: name, db_name: role.db_name, username })
       return {
         data: { username, password },

@@ -170,9 +170,11 @@ export const staticCredsPath = definePath<{ name: ReturnType<typeof f.string> },
   fields: { name: f.string({ required: true }) },
   help: "The static role's current password and how long until it is rotated.",
   operations: {
-    read: async ({ storage, system, input }) => {
+    read: async ({ storage, state, system, input }) => {
       const name = checkName(input.name!, 'role')
-      const role = await loadStaticRole(storage, name)
+      // Read behind any rotation in flight: between its database change and its store, the stored password no
+      // longer works.
+      const role = await state.run(staticRoleKey(name), () => loadStaticRole(storage, name))
       if (!role) throw new InvalidRequestError(`unknown role: ${name}`)
       const regular = nextRegularRotation(role, role.last_vault_rotation, system.now())
       return {

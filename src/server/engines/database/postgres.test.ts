@@ -29,7 +29,7 @@ describeUnless(await unmet(POSTGRES), 'database engine: PostgreSQL (shared serve
       connection_url: URL_TEMPLATE,
       username: 'postgres',
       password: 'unused-with-trust',
-      allowed_roles: ['ro', 'do-block'],
+      allowed_roles: ['ro', 'do-block', 'shrink'],
     })
   })
   after(() => db?.close())
@@ -71,6 +71,35 @@ describeUnless(await unmet(POSTGRES), 'database engine: PostgreSQL (shared serve
     await assert.rejects(session.query('SELECT 1'), 'the open session was terminated')
     await session.end().catch(() => {})
     assert.equal(await canLogin(username, password), false)
+  })
+
+  it("renews within the role's max_ttl as it is now, and past it fails without touching the user", async () => {
+    await db.call('update', 'roles/shrink', {
+      db_name: 'pg',
+      creation_statements:
+        "CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';",
+      default_ttl: '10m',
+      max_ttl: '1h',
+    })
+    const creds = await db.call('read', 'creds/shrink')
+    const { username } = creds!.data as { username: string }
+    const admin = new pg.Client({ host: '127.0.0.1', port: 5432, database: 'test', user: 'postgres' })
+    await admin.connect()
+    const validUntil = async () =>
+      (await admin.query('SELECT rolvaliduntil FROM pg_roles WHERE rolname = $1', [username])).rows[0]
+        .rolvaliduntil as Date
+    try {
+      // An operator tightens the role: leases already out are renewed no further than its new max_ttl.
+      await db.call('update', 'roles/shrink', { max_ttl: '20m' })
+      assert.deepEqual(await db.renew(creds!.secret!.internal, 3600), { ttl: 1200 })
+      db.clock.now += 1200_000
+      const before = await validUntil()
+      await assert.rejects(db.renew(creds!.secret!.internal, 60), /past the max TTL, cannot renew/)
+      assert.deepEqual(await validUntil(), before, 'a refused renewal leaves VALID UNTIL alone')
+      await db.revoke(creds!.secret!.internal)
+    } finally {
+      await admin.end()
+    }
   })
 
   it('keeps a DO block with inner semicolons as one statement', async () => {

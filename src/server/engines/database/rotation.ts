@@ -9,8 +9,8 @@ import { databaseError } from './connections.ts'
 import { nextCronTime, parseCron } from './cron.ts'
 import { staticRotationEvent } from './db-events.ts'
 import { loadStaticRole, type StaticRole, saveStaticRole, staticRoleKey } from './model.ts'
-import { configForUse } from './root-credentials.ts'
 import type { DbState } from './state.ts'
+import { withConfig } from './with-config.ts'
 
 /** A failed rotation is retried after 10s, doubling up to 5 minutes; the old password stays valid meanwhile. */
 const RETRY_BASE_MS = 10_000
@@ -52,24 +52,27 @@ export async function rotateStaticRole(
   return state.run(staticRoleKey(name), async () => {
     const role = await loadStaticRole(storage, name)
     if (!role) throw new InvalidRequestError(`unknown static role "${name}"`)
-    const config = await configForUse(ctx, role.db_name)
     const now = system.now()
     try {
-      if (!config) throw new InvalidRequestError(`could not find database config "${role.db_name}"`)
-      const password =
-        role.pending_password ?? (await system.generatePassword(config.password_policy || undefined))
-      if (!role.pending_password) await saveStaticRole(storage, name, { ...role, pending_password: password })
-      try {
-        await state.connections.use(role.db_name, config, (connection) =>
-          connection.setPassword(role.username, password, role.rotation_statements, false),
-        )
-      } catch (error) {
-        throw databaseError(
-          error,
-          [config.password, password, role.password],
-          'unable to rotate the static role',
-        )
-      }
+      // The password stays chosen across a retry on a rewritten config: it may be stored as pending already.
+      let chosen = role.pending_password
+      const password = await withConfig(ctx, role.db_name, async (config, use) => {
+        const password = chosen ?? (await system.generatePassword(config.password_policy || undefined))
+        if (chosen === undefined) await saveStaticRole(storage, name, { ...role, pending_password: password })
+        chosen = password
+        try {
+          await use((connection) =>
+            connection.setPassword(role.username, password, role.rotation_statements, false),
+          )
+        } catch (error) {
+          throw databaseError(
+            error,
+            [config.password, password, role.password],
+            'unable to rotate the static role',
+          )
+        }
+        return password
+      })
       const rotated: StaticRole = {
         ...role,
         password,

@@ -3,8 +3,8 @@ import { InvalidRequestError } from '../../../sdk/errors.ts'
 import type { SecretDefinition } from '../../../sdk/framework/backend.ts'
 import { databaseError } from './connections.ts'
 import { loadRole } from './model.ts'
-import { configForUse } from './root-credentials.ts'
 import type { DbState } from './state.ts'
+import { withConfig } from './with-config.ts'
 
 interface CredsInternal {
   username: string
@@ -28,45 +28,47 @@ export const credsSecret: SecretDefinition<DbState> = {
 
   renew: async ({ storage, state, system }, raw, lease) => {
     const internal = internalOf(raw)
-    const config = await configForUse({ storage, state, system }, internal.db_name)
-    if (!config) throw new InvalidRequestError(`could not find database config "${internal.db_name}"`)
     const role = await loadRole(storage, internal.role)
     const now = system.now()
     let ttl = lease.increment > 0 ? lease.increment : role?.default_ttl || system.defaultLeaseTtl
-    // A renewal never reaches past the lease's max TTL counted from when it was issued.
-    if (internal.issued_at !== undefined && internal.max_ttl)
-      ttl = Math.max(
-        0,
-        Math.min(ttl, Math.floor((internal.issued_at + internal.max_ttl * 1000 - now) / 1000)),
-      )
-    try {
-      await state.connections.use(internal.db_name, config, (connection) =>
-        connection.renewUser(
-          internal.username,
-          new Date(now + ttl * 1000),
-          role?.renew_statements ?? internal.renew_statements ?? [],
-        ),
-      )
-    } catch (error) {
-      throw databaseError(error, [config.password], 'unable to renew database user')
+    // Vault's CalculateTTL: the role's max_ttl and the mount's maximum as they are now (a tightened role or mount
+    // shortens leases already out; the copy in the lease covers a deleted role), counted from when it was issued.
+    const roleMax = role ? role.max_ttl : (internal.max_ttl ?? 0)
+    const maxTtl = roleMax > 0 && roleMax < system.maxLeaseTtl ? roleMax : system.maxLeaseTtl
+    if (internal.issued_at !== undefined && maxTtl > 0) {
+      const left = Math.floor((internal.issued_at + maxTtl * 1000 - now) / 1000)
+      // Refused before the database is touched: a renewal to "now" would lock the user out while its lease lives.
+      if (left <= 0) throw new InvalidRequestError('past the max TTL, cannot renew')
+      ttl = Math.min(ttl, left)
     }
+    await withConfig({ storage, state, system }, internal.db_name, async (config, use) => {
+      try {
+        await use((connection) =>
+          connection.renewUser(
+            internal.username,
+            new Date(now + ttl * 1000),
+            role?.renew_statements ?? internal.renew_statements ?? [],
+          ),
+        )
+      } catch (error) {
+        throw databaseError(error, [config.password], 'unable to renew database user')
+      }
+    })
     return { ttl }
   },
 
   revoke: async ({ storage, state, system }, raw) => {
     const internal = internalOf(raw)
-    const config = await configForUse({ storage, state, system }, internal.db_name)
-    if (!config) throw new InvalidRequestError(`could not find database config "${internal.db_name}"`)
     // The role's current statements win; the copy in the lease covers a role deleted since.
     const role = await loadRole(storage, internal.role)
     const statements = role?.revocation_statements ?? internal.revocation_statements ?? []
-    try {
-      await state.connections.use(internal.db_name, config, (connection) =>
-        connection.deleteUser(internal.username, statements),
-      )
-    } catch (error) {
-      throw databaseError(error, [config.password], 'unable to revoke database user')
-    }
+    await withConfig({ storage, state, system }, internal.db_name, async (config, use) => {
+      try {
+        await use((connection) => connection.deleteUser(internal.username, statements))
+      } catch (error) {
+        throw databaseError(error, [config.password], 'unable to revoke database user')
+      }
+    })
     system.log('info', 'revoked database user', {
       role: internal.role,
       db_name: internal.db_name,
