@@ -95,7 +95,11 @@ async function createToken(
     input.policies ?? (role?.allowedPolicies.length ? role.allowedPolicies : parentPolicies)
   ).map((p) => p.toLowerCase())
   const noDefault = input.no_default_policy ?? role?.noDefaultPolicy ?? false
-  if (role) {
+  // As Vault: only a role that names allowed or disallowed policies replaces the parent's authority; through a
+  // role that names neither, a caller without sudo is held to a subset of its own policies like any child.
+  const roleLimitsPolicies =
+    role !== undefined && (role.allowedPolicies.length > 0 || role.disallowedPolicies.length > 0)
+  if (role && roleLimitsPolicies) {
     const disallowed = policies.filter((p) => role.disallowedPolicies.includes(p))
     if (disallowed.length > 0)
       throw new InvalidRequestError(`token policies (${disallowed.join(', ')}) are disallowed by the role`)
@@ -106,7 +110,7 @@ async function createToken(
           `token policies (${outside.join(', ')}) must be subset of the role's allowed policies`,
         )
     }
-  } else if (!isRoot && !privileged) {
+  } else if (!privileged) {
     const outside = policies.filter((p) => p !== 'default' && !parentPolicies.includes(p))
     if (outside.length > 0) throw new InvalidRequestError('child policies must be subset of parent')
   }
@@ -158,6 +162,7 @@ async function createToken(
       ? `auth/token/create/${role.name}${role.pathSuffix ? `/${role.pathSuffix}` : ''}`
       : `auth/token/${ctx.request.path}`,
     role: role?.name ?? '',
+    ...(role?.boundCidrs?.length ? { boundCidrs: role.boundCidrs } : {}),
     // As in Vault, a token created by an entity's token acts for the same entity (and gets its identity policies).
     entityId: parent.entry.entityId,
     ...(input.id !== undefined ? { id: input.id } : {}),

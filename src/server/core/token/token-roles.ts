@@ -1,5 +1,6 @@
 // auth/token/roles/:role_name: named templates that constrain the tokens created through them.
 
+import { invalidCidrs } from '../../../lib/cidr.ts'
 import { KeyLocks } from '../../../lib/key-locks.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath, type PolicyHolder } from '../../../sdk/framework/backend.ts'
@@ -22,6 +23,8 @@ export interface TokenRole {
   numUses: number
   noDefaultPolicy: boolean
   tokenType: string
+  /** token_bound_cidrs: tokens made through the role work only from these client addresses (absent on old roles). */
+  boundCidrs?: string[]
 }
 
 const roleKey = (name: string) => `roles/${name}`
@@ -64,6 +67,7 @@ function roleData(role: TokenRole): Record<string, unknown> {
     token_num_uses: role.numUses,
     token_no_default_policy: role.noDefaultPolicy,
     token_type: role.tokenType,
+    token_bound_cidrs: role.boundCidrs ?? [],
   }
 }
 
@@ -121,6 +125,10 @@ export function createRolePath(locks = new KeyLocks()) {
               `invalid token_type "${tokenType}": use "service", "batch", "default-service" or "default-batch"`,
             )
           }
+          const boundCidrs = input.token_bound_cidrs ?? old?.boundCidrs ?? []
+          const invalid = invalidCidrs(boundCidrs)
+          if (invalid.length > 0)
+            throw new InvalidRequestError(`invalid CIDR block in token_bound_cidrs: ${invalid.join(', ')}`)
           if (input.path_suffix?.includes('..'))
             throw new InvalidRequestError('path_suffix cannot contain ".."')
           const role: TokenRole = {
@@ -138,6 +146,7 @@ export function createRolePath(locks = new KeyLocks()) {
             numUses: input.token_num_uses ?? old?.numUses ?? 0,
             noDefaultPolicy: input.token_no_default_policy ?? old?.noDefaultPolicy ?? false,
             tokenType,
+            boundCidrs,
           }
           await putJson(storage, roleKey(name), role)
           return undefined
