@@ -74,4 +74,36 @@ describe('token create through a role', () => {
     const bad = await t.call('POST', 'auth/token/roles/bad', { body: { token_bound_cidrs: ['10.0.0.0/99'] } })
     assert.equal(bad.status, 400)
   })
+  it('entity_alias needs a role that lists it, and then names the entity the token acts for', async () => {
+    const noRole = await t.call('POST', 'auth/token/create', { body: { entity_alias: 'svc-web' } })
+    assert.equal(noRole.status, 400, JSON.stringify(noRole.body))
+    assert.deepEqual(noRole.body.errors, ["'entity_alias' is only allowed in combination with token role"])
+    const unlisted = await t.call('POST', 'auth/token/create/plain', { body: { entity_alias: 'svc-web' } })
+    assert.equal(unlisted.status, 400, JSON.stringify(unlisted.body))
+    assert.deepEqual(unlisted.body.errors, ["invalid 'entity_alias' value"])
+
+    await t.call('POST', 'auth/token/roles/services', {
+      body: { allowed_policies: ['app'], allowed_entity_aliases: ['SVC-*'] },
+    })
+    assert.deepEqual((await t.call('GET', 'auth/token/roles/services')).body.data.allowed_entity_aliases, [
+      'svc-*',
+    ])
+    const outside = await t.call('POST', 'auth/token/create/services', { body: { entity_alias: 'admin' } })
+    assert.equal(outside.status, 400)
+    const first = await t.call('POST', 'auth/token/create/services', { body: { entity_alias: 'Svc-Web' } })
+    assert.equal(first.status, 200, JSON.stringify(first.body))
+    const entityId = first.body.auth.entity_id
+    assert.notEqual(entityId, '')
+    const again = await t.call('POST', 'auth/token/create/services', { body: { entity_alias: 'svc-web' } })
+    assert.equal(again.body.auth.entity_id, entityId, 'the same alias names the same entity')
+    const entity = await t.call('GET', `identity/entity/id/${entityId}`)
+    const tokenMount = (await t.call('GET', 'sys/auth')).body.data['token/'].accessor
+    assert.deepEqual(
+      entity.body.data.aliases.map((a: { name: string; mount_accessor: string }) => [
+        a.name,
+        a.mount_accessor,
+      ]),
+      [['Svc-Web', tokenMount]],
+    )
+  })
 })

@@ -1,4 +1,5 @@
 // auth/token/create, create-orphan and create/:role_name: child tokens within the parent's authority.
+import { globListMatch } from '../../../lib/glob.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { type FieldValues, f } from '../../../sdk/framework/fields.ts'
@@ -55,6 +56,27 @@ function tokenTypeFor(roleType: string, requested: string): 'service' | 'batch' 
   return roleType === 'default-batch' ? 'batch' : 'service'
 }
 
+/**
+ * The entity a new token acts for: the parent's, or, with entity_alias, the entity holding that alias on the token
+ * mount (created on first use), as Vault does. Only a role may allow it, and only for the aliases it lists, so a
+ * caller cannot pick an identity (and its identity policies) the role does not name.
+ */
+async function entityFor(
+  services: TokenCreateServices,
+  role: TokenRole | undefined,
+  alias: string | undefined,
+  parentEntityId: string,
+): Promise<string> {
+  if (alias === undefined || alias === '') return parentEntityId
+  if (!role) throw new InvalidRequestError("'entity_alias' is only allowed in combination with token role")
+  const allowed = role.allowedEntityAliases ?? []
+  const lower = alias.toLowerCase()
+  if (!allowed.includes(lower) && !globListMatch(allowed, lower))
+    throw new InvalidRequestError("invalid 'entity_alias' value")
+  const mount = services.mounts.find('auth/token/')!
+  return services.identity.login(mount.accessor, { name: alias })
+}
+
 async function createToken(
   services: TokenCreateServices,
   ctx: HandlerContext<typeof createFields>,
@@ -82,6 +104,7 @@ async function createToken(
     if (!role) throw new InvalidRequestError(`unknown role ${input.role_name ?? ''}`)
   }
   const type = tokenTypeFor(role?.tokenType ?? '', requested)
+  const entityId = await entityFor(services, role, input.entity_alias, parent.entry.entityId)
   let orphan = mode === 'orphan' || role?.orphan === true
   if (input.no_parent) {
     if (!privileged) throw new InvalidRequestError('root or sudo privileges required to create orphan token')
@@ -163,8 +186,9 @@ async function createToken(
       : `auth/token/${ctx.request.path}`,
     role: role?.name ?? '',
     ...(role?.boundCidrs?.length ? { boundCidrs: role.boundCidrs } : {}),
-    // As in Vault, a token created by an entity's token acts for the same entity (and gets its identity policies).
-    entityId: parent.entry.entityId,
+    // As in Vault, a token created by an entity's token acts for the same entity (and gets its identity policies),
+    // unless the role let the request name another through entity_alias.
+    entityId,
     ...(input.id !== undefined ? { id: input.id } : {}),
   })
   const issued = await withIdentityPolicies(

@@ -25,6 +25,8 @@ export interface TokenRole {
   tokenType: string
   /** token_bound_cidrs: tokens made through the role work only from these client addresses (absent on old roles). */
   boundCidrs?: string[]
+  /** allowed_entity_aliases, lower-cased: the aliases (or globs) a create through the role may name in entity_alias. */
+  allowedEntityAliases?: string[]
 }
 
 const roleKey = (name: string) => `roles/${name}`
@@ -68,6 +70,7 @@ function roleData(role: TokenRole): Record<string, unknown> {
     token_no_default_policy: role.noDefaultPolicy,
     token_type: role.tokenType,
     token_bound_cidrs: role.boundCidrs ?? [],
+    allowed_entity_aliases: role.allowedEntityAliases ?? [],
   }
 }
 
@@ -147,6 +150,10 @@ export function createRolePath(locks = new KeyLocks()) {
             noDefaultPolicy: input.token_no_default_policy ?? old?.noDefaultPolicy ?? false,
             tokenType,
             boundCidrs,
+            // As Vault: stored lower-cased, and an entity_alias is compared lower-cased.
+            allowedEntityAliases: (input.allowed_entity_aliases ?? old?.allowedEntityAliases ?? []).map((a) =>
+              a.toLowerCase(),
+            ),
           }
           await putJson(storage, roleKey(name), role)
           return undefined
