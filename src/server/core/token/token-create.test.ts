@@ -106,4 +106,37 @@ describe('token create through a role', () => {
       [['Svc-Web', tokenMount]],
     )
   })
+  it('applies allowed_policies_glob and disallowed_policies_glob', async () => {
+    const written = await t.call('POST', 'auth/token/roles/globbed', {
+      body: { allowed_policies_glob: ['App-*'], disallowed_policies_glob: ['app-admin*'] },
+    })
+    assert.equal(written.status, 204, JSON.stringify(written.body))
+    const read = (await t.call('GET', 'auth/token/roles/globbed')).body.data
+    assert.deepEqual(read.allowed_policies_glob, ['app-*'])
+    assert.deepEqual(read.disallowed_policies_glob, ['app-admin*'])
+    const create = (policies: string[]) =>
+      t.call('POST', 'auth/token/create/globbed', { token: caller, body: { policies } })
+    const inside = await create(['app-web'])
+    assert.equal(inside.status, 200, JSON.stringify(inside.body))
+    assert.deepEqual(inside.body.auth.policies, ['app-web', 'default'])
+    assert.equal((await create(['other'])).status, 400)
+    const denied = await create(['app-admin-ops'])
+    assert.equal(denied.status, 400)
+    assert.deepEqual(denied.body.errors, ['token policies (app-admin-ops) are disallowed by the role'])
+    // A role naming only a disallowed glob limits the policies on its own, as in Vault.
+    await t.call('POST', 'auth/token/roles/deny-glob', { body: { disallowed_policies_glob: ['adm*'] } })
+    const deniedByGlob = await t.call('POST', 'auth/token/create/deny-glob', {
+      body: { policies: ['admin'] },
+    })
+    assert.equal(deniedByGlob.status, 400, JSON.stringify(deniedByGlob.body))
+  })
+
+  it("compares a role's policy lists case-insensitively, as policy names are", async () => {
+    await t.call('POST', 'auth/token/roles/deny-upper', { body: { disallowed_policies: ['Admin'] } })
+    assert.deepEqual((await t.call('GET', 'auth/token/roles/deny-upper')).body.data.disallowed_policies, [
+      'admin',
+    ])
+    const denied = await t.call('POST', 'auth/token/create/deny-upper', { body: { policies: ['admin'] } })
+    assert.equal(denied.status, 400, JSON.stringify(denied.body))
+  })
 })

@@ -6,6 +6,7 @@ import { type FieldValues, f } from '../../../sdk/framework/fields.ts'
 import { withIdentityPolicies } from '../identity/effective.ts'
 import { authOf, type CoreHandlerResponse } from '../logical-request.ts'
 import type { UnsealedServices } from '../services.ts'
+import { createPolicies } from './create-policies.ts'
 import { issuedAuth } from './issued-auth.ts'
 import { readRole, type TokenRole } from './token-roles.ts'
 
@@ -114,29 +115,8 @@ async function createToken(
     throw new InvalidRequestError('root or sudo privileges required to create periodic token')
   }
   const parentPolicies = parent.entry.policies.filter((p) => p !== 'default')
-  let policies = (
-    input.policies ?? (role?.allowedPolicies.length ? role.allowedPolicies : parentPolicies)
-  ).map((p) => p.toLowerCase())
   const noDefault = input.no_default_policy ?? role?.noDefaultPolicy ?? false
-  // As Vault: only a role that names allowed or disallowed policies replaces the parent's authority; through a
-  // role that names neither, a caller without sudo is held to a subset of its own policies like any child.
-  const roleLimitsPolicies =
-    role !== undefined && (role.allowedPolicies.length > 0 || role.disallowedPolicies.length > 0)
-  if (role && roleLimitsPolicies) {
-    const disallowed = policies.filter((p) => role.disallowedPolicies.includes(p))
-    if (disallowed.length > 0)
-      throw new InvalidRequestError(`token policies (${disallowed.join(', ')}) are disallowed by the role`)
-    if (role.allowedPolicies.length > 0) {
-      const outside = policies.filter((p) => p !== 'default' && !role.allowedPolicies.includes(p))
-      if (outside.length > 0)
-        throw new InvalidRequestError(
-          `token policies (${outside.join(', ')}) must be subset of the role's allowed policies`,
-        )
-    }
-  } else if (!privileged) {
-    const outside = policies.filter((p) => p !== 'default' && !parentPolicies.includes(p))
-    if (outside.length > 0) throw new InvalidRequestError('child policies must be subset of parent')
-  }
+  let policies = createPolicies(input.policies, role, parentPolicies, privileged)
   if (policies.includes('root') && !isRoot)
     throw new InvalidRequestError('root tokens may only be created by a root token')
   if (!noDefault && !policies.includes('root')) policies = [...policies, 'default']

@@ -13,6 +13,9 @@ export interface TokenRole {
   name: string
   allowedPolicies: string[]
   disallowedPolicies: string[]
+  /** allowed_policies_glob / disallowed_policies_glob: `*` globs, lower-cased (absent on old roles). */
+  allowedPoliciesGlob?: string[]
+  disallowedPoliciesGlob?: string[]
   orphan: boolean
   renewable: boolean
   pathSuffix: string
@@ -52,11 +55,15 @@ export async function tokenRoleHolders(storage: Parameters<typeof getJson>[0]): 
   )
 }
 
+const lowerCased = (list: string[]): string[] => list.map((item) => item.toLowerCase())
+
 function roleData(role: TokenRole): Record<string, unknown> {
   return {
     name: role.name,
     allowed_policies: role.allowedPolicies,
     disallowed_policies: role.disallowedPolicies,
+    allowed_policies_glob: role.allowedPoliciesGlob ?? [],
+    disallowed_policies_glob: role.disallowedPoliciesGlob ?? [],
     orphan: role.orphan,
     renewable: role.renewable,
     path_suffix: role.pathSuffix,
@@ -97,6 +104,8 @@ export function createRolePath(locks = new KeyLocks()) {
       role_name: f.string({ required: true }),
       allowed_policies: f.list(),
       disallowed_policies: f.list(),
+      allowed_policies_glob: f.list(),
+      disallowed_policies_glob: f.list(),
       orphan: f.bool(),
       renewable: f.bool(),
       path_suffix: f.string(),
@@ -136,8 +145,13 @@ export function createRolePath(locks = new KeyLocks()) {
             throw new InvalidRequestError('path_suffix cannot contain ".."')
           const role: TokenRole = {
             name,
-            allowedPolicies: input.allowed_policies ?? old?.allowedPolicies ?? [],
-            disallowedPolicies: input.disallowed_policies ?? old?.disallowedPolicies ?? [],
+            // Policy names are case-insensitive (stored lower-cased), so the role's lists are too, as in Vault.
+            allowedPolicies: lowerCased(input.allowed_policies ?? old?.allowedPolicies ?? []),
+            disallowedPolicies: lowerCased(input.disallowed_policies ?? old?.disallowedPolicies ?? []),
+            allowedPoliciesGlob: lowerCased(input.allowed_policies_glob ?? old?.allowedPoliciesGlob ?? []),
+            disallowedPoliciesGlob: lowerCased(
+              input.disallowed_policies_glob ?? old?.disallowedPoliciesGlob ?? [],
+            ),
             orphan: input.orphan ?? old?.orphan ?? false,
             renewable: input.renewable ?? old?.renewable ?? true,
             pathSuffix: input.path_suffix ?? old?.pathSuffix ?? '',
