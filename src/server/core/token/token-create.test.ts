@@ -139,4 +139,45 @@ describe('token create through a role', () => {
     const denied = await t.call('POST', 'auth/token/create/deny-upper', { body: { policies: ['admin'] } })
     assert.equal(denied.status, 400, JSON.stringify(denied.body))
   })
+  it("a child made without a role keeps its parent's token_bound_cidrs; an orphan or a role's token does not", async () => {
+    await t.call('PUT', 'sys/policies/acl/maker', {
+      body: {
+        policy:
+          'path "auth/token/create" { capabilities = ["update"] }\npath "auth/token/create-orphan" { capabilities = ["update"] }\npath "auth/token/create/*" { capabilities = ["update"] }',
+      },
+    })
+    await t.call('POST', 'auth/token/roles/local', {
+      body: { allowed_policies: ['maker'], token_bound_cidrs: ['127.0.0.0/8'] },
+    })
+    const parent = (await t.call('POST', 'auth/token/create/local', { body: {} })).body.auth
+    const child = await t.call('POST', 'auth/token/create', { token: parent.client_token, body: {} })
+    assert.equal(child.status, 200, JSON.stringify(child.body))
+    const lookup = (accessor: string) => t.call('POST', 'auth/token/lookup-accessor', { body: { accessor } })
+    assert.deepEqual((await lookup(child.body.auth.accessor)).body.data.bound_cidrs, ['127.0.0.0/8'])
+    const orphan = await t.call('POST', 'auth/token/create-orphan', { token: parent.client_token, body: {} })
+    assert.equal(orphan.status, 200, JSON.stringify(orphan.body))
+    assert.equal((await lookup(orphan.body.auth.accessor)).body.data.bound_cidrs, undefined)
+    // Through a role, the role's bound CIDRs (here: none) apply instead, as in Vault.
+    await t.call('POST', 'auth/token/roles/unbound', { body: { allowed_policies: ['maker'] } })
+    const viaRole = await t.call('POST', 'auth/token/create/unbound', {
+      token: parent.client_token,
+      body: {},
+    })
+    assert.equal(viaRole.status, 200, JSON.stringify(viaRole.body))
+    assert.equal((await lookup(viaRole.body.auth.accessor)).body.data.bound_cidrs, undefined)
+  })
+
+  it("a child acts for its parent's entity and an orphan for none, as in Vault", async () => {
+    await t.call('POST', 'auth/token/roles/person', {
+      body: { allowed_policies: ['maker'], allowed_entity_aliases: ['person-*'] },
+    })
+    const parent = (await t.call('POST', 'auth/token/create/person', { body: { entity_alias: 'person-a' } }))
+      .body.auth
+    assert.notEqual(parent.entity_id, '')
+    const child = await t.call('POST', 'auth/token/create', { token: parent.client_token, body: {} })
+    assert.equal(child.body.auth.entity_id, parent.entity_id)
+    const orphan = await t.call('POST', 'auth/token/create-orphan', { token: parent.client_token, body: {} })
+    assert.equal(orphan.status, 200, JSON.stringify(orphan.body))
+    assert.equal(orphan.body.auth.entity_id, '')
+  })
 })

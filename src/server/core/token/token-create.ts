@@ -105,12 +105,17 @@ async function createToken(
     if (!role) throw new InvalidRequestError(`unknown role ${input.role_name ?? ''}`)
   }
   const type = tokenTypeFor(role?.tokenType ?? '', requested)
-  const entityId = await entityFor(services, role, input.entity_alias, parent.entry.entityId)
   let orphan = mode === 'orphan' || role?.orphan === true
   if (input.no_parent) {
     if (!privileged) throw new InvalidRequestError('root or sudo privileges required to create orphan token')
     orphan = true
   }
+  // As in Vault, a child acts for its parent's entity (and gets its identity policies); an orphan acts for none,
+  // unless the role let the request name one through entity_alias.
+  const entityId = await entityFor(services, role, input.entity_alias, orphan ? '' : parent.entry.entityId)
+  // A child made without a role keeps its parent's token_bound_cidrs, so a bound token cannot mint an unbound
+  // one to use from elsewhere; through a role the role's own bound CIDRs apply, as in Vault.
+  const boundCidrs = role ? (role.boundCidrs ?? []) : orphan ? [] : (parent.entry.boundCidrs ?? [])
   if (input.period !== undefined && input.period > 0 && !privileged && !role) {
     throw new InvalidRequestError('root or sudo privileges required to create periodic token')
   }
@@ -165,9 +170,7 @@ async function createToken(
       ? `auth/token/create/${role.name}${role.pathSuffix ? `/${role.pathSuffix}` : ''}`
       : `auth/token/${ctx.request.path}`,
     role: role?.name ?? '',
-    ...(role?.boundCidrs?.length ? { boundCidrs: role.boundCidrs } : {}),
-    // As in Vault, a token created by an entity's token acts for the same entity (and gets its identity policies),
-    // unless the role let the request name another through entity_alias.
+    ...(boundCidrs.length > 0 ? { boundCidrs } : {}),
     entityId,
     ...(input.id !== undefined ? { id: input.id } : {}),
   })
