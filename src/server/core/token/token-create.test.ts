@@ -180,4 +180,62 @@ describe('token create through a role', () => {
     assert.equal(orphan.status, 200, JSON.stringify(orphan.body))
     assert.equal(orphan.body.auth.entity_id, '')
   })
+  it("a role's explicit max TTL, period and renewable=false are limits a request cannot raise", async () => {
+    await t.call('POST', 'auth/token/roles/capped', {
+      body: { allowed_policies: ['maker'], token_explicit_max_ttl: '1h', renewable: false },
+    })
+    const over = await t.call('POST', 'auth/token/create/capped', {
+      body: { explicit_max_ttl: '100h', ttl: '50h', renewable: true },
+    })
+    assert.equal(over.status, 200, JSON.stringify(over.body))
+    assert.equal(over.body.auth.lease_duration, 3600)
+    assert.equal(over.body.auth.renewable, false)
+    assert.deepEqual(over.body.warnings, [
+      'Explicit max TTL specified both during creation call and in role; using the lesser value of 3600 seconds',
+    ])
+    await t.call('POST', 'auth/token/roles/periodic', {
+      body: { allowed_policies: ['maker'], token_period: '1h' },
+    })
+    const longer = await t.call('POST', 'auth/token/create/periodic', { body: { period: '100h' } })
+    assert.equal(longer.status, 200, JSON.stringify(longer.body))
+    assert.equal(longer.body.auth.lease_duration, 3600)
+    // Without sudo a request may not ask for a period at all, role or not; the role's own period still applies.
+    const maker = (await t.call('POST', 'auth/token/create', { body: { policies: ['maker'] } })).body.auth
+      .client_token
+    const asked = await t.call('POST', 'auth/token/create/periodic', {
+      token: maker,
+      body: { period: '100h' },
+    })
+    assert.equal(asked.status, 400, JSON.stringify(asked.body))
+    assert.deepEqual(asked.body.errors, ['root or sudo privileges required to create periodic token'])
+    const fromRole = await t.call('POST', 'auth/token/create/periodic', { token: maker, body: {} })
+    assert.equal(fromRole.status, 200, JSON.stringify(fromRole.body))
+    assert.equal(fromRole.body.auth.lease_duration, 3600)
+  })
+
+  it('refuses internal policies, negative use counts and non-expiring root tokens from an expiring one', async () => {
+    const wrapping = await t.call('POST', 'auth/token/create', { body: { policies: ['response-wrapping'] } })
+    assert.equal(wrapping.status, 400, JSON.stringify(wrapping.body))
+    assert.deepEqual(wrapping.body.errors, ['cannot assign policy "response-wrapping"'])
+    const negative = await t.call('POST', 'auth/token/create', {
+      body: { policies: ['maker'], num_uses: -1 },
+    })
+    assert.equal(negative.status, 400, JSON.stringify(negative.body))
+    assert.deepEqual(negative.body.errors, ['number of uses cannot be negative'])
+    const expiringRoot = (
+      await t.call('POST', 'auth/token/create', { body: { policies: ['root'], ttl: '1h' } })
+    ).body.auth.client_token
+    const forever = await t.call('POST', 'auth/token/create', {
+      token: expiringRoot,
+      body: { policies: ['root'] },
+    })
+    assert.equal(forever.status, 400, JSON.stringify(forever.body))
+    assert.deepEqual(forever.body.errors, ['expiring root tokens cannot create non-expiring root tokens'])
+    const bounded = await t.call('POST', 'auth/token/create', {
+      token: expiringRoot,
+      body: { policies: ['root'], ttl: '30m' },
+    })
+    assert.equal(bounded.status, 200, JSON.stringify(bounded.body))
+    assert.equal((await t.call('POST', 'auth/token/create', { body: { policies: ['root'] } })).status, 200)
+  })
 })

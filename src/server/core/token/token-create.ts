@@ -3,6 +3,7 @@ import { globListMatch } from '../../../lib/glob.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { type FieldValues, f } from '../../../sdk/framework/fields.ts'
+import { RESPONSE_WRAPPING_POLICY_NAME } from '../../policy/builtin-policies.ts'
 import { withIdentityPolicies } from '../identity/effective.ts'
 import { authOf, type CoreHandlerResponse } from '../logical-request.ts'
 import type { UnsealedServices } from '../services.ts'
@@ -55,6 +56,27 @@ function tokenTypeFor(roleType: string, requested: string): 'service' | 'batch' 
   }
   if (asked === 'service' || asked === 'batch') return asked
   return roleType === 'default-batch' ? 'batch' : 'service'
+}
+
+/** Vault's policies that only the server itself hands out. */
+const NON_ASSIGNABLE_POLICIES = [RESPONSE_WRAPPING_POLICY_NAME, 'control-group']
+
+/** The request's value, the role's, or the lesser of both with Vault's warning when both are set (0 is unset). */
+function lesserOf(
+  requested: number | undefined,
+  fromRole: number | undefined,
+  what: string,
+  warnings: string[],
+): number {
+  const asked = requested ?? 0
+  const limit = fromRole ?? 0
+  if (limit === 0) return asked
+  if (asked === 0) return limit
+  const lesser = Math.min(asked, limit)
+  warnings.push(
+    `${what} specified both during creation call and in role; using the lesser value of ${lesser} seconds`,
+  )
+  return lesser
 }
 
 /**
@@ -116,12 +138,17 @@ async function createToken(
   // A child made without a role keeps its parent's token_bound_cidrs, so a bound token cannot mint an unbound
   // one to use from elsewhere; through a role the role's own bound CIDRs apply, as in Vault.
   const boundCidrs = role ? (role.boundCidrs ?? []) : orphan ? [] : (parent.entry.boundCidrs ?? [])
-  if (input.period !== undefined && input.period > 0 && !privileged && !role) {
+  // As Vault: asking for a period needs root or sudo even through a role (a role's own token_period does not).
+  if (input.period !== undefined && input.period > 0 && !privileged) {
     throw new InvalidRequestError('root or sudo privileges required to create periodic token')
   }
+  if ((input.num_uses ?? 0) < 0) throw new InvalidRequestError('number of uses cannot be negative')
   const parentPolicies = parent.entry.policies.filter((p) => p !== 'default')
   const noDefault = input.no_default_policy ?? role?.noDefaultPolicy ?? false
   let policies = createPolicies(input.policies, role, parentPolicies, privileged)
+  // Internal policies (a wrapping token's) are never given out: a token holding one would pass for a wrapping token.
+  const internal = policies.find((p) => NON_ASSIGNABLE_POLICIES.includes(p))
+  if (internal !== undefined) throw new InvalidRequestError(`cannot assign policy "${internal}"`)
   if (policies.includes('root') && !isRoot)
     throw new InvalidRequestError('root tokens may only be created by a root token')
   if (!noDefault && !policies.includes('root')) policies = [...policies, 'default']
@@ -136,6 +163,12 @@ async function createToken(
   const ttls = services.mounts.effectiveTtls(mount)
   const maxTtl = role?.maxTtl ? Math.min(role.maxTtl, ttls.maxLeaseTtl) : ttls.maxLeaseTtl
   const ttl = input.ttl ?? input.lease ?? (role?.ttl || ttls.defaultLeaseTtl)
+  // A role's explicit max TTL and period are limits the request may lower but not raise (Vault's lesser value).
+  const explicitMaxTtl = lesserOf(input.explicit_max_ttl, role?.explicitMaxTtl, 'Explicit max TTL', warnings)
+  const period = lesserOf(input.period, role?.period, 'Period', warnings)
+  const nonExpiring = policies.includes('root') && input.ttl === undefined
+  if (nonExpiring && period === 0 && explicitMaxTtl === 0 && parent.entry.expireTime !== 0)
+    throw new InvalidRequestError('expiring root tokens cannot create non-expiring root tokens')
   const displayName = input.display_name
     ? `token-${input.display_name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-')
     : 'token'
@@ -161,11 +194,12 @@ async function createToken(
     meta,
     displayName,
     numUses: input.num_uses ?? role?.numUses ?? 0,
-    ttl: policies.includes('root') && input.ttl === undefined ? 0 : ttl,
-    maxTtl: policies.includes('root') && input.ttl === undefined ? 0 : maxTtl,
-    explicitMaxTtl: input.explicit_max_ttl ?? role?.explicitMaxTtl ?? 0,
-    period: input.period ?? role?.period ?? 0,
-    renewable: input.renewable ?? role?.renewable ?? true,
+    ttl: nonExpiring ? 0 : ttl,
+    maxTtl: nonExpiring ? 0 : maxTtl,
+    explicitMaxTtl,
+    period,
+    // A role that makes tokens non-renewable cannot be overridden by the request.
+    renewable: (input.renewable ?? true) && (role?.renewable ?? true),
     path: role
       ? `auth/token/create/${role.name}${role.pathSuffix ? `/${role.pathSuffix}` : ''}`
       : `auth/token/${ctx.request.path}`,
