@@ -3,7 +3,7 @@ import { globListMatch } from '../../../lib/glob.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { type FieldValues, f } from '../../../sdk/framework/fields.ts'
-import { RESPONSE_WRAPPING_POLICY_NAME } from '../../policy/builtin-policies.ts'
+import { NON_ASSIGNABLE_POLICIES } from '../../policy/builtin-policies.ts'
 import { withIdentityPolicies } from '../identity/effective.ts'
 import { authOf, type CoreHandlerResponse } from '../logical-request.ts'
 import type { UnsealedServices } from '../services.ts'
@@ -57,9 +57,6 @@ function tokenTypeFor(roleType: string, requested: string): 'service' | 'batch' 
   if (asked === 'service' || asked === 'batch') return asked
   return roleType === 'default-batch' ? 'batch' : 'service'
 }
-
-/** Vault's policies that only the server itself hands out. */
-const NON_ASSIGNABLE_POLICIES = [RESPONSE_WRAPPING_POLICY_NAME, 'control-group']
 
 /** The request's value, the role's, or the lesser of both with Vault's warning when both are set (0 is unset). */
 function lesserOf(
