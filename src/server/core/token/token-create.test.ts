@@ -1,4 +1,4 @@
-// Creating tokens through token roles: the policy limits a non-sudo caller meets and the role's token_bound_cidrs.
+// Creating tokens, through token roles or not: the limits a caller meets, what a child inherits, and role-bound renewal.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { startDevServer, type TestServer } from '../../../../test/helpers/server.ts'
@@ -237,5 +237,23 @@ describe('token create through a role', () => {
     })
     assert.equal(bounded.status, 200, JSON.stringify(bounded.body))
     assert.equal((await t.call('POST', 'auth/token/create', { body: { policies: ['root'] } })).status, 200)
+  })
+  it('a token made through a role renews only while the role exists', async () => {
+    await t.call('POST', 'auth/token/roles/short-lived', { body: { allowed_policies: ['maker'] } })
+    const made = (await t.call('POST', 'auth/token/create/short-lived', { body: { ttl: '1h' } })).body.auth
+    const renew = () => t.call('POST', 'auth/token/renew-self', { token: made.client_token, body: {} })
+    assert.equal((await renew()).status, 200)
+    assert.equal((await t.call('DELETE', 'auth/token/roles/short-lived')).status, 204)
+    const refused = await renew()
+    assert.equal(refused.status, 400, JSON.stringify(refused.body))
+    assert.deepEqual(refused.body.errors, [
+      'original token role "short-lived" could not be found, not renewing',
+    ])
+    const byAccessor = await t.call('POST', 'auth/token/renew-accessor', {
+      body: { accessor: made.accessor },
+    })
+    assert.equal(byAccessor.status, 400)
+    // The token itself still works until its TTL runs out.
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token: made.client_token })).status, 200)
   })
 })
