@@ -24,6 +24,8 @@ export interface LeafOptions {
   expired?: boolean
   /** Make a CA (an intermediate) instead of a client certificate. */
   ca?: boolean
+  /** With `ca`: the basic constraints' pathlen (how many intermediates may follow it). */
+  pathLen?: number
 }
 
 const CA_CONFIG = `[ca]
@@ -94,7 +96,10 @@ export class TestPki {
       ...(opts.uris ?? []).map((u) => `URI:${u}`),
     ]
     const addext = opts.ca
-      ? ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign']
+      ? [
+          `basicConstraints=critical,CA:TRUE${opts.pathLen === undefined ? '' : `,pathlen:${opts.pathLen}`}`,
+          'keyUsage=critical,keyCertSign,cRLSign',
+        ]
       : [
           `extendedKeyUsage=${opts.eku ?? 'clientAuth'}`,
           ...(sans.length ? [`subjectAltName=${sans.join(',')}`] : []),

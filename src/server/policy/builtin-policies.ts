@@ -82,6 +82,9 @@ path "sys/tools/hash/*" {
 /** Wrapping tokens carry only this built-in policy: unwrap their own response, nothing else. */
 export const RESPONSE_WRAPPING_POLICY_NAME = 'response-wrapping'
 
+/** Policies only the server itself hands out (Vault's control-group included): no token create or login may. */
+export const NON_ASSIGNABLE_POLICIES: readonly string[] = [RESPONSE_WRAPPING_POLICY_NAME, 'control-group']
+
 const RESPONSE_WRAPPING_POLICY = `
 path "cubbyhole/response" {
   capabilities = ["create", "read"]

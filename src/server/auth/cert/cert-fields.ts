@@ -11,6 +11,8 @@ export interface CertFields {
   extKeyUsage: string[] | undefined
   subjectKeyId: Buffer
   authorityKeyId: Buffer
+  /** A CA's basic-constraints pathLenConstraint: how many intermediates may follow it; undefined for no limit. */
+  maxPathLen: number | undefined
   /** Every extension's value (the contents of extnValue) by dotted OID. */
   extensions: Map<string, Buffer>
 }
@@ -21,6 +23,7 @@ const OID_SAN = '2.5.29.17'
 const OID_EKU = '2.5.29.37'
 const OID_SKID = '2.5.29.14'
 const OID_AKID = '2.5.29.35'
+const OID_BASIC_CONSTRAINTS = '2.5.29.19'
 
 const SEQUENCE = 0x30
 const OCTET_STRING = 0x04
@@ -30,6 +33,7 @@ const SAN_EMAIL = 0x81
 const SAN_DNS = 0x82
 const SAN_URI = 0x86
 const AKID_KEY_ID = 0x80
+const INTEGER = 0x02
 
 /** Throws DerError on a certificate whose structure is not X.509 as expected. */
 export function readCertFields(der: Buffer): CertFields {
@@ -48,6 +52,7 @@ export function readCertFields(der: Buffer): CertFields {
     extKeyUsage: undefined,
     subjectKeyId: Buffer.alloc(0),
     authorityKeyId: Buffer.alloc(0),
+    maxPathLen: undefined,
     extensions: new Map(),
   }
   readName(der, subject, fields)
@@ -97,6 +102,11 @@ function readExtensions(fields: CertFields): void {
   }
   const eku = fields.extensions.get(OID_EKU)
   if (eku) fields.extKeyUsage = children(eku, readTlv(eku, 0)).map((oid) => decodeOid(contents(eku, oid)))
+  const basic = fields.extensions.get(OID_BASIC_CONSTRAINTS)
+  if (basic) {
+    const pathLen = children(basic, readTlv(basic, 0)).find((part) => part.tag === INTEGER)
+    if (pathLen) fields.maxPathLen = pathLenValue(contents(basic, pathLen))
+  }
   const skid = fields.extensions.get(OID_SKID)
   if (skid) fields.subjectKeyId = contents(skid, expect(readTlv(skid, 0), OCTET_STRING))
   const akid = fields.extensions.get(OID_AKID)
@@ -104,6 +114,13 @@ function readExtensions(fields: CertFields): void {
     const keyId = children(akid, readTlv(akid, 0)).find((part) => part.tag === AKID_KEY_ID)
     if (keyId) fields.authorityKeyId = contents(akid, keyId)
   }
+}
+
+/** A non-negative DER INTEGER small enough to be a path length; anything else is malformed, as Go's parser has it. */
+function pathLenValue(bytes: Buffer): number {
+  if (bytes.length === 0 || bytes.length > 4 || (bytes[0]! & 0x80) !== 0)
+    throw new DerError('invalid basic constraints path length')
+  return bytes.readUIntBE(0, bytes.length)
 }
 
 /** An extension's value as Vault reads it for required_extensions: an ASN.1 string, or '' when it is not one. */

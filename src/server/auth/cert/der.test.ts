@@ -54,6 +54,7 @@ it('applies each constraint list only when it is set, with globs', () => {
     extKeyUsage: undefined,
     subjectKeyId: Buffer.alloc(0),
     authorityKeyId: Buffer.alloc(0),
+    maxPathLen: undefined,
     extensions: new Map([['1.2.3.4', Buffer.from([0x0c, 0x03, 0x61, 0x62, 0x63])]]),
   }
   const check = (c: Partial<CertConstraints>) => matchesConstraints({ ...none, ...c }, leaf)

@@ -78,4 +78,24 @@ describeUnless(await unmet(OPENSSL), 'verifiedChains', () => {
       ['ca', 'other'],
     )
   })
+  it("refuses a chain that breaks a CA's path length constraint, as Go's verifier does", () => {
+    const limited = pki.issue('limited', ca, { cn: 'limited', ca: true, pathLen: 0 })
+    const direct = pki.issue('direct', limited, { cn: 'direct' })
+    assert.deepEqual(names(verifiedChains([p(direct), p(limited)], [p(ca)], Date.now())), [
+      ['direct', 'limited', 'ca'],
+    ])
+    // pathlen:0 allows no CA below it: a sub-CA it signed cannot vouch for a leaf.
+    const sub = pki.issue('sub', limited, { cn: 'sub', ca: true })
+    const underSub = pki.issue('under-sub', sub, { cn: 'under-sub' })
+    assert.throws(
+      () => verifiedChains([p(underSub), p(sub), p(limited)], [p(ca)], Date.now()),
+      (error: unknown) => error instanceof ChainError && /path length constraint/.test(error.message),
+    )
+    // The same holds when the limited CA is the trusted one.
+    assert.throws(
+      () => verifiedChains([p(underSub), p(sub)], [p(limited)], Date.now()),
+      (error: unknown) => error instanceof ChainError && /path length constraint/.test(error.message),
+    )
+    assert.deepEqual(names(verifiedChains([p(direct)], [p(limited)], Date.now())), [['direct', 'limited']])
+  })
 })

@@ -55,6 +55,17 @@ function signedBy(child: ParsedCert, issuer: ParsedCert): boolean {
   }
 }
 
+/**
+ * Go's path-length rule: a CA placed at `index` in a chain (the leaf is 0) has `index - 1` intermediates below it,
+ * which must not exceed its pathLenConstraint.
+ */
+function pathLenAllows(issuer: ParsedCert, index: number): boolean {
+  const max = issuer.fields.maxPathLen
+  return max === undefined || index - 1 <= max
+}
+
+const PATH_LEN_HINT = 'too many intermediates for path length constraint'
+
 /** Go's x509 rule for client auth: every certificate that lists extended key usages must allow client auth. */
 function allowsClientAuth(chain: ParsedCert[]): boolean {
   return chain.every(
@@ -86,7 +97,8 @@ export function verifiedChains(presented: ParsedCert[], roots: ParsedCert[], now
       if (chains.length >= MAX_CHAINS) return
       if (current.x509.raw.equals(root.x509.raw)) chains.push(chain)
       else if (signedBy(current, root)) {
-        if (isValidAt(root, now)) chains.push([...chain, root])
+        if (!pathLenAllows(root, chain.length)) hint = PATH_LEN_HINT
+        else if (isValidAt(root, now)) chains.push([...chain, root])
         else hint = `trusted CA certificate is expired or not yet valid (${validityText(root)})`
       }
     }
@@ -94,6 +106,10 @@ export function verifiedChains(presented: ParsedCert[], roots: ParsedCert[], now
     for (const next of intermediates) {
       if (chains.length >= MAX_CHAINS) return
       if (chain.includes(next) || !signedBy(current, next)) continue
+      if (!pathLenAllows(next, chain.length)) {
+        hint = PATH_LEN_HINT
+        continue
+      }
       if (!isValidAt(next, now)) {
         hint = `intermediate certificate is expired or not yet valid (${validityText(next)})`
         continue

@@ -32,6 +32,16 @@ it('matches bound claims exactly or by glob, with lists on either side', () => {
   assert.equal(boundClaimsError({ team: 'x' }, 'string', claims), 'claim "team" is missing')
 })
 
+it('compares bound claims by type as well as value, as Vault does', () => {
+  const mismatch = (name: string) => `claim "${name}" does not match any associated bound claim values`
+  const stringly = { admin: 'true', count: '7', flag: true, n: 7 }
+  assert.equal(boundClaimsError({ admin: true }, 'string', stringly), mismatch('admin'))
+  assert.equal(boundClaimsError({ count: 7 }, 'string', stringly), mismatch('count'))
+  assert.equal(boundClaimsError({ flag: 'true' }, 'string', stringly), mismatch('flag'))
+  assert.equal(boundClaimsError({ n: ['7'] }, 'string', stringly), mismatch('n'))
+  assert.equal(boundClaimsError({ flag: true, n: 7, admin: 'true' }, 'string', stringly), undefined)
+})
+
 it('applies Vault’s audience rule, strict for JWT login', () => {
   assert.equal(audienceError([], ['x'], false), undefined)
   assert.equal(

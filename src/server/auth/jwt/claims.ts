@@ -47,9 +47,11 @@ export function boundClaimsError(
         const gotText = scalarText(got)
         if (wantText === undefined || gotText === undefined) return false
         // Globs apply to string claims only, as in Vault.
-        return type === 'glob'
-          ? typeof got === 'string' && globMatch(wantText, gotText)
-          : wantText === gotText
+        if (type === 'glob') return typeof got === 'string' && globMatch(wantText, gotText)
+        // Same type and value, as Vault compares them: a string "true" or "7" a token carries does not satisfy a
+        // bound boolean true or number 7 (nor the other way round), so a user-editable string claim cannot pass
+        // for a provider-set flag.
+        return typeof want === typeof got && wantText === gotText
       })
     })
     if (!found) return `claim "${name}" does not match any associated bound claim values`

@@ -8,6 +8,7 @@ import type { LogicalResponse } from '../../../sdk/request.ts'
 import { audiences, ClaimError } from './claims.ts'
 import { keySourceKind } from './jwt-config.ts'
 import { SignatureError } from './key-source.ts'
+import { redirectAllowed } from './redirect-uri.ts'
 import { loadRole } from './role.ts'
 import type { JwtState } from './state.ts'
 import { loginGrant, validateClaims } from './validate.ts'
@@ -29,29 +30,6 @@ const callbackFields = {
   client_nonce: f.string({ description: 'The client_nonce given to auth_url.' }),
   error: f.string({ description: 'An error reported by the provider.' }),
   error_description: f.string({ description: 'The provider’s description of the error.' }),
-}
-
-/** Vault's redirect check: exact match, except that a loopback URI may use any port (RFC 8252). */
-function redirectAllowed(uri: string, allowed: string[]): boolean {
-  if (allowed.includes(uri)) return true
-  let parsed: URL
-  try {
-    parsed = new URL(uri)
-  } catch {
-    return false
-  }
-  if (parsed.hostname !== 'localhost' && parsed.hostname !== '127.0.0.1' && parsed.hostname !== '[::1]')
-    return false
-  return allowed.some((candidate) => {
-    try {
-      const c = new URL(candidate)
-      return (
-        c.hostname === parsed.hostname && c.pathname === parsed.pathname && c.protocol === parsed.protocol
-      )
-    } catch {
-      return false
-    }
-  })
 }
 
 export const authUrlPath = definePath<typeof authUrlFields, JwtState>({

@@ -306,12 +306,13 @@ async function scriptedReviewer() {
     answer(status: number, body: unknown) {
       answer = { status, body: typeof body === 'string' ? body : JSON.stringify(body) }
     },
-    /** An authenticated review of `sa`. */
-    vouch(sa: Account) {
+    /** An authenticated review of `sa`, valid for `audiences` (what an audience-aware API server answers). */
+    vouch(sa: Account, audiences: string[] = ['coffer']) {
       this.answer(201, {
         status: {
           authenticated: true,
           user: { username: `system:serviceaccount:${sa.namespace}:${sa.name}`, uid: sa.uid },
+          audiences,
         },
       })
     },
@@ -380,6 +381,25 @@ describe('kubernetes login through the TokenReview API (scripted answers)', () =
         context: { role: 'app', reason },
       })
     }
+  })
+
+  it('refuses a review that does not confirm the audience it was asked about, as Vault does', async () => {
+    // A reviewer that is not audience-aware would vouch for a token minted for another audience.
+    const h = await configured()
+    const jwt = await s.legacy(APP, { aud: 'coffer' })
+    for (const audiences of [[], ['kubernetes.default.svc']]) {
+      api.vouch(APP, audiences)
+      assert.deepEqual(await failure(() => login(h, { role: 'app', jwt })), {
+        status: 403,
+        message: 'permission denied',
+      })
+      assert.match(
+        String(h.logs.at(-1)?.context?.['reason']),
+        /valid for audience\(s\) .* but wanted \[coffer\]/,
+      )
+    }
+    api.vouch(APP, ['other', 'coffer'])
+    assert.ok((await login(h, { role: 'app', jwt }))?.auth)
   })
 
   it('an unauthenticated review, or a 401/403 from the API, is a bare 403', async () => {

@@ -47,7 +47,12 @@ export async function reviewToken(req: ReviewRequest): Promise<ReviewResult> {
   if (reply.status < 200 || reply.status > 299)
     throw new UpstreamError(`the TokenReview API answered ${reply.status}`)
   let review: {
-    status?: { authenticated?: boolean; error?: string; user?: { username?: string; uid?: string } }
+    status?: {
+      authenticated?: boolean
+      error?: string
+      audiences?: unknown
+      user?: { username?: string; uid?: string }
+    }
   }
   try {
     review = JSON.parse(reply.text)
@@ -60,6 +65,17 @@ export async function reviewToken(req: ReviewRequest): Promise<ReviewResult> {
     return refused(
       'lookup failed: service account unauthorized; this could mean it has been deleted or recreated with a new token',
     )
+  // As Vault: when audiences were asked for, the answer must name one of them, or the reviewer is not
+  // audience-aware and a token minted for another audience would pass.
+  if (req.audiences.length > 0) {
+    const granted = Array.isArray(status.audiences)
+      ? status.audiences.filter((a): a is string => typeof a === 'string')
+      : []
+    if (!req.audiences.some((aud) => granted.includes(aud)))
+      return refused(
+        `lookup failed: service account jwt valid for audience(s) [${granted.join(' ')}], but wanted [${req.audiences.join(' ')}]`,
+      )
+  }
   // The username of a service account is "system:serviceaccount:<namespace>:<name>".
   const parts = (status.user?.username ?? '').split(':')
   if (parts.length !== 4 || parts[0] !== 'system' || parts[1] !== 'serviceaccount')

@@ -1,4 +1,5 @@
 // A token's effective policies: its own, plus its entity's and its entity's groups', resolved at request time.
+import { NON_ASSIGNABLE_POLICIES, ROOT_POLICY_NAME } from '../../policy/builtin-policies.ts'
 import type { TemplateIdentity } from '../../policy/template.ts'
 import type { IssuedAuth } from '../logical-request.ts'
 import type { TokenEntry } from '../token/token-entry.ts'
@@ -16,6 +17,16 @@ export interface EffectivePolicies {
 const NONE: readonly string[] = Object.freeze([])
 
 /**
+ * An entity's or group's policies as they may act: never root or a server-only policy. Logins refuse such an
+ * entity, and an entity given one later must not turn its existing tokens into root tokens either.
+ */
+function grantable(policies: string[]): string[] {
+  return policies.some((p) => p === ROOT_POLICY_NAME || NON_ASSIGNABLE_POLICIES.includes(p))
+    ? policies.filter((p) => p !== ROOT_POLICY_NAME && !NON_ASSIGNABLE_POLICIES.includes(p))
+    : policies
+}
+
+/**
  * Undefined when the token's entity is disabled: its tokens are refused, not revoked. A token whose entity was
  * deleted keeps its own policies, as in Vault. Entity and group edits apply to existing tokens at once.
  */
@@ -28,16 +39,17 @@ export async function effectivePolicies(
   const resolved = await store.resolve(entry.entityId)
   if (!resolved) return { names: entry.policies, identityPolicies: NONE as string[], identity: undefined }
   if (resolved.disabled) return undefined
+  const identityPolicies = grantable(resolved.policies)
   const key = entry.policies.join('\n')
   let names = resolved.merged.get(key)
   if (!names) {
     names =
-      resolved.policies.length === 0
+      identityPolicies.length === 0
         ? entry.policies
-        : [...new Set([...entry.policies, ...resolved.policies])].sort()
+        : [...new Set([...entry.policies, ...identityPolicies])].sort()
     resolved.merged.set(key, names)
   }
-  return { names, identityPolicies: resolved.policies, identity: resolved.template }
+  return { names, identityPolicies, identity: resolved.template }
 }
 
 /** A minted token's auth block as Vault shows it: `policies` holds both sets, `identity_policies` the entity's. */

@@ -1,6 +1,7 @@
 // Pipeline stage "lease": a secret becomes a lease, a login's grant a token; core's own backends' minted answers pass.
 import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.ts'
 import type { AuthGrant } from '../../../sdk/request.ts'
+import { NON_ASSIGNABLE_POLICIES, ROOT_POLICY_NAME } from '../../policy/builtin-policies.ts'
 import { withIdentityPolicies } from '../identity/effective.ts'
 import type { CoreHandlerResponse, CoreResponse, RequestAuth } from '../logical-request.ts'
 import type { MountEntry } from '../mount-table.ts'
@@ -129,6 +130,17 @@ async function mintLoginToken(services: GrantServices, mount: MountEntry, path: 
 }
 
 /**
+ * Vault's refusals for a login's policies: an auth method never mints a root token (whoever configured its role
+ * or user), nor one holding a policy only the server hands out.
+ */
+function refuseReservedPolicies(policies: readonly string[]): void {
+  if (policies.includes(ROOT_POLICY_NAME))
+    throw new InvalidRequestError('auth methods cannot create root tokens')
+  const internal = policies.find((p) => NON_ASSIGNABLE_POLICIES.includes(p))
+  if (internal !== undefined) throw new InvalidRequestError(`cannot assign policy "${internal}"`)
+}
+
+/**
  * The token a login's AuthGrant asks for, bounded by the auth mount's TTLs, with the entity its alias finds (or
  * creates): what `mintLoginToken` issues, and what a login in place (login-in-place.ts) holds for one request.
  */
@@ -142,10 +154,13 @@ export async function loginTokenInput(
   const { defaultLeaseTtl, maxLeaseTtl } = services.mounts.effectiveTtls(mount)
   const policies = [...new Set([...grant.policies, ...(grant.noDefaultPolicy ? [] : ['default'])])].sort()
   const maxTtl = grant.maxTtl ? Math.min(grant.maxTtl, maxLeaseTtl) : maxLeaseTtl
+  refuseReservedPolicies(policies)
   // The login's alias finds (or creates) its entity; its external groups follow the login's group names.
   const entityId = grant.alias
     ? await services.identity.login(mount.accessor, grant.alias, grant.groupAliases)
     : ''
+  // As Vault: the entity's policies count too, so an identity policy cannot make a login a root login.
+  if (entityId !== '') refuseReservedPolicies((await services.identity.resolve(entityId))?.policies ?? [])
   return {
     type: grant.tokenType === 'batch' ? 'batch' : 'service',
     input: {

@@ -1,10 +1,13 @@
 // auth/token/create, create-orphan and create/:role_name: child tokens within the parent's authority.
+import { globListMatch } from '../../../lib/glob.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { type FieldValues, f } from '../../../sdk/framework/fields.ts'
+import { NON_ASSIGNABLE_POLICIES } from '../../policy/builtin-policies.ts'
 import { withIdentityPolicies } from '../identity/effective.ts'
 import { authOf, type CoreHandlerResponse } from '../logical-request.ts'
 import type { UnsealedServices } from '../services.ts'
+import { createPolicies } from './create-policies.ts'
 import { issuedAuth } from './issued-auth.ts'
 import { readRole, type TokenRole } from './token-roles.ts'
 
@@ -55,6 +58,45 @@ function tokenTypeFor(roleType: string, requested: string): 'service' | 'batch' 
   return roleType === 'default-batch' ? 'batch' : 'service'
 }
 
+/** The request's value, the role's, or the lesser of both with Vault's warning when both are set (0 is unset). */
+function lesserOf(
+  requested: number | undefined,
+  fromRole: number | undefined,
+  what: string,
+  warnings: string[],
+): number {
+  const asked = requested ?? 0
+  const limit = fromRole ?? 0
+  if (limit === 0) return asked
+  if (asked === 0) return limit
+  const lesser = Math.min(asked, limit)
+  warnings.push(
+    `${what} specified both during creation call and in role; using the lesser value of ${lesser} seconds`,
+  )
+  return lesser
+}
+
+/**
+ * The entity a new token acts for: the parent's, or, with entity_alias, the entity holding that alias on the token
+ * mount (created on first use), as Vault does. Only a role may allow it, and only for the aliases it lists, so a
+ * caller cannot pick an identity (and its identity policies) the role does not name.
+ */
+async function entityFor(
+  services: TokenCreateServices,
+  role: TokenRole | undefined,
+  alias: string | undefined,
+  parentEntityId: string,
+): Promise<string> {
+  if (alias === undefined || alias === '') return parentEntityId
+  if (!role) throw new InvalidRequestError("'entity_alias' is only allowed in combination with token role")
+  const allowed = role.allowedEntityAliases ?? []
+  const lower = alias.toLowerCase()
+  if (!allowed.includes(lower) && !globListMatch(allowed, lower))
+    throw new InvalidRequestError("invalid 'entity_alias' value")
+  const mount = services.mounts.find('auth/token/')!
+  return services.identity.login(mount.accessor, { name: alias })
+}
+
 async function createToken(
   services: TokenCreateServices,
   ctx: HandlerContext<typeof createFields>,
@@ -87,29 +129,23 @@ async function createToken(
     if (!privileged) throw new InvalidRequestError('root or sudo privileges required to create orphan token')
     orphan = true
   }
-  if (input.period !== undefined && input.period > 0 && !privileged && !role) {
+  // As in Vault, a child acts for its parent's entity (and gets its identity policies); an orphan acts for none,
+  // unless the role let the request name one through entity_alias.
+  const entityId = await entityFor(services, role, input.entity_alias, orphan ? '' : parent.entry.entityId)
+  // A child made without a role keeps its parent's token_bound_cidrs, so a bound token cannot mint an unbound
+  // one to use from elsewhere; through a role the role's own bound CIDRs apply, as in Vault.
+  const boundCidrs = role ? (role.boundCidrs ?? []) : orphan ? [] : (parent.entry.boundCidrs ?? [])
+  // As Vault: asking for a period needs root or sudo even through a role (a role's own token_period does not).
+  if (input.period !== undefined && input.period > 0 && !privileged) {
     throw new InvalidRequestError('root or sudo privileges required to create periodic token')
   }
+  if ((input.num_uses ?? 0) < 0) throw new InvalidRequestError('number of uses cannot be negative')
   const parentPolicies = parent.entry.policies.filter((p) => p !== 'default')
-  let policies = (
-    input.policies ?? (role?.allowedPolicies.length ? role.allowedPolicies : parentPolicies)
-  ).map((p) => p.toLowerCase())
   const noDefault = input.no_default_policy ?? role?.noDefaultPolicy ?? false
-  if (role) {
-    const disallowed = policies.filter((p) => role.disallowedPolicies.includes(p))
-    if (disallowed.length > 0)
-      throw new InvalidRequestError(`token policies (${disallowed.join(', ')}) are disallowed by the role`)
-    if (role.allowedPolicies.length > 0) {
-      const outside = policies.filter((p) => p !== 'default' && !role.allowedPolicies.includes(p))
-      if (outside.length > 0)
-        throw new InvalidRequestError(
-          `token policies (${outside.join(', ')}) must be subset of the role's allowed policies`,
-        )
-    }
-  } else if (!isRoot && !privileged) {
-    const outside = policies.filter((p) => p !== 'default' && !parentPolicies.includes(p))
-    if (outside.length > 0) throw new InvalidRequestError('child policies must be subset of parent')
-  }
+  let policies = createPolicies(input.policies, role, parentPolicies, privileged)
+  // Internal policies (a wrapping token's) are never given out: a token holding one would pass for a wrapping token.
+  const internal = policies.find((p) => NON_ASSIGNABLE_POLICIES.includes(p))
+  if (internal !== undefined) throw new InvalidRequestError(`cannot assign policy "${internal}"`)
   if (policies.includes('root') && !isRoot)
     throw new InvalidRequestError('root tokens may only be created by a root token')
   if (!noDefault && !policies.includes('root')) policies = [...policies, 'default']
@@ -124,6 +160,12 @@ async function createToken(
   const ttls = services.mounts.effectiveTtls(mount)
   const maxTtl = role?.maxTtl ? Math.min(role.maxTtl, ttls.maxLeaseTtl) : ttls.maxLeaseTtl
   const ttl = input.ttl ?? input.lease ?? (role?.ttl || ttls.defaultLeaseTtl)
+  // A role's explicit max TTL and period are limits the request may lower but not raise (Vault's lesser value).
+  const explicitMaxTtl = lesserOf(input.explicit_max_ttl, role?.explicitMaxTtl, 'Explicit max TTL', warnings)
+  const period = lesserOf(input.period, role?.period, 'Period', warnings)
+  const nonExpiring = policies.includes('root') && input.ttl === undefined
+  if (nonExpiring && period === 0 && explicitMaxTtl === 0 && parent.entry.expireTime !== 0)
+    throw new InvalidRequestError('expiring root tokens cannot create non-expiring root tokens')
   const displayName = input.display_name
     ? `token-${input.display_name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-')
     : 'token'
@@ -149,17 +191,18 @@ async function createToken(
     meta,
     displayName,
     numUses: input.num_uses ?? role?.numUses ?? 0,
-    ttl: policies.includes('root') && input.ttl === undefined ? 0 : ttl,
-    maxTtl: policies.includes('root') && input.ttl === undefined ? 0 : maxTtl,
-    explicitMaxTtl: input.explicit_max_ttl ?? role?.explicitMaxTtl ?? 0,
-    period: input.period ?? role?.period ?? 0,
-    renewable: input.renewable ?? role?.renewable ?? true,
+    ttl: nonExpiring ? 0 : ttl,
+    maxTtl: nonExpiring ? 0 : maxTtl,
+    explicitMaxTtl,
+    period,
+    // A role that makes tokens non-renewable cannot be overridden by the request.
+    renewable: (input.renewable ?? true) && (role?.renewable ?? true),
     path: role
       ? `auth/token/create/${role.name}${role.pathSuffix ? `/${role.pathSuffix}` : ''}`
       : `auth/token/${ctx.request.path}`,
     role: role?.name ?? '',
-    // As in Vault, a token created by an entity's token acts for the same entity (and gets its identity policies).
-    entityId: parent.entry.entityId,
+    ...(boundCidrs.length > 0 ? { boundCidrs } : {}),
+    entityId,
     ...(input.id !== undefined ? { id: input.id } : {}),
   })
   const issued = await withIdentityPolicies(

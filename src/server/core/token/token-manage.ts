@@ -3,11 +3,13 @@ import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { listResponse } from '../../../sdk/framework/list-response.ts'
+import type { Storage } from '../../../sdk/storage.ts'
 import { effectivePolicies } from '../identity/effective.ts'
 import { authOf, type CoreHandlerResponse } from '../logical-request.ts'
 import type { UnsealedServices } from '../services.ts'
 import { issuedAuth } from './issued-auth.ts'
 import { lookupData, type TokenEntry } from './token-entry.ts'
+import { readRole } from './token-roles.ts'
 
 /** What looking up, renewing and revoking tokens uses. */
 export type TokenManageServices = Pick<UnsealedServices, 'tokens' | 'identity' | 'mounts' | 'clock'>
@@ -44,12 +46,17 @@ function refuseBatch(entry: TokenEntry, what: 'renewed' | 'revoked'): TokenEntry
 
 async function renewed(
   services: TokenManageServices,
+  storage: Storage,
   entry: TokenEntry,
   token: string,
   increment: number | undefined,
 ) {
   refuseBatch(entry, 'renewed')
   let requested = increment ?? 0
+  // As Vault: a token made through a token role renews only while that role exists, so deleting the role ends
+  // its tokens at their current TTL.
+  if (!entry.login && entry.role !== '' && !(await readRole(storage, entry.role)))
+    throw new InvalidRequestError(`original token role "${entry.role}" could not be found, not renewing`)
   if (entry.login) {
     // A login token renews only while its auth method still vouches for it (user, role or cert unchanged).
     const mount = services.mounts.entries.find((m) => m.accessor === entry.login!.mountAccessor)
@@ -124,7 +131,7 @@ export function tokenManagePaths(services: TokenManageServices) {
       operations: {
         update: async (ctx) => {
           const { token, entry } = self(ctx)
-          return renewed(services, entry, token, ctx.input.increment)
+          return renewed(services, ctx.storage, entry, token, ctx.input.increment)
         },
       },
     }),
@@ -132,16 +139,16 @@ export function tokenManagePaths(services: TokenManageServices) {
       pattern: 'renew',
       fields: { ...tokenField, ...incrementField },
       operations: {
-        update: async ({ input }) =>
-          renewed(services, await byToken(services, input.token), input.token!, input.increment),
+        update: async ({ input, storage }) =>
+          renewed(services, storage, await byToken(services, input.token), input.token!, input.increment),
       },
     }),
     definePath({
       pattern: 'renew-accessor',
       fields: { ...accessorField, ...incrementField },
       operations: {
-        update: async ({ input }) =>
-          renewed(services, await byAccessor(services, input.accessor), '', input.increment),
+        update: async ({ input, storage }) =>
+          renewed(services, storage, await byAccessor(services, input.accessor), '', input.increment),
       },
     }),
     definePath({

@@ -1,5 +1,6 @@
 // auth/token/roles/:role_name: named templates that constrain the tokens created through them.
 
+import { invalidCidrs } from '../../../lib/cidr.ts'
 import { KeyLocks } from '../../../lib/key-locks.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath, type PolicyHolder } from '../../../sdk/framework/backend.ts'
@@ -12,6 +13,9 @@ export interface TokenRole {
   name: string
   allowedPolicies: string[]
   disallowedPolicies: string[]
+  /** allowed_policies_glob / disallowed_policies_glob: `*` globs, lower-cased (absent on old roles). */
+  allowedPoliciesGlob?: string[]
+  disallowedPoliciesGlob?: string[]
   orphan: boolean
   renewable: boolean
   pathSuffix: string
@@ -22,6 +26,10 @@ export interface TokenRole {
   numUses: number
   noDefaultPolicy: boolean
   tokenType: string
+  /** token_bound_cidrs: tokens made through the role work only from these client addresses (absent on old roles). */
+  boundCidrs?: string[]
+  /** allowed_entity_aliases, lower-cased: the aliases (or globs) a create through the role may name in entity_alias. */
+  allowedEntityAliases?: string[]
 }
 
 const roleKey = (name: string) => `roles/${name}`
@@ -47,11 +55,15 @@ export async function tokenRoleHolders(storage: Parameters<typeof getJson>[0]): 
   )
 }
 
+const lowerCased = (list: string[]): string[] => list.map((item) => item.toLowerCase())
+
 function roleData(role: TokenRole): Record<string, unknown> {
   return {
     name: role.name,
     allowed_policies: role.allowedPolicies,
     disallowed_policies: role.disallowedPolicies,
+    allowed_policies_glob: role.allowedPoliciesGlob ?? [],
+    disallowed_policies_glob: role.disallowedPoliciesGlob ?? [],
     orphan: role.orphan,
     renewable: role.renewable,
     path_suffix: role.pathSuffix,
@@ -64,6 +76,8 @@ function roleData(role: TokenRole): Record<string, unknown> {
     token_num_uses: role.numUses,
     token_no_default_policy: role.noDefaultPolicy,
     token_type: role.tokenType,
+    token_bound_cidrs: role.boundCidrs ?? [],
+    allowed_entity_aliases: role.allowedEntityAliases ?? [],
   }
 }
 
@@ -90,6 +104,8 @@ export function createRolePath(locks = new KeyLocks()) {
       role_name: f.string({ required: true }),
       allowed_policies: f.list(),
       disallowed_policies: f.list(),
+      allowed_policies_glob: f.list(),
+      disallowed_policies_glob: f.list(),
       orphan: f.bool(),
       renewable: f.bool(),
       path_suffix: f.string(),
@@ -121,12 +137,21 @@ export function createRolePath(locks = new KeyLocks()) {
               `invalid token_type "${tokenType}": use "service", "batch", "default-service" or "default-batch"`,
             )
           }
+          const boundCidrs = input.token_bound_cidrs ?? old?.boundCidrs ?? []
+          const invalid = invalidCidrs(boundCidrs)
+          if (invalid.length > 0)
+            throw new InvalidRequestError(`invalid CIDR block in token_bound_cidrs: ${invalid.join(', ')}`)
           if (input.path_suffix?.includes('..'))
             throw new InvalidRequestError('path_suffix cannot contain ".."')
           const role: TokenRole = {
             name,
-            allowedPolicies: input.allowed_policies ?? old?.allowedPolicies ?? [],
-            disallowedPolicies: input.disallowed_policies ?? old?.disallowedPolicies ?? [],
+            // Policy names are case-insensitive (stored lower-cased), so the role's lists are too, as in Vault.
+            allowedPolicies: lowerCased(input.allowed_policies ?? old?.allowedPolicies ?? []),
+            disallowedPolicies: lowerCased(input.disallowed_policies ?? old?.disallowedPolicies ?? []),
+            allowedPoliciesGlob: lowerCased(input.allowed_policies_glob ?? old?.allowedPoliciesGlob ?? []),
+            disallowedPoliciesGlob: lowerCased(
+              input.disallowed_policies_glob ?? old?.disallowedPoliciesGlob ?? [],
+            ),
             orphan: input.orphan ?? old?.orphan ?? false,
             renewable: input.renewable ?? old?.renewable ?? true,
             pathSuffix: input.path_suffix ?? old?.pathSuffix ?? '',
@@ -138,6 +163,11 @@ export function createRolePath(locks = new KeyLocks()) {
             numUses: input.token_num_uses ?? old?.numUses ?? 0,
             noDefaultPolicy: input.token_no_default_policy ?? old?.noDefaultPolicy ?? false,
             tokenType,
+            boundCidrs,
+            // As Vault: stored lower-cased, and an entity_alias is compared lower-cased.
+            allowedEntityAliases: (input.allowed_entity_aliases ?? old?.allowedEntityAliases ?? []).map((a) =>
+              a.toLowerCase(),
+            ),
           }
           await putJson(storage, roleKey(name), role)
           return undefined
