@@ -22,6 +22,15 @@ describe('parseCustomMetadata', () => {
     assert.deepEqual(parseCustomMetadata({ a: null }), { a: '' })
   })
 
+  it('keeps a "__proto__" key as data, for a write and a PATCH', () => {
+    const parsed = parseCustomMetadata(JSON.parse('{"__proto__":"x","a":"b"}'))
+    assert.equal(JSON.stringify(parsed), '{"__proto__":"x","a":"b"}')
+    assert.equal(
+      JSON.stringify(parseCustomMetadata(JSON.parse('{"__proto__":null}'), true)),
+      '{"__proto__":null}',
+    )
+  })
+
   it('refuses nested values and non-objects', () => {
     assert.throws(() => parseCustomMetadata({ a: { b: 1 } }), { status: 400 })
     assert.throws(() => parseCustomMetadata(['a']), { status: 400 })

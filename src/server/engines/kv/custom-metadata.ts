@@ -1,4 +1,5 @@
 // custom_metadata parsing and Vault's limits: at most 64 pairs, keys up to 128 bytes, values up to 512 bytes.
+import { setOwn } from '../../../lib/set-own.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 
 const MAX_CUSTOM_METADATA_KEYS = 64
@@ -48,8 +49,7 @@ function asObject(raw: unknown): Record<string, unknown> {
 export function parseCustomMetadata(raw: unknown, dropNulls = false): Record<string, string | null> {
   const out: Record<string, string | null> = {}
   for (const [key, value] of Object.entries(asObject(raw))) {
-    if (dropNulls && value === null) out[key] = null
-    else out[key] = weakString(value, key)
+    setOwn(out, key, dropNulls && value === null ? null : weakString(value, key))
   }
   return out
 }

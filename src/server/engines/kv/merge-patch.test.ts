@@ -39,4 +39,14 @@ describe('mergePatch', () => {
     assert.deepEqual(target, { a: { b: 1 } })
     assert.deepEqual(patch, { a: { c: 2 } })
   })
+
+  it('keeps a "__proto__" key as data instead of setting the prototype', () => {
+    // JSON.parse makes "__proto__" an own key, as a request body does.
+    const added = mergePatch({ a: 1 }, JSON.parse('{"__proto__":{"b":2}}'))
+    assert.equal(JSON.stringify(added), '{"a":1,"__proto__":{"b":2}}')
+    assert.equal(Object.getPrototypeOf(added), Object.prototype)
+    const merged = mergePatch(JSON.parse('{"__proto__":{"b":2}}'), JSON.parse('{"__proto__":{"c":3}}'))
+    assert.equal(JSON.stringify(merged), '{"__proto__":{"b":2,"c":3}}')
+    assert.equal(JSON.stringify(mergePatch(merged, JSON.parse('{"__proto__":null}'))), '{}')
+  })
 })

@@ -1,5 +1,7 @@
 // RFC 7386 JSON merge patch, which KV v2 applies for PATCH on data/ and metadata/.
 
+import { getOwn, setOwn } from '../../../lib/set-own.ts'
+
 type Json = unknown
 
 function isObject(value: Json): value is Record<string, Json> {
@@ -12,7 +14,7 @@ export function mergePatch(target: Json, patch: Json): Json {
   const result: Record<string, Json> = isObject(target) ? structuredClone(target) : {}
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key]
-    else result[key] = mergePatch(result[key], value)
+    else setOwn(result, key, mergePatch(getOwn(result, key), value))
   }
   return result
 }

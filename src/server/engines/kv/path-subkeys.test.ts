@@ -25,6 +25,12 @@ describe('stripValues', () => {
       list: null,
     })
   })
+
+  it('shows a "__proto__" key like any other', () => {
+    const secret = JSON.parse('{"__proto__":{"x":"v"},"y":"w"}')
+    assert.equal(JSON.stringify(stripValues(secret, 0)), '{"__proto__":{"x":null},"y":null}')
+    assert.equal(JSON.stringify(stripValues(secret, 1)), '{"__proto__":null,"y":null}')
+  })
 })
 
 describe('KV v2 subkeys/', () => {

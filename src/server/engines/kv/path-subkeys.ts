@@ -1,6 +1,7 @@
 // KV v2 subkeys/*path: a version's key structure with every leaf value replaced by null.
 
 import type { KeyLocks } from '../../../lib/key-locks.ts'
+import { setOwn } from '../../../lib/set-own.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { isDeleted, loadMetadata, loadVersionData, pickVersion, versionSummary } from './key-metadata.ts'
@@ -28,7 +29,7 @@ export function stripValues(
   for (const [key, value] of Object.entries(input)) {
     const next = depth + 1
     const walk = isObject(value) && Object.keys(value).length > 0 && (maxDepth === 0 || next <= maxDepth)
-    out[key] = walk ? stripValues(value, maxDepth, next) : null
+    setOwn(out, key, walk ? stripValues(value, maxDepth, next) : null)
   }
   return out
 }
