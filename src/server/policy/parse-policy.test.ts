@@ -60,6 +60,15 @@ describe('parsePolicy', () => {
     assert.deepEqual(policy.rules[0]?.allowedParameters, { foo: [] })
   })
 
+  it('collapses parameter names differing in case, an empty list (any value) absorbing the other', () => {
+    const policy = parsePolicy(
+      'p',
+      'path "a" {\n capabilities = ["update"]\n denied_parameters = { "ttl" = [] "TTL" = ["1h"] "Max" = ["a"] "max" = ["b"] }\n}',
+    )
+    // Otherwise a ttl other than "1h" would get past a rule that meant to refuse every ttl.
+    assert.deepEqual(policy.rules[0]?.deniedParameters, { ttl: [], max: ['a', 'b'] })
+  })
+
   it('parses the JSON form, as an object or a list of objects', () => {
     const json = JSON.stringify({
       path: {

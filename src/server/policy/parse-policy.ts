@@ -144,9 +144,18 @@ function parameterMap(value: unknown, where: string, key: string): Record<string
     if (!Array.isArray(values))
       fail(`${where}: ${key}.${name} must be a list of values (use [] for any value)`)
     const lower = name.toLowerCase()
-    // Keys differing only in case collapse together, as Vault lower-cases them.
-    const earlier = Object.hasOwn(out, lower) ? (out[lower] as unknown[]) : []
-    setOwn(out, lower, [...earlier, ...values])
+    // Keys differing only in case collapse together, as Vault lower-cases them. An empty list (any value) absorbs
+    // the other, as when policies merge: a denied "ttl" = [] must not shrink to the values a "TTL" entry lists.
+    const earlier = Object.hasOwn(out, lower) ? (out[lower] as unknown[]) : undefined
+    setOwn(
+      out,
+      lower,
+      earlier === undefined
+        ? [...values]
+        : earlier.length === 0 || values.length === 0
+          ? []
+          : [...earlier, ...values],
+    )
   }
   return out
 }
