@@ -2,6 +2,7 @@
 import { isUtf8 } from 'node:buffer'
 import { createPublicKey, type KeyObject, verify } from 'node:crypto'
 import { CHECKPOINT_TYPE, type ChainState, checkpointSignedText, GENESIS_HASH, lineHash } from './format.ts'
+import { SeqIndex } from './seq-index.ts'
 
 /*
  * What this can and cannot prove, from the file and the public key alone:
@@ -110,6 +111,7 @@ export function verifyAuditLog(
   }
 
   const start = options.start ?? { seq: 0, prevHash: GENESIS_HASH }
+  const seqIndex = new SeqIndex(lines)
   let nextSeq = start.seq + 1
   let expectedPrev = start.prevHash
   let accepted = null as Line | null
@@ -189,7 +191,7 @@ export function verifyAuditLog(
         movedEarlier.set(p.seq, p)
         continue
       }
-      const later = laterSeqsIn(lines, i + 1, nextSeq, p.seq)
+      const later = seqIndex.laterSeqsIn(i + 1, nextSeq, p.seq)
       if (later.length > 0) {
         report(p.lineNo, 'reordered', `seq ${later.join(', ')} appear after seq ${p.seq}`)
         for (const seq of later) movedLater.add(seq)
@@ -301,14 +303,4 @@ function linesNotUtf8(bytes: Uint8Array): Set<number> {
     start = end + 1
   }
   return bad
-}
-
-/** Seqs in [from, to) carried by lines at or after index `startIndex`. */
-function laterSeqsIn(lines: Parsed[], startIndex: number, from: number, to: number): number[] {
-  const found: number[] = []
-  for (let j = startIndex; j < lines.length; j++) {
-    const line = lines[j]!
-    if (!('error' in line) && line.seq >= from && line.seq < to) found.push(line.seq)
-  }
-  return found
 }
