@@ -219,6 +219,22 @@ describe('audit verify', () => {
     assert.equal(result.entries, 6)
   })
 
+  test('reads the log as bytes: a stray byte that decodes like a logged U+FFFD is tampering', async () => {
+    reset(() => ({ status: 200, body: { data: { public_key: PEM } } }))
+    const first = `{"type":"request","request":{"path":"caf\uFFFD"},"seq":1,"prev_hash":"${GENESIS_HASH}"}`
+    const lines = [first, `{"type":"response","seq":2,"prev_hash":"${lineHash(first)}"}`]
+    const original = Buffer.from(`${lines.join('\n')}\n`)
+    assert.equal((await cli(['audit', 'verify', writeLog('replacement.log', lines)])).code, 0)
+    // Decoded as text, the byte 0xff reads back as U+FFFD: the same line text, the same hash.
+    const at = original.indexOf(Buffer.from('\uFFFD'))
+    const forged = Buffer.concat([original.subarray(0, at), Buffer.from([0xff]), original.subarray(at + 3)])
+    const path = join(dir, 'stray-byte.log')
+    writeFileSync(path, forged)
+    const res = await cli(['audit', 'verify', path])
+    assert.equal(res.code, 2, res.stdout)
+    assert.match(res.stdout, new RegExp(`^TAMPERED: ${path} line 1: malformed: not valid UTF-8`))
+  })
+
   test('-head catches lines cut after the last checkpoint; -start verifies a rotated continuation', async () => {
     reset(() => ({ status: 200, body: { data: { public_key: PEM } } }))
     const { lines, head } = chainedLog(6)

@@ -1,6 +1,8 @@
 // Verifies a chained audit log (format.ts) and names the first line that was altered, removed, inserted or moved.
+import { isUtf8 } from 'node:buffer'
 import { createPublicKey, type KeyObject, verify } from 'node:crypto'
 import { CHECKPOINT_TYPE, type ChainState, checkpointSignedText, GENESIS_HASH, lineHash } from './format.ts'
+import { SeqIndex } from './seq-index.ts'
 
 /*
  * What this can and cannot prove, from the file and the public key alone:
@@ -71,14 +73,22 @@ interface Line {
   checkpoint: { time: unknown; signature: unknown } | null
 }
 
-type Parsed = Line | { lineNo: number; text: string; error: string }
+/** `whole`: the line is complete JSON, so it cannot be a prefix left by a crash mid-write. */
+type Parsed = Line | { lineNo: number; text: string; error: string; whole?: true }
 
+/**
+ * Pass a file's bytes rather than its decoded text: decoding replaces every invalid UTF-8 sequence with U+FFFD,
+ * so a line whose U+FFFD was swapped for a stray byte would decode (and hash) exactly as the writer's line did.
+ */
 export function verifyAuditLog(
-  text: string,
+  log: string | Uint8Array,
   publicKeyPem: string,
   options: VerifyOptions = {},
 ): VerifyResult {
   const key = createPublicKey(publicKeyPem)
+  const text =
+    typeof log === 'string' ? log : Buffer.from(log.buffer, log.byteOffset, log.length).toString('utf8')
+  const badUtf8 = typeof log === 'string' || isUtf8(log) ? new Set<number>() : linesNotUtf8(log)
   const problems: VerifyProblem[] = []
   const reported = new Set<number>()
   const report = (line: number, kind: ProblemKind, detail: string) => {
@@ -90,10 +100,10 @@ export function verifyAuditLog(
   const rawLines = text === '' ? [] : text.split('\n')
   const endsWithNewline = text.endsWith('\n')
   if (endsWithNewline) rawLines.pop()
-  const lines: Parsed[] = rawLines.map((raw, i) => parseLine(raw, i + 1))
+  const lines: Parsed[] = rawLines.map((raw, i) => parseLine(raw, i + 1, badUtf8.has(i + 1)))
   const last = lines.at(-1)
   let torn = false
-  if (last !== undefined && 'error' in last && !endsWithNewline) {
+  if (last !== undefined && 'error' in last && last.whole === undefined && !endsWithNewline) {
     // A crash mid-write leaves a prefix of a line with no newline; the lines before it are intact.
     lines.pop()
     torn = true
@@ -101,6 +111,7 @@ export function verifyAuditLog(
   }
 
   const start = options.start ?? { seq: 0, prevHash: GENESIS_HASH }
+  const seqIndex = new SeqIndex(lines)
   let nextSeq = start.seq + 1
   let expectedPrev = start.prevHash
   let accepted = null as Line | null
@@ -180,7 +191,7 @@ export function verifyAuditLog(
         movedEarlier.set(p.seq, p)
         continue
       }
-      const later = laterSeqsIn(lines, i + 1, nextSeq, p.seq)
+      const later = seqIndex.laterSeqsIn(i + 1, nextSeq, p.seq)
       if (later.length > 0) {
         report(p.lineNo, 'reordered', `seq ${later.join(', ')} appear after seq ${p.seq}`)
         for (const seq of later) movedLater.add(seq)
@@ -244,13 +255,15 @@ export function verifyAuditLog(
   }
 }
 
-function parseLine(text: string, lineNo: number): Parsed {
+function parseLine(text: string, lineNo: number, badUtf8: boolean): Parsed {
   let record: unknown
   try {
     record = JSON.parse(text)
   } catch {
-    return { lineNo, text, error: 'not valid JSON' }
+    return { lineNo, text, error: badUtf8 ? 'not valid UTF-8 JSON' : 'not valid JSON' }
   }
+  // The writer only writes UTF-8; these bytes are not the ones it hashed, whatever their decoded text hashes to.
+  if (badUtf8) return { lineNo, text, error: 'not valid UTF-8', whole: true }
   if (record === null || typeof record !== 'object' || Array.isArray(record)) {
     return { lineNo, text, error: 'not a JSON object' }
   }
@@ -279,12 +292,15 @@ function checkCheckpoint(line: Line, key: KeyObject): boolean {
   }
 }
 
-/** Seqs in [from, to) carried by lines at or after index `startIndex`. */
-function laterSeqsIn(lines: Parsed[], startIndex: number, from: number, to: number): number[] {
-  const found: number[] = []
-  for (let j = startIndex; j < lines.length; j++) {
-    const line = lines[j]!
-    if (!('error' in line) && line.seq >= from && line.seq < to) found.push(line.seq)
+/** 1-based numbers of the lines (split at each newline byte) that are not valid UTF-8. */
+function linesNotUtf8(bytes: Uint8Array): Set<number> {
+  const bad = new Set<number>()
+  let start = 0
+  for (let lineNo = 1; start <= bytes.length; lineNo++) {
+    let end = bytes.indexOf(0x0a, start)
+    if (end < 0) end = bytes.length
+    if (!isUtf8(bytes.subarray(start, end))) bad.add(lineNo)
+    start = end + 1
   }
-  return found
+  return bad
 }

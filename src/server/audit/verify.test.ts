@@ -233,3 +233,44 @@ describe('tampering', () => {
     )
   })
 })
+
+describe('a log given as bytes', () => {
+  /** Two entries, the first logging a path that held an undecodable byte (U+FFFD), and a checkpoint. */
+  function replacementLog(): Buffer {
+    const chain = new AuditChain()
+    const lines = [
+      chain.append({ type: 'request', request: { path: 'secret/data/caf\uFFFD' } }),
+      chain.append({ type: 'response', request: { path: 'secret/data/next' } }),
+      chain.checkpoint(signer.privateKey, '2024-05-01T10:02:00Z'),
+    ]
+    return Buffer.from(text(lines))
+  }
+
+  it('catches a U+FFFD swapped for a stray byte, which decodes and hashes as the original', () => {
+    const log = replacementLog()
+    assert.equal(verifyAuditLog(log, signer.publicKeyPem).ok, true)
+    const at = log.indexOf(Buffer.from('\uFFFD'))
+    const forged = Buffer.concat([log.subarray(0, at), Buffer.from([0xff]), log.subarray(at + 3)])
+    const result = verifyAuditLog(forged, signer.publicKeyPem)
+    assert.equal(result.ok, false)
+    assert.deepEqual(
+      result.problems.map((p) => [p.kind, p.line]),
+      [['malformed', 1]],
+    )
+  })
+
+  it('still tolerates a last line torn inside a multi-byte character', () => {
+    const log = replacementLog()
+    const checkpointAt = log.lastIndexOf(Buffer.from('\n'), log.length - 2) + 1
+    const torn = Buffer.concat([
+      log.subarray(0, checkpointAt),
+      Buffer.from('{"type":"req\u00e9').subarray(0, -1),
+    ])
+    const result = verifyAuditLog(torn, signer.publicKeyPem)
+    assert.equal(result.ok, true)
+    assert.deepEqual(
+      result.problems.map((p) => [p.kind, p.line]),
+      [['torn-last-line', 3]],
+    )
+  })
+})

@@ -32,19 +32,41 @@ export function parseStart(value: string): ChainState {
   return { seq: head.seq, prevHash: head.hash }
 }
 
+/** Refusal of a log too large for one string (V8 caps a string at about 512 MiB, a Buffer at 2 GiB). */
+function tooLarge(path: string): CliError {
+  return new CliError(
+    `Error reading audit log ${path}: too large to verify in one piece (over 512 MiB); split it after a ` +
+      'checkpoint line and verify the parts with -head and -start',
+    1,
+  )
+}
+
+function isTooLarge(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code
+  return error instanceof RangeError || code === 'ERR_STRING_TOO_LONG' || code === 'ERR_FS_FILE_TOO_LARGE'
+}
+
 async function readText(path: string, what: string): Promise<string> {
   try {
     return await readFile(path, 'utf8')
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    // V8 caps a string at about 512 MiB; readFile then fails with a RangeError (no code) or ERR_STRING_TOO_LONG.
-    if (error instanceof RangeError || code === 'ERR_STRING_TOO_LONG')
-      throw new CliError(
-        `Error reading ${what} ${path}: too large to verify in one piece (over 512 MiB); split it after a ` +
-          'checkpoint line and verify the parts with -head and -start',
-        1,
-      )
-    throw new CliError(`Error reading ${what} ${path}: ${code ?? 'read failed'}`, 1)
+    throw new CliError(
+      `Error reading ${what} ${path}: ${(error as NodeJS.ErrnoException).code ?? 'read failed'}`,
+      1,
+    )
+  }
+}
+
+/** The log's bytes, not decoded text: the verifier must see a stray non-UTF-8 byte the decoder would hide. */
+async function readLog(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path)
+  } catch (error) {
+    if (isTooLarge(error)) throw tooLarge(path)
+    throw new CliError(
+      `Error reading audit log ${path}: ${(error as NodeJS.ErrnoException).code ?? 'read failed'}`,
+      1,
+    )
   }
 }
 
@@ -133,9 +155,16 @@ export const auditVerifyCommand: CommandSpec = {
     const file = ctx.args[0] as string
     const head = ctx.flags.has('head') ? parseHead(ctx.flags.string('head') ?? '') : undefined
     const start = ctx.flags.has('start') ? parseStart(ctx.flags.string('start') ?? '') : undefined
-    const text = await readText(file, 'audit log')
+    const bytes = await readLog(file)
     const key = await publicKey(ctx)
-    const result = verifyAuditLog(text, key, { ...(head ? { head } : {}), ...(start ? { start } : {}) })
+    let result: VerifyResult
+    try {
+      result = verifyAuditLog(bytes, key, { ...(head ? { head } : {}), ...(start ? { start } : {}) })
+    } catch (error) {
+      // Decoding the bytes into one string is where an oversized log fails.
+      if (isTooLarge(error)) throw tooLarge(file)
+      throw error
+    }
     const code = result.ok ? 0 : TAMPERED_EXIT
     if (ctx.format !== 'table') {
       ctx.out(renderStructured(result, ctx.format))

@@ -131,6 +131,46 @@ describe('transit backup and restore', () => {
     assert.equal((await failure(() => h.call('update', 'restore', {}))).status, 400)
   })
 
+  it('refuses a tampered backup whose key would be incoherent or fail later, naming the field', async () => {
+    const h = await makeTransit()
+    await h.call('create', 'keys/app', { exportable: true, allow_plaintext_backup: true })
+    await h.call('create', 'keys/ed', { type: 'ed25519', exportable: true, allow_plaintext_backup: true })
+    type StoredKey = Record<string, unknown> & { versions: Record<string, Record<string, unknown>> }
+    const original = async (name: string): Promise<{ format: string; key: StoredKey }> => {
+      const blob = String(dataOf(await h.call('read', `backup/${name}`))['backup'])
+      return JSON.parse(Buffer.from(blob, 'base64').toString())
+    }
+    const tampered: [string, (key: StoredKey) => void, string][] = [
+      ['app', (key) => (key['latest_version'] = 5), 'version 2 is missing'],
+      ['app', (key) => (key['latest_version'] = 1.5), 'latest_version is not a positive integer'],
+      [
+        'app',
+        (key) => (key['min_encryption_version'] = 9),
+        'min_encryption_version is not an integer from 0 to latest_version',
+      ],
+      ['app', (key) => (key['derived'] = 'yes'), 'derived is not a boolean'],
+      ['app', (key) => (key['convergent_encryption'] = true), 'convergent encryption requires derivation'],
+      ['app', (key) => (key['auto_rotate_period'] = 1), 'auto_rotate_period must be 0 or at least an hour'],
+      // A short AES key made encrypt fail with a 500; a key of another type made sign fail with one.
+      ['app', (key) => (key.versions['1']!['key'] = b64('short')), 'version 1 is malformed'],
+      ['ed', (key) => (key['type'] = 'ecdsa-p256'), 'version 1 is malformed'],
+    ]
+    for (const [name, change, reason] of tampered) {
+      const blob = await original(name)
+      change(blob.key)
+      assert.deepEqual(
+        await failure(() => h.call('update', 'restore/copy', { backup: b64(JSON.stringify(blob)) })),
+        { status: 400, message: `failed to decode backup: ${reason}` },
+        reason,
+      )
+    }
+    assert.equal(await h.call('read', 'keys/copy'), undefined)
+    for (const name of ['app', 'ed']) {
+      const blob = b64(JSON.stringify(await original(name)))
+      assert.equal(await h.call('update', `restore/${name}-copy`, { backup: blob }), undefined)
+    }
+  })
+
   it('cache-config stores its size with Vault’s bounds', async () => {
     const h = await makeTransit()
     assert.deepEqual(dataOf(await h.call('read', 'cache-config')), { size: 0 })

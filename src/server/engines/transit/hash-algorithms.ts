@@ -15,7 +15,8 @@ const ALGORITHMS: Record<string, string> = {
 
 /** Node's digest name for a Vault algorithm name, or a 400 naming it. */
 export function digestName(algorithm: string): string {
-  const name = ALGORITHMS[algorithm]
+  // Own keys only: `__proto__`, `constructor` or `toString` would otherwise find Object.prototype's members.
+  const name = Object.hasOwn(ALGORITHMS, algorithm) ? ALGORITHMS[algorithm] : undefined
   if (name === undefined) throw new InvalidRequestError(`unsupported algorithm ${algorithm}`)
   return name
 }

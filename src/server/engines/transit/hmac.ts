@@ -5,9 +5,13 @@ import { digestName } from './hash-algorithms.ts'
 import { hmacKeyOf, type TransitKey, versionOf } from './model.ts'
 import { formatVersioned } from './versioned-value.ts'
 
-export function computeHmac(key: TransitKey, version: number, algorithm: string, input: Buffer): string {
+/** The raw HMAC of `input` with the version's HMAC key. */
+export function hmacBytes(key: TransitKey, version: number, algorithm: string, input: Buffer): Buffer {
   const hmacKey = hmacKeyOf(versionOf(key, version))
   if (hmacKey === undefined) throw new InvalidRequestError('HMAC key is not available for this key version')
-  const mac = crypto.createHmac(digestName(algorithm), hmacKey).update(input).digest()
-  return formatVersioned(version, mac.toString('base64'))
+  return crypto.createHmac(digestName(algorithm), hmacKey).update(input).digest()
+}
+
+export function computeHmac(key: TransitKey, version: number, algorithm: string, input: Buffer): string {
+  return formatVersioned(version, hmacBytes(key, version, algorithm, input).toString('base64'))
 }

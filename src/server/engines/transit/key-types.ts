@@ -73,6 +73,23 @@ export function ecdsaCoordinateBytes(type: KeyType): number {
   return type === 'ecdsa-p256' ? 32 : type === 'ecdsa-p384' ? 48 : 66
 }
 
+/** Node's names of the curves, as a private key's asymmetricKeyDetails report them. */
+const NODE_CURVES: Record<string, string> = {
+  'ecdsa-p256': 'prime256v1',
+  'ecdsa-p384': 'secp384r1',
+  'ecdsa-p521': 'secp521r1',
+}
+
+/** Whether a private key is of `type`: the algorithm, and the curve or modulus size the type names. */
+export function privateKeyMatchesType(type: KeyType, privateKey: crypto.KeyObject): boolean {
+  const details = privateKey.asymmetricKeyDetails ?? {}
+  return (
+    (type === 'ed25519' && privateKey.asymmetricKeyType === 'ed25519') ||
+    (isEcdsa(type) && privateKey.asymmetricKeyType === 'ec' && details.namedCurve === NODE_CURVES[type]) ||
+    (isRsa(type) && privateKey.asymmetricKeyType === 'rsa' && details.modulusLength === Number(type.slice(4)))
+  )
+}
+
 const generateKeyPair = promisify(crypto.generateKeyPair)
 
 /** A fresh private key for an asymmetric type, as PKCS#8 PEM; generated off the event loop (RSA-4096 takes a while). */

@@ -1,10 +1,9 @@
 // backup/:name and restore[/:name]: a whole key, every version included, as one base64 blob (keys with allow_plaintext_backup only).
-import crypto from 'node:crypto'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
+import { checkRestoredKey } from './backup-check.ts'
 import { decodeBase64 } from './encoding.ts'
-import { isAsymmetric, isKeyType, type KeyType } from './key-types.ts'
 import { checkKeyName } from './keyring.ts'
 import { keyStorageKey, loadKey, saveKey, type TransitKey } from './model.ts'
 import type { TransitState } from './state.ts'
@@ -41,42 +40,15 @@ const restoreFields = {
 function parseBackup(text: string): TransitKey {
   const bytes = decodeBase64(text)
   if (bytes === undefined) throw new InvalidRequestError('failed to decode backup: not base64')
-  let parsed: { format?: unknown; key?: Partial<TransitKey> }
+  let parsed: { format?: unknown; key?: unknown }
   try {
     parsed = JSON.parse(bytes.toString('utf8'))
   } catch {
     throw new InvalidRequestError('failed to decode backup: not a transit key backup')
   }
-  const key = parsed?.key
-  if (
-    parsed?.format !== BACKUP_FORMAT ||
-    key === undefined ||
-    typeof key.name !== 'string' ||
-    !isKeyType(String(key.type))
-  )
+  if (parsed?.format !== BACKUP_FORMAT)
     throw new InvalidRequestError('failed to decode backup: not a transit key backup')
-  if (typeof key.versions !== 'object' || key.versions === null || typeof key.latest_version !== 'number')
-    throw new InvalidRequestError('failed to decode backup: not a transit key backup')
-  for (const [version, entry] of Object.entries(key.versions as Record<string, unknown>)) {
-    if (!/^[1-9]\d*$/.test(version) || !validVersion(key.type as KeyType, entry))
-      throw new InvalidRequestError(`failed to decode backup: version ${version} is malformed`)
-  }
-  return key as TransitKey
-}
-
-/** A version entry carries the material its type needs, so a restored key never fails later with a 500. */
-function validVersion(type: KeyType, entry: unknown): boolean {
-  if (entry === null || typeof entry !== 'object') return false
-  const { key, hmac_key, private_key } = entry as Record<string, unknown>
-  if (typeof hmac_key !== 'string') return false
-  if (!isAsymmetric(type)) return typeof key === 'string' && decodeBase64(key) !== undefined
-  if (typeof private_key !== 'string') return false
-  try {
-    crypto.createPrivateKey(private_key)
-    return true
-  } catch {
-    return false
-  }
+  return checkRestoredKey(parsed.key)
 }
 
 function restore(name: string | undefined) {

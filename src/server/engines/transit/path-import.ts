@@ -4,7 +4,7 @@ import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { requireBase64 } from './encoding.ts'
-import { isEcdsa, isKeyType, isRsa, isSymmetric, type KeyType, symmetricKeySize } from './key-types.ts'
+import { isKeyType, isSymmetric, type KeyType, privateKeyMatchesType, symmetricKeySize } from './key-types.ts'
 import { checkKeyName, MIN_AUTO_ROTATE_PERIOD, updateKey } from './keyring.ts'
 import { type KeyVersion, keyStorageKey, loadKey, saveKey, type TransitKey } from './model.ts'
 import type { TransitState } from './state.ts'
@@ -19,12 +19,6 @@ export const wrappingKeyPath = definePath<Record<string, never>, TransitState>({
     }),
   },
 })
-
-const CURVES: Record<string, string> = {
-  'ecdsa-p256': 'prime256v1',
-  'ecdsa-p384': 'secp384r1',
-  'ecdsa-p521': 'secp521r1',
-}
 
 /** A version from unwrapped material: raw bytes for symmetric and hmac keys, PKCS#8 DER for asymmetric ones. */
 function importedVersion(type: KeyType, material: Buffer, now: number): KeyVersion {
@@ -46,12 +40,8 @@ function importedVersion(type: KeyType, material: Buffer, now: number): KeyVersi
   } catch {
     throw new InvalidRequestError('error parsing asymmetric key: the key material must be PKCS#8 DER')
   }
-  const details = privateKey.asymmetricKeyDetails ?? {}
-  const matches =
-    (type === 'ed25519' && privateKey.asymmetricKeyType === 'ed25519') ||
-    (isEcdsa(type) && privateKey.asymmetricKeyType === 'ec' && details.namedCurve === CURVES[type]) ||
-    (isRsa(type) && privateKey.asymmetricKeyType === 'rsa' && details.modulusLength === Number(type.slice(4)))
-  if (!matches) throw new InvalidRequestError(`the imported key does not match the key type ${type}`)
+  if (!privateKeyMatchesType(type, privateKey))
+    throw new InvalidRequestError(`the imported key does not match the key type ${type}`)
   return { ...base, hmac_key, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }
 }
 

@@ -6,9 +6,9 @@ import { f } from '../../../sdk/framework/fields.ts'
 import type { LogicalResponse } from '../../../sdk/request.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import { batchItems, itemInt, itemString, runBatch } from './batch.ts'
-import { optionalBase64, requireBase64 } from './encoding.ts'
+import { decodeBase64, optionalBase64, requireBase64 } from './encoding.ts'
 import { encryptionVersion } from './encryption.ts'
-import { computeHmac } from './hmac.ts'
+import { hmacBytes } from './hmac.ts'
 import { requireUsableKey } from './kms-state.ts'
 import type { TransitKey } from './model.ts'
 import { parseSaltLength } from './pss-salt.ts'
@@ -74,11 +74,15 @@ function signItem(key: TransitKey, input: Input, item: Record<string, unknown>):
   return { signature: sign(key, version, itemInput(item), signOptions(input, item)), key_version: version }
 }
 
-/** HMAC verification: the named version's HMAC of the input, compared in constant time. */
+/**
+ * HMAC verification as Vault does it: the MAC bytes (not the text, so `v01` or other spellings of the same bytes
+ * still match) compared in constant time; a MAC that is not base64 is the caller's error, not merely invalid.
+ */
 function verifyHmacItem(key: TransitKey, input: Input, item: Record<string, unknown>, hmac: string): boolean {
-  const { version } = parseVersioned(key, hmac, 'HMAC')
-  const expected = Buffer.from(computeHmac(key, version, hashAlgorithm(input), itemInput(item)))
-  const given = Buffer.from(hmac)
+  const { version, payload } = parseVersioned(key, hmac, 'HMAC')
+  const given = decodeBase64(payload)
+  if (given === undefined) throw new InvalidRequestError('unable to decode verification HMAC as base64')
+  const expected = hmacBytes(key, version, hashAlgorithm(input), itemInput(item))
   return expected.length === given.length && crypto.timingSafeEqual(expected, given)
 }
 

@@ -262,6 +262,24 @@ describe('transit HMAC, hash and random', () => {
     )
   })
 
+  it('verifies an HMAC by its bytes: a truncated one is invalid, one that is not base64 is a 400', async () => {
+    const h = await makeTransit()
+    await h.call('create', 'keys/app')
+    const mac = String(dataOf(await h.call('update', 'hmac/app', { input: b64('data') }))['hmac'])
+    const verify = (hmac: string) => h.call('update', 'verify/app', { input: b64('data'), hmac })
+    // Vault reads the version as a number and compares the decoded bytes.
+    assert.deepEqual(dataOf(await verify(mac.replace('vault:v1:', 'vault:v01:'))), { valid: true })
+    const bytes = Buffer.from(mac.slice('vault:v1:'.length), 'base64')
+    assert.deepEqual(dataOf(await verify(`vault:v1:${bytes.subarray(0, 16).toString('base64')}`)), {
+      valid: false,
+    })
+    assert.deepEqual(dataOf(await verify('vault:v1:')), { valid: false })
+    assert.deepEqual(await failure(() => verify('vault:v1:***')), {
+      status: 400,
+      message: 'unable to decode verification HMAC as base64',
+    })
+  })
+
   it('hash answers hex by default and base64 on request; random honours bytes, source and format', async () => {
     const h = await makeTransit()
     assert.deepEqual(dataOf(await h.call('update', 'hash', { input: b64('abc') })), {
