@@ -1,6 +1,7 @@
 // The core: seal lifecycle, post-unseal setup (tokens, policies, mounts) and the components the pipeline uses.
 
 import { type AnomalyConfig, DEFAULT_ANOMALY_CONFIG } from '../../lib/anomaly-config.ts'
+import { KeyLocks } from '../../lib/key-locks.ts'
 import type { Logger } from '../../lib/logger.ts'
 import { type Clock, systemClock } from '../../lib/time.ts'
 import { SealedError } from '../../sdk/errors.ts'
@@ -113,6 +114,8 @@ export class Core {
   readonly #listFilter: ListFilterMode
   /** Set from the start of a snapshot restore until the core is consistent with the restored storage again. */
   #restoring = false
+  /** Serialises unseal and seal (Vault's state lock). */
+  readonly #stateLock = new KeyLocks()
   /** A restore whose storage is replaced and whose reload (seal, then unseal when not forced) is still to run. */
   #pendingReload: PendingReload | undefined
   /** Set, whole, once unseal has built and loaded every service; undefined while sealed. */
@@ -303,7 +306,13 @@ export class Core {
   }
 
   /** Submit one unseal key share; true once unsealed. */
-  async unseal(share: Buffer): Promise<boolean> {
+  unseal(share: Buffer): Promise<boolean> {
+    // One at a time, as Vault's state lock: a share arriving while another completes the threshold must see the
+    // result, not start a new round or build the services a second time.
+    return this.#stateLock.run('state', () => this.#unseal(share))
+  }
+
+  async #unseal(share: Buffer): Promise<boolean> {
     // Mid-restore the seal configuration and keys are about to change under the caller.
     if (this.#restoring) throw new SealedError()
     if (!this.sealed) return true
@@ -324,7 +333,12 @@ export class Core {
     void this.standbyReader?.start()
   }
 
-  async sealVault(): Promise<void> {
+  /** Seal; waits for an unseal under way, so its services cannot be published after the seal. */
+  sealVault(): Promise<void> {
+    return this.#stateLock.run('state', () => this.#sealVault())
+  }
+
+  async #sealVault(): Promise<void> {
     // With HA, leaving the cluster stops the active services (when this node runs them) and releases the lock.
     await this.standbyReader?.stop()
     if (this.ha) await this.ha.stop()

@@ -1,0 +1,53 @@
+// The core's unseal and seal against each other: concurrent shares and a seal racing the last share.
+import assert from 'node:assert/strict'
+import { afterEach, describe, it } from 'node:test'
+import { silentLogger } from '../../lib/logger.ts'
+import { MemoryStorage } from '../physical/memory.ts'
+import { authMethods, secretEngines } from '../registry.ts'
+import { createSystemBackend } from '../system/backend.ts'
+import { Core } from './core.ts'
+
+async function sealedCore(shares: number, threshold: number): Promise<{ core: Core; keys: Buffer[] }> {
+  const core = new Core({
+    physical: new MemoryStorage(),
+    storageType: 'inmem',
+    logger: silentLogger,
+    defaultLeaseTtl: 3600,
+    maxLeaseTtl: 7200,
+    registry: { secret: secretEngines, auth: authMethods },
+    systemBackend: (services) => createSystemBackend(services),
+  })
+  await core.start()
+  const init = await core.initialize(shares, threshold)
+  return { core, keys: init.shares.map((share) => Buffer.from(share)) }
+}
+
+describe('core unseal and seal', () => {
+  let core: Core | undefined
+  afterEach(() => core?.close())
+
+  it('counts concurrent shares once: the threshold unseals, later shares see it unsealed, no progress is left', async () => {
+    const made = await sealedCore(5, 2)
+    core = made.core
+    const c = core
+    const results = await Promise.all(made.keys.map((key) => c.unseal(key)))
+    assert.deepEqual(results, [false, true, true, true, true])
+    assert.equal(c.sealed, false)
+    assert.equal(c.seal.progress, 0)
+    assert.equal(c.seal.nonce, '')
+  })
+
+  it('a seal racing the final share leaves the core sealed with no services running', async () => {
+    const made = await sealedCore(3, 2)
+    core = made.core
+    const c = core
+    assert.equal(await c.unseal(made.keys[0]!), false)
+    await Promise.all([c.unseal(made.keys[1]!), c.sealVault()])
+    assert.equal(c.sealed, true)
+    assert.throws(() => c.services, /sealed/i)
+    // And it unseals normally afterwards.
+    assert.equal(await c.unseal(made.keys[2]!), false)
+    assert.equal(await c.unseal(made.keys[0]!), true)
+    assert.equal(c.sealed, false)
+  })
+})
