@@ -50,4 +50,23 @@ describe('core unseal and seal', () => {
     assert.equal(await c.unseal(made.keys[0]!), true)
     assert.equal(c.sealed, false)
   })
+
+  it('refuses a truncated or over-long share with a 400 before it takes a place in the progress', async () => {
+    const made = await sealedCore(3, 2)
+    core = made.core
+    const c = core
+    assert.equal(await c.unseal(made.keys[0]!), false)
+    const nonce = c.seal.nonce
+    await assert.rejects(c.unseal(made.keys[1]!.subarray(0, 10)), {
+      status: 400,
+      message: 'key is shorter than minimum 16 bytes',
+    })
+    await assert.rejects(c.unseal(Buffer.alloc(5000, 0xab)), {
+      status: 400,
+      message: 'key is longer than maximum 33 bytes',
+    })
+    assert.equal(c.seal.progress, 1)
+    assert.equal(c.seal.nonce, nonce)
+    assert.equal(await c.unseal(made.keys[1]!), true)
+  })
 })
