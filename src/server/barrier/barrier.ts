@@ -183,21 +183,39 @@ export class Barrier implements Storage {
   }
 
   /**
-   * Whether the held unseal key opens a snapshot's root key and that root key its keyring: the server's current
-   * key shares would unseal the snapshot. `rootKey` and `keyring` are the snapshot's raw core/root-key and
-   * core/keyring values; nothing is kept.
+   * Whether the held unseal key can use a snapshot's raw entries: 'keys' when it does not open the snapshot's root
+   * key and that root key its keyring (the server's key shares would not unseal it); 'entries' when some other value
+   * does not decrypt under that keyring at its own path (the file was altered after it was written, and restoring it
+   * would leave storage nobody can read); undefined when every value opens. Nothing is kept.
    */
-  opensSnapshot(rootKey: Uint8Array, keyring: Uint8Array): boolean {
+  checkSnapshot(entries: readonly { key: string; value: Uint8Array }[]): 'keys' | 'entries' | undefined {
     const { unsealKey } = this.#unsealed()
-    let opened: Uint8Array | undefined
+    const raw = (path: string) => entries.find((entry) => entry.key === path)?.value
+    const rootKeyBlob = raw(ROOT_KEY_PATH)
+    const keyringBlob = raw(KEYRING_PATH)
+    if (rootKeyBlob === undefined || keyringBlob === undefined) return 'keys'
+    let rootKey: Uint8Array | undefined
+    let keyring: Keyring | undefined
     try {
-      opened = decryptValue(unsealKey, rootKey, encoder.encode(ROOT_KEY_PATH))
-      wipeKeyring(decodeKeyring(decryptAt(opened, keyring, KEYRING_PATH)))
-      return true
+      rootKey = decryptValue(unsealKey, rootKeyBlob, encoder.encode(ROOT_KEY_PATH))
+      keyring = decodeKeyring(decryptAt(rootKey, keyringBlob, KEYRING_PATH))
     } catch {
-      return false
+      return 'keys'
     } finally {
-      opened?.fill(0)
+      rootKey?.fill(0)
+    }
+    try {
+      for (const { key, value } of entries) {
+        if (RESERVED.has(key)) continue
+        const term = keyring.terms.get(readTerm(value))
+        if (term === undefined) return 'entries'
+        decryptAt(term.key, value, key).fill(0)
+      }
+      return undefined
+    } catch {
+      return 'entries'
+    } finally {
+      wipeKeyring(keyring)
     }
   }
 

@@ -386,7 +386,10 @@ export class Core {
    */
   async restoreSnapshot(bytes: Uint8Array, force: boolean): Promise<SnapshotSummary> {
     if (this.#restoring) throw new SealedError()
-    const { entries, summary } = readSnapshotForRestore(bytes, force ? undefined : this.barrier)
+    const { entries, summary } = readSnapshotForRestore(
+      bytes,
+      force ? undefined : { barrier: this.barrier, sealConfig: this.seal.config },
+    )
     const unsealKey = this.barrier.unsealKeyCopy()
     this.#restoring = true
     this.barrier.seal()
