@@ -69,4 +69,32 @@ describe('core unseal and seal', () => {
     assert.equal(c.seal.nonce, nonce)
     assert.equal(await c.unseal(made.keys[1]!), true)
   })
+
+  it('an unseal arriving while init still holds the barrier open waits for init, and a wrong key stays wrong', async () => {
+    const c = new Core({
+      physical: new MemoryStorage(),
+      storageType: 'inmem',
+      logger: silentLogger,
+      defaultLeaseTtl: 3600,
+      maxLeaseTtl: 7200,
+      registry: { secret: secretEngines, auth: authMethods },
+      systemBackend: (services) => createSystemBackend(services),
+    })
+    core = c
+    await c.start()
+    let initDone = false
+    const init = c.initialize(1, 1).finally(() => {
+      initDone = true
+    })
+    // Init stores the seal configuration, then builds the services and writes the root token with the barrier open
+    // (on memory storage all of it in microtasks, so this yields one microtask at a time).
+    while (!c.initialized && !initDone) await Promise.resolve()
+    assert.equal(initDone, false, 'the unseal must arrive while init is under way')
+    const wrong = c.unseal(Buffer.alloc(32, 7))
+    const { shares } = await init
+    await assert.rejects(wrong, { status: 400 })
+    assert.equal(c.sealed, true)
+    assert.throws(() => c.services, /sealed/i)
+    assert.equal(await c.unseal(Buffer.from(shares[0]!)), true)
+  })
 })

@@ -280,16 +280,26 @@ export class Core {
   }
 
   /** sys/init: create the barrier, mint the root token, and leave the core sealed (as Vault does). */
-  async initialize(
+  initialize(
     secretShares: number,
     secretThreshold: number,
     options: { rootTokenId?: string; stayUnsealed?: boolean } = {},
+  ): Promise<{ shares: Uint8Array[]; rootToken: string }> {
+    // Under the state lock: the barrier is open while the root token is written, and an unseal arriving then must
+    // wait for the seal that ends the init, not take the open barrier as its own success.
+    return this.#stateLock.run('state', () => this.#initialize(secretShares, secretThreshold, options))
+  }
+
+  async #initialize(
+    secretShares: number,
+    secretThreshold: number,
+    options: { rootTokenId?: string; stayUnsealed?: boolean },
   ): Promise<{ shares: Uint8Array[]; rootToken: string }> {
     const shares = await this.seal.initialize(secretShares, secretThreshold)
     await this.#loadClusterIdentity()
     await this.#postUnseal()
     const { token } = await this.services.tokens.createRoot(options.rootTokenId || undefined)
-    if (!options.stayUnsealed) await this.sealVault()
+    if (!options.stayUnsealed) await this.#sealVault()
     else if (this.ha) {
       // Built only to write the first root token: with HA the node becomes active through the lock, like any other.
       await this.#stopServices()
