@@ -97,4 +97,22 @@ describe('core unseal and seal', () => {
     assert.throws(() => c.services, /sealed/i)
     assert.equal(await c.unseal(Buffer.from(shares[0]!)), true)
   })
+
+  it('a seal asked for while a snapshot restore runs stands: the restore does not unseal again after it', async () => {
+    const made = await sealedCore(1, 1)
+    core = made.core
+    const c = core
+    assert.equal(await c.unseal(made.keys[0]!), true)
+    const snapshot = await c.saveSnapshot()
+    await c.settleRestore(
+      (async () => {
+        const restoring = c.restoreSnapshot(snapshot, false)
+        await c.sealVault()
+        return restoring
+      })(),
+    )
+    assert.equal(c.sealed, true)
+    assert.throws(() => c.services, /sealed/i)
+    assert.equal(await c.unseal(made.keys[0]!), true)
+  })
 })

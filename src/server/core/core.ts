@@ -114,6 +114,8 @@ export class Core {
   readonly #listFilter: ListFilterMode
   /** Set from the start of a snapshot restore until the core is consistent with the restored storage again. */
   #restoring = false
+  /** Seals asked for from outside (sys/seal, leaving HA): a restore that saw one must not unseal again after it. */
+  #sealRequests = 0
   /** Serialises unseal and seal (Vault's state lock). */
   readonly #stateLock = new KeyLocks()
   /** A restore whose storage is replaced and whose reload (seal, then unseal when not forced) is still to run. */
@@ -345,6 +347,7 @@ export class Core {
 
   /** Seal; waits for an unseal under way, so its services cannot be published after the seal. */
   sealVault(): Promise<void> {
+    this.#sealRequests++
     return this.#stateLock.run('state', () => this.#sealVault())
   }
 
@@ -396,6 +399,7 @@ export class Core {
    */
   async restoreSnapshot(bytes: Uint8Array, force: boolean): Promise<SnapshotSummary> {
     if (this.#restoring) throw new SealedError()
+    const sealRequests = this.#sealRequests
     const { entries, summary } = readSnapshotForRestore(
       bytes,
       force ? undefined : { barrier: this.barrier, sealConfig: this.seal.config },
@@ -424,7 +428,7 @@ export class Core {
       forced: force,
       snapshot_created_at: summary.createdAt,
     })
-    this.#pendingReload = { unsealKey, force }
+    this.#pendingReload = { unsealKey, force, sealRequests }
     return summary
   }
 
@@ -443,11 +447,17 @@ export class Core {
     }
   }
 
-  async #reload({ unsealKey, force }: PendingReload): Promise<void> {
+  /** Under the state lock, so no unseal or seal interleaves with the seal and unseal of a reload. */
+  #reload(pending: PendingReload): Promise<void> {
+    return this.#stateLock.run('state', () => this.#reloadLocked(pending))
+  }
+
+  async #reloadLocked({ unsealKey, force, sealRequests }: PendingReload): Promise<void> {
     try {
-      await this.sealVault()
+      await this.#sealVault()
       await this.seal.load()
-      if (!force) {
+      // A seal asked for while the restore ran (sys/seal answered 204) stands: the operator unseals.
+      if (!force && sealRequests === this.#sealRequests) {
         await this.barrier.unseal(unsealKey)
         await this.#loadClusterIdentity()
         // With HA the node takes part again as a standby, and becomes active through the lock as always.

@@ -16,6 +16,8 @@ export interface SnapshotSummary {
 export interface PendingReload {
   unsealKey: Uint8Array
   force: boolean
+  /** The core's count of seal requests when the restore began: a change means stay sealed. */
+  sealRequests: number
 }
 
 export function takeSnapshot(physical: PhysicalStorage, storageType: string, now: Date): Promise<Buffer> {
