@@ -23,7 +23,12 @@ export const ROOT_KEY_PATH = 'core/root-key'
 export const KEYRING_PATH = 'core/keyring'
 /** Kept in clear by the seal so it can be read while sealed; nothing may overwrite it through the barrier. */
 export const SEAL_CONFIG_PATH = 'core/seal-config'
-const RESERVED = new Set([ROOT_KEY_PATH, KEYRING_PATH, SEAL_CONFIG_PATH])
+/**
+ * The unseal key, encrypted under the keyring (Vault's core/shamir-kek): an HA standby holds the keyring, so it can
+ * follow a rekey made on another node instead of finding its held unseal key useless when it becomes active.
+ */
+export const UNSEAL_KEY_PATH = 'core/unseal-kek'
+const RESERVED = new Set([ROOT_KEY_PATH, KEYRING_PATH, SEAL_CONFIG_PATH, UNSEAL_KEY_PATH])
 // Both are protected by their own keys rather than by a keyring term; 0 marks that.
 const SELF_TERM = 0
 
@@ -151,9 +156,13 @@ export class Barrier implements Storage {
    * left sealed and the error is thrown.
    */
   async reload(): Promise<void> {
-    const held = this.#unsealed().unsealKey
-    const unsealKey = new Uint8Array(held)
+    let unsealKey: Uint8Array = new Uint8Array(this.#unsealed().unsealKey)
     try {
+      const followed = await this.#rekeyedElsewhere(unsealKey)
+      if (followed !== undefined) {
+        unsealKey.fill(0)
+        unsealKey = followed
+      }
       this.seal()
       await this.unseal(unsealKey)
     } finally {
@@ -292,10 +301,16 @@ export class Barrier implements Storage {
       const current = this.#unsealed()
       const unsealKey = new Uint8Array(newUnsealKey ?? current.unsealKey)
       const rootKey = randomBytes(KEY_BYTES)
+      const active = activeTerm(current.keyring)
       await this.#physical.batch([
         ...alongside,
         { op: 'put', key: ROOT_KEY_PATH, value: sealRootKey(unsealKey, rootKey) },
         { op: 'put', key: KEYRING_PATH, value: sealKeyring(rootKey, current.keyring) },
+        {
+          op: 'put',
+          key: UNSEAL_KEY_PATH,
+          value: encryptValue(active.key, active.term, unsealKey, encoder.encode(UNSEAL_KEY_PATH)),
+        },
       ])
       if (epoch !== this.#epoch || this.#keys === undefined) {
         rootKey.fill(0)
@@ -466,6 +481,26 @@ export class Barrier implements Storage {
     if (entry === undefined)
       throw new Error(`barrier: no key for term ${term}, needed by the value at ${key}`)
     return decryptAt(entry.key, blob, key)
+  }
+
+  /**
+   * When `held` no longer opens the stored root key, the unseal key a rekey stored under the keyring, if the held
+   * keyring opens it; undefined when `held` still works or nothing better is found.
+   */
+  async #rekeyedElsewhere(held: Uint8Array): Promise<Uint8Array | undefined> {
+    const opened = await this.#openRootKey(held).catch(() => undefined)
+    if (opened !== undefined) {
+      opened.fill(0)
+      return undefined
+    }
+    const blob = await this.#physical.get(UNSEAL_KEY_PATH)
+    if (blob === undefined) return undefined
+    try {
+      const entry = this.#unsealed().keyring.terms.get(readTerm(blob))
+      return entry === undefined ? undefined : decryptAt(entry.key, blob, UNSEAL_KEY_PATH)
+    } catch {
+      return undefined
+    }
   }
 
   async #openRootKey(unsealKey: Uint8Array): Promise<Uint8Array> {
