@@ -4,9 +4,13 @@ import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { run } from '../../src/cli/test-io.ts'
+import { decodeSnapshot, encodeSnapshot } from '../../src/server/physical/snapshot-format.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database.ts'
 import { POSTGRES, unmet } from '../helpers/requirements.ts'
 import { makeTempDir, startSealedServer, type TestServer } from '../helpers/server.ts'
+
+/** One raw storage entry of a snapshot file. */
+type Entry = { key: string; value: Uint8Array }
 
 interface Initialised {
   t: TestServer
@@ -174,6 +178,51 @@ describe('storage snapshots', () => {
     assert.equal(notOne.status, 400)
     assert.equal((await t.call('GET', 'sys/seal-status')).body.sealed, false)
     assert.equal((await t.call('GET', 'secret/data/after', { token: root })).body.data.data.v, 'kept')
+  })
+
+  it('refuses a snapshot altered under a recomputed checksum, and the server keeps serving', async () => {
+    const { t, root, keys } = a
+    await t.call('POST', 'secret/data/live', { token: root, body: { data: { v: 'kept' } } })
+    const snapshot = new Uint8Array(await (await saveSnapshot(t, root)).arrayBuffer())
+    const { entries } = decodeSnapshot(snapshot)
+    const altered = async (change: (entry: Entry) => Entry) =>
+      encodeSnapshot(
+        { storageType: 'sqlite', createdAt: new Date() },
+        (async function* () {
+          yield* entries.map(change)
+        })(),
+      )
+    // One bit of the mount table's ciphertext: restored, nothing could read it and the server would not unseal.
+    const mounts = await altered((entry) => {
+      if (entry.key !== 'core/mounts') return entry
+      const value = entry.value.slice()
+      value[value.length - 1]! ^= 0x01
+      return { key: entry.key, value }
+    })
+    const refused = await restoreSnapshot(t, root, mounts)
+    assert.equal(refused.status, 400, refused.text)
+    assert.match(refused.text, /does not decrypt/)
+    // The seal configuration is kept in clear: a different threshold would leave the key shares useless.
+    const config = await altered((entry) =>
+      entry.key === 'core/seal-config'
+        ? {
+            key: entry.key,
+            value: new TextEncoder().encode(
+              JSON.stringify({ type: 'shamir', secretShares: 3, secretThreshold: 2 }),
+            ),
+          }
+        : entry,
+    )
+    const refusedConfig = await restoreSnapshot(t, root, config)
+    assert.equal(refusedConfig.status, 400, refusedConfig.text)
+    assert.match(refusedConfig.text, /seal configuration/)
+    assert.equal((await t.call('GET', 'sys/seal-status')).body.sealed, false)
+    assert.equal((await t.call('GET', 'secret/data/live', { token: root })).body.data.data.v, 'kept')
+    // Still restorable as taken, and the key shares still unseal it.
+    assert.equal((await restoreSnapshot(t, root, snapshot)).status, 204)
+    assert.equal((await t.call('PUT', 'sys/seal', { token: root })).status, 204)
+    assert.equal((await t.call('PUT', 'sys/unseal', { body: { key: keys[0] } })).body.sealed, false)
+    assert.equal((await t.call('GET', 'secret/data/live', { token: root })).body.data.data.v, 'kept')
   })
 
   it('needs sudo: a token without it gets 403 for save and restore', async () => {

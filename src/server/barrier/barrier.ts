@@ -23,7 +23,12 @@ export const ROOT_KEY_PATH = 'core/root-key'
 export const KEYRING_PATH = 'core/keyring'
 /** Kept in clear by the seal so it can be read while sealed; nothing may overwrite it through the barrier. */
 export const SEAL_CONFIG_PATH = 'core/seal-config'
-const RESERVED = new Set([ROOT_KEY_PATH, KEYRING_PATH, SEAL_CONFIG_PATH])
+/**
+ * The unseal key, encrypted under the keyring (Vault's core/shamir-kek): an HA standby holds the keyring, so it can
+ * follow a rekey made on another node instead of finding its held unseal key useless when it becomes active.
+ */
+export const UNSEAL_KEY_PATH = 'core/unseal-kek'
+const RESERVED = new Set([ROOT_KEY_PATH, KEYRING_PATH, SEAL_CONFIG_PATH, UNSEAL_KEY_PATH])
 // Both are protected by their own keys rather than by a keyring term; 0 marks that.
 const SELF_TERM = 0
 
@@ -151,9 +156,13 @@ export class Barrier implements Storage {
    * left sealed and the error is thrown.
    */
   async reload(): Promise<void> {
-    const held = this.#unsealed().unsealKey
-    const unsealKey = new Uint8Array(held)
+    let unsealKey: Uint8Array = new Uint8Array(this.#unsealed().unsealKey)
     try {
+      const followed = await this.#rekeyedElsewhere(unsealKey)
+      if (followed !== undefined) {
+        unsealKey.fill(0)
+        unsealKey = followed
+      }
       this.seal()
       await this.unseal(unsealKey)
     } finally {
@@ -183,21 +192,39 @@ export class Barrier implements Storage {
   }
 
   /**
-   * Whether the held unseal key opens a snapshot's root key and that root key its keyring: the server's current
-   * key shares would unseal the snapshot. `rootKey` and `keyring` are the snapshot's raw core/root-key and
-   * core/keyring values; nothing is kept.
+   * Whether the held unseal key can use a snapshot's raw entries: 'keys' when it does not open the snapshot's root
+   * key and that root key its keyring (the server's key shares would not unseal it); 'entries' when some other value
+   * does not decrypt under that keyring at its own path (the file was altered after it was written, and restoring it
+   * would leave storage nobody can read); undefined when every value opens. Nothing is kept.
    */
-  opensSnapshot(rootKey: Uint8Array, keyring: Uint8Array): boolean {
+  checkSnapshot(entries: readonly { key: string; value: Uint8Array }[]): 'keys' | 'entries' | undefined {
     const { unsealKey } = this.#unsealed()
-    let opened: Uint8Array | undefined
+    const raw = (path: string) => entries.find((entry) => entry.key === path)?.value
+    const rootKeyBlob = raw(ROOT_KEY_PATH)
+    const keyringBlob = raw(KEYRING_PATH)
+    if (rootKeyBlob === undefined || keyringBlob === undefined) return 'keys'
+    let rootKey: Uint8Array | undefined
+    let keyring: Keyring | undefined
     try {
-      opened = decryptValue(unsealKey, rootKey, encoder.encode(ROOT_KEY_PATH))
-      wipeKeyring(decodeKeyring(decryptAt(opened, keyring, KEYRING_PATH)))
-      return true
+      rootKey = decryptValue(unsealKey, rootKeyBlob, encoder.encode(ROOT_KEY_PATH))
+      keyring = decodeKeyring(decryptAt(rootKey, keyringBlob, KEYRING_PATH))
     } catch {
-      return false
+      return 'keys'
     } finally {
-      opened?.fill(0)
+      rootKey?.fill(0)
+    }
+    try {
+      for (const { key, value } of entries) {
+        if (RESERVED.has(key)) continue
+        const term = keyring.terms.get(readTerm(value))
+        if (term === undefined) return 'entries'
+        decryptAt(term.key, value, key).fill(0)
+      }
+      return undefined
+    } catch {
+      return 'entries'
+    } finally {
+      wipeKeyring(keyring)
     }
   }
 
@@ -274,10 +301,16 @@ export class Barrier implements Storage {
       const current = this.#unsealed()
       const unsealKey = new Uint8Array(newUnsealKey ?? current.unsealKey)
       const rootKey = randomBytes(KEY_BYTES)
+      const active = activeTerm(current.keyring)
       await this.#physical.batch([
         ...alongside,
         { op: 'put', key: ROOT_KEY_PATH, value: sealRootKey(unsealKey, rootKey) },
         { op: 'put', key: KEYRING_PATH, value: sealKeyring(rootKey, current.keyring) },
+        {
+          op: 'put',
+          key: UNSEAL_KEY_PATH,
+          value: encryptValue(active.key, active.term, unsealKey, encoder.encode(UNSEAL_KEY_PATH)),
+        },
       ])
       if (epoch !== this.#epoch || this.#keys === undefined) {
         rootKey.fill(0)
@@ -448,6 +481,26 @@ export class Barrier implements Storage {
     if (entry === undefined)
       throw new Error(`barrier: no key for term ${term}, needed by the value at ${key}`)
     return decryptAt(entry.key, blob, key)
+  }
+
+  /**
+   * When `held` no longer opens the stored root key, the unseal key a rekey stored under the keyring, if the held
+   * keyring opens it; undefined when `held` still works or nothing better is found.
+   */
+  async #rekeyedElsewhere(held: Uint8Array): Promise<Uint8Array | undefined> {
+    const opened = await this.#openRootKey(held).catch(() => undefined)
+    if (opened !== undefined) {
+      opened.fill(0)
+      return undefined
+    }
+    const blob = await this.#physical.get(UNSEAL_KEY_PATH)
+    if (blob === undefined) return undefined
+    try {
+      const entry = this.#unsealed().keyring.terms.get(readTerm(blob))
+      return entry === undefined ? undefined : decryptAt(entry.key, blob, UNSEAL_KEY_PATH)
+    } catch {
+      return undefined
+    }
   }
 
   async #openRootKey(unsealKey: Uint8Array): Promise<Uint8Array> {

@@ -1,6 +1,7 @@
 // The core: seal lifecycle, post-unseal setup (tokens, policies, mounts) and the components the pipeline uses.
 
 import { type AnomalyConfig, DEFAULT_ANOMALY_CONFIG } from '../../lib/anomaly-config.ts'
+import { KeyLocks } from '../../lib/key-locks.ts'
 import type { Logger } from '../../lib/logger.ts'
 import { type Clock, systemClock } from '../../lib/time.ts'
 import { SealedError } from '../../sdk/errors.ts'
@@ -113,6 +114,10 @@ export class Core {
   readonly #listFilter: ListFilterMode
   /** Set from the start of a snapshot restore until the core is consistent with the restored storage again. */
   #restoring = false
+  /** Seals asked for from outside (sys/seal, leaving HA): a restore that saw one must not unseal again after it. */
+  #sealRequests = 0
+  /** Serialises unseal and seal (Vault's state lock). */
+  readonly #stateLock = new KeyLocks()
   /** A restore whose storage is replaced and whose reload (seal, then unseal when not forced) is still to run. */
   #pendingReload: PendingReload | undefined
   /** Set, whole, once unseal has built and loaded every service; undefined while sealed. */
@@ -277,16 +282,26 @@ export class Core {
   }
 
   /** sys/init: create the barrier, mint the root token, and leave the core sealed (as Vault does). */
-  async initialize(
+  initialize(
     secretShares: number,
     secretThreshold: number,
     options: { rootTokenId?: string; stayUnsealed?: boolean } = {},
+  ): Promise<{ shares: Uint8Array[]; rootToken: string }> {
+    // Under the state lock: the barrier is open while the root token is written, and an unseal arriving then must
+    // wait for the seal that ends the init, not take the open barrier as its own success.
+    return this.#stateLock.run('state', () => this.#initialize(secretShares, secretThreshold, options))
+  }
+
+  async #initialize(
+    secretShares: number,
+    secretThreshold: number,
+    options: { rootTokenId?: string; stayUnsealed?: boolean },
   ): Promise<{ shares: Uint8Array[]; rootToken: string }> {
     const shares = await this.seal.initialize(secretShares, secretThreshold)
     await this.#loadClusterIdentity()
     await this.#postUnseal()
     const { token } = await this.services.tokens.createRoot(options.rootTokenId || undefined)
-    if (!options.stayUnsealed) await this.sealVault()
+    if (!options.stayUnsealed) await this.#sealVault()
     else if (this.ha) {
       // Built only to write the first root token: with HA the node becomes active through the lock, like any other.
       await this.#stopServices()
@@ -303,7 +318,13 @@ export class Core {
   }
 
   /** Submit one unseal key share; true once unsealed. */
-  async unseal(share: Buffer): Promise<boolean> {
+  unseal(share: Buffer): Promise<boolean> {
+    // One at a time, as Vault's state lock: a share arriving while another completes the threshold must see the
+    // result, not start a new round or build the services a second time.
+    return this.#stateLock.run('state', () => this.#unseal(share))
+  }
+
+  async #unseal(share: Buffer): Promise<boolean> {
     // Mid-restore the seal configuration and keys are about to change under the caller.
     if (this.#restoring) throw new SealedError()
     if (!this.sealed) return true
@@ -324,7 +345,13 @@ export class Core {
     void this.standbyReader?.start()
   }
 
-  async sealVault(): Promise<void> {
+  /** Seal; waits for an unseal under way, so its services cannot be published after the seal. */
+  sealVault(): Promise<void> {
+    this.#sealRequests++
+    return this.#stateLock.run('state', () => this.#sealVault())
+  }
+
+  async #sealVault(): Promise<void> {
     // With HA, leaving the cluster stops the active services (when this node runs them) and releases the lock.
     await this.standbyReader?.stop()
     if (this.ha) await this.ha.stop()
@@ -372,7 +399,11 @@ export class Core {
    */
   async restoreSnapshot(bytes: Uint8Array, force: boolean): Promise<SnapshotSummary> {
     if (this.#restoring) throw new SealedError()
-    const { entries, summary } = readSnapshotForRestore(bytes, force ? undefined : this.barrier)
+    const sealRequests = this.#sealRequests
+    const { entries, summary } = readSnapshotForRestore(
+      bytes,
+      force ? undefined : { barrier: this.barrier, sealConfig: this.seal.config },
+    )
     const unsealKey = this.barrier.unsealKeyCopy()
     this.#restoring = true
     this.barrier.seal()
@@ -397,7 +428,7 @@ export class Core {
       forced: force,
       snapshot_created_at: summary.createdAt,
     })
-    this.#pendingReload = { unsealKey, force }
+    this.#pendingReload = { unsealKey, force, sealRequests }
     return summary
   }
 
@@ -416,11 +447,17 @@ export class Core {
     }
   }
 
-  async #reload({ unsealKey, force }: PendingReload): Promise<void> {
+  /** Under the state lock, so no unseal or seal interleaves with the seal and unseal of a reload. */
+  #reload(pending: PendingReload): Promise<void> {
+    return this.#stateLock.run('state', () => this.#reloadLocked(pending))
+  }
+
+  async #reloadLocked({ unsealKey, force, sealRequests }: PendingReload): Promise<void> {
     try {
-      await this.sealVault()
+      await this.#sealVault()
       await this.seal.load()
-      if (!force) {
+      // A seal asked for while the restore ran (sys/seal answered 204) stands: the operator unseals.
+      if (!force && sealRequests === this.#sealRequests) {
         await this.barrier.unseal(unsealKey)
         await this.#loadClusterIdentity()
         // With HA the node takes part again as a standby, and becomes active through the lock as always.

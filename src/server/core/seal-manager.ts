@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { InvalidRequestError } from '../../sdk/errors.ts'
 import { getJson, putJson, type Storage } from '../../sdk/storage.ts'
 import { type Barrier, SEAL_CONFIG_PATH } from '../barrier/barrier.ts'
+import { alreadyProvided, checkShareLength } from './key-shares.ts'
 import { combineShares, splitKey } from './shamir.ts'
 
 export interface SealConfig {
@@ -76,7 +77,9 @@ export class SealManager {
     const config = this.#config
     if (!config) throw new InvalidRequestError('Vault is not initialized')
     if (!this.#barrier.sealed) return true
-    if (this.#pending.some((existing) => existing.equals(share))) return false
+    // Vault's unsealFragment checks the length first: a malformed share must not take a place and spoil the round.
+    checkShareLength(share)
+    if (alreadyProvided(this.#pending, share)) return false
     if (this.#pending.length === 0) this.#nonce = crypto.randomUUID()
     this.#pending.push(share)
     if (this.#pending.length < config.secretThreshold) return false

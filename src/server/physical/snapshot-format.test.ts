@@ -88,6 +88,12 @@ describe('snapshot format', () => {
     assert.throws(() => decodeSnapshot(resealed(Buffer.from(text, 'latin1'))), /counts 4 entries but 3/)
   })
 
+  it('refuses a key that appears twice, even with a good checksum', async () => {
+    const twice = [...ENTRIES, { key: 'core/seal-config', value: new TextEncoder().encode('{}') }]
+    const file = await encodeSnapshot(SOURCE, stream(twice))
+    assert.throws(() => decodeSnapshot(file), /a storage key appears more than once/)
+  })
+
   it('digests entry streams: equal contents give equal digests, any change differs', async () => {
     const a = await digestEntries(stream(ENTRIES))
     assert.equal(a.count, 3)

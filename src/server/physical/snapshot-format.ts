@@ -127,8 +127,13 @@ export function decodeSnapshot(input: Uint8Array): { header: SnapshotHeader; ent
     offset += length
     return out
   }
+  // Storage holds each key once; a repeat would let a check read one value while the restore writes the other.
+  const seen = new Set<string>()
   while (offset < end) {
     const key = take('key').toString('utf8')
+    if (seen.has(key))
+      throw new SnapshotFormatError('snapshot is damaged: a storage key appears more than once')
+    seen.add(key)
     entries.push({ key, value: new Uint8Array(take('value')) })
   }
   if (entries.length !== header.entryCount)

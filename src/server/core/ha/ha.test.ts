@@ -89,7 +89,7 @@ async function cluster(wrap: (backend: HaBackend, index: number) => HaBackend = 
     await reaches(target, 'active')
     for (const core of nodes) if (core !== target) assert.equal(await core.unseal(share), true)
   }
-  return { nodes, rootToken, makeActive }
+  return { nodes, rootToken, makeActive, share }
 }
 
 async function firstActive(nodes: Core[]): Promise<Core> {
@@ -148,6 +148,37 @@ describe('high availability in process', () => {
         'the root token is known to the new active node',
       )
     })
+  })
+
+  it('a standby follows a rekey made on the active node: it becomes active on step-down, and the new share unseals', async () => {
+    const { nodes, share } = await cluster()
+    const first = await firstActive(nodes)
+    const started = await first.rekey.start({
+      secretShares: 1,
+      secretThreshold: 1,
+      pgpKeys: [],
+      backup: false,
+      requireVerification: false,
+    })
+    const done = await first.rekey.update(share, started.nonce)
+    assert.ok('keys' in done)
+    const newShare = Buffer.from(done.keys[0]!, 'hex')
+    const others = nodes.filter((core) => core !== first)
+    // Either one of the others takes over, or both leave (sealed, their held key useless): whichever comes first.
+    const outcome = Promise.race([
+      Promise.race(others.map((core) => reaches(core, 'active'))).then(() => 'taken over'),
+      Promise.all(others.map((core) => reaches(core, 'stopped'))).then(() => 'both left'),
+    ])
+    await first.ha!.stepDown()
+    assert.equal(await outcome, 'taken over')
+    const second = await firstActive(nodes)
+    assert.notEqual(second, first)
+    assert.equal(second.sealed, false)
+    for (const core of others) assert.equal(core.sealed, false, 'no standby sealed itself')
+    // The old share no longer opens the barrier; the new one does, on any node.
+    await first.sealVault()
+    await assert.rejects(first.unseal(share), { status: 400 })
+    assert.equal(await first.unseal(newShare), true)
   })
 
   it('drops cached values when it becomes active again, and follows a keyring rotated elsewhere', async () => {
