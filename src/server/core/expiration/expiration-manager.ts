@@ -259,13 +259,17 @@ export class ExpirationManager {
    * restart instead of leaving them to their TTL.
    */
   async expediteByToken(tokenHash: string): Promise<void> {
+    await this.#eachLeaseOfToken(tokenHash, (leaseId) => this.expedite(leaseId))
+  }
+
+  /** Runs `visit` on the id of every lease indexed under the token, all at once. */
+  async #eachLeaseOfToken(tokenHash: string, visit: (leaseId: string) => Promise<void>): Promise<void> {
     const folder = `token/${tokenHash}/`
     const names = await this.#storage.list(folder)
     await Promise.all(
       names.map(async (name) => {
         const raw = await this.#storage.get(folder + name)
-        if (!raw) return
-        await this.expedite(Buffer.from(raw).toString('utf8'))
+        if (raw) await visit(Buffer.from(raw).toString('utf8'))
       }),
     )
   }
@@ -286,23 +290,16 @@ export class ExpirationManager {
 
   /** Revoke every lease a token created; failures are left to the retry loop, so token revocation proceeds. */
   async revokeByToken(tokenHash: string): Promise<void> {
-    const folder = `token/${tokenHash}/`
-    const names = await this.#storage.list(folder)
-    await Promise.all(
-      names.map(async (name) => {
-        const raw = await this.#storage.get(folder + name)
-        if (!raw) return
-        const leaseId = Buffer.from(raw).toString('utf8')
-        try {
-          await this.revoke(leaseId)
-        } catch (error) {
-          this.#logger.log('warn', 'lease revocation with its token failed; will retry', {
-            lease_id: leaseId,
-            error: errorMessage(error),
-          })
-        }
-      }),
-    )
+    await this.#eachLeaseOfToken(tokenHash, async (leaseId) => {
+      try {
+        await this.revoke(leaseId)
+      } catch (error) {
+        this.#logger.log('warn', 'lease revocation with its token failed; will retry', {
+          lease_id: leaseId,
+          error: errorMessage(error),
+        })
+      }
+    })
   }
 
   /**
