@@ -1,22 +1,11 @@
 // The core's unseal and seal against each other: concurrent shares and a seal racing the last share.
 import assert from 'node:assert/strict'
 import { afterEach, describe, it } from 'node:test'
-import { silentLogger } from '../../lib/logger.ts'
-import { MemoryStorage } from '../physical/memory.ts'
-import { authMethods, secretEngines } from '../registry.ts'
-import { createSystemBackend } from '../system/backend.ts'
-import { Core } from './core.ts'
+import type { Core } from './core.ts'
+import { memoryCore } from './pipeline/test-helpers.ts'
 
 async function sealedCore(shares: number, threshold: number): Promise<{ core: Core; keys: Buffer[] }> {
-  const core = new Core({
-    physical: new MemoryStorage(),
-    storageType: 'inmem',
-    logger: silentLogger,
-    defaultLeaseTtl: 3600,
-    maxLeaseTtl: 7200,
-    registry: { secret: secretEngines, auth: authMethods },
-    systemBackend: (services) => createSystemBackend(services),
-  })
+  const core = memoryCore()
   await core.start()
   const init = await core.initialize(shares, threshold)
   return { core, keys: init.shares.map((share) => Buffer.from(share)) }
@@ -71,15 +60,7 @@ describe('core unseal and seal', () => {
   })
 
   it('an unseal arriving while init still holds the barrier open waits for init, and a wrong key stays wrong', async () => {
-    const c = new Core({
-      physical: new MemoryStorage(),
-      storageType: 'inmem',
-      logger: silentLogger,
-      defaultLeaseTtl: 3600,
-      maxLeaseTtl: 7200,
-      registry: { secret: secretEngines, auth: authMethods },
-      systemBackend: (services) => createSystemBackend(services),
-    })
+    const c = memoryCore()
     core = c
     await c.start()
     let initDone = false

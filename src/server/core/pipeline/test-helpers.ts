@@ -15,9 +15,9 @@ export interface TestCore {
   close(): Promise<void>
 }
 
-/** A core initialised and unsealed on memory storage, with KV v2 at secret/ (and `clock` when given). */
-export async function unsealedCore(options: { clock?: Clock } = {}): Promise<TestCore> {
-  const core = new Core({
+/** A core on fresh memory storage with the built-in registry, not yet started (and `clock` when given). */
+export function memoryCore(options: { clock?: Clock } = {}): Core {
+  return new Core({
     ...(options.clock ? { clock: options.clock } : {}),
     physical: new MemoryStorage(),
     storageType: 'inmem',
@@ -27,6 +27,11 @@ export async function unsealedCore(options: { clock?: Clock } = {}): Promise<Tes
     registry: { secret: secretEngines, auth: authMethods },
     systemBackend: (services) => createSystemBackend(services),
   })
+}
+
+/** A core initialised and unsealed on memory storage, with KV v2 at secret/ (and `clock` when given). */
+export async function unsealedCore(options: { clock?: Clock } = {}): Promise<TestCore> {
+  const core = memoryCore(options)
   await core.start()
   const { rootToken } = await core.initialize(1, 1, { stayUnsealed: true })
   await core.services.mounts.mount('secret', { path: 'secret/', type: 'kv', options: { version: '2' } })

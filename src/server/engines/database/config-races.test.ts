@@ -11,6 +11,26 @@ import { databaseBackend } from './backend.ts'
 
 const URL_TEMPLATE = 'postgresql://{{username}}:{{password}}@127.0.0.1:5432/test?sslmode=disable'
 
+const PG_SETTINGS = {
+  plugin_name: 'postgresql-database-plugin',
+  connection_url: URL_TEMPLATE,
+  username: 'postgres',
+  password: 'unused-with-trust',
+  allowed_roles: '*',
+}
+
+/** Config `pg` and a new role on it, whose users the suite drops afterwards (their names go in `prefixes`). */
+async function configuredRole(h: BackendHarness, prefixes: string[]): Promise<string> {
+  const role = `gated${randomBytes(3).toString('hex')}`
+  prefixes.push(`v-token-${role}-`)
+  await h.call('update', 'config/pg', PG_SETTINGS)
+  await h.call('update', `roles/${role}`, {
+    db_name: 'pg',
+    creation_statements: `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';`,
+  })
+  return role
+}
+
 /** A harness whose password generation (run after creds/ has read the config) waits until the test opens it. */
 async function gatedDb() {
   let entered: () => void = () => {}
@@ -67,19 +87,7 @@ describeUnless(await unmet(POSTGRES), 'database engine: config changes racing re
   it('creds whose config is deleted before they reach the database fail, and no user is created', async () => {
     const { h, hold, inside, open } = await gatedDb()
     try {
-      const role = `gated${randomBytes(3).toString('hex')}`
-      prefixes.push(`v-token-${role}-`)
-      await h.call('update', 'config/pg', {
-        plugin_name: 'postgresql-database-plugin',
-        connection_url: URL_TEMPLATE,
-        username: 'postgres',
-        password: 'unused-with-trust',
-        allowed_roles: '*',
-      })
-      await h.call('update', `roles/${role}`, {
-        db_name: 'pg',
-        creation_statements: `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';`,
-      })
+      const role = await configuredRole(h, prefixes)
       hold()
       const issuing = h.call('read', `creds/${role}`).then(
         () => 'issued',
@@ -100,20 +108,7 @@ describeUnless(await unmet(POSTGRES), 'database engine: config changes racing re
   it('creds whose config is rewritten before they reach the database are checked against the new config', async () => {
     const { h, hold, inside, open } = await gatedDb()
     try {
-      const role = `gated${randomBytes(3).toString('hex')}`
-      prefixes.push(`v-token-${role}-`)
-      const settings = {
-        plugin_name: 'postgresql-database-plugin',
-        connection_url: URL_TEMPLATE,
-        username: 'postgres',
-        password: 'unused-with-trust',
-        allowed_roles: '*',
-      }
-      await h.call('update', 'config/pg', settings)
-      await h.call('update', `roles/${role}`, {
-        db_name: 'pg',
-        creation_statements: `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';`,
-      })
+      const role = await configuredRole(h, prefixes)
       hold()
       const issuing = h.call('read', `creds/${role}`).then(
         () => 'issued',
@@ -121,7 +116,7 @@ describeUnless(await unmet(POSTGRES), 'database engine: config changes racing re
       )
       await inside
       // The role is no longer allowed: a request that read the old config must not create its user.
-      await h.call('update', 'config/pg', { ...settings, allowed_roles: 'someone-else' })
+      await h.call('update', 'config/pg', { ...PG_SETTINGS, allowed_roles: 'someone-else' })
       open()
       assert.match(await issuing, /is not an allowed role for database "pg"/)
       const made = await admin.query('SELECT 1 FROM pg_roles WHERE rolname LIKE $1', [`v-token-${role}-%`])
