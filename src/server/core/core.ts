@@ -4,7 +4,7 @@ import { type AnomalyConfig, DEFAULT_ANOMALY_CONFIG } from '../../lib/anomaly-co
 import { KeyLocks } from '../../lib/key-locks.ts'
 import type { Logger } from '../../lib/logger.ts'
 import { type Clock, systemClock } from '../../lib/time.ts'
-import { SealedError } from '../../sdk/errors.ts'
+import { InvalidRequestError, SealedError, StandbyError } from '../../sdk/errors.ts'
 import type { BackendDefinition } from '../../sdk/framework/backend.ts'
 import type { UserLockoutConfig } from '../../sdk/request.ts'
 import type { RotationListener, RotationRunner } from '../../sdk/rotation-runner.ts'
@@ -297,16 +297,38 @@ export class Core {
     secretThreshold: number,
     options: { rootTokenId?: string; stayUnsealed?: boolean },
   ): Promise<{ shares: Uint8Array[]; rootToken: string }> {
+    if (!this.ha) return this.#initializeStorage(secretShares, secretThreshold, options)
+    // Nodes sharing a storage initialise it one at a time, under the leader lock (ha/coordinator.ts).
+    const held = await this.ha.holdingLockToInitialise(async () => {
+      const result = await this.#initializeStorage(secretShares, secretThreshold, {
+        ...options,
+        stayUnsealed: true,
+      })
+      // Built only to write the first root token: with HA the node becomes active through the lock, like any other.
+      await this.#stopServices()
+      return result
+    })
+    if (held === undefined) {
+      await this.seal.load()
+      if (this.initialized) throw new InvalidRequestError('Vault is already initialized')
+      throw new StandbyError('another node is initializing this storage; retry shortly')
+    }
+    if (options.stayUnsealed) this.#joinAsStandby()
+    else await this.#sealVault()
+    return held.value
+  }
+
+  /** Create the barrier, the seal configuration and the first root token; sealed again unless `stayUnsealed`. */
+  async #initializeStorage(
+    secretShares: number,
+    secretThreshold: number,
+    options: { rootTokenId?: string; stayUnsealed?: boolean },
+  ): Promise<{ shares: Uint8Array[]; rootToken: string }> {
     const shares = await this.seal.initialize(secretShares, secretThreshold)
     await this.#loadClusterIdentity()
     await this.#postUnseal()
     const { token } = await this.services.tokens.createRoot(options.rootTokenId || undefined)
     if (!options.stayUnsealed) await this.#sealVault()
-    else if (this.ha) {
-      // Built only to write the first root token: with HA the node becomes active through the lock, like any other.
-      await this.#stopServices()
-      this.#joinAsStandby()
-    }
     return { shares, rootToken: token }
   }
 

@@ -25,6 +25,9 @@ export const DEFAULT_HA_TUNING: HaTuning = {
   heartbeatIntervalMs: 1_000,
 }
 
+/** How long an initialising node holds the lock: initialising writes a handful of entries, far quicker than this. */
+const INIT_LOCK_TTL_MS = 60_000
+
 /** `activating`: the lock is held and the active services are being built; requests are not served as active yet. */
 export type HaState = 'stopped' | 'standby' | 'activating' | 'active'
 
@@ -115,6 +118,28 @@ export class HaCoordinator {
   onChange(listener: (state: HaState) => void): () => void {
     this.#listeners.add(listener)
     return () => this.#listeners.delete(listener)
+  }
+
+  /**
+   * Run `step` (initialising the shared storage) while holding the leader lock, which a sealed node never holds
+   * otherwise: two nodes initialising at once would each write a keyring of their own, and the loser's shares would
+   * open nothing. Undefined, without running `step`, when another node holds the lock (it is initialising, or it is
+   * the active node of an initialised cluster). Released afterwards, before the node competes for it as a standby.
+   */
+  async holdingLockToInitialise<T>(step: () => Promise<T>): Promise<{ value: T } | undefined> {
+    if (this.#state !== 'stopped')
+      throw new Error('ha: initialise only a node that has not joined the cluster')
+    const holder = {
+      nodeId: this.nodeId,
+      apiAddr: this.#identity.apiAddr,
+      clusterAddr: this.#identity.clusterAddr,
+    }
+    if (!(await this.#backend.tryAcquire(holder, INIT_LOCK_TTL_MS))) return undefined
+    try {
+      return { value: await step() }
+    } finally {
+      await this.#safely('release the lock after initialising', () => this.#backend.release(this.nodeId))
+    }
   }
 
   /** Join as a standby and start competing for the lock. */
