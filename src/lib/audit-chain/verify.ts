@@ -16,6 +16,10 @@ import { SeqIndex } from './seq-index.ts'
  *   looks consistent.
  * - TOLERATED: a torn (unparseable, newline-less) last line, as a crash mid-write leaves; reported as
  *   torn-last-line, and `ok` stays true.
+ * - RESUMES: a server continuing a file that did not end with its own checkpoint writes a resume checkpoint
+ *   first; the entries between the checkpoint before it and the resume were not seen written by that server
+ *   (a crash after them, or lines added while it was down), and no signature vouches for them: they are
+ *   counted in `unwitnessedEntries`, and `ok` does not change.
  * - NOT DETECTABLE from the file alone: removing or rewriting lines after the last checkpoint (the
  *   "unsealed tail", counted in `unsealedEntries`), including cutting the file just after a checkpoint,
  *   or cutting off the last checkpoint and everything after it; and an edit of the very last line.
@@ -52,6 +56,10 @@ export interface VerifyResult {
   lastCheckpointSeq: number | null
   /** Entries after the last valid checkpoint: chained, but their removal cannot be seen without `head`. */
   unsealedEntries: number
+  /** Entries just before a resume checkpoint, after the checkpoint before it: no signature vouches for them. */
+  unwitnessedEntries: number
+  /** Valid resume checkpoints: the writer continued the file after a crash or with lines it had not written. */
+  resumes: number
   /** In file order; problems[0] is the first problem line. */
   problems: VerifyProblem[]
 }
@@ -70,7 +78,7 @@ interface Line {
   seq: number
   prevHash: string
   /** Only what checkpoints need: keeping every parsed entry would hold several times the file in memory. */
-  checkpoint: { time: unknown; signature: unknown } | null
+  checkpoint: { time: unknown; signature: unknown; resumed: boolean } | null
 }
 
 /** `whole`: the line is complete JSON, so it cannot be a prefix left by a crash mid-write. */
@@ -119,6 +127,8 @@ export function verifyAuditLog(
   let checkpoints = 0
   let lastCheckpointSeq: number | null = null
   let unsealedEntries = 0
+  let unwitnessedEntries = 0
+  let resumes = 0
   // Seqs already reported as moved: met again later, they are skipped (or replayed) without a second report.
   const movedLater = new Set<number>()
   const movedEarlier = new Map<number, Line>()
@@ -142,6 +152,10 @@ export function verifyAuditLog(
       if (checkCheckpoint(p, key)) {
         checkpoints++
         lastCheckpointSeq = p.seq
+        if (p.checkpoint.resumed) {
+          resumes++
+          unwitnessedEntries += unsealedEntries
+        }
         unsealedEntries = 0
       } else {
         report(p.lineNo, 'bad-signature', `checkpoint seq ${p.seq}: signature does not verify`)
@@ -251,6 +265,8 @@ export function verifyAuditLog(
     checkpoints,
     lastCheckpointSeq,
     unsealedEntries,
+    unwitnessedEntries,
+    resumes,
     problems,
   }
 }
@@ -277,14 +293,16 @@ function parseLine(text: string, lineNo: number, badUtf8: boolean): Parsed {
     return { lineNo, text, error: 'missing or invalid prev_hash' }
   }
   const checkpoint =
-    fields['type'] === CHECKPOINT_TYPE ? { time: fields['time'], signature: fields['signature'] } : null
+    fields['type'] === CHECKPOINT_TYPE
+      ? { time: fields['time'], signature: fields['signature'], resumed: fields['resumed'] === true }
+      : null
   return { lineNo, text, hash: lineHash(text), seq, prevHash, checkpoint }
 }
 
 function checkCheckpoint(line: Line, key: KeyObject): boolean {
-  const { time, signature } = line.checkpoint ?? {}
+  const { time, signature, resumed } = line.checkpoint ?? {}
   if (typeof time !== 'string' || typeof signature !== 'string') return false
-  const signed = Buffer.from(checkpointSignedText(line.seq, line.prevHash, time))
+  const signed = Buffer.from(checkpointSignedText(line.seq, line.prevHash, time, resumed === true))
   try {
     return verify(null, signed, key, Buffer.from(signature, 'base64'))
   } catch {

@@ -7,7 +7,7 @@ import { recordThisTurn } from '../../lib/turn-end.ts'
 import { AppError, InvalidRequestError } from '../../sdk/errors.ts'
 import { getJson, putJson, type Storage } from '../../sdk/storage.ts'
 import { type DataMemo, dataMemo } from './audit-data.ts'
-import { AuditChain, generateSigningKey, resumeChainState } from './chain.ts'
+import { AuditChain, generateSigningKey, isSignedCheckpoint, resumeChainState } from './chain.ts'
 import {
   type AuditLogFile,
   type AuditType,
@@ -143,7 +143,9 @@ export class AuditBroker {
           error: (error as Error).message,
         })
       }
-      this.#devices.set(record.path, this.#live(record, device))
+      const live = this.#live(record, device)
+      this.#devices.set(record.path, live)
+      this.#markResume(live)
     }
     this.#checkpointTimer = setInterval(() => this.#timedCheckpoints(), this.#checkpointIntervalMs)
     this.#checkpointTimer.unref()
@@ -251,7 +253,9 @@ export class AuditBroker {
       local,
       salt: randomBytes(32).toString('hex'),
     }
-    this.#devices.set(clean, this.#live(record, device))
+    const live = this.#live(record, device)
+    this.#devices.set(clean, live)
+    this.#markResume(live)
     await this.#persist()
   }
 
@@ -363,15 +367,17 @@ export class AuditBroker {
   }
 
   #live(record: DeviceRecord, device: AuditDevice | ChainingDevice | undefined): LiveDevice {
-    const filePath =
-      record.type === 'file' ? (record.options['file_path'] ?? record.options['path']) : undefined
+    const filePath = chainedFilePath(record)
     const salt = createSecretKey(Buffer.from(record.salt, 'hex'))
     const resumed = filePath ? resumeChainState(filePath) : undefined
     // A chaining device keeps the chain itself (resumed from the same last line); only the seq is counted here.
     const sink =
       device !== undefined && 'chaining' in device
         ? new ChainingSink(device, resumed?.seq ?? 0)
-        : new InlineSink(new AuditChain(resumed), device ?? notOpen)
+        : new InlineSink(
+            new AuditChain(resumed && { seq: resumed.seq, prevHash: resumed.prevHash }),
+            device ?? notOpen,
+          )
     const hmac = memoisedHmac(salt)
     const data = dataMemo()
     return {
@@ -390,6 +396,21 @@ export class AuditBroker {
       checkpointedSeq: sink.seq,
       cloudTrail: record.options['format'] === 'cloudtrail',
     }
+  }
+
+  /**
+   * A file that does not end with one of this server's checkpoints (a crash after its last one, or lines added
+   * while the server was down) is continued after a resume checkpoint, so that the next checkpoint's signature
+   * does not vouch for lines this server never saw written: the verifier counts them as unwitnessed.
+   */
+  #markResume(live: LiveDevice): void {
+    const filePath = chainedFilePath(live.record)
+    if (!live.device || filePath === undefined || live.sink.seq === 0) return
+    if (!this.#signingKey) throw new Error('audit broker is not loaded')
+    if (isSignedCheckpoint(resumeChainState(filePath)?.lastLine, createPublicKey(this.#signingKey))) return
+    live.sink.checkpoint(this.#signingKey, rfc3339(this.#now()), true)
+    live.checkpointedSeq = live.sink.seq
+    this.#scheduleFlush(live)
   }
 
   /** A CloudTrail record, chained like any line; null writes nothing and counts as recorded. */
@@ -608,4 +629,11 @@ function normalizePath(path: string): string {
   if (clean === '/' || clean.includes('..'))
     throw new InvalidRequestError(`invalid audit device path "${path}"`)
   return clean
+}
+
+/** The file a file device's chain continues from; none for Vault's `stdout` and `discard` keywords. */
+function chainedFilePath(record: DeviceRecord): string | undefined {
+  if (record.type !== 'file') return undefined
+  const filePath = record.options['file_path'] ?? record.options['path']
+  return filePath === undefined || filePath === 'stdout' || filePath === 'discard' ? undefined : filePath
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { it } from 'node:test'
 import { verifyAuditLog } from '../../lib/audit-chain/verify.ts'
-import { AuditChain, GENESIS_HASH, generateSigningKey, resumeChainState } from './chain.ts'
+import { AuditChain, GENESIS_HASH, generateSigningKey, isSignedCheckpoint, resumeChainState } from './chain.ts'
 import { encodeEachLine, encodeLines, LineBatch } from './devices/device.ts'
 import { encodedText, type LinePart, partText } from './line-part.ts'
 
@@ -76,7 +76,7 @@ it('resumes after a last line longer than any read window, hashing it whole', ()
   const { privateKey } = generateSigningKey()
   const checkpoint = chain.checkpoint(privateKey, 't')
   writeFileSync(path, `${[...lines, checkpoint].join('\n')}\n`)
-  assert.deepEqual(resumeChainState(path), chain.state)
+  assert.deepEqual(resumeChainState(path), { ...chain.state, lastLine: checkpoint })
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -163,4 +163,25 @@ it('appendOpenParts writes the bytes and chains the hash appendOpen gives for th
   const text = partsBatch.encoded().payload.toString('utf8')
   assert.match(text, /"path":"secret\/data\/café\/🔑"/)
   assert.equal(verifyAuditLog(text, generateSigningKey().publicKeyPem).ok, true)
+})
+
+it('recognises a last line that is a checkpoint signed by the given key, resumed or not', () => {
+  const chain = new AuditChain()
+  const entry = chain.append({ n: 1 })
+  const { privateKey } = generateSigningKey()
+  const other = generateSigningKey().privateKey
+  const checkpoint = chain.checkpoint(privateKey, 't')
+  const resumed = chain.checkpoint(privateKey, 't', undefined, true)
+  const publicKey = createPublicKey(privateKey)
+  assert.equal(isSignedCheckpoint(checkpoint, publicKey), true)
+  assert.equal(isSignedCheckpoint(resumed, publicKey), true)
+  assert.equal(isSignedCheckpoint(checkpoint, createPublicKey(other)), false, 'another key')
+  assert.equal(
+    isSignedCheckpoint(resumed.replace('"resumed":true,', ''), publicKey),
+    false,
+    'the mark is signed',
+  )
+  assert.equal(isSignedCheckpoint(entry, publicKey), false, 'an entry')
+  assert.equal(isSignedCheckpoint('{"type":"checkpoint"', publicKey), false, 'torn')
+  assert.equal(isSignedCheckpoint(undefined, publicKey), false)
 })

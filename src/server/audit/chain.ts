@@ -1,5 +1,5 @@
 // Hash chain and signed checkpoints that make an audit log tamper-evident (beyond Vault, which has neither).
-import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:crypto'
+import { createHash, generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto'
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import {
   CHECKPOINT_TYPE,
@@ -80,16 +80,20 @@ export class AuditChain {
     this.#seq = seq
   }
 
-  /** A signed, chained line committing to every line before it (through prev_hash); `batch` as for appendJson. */
-  checkpoint(privateKey: KeyObject, time: string, batch?: LineBatch): string {
+  /**
+   * A signed, chained line committing to every line before it (through prev_hash); `batch` as for appendJson.
+   * `resumed`: the first line after continuing a file that did not end with this writer's checkpoint (format.ts).
+   */
+  checkpoint(privateKey: KeyObject, time: string, batch?: LineBatch, resumed = false): string {
     const seq = this.#seq + 1
     const prevHash = this.#prevHash
-    const signature = sign(null, Buffer.from(checkpointSignedText(seq, prevHash, time)), privateKey)
+    const signature = sign(null, Buffer.from(checkpointSignedText(seq, prevHash, time, resumed)), privateKey)
     const line = JSON.stringify({
       type: CHECKPOINT_TYPE,
       seq,
       prev_hash: prevHash,
       time,
+      ...(resumed ? { resumed: true } : {}),
       signature: signature.toString('base64'),
     })
     return this.#advance(seq, line, batch)
@@ -110,6 +114,34 @@ export function generateSigningKey(): { privateKey: KeyObject; publicKeyPem: str
   return { privateKey, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() }
 }
 
+/** A chain continued from a file: its state, and its last line's text when short enough to be a checkpoint. */
+export interface ResumedChain extends ChainState {
+  lastLine?: string
+}
+
+/**
+ * Whether `line` is a checkpoint `publicKey` signed: a file that ends with one was closed by its writer (or checkpointed
+ * just before a crash), so nothing after the signed chain needs a resume checkpoint.
+ */
+export function isSignedCheckpoint(line: string | undefined, publicKey: KeyObject): boolean {
+  if (line === undefined) return false
+  let record: Record<string, unknown>
+  try {
+    record = JSON.parse(line) as Record<string, unknown>
+  } catch {
+    return false
+  }
+  const { type, seq, prev_hash: prevHash, time, signature, resumed } = record
+  if (type !== CHECKPOINT_TYPE || typeof seq !== 'number' || typeof prevHash !== 'string') return false
+  if (typeof time !== 'string' || typeof signature !== 'string') return false
+  const signed = Buffer.from(checkpointSignedText(seq, prevHash, time, resumed === true))
+  try {
+    return verify(null, signed, publicKey, Buffer.from(signature, 'base64'))
+  } catch {
+    return false
+  }
+}
+
 const CHUNK = 1024 * 1024
 /** An entry line ends with the members appendJson splices in; read from its last bytes when the line is long. */
 const ENTRY_TAIL = /"seq":(\d+),"prev_hash":"[0-9a-f]{64}"\}$/
@@ -120,7 +152,7 @@ const ENTRY_TAIL = /"seq":(\d+),"prev_hash":"[0-9a-f]{64}"\}$/
  * max_request_size times HMAC's expansion), so it is found and hashed in 1 MiB chunks: reading only a fixed
  * window would miss its start and quietly begin a new chain, breaking verification at the restart.
  */
-export function resumeChainState(filePath: string): ChainState | undefined {
+export function resumeChainState(filePath: string): ResumedChain | undefined {
   let fd: number
   try {
     fd = openSync(filePath, 'r')
@@ -137,7 +169,7 @@ export function resumeChainState(filePath: string): ChainState | undefined {
     if (length <= CHUNK) {
       const line = readRange(fd, start, length).toString('utf8')
       const seq = (JSON.parse(line) as { seq?: unknown }).seq
-      return typeof seq === 'number' ? { seq, prevHash: sha256Hex(line) } : undefined
+      return typeof seq === 'number' ? { seq, prevHash: sha256Hex(line), lastLine: line } : undefined
     }
     // Long lines are entries (checkpoints are short), whose seq is in their last bytes.
     const match = ENTRY_TAIL.exec(readRange(fd, end - 256, 256).toString('utf8'))

@@ -15,8 +15,8 @@ export interface LineSink {
   appendJson(json: string): void
   /** An entry's JSON text without its closing brace, at least one member, in parts (the broker's openEntryParts). */
   appendParts(parts: readonly LinePart[]): void
-  /** A signed checkpoint stamped `time`, committing to every line before it. */
-  checkpoint(signingKey: KeyObject, time: string): void
+  /** A signed checkpoint stamped `time`, committing to every line before it; `resumed` as AuditChain.checkpoint. */
+  checkpoint(signingKey: KeyObject, time: string, resumed?: boolean): void
   /** Takes the waiting lines and writes them; settles when they are handed to the OS or the write failed. */
   write(): Promise<void>
 }
@@ -59,8 +59,8 @@ export class InlineSink implements LineSink {
     this.#chain.appendOpenParts(parts, this.#take())
   }
 
-  checkpoint(signingKey: KeyObject, time: string): void {
-    this.#chain.checkpoint(signingKey, time, this.#take())
+  checkpoint(signingKey: KeyObject, time: string, resumed = false): void {
+    this.#chain.checkpoint(signingKey, time, this.#take(), resumed)
   }
 
   write(): Promise<void> {
@@ -120,9 +120,9 @@ export class ChainingSink implements LineSink {
     this.#seq++
   }
 
-  checkpoint(_signingKey: KeyObject, time: string): void {
+  checkpoint(_signingKey: KeyObject, time: string, resumed = false): void {
     // The device signs with the key it was opened with (the broker's, the same one).
-    this.#items.push({ checkpoint: time })
+    this.#items.push(resumed ? { checkpoint: time, resumed: true } : { checkpoint: time })
     this.#seq++
   }
 

@@ -59,6 +59,8 @@ describe('an untouched log', () => {
       checkpoints: 3,
       lastCheckpointSeq: 48,
       unsealedEntries: 2,
+      unwitnessedEntries: 0,
+      resumes: 0,
       problems: [],
     })
   })

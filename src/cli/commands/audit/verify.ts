@@ -105,7 +105,11 @@ export function summary(result: VerifyResult): string {
     result.unsealedEntries === 0
       ? 'no entries after the last checkpoint'
       : `${count(result.unsealedEntries, 'entry', 'entries')} after the last checkpoint (unsealed tail)`
-  return `${count(result.entries, 'entry', 'entries')}, ${count(result.checkpoints, 'valid checkpoint', 'valid checkpoints')}${last}, ${tail}`
+  const resumed =
+    result.resumes === 0
+      ? ''
+      : `; ${count(result.resumes, 'restart', 'restarts')} after ${count(result.unwitnessedEntries, 'entry', 'entries')} no checkpoint covered (unwitnessed)`
+  return `${count(result.entries, 'entry', 'entries')}, ${count(result.checkpoints, 'valid checkpoint', 'valid checkpoints')}${last}, ${tail}${resumed}`
 }
 
 export const auditVerifyCommand: CommandSpec = {
@@ -185,6 +189,10 @@ export const auditVerifyCommand: CommandSpec = {
     if (first !== undefined) ctx.out(`\n${summary(result)}`)
     else if (result.unsealedEntries > 0 && head === undefined)
       ctx.err('Note: removal of entries after the last checkpoint is detectable only with -head.')
+    if (result.unwitnessedEntries > 0)
+      ctx.err(
+        'Note: unwitnessed entries were written after the last checkpoint before a crash, or added while the server was down; no signature covers them.',
+      )
     return code
   },
 }

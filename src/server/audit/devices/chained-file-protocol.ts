@@ -7,7 +7,10 @@ import type { LinePart } from '../line-part.ts'
  * `,"seq":…,"prev_hash":"…"}`), whole or as parts to join; or a checkpoint to sign, stamped with the time the
  * request thread gave it.
  */
-export type ChainItem = string | readonly LinePart[] | { readonly checkpoint: string }
+export type ChainItem =
+  | string
+  | readonly LinePart[]
+  | { readonly checkpoint: string; readonly resumed?: true }
 
 /**
  * A ChainItem as sent to the thread: in a line's parts, a number stands for the text last defined under it by a
@@ -16,7 +19,7 @@ export type ChainItem = string | readonly LinePart[] | { readonly checkpoint: st
 export type WireItem =
   | string
   | readonly (string | number)[]
-  | { readonly checkpoint: string }
+  | { readonly checkpoint: string; readonly resumed?: true }
   | { readonly fragment: number; readonly text: string }
 
 export interface WriterData {

@@ -76,7 +76,8 @@ function chainItems(target: AuditChain, items: readonly WireItem[]): LineBatch {
   const batch = new LineBatch(Math.max(16 * 1024, lastBatchBytes + (lastBatchBytes >> 1)))
   for (const item of items) {
     if (typeof item === 'string') target.appendOpen(item, batch)
-    else if ('checkpoint' in item) target.checkpoint(data.signingKey, item.checkpoint, batch)
+    else if ('checkpoint' in item)
+      target.checkpoint(data.signingKey, item.checkpoint, batch, item.resumed === true)
     else if ('fragment' in item) fragments.set(item.fragment, item.text)
     else target.appendOpen(joined(item), batch)
   }
