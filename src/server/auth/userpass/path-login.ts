@@ -46,7 +46,7 @@ export const loginPath = definePath<typeof fields, UserpassState>({
         isWrongCredential: (error) => error instanceof WrongCredentials,
         run: async () => {
           const found = await loadUser(storage, username)
-          const matches = await verifyPassword(password, found?.passwordHash ?? (await state.dummyHash))
+          const matches = await verifyPassword(password, found?.passwordHash ?? (await state.dummyHash()))
           if (!found || !matches) throw new WrongCredentials()
           return found
         },

@@ -11,7 +11,26 @@ export interface UserpassState {
   lockout: UserLockout
   locks: KeyLocks
   /** A hash of a random password: unknown users are checked against it so they cost the same scrypt work. */
-  dummyHash: Promise<PasswordHash>
+  dummyHash(): Promise<PasswordHash>
+}
+
+/**
+ * One dummy hash for the process, made when first needed: a hash per mount, made at every mount and unseal, put
+ * one scrypt per userpass mount on the thread pool that file and crypto work share (dozens at once at unseal).
+ * The hash of a password nobody knows, with the same parameters as every stored hash, is as good for all mounts.
+ */
+let sharedDummyHash: Promise<PasswordHash> | undefined
+
+function dummyHash(): Promise<PasswordHash> {
+  if (sharedDummyHash === undefined) {
+    const made = hashPassword(randomBytes(24).toString('base64'))
+    sharedDummyHash = made
+    // A failed derivation (out of memory) is tried again by the next login rather than remembered.
+    made.catch(() => {
+      if (sharedDummyHash === made) sharedDummyHash = undefined
+    })
+  }
+  return sharedDummyHash
 }
 
 const KEY = 'salt'
@@ -22,8 +41,6 @@ export async function setupUserpass(env: BackendEnv): Promise<UserpassState> {
     raw = randomBytes(32)
     await env.storage.put(KEY, raw)
   }
-  const dummyHash = hashPassword(randomBytes(24).toString('base64'))
-  dummyHash.catch(() => undefined)
   return {
     key: createSecretKey(raw),
     lockout: new UserLockout(env.storage),
