@@ -58,6 +58,59 @@ describe('response wrapping', () => {
     assert.match(again.body.errors[0], /wrapping token is not valid or does not exist/)
   })
 
+  it("reading cubbyhole/response with the wrapping token gives Vault's {response: <JSON string>} and spends it", async () => {
+    const body = await wrapped('GET', 'secret/data/app', '60')
+    const token = body.wrap_info.token as string
+    const read = await t.call('GET', 'cubbyhole/response', { token })
+    assert.equal(read.status, 200, JSON.stringify(read.body))
+    assert.deepEqual(Object.keys(read.body.data), ['response'], 'nothing but the response string')
+    assert.equal(typeof read.body.data.response, 'string')
+    const inner = JSON.parse(read.body.data.response)
+    assert.deepEqual(Object.keys(inner).sort(), [
+      'auth',
+      'data',
+      'lease_duration',
+      'lease_id',
+      'renewable',
+      'request_id',
+      'warnings',
+      'wrap_info',
+    ])
+    assert.equal(inner.data.data.password, 'wrapped-secret-value')
+    assert.equal(inner.lease_id, '')
+    assert.equal(inner.wrap_info, null)
+    assert.equal(inner.auth, null)
+    assert.match(inner.request_id, /^[0-9a-f-]{36}$/)
+    assert.notEqual(inner.request_id, read.body.request_id, 'the id of the request that was wrapped')
+    assert.match(read.body.warnings[0], /Reading from 'cubbyhole\/response' is deprecated/)
+    // The wrapping token had one use: the read spent it.
+    const after = await t.call('PUT', 'sys/wrapping/unwrap', { body: { token } })
+    assert.equal(after.status, 400)
+    assert.match(after.body.errors[0], /wrapping token is not valid or does not exist/)
+    assert.equal((await t.call('GET', 'cubbyhole/response', { token })).status, 403)
+  })
+
+  it('a wrapped token read from cubbyhole/response carries its auth block in the JSON string', async () => {
+    const body = await wrapped('POST', 'auth/token/create', '5m', { policies: ['default'] })
+    const read = await t.call('GET', 'cubbyhole/response', { token: body.wrap_info.token })
+    const inner = JSON.parse(read.body.data.response)
+    assert.equal(inner.data, null)
+    assert.equal(inner.auth.accessor, body.wrap_info.wrapped_accessor)
+    const self = await t.call('GET', 'auth/token/lookup-self', { token: inner.auth.client_token })
+    assert.equal(self.status, 200)
+  })
+
+  it('a wrapping token can read nothing of its cubbyhole but the response', async () => {
+    const token = (await wrapped('GET', 'secret/data/app', '60')).wrap_info.token as string
+    assert.equal((await t.call('GET', 'cubbyhole/wrapinfo', { token })).status, 403)
+    assert.equal((await t.call('LIST', 'cubbyhole/', { token })).status, 403)
+    assert.equal((await t.call('POST', 'cubbyhole/response', { token, body: { response: 'x' } })).status, 403)
+    // Refusals spend nothing: the token still unwraps.
+    const out = await t.call('PUT', 'sys/wrapping/unwrap', { token })
+    assert.equal(out.status, 200)
+    assert.equal(out.body.data.data.password, 'wrapped-secret-value')
+  })
+
   it('unwraps with the wrapping token in the body under another token', async () => {
     const body = await wrapped('GET', 'secret/data/app', '60')
     const res = await t.call('PUT', 'sys/wrapping/unwrap', { body: { token: body.wrap_info.token } })
