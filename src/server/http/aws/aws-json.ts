@@ -25,7 +25,7 @@ import type { HttpRequest, HttpResult } from '../http-types.ts'
 import { header } from '../parse-request.ts'
 import { batchGetSecretValue } from './batch-get.ts'
 import { countedPath, runKmsAction } from './kms-actions.ts'
-import { awsErrorResult, awsResult, fromCofferError } from './render.ts'
+import { type AwsJsonService, awsErrorResult, awsResult, fromCofferError } from './render.ts'
 import { referenceNotFound, runSsmAction } from './ssm-actions.ts'
 import { callPath, throttle } from './throttle.ts'
 
@@ -52,10 +52,18 @@ interface Caller {
   region: string
 }
 
+/** The service an X-Amz-Target names; Secrets Manager for any other (which then refuses the unknown action). */
+export function awsJsonService(target: string): AwsJsonService {
+  if (target.startsWith(SSM_TARGET_PREFIX)) return 'ssm'
+  if (target.startsWith(KMS_TARGET_PREFIX)) return 'kms'
+  return 'secretsmanager'
+}
+
 export async function handleAwsJson(core: RequestCore, req: HttpRequest): Promise<HttpResult> {
   const requestId = uuid()
+  const target = header(req, AWS_TARGET_HEADER)
+  const service = awsJsonService(target)
   try {
-    const target = header(req, AWS_TARGET_HEADER)
     if (target.startsWith(SSM_TARGET_PREFIX))
       return awsResult(requestId, await handleSsm(core, req, requestId))
     if (target.startsWith(KMS_TARGET_PREFIX))
@@ -79,7 +87,7 @@ export async function handleAwsJson(core: RequestCore, req: HttpRequest): Promis
       action === 'BatchGetSecretValue' ? await batchGetSecretValue(input, call) : await call(action, input)
     return awsResult(requestId, output)
   } catch (error) {
-    return awsErrorResult(requestId, error)
+    return awsErrorResult(requestId, error, service)
   }
 }
 
@@ -167,7 +175,7 @@ async function handleKms(
     })
   }
   const resolveAlias = async (name: string) => {
-    const context = { service: 'kms', action, resource: `alias/${name}` }
+    const context = { service: 'kms' as const, action, resource: `alias/${name}` }
     const out = await runRoute(core, req, requestId, caller, `${mount}kms/aliases/${name}`, 'read', {
       target: '',
       input: {},
@@ -299,7 +307,7 @@ async function runRoute(
   call: {
     target: string
     input: Record<string, unknown>
-    context: { action: string; resource: string; service?: string }
+    context: { action: string; resource: string; service?: AwsJsonService }
   },
 ): Promise<Record<string, unknown>> {
   let response: Awaited<ReturnType<typeof handleRequest>>

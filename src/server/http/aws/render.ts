@@ -28,8 +28,23 @@ function encoded(output: Record<string, unknown>): string {
   return text
 }
 
-export function awsErrorResult(requestId: string, error: unknown): HttpResult {
-  const aws = error instanceof AwsError ? error : fromCofferError(error)
+/** The awsJson1_1 services Coffer answers, by the name their IAM actions and signatures use. */
+export type AwsJsonService = 'secretsmanager' | 'ssm' | 'kms'
+
+/** Each service's own modeled name for a fault on its side: what its SDK raises (and retries) on a 500. */
+const INTERNAL_ERROR_TYPE: Record<AwsJsonService, string> = {
+  secretsmanager: 'InternalServiceError',
+  ssm: 'InternalServerError',
+  kms: 'KMSInternalException',
+}
+
+/** A fault on Coffer's side, as `service` names it; the cause stays in the log, never in the answer. */
+export function internalAwsError(service: AwsJsonService = 'secretsmanager'): AwsError {
+  return new AwsError(INTERNAL_ERROR_TYPE[service], 'An internal error occurred.', 500)
+}
+
+export function awsErrorResult(requestId: string, error: unknown, service?: AwsJsonService): HttpResult {
+  const aws = error instanceof AwsError ? error : fromCofferError(error, service ? { service } : undefined)
   return {
     status: aws.status,
     headers: {
@@ -45,18 +60,22 @@ export function awsErrorResult(requestId: string, error: unknown): HttpResult {
 /** A refusal of the access-key login carries AWS's type in its message: "InvalidSignatureException: …". */
 const TYPED_MESSAGE = /^([A-Za-z]+(?:Exception)?): ([\s\S]*)$/
 
-/** The AWS error a client should see for a Coffer error; an unknown fault is an InternalServiceError (retried). */
+/**
+ * The AWS error a client should see for a Coffer error; an unknown fault is the service's own internal error
+ * (InternalServiceError, InternalServerError or KMSInternalException), which its SDK retries.
+ */
 export function fromCofferError(
   error: unknown,
-  context?: { action: string; resource: string; service?: string },
+  context?: { action?: string; resource?: string; service?: AwsJsonService },
 ): AwsError {
   if (error instanceof AwsError) return error
-  if (!isAppError(error)) return new AwsError('InternalServiceError', 'An internal error occurred.', 500)
+  const service = context?.service ?? 'secretsmanager'
+  if (!isAppError(error)) return internalAwsError(service)
   if (error.status === 403) {
     const typed = TYPED_MESSAGE.exec(error.message)
     if (typed && typed[1] !== 'permission denied') return new AwsError(typed[1]!, typed[2]!, 400)
-    const what = context
-      ? ` to perform: ${context.service ?? 'secretsmanager'}:${context.action} on resource: ${context.resource}`
+    const what = context?.action
+      ? ` to perform: ${service}:${context.action} on resource: ${context.resource ?? '*'}`
       : ''
     return new AwsError('AccessDeniedException', `User is not authorized${what}`, 400)
   }
@@ -65,6 +84,6 @@ export function fromCofferError(
   if (error.status === 404)
     return new AwsError('ResourceNotFoundException', error.message || 'Not found.', 400)
   if (error.status === 429) return new AwsError('ThrottlingException', 'Rate exceeded', 400)
-  if (error.status >= 500) return new AwsError('InternalServiceError', 'An internal error occurred.', 500)
+  if (error.status >= 500) return internalAwsError(service)
   return new AwsError('InvalidRequestException', error.message, 400)
 }
