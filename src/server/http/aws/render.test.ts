@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { AwsError } from '../../../sdk/aws-error.ts'
-import { AppError, NotFoundError, PermissionDeniedError } from '../../../sdk/errors.ts'
+import { AppError, InvalidRequestError, NotFoundError, PermissionDeniedError } from '../../../sdk/errors.ts'
 import { awsErrorResult, fromCofferError } from './render.ts'
 
 const bodyOf = (result: { body: string | Uint8Array }) =>
@@ -45,5 +45,17 @@ describe('AWS JSON errors', () => {
     assert.equal(denied.awsType, 'AccessDeniedException')
     assert.equal(denied.message, 'User is not authorized to perform: kms:Encrypt on resource: alias/app')
     assert.equal(fromCofferError(new NotFoundError()).awsType, 'ResourceNotFoundException')
+  })
+
+  it("names a client error each service's way: InvalidRequestException only where the service models it", () => {
+    const bad = new InvalidRequestError('invalid value for "bits": expected an integer')
+    assert.equal(fromCofferError(bad).awsType, 'InvalidRequestException')
+    for (const service of ['ssm', 'kms'] as const) {
+      const mapped = fromCofferError(bad, { service })
+      assert.deepEqual(
+        [mapped.awsType, mapped.status, mapped.message],
+        ['ValidationException', 400, bad.message],
+      )
+    }
   })
 })

@@ -85,5 +85,10 @@ export function fromCofferError(
     return new AwsError('ResourceNotFoundException', error.message || 'Not found.', 400)
   if (error.status === 429) return new AwsError('ThrottlingException', 'Rate exceeded', 400)
   if (error.status >= 500) return internalAwsError(service)
-  return new AwsError('InvalidRequestException', error.message, 400)
+  // Parameter Store and KMS model no InvalidRequestException: their bad input is AWS's common ValidationException.
+  return new AwsError(
+    service === 'secretsmanager' ? 'InvalidRequestException' : 'ValidationException',
+    error.message,
+    400,
+  )
 }
