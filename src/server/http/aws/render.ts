@@ -1,5 +1,10 @@
 // AWS JSON answers: the body and headers AWS SDKs parse, and Coffer's errors as the `__type` they classify.
-import { AwsError } from '../../../sdk/aws-error.ts'
+import {
+  AwsError,
+  type AwsJsonService,
+  awsInternalErrorType,
+  awsInvalidRequestType,
+} from '../../../sdk/aws-error.ts'
 import { isAppError } from '../../../sdk/errors.ts'
 import { isSharedAnswer } from '../../../sdk/shared-answer.ts'
 import type { HttpResult } from '../http-types.ts'
@@ -28,19 +33,11 @@ function encoded(output: Record<string, unknown>): string {
   return text
 }
 
-/** The awsJson1_1 services Coffer answers, by the name their IAM actions and signatures use. */
-export type AwsJsonService = 'secretsmanager' | 'ssm' | 'kms'
-
-/** Each service's own modeled name for a fault on its side: what its SDK raises (and retries) on a 500. */
-const INTERNAL_ERROR_TYPE: Record<AwsJsonService, string> = {
-  secretsmanager: 'InternalServiceError',
-  ssm: 'InternalServerError',
-  kms: 'KMSInternalException',
-}
+export type { AwsJsonService }
 
 /** A fault on Coffer's side, as `service` names it; the cause stays in the log, never in the answer. */
 export function internalAwsError(service: AwsJsonService = 'secretsmanager'): AwsError {
-  return new AwsError(INTERNAL_ERROR_TYPE[service], 'An internal error occurred.', 500)
+  return new AwsError(awsInternalErrorType(service), 'An internal error occurred.', 500)
 }
 
 export function awsErrorResult(requestId: string, error: unknown, service?: AwsJsonService): HttpResult {
@@ -85,10 +82,5 @@ export function fromCofferError(
     return new AwsError('ResourceNotFoundException', error.message || 'Not found.', 400)
   if (error.status === 429) return new AwsError('ThrottlingException', 'Rate exceeded', 400)
   if (error.status >= 500) return internalAwsError(service)
-  // Parameter Store and KMS model no InvalidRequestException: their bad input is AWS's common ValidationException.
-  return new AwsError(
-    service === 'secretsmanager' ? 'InvalidRequestException' : 'ValidationException',
-    error.message,
-    400,
-  )
+  return new AwsError(awsInvalidRequestType(service), error.message, 400)
 }
