@@ -8,8 +8,8 @@ import { AppError } from './errors.ts'
  */
 export class AwsError extends AppError {
   readonly awsType: string
-  constructor(awsType: string, message: string, status = 400) {
-    super(status >= 500 ? 'internal' : 'invalid_request', status, message)
+  constructor(awsType: string, message: string, status = 400, options?: { cause?: unknown }) {
+    super(status >= 500 ? 'internal' : 'invalid_request', status, message, options)
     this.awsType = awsType
   }
 }

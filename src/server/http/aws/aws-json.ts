@@ -1,4 +1,5 @@
 // The AWS front door: an awsJson1_1 call (POST / with X-Amz-Target, SigV4-signed) as Coffer requests through the pipeline.
+import type { Logger } from '../../../lib/logger.ts'
 import { uuid } from '../../../lib/random.ts'
 import { isPresignedQuery, type ParsedAuthorization, parseAuthorization } from '../../../lib/sigv4/index.ts'
 import { AwsError } from '../../../sdk/aws-error.ts'
@@ -59,7 +60,11 @@ export function awsJsonService(target: string): AwsJsonService {
   return 'secretsmanager'
 }
 
-export async function handleAwsJson(core: RequestCore, req: HttpRequest): Promise<HttpResult> {
+export async function handleAwsJson(
+  core: RequestCore,
+  req: HttpRequest,
+  logger?: Logger,
+): Promise<HttpResult> {
   const requestId = uuid()
   const target = header(req, AWS_TARGET_HEADER)
   const service = awsJsonService(target)
@@ -87,7 +92,7 @@ export async function handleAwsJson(core: RequestCore, req: HttpRequest): Promis
       action === 'BatchGetSecretValue' ? await batchGetSecretValue(input, call) : await call(action, input)
     return awsResult(requestId, output)
   } catch (error) {
-    return awsErrorResult(requestId, error, service)
+    return awsErrorResult(requestId, error, service, logger)
   }
 }
 

@@ -26,6 +26,29 @@ describe('AWS JSON errors', () => {
     }
   })
 
+  it('logs the cause of a fault for the operator, with the request id, and never sends it to the client', () => {
+    const lines: { message: string; context?: Record<string, unknown> }[] = []
+    const logger = {
+      log: (_level: string, message: string, context?: Record<string, unknown>) =>
+        lines.push({ message, context }),
+      child: () => logger,
+    }
+    const fault = new Error('storage worker crashed at offset 42')
+    const result = awsErrorResult(
+      'req-9',
+      fromCofferError(fault, { service: 'kms', action: 'Encrypt' }),
+      'kms',
+      logger,
+    )
+    assert.ok(!Buffer.from(result.body).toString('utf8').includes('offset 42'))
+    assert.equal(lines.length, 1)
+    assert.equal(lines[0]!.context?.['request_id'], 'req-9')
+    assert.match(String(lines[0]!.context?.['error']), /storage worker crashed at offset 42/)
+    // A client error is the client's business: nothing is logged.
+    awsErrorResult('req-10', new AwsError('ParameterNotFound', 'Parameter /a not found.'), 'ssm', logger)
+    assert.equal(lines.length, 1)
+  })
+
   it('defaults to Secrets Manager, and keeps an AWS error thrown by an engine as it is', () => {
     assert.equal(fromCofferError(new Error('x')).awsType, 'InternalServiceError')
     const own = new AwsError('ParameterNotFound', 'Parameter /a not found.')

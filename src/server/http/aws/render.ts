@@ -1,4 +1,6 @@
 // AWS JSON answers: the body and headers AWS SDKs parse, and Coffer's errors as the `__type` they classify.
+
+import type { Logger } from '../../../lib/logger.ts'
 import {
   AwsError,
   type AwsJsonService,
@@ -36,12 +38,25 @@ function encoded(output: Record<string, unknown>): string {
 export type { AwsJsonService }
 
 /** A fault on Coffer's side, as `service` names it; the cause stays in the log, never in the answer. */
-export function internalAwsError(service: AwsJsonService = 'secretsmanager'): AwsError {
-  return new AwsError(awsInternalErrorType(service), 'An internal error occurred.', 500)
+export function internalAwsError(service: AwsJsonService = 'secretsmanager', cause?: unknown): AwsError {
+  return new AwsError(
+    awsInternalErrorType(service),
+    'An internal error occurred.',
+    500,
+    cause === undefined ? undefined : { cause },
+  )
 }
 
-export function awsErrorResult(requestId: string, error: unknown, service?: AwsJsonService): HttpResult {
+export function awsErrorResult(
+  requestId: string,
+  error: unknown,
+  service?: AwsJsonService,
+  logger?: Logger,
+): HttpResult {
   const aws = error instanceof AwsError ? error : fromCofferError(error, service ? { service } : undefined)
+  // The client is told only that it failed, with the request id; the operator's log has the cause.
+  if (aws.status >= 500)
+    logger?.log('error', 'AWS call failed', { request_id: requestId, error: describe(aws.cause ?? aws) })
   return {
     status: aws.status,
     headers: {
@@ -67,7 +82,7 @@ export function fromCofferError(
 ): AwsError {
   if (error instanceof AwsError) return error
   const service = context?.service ?? 'secretsmanager'
-  if (!isAppError(error)) return internalAwsError(service)
+  if (!isAppError(error)) return internalAwsError(service, error)
   if (error.status === 403) {
     const typed = TYPED_MESSAGE.exec(error.message)
     if (typed && typed[1] !== 'permission denied') return new AwsError(typed[1]!, typed[2]!, 400)
@@ -81,6 +96,11 @@ export function fromCofferError(
   if (error.status === 404)
     return new AwsError('ResourceNotFoundException', error.message || 'Not found.', 400)
   if (error.status === 429) return new AwsError('ThrottlingException', 'Rate exceeded', 400)
-  if (error.status >= 500) return internalAwsError(service)
+  if (error.status >= 500) return internalAwsError(service, error)
   return new AwsError(awsInvalidRequestType(service), error.message, 400)
+}
+
+/** Error text for the operational log: the message and stack, never request data. */
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error)
 }
