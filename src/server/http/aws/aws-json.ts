@@ -118,7 +118,9 @@ async function handleSsm(
   const caller = credentials(core, req, 'ssm')
   const call = (name: SsmAction, body: Record<string, unknown>) => {
     const route = ssmRoute(name, body)
-    const resource = String(body['Name'] ?? body['ResourceId'] ?? body['Path'] ?? '*')
+    // Only a string names the resource: String() of a deeply nested array would overflow the stack (a 500).
+    const resource =
+      [body['Name'], body['ResourceId'], body['Path']].find((v): v is string => typeof v === 'string') ?? '*'
     return runRoute(core, req, requestId, caller, `${mount}${route.path}`, route.operation, {
       target: `${SSM_TARGET_PREFIX}${name}`,
       input: body,
