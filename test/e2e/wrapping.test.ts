@@ -88,6 +88,8 @@ describe('response wrapping', () => {
     assert.equal(after.status, 400)
     assert.match(after.body.errors[0], /wrapping token is not valid or does not exist/)
     assert.equal((await t.call('GET', 'cubbyhole/response', { token })).status, 403)
+    // The JSON text is a value like any other: the audit log has it HMAC'd, never the secret inside it in clear.
+    assert.ok(!readFileSync(auditLog, 'utf8').includes('wrapped-secret-value'))
   })
 
   it('a wrapped token read from cubbyhole/response carries its auth block in the JSON string', async () => {
