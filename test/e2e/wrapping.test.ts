@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
+import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -168,6 +169,44 @@ describe('response wrapping', () => {
     assert.match(bad.body.errors[0], /invalid wrap TTL/)
     const del = await t.call('DELETE', 'secret/metadata/nothing', { headers: { 'x-vault-wrap-ttl': '60' } })
     assert.equal(del.status, 204)
+  })
+
+  it('answers every hostile X-Vault-Wrap-TTL with a 400 naming it, and "0" as no wrapping', async () => {
+    for (const ttl of [
+      '-5',
+      '-0',
+      '1e309',
+      '10x',
+      '99999999999999999999',
+      '1.5',
+      'NaN',
+      'Infinity',
+      '60, 60',
+    ]) {
+      const res = await t.call('GET', 'secret/data/app', { headers: { 'x-vault-wrap-ttl': ttl } })
+      assert.equal(res.status, 400, `${ttl}: ${JSON.stringify(res.body)}`)
+      assert.deepEqual(res.body.errors, [`invalid wrap TTL "${ttl}"`])
+    }
+    const zero = await t.call('GET', 'secret/data/app', { headers: { 'x-vault-wrap-ttl': '0' } })
+    assert.equal(zero.status, 200)
+    assert.equal(zero.body.wrap_info, null)
+    assert.equal(zero.body.data.data.password, 'wrapped-secret-value')
+    // The header sent twice (two lines on the wire) is refused too, rather than one of them being picked.
+    const { hostname, port } = new URL(t.address)
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), hostname, () =>
+        socket.end(
+          `GET /v1/secret/data/app HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${t.rootToken}\r\n` +
+            'X-Vault-Wrap-TTL: 60\r\nX-Vault-Wrap-TTL: 3600\r\nConnection: close\r\n\r\n',
+        ),
+      )
+      const chunks: Buffer[] = []
+      socket.on('data', (chunk) => chunks.push(chunk))
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')))
+      socket.on('error', reject)
+    })
+    assert.match(raw, /^HTTP\/1\.1 400 /)
+    assert.ok(raw.includes('invalid wrap TTL'), raw)
   })
 
   it('audits the wrapped response with its token HMACed, never in clear', async () => {
