@@ -139,6 +139,11 @@ describe('response wrapping', () => {
     const fresh = rewrapped.body.wrap_info.token
     assert.notEqual(fresh, old)
     assert.equal(rewrapped.body.wrap_info.ttl, 120)
+    // The creation path is the original request's, not sys/wrapping/rewrap, in wrap_info and in a lookup.
+    assert.equal(rewrapped.body.wrap_info.creation_path, 'secret/data/app')
+    const looked = await t.call('PUT', 'sys/wrapping/lookup', { token: '', body: { token: fresh } })
+    assert.equal(looked.body.data.creation_path, 'secret/data/app')
+    assert.equal(looked.body.data.creation_ttl, 120)
     // Vault validates the wrapping token of sys/wrapping/unwrap before the caller's token: a 400, not a 403.
     assert.equal((await t.call('PUT', 'sys/wrapping/unwrap', { token: old })).status, 400)
     const res = await t.call('PUT', 'sys/wrapping/unwrap', { token: fresh })
@@ -158,9 +163,34 @@ describe('response wrapping', () => {
 
   it('a wrapping token expires with its TTL', async () => {
     const body = await wrapped('GET', 'secret/data/app', '30')
+    const token = body.wrap_info.token as string
+    const live = await t.call('PUT', 'sys/wrapping/lookup', { token: '', body: { token } })
+    assert.deepEqual(Object.keys(live.body.data).sort(), ['creation_path', 'creation_time', 'creation_ttl'])
+    assert.equal(live.body.data.creation_time, body.wrap_info.creation_time)
+    assert.match(live.body.data.creation_time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/)
+    assert.equal(live.body.data.creation_ttl, 30)
     clock.advance(31)
-    const res = await t.call('PUT', 'sys/wrapping/unwrap', { body: { token: body.wrap_info.token } })
-    assert.equal(res.status, 400)
+    for (const path of ['sys/wrapping/unwrap', 'sys/wrapping/lookup', 'sys/wrapping/rewrap']) {
+      const res = await t.call('PUT', path, { body: { token } })
+      assert.equal(res.status, 400, path)
+      assert.deepEqual(res.body.errors, ['wrapping token is not valid or does not exist'])
+    }
+  })
+
+  it('a token that is not a wrapping token cannot be looked up, unwrapped or rewrapped as one', async () => {
+    const plain = await t.call('POST', 'auth/token/create', { body: { policies: ['default'] } })
+    const token = plain.body.auth.client_token as string
+    for (const path of ['sys/wrapping/unwrap', 'sys/wrapping/lookup', 'sys/wrapping/rewrap']) {
+      for (const res of [
+        await t.call('PUT', path, { body: { token } }),
+        await t.call('PUT', path, { token, body: {} }),
+      ]) {
+        assert.equal(res.status, 400, path)
+        assert.deepEqual(res.body.errors, ['wrapping token is not valid or does not exist'])
+      }
+    }
+    // And it is still a working token: nothing above spent or revoked it.
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token })).status, 200)
   })
 
   it('refuses a malformed wrap TTL and leaves a 204 write unwrapped', async () => {
