@@ -101,6 +101,43 @@ describe('HTTP robustness', () => {
     assert.equal(res.status, 413)
   })
 
+  it('answers an AWS call over max_request_size in its own protocol: a typed JSON error or an STS XML one', async () => {
+    const big = 'x'.repeat(70 * 1024)
+    for (const target of [
+      'secretsmanager.GetSecretValue',
+      'AmazonSSM.GetParameter',
+      'TrentService.Encrypt',
+    ]) {
+      const res = await fetch(`${t.address}/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target },
+        body: JSON.stringify({ SecretId: big }),
+      })
+      assert.equal(res.status, 413, target)
+      assert.equal(res.headers.get('content-type'), 'application/x-amz-json-1.1')
+      assert.equal(res.headers.get('x-amzn-errortype'), 'RequestEntityTooLargeException')
+      assert.match(res.headers.get('x-amzn-requestid') ?? '', /^[0-9a-f-]{36}$/)
+      assert.deepEqual(await res.json(), {
+        __type: 'RequestEntityTooLargeException',
+        message: 'request body exceeds the limit of 65536 bytes',
+      })
+    }
+    const sts = await fetch(`${t.address}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `Action=GetCallerIdentity&Version=2011-06-15&Pad=${big}`,
+    })
+    assert.equal(sts.status, 413)
+    assert.equal(sts.headers.get('content-type'), 'text/xml')
+    assert.match(
+      await sts.text(),
+      /^<ErrorResponse xmlns="https:\/\/sts\.amazonaws\.com\/doc\/2011-06-15\/"><Error><Type>Sender<\/Type><Code>RequestEntityTooLargeException<\/Code><Message>request body exceeds the limit of 65536 bytes<\/Message><\/Error>/,
+    )
+    // A Vault API call is still answered in Vault's shape.
+    const vault = await fetch(`${t.address}/v1/secret/data/big`, { method: 'POST', body: big })
+    assert.deepEqual(await vault.json(), { errors: ['request body exceeds the limit of 65536 bytes'] })
+  })
+
   it('refuses traversal, NUL and malformed encodings in paths', async () => {
     for (const path of ['secret/data/a%00b', 'secret/data/%zz', 'secret//data']) {
       const res = await call('GET', path)

@@ -135,6 +135,23 @@ describe('Vault compatibility details', () => {
       assert.equal(res.status, 400, JSON.stringify(res.body))
     })
 
+    // validateWrappingToken's own errors (no token, a body token that is not a string or is empty) come back as
+    // "error validating wrapping token: <reason>" with ErrPermissionDenied: a 403 that says what is wrong.
+    it('no wrapping token, or a body token that is not one, is a 403 naming the problem', async () => {
+      for (const path of ['sys/wrapping/unwrap', 'sys/wrapping/rewrap', 'sys/wrapping/lookup']) {
+        for (const [body, reason] of [
+          [{}, 'token is empty'],
+          [{ token: 5 }, 'could not decode token in request body'],
+          [{ token: { id: 'x' } }, 'could not decode token in request body'],
+          [{ token: '' }, 'empty token in request body'],
+        ] as const) {
+          const res = await t.call('POST', path, { token: '', body })
+          assert.equal(res.status, 403, `${path} ${JSON.stringify(body)}`)
+          assert.deepEqual(res.body.errors, [`error validating wrapping token: ${reason}`])
+        }
+      }
+    })
+
     // Authorization elsewhere is unchanged: a non-wrapping token is still refused with a 403 on other paths,
     // and a wrapping token grants nothing but the wrapping endpoints.
     it('does not weaken authorization of other paths', async () => {

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync } from 'node:fs'
+import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -58,6 +59,61 @@ describe('response wrapping', () => {
     assert.match(again.body.errors[0], /wrapping token is not valid or does not exist/)
   })
 
+  it("reading cubbyhole/response with the wrapping token gives Vault's {response: <JSON string>} and spends it", async () => {
+    const body = await wrapped('GET', 'secret/data/app', '60')
+    const token = body.wrap_info.token as string
+    const read = await t.call('GET', 'cubbyhole/response', { token })
+    assert.equal(read.status, 200, JSON.stringify(read.body))
+    assert.deepEqual(Object.keys(read.body.data), ['response'], 'nothing but the response string')
+    assert.equal(typeof read.body.data.response, 'string')
+    const inner = JSON.parse(read.body.data.response)
+    assert.deepEqual(Object.keys(inner).sort(), [
+      'auth',
+      'data',
+      'lease_duration',
+      'lease_id',
+      'renewable',
+      'request_id',
+      'warnings',
+      'wrap_info',
+    ])
+    assert.equal(inner.data.data.password, 'wrapped-secret-value')
+    assert.equal(inner.lease_id, '')
+    assert.equal(inner.wrap_info, null)
+    assert.equal(inner.auth, null)
+    assert.match(inner.request_id, /^[0-9a-f-]{36}$/)
+    assert.notEqual(inner.request_id, read.body.request_id, 'the id of the request that was wrapped')
+    assert.match(read.body.warnings[0], /Reading from 'cubbyhole\/response' is deprecated/)
+    // The wrapping token had one use: the read spent it.
+    const after = await t.call('PUT', 'sys/wrapping/unwrap', { body: { token } })
+    assert.equal(after.status, 400)
+    assert.match(after.body.errors[0], /wrapping token is not valid or does not exist/)
+    assert.equal((await t.call('GET', 'cubbyhole/response', { token })).status, 403)
+    // The JSON text is a value like any other: the audit log has it HMAC'd, never the secret inside it in clear.
+    assert.ok(!readFileSync(auditLog, 'utf8').includes('wrapped-secret-value'))
+  })
+
+  it('a wrapped token read from cubbyhole/response carries its auth block in the JSON string', async () => {
+    const body = await wrapped('POST', 'auth/token/create', '5m', { policies: ['default'] })
+    const read = await t.call('GET', 'cubbyhole/response', { token: body.wrap_info.token })
+    const inner = JSON.parse(read.body.data.response)
+    assert.equal(inner.data, null)
+    assert.equal(inner.auth.accessor, body.wrap_info.wrapped_accessor)
+    const self = await t.call('GET', 'auth/token/lookup-self', { token: inner.auth.client_token })
+    assert.equal(self.status, 200)
+  })
+
+  it('a wrapping token can read nothing of its cubbyhole but the response', async () => {
+    const token = (await wrapped('GET', 'secret/data/app', '60')).wrap_info.token as string
+    assert.equal((await t.call('GET', 'cubbyhole/wrapinfo', { token })).status, 403)
+    assert.equal((await t.call('LIST', 'cubbyhole/', { token })).status, 403)
+    assert.equal((await t.call('POST', 'cubbyhole/response', { token, body: { response: 'x' } })).status, 403)
+    // Refusals spend nothing: the token still unwraps.
+    const out = await t.call('PUT', 'sys/wrapping/unwrap', { token })
+    assert.equal(out.status, 200)
+    assert.equal(out.body.data.data.password, 'wrapped-secret-value')
+  })
+
   it('unwraps with the wrapping token in the body under another token', async () => {
     const body = await wrapped('GET', 'secret/data/app', '60')
     const res = await t.call('PUT', 'sys/wrapping/unwrap', { body: { token: body.wrap_info.token } })
@@ -83,6 +139,11 @@ describe('response wrapping', () => {
     const fresh = rewrapped.body.wrap_info.token
     assert.notEqual(fresh, old)
     assert.equal(rewrapped.body.wrap_info.ttl, 120)
+    // The creation path is the original request's, not sys/wrapping/rewrap, in wrap_info and in a lookup.
+    assert.equal(rewrapped.body.wrap_info.creation_path, 'secret/data/app')
+    const looked = await t.call('PUT', 'sys/wrapping/lookup', { token: '', body: { token: fresh } })
+    assert.equal(looked.body.data.creation_path, 'secret/data/app')
+    assert.equal(looked.body.data.creation_ttl, 120)
     // Vault validates the wrapping token of sys/wrapping/unwrap before the caller's token: a 400, not a 403.
     assert.equal((await t.call('PUT', 'sys/wrapping/unwrap', { token: old })).status, 400)
     const res = await t.call('PUT', 'sys/wrapping/unwrap', { token: fresh })
@@ -102,9 +163,34 @@ describe('response wrapping', () => {
 
   it('a wrapping token expires with its TTL', async () => {
     const body = await wrapped('GET', 'secret/data/app', '30')
+    const token = body.wrap_info.token as string
+    const live = await t.call('PUT', 'sys/wrapping/lookup', { token: '', body: { token } })
+    assert.deepEqual(Object.keys(live.body.data).sort(), ['creation_path', 'creation_time', 'creation_ttl'])
+    assert.equal(live.body.data.creation_time, body.wrap_info.creation_time)
+    assert.match(live.body.data.creation_time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/)
+    assert.equal(live.body.data.creation_ttl, 30)
     clock.advance(31)
-    const res = await t.call('PUT', 'sys/wrapping/unwrap', { body: { token: body.wrap_info.token } })
-    assert.equal(res.status, 400)
+    for (const path of ['sys/wrapping/unwrap', 'sys/wrapping/lookup', 'sys/wrapping/rewrap']) {
+      const res = await t.call('PUT', path, { body: { token } })
+      assert.equal(res.status, 400, path)
+      assert.deepEqual(res.body.errors, ['wrapping token is not valid or does not exist'])
+    }
+  })
+
+  it('a token that is not a wrapping token cannot be looked up, unwrapped or rewrapped as one', async () => {
+    const plain = await t.call('POST', 'auth/token/create', { body: { policies: ['default'] } })
+    const token = plain.body.auth.client_token as string
+    for (const path of ['sys/wrapping/unwrap', 'sys/wrapping/lookup', 'sys/wrapping/rewrap']) {
+      for (const res of [
+        await t.call('PUT', path, { body: { token } }),
+        await t.call('PUT', path, { token, body: {} }),
+      ]) {
+        assert.equal(res.status, 400, path)
+        assert.deepEqual(res.body.errors, ['wrapping token is not valid or does not exist'])
+      }
+    }
+    // And it is still a working token: nothing above spent or revoked it.
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token })).status, 200)
   })
 
   it('refuses a malformed wrap TTL and leaves a 204 write unwrapped', async () => {
@@ -113,6 +199,44 @@ describe('response wrapping', () => {
     assert.match(bad.body.errors[0], /invalid wrap TTL/)
     const del = await t.call('DELETE', 'secret/metadata/nothing', { headers: { 'x-vault-wrap-ttl': '60' } })
     assert.equal(del.status, 204)
+  })
+
+  it('answers every hostile X-Vault-Wrap-TTL with a 400 naming it, and "0" as no wrapping', async () => {
+    for (const ttl of [
+      '-5',
+      '-0',
+      '1e309',
+      '10x',
+      '99999999999999999999',
+      '1.5',
+      'NaN',
+      'Infinity',
+      '60, 60',
+    ]) {
+      const res = await t.call('GET', 'secret/data/app', { headers: { 'x-vault-wrap-ttl': ttl } })
+      assert.equal(res.status, 400, `${ttl}: ${JSON.stringify(res.body)}`)
+      assert.deepEqual(res.body.errors, [`invalid wrap TTL "${ttl}"`])
+    }
+    const zero = await t.call('GET', 'secret/data/app', { headers: { 'x-vault-wrap-ttl': '0' } })
+    assert.equal(zero.status, 200)
+    assert.equal(zero.body.wrap_info, null)
+    assert.equal(zero.body.data.data.password, 'wrapped-secret-value')
+    // The header sent twice (two lines on the wire) is refused too, rather than one of them being picked.
+    const { hostname, port } = new URL(t.address)
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), hostname, () =>
+        socket.end(
+          `GET /v1/secret/data/app HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${t.rootToken}\r\n` +
+            'X-Vault-Wrap-TTL: 60\r\nX-Vault-Wrap-TTL: 3600\r\nConnection: close\r\n\r\n',
+        ),
+      )
+      const chunks: Buffer[] = []
+      socket.on('data', (chunk) => chunks.push(chunk))
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')))
+      socket.on('error', reject)
+    })
+    assert.match(raw, /^HTTP\/1\.1 400 /)
+    assert.ok(raw.includes('invalid wrap TTL'), raw)
   })
 
   it('audits the wrapped response with its token HMACed, never in clear', async () => {

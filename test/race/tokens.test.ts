@@ -114,6 +114,41 @@ describe('race: tokens', () => {
     })
   }
 
+  it(`a wrapping token raced by cubbyhole/response reads, unwraps and rewraps gives its response exactly once`, async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const wrapped = await server.call('POST', 'sys/wrapping/wrap', {
+        body: { secret: `mixed-${round}` },
+        headers: { 'x-vault-wrap-ttl': '300' },
+      })
+      assert.equal(wrapped.status, 200, JSON.stringify(wrapped.body))
+      const wrapToken: string = wrapped.body.wrap_info.token
+      const kinds = [
+        { method: 'GET', path: 'cubbyhole/response', token: wrapToken },
+        { method: 'POST', path: 'sys/wrapping/unwrap', token: wrapToken, body: {} },
+        { method: 'POST', path: 'sys/wrapping/unwrap', token: server.rootToken, body: { token: wrapToken } },
+        { method: 'POST', path: 'sys/wrapping/rewrap', token: server.rootToken, body: { token: wrapToken } },
+      ]
+      const replies = await burst(
+        server.address,
+        Array.from({ length: BURST }, (_, i) => kinds[i % kinds.length]!),
+      )
+      const won = replies.filter((r) => r.status === 200)
+      assert.equal(won.length, 1, `round ${round}: ${replies.map((r) => r.status).join(',')}`)
+      assert.ok(replies.every((r) => r.status === 200 || r.status === 400 || r.status === 403))
+      // Whichever way won, the response is there once and the wrapping token is spent for every other way.
+      const body = won[0]!.body
+      const secret = body.wrap_info
+        ? (await server.call('POST', 'sys/wrapping/unwrap', { token: body.wrap_info.token, body: {} })).body
+            .data.secret
+        : typeof body.data?.response === 'string'
+          ? JSON.parse(body.data.response).data.secret
+          : body.data.secret
+      assert.equal(secret, `mixed-${round}`)
+      const again = await server.call('POST', 'sys/wrapping/unwrap', { body: { token: wrapToken } })
+      assert.equal(again.status, 400)
+    }
+  })
+
   it('children created while their parent is being revoked die with it', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const { token: parent } = await newToken({ policies: ['root'] })

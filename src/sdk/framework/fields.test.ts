@@ -79,6 +79,15 @@ describe('field coercion: integers (Vault TypeInt)', () => {
     refuses(() => i.parse('  ', 'num_uses'), 'num_uses')
     refuses(() => i.parse(true, 'num_uses'), 'num_uses')
   })
+
+  it('refuses integers too large to be held exactly, rather than storing a rounded number', () => {
+    const i = f.int()
+    assert.equal(coerce(i, Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER)
+    refuses(() => i.parse('99999999999999999999', 'max_versions'), 'max_versions', /expected an integer/)
+    refuses(() => i.parse(2 ** 53, 'max_versions'), 'max_versions')
+    refuses(() => i.parse(-1e300, 'max_versions'), 'max_versions')
+    refuses(() => i.parse('1e309', 'max_versions'), 'max_versions')
+  })
 })
 
 describe('field coercion: strings (Vault TypeString)', () => {

@@ -51,7 +51,8 @@ export function parseString(value: unknown, name: string): string {
 
 export function parseInt64(value: unknown, name: string): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
-  if (typeof n === 'number' && Number.isInteger(n)) return n
+  // Only integers a number holds exactly: "99999999999999999999" would be stored as 1e20 (Vault's int64 refuses it).
+  if (typeof n === 'number' && Number.isSafeInteger(n)) return n
   throw wrongType(name, 'an integer')
 }
 

@@ -205,6 +205,23 @@ describe('audit format=cloudtrail', () => {
     assert.equal(notFound.errorCode, 'ResourceNotFoundException')
   })
 
+  it("a Parameter Store client error is recorded under the service's own type, as the client was answered", async () => {
+    // A field the engine's framework refuses (a plain 400, not one of the engine's typed errors).
+    const route = ssmRoute('GetParameter', { Name: '/app/key' })
+    const bad = awsRequest(
+      'AmazonSSM.GetParameter',
+      { operation: route.operation, path: `ssm/${route.path}` },
+      {
+        Name: '/app/key',
+        version: 'not-a-number',
+      },
+    )
+    await assert.rejects(runPipeline(t.services, bad), { status: 400 })
+    const [failure] = records(bad.id)
+    assert.equal(failure.errorCode, 'ValidationException')
+    assert.equal(failure.errorMessage, 'invalid value for "version": expected an integer')
+  })
+
   it('other requests keep the Coffer layout on the same device', async () => {
     const kv = request('update', 'secret/data/plain', t.rootToken, { data: { a: 'b' } })
     await runPipeline(t.services, kv)

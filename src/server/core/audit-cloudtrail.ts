@@ -1,6 +1,11 @@
 // The CloudTrail record of a request that carries an AWS action (X-Amz-Target from the AWS front door).
 import { uuid } from '../../lib/random.ts'
-import { isAwsError } from '../../sdk/aws-error.ts'
+import {
+  awsInternalErrorType,
+  awsInvalidRequestType,
+  awsJsonServiceOf,
+  isAwsError,
+} from '../../sdk/aws-error.ts'
 import { AWS_REGION_HEADER, AWS_TARGET_HEADER } from '../../sdk/aws-secretsmanager-routes.ts'
 import { isAppError } from '../../sdk/errors.ts'
 import { cloudTrailRecord, eventOf } from '../audit/cloudtrail.ts'
@@ -68,16 +73,18 @@ function errorOf(
   const typed = TYPED_MESSAGE.exec(message)
   if (typed) return { code: typed[1]!, message: typed[2]! }
   const status = isAppError(cause) ? cause.status : cause === undefined ? 403 : 500
+  const event = eventOf(target)
+  const service = event ? event.source.slice(0, event.source.indexOf('.')) : 'secretsmanager'
   if (status === 403) {
-    const event = eventOf(target)!
-    const service = event.source.slice(0, event.source.indexOf('.'))
     return {
       code: 'AccessDeniedException',
-      message: `User: ${arn ?? 'unknown'} is not authorized to perform: ${service}:${event.name}`,
+      message: `User: ${arn ?? 'unknown'} is not authorized to perform: ${service}:${event?.name ?? target}`,
     }
   }
   if (status === 404) return { code: 'ResourceNotFoundException', message }
   if (status === 429) return { code: 'ThrottlingException', message: 'Rate exceeded' }
-  if (status >= 500) return { code: 'InternalServiceError', message: 'An internal error occurred.' }
-  return { code: 'InvalidRequestException', message }
+  // As the client saw it (http/aws/render.ts): each service's own name for a fault or a bad request.
+  const named = awsJsonServiceOf(service)
+  if (status >= 500) return { code: awsInternalErrorType(named), message: 'An internal error occurred.' }
+  return { code: awsInvalidRequestType(named), message }
 }

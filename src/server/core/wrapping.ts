@@ -7,6 +7,13 @@ import { cubbyholePrefix } from './cubbyhole/backend.ts'
 import type { CoreResponse, WrapInfo } from './logical-request.ts'
 import type { UnsealedServices } from './services.ts'
 import type { TokenEntry } from './token/token-entry.ts'
+import {
+  decodeWrapped,
+  encodeWrapped,
+  type StoredWrapping,
+  storedForm,
+  type WrappedResponse,
+} from './wrapped-response.ts'
 
 /** The services this file uses. */
 export type WrappingServices = Pick<UnsealedServices, 'maxLeaseTtl' | 'mounts' | 'tokens'>
@@ -14,8 +21,7 @@ export type WrappingServices = Pick<UnsealedServices, 'maxLeaseTtl' | 'mounts' |
 /** The wrap TTL when a request asks sys/wrapping/wrap without one (the Vault CLI's default for -wrap-ttl). */
 const DEFAULT_WRAP_TTL = 300
 
-/** What is kept in the wrapping token's cubbyhole: the response as core would have rendered it. */
-type StoredResponse = Omit<CoreResponse, 'wrapInfo'>
+type StoredResponse = WrappedResponse
 
 function cubbyhole(services: WrappingServices): Storage {
   return services.mounts.router.get('cubbyhole/')!.backend.storage
@@ -40,11 +46,23 @@ export function parseWrapTtl(raw: string, parseDuration: (text: string) => numbe
   return seconds
 }
 
-/** Replace `response` by a wrapping token whose cubbyhole holds it. */
-export async function wrapResponse(
+/** Replace `response` by a wrapping token whose cubbyhole holds it, rendered as the request `requestId` answered it. */
+export function wrapResponse(
   services: WrappingServices,
   response: StoredResponse,
-  options: { ttl: number; creationPath: string },
+  options: { ttl: number; creationPath: string; requestId: string },
+): Promise<CoreResponse> {
+  return wrapStored(services, encodeWrapped(response, options.requestId), {
+    ...options,
+    ...(response.auth ? { wrappedAccessor: response.auth.accessor } : {}),
+  })
+}
+
+/** A new wrapping token whose cubbyhole/response holds `stored`, verbatim. */
+async function wrapStored(
+  services: WrappingServices,
+  stored: StoredWrapping,
+  options: { ttl: number; creationPath: string; wrappedAccessor?: string },
 ): Promise<CoreResponse> {
   const ttl = Math.min(options.ttl > 0 ? options.ttl : DEFAULT_WRAP_TTL, services.maxLeaseTtl)
   const { token, entry } = await services.tokens.create({
@@ -57,14 +75,14 @@ export async function wrapResponse(
     renewable: false,
     path: options.creationPath,
   })
-  await putJson(cubbyhole(services), responseKey(entry.idHash), response)
+  await putJson(cubbyhole(services), responseKey(entry.idHash), stored)
   const wrapInfo: WrapInfo = {
     token,
     accessor: entry.accessor,
     ttl,
     creation_time: rfc3339(entry.creationTime * 1000),
     creation_path: options.creationPath,
-    ...(response.auth ? { wrapped_accessor: response.auth.accessor } : {}),
+    ...(options.wrappedAccessor ? { wrapped_accessor: options.wrappedAccessor } : {}),
   }
   return { wrapInfo }
 }
@@ -106,7 +124,7 @@ export async function unwrap(
   source: WrappingTokenSource,
 ): Promise<StoredResponse> {
   const entry = await redeem(services, source)
-  const stored = await getJson<StoredResponse>(cubbyhole(services), responseKey(entry.idHash))
+  const stored = decodeWrapped(await getJson(cubbyhole(services), responseKey(entry.idHash)))
   await services.tokens.revokeTree(entry.idHash)
   if (!stored) throw new InvalidRequestError('wrapping token is not valid or does not exist')
   return stored
@@ -127,9 +145,19 @@ export async function lookupWrapping(
 /** A new wrapping token for the same response and TTL; the old token stops working. */
 export async function rewrap(services: WrappingServices, source: WrappingTokenSource): Promise<CoreResponse> {
   const entry = await redeem(services, source)
-  const stored = await getJson<StoredResponse>(cubbyhole(services), responseKey(entry.idHash))
-  if (!stored) throw new InvalidRequestError('wrapping token is not valid or does not exist')
-  const wrapped = await wrapResponse(services, stored, { ttl: entry.creationTtl, creationPath: entry.path })
+  const raw = await getJson(cubbyhole(services), responseKey(entry.idHash))
+  const stored = decodeWrapped(raw)
+  if (!stored) {
+    await services.tokens.revokeTree(entry.idHash)
+    throw new InvalidRequestError('wrapping token is not valid or does not exist')
+  }
+  // The response is carried over as it was stored (its original request id included), as Vault's rewrap does.
+  const kept = storedForm(raw)!
+  const wrapped = await wrapStored(services, kept, {
+    ttl: entry.creationTtl,
+    creationPath: entry.path,
+    ...(stored.auth ? { wrappedAccessor: stored.auth.accessor } : {}),
+  })
   await services.tokens.revokeTree(entry.idHash)
   return wrapped
 }

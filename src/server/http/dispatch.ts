@@ -101,7 +101,7 @@ export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<
         const elsewhere = await throughHa(ctx.core, req, '')
         if (elsewhere !== undefined && !('local' in elsewhere)) return elsewhere
       }
-      return await handleAwsJson(ctx.core, req)
+      return await handleAwsJson(ctx.core, req, ctx.logger)
     }
     const target = parseTarget(req.url)
     if (!target) throw new NotFoundError()

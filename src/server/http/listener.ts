@@ -9,6 +9,7 @@ import { answerThisTurn } from '../../lib/turn-end.ts'
 import { PayloadTooLargeError } from '../../sdk/errors.ts'
 import type { ConnectionInfo } from '../../sdk/request.ts'
 import type { MetricsExposition } from '../core/services.ts'
+import { awsTooLargeResult } from './aws/too-large.ts'
 import { type DispatchContext, dispatch } from './dispatch.ts'
 import { handleUpgrade } from './events-socket.ts'
 import { type HttpResult, jsonResult } from './http-types.ts'
@@ -133,10 +134,14 @@ export async function startListener(
         connection: connectionOf(req.socket),
       })
     } catch (error) {
-      result =
-        error instanceof PayloadTooLargeError
-          ? jsonResult(413, { errors: [error.message] }, { connection: 'close' })
-          : jsonResult(400, { errors: ['failed to read request body'] }, { connection: 'close' })
+      if (error instanceof PayloadTooLargeError) {
+        // An AWS SDK parses only its own protocol's error: it gets the refusal in that shape.
+        const head = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers }
+        const aws = awsTooLargeResult(head, error.message)
+        result = aws
+          ? { ...aws, headers: { ...aws.headers, connection: 'close' } }
+          : jsonResult(413, { errors: [error.message] }, { connection: 'close' })
+      } else result = jsonResult(400, { errors: ['failed to read request body'] }, { connection: 'close' })
     }
     const answer = result
     answerThisTurn(() => {

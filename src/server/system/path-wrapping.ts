@@ -41,7 +41,7 @@ export function wrappingPaths(services: WrappingPathServices) {
           const wrapped = await wrapResponse(
             services,
             { data: ctx.request.data },
-            { ttl, creationPath: 'sys/wrapping/wrap' },
+            { ttl, creationPath: 'sys/wrapping/wrap', requestId: ctx.request.id },
           )
           return { wrapped: wrapped.wrapInfo! }
         },

@@ -4,7 +4,21 @@ import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.
 import { defineBackend, definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { listResponse } from '../../../sdk/framework/list-response.ts'
 import { getJson, putJson } from '../../../sdk/storage.ts'
+import { RESPONSE_WRAPPING_POLICY_NAME } from '../../policy/builtin-policies.ts'
 import { authOf } from '../logical-request.ts'
+import { storedForm } from '../wrapped-response.ts'
+
+/** Vault's warning on a read of cubbyhole/response with a wrapping token (Core.handleRequest adds it). */
+export const CUBBYHOLE_RESPONSE_WARNING =
+  "Reading from 'cubbyhole/response' is deprecated. Please use sys/wrapping/unwrap to unwrap responses, as it provides additional security checks and other benefits."
+
+/** Whether this read is a wrapping token reading its wrapped response, the older way to unwrap. */
+function readsWrappedResponse(ctx: HandlerContext): boolean {
+  const auth = authOf(ctx.request)
+  return (
+    ctx.params['path'] === 'response' && auth?.entry.policies.includes(RESPONSE_WRAPPING_POLICY_NAME) === true
+  )
+}
 
 /** The storage prefix of one token's cubbyhole: its salted hash, never the token itself. */
 export function cubbyholePrefix(tokenHash: string): string {
@@ -32,7 +46,13 @@ export const cubbyholeBackend = defineBackend<unknown>({
       operations: {
         read: async (ctx) => {
           const data = await getJson<Record<string, unknown>>(ctx.storage, keyFor(ctx))
-          return data === undefined ? undefined : { data }
+          if (data === undefined) return undefined
+          if (readsWrappedResponse(ctx)) {
+            // Vault's shape: {"response": "<the wrapped HTTP response as a JSON string>"}, however it was stored.
+            const stored = storedForm(data)
+            return stored ? { data: { ...stored }, warnings: [CUBBYHOLE_RESPONSE_WARNING] } : undefined
+          }
+          return { data }
         },
         update: async (ctx) => {
           const path = ctx.params['path'] ?? ''

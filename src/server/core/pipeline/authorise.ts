@@ -1,5 +1,5 @@
 // Pipeline stage "authorise": wrapping-token check, create-vs-update, the ACL decision (with sudo) and one use of the token.
-import { InvalidRequestError } from '../../../sdk/errors.ts'
+import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.ts'
 import type { Acl } from '../../policy/acl.ts'
 import { effectivePolicies } from '../identity/effective.ts'
 import type { LogicalRequest, RequestAuth } from '../logical-request.ts'
@@ -25,10 +25,15 @@ export const INVALID_WRAPPING_TOKEN = 'wrapping token is not valid or does not e
 export async function presentedWrappingToken(
   services: Pick<UnsealedServices, 'tokens'>,
   req: LogicalRequest,
-): Promise<'valid' | 'invalid' | 'missing'> {
+): Promise<'valid' | 'invalid' | { missing: string }> {
   const fromBody = req.data['token']
+  if (fromBody !== undefined && fromBody !== null) {
+    // Vault's validateWrappingToken words these two; both are its 403.
+    if (typeof fromBody !== 'string') return { missing: 'could not decode token in request body' }
+    if (fromBody === '') return { missing: 'empty token in request body' }
+  }
   const token = fromBody !== undefined && fromBody !== null ? fromBody : req.token
-  if (typeof token !== 'string' || token === '') return 'missing'
+  if (typeof token !== 'string' || token === '') return { missing: 'token is empty' }
   const entry = await services.tokens.lookup(token)
   return entry !== undefined && isWrappingToken(entry) ? 'valid' : 'invalid'
 }
@@ -91,8 +96,12 @@ async function decide(
   const { backend, relativePath } = route
   if (WRAPPING_TOKEN_PATHS.has(path)) {
     const presented = await presentedWrappingToken(services, req)
-    // No token at all is an error validating it, which Vault answers with a 403.
-    if (presented === 'missing') await audit.deny()
+    // No token at all (or a body `token` that is not one) is an error validating it, which Vault answers with a 403.
+    if (typeof presented === 'object') {
+      const message = `error validating wrapping token: ${presented.missing}`
+      await audit.refuse(message)
+      throw new PermissionDeniedError(message)
+    }
     if (presented === 'invalid') {
       await audit.refuse(INVALID_WRAPPING_TOKEN)
       throw new InvalidRequestError(INVALID_WRAPPING_TOKEN)

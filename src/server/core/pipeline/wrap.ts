@@ -10,6 +10,10 @@ export async function wrapIfAsked(
 ): Promise<CoreResponse | undefined> {
   // A wrapped response is replaced by a single-use token holding it; only the token is returned (and audited).
   if (req.wrapTtl && out && !out.wrapInfo && !out.raw)
-    return wrapResponse(services, out, { ttl: req.wrapTtl, creationPath: path.replace(/\/$/, '') })
+    return wrapResponse(services, out, {
+      ttl: req.wrapTtl,
+      creationPath: path.replace(/\/$/, ''),
+      requestId: req.id,
+    })
   return out
 }

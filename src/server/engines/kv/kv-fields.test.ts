@@ -15,6 +15,27 @@ describe('intListField', () => {
     assert.throws(() => field.parse([1.5], 'versions'), { status: 400, message: /"versions"/ })
     assert.throws(() => field.parse({ a: 1 }, 'versions'), { status: 400 })
   })
+  it('refuses anything that is not a positive integer, naming the element', () => {
+    for (const [bad, named] of [
+      [['1', 'x'], '"x"'],
+      [[-1], '-1'],
+      [[0], '0'],
+      ['0', '"0"'],
+      [[[1]], 'a nested list'],
+      [[2 ** 53], String(2 ** 53)],
+      [1e300, '1e+300'],
+      ['1e3', '"1e3"'],
+      ['0x10', '"0x10"'],
+      [' +1', '" +1"'],
+      [[false], 'false'],
+      [[null], 'null'],
+      [[{}], 'an object'],
+    ] as const)
+      assert.throws(() => field.parse(bad, 'versions'), {
+        status: 400,
+        message: `invalid value for "versions": ${named} is not a version number; expected a list of positive integers such as [1, 2] or "1,2"`,
+      })
+  })
 })
 
 describe('signedDurationField', () => {

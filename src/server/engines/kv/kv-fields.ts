@@ -7,15 +7,28 @@ interface KvFieldOptions {
   description?: string
 }
 
-function toInt(value: unknown, name: string): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value.trim()) : value
-  if (typeof n === 'number' && Number.isInteger(n)) return n
+/** A version number: a positive integer, as a JSON number or a string of decimal digits. */
+function toVersion(value: unknown, name: string): number {
+  const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value
+  if (typeof n === 'number' && Number.isSafeInteger(n) && n >= 1) return n
   throw new InvalidRequestError(
-    `invalid value for "${name}": expected a list of integers such as [1, 2] or "1,2"`,
+    `invalid value for "${name}": ${shown(value)} is not a version number; expected a list of positive integers such as [1, 2] or "1,2"`,
   )
 }
 
-/** Vault's TypeCommaIntSlice: [1, 2], "1,2" or a single 3. */
+/** The offending element, briefly: scalars as JSON (cut short), anything else by its kind. */
+function shown(value: unknown): string {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return JSON.stringify(value).slice(0, 40)
+  if (value === null) return 'null'
+  return Array.isArray(value) ? 'a nested list' : 'an object'
+}
+
+/**
+ * Vault's TypeCommaIntSlice for version numbers: [1, 2], "1,2" or a single 3. Stricter than Vault's weak decoding
+ * (which truncates 1.5, reads "0x10" as 16 and silently ignores -1): every element must be a version number, or
+ * the request is a 400 that names the field, so a typo never deletes or destroys a version nobody meant.
+ */
 export function intListField(opts: KvFieldOptions = {}): Field<number[]> {
   return {
     kind: 'list',
@@ -24,11 +37,14 @@ export function intListField(opts: KvFieldOptions = {}): Field<number[]> {
     sensitive: false,
     default: undefined,
     parse(value, name) {
-      if (typeof value === 'number') return [toInt(value, name)]
+      if (typeof value === 'number') return [toVersion(value, name)]
+      // Empty items of a comma list are skipped ("1,2," is 1 and 2), as Vault's string-to-slice split tolerates.
       const items = typeof value === 'string' ? value.split(',').filter((item) => item.trim() !== '') : value
       if (!Array.isArray(items))
-        throw new InvalidRequestError(`invalid value for "${name}": expected a list of integers`)
-      return items.map((item) => toInt(item, name))
+        throw new InvalidRequestError(
+          `invalid value for "${name}": expected a list of positive integers such as [1, 2] or "1,2"`,
+        )
+      return items.map((item) => toVersion(item, name))
     },
   }
 }

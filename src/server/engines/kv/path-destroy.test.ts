@@ -33,6 +33,59 @@ describe('KV v2 destroy/', () => {
     assert.equal(await kv.call('update', 'destroy/none', { versions: [1] }), undefined)
   })
 
+  it('a list with one bad element is a 400 for delete, undelete and destroy, and touches no version', async () => {
+    const kv = await threeVersions()
+    const bad: unknown[] = [
+      ['1', 'x'],
+      [-1],
+      [0],
+      [1.5],
+      [[1]],
+      [1, [2]],
+      1e300,
+      [2 ** 53],
+      '1e3',
+      '0x10',
+      [true],
+      [null],
+      [1, {}],
+      '2,-1',
+    ]
+    for (const op of ['delete', 'undelete', 'destroy'])
+      for (const versions of bad)
+        await assert.rejects(
+          kv.call('update', `${op}/k`, { versions }),
+          {
+            status: 400,
+            message: /^invalid value for "versions": .* is not a version number/,
+          },
+          `${op} ${JSON.stringify(versions)}`,
+        )
+    for (const op of ['delete', 'undelete', 'destroy'])
+      await assert.rejects(kv.call('update', `${op}/k`, { versions: '' }), {
+        status: 400,
+        message: /^no version number provided$/i,
+      })
+    const versions = dataOf(await kv.call('read', 'metadata/k'))['versions'] as Record<
+      string,
+      Record<string, unknown>
+    >
+    for (const v of ['1', '2', '3']) {
+      assert.equal(versions[v]?.['destroyed'], false)
+      assert.equal(versions[v]?.['deletion_time'], '')
+    }
+    // Digits as strings, a comma list with spaces and a lone number are still version numbers.
+    assert.equal(await kv.call('update', 'destroy/k', { versions: ' 1 , 2,' }), undefined)
+    assert.equal(await kv.call('update', 'delete/k', { versions: ['3'] }), undefined)
+    const after = dataOf(await kv.call('read', 'metadata/k'))['versions'] as Record<
+      string,
+      Record<string, unknown>
+    >
+    assert.equal(after['1']?.['destroyed'], true)
+    assert.equal(after['2']?.['destroyed'], true)
+    assert.notEqual(after['3']?.['deletion_time'], '')
+  })
+
   it('a destroyed latest version makes DELETE data/ a no-op', async () => {
     const kv = await threeVersions()
     await kv.call('update', 'destroy/k', { versions: [3] })

@@ -58,6 +58,18 @@ describe('KV v2 metadata/ write', () => {
     assert.deepEqual(meta['versions'], {})
   })
 
+  it('refuses a max_versions too large to be held exactly, in a write and a patch, leaving the setting alone', async () => {
+    const kv = await makeKv({ version: '2' })
+    await kv.call('update', 'metadata/k', { max_versions: 3 })
+    for (const op of ['update', 'patch'] as const)
+      for (const max of ['99999999999999999999', 2 ** 53, 1e300])
+        await assert.rejects(kv.call(op, 'metadata/k', { max_versions: max }), {
+          status: 400,
+          message: 'invalid value for "max_versions": expected an integer',
+        })
+    assert.equal(dataOf(await kv.call('read', 'metadata/k'))['max_versions'], 3)
+  })
+
   it('shows custom_metadata in data reads and write responses', async () => {
     const kv = await makeKv({ version: '2' })
     await kv.call('update', 'metadata/k', { custom_metadata: { owner: 'x' } })

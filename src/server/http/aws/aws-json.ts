@@ -1,4 +1,5 @@
 // The AWS front door: an awsJson1_1 call (POST / with X-Amz-Target, SigV4-signed) as Coffer requests through the pipeline.
+import type { Logger } from '../../../lib/logger.ts'
 import { uuid } from '../../../lib/random.ts'
 import { isPresignedQuery, type ParsedAuthorization, parseAuthorization } from '../../../lib/sigv4/index.ts'
 import { AwsError } from '../../../sdk/aws-error.ts'
@@ -25,7 +26,7 @@ import type { HttpRequest, HttpResult } from '../http-types.ts'
 import { header } from '../parse-request.ts'
 import { batchGetSecretValue } from './batch-get.ts'
 import { countedPath, runKmsAction } from './kms-actions.ts'
-import { awsErrorResult, awsResult, fromCofferError } from './render.ts'
+import { type AwsJsonService, awsErrorResult, awsResult, fromCofferError } from './render.ts'
 import { referenceNotFound, runSsmAction } from './ssm-actions.ts'
 import { callPath, throttle } from './throttle.ts'
 
@@ -52,10 +53,22 @@ interface Caller {
   region: string
 }
 
-export async function handleAwsJson(core: RequestCore, req: HttpRequest): Promise<HttpResult> {
+/** The service an X-Amz-Target names; Secrets Manager for any other (which then refuses the unknown action). */
+export function awsJsonService(target: string): AwsJsonService {
+  if (target.startsWith(SSM_TARGET_PREFIX)) return 'ssm'
+  if (target.startsWith(KMS_TARGET_PREFIX)) return 'kms'
+  return 'secretsmanager'
+}
+
+export async function handleAwsJson(
+  core: RequestCore,
+  req: HttpRequest,
+  logger?: Logger,
+): Promise<HttpResult> {
   const requestId = uuid()
+  const target = header(req, AWS_TARGET_HEADER)
+  const service = awsJsonService(target)
   try {
-    const target = header(req, AWS_TARGET_HEADER)
     if (target.startsWith(SSM_TARGET_PREFIX))
       return awsResult(requestId, await handleSsm(core, req, requestId))
     if (target.startsWith(KMS_TARGET_PREFIX))
@@ -79,7 +92,7 @@ export async function handleAwsJson(core: RequestCore, req: HttpRequest): Promis
       action === 'BatchGetSecretValue' ? await batchGetSecretValue(input, call) : await call(action, input)
     return awsResult(requestId, output)
   } catch (error) {
-    return awsErrorResult(requestId, error)
+    return awsErrorResult(requestId, error, service, logger)
   }
 }
 
@@ -105,7 +118,9 @@ async function handleSsm(
   const caller = credentials(core, req, 'ssm')
   const call = (name: SsmAction, body: Record<string, unknown>) => {
     const route = ssmRoute(name, body)
-    const resource = String(body['Name'] ?? body['ResourceId'] ?? body['Path'] ?? '*')
+    // Only a string names the resource: String() of a deeply nested array would overflow the stack (a 500).
+    const resource =
+      [body['Name'], body['ResourceId'], body['Path']].find((v): v is string => typeof v === 'string') ?? '*'
     return runRoute(core, req, requestId, caller, `${mount}${route.path}`, route.operation, {
       target: `${SSM_TARGET_PREFIX}${name}`,
       input: body,
@@ -167,7 +182,7 @@ async function handleKms(
     })
   }
   const resolveAlias = async (name: string) => {
-    const context = { service: 'kms', action, resource: `alias/${name}` }
+    const context = { service: 'kms' as const, action, resource: `alias/${name}` }
     const out = await runRoute(core, req, requestId, caller, `${mount}kms/aliases/${name}`, 'read', {
       target: '',
       input: {},
@@ -299,7 +314,7 @@ async function runRoute(
   call: {
     target: string
     input: Record<string, unknown>
-    context: { action: string; resource: string; service?: string }
+    context: { action: string; resource: string; service?: AwsJsonService }
   },
 ): Promise<Record<string, unknown>> {
   let response: Awaited<ReturnType<typeof handleRequest>>

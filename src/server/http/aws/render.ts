@@ -1,5 +1,12 @@
 // AWS JSON answers: the body and headers AWS SDKs parse, and Coffer's errors as the `__type` they classify.
-import { AwsError } from '../../../sdk/aws-error.ts'
+
+import type { Logger } from '../../../lib/logger.ts'
+import {
+  AwsError,
+  type AwsJsonService,
+  awsInternalErrorType,
+  awsInvalidRequestType,
+} from '../../../sdk/aws-error.ts'
 import { isAppError } from '../../../sdk/errors.ts'
 import { isSharedAnswer } from '../../../sdk/shared-answer.ts'
 import type { HttpResult } from '../http-types.ts'
@@ -28,8 +35,28 @@ function encoded(output: Record<string, unknown>): string {
   return text
 }
 
-export function awsErrorResult(requestId: string, error: unknown): HttpResult {
-  const aws = error instanceof AwsError ? error : fromCofferError(error)
+export type { AwsJsonService }
+
+/** A fault on Coffer's side, as `service` names it; the cause stays in the log, never in the answer. */
+export function internalAwsError(service: AwsJsonService = 'secretsmanager', cause?: unknown): AwsError {
+  return new AwsError(
+    awsInternalErrorType(service),
+    'An internal error occurred.',
+    500,
+    cause === undefined ? undefined : { cause },
+  )
+}
+
+export function awsErrorResult(
+  requestId: string,
+  error: unknown,
+  service?: AwsJsonService,
+  logger?: Logger,
+): HttpResult {
+  const aws = error instanceof AwsError ? error : fromCofferError(error, service ? { service } : undefined)
+  // The client is told only that it failed, with the request id; the operator's log has the cause.
+  if (aws.status >= 500)
+    logger?.log('error', 'AWS call failed', { request_id: requestId, error: describe(aws.cause ?? aws) })
   return {
     status: aws.status,
     headers: {
@@ -45,18 +72,22 @@ export function awsErrorResult(requestId: string, error: unknown): HttpResult {
 /** A refusal of the access-key login carries AWS's type in its message: "InvalidSignatureException: …". */
 const TYPED_MESSAGE = /^([A-Za-z]+(?:Exception)?): ([\s\S]*)$/
 
-/** The AWS error a client should see for a Coffer error; an unknown fault is an InternalServiceError (retried). */
+/**
+ * The AWS error a client should see for a Coffer error; an unknown fault is the service's own internal error
+ * (InternalServiceError, InternalServerError or KMSInternalException), which its SDK retries.
+ */
 export function fromCofferError(
   error: unknown,
-  context?: { action: string; resource: string; service?: string },
+  context?: { action?: string; resource?: string; service?: AwsJsonService },
 ): AwsError {
   if (error instanceof AwsError) return error
-  if (!isAppError(error)) return new AwsError('InternalServiceError', 'An internal error occurred.', 500)
+  const service = context?.service ?? 'secretsmanager'
+  if (!isAppError(error)) return internalAwsError(service, error)
   if (error.status === 403) {
     const typed = TYPED_MESSAGE.exec(error.message)
     if (typed && typed[1] !== 'permission denied') return new AwsError(typed[1]!, typed[2]!, 400)
-    const what = context
-      ? ` to perform: ${context.service ?? 'secretsmanager'}:${context.action} on resource: ${context.resource}`
+    const what = context?.action
+      ? ` to perform: ${service}:${context.action} on resource: ${context.resource ?? '*'}`
       : ''
     return new AwsError('AccessDeniedException', `User is not authorized${what}`, 400)
   }
@@ -65,6 +96,11 @@ export function fromCofferError(
   if (error.status === 404)
     return new AwsError('ResourceNotFoundException', error.message || 'Not found.', 400)
   if (error.status === 429) return new AwsError('ThrottlingException', 'Rate exceeded', 400)
-  if (error.status >= 500) return new AwsError('InternalServiceError', 'An internal error occurred.', 500)
-  return new AwsError('InvalidRequestException', error.message, 400)
+  if (error.status >= 500) return internalAwsError(service, error)
+  return new AwsError(awsInvalidRequestType(service), error.message, 400)
+}
+
+/** Error text for the operational log: the message and stack, never request data. */
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error)
 }
