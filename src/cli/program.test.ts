@@ -34,6 +34,18 @@ test('help, -h and no arguments', async () => {
   assert.match(none.stderr, /Usage: coffer/)
 })
 
+test('version, -version, -v and --version print the version offline, as hvac reads it from `vault -version`', async () => {
+  for (const argv of [['version'], ['-version'], ['-v'], ['--version']]) {
+    const res = await run(argv, { env: { VAULT_ADDR: 'http://127.0.0.1:1' } })
+    assert.equal(res.code, 0, argv.join(' '))
+    assert.equal(res.stdout, 'Coffer v1.17.0+coffer.0.1.0\n', argv.join(' '))
+    // hvac takes the second word, less its "v", as the Vault version it compares against.
+    assert.equal(res.stdout.trim().split(/\s+/)[1]!.replace(/^v/, ''), '1.17.0+coffer.0.1.0')
+  }
+  assert.equal((await run(['version', 'extra'])).code, 1)
+  assert.match((await run(['help'])).stdout, /version\s+Print the version/)
+})
+
 test('command help lists command, output and HTTP options', async () => {
   const res = await run(['kv', 'get', '-h'])
   assert.equal(res.code, 0)

@@ -14,6 +14,8 @@ const OUTPUT_FLAGS: readonly FlagSpec[] = [
 ]
 
 const HELP_FLAGS = new Set(['-h', '-help', '--help', '--h'])
+/** Vault's CLI answers these, alone, as `vault version`. */
+const VERSION_FLAGS = new Set(['-v', '-version', '--version'])
 
 /** One-line descriptions of command groups for the top-level help. */
 const GROUP_SUMMARIES: Record<string, string> = {
@@ -196,6 +198,7 @@ export async function dispatch(
     return 1
   }
   const first = argv[0] as string
+  if (VERSION_FLAGS.has(first) && argv.length === 1) return dispatch(commands, ['version'], rt)
   if (HELP_FLAGS.has(first)) {
     print(topHelp(commands))
     return 0

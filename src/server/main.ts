@@ -67,7 +67,7 @@ export async function runServerCommand(
   out('')
   out(`             Api Address: ${server.address}`)
   out(`                 Storage: ${server.core.storageType}`)
-  out(`                 Version: ${(await import('./http/version.ts')).COFFER_VERSION}`)
+  out(`                 Version: ${(await import('../lib/version.ts')).COFFER_VERSION}`)
   out('')
   if (dev) {
     out('WARNING! dev mode is enabled: the server is unsealed, the root token is printed below, and the')

@@ -114,6 +114,22 @@ describe('policies over HTTP', () => {
     assert.equal((await t.call('GET', 'sys/policies/acl/legacy')).status, 404)
   })
 
+  it('refuses to write a name no policy can have, but reads it as 404 and deletes it as a no-op, as Vault does', async () => {
+    // hvac's token tests clean up with sys.delete_policy(["testpolicy"]), i.e. DELETE sys/policy/['testpolicy'].
+    const odd = encodeURIComponent("['testpolicy']")
+    const written = await t.call('PUT', `sys/policy/${odd}`, {
+      body: { rules: 'path "x/*" { policy = "read" }' },
+    })
+    assert.equal(written.status, 400)
+    assert.deepEqual(written.body, { errors: [`invalid policy name "['testpolicy']"`] })
+    for (const path of [`sys/policy/${odd}`, `sys/policies/acl/${odd}`, 'sys/policies/acl/a..b']) {
+      assert.equal((await t.call('DELETE', path)).status, 204, path)
+      assert.equal((await t.call('GET', path)).status, 404, path)
+    }
+    const keys = (await t.call('GET', 'sys/policies/acl?list=true')).body.data.keys
+    assert.deepEqual(keys, ['default', 'root', 'team-a'])
+  })
+
   it('takes effect immediately when a policy changes', async () => {
     const policy = 'path "secret/data/shared" { capabilities = ["read"] }'
     await t.call('PUT', 'sys/policies/acl/team-a', { body: { policy } })

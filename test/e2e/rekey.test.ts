@@ -206,7 +206,13 @@ describe('sys/rekey', () => {
     keys = newKeys
 
     assert.equal((await t.call('DELETE', 'sys/rekey/backup', { token: root })).status, 204)
-    assert.equal((await t.call('GET', 'sys/rekey/backup', { token: root })).status, 404)
+    // Vault's answer when nothing is backed up: a 400 with this text, not a 404.
+    const gone = await t.call('GET', 'sys/rekey/backup', { token: root })
+    assert.equal(gone.status, 400)
+    assert.deepEqual(gone.body, { errors: ['no backed-up keys found'] })
+    const recovery = await t.call('GET', 'sys/rekey/recovery-key-backup', { token: root })
+    assert.equal(recovery.status, 400)
+    assert.deepEqual(recovery.body, { errors: ['no backed-up keys found'] })
 
     const log = readFileSync(auditFile, 'utf8')
     // Nonces are not secret (GET sys/rekey/init shows them to anyone, and Vault's errors name them); shares are.

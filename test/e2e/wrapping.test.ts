@@ -157,8 +157,21 @@ describe('response wrapping', () => {
     assert.equal(res.body.wrap_info.creation_path, 'sys/wrapping/wrap')
     const out = await t.call('PUT', 'sys/wrapping/unwrap', { token: res.body.wrap_info.token })
     assert.deepEqual(out.body.data, { hello: 'world' })
-    const empty = await t.call('PUT', 'sys/wrapping/wrap', { body: {} })
-    assert.equal(empty.status, 400)
+  })
+
+  it('sys/wrapping/wrap wraps an empty body as an empty object, as Vault does', async () => {
+    const empty = await t.call('PUT', 'sys/wrapping/wrap', {
+      body: {},
+      headers: { 'x-vault-wrap-ttl': '120' },
+    })
+    assert.equal(empty.status, 200, JSON.stringify(empty.body))
+    assert.equal(empty.body.wrap_info.ttl, 120)
+    assert.equal(empty.body.wrap_info.creation_path, 'sys/wrapping/wrap')
+    const out = await t.call('PUT', 'sys/wrapping/unwrap', { token: empty.body.wrap_info.token })
+    assert.equal(out.status, 200)
+    assert.deepEqual(out.body.data, {})
+    const again = await t.call('PUT', 'sys/wrapping/unwrap', { token: empty.body.wrap_info.token })
+    assert.equal(again.status, 400)
   })
 
   it('a wrapping token expires with its TTL', async () => {

@@ -73,6 +73,7 @@ import { tokenLookupCommand } from './token/lookup.ts'
 import { tokenRenewCommand } from './token/renew.ts'
 import { tokenRevokeCommand } from './token/revoke.ts'
 import { unwrapCommand } from './unwrap.ts'
+import { versionCommand } from './version.ts'
 import { writeCommand } from './write.ts'
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -149,4 +150,5 @@ export const COMMANDS: readonly CommandSpec[] = [
   anomaliesListCommand,
   anomaliesShowCommand,
   anomaliesAckCommand,
+  versionCommand,
 ]

@@ -47,10 +47,18 @@ export class PolicyStore {
   }
 
   normalizeName(name: string): string {
-    const lower = name.trim().toLowerCase()
-    if (!NAME.test(lower) || lower.includes('..'))
-      throw new InvalidRequestError(`invalid policy name "${name}"`)
+    const lower = this.existingName(name)
+    if (lower === undefined) throw new InvalidRequestError(`invalid policy name "${name}"`)
     return lower
+  }
+
+  /**
+   * The stored name for reads and deletes, or undefined for a name no policy can have (writes refuse it): Vault
+   * answers those with a 404 and a 204, so cleaning up a name that was never written is not an error.
+   */
+  existingName(name: string): string | undefined {
+    const lower = name.trim().toLowerCase()
+    return NAME.test(lower) && !lower.includes('..') ? lower : undefined
   }
 
   async list(): Promise<string[]> {

@@ -2,6 +2,7 @@
 import { parseDuration } from '../../lib/duration.ts'
 import type { Logger } from '../../lib/logger.ts'
 import { uuid } from '../../lib/random.ts'
+import { COFFER_VERSION } from '../../lib/version.ts'
 import {
   InvalidRequestError,
   isAppError,
@@ -33,7 +34,6 @@ import { emptyResult, type HttpRequest, type HttpResult, jsonResult, textResult 
 import { clientToken, header, operationFor, parseTarget, plainHeaders, requestData } from './parse-request.ts'
 import { CEREMONY_PATHS, type CeremonyCore, handleCeremony } from './sys-ceremony.ts'
 import { handleRawSys, RAW_SYS_PATHS, type RawSysCore } from './sys-raw.ts'
-import { COFFER_VERSION } from './version.ts'
 
 /** Legacy sys routes whose JSON repeats every `data` key at the top level, as Vault does for old clients. */
 const TOP_LEVEL_DATA = [

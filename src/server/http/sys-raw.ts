@@ -1,4 +1,6 @@
 // The sys endpoints Vault serves outside the envelope and while sealed: init, seal-status, unseal, health, leader.
+
+import { COFFER_VERSION } from '../../lib/version.ts'
 import { InvalidRequestError, UnsupportedOperationError } from '../../sdk/errors.ts'
 import { parseBool, parseInt64, parseString, parseStringList } from '../../sdk/framework/fields.ts'
 import type { Core } from '../core/core.ts'
@@ -6,7 +8,6 @@ import { encryptShares, encryptToKeys, parsePgpKeys } from '../core/pgp-keys.ts'
 import type { SealManager } from '../core/seal-manager.ts'
 import { emptyResult, type HttpResult, jsonResult } from './http-types.ts'
 import { goBool } from './parse-request.ts'
-import { COFFER_VERSION } from './version.ts'
 
 export const RAW_SYS_PATHS = new Set([
   'sys/init',

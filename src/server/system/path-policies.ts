@@ -23,19 +23,25 @@ export function policyPaths(services: PolicyPathServices) {
     return warnings.length > 0 ? { warnings } : undefined
   }
   const remove = async (name: string) => {
-    await store().delete(store().normalizeName(name))
+    const stored = store().existingName(name)
+    if (stored !== undefined) await store().delete(stored)
     return undefined
+  }
+  const read = async (name: string) => {
+    const stored = store().existingName(name)
+    return stored === undefined ? undefined : await store().read(stored)
   }
   const namedPolicyPath = (pattern: string, textKey: 'policy' | 'rules') =>
     definePath({
       pattern,
       fields: policyFields,
-      exists: async ({ input }) => (await store().read(store().normalizeName(input.name!))) !== undefined,
+      exists: async ({ input }) => (await read(input.name!)) !== undefined,
       operations: {
         read: async ({ input }) => {
-          const name = store().normalizeName(input.name!)
-          const raw = await store().read(name)
-          return raw === undefined ? undefined : { data: { name, [textKey]: raw } }
+          const raw = await read(input.name!)
+          return raw === undefined
+            ? undefined
+            : { data: { name: store().normalizeName(input.name!), [textKey]: raw } }
         },
         update: ({ input }) =>
           write(input.name!, input.policy ?? (textKey === 'rules' ? input.rules : undefined)),

@@ -1,4 +1,5 @@
 // sys/rekey/backup: the PGP-encrypted shares a rekey with `backup: true` kept, readable and deletable with sudo.
+import { InvalidRequestError } from '../../sdk/errors.ts'
 import { definePath } from '../../sdk/framework/backend.ts'
 import type { SystemServices } from '../core/services.ts'
 
@@ -8,9 +9,12 @@ export type RekeyBackupServices = Pick<SystemServices, 'rekey'>
 /** Need sudo, as in Vault's PathsSpecial.Root. */
 export const REKEY_ROOT_PATHS = ['rekey/backup', 'rekey/recovery-key-backup', 'rotate/root']
 
+/** Vault answers a read with nothing backed up by a 400 with this text, not a 404 (hvac raises InvalidRequest). */
+const NO_BACKUP = 'no backed-up keys found'
+
 async function readBackup(services: RekeyBackupServices) {
   const backup = await services.rekey.readBackup()
-  if (!backup) return undefined
+  if (!backup) throw new InvalidRequestError(NO_BACKUP)
   const keysBase64: Record<string, string[]> = {}
   for (const [fingerprint, shares] of Object.entries(backup.keys))
     keysBase64[fingerprint] = shares.map((share) => Buffer.from(share, 'hex').toString('base64'))
@@ -32,7 +36,12 @@ export function rekeyBackupPaths(services: RekeyBackupServices) {
     // A Shamir seal has no recovery keys, so there is never a recovery-key backup (Vault answers the same way).
     definePath({
       pattern: 'rekey/recovery-key-backup',
-      operations: { read: () => undefined, delete: () => undefined },
+      operations: {
+        read: () => {
+          throw new InvalidRequestError(NO_BACKUP)
+        },
+        delete: () => undefined,
+      },
     }),
   ]
 }

@@ -35,8 +35,8 @@ export function wrappingPaths(services: WrappingPathServices) {
       pattern: 'wrapping/wrap',
       acceptAnyData: true,
       operations: {
+        // An empty body wraps an empty object, as in Vault (hvac's sys.wrap() sends `{}` by default).
         update: async (ctx): Promise<CoreHandlerResponse> => {
-          if (Object.keys(ctx.request.data).length === 0) throw new InvalidRequestError('empty request body')
           const ttl = parseWrapTtl(ctx.request.headers['x-vault-wrap-ttl'] ?? '', parseDuration)
           const wrapped = await wrapResponse(
             services,

@@ -1,2 +1,0 @@
-// The version string servers report: the Vault API level Coffer speaks, plus Coffer's own version as build metadata.
-export const COFFER_VERSION = '1.17.0+coffer.0.1.0'
