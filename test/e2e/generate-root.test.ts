@@ -168,6 +168,28 @@ describe('sys/generate-root', () => {
     assert.equal((await t.call('GET', 'auth/token/lookup-self', { token })).status, 200)
   })
 
+  it('accepts an OTP of Vault’s length (28), as clients that do not read otp_length send, and mints a token as long', async () => {
+    for (const length of [27, 29])
+      assert.equal(
+        (await t.call('PUT', 'sys/generate-root/attempt', { token: '', body: { otp: 'Q'.repeat(length) } }))
+          .status,
+        400,
+      )
+    const otp = 'Zx7'.repeat(9).concat('k')
+    assert.equal(otp.length, 28)
+    const start = (await t.call('PUT', 'sys/generate-root/attempt', { token: '', body: { otp } })).body
+    let last: { body: { encoded_token: string } } | undefined
+    for (const key of keys.slice(0, 2))
+      last = await t.call('PUT', 'sys/generate-root/update', { token: '', body: { key, nonce: start.nonce } })
+    const token = decodeRootToken(last!.body.encoded_token, otp)
+    assert.match(token, /^cvs\.[A-Za-z0-9]{24}$/)
+    const self = await t.call('GET', 'auth/token/lookup-self', { token })
+    assert.equal(self.status, 200)
+    assert.deepEqual(self.body.data.policies, ['root'])
+    assert.equal((await t.call('PUT', 'auth/token/revoke-self', { token })).status, 204)
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token })).status, 403)
+  })
+
   it('encrypts the new root token to a PGP key', async () => {
     const pair = await generateKey({ userIDs: [{ name: 'operator' }], format: 'binary' })
     const pgp_key = Buffer.from(pair.publicKey).toString('base64')

@@ -3,6 +3,7 @@
 import { type AnomalyConfig, DEFAULT_ANOMALY_CONFIG } from '../../lib/anomaly-config.ts'
 import { KeyLocks } from '../../lib/key-locks.ts'
 import type { Logger } from '../../lib/logger.ts'
+import { randomAlphanumeric } from '../../lib/random.ts'
 import { type Clock, systemClock } from '../../lib/time.ts'
 import { InvalidRequestError, SealedError, StandbyError } from '../../sdk/errors.ts'
 import type { BackendDefinition } from '../../sdk/framework/backend.ts'
@@ -45,7 +46,7 @@ import {
   takeSnapshot,
 } from './snapshots.ts'
 import { createTokenBackend } from './token/backend.ts'
-import { GENERATED_TOKEN_LENGTH, TokenStore } from './token/token-store.ts'
+import { GENERATED_TOKEN_LENGTH, SERVICE_TOKEN_PREFIX, TokenStore } from './token/token-store.ts'
 
 export interface CoreOptions {
   /** The whole physical backend: entries() and replaceAll() serve snapshots and restores. */
@@ -148,7 +149,7 @@ export class Core {
       barrier: this.barrier,
       logger: opts.logger,
       tokenLength: GENERATED_TOKEN_LENGTH,
-      mintRootToken: () => this.#mintRootToken(),
+      mintRootToken: (length) => this.#mintRootToken(length),
     })
     this.rekey = new Rekey({ seal: this.seal, barrier: this.barrier, logger: opts.logger })
     this.clock = opts.clock ?? systemClock
@@ -332,10 +333,17 @@ export class Core {
     return { shares, rootToken: token }
   }
 
-  /** A root token for generate-root, with the means to take it back if its answer cannot be built. */
-  async #mintRootToken(): Promise<{ token: string; revoke(): Promise<void> }> {
+  /**
+   * A root token for generate-root, `length` characters long (a generated token's, or Vault's for an OTP of
+   * Vault's length), with the means to take it back if its answer cannot be built.
+   */
+  async #mintRootToken(length: number): Promise<{ token: string; revoke(): Promise<void> }> {
     const tokens = this.services.tokens
-    const { token, entry } = await tokens.createRoot()
+    const id =
+      length === GENERATED_TOKEN_LENGTH
+        ? undefined
+        : SERVICE_TOKEN_PREFIX + randomAlphanumeric(length - SERVICE_TOKEN_PREFIX.length)
+    const { token, entry } = await tokens.createRoot(id)
     return { token, revoke: () => tokens.revokeTree(entry.idHash) }
   }
 

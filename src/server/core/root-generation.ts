@@ -35,11 +35,21 @@ export interface RootGenerationDeps {
   seal: SealManager
   barrier: Barrier
   logger: Logger
-  /** The length of the tokens mintRootToken returns: an OTP must match it. */
+  /** The length of the tokens mintRootToken returns by default, reported as otp_length: an OTP must match it. */
   tokenLength: number
-  /** Store a new root token; `revoke` undoes it if the answer cannot be built. */
-  mintRootToken(): Promise<{ token: string; revoke(): Promise<void> }>
+  /**
+   * Store a new root token of `length` characters (tokenLength or VAULT_OTP_LENGTH); `revoke` undoes it if the
+   * answer cannot be built.
+   */
+  mintRootToken(length: number): Promise<{ token: string; revoke(): Promise<void> }>
 }
+
+/**
+ * The OTP length Vault reports (its root tokens are 28 characters): clients that do not read otp_length send an OTP
+ * this long (hvac's own tests, scripts written against Vault), so it is accepted too and the root token minted for
+ * it is as long, with 24 random characters after the prefix (143 bits).
+ */
+export const VAULT_OTP_LENGTH = 28
 
 /**
  * One attempt at a time, held in memory only, as Vault holds generateRootConfig: a restart or a seal drops the
@@ -93,7 +103,8 @@ export class RootGeneration {
     if (input.pgpKey !== '' && otp === '') {
       pgpKey = (await parsePgpKeys([input.pgpKey], 'pgp_key'))[0]
     } else if (otp !== '') {
-      if (otp.length !== this.#deps.tokenLength) throw new InvalidRequestError('OTP string is wrong length')
+      if (otp.length !== this.#deps.tokenLength && otp.length !== VAULT_OTP_LENGTH)
+        throw new InvalidRequestError('OTP string is wrong length')
     } else {
       otp = generateOtp(this.#deps.tokenLength)
       generated = true
@@ -172,7 +183,9 @@ export class RootGeneration {
       key?.fill(0)
       wipe(shares)
     }
-    const { token, revoke } = await this.#deps.mintRootToken()
+    const { token, revoke } = await this.#deps.mintRootToken(
+      attempt.pgpKey ? this.#deps.tokenLength : attempt.otp.length,
+    )
     let encoded: string
     try {
       if (attempt.pgpKey) {
