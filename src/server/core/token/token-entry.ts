@@ -10,7 +10,7 @@ export interface TokenEntry {
   policies: string[]
   meta: Record<string, string>
   displayName: string
-  /** Remaining uses; 0 means unlimited. */
+  /** Remaining uses; 0 means unlimited; USES_SPENT once the last use is taken and the revocation is pending. */
   numUses: number
   /** Unix seconds. */
   creationTime: number
