@@ -9,10 +9,7 @@ import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.
 import { getJson, putJson, type Storage, type StorageOp } from '../../../sdk/storage.ts'
 import { DueIndex } from '../expiration/due-index.ts'
 import { BatchTokenCodec, isBatchIdentity, isBatchToken, issueBatchToken } from './batch-tokens.ts'
-import { type CreateTokenInput, effectiveTtl, type TokenEntry } from './token-entry.ts'
-
-/** numUses of a token whose last use has been taken: stored until its revocation deletes it, live to nobody. */
-const USES_SPENT = -1
+import { type CreateTokenInput, effectiveTtl, type TokenEntry, USES_SPENT } from './token-entry.ts'
 
 /** Service tokens start with this so leak scanners can recognise a Coffer token on sight. */
 export const SERVICE_TOKEN_PREFIX = 'cvs.'
