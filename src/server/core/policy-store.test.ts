@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { type Storage, storageView } from '../../sdk/storage.ts'
 import { SqliteStorage } from '../physical/sqlite.ts'
+import type { TemplateIdentity } from '../policy/template.ts'
 import { PolicyStore } from './policy-store.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'coffer-policy-store-'))
@@ -89,6 +90,31 @@ describe('policy store', () => {
     held.release()
     await racingDelete
     assert.equal(await can(['app'], 'secret/new'), false, 'nor after a delete')
+    await close()
+  })
+
+  it('an ACL filled from identity resolved before an identity change is not cached past the change', async () => {
+    const { store, close } = await openStore()
+    await store.write('tpl', grant('secret/n-{{identity.entity.name}}'))
+    const named = (name: string): TemplateIdentity => ({
+      entity: { id: 'e1', name, metadata: {}, aliases: [] },
+      groups: [],
+    })
+    const names = ['tpl']
+    const allows = (
+      acl: { authorize: (r: { path: string; operation: 'read' }) => { allowed: boolean } },
+      path: string,
+    ) => acl.authorize({ path, operation: 'read' }).allowed
+    const before = named('old')
+    assert.equal(allows(await store.acl(names, before), 'secret/n-old'), true)
+    // A request resolved the entity (still named "old"), then the rename was stored and announced...
+    store.forgetTemplatedAcls()
+    // ...and only then did that request build its ACL: it may act on what it resolved, but not cache it.
+    assert.equal(allows(await store.acl(names, named('old')), 'secret/n-old'), true)
+    const after = named('new')
+    const acl = store.cachedAcl(names, after) ?? (await store.acl(names, after))
+    assert.equal(allows(acl, 'secret/n-old'), false, 'a request after the rename must not use the old name')
+    assert.equal(allows(acl, 'secret/n-new'), true)
     await close()
   })
 

@@ -25,8 +25,17 @@ export class PolicyStore {
   readonly #storage: Storage
   readonly #parsed = new Map<string, Policy>()
   readonly #acls = new Map<string, Acl>()
-  /** cachedAcl's answer per policy-name array, valid for one generation and entity. */
-  readonly #aclByNames = new WeakMap<readonly string[], { generation: number; entityId: string; acl: Acl }>()
+  /**
+   * ACLs of templated policy sets, kept on the identity they were filled from: the identity store hands out one
+   * object per entity until the entity (or anything it is filled from) changes, so an ACL built from what a
+   * request resolved before a change can only be found again by requests holding that same, older object.
+   */
+  #templatedAcls = new WeakMap<TemplateIdentity, Map<string, Acl>>()
+  /** cachedAcl's answer per policy-name array, valid for one generation and one identity object. */
+  readonly #aclByNames = new WeakMap<
+    readonly string[],
+    { generation: number; identity: TemplateIdentity | undefined; acl: Acl }
+  >()
   /**
    * Bumped before and after every policy write, delete and identity change: a parse or ACL built from what was
    * read before the change is returned to its caller but never cached, so no request that starts after a write
@@ -43,6 +52,7 @@ export class PolicyStore {
     this.#generation++
     this.#parsed.clear()
     this.#acls.clear()
+    this.#templatedAcls = new WeakMap()
     if (!(await this.#storage.get('default'))) await this.write('default', DEFAULT_POLICY)
   }
 
@@ -105,6 +115,7 @@ export class PolicyStore {
     this.#generation++
     this.#parsed.delete(name)
     this.#acls.clear()
+    this.#templatedAcls = new WeakMap()
   }
 
   async exists(name: string): Promise<boolean> {
@@ -129,20 +140,34 @@ export class PolicyStore {
 
   /**
    * The compiled ACL for a token's policies; unknown names contribute nothing, as in Vault. A set holding a
-   * templated policy is cached per entity as well, so only those ACLs multiply with the number of entities.
+   * templated policy is cached per resolved identity of an entity, so only those ACLs multiply with the entities.
    */
   async acl(names: string[], identity?: TemplateIdentity): Promise<Acl> {
     const cached = this.cachedAcl(names, identity)
     if (cached) return cached
     const key = names.join('\n')
-    const perEntity = `${key}\n#${identity?.entity.id ?? ''}`
     const generation = this.#generation
     const policies = await this.policiesFor(names, identity)
     const acl = new Acl(policies)
     const isTemplated = await this.#anyTemplated(names)
     if (generation !== this.#generation) return acl
-    if (this.#acls.size > 1000) this.#acls.clear()
-    this.#acls.set(isTemplated ? perEntity : key, acl)
+    if (!isTemplated) {
+      if (this.#acls.size > 1000) this.#acls.clear()
+      this.#acls.set(key, acl)
+    } else if (!identity) {
+      // Without an entity every template fills to nothing, the same for every such token. '#' cannot occur in a
+      // policy name, so this key never collides with a plain one.
+      this.#acls.set(`${key}\n#`, acl)
+    } else {
+      // Not by entity id: `identity` may have been resolved before a change announced since `generation` was read.
+      let byNames = this.#templatedAcls.get(identity)
+      if (!byNames) {
+        byNames = new Map()
+        this.#templatedAcls.set(identity, byNames)
+      }
+      if (byNames.size > 100) byNames.clear()
+      byNames.set(key, acl)
+    }
     return acl
   }
 
@@ -153,21 +178,21 @@ export class PolicyStore {
   cachedAcl(names: string[], identity?: TemplateIdentity): Acl | undefined {
     // A token's policy list is one array for as long as its entry is cached: what it resolved to is remembered on
     // it, and trusted only while nothing changed (every policy write, delete and identity change bumps the
-    // generation) and for the same entity.
-    const entityId = identity?.entity.id ?? ''
+    // generation) and for the same identity object (one per entity until an identity change).
     const memo = this.#aclByNames.get(names)
-    if (memo && memo.generation === this.#generation && memo.entityId === entityId) return memo.acl
+    if (memo && memo.generation === this.#generation && memo.identity === identity) return memo.acl
     const key = names.join('\n')
-    // '#' cannot occur in a policy name, so a per-entity key never collides with a plain one.
-    const acl = this.#acls.get(key) ?? this.#acls.get(`${key}\n#${entityId}`)
-    if (acl) this.#aclByNames.set(names, { generation: this.#generation, entityId, acl })
+    const acl =
+      this.#acls.get(key) ??
+      (identity ? this.#templatedAcls.get(identity)?.get(key) : this.#acls.get(`${key}\n#`))
+    if (acl) this.#aclByNames.set(names, { generation: this.#generation, identity, acl })
     return acl
   }
 
   /** Forget compiled ACLs whose templates were filled from identity data that has since changed. */
   forgetTemplatedAcls(): void {
     this.#generation++
-    for (const key of this.#acls.keys()) if (key.includes('\n#')) this.#acls.delete(key)
+    this.#templatedAcls = new WeakMap()
   }
 
   async #anyTemplated(names: string[]): Promise<boolean> {

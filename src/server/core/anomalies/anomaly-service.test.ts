@@ -8,6 +8,7 @@ import type { Storage } from '../../../sdk/storage.ts'
 import type { AuditEntry } from '../../audit/entry.ts'
 import { MemoryStorage } from '../../physical/memory.ts'
 import type { PublishedEvent } from '../events/published-event.ts'
+import { USES_SPENT } from '../token/token-entry.ts'
 import { ANOMALY_EVENT, type AnomalyCounters, AnomalyService } from './anomaly-service.ts'
 import { auditEntry, type EntrySpec } from './test-helpers.ts'
 
@@ -150,6 +151,8 @@ describe('anomaly service', () => {
     await h.service.settled()
     h.service.tokenRevoked({ accessor: 'acc-ann', expireTime: START - 1, numUses: 0 })
     h.service.tokenRevoked({ accessor: 'acc-ann', expireTime: 0, numUses: 1 })
+    // As the token store hands it over now: the last use is stored as spent before the token is revoked.
+    h.service.tokenRevoked({ accessor: 'acc-ann', expireTime: 0, numUses: USES_SPENT })
     h.send(
       auditEntry({
         time: START + HOUR,

@@ -12,7 +12,7 @@ import type { AuditBroker } from '../../audit/broker.ts'
 import { type AuditEntry, buildEntry } from '../../audit/entry.ts'
 import type { AuditExemptions } from '../../audit/hmac.ts'
 import type { EventBus, EventOrigin } from '../events/event-bus.ts'
-import type { TokenEntry } from '../token/token-entry.ts'
+import { type TokenEntry, USES_SPENT } from '../token/token-entry.ts'
 import { type Anomaly, anomalyView } from './anomaly.ts'
 import type { BaselineData } from './baseline.ts'
 import { AnomalyDetector, type Detection, type DetectorState, type KnownToken } from './detector.ts'
@@ -229,7 +229,8 @@ export class AnomalyService {
     if (!this.#detector.config.enabled) return
     const now = this.#opts.clock.now()
     if (entry.expireTime !== 0 && entry.expireTime <= now + 1000) return
-    if (entry.numUses === 1) return
+    // A token revoked because its last use was taken is stored as spent (USES_SPENT) by the time it is revoked.
+    if (entry.numUses === 1 || entry.numUses === USES_SPENT) return
     this.#detector.noteRevokedAccessor(entry.accessor, now)
   }
 

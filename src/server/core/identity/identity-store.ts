@@ -95,6 +95,9 @@ export class IdentityStore {
       const group = await getJson<GroupRecord>(this.#storage, keys.group(id))
       if (group) this.#groups.set(group)
     }
+    // A reload is an identity change like a write here: an HA standby reloads when another node changed entities
+    // or groups, and the ACLs it filled templates in from the old entity (its name, metadata, groups) must go.
+    this.#changed()
   }
 
   /** Called after every identity write (the policy store drops ACLs filled from stale identity data). */

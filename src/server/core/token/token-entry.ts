@@ -1,6 +1,9 @@
 // The stored form of a token and how it is shown by lookup (Vault's field names and types).
 import { rfc3339 } from '../../../lib/time.ts'
 
+/** numUses of a token whose last use has been taken: stored until its revocation deletes it, live to nobody. */
+export const USES_SPENT = -1
+
 export interface TokenEntry {
   /** HMAC of the token under the store's salt; the token itself is never stored. */
   idHash: string
@@ -10,7 +13,7 @@ export interface TokenEntry {
   policies: string[]
   meta: Record<string, string>
   displayName: string
-  /** Remaining uses; 0 means unlimited. */
+  /** Remaining uses; 0 means unlimited; USES_SPENT once the last use is taken and the revocation is pending. */
   numUses: number
   /** Unix seconds. */
   creationTime: number

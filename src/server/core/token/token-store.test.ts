@@ -158,6 +158,32 @@ describe('token store on SQLite under concurrent requests', () => {
     }
   })
 
+  it('the last use is stored before it is granted: another node, or a restart before the revocation, finds the token spent', async () => {
+    const { token, entry } = await store.create({ ...base, numUses: 2 })
+    assert.equal(await store.useOnce(entry), 'counted')
+    // A second store over the same storage: what a standby, or this node after a restart, reads.
+    const other = await reopened()
+    assert.equal((await other.lookup(token))?.numUses, 1)
+    assert.equal(await store.useOnce(entry), 'last')
+    // The holder of the last use has not revoked the token yet (its request is still running, or it stopped).
+    // A standby drops cached tokens when the change log says another node wrote them.
+    other.forgetCached()
+    assert.equal(await other.lookup(token), undefined)
+    assert.equal(await (await reopened()).lookup(token), undefined)
+    assert.equal(await other.useOnce(entry), 'gone')
+    // The expiry sweep still removes the spent row if the revocation never ran.
+    const restarted = await reopened()
+    clock.current += 3601 * 1000
+    try {
+      assert.ok((await restarted.sweepExpired()) >= 1)
+    } finally {
+      clock.current -= 3601 * 1000
+    }
+    assert.equal(await barrier.get(`core/token/id/${entry.idHash}`), undefined)
+    // Settles the first store's tombstone, as the request holding the last use does when it ends.
+    await store.revokeTree(entry.idHash)
+  })
+
   it('a single-use token is redeemed by exactly one of many concurrent claims', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const { token, entry } = await store.create({ ...base, numUses: 1 })

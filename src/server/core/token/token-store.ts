@@ -9,7 +9,7 @@ import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.
 import { getJson, putJson, type Storage, type StorageOp } from '../../../sdk/storage.ts'
 import { DueIndex } from '../expiration/due-index.ts'
 import { BatchTokenCodec, isBatchIdentity, isBatchToken, issueBatchToken } from './batch-tokens.ts'
-import { type CreateTokenInput, effectiveTtl, type TokenEntry } from './token-entry.ts'
+import { type CreateTokenInput, effectiveTtl, type TokenEntry, USES_SPENT } from './token-entry.ts'
 
 /** Service tokens start with this so leak scanners can recognise a Coffer token on sight. */
 export const SERVICE_TOKEN_PREFIX = 'cvs.'
@@ -292,6 +292,10 @@ export class TokenStore {
       const current = await this.#get(entry.idHash)
       if (!current || this.#expired(current)) return 'gone'
       if (current.numUses <= 1) {
+        // Stored before the use is granted, as Vault's tokenRevocationPending: another node reading the token now
+        // finds it spent, and a standby (whose storage refuses writes) hands the request to the active node
+        // instead of granting a last use the active node may already have granted.
+        await putJson(this.#storage, keys.id(entry.idHash), { ...current, numUses: USES_SPENT })
         this.#bury(entry.idHash)
         return 'last'
       }
@@ -383,7 +387,8 @@ export class TokenStore {
       const due = await this.#due.takeDue(this.#clock.now(), 256)
       if (due.length === 0) return count
       for (const item of due) {
-        const entry = await this.#get(item.value)
+        // A spent token whose revocation never ran (the server stopped first) is not live, but is revoked here too.
+        const entry = (await this.#get(item.value)) ?? (await this.#read(item.value))
         if (entry && entry.expireTime === item.dueMs) {
           await this.revokeTree(entry.idHash)
           count++
@@ -439,8 +444,9 @@ export class TokenStore {
     const cached = this.#cache.get(idHash)
     if (cached) return cached
     const entry = await this.#read(idHash)
-    // A revocation may have begun while the read was in flight: its answer is stale then.
-    if (!entry || this.#dead.has(idHash)) return undefined
+    // A revocation may have begun while the read was in flight: its answer is stale then. A spent token (its last
+    // use taken, here or on another node) is dead too, whether or not its revocation has run yet.
+    if (!entry || this.#dead.has(idHash) || entry.numUses === USES_SPENT) return undefined
     this.#remember(entry)
     return entry
   }
