@@ -202,6 +202,31 @@ describe('HTTP robustness', () => {
     assert.match(garbage, /^HTTP\/1\.1 400/)
   })
 
+  it('answers 400 at once for a chunked body the parser cannot read, and ends the connection', async () => {
+    const head = (path: string) =>
+      `POST /v1/secret/data/${path} HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${root}\r\n` +
+      'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n'
+    for (const badChunk of ['zz\r\n{}\r\n0\r\n\r\n', '5\r\n{"dat\r\n5x\r\n0\r\n\r\n']) {
+      // The client keeps its side open: it sees the answer only if the server answers and closes by itself.
+      const alone = await rawRequest(t.address, head('bad-chunk') + badChunk, { halfClose: false })
+      assert.match(alone, /^HTTP\/1\.1 400 /, alone.slice(0, 200))
+    }
+    // After a good request on the same connection: that one is answered, then the connection ends.
+    const good = '{"data":{"a":"chunked"}}'
+    const pipelined = await rawRequest(
+      t.address,
+      `${head('good-chunk')}${good.length.toString(16)}\r\n${good}\r\n0\r\n\r\n${head('bad-chunk')}zz\r\n`,
+      { halfClose: false },
+    )
+    assert.match(pipelined, /^HTTP\/1\.1 200 /, pipelined.slice(0, 200))
+    assert.equal(
+      (await call('GET', 'secret/data/bad-chunk')).status,
+      404,
+      'nothing was written from a broken body',
+    )
+    assert.equal((await call('GET', 'secret/data/good-chunk')).body.data.data.a, 'chunked')
+  })
+
   it('answers 400 naming the limit for bodies nested too deep, with audit on, before and after auth', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'coffer-depth-'))
     const nest = (levels: number) => `${'['.repeat(levels)}1${']'.repeat(levels)}`

@@ -53,11 +53,20 @@ function bodiless(req: IncomingMessage): boolean {
   return req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined
 }
 
+/**
+ * A request body still being read, by socket: a body the parser cannot read on (a malformed chunk) ends in the
+ * server's clientError, not in an error on the request stream, so the read is failed from there (see
+ * handleClientError) and the request is answered 400 instead of waiting for an end that never comes.
+ */
+const bodiesBeingRead = new WeakMap<Socket, (error: Error) => void>()
+
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   if (bodiless(req)) return Promise.resolve(EMPTY)
   const declared = Number(req.headers['content-length'] ?? '0')
   if (declared > limit) return Promise.reject(new PayloadTooLargeError(limit))
-  return new Promise((resolve, reject) => {
+  const socket = req.socket
+  return new Promise<Buffer>((resolve, reject) => {
+    bodiesBeingRead.set(socket, reject)
     const chunks: Buffer[] = []
     let size = 0
     req.on('data', (chunk: Buffer) => {
@@ -71,7 +80,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     })
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
     req.on('error', reject)
-  })
+  }).finally(() => bodiesBeingRead.delete(socket))
 }
 
 /**
@@ -235,6 +244,15 @@ async function handleClientError(
           })
     await responseDone(socket)
     if (socket.writable) writeRaw(socket, result)
+    return
+  }
+  const failBody = bodiesBeingRead.get(socket)
+  if (failBody !== undefined) {
+    // The request whose body broke is answered by its own handler (a 400); nothing after it on this connection can
+    // be parsed, so the connection ends once that answer is out, as Node ends it after any request it cannot parse.
+    failBody(new Error(`malformed request body (${error.code ?? 'parse error'})`))
+    await responseDone(socket)
+    socket.end()
     return
   }
   await responseDone(socket)
