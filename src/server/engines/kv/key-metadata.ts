@@ -187,7 +187,10 @@ export function versionSummary(
   }
 }
 
-/** Resolve `?version=`: a positive number names a version, anything else means the current one. */
+/**
+ * Resolve `?version=`: 0 or absent means the current version; any other number names a version, so a negative one
+ * names none and reads as absent (404), as in Vault, instead of quietly answering the current version.
+ */
 export function pickVersion(meta: KeyMetadata, requested: number | undefined): number {
-  return requested !== undefined && requested > 0 ? requested : meta.currentVersion
+  return requested !== undefined && requested !== 0 ? requested : meta.currentVersion
 }

@@ -50,6 +50,9 @@ describe('KV v2 data/ write and read', () => {
     assert.equal(await kv.call('read', 'data/none'), undefined)
     await kv.call('update', 'data/k', { data: { v: 1 } })
     assert.equal(await kv.call('read', 'data/k', { version: '9' }), undefined)
+    // A negative version names none (Vault looks it up and finds nothing), on the data and subkeys paths alike.
+    assert.equal(await kv.call('read', 'data/k', { version: '-1' }), undefined)
+    assert.equal(await kv.call('read', 'subkeys/k', { version: '-1' }), undefined)
   })
 
   it('refuses a missing or non-object data field and an empty path', async () => {
