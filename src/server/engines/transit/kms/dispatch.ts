@@ -1,5 +1,6 @@
 // Running a KMS action carried by a transit request (the adapter's X-Amz-Target), after checking it targets the request's path.
 import { AwsError } from '../../../../sdk/aws-error.ts'
+import { dryRunSucceeded, kmsCommonMembers } from '../../../../sdk/aws-kms-common.ts'
 import {
   aliasName,
   isKmsAction,
@@ -30,6 +31,7 @@ import {
   tagResource,
   untagResource,
 } from './key-actions.ts'
+import { requireEnabled, requireMeta } from './metadata.ts'
 import { generateMac, getPublicKey, signAction, verifyAction, verifyMac } from './sign-actions.ts'
 
 /** The KMS action a request carries (`TrentService.Encrypt`), or undefined for a Vault-API request. */
@@ -72,6 +74,7 @@ export async function runKmsAction(
 ): Promise<LogicalResponse> {
   const ctx = kmsContext(handler)
   const input = handler.request.data
+  const { dryRun } = kmsCommonMembers(action, input)
   const keyId = await keyOf(ctx, action, input)
   const alias = ALIAS_ACTIONS.has(action) ? aliasName(input['AliasName']) : ''
   const route = kmsRoute(action, keyId, alias)
@@ -82,6 +85,12 @@ export async function runKmsAction(
       'IncorrectKeyException',
       'The key ID in the request does not identify the key that encrypted the ciphertext.',
     )
+  // A dry run answers whether the call would succeed: authorised (the pipeline has checked the path) on a usable
+  // key. Only the actions AWS lets be dry-run (the cryptographic ones, each naming a key) have one.
+  if (dryRun) {
+    requireEnabled(await requireMeta(ctx.storage, keyId), ctx.arn(keyId))
+    throw dryRunSucceeded()
+  }
   return { data: await perform(ctx, action, keyId, alias, input) }
 }
 
