@@ -137,7 +137,7 @@ function perform(
     case 'DisableKey':
       return setEnabled(ctx, keyId, false)
     case 'EnableKeyRotation':
-      return setRotation(ctx, keyId, true)
+      return setRotation(ctx, keyId, true, input)
     case 'DisableKeyRotation':
       return setRotation(ctx, keyId, false)
     case 'GetKeyRotationStatus':
@@ -151,7 +151,7 @@ function perform(
     case 'UntagResource':
       return untagResource(ctx, keyId, input)
     case 'ListResourceTags':
-      return listTags(ctx, keyId)
+      return listTags(ctx, keyId, input)
     case 'Sign':
       return signAction(ctx, keyId, input)
     case 'Verify':
