@@ -258,6 +258,17 @@ describe('ssm engine: many parameters', () => {
     )
   })
 
+  it('DescribeParameters with Shared: true lists only parameters shared by other accounts (none here)', async () => {
+    const h = await makeSsm()
+    await h.aws('PutParameter', { Name: '/own/a', Value: 'x', Type: 'String' })
+    assert.deepEqual(await h.aws('DescribeParameters', { Shared: true }), { Parameters: [] })
+    assert.equal(
+      ((await h.aws('DescribeParameters', { Shared: false }))['Parameters'] as unknown[]).length,
+      1,
+    )
+    assert.equal((await awsError(h.aws('DescribeParameters', { Shared: 'yes' }))).type, 'ValidationException')
+  })
+
   it('DescribeParameters: filters on Name, Type, Path and the older Filters, pages of MaxResults, never values', async () => {
     const h = await seeded()
     const names = (out: Record<string, unknown>) =>
