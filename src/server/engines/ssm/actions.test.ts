@@ -439,6 +439,37 @@ describe('ssm engine: tags and path checks', () => {
     assert.equal((await awsError(put)).type, 'TooManyTagsError')
   })
 
+  it('tag keys and values outside the model pattern are ValidationException, and nothing is tagged', async () => {
+    const h = await makeSsm()
+    await h.aws('PutParameter', { Name: '/p/a', Value: 'x', Type: 'String' })
+    const resource = { ResourceType: 'Parameter', ResourceId: '/p/a' }
+    for (const tag of [
+      { Key: 'a;b', Value: 'v' },
+      { Key: 'k', Value: 'v<script>' },
+      { Key: 'new\nline', Value: 'v' },
+    ]) {
+      assert.equal(
+        (await awsError(h.aws('AddTagsToResource', { ...resource, Tags: [tag] }))).type,
+        'ValidationException',
+      )
+      assert.equal(
+        (await awsError(h.aws('PutParameter', { Name: '/p/b', Value: 'x', Type: 'String', Tags: [tag] })))
+          .type,
+        'ValidationException',
+      )
+    }
+    assert.equal(
+      (await awsError(h.aws('RemoveTagsFromResource', { ...resource, TagKeys: ['a;b'] }))).type,
+      'ValidationException',
+    )
+    assert.deepEqual(await h.aws('ListTagsForResource', resource), { TagList: [] })
+    assert.equal((await awsError(h.aws('GetParameter', { Name: '/p/b' }))).type, 'ParameterNotFound')
+    // Letters and numbers of any script, spaces and _.:/=+-@ are allowed.
+    const fine = { Key: 'équipe: a_b.c/d=e+f-g@h 1', Value: 'Zürich 東京' }
+    await h.aws('AddTagsToResource', { ...resource, Tags: [fine] })
+    assert.deepEqual(await h.aws('ListTagsForResource', resource), { TagList: [fine] })
+  })
+
   it('adds, lists and removes tags of ResourceType Parameter; Tags given on create', async () => {
     const h = await makeSsm()
     await h.aws('PutParameter', {
