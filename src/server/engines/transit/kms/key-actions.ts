@@ -36,7 +36,15 @@ function readTags(input: Input, name = 'Tags'): Tag[] {
     const t = tag as Record<string, unknown>
     if (typeof t?.['TagKey'] !== 'string' || typeof t['TagValue'] !== 'string')
       throw validation('tags', 'Each tag must have a string TagKey and TagValue')
-    return { TagKey: t['TagKey'], TagValue: t['TagValue'] }
+    const key = t['TagKey']
+    if (key.length < 1 || key.length > 128)
+      throw validation('tags.member.tagKey', 'Member must have length between 1 and 128')
+    if (t['TagValue'].length > 256)
+      throw validation('tags.member.tagValue', 'Member must have length less than or equal to 256')
+    // AWS keeps the aws: prefix for its own tags.
+    if (key.toLowerCase().startsWith('aws:'))
+      throw new AwsError('TagException', 'Tag keys beginning with aws: are reserved.')
+    return { TagKey: key, TagValue: t['TagValue'] }
   })
 }
 
@@ -86,7 +94,12 @@ export async function createKey(ctx: KmsContext, keyId: string, input: Input): P
   refuseOtherOrigins(input)
   // Key policies are not enforced (Coffer policy authorises every call, docs/kms.md); one is still read as AWS
   // reads it, so a malformed document is refused rather than stored nowhere.
-  optString(input, 'Policy', { min: 1, max: 32768 })
+  const policy = optString(input, 'Policy', { min: 1, max: 32768 })
+  if (policy !== undefined && !/^[\t\n\r\u0020-\u00FF]+$/.test(policy))
+    throw validation(
+      'policy',
+      'Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+',
+    )
   optBool(input, 'BypassPolicyLockoutSafetyCheck')
   const description = optString(input, 'Description', { max: 8192 }) ?? ''
   // Tags are a map: a key repeated in the list keeps its last value, as TagResource's merge keeps it.
@@ -245,8 +258,8 @@ export async function tagResource(ctx: KmsContext, keyId: string, input: Input):
 
 export async function untagResource(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
   const raw = input['TagKeys']
-  if (!Array.isArray(raw) || raw.some((k) => typeof k !== 'string'))
-    throw validation('tagKeys', 'Member must be a list of strings')
+  if (!Array.isArray(raw) || raw.some((k) => typeof k !== 'string' || k.length < 1 || k.length > 128))
+    throw validation('tagKeys', 'Member must be a list of strings of length between 1 and 128')
   const drop = new Set(raw as string[])
   await changeMeta(ctx, keyId, (meta) => {
     notPendingDeletion(ctx, meta)

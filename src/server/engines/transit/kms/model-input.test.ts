@@ -30,6 +30,7 @@ describe('KMS input as the model defines it', () => {
     assert.equal(await awsType(create({ XksKeyId: 'external-key' })), 'UnsupportedOperationException')
     assert.equal(await awsType(create({ Policy: '' })), 'ValidationException')
     assert.equal(await awsType(create({ Policy: { Statement: [] } })), 'ValidationException')
+    assert.equal(await awsType(create({ Policy: 'a\u0001b' })), 'ValidationException')
     assert.equal(await awsType(create({ BypassPolicyLockoutSafetyCheck: 'yes' })), 'ValidationException')
     // None of the refusals made a key; an explicit AWS_KMS origin is the ordinary key.
     assert.deepEqual(dataOf(await h.call('list', 'keys/', {}, kms('ListKeys')))['Keys'], [])
@@ -96,6 +97,35 @@ describe('KMS input as the model defines it', () => {
     assert.equal(
       await awsType(h.call('update', `keys/${A}/config`, { KeyId: A }, kms('TagResource'))),
       'ValidationException',
+    )
+  })
+
+  it('tags: TagKey 1 to 128, TagValue up to 256 characters, no aws: keys; a refused CreateKey makes no key', async () => {
+    const h = await makeTransit()
+    const create = (Tags: unknown) => h.call('create', `keys/${A}`, { Tags }, kms('CreateKey'))
+    for (const Tags of [
+      [{ TagKey: '', TagValue: 'v' }],
+      [{ TagKey: 'k'.repeat(129), TagValue: 'v' }],
+      [{ TagKey: 'k', TagValue: 'v'.repeat(257) }],
+    ])
+      assert.equal(await awsType(create(Tags)), 'ValidationException')
+    assert.equal(await awsType(create([{ TagKey: 'AWS:owner', TagValue: 'v' }])), 'TagException')
+    assert.deepEqual(dataOf(await h.call('list', 'keys/', {}, kms('ListKeys')))['Keys'], [])
+    await create([{ TagKey: 'k'.repeat(128), TagValue: '' }])
+    const config = (action: string, input: Record<string, unknown>) =>
+      h.call('update', `keys/${A}/config`, { KeyId: A, ...input }, kms(action))
+    assert.equal(
+      await awsType(config('TagResource', { Tags: [{ TagKey: '', TagValue: 'v' }] })),
+      'ValidationException',
+    )
+    assert.equal(
+      await awsType(config('TagResource', { Tags: [{ TagKey: 'aws:x', TagValue: 'v' }] })),
+      'TagException',
+    )
+    assert.equal(await awsType(config('UntagResource', { TagKeys: [''] })), 'ValidationException')
+    assert.deepEqual(
+      dataOf(await h.call('read', `keys/${A}`, { KeyId: A }, kms('ListResourceTags')))['Tags'],
+      [{ TagKey: 'k'.repeat(128), TagValue: '' }],
     )
   })
 
