@@ -1,7 +1,13 @@
-// STS's MFA members through the AWS SDK for JavaScript: a code Coffer cannot verify is refused, never accepted as any code.
+// STS members Coffer cannot honour, through the AWS SDK for JavaScript: an MFA code it cannot verify and a session
+// policy it cannot evaluate are refused, never ignored into a session the caller did not ask for.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { AssumeRoleCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts'
+import {
+  AssumeRoleCommand,
+  AssumeRoleWithWebIdentityCommand,
+  GetSessionTokenCommand,
+  STSClient,
+} from '@aws-sdk/client-sts'
 import { accessKeyFor, mustCall } from '../helpers/aws-clients.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 
@@ -67,5 +73,34 @@ describe('STS input members through the AWS SDK for JavaScript', () => {
       await refusal(sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'a b' }))),
       /^ValidationError 400 .*roleSessionName.*regular expression pattern/,
     )
+  })
+
+  it('AssumeRole and AssumeRoleWithWebIdentity with a session policy are refused, not issued with the full role', async () => {
+    const narrowing = [
+      { Policy: '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}' },
+      { PolicyArns: [{ arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }] },
+    ]
+    for (const policy of narrowing) {
+      assert.match(
+        await refusal(
+          sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'ci', ...policy })),
+        ),
+        /^ValidationError 400 Session policies/,
+      )
+      // Unsigned: refused for the policy before the token is looked at.
+      assert.match(
+        await refusal(
+          sts.send(
+            new AssumeRoleWithWebIdentityCommand({
+              RoleArn: roleArn,
+              RoleSessionName: 'ci',
+              WebIdentityToken: 'not.a.token',
+              ...policy,
+            }),
+          ),
+        ),
+        /^ValidationError 400 Session policies/,
+      )
+    }
   })
 })

@@ -10,7 +10,7 @@ import type { CoreResponse, LogicalRequest } from '../../core/logical-request.ts
 import type { HttpRequest, HttpResult } from '../http-types.ts'
 import { header } from '../parse-request.ts'
 import { queryResult, type XmlFields } from './query-render.ts'
-import { refuseMfa } from './sts-mfa.ts'
+import { refuseMfa, refuseSessionPolicies } from './sts-refused-members.ts'
 
 const ACCESS_KEYS_TYPE = 'aws-keys'
 /** The auth methods whose `login {role, jwt}` verifies a web identity token. */
@@ -127,6 +127,7 @@ export async function assumeRoleWithWebIdentity(
   const roleArn = required(params, 'RoleArn', 'roleArn')
   const jwt = required(params, 'WebIdentityToken', 'webIdentityToken')
   const { sessionName, duration } = checkInput(params)
+  refuseSessionPolicies(params)
   if (jwt.length < 4 || jwt.length > 20000)
     throw validation(
       "1 validation error detected: Value at 'webIdentityToken' failed to satisfy constraint: Member must have length between 4 and 20000",
@@ -399,6 +400,7 @@ export async function assumeRole(
       )
     const { sessionName, duration } = checkInput(params)
     refuseMfa(params)
+    refuseSessionPolicies(params)
     const metadata = auth.metadata ?? {}
     const denied = new AwsError(
       'AccessDenied',

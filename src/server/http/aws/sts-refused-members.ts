@@ -1,4 +1,4 @@
-// STS's MFA members (SerialNumber, TokenCode): read as AWS reads them, and refused, since Coffer has no MFA devices.
+// STS members Coffer cannot honour (MFA codes, session policies): refused, never ignored into a session the caller did not ask for.
 import { AwsError } from '../../../sdk/aws-error.ts'
 
 const validation = (field: string, constraint: string) =>
@@ -29,4 +29,19 @@ export function refuseMfa(params: URLSearchParams): void {
     'MultiFactorAuthentication failed: this server has no MFA devices to verify the code against.',
     403,
   )
+}
+
+/**
+ * A session policy (Policy, or PolicyArns.member.N) narrows the session to less than the role may do; a caller
+ * hands such credentials to code it trusts less. Coffer does not evaluate IAM policy documents, so issuing the
+ * session would give that code the role's full permissions: it is refused instead.
+ */
+export function refuseSessionPolicies(params: URLSearchParams): void {
+  const named = [...params.keys()].some((key) => key === 'Policy' || key.startsWith('PolicyArns.'))
+  if (named)
+    throw new AwsError(
+      'ValidationError',
+      'Session policies (Policy, PolicyArns) are not supported by this server: the session would have the role\u2019s full permissions, not the narrower ones asked for.',
+      400,
+    )
 }
