@@ -105,7 +105,10 @@ async function handleSsm(
   const caller = credentials(core, req, 'ssm')
   const call = (name: SsmAction, body: Record<string, unknown>) => {
     const route = ssmRoute(name, body)
-    const resource = String(body['Name'] ?? body['ResourceId'] ?? body['Path'] ?? '*')
+    // Named in an AccessDenied message only; the input is not yet validated, so anything but a string is '*'
+    // (converting an object from the body could throw).
+    const named = [body['Name'], body['ResourceId'], body['Path']].find((v) => v !== undefined && v !== null)
+    const resource = typeof named === 'string' ? named : '*'
     return runRoute(core, req, requestId, caller, `${mount}${route.path}`, route.operation, {
       target: `${SSM_TARGET_PREFIX}${name}`,
       input: body,

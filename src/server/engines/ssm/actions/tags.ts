@@ -59,7 +59,8 @@ async function resource(ctx: SsmContext, input: Input): Promise<ParameterRecord>
   return record
 }
 
-const nameOf = (input: Input) => parseParameterRef(String(input['ResourceId'] ?? '')).name
+/** The parameter a tag action locks: ResourceId read as a string first (converting an object could throw). */
+const nameOf = (input: Input) => parseParameterRef(reqString(input, 'ResourceId', { min: 1 })).name
 
 export async function addTagsToResource(ctx: SsmContext, input: Input): Promise<Record<string, unknown>> {
   const tags = parseTags(input, 'Tags', 1)
