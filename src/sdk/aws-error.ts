@@ -17,3 +17,15 @@ export class AwsError extends AppError {
 export function isAwsError(error: unknown): error is AwsError {
   return error instanceof AwsError
 }
+
+/** Each JSON service's own name for a server fault, as its model declares it (SDKs retry it). */
+const INTERNAL_ERRORS: Record<string, string> = {
+  secretsmanager: 'InternalServiceError',
+  ssm: 'InternalServerError',
+  kms: 'KMSInternalException',
+}
+
+/** The `__type` a server fault is answered with by `service` (its signing name: secretsmanager, ssm, kms). */
+export function internalErrorOf(service: string): string {
+  return Object.hasOwn(INTERNAL_ERRORS, service) ? INTERNAL_ERRORS[service]! : 'InternalFailure'
+}

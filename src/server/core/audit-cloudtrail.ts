@@ -1,6 +1,6 @@
 // The CloudTrail record of a request that carries an AWS action (X-Amz-Target from the AWS front door).
 import { uuid } from '../../lib/random.ts'
-import { isAwsError } from '../../sdk/aws-error.ts'
+import { internalErrorOf, isAwsError } from '../../sdk/aws-error.ts'
 import { AWS_REGION_HEADER, AWS_TARGET_HEADER } from '../../sdk/aws-secretsmanager-routes.ts'
 import { isAppError } from '../../sdk/errors.ts'
 import { cloudTrailRecord, eventOf } from '../audit/cloudtrail.ts'
@@ -78,6 +78,12 @@ function errorOf(
   }
   if (status === 404) return { code: 'ResourceNotFoundException', message }
   if (status === 429) return { code: 'ThrottlingException', message: 'Rate exceeded' }
-  if (status >= 500) return { code: 'InternalServiceError', message: 'An internal error occurred.' }
+  if (status >= 500) {
+    const source = eventOf(target)?.source ?? ''
+    return {
+      code: internalErrorOf(source.slice(0, source.indexOf('.'))),
+      message: 'An internal error occurred.',
+    }
+  }
   return { code: 'InvalidRequestException', message }
 }

@@ -79,8 +79,15 @@ export async function handleAwsJson(core: RequestCore, req: HttpRequest): Promis
       action === 'BatchGetSecretValue' ? await batchGetSecretValue(input, call) : await call(action, input)
     return awsResult(requestId, output)
   } catch (error) {
-    return awsErrorResult(requestId, error)
+    return awsErrorResult(requestId, error, serviceOf(header(req, AWS_TARGET_HEADER)))
   }
+}
+
+/** The service an X-Amz-Target names, for its own spelling of a server fault. */
+function serviceOf(target: string): string {
+  if (target.startsWith(SSM_TARGET_PREFIX)) return 'ssm'
+  if (target.startsWith(KMS_TARGET_PREFIX)) return 'kms'
+  return 'secretsmanager'
 }
 
 /** An `AmazonSSM.<Action>` call: the ssm mount's per-parameter paths, and Secrets Manager for references. */

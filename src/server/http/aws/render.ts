@@ -1,5 +1,5 @@
 // AWS JSON answers: the body and headers AWS SDKs parse, and Coffer's errors as the `__type` they classify.
-import { AwsError } from '../../../sdk/aws-error.ts'
+import { AwsError, internalErrorOf } from '../../../sdk/aws-error.ts'
 import { isAppError } from '../../../sdk/errors.ts'
 import { isSharedAnswer } from '../../../sdk/shared-answer.ts'
 import type { HttpResult } from '../http-types.ts'
@@ -28,8 +28,8 @@ function encoded(output: Record<string, unknown>): string {
   return text
 }
 
-export function awsErrorResult(requestId: string, error: unknown): HttpResult {
-  const aws = error instanceof AwsError ? error : fromCofferError(error)
+export function awsErrorResult(requestId: string, error: unknown, service = 'secretsmanager'): HttpResult {
+  const aws = error instanceof AwsError ? error : fromCofferError(error, undefined, service)
   return {
     status: aws.status,
     headers: {
@@ -45,13 +45,15 @@ export function awsErrorResult(requestId: string, error: unknown): HttpResult {
 /** A refusal of the access-key login carries AWS's type in its message: "InvalidSignatureException: …". */
 const TYPED_MESSAGE = /^([A-Za-z]+(?:Exception)?): ([\s\S]*)$/
 
-/** The AWS error a client should see for a Coffer error; an unknown fault is an InternalServiceError (retried). */
+/** The AWS error a client should see for a Coffer error; an unknown fault is the service's internal error (retried). */
 export function fromCofferError(
   error: unknown,
   context?: { action: string; resource: string; service?: string },
+  service = context?.service ?? 'secretsmanager',
 ): AwsError {
   if (error instanceof AwsError) return error
-  if (!isAppError(error)) return new AwsError('InternalServiceError', 'An internal error occurred.', 500)
+  const internal = () => new AwsError(internalErrorOf(service), 'An internal error occurred.', 500)
+  if (!isAppError(error)) return internal()
   if (error.status === 403) {
     const typed = TYPED_MESSAGE.exec(error.message)
     if (typed && typed[1] !== 'permission denied') return new AwsError(typed[1]!, typed[2]!, 400)
@@ -65,6 +67,6 @@ export function fromCofferError(
   if (error.status === 404)
     return new AwsError('ResourceNotFoundException', error.message || 'Not found.', 400)
   if (error.status === 429) return new AwsError('ThrottlingException', 'Rate exceeded', 400)
-  if (error.status >= 500) return new AwsError('InternalServiceError', 'An internal error occurred.', 500)
+  if (error.status >= 500) return internal()
   return new AwsError('InvalidRequestException', error.message, 400)
 }
