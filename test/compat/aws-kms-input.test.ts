@@ -115,6 +115,13 @@ describe('KMS input members through the AWS SDK for JavaScript', () => {
       ),
       'DisabledException 400',
     )
+    // A key of another usage: the call would fail, so the dry run says why.
+    assert.equal(
+      await refusal(
+        client.send(new EncryptCommand({ KeyId: signer, Plaintext: Buffer.from('x'), DryRun: true })),
+      ),
+      'InvalidKeyUsageException 400',
+    )
     // DryRun false is an ordinary call.
     const opened = await client.send(new DecryptCommand({ CiphertextBlob: blob, DryRun: false }))
     assert.equal(Buffer.from(opened.Plaintext!).toString(), 'secret')

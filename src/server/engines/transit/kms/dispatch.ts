@@ -31,7 +31,7 @@ import {
   tagResource,
   untagResource,
 } from './key-actions.ts'
-import { requireEnabled, requireMeta } from './metadata.ts'
+import { type KeyUsage, requireEnabled, requireMeta, requireUsage } from './metadata.ts'
 import { generateMac, getPublicKey, signAction, verifyAction, verifyMac } from './sign-actions.ts'
 
 /** The KMS action a request carries (`TrentService.Encrypt`), or undefined for a Vault-API request. */
@@ -61,6 +61,13 @@ async function keyOf(ctx: KmsContext, action: KmsAction, input: Record<string, u
   return 'keyId' in ref ? ref.keyId : resolveAlias(ctx, ref.alias)
 }
 
+/** The key usage a cryptographic action needs. */
+function usageOf(action: KmsAction): KeyUsage {
+  if (action === 'Sign' || action === 'Verify') return 'SIGN_VERIFY'
+  if (action === 'GenerateMac' || action === 'VerifyMac') return 'GENERATE_VERIFY_MAC'
+  return 'ENCRYPT_DECRYPT'
+}
+
 /** create and update are one family here: core turns a write into either by the existence check. */
 const family = (op: string) => (op === 'create' ? 'update' : op)
 
@@ -85,10 +92,13 @@ export async function runKmsAction(
       'IncorrectKeyException',
       'The key ID in the request does not identify the key that encrypted the ciphertext.',
     )
-  // A dry run answers whether the call would succeed: authorised (the pipeline has checked the path) on a usable
-  // key. Only the actions AWS lets be dry-run (the cryptographic ones, each naming a key) have one.
+  // A dry run answers whether the call would succeed: authorised (the pipeline has checked the path) on an enabled
+  // key of the usage the action needs. Only the actions AWS lets be dry-run (the cryptographic ones, each naming a
+  // key) have one.
   if (dryRun) {
-    requireEnabled(await requireMeta(ctx.storage, keyId), ctx.arn(keyId))
+    const meta = await requireMeta(ctx.storage, keyId)
+    requireEnabled(meta, ctx.arn(keyId))
+    requireUsage(meta, usageOf(action), action)
     throw dryRunSucceeded()
   }
   return { data: await perform(ctx, action, keyId, alias, input) }
