@@ -48,9 +48,14 @@ function readTags(input: Input, name = 'Tags'): Tag[] {
   })
 }
 
+/** AWS's quota of tags per KMS key. */
+const MAX_TAGS = 50
+
 function mergeTags(current: Tag[], added: Tag[]): Tag[] {
   const byKey = new Map(current.map((t) => [t.TagKey, t]))
   for (const tag of added) byKey.set(tag.TagKey, tag)
+  if (byKey.size > MAX_TAGS)
+    throw new AwsError('LimitExceededException', `A KMS key can have at most ${MAX_TAGS} tags.`)
   return [...byKey.values()]
 }
 

@@ -5,6 +5,7 @@ import { AwsError } from '../../../../sdk/aws-error.ts'
 import { b64, dataOf, makeTransit } from '../test-helpers.ts'
 
 const A = '11111111-1111-4111-8111-111111111111'
+const B = '22222222-2222-4222-8222-222222222222'
 const H = '33333333-3333-4333-8333-333333333333'
 const kms = (action: string) => ({ headers: { 'x-amz-target': `TrentService.${action}` } })
 const awsType = async (promise: Promise<unknown>) => {
@@ -100,7 +101,7 @@ describe('KMS input as the model defines it', () => {
     )
   })
 
-  it('tags: TagKey 1 to 128, TagValue up to 256 characters, no aws: keys; a refused CreateKey makes no key', async () => {
+  it('tags: TagKey 1 to 128, TagValue up to 256 characters, no aws: keys, 50 a key; a refused CreateKey makes no key', async () => {
     const h = await makeTransit()
     const create = (Tags: unknown) => h.call('create', `keys/${A}`, { Tags }, kms('CreateKey'))
     for (const Tags of [
@@ -123,10 +124,17 @@ describe('KMS input as the model defines it', () => {
       'TagException',
     )
     assert.equal(await awsType(config('UntagResource', { TagKeys: [''] })), 'ValidationException')
-    assert.deepEqual(
-      dataOf(await h.call('read', `keys/${A}`, { KeyId: A }, kms('ListResourceTags')))['Tags'],
-      [{ TagKey: 'k'.repeat(128), TagValue: '' }],
+    // At most 50 tags on a key: the 51st is LimitExceededException, and nothing of that request is kept.
+    const many = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => ({ TagKey: `t${from + i}`, TagValue: 'v' }))
+    assert.equal(await awsType(config('TagResource', { Tags: many(0, 50) })), 'LimitExceededException')
+    await config('TagResource', { Tags: many(0, 49) })
+    assert.equal(
+      await awsType(h.call('create', `keys/${B}`, { Tags: many(0, 51) }, kms('CreateKey'))),
+      'LimitExceededException',
     )
+    const tags = dataOf(await h.call('read', `keys/${A}`, { KeyId: A, Limit: 100 }, kms('ListResourceTags')))
+    assert.deepEqual(tags['Tags'], [{ TagKey: 'k'.repeat(128), TagValue: '' }, ...many(0, 49)])
   })
 
   it('malformed members are ValidationException, not a state or ciphertext error', async () => {
