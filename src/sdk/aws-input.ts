@@ -49,3 +49,11 @@ export function optInt(input: Input, name: string, min: number, max: number): nu
 
 /** AWS's JSON protocols carry timestamps as seconds since the epoch, fractions allowed. */
 export const epochSeconds = (ms: number) => ms / 1000
+
+/** A string member from the model's enum: any other value is a ValidationException, as AWS checks it. */
+export function optEnum<T extends string>(input: Input, name: string, values: readonly T[]): T | undefined {
+  const value = optString(input, name)
+  if (value !== undefined && !(values as readonly string[]).includes(value))
+    throw validation(member(name), `Member must satisfy enum value set: [${values.join(', ')}]`)
+  return value as T | undefined
+}

@@ -47,11 +47,19 @@ const ALIAS_ARN = /^arn:[^:]+:kms:[^:]*:[^:]*:(alias\/.+)$/
 const ALIAS_NAME = /^alias\/[A-Za-z0-9/_-]{1,250}$/
 
 /** What a KeyId designates: a key (by id or key ARN) or an alias (by name or alias ARN). */
+/** The model's KeyIdType length bound. */
+const MAX_KEY_ID = 2048
+
 export type KeyRef = { keyId: string } | { alias: string }
 
 export function parseKeyRef(raw: unknown): KeyRef {
   if (typeof raw !== 'string' || raw === '')
     throw new AwsError('ValidationException', 'KeyId is required and must be a non-empty string.')
+  if (raw.length > MAX_KEY_ID)
+    throw new AwsError(
+      'ValidationException',
+      `1 validation error detected: Value at 'keyId' failed to satisfy constraint: Member must have length less than or equal to ${MAX_KEY_ID}`,
+    )
   const arn = KEY_ARN.exec(raw)
   const id = arn ? arn[1]! : raw
   if (UUID.test(id)) return { keyId: id }

@@ -177,3 +177,47 @@ export async function smithyPresign(spec: {
     for (const one of Array.isArray(value) ? value : [value]) if (one !== null) search.append(name, one)
   return `${url.protocol}//${url.host}${signed.path}?${search.toString().replace(/\+/g, '%20')}`
 }
+
+const JSON_TARGET_PREFIX: Record<string, string> = {
+  secretsmanager: 'secretsmanager',
+  ssm: 'AmazonSSM',
+  kms: 'TrentService',
+}
+
+/**
+ * One awsJson1_1 call with a body no SDK would send (an SDK serialises members by their model), signed by the JS
+ * SDK's signer as the SDK signs it: the status and the parsed answer.
+ */
+export async function signedJsonCall(spec: {
+  address: string
+  service: 'secretsmanager' | 'ssm' | 'kms'
+  action: string
+  body: string
+  accessKeyId: string
+  secretAccessKey: string
+  region?: string
+}): Promise<{ status: number; body: Record<string, unknown> }> {
+  const url = new URL(`${spec.address}/`)
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: spec.accessKeyId, secretAccessKey: spec.secretAccessKey },
+    region: spec.region ?? 'us-east-1',
+    service: spec.service,
+    sha256: NodeSha256,
+  })
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    ...(url.port ? { port: Number(url.port) } : {}),
+    path: '/',
+    headers: {
+      host: url.host,
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': `${JSON_TARGET_PREFIX[spec.service]}.${spec.action}`,
+    },
+    body: spec.body,
+  })
+  const { host: _host, ...headers } = signed.headers
+  const res = await fetch(url, { method: 'POST', headers, body: spec.body })
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+}

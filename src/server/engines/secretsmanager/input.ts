@@ -91,11 +91,17 @@ export function tagsOf(input: Input, name = 'Tags'): Tag[] | undefined {
     const value = tag.Value ?? ''
     if (typeof value !== 'string' || value.length > 256)
       throw validation(`${member(name)}.member.value`, 'Member must have length less than or equal to 256')
+    // AWS keeps the aws: prefix for its own tags, which callers can neither add nor edit.
+    if (tag.Key.toLowerCase().startsWith('aws:'))
+      throw invalidParameter('Tag keys beginning with aws: are reserved for AWS use.')
     return { Key: tag.Key, Value: value }
   })
 }
 
-/** Merge `added` into `tags`: a key given again takes the new value (AWS keys are case-sensitive). */
+/** AWS's limit on a secret's tags. */
+export const MAX_TAGS = 50
+
+/** Merge `added` into `tags`: a key given again takes the new value (AWS keys are case-sensitive); at most 50. */
 export function mergeTags(tags: Tag[], added: Tag[]): Tag[] {
   const out = tags.filter((t) => !added.some((a) => a.Key === t.Key))
   for (const tag of added) {
@@ -103,6 +109,10 @@ export function mergeTags(tags: Tag[], added: Tag[]): Tag[] {
     if (i >= 0) out[i] = tag
     else out.push(tag)
   }
+  if (out.length > MAX_TAGS)
+    throw invalidParameter(
+      `A secret can have at most ${MAX_TAGS} tags; this request would give it ${out.length}.`,
+    )
   return out
 }
 

@@ -17,9 +17,18 @@ export function decodeToken(token: unknown, sort: string): Cursor | undefined {
   if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw invalid
   try {
     const cursor = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Cursor
-    if (cursor.sort !== sort || !Array.isArray(cursor.after) || typeof cursor.after[1] !== 'string')
+    if (cursor?.sort !== sort || !Array.isArray(cursor.after) || cursor.after.length !== 2) throw invalid
+    // The token is the caller's to hand back, and to forge: its key must be of the kind the sort compares (a
+    // name, or a date as a number), never an object a comparison would have to convert.
+    const [key, name] = cursor.after
+    const keyKind = sort.startsWith('name:') ? 'string' : 'number'
+    if (
+      typeof key !== keyKind ||
+      (typeof key === 'number' && !Number.isFinite(key)) ||
+      typeof name !== 'string'
+    )
       throw invalid
-    return cursor
+    return { sort, after: [key, name] }
   } catch {
     throw invalid
   }

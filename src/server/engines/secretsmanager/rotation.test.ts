@@ -235,6 +235,32 @@ describe('rotation protocol', () => {
     assert.equal((await h.aws('DescribeSecret', { SecretId: 's' }))['RotationEnabled'], false)
   })
 
+  it('refuses a malformed ExternalSecretRotationRoleArn or ExternalSecretRotationMetadata, and stores nothing', async () => {
+    const { h } = await rotating()
+    await h.aws('CreateSecret', { Name: 's', SecretString: 'v' })
+    const rotate = (extra: Record<string, unknown>) =>
+      h.aws('RotateSecret', {
+        SecretId: 's',
+        RotationLambdaARN: ARN('rotate'),
+        RotateImmediately: false,
+        ...extra,
+      })
+    for (const extra of [
+      { ExternalSecretRotationRoleArn: 'short' },
+      { ExternalSecretRotationRoleArn: 12345 },
+      { ExternalSecretRotationMetadata: 'key=value' },
+      { ExternalSecretRotationMetadata: [{ Key: '', Value: 'v' }] },
+      { ExternalSecretRotationMetadata: [{ Key: 'k', Value: 7 }] },
+    ])
+      assert.equal((await awsError(rotate(extra))).type, 'ValidationException', JSON.stringify(extra))
+    assert.equal((await h.aws('DescribeSecret', { SecretId: 's' }))['RotationEnabled'], false)
+    await rotate({
+      ExternalSecretRotationRoleArn: 'arn:aws:iam::000000000000:role/partner',
+      ExternalSecretRotationMetadata: [{ Key: 'k', Value: 'v' }],
+    })
+    assert.equal((await h.aws('DescribeSecret', { SecretId: 's' }))['RotationEnabled'], true)
+  })
+
   it('refuses schedules more frequent than every four hours', async () => {
     const { h } = await rotating()
     await h.aws('CreateSecret', { Name: 's', SecretString: 'v' })

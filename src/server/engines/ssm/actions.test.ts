@@ -258,6 +258,17 @@ describe('ssm engine: many parameters', () => {
     )
   })
 
+  it('DescribeParameters with Shared: true lists only parameters shared by other accounts (none here)', async () => {
+    const h = await makeSsm()
+    await h.aws('PutParameter', { Name: '/own/a', Value: 'x', Type: 'String' })
+    assert.deepEqual(await h.aws('DescribeParameters', { Shared: true }), { Parameters: [] })
+    assert.equal(
+      ((await h.aws('DescribeParameters', { Shared: false }))['Parameters'] as unknown[]).length,
+      1,
+    )
+    assert.equal((await awsError(h.aws('DescribeParameters', { Shared: 'yes' }))).type, 'ValidationException')
+  })
+
   it('DescribeParameters: filters on Name, Type, Path and the older Filters, pages of MaxResults, never values', async () => {
     const h = await seeded()
     const names = (out: Record<string, unknown>) =>
@@ -426,6 +437,37 @@ describe('ssm engine: tags and path checks', () => {
     const many = Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }))
     const put = h.aws('PutParameter', { Name: '/many', Value: 'v', Type: 'String', Tags: many })
     assert.equal((await awsError(put)).type, 'TooManyTagsError')
+  })
+
+  it('tag keys and values outside the model pattern are ValidationException, and nothing is tagged', async () => {
+    const h = await makeSsm()
+    await h.aws('PutParameter', { Name: '/p/a', Value: 'x', Type: 'String' })
+    const resource = { ResourceType: 'Parameter', ResourceId: '/p/a' }
+    for (const tag of [
+      { Key: 'a;b', Value: 'v' },
+      { Key: 'k', Value: 'v<script>' },
+      { Key: 'new\nline', Value: 'v' },
+    ]) {
+      assert.equal(
+        (await awsError(h.aws('AddTagsToResource', { ...resource, Tags: [tag] }))).type,
+        'ValidationException',
+      )
+      assert.equal(
+        (await awsError(h.aws('PutParameter', { Name: '/p/b', Value: 'x', Type: 'String', Tags: [tag] })))
+          .type,
+        'ValidationException',
+      )
+    }
+    assert.equal(
+      (await awsError(h.aws('RemoveTagsFromResource', { ...resource, TagKeys: ['a;b'] }))).type,
+      'ValidationException',
+    )
+    assert.deepEqual(await h.aws('ListTagsForResource', resource), { TagList: [] })
+    assert.equal((await awsError(h.aws('GetParameter', { Name: '/p/b' }))).type, 'ParameterNotFound')
+    // Letters and numbers of any script, spaces and _.:/=+-@ are allowed.
+    const fine = { Key: 'équipe: a_b.c/d=e+f-g@h 1', Value: 'Zürich 東京' }
+    await h.aws('AddTagsToResource', { ...resource, Tags: [fine] })
+    assert.deepEqual(await h.aws('ListTagsForResource', resource), { TagList: [fine] })
   })
 
   it('adds, lists and removes tags of ResourceType Parameter; Tags given on create', async () => {

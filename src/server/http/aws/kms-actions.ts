@@ -1,5 +1,6 @@
 // A KMS call as the transit requests it is authorised as: the key it names (alias resolved first), and ReEncrypt as two calls.
 import { AwsError } from '../../../sdk/aws-error.ts'
+import { kmsCommonMembers } from '../../../sdk/aws-kms-common.ts'
 import {
   aliasName,
   blobField,
@@ -46,28 +47,43 @@ function blobKey(input: Input): string {
   return decodeBlob(blobField(input, 'CiphertextBlob') as Buffer).keyId
 }
 
-/** Decrypt under the source key, then Encrypt under the destination: each key authorised for its own use. */
+/**
+ * Decrypt under the source key, then Encrypt under the destination: each key authorised for its own use. A dry run
+ * is one for each half, so both authorisations are checked and nothing is decrypted.
+ */
 async function reEncrypt(
   input: Input,
   call: KmsCall,
   resolveAlias: (name: string) => Promise<string>,
 ): Promise<Output> {
+  const { dryRun } = kmsCommonMembers('ReEncrypt', input)
   if (input['DestinationKeyId'] === undefined)
     throw new AwsError('ValidationException', 'DestinationKeyId is required.')
   const sourceId =
     input['SourceKeyId'] === undefined ? blobKey(input) : await keyIdOf(input['SourceKeyId'], resolveAlias)
   const destinationId = await keyIdOf(input['DestinationKeyId'], resolveAlias)
-  const decrypted = await call(
-    'Decrypt',
-    defined({
-      CiphertextBlob: input['CiphertextBlob'],
-      KeyId: input['SourceKeyId'],
-      EncryptionContext: input['SourceEncryptionContext'],
-      EncryptionAlgorithm: input['SourceEncryptionAlgorithm'],
-    }),
-    sourceId,
-    '',
-  )
+  const decryptInput = defined({
+    CiphertextBlob: input['CiphertextBlob'],
+    KeyId: input['SourceKeyId'],
+    EncryptionContext: input['SourceEncryptionContext'],
+    EncryptionAlgorithm: input['SourceEncryptionAlgorithm'],
+  })
+  if (dryRun) {
+    await call('Decrypt', { ...decryptInput, DryRun: true }, sourceId, '').catch(ifDryRun)
+    await call(
+      'Encrypt',
+      defined({
+        Plaintext: 'AA==',
+        KeyId: input['DestinationKeyId'],
+        EncryptionAlgorithm: input['DestinationEncryptionAlgorithm'],
+        DryRun: true,
+      }),
+      destinationId,
+      '',
+    )
+    throw new AwsError('KMSInternalException', 'The dry run of Encrypt did not end as a dry run.', 500)
+  }
+  const decrypted = await call('Decrypt', decryptInput, sourceId, '')
   const encrypted = await call(
     'Encrypt',
     defined({
@@ -86,6 +102,11 @@ async function reEncrypt(
     SourceEncryptionAlgorithm: decrypted['EncryptionAlgorithm'],
     DestinationEncryptionAlgorithm: encrypted['EncryptionAlgorithm'],
   }
+}
+
+/** The first half of a dry run passes on only by the answer a dry run that would succeed gets. */
+function ifDryRun(error: unknown): void {
+  if (!(error instanceof AwsError && error.awsType === 'DryRunOperationException')) throw error
 }
 
 function defined(input: Input): Input {

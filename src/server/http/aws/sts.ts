@@ -10,6 +10,7 @@ import type { CoreResponse, LogicalRequest } from '../../core/logical-request.ts
 import type { HttpRequest, HttpResult } from '../http-types.ts'
 import { header } from '../parse-request.ts'
 import { queryResult, type XmlFields } from './query-render.ts'
+import { refuseMfa, refuseSessionPolicies } from './sts-refused-members.ts'
 
 const ACCESS_KEYS_TYPE = 'aws-keys'
 /** The auth methods whose `login {role, jwt}` verifies a web identity token. */
@@ -89,6 +90,10 @@ function claimsOf(jwt: string): Record<string, unknown> {
 
 function checkInput(params: URLSearchParams): { sessionName: string; duration: number | undefined } {
   const sessionName = required(params, 'RoleSessionName', 'roleSessionName')
+  if (sessionName.length < 2 || sessionName.length > 64)
+    throw validation(
+      "1 validation error detected: Value at 'roleSessionName' failed to satisfy constraint: Member must have length between 2 and 64",
+    )
   if (!/^[\w+=,.@-]{2,64}$/.test(sessionName))
     throw validation(
       `1 validation error detected: Value '${sessionName.slice(0, 64)}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`,
@@ -122,6 +127,7 @@ export async function assumeRoleWithWebIdentity(
   const roleArn = required(params, 'RoleArn', 'roleArn')
   const jwt = required(params, 'WebIdentityToken', 'webIdentityToken')
   const { sessionName, duration } = checkInput(params)
+  refuseSessionPolicies(params)
   if (jwt.length < 4 || jwt.length > 20000)
     throw validation(
       "1 validation error detected: Value at 'webIdentityToken' failed to satisfy constraint: Member must have length between 4 and 20000",
@@ -350,6 +356,7 @@ export async function getSessionToken(
   requestId: string,
 ): Promise<HttpResult> {
   const duration = durationParam(params, 129600)
+  refuseMfa(params)
   const issued = await call(core, req, requestId, {
     path: `${signedMount(core, req)}session-token`,
     data: { ...signedRequest(req), ...(duration !== undefined ? { duration_seconds: duration } : {}) },
@@ -392,6 +399,8 @@ export async function assumeRole(
         "1 validation error detected: Value at 'roleArn' failed to satisfy constraint: Member must have length between 20 and 2048",
       )
     const { sessionName, duration } = checkInput(params)
+    refuseMfa(params)
+    refuseSessionPolicies(params)
     const metadata = auth.metadata ?? {}
     const denied = new AwsError(
       'AccessDenied',

@@ -256,6 +256,36 @@ describe('TagResource, UntagResource and rotation settings', () => {
     )
   })
 
+  it('a secret holds at most 50 tags and no aws: keys; a refused request changes none', async () => {
+    const sm = await makeSm()
+    const tags = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => ({ Key: `k${from + i}`, Value: 'v' }))
+    const refused = async (action: 'CreateSecret' | 'TagResource', input: Record<string, unknown>) =>
+      (await awsError(sm.aws(action, input))).type
+    assert.equal(
+      await refused('CreateSecret', { Name: 'many', Tags: tags(0, 51) }),
+      'InvalidParameterException',
+    )
+    assert.equal(
+      (await awsError(sm.aws('DescribeSecret', { SecretId: 'many' }))).type,
+      'ResourceNotFoundException',
+    )
+    await sm.aws('CreateSecret', { Name: 's', Tags: tags(0, 40) })
+    assert.equal(
+      await refused('TagResource', { SecretId: 's', Tags: tags(40, 11) }),
+      'InvalidParameterException',
+    )
+    for (const Key of ['aws:owner', 'AWS:Owner'])
+      assert.equal(
+        await refused('TagResource', { SecretId: 's', Tags: [{ Key, Value: 'v' }] }),
+        'InvalidParameterException',
+      )
+    assert.equal(((await sm.aws('DescribeSecret', { SecretId: 's' }))['Tags'] as unknown[]).length, 40)
+    // Replacing values of tags it has, and filling up to 50, is allowed.
+    await sm.aws('TagResource', { SecretId: 's', Tags: [...tags(0, 40), ...tags(40, 10)] })
+    assert.equal(((await sm.aws('DescribeSecret', { SecretId: 's' }))['Tags'] as unknown[]).length, 50)
+  })
+
   it('RotateSecret stores and reports the configuration; CancelRotateSecret turns it off', async () => {
     const sm = await makeSm({ rotation: functionRunner({ rotate: async () => {} }, () => smApi(sm.aws)) })
     await sm.aws('CreateSecret', { Name: 's', SecretString: 'v' })

@@ -177,6 +177,32 @@ describe('ListSecrets pagination and order', () => {
     assert.equal((await awsError(sm.aws('ListSecrets', { SortOrder: 'up' }))).type, 'ValidationException')
   })
 
+  it('a forged NextToken whose cursor is not a name or a date is InvalidNextTokenException, never an internal error', async () => {
+    const sm = await fixture()
+    const forged = (sort: string, after: unknown) =>
+      Buffer.from(JSON.stringify({ sort, after })).toString('base64url')
+    const unconvertible = { toString: 1, valueOf: 1 }
+    for (const [sort, SortBy, after] of [
+      ['created-date:asc', undefined, [unconvertible, 'x']],
+      ['created-date:asc', undefined, [null, 'x']],
+      ['created-date:asc', undefined, ['2026-01-01', 'x']],
+      ['created-date:asc', undefined, [1, 'x', 'extra']],
+      ['created-date:asc', undefined, [1, 2]],
+      ['name:asc', 'name', [1, 'x']],
+      ['name:asc', 'name', [[], 'x']],
+    ] as const) {
+      const input = { NextToken: forged(sort, after), ...(SortBy ? { SortBy } : {}) }
+      // BatchGetSecretValue's Filters form pages through this same ListSecrets (http/aws/batch-get.ts).
+      assert.equal((await awsError(sm.aws('ListSecrets', input))).type, 'InvalidNextTokenException', sort)
+    }
+    // A well-formed cursor is a position, wherever it falls.
+    const tail = await sm.aws('ListSecrets', {
+      SortBy: 'name',
+      NextToken: forged('name:asc', ['dev/zz', 'dev/zz']),
+    })
+    assert.deepEqual(names(tail), ['prod/api', 'prod/db'])
+  })
+
   it('SortBy last-accessed-date orders by the day of the last read, never-read secrets first', async () => {
     const sm = await makeSm()
     for (const name of ['a', 'b', 'c']) await sm.aws('CreateSecret', { Name: name, SecretString: 'v' })

@@ -46,6 +46,31 @@ function checkFunction(runner: RotationRunner | undefined, lambdaArn: string): v
 }
 
 /**
+ * The members of a managed external secret's partner rotation: read as AWS reads them (the rotation itself is this
+ * server's), so a malformed one is refused rather than passed over.
+ */
+function checkExternalRotation(input: Input): void {
+  optString(input, 'ExternalSecretRotationRoleArn', { min: 20, max: 2048 })
+  const metadata = input['ExternalSecretRotationMetadata']
+  if (metadata === undefined || metadata === null) return
+  const isString = (v: unknown, max: number) => typeof v === 'string' && v.length >= 1 && v.length <= max
+  if (
+    !Array.isArray(metadata) ||
+    metadata.some(
+      (item) =>
+        item === null ||
+        typeof item !== 'object' ||
+        (item.Key !== undefined && !isString(item.Key, 256)) ||
+        (item.Value !== undefined && !isString(item.Value, 2048)),
+    )
+  )
+    throw validation(
+      'externalSecretRotationMetadata',
+      'Member must be a list of {Key, Value} with Key 1 to 256 and Value 1 to 2048 characters',
+    )
+}
+
+/**
  * Store the configuration and, unless RotateImmediately is false, start a rotation now (its steps run in the
  * background on the active node). A ClientRequestToken already used for a version of this secret is a retry: the
  * same answer, nothing started. While AWSPENDING is on a version other than AWSCURRENT no rotation starts.
@@ -57,6 +82,7 @@ export async function rotateSecret(ctx: ActionContext, input: Input): Promise<Re
   const lambdaArn = optString(input, 'RotationLambdaARN', { max: 2048 })
   const rules = rulesOf(input)
   const immediately = optBool(input, 'RotateImmediately') ?? true
+  checkExternalRotation(input)
   const now = ctx.now()
   // Bad rules fail before anything is locked or stored.
   parseSchedule(rules, now)

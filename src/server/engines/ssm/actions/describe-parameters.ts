@@ -2,7 +2,7 @@
 import type { SsmContext } from '../context.ts'
 import { validationMessage } from '../errors.ts'
 import { matchesAll, parseFilters, parseLegacyFilters } from '../filters.ts'
-import { type Input, optInt } from '../input.ts'
+import { type Input, optBool, optInt } from '../input.ts'
 import { latest, loadAllRecords } from '../model.ts'
 import { decodeToken, encodeToken } from '../page-token.ts'
 import { metadataOut } from '../shape.ts'
@@ -17,6 +17,9 @@ export async function describeParameters(ctx: SsmContext, input: Input): Promise
     : parseFilters(input['ParameterFilters'], 'describe')
   const max = optInt(input, 'MaxResults', 1, 50) ?? 50
   const after = decodeToken(input['NextToken'], 'describe')
+  // Shared: true asks for the parameters other accounts share with this one (AWS RAM); none are, here. Answering
+  // with this account's own parameters would list what the caller did not ask for.
+  if (optBool(input, 'Shared') === true) return { Parameters: [] }
   const out: Record<string, unknown>[] = []
   let nextToken: string | undefined
   for (const record of await loadAllRecords(ctx.storage)) {

@@ -8,6 +8,10 @@ import { loadRecord, type ParameterRecord, putRecordOp, type Tag } from '../mode
 const MAX_TAGS = 50
 
 /** A Tags list (Key 1–128, Value 0–256); undefined when absent. */
+/** The model's tag key and value pattern: letters, separators, numbers and `_.:/=+-@`. */
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u
+const TAG_PATTERN = 'Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$'
+
 export function parseTags(input: Input, name: string, min: number): Tag[] | undefined {
   const raw = input[name]
   if (raw === undefined || raw === null) return undefined
@@ -21,6 +25,8 @@ export function parseTags(input: Input, name: string, min: number): Tag[] | unde
       throw validation(`${member}.member.key`, 'Member must have length between 1 and 128')
     if (typeof tag.Value !== 'string' || tag.Value.length > 256)
       throw validation(`${member}.member.value`, 'Member must have length less than or equal to 256')
+    if (!TAG_TEXT.test(tag.Key)) throw validation(`${member}.member.key`, TAG_PATTERN)
+    if (!TAG_TEXT.test(tag.Value)) throw validation(`${member}.member.value`, TAG_PATTERN)
     return { Key: tag.Key, Value: tag.Value }
   })
 }
@@ -53,7 +59,8 @@ async function resource(ctx: SsmContext, input: Input): Promise<ParameterRecord>
   return record
 }
 
-const nameOf = (input: Input) => parseParameterRef(String(input['ResourceId'] ?? '')).name
+/** The parameter a tag action locks: ResourceId read as a string first (converting an object could throw). */
+const nameOf = (input: Input) => parseParameterRef(reqString(input, 'ResourceId', { min: 1 })).name
 
 export async function addTagsToResource(ctx: SsmContext, input: Input): Promise<Record<string, unknown>> {
   const tags = parseTags(input, 'Tags', 1)
@@ -71,6 +78,7 @@ export async function removeTagsFromResource(
   input: Input,
 ): Promise<Record<string, unknown>> {
   const keys = reqStringList(input, 'TagKeys', { min: 0, max: 1000 })
+  if (keys.some((key) => !TAG_TEXT.test(key))) throw validation('tagKeys.member', TAG_PATTERN)
   return ctx.locks.run(nameOf(input), async () => {
     const record = await resource(ctx, input)
     record.tags = record.tags.filter((t) => !keys.includes(t.Key))

@@ -4,6 +4,7 @@ import { optInt, optString } from '../../../../sdk/aws-input.ts'
 import { parseKeyRef } from '../../../../sdk/aws-kms-routes.ts'
 import { ALIAS_PREFIX, listAliasNames, loadAlias, saveAlias } from './aliases.ts'
 import type { KmsContext } from './context.ts'
+import { readMarker } from './marker.ts'
 import { keyNotFound, requireMeta } from './metadata.ts'
 
 type Input = Record<string, unknown>
@@ -60,7 +61,7 @@ export async function resolveAlias(ctx: KmsContext, name: string): Promise<strin
 
 export async function listAliases(ctx: KmsContext, input: Input): Promise<Output> {
   const limit = optInt(input, 'Limit', 1, 100) ?? 50
-  const marker = optString(input, 'Marker')
+  const marker = readMarker(input, (m) => /^alias\/[A-Za-z0-9/_-]{1,250}$/.test(m))
   const filter = optString(input, 'KeyId')
   const wanted = filter === undefined ? undefined : parseKeyRef(filter)
   if (wanted !== undefined && !('keyId' in wanted)) throw keyNotFound(filter ?? '')

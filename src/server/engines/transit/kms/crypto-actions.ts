@@ -1,7 +1,7 @@
 // KMS cryptographic actions on transit keys: Encrypt, Decrypt, GenerateDataKey(WithoutPlaintext) and GenerateRandom.
 import crypto from 'node:crypto'
 import { AwsError } from '../../../../sdk/aws-error.ts'
-import { optInt, optString, validation } from '../../../../sdk/aws-input.ts'
+import { optEnum, optInt, optString, validation } from '../../../../sdk/aws-input.ts'
 import { blobField, decodeBlob, encodeBlob } from '../../../../sdk/aws-kms-routes.ts'
 import { isAppError } from '../../../../sdk/errors.ts'
 import { decrypt, encrypt, encryptionVersion } from '../encryption.ts'
@@ -14,6 +14,13 @@ type Input = Record<string, unknown>
 type Output = Record<string, unknown>
 
 const MAX_PLAINTEXT = 4096
+/** The model's EncryptionAlgorithmSpec; which one a key takes is checked against the key. */
+const ENCRYPTION_ALGORITHMS = [
+  'SYMMETRIC_DEFAULT',
+  'RSAES_OAEP_SHA_1',
+  'RSAES_OAEP_SHA_256',
+  'SM2PKE',
+] as const
 
 /**
  * The EncryptionContext as additional authenticated data: its pairs sorted by key, as JSON, so the same context in
@@ -43,7 +50,8 @@ async function encryptionKey(
   requireUsage(meta, 'ENCRYPT_DECRYPT', action)
   const key = await requireKey(ctx.storage, keyId)
   const expected = isRsa(key.type) ? 'RSAES_OAEP_SHA_256' : 'SYMMETRIC_DEFAULT'
-  const algorithm = optString(input, 'EncryptionAlgorithm') ?? (isRsa(key.type) ? '' : expected)
+  const algorithm =
+    optEnum(input, 'EncryptionAlgorithm', ENCRYPTION_ALGORITHMS) ?? (isRsa(key.type) ? '' : expected)
   if (algorithm !== expected)
     throw new AwsError(
       'InvalidKeyUsageException',
@@ -89,12 +97,14 @@ export function blobKeyId(input: Input): string {
 export async function decryptAction(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
   const { ciphertext } = decodeBlob(blobField(input, 'CiphertextBlob') as Buffer)
   const { key, algorithm } = await encryptionKey(ctx, keyId, input, 'Decrypt')
+  // Read before the attempt: a malformed EncryptionContext is the caller's input, not an invalid ciphertext.
+  const associatedData = contextAad(input)
   let plaintext: Buffer
   try {
     plaintext = decrypt(key, ciphertext, {
       context: Buffer.alloc(0),
       nonce: Buffer.alloc(0),
-      associatedData: contextAad(input),
+      associatedData,
     }).plaintext
   } catch {
     // A wrong EncryptionContext, a forged or truncated blob, a trimmed version: AWS says only "invalid".
@@ -141,5 +151,8 @@ export async function generateDataKey(
 export function generateRandom(input: Input): Output {
   const count = optInt(input, 'NumberOfBytes', 1, 1024)
   if (count === undefined) throw validation('numberOfBytes', 'Member must not be null')
+  // Random bytes from a custom key store's HSM were asked for; there is none to take them from.
+  if (optString(input, 'CustomKeyStoreId', { min: 1, max: 64 }) !== undefined)
+    throw new AwsError('CustomKeyStoreNotFoundException', 'There are no custom key stores on this server.')
   return { Plaintext: crypto.randomBytes(count).toString('base64') }
 }

@@ -1,5 +1,6 @@
 // Running a KMS action carried by a transit request (the adapter's X-Amz-Target), after checking it targets the request's path.
 import { AwsError } from '../../../../sdk/aws-error.ts'
+import { dryRunSucceeded, kmsCommonMembers } from '../../../../sdk/aws-kms-common.ts'
 import {
   aliasName,
   isKmsAction,
@@ -30,6 +31,7 @@ import {
   tagResource,
   untagResource,
 } from './key-actions.ts'
+import { type KeyUsage, requireEnabled, requireMeta, requireUsage } from './metadata.ts'
 import { generateMac, getPublicKey, signAction, verifyAction, verifyMac } from './sign-actions.ts'
 
 /** The KMS action a request carries (`TrentService.Encrypt`), or undefined for a Vault-API request. */
@@ -59,6 +61,13 @@ async function keyOf(ctx: KmsContext, action: KmsAction, input: Record<string, u
   return 'keyId' in ref ? ref.keyId : resolveAlias(ctx, ref.alias)
 }
 
+/** The key usage a cryptographic action needs. */
+function usageOf(action: KmsAction): KeyUsage {
+  if (action === 'Sign' || action === 'Verify') return 'SIGN_VERIFY'
+  if (action === 'GenerateMac' || action === 'VerifyMac') return 'GENERATE_VERIFY_MAC'
+  return 'ENCRYPT_DECRYPT'
+}
+
 /** create and update are one family here: core turns a write into either by the existence check. */
 const family = (op: string) => (op === 'create' ? 'update' : op)
 
@@ -72,6 +81,7 @@ export async function runKmsAction(
 ): Promise<LogicalResponse> {
   const ctx = kmsContext(handler)
   const input = handler.request.data
+  const { dryRun } = kmsCommonMembers(action, input)
   const keyId = await keyOf(ctx, action, input)
   const alias = ALIAS_ACTIONS.has(action) ? aliasName(input['AliasName']) : ''
   const route = kmsRoute(action, keyId, alias)
@@ -82,6 +92,15 @@ export async function runKmsAction(
       'IncorrectKeyException',
       'The key ID in the request does not identify the key that encrypted the ciphertext.',
     )
+  // A dry run answers whether the call would succeed: authorised (the pipeline has checked the path) on an enabled
+  // key of the usage the action needs. Only the actions AWS lets be dry-run (the cryptographic ones, each naming a
+  // key) have one.
+  if (dryRun) {
+    const meta = await requireMeta(ctx.storage, keyId)
+    requireEnabled(meta, ctx.arn(keyId))
+    requireUsage(meta, usageOf(action), action)
+    throw dryRunSucceeded()
+  }
   return { data: await perform(ctx, action, keyId, alias, input) }
 }
 
@@ -128,7 +147,7 @@ function perform(
     case 'DisableKey':
       return setEnabled(ctx, keyId, false)
     case 'EnableKeyRotation':
-      return setRotation(ctx, keyId, true)
+      return setRotation(ctx, keyId, true, input)
     case 'DisableKeyRotation':
       return setRotation(ctx, keyId, false)
     case 'GetKeyRotationStatus':
@@ -142,7 +161,7 @@ function perform(
     case 'UntagResource':
       return untagResource(ctx, keyId, input)
     case 'ListResourceTags':
-      return listTags(ctx, keyId)
+      return listTags(ctx, keyId, input)
     case 'Sign':
       return signAction(ctx, keyId, input)
     case 'Verify':

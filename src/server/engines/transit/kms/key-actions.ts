@@ -4,6 +4,7 @@ import { optBool, optInt, optString, validation } from '../../../../sdk/aws-inpu
 import { getOrCreateKey, updateKey } from '../keyring.ts'
 import { loadKeyShared } from '../model.ts'
 import type { KmsContext } from './context.ts'
+import { readMarker } from './marker.ts'
 import {
   KEY_SPECS,
   type KeyUsage,
@@ -18,8 +19,13 @@ import {
 type Input = Record<string, unknown>
 type Output = Record<string, unknown>
 
-/** AWS's yearly rotation, as transit's auto_rotate_period. */
-const ROTATION_PERIOD_SECONDS = 365 * 24 * 3600
+/** AWS's rotation period bounds and its yearly default, in days; transit's auto_rotate_period is in seconds. */
+const MIN_ROTATION_DAYS = 90
+const MAX_ROTATION_DAYS = 2560
+const DEFAULT_ROTATION_DAYS = 365
+const DAY_SECONDS = 24 * 3600
+/** A key id, which is what a ListKeys NextMarker is. */
+const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const USAGES: KeyUsage[] = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC']
 
 function readTags(input: Input, name = 'Tags'): Tag[] {
@@ -30,14 +36,50 @@ function readTags(input: Input, name = 'Tags'): Tag[] {
     const t = tag as Record<string, unknown>
     if (typeof t?.['TagKey'] !== 'string' || typeof t['TagValue'] !== 'string')
       throw validation('tags', 'Each tag must have a string TagKey and TagValue')
-    return { TagKey: t['TagKey'], TagValue: t['TagValue'] }
+    const key = t['TagKey']
+    if (key.length < 1 || key.length > 128)
+      throw validation('tags.member.tagKey', 'Member must have length between 1 and 128')
+    if (t['TagValue'].length > 256)
+      throw validation('tags.member.tagValue', 'Member must have length less than or equal to 256')
+    // AWS keeps the aws: prefix for its own tags.
+    if (key.toLowerCase().startsWith('aws:'))
+      throw new AwsError('TagException', 'Tag keys beginning with aws: are reserved.')
+    return { TagKey: key, TagValue: t['TagValue'] }
   })
 }
+
+/** AWS's quota of tags per KMS key. */
+const MAX_TAGS = 50
 
 function mergeTags(current: Tag[], added: Tag[]): Tag[] {
   const byKey = new Map(current.map((t) => [t.TagKey, t]))
   for (const tag of added) byKey.set(tag.TagKey, tag)
+  if (byKey.size > MAX_TAGS)
+    throw new AwsError('LimitExceededException', `A KMS key can have at most ${MAX_TAGS} tags.`)
   return [...byKey.values()]
+}
+
+const ORIGINS = ['AWS_KMS', 'EXTERNAL', 'AWS_CLOUDHSM', 'EXTERNAL_KEY_STORE']
+
+/**
+ * Key material is always made here (Origin AWS_KMS): a key asked for with imported material or in a custom key
+ * store would otherwise be created as an ordinary key, which is not what the caller asked for.
+ */
+function refuseOtherOrigins(input: Input): void {
+  const origin = optString(input, 'Origin') ?? 'AWS_KMS'
+  if (!ORIGINS.includes(origin))
+    throw validation('origin', `Member must satisfy enum value set: [${ORIGINS.join(', ')}]`)
+  const store = optString(input, 'CustomKeyStoreId', { min: 1, max: 64 })
+  const xksKey = optString(input, 'XksKeyId', { min: 1, max: 128 })
+  if (origin !== 'AWS_KMS')
+    throw new AwsError('UnsupportedOperationException', `Keys of Origin ${origin} are not supported.`)
+  if (store !== undefined)
+    throw new AwsError('CustomKeyStoreNotFoundException', 'There are no custom key stores on this server.')
+  if (xksKey !== undefined)
+    throw new AwsError(
+      'UnsupportedOperationException',
+      'XksKeyId needs an external key store, which this server does not have.',
+    )
 }
 
 export async function createKey(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
@@ -54,6 +96,16 @@ export async function createKey(ctx: KmsContext, keyId: string, input: Input): P
     throw new AwsError('ValidationException', `KeyUsage ${usage} is not compatible with KeySpec ${keySpec}.`)
   if (optBool(input, 'MultiRegion'))
     throw new AwsError('UnsupportedOperationException', 'Multi-Region keys are not supported.')
+  refuseOtherOrigins(input)
+  // Key policies are not enforced (Coffer policy authorises every call, docs/kms.md); one is still read as AWS
+  // reads it, so a malformed document is refused rather than stored nowhere.
+  const policy = optString(input, 'Policy', { min: 1, max: 32768 })
+  if (policy !== undefined && !/^[\t\n\r\u0020-\u00FF]+$/.test(policy))
+    throw validation(
+      'policy',
+      'Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+',
+    )
+  optBool(input, 'BypassPolicyLockoutSafetyCheck')
   const description = optString(input, 'Description', { max: 8192 }) ?? ''
   // Tags are a map: a key repeated in the list keeps its last value, as TagResource's merge keeps it.
   const tags = mergeTags([], readTags(input))
@@ -95,7 +147,7 @@ export async function describeKey(ctx: KmsContext, keyId: string): Promise<Outpu
 /** The KMS keys (transit keys with KMS metadata), sorted by id; Marker is the last id of the previous page. */
 export async function listKeys(ctx: KmsContext, input: Input): Promise<Output> {
   const limit = optInt(input, 'Limit', 1, 1000) ?? 100
-  const marker = optString(input, 'Marker')
+  const marker = readMarker(input, (m) => KEY_ID.test(m))
   const ids = (await ctx.storage.list(META_PREFIX)).filter((id) => !id.endsWith('/')).sort()
   const start = marker === undefined ? 0 : ids.findIndex((id) => id > marker)
   const rest = start === -1 ? [] : ids.slice(start)
@@ -164,8 +216,16 @@ export async function cancelDeletion(ctx: KmsContext, keyId: string): Promise<Ou
   return { KeyId: keyId }
 }
 
-/** Rotation is transit's auto_rotate_period: 365 days when enabled, 0 when disabled. */
-export async function setRotation(ctx: KmsContext, keyId: string, enabled: boolean): Promise<Output> {
+/** Rotation is transit's auto_rotate_period: RotationPeriodInDays (365 unless given) when enabled, 0 when disabled. */
+export async function setRotation(
+  ctx: KmsContext,
+  keyId: string,
+  enabled: boolean,
+  input: Input = {},
+): Promise<Output> {
+  const days = enabled
+    ? (optInt(input, 'RotationPeriodInDays', MIN_ROTATION_DAYS, MAX_ROTATION_DAYS) ?? DEFAULT_ROTATION_DAYS)
+    : 0
   const meta = await requireMeta(ctx.storage, keyId)
   if (meta.keyState === 'Disabled') throw new AwsError('DisabledException', `${ctx.arn(keyId)} is disabled.`)
   notPendingDeletion(ctx, meta)
@@ -176,7 +236,7 @@ export async function setRotation(ctx: KmsContext, keyId: string, enabled: boole
     )
   await updateKey(ctx.storage, ctx.state, keyId, (key) => ({
     ...key,
-    auto_rotate_period: enabled ? ROTATION_PERIOD_SECONDS : 0,
+    auto_rotate_period: days * DAY_SECONDS,
   }))
   return {}
 }
@@ -191,6 +251,8 @@ export async function rotationStatus(ctx: KmsContext, keyId: string): Promise<Ou
 }
 
 export async function tagResource(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
+  if (input['Tags'] === undefined || input['Tags'] === null)
+    throw validation('tags', 'Member must not be null')
   const tags = readTags(input)
   await changeMeta(ctx, keyId, (meta) => {
     notPendingDeletion(ctx, meta)
@@ -201,8 +263,8 @@ export async function tagResource(ctx: KmsContext, keyId: string, input: Input):
 
 export async function untagResource(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
   const raw = input['TagKeys']
-  if (!Array.isArray(raw) || raw.some((k) => typeof k !== 'string'))
-    throw validation('tagKeys', 'Member must be a list of strings')
+  if (!Array.isArray(raw) || raw.some((k) => typeof k !== 'string' || k.length < 1 || k.length > 128))
+    throw validation('tagKeys', 'Member must be a list of strings of length between 1 and 128')
   const drop = new Set(raw as string[])
   await changeMeta(ctx, keyId, (meta) => {
     notPendingDeletion(ctx, meta)
@@ -211,7 +273,15 @@ export async function untagResource(ctx: KmsContext, keyId: string, input: Input
   return {}
 }
 
-export async function listTags(ctx: KmsContext, keyId: string): Promise<Output> {
+/** A key's tags in the order they were added, Limit at a time; NextMarker is the last TagKey of the page. */
+export async function listTags(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
+  const limit = optInt(input, 'Limit', 1, 1000) ?? 50
   const meta = await requireMeta(ctx.storage, keyId)
-  return { Tags: meta.tags, Truncated: false }
+  const keys = meta.tags.map((t) => t.TagKey)
+  const marker = readMarker(input, (m) => keys.includes(m))
+  const rest = marker === undefined ? meta.tags : meta.tags.slice(keys.indexOf(marker) + 1)
+  const page = rest.slice(0, limit)
+  const out: Output = { Tags: page, Truncated: rest.length > limit }
+  if (rest.length > limit) out['NextMarker'] = page[page.length - 1]!.TagKey
+  return out
 }

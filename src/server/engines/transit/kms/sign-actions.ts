@@ -1,7 +1,7 @@
 // KMS Sign, Verify, GetPublicKey, GenerateMac and VerifyMac on transit keys, with AWS's algorithms and raw signatures.
 import crypto from 'node:crypto'
 import { AwsError } from '../../../../sdk/aws-error.ts'
-import { optString, validation } from '../../../../sdk/aws-input.ts'
+import { optEnum, optString, validation } from '../../../../sdk/aws-input.ts'
 import { blobField } from '../../../../sdk/aws-kms-routes.ts'
 import { signDigestEcdsa, verifyDigestEcdsa } from '../digest-ecdsa.ts'
 import { signDigestPss, verifyDigestPss } from '../digest-pss.ts'
@@ -93,8 +93,26 @@ function verifyDigest(
   return verifyDigestPkcs1(publicKey, digest, data, signature)
 }
 
+/** The model's SigningAlgorithmSpec; which ones a key takes is checked against its spec. */
+const SIGNING_ALGORITHMS = [
+  'RSASSA_PSS_SHA_256',
+  'RSASSA_PSS_SHA_384',
+  'RSASSA_PSS_SHA_512',
+  'RSASSA_PKCS1_V1_5_SHA_256',
+  'RSASSA_PKCS1_V1_5_SHA_384',
+  'RSASSA_PKCS1_V1_5_SHA_512',
+  'ECDSA_SHA_256',
+  'ECDSA_SHA_384',
+  'ECDSA_SHA_512',
+  'SM2DSA',
+  'ML_DSA_SHAKE_256',
+  'ED25519_SHA_512',
+  'ED25519_PH_SHA_512',
+] as const
+const MAC_ALGORITHMS = ['HMAC_SHA_224', 'HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512'] as const
+
 function signingAlgorithm(input: Input): string {
-  const algorithm = optString(input, 'SigningAlgorithm')
+  const algorithm = optEnum(input, 'SigningAlgorithm', SIGNING_ALGORITHMS)
   if (algorithm === undefined) throw validation('signingAlgorithm', 'Member must not be null')
   return algorithm
 }
@@ -156,7 +174,8 @@ export async function getPublicKey(ctx: KmsContext, keyId: string): Promise<Outp
 }
 
 function macAlgorithm(input: Input): string {
-  const algorithm = optString(input, 'MacAlgorithm')
+  const algorithm = optEnum(input, 'MacAlgorithm', MAC_ALGORITHMS)
+  if (algorithm === undefined) throw validation('macAlgorithm', 'Member must not be null')
   if (algorithm !== 'HMAC_SHA_256')
     throw new AwsError('InvalidKeyUsageException', 'This key supports the MAC algorithm HMAC_SHA_256 only.')
   return algorithm
