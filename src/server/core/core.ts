@@ -16,6 +16,7 @@ import type { PhysicalStorage } from '../physical/physical.ts'
 import { AnomalyService } from './anomalies/anomaly-service.ts'
 import { builtinMounts } from './builtin-mounts.ts'
 import type { ComplianceProviders } from './compliance/providers.ts'
+import { CorsConfig } from './cors-config.ts'
 import { cubbyholeBackend, cubbyholePrefix } from './cubbyhole/backend.ts'
 import { EventBus } from './events/event-bus.ts'
 import { originOf } from './events/event-origin.ts'
@@ -532,6 +533,8 @@ export class Core {
       await audit.load()
       const quotas = new QuotaManager(storageView(this.barrier, 'sys/quotas/'))
       await quotas.load()
+      const cors = new CorsConfig(this.barrier)
+      await cors.load()
       // The mount manager and the expiration manager are created here but loaded and started below, once the
       // built-in backends (which need the whole record) exist.
       const mounts: MountManager = new MountManager({
@@ -603,6 +606,7 @@ export class Core {
         maxLeaseTtl: this.#maxLeaseTtl,
         listFilter: this.#listFilter,
         quotas,
+        cors,
         metrics: this.metrics,
         anomalies: new AnomalyService({
           storage: storageView(this.barrier, 'core/anomalies/'),

@@ -5,6 +5,7 @@ import type { AuditBroker } from '../audit/broker.ts'
 import type { Barrier } from '../barrier/barrier.ts'
 import type { AnomalyService } from './anomalies/anomaly-service.ts'
 import type { ComplianceProviders } from './compliance/providers.ts'
+import type { CorsConfig } from './cors-config.ts'
 import type { EventBus } from './events/event-bus.ts'
 import type { ExpirationManager } from './expiration/expiration-manager.ts'
 import type { HaCoordinator } from './ha/coordinator.ts'
@@ -42,6 +43,8 @@ export interface UnsealedServices {
   readonly metrics: CoreMetrics
   /** Access-anomaly detection on the audit stream: baselines, anomalies, sys/anomalies (docs/anomalies.md). */
   readonly anomalies: AnomalyService
+  /** sys/config/cors: the settings the HTTP layer applies to requests carrying an Origin header. */
+  readonly cors: CorsConfig
 }
 
 /** Snapshots of the whole storage: taken raw, restored whole (see Core.restoreSnapshot). */

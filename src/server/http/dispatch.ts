@@ -20,6 +20,7 @@ import type { MetricsExposition, UnsealedServices } from '../core/services.ts'
 import { parseWrapTtl } from '../core/wrapping.ts'
 import { handleAwsJson, isAwsJsonRequest } from './aws/aws-json.ts'
 import { handleAwsQuery, isAwsQueryRequest } from './aws/aws-query.ts'
+import { corsSettingsOf, withCors } from './cors.ts'
 import {
   acceptForwarded,
   forwardTo,
@@ -41,6 +42,7 @@ const TOP_LEVEL_DATA = [
   'sys/mounts',
   'sys/policy',
   'sys/capabilities',
+  'sys/config/cors',
   'sys/capabilities-self',
   'sys/capabilities-accessor',
   'sys/key-status',
@@ -83,6 +85,16 @@ export interface DispatchContext {
 }
 
 export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<HttpResult> {
+  // Requests without an Origin header (every CLI and SDK) skip the CORS settings entirely.
+  if (req.headers.origin === undefined) return dispatchRequest(ctx, req)
+  try {
+    return await withCors(await corsSettingsOf(ctx.core), req, () => dispatchRequest(ctx, req))
+  } catch (error) {
+    return renderError(ctx, '', error)
+  }
+}
+
+async function dispatchRequest(ctx: DispatchContext, req: HttpRequest): Promise<HttpResult> {
   const requestId = uuid()
   try {
     // STS speaks the Query protocol: a form POST to the root path naming an Action.

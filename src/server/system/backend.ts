@@ -5,6 +5,7 @@ import { ACCESS_ROOT_PATHS, accessPaths, accessReviewsProvider } from './path-ac
 import { ANOMALY_ROOT_PATHS, anomaliesProvider, anomalyPaths } from './path-anomalies.ts'
 import { auditPaths } from './path-audit.ts'
 import { capabilitiesPaths } from './path-capabilities.ts'
+import { CORS_ROOT_PATHS, corsPaths } from './path-config-cors.ts'
 import { eventsPaths } from './path-events.ts'
 import { HA_ROOT_PATHS, haPaths } from './path-ha.ts'
 import { INTERNAL_SPECS_UNAUTHENTICATED_PATHS, internalSpecsPaths } from './path-internal-specs.ts'
@@ -54,6 +55,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
         ...SNAPSHOT_ROOT_PATHS,
         ...ACCESS_ROOT_PATHS,
         ...ANOMALY_ROOT_PATHS,
+        ...CORS_ROOT_PATHS,
       ],
     },
     paths: [
@@ -74,6 +76,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...haPaths(services),
       ...snapshotPaths(services),
       ...quotaPaths(services),
+      ...corsPaths(services),
       ...eventsPaths(),
       ...metricsPaths(services),
       ...accessPaths(services),
