@@ -14,6 +14,7 @@ import { keyPaths } from './path-keys.ts'
 import { leakPaths } from './path-leak.ts'
 import { LEASE_ROOT_PATHS, leasePaths } from './path-leases.ts'
 import { lockedUsersPaths } from './path-locked-users.ts'
+import { LOGGER_ROOT_PATHS, loggerPaths } from './path-loggers.ts'
 import { metricsPaths } from './path-metrics.ts'
 import { mountsPaths } from './path-mounts.ts'
 import { passwordPolicyPaths } from './path-password-policies.ts'
@@ -56,6 +57,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
         ...ACCESS_ROOT_PATHS,
         ...ANOMALY_ROOT_PATHS,
         ...CORS_ROOT_PATHS,
+        ...LOGGER_ROOT_PATHS,
       ],
     },
     paths: [
@@ -77,6 +79,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...snapshotPaths(services),
       ...quotaPaths(services),
       ...corsPaths(services),
+      ...loggerPaths(services),
       ...eventsPaths(),
       ...metricsPaths(services),
       ...accessPaths(services),

@@ -52,6 +52,18 @@ describe('sys/config/cors', () => {
     ] as const)
       await assert.rejects(call(operation, { ...data }, plain), PermissionDeniedError, operation)
     assert.equal(core.services.cors.current.enabled, false)
+    // The same grant with sudo is enough.
+    await runPipeline(
+      core.services,
+      request('update', 'sys/policies/acl/cors-sudo', rootToken, {
+        policy: 'path "sys/config/cors" { capabilities = ["create", "read", "update", "delete", "sudo"] }',
+      }),
+    )
+    const sudo = (await runPipeline(
+      core.services,
+      request('update', 'auth/token/create', rootToken, { policies: ['cors-sudo'] }),
+    ))!.auth!.client_token
+    assert.deepEqual((await call('read', {}, sudo))!.data, { enabled: false })
   })
 
   it('enables with a comma-separated string or a list; extra headers follow the standard ones', async () => {
