@@ -28,6 +28,7 @@ import { ForwardingKey } from './ha/forwarding-key.ts'
 import { StandbyReader } from './ha/standby-reader.ts'
 import { createIdentityBackend } from './identity/backend.ts'
 import { IdentityStore } from './identity/identity-store.ts'
+import { KeyringRotation } from './keyring-rotation.ts'
 import { kmsKeyService } from './kms-keys.ts'
 import type { ListFilterMode } from './list-filter.ts'
 import { CoreMetrics, type CoreMetricsOptions } from './metrics/core-metrics.ts'
@@ -141,7 +142,8 @@ export class Core {
 
   constructor(opts: CoreOptions) {
     this.#opts = opts
-    this.barrier = new Barrier(opts.physical)
+    // The core's clock dates keyring terms too, so automatic rotation measures a term's age on the same clock.
+    this.barrier = new Barrier(opts.physical, opts.clock ? { clock: opts.clock } : {})
     this.seal = new SealManager(opts.physical, this.barrier)
     this.#logger = opts.logger
     this.rootGeneration = new RootGeneration({
@@ -505,10 +507,14 @@ export class Core {
   async #postUnseal(): Promise<void> {
     try {
       this.#services = await this.#buildServices('active')
-      const mounts = this.#services.mounts
+      const { mounts, keyRotation } = this.#services
       this.#sweeper = setInterval(() => void this.#sweep(), SWEEP_INTERVAL_MS)
       this.#sweeper.unref()
-      this.#periodic = setInterval(() => void mounts.runPeriodic(), PERIODIC_INTERVAL_MS)
+      // Only the active node runs this timer: one node rotates the shared keyring.
+      this.#periodic = setInterval(() => {
+        void mounts.runPeriodic()
+        void keyRotation.check()
+      }, PERIODIC_INTERVAL_MS)
       this.#periodic.unref()
     } catch (error) {
       this.barrier.seal()
@@ -535,6 +541,13 @@ export class Core {
       await quotas.load()
       const cors = new CorsConfig(this.barrier)
       await cors.load()
+      const keyRotation = new KeyringRotation({
+        storage: this.barrier,
+        barrier: this.barrier,
+        now: () => this.clock.now(),
+        logger: this.#logger.child({ component: 'keyring-rotation' }),
+      })
+      await keyRotation.load()
       // The mount manager and the expiration manager are created here but loaded and started below, once the
       // built-in backends (which need the whole record) exist.
       const mounts: MountManager = new MountManager({
@@ -607,6 +620,7 @@ export class Core {
         listFilter: this.#listFilter,
         quotas,
         cors,
+        keyRotation,
         metrics: this.metrics,
         anomalies: new AnomalyService({
           storage: storageView(this.barrier, 'core/anomalies/'),

@@ -23,6 +23,7 @@ import { quotaPaths } from './path-quotas.ts'
 import { REKEY_ROOT_PATHS, rekeyBackupPaths } from './path-rekey-backup.ts'
 import { REMOUNT_ROOT_PATHS, remountPaths } from './path-remount.ts'
 import { reportPaths } from './path-reports.ts'
+import { ROTATE_CONFIG_ROOT_PATHS, rotateConfigPaths } from './path-rotate-config.ts'
 import { SNAPSHOT_ROOT_PATHS, snapshotPaths } from './path-snapshot.ts'
 import { WRAPPING_UNAUTHENTICATED_PATHS, wrappingPaths } from './path-wrapping.ts'
 
@@ -58,6 +59,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
         ...ANOMALY_ROOT_PATHS,
         ...CORS_ROOT_PATHS,
         ...LOGGER_ROOT_PATHS,
+        ...ROTATE_CONFIG_ROOT_PATHS,
       ],
     },
     paths: [
@@ -80,6 +82,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...quotaPaths(services),
       ...corsPaths(services),
       ...loggerPaths(services),
+      ...rotateConfigPaths(services),
       ...eventsPaths(),
       ...metricsPaths(services),
       ...accessPaths(services),
