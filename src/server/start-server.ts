@@ -171,6 +171,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     maxLeaseTtl: config?.maxLeaseTtl ?? DEV_LEASE_TTL,
     registry: { secret: { ...secretEngines, ...options.extraSecretEngines }, auth: authMethods },
     systemBackend: (core) => createSystemBackend(core, { version: COFFER_VERSION }),
+    version: COFFER_VERSION,
     // As Vault does without api_addr, fall back to the listener's own address (known once it listens).
     apiAddr: () => config?.apiAddr ?? listeners[0]?.url ?? '',
     ...(ha

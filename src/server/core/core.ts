@@ -48,6 +48,7 @@ import {
 } from './snapshots.ts'
 import { createTokenBackend } from './token/backend.ts'
 import { GENERATED_TOKEN_LENGTH, TokenStore } from './token/token-store.ts'
+import { recordVersion } from './version-history.ts'
 
 export interface CoreOptions {
   /** The whole physical backend: entries() and replaceAll() serve snapshots and restores. */
@@ -90,6 +91,8 @@ export interface CoreOptions {
   anomalyDetection?: AnomalyConfig
   /** How often the anomaly detector writes its baselines behind the barrier (tests shorten it). */
   anomalyFlushIntervalMs?: number
+  /** The server's version, noted behind the barrier at the first unseal that runs it (sys/version-history). */
+  version?: string
 }
 
 /** Behind the barrier: the cluster's id and name, written once. */
@@ -507,6 +510,7 @@ export class Core {
   async #postUnseal(): Promise<void> {
     try {
       this.#services = await this.#buildServices('active')
+      await this.#recordVersion()
       const { mounts, keyRotation } = this.#services
       this.#sweeper = setInterval(() => void this.#sweep(), SWEEP_INTERVAL_MS)
       this.#sweeper.unref()
@@ -682,6 +686,17 @@ export class Core {
       tokens.onRevoke(async (_idHash, entry) => services.anomalies.tokenRevoked(entry))
       await services.anomalies.load()
       return services
+    }
+  }
+
+  /** Only the active node writes it; a failure is logged and tried again at the next unseal. */
+  async #recordVersion(): Promise<void> {
+    if (this.#opts.version === undefined) return
+    try {
+      if (await recordVersion(this.barrier, this.#opts.version, this.clock.now()))
+        this.#logger.log('info', 'first unseal by this version', { version: this.#opts.version })
+    } catch (error) {
+      this.#logger.log('warn', 'could not record the server version', { error: String(error) })
     }
   }
 

@@ -7,9 +7,11 @@ import { auditPaths } from './path-audit.ts'
 import { capabilitiesPaths } from './path-capabilities.ts'
 import { CORS_ROOT_PATHS, corsPaths } from './path-config-cors.ts'
 import { eventsPaths } from './path-events.ts'
+import { experimentsPaths } from './path-experiments.ts'
 import { HA_ROOT_PATHS, haPaths } from './path-ha.ts'
 import { INTERNAL_SPECS_UNAUTHENTICATED_PATHS, internalSpecsPaths } from './path-internal-specs.ts'
 import { internalUiPaths } from './path-internal-ui.ts'
+import { resultantAclPaths } from './path-internal-ui-acl.ts'
 import { keyPaths } from './path-keys.ts'
 import { leakPaths } from './path-leak.ts'
 import { LEASE_ROOT_PATHS, leasePaths } from './path-leases.ts'
@@ -25,6 +27,7 @@ import { REMOUNT_ROOT_PATHS, remountPaths } from './path-remount.ts'
 import { reportPaths } from './path-reports.ts'
 import { ROTATE_CONFIG_ROOT_PATHS, rotateConfigPaths } from './path-rotate-config.ts'
 import { SNAPSHOT_ROOT_PATHS, snapshotPaths } from './path-snapshot.ts'
+import { versionHistoryPaths } from './path-version-history.ts'
 import { WRAPPING_UNAUTHENTICATED_PATHS, wrappingPaths } from './path-wrapping.ts'
 
 export interface SystemBackendOptions {
@@ -70,6 +73,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...passwordPolicyPaths(services),
       ...capabilitiesPaths(services),
       ...internalUiPaths(services),
+      ...resultantAclPaths(services),
       ...internalSpecsPaths(services, opts.version ?? 'unknown'),
       ...keyPaths(services),
       ...rekeyBackupPaths(services),
@@ -84,6 +88,8 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...loggerPaths(services),
       ...rotateConfigPaths(services),
       ...eventsPaths(),
+      ...experimentsPaths(),
+      ...versionHistoryPaths(services),
       ...metricsPaths(services),
       ...accessPaths(services),
       // Reviews come from sys/access's own store unless the composition root registered another source.

@@ -16,9 +16,10 @@ export interface TestCore {
 }
 
 /** A core on fresh memory storage with the built-in registry, not yet started (and `clock` when given). */
-export function memoryCore(options: { clock?: Clock; logger?: Logger } = {}): Core {
+export function memoryCore(options: { clock?: Clock; logger?: Logger; version?: string } = {}): Core {
   return new Core({
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.version ? { version: options.version } : {}),
     physical: new MemoryStorage(),
     storageType: 'inmem',
     logger: options.logger ?? silentLogger,
@@ -30,7 +31,9 @@ export function memoryCore(options: { clock?: Clock; logger?: Logger } = {}): Co
 }
 
 /** A core initialised and unsealed on memory storage, with KV v2 at secret/ (and `clock` when given). */
-export async function unsealedCore(options: { clock?: Clock; logger?: Logger } = {}): Promise<TestCore> {
+export async function unsealedCore(
+  options: { clock?: Clock; logger?: Logger; version?: string } = {},
+): Promise<TestCore> {
   const core = memoryCore(options)
   await core.start()
   const { rootToken } = await core.initialize(1, 1, { stayUnsealed: true })
