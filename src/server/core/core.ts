@@ -28,6 +28,7 @@ import { ForwardingKey } from './ha/forwarding-key.ts'
 import { StandbyReader } from './ha/standby-reader.ts'
 import { createIdentityBackend } from './identity/backend.ts'
 import { IdentityStore } from './identity/identity-store.ts'
+import { InFlightRequests } from './in-flight.ts'
 import { KeyringRotation } from './keyring-rotation.ts'
 import { kmsKeyService } from './kms-keys.ts'
 import type { ListFilterMode } from './list-filter.ts'
@@ -142,6 +143,8 @@ export class Core {
   readonly subscriptions: Subscriptions
   /** Plain counters the pipeline bumps; published by the metrics layer when scraped. */
   readonly metrics: CoreMetrics
+  /** The requests the HTTP layer is answering now (sys/in-flight-req). */
+  readonly inFlight = new InFlightRequests()
 
   constructor(opts: CoreOptions) {
     this.#opts = opts
@@ -626,6 +629,7 @@ export class Core {
         cors,
         keyRotation,
         metrics: this.metrics,
+        inFlight: this.inFlight,
         anomalies: new AnomalyService({
           storage: storageView(this.barrier, 'core/anomalies/'),
           audit,

@@ -10,6 +10,7 @@ import type { EventBus } from './events/event-bus.ts'
 import type { ExpirationManager } from './expiration/expiration-manager.ts'
 import type { HaCoordinator } from './ha/coordinator.ts'
 import type { IdentityStore } from './identity/identity-store.ts'
+import type { InFlightRequests } from './in-flight.ts'
 import type { KeyringRotation } from './keyring-rotation.ts'
 import type { ListFilterMode } from './list-filter.ts'
 import type { CoreMetrics } from './metrics/core-metrics.ts'
@@ -48,6 +49,8 @@ export interface UnsealedServices {
   readonly cors: CorsConfig
   /** sys/rotate/config, and the automatic keyring rotation the active node's periodic timer checks. */
   readonly keyRotation: KeyringRotation
+  /** The requests being answered now; outlives seal and unseal like the metrics. */
+  readonly inFlight: InFlightRequests
 }
 
 /** Snapshots of the whole storage: taken raw, restored whole (see Core.restoreSnapshot). */

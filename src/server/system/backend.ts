@@ -9,6 +9,7 @@ import { CORS_ROOT_PATHS, corsPaths } from './path-config-cors.ts'
 import { eventsPaths } from './path-events.ts'
 import { experimentsPaths } from './path-experiments.ts'
 import { HA_ROOT_PATHS, haPaths } from './path-ha.ts'
+import { IN_FLIGHT_ROOT_PATHS, inFlightPaths } from './path-in-flight-req.ts'
 import { INTERNAL_SPECS_UNAUTHENTICATED_PATHS, internalSpecsPaths } from './path-internal-specs.ts'
 import { internalUiPaths } from './path-internal-ui.ts'
 import { resultantAclPaths } from './path-internal-ui-acl.ts'
@@ -63,6 +64,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
         ...CORS_ROOT_PATHS,
         ...LOGGER_ROOT_PATHS,
         ...ROTATE_CONFIG_ROOT_PATHS,
+        ...IN_FLIGHT_ROOT_PATHS,
       ],
     },
     paths: [
@@ -90,6 +92,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...eventsPaths(),
       ...experimentsPaths(),
       ...versionHistoryPaths(services),
+      ...inFlightPaths(services),
       ...metricsPaths(services),
       ...accessPaths(services),
       // Reviews come from sys/access's own store unless the composition root registered another source.
