@@ -9,6 +9,7 @@ import { CORS_ROOT_PATHS, corsPaths } from './path-config-cors.ts'
 import { eventsPaths } from './path-events.ts'
 import { experimentsPaths } from './path-experiments.ts'
 import { HA_ROOT_PATHS, haPaths } from './path-ha.ts'
+import { HOST_INFO_ROOT_PATHS, hostInfoPaths } from './path-host-info.ts'
 import { IN_FLIGHT_ROOT_PATHS, inFlightPaths } from './path-in-flight-req.ts'
 import { INTERNAL_SPECS_UNAUTHENTICATED_PATHS, internalSpecsPaths } from './path-internal-specs.ts'
 import { internalUiPaths } from './path-internal-ui.ts'
@@ -65,6 +66,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
         ...LOGGER_ROOT_PATHS,
         ...ROTATE_CONFIG_ROOT_PATHS,
         ...IN_FLIGHT_ROOT_PATHS,
+        ...HOST_INFO_ROOT_PATHS,
       ],
     },
     paths: [
@@ -93,6 +95,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...experimentsPaths(),
       ...versionHistoryPaths(services),
       ...inFlightPaths(services),
+      ...hostInfoPaths(services),
       ...metricsPaths(services),
       ...accessPaths(services),
       // Reviews come from sys/access's own store unless the composition root registered another source.
