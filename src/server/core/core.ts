@@ -94,6 +94,8 @@ export interface CoreOptions {
   anomalyFlushIntervalMs?: number
   /** The server's version, noted behind the barrier at the first unseal that runs it (sys/version-history). */
   version?: string
+  /** sys/config/state/sanitized: the server's configuration without secrets, from the composition root. */
+  sanitizedConfig?: () => Record<string, unknown>
 }
 
 /** Behind the barrier: the cluster's id and name, written once. */
@@ -662,6 +664,7 @@ export class Core {
               ? { metricsExposition: this.#opts.metricsExposition()! }
               : {}),
             ...(this.#opts.complianceProviders?.() ? { compliance: this.#opts.complianceProviders()! } : {}),
+            ...(this.#opts.sanitizedConfig ? { sanitizedConfig: this.#opts.sanitizedConfig } : {}),
             snapshots: {
               save: () => this.saveSnapshot(),
               restore: (bytes, force) => this.restoreSnapshot(bytes, force),

@@ -71,6 +71,8 @@ export interface ControlServices {
   readonly metricsExposition?: MetricsExposition
   /** sys/reports/compliance: where access reviews and anomalies are read from (absent: those sections say so). */
   readonly compliance?: ComplianceProviders
+  /** sys/config/state/sanitized: the server's configuration with secrets left out (absent in backend-only tests). */
+  readonly sanitizedConfig?: () => Record<string, unknown>
 }
 
 /** The server's metrics as text: built by the composition root, read by sys/metrics and the listener. */

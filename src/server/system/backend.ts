@@ -6,6 +6,7 @@ import { ANOMALY_ROOT_PATHS, anomaliesProvider, anomalyPaths } from './path-anom
 import { auditPaths } from './path-audit.ts'
 import { capabilitiesPaths } from './path-capabilities.ts'
 import { CORS_ROOT_PATHS, corsPaths } from './path-config-cors.ts'
+import { CONFIG_STATE_ROOT_PATHS, configStatePaths } from './path-config-state.ts'
 import { eventsPaths } from './path-events.ts'
 import { experimentsPaths } from './path-experiments.ts'
 import { HA_ROOT_PATHS, haPaths } from './path-ha.ts'
@@ -67,6 +68,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
         ...ROTATE_CONFIG_ROOT_PATHS,
         ...IN_FLIGHT_ROOT_PATHS,
         ...HOST_INFO_ROOT_PATHS,
+        ...CONFIG_STATE_ROOT_PATHS,
       ],
     },
     paths: [
@@ -96,6 +98,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...versionHistoryPaths(services),
       ...inFlightPaths(services),
       ...hostInfoPaths(services),
+      ...configStatePaths(services),
       ...metricsPaths(services),
       ...accessPaths(services),
       // Reviews come from sys/access's own store unless the composition root registered another source.
