@@ -102,8 +102,12 @@ export class CorsConfig {
       this.#settings = DISABLED
       return
     }
-    const extra = (stored.allowed_headers ?? []).filter((h) => !STANDARD_ALLOWED_HEADERS.includes(h))
-    this.#settings = corsSettings(stored.allowed_origins ?? [], extra)
+    // Taken as stored (it was checked when written): a rule tightened later must not stop a server from unsealing.
+    this.#settings = Object.freeze({
+      enabled: true,
+      allowedOrigins: Object.freeze([...(stored.allowed_origins ?? [])]),
+      allowedHeaders: Object.freeze([...(stored.allowed_headers ?? STANDARD_ALLOWED_HEADERS)]),
+    })
   }
 
   get current(): CorsSettings {

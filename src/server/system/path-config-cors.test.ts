@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { InvalidRequestError, PermissionDeniedError } from '../../sdk/errors.ts'
+import { putJson } from '../../sdk/storage.ts'
 import type { Core } from '../core/core.ts'
-import { STANDARD_ALLOWED_HEADERS } from '../core/cors-config.ts'
+import { CORS_CONFIG_KEY, STANDARD_ALLOWED_HEADERS } from '../core/cors-config.ts'
 import { runPipeline } from '../core/handle-request.ts'
 import type { LogicalRequest } from '../core/logical-request.ts'
 import { memoryCore, request } from '../core/pipeline/test-helpers.ts'
@@ -125,6 +126,21 @@ describe('sys/config/cors', () => {
       enabled: true,
       allowed_origins: ['https://kept.example'],
       allowed_headers: [...STANDARD_ALLOWED_HEADERS, 'X-Kept'],
+    })
+  })
+
+  it('a stored entry is taken as stored: one the current checks would refuse does not stop an unseal', async () => {
+    await putJson(core.barrier, CORS_CONFIG_KEY, {
+      enabled: true,
+      allowed_origins: ['https://*.legacy.example'],
+      allowed_headers: ['X-Old'],
+    })
+    await core.sealVault()
+    assert.equal(await core.unseal(Buffer.from(share)), true)
+    assert.deepEqual((await call('read'))!.data, {
+      enabled: true,
+      allowed_origins: ['https://*.legacy.example'],
+      allowed_headers: ['X-Old'],
     })
   })
 
