@@ -411,6 +411,8 @@ export class Core {
     this.#services = undefined
     this.subscriptions.closeAll('server sealed or no longer active')
     await services?.expiration.stop()
+    // While the barrier is still open: the next active run counts on from here.
+    await services?.keyRotation.flush()
     await services?.mounts.unload()
     // The detector's last entries and its baselines are written while the barrier and the audit devices are open.
     await services?.anomalies.stop()

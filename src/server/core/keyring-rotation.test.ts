@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { silentLogger } from '../../lib/logger.ts'
 import { InvalidRequestError } from '../../sdk/errors.ts'
+import { getJson } from '../../sdk/storage.ts'
 import { MemoryStorage } from '../physical/memory.ts'
 import {
   changedRotationConfig,
@@ -10,6 +11,8 @@ import {
   DEFAULT_ROTATION_CONFIG,
   KeyringRotation,
   rotationDue,
+  USAGE_KEY,
+  USAGE_SAVE_INTERVAL_MS,
 } from './keyring-rotation.ts'
 
 const DAY_MS = 86_400_000
@@ -84,6 +87,11 @@ describe('KeyringRotation', () => {
       },
       release: () => release?.(),
       term: () => status.term,
+      /** The barrier starting over at 0, as after a restart or unseal. */
+      restartBarrier: () => {
+        status = { ...status, encryptions: 0 }
+      },
+      barrier,
     }
   }
 
@@ -125,6 +133,56 @@ describe('KeyringRotation', () => {
     })
     assert.equal(await h.rotation.check(), true)
     assert.equal(h.term(), 2)
+  })
+
+  it('counts across restarts: stored every minute and when stopping, added to the next run, reset by a new term', async () => {
+    const h = harness()
+    await h.rotation.load()
+    await h.rotation.update({ maxOperations: 1_000_000 })
+    h.encrypt(400_000)
+    assert.equal(await h.rotation.check(), false)
+    assert.equal(await getJson(h.storage, USAGE_KEY), undefined, 'not stored before a minute has passed')
+    h.setNow(USAGE_SAVE_INTERVAL_MS)
+    await h.rotation.check()
+    assert.deepEqual(await getJson(h.storage, USAGE_KEY), { term: 1, encryptions: 400_000 })
+    h.encrypt(300_000)
+    await h.rotation.flush()
+    assert.deepEqual(await getJson(h.storage, USAGE_KEY), { term: 1, encryptions: 700_000 })
+
+    // A new run: the barrier counts from 0 again, and the stored count is carried on.
+    h.restartBarrier()
+    const next = new KeyringRotation({
+      storage: h.storage,
+      barrier: h.barrier,
+      now: () => 0,
+      logger: silentLogger,
+    })
+    await next.load()
+    assert.equal(next.encryptions(), 700_000)
+    h.encrypt(299_999)
+    assert.equal(await next.check(), false)
+    h.encrypt(1)
+    assert.equal(await next.check(), true)
+    assert.equal(h.term(), 2)
+    assert.equal(next.encryptions(), 0)
+    assert.deepEqual(await getJson(h.storage, USAGE_KEY), { term: 2, encryptions: 0 })
+  })
+
+  it('a count stored for an older term is not carried over to the active one', async () => {
+    const h = harness()
+    await h.rotation.load()
+    h.encrypt(10)
+    await h.rotation.flush()
+    await h.barrier.rotate()
+    h.restartBarrier()
+    const next = new KeyringRotation({
+      storage: h.storage,
+      barrier: h.barrier,
+      now: () => 0,
+      logger: silentLogger,
+    })
+    await next.load()
+    assert.equal(next.encryptions(), 0)
   })
 
   it('a refused change leaves the settings in force and stored as they were', async () => {

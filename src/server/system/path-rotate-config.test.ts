@@ -2,21 +2,33 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { ManualClock } from '../../../test/helpers/server.ts'
+import { silentLogger } from '../../lib/logger.ts'
 import { InvalidRequestError, PermissionDeniedError } from '../../sdk/errors.ts'
+import { getJson, putJson } from '../../sdk/storage.ts'
+import { Core } from '../core/core.ts'
 import { runPipeline } from '../core/handle-request.ts'
+import { USAGE_KEY } from '../core/keyring-rotation.ts'
 import type { LogicalRequest } from '../core/logical-request.ts'
-import { request, type TestCore, unsealedCore } from '../core/pipeline/test-helpers.ts'
+import { memoryCore, request } from '../core/pipeline/test-helpers.ts'
+import { MemoryStorage } from '../physical/memory.ts'
+import { authMethods, secretEngines } from '../registry.ts'
+import { createSystemBackend } from './backend.ts'
 
 describe('sys/rotate/config', () => {
-  let t: TestCore
+  let core: Core
+  let rootToken: string
   const clock = new ManualClock()
   const call = (operation: LogicalRequest['operation'], data: Record<string, unknown> = {}, token?: string) =>
-    runPipeline(t.services, request(operation, 'sys/rotate/config', token ?? t.rootToken, data))
+    runPipeline(core.services, request(operation, 'sys/rotate/config', token ?? rootToken, data))
 
   before(async () => {
-    t = await unsealedCore({ clock })
+    core = memoryCore({ clock })
+    await core.start()
+    const made = await core.initialize(1, 1, { stayUnsealed: true })
+    rootToken = made.rootToken
+    await core.services.mounts.mount('secret', { path: 'secret/', type: 'kv', options: { version: '2' } })
   })
-  after(() => t.close())
+  after(() => core.close())
 
   it("reads Vault's defaults: enabled, just under 2^32 operations, no interval", async () => {
     assert.deepEqual((await call('read'))!.data, { max_operations: 3865470566, enabled: true, interval: 0 })
@@ -24,18 +36,18 @@ describe('sys/rotate/config', () => {
 
   it('needs sudo', async () => {
     await runPipeline(
-      t.services,
-      request('update', 'sys/policies/acl/rotate-plain', t.rootToken, {
+      core.services,
+      request('update', 'sys/policies/acl/rotate-plain', rootToken, {
         policy: 'path "sys/rotate/config" { capabilities = ["read", "update"] }',
       }),
     )
     const token = (await runPipeline(
-      t.services,
-      request('update', 'auth/token/create', t.rootToken, { policies: ['rotate-plain'] }),
+      core.services,
+      request('update', 'auth/token/create', rootToken, { policies: ['rotate-plain'] }),
     ))!.auth!.client_token
     await assert.rejects(call('read', {}, token), PermissionDeniedError)
     await assert.rejects(call('update', { enabled: false }, token), PermissionDeniedError)
-    assert.equal(t.services.keyRotation.config.enabled, true)
+    assert.equal(core.services.keyRotation.config.enabled, true)
   })
 
   it('changes only the fields given; the interval reads back as a Go duration', async () => {
@@ -75,18 +87,73 @@ describe('sys/rotate/config', () => {
 
   it('the active node rotates the keyring once its term is interval old, and the new term is readable', async () => {
     await call('update', { interval: '24h' })
-    await runPipeline(t.services, request('update', 'secret/data/before', t.rootToken, { data: { v: '1' } }))
-    const term = t.core.barrier.keyStatus().term
+    await runPipeline(core.services, request('update', 'secret/data/before', rootToken, { data: { v: '1' } }))
+    const term = core.barrier.keyStatus().term
     clock.advance(23 * 3600)
-    assert.equal(await t.services.keyRotation.check(), false)
-    assert.equal(t.core.barrier.keyStatus().term, term)
+    assert.equal(await core.services.keyRotation.check(), false)
+    assert.equal(core.barrier.keyStatus().term, term)
     clock.advance(3600)
-    assert.equal(await t.services.keyRotation.check(), true)
-    const status = t.core.barrier.keyStatus()
+    assert.equal(await core.services.keyRotation.check(), true)
+    const status = core.barrier.keyStatus()
     assert.equal(status.term, term + 1)
     assert.equal(status.installTime, clock.now())
-    assert.equal(await t.services.keyRotation.check(), false, 'the new term is not due')
-    const read = await runPipeline(t.services, request('read', 'secret/data/before', t.rootToken))
+    assert.equal(await core.services.keyRotation.check(), false, 'the new term is not due')
+    const read = await runPipeline(core.services, request('read', 'secret/data/before', rootToken))
     assert.deepEqual((read!.data as { data: unknown }).data, { v: '1' })
+  })
+})
+
+describe('sys/rotate/config across runs', () => {
+  function coreOn(physical: MemoryStorage): Core {
+    return new Core({
+      physical,
+      storageType: 'inmem',
+      logger: silentLogger,
+      defaultLeaseTtl: 3600,
+      maxLeaseTtl: 7200,
+      registry: { secret: secretEngines, auth: authMethods },
+      systemBackend: (services) => createSystemBackend(services),
+    })
+  }
+
+  it('max_operations counts the encryptions of earlier runs too', async () => {
+    const physical = new MemoryStorage()
+    const first = coreOn(physical)
+    await first.start()
+    const { rootToken, shares } = await first.initialize(1, 1, { stayUnsealed: true })
+    await first.services.mounts.mount('secret', { path: 'secret/', type: 'kv', options: { version: '2' } })
+    await runPipeline(
+      first.services,
+      request('update', 'sys/rotate/config', rootToken, { max_operations: 1_000_000 }),
+    )
+    for (let i = 0; i < 5; i++)
+      await runPipeline(first.services, request('update', `secret/data/a${i}`, rootToken, { data: { i } }))
+    const counted = (await runPipeline(first.services, request('read', 'sys/key-status', rootToken)))!.data!
+    assert.ok((counted['encryptions'] as number) >= 5)
+    const term = first.barrier.keyStatus().term
+    // Stopping stores the count; the next run goes on from it.
+    await first.close()
+    const stored = await getJson<{ term: number; encryptions: number }>(first.barrier, USAGE_KEY)
+    assert.equal(stored!.term, term)
+    assert.ok(stored!.encryptions >= (counted['encryptions'] as number))
+    // As if earlier runs had encrypted all but a few under this term.
+    await putJson(first.barrier, USAGE_KEY, { term, encryptions: 999_995 })
+
+    const second = coreOn(physical)
+    await second.start()
+    assert.equal(await second.unseal(Buffer.from(shares[0]!)), true)
+    const status = (await runPipeline(second.services, request('read', 'sys/key-status', rootToken)))!.data!
+    assert.ok((status['encryptions'] as number) >= 999_995)
+    assert.ok((status['encryptions'] as number) < 1_000_000)
+    assert.equal(await second.services.keyRotation.check(), false)
+    for (let i = 0; i < 5; i++)
+      await runPipeline(second.services, request('update', `secret/data/b${i}`, rootToken, { data: { i } }))
+    assert.equal(await second.services.keyRotation.check(), true)
+    assert.equal(second.barrier.keyStatus().term, term + 1)
+    const after = (await runPipeline(second.services, request('read', 'sys/key-status', rootToken)))!.data!
+    assert.ok((after['encryptions'] as number) < 5)
+    const read = await runPipeline(second.services, request('read', 'secret/data/a0', rootToken))
+    assert.deepEqual((read!.data as { data: unknown }).data, { i: 0 })
+    await second.close()
   })
 })
