@@ -14,6 +14,7 @@ import type { RotationListener } from '../sdk/rotation-runner.ts'
 import type { EventSinkConfig } from './config/event-sink-config.ts'
 import type { ListenerConfig, ServerConfig } from './config/load-config.ts'
 import type { RegisteredFunction } from './config/rotation-function-config.ts'
+import { sanitizedConfig } from './config/sanitized-config.ts'
 import type { TelemetryConfig } from './config/telemetry-config.ts'
 import { Core, type CoreOptions } from './core/core.ts'
 import type { HaTuning } from './core/ha/coordinator.ts'
@@ -171,6 +172,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     maxLeaseTtl: config?.maxLeaseTtl ?? DEV_LEASE_TTL,
     registry: { secret: { ...secretEngines, ...options.extraSecretEngines }, auth: authMethods },
     systemBackend: (core) => createSystemBackend(core, { version: COFFER_VERSION }),
+    version: COFFER_VERSION,
+    sanitizedConfig: () =>
+      sanitizedConfig(
+        config ?? devConfig(options, storageType, logger.levels?.configured ?? options.logLevel ?? 'info'),
+      ),
     // As Vault does without api_addr, fall back to the listener's own address (known once it listens).
     apiAddr: () => config?.apiAddr ?? listeners[0]?.url ?? '',
     ...(ha
@@ -316,3 +322,31 @@ async function devInitialize(core: DevCore, keysFile: string | undefined, rootTo
 }
 
 export { handleRequest }
+
+/** What a dev server runs with, in the config file's terms, for sys/config/state/sanitized. */
+function devConfig(
+  options: StartOptions,
+  storageType: string,
+  logLevel: ServerConfig['logLevel'],
+): ServerConfig {
+  return {
+    listeners: [
+      {
+        type: 'tcp',
+        address: options.listenAddress ?? '127.0.0.1:8200',
+        tlsDisable: true,
+        maxRequestSize: 32 * 1024 * 1024,
+        ...(options.unauthenticatedMetricsAccess ? { unauthenticatedMetricsAccess: true } : {}),
+      },
+    ],
+    storage:
+      storageType === 'inmem'
+        ? { type: 'inmem' }
+        : { type: 'sqlite', path: join(resolve(options.dataDir ?? join('.coffer', 'dev')), 'coffer.db') },
+    defaultLeaseTtl: DEV_LEASE_TTL,
+    maxLeaseTtl: DEV_LEASE_TTL,
+    logLevel,
+    disableMlock: true,
+    ui: true,
+  }
+}

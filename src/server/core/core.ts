@@ -17,6 +17,7 @@ import type { PhysicalStorage } from '../physical/physical.ts'
 import { AnomalyService } from './anomalies/anomaly-service.ts'
 import { builtinMounts } from './builtin-mounts.ts'
 import type { ComplianceProviders } from './compliance/providers.ts'
+import { CorsConfig } from './cors-config.ts'
 import { cubbyholeBackend, cubbyholePrefix } from './cubbyhole/backend.ts'
 import { EventBus } from './events/event-bus.ts'
 import { originOf } from './events/event-origin.ts'
@@ -28,6 +29,8 @@ import { ForwardingKey } from './ha/forwarding-key.ts'
 import { StandbyReader } from './ha/standby-reader.ts'
 import { createIdentityBackend } from './identity/backend.ts'
 import { IdentityStore } from './identity/identity-store.ts'
+import { InFlightRequests } from './in-flight.ts'
+import { KeyringRotation } from './keyring-rotation.ts'
 import { kmsKeyService } from './kms-keys.ts'
 import type { ListFilterMode } from './list-filter.ts'
 import { CoreMetrics, type CoreMetricsOptions } from './metrics/core-metrics.ts'
@@ -47,6 +50,7 @@ import {
 } from './snapshots.ts'
 import { createTokenBackend } from './token/backend.ts'
 import { GENERATED_TOKEN_LENGTH, SERVICE_TOKEN_PREFIX, TokenStore } from './token/token-store.ts'
+import { recordVersion } from './version-history.ts'
 
 export interface CoreOptions {
   /** The whole physical backend: entries() and replaceAll() serve snapshots and restores. */
@@ -89,6 +93,10 @@ export interface CoreOptions {
   anomalyDetection?: AnomalyConfig
   /** How often the anomaly detector writes its baselines behind the barrier (tests shorten it). */
   anomalyFlushIntervalMs?: number
+  /** The server's version, noted behind the barrier at the first unseal that runs it (sys/version-history). */
+  version?: string
+  /** sys/config/state/sanitized: the server's configuration without secrets, from the composition root. */
+  sanitizedConfig?: () => Record<string, unknown>
 }
 
 /** Behind the barrier: the cluster's id and name, written once. */
@@ -138,10 +146,13 @@ export class Core {
   readonly subscriptions: Subscriptions
   /** Plain counters the pipeline bumps; published by the metrics layer when scraped. */
   readonly metrics: CoreMetrics
+  /** The requests the HTTP layer is answering now (sys/in-flight-req). */
+  readonly inFlight = new InFlightRequests()
 
   constructor(opts: CoreOptions) {
     this.#opts = opts
-    this.barrier = new Barrier(opts.physical)
+    // The core's clock dates keyring terms too, so automatic rotation measures a term's age on the same clock.
+    this.barrier = new Barrier(opts.physical, opts.clock ? { clock: opts.clock } : {})
     this.seal = new SealManager(opts.physical, this.barrier)
     this.#logger = opts.logger
     this.rootGeneration = new RootGeneration({
@@ -408,6 +419,8 @@ export class Core {
     this.#services = undefined
     this.subscriptions.closeAll('server sealed or no longer active')
     await services?.expiration.stop()
+    // While the barrier is still open: the next active run counts on from here.
+    await services?.keyRotation.flush()
     await services?.mounts.unload()
     // The detector's last entries and its baselines are written while the barrier and the audit devices are open.
     await services?.anomalies.stop()
@@ -512,10 +525,15 @@ export class Core {
   async #postUnseal(): Promise<void> {
     try {
       this.#services = await this.#buildServices('active')
-      const mounts = this.#services.mounts
+      await this.#recordVersion()
+      const { mounts, keyRotation } = this.#services
       this.#sweeper = setInterval(() => void this.#sweep(), SWEEP_INTERVAL_MS)
       this.#sweeper.unref()
-      this.#periodic = setInterval(() => void mounts.runPeriodic(), PERIODIC_INTERVAL_MS)
+      // Only the active node runs this timer: one node rotates the shared keyring.
+      this.#periodic = setInterval(() => {
+        void mounts.runPeriodic()
+        void keyRotation.check()
+      }, PERIODIC_INTERVAL_MS)
       this.#periodic.unref()
     } catch (error) {
       this.barrier.seal()
@@ -540,6 +558,15 @@ export class Core {
       await audit.load()
       const quotas = new QuotaManager(storageView(this.barrier, 'sys/quotas/'))
       await quotas.load()
+      const cors = new CorsConfig(this.barrier)
+      await cors.load()
+      const keyRotation = new KeyringRotation({
+        storage: this.barrier,
+        barrier: this.barrier,
+        now: () => this.clock.now(),
+        logger: this.#logger.child({ component: 'keyring-rotation' }),
+      })
+      await keyRotation.load()
       // The mount manager and the expiration manager are created here but loaded and started below, once the
       // built-in backends (which need the whole record) exist.
       const mounts: MountManager = new MountManager({
@@ -611,7 +638,10 @@ export class Core {
         maxLeaseTtl: this.#maxLeaseTtl,
         listFilter: this.#listFilter,
         quotas,
+        cors,
+        keyRotation,
         metrics: this.metrics,
+        inFlight: this.inFlight,
         anomalies: new AnomalyService({
           storage: storageView(this.barrier, 'core/anomalies/'),
           audit,
@@ -644,6 +674,7 @@ export class Core {
               ? { metricsExposition: this.#opts.metricsExposition()! }
               : {}),
             ...(this.#opts.complianceProviders?.() ? { compliance: this.#opts.complianceProviders()! } : {}),
+            ...(this.#opts.sanitizedConfig ? { sanitizedConfig: this.#opts.sanitizedConfig } : {}),
             snapshots: {
               save: () => this.saveSnapshot(),
               restore: (bytes, force) => this.restoreSnapshot(bytes, force),
@@ -672,6 +703,17 @@ export class Core {
       tokens.onRevoke(async (_idHash, entry) => services.anomalies.tokenRevoked(entry))
       await services.anomalies.load()
       return services
+    }
+  }
+
+  /** Only the active node writes it; a failure is logged and tried again at the next unseal. */
+  async #recordVersion(): Promise<void> {
+    if (this.#opts.version === undefined) return
+    try {
+      if (await recordVersion(this.barrier, this.#opts.version, this.clock.now()))
+        this.#logger.log('info', 'first unseal by this version', { version: this.#opts.version })
+    } catch (error) {
+      this.#logger.log('warn', 'could not record the server version', { error: String(error) })
     }
   }
 

@@ -5,10 +5,13 @@ import type { AuditBroker } from '../audit/broker.ts'
 import type { Barrier } from '../barrier/barrier.ts'
 import type { AnomalyService } from './anomalies/anomaly-service.ts'
 import type { ComplianceProviders } from './compliance/providers.ts'
+import type { CorsConfig } from './cors-config.ts'
 import type { EventBus } from './events/event-bus.ts'
 import type { ExpirationManager } from './expiration/expiration-manager.ts'
 import type { HaCoordinator } from './ha/coordinator.ts'
 import type { IdentityStore } from './identity/identity-store.ts'
+import type { InFlightRequests } from './in-flight.ts'
+import type { KeyringRotation } from './keyring-rotation.ts'
 import type { ListFilterMode } from './list-filter.ts'
 import type { CoreMetrics } from './metrics/core-metrics.ts'
 import type { MountManager } from './mount-manager.ts'
@@ -42,6 +45,12 @@ export interface UnsealedServices {
   readonly metrics: CoreMetrics
   /** Access-anomaly detection on the audit stream: baselines, anomalies, sys/anomalies (docs/anomalies.md). */
   readonly anomalies: AnomalyService
+  /** sys/config/cors: the settings the HTTP layer applies to requests carrying an Origin header. */
+  readonly cors: CorsConfig
+  /** sys/rotate/config, and the automatic keyring rotation the active node's periodic timer checks. */
+  readonly keyRotation: KeyringRotation
+  /** The requests being answered now; outlives seal and unseal like the metrics. */
+  readonly inFlight: InFlightRequests
 }
 
 /** Snapshots of the whole storage: taken raw, restored whole (see Core.restoreSnapshot). */
@@ -62,6 +71,8 @@ export interface ControlServices {
   readonly metricsExposition?: MetricsExposition
   /** sys/reports/compliance: where access reviews and anomalies are read from (absent: those sections say so). */
   readonly compliance?: ComplianceProviders
+  /** sys/config/state/sanitized: the server's configuration with secrets left out (absent in backend-only tests). */
+  readonly sanitizedConfig?: () => Record<string, unknown>
 }
 
 /** The server's metrics as text: built by the composition root, read by sys/metrics and the listener. */

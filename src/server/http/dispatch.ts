@@ -21,6 +21,7 @@ import type { MetricsExposition, UnsealedServices } from '../core/services.ts'
 import { parseWrapTtl } from '../core/wrapping.ts'
 import { handleAwsJson, isAwsJsonRequest } from './aws/aws-json.ts'
 import { handleAwsQuery, isAwsQueryRequest } from './aws/aws-query.ts'
+import { corsSettingsOf, withCors } from './cors.ts'
 import {
   acceptForwarded,
   forwardTo,
@@ -41,6 +42,7 @@ const TOP_LEVEL_DATA = [
   'sys/mounts',
   'sys/policy',
   'sys/capabilities',
+  'sys/config/cors',
   'sys/capabilities-self',
   'sys/capabilities-accessor',
   'sys/key-status',
@@ -71,7 +73,7 @@ const TOP_LEVEL_DATA_EXACT = ['sys/remount']
 export type DispatchCore = RequestCore &
   RawSysCore &
   CeremonyCore &
-  Pick<Core, 'ha' | 'standby' | 'barrier' | 'forwarding' | 'standbyReader' | 'subscriptions'>
+  Pick<Core, 'ha' | 'standby' | 'barrier' | 'forwarding' | 'standbyReader' | 'subscriptions' | 'inFlight'>
 
 export interface DispatchContext {
   core: DispatchCore
@@ -83,6 +85,30 @@ export interface DispatchContext {
 }
 
 export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<HttpResult> {
+  const done = ctx.core.inFlight.begin({
+    startTime: Date.now(),
+    remoteAddress: req.remoteAddress,
+    path: pathOnly(req.url),
+    method: req.method,
+  })
+  try {
+    // Requests without an Origin header (every CLI and SDK) skip the CORS settings entirely.
+    if (req.headers.origin === undefined) return await dispatchRequest(ctx, req)
+    return await withCors(await corsSettingsOf(ctx.core), req, () => dispatchRequest(ctx, req))
+  } catch (error) {
+    return renderError(ctx, '', error)
+  } finally {
+    done()
+  }
+}
+
+/** The request target without its query string, which may carry request data. */
+function pathOnly(url: string): string {
+  const query = url.indexOf('?')
+  return query === -1 ? url : url.slice(0, query)
+}
+
+async function dispatchRequest(ctx: DispatchContext, req: HttpRequest): Promise<HttpResult> {
   const requestId = uuid()
   try {
     // STS speaks the Query protocol: a form POST to the root path naming an Action.

@@ -349,6 +349,21 @@ export class Acl {
   }
 
   /**
+   * Every compiled rule with its merged capabilities, as Vault's sys/internal/ui/resultant-acl lists them: exact
+   * paths, and glob paths keyed by their prefix without the final '*'. Root has no rules.
+   */
+  resultant(): { exact: Map<string, string[]>; glob: Map<string, string[]> } {
+    const exact = new Map<string, string[]>()
+    const glob = new Map<string, string[]>()
+    if (this.#root) return { exact, glob }
+    for (const [path, perms] of this.#exact) exact.set(path, [...perms.names])
+    for (const [stem, perms] of this.#prefix) glob.set(stem, [...perms.names])
+    for (const rule of this.#segment)
+      (rule.isPrefix ? glob : exact).set(rule.segments.join('/'), [...rule.perms.names])
+    return { exact, glob }
+  }
+
+  /**
    * The list_scan_response_keys_filter_path of the rule governing a LIST of `path` (OpenBao's per-policy
    * filter), or undefined when that rule has none. Root has no rules and so no filter.
    */

@@ -5,14 +5,21 @@ import { ACCESS_ROOT_PATHS, accessPaths, accessReviewsProvider } from './path-ac
 import { ANOMALY_ROOT_PATHS, anomaliesProvider, anomalyPaths } from './path-anomalies.ts'
 import { auditPaths } from './path-audit.ts'
 import { capabilitiesPaths } from './path-capabilities.ts'
+import { CORS_ROOT_PATHS, corsPaths } from './path-config-cors.ts'
+import { CONFIG_STATE_ROOT_PATHS, configStatePaths } from './path-config-state.ts'
 import { eventsPaths } from './path-events.ts'
+import { experimentsPaths } from './path-experiments.ts'
 import { HA_ROOT_PATHS, haPaths } from './path-ha.ts'
+import { HOST_INFO_ROOT_PATHS, hostInfoPaths } from './path-host-info.ts'
+import { IN_FLIGHT_ROOT_PATHS, inFlightPaths } from './path-in-flight-req.ts'
 import { INTERNAL_SPECS_UNAUTHENTICATED_PATHS, internalSpecsPaths } from './path-internal-specs.ts'
 import { internalUiPaths } from './path-internal-ui.ts'
+import { resultantAclPaths } from './path-internal-ui-acl.ts'
 import { keyPaths } from './path-keys.ts'
 import { leakPaths } from './path-leak.ts'
 import { LEASE_ROOT_PATHS, leasePaths } from './path-leases.ts'
 import { lockedUsersPaths } from './path-locked-users.ts'
+import { LOGGER_ROOT_PATHS, loggerPaths } from './path-loggers.ts'
 import { metricsPaths } from './path-metrics.ts'
 import { mountsPaths } from './path-mounts.ts'
 import { passwordPolicyPaths } from './path-password-policies.ts'
@@ -21,7 +28,9 @@ import { quotaPaths } from './path-quotas.ts'
 import { REKEY_ROOT_PATHS, rekeyBackupPaths } from './path-rekey-backup.ts'
 import { REMOUNT_ROOT_PATHS, remountPaths } from './path-remount.ts'
 import { reportPaths } from './path-reports.ts'
+import { ROTATE_CONFIG_ROOT_PATHS, rotateConfigPaths } from './path-rotate-config.ts'
 import { SNAPSHOT_ROOT_PATHS, snapshotPaths } from './path-snapshot.ts'
+import { versionHistoryPaths } from './path-version-history.ts'
 import { WRAPPING_UNAUTHENTICATED_PATHS, wrappingPaths } from './path-wrapping.ts'
 
 export interface SystemBackendOptions {
@@ -54,6 +63,12 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
         ...SNAPSHOT_ROOT_PATHS,
         ...ACCESS_ROOT_PATHS,
         ...ANOMALY_ROOT_PATHS,
+        ...CORS_ROOT_PATHS,
+        ...LOGGER_ROOT_PATHS,
+        ...ROTATE_CONFIG_ROOT_PATHS,
+        ...IN_FLIGHT_ROOT_PATHS,
+        ...HOST_INFO_ROOT_PATHS,
+        ...CONFIG_STATE_ROOT_PATHS,
       ],
     },
     paths: [
@@ -64,6 +79,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...passwordPolicyPaths(services),
       ...capabilitiesPaths(services),
       ...internalUiPaths(services),
+      ...resultantAclPaths(services),
       ...internalSpecsPaths(services, opts.version ?? 'unknown'),
       ...keyPaths(services),
       ...rekeyBackupPaths(services),
@@ -74,7 +90,15 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...haPaths(services),
       ...snapshotPaths(services),
       ...quotaPaths(services),
+      ...corsPaths(services),
+      ...loggerPaths(services),
+      ...rotateConfigPaths(services),
       ...eventsPaths(),
+      ...experimentsPaths(),
+      ...versionHistoryPaths(services),
+      ...inFlightPaths(services),
+      ...hostInfoPaths(services),
+      ...configStatePaths(services),
       ...metricsPaths(services),
       ...accessPaths(services),
       // Reviews come from sys/access's own store unless the composition root registered another source.

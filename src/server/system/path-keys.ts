@@ -4,12 +4,17 @@ import { definePath } from '../../sdk/framework/backend.ts'
 import type { SystemServices } from '../core/services.ts'
 
 /** The services this file uses. */
-export type KeyPathServices = Pick<SystemServices, 'barrier' | 'logger' | 'sealVault'>
+export type KeyPathServices = Pick<SystemServices, 'barrier' | 'logger' | 'sealVault' | 'keyRotation'>
 
 function keyStatus(services: KeyPathServices) {
   const status = services.barrier.keyStatus()
   return {
-    data: { term: status.term, install_time: rfc3339(status.installTime), encryptions: status.encryptions },
+    data: {
+      term: status.term,
+      install_time: rfc3339(status.installTime),
+      // As Vault: every encryption under the active term, earlier runs of the server included.
+      encryptions: services.keyRotation.encryptions(),
+    },
   }
 }
 

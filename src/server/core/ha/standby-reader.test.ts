@@ -95,6 +95,11 @@ describe('standby reader', () => {
     assert.deepEqual(h.events, ['invalidate core/mounts', 'torn down'])
     assert.equal(h.builds(), builds + 1, 'rebuilt for a mount table change')
     h.events.length = 0
+    // sys/config/cors lives under core/ so a standby answering requests itself applies the active node's settings.
+    await answer({ head: 2, keys: ['core/cors-config'] })
+    assert.deepEqual(h.events, ['invalidate core/cors-config', 'torn down'])
+    assert.equal(h.builds(), builds + 2, 'rebuilt for a CORS settings change')
+    h.events.length = 0
     await answer({ head: 3, keys: ['core/keyring'] })
     assert.deepEqual(h.events, ['invalidate core/keyring', 'torn down', 'keys reloaded'])
     h.events.length = 0

@@ -1,5 +1,5 @@
 // An unsealed core on in-memory storage, for in-process tests of the pipeline stages and the sys/ paths.
-import { silentLogger } from '../../../lib/logger.ts'
+import { type Logger, silentLogger } from '../../../lib/logger.ts'
 import type { Clock } from '../../../lib/time.ts'
 import { MemoryStorage } from '../../physical/memory.ts'
 import { authMethods, secretEngines } from '../../registry.ts'
@@ -16,12 +16,13 @@ export interface TestCore {
 }
 
 /** A core on fresh memory storage with the built-in registry, not yet started (and `clock` when given). */
-export function memoryCore(options: { clock?: Clock } = {}): Core {
+export function memoryCore(options: { clock?: Clock; logger?: Logger; version?: string } = {}): Core {
   return new Core({
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.version ? { version: options.version } : {}),
     physical: new MemoryStorage(),
     storageType: 'inmem',
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     defaultLeaseTtl: 3600,
     maxLeaseTtl: 7200,
     registry: { secret: secretEngines, auth: authMethods },
@@ -30,7 +31,9 @@ export function memoryCore(options: { clock?: Clock } = {}): Core {
 }
 
 /** A core initialised and unsealed on memory storage, with KV v2 at secret/ (and `clock` when given). */
-export async function unsealedCore(options: { clock?: Clock } = {}): Promise<TestCore> {
+export async function unsealedCore(
+  options: { clock?: Clock; logger?: Logger; version?: string } = {},
+): Promise<TestCore> {
   const core = memoryCore(options)
   await core.start()
   const { rootToken } = await core.initialize(1, 1, { stayUnsealed: true })
