@@ -62,6 +62,19 @@ describe('HTTP robustness', () => {
     assert.equal(read.body.data.data.n, 9)
   })
 
+  it('answers a LIST from a client that half-closes, when the answer waits on storage (a wrapped list)', async () => {
+    for (let i = 0; i < 5; i++) {
+      const payload =
+        `LIST /v1/sys/policies/acl HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${root}\r\n` +
+        'X-Vault-Wrap-TTL: 5m\r\nContent-Length: 0\r\n\r\n'
+      const response = await rawRequest(t.address, payload)
+      assert.match(response, /^HTTP\/1\.1 200 /, `list ${i}: ${response.slice(0, 200)}`)
+      const wrapped = JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4))
+      const unwrapped = await t.call('POST', 'sys/wrapping/unwrap', { token: wrapped.wrap_info.token })
+      assert.ok(unwrapped.body.data.keys.includes('root'), JSON.stringify(unwrapped.body))
+    }
+  })
+
   it('rejects malformed JSON and non-object bodies with 400', async () => {
     const bad = await call('POST', 'secret/data/x', {
       body: '{"data": {',
