@@ -66,7 +66,8 @@ const PLUGINS: Record<string, DatabasePlugin> = {
 }
 
 export function pluginFor(name: string): DatabasePlugin {
-  const plugin = PLUGINS[name]
+  // Own keys only: "constructor" or "toString" would find Object.prototype's members and fail later with a 500.
+  const plugin = Object.hasOwn(PLUGINS, name) ? PLUGINS[name] : undefined
   if (!plugin)
     throw new InvalidRequestError(
       `unsupported plugin_name "${name}"; use one of: ${Object.keys(PLUGINS).join(', ')}`,
