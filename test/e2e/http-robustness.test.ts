@@ -75,6 +75,18 @@ describe('HTTP robustness', () => {
     }
   })
 
+  it('answers a malformed chunked body with 400 at once instead of holding the connection', async () => {
+    for (const halfClose of [true, false]) {
+      const payload =
+        `POST /v1/secret/data/chunked HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${root}\r\n` +
+        'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n'
+      const response = await rawRequest(t.address, payload, { halfClose })
+      assert.match(response, /^HTTP\/1\.1 400 /, `halfClose ${halfClose}: ${response.slice(0, 200)}`)
+      assert.match(response, /\{"errors":\["failed to read request body"\]\}/)
+    }
+    assert.equal((await call('GET', 'secret/data/chunked')).status, 404)
+  })
+
   it('rejects malformed JSON and non-object bodies with 400', async () => {
     const bad = await call('POST', 'secret/data/x', {
       body: '{"data": {',

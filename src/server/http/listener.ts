@@ -59,6 +59,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
+    bodyReads.set(req.socket, reject)
     req.on('data', (chunk: Buffer) => {
       size += chunk.length
       if (size > limit) {
@@ -68,10 +69,20 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       }
       chunks.push(chunk)
     })
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
+    req.on('end', () => {
+      bodyReads.delete(req.socket)
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))
+    })
     req.on('error', reject)
   })
 }
+
+/**
+ * The body read under way on each socket, so a parse error inside that body (a malformed chunk size) can fail
+ * it: Node reports such an error to clientError only, and the body would otherwise wait for an end that never
+ * comes while clientError waits for the request's answer, both until the request timeout.
+ */
+const bodyReads = new WeakMap<Socket, (error: Error) => void>()
 
 /**
  * A body goes out with its Content-Length, as Vault's (Go's) server sends it: the head and a string body then
@@ -230,6 +241,13 @@ async function handleClientError(
           })
     await responseDone(socket)
     if (socket.writable) writeRaw(socket, result)
+    return
+  }
+  const bodyRead = bodyReads.get(socket)
+  if (bodyRead) {
+    // The request being read answers its own 400 (and closes the connection), in its turn.
+    bodyReads.delete(socket)
+    bodyRead(error)
     return
   }
   await responseDone(socket)
