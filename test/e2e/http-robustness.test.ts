@@ -87,6 +87,22 @@ describe('HTTP robustness', () => {
     assert.equal((await call('GET', 'secret/data/chunked')).status, 404)
   })
 
+  it('answers an AWS call to a service this server does not serve with a 400, not a 500', async () => {
+    for (const [target, message] of [
+      ['secretsmanager.GetSecretValue', 'Secrets Manager is not enabled on this server.'],
+      ['AmazonSSM.GetParameter', 'Parameter Store is not enabled on this server.'],
+      ['TrentService.Encrypt', 'KMS is not enabled on this server: mount a transit engine.'],
+    ]) {
+      const res = await fetch(`${t.address}/`, {
+        method: 'POST',
+        headers: { 'x-amz-target': target!, 'content-type': 'application/x-amz-json-1.1' },
+        body: '{}',
+      })
+      assert.equal(res.status, 400, target)
+      assert.deepEqual(await res.json(), { __type: 'UnknownOperationException', message })
+    }
+  })
+
   it('rejects malformed JSON and non-object bodies with 400', async () => {
     const bad = await call('POST', 'secret/data/x', {
       body: '{"data": {',
