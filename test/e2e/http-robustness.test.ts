@@ -103,6 +103,25 @@ describe('HTTP robustness', () => {
     }
   })
 
+  it('reads a LIST whose first segment carried only "L" or "LI"', async () => {
+    const { hostname, port } = new URL(t.address)
+    for (const split of [1, 2]) {
+      const payload = `LIST /v1/sys/policies/acl HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${root}\r\n\r\n`
+      const response = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(Number(port), hostname)
+        const chunks: Buffer[] = []
+        socket.on('data', (chunk) => chunks.push(chunk))
+        socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')))
+        socket.on('error', reject)
+        socket.setNoDelay(true)
+        // The server must have read the first bytes alone before the rest arrives.
+        socket.write(payload.slice(0, split), () => setTimeout(() => socket.end(payload.slice(split)), 50))
+      })
+      assert.match(response, /^HTTP\/1\.1 200 /, `split after ${split}: ${response.slice(0, 200)}`)
+      assert.match(response, /"keys":\["default","root"\]/)
+    }
+  })
+
   it('rejects malformed JSON and non-object bodies with 400', async () => {
     const bad = await call('POST', 'secret/data/x', {
       body: '{"data": {',
