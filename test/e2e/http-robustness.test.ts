@@ -122,6 +122,15 @@ describe('HTTP robustness', () => {
     }
   })
 
+  it('answers CONNECT with 405 like any other unserved verb, instead of closing without a word', async () => {
+    const response = await rawRequest(
+      t.address,
+      'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+    )
+    assert.match(response, /^HTTP\/1\.1 405 /, response.slice(0, 200))
+    assert.match(response, /\{"errors":\["unsupported method CONNECT"\]\}/)
+  })
+
   it('rejects malformed JSON and non-object bodies with 400', async () => {
     const bad = await call('POST', 'secret/data/x', {
       body: '{"data": {',

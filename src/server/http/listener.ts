@@ -183,6 +183,10 @@ export async function startListener(
     socket.once('close', () => upgraded.delete(socket))
     handleUpgrade(ctx, req, socket, head).catch(() => socket.destroy())
   })
+  // Node closes a CONNECT without a word unless someone listens; it gets the 405 any other unserved verb gets.
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+    writeRaw(socket, jsonResult(405, { errors: ['unsupported method CONNECT'] }))
+  })
   server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
     handleClientError(ctx, options, error, socket).catch(() => socket.destroy())
   })
