@@ -62,6 +62,75 @@ describe('HTTP robustness', () => {
     assert.equal(read.body.data.data.n, 9)
   })
 
+  it('answers a LIST from a client that half-closes, when the answer waits on storage (a wrapped list)', async () => {
+    for (let i = 0; i < 5; i++) {
+      const payload =
+        `LIST /v1/sys/policies/acl HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${root}\r\n` +
+        'X-Vault-Wrap-TTL: 5m\r\nContent-Length: 0\r\n\r\n'
+      const response = await rawRequest(t.address, payload)
+      assert.match(response, /^HTTP\/1\.1 200 /, `list ${i}: ${response.slice(0, 200)}`)
+      const wrapped = JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4))
+      const unwrapped = await t.call('POST', 'sys/wrapping/unwrap', { token: wrapped.wrap_info.token })
+      assert.ok(unwrapped.body.data.keys.includes('root'), JSON.stringify(unwrapped.body))
+    }
+  })
+
+  it('answers a malformed chunked body with 400 at once instead of holding the connection', async () => {
+    for (const halfClose of [true, false]) {
+      const payload =
+        `POST /v1/secret/data/chunked HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${root}\r\n` +
+        'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n'
+      const response = await rawRequest(t.address, payload, { halfClose })
+      assert.match(response, /^HTTP\/1\.1 400 /, `halfClose ${halfClose}: ${response.slice(0, 200)}`)
+      assert.match(response, /\{"errors":\["failed to read request body"\]\}/)
+    }
+    assert.equal((await call('GET', 'secret/data/chunked')).status, 404)
+  })
+
+  it('answers an AWS call to a service this server does not serve with a 400, not a 500', async () => {
+    for (const [target, message] of [
+      ['secretsmanager.GetSecretValue', 'Secrets Manager is not enabled on this server.'],
+      ['AmazonSSM.GetParameter', 'Parameter Store is not enabled on this server.'],
+      ['TrentService.Encrypt', 'KMS is not enabled on this server: mount a transit engine.'],
+    ]) {
+      const res = await fetch(`${t.address}/`, {
+        method: 'POST',
+        headers: { 'x-amz-target': target!, 'content-type': 'application/x-amz-json-1.1' },
+        body: '{}',
+      })
+      assert.equal(res.status, 400, target)
+      assert.deepEqual(await res.json(), { __type: 'UnknownOperationException', message })
+    }
+  })
+
+  it('reads a LIST whose first segment carried only "L" or "LI"', async () => {
+    const { hostname, port } = new URL(t.address)
+    for (const split of [1, 2]) {
+      const payload = `LIST /v1/sys/policies/acl HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${root}\r\n\r\n`
+      const response = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(Number(port), hostname)
+        const chunks: Buffer[] = []
+        socket.on('data', (chunk) => chunks.push(chunk))
+        socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')))
+        socket.on('error', reject)
+        socket.setNoDelay(true)
+        // The server must have read the first bytes alone before the rest arrives.
+        socket.write(payload.slice(0, split), () => setTimeout(() => socket.end(payload.slice(split)), 50))
+      })
+      assert.match(response, /^HTTP\/1\.1 200 /, `split after ${split}: ${response.slice(0, 200)}`)
+      assert.match(response, /"keys":\["default","root"\]/)
+    }
+  })
+
+  it('answers CONNECT with 405 like any other unserved verb, instead of closing without a word', async () => {
+    const response = await rawRequest(
+      t.address,
+      'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+    )
+    assert.match(response, /^HTTP\/1\.1 405 /, response.slice(0, 200))
+    assert.match(response, /\{"errors":\["unsupported method CONNECT"\]\}/)
+  })
+
   it('rejects malformed JSON and non-object bodies with 400', async () => {
     const bad = await call('POST', 'secret/data/x', {
       body: '{"data": {',

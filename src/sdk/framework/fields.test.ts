@@ -80,13 +80,19 @@ describe('field coercion: integers (Vault TypeInt)', () => {
     refuses(() => i.parse(true, 'num_uses'), 'num_uses')
   })
 
-  it('refuses integers too large to be held exactly, rather than storing a rounded number', () => {
+  it('refuses integers too large to hold exactly, rather than keeping a rounded value', () => {
     const i = f.int()
     assert.equal(coerce(i, Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER)
-    refuses(() => i.parse('99999999999999999999', 'max_versions'), 'max_versions', /expected an integer/)
-    refuses(() => i.parse(2 ** 53, 'max_versions'), 'max_versions')
-    refuses(() => i.parse(-1e300, 'max_versions'), 'max_versions')
-    refuses(() => i.parse('1e309', 'max_versions'), 'max_versions')
+    assert.equal(coerce(i, -Number.MAX_SAFE_INTEGER), -Number.MAX_SAFE_INTEGER)
+    refuses(
+      () => i.parse(2e64, 'max_versions'),
+      'max_versions',
+      /must be between -9007199254740991 and 9007199254740991/,
+    )
+    refuses(() => i.parse(2 ** 53, 'max_versions'), 'max_versions', /must be between/)
+    refuses(() => i.parse('18446744073709551616', 'max_versions'), 'max_versions', /must be between/)
+    refuses(() => i.parse(1e308, 'max_versions'), 'max_versions', /must be between/)
+    refuses(() => i.parse(Number.POSITIVE_INFINITY, 'max_versions'), 'max_versions', /expected an integer/)
   })
 })
 

@@ -51,8 +51,13 @@ export function parseString(value: unknown, name: string): string {
 
 export function parseInt64(value: unknown, name: string): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
-  // Only integers a number holds exactly: "99999999999999999999" would be stored as 1e20 (Vault's int64 refuses it).
   if (typeof n === 'number' && Number.isSafeInteger(n)) return n
+  // 2e64 is an integer to JavaScript but not one a number can hold exactly; storing it would keep a
+  // rounded value the client never sent (Vault's Go int refuses it too).
+  if (typeof n === 'number' && Number.isInteger(n))
+    throw new InvalidRequestError(
+      `invalid value for "${name}": must be between ${-Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}`,
+    )
   throw wrongType(name, 'an integer')
 }
 

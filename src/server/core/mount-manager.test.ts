@@ -87,6 +87,26 @@ function gate() {
 }
 
 describe('MountManager.mount', () => {
+  it('refuses a type naming an Object.prototype member as unknown, and stores nothing', async () => {
+    const { physical, mounts } = await fresh()
+    const before = mounts.router.entries().length
+    for (const [table, kind] of [
+      ['secret', 'secrets engine'],
+      ['auth', 'auth method'],
+    ] as const)
+      for (const type of ['constructor', 'toString', '__proto__', 'hasOwnProperty'])
+        await assert.rejects(
+          mounts.mount(table, { path: `x-${type}`, type }),
+          (e: Error) => e.message === `unknown ${kind} type: ${type}`,
+          `${table} ${type}`,
+        )
+    assert.equal(mounts.router.entries().length, before)
+    const stored = manager(physical)
+    await stored.load()
+    assert.equal(stored.router.entries().length, before)
+    physical.close()
+  })
+
   it('of enables racing for one path, or for overlapping paths, exactly one succeeds and the table has one entry', async () => {
     const { physical, mounts } = await fresh()
     for (const [table, paths] of [

@@ -178,11 +178,13 @@ export class MountManager {
     if (table === 'secret' && RESERVED_SECRET_PREFIXES.some((prefix) => path.startsWith(prefix))) {
       throw new InvalidRequestError(`cannot mount under reserved path "${path}"`)
     }
-    const alias = TYPE_ALIASES[request.type]
+    // Own keys only, here and in the registry: a type named "constructor" or "toString" would otherwise find
+    // Object.prototype's function and fail halfway through mounting with a TypeError's text.
+    const alias = Object.hasOwn(TYPE_ALIASES, request.type) ? TYPE_ALIASES[request.type] : undefined
     const type = alias?.type ?? request.type
     const options = { ...(request.options ?? {}) }
     if (alias?.version) options['version'] = alias.version
-    if (!this.#opts.registry[table][type] || type === 'token' || type === 'system') {
+    if (!Object.hasOwn(this.#opts.registry[table], type) || type === 'token' || type === 'system') {
       throw new InvalidRequestError(
         `${table === 'auth' ? 'unknown auth method' : 'unknown secrets engine'} type: ${request.type}`,
       )

@@ -44,6 +44,9 @@ export function parseRawListRequest(
 ): Promise<RawListOutcome> {
   // The http server's own data listener would feed the dead parser; from here on the socket is ours.
   socket.removeAllListeners('data')
+  // Its end listener too: seeing no response of its own pending, it ends our side when a client half-closes
+  // after its request (`printf … | nc`), so a LIST whose answer awaits storage (a wrapped list) got none.
+  socket.removeAllListeners('end')
   return new Promise((resolve) => {
     let chunks: Buffer[] = []
     let received = 0

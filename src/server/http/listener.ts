@@ -186,6 +186,10 @@ export async function startListener(
     socket.once('close', () => upgraded.delete(socket))
     handleUpgrade(ctx, req, socket, head).catch(() => socket.destroy())
   })
+  // Node closes a CONNECT without a word unless someone listens; it gets the 405 any other unserved verb gets.
+  server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+    writeRaw(socket, jsonResult(405, { errors: ['unsupported method CONNECT'] }))
+  })
   server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
     handleClientError(ctx, options, error, socket).catch(() => socket.destroy())
   })
@@ -219,9 +223,18 @@ async function handleClientError(
 ): Promise<void> {
   if (!socket.writable) return
   // The parser stops two bytes into "LIST" ("LI" could still be LINK); anything before that belonged to
-  // earlier pipelined requests, which Node has already handed to onRequest.
-  const start = Math.max(0, (Number((error as { bytesParsed?: number }).bytesParsed) || 2) - 2)
-  const rest = error.rawPacket?.subarray(start)
+  // earlier pipelined requests, which Node has already handed to onRequest. When the client's first segment
+  // carried only "L" or "LI", those bytes went with an earlier packet: put them back.
+  const parsed = Number((error as { bytesParsed?: number }).bytesParsed)
+  const at = Number.isInteger(parsed) && parsed >= 0 ? parsed : 2
+  const packet = error.rawPacket?.subarray(Math.max(0, at - 2))
+  const carried = 'LI'.slice(0, Math.max(0, 2 - at))
+  const rest =
+    packet &&
+    carried !== '' &&
+    packet.toString('latin1', 0, 5 - carried.length) === 'LIST '.slice(carried.length)
+      ? Buffer.concat([Buffer.from(carried, 'latin1'), packet])
+      : packet
   if (
     error.code === 'HPE_INVALID_METHOD' &&
     rest &&

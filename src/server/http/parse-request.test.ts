@@ -106,6 +106,26 @@ describe('request bodies', () => {
     assert.throws(() => requestData(body(deep(11), ''), 'update', q, 10), /deeper than 10 levels/)
   })
 
+  it('refuses a number it cannot store as sent (overflow, underflow, a rounded integer) with a 400 naming it', () => {
+    const q = new URLSearchParams()
+    for (const [text, literal] of [
+      ['{"data":{"x":1e309}}', '1e309'],
+      ['{"data":{"x":1e-400}}', '1e-400'],
+      ['{"data":{"id":9007199254740993}}', '9007199254740993'],
+    ] as const)
+      assert.throws(
+        () => requestData(body(text, 'application/json'), 'update', q),
+        (e: unknown) =>
+          e instanceof AppError &&
+          e.status === 400 &&
+          e.message ===
+            `failed to parse JSON input: the number ${literal} cannot be stored exactly; send it as a string`,
+      )
+    assert.deepEqual(requestData(body('{"data":{"x":1e308,"id":"9007199254740993"}}', ''), 'update', q), {
+      data: { x: 1e308, id: '9007199254740993' },
+    })
+  })
+
   it('takes a flat body of a million keys (no key-count limit)', () => {
     const keys = Array.from({ length: 1_000_000 }, (_, i) => `"k${i}":${i}`)
     const text = `{${keys.join(',')}}`

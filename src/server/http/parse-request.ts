@@ -1,5 +1,6 @@
 // Turning an HTTP request into the pieces of a LogicalRequest: path checks, operation, token and data.
 
+import { inexactJsonNumber, inexactNumberMessage } from '../../lib/exact-json-numbers.ts'
 import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth, jsonDepthMessage } from '../../lib/json-depth.ts'
 import { wellFormedJson } from '../../lib/well-formed-json.ts'
 import { InvalidRequestError, UnsupportedOperationError } from '../../sdk/errors.ts'
@@ -115,6 +116,8 @@ export function requestData(
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw new InvalidRequestError('failed to parse JSON input: the body must be a JSON object')
     }
+    const inexact = inexactJsonNumber(text)
+    if (inexact !== undefined) throw new InvalidRequestError(inexactNumberMessage(inexact))
     return wellFormedJson(parsed, text) as Record<string, unknown>
   }
   const data: Record<string, unknown> = {}

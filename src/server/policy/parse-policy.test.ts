@@ -157,6 +157,21 @@ describe('parsePolicy validation', () => {
     ['path without label', 'path { capabilities = ["read"] }', /needs exactly one quoted path/],
     ['bad legacy policy', 'path "a" { policy = "admin" }', /path "a": invalid policy "admin"/],
     [
+      'legacy policy naming an Object.prototype member',
+      'path "a" { policy = "constructor" }',
+      /path "a": invalid policy "constructor"/,
+    ],
+    [
+      'legacy policy "toString" in JSON',
+      '{"path":{"a":{"policy":"toString"}}}',
+      /path "a": invalid policy "toString"/,
+    ],
+    [
+      'legacy policy "__proto__"',
+      'path "a" { policy = "__proto__" }',
+      /path "a": invalid policy "__proto__"/,
+    ],
+    [
       'parameters not an object',
       'path "a" { allowed_parameters = ["x"] }',
       /allowed_parameters must be an object/,

@@ -194,7 +194,11 @@ function buildRule(raw: RawRule): PathRule {
   }
   const names: string[] = []
   if (body['policy'] !== undefined) {
-    const legacy = typeof body['policy'] === 'string' ? LEGACY_POLICIES[body['policy']] : undefined
+    // Own keys only: "constructor" would find Object.prototype's function and crash the spread below.
+    const legacy =
+      typeof body['policy'] === 'string' && Object.hasOwn(LEGACY_POLICIES, body['policy'])
+        ? LEGACY_POLICIES[body['policy']]
+        : undefined
     if (!legacy)
       fail(`${where}: invalid policy ${JSON.stringify(body['policy'])} (use read, write, deny or sudo)`)
     names.push(...legacy)

@@ -1,4 +1,5 @@
 // Vault's `filter` query parameter for event subscriptions: a subset of go-bexpr boolean expressions over an event.
+import { boundedTest } from '../../../lib/bounded-regex.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import type { PublishedEvent } from './published-event.ts'
 
@@ -198,7 +199,11 @@ class Parser {
       } catch {
         refuse(`invalid regular expression ${JSON.stringify(source)}`)
       }
-      return (e) => regex.test(get(e)) !== negate
+      return (e) => {
+        const matched = boundedTest(regex, get(e), FILTER_REGEX_BUDGET_MS)
+        if (matched === undefined) throw new RegexOverBudget()
+        return matched !== negate
+      }
     }
     refuse(
       `unsupported operator ${JSON.stringify(op.text)} at position ${op.at + 1} (supported: ==, !=, contains, matches, in, is empty, with and, or, not and parentheses)`,
@@ -206,9 +211,30 @@ class Parser {
   }
 }
 
+/**
+ * How long one `matches` may run on one event. The nested-quantifier refusal cannot see every backtracking
+ * pattern ("(a|a)*b" took seconds on 26 characters, on the event loop, for every event), so each test is cut off.
+ */
+const FILTER_REGEX_BUDGET_MS = 50
+
+class RegexOverBudget extends Error {}
+
 /** Parse a filter; undefined or blank means every event. Anything outside the subset is a 400 naming the problem. */
 export function parseEventFilter(text: string | undefined): EventFilter {
   if (text === undefined || text.trim() === '') return () => true
   if (text.length > MAX_FILTER_LENGTH) refuse(`a filter may be at most ${MAX_FILTER_LENGTH} characters`)
-  return new Parser(tokenize(text)).parse()
+  const compiled = new Parser(tokenize(text)).parse()
+  // A filter whose expression ran over its budget once would cost as much on the next event: from then on it
+  // delivers nothing (it never hands a subscriber an event its filter did not pass), at no further cost.
+  let overBudget = false
+  return (event) => {
+    if (overBudget) return false
+    try {
+      return compiled(event)
+    } catch (error) {
+      if (!(error instanceof RegexOverBudget)) throw error
+      overBudget = true
+      return false
+    }
+  }
 }

@@ -56,7 +56,8 @@ function parseField(text: string, min: number, max: number, names: string[], sch
 }
 
 export function parseCron(schedule: string): Schedule {
-  const text = MACROS[schedule.trim()] ?? schedule.trim()
+  const text =
+    (Object.hasOwn(MACROS, schedule.trim()) ? MACROS[schedule.trim()] : undefined) ?? schedule.trim()
   const parts = text.split(/\s+/)
   if (parts.length !== 5) bad(schedule, 'expected 5 fields: minute hour day-of-month month day-of-week')
   const [mi, h, dom, mon, dow] = parts as [string, string, string, string, string]

@@ -1,4 +1,5 @@
 // Stored shapes of the database engine (config/, role/, static-role/) and the plugin each plugin_name selects.
+import { globListMatch } from '../../../lib/glob.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { getJson, putJson, type Storage } from '../../../sdk/storage.ts'
 import { mysqlPluginDefault, mysqlPluginLegacy } from './plugins/mysql.ts'
@@ -66,7 +67,8 @@ const PLUGINS: Record<string, DatabasePlugin> = {
 }
 
 export function pluginFor(name: string): DatabasePlugin {
-  const plugin = PLUGINS[name]
+  // Own keys only: "constructor" or "toString" would find Object.prototype's members and fail later with a 500.
+  const plugin = Object.hasOwn(PLUGINS, name) ? PLUGINS[name] : undefined
   if (!plugin)
     throw new InvalidRequestError(
       `unsupported plugin_name "${name}"; use one of: ${Object.keys(PLUGINS).join(', ')}`,
@@ -109,13 +111,6 @@ export function checkName(name: string, what: string): string {
 
 /** Vault matches allowed_roles entries as globs ("*", "app-*"). */
 export function roleAllowed(config: DbConfig, role: string): boolean {
-  return config.allowed_roles.some((pattern) => {
-    const re = new RegExp(
-      `^${pattern
-        .split('*')
-        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-        .join('.*')}$`,
-    )
-    return re.test(role)
-  })
+  // A linear scan: as a regular expression, a pattern of many stars backtracked for seconds against a long name.
+  return globListMatch(config.allowed_roles, role)
 }

@@ -1,4 +1,5 @@
 // Resource policies: parsing an IAM policy document (the subset Coffer evaluates), the public-access check, and deny evaluation.
+import { iamWildcardMatch } from '../../../lib/iam-wildcard.ts'
 import { AwsError } from './errors.ts'
 
 export const MAX_POLICY_LENGTH = 20480
@@ -154,15 +155,6 @@ export const publicPolicy = () =>
     'The BlockPublicPolicy parameter is set to true, and the resource policy did not prevent broad access to the secret.',
   )
 
-/** `*` and `?` as IAM wildcards; `ci` for action names, which IAM compares case-insensitively. */
-function globMatch(pattern: string, value: string, ci = false): boolean {
-  const source = pattern
-    .split('')
-    .map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[\\^$.+()|[\]{}]/g, '\\$&')))
-    .join('')
-  return new RegExp(`^${source}$`, ci ? 'si' : 's').test(value)
-}
-
 function principalMatches(statement: Statement, caller: PolicyCaller): boolean {
   if (statement.principals === undefined) return true
   const { arn, account } = caller
@@ -183,7 +175,7 @@ function conditionHolds(condition: Condition, caller: PolicyCaller): boolean {
   // A missing key matches no positive operator and every negated one, as IAM evaluates it.
   if (value === undefined) return negated
   const like = condition.operator.endsWith('Like')
-  const any = condition.values.some((v) => (like ? globMatch(v, value) : v === value))
+  const any = condition.values.some((v) => (like ? iamWildcardMatch(v, value) : v === value))
   return negated ? !any : any
 }
 
@@ -200,8 +192,8 @@ export function statementMatches(statement: Statement, req: PolicyRequest): bool
   const action = `secretsmanager:${req.action}`
   return (
     principalMatches(statement, req.caller) &&
-    statement.actions.some((a) => a === '*' || globMatch(a, action, true)) &&
-    statement.resources.some((r) => r === '*' || globMatch(r, req.resource)) &&
+    statement.actions.some((a) => a === '*' || iamWildcardMatch(a, action, true)) &&
+    statement.resources.some((r) => r === '*' || iamWildcardMatch(r, req.resource)) &&
     statement.conditions.every((c) => conditionHolds(c, req.caller))
   )
 }

@@ -80,8 +80,7 @@ export async function handleAwsJson(
       throw new AwsError('UnknownOperationException', 'The action or operation requested is not supported.')
     const input = parseBody(req.body)
     const mount = mountOfType(core, 'secret', SECRETS_MANAGER_TYPE)
-    if (mount === undefined)
-      throw new AwsError('InternalServiceError', 'Secrets Manager is not enabled on this server.', 500)
+    if (mount === undefined) throw notServed('Secrets Manager is not enabled on this server.')
     // Counted before the signature is checked, so a flood costs no more than a refusal.
     const counted = callPath(mount, () => secretsManagerRoute(action, input).path)
     throttle(core, counted, req.remoteAddress, THROTTLED)
@@ -107,8 +106,7 @@ async function handleSsm(
     throw new AwsError('UnknownOperationException', 'The action or operation requested is not supported.')
   const input = parseBody(req.body)
   const mount = mountOfType(core, 'secret', SSM_TYPE)
-  if (mount === undefined)
-    throw new AwsError('InternalServerError', 'Parameter Store is not enabled on this server.', 500)
+  if (mount === undefined) throw notServed('Parameter Store is not enabled on this server.')
   throttle(
     core,
     callPath(mount, () => ssmRoute(action, input).path),
@@ -160,12 +158,7 @@ async function handleKms(
   const input = parseBody(req.body)
   const mounts = core.services.mounts.entries.filter((e) => e.table === 'secret' && e.type === TRANSIT_TYPE)
   const mount = (mounts.find((e) => e.path === KMS_MOUNT) ?? mounts[0])?.path
-  if (mount === undefined)
-    throw new AwsError(
-      'KMSInternalException',
-      'KMS is not enabled on this server: mount a transit engine.',
-      500,
-    )
+  if (mount === undefined) throw notServed('KMS is not enabled on this server: mount a transit engine.')
   throttle(
     core,
     callPath(mount, () => countedPath(action, input)),
@@ -198,6 +191,14 @@ async function handleKms(
     return target
   }
   return runKmsAction(action, input, call, resolveAlias, uuid)
+}
+
+/**
+ * A call to a service this server does not serve: a client error, as Vault's 404 for an unmounted path is. A 5xx
+ * told SDKs to retry what can never succeed, and let any caller, signed or not, make the server answer 500s.
+ */
+function notServed(message: string): AwsError {
+  return new AwsError('UnknownOperationException', message, 400)
 }
 
 /** The JSON object body; AWS answers anything else with a SerializationException. */

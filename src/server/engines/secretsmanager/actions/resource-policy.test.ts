@@ -177,6 +177,23 @@ describe('evaluating a resource policy', () => {
     }
   })
 
+  it('a condition pattern of many stars is decided at once, not by a backtracking regex', async () => {
+    const { sm } = await withSecret()
+    // As a regular expression, "*a*a…*b" against a value of many a's backtracks for minutes on the event loop.
+    const stars = `${'*a'.repeat(30)}*b`
+    const caller = `arn:aws:iam::${ACCOUNT}:user/${'a'.repeat(64)}`
+    await put(sm, { ...deny({ AWS: caller }), Condition: { StringLike: { 'aws:PrincipalArn': stars } } })
+    assert.equal((await as(sm, caller, 'GetSecretValue', { SecretId: 'prod/db' }))['SecretString'], 's3cr3t')
+    await put(sm, {
+      ...deny({ AWS: caller }),
+      Condition: { StringLike: { 'aws:PrincipalArn': `${stars.slice(0, -1)}*` } },
+    })
+    assert.equal(
+      (await awsError(as(sm, caller, 'GetSecretValue', { SecretId: 'prod/db' }))).type,
+      'AccessDeniedException',
+    )
+  })
+
   it('wildcard actions and resources match; a Resource naming another secret does not', async () => {
     const { sm, arn } = await withSecret()
     await put(sm, deny({ AWS: APP }, ['secretsmanager:Put*', 'secretsmanager:describe*'], arn))
