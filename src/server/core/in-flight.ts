@@ -9,21 +9,34 @@ export interface InFlightRequest {
   readonly method: string
 }
 
-/** Lives as long as the process, like the metrics: requests arrive while sealed too. */
+/**
+ * Lives as long as the process, like the metrics: requests arrive while sealed too. Registering is on every
+ * request's path, so it is a set insertion and nothing more: the ids sys/in-flight-req shows are drawn only when
+ * a request is first listed, and kept for it while it runs.
+ */
 export class InFlightRequests {
-  readonly #requests = new Map<string, InFlightRequest>()
+  readonly #requests = new Set<InFlightRequest>()
+  readonly #ids = new WeakMap<InFlightRequest, string>()
 
   /** Note a request as started; the returned function ends it (safe to call twice). */
   begin(request: InFlightRequest): () => void {
-    const id = uuid()
-    this.#requests.set(id, request)
+    this.#requests.add(request)
     return () => {
-      this.#requests.delete(id)
+      this.#requests.delete(request)
     }
   }
 
   snapshot(): [string, InFlightRequest][] {
-    return [...this.#requests]
+    const out: [string, InFlightRequest][] = []
+    for (const request of this.#requests) {
+      let id = this.#ids.get(request)
+      if (id === undefined) {
+        id = uuid()
+        this.#ids.set(request, id)
+      }
+      out.push([id, request])
+    }
+    return out
   }
 
   get size(): number {

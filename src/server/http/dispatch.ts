@@ -84,28 +84,22 @@ export interface DispatchContext {
   unauthenticatedMetrics?: MetricsExposition
 }
 
-export async function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<HttpResult> {
-  const done = ctx.core.inFlight.begin({
-    startTime: Date.now(),
-    remoteAddress: req.remoteAddress,
-    path: pathOnly(req.url),
-    method: req.method,
-  })
+/**
+ * Not an async function: a request without an Origin header (every CLI and SDK) goes straight to dispatchRequest,
+ * whose promise is returned as it is. A wrapper awaiting it cost every request a promise and a turn of the
+ * microtask queue (a third of an in-process read's CPU).
+ */
+export function dispatch(ctx: DispatchContext, req: HttpRequest): Promise<HttpResult> {
+  if (req.headers.origin === undefined) return dispatchRequest(ctx, req)
+  return dispatchWithCors(ctx, req)
+}
+
+async function dispatchWithCors(ctx: DispatchContext, req: HttpRequest): Promise<HttpResult> {
   try {
-    // Requests without an Origin header (every CLI and SDK) skip the CORS settings entirely.
-    if (req.headers.origin === undefined) return await dispatchRequest(ctx, req)
     return await withCors(await corsSettingsOf(ctx.core), req, () => dispatchRequest(ctx, req))
   } catch (error) {
     return renderError(ctx, '', error)
-  } finally {
-    done()
   }
-}
-
-/** The request target without its query string, which may carry request data. */
-function pathOnly(url: string): string {
-  const query = url.indexOf('?')
-  return query === -1 ? url : url.slice(0, query)
 }
 
 async function dispatchRequest(ctx: DispatchContext, req: HttpRequest): Promise<HttpResult> {

@@ -130,6 +130,13 @@ export async function startListener(
   }
   const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
     inflight.set(req.socket, res)
+    // Listed by sys/in-flight-req until its answer is written (or abandoned).
+    const ended = sharedCtx.core.inFlight.begin({
+      startTime: Date.now(),
+      remoteAddress: req.socket.remoteAddress ?? '',
+      path: pathOnly(req.url ?? '/'),
+      method: req.method ?? 'GET',
+    })
     let result: HttpResult
     try {
       // No await for a request without a body: a turn of the event loop saved on every read.
@@ -154,6 +161,7 @@ export async function startListener(
     }
     const answer = result
     answerThisTurn(() => {
+      ended()
       // The client may have gone while the answer waited: there is nobody to write to.
       if (res.destroyed) return
       try {
@@ -293,4 +301,10 @@ function splitAddress(address: string): { host: string; port: number } {
   const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(address)
   if (!m) throw new Error(`listener address must be host:port, got "${address}"`)
   return { host: m[1] === '' ? '0.0.0.0' : m[1]!, port: Number(m[2]) }
+}
+
+/** The request target without its query string, which may carry request data. */
+function pathOnly(url: string): string {
+  const query = url.indexOf('?')
+  return query === -1 ? url : url.slice(0, query)
 }
