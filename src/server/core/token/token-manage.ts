@@ -24,12 +24,24 @@ function self(ctx: HandlerContext): { token: string; entry: TokenEntry } {
   return auth
 }
 
-async function byToken(services: TokenManageServices, token: string | undefined): Promise<TokenEntry> {
-  if (!token) throw new InvalidRequestError('missing token')
+/**
+ * The entry of a token named in the body. An unknown token is a 403 "bad token" for a lookup but, as in Vault, a
+ * 400 naming what is missing for renew and revoke-orphan: those callers are allowed in, only the target is gone,
+ * and a 403 would tell a client its own token had failed.
+ */
+async function byToken(
+  services: TokenManageServices,
+  token: string | undefined,
+  unknown: () => Error = badToken,
+): Promise<TokenEntry> {
+  if (!token) throw new InvalidRequestError('missing token ID')
   const entry = await services.tokens.lookup(token)
-  if (!entry) throw badToken()
+  if (!entry) throw unknown()
   return entry
 }
+
+const renewTargetGone = () => new InvalidRequestError('token not found')
+const revokeTargetGone = () => new InvalidRequestError('token to revoke not found')
 
 async function byAccessor(services: TokenManageServices, accessor: string | undefined): Promise<TokenEntry> {
   if (!accessor) throw new InvalidRequestError('missing accessor')
@@ -50,6 +62,7 @@ async function renewed(
   entry: TokenEntry,
   token: string,
   increment: number | undefined,
+  gone: () => Error = badToken,
 ) {
   refuseBatch(entry, 'renewed')
   let requested = increment ?? 0
@@ -67,7 +80,8 @@ async function renewed(
       requested = requested > 0 ? Math.min(requested, verdict.ttl) : verdict.ttl
   }
   const updated = await services.tokens.renew(entry, requested)
-  if (!updated) throw badToken()
+  // Revoked or expired since it was looked up.
+  if (!updated) throw gone()
   const response: CoreHandlerResponse = { issuedAuth: issuedAuth(token, updated, services.clock.now()) }
   return response
 }
@@ -140,7 +154,14 @@ export function tokenManagePaths(services: TokenManageServices) {
       fields: { ...tokenField, ...incrementField },
       operations: {
         update: async ({ input, storage }) =>
-          renewed(services, storage, await byToken(services, input.token), input.token!, input.increment),
+          renewed(
+            services,
+            storage,
+            await byToken(services, input.token, renewTargetGone),
+            input.token!,
+            input.increment,
+            renewTargetGone,
+          ),
       },
     }),
     definePath({
@@ -165,7 +186,7 @@ export function tokenManagePaths(services: TokenManageServices) {
       fields: tokenField,
       operations: {
         update: async ({ input }) => {
-          if (!input.token) throw new InvalidRequestError('missing token')
+          if (!input.token) throw new InvalidRequestError('missing token ID')
           const entry = await services.tokens.lookup(input.token)
           if (entry) await services.tokens.revokeTree(refuseBatch(entry, 'revoked').idHash)
           return undefined
@@ -188,7 +209,7 @@ export function tokenManagePaths(services: TokenManageServices) {
       operations: {
         update: async ({ input }) => {
           await services.tokens.revokeOrphan(
-            refuseBatch(await byToken(services, input.token), 'revoked').idHash,
+            refuseBatch(await byToken(services, input.token, revokeTargetGone), 'revoked').idHash,
           )
           return undefined
         },

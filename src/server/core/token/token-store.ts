@@ -333,7 +333,8 @@ export class TokenStore {
   }
 
   async #renewLocked(entry: TokenEntry, increment: number): Promise<TokenEntry> {
-    if (!entry.renewable) throw new InvalidRequestError('token is not renewable')
+    // Vault words this as for any lease: a token is renewed through its lease.
+    if (!entry.renewable) throw new InvalidRequestError('lease is not renewable')
     if (entry.expireTime === 0) return entry
     const now = this.#clock.now()
     let ttl = entry.period > 0 ? entry.period : increment > 0 ? increment : entry.creationTtl

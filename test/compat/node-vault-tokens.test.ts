@@ -1,0 +1,103 @@
+// node-vault's token commands whose target token is gone or cannot renew: the answers (status and message) Vault gives.
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import vault from 'node-vault'
+import { startDevServer, type TestServer } from '../helpers/server.ts'
+
+let server: TestServer
+
+before(async () => {
+  server = await startDevServer({ storage: 'inmem' })
+})
+
+after(() => server.close())
+
+function client(token: string): ReturnType<typeof vault> {
+  return vault({ endpoint: server.address, token })
+}
+
+/** node-vault rejects with an ApiResponseError carrying the status and body; return what a caller can see. */
+async function refusal(promise: Promise<unknown>): Promise<{ statusCode: number; message: string }> {
+  try {
+    await promise
+  } catch (error) {
+    const e = error as Error & { response?: { statusCode: number } }
+    assert.ok(e.response, `expected an API error, got ${String(error)}`)
+    return { statusCode: e.response.statusCode, message: e.message }
+  }
+  assert.fail('expected the request to be rejected')
+}
+
+async function revokedToken(): Promise<string> {
+  const created = await client(server.rootToken).tokenCreate({ ttl: '1h' })
+  const token = created.auth.client_token as string
+  await client(server.rootToken).tokenRevoke({ token })
+  return token
+}
+
+test('tokenRenew of a revoked token is a 400 "token not found", not a 403 about the caller', async () => {
+  const gone = await revokedToken()
+  assert.deepEqual(await refusal(client(server.rootToken).tokenRenew({ token: gone, increment: 600 })), {
+    statusCode: 400,
+    message: 'token not found',
+  })
+  // The caller's own token still works: the refusal was about the target.
+  const self = await client(server.rootToken).tokenLookupSelf()
+  assert.equal(self.data.id, server.rootToken)
+})
+
+test('tokenRenew of a live token still renews it', async () => {
+  const created = await client(server.rootToken).tokenCreate({ ttl: '1h' })
+  const renewed = await client(server.rootToken).tokenRenew({
+    token: created.auth.client_token,
+    increment: 600,
+  })
+  assert.equal(renewed.auth.client_token, created.auth.client_token)
+  assert.equal(renewed.auth.lease_duration, 600)
+})
+
+test('tokenRevokeOrphan of an unknown token is a 400 "token to revoke not found"', async () => {
+  const gone = await revokedToken()
+  assert.deepEqual(await refusal(client(server.rootToken).tokenRevokeOrphan({ token: gone })), {
+    statusCode: 400,
+    message: 'token to revoke not found',
+  })
+})
+
+test('tokenLookup of an unknown token stays a 403 "bad token", as in Vault', async () => {
+  const gone = await revokedToken()
+  assert.deepEqual(await refusal(client(server.rootToken).tokenLookup({ token: gone })), {
+    statusCode: 403,
+    message: 'bad token',
+  })
+})
+
+test('an empty token names Vault\'s "missing token ID" for renew, revoke and revoke-orphan', async () => {
+  const root = client(server.rootToken)
+  for (const call of [
+    root.tokenRenew({ token: '' }),
+    root.tokenRevoke({ token: '' }),
+    root.tokenRevokeOrphan({ token: '' }),
+  ])
+    assert.deepEqual(await refusal(call), { statusCode: 400, message: 'missing token ID' })
+})
+
+test('tokenRenewSelf of a non-renewable token: 400 "lease is not renewable", and the token lives on', async () => {
+  await client(server.rootToken).addPolicy({
+    name: 'self-only',
+    rules: 'path "auth/token/renew-self" { capabilities = ["update"] }',
+  })
+  const created = await client(server.rootToken).tokenCreate({
+    renewable: false,
+    ttl: '1h',
+    policies: ['self-only'],
+  })
+  const token = created.auth.client_token as string
+  assert.deepEqual(await refusal(client(token).tokenRenewSelf({ increment: '2h' })), {
+    statusCode: 400,
+    message: 'lease is not renewable',
+  })
+  const looked = await client(token).tokenLookupSelf()
+  assert.equal(looked.data.renewable, false)
+  assert.ok(looked.data.ttl > 3500 && looked.data.ttl <= 3600, `ttl ${looked.data.ttl}`)
+})
