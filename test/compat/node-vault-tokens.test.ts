@@ -101,3 +101,22 @@ test('tokenRenewSelf of a non-renewable token: 400 "lease is not renewable", and
   assert.equal(looked.data.renewable, false)
   assert.ok(looked.data.ttl > 3500 && looked.data.ttl <= 3600, `ttl ${looked.data.ttl}`)
 })
+
+test('a lookup naming no token looks up the caller, as Vault does, and only with auth/token/lookup allowed', async () => {
+  await client(server.rootToken).addPolicy({
+    name: 'lookup-any',
+    rules: 'path "auth/token/lookup" { capabilities = ["read", "update"] }',
+  })
+  const allowed = await client(server.rootToken).tokenCreate({ policies: ['lookup-any'], ttl: '1h' })
+  const token = allowed.auth.client_token as string
+  const viaPost = await client(token).write('auth/token/lookup', {})
+  assert.deepEqual([viaPost.data.id, viaPost.data.accessor], [token, allowed.auth.accessor])
+  assert.equal((await client(token).read('auth/token/lookup')).data.id, token)
+
+  // The default policy grants lookup-self, not lookup: the same request is refused.
+  const plain = await client(server.rootToken).tokenCreate({ policies: ['default'], ttl: '1h' })
+  assert.equal(
+    (await refusal(client(plain.auth.client_token).write('auth/token/lookup', {}))).statusCode,
+    403,
+  )
+})

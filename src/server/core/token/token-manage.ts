@@ -104,6 +104,14 @@ export function tokenManagePaths(services: TokenManageServices) {
   const tokenField = { token: f.string({ sensitive: true }) }
   const accessorField = { accessor: f.string() }
   const incrementField = { increment: f.duration() }
+  // As Vault: a lookup that names no token looks up the caller's own (ACL'd as auth/token/lookup, not -self).
+  const lookedUp = async (ctx: HandlerContext & { input: { token?: string } }) => {
+    if (!ctx.input.token) {
+      const { token, entry } = self(ctx)
+      return withIdentity(services, entry, now(), token)
+    }
+    return withIdentity(services, await byToken(services, ctx.input.token), now(), ctx.input.token)
+  }
   return [
     definePath({
       pattern: 'lookup-self',
@@ -122,12 +130,8 @@ export function tokenManagePaths(services: TokenManageServices) {
       pattern: 'lookup',
       fields: tokenField,
       operations: {
-        update: async ({ input }) => ({
-          data: await withIdentity(services, await byToken(services, input.token), now(), input.token!),
-        }),
-        read: async ({ input }) => ({
-          data: await withIdentity(services, await byToken(services, input.token), now(), input.token!),
-        }),
+        update: async (ctx) => ({ data: await lookedUp(ctx) }),
+        read: async (ctx) => ({ data: await lookedUp(ctx) }),
       },
     }),
     definePath({
