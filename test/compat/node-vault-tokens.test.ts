@@ -120,3 +120,21 @@ test('a lookup naming no token looks up the caller, as Vault does, and only with
     403,
   )
 })
+
+test('a token that never expires reads as not renewable, and renewing it is refused as in Vault', async () => {
+  const self = await client(server.rootToken).tokenLookupSelf()
+  assert.deepEqual([self.data.ttl, self.data.expire_time, self.data.renewable], [0, null, false])
+  assert.deepEqual(await refusal(client(server.rootToken).tokenRenewSelf()), {
+    statusCode: 400,
+    message: 'lease is not renewable',
+  })
+  // A non-expiring child made by root: the create answer and a later lookup agree.
+  const child = await client(server.rootToken).tokenCreate({})
+  assert.deepEqual([child.auth.lease_duration, child.auth.renewable], [0, false])
+  const looked = await client(server.rootToken).tokenLookup({ token: child.auth.client_token })
+  assert.equal(looked.data.renewable, false)
+  assert.deepEqual(await refusal(client(server.rootToken).tokenRenew({ token: child.auth.client_token })), {
+    statusCode: 400,
+    message: 'lease is not renewable',
+  })
+})

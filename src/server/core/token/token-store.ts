@@ -335,7 +335,9 @@ export class TokenStore {
   async #renewLocked(entry: TokenEntry, increment: number): Promise<TokenEntry> {
     // Vault words this as for any lease: a token is renewed through its lease.
     if (!entry.renewable) throw new InvalidRequestError('lease is not renewable')
-    if (entry.expireTime === 0) return entry
+    // A token that never expires (root) has nothing to extend: Vault refuses its renewal rather than answer
+    // a lease_duration of 0 that a client would read as "expired".
+    if (entry.expireTime === 0) throw new InvalidRequestError('lease is not renewable')
     const now = this.#clock.now()
     let ttl = entry.period > 0 ? entry.period : increment > 0 ? increment : entry.creationTtl
     if (entry.maxExpireTime > 0) ttl = Math.min(ttl, Math.floor((entry.maxExpireTime - now) / 1000))
