@@ -38,6 +38,36 @@ async function refusal(promise: Promise<unknown>): Promise<{ statusCode: number;
   assert.fail('expected the request to be rejected')
 }
 
+/** The JSON types node-vault's response schemas name, checked for the fields a schema requires. */
+function assertMatchesSchema(value: Record<string, unknown>, schema: unknown): void {
+  const { properties, required } = schema as {
+    properties: Record<string, { type: string }>
+    required: string[]
+  }
+  for (const key of required) {
+    const v = value[key]
+    const type = properties[key]!.type
+    const ok =
+      type === 'integer' ? Number.isInteger(v) : type === 'array' ? Array.isArray(v) : typeof v === type
+    assert.ok(ok, `${key} should be ${type}, got ${JSON.stringify(v)}`)
+  }
+}
+
+test("node-vault's integration suite on a dev server: init says Vault's exact words, status fits its schema", async () => {
+  // The suite treats this one message as "already initialised, carry on"; any other wording fails it.
+  assert.deepEqual(
+    await refusal(vault({ endpoint: server.address }).init({ secret_shares: 1, secret_threshold: 1 })),
+    {
+      statusCode: 400,
+      message: 'Vault is already initialized',
+    },
+  )
+  const client = vault({ endpoint: server.address })
+  const status = await client.status()
+  assertMatchesSchema(status, client.commands['status']!.schema!.res)
+  assert.deepEqual([status.sealed, status.t, status.n, status.progress], [false, 1, 1, 0])
+})
+
 test('transit: create, read, list, encrypt, decrypt, rewrap after rotation, delete only once allowed', async () => {
   await root().mount({ mount_point: 'transit', type: 'transit' })
   const created = await root().transitCreateKey({ name: 'orders' })
