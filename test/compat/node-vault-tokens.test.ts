@@ -138,3 +138,24 @@ test('a token that never expires reads as not renewable, and renewing it is refu
     message: 'lease is not renewable',
   })
 })
+
+test("a renewal the max TTL cuts short is granted up to the cap with Vault's warning; an uncut one has none", async () => {
+  const capped = await client(server.rootToken).tokenCreate({
+    policies: ['default'],
+    ttl: '50s',
+    explicit_max_ttl: '100s',
+  })
+  const renewed = await client(capped.auth.client_token).tokenRenewSelf({ increment: '1h' })
+  const granted = renewed.auth.lease_duration as number
+  assert.ok(granted > 90 && granted <= 100, `granted ${granted}`)
+  assert.equal(renewed.warnings.length, 1)
+  assert.match(
+    renewed.warnings[0],
+    /^TTL of "1h0m0s" exceeded the effective max_ttl of "1m\d{1,2}s"; TTL value is capped accordingly$/,
+  )
+
+  const free = await client(server.rootToken).tokenCreate({ policies: ['default'], ttl: '1h' })
+  const plain = await client(free.auth.client_token).tokenRenewSelf({ increment: '30m' })
+  assert.equal(plain.auth.lease_duration, 1800)
+  assert.equal(plain.warnings, null)
+})

@@ -1,4 +1,6 @@
 // auth/token lookup, renew and revoke paths, for the caller's own token, another token, or an accessor.
+
+import { formatDuration } from '../../../lib/duration.ts'
 import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -10,6 +12,7 @@ import type { UnsealedServices } from '../services.ts'
 import { issuedAuth } from './issued-auth.ts'
 import { lookupData, type TokenEntry } from './token-entry.ts'
 import { readRole } from './token-roles.ts'
+import { renewalTarget } from './token-store.ts'
 
 /** What looking up, renewing and revoking tokens uses. */
 export type TokenManageServices = Pick<UnsealedServices, 'tokens' | 'identity' | 'mounts' | 'clock'>
@@ -82,7 +85,15 @@ async function renewed(
   const updated = await services.tokens.renew(entry, requested)
   // Revoked or expired since it was looked up.
   if (!updated) throw gone()
-  const response: CoreHandlerResponse = { issuedAuth: issuedAuth(token, updated, services.clock.now()) }
+  const now = services.clock.now()
+  const response: CoreHandlerResponse = { issuedAuth: issuedAuth(token, updated, now) }
+  // As Vault's CalculateTTL: say so when the max TTL cut the renewal short, rather than silently grant less.
+  const wanted = renewalTarget(entry, requested)
+  const granted = Math.round((updated.expireTime - now) / 1000)
+  if (entry.period === 0 && wanted > granted)
+    response.warnings = [
+      `TTL of "${formatDuration(wanted)}" exceeded the effective max_ttl of "${formatDuration(granted)}"; TTL value is capped accordingly`,
+    ]
   return response
 }
 
