@@ -184,18 +184,23 @@ export class ExpirationManager {
       { ttl: Math.max(0, Math.ceil((lease.expireTime - now) / 1000)), increment: requested },
     )
     let ttl = answer?.ttl ?? requested
-    const warnings: string[] = []
+    let capped = false
     if (lease.maxExpireTime > 0) {
       const cap = Math.floor((lease.maxExpireTime - now) / 1000)
       if (cap <= 0) throw new InvalidRequestError('past the max TTL, cannot renew')
       if (ttl > cap) {
-        warnings.push(
-          // Durations as Go prints them, as Vault's CalculateTTL words this warning.
-          `TTL of "${formatDuration(ttl)}" exceeded the effective max_ttl of "${formatDuration(cap)}"; TTL value is capped accordingly`,
-        )
         ttl = cap
+        capped = true
       }
     }
+    // A backend granting less than an explicit increment has met its own max TTL (a role's max_ttl), which in
+    // Vault is the same CalculateTTL cap: one warning either way, for what was asked against what was granted.
+    const warnings: string[] = []
+    if ((capped || increment > 0) && ttl < requested)
+      warnings.push(
+        // Durations as Go prints them, as Vault's CalculateTTL words this warning.
+        `TTL of "${formatDuration(requested)}" exceeded the effective max_ttl of "${formatDuration(ttl)}"; TTL value is capped accordingly`,
+      )
     // A renewal that leaves nothing (a backend answering ttl 0) would "succeed" into an already-expired lease.
     if (!(ttl > 0)) throw new InvalidRequestError('past the max TTL, cannot renew')
     const renewed: LeaseEntry = {

@@ -58,7 +58,8 @@ export function lookupData(entry: TokenEntry, nowMs: number, token: string): Rec
     orphan: entry.parentHash === '',
     path: entry.path,
     policies: entry.policies,
-    renewable: entry.renewable,
+    // As Vault (and as the create answer already says): a token that never expires is not renewable.
+    renewable: entry.renewable && entry.expireTime !== 0,
     ttl: ttlSeconds(entry, nowMs),
     type: entry.type,
   }

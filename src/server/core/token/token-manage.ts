@@ -1,4 +1,6 @@
 // auth/token lookup, renew and revoke paths, for the caller's own token, another token, or an accessor.
+
+import { formatDuration } from '../../../lib/duration.ts'
 import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -10,6 +12,7 @@ import type { UnsealedServices } from '../services.ts'
 import { issuedAuth } from './issued-auth.ts'
 import { lookupData, type TokenEntry } from './token-entry.ts'
 import { readRole } from './token-roles.ts'
+import { renewalTarget } from './token-store.ts'
 
 /** What looking up, renewing and revoking tokens uses. */
 export type TokenManageServices = Pick<UnsealedServices, 'tokens' | 'identity' | 'mounts' | 'clock'>
@@ -24,12 +27,24 @@ function self(ctx: HandlerContext): { token: string; entry: TokenEntry } {
   return auth
 }
 
-async function byToken(services: TokenManageServices, token: string | undefined): Promise<TokenEntry> {
-  if (!token) throw new InvalidRequestError('missing token')
+/**
+ * The entry of a token named in the body. An unknown token is a 403 "bad token" for a lookup but, as in Vault, a
+ * 400 naming what is missing for renew and revoke-orphan: those callers are allowed in, only the target is gone,
+ * and a 403 would tell a client its own token had failed.
+ */
+async function byToken(
+  services: TokenManageServices,
+  token: string | undefined,
+  unknown: () => Error = badToken,
+): Promise<TokenEntry> {
+  if (!token) throw new InvalidRequestError('missing token ID')
   const entry = await services.tokens.lookup(token)
-  if (!entry) throw badToken()
+  if (!entry) throw unknown()
   return entry
 }
+
+const renewTargetGone = () => new InvalidRequestError('token not found')
+const revokeTargetGone = () => new InvalidRequestError('token to revoke not found')
 
 async function byAccessor(services: TokenManageServices, accessor: string | undefined): Promise<TokenEntry> {
   if (!accessor) throw new InvalidRequestError('missing accessor')
@@ -50,6 +65,7 @@ async function renewed(
   entry: TokenEntry,
   token: string,
   increment: number | undefined,
+  gone: () => Error = badToken,
 ) {
   refuseBatch(entry, 'renewed')
   let requested = increment ?? 0
@@ -67,8 +83,17 @@ async function renewed(
       requested = requested > 0 ? Math.min(requested, verdict.ttl) : verdict.ttl
   }
   const updated = await services.tokens.renew(entry, requested)
-  if (!updated) throw badToken()
-  const response: CoreHandlerResponse = { issuedAuth: issuedAuth(token, updated, services.clock.now()) }
+  // Revoked or expired since it was looked up.
+  if (!updated) throw gone()
+  const now = services.clock.now()
+  const response: CoreHandlerResponse = { issuedAuth: issuedAuth(token, updated, now) }
+  // As Vault's CalculateTTL: say so when the max TTL cut the renewal short, rather than silently grant less.
+  const wanted = renewalTarget(entry, requested)
+  const granted = Math.round((updated.expireTime - now) / 1000)
+  if (entry.period === 0 && wanted > granted)
+    response.warnings = [
+      `TTL of "${formatDuration(wanted)}" exceeded the effective max_ttl of "${formatDuration(granted)}"; TTL value is capped accordingly`,
+    ]
   return response
 }
 
@@ -90,6 +115,14 @@ export function tokenManagePaths(services: TokenManageServices) {
   const tokenField = { token: f.string({ sensitive: true }) }
   const accessorField = { accessor: f.string() }
   const incrementField = { increment: f.duration() }
+  // As Vault: a lookup that names no token looks up the caller's own (ACL'd as auth/token/lookup, not -self).
+  const lookedUp = async (ctx: HandlerContext & { input: { token?: string } }) => {
+    if (!ctx.input.token) {
+      const { token, entry } = self(ctx)
+      return withIdentity(services, entry, now(), token)
+    }
+    return withIdentity(services, await byToken(services, ctx.input.token), now(), ctx.input.token)
+  }
   return [
     definePath({
       pattern: 'lookup-self',
@@ -108,12 +141,8 @@ export function tokenManagePaths(services: TokenManageServices) {
       pattern: 'lookup',
       fields: tokenField,
       operations: {
-        update: async ({ input }) => ({
-          data: await withIdentity(services, await byToken(services, input.token), now(), input.token!),
-        }),
-        read: async ({ input }) => ({
-          data: await withIdentity(services, await byToken(services, input.token), now(), input.token!),
-        }),
+        update: async (ctx) => ({ data: await lookedUp(ctx) }),
+        read: async (ctx) => ({ data: await lookedUp(ctx) }),
       },
     }),
     definePath({
@@ -140,7 +169,14 @@ export function tokenManagePaths(services: TokenManageServices) {
       fields: { ...tokenField, ...incrementField },
       operations: {
         update: async ({ input, storage }) =>
-          renewed(services, storage, await byToken(services, input.token), input.token!, input.increment),
+          renewed(
+            services,
+            storage,
+            await byToken(services, input.token, renewTargetGone),
+            input.token!,
+            input.increment,
+            renewTargetGone,
+          ),
       },
     }),
     definePath({
@@ -165,7 +201,7 @@ export function tokenManagePaths(services: TokenManageServices) {
       fields: tokenField,
       operations: {
         update: async ({ input }) => {
-          if (!input.token) throw new InvalidRequestError('missing token')
+          if (!input.token) throw new InvalidRequestError('missing token ID')
           const entry = await services.tokens.lookup(input.token)
           if (entry) await services.tokens.revokeTree(refuseBatch(entry, 'revoked').idHash)
           return undefined
@@ -188,7 +224,7 @@ export function tokenManagePaths(services: TokenManageServices) {
       operations: {
         update: async ({ input }) => {
           await services.tokens.revokeOrphan(
-            refuseBatch(await byToken(services, input.token), 'revoked').idHash,
+            refuseBatch(await byToken(services, input.token, revokeTargetGone), 'revoked').idHash,
           )
           return undefined
         },

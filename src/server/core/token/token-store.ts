@@ -37,6 +37,11 @@ const keys = {
   legacyExpiry: 'expiry/',
 }
 
+/** The TTL a renewal asks for before any cap: the period, else the increment, else the TTL the token was made with. */
+export function renewalTarget(entry: Pick<TokenEntry, 'period' | 'creationTtl'>, increment: number): number {
+  return entry.period > 0 ? entry.period : increment > 0 ? increment : entry.creationTtl
+}
+
 export class TokenStore {
   readonly #storage: Storage
   readonly #clock: Clock
@@ -337,10 +342,13 @@ export class TokenStore {
   }
 
   async #renewLocked(entry: TokenEntry, increment: number): Promise<TokenEntry> {
-    if (!entry.renewable) throw new InvalidRequestError('token is not renewable')
-    if (entry.expireTime === 0) return entry
+    // Vault words this as for any lease: a token is renewed through its lease.
+    if (!entry.renewable) throw new InvalidRequestError('lease is not renewable')
+    // A token that never expires (root) has nothing to extend: Vault refuses its renewal rather than answer
+    // a lease_duration of 0 that a client would read as "expired".
+    if (entry.expireTime === 0) throw new InvalidRequestError('lease is not renewable')
     const now = this.#clock.now()
-    let ttl = entry.period > 0 ? entry.period : increment > 0 ? increment : entry.creationTtl
+    let ttl = renewalTarget(entry, increment)
     if (entry.maxExpireTime > 0) ttl = Math.min(ttl, Math.floor((entry.maxExpireTime - now) / 1000))
     if (ttl <= 0) throw new InvalidRequestError('token has reached its maximum TTL and cannot be renewed')
     const updated: TokenEntry = { ...entry, expireTime: now + ttl * 1000, lastRenewalTime: now }
