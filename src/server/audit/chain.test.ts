@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { it } from 'node:test'
 import { verifyAuditLog } from '../../lib/audit-chain/verify.ts'
-import { AuditChain, GENESIS_HASH, generateSigningKey, isSignedCheckpoint, resumeChainState } from './chain.ts'
+import {
+  AuditChain,
+  GENESIS_HASH,
+  generateSigningKey,
+  isSignedCheckpoint,
+  resumeChainState,
+} from './chain.ts'
 import { encodeEachLine, encodeLines, LineBatch } from './devices/device.ts'
 import { encodedText, type LinePart, partText } from './line-part.ts'
 
