@@ -18,6 +18,8 @@ const WITH_GRANT_TOKENS = new Set<KmsAction>([
   'GetPublicKey',
   'GenerateMac',
   'VerifyMac',
+  'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext',
 ])
 const WITH_DRY_RUN = new Set<KmsAction>([
   'Encrypt',
@@ -29,9 +31,16 @@ const WITH_DRY_RUN = new Set<KmsAction>([
   'Verify',
   'GenerateMac',
   'VerifyMac',
+  'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext',
 ])
 const WITH_DRY_RUN_MODIFIERS = new Set<KmsAction>(['Decrypt', 'ReEncrypt'])
-const WITH_RECIPIENT = new Set<KmsAction>(['Decrypt', 'GenerateDataKey', 'GenerateRandom'])
+const WITH_RECIPIENT = new Set<KmsAction>([
+  'Decrypt',
+  'GenerateDataKey',
+  'GenerateDataKeyPair',
+  'GenerateRandom',
+])
 
 const MAX_GRANT_TOKENS = 10
 const MAX_GRANT_TOKEN_LENGTH = 8192

@@ -29,6 +29,19 @@ describe('kms routes', () => {
     assert.deepEqual(kmsRoute('GenerateMac', ID), { operation: 'update', path: `hmac/${ID}` })
     assert.deepEqual(kmsRoute('CreateAlias', '', 'app/x'), { operation: 'create', path: 'kms/aliases/app/x' })
     assert.deepEqual(kmsRoute('ListAliases', ''), { operation: 'list', path: 'kms/aliases/' })
+    assert.deepEqual(kmsRoute('GetKeyPolicy', ID), { operation: 'read', path: `keys/${ID}` })
+    assert.deepEqual(kmsRoute('PutKeyPolicy', ID), { operation: 'update', path: `keys/${ID}/config` })
+    assert.deepEqual(kmsRoute('UpdateKeyDescription', ID), { operation: 'update', path: `keys/${ID}/config` })
+    assert.deepEqual(kmsRoute('RotateKeyOnDemand', ID), { operation: 'update', path: `keys/${ID}/rotate` })
+    assert.deepEqual(kmsRoute('ListKeyRotations', ID), { operation: 'read', path: `keys/${ID}` })
+    assert.deepEqual(kmsRoute('GenerateDataKeyPair', ID), {
+      operation: 'update',
+      path: `datakey/plaintext/${ID}`,
+    })
+    assert.deepEqual(kmsRoute('GenerateDataKeyPairWithoutPlaintext', ID), {
+      operation: 'update',
+      path: `datakey/wrapped/${ID}`,
+    })
     for (const action of KMS_ACTIONS) assert.ok(kmsRoute(action, ID, 'a').path, action)
   })
 

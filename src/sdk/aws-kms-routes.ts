@@ -33,6 +33,14 @@ export const KMS_ACTIONS = [
   'GetPublicKey',
   'GenerateMac',
   'VerifyMac',
+  'UpdateKeyDescription',
+  'GetKeyPolicy',
+  'PutKeyPolicy',
+  'ListKeyPolicies',
+  'ListKeyRotations',
+  'RotateKeyOnDemand',
+  'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext',
 ] as const
 
 export type KmsAction = (typeof KMS_ACTIONS)[number]
@@ -132,6 +140,9 @@ export function kmsRoute(action: KmsAction, keyId: string, alias = ''): KmsRoute
     case 'GetPublicKey':
     case 'GetKeyRotationStatus':
     case 'ListResourceTags':
+    case 'GetKeyPolicy':
+    case 'ListKeyPolicies':
+    case 'ListKeyRotations':
       return { operation: 'read', path: `keys/${keyId}` }
     case 'ListKeys':
       return { operation: 'list', path: 'keys/' }
@@ -140,9 +151,12 @@ export function kmsRoute(action: KmsAction, keyId: string, alias = ''): KmsRoute
       return { operation: 'update', path: `encrypt/${keyId}` }
     case 'Decrypt':
       return { operation: 'update', path: `decrypt/${keyId}` }
+    // A data key pair is a data key too: the same use of the key, with or without the private half in clear.
     case 'GenerateDataKey':
+    case 'GenerateDataKeyPair':
       return { operation: 'update', path: `datakey/plaintext/${keyId}` }
     case 'GenerateDataKeyWithoutPlaintext':
+    case 'GenerateDataKeyPairWithoutPlaintext':
       return { operation: 'update', path: `datakey/wrapped/${keyId}` }
     case 'GenerateRandom':
       return { operation: 'update', path: 'random' }
@@ -160,7 +174,12 @@ export function kmsRoute(action: KmsAction, keyId: string, alias = ''): KmsRoute
     case 'CancelKeyDeletion':
     case 'TagResource':
     case 'UntagResource':
+    case 'UpdateKeyDescription':
+    case 'PutKeyPolicy':
       return { operation: 'update', path: `keys/${keyId}/config` }
+    // Transit's own rotation path: the capability that rotates the key through the Vault API.
+    case 'RotateKeyOnDemand':
+      return { operation: 'update', path: `keys/${keyId}/rotate` }
     case 'ScheduleKeyDeletion':
       return { operation: 'delete', path: `keys/${keyId}` }
     case 'CreateAlias':

@@ -1,6 +1,16 @@
 // The SSM actions that span several parameters, composed from single-parameter calls: shared by the engine and the adapter.
 import { AwsError, isAwsError } from './aws-error.ts'
 
+/**
+ * The caller may not use a SecureString's KMS key: unlike a parameter whose path they may not read (left out of a
+ * GetParametersByPath page), this fails the whole call, as AWS fails it when KMS refuses a decryption.
+ */
+export class KmsAccessDenied extends AwsError {
+  constructor(message: string) {
+    super('AccessDeniedException', message)
+  }
+}
+
 type Input = Record<string, unknown>
 type Output = Record<string, unknown>
 /** One GetParameter or DeleteParameter, authorised on that parameter's own path by whoever supplies it. */
@@ -94,6 +104,7 @@ export async function fillPathPage(
       const { Selector: _selector, ...parameter } = out['Parameter'] as Output
       parameters.push(parameter)
     } catch (error) {
+      if (error instanceof KmsAccessDenied) throw error
       if (!isAwsError(error) || ![...NOT_FOUND, 'AccessDeniedException'].includes(error.awsType)) throw error
     }
   }

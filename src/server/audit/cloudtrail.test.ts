@@ -117,8 +117,22 @@ describe('cloudTrailRecord', () => {
     )!
     assert.equal(kms['eventSource'], 'kms.amazonaws.com')
     assert.deepEqual(kms['requestParameters'], { keyId: 'k', encryptionContext: { a: 'b' } })
-    for (const record of [create, put, password, odd, kms])
-      assert.doesNotMatch(JSON.stringify(record), /"v[1-7]"|djE=/)
+    // A data key pair: the private key, in clear or sealed, is dropped; the public key and spec stay.
+    const pair = cloudTrailRecord(
+      call({
+        target: 'TrentService.GenerateDataKeyPair',
+        input: { KeyId: 'k', KeyPairSpec: 'ECC_NIST_P256' },
+        output: {
+          PrivateKeyPlaintext: 'v8',
+          PrivateKeyCiphertextBlob: 'v9',
+          PublicKey: 'pub',
+          KeyId: 'arn:k',
+        },
+      }),
+    )!
+    assert.deepEqual(pair['responseElements'], { publicKey: 'pub', keyId: 'arn:k' })
+    for (const record of [create, put, password, odd, kms, pair])
+      assert.doesNotMatch(JSON.stringify(record), /"v[1-9]"|djE=/)
   })
 
   it('records an STS web identity session with the credentials id and expiry only', () => {

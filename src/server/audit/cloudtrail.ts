@@ -47,6 +47,9 @@ const SECRET_MEMBERS = new Set([
   'Plaintext',
   'CiphertextBlob',
   'Message',
+  // GenerateDataKeyPair: the private key, in clear and sealed.
+  'PrivateKeyPlaintext',
+  'PrivateKeyCiphertextBlob',
 ])
 /** Lists whose elements are parameters, whose `Value` is the parameter's value. */
 const SECRET_LISTS = new Set(['Parameters', 'SecretValues'])

@@ -2,13 +2,13 @@
 import { isAwsError } from '../../../sdk/aws-error.ts'
 import { type SecretsManagerAction, secretsManagerRoute } from '../../../sdk/aws-secretsmanager-routes.ts'
 import { type BackendHarness, buildBackend } from '../../../sdk/framework/backend-harness.ts'
+import { type FakeKeys, fakeKeys } from '../../../sdk/framework/fake-keys.ts'
 import type { SystemView } from '../../../sdk/request.ts'
 import type { RotationEvent, RotationFunction, SecretsManagerApi } from '../../../sdk/rotation.ts'
 import type { RotationListener, RotationRunner } from '../../../sdk/rotation-runner.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import { MemoryStorage } from '../../physical/memory.ts'
 import { secretsManagerBackend } from './backend.ts'
-import { type FakeKeys, fakeKeys } from './fake-keys.ts'
 import type { SmState } from './state.ts'
 
 export const START = Date.UTC(2026, 0, 2, 3, 4, 5)

@@ -60,7 +60,13 @@ export async function runAwsAction(ctx: EngineCtx, action: SsmAction): Promise<L
 
 export function engineContext(ctx: EngineCtx): SsmContext {
   return ssmContext(
-    { storage: ctx.storage, now: () => ctx.system.now(), locks: ctx.state.locks },
+    {
+      storage: ctx.storage,
+      now: () => ctx.system.now(),
+      locks: ctx.state.locks,
+      keys: ctx.system.keys,
+      caller: ctx.request,
+    },
     ctx.system.mount,
     ctx.request,
   )

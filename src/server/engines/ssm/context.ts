@@ -1,6 +1,7 @@
 // What an action needs besides its input: storage, clock, per-parameter locks, the region, account and caller ARNs name.
 import type { KeyLocks } from '../../../lib/key-locks.ts'
 import { AWS_REGION_HEADER } from '../../../sdk/aws-secretsmanager-routes.ts'
+import type { KeyCaller, KeyService } from '../../../sdk/key-service.ts'
 import type { BackendRequest, MountInfo } from '../../../sdk/request.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 
@@ -13,6 +14,10 @@ export interface SsmContext {
   accountId: string
   /** LastModifiedUser of the versions this request writes. */
   user: string
+  /** The server's KMS keys, for SecureStrings under a customer key; absent on a server without them. */
+  keys?: KeyService | undefined
+  /** Whose permission on a KMS key is checked: the request being handled. */
+  caller?: KeyCaller | undefined
 }
 
 export function arnOf(ctx: Pick<SsmContext, 'region' | 'accountId'>, name: string): string {
@@ -24,7 +29,13 @@ export function arnOf(ctx: Pick<SsmContext, 'region' | 'accountId'>, name: strin
  * Account: the mount option `account_id`, else twelve zeros. User: the caller's display name as an IAM user ARN.
  */
 export function ssmContext(
-  env: { storage: Storage; now(): number; locks: KeyLocks },
+  env: {
+    storage: Storage
+    now(): number
+    locks: KeyLocks
+    keys?: KeyService | undefined
+    caller?: KeyCaller | undefined
+  },
   mount: Pick<MountInfo, 'options'>,
   request?: Pick<BackendRequest, 'headers' | 'caller'>,
 ): SsmContext {

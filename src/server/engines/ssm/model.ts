@@ -10,9 +10,24 @@ export interface Tag {
 export type ParameterType = 'String' | 'StringList' | 'SecureString'
 export const PARAMETER_TYPES: readonly ParameterType[] = ['String', 'StringList', 'SecureString']
 
+/** A SecureString value under a customer KMS key (kms-value.ts): AES-256-GCM under a data key the KMS key wraps. */
+export interface SealedParameterValue {
+  keyId: string
+  keyArn: string
+  /** The data key as the KMS key encrypted it (base64). */
+  blob: string
+  /** The EncryptionContext the data key is bound to: the parameter's ARN when it was written. */
+  context: { PARAMETER_ARN: string }
+  /** The value under the data key (base64). */
+  data: string
+}
+
 export interface ParameterVersion {
   version: number
+  /** In clear under the barrier; empty when `sealed` holds it. */
   value: string
+  /** SecureString under a customer KMS key: the value, sealed. Versions written before sealing have none. */
+  sealed?: SealedParameterValue
   /** SecureString only: the opaque stand-in answered without WithDecryption (random, unrelated to the value). */
   masked?: string
   type: ParameterType

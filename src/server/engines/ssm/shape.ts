@@ -1,24 +1,35 @@
 // A parameter version as AWS's Parameter, ParameterMetadata and ParameterHistory members show it.
 import { arnOf, type SsmContext } from './context.ts'
 import { epochSeconds } from './input.ts'
+import { openParameterValue } from './kms-value.ts'
 import type { ParameterRecord, ParameterVersion } from './model.ts'
 
-/** SecureString values are answered in clear only WithDecryption; otherwise the version's opaque stand-in. */
-export function answeredValue(version: ParameterVersion, withDecryption: boolean): string {
-  return version.type === 'SecureString' && !withDecryption ? (version.masked ?? '') : version.value
+/**
+ * SecureString values are answered in clear only WithDecryption, which under a customer key takes the caller's
+ * kms:Decrypt on it; otherwise the version's opaque stand-in, which needs no key.
+ */
+export async function answeredValue(
+  ctx: SsmContext,
+  record: ParameterRecord,
+  version: ParameterVersion,
+  withDecryption: boolean,
+): Promise<string> {
+  if (version.type !== 'SecureString') return version.value
+  if (!withDecryption) return version.masked ?? ''
+  return openParameterValue(ctx, version, arnOf(ctx, record.name))
 }
 
-export function parameterOut(
+export async function parameterOut(
   ctx: SsmContext,
   record: ParameterRecord,
   version: ParameterVersion,
   withDecryption: boolean,
   selector?: string,
-): Record<string, unknown> {
+): Promise<Record<string, unknown>> {
   return {
     Name: record.name,
     Type: version.type,
-    Value: answeredValue(version, withDecryption),
+    Value: await answeredValue(ctx, record, version, withDecryption),
     Version: version.version,
     ...(selector !== undefined ? { Selector: `:${selector}` } : {}),
     LastModifiedDate: epochSeconds(version.lastModifiedDate),
@@ -46,11 +57,16 @@ export function metadataOut(ctx: SsmContext, record: ParameterRecord, version: P
   return { Name: record.name, ARN: arnOf(ctx, record.name), ...common(version) }
 }
 
-export function historyOut(record: ParameterRecord, version: ParameterVersion, withDecryption: boolean) {
+export async function historyOut(
+  ctx: SsmContext,
+  record: ParameterRecord,
+  version: ParameterVersion,
+  withDecryption: boolean,
+) {
   return {
     Name: record.name,
     ...common(version),
-    Value: answeredValue(version, withDecryption),
+    Value: await answeredValue(ctx, record, version, withDecryption),
     Labels: [...version.labels],
   }
 }

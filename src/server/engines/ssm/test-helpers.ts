@@ -3,6 +3,7 @@ import { isAwsError } from '../../../sdk/aws-error.ts'
 import { deleteParametersEach, fillPathPage, getParametersEach } from '../../../sdk/aws-ssm-fanout.ts'
 import { type SsmAction, ssmRoute } from '../../../sdk/aws-ssm-routes.ts'
 import { type BackendHarness, buildBackend } from '../../../sdk/framework/backend-harness.ts'
+import { type FakeKeys, fakeKeys } from '../../../sdk/framework/fake-keys.ts'
 import { MemoryStorage } from '../../physical/memory.ts'
 import { ssmBackend } from './backend.ts'
 
@@ -11,10 +12,14 @@ export const START = Date.UTC(2026, 0, 2, 3, 4, 5)
 export interface SsmHarness extends BackendHarness {
   /** One AWS action as the adapter runs it: its route's operation and path, multi-parameter actions fanned out. */
   aws(action: SsmAction, input?: Record<string, unknown>): Promise<Record<string, unknown>>
+  /** The server's KMS keys, as the mount sees them. */
+  keys: FakeKeys
 }
 
-export async function makeSsm(): Promise<SsmHarness> {
+export async function makeSsm(options: { keys?: FakeKeys } = {}): Promise<SsmHarness> {
+  const keys = options.keys ?? fakeKeys()
   const h = await buildBackend(ssmBackend, {
+    keys,
     storage: new MemoryStorage(),
     clock: { now: START },
     mount: { path: 'ssm/', type: 'ssm', options: {} },
@@ -34,7 +39,7 @@ export async function makeSsm(): Promise<SsmHarness> {
       return fillPathPage(await one(action, input), input['WithDecryption'] === true, get)
     return one(action, input)
   }
-  return { ...h, aws }
+  return { ...h, aws, keys }
 }
 
 /** The AWS error a call throws: its __type and message; fails when the call succeeds or throws something else. */

@@ -28,7 +28,7 @@ export const transitBackend = defineBackend<TransitState>({
     withKms(keysListPath),
     withKms(keyPath),
     withKms(keyConfigPath),
-    keyRotatePath,
+    withKms(keyRotatePath),
     keyTrimPath,
     withKms(encryptPath),
     withKms(decryptPath),

@@ -7,6 +7,12 @@ import { loadRecord } from '../model.ts'
 import { decodeToken, encodeToken } from '../page-token.ts'
 import { historyOut } from '../shape.ts'
 
+async function sequential<T, R>(items: T[], each: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = []
+  for (const item of items) out.push(await each(item))
+  return out
+}
+
 export async function getParameterHistory(ctx: SsmContext, input: Input): Promise<Record<string, unknown>> {
   const ref = reqString(input, 'Name', { min: 1, max: 2048 })
   const withDecryption = optBool(input, 'WithDecryption') ?? false
@@ -20,7 +26,8 @@ export async function getParameterHistory(ctx: SsmContext, input: Input): Promis
   const page = versions.slice(0, max)
   const more = versions.length > max
   return {
-    Parameters: page.map((v) => historyOut(record, v, withDecryption)),
+    // One at a time: each SecureString under a customer key is a kms:Decrypt of its own.
+    Parameters: await sequential(page, (v) => historyOut(ctx, record, v, withDecryption)),
     ...(more ? { NextToken: encodeToken(page.at(-1)!.version, scope) } : {}),
   }
 }

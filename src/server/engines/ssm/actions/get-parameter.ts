@@ -14,7 +14,7 @@ export async function getParameter(ctx: SsmContext, input: Input): Promise<Recor
   const record = await loadRecord(ctx.storage, name)
   if (!record) throw parameterNotFound(ref)
   const version = pickVersion(record, ref, selector)
-  return { Parameter: parameterOut(ctx, record, version, withDecryption, selector) }
+  return { Parameter: await parameterOut(ctx, record, version, withDecryption, selector) }
 }
 
 /** No selector: the latest version. Digits: that version. Anything else: the version holding that label. */

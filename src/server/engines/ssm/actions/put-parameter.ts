@@ -1,7 +1,7 @@
 // PutParameter: creates a parameter (version 1) or, with Overwrite, adds a version; keeps at most 100 versions.
 import { randomBytes } from 'node:crypto'
 import { boundedTest } from '../../../../lib/bounded-regex.ts'
-import type { SsmContext } from '../context.ts'
+import { arnOf, type SsmContext } from '../context.ts'
 import {
   AwsError,
   alreadyExists,
@@ -13,6 +13,7 @@ import {
   validationMessage,
 } from '../errors.ts'
 import { type Input, optBool, optString, reqString } from '../input.ts'
+import { DEFAULT_KEY, isDefaultKey, sealParameterValue } from '../kms-value.ts'
 import {
   loadRecord,
   PARAMETER_TYPES,
@@ -27,7 +28,6 @@ import { mergeTags, parseTags } from './tags.ts'
 export const MAX_VERSIONS = 100
 const STANDARD_MAX = 4096
 const ADVANCED_MAX = 8192
-const DEFAULT_KEY = 'alias/aws/ssm'
 /** A KMS key ID, alias, key ARN or alias ARN. */
 const KEY_ID =
   /^(alias\/[a-zA-Z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/[a-zA-Z0-9-]+|alias\/[a-zA-Z0-9/_-]+))$/
@@ -116,16 +116,23 @@ export async function putParameter(ctx: SsmContext, input: Input): Promise<Recor
       if (oldest.labels.length > 0) throw maxVersions(name, oldest.version)
       record.versions.shift()
     }
+    const number = (previous?.version ?? 0) + 1
+    const key =
+      newType === 'SecureString'
+        ? (keyId ?? (previous?.type === 'SecureString' ? previous.keyId : undefined) ?? DEFAULT_KEY)
+        : undefined
+    // Under a customer key the value is sealed with the caller's kms:GenerateDataKey on it, as AWS encrypts it:
+    // a caller who may not use the key cannot write under it, and the key's state applies.
+    const sealed =
+      key !== undefined && !isDefaultKey(key)
+        ? await sealParameterValue(ctx, key, arnOf(ctx, name), number, value)
+        : undefined
     const version: ParameterVersion = {
-      version: (previous?.version ?? 0) + 1,
-      value,
+      version: number,
+      value: sealed ? '' : value,
       type: newType,
-      ...(newType === 'SecureString'
-        ? {
-            masked: randomBytes(48).toString('base64'),
-            keyId: keyId ?? (previous?.type === 'SecureString' ? previous.keyId : undefined) ?? DEFAULT_KEY,
-          }
-        : {}),
+      ...(key !== undefined ? { masked: randomBytes(48).toString('base64'), keyId: key } : {}),
+      ...(sealed ? { sealed } : {}),
       ...((description ?? previous?.description) !== undefined
         ? { description: description ?? previous?.description }
         : {}),

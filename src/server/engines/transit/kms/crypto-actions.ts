@@ -39,7 +39,7 @@ function contextAad(input: Input): Buffer {
 }
 
 /** The key for encryption: Enabled, ENCRYPT_DECRYPT, and the algorithm its spec uses. */
-async function encryptionKey(
+export async function encryptionKey(
   ctx: KmsContext,
   keyId: string,
   input: Input,
@@ -62,7 +62,7 @@ async function encryptionKey(
   return { meta, key, algorithm }
 }
 
-function seal(key: TransitKey, keyId: string, plaintext: Buffer, input: Input): Buffer {
+export function seal(key: TransitKey, keyId: string, plaintext: Buffer, input: Input): Buffer {
   try {
     const ciphertext = encrypt(key, encryptionVersion(key, undefined), plaintext, {
       context: Buffer.alloc(0),

@@ -18,6 +18,7 @@ import type { TransitState } from '../state.ts'
 import { createAlias, deleteAlias, listAliases, resolveAlias, updateAlias } from './alias-actions.ts'
 import { type KmsContext, kmsContext } from './context.ts'
 import { blobKeyId, decryptAction, encryptAction, generateDataKey, generateRandom } from './crypto-actions.ts'
+import { generateDataKeyPair } from './data-key-pair.ts'
 import {
   cancelDeletion,
   createKey,
@@ -32,6 +33,8 @@ import {
   untagResource,
 } from './key-actions.ts'
 import { type KeyUsage, requireEnabled, requireMeta, requireUsage } from './metadata.ts'
+import { getKeyPolicy, listKeyPolicies, putKeyPolicy, updateDescription } from './policy-actions.ts'
+import { listRotations, rotateOnDemand } from './rotation-actions.ts'
 import { generateMac, getPublicKey, signAction, verifyAction, verifyMac } from './sign-actions.ts'
 
 /** The KMS action a request carries (`TrentService.Encrypt`), or undefined for a Vault-API request. */
@@ -172,6 +175,22 @@ function perform(
       return generateMac(ctx, keyId, input)
     case 'VerifyMac':
       return verifyMac(ctx, keyId, input)
+    case 'UpdateKeyDescription':
+      return updateDescription(ctx, keyId, input)
+    case 'GetKeyPolicy':
+      return getKeyPolicy(ctx, keyId, input)
+    case 'PutKeyPolicy':
+      return putKeyPolicy(ctx, keyId, input)
+    case 'ListKeyPolicies':
+      return listKeyPolicies(ctx, keyId, input)
+    case 'ListKeyRotations':
+      return listRotations(ctx, keyId, input)
+    case 'RotateKeyOnDemand':
+      return rotateOnDemand(ctx, keyId)
+    case 'GenerateDataKeyPair':
+      return generateDataKeyPair(ctx, keyId, input, true)
+    case 'GenerateDataKeyPairWithoutPlaintext':
+      return generateDataKeyPair(ctx, keyId, input, false)
   }
 }
 

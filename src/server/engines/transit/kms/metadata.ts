@@ -23,6 +23,10 @@ export interface KmsKeyMeta {
   deletionDate?: number
   pendingWindowInDays?: number
   tags: Tag[]
+  /** The key policy document CreateKey or PutKeyPolicy gave; absent for AWS's default one (policy-actions.ts). */
+  policy?: string
+  /** The transit versions RotateKeyOnDemand made; any other version past the first was an automatic rotation. */
+  onDemandRotations?: number[]
 }
 
 export const META_PREFIX = 'kms/keys/'

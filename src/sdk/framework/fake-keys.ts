@@ -1,8 +1,8 @@
-// An in-memory KeyService for the engine's tests: keys with states and aliases, and a switch per KMS permission.
+// An in-memory KeyService for engines' tests: keys with states and aliases, and a switch per KMS permission.
 import { randomBytes, randomUUID } from 'node:crypto'
-import { decryptValue, encryptValue } from '../../../lib/sealed-value.ts'
-import { AwsError } from '../../../sdk/aws-error.ts'
-import type { KeyCaller, KeyService, KmsKeyRef } from '../../../sdk/key-service.ts'
+import { decryptValue, encryptValue } from '../../lib/sealed-value.ts'
+import { AwsError } from '../aws-error.ts'
+import type { KeyCaller, KeyService, KmsKeyRef } from '../key-service.ts'
 
 export type KeyOp = 'generateDataKey' | 'encrypt' | 'decrypt'
 
