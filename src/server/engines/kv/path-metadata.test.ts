@@ -65,7 +65,7 @@ describe('KV v2 metadata/ write', () => {
       for (const max of ['99999999999999999999', 2 ** 53, 1e300])
         await assert.rejects(kv.call(op, 'metadata/k', { max_versions: max }), {
           status: 400,
-          message: 'invalid value for "max_versions": expected an integer',
+          message: 'invalid value for "max_versions": must be between -9007199254740991 and 9007199254740991',
         })
     assert.equal(dataOf(await kv.call('read', 'metadata/k'))['max_versions'], 3)
   })
