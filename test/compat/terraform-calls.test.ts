@@ -472,4 +472,51 @@ describe('Terraform vault provider calls', () => {
     assert.deepEqual(kr.bound_service_account_namespaces, ['prod'])
     assert.equal(kr.token_ttl, 600)
   })
+  it('vault_database_secret_backend_connection (+ role): plugin settings round-trip through connection_details', async () => {
+    await ok('POST', 'sys/mounts/db', { type: 'database' })
+    // The provider's postgresql block: allowed_roles comma-joined, durations as "Ns", plugin settings beside the URL.
+    await ok('PUT', 'db/config/pg', {
+      plugin_name: 'postgresql-database-plugin',
+      verify_connection: false,
+      allowed_roles: 'app,ro',
+      connection_url: 'postgresql://{{username}}:{{password}}@127.0.0.1:1/app',
+      username: 'vault',
+      password: 'root-pw',
+      max_open_connections: 4,
+      max_idle_connections: 2,
+      max_connection_lifetime: '300s',
+      username_template: '{{.RoleName}}-{{random 8}}',
+      disable_escaping: true,
+    })
+    const read = (await ok('GET', 'db/config/pg', undefined, 200)).body.data
+    assert.equal(read.plugin_name, 'postgresql-database-plugin')
+    assert.deepEqual(read.allowed_roles, ['app', 'ro'])
+    assert.deepEqual(read.root_credentials_rotate_statements, [])
+    assert.equal(read.verify_connection, false)
+    const details = read.connection_details
+    assert.equal(details.connection_url, 'postgresql://{{username}}:{{password}}@127.0.0.1:1/app')
+    assert.equal(details.username, 'vault')
+    assert.equal(details.max_open_connections, 4)
+    assert.equal(details.max_idle_connections, 2)
+    assert.equal(details.max_connection_lifetime, '300s')
+    // getConnectionDetailsFromResponse reads these two from connection_details, not from the top level.
+    assert.equal(details.username_template, '{{.RoleName}}-{{random 8}}')
+    assert.equal(details.disable_escaping, true)
+    assert.equal(details.password, undefined)
+    await ok('PUT', 'db/roles/app', {
+      db_name: 'pg',
+      creation_statements: ['CREATE ROLE "{{name}}" LOGIN PASSWORD \'{{password}}\''],
+      revocation_statements: [],
+      rollback_statements: [],
+      renew_statements: [],
+      default_ttl: 600,
+      max_ttl: 3600,
+    })
+    const role = (await ok('GET', 'db/roles/app', undefined, 200)).body.data
+    assert.deepEqual([role.db_name, role.default_ttl, role.max_ttl], ['pg', 600, 3600])
+    assert.deepEqual(role.creation_statements, ['CREATE ROLE "{{name}}" LOGIN PASSWORD \'{{password}}\''])
+    await ok('DELETE', 'db/roles/app')
+    await ok('DELETE', 'db/config/pg')
+    assert.equal((await go('GET', 'db/config/pg')).status, 404)
+  })
 })

@@ -25,6 +25,8 @@ export interface DbConfig {
   password_policy: string
   username_template: string
   root_rotation_statements: string[]
+  /** Fill {{username}}/{{password}} into connection_url as given, not percent-encoded (absent in older configs). */
+  disable_escaping?: boolean
   /** A root password being set by rotate-root: kept until committed, so a crash in between can be settled. */
   pending_root_password?: string
 }
@@ -89,6 +91,7 @@ export function settingsOf(config: DbConfig): ConnectionSettings {
     tls: config.tls,
     insecureTls: config.insecure_tls,
     caCert: config.ca_cert,
+    disableEscaping: config.disable_escaping === true,
   }
 }
 

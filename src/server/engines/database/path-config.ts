@@ -54,6 +54,7 @@ const DEFAULTS: Omit<DbConfig, 'plugin_name'> = {
   password_policy: '',
   username_template: '',
   root_rotation_statements: [],
+  disable_escaping: false,
 }
 
 function nonNegative(value: number | undefined, name: string): number | undefined {
@@ -106,6 +107,11 @@ async function writeConfig(ctx: Ctx) {
   })
 }
 
+/**
+ * Vault keeps the plugin's own settings (username_template and disable_escaping among them) in connection_details;
+ * Terraform's vault_database_secret_backend_connection refreshes them from there, so a setting missing from it is a
+ * permanent diff. username_template stays at the top level too for callers that read it there.
+ */
 function readConfig(config: DbConfig) {
   const details: Record<string, unknown> =
     pluginFor(config.plugin_name).kind === 'redis'
@@ -123,6 +129,8 @@ function readConfig(config: DbConfig) {
           max_open_connections: config.max_open_connections,
           max_idle_connections: config.max_idle_connections,
           max_connection_lifetime: `${config.max_connection_lifetime}s`,
+          username_template: config.username_template,
+          disable_escaping: config.disable_escaping === true,
         }
   return {
     data: {

@@ -14,6 +14,8 @@ export interface ConnectionSettings {
   tls: boolean
   insecureTls: boolean
   caCert: string
+  /** disable_escaping: the root credentials go into connection_url verbatim. */
+  disableEscaping: boolean
 }
 
 export interface NewUser {

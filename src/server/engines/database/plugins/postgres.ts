@@ -10,7 +10,12 @@ const quoteLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`
 
 /** libpq accepts URLs and `key=value` strings; pg takes URLs, so a key/value string is turned into options. */
 function poolConfig(settings: ConnectionSettings): pg.PoolConfig {
-  const rendered = renderConnectionUrl(settings.connectionUrl, settings.username, settings.password)
+  const rendered = renderConnectionUrl(
+    settings.connectionUrl,
+    settings.username,
+    settings.password,
+    !settings.disableEscaping,
+  )
   const base: pg.PoolConfig = {
     max: settings.maxOpenConnections,
     idleTimeoutMillis: 30_000,
