@@ -4,8 +4,10 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { TestPki } from '../helpers/pki.ts'
 import { type Reply, startDevServer, type TestServer } from '../helpers/server.ts'
 import { makeSelfSignedCert } from '../helpers/tls.ts'
+import { initialise, startTlsServer } from '../helpers/tls-server.ts'
 import { startTokenReviewServer, type TokenReviewServer } from '../helpers/token-review-server.ts'
 
 // ESO talks through Vault's Go API client: writes are PUT, lists are GET with ?list=true, every request carries
@@ -273,5 +275,96 @@ describe('External Secrets Operator calls', () => {
     assert.equal(revoke.status, 204, JSON.stringify(revoke.body))
     const after = await go('GET', 'auth/token/lookup-self', esoToken)
     assert.equal(after.status, 403)
+  })
+})
+
+describe('External Secrets Operator: userPass, jwt and cert logins', () => {
+  let t: TestServer
+  let k8s: TokenReviewServer
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-eso-auth-'))
+  const go = (method: string, path: string, body?: unknown) =>
+    t.call(method, path, { token: '', headers: GO_HEADERS, ...(body === undefined ? {} : { body }) })
+
+  before(async () => {
+    const cert = makeSelfSignedCert(dir)
+    if (!cert) throw new Error('openssl is needed to make the test certificate')
+    // Only its token signer is used: the jwt method checks the service account token against its public key.
+    k8s = await startTokenReviewServer({
+      key: readFileSync(cert.key, 'utf8'),
+      cert: readFileSync(cert.cert, 'utf8'),
+    })
+    t = await startDevServer()
+    const root = (method: string, path: string, body: unknown) => t.call(method, path, { body })
+    assert.equal((await root('POST', 'sys/auth/userpass', { type: 'userpass' })).status, 204)
+    assert.equal(
+      (await root('PUT', 'auth/userpass/users/eso', { password: 'pw', token_policies: 'default' })).status,
+      204,
+    )
+    assert.equal((await root('POST', 'sys/auth/jwt', { type: 'jwt' })).status, 204)
+    const cfg = await root('PUT', 'auth/jwt/config', { jwt_validation_pubkeys: [k8s.publicKeyPem] })
+    assert.equal(cfg.status, 204, JSON.stringify(cfg.body))
+    const role = await root('PUT', 'auth/jwt/role/eso', {
+      role_type: 'jwt',
+      user_claim: 'sub',
+      bound_audiences: ['vault'],
+      token_policies: 'default',
+    })
+    assert.equal(role.status, 204, JSON.stringify(role.body))
+  })
+  after(async () => {
+    await t?.close()
+    await k8s?.close()
+  })
+
+  it('userPass: the Go helper PUTs auth/userpass/login/<username> {password}', async () => {
+    const login = await go('PUT', 'auth/userpass/login/eso', { password: 'pw' })
+    assert.equal(login.status, 200, JSON.stringify(login.body))
+    assert.ok(login.body.auth.client_token)
+  })
+
+  it('jwt with kubernetesServiceAccountToken: a TokenRequest with audience "vault", PUT auth/jwt/login {role, jwt}', async () => {
+    // auth_jwt.go: the provider's own Write (not the Go helper), then auth.client_token of the answer.
+    const jwt = await k8s.projectedToken(APP, 'vault')
+    const login = await go('PUT', 'auth/jwt/login', { role: 'eso', jwt })
+    assert.equal(login.status, 200, JSON.stringify(login.body))
+    assert.ok(login.body.auth.client_token)
+    const wrongAudience = await go('PUT', 'auth/jwt/login', {
+      role: 'eso',
+      jwt: await k8s.projectedToken(APP, 'other'),
+    })
+    assert.equal(wrongAudience.status, 400)
+  })
+})
+
+describe('External Secrets Operator: cert login over HTTPS', () => {
+  it('PUT auth/cert/login with no body (no vaultRole) and with {name} (vaultRole set)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coffer-eso-cert-'))
+    const pki = new TestPki(join(dir, 'pki'))
+    const ca = pki.root('ca')
+    const client = pki.issue('client', ca, { cn: 'eso.example.com' })
+    const server = await startTlsServer(join(dir, 'server'), {}, 'inmem')
+    try {
+      await initialise(server)
+      const root = (method: string, path: string, body: unknown) => server.call(method, path, { body })
+      assert.equal((await root('POST', 'sys/auth/cert', { type: 'cert' })).status, 204)
+      const role = await root('PUT', 'auth/cert/certs/eso', {
+        certificate: ca.pem,
+        token_policies: 'default',
+      })
+      assert.equal(role.status, 204, JSON.stringify(role.body))
+      // auth_cert.go: the Go client's Write with nil data sends a PUT with no body at all.
+      const bare = await server.call('PUT', 'auth/cert/login', { token: '', cert: client })
+      assert.equal(bare.status, 200, JSON.stringify(bare.body))
+      assert.ok(bare.body.auth.client_token)
+      const named = await server.call('PUT', 'auth/cert/login', {
+        token: '',
+        cert: client,
+        body: { name: 'eso' },
+      })
+      assert.equal(named.status, 200, JSON.stringify(named.body))
+      assert.equal(named.body.auth.metadata.cert_name, 'eso')
+    } finally {
+      await server.server.close()
+    }
   })
 })
