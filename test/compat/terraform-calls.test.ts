@@ -35,7 +35,16 @@ describe('Terraform vault provider calls', () => {
     const child = await go(
       'PUT',
       'auth/token/create',
-      { display_name: 'terraform', ttl: '1200s', explicit_max_ttl: '1200s', renewable: false },
+      // api.TokenCreateRequest always carries display_name, num_uses, type and entity_alias, empty or not.
+      {
+        display_name: 'terraform',
+        ttl: '1200s',
+        explicit_max_ttl: '1200s',
+        renewable: false,
+        num_uses: 0,
+        type: '',
+        entity_alias: '',
+      },
       t.rootToken,
     )
     assert.equal(child.status, 200, JSON.stringify(child.body))
@@ -296,7 +305,8 @@ describe('Terraform vault provider calls', () => {
         ttl: '3600s',
         renewable: true,
         meta: { owner: 'tf' },
-        no_default_policy: false,
+        type: '',
+        entity_alias: '',
       },
       200,
     )
@@ -400,7 +410,9 @@ describe('Terraform vault provider calls', () => {
     assert.equal(typeof e.id, 'string')
     const er = (await ok('GET', `identity/entity/id/${e.id}`, undefined, 200)).body.data
     assert.deepEqual([er.name, er.metadata, er.disabled, er.policies], ['svc', { a: 'b' }, false, ['p1']])
-    // A duplicate name: the provider reads identity/entity/name/<name> to say "may be imported".
+    // A second create with the same name updates it and answers 204 (no body): the provider then reads
+    // identity/entity/name/<name> to say the entity already exists and may be imported.
+    assert.equal((await go('PUT', 'identity/entity', { name: 'svc', policies: ['p1'] })).status, 204)
     assert.equal((await ok('GET', 'identity/entity/name/svc', undefined, 200)).body.data.id, e.id)
     const g = (
       await ok(
@@ -464,12 +476,18 @@ describe('Terraform vault provider calls', () => {
     await ok('PUT', 'auth/kubernetes/role/app', {
       bound_service_account_names: ['app'],
       bound_service_account_namespaces: ['prod'],
+      // Always sent, empty unless a label selector is configured.
+      bound_service_account_namespace_selector: '',
+      alias_name_source: 'serviceaccount_name',
       token_policies: ['deploy'],
       token_ttl: 600,
+      token_no_default_policy: false,
     })
     const kr = (await ok('GET', 'auth/kubernetes/role/app', undefined, 200)).body.data
     assert.deepEqual(kr.bound_service_account_names, ['app'])
     assert.deepEqual(kr.bound_service_account_namespaces, ['prod'])
+    assert.equal(kr.bound_service_account_namespace_selector, '')
+    assert.equal(kr.alias_name_source, 'serviceaccount_name')
     assert.equal(kr.token_ttl, 600)
   })
   it('vault_database_secret_backend_connection (+ role): plugin settings round-trip through connection_details', async () => {
