@@ -505,6 +505,7 @@ describe('Terraform vault provider calls', () => {
       max_connection_lifetime: '300s',
       username_template: '{{.RoleName}}-{{random 8}}',
       disable_escaping: true,
+      password_authentication: 'scram-sha-256',
     })
     const read = (await ok('GET', 'db/config/pg', undefined, 200)).body.data
     assert.equal(read.plugin_name, 'postgresql-database-plugin')
@@ -520,6 +521,7 @@ describe('Terraform vault provider calls', () => {
     // getConnectionDetailsFromResponse reads these two from connection_details, not from the top level.
     assert.equal(details.username_template, '{{.RoleName}}-{{random 8}}')
     assert.equal(details.disable_escaping, true)
+    assert.equal(details.password_authentication, 'scram-sha-256')
     assert.equal(details.password, undefined)
     await ok('PUT', 'db/roles/app', {
       db_name: 'pg',
