@@ -293,6 +293,38 @@ describe('Terraform vault provider calls', () => {
     assert.equal((await go('PUT', 'auth/approle/role/ci/secret-id', {})).status, 400)
   })
 
+  it('vault_approle_auth_backend_role_secret_id with wrapping_ttl: wrap_info names the wrapping and the wrapped accessor', async () => {
+    await ok('PUT', 'auth/approle/role/wrapped', { token_policies: ['default'] })
+    const made = await t.call('PUT', 'auth/approle/role/wrapped/secret-id', {
+      token: tf,
+      headers: { ...GO_HEADERS, 'x-vault-wrap-ttl': '600s' },
+      body: { metadata: '' },
+    })
+    assert.equal(made.status, 200, JSON.stringify(made.body))
+    const wrap = made.body.wrap_info
+    assert.equal(made.body.data, null)
+    // with_wrapped_accessor = true keeps wrapped_accessor as the resource's accessor: the secret ID's own accessor.
+    assert.match(wrap.wrapped_accessor, /^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/)
+    const lookup = await ok(
+      'PUT',
+      'auth/approle/role/wrapped/secret-id-accessor/lookup',
+      { secret_id_accessor: wrap.wrapped_accessor },
+      200,
+    )
+    assert.equal(lookup.body.data.secret_id_accessor, wrap.wrapped_accessor)
+    // with_wrapped_accessor = false: the refresh looks the wrapping token up by its accessor until it is unwrapped.
+    await ok('PUT', 'auth/token/lookup-accessor', { accessor: wrap.accessor }, 200)
+    const unwrapped = await t.call('PUT', 'sys/wrapping/unwrap', { token: wrap.token, headers: GO_HEADERS })
+    assert.equal(unwrapped.body.data.secret_id_accessor, wrap.wrapped_accessor)
+    assert.equal(unwrapped.body.wrappedAccessor, undefined, 'nothing internal is rendered')
+    const used = await go('PUT', 'auth/token/lookup-accessor', { accessor: wrap.accessor })
+    assert.equal(used.status, 400)
+    assert.match(used.body.errors[0], /invalid accessor/)
+    const plain = await ok('PUT', 'auth/approle/role/wrapped/secret-id', {}, 200)
+    assert.equal(plain.body.wrap_info, null)
+    assert.equal(plain.body.wrappedAccessor, undefined)
+  })
+
   it('vault_token: create, lookup-accessor (policies, orphan, renewable, display_name, issue_time, expire_time, meta), revoke', async () => {
     const made = await ok(
       'PUT',
