@@ -116,7 +116,11 @@ describe('Terraform vault provider calls', () => {
       delete_version_after: 120,
       custom_metadata: { team: 'payments' },
     })
-    await ok('PUT', 'secret/data/app', { data: { k: 'v2' }, options: {} }, 200)
+    // kvSecretV2Write sends cas at the top level too (0 when unset, ignored) and options as a map of strings.
+    await ok('PUT', 'secret/data/app', { data: { k: 'v2' }, cas: 0, options: { cas: '1' } }, 200)
+    const stale = await go('PUT', 'secret/data/app', { data: { k: 'x' }, cas: 0, options: { cas: '1' } })
+    assert.equal(stale.status, 400)
+    assert.deepEqual(stale.body.errors, ['check-and-set parameter did not match the current version'])
     const read = (await ok('GET', 'secret/data/app', undefined, 200)).body.data
     assert.deepEqual(read.data, { k: 'v2' })
     assert.deepEqual(read.metadata.custom_metadata, { team: 'payments' })
