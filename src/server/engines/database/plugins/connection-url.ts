@@ -3,10 +3,10 @@ export function renderConnectionUrl(
   template: string,
   username: string,
   password: string,
-  escape = true,
+  percentEncode = true,
 ): string {
   const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(template.trim())
-  const enc = (value: string) => (isUrl && escape ? encodeURIComponent(value) : value)
+  const enc = (value: string) => (isUrl && percentEncode ? encodeURIComponent(value) : value)
   return template
     .replace(/\{\{\s*username\s*\}\}/g, () => enc(username))
     .replace(/\{\{\s*password\s*\}\}/g, () => enc(password))
