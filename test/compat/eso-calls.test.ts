@@ -269,6 +269,15 @@ describe('External Secrets Operator calls', () => {
     assert.ok(isNilSecret(await go('GET', 'secret/data/no-such', esoToken)))
   })
 
+  it("the OpenBao provider's Validate: GET sys/mounts/<path> is type kv with options.version the store's version", async () => {
+    const v2 = await go('GET', 'sys/mounts/secret', t.rootToken)
+    assert.equal(v2.status, 200)
+    assert.equal(v2.body.data.type, 'kv')
+    assert.equal(v2.body.data.options.version, '2')
+    const v1 = await go('GET', 'sys/mounts/kv1', t.rootToken)
+    assert.deepEqual([v1.body.data.type, v1.body.data.options.version], ['kv', '1'])
+  })
+
   it('Close without the token cache: lookup-self, then PUT auth/token/revoke-self with no body; the token is gone', async () => {
     await checkToken(esoToken)
     const revoke = await go('PUT', 'auth/token/revoke-self', esoToken)
