@@ -198,6 +198,37 @@ describe('Terraform vault provider calls', () => {
     assert.equal((await go('GET', 'sys/policies/acl/tf-reader')).status, 404)
   })
 
+  it('data vault_policy_document: its rendering (comment, parameter maps without commas) parses and is enforced', async () => {
+    // The layout policyRenderPolicyRule writes: "# description", two-space attributes, maps of lists one per line.
+    const policy = [
+      '# App config writers',
+      'path "kv1/app/*" {',
+      '  capabilities = ["create", "update", "read"]',
+      '  required_parameters = ["env"]',
+      '  allowed_parameters = {',
+      '    "env" = ["prod", "dev"]',
+      '    "tier" = []',
+      '  }',
+      '  denied_parameters = {',
+      '    "debug" = []',
+      '  }',
+      '}',
+      '',
+      'path "sys/*" {',
+      '  capabilities = ["deny"]',
+      '}',
+      '',
+    ].join('\n')
+    await ok('PUT', 'sys/policies/acl/tf-doc', { policy })
+    assert.equal((await ok('GET', 'sys/policies/acl/tf-doc', undefined, 200)).body.data.policy, policy)
+    const token = (await ok('PUT', 'auth/token/create', { policies: ['tf-doc'] }, 200)).body.auth.client_token
+    const write = (path: string, body: unknown) => go('PUT', path, body, token).then((r) => r.status)
+    assert.equal(await write('kv1/app/a', { env: 'prod', tier: 'x' }), 204)
+    assert.equal(await write('kv1/app/b', { env: 'qa' }), 403, 'a value outside allowed_parameters')
+    assert.equal(await write('kv1/app/c', { tier: 'x' }), 403, 'required_parameters missing')
+    assert.equal(await write('kv1/app/d', { env: 'dev', debug: '1' }), 403, 'a denied parameter')
+  })
+
   it('vault_auth_backend: enable with config, read sys/auth/<path> (type, description, local, accessor), tune, disable', async () => {
     await ok('POST', 'sys/auth/approle', {
       type: 'approle',
