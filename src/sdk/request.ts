@@ -94,6 +94,11 @@ export interface LogicalResponse {
   frozenData?: true
   secret?: SecretGrant
   auth?: AuthGrant
+  /**
+   * The accessor of what this response hands out when that is not a token (AppRole's secret_id_accessor): shown as
+   * wrap_info.wrapped_accessor if the response is wrapped, so the holder of the wrapping token can manage it unread.
+   */
+  wrappedAccessor?: string
   /** Changes this request made: core publishes them after the request has succeeded (see sdk/events.ts). */
   events?: BackendEvent[]
 }

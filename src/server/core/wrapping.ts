@@ -52,9 +52,10 @@ export function wrapResponse(
   response: StoredResponse,
   options: { ttl: number; creationPath: string; requestId: string },
 ): Promise<CoreResponse> {
+  const wrappedAccessor = response.auth?.accessor ?? response.wrappedAccessor
   return wrapStored(services, encodeWrapped(response, options.requestId), {
     ...options,
-    ...(response.auth ? { wrappedAccessor: response.auth.accessor } : {}),
+    ...(wrappedAccessor ? { wrappedAccessor } : {}),
   })
 }
 

@@ -4,7 +4,7 @@ import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import type { LogicalResponse, SystemView } from '../../../sdk/request.ts'
 import type { Storage } from '../../../sdk/storage.ts'
-import { normalizeRoleName, requireRole } from './role-store.ts'
+import { loadRole, normalizeRoleName } from './role-store.ts'
 import {
   deleteSecretIdOps,
   isExpired,
@@ -52,13 +52,22 @@ const bySecretFields = {
   secret_id: f.string({ description: 'The secret ID.', sensitive: true }),
 }
 
+/**
+ * A secret ID looked up under a role that is gone is not found (404, the role named): Terraform's
+ * vault_approle_auth_backend_role_secret_id refresh drops the resource from state only on a 404 (or Vault's
+ * 500 with this message), so a 400 here fails every plan after the role is deleted out of band.
+ */
+async function requireRoleToFind(storage: Storage, name: string): Promise<void> {
+  if (!(await loadRole(storage, name))) throw new NotFoundError(`role "${name}" does not exist`)
+}
+
 async function keyBySecret(
   env: Env,
   input: { role_name?: string | undefined; secret_id?: string | undefined },
 ) {
   const name = normalizeRoleName(input.role_name)
   if (!input.secret_id) throw new InvalidRequestError('missing secret_id')
-  await requireRole(env.storage, name)
+  await requireRoleToFind(env.storage, name)
   return secretIdKey(env.state, name, input.secret_id)
 }
 
@@ -90,7 +99,7 @@ async function keyByAccessor(
 ) {
   const name = normalizeRoleName(input.role_name)
   if (!input.secret_id_accessor) throw new InvalidRequestError('missing secret_id_accessor')
-  await requireRole(env.storage, name)
+  await requireRoleToFind(env.storage, name)
   const key = await keyForAccessor(env.storage, env.state, name, input.secret_id_accessor)
   if (key === undefined) throw new NotFoundError('no secret ID with that accessor on this role')
   return key

@@ -111,6 +111,8 @@ async function issue(ctx: Ctx, secretId: string) {
       secret_id_num_uses: entry.numUses,
       secret_id_ttl: entry.ttl,
     },
+    // Terraform's vault_approle_auth_backend_role_secret_id (with_wrapped_accessor) keeps this as its accessor.
+    wrappedAccessor: entry.accessor,
   }
 }
 

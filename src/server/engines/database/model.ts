@@ -3,7 +3,7 @@ import { globListMatch } from '../../../lib/glob.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { getJson, putJson, type Storage } from '../../../sdk/storage.ts'
 import { mysqlPluginDefault, mysqlPluginLegacy } from './plugins/mysql.ts'
-import type { ConnectionSettings, DatabasePlugin } from './plugins/plugin.ts'
+import type { ConnectionSettings, DatabasePlugin, PasswordAuthentication } from './plugins/plugin.ts'
 import { postgresPlugin } from './plugins/postgres.ts'
 import { redisPlugin } from './plugins/redis.ts'
 
@@ -25,6 +25,10 @@ export interface DbConfig {
   password_policy: string
   username_template: string
   root_rotation_statements: string[]
+  /** Fill {{username}}/{{password}} into connection_url as given, not percent-encoded (absent in older configs). */
+  disable_escaping?: boolean
+  /** PostgreSQL only: how passwords are handed to the database (absent in older configs: 'password'). */
+  password_authentication?: PasswordAuthentication
   /** A root password being set by rotate-root: kept until committed, so a crash in between can be settled. */
   pending_root_password?: string
 }
@@ -89,6 +93,8 @@ export function settingsOf(config: DbConfig): ConnectionSettings {
     tls: config.tls,
     insecureTls: config.insecure_tls,
     caCert: config.ca_cert,
+    disableEscaping: config.disable_escaping === true,
+    passwordAuthentication: config.password_authentication ?? 'password',
   }
 }
 

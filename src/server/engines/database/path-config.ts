@@ -33,6 +33,7 @@ const fields = {
   insecure_tls: f.bool(),
   ca_cert: f.string(),
   disable_escaping: f.bool(),
+  password_authentication: f.string(),
 }
 
 type Ctx = HandlerContext<typeof fields, DbState>
@@ -54,6 +55,8 @@ const DEFAULTS: Omit<DbConfig, 'plugin_name'> = {
   password_policy: '',
   username_template: '',
   root_rotation_statements: [],
+  disable_escaping: false,
+  password_authentication: 'password',
 }
 
 function nonNegative(value: number | undefined, name: string): number | undefined {
@@ -78,6 +81,12 @@ async function writeConfig(ctx: Ctx) {
       given.allowed_roles = parseStringList(request.data['allowed_roles'], 'allowed_roles')
     if ('root_rotation_statements' in request.data)
       given.root_rotation_statements = parseStatements(request.data['root_rotation_statements'])
+    if (
+      given.password_authentication !== undefined &&
+      given.password_authentication !== 'password' &&
+      given.password_authentication !== 'scram-sha-256'
+    )
+      throw new InvalidRequestError('password_authentication must be "password" or "scram-sha-256"')
     nonNegative(given.max_open_connections, 'max_open_connections')
     nonNegative(given.max_idle_connections, 'max_idle_connections')
     nonNegative(given.max_connection_lifetime, 'max_connection_lifetime')
@@ -106,6 +115,11 @@ async function writeConfig(ctx: Ctx) {
   })
 }
 
+/**
+ * Vault keeps the plugin's own settings (username_template and disable_escaping among them) in connection_details;
+ * Terraform's vault_database_secret_backend_connection refreshes them from there, so a setting missing from it is a
+ * permanent diff. username_template stays at the top level too for callers that read it there.
+ */
 function readConfig(config: DbConfig) {
   const details: Record<string, unknown> =
     pluginFor(config.plugin_name).kind === 'redis'
@@ -123,6 +137,11 @@ function readConfig(config: DbConfig) {
           max_open_connections: config.max_open_connections,
           max_idle_connections: config.max_idle_connections,
           max_connection_lifetime: `${config.max_connection_lifetime}s`,
+          username_template: config.username_template,
+          disable_escaping: config.disable_escaping === true,
+          ...(pluginFor(config.plugin_name).kind === 'postgres'
+            ? { password_authentication: config.password_authentication ?? 'password' }
+            : {}),
         }
   return {
     data: {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { after, before, it } from 'node:test'
 import pg from 'pg'
 import { describeUnless, POSTGRES, unmet } from '../../../../test/helpers/requirements.ts'
+import { scramSha256Verifier } from './plugins/scram.ts'
 import { type DbHarness, makeDb } from './test-helpers.ts'
 
 const URL_TEMPLATE = 'postgresql://{{username}}:{{password}}@127.0.0.1:5432/test?sslmode=disable'
@@ -141,5 +142,47 @@ describeUnless(await unmet(POSTGRES), 'database engine: PostgreSQL (shared serve
       }),
       (e: Error & { status: number }) => e.status === 400 && !e.message.includes('Very-Secret-Pw'),
     )
+  })
+  it('password_authentication scram-sha-256: the database gets a SCRAM verifier of the issued password, never the password', async () => {
+    await db.call('update', 'config/scram', {
+      plugin_name: 'postgresql-database-plugin',
+      // The server itself would hash a clear password with SCRAM; md5 in these sessions shows who hashed it.
+      connection_url: `${URL_TEMPLATE}&options=-c%20password_encryption%3Dmd5`,
+      username: 'postgres',
+      password: 'unused-with-trust',
+      allowed_roles: ['scram'],
+      password_authentication: 'scram-sha-256',
+    })
+    const details = (await db.call('read', 'config/scram'))!.data!['connection_details'] as Record<
+      string,
+      unknown
+    >
+    assert.equal(details['password_authentication'], 'scram-sha-256')
+    await db.call('update', 'roles/scram', {
+      db_name: 'scram',
+      creation_statements: 'CREATE ROLE "{{name}}" WITH LOGIN PASSWORD \'{{password}}\';',
+      default_ttl: '1h',
+    })
+    const creds = await db.call('read', 'creds/scram')
+    const { username, password } = creds!.data as { username: string; password: string }
+    const admin = new pg.Client({ host: '127.0.0.1', port: 5432, database: 'test', user: 'postgres' })
+    await admin.connect()
+    try {
+      const row = await admin.query('SELECT rolpassword FROM pg_authid WHERE rolname = $1', [username])
+      const stored = String(row.rows[0].rolpassword)
+      const match = /^SCRAM-SHA-256\$(\d+):([^$]+)\$/.exec(stored)
+      assert.ok(
+        match,
+        `stored as a SCRAM verifier made by Coffer, not hashed by the server: ${stored.slice(0, 14)}`,
+      )
+      // The verifier is of the password handed to the client: recomputed with the stored salt, it is the same.
+      assert.equal(scramSha256Verifier(password, Buffer.from(match[2]!, 'base64'), Number(match[1])), stored)
+      await db.revoke(creds!.secret!.internal)
+    } finally {
+      await admin.end()
+    }
+    await assert.rejects(db.call('update', 'config/scram', { password_authentication: 'md5' }), {
+      status: 400,
+    })
   })
 })

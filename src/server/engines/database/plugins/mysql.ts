@@ -59,7 +59,12 @@ class MysqlConnection implements DatabaseConnection {
   readonly #pool: mysql.Pool
 
   constructor(settings: ConnectionSettings) {
-    const rendered = renderConnectionUrl(settings.connectionUrl.trim(), settings.username, settings.password)
+    const rendered = renderConnectionUrl(
+      settings.connectionUrl.trim(),
+      settings.username,
+      settings.password,
+      !settings.disableEscaping,
+    )
     this.#pool = mysql.createPool({
       ...parseMysqlDsn(rendered),
       connectionLimit: settings.maxOpenConnections,

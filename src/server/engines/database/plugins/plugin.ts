@@ -14,7 +14,13 @@ export interface ConnectionSettings {
   tls: boolean
   insecureTls: boolean
   caCert: string
+  /** disable_escaping: the root credentials go into connection_url verbatim. */
+  disableEscaping: boolean
+  /** PostgreSQL: 'scram-sha-256' sends passwords to the database as SCRAM verifiers, never in clear. */
+  passwordAuthentication: PasswordAuthentication
 }
+
+export type PasswordAuthentication = 'password' | 'scram-sha-256'
 
 export interface NewUser {
   username: string

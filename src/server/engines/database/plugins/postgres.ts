@@ -4,13 +4,19 @@ import { InvalidRequestError } from '../../../../sdk/errors.ts'
 import { formatExpiration, renderStatements } from '../templating.ts'
 import { renderConnectionUrl } from './connection-url.ts'
 import type { ConnectionSettings, DatabaseConnection, DatabasePlugin, NewUser } from './plugin.ts'
+import { scramSha256Verifier } from './scram.ts'
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`
 const quoteLiteral = (text: string) => `'${text.replace(/'/g, "''")}'`
 
 /** libpq accepts URLs and `key=value` strings; pg takes URLs, so a key/value string is turned into options. */
 function poolConfig(settings: ConnectionSettings): pg.PoolConfig {
-  const rendered = renderConnectionUrl(settings.connectionUrl, settings.username, settings.password)
+  const rendered = renderConnectionUrl(
+    settings.connectionUrl,
+    settings.username,
+    settings.password,
+    !settings.disableEscaping,
+  )
   const base: pg.PoolConfig = {
     max: settings.maxOpenConnections,
     idleTimeoutMillis: 30_000,
@@ -58,9 +64,11 @@ function poolConfig(settings: ConnectionSettings): pg.PoolConfig {
 
 class PostgresConnection implements DatabaseConnection {
   readonly #pool: pg.Pool
+  readonly #scram: boolean
 
   constructor(settings: ConnectionSettings) {
     this.#pool = new pg.Pool(poolConfig(settings))
+    this.#scram = settings.passwordAuthentication === 'scram-sha-256'
     // An idle client's error (the server restarting) must not crash the process; the next query reconnects.
     this.#pool.on('error', () => {})
   }
@@ -83,11 +91,16 @@ class PostgresConnection implements DatabaseConnection {
     }
   }
 
+  /** What {{password}} becomes in statements: the password itself, or its SCRAM verifier. */
+  #passwordForDatabase(password: string): string {
+    return this.#scram ? scramSha256Verifier(password) : password
+  }
+
   async newUser(user: NewUser): Promise<void> {
     const vars = {
       name: user.username,
       username: user.username,
-      password: user.password,
+      password: this.#passwordForDatabase(user.password),
       expiration: formatExpiration(user.expiration),
     }
     try {
@@ -126,7 +139,8 @@ class PostgresConnection implements DatabaseConnection {
     ])
   }
 
-  async setPassword(username: string, password: string, statements: string[]): Promise<void> {
+  async setPassword(username: string, plain: string, statements: string[]): Promise<void> {
+    const password = this.#passwordForDatabase(plain)
     const queries =
       statements.length > 0
         ? renderStatements(statements, { name: username, username, password })
