@@ -108,6 +108,17 @@ export function updateRole(
 ): JwtRole {
   const role = { ...(current ?? emptyRole()) }
   const given = (name: string) => raw[name] !== undefined && raw[name] !== null
+  // Vault decodes an explicit JSON null on a list, map or string field as that type's empty value (only
+  // durations read null as absent), so `bound_audiences: null` on an update clears the audiences; the
+  // vault-action's tests rewrite a role that way.
+  const cleared = (name: string) => raw[name] === null
+  if (cleared('bound_audiences')) role.boundAudiences = []
+  if (cleared('bound_subject')) role.boundSubject = ''
+  if (cleared('bound_claims')) role.boundClaims = {}
+  if (cleared('claim_mappings')) role.claimMappings = {}
+  if (cleared('groups_claim')) role.groupsClaim = ''
+  if (cleared('allowed_redirect_uris')) role.allowedRedirectUris = []
+  if (cleared('oidc_scopes')) role.oidcScopes = []
   if (input.role_type !== undefined) {
     if (input.role_type !== 'jwt' && input.role_type !== 'oidc')
       throw new InvalidRequestError(`invalid 'role_type': ${input.role_type}`)
@@ -122,7 +133,8 @@ export function updateRole(
     role.boundClaimsType = input.bound_claims_type
   }
   if (input.claim_mappings !== undefined) role.claimMappings = input.claim_mappings
-  if (given('user_claim') || current === undefined) role.userClaim = input.user_claim ?? ''
+  if (cleared('user_claim')) role.userClaim = ''
+  else if (given('user_claim') || current === undefined) role.userClaim = input.user_claim ?? ''
   if (input.groups_claim !== undefined) role.groupsClaim = input.groups_claim
   if (input.clock_skew_leeway !== undefined) role.clockSkewLeeway = input.clock_skew_leeway
   if (input.expiration_leeway !== undefined) role.expirationLeeway = input.expiration_leeway
