@@ -48,23 +48,27 @@ function leewayField(description: string): Field<number> {
 export const roleFields = {
   name: f.string({ description: 'Name of the role.', required: true }),
   role_type: f.string({ description: '"oidc" (the default) or "jwt".' }),
-  bound_audiences: f.list({ description: 'The aud claim must contain one of these.' }),
-  bound_subject: f.string({ description: 'The sub claim must equal this.' }),
+  bound_audiences: f.list({ description: 'The aud claim must contain one of these.', nullValue: [] }),
+  bound_subject: f.string({ description: 'The sub claim must equal this.', nullValue: '' }),
   bound_claims: f.map({
     description: 'Claims that must match: name (or JSON pointer) → value or list of values.',
+    nullValue: {},
   }),
   bound_claims_type: f.string({ description: '"string" (exact match, the default) or "glob".' }),
-  claim_mappings: f.stringMap({ description: 'Claim name (or JSON pointer) → token metadata key.' }),
+  claim_mappings: f.stringMap({
+    description: 'Claim name (or JSON pointer) → token metadata key.',
+    nullValue: {},
+  }),
   user_claim: f.string({ description: 'The claim that names the user.', default: 'sub' }),
   user_claim_json_pointer: f.bool({
     description: 'Accepted for Vault compatibility; a "/" prefix always reads as a pointer.',
   }),
-  groups_claim: f.string({ description: 'The claim that lists the user’s groups.' }),
+  groups_claim: f.string({ description: 'The claim that lists the user’s groups.', nullValue: '' }),
   clock_skew_leeway: leewayField('Leeway on every time claim; 0 means 60s, negative means none.'),
   expiration_leeway: leewayField('Extra leeway on exp; 0 means 150s, negative means none.'),
   not_before_leeway: leewayField('Extra leeway on nbf; 0 means 150s, negative means none.'),
-  allowed_redirect_uris: f.list({ description: 'redirect_uri values an OIDC login may use.' }),
-  oidc_scopes: f.list({ description: 'Scopes requested besides openid.' }),
+  allowed_redirect_uris: f.list({ description: 'redirect_uri values an OIDC login may use.', nullValue: [] }),
+  oidc_scopes: f.list({ description: 'Scopes requested besides openid.', nullValue: [] }),
   verbose_oidc_logging: f.bool({ description: 'Log the OIDC exchange (never the tokens).' }),
   max_age: f.duration({ description: 'Ask the provider to re-authenticate users older than this.' }),
   ...tokenFields,
@@ -108,17 +112,6 @@ export function updateRole(
 ): JwtRole {
   const role = { ...(current ?? emptyRole()) }
   const given = (name: string) => raw[name] !== undefined && raw[name] !== null
-  // Vault decodes an explicit JSON null on a list, map or string field as that type's empty value (only
-  // durations read null as absent), so `bound_audiences: null` on an update clears the audiences; the
-  // vault-action's tests rewrite a role that way.
-  const cleared = (name: string) => raw[name] === null
-  if (cleared('bound_audiences')) role.boundAudiences = []
-  if (cleared('bound_subject')) role.boundSubject = ''
-  if (cleared('bound_claims')) role.boundClaims = {}
-  if (cleared('claim_mappings')) role.claimMappings = {}
-  if (cleared('groups_claim')) role.groupsClaim = ''
-  if (cleared('allowed_redirect_uris')) role.allowedRedirectUris = []
-  if (cleared('oidc_scopes')) role.oidcScopes = []
   if (input.role_type !== undefined) {
     if (input.role_type !== 'jwt' && input.role_type !== 'oidc')
       throw new InvalidRequestError(`invalid 'role_type': ${input.role_type}`)
@@ -133,7 +126,9 @@ export function updateRole(
     role.boundClaimsType = input.bound_claims_type
   }
   if (input.claim_mappings !== undefined) role.claimMappings = input.claim_mappings
-  if (cleared('user_claim')) role.userClaim = ''
+  // The list, map and string fields above take an explicit null as their empty value, as Vault decodes it
+  // (vault-action's tests rewrite a role with `bound_audiences: null`); a null user_claim leaves none, refused below.
+  if (raw['user_claim'] === null) role.userClaim = ''
   else if (given('user_claim') || current === undefined) role.userClaim = input.user_claim ?? ''
   if (input.groups_claim !== undefined) role.groupsClaim = input.groups_claim
   if (input.clock_skew_leeway !== undefined) role.clockSkewLeeway = input.clock_skew_leeway
