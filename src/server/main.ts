@@ -16,27 +16,50 @@ const VALUE_FLAGS = new Set([
   'log-level',
 ])
 
+export const SERVER_USAGE = `Usage: coffer server [options]
+
+  Start a Coffer server: from a config file (Vault's HCL or JSON), or in dev mode (unsealed, in-process
+  unseal key, KV v2 at secret/; never for production).
+
+  -config=FILE                     The server config file
+  -log-level=LEVEL                 debug, info, warn or error (default info)
+  -dev                             Dev mode
+  -dev-listen-address=HOST:PORT    Dev mode's listener (default 127.0.0.1:8200)
+  -dev-root-token-id=ID            Dev mode's root token, instead of a random one
+  -dev-no-store-token              Do not write the root token to ~/.coffer-token
+  -dev-inmem                       Keep dev mode's data in memory only
+  -dev-data-dir=DIR                Where dev mode keeps its data and unseal key (default ./.coffer/dev)
+  -dev-aws-access-key-id=ID        Dev mode's AWS access key ID (with the secret key below)
+  -dev-aws-secret-access-key=KEY   Dev mode's AWS secret access key`
+
+const HELP_FLAGS = new Set(['-h', '-help', '--help'])
+
 function parseServerFlags(args: string[]): Map<string, string> {
   const flags = new Map<string, string>()
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
     const m = /^--?([a-z-]+)(?:=(.*))?$/s.exec(arg)
-    if (!m) throw new Error(`unexpected argument "${arg}"`)
+    if (!m) throw new Error(`unexpected argument "${arg}"\n\n${SERVER_USAGE}`)
     const name = m[1]!
     if (BOOLEAN_FLAGS.has(name)) flags.set(name, m[2] ?? 'true')
     else if (VALUE_FLAGS.has(name)) {
       const value = m[2] ?? args[++i]
       if (value === undefined) throw new Error(`flag -${name} needs a value`)
       flags.set(name, value)
-    } else throw new Error(`unknown flag -${name}`)
+    } else throw new Error(`unknown flag -${name}\n\n${SERVER_USAGE}`)
   }
   return flags
 }
 
+/** Parses the flags and starts the server; with -h (as `vault server -h`) prints the usage and starts nothing. */
 export async function runServerCommand(
   args: string[],
   out: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
-): Promise<RunningServer> {
+): Promise<RunningServer | undefined> {
+  if (args.some((arg) => HELP_FLAGS.has(arg))) {
+    out(SERVER_USAGE)
+    return undefined
+  }
   const flags = parseServerFlags(args)
   const dev = flags.get('dev') === 'true'
   const logLevel = (flags.get('log-level') ?? 'info') as LogLevel

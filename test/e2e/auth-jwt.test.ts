@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { type CryptoKey, exportSPKI, generateKeyPair, SignJWT } from 'jose'
+import { type CryptoKey, exportPKCS8, exportSPKI, generateKeyPair, SignJWT } from 'jose'
 import { type OidcProvider, startOidcProvider } from '../helpers/oidc-provider.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 import { makeSelfSignedCert } from '../helpers/tls.ts'
@@ -125,6 +125,27 @@ describe('jwt auth method', () => {
     assert.deepEqual(badConfig.body.errors, [
       "exactly one of 'jwt_validation_pubkeys', 'jwks_url' or 'oidc_discovery_url' must be set",
     ])
+    // A private key pasted as a validation key would be stored and shown on every config read: refused.
+    const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true })
+    const privatePem = await exportPKCS8(privateKey)
+    assert.equal((await t.call('POST', 'sys/auth/jwt-keys', { body: { type: 'jwt' } })).status, 204)
+    const publicPem = await exportSPKI(publicKey)
+    for (const [pems, message] of [
+      [[privatePem], 'a private key was given where a public key is expected; give its public key'],
+      [
+        [`${publicPem}\n${privatePem}`],
+        'a private key was given where a public key is expected; give its public key',
+      ],
+      [[`${publicPem}\n${publicPem}`], 'unexpected trailing data after parsed PEM block'],
+    ] as const) {
+      const res = await t.call('POST', 'auth/jwt-keys/config', { body: { jwt_validation_pubkeys: pems } })
+      assert.equal(res.status, 400)
+      assert.deepEqual(res.body.errors, [`error parsing public key: ${message}`])
+    }
+    const kept = await t.call('POST', 'auth/jwt-keys/config', {
+      body: { jwt_validation_pubkeys: [publicPem] },
+    })
+    assert.equal(kept.status, 204, JSON.stringify(kept.body))
     const untrusted = await t.call('POST', 'auth/jwt/config', { body: { jwks_url: `${idp.issuer}/jwks` } })
     assert.equal(untrusted.status, 400, 'a JWKS URL whose certificate is not trusted is refused')
     assert.match(untrusted.body.errors[0], /^error checking jwks URL/)

@@ -1,5 +1,6 @@
 // kubernetes auth end to end against a local HTTPS TokenReview stand-in: logins, every refusal audited, pem_keys mode.
 import assert from 'node:assert/strict'
+import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -255,6 +256,22 @@ describe('kubernetes auth method', () => {
       assert.equal(res.status, 400, garbage)
       assert.match(res.body.errors[0], /expected a host, a host:port pair, or an http\(s\) URL/)
     }
+  })
+
+  it('a private key given as a pem_key is refused and never stored', async () => {
+    assert.equal((await t.call('POST', 'sys/auth/k8s-priv', { body: { type: 'kubernetes' } })).status, 204)
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+    for (const pemKeys of [[pem], [`${k8s.publicKeyPem}\n${pem}`]]) {
+      const res = await t.call('POST', 'auth/k8s-priv/config', {
+        body: { kubernetes_host: 'https://127.0.0.1:1', pem_keys: pemKeys },
+      })
+      assert.equal(res.status, 400)
+      assert.deepEqual(res.body.errors, [
+        'a private key was given where a public key is expected; give its public key',
+      ])
+    }
+    assert.equal((await t.call('GET', 'auth/k8s-priv/config')).status, 404, 'nothing was stored')
   })
 
   it('with pem_keys, verifies locally without calling the API', async () => {

@@ -170,6 +170,15 @@ describe('parseFields', () => {
     assert.equal(values.enabled, undefined, 'no default means undefined, not false')
   })
 
+  it('a field declaring a nullValue takes it (a fresh copy each time) for an explicit null, as Vault decodes it', () => {
+    const clearing = { policies: f.list({ nullValue: [] }), ttl: f.duration({ default: 60 }) }
+    const first = parseFields(clearing, { policies: null, ttl: null }).values
+    assert.deepEqual(first, { policies: [], ttl: 60 }, 'durations still read null as absent')
+    ;(first.policies as string[]).push('changed')
+    assert.deepEqual(parseFields(clearing, { policies: null }).values.policies, [])
+    assert.equal(parseFields(clearing, {}).values.policies, undefined, 'absent stays absent')
+  })
+
   it('a missing or null required field is a 400 naming it', () => {
     refuses(() => parseFields(fields, {}), 'name', /missing required field/)
     refuses(() => parseFields(fields, { name: null }), 'name', /missing required field/)

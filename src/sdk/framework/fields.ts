@@ -8,6 +8,12 @@ export interface Field<T> {
   readonly required: boolean
   readonly sensitive: boolean
   readonly default: T | undefined
+  /**
+   * What an explicit JSON null sets. Unset, null reads as absent; Vault's field decoding instead gives a list,
+   * map or string field sent as null its empty value (so `"token_policies": null` clears them), and the fields
+   * where that changes what a write does say so with this.
+   */
+  readonly nullValue?: T
   parse(value: unknown, name: string): T
 }
 
@@ -22,6 +28,7 @@ interface FieldOptions<T> {
   required?: boolean
   sensitive?: boolean
   default?: T
+  nullValue?: T
 }
 
 function field<T>(
@@ -36,6 +43,7 @@ function field<T>(
     required: opts.required ?? false,
     sensitive: opts.sensitive ?? false,
     default: opts.default,
+    ...(opts.nullValue !== undefined ? { nullValue: opts.nullValue } : {}),
   }
 }
 
@@ -151,7 +159,10 @@ export function parseFieldValues<F extends Fields>(fields: F, data: Record<strin
   const values: Record<string, unknown> = { ...plan.defaults }
   for (const [name, spec] of plan.entries) {
     const raw = data[name]
-    if (raw === undefined || raw === null) {
+    if (raw === null && spec.nullValue !== undefined) {
+      // A copy, so a handler that changes the value cannot change the next request's.
+      values[name] = structuredClone(spec.nullValue)
+    } else if (raw === undefined || raw === null) {
       if (spec.required) throw new InvalidRequestError(`missing required field "${name}"`)
     } else {
       values[name] = spec.parse(raw, name)

@@ -58,7 +58,7 @@ export async function listedPolicyHolders<T>(
 }
 
 export const tokenFields = {
-  token_policies: f.list({ description: 'Policies attached to tokens issued by this login.' }),
+  token_policies: f.list({ description: 'Policies attached to tokens issued by this login.', nullValue: [] }),
   token_ttl: f.duration({ description: 'Initial TTL of issued tokens.' }),
   token_max_ttl: f.duration({ description: 'Maximum TTL of issued tokens, renewals included.' }),
   token_explicit_max_ttl: f.duration({ description: 'Hard cap on the life of issued tokens.' }),
@@ -66,16 +66,16 @@ export const tokenFields = {
   token_num_uses: f.int({ description: 'Uses allowed per issued token; 0 is unlimited.' }),
   token_no_default_policy: f.bool({ description: 'Leave the "default" policy off issued tokens.' }),
   token_type: f.string({ description: 'service or default (Coffer issues service tokens only).' }),
-  token_bound_cidrs: f.list({ description: 'Client addresses allowed to use issued tokens.' }),
+  token_bound_cidrs: f.list({ description: 'Client addresses allowed to use issued tokens.', nullValue: [] }),
 }
 
 /** Legacy names: `policies` (userpass, approle), `period` (approle), `ttl`/`max_ttl`/`bound_cidrs` (userpass). */
 export const legacyTokenFields = {
-  policies: f.list({ description: 'Deprecated: use token_policies.' }),
+  policies: f.list({ description: 'Deprecated: use token_policies.', nullValue: [] }),
   period: f.duration({ description: 'Deprecated: use token_period.' }),
   ttl: f.duration({ description: 'Deprecated: use token_ttl.' }),
   max_ttl: f.duration({ description: 'Deprecated: use token_max_ttl.' }),
-  bound_cidrs: f.list({ description: 'Deprecated: use token_bound_cidrs.' }),
+  bound_cidrs: f.list({ description: 'Deprecated: use token_bound_cidrs.', nullValue: [] }),
 }
 
 type TokenInput = {

@@ -147,6 +147,30 @@ describe('parseConfig', () => {
     }
   })
 
+  it('accepts a listener’s cluster_address, as in the TLS config vault-action’s tests give Vault', () => {
+    const config = parseConfig(
+      [
+        'ui = false',
+        'disable_mlock = true',
+        'listener "tcp" {',
+        '  address = "[::]:8200"',
+        '  cluster_address = "[::]:8201"',
+        '  tls_cert_file = "/etc/vault/server.crt"',
+        '  tls_key_file = "/etc/vault/server.key"',
+        '  tls_client_ca_file = "/etc/vault/ca.crt"',
+        '  tls_require_and_verify_client_cert = "true"',
+        '}',
+        'storage "file" { path = "/var/lib/vault" }',
+      ].join('\n'),
+      'hcl',
+    )
+    const listener = config.listeners[0]!
+    assert.equal(listener.address, '[::]:8200')
+    assert.equal(listener.tlsRequireAndVerifyClientCert, true)
+    assert.equal(listener.tlsClientCaFile, '/etc/vault/ca.crt')
+    assert.deepEqual(config.storage, { type: 'sqlite', path: '/var/lib/vault/coffer.db' })
+  })
+
   it('maps log level spellings', () => {
     const level = (value: string) => parseConfig(`${MINIMAL}\nlog_level = "${value}"`, 'hcl').logLevel
     assert.equal(level('TRACE'), 'debug')
@@ -183,6 +207,12 @@ describe('parseConfig errors', () => {
       'storage "inmem" {}\nlistener "tcp" { address = "h:70000", tls_disable = true }',
       'hcl',
       /^listener\.tcp\.address:/,
+    ],
+    [
+      'bad cluster address',
+      'storage "inmem" {}\nlistener "tcp" { address = "127.0.0.1:8200", cluster_address = "8201", tls_disable = true }',
+      'hcl',
+      'listener.tcp.cluster_address: must be host:port, such as 127.0.0.1:8201',
     ],
     [
       'unix listener',

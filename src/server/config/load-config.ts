@@ -150,6 +150,7 @@ const TOP_LEVEL_KEYS = [
 ]
 const LISTENER_KEYS = [
   'address',
+  'cluster_address',
   'tls_disable',
   'tls_cert_file',
   'tls_key_file',
@@ -339,6 +340,13 @@ function parseListener(section: Section, where: string): ListenerConfig {
     body['address'] === undefined ? DEFAULT_LISTENER_ADDRESS : string(body['address'], `${where}.address`)
   if (!isHostPort(address))
     throw new ConfigError(`${where}.address`, 'must be host:port, such as 127.0.0.1:8200')
+  // Vault's listener for node-to-node forwarding; Coffer's nodes talk over api_addr, so it is only checked.
+  // Vault's own example configs (and vault-action's TLS test server) carry it.
+  if (body['cluster_address'] !== undefined) {
+    const cluster = string(body['cluster_address'], `${where}.cluster_address`)
+    if (!isHostPort(cluster))
+      throw new ConfigError(`${where}.cluster_address`, 'must be host:port, such as 127.0.0.1:8201')
+  }
   const tlsDisable =
     body['tls_disable'] === undefined ? false : bool(body['tls_disable'], `${where}.tls_disable`)
   const listener: ListenerConfig = {

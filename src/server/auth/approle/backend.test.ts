@@ -22,6 +22,18 @@ const login = (h: AuthHarness, role_id: string, secret_id?: string, remoteAddres
   h.call('update', 'login', { role_id, ...(secret_id === undefined ? {} : { secret_id }) }, { remoteAddress })
 
 describe('approle', () => {
+  it('null clears token_policies and token_bound_cidrs (Vault’s decoding), so a null meant to drop them does', async () => {
+    const h = await make()
+    await h.call('create', 'role/app', { token_policies: 'admin', token_bound_cidrs: '10.0.0.0/8' })
+    await h.call('update', 'role/app', { token_policies: null, token_bound_cidrs: null, token_ttl: null })
+    const data = (await h.call('read', 'role/app'))?.data
+    assert.deepEqual(data?.['token_policies'], [])
+    assert.deepEqual(data?.['token_bound_cidrs'], [])
+    await h.call('update', 'role/app', { policies: 'a' })
+    await h.call('update', 'role/app', { policies: null })
+    assert.deepEqual((await h.call('read', 'role/app'))?.data?.['token_policies'], [], 'the legacy name too')
+  })
+
   it('creates, reads, lists and deletes roles in Vault’s shape', async () => {
     const h = await make()
     await h.call('create', 'role/app', {

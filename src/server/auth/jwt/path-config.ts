@@ -1,5 +1,5 @@
 // jwt/oidc config: one key source (discovery URL, JWKS URL or PEM keys), checked by fetching it before it is saved.
-import { createPublicKey } from 'node:crypto'
+import { PublicKeyPemError, parsePublicKeyPem } from '../../../lib/public-key-pem.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -28,13 +28,14 @@ const fields = {
   namespace_in_state: f.bool({ description: 'Accepted for Vault compatibility.' }),
 }
 
-/** Vault rejects a list of PEM keys that is one string with several keys; each entry must be one PEM key. */
+/** Vault rejects a list of PEM keys that is one string with several keys; each entry must be one PEM public key. */
 function checkPubkeys(pems: string[]): void {
   for (const pem of pems) {
     try {
-      createPublicKey(pem)
+      parsePublicKeyPem(pem, { strict: true })
     } catch (error) {
-      throw new InvalidRequestError(`error parsing public key: ${(error as Error).message}`)
+      if (!(error instanceof PublicKeyPemError)) throw error
+      throw new InvalidRequestError(`error parsing public key: ${error.message}`)
     }
   }
 }

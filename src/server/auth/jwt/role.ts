@@ -48,23 +48,27 @@ function leewayField(description: string): Field<number> {
 export const roleFields = {
   name: f.string({ description: 'Name of the role.', required: true }),
   role_type: f.string({ description: '"oidc" (the default) or "jwt".' }),
-  bound_audiences: f.list({ description: 'The aud claim must contain one of these.' }),
-  bound_subject: f.string({ description: 'The sub claim must equal this.' }),
+  bound_audiences: f.list({ description: 'The aud claim must contain one of these.', nullValue: [] }),
+  bound_subject: f.string({ description: 'The sub claim must equal this.', nullValue: '' }),
   bound_claims: f.map({
     description: 'Claims that must match: name (or JSON pointer) → value or list of values.',
+    nullValue: {},
   }),
   bound_claims_type: f.string({ description: '"string" (exact match, the default) or "glob".' }),
-  claim_mappings: f.stringMap({ description: 'Claim name (or JSON pointer) → token metadata key.' }),
+  claim_mappings: f.stringMap({
+    description: 'Claim name (or JSON pointer) → token metadata key.',
+    nullValue: {},
+  }),
   user_claim: f.string({ description: 'The claim that names the user.', default: 'sub' }),
   user_claim_json_pointer: f.bool({
     description: 'Accepted for Vault compatibility; a "/" prefix always reads as a pointer.',
   }),
-  groups_claim: f.string({ description: 'The claim that lists the user’s groups.' }),
+  groups_claim: f.string({ description: 'The claim that lists the user’s groups.', nullValue: '' }),
   clock_skew_leeway: leewayField('Leeway on every time claim; 0 means 60s, negative means none.'),
   expiration_leeway: leewayField('Extra leeway on exp; 0 means 150s, negative means none.'),
   not_before_leeway: leewayField('Extra leeway on nbf; 0 means 150s, negative means none.'),
-  allowed_redirect_uris: f.list({ description: 'redirect_uri values an OIDC login may use.' }),
-  oidc_scopes: f.list({ description: 'Scopes requested besides openid.' }),
+  allowed_redirect_uris: f.list({ description: 'redirect_uri values an OIDC login may use.', nullValue: [] }),
+  oidc_scopes: f.list({ description: 'Scopes requested besides openid.', nullValue: [] }),
   verbose_oidc_logging: f.bool({ description: 'Log the OIDC exchange (never the tokens).' }),
   max_age: f.duration({ description: 'Ask the provider to re-authenticate users older than this.' }),
   ...tokenFields,
@@ -122,7 +126,10 @@ export function updateRole(
     role.boundClaimsType = input.bound_claims_type
   }
   if (input.claim_mappings !== undefined) role.claimMappings = input.claim_mappings
-  if (given('user_claim') || current === undefined) role.userClaim = input.user_claim ?? ''
+  // The list, map and string fields above take an explicit null as their empty value, as Vault decodes it
+  // (vault-action's tests rewrite a role with `bound_audiences: null`); a null user_claim leaves none, refused below.
+  if (raw['user_claim'] === null) role.userClaim = ''
+  else if (given('user_claim') || current === undefined) role.userClaim = input.user_claim ?? ''
   if (input.groups_claim !== undefined) role.groupsClaim = input.groups_claim
   if (input.clock_skew_leeway !== undefined) role.clockSkewLeeway = input.clock_skew_leeway
   if (input.expiration_leeway !== undefined) role.expirationLeeway = input.expiration_leeway

@@ -1,6 +1,7 @@
 // The kubernetes mount's configuration: where the TokenReview API is and how to trust it, or PEM keys to verify locally.
-import { createPublicKey, X509Certificate } from 'node:crypto'
+import { X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { PublicKeyPemError, parsePublicKeyPem } from '../../../lib/public-key-pem.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -98,14 +99,18 @@ const fields = {
   use_annotations_as_alias_metadata: f.bool({ description: 'Not supported; must be false.' }),
 }
 
-/** Each entry must parse as a public key or a certificate carrying one. */
+/** Each entry must parse as a public key or a certificate carrying one (never a private key). */
 function checkPemKeys(pems: string[]): void {
   for (const pem of pems) {
     try {
-      if (pem.includes('CERTIFICATE')) new X509Certificate(pem)
-      else createPublicKey(pem)
-    } catch {
-      throw new InvalidRequestError('data does not contain any valid RSA or ECDSA public keys')
+      parsePublicKeyPem(pem, { strict: false })
+    } catch (error) {
+      if (!(error instanceof PublicKeyPemError)) throw error
+      throw new InvalidRequestError(
+        /private key/.test(error.message)
+          ? error.message
+          : 'data does not contain any valid RSA or ECDSA public keys',
+      )
     }
   }
 }
