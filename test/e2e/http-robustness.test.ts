@@ -142,6 +142,16 @@ describe('HTTP robustness', () => {
     assert.deepEqual(body, { errors: ['unsupported Expect header "200-ok": only 100-continue is supported'] })
   })
 
+  it('refuses a repeated integer query parameter with 400, as Vault does, instead of taking the last value', async () => {
+    await call('POST', 'secret/data/repeated', { body: { data: { v: 1 } } })
+    await call('POST', 'secret/data/repeated', { body: { data: { v: 2 } } })
+    const repeated = await call('GET', 'secret/data/repeated?version=1&version=2')
+    assert.equal(repeated.status, 400, JSON.stringify(repeated.body))
+    assert.deepEqual(repeated.body.errors, ['invalid value for "version": expected an integer'])
+    const single = await call('GET', 'secret/data/repeated?version=1')
+    assert.equal(single.body.data.data.v, 1)
+  })
+
   it('rejects malformed JSON and non-object bodies with 400', async () => {
     const bad = await call('POST', 'secret/data/x', {
       body: '{"data": {',
