@@ -121,7 +121,7 @@ async function dispatchRequest(ctx: DispatchContext, req: HttpRequest): Promise<
         const elsewhere = await throughHa(ctx.core, req, '')
         if (elsewhere !== undefined && !('local' in elsewhere)) return elsewhere
       }
-      return await handleAwsJson(ctx.core, req, ctx.logger)
+      return await handleAwsJson(ctx.core, req, ctx.logger, ctx.maxJsonDepth)
     }
     const target = parseTarget(req.url)
     if (!target) throw new NotFoundError()
