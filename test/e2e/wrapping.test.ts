@@ -150,8 +150,17 @@ describe('response wrapping', () => {
     assert.equal(res.body.data.data.password, 'wrapped-secret-value')
   })
 
-  it('sys/wrapping/wrap wraps arbitrary data, with a default TTL when no header is given', async () => {
-    const res = await t.call('PUT', 'sys/wrapping/wrap', { body: { hello: 'world' } })
+  it('sys/wrapping/wrap refuses a request that does not ask for wrapping, as Vault does, and wraps one that does', async () => {
+    const asks: Record<string, string>[] = [{}, { 'x-vault-wrap-ttl': '0' }, { 'x-vault-wrap-ttl': '' }]
+    for (const headers of asks) {
+      const refused = await t.call('PUT', 'sys/wrapping/wrap', { body: { hello: 'world' }, headers })
+      assert.equal(refused.status, 400, JSON.stringify(headers))
+      assert.deepEqual(refused.body.errors, ['endpoint requires response wrapping to be used'])
+    }
+    const res = await t.call('PUT', 'sys/wrapping/wrap', {
+      body: { hello: 'world' },
+      headers: { 'x-vault-wrap-ttl': '5m' },
+    })
     assert.equal(res.status, 200)
     assert.equal(res.body.wrap_info.ttl, 300)
     assert.equal(res.body.wrap_info.creation_path, 'sys/wrapping/wrap')

@@ -18,7 +18,7 @@ import {
 /** The services this file uses. */
 export type WrappingServices = Pick<UnsealedServices, 'maxLeaseTtl' | 'mounts' | 'tokens'>
 
-/** The wrap TTL when a request asks sys/wrapping/wrap without one (the Vault CLI's default for -wrap-ttl). */
+/** A fallback for a wrap asked without a TTL (the Vault CLI's default for -wrap-ttl); sys/wrapping/wrap refuses one. */
 const DEFAULT_WRAP_TTL = 300
 
 type StoredResponse = WrappedResponse
