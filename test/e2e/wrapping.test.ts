@@ -308,3 +308,30 @@ print(json.dumps(c.sys.unwrap()['data']))
     assert.equal(JSON.parse(result.stdout).data.password, 'wrapped-secret-value')
   })
 })
+
+describe('response wrapping: creation_time', () => {
+  it("gives the wrapping token's creation time to the sub-second, in Go's RFC3339Nano, in wrap_info and lookup alike", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 22, 12, 0, 0, 510))
+    const t = await startDevServer({ clock, storage: 'inmem' })
+    try {
+      const wrapped = await t.call('POST', 'sys/wrapping/wrap', {
+        body: { a: 1 },
+        headers: { 'x-vault-wrap-ttl': '60' },
+      })
+      assert.equal(wrapped.body.wrap_info.creation_time, '2026-11-22T12:00:00.51Z')
+      clock.advance(5)
+      const looked = await t.call('POST', 'sys/wrapping/lookup', {
+        body: { token: wrapped.body.wrap_info.token },
+      })
+      assert.equal(looked.body.data.creation_time, '2026-11-22T12:00:00.51Z')
+      clock.advance(0.49)
+      const whole = await t.call('POST', 'sys/wrapping/wrap', {
+        body: { a: 1 },
+        headers: { 'x-vault-wrap-ttl': '60' },
+      })
+      assert.equal(whole.body.wrap_info.creation_time, '2026-11-22T12:00:06Z')
+    } finally {
+      await t.close()
+    }
+  })
+})

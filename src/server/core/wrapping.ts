@@ -1,5 +1,5 @@
 // Response wrapping: a response kept in a single-use token's cubbyhole, handed out as that token instead.
-import { rfc3339 } from '../../lib/time.ts'
+import { rfc3339Trimmed } from '../../lib/time.ts'
 import { InvalidRequestError } from '../../sdk/errors.ts'
 import { getJson, putJson, type Storage } from '../../sdk/storage.ts'
 import { RESPONSE_WRAPPING_POLICY_NAME } from '../policy/builtin-policies.ts'
@@ -80,11 +80,21 @@ async function wrapStored(
     token,
     accessor: entry.accessor,
     ttl,
-    creation_time: rfc3339(entry.creationTime * 1000),
+    creation_time: wrapCreationTime(entry),
     creation_path: options.creationPath,
     ...(options.wrappedAccessor ? { wrapped_accessor: options.wrappedAccessor } : {}),
   }
   return { wrapInfo }
+}
+
+/**
+ * When a wrapping token was made, to the millisecond, as Vault's wrap_info and sys/wrapping/lookup give it (to the
+ * nanosecond there). The entry keeps its creation in whole seconds, but its expiry in milliseconds: a wrapping
+ * token is never renewed, so its expiry less its TTL is the moment it was made.
+ */
+function wrapCreationTime(entry: TokenEntry): string {
+  const ms = entry.expireTime > 0 ? entry.expireTime - entry.creationTtl * 1000 : entry.creationTime * 1000
+  return rfc3339Trimmed(ms)
 }
 
 /** Whether a token is a wrapping token: one holding the built-in response-wrapping policy. */
@@ -137,7 +147,7 @@ export async function lookupWrapping(
   const entry = await wrappingEntry(services, token)
   return {
     creation_path: entry.path,
-    creation_time: rfc3339(entry.creationTime * 1000),
+    creation_time: wrapCreationTime(entry),
     creation_ttl: entry.creationTtl,
   }
 }
