@@ -131,6 +131,21 @@ describe('response wrapping', () => {
     assert.equal(self.status, 200)
   })
 
+  it("rewrap of a wrapped token leaves wrapped_accessor out, as Vault's rewrap does, and the token still unwraps", async () => {
+    const body = await wrapped('POST', 'auth/token/create', '5m', { policies: ['default'] })
+    const rewrapped = await t.call('PUT', 'sys/wrapping/rewrap', { body: { token: body.wrap_info.token } })
+    assert.equal(rewrapped.status, 200, JSON.stringify(rewrapped.body))
+    assert.deepEqual(Object.keys(rewrapped.body.wrap_info).sort(), [
+      'accessor',
+      'creation_path',
+      'creation_time',
+      'token',
+      'ttl',
+    ])
+    const res = await t.call('PUT', 'sys/wrapping/unwrap', { token: rewrapped.body.wrap_info.token })
+    assert.equal(res.body.auth.accessor, body.wrap_info.wrapped_accessor)
+  })
+
   it('rewrap issues a new token for the same response; the old one stops working', async () => {
     const body = await wrapped('GET', 'secret/data/app', '120')
     const old = body.wrap_info.token

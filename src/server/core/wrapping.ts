@@ -161,13 +161,10 @@ export async function rewrap(services: WrappingServices, source: WrappingTokenSo
     await services.tokens.revokeTree(entry.idHash)
     throw new InvalidRequestError('wrapping token is not valid or does not exist')
   }
-  // The response is carried over as it was stored (its original request id included), as Vault's rewrap does.
+  // The response is carried over as it was stored (its original request id included), as Vault's rewrap does. Like
+  // Vault's, the new wrap_info names no wrapped_accessor: the rewrap's own answer carries no token.
   const kept = storedForm(raw)!
-  const wrapped = await wrapStored(services, kept, {
-    ttl: entry.creationTtl,
-    creationPath: entry.path,
-    ...(stored.auth ? { wrappedAccessor: stored.auth.accessor } : {}),
-  })
+  const wrapped = await wrapStored(services, kept, { ttl: entry.creationTtl, creationPath: entry.path })
   await services.tokens.revokeTree(entry.idHash)
   return wrapped
 }
