@@ -121,6 +121,34 @@ describe('response wrapping', () => {
     assert.equal(res.body.data.data.password, 'wrapped-secret-value')
   })
 
+  it("unwraps a response as first answered: its request_id, and a KV v2 deleted version's 404 with metadata", async () => {
+    const plain = await t.call('GET', 'secret/data/app', { headers: { 'x-vault-wrap-ttl': '60' } })
+    const unwrapped = await t.call('PUT', 'sys/wrapping/unwrap', { token: plain.body.wrap_info.token })
+    assert.equal(unwrapped.status, 200)
+    assert.equal(unwrapped.body.request_id, plain.body.request_id)
+    await t.call('POST', 'secret/data/gone', { body: { data: { v: 1 } } })
+    await t.call('POST', 'secret/data/gone', { body: { data: { v: 2 } } })
+    assert.equal((await t.call('POST', 'secret/delete/gone', { body: { versions: [1] } })).status, 204)
+    const direct = await t.call('GET', 'secret/data/gone?version=1')
+    assert.equal(direct.status, 404)
+    const wrappedGone = await t.call('GET', 'secret/data/gone?version=1', {
+      headers: { 'x-vault-wrap-ttl': '60' },
+    })
+    assert.equal(wrappedGone.status, 200, JSON.stringify(wrappedGone.body))
+    const gone = await t.call('PUT', 'sys/wrapping/unwrap', { token: wrappedGone.body.wrap_info.token })
+    assert.equal(gone.status, 404, JSON.stringify(gone.body))
+    assert.equal(gone.body.request_id, wrappedGone.body.request_id)
+    assert.deepEqual(gone.body.data, direct.body.data)
+    // A rewrapped one keeps both.
+    const again = await t.call('GET', 'secret/data/gone?version=1', { headers: { 'x-vault-wrap-ttl': '60' } })
+    const rewrapped = await t.call('PUT', 'sys/wrapping/rewrap', {
+      body: { token: again.body.wrap_info.token },
+    })
+    const late = await t.call('PUT', 'sys/wrapping/unwrap', { token: rewrapped.body.wrap_info.token })
+    assert.equal(late.status, 404)
+    assert.equal(late.body.request_id, again.body.request_id)
+  })
+
   it('wraps a minted token: wrapped_accessor names it and the unwrapped token works', async () => {
     const body = await wrapped('POST', 'auth/token/create', '5m', { policies: ['default'] })
     assert.equal(body.auth, null)

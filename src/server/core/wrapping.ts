@@ -8,10 +8,11 @@ import type { CoreResponse, WrapInfo } from './logical-request.ts'
 import type { UnsealedServices } from './services.ts'
 import type { TokenEntry } from './token/token-entry.ts'
 import {
+  carriedForm,
   decodeWrapped,
   encodeWrapped,
   type StoredWrapping,
-  storedForm,
+  type UnwrappedResponse,
   type WrappedResponse,
 } from './wrapped-response.ts'
 
@@ -132,7 +133,7 @@ async function redeem(services: WrappingServices, source: WrappingTokenSource): 
 export async function unwrap(
   services: WrappingServices,
   source: WrappingTokenSource,
-): Promise<StoredResponse> {
+): Promise<UnwrappedResponse> {
   const entry = await redeem(services, source)
   const stored = decodeWrapped(await getJson(cubbyhole(services), responseKey(entry.idHash)))
   await services.tokens.revokeTree(entry.idHash)
@@ -163,7 +164,7 @@ export async function rewrap(services: WrappingServices, source: WrappingTokenSo
   }
   // The response is carried over as it was stored (its original request id included), as Vault's rewrap does. Like
   // Vault's, the new wrap_info names no wrapped_accessor: the rewrap's own answer carries no token.
-  const kept = storedForm(raw)!
+  const kept = carriedForm(raw)!
   const wrapped = await wrapStored(services, kept, { ttl: entry.creationTtl, creationPath: entry.path })
   await services.tokens.revokeTree(entry.idHash)
   return wrapped

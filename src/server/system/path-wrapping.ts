@@ -70,6 +70,9 @@ export function wrappingPaths(services: WrappingPathServices) {
             ...(stored.auth ? { issuedAuth: stored.auth } : {}),
             ...(stored.lease ? { leaseInfo: stored.lease } : {}),
             ...(stored.leaseDuration !== undefined ? { leaseDuration: stored.leaseDuration } : {}),
+            // As Vault's unwrap: the answer as first given, with its status and the id of the request that made it.
+            ...(stored.status !== undefined ? { status: stored.status } : {}),
+            ...(stored.requestId !== undefined ? { unwrappedRequestId: stored.requestId } : {}),
           }
         },
       },
