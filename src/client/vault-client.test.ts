@@ -84,6 +84,17 @@ describe('VaultClient over HTTP', () => {
     assert.equal(last.headers['x-vault-request'], 'true')
   })
 
+  test("sys/wrapping/wrap is asked to wrap for 5m unless a wrap TTL is set, as Vault's client asks; other paths are not", async () => {
+    await client.write('sys/wrapping/wrap', { a: 1 })
+    assert.equal(fake.seen.at(-1)!.headers['x-vault-wrap-ttl'], '5m')
+    await client.write('secret/x', { a: 1 })
+    assert.equal(fake.seen.at(-1)!.headers['x-vault-wrap-ttl'], undefined)
+    const wrapping = new VaultClient({ address: fake.address, token: 't', wrapTtl: '90s' })
+    await wrapping.write('sys/wrapping/wrap', { a: 1 })
+    assert.equal(fake.seen.at(-1)!.headers['x-vault-wrap-ttl'], '90s')
+    wrapping.close()
+  })
+
   test('read of a missing path is undefined, but a 404 with data is returned', async () => {
     assert.equal(await client.read('secret/missing'), undefined)
     const deleted = await client.read('secret/deleted')

@@ -130,6 +130,8 @@ export class VaultClient {
     if (this.#token) headers['X-Vault-Token'] = this.#token
     if (this.#namespace) headers['X-Vault-Namespace'] = this.#namespace
     if (this.#wrapTtl) headers['X-Vault-Wrap-TTL'] = this.#wrapTtl
+    // sys/wrapping/wrap answers only when asked to wrap: Vault's CLI and Go client default its TTL to 5m, as here.
+    else if (path.replace(/^\/+/, '') === 'sys/wrapping/wrap') headers['X-Vault-Wrap-TTL'] = '5m'
     let payload: Buffer | undefined
     if (opts.body !== undefined) {
       payload = Buffer.from(JSON.stringify(opts.body))

@@ -26,3 +26,13 @@ export function rfc3339(ms: number): string {
 }
 
 const recent = new Map<number, string>()
+
+/**
+ * Go's time.RFC3339Nano exactly, as Vault prints a time.Time it holds to the sub-second (a wrapping token's
+ * creation_time): the fraction's trailing zeros dropped, and the dot with them on a whole second.
+ */
+export function rfc3339Trimmed(ms: number): string {
+  const iso = new Date(ms).toISOString()
+  const fraction = iso.slice(20, 23).replace(/0+$/, '')
+  return `${iso.slice(0, 19)}${fraction === '' ? '' : `.${fraction}`}Z`
+}

@@ -35,6 +35,32 @@ describe('AWS JSON face: members of the wrong JSON type', () => {
   })
   after(() => t?.close())
 
+  it('a body nesting past max_json_depth is SerializationException before it is parsed, as the Vault API refuses it', async () => {
+    const deep = `{"Name":"/p/deep","Value":"v","Type":"String","Tags":${'['.repeat(600)}${']'.repeat(600)}}`
+    const answer = await call('ssm', 'PutParameter', deep)
+    assert.deepEqual(
+      { status: answer.status, type: answer.body['__type'], message: answer.body['message'] },
+      {
+        status: 400,
+        type: 'SerializationException',
+        message: 'The request body nests deeper than 500 levels',
+      },
+    )
+    const missing = await call('ssm', 'GetParameter', '{"Name":"/p/deep"}')
+    assert.equal(missing.body['__type'], 'ParameterNotFound')
+  })
+
+  it('a lone surrogate escape in a string is stored as U+FFFD, as the Vault API stores it', async () => {
+    const put = await call(
+      'ssm',
+      'PutParameter',
+      '{"Name":"/p/surrogate","Value":"a\\ud800b","Type":"String"}',
+    )
+    assert.equal(put.status, 200, JSON.stringify(put.body))
+    const got = await call('ssm', 'GetParameter', '{"Name":"/p/surrogate"}')
+    assert.equal((got.body['Parameter'] as { Value: string }).Value, 'a\ufffdb')
+  })
+
   it('an unconvertible object or array as a Name, Path or ResourceId is ValidationException, never a 500', async () => {
     const resource = '"ResourceType":"Parameter"'
     for (const value of [UNCONVERTIBLE, `[${UNCONVERTIBLE}]`]) {

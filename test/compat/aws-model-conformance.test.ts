@@ -14,7 +14,7 @@ import { startDevServer, type TestServer } from '../helpers/server.ts'
 const SCRIPT = fileURLToPath(new URL('./boto3-model-conformance.py', import.meta.url))
 
 /** Members Coffer adds to AWS's shapes (harmless to SDKs, which skip unknown members): its own status fields. */
-const KNOWN_EXTRA = ['DescribeSecretResponse.RotationStatus', 'SecretListEntry.ReplicationStatus']
+const KNOWN_EXTRA = ['DescribeSecretResponse.RotationStatus']
 
 describe("Coffer's AWS answers against botocore's service models", { skip: await unmet(BOTO3) }, () => {
   let t: TestServer

@@ -149,6 +149,14 @@ describe('STS web identity with boto3 against Coffer', { skip: await unmet(BOTO3
       /^<ErrorResponse xmlns="https:\/\/sts\.amazonaws\.com\/doc\/2011-06-15\/"><Error><Type>Sender<\/Type><Code>InvalidAction<\/Code>/,
     )
     assert.match(text, /<RequestId>[0-9a-f-]{36}<\/RequestId><\/ErrorResponse>/)
+    for (const body of ['Version=2011-06-15', '', 'Action=&Version=2011-06-15']) {
+      const noAction = await post(body)
+      assert.equal(noAction.status, 400, body)
+      assert.match(
+        await noAction.text(),
+        /^<ErrorResponse xmlns="https:\/\/sts\.amazonaws\.com\/doc\/2011-06-15\/"><Error><Type>Sender<\/Type><Code>MissingAction<\/Code><Message>The request names no Action\.<\/Message>/,
+      )
+    }
     const missing = await post('Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleSessionName=x1')
     assert.equal(missing.status, 400)
     assert.match(await missing.text(), /<Code>ValidationError<\/Code>/)

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { type CryptoKey, exportPKCS8, exportSPKI, generateKeyPair, SignJWT } from 'jose'
+import { type CryptoKey, exportPKCS8, exportSPKI, FlattenedSign, generateKeyPair, SignJWT } from 'jose'
 import { type OidcProvider, startOidcProvider } from '../helpers/oidc-provider.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 import { makeSelfSignedCert } from '../helpers/tls.ts'
@@ -369,5 +369,35 @@ describe('jwt auth method', () => {
     const bad = await login({ role: 'build', jwt: await sign(other.privateKey as CryptoKey) }, 'pem')
     assert.equal(bad.status, 400)
     assert.deepEqual(bad.body.errors, ['no known key successfully validated the token signature'])
+  })
+
+  it('refuses a validly signed token whose header has a non-string kid or an unencoded payload, as Vault does', async () => {
+    assert.equal((await t.call('POST', 'sys/auth/pem-header', { body: { type: 'jwt' } })).status, 204)
+    const { privateKey, publicKey } = await generateKeyPair('ES256')
+    await t.call('POST', 'auth/pem-header/config', {
+      body: { jwt_validation_pubkeys: [await exportSPKI(publicKey)] },
+    })
+    await t.call('POST', 'auth/pem-header/role/build', {
+      body: { role_type: 'jwt', user_claim: 'sub', bound_audiences: ['coffer'] },
+    })
+    const at = Math.floor(Date.now() / 1000)
+    const claims = { sub: 'builder', aud: 'coffer', iat: at, exp: at + 300 }
+    const withHeader = (header: Record<string, unknown>) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'ES256', ...header } as { alg: string }).sign(privateKey)
+    const ok = await login({ role: 'build', jwt: await withHeader({ kid: 'k1' }) }, 'pem-header')
+    assert.equal(ok.status, 200, JSON.stringify(ok.body))
+    const objectKid = await login({ role: 'build', jwt: await withHeader({ kid: { a: 1 } }) }, 'pem-header')
+    assert.equal(objectKid.status, 400, JSON.stringify(objectKid.body))
+    assert.deepEqual(objectKid.body.errors, ['error parsing token: the "kid" header must be a string'])
+    // RFC 7797: the payload travels as raw bytes between the dots, and jose verifies it when crit names b64.
+    const flat = await new FlattenedSign(new TextEncoder().encode(JSON.stringify(claims)))
+      .setProtectedHeader({ alg: 'ES256', b64: false, crit: ['b64'] })
+      .sign(privateKey)
+    const unencoded = `${flat.protected}.${flat.payload}.${flat.signature}`
+    const raw = await login({ role: 'build', jwt: unencoded }, 'pem-header')
+    assert.equal(raw.status, 400, JSON.stringify(raw.body))
+    assert.deepEqual(raw.body.errors, [
+      'error parsing token: unencoded payloads ("b64": false) are not supported',
+    ])
   })
 })

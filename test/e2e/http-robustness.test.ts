@@ -131,6 +131,27 @@ describe('HTTP robustness', () => {
     assert.match(response, /\{"errors":\["unsupported method CONNECT"\]\}/)
   })
 
+  it('answers an Expect other than 100-continue with 417 in the JSON error shape', async () => {
+    const response = await rawRequest(
+      t.address,
+      `GET /v1/sys/health HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nX-Vault-Token: ${root}\r\n\r\n`,
+    )
+    assert.match(response, /^HTTP\/1\.1 417 /, response.slice(0, 200))
+    assert.match(response, /content-type: application\/json/i)
+    const body = JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4))
+    assert.deepEqual(body, { errors: ['unsupported Expect header "200-ok": only 100-continue is supported'] })
+  })
+
+  it('refuses a repeated integer query parameter with 400, as Vault does, instead of taking the last value', async () => {
+    await call('POST', 'secret/data/repeated', { body: { data: { v: 1 } } })
+    await call('POST', 'secret/data/repeated', { body: { data: { v: 2 } } })
+    const repeated = await call('GET', 'secret/data/repeated?version=1&version=2')
+    assert.equal(repeated.status, 400, JSON.stringify(repeated.body))
+    assert.deepEqual(repeated.body.errors, ['invalid value for "version": expected an integer'])
+    const single = await call('GET', 'secret/data/repeated?version=1')
+    assert.equal(single.body.data.data.v, 1)
+  })
+
   it('rejects malformed JSON and non-object bodies with 400', async () => {
     const bad = await call('POST', 'secret/data/x', {
       body: '{"data": {',

@@ -121,6 +121,34 @@ describe('response wrapping', () => {
     assert.equal(res.body.data.data.password, 'wrapped-secret-value')
   })
 
+  it("unwraps a response as first answered: its request_id, and a KV v2 deleted version's 404 with metadata", async () => {
+    const plain = await t.call('GET', 'secret/data/app', { headers: { 'x-vault-wrap-ttl': '60' } })
+    const unwrapped = await t.call('PUT', 'sys/wrapping/unwrap', { token: plain.body.wrap_info.token })
+    assert.equal(unwrapped.status, 200)
+    assert.equal(unwrapped.body.request_id, plain.body.request_id)
+    await t.call('POST', 'secret/data/gone', { body: { data: { v: 1 } } })
+    await t.call('POST', 'secret/data/gone', { body: { data: { v: 2 } } })
+    assert.equal((await t.call('POST', 'secret/delete/gone', { body: { versions: [1] } })).status, 204)
+    const direct = await t.call('GET', 'secret/data/gone?version=1')
+    assert.equal(direct.status, 404)
+    const wrappedGone = await t.call('GET', 'secret/data/gone?version=1', {
+      headers: { 'x-vault-wrap-ttl': '60' },
+    })
+    assert.equal(wrappedGone.status, 200, JSON.stringify(wrappedGone.body))
+    const gone = await t.call('PUT', 'sys/wrapping/unwrap', { token: wrappedGone.body.wrap_info.token })
+    assert.equal(gone.status, 404, JSON.stringify(gone.body))
+    assert.equal(gone.body.request_id, wrappedGone.body.request_id)
+    assert.deepEqual(gone.body.data, direct.body.data)
+    // A rewrapped one keeps both.
+    const again = await t.call('GET', 'secret/data/gone?version=1', { headers: { 'x-vault-wrap-ttl': '60' } })
+    const rewrapped = await t.call('PUT', 'sys/wrapping/rewrap', {
+      body: { token: again.body.wrap_info.token },
+    })
+    const late = await t.call('PUT', 'sys/wrapping/unwrap', { token: rewrapped.body.wrap_info.token })
+    assert.equal(late.status, 404)
+    assert.equal(late.body.request_id, again.body.request_id)
+  })
+
   it('wraps a minted token: wrapped_accessor names it and the unwrapped token works', async () => {
     const body = await wrapped('POST', 'auth/token/create', '5m', { policies: ['default'] })
     assert.equal(body.auth, null)
@@ -129,6 +157,21 @@ describe('response wrapping', () => {
     assert.equal(res.body.auth.accessor, body.wrap_info.wrapped_accessor)
     const self = await t.call('GET', 'auth/token/lookup-self', { token: res.body.auth.client_token })
     assert.equal(self.status, 200)
+  })
+
+  it("rewrap of a wrapped token leaves wrapped_accessor out, as Vault's rewrap does, and the token still unwraps", async () => {
+    const body = await wrapped('POST', 'auth/token/create', '5m', { policies: ['default'] })
+    const rewrapped = await t.call('PUT', 'sys/wrapping/rewrap', { body: { token: body.wrap_info.token } })
+    assert.equal(rewrapped.status, 200, JSON.stringify(rewrapped.body))
+    assert.deepEqual(Object.keys(rewrapped.body.wrap_info).sort(), [
+      'accessor',
+      'creation_path',
+      'creation_time',
+      'token',
+      'ttl',
+    ])
+    const res = await t.call('PUT', 'sys/wrapping/unwrap', { token: rewrapped.body.wrap_info.token })
+    assert.equal(res.body.auth.accessor, body.wrap_info.wrapped_accessor)
   })
 
   it('rewrap issues a new token for the same response; the old one stops working', async () => {
@@ -150,8 +193,17 @@ describe('response wrapping', () => {
     assert.equal(res.body.data.data.password, 'wrapped-secret-value')
   })
 
-  it('sys/wrapping/wrap wraps arbitrary data, with a default TTL when no header is given', async () => {
-    const res = await t.call('PUT', 'sys/wrapping/wrap', { body: { hello: 'world' } })
+  it('sys/wrapping/wrap refuses a request that does not ask for wrapping, as Vault does, and wraps one that does', async () => {
+    const asks: Record<string, string>[] = [{}, { 'x-vault-wrap-ttl': '0' }, { 'x-vault-wrap-ttl': '' }]
+    for (const headers of asks) {
+      const refused = await t.call('PUT', 'sys/wrapping/wrap', { body: { hello: 'world' }, headers })
+      assert.equal(refused.status, 400, JSON.stringify(headers))
+      assert.deepEqual(refused.body.errors, ['endpoint requires response wrapping to be used'])
+    }
+    const res = await t.call('PUT', 'sys/wrapping/wrap', {
+      body: { hello: 'world' },
+      headers: { 'x-vault-wrap-ttl': '5m' },
+    })
     assert.equal(res.status, 200)
     assert.equal(res.body.wrap_info.ttl, 300)
     assert.equal(res.body.wrap_info.creation_path, 'sys/wrapping/wrap')
@@ -297,5 +349,32 @@ print(json.dumps(c.sys.unwrap()['data']))
     })
     assert.equal(result.code, 0, result.stderr)
     assert.equal(JSON.parse(result.stdout).data.password, 'wrapped-secret-value')
+  })
+})
+
+describe('response wrapping: creation_time', () => {
+  it("gives the wrapping token's creation time to the sub-second, in Go's RFC3339Nano, in wrap_info and lookup alike", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 10, 22, 12, 0, 0, 510))
+    const t = await startDevServer({ clock, storage: 'inmem' })
+    try {
+      const wrapped = await t.call('POST', 'sys/wrapping/wrap', {
+        body: { a: 1 },
+        headers: { 'x-vault-wrap-ttl': '60' },
+      })
+      assert.equal(wrapped.body.wrap_info.creation_time, '2026-11-22T12:00:00.51Z')
+      clock.advance(5)
+      const looked = await t.call('POST', 'sys/wrapping/lookup', {
+        body: { token: wrapped.body.wrap_info.token },
+      })
+      assert.equal(looked.body.data.creation_time, '2026-11-22T12:00:00.51Z')
+      clock.advance(0.49)
+      const whole = await t.call('POST', 'sys/wrapping/wrap', {
+        body: { a: 1 },
+        headers: { 'x-vault-wrap-ttl': '60' },
+      })
+      assert.equal(whole.body.wrap_info.creation_time, '2026-11-22T12:00:06Z')
+    } finally {
+      await t.close()
+    }
   })
 })

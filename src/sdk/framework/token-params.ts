@@ -133,7 +133,10 @@ export function applyTokenFields(current: TokenParams, input: TokenInput): Token
   return next
 }
 
-/** The token_* keys of a read, plus the legacy names the caller used. */
+/**
+ * The token_* keys of a read, plus the legacy names the caller used, each only while its value is set (a list with
+ * entries, a duration above zero), as every Vault auth method's read shows them.
+ */
 export function tokenParamsView(params: TokenParams): Record<string, unknown> {
   const data: Record<string, unknown> = {
     token_bound_cidrs: params.tokenBoundCidrs,
@@ -146,8 +149,11 @@ export function tokenParamsView(params: TokenParams): Record<string, unknown> {
     token_ttl: params.tokenTtl,
     token_type: params.tokenType,
   }
-  for (const [name, legacyName] of UPGRADES)
-    if (params.legacy?.includes(legacyName)) data[legacyName] = data[name]
+  for (const [name, legacyName] of UPGRADES) {
+    const value = data[name]
+    const set = Array.isArray(value) ? value.length > 0 : typeof value === 'number' && value > 0
+    if (set && params.legacy?.includes(legacyName)) data[legacyName] = value
+  }
   return data
 }
 

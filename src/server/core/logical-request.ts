@@ -81,6 +81,8 @@ export interface CoreResponse extends Omit<LogicalResponse, 'auth' | 'secret'> {
   lease?: LeaseInfo
   /** Set when the response was wrapped: everything else is then empty. */
   wrapInfo?: WrapInfo
+  /** The request_id the envelope shows instead of this request's: an unwrapped response's original one. */
+  requestId?: string
 }
 
 /** What core-internal backends (auth/token, sys/, cubbyhole/) may know about the request beyond the sdk's Caller. */
@@ -122,4 +124,6 @@ export interface CoreHandlerResponse extends LogicalResponse {
   leaseInfo?: LeaseInfo
   /** A response the backend wrapped itself (sys/wrapping/wrap and rewrap): only its wrap_info is returned. */
   wrapped?: WrapInfo
+  /** An unwrapped response: the id of the request that first answered it, which its envelope shows (as Vault's). */
+  unwrappedRequestId?: string
 }

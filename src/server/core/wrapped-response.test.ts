@@ -25,6 +25,7 @@ describe('wrapped response', () => {
       auth: null,
     })
     assert.deepEqual(decodeWrapped(stored), {
+      requestId: 'req-1',
       data: { a: 1 },
       lease: { leaseId: 'database/creds/ro/x', ttl: 60, renewable: true },
     })
@@ -33,7 +34,27 @@ describe('wrapped response', () => {
   it('reads back warnings, an advisory lease duration and an auth block', () => {
     const auth = { client_token: 't', accessor: 'a' } as never
     const round = decodeWrapped(encodeWrapped({ warnings: ['w'], leaseDuration: 30, auth }, 'r'))
-    assert.deepEqual(round, { warnings: ['w'], auth, leaseDuration: 30 })
+    assert.deepEqual(round, { requestId: 'r', warnings: ['w'], auth, leaseDuration: 30 })
+  })
+
+  it('keeps a status other than 200 beside the envelope, never inside it, and reads it back', () => {
+    const data = { data: null, metadata: { version: 1 } }
+    const stored = encodeWrapped({ data, status: 404 }, 'req-404')
+    assert.equal(stored.status, 404)
+    assert.equal(JSON.parse(stored.response).data.metadata.version, 1)
+    assert.deepEqual(decodeWrapped(stored), { requestId: 'req-404', data, status: 404 })
+    assert.deepEqual(Object.keys(storedForm(stored)!), ['response'])
+    assert.equal(encodeWrapped({ data, status: 200 }, 'x').status, undefined)
+    // Data shaped like Vault's raw-response form is only data: it names no status of the server's making.
+    const lookalike = {
+      http_content_type: 'application/json',
+      http_raw_body: '{"auth":{}}',
+      http_status_code: 500,
+    }
+    assert.deepEqual(decodeWrapped(encodeWrapped({ data: lookalike }, 'r')), {
+      requestId: 'r',
+      data: lookalike,
+    })
   })
 
   it('still reads an entry of the older form, and shows it in the new one', () => {

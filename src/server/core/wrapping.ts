@@ -1,5 +1,5 @@
 // Response wrapping: a response kept in a single-use token's cubbyhole, handed out as that token instead.
-import { rfc3339 } from '../../lib/time.ts'
+import { rfc3339Trimmed } from '../../lib/time.ts'
 import { InvalidRequestError } from '../../sdk/errors.ts'
 import { getJson, putJson, type Storage } from '../../sdk/storage.ts'
 import { RESPONSE_WRAPPING_POLICY_NAME } from '../policy/builtin-policies.ts'
@@ -8,17 +8,18 @@ import type { CoreResponse, WrapInfo } from './logical-request.ts'
 import type { UnsealedServices } from './services.ts'
 import type { TokenEntry } from './token/token-entry.ts'
 import {
+  carriedForm,
   decodeWrapped,
   encodeWrapped,
   type StoredWrapping,
-  storedForm,
+  type UnwrappedResponse,
   type WrappedResponse,
 } from './wrapped-response.ts'
 
 /** The services this file uses. */
 export type WrappingServices = Pick<UnsealedServices, 'maxLeaseTtl' | 'mounts' | 'tokens'>
 
-/** The wrap TTL when a request asks sys/wrapping/wrap without one (the Vault CLI's default for -wrap-ttl). */
+/** A fallback for a wrap asked without a TTL (the Vault CLI's default for -wrap-ttl); sys/wrapping/wrap refuses one. */
 const DEFAULT_WRAP_TTL = 300
 
 type StoredResponse = WrappedResponse
@@ -81,11 +82,21 @@ async function wrapStored(
     token,
     accessor: entry.accessor,
     ttl,
-    creation_time: rfc3339(entry.creationTime * 1000),
+    creation_time: wrapCreationTime(entry),
     creation_path: options.creationPath,
     ...(options.wrappedAccessor ? { wrapped_accessor: options.wrappedAccessor } : {}),
   }
   return { wrapInfo }
+}
+
+/**
+ * When a wrapping token was made, to the millisecond, as Vault's wrap_info and sys/wrapping/lookup give it (to the
+ * nanosecond there). The entry keeps its creation in whole seconds, but its expiry in milliseconds: a wrapping
+ * token is never renewed, so its expiry less its TTL is the moment it was made.
+ */
+function wrapCreationTime(entry: TokenEntry): string {
+  const ms = entry.expireTime > 0 ? entry.expireTime - entry.creationTtl * 1000 : entry.creationTime * 1000
+  return rfc3339Trimmed(ms)
 }
 
 /** Whether a token is a wrapping token: one holding the built-in response-wrapping policy. */
@@ -123,7 +134,7 @@ async function redeem(services: WrappingServices, source: WrappingTokenSource): 
 export async function unwrap(
   services: WrappingServices,
   source: WrappingTokenSource,
-): Promise<StoredResponse> {
+): Promise<UnwrappedResponse> {
   const entry = await redeem(services, source)
   const stored = decodeWrapped(await getJson(cubbyhole(services), responseKey(entry.idHash)))
   await services.tokens.revokeTree(entry.idHash)
@@ -138,7 +149,7 @@ export async function lookupWrapping(
   const entry = await wrappingEntry(services, token)
   return {
     creation_path: entry.path,
-    creation_time: rfc3339(entry.creationTime * 1000),
+    creation_time: wrapCreationTime(entry),
     creation_ttl: entry.creationTtl,
   }
 }
@@ -152,13 +163,10 @@ export async function rewrap(services: WrappingServices, source: WrappingTokenSo
     await services.tokens.revokeTree(entry.idHash)
     throw new InvalidRequestError('wrapping token is not valid or does not exist')
   }
-  // The response is carried over as it was stored (its original request id included), as Vault's rewrap does.
-  const kept = storedForm(raw)!
-  const wrapped = await wrapStored(services, kept, {
-    ttl: entry.creationTtl,
-    creationPath: entry.path,
-    ...(stored.auth ? { wrappedAccessor: stored.auth.accessor } : {}),
-  })
+  // The response is carried over as it was stored (its original request id included), as Vault's rewrap does. Like
+  // Vault's, the new wrap_info names no wrapped_accessor: the rewrap's own answer carries no token.
+  const kept = carriedForm(raw)!
+  const wrapped = await wrapStored(services, kept, { ttl: entry.creationTtl, creationPath: entry.path })
   await services.tokens.revokeTree(entry.idHash)
   return wrapped
 }

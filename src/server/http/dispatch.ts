@@ -121,7 +121,7 @@ async function dispatchRequest(ctx: DispatchContext, req: HttpRequest): Promise<
         const elsewhere = await throughHa(ctx.core, req, '')
         if (elsewhere !== undefined && !('local' in elsewhere)) return elsewhere
       }
-      return await handleAwsJson(ctx.core, req, ctx.logger)
+      return await handleAwsJson(ctx.core, req, ctx.logger, ctx.maxJsonDepth)
     }
     const target = parseTarget(req.url)
     if (!target) throw new NotFoundError()
@@ -347,11 +347,13 @@ function refuseUnsupportedHeaders(req: HttpRequest): void {
 }
 
 function render(
-  requestId: string,
+  ownRequestId: string,
   path: string,
   operation: string,
   response: CoreResponse | undefined,
 ): HttpResult {
+  // An unwrapped response shows the id of the request that first answered it, as Vault's unwrap does.
+  const requestId = response?.requestId ?? ownRequestId
   if (!response) {
     // A missing read or an empty list is Vault's 404 with an empty error list; writes without a body are 204.
     return operation === 'read' || operation === 'list' ? jsonResult(404, { errors: [] }) : emptyResult(204)

@@ -198,6 +198,21 @@ export async function startListener(
   server.on('connect', (_req: IncomingMessage, socket: Socket) => {
     writeRaw(socket, jsonResult(405, { errors: ['unsupported method CONNECT'] }))
   })
+  // An Expect other than 100-continue is refused with 417, as Go's server refuses it, but in the JSON error shape
+  // every other refusal has: Node's own answer is a bare status line a client cannot parse as an error.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    const expect = String(req.headers.expect ?? '').slice(0, 64)
+    send(
+      res,
+      jsonResult(
+        417,
+        { errors: [`unsupported Expect header "${expect}": only 100-continue is supported`] },
+        {
+          connection: 'close',
+        },
+      ),
+    )
+  })
   server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
     handleClientError(ctx, options, error, socket).catch(() => socket.destroy())
   })

@@ -89,6 +89,22 @@ describe('request bodies', () => {
     assert.throws(() => requestData(body('a=1', 'application/json'), 'update', q), /JSON/)
   })
 
+  it("reads a repeated query parameter as a list and a repeated form field joined with commas, as Vault's parseQuery and parseFormRequest do", () => {
+    const read = { ...req({}), body: Buffer.alloc(0) }
+    assert.deepEqual(requestData(read, 'read', new URLSearchParams('version=1&version=2&x=a&list=true')), {
+      version: ['1', '2'],
+      x: 'a',
+    })
+    assert.deepEqual(
+      requestData(
+        body('a=1&a=2&b=two', 'application/x-www-form-urlencoded'),
+        'update',
+        new URLSearchParams(),
+      ),
+      { a: '1,2', b: 'two' },
+    )
+  })
+
   it('refuses JSON nested past the limit before parsing it, whatever the content type says', () => {
     const q = new URLSearchParams()
     const deep = (levels: number) => `{"data":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`

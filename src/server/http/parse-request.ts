@@ -102,7 +102,7 @@ export function requestData(
     // Like Vault, look at the body rather than trust the header: `curl -d '{...}'` labels JSON as a form.
     const text = req.body.toString('utf8')
     if (contentType.startsWith('application/x-www-form-urlencoded') && !/^\s*[{[]/.test(text)) {
-      return Object.fromEntries(new URLSearchParams(text))
+      return formData(new URLSearchParams(text))
     }
     if (exceedsJsonDepth(text, maxJsonDepth)) {
       throw new InvalidRequestError(jsonDepthMessage('request body', maxJsonDepth))
@@ -120,8 +120,27 @@ export function requestData(
     if (inexact !== undefined) throw new InvalidRequestError(inexactNumberMessage(inexact))
     return wellFormedJson(parsed, text) as Record<string, unknown>
   }
+  return queryData(query)
+}
+
+/**
+ * Query parameters as Vault's parseQuery reads them: a name given once is a string, a name repeated is the list
+ * of its values, so `?version=1&version=2` fails an integer field with 400 instead of quietly meaning the last.
+ */
+function queryData(query: URLSearchParams): Record<string, unknown> {
   const data: Record<string, unknown> = {}
-  for (const [key, value] of query) if (key !== 'list' && key !== 'help') data[key] = value
+  for (const key of new Set(query.keys())) {
+    if (key === 'list' || key === 'help') continue
+    const values = query.getAll(key)
+    data[key] = values.length === 1 ? values[0] : values
+  }
+  return data
+}
+
+/** A form body as Vault's parseFormRequest reads it: a repeated name's values joined with commas. */
+function formData(form: URLSearchParams): Record<string, unknown> {
+  const data: Record<string, unknown> = {}
+  for (const key of new Set(form.keys())) data[key] = form.getAll(key).join(',')
   return data
 }
 

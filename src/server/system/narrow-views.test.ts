@@ -27,10 +27,10 @@ describe('sys/ on narrow views', () => {
   })
 
   it('sys/wrapping/wrap answers only wrap_info, and the token unwraps once', async () => {
-    const wrapped = await runPipeline(
-      t.services,
-      request('update', 'sys/wrapping/wrap', t.rootToken, { a: 'b' }),
-    )
+    const wrapped = await runPipeline(t.services, {
+      ...request('update', 'sys/wrapping/wrap', t.rootToken, { a: 'b' }),
+      headers: { 'x-vault-wrap-ttl': '60' },
+    })
     const token = wrapped?.wrapInfo?.token
     assert.ok(token)
     assert.equal(wrapped?.data, undefined)

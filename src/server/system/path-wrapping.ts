@@ -35,9 +35,12 @@ export function wrappingPaths(services: WrappingPathServices) {
       pattern: 'wrapping/wrap',
       acceptAnyData: true,
       operations: {
-        // An empty body wraps an empty object, as in Vault (hvac's sys.wrap() sends `{}` by default).
+        // An empty body wraps an empty object, as in Vault (hvac's sys.wrap() sends `{}` by default). Without a
+        // wrap TTL the request is refused, as Vault refuses it: Vault's CLI and Go client, hvac's sys.wrap() and
+        // Coffer's own client all send one for this path.
         update: async (ctx): Promise<CoreHandlerResponse> => {
           const ttl = parseWrapTtl(ctx.request.headers['x-vault-wrap-ttl'] ?? '', parseDuration)
+          if (ttl === 0) throw new InvalidRequestError('endpoint requires response wrapping to be used')
           const wrapped = await wrapResponse(
             services,
             { data: ctx.request.data },
@@ -67,6 +70,9 @@ export function wrappingPaths(services: WrappingPathServices) {
             ...(stored.auth ? { issuedAuth: stored.auth } : {}),
             ...(stored.lease ? { leaseInfo: stored.lease } : {}),
             ...(stored.leaseDuration !== undefined ? { leaseDuration: stored.leaseDuration } : {}),
+            // As Vault's unwrap: the answer as first given, with its status and the id of the request that made it.
+            ...(stored.status !== undefined ? { status: stored.status } : {}),
+            ...(stored.requestId !== undefined ? { unwrappedRequestId: stored.requestId } : {}),
           }
         },
       },

@@ -34,6 +34,39 @@ describe('approle', () => {
     assert.deepEqual((await h.call('read', 'role/app'))?.data?.['token_policies'], [], 'the legacy name too')
   })
 
+  it("reads exactly Vault's keys, with the legacy policies and period only when the role set them non-empty", async () => {
+    const h = await make()
+    await h.call('create', 'role/modern', { token_policies: 'a', token_period: 60 })
+    await h.call('create', 'role/legacy-empty', { policies: '', period: 0 })
+    const tokenKeys = [
+      'token_bound_cidrs',
+      'token_explicit_max_ttl',
+      'token_max_ttl',
+      'token_no_default_policy',
+      'token_num_uses',
+      'token_period',
+      'token_policies',
+      'token_ttl',
+      'token_type',
+    ]
+    const roleKeys = [
+      'bind_secret_id',
+      'local_secret_ids',
+      'secret_id_bound_cidrs',
+      'secret_id_num_uses',
+      'secret_id_ttl',
+    ]
+    const expected = [...roleKeys, ...tokenKeys].sort()
+    for (const name of ['modern', 'legacy-empty']) {
+      const data = (await h.call('read', `role/${name}`))?.data ?? {}
+      assert.deepEqual(Object.keys(data).sort(), expected, name)
+    }
+    await h.call('update', 'role/legacy-empty', { policies: 'p', period: 30 })
+    const data = (await h.call('read', 'role/legacy-empty'))?.data ?? {}
+    assert.deepEqual(data['policies'], ['p'])
+    assert.equal(data['period'], 30)
+  })
+
   it('creates, reads, lists and deletes roles in Vault’s shape', async () => {
     const h = await make()
     await h.call('create', 'role/app', {

@@ -19,6 +19,18 @@ export class SignatureError extends Error {}
 
 const DISCOVERY_MAX_AGE_MS = 60 * 60 * 1000
 
+/**
+ * Header forms Vault's JOSE library refuses, refused here too before any key is tried: a kid that is not a string
+ * (no key set can be matched against it), and an unencoded payload (RFC 7797 b64: false), which a JWT never uses:
+ * its claims would be read from bytes no other verifier of the same token reads the same way.
+ */
+function checkHeader(header: Record<string, unknown>): void {
+  if (header['kid'] !== undefined && typeof header['kid'] !== 'string')
+    throw new SignatureError('error parsing token: the "kid" header must be a string')
+  if (header['b64'] !== undefined && header['b64'] !== true)
+    throw new SignatureError('error parsing token: unencoded payloads ("b64": false) are not supported')
+}
+
 export class KeySource {
   readonly #config: JwtConfig
   readonly #now: () => number
@@ -54,11 +66,13 @@ export class KeySource {
 
   /** The verified payload as claims; throws SignatureError with a message fit for the caller. */
   async verify(token: string): Promise<Claims> {
+    let header: Record<string, unknown>
     try {
-      decodeProtectedHeader(token)
+      header = decodeProtectedHeader(token) as Record<string, unknown>
     } catch {
       throw new SignatureError('error parsing token: the token is not a compact JWS')
     }
+    checkHeader(header)
     const algorithms = await this.algorithms()
     const kind = keySourceKind(this.#config)
     const payload =

@@ -30,6 +30,7 @@ export async function grant(
     issuedAuth: issued,
     leaseInfo: lease,
     wrapped,
+    unwrappedRequestId,
     secret,
     events: _events,
     ...rest
@@ -37,6 +38,9 @@ export async function grant(
   const own = services.mounts.isBuiltin(backend)
   if (own && wrapped) return { wrapInfo: wrapped }
   const out: CoreResponse = rest
+  // An engine's answer cannot name the request id it is rendered under: only core's own unwrap does.
+  delete out.requestId
+  if (own && unwrappedRequestId) out.requestId = unwrappedRequestId
   if (own && lease) out.lease = lease
   // A secret with a lease: core stores it; the backend's `internal` never leaves the server.
   if (secret) {
@@ -88,7 +92,8 @@ export function needsGrant(response: CoreHandlerResponse): boolean {
     response.auth !== undefined ||
     response.issuedAuth !== undefined ||
     response.leaseInfo !== undefined ||
-    response.wrapped !== undefined
+    response.wrapped !== undefined ||
+    response.unwrappedRequestId !== undefined
   )
 }
 
@@ -104,6 +109,8 @@ export function ungranted(response: CoreHandlerResponse | undefined): CoreRespon
     events: _events,
     ...rest
   } = response
+  // Only core's own unwrap names the request id a response is rendered under (see grant).
+  delete (rest as CoreResponse).requestId
   return rest
 }
 

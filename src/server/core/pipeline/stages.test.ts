@@ -7,7 +7,7 @@ import { authOf } from '../logical-request.ts'
 import { requestAudit } from './audit.ts'
 import { authenticate } from './authenticate.ts'
 import { authorise } from './authorise.ts'
-import { grant } from './grant.ts'
+import { grant, ungranted } from './grant.ts'
 import { routeRequest } from './route.ts'
 import { request, type TestCore, unsealedCore } from './test-helpers.ts'
 
@@ -85,6 +85,23 @@ describe('pipeline stages', () => {
       undefined,
     )
     assert.deepEqual(forged, { data: { a: 1 } })
+    // Nor name the request id its envelope shows: only core's own unwrap gives back the original one.
+    const renamed = await grant(
+      t.services,
+      engine,
+      { data: { a: 1 }, unwrappedRequestId: 'other', requestId: 'other' } as never,
+      undefined,
+    )
+    assert.deepEqual(renamed, { data: { a: 1 } })
+    assert.deepEqual(ungranted({ data: { a: 1 }, requestId: 'other' } as never), { data: { a: 1 } })
+    const unwrap = routeRequest(t.services, request('update', 'sys/wrapping/unwrap', ''))
+    assert.deepEqual(
+      await grant(t.services, unwrap, { data: { a: 1 }, unwrappedRequestId: 'first' }, undefined),
+      {
+        data: { a: 1 },
+        requestId: 'first',
+      },
+    )
     const own = routeRequest(t.services, request('update', 'sys/wrapping/wrap', ''))
     const wrapInfo = {
       token: 't',

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { startDevServer, type TestServer } from '../../../../test/helpers/server.ts'
+import { CUSTOM_ID_WARNING } from './token-create.ts'
 
 describe('token create through a role', () => {
   let t: TestServer
@@ -255,5 +256,25 @@ describe('token create through a role', () => {
     assert.equal(byAccessor.status, 400)
     // The token itself still works until its TTL runs out.
     assert.equal((await t.call('GET', 'auth/token/lookup-self', { token: made.client_token })).status, 200)
+  })
+})
+
+describe('token create with a chosen id', () => {
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer({ storage: 'inmem' })
+  })
+  after(() => t.close())
+
+  it('warns that a chosen id is only as strong as its value, as Vault warns on a custom id', async () => {
+    const chosen = await t.call('POST', 'auth/token/create', {
+      body: { id: 'my-chosen-token-id-0001', policies: ['nope'] },
+    })
+    assert.equal(chosen.status, 200, JSON.stringify(chosen.body))
+    assert.equal(chosen.body.auth.client_token, 'my-chosen-token-id-0001')
+    assert.deepEqual(chosen.body.warnings, [CUSTOM_ID_WARNING, 'Policy "nope" does not exist'])
+    const generated = await t.call('POST', 'auth/token/create', { body: { policies: ['default'] } })
+    assert.equal(generated.status, 200)
+    assert.equal(generated.body.warnings, null)
   })
 })

@@ -43,7 +43,9 @@ export function secretMetadata(
   out['CreatedDate'] = epochSeconds(record.createdDate)
   // Only replicated secrets and their replicas name a primary region, as moto answers.
   if (record.replicas !== undefined || replica) out['PrimaryRegion'] = record.region
-  if (record.replicas !== undefined && !replica) out['ReplicationStatus'] = replicationStatus(record, access)
+  // DescribeSecret's model declares ReplicationStatus; a ListSecrets entry's (SecretListEntry) does not.
+  if (mapName === 'VersionIdsToStages' && record.replicas !== undefined && !replica)
+    out['ReplicationStatus'] = replicationStatus(record, access)
   return out
 }
 

@@ -55,6 +55,37 @@ describe('ssm engine: put and get', () => {
     assert.equal((await awsError(h.aws('GetParameter', {}))).type, 'ValidationException')
   })
 
+  it('answers a malformed name (a bare trailing colon, a character no name has) with ValidationException, as AWS does', async () => {
+    const h = await makeSsm()
+    await h.aws('PutParameter', { Name: '/x', Value: 'v', Type: 'String' })
+    for (const Name of ['/x:', '{test}-test', '/x y']) {
+      const refused = await awsError(h.aws('GetParameter', { Name }))
+      assert.equal(refused.type, 'ValidationException', Name)
+      assert.match(refused.message, /^Parameter name: can't be prefixed with "ssm"/)
+    }
+    assert.equal(
+      ((await h.aws('GetParameter', { Name: '/x:1' }))['Parameter'] as { Value: string }).Value,
+      'v',
+    )
+  })
+
+  it('refuses an empty Policies string (model length 1 to 4096) and stores nothing', async () => {
+    const h = await makeSsm()
+    assert.deepEqual(
+      await awsError(h.aws('PutParameter', { Name: '/p', Value: 'v', Type: 'String', Policies: '' })),
+      {
+        type: 'ValidationException',
+        message:
+          "1 validation error detected: Value at 'policies' failed to satisfy constraint: Member must have length greater than or equal to 1",
+      },
+    )
+    assert.equal((await awsError(h.aws('GetParameter', { Name: '/p' }))).type, 'ParameterNotFound')
+    assert.equal(
+      (await h.aws('PutParameter', { Name: '/p', Value: 'v', Type: 'String', Policies: '[]' }))['Version'],
+      1,
+    )
+  })
+
   it('validates names, types, patterns, tiers, data types and key IDs as AWS does', async () => {
     const h = await makeSsm()
     const put = (input: Record<string, unknown>) =>

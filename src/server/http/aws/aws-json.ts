@@ -1,7 +1,10 @@
 // The AWS front door: an awsJson1_1 call (POST / with X-Amz-Target, SigV4-signed) as Coffer requests through the pipeline.
+
+import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth, jsonDepthMessage } from '../../../lib/json-depth.ts'
 import type { Logger } from '../../../lib/logger.ts'
 import { uuid } from '../../../lib/random.ts'
 import { isPresignedQuery, type ParsedAuthorization, parseAuthorization } from '../../../lib/sigv4/index.ts'
+import { wellFormedJson } from '../../../lib/well-formed-json.ts'
 import { AwsError } from '../../../sdk/aws-error.ts'
 import { isKmsAction, KMS_TARGET_PREFIX, type KmsAction, kmsRoute } from '../../../sdk/aws-kms-routes.ts'
 import {
@@ -64,21 +67,22 @@ export async function handleAwsJson(
   core: RequestCore,
   req: HttpRequest,
   logger?: Logger,
+  maxJsonDepth = DEFAULT_MAX_JSON_DEPTH,
 ): Promise<HttpResult> {
   const requestId = uuid()
   const target = header(req, AWS_TARGET_HEADER)
   const service = awsJsonService(target)
   try {
     if (target.startsWith(SSM_TARGET_PREFIX))
-      return awsResult(requestId, await handleSsm(core, req, requestId))
+      return awsResult(requestId, await handleSsm(core, req, requestId, maxJsonDepth))
     if (target.startsWith(KMS_TARGET_PREFIX))
-      return awsResult(requestId, await handleKms(core, req, requestId))
+      return awsResult(requestId, await handleKms(core, req, requestId, maxJsonDepth))
     const action = target.startsWith(SECRETS_MANAGER_PREFIX)
       ? target.slice(SECRETS_MANAGER_PREFIX.length)
       : ''
     if (!isSecretsManagerAction(action))
       throw new AwsError('UnknownOperationException', 'The action or operation requested is not supported.')
-    const input = parseBody(req.body)
+    const input = parseBody(req.body, maxJsonDepth)
     const mount = mountOfType(core, 'secret', SECRETS_MANAGER_TYPE)
     if (mount === undefined) throw notServed('Secrets Manager is not enabled on this server.')
     // Counted before the signature is checked, so a flood costs no more than a refusal.
@@ -100,11 +104,12 @@ async function handleSsm(
   core: RequestCore,
   req: HttpRequest,
   requestId: string,
+  maxJsonDepth: number,
 ): Promise<Record<string, unknown>> {
   const action = header(req, AWS_TARGET_HEADER).slice(SSM_TARGET_PREFIX.length)
   if (!isSsmAction(action))
     throw new AwsError('UnknownOperationException', 'The action or operation requested is not supported.')
-  const input = parseBody(req.body)
+  const input = parseBody(req.body, maxJsonDepth)
   const mount = mountOfType(core, 'secret', SSM_TYPE)
   if (mount === undefined) throw notServed('Parameter Store is not enabled on this server.')
   throttle(
@@ -151,11 +156,12 @@ async function handleKms(
   core: RequestCore,
   req: HttpRequest,
   requestId: string,
+  maxJsonDepth: number,
 ): Promise<Record<string, unknown>> {
   const action = header(req, AWS_TARGET_HEADER).slice(KMS_TARGET_PREFIX.length)
   if (!isKmsAction(action))
     throw new AwsError('UnknownOperationException', 'The action or operation requested is not supported.')
-  const input = parseBody(req.body)
+  const input = parseBody(req.body, maxJsonDepth)
   const mounts = core.services.mounts.entries.filter((e) => e.table === 'secret' && e.type === TRANSIT_TYPE)
   const mount = (mounts.find((e) => e.path === KMS_MOUNT) ?? mounts[0])?.path
   if (mount === undefined) throw notServed('KMS is not enabled on this server: mount a transit engine.')
@@ -201,18 +207,25 @@ function notServed(message: string): AwsError {
   return new AwsError('UnknownOperationException', message, 400)
 }
 
-/** The JSON object body; AWS answers anything else with a SerializationException. */
-function parseBody(body: Buffer): Record<string, unknown> {
+/**
+ * The JSON object body; AWS answers anything else with a SerializationException. As on the Vault API, a body nesting
+ * past the listener's max_json_depth is refused before it is parsed, and lone surrogate escapes become U+FFFD, so no
+ * string that UTF-8 cannot carry reaches an engine or storage.
+ */
+function parseBody(body: Buffer, maxJsonDepth: number): Record<string, unknown> {
   if (body.length === 0) return {}
+  const text = body.toString('utf8')
+  if (exceedsJsonDepth(text, maxJsonDepth))
+    throw new AwsError('SerializationException', jsonDepthMessage('The request body', maxJsonDepth))
   let parsed: unknown
   try {
-    parsed = JSON.parse(body.toString('utf8'))
+    parsed = JSON.parse(text)
   } catch {
     throw new AwsError('SerializationException', 'The request body is not valid JSON.')
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
     throw new AwsError('SerializationException', 'The request body must be a JSON object.')
-  return parsed as Record<string, unknown>
+  return wellFormedJson(parsed, text) as Record<string, unknown>
 }
 
 /** The path of the first mount of `type` in `table`, with its trailing slash. */

@@ -17,8 +17,9 @@ import { throttle } from './throttle.ts'
 const FORM = 'application/x-www-form-urlencoded'
 
 /**
- * An AWS Query call to the root path (the Vault API lives under /v1/): a form POST whose body names an Action, or a
- * GET or POST whose query string does (a presigned URL, such as generate_presigned_url's GetCallerIdentity).
+ * An AWS Query call to the root path (the Vault API lives under /v1/): any form POST (one naming no Action gets the
+ * Query protocol's MissingAction, as at AWS, not the Vault API's bare 404), or a GET or POST whose query string
+ * names an Action (a presigned URL, such as generate_presigned_url's GetCallerIdentity).
  */
 export function isAwsQueryRequest(req: HttpRequest): boolean {
   if (!/^\/(\?|$)/.test(req.url)) return false
@@ -26,11 +27,7 @@ export function isAwsQueryRequest(req: HttpRequest): boolean {
     const at = req.url.indexOf('?')
     if (at !== -1 && /(^|&)Action=/.test(req.url.slice(at + 1))) return true
   }
-  return (
-    req.method === 'POST' &&
-    header(req, 'content-type').toLowerCase().startsWith(FORM) &&
-    /(^|&)Action=/.test(req.body.toString('latin1', 0, Math.min(req.body.length, 4096)))
-  )
+  return req.method === 'POST' && header(req, 'content-type').toLowerCase().startsWith(FORM)
 }
 
 /** The call's parameters: the form body's, then any the query string adds (a presigned URL carries them there). */
@@ -50,6 +47,7 @@ export async function handleAwsQuery(core: RequestCore, req: HttpRequest): Promi
   try {
     const params = callParams(req)
     const action = params.get('Action') ?? ''
+    if (action === '') throw new AwsError('MissingAction', 'The request names no Action.')
     const version = params.get('Version')
     if (version !== null && version !== '2011-06-15')
       throw new AwsError('InvalidAction', `Could not find operation ${action} for version ${version}`)

@@ -93,6 +93,10 @@ describe('ReplicateSecretToRegions', () => {
       { Region: 'eu-west-1', KmsKeyId: WEST_KEY_ARN, Status: 'InSync', LastAccessedDate: 1767312000 },
     ])
     assert.equal(primary['LastAccessedDate'], undefined)
+    // ListSecrets entries carry no ReplicationStatus: botocore's SecretListEntry does not declare it.
+    const [entry] = (await east('ListSecrets', {}))['SecretList'] as Record<string, unknown>[]
+    assert.equal(entry?.['PrimaryRegion'], 'us-east-1')
+    assert.equal('ReplicationStatus' in (entry ?? {}), false)
   })
 
   it('refuses every write on a replica', async () => {

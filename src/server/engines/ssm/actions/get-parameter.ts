@@ -2,7 +2,7 @@
 import { getParametersEach, type OneCall } from '../../../../sdk/aws-ssm-fanout.ts'
 import { parseParameterRef } from '../../../../sdk/aws-ssm-routes.ts'
 import type { SsmContext } from '../context.ts'
-import { parameterNotFound, versionNotFound } from '../errors.ts'
+import { parameterNotFound, validationMessage, versionNotFound } from '../errors.ts'
 import { type Input, optBool, reqString } from '../input.ts'
 import { latest, loadRecord, type ParameterRecord, type ParameterVersion } from '../model.ts'
 import { parameterOut } from '../shape.ts'
@@ -11,10 +11,24 @@ export async function getParameter(ctx: SsmContext, input: Input): Promise<Recor
   const ref = reqString(input, 'Name', { min: 1, max: 2048 })
   const withDecryption = optBool(input, 'WithDecryption') ?? false
   const { name, selector } = parseParameterRef(ref)
+  checkReadName(name, selector)
   const record = await loadRecord(ctx.storage, name)
   if (!record) throw parameterNotFound(ref)
   const version = pickVersion(record, ref, selector)
   return { Parameter: await parameterOut(ctx, record, version, withDecryption, selector) }
+}
+
+/**
+ * A name no parameter could have, or a ':' with no version or label after it, is a ValidationException at AWS, not
+ * ParameterNotFound: the caller learns the request is malformed instead of looking for a parameter that cannot exist.
+ */
+function checkReadName(name: string, selector: string | undefined): void {
+  if (!/^[a-zA-Z0-9_.\-/]+$/.test(name) || selector === '')
+    throw validationMessage(
+      'Parameter name: can\'t be prefixed with "ssm" (case-insensitive). If formed as a path, it can consist of ' +
+        'sub-paths divided by slash symbol; each sub-path can be formed as a mix of letters, numbers and the ' +
+        'following 3 symbols .-_',
+    )
 }
 
 /** No selector: the latest version. Digits: that version. Anything else: the version holding that label. */

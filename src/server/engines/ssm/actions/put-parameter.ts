@@ -59,8 +59,9 @@ export async function putParameter(ctx: SsmContext, input: Input): Promise<Recor
     throw validationMessage(
       `The following data type is not supported: ${dataType} (Data type names are all lowercase.)`,
     )
-  const policies = optString(input, 'Policies', { max: 4096 })
-  if (policies !== undefined && policies !== '' && policies !== '[]')
+  // The model's length is 1 to 4096: an empty string is refused as AWS refuses it; "[]" (no policies) is accepted.
+  const policies = optString(input, 'Policies', { min: 1, max: 4096 })
+  if (policies !== undefined && policies !== '[]')
     throw new AwsError('InvalidPolicyTypeException', 'Parameter policies are not supported by this server.')
   // Merged as AddTagsToResource merges them: a key given twice is kept once, with its last value.
   const given = parseTags(input, 'Tags', 0)
