@@ -57,3 +57,18 @@ test('a name never starts inside a word: the leftmost assignment of each name is
     ],
   )
 })
+
+test('settings that name how passwords are checked or stored are not passwords', () => {
+  for (const [path, text] of [
+    ['main.tf', 'password_authentication = "scram-sha-256"'],
+    ['postgresql.conf', "password_encryption = 'scram-sha-256'"],
+    ['docs/db.md', 'with `password_authentication = "scram-sha-256"` set'],
+  ] as const)
+    assert.deepEqual(engine.scanText(text, path), [], `${path}: ${text}`)
+  // The same words do not hide a real password assigned to a name that holds one.
+  for (const name of ['db_password', 'password_encryption_key'])
+    assert.ok(
+      engine.scanText(`${name} = "${VALUE}"`, 'main.tf').some((f) => f.secret === VALUE),
+      name,
+    )
+})

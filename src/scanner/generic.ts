@@ -9,7 +9,7 @@ const SECRET_WORD =
 
 /** A suffix after the secret word that makes the name describe a secret rather than hold one. */
 const NOT_A_VALUE =
-  /hash|digest|checksum|fingerprint|sha\d*|md5|integrity|ids?$|uuid|url|uri|endpoint|host|file|path|dir|name|type|len|length|size|ttl|expir|timeout|header|field|prefix|suffix|format|polic|count|max|min|version|enabled|mode|method|label|placeholder|description|hint|regex|pattern|kind|param|accessor|encoding|algorithm|scope|usage|ref|reset|strength|valid|rotation|spec|schema|config|store|provider|manager|source|location|env|var|required|option|input|prompt|error|message|text|title|display|pem$/i
+  /hash|digest|checksum|fingerprint|sha\d*|md5|integrity|ids?$|uuid|url|uri|endpoint|host|file|path|dir|name|type|len|length|size|ttl|expir|timeout|header|field|prefix|suffix|format|polic|count|max|min|version|enabled|mode|method|label|placeholder|description|hint|regex|pattern|kind|param|accessor|encoding|algorithm|scope|usage|ref|reset|strength|valid|rotation|spec|schema|config|store|provider|manager|source|location|env|var|required|option|input|prompt|error|message|text|title|display|authentication$|encryption$|pem$/i
 
 const PUBLIC = /public|publishable|(?:^|[^a-z])pub(?:[^a-z]|$)/i
 
