@@ -1,4 +1,5 @@
-// The transit API honours a KMS key's state: a key backing a Disabled or PendingDeletion KMS key does no cryptography.
+// The transit API honours a KMS key's state: a key backing a Disabled or PendingDeletion KMS key does no cryptography,
+// and its material is never destroyed or replaced from the transit side.
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { getJsonShared, type Storage } from '../../../sdk/storage.ts'
 import type { KmsKeyMeta } from './kms/metadata.ts'
@@ -30,4 +31,18 @@ export async function requireUsableKey(
       `key "${name}" backs a KMS key that is pending deletion; cancel it with KMS CancelKeyDeletion`,
     )
   return key
+}
+
+/**
+ * For the transit paths that destroy or replace key material (delete, trim, restore over a key): refused with a 400
+ * when the key backs a KMS key. KMS removes a key's material only through ScheduleKeyDeletion's waiting period and
+ * keeps every rotated version; deleting it here left a KMS key that DescribeKey showed Enabled while everything
+ * encrypted under it (SecureStrings and secrets sealed under the key included) could never be decrypted again.
+ */
+export async function refuseIfKmsKey(storage: Storage, name: string, what: string): Promise<void> {
+  if (!KEY_ID.test(name)) return
+  if ((await getJsonShared<KmsKeyMeta>(storage, META_PREFIX + name)) === undefined) return
+  throw new InvalidRequestError(
+    `cannot ${what} key "${name}": it backs a KMS key, whose material only KMS removes (ScheduleKeyDeletion)`,
+  )
 }

@@ -67,6 +67,47 @@ describe('KMS key state on the transit API', () => {
     )
   })
 
+  it('the transit API cannot delete, trim or restore over the material of a key that backs a KMS key', async () => {
+    const h = await makeTransit()
+    await h.call('create', `keys/${SYM}`, {}, kms('CreateKey'))
+    const ciphertext = String(dataOf(await h.call('update', `encrypt/${SYM}`, { plaintext }))['ciphertext'])
+    await h.call('update', `keys/${SYM}/rotate`, {})
+    // Even with the flags transit's own checks ask for.
+    await h.call('update', `keys/${SYM}/config`, {
+      deletion_allowed: true,
+      exportable: true,
+      allow_plaintext_backup: true,
+      min_decryption_version: 2,
+      min_encryption_version: 2,
+    })
+    const backup = String(dataOf(await h.call('read', `backup/${SYM}`, {}))['backup'])
+    await h.call('create', 'keys/other', {})
+    for (const [operation, path, body, what] of [
+      ['delete', `keys/${SYM}`, {}, 'delete'],
+      ['update', `keys/${SYM}/trim`, { min_available_version: 2 }, 'trim'],
+      ['update', `restore/${SYM}`, { backup, force: true }, 'restore over'],
+    ] as const) {
+      const refused = await failure(() => h.call(operation, path, body))
+      assert.equal(refused.status, 400, path)
+      assert.equal(
+        refused.message,
+        `cannot ${what} key "${SYM}": it backs a KMS key, whose material only KMS removes (ScheduleKeyDeletion)`,
+      )
+    }
+    // Every version is still there: the first one still decrypts once allowed again.
+    await h.call('update', `keys/${SYM}/config`, { min_decryption_version: 1 })
+    assert.equal(
+      Buffer.from(
+        String(dataOf(await h.call('update', `decrypt/${SYM}`, { ciphertext }))['plaintext']),
+        'base64',
+      ).toString(),
+      'state',
+    )
+    // Keys that back no KMS key keep transit's own rules.
+    await h.call('update', 'keys/other/config', { deletion_allowed: true })
+    await h.call('delete', 'keys/other', {})
+  })
+
   it('a transit key that backs no KMS key is not affected', async () => {
     const h = await makeTransit()
     await h.call('create', 'keys/plain', {})
