@@ -5,7 +5,7 @@ import { f } from '../../../sdk/framework/fields.ts'
 import { checkRestoredKey } from './backup-check.ts'
 import { decodeBase64 } from './encoding.ts'
 import { checkKeyName } from './keyring.ts'
-import { refuseIfKmsKey } from './kms-state.ts'
+import { NEVER_LEAVES, refuseIfKmsKey } from './kms-state.ts'
 import { keyStorageKey, loadKey, saveKey, type TransitKey } from './model.ts'
 import type { TransitState } from './state.ts'
 
@@ -23,6 +23,7 @@ export const backupPath = definePath<typeof backupFields, TransitState>({
       const name = input.name ?? ''
       const key = await loadKey(storage, name)
       if (key === undefined) throw new InvalidRequestError(`key "${name}" not found`)
+      await refuseIfKmsKey(storage, name, 'back up', NEVER_LEAVES)
       if (!key.allow_plaintext_backup || !key.exportable)
         throw new InvalidRequestError(`plaintext backup is disallowed on the policy "${name}"`)
       const blob = Buffer.from(JSON.stringify({ format: BACKUP_FORMAT, key })).toString('base64')

@@ -72,16 +72,14 @@ describe('KMS key state on the transit API', () => {
     await h.call('create', `keys/${SYM}`, {}, kms('CreateKey'))
     const ciphertext = String(dataOf(await h.call('update', `encrypt/${SYM}`, { plaintext }))['ciphertext'])
     await h.call('update', `keys/${SYM}/rotate`, {})
-    // Even with the flags transit's own checks ask for.
+    // Even with the flag transit's own check asks for.
     await h.call('update', `keys/${SYM}/config`, {
       deletion_allowed: true,
-      exportable: true,
-      allow_plaintext_backup: true,
       min_decryption_version: 2,
       min_encryption_version: 2,
     })
-    const backup = String(dataOf(await h.call('read', `backup/${SYM}`, {}))['backup'])
-    await h.call('create', 'keys/other', {})
+    await h.call('create', 'keys/other', { exportable: true, allow_plaintext_backup: true })
+    const backup = String(dataOf(await h.call('read', 'backup/other', {}))['backup'])
     for (const [operation, path, body, what] of [
       ['delete', `keys/${SYM}`, {}, 'delete'],
       ['update', `keys/${SYM}/trim`, { min_available_version: 2 }, 'trim'],
@@ -106,6 +104,40 @@ describe('KMS key state on the transit API', () => {
     // Keys that back no KMS key keep transit's own rules.
     await h.call('update', 'keys/other/config', { deletion_allowed: true })
     await h.call('delete', 'keys/other', {})
+  })
+
+  it('the transit API never hands out, nor lets anyone make exportable, the material of a KMS key', async () => {
+    const h = await makeTransit()
+    await h.call('create', `keys/${SYM}`, {}, kms('CreateKey'))
+    await h.call(
+      'create',
+      `keys/${EC}`,
+      { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' },
+      kms('CreateKey'),
+    )
+    const why = 'it backs a KMS key, whose material never leaves KMS'
+    for (const flags of [{ exportable: true }, { allow_plaintext_backup: true }]) {
+      const refused = await failure(() => h.call('update', `keys/${SYM}/config`, flags))
+      assert.equal(refused.status, 400)
+      assert.equal(refused.message, `cannot make exportable key "${SYM}": ${why}`)
+    }
+    const info = dataOf(await h.call('read', `keys/${SYM}`, {}))
+    assert.deepEqual([info['exportable'], info['allow_plaintext_backup']], [false, false])
+    for (const [path, what] of [
+      [`export/encryption-key/${SYM}`, 'export'],
+      [`export/signing-key/${EC}`, 'export'],
+      [`backup/${SYM}`, 'back up'],
+    ] as const) {
+      const refused = await failure(() => h.call('read', path, {}))
+      assert.equal(refused.status, 400, path)
+      assert.match(refused.message, new RegExp(`^cannot ${what} key "[0-9a-f-]+": ${why}$`), path)
+    }
+    // The public half of a key pair is public, as KMS's GetPublicKey shows it.
+    const pub = dataOf(await h.call('read', `export/public-key/${EC}`, {}))['keys'] as Record<string, string>
+    assert.match(pub['1']!, /^-----BEGIN PUBLIC KEY-----/)
+    // A plain transit key keeps transit's own rules.
+    await h.call('create', 'keys/plain', { exportable: true })
+    assert.ok(dataOf(await h.call('read', 'export/encryption-key/plain', {}))['keys'])
   })
 
   it('a transit key that backs no KMS key is not affected', async () => {
