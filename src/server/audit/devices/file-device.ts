@@ -197,7 +197,7 @@ class FileDevice implements AuditDevice {
     }
     this.#directCapable = this.#directAllowed && (await isLocalRegularFile(handle, this.#path))
     // A file a crash left ending mid-line: the first write ends that fragment first, as after a failed write.
-    this.#torn = await endsMidLine(this.#path)
+    this.#torn = await endsMidLine(handle, this.#path)
     if (this.#mode !== 0) {
       // Vault chmods an existing file too, so a log created by hand cannot stay world-readable.
       // Only regular files: a device node such as /dev/null is shared with the whole system.
@@ -221,10 +221,14 @@ async function isLocalRegularFile(handle: FileHandle, path: string): Promise<boo
   }
 }
 
-/** Whether the file's last byte is not a newline (an empty or unreadable file is not mid-line). */
-async function endsMidLine(path: string): Promise<boolean> {
+/**
+ * Whether a regular file's last byte is not a newline (an empty or unreadable file is not mid-line). Anything else
+ * (a pipe, a character device) is never opened for reading.
+ */
+async function endsMidLine(handle: FileHandle, path: string): Promise<boolean> {
   let reader: FileHandle | undefined
   try {
+    if (!(await handle.stat()).isFile()) return false
     reader = await open(path, 'r')
     const { size } = await reader.stat()
     if (size === 0) return false
