@@ -201,3 +201,33 @@ it('a line slipped into the file is still malformed: only the writer’s own res
   assert.equal(result.ok, false)
   assert.ok(result.problems.some((problem) => problem.kind === 'malformed'))
 })
+
+it('a file ending with a checkpoint another key signed is resumed after a resume checkpoint', async () => {
+  const file = newFile()
+  // Another server (another signing key) wrote and closed this file.
+  const other = await started(new MemoryStorage(), file)
+  await logReads(other, 2)
+  await other.close()
+  const ours = await started(new MemoryStorage(), file)
+  await logReads(ours, 1)
+  await ours.close()
+  const lines = records(file)
+  assert.deepEqual(
+    lines.map((line) => [line['type'], line['resumed'] ?? false]),
+    [
+      ['request', false],
+      ['request', false],
+      ['checkpoint', false],
+      ['checkpoint', true],
+      ['request', false],
+      ['checkpoint', false],
+    ],
+  )
+  // Under our key the other server's checkpoint does not verify; ours, the resume included, do.
+  const result = verifyAuditLog(readFileSync(file), ours.publicKeyPem)
+  assert.deepEqual(
+    result.problems.map((problem) => [problem.kind, problem.line]),
+    [['bad-signature', 3]],
+  )
+  assert.equal(result.resumes, 1)
+})
