@@ -190,6 +190,18 @@ describe('sys/generate-root', () => {
     assert.equal((await t.call('GET', 'auth/token/lookup-self', { token })).status, 403)
   })
 
+  it('refuses an OTP that is not ASCII at the start, so the shares are never spent on an attempt that cannot end', async () => {
+    // 28 characters but 56 bytes: the XOR with the token's bytes could never be built.
+    for (const otp of ['é'.repeat(28), 'é'.repeat(51), `${'Q'.repeat(50)}\u0000`]) {
+      const start = await t.call('PUT', 'sys/generate-root/attempt', { token: '', body: { otp } })
+      assert.equal(start.status, 400, otp)
+      assert.deepEqual(start.body, {
+        errors: ['OTP string must be printable ASCII (base62, as Vault draws it)'],
+      })
+      assert.equal((await t.call('GET', 'sys/generate-root/attempt', { token: '' })).body.started, false)
+    }
+  })
+
   it('encrypts the new root token to a PGP key', async () => {
     const pair = await generateKey({ userIDs: [{ name: 'operator' }], format: 'binary' })
     const pgp_key = Buffer.from(pair.publicKey).toString('base64')

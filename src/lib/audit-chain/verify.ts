@@ -15,7 +15,9 @@ import { SeqIndex } from './seq-index.ts'
  *   longer matches — reported as bad-signature on that checkpoint, since the edited line itself then
  *   looks consistent.
  * - TOLERATED: a torn (unparseable, newline-less) last line, as a crash mid-write leaves; reported as
- *   torn-last-line, and `ok` stays true.
+ *   torn-last-line, and `ok` stays true. Likewise such a fragment once the writer continued the file: it is
+ *   ended with a newline and followed at once by a valid resume checkpoint chaining to the line before it
+ *   (torn-line); a line slipped in has no such signed checkpoint after it, and stays malformed.
  * - RESUMES: a server continuing a file that did not end with its own checkpoint writes a resume checkpoint
  *   first; the entries between the checkpoint before it and the resume were not seen written by that server
  *   (a crash after them, or lines added while it was down), and no signature vouches for them: they are
@@ -36,6 +38,7 @@ export type ProblemKind =
   | 'reordered'
   | 'bad-signature'
   | 'torn-last-line'
+  | 'torn-line'
   | 'truncated-after-checkpoint'
   | 'malformed'
 
@@ -47,7 +50,7 @@ export interface VerifyProblem {
 }
 
 export interface VerifyResult {
-  /** True when nothing but a torn last line was found. */
+  /** True when nothing but torn lines (the last, or one resumed after) was found. */
   ok: boolean
   /** Entry (non-checkpoint) lines that parsed. */
   entries: number
@@ -142,6 +145,15 @@ export function verifyAuditLog(
   for (let i = 0; i < lines.length; i++) {
     const p = lines[i]!
     if ('error' in p) {
+      if (isResumedFragment(p, lines[i + 1], nextSeq, expectedPrev, key)) {
+        // The writer skipped it: the chain goes on from the line before, as the resume checkpoint signs.
+        report(
+          p.lineNo,
+          'torn-line',
+          `incomplete line (${p.text.length} bytes) a crash left; resumed after it`,
+        )
+        continue
+      }
       report(p.lineNo, 'malformed', p.error)
       nextSeq++
       expectedPrev = lineHash(p.text)
@@ -260,7 +272,7 @@ export function verifyAuditLog(
 
   problems.sort((a, b) => a.line - b.line)
   return {
-    ok: problems.every((problem) => problem.kind === 'torn-last-line'),
+    ok: problems.every((problem) => problem.kind === 'torn-last-line' || problem.kind === 'torn-line'),
     entries,
     checkpoints,
     lastCheckpointSeq,
@@ -297,6 +309,22 @@ function parseLine(text: string, lineNo: number, badUtf8: boolean): Parsed {
       ? { time: fields['time'], signature: fields['signature'], resumed: fields['resumed'] === true }
       : null
   return { lineNo, text, hash: lineHash(text), seq, prevHash, checkpoint }
+}
+
+/**
+ * A line a crash cut short (not JSON: a prefix of a line never is), directly followed by a resume checkpoint, signed
+ * by the writer, that takes the chain's next slot from the line before the fragment.
+ */
+function isResumedFragment(
+  fragment: Exclude<Parsed, Line>,
+  next: Parsed | undefined,
+  nextSeq: number,
+  expectedPrev: string,
+  key: KeyObject,
+): boolean {
+  if (fragment.whole !== undefined || fragment.error !== 'not valid JSON') return false
+  if (next === undefined || 'error' in next || next.checkpoint?.resumed !== true) return false
+  return next.seq === nextSeq && next.prevHash === expectedPrev && checkCheckpoint(next, key)
 }
 
 function checkCheckpoint(line: Line, key: KeyObject): boolean {

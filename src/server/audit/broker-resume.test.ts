@@ -144,3 +144,90 @@ it('a device on its own writer thread writes the resume checkpoint too', async (
   assert.equal(result.ok, true, JSON.stringify(result.problems))
   assert.deepEqual([result.resumes, result.unwitnessedEntries], [1, 3])
 })
+
+for (const options of [{}, { writer_thread: 'true' }] as Record<string, string>[])
+  it(`a line a crash cut short stays a line of its own, followed by a resume checkpoint (${JSON.stringify(options)})`, async () => {
+    const storage = new MemoryStorage()
+    const file = newFile()
+    const first = await started(storage, file, options)
+    await logReads(first, 3)
+    await first.close()
+    // Even after the clean close's checkpoint: the crash of a later run tore its first line.
+    const fragment = '{"time":"2024-05-01T00:00:00.000Z","type":"requ'
+    appendFileSync(file, fragment)
+    const restarted = await started(storage)
+    await logReads(restarted, 2)
+    await restarted.close()
+    const text = readFileSync(file, 'utf8')
+    assert.ok(text.includes(`\n${fragment}\n{"type":"checkpoint"`), 'the fragment is ended before the resume')
+    const result = verifyAuditLog(readFileSync(file), restarted.publicKeyPem)
+    assert.equal(result.ok, true, JSON.stringify(result.problems))
+    assert.deepEqual(
+      result.problems.map((problem) => [problem.kind, problem.line]),
+      [['torn-line', 5]],
+    )
+    assert.deepEqual([result.entries, result.resumes, result.unwitnessedEntries], [5, 1, 0])
+  })
+
+it('a file holding only a fragment starts a new chain after it, with a resume checkpoint', async () => {
+  const storage = new MemoryStorage()
+  const file = newFile()
+  appendFileSync(file, '{"time":"2024-05-01T00:00:00.000Z","ty')
+  const broker = await started(storage, file)
+  await logReads(broker, 1)
+  await broker.close()
+  const result = verifyAuditLog(readFileSync(file), broker.publicKeyPem)
+  assert.equal(result.ok, true, JSON.stringify(result.problems))
+  assert.deepEqual(
+    result.problems.map((problem) => problem.kind),
+    ['torn-line'],
+  )
+  assert.equal(result.entries, 1)
+})
+
+it('a line slipped into the file is still malformed: only the writer’s own resume checkpoint excuses a fragment', async () => {
+  const storage = new MemoryStorage()
+  const file = newFile()
+  const first = await started(storage, file)
+  await logReads(first, 2)
+  await first.close()
+  const lines = readFileSync(file, 'utf8').trim().split('\n')
+  const restarted = await started(storage)
+  await logReads(restarted, 1)
+  await restarted.close()
+  // Junk before a genuine checkpoint that was not a resume, and before a later ordinary entry.
+  const tampered = [...lines.slice(0, 2), '{"time":"2024', ...lines.slice(2)].join('\n')
+  const result = verifyAuditLog(`${tampered}\n`, restarted.publicKeyPem)
+  assert.equal(result.ok, false)
+  assert.ok(result.problems.some((problem) => problem.kind === 'malformed'))
+})
+
+it('a file ending with a checkpoint another key signed is resumed after a resume checkpoint', async () => {
+  const file = newFile()
+  // Another server (another signing key) wrote and closed this file.
+  const other = await started(new MemoryStorage(), file)
+  await logReads(other, 2)
+  await other.close()
+  const ours = await started(new MemoryStorage(), file)
+  await logReads(ours, 1)
+  await ours.close()
+  const lines = records(file)
+  assert.deepEqual(
+    lines.map((line) => [line['type'], line['resumed'] ?? false]),
+    [
+      ['request', false],
+      ['request', false],
+      ['checkpoint', false],
+      ['checkpoint', true],
+      ['request', false],
+      ['checkpoint', false],
+    ],
+  )
+  // Under our key the other server's checkpoint does not verify; ours, the resume included, do.
+  const result = verifyAuditLog(readFileSync(file), ours.publicKeyPem)
+  assert.deepEqual(
+    result.problems.map((problem) => [problem.kind, problem.line]),
+    [['bad-signature', 3]],
+  )
+  assert.equal(result.resumes, 1)
+})

@@ -401,13 +401,20 @@ export class AuditBroker {
   /**
    * A file that does not end with one of this server's checkpoints (a crash after its last one, or lines added
    * while the server was down) is continued after a resume checkpoint, so that the next checkpoint's signature
-   * does not vouch for lines this server never saw written: the verifier counts them as unwitnessed.
+   * does not vouch for lines this server never saw written: the verifier counts them as unwitnessed. A file
+   * ending with a line a crash cut short gets one too, even after a checkpoint: the device ends the fragment with
+   * a newline, and the signed resume checkpoint right after it is what lets the verifier tell a crash's fragment
+   * from a line slipped in.
    */
   #markResume(live: LiveDevice): void {
     const filePath = chainedFilePath(live.record)
-    if (!live.device || filePath === undefined || live.sink.seq === 0) return
+    if (!live.device || filePath === undefined) return
     if (!this.#signingKey) throw new Error('audit broker is not loaded')
-    if (isSignedCheckpoint(resumeChainState(filePath)?.lastLine, createPublicKey(this.#signingKey))) return
+    const resumed = resumeChainState(filePath)
+    if (resumed?.torn !== true) {
+      if (live.sink.seq === 0) return
+      if (isSignedCheckpoint(resumed?.lastLine, createPublicKey(this.#signingKey))) return
+    }
     live.sink.checkpoint(this.#signingKey, rfc3339(this.#now()), true)
     live.checkpointedSeq = live.sink.seq
     this.#scheduleFlush(live)

@@ -117,6 +117,8 @@ export function generateSigningKey(): { privateKey: KeyObject; publicKeyPem: str
 /** A chain continued from a file: its state, and its last line's text when short enough to be a checkpoint. */
 export interface ResumedChain extends ChainState {
   lastLine?: string
+  /** The file ends with bytes after its last newline: a line a crash cut short, which the chain skips. */
+  torn?: boolean
 }
 
 /**
@@ -163,13 +165,16 @@ export function resumeChainState(filePath: string): ResumedChain | undefined {
     const size = fstatSync(fd).size
     // `end` is the newline closing the last complete line (a torn tail after it is ignored).
     const end = lastNewline(fd, size)
-    if (end <= 0) return undefined
+    // Only said when so: a whole file's state reads as before.
+    const torn = size > end + 1 ? { torn: true } : {}
+    // Nothing complete but a fragment: a new chain, which still has to say the fragment is not its own.
+    if (end <= 0) return size > end + 1 ? { seq: 0, prevHash: GENESIS_HASH, torn: true } : undefined
     const start = lastNewline(fd, end) + 1
     const length = end - start
     if (length <= CHUNK) {
       const line = readRange(fd, start, length).toString('utf8')
       const seq = (JSON.parse(line) as { seq?: unknown }).seq
-      return typeof seq === 'number' ? { seq, prevHash: sha256Hex(line), lastLine: line } : undefined
+      return typeof seq === 'number' ? { seq, prevHash: sha256Hex(line), lastLine: line, ...torn } : undefined
     }
     // Long lines are entries (checkpoints are short), whose seq is in their last bytes.
     const match = ENTRY_TAIL.exec(readRange(fd, end - 256, 256).toString('utf8'))
@@ -177,7 +182,7 @@ export function resumeChainState(filePath: string): ResumedChain | undefined {
     const hash = createHash('sha256')
     for (let offset = start; offset < end; offset += CHUNK)
       hash.update(readRange(fd, offset, Math.min(CHUNK, end - offset)))
-    return { seq: Number(match[1]), prevHash: hash.digest('hex') }
+    return { seq: Number(match[1]), prevHash: hash.digest('hex'), ...torn }
   } catch {
     return undefined
   } finally {

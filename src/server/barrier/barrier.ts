@@ -170,6 +170,15 @@ export class Barrier implements Storage {
     }
   }
 
+  /**
+   * Resolves once the key changes already started (rotate, rekey, root key rotation) have finished. Sealing waits
+   * for them, as Vault's seal waits for its state lock: one caught halfway had its new keyring stored yet was
+   * answered 503, a change the caller was told had failed.
+   */
+  async settled(): Promise<void> {
+    await this.#exclusive
+  }
+
   /** Forget every key; storage calls fail with SealedError until the next unseal. */
   seal(): void {
     this.#epoch++

@@ -397,6 +397,7 @@ export class Core {
     await this.standbyReader?.stop()
     if (this.ha) await this.ha.stop()
     else await this.#stopServices()
+    await this.barrier.settled()
     this.barrier.seal()
     this.forwarding.forget()
     this.#cluster = undefined

@@ -105,6 +105,10 @@ export class RootGeneration {
     } else if (otp !== '') {
       if (otp.length !== this.#deps.tokenLength && otp.length !== VAULT_OTP_LENGTH)
         throw new InvalidRequestError('OTP string is wrong length')
+      // The OTP is XORed byte for byte with the token: a multi-byte character makes it longer than its length
+      // says, and the attempt could only fail once the shares were spent (with a 500).
+      if (!/^[\x21-\x7e]+$/.test(otp))
+        throw new InvalidRequestError('OTP string must be printable ASCII (base62, as Vault draws it)')
     } else {
       otp = generateOtp(this.#deps.tokenLength)
       generated = true

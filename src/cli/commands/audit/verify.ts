@@ -119,7 +119,7 @@ export const auditVerifyCommand: CommandSpec = {
   help: [
     'Prints OK with counts, or TAMPERED with the first problem line and its kind (altered, removed,',
     'inserted, reordered, bad-signature, truncated-after-checkpoint, malformed). A torn last line, as a',
-    'crash mid-write leaves, is reported but tolerated.',
+    'crash mid-write leaves, is reported but tolerated, as is such a line the server resumed after.',
     '',
     'Without -public-key the checkpoint key is read from the server (sys/audit-signing-key).',
     'Lines cut after the last checkpoint are detectable only with -head (the writer’s last seq).',
@@ -174,7 +174,7 @@ export const auditVerifyCommand: CommandSpec = {
       ctx.out(renderStructured(result, ctx.format))
       return code
     }
-    const first = result.problems.find((p) => p.kind !== 'torn-last-line')
+    const first = result.problems.find((p) => p.kind !== 'torn-last-line' && p.kind !== 'torn-line')
     if (first === undefined) ctx.out(`OK: ${file}: ${summary(result)}`)
     else ctx.out(`TAMPERED: ${file} line ${first.line}: ${first.kind}: ${first.detail}`)
     if (result.problems.length > 0) {

@@ -196,6 +196,8 @@ class FileDevice implements AuditDevice {
       throw deviceError(this.#label, 'open', err)
     }
     this.#directCapable = this.#directAllowed && (await isLocalRegularFile(handle, this.#path))
+    // A file a crash left ending mid-line: the first write ends that fragment first, as after a failed write.
+    this.#torn = await endsMidLine(handle, this.#path)
     if (this.#mode !== 0) {
       // Vault chmods an existing file too, so a log created by hand cannot stay world-readable.
       // Only regular files: a device node such as /dev/null is shared with the whole system.
@@ -216,6 +218,27 @@ async function isLocalRegularFile(handle: FileHandle, path: string): Promise<boo
     return LOCAL_FILESYSTEMS.has((await statfsAsync(path)).type)
   } catch {
     return false
+  }
+}
+
+/**
+ * Whether a regular file's last byte is not a newline (an empty or unreadable file is not mid-line). Anything else
+ * (a pipe, a character device) is never opened for reading.
+ */
+async function endsMidLine(handle: FileHandle, path: string): Promise<boolean> {
+  let reader: FileHandle | undefined
+  try {
+    if (!(await handle.stat()).isFile()) return false
+    reader = await open(path, 'r')
+    const { size } = await reader.stat()
+    if (size === 0) return false
+    const last = Buffer.alloc(1)
+    await reader.read(last, 0, 1, size - 1)
+    return last[0] !== 0x0a
+  } catch {
+    return false
+  } finally {
+    await reader?.close().catch(() => undefined)
   }
 }
 

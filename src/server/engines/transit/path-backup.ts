@@ -5,6 +5,7 @@ import { f } from '../../../sdk/framework/fields.ts'
 import { checkRestoredKey } from './backup-check.ts'
 import { decodeBase64 } from './encoding.ts'
 import { checkKeyName } from './keyring.ts'
+import { NEVER_LEAVES, refuseIfKmsKey } from './kms-state.ts'
 import { keyStorageKey, loadKey, saveKey, type TransitKey } from './model.ts'
 import type { TransitState } from './state.ts'
 
@@ -22,6 +23,7 @@ export const backupPath = definePath<typeof backupFields, TransitState>({
       const name = input.name ?? ''
       const key = await loadKey(storage, name)
       if (key === undefined) throw new InvalidRequestError(`key "${name}" not found`)
+      await refuseIfKmsKey(storage, name, 'back up', NEVER_LEAVES)
       if (!key.allow_plaintext_backup || !key.exportable)
         throw new InvalidRequestError(`plaintext backup is disallowed on the policy "${name}"`)
       const blob = Buffer.from(JSON.stringify({ format: BACKUP_FORMAT, key })).toString('base64')
@@ -67,8 +69,10 @@ function restore(name: string | undefined) {
     const target = name ?? key.name
     checkKeyName(target)
     await state.run(keyStorageKey(target), async () => {
-      if (!input.force && (await loadKey(storage, target)) !== undefined)
+      const existing = await loadKey(storage, target)
+      if (!input.force && existing !== undefined)
         throw new InvalidRequestError(`key "${target}" already exists`)
+      if (existing !== undefined) await refuseIfKmsKey(storage, target, 'restore over')
       await saveKey(storage, { ...key, name: target })
       state.rescheduleRotation()
     })

@@ -10,6 +10,7 @@ import {
   supportsEncryption,
   supportsSigning,
 } from './key-types.ts'
+import { NEVER_LEAVES, refuseIfKmsKey } from './kms-state.ts'
 import {
   type KeyVersion,
   liveVersions,
@@ -69,6 +70,7 @@ async function exportKey({
     throw new InvalidRequestError(`invalid export type: ${type}`)
   const key = await loadKeyShared(storage, input.name ?? '')
   if (key === undefined) return undefined
+  if (type !== 'public-key') await refuseIfKmsKey(storage, key.name, 'export', NEVER_LEAVES)
   checkExportable(key, type as ExportType)
   let versions = liveVersions(key)
   if (input.version !== undefined && input.version !== '') {

@@ -5,6 +5,7 @@ import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { keyInfo } from './key-info.ts'
 import { MIN_AUTO_ROTATE_PERIOD, rotate, updateKey } from './keyring.ts'
+import { NEVER_LEAVES, refuseIfKmsKey } from './kms-state.ts'
 import type { TransitKey } from './model.ts'
 import type { TransitState } from './state.ts'
 
@@ -79,6 +80,8 @@ export const keyConfigPath = definePath<typeof configFields, TransitState>({
   help: "A key's minimum versions, deletion, export and backup flags and rotation period.",
   operations: {
     update: async ({ storage, state, input }) => {
+      if (input.exportable === true || input.allow_plaintext_backup === true)
+        await refuseIfKmsKey(storage, input.name ?? '', 'make exportable', NEVER_LEAVES)
       const warnings: string[] = []
       const key = await updateKey(storage, state, input.name ?? '', (key) =>
         applyConfig(key, input, warnings),
@@ -145,6 +148,7 @@ export const keyTrimPath = definePath<typeof trimFields, TransitState>({
   help: 'Deletes the versions below min_available_version for good.',
   operations: {
     update: async ({ storage, state, input }) => {
+      await refuseIfKmsKey(storage, input.name ?? '', 'trim')
       const key = await updateKey(storage, state, input.name ?? '', (key) =>
         trim(key, input.min_available_version ?? 0),
       )

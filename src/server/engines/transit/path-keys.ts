@@ -7,6 +7,7 @@ import { listResponse } from '../../../sdk/framework/list-response.ts'
 import { optionalBase64 } from './encoding.ts'
 import { keyInfo } from './key-info.ts'
 import { getOrCreateKey } from './keyring.ts'
+import { refuseIfKmsKey } from './kms-state.ts'
 import { KEY_PREFIX, keyStorageKey, loadKey, loadKeyShared } from './model.ts'
 import type { TransitState } from './state.ts'
 
@@ -78,6 +79,7 @@ export const keyPath = definePath<typeof fields, TransitState>({
         const key = await loadKey(storage, name)
         if (key === undefined)
           throw new InvalidRequestError(`error deleting policy ${name}: could not delete key; not found`)
+        await refuseIfKmsKey(storage, name, 'delete')
         if (!key.deletion_allowed)
           throw new InvalidRequestError(
             `error deleting policy ${name}: deletion is not allowed for this policy`,
