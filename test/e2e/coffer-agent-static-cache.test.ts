@@ -211,7 +211,13 @@ listener "unix" {
 
     // The server goes down: the copy is served stale, marked, to the agent's own token only.
     await server.stop('SIGKILL')
-    const down = await read()
+    // Until the agent has seen its event stream drop, the copy is still the live one (a HIT); from then on it is
+    // served marked stale. Polled, not timed: the test's own timeout bounds the wait.
+    let down = await read()
+    while (down.status === 200 && down.headers['x-coffer-cache'] !== 'stale') {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      down = await read()
+    }
     assert.equal(down.status, 200, JSON.stringify(down.body))
     assert.equal(down.headers['x-coffer-cache'], 'stale')
     assert.ok(down.headers['age'] !== undefined)
