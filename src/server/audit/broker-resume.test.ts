@@ -231,3 +231,33 @@ it('a file ending with a checkpoint another key signed is resumed after a resume
   )
   assert.equal(result.resumes, 1)
 })
+
+it('a genuine checkpoint copied to the end of the file while the server was down does not pass for its last', async () => {
+  const storage = new MemoryStorage()
+  const file = newFile()
+  const first = await started(storage, file)
+  await logReads(first, 2)
+  await first.close()
+  // An attacker appends a forged entry, then a copy of the server's own (validly signed) checkpoint after it.
+  const text = readFileSync(file, 'utf8')
+  const last = text.trim().split('\n').at(-1)!
+  const lastSeq = JSON.parse(last).seq as number
+  const forged = `{"time":"2024-05-01T00:00:00Z","type":"request","request":{"id":"forged","operation":"delete","path":"secret/data/x"},"seq":${lastSeq + 1},"prev_hash":"${lineHash(last)}"}`
+  appendFileSync(file, `${forged}\n${last}\n`)
+  const second = await started(storage)
+  await turn()
+  await second.close()
+  const appended = records(file).slice(-3)
+  assert.deepEqual(
+    appended.map((line) => [line['type'], line['resumed'] ?? false]),
+    [
+      ['checkpoint', false],
+      ['checkpoint', true],
+      ['checkpoint', false],
+    ],
+    'the replayed checkpoint is followed by a resume checkpoint',
+  )
+  const result = verifyAuditLog(readFileSync(file), second.publicKeyPem)
+  assert.equal(result.ok, false, 'the replayed checkpoint itself is reported')
+  assert.equal(result.resumes, 1)
+})

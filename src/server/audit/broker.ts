@@ -413,7 +413,8 @@ export class AuditBroker {
     const resumed = resumeChainState(filePath)
     if (resumed?.torn !== true) {
       if (live.sink.seq === 0) return
-      if (isSignedCheckpoint(resumed?.lastLine, createPublicKey(this.#signingKey))) return
+      if (isSignedCheckpoint(resumed?.lastLine, createPublicKey(this.#signingKey), resumed?.previousLineHash))
+        return
     }
     live.sink.checkpoint(this.#signingKey, rfc3339(this.#now()), true)
     live.checkpointedSeq = live.sink.seq

@@ -117,6 +117,8 @@ export function generateSigningKey(): { privateKey: KeyObject; publicKeyPem: str
 /** A chain continued from a file: its state, and its last line's text when short enough to be a checkpoint. */
 export interface ResumedChain extends ChainState {
   lastLine?: string
+  /** With lastLine: the hash of the line before it, which a genuine checkpoint there carries as prev_hash. */
+  previousLineHash?: string
   /** The file ends with bytes after its last newline: a line a crash cut short, which the chain skips. */
   torn?: boolean
 }
@@ -125,7 +127,11 @@ export interface ResumedChain extends ChainState {
  * Whether `line` is a checkpoint `publicKey` signed: a file that ends with one was closed by its writer (or checkpointed
  * just before a crash), so nothing after the signed chain needs a resume checkpoint.
  */
-export function isSignedCheckpoint(line: string | undefined, publicKey: KeyObject): boolean {
+export function isSignedCheckpoint(
+  line: string | undefined,
+  publicKey: KeyObject,
+  previousLineHash?: string,
+): boolean {
   if (line === undefined) return false
   let record: Record<string, unknown>
   try {
@@ -135,6 +141,8 @@ export function isSignedCheckpoint(line: string | undefined, publicKey: KeyObjec
   }
   const { type, seq, prev_hash: prevHash, time, signature, resumed } = record
   if (type !== CHECKPOINT_TYPE || typeof seq !== 'number' || typeof prevHash !== 'string') return false
+  // A genuine checkpoint copied to the end of the file signs some other line's hash, not the one before it.
+  if (previousLineHash !== undefined && prevHash !== previousLineHash) return false
   if (typeof time !== 'string' || typeof signature !== 'string') return false
   const signed = Buffer.from(checkpointSignedText(seq, prevHash, time, resumed === true))
   try {
@@ -174,20 +182,29 @@ export function resumeChainState(filePath: string): ResumedChain | undefined {
     if (length <= CHUNK) {
       const line = readRange(fd, start, length).toString('utf8')
       const seq = (JSON.parse(line) as { seq?: unknown }).seq
-      return typeof seq === 'number' ? { seq, prevHash: sha256Hex(line), lastLine: line, ...torn } : undefined
+      if (typeof seq !== 'number') return undefined
+      // The line before it, for a checkpoint's prev_hash to be checked against (none when it is the first line).
+      const previous =
+        start > 0 ? { previousLineHash: hashRange(fd, lastNewline(fd, start - 1) + 1, start - 1) } : {}
+      return { seq, prevHash: sha256Hex(line), lastLine: line, ...previous, ...torn }
     }
     // Long lines are entries (checkpoints are short), whose seq is in their last bytes.
     const match = ENTRY_TAIL.exec(readRange(fd, end - 256, 256).toString('utf8'))
     if (!match) return undefined
-    const hash = createHash('sha256')
-    for (let offset = start; offset < end; offset += CHUNK)
-      hash.update(readRange(fd, offset, Math.min(CHUNK, end - offset)))
-    return { seq: Number(match[1]), prevHash: hash.digest('hex'), ...torn }
+    return { seq: Number(match[1]), prevHash: hashRange(fd, start, end), ...torn }
   } catch {
     return undefined
   } finally {
     closeSync(fd)
   }
+}
+
+/** SHA-256 hex of the bytes [start, end) of the file, read in 1 MiB chunks. */
+function hashRange(fd: number, start: number, end: number): string {
+  const hash = createHash('sha256')
+  for (let offset = start; offset < end; offset += CHUNK)
+    hash.update(readRange(fd, offset, Math.min(CHUNK, end - offset)))
+  return hash.digest('hex')
 }
 
 /** The offset of the last newline before `before`, or -1 when there is none. */
