@@ -105,7 +105,11 @@ export class Barrier implements Storage {
   }
 
   /** Create the root key and the first keyring term; the barrier stays sealed. */
-  initialize(unsealKey: Uint8Array): Promise<void> {
+  /**
+   * Write a new root key and keyring. `extra` physical (unsealed) entries go in the same batch: the seal
+   * configuration, so a crash can never leave a keyring without the configuration that says how to unseal it.
+   */
+  initialize(unsealKey: Uint8Array, extra: StorageOp[] = []): Promise<void> {
     if (!(unsealKey instanceof Uint8Array) || unsealKey.byteLength !== KEY_BYTES) {
       return Promise.reject(new InvalidRequestError(`unseal key must be ${KEY_BYTES} bytes`))
     }
@@ -117,6 +121,7 @@ export class Barrier implements Storage {
         await this.#physical.batch([
           { op: 'put', key: ROOT_KEY_PATH, value: sealRootKey(unsealKey, rootKey) },
           { op: 'put', key: KEYRING_PATH, value: sealKeyring(rootKey, keyring) },
+          ...extra,
         ])
       } finally {
         rootKey.fill(0)

@@ -1,7 +1,7 @@
 // Shamir seal: init splits a random unseal key into shares; unseal collects shares until the threshold.
 import { randomBytes } from 'node:crypto'
 import { InvalidRequestError } from '../../sdk/errors.ts'
-import { getJson, putJson, type Storage } from '../../sdk/storage.ts'
+import { getJson, type Storage } from '../../sdk/storage.ts'
 import { type Barrier, SEAL_CONFIG_PATH } from '../barrier/barrier.ts'
 import { alreadyProvided, checkShareLength } from './key-shares.ts'
 import { combineShares, splitKey } from './shamir.ts'
@@ -47,10 +47,13 @@ export class SealManager {
       throw new InvalidRequestError('Vault is already initialized')
     const unsealKey = randomBytes(32)
     const shares = await splitKey(unsealKey, secretShares, secretThreshold)
-    await this.#barrier.initialize(unsealKey)
+    const config: SealConfig = { type: 'shamir', secretShares, secretThreshold }
+    // One batch: a crash before it leaves nothing, after it a store that unseals with these shares.
+    await this.#barrier.initialize(unsealKey, [
+      { op: 'put', key: SEAL_CONFIG_PATH, value: new TextEncoder().encode(JSON.stringify(config)) },
+    ])
+    this.#config = config
     await this.#barrier.unseal(unsealKey)
-    this.#config = { type: 'shamir', secretShares, secretThreshold }
-    await putJson(this.#physical, SEAL_CONFIG_PATH, this.#config)
     unsealKey.fill(0)
     return shares
   }
