@@ -148,6 +148,13 @@ describe('field coercion: maps (Vault TypeMap and TypeKVPairs)', () => {
     assert.deepEqual(coerce(m, '{"team":"a"}'), { team: 'a' })
     refuses(() => m.parse({ nested: { x: 1 } }, 'metadata'), 'metadata.nested')
   })
+
+  it('a string map keeps keys named like Object.prototype members as its own entries', () => {
+    const parsed = coerce(f.stringMap(), JSON.parse('{"__proto__":"x","constructor":"y","team":"a"}'))
+    assert.deepEqual(Object.keys(parsed), ['__proto__', 'constructor', 'team'])
+    assert.equal(JSON.stringify(parsed), '{"__proto__":"x","constructor":"y","team":"a"}')
+    assert.equal(Object.getPrototypeOf(parsed), Object.prototype)
+  })
 })
 
 describe('parseFields', () => {

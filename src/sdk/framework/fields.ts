@@ -117,9 +117,8 @@ export function parseMap(value: unknown, name: string): Record<string, unknown> 
 /** A map whose values are all strings (metadata, custom_metadata). */
 export function parseStringMap(value: unknown, name: string): Record<string, string> {
   const map = parseMap(value, name)
-  const out: Record<string, string> = {}
-  for (const [key, v] of Object.entries(map)) out[key] = parseString(v, `${name}.${key}`)
-  return out
+  // fromEntries defines each key as its own property: an assignment to `__proto__` would drop that key silently.
+  return Object.fromEntries(Object.entries(map).map(([key, v]) => [key, parseString(v, `${name}.${key}`)]))
 }
 
 export const f = {
