@@ -124,3 +124,20 @@ test('templates may be given in base64; anything else is taken as written', () =
 test('populateTemplate leaves a template without parameters alone', () => {
   assert.equal(populateTemplate('{"a": 1}', identity, NOW), '{"a": 1}')
 })
+
+test('a claim named like an Object.prototype member stays a claim of its own, with hostile values quoted', () => {
+  const hostile: TemplateIdentity = {
+    ...identity,
+    entity: { ...identity.entity, name: 'ev"il}}', metadata: { x: 'a"}, "sub": "root' } },
+  }
+  Object.defineProperty(hostile.entity.metadata, '__proto__', { value: 'p', enumerable: true })
+  const template =
+    '{"__proto__": {"iss": "evil"}, "constructor": 1, "n": {{identity.entity.name}}, "m": {{identity.entity.metadata}}}'
+  const { claims, problem } = templateClaims(template, hostile, NOW)
+  assert.equal(problem, undefined)
+  assert.equal(Object.getPrototypeOf(claims), Object.prototype)
+  assert.equal(
+    JSON.stringify({ ...claims, iss: 'https://coffer/v1/identity/oidc' }),
+    '{"__proto__":{"iss":"evil"},"constructor":1,"n":"ev\\"il}}","m":{"x":"a\\"}, \\"sub\\": \\"root","__proto__":"p"},"iss":"https://coffer/v1/identity/oidc"}',
+  )
+})

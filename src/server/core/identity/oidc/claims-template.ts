@@ -190,8 +190,9 @@ export function templateClaims(
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
     return { claims: {}, problem: 'template is not a JSON object' }
-  const claims: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(parsed))
-    if (!(RESERVED_CLAIMS as readonly string[]).includes(key)) claims[key] = value
+  // fromEntries defines each claim as its own property: an assignment to `__proto__` would drop that claim.
+  const claims = Object.fromEntries(
+    Object.entries(parsed).filter(([key]) => !(RESERVED_CLAIMS as readonly string[]).includes(key)),
+  )
   return { claims }
 }
