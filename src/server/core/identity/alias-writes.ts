@@ -1,6 +1,7 @@
 // Writes to entity aliases: create, move between entities, delete, and drop a disabled auth mount's aliases.
 import { randomBytes, randomUUID } from 'node:crypto'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
+import { validateCustomMetadata } from '../../../sdk/framework/custom-metadata.ts'
 import type { Storage, StorageOp } from '../../../sdk/storage.ts'
 import type { GroupIndex } from './group-index.ts'
 import { type AliasRecord, type EntityRecord, keys, newEntity, putEntityOp } from './records.ts'
@@ -44,6 +45,8 @@ export class AliasWrites {
     },
   ): Promise<{ alias: AliasRecord; created: boolean }> {
     return this.#ctx.write(async () => {
+      // Vault checks an alias's custom_metadata against the limits KV v2 metadata has (custommetadata.Validate).
+      if (input.customMetadata !== undefined) validateCustomMetadata(input.customMetadata)
       let existing = id ? await this.#ctx.alias(id) : undefined
       if (id && !existing) throw new InvalidRequestError('entity alias not found')
       // Vault (handleAliasCreateUpdateCommon): without an id, an alias found by (mount, name) is the one updated.

@@ -272,4 +272,40 @@ describe('IdentityStore', () => {
       [alias.id],
     )
   })
+  // Vault identity_store_aliases.go: custom_metadata goes through custommetadata.Validate, as KV v2 metadata does.
+  it("refuses an alias's custom_metadata past Vault's limits, storing nothing", async () => {
+    const { store } = make()
+    const id = (await store.upsertEntity(undefined, { name: 'meta' })).entity.id
+    const tooMany = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, 'v']))
+    const cases: [Record<string, string>, RegExp][] = [
+      [tooMany, /custom_metadata validation failed: payload must contain at most 64 keys, provided 65/],
+      [{ ['k'.repeat(129)]: 'v' }, /length of key "k{129}" is 129 but must be 0 < len\(key\) <= 128/],
+      [{ big: 'v'.repeat(513) }, /length of value for key "big" is 513 but must be 0 < len\(value\) <= 512/],
+      [{ ctl: 'a\u0000b' }, /value for key "ctl" contains unprintable characters/],
+    ]
+    for (const [customMetadata, message] of cases) {
+      await assert.rejects(
+        store.upsertAlias(undefined, {
+          name: 'm',
+          canonicalId: id,
+          mountAccessor: 'auth_jwt_2',
+          customMetadata,
+        }),
+        (error: Error & { status?: number }) => error.status === 400 && message.test(error.message),
+      )
+    }
+    assert.equal(await store.aliasByName('auth_jwt_2', 'm'), undefined)
+    const ok = Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`k${i}`, 'v'.repeat(512)]))
+    const { alias } = await store.upsertAlias(undefined, {
+      name: 'm',
+      canonicalId: id,
+      mountAccessor: 'auth_jwt_2',
+      customMetadata: ok,
+    })
+    await assert.rejects(
+      store.upsertAlias(alias.id, { customMetadata: { big: 'v'.repeat(513) } }),
+      /custom_metadata validation failed/,
+    )
+    assert.deepEqual((await store.alias(alias.id))?.alias.customMetadata, ok)
+  })
 })
