@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import type { Storage, StorageOp } from '../../../sdk/storage.ts'
 import type { GroupIndex } from './group-index.ts'
-import { type AliasRecord, type GroupRecord, keys, normalizePolicies } from './records.ts'
+import { type AliasRecord, type GroupRecord, identityPolicies, keys } from './records.ts'
 
 export interface GroupInput {
   name?: string
@@ -145,7 +145,7 @@ export class GroupWrites {
         if (holder && holder.id !== group.id) throw new InvalidRequestError('group name is already in use')
         group.name = input.name
       }
-      if (input.policies !== undefined) group.policies = normalizePolicies(input.policies)
+      if (input.policies !== undefined) group.policies = identityPolicies(input.policies)
       if (input.metadata !== undefined) group.metadata = input.metadata
       const ops: StorageOp[] = []
       if (input.memberGroupIds !== undefined) {

@@ -11,10 +11,10 @@ import {
   type AliasRecord,
   type EntityRecord,
   type GroupRecord,
+  identityPolicies,
   keys,
   type MountLookup,
   newEntity,
-  normalizePolicies,
   putEntityOp,
 } from './records.ts'
 import { type ResolvedIdentity, resolveIdentity } from './resolved-identity.ts'
@@ -179,7 +179,7 @@ export class IdentityStore {
         ops.push({ op: 'delete', key: keys.entityName(existing.name) })
         entity.name = input.name
       }
-      if (input.policies !== undefined) entity.policies = normalizePolicies(input.policies)
+      if (input.policies !== undefined) entity.policies = identityPolicies(input.policies)
       if (input.metadata !== undefined) entity.metadata = input.metadata
       if (input.disabled !== undefined) entity.disabled = input.disabled
       ops.push(putEntityOp(entity), {

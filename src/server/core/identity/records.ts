@@ -1,4 +1,6 @@
 // Stored shapes of entities, aliases and groups, their storage keys, and how Vault's API shows them.
+import { InvalidRequestError } from '../../../sdk/errors.ts'
+import { ROOT_POLICY_NAME } from '../../policy/builtin-policies.ts'
 
 export interface AliasRecord {
   id: string
@@ -47,6 +49,16 @@ export interface GroupRecord {
 /** Vault lower-cases, de-duplicates and sorts policy names given to entities and groups. */
 export function normalizePolicies(policies: string[]): string[] {
   return [...new Set(policies.map((p) => p.trim().toLowerCase()).filter((p) => p !== ''))].sort()
+}
+
+/**
+ * Policies written to an entity or a group. Vault refuses root there ("policies cannot contain root") and, since
+ * HCSEC-2025-13, compares after lower-casing, so " Root" is refused too rather than stored.
+ */
+export function identityPolicies(policies: string[]): string[] {
+  const normalized = normalizePolicies(policies)
+  if (normalized.includes(ROOT_POLICY_NAME)) throw new InvalidRequestError('policies cannot contain root')
+  return normalized
 }
 
 /** A new entity with no policies or aliases; Vault names unnamed entities `entity_<8 hex>`. */

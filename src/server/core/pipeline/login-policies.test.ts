@@ -35,18 +35,27 @@ describe('policies a login may not carry', () => {
     assert.deepEqual(res.body.errors, ['cannot assign policy "response-wrapping"'])
   })
 
-  it('an entity given the root policy neither makes its tokens root nor logs in', async () => {
+  // Vault (identity_store_entities.go, identity_store_groups.go): "policies cannot contain root", compared after
+  // lower-casing since HCSEC-2025-13, so no spelling of root reaches an entity or a group.
+  it('an entity or group cannot be given the root policy, in any spelling; its tokens stay as they were', async () => {
     await addUser('carl', ['app'])
     const first = await login('carl')
     assert.equal(first.status, 200, JSON.stringify(first.body))
     const { client_token: token, entity_id: entityId } = first.body.auth
-    assert.equal((await t.call('GET', 'sys/policies/acl', { token })).status, 403)
-    const granted = await t.call('POST', `identity/entity/id/${entityId}`, { body: { policies: ['root'] } })
-    assert.equal(granted.status, 204, JSON.stringify(granted.body))
-    // The token already issued keeps its own powers and gains no root from its entity.
+    for (const policies of [['root'], [' Root '], ['app', 'ROOT']]) {
+      const entity = await t.call('POST', `identity/entity/id/${entityId}`, { body: { policies } })
+      assert.equal(entity.status, 400, JSON.stringify(entity.body))
+      assert.deepEqual(entity.body.errors, ['policies cannot contain root'])
+      const group = await t.call('POST', 'identity/group', {
+        body: { name: 'admins', policies, member_entity_ids: [entityId] },
+      })
+      assert.equal(group.status, 400, JSON.stringify(group.body))
+      assert.deepEqual(group.body.errors, ['policies cannot contain root'])
+    }
+    assert.deepEqual((await t.call('GET', `identity/entity/id/${entityId}`)).body.data.policies, [])
+    assert.equal((await t.call('GET', 'identity/group/name/admins')).status, 404)
     assert.equal((await t.call('GET', 'sys/policies/acl', { token })).status, 403)
     const again = await login('carl')
-    assert.equal(again.status, 400, JSON.stringify(again.body))
-    assert.deepEqual(again.body.errors, ['auth methods cannot create root tokens'])
+    assert.equal(again.status, 200, JSON.stringify(again.body))
   })
 })
