@@ -311,4 +311,31 @@ path "secret/data/groups/{{identity.groups.names.ops.id}}" { capabilities = ["re
       400,
     )
   })
+  // Vault's entity/name/(?P<name>.+) and group/name/(?P<name>.+): a name holding '/' is read, written and deleted there.
+  it('entities and groups whose names hold a slash are reachable by name', async () => {
+    const created = await t.call('POST', 'identity/entity', { body: { name: 'team/erin' } })
+    assert.equal(created.status, 200, JSON.stringify(created.body))
+    const read = await t.call('GET', 'identity/entity/name/team/erin')
+    assert.equal(read.status, 200, JSON.stringify(read.body))
+    assert.equal(read.body.data.id, created.body.data.id)
+    assert.equal(
+      (await t.call('POST', 'identity/entity/name/team/erin', { body: { metadata: { site: 'eu' } } })).status,
+      204,
+    )
+    assert.deepEqual((await t.call('GET', `identity/entity/id/${created.body.data.id}`)).body.data.metadata, {
+      site: 'eu',
+    })
+    assert.equal((await t.call('DELETE', 'identity/entity/name/team/erin')).status, 204)
+    assert.equal((await t.call('GET', `identity/entity/id/${created.body.data.id}`)).status, 404)
+
+    const group = await t.call('POST', 'identity/group/name/eng/web', { body: { policies: ['team-read'] } })
+    assert.equal(group.status, 200, JSON.stringify(group.body))
+    assert.equal(group.body.data.name, 'eng/web')
+    assert.deepEqual((await t.call('GET', 'identity/group/name/eng/web')).body.data.policies, ['team-read'])
+    assert.equal((await t.call('DELETE', 'identity/group/name/eng/web')).status, 204)
+    assert.equal((await t.call('GET', `identity/group/id/${group.body.data.id}`)).status, 404)
+    // The bare prefixes stay list-only.
+    assert.equal((await t.call('GET', 'identity/entity/name/')).status, 405)
+    assert.equal((await t.call('POST', 'identity/group/name/', { body: {} })).status, 405)
+  })
 })

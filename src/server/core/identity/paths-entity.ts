@@ -144,7 +144,8 @@ export function entityPaths(store: IdentityStore) {
       },
     }),
     definePath({
-      pattern: 'entity/name/:name',
+      // Vault's entity/name/(?P<name>.+): a name may hold '/' (identity/entity accepts one), and must stay reachable.
+      pattern: 'entity/name/*name',
       fields: entityFields,
       exists: async ({ params }) => (await store.entityByName(params['name']!)) !== undefined,
       operations: {

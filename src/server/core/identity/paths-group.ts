@@ -118,7 +118,8 @@ export function groupPaths(store: IdentityStore) {
       },
     }),
     definePath({
-      pattern: 'group/name/:name',
+      // Vault's group/name/(?P<name>.+): a name may hold '/' (identity/group accepts one), and must stay reachable.
+      pattern: 'group/name/*name',
       fields: groupFields,
       exists: async ({ params }) => store.groups.byName(params['name']!) !== undefined,
       operations: {
