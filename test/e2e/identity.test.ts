@@ -338,4 +338,39 @@ path "secret/data/groups/{{identity.groups.names.ops.id}}" { capabilities = ["re
     assert.equal((await t.call('GET', 'identity/entity/name/')).status, 405)
     assert.equal((await t.call('POST', 'identity/group/name/', { body: {} })).status, 405)
   })
+  // Vault's metadata fields are TypeKVPairs: the CLI's `metadata=team=eng metadata=site=eu` arrives as a list.
+  it('takes entity, group and alias metadata as "key=value" strings, as the Vault CLI sends them', async () => {
+    const entity = await t.call('POST', 'identity/entity', {
+      body: { name: 'kv-pairs', metadata: ['team=eng', 'site=eu=west'] },
+    })
+    assert.equal(entity.status, 200, JSON.stringify(entity.body))
+    const id = entity.body.data.id
+    assert.deepEqual((await t.call('GET', `identity/entity/id/${id}`)).body.data.metadata, {
+      team: 'eng',
+      site: 'eu=west',
+    })
+    const group = await t.call('POST', 'identity/group', {
+      body: { name: 'kv-group', metadata: 'tier=gold' },
+    })
+    assert.equal(group.status, 200, JSON.stringify(group.body))
+    assert.deepEqual((await t.call('GET', 'identity/group/name/kv-group')).body.data.metadata, {
+      tier: 'gold',
+    })
+    const alias = await t.call('POST', 'identity/entity-alias', {
+      body: {
+        name: 'kv-login',
+        canonical_id: id,
+        mount_accessor: userpassAccessor,
+        custom_metadata: ['a=1'],
+      },
+    })
+    assert.equal(alias.status, 200, JSON.stringify(alias.body))
+    assert.deepEqual(
+      (await t.call('GET', `identity/entity-alias/id/${alias.body.data.id}`)).body.data.custom_metadata,
+      { a: '1' },
+    )
+    const bad = await t.call('POST', `identity/entity/id/${id}`, { body: { metadata: ['team'] } })
+    assert.equal(bad.status, 400)
+    assert.deepEqual(bad.body.errors, ['invalid value for "metadata": invalid key pair "team"'])
+  })
 })

@@ -149,6 +149,21 @@ describe('field coercion: maps (Vault TypeMap and TypeKVPairs)', () => {
     refuses(() => m.parse({ nested: { x: 1 } }, 'metadata'), 'metadata.nested')
   })
 
+  // Vault's TypeKVPairs: what `vault write identity/entity metadata=team=eng metadata=site=eu` sends.
+  it('key-value pairs come as a map or as "key=value" strings, split at the first "="', () => {
+    const kv = f.kvPairs()
+    assert.deepEqual(coerce(kv, { team: 'eng', n: 2 }), { team: 'eng', n: '2' })
+    assert.deepEqual(coerce(kv, '{"team":"eng"}'), { team: 'eng' })
+    assert.deepEqual(coerce(kv, ['team=eng', 'url=a=b', 'empty=']), { team: 'eng', url: 'a=b', empty: '' })
+    assert.deepEqual(coerce(kv, 'team=eng'), { team: 'eng' })
+    assert.deepEqual(coerce(kv, []), {})
+    assert.deepEqual(Object.keys(coerce(kv, ['__proto__=x'])), ['__proto__'])
+    refuses(() => kv.parse(['team'], 'metadata'), 'metadata', /invalid key pair "team"/)
+    refuses(() => kv.parse(['=eng'], 'metadata'), 'metadata', /invalid key pair "=eng"/)
+    refuses(() => kv.parse([{ a: 1 }], 'metadata'), 'metadata')
+    refuses(() => kv.parse(3, 'metadata'), 'metadata')
+  })
+
   it('a string map keeps keys named like Object.prototype members as its own entries', () => {
     const parsed = coerce(f.stringMap(), JSON.parse('{"__proto__":"x","constructor":"y","team":"a"}'))
     assert.deepEqual(Object.keys(parsed), ['__proto__', 'constructor', 'team'])
@@ -209,6 +224,7 @@ describe('parseFields', () => {
       list: 'list',
       map: 'map',
       stringMap: 'map',
+      kvPairs: 'map',
       any: 'any',
     })
     assert.deepEqual(coerce(f.any(), { anything: [1] }), { anything: [1] }, '"any" passes values through')

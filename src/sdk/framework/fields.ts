@@ -121,6 +121,24 @@ export function parseStringMap(value: unknown, name: string): Record<string, str
   return Object.fromEntries(Object.entries(map).map(([key, v]) => [key, parseString(v, `${name}.${key}`)]))
 }
 
+/**
+ * Vault's TypeKVPairs (entity and group metadata, alias custom_metadata): a map, or a list of "key=value" strings
+ * (or one such string), which is what the CLI sends for `metadata=team=eng metadata=site=eu`.
+ */
+export function parseKvPairs(value: unknown, name: string): Record<string, string> {
+  const listed = Array.isArray(value) || (typeof value === 'string' && !value.trim().startsWith('{'))
+  if (!listed) return parseStringMap(value, name)
+  const items = Array.isArray(value) ? value : value === '' ? [] : [value]
+  const pairs = items.map((item) => {
+    const text = parseString(item, name)
+    const at = text.indexOf('=')
+    if (at <= 0)
+      throw new InvalidRequestError(`invalid value for "${name}": invalid key pair ${JSON.stringify(text)}`)
+    return [text.slice(0, at), text.slice(at + 1)] as const
+  })
+  return Object.fromEntries(pairs)
+}
+
 export const f = {
   string: (opts?: FieldOptions<string>) => field('string', parseString, opts),
   int: (opts?: FieldOptions<number>) => field('int', parseInt64, opts),
@@ -130,6 +148,8 @@ export const f = {
   list: (opts?: FieldOptions<string[]>) => field('list', parseStringList, opts),
   map: (opts?: FieldOptions<Record<string, unknown>>) => field('map', parseMap, opts),
   stringMap: (opts?: FieldOptions<Record<string, string>>) => field('map', parseStringMap, opts),
+  /** Vault's TypeKVPairs: a map or "key=value" strings. */
+  kvPairs: (opts?: FieldOptions<Record<string, string>>) => field('map', parseKvPairs, opts),
   any: (opts?: FieldOptions<unknown>) => field('any', (value) => value, opts),
 }
 

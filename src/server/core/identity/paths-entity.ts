@@ -10,7 +10,7 @@ const entityFields = {
   id: f.string(),
   name: f.string(),
   policies: f.list(),
-  metadata: f.stringMap(),
+  metadata: f.kvPairs(),
   disabled: f.bool(),
 }
 
@@ -19,7 +19,7 @@ const aliasFields = {
   name: f.string(),
   canonical_id: f.string(),
   mount_accessor: f.string(),
-  custom_metadata: f.stringMap(),
+  custom_metadata: f.kvPairs(),
 }
 
 function entityInput(input: {

@@ -11,7 +11,7 @@ const groupFields = {
   name: f.string(),
   type: f.string(),
   policies: f.list(),
-  metadata: f.stringMap(),
+  metadata: f.kvPairs(),
   member_entity_ids: f.list(),
   member_group_ids: f.list(),
 }
