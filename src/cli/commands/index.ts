@@ -18,6 +18,7 @@ import { authDisableCommand } from './auth/disable.ts'
 import { authEnableCommand } from './auth/enable.ts'
 import { authListCommand } from './auth/list.ts'
 import { authMoveCommand } from './auth/move.ts'
+import { authTuneCommand } from './auth/tune.ts'
 import { deleteCommand } from './delete.ts'
 import { k8sInjectorCommand } from './k8s-injector.ts'
 import { kvDeleteCommand } from './kv/delete.ts'
@@ -52,6 +53,7 @@ import { policyFmtCommand } from './policy/fmt.ts'
 import { policyListCommand } from './policy/list.ts'
 import { policyReadCommand } from './policy/read.ts'
 import { policyWriteCommand } from './policy/write.ts'
+import { printTokenCommand } from './print/token.ts'
 import { readCommand } from './read.ts'
 import { reportComplianceCommand } from './report/compliance.ts'
 import { rotationCancelCommand } from './rotation/cancel.ts'
@@ -121,6 +123,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   authEnableCommand,
   authDisableCommand,
   authListCommand,
+  authTuneCommand,
   authMoveCommand,
   auditEnableCommand,
   auditDisableCommand,
@@ -150,5 +153,6 @@ export const COMMANDS: readonly CommandSpec[] = [
   anomaliesListCommand,
   anomaliesShowCommand,
   anomaliesAckCommand,
+  printTokenCommand,
   versionCommand,
 ]

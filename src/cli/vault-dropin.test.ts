@@ -1,0 +1,88 @@
+// Commands and flags a script written for the `vault` CLI uses, checked against a scripted server.
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { fakeServer, type Handler, run, type SeenRequest } from './test-io.ts'
+
+let handler: Handler = () => ({ status: 404, body: { errors: [] } })
+let server: Awaited<ReturnType<typeof fakeServer>>
+let home: string
+const env = () => ({ VAULT_ADDR: server.address, VAULT_TOKEN: 'env-token-secret' })
+const requests = (): SeenRequest[] => server.seen.filter((r) => !r.path.startsWith('sys/internal/ui/mounts/'))
+
+before(async () => {
+  server = await fakeServer((req) => handler(req))
+  home = mkdtempSync(join(tmpdir(), 'coffer-cli-dropin-'))
+})
+after(async () => {
+  await server.close()
+  rmSync(home, { recursive: true, force: true })
+})
+
+function reset(h: Handler): void {
+  server.seen.length = 0
+  handler = h
+}
+
+describe('vault CLI drop-in', () => {
+  test('token create -use-limit (Vault spelling) sets num_uses', async () => {
+    reset(() => ({ status: 200, body: { auth: { client_token: 'new-tok', accessor: 'acc' } } }))
+    const res = await run(['token', 'create', '-use-limit=3', '-field=token'], { env: env() })
+    assert.equal(res.code, 0, res.stderr)
+    assert.equal(res.stdout, 'new-tok')
+    assert.deepEqual(requests()[0]?.body, { num_uses: 3 })
+  })
+
+  test('lease revoke -prefix prints "Success!" once', async () => {
+    reset(() => ({ status: 204 }))
+    const res = await run(['lease', 'revoke', '-prefix', 'aws/creds/'], { env: env() })
+    assert.equal(res.code, 0, res.stderr)
+    assert.equal(res.stdout, 'Success! Revoked any leases with prefix: aws/creds/\n')
+    assert.equal(requests()[0]?.path, 'sys/leases/revoke-prefix/aws/creds/')
+  })
+
+  test('lease revoke of one lease prints "Success!" once', async () => {
+    reset(() => ({ status: 204 }))
+    const res = await run(['lease', 'revoke', 'aws/creds/r/abc'], { env: env() })
+    assert.equal(res.stdout, 'Success! Revoked lease: aws/creds/r/abc\n')
+  })
+
+  test('auth tune writes sys/auth/<path>/tune, with or without the auth/ prefix', async () => {
+    for (const arg of ['userpass', 'auth/userpass/']) {
+      reset(() => ({ status: 204 }))
+      const res = await run(
+        ['auth', 'tune', '-default-lease-ttl=1h', '-token-type=default-batch', '-description=people', arg],
+        { env: env() },
+      )
+      assert.equal(res.code, 0, res.stderr)
+      assert.equal(res.stdout, 'Success! Tuned the auth method at: userpass/\n')
+      const [req] = requests()
+      assert.equal(req?.path, 'sys/auth/userpass/tune')
+      assert.deepEqual(req?.body, {
+        default_lease_ttl: '1h',
+        description: 'people',
+        token_type: 'default-batch',
+      })
+    }
+  })
+
+  test('auth tune with no option is a usage error and sends nothing', async () => {
+    reset(() => ({ status: 204 }))
+    const res = await run(['auth', 'tune', 'userpass'], { env: env() })
+    assert.equal(res.code, 1)
+    assert.match(res.stderr, /nothing to tune/)
+    assert.equal(requests().length, 0)
+  })
+
+  test('print token prints VAULT_TOKEN, else the token file, else an empty line', async () => {
+    const fromEnv = await run(['print', 'token'], { env: { VAULT_TOKEN: 'tok-env' }, homeDir: home })
+    assert.deepEqual([fromEnv.code, fromEnv.stdout], [0, 'tok-env\n'])
+    const none = await run(['print', 'token'], { env: {}, homeDir: home })
+    assert.deepEqual([none.code, none.stdout], [0, '\n'])
+    writeFileSync(join(home, '.vault-token'), 'tok-file\n')
+    const fromFile = await run(['print', 'token'], { env: {}, homeDir: home })
+    assert.deepEqual([fromFile.code, fromFile.stdout], [0, 'tok-file\n'])
+  })
+})
