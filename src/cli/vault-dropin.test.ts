@@ -85,4 +85,20 @@ describe('vault CLI drop-in', () => {
     const fromFile = await run(['print', 'token'], { env: {}, homeDir: home })
     assert.deepEqual([fromFile.code, fromFile.stdout], [0, 'tok-file\n'])
   })
+
+  test('operator step-down PUTs sys/step-down and names the node, as Vault prints it', async () => {
+    reset(() => ({ status: 204 }))
+    const res = await run(['operator', 'step-down'], { env: env() })
+    assert.equal(res.code, 0, res.stderr)
+    assert.equal(res.stdout, `Success! Stepped down: ${server.address}\n`)
+    const [req] = requests()
+    assert.deepEqual([req?.method, req?.path], ['PUT', 'sys/step-down'])
+  })
+
+  test('operator step-down refused by the server exits 2', async () => {
+    reset(() => ({ status: 403, body: { errors: ['permission denied'] } }))
+    const res = await run(['operator', 'step-down'], { env: env() })
+    assert.equal(res.code, 2)
+    assert.match(res.stderr, /Error stepping down: .*permission denied/s)
+  })
 })

@@ -46,6 +46,7 @@ import { operatorRekeyCommand } from './operator/rekey.ts'
 import { operatorRotateCommand } from './operator/rotate.ts'
 import { operatorSealCommand } from './operator/seal.ts'
 import { operatorSnapshotCommands } from './operator/snapshot.ts'
+import { operatorStepDownCommand } from './operator/step-down.ts'
 import { operatorUnsealCommand } from './operator/unseal.ts'
 import { patchCommand } from './patch.ts'
 import { policyDeleteCommand } from './policy/delete.ts'
@@ -93,6 +94,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   operatorInitCommand,
   operatorUnsealCommand,
   operatorSealCommand,
+  operatorStepDownCommand,
   operatorRotateCommand,
   operatorKeyStatusCommand,
   operatorGenerateRootCommand,
