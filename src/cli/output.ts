@@ -9,6 +9,7 @@ import {
   renderStructured,
   secretRows,
 } from './format.ts'
+import { vaultEnvelope } from './vault-envelope.ts'
 
 /** Print a -field value raw; a trailing newline only on a terminal so `$(coffer ... -field=x)` gets the exact bytes. */
 export function printField(ctx: CommandContext, value: unknown, field: string): number {
@@ -30,7 +31,7 @@ export function printWarnings(ctx: CommandContext, envelope: SecretEnvelope | un
 export function printSecret(ctx: CommandContext, envelope: SecretEnvelope, data = envelope.data): number {
   if (ctx.field !== undefined) return printField(ctx, lookupField(envelope, ctx.field, data), ctx.field)
   if (ctx.format !== 'table') {
-    ctx.out(renderStructured(envelope, ctx.format))
+    ctx.out(renderStructured(vaultEnvelope(envelope), ctx.format))
     return 0
   }
   printWarnings(ctx, envelope)

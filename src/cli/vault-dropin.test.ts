@@ -101,4 +101,67 @@ describe('vault CLI drop-in', () => {
     assert.equal(res.code, 2)
     assert.match(res.stderr, /Error stepping down: .*permission denied/s)
   })
+
+  test('-format=json prints the envelope exactly as vault: its keys in its order, nothing else', async () => {
+    reset(() => ({
+      status: 200,
+      body: {
+        request_id: 'r1',
+        lease_id: '',
+        renewable: false,
+        lease_duration: 0,
+        data: { type: 'kv' },
+        wrap_info: null,
+        warnings: null,
+        auth: null,
+        type: 'kv',
+      },
+    }))
+    const res = await run(['read', '-format=json', 'sys/mounts/secret'], { env: env() })
+    assert.equal(res.code, 0, res.stderr)
+    assert.equal(
+      res.stdout,
+      `${JSON.stringify(
+        {
+          request_id: 'r1',
+          lease_id: '',
+          lease_duration: 0,
+          renewable: false,
+          data: { type: 'kv' },
+          warnings: null,
+        },
+        null,
+        2,
+      )}\n`,
+    )
+  })
+
+  test('-format=json keeps auth and wrap_info when the server set them, after warnings', async () => {
+    const auth = { client_token: 'new-tok', accessor: 'acc', policies: ['default'] }
+    reset(() => ({
+      status: 200,
+      body: {
+        request_id: 'r2',
+        lease_id: '',
+        renewable: false,
+        lease_duration: 0,
+        data: null,
+        wrap_info: null,
+        warnings: ['w'],
+        auth,
+      },
+    }))
+    const res = await run(['token', 'create', '-format=json'], { env: env() })
+    assert.equal(res.code, 0, res.stderr)
+    assert.deepEqual(Object.keys(JSON.parse(res.stdout)), [
+      'request_id',
+      'lease_id',
+      'lease_duration',
+      'renewable',
+      'data',
+      'warnings',
+      'auth',
+    ])
+    assert.deepEqual(JSON.parse(res.stdout).auth, auth)
+  })
 })
