@@ -82,7 +82,8 @@ export function printStructured(ctx: CommandContext, value: unknown): boolean {
   return true
 }
 
+/** A "Success!" line, in table format only: as Vault, -format=json|yaml prints nothing when the server returned nothing. */
 export function success(ctx: CommandContext, message: string): number {
-  ctx.out(`Success! ${message}`)
+  if (ctx.format === 'table') ctx.out(`Success! ${message}`)
   return 0
 }

@@ -164,4 +164,33 @@ describe('vault CLI drop-in', () => {
     ])
     assert.deepEqual(JSON.parse(res.stdout).auth, auth)
   })
+
+  test('kv delete/undelete/destroy/metadata put|delete and delete take -format; json or yaml print nothing on 204', async () => {
+    const V2 = { status: 200, body: { data: { path: 'secret/', type: 'kv', options: { version: '2' } } } }
+    const cases: [string[], string][] = [
+      [['kv', 'delete', 'secret/a'], 'Success! Data deleted (if it existed) at: secret/data/a\n'],
+      [['kv', 'undelete', '-versions=1', 'secret/a'], 'Success! Data written to: secret/undelete/a\n'],
+      [['kv', 'destroy', '-versions=1', 'secret/a'], 'Success! Data written to: secret/destroy/a\n'],
+      [
+        ['kv', 'metadata', 'put', '-max-versions=2', 'secret/a'],
+        'Success! Data written to: secret/metadata/a\n',
+      ],
+      [
+        ['kv', 'metadata', 'delete', 'secret/a'],
+        'Success! Data deleted (if it existed) at: secret/metadata/a\n',
+      ],
+      [['delete', 'secret/data/a'], 'Success! Data deleted (if it existed) at: secret/data/a\n'],
+    ]
+    for (const [args, table] of cases) {
+      reset((req) => (req.path.startsWith('sys/internal/ui/mounts/') ? V2 : { status: 204 }))
+      const plain = await run(args, { env: env() })
+      assert.deepEqual([plain.code, plain.stdout], [0, table], args.join(' '))
+      for (const format of ['-format=json', '-format=yaml']) {
+        const res = await run([...args.slice(0, -1), format, ...args.slice(-1)], { env: env() })
+        assert.deepEqual([res.code, res.stdout, res.stderr], [0, '', ''], `${args.join(' ')} ${format}`)
+      }
+      const fromEnv = await run(args, { env: { ...env(), VAULT_FORMAT: 'json' } })
+      assert.deepEqual([fromEnv.code, fromEnv.stdout], [0, ''], `${args.join(' ')} VAULT_FORMAT=json`)
+    }
+  })
 })

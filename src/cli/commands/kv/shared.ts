@@ -95,6 +95,7 @@ export function versionActionCommand(verb: 'undelete' | 'destroy', summary: stri
     usage: '[options] -versions=N[,M] KEY',
     summary,
     flags: [MOUNT_FLAG, VERSIONS_FLAG],
+    output: true,
     minArgs: 1,
     maxArgs: 1,
     async run(ctx) {
