@@ -24,6 +24,26 @@ export const HTTP_FLAGS: readonly FlagSpec[] = [
     usage: 'PEM file of the CA that signed the server certificate (VAULT_CACERT)',
   },
   {
+    name: 'ca-path',
+    kind: 'string',
+    usage: 'Directory of PEM CA certificates to trust (VAULT_CAPATH)',
+  },
+  {
+    name: 'client-cert',
+    kind: 'string',
+    usage: 'PEM client certificate presented to the server, for cert auth (VAULT_CLIENT_CERT)',
+  },
+  {
+    name: 'client-key',
+    kind: 'string',
+    usage: 'PEM private key of -client-cert (VAULT_CLIENT_KEY)',
+  },
+  {
+    name: 'tls-server-name',
+    kind: 'string',
+    usage: 'Name to expect in the server certificate and send as SNI (VAULT_TLS_SERVER_NAME)',
+  },
+  {
     name: 'tls-skip-verify',
     kind: 'bool',
     usage: 'Do not verify the server certificate; insecure (VAULT_SKIP_VERIFY)',
@@ -79,6 +99,18 @@ export function storeToken(homeDir: string, token: string): string {
 export function buildClient(flags: FlagReader, env: Env, homeDir: string): VaultClient {
   const address = resolveAddress(flags, env)
   const caCert = firstSet(flags.string('ca-cert'), env['VAULT_CACERT'], env['COFFER_CACERT'])
+  const caPath = firstSet(flags.string('ca-path'), env['VAULT_CAPATH'], env['COFFER_CAPATH'])
+  const clientCert = firstSet(
+    flags.string('client-cert'),
+    env['VAULT_CLIENT_CERT'],
+    env['COFFER_CLIENT_CERT'],
+  )
+  const clientKey = firstSet(flags.string('client-key'), env['VAULT_CLIENT_KEY'], env['COFFER_CLIENT_KEY'])
+  const tlsServerName = firstSet(
+    flags.string('tls-server-name'),
+    env['VAULT_TLS_SERVER_NAME'],
+    env['COFFER_TLS_SERVER_NAME'],
+  )
   const skipVerify = flags.has('tls-skip-verify')
     ? flags.bool('tls-skip-verify')
     : truthy(env['VAULT_SKIP_VERIFY'] ?? env['COFFER_SKIP_VERIFY'])
@@ -96,11 +128,25 @@ export function buildClient(flags: FlagReader, env: Env, homeDir: string): Vault
   }
   if (caCert !== undefined && !existsSync(caCert))
     throw new UsageError(`CA certificate file not found: ${caCert}`)
+  if (caPath !== undefined && !existsSync(caPath)) throw new UsageError(`CA path not found: ${caPath}`)
+  for (const [label, file] of [
+    ['client certificate', clientCert],
+    ['client key', clientKey],
+  ] as const) {
+    if (file !== undefined && !existsSync(file)) throw new UsageError(`${label} file not found: ${file}`)
+  }
+  // A certificate without its key (or the reverse) cannot be presented; Vault refuses the pair too.
+  if ((clientCert === undefined) !== (clientKey === undefined))
+    throw new UsageError('-client-cert and -client-key (VAULT_CLIENT_CERT, VAULT_CLIENT_KEY) go together')
   try {
     return new VaultClient({
       address,
       ...(token === undefined ? {} : { token }),
       ...(caCert === undefined ? {} : { caCert }),
+      ...(caPath === undefined ? {} : { caPath }),
+      ...(clientCert === undefined ? {} : { clientCert }),
+      ...(clientKey === undefined ? {} : { clientKey }),
+      ...(tlsServerName === undefined ? {} : { tlsServerName }),
       skipVerify,
       ...(namespace === undefined ? {} : { namespace }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),

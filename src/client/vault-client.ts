@@ -1,7 +1,8 @@
 // Vault-compatible HTTP client on node:http/node:https, shared by the CLI, agent, tests and UI.
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
+import { join } from 'node:path'
 import { ApiError, ConnectionError, extractErrors } from './api-error.ts'
 
 export interface VaultClientOptions {
@@ -9,6 +10,13 @@ export interface VaultClientOptions {
   token?: string
   /** Path to a PEM bundle trusted in addition to nothing else (replaces the system store, like VAULT_CACERT). */
   caCert?: string
+  /** Directory of PEM files trusted as CAs (VAULT_CAPATH); added to caCert when both are given. */
+  caPath?: string
+  /** PEM certificate and key presented to the server (VAULT_CLIENT_CERT/VAULT_CLIENT_KEY), for cert auth. */
+  clientCert?: string
+  clientKey?: string
+  /** Name checked against the server certificate and sent as SNI, instead of the address's host. */
+  tlsServerName?: string
   skipVerify?: boolean
   namespace?: string
   timeoutMs?: number
@@ -102,7 +110,14 @@ export class VaultClient {
     if (base.protocol === 'https:') {
       this.#transport = https
       const agentOptions: https.AgentOptions = { keepAlive: true, rejectUnauthorized: !options.skipVerify }
-      if (options.caCert !== undefined) agentOptions.ca = readFileSync(options.caCert)
+      const cas = [
+        ...(options.caCert === undefined ? [] : [readFileSync(options.caCert)]),
+        ...(options.caPath === undefined ? [] : pemFilesIn(options.caPath)),
+      ]
+      if (cas.length > 0) agentOptions.ca = cas
+      if (options.clientCert !== undefined) agentOptions.cert = readFileSync(options.clientCert)
+      if (options.clientKey !== undefined) agentOptions.key = readFileSync(options.clientKey)
+      if (options.tlsServerName !== undefined) agentOptions.servername = options.tlsServerName
       this.#agent = new https.Agent(agentOptions)
     } else {
       this.#transport = http
@@ -352,4 +367,12 @@ function hasContent(value: unknown): boolean {
 
 function isJsonContentType(value: string | undefined): boolean {
   return value?.includes('json') ?? false
+}
+
+/** Every regular file in a CA directory (VAULT_CAPATH names a directory of PEM certificates). */
+function pemFilesIn(dir: string): Buffer[] {
+  return readdirSync(dir)
+    .map((name) => join(dir, name))
+    .filter((file) => statSync(file).isFile())
+    .map((file) => readFileSync(file))
 }
