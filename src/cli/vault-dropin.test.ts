@@ -193,4 +193,15 @@ describe('vault CLI drop-in', () => {
       assert.deepEqual([fromEnv.code, fromEnv.stdout], [0, ''], `${args.join(' ')} VAULT_FORMAT=json`)
     }
   })
+
+  test('operator init -status: 0 initialised, 2 not, 1 when the server fails (not 2, which means "not initialised")', async () => {
+    reset(() => ({ status: 200, body: { initialized: true } }))
+    assert.equal((await run(['operator', 'init', '-status'], { env: env() })).code, 0)
+    reset(() => ({ status: 200, body: { initialized: false } }))
+    assert.equal((await run(['operator', 'init', '-status'], { env: env() })).code, 2)
+    reset(() => ({ status: 500, body: { errors: ['storage unavailable'] } }))
+    const failed = await run(['operator', 'init', '-status'], { env: env() })
+    assert.equal(failed.code, 1)
+    assert.match(failed.stderr, /Error checking init status: .*storage unavailable/s)
+  })
 })

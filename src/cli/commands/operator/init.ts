@@ -1,6 +1,6 @@
 // `coffer operator init`: initialise the server and print the unseal keys and root token once.
 import type { CommandSpec } from '../../context.ts'
-import { remote } from '../../context.ts'
+import { CliError, remote } from '../../context.ts'
 import { UsageError } from '../../flags.ts'
 import { printStructured } from '../../output.ts'
 
@@ -15,7 +15,7 @@ export const operatorInitCommand: CommandSpec = {
     {
       name: 'status',
       kind: 'bool',
-      usage: 'Only report whether the server is initialised (exit 0 yes, 2 no)',
+      usage: 'Only report whether the server is initialised (exit 0 yes, 2 no, 1 on error)',
     },
   ],
   output: true,
@@ -23,7 +23,12 @@ export const operatorInitCommand: CommandSpec = {
   async run(ctx) {
     const client = ctx.client()
     if (ctx.flags.bool('status')) {
-      const initialized = await remote('Error checking init status', () => client.initStatus())
+      // Exit 2 means "not initialised" here, so an unreachable or failing server is 1, as Vault's.
+      const initialized = await remote('Error checking init status', () => client.initStatus()).catch(
+        (error) => {
+          throw error instanceof CliError ? new CliError(error.message, 1) : error
+        },
+      )
       ctx.out(initialized ? 'Coffer is initialized' : 'Coffer is not initialized')
       return initialized ? 0 : 2
     }
