@@ -1,5 +1,5 @@
 // Where the CLI finds its server, TLS settings and token: flags, then VAULT_* / COFFER_* variables, then the token file.
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { VaultClient } from '../client/index.ts'
 import { parseDuration } from '../lib/duration.ts'
@@ -8,9 +8,10 @@ import type { FlagReader, FlagSpec } from './flags.ts'
 import { UsageError } from './flags.ts'
 
 const DEFAULT_ADDRESS = 'http://127.0.0.1:8200'
-export const TOKEN_FILE = '.coffer-token'
-/** Read as a fallback so a machine already logged in with the Vault CLI keeps working. */
-const VAULT_TOKEN_FILE = '.vault-token'
+/** Vault's token helper file: `coffer login` writes it so vault, Terraform and `cat ~/.vault-token` see the token. */
+export const TOKEN_FILE = '.vault-token'
+/** Written by `coffer server -dev` and by earlier Coffer versions' login; still read. */
+const COFFER_TOKEN_FILE = '.coffer-token'
 
 export const HTTP_FLAGS: readonly FlagSpec[] = [
   {
@@ -75,18 +76,23 @@ function resolveAddress(flags: FlagReader, env: Env): string {
   return firstSet(flags.string('address'), env['VAULT_ADDR'], env['COFFER_ADDR']) ?? DEFAULT_ADDRESS
 }
 
-/** The token to send: environment first, then the file `coffer login` wrote, then Vault's own token file. */
+/**
+ * The token to send: environment first, then the token file written last. Both files hold "the token of the
+ * last login" (`coffer login` and `vault login` write ~/.vault-token, a dev server ~/.coffer-token), so the
+ * newer one wins; on a tie, Vault's.
+ */
 export function resolveToken(env: Env, homeDir: string): string | undefined {
   const fromEnv = firstSet(env['VAULT_TOKEN'], env['COFFER_TOKEN'])
   if (fromEnv) return fromEnv.trim()
-  for (const name of [TOKEN_FILE, VAULT_TOKEN_FILE]) {
+  let best: { token: string; mtimeMs: number } | undefined
+  for (const name of [TOKEN_FILE, COFFER_TOKEN_FILE]) {
     const file = join(homeDir, name)
-    if (existsSync(file)) {
-      const token = readFileSync(file, 'utf8').trim()
-      if (token !== '') return token
-    }
+    if (!existsSync(file)) continue
+    const token = readFileSync(file, 'utf8').trim()
+    const { mtimeMs } = statSync(file)
+    if (token !== '' && (best === undefined || mtimeMs > best.mtimeMs)) best = { token, mtimeMs }
   }
-  return undefined
+  return best?.token
 }
 
 /** Store the token for later commands; owner-only permissions even when the file already existed. */

@@ -70,7 +70,7 @@ export const loginCommand: CommandSpec = {
     'With -method=token (default) the token comes from the argument or stdin and is checked with',
     'auth/token/lookup-self. Other methods post K=V pairs to auth/<path>/login (userpass and ldap',
     'put the username in the URL: username=NAME password=SECRET; approle: role_id=.. secret_id=..).',
-    'The token is stored in ~/.coffer-token with mode 0600 unless -no-store is given.',
+    'The token is stored in ~/.vault-token (as the Vault CLI does) with mode 0600 unless -no-store is given.',
   ].join('\n'),
   flags: [
     {
@@ -108,7 +108,7 @@ export const loginCommand: CommandSpec = {
       ctx.out(
         ctx.flags.bool('no-store')
           ? 'Success! You are now authenticated. The token was not stored; pass it with VAULT_TOKEN.\n'
-          : 'Success! You are now authenticated. The token below is stored in ~/.coffer-token and\n' +
+          : 'Success! You are now authenticated. The token below is stored in ~/.vault-token and\n' +
               'later commands will use it automatically.\n',
       )
     }
