@@ -204,4 +204,20 @@ describe('vault CLI drop-in', () => {
     assert.equal(failed.code, 1)
     assert.match(failed.stderr, /Error checking init status: .*storage unavailable/s)
   })
+
+  test('kv list -mount=NAME with no path lists the top of the mount, as vault', async () => {
+    const V2 = { status: 200, body: { data: { path: 'secret/', type: 'kv', options: { version: '2' } } } }
+    reset((req) =>
+      req.path.startsWith('sys/internal/ui/mounts/')
+        ? V2
+        : { status: 200, body: { data: { keys: ['a', 'b/'] } } },
+    )
+    const res = await run(['kv', 'list', '-mount=secret'], { env: env() })
+    assert.equal(res.code, 0, res.stderr)
+    assert.equal(res.stdout, 'Keys\n----\na\nb/\n')
+    assert.equal(requests()[0]?.path.replace(/\/$/, ''), 'secret/metadata')
+    const bare = await run(['kv', 'list'], { env: env() })
+    assert.equal(bare.code, 1)
+    assert.match(bare.stderr, /not enough arguments/)
+  })
 })

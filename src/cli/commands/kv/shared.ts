@@ -27,7 +27,7 @@ export const CAS_FLAG: FlagSpec = {
 }
 
 export function locate(ctx: CommandContext): Promise<KvLocation> {
-  return locateKv(ctx.client(), ctx.args[0] as string, ctx.flags.string('mount'))
+  return locateKv(ctx.client(), ctx.args[0] ?? '', ctx.flags.string('mount'))
 }
 
 /** -versions as integers; at least one is required where `required` is set. */
