@@ -55,6 +55,17 @@ export const HTTP_FLAGS: readonly FlagSpec[] = [
     usage: 'Namespace sent as X-Vault-Namespace (VAULT_NAMESPACE)',
     aliases: ['ns'],
   },
+  // Accepted so scripts written for vault run unchanged; both describe what this CLI always does.
+  {
+    name: 'non-interactive',
+    kind: 'bool',
+    usage: 'Never prompt; this CLI never does (secrets come from arguments or stdin)',
+  },
+  {
+    name: 'disable-redirects',
+    kind: 'bool',
+    usage: 'Do not follow redirects; this CLI never does',
+  },
   {
     name: 'wrap-ttl',
     kind: 'string',

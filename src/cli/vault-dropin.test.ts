@@ -220,4 +220,10 @@ describe('vault CLI drop-in', () => {
     assert.equal(bare.code, 1)
     assert.match(bare.stderr, /not enough arguments/)
   })
+
+  test('vault global flags -non-interactive and -disable-redirects are accepted', async () => {
+    reset(() => ({ status: 200, body: { data: { v: 'ok' } } }))
+    const res = await run(['read', '-non-interactive', '-disable-redirects', '-field=v', 'x'], { env: env() })
+    assert.deepEqual([res.code, res.stdout, res.stderr], [0, 'ok', ''])
+  })
 })
