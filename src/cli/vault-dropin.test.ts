@@ -226,4 +226,29 @@ describe('vault CLI drop-in', () => {
     const res = await run(['read', '-non-interactive', '-disable-redirects', '-field=v', 'x'], { env: env() })
     assert.deepEqual([res.code, res.stdout, res.stderr], [0, 'ok', ''])
   })
+
+  test('secrets enable -plugin-name replaces TYPE; -plugin-version and -external-entropy-access are sent', async () => {
+    reset(() => ({ status: 204 }))
+    const res = await run(
+      [
+        'secrets',
+        'enable',
+        '-plugin-name=kv',
+        '-plugin-version=v1.0.0',
+        '-external-entropy-access',
+        '-path=apps',
+        'plugin',
+      ],
+      { env: env() },
+    )
+    assert.equal(res.code, 0, res.stderr)
+    assert.equal(res.stdout, 'Success! Enabled the kv secrets engine at: apps/\n')
+    const [req] = requests()
+    assert.equal(req?.path, 'sys/mounts/apps')
+    const body = req?.body as Record<string, unknown>
+    assert.deepEqual(
+      [body['type'], body['plugin_version'], body['external_entropy_access']],
+      ['kv', 'v1.0.0', true],
+    )
+  })
 })
