@@ -55,6 +55,11 @@ export const HTTP_FLAGS: readonly FlagSpec[] = [
     usage: 'Namespace sent as X-Vault-Namespace (VAULT_NAMESPACE)',
     aliases: ['ns'],
   },
+  {
+    name: 'header',
+    kind: 'map',
+    usage: 'Header K=V added to every request; repeatable; X-Vault-* names are refused',
+  },
   // Accepted so scripts written for vault run unchanged; both describe what this CLI always does.
   {
     name: 'non-interactive',
@@ -152,6 +157,12 @@ export function buildClient(flags: FlagReader, env: Env, homeDir: string): Vault
   ] as const) {
     if (file !== undefined && !existsSync(file)) throw new UsageError(`${label} file not found: ${file}`)
   }
+  const headers = flags.map('header')
+  for (const name of Object.keys(headers)) {
+    // As vault: the X-Vault-* headers carry the token, namespace and wrapping, which have their own flags.
+    if (name.toLowerCase().startsWith('x-vault-'))
+      throw new UsageError(`headers with the 'X-Vault-' prefix are not allowed: ${name}`)
+  }
   // A certificate without its key (or the reverse) cannot be presented; Vault refuses the pair too.
   if ((clientCert === undefined) !== (clientKey === undefined))
     throw new UsageError('-client-cert and -client-key (VAULT_CLIENT_CERT, VAULT_CLIENT_KEY) go together')
@@ -164,6 +175,7 @@ export function buildClient(flags: FlagReader, env: Env, homeDir: string): Vault
       ...(clientCert === undefined ? {} : { clientCert }),
       ...(clientKey === undefined ? {} : { clientKey }),
       ...(tlsServerName === undefined ? {} : { tlsServerName }),
+      ...(Object.keys(headers).length === 0 ? {} : { headers }),
       skipVerify,
       ...(namespace === undefined ? {} : { namespace }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),

@@ -251,4 +251,22 @@ describe('vault CLI drop-in', () => {
       ['kv', 'v1.0.0', true],
     )
   })
+
+  test('-header K=V is sent on every request; X-Vault-* names are refused before anything is sent', async () => {
+    reset(() => ({ status: 200, body: { data: { v: 'ok' } } }))
+    const res = await run(['read', '-header=X-Trace=abc', '-header', 'X-Team=ops', '-field=v', 'x'], {
+      env: env(),
+    })
+    assert.deepEqual([res.code, res.stdout], [0, 'ok'])
+    const [req] = requests()
+    assert.deepEqual(
+      [req?.headers['x-trace'], req?.headers['x-team'], req?.headers['x-vault-token']],
+      ['abc', 'ops', 'env-token-secret'],
+    )
+    reset(() => ({ status: 200, body: { data: { v: 'ok' } } }))
+    const refused = await run(['read', '-header=x-vault-token=other', 'x'], { env: env() })
+    assert.equal(refused.code, 1)
+    assert.match(refused.stderr, /X-Vault-' prefix are not allowed/)
+    assert.equal(server.seen.length, 0)
+  })
 })

@@ -22,6 +22,8 @@ export interface VaultClientOptions {
   timeoutMs?: number
   /** Sent as X-Vault-Wrap-TTL on every request: responses come back wrapped. */
   wrapTtl?: string
+  /** Extra headers on every request (the CLI's -header); the client's own X-Vault-* headers win over them. */
+  headers?: Record<string, string>
 }
 
 export interface RequestOptions {
@@ -86,6 +88,7 @@ export class VaultClient {
   readonly #wrapTtl: string | undefined
   readonly #timeoutMs: number
   readonly #agent: http.Agent
+  readonly #headers: Record<string, string>
   readonly #transport: typeof http | typeof https
   readonly #base: URL
 
@@ -106,6 +109,7 @@ export class VaultClient {
     this.#token = options.token
     this.#namespace = options.namespace
     this.#wrapTtl = options.wrapTtl
+    this.#headers = { ...options.headers }
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
     if (base.protocol === 'https:') {
       this.#transport = https
@@ -141,7 +145,11 @@ export class VaultClient {
   /** Send one request to /v1/<path>; resolves for status < 400 and rejects with ApiError otherwise. */
   request(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse> {
     const url = this.urlFor(path, opts.query)
-    const headers: Record<string, string> = { 'X-Vault-Request': 'true', Accept: 'application/json' }
+    const headers: Record<string, string> = {
+      ...this.#headers,
+      'X-Vault-Request': 'true',
+      Accept: 'application/json',
+    }
     if (this.#token) headers['X-Vault-Token'] = this.#token
     if (this.#namespace) headers['X-Vault-Namespace'] = this.#namespace
     if (this.#wrapTtl) headers['X-Vault-Wrap-TTL'] = this.#wrapTtl
