@@ -262,8 +262,9 @@ export class VaultClient {
     return Boolean((await this.request('GET', 'sys/init')).body?.initialized)
   }
 
-  async init(shares: number, threshold: number): Promise<InitResponse> {
-    const body = { secret_shares: shares, secret_threshold: threshold }
+  /** `extra` carries the optional sys/init fields as named by the API (pgp_keys, root_token_pgp_key). */
+  async init(shares: number, threshold: number, extra: Record<string, unknown> = {}): Promise<InitResponse> {
+    const body = { ...extra, secret_shares: shares, secret_threshold: threshold }
     return (await this.request('PUT', 'sys/init', { body })).body as InitResponse
   }
 
