@@ -66,9 +66,9 @@ test('a group shows its subcommands; an unknown subcommand exits 1', async () =>
   assert.equal((await run(['help', 'kv', 'metadata'])).code, 0)
 })
 
-test('unknown commands and flags are usage errors naming the culprit', async () => {
+test('unknown commands (exit 127, as vault) and flags (exit 1) are errors naming the culprit', async () => {
   const cmd = await run(['frob'])
-  assert.equal(cmd.code, 1)
+  assert.equal(cmd.code, 127)
   assert.match(cmd.stderr, /Unknown command: frob/)
   const flag = await run(['read', '-nope', 'secret/x'])
   assert.equal(flag.code, 1)

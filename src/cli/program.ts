@@ -13,6 +13,8 @@ const OUTPUT_FLAGS: readonly FlagSpec[] = [
   { name: 'field', kind: 'string', usage: 'Print only this field, raw, with no trailing newline when piped' },
 ]
 
+const UNKNOWN_COMMAND_EXIT = 127
+
 const HELP_FLAGS = new Set(['-h', '-help', '--help', '--h'])
 /** Vault's CLI answers these, alone, as `vault version`. */
 const VERSION_FLAGS = new Set(['-v', '-version', '--version'])
@@ -242,7 +244,8 @@ export async function dispatch(
       return wantsHelp ? 0 : 1
     }
     print(`Unknown command: ${first}\n\n${topHelp(commands)}`, rt.stderr)
-    return 1
+    // 127, as vault (and a shell for a command it cannot find): scripts tell "no such command" from a failure.
+    return UNKNOWN_COMMAND_EXIT
   }
   if (wantsHelp) {
     print(commandHelp(found.spec))
