@@ -269,4 +269,12 @@ describe('vault CLI drop-in', () => {
     assert.match(refused.stderr, /X-Vault-' prefix are not allowed/)
     assert.equal(server.seen.length, 0)
   })
+
+  test('policy read -format=json prints {"policy": ...} alone, as vault', async () => {
+    const text = 'path "a" { capabilities = ["read"] }'
+    reset(() => ({ status: 200, body: { data: { name: 'p', policy: text } } }))
+    const res = await run(['policy', 'read', '-format=json', 'p'], { env: env() })
+    assert.equal(res.code, 0, res.stderr)
+    assert.equal(res.stdout, `${JSON.stringify({ policy: text }, null, 2)}\n`)
+  })
 })
