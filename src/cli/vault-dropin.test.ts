@@ -277,4 +277,30 @@ describe('vault CLI drop-in', () => {
     assert.equal(res.code, 0, res.stderr)
     assert.equal(res.stdout, `${JSON.stringify({ policy: text }, null, 2)}\n`)
   })
+
+  test('kv patch -remove-data sends the keys as nulls in the merge patch, with or without K=V', async () => {
+    const V2 = { status: 200, body: { data: { path: 'secret/', type: 'kv', options: { version: '2' } } } }
+    reset((req) =>
+      req.path.startsWith('sys/internal/ui/mounts/')
+        ? V2
+        : {
+            status: 200,
+            body: { data: { version: 4, created_time: 't', deletion_time: '', destroyed: false } },
+          },
+    )
+    const res = await run(['kv', 'patch', '-remove-data=b,c', 'secret/app', 'd=4'], { env: env() })
+    assert.equal(res.code, 0, res.stderr)
+    const [req] = requests()
+    assert.deepEqual(
+      [req?.method, req?.path, req?.body],
+      ['PATCH', 'secret/data/app', { data: { d: '4', b: null, c: null } }],
+    )
+    server.seen.length = 0
+    const only = await run(['kv', 'patch', '-remove-data=b', 'secret/app'], { env: env() })
+    assert.equal(only.code, 0, only.stderr)
+    assert.deepEqual(requests()[0]?.body, { data: { b: null } })
+    const both = await run(['kv', 'patch', '-remove-data=d', 'secret/app', 'd=4'], { env: env() })
+    assert.equal(both.code, 1)
+    assert.match(both.stderr, /"d" is both set and in -remove-data/)
+  })
 })
