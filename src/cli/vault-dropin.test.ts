@@ -303,4 +303,36 @@ describe('vault CLI drop-in', () => {
     assert.equal(both.code, 1)
     assert.match(both.stderr, /"d" is both set and in -remove-data/)
   })
+
+  test('kv metadata patch sends a merge patch of only the given settings; removed custom keys go as nulls', async () => {
+    const V2 = { status: 200, body: { data: { path: 'secret/', type: 'kv', options: { version: '2' } } } }
+    reset((req) => (req.path.startsWith('sys/internal/ui/mounts/') ? V2 : { status: 204 }))
+    const res = await run(
+      [
+        'kv',
+        'metadata',
+        'patch',
+        '-custom-metadata=owner=ana',
+        '-remove-custom-metadata=team',
+        '-max-versions=7',
+        'secret/app',
+      ],
+      { env: env() },
+    )
+    assert.deepEqual([res.code, res.stdout], [0, 'Success! Data written to: secret/metadata/app\n'])
+    const [req] = requests()
+    assert.deepEqual(
+      [req?.method, req?.path, req?.headers['content-type'], req?.body],
+      [
+        'PATCH',
+        'secret/metadata/app',
+        'application/merge-patch+json',
+        { max_versions: 7, custom_metadata: { owner: 'ana', team: null } },
+      ],
+    )
+    server.seen.length = 0
+    const nothing = await run(['kv', 'metadata', 'patch', 'secret/app'], { env: env() })
+    assert.equal(nothing.code, 1)
+    assert.equal(server.seen.length, 0)
+  })
 })

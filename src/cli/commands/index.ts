@@ -28,6 +28,7 @@ import { kvGetCommand } from './kv/get.ts'
 import { kvListCommand } from './kv/list.ts'
 import { kvMetadataDeleteCommand } from './kv/metadata/delete.ts'
 import { kvMetadataGetCommand } from './kv/metadata/get.ts'
+import { kvMetadataPatchCommand } from './kv/metadata/patch.ts'
 import { kvMetadataPutCommand } from './kv/metadata/put.ts'
 import { kvPatchCommand } from './kv/patch.ts'
 import { kvPutCommand } from './kv/put.ts'
@@ -145,6 +146,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   kvListCommand,
   kvMetadataGetCommand,
   kvMetadataPutCommand,
+  kvMetadataPatchCommand,
   kvMetadataDeleteCommand,
   kvRollbackCommand,
   kvEnableVersioningCommand,
