@@ -14,7 +14,9 @@ import { vaultEnvelope } from './vault-envelope.ts'
 /** Print a -field value raw; a trailing newline only on a terminal so `$(coffer ... -field=x)` gets the exact bytes. */
 export function printField(ctx: CommandContext, value: unknown, field: string): number {
   if (value === undefined) throw new CliError(`Field "${field}" not present in the response`, 1)
-  const text = rawField(value)
+  // As vault: with -format=json|yaml the value is printed in that format (a string comes out quoted in JSON),
+  // so `-format=json -field=data | jq` works; table format prints it raw.
+  const text = ctx.format === 'table' ? rawField(value) : renderStructured(value, ctx.format)
   ctx.stdout.write(ctx.stdout.isTTY ? `${text}\n` : text)
   return 0
 }

@@ -335,4 +335,29 @@ describe('vault CLI drop-in', () => {
     assert.equal(nothing.code, 1)
     assert.equal(server.seen.length, 0)
   })
+
+  test('kv get -field as vault: -field=data is the data map, -format=json prints the value as JSON, no data exits 2', async () => {
+    const V2 = { status: 200, body: { data: { path: 'secret/', type: 'kv', options: { version: '2' } } } }
+    let secret: unknown = { password: 'hunter2', user: 'ana' }
+    reset((req) =>
+      req.path.startsWith('sys/internal/ui/mounts/')
+        ? V2
+        : { status: 200, body: { data: { data: secret, metadata: { version: 3 } } } },
+    )
+    const map = await run(['kv', 'get', '-format=json', '-field=data', 'secret/app'], { env: env() })
+    assert.deepEqual(
+      [map.code, map.stdout],
+      [0, JSON.stringify({ password: 'hunter2', user: 'ana' }, null, 2)],
+    )
+    const quoted = await run(['kv', 'get', '-field=password', 'secret/app'], {
+      env: { ...env(), VAULT_FORMAT: 'json' },
+    })
+    assert.deepEqual([quoted.code, quoted.stdout], [0, '"hunter2"'])
+    const raw = await run(['kv', 'get', '-field=password', 'secret/app'], { env: env() })
+    assert.deepEqual([raw.code, raw.stdout], [0, 'hunter2'])
+    secret = null
+    const deleted = await run(['kv', 'get', '-field=password', 'secret/app'], { env: env() })
+    assert.equal(deleted.code, 2)
+    assert.match(deleted.stderr, /No data found at secret\/data\/app/)
+  })
 })
