@@ -19,6 +19,12 @@ if (args[0] === 'server') {
     process.exit(1)
   }
 } else {
+  // `coffer kv list secret | head -1`: the reader may close the pipe before we finish writing. The Go vault
+  // CLI then dies of SIGPIPE without a word; Node would print a stack trace for the unhandled EPIPE instead.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+    process.exit(128 + 13)
+  })
   const { runCli } = await import('./cli/main.ts')
   process.exitCode = await runCli(args)
 }

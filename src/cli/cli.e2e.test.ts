@@ -208,7 +208,7 @@ describeUnless(skip, 'coffer CLI against a dev server', () => {
     const loginEnv = { VAULT_ADDR: server.address }
     const res = await run(['login', token], { env: loginEnv, homeDir: home })
     assert.equal(res.code, 0, res.stderr)
-    const file = join(home, '.coffer-token')
+    const file = join(home, '.vault-token')
     assert.equal(readFileSync(file, 'utf8'), token)
     assert.equal(statSync(file).mode & 0o777, 0o600)
     const lookup = await run(['token', 'lookup', '-format=json'], { env: loginEnv, homeDir: home })

@@ -1,6 +1,6 @@
 // Command behaviour against a scripted server: request shapes, KV v1/v2 routing, patch fallback, tokens.
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -198,20 +198,28 @@ describe('output and tokens', () => {
     assert.ok(!res.stderr.includes('env-token-secret'))
   })
 
-  test('token precedence: VAULT_TOKEN, COFFER_TOKEN, ~/.coffer-token, ~/.vault-token', async () => {
+  test('token precedence: VAULT_TOKEN, COFFER_TOKEN, then the newer of ~/.vault-token and ~/.coffer-token', async () => {
     reset(() => ({ status: 200, body: { data: {} } }))
     const sent = async (vars: Record<string, string>) => {
       await run(['read', 'x'], { env: { VAULT_ADDR: server.address, ...vars }, homeDir: home })
       return server.seen.at(-1)?.headers['x-vault-token']
     }
-    writeFileSync(join(home, '.vault-token'), 'vault-file\n')
+    const vaultFile = join(home, '.vault-token')
+    const cofferFile = join(home, '.coffer-token')
+    writeFileSync(vaultFile, 'vault-file\n')
     assert.equal(await sent({}), 'vault-file')
-    writeFileSync(join(home, '.coffer-token'), 'coffer-file')
+    writeFileSync(cofferFile, 'coffer-file')
+    // A dev server wrote ~/.coffer-token after an older vault login: the dev token is the one meant.
+    utimesSync(vaultFile, 1000, 1000)
+    utimesSync(cofferFile, 2000, 2000)
     assert.equal(await sent({}), 'coffer-file')
+    // A later login (coffer's or vault's) wrote ~/.vault-token: that one.
+    utimesSync(vaultFile, 3000, 3000)
+    assert.equal(await sent({}), 'vault-file')
     assert.equal(await sent({ COFFER_TOKEN: 'coffer-env' }), 'coffer-env')
     assert.equal(await sent({ COFFER_TOKEN: 'coffer-env', VAULT_TOKEN: 'vault-env' }), 'vault-env')
-    rmSync(join(home, '.coffer-token'))
-    rmSync(join(home, '.vault-token'))
+    rmSync(cofferFile)
+    rmSync(vaultFile)
   })
 
   test('login verifies the token and stores it with mode 0600', async () => {
@@ -227,7 +235,7 @@ describe('output and tokens', () => {
     assert.equal(res.code, 0, res.stderr)
     assert.equal(server.seen.at(-1)?.path, 'auth/token/lookup-self')
     assert.equal(server.seen.at(-1)?.headers['x-vault-token'], 'stdin-token')
-    const file = join(home, '.coffer-token')
+    const file = join(home, '.vault-token')
     assert.equal(readFileSync(file, 'utf8'), 'stdin-token')
     assert.equal(statSync(file).mode & 0o777, 0o600)
     assert.match(res.stdout, /token_duration\s+1m/)
@@ -246,7 +254,7 @@ describe('output and tokens', () => {
     assert.equal(res.code, 0, res.stderr)
     assert.equal(server.seen.at(-1)?.path, 'auth/people/login/ana')
     assert.deepEqual(server.seen.at(-1)?.body, { password: 'pw' })
-    assert.throws(() => statSync(join(home, '.coffer-token')))
+    assert.throws(() => statSync(join(home, '.vault-token')))
   })
 
   test('operator init prints keys and root token, or the Vault-shaped JSON', async () => {

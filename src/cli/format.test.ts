@@ -54,10 +54,11 @@ test('a section header is centred over the table header', () => {
   assert.ok(Math.abs(header!.length - first!.length) <= 1)
 })
 
-test('durations drop zero units', () => {
+test('durations drop zero units, as vault trims them (1h0m1s is 1h1s)', () => {
   assert.equal(humanDuration(2764800), '768h')
   assert.equal(humanDuration(5400), '1h30m')
-  assert.equal(humanDuration(3601), '1h0m1s')
+  assert.equal(humanDuration(3601), '1h1s')
+  assert.equal(humanDuration(3661), '1h1m1s')
   assert.equal(humanDuration(45), '45s')
   assert.equal(humanDuration(0), '0s')
 })
@@ -110,4 +111,27 @@ test('parseFormat accepts table, json and yaml only', () => {
   assert.equal(parseFormat(undefined), 'table')
   assert.equal(parseFormat('JSON'), 'json')
   assert.throws(() => parseFormat('xml'), /invalid output format/)
+})
+
+test('table rows show seconds under ttl, *_ttl, period and *_period keys as durations, as vault', () => {
+  const rows = secretRows({
+    data: {
+      ttl: 2764799,
+      creation_ttl: 3600,
+      explicit_max_ttl: 0,
+      period: 90,
+      token_period: 60,
+      num_uses: 3,
+      name_ttl: 'x',
+    },
+  })
+  assert.deepEqual(rows, [
+    ['creation_ttl', '1h'],
+    ['explicit_max_ttl', '0s'],
+    ['name_ttl', 'x'],
+    ['num_uses', 3],
+    ['period', '1m30s'],
+    ['token_period', '1m'],
+    ['ttl', '767h59m59s'],
+  ])
 })

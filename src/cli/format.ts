@@ -87,7 +87,8 @@ export function humanDuration(seconds: number): string {
   const h = Math.floor(seconds / 3600)
   const m = Math.floor((seconds % 3600) / 60)
   const s = Math.floor(seconds % 60)
-  if (s > 0) return h > 0 ? `${h}h${m}m${s}s` : m > 0 ? `${m}m${s}s` : `${s}s`
+  // As Go's Duration string with Vault's trimming of zero minutes: 3601 is 1h1s, 3661 is 1h1m1s.
+  if (s > 0) return h > 0 ? (m > 0 ? `${h}h${m}m${s}s` : `${h}h${s}s`) : m > 0 ? `${m}m${s}s` : `${s}s`
   if (m > 0) return h > 0 ? `${h}h${m}m` : `${m}m`
   return `${h}h`
 }
@@ -116,8 +117,14 @@ export function secretRows(envelope: SecretEnvelope, data = envelope.data): [str
     rows.push(['wrapping_token_creation_path:', w['creation_path']])
     if (w['wrapped_accessor']) rows.push(['wrapped_accessor:', w['wrapped_accessor']])
   }
-  rows.push(...dataRows(data))
+  // As vault's table: seconds under a TTL or period key read as a duration (ttl 2764799 → 767h59m59s).
+  for (const [key, value] of dataRows(data))
+    rows.push([key, isDurationKey(key) && typeof value === 'number' ? humanDuration(value) : value])
   return rows
+}
+
+function isDurationKey(key: string): boolean {
+  return key === 'ttl' || key.endsWith('_ttl') || key === 'period' || key.endsWith('_period')
 }
 
 function authRows(auth: Record<string, unknown>): [string, unknown][] {

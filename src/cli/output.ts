@@ -9,11 +9,14 @@ import {
   renderStructured,
   secretRows,
 } from './format.ts'
+import { vaultEnvelope } from './vault-envelope.ts'
 
 /** Print a -field value raw; a trailing newline only on a terminal so `$(coffer ... -field=x)` gets the exact bytes. */
 export function printField(ctx: CommandContext, value: unknown, field: string): number {
   if (value === undefined) throw new CliError(`Field "${field}" not present in the response`, 1)
-  const text = rawField(value)
+  // As vault: with -format=json|yaml the value is printed in that format (a string comes out quoted in JSON),
+  // so `-format=json -field=data | jq` works; table format prints it raw.
+  const text = ctx.format === 'table' ? rawField(value) : renderStructured(value, ctx.format)
   ctx.stdout.write(ctx.stdout.isTTY ? `${text}\n` : text)
   return 0
 }
@@ -30,7 +33,7 @@ export function printWarnings(ctx: CommandContext, envelope: SecretEnvelope | un
 export function printSecret(ctx: CommandContext, envelope: SecretEnvelope, data = envelope.data): number {
   if (ctx.field !== undefined) return printField(ctx, lookupField(envelope, ctx.field, data), ctx.field)
   if (ctx.format !== 'table') {
-    ctx.out(renderStructured(envelope, ctx.format))
+    ctx.out(renderStructured(vaultEnvelope(envelope), ctx.format))
     return 0
   }
   printWarnings(ctx, envelope)
@@ -81,7 +84,8 @@ export function printStructured(ctx: CommandContext, value: unknown): boolean {
   return true
 }
 
+/** A "Success!" line, in table format only: as Vault, -format=json|yaml prints nothing when the server returned nothing. */
 export function success(ctx: CommandContext, message: string): number {
-  ctx.out(`Success! ${message}`)
+  if (ctx.format === 'table') ctx.out(`Success! ${message}`)
   return 0
 }

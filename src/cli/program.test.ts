@@ -66,9 +66,9 @@ test('a group shows its subcommands; an unknown subcommand exits 1', async () =>
   assert.equal((await run(['help', 'kv', 'metadata'])).code, 0)
 })
 
-test('unknown commands and flags are usage errors naming the culprit', async () => {
+test('unknown commands (exit 127, as vault) and flags (exit 1) are errors naming the culprit', async () => {
   const cmd = await run(['frob'])
-  assert.equal(cmd.code, 1)
+  assert.equal(cmd.code, 127)
   assert.match(cmd.stderr, /Unknown command: frob/)
   const flag = await run(['read', '-nope', 'secret/x'])
   assert.equal(flag.code, 1)
@@ -83,13 +83,16 @@ test('argument counts are checked before contacting the server', async () => {
   assert.equal((await run(['status', 'extra'])).code, 1)
 })
 
-test('an unreachable server is a remote error (exit 2)', async () => {
+test('an unreachable server is a remote error (exit 2), but status exits 1 as Vault (2 there means sealed)', async () => {
   const server = http.createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   await new Promise<void>((resolve) => server.close(() => resolve()))
-  const res = await run(['status'], { env: { VAULT_ADDR: `http://127.0.0.1:${port}` } })
-  assert.equal(res.code, 2)
+  const env = { VAULT_ADDR: `http://127.0.0.1:${port}`, VAULT_TOKEN: 't' }
+  const read = await run(['read', 'secret/x'], { env })
+  assert.equal(read.code, 2)
+  const res = await run(['status'], { env })
+  assert.equal(res.code, 1)
   assert.match(res.stderr, /Error checking seal status: GET http:\/\/127\.0\.0\.1:\d+\/v1\/sys\/seal-status/)
 })
 

@@ -13,6 +13,8 @@ const OUTPUT_FLAGS: readonly FlagSpec[] = [
   { name: 'field', kind: 'string', usage: 'Print only this field, raw, with no trailing newline when piped' },
 ]
 
+const UNKNOWN_COMMAND_EXIT = 127
+
 const HELP_FLAGS = new Set(['-h', '-help', '--help', '--h'])
 /** Vault's CLI answers these, alone, as `vault version`. */
 const VERSION_FLAGS = new Set(['-v', '-version', '--version'])
@@ -23,11 +25,12 @@ const GROUP_SUMMARIES: Record<string, string> = {
   'access review': 'Start, decide, close, list and show access reviews',
   anomalies: 'List, show and acknowledge access anomalies',
   audit: 'Enable, disable and list audit devices; verify and search audit logs',
-  auth: 'Enable, disable and list auth methods',
+  auth: 'Enable, disable, list and tune auth methods',
   kv: 'Read and write the key/value secrets engine',
   leak: 'Respond to a leaked secret: rotate it, revoke its leases, list who saw it',
   'kv metadata': 'Read and change KV version 2 metadata',
   operator: 'Initialise, unseal, seal, rotate and rekey the server; generate a root token',
+  print: 'Print a value the CLI would use: token',
   policy: 'Write, read, list, delete and format ACL policies',
   report: 'Produce reports from the server: compliance',
   secrets: 'Enable, disable, list and tune secrets engines',
@@ -241,7 +244,8 @@ export async function dispatch(
       return wantsHelp ? 0 : 1
     }
     print(`Unknown command: ${first}\n\n${topHelp(commands)}`, rt.stderr)
-    return 1
+    // 127, as vault (and a shell for a command it cannot find): scripts tell "no such command" from a failure.
+    return UNKNOWN_COMMAND_EXIT
   }
   if (wantsHelp) {
     print(commandHelp(found.spec))

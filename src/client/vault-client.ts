@@ -1,7 +1,8 @@
 // Vault-compatible HTTP client on node:http/node:https, shared by the CLI, agent, tests and UI.
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
+import { join } from 'node:path'
 import { ApiError, ConnectionError, extractErrors } from './api-error.ts'
 
 export interface VaultClientOptions {
@@ -9,11 +10,20 @@ export interface VaultClientOptions {
   token?: string
   /** Path to a PEM bundle trusted in addition to nothing else (replaces the system store, like VAULT_CACERT). */
   caCert?: string
+  /** Directory of PEM files trusted as CAs (VAULT_CAPATH); added to caCert when both are given. */
+  caPath?: string
+  /** PEM certificate and key presented to the server (VAULT_CLIENT_CERT/VAULT_CLIENT_KEY), for cert auth. */
+  clientCert?: string
+  clientKey?: string
+  /** Name checked against the server certificate and sent as SNI, instead of the address's host. */
+  tlsServerName?: string
   skipVerify?: boolean
   namespace?: string
   timeoutMs?: number
   /** Sent as X-Vault-Wrap-TTL on every request: responses come back wrapped. */
   wrapTtl?: string
+  /** Extra headers on every request (the CLI's -header); the client's own X-Vault-* headers win over them. */
+  headers?: Record<string, string>
 }
 
 export interface RequestOptions {
@@ -78,6 +88,7 @@ export class VaultClient {
   readonly #wrapTtl: string | undefined
   readonly #timeoutMs: number
   readonly #agent: http.Agent
+  readonly #headers: Record<string, string>
   readonly #transport: typeof http | typeof https
   readonly #base: URL
 
@@ -98,11 +109,19 @@ export class VaultClient {
     this.#token = options.token
     this.#namespace = options.namespace
     this.#wrapTtl = options.wrapTtl
+    this.#headers = { ...options.headers }
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
     if (base.protocol === 'https:') {
       this.#transport = https
       const agentOptions: https.AgentOptions = { keepAlive: true, rejectUnauthorized: !options.skipVerify }
-      if (options.caCert !== undefined) agentOptions.ca = readFileSync(options.caCert)
+      const cas = [
+        ...(options.caCert === undefined ? [] : [readFileSync(options.caCert)]),
+        ...(options.caPath === undefined ? [] : pemFilesIn(options.caPath)),
+      ]
+      if (cas.length > 0) agentOptions.ca = cas
+      if (options.clientCert !== undefined) agentOptions.cert = readFileSync(options.clientCert)
+      if (options.clientKey !== undefined) agentOptions.key = readFileSync(options.clientKey)
+      if (options.tlsServerName !== undefined) agentOptions.servername = options.tlsServerName
       this.#agent = new https.Agent(agentOptions)
     } else {
       this.#transport = http
@@ -126,7 +145,11 @@ export class VaultClient {
   /** Send one request to /v1/<path>; resolves for status < 400 and rejects with ApiError otherwise. */
   request(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse> {
     const url = this.urlFor(path, opts.query)
-    const headers: Record<string, string> = { 'X-Vault-Request': 'true', Accept: 'application/json' }
+    const headers: Record<string, string> = {
+      ...this.#headers,
+      'X-Vault-Request': 'true',
+      Accept: 'application/json',
+    }
     if (this.#token) headers['X-Vault-Token'] = this.#token
     if (this.#namespace) headers['X-Vault-Namespace'] = this.#namespace
     if (this.#wrapTtl) headers['X-Vault-Wrap-TTL'] = this.#wrapTtl
@@ -239,8 +262,9 @@ export class VaultClient {
     return Boolean((await this.request('GET', 'sys/init')).body?.initialized)
   }
 
-  async init(shares: number, threshold: number): Promise<InitResponse> {
-    const body = { secret_shares: shares, secret_threshold: threshold }
+  /** `extra` carries the optional sys/init fields as named by the API (pgp_keys, root_token_pgp_key). */
+  async init(shares: number, threshold: number, extra: Record<string, unknown> = {}): Promise<InitResponse> {
+    const body = { ...extra, secret_shares: shares, secret_threshold: threshold }
     return (await this.request('PUT', 'sys/init', { body })).body as InitResponse
   }
 
@@ -352,4 +376,12 @@ function hasContent(value: unknown): boolean {
 
 function isJsonContentType(value: string | undefined): boolean {
   return value?.includes('json') ?? false
+}
+
+/** Every regular file in a CA directory (VAULT_CAPATH names a directory of PEM certificates). */
+function pemFilesIn(dir: string): Buffer[] {
+  return readdirSync(dir)
+    .map((name) => join(dir, name))
+    .filter((file) => statSync(file).isFile())
+    .map((file) => readFileSync(file))
 }

@@ -8,6 +8,7 @@ export const deleteCommand: CommandSpec = {
   path: ['delete'],
   usage: '[options] PATH [K=V...]',
   summary: 'Delete data at any path',
+  output: true,
   minArgs: 1,
   async run(ctx) {
     const [path, ...rest] = ctx.args as [string, ...string[]]

@@ -18,6 +18,7 @@ import { authDisableCommand } from './auth/disable.ts'
 import { authEnableCommand } from './auth/enable.ts'
 import { authListCommand } from './auth/list.ts'
 import { authMoveCommand } from './auth/move.ts'
+import { authTuneCommand } from './auth/tune.ts'
 import { deleteCommand } from './delete.ts'
 import { k8sInjectorCommand } from './k8s-injector.ts'
 import { kvDeleteCommand } from './kv/delete.ts'
@@ -27,6 +28,7 @@ import { kvGetCommand } from './kv/get.ts'
 import { kvListCommand } from './kv/list.ts'
 import { kvMetadataDeleteCommand } from './kv/metadata/delete.ts'
 import { kvMetadataGetCommand } from './kv/metadata/get.ts'
+import { kvMetadataPatchCommand } from './kv/metadata/patch.ts'
 import { kvMetadataPutCommand } from './kv/metadata/put.ts'
 import { kvPatchCommand } from './kv/patch.ts'
 import { kvPutCommand } from './kv/put.ts'
@@ -45,6 +47,7 @@ import { operatorRekeyCommand } from './operator/rekey.ts'
 import { operatorRotateCommand } from './operator/rotate.ts'
 import { operatorSealCommand } from './operator/seal.ts'
 import { operatorSnapshotCommands } from './operator/snapshot.ts'
+import { operatorStepDownCommand } from './operator/step-down.ts'
 import { operatorUnsealCommand } from './operator/unseal.ts'
 import { patchCommand } from './patch.ts'
 import { policyDeleteCommand } from './policy/delete.ts'
@@ -52,6 +55,7 @@ import { policyFmtCommand } from './policy/fmt.ts'
 import { policyListCommand } from './policy/list.ts'
 import { policyReadCommand } from './policy/read.ts'
 import { policyWriteCommand } from './policy/write.ts'
+import { printTokenCommand } from './print/token.ts'
 import { readCommand } from './read.ts'
 import { reportComplianceCommand } from './report/compliance.ts'
 import { rotationCancelCommand } from './rotation/cancel.ts'
@@ -91,6 +95,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   operatorInitCommand,
   operatorUnsealCommand,
   operatorSealCommand,
+  operatorStepDownCommand,
   operatorRotateCommand,
   operatorKeyStatusCommand,
   operatorGenerateRootCommand,
@@ -121,6 +126,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   authEnableCommand,
   authDisableCommand,
   authListCommand,
+  authTuneCommand,
   authMoveCommand,
   auditEnableCommand,
   auditDisableCommand,
@@ -140,6 +146,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   kvListCommand,
   kvMetadataGetCommand,
   kvMetadataPutCommand,
+  kvMetadataPatchCommand,
   kvMetadataDeleteCommand,
   kvRollbackCommand,
   kvEnableVersioningCommand,
@@ -150,5 +157,6 @@ export const COMMANDS: readonly CommandSpec[] = [
   anomaliesListCommand,
   anomaliesShowCommand,
   anomaliesAckCommand,
+  printTokenCommand,
   versionCommand,
 ]

@@ -6,6 +6,7 @@ import { CliError, remote } from '../context.ts'
 import { UsageError } from '../flags.ts'
 import { parseDataArgs } from '../kv-args.ts'
 import { printSecret } from '../output.ts'
+import { loginWithOidc } from './login-oidc.ts'
 
 /** Methods whose login path carries the username, like Vault's userpass and ldap. */
 const USERNAME_IN_PATH = new Set(['userpass', 'ldap', 'okta', 'radius'])
@@ -70,7 +71,8 @@ export const loginCommand: CommandSpec = {
     'With -method=token (default) the token comes from the argument or stdin and is checked with',
     'auth/token/lookup-self. Other methods post K=V pairs to auth/<path>/login (userpass and ldap',
     'put the username in the URL: username=NAME password=SECRET; approle: role_id=.. secret_id=..).',
-    'The token is stored in ~/.coffer-token with mode 0600 unless -no-store is given.',
+    'oidc runs the browser flow: role=NAME [port=8250] [skip_browser=true] [listenaddress=.. callbackhost=..].',
+    'The token is stored in ~/.vault-token (as the Vault CLI does) with mode 0600 unless -no-store is given.',
   ].join('\n'),
   flags: [
     {
@@ -87,7 +89,11 @@ export const loginCommand: CommandSpec = {
     const method = ctx.flags.string('method') ?? 'token'
     const mountPath = (ctx.flags.string('path') ?? method).replace(/^\/+|\/+$/g, '')
     const envelope =
-      method === 'token' ? await loginWithToken(ctx) : await loginWithMethod(ctx, method, mountPath)
+      method === 'token'
+        ? await loginWithToken(ctx)
+        : method === 'oidc'
+          ? await loginWithOidc(ctx, mountPath, await parseDataArgs(ctx.args, ctx))
+          : await loginWithMethod(ctx, method, mountPath)
     const token = String(envelope.auth?.['client_token'] ?? '')
     const tokenOnly = ctx.flags.bool('token-only')
     if (tokenOnly) {
@@ -108,7 +114,7 @@ export const loginCommand: CommandSpec = {
       ctx.out(
         ctx.flags.bool('no-store')
           ? 'Success! You are now authenticated. The token was not stored; pass it with VAULT_TOKEN.\n'
-          : 'Success! You are now authenticated. The token below is stored in ~/.coffer-token and\n' +
+          : 'Success! You are now authenticated. The token below is stored in ~/.vault-token and\n' +
               'later commands will use it automatically.\n',
       )
     }

@@ -11,6 +11,7 @@ export const kvDeleteCommand: CommandSpec = {
   usage: '[options] KEY',
   summary: 'Delete a secret (KV v2: soft delete, undoable with kv undelete)',
   flags: [MOUNT_FLAG, VERSIONS_FLAG],
+  output: true,
   minArgs: 1,
   maxArgs: 1,
   async run(ctx) {

@@ -31,11 +31,13 @@ export const kvGetCommand: CommandSpec = {
     const secretData = (envelope.data?.['data'] ?? null) as Record<string, unknown> | null
     const metadata = (envelope.data?.['metadata'] ?? {}) as Record<string, unknown>
     if (ctx.field !== undefined) {
+      // As vault: a deleted or destroyed version has no field to print.
+      if (!secretData) throw new CliError(`No data found at ${path}`, 2)
+      // As vault, -field=data names the whole data map unless the secret has its own "data" key.
+      if (ctx.field === 'data' && !('data' in secretData)) return printField(ctx, secretData, ctx.field)
       // Data keys first, then metadata, so `-field=version` still works on a secret without such a key.
       const value =
-        secretData && ctx.field in secretData
-          ? secretData[ctx.field]
-          : lookupField(envelope, ctx.field, metadata)
+        ctx.field in secretData ? secretData[ctx.field] : lookupField(envelope, ctx.field, metadata)
       return printField(ctx, value, ctx.field)
     }
     if (ctx.format !== 'table') return printSecret(ctx, envelope)

@@ -22,7 +22,7 @@ async function readModifyWrite(ctx: CommandContext, location: KvLocation, patch:
 
 export const kvPatchCommand: CommandSpec = {
   path: ['kv', 'patch'],
-  usage: '[options] KEY [K=V... | -]',
+  usage: '[options] KEY [K=V... | -] [-remove-data=K,...]',
   summary: 'Update some keys of an existing KV v2 secret',
   help: [
     'Sends a JSON merge patch. If the server or the policy does not allow PATCH (403 or 405),',
@@ -36,13 +36,19 @@ export const kvPatchCommand: CommandSpec = {
       kind: 'string',
       usage: '"patch" (no fallback) or "rw" (read then write); default: patch, then rw',
     },
+    { name: 'remove-data', kind: 'list', usage: 'Key to remove from the secret; repeat or comma-separate' },
   ],
   output: true,
   minArgs: 1,
   async run(ctx) {
     const patch = await parseDataArgs(ctx.args.slice(1), ctx)
+    // As vault's -remove-data: a null in a JSON merge patch removes the key (and mergePatch does the same for rw).
+    for (const key of ctx.flags.list('remove-data')) {
+      if (key in patch) throw new UsageError(`key ${JSON.stringify(key)} is both set and in -remove-data`)
+      patch[key] = null
+    }
     if (Object.keys(patch).length === 0)
-      throw new UsageError('must supply data to patch, e.g. password=s3cret')
+      throw new UsageError('must supply data to patch or -remove-data, e.g. password=s3cret')
     const method = ctx.flags.string('method') ?? ''
     if (!['', 'patch', 'rw'].includes(method))
       throw new UsageError(`unsupported -method ${JSON.stringify(method)}: use patch or rw`)

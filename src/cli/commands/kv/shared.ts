@@ -27,7 +27,7 @@ export const CAS_FLAG: FlagSpec = {
 }
 
 export function locate(ctx: CommandContext): Promise<KvLocation> {
-  return locateKv(ctx.client(), ctx.args[0] as string, ctx.flags.string('mount'))
+  return locateKv(ctx.client(), ctx.args[0] ?? '', ctx.flags.string('mount'))
 }
 
 /** -versions as integers; at least one is required where `required` is set. */
@@ -95,6 +95,7 @@ export function versionActionCommand(verb: 'undelete' | 'destroy', summary: stri
     usage: '[options] -versions=N[,M] KEY',
     summary,
     flags: [MOUNT_FLAG, VERSIONS_FLAG],
+    output: true,
     minArgs: 1,
     maxArgs: 1,
     async run(ctx) {

@@ -31,8 +31,8 @@ export const leaseRevokeCommand: CommandSpec = {
       else if (prefix) await client.write(`sys/leases/revoke-prefix/${id}`, { sync })
       else await client.write('sys/leases/revoke', { lease_id: id, sync })
     })
-    if (force) return success(ctx, `Success! Force revoked any leases with prefix: ${id}`)
-    if (prefix) return success(ctx, `Success! Revoked any leases with prefix: ${id}`)
-    return success(ctx, sync ? `Success! Revoked lease: ${id}` : `Success! Revocation queued for: ${id}`)
+    if (force) return success(ctx, `Force revoked any leases with prefix: ${id}`)
+    if (prefix) return success(ctx, `Revoked any leases with prefix: ${id}`)
+    return success(ctx, sync ? `Revoked lease: ${id}` : `Revocation queued for: ${id}`)
   },
 }

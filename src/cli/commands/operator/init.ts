@@ -1,8 +1,9 @@
 // `coffer operator init`: initialise the server and print the unseal keys and root token once.
 import type { CommandSpec } from '../../context.ts'
-import { remote } from '../../context.ts'
+import { CliError, remote } from '../../context.ts'
 import { UsageError } from '../../flags.ts'
 import { printStructured } from '../../output.ts'
+import { readPgpKeyFile, readPgpKeyFiles } from '../../pgp-key-files.ts'
 
 export const operatorInitCommand: CommandSpec = {
   path: ['operator', 'init'],
@@ -13,9 +14,20 @@ export const operatorInitCommand: CommandSpec = {
     { name: 'key-shares', kind: 'int', usage: 'Number of unseal key shares (default 5)', aliases: ['n'] },
     { name: 'key-threshold', kind: 'int', usage: 'Shares needed to unseal (default 3)', aliases: ['t'] },
     {
+      name: 'pgp-keys',
+      kind: 'string',
+      usage:
+        'Comma-separated PGP public key files, one per share: each share comes back encrypted to its key',
+    },
+    {
+      name: 'root-token-pgp-key',
+      kind: 'string',
+      usage: 'PGP public key file: the root token comes back encrypted to it',
+    },
+    {
       name: 'status',
       kind: 'bool',
-      usage: 'Only report whether the server is initialised (exit 0 yes, 2 no)',
+      usage: 'Only report whether the server is initialised (exit 0 yes, 2 no, 1 on error)',
     },
   ],
   output: true,
@@ -23,7 +35,12 @@ export const operatorInitCommand: CommandSpec = {
   async run(ctx) {
     const client = ctx.client()
     if (ctx.flags.bool('status')) {
-      const initialized = await remote('Error checking init status', () => client.initStatus())
+      // Exit 2 means "not initialised" here, so an unreachable or failing server is 1, as Vault's.
+      const initialized = await remote('Error checking init status', () => client.initStatus()).catch(
+        (error) => {
+          throw error instanceof CliError ? new CliError(error.message, 1) : error
+        },
+      )
       ctx.out(initialized ? 'Coffer is initialized' : 'Coffer is not initialized')
       return initialized ? 0 : 2
     }
@@ -32,7 +49,20 @@ export const operatorInitCommand: CommandSpec = {
     if (shares < 1) throw new UsageError('-key-shares must be at least 1')
     if (threshold < 1 || threshold > shares)
       throw new UsageError('-key-threshold must be between 1 and -key-shares')
-    const result = await remote('Error initializing', () => client.init(shares, threshold))
+    const extra: Record<string, unknown> = {}
+    const pgpKeys = ctx.flags.string('pgp-keys') ?? ''
+    if (pgpKeys.trim() !== '') {
+      const keys = await readPgpKeyFiles(pgpKeys)
+      // As vault: one key per share, checked before anything is sent.
+      if (keys.length !== shares)
+        throw new UsageError(
+          `-pgp-keys gives ${keys.length} keys for ${shares} key shares: give one per share`,
+        )
+      extra['pgp_keys'] = keys
+    }
+    const rootKey = ctx.flags.string('root-token-pgp-key') ?? ''
+    if (rootKey.trim() !== '') extra['root_token_pgp_key'] = await readPgpKeyFile(rootKey.trim())
+    const result = await remote('Error initializing', () => client.init(shares, threshold, extra))
     // The JSON shape mirrors what the Vault CLI prints, so automation written for it keeps working.
     const summary = {
       unseal_keys_b64: result.keys_base64 ?? [],

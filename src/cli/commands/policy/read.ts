@@ -21,7 +21,8 @@ export const policyReadCommand: CommandSpec = {
     const view = { name: data['name'] ?? name, policy }
     if (ctx.field !== undefined)
       return printField(ctx, (view as Record<string, unknown>)[ctx.field], ctx.field)
-    if (printStructured(ctx, view)) return 0
+    // -format=json|yaml prints {"policy": ...} alone, as vault does.
+    if (printStructured(ctx, { policy })) return 0
     ctx.stdout.write(policy.endsWith('\n') ? policy : `${policy}\n`)
     return 0
   },

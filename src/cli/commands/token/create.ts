@@ -12,7 +12,13 @@ export const tokenCreateCommand: CommandSpec = {
     { name: 'ttl', kind: 'duration', usage: 'Initial TTL, e.g. 1h' },
     { name: 'explicit-max-ttl', kind: 'duration', usage: 'Hard cap on the lifetime, renewals included' },
     { name: 'period', kind: 'duration', usage: 'Make a periodic token renewed by this period' },
-    { name: 'num-uses', kind: 'int', usage: 'Number of requests the token may make (0 = unlimited)' },
+    {
+      name: 'use-limit',
+      kind: 'int',
+      usage: 'Number of requests the token may make (0 = unlimited)',
+      // Vault's own flag is -use-limit; -num-uses matches the API field and older Coffer docs.
+      aliases: ['num-uses'],
+    },
     { name: 'renewable', kind: 'bool', usage: 'Whether the token may be renewed (default true)' },
     { name: 'orphan', kind: 'bool', usage: 'Create a token with no parent (needs sudo or root)' },
     { name: 'no-default-policy', kind: 'bool', usage: 'Do not attach the "default" policy' },
@@ -33,7 +39,7 @@ export const tokenCreateCommand: CommandSpec = {
     if (f.has('ttl')) body['ttl'] = f.string('ttl')
     if (f.has('explicit-max-ttl')) body['explicit_max_ttl'] = f.string('explicit-max-ttl')
     if (f.has('period')) body['period'] = f.string('period')
-    if (f.has('num-uses')) body['num_uses'] = f.int('num-uses')
+    if (f.has('use-limit')) body['num_uses'] = f.int('use-limit')
     if (f.has('renewable')) body['renewable'] = f.bool('renewable')
     if (f.bool('orphan')) body['no_parent'] = true
     if (f.bool('no-default-policy')) body['no_default_policy'] = true

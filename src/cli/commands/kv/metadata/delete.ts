@@ -10,6 +10,7 @@ export const kvMetadataDeleteCommand: CommandSpec = {
   usage: '[options] KEY',
   summary: 'Delete all versions and metadata of a KV v2 secret',
   flags: [MOUNT_FLAG],
+  output: true,
   minArgs: 1,
   maxArgs: 1,
   async run(ctx) {

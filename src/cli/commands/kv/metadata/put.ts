@@ -20,6 +20,7 @@ export const kvMetadataPutCommand: CommandSpec = {
     },
     { name: 'custom-metadata', kind: 'map', usage: 'Custom metadata key=value; repeat for several' },
   ],
+  output: true,
   minArgs: 1,
   maxArgs: 1,
   async run(ctx) {
