@@ -26,6 +26,27 @@ export const CAS_FLAG: FlagSpec = {
   usage: 'Check-and-set: write only if the current version is this (0 = only if absent)',
 }
 
+/** The metadata settings `kv metadata put` and `kv metadata patch` both take (custom metadata aside). */
+export const METADATA_SETTING_FLAGS: FlagSpec[] = [
+  { name: 'max-versions', kind: 'int', usage: 'Versions to keep (0 = the mount default)' },
+  { name: 'cas-required', kind: 'bool', usage: 'Require -cas on every write to this key' },
+  {
+    name: 'delete-version-after',
+    kind: 'duration',
+    usage: 'Soft-delete versions this long after writing (0s = never)',
+  },
+]
+
+/** The body members for the METADATA_SETTING_FLAGS given, and only those. */
+export function metadataSettings(ctx: CommandContext): Record<string, unknown> {
+  const body: Record<string, unknown> = {}
+  if (ctx.flags.has('max-versions')) body['max_versions'] = ctx.flags.int('max-versions')
+  if (ctx.flags.has('cas-required')) body['cas_required'] = ctx.flags.bool('cas-required')
+  if (ctx.flags.has('delete-version-after'))
+    body['delete_version_after'] = ctx.flags.string('delete-version-after')
+  return body
+}
+
 export function locate(ctx: CommandContext): Promise<KvLocation> {
   return locateKv(ctx.client(), ctx.args[0] ?? '', ctx.flags.string('mount'))
 }

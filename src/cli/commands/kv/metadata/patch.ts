@@ -4,7 +4,7 @@ import { remote } from '../../../context.ts'
 import { UsageError } from '../../../flags.ts'
 import { kvApiPath, requireV2 } from '../../../kv-paths.ts'
 import { success } from '../../../output.ts'
-import { locate, MOUNT_FLAG } from '../shared.ts'
+import { locate, METADATA_SETTING_FLAGS, MOUNT_FLAG, metadataSettings } from '../shared.ts'
 
 export const kvMetadataPatchCommand: CommandSpec = {
   path: ['kv', 'metadata', 'patch'],
@@ -12,13 +12,7 @@ export const kvMetadataPatchCommand: CommandSpec = {
   summary: 'Change some metadata of a KV v2 secret, leaving the rest as it is',
   flags: [
     MOUNT_FLAG,
-    { name: 'max-versions', kind: 'int', usage: 'Versions to keep (0 = the mount default)' },
-    { name: 'cas-required', kind: 'bool', usage: 'Require -cas on every write to this key' },
-    {
-      name: 'delete-version-after',
-      kind: 'duration',
-      usage: 'Soft-delete versions this long after writing (0s = never)',
-    },
+    ...METADATA_SETTING_FLAGS,
     { name: 'custom-metadata', kind: 'map', usage: 'Custom metadata key=value to set; repeat for several' },
     {
       name: 'remove-custom-metadata',
@@ -30,11 +24,7 @@ export const kvMetadataPatchCommand: CommandSpec = {
   minArgs: 1,
   maxArgs: 1,
   async run(ctx) {
-    const body: Record<string, unknown> = {}
-    if (ctx.flags.has('max-versions')) body['max_versions'] = ctx.flags.int('max-versions')
-    if (ctx.flags.has('cas-required')) body['cas_required'] = ctx.flags.bool('cas-required')
-    if (ctx.flags.has('delete-version-after'))
-      body['delete_version_after'] = ctx.flags.string('delete-version-after')
+    const body = metadataSettings(ctx)
     // In a merge patch a null removes the key; the set and removed keys travel in one custom_metadata object.
     const custom: Record<string, string | null> = { ...ctx.flags.map('custom-metadata') }
     for (const key of ctx.flags.list('remove-custom-metadata')) {
