@@ -3,7 +3,15 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { type AccessKey, accessKeyFor, BOTO3, findings, mustCall, runClient } from '../helpers/aws-clients.ts'
+import {
+  type AccessKey,
+  accessKeyFor,
+  BOTO3,
+  findings,
+  mustCall,
+  rolesEnv,
+  runClient,
+} from '../helpers/aws-clients.ts'
 import { unmet } from '../helpers/requirements.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 
@@ -32,18 +40,7 @@ describe('KMS key administration through boto3', { skip: await unmet(BOTO3) }, (
   after(() => t?.close())
 
   it('boto3: description, key policy, on-demand rotation and data key pairs, each with its capability', async () => {
-    const env: NodeJS.ProcessEnv = {
-      AWS_ENDPOINT_URL: t.address,
-      AWS_REGION: 'us-east-1',
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    }
-    for (const [role, key] of Object.entries(keys)) {
-      env[`${role.toUpperCase()}_KEY_ID`] = key.id
-      env[`${role.toUpperCase()}_SECRET`] = key.secret
-    }
-    const f = findings(await runClient('python3', [SCRIPT], env))
+    const f = findings(await runClient('python3', [SCRIPT], rolesEnv(t.address, keys)))
     assert.equal(f['description'], 'second')
     assert.equal(f['reader_description'], 'AccessDeniedException')
     assert.equal(f['created_policy'], true)

@@ -12,7 +12,15 @@ import {
   RotateSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager'
-import { type AccessKey, accessKeyFor, BOTO3, findings, mustCall, runClient } from '../helpers/aws-clients.ts'
+import {
+  type AccessKey,
+  accessKeyFor,
+  BOTO3,
+  findings,
+  mustCall,
+  rolesEnv,
+  runClient,
+} from '../helpers/aws-clients.ts'
 import { withDeadline } from '../helpers/deadline.ts'
 import { unmet } from '../helpers/requirements.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
@@ -55,18 +63,7 @@ describe('Secrets Manager KmsKeyId', () => {
       c.skip(missing)
       return
     }
-    const env: NodeJS.ProcessEnv = {
-      AWS_ENDPOINT_URL: t.address,
-      AWS_REGION: 'us-east-1',
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    }
-    for (const [role, key] of Object.entries(keys)) {
-      env[`${role.toUpperCase()}_KEY_ID`] = key.id
-      env[`${role.toUpperCase()}_SECRET`] = key.secret
-    }
-    const f = findings(await runClient('python3', [SCRIPT], env))
+    const f = findings(await runClient('python3', [SCRIPT], rolesEnv(t.address, keys)))
     assert.match(f['key_arn'], /^arn:aws:kms:us-east-1:000000000000:key\//)
     assert.equal(f['described_key'], f['key_arn'])
     assert.equal(f['admin_value'], 'boto3-kms-value')

@@ -3,7 +3,15 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { type AccessKey, accessKeyFor, BOTO3, findings, mustCall, runClient } from '../helpers/aws-clients.ts'
+import {
+  type AccessKey,
+  accessKeyFor,
+  BOTO3,
+  findings,
+  mustCall,
+  rolesEnv,
+  runClient,
+} from '../helpers/aws-clients.ts'
 import { unmet } from '../helpers/requirements.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 
@@ -35,18 +43,7 @@ describe('SSM SecureString under a customer KMS key', { skip: await unmet(BOTO3)
   after(() => t?.close())
 
   it('boto3: kms:Decrypt needed to read with decryption, the key needed to write; key states apply', async () => {
-    const env: NodeJS.ProcessEnv = {
-      AWS_ENDPOINT_URL: t.address,
-      AWS_REGION: 'us-east-1',
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    }
-    for (const [role, key] of Object.entries(keys)) {
-      env[`${role.toUpperCase()}_KEY_ID`] = key.id
-      env[`${role.toUpperCase()}_SECRET`] = key.secret
-    }
-    const f = findings(await runClient('python3', [SCRIPT], env))
+    const f = findings(await runClient('python3', [SCRIPT], rolesEnv(t.address, keys)))
     assert.equal(f['described_key'], 'alias/params')
     assert.equal(f['admin_value'], 'kms-param-value')
     for (const read of ['reader_get', 'reader_get_many', 'reader_by_path', 'reader_history']) {

@@ -71,3 +71,26 @@ export function clientEnv(address: string, key: AccessKey, region = 'eu-west-1')
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
   }
 }
+
+/**
+ * What a script driving several roles at once needs: the endpoint and region, nothing from the machine's config,
+ * and each role's key as <ROLE>_KEY_ID and <ROLE>_SECRET (the script picks the key per call).
+ */
+export function rolesEnv(
+  address: string,
+  keys: Record<string, AccessKey>,
+  region = 'us-east-1',
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    AWS_ENDPOINT_URL: address,
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  }
+  for (const [role, key] of Object.entries(keys)) {
+    env[`${role.toUpperCase()}_KEY_ID`] = key.id
+    env[`${role.toUpperCase()}_SECRET`] = key.secret
+  }
+  return env
+}
