@@ -31,8 +31,9 @@ function exact(value: number, source: string): boolean {
   return true
 }
 
-/** The refusal both front doors word the same way; the literal is the client's own number, never a secret. */
-export function inexactNumberMessage(literal: string): string {
-  const shown = literal.length > 40 ? `${literal.slice(0, 40)}…` : literal
-  return `failed to parse JSON input: the number ${shown} cannot be stored exactly; send it as a string`
-}
+/**
+ * The refusal, without the number itself: it may be the very secret the request stores (a card or account number
+ * sent as a JSON number), and an error's text reaches the audit log in clear.
+ */
+export const INEXACT_NUMBER_MESSAGE =
+  'failed to parse JSON input: a number in it cannot be stored exactly; send it as a string'

@@ -122,7 +122,7 @@ describe('request bodies', () => {
     assert.throws(() => requestData(body(deep(11), ''), 'update', q, 10), /deeper than 10 levels/)
   })
 
-  it('refuses a number it cannot store as sent (overflow, underflow, a rounded integer) with a 400 naming it', () => {
+  it('refuses a number it cannot store as sent (overflow, underflow, a rounded integer) with a 400 that does not repeat it', () => {
     const q = new URLSearchParams()
     for (const [text, literal] of [
       ['{"data":{"x":1e309}}', '1e309'],
@@ -135,7 +135,8 @@ describe('request bodies', () => {
           e instanceof AppError &&
           e.status === 400 &&
           e.message ===
-            `failed to parse JSON input: the number ${literal} cannot be stored exactly; send it as a string`,
+            'failed to parse JSON input: a number in it cannot be stored exactly; send it as a string' &&
+          !e.message.includes(literal),
       )
     assert.deepEqual(requestData(body('{"data":{"x":1e308,"id":"9007199254740993"}}', ''), 'update', q), {
       data: { x: 1e308, id: '9007199254740993' },

@@ -1,6 +1,6 @@
 // Turning an HTTP request into the pieces of a LogicalRequest: path checks, operation, token and data.
 
-import { inexactJsonNumber, inexactNumberMessage } from '../../lib/exact-json-numbers.ts'
+import { INEXACT_NUMBER_MESSAGE, inexactJsonNumber } from '../../lib/exact-json-numbers.ts'
 import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth, jsonDepthMessage } from '../../lib/json-depth.ts'
 import { wellFormedJson } from '../../lib/well-formed-json.ts'
 import { InvalidRequestError, UnsupportedOperationError } from '../../sdk/errors.ts'
@@ -116,8 +116,7 @@ export function requestData(
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw new InvalidRequestError('failed to parse JSON input: the body must be a JSON object')
     }
-    const inexact = inexactJsonNumber(text)
-    if (inexact !== undefined) throw new InvalidRequestError(inexactNumberMessage(inexact))
+    if (inexactJsonNumber(text) !== undefined) throw new InvalidRequestError(INEXACT_NUMBER_MESSAGE)
     return wellFormedJson(parsed, text) as Record<string, unknown>
   }
   return queryData(query)
