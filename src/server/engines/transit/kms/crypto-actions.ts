@@ -62,6 +62,19 @@ export async function encryptionKey(
   return { meta, key, algorithm }
 }
 
+/** encryptionKey for the data-key actions, which seal under a symmetric key only. */
+export async function symmetricEncryptionKey(
+  ctx: KmsContext,
+  keyId: string,
+  input: Input,
+  action: string,
+): Promise<TransitKey> {
+  const { key } = await encryptionKey(ctx, keyId, input, action)
+  if (isRsa(key.type))
+    throw new AwsError('InvalidKeyUsageException', `${action} needs a symmetric encryption key.`)
+  return key
+}
+
 export function seal(key: TransitKey, keyId: string, plaintext: Buffer, input: Input): Buffer {
   try {
     const ciphertext = encrypt(key, encryptionVersion(key, undefined), plaintext, {
@@ -136,9 +149,7 @@ export async function generateDataKey(
 ): Promise<Output> {
   const bytes = dataKeyBytes(input)
   const action = withPlaintext ? 'GenerateDataKey' : 'GenerateDataKeyWithoutPlaintext'
-  const { key } = await encryptionKey(ctx, keyId, input, action)
-  if (isRsa(key.type))
-    throw new AwsError('InvalidKeyUsageException', `${action} needs a symmetric encryption key.`)
+  const key = await symmetricEncryptionKey(ctx, keyId, input, action)
   const dataKey = crypto.randomBytes(bytes)
   const out: Output = {
     CiphertextBlob: seal(key, keyId, dataKey, input).toString('base64'),

@@ -3,9 +3,8 @@ import { generateKeyPair, type KeyObject } from 'node:crypto'
 import { promisify } from 'node:util'
 import { AwsError } from '../../../../sdk/aws-error.ts'
 import { optString, validation } from '../../../../sdk/aws-input.ts'
-import { isRsa } from '../key-types.ts'
 import type { KmsContext } from './context.ts'
-import { encryptionKey, seal } from './crypto-actions.ts'
+import { seal, symmetricEncryptionKey } from './crypto-actions.ts'
 
 type Input = Record<string, unknown>
 type Output = Record<string, unknown>
@@ -59,9 +58,7 @@ export async function generateDataKeyPair(
 ): Promise<Output> {
   const spec = pairSpec(input)
   const action = withPlaintext ? 'GenerateDataKeyPair' : 'GenerateDataKeyPairWithoutPlaintext'
-  const { key } = await encryptionKey(ctx, keyId, input, action)
-  if (isRsa(key.type))
-    throw new AwsError('InvalidKeyUsageException', `${action} needs a symmetric encryption key.`)
+  const key = await symmetricEncryptionKey(ctx, keyId, input, action)
   const pair = await generate(spec.type, spec.options)
   const privateDer = pair.privateKey.export({ type: 'pkcs8', format: 'der' })
   try {
