@@ -1,4 +1,5 @@
 // The transit engine's test harness: the backend mounted at transit/ over memory storage, and stored-key access for known-answer tests.
+import { AwsError } from '../../../sdk/aws-error.ts'
 import { type BackendHarness, buildBackend } from '../../../sdk/framework/backend-harness.ts'
 import { getJson, putJson } from '../../../sdk/storage.ts'
 import { MemoryStorage } from '../../physical/memory.ts'
@@ -30,3 +31,16 @@ export function plantKey(h: BackendHarness, key: TransitKey): Promise<void> {
 }
 
 export const b64 = (text: string | Buffer): string => Buffer.from(text).toString('base64')
+
+/** The call options that make a harness call a KMS action (the header the AWS front door sets). */
+export const kms = (action: string) => ({ headers: { 'x-amz-target': `TrentService.${action}` } })
+
+/** The AWS error type a call failed with, 'no error' when it succeeded, or what else it threw. */
+export const awsType = async (promise: Promise<unknown>): Promise<string> => {
+  try {
+    await promise
+  } catch (error) {
+    return error instanceof AwsError ? error.awsType : `not an AwsError: ${String(error)}`
+  }
+  return 'no error'
+}

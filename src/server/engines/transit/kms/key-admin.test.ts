@@ -2,19 +2,9 @@
 import assert from 'node:assert/strict'
 import { createPrivateKey, createPublicKey } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { AwsError } from '../../../../sdk/aws-error.ts'
-import { dataOf, makeTransit } from '../test-helpers.ts'
+import { awsType, dataOf, kms, makeTransit } from '../test-helpers.ts'
 
 const A = '11111111-1111-4111-8111-111111111111'
-const kms = (action: string) => ({ headers: { 'x-amz-target': `TrentService.${action}` } })
-const awsType = async (promise: Promise<unknown>) => {
-  try {
-    await promise
-  } catch (error) {
-    return error instanceof AwsError ? error.awsType : `not an AwsError: ${String(error)}`
-  }
-  return 'no error'
-}
 
 async function withKey(input: Record<string, unknown> = {}) {
   const h = await makeTransit()

@@ -1,11 +1,10 @@
 // A KMS key's state on the transit API: a Disabled or PendingDeletion KMS key's transit key does no cryptography.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { dataOf, failure, makeTransit } from '../test-helpers.ts'
+import { dataOf, failure, kms, makeTransit } from '../test-helpers.ts'
 
 const SYM = '33333333-3333-4333-8333-333333333333'
 const EC = '44444444-4444-4444-8444-444444444444'
-const kms = (action: string) => ({ headers: { 'x-amz-target': `TrentService.${action}` } })
 const plaintext = Buffer.from('state').toString('base64')
 
 describe('KMS key state on the transit API', () => {

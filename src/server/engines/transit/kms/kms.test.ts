@@ -1,20 +1,10 @@
 // The KMS actions inside the transit engine: the path check, states and aliases under concurrency, and the Vault API's view.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { AwsError } from '../../../../sdk/aws-error.ts'
-import { dataOf, failure, makeTransit } from '../test-helpers.ts'
+import { awsType, dataOf, failure, kms, makeTransit } from '../test-helpers.ts'
 
 const A = '11111111-1111-4111-8111-111111111111'
 const B = '22222222-2222-4222-8222-222222222222'
-const kms = (action: string) => ({ headers: { 'x-amz-target': `TrentService.${action}` } })
-const awsType = async (promise: Promise<unknown>) => {
-  try {
-    await promise
-  } catch (error) {
-    return error instanceof AwsError ? error.awsType : `not an AwsError: ${String(error)}`
-  }
-  return 'no error'
-}
 
 describe('transit KMS actions', () => {
   it('refuses an action whose KeyId names another key than the authorised path', async () => {

@@ -1,21 +1,11 @@
 // KMS actions read their input as AWS's model defines it: no member is ignored into an answer the caller did not ask for.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { AwsError } from '../../../../sdk/aws-error.ts'
-import { b64, dataOf, makeTransit } from '../test-helpers.ts'
+import { awsType, b64, dataOf, kms, makeTransit } from '../test-helpers.ts'
 
 const A = '11111111-1111-4111-8111-111111111111'
 const B = '22222222-2222-4222-8222-222222222222'
 const H = '33333333-3333-4333-8333-333333333333'
-const kms = (action: string) => ({ headers: { 'x-amz-target': `TrentService.${action}` } })
-const awsType = async (promise: Promise<unknown>) => {
-  try {
-    await promise
-  } catch (error) {
-    return error instanceof AwsError ? error.awsType : `not an AwsError: ${String(error)}`
-  }
-  return 'no error'
-}
 
 describe('KMS input as the model defines it', () => {
   it('CreateKey refuses imported, CloudHSM and external key stores instead of making an ordinary key', async () => {

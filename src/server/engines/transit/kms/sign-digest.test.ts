@@ -2,23 +2,13 @@
 import assert from 'node:assert/strict'
 import crypto from 'node:crypto'
 import { after, describe, it } from 'node:test'
-import { AwsError } from '../../../../sdk/aws-error.ts'
 import { opensslVerifiesDigest, scratch } from '../openssl-test-helpers.ts'
-import { dataOf, makeTransit, storedKey } from '../test-helpers.ts'
+import { awsType, dataOf, kms, makeTransit, storedKey } from '../test-helpers.ts'
 
 const tmp = scratch('coffer-kms-digest-')
 after(() => tmp.remove())
 
 const KEY = '33333333-3333-4333-8333-333333333333'
-const kms = (action: string) => ({ headers: { 'x-amz-target': `TrentService.${action}` } })
-const awsType = async (promise: Promise<unknown>) => {
-  try {
-    await promise
-  } catch (error) {
-    return error instanceof AwsError ? error.awsType : `not an AwsError: ${String(error)}`
-  }
-  return 'no error'
-}
 
 const SPECS: [string, string[]][] = [
   ['ECC_NIST_P256', ['ECDSA_SHA_256']],
