@@ -93,6 +93,23 @@ describe('IdentityStore', () => {
     assert.notEqual(await store.login('auth_userpass_1', { name: 'bo' }), target)
   })
 
+  it('refuses to resolve alias clashes for several source entities at once, changing nothing', async () => {
+    const { store } = make()
+    const target = await store.login('auth_userpass_1', { name: 'tom' })
+    const first = await store.login('auth_userpass_1', { name: 'ann' })
+    const second = await store.login('auth_jwt_2', { name: 'ann@example.com' })
+    await store.upsertAlias(undefined, { canonicalId: target, mountAccessor: 'auth_jwt_2', name: 'tom@example.com' })
+    const keep = [(await store.entity(first))!.aliases[0]!.id, (await store.entity(second))!.aliases[0]!.id]
+    const before = await store.entity(target)
+    await assert.rejects(
+      store.mergeEntities({ toEntityId: target, fromEntityIds: [first, second], keepAliasIds: keep }),
+      /merge one entity at a time/,
+    )
+    assert.deepEqual(await store.entity(target), before)
+    assert.ok(await store.entity(first))
+    assert.ok(await store.entity(second))
+  })
+
   it('a login refreshes alias metadata only when it changed, whatever the key order', async () => {
     const { store, physical } = make()
     let writes = 0
