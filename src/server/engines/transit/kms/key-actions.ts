@@ -5,6 +5,7 @@ import { getOrCreateKey, updateKey } from '../keyring.ts'
 import { loadKeyShared } from '../model.ts'
 import type { KmsContext } from './context.ts'
 import { readPolicy } from './key-policy.ts'
+import { lockoutCheck } from './key-policy-check.ts'
 import { readMarker } from './marker.ts'
 import {
   KEY_SPECS,
@@ -98,9 +99,10 @@ export async function createKey(ctx: KmsContext, keyId: string, input: Input): P
   if (optBool(input, 'MultiRegion'))
     throw new AwsError('UnsupportedOperationException', 'Multi-Region keys are not supported.')
   refuseOtherOrigins(input)
-  // Key policies are kept and served (GetKeyPolicy), not enforced: Coffer policy authorises every call (docs/kms.md).
+  // The key policy governs every KMS call on the key (dispatch.ts); it must let its creator manage it later.
   const policy = readPolicy(input)
-  optBool(input, 'BypassPolicyLockoutSafetyCheck')
+  const bypass = optBool(input, 'BypassPolicyLockoutSafetyCheck') === true
+  if (policy !== undefined && !bypass) lockoutCheck(ctx, keyId, policy)
   const description = optString(input, 'Description', { max: 8192 }) ?? ''
   // Tags are a map: a key repeated in the list keeps its last value, as TagResource's merge keeps it.
   const tags = mergeTags([], readTags(input))
