@@ -142,4 +142,48 @@ describeUnless(await unmet(BOTOCORE), 'race: KMS PutKeyPolicy against Decrypt', 
       assert.equal((await call(app, 'Decrypt', { CiphertextBlob: blob })).body.Plaintext, 'eA==')
     }
   })
+
+  it('a PutKeyPolicy racing the one that denies its caller never lands after it', async () => {
+    const account = '000000000000'
+    const root = {
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${account}:root` },
+      Action: 'kms:*',
+      Resource: '*',
+    }
+    const denyApp = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        root,
+        {
+          Effect: 'Deny',
+          Principal: { AWS: `arn:aws:iam::${account}:user/app` },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+      ],
+    })
+    const byApp = JSON.stringify({ Version: '2012-10-17', Id: 'by-app', Statement: [root] })
+    for (let round = 0; round < ROUNDS; round++) {
+      const keyId = (await call(admin, 'CreateKey', {})).body.KeyMetadata.KeyId
+      const appPut = await signed(app, 'PutKeyPolicy', { KeyId: keyId, PolicyName: 'default', Policy: byApp })
+      const adminPut = await signed(admin, 'PutKeyPolicy', {
+        KeyId: keyId,
+        PolicyName: 'default',
+        Policy: denyApp,
+      })
+      const puts = (n: number) => Array.from({ length: n }, () => appPut)
+      const replies = await burst(server.address, [...puts(BURST / 2), adminPut, ...puts(BURST / 2)])
+      assert.equal(replies[BURST / 2]!.status, 200, JSON.stringify(replies[BURST / 2]!.body))
+      for (const reply of [...replies.slice(0, BURST / 2), ...replies.slice(BURST / 2 + 1)])
+        assert.ok(
+          reply.status === 200 || (reply.status === 400 && reply.body.__type === 'AccessDeniedException'),
+          `round ${round}: ${reply.status} ${JSON.stringify(reply.body)}`,
+        )
+      // Whatever the interleaving, the admin's document is the last one written: an app put either landed
+      // before it or was refused by it.
+      const got = await call(admin, 'GetKeyPolicy', { KeyId: keyId, PolicyName: 'default' })
+      assert.equal(got.body.Policy, denyApp, `round ${round}`)
+    }
+  })
 })

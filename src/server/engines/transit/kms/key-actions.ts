@@ -158,14 +158,20 @@ export async function listKeys(ctx: KmsContext, input: Input): Promise<Output> {
   return out
 }
 
-/** Read-modify-write of a key's metadata under its lock. */
+/**
+ * Read-modify-write of a key's metadata under its lock. The caller's key policy check is repeated on the metadata
+ * read here: checked only before the lock, a change allowed by the policy then could land after a PutKeyPolicy
+ * that denies it had answered.
+ */
 export function changeMeta(
   ctx: KmsContext,
   keyId: string,
   change: (meta: KmsKeyMeta) => KmsKeyMeta | Promise<KmsKeyMeta>,
 ): Promise<KmsKeyMeta> {
   return ctx.state.run(META_PREFIX + keyId, async () => {
-    const next = await change(await requireMeta(ctx.storage, keyId))
+    const current = await requireMeta(ctx.storage, keyId)
+    ctx.checkPolicy?.(current)
+    const next = await change(current)
     await saveMeta(ctx.storage, next)
     return next
   })

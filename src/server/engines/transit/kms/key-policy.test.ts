@@ -283,6 +283,29 @@ describe('KMS key policy enforcement', () => {
     assert.equal(await outcome(half('to')), 'ok')
   })
 
+  it('a change checked before a PutKeyPolicy that denies it does not land after it', async () => {
+    const { h, create, putPolicy, as } = await harness()
+    await create(A)
+    const denyApp = policy(allow({ AWS: ROOT }), deny({ AWS: APP }, ['kms:PutKeyPolicy', 'kms:TagResource']))
+    const byApp = policy(allow({ AWS: ROOT }))
+    // Both checks read the policy before either change takes the key's lock; the admin's lands first.
+    const [admin, app, tag] = await Promise.all([
+      outcome(putPolicy(ADMIN, denyApp)),
+      outcome(putPolicy(APP, byApp)),
+      outcome(
+        as(APP, 'TagResource', 'update', `keys/${A}/config`, {
+          KeyId: A,
+          Tags: [{ TagKey: 'k', TagValue: 'v' }],
+        }),
+      ),
+    ])
+    assert.equal(admin, 'ok')
+    assert.match(app, /kms:PutKeyPolicy .* explicit deny/)
+    assert.match(tag, /kms:TagResource .* explicit deny/)
+    assert.equal((await loadMeta(h.storage, A))?.policy, denyApp)
+    assert.deepEqual((await loadMeta(h.storage, A))?.tags, [])
+  })
+
   it('a stored document that no longer parses refuses use but lets the policy be read and replaced', async () => {
     const { h, create, encrypt, as, putPolicy } = await harness()
     await create(A)
