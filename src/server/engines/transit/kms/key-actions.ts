@@ -230,18 +230,24 @@ export async function setRotation(
   const days = enabled
     ? (optInt(input, 'RotationPeriodInDays', MIN_ROTATION_DAYS, MAX_ROTATION_DAYS) ?? DEFAULT_ROTATION_DAYS)
     : 0
-  const meta = await requireMeta(ctx.storage, keyId)
-  if (meta.keyState === 'Disabled') throw new AwsError('DisabledException', `${ctx.arn(keyId)} is disabled.`)
-  notPendingDeletion(ctx, meta)
-  if (meta.keySpec !== 'SYMMETRIC_DEFAULT')
-    throw new AwsError(
-      'UnsupportedOperationException',
-      'Only symmetric encryption keys support automatic rotation.',
-    )
-  await updateKey(ctx.storage, ctx.state, keyId, (key) => ({
-    ...key,
-    auto_rotate_period: days * DAY_SECONDS,
-  }))
+  // Under the metadata lock (then the key's, as RotateKeyOnDemand takes them), so the state and the key policy
+  // checked are the ones in force when the period is written.
+  await ctx.state.run(META_PREFIX + keyId, async () => {
+    const meta = await requireMeta(ctx.storage, keyId)
+    ctx.checkPolicy?.(meta)
+    if (meta.keyState === 'Disabled')
+      throw new AwsError('DisabledException', `${ctx.arn(keyId)} is disabled.`)
+    notPendingDeletion(ctx, meta)
+    if (meta.keySpec !== 'SYMMETRIC_DEFAULT')
+      throw new AwsError(
+        'UnsupportedOperationException',
+        'Only symmetric encryption keys support automatic rotation.',
+      )
+    await updateKey(ctx.storage, ctx.state, keyId, (key) => ({
+      ...key,
+      auto_rotate_period: days * DAY_SECONDS,
+    }))
+  })
   return {}
 }
 

@@ -286,10 +286,13 @@ describe('KMS key policy enforcement', () => {
   it('a change checked before a PutKeyPolicy that denies it does not land after it', async () => {
     const { h, create, putPolicy, as } = await harness()
     await create(A)
-    const denyApp = policy(allow({ AWS: ROOT }), deny({ AWS: APP }, ['kms:PutKeyPolicy', 'kms:TagResource']))
+    const denyApp = policy(
+      allow({ AWS: ROOT }),
+      deny({ AWS: APP }, ['kms:PutKeyPolicy', 'kms:TagResource', 'kms:EnableKeyRotation']),
+    )
     const byApp = policy(allow({ AWS: ROOT }))
     // Both checks read the policy before either change takes the key's lock; the admin's lands first.
-    const [admin, app, tag] = await Promise.all([
+    const [admin, app, tag, rotation] = await Promise.all([
       outcome(putPolicy(ADMIN, denyApp)),
       outcome(putPolicy(APP, byApp)),
       outcome(
@@ -298,12 +301,16 @@ describe('KMS key policy enforcement', () => {
           Tags: [{ TagKey: 'k', TagValue: 'v' }],
         }),
       ),
+      outcome(as(APP, 'EnableKeyRotation', 'update', `keys/${A}/config`, { KeyId: A })),
     ])
     assert.equal(admin, 'ok')
     assert.match(app, /kms:PutKeyPolicy .* explicit deny/)
     assert.match(tag, /kms:TagResource .* explicit deny/)
+    assert.match(rotation, /kms:EnableKeyRotation .* explicit deny/)
     assert.equal((await loadMeta(h.storage, A))?.policy, denyApp)
     assert.deepEqual((await loadMeta(h.storage, A))?.tags, [])
+    const status = await as(ADMIN, 'GetKeyRotationStatus', 'read', `keys/${A}`, { KeyId: A })
+    assert.equal(status['KeyRotationEnabled'], false)
   })
 
   it('a stored document that no longer parses refuses use but lets the policy be read and replaced', async () => {
