@@ -4,6 +4,14 @@ import type { Operation } from './request.ts'
 
 export const KMS_TARGET_PREFIX = 'TrentService.'
 
+/**
+ * Marks the Decrypt (`from`) and Encrypt (`to`) the AWS front door runs a ReEncrypt as, so the key policies are
+ * checked for kms:ReEncryptFrom and kms:ReEncryptTo. Only the front door sets it: the Vault API drops every
+ * `x-coffer-kms-` header a client sends (a forged `from` would decrypt under a ReEncryptFrom permission).
+ */
+export const KMS_REENCRYPT_HEADER = 'x-coffer-kms-reencrypt'
+export const KMS_INTERNAL_HEADER_PREFIX = 'x-coffer-kms-'
+
 export const KMS_ACTIONS = [
   'CreateKey',
   'DescribeKey',

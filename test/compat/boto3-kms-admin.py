@@ -39,7 +39,11 @@ kms = session("ADMIN").client("kms", config=ONCE)
 reader = session("READER").client("kms", config=ONCE)
 wrapper = session("WRAPPER").client("kms", config=ONCE)
 
-policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Sid": "a", "Effect": "Allow", "Action": "kms:*"}]})
+# Key policies are enforced: each document delegates to the account (its root), as AWS's default one does.
+account = session("ADMIN").client("sts", config=ONCE).get_caller_identity()["Account"]
+root = {"AWS": "arn:aws:iam::%s:root" % account}
+policy = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Sid": "a", "Effect": "Allow", "Principal": root, "Action": "kms:*", "Resource": "*"}]})
 key = kms.create_key(Description="first", Policy=policy)["KeyMetadata"]["KeyId"]
 plain = kms.create_key()["KeyMetadata"]["KeyId"]
 signer = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
@@ -53,7 +57,10 @@ findings["reader_description"] = error_of(lambda: reader.update_key_description(
 findings["created_policy"] = kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"] == policy
 default = json.loads(kms.get_key_policy(KeyId=plain)["Policy"])
 findings["default_policy"] = [default["Id"], default["Statement"][0]["Action"]]
-new_policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Sid": "b", "Effect": "Deny", "Action": "kms:*"}]})
+new_policy = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Sid": "a", "Effect": "Allow", "Principal": root, "Action": "kms:*", "Resource": "*"},
+    {"Sid": "b", "Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::%s:user/nobody" % account},
+     "Action": "kms:*", "Resource": "*"}]})
 kms.put_key_policy(KeyId=plain, PolicyName="default", Policy=new_policy)
 findings["put_policy"] = kms.get_key_policy(KeyId=plain)["Policy"] == new_policy
 findings["policy_names"] = kms.list_key_policies(KeyId=plain)["PolicyNames"]

@@ -136,6 +136,53 @@ describe('the KMS key service', () => {
     assert.equal((await read(reader))?.data?.['secret_string'], 'core-kms-value')
   })
 
+  it('the key policy applies to the caller’s AWS identity; resolving the key is not a use of it', async () => {
+    const keys = kmsKeyService(() => t.services.mounts.router)
+    const policyKey = randomUUID()
+    const app = 'arn:aws:iam::000000000000:user/app'
+    await runPipeline(t.services, {
+      ...request('update', `kms/keys/${policyKey}`, t.rootToken, {
+        // Only app may generate data keys; nobody else, whatever the ACL allows, and no DescribeKey for anyone.
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { AWS: app }, Action: 'kms:GenerateDataKey', Resource: '*' },
+          ],
+        }),
+        BypassPolicyLockoutSafetyCheck: true,
+      }),
+      headers: { 'x-amz-target': 'TrentService.CreateKey' },
+    })
+    await t.services.policies.write('kms-all', 'path "kms/*" { capabilities = ["create", "read", "update"] }')
+    const as = async (arn: string | undefined) => {
+      const req: BackendRequest = {
+        ...backendRequest(),
+        caller: {
+          accessor: 'a',
+          policies: ['kms-all'],
+          displayName: 'x',
+          entityId: '',
+          metadata: arn === undefined ? {} : { arn, account_id: '000000000000' },
+        },
+      }
+      rememberAcl(req, await t.services.policies.acl(['kms-all'], undefined))
+      return req
+    }
+    const context = { SecretARN: 'arn', SecretVersionId: 'v' }
+    assert.equal((await keys.resolve(await as(app), policyKey)).keyId, policyKey)
+    assert.equal((await keys.generateDataKey(await as(app), policyKey, context)).plaintext.length, 32)
+    assert.equal(
+      await awsType(
+        keys.generateDataKey(await as('arn:aws:iam::000000000000:user/other'), policyKey, context),
+      ),
+      'AccessDeniedException',
+    )
+    assert.equal(
+      await awsType(keys.generateDataKey(await as(undefined), policyKey, context)),
+      'AccessDeniedException',
+    )
+  })
+
   it('no transit mount: NotFoundException', async () => {
     const keys = kmsKeyService(() => t.services.mounts.router)
     await t.services.mounts.unmount('secret', 'kms/')

@@ -55,8 +55,9 @@ export function kmsKeyService(router: () => Router): KeyService {
       },
       contentType: 'application/json',
       remoteAddress: caller === 'server' ? '' : caller.remoteAddress,
-      // The engine passed its own BackendRequest: who calls is that request's caller.
-      caller: caller === 'server' ? undefined : (caller as BackendRequest).caller,
+      // The engine passed its own BackendRequest: who calls is that request's caller. An unchecked lookup (resolving
+      // a KmsKeyId) runs as the server's own work, so the key's policy does not check it either: resolving is not using.
+      caller: caller === 'server' || !check ? undefined : (caller as BackendRequest).caller,
     }
     const response = await mount.backend.handle(request)
     return response?.data ?? {}

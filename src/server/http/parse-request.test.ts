@@ -163,6 +163,12 @@ describe('headers and token', () => {
     assert.deepEqual(Object.keys(headers).sort(), ['accept', 'x-other'])
     assert.equal('accept' in headers, true)
   })
+  it('drops the marker only the AWS front door sets on a ReEncrypt half, so a Vault client cannot claim one', () => {
+    const headers = plainHeaders(
+      req({ 'x-coffer-kms-reencrypt': 'from', 'x-amz-target': 'TrentService.Decrypt' }),
+    )
+    assert.deepEqual(Object.keys(headers), ['x-amz-target'])
+  })
   it('takes the token from X-Vault-Token, else a Bearer authorization', () => {
     assert.equal(clientToken(req({ 'x-vault-token': ' abc ' })), 'abc')
     assert.equal(clientToken(req({ authorization: 'Bearer xyz' })), 'xyz')

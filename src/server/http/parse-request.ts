@@ -3,6 +3,7 @@
 import { INEXACT_NUMBER_MESSAGE, inexactJsonNumber } from '../../lib/exact-json-numbers.ts'
 import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth, jsonDepthMessage } from '../../lib/json-depth.ts'
 import { wellFormedJson } from '../../lib/well-formed-json.ts'
+import { KMS_INTERNAL_HEADER_PREFIX } from '../../sdk/aws-kms-routes.ts'
 import { InvalidRequestError, UnsupportedOperationError } from '../../sdk/errors.ts'
 import { requireMergePatch } from '../../sdk/patch-content-type.ts'
 import type { Operation } from '../../sdk/request.ts'
@@ -143,7 +144,10 @@ function formData(form: URLSearchParams): Record<string, unknown> {
   return data
 }
 
-/** The request headers minus the token headers, built only if a backend asks (most never do). */
+/**
+ * The request headers minus the token headers and the ones only the AWS front door may set (a ReEncrypt half's
+ * marker, sdk/aws-kms-routes.ts), built only if a backend asks (most never do).
+ */
 export function plainHeaders(req: HttpRequest): Record<string, string> {
   let built: Record<string, string> | undefined
   const build = (): Record<string, string> => {
@@ -151,6 +155,7 @@ export function plainHeaders(req: HttpRequest): Record<string, string> {
     built = {}
     for (const [name, value] of Object.entries(req.headers)) {
       if (name === 'x-vault-token' || name === 'authorization' || value === undefined) continue
+      if (name.startsWith(KMS_INTERNAL_HEADER_PREFIX)) continue
       built[name] = Array.isArray(value) ? value.join(', ') : value
     }
     return built

@@ -11,7 +11,7 @@ import { createPolicies } from './create-policies.ts'
 import { issuedAuth } from './issued-auth.ts'
 import { readRole, type TokenRole } from './token-roles.ts'
 
-/** Metadata keys of the AWS identity an aws-keys login records (see engines/secretsmanager/resource-policy.ts). */
+/** Metadata keys of the AWS identity an aws-keys login records (resource and key policies read them: sdk/iam-policy.ts). */
 const AWS_IDENTITY_META = ['arn', 'account_id', 'user_id', 'access_key_id']
 
 /** What creating tokens uses: the stores, the token mount's TTLs and the clock. */

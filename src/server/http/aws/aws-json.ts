@@ -6,7 +6,12 @@ import { uuid } from '../../../lib/random.ts'
 import { isPresignedQuery, type ParsedAuthorization, parseAuthorization } from '../../../lib/sigv4/index.ts'
 import { wellFormedJson } from '../../../lib/well-formed-json.ts'
 import { AwsError } from '../../../sdk/aws-error.ts'
-import { isKmsAction, KMS_TARGET_PREFIX, type KmsAction, kmsRoute } from '../../../sdk/aws-kms-routes.ts'
+import {
+  isKmsAction,
+  KMS_REENCRYPT_HEADER,
+  KMS_TARGET_PREFIX,
+  kmsRoute,
+} from '../../../sdk/aws-kms-routes.ts'
 import {
   AWS_REGION_HEADER,
   AWS_TARGET_HEADER,
@@ -28,7 +33,7 @@ import type { LogicalRequest } from '../../core/logical-request.ts'
 import type { HttpRequest, HttpResult } from '../http-types.ts'
 import { header } from '../parse-request.ts'
 import { batchGetSecretValue } from './batch-get.ts'
-import { countedPath, runKmsAction } from './kms-actions.ts'
+import { countedPath, type KmsCall, runKmsAction } from './kms-actions.ts'
 import { type AwsJsonService, awsErrorResult, awsResult, fromCofferError } from './render.ts'
 import { referenceNotFound, runSsmAction } from './ssm-actions.ts'
 import { callPath, throttle } from './throttle.ts'
@@ -172,10 +177,11 @@ async function handleKms(
     THROTTLED,
   )
   const caller = credentials(core, req, 'kms')
-  const call = (name: KmsAction, body: Record<string, unknown>, keyId: string, alias: string) => {
+  const call: KmsCall = (name, body, keyId, alias, part) => {
     const route = kmsRoute(name, keyId, alias)
     return runRoute(core, req, requestId, caller, `${mount}${route.path}`, route.operation, {
       target: `${KMS_TARGET_PREFIX}${name}`,
+      ...(part ? { headers: { [KMS_REENCRYPT_HEADER]: part } } : {}),
       input: body,
       context: { service: 'kms', action: name, resource: alias ? `alias/${alias}` : keyId || '*' },
     })
@@ -327,6 +333,8 @@ async function runRoute(
   operation: Operation,
   call: {
     target: string
+    /** Headers only the front door sets (the Vault API drops them from a client's request). */
+    headers?: Record<string, string>
     input: Record<string, unknown>
     context: { action: string; resource: string; service?: AwsJsonService }
   },
@@ -345,6 +353,7 @@ async function runRoute(
         ...(call.target ? { [AWS_TARGET_HEADER]: call.target } : {}),
         [AWS_REGION_HEADER]: caller.region,
         ...userAgent(req),
+        ...call.headers,
       },
     })
   } catch (error) {

@@ -13,8 +13,17 @@ import {
 type Input = Record<string, unknown>
 type Output = Record<string, unknown>
 
+/** Which half of a ReEncrypt a Decrypt (`from`) or Encrypt (`to`) is, for the key policy's check. */
+export type ReEncryptPart = 'from' | 'to'
+
 /** One action on one key (or alias, or none): a trip through the pipeline on its transit path. */
-export type KmsCall = (action: KmsAction, input: Input, keyId: string, alias: string) => Promise<Output>
+export type KmsCall = (
+  action: KmsAction,
+  input: Input,
+  keyId: string,
+  alias: string,
+  part?: ReEncryptPart,
+) => Promise<Output>
 
 const KEYLESS = new Set<KmsAction>(['ListKeys', 'ListAliases', 'GenerateRandom'])
 const ON_ALIAS = new Set<KmsAction>(['CreateAlias', 'UpdateAlias', 'DeleteAlias'])
@@ -69,7 +78,7 @@ async function reEncrypt(
     EncryptionAlgorithm: input['SourceEncryptionAlgorithm'],
   })
   if (dryRun) {
-    await call('Decrypt', { ...decryptInput, DryRun: true }, sourceId, '').catch(ifDryRun)
+    await call('Decrypt', { ...decryptInput, DryRun: true }, sourceId, '', 'from').catch(ifDryRun)
     await call(
       'Encrypt',
       defined({
@@ -80,10 +89,11 @@ async function reEncrypt(
       }),
       destinationId,
       '',
+      'to',
     )
     throw new AwsError('KMSInternalException', 'The dry run of Encrypt did not end as a dry run.', 500)
   }
-  const decrypted = await call('Decrypt', decryptInput, sourceId, '')
+  const decrypted = await call('Decrypt', decryptInput, sourceId, '', 'from')
   const encrypted = await call(
     'Encrypt',
     defined({
@@ -94,6 +104,7 @@ async function reEncrypt(
     }),
     destinationId,
     '',
+    'to',
   )
   return {
     CiphertextBlob: encrypted['CiphertextBlob'],

@@ -5,7 +5,7 @@ import type { Fields } from '../../../../sdk/framework/fields.ts'
 import type { BackendRequest } from '../../../../sdk/request.ts'
 import type { Storage } from '../../../../sdk/storage.ts'
 import type { TransitState } from '../state.ts'
-import { keyArn } from './metadata.ts'
+import { type KmsKeyMeta, keyArn } from './metadata.ts'
 
 export interface KmsContext {
   storage: Storage
@@ -16,6 +16,11 @@ export interface KmsContext {
   account: string
   request: BackendRequest
   arn: (keyId: string) => string
+  /**
+   * The key policy check of the request's caller, when it has one (dispatch.ts): changeMeta runs it again on the
+   * metadata it changes, under the key's lock, so a change lands only if the policy in force then allows it.
+   */
+  checkPolicy?: (meta: KmsKeyMeta) => void
 }
 
 const DEFAULT_REGION = 'us-east-1'

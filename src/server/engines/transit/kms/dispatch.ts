@@ -4,6 +4,7 @@ import { dryRunSucceeded, kmsCommonMembers } from '../../../../sdk/aws-kms-commo
 import {
   aliasName,
   isKmsAction,
+  KMS_REENCRYPT_HEADER,
   KMS_TARGET_PREFIX,
   type KmsAction,
   kmsRoute,
@@ -32,7 +33,8 @@ import {
   tagResource,
   untagResource,
 } from './key-actions.ts'
-import { type KeyUsage, requireEnabled, requireMeta, requireUsage } from './metadata.ts'
+import { checkKeyPolicy, keyPolicyCaller, policyActionOf } from './key-policy-check.ts'
+import { type KeyUsage, type KmsKeyMeta, requireEnabled, requireMeta, requireUsage } from './metadata.ts'
 import { getKeyPolicy, listKeyPolicies, putKeyPolicy, updateDescription } from './policy-actions.ts'
 import { listRotations, rotateOnDemand } from './rotation-actions.ts'
 import { generateMac, getPublicKey, signAction, verifyAction, verifyMac } from './sign-actions.ts'
@@ -95,6 +97,8 @@ export async function runKmsAction(
       'IncorrectKeyException',
       'The key ID in the request does not identify the key that encrypted the ciphertext.',
     )
+  const checkPolicy = await enforceKeyPolicy(ctx, action, keyId, input)
+  if (checkPolicy) ctx.checkPolicy = checkPolicy
   // A dry run answers whether the call would succeed: authorised (the pipeline has checked the path) on an enabled
   // key of the usage the action needs. Only the actions AWS lets be dry-run (the cryptographic ones, each naming a
   // key) have one.
@@ -105,6 +109,35 @@ export async function runKmsAction(
     throw dryRunSucceeded()
   }
   return { data: await perform(ctx, action, keyId, alias, input) }
+}
+
+/**
+ * The key policy of the key the action uses, checked after the pipeline's ACL check (Coffer's identity policy)
+ * allowed the request. CreateKey has no key yet (its Policy passes the lockout check in createKey), and the keyless
+ * and alias actions have no key policy to check. The metadata is read here, per call, so a call that arrives after
+ * PutKeyPolicy answered is checked against the new document. Answers the check, for changeMeta to repeat.
+ */
+async function enforceKeyPolicy(
+  ctx: KmsContext,
+  action: KmsAction,
+  keyId: string,
+  input: Record<string, unknown>,
+): Promise<((meta: KmsKeyMeta) => void) | undefined> {
+  if (keyId === '' || action === 'CreateKey') return undefined
+  const caller = keyPolicyCaller(ctx.request, ctx.account)
+  if (caller === undefined) return undefined
+  const request = {
+    action: policyActionOf(action, ctx.request.headers[KMS_REENCRYPT_HEADER]),
+    keyId,
+    keyArn: ctx.arn(keyId),
+    account: ctx.account,
+    caller,
+    displayName: ctx.request.caller?.displayName ?? '',
+    input,
+  }
+  const check = (meta: KmsKeyMeta) => checkKeyPolicy(meta.policy, request)
+  check(await requireMeta(ctx.storage, keyId))
+  return check
 }
 
 function perform(

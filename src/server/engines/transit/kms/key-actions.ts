@@ -5,6 +5,7 @@ import { getOrCreateKey, updateKey } from '../keyring.ts'
 import { loadKeyShared } from '../model.ts'
 import type { KmsContext } from './context.ts'
 import { readPolicy } from './key-policy.ts'
+import { lockoutCheck } from './key-policy-check.ts'
 import { readMarker } from './marker.ts'
 import {
   KEY_SPECS,
@@ -98,9 +99,10 @@ export async function createKey(ctx: KmsContext, keyId: string, input: Input): P
   if (optBool(input, 'MultiRegion'))
     throw new AwsError('UnsupportedOperationException', 'Multi-Region keys are not supported.')
   refuseOtherOrigins(input)
-  // Key policies are kept and served (GetKeyPolicy), not enforced: Coffer policy authorises every call (docs/kms.md).
+  // The key policy governs every KMS call on the key (dispatch.ts); it must let its creator manage it later.
   const policy = readPolicy(input)
-  optBool(input, 'BypassPolicyLockoutSafetyCheck')
+  const bypass = optBool(input, 'BypassPolicyLockoutSafetyCheck') === true
+  if (policy !== undefined && !bypass) lockoutCheck(ctx, keyId, policy)
   const description = optString(input, 'Description', { max: 8192 }) ?? ''
   // Tags are a map: a key repeated in the list keeps its last value, as TagResource's merge keeps it.
   const tags = mergeTags([], readTags(input))
@@ -156,14 +158,20 @@ export async function listKeys(ctx: KmsContext, input: Input): Promise<Output> {
   return out
 }
 
-/** Read-modify-write of a key's metadata under its lock. */
+/**
+ * Read-modify-write of a key's metadata under its lock. The caller's key policy check is repeated on the metadata
+ * read here: checked only before the lock, a change allowed by the policy then could land after a PutKeyPolicy
+ * that denies it had answered.
+ */
 export function changeMeta(
   ctx: KmsContext,
   keyId: string,
   change: (meta: KmsKeyMeta) => KmsKeyMeta | Promise<KmsKeyMeta>,
 ): Promise<KmsKeyMeta> {
   return ctx.state.run(META_PREFIX + keyId, async () => {
-    const next = await change(await requireMeta(ctx.storage, keyId))
+    const current = await requireMeta(ctx.storage, keyId)
+    ctx.checkPolicy?.(current)
+    const next = await change(current)
     await saveMeta(ctx.storage, next)
     return next
   })
@@ -222,18 +230,24 @@ export async function setRotation(
   const days = enabled
     ? (optInt(input, 'RotationPeriodInDays', MIN_ROTATION_DAYS, MAX_ROTATION_DAYS) ?? DEFAULT_ROTATION_DAYS)
     : 0
-  const meta = await requireMeta(ctx.storage, keyId)
-  if (meta.keyState === 'Disabled') throw new AwsError('DisabledException', `${ctx.arn(keyId)} is disabled.`)
-  notPendingDeletion(ctx, meta)
-  if (meta.keySpec !== 'SYMMETRIC_DEFAULT')
-    throw new AwsError(
-      'UnsupportedOperationException',
-      'Only symmetric encryption keys support automatic rotation.',
-    )
-  await updateKey(ctx.storage, ctx.state, keyId, (key) => ({
-    ...key,
-    auto_rotate_period: days * DAY_SECONDS,
-  }))
+  // Under the metadata lock (then the key's, as RotateKeyOnDemand takes them), so the state and the key policy
+  // checked are the ones in force when the period is written.
+  await ctx.state.run(META_PREFIX + keyId, async () => {
+    const meta = await requireMeta(ctx.storage, keyId)
+    ctx.checkPolicy?.(meta)
+    if (meta.keyState === 'Disabled')
+      throw new AwsError('DisabledException', `${ctx.arn(keyId)} is disabled.`)
+    notPendingDeletion(ctx, meta)
+    if (meta.keySpec !== 'SYMMETRIC_DEFAULT')
+      throw new AwsError(
+        'UnsupportedOperationException',
+        'Only symmetric encryption keys support automatic rotation.',
+      )
+    await updateKey(ctx.storage, ctx.state, keyId, (key) => ({
+      ...key,
+      auto_rotate_period: days * DAY_SECONDS,
+    }))
+  })
   return {}
 }
 

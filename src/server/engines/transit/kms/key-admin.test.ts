@@ -43,7 +43,10 @@ describe('KMS key administration', () => {
     assert.equal(first['PolicyName'], 'default')
     const parsed = JSON.parse(String(first['Policy']))
     assert.equal(parsed.Statement[0].Principal.AWS, 'arn:aws:iam::000000000000:root')
-    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: 'kms:*' }] })
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Deny', Principal: '*', Action: 'kms:*', Resource: '*' }],
+    })
     await act('PutKeyPolicy', 'update', `keys/${A}/config`, { Policy: policy, PolicyName: 'default' })
     assert.equal(dataOf(await act('GetKeyPolicy', 'read', `keys/${A}`))['Policy'], policy)
     assert.deepEqual(dataOf(await act('ListKeyPolicies', 'read', `keys/${A}`)), {

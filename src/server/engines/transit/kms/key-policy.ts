@@ -1,8 +1,31 @@
 // A KMS key's policy document as CreateKey and PutKeyPolicy read it, and AWS's default one for a key created without.
 import { AwsError } from '../../../../sdk/aws-error.ts'
 import { optString, validation } from '../../../../sdk/aws-input.ts'
+import { type PolicyDialect, parseIamPolicy, type Statement } from '../../../../sdk/iam-policy.ts'
 
 type Input = Record<string, unknown>
+
+/**
+ * Key policies name KMS actions and key ARNs, and may condition on the caller and on the EncryptionContext.
+ * kms:ViaService is refused: Coffer does not tell a call Secrets Manager makes for the caller from the caller's own.
+ */
+const KEY_POLICY: PolicyDialect = {
+  service: 'kms',
+  name: 'a key policy',
+  resource: /^arn:aws[a-z-]*:kms:[^:]*:[^:]*:key\/.+$/,
+  resourceMessage: 'Resource must be "*" (this key) or a KMS key ARN.',
+  conditionKey: (key) =>
+    ['aws:principalarn', 'aws:principalaccount', 'kms:calleraccount', 'kms:encryptioncontextkeys'].includes(
+      key,
+    ) || /^kms:encryptioncontext:.+$/.test(key),
+  setOperators: true,
+  servicePrincipals: true,
+}
+
+/** The statements of a key policy document, or MalformedPolicyDocumentException naming what is wrong. */
+export function parseKeyPolicy(text: string): Statement[] {
+  return parseIamPolicy(text, KEY_POLICY)
+}
 
 /** The model's PolicyType pattern: tab, newline, carriage return and the printable Latin-1 range. */
 const POLICY_TEXT = /^[\t\n\r\u0020-\u00FF]+$/
@@ -10,8 +33,9 @@ const POLICY_TEXT = /^[\t\n\r\u0020-\u00FF]+$/
 const MAX_POLICY = 32768
 
 /**
- * The `Policy` member: a JSON object, as AWS parses it (anything else is MalformedPolicyDocumentException), or
- * undefined when absent (unless required).
+ * The `Policy` member: a key policy Coffer can evaluate (anything else is MalformedPolicyDocumentException: an
+ * ignored element would make a Deny deny too much or an Allow allow too much), or undefined when absent (unless
+ * required).
  */
 export function readPolicy(input: Input, required = false): string | undefined {
   if (required && (input['Policy'] === undefined || input['Policy'] === null))
@@ -31,6 +55,7 @@ export function readPolicy(input: Input, required = false): string | undefined {
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
     throw new AwsError('MalformedPolicyDocumentException', 'The new key policy is not a valid JSON document.')
+  parseKeyPolicy(policy)
   return policy
 }
 

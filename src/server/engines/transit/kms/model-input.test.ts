@@ -6,6 +6,13 @@ import { awsType, b64, dataOf, kms, makeTransit } from '../test-helpers.ts'
 const A = '11111111-1111-4111-8111-111111111111'
 const B = '22222222-2222-4222-8222-222222222222'
 const H = '33333333-3333-4333-8333-333333333333'
+/** AWS's default key policy: the account's principals, as their IAM (Coffer's ACL) allows. */
+const ROOT_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 'kms:*', Resource: '*' },
+  ],
+})
 
 describe('KMS input as the model defines it', () => {
   it('CreateKey refuses imported, CloudHSM and external key stores instead of making an ordinary key', async () => {
@@ -25,7 +32,7 @@ describe('KMS input as the model defines it', () => {
     assert.equal(await awsType(create({ BypassPolicyLockoutSafetyCheck: 'yes' })), 'ValidationException')
     // None of the refusals made a key; an explicit AWS_KMS origin is the ordinary key.
     assert.deepEqual(dataOf(await h.call('list', 'keys/', {}, kms('ListKeys')))['Keys'], [])
-    const made = dataOf(await create({ Origin: 'AWS_KMS', Policy: '{"Statement":[]}' }))
+    const made = dataOf(await create({ Origin: 'AWS_KMS', Policy: ROOT_POLICY }))
     assert.equal((made['KeyMetadata'] as Record<string, unknown>)['KeyId'], A)
     assert.equal(
       await awsType(

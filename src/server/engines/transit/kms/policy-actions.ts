@@ -4,6 +4,7 @@ import { optBool, optInt, optString, validation } from '../../../../sdk/aws-inpu
 import type { KmsContext } from './context.ts'
 import { changeMeta, notPendingDeletion } from './key-actions.ts'
 import { defaultPolicy, POLICY_NAME, readPolicy, readPolicyName } from './key-policy.ts'
+import { lockoutCheck } from './key-policy-check.ts'
 import { readMarker } from './marker.ts'
 import { requireMeta } from './metadata.ts'
 
@@ -33,14 +34,16 @@ export async function getKeyPolicy(ctx: KmsContext, keyId: string, input: Input)
 }
 
 /**
- * The document is kept and served back; it is not enforced (Coffer policy on the key's paths authorises each call,
- * docs/kms.md). A key pending deletion may still have its policy changed, as at AWS.
+ * The document replaces the key's under the key's lock, so once this answers every later call is checked against
+ * it (dispatch.ts reads the key's policy per call). A key pending deletion may still have its policy changed, as at
+ * AWS.
  */
 export async function putKeyPolicy(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
   const name = readPolicyName(input)
   const policy = readPolicy(input, true)!
-  optBool(input, 'BypassPolicyLockoutSafetyCheck')
+  const bypass = optBool(input, 'BypassPolicyLockoutSafetyCheck') === true
   if (name !== POLICY_NAME) throw noSuchPolicy(name)
+  if (!bypass) lockoutCheck(ctx, keyId, policy)
   await changeMeta(ctx, keyId, (meta) => ({ ...meta, policy }))
   return {}
 }
