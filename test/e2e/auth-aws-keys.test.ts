@@ -70,6 +70,30 @@ describeUnless(await unmet(BOTOCORE), 'aws-keys auth method', () => {
     assert.equal(forged.status, 400)
   })
 
+  it('an orphan token made through an orphan role still carries its maker’s AWS identity', async () => {
+    await t.call('POST', 'auth/token/roles/detached', { body: { orphan: true, allowed_policies: 'default' } })
+    await t.call('PUT', 'sys/policies/acl/orphan-maker', {
+      body: { policy: 'path "auth/token/create/detached" { capabilities = ["update"] }' },
+    })
+    await t.call('POST', 'auth/aws-keys/role/orphans', {
+      body: { token_policies: 'orphan-maker', token_type: 'service' },
+    })
+    const issued = (await t.call('POST', 'auth/aws-keys/role/orphans/access-key')).body.data
+    const login = await t.call('POST', 'auth/aws-keys/login', {
+      token: '',
+      body: await signedLogin(t, { id: issued.access_key_id, secret: issued.secret_access_key }),
+    })
+    assert.equal(login.status, 200, JSON.stringify(login.body))
+    const arn: string = login.body.auth.metadata.arn
+    assert.ok(arn)
+    // Otherwise a principal that a resource or key policy denies by ARN would shed the ARN through the orphan and
+    // pass as a plain token of the account.
+    const orphan = await t.call('POST', 'auth/token/create/detached', { token: login.body.auth.client_token })
+    assert.equal(orphan.status, 200, JSON.stringify(orphan.body))
+    assert.equal(orphan.body.auth.orphan, true)
+    assert.equal(orphan.body.auth.metadata.arn, arn)
+  })
+
   it('refuses a tampered request and a revoked key with AWS’s messages', async () => {
     const login = await signedLogin(t, key)
     const tampered = { ...login, body: Buffer.from('{"SecretId": "other"}').toString('base64') }

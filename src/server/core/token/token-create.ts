@@ -177,19 +177,19 @@ async function createToken(
     : 'token'
   const given = input.meta ?? input.metadata ?? {}
   // The AWS identity a Secrets Manager resource policy names is read from these keys: only an access-key login
-  // sets them. A token made here cannot claim another identity, and a child carries its parent's, so it cannot
-  // shed one either (a Deny naming the parent binds the child).
+  // sets them. A token made here cannot claim another identity, and every token made here carries its maker's, an
+  // orphan too, so it cannot shed one either (a Deny naming the maker binds what it makes; an orphan that dropped
+  // the ARN would pass as a plain token of the account, which policies delegating to the account let through).
   const reserved = AWS_IDENTITY_META.find((key) => Object.hasOwn(given, key))
   if (reserved)
     throw new InvalidRequestError(
       `metadata key "${reserved}" is reserved for tokens issued by an AWS access-key login`,
     )
   const inherited: Record<string, string> = {}
-  if (!orphan)
-    for (const key of AWS_IDENTITY_META) {
-      const value = parent.entry.meta[key]
-      if (value !== undefined) inherited[key] = value
-    }
+  for (const key of AWS_IDENTITY_META) {
+    const value = parent.entry.meta[key]
+    if (value !== undefined) inherited[key] = value
+  }
   const meta = { ...given, ...inherited }
   const { token, entry } = await services.tokens.issue(type, {
     policies,
