@@ -79,7 +79,7 @@ export interface ApiProxyConfig {
 export interface CacheConfig {
   /** cache_static_secrets: KV reads are cached too, invalidated by the server's change events. */
   staticSecrets: boolean
-  /** static_secret_token_capability_refresh_interval: how long a token's authorisation for a path is trusted. */
+  /** static_secret_token_capability_refresh_interval: read for Vault's configs; Coffer asks at every hit instead. */
   capabilityRefreshMs: number
   /** stale_if_error: how long after losing contact with the server a cached answer may still be served; 0 = never. */
   staleIfErrorMs: number
