@@ -30,7 +30,8 @@ export interface ChangeNotice {
 
 /**
  * Events: `change` (ChangeNotice) after a cached value was loaded again because an event said it changed;
- * `eventsUnavailable` (type, reason) while events cannot be received (the cache falls back to TTLs).
+ * `eventsUnavailable` (type, reason) while events cannot be received (the cache falls back to TTLs);
+ * `tokenRevoked` when the server closed the event stream because the token was revoked (the cache was emptied).
  */
 export class CofferClient extends EventEmitter {
   readonly kv: KvApi
@@ -47,6 +48,9 @@ export class CofferClient extends EventEmitter {
     this.#transport = new Transport(opts.address, opts.retry, opts.timeoutMs)
     this.#transport.token = tokenSource(this.#transport, opts, now)
     this.cache = new SecretCache(opts.cache, now)
+    // Every cached value was read with this client's token: a 403 may mean it was revoked, and no value read with
+    // it may be served after that answer, whichever path it came on (a policy change costs only reloads).
+    this.#transport.onForbidden = () => this.cache.clear()
     this.kv = new KvApi(this.#transport, this.cache)
     this.database = new DatabaseApi(this.#transport, this.cache)
     this.secretsManager = new SecretsManagerApi(this.#transport, this.cache)
@@ -58,6 +62,11 @@ export class CofferClient extends EventEmitter {
         this.emit('eventsUnavailable', type, reason),
       )
       this.#events.on('connected', (type: string) => this.emit('eventsConnected', type))
+      // The server closed the stream because the token was revoked: nothing read with it is served again.
+      this.#events.on('revoked', () => {
+        this.cache.clear()
+        this.emit('tokenRevoked')
+      })
       // Events sent while disconnected are lost: whatever is cached may be older than it looks.
       this.#events.on('reconnected', (type: string) => {
         this.emit('eventsConnected', type)

@@ -25,8 +25,9 @@ export const DEFAULT_EVENT_TYPES = ['kv*', 'secretsmanager/*', 'database/*', 'le
 
 /**
  * Emits `event` (ChangeEvent), `connected` (type) once a subscription is open, `reconnected` (type) when one
- * opens after a loss (events may have been missed), and `unavailable` (type, reason) when a connection fails
- * or is refused (no policy, no WebSocket in this runtime, server down); it is retried with backoff.
+ * opens after a loss (events may have been missed), `revoked` (type) when the server closed one because its token
+ * was revoked (code 1008), and `unavailable` (type, reason) when a connection fails or is refused (no policy, no
+ * WebSocket in this runtime, server down); it is retried with backoff.
  */
 export class EventStream extends EventEmitter {
   readonly #wsUrl: string
@@ -108,6 +109,7 @@ export class EventStream extends EventEmitter {
       this.#sockets.delete(socket)
       this.#connected.delete(type)
       if (this.#closed) return
+      if (opened && close.code === 1008) this.emit('revoked', type)
       if (!opened) this.emit('unavailable', type, `connection refused or failed (${close.code})`)
       this.#retry(type, opened ? 0 : failures + 1, hadConnection || opened)
     })

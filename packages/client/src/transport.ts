@@ -43,6 +43,8 @@ export class Transport {
   readonly #maxBackoffMs: number
   readonly #timeoutMs: number
   token: TokenSource = async () => ''
+  /** Called at every 403, before it is thrown: the token may be revoked, so what was read with it is in doubt. */
+  onForbidden: () => void = () => {}
 
   constructor(address: string, retry: RetryOptions = {}, timeoutMs = 30_000) {
     this.address = address.replace(/\/+$/, '')
@@ -105,6 +107,7 @@ export class Transport {
     } catch {
       if (res.ok) throw new CofferConnectionError(method, path, `unparsable ${res.status} answer`)
     }
+    if (res.status === 403) this.onForbidden()
     if (!res.ok) throw new CofferError(method, path, res.status, errorsOf(parsed))
     return parsed as T
   }

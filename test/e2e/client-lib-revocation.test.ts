@@ -1,0 +1,79 @@
+// End to end, as an adversary: once the client library has heard that its token is gone (a 403 on any request, or
+// the event stream closed for a revoked token), nothing it cached for that token is served again.
+import assert from 'node:assert/strict'
+import { once } from 'node:events'
+import { after, before, describe, it } from 'node:test'
+import { CofferClient, CofferError } from '../../packages/client/src/index.ts'
+import { withDeadline } from '../helpers/deadline.ts'
+import { startDevServer, type TestServer } from '../helpers/server.ts'
+
+const READER = `
+path "secret/data/rev/*" { capabilities = ["read", "subscribe"] }
+path "sys/events/subscribe/*" { capabilities = ["read"] }
+`
+
+describe('@coffer/client: a revoked token is served nothing from the cache', () => {
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer()
+    assert.equal(
+      (await t.call('PUT', 'sys/policies/acl/rev-reader', { body: { policy: READER } })).status,
+      204,
+    )
+    for (const key of ['a', 'b'])
+      assert.equal(
+        (await t.call('POST', `secret/data/rev/${key}`, { body: { data: { v: key } } })).status,
+        200,
+      )
+  })
+  after(async () => {
+    await t?.close()
+  })
+
+  const reader = async (): Promise<string> =>
+    (await t.call('POST', 'auth/token/create', { body: { policies: ['rev-reader'] } })).body.auth.client_token
+
+  const forbidden = (error: unknown) => error instanceof CofferError && error.status === 403
+
+  it('a 403 on one path drops every cached value, not only that path', async () => {
+    const token = await reader()
+    const client = new CofferClient({
+      address: t.address,
+      token,
+      cache: { ttl: 3600, staleIfError: 3600 },
+      events: { enabled: false },
+    })
+    try {
+      assert.equal((await client.kv.get('rev/a')).data['v'], 'a')
+      assert.equal((await client.kv.get('rev/b')).data['v'], 'b')
+      assert.equal((await t.call('POST', 'auth/token/revoke', { body: { token } })).status, 204)
+      // The client learns of it on a call that is not cached at all.
+      await assert.rejects(client.request('GET', 'secret/data/rev/other'), forbidden)
+      await assert.rejects(client.kv.get('rev/a'), forbidden)
+      await assert.rejects(client.kv.get('rev/b'), forbidden)
+    } finally {
+      client.close()
+    }
+  })
+
+  it('the event stream closed for a revoked token drops every cached value', async () => {
+    const token = await reader()
+    const client = new CofferClient({
+      address: t.address,
+      token,
+      cache: { ttl: 3600 },
+      events: { types: ['kv*'] },
+    })
+    try {
+      assert.equal(await withDeadline(client.eventsReady(), 'the event subscription opens'), true)
+      assert.equal((await client.kv.get('rev/a')).data['v'], 'a')
+      const revoked = once(client, 'tokenRevoked')
+      assert.equal((await t.call('POST', 'auth/token/revoke', { body: { token } })).status, 204)
+      await withDeadline(revoked, 'the client hears the stream closed for the revoked token')
+      assert.equal(client.cache.size, 0)
+      await assert.rejects(client.kv.get('rev/a'), forbidden)
+    } finally {
+      client.close()
+    }
+  })
+})
