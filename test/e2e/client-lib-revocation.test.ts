@@ -76,4 +76,33 @@ describe('@coffer/client: a revoked token is served nothing from the cache', () 
       client.close()
     }
   })
+
+  it('without change events nothing is answered from memory unless asked for, so no TTL outlives a revocation', async () => {
+    const noSubscribe = `path "secret/data/rev/*" { capabilities = ["read"] }`
+    assert.equal(
+      (await t.call('PUT', 'sys/policies/acl/rev-nosub', { body: { policy: noSubscribe } })).status,
+      204,
+    )
+    const nosub = (await t.call('POST', 'auth/token/create', { body: { policies: ['rev-nosub'] } })).body.auth
+      .client_token as string
+    const off = await reader()
+    const refused = new CofferClient({ address: t.address, token: nosub, cache: { ttl: 3600 } })
+    const disabled = new CofferClient({
+      address: t.address,
+      token: off,
+      cache: { ttl: 3600 },
+      events: { enabled: false },
+    })
+    try {
+      await withDeadline(once(refused, 'eventsUnavailable'), 'the subscription is refused')
+      for (const client of [refused, disabled]) assert.equal((await client.kv.get('rev/a')).data['v'], 'a')
+      for (const token of [nosub, off])
+        assert.equal((await t.call('POST', 'auth/token/revoke', { body: { token } })).status, 204)
+      await assert.rejects(refused.kv.get('rev/a'), forbidden)
+      await assert.rejects(disabled.kv.get('rev/a'), forbidden)
+    } finally {
+      refused.close()
+      disabled.close()
+    }
+  })
 })

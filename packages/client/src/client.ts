@@ -16,7 +16,7 @@ export type CofferClientOptions = {
   /** Per request, in milliseconds (default 30000). */
   timeoutMs?: number
   cache?: CacheOptions
-  /** Change events that refresh cached values; default on. Without them (or without the policy) TTLs apply. */
+  /** Change events that refresh cached values; default on. Without them (or the policy) reads ask the server. */
   events?: EventOptions
   /** The clock the cache and logins use, in epoch milliseconds (default Date.now); tests move it by hand. */
   now?: () => number
@@ -30,7 +30,7 @@ export interface ChangeNotice {
 
 /**
  * Events: `change` (ChangeNotice) after a cached value was loaded again because an event said it changed;
- * `eventsUnavailable` (type, reason) while events cannot be received (the cache falls back to TTLs);
+ * `eventsUnavailable` (type, reason) while events cannot be received (reads then ask the server);
  * `tokenRevoked` when the server closed the event stream because the token was revoked (the cache was emptied).
  */
 export class CofferClient extends EventEmitter {
@@ -74,6 +74,10 @@ export class CofferClient extends EventEmitter {
       })
       this.#events.start()
     }
+    // A value is answered from memory only while events can tell the client it changed, or when the caller chose
+    // a TTL-only cache: otherwise a revocation or a write made elsewhere would be outlived for a whole TTL.
+    const events = this.#events
+    if (!opts.cache?.withoutEvents) this.cache.servesHits = () => events?.up === true
   }
 
   /** Any other API call, for what the typed calls do not cover; goes through retries, never through the cache. */
@@ -87,7 +91,7 @@ export class CofferClient extends EventEmitter {
 
   /**
    * Resolves true once every event subscription is open (changes made from then on refresh the cache), false
-   * when events are off or one subscription was refused or failed (TTLs then bound staleness; it is retried).
+   * when events are off or one subscription was refused or failed (reads then ask the server; it is retried).
    */
   eventsReady(): Promise<boolean> {
     return this.#events ? this.#events.ready() : Promise.resolve(false)

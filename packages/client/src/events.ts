@@ -13,7 +13,7 @@ export interface ChangeEvent {
 }
 
 export interface EventOptions {
-  /** Off with `false`: the cache then relies on TTLs alone. */
+  /** Off with `false`: the cache then answers nothing from memory, unless its `withoutEvents` says to. */
   enabled?: boolean
   /** Event type patterns to subscribe to (`*` matches anything); one connection each. */
   types?: string[]
@@ -45,6 +45,11 @@ export class EventStream extends EventEmitter {
     this.#token = token
     this.#types = opts.types ?? DEFAULT_EVENT_TYPES
     this.#maxReconnectMs = opts.maxReconnectMs ?? 30_000
+  }
+
+  /** Every subscription is open now: changes made from now on are heard. */
+  get up(): boolean {
+    return this.#types.every((type) => this.#connected.has(type))
   }
 
   /** Resolves true once every subscription is open, false as soon as one is reported unavailable. */
