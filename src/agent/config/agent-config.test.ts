@@ -138,14 +138,28 @@ test('listeners with api_proxy (or the older cache block) for the auto-auth toke
     `${auth}api_proxy { use_auto_auth_token = "force" }\nlistener "tcp" {\n address = "127.0.0.1:8100"\n tls_disable = true\n}`,
   )
   assert.deepEqual(proxy.listeners, [
-    { type: 'tcp', address: '127.0.0.1:8100', ...NO_SOCKET, useAutoAuthToken: 'force', cache: false },
+    {
+      type: 'tcp',
+      address: '127.0.0.1:8100',
+      ...NO_SOCKET,
+      useAutoAuthToken: 'force',
+      cache: false,
+      maxRequestSize: 32 * 1024 * 1024,
+    },
   ])
   assert.equal(proxy.cache, undefined)
   const cache = parseAgentConfig(
     `${auth}cache { use_auto_auth_token = true }\nlistener "tcp" { tls_disable = true }`,
   )
   assert.deepEqual(cache.listeners, [
-    { type: 'tcp', address: '127.0.0.1:8200', ...NO_SOCKET, useAutoAuthToken: true, cache: true },
+    {
+      type: 'tcp',
+      address: '127.0.0.1:8200',
+      ...NO_SOCKET,
+      useAutoAuthToken: true,
+      cache: true,
+      maxRequestSize: 32 * 1024 * 1024,
+    },
   ])
   assert.throws(() => parseAgentConfig('listener "tcp" { address = "0.0.0.0:8100" }'), /tls_disable = true/)
   assert.throws(
@@ -171,14 +185,19 @@ test('unix listeners: the socket path, its mode (octal), owner and group', () =>
       socketGroup: '1001',
       useAutoAuthToken: false,
       cache: false,
+      maxRequestSize: 32 * 1024 * 1024,
     },
   ])
+  const sized = parseAgentConfig('listener "tcp" {\n tls_disable = true\n max_request_size = 4096\n}')
+  assert.equal(sized.listeners[0]?.maxRequestSize, 4096)
   for (const [text, why] of [
     ['listener "unix" { tls_disable = true }', /needs address/],
     ['listener "unix" {\n address = "/s"\n socket_mode = "rw"\n tls_disable = true }', /file mode/],
     ['listener "unix" {\n address = "/s"\n socket_user = "a b"\n tls_disable = true }', /user or group/],
     ['listener "unix" {\n address = "/s" }', /tls_disable = true/],
     ['listener "tcp" {\n socket_mode = "0600"\n tls_disable = true }', /unix listeners only/],
+    ['listener "tcp" {\n tls_disable = true\n max_request_size = -1 }', /cannot turn the limit off/],
+    ['listener "tcp" {\n tls_disable = true\n max_request_size = "big" }', /whole number of bytes/],
   ] as const)
     assert.throws(() => parseAgentConfig(text), why, text)
 })

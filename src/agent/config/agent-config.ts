@@ -73,6 +73,8 @@ export interface ApiProxyConfig {
   useAutoAuthToken: boolean | 'force'
   /** A `cache` block is present: leased answers are served again while the server confirms them. */
   cache: boolean
+  /** max_request_size: the largest request body accepted, in bytes (Vault's default, 32 MiB). */
+  maxRequestSize: number
 }
 
 /** The `cache` block's settings (Vault's keys, plus Coffer's stale_if_error). */
@@ -379,8 +381,23 @@ function parseListeners(body: HclBody): ApiProxyConfig[] {
         socketGroup: owner(attrs['socket_group'], 'socket_group', block.line),
         useAutoAuthToken,
         cache: cacheBlock !== undefined,
+        maxRequestSize: requestSize(attrs['max_request_size'], block.line),
       }
     })
+}
+
+const DEFAULT_MAX_REQUEST_SIZE = 32 * 1024 * 1024
+
+/**
+ * Vault's listener max_request_size: bytes, 0 or absent for the 32 MiB default. A negative size (Vault's "no
+ * limit") is refused: one client could then make the agent hold any amount of memory.
+ */
+function requestSize(value: HclValue | undefined, line: number): number {
+  if (value === undefined || value === 0) return DEFAULT_MAX_REQUEST_SIZE
+  if (typeof value !== 'number' || !Number.isSafeInteger(value))
+    throw at(line, 'max_request_size must be a whole number of bytes')
+  if (value < 0) throw at(line, 'max_request_size cannot turn the limit off: give a size in bytes')
+  return value
 }
 
 /** A socket owner: a name or a numeric id (HCL may hand over either a string or a number). */

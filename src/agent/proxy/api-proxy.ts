@@ -196,10 +196,26 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<RunningPr
     head.on('error', () => res.destroy())
   }
 
+  const limit = options.listener.maxRequestSize
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    let size = 0
+    // Past the limit the rest is read and dropped, so memory stays bounded and the client still reads a clear
+    // 413 instead of a reset connection mid-upload; nothing of such a request is forwarded.
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= limit) chunks.push(chunk)
+    })
     req.on('end', () => {
+      if (size > limit) {
+        reply(
+          res,
+          413,
+          { 'content-type': 'application/json' },
+          Buffer.from(JSON.stringify({ errors: [`request body over ${limit} bytes`] })),
+        )
+        return
+      }
       handle(req, res, Buffer.concat(chunks)).catch((error: unknown) => {
         options.log('error', `api proxy: ${(error as Error).message}`)
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' })
