@@ -172,6 +172,28 @@ test('listeners with api_proxy (or the older cache block) for the auto-auth toke
   )
 })
 
+test('the auto-auth token is added only on loopback listeners, unless a listener says it may go further', () => {
+  const auth =
+    'auto_auth { method "approle" { config = { role_id_file_path = "r" } } }\napi_proxy { use_auto_auth_token = true }\n'
+  const tcp = (address: string, extra = '') =>
+    `${auth}listener "tcp" {\n address = "${address}"\n tls_disable = true\n${extra}}`
+  for (const address of ['127.0.0.1:8100', '127.8.9.1:8100', '[::1]:8100', 'localhost:8100', ':8100'])
+    assert.equal(parseAgentConfig(tcp(address)).listeners.length, 1, address)
+  for (const address of [
+    '0.0.0.0:8100',
+    '[::]:8100',
+    '10.0.0.5:8100',
+    'agent.internal:8100',
+    '127.0.0.1.nip.io:1',
+  ])
+    assert.throws(() => parseAgentConfig(tcp(address)), /not a loopback address/, address)
+  const opened = parseAgentConfig(tcp('0.0.0.0:8100', ' allow_non_loopback_auto_auth_token = true\n'))
+  assert.equal(opened.listeners[0]?.useAutoAuthToken, true)
+  // Without the agent's token on it, a wider listener hands out nothing the caller does not already hold.
+  const plain = parseAgentConfig('listener "tcp" {\n address = "0.0.0.0:8100"\n tls_disable = true\n}')
+  assert.equal(plain.listeners[0]?.useAutoAuthToken, false)
+})
+
 test('unix listeners: the socket path, its mode (octal), owner and group', () => {
   const config = parseAgentConfig(
     'listener "unix" {\n address = "/run/agent.sock"\n socket_mode = "0660"\n socket_user = "app"\n socket_group = 1001\n tls_disable = true\n}',
