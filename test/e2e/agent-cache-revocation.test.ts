@@ -5,20 +5,25 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { type AgentProcess, startAgent } from '../helpers/agent-process.ts'
+import { createTestDatabase, type TestDatabase } from '../helpers/pg-database.ts'
+import { postgresEngine } from '../helpers/pg-engine.ts'
 import { type ServerProcess, spawnServer } from '../helpers/process.ts'
 import { burst, type RaceReply } from '../helpers/race.ts'
+import { POSTGRES, unmet } from '../helpers/requirements.ts'
 import { client, makeTempDir } from '../helpers/server.ts'
 
 const ROOT = 'agent-revocation-root'
 
 const AGENT_POLICY = `
 path "secret/data/*" { capabilities = ["read", "subscribe"] }
+path "database/creds/*" { capabilities = ["read", "subscribe"] }
 path "sys/events/subscribe/*" { capabilities = ["read"] }
 path "sys/leases/lookup" { capabilities = ["update"] }
 `
 const APP_POLICY = `
 path "secret/data/app" { capabilities = ["read"] }
 path "auth/token/create" { capabilities = ["update"] }
+path "database/creds/app" { capabilities = ["read"] }
 `
 
 describe('coffer agent static cache: a change at the server stops cached serving at once', () => {
@@ -27,6 +32,7 @@ describe('coffer agent static cache: a change at the server stops cached serving
   let agent: AgentProcess
   let call: ReturnType<typeof client>
   let proxy: string
+  let db: TestDatabase | undefined
   before(async () => {
     const dataDir = join(temp.dir, 'server')
     mkdirSync(dataDir)
@@ -67,6 +73,7 @@ listener "tcp" {
   after(async () => {
     await agent?.stop()
     await server?.stop('SIGKILL')
+    await db?.drop()
     temp.remove()
   })
 
@@ -107,6 +114,18 @@ listener "tcp" {
     const [lookup] = await burst(proxy, [{ method: 'GET', path: 'auth/token/lookup-self', token }])
     assert.equal(lookup!.status, revoked ? 403 : 200)
   }
+
+  it('a token revoking itself through the agent, in the same burst as reads', async () => {
+    const token = await appToken()
+    await cached(token)
+    const requests = Array.from({ length: 30 }, () => ({ method: 'GET', path: 'secret/data/app', token }))
+    requests.splice(15, 0, { method: 'POST', path: 'auth/token/revoke-self', token })
+    const replies = await burst(proxy, requests)
+    assert.equal(replies[15]!.status, 204)
+    const afterwards = await read(token, 20)
+    for (const reply of afterwards)
+      assert.equal(reply.status, 403, reply.headers['x-cache'] ?? 'from the server')
+  })
 
   it('a token revoked directly at the server', async () => {
     const token = await appToken()
@@ -151,5 +170,34 @@ listener "tcp" {
       false,
     )
     assert.equal((await call('PUT', 'sys/policies/acl/app', { body: { policy: APP_POLICY } })).status, 204)
+  })
+
+  it('a leased credential revoked at the server by id, by prefix or by force, while reads are in flight', async (t) => {
+    const skip = await unmet(POSTGRES)
+    if (skip) return t.skip(skip)
+    db = await createTestDatabase()
+    await postgresEngine(call, db.url, { app: { defaultTtl: '1h' } })
+    const token = await appToken()
+    const creds = (count: number) =>
+      burst(
+        proxy,
+        Array.from({ length: count }, () => ({ method: 'GET', path: 'database/creds/app', token })),
+      )
+    const revocations: ((leaseId: string) => Promise<{ status: number }>)[] = [
+      (leaseId) => call('PUT', 'sys/leases/revoke', { body: { lease_id: leaseId } }),
+      () => call('PUT', 'sys/leases/revoke-prefix/database/creds/app'),
+      () => call('PUT', 'sys/leases/revoke-force/database/creds/app'),
+    ]
+    for (const revoke of revocations) {
+      const [first] = await creds(1)
+      assert.equal(first!.status, 200, JSON.stringify(first!.body))
+      const leaseId = first!.body.lease_id as string
+      const [again] = await creds(1)
+      assert.equal(again!.headers['x-cache'], 'HIT')
+      const [, answer] = await Promise.all([creds(10), revoke(leaseId)])
+      assert.equal(answer.status, 204)
+      for (const reply of await creds(10))
+        assert.notEqual(reply.body.lease_id, leaseId, 'the revoked lease is never handed out again')
+    }
   })
 })
