@@ -152,6 +152,22 @@ describe('agent api proxy', () => {
     assert.equal(await rawRequest(proxy.address, '/v1/secret/data/app'), 200)
   })
 
+  it('forwards only the Vault API: a path that resolves outside /v1/ is refused, never sent with the agent token', async () => {
+    const before = upstream.seen.length
+    for (const target of [
+      '/v1/../../etc/passwd',
+      '/v1/%2e%2e/sys/metrics',
+      '/v1/..',
+      '/\\elsewhere.example/v1/secret/data/app',
+      '/ui/',
+      '/',
+    ]) {
+      const status = await rawRequest(proxy.address, target)
+      assert.equal(status, 404, `${target} is refused`)
+    }
+    assert.deepEqual(upstream.seen.slice(before), [], 'nothing was forwarded')
+  })
+
   it('refuses a path it cannot decode as the server would', async () => {
     const before = upstream.seen.length
     assert.equal(await rawRequest(proxy.address, '/v1/secret/data/%E0%A4%A', 'GET'), 400)

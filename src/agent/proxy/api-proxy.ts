@@ -137,6 +137,17 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<RunningPr
     // The path and query go on, always to the configured server. The cache rules (revocations, writes) see the
     // path the server will act on: as sent (dot segments resolved), then percent-decoded as the server does.
     const target = new URL(`${options.upstream.origin}${requestTarget}`)
+    // Only the Vault API is proxied: a path whose dot segments (plain or encoded) or backslashes take it out of
+    // /v1/ would reach the server's other routes with the agent's token, and escape the cache rules below.
+    if (!target.pathname.startsWith('/v1/')) {
+      reply(
+        res,
+        404,
+        { 'content-type': 'application/json' },
+        Buffer.from(JSON.stringify({ errors: ['the agent forwards the Vault API only: paths under /v1/'] })),
+      )
+      return
+    }
     let path: string
     try {
       path = decodeURIComponent(target.pathname.replace(/^\/v1\//, ''))
