@@ -105,4 +105,33 @@ describe('@coffer/client: a revoked token is served nothing from the cache', () 
       disabled.close()
     }
   })
+
+  it('an AppRole login whose token was revoked is replaced by a new login, not reused until its TTL', async () => {
+    assert.equal((await t.call('POST', 'sys/auth/approle', { body: { type: 'approle' } })).status, 204)
+    await t.call('POST', 'auth/approle/role/rev', {
+      body: { token_policies: ['rev-reader'], token_ttl: '1h' },
+    })
+    const roleId = (await t.call('GET', 'auth/approle/role/rev/role-id')).body.data.role_id as string
+    const secretId = (await t.call('POST', 'auth/approle/role/rev/secret-id')).body.data.secret_id as string
+    const client = new CofferClient({
+      address: t.address,
+      approle: { roleId, secretId },
+      cache: { withoutEvents: true },
+      events: { enabled: false },
+    })
+    try {
+      assert.equal((await client.kv.get('rev/a')).data['v'], 'a')
+      const self = await client.request<{ data: { id: string } }>('GET', 'auth/token/lookup-self')
+      const first = self.data.id
+      assert.equal((await t.call('POST', 'auth/token/revoke', { body: { token: first } })).status, 204)
+      // The call that meets the revoked token fails (and empties the cache); the next one logs in again.
+      await assert.rejects(client.request('GET', 'secret/data/rev/b'), forbidden)
+      assert.equal(client.cache.size, 0)
+      assert.equal((await client.kv.get('rev/a')).data['v'], 'a')
+      const now = await client.request<{ data: { id: string } }>('GET', 'auth/token/lookup-self')
+      assert.notEqual(now.data.id, first)
+    } finally {
+      client.close()
+    }
+  })
 })

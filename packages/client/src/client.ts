@@ -50,7 +50,10 @@ export class CofferClient extends EventEmitter {
     this.cache = new SecretCache(opts.cache, now)
     // Every cached value was read with this client's token: a 403 may mean it was revoked, and no value read with
     // it may be served after that answer, whichever path it came on (a policy change costs only reloads).
-    this.#transport.onForbidden = () => this.cache.clear()
+    this.#transport.onForbidden = (token) => {
+      this.cache.clear()
+      return this.#checkToken(token)
+    }
     this.kv = new KvApi(this.#transport, this.cache)
     this.database = new DatabaseApi(this.#transport, this.cache)
     this.secretsManager = new SecretsManagerApi(this.#transport, this.cache)
@@ -101,6 +104,24 @@ export class CofferClient extends EventEmitter {
   close(): void {
     this.#events?.close()
     this.cache.clear()
+  }
+
+  /** One lookup-self per refused token, shared by concurrent 403s; a token the server refuses is forgotten. */
+  #checking = new Map<string, Promise<void>>()
+  #checkToken(token: string): Promise<void> {
+    const forget = this.#transport.token.forget
+    if (!forget || token === '') return Promise.resolve()
+    let check = this.#checking.get(token)
+    if (!check) {
+      check = this.#transport
+        .tokenAccepted(token)
+        .then((accepted) => {
+          if (!accepted) forget(token)
+        })
+        .finally(() => this.#checking.delete(token))
+      this.#checking.set(token, check)
+    }
+    return check
   }
 
   async #onEvent(event: ChangeEvent): Promise<void> {
