@@ -1,5 +1,6 @@
 // End-to-end, as an adversary: no token or policy change made at the server leaves the agent's static cache serving
-// the token afterwards (revoked directly, by accessor, with its parent, with its auth mount, or stripped of its policy).
+// the token afterwards (revoked directly, by accessor, with its parent, by lease prefix or force, with its auth mount, or
+// stripped of its policy), nor a leased credential revoked there, even with reads in flight during the change.
 import assert from 'node:assert/strict'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -144,6 +145,13 @@ listener "tcp" {
     await attack(token, () => call('POST', 'auth/token/revoke-accessor', { body: { accessor } }))
     const orphaning = await appToken()
     await attack(orphaning, () => call('POST', 'auth/token/revoke-orphan', { body: { token: orphaning } }))
+  })
+
+  it('tokens revoked by their lease prefix, and by revoke-force', async () => {
+    const token = await appToken()
+    await attack(token, () => call('PUT', 'sys/leases/revoke-prefix/auth/token/create'))
+    const forced = await appToken()
+    await attack(forced, () => call('PUT', 'sys/leases/revoke-force/auth/token/create'))
   })
 
   it('a token whose auth mount is disabled', async () => {
