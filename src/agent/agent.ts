@@ -86,7 +86,6 @@ function startCache(
     statics: settings.staticSecrets ? new StaticCache() : undefined,
     mounts: new KvMounts(client),
     contact,
-    capabilityRefreshMs: settings.capabilityRefreshMs,
     agentToken: () => auth?.token ?? client.token,
     canRead: (token, path) => canRead(client, token, path),
     log: options.log,

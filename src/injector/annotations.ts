@@ -1,4 +1,5 @@
 // Reads Vault Agent Injector's pod annotations (and their coffer.dev/ spelling) into what the injector must add.
+import { parseDuration } from '../lib/duration.ts'
 
 export const VAULT_PREFIX = 'vault.hashicorp.com/'
 export const COFFER_PREFIX = 'coffer.dev/'
@@ -92,14 +93,35 @@ function quantity(value: string | undefined, key: string, fallback: string): str
   return value
 }
 
-/** A relative file path that stays inside the secrets volume. */
+/** A relative file path that stays inside the secrets volume, with no control character the agent cannot write. */
 function safeFile(file: string, key: string): string {
   const parts = file.split('/').filter((part) => part !== '' && part !== '.')
-  if (file.startsWith('/') || parts.length === 0 || parts.includes('..'))
+  if (
+    file.startsWith('/') ||
+    parts.length === 0 ||
+    parts.includes('..') ||
+    /[\u0000-\u001f\u007f]/.test(file)
+  )
     throw new AnnotationError(
       `annotation ${key}: "${file}" must be a relative path inside the secrets volume`,
     )
   return parts.join('/')
+}
+
+/** A render interval the agent will accept (the agent's own duration syntax, above zero), checked at admission. */
+function renderInterval(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined
+  let seconds: number
+  try {
+    seconds = parseDuration(value)
+  } catch {
+    seconds = 0
+  }
+  if (!(seconds > 0))
+    throw new AnnotationError(
+      `annotation template-static-secret-render-interval: "${value}" is not a duration above zero, such as 5m`,
+    )
+  return value
 }
 
 /** Whether the pod asks for injection and is not injected yet (Vault's ShouldInject). */
@@ -201,7 +223,7 @@ export function readInjectionSpec(annotations: Annotations): InjectionSpec {
             .split(',')
             .map((c) => c.trim())
             .filter(Boolean),
-    renderInterval: get('template-static-secret-render-interval'),
+    renderInterval: renderInterval(get('template-static-secret-render-interval')),
     warnings,
   }
 }

@@ -220,6 +220,11 @@ describe('k8s injector admission', () => {
       [{ 'vault.hashicorp.com/agent-limits-mem': 'lots' }, /resource quantity/],
       [{ 'vault.hashicorp.com/agent-run-as-user': '-1' }, /user or group ID/],
       [{ 'vault.hashicorp.com/auth-type': 'approle' }, /only "kubernetes"/],
+      // Values the agent would refuse at start (a pod stuck in its init container) are refused at admission.
+      [{ 'vault.hashicorp.com/template-static-secret-render-interval': 'soon' }, /not a duration/],
+      [{ 'vault.hashicorp.com/template-static-secret-render-interval': '0s' }, /not a duration/],
+      [{ 'vault.hashicorp.com/agent-inject-file-db-creds': 'a\u0000b' }, /inside the secrets volume/],
+      [{ 'vault.hashicorp.com/agent-inject-secret-x\ny': 'secret/data/x' }, /inside the secrets volume/],
     ]
     for (const [changes, message] of cases) {
       const review = fixture('review-minimal-pod.json')

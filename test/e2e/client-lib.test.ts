@@ -37,6 +37,7 @@ describe('@coffer/client', () => {
     const client = new CofferClient({
       address: proxy.address,
       token: t.rootToken,
+      cache: { withoutEvents: true },
       events: { enabled: false },
     })
     try {
@@ -71,7 +72,7 @@ describe('@coffer/client', () => {
       address: proxy.address,
       token: t.rootToken,
       now: clock.now,
-      cache: { ttl: 10, refreshAheadFraction: 0.2 },
+      cache: { ttl: 10, refreshAheadFraction: 0.2, withoutEvents: true },
       events: { enabled: false },
     })
     try {
@@ -116,7 +117,7 @@ describe('@coffer/client', () => {
       address: proxy.address,
       token: child,
       now: clock.now,
-      cache: { ttl: 10, staleIfError: 3600 },
+      cache: { ttl: 10, staleIfError: 3600, withoutEvents: true },
       events: { enabled: false },
     })
     try {
@@ -169,7 +170,7 @@ describe('@coffer/client', () => {
     }
   })
 
-  it('falls back to TTLs when the token may not subscribe', async () => {
+  it('asks the server at every read when the token may not subscribe', async () => {
     await t.call('PUT', 'sys/policies/acl/lib-nosub', {
       body: { policy: 'path "secret/data/lib/*" { capabilities = ["read"] }' },
     })
@@ -184,6 +185,9 @@ describe('@coffer/client', () => {
       assert.equal(type, 'kv*')
       await t.call('POST', 'secret/data/lib/nosub', { body: { data: { v: 1 } } })
       assert.equal((await client.kv.get('lib/nosub')).data['v'], 1)
+      assert.equal((await client.kv.get('lib/nosub')).data['v'], 1)
+      // No event would tell it of a change or a revocation: nothing is answered from memory.
+      assert.equal(proxy.count('GET', 'secret/data/lib/nosub'), 2)
     } finally {
       client.close()
     }

@@ -8,7 +8,7 @@ const client = new CofferClient({
   token: process.env['VAULT_TOKEN'] ?? '',
   cache: { ttl: 300 },
 })
-// Events keep the cache current; without them (or without the policy) the TTL bounds how stale a value gets.
+// Events keep the cache current; without them (or without the policy) every read asks the server.
 console.log(`events ${(await client.eventsReady()) ? 'on' : 'off'}`)
 
 await client.kv.put('examples/app', { username: 'app', password: 'example-only' })

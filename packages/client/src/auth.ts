@@ -38,11 +38,20 @@ function appRoleSource(transport: Transport, creds: AppRoleCredentials, now: () 
       auth.lease_duration > 0 ? now() + (auth.lease_duration * 1000 * 2) / 3 : Number.POSITIVE_INFINITY
     return token
   }
-  return async () => {
+  const source: TokenSource = async () => {
     if (token && now() < refreshAt) return token
     pending ??= login().finally(() => {
       pending = undefined
     })
     return pending
   }
+  // The server refused this token (revoked, or its mount disabled): log in again at the next call rather than
+  // send a dead token until two thirds of its TTL. A newer login than `stale` is kept.
+  source.forget = (stale) => {
+    if (token === stale) {
+      token = ''
+      refreshAt = 0
+    }
+  }
+  return source
 }

@@ -19,6 +19,12 @@ export interface CacheOptions {
   staleIfError?: number
   /** Most keys kept; the least recently used goes first (default 1000). */
   maxEntries?: number
+  /**
+   * Answer from memory while change events are not flowing too (events off, refused, or down), with the TTL as
+   * the only bound: a value may then be served for up to `ttl` after its token was revoked or lost the policy
+   * elsewhere. Default false: without events every read asks the server.
+   */
+  withoutEvents?: boolean
 }
 
 /** A loaded value and how long it may be kept at most (seconds; the configured TTL caps it). */
@@ -55,6 +61,12 @@ export class SecretCache extends EventEmitter {
   readonly #staleIfError: number
   readonly #maxEntries: number
   readonly #now: () => number
+  /**
+   * Whether a fresh value may be answered without asking the server (the client says: only while events keep it
+   * true, unless `withoutEvents`). When false, a read goes to the server; a value is still shared by concurrent
+   * callers and still served stale while the server is unavailable.
+   */
+  servesHits: () => boolean = () => true
 
   constructor(opts: CacheOptions = {}, now: () => number = Date.now) {
     super()
@@ -76,7 +88,7 @@ export class SecretCache extends EventEmitter {
     this.#loaders.set(key, load as () => Promise<Loaded<unknown>>)
     const entry = this.#entries.get(key)
     const now = this.#now()
-    if (entry && now < entry.freshUntil) {
+    if (entry && now < entry.freshUntil && this.servesHits()) {
       this.#touch(key, entry)
       if (now >= entry.refreshFrom && !this.#inFlight.has(key)) {
         this.#load(key).catch((error) => this.emit('refreshError', key, error))

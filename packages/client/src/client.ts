@@ -16,7 +16,7 @@ export type CofferClientOptions = {
   /** Per request, in milliseconds (default 30000). */
   timeoutMs?: number
   cache?: CacheOptions
-  /** Change events that refresh cached values; default on. Without them (or without the policy) TTLs apply. */
+  /** Change events that refresh cached values; default on. Without them (or the policy) reads ask the server. */
   events?: EventOptions
   /** The clock the cache and logins use, in epoch milliseconds (default Date.now); tests move it by hand. */
   now?: () => number
@@ -30,7 +30,8 @@ export interface ChangeNotice {
 
 /**
  * Events: `change` (ChangeNotice) after a cached value was loaded again because an event said it changed;
- * `eventsUnavailable` (type, reason) while events cannot be received (the cache falls back to TTLs).
+ * `eventsUnavailable` (type, reason) while events cannot be received (reads then ask the server);
+ * `tokenRevoked` when the server closed the event stream because the token was revoked (the cache was emptied).
  */
 export class CofferClient extends EventEmitter {
   readonly kv: KvApi
@@ -47,6 +48,12 @@ export class CofferClient extends EventEmitter {
     this.#transport = new Transport(opts.address, opts.retry, opts.timeoutMs)
     this.#transport.token = tokenSource(this.#transport, opts, now)
     this.cache = new SecretCache(opts.cache, now)
+    // Every cached value was read with this client's token: a 403 may mean it was revoked, and no value read with
+    // it may be served after that answer, whichever path it came on (a policy change costs only reloads).
+    this.#transport.onForbidden = (token) => {
+      this.cache.clear()
+      return this.#checkToken(token)
+    }
     this.kv = new KvApi(this.#transport, this.cache)
     this.database = new DatabaseApi(this.#transport, this.cache)
     this.secretsManager = new SecretsManagerApi(this.#transport, this.cache)
@@ -58,6 +65,11 @@ export class CofferClient extends EventEmitter {
         this.emit('eventsUnavailable', type, reason),
       )
       this.#events.on('connected', (type: string) => this.emit('eventsConnected', type))
+      // The server closed the stream because the token was revoked: nothing read with it is served again.
+      this.#events.on('revoked', () => {
+        this.cache.clear()
+        this.emit('tokenRevoked')
+      })
       // Events sent while disconnected are lost: whatever is cached may be older than it looks.
       this.#events.on('reconnected', (type: string) => {
         this.emit('eventsConnected', type)
@@ -65,6 +77,10 @@ export class CofferClient extends EventEmitter {
       })
       this.#events.start()
     }
+    // A value is answered from memory only while events can tell the client it changed, or when the caller chose
+    // a TTL-only cache: otherwise a revocation or a write made elsewhere would be outlived for a whole TTL.
+    const events = this.#events
+    if (!opts.cache?.withoutEvents) this.cache.servesHits = () => events?.up === true
   }
 
   /** Any other API call, for what the typed calls do not cover; goes through retries, never through the cache. */
@@ -78,7 +94,7 @@ export class CofferClient extends EventEmitter {
 
   /**
    * Resolves true once every event subscription is open (changes made from then on refresh the cache), false
-   * when events are off or one subscription was refused or failed (TTLs then bound staleness; it is retried).
+   * when events are off or one subscription was refused or failed (reads then ask the server; it is retried).
    */
   eventsReady(): Promise<boolean> {
     return this.#events ? this.#events.ready() : Promise.resolve(false)
@@ -88,6 +104,24 @@ export class CofferClient extends EventEmitter {
   close(): void {
     this.#events?.close()
     this.cache.clear()
+  }
+
+  /** One lookup-self per refused token, shared by concurrent 403s; a token the server refuses is forgotten. */
+  #checking = new Map<string, Promise<void>>()
+  #checkToken(token: string): Promise<void> {
+    const forget = this.#transport.token.forget
+    if (!forget || token === '') return Promise.resolve()
+    let check = this.#checking.get(token)
+    if (!check) {
+      check = this.#transport
+        .tokenAccepted(token)
+        .then((accepted) => {
+          if (!accepted) forget(token)
+        })
+        .finally(() => this.#checking.delete(token))
+      this.#checking.set(token, check)
+    }
+    return check
   }
 
   async #onEvent(event: ChangeEvent): Promise<void> {

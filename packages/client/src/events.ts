@@ -13,7 +13,7 @@ export interface ChangeEvent {
 }
 
 export interface EventOptions {
-  /** Off with `false`: the cache then relies on TTLs alone. */
+  /** Off with `false`: the cache then answers nothing from memory, unless its `withoutEvents` says to. */
   enabled?: boolean
   /** Event type patterns to subscribe to (`*` matches anything); one connection each. */
   types?: string[]
@@ -25,8 +25,9 @@ export const DEFAULT_EVENT_TYPES = ['kv*', 'secretsmanager/*', 'database/*', 'le
 
 /**
  * Emits `event` (ChangeEvent), `connected` (type) once a subscription is open, `reconnected` (type) when one
- * opens after a loss (events may have been missed), and `unavailable` (type, reason) when a connection fails
- * or is refused (no policy, no WebSocket in this runtime, server down); it is retried with backoff.
+ * opens after a loss (events may have been missed), `revoked` (type) when the server closed one because its token
+ * was revoked (code 1008), and `unavailable` (type, reason) when a connection fails or is refused (no policy, no
+ * WebSocket in this runtime, server down); it is retried with backoff.
  */
 export class EventStream extends EventEmitter {
   readonly #wsUrl: string
@@ -44,6 +45,11 @@ export class EventStream extends EventEmitter {
     this.#token = token
     this.#types = opts.types ?? DEFAULT_EVENT_TYPES
     this.#maxReconnectMs = opts.maxReconnectMs ?? 30_000
+  }
+
+  /** Every subscription is open now: changes made from now on are heard. */
+  get up(): boolean {
+    return this.#types.every((type) => this.#connected.has(type))
   }
 
   /** Resolves true once every subscription is open, false as soon as one is reported unavailable. */
@@ -108,6 +114,7 @@ export class EventStream extends EventEmitter {
       this.#sockets.delete(socket)
       this.#connected.delete(type)
       if (this.#closed) return
+      if (opened && close.code === 1008) this.emit('revoked', type)
       if (!opened) this.emit('unavailable', type, `connection refused or failed (${close.code})`)
       this.#retry(type, opened ? 0 : failures + 1, hadConnection || opened)
     })

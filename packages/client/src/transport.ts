@@ -34,7 +34,8 @@ export function leaseTtl(reply: { lease_duration?: number }): number | undefined
   return reply.lease_duration !== undefined && reply.lease_duration > 0 ? reply.lease_duration : undefined
 }
 
-export type TokenSource = () => Promise<string>
+/** The token for the next request; `forget` (AppRole) drops one the server no longer accepts, so the next call logs in. */
+export type TokenSource = (() => Promise<string>) & { forget?: (token: string) => void }
 
 export class Transport {
   readonly address: string
@@ -43,6 +44,11 @@ export class Transport {
   readonly #maxBackoffMs: number
   readonly #timeoutMs: number
   token: TokenSource = async () => ''
+  /**
+   * Awaited at every 403 with the token the request carried, before the 403 is thrown: the token may be revoked, so
+   * what was read with it is in doubt.
+   */
+  onForbidden: (token: string) => void | Promise<void> = () => {}
 
   constructor(address: string, retry: RetryOptions = {}, timeoutMs = 30_000) {
     this.address = address.replace(/\/+$/, '')
@@ -73,12 +79,23 @@ export class Transport {
     return `${this.address}/v1/${path}${qs ? `?${qs}` : ''}`
   }
 
-  async #once<T>(method: string, path: string, opts: RequestOptions): Promise<T> {
-    const headers: Record<string, string> = {}
-    if (!opts.anonymous) {
-      const token = await this.token()
-      if (token) headers['x-vault-token'] = token
+  /** Whether the server still accepts `token`: false only when it answers lookup-self with 403. */
+  async tokenAccepted(token: string): Promise<boolean> {
+    try {
+      await this.#once('GET', 'auth/token/lookup-self', {}, token)
+      return true
+    } catch (error) {
+      return !(error instanceof CofferError && error.status === 403)
     }
+  }
+
+  /** One exchange; `checking` sends that token and skips the 403 hook (the hook's own check). */
+  async #once<T>(method: string, path: string, opts: RequestOptions, checking?: string): Promise<T> {
+    const headers: Record<string, string> = {}
+    let token = ''
+    if (checking !== undefined) token = checking
+    else if (!opts.anonymous) token = await this.token()
+    if (token) headers['x-vault-token'] = token
     let body: string | undefined
     if (opts.body !== undefined) {
       body = JSON.stringify(opts.body)
@@ -105,6 +122,7 @@ export class Transport {
     } catch {
       if (res.ok) throw new CofferConnectionError(method, path, `unparsable ${res.status} answer`)
     }
+    if (res.status === 403 && checking === undefined) await this.onForbidden(token)
     if (!res.ok) throw new CofferError(method, path, res.status, errorsOf(parsed))
     return parsed as T
   }

@@ -138,14 +138,28 @@ test('listeners with api_proxy (or the older cache block) for the auto-auth toke
     `${auth}api_proxy { use_auto_auth_token = "force" }\nlistener "tcp" {\n address = "127.0.0.1:8100"\n tls_disable = true\n}`,
   )
   assert.deepEqual(proxy.listeners, [
-    { type: 'tcp', address: '127.0.0.1:8100', ...NO_SOCKET, useAutoAuthToken: 'force', cache: false },
+    {
+      type: 'tcp',
+      address: '127.0.0.1:8100',
+      ...NO_SOCKET,
+      useAutoAuthToken: 'force',
+      cache: false,
+      maxRequestSize: 32 * 1024 * 1024,
+    },
   ])
   assert.equal(proxy.cache, undefined)
   const cache = parseAgentConfig(
     `${auth}cache { use_auto_auth_token = true }\nlistener "tcp" { tls_disable = true }`,
   )
   assert.deepEqual(cache.listeners, [
-    { type: 'tcp', address: '127.0.0.1:8200', ...NO_SOCKET, useAutoAuthToken: true, cache: true },
+    {
+      type: 'tcp',
+      address: '127.0.0.1:8200',
+      ...NO_SOCKET,
+      useAutoAuthToken: true,
+      cache: true,
+      maxRequestSize: 32 * 1024 * 1024,
+    },
   ])
   assert.throws(() => parseAgentConfig('listener "tcp" { address = "0.0.0.0:8100" }'), /tls_disable = true/)
   assert.throws(
@@ -156,6 +170,28 @@ test('listeners with api_proxy (or the older cache block) for the auto-auth toke
     () => parseAgentConfig('api_proxy { use_auto_auth_token = true }\nlistener "tcp" { tls_disable = true }'),
     /needs an auto_auth block/,
   )
+})
+
+test('the auto-auth token is added only on loopback listeners, unless a listener says it may go further', () => {
+  const auth =
+    'auto_auth { method "approle" { config = { role_id_file_path = "r" } } }\napi_proxy { use_auto_auth_token = true }\n'
+  const tcp = (address: string, extra = '') =>
+    `${auth}listener "tcp" {\n address = "${address}"\n tls_disable = true\n${extra}}`
+  for (const address of ['127.0.0.1:8100', '127.8.9.1:8100', '[::1]:8100', 'localhost:8100', ':8100'])
+    assert.equal(parseAgentConfig(tcp(address)).listeners.length, 1, address)
+  for (const address of [
+    '0.0.0.0:8100',
+    '[::]:8100',
+    '10.0.0.5:8100',
+    'agent.internal:8100',
+    '127.0.0.1.nip.io:1',
+  ])
+    assert.throws(() => parseAgentConfig(tcp(address)), /not a loopback address/, address)
+  const opened = parseAgentConfig(tcp('0.0.0.0:8100', ' allow_non_loopback_auto_auth_token = true\n'))
+  assert.equal(opened.listeners[0]?.useAutoAuthToken, true)
+  // Without the agent's token on it, a wider listener hands out nothing the caller does not already hold.
+  const plain = parseAgentConfig('listener "tcp" {\n address = "0.0.0.0:8100"\n tls_disable = true\n}')
+  assert.equal(plain.listeners[0]?.useAutoAuthToken, false)
 })
 
 test('unix listeners: the socket path, its mode (octal), owner and group', () => {
@@ -171,14 +207,19 @@ test('unix listeners: the socket path, its mode (octal), owner and group', () =>
       socketGroup: '1001',
       useAutoAuthToken: false,
       cache: false,
+      maxRequestSize: 32 * 1024 * 1024,
     },
   ])
+  const sized = parseAgentConfig('listener "tcp" {\n tls_disable = true\n max_request_size = 4096\n}')
+  assert.equal(sized.listeners[0]?.maxRequestSize, 4096)
   for (const [text, why] of [
     ['listener "unix" { tls_disable = true }', /needs address/],
     ['listener "unix" {\n address = "/s"\n socket_mode = "rw"\n tls_disable = true }', /file mode/],
     ['listener "unix" {\n address = "/s"\n socket_user = "a b"\n tls_disable = true }', /user or group/],
     ['listener "unix" {\n address = "/s" }', /tls_disable = true/],
     ['listener "tcp" {\n socket_mode = "0600"\n tls_disable = true }', /unix listeners only/],
+    ['listener "tcp" {\n tls_disable = true\n max_request_size = -1 }', /cannot turn the limit off/],
+    ['listener "tcp" {\n tls_disable = true\n max_request_size = "big" }', /whole number of bytes/],
   ] as const)
     assert.throws(() => parseAgentConfig(text), why, text)
 })

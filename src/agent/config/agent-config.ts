@@ -1,5 +1,6 @@
 // `coffer agent`'s configuration: Vault Agent's HCL (vault, auto_auth with approle/token_file and file sinks, template).
 
+import { isIPv4 } from 'node:net'
 import { parseDuration } from '../../lib/duration.ts'
 import { type HclBlock, type HclBody, HclSyntaxError, type HclValue, parseHcl } from '../../lib/hcl.ts'
 
@@ -73,13 +74,15 @@ export interface ApiProxyConfig {
   useAutoAuthToken: boolean | 'force'
   /** A `cache` block is present: leased answers are served again while the server confirms them. */
   cache: boolean
+  /** max_request_size: the largest request body accepted, in bytes (Vault's default, 32 MiB). */
+  maxRequestSize: number
 }
 
 /** The `cache` block's settings (Vault's keys, plus Coffer's stale_if_error). */
 export interface CacheConfig {
   /** cache_static_secrets: KV reads are cached too, invalidated by the server's change events. */
   staticSecrets: boolean
-  /** static_secret_token_capability_refresh_interval: how long a token's authorisation for a path is trusted. */
+  /** static_secret_token_capability_refresh_interval: read for Vault's configs; Coffer asks at every hit instead. */
   capabilityRefreshMs: number
   /** stale_if_error: how long after losing contact with the server a cached answer may still be served; 0 = never. */
   staleIfErrorMs: number
@@ -368,9 +371,27 @@ function parseListeners(body: HclBody): ApiProxyConfig[] {
         (attrs['socket_mode'] ?? attrs['socket_user'] ?? attrs['socket_group']) !== undefined
       )
         throw at(block.line, 'socket_mode, socket_user and socket_group apply to unix listeners only')
+      const listenAt = address ?? '127.0.0.1:8200'
+      // Whoever reaches a listener that adds the agent's token acts as the agent: beyond loopback that is anyone
+      // on the network, in clear (no TLS), so it takes a listener saying so, not only api_proxy's setting.
+      if (
+        type === 'tcp' &&
+        useAutoAuthToken &&
+        !isLoopbackListen(listenAt) &&
+        !bool(
+          attrs['allow_non_loopback_auto_auth_token'],
+          'allow_non_loopback_auto_auth_token',
+          block.line,
+          false,
+        )
+      )
+        throw at(
+          block.line,
+          `listener address ${listenAt} is not a loopback address, and use_auto_auth_token would hand the agent's token to anyone who reaches it: listen on 127.0.0.1 or a unix socket, or set allow_non_loopback_auto_auth_token = true on the listener`,
+        )
       return {
         type,
-        address: address ?? '127.0.0.1:8200',
+        address: listenAt,
         socketMode:
           attrs['socket_mode'] === undefined
             ? undefined
@@ -379,8 +400,32 @@ function parseListeners(body: HclBody): ApiProxyConfig[] {
         socketGroup: owner(attrs['socket_group'], 'socket_group', block.line),
         useAutoAuthToken,
         cache: cacheBlock !== undefined,
+        maxRequestSize: requestSize(attrs['max_request_size'], block.line),
       }
     })
+}
+
+/** A tcp listener's host:port names a loopback interface only (127.0.0.0/8, ::1, localhost; no host means 127.0.0.1). */
+function isLoopbackListen(listen: string): boolean {
+  const colon = listen.lastIndexOf(':')
+  const host = (colon === -1 ? listen : listen.slice(0, colon)).replace(/^\[|\]$/g, '').toLowerCase()
+  if (host === '' || host === 'localhost' || host === '::1') return true
+  const v4 = host.replace(/^::ffff:/, '')
+  return isIPv4(v4) && v4.startsWith('127.')
+}
+
+const DEFAULT_MAX_REQUEST_SIZE = 32 * 1024 * 1024
+
+/**
+ * Vault's listener max_request_size: bytes, 0 or absent for the 32 MiB default. A negative size (Vault's "no
+ * limit") is refused: one client could then make the agent hold any amount of memory.
+ */
+function requestSize(value: HclValue | undefined, line: number): number {
+  if (value === undefined || value === 0) return DEFAULT_MAX_REQUEST_SIZE
+  if (typeof value !== 'number' || !Number.isSafeInteger(value))
+    throw at(line, 'max_request_size must be a whole number of bytes')
+  if (value < 0) throw at(line, 'max_request_size cannot turn the limit off: give a size in bytes')
+  return value
 }
 
 /** A socket owner: a name or a numeric id (HCL may hand over either a string or a number). */

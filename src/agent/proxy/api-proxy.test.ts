@@ -81,6 +81,7 @@ describe('agent api proxy', () => {
         socketGroup: undefined,
         useAutoAuthToken: true,
         cache: true,
+        maxRequestSize: 1024,
       },
       upstream: upstream.url,
       caCert: undefined,
@@ -125,6 +126,46 @@ describe('agent api proxy', () => {
       ['/v1/auth%2Ftoken%2Frevoke-self', '/v1/sys/leases%2Frevoke-prefix/database', '/v1/auth/token/revoke'],
       'the server is sent the path the rules saw, still encoded',
     )
+  })
+
+  it('refuses a body over max_request_size with 413, forwarding nothing, and keeps serving', async () => {
+    const before = upstream.seen.length
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = http.request(
+        `http://${proxy.address}/v1/secret/data/big`,
+        { method: 'POST', headers: { 'content-type': 'application/json' } },
+        (res) => {
+          let text = ''
+          res.on('data', (c: Buffer) => (text += c.toString()))
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }))
+        },
+      )
+      req.on('error', reject)
+      // Sent in pieces, as a client streaming a large upload would.
+      for (let i = 0; i < 64; i++) req.write('x'.repeat(1024))
+      req.end()
+    })
+    assert.equal(answer.status, 413, answer.text)
+    assert.match(answer.text, /request body over 1024 bytes/)
+    assert.doesNotMatch(answer.text, new RegExp(AGENT_TOKEN))
+    assert.equal(upstream.seen.length, before, 'nothing was forwarded')
+    assert.equal(await rawRequest(proxy.address, '/v1/secret/data/app'), 200)
+  })
+
+  it('forwards only the Vault API: a path that resolves outside /v1/ is refused, never sent with the agent token', async () => {
+    const before = upstream.seen.length
+    for (const target of [
+      '/v1/../../etc/passwd',
+      '/v1/%2e%2e/sys/metrics',
+      '/v1/..',
+      '/\\elsewhere.example/v1/secret/data/app',
+      '/ui/',
+      '/',
+    ]) {
+      const status = await rawRequest(proxy.address, target)
+      assert.equal(status, 404, `${target} is refused`)
+    }
+    assert.deepEqual(upstream.seen.slice(before), [], 'nothing was forwarded')
   })
 
   it('refuses a path it cannot decode as the server would', async () => {

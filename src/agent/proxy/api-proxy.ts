@@ -137,6 +137,17 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<RunningPr
     // The path and query go on, always to the configured server. The cache rules (revocations, writes) see the
     // path the server will act on: as sent (dot segments resolved), then percent-decoded as the server does.
     const target = new URL(`${options.upstream.origin}${requestTarget}`)
+    // Only the Vault API is proxied: a path whose dot segments (plain or encoded) or backslashes take it out of
+    // /v1/ would reach the server's other routes with the agent's token, and escape the cache rules below.
+    if (!target.pathname.startsWith('/v1/')) {
+      reply(
+        res,
+        404,
+        { 'content-type': 'application/json' },
+        Buffer.from(JSON.stringify({ errors: ['the agent forwards the Vault API only: paths under /v1/'] })),
+      )
+      return
+    }
     let path: string
     try {
       path = decodeURIComponent(target.pathname.replace(/^\/v1\//, ''))
@@ -196,10 +207,26 @@ export async function startApiProxy(options: ApiProxyOptions): Promise<RunningPr
     head.on('error', () => res.destroy())
   }
 
+  const limit = options.listener.maxRequestSize
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    let size = 0
+    // Past the limit the rest is read and dropped, so memory stays bounded and the client still reads a clear
+    // 413 instead of a reset connection mid-upload; nothing of such a request is forwarded.
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= limit) chunks.push(chunk)
+    })
     req.on('end', () => {
+      if (size > limit) {
+        reply(
+          res,
+          413,
+          { 'content-type': 'application/json' },
+          Buffer.from(JSON.stringify({ errors: [`request body over ${limit} bytes`] })),
+        )
+        return
+      }
       handle(req, res, Buffer.concat(chunks)).catch((error: unknown) => {
         options.log('error', `api proxy: ${(error as Error).message}`)
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' })

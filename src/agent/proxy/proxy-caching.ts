@@ -40,8 +40,6 @@ export interface ProxyCachingOptions {
   statics: StaticCache | undefined
   mounts: KvMounts
   contact: ServerContact
-  /** How long a token's authorisation for a static path is trusted before it is asked again. */
-  capabilityRefreshMs: number
   /**
    * The agent's own token. Its revocation at the server is heard (the event subscription, bound to it, is
    * closed), unlike another token's: only it is served static copies while the server is down.
@@ -186,14 +184,15 @@ export class ProxyCaching {
     const authorisedAt = statics.authorisedAt(entry, req.token)
     // A token the server has never accepted for this path is sent to the server, whose answer then counts.
     if (authorisedAt === undefined) return undefined
-    const now = this.#o.contact.now()
-    if (now - authorisedAt >= this.#o.capabilityRefreshMs) {
-      if (!(await this.#o.canRead(req.token, entry.dataPath))) {
-        statics.forget(entry, req.token)
-        return undefined
-      }
-      statics.authorise(entry, req.token, now)
+    // Asked at every hit, not every few minutes: a token revoked at the server (directly, with its parent, its
+    // lease prefix or its auth mount) or whose policy lost the path is heard of by no event in time, and a copy
+    // served after the server answered that change would be a revoked credential's read.
+    if (!(await this.#o.canRead(req.token, entry.dataPath))) {
+      statics.forget(entry, req.token)
+      return undefined
     }
+    const now = this.#o.contact.now()
+    statics.authorise(entry, req.token, now)
     // The check above awaited: a change event may have dropped the entry meanwhile.
     if (statics.get(key) !== entry || !this.#o.contact.fresh) return undefined
     return hit(entry, now, false)

@@ -53,6 +53,10 @@ export function leasePaths(services: LeasePathServices) {
     const prefix = prefixOf(ctx)
     if (prefix === '') throw new InvalidRequestError('prefix must be specified')
     await services.expiration.revokePrefix(prefix, { force })
+    // Tokens' leases are not stored as leases here, but their revocation by prefix is Vault's way to end every
+    // token of an auth method or login path (incident response): it must not answer 204 and leave them working.
+    if (`${prefix}/`.startsWith('auth/'))
+      await services.tokens.revokeCreatedUnder(prefix.replace(/\/*$/, '/'))
     return undefined
   }
   return [

@@ -69,6 +69,21 @@ describe('event subscriptions in core', () => {
     s.sub.ended()
   })
 
+  it('closes a subscription whose token was revoked while it was being opened, without waiting for an event', async () => {
+    const { token, idHash } = await tokenWith(
+      'opening',
+      'path "secret/*" {\n  capabilities = ["read", "subscribe"]\n}',
+    )
+    // Authorised, then revoked before the stream is registered: the revocation's close found nothing to close.
+    await runPipeline(t.services, request('update', 'auth/token/revoke', t.rootToken, { token }))
+    const s = open(token, idHash)
+    await s.sub.settled()
+    assert.deepEqual(s.calls, ['close 1008 token revoked or expired'])
+    await write('after-revoke')
+    await s.sub.settled()
+    assert.deepEqual(s.calls, ['close 1008 token revoked or expired'])
+  })
+
   it('publishes nothing for a refused or failed request', async () => {
     const { token } = await tokenWith(
       'read-only',

@@ -77,14 +77,36 @@ class Subscription {
     })
   }
 
+  /**
+   * Checks the token once the subscription is registered: a revocation made between the subscribe request's
+   * authorisation and now closed nothing (the stream was not yet known), and must not wait for an event to be heard.
+   */
+  confirm(): void {
+    this.#chain = this.#chain.then(async () => {
+      if (this.#closed) return
+      try {
+        await this.#liveToken()
+      } catch {
+        this.close(CLOSE_GOING_AWAY, 'could not check the subscription')
+      }
+    })
+  }
+
+  /** The token's entry when it is still good; otherwise the subscription is closed (1008) and undefined returned. */
+  async #liveToken() {
+    const entry = await this.#services.tokens.lookup(this.#request.token)
+    if (!entry || !addressAllowed(this.#request.remoteAddress, entry.boundCidrs)) {
+      this.close(CLOSE_TOKEN_GONE, 'token revoked or expired')
+      return undefined
+    }
+    return entry
+  }
+
   /** The token as it is now: revoked, expired, or its entity disabled ends the subscription. */
   async #mayReceive(event: PublishedEvent): Promise<boolean> {
     const services = this.#services
-    const entry = await services.tokens.lookup(this.#request.token)
-    if (!entry || !addressAllowed(this.#request.remoteAddress, entry.boundCidrs)) {
-      this.close(CLOSE_TOKEN_GONE, 'token revoked or expired')
-      return false
-    }
+    const entry = await this.#liveToken()
+    if (!entry) return false
     const effective = await effectivePolicies(services.identity, entry)
     if (!effective) {
       this.close(CLOSE_TOKEN_GONE, 'token entity disabled')
@@ -149,6 +171,7 @@ export class Subscriptions {
     this.#unsubscribe ??= this.#bus.subscribe((event) => {
       for (const s of this.#open) s.offer(event)
     })
+    sub.confirm()
     return { ended: () => sub.ended(), settled: () => sub.settled() }
   }
 

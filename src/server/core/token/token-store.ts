@@ -438,6 +438,23 @@ export class TokenStore {
     return count
   }
 
+  /**
+   * Revoke, with their children, the tokens whose lease (in Vault's terms, `<creation path>/<id>`) lies in `folder`
+   * (ending in `/`): what sys/leases/revoke-prefix and revoke-force do to auth/ prefixes in Vault. A token without
+   * a TTL has no lease there, so it stays. Walks all tokens, as revokeIssuedBy does.
+   */
+  async revokeCreatedUnder(folder: string): Promise<number> {
+    let count = 0
+    for (const idHash of await this.#storage.list('id/')) {
+      const entry = await this.#get(idHash)
+      if (entry && entry.expireTime > 0 && `${entry.path}/`.startsWith(folder)) {
+        await this.revokeTree(idHash)
+        count++
+      }
+    }
+    return count
+  }
+
   async accessors(): Promise<string[]> {
     return this.#storage.list('accessor/')
   }
