@@ -221,3 +221,31 @@ export async function signedJsonCall(spec: {
   const res = await fetch(url, { method: 'POST', headers, body: spec.body })
   return { status: res.status, body: (await res.json()) as Record<string, unknown> }
 }
+
+/**
+ * A KMS JSON call (`TrentService.<action>`) signed by botocore for the server at `address`, as a race burst's
+ * request: the same raw bytes can be sent many times at once.
+ */
+export async function botocoreKmsCall(
+  address: string,
+  key: { id: string; secret: string },
+  action: string,
+  input: Record<string, unknown>,
+): Promise<{ method: string; path: string; token: string; headers: Record<string, string>; body: string }> {
+  const body = JSON.stringify(input)
+  const [pairs] = await botocoreSign([
+    {
+      method: 'POST',
+      url: `${address}/`,
+      headers: { 'X-Amz-Target': `TrentService.${action}`, 'Content-Type': 'application/x-amz-json-1.1' },
+      body,
+      region: 'us-east-1',
+      service: 'kms',
+      accessKeyId: key.id,
+      secretAccessKey: key.secret,
+    },
+  ])
+  const headers: Record<string, string> = {}
+  for (const [name, value] of pairs!) if (name.toLowerCase() !== 'host') headers[name.toLowerCase()] = value
+  return { method: 'POST', path: '/', token: '', headers, body }
+}

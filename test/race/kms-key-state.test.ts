@@ -2,7 +2,7 @@
 // their key on a real server process; once the change has answered, no call encrypts with the key.
 import assert from 'node:assert/strict'
 import { after, before, it } from 'node:test'
-import { BOTOCORE, botocoreSign } from '../helpers/aws-signers.ts'
+import { BOTOCORE, botocoreKmsCall } from '../helpers/aws-signers.ts'
 import { burst, type RaceReply, type RaceRequest, type RaceServer, startRaceServer } from '../helpers/race.ts'
 import { describeUnless, unmet } from '../helpers/requirements.ts'
 
@@ -37,22 +37,7 @@ describeUnless(await unmet(BOTOCORE), 'race: KMS key state against Encrypt', () 
 
   /** A KMS call signed by botocore for this server, as raw bytes the burst can send many times. */
   async function signed(action: string, input: Record<string, unknown>): Promise<RaceRequest> {
-    const body = JSON.stringify(input)
-    const [pairs] = await botocoreSign([
-      {
-        method: 'POST',
-        url: `${server.address}/`,
-        headers: { 'X-Amz-Target': `TrentService.${action}`, 'Content-Type': 'application/x-amz-json-1.1' },
-        body,
-        region: 'us-east-1',
-        service: 'kms',
-        accessKeyId: key.id,
-        secretAccessKey: key.secret,
-      },
-    ])
-    const headers: Record<string, string> = {}
-    for (const [name, value] of pairs!) if (name.toLowerCase() !== 'host') headers[name.toLowerCase()] = value
-    return { method: 'POST', path: '/', token: '', headers, body }
+    return botocoreKmsCall(server.address, key, action, input)
   }
 
   async function newKey(): Promise<string> {
