@@ -43,19 +43,25 @@ describeUnless(await unmet(BOTOCORE), 'aws-keys auth method', () => {
     assert.equal(meta.body.data.secret_access_key, undefined)
   })
 
-  it('a child token carries its parent’s AWS identity and cannot claim another', async () => {
-    await t.call('PUT', 'sys/policies/acl/maker', {
-      body: { policy: 'path "auth/token/create" { capabilities = ["update"] }' },
+  /** A service-token login with a new access key of a new aws-keys role holding `policy`. */
+  async function loginThroughNewRole(role: string, policy: string) {
+    await t.call('POST', `auth/aws-keys/role/${role}`, {
+      body: { token_policies: policy, token_type: 'service' },
     })
-    await t.call('POST', 'auth/aws-keys/role/svc', {
-      body: { token_policies: 'maker', token_type: 'service' },
-    })
-    const issued = (await t.call('POST', 'auth/aws-keys/role/svc/access-key')).body.data
+    const issued = (await t.call('POST', `auth/aws-keys/role/${role}/access-key`)).body.data
     const login = await t.call('POST', 'auth/aws-keys/login', {
       token: '',
       body: await signedLogin(t, { id: issued.access_key_id, secret: issued.secret_access_key }),
     })
     assert.equal(login.status, 200, JSON.stringify(login.body))
+    return login
+  }
+
+  it('a child token carries its parent’s AWS identity and cannot claim another', async () => {
+    await t.call('PUT', 'sys/policies/acl/maker', {
+      body: { policy: 'path "auth/token/create" { capabilities = ["update"] }' },
+    })
+    const login = await loginThroughNewRole('svc', 'maker')
     const parent: string = login.body.auth.client_token
     const arn: string = login.body.auth.metadata.arn
     assert.ok(arn)
@@ -75,15 +81,7 @@ describeUnless(await unmet(BOTOCORE), 'aws-keys auth method', () => {
     await t.call('PUT', 'sys/policies/acl/orphan-maker', {
       body: { policy: 'path "auth/token/create/detached" { capabilities = ["update"] }' },
     })
-    await t.call('POST', 'auth/aws-keys/role/orphans', {
-      body: { token_policies: 'orphan-maker', token_type: 'service' },
-    })
-    const issued = (await t.call('POST', 'auth/aws-keys/role/orphans/access-key')).body.data
-    const login = await t.call('POST', 'auth/aws-keys/login', {
-      token: '',
-      body: await signedLogin(t, { id: issued.access_key_id, secret: issued.secret_access_key }),
-    })
-    assert.equal(login.status, 200, JSON.stringify(login.body))
+    const login = await loginThroughNewRole('orphans', 'orphan-maker')
     const arn: string = login.body.auth.metadata.arn
     assert.ok(arn)
     // Otherwise a principal that a resource or key policy denies by ARN would shed the ARN through the orphan and
