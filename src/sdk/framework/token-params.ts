@@ -157,6 +157,12 @@ export function tokenParamsView(params: TokenParams): Record<string, unknown> {
   return data
 }
 
+function grantTokenType(type: string): NonNullable<AuthGrant['tokenType']> {
+  return type === 'service' || type === 'batch' || type === 'default-service' || type === 'default-batch'
+    ? type
+    : 'default'
+}
+
 /** The part of a login's AuthGrant the token fields decide. */
 export function tokenGrant(params: TokenParams): Omit<AuthGrant, 'displayName' | 'metadata'> {
   return {
@@ -167,8 +173,8 @@ export function tokenGrant(params: TokenParams): Omit<AuthGrant, 'displayName' |
     period: params.tokenPeriod,
     numUses: params.tokenNumUses,
     noDefaultPolicy: params.tokenNoDefaultPolicy,
-    // "batch" and "default-batch" mint batch tokens; everything else a service token (the mount default).
-    tokenType: params.tokenType === 'batch' || params.tokenType === 'default-batch' ? 'batch' : 'service',
+    // The role's own word; core settles it against the auth mount's token_type.
+    tokenType: grantTokenType(params.tokenType),
     boundCidrs: params.tokenBoundCidrs,
     renewable: true,
   }

@@ -1,0 +1,135 @@
+// OpenBao's internal/vault/external_tests replayed over HTTP: each `it` checks what the named Go test observes.
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { ManualClock, startDevServer, type TestServer } from '../helpers/server.ts'
+
+/** Logs in through userpass after making the user; returns the login's auth block. */
+async function userpassLogin(t: TestServer, user: string, extra: Record<string, unknown> = {}) {
+  const made = await t.call('POST', `auth/userpass/users/${user}`, { body: { password: 'pw', ...extra } })
+  assert.equal(made.status, 204, JSON.stringify(made.body))
+  const login = await t.call('POST', `auth/userpass/login/${user}`, { body: { password: 'pw' } })
+  assert.equal(login.status, 200, JSON.stringify(login.body))
+  return login.body.auth
+}
+
+describe('openbao external_tests: token', () => {
+  const clock = new ManualClock()
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer({ clock })
+    assert.equal((await t.call('POST', 'sys/auth/userpass', { body: { type: 'userpass' } })).status, 204)
+  })
+  after(() => t.close())
+
+  it('TestTokenStore_CreateOrphanResponse: create-orphan answers with auth.orphan true', async () => {
+    const res = await t.call('POST', 'auth/token/create-orphan', { body: { policies: ['default'] } })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.equal(res.body.auth.orphan, true)
+  })
+
+  it('TestTokenStore_TokenInvalidEntityID: a token whose entity was deleted no longer works', async () => {
+    const auth = await userpassLogin(t, 'gone-entity')
+    const lookup = await t.call('POST', 'auth/token/lookup', { body: { token: auth.client_token } })
+    const entityId = lookup.body.data.entity_id
+    assert.ok(entityId)
+    assert.equal((await t.call('DELETE', `identity/entity/id/${entityId}`)).status, 204)
+    const self = await t.call('POST', 'auth/token/lookup-self', { token: auth.client_token, body: {} })
+    assert.equal(self.status, 403, JSON.stringify(self.body))
+  })
+
+  it('TestTokenStore_IdentityPolicies: entity, group and external-group policies show as identity_policies', async () => {
+    await t.call('PUT', 'sys/policies/acl/ext-login', {
+      body: { policy: 'path "x/*" { capabilities = ["read"] }' },
+    })
+    const auth = await userpassLogin(t, 'idpol', { policies: 'default' })
+    const lookup = async () =>
+      (await t.call('POST', 'auth/token/lookup', { body: { token: auth.client_token } })).body.data
+    const first = await lookup()
+    assert.equal(first.identity_policies, undefined, 'no identity policies yet')
+    const entityId = first.entity_id
+    const set = await t.call('POST', `identity/entity/id/${entityId}`, {
+      body: { policies: ['entity_policy_1', 'entity_policy_2'] },
+    })
+    assert.ok(set.status === 200 || set.status === 204, JSON.stringify(set.body))
+    assert.deepEqual([...(await lookup()).identity_policies].sort(), ['entity_policy_1', 'entity_policy_2'])
+
+    const group = await t.call('POST', 'identity/group', {
+      body: { policies: ['group_policy_1', 'group_policy_2'], member_entity_ids: [entityId] },
+    })
+    assert.equal(group.status, 200, JSON.stringify(group.body))
+    assert.deepEqual([...(await lookup()).identity_policies].sort(), [
+      'entity_policy_1',
+      'entity_policy_2',
+      'group_policy_1',
+      'group_policy_2',
+    ])
+
+    // Userpass logins carry no group aliases, so the external group is tied to the token's own alias
+    // name only to show that an external group with no matching alias adds nothing.
+    const accessor = (await t.call('GET', 'sys/auth')).body.data['userpass/'].accessor
+    const ext = await t.call('POST', 'identity/group', {
+      body: { type: 'external', policies: ['external_group_policy_1'] },
+    })
+    assert.equal(ext.status, 200, JSON.stringify(ext.body))
+    const ga = await t.call('POST', 'identity/group-alias', {
+      body: { name: 'testgroup1', mount_accessor: accessor, canonical_id: ext.body.data.id },
+    })
+    assert.equal(ga.status, 200, JSON.stringify(ga.body))
+    const renew = await t.call('POST', 'auth/token/renew', {
+      body: { token: auth.client_token, increment: 10 },
+    })
+    assert.equal(renew.status, 200, JSON.stringify(renew.body))
+    assert.deepEqual([...(await lookup()).identity_policies].sort(), [
+      'entity_policy_1',
+      'entity_policy_2',
+      'group_policy_1',
+      'group_policy_2',
+    ])
+  })
+
+  it('TestBatchTokens: the mount token_type and the role token_type decide batch or service at login', async () => {
+    assert.equal((await t.call('POST', 'sys/auth/approle', { body: { type: 'approle' } })).status, 204)
+    assert.equal(
+      (
+        await t.call('POST', 'sys/auth/approle/tune', {
+          body: { default_lease_ttl: '5s', max_lease_ttl: '5s' },
+        })
+      ).status,
+      204,
+    )
+    assert.equal((await t.call('POST', 'auth/approle/role/test', { body: { policies: 'test' } })).status, 204)
+    const roleId = (await t.call('GET', 'auth/approle/role/test/role-id')).body.data.role_id
+    const secretId = (await t.call('POST', 'auth/approle/role/test/secret-id', { body: {} })).body.data
+      .secret_id
+    const login = async (mountType: string, roleType: string) => {
+      const tune = await t.call('POST', 'sys/auth/approle/tune', { body: { token_type: mountType } })
+      assert.equal(tune.status, 204, JSON.stringify(tune.body))
+      const r = await t.call('POST', 'auth/approle/role/test', { body: { token_type: roleType } })
+      assert.equal(r.status, 204, `${mountType}/${roleType}: ${JSON.stringify(r.body)}`)
+      const res = await t.call('POST', 'auth/approle/login', {
+        token: '',
+        body: { role_id: roleId, secret_id: secretId },
+      })
+      assert.equal(res.status, 200, `${mountType}/${roleType}: ${JSON.stringify(res.body)}`)
+      return res.body.auth
+    }
+    const cases: [string, string, boolean][] = [
+      ['service', 'default', false],
+      ['service', 'batch', false],
+      ['service', 'service', false],
+      ['batch', 'default', true],
+      ['batch', 'batch', true],
+      ['batch', 'service', true],
+      ['default-service', 'default', false],
+      ['default-service', 'batch', true],
+      ['default-service', 'service', false],
+      ['default-batch', 'default', true],
+      ['default-batch', 'batch', true],
+      ['default-batch', 'service', false],
+    ]
+    for (const [mountType, roleType, batch] of cases) {
+      const auth = await login(mountType, roleType)
+      assert.equal(auth.token_type, batch ? 'batch' : 'service', `${mountType}/${roleType}`)
+    }
+  })
+})
