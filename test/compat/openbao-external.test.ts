@@ -87,6 +87,68 @@ describe('openbao external_tests: token', () => {
     ])
   })
 
+  it('TestTokenStore_CIDRBlocks: role bound_cidrs bind the token and its children; root tokens without TTL are exempt', async () => {
+    await t.call('PUT', 'sys/policies/acl/test', {
+      body: { policy: 'path "auth/token/create" { capabilities = ["update"] }' },
+    })
+    const role = (body: Record<string, unknown>) => t.call('POST', 'auth/token/roles/testrole', { body })
+    const createWithRole = (body: Record<string, unknown>) =>
+      t.call('POST', 'auth/token/create/testrole', { body })
+    const lookupSelf = (token: string) => t.call('GET', 'auth/token/lookup-self', { token })
+
+    assert.equal((await role({ token_bound_cidrs: [] })).status, 204)
+    let made = await createWithRole({ policies: ['default'] })
+    assert.equal(made.status, 200, JSON.stringify(made.body))
+    assert.equal((await lookupSelf(made.body.auth.client_token)).status, 200)
+
+    assert.equal(
+      (
+        await role({
+          token_bound_cidrs: ['127.0.0.1/32', '1.2.3.4/8', '5.6.7.8/24'],
+          allowed_policies: 'test',
+        })
+      ).status,
+      204,
+    )
+    made = await createWithRole({ policies: ['test', 'default'] })
+    assert.equal(made.status, 200, JSON.stringify(made.body))
+    assert.equal((await lookupSelf(made.body.auth.client_token)).status, 200)
+    const child = await t.call('POST', 'auth/token/create', {
+      token: made.body.auth.client_token,
+      body: { policies: ['default'] },
+    })
+    assert.equal(child.status, 200, JSON.stringify(child.body))
+    const childSelf = await lookupSelf(child.body.auth.client_token)
+    assert.equal(childSelf.status, 200)
+    assert.deepEqual(childSelf.body.data.bound_cidrs, ['127.0.0.1/32', '1.2.3.4/8', '5.6.7.8/24'])
+
+    assert.equal((await role({ token_bound_cidrs: ['1.2.3.4/8', '5.6.7.8/24'] })).status, 204)
+    made = await createWithRole({ policies: ['default'] })
+    let self = await lookupSelf(made.body.auth.client_token)
+    assert.equal(self.status, 403)
+    assert.match(self.body.errors[0], /permission denied/)
+
+    assert.equal(
+      (await role({ token_bound_cidrs: ['1.2.3.4/8', '5.6.7.8/24'], allowed_policies: '' })).status,
+      204,
+    )
+    made = await createWithRole({})
+    assert.equal(made.status, 200, JSON.stringify(made.body))
+    assert.deepEqual(made.body.auth.policies, ['root'])
+    assert.equal(
+      (await lookupSelf(made.body.auth.client_token)).status,
+      200,
+      'a root token with no TTL is exempt',
+    )
+
+    assert.equal((await role({ token_bound_cidrs: ['1.2.3.4/8', '5.6.7.8/24'], period: 3600 })).status, 204)
+    made = await createWithRole({})
+    assert.equal(made.status, 200, JSON.stringify(made.body))
+    self = await lookupSelf(made.body.auth.client_token)
+    assert.equal(self.status, 403, 'a root token with a TTL is bound')
+    assert.match(self.body.errors[0], /permission denied/)
+  })
+
   it('TestBatchTokens: the mount token_type and the role token_type decide batch or service at login', async () => {
     assert.equal((await t.call('POST', 'sys/auth/approle', { body: { type: 'approle' } })).status, 204)
     assert.equal(

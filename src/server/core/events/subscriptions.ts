@@ -1,8 +1,9 @@
 // Live event subscriptions (the WebSocket stream): each event is checked against the subscriber's token and policies when it is sent.
-import { addressAllowed } from '../../../lib/cidr.ts'
+
 import { eventTypeMatches } from '../../policy/event-type-pattern.ts'
 import { effectivePolicies } from '../identity/effective.ts'
 import type { UnsealedServices } from '../services.ts'
+import { tokenAddressAllowed } from '../token/token-entry.ts'
 import type { EventBus } from './event-bus.ts'
 import type { EventFilter } from './event-filter.ts'
 import type { PublishedEvent } from './published-event.ts'
@@ -81,7 +82,7 @@ class Subscription {
   async #mayReceive(event: PublishedEvent): Promise<boolean> {
     const services = this.#services
     const entry = await services.tokens.lookup(this.#request.token)
-    if (!entry || !addressAllowed(this.#request.remoteAddress, entry.boundCidrs)) {
+    if (!entry || !tokenAddressAllowed(entry, this.#request.remoteAddress)) {
       this.close(CLOSE_TOKEN_GONE, 'token revoked or expired')
       return false
     }

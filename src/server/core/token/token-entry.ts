@@ -1,4 +1,5 @@
 // The stored form of a token and how it is shown by lookup (Vault's field names and types).
+import { addressAllowed } from '../../../lib/cidr.ts'
 import { rfc3339 } from '../../../lib/time.ts'
 
 /** numUses of a token whose last use has been taken: stored until its revocation deletes it, live to nobody. */
@@ -34,6 +35,15 @@ export interface TokenEntry {
   boundCidrs?: string[]
   /** For login tokens: the issuing auth mount's accessor and the login's `internal`, for its renew check. */
   login?: { mountAccessor: string; internal: Record<string, unknown> }
+}
+
+/**
+ * Whether the token may be used from `address`. As Vault, bound CIDRs bind every token but a root token that never
+ * expires: such a token (the one `operator init` or generate-root gives) is the way back in, wherever from.
+ */
+export function tokenAddressAllowed(entry: TokenEntry, address: string): boolean {
+  if (entry.expireTime === 0 && entry.policies.includes('root')) return true
+  return addressAllowed(address, entry.boundCidrs)
 }
 
 export function ttlSeconds(entry: TokenEntry, nowMs: number): number {
