@@ -122,7 +122,12 @@ describe('openbao external_tests: token', () => {
     assert.equal(childSelf.status, 200)
     assert.deepEqual(childSelf.body.data.bound_cidrs, ['127.0.0.1/32', '1.2.3.4/8', '5.6.7.8/24'])
 
-    assert.equal((await role({ token_bound_cidrs: ['1.2.3.4/8', '5.6.7.8/24'] })).status, 204)
+    // The deprecated name older clients send is taken too.
+    assert.equal((await role({ bound_cidrs: ['1.2.3.4/8', '5.6.7.8/24'] })).status, 204)
+    assert.deepEqual((await t.call('GET', 'auth/token/roles/testrole')).body.data.token_bound_cidrs, [
+      '1.2.3.4/8',
+      '5.6.7.8/24',
+    ])
     made = await createWithRole({ policies: ['default'] })
     let self = await lookupSelf(made.body.auth.client_token)
     assert.equal(self.status, 403)

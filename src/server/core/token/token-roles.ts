@@ -120,6 +120,8 @@ export function createRolePath(locks = new KeyLocks()) {
       token_type: f.string(),
       allowed_entity_aliases: f.list(),
       token_bound_cidrs: f.list(),
+      // Vault's deprecated name for token_bound_cidrs, still sent by older clients; the new name wins.
+      bound_cidrs: f.list(),
     },
     exists: async ({ storage, input }) => (await readRole(storage, input.role_name!)) !== undefined,
     operations: {
@@ -137,7 +139,7 @@ export function createRolePath(locks = new KeyLocks()) {
               `invalid token_type "${tokenType}": use "service", "batch", "default-service" or "default-batch"`,
             )
           }
-          const boundCidrs = input.token_bound_cidrs ?? old?.boundCidrs ?? []
+          const boundCidrs = input.token_bound_cidrs ?? input.bound_cidrs ?? old?.boundCidrs ?? []
           const invalid = invalidCidrs(boundCidrs)
           if (invalid.length > 0)
             throw new InvalidRequestError(`invalid CIDR block in token_bound_cidrs: ${invalid.join(', ')}`)
