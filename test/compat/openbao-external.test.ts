@@ -199,4 +199,34 @@ describe('openbao external_tests: token', () => {
       assert.equal(auth.token_type, batch ? 'batch' : 'service', `${mountType}/${roleType}`)
     }
   })
+
+  it('TestTokenStore_Roles_Batch: a role’s service or batch type overrides the request; a batch role must be orphan and not renewable', async () => {
+    const role = (body: Record<string, unknown>) => t.call('POST', 'auth/token/roles/batchrole', { body })
+    const made = async (type?: string) => {
+      const res = await t.call('POST', 'auth/token/create/batchrole', {
+        body: { policies: ['default'], ...(type ? { type } : {}) },
+      })
+      assert.equal(res.status, 200, JSON.stringify(res.body))
+      assert.equal(
+        (await t.call('GET', 'auth/token/lookup-self', { token: res.body.auth.client_token })).status,
+        200,
+      )
+      return res.body.auth.token_type
+    }
+    assert.equal((await role({ token_type: 'service' })).status, 204)
+    assert.equal(await made('batch'), 'service')
+
+    assert.equal((await role({ token_type: 'batch', orphan: true, renewable: false })).status, 204)
+    assert.equal(await made('service'), 'batch')
+
+    assert.equal((await role({ token_type: 'default-service' })).status, 204)
+    assert.equal(await made('batch'), 'batch')
+    assert.equal(await made('service'), 'service')
+    assert.equal(await made(), 'service')
+
+    assert.equal((await role({ token_type: 'default-batch' })).status, 204)
+    assert.equal(await made('batch'), 'batch')
+    assert.equal(await made('service'), 'service')
+    assert.equal(await made(), 'batch')
+  })
 })
