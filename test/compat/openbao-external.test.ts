@@ -216,6 +216,12 @@ describe('openbao external_tests: token', () => {
     assert.equal((await role({ token_type: 'service' })).status, 204)
     assert.equal(await made('batch'), 'service')
 
+    let refused = await role({ token_type: 'batch' })
+    assert.equal(refused.status, 400, 'a batch role must make orphans')
+    assert.match(refused.body.errors[0], /orphan/)
+    refused = await role({ token_type: 'batch', orphan: true })
+    assert.equal(refused.status, 400, 'a batch role cannot make renewable tokens')
+    assert.match(refused.body.errors[0], /renewable/)
     assert.equal((await role({ token_type: 'batch', orphan: true, renewable: false })).status, 204)
     assert.equal(await made('service'), 'batch')
 

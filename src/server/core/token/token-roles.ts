@@ -81,6 +81,25 @@ function roleData(role: TokenRole): Record<string, unknown> {
   }
 }
 
+/**
+ * Vault's checks on a role fixed to batch tokens: a batch token is never a child in the token tree (a role
+ * makes its parent's children unless orphan), never renewed, never periodic and has no explicit max TTL.
+ */
+function refuseImpossibleBatchRole(role: TokenRole): void {
+  if (role.tokenType !== 'batch') return
+  const clash = !role.orphan
+    ? 'non-orphan tokens'
+    : role.period !== 0
+      ? 'periodic tokens'
+      : role.renewable
+        ? 'renewable tokens'
+        : role.explicitMaxTtl !== 0
+          ? 'tokens with an explicit max TTL'
+          : undefined
+  if (clash)
+    throw new InvalidRequestError(`'token_type' cannot be 'batch' when role is set to generate ${clash}`)
+}
+
 export const rolesListPath = definePath({
   pattern: 'roles/',
   listKeys: 'names',
@@ -171,6 +190,7 @@ export function createRolePath(locks = new KeyLocks()) {
               a.toLowerCase(),
             ),
           }
+          refuseImpossibleBatchRole(role)
           await putJson(storage, roleKey(name), role)
           return undefined
         })
