@@ -1,6 +1,8 @@
 // OpenBao's internal/vault/external_tests replayed over HTTP: each `it` checks what the named Go test observes.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { createTestDatabase } from '../helpers/pg-database.ts'
+import { postgresEngine } from '../helpers/pg-engine.ts'
 import { ManualClock, startDevServer, type TestServer } from '../helpers/server.ts'
 
 /** Logs in through userpass after making the user; returns the login's auth block. */
@@ -234,5 +236,38 @@ describe('openbao external_tests: token', () => {
     assert.equal(await made('batch'), 'batch')
     assert.equal(await made('service'), 'service')
     assert.equal(await made(), 'batch')
+  })
+
+  it('TestBatchToken_ParentLeaseRevoke: revoking a batch token’s parent ends the batch token and its leases', async () => {
+    // OpenBao reads a leased kv test backend; Coffer's leased secrets come from engines such as database.
+    const db = await createTestDatabase()
+    try {
+      await postgresEngine(t.call, db.url, { app: { defaultTtl: '5m' } })
+      await t.call('PUT', 'sys/policies/acl/db-read', {
+        body: { policy: 'path "database/creds/app" { capabilities = ["read"] }' },
+      })
+      const root2 = (await t.call('POST', 'auth/token/create', { body: { policies: ['root'] } })).body.auth
+        .client_token
+      const batch = await t.call('POST', 'auth/token/create', {
+        token: root2,
+        body: { policies: ['db-read'], type: 'batch' },
+      })
+      assert.equal(batch.status, 200, JSON.stringify(batch.body))
+      const batchToken = batch.body.auth.client_token
+      assert.equal((await t.call('GET', 'auth/token/lookup-self', { token: batchToken })).status, 200)
+      const creds = await t.call('GET', 'database/creds/app', { token: batchToken })
+      assert.equal(creds.status, 200, JSON.stringify(creds.body))
+      const leaseId = creds.body.lease_id
+      assert.ok(leaseId)
+      assert.equal((await t.call('POST', 'sys/leases/lookup', { body: { lease_id: leaseId } })).status, 200)
+      assert.equal((await t.call('POST', 'auth/token/revoke-self', { token: root2, body: {} })).status, 204)
+      assert.equal((await t.call('POST', 'auth/token/lookup', { body: { token: batchToken } })).status, 403)
+      assert.equal((await t.call('POST', 'sys/leases/lookup', { body: { lease_id: leaseId } })).status, 400)
+      const left = await db.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [creds.body.data.username])
+      assert.equal(left.rowCount, 0, 'the database user went with the lease')
+    } finally {
+      await t.call('DELETE', 'sys/mounts/database')
+      await db.drop()
+    }
   })
 })
