@@ -23,72 +23,6 @@ describe('openbao external_tests: token', () => {
   })
   after(() => t.close())
 
-  it('TestTokenStore_CreateOrphanResponse: create-orphan answers with auth.orphan true', async () => {
-    const res = await t.call('POST', 'auth/token/create-orphan', { body: { policies: ['default'] } })
-    assert.equal(res.status, 200, JSON.stringify(res.body))
-    assert.equal(res.body.auth.orphan, true)
-  })
-
-  it('TestTokenStore_TokenInvalidEntityID: a token whose entity was deleted no longer works', async () => {
-    const auth = await userpassLogin(t, 'gone-entity')
-    const lookup = await t.call('POST', 'auth/token/lookup', { body: { token: auth.client_token } })
-    const entityId = lookup.body.data.entity_id
-    assert.ok(entityId)
-    assert.equal((await t.call('DELETE', `identity/entity/id/${entityId}`)).status, 204)
-    const self = await t.call('POST', 'auth/token/lookup-self', { token: auth.client_token, body: {} })
-    assert.equal(self.status, 403, JSON.stringify(self.body))
-  })
-
-  it('TestTokenStore_IdentityPolicies: entity, group and external-group policies show as identity_policies', async () => {
-    await t.call('PUT', 'sys/policies/acl/ext-login', {
-      body: { policy: 'path "x/*" { capabilities = ["read"] }' },
-    })
-    const auth = await userpassLogin(t, 'idpol', { policies: 'default' })
-    const lookup = async () =>
-      (await t.call('POST', 'auth/token/lookup', { body: { token: auth.client_token } })).body.data
-    const first = await lookup()
-    assert.equal(first.identity_policies, undefined, 'no identity policies yet')
-    const entityId = first.entity_id
-    const set = await t.call('POST', `identity/entity/id/${entityId}`, {
-      body: { policies: ['entity_policy_1', 'entity_policy_2'] },
-    })
-    assert.ok(set.status === 200 || set.status === 204, JSON.stringify(set.body))
-    assert.deepEqual([...(await lookup()).identity_policies].sort(), ['entity_policy_1', 'entity_policy_2'])
-
-    const group = await t.call('POST', 'identity/group', {
-      body: { policies: ['group_policy_1', 'group_policy_2'], member_entity_ids: [entityId] },
-    })
-    assert.equal(group.status, 200, JSON.stringify(group.body))
-    assert.deepEqual([...(await lookup()).identity_policies].sort(), [
-      'entity_policy_1',
-      'entity_policy_2',
-      'group_policy_1',
-      'group_policy_2',
-    ])
-
-    // Userpass logins carry no group aliases, so the external group is tied to the token's own alias
-    // name only to show that an external group with no matching alias adds nothing.
-    const accessor = (await t.call('GET', 'sys/auth')).body.data['userpass/'].accessor
-    const ext = await t.call('POST', 'identity/group', {
-      body: { type: 'external', policies: ['external_group_policy_1'] },
-    })
-    assert.equal(ext.status, 200, JSON.stringify(ext.body))
-    const ga = await t.call('POST', 'identity/group-alias', {
-      body: { name: 'testgroup1', mount_accessor: accessor, canonical_id: ext.body.data.id },
-    })
-    assert.equal(ga.status, 200, JSON.stringify(ga.body))
-    const renew = await t.call('POST', 'auth/token/renew', {
-      body: { token: auth.client_token, increment: 10 },
-    })
-    assert.equal(renew.status, 200, JSON.stringify(renew.body))
-    assert.deepEqual([...(await lookup()).identity_policies].sort(), [
-      'entity_policy_1',
-      'entity_policy_2',
-      'group_policy_1',
-      'group_policy_2',
-    ])
-  })
-
   it('TestTokenStore_CIDRBlocks: role bound_cidrs bind the token and its children; root tokens without TTL are exempt', async () => {
     await t.call('PUT', 'sys/policies/acl/test', {
       body: { policy: 'path "auth/token/create" { capabilities = ["update"] }' },
@@ -269,5 +203,205 @@ describe('openbao external_tests: token', () => {
       await t.call('DELETE', 'sys/mounts/database')
       await db.drop()
     }
+  })
+})
+
+describe('openbao external_tests: identity', () => {
+  let t: TestServer
+  let userpass = ''
+  let approle = ''
+  before(async () => {
+    t = await startDevServer()
+    assert.equal((await t.call('POST', 'sys/auth/userpass', { body: { type: 'userpass' } })).status, 204)
+    assert.equal((await t.call('POST', 'sys/auth/approle', { body: { type: 'approle' } })).status, 204)
+    const auths = (await t.call('GET', 'sys/auth')).body.data
+    userpass = auths['userpass/'].accessor
+    approle = auths['approle/'].accessor
+  })
+  after(() => t.close())
+
+  /** An entity named `entity` with one alias `alias` on the mount: OpenBao's testhelpers.CreateEntityAndAlias. */
+  async function entityWithAlias(accessor: string, entity: string, alias: string) {
+    const made = await t.call('POST', 'identity/entity', { body: { name: entity } })
+    assert.equal(made.status, 200, JSON.stringify(made.body))
+    const a = await t.call('POST', 'identity/entity-alias', {
+      body: { name: alias, mount_accessor: accessor, canonical_id: made.body.data.id },
+    })
+    assert.equal(a.status, 200, JSON.stringify(a.body))
+    return { entityId: made.body.data.id as string, aliasId: a.body.data.id as string }
+  }
+
+  const merge = (body: Record<string, unknown>) => t.call('POST', 'identity/entity/merge', { body })
+
+  it('TestIdentityStore_ListAlias: alias and entity lists carry key_info with the alias mount details', async () => {
+    const bare = await t.call('POST', 'identity/entity', { body: {} })
+    assert.equal(bare.status, 200, JSON.stringify(bare.body))
+    const entityId = bare.body.data.id
+    const first = await t.call('POST', 'identity/entity-alias', {
+      body: { name: 'testaliasname', mount_accessor: approle },
+    })
+    assert.equal(first.status, 200, JSON.stringify(first.body))
+    const second = await t.call('POST', 'identity/entity-alias', {
+      body: { name: 'entityalias', mount_accessor: approle, canonical_id: entityId },
+    })
+    assert.equal(second.status, 200, JSON.stringify(second.body))
+
+    const aliases = await t.call('LIST', 'identity/entity-alias/id')
+    assert.equal(aliases.status, 200, JSON.stringify(aliases.body))
+    const mine = [first.body.data.id, second.body.data.id]
+    for (const id of mine) {
+      assert.ok(aliases.body.data.keys.includes(id))
+      const info = aliases.body.data.key_info[id]
+      assert.equal(info.name, id === first.body.data.id ? 'testaliasname' : 'entityalias')
+      assert.equal(info.mount_accessor, approle)
+      assert.equal(info.canonical_id, id === first.body.data.id ? first.body.data.canonical_id : entityId)
+    }
+    const entities = await t.call('LIST', 'identity/entity/id')
+    assert.equal(entities.status, 200, JSON.stringify(entities.body))
+    for (const [eid, aid] of [
+      [first.body.data.canonical_id, first.body.data.id],
+      [entityId, second.body.data.id],
+    ]) {
+      const info = entities.body.data.key_info[eid]
+      assert.ok(info, `key_info for ${eid}`)
+      assert.equal(info.aliases.length, 1)
+      assert.equal(info.aliases[0].id, aid)
+      assert.equal(info.aliases[0].mount_accessor, approle)
+      assert.equal(info.aliases[0].mount_path, 'auth/approle/')
+      assert.equal(info.aliases[0].mount_type, 'approle')
+    }
+  })
+
+  it('TestIdentityStore_RenameAlias_CannotMergeEntity: renaming an alias onto another alias of the mount is refused', async () => {
+    const login = await userpassLogin(t, 'bsmith')
+    assert.ok(login.entity_id)
+    const other = await t.call('POST', 'identity/entity', { body: { name: 'bob-smith' } })
+    assert.equal(other.status, 200)
+    const alias = await t.call('POST', 'identity/entity-alias', {
+      body: { name: 'bob', mount_accessor: userpass },
+    })
+    assert.equal(alias.status, 200, JSON.stringify(alias.body))
+    const rename = await t.call('POST', `identity/entity-alias/id/${alias.body.data.id}`, {
+      body: { name: 'bsmith' },
+    })
+    assert.equal(rename.status, 400, JSON.stringify(rename.body))
+    const kept = await t.call('GET', `identity/entity/id/${login.entity_id}`)
+    assert.deepEqual(
+      kept.body.data.aliases.map((a: { name: string }) => a.name),
+      ['bsmith'],
+    )
+  })
+
+  it('TestIdentityStore_MergeEntities_FailsDueToClash: the 400 names both entities, both aliases and the mount', async () => {
+    const bob = await entityWithAlias(userpass, 'clash-bob', 'clash-bob')
+    const alice = await entityWithAlias(userpass, 'clash-alice', 'clash-alice')
+    const res = await merge({ to_entity_id: bob.entityId, from_entity_ids: alice.entityId })
+    assert.equal(res.status, 400, JSON.stringify(res.body))
+    const error = res.body.errors.join(' ')
+    assert.match(error, /toEntity and at least one fromEntity have aliases with the same mount accessor/)
+    for (const part of [alice.entityId, bob.entityId, alice.aliasId, bob.aliasId, userpass])
+      assert.ok(error.includes(part), `${part} named in ${error}`)
+  })
+
+  it('TestIdentityStore_MergeEntities_FailsDueToClashInFromEntities: two source entities on one mount are refused', async () => {
+    const bob = await entityWithAlias(userpass, 'fc-bob', 'fc-bob')
+    const alice = await entityWithAlias(approle, 'fc-alice', 'fc-alice')
+    const clara = await entityWithAlias(approle, 'fc-clara', 'fc-clara')
+    const res = await merge({ to_entity_id: bob.entityId, from_entity_ids: [alice.entityId, clara.entityId] })
+    assert.equal(res.status, 400, JSON.stringify(res.body))
+    assert.ok(
+      res.body.errors[0].includes(
+        `mount accessor ${approle} found in multiple fromEntities, merge should be done with one fromEntity at a time`,
+      ),
+      res.body.errors[0],
+    )
+  })
+
+  it('TestIdentityStore_MergeEntities_FailsDueToDoubleClash: every clashing entity, alias and mount is named', async () => {
+    const bob = await entityWithAlias(userpass, 'dc-bob', 'dc-bob')
+    const bobApprole = await t.call('POST', 'identity/entity-alias', {
+      body: { name: 'dc-bob-approle', canonical_id: bob.entityId, mount_accessor: approle },
+    })
+    assert.equal(bobApprole.status, 200, JSON.stringify(bobApprole.body))
+    const alice = await entityWithAlias(userpass, 'dc-alice', 'dc-alice')
+    const clara = await entityWithAlias(approle, 'dc-clara', 'dc-clara')
+    const res = await merge({ to_entity_id: bob.entityId, from_entity_ids: [alice.entityId, clara.entityId] })
+    assert.equal(res.status, 400, JSON.stringify(res.body))
+    const error = res.body.errors.join(' ')
+    assert.match(error, /toEntity and at least one fromEntity have aliases with the same mount accessor/)
+    for (const part of [
+      alice.entityId,
+      bob.entityId,
+      clara.entityId,
+      alice.aliasId,
+      bob.aliasId,
+      clara.aliasId,
+      userpass,
+      approle,
+    ])
+      assert.ok(error.includes(part), `${part} named in ${error}`)
+  })
+
+  it('TestIdentityStore_MergeEntities_FailsDueToClashInFromEntities_CheckRawRequest: the 400 lists the clashes in data', async () => {
+    const bob = await entityWithAlias(userpass, 'raw-bob', 'raw-bob')
+    const alice = await entityWithAlias(userpass, 'raw-alice', 'raw-alice')
+    const res = await merge({ to_entity_id: bob.entityId, from_entity_ids: [alice.entityId] })
+    assert.equal(res.status, 400, JSON.stringify(res.body))
+    assert.equal(res.body.errors.length, 1)
+    assert.match(
+      res.body.errors[0],
+      /toEntity and at least one fromEntity have aliases with the same mount accessor/,
+    )
+    assert.equal(res.body.data.length, 2, JSON.stringify(res.body))
+    const rows = [...res.body.data].sort((a, b) => a.entity.localeCompare(b.entity))
+    assert.deepEqual(
+      rows.map((r: Record<string, unknown>) => [r.entity_id, r.entity, r.alias, r.mount_path, r.mount]),
+      [
+        [alice.entityId, 'raw-alice', 'raw-alice', 'auth/userpass/', 'userpass'],
+        [bob.entityId, 'raw-bob', 'raw-bob', 'auth/userpass/', 'userpass'],
+      ],
+    )
+  })
+
+  it('TestIdentityStore_MergeEntities_SameMountAccessor_ThenUseAlias: after a merge keeping one alias, the other login still works', async () => {
+    await t.call('POST', 'auth/userpass/users/use-bob', { body: { password: 'pw' } })
+    await t.call('POST', 'auth/userpass/users/use-alice', { body: { password: 'pw' } })
+    const bob = await entityWithAlias(userpass, 'use-bob-e', 'use-bob')
+    const alice = await entityWithAlias(userpass, 'use-alice-e', 'use-alice')
+    const login = async () => {
+      const res = await t.call('POST', 'auth/userpass/login/use-alice', {
+        token: '',
+        body: { password: 'pw' },
+      })
+      assert.equal(res.status, 200, JSON.stringify(res.body))
+      return res.body.auth
+    }
+    assert.equal((await login()).entity_id, alice.entityId)
+    const merged = await merge({
+      to_entity_id: bob.entityId,
+      from_entity_ids: alice.entityId,
+      conflicting_alias_ids_to_keep: bob.aliasId,
+    })
+    assert.ok(merged.status === 200 || merged.status === 204, JSON.stringify(merged.body))
+    assert.equal((await t.call('DELETE', `identity/entity/id/${bob.entityId}`)).status, 204)
+    const after = await login()
+    assert.ok(after.entity_id)
+    assert.notEqual(after.entity_id, bob.entityId)
+  })
+
+  it('TestIdentityStore_MergeEntities_FailsDueToMultipleClashMergesAttempted: aliases to keep from several sources are refused', async () => {
+    const bob = await entityWithAlias(userpass, 'mc-bob', 'mc-bob')
+    await t.call('POST', 'identity/entity-alias', {
+      body: { name: 'mc-bob-approle', canonical_id: bob.entityId, mount_accessor: approle },
+    })
+    const alice = await entityWithAlias(userpass, 'mc-alice', 'mc-alice')
+    const clara = await entityWithAlias(approle, 'mc-clara', 'mc-alice')
+    const res = await merge({
+      to_entity_id: bob.entityId,
+      from_entity_ids: [alice.entityId, clara.entityId],
+      conflicting_alias_ids_to_keep: [alice.aliasId, clara.aliasId],
+    })
+    assert.equal(res.status, 400, JSON.stringify(res.body))
+    assert.match(res.body.errors[0], /merge one entity at a time/)
   })
 })

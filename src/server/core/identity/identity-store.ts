@@ -224,7 +224,13 @@ export class IdentityStore {
   mergeEntities(input: MergeInput): Promise<void> {
     return this.#write(async () => {
       const changed = await mergeEntities(
-        { storage: this.#storage, groups: this.#groups, now: this.#now, entity: (id) => this.entity(id) },
+        {
+          storage: this.#storage,
+          groups: this.#groups,
+          now: this.#now,
+          mounts: this.#mounts,
+          entity: (id) => this.entity(id),
+        },
         input,
       )
       for (const group of changed) this.#groups.set(group)
