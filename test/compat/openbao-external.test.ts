@@ -1,6 +1,7 @@
 // OpenBao's internal/vault/external_tests replayed over HTTP: each `it` checks what the named Go test observes.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose'
 import { createTestDatabase } from '../helpers/pg-database.ts'
 import { postgresEngine } from '../helpers/pg-engine.ts'
 import { ManualClock, startDevServer, type TestServer } from '../helpers/server.ts'
@@ -12,6 +13,35 @@ async function userpassLogin(t: TestServer, user: string, extra: Record<string, 
   const login = await t.call('POST', `auth/userpass/login/${user}`, { body: { password: 'pw' } })
   assert.equal(login.status, 200, JSON.stringify(login.body))
   return login.body.auth
+}
+
+/**
+ * A JWT auth mount at `path` trusting a fresh key, with role `dev` taking `sub` as the user and `groups` as the
+ * group names: what OpenBao's LDAP mounts give these tests (a user and their directory groups). Returns login().
+ */
+async function jwtMount(t: TestServer, path: string) {
+  assert.equal((await t.call('POST', `sys/auth/${path}`, { body: { type: 'jwt' } })).status, 204)
+  const accessor = (await t.call('GET', 'sys/auth')).body.data[`${path}/`].accessor as string
+  const { privateKey, publicKey } = await generateKeyPair('ES256')
+  const config = await t.call('POST', `auth/${path}/config`, {
+    body: { jwt_validation_pubkeys: [await exportSPKI(publicKey)], bound_issuer: 'https://idp.example' },
+  })
+  assert.equal(config.status, 204, JSON.stringify(config.body))
+  const role = await t.call('POST', `auth/${path}/role/dev`, {
+    body: { role_type: 'jwt', user_claim: 'sub', groups_claim: 'groups', bound_audiences: ['coffer'] },
+  })
+  assert.equal(role.status, 204, JSON.stringify(role.body))
+  const login = async (sub: string, groups: string[]) => {
+    const jwt = await new SignJWT({ sub, aud: 'coffer', iss: 'https://idp.example', groups })
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(privateKey)
+    const res = await t.call('POST', `auth/${path}/login`, { token: '', body: { jwt, role: 'dev' } })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    return res.body.auth
+  }
+  return { accessor, login }
 }
 
 describe('openbao external_tests: token', () => {
@@ -403,5 +433,74 @@ describe('openbao external_tests: identity', () => {
     })
     assert.equal(res.status, 400, JSON.stringify(res.body))
     assert.match(res.body.errors[0], /merge one entity at a time/)
+  })
+  const members = async (groupId: string) =>
+    ((await t.call('GET', `identity/group/id/${groupId}`)).body.data.member_entity_ids ?? []) as string[]
+
+  it('TestIdentityStore_ExternalGroupMemberships_DifferentMounts: leaving a group on one mount keeps the other mount’s group', async () => {
+    const entity = await t.call('POST', 'identity/entity', { body: { name: 'testentityname' } })
+    const entityId = entity.body.data.id
+    const setup = async (path: string) => {
+      const group = await t.call('POST', 'identity/group', {
+        body: { type: 'external', name: `${path}ldap_admin_staff`, policies: ['admin-policy'] },
+      })
+      assert.equal(group.status, 200, JSON.stringify(group.body))
+      const mount = await jwtMount(t, path)
+      const ga = await t.call('POST', 'identity/group-alias', {
+        body: { name: 'admin_staff', canonical_id: group.body.data.id, mount_accessor: mount.accessor },
+      })
+      assert.equal(ga.status, 200, JSON.stringify(ga.body))
+      const ea = await t.call('POST', 'identity/entity-alias', {
+        body: { name: 'hermes conrad', canonical_id: entityId, mount_accessor: mount.accessor },
+      })
+      assert.equal(ea.status, 200, JSON.stringify(ea.body))
+      const auth = await mount.login('hermes conrad', ['admin_staff'])
+      assert.equal(auth.entity_id, entityId)
+      assert.ok(auth.policies.includes('admin-policy'), JSON.stringify(auth))
+      assert.ok((await members(group.body.data.id)).includes(entityId))
+      return { groupId: group.body.data.id as string, login: mount.login }
+    }
+    const first = await setup('jwtdm1')
+    const second = await setup('jwtdm2')
+    await first.login('hermes conrad', [])
+    assert.ok(!(await members(first.groupId)).includes(entityId), 'left the first mount’s group')
+    assert.ok((await members(second.groupId)).includes(entityId), 'still in the second mount’s group')
+  })
+
+  it('TestIdentityStore_ExternalGroupMembershipsAcrossMounts: one entity joins external groups through two mounts', async () => {
+    const m1 = await jwtMount(t, 'jwtam1')
+    const g1 = await t.call('POST', 'identity/group', { body: { type: 'external' } })
+    await t.call('POST', 'identity/group-alias', {
+      body: { name: 'testgroup1', mount_accessor: m1.accessor, canonical_id: g1.body.data.id },
+    })
+    const auth = await m1.login('hermes', ['testgroup1'])
+    const entityId = auth.entity_id
+    assert.ok((await members(g1.body.data.id)).includes(entityId))
+    const m2 = await jwtMount(t, 'jwtam2')
+    const ea = await t.call('POST', 'identity/entity-alias', {
+      body: { name: 'hermes', mount_accessor: m2.accessor, canonical_id: entityId },
+    })
+    assert.equal(ea.status, 200, JSON.stringify(ea.body))
+    const g2 = await t.call('POST', 'identity/group', { body: { type: 'external' } })
+    await t.call('POST', 'identity/group-alias', {
+      body: { name: 'testgroup2', mount_accessor: m2.accessor, canonical_id: g2.body.data.id },
+    })
+    assert.equal((await m2.login('hermes', ['testgroup2'])).entity_id, entityId)
+    assert.ok((await members(g1.body.data.id)).includes(entityId))
+    assert.ok((await members(g2.body.data.id)).includes(entityId))
+  })
+
+  it('TestIdentityStore_GroupAliasLocalMount: a group alias on a local auth mount is refused', async () => {
+    assert.equal(
+      (await t.call('POST', 'sys/auth/localup', { body: { type: 'userpass', local: true } })).status,
+      204,
+    )
+    const accessor = (await t.call('GET', 'sys/auth')).body.data['localup/'].accessor
+    const group = await t.call('POST', 'identity/group', { body: { type: 'external' } })
+    const res = await t.call('POST', 'identity/group-alias', {
+      body: { name: 'testuser', mount_accessor: accessor, canonical_id: group.body.data.id },
+    })
+    assert.equal(res.status, 400, JSON.stringify(res.body))
+    assert.match(res.body.errors[0], /is a local mount/)
   })
 })

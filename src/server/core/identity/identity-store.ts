@@ -74,7 +74,7 @@ export class IdentityStore {
       now,
       write: (fn) => this.#write(fn),
       entityExists: async (id) => (await this.entity(id)) !== undefined,
-      checkAccessor: (accessor) => this.#checkAccessor(accessor),
+      checkAccessor: (accessor) => this.#checkGroupAliasAccessor(accessor),
     })
   }
 
@@ -266,6 +266,13 @@ export class IdentityStore {
 
   #checkAccessor(accessor: string): void {
     if (!this.#mounts(accessor)) throw new InvalidRequestError(`invalid mount accessor "${accessor}"`)
+  }
+
+  /** As Vault: a group alias ties an external group to a mount shared by the whole cluster, never a local one. */
+  #checkGroupAliasAccessor(accessor: string): void {
+    this.#checkAccessor(accessor)
+    if (this.#mounts(accessor)?.local)
+      throw new InvalidRequestError(`mount accessor "${accessor}" is a local mount`)
   }
 
   /**
