@@ -503,4 +503,34 @@ describe('openbao external_tests: identity', () => {
     assert.equal(res.status, 400, JSON.stringify(res.body))
     assert.match(res.body.errors[0], /is a local mount/)
   })
+  it('TestIdentityStore_DisableUserLockoutTest: five bad passwords lock a user by default; lockout_disable in the tune stops it', async () => {
+    assert.equal((await t.call('POST', 'sys/auth/lockup', { body: { type: 'userpass' } })).status, 204)
+    const accessor = (await t.call('GET', 'sys/auth/lockup')).body.data.accessor
+    assert.equal(
+      (await t.call('POST', 'auth/lockup/users/bsmith', { body: { password: 'training' } })).status,
+      204,
+    )
+    const wrong = () =>
+      t.call('POST', 'auth/lockup/login/bsmith', { token: '', body: { password: 'wrongPassword' } })
+    for (const disable of [false, true, false]) {
+      const tune = await t.call('POST', 'sys/auth/lockup/tune', {
+        body: { user_lockout_config: { lockout_disable: disable } },
+      })
+      assert.equal(tune.status, 204, JSON.stringify(tune.body))
+      for (let i = 0; i < 5; i++) {
+        const res = await wrong()
+        assert.equal(res.status, 400, JSON.stringify(res.body))
+        assert.match(res.body.errors[0], /invalid username or password/)
+      }
+      const sixth = await wrong()
+      if (disable) {
+        assert.equal(sixth.status, 400, 'lockout disabled')
+        assert.match(sixth.body.errors[0], /invalid username or password/)
+      } else {
+        assert.equal(sixth.status, 403, 'locked')
+        assert.match(sixth.body.errors[0], /permission denied/)
+        assert.equal((await t.call('POST', `sys/locked-users/${accessor}/unlock/bsmith`)).status, 204)
+      }
+    }
+  })
 })
