@@ -534,3 +534,80 @@ describe('openbao external_tests: identity', () => {
     }
   })
 })
+
+describe('openbao external_tests: policy', () => {
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer()
+    assert.equal((await t.call('POST', 'sys/auth/userpass', { body: { type: 'userpass' } })).status, 204)
+    // OpenBao's test cluster has KV v1 at secret/; here it is kv1/, beside the dev server's KV v2.
+    assert.equal((await t.call('POST', 'sys/mounts/kv1', { body: { type: 'kv' } })).status, 204)
+  })
+  after(() => t.close())
+
+  it('TestPolicyTemplating: entity, alias, metadata and group templates open their paths; an unmet one opens nothing', async () => {
+    const accessor = (await t.call('GET', 'sys/auth')).body.data['userpass/'].accessor
+    const entity = await t.call('POST', 'identity/entity', {
+      body: { name: 'entity_name', policies: ['goodpolicy1', 'badpolicy1'], metadata: { key: 'metadata' } },
+    })
+    assert.equal(entity.status, 200, JSON.stringify(entity.body))
+    const entityId = entity.body.data.id
+    const group = await t.call('POST', 'identity/group', {
+      body: { name: 'group_name', policies: ['goodpolicy2'], member_entity_ids: [entityId] },
+    })
+    const groupId = group.body.data.id
+    const foobar = await t.call('POST', 'identity/group', { body: { name: 'foobar' } })
+    const alias = await t.call('POST', 'identity/entity-alias', {
+      body: { name: 'testuser', mount_accessor: accessor, canonical_id: entityId },
+    })
+    assert.equal(alias.status, 200, JSON.stringify(alias.body))
+    await t.call('POST', 'auth/userpass/users/testuser', { body: { password: 'testpassword' } })
+    const rw = 'capabilities = ["read", "create", "update"]'
+    const put = async (name: string, paths: string[]) => {
+      const policy = paths.map((p) => `path "kv1/${p}/*" { ${rw} }`).join('\n')
+      assert.equal((await t.call('PUT', `sys/policies/acl/${name}`, { body: { policy } })).status, 204)
+    }
+    await put('goodpolicy1', [
+      '{{ identity.entity.name}}',
+      `{{ identity.entity.aliases.${accessor}.name}}`,
+      '{{ identity.entity.metadata.key}}',
+    ])
+    await put('goodpolicy2', [
+      `{{ identity.groups.ids.${groupId}.name}}`,
+      '{{ identity.groups.names.group_name.id}}',
+    ])
+    const login = await t.call('POST', 'auth/userpass/login/testuser', {
+      token: '',
+      body: { password: 'testpassword' },
+    })
+    const token = login.body.auth.client_token
+    const check = async (allowGroup: boolean, allowMetadata: boolean) => {
+      const cases: [string, boolean][] = [
+        ['kv1/entity_name/foo', true],
+        ['kv1/entityname/foo', false],
+        ['kv1/group_name/foo', true],
+        [`kv1/${groupId}/foo`, true],
+        ['kv1/testuser/foo', true],
+        ['kv1/foobar/foo', allowGroup],
+        ['kv1/metadata/test/foo', allowMetadata],
+      ]
+      for (const [path, allowed] of cases) {
+        const res = await t.call('POST', path, { token, body: { zip: 'zap' } })
+        assert.equal(res.status, allowed ? 204 : 403, `${path}: ${JSON.stringify(res.body)}`)
+      }
+    }
+    await check(false, true)
+    // A policy naming a group the entity is not in leaves the other policies whole.
+    await put('badpolicy1', ['{{ identity.groups.names.foobar.name}}'])
+    await check(false, true)
+    await t.call('POST', 'identity/group', {
+      body: { id: foobar.body.data.id, member_entity_ids: [entityId] },
+    })
+    await check(true, true)
+    // A metadata value holding a glob segment opens nothing (OpenBao's default; Coffer refuses it always).
+    await t.call('POST', 'identity/entity', {
+      body: { name: 'entity_name', metadata: { key: 'metadata/+' } },
+    })
+    await check(true, false)
+  })
+})
