@@ -610,4 +610,79 @@ describe('openbao external_tests: policy', () => {
     })
     await check(true, false)
   })
+  it('TestPolicy_NoDefaultPolicy: token_no_default_policy leaves only the configured policies', async () => {
+    assert.equal((await t.call('POST', 'sys/auth/nodefault', { body: { type: 'userpass' } })).status, 204)
+    await t.call('POST', 'auth/nodefault/users/hermes', {
+      body: { password: 'hermes', token_policies: 'foo', token_no_default_policy: true },
+    })
+    const login = await t.call('POST', 'auth/nodefault/login/hermes', {
+      token: '',
+      body: { password: 'hermes' },
+    })
+    const lookup = await t.call('POST', 'auth/token/lookup', {
+      body: { token: login.body.auth.client_token },
+    })
+    assert.deepEqual(lookup.body.data.policies, ['foo'])
+  })
+
+  it('TestPolicy_NoConfiguredPolicy: a user without policies gets default, and renews past its TTL by the increment', async () => {
+    assert.equal((await t.call('POST', 'sys/auth/nopolicy', { body: { type: 'userpass' } })).status, 204)
+    await t.call('POST', 'auth/nopolicy/users/hermes', { body: { password: 'hermes', token_ttl: '24h' } })
+    const login = await t.call('POST', 'auth/nopolicy/login/hermes', {
+      token: '',
+      body: { password: 'hermes' },
+    })
+    const token = login.body.auth.client_token
+    assert.deepEqual((await t.call('POST', 'auth/token/lookup', { body: { token } })).body.data.policies, [
+      'default',
+    ])
+    const renew = await t.call('POST', 'auth/token/renew', { body: { token, increment: '2h' } })
+    assert.equal(renew.status, 200, JSON.stringify(renew.body))
+    assert.equal(renew.body.auth.lease_duration, 7200)
+  })
+
+  it('TestPolicy_TokenRenewal: login and renewal answers carry the same token, identity and combined policies', async () => {
+    assert.equal((await t.call('POST', 'sys/auth/renewpol', { body: { type: 'userpass' } })).status, 204)
+    const accessor = (await t.call('GET', 'sys/auth')).body.data['renewpol/'].accessor
+    const cases: [string, string[], string[]][] = [
+      ['plain', [], []],
+      ['tokenpol', ['token-policy'], []],
+      ['idpol', [], ['identity-policy']],
+      ['both', ['token-policy'], ['identity-policy']],
+    ]
+    for (const [user, tokenPolicies, identityPolicies] of cases) {
+      await t.call('POST', `auth/renewpol/users/${user}`, {
+        body: { password: 'pw', ...(tokenPolicies.length ? { token_policies: tokenPolicies } : {}) },
+      })
+      if (identityPolicies.length) {
+        const entity = await t.call('POST', 'identity/entity', {
+          body: { name: `renew-${user}`, policies: identityPolicies },
+        })
+        await t.call('POST', 'identity/entity-alias', {
+          body: { name: user, mount_accessor: accessor, canonical_id: entity.body.data.id },
+        })
+      }
+      const login = await t.call('POST', `auth/renewpol/login/${user}`, {
+        token: '',
+        body: { password: 'pw' },
+      })
+      const expectedToken = ['default', ...tokenPolicies].sort()
+      const expectedAll = [...expectedToken, ...identityPolicies].sort()
+      const check = (auth: Record<string, unknown>, what: string) => {
+        assert.deepEqual([...(auth.token_policies as string[])].sort(), expectedToken, `${user} ${what}`)
+        assert.deepEqual(
+          [...((auth.identity_policies as string[] | null) ?? [])].sort(),
+          identityPolicies,
+          `${user} ${what}`,
+        )
+        assert.deepEqual([...(auth.policies as string[])].sort(), expectedAll, `${user} ${what}`)
+      }
+      check(login.body.auth, 'login')
+      const renew = await t.call('POST', 'auth/token/renew', {
+        body: { token: login.body.auth.client_token },
+      })
+      assert.equal(renew.status, 200, JSON.stringify(renew.body))
+      check(renew.body.auth, 'renew')
+    }
+  })
 })

@@ -6,7 +6,7 @@ import { definePath, type HandlerContext } from '../../../sdk/framework/backend.
 import { f } from '../../../sdk/framework/fields.ts'
 import { listResponse } from '../../../sdk/framework/list-response.ts'
 import type { Storage } from '../../../sdk/storage.ts'
-import { effectivePolicies } from '../identity/effective.ts'
+import { effectivePolicies, withIdentityPolicies } from '../identity/effective.ts'
 import { authOf, type CoreHandlerResponse } from '../logical-request.ts'
 import type { UnsealedServices } from '../services.ts'
 import { issuedAuth } from './issued-auth.ts'
@@ -86,7 +86,10 @@ async function renewed(
   // Revoked or expired since it was looked up.
   if (!updated) throw gone()
   const now = services.clock.now()
-  const response: CoreHandlerResponse = { issuedAuth: issuedAuth(token, updated, now) }
+  // As Vault: a renewal's auth block shows the entity's policies beside the token's, as the login's did.
+  const response: CoreHandlerResponse = {
+    issuedAuth: await withIdentityPolicies(services.identity, issuedAuth(token, updated, now), updated),
+  }
   // As Vault's CalculateTTL: say so when the max TTL cut the renewal short, rather than silently grant less.
   const wanted = renewalTarget(entry, requested)
   const granted = Math.round((updated.expireTime - now) / 1000)
