@@ -1,10 +1,12 @@
 // OpenBao's internal/vault/external_tests replayed over HTTP: each `it` checks what the named Go test observes.
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose'
 import { createTestDatabase } from '../helpers/pg-database.ts'
 import { postgresEngine } from '../helpers/pg-engine.ts'
-import { ManualClock, startDevServer, type TestServer } from '../helpers/server.ts'
+import { ManualClock, makeTempDir, startDevServer, type TestServer } from '../helpers/server.ts'
 
 /** Logs in through userpass after making the user; returns the login's auth block. */
 async function userpassLogin(t: TestServer, user: string, extra: Record<string, unknown> = {}) {
@@ -684,5 +686,106 @@ describe('openbao external_tests: policy', () => {
       assert.equal(renew.status, 200, JSON.stringify(renew.body))
       check(renew.body.auth, 'renew')
     }
+  })
+})
+
+describe('openbao external_tests: approle', () => {
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer()
+    assert.equal((await t.call('POST', 'sys/auth/approle', { body: { type: 'approle' } })).status, 204)
+  })
+  after(() => t.close())
+
+  it('TestAppRole_AliasNameFromLoginRequest_Panic: a login whose role_id is not a string is a clear 400', async () => {
+    for (const roleId of [{}, [], 7, true]) {
+      const res = await t.call('POST', 'auth/approle/login', {
+        token: '',
+        body: { role_id: roleId, secret_id: '' },
+      })
+      assert.equal(res.status, 400, JSON.stringify(res.body))
+      assert.doesNotMatch(JSON.stringify(res.body), /internal error/i)
+    }
+  })
+})
+
+describe('openbao external_tests: kv', () => {
+  let t: TestServer
+  let auditDir: { dir: string; remove(): void }
+  before(async () => {
+    t = await startDevServer()
+    auditDir = makeTempDir('coffer-bao-audit-')
+    assert.equal((await t.call('POST', 'sys/mounts/kv', { body: { type: 'kv-v2' } })).status, 204)
+  })
+  after(async () => {
+    await t.close()
+    auditDir.remove()
+  })
+
+  const patch = (path: string, body: unknown) =>
+    t.call('PATCH', path, { body, headers: { 'content-type': 'application/merge-patch+json' } })
+
+  it('TestKV_Patch_Audit: one patch is one audit request record and one response record, both "patch"', async () => {
+    const file = join(auditDir.dir, 'audit.log')
+    assert.equal(
+      (await t.call('PUT', 'sys/audit/file', { body: { type: 'file', options: { file_path: file } } }))
+        .status,
+      204,
+    )
+    assert.equal((await t.call('POST', 'kv/data/audited', { body: { data: { bar: 'a' } } })).status, 200)
+    const res = await patch('kv/data/audited', { data: { baz: 'b' } })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.equal((await t.call('DELETE', 'sys/audit/file')).status, 204)
+    const records = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line))
+    const patches = (type: string) =>
+      records.filter(
+        (r) => r.type === type && r.request?.operation === 'patch' && r.request?.path === 'kv/data/audited',
+      )
+    assert.equal(patches('request').length, 1)
+    assert.equal(patches('response').length, 1)
+  })
+
+  it('TestKV_Patch_RootToken: the root token may patch, and a null removes the key', async () => {
+    await t.call('POST', 'kv/data/rooted', { body: { data: { bar: 'baz', foo: 'qux' } } })
+    const res = await patch('kv/data/rooted', { data: { bar: 'quux', foo: null } })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.deepEqual((await t.call('GET', 'kv/data/rooted')).body.data.data, { bar: 'quux' })
+  })
+
+  it('TestKV_Subkeys_NotFound: subkeys of a secret never written is a 404', async () => {
+    assert.equal((await t.call('GET', 'kv/subkeys/never')).status, 404)
+  })
+
+  it('TestKV_Subkeys_Deleted: subkeys of a deleted version is a 404 with null subkeys and the deletion time', async () => {
+    await t.call('POST', 'kv/data/deleted', { body: { data: { bar: 'a' } } })
+    assert.equal((await t.call('DELETE', 'kv/data/deleted')).status, 204)
+    const res = await t.call('GET', 'kv/subkeys/deleted')
+    assert.equal(res.status, 404, JSON.stringify(res.body))
+    assert.ok(res.body.data && 'subkeys' in res.body.data, JSON.stringify(res.body))
+    assert.equal(res.body.data.subkeys, null)
+    assert.ok(res.body.data.metadata.deletion_time)
+  })
+
+  it('TestKV_Subkeys_Destroyed: subkeys of a destroyed version is a 404 with null subkeys and destroyed true', async () => {
+    await t.call('POST', 'kv/data/destroyed', { body: { data: { bar: 'a' } } })
+    assert.equal((await t.call('POST', 'kv/destroy/destroyed', { body: { versions: [1] } })).status, 204)
+    const res = await t.call('GET', 'kv/subkeys/destroyed')
+    assert.equal(res.status, 404, JSON.stringify(res.body))
+    assert.ok(res.body.data && 'subkeys' in res.body.data, JSON.stringify(res.body))
+    assert.equal(res.body.data.subkeys, null)
+    assert.equal(res.body.data.metadata.destroyed, true)
+  })
+
+  it('TestKV_Subkeys_CurrentVersion: subkeys shows the patched current version’s key tree with null leaves', async () => {
+    await t.call('POST', 'kv/data/tree', {
+      body: { data: { foo: 'does-not-matter', bar: { a: { c: 'does-not-matter' }, b: {} } } },
+    })
+    assert.equal((await patch('kv/data/tree', { data: { baz: 'does-not-matter' } })).status, 200)
+    const res = await t.call('GET', 'kv/subkeys/tree')
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.deepEqual(res.body.data.subkeys, { foo: null, bar: { a: { c: null }, b: null }, baz: null })
   })
 })
