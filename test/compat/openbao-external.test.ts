@@ -789,3 +789,80 @@ describe('openbao external_tests: kv', () => {
     assert.deepEqual(res.body.data.subkeys, { foo: null, bar: { a: { c: null }, b: null }, baz: null })
   })
 })
+
+describe('openbao external_tests: expiration', () => {
+  let t: TestServer
+  let db: Awaited<ReturnType<typeof createTestDatabase>>
+  before(async () => {
+    // One failed revocation makes a lease irrevocable here, where OpenBao's tests inject irrevocable leases.
+    t = await startDevServer({ clock: new ManualClock(), expiration: { maxRevokeAttempts: 1 } })
+    db = await createTestDatabase()
+    await postgresEngine(t.call, db.url, { app: { defaultTtl: '1h' } })
+    const stuck = await t.call('POST', 'database/roles/stuck', {
+      body: {
+        db_name: 'pg',
+        creation_statements: ['CREATE ROLE "{{name}}" WITH LOGIN PASSWORD \'{{password}}\';'],
+        revocation_statements: ['SELECT no_such_function_here();'],
+        default_ttl: '1h',
+      },
+    })
+    assert.equal(stuck.status, 204, JSON.stringify(stuck.body))
+  })
+  after(async () => {
+    await t.close()
+    await db.drop()
+  })
+
+  const count = () => t.call('GET', 'sys/leases/count?type=irrevocable')
+  const list = (query = '') => t.call('GET', `sys/leases?type=irrevocable${query}`)
+  async function irrevocableLease(): Promise<string> {
+    const creds = await t.call('GET', 'database/creds/stuck')
+    assert.equal(creds.status, 200, JSON.stringify(creds.body))
+    const revoke = await t.call('POST', 'sys/leases/revoke', { body: { lease_id: creds.body.lease_id } })
+    assert.ok(revoke.status >= 400, JSON.stringify(revoke.body))
+    const lookup = await t.call('POST', 'sys/leases/lookup', { body: { lease_id: creds.body.lease_id } })
+    assert.equal(lookup.body.data.irrevocable, true, JSON.stringify(lookup.body))
+    return creds.body.lease_id
+  }
+
+  it('TestExpiration_irrevocableLeaseCountsAPI: counts irrevocable leases in total and per mount accessor', async () => {
+    const empty = await count()
+    assert.equal(empty.status, 200, JSON.stringify(empty.body))
+    assert.equal(empty.body.warnings, null)
+    assert.deepEqual(empty.body.data, { lease_count: 0, counts: {} })
+    await t.call('GET', 'database/creds/app')
+    await irrevocableLease()
+    await irrevocableLease()
+    const accessor = (await t.call('GET', 'sys/mounts')).body.data['database/'].accessor
+    const res = await count()
+    assert.deepEqual(res.body.data, { lease_count: 2, counts: { [accessor]: 2 } })
+  })
+
+  it('TestExpiration_irrevocableLeaseListAPI: lists irrevocable leases with their mount and error', async () => {
+    const accessor = (await t.call('GET', 'sys/mounts')).body.data['database/'].accessor
+    const before = (await list()).body.data.lease_count
+    const leaseId = await irrevocableLease()
+    const res = await list()
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.equal(res.body.warnings, null)
+    assert.equal(res.body.data.lease_count, before + 1)
+    const row = res.body.data.leases.find((l: { lease_id: string }) => l.lease_id === leaseId)
+    assert.equal(row.mount_id, accessor)
+    assert.match(row.error, /no_such_function_here/)
+    assert.equal((await t.call('GET', 'sys/leases?type=other')).status, 404)
+  })
+
+  it('TestExpiration_irrevocableLeaseListAPI_includeAll: a limit cuts the list with a warning; limit=none lists all', async () => {
+    const total = (await count()).body.data.lease_count
+    assert.ok(total >= 2)
+    const cut = await list('&limit=1')
+    assert.equal(cut.status, 200, JSON.stringify(cut.body))
+    assert.equal(cut.body.data.leases.length, 1)
+    assert.equal(cut.body.warnings.length, 1)
+    const all = await list('&limit=none')
+    assert.equal(all.body.warnings, null)
+    assert.equal(all.body.data.lease_count, total)
+    assert.equal((await list('&limit=0')).status, 400)
+    assert.equal((await list('&limit=abc')).status, 400)
+  })
+})
