@@ -866,3 +866,66 @@ describe('openbao external_tests: expiration', () => {
     assert.equal((await list('&limit=abc')).status, 400)
   })
 })
+
+describe('openbao external_tests: api', () => {
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer()
+    assert.equal((await t.call('POST', 'sys/auth/userpass', { body: { type: 'userpass' } })).status, 204)
+  })
+  after(() => t.close())
+
+  it('TestSecret_TokenID..TokenTTL: login, create, lookup, lookup-self, renew and renew-self answers carry what the api helpers read', async () => {
+    await t.call('POST', 'auth/userpass/users/test', { body: { password: 'test', policies: 'default' } })
+    const login = await t.call('POST', 'auth/userpass/login/test', { token: '', body: { password: 'test' } })
+    assert.equal(login.status, 200, JSON.stringify(login.body))
+    assert.deepEqual(login.body.auth.metadata, { username: 'test' })
+    assert.equal(login.body.auth.renewable, true)
+    assert.ok(login.body.auth.accessor)
+    assert.ok(login.body.auth.lease_duration > 0)
+
+    const meta = { username: 'test' }
+    const create = () =>
+      t.call('POST', 'auth/token/create', {
+        body: { policies: ['default'], meta, num_uses: 5, renewable: true, ttl: '1h' },
+      })
+    const made = await create()
+    const { client_token: token, accessor } = made.body.auth
+    assert.deepEqual(made.body.auth.metadata, meta)
+    assert.deepEqual(made.body.auth.policies, ['default'])
+    assert.equal(made.body.auth.renewable, true)
+    assert.equal(made.body.auth.lease_duration, 3600)
+
+    const lookup = await t.call('POST', 'auth/token/lookup', { body: { token } })
+    assert.equal(lookup.body.data.id, token)
+    assert.equal(lookup.body.data.accessor, accessor)
+    assert.equal(lookup.body.data.num_uses, 5)
+    assert.deepEqual(lookup.body.data.meta, meta)
+    assert.deepEqual(lookup.body.data.policies, ['default'])
+    assert.equal(lookup.body.data.renewable, true)
+    assert.ok(lookup.body.data.ttl > 0 && lookup.body.data.ttl <= 3600)
+
+    const self = await t.call('GET', 'auth/token/lookup-self', { token })
+    assert.equal(self.body.data.id, token)
+    assert.equal(self.body.data.num_uses, 4, 'the lookup-self used one')
+    // Its last use shows Vault's revocation-pending mark, and the token is gone after.
+    const once = (await t.call('POST', 'auth/token/create', { body: { policies: ['default'], num_uses: 1 } }))
+      .body.auth.client_token
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token: once })).body.data.num_uses, -1)
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token: once })).status, 403)
+
+    const other = (await create()).body.auth
+    for (const [what, res] of [
+      ['renew', await t.call('POST', 'auth/token/renew', { body: { token: other.client_token } })],
+      ['renew-self', await t.call('POST', 'auth/token/renew-self', { token: other.client_token, body: {} })],
+    ] as const) {
+      assert.equal(res.status, 200, `${what}: ${JSON.stringify(res.body)}`)
+      assert.equal(res.body.auth.client_token, other.client_token, what)
+      assert.equal(res.body.auth.accessor, other.accessor, what)
+      assert.deepEqual(res.body.auth.policies, ['default'], what)
+      assert.deepEqual(res.body.auth.metadata, meta, what)
+      assert.equal(res.body.auth.renewable, true, what)
+      assert.equal(res.body.auth.lease_duration, 3600, what)
+    }
+  })
+})

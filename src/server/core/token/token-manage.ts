@@ -10,7 +10,7 @@ import { effectivePolicies, withIdentityPolicies } from '../identity/effective.t
 import { authOf, type CoreHandlerResponse } from '../logical-request.ts'
 import type { UnsealedServices } from '../services.ts'
 import { issuedAuth } from './issued-auth.ts'
-import { lookupData, type TokenEntry } from './token-entry.ts'
+import { lookupData, type TokenEntry, USES_SPENT } from './token-entry.ts'
 import { readRole } from './token-roles.ts'
 import { renewalTarget } from './token-store.ts'
 
@@ -100,6 +100,15 @@ async function renewed(
   return response
 }
 
+/**
+ * The caller's own entry as stored once this request's use was counted, as Vault reads it afresh: a limited-use
+ * token shows the use just taken, and its last use shows -1 (Vault's revocation-pending mark).
+ */
+async function afterUse(services: TokenManageServices, entry: TokenEntry): Promise<TokenEntry> {
+  if (entry.numUses <= 0) return entry
+  return (await services.tokens.lookupByHash(entry.idHash)) ?? { ...entry, numUses: USES_SPENT }
+}
+
 /** A token lookup as Vault shows it: `identity_policies` lists what the token's entity and groups add. */
 async function withIdentity(
   services: TokenManageServices,
@@ -132,11 +141,11 @@ export function tokenManagePaths(services: TokenManageServices) {
       operations: {
         read: async (ctx) => {
           const { token, entry } = self(ctx)
-          return { data: await withIdentity(services, entry, now(), token) }
+          return { data: await withIdentity(services, await afterUse(services, entry), now(), token) }
         },
         update: async (ctx) => {
           const { token, entry } = self(ctx)
-          return { data: await withIdentity(services, entry, now(), token) }
+          return { data: await withIdentity(services, await afterUse(services, entry), now(), token) }
         },
       },
     }),
