@@ -929,3 +929,51 @@ describe('openbao external_tests: api', () => {
     }
   })
 })
+
+describe('openbao external_tests: api sudo paths', () => {
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer()
+  })
+  after(() => t.close())
+
+  it('TestSudoPaths: the OpenAPI document flags as sudo every path the Vault API client lists as sudo that Coffer serves', async () => {
+    const spec = await t.call('GET', 'sys/internal/specs/openapi')
+    assert.equal(spec.status, 200)
+    const sudo = Object.entries(spec.body.paths as Record<string, Record<string, unknown>>)
+      .filter(([, info]) => info['x-vault-sudo'] === true)
+      .map(([path]) => path)
+    // The API client's static list (api.SudoPaths), reduced to the paths Coffer has.
+    const clientList: [string, RegExp][] = [
+      ['/auth/token/accessors', /^\/auth\/token\/accessors\/?$/],
+      ['/sys/audit', /^\/sys\/audit$/],
+      ['/sys/audit/{path}', /^\/sys\/audit\/.+$/],
+      ['/sys/auth/{path}', /^\/sys\/auth\/.+$/],
+      ['/sys/config/cors', /^\/sys\/config\/cors$/],
+      ['/sys/leases', /^\/sys\/leases$/],
+      ['/sys/leases/lookup/{prefix}', /^\/sys\/leases\/lookup\/.+$/],
+      ['/sys/leases/revoke-force/{prefix}', /^\/sys\/leases\/revoke-force\/.+$/],
+      ['/sys/leases/revoke-prefix/{prefix}', /^\/sys\/leases\/revoke-prefix\/.+$/],
+      ['/sys/remount', /^\/sys\/remount$/],
+      ['/sys/revoke-force/{prefix}', /^\/sys\/revoke-force\/.+$/],
+      ['/sys/revoke-prefix/{prefix}', /^\/sys\/revoke-prefix\/.+$/],
+      ['/sys/rotate', /^\/sys\/rotate$/],
+      ['/sys/rotate/root', /^\/sys\/rotate\/root$/],
+    ]
+    for (const [name, pattern] of clientList)
+      assert.ok(
+        sudo.some((path) => pattern.test(path)),
+        `${name} flagged as sudo (sudo paths: ${sudo.join(', ')})`,
+      )
+    // And the flag is enforced: full rights on sys/leases without sudo do not list irrevocable leases.
+    await t.call('PUT', 'sys/policies/acl/leases-nosudo', {
+      body: {
+        policy: 'path "sys/leases*" { capabilities = ["create", "read", "update", "delete", "list"] }',
+      },
+    })
+    const token = (await t.call('POST', 'auth/token/create', { body: { policies: ['leases-nosudo'] } })).body
+      .auth.client_token
+    assert.equal((await t.call('GET', 'sys/leases?type=irrevocable', { token })).status, 403)
+    assert.equal((await t.call('GET', 'sys/leases/count?type=irrevocable', { token })).status, 200)
+  })
+})
