@@ -1,12 +1,13 @@
 // OpenBao's internal/vault/external_tests replayed over HTTP: each `it` checks what the named Go test observes.
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
+import { request } from 'node:http'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose'
 import { createTestDatabase } from '../helpers/pg-database.ts'
 import { postgresEngine } from '../helpers/pg-engine.ts'
-import { ManualClock, makeTempDir, startDevServer, type TestServer } from '../helpers/server.ts'
+import { ManualClock, makeTempDir, type Reply, startDevServer, type TestServer } from '../helpers/server.ts'
 
 /** Logs in through userpass after making the user; returns the login's auth block. */
 async function userpassLogin(t: TestServer, user: string, extra: Record<string, unknown> = {}) {
@@ -975,5 +976,95 @@ describe('openbao external_tests: api sudo paths', () => {
       .auth.client_token
     assert.equal((await t.call('GET', 'sys/leases?type=irrevocable', { token })).status, 403)
     assert.equal((await t.call('GET', 'sys/leases/count?type=irrevocable', { token })).status, 200)
+  })
+})
+
+/** A JSON request to the server sent from another loopback address (127.0.0.2), as a second client machine. */
+function callFrom(
+  localAddress: string,
+  address: string,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown } = {},
+): Promise<Pick<Reply, 'status' | 'body'>> {
+  const url = new URL(`${address}/v1/${path}`)
+  const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body)
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method,
+        localAddress,
+        headers: {
+          ...(opts.token ? { 'x-vault-token': opts.token } : {}),
+          ...(payload ? { 'content-type': 'application/json' } : {}),
+        },
+      },
+      (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk) => {
+          text += chunk
+        })
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) }),
+        )
+      },
+    )
+    req.on('error', reject)
+    req.end(payload)
+  })
+}
+
+describe('openbao external_tests: userpass_binary', () => {
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer()
+    assert.equal((await t.call('POST', 'sys/auth/userpass', { body: { type: 'userpass' } })).status, 204)
+    await t.call('PUT', 'sys/policies/acl/admin', {
+      body: {
+        policy: 'path "*" { capabilities = ["create", "update", "delete", "read", "patch", "list", "sudo"] }',
+      },
+    })
+  })
+  after(() => t.close())
+
+  it('Test_StrictIPBinding (with token_bound_cidrs): a token bound to one client address works from there only', async () => {
+    await t.call('POST', 'auth/userpass/users/testing', {
+      body: { password: 'password', token_policies: 'admin', token_bound_cidrs: ['127.0.0.2/32'] },
+    })
+    const here = await t.call('POST', 'auth/userpass/login/testing', {
+      token: '',
+      body: { password: 'password' },
+    })
+    assert.equal(here.status, 403, 'a login from outside the bound addresses is refused')
+    // The username's case does not matter (Vault lower-cases userpass names).
+    const there = await callFrom('127.0.0.2', t.address, 'POST', 'auth/userpass/login/Testing', {
+      body: { password: 'password' },
+    })
+    assert.equal(there.status, 200, JSON.stringify(there.body))
+    const token = there.body.auth.client_token
+    assert.equal((await t.call('GET', 'sys/host-info', { token })).status, 403)
+    const remote = await callFrom('127.0.0.2', t.address, 'GET', 'sys/host-info', { token })
+    assert.equal(remote.status, 200, JSON.stringify(remote.body))
+  })
+
+  it('Test_StrictIPBinding (lockout): failed logins count against one user whatever the case of the name', async () => {
+    await t.call('POST', 'auth/userpass/users/casey', { body: { password: 'right' } })
+    const names = ['casey', 'Casey', 'CASEY', 'cAsey', 'caseY']
+    for (const name of names) {
+      const res = await t.call('POST', `auth/userpass/login/${name}`, {
+        token: '',
+        body: { password: 'wrong' },
+      })
+      assert.equal(res.status, 400, `${name}: ${JSON.stringify(res.body)}`)
+    }
+    const locked = await t.call('POST', 'auth/userpass/login/CaSeY', {
+      token: '',
+      body: { password: 'right' },
+    })
+    assert.equal(locked.status, 403, 'five failures under any spelling lock the one user')
   })
 })
