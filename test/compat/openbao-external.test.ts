@@ -1068,3 +1068,95 @@ describe('openbao external_tests: userpass_binary', () => {
     assert.equal(locked.status, 403, 'five failures under any spelling lock the one user')
   })
 })
+
+describe('openbao external_tests: quotas', () => {
+  let t: TestServer
+  let auditDir: { dir: string; remove(): void }
+  const clock = new ManualClock()
+  before(async () => {
+    t = await startDevServer({ clock })
+    auditDir = makeTempDir('coffer-bao-quota-audit-')
+    assert.equal((await t.call('POST', 'sys/mounts/pki', { body: { type: 'kv' } })).status, 204)
+  })
+  after(async () => {
+    await t.close()
+    auditDir.remove()
+  })
+  const quota = (name: string, body: Record<string, unknown>) =>
+    t.call('POST', `sys/quotas/rate-limit/${name}`, { body })
+  // A global quota covers sys/quotas too, so each delete waits (on the manual clock) for a fresh second.
+  const dropAll = async () => {
+    clock.advance(2)
+    for (const name of (await t.call('LIST', 'sys/quotas/rate-limit')).body?.data?.keys ?? []) {
+      clock.advance(2)
+      assert.equal((await t.call('DELETE', `sys/quotas/rate-limit/${name}`)).status, 204)
+    }
+  }
+
+  it('TestQuotas_RateLimit_DupName: writing a quota again by name changes it, and the list keeps one', async () => {
+    assert.equal((await quota('secret-rlq', { rate: 7.7, path: 'secret' })).status, 204)
+    assert.equal((await t.call('GET', 'sys/quotas/rate-limit/secret-rlq')).status, 200)
+    assert.equal((await quota('secret-rlq', { rate: 7.7, path: '' })).status, 204)
+    const list = await t.call('LIST', 'sys/quotas/rate-limit')
+    assert.deepEqual(list.body.data.keys, ['secret-rlq'])
+    assert.equal((await t.call('GET', 'sys/quotas/rate-limit/secret-rlq')).body.data.path, '')
+    await dropAll()
+  })
+
+  it('TestQuotas_RateLimit_DupPath: a second quota on a path another quota holds is refused', async () => {
+    assert.equal((await quota('global-rlq', { rate: 10, path: '' })).status, 204)
+    assert.equal((await quota('secret-rlq', { rate: 7.7, path: 'secret' })).status, 204)
+    const dup = await quota('secret-rlq', { rate: 7.7, path: '' })
+    assert.equal(dup.status, 400, JSON.stringify(dup.body))
+    assert.equal((await t.call('GET', 'sys/quotas/rate-limit/secret-rlq')).body.data.path, 'secret/')
+    await dropAll()
+  })
+
+  it('TestQuotas_RateLimitQuota_DefaultExemptPaths: sys/health is never rate limited by default', async () => {
+    assert.equal((await quota('rlq', { rate: 1 })).status, 204)
+    for (let i = 0; i < 3; i++) assert.equal((await t.call('GET', 'sys/health')).status, 200)
+    await dropAll()
+  })
+
+  it('TestQuotas_RateLimitQuota_AuditLogging: with rate-limit audit logging on, one refusal is one audit record', async () => {
+    const file = join(auditDir.dir, 'audit.log')
+    await t.call('POST', 'sys/quotas/config', { body: { enable_rate_limit_audit_logging: true } })
+    assert.equal(
+      (await t.call('PUT', 'sys/audit/file', { body: { type: 'file', options: { file_path: file } } }))
+        .status,
+      204,
+    )
+    assert.equal((await quota('rlq', { rate: 1, path: 'pki', interval: '1h' })).status, 204)
+    assert.equal((await t.call('LIST', 'pki/')).status, 404)
+    const refused = await t.call('LIST', 'pki/')
+    assert.equal(refused.status, 429)
+    await dropAll()
+    assert.equal((await t.call('DELETE', 'sys/audit/file')).status, 204)
+    await t.call('POST', 'sys/quotas/config', { body: { enable_rate_limit_audit_logging: false } })
+    const limited = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line))
+      .filter(
+        (r) =>
+          r.type === 'request' &&
+          typeof r.error === 'string' &&
+          r.error.endsWith('rate limit quota exceeded'),
+      )
+    assert.equal(limited.length, 1, JSON.stringify(limited))
+  })
+
+  it('TestQuotas_RateLimitQuota_MountPrecedence: a mount’s quota wins over the global one there', async () => {
+    assert.equal((await quota('root-rlq', { rate: 100, interval: '1h' })).status, 204)
+    assert.equal((await quota('mount-rlq', { rate: 1, path: 'pki/', interval: '1h' })).status, 204)
+    assert.equal((await t.call('LIST', 'pki/')).status, 404)
+    assert.equal(
+      (await t.call('LIST', 'pki/')).status,
+      429,
+      'the mount quota of 1 applies, not the global 100',
+    )
+    assert.equal((await t.call('LIST', 'secret/metadata/')).status, 404, 'elsewhere the global quota applies')
+    await dropAll()
+    clock.advance(3600)
+  })
+})
