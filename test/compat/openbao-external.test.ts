@@ -7,7 +7,14 @@ import { after, before, describe, it } from 'node:test'
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose'
 import { createTestDatabase } from '../helpers/pg-database.ts'
 import { postgresEngine } from '../helpers/pg-engine.ts'
-import { ManualClock, makeTempDir, type Reply, startDevServer, type TestServer } from '../helpers/server.ts'
+import {
+  ManualClock,
+  makeTempDir,
+  type Reply,
+  startDevServer,
+  startSealedServer,
+  type TestServer,
+} from '../helpers/server.ts'
 
 /** Logs in through userpass after making the user; returns the login's auth block. */
 async function userpassLogin(t: TestServer, user: string, extra: Record<string, unknown> = {}) {
@@ -1159,4 +1166,43 @@ describe('openbao external_tests: quotas', () => {
     await dropAll()
     clock.advance(3600)
   })
+})
+
+describe('openbao external_tests: router', () => {
+  for (const order of [
+    ['a/abcd/123', 'abcd/123'],
+    ['abcd/123', 'a/abcd/123'],
+  ]) {
+    it(`TestRouter_MountSubpath_Checks: mounts ${order.join(' then ')} (one path ending another) survive a seal and unseal`, async () => {
+      const t = await startSealedServer()
+      try {
+        const init = await t.call('PUT', 'sys/init', { body: { secret_shares: 1, secret_threshold: 1 } })
+        const key = init.body.keys_base64[0]
+        const root = init.body.root_token
+        assert.equal((await t.call('PUT', 'sys/unseal', { body: { key } })).body.sealed, false)
+        for (const mp of order) {
+          const auth = await t.call('POST', `sys/auth/auth/${mp}`, {
+            token: root,
+            body: { type: 'userpass' },
+          })
+          assert.equal(auth.status, 204, `auth/${mp}: ${JSON.stringify(auth.body)}`)
+          const mount = await t.call('POST', `sys/mounts/s/${mp}`, { token: root, body: { type: 'kv' } })
+          assert.equal(mount.status, 204, `s/${mp}: ${JSON.stringify(mount.body)}`)
+          assert.equal((await t.call('POST', `s/${mp}/k`, { token: root, body: { v: mp } })).status, 204)
+        }
+        assert.equal((await t.call('PUT', 'sys/seal', { token: root })).status, 204)
+        assert.equal((await t.call('PUT', 'sys/unseal', { body: { key } })).body.sealed, false)
+        for (const mp of order) {
+          assert.equal((await t.call('GET', `s/${mp}/k`, { token: root })).body.data.v, mp)
+          const users = await t.call('POST', `auth/auth/${mp}/users/u`, {
+            token: root,
+            body: { password: 'pw' },
+          })
+          assert.equal(users.status, 204, `auth/auth/${mp}: ${JSON.stringify(users.body)}`)
+        }
+      } finally {
+        await t.close()
+      }
+    })
+  }
 })

@@ -166,7 +166,9 @@ export class MountManager {
     ) {
       throw new InvalidRequestError(`invalid mount path "${path}"`)
     }
-    return table === 'auth' && !clean.startsWith('auth/') ? `auth/${clean}` : clean
+    // As Vault: an auth method's path is always under auth/, so sys/auth/auth/x mounts at auth/auth/x/ (a path of
+    // its own), not at auth/x/.
+    return table === 'auth' ? `auth/${clean}` : clean
   }
 
   find(path: string): MountEntry | undefined {
