@@ -1,5 +1,5 @@
 // Vault's shared token_* fields for auth method roles and users (its sdk's tokenutil), with the legacy aliases.
-import { invalidCidrs } from '../../lib/cidr.ts'
+import { cidrText, invalidCidrs } from '../../lib/cidr.ts'
 import { InvalidRequestError } from '../errors.ts'
 import type { AuthGrant } from '../request.ts'
 import type { PolicyHolder } from './backend.ts'
@@ -139,7 +139,7 @@ export function applyTokenFields(current: TokenParams, input: TokenInput): Token
  */
 export function tokenParamsView(params: TokenParams): Record<string, unknown> {
   const data: Record<string, unknown> = {
-    token_bound_cidrs: params.tokenBoundCidrs,
+    token_bound_cidrs: params.tokenBoundCidrs.map(cidrText),
     token_explicit_max_ttl: params.tokenExplicitMaxTtl,
     token_max_ttl: params.tokenMaxTtl,
     token_no_default_policy: params.tokenNoDefaultPolicy,

@@ -1,5 +1,5 @@
 // The stored form of a token and how it is shown by lookup (Vault's field names and types).
-import { addressAllowed } from '../../../lib/cidr.ts'
+import { addressAllowed, cidrText } from '../../../lib/cidr.ts'
 import { rfc3339 } from '../../../lib/time.ts'
 
 /** numUses of a token whose last use has been taken: stored until its revocation deletes it, live to nobody. */
@@ -75,7 +75,7 @@ export function lookupData(entry: TokenEntry, nowMs: number, token: string): Rec
   }
   if (entry.period > 0) data['period'] = entry.period
   if (entry.role !== '') data['role'] = entry.role
-  if (entry.boundCidrs?.length) data['bound_cidrs'] = entry.boundCidrs
+  if (entry.boundCidrs?.length) data['bound_cidrs'] = entry.boundCidrs.map(cidrText)
   if (entry.lastRenewalTime > 0) data['last_renewal_time'] = Math.floor(entry.lastRenewalTime / 1000)
   return data
 }

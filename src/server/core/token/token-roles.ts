@@ -1,6 +1,6 @@
 // auth/token/roles/:role_name: named templates that constrain the tokens created through them.
 
-import { invalidCidrs } from '../../../lib/cidr.ts'
+import { cidrText, invalidCidrs } from '../../../lib/cidr.ts'
 import { KeyLocks } from '../../../lib/key-locks.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath, type PolicyHolder } from '../../../sdk/framework/backend.ts'
@@ -76,7 +76,7 @@ function roleData(role: TokenRole): Record<string, unknown> {
     token_num_uses: role.numUses,
     token_no_default_policy: role.noDefaultPolicy,
     token_type: role.tokenType,
-    token_bound_cidrs: role.boundCidrs ?? [],
+    token_bound_cidrs: (role.boundCidrs ?? []).map(cidrText),
     allowed_entity_aliases: role.allowedEntityAliases ?? [],
   }
 }
