@@ -5,6 +5,7 @@ import { request } from 'node:http'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose'
+import { startHaCluster } from '../helpers/ha-cluster.ts'
 import { createTestDatabase } from '../helpers/pg-database.ts'
 import { postgresEngine } from '../helpers/pg-engine.ts'
 import {
@@ -129,6 +130,37 @@ describe('openbao external_tests: token', () => {
     self = await lookupSelf(made.body.auth.client_token)
     assert.equal(self.status, 403, 'a root token with a TTL is bound')
     assert.match(self.body.errors[0], /permission denied/)
+  })
+
+  it('TestTokenStore_StandbyInvalidation: a renewal on the active node is what a standby’s lookup-self shows next', async () => {
+    const cluster = await startHaCluster(2)
+    try {
+      const active = await cluster.active()
+      const standby = cluster.standbys()[0]!
+      const made = await active.call('POST', 'auth/token/create-orphan', {
+        token: cluster.rootToken,
+        body: { policies: 'default', renewable: true, ttl: '10m' },
+      })
+      assert.equal(made.status, 200, JSON.stringify(made.body))
+      const token = made.body.auth.client_token
+      const before = await standby.call('GET', 'auth/token/lookup-self', { token })
+      assert.equal(before.status, 200, JSON.stringify(before.body))
+      assert.equal(before.body.data.renewable, true)
+      assert.ok(before.body.data.ttl <= 600, `${before.body.data.ttl}`)
+      const renew = await active.call('POST', 'auth/token/renew', {
+        token: cluster.rootToken,
+        body: { token, increment: '1h' },
+      })
+      assert.equal(renew.status, 200, JSON.stringify(renew.body))
+      const after = await standby.call('GET', 'auth/token/lookup-self', { token })
+      assert.equal(after.status, 200, JSON.stringify(after.body))
+      assert.ok(
+        after.body.data.ttl > 1800,
+        `the standby sees the renewal at once: ttl ${after.body.data.ttl}`,
+      )
+    } finally {
+      await cluster.close()
+    }
   })
 
   it('TestBatchTokens: the mount token_type and the role token_type decide batch or service at login', async () => {
