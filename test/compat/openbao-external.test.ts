@@ -5,7 +5,7 @@ import { request } from 'node:http'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose'
-import { startHaCluster } from '../helpers/ha-cluster.ts'
+import { startHaCluster, until } from '../helpers/ha-cluster.ts'
 import { createTestDatabase } from '../helpers/pg-database.ts'
 import { postgresEngine } from '../helpers/pg-engine.ts'
 import {
@@ -243,6 +243,50 @@ describe('openbao external_tests: token', () => {
     assert.equal(await made('batch'), 'batch')
     assert.equal(await made('service'), 'service')
     assert.equal(await made(), 'batch')
+  })
+
+  it('TestBatchTokens (leases): a batch login token’s lease lasts no longer than the token, renewals shrink, and it ends with it', async () => {
+    // The approle mount from TestBatchTokens has 5s lease TTLs; here its logins are batch tokens reading database
+    // credentials (OpenBao reads a leased kv test backend).
+    const db = await createTestDatabase()
+    try {
+      await postgresEngine(t.call, db.url, { app: { defaultTtl: '5m' } })
+      await t.call('PUT', 'sys/policies/acl/test', {
+        body: { policy: 'path "database/creds/app" { capabilities = ["read"] }' },
+      })
+      await t.call('POST', 'sys/auth/approle/tune', { body: { token_type: 'batch' } })
+      const roleId = (await t.call('GET', 'auth/approle/role/test/role-id')).body.data.role_id
+      const secretId = (await t.call('POST', 'auth/approle/role/test/secret-id', { body: {} })).body.data
+        .secret_id
+      const login = await t.call('POST', 'auth/approle/login', {
+        token: '',
+        body: { role_id: roleId, secret_id: secretId },
+      })
+      assert.equal(login.status, 200, JSON.stringify(login.body))
+      assert.equal(login.body.auth.token_type, 'batch')
+      const creds = await t.call('GET', 'database/creds/app', { token: login.body.auth.client_token })
+      assert.equal(creds.status, 200, JSON.stringify(creds.body))
+      assert.ok(creds.body.lease_id)
+      assert.equal(creds.body.renewable, true)
+      assert.ok(creds.body.lease_duration <= 5, `lease_duration ${creds.body.lease_duration}`)
+      let last = creds.body.lease_duration
+      for (let i = 0; i < 3; i++) {
+        clock.advance(1)
+        const renewed = await t.call('POST', 'sys/leases/renew', { body: { lease_id: creds.body.lease_id } })
+        assert.equal(renewed.status, 200, JSON.stringify(renewed.body))
+        assert.ok(renewed.body.lease_duration < last, `${renewed.body.lease_duration} < ${last}`)
+        last = renewed.body.lease_duration
+      }
+      clock.advance(2)
+      await until(
+        async () =>
+          (await t.call('POST', 'sys/leases/lookup', { body: { lease_id: creds.body.lease_id } })).status ===
+          400,
+      )
+    } finally {
+      await t.call('DELETE', 'sys/mounts/database')
+      await db.drop()
+    }
   })
 
   it('TestBatchToken_ParentLeaseRevoke: revoking a batch token’s parent ends the batch token and its leases', async () => {
