@@ -132,6 +132,42 @@ describe('openbao external_tests: token', () => {
     assert.match(self.body.errors[0], /permission denied/)
   })
 
+  it('TestTokenStore_RevocationOnStartup: tokens that expired while the server was sealed are revoked after the unseal', async () => {
+    // OpenBao moves lease times back through sys/raw; a manual clock moved past them while sealed does the same.
+    const sealedClock = new ManualClock()
+    const s = await startSealedServer({ clock: sealedClock })
+    try {
+      const init = await s.call('PUT', 'sys/init', { body: { secret_shares: 1, secret_threshold: 1 } })
+      const key = init.body.keys_base64[0]
+      const root = init.body.root_token
+      assert.equal((await s.call('PUT', 'sys/unseal', { body: { key } })).body.sealed, false)
+      const rows = async () => (await s.server.core.barrier.list('sys/token/id/')).length
+      const baseline = await rows()
+      const tokens: string[] = []
+      for (let i = 0; i < 20; i++) {
+        const made = await s.call('POST', 'auth/token/create', {
+          token: root,
+          body: { policies: ['default'], ttl: '1h' },
+        })
+        tokens.push(made.body.auth.client_token)
+      }
+      const forever = (
+        await s.call('POST', 'auth/token/create', { token: root, body: { policies: ['root'] } })
+      ).body.auth.client_token
+      assert.equal(await rows(), baseline + 21)
+      assert.equal((await s.call('PUT', 'sys/seal', { token: root })).status, 204)
+      sealedClock.advance(2 * 3600)
+      assert.equal((await s.call('PUT', 'sys/unseal', { body: { key } })).body.sealed, false)
+      for (const token of tokens)
+        assert.equal((await s.call('POST', 'cubbyhole/foo', { token, body: { value: 'bar' } })).status, 403)
+      // Their rows go too, not only their use: only the token that never expires is left beside the baseline.
+      await until(async () => (await rows()) === baseline + 1)
+      assert.equal((await s.call('GET', 'auth/token/lookup-self', { token: forever })).status, 200)
+    } finally {
+      await s.close()
+    }
+  })
+
   it('TestTokenStore_StandbyInvalidation: a renewal on the active node is what a standby’s lookup-self shows next', async () => {
     const cluster = await startHaCluster(2)
     try {
