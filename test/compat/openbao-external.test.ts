@@ -14,7 +14,9 @@ import {
   type Reply,
   startDevServer,
   startSealedServer,
+  startServerInTempDir,
   type TestServer,
+  wrap,
 } from '../helpers/server.ts'
 
 /** Logs in through userpass after making the user; returns the login's auth block. */
@@ -656,6 +658,45 @@ describe('openbao external_tests: identity', () => {
       }
     }
   })
+})
+
+describe('openbao external_tests: identity (lockout from the environment)', () => {
+  // OpenBao's VAULT_DISABLE_USER_LOCKOUT is COFFER_DISABLE_USER_LOCKOUT here; `coffer server` reads it into this
+  // start option (main.ts), which these servers are given directly.
+  const cases: [string, boolean | undefined, boolean, boolean][] = [
+    ['neither set: lockout on', undefined, false, true],
+    ['tune disables', undefined, true, false],
+    ['environment disables', true, false, false],
+    ['environment enables over a tune that disables', false, true, true],
+    ['both disable', true, true, false],
+  ]
+  for (const [name, env, tuneDisables, locks] of cases) {
+    it(`TestIdentityStore_DisableUserLockoutTest: ${name}`, async () => {
+      const t = wrap(
+        await startServerInTempDir((dir) => ({
+          dev: true,
+          listenAddress: '127.0.0.1:0',
+          devAws: false,
+          dataDir: dir,
+          ...(env === undefined ? {} : { disableUserLockout: env }),
+        })),
+      )
+      try {
+        await t.call('POST', 'sys/auth/userpass', { body: { type: 'userpass' } })
+        await t.call('POST', 'sys/auth/userpass/tune', {
+          body: { user_lockout_config: { lockout_disable: tuneDisables } },
+        })
+        await t.call('POST', 'auth/userpass/users/bsmith', { body: { password: 'training' } })
+        const wrong = () =>
+          t.call('POST', 'auth/userpass/login/bsmith', { token: '', body: { password: 'wrongPassword' } })
+        for (let i = 0; i < 5; i++) assert.equal((await wrong()).status, 400)
+        const sixth = await wrong()
+        assert.equal(sixth.status, locks ? 403 : 400, JSON.stringify(sixth.body))
+      } finally {
+        await t.close()
+      }
+    })
+  }
 })
 
 describe('openbao external_tests: policy', () => {
