@@ -1,7 +1,7 @@
 // CIDR validation and matching, including the IPv4-mapped form Node reports on dual-stack sockets.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { addressAllowed, cidrsOutside, invalidCidrs } from './cidr.ts'
+import { addressAllowed, cidrsOutside, cidrText, invalidCidrs } from './cidr.ts'
 
 describe('cidr', () => {
   it('validates blocks and bare addresses', () => {
@@ -47,5 +47,13 @@ describe('cidr', () => {
     )
     assert.deepEqual(cidrsOutside(['::1'], ['127.0.0.0/8']), ['::1'], 'families do not mix')
     assert.deepEqual(cidrsOutside([], ['10.0.0.0/8']), [])
+  })
+
+  it('shows a single-host block as Vault does, without its /32 or /128', () => {
+    assert.equal(cidrText('127.0.0.1/32'), '127.0.0.1')
+    assert.equal(cidrText('::1/128'), '::1')
+    assert.equal(cidrText('1.2.3.4/8'), '1.2.3.4/8')
+    assert.equal(cidrText('10.0.0.1'), '10.0.0.1')
+    assert.equal(cidrText('not-a-cidr'), 'not-a-cidr')
   })
 })

@@ -13,6 +13,16 @@ function parseCidr(text: string): { address: string; prefix: number; family: 'ip
   return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' }
 }
 
+/**
+ * A block as Vault shows a bound CIDR it parsed (go-sockaddr's String): a single host without its /32 or /128,
+ * anything else as given. Lookups and reads show this, so "127.0.0.1/32" reads back as "127.0.0.1".
+ */
+export function cidrText(cidr: string): string {
+  const parsed = parseCidr(cidr)
+  if (!parsed) return cidr
+  return parsed.prefix === (parsed.family === 'ipv4' ? 32 : 128) ? parsed.address : cidr.trim()
+}
+
 /** The entries of `cidrs` that are not valid CIDR blocks or addresses (empty when all are valid). */
 export function invalidCidrs(cidrs: readonly string[]): string[] {
   return cidrs.filter((cidr) => parseCidr(cidr) === undefined)

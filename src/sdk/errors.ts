@@ -17,22 +17,25 @@ export class AppError extends Error {
   readonly status: number
   /** Extra messages shown beside the main one, e.g. Vault's multi-error lists. */
   readonly errors: string[]
+  /** Details shown as the error answer's `data` (Vault's error responses that carry data, such as merge clashes). */
+  readonly data: unknown
   constructor(
     code: ErrorCode,
     status: number,
     message: string,
-    options?: { cause?: unknown; errors?: string[] },
+    options?: { cause?: unknown; errors?: string[]; data?: unknown },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = new.target.name
     this.code = code
     this.status = status
     this.errors = options?.errors ?? (message === '' ? [] : [message])
+    this.data = options?.data
   }
 }
 
 export class InvalidRequestError extends AppError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; data?: unknown }) {
     super('invalid_request', 400, message, options)
   }
 }

@@ -62,7 +62,8 @@ export interface AuthGrant {
   numUses?: number
   renewable?: boolean
   noDefaultPolicy?: boolean
-  tokenType?: 'service' | 'batch' | 'default'
+  /** What the role asks for; the auth mount's tuned token_type has the last word (core's login-token-type.ts). */
+  tokenType?: 'service' | 'batch' | 'default' | 'default-service' | 'default-batch'
   boundCidrs?: string[]
   /** Stored with the token and given back to the auth method's renew hook. */
   internal?: Record<string, unknown>

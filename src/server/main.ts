@@ -1,6 +1,7 @@
 // `coffer server`: flag parsing, the startup banner, and shutdown on SIGINT/SIGTERM.
 import type { LogLevel } from '../lib/logger.ts'
 import { loadConfig } from './config/load-config.ts'
+import { lockoutDisabledFromEnv } from './config/user-lockout-config.ts'
 import { type RunningServer, type StartOptions, startServer } from './start-server.ts'
 
 export { startServer }
@@ -74,6 +75,8 @@ export async function runServerCommand(
     inmem: flags.get('dev-inmem') === 'true',
   }
   if (configPath) options.config = loadConfig(configPath)
+  const lockoutDisabled = lockoutDisabledFromEnv(process.env['COFFER_DISABLE_USER_LOCKOUT'])
+  if (lockoutDisabled !== undefined) options.disableUserLockout = lockoutDisabled
   const listen = flags.get('dev-listen-address')
   if (listen) options.listenAddress = listen
   const rootTokenId = flags.get('dev-root-token-id')

@@ -71,6 +71,8 @@ export interface StartOptions {
   telemetry?: TelemetryConfig
   /** Dev mode: sys/metrics on the listener answers without a token, as a listener's telemetry block allows. */
   unauthenticatedMetricsAccess?: boolean
+  /** COFFER_DISABLE_USER_LOCKOUT as main read it: lockout off (true) or on (false) for every mount, over tunes. */
+  disableUserLockout?: boolean
   /** Where sys/reports/compliance reads access reviews and anomalies, asked for at each unseal. */
   complianceProviders?: CoreOptions['complianceProviders']
   /** Dev mode: the anomaly_detection block a config file would give (fields as the block spells them). */
@@ -167,6 +169,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.expiration ? { expiration: options.expiration } : {}),
     ...(config?.userLockout ? { userLockoutDefaults: config.userLockout } : {}),
+    ...(options.disableUserLockout !== undefined ? { userLockoutDisabled: options.disableUserLockout } : {}),
     ...(config?.listFilter ? { listFilter: config.listFilter } : {}),
     defaultLeaseTtl: config?.defaultLeaseTtl ?? DEV_LEASE_TTL,
     maxLeaseTtl: config?.maxLeaseTtl ?? DEV_LEASE_TTL,

@@ -84,7 +84,8 @@ describe('token store', () => {
 
   it('limits a num_uses token to its uses', async () => {
     const token = (await create({ policies: ['app'], num_uses: 2 })).body.auth.client_token
-    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token })).body.data.num_uses, 2)
+    // As Vault: the lookup-self's own use is counted before it reads the token, so it shows what is left.
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token })).body.data.num_uses, 1)
     assert.equal((await t.call('GET', 'auth/token/lookup-self', { token })).status, 200)
     assert.equal((await t.call('GET', 'auth/token/lookup-self', { token })).status, 403)
   })

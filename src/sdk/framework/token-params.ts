@@ -1,5 +1,5 @@
 // Vault's shared token_* fields for auth method roles and users (its sdk's tokenutil), with the legacy aliases.
-import { invalidCidrs } from '../../lib/cidr.ts'
+import { cidrText, invalidCidrs } from '../../lib/cidr.ts'
 import { InvalidRequestError } from '../errors.ts'
 import type { AuthGrant } from '../request.ts'
 import type { PolicyHolder } from './backend.ts'
@@ -139,7 +139,7 @@ export function applyTokenFields(current: TokenParams, input: TokenInput): Token
  */
 export function tokenParamsView(params: TokenParams): Record<string, unknown> {
   const data: Record<string, unknown> = {
-    token_bound_cidrs: params.tokenBoundCidrs,
+    token_bound_cidrs: params.tokenBoundCidrs.map(cidrText),
     token_explicit_max_ttl: params.tokenExplicitMaxTtl,
     token_max_ttl: params.tokenMaxTtl,
     token_no_default_policy: params.tokenNoDefaultPolicy,
@@ -157,6 +157,12 @@ export function tokenParamsView(params: TokenParams): Record<string, unknown> {
   return data
 }
 
+function grantTokenType(type: string): NonNullable<AuthGrant['tokenType']> {
+  return type === 'service' || type === 'batch' || type === 'default-service' || type === 'default-batch'
+    ? type
+    : 'default'
+}
+
 /** The part of a login's AuthGrant the token fields decide. */
 export function tokenGrant(params: TokenParams): Omit<AuthGrant, 'displayName' | 'metadata'> {
   return {
@@ -167,8 +173,8 @@ export function tokenGrant(params: TokenParams): Omit<AuthGrant, 'displayName' |
     period: params.tokenPeriod,
     numUses: params.tokenNumUses,
     noDefaultPolicy: params.tokenNoDefaultPolicy,
-    // "batch" and "default-batch" mint batch tokens; everything else a service token (the mount default).
-    tokenType: params.tokenType === 'batch' || params.tokenType === 'default-batch' ? 'batch' : 'service',
+    // The role's own word; core settles it against the auth mount's token_type.
+    tokenType: grantTokenType(params.tokenType),
     boundCidrs: params.tokenBoundCidrs,
     renewable: true,
   }

@@ -15,6 +15,17 @@ export interface LockoutParsers {
   bool(value: unknown, where: string): boolean
 }
 
+/**
+ * COFFER_DISABLE_USER_LOCKOUT (Vault's VAULT_DISABLE_USER_LOCKOUT): "true" turns lockout off for every mount and
+ * "false" on, whatever the tunes and user_lockout blocks say; unset leaves them in charge. Go's boolean spellings.
+ */
+export function lockoutDisabledFromEnv(value: string | undefined): boolean | undefined {
+  if (value === undefined || value === '') return undefined
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false
+  throw new Error(`COFFER_DISABLE_USER_LOCKOUT must be true or false, not ${JSON.stringify(value)}`)
+}
+
 export function parseUserLockoutBlocks(
   blocks: { type: string; body: Raw }[],
   parse: LockoutParsers,

@@ -67,6 +67,8 @@ export interface CoreOptions {
   expiration?: Partial<ExpirationTuning>
   /** The config file's user_lockout blocks, by auth method type or "all"; mount tunes override them. */
   userLockoutDefaults?: Record<string, Partial<UserLockoutConfig>>
+  /** COFFER_DISABLE_USER_LOCKOUT: when set, whether lockout is off for every mount, over defaults and tunes. */
+  userLockoutDisabled?: boolean
   /** Runs Secrets Manager rotation steps (built by the composition root, which owns credentials and execution). */
   rotation?: RotationRunner
   /** Told of rotations as they start, succeed and fail. */
@@ -577,6 +579,9 @@ export class Core {
         defaultLeaseTtl: this.#defaultLeaseTtl,
         maxLeaseTtl: this.#maxLeaseTtl,
         userLockoutDefaults: this.#opts.userLockoutDefaults ?? {},
+        ...(this.#opts.userLockoutDisabled !== undefined
+          ? { userLockoutDisabled: this.#opts.userLockoutDisabled }
+          : {}),
         registry: this.#opts.registry,
         ...(this.#opts.rotation ? { rotation: this.#opts.rotation } : {}),
         // Every rotation is counted for the metrics, then passed on to whoever the server was started with.

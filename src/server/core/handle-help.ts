@@ -1,11 +1,12 @@
 // `?help=1` on any path: Vault's help operation, answered from the matched backend's declarations.
-import { addressAllowed } from '../../lib/cidr.ts'
+
 import { NotFoundError, PermissionDeniedError } from '../../sdk/errors.ts'
 import { type BackendHelpBody, backendHelp } from '../../sdk/framework/openapi/backend-help.ts'
 import { type AuditContext, requestEntry, responseEntry } from './audit-entries.ts'
 import { effectivePolicies } from './identity/effective.ts'
 import type { LogicalRequest, RequestAuth } from './logical-request.ts'
 import type { UnsealedServices } from './services.ts'
+import { tokenAddressAllowed } from './token/token-entry.ts'
 
 export type HelpRequest = Omit<LogicalRequest, 'operation' | 'wrapTtl'>
 
@@ -33,7 +34,7 @@ export async function handleHelp(
   let auth: RequestAuth | undefined
   if (req.token !== '') {
     const tokenEntry = await services.tokens.lookup(req.token)
-    if (tokenEntry && addressAllowed(req.remoteAddress, tokenEntry.boundCidrs))
+    if (tokenEntry && tokenAddressAllowed(tokenEntry, req.remoteAddress))
       auth = { token: req.token, entry: tokenEntry }
   }
   const broker = services.audit.enabled ? services.audit : undefined

@@ -55,6 +55,8 @@ export interface MountManagerOptions {
   registry: Record<MountTableKind, Record<string, BackendDefinition<unknown>>>
   /** Lockout defaults from the config file, by auth method type or "all", below each mount's own tune. */
   userLockoutDefaults?: Record<string, Partial<UserLockoutConfig>>
+  /** COFFER_DISABLE_USER_LOCKOUT: when set, whether lockout is off, over every default and tune. */
+  userLockoutDisabled?: boolean
   /** Runs before a mount is removed (core revokes the mount's leases); an error aborts the unmount. */
   beforeUnmount?: (path: string) => Promise<void>
   /** Runs while a mount is tainted for a move, before it is routed at its new path; an error aborts the move. */
@@ -166,7 +168,9 @@ export class MountManager {
     ) {
       throw new InvalidRequestError(`invalid mount path "${path}"`)
     }
-    return table === 'auth' && !clean.startsWith('auth/') ? `auth/${clean}` : clean
+    // As Vault: an auth method's path is always under auth/, so sys/auth/auth/x mounts at auth/auth/x/ (a path of
+    // its own), not at auth/x/.
+    return table === 'auth' ? `auth/${clean}` : clean
   }
 
   find(path: string): MountEntry | undefined {
@@ -362,6 +366,7 @@ export class MountManager {
     const logger = this.#opts.logger.child({ mount: entry.path })
     const clock = this.#opts.clock
     const lockoutDefaults = this.#opts.userLockoutDefaults ?? {}
+    const lockoutDisabled = this.#opts.userLockoutDisabled
     const system: SystemView = {
       get defaultLeaseTtl() {
         return manager.effectiveTtls(entry).defaultLeaseTtl
@@ -381,7 +386,14 @@ export class MountManager {
       get userLockout() {
         // Vault's order: its defaults, the config file's "all" block, the block for this type, the mount's tune.
         const forType = lockoutDefaults[entry.type]
-        return { ...DEFAULT_USER_LOCKOUT, ...lockoutDefaults['all'], ...forType, ...entry.config.userLockout }
+        const merged = {
+          ...DEFAULT_USER_LOCKOUT,
+          ...lockoutDefaults['all'],
+          ...forType,
+          ...entry.config.userLockout,
+        }
+        // As Vault's VAULT_DISABLE_USER_LOCKOUT: the environment has the last word, either way.
+        return lockoutDisabled === undefined ? merged : { ...merged, disable: lockoutDisabled }
       },
       now: () => clock.now(),
       generatePassword: (policyName) => generateFromPolicy(this.#opts.storage, policyName),

@@ -456,7 +456,10 @@ export function renderError(ctx: DispatchContext, requestId: string, error: unkn
     if (error.status >= 500 && !(error instanceof SealedError)) {
       ctx.logger.log('error', 'request failed upstream', { request_id: requestId, error: describe(error) })
     }
-    return jsonResult(error.status, { errors: error.errors })
+    return jsonResult(error.status, {
+      errors: error.errors,
+      ...(error.data === undefined ? {} : { data: error.data }),
+    })
   }
   ctx.logger.log('error', 'internal error', { request_id: requestId, error: describe(error) })
   return jsonResult(500, { errors: [`internal error; request id: ${requestId}`] })

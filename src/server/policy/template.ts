@@ -39,6 +39,13 @@ function metadataValue(rest: string, prefix: string, metadata: Record<string, st
   return Object.hasOwn(metadata, key) ? metadata[key] : undefined
 }
 
+/** A group's `id`, `name` or `metadata.<key>`, as Vault's templates name them whether the group was found by id or name. */
+function groupField(group: TemplateIdentity['groups'][number], field: string): string | undefined {
+  if (field === 'id') return group.id
+  if (field === 'name') return group.name === '' ? undefined : group.name
+  return metadataValue(field, 'metadata.', group.metadata)
+}
+
 /** The value one template expression names, or undefined when it names nothing this identity has. */
 export function templateValue(
   expression: string,
@@ -69,18 +76,21 @@ export function templateValue(
     const rest = expression.slice('identity.groups.ids.'.length)
     const dot = rest.indexOf('.')
     const group = dot > 0 ? groups.find((g) => g.id === rest.slice(0, dot)) : undefined
-    if (!group) return undefined
-    const field = rest.slice(dot + 1)
-    return field === 'name' ? group.name : metadataValue(field, 'metadata.', group.metadata)
+    return group && groupField(group, rest.slice(dot + 1))
   }
   if (expression.startsWith('identity.groups.names.')) {
     // Group names may hold dots, so the field is found from the end.
     const rest = expression.slice('identity.groups.names.'.length)
-    if (rest.endsWith('.id')) return groups.find((g) => g.name === rest.slice(0, -3))?.id
+    for (const field of ['.id', '.name']) {
+      if (rest.endsWith(field)) {
+        const group = groups.find((g) => g.name === rest.slice(0, -field.length))
+        if (group) return groupField(group, field.slice(1))
+      }
+    }
     const at = rest.lastIndexOf('.metadata.')
     if (at <= 0) return undefined
     const group = groups.find((g) => g.name === rest.slice(0, at))
-    return group && metadataValue(rest.slice(at + 1), 'metadata.', group.metadata)
+    return group && groupField(group, rest.slice(at + 1))
   }
   return undefined
 }

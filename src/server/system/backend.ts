@@ -18,6 +18,7 @@ import { resultantAclPaths } from './path-internal-ui-acl.ts'
 import { keyPaths } from './path-keys.ts'
 import { leakPaths } from './path-leak.ts'
 import { LEASE_ROOT_PATHS, leasePaths } from './path-leases.ts'
+import { irrevocableLeasePaths } from './path-leases-irrevocable.ts'
 import { lockedUsersPaths } from './path-locked-users.ts'
 import { LOGGER_ROOT_PATHS, loggerPaths } from './path-loggers.ts'
 import { metricsPaths } from './path-metrics.ts'
@@ -84,6 +85,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...keyPaths(services),
       ...rekeyBackupPaths(services),
       ...leasePaths(services),
+      ...irrevocableLeasePaths(services),
       ...lockedUsersPaths(services),
       ...leakPaths(services),
       ...wrappingPaths(services),

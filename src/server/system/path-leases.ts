@@ -117,8 +117,10 @@ export function leasePaths(services: LeasePathServices) {
   ]
 }
 
-/** sys paths that need sudo, as in Vault: listing every lease and revoking by prefix. */
+/** sys paths that need sudo, as in Vault: listing every lease (or the irrevocable ones) and revoking by prefix. */
 export const LEASE_ROOT_PATHS = [
+  // The irrevocable lease listing (path-leases-irrevocable.ts); its count is not sudo, as in Vault.
+  'leases',
   'leases/lookup/*',
   'leases/revoke-prefix/*',
   'leases/revoke-force/*',

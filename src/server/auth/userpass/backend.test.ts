@@ -117,7 +117,7 @@ describe('userpass', () => {
       period: 0,
       numUses: 4,
       noDefaultPolicy: true,
-      tokenType: 'service',
+      tokenType: 'default',
       boundCidrs: ['127.0.0.0/8'],
       renewable: true,
       displayName: 'mitchellh',

@@ -1,8 +1,8 @@
 // Live event subscriptions (the WebSocket stream): each event is checked against the subscriber's token and policies when it is sent.
-import { addressAllowed } from '../../../lib/cidr.ts'
 import { eventTypeMatches } from '../../policy/event-type-pattern.ts'
 import { effectivePolicies } from '../identity/effective.ts'
 import type { UnsealedServices } from '../services.ts'
+import { tokenAddressAllowed } from '../token/token-entry.ts'
 import type { EventBus } from './event-bus.ts'
 import type { EventFilter } from './event-filter.ts'
 import type { PublishedEvent } from './published-event.ts'
@@ -95,7 +95,7 @@ class Subscription {
   /** The token's entry when it is still good; otherwise the subscription is closed (1008) and undefined returned. */
   async #liveToken() {
     const entry = await this.#services.tokens.lookup(this.#request.token)
-    if (!entry || !addressAllowed(this.#request.remoteAddress, entry.boundCidrs)) {
+    if (!entry || !tokenAddressAllowed(entry, this.#request.remoteAddress)) {
       this.close(CLOSE_TOKEN_GONE, 'token revoked or expired')
       return undefined
     }

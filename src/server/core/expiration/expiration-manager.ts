@@ -152,6 +152,34 @@ export class ExpirationManager {
     return this.#leases.list(clean)
   }
 
+  /** Every lease id under `folder` ('' or ending in '/'), at any depth. */
+  async #idsUnder(folder: string): Promise<string[]> {
+    const ids: string[] = []
+    const walk = async (at: string): Promise<void> => {
+      for (const name of await this.#leases.list(at)) {
+        if (name.endsWith('/')) await walk(at + name)
+        else ids.push(at + name)
+      }
+    }
+    await walk(folder)
+    return ids
+  }
+
+  /**
+   * The leases whose revocation gave up (Vault's irrevocable leases), soonest expiry first and then by id, as
+   * sys/leases?type=irrevocable lists them. Walks every stored lease: an operator's question, not a hot path.
+   */
+  async irrevocableLeases(): Promise<LeaseEntry[]> {
+    const found: LeaseEntry[] = []
+    for (const id of await this.#idsUnder('')) {
+      const lease = await this.get(id)
+      if (lease?.irrevocable) found.push(lease)
+    }
+    return found.sort(
+      (a, b) => a.expireTime - b.expireTime || (a.leaseId < b.leaseId ? -1 : a.leaseId > b.leaseId ? 1 : 0),
+    )
+  }
+
   /** Extend a lease from now by `increment` seconds (0: its first TTL), never past its maximum. */
   renew(
     leaseId: string,
@@ -236,14 +264,7 @@ export class ExpirationManager {
         throw new InvalidRequestError(`failed to revoke "${clean}": ${errorMessage(error)}`)
       }
     }
-    const ids: string[] = []
-    const walk = async (folder: string): Promise<void> => {
-      for (const name of await this.#leases.list(folder)) {
-        if (name.endsWith('/')) await walk(folder + name)
-        else ids.push(folder + name)
-      }
-    }
-    await walk(clean === '' || clean.endsWith('/') ? clean : `${clean}/`)
+    const ids = await this.#idsUnder(clean === '' || clean.endsWith('/') ? clean : `${clean}/`)
     let count = 0
     for (const [index, leaseId] of ids.entries()) {
       try {

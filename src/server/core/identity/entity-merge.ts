@@ -3,12 +3,20 @@ import { InvalidRequestError } from '../../../sdk/errors.ts'
 import type { Storage, StorageOp } from '../../../sdk/storage.ts'
 import type { GroupIndex } from './group-index.ts'
 import { bumpGroup, putGroupOp } from './group-writes.ts'
-import { type AliasRecord, type EntityRecord, type GroupRecord, keys, putEntityOp } from './records.ts'
+import {
+  type AliasRecord,
+  type EntityRecord,
+  type GroupRecord,
+  keys,
+  type MountLookup,
+  putEntityOp,
+} from './records.ts'
 
 export interface MergeDeps {
   storage: Storage
   groups: GroupIndex
   now: () => number
+  mounts: MountLookup
   entity(id: string): Promise<EntityRecord | undefined>
 }
 
@@ -47,6 +55,8 @@ export async function mergeEntities(deps: MergeDeps, input: MergeInput): Promise
     sources.push(source)
   }
 
+  if (input.keepAliasIds.length === 0) refuseClashes(target, sources, deps.mounts)
+
   const ops: StorageOp[] = []
   const dropAlias = (alias: AliasRecord) =>
     ops.push(
@@ -75,7 +85,7 @@ export async function mergeEntities(deps: MergeDeps, input: MergeInput): Promise
           continue
         } else
           throw new InvalidRequestError(
-            `conflicting mount accessors in alias IDs ${existing.id} and ${alias.id}: name one of them in conflicting_alias_ids_to_keep`,
+            `conflicting mount accessors in following alias IDs and neither were present in conflicting_alias_ids_to_keep: ${alias.id}, ${existing.id}`,
           )
       } else aliases.push(moved)
       const entityId = encoder.encode(target.id)
@@ -104,4 +114,50 @@ export async function mergeEntities(deps: MergeDeps, input: MergeInput): Promise
   ops.push(putEntityOp({ ...target, aliases, mergedEntityIds: merged, lastUpdateTime: now() }))
   await storage.batch(ops)
   return [...changedGroups.values()]
+}
+
+/**
+ * With no alias named to keep, Vault checks every source before changing anything and answers all the clashes at
+ * once: a mount shared by two sources is refused outright (they must be merged one at a time), and aliases of the
+ * target and a source sharing a mount are listed, in the error text and as `data` rows the UI shows.
+ */
+function refuseClashes(target: EntityRecord, sources: EntityRecord[], mounts: MountLookup): void {
+  const sourceOfMount = new Map<string, string>()
+  const lines: string[] = []
+  const rows: Record<string, string>[] = []
+  const row = (entity: EntityRecord, alias: AliasRecord) => {
+    const mount = mounts(alias.mountAccessor)
+    return {
+      alias: alias.name,
+      entity: entity.name,
+      entity_id: entity.id,
+      mount: mount?.type ?? '',
+      mount_path: mount?.path ?? '',
+    }
+  }
+  for (const source of sources) {
+    for (const fromAlias of source.aliases) {
+      const other = sourceOfMount.get(fromAlias.mountAccessor)
+      if (other !== undefined && other !== source.id)
+        throw new InvalidRequestError(
+          `mount accessor ${fromAlias.mountAccessor} found in multiple fromEntities, merge should be done with one fromEntity at a time`,
+        )
+      sourceOfMount.set(fromAlias.mountAccessor, source.id)
+      for (const toAlias of target.aliases) {
+        if (toAlias.mountAccessor !== fromAlias.mountAccessor) continue
+        lines.push(
+          `mountAccessor: ${toAlias.mountAccessor}, toEntity ID: ${target.id}, fromEntity ID: ${source.id}, conflicting toEntity alias ID: ${toAlias.id}, conflicting fromEntity alias ID: ${fromAlias.id}`,
+        )
+        rows.push(row(target, toAlias), row(source, fromAlias))
+      }
+    }
+  }
+  if (lines.length === 0) return
+  // Vault's multierror text: a heading error, then one error per clash.
+  const errors = [
+    'toEntity and at least one fromEntity have aliases with the same mount accessor, repeat the merge request specifying exactly one fromEntity, clashes: ',
+    ...lines,
+  ]
+  const text = `${errors.length} errors occurred:\n${errors.map((e) => `\t* ${e}`).join('\n')}\n\n`
+  throw new InvalidRequestError(text, { data: rows })
 }

@@ -65,7 +65,7 @@ describe('IdentityStore', () => {
     const before = await store.entity(target)
     await assert.rejects(
       store.mergeEntities({ toEntityId: target, fromEntityIds: [source], keepAliasIds: [] }),
-      /conflicting mount accessors/,
+      /have aliases with the same mount accessor/,
     )
     assert.deepEqual(await store.entity(target), before)
     assert.ok(await store.entity(source))

@@ -74,7 +74,7 @@ export class IdentityStore {
       now,
       write: (fn) => this.#write(fn),
       entityExists: async (id) => (await this.entity(id)) !== undefined,
-      checkAccessor: (accessor) => this.#checkAccessor(accessor),
+      checkAccessor: (accessor) => this.#checkGroupAliasAccessor(accessor),
     })
   }
 
@@ -224,7 +224,13 @@ export class IdentityStore {
   mergeEntities(input: MergeInput): Promise<void> {
     return this.#write(async () => {
       const changed = await mergeEntities(
-        { storage: this.#storage, groups: this.#groups, now: this.#now, entity: (id) => this.entity(id) },
+        {
+          storage: this.#storage,
+          groups: this.#groups,
+          now: this.#now,
+          mounts: this.#mounts,
+          entity: (id) => this.entity(id),
+        },
         input,
       )
       for (const group of changed) this.#groups.set(group)
@@ -260,6 +266,13 @@ export class IdentityStore {
 
   #checkAccessor(accessor: string): void {
     if (!this.#mounts(accessor)) throw new InvalidRequestError(`invalid mount accessor "${accessor}"`)
+  }
+
+  /** As Vault: a group alias ties an external group to a mount shared by the whole cluster, never a local one. */
+  #checkGroupAliasAccessor(accessor: string): void {
+    this.#checkAccessor(accessor)
+    if (this.#mounts(accessor)?.local)
+      throw new InvalidRequestError(`mount accessor "${accessor}" is a local mount`)
   }
 
   /**

@@ -80,7 +80,7 @@ export function putEntityOp(entity: EntityRecord): { op: 'put'; key: string; val
 }
 
 /** How a mount accessor is described next to an alias; undefined when no such auth mount exists. */
-export type MountLookup = (accessor: string) => { path: string; type: string } | undefined
+export type MountLookup = (accessor: string) => { path: string; type: string; local?: boolean } | undefined
 
 /** Names and alias names index case-insensitively (Vault's default) and may hold '/', so keys encode them. */
 export function nameKey(name: string): string {

@@ -1,8 +1,7 @@
 // Pipeline stage "authenticate": the presented token's entry, the sdk Caller for engines, the token for core's own backends.
-import { addressAllowed } from '../../../lib/cidr.ts'
 import type { LogicalRequest, RequestAuth } from '../logical-request.ts'
 import type { UnsealedServices } from '../services.ts'
-import type { TokenEntry } from '../token/token-entry.ts'
+import { type TokenEntry, tokenAddressAllowed } from '../token/token-entry.ts'
 import type { Routed } from './route.ts'
 
 export type AuthenticateServices = Pick<UnsealedServices, 'tokens' | 'mounts'>
@@ -31,7 +30,7 @@ export function withEntry(
   tokenEntry: TokenEntry | undefined,
 ): RequestAuth | undefined {
   // A token bound to CIDRs is no token at all from any other address (Vault answers 403 the same way).
-  if (!tokenEntry || !addressAllowed(req.remoteAddress, tokenEntry.boundCidrs)) return undefined
+  if (!tokenEntry || !tokenAddressAllowed(tokenEntry, req.remoteAddress)) return undefined
   const auth: RequestAuth = { token: req.token, entry: tokenEntry }
   const { backendRequest, route } = routed
   // Core's own backends (auth/token, sys/, cubbyhole/) get the caller's token; engines never do.

@@ -8,6 +8,7 @@ import type { MountEntry } from '../mount-table.ts'
 import type { UnsealedServices } from '../services.ts'
 import { issuedAuth } from '../token/issued-auth.ts'
 import { type CreateTokenInput, type TokenEntry, ttlSeconds } from '../token/token-entry.ts'
+import { loginTokenType } from './login-token-type.ts'
 import { type Routed, taintedRoute } from './route.ts'
 
 export type GrantServices = Pick<UnsealedServices, 'mounts' | 'expiration' | 'tokens' | 'identity' | 'clock'>
@@ -169,7 +170,7 @@ export async function loginTokenInput(
   // As Vault: the entity's policies count too, so an identity policy cannot make a login a root login.
   if (entityId !== '') refuseReservedPolicies((await services.identity.resolve(entityId))?.policies ?? [])
   return {
-    type: grant.tokenType === 'batch' ? 'batch' : 'service',
+    type: loginTokenType(mount.config.tokenType, grant.tokenType),
     input: {
       entityId,
       policies,

@@ -42,19 +42,12 @@ const createFields = {
 type CreateInput = FieldValues<typeof createFields>
 
 /**
- * The type to mint, as Vault decides it: a role's "service" or "batch" is fixed (asking for the other is an
- * error); "default-batch" and "default-service" (or none) are defaults the request's `type` may override.
+ * The type to mint, as Vault decides it: a role's "service" or "batch" is what the token gets, whatever the request
+ * asked for; "default-batch" and "default-service" (or none) are defaults the request's `type` may override.
  */
 function tokenTypeFor(roleType: string, requested: string): 'service' | 'batch' {
-  const asked = requested === 'default' ? '' : requested
-  if (roleType === 'service' || roleType === 'batch') {
-    if (asked !== '' && asked !== roleType)
-      throw new InvalidRequestError(
-        `token type "${asked}" is not allowed by the role (it issues ${roleType} tokens)`,
-      )
-    return roleType
-  }
-  if (asked === 'service' || asked === 'batch') return asked
+  if (roleType === 'service' || roleType === 'batch') return roleType
+  if (requested === 'service' || requested === 'batch') return requested
   return roleType === 'default-batch' ? 'batch' : 'service'
 }
 

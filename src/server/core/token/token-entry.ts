@@ -1,4 +1,5 @@
 // The stored form of a token and how it is shown by lookup (Vault's field names and types).
+import { addressAllowed, cidrText } from '../../../lib/cidr.ts'
 import { rfc3339 } from '../../../lib/time.ts'
 
 /** numUses of a token whose last use has been taken: stored until its revocation deletes it, live to nobody. */
@@ -36,6 +37,15 @@ export interface TokenEntry {
   login?: { mountAccessor: string; internal: Record<string, unknown> }
 }
 
+/**
+ * Whether the token may be used from `address`. As Vault, bound CIDRs bind every token but a root token that never
+ * expires: such a token (the one `operator init` or generate-root gives) is the way back in, wherever from.
+ */
+export function tokenAddressAllowed(entry: TokenEntry, address: string): boolean {
+  if (entry.expireTime === 0 && entry.policies.includes('root')) return true
+  return addressAllowed(address, entry.boundCidrs)
+}
+
 export function ttlSeconds(entry: TokenEntry, nowMs: number): number {
   if (entry.expireTime === 0) return 0
   return Math.max(0, Math.ceil((entry.expireTime - nowMs) / 1000))
@@ -65,7 +75,7 @@ export function lookupData(entry: TokenEntry, nowMs: number, token: string): Rec
   }
   if (entry.period > 0) data['period'] = entry.period
   if (entry.role !== '') data['role'] = entry.role
-  if (entry.boundCidrs?.length) data['bound_cidrs'] = entry.boundCidrs
+  if (entry.boundCidrs?.length) data['bound_cidrs'] = entry.boundCidrs.map(cidrText)
   if (entry.lastRenewalTime > 0) data['last_renewal_time'] = Math.floor(entry.lastRenewalTime / 1000)
   return data
 }

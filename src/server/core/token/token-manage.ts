@@ -6,11 +6,11 @@ import { definePath, type HandlerContext } from '../../../sdk/framework/backend.
 import { f } from '../../../sdk/framework/fields.ts'
 import { listResponse } from '../../../sdk/framework/list-response.ts'
 import type { Storage } from '../../../sdk/storage.ts'
-import { effectivePolicies } from '../identity/effective.ts'
+import { effectivePolicies, withIdentityPolicies } from '../identity/effective.ts'
 import { authOf, type CoreHandlerResponse } from '../logical-request.ts'
 import type { UnsealedServices } from '../services.ts'
 import { issuedAuth } from './issued-auth.ts'
-import { lookupData, type TokenEntry } from './token-entry.ts'
+import { lookupData, type TokenEntry, USES_SPENT } from './token-entry.ts'
 import { readRole } from './token-roles.ts'
 import { renewalTarget } from './token-store.ts'
 
@@ -86,7 +86,10 @@ async function renewed(
   // Revoked or expired since it was looked up.
   if (!updated) throw gone()
   const now = services.clock.now()
-  const response: CoreHandlerResponse = { issuedAuth: issuedAuth(token, updated, now) }
+  // As Vault: a renewal's auth block shows the entity's policies beside the token's, as the login's did.
+  const response: CoreHandlerResponse = {
+    issuedAuth: await withIdentityPolicies(services.identity, issuedAuth(token, updated, now), updated),
+  }
   // As Vault's CalculateTTL: say so when the max TTL cut the renewal short, rather than silently grant less.
   const wanted = renewalTarget(entry, requested)
   const granted = Math.round((updated.expireTime - now) / 1000)
@@ -95,6 +98,15 @@ async function renewed(
       `TTL of "${formatDuration(wanted)}" exceeded the effective max_ttl of "${formatDuration(granted)}"; TTL value is capped accordingly`,
     ]
   return response
+}
+
+/**
+ * The caller's own entry as stored once this request's use was counted, as Vault reads it afresh: a limited-use
+ * token shows the use just taken, and its last use shows -1 (Vault's revocation-pending mark).
+ */
+async function afterUse(services: TokenManageServices, entry: TokenEntry): Promise<TokenEntry> {
+  if (entry.numUses <= 0) return entry
+  return (await services.tokens.lookupByHash(entry.idHash)) ?? { ...entry, numUses: USES_SPENT }
 }
 
 /** A token lookup as Vault shows it: `identity_policies` lists what the token's entity and groups add. */
@@ -129,11 +141,11 @@ export function tokenManagePaths(services: TokenManageServices) {
       operations: {
         read: async (ctx) => {
           const { token, entry } = self(ctx)
-          return { data: await withIdentity(services, entry, now(), token) }
+          return { data: await withIdentity(services, await afterUse(services, entry), now(), token) }
         },
         update: async (ctx) => {
           const { token, entry } = self(ctx)
-          return { data: await withIdentity(services, entry, now(), token) }
+          return { data: await withIdentity(services, await afterUse(services, entry), now(), token) }
         },
       },
     }),

@@ -1,6 +1,6 @@
 // auth/token/roles/:role_name: named templates that constrain the tokens created through them.
 
-import { invalidCidrs } from '../../../lib/cidr.ts'
+import { cidrText, invalidCidrs } from '../../../lib/cidr.ts'
 import { KeyLocks } from '../../../lib/key-locks.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath, type PolicyHolder } from '../../../sdk/framework/backend.ts'
@@ -76,9 +76,28 @@ function roleData(role: TokenRole): Record<string, unknown> {
     token_num_uses: role.numUses,
     token_no_default_policy: role.noDefaultPolicy,
     token_type: role.tokenType,
-    token_bound_cidrs: role.boundCidrs ?? [],
+    token_bound_cidrs: (role.boundCidrs ?? []).map(cidrText),
     allowed_entity_aliases: role.allowedEntityAliases ?? [],
   }
+}
+
+/**
+ * Vault's checks on a role fixed to batch tokens: a batch token is never a child in the token tree (a role
+ * makes its parent's children unless orphan), never renewed, never periodic and has no explicit max TTL.
+ */
+function refuseImpossibleBatchRole(role: TokenRole): void {
+  if (role.tokenType !== 'batch') return
+  const clash = !role.orphan
+    ? 'non-orphan tokens'
+    : role.period !== 0
+      ? 'periodic tokens'
+      : role.renewable
+        ? 'renewable tokens'
+        : role.explicitMaxTtl !== 0
+          ? 'tokens with an explicit max TTL'
+          : undefined
+  if (clash)
+    throw new InvalidRequestError(`'token_type' cannot be 'batch' when role is set to generate ${clash}`)
 }
 
 export const rolesListPath = definePath({
@@ -120,6 +139,8 @@ export function createRolePath(locks = new KeyLocks()) {
       token_type: f.string(),
       allowed_entity_aliases: f.list(),
       token_bound_cidrs: f.list(),
+      // Vault's deprecated name for token_bound_cidrs, still sent by older clients; the new name wins.
+      bound_cidrs: f.list(),
     },
     exists: async ({ storage, input }) => (await readRole(storage, input.role_name!)) !== undefined,
     operations: {
@@ -137,7 +158,7 @@ export function createRolePath(locks = new KeyLocks()) {
               `invalid token_type "${tokenType}": use "service", "batch", "default-service" or "default-batch"`,
             )
           }
-          const boundCidrs = input.token_bound_cidrs ?? old?.boundCidrs ?? []
+          const boundCidrs = input.token_bound_cidrs ?? input.bound_cidrs ?? old?.boundCidrs ?? []
           const invalid = invalidCidrs(boundCidrs)
           if (invalid.length > 0)
             throw new InvalidRequestError(`invalid CIDR block in token_bound_cidrs: ${invalid.join(', ')}`)
@@ -169,6 +190,7 @@ export function createRolePath(locks = new KeyLocks()) {
               a.toLowerCase(),
             ),
           }
+          refuseImpossibleBatchRole(role)
           await putJson(storage, roleKey(name), role)
           return undefined
         })
