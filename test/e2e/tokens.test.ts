@@ -90,6 +90,20 @@ describe('token store', () => {
     assert.equal((await t.call('GET', 'auth/token/lookup-self', { token })).status, 403)
   })
 
+  it('a limited-use token looking itself up through auth/token/lookup sees the uses left, -1 on its last', async () => {
+    await t.call('PUT', 'sys/policies/acl/lookup-any', {
+      body: { policy: 'path "auth/token/lookup" { capabilities = ["update"] }' },
+    })
+    const token = (await create({ policies: ['lookup-any'], num_uses: 2 })).body.auth.client_token
+    const first = await t.call('POST', 'auth/token/lookup', { token, body: { token } })
+    assert.equal(first.status, 200, JSON.stringify(first.body))
+    assert.equal(first.body.data.num_uses, 1)
+    const last = await t.call('POST', 'auth/token/lookup', { token, body: { token } })
+    assert.equal(last.status, 200, JSON.stringify(last.body))
+    assert.equal(last.body.data.num_uses, -1)
+    assert.equal((await t.call('POST', 'auth/token/lookup', { token, body: { token } })).status, 403)
+  })
+
   it('enforces the child-policy subset rule and privileged options for non-root parents', async () => {
     const parent = (await create({ policies: ['creator'] })).body.auth.client_token
     const denied = await create({ policies: ['app'] }, parent)

@@ -129,11 +129,15 @@ export function tokenManagePaths(services: TokenManageServices) {
   const incrementField = { increment: f.duration() }
   // As Vault: a lookup that names no token looks up the caller's own (ACL'd as auth/token/lookup, not -self).
   const lookedUp = async (ctx: HandlerContext & { input: { token?: string } }) => {
-    if (!ctx.input.token) {
+    const named = ctx.input.token
+    // The caller's own token, named or not, is read as lookup-self reads it: its last use is spent (and the entry
+    // gone) by the time the handler runs, and Vault shows it with -1 rather than refusing it.
+    const caller = authOf(ctx.request)
+    if (!named || (caller !== undefined && named === caller.token)) {
       const { token, entry } = self(ctx)
-      return withIdentity(services, entry, now(), token)
+      return withIdentity(services, await afterUse(services, entry), now(), token)
     }
-    return withIdentity(services, await byToken(services, ctx.input.token), now(), ctx.input.token)
+    return withIdentity(services, await byToken(services, named), now(), named)
   }
   return [
     definePath({
