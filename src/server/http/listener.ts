@@ -65,7 +65,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? '0')
   if (declared > limit) return Promise.reject(new PayloadTooLargeError(limit))
   const socket = req.socket
+  let fail: (error: Error) => void = () => {}
   return new Promise<Buffer>((resolve, reject) => {
+    fail = reject
     bodiesBeingRead.set(socket, reject)
     const chunks: Buffer[] = []
     let size = 0
@@ -80,7 +82,12 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     })
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
     req.on('error', reject)
-  }).finally(() => bodiesBeingRead.delete(socket))
+  }).finally(() => {
+    // Only this request's own entry: a pipelined request behind it may already be reading its body (its head came
+    // in the same packet, before this body's end was delivered), and losing that entry left its broken body waiting
+    // for the request timeout.
+    if (bodiesBeingRead.get(socket) === fail) bodiesBeingRead.delete(socket)
+  })
 }
 
 /**
