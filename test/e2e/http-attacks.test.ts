@@ -39,3 +39,40 @@ describe('HTTP attacks: pipelining', () => {
     assert.equal((await t.call('GET', 'secret/data/pipelined-bad')).status, 404)
   })
 })
+
+describe('HTTP attacks: bodies', () => {
+  it('refuses Expect: 100-continue with a Content-Length over the limit at once, without inviting the body', async () => {
+    for (const [target, headers] of [
+      ['/v1/secret/data/expect', `X-Vault-Token: ${t.rootToken}\r\nContent-Type: application/json\r\n`],
+      ['/', 'X-Amz-Target: secretsmanager.CreateSecret\r\nContent-Type: application/x-amz-json-1.1\r\n'],
+    ] as const) {
+      const connection = await openRaw(t.address)
+      try {
+        // The client keeps its side open and sends no body: it waits for 100 Continue or a final answer.
+        await connection.write(
+          `POST ${target} HTTP/1.1\r\nHost: x\r\n${headers}Expect: 100-continue\r\nContent-Length: 999999999\r\n\r\n`,
+        )
+        const all = await connection.closed('the 413 and the close')
+        assert.deepEqual(statusesOf(all), [413], all)
+        assert.match(all, /request body exceeds the limit of 33554432 bytes/)
+      } finally {
+        connection.destroy()
+      }
+    }
+    // Under the limit, the client is invited to send its body, and the write goes through.
+    const connection = await openRaw(t.address)
+    try {
+      const body = '{"data":{"a":"continued"}}'
+      await connection.write(
+        `POST /v1/secret/data/expect HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${t.rootToken}\r\n` +
+          `Expect: 100-continue\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+      )
+      await connection.until((text) => statusesOf(text).includes(100), 'the 100 Continue')
+      await connection.write(body)
+      assert.deepEqual(statusesOf(await connection.closed('the answer')), [100, 200])
+    } finally {
+      connection.destroy()
+    }
+    assert.equal((await t.call('GET', 'secret/data/expect')).body.data.data.a, 'continued')
+  })
+})

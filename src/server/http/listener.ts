@@ -60,10 +60,14 @@ function bodiless(req: IncomingMessage): boolean {
  */
 const bodiesBeingRead = new WeakMap<Socket, (error: Error) => void>()
 
+/** Whether the request's Content-Length alone already exceeds the limit. */
+function declaredTooLarge(req: IncomingMessage, limit: number): boolean {
+  return Number(req.headers['content-length'] ?? '0') > limit
+}
+
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   if (bodiless(req)) return Promise.resolve(EMPTY)
-  const declared = Number(req.headers['content-length'] ?? '0')
-  if (declared > limit) return Promise.reject(new PayloadTooLargeError(limit))
+  if (declaredTooLarge(req, limit)) return Promise.reject(new PayloadTooLargeError(limit))
   const socket = req.socket
   let fail: (error: Error) => void = () => {}
   return new Promise<Buffer>((resolve, reject) => {
@@ -204,6 +208,12 @@ export async function startListener(
   // Node closes a CONNECT without a word unless someone listens; it gets the 405 any other unserved verb gets.
   server.on('connect', (_req: IncomingMessage, socket: Socket) => {
     writeRaw(socket, jsonResult(405, { errors: ['unsupported method CONNECT'] }))
+  })
+  // A client asking before it sends its body (Expect: 100-continue) is invited only when the declared body fits:
+  // otherwise the 413 is its only answer. Node's default sends 100 Continue first, inviting the whole upload.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (!declaredTooLarge(req, options.maxRequestSize)) res.writeContinue()
+    void onRequest(req, res)
   })
   // An Expect other than 100-continue is refused with 417, as Go's server refuses it, but in the JSON error shape
   // every other refusal has: Node's own answer is a bare status line a client cannot parse as an error.
