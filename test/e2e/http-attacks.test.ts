@@ -40,6 +40,50 @@ describe('HTTP attacks: pipelining', () => {
   })
 })
 
+describe('HTTP attacks: smuggling', () => {
+  const body = '{"data":{"a":"smuggled"}}'
+  const chunked = `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`
+  const write = (path: string, framing: string) =>
+    `POST /v1/secret/data/${path} HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${t.rootToken}\r\n` +
+    `Content-Type: application/json\r\n${framing}\r\n${chunked}`
+
+  it('refuses any Transfer-Encoding but a single chunked, however it is split, and writes nothing', async () => {
+    // A proxy in front may read the first coding, or the first header, and frame the body differently.
+    for (const framing of [
+      'Transfer-Encoding: identity, chunked\r\n',
+      'Transfer-Encoding: gzip, chunked\r\n',
+      'Transfer-Encoding: identity\r\nTransfer-Encoding: chunked\r\n',
+      'Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n',
+    ]) {
+      const connection = await openRaw(t.address)
+      try {
+        await connection.write(write('te-refused', framing))
+        const all = await connection.closed(`the refusal of ${JSON.stringify(framing)}`)
+        assert.deepEqual(statusesOf(all), [400], all)
+        // Node's parser refuses a repeated chunked itself, as malformed.
+        assert.match(
+          all,
+          /\{"errors":\["(?:unsupported Transfer-Encoding: only chunked is accepted|malformed HTTP request)"\]\}/,
+        )
+      } finally {
+        connection.destroy()
+      }
+    }
+    assert.equal((await t.call('GET', 'secret/data/te-refused')).status, 404)
+    // The coding name is case-insensitive and may have spaces around it.
+    for (const framing of ['Transfer-Encoding: CHUNKED\r\n', 'Transfer-Encoding:   chunked  \r\n']) {
+      const connection = await openRaw(t.address)
+      try {
+        await connection.write(write('te-accepted', framing))
+        await connection.until((text) => statusesOf(text).length === 1, 'the answer')
+        assert.deepEqual(statusesOf(connection.text()), [200], framing)
+      } finally {
+        connection.destroy()
+      }
+    }
+  })
+})
+
 describe('HTTP attacks: bodies', () => {
   it('refuses Expect: 100-continue with a Content-Length over the limit at once, without inviting the body', async () => {
     for (const [target, headers] of [

@@ -60,6 +60,17 @@ function bodiless(req: IncomingMessage): boolean {
  */
 const bodiesBeingRead = new WeakMap<Socket, (error: Error) => void>()
 
+/**
+ * Whether the body is framed in a way every reader agrees on: a single `chunked` coding. Node frames a body by the
+ * last coding of all its Transfer-Encoding headers joined, so `identity, chunked` or a second header saying
+ * `chunked` is chunked here while a proxy in front that reads the first may frame it otherwise: the request
+ * smuggling setup. Go's server, and so Vault, refuses anything but exactly `chunked`, and so does this one.
+ */
+function plainFraming(req: IncomingMessage): boolean {
+  const codings = req.headers['transfer-encoding']
+  return codings === undefined || codings.trim().toLowerCase() === 'chunked'
+}
+
 /** Whether the request's Content-Length alone already exceeds the limit. */
 function declaredTooLarge(req: IncomingMessage, limit: number): boolean {
   return Number(req.headers['content-length'] ?? '0') > limit
@@ -107,6 +118,12 @@ function send(res: ServerResponse, result: HttpResult): void {
   res.end(body)
 }
 
+class UnsupportedFramingError extends Error {
+  constructor() {
+    super('unsupported Transfer-Encoding: only chunked is accepted')
+  }
+}
+
 /** Each TLS connection's certificate chain, read once: it cannot change while the connection lasts. */
 const connections = new WeakMap<Socket, ConnectionInfo>()
 
@@ -150,6 +167,7 @@ export async function startListener(
     })
     let result: HttpResult
     try {
+      if (!plainFraming(req)) throw new UnsupportedFramingError()
       // No await for a request without a body: a turn of the event loop saved on every read.
       const body = bodiless(req) ? EMPTY : await readBody(req, options.maxRequestSize)
       result = await dispatch(ctx, {
@@ -168,7 +186,12 @@ export async function startListener(
         result = aws
           ? { ...aws, headers: { ...aws.headers, connection: 'close' } }
           : jsonResult(413, { errors: [error.message] }, { connection: 'close' })
-      } else result = jsonResult(400, { errors: ['failed to read request body'] }, { connection: 'close' })
+      } else {
+        // Nothing after this request on the connection can be framed with any confidence: it ends here.
+        const message =
+          error instanceof UnsupportedFramingError ? error.message : 'failed to read request body'
+        result = jsonResult(400, { errors: [message] }, { connection: 'close' })
+      }
     }
     const answer = result
     answerThisTurn(() => {
