@@ -1,6 +1,8 @@
 // Hostile HTTP/1.1 clients on raw sockets: smuggling, header abuse, slow and greedy clients; each gets a clear 4xx or is cut off.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { setTimeout as delay } from 'node:timers/promises'
+import { withDeadline } from '../helpers/deadline.ts'
 import { openRaw, statusesOf } from '../helpers/raw-http.ts'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 
@@ -37,6 +39,19 @@ describe('HTTP attacks: pipelining', () => {
       }
     }
     assert.equal((await t.call('GET', 'secret/data/pipelined-bad')).status, 404)
+  })
+
+  it('answers 400 and closes for a broken chunked body behind more pipelined requests than are handled at once', async () => {
+    const connection = await openRaw(t.address)
+    try {
+      const health = 'GET /v1/sys/health HTTP/1.1\r\nHost: x\r\n\r\n'
+      await connection.write(`${health.repeat(40)}${chunkedHead('behind-many')}zz\r\n`)
+      const all = await connection.closed('the answers, the 400 and the close')
+      assert.deepEqual(statusesOf(all), [...Array(40).fill(200), 400])
+      assert.match(all, /\{"errors":\["failed to read request body"\]\}\n$/)
+    } finally {
+      connection.destroy()
+    }
   })
 })
 
@@ -118,5 +133,49 @@ describe('HTTP attacks: bodies', () => {
       connection.destroy()
     }
     assert.equal((await t.call('GET', 'secret/data/expect')).body.data.data.a, 'continued')
+  })
+})
+
+describe('HTTP attacks: greedy clients', () => {
+  it('handles only a bounded number of pipelined requests for a client that never reads its answers', async () => {
+    // Answers of half a megabyte fill the kernel's socket buffers after a few; every request handled beyond those
+    // is an answer the server holds in memory until the client reads, which it never does.
+    assert.equal(
+      (await t.call('POST', 'secret/data/wide', { body: { data: { v: 'w'.repeat(512 * 1024) } } })).status,
+      200,
+    )
+    const created = await t.call('POST', 'auth/token/create', {
+      body: { policies: ['root'], num_uses: 100_000 },
+    })
+    const token = created.body.auth.client_token as string
+    // Each handled request spends one use of the token: what is left says how many the server took on.
+    const handled = async () =>
+      100_000 - (await t.call('POST', 'auth/token/lookup', { body: { token } })).body.data.num_uses
+    const connection = await openRaw(t.address)
+    try {
+      connection.socket.pause()
+      const read = `GET /v1/secret/data/wide HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${token}\r\n\r\n`
+      connection.socket.write(read.repeat(600))
+      // Until the count stops moving: the server has taken on all it will.
+      const settled = await withDeadline(
+        (async () => {
+          let last = -1
+          let steady = 0
+          for (;;) {
+            const now = await handled()
+            steady = now === last ? steady + 1 : 0
+            if (steady === 3) return now
+            last = now
+            await delay(250)
+          }
+        })(),
+        'the pipelined requests to stop being handled',
+      )
+      assert.ok(settled > 0, 'some requests were handled')
+      assert.ok(settled <= 150, `${settled} requests handled for a client that reads none of the answers`)
+    } finally {
+      connection.destroy()
+    }
+    assert.equal((await t.call('GET', 'sys/health')).status, 200)
   })
 })

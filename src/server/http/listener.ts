@@ -15,6 +15,7 @@ import { handleUpgrade } from './events-socket.ts'
 import { type HttpResult, jsonResult } from './http-types.ts'
 import { parseRawListRequest } from './list-verb.ts'
 import { peerChainPem } from './peer-chain.ts'
+import { admit } from './pipelining.ts'
 import { writeRaw } from './raw-response.ts'
 
 export interface ListenerOptions {
@@ -54,11 +55,18 @@ function bodiless(req: IncomingMessage): boolean {
 }
 
 /**
- * A request body still being read, by socket: a body the parser cannot read on (a malformed chunk) ends in the
- * server's clientError, not in an error on the request stream, so the read is failed from there (see
- * handleClientError) and the request is answered 400 instead of waiting for an end that never comes.
+ * Bodies the parser could not read on (a malformed chunk). That ends in the server's clientError, not in an error on
+ * the request stream, so the request is marked from there (see handleClientError): its body read fails at once if it
+ * is under way, or as soon as it starts (a pipelined request may still wait its turn), and the request is answered
+ * 400 instead of waiting for an end that never comes.
  */
-const bodiesBeingRead = new WeakMap<Socket, (error: Error) => void>()
+const brokenBodies = new WeakMap<IncomingMessage, Error>()
+const bodyReads = new WeakMap<IncomingMessage, (error: Error) => void>()
+
+function breakBody(req: IncomingMessage, error: Error): void {
+  brokenBodies.set(req, error)
+  bodyReads.get(req)?.(error)
+}
 
 /**
  * Whether the body is framed in a way every reader agrees on: a single `chunked` coding. Node frames a body by the
@@ -79,11 +87,10 @@ function declaredTooLarge(req: IncomingMessage, limit: number): boolean {
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   if (bodiless(req)) return Promise.resolve(EMPTY)
   if (declaredTooLarge(req, limit)) return Promise.reject(new PayloadTooLargeError(limit))
-  const socket = req.socket
-  let fail: (error: Error) => void = () => {}
+  const broken = brokenBodies.get(req)
+  if (broken !== undefined) return Promise.reject(broken)
   return new Promise<Buffer>((resolve, reject) => {
-    fail = reject
-    bodiesBeingRead.set(socket, reject)
+    bodyReads.set(req, reject)
     const chunks: Buffer[] = []
     let size = 0
     req.on('data', (chunk: Buffer) => {
@@ -97,11 +104,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     })
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
     req.on('error', reject)
-  }).finally(() => {
-    // Only this request's own entry: a pipelined request behind it may already be reading its body (its head came
-    // in the same packet, before this body's end was delivered), and losing that entry left its broken body waiting
-    // for the request timeout.
-    if (bodiesBeingRead.get(socket) === fail) bodiesBeingRead.delete(socket)
   })
 }
 
@@ -156,8 +158,11 @@ export async function startListener(
     ...(options.maxJsonDepth === undefined ? {} : { maxJsonDepth: options.maxJsonDepth }),
     ...(options.unauthenticatedMetrics ? { unauthenticatedMetrics: options.unauthenticatedMetrics } : {}),
   }
-  const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     inflight.set(req.socket, res)
+    admit(req.socket, res, () => void answer(req, res))
+  }
+  const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Listed by sys/in-flight-req until its answer is written (or abandoned).
     const ended = sharedCtx.core.inFlight.begin({
       startTime: Date.now(),
@@ -236,7 +241,7 @@ export async function startListener(
   // otherwise the 413 is its only answer. Node's default sends 100 Continue first, inviting the whole upload.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (!declaredTooLarge(req, options.maxRequestSize)) res.writeContinue()
-    void onRequest(req, res)
+    onRequest(req, res)
   })
   // An Expect other than 100-continue is refused with 417, as Go's server refuses it, but in the JSON error shape
   // every other refusal has: Node's own answer is a bare status line a client cannot parse as an error.
@@ -322,11 +327,12 @@ async function handleClientError(
     if (socket.writable) writeRaw(socket, result)
     return
   }
-  const failBody = bodiesBeingRead.get(socket)
-  if (failBody !== undefined) {
-    // The request whose body broke is answered by its own handler (a 400); nothing after it on this connection can
-    // be parsed, so the connection ends once that answer is out, as Node ends it after any request it cannot parse.
-    failBody(new Error(`malformed request body (${error.code ?? 'parse error'})`))
+  // The parser reads one request at a time: a body it broke on belongs to the last request whose head it read.
+  const last = inflight.get(socket)?.req
+  if (last !== undefined && !last.complete && !bodiless(last)) {
+    // That request is answered by its own handler (a 400); nothing after it on this connection can be parsed, so
+    // the connection ends once that answer is out, as Node ends it after any request it cannot parse.
+    breakBody(last, new Error(`malformed request body (${error.code ?? 'parse error'})`))
     await responseDone(socket)
     socket.end()
     return
