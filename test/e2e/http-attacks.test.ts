@@ -2,9 +2,10 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
+import { type RunningServer, startServer } from '../../src/server/start-server.ts'
 import { withDeadline } from '../helpers/deadline.ts'
 import { openRaw, statusesOf } from '../helpers/raw-http.ts'
-import { startDevServer, type TestServer } from '../helpers/server.ts'
+import { client, startDevServer, type TestServer } from '../helpers/server.ts'
 
 let t: TestServer
 before(async () => {
@@ -177,5 +178,128 @@ describe('HTTP attacks: greedy clients', () => {
       connection.destroy()
     }
     assert.equal((await t.call('GET', 'sys/health')).status, 200)
+  })
+})
+
+describe('HTTP attacks: slow clients', () => {
+  let slow: RunningServer
+  before(async () => {
+    slow = await startServer({
+      config: {
+        listeners: [
+          {
+            type: 'tcp',
+            address: '127.0.0.1:0',
+            tlsDisable: true,
+            maxRequestSize: 1024 * 1024,
+            httpReadHeaderTimeout: 1,
+            httpReadTimeout: 2,
+          },
+        ],
+        // In memory: nothing here is stored.
+        storage: { type: 'inmem' },
+        defaultLeaseTtl: 3600,
+        maxLeaseTtl: 3600,
+        logLevel: 'error',
+        disableMlock: true,
+        ui: false,
+      },
+    })
+  })
+  after(() => slow.close())
+
+  it('keeps an event stream open past the header timeout: the WebSocket handshake was its request', async () => {
+    const call = client(slow.address, '')
+    const init = await call('PUT', 'sys/init', { body: { secret_shares: 1, secret_threshold: 1 } })
+    await call('PUT', 'sys/unseal', { body: { key: init.body.keys[0] } })
+    const root = init.body.root_token as string
+    await call('POST', 'sys/mounts/secret', { token: root, body: { type: 'kv', options: { version: '2' } } })
+    // A handshake on a fresh connection of its own, read raw: the server's frames are unmasked text.
+    const connection = await openRaw(slow.address)
+    try {
+      await connection.write(
+        'GET /v1/sys/events/subscribe/kv-v2/data-write?json=true HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n' +
+          'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n' +
+          `X-Vault-Token: ${root}\r\n\r\n`,
+      )
+      await connection.until((text) => text.includes('\r\n\r\n'), 'the handshake answer')
+      assert.deepEqual(statusesOf(connection.text()), [101])
+      // Past the 1 s header timeout, which must not apply to a connection whose request was the handshake.
+      await delay(1500)
+      assert.equal(
+        (await call('POST', 'secret/data/streamed', { token: root, body: { data: { a: 1 } } })).status,
+        200,
+      )
+      const all = await connection.until(
+        (text) => text.includes('secret/data/streamed'),
+        'the event on the stream',
+      )
+      assert.deepEqual(statusesOf(all), [101], all)
+    } finally {
+      connection.destroy()
+    }
+  })
+
+  /** Write `drip` every 100 ms until the server closes the connection; the answer it gave, if any. */
+  async function trickle(head: string, drip: string): Promise<string> {
+    const connection = await openRaw(slow.address)
+    try {
+      await connection.write(head)
+      const timer = setInterval(() => {
+        if (!connection.socket.destroyed) connection.socket.write(drip)
+      }, 100)
+      try {
+        return await connection.closed('the server to cut the slow client off')
+      } finally {
+        clearInterval(timer)
+      }
+    } finally {
+      connection.destroy()
+    }
+  }
+
+  it('closes a connection that never sends a byte once the header timeout has passed', async () => {
+    const connection = await openRaw(slow.address)
+    try {
+      assert.equal(await connection.closed('the idle connection to be closed'), '')
+    } finally {
+      connection.destroy()
+    }
+  })
+
+  it('answers 408 to a head trickled byte by byte past the header timeout, serving other clients meanwhile', async () => {
+    for (const head of [
+      'GET /v1/sys/health HTTP/1.1\r\nHost: x\r\n',
+      'LIST /v1/sys/policies/acl HTTP/1.1\r\nHost: x\r\n',
+    ]) {
+      let served = 0
+      const others = (async () => {
+        for (let i = 0; i < 5; i++) {
+          const res = await fetch(`${slow.address}/v1/sys/seal-status`)
+          await res.text()
+          if (res.status === 200) served++
+        }
+      })()
+      const answer = await trickle(head, 'X')
+      await others
+      assert.deepEqual(statusesOf(answer), [408], answer)
+      assert.match(answer, /\{"errors":\["request timed out"\]\}\n$/)
+      assert.equal(served, 5)
+    }
+    // A later request on a kept-alive connection is held to the same limit.
+    const answer = await trickle(
+      'GET /v1/sys/seal-status HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/sys/health HTTP/1.1\r\n',
+      'X',
+    )
+    assert.deepEqual(statusesOf(answer), [200, 408], answer)
+  })
+
+  it('answers 408 to a body trickled past the read timeout', async () => {
+    for (const framing of ['Content-Length: 1000\r\n', 'Transfer-Encoding: chunked\r\n']) {
+      const head = `PUT /v1/sys/init HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${framing}\r\n`
+      const answer = await trickle(head, framing.startsWith('Content') ? ' ' : '1\r\n \r\n')
+      assert.deepEqual(statusesOf(answer), [408], answer)
+      assert.match(answer, /\{"errors":\["request timed out"\]\}\n$/)
+    }
   })
 })

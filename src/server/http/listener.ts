@@ -26,6 +26,10 @@ export interface ListenerOptions {
   maxJsonDepth?: number
   /** Set by a listener's telemetry { unauthenticated_metrics_access = true }: sys/metrics needs no token here. */
   unauthenticatedMetrics?: MetricsExposition
+  /** http_read_header_timeout: a request's head must have arrived this long after it began (default 10 s). */
+  readHeaderTimeoutMs?: number
+  /** http_read_timeout: the whole request, body included (default 90 s). */
+  readTimeoutMs?: number
 }
 
 export interface ListenerTls {
@@ -47,7 +51,9 @@ export interface RunningListener {
 }
 
 const EMPTY = Buffer.alloc(0)
-const REQUEST_TIMEOUT_MS = 90_000
+const READ_TIMEOUT_MS = 90_000
+/** Vault's default http_read_header_timeout. */
+const READ_HEADER_TIMEOUT_MS = 10_000
 
 /** Whether the request declares no body at all: most reads, which then skip the stream machinery. */
 function bodiless(req: IncomingMessage): boolean {
@@ -120,6 +126,13 @@ function send(res: ServerResponse, result: HttpResult): void {
   res.end(body)
 }
 
+/** The client did not send its whole request within the listener's timeouts. */
+class RequestTimeoutError extends Error {
+  constructor() {
+    super('request timed out')
+  }
+}
+
 class UnsupportedFramingError extends Error {
   constructor() {
     super('unsupported Transfer-Encoding: only chunked is accepted')
@@ -138,6 +151,9 @@ function connectionOf(socket: Socket): ConnectionInfo | undefined {
   }
   return info
 }
+
+/** Connections whose LIST request is being read below node:http's parser (see handleClientError). */
+const rawListRequests = new WeakSet<Socket>()
 
 /** The last response begun on each socket, so a LIST answered below the parser waits its turn. */
 const inflight = new WeakMap<Socket, ServerResponse>()
@@ -191,6 +207,8 @@ export async function startListener(
         result = aws
           ? { ...aws, headers: { ...aws.headers, connection: 'close' } }
           : jsonResult(413, { errors: [error.message] }, { connection: 'close' })
+      } else if (error instanceof RequestTimeoutError) {
+        result = jsonResult(408, { errors: [error.message] }, { connection: 'close' })
       } else {
         // Nothing after this request on the connection can be framed with any confidence: it ends here.
         const message =
@@ -216,18 +234,40 @@ export async function startListener(
   const upgradeOptions = {
     shouldUpgradeCallback: (req: IncomingMessage) => req.headers.upgrade?.toLowerCase() === 'websocket',
   }
+  const readTimeoutMs = options.readTimeoutMs ?? READ_TIMEOUT_MS
+  const readHeaderTimeoutMs = Math.min(options.readHeaderTimeoutMs ?? READ_HEADER_TIMEOUT_MS, readTimeoutMs)
+  const serverOptions = {
+    ...upgradeOptions,
+    // Node checks both timeouts only this often: every 30 s by default, letting a slow client run well past them.
+    connectionsCheckingInterval: Math.max(250, Math.min(readHeaderTimeoutMs / 4, 5_000)),
+  }
   const server = options.tls
-    ? https.createServer({ ...tlsServerOptions(options.tls), ...upgradeOptions }, onRequest)
-    : http.createServer(upgradeOptions, onRequest)
+    ? https.createServer({ ...tlsServerOptions(options.tls), ...serverOptions }, onRequest)
+    : http.createServer(serverOptions, onRequest)
   // A client that half-closes after its request (`printf … | nc`, some proxies) still gets its answer, as Go's
   // server gives it: by default Node aborts a request still being handled when the client's side ends.
   Object.assign(server, { httpAllowHalfOpen: true })
   server.keepAliveTimeout = 65_000
-  server.headersTimeout = 30_000
-  server.requestTimeout = REQUEST_TIMEOUT_MS
+  server.headersTimeout = readHeaderTimeoutMs
+  server.requestTimeout = readTimeoutMs
   // The event stream (sys/events/subscribe) is a WebSocket on the same listener as the API.
   // Upgraded sockets leave node:http's bookkeeping, so closing the listener ends them here.
   const upgraded = new Set<Socket>()
+  // Node's timeouts start with a request's first byte: a connection that never sends one would be kept forever
+  // (a few thousand such sockets and the listener is out of file descriptors). Go's server, and so Vault, gives the
+  // first request's head the header timeout from the moment the connection is made; so does this one.
+  const firstHeadDue = (socket: Socket): void => {
+    const timer = setTimeout(() => {
+      // Once a request (a LIST read below the parser, a WebSocket handshake) has begun, Node's timeouts apply.
+      if (socket.destroyed || inflight.has(socket) || rawListRequests.has(socket) || upgraded.has(socket))
+        return
+      if (socket.bytesRead === 0) socket.destroy()
+      else writeRaw(socket, jsonResult(408, { errors: ['request timed out'] }))
+    }, readHeaderTimeoutMs)
+    timer.unref()
+    socket.once('close', () => clearTimeout(timer))
+  }
+  server.on(options.tls ? 'secureConnection' : 'connection', firstHeadDue)
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     upgraded.add(socket)
     socket.once('close', () => upgraded.delete(socket))
@@ -259,7 +299,7 @@ export async function startListener(
     )
   })
   server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
-    handleClientError(ctx, options, error, socket).catch(() => socket.destroy())
+    handleClientError(ctx, options, readTimeoutMs, error, socket).catch(() => socket.destroy())
   })
   const { host, port } = splitAddress(options.address)
   await new Promise<void>((resolve, reject) => {
@@ -286,6 +326,7 @@ export async function startListener(
 async function handleClientError(
   ctx: DispatchContext,
   options: ListenerOptions,
+  readTimeoutMs: number,
   error: NodeJS.ErrnoException & { rawPacket?: Buffer },
   socket: Socket,
 ): Promise<void> {
@@ -309,10 +350,11 @@ async function handleClientError(
     rest.length > 0 &&
     'LIST '.startsWith(rest.subarray(0, 5).toString('latin1'))
   ) {
+    rawListRequests.add(socket)
     const outcome = await parseRawListRequest(socket, rest, {
       maxBody: options.maxRequestSize,
       maxHeaderSize: http.maxHeaderSize,
-      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      requestTimeoutMs: readTimeoutMs,
     })
     // A refusal closes the connection, as Node does after a request it cannot parse.
     const result =
@@ -327,22 +369,32 @@ async function handleClientError(
     if (socket.writable) writeRaw(socket, result)
     return
   }
+  // Node's header or request timeout, reported as a client error.
+  const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
   // The parser reads one request at a time: a body it broke on belongs to the last request whose head it read.
   const last = inflight.get(socket)?.req
   if (last !== undefined && !last.complete && !bodiless(last)) {
-    // That request is answered by its own handler (a 400); nothing after it on this connection can be parsed, so
-    // the connection ends once that answer is out, as Node ends it after any request it cannot parse.
-    breakBody(last, new Error(`malformed request body (${error.code ?? 'parse error'})`))
+    // That request is answered by its own handler (a 400, or 408); nothing after it on this connection can be
+    // parsed, so the connection ends once that answer is out, as Node ends it after any request it cannot parse.
+    breakBody(
+      last,
+      timedOut
+        ? new RequestTimeoutError()
+        : new Error(`malformed request body (${error.code ?? 'parse error'})`),
+    )
     await responseDone(socket)
     socket.end()
     return
   }
   await responseDone(socket)
-  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
-  writeRaw(
-    socket,
-    jsonResult(status, { errors: [status === 431 ? 'request headers too large' : 'malformed HTTP request'] }),
-  )
+  if (!socket.writable) return
+  const [status, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'request headers too large']
+      : timedOut
+        ? [408, 'request timed out']
+        : [400, 'malformed HTTP request']
+  writeRaw(socket, jsonResult(status, { errors: [message] }))
 }
 
 function tlsServerOptions(tls: ListenerTls): https.ServerOptions {
