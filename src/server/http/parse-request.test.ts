@@ -143,6 +143,36 @@ describe('request bodies', () => {
     })
   })
 
+  it('refuses malformed JSON with a 400 that quotes none of the body, which may hold the secret being sent', () => {
+    const q = new URLSearchParams()
+    for (const [text, problem] of [
+      ['{"password": hunter2secret}', /^failed to parse JSON input: Unexpected token in JSON$/],
+      ['hunter2secret-wrapping-token', /^failed to parse JSON input: Unexpected token in JSON$/],
+      [
+        '{"data":{"password":"hunter2secret',
+        /^failed to parse JSON input: Unterminated string in JSON at position 34/,
+      ],
+      [
+        '{"data":{"password":"hunter2secret"} hunter2secret',
+        /^failed to parse JSON input: Expected ',' or '}'/,
+      ],
+      [
+        '{"key":"hunter2secret"}hunter2secret',
+        /^failed to parse JSON input: Unexpected non-whitespace character/,
+      ],
+    ] as const)
+      assert.throws(
+        () => requestData(body(text, 'application/json'), 'update', q),
+        (e: unknown) =>
+          e instanceof AppError &&
+          e.status === 400 &&
+          problem.test(e.message) &&
+          !/hunter|h'/.test(e.message) &&
+          !e.message.includes('"'),
+        text,
+      )
+  })
+
   it('takes a flat body of a million keys (no key-count limit)', () => {
     const keys = Array.from({ length: 1_000_000 }, (_, i) => `"k${i}":${i}`)
     const text = `{${keys.join(',')}}`

@@ -111,7 +111,7 @@ export function requestData(
     try {
       parsed = JSON.parse(text)
     } catch (error) {
-      throw new InvalidRequestError(`failed to parse JSON input: ${(error as Error).message.slice(0, 120)}`)
+      throw new InvalidRequestError(`failed to parse JSON input: ${jsonProblem((error as Error).message)}`)
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw new InvalidRequestError('failed to parse JSON input: the body must be a JSON object')
@@ -120,6 +120,17 @@ export function requestData(
     return wellFormedJson(parsed, text) as Record<string, unknown>
   }
   return queryData(query)
+}
+
+/**
+ * What JSON.parse found wrong, without the piece of the input V8 quotes in some of its messages (`Unexpected token
+ * 'h', "{"password": h"... is not valid JSON`): the body may be the very secret being sent, and the message goes
+ * back in the answer and into the audit log. The position-only messages (`Unterminated string in JSON at position
+ * 34`) are kept as they are.
+ */
+function jsonProblem(message: string): string {
+  if (message.endsWith(' is not valid JSON')) return 'Unexpected token in JSON'
+  return message.includes('"') ? 'invalid JSON' : message.slice(0, 120)
 }
 
 /**
