@@ -100,6 +100,42 @@ describe('HTTP attacks: smuggling', () => {
   })
 })
 
+describe('HTTP attacks: request line', () => {
+  it('serves a request target in absolute form as its path, for every verb and the AWS front door', async () => {
+    await t.call('POST', 'secret/data/absolute', { body: { data: { a: 'absolute' } } })
+    const token = `X-Vault-Token: ${t.rootToken}\r\n`
+    const cases: Array<[string, RegExp]> = [
+      [`GET http://x/v1/secret/data/absolute HTTP/1.1\r\nHost: x\r\n${token}`, /"a":"absolute"/],
+      // The authority in the target wins over the Host header, and the scheme is case-insensitive.
+      [
+        `GET HTTP://elsewhere:8200/v1/secret/data/absolute?version=1 HTTP/1.1\r\nHost: x\r\n${token}`,
+        /"a":"absolute"/,
+      ],
+      [`LIST http://x/v1/secret/metadata HTTP/1.1\r\nHost: x\r\n${token}`, /"keys":\[[^\]]*"absolute"/],
+      [
+        'POST http://x/ HTTP/1.1\r\nHost: x\r\nX-Amz-Target: secretsmanager.ListSecrets\r\n' +
+          'Content-Type: application/x-amz-json-1.1\r\nContent-Length: 2\r\n\r\n{}',
+        // The AWS front door answered (this server has no Secrets Manager), not the Vault API's 404.
+        /"__type":"UnknownOperationException","message":"Secrets Manager is not enabled on this server."/,
+      ],
+    ]
+    for (const [request, expected] of cases) {
+      const payload = request.includes('\r\n\r\n') ? request : `${request}Connection: close\r\n\r\n`
+      const connection = await openRaw(t.address)
+      try {
+        await connection.write(payload)
+        const all = await connection.until(
+          (text) => expected.test(text),
+          `the answer to ${request.split('\r\n')[0]}`,
+        )
+        assert.match(all, expected)
+      } finally {
+        connection.destroy()
+      }
+    }
+  })
+})
+
 describe('HTTP attacks: bodies', () => {
   it('refuses Expect: 100-continue with a Content-Length over the limit at once, without inviting the body', async () => {
     for (const [target, headers] of [

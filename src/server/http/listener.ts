@@ -14,6 +14,7 @@ import { type DispatchContext, dispatch } from './dispatch.ts'
 import { handleUpgrade } from './events-socket.ts'
 import { type HttpResult, jsonResult } from './http-types.ts'
 import { parseRawListRequest } from './list-verb.ts'
+import { originForm } from './parse-request.ts'
 import { peerChainPem } from './peer-chain.ts'
 import { admit } from './pipelining.ts'
 import { writeRaw } from './raw-response.ts'
@@ -179,11 +180,12 @@ export async function startListener(
     admit(req.socket, res, () => void answer(req, res))
   }
   const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = originForm(req.url ?? '/')
     // Listed by sys/in-flight-req until its answer is written (or abandoned).
     const ended = sharedCtx.core.inFlight.begin({
       startTime: Date.now(),
       remoteAddress: req.socket.remoteAddress ?? '',
-      path: pathOnly(req.url ?? '/'),
+      path: pathOnly(url),
       method: req.method ?? 'GET',
     })
     let result: HttpResult
@@ -193,7 +195,7 @@ export async function startListener(
       const body = bodiless(req) ? EMPTY : await readBody(req, options.maxRequestSize)
       result = await dispatch(ctx, {
         method: req.method ?? 'GET',
-        url: req.url ?? '/',
+        url,
         headers: req.headers,
         body,
         remoteAddress: req.socket.remoteAddress ?? '',
@@ -202,7 +204,7 @@ export async function startListener(
     } catch (error) {
       if (error instanceof PayloadTooLargeError) {
         // An AWS SDK parses only its own protocol's error: it gets the refusal in that shape.
-        const head = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers }
+        const head = { method: req.method ?? 'GET', url, headers: req.headers }
         const aws = awsTooLargeResult(head, error.message)
         result = aws
           ? { ...aws, headers: { ...aws.headers, connection: 'close' } }
@@ -362,6 +364,7 @@ async function handleClientError(
         ? jsonResult(outcome.status, { errors: [outcome.message] })
         : await dispatch(ctx, {
             ...outcome.request,
+            url: originForm(outcome.request.url),
             remoteAddress: socket.remoteAddress ?? '',
             connection: connectionOf(socket),
           })

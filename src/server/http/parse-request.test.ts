@@ -2,7 +2,14 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { AppError } from '../../sdk/errors.ts'
-import { clientToken, operationFor, parseTarget, plainHeaders, requestData } from './parse-request.ts'
+import {
+  clientToken,
+  operationFor,
+  originForm,
+  parseTarget,
+  plainHeaders,
+  requestData,
+} from './parse-request.ts'
 
 const req = (headers: Record<string, string | string[]>) => ({
   method: 'GET',
@@ -10,6 +17,16 @@ const req = (headers: Record<string, string | string[]>) => ({
   headers,
   body: Buffer.alloc(0),
   remoteAddress: '',
+})
+
+describe('originForm', () => {
+  it('takes the path and query of an absolute-form target and leaves any other target as it is', () => {
+    assert.equal(originForm('http://h:8200/v1/sys/health?x=1'), '/v1/sys/health?x=1')
+    assert.equal(originForm('HTTPS://h'), '/')
+    assert.equal(originForm('http://h?Action=GetCallerIdentity'), '/?Action=GetCallerIdentity')
+    for (const target of ['/v1/sys/health', '*', 'ftp://h/v1/x', 'h:443'])
+      assert.equal(originForm(target), target)
+  })
 })
 
 describe('parseTarget', () => {

@@ -16,6 +16,19 @@ export interface ParsedTarget {
 
 const NO_QUERY = new URLSearchParams()
 
+/**
+ * A request target in absolute form (`http://host:8200/v1/...`, as a client speaking to a proxy sends it) as its
+ * origin form, path and query; a server must accept it (RFC 9112, 3.2.2) and Go's server, so Vault, serves it as
+ * the path. Any other target is returned as it is.
+ */
+export function originForm(target: string): string {
+  if (target.startsWith('/')) return target
+  const authority = /^https?:\/\/[^/?#]*/i.exec(target)
+  if (authority === null) return target
+  const rest = target.slice(authority[0].length)
+  return rest.startsWith('/') ? rest : `/${rest}`
+}
+
 /** Split and validate the request target; undefined when it is not under /v1/. */
 export function parseTarget(url: string): ParsedTarget | undefined {
   const q = url.indexOf('?')
