@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
 import { type RunningServer, startServer } from '../../src/server/start-server.ts'
 import { withDeadline } from '../helpers/deadline.ts'
-import { openRaw, statusesOf } from '../helpers/raw-http.ts'
+import { openRaw, rawExchange, statusesOf } from '../helpers/raw-http.ts'
 import { client, startDevServer, type TestServer } from '../helpers/server.ts'
 
 let t: TestServer
@@ -133,6 +133,17 @@ describe('HTTP attacks: request line', () => {
         connection.destroy()
       }
     }
+  })
+})
+
+describe('HTTP attacks: asterisk and Host', () => {
+  it('answers OPTIONS * with 200 and no body, as Go answers it, and other verbs on * with 404', async () => {
+    const options = await rawExchange(t.address, 'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+    assert.deepEqual(statusesOf(options), [200], options)
+    assert.match(options, /\r\ncontent-length: 0\r\n/i)
+    assert.ok(options.endsWith('\r\n\r\n'), options)
+    const get = await rawExchange(t.address, 'GET * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+    assert.deepEqual(statusesOf(get), [404], get)
   })
 })
 

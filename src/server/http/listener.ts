@@ -181,6 +181,11 @@ export async function startListener(
   }
   const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = originForm(req.url ?? '/')
+    // A question about the server as a whole (RFC 9110, 9.3.7): Go's server answers it 200 with no body.
+    if (url === '*' && req.method === 'OPTIONS') {
+      answerThisTurn(() => send(res, { status: 200, headers: { 'content-length': '0' }, body: '' }))
+      return
+    }
     // Listed by sys/in-flight-req until its answer is written (or abandoned).
     const ended = sharedCtx.core.inFlight.begin({
       startTime: Date.now(),
