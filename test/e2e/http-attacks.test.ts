@@ -145,6 +145,14 @@ describe('HTTP attacks: asterisk and Host', () => {
     const get = await rawExchange(t.address, 'GET * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
     assert.deepEqual(statusesOf(get), [404], get)
   })
+
+  it('answers an HTTP/1.1 request without Host with a 400 saying so, in the JSON error shape', async () => {
+    const all = await rawExchange(t.address, 'GET /v1/sys/health HTTP/1.1\r\nConnection: close\r\n\r\n')
+    assert.deepEqual(statusesOf(all), [400], all)
+    assert.match(all, /\{"errors":\["missing required Host header"\]\}\n$/)
+    // HTTP/1.0 has no Host requirement.
+    assert.deepEqual(statusesOf(await rawExchange(t.address, 'GET /v1/sys/health HTTP/1.0\r\n\r\n')), [200])
+  })
 })
 
 describe('HTTP attacks: bodies', () => {

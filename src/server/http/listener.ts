@@ -181,6 +181,12 @@ export async function startListener(
   }
   const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = originForm(req.url ?? '/')
+    // Checked here rather than by Node, whose refusal is a bare 400 with no word of what was wrong.
+    if (req.headers.host === undefined && req.httpVersion === '1.1') {
+      const refusal = jsonResult(400, { errors: ['missing required Host header'] }, { connection: 'close' })
+      answerThisTurn(() => send(res, refusal))
+      return
+    }
     // A question about the server as a whole (RFC 9110, 9.3.7): Go's server answers it 200 with no body.
     if (url === '*' && req.method === 'OPTIONS') {
       answerThisTurn(() => send(res, { status: 200, headers: { 'content-length': '0' }, body: '' }))
@@ -245,6 +251,8 @@ export async function startListener(
   const readHeaderTimeoutMs = Math.min(options.readHeaderTimeoutMs ?? READ_HEADER_TIMEOUT_MS, readTimeoutMs)
   const serverOptions = {
     ...upgradeOptions,
+    // An HTTP/1.1 request without Host is still refused, with a JSON error (see answer).
+    requireHostHeader: false,
     // Node checks both timeouts only this often: every 30 s by default, letting a slow client run well past them.
     connectionsCheckingInterval: Math.max(250, Math.min(readHeaderTimeoutMs / 4, 5_000)),
   }
