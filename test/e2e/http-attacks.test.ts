@@ -136,6 +136,29 @@ describe('HTTP attacks: request line', () => {
   })
 })
 
+describe('HTTP attacks: sizes', () => {
+  it('answers 414 for a URL too long and 431 for headers too large, LIST included, pipelined or not', async () => {
+    const long = `/v1/secret/data/${'a'.repeat(40_000)}`
+    for (const [payload, status] of [
+      [`GET ${long} HTTP/1.1\r\nHost: x\r\n\r\n`, 414],
+      [`LIST ${long} HTTP/1.1\r\nHost: x\r\n\r\n`, 414],
+      [`GET /v1/sys/health HTTP/1.1\r\nHost: x\r\n\r\nGET ${long} HTTP/1.1\r\nHost: x\r\n\r\n`, 414],
+      [`GET /v1/sys/health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(40_000)}\r\n\r\n`, 431],
+      [`LIST /v1/sys/policies/acl HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(40_000)}\r\n\r\n`, 431],
+    ] as const) {
+      const all = await rawExchange(t.address, payload)
+      const statuses = statusesOf(all)
+      assert.equal(statuses.at(-1), status, all.slice(0, 300))
+      assert.match(
+        all,
+        status === 414
+          ? /\{"errors":\["request URI too long"\]\}\n$/
+          : /\{"errors":\["request headers too large"\]\}\n$/,
+      )
+    }
+  })
+})
+
 describe('HTTP attacks: asterisk and Host', () => {
   it('answers OPTIONS * with 200 and no body, as Go answers it, and other verbs on * with 404', async () => {
     const options = await rawExchange(t.address, 'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')

@@ -77,6 +77,8 @@ describe('parseRawListRequest', () => {
       ...split(Buffer.alloc(70_000, 'X: y\r\n'), 1000),
     ])
     assert.deepEqual(endless, { kind: 'refused', status: 431, message: 'request headers too large' })
+    const endlessTarget = await feed([Buffer.from('LIST /'), ...split(Buffer.alloc(70_000, 'a'), 1000)])
+    assert.deepEqual(endlessTarget, { kind: 'refused', status: 414, message: 'request URI too long' })
   })
 
   it('refuses a malformed head, and a request cut short by the client', async () => {

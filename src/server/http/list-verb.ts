@@ -1,6 +1,12 @@
 // Reading one raw HTTP/1.1 request that began with the LIST verb, from the bytes Node's parser rejected.
 import type { EventEmitter } from 'node:events'
-import { HEADERS_TOO_LARGE, isRefusal, MALFORMED, parseRequestHead } from './raw-request-head.ts'
+import {
+  HEADERS_TOO_LARGE,
+  isRefusal,
+  MALFORMED,
+  parseRequestHead,
+  URI_TOO_LONG,
+} from './raw-request-head.ts'
 
 /**
  * Bytes we hold while waiting for the end of the head. Node counts only the target, names and values
@@ -19,7 +25,7 @@ export interface RawListRequest {
 
 export type RawListOutcome =
   | { kind: 'request'; request: RawListRequest }
-  | { kind: 'refused'; status: 400 | 408 | 413 | 431; message: string }
+  | { kind: 'refused'; status: 400 | 408 | 413 | 414 | 431; message: string }
 
 export interface RawListLimits {
   maxBody: number
@@ -66,7 +72,7 @@ export function parseRawListRequest(
       socket.off('error', onEnd)
       resolve(outcome)
     }
-    const refuse = (status: 400 | 408 | 413 | 431, message: string) =>
+    const refuse = (status: 400 | 408 | 413 | 414 | 431, message: string) =>
       finish({ kind: 'refused', status, message })
 
     const onHead = (): void => {
@@ -105,7 +111,11 @@ export function parseRawListRequest(
       }
       const probe = tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk
       if (probe.indexOf(TERMINATOR) === -1) {
-        if (received > HEAD_BYTES_CAP) refuse(431, HEADERS_TOO_LARGE)
+        if (received > HEAD_BYTES_CAP) {
+          // Still in the request line: the URI is what is too long.
+          if (Buffer.concat(chunks, received).indexOf('\n') === -1) refuse(414, URI_TOO_LONG)
+          else refuse(431, HEADERS_TOO_LARGE)
+        }
         tail = probe.subarray(Math.max(0, probe.length - 3))
         return
       }

@@ -406,11 +406,31 @@ async function handleClientError(
   if (!socket.writable) return
   const [status, message] =
     error.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'request headers too large']
+      ? requestLineTooLong(error.rawPacket, http.maxHeaderSize)
+        ? [414, 'request URI too long']
+        : [431, 'request headers too large']
       : timedOut
         ? [408, 'request timed out']
         : [400, 'malformed HTTP request']
   writeRaw(socket, jsonResult(status, { errors: [message] }))
+}
+
+/**
+ * Whether the head too large for the parser is so because of its request line, judged from the packet it failed in:
+ * a request there (at the packet's start, or after the blank line ending an earlier one) whose first line alone
+ * reaches the limit. Then it is the URI that is too long (414); anything less clear is headers too large (431).
+ */
+function requestLineTooLong(packet: Buffer | undefined, limit: number): boolean {
+  if (packet === undefined) return false
+  for (let start = 0; start < packet.length; ) {
+    const lineEnd = packet.indexOf('\n', start)
+    if ((lineEnd === -1 ? packet.length : lineEnd) - start >= limit)
+      return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ /.test(packet.toString('latin1', start, start + 32))
+    const next = packet.indexOf('\r\n\r\n', start)
+    if (next === -1) return false
+    start = next + 4
+  }
+  return false
 }
 
 function tlsServerOptions(tls: ListenerTls): https.ServerOptions {
