@@ -1,5 +1,8 @@
 // Hostile HTTP/1.1 clients on raw sockets: smuggling, header abuse, slow and greedy clients; each gets a clear 4xx or is cut off.
 import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
 import { type RunningServer, startServer } from '../../src/server/start-server.ts'
@@ -62,6 +65,46 @@ describe('HTTP attacks: smuggling', () => {
   const write = (path: string, framing: string) =>
     `POST /v1/secret/data/${path} HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${t.rootToken}\r\n` +
     `Content-Type: application/json\r\n${framing}\r\n${chunked}`
+
+  it('refuses ambiguous framing with 400 and closes, writing nothing', async () => {
+    const head = `POST /v1/secret/data/ambiguous HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${t.rootToken}\r\n`
+    for (const payload of [
+      `${head}Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n${chunked}`,
+      `${head}Transfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n${chunked}`,
+      `${head}Content-Length: ${body.length}\r\nContent-Length: 5\r\n\r\n${body}`,
+      `${head}Content-Length: ${body.length}, ${body.length}\r\n\r\n${body}`,
+      `${head}Content-Length: +${body.length}\r\n\r\n${body}`,
+      `${head}Transfer-Encoding: xchunked\r\n\r\n${chunked}`,
+      `${head}Transfer-Encoding: chunked, identity\r\n\r\n${chunked}`,
+      `${head}Transfer-Encoding:\r\n chunked\r\n\r\n${chunked}`,
+      `${head}Transfer-Encoding : chunked\r\n\r\n${chunked}`,
+      `${head}Transfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n${body}\r\n0\r\n\r\n`,
+      `${head}Transfer-Encoding: chunked\r\n\r\n-${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+      `${head}Transfer-Encoding: chunked\r\n\r\n0x${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+      `${head}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\n${body}\n0\n\n`,
+      `${head.replaceAll('\r\n', '\n')}Content-Length: ${body.length}\n\n${body}`,
+      `${head}X-Note: a\r\n b\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    ]) {
+      const all = await rawExchange(t.address, payload)
+      assert.deepEqual(statusesOf(all), [400], `${JSON.stringify(payload.slice(head.length))}: ${all}`)
+      assert.match(all, /\{"errors":\["[^"]+"\]\}\n$/)
+    }
+    assert.equal((await t.call('GET', 'secret/data/ambiguous')).status, 404)
+  })
+
+  it("never runs a request sent inside another request's body", async () => {
+    await t.call('POST', 'secret/data/kept', { body: { data: { a: 1 } } })
+    const inner = `DELETE /v1/secret/metadata/kept HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${t.rootToken}\r\n\r\n`
+    const outer = `POST /v1/secret/data/carrier HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${t.rootToken}\r\n`
+    for (const payload of [
+      `${outer}Content-Length: ${inner.length}\r\nConnection: close\r\n\r\n${inner}`,
+      `${outer}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n${inner.length.toString(16)}\r\n${inner}\r\n0\r\n\r\n`,
+    ]) {
+      const all = await rawExchange(t.address, payload)
+      assert.deepEqual(statusesOf(all), [400], all)
+    }
+    assert.equal((await t.call('GET', 'secret/data/kept')).status, 200)
+  })
 
   it('refuses any Transfer-Encoding but a single chunked, however it is split, and writes nothing', async () => {
     // A proxy in front may read the first coding, or the first header, and frame the body differently.
@@ -132,6 +175,68 @@ describe('HTTP attacks: request line', () => {
       } finally {
         connection.destroy()
       }
+    }
+  })
+})
+
+describe('HTTP attacks: headers', () => {
+  it('takes the token as Vault does and never authenticates with one of two conflicting tokens', async () => {
+    const root = t.rootToken
+    const get = (headers: string) =>
+      rawExchange(t.address, `GET /v1/sys/mounts HTTP/1.1\r\nHost: x\r\n${headers}Connection: close\r\n\r\n`)
+    // Two X-Vault-Token headers are joined into one value that is no token, in either order.
+    for (const tokens of [
+      [root, 'junk'],
+      ['junk', root],
+      [root, root],
+    ])
+      assert.deepEqual(statusesOf(await get(tokens.map((v) => `X-Vault-Token: ${v}\r\n`).join(''))), [403])
+    // X-Vault-Token wins over Authorization: Bearer, as in Vault; an empty one leaves the bearer token.
+    assert.deepEqual(statusesOf(await get(`X-Vault-Token: ${root}\r\nAuthorization: Bearer junk\r\n`)), [200])
+    assert.deepEqual(statusesOf(await get(`X-Vault-Token: junk\r\nAuthorization: Bearer ${root}\r\n`)), [403])
+    assert.deepEqual(statusesOf(await get(`X-Vault-Token: \r\nAuthorization: Bearer ${root}\r\n`)), [200])
+    // Of two Authorization headers the first counts (as Go's Header.Get), never the one that happens to work.
+    assert.deepEqual(
+      statusesOf(await get(`Authorization: Bearer junk\r\nAuthorization: Bearer ${root}\r\n`)),
+      [403],
+    )
+  })
+
+  it('refuses NUL and control bytes in header names and values, and non-ASCII names', async () => {
+    for (const header of ['X-A: a\0b', 'X-\0A: b', 'X-A: a\x01b', 'X-\xe9: b', 'X-Vault-Token: \0']) {
+      const all = await rawExchange(
+        t.address,
+        Buffer.from(`GET /v1/sys/health HTTP/1.1\r\nHost: x\r\n${header}\r\n\r\n`, 'latin1'),
+      )
+      assert.deepEqual(statusesOf(all), [400], JSON.stringify(header))
+    }
+  })
+
+  it("records the socket's address, whatever X-Forwarded-For, X-Real-IP or Forwarded claim", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coffer-xff-'))
+    try {
+      const log = join(dir, 'audit.log')
+      assert.equal(
+        (await t.call('PUT', 'sys/audit/xff', { body: { type: 'file', options: { file_path: log } } }))
+          .status,
+        204,
+      )
+      const all = await rawExchange(
+        t.address,
+        `GET /v1/sys/mounts HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${t.rootToken}\r\nX-Forwarded-For: 6.6.6.6\r\n` +
+          'X-Real-IP: 7.7.7.7\r\nForwarded: for=8.8.8.8\r\nConnection: close\r\n\r\n',
+      )
+      assert.deepEqual(statusesOf(all), [200])
+      await t.call('DELETE', 'sys/audit/xff')
+      const entries = readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line))
+      const mounts = entries.filter((e) => e.request?.path === 'sys/mounts')
+      assert.ok(mounts.length >= 2, JSON.stringify(entries))
+      for (const entry of mounts) assert.equal(entry.request.remote_address, '127.0.0.1')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 })
