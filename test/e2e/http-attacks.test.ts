@@ -92,6 +92,16 @@ describe('HTTP attacks: smuggling', () => {
     assert.equal((await t.call('GET', 'secret/data/ambiguous')).status, 404)
   })
 
+  it('refuses a chunked body on HTTP/1.0, where the framing is faulty, and closes without reading on', async () => {
+    const payload =
+      `POST /v1/secret/data/http10 HTTP/1.0\r\nHost: x\r\nX-Vault-Token: ${t.rootToken}\r\n` +
+      `Transfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n${chunked}GET /v1/sys/health HTTP/1.0\r\n\r\n`
+    const all = await rawExchange(t.address, payload)
+    assert.deepEqual(statusesOf(all), [400], all)
+    assert.match(all, /\{"errors":\["Transfer-Encoding is not allowed in an HTTP\/1\.0 request"\]\}\n$/)
+    assert.equal((await t.call('GET', 'secret/data/http10')).status, 404)
+  })
+
   it("never runs a request sent inside another request's body", async () => {
     await t.call('POST', 'secret/data/kept', { body: { data: { a: 1 } } })
     const inner = `DELETE /v1/secret/metadata/kept HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${t.rootToken}\r\n\r\n`
@@ -389,7 +399,8 @@ describe('HTTP attacks: slow clients', () => {
       },
     })
   })
-  after(() => slow.close())
+  // Undefined when a name pattern leaves this suite's tests out.
+  after(() => slow?.close())
 
   it('keeps an event stream open past the header timeout: the WebSocket handshake was its request', async () => {
     const call = client(slow.address, '')

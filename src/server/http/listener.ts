@@ -76,14 +76,19 @@ function breakBody(req: IncomingMessage, error: Error): void {
 }
 
 /**
- * Whether the body is framed in a way every reader agrees on: a single `chunked` coding. Node frames a body by the
- * last coding of all its Transfer-Encoding headers joined, so `identity, chunked` or a second header saying
- * `chunked` is chunked here while a proxy in front that reads the first may frame it otherwise: the request
- * smuggling setup. Go's server, and so Vault, refuses anything but exactly `chunked`, and so does this one.
+ * Why the body's framing is not one every reader agrees on, or undefined when it is. Node frames a body by the last
+ * coding of all its Transfer-Encoding headers joined, so `identity, chunked` or a second header saying `chunked` is
+ * chunked here while a proxy in front that reads the first may frame it otherwise: the request smuggling setup. Go's
+ * server, and so Vault, refuses anything but exactly `chunked`, and so does this one. HTTP/1.0 has no chunked coding
+ * at all: Go ignores the header there and Node honours it, and RFC 9112 (6.1) calls such framing faulty.
  */
-function plainFraming(req: IncomingMessage): boolean {
+function framingProblem(req: IncomingMessage): string | undefined {
   const codings = req.headers['transfer-encoding']
-  return codings === undefined || codings.trim().toLowerCase() === 'chunked'
+  if (codings === undefined) return undefined
+  if (req.httpVersion === '1.0') return 'Transfer-Encoding is not allowed in an HTTP/1.0 request'
+  return codings.trim().toLowerCase() === 'chunked'
+    ? undefined
+    : 'unsupported Transfer-Encoding: only chunked is accepted'
 }
 
 /** Whether the request's Content-Length alone already exceeds the limit. */
@@ -134,11 +139,7 @@ class RequestTimeoutError extends Error {
   }
 }
 
-class UnsupportedFramingError extends Error {
-  constructor() {
-    super('unsupported Transfer-Encoding: only chunked is accepted')
-  }
-}
+class UnsupportedFramingError extends Error {}
 
 /** Each TLS connection's certificate chain, read once: it cannot change while the connection lasts. */
 const connections = new WeakMap<Socket, ConnectionInfo>()
@@ -201,7 +202,8 @@ export async function startListener(
     })
     let result: HttpResult
     try {
-      if (!plainFraming(req)) throw new UnsupportedFramingError()
+      const framing = framingProblem(req)
+      if (framing !== undefined) throw new UnsupportedFramingError(framing)
       // No await for a request without a body: a turn of the event loop saved on every read.
       const body = bodiless(req) ? EMPTY : await readBody(req, options.maxRequestSize)
       result = await dispatch(ctx, {
