@@ -8,7 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { type RunningServer, startServer } from '../../src/server/start-server.ts'
 import { withDeadline } from '../helpers/deadline.ts'
 import { openRaw, rawExchange, statusesOf } from '../helpers/raw-http.ts'
-import { client, startDevServer, type TestServer } from '../helpers/server.ts'
+import { client, startDevServer, startSealedServer, type TestServer } from '../helpers/server.ts'
 
 let t: TestServer
 before(async () => {
@@ -294,6 +294,38 @@ describe('HTTP attacks: asterisk and Host', () => {
 })
 
 describe('HTTP attacks: bodies', () => {
+  it('answers 413 to a chunked body that grows past max_request_size, without waiting for its end', async () => {
+    const small = await startSealedServer({ maxRequestSize: 64 * 1024, storage: 'inmem' })
+    try {
+      const piece = 'x'.repeat(16 * 1024)
+      // Six chunks: past the limit, and no last chunk ever comes.
+      const chunks = `${piece.length.toString(16)}\r\n${piece}\r\n`.repeat(6)
+      for (const [target, headers, expected] of [
+        ['/v1/sys/init', '', /\{"errors":\["request body exceeds the limit of 65536 bytes"\]\}\n$/],
+        [
+          '/',
+          'X-Amz-Target: secretsmanager.GetSecretValue\r\nContent-Type: application/x-amz-json-1.1\r\n',
+          /"__type":"RequestEntityTooLargeException"/,
+        ],
+      ] as const) {
+        const connection = await openRaw(small.address)
+        try {
+          await connection.write(
+            `POST ${target} HTTP/1.1\r\nHost: x\r\n${headers}Transfer-Encoding: chunked\r\n\r\n`,
+          )
+          await connection.write(chunks)
+          const all = await connection.closed('the 413 and the close')
+          assert.deepEqual(statusesOf(all), [413], all)
+          assert.match(all, expected)
+        } finally {
+          connection.destroy()
+        }
+      }
+    } finally {
+      await small.close()
+    }
+  })
+
   it('refuses Expect: 100-continue with a Content-Length over the limit at once, without inviting the body', async () => {
     for (const [target, headers] of [
       ['/v1/secret/data/expect', `X-Vault-Token: ${t.rootToken}\r\nContent-Type: application/json\r\n`],

@@ -109,7 +109,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       size += chunk.length
       if (size > limit) {
         reject(new PayloadTooLargeError(limit))
-        req.destroy()
+        // The rest is read and dropped until the 413, which closes the connection, is out: destroying the request
+        // here destroyed its socket too, and the client got no answer at all.
+        req.removeAllListeners('data')
+        req.resume()
         return
       }
       chunks.push(chunk)
