@@ -5,10 +5,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
+import { connect as tlsConnect } from 'node:tls'
 import { type RunningServer, startServer } from '../../src/server/start-server.ts'
 import { withDeadline } from '../helpers/deadline.ts'
-import { openRaw, rawExchange, statusesOf } from '../helpers/raw-http.ts'
-import { client, startDevServer, startSealedServer, type TestServer } from '../helpers/server.ts'
+import { HANG_MS, openRaw, rawExchange, statusesOf } from '../helpers/raw-http.ts'
+import { client, makeTempDir, startDevServer, startSealedServer, type TestServer } from '../helpers/server.ts'
+import { startTlsServer } from '../helpers/tls-server.ts'
 
 let t: TestServer
 before(async () => {
@@ -518,6 +520,39 @@ describe('HTTP attacks: slow clients', () => {
       'X',
     )
     assert.deepEqual(statusesOf(answer), [200, 408], answer)
+  })
+
+  it('closes a TLS connection that never finishes its handshake, or sends nothing after it, on the header timeout', async () => {
+    const temp = makeTempDir('coffer-tls-slow-')
+    const tls = await startTlsServer(temp.dir, { httpReadHeaderTimeout: 1 }, 'inmem')
+    try {
+      const address = tls.server.address.replace('https:', 'http:')
+      // No ClientHello at all.
+      const silent = await openRaw(address)
+      try {
+        assert.equal(await silent.closed('the silent connection to be closed'), '')
+      } finally {
+        silent.destroy()
+      }
+      // A handshake, then not a byte of a request.
+      const { hostname, port } = new URL(tls.server.address)
+      const idle = tlsConnect({ host: hostname, port: Number(port), ca: readFileSync(tls.serverCa) })
+      try {
+        let handshaken = false
+        idle.once('secureConnect', () => {
+          handshaken = true
+        })
+        const closed = new Promise<void>((resolve) => idle.once('close', () => resolve()))
+        idle.on('error', () => {})
+        await withDeadline(closed, 'the idle TLS connection to be closed', HANG_MS)
+        assert.ok(handshaken, 'the handshake took place')
+      } finally {
+        idle.destroy()
+      }
+    } finally {
+      await tls.server.close()
+      temp.remove()
+    }
   })
 
   it('answers 408 to a body trickled past the read timeout', async () => {

@@ -262,7 +262,11 @@ export async function startListener(
     connectionsCheckingInterval: Math.max(250, Math.min(readHeaderTimeoutMs / 4, 5_000)),
   }
   const server = options.tls
-    ? https.createServer({ ...tlsServerOptions(options.tls), ...serverOptions }, onRequest)
+    ? https.createServer(
+        // The handshake too, or a client that never finishes it holds the socket for Node's 120 s.
+        { ...tlsServerOptions(options.tls), ...serverOptions, handshakeTimeout: readHeaderTimeoutMs },
+        onRequest,
+      )
     : http.createServer(serverOptions, onRequest)
   // A client that half-closes after its request (`printf … | nc`, some proxies) still gets its answer, as Go's
   // server gives it: by default Node aborts a request still being handled when the client's side ends.
@@ -350,6 +354,12 @@ async function handleClientError(
   error: NodeJS.ErrnoException & { rawPacket?: Buffer },
   socket: Socket,
 ): Promise<void> {
+  // A TLS handshake that failed or ran out of time: there is no HTTP to answer in, and node:https leaves closing
+  // the connection to whoever listens for clientError, so a client that never finished its handshake kept it open.
+  if (socket instanceof TLSSocket && isTlsError(error)) {
+    socket.destroy()
+    return
+  }
   if (!socket.writable) return
   // The parser stops two bytes into "LIST" ("LI" could still be LINK); anything before that belonged to
   // earlier pipelined requests, which Node has already handed to onRequest. When the client's first segment
@@ -418,6 +428,12 @@ async function handleClientError(
         ? [408, 'request timed out']
         : [400, 'malformed HTTP request']
   writeRaw(socket, jsonResult(status, { errors: [message] }))
+}
+
+/** An error of the TLS layer (Node's own, as the handshake timeout, or OpenSSL's), not of the HTTP parser. */
+function isTlsError(error: NodeJS.ErrnoException): boolean {
+  const code = error.code ?? ''
+  return code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || 'library' in error
 }
 
 /**
