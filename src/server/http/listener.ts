@@ -181,7 +181,7 @@ export async function startListener(
   }
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     inflight.set(req.socket, res)
-    admit(req.socket, res, () => void answer(req, res))
+    admit(req, res, answer)
   }
   const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = originForm(req.url ?? '/')

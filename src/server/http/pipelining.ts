@@ -1,5 +1,5 @@
 // Pipelined requests on one connection are taken on a few at a time, so a client that never reads its answers cannot make the server hold more than a few.
-import type { ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 
 /**
@@ -13,39 +13,50 @@ export const HANDLED_AT_ONCE = 32
  */
 export const WAITING_AT_MOST = 2048
 
+type Start = (req: IncomingMessage, res: ServerResponse) => void
+
 interface Backlog {
   handling: number
-  waiting: Array<() => void>
+  waiting: Array<[IncomingMessage, ServerResponse, Start]>
 }
 
 const backlogs = new WeakMap<Socket, Backlog>()
+const backlogOf = new WeakMap<ServerResponse, Backlog>()
 
 /**
- * Run `start` for the request answered by `res` now, or once enough of the connection's earlier answers have gone
- * (node:http keeps the answers in request order whatever order they are written in).
+ * Run `start(req, res)` now, or once enough of the connection's earlier answers have gone (node:http keeps the
+ * answers in request order whatever order they are written in).
  */
-export function admit(socket: Socket, res: ServerResponse, start: () => void): void {
+export function admit(req: IncomingMessage, res: ServerResponse, start: Start): void {
+  const socket = req.socket
   let backlog = backlogs.get(socket)
   if (backlog === undefined) {
     backlog = { handling: 0, waiting: [] }
     backlogs.set(socket, backlog)
   }
-  const run = (): void => {
-    backlog.handling++
-    // 'close' follows 'finish', and comes also for an answer the connection's end abandoned.
-    res.once('close', () => {
-      backlog.handling--
-      backlog.waiting.shift()?.()
-    })
-    start()
-  }
   if (backlog.handling < HANDLED_AT_ONCE) {
-    run()
+    begin(backlog, req, res, start)
     return
   }
   if (backlog.waiting.length >= WAITING_AT_MOST) {
     socket.destroy()
     return
   }
-  backlog.waiting.push(run)
+  backlog.waiting.push([req, res, start])
+}
+
+function begin(backlog: Backlog, req: IncomingMessage, res: ServerResponse, start: Start): void {
+  backlog.handling++
+  backlogOf.set(res, backlog)
+  // 'close' follows 'finish', and comes also for an answer the connection's end abandoned.
+  res.once('close', answered)
+  start(req, res)
+}
+
+function answered(this: ServerResponse): void {
+  const backlog = backlogOf.get(this)
+  if (backlog === undefined) return
+  backlog.handling--
+  const next = backlog.waiting.shift()
+  if (next !== undefined) begin(backlog, ...next)
 }
