@@ -362,6 +362,23 @@ describe('HTTP attacks: bodies', () => {
     }
     assert.equal((await t.call('GET', 'secret/data/expect')).body.data.data.a, 'continued')
   })
+
+  it('invites the body of a LIST that asks with Expect: 100-continue, as every other verb', async () => {
+    const connection = await openRaw(t.address)
+    try {
+      await connection.write(
+        `LIST /v1/sys/policies/acl HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${t.rootToken}\r\n` +
+          'Expect: 100-continue\r\nContent-Length: 2\r\n\r\n',
+      )
+      await connection.until((text) => statusesOf(text).includes(100), 'the 100 Continue')
+      await connection.write('{}')
+      const all = await connection.closed('the answer')
+      assert.deepEqual(statusesOf(all), [100, 200], all)
+      assert.match(all, /"keys":\["default","root"\]/)
+    } finally {
+      connection.destroy()
+    }
+  })
 })
 
 describe('HTTP attacks: greedy clients', () => {

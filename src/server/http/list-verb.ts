@@ -33,6 +33,10 @@ export interface RawListLimits {
   maxHeaderSize: number
   /** The whole request must arrive within this, like the http server's requestTimeout. */
   requestTimeoutMs: number
+  /** The head must arrive within this, like the http server's headersTimeout (default: requestTimeoutMs). */
+  headTimeoutMs?: number
+  /** Called once the head asks for it (Expect: 100-continue) and a body is still to come: invite it. */
+  sendContinue?: () => void
 }
 
 /** The socket surface used here, so tests can feed chunks without a network. */
@@ -66,6 +70,7 @@ export function parseRawListRequest(
       done = true
       clearTimeout(idle)
       clearTimeout(deadline)
+      clearTimeout(headDeadline)
       socket.off('data', onData)
       socket.off('end', onEnd)
       socket.off('close', onEnd)
@@ -89,6 +94,15 @@ export function parseRawListRequest(
         return
       }
       head = { url: parsed.url, headers: parsed.headers, bodyStart: end + 4, length: parsed.contentLength }
+      clearTimeout(headDeadline)
+      // A client asking before it sends its body (curl does for larger ones) waits for this, as node:http sends it.
+      const expect = parsed.headers['expect']
+      if (
+        typeof expect === 'string' &&
+        expect.toLowerCase() === '100-continue' &&
+        received < end + 4 + head.length
+      )
+        limits.sendContinue?.()
     }
 
     const onBodyProgress = (): void => {
@@ -126,6 +140,10 @@ export function parseRawListRequest(
 
     const idle = setTimeout(() => refuse(408, 'request timed out'), IDLE_TIMEOUT_MS)
     const deadline = setTimeout(() => refuse(408, 'request timed out'), limits.requestTimeoutMs)
+    const headDeadline = setTimeout(
+      () => refuse(408, 'request timed out'),
+      limits.headTimeoutMs ?? limits.requestTimeoutMs,
+    )
     socket.on('data', onData)
     socket.on('end', onEnd)
     socket.on('close', onEnd)

@@ -323,7 +323,9 @@ export async function startListener(
     )
   })
   server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
-    handleClientError(ctx, options, readTimeoutMs, error, socket).catch(() => socket.destroy())
+    handleClientError(ctx, options, { readTimeoutMs, readHeaderTimeoutMs }, error, socket).catch(() =>
+      socket.destroy(),
+    )
   })
   const { host, port } = splitAddress(options.address)
   await new Promise<void>((resolve, reject) => {
@@ -350,7 +352,7 @@ export async function startListener(
 async function handleClientError(
   ctx: DispatchContext,
   options: ListenerOptions,
-  readTimeoutMs: number,
+  { readTimeoutMs, readHeaderTimeoutMs }: { readTimeoutMs: number; readHeaderTimeoutMs: number },
   error: NodeJS.ErrnoException & { rawPacket?: Buffer },
   socket: Socket,
 ): Promise<void> {
@@ -361,6 +363,9 @@ async function handleClientError(
     return
   }
   if (!socket.writable) return
+  // Node still counts a LIST read below its parser as a request whose head never ended; that reader keeps the
+  // timeouts itself, the header timeout for the head only.
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT' && rawListRequests.has(socket)) return
   // The parser stops two bytes into "LIST" ("LI" could still be LINK); anything before that belonged to
   // earlier pipelined requests, which Node has already handed to onRequest. When the client's first segment
   // carried only "L" or "LI", those bytes went with an earlier packet: put them back.
@@ -385,6 +390,8 @@ async function handleClientError(
       maxBody: options.maxRequestSize,
       maxHeaderSize: http.maxHeaderSize,
       requestTimeoutMs: readTimeoutMs,
+      headTimeoutMs: readHeaderTimeoutMs,
+      sendContinue: () => socket.write('HTTP/1.1 100 Continue\r\n\r\n'),
     })
     // A refusal closes the connection, as Node does after a request it cannot parse.
     const result =
