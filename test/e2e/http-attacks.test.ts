@@ -253,6 +253,27 @@ describe('HTTP attacks: headers', () => {
   })
 })
 
+describe('HTTP attacks: JSON', () => {
+  it('lets the last of duplicate JSON keys win everywhere: the policy check sees what the handler uses', async () => {
+    const policy =
+      'path "auth/token/create" { capabilities = ["update"]\n allowed_parameters = { "policies" = [["default"]] } }'
+    assert.equal((await t.call('PUT', 'sys/policies/acl/dup-keys', { body: { policy } })).status, 204)
+    const created = await t.call('POST', 'auth/token/create', { body: { policies: ['dup-keys'] } })
+    const token = created.body.auth.client_token as string
+    const refused = await t.call('POST', 'auth/token/create', {
+      token,
+      body: '{"policies":["default"],"policies":["root"]}',
+    })
+    assert.equal(refused.status, 403, JSON.stringify(refused.body))
+    const allowed = await t.call('POST', 'auth/token/create', {
+      token,
+      body: '{"policies":["root"],"policies":["default"]}',
+    })
+    assert.equal(allowed.status, 200, JSON.stringify(allowed.body))
+    assert.deepEqual(allowed.body.auth.policies, ['default'])
+  })
+})
+
 describe('HTTP attacks: sizes', () => {
   it('answers 414 for a URL too long and 431 for headers too large, LIST included, pipelined or not', async () => {
     const long = `/v1/secret/data/${'a'.repeat(40_000)}`
