@@ -7,6 +7,8 @@ import { after, before, describe, it } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
 import { connect as tlsConnect } from 'node:tls'
 import { type RunningServer, startServer } from '../../src/server/start-server.ts'
+import { type AccessKey, accessKeyFor, mustCall } from '../helpers/aws-clients.ts'
+import { signedJsonHeaders } from '../helpers/aws-signers.ts'
 import { withDeadline } from '../helpers/deadline.ts'
 import { HANG_MS, openRaw, rawExchange, statusesOf } from '../helpers/raw-http.ts'
 import { client, makeTempDir, startDevServer, startSealedServer, type TestServer } from '../helpers/server.ts'
@@ -395,7 +397,7 @@ describe('HTTP attacks: bodies', () => {
       await connection.write('{}')
       const all = await connection.closed('the answer')
       assert.deepEqual(statusesOf(all), [100, 200], all)
-      assert.match(all, /"keys":\["default","root"\]/)
+      assert.match(all, /"keys":\[[^\]]*"root"/)
     } finally {
       connection.destroy()
     }
@@ -600,5 +602,75 @@ describe('HTTP attacks: slow clients', () => {
       assert.deepEqual(statusesOf(answer), [408], answer)
       assert.match(answer, /\{"errors":\["request timed out"\]\}\n$/)
     }
+  })
+})
+
+describe('HTTP attacks: the AWS front door', () => {
+  let aws: TestServer
+  let key: AccessKey
+  before(async () => {
+    // In memory: the calls here store one secret.
+    aws = await startDevServer({ devAws: true, storage: 'inmem' })
+    await mustCall(aws, 'PUT', 'sys/policies/acl/sm', {
+      policy: 'path "secretsmanager/*" { capabilities = ["create", "read", "update", "delete", "list"] }',
+    })
+    key = await accessKeyFor(aws, 'sm', 'sm')
+  })
+  // Undefined when a name pattern leaves this suite's tests out.
+  after(() => aws?.close())
+
+  const call = async (action: string, body: string) => {
+    const headers = await signedJsonHeaders({
+      address: aws.address,
+      service: 'secretsmanager',
+      action,
+      body,
+      accessKeyId: key.id,
+      secretAccessKey: key.secret,
+    })
+    return Object.entries(headers)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('')
+  }
+
+  it('runs a signed call only as signed, whatever is added around it, and never its smuggled twin', async () => {
+    const create = '{"Name":"front-door","SecretString":"kept"}'
+    const created = await rawExchange(
+      aws.address,
+      `POST / HTTP/1.1\r\n${await call('CreateSecret', create)}Content-Length: ${create.length}\r\nConnection: close\r\n\r\n${create}`,
+    )
+    assert.deepEqual(statusesOf(created), [200], created)
+    const body = '{"SecretId":"front-door"}'
+    const signed = await call('GetSecretValue', body)
+    const chunked = `${body.length.toString(16)}\r\n${body}\r\n0\r\n`
+    const deleteTarget = 'X-Amz-Target: secretsmanager.DeleteSecret\r\n'
+    const bogusAuthorization =
+      'Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/secretsmanager/aws4_request, ' +
+      `SignedHeaders=host, Signature=${'0'.repeat(64)}\r\n`
+    for (const [what, request, status] of [
+      ['a second target', `${signed}${deleteTarget}Content-Length: ${body.length}\r\n\r\n${body}`, 400],
+      [
+        'a first, bogus signature',
+        `${bogusAuthorization}${signed}Content-Length: ${body.length}\r\n\r\n${body}`,
+        400,
+      ],
+      ['CL and TE', `${signed}Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n${chunked}\r\n`, 400],
+      ['identity, chunked', `${signed}Transfer-Encoding: identity, chunked\r\n\r\n${chunked}\r\n`, 400],
+      ['another body', `${signed}Content-Length: ${create.length}\r\n\r\n${create}`, 400],
+      // A trailer cannot name the action: the call stays the signed GetSecretValue.
+      ['a trailer', `${signed}Transfer-Encoding: chunked\r\n\r\n${chunked}${deleteTarget}\r\n`, 200],
+    ] as const) {
+      const all = await rawExchange(
+        aws.address,
+        `POST / HTTP/1.1\r\n${request.replace(/\r\n\r\n/, '\r\nConnection: close\r\n\r\n')}`,
+      )
+      assert.deepEqual(statusesOf(all), [status], `${what}: ${all}`)
+      if (status === 400) assert.doesNotMatch(all, /"SecretString"/, what)
+    }
+    const read = await rawExchange(
+      aws.address,
+      `POST / HTTP/1.1\r\n${signed}Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    )
+    assert.match(read, /"SecretString":"kept"/)
   })
 })
