@@ -18,6 +18,16 @@ import { originForm } from './parse-request.ts'
 import { peerChainPem } from './peer-chain.ts'
 import { admit } from './pipelining.ts'
 import { writeRaw } from './raw-response.ts'
+import {
+  bodiless,
+  breakBody,
+  declaredTooLarge,
+  EMPTY_BODY,
+  framingProblem,
+  RequestTimeoutError,
+  readBody,
+  UnsupportedFramingError,
+} from './request-body.ts'
 
 export interface ListenerOptions {
   address: string
@@ -51,76 +61,9 @@ export interface RunningListener {
   close(): Promise<void>
 }
 
-const EMPTY = Buffer.alloc(0)
 const READ_TIMEOUT_MS = 90_000
 /** Vault's default http_read_header_timeout. */
 const READ_HEADER_TIMEOUT_MS = 10_000
-
-/** Whether the request declares no body at all: most reads, which then skip the stream machinery. */
-function bodiless(req: IncomingMessage): boolean {
-  return req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined
-}
-
-/**
- * Bodies the parser could not read on (a malformed chunk). That ends in the server's clientError, not in an error on
- * the request stream, so the request is marked from there (see handleClientError): its body read fails at once if it
- * is under way, or as soon as it starts (a pipelined request may still wait its turn), and the request is answered
- * 400 instead of waiting for an end that never comes.
- */
-const brokenBodies = new WeakMap<IncomingMessage, Error>()
-const bodyReads = new WeakMap<IncomingMessage, (error: Error) => void>()
-
-function breakBody(req: IncomingMessage, error: Error): void {
-  brokenBodies.set(req, error)
-  bodyReads.get(req)?.(error)
-}
-
-/**
- * Why the body's framing is not one every reader agrees on, or undefined when it is. Node frames a body by the last
- * coding of all its Transfer-Encoding headers joined, so `identity, chunked` or a second header saying `chunked` is
- * chunked here while a proxy in front that reads the first may frame it otherwise: the request smuggling setup. Go's
- * server, and so Vault, refuses anything but exactly `chunked`, and so does this one. HTTP/1.0 has no chunked coding
- * at all: Go ignores the header there and Node honours it, and RFC 9112 (6.1) calls such framing faulty.
- */
-function framingProblem(req: IncomingMessage): string | undefined {
-  const codings = req.headers['transfer-encoding']
-  if (codings === undefined) return undefined
-  if (req.httpVersion === '1.0') return 'Transfer-Encoding is not allowed in an HTTP/1.0 request'
-  return codings.trim().toLowerCase() === 'chunked'
-    ? undefined
-    : 'unsupported Transfer-Encoding: only chunked is accepted'
-}
-
-/** Whether the request's Content-Length alone already exceeds the limit. */
-function declaredTooLarge(req: IncomingMessage, limit: number): boolean {
-  return Number(req.headers['content-length'] ?? '0') > limit
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  if (bodiless(req)) return Promise.resolve(EMPTY)
-  if (declaredTooLarge(req, limit)) return Promise.reject(new PayloadTooLargeError(limit))
-  const broken = brokenBodies.get(req)
-  if (broken !== undefined) return Promise.reject(broken)
-  return new Promise<Buffer>((resolve, reject) => {
-    bodyReads.set(req, reject)
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size > limit) {
-        reject(new PayloadTooLargeError(limit))
-        // The rest is read and dropped until the 413, which closes the connection, is out: destroying the request
-        // here destroyed its socket too, and the client got no answer at all.
-        req.removeAllListeners('data')
-        req.resume()
-        return
-      }
-      chunks.push(chunk)
-    })
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
-    req.on('error', reject)
-  })
-}
 
 /**
  * A body goes out with its Content-Length, as Vault's (Go's) server sends it: the head and a string body then
@@ -134,15 +77,6 @@ function send(res: ServerResponse, result: HttpResult): void {
   } else res.writeHead(result.status, result.headers)
   res.end(body)
 }
-
-/** The client did not send its whole request within the listener's timeouts. */
-class RequestTimeoutError extends Error {
-  constructor() {
-    super('request timed out')
-  }
-}
-
-class UnsupportedFramingError extends Error {}
 
 /** Each TLS connection's certificate chain, read once: it cannot change while the connection lasts. */
 const connections = new WeakMap<Socket, ConnectionInfo>()
@@ -208,7 +142,7 @@ export async function startListener(
       const framing = framingProblem(req)
       if (framing !== undefined) throw new UnsupportedFramingError(framing)
       // No await for a request without a body: a turn of the event loop saved on every read.
-      const body = bodiless(req) ? EMPTY : await readBody(req, options.maxRequestSize)
+      const body = bodiless(req) ? EMPTY_BODY : await readBody(req, options.maxRequestSize)
       result = await dispatch(ctx, {
         method: req.method ?? 'GET',
         url,
