@@ -115,9 +115,9 @@ export async function startListener(
   }
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     inflight.set(req.socket, res)
-    admit(req, res, answer)
+    admit(req, res, respond)
   }
-  const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const respond = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = originForm(req.url ?? '/')
     // Checked here rather than by Node, whose refusal is a bare 400 with no word of what was wrong.
     if (req.headers.host === undefined && req.httpVersion === '1.1') {
@@ -190,7 +190,7 @@ export async function startListener(
   const readHeaderTimeoutMs = Math.min(options.readHeaderTimeoutMs ?? READ_HEADER_TIMEOUT_MS, readTimeoutMs)
   const serverOptions = {
     ...upgradeOptions,
-    // An HTTP/1.1 request without Host is still refused, with a JSON error (see answer).
+    // An HTTP/1.1 request without Host is still refused, with a JSON error (see respond).
     requireHostHeader: false,
     // Node checks both timeouts only this often: every 30 s by default, letting a slow client run well past them.
     connectionsCheckingInterval: Math.max(250, Math.min(readHeaderTimeoutMs / 4, 5_000)),
