@@ -6,7 +6,7 @@ import type { Socket } from 'node:net'
  * Requests of one connection handled at once: each holds its answer in memory until the client has taken it. Go's
  * server (and so Vault) handles one at a time; a few more keep a pipelining client's answers flowing.
  */
-export const HANDLED_AT_ONCE = 32
+export const HANDLED_AT_ONCE = 8
 /**
  * Requests parsed but not yet taken on. Node stops reading a connection once its answers back up, but not while
  * they are still being worked out, so a client can pile up requests behind slow ones; past this many it is cut off.
