@@ -245,6 +245,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         maxRequestSize: l.maxRequestSize,
         ...(l.unauthenticatedMetricsAccess ? { unauthenticatedMetrics: metrics } : {}),
         ...(l.maxJsonDepth ? { maxJsonDepth: l.maxJsonDepth } : {}),
+        ...(l.httpReadHeaderTimeout ? { readHeaderTimeoutMs: l.httpReadHeaderTimeout * 1000 } : {}),
+        ...(l.httpReadTimeout ? { readTimeoutMs: l.httpReadTimeout * 1000 } : {}),
         ...(l.tlsDisable ? {} : { tls: listenerTls(l) }),
       }))
   try {

@@ -184,11 +184,7 @@ const JSON_TARGET_PREFIX: Record<string, string> = {
   kms: 'TrentService',
 }
 
-/**
- * One awsJson1_1 call with a body no SDK would send (an SDK serialises members by their model), signed by the JS
- * SDK's signer as the SDK signs it: the status and the parsed answer.
- */
-export async function signedJsonCall(spec: {
+interface JsonCallSpec {
   address: string
   service: 'secretsmanager' | 'ssm' | 'kms'
   action: string
@@ -196,7 +192,10 @@ export async function signedJsonCall(spec: {
   accessKeyId: string
   secretAccessKey: string
   region?: string
-}): Promise<{ status: number; body: Record<string, unknown> }> {
+}
+
+/** The headers (Host included) the JS SDK's signer gives an awsJson1_1 call to `address`, for a raw sender. */
+export async function signedJsonHeaders(spec: JsonCallSpec): Promise<Record<string, string>> {
   const url = new URL(`${spec.address}/`)
   const signer = new SignatureV4({
     credentials: { accessKeyId: spec.accessKeyId, secretAccessKey: spec.secretAccessKey },
@@ -217,8 +216,18 @@ export async function signedJsonCall(spec: {
     },
     body: spec.body,
   })
-  const { host: _host, ...headers } = signed.headers
-  const res = await fetch(url, { method: 'POST', headers, body: spec.body })
+  return signed.headers
+}
+
+/**
+ * One awsJson1_1 call with a body no SDK would send (an SDK serialises members by their model), signed by the JS
+ * SDK's signer as the SDK signs it: the status and the parsed answer.
+ */
+export async function signedJsonCall(
+  spec: JsonCallSpec,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const { host: _host, ...headers } = await signedJsonHeaders(spec)
+  const res = await fetch(new URL(`${spec.address}/`), { method: 'POST', headers, body: spec.body })
   return { status: res.status, body: (await res.json()) as Record<string, unknown> }
 }
 

@@ -130,6 +130,22 @@ describe('BackendInstance: routing and dispatch', () => {
     assert.ok(h.instance.rememberedPaths <= 4096, `${h.instance.rememberedPaths} paths remembered`)
   })
 
+  it('puts a capture in with the declared fields only, never copying the rest of a request body', async () => {
+    const h = await make()
+    // A body of many keys besides the fields (a hostile one has a million): enumerating it is refused here.
+    const many = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`junk${i}`, i]))
+    const data = new Proxy(
+      { ...many, ttl: '1h', tags: 'a,b' },
+      {
+        ownKeys: () => {
+          throw new Error('the whole request data was enumerated')
+        },
+      },
+    )
+    const res = await h.call('read', 'items/a', data)
+    assert.deepEqual(res?.data?.['input'], { name: 'a', ttl: 3600, enabled: undefined, tags: ['a', 'b'] })
+  })
+
   it('remembers the paths it reads, not the ones it writes (usually a new one each time)', async () => {
     const h = await make()
     const before = h.instance.rememberedPaths

@@ -337,8 +337,9 @@ export class BackendInstance {
     let data = request.data
     for (const name in params) {
       if (!(name in fields)) continue
-      // Copied only when a path parameter goes in: the request's own data is never changed.
-      if (data === request.data) data = { ...request.data }
+      // Copied only when a path parameter goes in, so the request's own data is never changed; and only the declared
+      // fields, all that is read from it: a body of a million keys made every login copy all of them (seconds of CPU).
+      if (data === request.data) data = declaredOnly(fields, request.data)
       data[name] = params[name]
     }
     const values = parseFieldValues(fields, data)
@@ -390,4 +391,11 @@ export class BackendInstance {
   secret(type: string): SecretDefinition<unknown> | undefined {
     return this.definition.secrets?.find((s) => s.type === type)
   }
+}
+
+/** The entries of `data` that name a declared field. */
+function declaredOnly(fields: Fields, data: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const name in fields) if (Object.hasOwn(data, name)) out[name] = data[name]
+  return out
 }

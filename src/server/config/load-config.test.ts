@@ -147,6 +147,23 @@ describe('parseConfig', () => {
     }
   })
 
+  it('reads http_read_header_timeout and http_read_timeout as durations of at least a second', () => {
+    const listener = (lines: string) =>
+      parseConfig(`storage "inmem" {}\nlistener "tcp" {\ntls_disable = true\n${lines}\n}`, 'hcl')
+        .listeners[0]!
+    const set = listener('http_read_header_timeout = "5s"\nhttp_read_timeout = 120')
+    assert.equal(set.httpReadHeaderTimeout, 5)
+    assert.equal(set.httpReadTimeout, 120)
+    assert.equal(parseConfig(MINIMAL, 'hcl').listeners[0]!.httpReadHeaderTimeout, undefined)
+    for (const bad of ['0', '"0s"', '"soon"', '-1']) {
+      assert.throws(
+        () => listener(`http_read_header_timeout = ${bad}`),
+        /^ConfigError: listener\.tcp\.http_read_header_timeout: must be /,
+        bad,
+      )
+    }
+  })
+
   it('accepts a listener’s cluster_address, as in the TLS config vault-action’s tests give Vault', () => {
     const config = parseConfig(
       [

@@ -35,6 +35,10 @@ export interface ListenerConfig {
   maxJsonDepth?: number
   /** telemetry { unauthenticated_metrics_access }: sys/metrics answers here without a token. */
   unauthenticatedMetricsAccess?: boolean
+  /** http_read_header_timeout, seconds: a request's head must arrive within this (default 10, as Vault). */
+  httpReadHeaderTimeout?: number
+  /** http_read_timeout, seconds: a whole request, body included, must arrive within this (default 90). */
+  httpReadTimeout?: number
 }
 
 /** A storage block: which physical backend, and its settings. */
@@ -159,6 +163,8 @@ const LISTENER_KEYS = [
   'tls_disable_client_certs',
   'max_request_size',
   'max_json_depth',
+  'http_read_header_timeout',
+  'http_read_timeout',
   'telemetry',
 ]
 const STORAGE_KEYS: Record<string, string[]> = {
@@ -386,6 +392,16 @@ function parseListener(section: Section, where: string): ListenerConfig {
     }
     // As Vault, 0 means the default.
     if (n > 0) listener.maxJsonDepth = n
+  }
+  for (const [key, field] of [
+    ['http_read_header_timeout', 'httpReadHeaderTimeout'],
+    ['http_read_timeout', 'httpReadTimeout'],
+  ] as const) {
+    if (body[key] === undefined) continue
+    const seconds = duration(body[key], `${where}.${key}`)
+    // No timeout at all would let a client that never finishes its request hold a connection forever.
+    if (seconds < 1) throw new ConfigError(`${where}.${key}`, 'must be at least 1s')
+    listener[field] = seconds
   }
   if (body['telemetry'] !== undefined) {
     const telemetry = parseListenerTelemetry(body['telemetry'], `${where}.telemetry`, HELPERS)

@@ -77,6 +77,8 @@ describe('parseRawListRequest', () => {
       ...split(Buffer.alloc(70_000, 'X: y\r\n'), 1000),
     ])
     assert.deepEqual(endless, { kind: 'refused', status: 431, message: 'request headers too large' })
+    const endlessTarget = await feed([Buffer.from('LIST /'), ...split(Buffer.alloc(70_000, 'a'), 1000)])
+    assert.deepEqual(endlessTarget, { kind: 'refused', status: 414, message: 'request URI too long' })
   })
 
   it('refuses a malformed head, and a request cut short by the client', async () => {
@@ -84,5 +86,25 @@ describe('parseRawListRequest', () => {
     assert.deepEqual(malformed, { kind: 'refused', status: 400, message: 'malformed HTTP request' })
     const cut = await feed([Buffer.from(head('Content-Length: 10\r\n')), Buffer.from('12345')], LIMITS, true)
     assert.deepEqual(cut, { kind: 'refused', status: 400, message: 'malformed HTTP request' })
+  })
+
+  it('invites a body asked for with Expect: 100-continue once, and only while it is still to come', async () => {
+    let invited = 0
+    const limits = { ...LIMITS, sendContinue: () => invited++ }
+    const asking = head('Expect: 100-continue\r\nContent-Length: 2\r\n')
+    const outcome = await feed([Buffer.from(asking), Buffer.from('{'), Buffer.from('}')], limits)
+    assert.equal(outcome.kind, 'request')
+    assert.equal(invited, 1)
+    await feed([Buffer.from(`${asking}{}`)], limits)
+    assert.equal(invited, 1, 'the body came with the head')
+  })
+
+  it('refuses with 408 a head that has not ended within the head timeout', async () => {
+    const socket = new EventEmitter()
+    const outcome = parseRawListRequest(socket, Buffer.from('LIST /v1/x HTTP/1.1\r\nHost: h\r\n'), {
+      ...LIMITS,
+      headTimeoutMs: 20,
+    })
+    assert.deepEqual(await outcome, { kind: 'refused', status: 408, message: 'request timed out' })
   })
 })

@@ -1,6 +1,12 @@
 // Reading one raw HTTP/1.1 request that began with the LIST verb, from the bytes Node's parser rejected.
 import type { EventEmitter } from 'node:events'
-import { HEADERS_TOO_LARGE, isRefusal, MALFORMED, parseRequestHead } from './raw-request-head.ts'
+import {
+  HEADERS_TOO_LARGE,
+  isRefusal,
+  MALFORMED,
+  parseRequestHead,
+  URI_TOO_LONG,
+} from './raw-request-head.ts'
 
 /**
  * Bytes we hold while waiting for the end of the head. Node counts only the target, names and values
@@ -19,7 +25,7 @@ export interface RawListRequest {
 
 export type RawListOutcome =
   | { kind: 'request'; request: RawListRequest }
-  | { kind: 'refused'; status: 400 | 408 | 413 | 431; message: string }
+  | { kind: 'refused'; status: 400 | 408 | 413 | 414 | 431; message: string }
 
 export interface RawListLimits {
   maxBody: number
@@ -27,6 +33,10 @@ export interface RawListLimits {
   maxHeaderSize: number
   /** The whole request must arrive within this, like the http server's requestTimeout. */
   requestTimeoutMs: number
+  /** The head must arrive within this, like the http server's headersTimeout (default: requestTimeoutMs). */
+  headTimeoutMs?: number
+  /** Called once the head asks for it (Expect: 100-continue) and a body is still to come: invite it. */
+  sendContinue?: () => void
 }
 
 /** The socket surface used here, so tests can feed chunks without a network. */
@@ -60,13 +70,14 @@ export function parseRawListRequest(
       done = true
       clearTimeout(idle)
       clearTimeout(deadline)
+      clearTimeout(headDeadline)
       socket.off('data', onData)
       socket.off('end', onEnd)
       socket.off('close', onEnd)
       socket.off('error', onEnd)
       resolve(outcome)
     }
-    const refuse = (status: 400 | 408 | 413 | 431, message: string) =>
+    const refuse = (status: 400 | 408 | 413 | 414 | 431, message: string) =>
       finish({ kind: 'refused', status, message })
 
     const onHead = (): void => {
@@ -83,6 +94,15 @@ export function parseRawListRequest(
         return
       }
       head = { url: parsed.url, headers: parsed.headers, bodyStart: end + 4, length: parsed.contentLength }
+      clearTimeout(headDeadline)
+      // A client asking before it sends its body (curl does for larger ones) waits for this, as node:http sends it.
+      const expect = parsed.headers['expect']
+      if (
+        typeof expect === 'string' &&
+        expect.toLowerCase() === '100-continue' &&
+        received < end + 4 + head.length
+      )
+        limits.sendContinue?.()
     }
 
     const onBodyProgress = (): void => {
@@ -105,7 +125,11 @@ export function parseRawListRequest(
       }
       const probe = tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk
       if (probe.indexOf(TERMINATOR) === -1) {
-        if (received > HEAD_BYTES_CAP) refuse(431, HEADERS_TOO_LARGE)
+        if (received > HEAD_BYTES_CAP) {
+          // Still in the request line: the URI is what is too long.
+          if (Buffer.concat(chunks, received).indexOf('\n') === -1) refuse(414, URI_TOO_LONG)
+          else refuse(431, HEADERS_TOO_LARGE)
+        }
         tail = probe.subarray(Math.max(0, probe.length - 3))
         return
       }
@@ -116,6 +140,10 @@ export function parseRawListRequest(
 
     const idle = setTimeout(() => refuse(408, 'request timed out'), IDLE_TIMEOUT_MS)
     const deadline = setTimeout(() => refuse(408, 'request timed out'), limits.requestTimeoutMs)
+    const headDeadline = setTimeout(
+      () => refuse(408, 'request timed out'),
+      limits.headTimeoutMs ?? limits.requestTimeoutMs,
+    )
     socket.on('data', onData)
     socket.on('end', onEnd)
     socket.on('close', onEnd)

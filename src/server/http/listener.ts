@@ -14,8 +14,20 @@ import { type DispatchContext, dispatch } from './dispatch.ts'
 import { handleUpgrade } from './events-socket.ts'
 import { type HttpResult, jsonResult } from './http-types.ts'
 import { parseRawListRequest } from './list-verb.ts'
+import { originForm } from './parse-request.ts'
 import { peerChainPem } from './peer-chain.ts'
+import { admit } from './pipelining.ts'
 import { writeRaw } from './raw-response.ts'
+import {
+  bodiless,
+  breakBody,
+  declaredTooLarge,
+  EMPTY_BODY,
+  framingProblem,
+  RequestTimeoutError,
+  readBody,
+  UnsupportedFramingError,
+} from './request-body.ts'
 
 export interface ListenerOptions {
   address: string
@@ -25,6 +37,10 @@ export interface ListenerOptions {
   maxJsonDepth?: number
   /** Set by a listener's telemetry { unauthenticated_metrics_access = true }: sys/metrics needs no token here. */
   unauthenticatedMetrics?: MetricsExposition
+  /** http_read_header_timeout: a request's head must have arrived this long after it began (default 10 s). */
+  readHeaderTimeoutMs?: number
+  /** http_read_timeout: the whole request, body included (default 90 s). */
+  readTimeoutMs?: number
 }
 
 export interface ListenerTls {
@@ -45,43 +61,9 @@ export interface RunningListener {
   close(): Promise<void>
 }
 
-const EMPTY = Buffer.alloc(0)
-const REQUEST_TIMEOUT_MS = 90_000
-
-/** Whether the request declares no body at all: most reads, which then skip the stream machinery. */
-function bodiless(req: IncomingMessage): boolean {
-  return req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined
-}
-
-/**
- * A request body still being read, by socket: a body the parser cannot read on (a malformed chunk) ends in the
- * server's clientError, not in an error on the request stream, so the read is failed from there (see
- * handleClientError) and the request is answered 400 instead of waiting for an end that never comes.
- */
-const bodiesBeingRead = new WeakMap<Socket, (error: Error) => void>()
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  if (bodiless(req)) return Promise.resolve(EMPTY)
-  const declared = Number(req.headers['content-length'] ?? '0')
-  if (declared > limit) return Promise.reject(new PayloadTooLargeError(limit))
-  const socket = req.socket
-  return new Promise<Buffer>((resolve, reject) => {
-    bodiesBeingRead.set(socket, reject)
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size > limit) {
-        reject(new PayloadTooLargeError(limit))
-        req.destroy()
-        return
-      }
-      chunks.push(chunk)
-    })
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
-    req.on('error', reject)
-  }).finally(() => bodiesBeingRead.delete(socket))
-}
+const READ_TIMEOUT_MS = 90_000
+/** Vault's default http_read_header_timeout. */
+const READ_HEADER_TIMEOUT_MS = 10_000
 
 /**
  * A body goes out with its Content-Length, as Vault's (Go's) server sends it: the head and a string body then
@@ -109,6 +91,9 @@ function connectionOf(socket: Socket): ConnectionInfo | undefined {
   return info
 }
 
+/** Connections whose LIST request is being read below node:http's parser (see handleClientError). */
+const rawListRequests = new WeakSet<Socket>()
+
 /** The last response begun on each socket, so a LIST answered below the parser waits its turn. */
 const inflight = new WeakMap<Socket, ServerResponse>()
 
@@ -128,22 +113,39 @@ export async function startListener(
     ...(options.maxJsonDepth === undefined ? {} : { maxJsonDepth: options.maxJsonDepth }),
     ...(options.unauthenticatedMetrics ? { unauthenticatedMetrics: options.unauthenticatedMetrics } : {}),
   }
-  const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     inflight.set(req.socket, res)
+    admit(req, res, respond)
+  }
+  const respond = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = originForm(req.url ?? '/')
+    // Checked here rather than by Node, whose refusal is a bare 400 with no word of what was wrong.
+    if (req.headers.host === undefined && req.httpVersion === '1.1') {
+      const refusal = jsonResult(400, { errors: ['missing required Host header'] }, { connection: 'close' })
+      answerThisTurn(() => send(res, refusal))
+      return
+    }
+    // A question about the server as a whole (RFC 9110, 9.3.7): Go's server answers it 200 with no body.
+    if (url === '*' && req.method === 'OPTIONS') {
+      answerThisTurn(() => send(res, { status: 200, headers: { 'content-length': '0' }, body: '' }))
+      return
+    }
     // Listed by sys/in-flight-req until its answer is written (or abandoned).
     const ended = sharedCtx.core.inFlight.begin({
       startTime: Date.now(),
       remoteAddress: req.socket.remoteAddress ?? '',
-      path: pathOnly(req.url ?? '/'),
+      path: pathOnly(url),
       method: req.method ?? 'GET',
     })
     let result: HttpResult
     try {
+      const framing = framingProblem(req)
+      if (framing !== undefined) throw new UnsupportedFramingError(framing)
       // No await for a request without a body: a turn of the event loop saved on every read.
-      const body = bodiless(req) ? EMPTY : await readBody(req, options.maxRequestSize)
+      const body = bodiless(req) ? EMPTY_BODY : await readBody(req, options.maxRequestSize)
       result = await dispatch(ctx, {
         method: req.method ?? 'GET',
-        url: req.url ?? '/',
+        url,
         headers: req.headers,
         body,
         remoteAddress: req.socket.remoteAddress ?? '',
@@ -152,12 +154,19 @@ export async function startListener(
     } catch (error) {
       if (error instanceof PayloadTooLargeError) {
         // An AWS SDK parses only its own protocol's error: it gets the refusal in that shape.
-        const head = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers }
+        const head = { method: req.method ?? 'GET', url, headers: req.headers }
         const aws = awsTooLargeResult(head, error.message)
         result = aws
           ? { ...aws, headers: { ...aws.headers, connection: 'close' } }
           : jsonResult(413, { errors: [error.message] }, { connection: 'close' })
-      } else result = jsonResult(400, { errors: ['failed to read request body'] }, { connection: 'close' })
+      } else if (error instanceof RequestTimeoutError) {
+        result = jsonResult(408, { errors: [error.message] }, { connection: 'close' })
+      } else {
+        // Nothing after this request on the connection can be framed with any confidence: it ends here.
+        const message =
+          error instanceof UnsupportedFramingError ? error.message : 'failed to read request body'
+        result = jsonResult(400, { errors: [message] }, { connection: 'close' })
+      }
     }
     const answer = result
     answerThisTurn(() => {
@@ -177,18 +186,46 @@ export async function startListener(
   const upgradeOptions = {
     shouldUpgradeCallback: (req: IncomingMessage) => req.headers.upgrade?.toLowerCase() === 'websocket',
   }
+  const readTimeoutMs = options.readTimeoutMs ?? READ_TIMEOUT_MS
+  const readHeaderTimeoutMs = Math.min(options.readHeaderTimeoutMs ?? READ_HEADER_TIMEOUT_MS, readTimeoutMs)
+  const serverOptions = {
+    ...upgradeOptions,
+    // An HTTP/1.1 request without Host is still refused, with a JSON error (see respond).
+    requireHostHeader: false,
+    // Node checks both timeouts only this often: every 30 s by default, letting a slow client run well past them.
+    connectionsCheckingInterval: Math.max(250, Math.min(readHeaderTimeoutMs / 4, 5_000)),
+  }
   const server = options.tls
-    ? https.createServer({ ...tlsServerOptions(options.tls), ...upgradeOptions }, onRequest)
-    : http.createServer(upgradeOptions, onRequest)
+    ? https.createServer(
+        // The handshake too, or a client that never finishes it holds the socket for Node's 120 s.
+        { ...tlsServerOptions(options.tls), ...serverOptions, handshakeTimeout: readHeaderTimeoutMs },
+        onRequest,
+      )
+    : http.createServer(serverOptions, onRequest)
   // A client that half-closes after its request (`printf … | nc`, some proxies) still gets its answer, as Go's
   // server gives it: by default Node aborts a request still being handled when the client's side ends.
   Object.assign(server, { httpAllowHalfOpen: true })
   server.keepAliveTimeout = 65_000
-  server.headersTimeout = 30_000
-  server.requestTimeout = REQUEST_TIMEOUT_MS
+  server.headersTimeout = readHeaderTimeoutMs
+  server.requestTimeout = readTimeoutMs
   // The event stream (sys/events/subscribe) is a WebSocket on the same listener as the API.
   // Upgraded sockets leave node:http's bookkeeping, so closing the listener ends them here.
   const upgraded = new Set<Socket>()
+  // Node's timeouts start with a request's first byte: a connection that never sends one would be kept forever
+  // (a few thousand such sockets and the listener is out of file descriptors). Go's server, and so Vault, gives the
+  // first request's head the header timeout from the moment the connection is made; so does this one.
+  const firstHeadDue = (socket: Socket): void => {
+    const timer = setTimeout(() => {
+      // Once a request (a LIST read below the parser, a WebSocket handshake) has begun, Node's timeouts apply.
+      if (socket.destroyed || inflight.has(socket) || rawListRequests.has(socket) || upgraded.has(socket))
+        return
+      if (socket.bytesRead === 0) socket.destroy()
+      else writeRaw(socket, jsonResult(408, { errors: ['request timed out'] }))
+    }, readHeaderTimeoutMs)
+    timer.unref()
+    socket.once('close', () => clearTimeout(timer))
+  }
+  server.on(options.tls ? 'secureConnection' : 'connection', firstHeadDue)
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     upgraded.add(socket)
     socket.once('close', () => upgraded.delete(socket))
@@ -197,6 +234,12 @@ export async function startListener(
   // Node closes a CONNECT without a word unless someone listens; it gets the 405 any other unserved verb gets.
   server.on('connect', (_req: IncomingMessage, socket: Socket) => {
     writeRaw(socket, jsonResult(405, { errors: ['unsupported method CONNECT'] }))
+  })
+  // A client asking before it sends its body (Expect: 100-continue) is invited only when the declared body fits:
+  // otherwise the 413 is its only answer. Node's default sends 100 Continue first, inviting the whole upload.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (!declaredTooLarge(req, options.maxRequestSize)) res.writeContinue()
+    onRequest(req, res)
   })
   // An Expect other than 100-continue is refused with 417, as Go's server refuses it, but in the JSON error shape
   // every other refusal has: Node's own answer is a bare status line a client cannot parse as an error.
@@ -214,7 +257,9 @@ export async function startListener(
     )
   })
   server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
-    handleClientError(ctx, options, error, socket).catch(() => socket.destroy())
+    handleClientError(ctx, options, { readTimeoutMs, readHeaderTimeoutMs }, error, socket).catch(() =>
+      socket.destroy(),
+    )
   })
   const { host, port } = splitAddress(options.address)
   await new Promise<void>((resolve, reject) => {
@@ -241,10 +286,20 @@ export async function startListener(
 async function handleClientError(
   ctx: DispatchContext,
   options: ListenerOptions,
+  { readTimeoutMs, readHeaderTimeoutMs }: { readTimeoutMs: number; readHeaderTimeoutMs: number },
   error: NodeJS.ErrnoException & { rawPacket?: Buffer },
   socket: Socket,
 ): Promise<void> {
+  // A TLS handshake that failed or ran out of time: there is no HTTP to answer in, and node:https leaves closing
+  // the connection to whoever listens for clientError, so a client that never finished its handshake kept it open.
+  if (socket instanceof TLSSocket && isTlsError(error)) {
+    socket.destroy()
+    return
+  }
   if (!socket.writable) return
+  // Node still counts a LIST read below its parser as a request whose head never ended; that reader keeps the
+  // timeouts itself, the header timeout for the head only.
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT' && rawListRequests.has(socket)) return
   // The parser stops two bytes into "LIST" ("LI" could still be LINK); anything before that belonged to
   // earlier pipelined requests, which Node has already handed to onRequest. When the client's first segment
   // carried only "L" or "LI", those bytes went with an earlier packet: put them back.
@@ -264,10 +319,13 @@ async function handleClientError(
     rest.length > 0 &&
     'LIST '.startsWith(rest.subarray(0, 5).toString('latin1'))
   ) {
+    rawListRequests.add(socket)
     const outcome = await parseRawListRequest(socket, rest, {
       maxBody: options.maxRequestSize,
       maxHeaderSize: http.maxHeaderSize,
-      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      requestTimeoutMs: readTimeoutMs,
+      headTimeoutMs: readHeaderTimeoutMs,
+      sendContinue: () => socket.write('HTTP/1.1 100 Continue\r\n\r\n'),
     })
     // A refusal closes the connection, as Node does after a request it cannot parse.
     const result =
@@ -275,6 +333,7 @@ async function handleClientError(
         ? jsonResult(outcome.status, { errors: [outcome.message] })
         : await dispatch(ctx, {
             ...outcome.request,
+            url: originForm(outcome.request.url),
             remoteAddress: socket.remoteAddress ?? '',
             connection: connectionOf(socket),
           })
@@ -282,21 +341,58 @@ async function handleClientError(
     if (socket.writable) writeRaw(socket, result)
     return
   }
-  const failBody = bodiesBeingRead.get(socket)
-  if (failBody !== undefined) {
-    // The request whose body broke is answered by its own handler (a 400); nothing after it on this connection can
-    // be parsed, so the connection ends once that answer is out, as Node ends it after any request it cannot parse.
-    failBody(new Error(`malformed request body (${error.code ?? 'parse error'})`))
+  // Node's header or request timeout, reported as a client error.
+  const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+  // The parser reads one request at a time: a body it broke on belongs to the last request whose head it read.
+  const last = inflight.get(socket)?.req
+  if (last !== undefined && !last.complete && !bodiless(last)) {
+    // That request is answered by its own handler (a 400, or 408); nothing after it on this connection can be
+    // parsed, so the connection ends once that answer is out, as Node ends it after any request it cannot parse.
+    breakBody(
+      last,
+      timedOut
+        ? new RequestTimeoutError()
+        : new Error(`malformed request body (${error.code ?? 'parse error'})`),
+    )
     await responseDone(socket)
     socket.end()
     return
   }
   await responseDone(socket)
-  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
-  writeRaw(
-    socket,
-    jsonResult(status, { errors: [status === 431 ? 'request headers too large' : 'malformed HTTP request'] }),
-  )
+  if (!socket.writable) return
+  const [status, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? requestLineTooLong(error.rawPacket, http.maxHeaderSize)
+        ? [414, 'request URI too long']
+        : [431, 'request headers too large']
+      : timedOut
+        ? [408, 'request timed out']
+        : [400, 'malformed HTTP request']
+  writeRaw(socket, jsonResult(status, { errors: [message] }))
+}
+
+/** An error of the TLS layer (Node's own, as the handshake timeout, or OpenSSL's), not of the HTTP parser. */
+function isTlsError(error: NodeJS.ErrnoException): boolean {
+  const code = error.code ?? ''
+  return code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || 'library' in error
+}
+
+/**
+ * Whether the head too large for the parser is so because of its request line, judged from the packet it failed in:
+ * a request there (at the packet's start, or after the blank line ending an earlier one) whose first line alone
+ * reaches the limit. Then it is the URI that is too long (414); anything less clear is headers too large (431).
+ */
+function requestLineTooLong(packet: Buffer | undefined, limit: number): boolean {
+  if (packet === undefined) return false
+  for (let start = 0; start < packet.length; ) {
+    const lineEnd = packet.indexOf('\n', start)
+    if ((lineEnd === -1 ? packet.length : lineEnd) - start >= limit)
+      return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ /.test(packet.toString('latin1', start, start + 32))
+    const next = packet.indexOf('\r\n\r\n', start)
+    if (next === -1) return false
+    start = next + 4
+  }
+  return false
 }
 
 function tlsServerOptions(tls: ListenerTls): https.ServerOptions {

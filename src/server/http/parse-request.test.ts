@@ -2,7 +2,14 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { AppError } from '../../sdk/errors.ts'
-import { clientToken, operationFor, parseTarget, plainHeaders, requestData } from './parse-request.ts'
+import {
+  clientToken,
+  operationFor,
+  originForm,
+  parseTarget,
+  plainHeaders,
+  requestData,
+} from './parse-request.ts'
 
 const req = (headers: Record<string, string | string[]>) => ({
   method: 'GET',
@@ -10,6 +17,16 @@ const req = (headers: Record<string, string | string[]>) => ({
   headers,
   body: Buffer.alloc(0),
   remoteAddress: '',
+})
+
+describe('originForm', () => {
+  it('takes the path and query of an absolute-form target and leaves any other target as it is', () => {
+    assert.equal(originForm('http://h:8200/v1/sys/health?x=1'), '/v1/sys/health?x=1')
+    assert.equal(originForm('HTTPS://h'), '/')
+    assert.equal(originForm('http://h?Action=GetCallerIdentity'), '/?Action=GetCallerIdentity')
+    for (const target of ['/v1/sys/health', '*', 'ftp://h/v1/x', 'h:443'])
+      assert.equal(originForm(target), target)
+  })
 })
 
 describe('parseTarget', () => {
@@ -141,6 +158,36 @@ describe('request bodies', () => {
     assert.deepEqual(requestData(body('{"data":{"x":1e308,"id":"9007199254740993"}}', ''), 'update', q), {
       data: { x: 1e308, id: '9007199254740993' },
     })
+  })
+
+  it('refuses malformed JSON with a 400 that quotes none of the body, which may hold the secret being sent', () => {
+    const q = new URLSearchParams()
+    for (const [text, problem] of [
+      ['{"password": hunter2secret}', /^failed to parse JSON input: Unexpected token in JSON$/],
+      ['hunter2secret-wrapping-token', /^failed to parse JSON input: Unexpected token in JSON$/],
+      [
+        '{"data":{"password":"hunter2secret',
+        /^failed to parse JSON input: Unterminated string in JSON at position 34/,
+      ],
+      [
+        '{"data":{"password":"hunter2secret"} hunter2secret',
+        /^failed to parse JSON input: Expected ',' or '}'/,
+      ],
+      [
+        '{"key":"hunter2secret"}hunter2secret',
+        /^failed to parse JSON input: Unexpected non-whitespace character/,
+      ],
+    ] as const)
+      assert.throws(
+        () => requestData(body(text, 'application/json'), 'update', q),
+        (e: unknown) =>
+          e instanceof AppError &&
+          e.status === 400 &&
+          problem.test(e.message) &&
+          !/hunter|h'/.test(e.message) &&
+          !e.message.includes('"'),
+        text,
+      )
   })
 
   it('takes a flat body of a million keys (no key-count limit)', () => {

@@ -17,6 +17,19 @@ export interface ParsedTarget {
 
 const NO_QUERY = new URLSearchParams()
 
+/**
+ * A request target in absolute form (`http://host:8200/v1/...`, as a client speaking to a proxy sends it) as its
+ * origin form, path and query; a server must accept it (RFC 9112, 3.2.2) and Go's server, so Vault, serves it as
+ * the path. Any other target is returned as it is.
+ */
+export function originForm(target: string): string {
+  if (target.startsWith('/')) return target
+  const authority = /^https?:\/\/[^/?#]*/i.exec(target)
+  if (authority === null) return target
+  const rest = target.slice(authority[0].length)
+  return rest.startsWith('/') ? rest : `/${rest}`
+}
+
 /** Split and validate the request target; undefined when it is not under /v1/. */
 export function parseTarget(url: string): ParsedTarget | undefined {
   const q = url.indexOf('?')
@@ -112,7 +125,7 @@ export function requestData(
     try {
       parsed = JSON.parse(text)
     } catch (error) {
-      throw new InvalidRequestError(`failed to parse JSON input: ${(error as Error).message.slice(0, 120)}`)
+      throw new InvalidRequestError(`failed to parse JSON input: ${jsonProblem((error as Error).message)}`)
     }
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw new InvalidRequestError('failed to parse JSON input: the body must be a JSON object')
@@ -121,6 +134,17 @@ export function requestData(
     return wellFormedJson(parsed, text) as Record<string, unknown>
   }
   return queryData(query)
+}
+
+/**
+ * What JSON.parse found wrong, without the piece of the input V8 quotes in some of its messages (`Unexpected token
+ * 'h', "{"password": h"... is not valid JSON`): the body may be the very secret being sent, and the message goes
+ * back in the answer and into the audit log. The position-only messages (`Unterminated string in JSON at position
+ * 34`) are kept as they are.
+ */
+function jsonProblem(message: string): string {
+  if (message.endsWith(' is not valid JSON')) return 'Unexpected token in JSON'
+  return message.includes('"') ? 'invalid JSON' : message.slice(0, 120)
 }
 
 /**

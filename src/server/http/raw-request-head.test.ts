@@ -91,4 +91,9 @@ describe('parseRequestHead', () => {
     assert.equal(status(...Array.from({ length: 999 }, () => 'Y: b')), 200)
     assert.equal(status(...Array.from({ length: 1000 }, () => 'Y: b')), 431)
   })
+
+  it('answers 414 when the target alone reaches the limit', () => {
+    const refusal = parseRequestHead(Buffer.from(`LIST /${'a'.repeat(LIMIT)} HTTP/1.1\r\nHost: h`), LIMIT)
+    assert.deepEqual(refusal, { status: 414, message: 'request URI too long' })
+  })
 })

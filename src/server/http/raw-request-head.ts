@@ -9,12 +9,13 @@ export interface RequestHead {
 }
 
 export interface HeadRefusal {
-  status: 400 | 431
+  status: 400 | 414 | 431
   message: string
 }
 
 export const MALFORMED = 'malformed HTTP request'
 export const HEADERS_TOO_LARGE = 'request headers too large'
+export const URI_TOO_LONG = 'request URI too long'
 
 /** More header fields than this is HPE_HEADER_OVERFLOW in Node (its default maxHeadersCount is 2000 entries). */
 const MAX_HEADER_FIELDS = 1000
@@ -45,7 +46,10 @@ const FIRST_WINS = new Set([
   'user-agent',
 ])
 
-function refuse(status: 400 | 431 = 400, message = status === 431 ? HEADERS_TOO_LARGE : MALFORMED) {
+function refuse(
+  status: 400 | 414 | 431 = 400,
+  message = status === 431 ? HEADERS_TOO_LARGE : status === 414 ? URI_TOO_LONG : MALFORMED,
+) {
   return { status, message } satisfies HeadRefusal
 }
 
@@ -69,6 +73,8 @@ export function parseRequestHead(head: Buffer, maxHeaderSize: number): RequestHe
   const requestLine = REQUEST_LINE.exec(lines[0] ?? '')
   if (!requestLine) return refuse()
   const url = requestLine[1]!
+  // The target alone past the limit: the URI is what is too long.
+  if (url.length >= maxHeaderSize) return refuse(414)
   let counted = url.length
   if (lines.length - 1 > MAX_HEADER_FIELDS) return refuse(431)
   const headers = Object.create(null) as Record<string, string | string[]>

@@ -1,0 +1,62 @@
+// Pipelined requests on one connection are taken on a few at a time, so a client that never reads its answers cannot make the server hold more than a few.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+
+/**
+ * Requests of one connection handled at once: each holds its answer in memory until the client has taken it. Go's
+ * server (and so Vault) handles one at a time; a few more keep a pipelining client's answers flowing.
+ */
+export const HANDLED_AT_ONCE = 8
+/**
+ * Requests parsed but not yet taken on. Node stops reading a connection once its answers back up, but not while
+ * they are still being worked out, so a client can pile up requests behind slow ones; past this many it is cut off.
+ */
+export const WAITING_AT_MOST = 2048
+
+type Start = (req: IncomingMessage, res: ServerResponse) => void
+
+interface Backlog {
+  handling: number
+  waiting: Array<[IncomingMessage, ServerResponse, Start]>
+}
+
+const backlogs = new WeakMap<Socket, Backlog>()
+const backlogOf = new WeakMap<ServerResponse, Backlog>()
+
+/**
+ * Run `start(req, res)` now, or once enough of the connection's earlier answers have gone (node:http keeps the
+ * answers in request order whatever order they are written in).
+ */
+export function admit(req: IncomingMessage, res: ServerResponse, start: Start): void {
+  const socket = req.socket
+  let backlog = backlogs.get(socket)
+  if (backlog === undefined) {
+    backlog = { handling: 0, waiting: [] }
+    backlogs.set(socket, backlog)
+  }
+  if (backlog.handling < HANDLED_AT_ONCE) {
+    begin(backlog, req, res, start)
+    return
+  }
+  if (backlog.waiting.length >= WAITING_AT_MOST) {
+    socket.destroy()
+    return
+  }
+  backlog.waiting.push([req, res, start])
+}
+
+function begin(backlog: Backlog, req: IncomingMessage, res: ServerResponse, start: Start): void {
+  backlog.handling++
+  backlogOf.set(res, backlog)
+  // 'close' follows 'finish', and comes also for an answer the connection's end abandoned.
+  res.once('close', answered)
+  start(req, res)
+}
+
+function answered(this: ServerResponse): void {
+  const backlog = backlogOf.get(this)
+  if (backlog === undefined) return
+  backlog.handling--
+  const next = backlog.waiting.shift()
+  if (next !== undefined) begin(backlog, ...next)
+}
