@@ -1,0 +1,613 @@
+// OpenBao's builtin backend unit tests (kv, approle, userpass, transit) replayed over HTTP: each `it` names the Go test.
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { ManualClock, startDevServer, type TestServer } from '../helpers/server.ts'
+
+const metadataKeys = ['created_time', 'custom_metadata', 'deletion_time', 'destroyed', 'version']
+
+let mounts = 0
+/** A fresh mount of `type` (with `options`) so each replay starts from an empty backend, as the Go tests do. */
+async function mount(t: TestServer, type: string, options?: Record<string, string>): Promise<string> {
+  const path = `${type}${++mounts}`
+  const res = await t.call('POST', `sys/mounts/${path}`, { body: { type, ...(options ? { options } : {}) } })
+  assert.equal(res.status, 204, JSON.stringify(res.body))
+  return path
+}
+
+describe('openbao backends: kv v2', () => {
+  const clock = new ManualClock()
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer({ clock })
+  })
+  after(() => t.close())
+  const kv = async () => mount(t, 'kv', { version: '2' })
+
+  it('TestVersionedKV_Data_Put: the write answers the version summary with the custom metadata; cas 1 makes version 2', async () => {
+    const m = await kv()
+    const custom = { foo: 'abc', bar: 'def' }
+    assert.equal(
+      (await t.call('POST', `${m}/metadata/foo`, { body: { custom_metadata: custom } })).status,
+      204,
+    )
+    let res = await t.call('POST', `${m}/data/foo`, { body: { data: { bar: 'baz' } } })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.deepEqual(Object.keys(res.body.data).sort(), metadataKeys)
+    assert.equal(res.body.data.version, 1)
+    assert.deepEqual(res.body.data.custom_metadata, custom)
+    res = await t.call('POST', `${m}/data/foo`, { body: { data: { bar: 'baz1' }, options: { cas: 1 } } })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.deepEqual(Object.keys(res.body.data).sort(), metadataKeys)
+    assert.equal(res.body.data.version, 2)
+    assert.deepEqual(res.body.data.custom_metadata, custom)
+  })
+
+  it('TestVersionedKV_Data_Put_ZeroCas: cas 0 creates once, then is refused', async () => {
+    const m = await kv()
+    const body = { data: { bar: 'baz' }, options: { cas: 0 } }
+    assert.equal((await t.call('POST', `${m}/data/foo`, { body })).status, 200)
+    const res = await t.call('POST', `${m}/data/foo`, { body })
+    assert.equal(res.status, 400)
+    assert.match(res.body.errors.join(), /check-and-set parameter did not match/)
+  })
+
+  it('TestVersionedKV_Data_Get: absent is a bare 404; a read carries data and the metadata of the version', async () => {
+    const m = await kv()
+    const absent = await t.call('GET', `${m}/data/foo`)
+    assert.equal(absent.status, 404)
+    assert.deepEqual(absent.body, { errors: [] })
+    const custom = { foo: 'abc', bar: 'def' }
+    await t.call('POST', `${m}/metadata/foo`, { body: { custom_metadata: custom } })
+    assert.equal(
+      (await t.call('POST', `${m}/data/foo`, { body: { data: { bar: 'baz' } } })).body.data.version,
+      1,
+    )
+    const res = await t.call('GET', `${m}/data/foo`)
+    assert.equal(res.status, 200)
+    assert.deepEqual(res.body.data.data, { bar: 'baz' })
+    assert.deepEqual(Object.keys(res.body.data.metadata).sort(), metadataKeys)
+    assert.equal(res.body.data.metadata.version, 1)
+    assert.equal(Date.parse(res.body.data.metadata.created_time), clock.now())
+    assert.deepEqual(res.body.data.metadata.custom_metadata, custom)
+  })
+
+  it('TestVersionedKV_Data_Delete: a read of the deleted version is a 404 carrying its metadata with deletion_time', async () => {
+    const m = await kv()
+    await t.call('POST', `${m}/data/foo`, { body: { data: { bar: 'baz' } } })
+    assert.equal((await t.call('DELETE', `${m}/data/foo`)).status, 204)
+    const res = await t.call('GET', `${m}/data/foo`)
+    assert.equal(res.status, 404)
+    assert.equal(res.body.data.metadata.version, 1)
+    assert.equal(Date.parse(res.body.data.metadata.deletion_time), clock.now())
+  })
+
+  for (const op of ['POST', 'PATCH'] as const) {
+    it(`TestVersionedKV_Data_${op === 'POST' ? 'Put' : 'Patch'}_CleanupOldVersions: lowering max_versions prunes on the next write`, async () => {
+      const m = await kv()
+      for (let i = 1; i <= 10; i++) {
+        const res = await t.call('POST', `${m}/data/foo`, { body: { data: { bar: 'baz' } } })
+        assert.equal(res.body.data.version, i)
+      }
+      assert.equal((await t.call('POST', `${m}/metadata/foo`, { body: { max_versions: 2 } })).status, 204)
+      const res = await t.call(op, `${m}/data/foo`, {
+        body: { data: { bar: 'baz' } },
+        ...(op === 'PATCH' ? { headers: { 'content-type': 'application/merge-patch+json' } } : {}),
+      })
+      assert.equal(res.status, 200, JSON.stringify(res.body))
+      assert.equal(res.body.data.version, 11)
+      const meta = await t.call('GET', `${m}/metadata/foo`)
+      assert.deepEqual(Object.keys(meta.body.data.versions).sort(), ['10', '11'])
+      assert.equal(meta.body.data.oldest_version, 10)
+      for (let v = 1; v <= 9; v++) {
+        assert.equal((await t.call('GET', `${m}/data/foo?version=${v}`)).status, 404)
+      }
+    })
+  }
+
+  it('TestVersionedKV_Patch_NotFound: a patch of an absent secret, or of metadata with no data, is a 404', async () => {
+    const m = await kv()
+    const patch = () =>
+      t.call('PATCH', `${m}/data/foo`, {
+        body: { data: { bar: 'baz' } },
+        headers: { 'content-type': 'application/merge-patch+json' },
+      })
+    assert.equal((await patch()).status, 404)
+    assert.equal((await t.call('POST', `${m}/metadata/foo`, { body: { max_versions: 5 } })).status, 204)
+    assert.equal((await patch()).status, 404)
+  })
+
+  it('TestVersionedKV_Patch_CASValidation: with cas_required a patch needs cas, and a stale one is refused', async () => {
+    const m = await kv()
+    assert.equal((await t.call('POST', `${m}/config`, { body: { cas_required: true } })).status, 204)
+    const made = await t.call('POST', `${m}/data/foo`, {
+      body: { data: { bar: 'baz' }, options: { cas: 0 } },
+    })
+    assert.equal(made.body.data.version, 1)
+    const headers = { 'content-type': 'application/merge-patch+json' }
+    let res = await t.call('PATCH', `${m}/data/foo`, { body: { data: { bar: 'baz1' } }, headers })
+    assert.equal(res.status, 400)
+    assert.match(res.body.errors.join(), /check-and-set parameter required for this call/)
+    res = await t.call('PATCH', `${m}/data/foo`, {
+      body: { data: { bar: 'baz1' }, options: { cas: 2 } },
+      headers,
+    })
+    assert.equal(res.status, 400)
+    assert.match(res.body.errors.join(), /check-and-set parameter did not match/)
+  })
+
+  it('TestVersionedKV_Patch_NoData: a patch with no body is refused with "no data provided"', async () => {
+    const m = await kv()
+    await t.call('POST', `${m}/data/foo`, { body: { data: { bar: 'baz' } } })
+    const res = await t.call('PATCH', `${m}/data/foo`, {
+      headers: { 'content-type': 'application/merge-patch+json' },
+    })
+    assert.equal(res.status, 400, JSON.stringify(res.body))
+    assert.match(res.body.errors.join(), /no data provided/)
+  })
+
+  it('TestVersionedKV_Patch_Success: a patch merges nested objects and replaces arrays', async () => {
+    const m = await kv()
+    await t.call('POST', `${m}/metadata/foo`, { body: { custom_metadata: { foo: 'abc', bar: 'def' } } })
+    await t.call('POST', `${m}/data/foo`, { body: { data: { bar: 'baz', quux: { quuz: ['1', '2', '3'] } } } })
+    const res = await t.call('PATCH', `${m}/data/foo`, {
+      body: { data: { abc: 123, quux: { def: 456, quuz: ['1', '2', '3', '4'] } }, options: { cas: 1 } },
+      headers: { 'content-type': 'application/merge-patch+json' },
+    })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.deepEqual(Object.keys(res.body.data).sort(), metadataKeys)
+    assert.equal(res.body.data.version, 2)
+    const read = await t.call('GET', `${m}/data/foo`)
+    assert.deepEqual(read.body.data.data, {
+      bar: 'baz',
+      abc: 123,
+      quux: { def: 456, quuz: ['1', '2', '3', '4'] },
+    })
+  })
+
+  for (const how of ['Deleted', 'Destroyed'] as const) {
+    it(`TestVersionedKV_Patch_CurrentVersion${how}: a patch of a ${how.toLowerCase()} current version is a 404 with the version summary`, async () => {
+      const m = await kv()
+      await t.call('POST', `${m}/data/foo`, { body: { data: { bar: 'baz' } } })
+      if (how === 'Deleted') assert.equal((await t.call('DELETE', `${m}/data/foo`)).status, 204)
+      else assert.equal((await t.call('POST', `${m}/destroy/foo`, { body: { versions: [1] } })).status, 204)
+      const read = await t.call('GET', `${m}/data/foo`)
+      assert.equal(read.status, 404)
+      if (how === 'Deleted') assert.notEqual(read.body.data.metadata.deletion_time, '')
+      else assert.equal(read.body.data.metadata.destroyed, true)
+      const res = await t.call('PATCH', `${m}/data/foo`, {
+        body: { data: { bar: 'baz' }, quux: 'quuz' },
+        headers: { 'content-type': 'application/merge-patch+json' },
+      })
+      assert.equal(res.status, 404)
+      assert.equal(res.body.data.version, 1)
+      if (how === 'Deleted') assert.notEqual(res.body.data.deletion_time, '')
+      else assert.equal(res.body.data.destroyed, true)
+    })
+  }
+
+  it('TestVersionedKV_Metadata_Put: max_versions, cas_required, delete_version_after and custom_metadata round-trip and govern writes', async () => {
+    const m = await kv()
+    const custom = { foo: 'abc', bar: '123' }
+    let res = await t.call('POST', `${m}/metadata/foo`, {
+      body: { max_versions: 2, cas_required: true, delete_version_after: '5m0s', custom_metadata: custom },
+    })
+    assert.equal(res.status, 204, JSON.stringify(res.body))
+    res = await t.call('GET', `${m}/metadata/foo`)
+    assert.equal(res.body.data.max_versions, 2)
+    assert.equal(res.body.data.cas_required, true)
+    assert.equal(res.body.data.delete_version_after, '5m0s')
+    assert.deepEqual(res.body.data.custom_metadata, custom)
+    res = await t.call('POST', `${m}/data/foo`, { body: { data: { bar: 'baz1' } } })
+    assert.equal(res.status, 400)
+    assert.deepEqual(res.body.errors, ['check-and-set parameter required for this call'])
+    for (let cas = 0; cas < 3; cas++) {
+      res = await t.call('POST', `${m}/data/foo`, { body: { data: { bar: 'baz1' }, options: { cas } } })
+      assert.equal(res.body.data.version, cas + 1)
+    }
+    res = await t.call('GET', `${m}/metadata/foo`)
+    assert.equal(res.body.data.current_version, 3)
+    assert.equal(res.body.data.oldest_version, 2)
+    assert.deepEqual(Object.keys(res.body.data.versions).sort(), ['2', '3'])
+    assert.equal(
+      (await t.call('POST', `${m}/metadata/foo`, { body: { max_versions: 1, cas_required: false } })).status,
+      204,
+    )
+    res = await t.call('POST', `${m}/data/foo`, { body: { data: { bar: 'baz1' } } })
+    assert.equal(res.body.data.version, 4)
+    res = await t.call('GET', `${m}/metadata/foo`)
+    assert.equal(res.body.data.current_version, 4)
+    assert.equal(res.body.data.oldest_version, 4)
+    assert.deepEqual(Object.keys(res.body.data.versions), ['4'])
+  })
+
+  it('TestVersionedKV_Metadata_Delete: deleting the metadata removes every version', async () => {
+    const m = await kv()
+    for (let i = 0; i <= 5; i++) {
+      const res = await t.call('POST', `${m}/data/foo`, { body: { data: { bar: `baz${i}` } } })
+      assert.equal(res.body.data.version, i + 1)
+    }
+    assert.equal((await t.call('DELETE', `${m}/metadata/foo`)).status, 204)
+    assert.deepEqual(await t.call('GET', `${m}/data/foo`).then((r) => [r.status, r.body]), [
+      404,
+      { errors: [] },
+    ])
+    assert.equal((await t.call('GET', `${m}/metadata/foo`)).status, 404)
+    for (let v = 1; v <= 6; v++) assert.equal((await t.call('GET', `${m}/data/foo?version=${v}`)).status, 404)
+  })
+
+  it('TestVersionedKV_Metadata_Put_Bad_CustomMetadata: every bad key and value is named in one error, and nothing is stored', async () => {
+    const m = await kv()
+    const longKey = 'a'.repeat(129)
+    const unprintable = 'unprint\u200bable'
+    const custom = {
+      long_value: 'a'.repeat(513),
+      [longKey]: 'abc123',
+      '': 'abc123',
+      empty_value: '',
+      [unprintable]: 'abc123',
+      unprintable: unprintable,
+    }
+    let res = await t.call('POST', `${m}/metadata/foo`, { body: { custom_metadata: custom } })
+    assert.equal(res.status, 400)
+    const error = res.body.errors.join('\n') as string
+    assert.match(error, /6 errors occurred/)
+    // Vault's text also shows the unprintable key Go-quoted (\u200b) before the raw form; Coffer shows the raw form only.
+    assert.ok(error.includes(`length of key "${longKey}" is 129`), error)
+    assert.ok(error.includes('length of value for key "long_value" is 513'), error)
+    assert.ok(error.includes('length of key "" is 0'), error)
+    assert.ok(error.includes('length of value for key "empty_value" is 0'), error)
+    assert.ok(error.includes(`key "${unprintable}" contains unprintable`), error)
+    assert.ok(error.includes('key "unprintable" contains unprintable'), error)
+    assert.equal((await t.call('GET', `${m}/metadata/foo`)).status, 404)
+    res = await t.call('POST', `${m}/metadata/foo`, { body: { custom_metadata: { foo: { bar: 'baz' } } } })
+    assert.equal(res.status, 400)
+    // Vault says mapstructure's "got unconvertible type"; Coffer names the types a value may have.
+    assert.match(res.body.errors.join(), /value for key "foo" must be a string, number or boolean/)
+  })
+
+  it('TestVersionedKv_Metadata_Put_Too_Many_CustomMetadata_Keys: 65 keys are refused', async () => {
+    const m = await kv()
+    const custom = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [String(i), String(i)]))
+    const res = await t.call('POST', `${m}/metadata/foo`, { body: { custom_metadata: custom } })
+    assert.equal(res.status, 400)
+    assert.match(res.body.errors.join(), /1 error occurred/)
+    assert.match(res.body.errors.join(), /payload must contain at most 64 keys, provided 65/)
+    assert.equal((await t.call('GET', `${m}/metadata/foo`)).status, 404)
+  })
+
+  it('TestVersionedKV_Metadata_Put_Merge_Behavior: a metadata write changes only the fields it names', async () => {
+    const m = await kv()
+    const read = async () => (await t.call('GET', `${m}/metadata/foo`)).body.data
+    await t.call('POST', `${m}/metadata/foo`, { body: { max_versions: 5, cas_required: true } })
+    let d = await read()
+    assert.deepEqual([d.max_versions, d.cas_required, d.custom_metadata], [5, true, null])
+    await t.call('POST', `${m}/metadata/foo`, {
+      body: { cas_required: false, custom_metadata: { foo: 'abc', bar: '123' } },
+    })
+    d = await read()
+    assert.deepEqual(
+      [d.max_versions, d.cas_required, d.custom_metadata],
+      [5, false, { foo: 'abc', bar: '123' }],
+    )
+    await t.call('POST', `${m}/metadata/foo`, { body: { custom_metadata: { baz: 'abc123' } } })
+    d = await read()
+    assert.deepEqual([d.max_versions, d.cas_required, d.custom_metadata], [5, false, { baz: 'abc123' }])
+    await t.call('POST', `${m}/metadata/foo`, { body: { max_versions: 20 } })
+    d = await read()
+    assert.deepEqual([d.max_versions, d.custom_metadata], [20, { baz: 'abc123' }])
+  })
+
+  it('TestVersionedKV_Metadata_Patch_MissingPath and _NotFound: a patch needs a path and an existing entry', async () => {
+    const m = await kv()
+    const headers = { 'content-type': 'application/merge-patch+json' }
+    const missing = await t.call('PATCH', `${m}/metadata/`, { body: { cas_required: true }, headers })
+    assert.equal(missing.status, 400, JSON.stringify(missing.body))
+    assert.match(missing.body.errors.join(), /missing path/)
+    assert.equal(
+      (await t.call('PATCH', `${m}/metadata/foo`, { body: { cas_required: true }, headers })).status,
+      404,
+    )
+  })
+
+  it('TestVersionedKV_Metadata_Patch_Validation: bad fields in a metadata patch are refused with the named reason', async () => {
+    const m = await kv()
+    const long = 'a'.repeat(129)
+    const cases: [string, Record<string, unknown>, string][] = [
+      // Vault: 'Field validation failed: error converting input ...'; Coffer names the field and the type wanted.
+      ['field_conversion_error', { max_versions: [1, 2, 3] }, 'invalid value for "max_versions"'],
+      ['empty_key', { custom_metadata: { '': 'foo' } }, 'length of key "" is 0'],
+      [
+        'unprintable_key',
+        { custom_metadata: { 'unprint\u200bable': 'foo' } },
+        'contains unprintable characters',
+      ],
+      [
+        'unprintable_value',
+        { custom_metadata: { foo: 'unprint\u200bable' } },
+        'value for key "foo" contains unprintable characters',
+      ],
+      ['key_too_long', { custom_metadata: { [long]: 'foo' } }, `length of key "${long}" is 129`],
+      [
+        'value_too_long',
+        { custom_metadata: { foo: 'a'.repeat(513) } },
+        'length of value for key "foo" is 513',
+      ],
+      ['invalid_type', { custom_metadata: { foo: { bar: 'baz' } } }, 'value for key "foo" must be a string'],
+    ]
+    for (const [name, body, output] of cases) {
+      assert.equal(
+        (await t.call('POST', `${m}/metadata/${name}`, { body: { cas_required: true } })).status,
+        204,
+      )
+      const res = await t.call('PATCH', `${m}/metadata/${name}`, {
+        body,
+        headers: { 'content-type': 'application/merge-patch+json' },
+      })
+      assert.equal(res.status, 400, `${name}: ${JSON.stringify(res.body)}`)
+      assert.ok(res.body.errors.join().includes(output), `${name}: ${res.body.errors}`)
+    }
+  })
+
+  it('TestVersionedKV_Metadata_Patch_CasRequiredWarning: cas_required false under a mount that mandates it is kept, with a warning', async () => {
+    const m = await kv()
+    await t.call('POST', `${m}/config`, { body: { cas_required: true } })
+    await t.call('POST', `${m}/metadata/foo`, { body: { max_versions: 5 } })
+    const res = await t.call('PATCH', `${m}/metadata/foo`, {
+      body: { cas_required: false },
+      headers: { 'content-type': 'application/merge-patch+json' },
+    })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.equal(res.body.warnings.length, 1)
+    assert.match(res.body.warnings[0], /"cas_required" set to false, but is mandated by backend config/)
+    assert.equal((await t.call('GET', `${m}/metadata/foo`)).body.data.cas_required, false)
+  })
+
+  it('TestVersionedKV_Metadata_Patch_CustomMetadata: a custom_metadata patch adds, replaces and removes (null) keys', async () => {
+    const m = await kv()
+    const cases: [string, Record<string, unknown>, Record<string, string>][] = [
+      ['empty_object', {}, { foo: 'abc', bar: 'def' }],
+      ['add_a_key', { baz: 'ghi' }, { foo: 'abc', bar: 'def', baz: 'ghi' }],
+      ['remove_a_key', { foo: null }, { bar: 'def' }],
+      ['replace_a_key', { foo: 'ghi' }, { foo: 'ghi', bar: 'def' }],
+      ['mixed', { foo: 'def', bar: null, baz: 'ghi' }, { foo: 'def', baz: 'ghi' }],
+    ]
+    for (const [name, input, output] of cases) {
+      await t.call('POST', `${m}/metadata/${name}`, { body: { custom_metadata: { foo: 'abc', bar: 'def' } } })
+      const res = await t.call('PATCH', `${m}/metadata/${name}`, {
+        body: { custom_metadata: input },
+        headers: { 'content-type': 'application/merge-patch+json' },
+      })
+      assert.ok(res.status < 300, `${name}: ${JSON.stringify(res.body)}`)
+      assert.deepEqual((await t.call('GET', `${m}/metadata/${name}`)).body.data.custom_metadata, output, name)
+    }
+  })
+
+  it('TestVersionedKV_Metadata_Patch_Success and _NilsUnset: read-only fields are ignored, named ones replaced, null unsets', async () => {
+    const m = await kv()
+    const ignore = 'ignore_me'
+    const cases: [string, Record<string, unknown>, Record<string, unknown>][] = [
+      [
+        'ignored_fields',
+        {
+          foo: ignore,
+          created_time: ignore,
+          current_version: ignore,
+          oldest_version: ignore,
+          updated_time: ignore,
+        },
+        {},
+      ],
+      ['no_fields_modified', {}, {}],
+      [
+        'top_level_fields_replaced',
+        { cas_required: true, max_versions: 5 },
+        { cas_required: true, max_versions: 5 },
+      ],
+      [
+        'top_level_mixed',
+        { cas_required: true, max_versions: 15, delete_version_after: null, updated_time: ignore },
+        { cas_required: true, max_versions: 15 },
+      ],
+      ['nils_unset', { max_versions: null }, { max_versions: 0 }],
+    ]
+    for (const [name, input, changed] of cases) {
+      await t.call('POST', `${m}/metadata/${name}`, { body: { max_versions: 10 } })
+      const before = (await t.call('GET', `${m}/metadata/${name}`)).body.data
+      clock.advance(1)
+      const res = await t.call('PATCH', `${m}/metadata/${name}`, {
+        body: input,
+        headers: { 'content-type': 'application/merge-patch+json' },
+      })
+      assert.ok(res.status < 300, `${name}: ${JSON.stringify(res.body)}`)
+      const afterPatch = (await t.call('GET', `${m}/metadata/${name}`)).body.data
+      // OpenBao also moves updated_time on a metadata patch; Vault's patch leaves it, and so does Coffer.
+      assert.deepEqual(afterPatch, { ...before, ...changed }, name)
+    }
+  })
+
+  it('TestVersionedKV_Delete_Put and _Undelete_Put: versions "1,2" as a string are soft-deleted, then restored', async () => {
+    const m = await kv()
+    await t.call('POST', `${m}/data/foo`, { body: { data: { bar: 'baz' } } })
+    await t.call('POST', `${m}/data/foo`, { body: { data: { bar: 'baz1' }, options: { cas: 1 } } })
+    assert.equal((await t.call('POST', `${m}/delete/foo`, { body: { versions: '1,2' } })).status, 204)
+    let versions = (await t.call('GET', `${m}/metadata/foo`)).body.data.versions
+    assert.equal(Date.parse(versions['1'].deletion_time), clock.now())
+    assert.equal(Date.parse(versions['2'].deletion_time), clock.now())
+    assert.equal((await t.call('POST', `${m}/undelete/foo`, { body: { versions: '1,2' } })).status, 204)
+    versions = (await t.call('GET', `${m}/metadata/foo`)).body.data.versions
+    assert.equal(versions['1'].deletion_time, '')
+    assert.equal(versions['2'].deletion_time, '')
+  })
+
+  it('TestVersionedKV_Destroy_Put: versions "1,2" as a string are destroyed', async () => {
+    const m = await kv()
+    await t.call('POST', `${m}/data/foo`, { body: { data: { bar: 'baz' } } })
+    await t.call('POST', `${m}/data/foo`, { body: { data: { bar: 'baz1' }, options: { cas: 1 } } })
+    assert.equal((await t.call('POST', `${m}/destroy/foo`, { body: { versions: '1,2' } })).status, 204)
+    const versions = (await t.call('GET', `${m}/metadata/foo`)).body.data.versions
+    assert.equal(versions['1'].destroyed, true)
+    assert.equal(versions['2'].destroyed, true)
+  })
+
+  it('TestDeleteVersionAfter: the shorter of the mount and key delete_version_after applies; a disabled mount turns it off', async () => {
+    const h = 3600
+    const cases: [string, string, number][] = [
+      ['0s', '0s', 0],
+      ['0s', '3h0m0s', 3 * h],
+      ['3h0m0s', '0s', 3 * h],
+      ['6h0m0s', '3h0m0s', 3 * h],
+      ['3h0m0s', '6h0m0s', 3 * h],
+      ['-1s', '0s', 0],
+      ['-1s', '3h0m0s', 0],
+    ]
+    for (const [mountDva, metaDva, lifetime] of cases) {
+      const label = `mount=${mountDva},meta=${metaDva}`
+      const m = await kv()
+      assert.equal(
+        (await t.call('POST', `${m}/config`, { body: { delete_version_after: mountDva } })).status,
+        204,
+      )
+      const config = await t.call('GET', `${m}/config`)
+      assert.equal(config.body.data.delete_version_after, mountDva, label)
+      await t.call('POST', `${m}/metadata/foo`, { body: { max_versions: 2, delete_version_after: metaDva } })
+      assert.equal((await t.call('GET', `${m}/metadata/foo`)).body.data.delete_version_after, metaDva, label)
+      const lifeOf = (d: { created_time: string; deletion_time: string }) =>
+        d.deletion_time === '' ? 0 : (Date.parse(d.deletion_time) - Date.parse(d.created_time)) / 1000
+      const written = await t.call('POST', `${m}/data/foo`, { body: { data: { bar: 'baz1' } } })
+      assert.equal(lifeOf(written.body.data), lifetime, label)
+      assert.equal(lifeOf((await t.call('GET', `${m}/data/foo`)).body.data.metadata), lifetime, label)
+      assert.equal((await t.call('POST', `${m}/delete/foo`, { body: { versions: '1' } })).status, 204)
+      clock.advance(60)
+      assert.equal((await t.call('POST', `${m}/undelete/foo`, { body: { versions: '1' } })).status, 204)
+      const v1 = (await t.call('GET', `${m}/metadata/foo`)).body.data.versions['1']
+      // The deletion timer starts again at the undelete.
+      assert.equal(
+        v1.deletion_time === '' ? 0 : (Date.parse(v1.deletion_time) - clock.now()) / 1000,
+        lifetime,
+        label,
+      )
+    }
+  })
+
+  it('TestVersionedKV_Config and _Config_DeleteVersionAfter: any negative duration reads back as disabled (-1s)', async () => {
+    const m = await kv()
+    assert.equal(
+      (
+        await t.call('POST', `${m}/config`, {
+          body: { max_versions: 4, cas_required: true, delete_version_after: '5m' },
+        })
+      ).status,
+      204,
+    )
+    const c = (await t.call('GET', `${m}/config`)).body.data
+    assert.deepEqual([c.max_versions, c.cas_required, c.delete_version_after], [4, true, '5m0s'])
+    const cases: [string, string, string][] = [
+      ['0s', '0s', '0s'],
+      ['10s', '0s', '0s'],
+      ['10s', '20s', '20s'],
+      ['10s', '-1h', '-1s'],
+      ['-1h', '3h', '3h0m0s'],
+      ['-1h', '-1h', '-1s'],
+      ['-1h', '0h', '0s'],
+    ]
+    for (const [first, second, want] of cases) {
+      const n = await kv()
+      assert.equal((await t.call('GET', `${n}/config`)).body.data.delete_version_after, '0s')
+      await t.call('POST', `${n}/config`, { body: { delete_version_after: first } })
+      const firstWant = first.startsWith('-') ? '-1s' : first
+      assert.equal((await t.call('GET', `${n}/config`)).body.data.delete_version_after, firstWant, first)
+      await t.call('POST', `${n}/config`, { body: { delete_version_after: second } })
+      assert.equal(
+        (await t.call('GET', `${n}/config`)).body.data.delete_version_after,
+        want,
+        `${first} then ${second}`,
+      )
+    }
+  })
+
+  it('TestVersionedKV_Subkeys_*: the key tree with leaves as null, version and depth parameters, 404s for absent, deleted and destroyed', async () => {
+    const m = await kv()
+    assert.equal((await t.call('GET', `${m}/subkeys/foo`)).status, 404)
+    await t.call('POST', `${m}/data/foo`, {
+      body: {
+        data: {
+          foo: 'does-not-matter',
+          bar: { a: { c: { d: 'does-not-matter' } }, b: {} },
+          baz: { e: 3.14 },
+          quux: 123,
+          quuz: ['does-not-matter'],
+        },
+      },
+    })
+    let res = await t.call('GET', `${m}/subkeys/foo`)
+    assert.deepEqual(Object.keys(res.body.data).sort(), ['metadata', 'subkeys'])
+    assert.deepEqual(Object.keys(res.body.data.metadata).sort(), metadataKeys)
+    assert.deepEqual(res.body.data.subkeys, {
+      foo: null,
+      bar: { a: { c: { d: null } }, b: null },
+      baz: { e: null },
+      quux: null,
+      quuz: null,
+    })
+
+    await t.call('POST', `${m}/data/v`, { body: { data: { foo: 'abc' } } })
+    await t.call('POST', `${m}/data/v`, { body: { data: { foo: 'abc', bar: 'def' } } })
+    assert.deepEqual((await t.call('GET', `${m}/subkeys/v?version=1`)).body.data.subkeys, { foo: null })
+    assert.equal((await t.call('GET', `${m}/subkeys/v?version=10`)).status, 404)
+
+    await t.call('POST', `${m}/data/deep`, { body: { data: { foo: { bar: { baz: 123 } } } } })
+    assert.equal((await t.call('GET', `${m}/subkeys/deep?depth=not-an-integer`)).status, 400)
+    const full = { foo: { bar: { baz: null } } }
+    assert.deepEqual((await t.call('GET', `${m}/subkeys/deep`)).body.data.subkeys, full)
+    assert.deepEqual((await t.call('GET', `${m}/subkeys/deep?depth=0`)).body.data.subkeys, full)
+    assert.deepEqual((await t.call('GET', `${m}/subkeys/deep?depth=2`)).body.data.subkeys, {
+      foo: { bar: null },
+    })
+
+    await t.call('POST', `${m}/data/empty`, { body: { data: {} } })
+    assert.deepEqual((await t.call('GET', `${m}/subkeys/empty`)).body.data.subkeys, {})
+
+    await t.call('POST', `${m}/data/del`, { body: { data: { foo: 'bar' } } })
+    await t.call('POST', `${m}/data/des`, { body: { data: { foo: 'bar' } } })
+    assert.deepEqual((await t.call('GET', `${m}/subkeys/del`)).body.data.subkeys, { foo: null })
+    await t.call('DELETE', `${m}/data/del`)
+    await t.call('POST', `${m}/destroy/des`, { body: { versions: [1] } })
+    res = await t.call('GET', `${m}/subkeys/del`)
+    assert.equal(res.status, 404)
+    assert.notEqual(res.body.data.metadata.deletion_time, '')
+    res = await t.call('GET', `${m}/subkeys/des`)
+    assert.equal(res.status, 404)
+    assert.equal(res.body.data.metadata.destroyed, true)
+  })
+})
+
+describe('openbao backends: kv v1 (passthrough)', () => {
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer()
+  })
+  after(() => t.close())
+
+  it('TestPassthroughBackend_Write, _Read, _Delete and _List: ttl and lease set the lease_duration of a read, not renewable', async () => {
+    const m = await mount(t, 'kv', { version: '1' })
+    const cases: [string, string | number, number][] = [
+      ['lease', '1h', 3600],
+      ['ttl', '5', 5],
+      ['lease', 10, 10],
+      ['ttl', '40s', 40],
+    ]
+    for (const [field, ttl, seconds] of cases) {
+      const res = await t.call('POST', `${m}/foo`, { body: { raw: 'test', [field]: ttl } })
+      assert.equal(res.status, 204, JSON.stringify(res.body))
+      const read = await t.call('GET', `${m}/foo`)
+      assert.equal(read.status, 200)
+      assert.deepEqual(read.body.data, { raw: 'test', [field]: ttl })
+      assert.equal(read.body.lease_duration, seconds, `${field}=${ttl}`)
+      assert.equal(read.body.renewable, false)
+      assert.equal(read.body.lease_id, '')
+    }
+    assert.deepEqual((await t.call('LIST', `${m}/`)).body.data, { keys: ['foo'] })
+    assert.equal((await t.call('DELETE', `${m}/foo`)).status, 204)
+    assert.equal((await t.call('GET', `${m}/foo`)).status, 404)
+  })
+})
