@@ -275,6 +275,21 @@ describe('openbao backends: kv v2', () => {
     assert.equal((await t.call('GET', `${m}/metadata/foo`)).status, 404)
   })
 
+  it('TestVersionedKV_Metadata_Put_Empty_CustomMetadata: an empty custom_metadata reads back as null, as does one patched empty', async () => {
+    const m = await kv()
+    assert.equal((await t.call('POST', `${m}/metadata/foo`, { body: { custom_metadata: {} } })).status, 204)
+    assert.equal((await t.call('GET', `${m}/metadata/foo`)).body.data.custom_metadata, null)
+    await t.call('POST', `${m}/metadata/bar`, { body: { custom_metadata: { a: 'b' } } })
+    const patched = await t.call('PATCH', `${m}/metadata/bar`, {
+      body: { custom_metadata: { a: null } },
+      headers: { 'content-type': 'application/merge-patch+json' },
+    })
+    assert.ok(patched.status < 300, JSON.stringify(patched.body))
+    assert.equal((await t.call('GET', `${m}/metadata/bar`)).body.data.custom_metadata, null)
+    const written = await t.call('POST', `${m}/data/bar`, { body: { data: { x: 1 } } })
+    assert.equal(written.body.data.custom_metadata, null)
+  })
+
   it('TestVersionedKV_Metadata_Put_Merge_Behavior: a metadata write changes only the fields it names', async () => {
     const m = await kv()
     const read = async () => (await t.call('GET', `${m}/metadata/foo`)).body.data
