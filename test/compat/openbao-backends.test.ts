@@ -874,6 +874,50 @@ describe('openbao backends: approle', () => {
     }
   })
 
+  it('TestAppRole_ErrorsRoleSecretIDWithInvalidFields: a secret ID may not outlast or outcount its role', async () => {
+    await fresh()
+    const roles: [Record<string, number>, Record<string, number | string>, string][] = [
+      [
+        { secret_id_num_uses: 1, secret_id_ttl: 0 },
+        { ttl: 0, num_uses: 2 },
+        "num_uses cannot be higher than the role's secret_id_num_uses",
+      ],
+      [
+        { secret_id_num_uses: 0, secret_id_ttl: 1 },
+        { ttl: 2, num_uses: 0 },
+        "ttl cannot be longer than the role's secret_id_ttl",
+      ],
+      [
+        { secret_id_num_uses: 2, secret_id_ttl: 2 },
+        { num_uses: 1, ttl: 0 },
+        "ttl cannot be longer than the role's secret_id_ttl",
+      ],
+      [
+        { secret_id_num_uses: 2, secret_id_ttl: 2 },
+        { num_uses: 0, ttl: 1 },
+        "num_uses cannot be higher than the role's secret_id_num_uses",
+      ],
+      [
+        { secret_id_num_uses: 400, secret_id_ttl: 500 },
+        { num_uses: -1, ttl: 0 },
+        'num_uses cannot be negative',
+      ],
+    ]
+    for (const [i, [options, payload, expected]] of roles.entries()) {
+      await ok('POST', `role/role${i}`, {
+        policies: 'p,q,r,s',
+        token_ttl: 400,
+        token_max_ttl: 500,
+        ...options,
+      })
+      for (const path of ['secret-id', 'custom-secret-id']) {
+        const body = path === 'custom-secret-id' ? { secret_id: 'abcd123', ...payload } : payload
+        const res = await refused('POST', `role/role${i}/${path}`, body)
+        assert.deepEqual(res.body.errors, [expected], `${path} ${JSON.stringify(payload)}`)
+      }
+    }
+  })
+
   it('TestAppRole_RoleCRUD: the role and each per-field endpoint read, write and reset', async () => {
     await fresh()
     await ok('POST', 'role/role1', {

@@ -68,12 +68,14 @@ function newEntry(ctx: Ctx, role: RoleEntry): Omit<SecretIdEntry, 'hash'> {
   }
   requireSubset(cidrList, role.secretIdBoundCidrs, 'cidr_list')
   requireSubset(tokenBoundCidrs, role.tokenBoundCidrs, 'token_bound_cidrs')
-  const numUses = input.num_uses || role.secretIdNumUses
+  // An explicit 0 asks for unlimited uses or no expiry, which a limited role refuses (as Vault does); only an absent
+  // field falls back to the role's value.
+  const numUses = input.num_uses ?? role.secretIdNumUses
   if (numUses < 0) throw new InvalidRequestError('num_uses cannot be negative')
-  if (role.secretIdNumUses > 0 && numUses > role.secretIdNumUses)
+  if (role.secretIdNumUses > 0 && (numUses === 0 || numUses > role.secretIdNumUses))
     throw new InvalidRequestError("num_uses cannot be higher than the role's secret_id_num_uses")
-  const ttl = input.ttl || role.secretIdTtl
-  if (role.secretIdTtl > 0 && ttl > role.secretIdTtl)
+  const ttl = input.ttl ?? role.secretIdTtl
+  if (role.secretIdTtl > 0 && (ttl === 0 || ttl > role.secretIdTtl))
     throw new InvalidRequestError("ttl cannot be longer than the role's secret_id_ttl")
   const now = system.now()
   return {
