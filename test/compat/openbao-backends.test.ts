@@ -1039,6 +1039,32 @@ describe('openbao backends: approle', () => {
     assert.deepEqual((await ok('GET', 'role/role1/token-bound-cidrs')).body.data.token_bound_cidrs, [])
   })
 
+  it('TestAppRole_SecretID_WithTTL: a role secret_id_ttl above the system maximum is capped there on the secret ID', async () => {
+    await fresh()
+    const cases: [string, number, number][] = [
+      ['role-zero-ttl', 0, 0],
+      ['role-custom-ttl', 60, 60],
+      ['role-sys-ttl-cap', 700000000, 32 * 24 * 3600],
+    ]
+    for (const [name, ttl, want] of cases) {
+      await ok('POST', `role/${name}`, { policies: 'default', secret_id_ttl: ttl })
+      const made = (await ok('POST', `role/${name}/secret-id`)).body.data
+      assert.equal(made.secret_id_ttl, want, name)
+      const found = (await ok('POST', `role/${name}/secret-id/lookup`, { secret_id: made.secret_id })).body
+        .data
+      const lifetime = (Date.parse(found.expiration_time) - Date.parse(found.creation_time)) / 1000
+      assert.equal(
+        want === 0 ? found.expiration_time : lifetime,
+        want === 0 ? '0001-01-01T00:00:00Z' : want,
+        name,
+      )
+    }
+    // The cap is the mount's own max lease TTL once tuned.
+    assert.equal((await t.call('POST', `sys/auth/${m}/tune`, { body: { max_lease_ttl: '1h' } })).status, 204)
+    await ok('POST', 'role/tuned', { policies: 'default', secret_id_ttl: '2h' })
+    assert.equal((await ok('POST', 'role/tuned/secret-id')).body.data.secret_id_ttl, 3600)
+  })
+
   it('TestAppRole_RoleSecretIDAccessorCrossDelete: one role cannot destroy another role’s secret ID by accessor', async () => {
     await fresh()
     await createRole('role1', 'a,b')
