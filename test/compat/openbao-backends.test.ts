@@ -1039,6 +1039,26 @@ describe('openbao backends: approle', () => {
     assert.deepEqual((await ok('GET', 'role/role1/token-bound-cidrs')).body.data.token_bound_cidrs, [])
   })
 
+  it('TestAppRole_RoleWithTokenTypeCRUD: token_type default-service is stored as service, with a warning', async () => {
+    await fresh()
+    const role = {
+      policies: 'p,q,r,s',
+      secret_id_num_uses: 10,
+      secret_id_ttl: 300,
+      token_ttl: 400,
+      token_max_ttl: 500,
+    }
+    let res = await ok('POST', 'role/role1', { ...role, token_num_uses: 600, token_type: 'default-service' })
+    assert.deepEqual(res.body?.warnings, ['default-service has no useful meaning; adjusting to service'])
+    assert.equal((await ok('GET', 'role/role1')).body.data.token_type, 'service')
+    res = await ok('POST', 'role/role1', { ...role, role_id: 'test_role_id', token_type: 'default-service' })
+    assert.ok(res.body?.warnings?.length > 0, JSON.stringify(res.body))
+    assert.equal((await ok('GET', 'role/role1')).body.data.token_type, 'service')
+    res = await ok('POST', 'role/role2', { ...role, token_type: 'default-batch' })
+    assert.deepEqual(res.body.warnings, ['default-batch has no useful meaning; adjusting to batch'])
+    assert.equal((await ok('GET', 'role/role2')).body.data.token_type, 'batch')
+  })
+
   it('TestAppRole_SecretID_WithTTL: a role secret_id_ttl above the system maximum is capped there on the secret ID', async () => {
     await fresh()
     const cases: [string, number, number][] = [
