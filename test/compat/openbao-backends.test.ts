@@ -1202,3 +1202,95 @@ describe('openbao backends: approle', () => {
     })
   }
 })
+
+describe('openbao backends: userpass', () => {
+  let t: TestServer
+  let n = 0
+  let m = ''
+  before(async () => {
+    t = await startDevServer()
+  })
+  after(() => t.close())
+  const fresh = async () => {
+    m = `userpass${++n}`
+    assert.equal((await t.call('POST', `sys/auth/${m}`, { body: { type: 'userpass' } })).status, 204)
+  }
+  const ok = async (method: string, path: string, body?: unknown) => {
+    const res = await t.call(method, `auth/${m}/${path}`, body === undefined ? {} : { body })
+    assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`)
+    return res
+  }
+  const login = (user: string, password: string) =>
+    t.call('POST', `auth/${m}/login/${user}`, { token: '', body: { password } })
+  const loginPolicies = async (user: string, password: string) => {
+    const res = await login(user, password)
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    return res.body.auth.policies
+  }
+
+  it('TestBackend_CRUD: token fields and their legacy names read back; a /32 bound CIDR shows as the bare address', async () => {
+    await fresh()
+    await ok('POST', 'users/testuser', {
+      password: 'testpassword',
+      token_ttl: 5,
+      token_max_ttl: 10,
+      token_policies: ['foo'],
+      token_bound_cidrs: ['127.0.0.1'],
+    })
+    let d = (await ok('GET', 'users/testuser')).body.data
+    assert.deepEqual([d.token_ttl, d.token_max_ttl], [5, 10])
+    assert.deepEqual(d.token_policies, ['foo'])
+    assert.deepEqual(d.token_bound_cidrs, ['127.0.0.1'])
+    await ok('POST', 'users/testuser', {
+      ttl: '5m',
+      max_ttl: '10m',
+      policies: ['bar'],
+      bound_cidrs: ['127.0.1.1'],
+    })
+    d = (await ok('GET', 'users/testuser')).body.data
+    assert.deepEqual([d.ttl, d.max_ttl, d.token_ttl, d.token_max_ttl], [300, 600, 300, 600])
+    assert.deepEqual(d.policies, ['bar'])
+    assert.deepEqual(d.token_policies, ['bar'])
+    assert.deepEqual(d.bound_cidrs, ['127.0.1.1'])
+    assert.deepEqual(d.token_bound_cidrs, ['127.0.1.1'])
+  })
+
+  it('TestBackend_basic and _userCrud: users list in order, log in with default plus their policies, and are gone once deleted', async () => {
+    await fresh()
+    for (const user of ['web', 'web2', 'web3'])
+      await ok('POST', `users/${user}`, { password: 'password', policies: 'foo' })
+    assert.deepEqual((await ok('LIST', 'users')).body.data.keys, ['web', 'web2', 'web3'])
+    assert.deepEqual(await loginPolicies('web', 'password'), ['default', 'foo'])
+    assert.deepEqual((await ok('GET', 'users/web')).body.data.policies, ['foo'])
+    await ok('DELETE', 'users/web')
+    assert.equal((await t.call('GET', `auth/${m}/users/web`)).status, 404)
+  })
+
+  it('TestBackend_userCreateOperation and _passwordUpdate: a new password replaces the old one', async () => {
+    await fresh()
+    await ok('POST', 'users/web', { password: 'password', policies: 'foo' })
+    assert.deepEqual(await loginPolicies('web', 'password'), ['default', 'foo'])
+    await ok('POST', 'users/web/password', { password: 'newpassword' })
+    assert.deepEqual(await loginPolicies('web', 'newpassword'), ['default', 'foo'])
+    assert.equal((await login('web', 'password')).status, 400)
+  })
+
+  it('TestPathLogin_TimingLeak: a wrong password and an unknown user get the same "invalid username or password"', async () => {
+    await fresh()
+    await ok('POST', 'users/test', { password: 'password', policies: 'foo' })
+    for (const user of ['test', 'non-existing']) {
+      const res = await login(user, 'invalid-password')
+      assert.equal(res.status, 400, user)
+      assert.deepEqual(res.body.errors, ['invalid username or password'], user)
+    }
+  })
+
+  it('TestValidatePasswordInput: a user needs a password', async () => {
+    await fresh()
+    for (const body of [{}, { password: '' }]) {
+      const res = await t.call('POST', `auth/${m}/users/web`, { body })
+      assert.equal(res.status, 400, JSON.stringify(res.body))
+    }
+    assert.equal((await t.call('GET', `auth/${m}/users/web`)).status, 404)
+  })
+})
