@@ -1275,6 +1275,19 @@ describe('openbao backends: userpass', () => {
     assert.equal((await login('web', 'password')).status, 400)
   })
 
+  it('TestBackend_policiesUpdate: users/:name/policies replaces the policies, read back sorted', async () => {
+    await fresh()
+    await ok('POST', 'users/web', { password: 'password', policies: 'foo' })
+    await ok('POST', 'users/web/policies', { policies: 'foo,bar' })
+    assert.deepEqual((await ok('GET', 'users/web')).body.data.policies, ['bar', 'foo'])
+    assert.deepEqual(await loginPolicies('web', 'password'), ['bar', 'default', 'foo'])
+    // Vault's policy parsing there also trims, drops empties and duplicates, and keeps root alone.
+    await ok('POST', 'users/web/policies', { token_policies: ' Zed, ,alpha,zed' })
+    assert.deepEqual((await ok('GET', 'users/web')).body.data.token_policies, ['alpha', 'zed'])
+    await ok('POST', 'users/web/policies', { token_policies: ['b', 'root', 'a'] })
+    assert.deepEqual((await ok('GET', 'users/web')).body.data.token_policies, ['root'])
+  })
+
   it('TestPathLogin_TimingLeak: a wrong password and an unknown user get the same "invalid username or password"', async () => {
     await fresh()
     await ok('POST', 'users/test', { password: 'password', policies: 'foo' })
