@@ -1307,3 +1307,387 @@ describe('openbao backends: userpass', () => {
     assert.equal((await t.call('GET', `auth/${m}/users/web`)).status, 404)
   })
 })
+
+describe('openbao backends: transit', () => {
+  let t: TestServer
+  let m = ''
+  before(async () => {
+    t = await startDevServer()
+  })
+  after(() => t.close())
+  const fresh = async () => {
+    m = await mount(t, 'transit')
+  }
+  const call = (method: string, path: string, body?: unknown) =>
+    t.call(method, `${m}/${path}`, body === undefined ? {} : { body })
+  const ok = async (method: string, path: string, body?: unknown) => {
+    const res = await call(method, path, body)
+    assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`)
+    return res
+  }
+  const refused = async (method: string, path: string, body?: unknown) => {
+    const res = await call(method, path, body)
+    assert.ok(
+      res.status >= 400 && res.status < 500,
+      `${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`,
+    )
+    return res
+  }
+  const fox = 'dGhlIHF1aWNrIGJyb3duIGZveA=='
+  const ctx = 'dmlzaGFsCg=='
+
+  it('TestTransit_MissingPlaintext and _MissingPlaintextInBatchInput: plaintext is required, in a batch item too', async () => {
+    await fresh()
+    await ok('POST', 'keys/existing_key')
+    await refused('POST', 'encrypt/existing_key', {})
+    await refused('POST', 'encrypt/upserted_key', { batch_input: [{}] })
+  })
+
+  it('TestTransit_BatchEncryptionCase1-2: encrypt answers key_version 1 and decrypts back, existing or upserted key', async () => {
+    await fresh()
+    await ok('POST', 'keys/existing_key')
+    for (const key of ['existing_key', 'upserted_key']) {
+      const enc = await ok('POST', `encrypt/${key}`, { plaintext: fox })
+      assert.equal(enc.body.data.key_version, 1)
+      const dec = await ok('POST', `decrypt/${key}`, { ciphertext: enc.body.data.ciphertext })
+      assert.equal(dec.body.data.plaintext, fox)
+    }
+    await ok('GET', 'keys/upserted_key')
+  })
+
+  it('TestTransit_BatchEncryptionCase12: a batch_input item that is not an object is refused', async () => {
+    await fresh()
+    // Case3 (batch_input as a JSON string) is refused by Vault; Coffer parses the string, on purpose.
+    await refused('POST', 'encrypt/upserted_key', { batch_input: [{}, 'unexpected_interface'] })
+  })
+
+  it('TestTransit_BatchEncryptionCase4-7: batch items keep their reference and decrypt back, derived keys with their context', async () => {
+    await fresh()
+    await ok('POST', 'keys/existing_key')
+    let res = await ok('POST', 'encrypt/existing_key', {
+      batch_input: [
+        { plaintext: fox, reference: 'b' },
+        { plaintext: fox, reference: 'a' },
+      ],
+    })
+    assert.deepEqual(
+      res.body.data.batch_results.map((r: { reference: string }) => r.reference),
+      ['b', 'a'],
+    )
+    for (const item of res.body.data.batch_results) {
+      assert.equal(item.key_version, 1)
+      assert.equal(
+        (await ok('POST', 'decrypt/existing_key', { ciphertext: item.ciphertext })).body.data.plaintext,
+        fox,
+      )
+    }
+    await ok('POST', 'keys/derived_key', { derived: true })
+    for (const key of ['derived_key', 'upserted_derived']) {
+      res = await ok('POST', `encrypt/${key}`, {
+        batch_input: [
+          { plaintext: fox, context: ctx },
+          { plaintext: fox, context: ctx },
+        ],
+      })
+      for (const item of res.body.data.batch_results) {
+        assert.equal(item.key_version, 1)
+        const dec = await ok('POST', `decrypt/${key}`, { ciphertext: item.ciphertext, context: ctx })
+        assert.equal(dec.body.data.plaintext, fox)
+      }
+    }
+    assert.equal((await ok('GET', 'keys/upserted_derived')).body.data.derived, true)
+    res = await ok('POST', 'encrypt/upserted_plain', {
+      batch_input: [{ plaintext: fox }, { plaintext: fox }],
+    })
+    for (const item of res.body.data.batch_results) {
+      assert.equal(
+        (await ok('POST', 'decrypt/upserted_plain', { ciphertext: item.ciphertext })).body.data.plaintext,
+        fox,
+      )
+    }
+  })
+
+  it('TestTransit_BatchEncryptionCase8, 9 and 11: bad base64 is refused; batch_input wins over plaintext; a bad context fails its item alone', async () => {
+    await fresh()
+    await ok('POST', 'keys/existing_key')
+    await refused('POST', 'encrypt/existing_key', { batch_input: [{ plaintext: 'simple_plaintext' }] })
+    await refused('POST', 'encrypt/existing_key', { plaintext: 'simple plaintext' })
+    let res = await ok('POST', 'encrypt/upserted_key', {
+      batch_input: [{ plaintext: fox }, { plaintext: fox }],
+      plaintext: fox,
+    })
+    assert.equal(res.body.data.ciphertext, undefined)
+    assert.equal(res.body.data.batch_results.length, 2)
+    res = await call('POST', 'encrypt/upserted_badctx', {
+      batch_input: [
+        { plaintext: fox, context: ctx },
+        { plaintext: fox, context: 'not-encoded' },
+      ],
+    })
+    assert.ok(res.status < 500, JSON.stringify(res.body))
+    assert.ok(res.body.data.batch_results[0].ciphertext)
+    assert.ok(res.body.data.batch_results[1].error)
+  })
+
+  it('TestTransit_BatchDecryption: empty and newline plaintexts round-trip with their references', async () => {
+    await fresh()
+    const enc = await ok('POST', 'encrypt/upserted_key', {
+      batch_input: [
+        { plaintext: '', reference: 'foo' },
+        { plaintext: 'Cg==', reference: 'bar' },
+        { plaintext: fox, reference: 'baz' },
+      ],
+    })
+    const dec = await ok('POST', 'decrypt/upserted_key', {
+      batch_input: enc.body.data.batch_results.map((r: { ciphertext: string; reference: string }) => ({
+        ciphertext: r.ciphertext,
+        reference: r.reference,
+      })),
+    })
+    assert.deepEqual(dec.body.data.batch_results, [
+      { plaintext: '', reference: 'foo' },
+      { plaintext: 'Cg==', reference: 'bar' },
+      { plaintext: fox, reference: 'baz' },
+    ])
+  })
+
+  it('TestTransit_BatchDecryption_DerivedKey: per-item errors, 400 on any failure unless partial_failure_response_code says otherwise', async () => {
+    await fresh()
+    await ok('POST', 'keys/existing_key', { derived: true })
+    const items = [
+      { plaintext: fox, context: 'dGVzdGNvbnRleHQ=' },
+      { plaintext: 'anVtcGVkIG92ZXIgdGhlIGxhenkgZG9n', context: 'dGVzdGNvbnRleHQy' },
+    ] as const
+    const enc = (await ok('POST', 'encrypt/existing_key', { batch_input: items })).body.data.batch_results
+    const decrypt = (batch_input: unknown, extra: Record<string, unknown> = {}) =>
+      call('POST', 'decrypt/existing_key', { batch_input, ...extra })
+    await refused('POST', 'decrypt/existing_key', { batch_input: [] })
+    let res = await decrypt([{ ciphertext: enc[0].ciphertext, context: items[0].context }])
+    assert.equal(res.status, 200)
+    assert.deepEqual(res.body.data.batch_results, [{ plaintext: items[0].plaintext, reference: '' }])
+    res = await decrypt([{ ciphertext: 'xxx', context: items[0].context }])
+    assert.equal(res.status, 400)
+    assert.match(res.body.data.batch_results[0].error, /invalid ciphertext/)
+    res = await decrypt([{ ciphertext: enc[0].ciphertext, context: items[1].context }])
+    assert.equal(res.status, 400)
+    assert.ok(res.body.data.batch_results[0].error)
+    res = await decrypt([
+      { ciphertext: enc[0].ciphertext, context: items[0].context },
+      { ciphertext: enc[1].ciphertext, context: items[1].context },
+    ])
+    assert.equal(res.status, 200)
+    assert.deepEqual(res.body.data.batch_results, [
+      { plaintext: items[0].plaintext, reference: '' },
+      { plaintext: items[1].plaintext, reference: '' },
+    ])
+    const partial = [
+      { ciphertext: enc[0].ciphertext, context: items[1].context },
+      { ciphertext: enc[1].ciphertext, context: items[1].context },
+    ]
+    res = await decrypt(partial)
+    assert.equal(res.status, 400)
+    assert.ok(res.body.data.batch_results[0].error)
+    assert.equal(res.body.data.batch_results[1].plaintext, items[1].plaintext)
+    res = await decrypt(partial, { partial_failure_response_code: 202 })
+    assert.equal(res.status, 202)
+    assert.equal(res.body.data.batch_results[1].plaintext, items[1].plaintext)
+    const failing = [
+      { ciphertext: enc[0].ciphertext, context: items[1].context },
+      { ciphertext: enc[1].ciphertext, context: items[0].context },
+    ]
+    assert.equal((await decrypt(failing)).status, 400)
+    assert.equal((await decrypt(failing, { partial_failure_response_code: 202 })).status, 400)
+  })
+
+  it('TestTransit_BatchRewrapCase1-3: rewrap after a rotation moves ciphertexts to v2, with context and in batches', async () => {
+    await fresh()
+    const enc = await ok('POST', 'encrypt/upserted_key', { plaintext: fox })
+    assert.match(enc.body.data.ciphertext, /^vault:v1:/)
+    assert.equal((await ok('GET', 'keys/upserted_key')).body.data.latest_version, 1)
+    await ok('POST', 'keys/upserted_key/rotate')
+    assert.equal((await ok('GET', 'keys/upserted_key')).body.data.latest_version, 2)
+    let res = await ok('POST', 'rewrap/upserted_key', { ciphertext: enc.body.data.ciphertext })
+    assert.notEqual(res.body.data.ciphertext, enc.body.data.ciphertext)
+    assert.match(res.body.data.ciphertext, /^vault:v2:/)
+    assert.equal(res.body.data.key_version, 2)
+
+    const encCtx = await ok('POST', 'encrypt/upserted_ctx', { plaintext: fox, context: ctx })
+    await ok('POST', 'keys/upserted_ctx/rotate')
+    res = await ok('POST', 'rewrap/upserted_ctx', { ciphertext: encCtx.body.data.ciphertext, context: ctx })
+    assert.match(res.body.data.ciphertext, /^vault:v2:/)
+    assert.equal(res.body.data.key_version, 2)
+
+    const batch = await ok('POST', 'encrypt/upserted_batch', {
+      batch_input: [
+        { plaintext: ctx, reference: 'ek' },
+        { plaintext: fox, reference: 'do' },
+      ],
+    })
+    await ok('POST', 'keys/upserted_batch/rotate')
+    res = await ok('POST', 'rewrap/upserted_batch', {
+      batch_input: batch.body.data.batch_results.map((r: { ciphertext: string; reference: string }) => ({
+        ciphertext: r.ciphertext,
+        reference: r.reference,
+      })),
+    })
+    const rewrapped = res.body.data.batch_results
+    assert.equal(rewrapped.length, 2)
+    for (const [i, item] of rewrapped.entries()) {
+      assert.equal(item.reference, ['ek', 'do'][i])
+      assert.match(item.ciphertext, /^vault:v2:/)
+      assert.equal(item.key_version, 2)
+      const dec = await ok('POST', 'decrypt/upserted_batch', { ciphertext: item.ciphertext })
+      assert.equal(dec.body.data.plaintext, [ctx, fox][i])
+    }
+  })
+
+  it('TestTransit_ConfigSettings: min versions bound which versions encrypt, sign, HMAC and decrypt', async () => {
+    await fresh()
+    const types: [string, Record<string, unknown>][] = [
+      ['aes256', { derived: true }],
+      ['aes128', { derived: true, type: 'aes128-gcm96' }],
+      ['ed', { derived: true, type: 'ed25519' }],
+      ['p256', { type: 'ecdsa-p256' }],
+      ['p384', { type: 'ecdsa-p384' }],
+      ['p521', { type: 'ecdsa-p521' }],
+    ]
+    for (const [name, body] of types) {
+      await ok('POST', `keys/${name}`, body)
+      for (let i = 0; i < 4; i++) await ok('POST', `keys/${name}/rotate`)
+    }
+    await refused('POST', 'keys/aes256/config', { min_decryption_version: 7 })
+    await refused('POST', 'keys/aes256/config', { min_decryption_version: -1 })
+    await refused('POST', 'keys/aes256/config', { min_encryption_version: 7 })
+    await refused('POST', 'keys/aes256/config', { min_decryption_version: 3, min_encryption_version: 2 })
+    for (const [name] of types)
+      await ok('POST', `keys/${name}/config`, { min_decryption_version: 2, min_encryption_version: 3 })
+
+    const version = (text: string) => text.split(':')[1]
+    const base = (key: string) => (key.startsWith('aes') || key === 'ed' ? { context: 'abcd' } : {})
+    for (const key of ['aes256', 'aes128', 'ed', 'p256', 'p384', 'p521']) {
+      for (const ver of [5, 4, 3, 2]) {
+        const pinned = ver === 5 ? {} : { key_version: ver }
+        const hmac = await call('POST', `hmac/${key}`, { input: 'abcd', ...base(key), ...pinned })
+        if (ver === 2) {
+          assert.equal(hmac.status, 400, `${key} hmac v2`)
+        } else {
+          assert.equal(version(hmac.body.data.hmac), `v${ver}`, `${key} hmac v${ver}`)
+          const verified = await ok('POST', `verify/${key}`, {
+            input: 'abcd',
+            hmac: hmac.body.data.hmac,
+            ...base(key),
+          })
+          assert.equal(verified.body.data.valid, true)
+        }
+        if (key.startsWith('aes')) {
+          const enc = await call('POST', `encrypt/${key}`, { plaintext: 'abcd', context: 'abcd', ...pinned })
+          if (ver === 2) {
+            assert.equal(enc.status, 400, `${key} encrypt v2`)
+            continue
+          }
+          assert.equal(version(enc.body.data.ciphertext), `v${ver}`)
+          await ok('POST', `decrypt/${key}`, { ciphertext: enc.body.data.ciphertext, context: 'abcd' })
+        } else {
+          const signed = await call('POST', `sign/${key}`, { input: 'abcd', ...base(key), ...pinned })
+          if (ver === 2) {
+            assert.equal(signed.status, 400, `${key} sign v2`)
+            continue
+          }
+          assert.equal(version(signed.body.data.signature), `v${ver}`)
+          const verified = await ok('POST', `verify/${key}`, {
+            input: 'abcd',
+            signature: signed.body.data.signature,
+            ...base(key),
+          })
+          assert.equal(verified.body.data.valid, true)
+        }
+      }
+    }
+  })
+
+  it('TestTransit_UpdateKeyConfigWithAutorotation: auto_rotate_period of 0 turns it off; under an hour, negative or garbage is refused', async () => {
+    await fresh()
+    const cases: [string | undefined, unknown, boolean, number][] = [
+      ['5h', undefined, false, 5 * 3600],
+      ['5h', 0, false, 0],
+      ['5h', '0', false, 0],
+      [undefined, '5s', true, 0],
+      [undefined, '5h', false, 5 * 3600],
+      [undefined, '-1800s', true, 0],
+      [undefined, "this shouldn't work", true, 0],
+    ]
+    for (const [i, [initial, next, fails, want]] of cases.entries()) {
+      await ok('POST', `keys/k${i}`, initial === undefined ? {} : { auto_rotate_period: initial })
+      const res = await call(
+        'POST',
+        `keys/k${i}/config`,
+        next === undefined ? {} : { auto_rotate_period: next },
+      )
+      if (fails) {
+        assert.equal(res.status, 400, `${i}: ${JSON.stringify(res.body)}`)
+        continue
+      }
+      assert.ok(res.status < 300, `${i}: ${JSON.stringify(res.body)}`)
+      assert.equal((await ok('GET', `keys/k${i}`)).body.data.auto_rotate_period, want, String(i))
+    }
+  })
+
+  it('TestTransit_Hash: digests for every algorithm and format; bad input, format or algorithm refused', async () => {
+    await fresh()
+    const hash = (path: string, body: Record<string, unknown>) => call('POST', path, { input: fox, ...body })
+    const cases: [string, Record<string, unknown>, string][] = [
+      ['hash', {}, '9ecb36561341d18eb65484e833efea61edc74b84cf5e6ae1b81c63533e25fc8f'],
+      ['hash/sha2-224', {}, 'ea074a96cabc5a61f8298a2c470f019074642631a49e1c5e2f560865'],
+      ['hash', { algorithm: 'sha2-224' }, 'ea074a96cabc5a61f8298a2c470f019074642631a49e1c5e2f560865'],
+      [
+        'hash',
+        { algorithm: 'sha2-384' },
+        '15af9ec8be783f25c583626e9491dbf129dd6dd620466fdf05b3a1d0bb8381d30f4d3ec29f923ff1e09a0f6b337365a6',
+      ],
+      [
+        'hash',
+        { algorithm: 'sha2-512', format: 'base64' },
+        '2dOA8puXrWodkumH2D+loCZTMB4QBt0rzVGvpZqRR+nK7a+JUhq8DwtoKtzUf7USuDQ8g0oy8yb+m+8AVCzohw==',
+      ],
+      ['hash', { algorithm: 'sha3-224' }, 'ced91e69d89c837e87cff960bd64fd9b9f92325fb9add8988d33d007'],
+      ['hash', { algorithm: 'sha3-256' }, 'e4bd866ec3fa52df3b7842aa97b448bc859a7606cefcdad1715847f4b82a6c93'],
+      [
+        'hash',
+        { algorithm: 'sha3-512', format: 'base64' },
+        '98rFrYMEIqVAizamCmBiBoe+GAdlo+KJW8O9vYV8nggkbIMGTU42EvDLkn8+rSCEE6uYYkv3sGF68PA/YggJdg==',
+      ],
+    ]
+    for (const [path, body, sum] of cases) {
+      const res = await hash(path, body)
+      assert.equal(res.body.data?.sum, sum, `${path} ${JSON.stringify(body)}`)
+    }
+    assert.equal((await call('POST', 'hash', { algorithm: 'sha3-512' })).status, 400)
+    assert.equal((await hash('hash', { format: 'base92' })).status, 400)
+    assert.equal((await hash('hash', { algorithm: 'foobar' })).status, 400)
+    assert.equal((await call('POST', 'hash', { input: 'foobar' })).status, 400)
+  })
+
+  it('TestTransit_Random: every source and byte count in base64 and hex; bad format and sizes refused', async () => {
+    await fresh()
+    const decode = (text: string, format: string) => Buffer.from(text, format === 'hex' ? 'hex' : 'base64')
+    const twice = async (path: string, body: Record<string, unknown>, format: string, bytes: number) => {
+      const a = decode((await ok('POST', path, body)).body.data.random_bytes, format)
+      const b = decode((await ok('POST', path, body)).body.data.random_bytes, format)
+      assert.equal(a.length, bytes, path)
+      assert.equal(b.length, bytes, path)
+      assert.notDeepEqual(a, b)
+    }
+    for (const source of ['', 'platform', 'seal', 'all']) {
+      const src = source === '' ? {} : { source }
+      await twice('random', { ...src, bytes: 32, format: 'base64' }, 'base64', 32)
+      await twice('random/24', { ...src, format: 'hex' }, 'hex', 24)
+      if (source !== '') {
+        await twice(`random/${source}`, { format: 'hex' }, 'hex', 32)
+        await twice(`random/${source}/24`, { format: 'hex' }, 'hex', 24)
+      }
+      await refused('POST', 'random', { ...src, format: 'base92' })
+      await refused('POST', 'random', { ...src, format: 'hex', bytes: -1 })
+      await refused('POST', 'random', { ...src, format: 'hex', bytes: 128 * 1024 + 1 })
+    }
+  })
+})
