@@ -1429,6 +1429,29 @@ describe('openbao backends: transit', () => {
     assert.ok(res.body.data.batch_results[1].error)
   })
 
+  it('TestTransit_BatchEncryptionCase10: context must be in every batch item or in none, for encrypt, decrypt and rewrap', async () => {
+    await fresh()
+    const mixed = [{ plaintext: fox }, { plaintext: fox, context: ctx }]
+    let res = await refused('POST', 'encrypt/upserted_key', { batch_input: mixed })
+    assert.deepEqual(res.body.errors, ['context should be set either in all the request blocks or in none'])
+    assert.equal((await call('GET', 'keys/upserted_key')).status, 404, 'the refused upsert made no key')
+    await ok('POST', 'keys/k')
+    await refused('POST', 'encrypt/k', {
+      batch_input: [{ plaintext: fox, context: ctx }, { plaintext: fox }],
+    })
+    const ct = (await ok('POST', 'encrypt/k', { plaintext: fox })).body.data.ciphertext
+    for (const op of ['decrypt', 'rewrap']) {
+      res = await refused('POST', `${op}/k`, {
+        batch_input: [{ ciphertext: ct }, { ciphertext: ct, context: ctx }],
+      })
+      assert.deepEqual(
+        res.body.errors,
+        ['context should be set either in all the request blocks or in none'],
+        op,
+      )
+    }
+  })
+
   it('TestTransit_BatchDecryption: empty and newline plaintexts round-trip with their references', async () => {
     await fresh()
     const enc = await ok('POST', 'encrypt/upserted_key', {
