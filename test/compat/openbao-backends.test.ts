@@ -1810,6 +1810,18 @@ describe('openbao backends: transit', () => {
     assert.equal(verified.body.data.batch_results[0].valid, false)
   })
 
+  it('TestTransit_batchHMAC (missing input): an item without input fails alone with "missing input for HMAC"; an empty one is HMACed', async () => {
+    await fresh()
+    await ok('POST', 'keys/foo')
+    const res = await call('POST', 'hmac/foo', {
+      batch_input: [{ input: '', reference: 'empty' }, { reference: 'none' }],
+    })
+    const [empty, none] = res.body.data.batch_results
+    assert.match(empty.hmac, /^vault:v1:/)
+    assert.deepEqual(none, { error: 'missing input for HMAC', reference: 'none' })
+    assert.equal(res.status, 400)
+  })
+
   it('TestTransit_Trim: trim needs min_available_version within the min versions, and drops the older versions', async () => {
     await fresh()
     await ok('POST', 'keys/aes')
