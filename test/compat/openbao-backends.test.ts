@@ -1831,7 +1831,7 @@ describe('openbao backends: transit', () => {
     await refused('POST', 'keys/aes/trim', { min_available_version: null })
     await ok('POST', 'keys/aes/config', { min_encryption_version: 4 })
     await ok('POST', 'keys/aes/config', { min_decryption_version: 3 })
-    for (const v of [5, 4, -1]) await refused('POST', 'keys/aes/trim', { min_available_version: v })
+    for (const v of [5, 4, -1, 0]) await refused('POST', 'keys/aes/trim', { min_available_version: v })
     await ok('POST', 'keys/aes/trim', { min_available_version: 3 })
     assert.deepEqual(Object.keys((await ok('GET', 'keys/aes')).body.data.keys), ['3', '4', '5'])
     await refused('POST', 'keys/aes/config', { min_decryption_version: 1 })
@@ -1849,6 +1849,19 @@ describe('openbao backends: transit', () => {
     assert.deepEqual([key.min_encryption_version, key.min_decryption_version], [8, 8])
     assert.deepEqual(Object.keys(key.keys), ['8', '9', '10'])
     assert.equal(key.min_available_version, 7)
+  })
+
+  it('TestTransit_Trim (zero): min_available_version 0 is refused as not positive, and nothing changes', async () => {
+    await fresh()
+    await ok('POST', 'keys/aes')
+    for (let i = 0; i < 2; i++) await ok('POST', 'keys/aes/rotate')
+    await ok('POST', 'keys/aes/config', { min_encryption_version: 2, min_decryption_version: 2 })
+    const res = await refused('POST', 'keys/aes/trim', { min_available_version: 0 })
+    assert.deepEqual(res.body.errors, ['minimum available version should be positive'])
+    await ok('POST', 'keys/aes/config', { min_decryption_version: 1 })
+    const key = (await ok('GET', 'keys/aes')).body.data
+    assert.deepEqual(Object.keys(key.keys), ['1', '2', '3'])
+    assert.equal(key.min_available_version, 0)
   })
 
   it('TestTransit_Export_KeyVersion_ExportsCorrectVersion and _ValidVersionsOnly: v<N>, N and latest; only decryptable versions', async () => {
