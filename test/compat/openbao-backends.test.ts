@@ -2033,4 +2033,222 @@ describe('openbao backends: transit', () => {
       }
     }
   })
+
+  /** A PKCS#8 DER of the EC key with private scalar `d` (hex), as OpenBao plants it in storage. */
+  const ecPkcs8 = (curve: string, x: string, y: string, d: string) => {
+    const size = { 'P-256': 32, 'P-384': 48, 'P-521': 66 }[curve] ?? 32
+    const b64url = (hex: string) => Buffer.from(hex.padStart(size * 2, '0'), 'hex').toString('base64url')
+    return crypto
+      .createPrivateKey({
+        key: { kty: 'EC', crv: curve, x: b64url(x), y: b64url(y), d: b64url(d) },
+        format: 'jwk',
+      })
+      .export({ format: 'der', type: 'pkcs8' }) as Buffer
+  }
+
+  it('TestTransit_SignVerify_ECDSA: known signatures verify; every hash, prehashed, asn1 and jws; bad marshaling, hash or input refused', async () => {
+    await fresh()
+    const vectors: [number, string, string, string, string][] = [
+      [
+        256,
+        '7336010a6da5935113d26d9ea4bb61b3b8d102c9a8083ed432f9b58fd7e80686',
+        '4040aa31864691a8a9e7e3ec9250e85425b797ad7be34ba8df62bfbad45ebb0e',
+        '99e5569be8683a2691dfc560ca9dfa71e887867a3af60635a08a3e3655aba3ef',
+        'vault:v1:MEUCIAgnEl9V8P305EBAlz68Nq4jZng5fE8k6MactcnlUw9dAiEAvJVePg3dazW6MaW7lRAVtEz82QJDVmR98tXCl8Pc7DA=',
+      ],
+      [
+        384,
+        '703457a84e48bfcb037cfb509f1870d2aa5b74c109c2f24624ab21444492575229f8711453e5c656dab596b4e26db30e',
+        '411c5b7092a893dc8b7af39de3d21d1c26f45b27616baeac4c479ef3c9f21c194b5ac501dee47ba2b2cb243a54256524',
+        '3de3e4fd2ecbc490e956f41f5003a1e57a84763cec7b722fa3427cf461a1148ea4d5206023bcce0422289f6633730759',
+        'vault:v1:MGUCMHHZLRN/3ehWuWACfSCMLtFtNEAdx6Rkwon2Lx6FWCyXCXqH6A8Pz8er0Qkgvm2ElQIxAO922LmUeYzHmDSfC5is/TjFu3b4Fb+1XtoBXncc2u4t2vSuTAxEv7WMh2D2YDdxeA==',
+      ],
+      [
+        521,
+        '1913f75fc044fe5d1f871c2629a377462fd819b174a41d3ec7d04ebd5ae35475ff8de544f4e19a9aa6b16a8f67af479be6884e00ca3147dc24d5924d66ac395e04b',
+        '4919406b90d8323fdb5c9c4f48259c56ebcea37b40ad1a82bbbfad62a9b9c2dce515772274b84725471c7d0b7c62e10c23296b1a9d2b2586ada67735ff5d9fffc4',
+        '1867d0fcd9bac4c5821b70a6b13117499438f8c274579c0aba254fbd85fa98892c3608576197d5534366a9aab0f904155bec46d800d23a57f7f053d91526568b09',
+        'vault:v1:MIGIAkIBYhspOgSs/K/NUWtlBN+CfYe1IVFpUbQNSqdjT7s+QKcr6GKmdGLIQAXw0q6K0elBgzi1wgLjxwdscwMeW7tm/QQCQgDzdITGlUEd9Z7DOfLCnDP4X8pGsfO60Tvsh/BN44drZsHLtXYBXLczB/XZfIWAsPMuI5F7ExwVNbmQP0FBVri/QQ==',
+      ],
+    ]
+    for (const [bits, x, y, d, known] of vectors) {
+      const key = `p${bits}`
+      const der = ecPkcs8(`P-${bits}`, x, y, d)
+      await ok('POST', `keys/${key}/import`, {
+        ciphertext: await wrapForImport(der),
+        type: `ecdsa-p${bits}`,
+        allow_rotation: true,
+      })
+      const sign = (body: Record<string, unknown>, path = '') =>
+        call('POST', `sign/${key}${path}`, { input: fox, ...body })
+      const verify = (signature: string, body: Record<string, unknown> = {}, path = '') =>
+        call('POST', `verify/${key}${path}`, { input: fox, signature, ...body })
+      const valid = async (signature: string, body: Record<string, unknown> = {}, path = '') => {
+        const res = await verify(signature, body, path)
+        assert.equal(res.status, 200, `${key} ${JSON.stringify(body)}: ${JSON.stringify(res.body)}`)
+        return res.body.data.valid
+      }
+      const invalid = async (signature: string, body: Record<string, unknown> = {}) => {
+        const res = await verify(signature, body)
+        assert.ok(res.status === 400 || res.body.data.valid === false, `${key} ${JSON.stringify(body)}`)
+      }
+      let sig = (await sign({})).body.data.signature
+      assert.equal(await valid(sig), true)
+      await invalid(sig.slice(0, -2))
+      assert.equal(await valid(known), true, `${key} known signature`)
+      sig = (await sign({}, '/sha2-224')).body.data.signature
+      assert.equal(await valid(sig, {}, '/sha2-224'), true)
+      for (const hash of [
+        'sha2-224',
+        'sha2-384',
+        'sha2-512',
+        'sha3-224',
+        'sha3-256',
+        'sha3-384',
+        'sha3-512',
+      ]) {
+        sig = (await sign({ hash_algorithm: hash })).body.data.signature
+        assert.equal(await valid(sig, { hash_algorithm: hash }), true, `${key} ${hash}`)
+      }
+      const digest = crypto.createHash('sha512').update(Buffer.from(fox, 'base64')).digest('base64')
+      sig = (await sign({ hash_algorithm: 'sha2-512', prehashed: true, input: digest })).body.data.signature
+      assert.equal(await valid(sig, { hash_algorithm: 'sha2-512', prehashed: true, input: digest }), true)
+      assert.equal((await sign({ marshaling_algorithm: 'asn2' })).status, 400)
+      sig = (await sign({ marshaling_algorithm: 'asn1' })).body.data.signature
+      await invalid(sig, { marshaling_algorithm: 'jws' })
+      sig = (await sign({ marshaling_algorithm: 'jws' })).body.data.signature
+      assert.equal(await valid(sig, { marshaling_algorithm: 'jws' }), true)
+      await invalid(sig)
+      const v1 = (await sign({ hash_algorithm: 'sha2-512' })).body.data.signature
+      assert.equal((await sign({ hash_algorithm: 'foobar' })).status, 400)
+      assert.equal((await sign({ input: 'foobar' })).status, 400)
+      await ok('POST', `keys/${key}/rotate`)
+      await ok('POST', `keys/${key}/rotate`)
+      await ok('POST', `keys/${key}/config`, { min_decryption_version: 2 })
+      sig = (await sign({})).body.data.signature
+      assert.equal(await valid(sig), true)
+      await invalid(v1, { hash_algorithm: 'sha2-512' })
+    }
+  })
+
+  it('TestTransit_SignVerify_ED25519: plain and derived keys, wrong key, missing or cut signatures, versions, batches with references', async () => {
+    await fresh()
+    await ok('POST', 'keys/foo', { type: 'ed25519' })
+    await ok('POST', 'keys/bar', { type: 'ed25519', derived: true })
+    const body = { input: fox, context: 'abcd' }
+    const fooSig = (await ok('POST', 'sign/foo', body)).body.data.signature
+    assert.equal((await ok('POST', 'verify/foo', { ...body, signature: fooSig })).body.data.valid, true)
+    const barSigned = (await ok('POST', 'sign/bar', body)).body.data
+    assert.equal(
+      (await ok('POST', 'verify/bar', { ...body, signature: barSigned.signature })).body.data.valid,
+      true,
+    )
+    assert.equal(
+      (await ok('POST', 'verify/foo', { ...body, signature: barSigned.signature })).body.data.valid,
+      false,
+    )
+    assert.equal((await call('POST', 'verify/foo', body)).status, 400)
+    const cut = await call('POST', 'verify/bar', { ...body, signature: barSigned.signature.slice(0, -2) })
+    assert.ok(cut.status === 400 || cut.body.data.valid === false)
+    assert.equal(
+      (await call('POST', 'sign/bar', { input: fox })).status,
+      400,
+      'a derived key needs a context',
+    )
+    for (const key of ['foo', 'bar']) {
+      await ok('POST', `keys/${key}/rotate`)
+      await ok('POST', `keys/${key}/rotate`)
+      await ok('POST', `keys/${key}/config`, { min_decryption_version: 2 })
+      const sig = (await ok('POST', `sign/${key}`, body)).body.data.signature
+      assert.equal((await ok('POST', `verify/${key}`, { ...body, signature: sig })).body.data.valid, true)
+      const old = key === 'foo' ? fooSig : barSigned.signature
+      assert.equal((await call('POST', `verify/${key}`, { ...body, signature: old })).status, 400)
+    }
+    const batch = [
+      { context: 'abcd', input: fox, reference: 'uno' },
+      { context: 'efgh', input: fox, reference: 'dos' },
+    ]
+    const signBatch = async (key: string) =>
+      (await ok('POST', `sign/${key}`, { batch_input: batch })).body.data.batch_results.map(
+        (r: { signature: string }) => r.signature,
+      )
+    const verifyBatch = (key: string, sigs: string[], items = batch) =>
+      call('POST', `verify/${key}`, {
+        batch_input: items.map((item, i) => ({ ...item, signature: sigs[i] })),
+      })
+    const fooSigs = await signBatch('foo')
+    let res = await verifyBatch('foo', fooSigs)
+    assert.deepEqual(
+      res.body.data.batch_results.map((r: { valid: boolean; reference: string }) => [r.valid, r.reference]),
+      [
+        [true, 'uno'],
+        [true, 'dos'],
+      ],
+    )
+    const barSigs = await signBatch('bar')
+    res = await verifyBatch('bar', barSigs)
+    assert.deepEqual(
+      res.body.data.batch_results.map((r: { valid: boolean }) => r.valid),
+      [true, true],
+    )
+    res = await verifyBatch('foo', barSigs)
+    assert.deepEqual(
+      res.body.data.batch_results.map((r: { valid: boolean }) => r.valid),
+      [false, false],
+    )
+    res = await verifyBatch('bar', [fooSigs[0].slice(0, -2), barSigs[1]])
+    assert.ok(res.body.data.batch_results[0].error || res.body.data.batch_results[0].valid === false)
+    assert.equal(res.body.data.batch_results[1].valid, true)
+    res = await verifyBatch('bar', barSigs, [
+      { context: 'abcd', input: fox, reference: '' },
+      { input: fox, reference: '' } as (typeof batch)[number],
+    ])
+    assert.equal(res.body.data.batch_results[0].valid, true)
+    assert.ok(res.body.data.batch_results[1].error, 'a derived key needs each item’s context')
+    res = await verifyBatch('bar', barSigs, [
+      { context: 'abca', input: fox, reference: '' },
+      { context: 'efga', input: fox, reference: '' },
+    ])
+    assert.deepEqual(
+      res.body.data.batch_results.map((r: { valid: boolean }) => r.valid),
+      [false, false],
+    )
+  })
+
+  it('TestTransit_SignVerify_RSA_PSS: salt_length auto, hash, a number; bad values refused; mismatched lengths fail', async () => {
+    await fresh()
+    await ok('POST', 'keys/foo', { type: 'rsa-2048' })
+    const base = {
+      input: fox,
+      signature_algorithm: 'pss',
+      hash_algorithm: 'sha2-256',
+      marshaling_algorithm: 'asn1',
+    }
+    const sign = (salt_length: string) => call('POST', 'sign/foo', { ...base, salt_length })
+    const verifies = async (signature: string, salt_length: string) => {
+      const res = await call('POST', 'verify/foo', { ...base, signature, salt_length })
+      return res.status === 200 && res.body.data.valid === true
+    }
+    const valid = ['auto', '0', 'hash', '-1', '1']
+    for (const bad of ['bar', '-2']) {
+      assert.equal((await sign(bad)).status, 400, bad)
+      const sig = (await sign('auto')).body.data.signature
+      assert.equal(await verifies(sig, bad), false, bad)
+    }
+    const sigs: Record<string, string> = {}
+    for (const salt of valid) {
+      const res = await sign(salt)
+      assert.equal(res.status, 200, `${salt}: ${JSON.stringify(res.body)}`)
+      sigs[salt] = res.body.data.signature
+      assert.equal(await verifies(sigs[salt] ?? '', salt), true, salt)
+    }
+    assert.equal(await verifies(sigs['hash'] ?? '', '-1'), true)
+    assert.equal(await verifies(sigs['-1'] ?? '', 'hash'), true)
+    assert.equal(await verifies(sigs['hash'] ?? '', '1'), false)
+    assert.equal(await verifies(sigs['1'] ?? '', 'hash'), false)
+    assert.equal(await verifies(sigs['auto'] ?? '', '0'), true)
+    assert.equal(await verifies(sigs['0'] ?? '', 'auto'), true)
+    // auto on verify finds any salt length; a fixed length on verify needs the same one.
+    for (const salt of ['hash', '-1', '1']) assert.equal(await verifies(sigs[salt] ?? '', 'auto'), true, salt)
+  })
 })
