@@ -2215,6 +2215,36 @@ describe('openbao backends: transit', () => {
     )
   })
 
+  it('TestTransit_SignVerify_ED25519 (public key): a derived key signs with the public key for that context', async () => {
+    await fresh()
+    await ok('POST', 'keys/bar', { type: 'ed25519', derived: true })
+    const checkWith = (publicKeyB64: string, signature: string) => {
+      const pub = Buffer.from(publicKeyB64, 'base64')
+      assert.equal(pub.length, 32)
+      const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), pub])
+      const publicKey = crypto.createPublicKey({ key: spki, format: 'der', type: 'spki' })
+      const raw = Buffer.from(signature.split(':')[2] ?? '', 'base64')
+      return crypto.verify(null, Buffer.from(fox, 'base64'), publicKey, raw)
+    }
+    const signed = (await ok('POST', 'sign/bar', { input: fox, context: 'abcd' })).body.data
+    assert.equal(checkWith(signed.public_key, signed.signature), true)
+    const batch = (
+      await ok('POST', 'sign/bar', {
+        batch_input: [
+          { input: fox, context: 'abcd' },
+          { input: fox, context: 'efgh' },
+        ],
+      })
+    ).body.data.batch_results
+    assert.equal(batch[0].publickey, signed.public_key, 'the same context gives the same key')
+    assert.notEqual(batch[1].publickey, signed.public_key)
+    for (const item of batch) assert.equal(checkWith(item.publickey, item.signature), true)
+    // A key that is not derived has one public key, shown by its read; its signatures carry none.
+    await ok('POST', 'keys/foo', { type: 'ed25519' })
+    const plain = (await ok('POST', 'sign/foo', { input: fox })).body.data
+    assert.equal(plain.public_key, undefined)
+  })
+
   it('TestTransit_SignVerify_RSA_PSS: salt_length auto, hash, a number; bad values refused; mismatched lengths fail', async () => {
     await fresh()
     await ok('POST', 'keys/foo', { type: 'rsa-2048' })
