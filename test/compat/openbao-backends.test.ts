@@ -252,18 +252,32 @@ describe('openbao backends: kv v2', () => {
     assert.equal(res.status, 400)
     const error = res.body.errors.join('\n') as string
     assert.match(error, /6 errors occurred/)
-    // Vault's text also shows the unprintable key Go-quoted (\u200b) before the raw form; Coffer shows the raw form only.
     assert.ok(error.includes(`length of key "${longKey}" is 129`), error)
     assert.ok(error.includes('length of value for key "long_value" is 513'), error)
     assert.ok(error.includes('length of key "" is 0'), error)
     assert.ok(error.includes('length of value for key "empty_value" is 0'), error)
-    assert.ok(error.includes(`key "${unprintable}" contains unprintable`), error)
+    assert.ok(error.includes(`key "unprint\\u200bable" (${unprintable}) contains unprintable`), error)
     assert.ok(error.includes('key "unprintable" contains unprintable'), error)
     assert.equal((await t.call('GET', `${m}/metadata/foo`)).status, 404)
     res = await t.call('POST', `${m}/metadata/foo`, { body: { custom_metadata: { foo: { bar: 'baz' } } } })
     assert.equal(res.status, 400)
     // Vault says mapstructure's "got unconvertible type"; Coffer names the types a value may have.
     assert.match(res.body.errors.join(), /value for key "foo" must be a string, number or boolean/)
+  })
+
+  it('TestVersionedKV_Metadata_Put_Bad_CustomMetadata (quoting): an unprintable key is named Go-quoted, then as sent', async () => {
+    const m = await kv()
+    const unprintable = 'unprint\u200bable'
+    const res = await t.call('POST', `${m}/metadata/foo`, {
+      body: { custom_metadata: { [unprintable]: 'abc123' } },
+    })
+    assert.equal(res.status, 400)
+    assert.ok(
+      res.body.errors[0].includes(
+        `key "unprint\\u200bable" (${unprintable}) contains unprintable characters`,
+      ),
+      res.body.errors[0],
+    )
   })
 
   it('TestVersionedKv_Metadata_Put_Too_Many_CustomMetadata_Keys: 65 keys are refused', async () => {
