@@ -1,4 +1,5 @@
 // Vault's custom_metadata limits (KV v2 metadata, entity aliases): at most 64 pairs, keys up to 128 bytes, values up to 512.
+import { goQuote } from '../../lib/go-quote.ts'
 import { InvalidRequestError } from '../errors.ts'
 
 const MAX_CUSTOM_METADATA_KEYS = 64
@@ -30,19 +31,20 @@ export function validateCustomMetadata(map: Record<string, string | null>): void
     const keyBytes = Buffer.byteLength(key, 'utf8')
     if (keyBytes === 0 || keyBytes > MAX_CUSTOM_METADATA_KEY_BYTES) {
       problems.push(
-        `${PREFIX}: length of key ${JSON.stringify(key)} is ${keyBytes} but must be 0 < len(key) <= ${MAX_CUSTOM_METADATA_KEY_BYTES}`,
+        `${PREFIX}: length of key ${goQuote(key)} is ${keyBytes} but must be 0 < len(key) <= ${MAX_CUSTOM_METADATA_KEY_BYTES}`,
       )
     }
     const valueBytes = Buffer.byteLength(value, 'utf8')
     if (valueBytes === 0 || valueBytes > MAX_CUSTOM_METADATA_VALUE_BYTES) {
       problems.push(
-        `${PREFIX}: length of value for key ${JSON.stringify(key)} is ${valueBytes} but must be 0 < len(value) <= ${MAX_CUSTOM_METADATA_VALUE_BYTES}`,
+        `${PREFIX}: length of value for key ${goQuote(key)} is ${valueBytes} but must be 0 < len(value) <= ${MAX_CUSTOM_METADATA_VALUE_BYTES}`,
       )
     }
+    // Vault names an unprintable key twice: Go-quoted, so the culprit shows, then as sent.
     if (!PRINTABLE.test(key))
-      problems.push(`${PREFIX}: key ${JSON.stringify(key)} contains unprintable characters`)
+      problems.push(`${PREFIX}: key ${goQuote(key)} (${key}) contains unprintable characters`)
     if (!PRINTABLE.test(value)) {
-      problems.push(`${PREFIX}: value for key ${JSON.stringify(key)} contains unprintable characters`)
+      problems.push(`${PREFIX}: value for key ${goQuote(key)} contains unprintable characters`)
     }
   }
   if (problems.length > 0) throw new InvalidRequestError(multiError(problems))

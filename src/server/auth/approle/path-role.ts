@@ -53,6 +53,18 @@ export const roleFields = {
 
 type RoleInput = { [K in keyof typeof roleFields]?: unknown }
 
+/**
+ * Vault's AppRole stores "default-service" and "default-batch" as plain "service" and "batch" (on a role they
+ * mean nothing more), and says so in a warning.
+ */
+function adjustLegacyTokenType(tokenType: unknown): { token_type: unknown; warning?: string } {
+  if (typeof tokenType !== 'string') return { token_type: tokenType }
+  const type = tokenType.toLowerCase()
+  if (type !== 'default-service' && type !== 'default-batch') return { token_type: tokenType }
+  const plain = type.slice('default-'.length)
+  return { token_type: plain, warning: `${type} has no useful meaning; adjusting to ${plain}` }
+}
+
 /** The role after applying `input` over `existing` (or the defaults), validated as Vault validates it. */
 export function applyRoleFields(existing: RoleEntry | undefined, input: RoleInput): RoleEntry {
   if (existing && input.local_secret_ids !== undefined && input.local_secret_ids !== existing.localSecretIds)
@@ -139,10 +151,13 @@ export const rolePath = definePath<typeof roleFields, ApproleState>({
       return role ? { data: roleView(role) } : undefined
     },
 
-    update: ({ storage, state, input }) =>
-      writeRole(storage, state, normalizeRoleName(input.role_name), (existing) =>
-        applyRoleFields(existing, input),
-      ),
+    update: async ({ storage, state, input }) => {
+      const { token_type, warning } = adjustLegacyTokenType(input.token_type)
+      await writeRole(storage, state, normalizeRoleName(input.role_name), (existing) =>
+        applyRoleFields(existing, { ...input, token_type }),
+      )
+      return warning ? { warnings: [warning] } : undefined
+    },
 
     delete: ({ storage, state, input }) => {
       const name = normalizeRoleName(input.role_name)

@@ -52,6 +52,14 @@ function requireSubset(inner: string[], outer: string[], what: string): void {
     )
 }
 
+/**
+ * How long a secret ID lives: as Vault does, a TTL above the mount's max lease TTL is cut to it; 0 still means
+ * it never expires. The entry keeps the TTL asked for, so a lookup shows it.
+ */
+function effectiveTtl(ttl: number, maxLeaseTtl: number): number {
+  return maxLeaseTtl > 0 && ttl > maxLeaseTtl ? maxLeaseTtl : ttl
+}
+
 /** Validate the request against the role and build the stored entry (without the hash). */
 function newEntry(ctx: Ctx, role: RoleEntry): Omit<SecretIdEntry, 'hash'> {
   const { input, system } = ctx
@@ -68,20 +76,23 @@ function newEntry(ctx: Ctx, role: RoleEntry): Omit<SecretIdEntry, 'hash'> {
   }
   requireSubset(cidrList, role.secretIdBoundCidrs, 'cidr_list')
   requireSubset(tokenBoundCidrs, role.tokenBoundCidrs, 'token_bound_cidrs')
-  const numUses = input.num_uses || role.secretIdNumUses
+  // An explicit 0 asks for unlimited uses or no expiry, which a limited role refuses (as Vault does); only an absent
+  // field falls back to the role's value.
+  const numUses = input.num_uses ?? role.secretIdNumUses
   if (numUses < 0) throw new InvalidRequestError('num_uses cannot be negative')
-  if (role.secretIdNumUses > 0 && numUses > role.secretIdNumUses)
+  if (role.secretIdNumUses > 0 && (numUses === 0 || numUses > role.secretIdNumUses))
     throw new InvalidRequestError("num_uses cannot be higher than the role's secret_id_num_uses")
-  const ttl = input.ttl || role.secretIdTtl
-  if (role.secretIdTtl > 0 && ttl > role.secretIdTtl)
+  const ttl = input.ttl ?? role.secretIdTtl
+  if (role.secretIdTtl > 0 && (ttl === 0 || ttl > role.secretIdTtl))
     throw new InvalidRequestError("ttl cannot be longer than the role's secret_id_ttl")
   const now = system.now()
+  const lifetime = effectiveTtl(ttl, system.maxLeaseTtl)
   return {
     accessor: uuid(),
     numUses,
     ttl,
     creationTimeMs: now,
-    expirationTimeMs: ttl > 0 ? now + ttl * 1000 : 0,
+    expirationTimeMs: lifetime > 0 ? now + lifetime * 1000 : 0,
     lastUpdatedTimeMs: now,
     metadata: parseMetadata(input.metadata),
     cidrList,
@@ -109,7 +120,7 @@ async function issue(ctx: Ctx, secretId: string) {
       secret_id: secretId,
       secret_id_accessor: entry.accessor,
       secret_id_num_uses: entry.numUses,
-      secret_id_ttl: entry.ttl,
+      secret_id_ttl: effectiveTtl(entry.ttl, ctx.system.maxLeaseTtl),
     },
     // Terraform's vault_approle_auth_backend_role_secret_id (with_wrapped_accessor) keeps this as its accessor.
     wrappedAccessor: entry.accessor,

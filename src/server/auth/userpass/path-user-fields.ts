@@ -2,6 +2,7 @@
 import { InvalidRequestError, NotFoundError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
+import { sanitizePolicies } from '../../../sdk/framework/sanitize-policies.ts'
 import { applyTokenFields } from '../../../sdk/framework/token-params.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import { hashPassword } from './password-hash.ts'
@@ -59,9 +60,13 @@ export const userPoliciesPath = definePath<typeof policyFields, UserpassState>({
     update: ({ storage, state, input }) => {
       if (input.token_policies === undefined && input.policies === undefined)
         throw new InvalidRequestError('missing token_policies')
+      const clean = (list: string[] | undefined) => (list === undefined ? undefined : sanitizePolicies(list))
       return modifyUser(storage, state, input.username, (user) => ({
         ...user,
-        ...applyTokenFields(user, { token_policies: input.token_policies, policies: input.policies }),
+        ...applyTokenFields(user, {
+          token_policies: clean(input.token_policies),
+          policies: clean(input.policies),
+        }),
       }))
     },
   },

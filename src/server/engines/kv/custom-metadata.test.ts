@@ -64,7 +64,8 @@ describe('validateCustomMetadata', () => {
   it('refuses unprintable characters', () => {
     assert.throws(
       () => validateCustomMetadata({ 'a\u0001': 'v' }),
-      /key "a\\u0001" contains unprintable characters/,
+      // Vault's form: Go-quoted (the culprit escaped), then as sent.
+      /key "a\\x01" \(a\u0001\) contains unprintable characters/,
     )
     assert.throws(
       () => validateCustomMetadata({ a: 'line\nbreak' }),

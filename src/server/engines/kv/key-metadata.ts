@@ -172,6 +172,14 @@ export function addVersion(
   return { version: meta.currentVersion, pruned }
 }
 
+/**
+ * custom_metadata as Vault shows it: its protobuf storage keeps no empty map, so an empty one reads back as null.
+ */
+export function customMetadataView(meta: KeyMetadata): Record<string, string> | null {
+  const custom = meta.customMetadata
+  return custom && Object.keys(custom).length > 0 ? custom : null
+}
+
 /** Vault's per-version summary (keys in Go's sorted order): data write responses and read metadata. */
 export function versionSummary(
   meta: KeyMetadata,
@@ -180,7 +188,7 @@ export function versionSummary(
 ): Record<string, unknown> {
   return {
     created_time: rfc3339(vm.createdTime),
-    custom_metadata: meta.customMetadata,
+    custom_metadata: customMetadataView(meta),
     deletion_time: deletionTimeText(vm),
     destroyed: vm.destroyed,
     version,

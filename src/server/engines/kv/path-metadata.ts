@@ -9,6 +9,7 @@ import { requireMergePatch } from '../../../sdk/patch-content-type.ts'
 import type { LogicalResponse } from '../../../sdk/request.ts'
 import { parseCustomMetadata, validateCustomMetadata } from './custom-metadata.ts'
 import {
+  customMetadataView,
   deleteVersionOp,
   deletionTimeText,
   type KeyMetadata,
@@ -59,7 +60,7 @@ function metadataResponse(meta: KeyMetadata): Record<string, unknown> {
     cas_required: meta.casRequired,
     created_time: rfc3339(meta.createdTime),
     current_version: meta.currentVersion,
-    custom_metadata: meta.customMetadata,
+    custom_metadata: customMetadataView(meta),
     delete_version_after: formatDuration(meta.deleteVersionAfter),
     max_versions: meta.maxVersions,
     oldest_version: meta.oldestVersion,

@@ -22,6 +22,21 @@ export function batchItems(raw: unknown): Record<string, unknown>[] {
   })
 }
 
+/**
+ * Vault's rule for encrypt, decrypt and rewrap: context is given in every item or in none. The first item decides
+ * whether an upserted key is derived, so a batch that mixes them would encrypt some items without their context.
+ */
+export function requireConsistentContext(items: Record<string, unknown>[]): Record<string, unknown>[] {
+  const hasContext = (item: Record<string, unknown>) => {
+    const context = item['context']
+    return context !== undefined && context !== null && context !== ''
+  }
+  const first = items[0] !== undefined && hasContext(items[0])
+  if (items.some((item) => hasContext(item) !== first))
+    throw new InvalidRequestError('context should be set either in all the request blocks or in none')
+  return items
+}
+
 /** An item's optional string field; a non-string is that item's error. */
 export function itemString(item: Record<string, unknown>, name: string): string | undefined {
   const value = item[name]

@@ -4,7 +4,7 @@ import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import type { LogicalResponse } from '../../../sdk/request.ts'
-import { batchItems, itemInt, itemString, runBatch } from './batch.ts'
+import { batchItems, itemInt, itemString, requireConsistentContext, runBatch } from './batch.ts'
 import { optionalBase64 } from './encoding.ts'
 import { type CryptOptions, decrypt, encrypt, encryptionVersion } from './encryption.ts'
 import { requireUsableKey } from './kms-state.ts'
@@ -65,7 +65,8 @@ function handler(each: (key: TransitKey, item: Record<string, unknown>) => Recor
     const key = await requireUsableKey(storage, (input['name'] as string | undefined) ?? '')
     if (input['batch_input'] !== undefined) {
       const code = input['partial_failure_response_code'] as number | undefined
-      return runBatch(batchItems(input['batch_input']), (item) => each(key, item), code)
+      const items = requireConsistentContext(batchItems(input['batch_input']))
+      return runBatch(items, (item) => each(key, item), code)
     }
     return { data: each(key, input) }
   }

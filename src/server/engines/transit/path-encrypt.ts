@@ -3,7 +3,7 @@
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
-import { batchItems, itemInt, itemString, runBatch } from './batch.ts'
+import { batchItems, itemInt, itemString, requireConsistentContext, runBatch } from './batch.ts'
 import { optionalBase64, requireBase64 } from './encoding.ts'
 import { encrypt, encryptionVersion } from './encryption.ts'
 import { getOrCreateKey } from './keyring.ts'
@@ -57,7 +57,8 @@ export const encryptPath = definePath<typeof fields, TransitState>({
   operations: {
     create: async (ctx) => {
       const { input, storage, state, system } = ctx
-      const items = input.batch_input === undefined ? undefined : batchItems(input.batch_input)
+      const items =
+        input.batch_input === undefined ? undefined : requireConsistentContext(batchItems(input.batch_input))
       const firstContext = items === undefined ? input.context : itemString(items[0] ?? {}, 'context')
       const { key } = await getOrCreateKey(
         storage,
@@ -77,7 +78,8 @@ export const encryptPath = definePath<typeof fields, TransitState>({
       return respond(key, input, items)
     },
     update: async ({ input, storage }) => {
-      const items = input.batch_input === undefined ? undefined : batchItems(input.batch_input)
+      const items =
+        input.batch_input === undefined ? undefined : requireConsistentContext(batchItems(input.batch_input))
       return respond(await requireUsableKey(storage, input.name ?? ''), input, items)
     },
   },

@@ -33,7 +33,10 @@ export const hmacPath = definePath<typeof fields, TransitState>({
       if (key.min_encryption_version > 0 && version < key.min_encryption_version)
         throw new InvalidRequestError('cannot generate HMAC: version is too old (disallowed by policy)')
       const each = (item: Record<string, unknown>) => {
-        const bytes = requireBase64(itemString(item, 'input') ?? '', 'unable to decode input as base64')
+        // As Vault: an item with no input is that item's error, while an empty input is HMACed.
+        const raw = itemString(item, 'input')
+        if (raw === undefined) throw new InvalidRequestError('missing input for HMAC')
+        const bytes = requireBase64(raw, 'unable to decode input as base64')
         return { hmac: computeHmac(key, version, algorithm, bytes) }
       }
       if (input.batch_input !== undefined)

@@ -121,12 +121,15 @@ const trimFields = {
 
 /** Vault's preconditions for trimming, in its order and wording. */
 function trim(key: TransitKey, min: number): TransitKey {
-  if (min < 0) throw new InvalidRequestError('minimum available version cannot be negative')
   if (min < key.min_available_version)
     throw new InvalidRequestError('minimum available version cannot be decremented')
   if (key.min_encryption_version === 0)
     throw new InvalidRequestError(
       'minimum available version cannot be set when minimum encryption version is not set',
+    )
+  if (key.min_decryption_version === 0)
+    throw new InvalidRequestError(
+      'minimum available version cannot be set when minimum decryption version is not set',
     )
   if (min > key.min_encryption_version)
     throw new InvalidRequestError(
@@ -136,6 +139,9 @@ function trim(key: TransitKey, min: number): TransitKey {
     throw new InvalidRequestError(
       'minimum available version cannot be greater than minimum decryption version',
     )
+  if (min < 0) throw new InvalidRequestError('minimum available version cannot be negative')
+  // 0 would keep every version while recording a trim that never happened.
+  if (min === 0) throw new InvalidRequestError('minimum available version should be positive')
   const versions = Object.fromEntries(
     Object.entries(key.versions).filter(([version]) => Number(version) >= min),
   )

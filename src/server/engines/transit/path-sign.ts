@@ -12,7 +12,7 @@ import { hmacBytes } from './hmac.ts'
 import { requireUsableKey } from './kms-state.ts'
 import type { TransitKey } from './model.ts'
 import { parseSaltLength } from './pss-salt.ts'
-import { type SignOptions, sign, verify } from './signing.ts'
+import { publicKeyText, type SignOptions, sign, verify } from './signing.ts'
 import type { TransitState } from './state.ts'
 import { parseVersioned } from './versioned-value.ts'
 
@@ -71,7 +71,19 @@ function signItem(key: TransitKey, input: Input, item: Record<string, unknown>):
     itemInt(item, 'key_version') ?? (input['key_version'] as number | undefined),
     'signing',
   )
-  return { signature: sign(key, version, itemInput(item), signOptions(input, item)), key_version: version }
+  const options = signOptions(input, item)
+  const signature = sign(key, version, itemInput(item), options)
+  // As Vault: a derived Ed25519 key signs with a key of its own per context, so the answer names that public key
+  // ("publickey" in a batch item; the single answer renames it public_key).
+  if (key.type === 'ed25519' && key.derived)
+    return { signature, key_version: version, publickey: publicKeyText(key, version, options.context) }
+  return { signature, key_version: version }
+}
+
+/** The single (non-batch) sign answer: Vault calls the derived public key public_key there. */
+function singleSignAnswer(data: Record<string, unknown>): Record<string, unknown> {
+  const { publickey, ...rest } = data
+  return publickey === undefined ? rest : { ...rest, public_key: publickey }
 }
 
 /**
@@ -99,6 +111,7 @@ function verifyItem(key: TransitKey, input: Input, item: Record<string, unknown>
 function handler(
   missing: string,
   each: (key: TransitKey, input: Input, item: Record<string, unknown>) => Record<string, unknown>,
+  single: (data: Record<string, unknown>) => Record<string, unknown> = (data) => data,
 ) {
   return async ({ storage, input }: { storage: Storage; input: Input }): Promise<LogicalResponse> => {
     // A malformed salt_length fails the whole request, batch or not, before the key is looked up (as in Vault).
@@ -108,7 +121,7 @@ function handler(
       const code = input['partial_failure_response_code'] as number | undefined
       return runBatch(batchItems(input['batch_input']), (item) => each(key, input, item), code)
     }
-    return { data: each(key, input, input) }
+    return { data: single(each(key, input, input)) }
   }
 }
 
@@ -116,7 +129,7 @@ export const signPath = definePath<typeof fields, TransitState>({
   pattern: 'sign/:name',
   fields,
   help: 'Signs base64 input with the named asymmetric key.',
-  operations: { update: handler('signing key not found', signItem) },
+  operations: { update: handler('signing key not found', signItem, singleSignAnswer) },
 })
 
 export const signAlgorithmPath = definePath<typeof fields, TransitState>({
