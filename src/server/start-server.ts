@@ -4,6 +4,7 @@ import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { DEFAULT_ANOMALY_CONFIG, mergeAnomalyConfig } from '../lib/anomaly-config.ts'
 import { parseDuration } from '../lib/duration.ts'
+import { DEFAULT_JSON_LIMITS, type JsonLimits } from '../lib/json-limits.ts'
 import { createLogger, type Logger, type LogLevel, silentLogger } from '../lib/logger.ts'
 import { writePrivateFile } from '../lib/private-file.ts'
 import { type Clock, systemClock } from '../lib/time.ts'
@@ -244,7 +245,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         address: l.address,
         maxRequestSize: l.maxRequestSize,
         ...(l.unauthenticatedMetricsAccess ? { unauthenticatedMetrics: metrics } : {}),
-        ...(l.maxJsonDepth ? { maxJsonDepth: l.maxJsonDepth } : {}),
+        jsonLimits: listenerJsonLimits(l),
         ...(l.httpReadHeaderTimeout ? { readHeaderTimeoutMs: l.httpReadHeaderTimeout * 1000 } : {}),
         ...(l.httpReadTimeout ? { readTimeoutMs: l.httpReadTimeout * 1000 } : {}),
         ...(l.tlsDisable ? {} : { tls: listenerTls(l) }),
@@ -277,6 +278,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       await ha?.backend.close()
       await physical.close()
     },
+  }
+}
+
+/** A listener's JSON limits: each option it sets, Vault's default for the others. */
+function listenerJsonLimits(l: ListenerConfig): JsonLimits {
+  return {
+    depth: l.maxJsonDepth ?? DEFAULT_JSON_LIMITS.depth,
+    stringValueLength: l.maxJsonStringValueLength ?? DEFAULT_JSON_LIMITS.stringValueLength,
+    objectEntryCount: l.maxJsonObjectEntryCount ?? DEFAULT_JSON_LIMITS.objectEntryCount,
+    arrayElementCount: l.maxJsonArrayElementCount ?? DEFAULT_JSON_LIMITS.arrayElementCount,
   }
 }
 

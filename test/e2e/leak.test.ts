@@ -152,8 +152,13 @@ describe('leaks of Coffer-stored secrets', () => {
     const tooMany = await t.call('POST', 'sys/leak/fingerprints', {
       body: { digests: Array.from({ length: 10_001 }, (_, i) => sha256(String(i))) },
     })
+    // With the listener's default max_json_array_element_count (also 10,000) the body is refused before the
+    // endpoint's own cap is reached.
     assert.equal(tooMany.status, 400)
-    assert.match(tooMany.body.errors[0], /at most 10000/)
+    assert.match(
+      tooMany.body.errors[0],
+      /^JSON array exceeds allowed element count: .* more than 10000 elements/,
+    )
     const plain = await t.call('POST', 'sys/leak/fingerprints', { body: { digests: [v2] } })
     assert.equal(plain.status, 400)
     assert.equal((await t.call('POST', 'sys/leak/fingerprints', { body: {} })).status, 400)

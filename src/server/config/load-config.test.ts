@@ -147,6 +147,32 @@ describe('parseConfig', () => {
     }
   })
 
+  it("reads Vault's other JSON limits, with 0 meaning the default, and refuses what is not a whole number", () => {
+    const options = [
+      ['max_json_string_value_length', 'maxJsonStringValueLength', 1048576],
+      ['max_json_object_entry_count', 'maxJsonObjectEntryCount', 10000],
+      ['max_json_array_element_count', 'maxJsonArrayElementCount', 10000],
+    ] as const
+    for (const [key, field, fallback] of options) {
+      const listener = (value: string) =>
+        parseConfig(`storage "inmem" {}\nlistener "tcp" {\ntls_disable = true\n${key} = ${value}\n}`, 'hcl')
+          .listeners[0]!
+      assert.equal(listener('64')[field], 64)
+      assert.equal(listener('"20000000"')[field], 20_000_000)
+      assert.equal(listener('0')[field], undefined)
+      assert.equal(parseConfig(MINIMAL, 'hcl').listeners[0]![field], undefined)
+      for (const bad of ['-1', '"many"', '1.5']) {
+        assert.throws(
+          () => listener(bad),
+          new RegExp(
+            `^ConfigError: listener\\.tcp\\.${key}: must be a whole number \\(0 means the default of ${fallback}\\)$`,
+          ),
+          `${key} = ${bad}`,
+        )
+      }
+    }
+  })
+
   it('reads http_read_header_timeout and http_read_timeout as durations of at least a second', () => {
     const listener = (lines: string) =>
       parseConfig(`storage "inmem" {}\nlistener "tcp" {\ntls_disable = true\n${lines}\n}`, 'hcl')

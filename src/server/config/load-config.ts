@@ -11,6 +11,7 @@ import {
 import { parseDuration } from '../../lib/duration.ts'
 import { type HclBody, HclSyntaxError, parseHcl } from '../../lib/hcl.ts'
 import { DEFAULT_MAX_JSON_DEPTH } from '../../lib/json-depth.ts'
+import { DEFAULT_JSON_LIMITS } from '../../lib/json-limits.ts'
 import { type EventSinkConfig, parseEventSinks } from './event-sink-config.ts'
 import { parseRotationFunctionBlocks, type RegisteredFunction } from './rotation-function-config.ts'
 import { parseListenerTelemetry, parseTelemetry, type TelemetryConfig } from './telemetry-config.ts'
@@ -33,6 +34,12 @@ export interface ListenerConfig {
   maxRequestSize: number
   /** max_json_depth: deepest nesting accepted in a JSON request body; defaults to Vault's 500. */
   maxJsonDepth?: number
+  /** max_json_string_value_length: longest JSON string (bytes, keys too) in a request body; Vault's 1048576. */
+  maxJsonStringValueLength?: number
+  /** max_json_object_entry_count: most entries of one JSON object in a request body; Vault's 10000. */
+  maxJsonObjectEntryCount?: number
+  /** max_json_array_element_count: most elements of one JSON array in a request body; Vault's 10000. */
+  maxJsonArrayElementCount?: number
   /** telemetry { unauthenticated_metrics_access }: sys/metrics answers here without a token. */
   unauthenticatedMetricsAccess?: boolean
   /** http_read_header_timeout, seconds: a request's head must arrive within this (default 10, as Vault). */
@@ -163,6 +170,9 @@ const LISTENER_KEYS = [
   'tls_disable_client_certs',
   'max_request_size',
   'max_json_depth',
+  'max_json_string_value_length',
+  'max_json_object_entry_count',
+  'max_json_array_element_count',
   'http_read_header_timeout',
   'http_read_timeout',
   'telemetry',
@@ -392,6 +402,21 @@ function parseListener(section: Section, where: string): ListenerConfig {
     }
     // As Vault, 0 means the default.
     if (n > 0) listener.maxJsonDepth = n
+  }
+  for (const [key, field, fallback] of [
+    ['max_json_string_value_length', 'maxJsonStringValueLength', DEFAULT_JSON_LIMITS.stringValueLength],
+    ['max_json_object_entry_count', 'maxJsonObjectEntryCount', DEFAULT_JSON_LIMITS.objectEntryCount],
+    ['max_json_array_element_count', 'maxJsonArrayElementCount', DEFAULT_JSON_LIMITS.arrayElementCount],
+  ] as const) {
+    const value = body[key]
+    if (value === undefined) continue
+    const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value
+    // No ceiling: the scan that enforces these counts and lengths costs the same whatever they are.
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
+      throw new ConfigError(`${where}.${key}`, `must be a whole number (0 means the default of ${fallback})`)
+    }
+    // As Vault, 0 means the default.
+    if (n > 0) listener[field] = n
   }
   for (const [key, field] of [
     ['http_read_header_timeout', 'httpReadHeaderTimeout'],

@@ -62,6 +62,15 @@ function listener(l: ListenerConfig): Record<string, unknown> {
       tls_disable_client_certs: l.tlsDisableClientCerts ?? false,
       max_request_size: l.maxRequestSize,
       ...(l.maxJsonDepth !== undefined ? { max_json_depth: l.maxJsonDepth } : {}),
+      ...(l.maxJsonStringValueLength !== undefined
+        ? { max_json_string_value_length: l.maxJsonStringValueLength }
+        : {}),
+      ...(l.maxJsonObjectEntryCount !== undefined
+        ? { max_json_object_entry_count: l.maxJsonObjectEntryCount }
+        : {}),
+      ...(l.maxJsonArrayElementCount !== undefined
+        ? { max_json_array_element_count: l.maxJsonArrayElementCount }
+        : {}),
       ...(l.httpReadHeaderTimeout !== undefined ? { http_read_header_timeout: l.httpReadHeaderTimeout } : {}),
       ...(l.httpReadTimeout !== undefined ? { http_read_timeout: l.httpReadTimeout } : {}),
       telemetry: { unauthenticated_metrics_access: l.unauthenticatedMetricsAccess ?? false },

@@ -1,5 +1,6 @@
 // One HTTP request through the Vault-compatible adapter: parse, hand to core, render the envelope or errors.
 import { parseDuration } from '../../lib/duration.ts'
+import type { JsonLimits } from '../../lib/json-limits.ts'
 import type { Logger } from '../../lib/logger.ts'
 import { uuid } from '../../lib/random.ts'
 import { COFFER_VERSION } from '../../lib/version.ts'
@@ -78,8 +79,8 @@ export type DispatchCore = RequestCore &
 export interface DispatchContext {
   core: DispatchCore
   logger: Logger
-  /** The listener's max_json_depth; request bodies nesting deeper are refused with 400. */
-  maxJsonDepth?: number
+  /** The listener's JSON limits (max_json_depth and the rest); a request body past one is refused with 400. */
+  jsonLimits?: JsonLimits
   /** The listener serves sys/metrics without a token (telemetry.unauthenticated_metrics_access). */
   unauthenticatedMetrics?: MetricsExposition
 }
@@ -121,7 +122,7 @@ async function dispatchRequest(ctx: DispatchContext, req: HttpRequest): Promise<
         const elsewhere = await throughHa(ctx.core, req, '')
         if (elsewhere !== undefined && !('local' in elsewhere)) return elsewhere
       }
-      return await handleAwsJson(ctx.core, req, ctx.logger, ctx.maxJsonDepth)
+      return await handleAwsJson(ctx.core, req, ctx.logger, ctx.jsonLimits)
     }
     const target = parseTarget(req.url)
     if (!target) throw new NotFoundError()
@@ -171,11 +172,11 @@ async function dispatchRequest(ctx: DispatchContext, req: HttpRequest): Promise<
       (RAW_SYS_PATHS.has(path) || CEREMONY_PATHS.has(path)) && limitOutsidePipeline(ctx, path, req)
     if (limited) return limited
     if (RAW_SYS_PATHS.has(path)) {
-      const data = req.body.length > 0 ? requestData(req, 'update', query, ctx.maxJsonDepth) : {}
+      const data = req.body.length > 0 ? requestData(req, 'update', query, ctx.jsonLimits) : {}
       return await handleRawSys(ctx.core, path, req.method, data, query)
     }
     if (CEREMONY_PATHS.has(path)) {
-      const data = req.body.length > 0 ? requestData(req, 'update', query, ctx.maxJsonDepth) : {}
+      const data = req.body.length > 0 ? requestData(req, 'update', query, ctx.jsonLimits) : {}
       const headers = plainHeaders(req)
       return await handleCeremony(ctx.core, {
         id: requestId,
@@ -198,7 +199,7 @@ async function dispatchRequest(ctx: DispatchContext, req: HttpRequest): Promise<
         id: requestId,
         operation,
         path,
-        data: rawBody ? {} : requestData(req, operation, query, ctx.maxJsonDepth),
+        data: rawBody ? {} : requestData(req, operation, query, ctx.jsonLimits),
         ...(rawBody ? { body: req.body } : {}),
         token: clientToken(req),
         headers: plainHeaders(req),

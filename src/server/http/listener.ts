@@ -4,6 +4,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import https from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import { TLSSocket } from 'node:tls'
+import type { JsonLimits } from '../../lib/json-limits.ts'
 import type { Logger } from '../../lib/logger.ts'
 import { answerThisTurn } from '../../lib/turn-end.ts'
 import { PayloadTooLargeError } from '../../sdk/errors.ts'
@@ -33,8 +34,8 @@ export interface ListenerOptions {
   address: string
   tls?: ListenerTls
   maxRequestSize: number
-  /** max_json_depth; request bodies nesting deeper get 400 (default 500, as Vault). */
-  maxJsonDepth?: number
+  /** max_json_depth and Vault's other JSON limits; a request body past one gets 400 (defaults as Vault's). */
+  jsonLimits?: JsonLimits
   /** Set by a listener's telemetry { unauthenticated_metrics_access = true }: sys/metrics needs no token here. */
   unauthenticatedMetrics?: MetricsExposition
   /** http_read_header_timeout: a request's head must have arrived this long after it began (default 10 s). */
@@ -110,7 +111,7 @@ export async function startListener(
 ): Promise<RunningListener> {
   const ctx: DispatchContext = {
     ...sharedCtx,
-    ...(options.maxJsonDepth === undefined ? {} : { maxJsonDepth: options.maxJsonDepth }),
+    ...(options.jsonLimits === undefined ? {} : { jsonLimits: options.jsonLimits }),
     ...(options.unauthenticatedMetrics ? { unauthenticatedMetrics: options.unauthenticatedMetrics } : {}),
   }
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {

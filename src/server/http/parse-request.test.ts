@@ -1,6 +1,7 @@
 // Request-target checks, verb mapping and the lazily built header view.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { DEFAULT_JSON_LIMITS } from '../../lib/json-limits.ts'
 import { AppError } from '../../sdk/errors.ts'
 import {
   clientToken,
@@ -136,7 +137,10 @@ describe('request bodies', () => {
     }
     assert.throws(() => requestData(body(deep(501), ''), 'patch', q), /nests deeper than 500 levels/)
     assert.equal(Array.isArray(requestData(body(deep(500), ''), 'update', q)['data']), true)
-    assert.throws(() => requestData(body(deep(11), ''), 'update', q, 10), /deeper than 10 levels/)
+    assert.throws(
+      () => requestData(body(deep(11), ''), 'update', q, { ...DEFAULT_JSON_LIMITS, depth: 10 }),
+      /deeper than 10 levels/,
+    )
   })
 
   it('refuses a number it cannot store as sent (overflow, underflow, a rounded integer) with a 400 that does not repeat it', () => {
@@ -190,12 +194,49 @@ describe('request bodies', () => {
       )
   })
 
-  it('takes a flat body of a million keys (no key-count limit)', () => {
-    const keys = Array.from({ length: 1_000_000 }, (_, i) => `"k${i}":${i}`)
-    const text = `{${keys.join(',')}}`
-    assert.ok(text.length < 32 * 1024 * 1024)
-    const data = requestData(body(text, 'application/json'), 'update', new URLSearchParams())
+  it("refuses a million-key body before parsing it, past Vault's default of 10,000 entries, unless configured", () => {
+    const flat = (n: number) => `{${Array.from({ length: n }, (_, i) => `"k${i}":${i}`).join(',')}}`
+    const million = flat(1_000_000)
+    assert.ok(million.length < 32 * 1024 * 1024)
+    assert.throws(
+      () => requestData(body(million, 'application/json'), 'update', new URLSearchParams()),
+      (error: AppError) =>
+        error.status === 400 &&
+        error.message ===
+          'JSON object exceeds allowed entry count: request body has an object with more than 10000 entries (max_json_object_entry_count)',
+    )
+    const atLimit = requestData(body(flat(10_000), 'application/json'), 'update', new URLSearchParams())
+    assert.equal(Object.keys(atLimit).length, 10_000)
+    const raised = { ...DEFAULT_JSON_LIMITS, objectEntryCount: 1_000_000 }
+    const data = requestData(body(million, 'application/json'), 'update', new URLSearchParams(), raised)
     assert.equal(Object.keys(data).length, 1_000_000)
+  })
+
+  it('refuses a string, an array or nesting past the limits with a message that quotes none of the body', () => {
+    const q = new URLSearchParams()
+    const secret = 'hunter2'.repeat(200_000)
+    const cases: [string, RegExp][] = [
+      [`{"password":"${secret}"}`, /^JSON string value exceeds allowed length: .* longer than 1048576 bytes/],
+      [
+        `{"password":"hunter2","keys":[${'1,'.repeat(10_000)}1]}`,
+        /^JSON array exceeds allowed element count/,
+      ],
+      [`{"password":"hunter2","v":${'['.repeat(501)}${']'.repeat(501)}}`, /nests deeper than 500 levels/],
+    ]
+    for (const [text, message] of cases) {
+      assert.throws(
+        () => requestData(body(text, 'application/json'), 'update', q),
+        (error: AppError) =>
+          error.status === 400 && message.test(error.message) && !error.message.includes('hunter2'),
+      )
+    }
+    const small = { ...DEFAULT_JSON_LIMITS, stringValueLength: 7, arrayElementCount: 2 }
+    assert.deepEqual(requestData(body('{"p":"hunter2","a":[1,2]}', ''), 'update', q, small), {
+      p: 'hunter2',
+      a: [1, 2],
+    })
+    assert.throws(() => requestData(body('{"p":"hunter22"}', ''), 'update', q, small), /longer than 7 bytes/)
+    assert.throws(() => requestData(body('{"a":[1,2,3]}', ''), 'update', q, small), /more than 2 elements/)
   })
 })
 

@@ -1,7 +1,12 @@
 // Turning an HTTP request into the pieces of a LogicalRequest: path checks, operation, token and data.
 
 import { INEXACT_NUMBER_MESSAGE, inexactJsonNumber } from '../../lib/exact-json-numbers.ts'
-import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth, jsonDepthMessage } from '../../lib/json-depth.ts'
+import {
+  DEFAULT_JSON_LIMITS,
+  exceededJsonLimit,
+  type JsonLimits,
+  jsonLimitMessage,
+} from '../../lib/json-limits.ts'
 import { wellFormedJson } from '../../lib/well-formed-json.ts'
 import { KMS_INTERNAL_HEADER_PREFIX } from '../../sdk/aws-kms-routes.ts'
 import { InvalidRequestError, UnsupportedOperationError } from '../../sdk/errors.ts'
@@ -103,13 +108,14 @@ export function clientToken(req: HttpRequest): string {
 
 /**
  * Body data for writes: a JSON object or a form; query parameters for reads, deletes and lists. A form is
- * flat by construction; JSON is refused past `maxJsonDepth` levels before it is parsed.
+ * flat by construction; JSON past one of the listener's limits (nesting, string length, members of an object or
+ * array) is refused before it is parsed, so an unauthenticated caller cannot make the parser build a million keys.
  */
 export function requestData(
   req: HttpRequest,
   operation: Operation,
   query: URLSearchParams,
-  maxJsonDepth = DEFAULT_MAX_JSON_DEPTH,
+  jsonLimits: JsonLimits = DEFAULT_JSON_LIMITS,
 ): Record<string, unknown> {
   const contentType = header(req, 'content-type')
   if (req.body.length > 0 && (operation === 'update' || operation === 'patch' || operation === 'create')) {
@@ -118,9 +124,9 @@ export function requestData(
     if (contentType.startsWith('application/x-www-form-urlencoded') && !/^\s*[{[]/.test(text)) {
       return formData(new URLSearchParams(text))
     }
-    if (exceedsJsonDepth(text, maxJsonDepth)) {
-      throw new InvalidRequestError(jsonDepthMessage('request body', maxJsonDepth))
-    }
+    const exceeded = exceededJsonLimit(text, req.body.length, jsonLimits)
+    if (exceeded !== undefined)
+      throw new InvalidRequestError(jsonLimitMessage(exceeded, jsonLimits, 'request body'))
     let parsed: unknown
     try {
       parsed = JSON.parse(text)

@@ -1,6 +1,11 @@
 // The AWS front door: an awsJson1_1 call (POST / with X-Amz-Target, SigV4-signed) as Coffer requests through the pipeline.
 
-import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth, jsonDepthMessage } from '../../../lib/json-depth.ts'
+import {
+  DEFAULT_JSON_LIMITS,
+  exceededJsonLimit,
+  type JsonLimits,
+  jsonLimitMessage,
+} from '../../../lib/json-limits.ts'
 import type { Logger } from '../../../lib/logger.ts'
 import { uuid } from '../../../lib/random.ts'
 import { isPresignedQuery, type ParsedAuthorization, parseAuthorization } from '../../../lib/sigv4/index.ts'
@@ -72,22 +77,22 @@ export async function handleAwsJson(
   core: RequestCore,
   req: HttpRequest,
   logger?: Logger,
-  maxJsonDepth = DEFAULT_MAX_JSON_DEPTH,
+  jsonLimits: JsonLimits = DEFAULT_JSON_LIMITS,
 ): Promise<HttpResult> {
   const requestId = uuid()
   const target = header(req, AWS_TARGET_HEADER)
   const service = awsJsonService(target)
   try {
     if (target.startsWith(SSM_TARGET_PREFIX))
-      return awsResult(requestId, await handleSsm(core, req, requestId, maxJsonDepth))
+      return awsResult(requestId, await handleSsm(core, req, requestId, jsonLimits))
     if (target.startsWith(KMS_TARGET_PREFIX))
-      return awsResult(requestId, await handleKms(core, req, requestId, maxJsonDepth))
+      return awsResult(requestId, await handleKms(core, req, requestId, jsonLimits))
     const action = target.startsWith(SECRETS_MANAGER_PREFIX)
       ? target.slice(SECRETS_MANAGER_PREFIX.length)
       : ''
     if (!isSecretsManagerAction(action))
       throw new AwsError('UnknownOperationException', 'The action or operation requested is not supported.')
-    const input = parseBody(req.body, maxJsonDepth)
+    const input = parseBody(req.body, jsonLimits)
     const mount = mountOfType(core, 'secret', SECRETS_MANAGER_TYPE)
     if (mount === undefined) throw notServed('Secrets Manager is not enabled on this server.')
     // Counted before the signature is checked, so a flood costs no more than a refusal.
@@ -109,12 +114,12 @@ async function handleSsm(
   core: RequestCore,
   req: HttpRequest,
   requestId: string,
-  maxJsonDepth: number,
+  jsonLimits: JsonLimits,
 ): Promise<Record<string, unknown>> {
   const action = header(req, AWS_TARGET_HEADER).slice(SSM_TARGET_PREFIX.length)
   if (!isSsmAction(action))
     throw new AwsError('UnknownOperationException', 'The action or operation requested is not supported.')
-  const input = parseBody(req.body, maxJsonDepth)
+  const input = parseBody(req.body, jsonLimits)
   const mount = mountOfType(core, 'secret', SSM_TYPE)
   if (mount === undefined) throw notServed('Parameter Store is not enabled on this server.')
   throttle(
@@ -161,12 +166,12 @@ async function handleKms(
   core: RequestCore,
   req: HttpRequest,
   requestId: string,
-  maxJsonDepth: number,
+  jsonLimits: JsonLimits,
 ): Promise<Record<string, unknown>> {
   const action = header(req, AWS_TARGET_HEADER).slice(KMS_TARGET_PREFIX.length)
   if (!isKmsAction(action))
     throw new AwsError('UnknownOperationException', 'The action or operation requested is not supported.')
-  const input = parseBody(req.body, maxJsonDepth)
+  const input = parseBody(req.body, jsonLimits)
   const mounts = core.services.mounts.entries.filter((e) => e.table === 'secret' && e.type === TRANSIT_TYPE)
   const mount = (mounts.find((e) => e.path === KMS_MOUNT) ?? mounts[0])?.path
   if (mount === undefined) throw notServed('KMS is not enabled on this server: mount a transit engine.')
@@ -214,15 +219,18 @@ function notServed(message: string): AwsError {
 }
 
 /**
- * The JSON object body; AWS answers anything else with a SerializationException. As on the Vault API, a body nesting
- * past the listener's max_json_depth is refused before it is parsed, and lone surrogate escapes become U+FFFD, so no
- * string that UTF-8 cannot carry reaches an engine or storage.
+ * The JSON object body; AWS answers anything else with a SerializationException. As on the Vault API, a body past one
+ * of the listener's JSON limits is refused before it is parsed: AWS's own payload limits (a 64 KiB secret, a 4 KiB KMS
+ * plaintext) are far inside Vault's, so no request AWS accepts is refused, and a million-key body costs a scan that
+ * stops at the 10,001st key instead of a parse. Lone surrogate escapes become U+FFFD, so no string that UTF-8 cannot
+ * carry reaches an engine or storage.
  */
-function parseBody(body: Buffer, maxJsonDepth: number): Record<string, unknown> {
+function parseBody(body: Buffer, jsonLimits: JsonLimits): Record<string, unknown> {
   if (body.length === 0) return {}
   const text = body.toString('utf8')
-  if (exceedsJsonDepth(text, maxJsonDepth))
-    throw new AwsError('SerializationException', jsonDepthMessage('The request body', maxJsonDepth))
+  const exceeded = exceededJsonLimit(text, body.length, jsonLimits)
+  if (exceeded !== undefined)
+    throw new AwsError('SerializationException', jsonLimitMessage(exceeded, jsonLimits, 'The request body'))
   let parsed: unknown
   try {
     parsed = JSON.parse(text)
