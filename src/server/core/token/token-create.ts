@@ -165,8 +165,9 @@ async function createToken(
   const nonExpiring = policies.includes('root') && input.ttl === undefined
   if (nonExpiring && period === 0 && explicitMaxTtl === 0 && parent.entry.expireTime !== 0)
     throw new InvalidRequestError('expiring root tokens cannot create non-expiring root tokens')
+  // As Vault: each character outside [a-zA-Z0-9-] becomes '-', case is kept, and one trailing '-' is dropped.
   const displayName = input.display_name
-    ? `token-${input.display_name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-')
+    ? `token-${input.display_name}`.replace(/[^a-zA-Z0-9-]/g, '-').replace(/-$/, '')
     : 'token'
   const given = input.meta ?? input.metadata ?? {}
   // The AWS identity a Secrets Manager resource policy names is read from these keys: only an access-key login
