@@ -112,6 +112,21 @@ path "auth/token/revoke-orphan" { capabilities = ["update"] }`,
     assert.match(message, /child policies must be subset of parent/)
   })
 
+  it('TestTokenStore_HandleRequest_CreateToken_Root_RootChild_NoExpiry_Expiry', async () => {
+    const res = await create({ ttl: '5m', policies: 'root' })
+    assert.equal(res.status, 200)
+    assert.deepEqual(res.body.auth.policies, ['root'])
+    assert.equal(res.body.auth.lease_duration, 300)
+    const message = errorOf(await create({ ttl: '0' }, res.body.auth.client_token))
+    assert.match(message, /expiring root tokens cannot create non-expiring root tokens/)
+    // The old `lease` name is a TTL too, and a "0" TTL from a root that never expires makes one that never expires.
+    const leased = await create({ lease: '10m', policies: 'root' })
+    assert.equal(leased.body.auth.lease_duration, 600)
+    const forever = await create({ ttl: '0', policies: 'root' })
+    assert.equal(forever.body.auth.lease_duration, 0)
+    assert.equal(forever.body.auth.renewable, false)
+  })
+
   it('TestTokenStore_HandleRequest_CreateToken_Root_RootChild: root without options makes a root child', async () => {
     const res = await create({})
     assert.deepEqual(res.body.auth.policies, ['root'])

@@ -162,7 +162,10 @@ async function createToken(
   // A role's explicit max TTL and period are limits the request may lower but not raise (Vault's lesser value).
   const explicitMaxTtl = lesserOf(input.explicit_max_ttl, role?.explicitMaxTtl, 'Explicit max TTL', warnings)
   const period = lesserOf(input.period, role?.period, 'Period', warnings)
-  const nonExpiring = policies.includes('root') && input.ttl === undefined
+  // Vault reads `ttl` when given (even "0"), else the old `lease`; a root token asking for neither or for 0 does not
+  // expire, and one asking for a lease does.
+  const askedTtl = input.ttl !== undefined ? input.ttl : input.lease
+  const nonExpiring = policies.includes('root') && (askedTtl ?? 0) === 0
   if (nonExpiring && period === 0 && explicitMaxTtl === 0 && parent.entry.expireTime !== 0)
     throw new InvalidRequestError('expiring root tokens cannot create non-expiring root tokens')
   // As Vault: each character outside [a-zA-Z0-9-] becomes '-', case is kept, and one trailing '-' is dropped.
