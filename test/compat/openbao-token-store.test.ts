@@ -112,6 +112,12 @@ path "auth/token/revoke-orphan" { capabilities = ["update"] }`,
     assert.match(message, /child policies must be subset of parent/)
   })
 
+  it('TestTokenStore_HandleRequest_CreateToken_NonRoot_RootChild: sudo is not enough to mint a root token', async () => {
+    const sudoClient = await mint({ policies: ['sudo-creator'] })
+    const message = errorOf(await create({ policies: ['root'] }, sudoClient))
+    assert.match(message, /root tokens may not be created without parent token being root/)
+  })
+
   it('TestTokenStore_HandleRequest_CreateToken_Root_RootChild_NoExpiry_Expiry', async () => {
     const res = await create({ ttl: '5m', policies: 'root' })
     assert.equal(res.status, 200)

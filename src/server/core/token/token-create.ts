@@ -143,7 +143,7 @@ async function createToken(
   const internal = policies.find((p) => NON_ASSIGNABLE_POLICIES.includes(p))
   if (internal !== undefined) throw new InvalidRequestError(`cannot assign policy "${internal}"`)
   if (policies.includes('root') && !isRoot)
-    throw new InvalidRequestError('root tokens may only be created by a root token')
+    throw new InvalidRequestError('root tokens may not be created without parent token being root')
   if (!noDefault && !policies.includes('root')) policies = [...policies, 'default']
   policies = [...new Set(policies)].sort()
   if (policies.length === 0) throw new InvalidRequestError('token must have at least one policy')
