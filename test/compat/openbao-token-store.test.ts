@@ -96,6 +96,18 @@ path "auth/token/revoke-orphan" { capabilities = ["update"] }`,
     assert.equal(res.status, 403)
   })
 
+  it('TestTokenStore_HandleRequest_CreateToken_RootID: root may choose the id; a batch token ignores it', async () => {
+    const res = await create({ id: 'compat-foobar', policies: ['foo'] })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.equal(res.body.auth.client_token, 'compat-foobar')
+    const batch = await create({ id: 'compat-foobar-batch', policies: ['foo'], type: 'batch' })
+    assert.equal(batch.status, 200, JSON.stringify(batch.body))
+    assert.notEqual(batch.body.auth.client_token, 'compat-foobar-batch')
+    assert.equal(batch.body.auth.token_type, 'batch')
+    assert.match(batch.body.warnings.join(' '), /batch token cannot have a chosen ID/)
+    assert.equal((await lookup('compat-foobar-batch')).status, 403)
+  })
+
   it('TestTokenStore_HandleRequest_CreateToken_NonRootID: only root or sudo may choose the id', async () => {
     const client = await mint({ policies: ['creator', 'foo'] })
     for (const type of ['service', 'batch']) {

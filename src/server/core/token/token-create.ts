@@ -93,6 +93,9 @@ async function entityFor(
 export const CUSTOM_ID_WARNING =
   'Supplying a custom ID for the token: the token is only as hard to guess as the ID supplied, where a generated token is random.'
 
+export const BATCH_ID_WARNING =
+  'A batch token cannot have a chosen ID: the id given was ignored and one was generated.'
+
 async function createToken(
   services: TokenCreateServices,
   ctx: HandlerContext<typeof createFields>,
@@ -151,7 +154,10 @@ async function createToken(
   const warnings: string[] = []
   // Vault warns here too (first, as Vault orders it). Its text speaks of the weaker hash Vault stores a chosen id
   // under; Coffer stores it under the same HMAC as any token, so the warning names the risk that remains.
-  if (input.id !== undefined) warnings.push(CUSTOM_ID_WARNING)
+  // A batch token's value is its sealed contents, so it cannot be chosen: Vault mints one anyway and ignores the id
+  // (after the sudo check above); Coffer does the same and says so.
+  const chosenId = type === 'batch' ? undefined : input.id
+  if (input.id !== undefined) warnings.push(chosenId === undefined ? BATCH_ID_WARNING : CUSTOM_ID_WARNING)
   for (const name of policies) {
     if (!(await services.policies.exists(name))) warnings.push(`Policy "${name}" does not exist`)
   }
@@ -206,7 +212,7 @@ async function createToken(
     role: role?.name ?? '',
     ...(boundCidrs.length > 0 ? { boundCidrs } : {}),
     entityId,
-    ...(input.id !== undefined ? { id: input.id } : {}),
+    ...(chosenId !== undefined ? { id: chosenId } : {}),
   })
   const issued = await withIdentityPolicies(
     services.identity,
