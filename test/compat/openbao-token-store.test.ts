@@ -327,4 +327,205 @@ path "auth/token/revoke-orphan" { capabilities = ["update"] }`,
     assert.equal(res.status, 403, JSON.stringify(res.body))
     assert.equal((await lookup(child)).status, 200)
   })
+
+  const role = async (name: string, body: Record<string, unknown>) => {
+    const res = await t.call('POST', `auth/token/roles/${name}`, { body })
+    assert.equal(res.status, 204, JSON.stringify(res.body))
+  }
+  /** A parent holding policies that each let it create tokens with sudo, as Vault's test token-creation policy. */
+  const sudoParent = async (names: string[]) => {
+    const policy = 'path "auth/token/create*" { capabilities = ["create", "update", "sudo"] }'
+    for (const name of names) await t.call('PUT', `sys/policies/acl/${name}`, { body: { policy } })
+    return mint({ policies: names })
+  }
+
+  it('TestTokenStore_RoleCRUD: legacy field names, partial updates, list and delete', async () => {
+    assert.equal((await t.call('GET', 'auth/token/roles/crud')).status, 404)
+    await role('crud', {
+      orphan: true,
+      period: '72h',
+      allowed_policies: 'test1,test2',
+      path_suffix: 'happenin',
+      bound_cidrs: ['0.0.0.0/0'],
+      explicit_max_ttl: '2h',
+      token_num_uses: 123,
+    })
+    const read = async () => (await t.call('GET', 'auth/token/roles/crud')).body.data
+    let data = await read()
+    assert.equal(data.name, 'crud')
+    assert.equal(data.orphan, true)
+    assert.equal(data.period, 259200)
+    assert.equal(data.token_period, 259200)
+    assert.deepEqual(data.allowed_policies, ['test1', 'test2'])
+    assert.deepEqual(data.disallowed_policies, [])
+    assert.deepEqual(data.allowed_policies_glob, [])
+    assert.deepEqual(data.disallowed_policies_glob, [])
+    assert.equal(data.path_suffix, 'happenin')
+    assert.equal(data.explicit_max_ttl, 7200)
+    assert.equal(data.token_explicit_max_ttl, 7200)
+    assert.equal(data.renewable, true)
+    assert.equal(data.token_type, 'default-service')
+    assert.equal(data.token_num_uses, 123)
+    assert.equal(data.token_no_default_policy, false)
+    assert.deepEqual(data.token_bound_cidrs, ['0.0.0.0/0'])
+
+    await role('crud', {
+      period: '79h',
+      allowed_policies: 'test3',
+      renewable: false,
+      explicit_max_ttl: '80h',
+      token_num_uses: 0,
+      token_no_default_policy: true,
+    })
+    data = await read()
+    assert.equal(data.orphan, true, 'kept from the first write')
+    assert.equal(data.token_period, 284400)
+    assert.deepEqual(data.allowed_policies, ['test3'])
+    assert.equal(data.path_suffix, 'happenin')
+    assert.equal(data.token_explicit_max_ttl, 288000)
+    assert.equal(data.renewable, false)
+    assert.equal(data.token_no_default_policy, true)
+    assert.deepEqual(data.token_bound_cidrs, ['0.0.0.0/0'])
+
+    await role('crud', { explicit_max_ttl: '5', period: '0s' })
+    data = await read()
+    assert.equal(data.token_explicit_max_ttl, 5)
+    assert.equal(data.token_period, 0)
+    assert.equal(data.period, 0)
+
+    await role('crud', { path_suffix: '', bound_cidrs: [], token_no_default_policy: false })
+    data = await read()
+    assert.equal(data.path_suffix, '')
+    assert.deepEqual(data.token_bound_cidrs, [])
+    assert.equal(data.token_no_default_policy, false)
+    assert.equal(data.renewable, false)
+
+    assert.ok((await t.call('LIST', 'auth/token/roles')).body.data.keys.includes('crud'))
+    assert.equal((await t.call('DELETE', 'auth/token/roles/crud')).status, 204)
+    assert.equal((await t.call('GET', 'auth/token/roles/crud')).status, 404)
+  })
+
+  it('TestTokenStore_RoleDisallowedPoliciesWithRoot: root may be named in disallowed_policies', async () => {
+    await role('withroot', { disallowed_policies: 'root,testpolicy' })
+    const data = (await t.call('GET', 'auth/token/roles/withroot')).body.data
+    assert.deepEqual(data.disallowed_policies, ['root', 'testpolicy'])
+  })
+
+  it('TestTokenStore_RoleDisallowedPolicies: a deny list, matched literally, that inherited policies must pass too', async () => {
+    await role('dis1', { disallowed_policies: 'dp1' })
+    await role('dis23', { disallowed_policies: 'dp2,dp3' })
+    await role('dis123', { disallowed_policies: 'dp1,dp2,dp3' })
+    await role('disglob', { disallowed_policies: 'dp*' })
+    await role('disdefault', { disallowed_policies: 'default' })
+    const parent = await sudoParent(['dp1', 'dp2', 'dp3'])
+    for (const name of ['dis1', 'dis23', 'dis123'])
+      errorOf(await create({}, parent, `auth/token/create/${name}`))
+    await mint({ policies: ['foo', 'bar'] }, parent, 'auth/token/create/dis123')
+    errorOf(await create({ policies: ['dp*'] }, parent, 'auth/token/create/disglob'))
+    await mint({ policies: ['dp1', 'dp'] }, parent, 'auth/token/create/disglob')
+    errorOf(await create({}, parent, 'auth/token/create/disdefault'))
+  })
+
+  it('TestTokenStore_RoleAllowedPolicies: an allow list binds root too, matched literally; empty falls back to the parent', async () => {
+    await role('allow12', { allowed_policies: 'ap1,ap2' })
+    errorOf(await create({ policies: ['foo'] }, undefined, 'auth/token/create/allow12'))
+    await mint({ policies: ['ap2'] }, undefined, 'auth/token/create/allow12')
+    await role('allownoglob', { allowed_policies: 'ap*' })
+    errorOf(await create({ policies: ['ap'] }, undefined, 'auth/token/create/allownoglob'))
+    errorOf(await create({ policies: ['apfoo'] }, undefined, 'auth/token/create/allownoglob'))
+    await mint({ policies: ['ap*'] }, undefined, 'auth/token/create/allownoglob')
+
+    await role('allowempty', { allowed_policies: '' })
+    const parent = await mint({ policies: ['creator', 'ap1', 'ap2', 'ap3'] })
+    errorOf(await create({ policies: ['foo'] }, parent, 'auth/token/create/allowempty'))
+    await mint({ policies: ['ap2'] }, parent, 'auth/token/create/allowempty')
+    const inherited = await create({}, parent, 'auth/token/create/allowempty')
+    assert.deepEqual(inherited.body.auth.policies, ['ap1', 'ap2', 'ap3', 'creator', 'default'])
+  })
+
+  it('TestTokenStore_RoleDisallowedPoliciesGlob', async () => {
+    await role('dg1', { disallowed_policies_glob: 'dg1' })
+    await role('dgnot23', { disallowed_policies_glob: 'dg2,dg3*' })
+    await role('dgdefault', { disallowed_policies_glob: 'default' })
+    const parent = await sudoParent(['dg1', 'dg2', 'dg3', 'dg3b'])
+    errorOf(await create({}, parent, 'auth/token/create/dg1'))
+    errorOf(await create({}, parent, 'auth/token/create/dgnot23'))
+    await mint({ policies: ['foo', 'bar'] }, parent, 'auth/token/create/dg1')
+    errorOf(await create({ policies: ['dg3'] }, parent, 'auth/token/create/dgnot23'))
+    errorOf(await create({ policies: ['dg3b'] }, parent, 'auth/token/create/dgnot23'))
+    await mint({ policies: ['dg1'] }, parent, 'auth/token/create/dgnot23')
+    errorOf(await create({}, parent, 'auth/token/create/dgdefault'))
+  })
+
+  it('TestTokenStore_RoleAllowedPoliciesGlob', async () => {
+    await role('ag', { allowed_policies_glob: 'ag1,ag2' })
+    errorOf(await create({ policies: ['foo'] }, undefined, 'auth/token/create/ag'))
+    await mint({ policies: ['ag2'] }, undefined, 'auth/token/create/ag')
+    await role('ag', { allowed_policies_glob: 'ag*' })
+    errorOf(await create({ policies: ['fooag'] }, undefined, 'auth/token/create/ag'))
+    await mint({ policies: ['agfoo', 'ag2', 'ag'] }, undefined, 'auth/token/create/ag')
+  })
+
+  it('TestTokenStore_RoleOrphan and TestTokenStore_RolePathSuffix: the role names the path and may make orphans', async () => {
+    await role('orph', { orphan: true })
+    const orphan = await mint({}, undefined, 'auth/token/create/orph')
+    const data = (await lookup(orphan)).body.data
+    assert.equal(data.orphan, true)
+    assert.equal(data.path, 'auth/token/create/orph')
+    await role('suffixed', { path_suffix: 'happenin' })
+    const suffixed = await mint({}, undefined, 'auth/token/create/suffixed')
+    assert.equal((await lookup(suffixed)).body.data.path, 'auth/token/create/suffixed/happenin')
+  })
+
+  it('TestTokenStore_NoDefaultPolicy: default follows the parent, no_default_policy, and a role that disallows it', async () => {
+    const policy = 'path "auth/token/create*" { capabilities = ["create", "update"] }'
+    await t.call('PUT', 'sys/policies/acl/nd1', { body: { policy } })
+    const withDefault = await create({ policies: ['nd1'] })
+    assert.deepEqual(withDefault.body.auth.policies, ['default', 'nd1'])
+    assert.deepEqual((await create({ policies: ['nd1'], no_default_policy: true })).body.auth.policies, [
+      'nd1',
+    ])
+    const parent = withDefault.body.auth.client_token
+    assert.deepEqual((await create({}, parent)).body.auth.policies, ['default', 'nd1'])
+    assert.deepEqual((await create({ period: '0s' }, parent)).body.auth.policies, ['default', 'nd1'])
+    assert.deepEqual((await create({ no_default_policy: true }, parent)).body.auth.policies, ['nd1'])
+    const bare = await create({ policies: ['nd1'], no_default_policy: true }, parent)
+    assert.deepEqual(bare.body.auth.policies, ['nd1'])
+    // A parent without default passes on none, whether its policies are inherited or named.
+    const bareParent = bare.body.auth.client_token
+    assert.deepEqual((await create({}, bareParent)).body.auth.policies, ['nd1'])
+    await role('nd-role', {})
+    const viaPlainRole = await create({ policies: ['nd1'] }, bareParent, 'auth/token/create/nd-role')
+    assert.deepEqual(viaPlainRole.body.auth.policies, ['nd1'])
+    // A role with an allow list adds default itself, unless it disallows default.
+    await role('nd-role', { allowed_policies: 'nd1' })
+    const viaAllow = await create({ policies: ['nd1'] }, bareParent, 'auth/token/create/nd-role')
+    assert.deepEqual(viaAllow.body.auth.policies, ['default', 'nd1'])
+    await role('nd-role', { allowed_policies: 'nd1', disallowed_policies: 'default' })
+    const noDefault = await create({ policies: ['nd1'] }, bareParent, 'auth/token/create/nd-role')
+    assert.deepEqual(noDefault.body.auth.policies, ['nd1'])
+    await role('nd-role', { allowed_policies: '', disallowed_policies: 'default' })
+    const onlyDenied = await create({ policies: ['nd1'] }, bareParent, 'auth/token/create/nd-role')
+    assert.deepEqual(onlyDenied.body.auth.policies, ['nd1'])
+    // Allowed and disallowed both naming default: disallowed wins.
+    await role('nd-role', { allowed_policies: 'default', disallowed_policies: 'default' })
+    errorOf(await create({}, bareParent, 'auth/token/create/nd-role'))
+  })
+
+  it('TestTokenStore_AllowedDisallowedPolicies: both lists on one role', async () => {
+    await role('both', {
+      allowed_policies: 'allowed1,allowed2',
+      disallowed_policies: 'disallowed1,disallowed2',
+    })
+    const path = 'auth/token/create/both'
+    assert.deepEqual((await create({ policies: ['allowed1'] }, undefined, path)).body.auth.policies, [
+      'allowed1',
+      'default',
+    ])
+    const noDefault = await create({ policies: ['allowed1'], no_default_policy: true }, undefined, path)
+    assert.deepEqual(noDefault.body.auth.policies, ['allowed1'])
+    errorOf(await create({ policies: ['disallowed1'] }, undefined, path))
+    await role('both', { allowed_policies: 'allowed1,common', disallowed_policies: 'disallowed1,common' })
+    errorOf(await create({ policies: ['allowed1', 'common'] }, undefined, path))
+  })
 })

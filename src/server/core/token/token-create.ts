@@ -139,16 +139,14 @@ async function createToken(
     throw new InvalidRequestError('root or sudo privileges required to create periodic token')
   }
   if ((input.num_uses ?? 0) < 0) throw new InvalidRequestError('number of uses cannot be negative')
-  const parentPolicies = parent.entry.policies.filter((p) => p !== 'default')
-  const noDefault = input.no_default_policy ?? role?.noDefaultPolicy ?? false
-  let policies = createPolicies(input.policies, role, parentPolicies, privileged)
+  // The role's token_no_default_policy cannot be undone by the request, as in Vault.
+  const noDefault = input.no_default_policy === true || role?.noDefaultPolicy === true
+  const policies = createPolicies(input.policies, role, parent.entry.policies, privileged, noDefault)
   // Internal policies (a wrapping token's) are never given out: a token holding one would pass for a wrapping token.
   const internal = policies.find((p) => NON_ASSIGNABLE_POLICIES.includes(p))
   if (internal !== undefined) throw new InvalidRequestError(`cannot assign policy "${internal}"`)
   if (policies.includes('root') && !isRoot)
     throw new InvalidRequestError('root tokens may not be created without parent token being root')
-  if (!noDefault && !policies.includes('root')) policies = [...policies, 'default']
-  policies = [...new Set(policies)].sort()
   if (policies.length === 0) throw new InvalidRequestError('token must have at least one policy')
 
   const warnings: string[] = []
