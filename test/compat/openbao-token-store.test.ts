@@ -528,4 +528,19 @@ path "auth/token/revoke-orphan" { capabilities = ["update"] }`,
     await role('both', { allowed_policies: 'allowed1,common', disallowed_policies: 'disallowed1,common' })
     errorOf(await create({ policies: ['allowed1', 'common'] }, undefined, path))
   })
+
+  it('TestTokenStore_NumUses: a role use limit is a ceiling the request may lower, never lift (0 means unlimited)', async () => {
+    await role('limited-uses', { token_num_uses: 10 })
+    await role('unlimited-uses', {})
+    const usesOf = async (body: Record<string, unknown>, name: string) => {
+      const token = await mint(body, undefined, `auth/token/create/${name}`)
+      // lookup-self spends a use, and reports what is left after it, as Vault does.
+      return (await t.call('GET', 'auth/token/lookup-self', { token })).body.data.num_uses as number
+    }
+    assert.equal(await usesOf({}, 'limited-uses'), 9)
+    assert.equal(await usesOf({ num_uses: 5 }, 'limited-uses'), 4)
+    assert.equal(await usesOf({ num_uses: 15 }, 'limited-uses'), 9)
+    assert.equal(await usesOf({ num_uses: 0 }, 'limited-uses'), 9)
+    assert.equal(await usesOf({ num_uses: 5 }, 'unlimited-uses'), 4)
+  })
 })

@@ -90,6 +90,16 @@ async function entityFor(
   return services.identity.login(mount.accessor, { name: alias })
 }
 
+/**
+ * A role's token_num_uses is a ceiling, as in Vault: the request may ask fewer uses, but not more and not unlimited
+ * (0), or a caller could lift the limit the role was written to impose.
+ */
+function usesFor(requested: number, fromRole: number): number {
+  if (fromRole === 0) return requested
+  if (requested === 0) return fromRole
+  return Math.min(requested, fromRole)
+}
+
 export const CUSTOM_ID_WARNING =
   'Supplying a custom ID for the token: the token is only as hard to guess as the ID supplied, where a generated token is random.'
 
@@ -197,7 +207,7 @@ async function createToken(
     parentHash: orphan ? '' : parent.entry.idHash,
     meta,
     displayName,
-    numUses: input.num_uses ?? role?.numUses ?? 0,
+    numUses: usesFor(input.num_uses ?? 0, role?.numUses ?? 0),
     ttl: nonExpiring ? 0 : ttl,
     maxTtl: nonExpiring ? 0 : maxTtl,
     explicitMaxTtl,
