@@ -544,3 +544,108 @@ path "auth/token/revoke-orphan" { capabilities = ["update"] }`,
     assert.equal(await usesOf({ num_uses: 5 }, 'unlimited-uses'), 4)
   })
 })
+
+describe('OpenBao token store TTL tests, replayed over HTTP on a tuned token mount', () => {
+  const clock = new ManualClock()
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer({ clock })
+  })
+  after(() => t.close())
+
+  const tune = async (defaultTtl: string, maxTtl: string) => {
+    const res = await t.call('POST', 'sys/auth/token/tune', {
+      body: { default_lease_ttl: defaultTtl, max_lease_ttl: maxTtl },
+    })
+    assert.equal(res.status, 204, JSON.stringify(res.body))
+  }
+  const mint = async (path: string, body: Record<string, unknown>) => {
+    const res = await t.call('POST', path, { body })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    return res
+  }
+  const ttlOf = async (token: string) =>
+    (await t.call('GET', 'auth/token/lookup-self', { token })).body.data.ttl as number
+  const renewSelf = (token: string, body: Record<string, unknown> = {}) =>
+    t.call('POST', 'auth/token/renew-self', { token, body })
+
+  it('TestTokenStore_RolePeriod and TestTokenStore_Periodic: a period ignores the mount max and the increment', async () => {
+    await tune('10s', '10s')
+    await t.call('POST', 'auth/token/roles/periodic', { body: { period: 5 } })
+    const plain = (await mint('auth/token/create', { policies: ['default'] })).body.auth.client_token
+    assert.equal(await ttlOf(plain), 10)
+    clock.advance(2)
+    assert.equal((await renewSelf(plain)).status, 200)
+    assert.equal(await ttlOf(plain), 8, 'capped by the mount max counted from creation')
+    assert.equal((await renewSelf(plain, { increment: 2 })).status, 200)
+    assert.ok((await ttlOf(plain)) <= 8)
+
+    for (const [path, body] of [
+      ['auth/token/create/periodic', {}],
+      ['auth/token/create/periodic', { period: 5 }],
+      ['auth/token/create', { period: 5 }],
+    ] as const) {
+      const token = (await mint(path, body)).body.auth.client_token
+      assert.equal(await ttlOf(token), 5, path)
+      clock.advance(3)
+      assert.equal((await renewSelf(token, { increment: 1 })).status, 200)
+      assert.equal(await ttlOf(token), 5, `${path} renews to its period`)
+      clock.advance(4)
+      assert.equal((await renewSelf(token)).status, 200)
+      assert.equal(await ttlOf(token), 5, `${path} renews past the mount max`)
+    }
+  })
+
+  it('TestTokenStore_Periodic_ExplicitMax: the explicit max caps a periodic token, from the request or the role', async () => {
+    await tune('10s', '10s')
+    await t.call('POST', 'auth/token/roles/periodic-max', { body: { period: 5, explicit_max_ttl: 4 } })
+    for (const [path, body] of [
+      ['auth/token/create', { period: 5, explicit_max_ttl: 4 }],
+      ['auth/token/create/periodic-max', {}],
+    ] as const) {
+      const token = (await mint(path, body)).body.auth.client_token
+      assert.equal(await ttlOf(token), 4, path)
+      clock.advance(2)
+      await renewSelf(token, { increment: 76 })
+      assert.equal(await ttlOf(token), 2, `${path} stays under its explicit max`)
+      clock.advance(2)
+      assert.equal((await t.call('GET', 'auth/token/lookup-self', { token })).status, 403)
+    }
+  })
+
+  it('TestTokenStore_RoleExplicitMaxTTL: a role max beyond the mount max is capped with a warning; the role max binds renewals', async () => {
+    await tune('5s', '5h')
+    const written = await t.call('POST', 'auth/token/roles/emax', { body: { explicit_max_ttl: '100h' } })
+    assert.equal(written.status, 200, JSON.stringify(written.body))
+    assert.match(
+      written.body.warnings.join(' '),
+      /explicit max TTL of 360000 is greater than system\/mount allowed value of 18000 seconds/,
+    )
+    const both = await mint('auth/token/create/emax', { explicit_max_ttl: '100h' })
+    assert.match(
+      both.body.warnings.join(' '),
+      /Explicit max TTL specified both during creation call and in role/,
+    )
+
+    await t.call('POST', 'auth/token/roles/emax', { body: { explicit_max_ttl: '10s' } })
+    const plain = (await mint('auth/token/create', { policies: ['default'] })).body.auth.client_token
+    assert.equal(await ttlOf(plain), 5)
+    clock.advance(2)
+    await renewSelf(plain)
+    assert.equal(await ttlOf(plain), 5)
+
+    // Made by root with no policies named, the token is a root token: it gets no TTL of its own, but is still
+    // bound by the role's explicit max, which becomes its TTL (as in Vault).
+    const token = (await mint('auth/token/create/emax', {})).body.auth.client_token
+    assert.equal(await ttlOf(token), 10)
+    clock.advance(2)
+    await renewSelf(token, { increment: 300 })
+    assert.equal(await ttlOf(token), 8)
+    clock.advance(2)
+    await renewSelf(token, { increment: 300 })
+    assert.equal(await ttlOf(token), 6)
+    clock.advance(8)
+    assert.notEqual((await renewSelf(token, { increment: 300 })).status, 200)
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token })).status, 403)
+  })
+})
