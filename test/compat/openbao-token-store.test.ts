@@ -543,6 +543,79 @@ path "auth/token/revoke-orphan" { capabilities = ["update"] }`,
     assert.equal(await usesOf({ num_uses: 0 }, 'limited-uses'), 9)
     assert.equal(await usesOf({ num_uses: 5 }, 'unlimited-uses'), 4)
   })
+
+  it('TestTokenStore_RevokeSelf and TestTokenStore_RevokeTree: revoke-self takes every descendant with it', async () => {
+    const top = await mint({ policies: ['creator'], ttl: '1h' })
+    let parent = top
+    const descendants: string[] = []
+    for (let depth = 0; depth < 10; depth++) {
+      parent = await mint({ policies: ['creator'], ttl: '1h' }, parent)
+      descendants.push(parent)
+    }
+    const sibling = await mint({ policies: ['creator'], ttl: '1h' }, descendants[0])
+    assert.equal((await t.call('POST', 'auth/token/revoke-self', { token: top, body: {} })).status, 204)
+    for (const token of [top, ...descendants, sibling]) assert.equal((await lookup(token)).status, 403)
+  })
+
+  it('TestTokenStore_HandleRequest_Renew and _RenewSelf: an increment extends the token', async () => {
+    const token = await mint({ policies: ['foo'], ttl: '1h' })
+    clock.advance(600)
+    const other = await t.call('POST', 'auth/token/renew', { body: { token, increment: '3600s' } })
+    assert.equal(other.status, 200)
+    assert.equal(other.body.auth.lease_duration, 3600)
+    assert.equal((await lookup(token)).body.data.ttl, 3600)
+    clock.advance(600)
+    const self = await t.call('POST', 'auth/token/renew-self', { token, body: { increment: '3600s' } })
+    assert.equal(self.status, 200)
+    assert.equal(self.body.auth.client_token, token)
+    assert.equal((await lookup(token)).body.data.ttl, 3600)
+  })
+
+  it('TestTokenStore_RevokeUseCountToken: the last use still answers, with num_uses -1, then the token is gone', async () => {
+    const token = await mint({ num_uses: 1, policies: ['foo'] })
+    const last = await t.call('GET', 'auth/token/lookup-self', { token })
+    assert.equal(last.status, 200)
+    assert.equal(last.body.data.num_uses, -1)
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token })).status, 403)
+    assert.equal((await lookup(token)).status, 403)
+  })
+
+  it('TestTokenStore_HandleRequest_CreateToken_ExistingEntityAlias and _MixedCase: the alias names its entity, any case', async () => {
+    await t.call('PUT', 'sys/policies/acl/entity-policy', {
+      body: { policy: 'path "secret/*" { capabilities = ["read"] }' },
+    })
+    const entity = await t.call('POST', 'identity/entity', {
+      body: { name: 'compat-entity', policies: ['entity-policy'] },
+    })
+    const entityId = entity.body.data.id as string
+    const accessor = (await t.call('GET', 'sys/auth')).body.data['token/'].accessor as string
+    const alias = await t.call('POST', 'identity/entity-alias', {
+      body: { name: 'tEStEntityAliaS', canonical_id: entityId, mount_accessor: accessor },
+    })
+    assert.equal(alias.status, 200, JSON.stringify(alias.body))
+    await role('aliased', { allowed_entity_aliases: ['test1', 'test2', 'tEStEntityAliaS'] })
+    for (const name of ['tEStEntityAliaS', 'testentityalias']) {
+      const res = await create({ entity_alias: name }, undefined, 'auth/token/create/aliased')
+      assert.equal(res.status, 200, JSON.stringify(res.body))
+      assert.equal(res.body.auth.entity_id, entityId, name)
+      assert.ok(res.body.auth.identity_policies.includes('entity-policy'), name)
+    }
+  })
+
+  it('TestTokenStore_HandleRequest_CreateToken_NonExistingEntityAlias: an unknown alias makes an entity holding it', async () => {
+    await role('new-alias', { allowed_entity_aliases: ['fresh-alias'] })
+    const res = await create({ entity_alias: 'fresh-alias' }, undefined, 'auth/token/create/new-alias')
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    const entity = await t.call('GET', `identity/entity/id/${res.body.auth.entity_id}`)
+    assert.equal(entity.body.data.aliases.length, 1)
+    assert.equal(entity.body.data.aliases[0].name, 'fresh-alias')
+  })
+
+  it('TestTokenStore_HandleRequest_CreateToken_NotAllowedEntityAlias and _NoRoleEntityAlias', async () => {
+    await role('few-aliases', { allowed_entity_aliases: ['test1', 'test2'] })
+    errorOf(await create({ entity_alias: 'other' }, undefined, 'auth/token/create/few-aliases'))
+    errorOf(await create({ entity_alias: 'test1' }))
+  })
 })
 
 describe('OpenBao token store TTL tests, replayed over HTTP on a tuned token mount', () => {
