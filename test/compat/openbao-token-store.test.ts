@@ -616,6 +616,22 @@ path "auth/token/revoke-orphan" { capabilities = ["update"] }`,
     errorOf(await create({ entity_alias: 'other' }, undefined, 'auth/token/create/few-aliases'))
     errorOf(await create({ entity_alias: 'test1' }))
   })
+
+  it('TestTokenStore_TokenID: generated ids carry the prefix; a chosen id has no prefix and no "."', async () => {
+    assert.match(await mint({}), /^cvs\./)
+    const plain = await create({ id: 'compat-plain-id' })
+    assert.equal(plain.status, 200)
+    assert.ok(plain.body.warnings.length > 0, 'a chosen id is warned about')
+    for (const [id, message] of [
+      ['hvs.foobar', "custom token ID cannot have the 'hvs.' prefix"],
+      ['cvs.foobar', "custom token ID cannot have the 'cvs.' prefix"],
+      ['cvb.foobar', "custom token ID cannot have the 'cvb.' prefix"],
+      ['s.foobar', "custom token ID cannot have the 's.' prefix"],
+      ['foobar.baz', "custom token ID cannot have a '.' in the value"],
+    ]) {
+      assert.deepEqual((await create({ id })).body.errors, [message], id)
+    }
+  })
 })
 
 describe('OpenBao token store TTL tests, replayed over HTTP on a tuned token mount', () => {

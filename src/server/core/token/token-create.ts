@@ -100,6 +100,17 @@ function usesFor(requested: number, fromRole: number): number {
   return Math.min(requested, fromRole)
 }
 
+/**
+ * As Vault: a chosen id has no '.', which generated tokens use to mark their kind ("cvs." service and "cvb." batch
+ * here, "hvs." and "s." in Vault), so no chosen token can pass for a generated one, a batch one least of all.
+ */
+function refuseDottedId(id: string): void {
+  for (const prefix of ['cvs.', 'cvb.', 'hvs.', 's.'])
+    if (id.startsWith(prefix))
+      throw new InvalidRequestError(`custom token ID cannot have the '${prefix}' prefix`)
+  if (id.includes('.')) throw new InvalidRequestError("custom token ID cannot have a '.' in the value")
+}
+
 export const CUSTOM_ID_WARNING =
   'Supplying a custom ID for the token: the token is only as hard to guess as the ID supplied, where a generated token is random.'
 
@@ -165,6 +176,7 @@ async function createToken(
   // A batch token's value is its sealed contents, so it cannot be chosen: Vault mints one anyway and ignores the id
   // (after the sudo check above); Coffer does the same and says so.
   const chosenId = type === 'batch' ? undefined : input.id
+  if (chosenId !== undefined) refuseDottedId(chosenId)
   if (input.id !== undefined) warnings.push(chosenId === undefined ? BATCH_ID_WARNING : CUSTOM_ID_WARNING)
   for (const name of policies) {
     if (!(await services.policies.exists(name))) warnings.push(`Policy "${name}" does not exist`)
