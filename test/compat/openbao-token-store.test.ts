@@ -632,6 +632,24 @@ path "auth/token/revoke-orphan" { capabilities = ["update"] }`,
       assert.deepEqual((await create({ id })).body.errors, [message], id)
     }
   })
+
+  it('TestTokenStore_HandleRequest_ListAccessors over the ACL: accessors is root-protected, so list needs sudo too', async () => {
+    await t.call('PUT', 'sys/policies/acl/accessor-lister', {
+      body: { policy: 'path "auth/token/accessors*" { capabilities = ["list"] }' },
+    })
+    await t.call('PUT', 'sys/policies/acl/accessor-sudo', {
+      body: { policy: 'path "auth/token/accessors*" { capabilities = ["list", "sudo"] }' },
+    })
+    await t.call('PUT', 'sys/policies/acl/accessor-deny', {
+      body: { policy: 'path "auth/token/accessors*" { capabilities = ["deny"] }' },
+    })
+    const plain = await mint({ policies: ['accessor-lister'] })
+    assert.equal((await t.call('LIST', 'auth/token/accessors', { token: plain })).status, 403)
+    const sudo = await mint({ policies: ['accessor-sudo'] })
+    assert.equal((await t.call('LIST', 'auth/token/accessors', { token: sudo })).status, 200)
+    const denied = await mint({ policies: ['accessor-sudo', 'accessor-deny'] })
+    assert.equal((await t.call('LIST', 'auth/token/accessors', { token: denied })).status, 403)
+  })
 })
 
 describe('OpenBao token store TTL tests, replayed over HTTP on a tuned token mount', () => {
