@@ -89,6 +89,9 @@ path "auth/token/revoke-orphan" { capabilities = ["update"] }`,
     errorOf(await create({ type: 'batch' }))
     const token = await mint({})
     assert.deepEqual((await lookup(token)).body.data.policies, ['root'])
+    // Vault's SanitizePolicies: root named beside others stands alone; names are trimmed and lower-cased.
+    assert.deepEqual((await create({ policies: ['root', 'foo'] })).body.auth.policies, ['root'])
+    assert.deepEqual((await create({ policies: [' Foo ', 'foo'] })).body.auth.policies, ['default', 'foo'])
   })
 
   it('TestTokenStore_HandleRequest_CreateToken_BadParent: an unknown caller token creates nothing', async () => {
