@@ -475,6 +475,14 @@ path "auth/token/revoke-orphan" { capabilities = ["update"] }`,
     const data = (await lookup(orphan)).body.data
     assert.equal(data.orphan, true)
     assert.equal(data.path, 'auth/token/create/orph')
+    // Through a role, no_parent is ignored (only the role's orphan counts), for a sudo caller and any other.
+    await role('not-orphan', {})
+    const sudoCaller = await sudoParent(['np-sudo'])
+    const plainCaller = await mint({ policies: ['creator'] })
+    for (const caller of [sudoCaller, plainCaller]) {
+      const child = await mint({ no_parent: true }, caller, 'auth/token/create/not-orphan')
+      assert.equal((await lookup(child)).body.data.orphan, false)
+    }
     await role('suffixed', { path_suffix: 'happenin' })
     const suffixed = await mint({}, undefined, 'auth/token/create/suffixed')
     assert.equal((await lookup(suffixed)).body.data.path, 'auth/token/create/suffixed/happenin')

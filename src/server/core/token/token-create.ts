@@ -145,7 +145,8 @@ async function createToken(
   }
   const type = tokenTypeFor(role?.tokenType ?? '', requested)
   let orphan = mode === 'orphan' || role?.orphan === true
-  if (input.no_parent) {
+  // As Vault: through a role only the role's `orphan` decides, and `no_parent` is ignored (not refused).
+  if (input.no_parent && !role) {
     if (!privileged) throw new InvalidRequestError('root or sudo privileges required to create orphan token')
     orphan = true
   }
