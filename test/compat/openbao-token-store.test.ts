@@ -182,6 +182,13 @@ path "auth/token/revoke-orphan" { capabilities = ["update"] }`,
     const batch = await create({ policies: ['foo'], ttl: '1h', type: 'batch' })
     assert.equal(batch.body.auth.lease_duration, 3600)
     assert.equal(batch.body.auth.renewable, false)
+    // Vault's handleCreateCommon: a batch token takes no explicit max TTL (0 is no setting), nor a period.
+    assert.match(
+      errorOf(await create({ policies: ['foo'], ttl: '1h', type: 'batch', explicit_max_ttl: '2h' })),
+      /batch tokens cannot have "explicit_max_ttl" set/,
+    )
+    assert.equal((await create({ policies: ['foo'], type: 'batch', explicit_max_ttl: '0' })).status, 200)
+    assert.equal((await create({ policies: ['foo'], type: 'batch', period: '0s' })).status, 200)
   })
 
   it('TestTokenStore_HandleRequest_Lookup (root): a root token without lease has the fixed fields Vault reports', async () => {

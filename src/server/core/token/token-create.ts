@@ -144,6 +144,9 @@ async function createToken(
     if (!role) throw new InvalidRequestError(`unknown role ${input.role_name ?? ''}`)
   }
   const type = tokenTypeFor(role?.tokenType ?? '', requested)
+  // As Vault: a batch token cannot be given an explicit max TTL (its TTL is already final); 0 is no setting.
+  if (type === 'batch' && (input.explicit_max_ttl ?? 0) > 0)
+    throw new InvalidRequestError('batch tokens cannot have "explicit_max_ttl" set')
   let orphan = mode === 'orphan' || role?.orphan === true
   // As Vault: through a role only the role's `orphan` decides, and `no_parent` is ignored (not refused).
   if (input.no_parent && !role) {
