@@ -307,6 +307,11 @@ path "auth/token/revoke-orphan" { capabilities = ["update"] }`,
     assert.equal((await lookup(res.body.auth.client_token)).status, 403)
     const gone = await t.call('POST', 'auth/token/lookup-accessor', { body: { accessor } })
     assert.equal(gone.status, 400)
+    // Revoking again is not an error: Vault answers 200 with a warning clients read as "already revoked".
+    const again = await t.call('POST', 'auth/token/revoke-accessor', { body: { accessor } })
+    assert.equal(again.status, 200)
+    assert.deepEqual(again.body.warnings, ['No token found with this accessor'])
+    assert.equal((await t.call('POST', 'auth/token/revoke-accessor', { body: {} })).status, 400)
   })
 
   it('TestTokenStore_HandleRequest_Revoke: revoking a token revokes its children', async () => {

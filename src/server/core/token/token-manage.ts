@@ -225,7 +225,12 @@ export function tokenManagePaths(services: TokenManageServices) {
       fields: accessorField,
       operations: {
         update: async ({ input }) => {
-          await services.tokens.revokeTree((await byAccessor(services, input.accessor)).idHash)
+          if (!input.accessor) throw new InvalidRequestError('missing accessor')
+          const entry = await services.tokens.lookupByAccessor(input.accessor)
+          // As Vault: revoking is idempotent, so a token already gone (or never there) is a 200 with a warning that
+          // clients read as "already revoked", not an error.
+          if (!entry) return { warnings: ['No token found with this accessor'] }
+          await services.tokens.revokeTree(entry.idHash)
           return undefined
         },
       },
