@@ -148,6 +148,24 @@ describe('policies over HTTP', () => {
     assert.equal((await t.call('GET', 'sys/internal/ui/mounts/other/x', { token })).status, 403)
   })
 
+  it('reads a comma-separated string as the list it stands for when checking denied and allowed parameters', async () => {
+    const policy = `path "auth/token/roles/*" {
+  capabilities = ["create", "update"]
+  denied_parameters = { "allowed_policies" = ["admin"] }
+}`
+    await t.call('PUT', 'sys/policies/acl/role-writer', { body: { policy } })
+    const writer = (await t.call('POST', 'auth/token/create', { body: { policies: ['role-writer'] } })).body
+      .auth.client_token
+    const write = (allowed: unknown) =>
+      t.call('POST', 'auth/token/roles/comma', { token: writer, body: { allowed_policies: allowed } })
+    assert.equal((await write('default,admin')).status, 403)
+    assert.equal((await write('default, admin')).status, 403)
+    assert.equal((await write(['default', 'admin'])).status, 403)
+    assert.equal((await write('default,dev')).status, 204)
+    const role = await t.call('GET', 'auth/token/roles/comma')
+    assert.deepEqual(role.body.data.allowed_policies, ['default', 'dev'])
+  })
+
   it('hides a mount from sys/internal/ui/mounts when the merged rules under it deny, as Vault merges them', async () => {
     await t.call('POST', 'sys/mounts/merged', { body: { type: 'kv' } })
     const grant = 'path "merged/app" { capabilities = ["read"] }'

@@ -636,3 +636,38 @@ describe('ACL replay of TestACL_SegmentWildcardPriority_BareMount (Vault hasMoun
     assert.equal(new Acl([rootPolicy()]).reachesMount('anything/'), true)
   })
 })
+
+describe('Vault parameter matching of list values and comma-separated strings', () => {
+  const subject = acl(`
+path "users/*" {
+  capabilities = ["create", "update"]
+  allowed_parameters = { "token_policies" = ["default", "dev*"], "name" = [] }
+  denied_parameters = { "token_type" = ["batch"] }
+}
+path "roles/*" {
+  capabilities = ["create", "update"]
+  denied_parameters = { "policies" = ["root", "admin*"] }
+}
+`)
+  const rows: [path: string, data: Record<string, unknown>, allowed: boolean][] = [
+    // A comma-separated string is read as the list it stands for (Vault's TypeCommaStringSlice fields).
+    ['roles/a', { policies: 'default,root' }, false],
+    ['roles/a', { policies: 'default, root' }, false],
+    ['roles/a', { policies: 'default,admin-ops' }, false],
+    ['roles/a', { policies: ['default', 'root'] }, false],
+    ['roles/a', { policies: 'default,dev' }, true],
+    ['roles/a', { policies: 'rooted' }, true],
+    ['users/a', { token_policies: 'default,dev-team' }, true],
+    ['users/a', { token_policies: 'default, dev' }, true],
+    ['users/a', { token_policies: ['default', 'dev'] }, true],
+    ['users/a', { token_policies: 'default,prod' }, false],
+    ['users/a', { token_policies: ['default', 'prod'] }, false],
+    ['users/a', { token_type: 'service,batch' }, false],
+    ['users/a', { name: 'anything, at all' }, true],
+  ]
+  for (const [path, data, allowed] of rows) {
+    it(`${path} ${JSON.stringify(data)} → ${allowed ? 'allowed' : 'refused'}`, () => {
+      assert.equal(writeAllowed(subject, { path, data }), allowed)
+    })
+  }
+})

@@ -207,16 +207,30 @@ function inList(value: unknown, list: unknown[]): boolean {
   return list.length === 0 || list.some((pattern) => valueMatches(pattern, value))
 }
 
-/** Allowed-parameter check; a list value passes if it equals an entry or every element is permitted. */
-function permitted(value: unknown, list: unknown[]): boolean {
-  if (inList(value, list)) return true
-  return Array.isArray(value) && value.length > 0 && value.every((item) => inList(item, list))
+/**
+ * The elements a string value may stand for: Vault reads any string as a comma-separated list too (parameters such
+ * as `policies` accept "a,b" for ["a", "b"]), each element trimmed, so "default,root" cannot slip past a rule on
+ * "root". Empty for the empty string.
+ */
+function commaElements(value: string): string[] {
+  return value === '' ? [] : value.split(',').map((part) => part.trim())
 }
 
-/** Denied-parameter check; a list value is refused if it equals an entry or any element is refused. */
+/**
+ * Allowed-parameter check, as Vault's: the value equals an entry, or it is a list (or comma-separated string) whose
+ * every element is permitted. Unlike Vault, an empty list or string is not waved through by a value list.
+ */
+function permitted(value: unknown, list: unknown[]): boolean {
+  if (inList(value, list)) return true
+  const items = Array.isArray(value) ? value : typeof value === 'string' ? commaElements(value) : []
+  return items.length > 0 && items.every((item) => inList(item, list))
+}
+
+/** Denied-parameter check, as Vault's: refused if the value, or any element of a list or comma-separated string, is. */
 function forbidden(value: unknown, list: unknown[]): boolean {
   if (inList(value, list)) return true
-  return Array.isArray(value) && value.some((item) => inList(item, list))
+  const items = Array.isArray(value) ? value : typeof value === 'string' ? commaElements(value) : []
+  return items.some((item) => inList(item, list))
 }
 
 function checkParameters(perms: Permissions, data: Record<string, unknown>): boolean {
