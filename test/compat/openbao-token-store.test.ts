@@ -778,4 +778,19 @@ describe('OpenBao token store TTL tests, replayed over HTTP on a tuned token mou
     assert.notEqual((await renewSelf(token, { increment: 300 })).status, 200)
     assert.equal((await t.call('GET', 'auth/token/lookup-self', { token })).status, 403)
   })
+
+  it("TestTokenStore_RoleExplicitMaxTTL, renewal side: a role token renews under the role's explicit max as it now stands", async () => {
+    await tune('1h', '10h')
+    await t.call('POST', 'auth/token/roles/curtail', { body: { explicit_max_ttl: '2h' } })
+    const token = (await mint('auth/token/create/curtail', { policies: ['foo'], ttl: '1h' })).body.auth
+      .client_token
+    clock.advance(30 * 60)
+    await t.call('POST', 'auth/token/roles/curtail', { body: { explicit_max_ttl: '40m' } })
+    const renewed = await renewSelf(token, { increment: '1h' })
+    assert.equal(renewed.status, 200, JSON.stringify(renewed.body))
+    assert.equal(renewed.body.auth.lease_duration, 600)
+    assert.equal(await ttlOf(token), 600)
+    clock.advance(11 * 60)
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token })).status, 403)
+  })
 })
