@@ -64,10 +64,15 @@ describe('batch tokens', () => {
     assert.match(child.body.errors[0], /cannot create more tokens/)
     const cubby = await t.call('POST', 'cubbyhole/x', { token, body: { a: 'b' } })
     assert.equal(cubby.status, 400)
-    for (const body of [{ num_uses: 2 }, { period: '1h' }, { id: 'cvb.chosen' }, { type: 'odd' }]) {
+    for (const body of [{ num_uses: 2 }, { period: '1h' }, { type: 'odd' }]) {
       const res = await create({ type: 'batch', policies: ['reader'], ...body })
       assert.equal(res.status, 400, JSON.stringify(body))
     }
+    // A chosen id is ignored with a warning, as Vault ignores it: the token is still a sealed batch token.
+    const chosen = await create({ type: 'batch', policies: ['reader'], id: 'cvb.chosen' })
+    assert.equal(chosen.status, 200)
+    assert.notEqual(chosen.body.auth.client_token, 'cvb.chosen')
+    assert.equal(chosen.body.warnings.length, 1)
     // Still usable after all those refusals.
     assert.equal((await t.call('GET', 'secret/data/app/db', { token })).status, 200)
   })

@@ -147,4 +147,39 @@ describe('policies over HTTP', () => {
     await t.call('POST', 'sys/mounts/other', { body: { type: 'kv' } })
     assert.equal((await t.call('GET', 'sys/internal/ui/mounts/other/x', { token })).status, 403)
   })
+
+  it('reads a comma-separated string as the list it stands for when checking denied and allowed parameters', async () => {
+    const policy = `path "auth/token/roles/*" {
+  capabilities = ["create", "update"]
+  denied_parameters = { "allowed_policies" = ["admin"] }
+}`
+    await t.call('PUT', 'sys/policies/acl/role-writer', { body: { policy } })
+    const writer = (await t.call('POST', 'auth/token/create', { body: { policies: ['role-writer'] } })).body
+      .auth.client_token
+    const write = (allowed: unknown) =>
+      t.call('POST', 'auth/token/roles/comma', { token: writer, body: { allowed_policies: allowed } })
+    assert.equal((await write('default,admin')).status, 403)
+    assert.equal((await write('default, admin')).status, 403)
+    assert.equal((await write(['default', 'admin'])).status, 403)
+    assert.equal((await write('default,dev')).status, 204)
+    const role = await t.call('GET', 'auth/token/roles/comma')
+    assert.deepEqual(role.body.data.allowed_policies, ['default', 'dev'])
+  })
+
+  it('hides a mount from sys/internal/ui/mounts when the merged rules under it deny, as Vault merges them', async () => {
+    await t.call('POST', 'sys/mounts/merged', { body: { type: 'kv' } })
+    const grant = 'path "merged/app" { capabilities = ["read"] }'
+    const deny = 'path "merged/app" { capabilities = ["deny"] }'
+    await t.call('PUT', 'sys/policies/acl/merged-grant', { body: { policy: grant } })
+    await t.call('PUT', 'sys/policies/acl/merged-deny', { body: { policy: deny } })
+    const tokenFor = async (policies: string[]) =>
+      (await t.call('POST', 'auth/token/create', { body: { policies } })).body.auth.client_token as string
+    const granted = await tokenFor(['merged-grant'])
+    assert.equal((await t.call('GET', 'sys/internal/ui/mounts/merged/app', { token: granted })).status, 200)
+    const both = await tokenFor(['merged-grant', 'merged-deny'])
+    assert.equal((await t.call('GET', 'merged/app', { token: both })).status, 403)
+    assert.equal((await t.call('GET', 'sys/internal/ui/mounts/merged/app', { token: both })).status, 403)
+    const listing = await t.call('GET', 'sys/internal/ui/mounts', { token: both })
+    assert.equal(Object.hasOwn(listing.body.data.secret, 'merged/'), false)
+  })
 })

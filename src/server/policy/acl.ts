@@ -207,16 +207,30 @@ function inList(value: unknown, list: unknown[]): boolean {
   return list.length === 0 || list.some((pattern) => valueMatches(pattern, value))
 }
 
-/** Allowed-parameter check; a list value passes if it equals an entry or every element is permitted. */
-function permitted(value: unknown, list: unknown[]): boolean {
-  if (inList(value, list)) return true
-  return Array.isArray(value) && value.length > 0 && value.every((item) => inList(item, list))
+/**
+ * The elements a string value may stand for: Vault reads any string as a comma-separated list too (parameters such
+ * as `policies` accept "a,b" for ["a", "b"]), each element trimmed, so "default,root" cannot slip past a rule on
+ * "root". Empty for the empty string.
+ */
+function commaElements(value: string): string[] {
+  return value === '' ? [] : value.split(',').map((part) => part.trim())
 }
 
-/** Denied-parameter check; a list value is refused if it equals an entry or any element is refused. */
+/**
+ * Allowed-parameter check, as Vault's: the value equals an entry, or it is a list (or comma-separated string) whose
+ * every element is permitted. Unlike Vault, an empty list or string is not waved through by a value list.
+ */
+function permitted(value: unknown, list: unknown[]): boolean {
+  if (inList(value, list)) return true
+  const items = Array.isArray(value) ? value : typeof value === 'string' ? commaElements(value) : []
+  return items.length > 0 && items.every((item) => inList(item, list))
+}
+
+/** Denied-parameter check, as Vault's: refused if the value, or any element of a list or comma-separated string, is. */
 function forbidden(value: unknown, list: unknown[]): boolean {
   if (inList(value, list)) return true
-  return Array.isArray(value) && value.some((item) => inList(item, list))
+  const items = Array.isArray(value) ? value : typeof value === 'string' ? commaElements(value) : []
+  return items.some((item) => inList(item, list))
 }
 
 function checkParameters(perms: Permissions, data: Record<string, unknown>): boolean {
@@ -389,6 +403,22 @@ export class Acl {
     return types === undefined || types.some((pattern) => eventTypeMatches(pattern, eventType))
   }
 
+  /**
+   * Vault's hasMountAccess: whether the token may learn that a mount at `mountPath` (ending in '/') exists. True
+   * when the rule governing the mount path itself grants anything, or a merged rule below it grants a capability
+   * other than subscribe, or a '+' rule could reach into it. Merged rules count: a path one policy grants and
+   * another denies reveals nothing, nor does a broad glob whose part under the mount a deny governs.
+   */
+  reachesMount(mountPath: string): boolean {
+    if (this.#root) return true
+    if (!this.capabilities(mountPath).includes('deny')) return true
+    for (const [path, perms] of this.#exact)
+      if (path.startsWith(mountPath) && grantsAccess(perms)) return true
+    for (const [stem, perms] of this.#prefix)
+      if (stem.startsWith(mountPath) && grantsAccess(perms)) return true
+    return this.#segment.some((rule) => grantsAccess(rule.perms) && segmentReachesMount(rule, mountPath))
+  }
+
   /** What sys/capabilities reports: ['root'], ['deny'] when nothing is granted, or the sorted capability names. */
   capabilities(path: string): string[] {
     if (this.#root) return ['root']
@@ -461,6 +491,33 @@ export class Acl {
     }
     return prefixPerms
   }
+}
+
+/** The capabilities that make a rule below a mount reveal it, as Vault's hasMountAccess lists them. */
+const ACCESS_BITS = BIT.create | BIT.read | BIT.update | BIT.patch | BIT.delete | BIT.list | BIT.sudo
+
+function grantsAccess(perms: Permissions): boolean {
+  return (perms.bits & BIT.deny) === 0 && (perms.bits & ACCESS_BITS) !== 0
+}
+
+/**
+ * Vault's bare-mount walk of a '+' rule: the rule's segments are laid over the mount path's, each '+' taking the
+ * mount's segment, and the rule reaches the mount when what it built up to the mount's last segment starts with
+ * the mount path. A rule shorter than the mount path never reaches it.
+ */
+function segmentReachesMount(rule: SegmentRule, mountPath: string): boolean {
+  const parts = mountPath.split('/')
+  if (parts.length < 2) return false
+  const built: string[] = []
+  const last = rule.segments.length - 1
+  for (let i = 0; i <= last; i++) {
+    const seg = rule.segments[i] as string
+    const part = parts[i] as string
+    if (seg === '+' || seg === part) built.push(part)
+    else if (rule.isPrefix && i === last && part.startsWith(seg)) built.push(...parts.slice(i))
+    if (i === parts.length - 2) return `${built.join('/')}/`.startsWith(mountPath)
+  }
+  return false
 }
 
 function segmentsMatch(rule: SegmentRule, parts: string[]): boolean {

@@ -2,7 +2,6 @@
 import { PermissionDeniedError } from '../../sdk/errors.ts'
 import { definePath } from '../../sdk/framework/backend.ts'
 import type { Caller } from '../../sdk/request.ts'
-import { anyRuleUnder } from '../core/list-filter.ts'
 import type { MountEntry } from '../core/mount-table.ts'
 import type { SystemServices } from '../core/services.ts'
 import { mountView, tableKey } from './mount-view.ts'
@@ -10,7 +9,7 @@ import { mountView, tableKey } from './mount-view.ts'
 /** The services this file uses. */
 export type InternalUiServices = Pick<SystemServices, 'mounts' | 'policies'>
 
-/** Whether the caller has any rule reaching into the mount (Vault's hasMountAccess); root sees every mount. */
+/** Whether the caller's merged rules reach into the mount (Vault's hasMountAccess); root sees every mount. */
 export async function canSee(
   services: InternalUiServices,
   caller: Caller | undefined,
@@ -18,7 +17,7 @@ export async function canSee(
 ): Promise<boolean> {
   if (!caller) return false
   if (caller.policies.includes('root')) return true
-  return anyRuleUnder(await services.policies.policiesFor(caller.policies), entry.path)
+  return (await services.policies.acl(caller.policies)).reachesMount(entry.path)
 }
 
 export function internalUiPaths(services: InternalUiServices) {

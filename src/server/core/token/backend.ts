@@ -12,7 +12,12 @@ export function createTokenBackend(services: TokenBackendServices) {
     kind: 'auth',
     help: 'The token store: create, look up, renew and revoke tokens, and manage token roles.',
     specialPaths: { root: ['revoke-orphan', 'accessors/', 'accessors'] },
-    paths: [...tokenCreatePaths(services), ...tokenManagePaths(services), rolesListPath, createRolePath()],
+    paths: [
+      ...tokenCreatePaths(services),
+      ...tokenManagePaths(services),
+      rolesListPath,
+      createRolePath(() => services.mounts.effectiveTtls(services.mounts.find('auth/token/')!).maxLeaseTtl),
+    ],
     policyHolders: ({ storage }) => tokenRoleHolders(storage),
   })
 }

@@ -123,7 +123,7 @@ describe('token create through a role', () => {
     assert.equal((await create(['other'])).status, 400)
     const denied = await create(['app-admin-ops'])
     assert.equal(denied.status, 400)
-    assert.deepEqual(denied.body.errors, ['token policies (app-admin-ops) are disallowed by the role'])
+    assert.deepEqual(denied.body.errors, ['token policy "app-admin-ops" is disallowed by this role'])
     // A role naming only a disallowed glob limits the policies on its own, as in Vault.
     await t.call('POST', 'auth/token/roles/deny-glob', { body: { disallowed_policies_glob: ['adm*'] } })
     const deniedByGlob = await t.call('POST', 'auth/token/create/deny-glob', {

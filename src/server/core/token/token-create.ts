@@ -90,8 +90,32 @@ async function entityFor(
   return services.identity.login(mount.accessor, { name: alias })
 }
 
+/**
+ * A role's token_num_uses is a ceiling, as in Vault: the request may ask fewer uses, but not more and not unlimited
+ * (0), or a caller could lift the limit the role was written to impose.
+ */
+function usesFor(requested: number, fromRole: number): number {
+  if (fromRole === 0) return requested
+  if (requested === 0) return fromRole
+  return Math.min(requested, fromRole)
+}
+
+/**
+ * As Vault: a chosen id has no '.', which generated tokens use to mark their kind ("cvs." service and "cvb." batch
+ * here, "hvs." and "s." in Vault), so no chosen token can pass for a generated one, a batch one least of all.
+ */
+function refuseDottedId(id: string): void {
+  for (const prefix of ['cvs.', 'cvb.', 'hvs.', 's.'])
+    if (id.startsWith(prefix))
+      throw new InvalidRequestError(`custom token ID cannot have the '${prefix}' prefix`)
+  if (id.includes('.')) throw new InvalidRequestError("custom token ID cannot have a '.' in the value")
+}
+
 export const CUSTOM_ID_WARNING =
   'Supplying a custom ID for the token: the token is only as hard to guess as the ID supplied, where a generated token is random.'
+
+export const BATCH_ID_WARNING =
+  'A batch token cannot have a chosen ID: the id given was ignored and one was generated.'
 
 async function createToken(
   services: TokenCreateServices,
@@ -120,8 +144,12 @@ async function createToken(
     if (!role) throw new InvalidRequestError(`unknown role ${input.role_name ?? ''}`)
   }
   const type = tokenTypeFor(role?.tokenType ?? '', requested)
+  // As Vault: a batch token cannot be given an explicit max TTL (its TTL is already final); 0 is no setting.
+  if (type === 'batch' && (input.explicit_max_ttl ?? 0) > 0)
+    throw new InvalidRequestError('batch tokens cannot have "explicit_max_ttl" set')
   let orphan = mode === 'orphan' || role?.orphan === true
-  if (input.no_parent) {
+  // As Vault: through a role only the role's `orphan` decides, and `no_parent` is ignored (not refused).
+  if (input.no_parent && !role) {
     if (!privileged) throw new InvalidRequestError('root or sudo privileges required to create orphan token')
     orphan = true
   }
@@ -136,22 +164,24 @@ async function createToken(
     throw new InvalidRequestError('root or sudo privileges required to create periodic token')
   }
   if ((input.num_uses ?? 0) < 0) throw new InvalidRequestError('number of uses cannot be negative')
-  const parentPolicies = parent.entry.policies.filter((p) => p !== 'default')
-  const noDefault = input.no_default_policy ?? role?.noDefaultPolicy ?? false
-  let policies = createPolicies(input.policies, role, parentPolicies, privileged)
+  // The role's token_no_default_policy cannot be undone by the request, as in Vault.
+  const noDefault = input.no_default_policy === true || role?.noDefaultPolicy === true
+  const policies = createPolicies(input.policies, role, parent.entry.policies, privileged, noDefault)
   // Internal policies (a wrapping token's) are never given out: a token holding one would pass for a wrapping token.
   const internal = policies.find((p) => NON_ASSIGNABLE_POLICIES.includes(p))
   if (internal !== undefined) throw new InvalidRequestError(`cannot assign policy "${internal}"`)
   if (policies.includes('root') && !isRoot)
-    throw new InvalidRequestError('root tokens may only be created by a root token')
-  if (!noDefault && !policies.includes('root')) policies = [...policies, 'default']
-  policies = [...new Set(policies)].sort()
+    throw new InvalidRequestError('root tokens may not be created without parent token being root')
   if (policies.length === 0) throw new InvalidRequestError('token must have at least one policy')
 
   const warnings: string[] = []
   // Vault warns here too (first, as Vault orders it). Its text speaks of the weaker hash Vault stores a chosen id
   // under; Coffer stores it under the same HMAC as any token, so the warning names the risk that remains.
-  if (input.id !== undefined) warnings.push(CUSTOM_ID_WARNING)
+  // A batch token's value is its sealed contents, so it cannot be chosen: Vault mints one anyway and ignores the id
+  // (after the sudo check above); Coffer does the same and says so.
+  const chosenId = type === 'batch' ? undefined : input.id
+  if (chosenId !== undefined) refuseDottedId(chosenId)
+  if (input.id !== undefined) warnings.push(chosenId === undefined ? BATCH_ID_WARNING : CUSTOM_ID_WARNING)
   for (const name of policies) {
     if (!(await services.policies.exists(name))) warnings.push(`Policy "${name}" does not exist`)
   }
@@ -162,11 +192,15 @@ async function createToken(
   // A role's explicit max TTL and period are limits the request may lower but not raise (Vault's lesser value).
   const explicitMaxTtl = lesserOf(input.explicit_max_ttl, role?.explicitMaxTtl, 'Explicit max TTL', warnings)
   const period = lesserOf(input.period, role?.period, 'Period', warnings)
-  const nonExpiring = policies.includes('root') && input.ttl === undefined
+  // Vault reads `ttl` when given (even "0"), else the old `lease`; a root token asking for neither or for 0 does not
+  // expire, and one asking for a lease does.
+  const askedTtl = input.ttl !== undefined ? input.ttl : input.lease
+  const nonExpiring = policies.includes('root') && (askedTtl ?? 0) === 0
   if (nonExpiring && period === 0 && explicitMaxTtl === 0 && parent.entry.expireTime !== 0)
     throw new InvalidRequestError('expiring root tokens cannot create non-expiring root tokens')
+  // As Vault: each character outside [a-zA-Z0-9-] becomes '-', case is kept, and one trailing '-' is dropped.
   const displayName = input.display_name
-    ? `token-${input.display_name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-')
+    ? `token-${input.display_name}`.replace(/[^a-zA-Z0-9-]/g, '-').replace(/-$/, '')
     : 'token'
   const given = input.meta ?? input.metadata ?? {}
   // The AWS identity a Secrets Manager resource policy names is read from these keys: only an access-key login
@@ -189,7 +223,7 @@ async function createToken(
     parentHash: orphan ? '' : parent.entry.idHash,
     meta,
     displayName,
-    numUses: input.num_uses ?? role?.numUses ?? 0,
+    numUses: usesFor(input.num_uses ?? 0, role?.numUses ?? 0),
     ttl: nonExpiring ? 0 : ttl,
     maxTtl: nonExpiring ? 0 : maxTtl,
     explicitMaxTtl,
@@ -202,7 +236,7 @@ async function createToken(
     role: role?.name ?? '',
     ...(boundCidrs.length > 0 ? { boundCidrs } : {}),
     entityId,
-    ...(input.id !== undefined ? { id: input.id } : {}),
+    ...(chosenId !== undefined ? { id: chosenId } : {}),
   })
   const issued = await withIdentityPolicies(
     services.identity,

@@ -71,7 +71,8 @@ async function renewed(
   let requested = increment ?? 0
   // As Vault: a token made through a token role renews only while that role exists, so deleting the role ends
   // its tokens at their current TTL.
-  if (!entry.login && entry.role !== '' && !(await readRole(storage, entry.role)))
+  const role = !entry.login && entry.role !== '' ? await readRole(storage, entry.role) : undefined
+  if (!entry.login && entry.role !== '' && !role)
     throw new InvalidRequestError(`original token role "${entry.role}" could not be found, not renewing`)
   if (entry.login) {
     // A login token renews only while its auth method still vouches for it (user, role or cert unchanged).
@@ -82,7 +83,9 @@ async function renewed(
     if (verdict?.ttl !== undefined && verdict.ttl > 0)
       requested = requested > 0 ? Math.min(requested, verdict.ttl) : verdict.ttl
   }
-  const updated = await services.tokens.renew(entry, requested)
+  // As Vault: a role token renews under its role's explicit max TTL as the role now says, so lowering it on the
+  // role curtails tokens already issued (raising it does not lift the cap a token was issued with).
+  const updated = await services.tokens.renew(entry, requested, role?.explicitMaxTtl ?? 0)
   // Revoked or expired since it was looked up.
   if (!updated) throw gone()
   const now = services.clock.now()
@@ -229,7 +232,12 @@ export function tokenManagePaths(services: TokenManageServices) {
       fields: accessorField,
       operations: {
         update: async ({ input }) => {
-          await services.tokens.revokeTree((await byAccessor(services, input.accessor)).idHash)
+          if (!input.accessor) throw new InvalidRequestError('missing accessor')
+          const entry = await services.tokens.lookupByAccessor(input.accessor)
+          // As Vault: revoking is idempotent, so a token already gone (or never there) is a 200 with a warning that
+          // clients read as "already revoked", not an error.
+          if (!entry) return { warnings: ['No token found with this accessor'] }
+          await services.tokens.revokeTree(entry.idHash)
           return undefined
         },
       },

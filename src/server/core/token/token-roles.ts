@@ -116,7 +116,11 @@ export const rolesListPath = definePath({
  * its lock and re-read it there: otherwise an update that read the role before another update (or a delete)
  * committed writes the old fields back, undoing a narrowed allowed_policies or resurrecting a deleted role.
  */
-export function createRolePath(locks = new KeyLocks()) {
+/**
+ * `mountMaxTtl` gives the token mount's effective max TTL in seconds (0 for none): a role whose explicit max TTL
+ * exceeds it is stored with Vault's warning, since its tokens are capped to the mount's max.
+ */
+export function createRolePath(mountMaxTtl: () => number = () => 0, locks = new KeyLocks()) {
   return definePath({
     pattern: 'roles/:role_name',
     fields: {
@@ -192,6 +196,13 @@ export function createRolePath(locks = new KeyLocks()) {
           }
           refuseImpossibleBatchRole(role)
           await putJson(storage, roleKey(name), role)
+          const max = mountMaxTtl()
+          if (role.explicitMaxTtl > 0 && max > 0 && role.explicitMaxTtl > max)
+            return {
+              warnings: [
+                `Given explicit max TTL of ${role.explicitMaxTtl} is greater than system/mount allowed value of ${max} seconds; tokens created against this role are capped to ${max} seconds`,
+              ],
+            }
           return undefined
         })
       },

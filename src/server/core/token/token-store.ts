@@ -333,15 +333,19 @@ export class TokenStore {
    * Extend a token's life by `increment` seconds (or its period), never past its hard caps. Re-read under the
    * token's lock, so a renewal can never write back a token revoked meanwhile; undefined when it is gone.
    */
-  async renew(stale: TokenEntry, increment: number): Promise<TokenEntry | undefined> {
+  /**
+   * Extend a token's lease. `explicitMaxTtl` (seconds from the token's creation, 0 for none) is a further cap the
+   * caller knows of now, such as its role's current token_explicit_max_ttl.
+   */
+  async renew(stale: TokenEntry, increment: number, explicitMaxTtl = 0): Promise<TokenEntry | undefined> {
     return this.#locks.run(stale.idHash, async () => {
       const entry = await this.#get(stale.idHash)
       if (!entry || this.#expired(entry)) return undefined
-      return this.#renewLocked(entry, increment)
+      return this.#renewLocked(entry, increment, explicitMaxTtl)
     })
   }
 
-  async #renewLocked(entry: TokenEntry, increment: number): Promise<TokenEntry> {
+  async #renewLocked(entry: TokenEntry, increment: number, explicitMaxTtl = 0): Promise<TokenEntry> {
     // Vault words this as for any lease: a token is renewed through its lease.
     if (!entry.renewable) throw new InvalidRequestError('lease is not renewable')
     // A token that never expires (root) has nothing to extend: Vault refuses its renewal rather than answer
@@ -350,6 +354,8 @@ export class TokenStore {
     const now = this.#clock.now()
     let ttl = renewalTarget(entry, increment)
     if (entry.maxExpireTime > 0) ttl = Math.min(ttl, Math.floor((entry.maxExpireTime - now) / 1000))
+    if (explicitMaxTtl > 0)
+      ttl = Math.min(ttl, Math.floor((entry.creationTime * 1000 + explicitMaxTtl * 1000 - now) / 1000))
     if (ttl <= 0) throw new InvalidRequestError('token has reached its maximum TTL and cannot be renewed')
     const updated: TokenEntry = { ...entry, expireTime: now + ttl * 1000, lastRenewalTime: now }
     await this.#storage.batch([
