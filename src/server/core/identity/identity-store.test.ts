@@ -98,7 +98,11 @@ describe('IdentityStore', () => {
     const target = await store.login('auth_userpass_1', { name: 'tom' })
     const first = await store.login('auth_userpass_1', { name: 'ann' })
     const second = await store.login('auth_jwt_2', { name: 'ann@example.com' })
-    await store.upsertAlias(undefined, { canonicalId: target, mountAccessor: 'auth_jwt_2', name: 'tom@example.com' })
+    await store.upsertAlias(undefined, {
+      canonicalId: target,
+      mountAccessor: 'auth_jwt_2',
+      name: 'tom@example.com',
+    })
     const keep = [(await store.entity(first))!.aliases[0]!.id, (await store.entity(second))!.aliases[0]!.id]
     const before = await store.entity(target)
     await assert.rejects(
