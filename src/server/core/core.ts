@@ -615,6 +615,13 @@ export class Core {
       )
       await identity.load()
       identity.onChange(() => policies.forgetTemplatedAcls())
+      // A change that may narrow a token's access closes its event streams, whose clients then drop what they cached.
+      const accessChange = {
+        changing: () => this.subscriptions.accessChanging(),
+        changed: () => this.subscriptions.accessChanged(),
+      }
+      policies.onAccessChange(accessChange)
+      identity.onAccessChange(accessChange)
       const expiration = new ExpirationManager({
         storage: storageView(this.barrier, 'sys/expire/'),
         clock: this.clock,

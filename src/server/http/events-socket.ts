@@ -80,6 +80,8 @@ export async function handleUpgrade(
       throw new InvalidRequestError('json=true is required: Coffer sends events as JSON text messages only')
     const filter = parseEventFilter(query.get('filter') ?? undefined)
     const token = clientToken(httpRequest)
+    // Read before authorising: a policy or identity change from here on closes the stream once it is open.
+    const accessVersion = ctx.core.subscriptions.accessVersion
     // The same trip as any request: sealed check, token, `read` on sys/events/subscribe/<type>, audit.
     await handleRequest(ctx.core, {
       id: requestId,
@@ -104,7 +106,7 @@ export async function handleUpgrade(
     const subscription = ctx.core.subscriptions.open(
       services,
       entry.idHash,
-      { token, remoteAddress: httpRequest.remoteAddress, eventType, filter },
+      { token, remoteAddress: httpRequest.remoteAddress, eventType, filter, accessVersion },
       {
         send: (text) => {
           if (ws.readyState !== WebSocket.OPEN) return

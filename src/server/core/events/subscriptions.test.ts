@@ -47,7 +47,11 @@ describe('event subscriptions in core', () => {
     return { ...r, sub }
   }
 
-  it('sends what the policy allows, in order, and follows a policy change at once', async () => {
+  const setPolicy = (name: string, policy: string) =>
+    runPipeline(t.services, request('update', `sys/policies/acl/${name}`, t.rootToken, { policy }))
+  const CHANGED = 'close 4001 access changed: resubscribe'
+
+  it('sends what the policy allows, in order, and closes the stream once its policy changed', async () => {
     const policy = 'path "secret/data/team/*" {\n  capabilities = ["read", "subscribe"]\n}'
     const { token, idHash } = await tokenWith('team-events', policy)
     const s = open(token, idHash, 'kv-v2/*')
@@ -56,17 +60,121 @@ describe('event subscriptions in core', () => {
     await write('team/c')
     await s.sub.settled()
     assert.deepEqual(s.calls, ['send secret/data/team/a', 'send secret/data/team/c'])
-    // Without subscribe the same token receives nothing more, though it stays connected.
-    await runPipeline(
-      t.services,
-      request('update', 'sys/policies/acl/team-events', t.rootToken, {
-        policy: 'path "secret/data/team/*" {\n  capabilities = ["read"]\n}',
-      }),
-    )
+    // Read dropped: the client may hold values read under the old policy. Closed before the write answers.
+    await setPolicy('team-events', 'path "secret/data/team/*" {\n  capabilities = ["subscribe"]\n}')
+    assert.deepEqual(s.calls.slice(2), [CHANGED])
     await write('team/d')
     await s.sub.settled()
-    assert.equal(s.calls.length, 2)
-    s.sub.ended()
+    assert.deepEqual(s.calls.slice(2), [CHANGED])
+    assert.equal(t.core.subscriptions.size, 0)
+  })
+
+  it('closes on a deleted policy, and leaves streams whose policies did not change open', async () => {
+    const rule = 'path "secret/data/keep/*" {\n  capabilities = ["read", "subscribe"]\n}'
+    const kept = await tokenWith('kept', rule)
+    const doomed = await tokenWith('doomed', rule)
+    const k = open(kept.token, kept.idHash)
+    const d = open(doomed.token, doomed.idHash)
+    await Promise.all([k.sub.settled(), d.sub.settled()])
+    // Another policy written (and one this token does not hold created): nothing this token acts with changed.
+    await setPolicy('unrelated', 'path "secret/data/x" {\n  capabilities = ["read"]\n}')
+    await runPipeline(t.services, request('delete', 'sys/policies/acl/doomed', t.rootToken))
+    assert.deepEqual(d.calls, [CHANGED])
+    await write('keep/a')
+    await k.sub.settled()
+    assert.deepEqual(k.calls, ['send secret/data/keep/a'])
+    k.sub.ended()
+  })
+
+  it('closes on an identity change that alters the token policies: a group losing it, an entity disabled', async () => {
+    await setPolicy('via-group', 'path "secret/data/*" {\n  capabilities = ["read", "subscribe"]\n}')
+    await runPipeline(
+      t.services,
+      request('update', 'auth/token/roles/svc', t.rootToken, {
+        allowed_entity_aliases: ['svc-*'],
+        allowed_policies: ['default'],
+      }),
+    )
+    const tokenFor = async (alias: string) => {
+      const made = await runPipeline(
+        t.services,
+        request('update', 'auth/token/create/svc', t.rootToken, {
+          entity_alias: alias,
+          policies: ['default'],
+        }),
+      )
+      const token = made!.auth!.client_token
+      const entry = (await t.services.tokens.lookup(token))!
+      return { token, idHash: entry.idHash, entityId: entry.entityId }
+    }
+    const member = await tokenFor('svc-member')
+    const bystander = await tokenFor('svc-bystander')
+    const group = await runPipeline(
+      t.services,
+      request('update', 'identity/group', t.rootToken, {
+        name: 'readers',
+        policies: ['via-group'],
+        member_entity_ids: [member.entityId],
+      }),
+    )
+    const groupId = (group!.data as { id: string }).id
+    await setPolicy('via-other', 'path "secret/data/*" {\n  capabilities = ["read", "subscribe"]\n}')
+    await runPipeline(
+      t.services,
+      request('update', 'identity/group', t.rootToken, {
+        name: 'others',
+        policies: ['via-other'],
+        member_entity_ids: [bystander.entityId],
+      }),
+    )
+    const m = open(member.token, member.idHash)
+    const b = open(bystander.token, bystander.idHash)
+    await Promise.all([m.sub.settled(), b.sub.settled()])
+    await write('seen')
+    await m.sub.settled()
+    await b.sub.settled()
+    assert.deepEqual(m.calls, ['send secret/data/seen'])
+    assert.deepEqual(b.calls, ['send secret/data/seen'])
+    // The member leaves the group; the bystander, never in it, keeps its stream.
+    await runPipeline(
+      t.services,
+      request('update', `identity/group/id/${groupId}`, t.rootToken, { member_entity_ids: [] }),
+    )
+    assert.deepEqual(m.calls, ['send secret/data/seen', CHANGED])
+    await write('seen-again')
+    await b.sub.settled()
+    assert.deepEqual(b.calls, ['send secret/data/seen', 'send secret/data/seen-again'])
+    // Disabling the bystander's entity ends its stream as a revocation does.
+    await runPipeline(
+      t.services,
+      request('update', `identity/entity/id/${bystander.entityId}`, t.rootToken, { disabled: true }),
+    )
+    assert.deepEqual(b.calls.slice(2), ['close 1008 token entity disabled'])
+    assert.equal(t.core.subscriptions.size, 0)
+  })
+
+  it('closes a stream when the access changed between its authorisation and its opening', async () => {
+    const { token, idHash } = await tokenWith(
+      'in-between',
+      'path "secret/*" {\n  capabilities = ["read", "subscribe"]\n}',
+    )
+    const accessVersion = t.core.subscriptions.accessVersion
+    await setPolicy('in-between', 'path "secret/*" {\n  capabilities = ["subscribe"]\n}')
+    const r = recorder()
+    const sub = t.core.subscriptions.open(
+      t.services,
+      idHash,
+      {
+        token,
+        remoteAddress: '127.0.0.1',
+        eventType: '*',
+        filter: parseEventFilter(undefined),
+        accessVersion,
+      },
+      r.channel,
+    )
+    await sub.settled()
+    assert.deepEqual(r.calls, [CHANGED])
   })
 
   it('closes a subscription whose token was revoked while it was being opened, without waiting for an event', async () => {

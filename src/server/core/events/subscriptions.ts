@@ -1,4 +1,5 @@
 // Live event subscriptions (the WebSocket stream): each event is checked against the subscriber's token and policies when it is sent.
+import { createHash } from 'node:crypto'
 import { addressAllowed } from '../../../lib/cidr.ts'
 import { eventTypeMatches } from '../../policy/event-type-pattern.ts'
 import { effectivePolicies } from '../identity/effective.ts'
@@ -21,12 +22,25 @@ export interface SubscriptionRequest {
   /** The event type pattern of the URL; `*` matches any characters. */
   eventType: string
   filter: EventFilter
+  /**
+   * `Subscriptions.accessVersion` as read before the request was authorised: a policy or identity change since then
+   * closes the new stream (CLOSE_ACCESS_CHANGED), since it may have been authorised, or its client may have read,
+   * under the access as it was. Defaults to the version when the stream is opened.
+   */
+  accessVersion?: number
 }
 
 /** WebSocket close codes: 1008 policy violation (token gone), 1001 going away (sealed, shutting down). */
 export const CLOSE_TOKEN_GONE = 1008
 export const CLOSE_GOING_AWAY = 1001
 export const CLOSE_TOO_SLOW = 1013
+/**
+ * A private-use code (4000-4999): the token's effective policies changed (a policy it holds was written or deleted,
+ * its entity or one of its groups changed). Its client may hold values read under the old access: it should drop
+ * them and subscribe again.
+ */
+export const CLOSE_ACCESS_CHANGED = 4001
+export const ACCESS_CHANGED_REASON = 'access changed: resubscribe'
 
 /** Events waiting for their policy check; a subscriber this far behind is cut off rather than held in memory. */
 const MAX_PENDING = 10_000
@@ -39,6 +53,12 @@ class Subscription {
   readonly #request: SubscriptionRequest
   readonly #channel: SubscriberChannel
   readonly #onClose: (sub: Subscription) => void
+  readonly #accessVersion: () => number
+  /** What the token's effective policies were when the stream was confirmed; undefined until then. */
+  #access: string | undefined
+  /** An access check under way, and whether another change came while it ran (it may have read before it). */
+  #checking: Promise<void> | undefined
+  #checkAgain = false
   /** Events are checked one after another, so they are sent in the order they were published. */
   #chain: Promise<void> = Promise.resolve()
   #pending = 0
@@ -50,12 +70,14 @@ class Subscription {
     request: SubscriptionRequest,
     channel: SubscriberChannel,
     onClose: (sub: Subscription) => void,
+    accessVersion: () => number,
   ) {
     this.idHash = idHash
     this.#services = services
     this.#request = request
     this.#channel = channel
     this.#onClose = onClose
+    this.#accessVersion = accessVersion
   }
 
   offer(event: PublishedEvent): void {
@@ -82,14 +104,68 @@ class Subscription {
    * authorisation and now closed nothing (the stream was not yet known), and must not wait for an event to be heard.
    */
   confirm(): void {
+    const authorisedAt = this.#request.accessVersion ?? this.#accessVersion()
     this.#chain = this.#chain.then(async () => {
       if (this.#closed) return
       try {
-        await this.#liveToken()
+        const access = await this.#currentAccess()
+        if (access === undefined) return
+        // A change since the request was authorised, this reading included: which access the stream was granted
+        // under, and which its client read under, is unknown, so it starts again.
+        if (this.#accessVersion() !== authorisedAt) this.close(CLOSE_ACCESS_CHANGED, ACCESS_CHANGED_REASON)
+        else this.#access = access
       } catch {
         this.close(CLOSE_GOING_AWAY, 'could not check the subscription')
       }
     })
+  }
+
+  /**
+   * A policy or identity change was stored: closes the stream when the token's effective policies are no longer
+   * what they were (1008 when its entity was disabled or the token is gone). Runs beside the event chain, so a
+   * backlog of events does not hold it up; resolves once checked (the writer awaits it before answering).
+   */
+  recheck(): Promise<void> {
+    // Not confirmed yet: confirm sees the version moved and closes.
+    if (this.#closed || this.#access === undefined) return Promise.resolve()
+    if (this.#checking) {
+      this.#checkAgain = true
+      return this.#checking
+    }
+    const run = async () => {
+      do {
+        this.#checkAgain = false
+        try {
+          const access = await this.#currentAccess()
+          if (access !== undefined && access !== this.#access)
+            this.close(CLOSE_ACCESS_CHANGED, ACCESS_CHANGED_REASON)
+        } catch {
+          this.close(CLOSE_GOING_AWAY, 'could not check the subscription')
+        }
+      } while (this.#checkAgain && !this.#closed)
+    }
+    this.#checking = run().finally(() => {
+      this.#checking = undefined
+    })
+    return this.#checking
+  }
+
+  /**
+   * A digest of the policies the token acts with now (names, stored text, template-filled paths); undefined, with
+   * the stream closed (1008), when the token is gone or its entity disabled. Any difference counts, widening
+   * included: whether an edit narrows what some cached read relied on is not decidable here, and such edits are rare.
+   */
+  async #currentAccess(): Promise<string | undefined> {
+    const entry = await this.#liveToken()
+    if (!entry) return undefined
+    const effective = await effectivePolicies(this.#services.identity, entry)
+    if (!effective) {
+      this.close(CLOSE_TOKEN_GONE, 'token entity disabled')
+      return undefined
+    }
+    const policies = await this.#services.policies.policiesFor(effective.names, effective.identity)
+    const shape = policies.map((p) => [p.name, p.raw, p.rules.map((rule) => rule.pattern)])
+    return createHash('sha256').update(JSON.stringify(shape)).digest('base64')
   }
 
   /** The token's entry when it is still good; otherwise the subscription is closed (1008) and undefined returned. */
@@ -125,9 +201,10 @@ class Subscription {
     this.#channel.close(code, reason)
   }
 
-  /** Resolves once every event offered so far has been checked (and sent or not). */
-  settled(): Promise<void> {
-    return this.#chain
+  /** Resolves once every event offered so far, and any access check under way, has been checked. */
+  async settled(): Promise<void> {
+    await this.#chain
+    await this.#checking
   }
 
   /** The client went away: nothing more is sent. */
@@ -145,11 +222,16 @@ export interface OpenSubscription {
   settled(): Promise<void>
 }
 
-/** Every open subscription of this node; core closes them at seal and when their token is revoked. */
+/**
+ * Every open subscription of this node; core closes them at seal, when their token is revoked, and when their token's
+ * effective policies change.
+ */
 export class Subscriptions {
   readonly #open = new Set<Subscription>()
   readonly #bus: EventBus
   #unsubscribe: (() => void) | undefined
+  /** Moved before and after every policy or identity change (see SubscriptionRequest.accessVersion). */
+  #accessVersion = 0
 
   constructor(bus: EventBus) {
     this.#bus = bus
@@ -166,7 +248,14 @@ export class Subscriptions {
     request: SubscriptionRequest,
     channel: SubscriberChannel,
   ): OpenSubscription {
-    const sub = new Subscription(idHash, services, request, channel, (s) => this.#forget(s))
+    const sub = new Subscription(
+      idHash,
+      services,
+      request,
+      channel,
+      (s) => this.#forget(s),
+      () => this.#accessVersion,
+    )
     this.#open.add(sub)
     this.#unsubscribe ??= this.#bus.subscribe((event) => {
       for (const s of this.#open) s.offer(event)
@@ -178,6 +267,25 @@ export class Subscriptions {
   /** A token was revoked (or expired and was swept): its subscriptions are closed at once. */
   tokenRevoked(idHash: string): void {
     for (const sub of [...this.#open]) if (sub.idHash === idHash) sub.close(CLOSE_TOKEN_GONE, 'token revoked')
+  }
+
+  /** Read before authorising a subscribe request: see SubscriptionRequest.accessVersion. */
+  get accessVersion(): number {
+    return this.#accessVersion
+  }
+
+  /** A policy or identity change is about to be stored. */
+  accessChanging(): void {
+    this.#accessVersion++
+  }
+
+  /**
+   * A policy or identity change was stored: every open stream whose token's effective policies changed is closed
+   * (CLOSE_ACCESS_CHANGED). Resolves once each was checked; never rejects.
+   */
+  async accessChanged(): Promise<void> {
+    this.#accessVersion++
+    await Promise.all([...this.#open].map((sub) => sub.recheck()))
   }
 
   /** Sealing or stepping down: every subscriber is told to go away (and reconnect to the active node). */

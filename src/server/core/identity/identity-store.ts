@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { KeyLocks } from '../../../lib/key-locks.ts'
 import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.ts'
 import { getJson, type Storage, type StorageOp } from '../../../sdk/storage.ts'
+import type { AccessChangeListener } from '../access-change.ts'
 import { AliasWrites } from './alias-writes.ts'
 import { type MergeInput, mergeEntities } from './entity-merge.ts'
 import { GroupIndex } from './group-index.ts'
@@ -48,6 +49,7 @@ export class IdentityStore {
    */
   readonly #logins = new Map<string, { generation: number; entityId: string }>()
   readonly #listeners: (() => void)[] = []
+  readonly #accessListeners: AccessChangeListener[] = []
   /** Bumped by every write, so a resolution that raced a write is not cached. */
   #generation = 0
   readonly #groupWrites: GroupWrites
@@ -111,15 +113,30 @@ export class IdentityStore {
     for (const listener of this.#listeners) listener()
   }
 
+  /**
+   * Told of every identity write, before it is stored and (awaited, after the write's lock is released) after:
+   * event subscriptions whose token's effective policies may have changed.
+   */
+  onAccessChange(listener: AccessChangeListener): void {
+    this.#accessListeners.push(listener)
+  }
+
   /** Every write runs alone: a login creating an entity must not race another login or an operator's edit. */
-  #write<T>(fn: () => Promise<T>): Promise<T> {
-    return this.#locks.run('identity', async () => {
-      try {
-        return await fn()
-      } finally {
-        this.#changed()
-      }
-    })
+  async #write<T>(fn: () => Promise<T>): Promise<T> {
+    let announced: Promise<unknown> | undefined
+    try {
+      return await this.#locks.run('identity', async () => {
+        for (const listener of this.#accessListeners) listener.changing()
+        try {
+          return await fn()
+        } finally {
+          this.#changed()
+          announced = Promise.all(this.#accessListeners.map((listener) => listener.changed()))
+        }
+      })
+    } finally {
+      await announced
+    }
   }
 
   // ---- entities ----
