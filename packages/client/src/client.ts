@@ -31,7 +31,9 @@ export interface ChangeNotice {
 /**
  * Events: `change` (ChangeNotice) after a cached value was loaded again because an event said it changed;
  * `eventsUnavailable` (type, reason) while events cannot be received (reads then ask the server);
- * `tokenRevoked` when the server closed the event stream because the token was revoked (the cache was emptied).
+ * `tokenRevoked` when the server closed the event stream because the token was revoked (the cache was emptied);
+ * `accessChanged` when the server closed it because the token's policies changed (the cache was emptied; reads ask
+ * the server until the subscription is open again).
  */
 export class CofferClient extends EventEmitter {
   readonly kv: KvApi
@@ -69,6 +71,12 @@ export class CofferClient extends EventEmitter {
       this.#events.on('revoked', () => {
         this.cache.clear()
         this.emit('tokenRevoked')
+      })
+      // The token's policies changed: a cached value may be one it may no longer read. Emptied before anything else
+      // hears of it; the stream is down meanwhile, so reads ask the server until it is open again.
+      this.#events.on('accessChanged', (type: string) => {
+        this.cache.clear()
+        this.emit('accessChanged', type)
       })
       // Events sent while disconnected are lost: whatever is cached may be older than it looks.
       this.#events.on('reconnected', (type: string) => {
