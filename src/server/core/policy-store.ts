@@ -98,7 +98,7 @@ export class PolicyStore {
     await this.#changing(name, () => this.#storage.delete(name))
   }
 
-  /** Told of every policy write and delete, before it is stored and (awaited) after: event subscriptions. */
+  /** Told of every policy write and delete once it is stored (awaited): event subscriptions. */
   onAccessChange(listener: AccessChangeListener): void {
     this.#accessListeners.push(listener)
   }
@@ -106,13 +106,12 @@ export class PolicyStore {
   /** Forget the policy and every compiled ACL before and after the storage write, and tell the listeners. */
   async #changing(name: string, write: () => Promise<void>): Promise<void> {
     this.#forget(name)
-    for (const listener of this.#accessListeners) listener.changing()
     try {
       await write()
     } finally {
       this.#forget(name)
       // Also after a failed write: it may have reached storage before failing.
-      await Promise.all(this.#accessListeners.map((listener) => listener.changed()))
+      await Promise.all(this.#accessListeners.map((listener) => listener.changed({ policy: name })))
     }
   }
 

@@ -5,6 +5,7 @@ import { runPipeline } from '../handle-request.ts'
 import { request, type TestCore, unsealedCore } from '../pipeline/test-helpers.ts'
 import { parseEventFilter } from './event-filter.ts'
 import type { SubscriberChannel } from './subscriptions.ts'
+import { tokenAccess } from './token-access.ts'
 
 /** A channel that records what reached it, in order, including its close. */
 function recorder() {
@@ -153,28 +154,81 @@ describe('event subscriptions in core', () => {
     assert.equal(t.core.subscriptions.size, 0)
   })
 
-  it('closes a stream when the access changed between its authorisation and its opening', async () => {
-    const { token, idHash } = await tokenWith(
-      'in-between',
-      'path "secret/*" {\n  capabilities = ["read", "subscribe"]\n}',
-    )
-    const accessVersion = t.core.subscriptions.accessVersion
+  it('closes a stream whose token access changed between its acceptance and its registration, and only then', async () => {
+    const policy = 'path "secret/*" {\n  capabilities = ["read", "subscribe"]\n}'
+    const changed = await tokenWith('in-between', policy)
+    const unchanged = await tokenWith('untouched', policy)
+    const openWith = (token: string, idHash: string, access: string | undefined) => {
+      const r = recorder()
+      const sub = t.core.subscriptions.open(
+        t.services,
+        idHash,
+        { token, remoteAddress: '127.0.0.1', eventType: '*', filter: parseEventFilter(undefined), access },
+        r.channel,
+      )
+      return { ...r, sub }
+    }
+    const accessOf = async (token: string) =>
+      (await tokenAccess(t.services, (await t.services.tokens.lookup(token))!))?.digest
+    // Read as the socket handler does before accepting; the change lands before the stream is registered.
+    const before = [await accessOf(changed.token), await accessOf(unchanged.token)]
     await setPolicy('in-between', 'path "secret/*" {\n  capabilities = ["subscribe"]\n}')
-    const r = recorder()
-    const sub = t.core.subscriptions.open(
+    const c = openWith(changed.token, changed.idHash, before[0])
+    const u = openWith(unchanged.token, unchanged.idHash, before[1])
+    await Promise.all([c.sub.settled(), u.sub.settled()])
+    assert.deepEqual(c.calls, [CHANGED])
+    await write('still-open')
+    await u.sub.settled()
+    assert.deepEqual(u.calls, ['send secret/data/still-open'])
+    u.sub.ended()
+  })
+
+  it('keeps streams open through logins that create other entities, even while they are being opened', async () => {
+    await setPolicy('busy', 'path "secret/data/busy/*" {\n  capabilities = ["read", "subscribe"]\n}')
+    await runPipeline(
       t.services,
-      idHash,
-      {
-        token,
-        remoteAddress: '127.0.0.1',
-        eventType: '*',
-        filter: parseEventFilter(undefined),
-        accessVersion,
-      },
-      r.channel,
+      request('update', 'auth/token/roles/busy', t.rootToken, {
+        allowed_entity_aliases: ['busy-*'],
+        allowed_policies: ['busy'],
+      }),
     )
-    await sub.settled()
-    assert.deepEqual(r.calls, [CHANGED])
+    const login = async (alias: string) => {
+      const made = await runPipeline(
+        t.services,
+        request('update', 'auth/token/create/busy', t.rootToken, { entity_alias: alias, policies: ['busy'] }),
+      )
+      const token = made!.auth!.client_token
+      return { token, entry: (await t.services.tokens.lookup(token))! }
+    }
+    // Opened as the socket handler does, each while other new entities are being created.
+    const streams = []
+    for (let i = 0; i < 5; i++) {
+      const { token, entry } = await login(`busy-${i}`)
+      const access = (await tokenAccess(t.services, entry))!.digest
+      const others = Array.from({ length: 5 }, (_, j) => login(`busy-${i}-${j}`))
+      const r = recorder()
+      const sub = t.core.subscriptions.open(
+        t.services,
+        entry.idHash,
+        {
+          token,
+          remoteAddress: '127.0.0.1',
+          eventType: '*',
+          filter: parseEventFilter(undefined),
+          access,
+          entityId: entry.entityId,
+        },
+        r.channel,
+      )
+      await Promise.all(others)
+      streams.push({ ...r, sub })
+    }
+    await write('busy/a')
+    for (const s of streams) {
+      await s.sub.settled()
+      assert.deepEqual(s.calls, ['send secret/data/busy/a'])
+      s.sub.ended()
+    }
   })
 
   it('closes a subscription whose token was revoked while it was being opened, without waiting for an event', async () => {

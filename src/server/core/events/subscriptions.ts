@@ -1,12 +1,13 @@
 // Live event subscriptions (the WebSocket stream): each event is checked against the subscriber's token and policies when it is sent.
-import { createHash } from 'node:crypto'
 import { addressAllowed } from '../../../lib/cidr.ts'
 import { eventTypeMatches } from '../../policy/event-type-pattern.ts'
+import type { AccessChangeScope } from '../access-change.ts'
 import { effectivePolicies } from '../identity/effective.ts'
 import type { UnsealedServices } from '../services.ts'
 import type { EventBus } from './event-bus.ts'
 import type { EventFilter } from './event-filter.ts'
 import type { PublishedEvent } from './published-event.ts'
+import { type TokenAccess, tokenAccess } from './token-access.ts'
 
 /** Where a subscription's events go: the WebSocket, as the HTTP adapter wraps it. */
 export interface SubscriberChannel {
@@ -23,11 +24,13 @@ export interface SubscriptionRequest {
   eventType: string
   filter: EventFilter
   /**
-   * `Subscriptions.accessVersion` as read before the request was authorised: a policy or identity change since then
-   * closes the new stream (CLOSE_ACCESS_CHANGED), since it may have been authorised, or its client may have read,
-   * under the access as it was. Defaults to the version when the stream is opened.
+   * `tokenAccess` as read before the stream was accepted (its client can have read nothing under it before): if
+   * the token's access is no longer that once the stream is registered, it is closed (CLOSE_ACCESS_CHANGED), since
+   * no recheck was listening for the change.
    */
-  accessVersion?: number
+  access?: string
+  /** The token's entity ('' for none): changes scoped to other entities are not looked at. Unknown: every change. */
+  entityId?: string
 }
 
 /** WebSocket close codes: 1008 policy violation (token gone), 1001 going away (sealed, shutting down). */
@@ -53,9 +56,12 @@ class Subscription {
   readonly #request: SubscriptionRequest
   readonly #channel: SubscriberChannel
   readonly #onClose: (sub: Subscription) => void
-  readonly #accessVersion: () => number
   /** What the token's effective policies were when the stream was confirmed; undefined until then. */
   #access: string | undefined
+  /** The effective policy names the access was read from (unchanged while the stream is open: a change closes it). */
+  #names: readonly string[] | undefined
+  /** A change was announced while confirm was reading the access. */
+  #dirty = false
   /** An access check under way, and whether another change came while it ran (it may have read before it). */
   #checking: Promise<void> | undefined
   #checkAgain = false
@@ -70,14 +76,12 @@ class Subscription {
     request: SubscriptionRequest,
     channel: SubscriberChannel,
     onClose: (sub: Subscription) => void,
-    accessVersion: () => number,
   ) {
     this.idHash = idHash
     this.#services = services
     this.#request = request
     this.#channel = channel
     this.#onClose = onClose
-    this.#accessVersion = accessVersion
   }
 
   offer(event: PublishedEvent): void {
@@ -102,22 +106,47 @@ class Subscription {
   /**
    * Checks the token once the subscription is registered: a revocation made between the subscribe request's
    * authorisation and now closed nothing (the stream was not yet known), and must not wait for an event to be heard.
+   * Likewise a change of its access since `request.access` was read: no recheck was listening for it.
    */
   confirm(): void {
-    const authorisedAt = this.#request.accessVersion ?? this.#accessVersion()
     this.#chain = this.#chain.then(async () => {
       if (this.#closed) return
       try {
-        const access = await this.#currentAccess()
-        if (access === undefined) return
-        // A change since the request was authorised, this reading included: which access the stream was granted
-        // under, and which its client read under, is unknown, so it starts again.
-        if (this.#accessVersion() !== authorisedAt) this.close(CLOSE_ACCESS_CHANGED, ACCESS_CHANGED_REASON)
-        else this.#access = access
+        let expected = this.#request.access
+        for (let reading = 1; ; reading++) {
+          this.#dirty = false
+          const access = await this.#currentAccess()
+          if (access === undefined) return
+          if (expected !== undefined && access.digest !== expected) {
+            this.close(CLOSE_ACCESS_CHANGED, ACCESS_CHANGED_REASON)
+            return
+          }
+          // A change announced during the reading may or may not be in it: read again, and compare.
+          if (!this.#dirty) {
+            this.#access = access.digest
+            this.#names = access.names
+            return
+          }
+          // Changes keep coming: starting again is as good as waiting for a quiet moment.
+          if (reading === 3) {
+            this.close(CLOSE_ACCESS_CHANGED, ACCESS_CHANGED_REASON)
+            return
+          }
+          expected = access.digest
+        }
       } catch {
         this.close(CLOSE_GOING_AWAY, 'could not check the subscription')
       }
     })
+  }
+
+  /** Whether a change so scoped can concern this stream's token (when unsure, it can). */
+  concerns(scope: AccessChangeScope): boolean {
+    const entityId = this.#request.entityId
+    if (scope.entityIds && entityId !== undefined && !scope.entityIds.includes(entityId)) return false
+    // Names are known once confirmed; until then the change marks the confirmation's reading as in doubt.
+    if (scope.policy !== undefined && this.#names && !this.#names.includes(scope.policy)) return false
+    return true
   }
 
   /**
@@ -126,8 +155,12 @@ class Subscription {
    * backlog of events does not hold it up; resolves once checked (the writer awaits it before answering).
    */
   recheck(): Promise<void> {
-    // Not confirmed yet: confirm sees the version moved and closes.
-    if (this.#closed || this.#access === undefined) return Promise.resolve()
+    if (this.#closed) return Promise.resolve()
+    // Not confirmed yet: its reading may predate the change, and confirm reads again.
+    if (this.#access === undefined) {
+      this.#dirty = true
+      return Promise.resolve()
+    }
     if (this.#checking) {
       this.#checkAgain = true
       return this.#checking
@@ -137,7 +170,7 @@ class Subscription {
         this.#checkAgain = false
         try {
           const access = await this.#currentAccess()
-          if (access !== undefined && access !== this.#access)
+          if (access !== undefined && access.digest !== this.#access)
             this.close(CLOSE_ACCESS_CHANGED, ACCESS_CHANGED_REASON)
         } catch {
           this.close(CLOSE_GOING_AWAY, 'could not check the subscription')
@@ -150,22 +183,13 @@ class Subscription {
     return this.#checking
   }
 
-  /**
-   * A digest of the policies the token acts with now (names, stored text, template-filled paths); undefined, with
-   * the stream closed (1008), when the token is gone or its entity disabled. Any difference counts, widening
-   * included: whether an edit narrows what some cached read relied on is not decidable here, and such edits are rare.
-   */
-  async #currentAccess(): Promise<string | undefined> {
+  /** `tokenAccess` now; undefined, with the stream closed (1008), when the token is gone or its entity disabled. */
+  async #currentAccess(): Promise<TokenAccess | undefined> {
     const entry = await this.#liveToken()
     if (!entry) return undefined
-    const effective = await effectivePolicies(this.#services.identity, entry)
-    if (!effective) {
-      this.close(CLOSE_TOKEN_GONE, 'token entity disabled')
-      return undefined
-    }
-    const policies = await this.#services.policies.policiesFor(effective.names, effective.identity)
-    const shape = policies.map((p) => [p.name, p.raw, p.rules.map((rule) => rule.pattern)])
-    return createHash('sha256').update(JSON.stringify(shape)).digest('base64')
+    const access = await tokenAccess(this.#services, entry)
+    if (access === undefined) this.close(CLOSE_TOKEN_GONE, 'token entity disabled')
+    return access
   }
 
   /** The token's entry when it is still good; otherwise the subscription is closed (1008) and undefined returned. */
@@ -230,8 +254,6 @@ export class Subscriptions {
   readonly #open = new Set<Subscription>()
   readonly #bus: EventBus
   #unsubscribe: (() => void) | undefined
-  /** Moved before and after every policy or identity change (see SubscriptionRequest.accessVersion). */
-  #accessVersion = 0
 
   constructor(bus: EventBus) {
     this.#bus = bus
@@ -248,14 +270,7 @@ export class Subscriptions {
     request: SubscriptionRequest,
     channel: SubscriberChannel,
   ): OpenSubscription {
-    const sub = new Subscription(
-      idHash,
-      services,
-      request,
-      channel,
-      (s) => this.#forget(s),
-      () => this.#accessVersion,
-    )
+    const sub = new Subscription(idHash, services, request, channel, (s) => this.#forget(s))
     this.#open.add(sub)
     this.#unsubscribe ??= this.#bus.subscribe((event) => {
       for (const s of this.#open) s.offer(event)
@@ -269,23 +284,14 @@ export class Subscriptions {
     for (const sub of [...this.#open]) if (sub.idHash === idHash) sub.close(CLOSE_TOKEN_GONE, 'token revoked')
   }
 
-  /** Read before authorising a subscribe request: see SubscriptionRequest.accessVersion. */
-  get accessVersion(): number {
-    return this.#accessVersion
-  }
-
-  /** A policy or identity change is about to be stored. */
-  accessChanging(): void {
-    this.#accessVersion++
-  }
-
   /**
    * A policy or identity change was stored: every open stream whose token's effective policies changed is closed
-   * (CLOSE_ACCESS_CHANGED). Resolves once each was checked; never rejects.
+   * (CLOSE_ACCESS_CHANGED). Only streams the scope can concern are looked at. Resolves once each was checked;
+   * never rejects.
    */
-  async accessChanged(): Promise<void> {
-    this.#accessVersion++
-    await Promise.all([...this.#open].map((sub) => sub.recheck()))
+  async accessChanged(scope: AccessChangeScope = {}): Promise<void> {
+    const concerned = [...this.#open].filter((sub) => sub.concerns(scope))
+    await Promise.all(concerned.map((sub) => sub.recheck()))
   }
 
   /** Sealing or stepping down: every subscriber is told to go away (and reconnect to the active node). */

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { KeyLocks } from '../../../lib/key-locks.ts'
 import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.ts'
 import { getJson, type Storage, type StorageOp } from '../../../sdk/storage.ts'
-import type { AccessChangeListener } from '../access-change.ts'
+import type { AccessChangeListener, AccessChangeScope } from '../access-change.ts'
 import { AliasWrites } from './alias-writes.ts'
 import { type MergeInput, mergeEntities } from './entity-merge.ts'
 import { GroupIndex } from './group-index.ts'
@@ -74,7 +74,7 @@ export class IdentityStore {
       storage,
       groups: this.#groups,
       now,
-      write: (fn) => this.#write(fn),
+      write: (fn, scope) => this.#write(fn, scope),
       entityExists: async (id) => (await this.entity(id)) !== undefined,
       checkAccessor: (accessor) => this.#checkAccessor(accessor),
     })
@@ -114,24 +114,29 @@ export class IdentityStore {
   }
 
   /**
-   * Told of every identity write, before it is stored and (awaited, after the write's lock is released) after:
-   * event subscriptions whose token's effective policies may have changed.
+   * Told of every identity write once it is stored (awaited, after the write's lock is released): event subscriptions
+   * whose token's effective policies may have changed.
    */
   onAccessChange(listener: AccessChangeListener): void {
     this.#accessListeners.push(listener)
   }
 
-  /** Every write runs alone: a login creating an entity must not race another login or an operator's edit. */
-  async #write<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Every write runs alone: a login creating an entity must not race another login or an operator's edit.
+   * `scope` names the entities a successful write can concern (the listeners then look at their tokens only).
+   */
+  async #write<T>(fn: () => Promise<T>, scope?: (result: T) => readonly string[]): Promise<T> {
     let announced: Promise<unknown> | undefined
     try {
       return await this.#locks.run('identity', async () => {
-        for (const listener of this.#accessListeners) listener.changing()
+        const changes: AccessChangeScope = {}
         try {
-          return await fn()
+          const result = await fn()
+          if (scope) changes.entityIds = scope(result)
+          return result
         } finally {
           this.#changed()
-          announced = Promise.all(this.#accessListeners.map((listener) => listener.changed()))
+          announced = Promise.all(this.#accessListeners.map((listener) => listener.changed(changes)))
         }
       })
     } finally {
@@ -344,7 +349,11 @@ export class IdentityStore {
     const generation = this.#generation
     let found = await this.aliasByName(accessor, login.name)
     if (!found || this.#aliasStale(found.alias, login.metadata))
-      found = await this.#write(() => this.#ensureAlias(accessor, login))
+      // A new entity has no tokens yet; an alias's new metadata concerns its own entity's templates only.
+      found = await this.#write(
+        () => this.#ensureAlias(accessor, login),
+        (ensured) => [ensured.entity.id],
+      )
     const { entity } = found
     if (entity.disabled) throw new PermissionDeniedError()
     if (groupNames !== undefined) await this.#syncExternalGroups(entity.id, accessor, groupNames)
