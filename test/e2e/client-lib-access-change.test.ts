@@ -148,6 +148,43 @@ describe('@coffer/client: a change of policy empties the cache at once', () => {
     }
   })
 
+  it('a value read before the subscription opened is not answered from memory after a change made meanwhile', async () => {
+    // No event policy yet: the subscription is refused and retried, and reads ask the server.
+    const token = (
+      await t.call('POST', 'auth/token/create', { body: { policies: ['ac-late-events', 'ac-late-read'] } })
+    ).body.auth.client_token as string
+    assert.equal(
+      (await t.call('PUT', 'sys/policies/acl/ac-late-read', { body: { policy: READ } })).status,
+      204,
+    )
+    const c = new CofferClient({
+      address: proxy.address,
+      token,
+      cache: { ttl: 3600 },
+      events: { types: ['kv*'], maxReconnectMs: 500 },
+    })
+    try {
+      await withDeadline(once(c, 'eventsUnavailable'), 'the subscription is refused')
+      assert.equal((await c.kv.get('ac/a')).data['v'], 'a')
+      assert.equal(c.cache.size, 1)
+      // Read is taken away while no stream is open to be closed; then the subscription is allowed.
+      const late = `path "secret/data/ac/*" { capabilities = ["subscribe"] }`
+      assert.equal(
+        (await t.call('PUT', 'sys/policies/acl/ac-late-read', { body: { policy: late } })).status,
+        204,
+      )
+      const connected = once(c, 'eventsConnected')
+      assert.equal(
+        (await t.call('PUT', 'sys/policies/acl/ac-late-events', { body: { policy: EVENTS } })).status,
+        204,
+      )
+      await withDeadline(connected, 'the subscription opens')
+      await assert.rejects(c.kv.get('ac/a'), forbidden)
+    } finally {
+      c.close()
+    }
+  })
+
   it('an unrelated change closes nothing, and a change that keeps read leaves the cache warm again once resubscribed', async () => {
     const token = (
       await t.call('POST', 'auth/token/create', { body: { policies: ['ac-events', 'ac-read'] } })

@@ -66,7 +66,13 @@ export class CofferClient extends EventEmitter {
       this.#events.on('unavailable', (type: string, reason: string) =>
         this.emit('eventsUnavailable', type, reason),
       )
-      this.#events.on('connected', (type: string) => this.emit('eventsConnected', type))
+      // Values read before a subscription was open (reads then ask the server, and keep what they got) were read
+      // when no event could tell of a write, a revocation or a policy change made since: loaded again, and until
+      // then not answered from memory, as after a reconnection.
+      this.#events.on('connected', (type: string) => {
+        for (const key of this.cache.keys()) void this.cache.refresh(key)
+        this.emit('eventsConnected', type)
+      })
       // The server closed the stream because the token was revoked: nothing read with it is served again.
       this.#events.on('revoked', () => {
         this.cache.clear()
@@ -80,8 +86,8 @@ export class CofferClient extends EventEmitter {
       })
       // Events sent while disconnected are lost: whatever is cached may be older than it looks.
       this.#events.on('reconnected', (type: string) => {
-        this.emit('eventsConnected', type)
         for (const key of this.cache.keys()) void this.cache.refresh(key)
+        this.emit('eventsConnected', type)
       })
       this.#events.start()
     }
