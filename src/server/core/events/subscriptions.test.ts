@@ -231,6 +231,26 @@ describe('event subscriptions in core', () => {
     }
   })
 
+  it('is closed by the narrowing one of concurrent policy writes, and sends nothing after', async () => {
+    const policy = 'path "secret/data/racy/*" {\n  capabilities = ["read", "subscribe"]\n}'
+    const { token, idHash } = await tokenWith('racy', policy)
+    const s = open(token, idHash)
+    await s.sub.settled()
+    await Promise.all([
+      ...Array.from({ length: 10 }, (_, i) => write(`racy/${i}`)),
+      setPolicy('racy', policy),
+      setPolicy('racy-other', policy),
+      setPolicy('racy', 'path "secret/data/racy/*" {\n  capabilities = ["subscribe"]\n}'),
+      setPolicy('racy', policy.replace('racy/*', 'racy/only')),
+    ])
+    // Every write answered: the stream was closed before the narrowing one did.
+    assert.equal(s.calls.at(-1), CHANGED)
+    await write('racy/after')
+    await s.sub.settled()
+    assert.equal(s.calls.filter((call) => call.startsWith('close')).length, 1)
+    assert.equal(s.calls.at(-1), CHANGED)
+  })
+
   it('closes a subscription whose token was revoked while it was being opened, without waiting for an event', async () => {
     const { token, idHash } = await tokenWith(
       'opening',
