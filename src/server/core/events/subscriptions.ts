@@ -1,4 +1,4 @@
-// Live event subscriptions (the WebSocket stream): each event is checked against the subscriber's token and policies when it is sent.
+// Live event subscriptions (the WebSocket stream): each event is checked against the token when sent, and a change of the token's policies closes the stream.
 import { addressAllowed } from '../../../lib/cidr.ts'
 import { eventTypeMatches } from '../../policy/event-type-pattern.ts'
 import type { AccessChangeScope } from '../access-change.ts'

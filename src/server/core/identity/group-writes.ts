@@ -107,8 +107,8 @@ export class GroupWrites {
         }
         await storage.batch(ops)
         for (const group of changes) groups.set(group)
-        // Only this entity's memberships changed, so only its tokens' access (direct or inherited groups) can have.
       },
+      // Only this entity's memberships changed, so only its tokens' access (direct or inherited groups) can have.
       () => [entityId],
     )
   }
