@@ -251,6 +251,64 @@ describe('event subscriptions in core', () => {
     assert.equal(s.calls.at(-1), CHANGED)
   })
 
+  it('closes the stream of a token whose entity was merged into the one an edit concerns', async () => {
+    await setPolicy('merged-read', 'path "secret/data/merged/*" {\n  capabilities = ["read", "subscribe"]\n}')
+    await runPipeline(
+      t.services,
+      request('update', 'auth/token/roles/mg', t.rootToken, {
+        allowed_entity_aliases: ['mg-*'],
+        allowed_policies: ['merged-read'],
+      }),
+    )
+    const tokenFor = async (alias: string) => {
+      const made = await runPipeline(
+        t.services,
+        request('update', 'auth/token/create/mg', t.rootToken, {
+          entity_alias: alias,
+          policies: ['merged-read'],
+        }),
+      )
+      const token = made!.auth!.client_token
+      return { token, entry: (await t.services.tokens.lookup(token))! }
+    }
+    const source = await tokenFor('mg-source')
+    const target = await tokenFor('mg-target')
+    await runPipeline(
+      t.services,
+      request('update', 'identity/entity/merge', t.rootToken, {
+        from_entity_ids: [source.entry.entityId],
+        to_entity_id: target.entry.entityId,
+        conflicting_alias_ids_to_keep: [
+          (await t.services.identity.entity(target.entry.entityId))!.aliases[0]!.id,
+        ],
+      }),
+    )
+    // The source token acts as the target entity now; its stream is scoped by its own (merged-away) entity id.
+    const r = recorder()
+    const sub = t.core.subscriptions.open(
+      t.services,
+      source.entry.idHash,
+      {
+        token: source.token,
+        remoteAddress: '127.0.0.1',
+        eventType: '*',
+        filter: parseEventFilter(undefined),
+        access: (await tokenAccess(t.services, source.entry))!.digest,
+        entityId: source.entry.entityId,
+      },
+      r.channel,
+    )
+    await sub.settled()
+    assert.deepEqual(r.calls, [])
+    await runPipeline(
+      t.services,
+      request('update', `identity/entity/id/${target.entry.entityId}`, t.rootToken, {
+        policies: ['merged-extra'],
+      }),
+    )
+    assert.deepEqual(r.calls, [CHANGED])
+  })
+
   it('closes a subscription whose token was revoked while it was being opened, without waiting for an event', async () => {
     const { token, idHash } = await tokenWith(
       'opening',

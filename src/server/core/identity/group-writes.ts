@@ -20,7 +20,7 @@ export interface GroupWriteContext {
   groups: GroupIndex
   now: () => number
   /** `scope`: the entities a successful write can concern (their tokens' access); every entity when absent. */
-  write<T>(fn: () => Promise<T>, scope?: (result: T) => readonly string[]): Promise<T>
+  write<T>(fn: () => Promise<T>, scope?: (result: T) => readonly string[] | undefined): Promise<T>
   entityExists(id: string): Promise<boolean>
   checkAccessor(accessor: string): void
 }
@@ -89,10 +89,18 @@ export class GroupWrites {
     this.#ctx = ctx
   }
 
-  /** Apply a planned external-group sync for one entity (under the write lock, planned again there). */
-  syncExternal(entityId: string, accessor: string, groupNames: string[]): Promise<void> {
+  /**
+   * Apply a planned external-group sync for one entity (under the write lock, planned again there). `concerned`
+   * reads, under the lock, the entity ids whose tokens act as it (its own, and those merged into it).
+   */
+  async syncExternal(
+    entityId: string,
+    accessor: string,
+    groupNames: string[],
+    concerned: () => Promise<readonly string[]>,
+  ): Promise<void> {
     const { groups, storage, now } = this.#ctx
-    return this.#ctx.write(
+    await this.#ctx.write(
       async () => {
         const changes = planExternalGroupSync(groups, entityId, accessor, groupNames).map((group) =>
           bumpGroup(group, now()),
@@ -107,9 +115,11 @@ export class GroupWrites {
         }
         await storage.batch(ops)
         for (const group of changes) groups.set(group)
+        // Stored already: a failed read widens the recheck to every stream rather than failing the login.
+        return concerned().catch(() => undefined)
       },
       // Only this entity's memberships changed, so only its tokens' access (direct or inherited groups) can have.
-      () => [entityId],
+      (ids) => ids,
     )
   }
 
