@@ -127,6 +127,12 @@ function startCache(
         contact.serverAnswered()
         cache.clear()
       },
+      // The same for a change of the agent's token's policies: a copy it read may be one it may no longer read, and
+      // must not be served stale should the server go down before the subscription is open again.
+      onAccessChanged: () => {
+        contact.serverAnswered()
+        cache.clear()
+      },
       log: options.log,
     })
     parts.watch.start()

@@ -1,6 +1,7 @@
 // End-to-end, as an adversary: no token or policy change made at the server leaves the agent's static cache serving
-// the token afterwards (revoked directly, by accessor, with its parent, by lease prefix or force, with its auth mount, or
-// stripped of its policy), nor a leased credential revoked there, even with reads in flight during the change.
+// the token afterwards (revoked directly, by accessor, with its parent, by lease prefix or force, with its auth mount,
+// stripped of its policy directly or through its entity's group, or its entity disabled), nor a leased credential
+// revoked there, even with reads in flight during the change.
 import assert from 'node:assert/strict'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -178,6 +179,45 @@ listener "tcp" {
       false,
     )
     assert.equal((await call('PUT', 'sys/policies/acl/app', { body: { policy: APP_POLICY } })).status, 204)
+  })
+
+  it('an entity leaving the group that granted read, and an entity disabled', async () => {
+    assert.equal(
+      (
+        await call('POST', 'auth/token/roles/grouped', {
+          body: { allowed_entity_aliases: ['grouped-*'], allowed_policies: ['default'] },
+        })
+      ).status,
+      204,
+    )
+    const entityToken = async (alias: string) => {
+      const made = await call('POST', 'auth/token/create/grouped', {
+        body: { entity_alias: alias, policies: ['default'] },
+      })
+      assert.equal(made.status, 200, JSON.stringify(made.body))
+      return { token: made.body.auth.client_token as string, entityId: made.body.auth.entity_id as string }
+    }
+    const member = await entityToken('grouped-member')
+    const disabled = await entityToken('grouped-disabled')
+    const group = await call('POST', 'identity/group', {
+      body: {
+        name: 'app-readers',
+        policies: ['app'],
+        member_entity_ids: [member.entityId, disabled.entityId],
+      },
+    })
+    assert.equal(group.status, 200, JSON.stringify(group.body))
+    await attack(
+      member.token,
+      () =>
+        call('POST', `identity/group/id/${group.body.data.id}`, {
+          body: { member_entity_ids: [disabled.entityId] },
+        }),
+      false,
+    )
+    await attack(disabled.token, () =>
+      call('POST', `identity/entity/id/${disabled.entityId}`, { body: { disabled: true } }),
+    )
   })
 
   it('a leased credential revoked at the server by id, by prefix or by force, while reads are in flight', async (t) => {

@@ -31,7 +31,9 @@ export interface ChangeNotice {
 /**
  * Events: `change` (ChangeNotice) after a cached value was loaded again because an event said it changed;
  * `eventsUnavailable` (type, reason) while events cannot be received (reads then ask the server);
- * `tokenRevoked` when the server closed the event stream because the token was revoked (the cache was emptied).
+ * `tokenRevoked` when the server closed the event stream because the token was revoked (the cache was emptied);
+ * `accessChanged` when the server closed it because the token's policies changed (the cache was emptied; reads ask
+ * the server until the subscription is open again).
  */
 export class CofferClient extends EventEmitter {
   readonly kv: KvApi
@@ -64,16 +66,28 @@ export class CofferClient extends EventEmitter {
       this.#events.on('unavailable', (type: string, reason: string) =>
         this.emit('eventsUnavailable', type, reason),
       )
-      this.#events.on('connected', (type: string) => this.emit('eventsConnected', type))
+      // Values read before a subscription was open (reads then ask the server, and keep what they got) were read
+      // when no event could tell of a write, a revocation or a policy change made since: loaded again, and until
+      // then not answered from memory, as after a reconnection.
+      this.#events.on('connected', (type: string) => {
+        for (const key of this.cache.keys()) void this.cache.refresh(key)
+        this.emit('eventsConnected', type)
+      })
       // The server closed the stream because the token was revoked: nothing read with it is served again.
       this.#events.on('revoked', () => {
         this.cache.clear()
         this.emit('tokenRevoked')
       })
+      // The token's policies changed: a cached value may be one it may no longer read. Emptied before anything else
+      // hears of it; the stream is down meanwhile, so reads ask the server until it is open again.
+      this.#events.on('accessChanged', (type: string) => {
+        this.cache.clear()
+        this.emit('accessChanged', type)
+      })
       // Events sent while disconnected are lost: whatever is cached may be older than it looks.
       this.#events.on('reconnected', (type: string) => {
-        this.emit('eventsConnected', type)
         for (const key of this.cache.keys()) void this.cache.refresh(key)
+        this.emit('eventsConnected', type)
       })
       this.#events.start()
     }

@@ -23,10 +23,15 @@ export interface EventOptions {
 
 export const DEFAULT_EVENT_TYPES = ['kv*', 'secretsmanager/*', 'database/*', 'lease/revoke']
 
+/** The server's close codes: the token was revoked (or its entity disabled); its effective policies changed. */
+const CLOSE_TOKEN_GONE = 1008
+const CLOSE_ACCESS_CHANGED = 4001
+
 /**
  * Emits `event` (ChangeEvent), `connected` (type) once a subscription is open, `reconnected` (type) when one
  * opens after a loss (events may have been missed), `revoked` (type) when the server closed one because its token
- * was revoked (code 1008), and `unavailable` (type, reason) when a connection fails or is refused (no policy, no
+ * was revoked (code 1008), `accessChanged` (type) when the server closed one because the token's policies changed
+ * (code 4001; it is opened again at once, and `reconnected` follows), and `unavailable` (type, reason) when a connection fails or is refused (no policy, no
  * WebSocket in this runtime, server down); it is retried with backoff.
  */
 export class EventStream extends EventEmitter {
@@ -63,10 +68,12 @@ export class EventStream extends EventEmitter {
       const refused = () => done(false)
       const done = (value: boolean) => {
         this.off('connected', check)
+        this.off('reconnected', check)
         this.off('unavailable', refused)
         resolve(value)
       }
       this.on('connected', check)
+      this.on('reconnected', check)
       this.on('unavailable', refused)
     })
   }
@@ -114,7 +121,13 @@ export class EventStream extends EventEmitter {
       this.#sockets.delete(socket)
       this.#connected.delete(type)
       if (this.#closed) return
-      if (opened && close.code === 1008) this.emit('revoked', type)
+      if (opened && close.code === CLOSE_TOKEN_GONE) this.emit('revoked', type)
+      if (opened && close.code === CLOSE_ACCESS_CHANGED) {
+        this.emit('accessChanged', type)
+        // No backoff: the server asked for a new subscription, and until it is open no read is answered from memory.
+        void this.#connect(type, 0, true)
+        return
+      }
       if (!opened) this.emit('unavailable', type, `connection refused or failed (${close.code})`)
       this.#retry(type, opened ? 0 : failures + 1, hadConnection || opened)
     })

@@ -27,6 +27,8 @@ export interface EventWatchOptions {
   onRefused(status: number): void
   /** The server closed a subscription because the agent's token was revoked (close code 1008). */
   onTokenRevoked(): void
+  /** The server closed a subscription because the agent's token's policies changed (close code 4001). */
+  onAccessChanged(): void
   log(level: 'info' | 'error', message: string): void
 }
 
@@ -120,6 +122,10 @@ export class EventWatch {
       if (opened && code === 1008) {
         this.#options.log('info', `event stream ${type} closed: the token was revoked`)
         this.#options.onTokenRevoked()
+      }
+      if (opened && code === 4001) {
+        this.#options.log('info', `event stream ${type} closed: the token's policies changed`)
+        this.#options.onAccessChanged()
       }
       this.#retry(type, opened ? 0 : failures + 1)
     })

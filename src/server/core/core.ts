@@ -14,6 +14,7 @@ import { AuditBroker } from '../audit/broker.ts'
 import { Barrier } from '../barrier/barrier.ts'
 import type { ChangeFeed, HaBackend } from '../physical/ha.ts'
 import type { PhysicalStorage } from '../physical/physical.ts'
+import type { AccessChangeScope } from './access-change.ts'
 import { AnomalyService } from './anomalies/anomaly-service.ts'
 import { builtinMounts } from './builtin-mounts.ts'
 import type { ComplianceProviders } from './compliance/providers.ts'
@@ -620,6 +621,12 @@ export class Core {
       )
       await identity.load()
       identity.onChange(() => policies.forgetTemplatedAcls())
+      // A change that may narrow a token's access closes its event streams, whose clients then drop what they cached.
+      const accessChange = {
+        changed: (scope: AccessChangeScope) => this.subscriptions.accessChanged(scope),
+      }
+      policies.onAccessChange(accessChange)
+      identity.onAccessChange(accessChange)
       const expiration = new ExpirationManager({
         storage: storageView(this.barrier, 'sys/expire/'),
         clock: this.clock,

@@ -11,6 +11,7 @@ import {
 import { parsePolicy } from '../policy/parse-policy.ts'
 import type { Policy } from '../policy/policy.ts'
 import { hasTemplates, resolvePolicyTemplates, type TemplateIdentity } from '../policy/template.ts'
+import type { AccessChangeListener } from './access-change.ts'
 
 interface StoredPolicy {
   name: string
@@ -42,6 +43,7 @@ export class PolicyStore {
    * returned is authorised by the old text (reads are a real await gap on PostgreSQL).
    */
   #generation = 0
+  readonly #accessListeners: AccessChangeListener[] = []
 
   constructor(storage: Storage) {
     this.#storage = storage
@@ -96,13 +98,20 @@ export class PolicyStore {
     await this.#changing(name, () => this.#storage.delete(name))
   }
 
-  /** Forget the policy and every compiled ACL before and after the storage write. */
+  /** Told of every policy write and delete once it is stored (awaited): event subscriptions. */
+  onAccessChange(listener: AccessChangeListener): void {
+    this.#accessListeners.push(listener)
+  }
+
+  /** Forget the policy and every compiled ACL before and after the storage write, and tell the listeners. */
   async #changing(name: string, write: () => Promise<void>): Promise<void> {
     this.#forget(name)
     try {
       await write()
     } finally {
       this.#forget(name)
+      // Also after a failed write: it may have reached storage before failing.
+      await Promise.all(this.#accessListeners.map((listener) => listener.changed({ policy: name })))
     }
   }
 

@@ -6,6 +6,7 @@ import { uuid } from '../../lib/random.ts'
 import { InvalidRequestError, NotFoundError, PermissionDeniedError } from '../../sdk/errors.ts'
 import { parseEventFilter } from '../core/events/event-filter.ts'
 import { CLOSE_TOO_SLOW } from '../core/events/subscriptions.ts'
+import { tokenAccess } from '../core/events/token-access.ts'
 import { handleRequest } from '../core/handle-request.ts'
 import { type DispatchContext, renderError } from './dispatch.ts'
 import { clientToken, goBool, header, parseTarget, plainHeaders } from './parse-request.ts'
@@ -94,6 +95,9 @@ export async function handleUpgrade(
     const services = ctx.core.services
     const entry = await services.tokens.lookup(token)
     if (!entry) throw new PermissionDeniedError()
+    // Before the client hears the stream is open: a change of the token's access from here on closes it.
+    const access = (await tokenAccess(services, entry))?.digest
+    if (access === undefined) throw new PermissionDeniedError()
     const ws = await accept(req, socket, head)
     if (!ws) return
     // ws closes the stream itself on a protocol error (1002 unmasked, 1009 oversized frame); an unhandled 'error'
@@ -104,7 +108,14 @@ export async function handleUpgrade(
     const subscription = ctx.core.subscriptions.open(
       services,
       entry.idHash,
-      { token, remoteAddress: httpRequest.remoteAddress, eventType, filter },
+      {
+        token,
+        remoteAddress: httpRequest.remoteAddress,
+        eventType,
+        filter,
+        access,
+        entityId: entry.entityId,
+      },
       {
         send: (text) => {
           if (ws.readyState !== WebSocket.OPEN) return

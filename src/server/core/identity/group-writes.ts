@@ -19,7 +19,8 @@ export interface GroupWriteContext {
   storage: Storage
   groups: GroupIndex
   now: () => number
-  write<T>(fn: () => Promise<T>): Promise<T>
+  /** `scope`: the entities a successful write can concern (their tokens' access); every entity when absent. */
+  write<T>(fn: () => Promise<T>, scope?: (result: T) => readonly string[] | undefined): Promise<T>
   entityExists(id: string): Promise<boolean>
   checkAccessor(accessor: string): void
 }
@@ -88,24 +89,38 @@ export class GroupWrites {
     this.#ctx = ctx
   }
 
-  /** Apply a planned external-group sync for one entity (under the write lock, planned again there). */
-  syncExternal(entityId: string, accessor: string, groupNames: string[]): Promise<void> {
+  /**
+   * Apply a planned external-group sync for one entity (under the write lock, planned again there). `concerned`
+   * reads, under the lock, the entity ids whose tokens act as it (its own, and those merged into it).
+   */
+  async syncExternal(
+    entityId: string,
+    accessor: string,
+    groupNames: string[],
+    concerned: () => Promise<readonly string[]>,
+  ): Promise<void> {
     const { groups, storage, now } = this.#ctx
-    return this.#ctx.write(async () => {
-      const changes = planExternalGroupSync(groups, entityId, accessor, groupNames).map((group) =>
-        bumpGroup(group, now()),
-      )
-      const ops: StorageOp[] = changes.map(putGroupOp)
-      for (const group of changes) {
-        ops.push(
-          group.memberEntityIds.includes(entityId)
-            ? { op: 'put', key: keys.member(entityId, group.id), value: new Uint8Array() }
-            : { op: 'delete', key: keys.member(entityId, group.id) },
+    await this.#ctx.write(
+      async () => {
+        const changes = planExternalGroupSync(groups, entityId, accessor, groupNames).map((group) =>
+          bumpGroup(group, now()),
         )
-      }
-      await storage.batch(ops)
-      for (const group of changes) groups.set(group)
-    })
+        const ops: StorageOp[] = changes.map(putGroupOp)
+        for (const group of changes) {
+          ops.push(
+            group.memberEntityIds.includes(entityId)
+              ? { op: 'put', key: keys.member(entityId, group.id), value: new Uint8Array() }
+              : { op: 'delete', key: keys.member(entityId, group.id) },
+          )
+        }
+        await storage.batch(ops)
+        for (const group of changes) groups.set(group)
+        // Stored already: a failed read widens the recheck to every stream rather than failing the login.
+        return concerned().catch(() => undefined)
+      },
+      // Only this entity's memberships changed, so only its tokens' access (direct or inherited groups) can have.
+      (ids) => ids,
+    )
   }
 
   /** Create or update a group: by `id` (it must exist), else the group of that name, else a new one. */

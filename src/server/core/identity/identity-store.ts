@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { KeyLocks } from '../../../lib/key-locks.ts'
 import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.ts'
 import { getJson, type Storage, type StorageOp } from '../../../sdk/storage.ts'
+import type { AccessChangeListener, AccessChangeScope } from '../access-change.ts'
 import { AliasWrites } from './alias-writes.ts'
 import { type MergeInput, mergeEntities } from './entity-merge.ts'
 import { GroupIndex } from './group-index.ts'
@@ -34,6 +35,11 @@ const RESOLVED_LIMIT = 10_000
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
+/** The entity ids whose tokens act as `entity`: its own, and those of the entities merged into it. */
+function actingAs(entity: EntityRecord): string[] {
+  return [entity.id, ...(entity.mergedEntityIds ?? [])]
+}
+
 export class IdentityStore {
   readonly #storage: Storage
   readonly #mounts: MountLookup
@@ -48,6 +54,7 @@ export class IdentityStore {
    */
   readonly #logins = new Map<string, { generation: number; entityId: string }>()
   readonly #listeners: (() => void)[] = []
+  readonly #accessListeners: AccessChangeListener[] = []
   /** Bumped by every write, so a resolution that raced a write is not cached. */
   #generation = 0
   readonly #groupWrites: GroupWrites
@@ -72,7 +79,7 @@ export class IdentityStore {
       storage,
       groups: this.#groups,
       now,
-      write: (fn) => this.#write(fn),
+      write: (fn, scope) => this.#write(fn, scope),
       entityExists: async (id) => (await this.entity(id)) !== undefined,
       checkAccessor: (accessor) => this.#checkGroupAliasAccessor(accessor),
     })
@@ -111,15 +118,36 @@ export class IdentityStore {
     for (const listener of this.#listeners) listener()
   }
 
-  /** Every write runs alone: a login creating an entity must not race another login or an operator's edit. */
-  #write<T>(fn: () => Promise<T>): Promise<T> {
-    return this.#locks.run('identity', async () => {
-      try {
-        return await fn()
-      } finally {
-        this.#changed()
-      }
-    })
+  /**
+   * Told of every identity write once it is stored (awaited, after the write's lock is released): event subscriptions
+   * whose token's effective policies may have changed.
+   */
+  onAccessChange(listener: AccessChangeListener): void {
+    this.#accessListeners.push(listener)
+  }
+
+  /**
+   * Every write runs alone: a login creating an entity must not race another login or an operator's edit.
+   * `scope` names the entities a successful write can concern (the listeners then look at their tokens only).
+   */
+  async #write<T>(fn: () => Promise<T>, scope?: (result: T) => readonly string[] | undefined): Promise<T> {
+    let announced: Promise<unknown> | undefined
+    try {
+      return await this.#locks.run('identity', async () => {
+        const changes: AccessChangeScope = {}
+        try {
+          const result = await fn()
+          const entityIds = scope?.(result)
+          if (entityIds) changes.entityIds = entityIds
+          return result
+        } finally {
+          this.#changed()
+          announced = Promise.all(this.#accessListeners.map((listener) => listener.changed(changes)))
+        }
+      })
+    } finally {
+      await announced
+    }
   }
 
   // ---- entities ----
@@ -161,63 +189,71 @@ export class IdentityStore {
     id: string | undefined,
     input: EntityInput,
   ): Promise<{ entity: EntityRecord; created: boolean }> {
-    return this.#write(async () => {
-      let existing: EntityRecord | undefined
-      if (id !== undefined && id !== '') {
-        existing = await this.entity(id)
-        if (!existing) throw new InvalidRequestError('entity not found')
-      } else if (input.name) existing = await this.entityByName(input.name)
-      const now = this.#now()
-      const entity: EntityRecord = existing
-        ? { ...existing, lastUpdateTime: now }
-        : newEntity(randomUUID(), input.name || `entity_${randomBytes(4).toString('hex')}`, now)
-      const ops: StorageOp[] = []
-      if (input.name && existing && input.name !== existing.name) {
-        const holder = await this.entityByName(input.name)
-        if (holder && holder.id !== existing.id)
-          throw new InvalidRequestError('entity name is already in use')
-        ops.push({ op: 'delete', key: keys.entityName(existing.name) })
-        entity.name = input.name
-      }
-      if (input.policies !== undefined) entity.policies = identityPolicies(input.policies)
-      if (input.metadata !== undefined) entity.metadata = input.metadata
-      if (input.disabled !== undefined) entity.disabled = input.disabled
-      ops.push(putEntityOp(entity), {
-        op: 'put',
-        key: keys.entityName(entity.name),
-        value: encoder.encode(entity.id),
-      })
-      await this.#storage.batch(ops)
-      return { entity, created: !existing }
-    })
+    return this.#write(
+      async () => {
+        let existing: EntityRecord | undefined
+        if (id !== undefined && id !== '') {
+          existing = await this.entity(id)
+          if (!existing) throw new InvalidRequestError('entity not found')
+        } else if (input.name) existing = await this.entityByName(input.name)
+        const now = this.#now()
+        const entity: EntityRecord = existing
+          ? { ...existing, lastUpdateTime: now }
+          : newEntity(randomUUID(), input.name || `entity_${randomBytes(4).toString('hex')}`, now)
+        const ops: StorageOp[] = []
+        if (input.name && existing && input.name !== existing.name) {
+          const holder = await this.entityByName(input.name)
+          if (holder && holder.id !== existing.id)
+            throw new InvalidRequestError('entity name is already in use')
+          ops.push({ op: 'delete', key: keys.entityName(existing.name) })
+          entity.name = input.name
+        }
+        if (input.policies !== undefined) entity.policies = identityPolicies(input.policies)
+        if (input.metadata !== undefined) entity.metadata = input.metadata
+        if (input.disabled !== undefined) entity.disabled = input.disabled
+        ops.push(putEntityOp(entity), {
+          op: 'put',
+          key: keys.entityName(entity.name),
+          value: encoder.encode(entity.id),
+        })
+        await this.#storage.batch(ops)
+        return { entity, created: !existing }
+      },
+      (result) => actingAs(result.entity),
+    )
   }
 
   /** Delete an entity with its aliases and memberships; its tokens keep working with their own policies only. */
   deleteEntity(id: string): Promise<boolean> {
-    return this.#write(async () => {
-      const entity = await this.entity(id)
-      if (!entity) return false
-      const ops: StorageOp[] = [
-        { op: 'delete', key: keys.entity(id) },
-        { op: 'delete', key: keys.entityName(entity.name) },
-      ]
-      for (const alias of entity.aliases) {
-        ops.push({ op: 'delete', key: keys.alias(alias.id) })
-        ops.push({ op: 'delete', key: keys.aliasKey(alias.mountAccessor, alias.name) })
-      }
-      const changed: GroupRecord[] = []
-      for (const groupId of await this.#storage.list(keys.memberPrefix(id))) {
-        ops.push({ op: 'delete', key: keys.member(id, groupId) })
-        const group = this.#groups.get(groupId)
-        if (!group) continue
-        const updated = { ...group, memberEntityIds: group.memberEntityIds.filter((e) => e !== id) }
-        changed.push(bumpGroup(updated, this.#now()))
-        ops.push(putGroupOp(updated))
-      }
-      await this.#storage.batch(ops)
-      for (const group of changed) this.#groups.set(group)
-      return true
-    })
+    let concerned: string[] = []
+    return this.#write(
+      async () => {
+        const entity = await this.entity(id)
+        if (!entity) return false
+        concerned = actingAs(entity)
+        const ops: StorageOp[] = [
+          { op: 'delete', key: keys.entity(id) },
+          { op: 'delete', key: keys.entityName(entity.name) },
+        ]
+        for (const alias of entity.aliases) {
+          ops.push({ op: 'delete', key: keys.alias(alias.id) })
+          ops.push({ op: 'delete', key: keys.aliasKey(alias.mountAccessor, alias.name) })
+        }
+        const changed: GroupRecord[] = []
+        for (const groupId of await this.#storage.list(keys.memberPrefix(id))) {
+          ops.push({ op: 'delete', key: keys.member(id, groupId) })
+          const group = this.#groups.get(groupId)
+          if (!group) continue
+          const updated = { ...group, memberEntityIds: group.memberEntityIds.filter((e) => e !== id) }
+          changed.push(bumpGroup(updated, this.#now()))
+          ops.push(putGroupOp(updated))
+        }
+        await this.#storage.batch(ops)
+        for (const group of changed) this.#groups.set(group)
+        return true
+      },
+      () => concerned,
+    )
   }
 
   /** Merge entities into one (identity/entity/merge); see entity-merge.ts. */
@@ -340,10 +376,14 @@ export class IdentityStore {
     const generation = this.#generation
     let found = await this.aliasByName(accessor, login.name)
     if (!found || this.#aliasStale(found.alias, login.metadata))
-      found = await this.#write(() => this.#ensureAlias(accessor, login))
+      // A new entity has no tokens yet; an alias's new metadata concerns its own entity's templates only.
+      found = await this.#write(
+        () => this.#ensureAlias(accessor, login),
+        (ensured) => actingAs(ensured.entity),
+      )
     const { entity } = found
     if (entity.disabled) throw new PermissionDeniedError()
-    if (groupNames !== undefined) await this.#syncExternalGroups(entity.id, accessor, groupNames)
+    if (groupNames !== undefined) await this.#syncExternalGroups(entity, accessor, groupNames)
     // Remembered only when no write happened while it was read (this login's own creation of the alias included).
     if (memoKey !== '' && generation === this.#generation) {
       if (this.#logins.size >= RESOLVED_LIMIT) this.#logins.clear()
@@ -394,10 +434,12 @@ export class IdentityStore {
     return { alias, entity }
   }
 
-  async #syncExternalGroups(entityId: string, accessor: string, groupNames: string[]): Promise<void> {
+  async #syncExternalGroups(entity: EntityRecord, accessor: string, groupNames: string[]): Promise<void> {
     // Most logins change nothing; only a change takes the write lock (and is planned again under it).
-    if (planExternalGroupSync(this.#groups, entityId, accessor, groupNames).length === 0) return
-    await this.#groupWrites.syncExternal(entityId, accessor, groupNames)
+    if (planExternalGroupSync(this.#groups, entity.id, accessor, groupNames).length === 0) return
+    await this.#groupWrites.syncExternal(entity.id, accessor, groupNames, async () =>
+      actingAs((await this.entity(entity.id)) ?? entity),
+    )
   }
 
   // ---- policy evaluation ----
