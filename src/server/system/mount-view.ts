@@ -2,7 +2,14 @@
 import { InvalidRequestError } from '../../sdk/errors.ts'
 import { parseDurationField } from '../../sdk/framework/fields.ts'
 import type { UserLockoutConfig } from '../../sdk/request.ts'
+import { BUILTIN_MOUNTS } from '../core/builtin-mounts.ts'
 import type { MountConfig, MountEntry } from '../core/mount-table.ts'
+
+/**
+ * Types core creates itself (sys/, cubbyhole/, identity/, auth/token/). Vault reports a deprecation_status
+ * only for plugins in its builtin registry, which these are not, so their entries carry no such key.
+ */
+const CORE_TYPES: ReadonlySet<string> = new Set(BUILTIN_MOUNTS.map((mount) => mount.entry.type))
 
 export function mountView(entry: MountEntry): Record<string, unknown> {
   const config: Record<string, unknown> = {
@@ -42,7 +49,7 @@ export function mountView(entry: MountEntry): Record<string, unknown> {
     seal_wrap: entry.sealWrap,
     type: entry.type,
     uuid: entry.uuid,
-    deprecation_status: 'supported',
+    ...(CORE_TYPES.has(entry.type) ? {} : { deprecation_status: 'supported' }),
   }
 }
 
