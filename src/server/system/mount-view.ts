@@ -7,7 +7,8 @@ import type { MountConfig, MountEntry } from '../core/mount-table.ts'
 
 /**
  * Types core creates itself (sys/, cubbyhole/, identity/, auth/token/). Vault reports a deprecation_status
- * only for plugins in its builtin registry, which these are not, so their entries carry no such key.
+ * only for plugins in its builtin registry, which these are not, so their entries carry no such key; and
+ * they are created without an options map, so theirs reads null.
  */
 const CORE_TYPES: ReadonlySet<string> = new Set(BUILTIN_MOUNTS.map((mount) => mount.entry.type))
 
@@ -42,7 +43,8 @@ export function mountView(entry: MountEntry): Record<string, unknown> {
     description: entry.description,
     external_entropy_access: false,
     local: entry.local,
-    options: Object.keys(entry.options).length === 0 ? null : entry.options,
+    // Vault stores the options map a mount was enabled with, empty or not; only the core mounts have none.
+    options: CORE_TYPES.has(entry.type) && Object.keys(entry.options).length === 0 ? null : entry.options,
     plugin_version: '',
     running_plugin_version: `v0.1.0+builtin.coffer`,
     running_sha256: '',
