@@ -345,6 +345,7 @@ describe('sys_auth_test.go', () => {
     )
     read = await t.call('GET', 'sys/auth/token/tune')
     assert.deepEqual(read.body, tuneBody(read, { ...base, listing_visibility: 'unauth' }))
+    await t.call('POST', 'sys/auth/token/tune', { body: { listing_visibility: '' } })
   })
 
   it('TestSysRemountAuth: an auth mount moves under auth/', async () => {
