@@ -1,7 +1,7 @@
 // OpenBao's internal/http handler tests (exact sys/ response bodies), replayed over HTTP against Coffer.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { type Reply, startDevServer, type TestServer } from '../helpers/server.ts'
+import { type Reply, startDevServer, startSealedServer, type TestServer } from '../helpers/server.ts'
 
 type Json = Record<string, unknown>
 
@@ -361,5 +361,328 @@ describe('sys_auth_test.go', () => {
         options: {},
       }),
     })
+  })
+})
+
+describe('logical_test.go', () => {
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer()
+    await t.call('POST', 'sys/mounts/kv', { body: { type: 'kv', options: { version: '1' } } })
+  })
+  after(() => t.close())
+
+  it('TestLogical: write, a bad token is 403, the whole read body, delete, then 404', async () => {
+    assert.equal((await t.call('PUT', 'kv/foo', { body: { data: 'bar' } })).status, 204)
+    assert.equal((await t.call('GET', 'kv/foo', { token: `${t.rootToken}bad` })).status, 403)
+    const read = await t.call('GET', 'kv/foo')
+    assert.equal(read.status, 200)
+    assert.deepEqual(read.body, {
+      request_id: read.body.request_id,
+      lease_id: '',
+      renewable: false,
+      lease_duration: 32 * 24 * 3600,
+      data: { data: 'bar' },
+      wrap_info: null,
+      warnings: null,
+      auth: null,
+    })
+    assert.equal((await t.call('DELETE', 'kv/foo')).status, 204)
+    assert.equal((await t.call('GET', 'kv/foo')).status, 404)
+  })
+
+  it('TestLogical_noExist', async () => {
+    assert.equal((await t.call('GET', 'kv/nothing')).status, 404)
+  })
+
+  it('TestLogical_CreateToken: the whole auth block of a child of root', async () => {
+    const res = await t.call('PUT', 'auth/token/create', { body: {} })
+    assert.equal(res.status, 200)
+    const { client_token, accessor, ...auth } = res.body.auth
+    assert.ok(client_token)
+    assert.ok(accessor)
+    assert.deepEqual(auth, {
+      policies: ['root'],
+      token_policies: ['root'],
+      metadata: null,
+      lease_duration: 0,
+      renewable: false,
+      entity_id: '',
+      token_type: 'service',
+      orphan: false,
+      mfa_requirement: null,
+      num_uses: 0,
+    })
+    const { warnings: _, ...rest } = res.body
+    assert.deepEqual(rest, {
+      request_id: res.body.request_id,
+      lease_id: '',
+      renewable: false,
+      lease_duration: 0,
+      data: null,
+      wrap_info: null,
+      auth: res.body.auth,
+    })
+  })
+
+  it('TestLogical_ListSuffix / TestLogical_ListWithQueryParameters: LIST and ?list=true, extra query keys', async () => {
+    await t.call('PUT', 'kv/dir/a', { body: { x: '1' } })
+    for (const [method, path] of [
+      ['LIST', 'kv/dir'],
+      ['LIST', 'kv/dir?key1=value1&key2=value2'],
+      ['GET', 'kv/dir?list=true&key1=value1'],
+      ['GET', 'kv/dir?key1=value1&list=true&key2=value2'],
+    ] as const) {
+      const res = await t.call(method, path)
+      assert.equal(res.status, 200, `${method} ${path}`)
+      assert.deepEqual(res.body.data, { keys: ['a'] }, `${method} ${path}`)
+    }
+  })
+
+  it('TestLogical_Audit_invalidWrappingToken: the error text for an unknown wrapping token', async () => {
+    const res = await t.call('POST', 'sys/wrapping/unwrap', { body: { token: 'foo' } })
+    assert.equal(res.status, 400)
+    assert.deepEqual(res.body, { errors: ['wrapping token is not valid or does not exist'] })
+  })
+})
+
+describe('handler_test.go', () => {
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer()
+  })
+  after(() => t.close())
+
+  const raw = (path: string, init: RequestInit = {}) => fetch(`${t.address}${path}`, init)
+
+  it('TestHandler_CacheControlNoStore', async () => {
+    const res = await raw('/v1/sys/mounts', {
+      headers: { 'x-vault-token': t.rootToken, 'x-vault-wrap-ttl': '60s' },
+    })
+    assert.equal(res.headers.get('cache-control'), 'no-store')
+    await res.arrayBuffer()
+  })
+
+  it('TestHandler_InFlightRequest: the request itself is listed with its path', async () => {
+    const res = await t.call('GET', 'sys/in-flight-req')
+    assert.equal(res.status, 200)
+    const entries = Object.values(res.body.data) as Json[]
+    assert.ok(entries.length > 0)
+    for (const entry of entries) assert.equal(entry['request_path'], '/v1/sys/in-flight-req')
+  })
+
+  it('TestHandler_MissingToken: a wrap request without a token is 403', async () => {
+    const res = await raw('/v1/sys/internal/ui/mounts/cubbyhole', { headers: { 'x-vault-wrap-ttl': '60s' } })
+    assert.equal(res.status, 403)
+    await res.arrayBuffer()
+  })
+
+  it('TestHandler_Accepted: auth/token/tidy answers 202 Accepted', async () => {
+    const res = await t.call('POST', 'auth/token/tidy')
+    assert.equal(res.status, 202)
+    assert.ok(Array.isArray(res.body.warnings), 'the warning still reaches the client')
+  })
+
+  it('TestSysMounts_headerAuth_Wrapped: the whole wrapped body', async () => {
+    const res = await t.call('GET', 'sys/mounts', { headers: { 'x-vault-wrap-ttl': '60s' } })
+    assert.equal(res.status, 200)
+    const info = res.body.wrap_info
+    for (const key of ['token', 'accessor', 'creation_time', 'creation_path']) assert.ok(info[key], key)
+    assert.deepEqual(res.body, {
+      request_id: res.body.request_id,
+      lease_id: '',
+      renewable: false,
+      lease_duration: 0,
+      data: null,
+      wrap_info: {
+        token: info.token,
+        accessor: info.accessor,
+        ttl: 60,
+        creation_time: info.creation_time,
+        creation_path: info.creation_path,
+      },
+      warnings: null,
+      auth: null,
+    })
+  })
+
+  it('TestHandler_ui_default: no UI unless enabled', async () => {
+    const res = await raw('/ui/')
+    assert.equal(res.status, 404)
+    await res.arrayBuffer()
+  })
+
+  it('TestHandler_requestAuth / TestHandler_getTokenFromReq: Bearer works, Basic is not a token', async () => {
+    const bearer = await t.call('GET', 'auth/token/lookup-self', {
+      token: '',
+      headers: { authorization: `Bearer ${t.rootToken}` },
+    })
+    assert.equal(bearer.status, 200)
+    assert.equal(bearer.body.data.id, t.rootToken)
+    const basic = await t.call('GET', 'auth/token/lookup-self', {
+      token: '',
+      headers: { authorization: `Basic ${t.rootToken}` },
+    })
+    assert.equal(basic.status, 403)
+    // X-Vault-Token wins over Authorization.
+    const both = await t.call('GET', 'auth/token/lookup-self', { headers: { authorization: 'Bearer nope' } })
+    assert.equal(both.status, 200)
+  })
+
+  it('TestHandler_nonPrintableChars: a path with a non-printable character is refused with 400', async () => {
+    for (const char of ['\u2028', '\u0007', '\u007f']) {
+      const res = await raw(`/v1/cubbyhole/foo${encodeURIComponent(char)}bar`, {
+        method: 'PUT',
+        headers: { 'x-vault-token': t.rootToken },
+        body: '{"zip":"zap"}',
+      })
+      assert.equal(res.status, 400, JSON.stringify(char))
+      assert.match(
+        ((await res.json()) as { errors: string[] }).errors[0]!,
+        /non-printable|control characters/,
+      )
+    }
+    assert.equal((await t.call('LIST', 'cubbyhole')).status, 404, 'nothing was written')
+  })
+
+  it('TestHandler_Parse_Form: a form body is stored, repeated keys joined with commas', async () => {
+    const res = await raw('/v1/cubbyhole/form', {
+      method: 'POST',
+      headers: { 'x-vault-token': t.rootToken, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'zip=zap&abc=xyz&multi=first&multi=second',
+    })
+    assert.equal(res.status, 204)
+    assert.deepEqual((await t.call('GET', 'cubbyhole/form')).body.data, {
+      zip: 'zap',
+      abc: 'xyz',
+      multi: 'first,second',
+    })
+  })
+})
+
+describe('sys_seal_test.go, sys_init_test.go, sys_health_test.go', () => {
+  let t: TestServer
+  let keys: string[] = []
+  let root = ''
+  before(async () => {
+    t = await startSealedServer()
+  })
+  after(() => t.close())
+
+  /** Vault's health body; version, server time and (unsealed) cluster identity come from the reply. */
+  function health(reply: Reply, state: Json): Json {
+    assert.equal(typeof reply.body.server_time_utc, 'number')
+    assert.equal(typeof reply.body.version, 'string')
+    const out: Json = {
+      performance_standby: false,
+      replication_performance_mode: 'disabled',
+      replication_dr_mode: 'disabled',
+      server_time_utc: reply.body.server_time_utc,
+      version: reply.body.version,
+      // Coffer's addition, as in HashiCorp Vault 1.15+.
+      enterprise: false,
+      ...state,
+    }
+    if (state['sealed'] === false) {
+      out['cluster_name'] = reply.body.cluster_name
+      out['cluster_id'] = reply.body.cluster_id
+    }
+    return out
+  }
+
+  it('TestSysHealth_get (uninitialised): 501, and a sealed node reports standby', async () => {
+    const res = await t.call('GET', 'sys/health', { token: '' })
+    assert.equal(res.status, 501)
+    assert.deepEqual(res.body, health(res, { initialized: false, sealed: true, standby: true }))
+  })
+
+  it('TestSysSealStatus_uninit / TestSysInit_get', async () => {
+    assert.equal((await t.call('GET', 'sys/seal-status', { token: '' })).status, 200)
+    assert.deepEqual((await t.call('GET', 'sys/init', { token: '' })).body, { initialized: false })
+  })
+
+  it('TestSysInit_put', async () => {
+    const res = await t.call('PUT', 'sys/init', {
+      token: '',
+      body: { secret_shares: 3, secret_threshold: 3 },
+    })
+    assert.equal(res.status, 200)
+    assert.deepEqual(Object.keys(res.body).sort(), ['keys', 'keys_base64', 'root_token'])
+    keys = res.body.keys
+    root = res.body.root_token
+    assert.equal(keys.length, 3)
+    assert.deepEqual((await t.call('GET', 'sys/init', { token: '' })).body, { initialized: true })
+  })
+
+  it('TestSysSealStatus: the whole body of a sealed, initialised node', async () => {
+    const res = await t.call('GET', 'sys/seal-status', { token: '' })
+    assert.equal(res.status, 200)
+    assert.deepEqual(res.body, {
+      sealed: true,
+      t: 3,
+      n: 3,
+      progress: 0,
+      nonce: '',
+      type: 'shamir',
+      recovery_seal: false,
+      initialized: true,
+      migration: false,
+      version: res.body.version,
+      build_date: res.body.build_date,
+      storage_type: 'sqlite',
+    })
+  })
+
+  it('TestSysHealth_get (sealed): 503, standby', async () => {
+    const res = await t.call('GET', 'sys/health', { token: '' })
+    assert.equal(res.status, 503)
+    assert.deepEqual(res.body, health(res, { initialized: true, sealed: true, standby: true }))
+  })
+
+  it('TestSysUnseal_BadKeyNewShamir / TestSysUnseal_Reset', async () => {
+    const bad = await t.call('PUT', 'sys/unseal', { token: '', body: { key: 'abcd' } })
+    assert.equal(bad.status, 400)
+    const one = await t.call('PUT', 'sys/unseal', { token: '', body: { key: keys[0] } })
+    assert.equal(one.body.progress, 1)
+    assert.match(one.body.nonce, /^[0-9a-f-]{36}$/)
+    const reset = await t.call('PUT', 'sys/unseal', { token: '', body: { reset: true } })
+    assert.equal(reset.status, 200)
+    assert.equal(reset.body.progress, 0)
+    assert.equal(reset.body.nonce, '')
+    assert.equal(reset.body.sealed, true)
+  })
+
+  it('TestSysUnseal: progress counts up, then the node is unsealed and healthy', async () => {
+    for (const [i, key] of keys.entries()) {
+      const res = await t.call('PUT', 'sys/unseal', { token: '', body: { key } })
+      assert.equal(res.status, 200)
+      const last = i === keys.length - 1
+      assert.equal(res.body.sealed, !last)
+      assert.equal(res.body.progress, last ? 0 : i + 1)
+      if (last) {
+        assert.equal(typeof res.body.cluster_name, 'string')
+        assert.equal(typeof res.body.cluster_id, 'string')
+      }
+    }
+    const res = await t.call('GET', 'sys/health', { token: '' })
+    assert.equal(res.status, 200)
+    assert.deepEqual(res.body, health(res, { initialized: true, sealed: false, standby: false }))
+  })
+
+  it('TestSysHealth_customcodes / TestSysHealth_head', async () => {
+    assert.equal((await t.call('GET', 'sys/health?activecode=202', { token: '' })).status, 202)
+    const head = await fetch(`${t.address}/v1/sys/health?activecode=202`, { method: 'HEAD' })
+    assert.equal(head.status, 202)
+    assert.equal(await head.text(), '')
+  })
+
+  it('TestSysSeal: sys/seal is 204 and the node is sealed', async () => {
+    assert.equal((await t.call('PUT', 'sys/seal', { token: root })).status, 204)
+    assert.equal((await t.call('GET', 'sys/seal-status', { token: '' })).body.sealed, true)
+    assert.equal((await t.call('GET', 'sys/health?sealedcode=299', { token: '' })).status, 299)
+  })
+
+  it('TestHandler_sealed: a logical request on a sealed node is 503', async () => {
+    assert.equal((await t.call('GET', 'secret/foo', { token: root })).status, 503)
   })
 })
