@@ -686,3 +686,102 @@ describe('sys_seal_test.go, sys_init_test.go, sys_health_test.go', () => {
     assert.equal((await t.call('GET', 'secret/foo', { token: root })).status, 503)
   })
 })
+
+describe('sys_wrapping_test.go', () => {
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer()
+    await t.call('POST', 'sys/mounts/kv', { body: { type: 'kv', options: { version: '1' } } })
+    await t.call('PUT', 'kv/foo', { body: { zip: 'zap' } })
+  })
+  after(() => t.close())
+
+  const wrapTtl = { 'x-vault-wrap-ttl': '5m' }
+  async function wrapped(): Promise<Json> {
+    const res = await t.call('GET', 'kv/foo', { headers: wrapTtl })
+    assert.equal(res.status, 200)
+    assert.ok(res.body.wrap_info?.token)
+    return res.body.wrap_info
+  }
+
+  it('TestHTTP_Wrapping: lookup and unwrap refuse the root token, a missing token and an unknown one', async () => {
+    for (const path of ['sys/wrapping/lookup', 'sys/wrapping/unwrap']) {
+      for (const body of [undefined, { foo: 'bar' }, { token: 'bar' }, { token: t.rootToken }]) {
+        const res = await t.call('POST', path, body === undefined ? {} : { body })
+        assert.ok(res.status >= 400 && res.status < 500, `${path} ${JSON.stringify(body)}: ${res.status}`)
+      }
+    }
+    // Without any token, a lookup is 403.
+    assert.equal((await t.call('GET', 'sys/wrapping/lookup', { token: '' })).status, 403)
+  })
+
+  it('TestHTTP_Wrapping: lookup twice leaves the token usable and echoes its ttl and creation time', async () => {
+    const info = await wrapped()
+    for (let i = 0; i < 2; i++) {
+      const res = await t.call('POST', 'sys/wrapping/lookup', { body: { token: info['token'] } })
+      assert.equal(res.status, 200)
+      assert.equal(res.body.data.creation_ttl, info['ttl'])
+      assert.equal(res.body.data.creation_time, info['creation_time'])
+    }
+    const unwrapped = await t.call('POST', 'sys/wrapping/unwrap', { body: { token: info['token'] } })
+    assert.deepEqual(unwrapped.body.data, { zip: 'zap' })
+  })
+
+  it('TestHTTP_Wrapping: unwrap with the wrapping token as client token, then as a body token; both single-use', async () => {
+    let info = await wrapped()
+    const own = await t.call('POST', 'sys/wrapping/unwrap', { token: String(info['token']) })
+    assert.equal(own.status, 200)
+    assert.equal(own.body.warnings, null)
+    assert.deepEqual(own.body.data, { zip: 'zap' })
+    assert.equal((await t.call('POST', 'sys/wrapping/unwrap', { token: String(info['token']) })).status, 400)
+
+    info = await wrapped()
+    const other = await t.call('POST', 'sys/wrapping/unwrap', { body: { token: info['token'] } })
+    assert.equal(other.body.warnings, null)
+    assert.deepEqual(other.body.data, { zip: 'zap' })
+    assert.equal(
+      (await t.call('POST', 'sys/wrapping/unwrap', { body: { token: info['token'] } })).status,
+      400,
+    )
+  })
+
+  it('TestHTTP_Wrapping: cubbyhole/response holds the wrapped response as JSON text, readable once', async () => {
+    const info = await wrapped()
+    const res = await t.call('GET', 'cubbyhole/response', { token: String(info['token']) })
+    assert.equal(res.status, 200)
+    assert.deepEqual(JSON.parse(res.body.data.response).data, { zip: 'zap' })
+    const again = await t.call('POST', 'cubbyhole/response', { token: String(info['token']) })
+    assert.ok(again.status >= 400 && again.status < 500, String(again.status))
+  })
+
+  it('TestHTTP_Wrapping: sys/wrapping/wrap needs a wrap TTL, and keeps numbers as numbers', async () => {
+    const data = { zip: 'zap', three: 2 }
+    assert.equal((await t.call('POST', 'sys/wrapping/wrap', { body: data })).status, 400)
+    const res = await t.call('POST', 'sys/wrapping/wrap', { body: data, headers: wrapTtl })
+    assert.equal(res.status, 200)
+    assert.equal(res.body.warnings, null)
+    const unwrapped = await t.call('POST', 'sys/wrapping/unwrap', {
+      body: { token: res.body.wrap_info.token },
+    })
+    assert.equal(unwrapped.body.warnings, null)
+    assert.deepEqual(unwrapped.body.data, data)
+  })
+
+  it('TestHTTP_Wrapping: rewrap keeps the creation path and voids the old token', async () => {
+    const info = await wrapped()
+    assert.equal(info['creation_path'], 'kv/foo')
+    const res = await t.call('POST', 'sys/wrapping/rewrap', { body: { token: info['token'] } })
+    assert.equal(res.status, 200)
+    assert.equal(res.body.warnings, null)
+    assert.equal(res.body.wrap_info.creation_path, 'kv/foo')
+    assert.equal(
+      (await t.call('POST', 'sys/wrapping/unwrap', { body: { token: info['token'] } })).status,
+      400,
+    )
+    const fresh = res.body.wrap_info.token
+    assert.deepEqual((await t.call('POST', 'sys/wrapping/unwrap', { body: { token: fresh } })).body.data, {
+      zip: 'zap',
+    })
+    assert.equal((await t.call('POST', 'sys/wrapping/unwrap', { body: { token: fresh } })).status, 400)
+  })
+})
