@@ -86,11 +86,14 @@ function tuneBody(reply: Reply, data: Json): Json {
 }
 
 async function waitForMigration(t: TestServer, id: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  // Polls until the move leaves in-progress (each poll is a real request, so the count bounds no time).
+  for (let i = 0; i < 10_000; i++) {
     const status = await t.call('GET', `sys/remount/status/${id}`)
     assert.equal(status.status, 200)
-    if (status.body.data.migration_info.status === 'success') return
-    await new Promise((resolve) => setImmediate(resolve))
+    const state = status.body.data.migration_info.status
+    if (state === 'in-progress') continue
+    assert.equal(state, 'success')
+    return
   }
   assert.fail(`migration ${id} did not finish`)
 }
@@ -957,5 +960,54 @@ describe('sys_generate_root_test.go, sys_rekey_test.go', () => {
       assert.equal(res.body.keys.length, 5)
       assert.equal(res.body.keys_base64.length, 5)
     }
+  })
+})
+
+describe('sys_policy_test.go', () => {
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer()
+  })
+  after(() => t.close())
+
+  const listing = async (names: string[]) => {
+    const res = await t.call('GET', 'sys/policy')
+    assert.equal(res.status, 200)
+    assert.deepEqual(res.body, envelope(res, { policies: names, keys: names }))
+  }
+
+  it('TestSysPolicies: the whole legacy listing', async () => {
+    await listing(['default', 'root'])
+  })
+
+  it('TestSysReadPolicy: root reads with empty rules', async () => {
+    const res = await t.call('GET', 'sys/policy/root')
+    assert.equal(res.status, 200)
+    // OpenBao adds cas_required, version and allow_*_in_identity_templates; Vault has name and rules only.
+    assert.deepEqual(res.body, envelope(res, { name: 'root', rules: '' }))
+  })
+
+  it('TestSysWritePolicy: `rules` on the legacy route is 200 with a deprecation warning; empty rules are 400', async () => {
+    const res = await t.call('POST', 'sys/policy/foo', {
+      body: { rules: 'path "*" { capabilities = ["read"] }' },
+    })
+    assert.equal(res.status, 200)
+    assert.deepEqual(res.body.warnings, ["'rules' is deprecated, please use 'policy' instead"])
+    await listing(['default', 'foo', 'root'])
+    assert.equal((await t.call('POST', 'sys/policy/response-wrapping', { body: { rules: '' } })).status, 400)
+    // `policy` on the legacy route, and `policy` on sys/policies/acl, carry no warning.
+    assert.equal(
+      (await t.call('POST', 'sys/policy/bar', { body: { policy: 'path "a" { capabilities = ["read"] }' } }))
+        .status,
+      204,
+    )
+    await t.call('DELETE', 'sys/policy/bar')
+  })
+
+  it('TestSysDeletePolicy: delete, and default cannot be deleted', async () => {
+    assert.equal((await t.call('DELETE', 'sys/policy/foo')).status, 204)
+    await t.call('DELETE', 'sys/policy/default')
+    await t.call('DELETE', 'sys/policy/response-wrapping')
+    await listing(['default', 'root'])
   })
 })
