@@ -1011,3 +1011,58 @@ describe('sys_policy_test.go', () => {
     await listing(['default', 'root'])
   })
 })
+
+describe('auth_token_test.go', () => {
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer()
+  })
+  after(() => t.close())
+
+  it('TestAuthTokenCreate: `lease` (the older name of ttl), renewable, explicit_max_ttl', async () => {
+    const leased = await t.call('POST', 'auth/token/create', { body: { lease: '1h' } })
+    assert.equal(leased.status, 200)
+    assert.equal(leased.body.auth.lease_duration, 3600)
+    assert.equal(leased.body.auth.renewable, true)
+    const lookup = await t.call('GET', 'auth/token/lookup-self', { token: leased.body.auth.client_token })
+    assert.equal(typeof lookup.body.data.expire_time, 'string', 'the token expires')
+    const fixed = await t.call('POST', 'auth/token/create', { body: { ttl: '1h', renewable: false } })
+    assert.equal(fixed.body.auth.lease_duration, 3600)
+    assert.equal(fixed.body.auth.renewable, false)
+    const renewable = await t.call('POST', 'auth/token/create', { body: { ttl: '1h', renewable: true } })
+    assert.equal(renewable.body.auth.lease_duration, 3600)
+    assert.equal(renewable.body.auth.renewable, true)
+    const capped = await t.call('POST', 'auth/token/create', {
+      body: { ttl: '1h', explicit_max_ttl: '1800s' },
+    })
+    assert.equal(capped.body.auth.lease_duration, 1800)
+    const uncapped = await t.call('POST', 'auth/token/create', {
+      body: { ttl: '1h', explicit_max_ttl: '2h' },
+    })
+    assert.equal(uncapped.body.auth.lease_duration, 3600)
+  })
+
+  it('TestAuthTokenLookup / TestAuthTokenLookupSelf', async () => {
+    const made = await t.call('POST', 'auth/token/create', { body: { ttl: '1h' } })
+    const token = made.body.auth.client_token
+    const other = await t.call('POST', 'auth/token/lookup', { body: { token } })
+    assert.equal(other.body.data.id, token)
+    const self = await t.call('GET', 'auth/token/lookup-self')
+    assert.equal(self.body.data.id, t.rootToken)
+    assert.equal(self.body.data.display_name, 'root')
+  })
+
+  it('TestAuthTokenRenew: the root token is not renewable; a 1h token renews, itself and by name', async () => {
+    const root = await t.call('PUT', 'auth/token/renew', { body: { token: t.rootToken } })
+    assert.equal(root.status, 400)
+    const made = await t.call('POST', 'auth/token/create', { body: { lease: '1h' } })
+    const token = made.body.auth.client_token
+    const byName = await t.call('PUT', 'auth/token/renew', { token, body: { token, increment: 3600 } })
+    assert.equal(byName.status, 200)
+    assert.equal(byName.body.auth.lease_duration, 3600)
+    assert.equal(byName.body.auth.renewable, true)
+    const self = await t.call('PUT', 'auth/token/renew-self', { token, body: { increment: 3600 } })
+    assert.equal(self.body.auth.lease_duration, 3600)
+    assert.equal(self.body.auth.renewable, true)
+  })
+})

@@ -162,7 +162,8 @@ async function createToken(
   // A role's explicit max TTL and period are limits the request may lower but not raise (Vault's lesser value).
   const explicitMaxTtl = lesserOf(input.explicit_max_ttl, role?.explicitMaxTtl, 'Explicit max TTL', warnings)
   const period = lesserOf(input.period, role?.period, 'Period', warnings)
-  const nonExpiring = policies.includes('root') && input.ttl === undefined
+  // `lease` is Vault's older name for `ttl` (hvac's create_token still sends it): either one makes a root token expire.
+  const nonExpiring = policies.includes('root') && input.ttl === undefined && input.lease === undefined
   if (nonExpiring && period === 0 && explicitMaxTtl === 0 && parent.entry.expireTime !== 0)
     throw new InvalidRequestError('expiring root tokens cannot create non-expiring root tokens')
   const displayName = input.display_name
