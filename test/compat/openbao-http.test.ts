@@ -1055,6 +1055,8 @@ describe('auth_token_test.go', () => {
   it('TestAuthTokenRenew: the root token is not renewable; a 1h token renews, itself and by name', async () => {
     const root = await t.call('PUT', 'auth/token/renew', { body: { token: t.rootToken } })
     assert.equal(root.status, 400)
+    // Vault's words: a root token has no lease.
+    assert.deepEqual(root.body.errors, ['invalid lease ID'])
     const made = await t.call('POST', 'auth/token/create', { body: { lease: '1h' } })
     const token = made.body.auth.client_token
     const byName = await t.call('PUT', 'auth/token/renew', { token, body: { token, increment: 3600 } })
