@@ -1,5 +1,8 @@
 // OpenBao's internal/http handler tests (exact sys/ response bodies), replayed over HTTP against Coffer.
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { type Reply, startDevServer, startSealedServer, type TestServer } from '../helpers/server.ts'
 
@@ -1066,5 +1069,105 @@ describe('auth_token_test.go', () => {
     const self = await t.call('PUT', 'auth/token/renew-self', { token, body: { increment: 3600 } })
     assert.equal(self.body.auth.lease_duration, 3600)
     assert.equal(self.body.auth.renewable, true)
+  })
+})
+
+describe('sys_audit_test.go', () => {
+  let t: TestServer
+  let dir: string
+  before(async () => {
+    t = await startDevServer()
+    dir = mkdtempSync(join(tmpdir(), 'coffer-bao-audit-'))
+  })
+  after(async () => {
+    await t.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('TestSysAudit / TestSysDisableAudit: the whole sys/audit body (a file device stands for noop)', async () => {
+    const file_path = join(dir, 'audit.log')
+    assert.equal(
+      (await t.call('POST', 'sys/audit/foo', { body: { type: 'file', options: { file_path } } })).status,
+      204,
+    )
+    const res = await t.call('GET', 'sys/audit')
+    assert.equal(res.status, 200)
+    assert.deepEqual(
+      res.body,
+      envelope(res, {
+        'foo/': { path: 'foo/', type: 'file', description: '', options: { file_path }, local: false },
+      }),
+    )
+    assert.equal((await t.call('DELETE', 'sys/audit/foo')).status, 204)
+    const empty = await t.call('GET', 'sys/audit')
+    assert.deepEqual(empty.body, { ...envelope(empty, {}) })
+  })
+
+  it('TestSysAuditHash: the salted HMAC of an input, in data and at the top level', async () => {
+    await t.call('POST', 'sys/audit/foo', {
+      body: { type: 'file', options: { file_path: join(dir, 'hash.log') } },
+    })
+    const res = await t.call('POST', 'sys/audit-hash/foo', { body: { input: 'bar' } })
+    assert.equal(res.status, 200)
+    assert.match(res.body.data.hash, /^hmac-sha256:[0-9a-f]{64}$/)
+    assert.deepEqual(res.body, envelope(res, { hash: res.body.data.hash }))
+    await t.call('DELETE', 'sys/audit/foo')
+  })
+})
+
+describe('sys_lease_test.go, unwrapping_raw_body_test.go, help_test.go, custom_header_test.go', () => {
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer()
+  })
+  after(() => t.close())
+
+  it('TestSysRevoke / TestSysRevokePrefix: an unknown lease or prefix is 204', async () => {
+    assert.equal((await t.call('PUT', 'sys/leases/revoke/secret/foo/1234')).status, 204)
+    assert.equal((await t.call('PUT', 'sys/leases/revoke-prefix/secret/foo/1234')).status, 204)
+  })
+
+  it('TestUnwrapping_Raw_Body: a wrapped KV v2 answer to a non-data path unwraps to its one warning', async () => {
+    const wrapped = await t.call('PUT', 'secret/foo/bar', {
+      body: { a: 'b' },
+      headers: { 'x-vault-wrap-ttl': '5m' },
+    })
+    assert.equal(wrapped.status, 200)
+    const res = await t.call('PUT', 'sys/wrapping/unwrap', { body: { token: wrapped.body.wrap_info.token } })
+    // The wrapped answer kept its own status (404), as Vault's unwrap of a raw-status response does.
+    assert.equal(res.status, 404)
+    assert.equal(res.body.warnings.length, 1)
+  })
+
+  it('TestHelp: no help outside /v1/, 403 without a token, a help key with one', async () => {
+    const bare = await fetch(`${t.address}/?help=1`, { headers: { 'x-vault-token': t.rootToken } })
+    assert.equal(bare.status, 404)
+    await bare.arrayBuffer()
+    assert.equal((await t.call('GET', 'sys/mounts?help=1', { token: '' })).status, 403)
+    const help = await t.call('GET', 'sys/mounts?help=1')
+    assert.equal(help.status, 200)
+    assert.equal(typeof help.body.help, 'string')
+  })
+
+  it('TestCustomResponseHeaders (status codes only; Coffer has no custom_response_headers)', async () => {
+    for (const [path, status] of [
+      ['/v1/sys/raw/', 404],
+      ['/v1/sys/seal', 405],
+      ['/v1/sys/leader', 200],
+      ['/v1/sys/health', 200],
+      ['/v1/sys/generate-root/attempt', 200],
+      ['/v1/sys/', 404],
+      ['/v1/sys', 404],
+      ['/v1/', 404],
+      ['/v1', 404],
+    ] as const) {
+      const res = await fetch(`${t.address}${path}`, { headers: { 'x-vault-token': t.rootToken } })
+      assert.equal(res.status, status, path)
+      await res.arrayBuffer()
+    }
+    assert.equal(
+      (await t.call('POST', 'sys/auth/foo', { body: { type: 'approle', description: 'foo' } })).status,
+      204,
+    )
   })
 })
