@@ -230,6 +230,35 @@ describe('sys_mount_test.go', () => {
     await t.call('DELETE', 'sys/mounts/kv1')
   })
 
+  it('TestSysTuneMount: default and max TTL tuning against the mount max and the system max', async () => {
+    await t.call('POST', 'sys/mounts/foo', { body: { type: 'kv', description: 'foo' } })
+    const tune = async (body: Json) => (await t.call('POST', 'sys/mounts/foo/tune', { body })).status
+    assert.equal(await tune({ default_lease_ttl: '72h' }), 204, 'shorter than the system default')
+    // With no max of its own, Vault's tune stores a default above the system max; reads cap it there.
+    assert.equal(await tune({ default_lease_ttl: '72000h' }), 204, 'longer than the system max')
+    assert.equal((await t.call('GET', 'sys/mounts/foo/tune')).body.data.default_lease_ttl, 768 * 3600)
+    assert.equal(await tune({ max_lease_ttl: '72000h' }), 204, 'longer than the system default')
+    assert.equal(await tune({ default_lease_ttl: '72001h' }), 400, 'longer than the mount max')
+    assert.equal(await tune({ max_lease_ttl: '1h' }), 400, 'shorter than the mount default')
+    assert.equal(await tune({ default_lease_ttl: '71999h' }), 204, 'under the mount max, over the system max')
+    const read = await t.call('GET', 'sys/mounts/foo/tune')
+    assert.deepEqual(
+      read.body,
+      tuneBody(read, {
+        description: 'foo',
+        default_lease_ttl: 259196400,
+        max_lease_ttl: 259200000,
+        force_no_cache: false,
+      }),
+    )
+    // Enabling a mount still refuses a default above the system max when it gives no max.
+    const enable = await t.call('POST', 'sys/mounts/bar', {
+      body: { type: 'kv', config: { default_lease_ttl: '72000h' } },
+    })
+    assert.equal(enable.status, 400)
+    await t.call('DELETE', 'sys/mounts/foo')
+  })
+
   it('TestSysTuneMount_nonHMACKeys: set, read back, and cleared with an empty string', async () => {
     await t.call('POST', 'sys/mounts/secret/tune', { body: { audit_non_hmac_request_keys: 'foo' } })
     await t.call('POST', 'sys/mounts/secret/tune', { body: { audit_non_hmac_response_keys: 'bar' } })
