@@ -300,6 +300,15 @@ describe('sys_mount_test.go', () => {
     const table = await t.call('GET', 'sys/mounts')
     assert.equal(table.body.data['secret/'].config.listing_visibility, 'unauth')
     await t.call('POST', 'sys/mounts/secret/tune', { body: { listing_visibility: '' } })
+    // Vault refuses any other value, on tune and on enable.
+    const bad = await t.call('POST', 'sys/mounts/secret/tune', { body: { listing_visibility: 'bogus' } })
+    assert.equal(bad.status, 400)
+    assert.deepEqual(bad.body.errors, ['invalid listing_visibility bogus'])
+    const enable = await t.call('POST', 'sys/auth/lv', {
+      body: { type: 'approle', config: { listing_visibility: 'all' } },
+    })
+    assert.equal(enable.status, 400)
+    assert.equal((await t.call('GET', 'sys/mounts/secret/tune')).body.data.listing_visibility, undefined)
   })
 
   it('TestSysTuneMount_passthroughRequestHeaders: set and read back in tune and in the table', async () => {

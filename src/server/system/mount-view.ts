@@ -141,7 +141,13 @@ export function parseMountConfig(raw: unknown, where?: string): Partial<MountCon
   if (maxTtl !== undefined) out.maxLeaseTtl = maxTtl
   if (body['force_no_cache'] !== undefined)
     out.forceNoCache = body['force_no_cache'] === true || body['force_no_cache'] === 'true'
-  if (typeof body['listing_visibility'] === 'string') out.listingVisibility = body['listing_visibility']
+  const visibility = body['listing_visibility']
+  if (visibility !== undefined && visibility !== null) {
+    // Vault's three values ("" is its default); anything else would be stored and never mean anything.
+    if (typeof visibility !== 'string' || !['', 'unauth', 'hidden'].includes(visibility))
+      throw new TypeError(`invalid listing_visibility ${String(visibility).slice(0, 40)}`)
+    out.listingVisibility = visibility
+  }
   const fields = [
     ['audit_non_hmac_request_keys', 'auditNonHmacRequestKeys'],
     ['audit_non_hmac_response_keys', 'auditNonHmacResponseKeys'],
