@@ -1209,3 +1209,69 @@ describe('sys_lease_test.go, unwrapping_raw_body_test.go, help_test.go, custom_h
     )
   })
 })
+
+describe('sys_seal_test.go (reset with 5 shares, permissions, step-down)', () => {
+  let t: TestServer
+  let keys: string[] = []
+  let root = ''
+  before(async () => {
+    t = await startSealedServer()
+  })
+  after(() => t.close())
+
+  it('TestSysUnseal_Reset: two shares of three, then a reset; the whole bodies', async () => {
+    const init = await t.call('PUT', 'sys/init', {
+      token: '',
+      body: { secret_shares: 5, secret_threshold: 3 },
+    })
+    keys = init.body.keys
+    const sealed = (res: Reply, progress: number) => ({
+      sealed: true,
+      t: 3,
+      n: 5,
+      progress,
+      nonce: res.body.nonce,
+      type: 'shamir',
+      recovery_seal: false,
+      initialized: true,
+      migration: false,
+      version: res.body.version,
+      build_date: res.body.build_date,
+      storage_type: 'sqlite',
+    })
+    for (const [i, key] of keys.slice(0, 2).entries()) {
+      const res = await t.call('PUT', 'sys/unseal', { token: '', body: { key } })
+      assert.equal(res.status, 200)
+      assert.ok(res.body.nonce)
+      assert.deepEqual(res.body, sealed(res, i + 1))
+    }
+    const reset = await t.call('PUT', 'sys/unseal', { token: '', body: { reset: true } })
+    assert.equal(reset.status, 200)
+    assert.deepEqual(reset.body, sealed(reset, 0))
+    for (const key of keys.slice(0, 3)) await t.call('PUT', 'sys/unseal', { token: '', body: { key } })
+    assert.equal((await t.call('GET', 'sys/seal-status', { token: '' })).body.sealed, false)
+    root = init.body.root_token
+  })
+
+  it('TestSysSeal_Permissions: sys/seal needs both update and sudo', async () => {
+    const child = await t.call('POST', 'auth/token/create', {
+      token: root,
+      body: { policies: ['seal-test'], ttl: '1h' },
+    })
+    const token = child.body.auth.client_token
+    for (const caps of ['"read"', '"update"', '"sudo"']) {
+      await t.call('PUT', 'sys/policies/acl/seal-test', {
+        token: root,
+        body: { policy: `path "sys/seal" { capabilities = [${caps}] }` },
+      })
+      assert.equal((await t.call('PUT', 'sys/seal', { token })).status, 403, caps)
+    }
+    await t.call('PUT', 'sys/policies/acl/seal-test', {
+      token: root,
+      body: { policy: 'path "sys/seal" { capabilities = ["update", "sudo"] }' },
+    })
+    assert.equal((await t.call('PUT', 'sys/step-down', { token: root })).status, 204, 'TestSysStepDown')
+    assert.equal((await t.call('PUT', 'sys/seal', { token })).status, 204)
+    assert.equal((await t.call('GET', 'sys/seal-status', { token: '' })).body.sealed, true)
+  })
+})
