@@ -499,6 +499,33 @@ describe('handler_test.go', () => {
 
   const raw = (path: string, init: RequestInit = {}) => fetch(`${t.address}${path}`, init)
 
+  it('TestHandler_cors: bad origin 403, unknown preflight method 405, then the CORS headers', async () => {
+    assert.equal(
+      (await t.call('PUT', 'sys/config/cors', { body: { allowed_origins: [t.address] } })).status,
+      204,
+    )
+    const preflight = (origin: string, method?: string) =>
+      raw('/v1/sys/seal-status', {
+        method: 'OPTIONS',
+        headers: { origin, ...(method ? { 'access-control-request-method': method } : {}) },
+      })
+    const bad = await preflight('BAD ORIGIN')
+    assert.equal(bad.status, 403)
+    await bad.arrayBuffer()
+    const foo = await preflight(t.address, 'FOO')
+    assert.equal(foo.status, 405)
+    await foo.arrayBuffer()
+    const ok = await preflight(t.address, 'POST')
+    await ok.arrayBuffer()
+    assert.equal(ok.headers.get('access-control-allow-origin'), t.address)
+    assert.equal(ok.headers.get('access-control-max-age'), '300')
+    assert.equal(ok.headers.get('vary'), 'Origin')
+    const allowed = ok.headers.get('access-control-allow-headers')!.split(',')
+    for (const name of ['Content-Type', 'X-Vault-Wrap-TTL', 'Authorization', 'X-Vault-Token'])
+      assert.ok(allowed.includes(name), name)
+    assert.equal((await t.call('DELETE', 'sys/config/cors')).status, 204)
+  })
+
   it('TestHandler_CacheControlNoStore', async () => {
     const res = await raw('/v1/sys/mounts', {
       headers: { 'x-vault-token': t.rootToken, 'x-vault-wrap-ttl': '60s' },
