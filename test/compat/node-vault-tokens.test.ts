@@ -126,7 +126,7 @@ test('a token that never expires reads as not renewable, and renewing it is refu
   assert.deepEqual([self.data.ttl, self.data.expire_time, self.data.renewable], [0, null, false])
   assert.deepEqual(await refusal(client(server.rootToken).tokenRenewSelf()), {
     statusCode: 400,
-    message: 'lease is not renewable',
+    message: 'invalid lease ID',
   })
   // A non-expiring child made by root: the create answer and a later lookup agree.
   const child = await client(server.rootToken).tokenCreate({})
@@ -135,7 +135,7 @@ test('a token that never expires reads as not renewable, and renewing it is refu
   assert.equal(looked.data.renewable, false)
   assert.deepEqual(await refusal(client(server.rootToken).tokenRenew({ token: child.auth.client_token })), {
     statusCode: 400,
-    message: 'lease is not renewable',
+    message: 'invalid lease ID',
   })
 })
 

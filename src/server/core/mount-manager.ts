@@ -321,7 +321,10 @@ export class MountManager {
     const config = { ...entry.config, ...stripUndefined(changes) }
     // Tuning one lockout setting keeps the others, as Vault's tune does.
     if (changes.userLockout) config.userLockout = { ...entry.config.userLockout, ...changes.userLockout }
-    this.#checkTtls(config)
+    // Vault's tune compares the default only with the mount's own max: with none, any default is stored, and
+    // reads (effectiveTtls) cap it at the system max. Enabling a mount checks against the system max too.
+    if (config.maxLeaseTtl !== 0 && config.defaultLeaseTtl > config.maxLeaseTtl)
+      throw new InvalidRequestError('default_lease_ttl cannot be greater than max_lease_ttl')
     entry.config = config
     if (description !== undefined) entry.description = description
     if (options) entry.options = { ...entry.options, ...options }

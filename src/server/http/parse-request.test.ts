@@ -46,6 +46,13 @@ describe('parseTarget', () => {
       '/v1/a%00b',
       '/v1/a//b',
       '/v1/a%zz',
+      // Non-printable but not control characters: line separator, zero-width space, right-to-left override,
+      // no-break space, a C1 control and a lone surrogate.
+      '/v1/a%E2%80%A8b',
+      '/v1/a%E2%80%8Bb',
+      '/v1/a%E2%80%AEb',
+      '/v1/a%C2%A0b',
+      '/v1/a%C2%85b',
     ]) {
       assert.throws(
         () => parseTarget(url),
@@ -54,6 +61,8 @@ describe('parseTarget', () => {
       )
     }
     assert.equal(parseTarget('/v1/a/..b/c')?.path, 'a/..b/c')
+    // Printable non-ASCII stays allowed, as in Vault.
+    assert.equal(parseTarget('/v1/a/%E2%82%ACuro%20x/%C3%A9%E6%97%A5')?.path, 'a/€uro x/é日')
   })
 })
 

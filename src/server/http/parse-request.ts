@@ -22,6 +22,9 @@ export interface ParsedTarget {
 
 const NO_QUERY = new URLSearchParams()
 
+/** Not a letter, mark, number, punctuation, symbol or the ASCII space: Go's !unicode.IsPrint. */
+const NON_PRINTABLE = /[^\p{L}\p{M}\p{N}\p{P}\p{S} ]/u
+
 /**
  * A request target in absolute form (`http://host:8200/v1/...`, as a client speaking to a proxy sends it) as its
  * origin form, path and query; a server must accept it (RFC 9112, 3.2.2) and Go's server, so Vault, serves it as
@@ -51,6 +54,11 @@ export function parseTarget(url: string): ParsedTarget | undefined {
   // Traversal and control characters are refused outright, whatever their encoding was.
   if (/[\u0000-\u001f\u007f]/.test(path))
     throw new InvalidRequestError('invalid path: control characters are not allowed')
+  // So is any other non-printable character (Go's unicode.IsPrint, which Vault's handler checks the path
+  // with): line separators, zero-width and bidi-override marks, non-ASCII spaces and unassigned code points
+  // would make two paths that look the same in a policy, a log or a UI name different secrets.
+  if (NON_PRINTABLE.test(path))
+    throw new InvalidRequestError('invalid path: non-printable characters are not allowed')
   if (/(?:^|\/)\.{1,2}(?:\/|$)/.test(path)) {
     throw new InvalidRequestError('invalid path: "." and ".." segments are not allowed')
   }

@@ -190,7 +190,8 @@ function health(core: RawSysCore, method: string, query: URLSearchParams): HttpR
   const body: Record<string, unknown> = {
     initialized: core.initialized,
     sealed: core.sealed,
-    standby,
+    // Vault's core counts as a standby until it becomes active, so a sealed (or uninitialised) node says true.
+    standby: standby || core.sealed,
     performance_standby: performanceStandby,
     replication_performance_mode: 'disabled',
     replication_dr_mode: 'disabled',

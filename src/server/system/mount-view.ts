@@ -2,7 +2,15 @@
 import { InvalidRequestError } from '../../sdk/errors.ts'
 import { parseDurationField } from '../../sdk/framework/fields.ts'
 import type { UserLockoutConfig } from '../../sdk/request.ts'
+import { BUILTIN_MOUNTS } from '../core/builtin-mounts.ts'
 import type { MountConfig, MountEntry } from '../core/mount-table.ts'
+
+/**
+ * Types core creates itself (sys/, cubbyhole/, identity/, auth/token/). Vault reports a deprecation_status
+ * only for plugins in its builtin registry, which these are not, so their entries carry no such key; and
+ * they are created without an options map, so theirs reads null.
+ */
+const CORE_TYPES: ReadonlySet<string> = new Set(BUILTIN_MOUNTS.map((mount) => mount.entry.type))
 
 export function mountView(entry: MountEntry): Record<string, unknown> {
   const config: Record<string, unknown> = {
@@ -35,14 +43,15 @@ export function mountView(entry: MountEntry): Record<string, unknown> {
     description: entry.description,
     external_entropy_access: false,
     local: entry.local,
-    options: Object.keys(entry.options).length === 0 ? null : entry.options,
+    // Vault stores the options map a mount was enabled with, empty or not; only the core mounts have none.
+    options: CORE_TYPES.has(entry.type) && Object.keys(entry.options).length === 0 ? null : entry.options,
     plugin_version: '',
     running_plugin_version: `v0.1.0+builtin.coffer`,
     running_sha256: '',
     seal_wrap: entry.sealWrap,
     type: entry.type,
     uuid: entry.uuid,
-    deprecation_status: 'supported',
+    ...(CORE_TYPES.has(entry.type) ? {} : { deprecation_status: 'supported' }),
   }
 }
 
@@ -132,7 +141,13 @@ export function parseMountConfig(raw: unknown, where?: string): Partial<MountCon
   if (maxTtl !== undefined) out.maxLeaseTtl = maxTtl
   if (body['force_no_cache'] !== undefined)
     out.forceNoCache = body['force_no_cache'] === true || body['force_no_cache'] === 'true'
-  if (typeof body['listing_visibility'] === 'string') out.listingVisibility = body['listing_visibility']
+  const visibility = body['listing_visibility']
+  if (visibility !== undefined && visibility !== null) {
+    // Vault's three values ("" is its default); anything else would be stored and never mean anything.
+    if (typeof visibility !== 'string' || !['', 'unauth', 'hidden'].includes(visibility))
+      throw new TypeError(`invalid listing_visibility ${String(visibility).slice(0, 40)}`)
+    out.listingVisibility = visibility
+  }
   const fields = [
     ['audit_non_hmac_request_keys', 'auditNonHmacRequestKeys'],
     ['audit_non_hmac_response_keys', 'auditNonHmacResponseKeys'],

@@ -38,7 +38,8 @@ function tuneView(services: MountPathServices, entry: MountEntry): LogicalRespon
       default_lease_ttl: ttls.defaultLeaseTtl,
       max_lease_ttl: ttls.maxLeaseTtl,
       description: entry.description,
-      options: view['options'],
+      // Vault's tune read has an options key only when the mount has options.
+      ...(Object.keys(entry.options).length > 0 ? { options: entry.options } : {}),
     },
   }
 }

@@ -8,6 +8,8 @@ import type { SystemServices } from '../core/services.ts'
 /** The services this file uses. */
 export type PolicyPathServices = Pick<SystemServices, 'policies'>
 
+const RULES_DEPRECATED = "'rules' is deprecated, please use 'policy' instead"
+
 const policyFields = { name: f.string({ required: true }), policy: f.string(), rules: f.string() }
 
 export function policyPaths(services: PolicyPathServices) {
@@ -16,10 +18,13 @@ export function policyPaths(services: PolicyPathServices) {
     const keys = await store().list()
     return { data: { keys } }
   }
-  const write = async (name: string, text: string | undefined) => {
+  const write = async (name: string, text: string | undefined, notes: string[] = []) => {
     if (text === undefined || text.trim() === '')
       throw new InvalidRequestError("'policy' parameter not supplied or empty")
-    const warnings = await store().write(store().normalizeName(name), decodeMaybeBase64(text))
+    const warnings = [
+      ...notes,
+      ...(await store().write(store().normalizeName(name), decodeMaybeBase64(text))),
+    ]
     return warnings.length > 0 ? { warnings } : undefined
   }
   const remove = async (name: string) => {
@@ -43,8 +48,13 @@ export function policyPaths(services: PolicyPathServices) {
             ? undefined
             : { data: { name: store().normalizeName(input.name!), [textKey]: raw } }
         },
-        update: ({ input }) =>
-          write(input.name!, input.policy ?? (textKey === 'rules' ? input.rules : undefined)),
+        update: ({ input }) => {
+          // As Vault: the legacy route falls back to `rules` when `policy` is empty, and says it is deprecated
+          // (so the answer is 200 with that warning, not 204).
+          if (textKey === 'rules' && !input.policy && input.rules !== undefined)
+            return write(input.name!, input.rules, [RULES_DEPRECATED])
+          return write(input.name!, input.policy)
+        },
         delete: ({ input }) => remove(input.name!),
       },
     })

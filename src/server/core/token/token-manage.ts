@@ -269,7 +269,8 @@ export function tokenManagePaths(services: TokenManageServices) {
       operations: {
         update: async () => {
           const revoked = await services.tokens.sweepExpired()
-          return { warnings: [`Tidy operation revoked ${revoked} expired tokens.`] }
+          // Vault answers 202 Accepted (its tidy runs in the background); clients check for that status.
+          return { status: 202, warnings: [`Tidy operation revoked ${revoked} expired tokens.`] }
         },
       },
     }),

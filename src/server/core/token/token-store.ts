@@ -349,8 +349,9 @@ export class TokenStore {
     // Vault words this as for any lease: a token is renewed through its lease.
     if (!entry.renewable) throw new InvalidRequestError('lease is not renewable')
     // A token that never expires (root) has nothing to extend: Vault refuses its renewal rather than answer
-    // a lease_duration of 0 that a client would read as "expired".
-    if (entry.expireTime === 0) throw new InvalidRequestError('lease is not renewable')
+    // a lease_duration of 0 that a client would read as "expired". Such a token has no lease in Vault, so
+    // its words are those of a missing lease.
+    if (entry.expireTime === 0) throw new InvalidRequestError('invalid lease ID')
     const now = this.#clock.now()
     let ttl = renewalTarget(entry, increment)
     if (entry.maxExpireTime > 0) ttl = Math.min(ttl, Math.floor((entry.maxExpireTime - now) / 1000))

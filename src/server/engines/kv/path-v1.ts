@@ -18,7 +18,9 @@ export const v1Path = definePath({
       const data = await getJson<Record<string, unknown>>(storage, v1EntryKey(params['path'] ?? ''))
       if (data === undefined) return undefined
       // Vault reports a "ttl" (or "lease") key as an advisory lease_duration, else the mount default; no lease is made.
-      return { data, leaseDuration: advisoryTtl(data, system.defaultLeaseTtl) }
+      // Its core caps that duration at the mount's max_lease_ttl, as it does for every secret.
+      const ttl = advisoryTtl(data, system.defaultLeaseTtl)
+      return { data, leaseDuration: Math.min(ttl, system.maxLeaseTtl) }
     },
 
     update: async ({ storage, params, request }) => {
