@@ -101,10 +101,15 @@ function addModelVersion(model: Model, key: MKey, data: Obj, now: number): void 
   }
 }
 
+/** Vault stores custom_metadata in protobuf, which keeps no empty map: an empty one reads back as null. */
+function customView(key: MKey): Record<string, string> | null {
+  return key.custom && Object.keys(key.custom).length > 0 ? key.custom : null
+}
+
 function summary(key: MKey, n: number, v: MVersion): Obj {
   return {
     created_time: rfc3339(v.created),
-    custom_metadata: key.custom,
+    custom_metadata: customView(key),
     deletion_time: v.deletion === null ? '' : rfc3339(v.deletion),
     destroyed: v.destroyed,
     version: n,
@@ -287,7 +292,7 @@ async function runSeed(seed: number, steps: number): Promise<void> {
               cas_required: key.casRequired,
               created_time: rfc3339(key.created),
               current_version: key.current,
-              custom_metadata: key.custom,
+              custom_metadata: customView(key),
               delete_version_after: formatDuration(key.dva),
               max_versions: key.maxVersions,
               oldest_version: key.oldest,
