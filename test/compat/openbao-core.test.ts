@@ -404,6 +404,74 @@ describe('openbao core: request_handling_test.go', () => {
     assert.deepEqual(unwrapped.body.data, { zip: 'zap' })
   })
 
+  it('TestRequestHandling_Wrapping (header rules): a negative or unreadable wrap TTL is a 400; zero wraps nothing', async () => {
+    assert.equal((await t.call('PUT', 'wraptest/hdr', { body: { zip: 'zap' } })).status, 204)
+    const negative = await t.call('GET', 'wraptest/hdr', { headers: { 'x-vault-wrap-ttl': '-5' } })
+    assert.equal(negative.status, 400, JSON.stringify(negative.body))
+    // Vault's text is "requested wrap ttl cannot be negative"; Coffer's names the value it refused.
+    assert.match(errorsOf(negative), /invalid wrap TTL "-5"/)
+    const garbage = await t.call('GET', 'wraptest/hdr', { headers: { 'x-vault-wrap-ttl': 'soon' } })
+    assert.equal(garbage.status, 400, JSON.stringify(garbage.body))
+    const zero = await t.call('GET', 'wraptest/hdr', { headers: { 'x-vault-wrap-ttl': '0' } })
+    assert.equal(zero.status, 200, JSON.stringify(zero.body))
+    assert.equal(zero.body.wrap_info, null)
+    assert.deepEqual(zero.body.data, { zip: 'zap' })
+    // A write that answers nothing has nothing to wrap.
+    const write = await t.call('PUT', 'wraptest/hdr', {
+      body: { zip: 'zop' },
+      headers: { 'x-vault-wrap-ttl': '15s' },
+    })
+    assert.equal(write.status, 204, JSON.stringify(write.body))
+  })
+
+  it('TestRequestHandling_Wrapping (policy): min and max wrapping TTLs in a policy are enforced', async () => {
+    const policy =
+      'path "wraptest/*" { capabilities = ["read"]\n min_wrapping_ttl = "10s"\n max_wrapping_ttl = "60s" }'
+    assert.equal((await t.call('PUT', 'sys/policies/acl/wrapped', { body: { policy } })).status, 204)
+    const tok = (await t.call('POST', 'auth/token/create', { body: { policies: ['wrapped'] } })).body.auth
+      .client_token
+    // Outside the bounds the policy grants nothing: Vault's ACL answers permission denied.
+    assert.equal((await t.call('GET', 'wraptest/foo', { token: tok })).status, 403)
+    assert.equal(
+      (await t.call('GET', 'wraptest/foo', { token: tok, headers: { 'x-vault-wrap-ttl': '5s' } })).status,
+      403,
+    )
+    assert.equal(
+      (await t.call('GET', 'wraptest/foo', { token: tok, headers: { 'x-vault-wrap-ttl': '120s' } })).status,
+      403,
+    )
+    const ok = await t.call('GET', 'wraptest/foo', { token: tok, headers: { 'x-vault-wrap-ttl': '30s' } })
+    assert.equal(ok.status, 200, JSON.stringify(ok.body))
+    assert.equal(ok.body.wrap_info.ttl, 30)
+  })
+
+  it('request handling: each operation is checked against its own capability', async () => {
+    const policy = 'path "wraptest/ro/*" { capabilities = ["read"] }'
+    assert.equal((await t.call('PUT', 'sys/policies/acl/readonly', { body: { policy } })).status, 204)
+    assert.equal((await t.call('PUT', 'wraptest/ro/a', { body: { v: '1' } })).status, 204)
+    const tok = (await t.call('POST', 'auth/token/create', { body: { policies: ['readonly'] } })).body.auth
+      .client_token
+    assert.equal((await t.call('GET', 'wraptest/ro/a', { token: tok })).status, 200)
+    assert.equal((await t.call('PUT', 'wraptest/ro/a', { token: tok, body: { v: '2' } })).status, 403)
+    assert.equal((await t.call('DELETE', 'wraptest/ro/a', { token: tok })).status, 403)
+    assert.equal((await t.call('LIST', 'wraptest/ro/', { token: tok })).status, 403)
+    assert.deepEqual((await t.call('GET', 'wraptest/ro/a')).body.data, { v: '1' })
+  })
+
+  it('request handling: error statuses for a missing or bad token, an unknown mount and an unsupported operation', async () => {
+    const noToken = await t.call('GET', 'wraptest/foo', { token: '' })
+    assert.equal(noToken.status, 403)
+    assert.match(errorsOf(noToken), /permission denied/)
+    const badToken = await t.call('GET', 'wraptest/foo', { token: 'hvs.notarealtoken' })
+    assert.equal(badToken.status, 403)
+    assert.match(errorsOf(badToken), /permission denied/)
+    const unmounted = await t.call('GET', 'nosuchmount/foo')
+    assert.equal(unmounted.status, 404, JSON.stringify(unmounted.body))
+    assert.match(errorsOf(unmounted), /no handler for route "nosuchmount\/foo"/)
+    const unsupported = await t.call('DELETE', 'sys/leases/lookup')
+    assert.equal(unsupported.status, 405, JSON.stringify(unsupported.body))
+  })
+
   it('TestRequestHandling_LoginWrapping: a login is wrapped only when asked', async () => {
     const plain = await t.call('PUT', 'auth/userpass/login/test', { token: '', body: { password: 'foo' } })
     assert.equal(plain.status, 200, JSON.stringify(plain.body))
