@@ -366,6 +366,60 @@ describeUnless(await unmet(POSTGRES), 'openbao core: expiration_test.go', () => 
     assert.equal((await t.call('LIST', 'sys/leases/lookup/kv1/')).status, 404)
   })
 
+  it('TestExpiration_Revoke (unknown lease): revoking a lease that is not there is a no-op; lease_id is required', async () => {
+    const res = await t.call('PUT', 'sys/leases/revoke', { body: { lease_id: 'database/creds/app/nope' } })
+    assert.equal(res.status, 204, JSON.stringify(res.body))
+    for (const path of ['sys/leases/revoke', 'sys/leases/renew', 'sys/leases/lookup']) {
+      const missing = await t.call('PUT', path, { body: {} })
+      assert.equal(missing.status, 400, `${path}: ${JSON.stringify(missing.body)}`)
+      assert.equal(errorsOf(missing), 'lease_id must be specified')
+    }
+  })
+
+  it('TestExpiration_RenewToken_period_backend: a periodic approle token renews to its period whatever the increment', async () => {
+    assert.equal((await t.call('POST', 'sys/auth/approle', { body: { type: 'approle' } })).status, 204)
+    assert.equal(
+      (await t.call('POST', 'auth/approle/role/p', { body: { period: '60s', token_ttl: '1h' } })).status,
+      204,
+    )
+    const roleId = (await t.call('GET', 'auth/approle/role/p/role-id')).body.data.role_id
+    const secretId = (await t.call('POST', 'auth/approle/role/p/secret-id')).body.data.secret_id
+    const login = await t.call('POST', 'auth/approle/login', {
+      token: '',
+      body: { role_id: roleId, secret_id: secretId },
+    })
+    assert.equal(login.status, 200, JSON.stringify(login.body))
+    assert.equal(login.body.auth.lease_duration, 60)
+    const renewed = await t.call('PUT', 'auth/token/renew-self', {
+      token: login.body.auth.client_token,
+      body: { increment: '1h' },
+    })
+    assert.equal(renewed.status, 200, JSON.stringify(renewed.body))
+    assert.equal(renewed.body.auth.lease_duration, 60)
+  })
+
+  it('TestExpiration_renewAuthEntry: a token renewal stops at its explicit max TTL', async () => {
+    const tok = await token({ policies: ['default'], ttl: '1h', explicit_max_ttl: '2h' })
+    const renewed = await t.call('PUT', 'auth/token/renew-self', { token: tok, body: { increment: '3h' } })
+    assert.equal(renewed.status, 200, JSON.stringify(renewed.body))
+    assert.equal(renewed.body.auth.lease_duration, 7200)
+    assert.ok((renewed.body.warnings ?? []).length >= 1, JSON.stringify(renewed.body))
+  })
+
+  it('TestExpiration_Revoke (access): listing leases needs sudo; a default-policy token may look one up', async () => {
+    const c = await creds('app')
+    const plain = await token({ policies: ['default'] })
+    assert.equal(
+      (await t.call('LIST', 'sys/leases/lookup/database/creds/app/', { token: plain })).status,
+      403,
+    )
+    assert.equal(
+      (await t.call('PUT', 'sys/leases/revoke-prefix/database/creds/app', { token: plain })).status,
+      403,
+    )
+    assert.equal((await lookup(c.lease_id, plain)).status, 200)
+  })
+
   it('TestExpiration_Renew_NotRenewable: a non-renewable token lease cannot be renewed through sys/leases', async () => {
     const res = await t.call('POST', 'auth/token/create', {
       body: { policies: ['default'], renewable: false },
@@ -605,6 +659,45 @@ describe('openbao core: policy_store_test.go', () => {
       'root',
     ])
     assert.equal((await t.call('DELETE', 'sys/policies/acl/persisted')).status, 204)
+  })
+
+  it('TestPolicyStore_CRUD (default): the default policy may be rewritten but not deleted', async () => {
+    const del = await t.call('DELETE', 'sys/policies/acl/default')
+    assert.equal(del.status, 400, JSON.stringify(del.body))
+    assert.match(errorsOf(del), /cannot delete "default" policy/)
+    const original = (await t.call('GET', 'sys/policies/acl/default')).body.data.policy
+    assert.equal(
+      (await t.call('PUT', 'sys/policies/acl/default', { body: { policy: original } })).status,
+      204,
+    )
+  })
+
+  it('TestPolicyStore_CRUD (bad input): an empty or unparsable policy is a 400 and stores nothing', async () => {
+    const empty = await t.call('PUT', 'sys/policies/acl/broken', { body: { policy: '' } })
+    assert.equal(empty.status, 400, JSON.stringify(empty.body))
+    const garbage = await t.call('PUT', 'sys/policies/acl/broken', {
+      body: { policy: 'path "x" { capabilities = ' },
+    })
+    assert.equal(garbage.status, 400, JSON.stringify(garbage.body))
+    assert.match(errorsOf(garbage), /failed to parse policy/)
+    assert.equal((await t.call('GET', 'sys/policies/acl/broken')).status, 404)
+  })
+
+  it('TestPolicyStore_CRUD (cache invalidation): a changed or deleted policy acts on the very next request', async () => {
+    assert.equal((await t.call('POST', 'sys/mounts/cachekv', { body: { type: 'kv' } })).status, 204)
+    assert.equal((await t.call('PUT', 'cachekv/a', { body: { v: '1' } })).status, 204)
+    const allow = 'path "cachekv/*" { capabilities = ["read"] }'
+    assert.equal((await t.call('PUT', 'sys/policies/acl/cached', { body: { policy: allow } })).status, 204)
+    const tok = (await t.call('POST', 'auth/token/create', { body: { policies: ['cached'] } })).body.auth
+      .client_token
+    assert.equal((await t.call('GET', 'cachekv/a', { token: tok })).status, 200)
+    const deny = 'path "cachekv/*" { capabilities = ["deny"] }'
+    assert.equal((await t.call('PUT', 'sys/policies/acl/cached', { body: { policy: deny } })).status, 204)
+    assert.equal((await t.call('GET', 'cachekv/a', { token: tok })).status, 403)
+    assert.equal((await t.call('PUT', 'sys/policies/acl/cached', { body: { policy: allow } })).status, 204)
+    assert.equal((await t.call('GET', 'cachekv/a', { token: tok })).status, 200)
+    assert.equal((await t.call('DELETE', 'sys/policies/acl/cached')).status, 204)
+    assert.equal((await t.call('GET', 'cachekv/a', { token: tok })).status, 403)
   })
 
   it('TestPolicyStore_Predefined: response-wrapping is readable but not listed, written or deleted', async () => {

@@ -69,7 +69,7 @@ export function leasePaths(services: LeasePathServices) {
       fields: { lease_id: f.string() },
       operations: {
         update: async ({ input }) => {
-          if (!input.lease_id) throw new InvalidRequestError('missing lease id')
+          if (!input.lease_id) throw new InvalidRequestError('lease_id must be specified')
           return { data: await services.expiration.lookup(input.lease_id) }
         },
       },
