@@ -64,6 +64,7 @@ describeUnless(await unmet(POSTGRES), 'openbao core: expiration_test.go', () => 
       other: { default_ttl: '1h', max_ttl: '2h' },
       // Revocation always fails: the statement divides by zero.
       badrevoke: { default_ttl: '30s', max_ttl: '1h', revocation_statements: ['SELECT 1/0;'] },
+      short: { default_ttl: '2s', max_ttl: '2s' },
     }
     for (const [name, role] of Object.entries(roles)) {
       const res = await t.call('POST', `database/roles/${name}`, {
@@ -420,6 +421,22 @@ describeUnless(await unmet(POSTGRES), 'openbao core: expiration_test.go', () => 
     assert.equal((await lookup(c.lease_id, plain)).status, 200)
   })
 
+  it('TestExpiration_Renew_FinalSecond: a renewal in the final second of the max TTL never makes the lease immortal', async () => {
+    const c = await creds('short')
+    clock.advance(1.5)
+    const renewed = await t.call('PUT', 'sys/leases/renew', { body: { lease_id: c.lease_id } })
+    if (renewed.status === 200) assert.ok(renewed.body.lease_duration <= 1, JSON.stringify(renewed.body))
+    else assert.match(errorsOf(renewed), /past the max TTL, cannot renew/)
+    const looked = await lookup(c.lease_id)
+    assert.ok(Date.parse(looked.body.data.expire_time) <= clock.now() + 500, JSON.stringify(looked.body))
+    clock.advance(1)
+    await eventually(
+      'the lease is revoked at its max TTL',
+      async () => (await lookup(c.lease_id)).status === 400,
+    )
+    assert.equal(await roleExists(c.data.username), false)
+  })
+
   it('TestExpiration_Renew_NotRenewable: a non-renewable token lease cannot be renewed through sys/leases', async () => {
     const res = await t.call('POST', 'auth/token/create', {
       body: { policies: ['default'], renewable: false },
@@ -600,6 +617,14 @@ describe('openbao core: request_handling_test.go', () => {
     assert.equal(spent.status, 403)
   })
 
+  it('request handling: a request a use-limited token spends still counts when the handler fails', async () => {
+    const res = await t.call('POST', 'auth/token/create', { body: { policies: ['root'], num_uses: 2 } })
+    const tok = res.body.auth.client_token
+    assert.equal((await t.call('GET', 'wraptest/missing', { token: tok })).status, 404)
+    assert.equal((await t.call('GET', 'wraptest/missing', { token: tok })).status, 404)
+    assert.equal((await t.call('GET', 'wraptest/missing', { token: tok })).status, 403)
+  })
+
   it('request handling: a sudo-protected path needs sudo even with every other capability', async () => {
     const policy = 'path "sys/audit*" { capabilities = ["create", "read", "update", "delete", "list"] }'
     assert.equal((await t.call('PUT', 'sys/policies/acl/nosudo', { body: { policy } })).status, 204)
@@ -703,6 +728,14 @@ describe('openbao core: policy_store_test.go', () => {
   it('TestPolicyStore_Predefined: response-wrapping is readable but not listed, written or deleted', async () => {
     const keys = (await t.call('LIST', 'sys/policies/acl')).body.data.keys
     assert.ok(!keys.includes('response-wrapping'))
+    for (const path of ['sys/policies/acl/response-wrapping', 'sys/policy/response-wrapping']) {
+      const read = await t.call('GET', path)
+      assert.equal(read.status, 200, `${path}: ${JSON.stringify(read.body)}`)
+      assert.equal(read.body.data.name, 'response-wrapping')
+      const rules = read.body.data.policy ?? read.body.data.rules
+      assert.match(rules, /path "cubbyhole\/response" \{\s+capabilities = \["create", "read"\]\s+\}/)
+      assert.match(rules, /path "sys\/wrapping\/unwrap" \{\s+capabilities = \["update"\]\s+\}/)
+    }
     const set = await t.call('PUT', 'sys/policies/acl/response-wrapping', { body: { policy: devPolicy } })
     assert.equal(set.status, 400, JSON.stringify(set.body))
     const del = await t.call('DELETE', 'sys/policies/acl/response-wrapping')
