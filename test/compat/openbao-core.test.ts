@@ -437,6 +437,47 @@ describeUnless(await unmet(POSTGRES), 'openbao core: expiration_test.go', () => 
     assert.equal(await roleExists(c.data.username), false)
   })
 
+  it("TestExpiration_Register (TTLs): a lease takes the mount's default TTL when the engine sets none, capped at its max", async () => {
+    assert.equal(
+      (
+        await t.call('POST', 'sys/mounts/dbtuned', {
+          body: { type: 'database', config: { default_lease_ttl: '10m', max_lease_ttl: '30m' } },
+        })
+      ).status,
+      204,
+    )
+    const config = await t.call('POST', 'dbtuned/config/pg', {
+      body: {
+        plugin_name: 'postgresql-database-plugin',
+        connection_url: db.url,
+        username: 'postgres',
+        password: 'unused-with-trust',
+        allowed_roles: '*',
+      },
+    })
+    assert.ok(config.status < 300, JSON.stringify(config.body))
+    for (const [name, ttls] of Object.entries({ nottl: {}, long: { default_ttl: '1h', max_ttl: '2h' } })) {
+      const res = await t.call('POST', `dbtuned/roles/${name}`, {
+        body: { db_name: 'pg', creation_statements: [pgCreateRole()], ...ttls },
+      })
+      assert.equal(res.status, 204, JSON.stringify(res.body))
+    }
+    const plain = await t.call('GET', 'dbtuned/creds/nottl')
+    assert.equal(plain.status, 200, JSON.stringify(plain.body))
+    assert.equal(plain.body.lease_duration, 600)
+    const long = await t.call('GET', 'dbtuned/creds/long')
+    assert.equal(long.status, 200, JSON.stringify(long.body))
+    assert.equal(long.body.lease_duration, 1800)
+    const renewed = await t.call('PUT', 'sys/leases/renew', {
+      body: { lease_id: long.body.lease_id, increment: 3600 },
+    })
+    assert.equal(renewed.status, 200, JSON.stringify(renewed.body))
+    assert.equal(renewed.body.lease_duration, 1800)
+    assert.equal((await t.call('DELETE', 'sys/mounts/dbtuned')).status, 204)
+    assert.equal((await lookup(long.body.lease_id)).status, 400)
+    assert.equal(await roleExists(long.body.data.username), false)
+  })
+
   it('TestExpiration_Renew_NotRenewable: a non-renewable token lease cannot be renewed through sys/leases', async () => {
     const res = await t.call('POST', 'auth/token/create', {
       body: { policies: ['default'], renewable: false },
@@ -768,6 +809,64 @@ path "prod/*" { capabilities = ["read"] }`
     assert.deepEqual(await caps('prod/foo'), ['read'])
     assert.deepEqual(await caps('prod/secret'), ['deny'])
     assert.deepEqual(await caps('other/foo'), ['deny'])
+  })
+
+  it('TestPolicyStore_ACL (layered): legacy policy words, deny in either policy, exact paths before globs', async () => {
+    const first = `
+name = "LayerOne"
+path "dev/*" { policy = "sudo" }
+path "stage/*" { policy = "write" }
+path "stage/aws/*" {
+  policy = "read"
+  capabilities = ["update", "sudo"]
+}
+path "stage/aws/policy/*" { policy = "sudo" }
+path "prod/*" { policy = "read" }
+path "prod/aws/*" { policy = "deny" }
+path "sys/*" { policy = "deny" }
+path "foo/bar" { capabilities = ["read", "create", "sudo"] }
+path "baz/quux" { capabilities = ["read", "create", "patch"] }`
+    const second = `
+path "dev/hide/*" { policy = "deny" }
+path "stage/aws/policy/*" {
+  policy = "deny"
+  capabilities = ["read", "update", "sudo"]
+}
+path "prod/*" { policy = "write" }
+path "sys/seal" { policy = "sudo" }
+path "foo/bar" { capabilities = ["deny"] }
+path "baz/quux" { capabilities = ["deny"] }`
+    assert.equal((await t.call('PUT', 'sys/policies/acl/layer-one', { body: { policy: first } })).status, 204)
+    assert.equal(
+      (await t.call('PUT', 'sys/policies/acl/layer-two', { body: { policy: second } })).status,
+      204,
+    )
+    const tok = (
+      await t.call('POST', 'auth/token/create', { body: { policies: ['layer-one', 'layer-two'] } })
+    ).body.auth.client_token
+    const caps = async (path: string) =>
+      (await t.call('POST', 'sys/capabilities-self', { token: tok, body: { paths: [path] } })).body.data[
+        path
+      ] as string[]
+    const has = async (path: string, want: string[], without: string[] = []) => {
+      const got = await caps(path)
+      for (const c of want) assert.ok(got.includes(c), `${path}: ${got} lacks ${c}`)
+      for (const c of without) assert.ok(!got.includes(c), `${path}: ${got} has ${c}`)
+    }
+    await has('dev/foo', ['read', 'update', 'sudo'])
+    await has('stage/foo', ['delete'], ['sudo'])
+    await has('stage/aws/foo', ['list', 'update', 'sudo'])
+    await has('prod/foo', ['delete', 'update', 'read', 'list'], ['sudo'])
+    await has('sys/seal', ['update', 'sudo'])
+    for (const denied of [
+      'dev/hide/foo',
+      'stage/aws/policy/foo',
+      'prod/aws/foo',
+      'sys/status',
+      'foo/bar',
+      'baz/quux',
+    ])
+      assert.deepEqual(await caps(denied), ['deny'], denied)
   })
 
   it('TestDefaultPolicy: the default policy allows its own token paths and nothing arbitrary', async () => {
