@@ -666,6 +666,21 @@ describe('openbao core: request_handling_test.go', () => {
     assert.equal((await t.call('GET', 'wraptest/missing', { token: tok })).status, 403)
   })
 
+  it('request handling: a request its policies refuse still spends a use of a use-limited token', async () => {
+    const two = (await t.call('POST', 'auth/token/create', { body: { policies: ['default'], num_uses: 2 } }))
+      .body.auth
+    assert.equal((await t.call('GET', 'wraptest/foo', { token: two.client_token })).status, 403)
+    const looked = await t.call('GET', 'auth/token/lookup-self', { token: two.client_token })
+    assert.equal(looked.status, 200, JSON.stringify(looked.body))
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token: two.client_token })).status, 403)
+    // A refused last use ends the token at once.
+    const one = (await t.call('POST', 'auth/token/create', { body: { policies: ['default'], num_uses: 1 } }))
+      .body.auth
+    assert.equal((await t.call('GET', 'wraptest/foo', { token: one.client_token })).status, 403)
+    const gone = await t.call('POST', 'auth/token/lookup-accessor', { body: { accessor: one.accessor } })
+    assert.equal(gone.status, 400, JSON.stringify(gone.body))
+  })
+
   it('request handling: a sudo-protected path needs sudo even with every other capability', async () => {
     const policy = 'path "sys/audit*" { capabilities = ["create", "read", "update", "delete", "list"] }'
     assert.equal((await t.call('PUT', 'sys/policies/acl/nosudo', { body: { policy } })).status, 204)
