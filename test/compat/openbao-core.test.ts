@@ -478,6 +478,29 @@ describeUnless(await unmet(POSTGRES), 'openbao core: expiration_test.go', () => 
     assert.equal(await roleExists(long.body.data.username), false)
   })
 
+  it('TestExpiration_Renew (spellings): increment as a duration, the lease id in the URL, the older sys/renew', async () => {
+    const c = await creds('app')
+    const lookedKeys = Object.keys((await lookup(c.lease_id)).body.data).sort()
+    assert.deepEqual(lookedKeys, ['expire_time', 'id', 'issue_time', 'last_renewal', 'renewable', 'ttl'])
+    const a = await t.call('PUT', 'sys/leases/renew', { body: { lease_id: c.lease_id, increment: '10m' } })
+    assert.equal(a.status, 200, JSON.stringify(a.body))
+    assert.equal(a.body.lease_duration, 600)
+    const b = await t.call('PUT', `sys/leases/renew/${c.lease_id}`, { body: { increment: 300 } })
+    assert.equal(b.status, 200, JSON.stringify(b.body))
+    assert.equal(b.body.lease_duration, 300)
+    const old = await t.call('PUT', `sys/renew/${c.lease_id}`, { body: { increment: 120 } })
+    assert.equal(old.status, 200, JSON.stringify(old.body))
+    assert.equal(old.body.lease_duration, 120)
+  })
+
+  it('TestExpiration_Revoke (sync=false): an asynchronous revocation is accepted with a 202 and still happens', async () => {
+    const c = await creds('app')
+    const res = await t.call('PUT', 'sys/leases/revoke', { body: { lease_id: c.lease_id, sync: false } })
+    assert.equal(res.status, 202, JSON.stringify(res.body))
+    await eventually('the lease is revoked', async () => (await lookup(c.lease_id)).status === 400)
+    assert.equal(await roleExists(c.data.username), false)
+  })
+
   it('TestExpiration_Renew_NotRenewable: a non-renewable token lease cannot be renewed through sys/leases', async () => {
     const res = await t.call('POST', 'auth/token/create', {
       body: { policies: ['default'], renewable: false },
