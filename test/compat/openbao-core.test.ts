@@ -501,6 +501,31 @@ describeUnless(await unmet(POSTGRES), 'openbao core: expiration_test.go', () => 
     assert.equal(await roleExists(c.data.username), false)
   })
 
+  // Replayed here, not under request_handling_test.go, because it needs this suite's leased secrets.
+  it('TestRequestHandling_SecretLeaseMetric: each registered lease counts by engine, mount and TTL bucket', async () => {
+    const counted = async () => {
+      const res = await t.call('GET', 'sys/metrics?format=prometheus')
+      assert.equal(res.status, 200)
+      const line = String(res.body)
+        .split('\n')
+        .find((l) =>
+          l.startsWith(
+            'vault_secret_lease_creation{secret_engine="database",mount_point="database/",creation_ttl="1h"}',
+          ),
+        )
+      return line ? Number(line.split(' ').at(-1)) : 0
+    }
+    const before = await counted()
+    await creds('app')
+    assert.equal(await counted(), before + 1)
+    const json = await t.call('GET', 'sys/metrics')
+    const counters = json.body.Counters as { Name: string; Labels: Record<string, string> }[]
+    assert.ok(
+      counters.some((c) => c.Name === 'vault.secret.lease.creation' && c.Labels.secret_engine === 'database'),
+      JSON.stringify(counters.map((c) => c.Name)),
+    )
+  })
+
   it('TestExpiration_Renew_NotRenewable: a non-renewable token lease cannot be renewed through sys/leases', async () => {
     const res = await t.call('POST', 'auth/token/create', {
       body: { policies: ['default'], renewable: false },

@@ -84,6 +84,12 @@ export async function runPipeline(
       let out =
         response && needsGrant(response) ? await grant(services, routed, response, auth) : ungranted(response)
       if (out?.auth) services.metrics.tokenCreation++
+      if (response?.secret && out?.lease)
+        services.metrics.leaseCreation.count(
+          routed.route.entry.type,
+          routed.backendRequest.mountPath,
+          out.lease.ttl,
+        )
       if (routed.backendRequest.operation === 'list') out = await filterList(services, routed, out, acl, auth)
       if (req.wrapTtl) out = await wrapIfAsked(services, req, routed.path, out)
       // The response is recorded before it is released: if no device can record it, the caller gets a 500.

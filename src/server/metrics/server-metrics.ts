@@ -58,6 +58,16 @@ export class ServerMetrics implements MetricsExposition {
     )
     this.#timing('vault_barrier_put', 'Time of barrier writes, in ms', () => core.barrier.timings.put)
     this.#counter('vault_token_creation', 'Tokens issued by requests', () => core.metrics.tokenCreation)
+    new Counter({
+      name: 'vault_secret_lease_creation',
+      help: 'Leases registered, by secrets engine, mount and creation TTL bucket',
+      labelNames: ['secret_engine', 'mount_point', 'creation_ttl'],
+      registers: register,
+      collect() {
+        this.reset()
+        for (const { count, ...labels } of core.metrics.leaseCreation.entries()) this.inc(labels, count)
+      },
+    })
     const audit = () => this.#auditCounts()
     this.#counter('vault_audit_log_request', 'Request entries audited', () => audit().request)
     this.#counter('vault_audit_log_response', 'Response entries audited', () => audit().response)

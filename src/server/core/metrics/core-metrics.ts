@@ -1,5 +1,6 @@
 // The core's own counters, kept as plain numbers on the request path; the metrics layer publishes them when scraped.
 import { Timing } from '../../../lib/timing.ts'
+import { LeaseCreationCounter } from './lease-creation.ts'
 import { PathAccessCounter } from './path-access.ts'
 
 /** Mount plus two segments: a KV v2 read of secret/data/app/db counts as secret/data/app. */
@@ -22,6 +23,8 @@ export class CoreMetrics {
   readonly handleRequest = new Timing()
   readonly handleLoginRequest = new Timing()
   tokenCreation = 0
+  /** Leases registered, by engine, mount and creation TTL bucket (Vault's secret.lease.creation). */
+  readonly leaseCreation = new LeaseCreationCounter()
   rotationStarted = 0
   rotationSucceeded = 0
   rotationFailed = 0
