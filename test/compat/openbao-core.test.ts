@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database.ts'
 import { pgCreateRole } from '../helpers/pg-engine.ts'
+import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.ts'
 import { rawExchange } from '../helpers/raw-http.ts'
 import { describeUnless, POSTGRES, unmet } from '../helpers/requirements.ts'
 import { ManualClock, type Reply, startDevServer, type TestServer } from '../helpers/server.ts'
@@ -14,6 +15,13 @@ async function eventually(what: string, probe: () => Promise<boolean>): Promise<
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   assert.fail(`never happened: ${what}`)
+}
+
+/** A counter's value in sys/metrics' Prometheus text for exactly these labels (0 before the first count). */
+async function counter(t: TestServer, name: string, labels: Record<string, string>): Promise<number> {
+  const res = await t.call('GET', 'sys/metrics?format=prometheus')
+  assert.equal(res.status, 200)
+  return sampleValue(parsePrometheusText(String(res.body)).samples, name, labels) ?? 0
 }
 
 const errorsOf = (res: Reply): string =>
@@ -503,18 +511,8 @@ describeUnless(await unmet(POSTGRES), 'openbao core: expiration_test.go', () => 
 
   // Replayed here, not under request_handling_test.go, because it needs this suite's leased secrets.
   it('TestRequestHandling_SecretLeaseMetric: each registered lease counts by engine, mount and TTL bucket', async () => {
-    const counted = async () => {
-      const res = await t.call('GET', 'sys/metrics?format=prometheus')
-      assert.equal(res.status, 200)
-      const line = String(res.body)
-        .split('\n')
-        .find((l) =>
-          l.startsWith(
-            'vault_secret_lease_creation{secret_engine="database",mount_point="database/",creation_ttl="1h"}',
-          ),
-        )
-      return line ? Number(line.split(' ').at(-1)) : 0
-    }
+    const labels = { secret_engine: 'database', mount_point: 'database/', creation_ttl: '1h' }
+    const counted = () => counter(t, 'vault_secret_lease_creation', labels)
     const before = await counted()
     await creds('app')
     assert.equal(await counted(), before + 1)
@@ -648,6 +646,20 @@ describe('openbao core: request_handling_test.go', () => {
     const unwrapped = await t.call('PUT', 'sys/wrapping/unwrap', { token: wrapped.body.wrap_info.token })
     assert.equal(unwrapped.status, 200, JSON.stringify(unwrapped.body))
     assert.ok(unwrapped.body.auth.client_token)
+  })
+
+  it('TestRequestHandling_LoginMetric: a login counts a token creation labelled by method, mount, TTL bucket and type', async () => {
+    const labels = {
+      auth_method: 'userpass',
+      mount_point: 'auth/userpass/',
+      creation_ttl: '+Inf',
+      token_type: 'service',
+    }
+    const counted = () => counter(t, 'vault_token_creation', labels)
+    const before = await counted()
+    const login = await t.call('PUT', 'auth/userpass/login/test', { token: '', body: { password: 'foo' } })
+    assert.equal(login.status, 200, JSON.stringify(login.body))
+    assert.equal(await counted(), before + 1)
   })
 
   it('TestRequestHandling_Login_PeriodicToken: an approle login with a period gives an orphan periodic token', async () => {

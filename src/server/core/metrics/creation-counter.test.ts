@@ -1,9 +1,9 @@
-// Tests for the lease creation counter's TTL buckets, which follow Vault's.
+// Tests for the creation counters' TTL buckets, which follow Vault's, and their counting by label set.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { LeaseCreationCounter, ttlBucket } from './lease-creation.ts'
+import { CreationCounter, ttlBucket } from './creation-counter.ts'
 
-describe('lease creation counter', () => {
+describe('creation counter', () => {
   it("buckets a TTL at the smallest of Vault's bounds at or above it, past the last as +Inf", () => {
     assert.deepEqual([1, 60, 61, 3600, 3601, 86400, 30 * 86400, 30 * 86400 + 1].map(ttlBucket), [
       '1m',
@@ -17,11 +17,11 @@ describe('lease creation counter', () => {
     ])
   })
 
-  it('counts by engine, mount and bucket', () => {
-    const counter = new LeaseCreationCounter()
-    counter.count('database', 'database/', 3600)
-    counter.count('database', 'database/', 3000)
-    counter.count('database', 'db2/', 3600)
+  it('counts by label set and bucket', () => {
+    const counter = new CreationCounter<'secret_engine' | 'mount_point'>()
+    counter.count({ secret_engine: 'database', mount_point: 'database/' }, 3600)
+    counter.count({ secret_engine: 'database', mount_point: 'database/' }, 3000)
+    counter.count({ secret_engine: 'database', mount_point: 'db2/' }, 3600)
     assert.deepEqual(
       [...counter.entries()],
       [
