@@ -660,6 +660,19 @@ describe('openbao core: request_handling_test.go', () => {
     const login = await t.call('PUT', 'auth/userpass/login/test', { token: '', body: { password: 'foo' } })
     assert.equal(login.status, 200, JSON.stringify(login.body))
     assert.equal(await counted(), before + 1)
+    // A wrapped login counts when its token is minted, not again when it is unwrapped.
+    const wrapped = await t.call('PUT', 'auth/userpass/login/test', {
+      token: '',
+      body: { password: 'foo' },
+      headers: { 'x-vault-wrap-ttl': '60' },
+    })
+    assert.equal(wrapped.status, 200, JSON.stringify(wrapped.body))
+    assert.equal(await counted(), before + 2)
+    const unwrapped = await t.call('PUT', 'sys/wrapping/unwrap', { token: wrapped.body.wrap_info.token })
+    assert.ok(unwrapped.body.auth.client_token)
+    assert.equal(await counted(), before + 2)
+    const text = String((await t.call('GET', 'sys/metrics?format=prometheus')).body)
+    assert.ok(!/vault_token_creation\{[^}]*auth_method="system"/.test(text), text)
   })
 
   it('TestRequestHandling_Login_PeriodicToken: an approle login with a period gives an orphan periodic token', async () => {

@@ -85,7 +85,8 @@ export async function runPipeline(
         response && needsGrant(response) ? await grant(services, routed, response, auth) : ungranted(response)
       const { entry } = routed.route
       const mount_point = routed.backendRequest.mountPath
-      if (out?.auth)
+      // An unwrapped login's token was counted when it was minted; sys/wrapping/unwrap only hands it over.
+      if (out?.auth && entry.type !== 'system')
         services.metrics.tokenCreation.count(
           { auth_method: entry.type, mount_point, token_type: out.auth.token_type },
           out.auth.lease_duration,
