@@ -83,7 +83,16 @@ export async function runPipeline(
       const response = await runHandler(routed, audit)
       let out =
         response && needsGrant(response) ? await grant(services, routed, response, auth) : ungranted(response)
-      if (out?.auth) services.metrics.tokenCreation++
+      const { entry } = routed.route
+      const mount_point = routed.backendRequest.mountPath
+      // An unwrapped login's token was counted when it was minted; sys/wrapping/unwrap only hands it over.
+      if (out?.auth && entry.type !== 'system')
+        services.metrics.tokenCreation.count(
+          { auth_method: entry.type, mount_point, token_type: out.auth.token_type },
+          out.auth.lease_duration,
+        )
+      if (response?.secret && out?.lease)
+        services.metrics.leaseCreation.count({ secret_engine: entry.type, mount_point }, out.lease.ttl)
       if (routed.backendRequest.operation === 'list') out = await filterList(services, routed, out, acl, auth)
       if (req.wrapTtl) out = await wrapIfAsked(services, req, routed.path, out)
       // The response is recorded before it is released: if no device can record it, the caller gets a 500.

@@ -80,6 +80,8 @@ export class PolicyStore {
 
   async read(name: string): Promise<string | undefined> {
     if (name === ROOT_POLICY_NAME) return ''
+    // Built in and never stored, yet readable as in Vault (only listing leaves it out, as it cannot be assigned).
+    if (name === RESPONSE_WRAPPING_POLICY_NAME) return WRAPPING_POLICY.raw
     return (await getJson<StoredPolicy>(this.#storage, name))?.raw
   }
 

@@ -89,7 +89,27 @@ describe('server metrics', () => {
     )
     assert.equal((await t.call('POST', 'auth/token/create', { body: { ttl: '1h' } })).status, 200)
     const after = await scrape(t)
-    assert.equal(value(after, 'vault_token_creation') - value(before, 'vault_token_creation'), 2)
+    // Labelled as Vault's token.creation: by auth method, mount, creation TTL bucket and token type.
+    const login = {
+      auth_method: 'userpass',
+      mount_point: 'auth/userpass/',
+      creation_ttl: '+Inf',
+      token_type: 'service',
+    }
+    const created = {
+      auth_method: 'token',
+      mount_point: 'auth/token/',
+      creation_ttl: '1h',
+      token_type: 'service',
+    }
+    assert.equal(
+      value(after, 'vault_token_creation', login) - value(before, 'vault_token_creation', login),
+      1,
+    )
+    assert.equal(
+      value(after, 'vault_token_creation', created) - value(before, 'vault_token_creation', created),
+      1,
+    )
     assert.equal(
       value(after, 'vault_core_handle_login_request_count') -
         value(before, 'vault_core_handle_login_request_count'),

@@ -57,7 +57,26 @@ export class ServerMetrics implements MetricsExposition {
       () => core.barrier.timings.get,
     )
     this.#timing('vault_barrier_put', 'Time of barrier writes, in ms', () => core.barrier.timings.put)
-    this.#counter('vault_token_creation', 'Tokens issued by requests', () => core.metrics.tokenCreation)
+    new Counter({
+      name: 'vault_token_creation',
+      help: 'Tokens issued by requests, by auth method, mount, creation TTL bucket and token type',
+      labelNames: ['auth_method', 'mount_point', 'creation_ttl', 'token_type'],
+      registers: register,
+      collect() {
+        this.reset()
+        for (const { count, ...labels } of core.metrics.tokenCreation.entries()) this.inc(labels, count)
+      },
+    })
+    new Counter({
+      name: 'vault_secret_lease_creation',
+      help: 'Leases registered, by secrets engine, mount and creation TTL bucket',
+      labelNames: ['secret_engine', 'mount_point', 'creation_ttl'],
+      registers: register,
+      collect() {
+        this.reset()
+        for (const { count, ...labels } of core.metrics.leaseCreation.entries()) this.inc(labels, count)
+      },
+    })
     const audit = () => this.#auditCounts()
     this.#counter('vault_audit_log_request', 'Request entries audited', () => audit().request)
     this.#counter('vault_audit_log_response', 'Response entries audited', () => audit().response)

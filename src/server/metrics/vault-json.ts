@@ -9,6 +9,7 @@ export const VAULT_JSON_NAMES: Record<string, string> = {
   vault_core_handle_request: 'vault.core.handle_request',
   vault_core_handle_login_request: 'vault.core.handle_login_request',
   vault_token_creation: 'vault.token.creation',
+  vault_secret_lease_creation: 'vault.secret.lease.creation',
   vault_expire_num_leases: 'vault.expire.num_leases',
   vault_audit_log_request: 'vault.audit.log_request',
   vault_audit_log_response: 'vault.audit.log_response',

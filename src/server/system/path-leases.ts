@@ -9,6 +9,10 @@ import type { SystemServices } from '../core/services.ts'
 /** The services this file uses. */
 export type LeasePathServices = Pick<SystemServices, 'expiration' | 'tokens'>
 
+/** Vault's warning on sys/leases/tidy, naming where the outcome goes. */
+const TIDY_STARTED =
+  "Tidy operation successfully started. Any information from the operation will be printed to Coffer's server logs."
+
 const leaseFields = {
   lease_id: f.string(),
   url_lease_id: f.string(),
@@ -65,7 +69,7 @@ export function leasePaths(services: LeasePathServices) {
       fields: { lease_id: f.string() },
       operations: {
         update: async ({ input }) => {
-          if (!input.lease_id) throw new InvalidRequestError('missing lease id')
+          if (!input.lease_id) throw new InvalidRequestError('lease_id must be specified')
           return { data: await services.expiration.lookup(input.lease_id) }
         },
       },
@@ -106,11 +110,12 @@ export function leasePaths(services: LeasePathServices) {
     definePath({
       pattern: 'leases/tidy',
       operations: {
+        // Vault's answer: 202 at once, the tidy (a walk over every token's leases) continuing in the background.
         update: async () => {
-          const result = await services.expiration.tidy(
+          void services.expiration.tidyInBackground(
             async (tokenHash) => (await services.tokens.lookupByHash(tokenHash)) !== undefined,
           )
-          return { data: { revoked: result.revoked, cleaned: result.cleaned } }
+          return { status: 202, data: null, warnings: [TIDY_STARTED] }
         },
       },
     }),

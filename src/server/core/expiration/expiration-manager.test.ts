@@ -236,6 +236,22 @@ describe('expiration manager', () => {
     await manager.stop()
   })
 
+  it('tidies in the background one run at a time: a second request while one runs starts nothing', async () => {
+    const { manager, issue, rowExists } = await setup()
+    await issue('b', 60, { tokenHash: 'bb'.repeat(32) })
+    let second = 0
+    const running = manager.tidyInBackground(async () => false)
+    const again = manager.tidyInBackground(async () => {
+      second++
+      return false
+    })
+    assert.equal(again, running)
+    await running
+    assert.equal(second, 0)
+    assert.equal(await rowExists('b'), false)
+    await manager.stop()
+  })
+
   it('stores no backend secret outside the lease record, and the record never in a due-index value', async () => {
     const { manager, issue, physical } = await setup()
     const { leaseId } = await issue('a', 60)

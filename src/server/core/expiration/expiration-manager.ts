@@ -80,6 +80,8 @@ export class ExpirationManager {
   #ticking = false
   #stopped = false
   #expiredTotal = 0
+  /** The tidy started by `tidyInBackground` and not yet finished: one at a time, as in Vault. */
+  #tidying: Promise<void> | undefined
 
   constructor(opts: ExpirationOptions) {
     this.#storage = opts.storage
@@ -361,6 +363,25 @@ export class ExpirationManager {
       }
     }
     return { revoked, cleaned }
+  }
+
+  /**
+   * Starts `tidy` without waiting for it, as Vault's sys/leases/tidy does (its outcome goes to the log); while one
+   * runs another is not started. Answers the running tidy, for tests to await.
+   */
+  tidyInBackground(tokenExists: (tokenHash: string) => Promise<boolean>): Promise<void> {
+    if (this.#tidying) {
+      this.#logger.log('info', 'tidy: a lease tidy is already in progress')
+      return this.#tidying
+    }
+    const running = this.tidy(tokenExists).then(
+      (result) => this.#logger.log('info', 'tidy: lease tidy finished', { ...result }),
+      (error) => this.#logger.log('error', 'tidy: lease tidy failed', { error: errorMessage(error) }),
+    )
+    this.#tidying = running.finally(() => {
+      this.#tidying = undefined
+    })
+    return this.#tidying
   }
 
   /** One pass of the expiry loop: revoke what is due, a bounded number at a time. Never overlaps itself. */

@@ -1,5 +1,6 @@
 // The core's own counters, kept as plain numbers on the request path; the metrics layer publishes them when scraped.
 import { Timing } from '../../../lib/timing.ts'
+import { CreationCounter } from './creation-counter.ts'
 import { PathAccessCounter } from './path-access.ts'
 
 /** Mount plus two segments: a KV v2 read of secret/data/app/db counts as secret/data/app. */
@@ -21,7 +22,10 @@ export interface CoreMetricsOptions {
 export class CoreMetrics {
   readonly handleRequest = new Timing()
   readonly handleLoginRequest = new Timing()
-  tokenCreation = 0
+  /** Tokens issued by requests, by auth method, mount, TTL bucket and token type (Vault's token.creation). */
+  readonly tokenCreation = new CreationCounter<'auth_method' | 'mount_point' | 'token_type'>()
+  /** Leases registered, by engine, mount and creation TTL bucket (Vault's secret.lease.creation). */
+  readonly leaseCreation = new CreationCounter<'secret_engine' | 'mount_point'>()
   rotationStarted = 0
   rotationSucceeded = 0
   rotationFailed = 0

@@ -132,8 +132,10 @@ async function decide(
         data: req.data,
         ...(req.wrapTtl ? { wrapTtl: req.wrapTtl } : {}),
       })
-      if (!decision.allowed) await audit.deny()
-      if (backend.isSpecial('root', relativePath) && !decision.sudo) await audit.deny()
+      if (!decision.allowed || (backend.isSpecial('root', relativePath) && !decision.sudo)) {
+        await spendRefusedUse(services, auth)
+        await audit.deny()
+      }
     }
     // Counted one request at a time: with num_uses=N exactly N requests get past this line, however many race.
     const use =
@@ -144,4 +146,14 @@ async function decide(
     if (use === 'last') auth.lastUse = true
   }
   return acl
+}
+
+/**
+ * A request its policies refuse still spends a use of a use-limited token, as Vault's does (it counts the use
+ * before acting on the ACL's answer); a refused last use revokes the token there, as the request goes no further.
+ */
+async function spendRefusedUse(services: AuthoriseServices, auth: RequestAuth): Promise<void> {
+  if (auth.entry.numUses === 0) return
+  if ((await services.tokens.useOnce(auth.entry)) === 'last')
+    await services.tokens.revokeTree(auth.entry.idHash)
 }

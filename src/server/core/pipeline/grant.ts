@@ -11,6 +11,10 @@ import { type CreateTokenInput, type TokenEntry, ttlSeconds } from '../token/tok
 import { loginTokenType } from './login-token-type.ts'
 import { type Routed, taintedRoute } from './route.ts'
 
+/** Vault's text for a leased secret fetched with a token's final use. */
+export const LAST_USE_LEASE_REVOKED =
+  'Secret cannot be returned; token had one use left, so leased credentials were immediately revoked.'
+
 export type GrantServices = Pick<UnsealedServices, 'mounts' | 'expiration' | 'tokens' | 'identity' | 'clock'>
 
 /**
@@ -56,10 +60,13 @@ export async function grant(
       tokenHash,
       ...leaseTtls(services, entry, auth?.entry),
     })
+    // The token's last use: the token, and this lease with it, is revoked as the request ends, so the credentials
+    // would be dead on arrival. Vault answers this refusal instead of them; the lease goes with the token.
+    if (auth?.lastUse && tokenHash === auth.entry.idHash)
+      throw new InvalidRequestError(LAST_USE_LEASE_REVOKED)
     // The token may have been revoked while the secret was being made. Its revocation lists its leases only after
     // marking it dead, so either that listing saw this lease, or this check sees the token gone and revokes it.
-    // (A request spending the token's last use keeps its lease until the token is revoked as the request ends.)
-    if (tokenHash !== '' && !auth?.lastUse && !(await services.tokens.lookupByHash(tokenHash))) {
+    if (tokenHash !== '' && !(await services.tokens.lookupByHash(tokenHash))) {
       await services.expiration.revoke(out.lease.leaseId)
       throw new PermissionDeniedError()
     }

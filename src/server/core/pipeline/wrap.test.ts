@@ -54,6 +54,9 @@ describe('pipeline stage: wrap', () => {
     assert.equal(await wrapIfAsked(t.services, wrapped(noWrap, 0), 'secret/data/app', plain), plain)
     const ask = wrapped(noWrap, 60)
     assert.equal(await wrapIfAsked(t.services, ask, 'secret/data/app', undefined), undefined)
+    // Nor is an answer that is a bare 204 (a KV v1 write): Vault has no response to wrap.
+    const empty: CoreResponse = {}
+    assert.equal(await wrapIfAsked(t.services, ask, 'kv/app', empty), empty)
     // An answer that is already a wrapping token is not wrapped again.
     const already: CoreResponse = {
       wrapInfo: { token: 't', accessor: 'a', ttl: 5, creation_time: '', creation_path: 'sys/wrapping/wrap' },
