@@ -1,0 +1,156 @@
+// OpenBao's jwt, kubernetes and cert backend tests, replayed as the logical requests they make over Coffer's HTTP API.
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { type CryptoKey, exportSPKI, generateKeyPair, SignJWT } from 'jose'
+import { ManualClock, startDevServer, type TestServer } from '../helpers/server.ts'
+
+const ISSUER = 'https://team-vault.auth0.com/'
+const SUBJECT = 'r3qXcK2bix9eFECzsU3Sbmh0K16fatW6@clients'
+const AUDIENCE = 'https://vault.plugin.auth.jwt.test'
+
+describe('jwt (OpenBao internal/builtin/credential/jwt)', () => {
+  const clock = new ManualClock()
+  const now = () => Math.floor(clock.now() / 1000)
+  let t: TestServer
+  let key: CryptoKey
+  let otherKey: CryptoKey
+  let roleCount = 0
+
+  const sign = (claims: Record<string, unknown>, signer = key) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'JWT' }).sign(signer)
+  const login = (role: string, jwt: string) =>
+    t.call('POST', 'auth/jwt/login', { token: '', body: { role, jwt } })
+  /** The role OpenBao's setupBackend writes, plus the test's options; returns its name. */
+  const role = async (extra: Record<string, unknown> = {}) => {
+    roleCount += 1
+    const name = `plugin-test-${roleCount}`
+    const res = await t.call('POST', `auth/jwt/role/${name}`, {
+      body: {
+        role_type: 'jwt',
+        bound_subject: SUBJECT,
+        user_claim: 'https://vault/user',
+        groups_claim: 'https://vault/groups',
+        policies: 'test',
+        period: '3s',
+        ttl: '1s',
+        num_uses: 12,
+        max_ttl: '5s',
+        claim_mappings: { first_name: 'name', '/org/primary': 'primary_org' },
+        ...extra,
+      },
+    })
+    assert.equal(res.status, 204, JSON.stringify(res.body))
+    return name
+  }
+  const audience = { bound_audiences: [AUDIENCE, 'another_audience'] }
+  const base = () => ({ sub: SUBJECT, iss: ISSUER, nbf: now() - 5, aud: [AUDIENCE] })
+  const user = { 'https://vault/user': 'jeff', 'https://vault/groups': ['foo', 'bar'] }
+
+  before(async () => {
+    const pair = await generateKeyPair('ES256')
+    key = pair.privateKey
+    otherKey = (await generateKeyPair('ES256')).privateKey
+    t = await startDevServer({ clock })
+    assert.equal((await t.call('POST', 'sys/auth/jwt', { body: { type: 'jwt' } })).status, 204)
+    const config = await t.call('POST', 'auth/jwt/config', {
+      body: { bound_issuer: ISSUER, jwt_validation_pubkeys: [await exportSPKI(pair.publicKey)] },
+    })
+    assert.equal(config.status, 204, JSON.stringify(config.body))
+  })
+  after(async () => {
+    await t?.close()
+  })
+
+  it('TestLogin_JWT: an oidc role cannot be used for JWT login', async () => {
+    const name = await role({ role_type: 'oidc', allowed_redirect_uris: 'http://127.0.0.1', ...audience })
+    const res = await login(name, await sign({ ...base(), ...user }))
+    assert.equal(res.status, 400)
+    assert.match(res.body.errors[0], /role with oidc role_type is not allowed/)
+  })
+
+  it('TestLogin_JWT: a token with one or more audiences is refused by a role binding none', async () => {
+    const name = await role()
+    for (const aud of [[AUDIENCE], [AUDIENCE, 'https://vault2.plugin.auth.jwt.test']]) {
+      const res = await login(name, await sign({ ...base(), aud, ...user }))
+      assert.equal(res.status, 400)
+      assert.match(res.body.errors[0], /no audiences bound to the role/)
+    }
+  })
+
+  it('TestLogin_JWT: valid inputs give policies, alias, group aliases, TTLs and mapped metadata', async () => {
+    const group = await t.call('POST', 'identity/group', {
+      body: { name: 'bar-group', type: 'external', policies: ['bar-policy'] },
+    })
+    const mounts = await t.call('GET', 'sys/auth')
+    const groupAlias = await t.call('POST', 'identity/group-alias', {
+      body: {
+        name: 'bar',
+        canonical_id: group.body.data.id,
+        mount_accessor: mounts.body.data['jwt/'].accessor,
+      },
+    })
+    assert.equal(groupAlias.status, 200, JSON.stringify(groupAlias.body))
+    for (const cidrs of [{}, { bound_cidrs: '127.0.0.1' }]) {
+      const name = await role({ ...audience, bound_claims: { color: 'green', pnum: 123 }, ...cidrs })
+      const jwt = await sign({
+        ...base(),
+        ...user,
+        first_name: 'jeff2',
+        org: { primary: 'engineering' },
+        color: 'green',
+        pnum: 123,
+      })
+      const res = await login(name, jwt)
+      assert.equal(res.status, 200, JSON.stringify(res.body))
+      const auth = res.body.auth
+      assert.deepEqual(auth.token_policies, ['default', 'test'])
+      assert.deepEqual(auth.metadata, { name: 'jeff2', primary_org: 'engineering', role: name })
+      assert.equal(auth.lease_duration, 3, 'period wins over ttl')
+      assert.equal(auth.num_uses, 12, 'the legacy num_uses binds the token')
+      const self = await t.call('GET', 'auth/token/lookup-self', { token: auth.client_token })
+      assert.equal(self.status, 200)
+      assert.equal(self.body.data.period, 3)
+      assert.equal(self.body.data.display_name, 'jwt-jeff')
+      const entity = await t.call('GET', `identity/entity/id/${auth.entity_id}`)
+      assert.equal(entity.status, 200)
+      const alias = entity.body.data.aliases[0]
+      assert.equal(alias.name, 'jeff')
+      assert.deepEqual(alias.metadata, { name: 'jeff2', primary_org: 'engineering' })
+      // The groups claim's values are group aliases: the external group aliased "bar" gives its policy.
+      assert.deepEqual(auth.policies, ['bar-policy', 'default', 'test'])
+    }
+  })
+
+  it('TestLogin_JWT: a bound claim the token lacks, a bad signature, issuer, audience or subject, or no user claim is refused', async () => {
+    const name = await role({ ...audience, bound_claims: { color: 'green', pnum: 123 } })
+    const good = { ...base(), ...user, color: 'green', pnum: 123 }
+    assert.equal((await login(name, await sign(good))).status, 200)
+    const bad = [
+      await sign({ ...base(), ...user, first_name: 'jeff2', org: { primary: 'engineering' } }),
+      await sign(good, otherKey),
+      await sign({ ...good, iss: 'https://team-fault.auth0.com/' }),
+      await sign({ ...good, aud: ['https://fault.plugin.auth.jwt.test'] }),
+      await sign({ ...good, sub: 'p3qXcK2bix9eFECzsU3Sbmh0K16fatW6@clients' }),
+      await sign({ sub: SUBJECT, iss: ISSUER, exp: now() + 5, aud: [AUDIENCE], color: 'green', pnum: 123 }),
+    ]
+    for (const [i, jwt] of bad.entries()) {
+      const res = await login(name, jwt)
+      assert.equal(res.status, 400, `case ${i}: ${JSON.stringify(res.body)}`)
+      assert.equal(res.body.auth, undefined)
+    }
+  })
+
+  it('TestLogin_JWT: a caller outside bound_cidrs is refused with permission denied', async () => {
+    const name = await role({ bound_cidrs: '127.0.0.42' })
+    const { aud: _aud, ...claims } = base()
+    const res = await login(name, await sign({ ...claims, ...user }))
+    assert.equal(res.status, 403)
+    assert.deepEqual(res.body.errors, ['permission denied'])
+  })
+
+  it('TestLogin_JWT: an unknown role is named in the error', async () => {
+    const res = await login('plugin-test-bad', await sign({}))
+    assert.equal(res.status, 400)
+    assert.deepEqual(res.body.errors, ['role "plugin-test-bad" could not be found'])
+  })
+})
