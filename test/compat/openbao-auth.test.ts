@@ -153,4 +153,73 @@ describe('jwt (OpenBao internal/builtin/credential/jwt)', () => {
     assert.equal(res.status, 400)
     assert.deepEqual(res.body.errors, ['role "plugin-test-bad" could not be found'])
   })
+
+  // [valid, description, iat/nbf/exp offsets from now, clock_skew_leeway, expiration_leeway, not_before_leeway]
+  type LeewayCase = [boolean, string, { iat?: number; nbf?: number; exp?: number }, number, number, number]
+  const expiryCases: LeewayCase[] = [
+    [true, 'iat, default skew and exp leeway', { iat: -205 }, 0, 0, 0],
+    [false, 'iat, default skew and exp leeway, expired', { iat: -215 }, 0, 0, 0],
+    [true, 'iat, 10s skew', { iat: -150 }, 10, 0, 0],
+    [false, 'iat, 10s skew, expired', { iat: -165 }, 10, 0, 0],
+    [true, 'iat, no skew', { iat: -145 }, -1, 0, 0],
+    [false, 'iat, no skew, expired', { iat: -155 }, -1, 0, 0],
+    [true, 'nbf, default skew', { nbf: -205 }, 0, 0, 0],
+    [false, 'nbf, default skew, expired', { nbf: -215 }, 0, 0, 0],
+    [true, 'nbf, 10s skew', { nbf: -145 }, 10, 0, 0],
+    [false, 'nbf, 10s skew, expired', { nbf: -165 }, 10, 0, 0],
+    [true, 'nbf, no skew', { nbf: -145 }, -1, 0, 0],
+    [false, 'nbf, no skew, expired', { nbf: -155 }, -1, 0, 0],
+    [true, 'iat, default skew, 10s exp leeway', { iat: -65 }, 0, 10, 0],
+    [false, 'iat, default skew, 10s exp leeway, expired', { iat: -75 }, 0, 10, 0],
+    [true, 'iat, 10s skew, 10s exp leeway', { iat: -5 }, 10, 10, 0],
+    [false, 'iat, 10s skew, 10s exp leeway, expired', { iat: -25 }, 10, 10, 0],
+    [true, 'iat, 10s skew, no exp leeway', { iat: -5 }, 10, -1, 0],
+    [false, 'iat, 10s skew, no exp leeway, expired', { iat: -15 }, 10, -1, 0],
+    [true, 'nbf, default skew, 10s exp leeway', { nbf: -65 }, 0, 10, 0],
+    [false, 'nbf, default skew, 10s exp leeway, expired', { nbf: -75 }, 0, 10, 0],
+    [true, 'nbf, 10s skew, 10s exp leeway', { nbf: -5 }, 10, 10, 0],
+    [false, 'nbf, 10s skew, 10s exp leeway, expired', { nbf: -25 }, 10, 10, 0],
+    [true, 'nbf, 10s skew, no exp leeway', { nbf: -5 }, 10, -1, 0],
+    [false, 'nbf, 10s skew, no exp leeway, expired', { nbf: -15 }, 10, -1, 0],
+  ]
+  const notBeforeCases: LeewayCase[] = [
+    [true, 'iat ahead, default skew, no nbf leeway', { iat: 55, exp: 0 }, 0, 0, -1],
+    [false, 'iat ahead, default skew, no nbf leeway, too early', { iat: 65, exp: 0 }, 0, 0, -1],
+    [true, 'iat ahead, 10s skew', { iat: 5 }, 10, 0, -1],
+    [false, 'iat ahead, 10s skew, too early', { iat: 15 }, 10, 0, -1],
+    [true, 'iat now, no skew, 5s nbf leeway', { iat: 0 }, -1, 0, 5],
+    [false, 'iat ahead, no skew, 5s nbf leeway, too early', { iat: 6 }, -1, 0, 5],
+    [true, 'exp only, default skew and nbf leeway', { exp: 205 }, 0, 0, 0],
+    [false, 'exp only, default skew and nbf leeway, too early', { exp: 215 }, 0, 0, 0],
+    [true, 'exp only, 10s skew', { exp: 150 }, 10, 0, 0],
+    [false, 'exp only, 10s skew, too early', { exp: 165 }, 10, 0, 0],
+    [true, 'exp only, no skew', { exp: 145 }, -1, 0, 0],
+    [false, 'exp only, no skew, too early', { exp: 152 }, -1, 0, 0],
+    [true, 'exp only, default skew, 10s nbf leeway', { exp: 65 }, 0, 0, 10],
+    [false, 'exp only, default skew, 10s nbf leeway, too early', { exp: 75 }, 0, 0, 10],
+    [true, 'exp only, 10s skew, 10s nbf leeway', { exp: 15 }, 10, 0, 10],
+    [false, 'exp only, 10s skew, 10s nbf leeway, too early', { exp: 25 }, 10, 0, 10],
+    [true, 'exp only, no skew, 5s nbf leeway', { exp: 3 }, -1, 0, 5],
+    [false, 'exp only, no skew, 5s nbf leeway, too early', { exp: 70 }, -1, 0, 5],
+  ]
+  const leewayCase = async ([valid, what, times, skew, expLeeway, nbfLeeway]: LeewayCase) => {
+    const name = await role({
+      ...audience,
+      clock_skew_leeway: skew,
+      expiration_leeway: expLeeway,
+      not_before_leeway: nbfLeeway,
+    })
+    const claims: Record<string, unknown> = { sub: SUBJECT, iss: ISSUER, aud: [AUDIENCE], ...user }
+    for (const [claim, offset] of Object.entries(times)) claims[claim] = now() + offset
+    const res = await login(name, await sign(claims))
+    assert.equal(res.status, valid ? 200 : 400, `${what}: ${JSON.stringify(res.body)}`)
+  }
+
+  it('TestLogin_Leeways: expiry claims (exp synthesised from iat/nbf, clock skew on top)', async () => {
+    for (const c of expiryCases) await leewayCase(c)
+  })
+
+  it('TestLogin_Leeways: not-before claims (nbf synthesised from iat or exp, clock skew on top)', async () => {
+    for (const c of notBeforeCases) await leewayCase(c)
+  })
 })
