@@ -186,23 +186,43 @@ describe('kubernetes login with pem_keys (verified locally, no API call)', () =>
     })
   })
 
-  it('allows 150 s of clock skew on exp and nbf, and no more (Vault’s validator leeway)', async () => {
+  it('allows 60 s of clock skew on the exp, nbf and iat a token carries, and no more (Vault’s validator)', async () => {
     const h = await configured({ audience: 'coffer' })
     const now = Math.floor(h.clock.now / 1000)
-    const expired = await s.projected(APP, 'coffer', { iat: now - 3600, exp: now - 149 })
+    const expired = await s.projected(APP, 'coffer', { iat: now - 3600, exp: now - 59 })
     assert.ok((await login(h, { role: 'app', jwt: expired }))?.auth, 'within the leeway')
     h.tick(2_000)
     assert.deepEqual(await failure(() => login(h, { role: 'app', jwt: expired })), {
       status: 403,
       message: 'invalid expiration time (exp) claim: token is expired',
     })
-    const early = await s.projected(APP, 'coffer', { iat: now, exp: now + 3600, nbf: now + 2 + 149 })
+    const late = Math.floor(h.clock.now / 1000)
+    const early = await s.projected(APP, 'coffer', { iat: late - 10, exp: late + 3600, nbf: late + 59 })
     assert.ok((await login(h, { role: 'app', jwt: early }))?.auth)
-    const tooEarly = await s.projected(APP, 'coffer', { iat: now, exp: now + 3600, nbf: now + 2 + 152 })
+    const tooEarly = await s.projected(APP, 'coffer', { iat: late - 10, exp: late + 3600, nbf: late + 61 })
     assert.deepEqual(await failure(() => login(h, { role: 'app', jwt: tooEarly })), {
       status: 403,
-      message: 'invalid not before (nbf) claim: token not valid yet',
+      message: 'invalid not before (nbf) claim: token not yet valid',
     })
+    const future = await s.projected(APP, 'coffer', { iat: late + 61, exp: late + 3600, nbf: late })
+    assert.deepEqual(await failure(() => login(h, { role: 'app', jwt: future })), {
+      status: 403,
+      message: 'invalid issued at (iat) claim: token issued in the future',
+    })
+  })
+
+  it('a token with iat but no exp lives 150 s after iat (plus skew); one with none of the claims never expires', async () => {
+    const h = await configured({})
+    const now = Math.floor(h.clock.now / 1000)
+    assert.ok((await login(h, { role: 'app', jwt: await s.legacy(APP, { iat: now - 209 }) }))?.auth)
+    assert.deepEqual(
+      await failure(async () => login(h, { role: 'app', jwt: await s.legacy(APP, { iat: now - 211 }) })),
+      {
+        status: 403,
+        message: 'invalid expiration time (exp) claim: token is expired',
+      },
+    )
+    assert.ok((await login(h, { role: 'app', jwt: await s.legacy(APP) }))?.auth)
   })
 
   it('checks the audience a role names; projected claims identify the account', async () => {

@@ -11,13 +11,12 @@ import type { SystemView } from '../../../sdk/request.ts'
 import { type KubeConfig, kubernetesBaseUrl, loadKubeConfig, reviewerCredentials } from './kube-config.ts'
 import { type KubeRole, loadKubeRole } from './path-role.ts'
 import { type ServiceAccount, serviceAccountFromClaims } from './service-account.ts'
+import { checkTimeClaims } from './time-claims.ts'
 import { reviewToken } from './token-review.ts'
 
 const DEFAULT_ISSUER = 'kubernetes/serviceaccount'
 /** The algorithms Kubernetes signs service account tokens with. */
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512']
-/** Leeway on exp/nbf for clock skew between the cluster and us, as Vault's validator allows. */
-const LEEWAY_SECONDS = 150
 
 const fields = {
   role: f.string({ description: 'The role to log in with.' }),
@@ -59,11 +58,7 @@ async function parseToken(
   }
   if (!config.disableIssValidation && claims['iss'] !== (config.issuer || DEFAULT_ISSUER))
     throw new PermissionDeniedError('invalid issuer (iss) claim')
-  const now = Math.floor(system.now() / 1000)
-  if (typeof claims['exp'] === 'number' && now > claims['exp'] + LEEWAY_SECONDS)
-    throw new PermissionDeniedError('invalid expiration time (exp) claim: token is expired')
-  if (typeof claims['nbf'] === 'number' && now < claims['nbf'] - LEEWAY_SECONDS)
-    throw new PermissionDeniedError('invalid not before (nbf) claim: token not valid yet')
+  checkTimeClaims(claims, Math.floor(system.now() / 1000))
   const sa = serviceAccountFromClaims(claims)
   if (role.audience !== '' && !sa.audiences.includes(role.audience))
     throw new PermissionDeniedError('invalid audience (aud) claim')
