@@ -222,4 +222,92 @@ describe('jwt (OpenBao internal/builtin/credential/jwt)', () => {
   it('TestLogin_Leeways: not-before claims (nbf synthesised from iat or exp, clock skew on top)', async () => {
     for (const c of notBeforeCases) await leewayCase(c)
   })
+
+  it('TestExtractMetadata: claim_mappings copy string claims (nested by pointer) and refuse a non-string one', async () => {
+    const name = await role({
+      ...audience,
+      claim_mappings: { data1: 'val1', '/data2/child': 'val2', data3: 'val3' },
+    })
+    const ok = await login(name, await sign({ ...base(), ...user, data1: 'foo', data2: { child: 'bar' } }))
+    assert.equal(ok.status, 200, JSON.stringify(ok.body))
+    assert.deepEqual(ok.body.auth.metadata, { val1: 'foo', val2: 'bar', role: name })
+    for (const data1 of [42, true, ['a']]) {
+      const res = await login(name, await sign({ ...base(), ...user, data1 }))
+      assert.equal(res.status, 400, `${JSON.stringify(data1)}: ${JSON.stringify(res.body)}`)
+      assert.deepEqual(res.body.errors, ["error converting claim 'data1' to string"])
+    }
+  })
+
+  it('TestValidateAudience: any bound audience in the token’s aud passes; none does not', async () => {
+    const name = await role({ bound_audiences: ['a', 'b'] })
+    for (const [aud, status] of [
+      [['a'], 200],
+      [['b'], 200],
+      [['a', 'b', 'c'], 200],
+      [['c', 'd'], 400],
+      [[''], 400],
+      ['b', 200],
+    ] as const) {
+      const res = await login(name, await sign({ ...base(), ...user, aud }))
+      assert.equal(res.status, status, `${JSON.stringify(aud)}: ${JSON.stringify(res.body)}`)
+    }
+  })
+
+  // [case, bound_claims_type, bound_claims, token claims, accepted]
+  const boundCases: [string, string, Record<string, unknown>, Record<string, unknown>, boolean][] = [
+    ['valid', 'string', { foo: 'a', bar: 'b' }, { foo: 'a', bar: 'b' }, true],
+    ['non-string claim in a list', 'string', { foo: [42] }, { foo: [42] }, true],
+    ['boolean claim in a list', 'string', { email_verified: [false] }, { email_verified: [false] }, true],
+    ['match within list', 'string', { foo: 'a' }, { foo: ['a', 'b'] }, true],
+    ['list against list', 'string', { foo: ['a', 'b', 'c'] }, { foo: ['c', 'd'] }, true],
+    ['numeric bound claim', 'string', { foo: 123 }, { foo: 123 }, true],
+    ['numeric mismatch', 'string', { foo: 456 }, { foo: 123 }, false],
+    ['no match within list', 'string', { foo: 'c' }, { foo: ['a', 'b'] }, false],
+    ['no match list against list', 'string', { foo: ['a', 'b', 'c'] }, { foo: ['d', 'e'] }, false],
+    ['extra data', 'string', { foo: 'a', bar: 'b' }, { foo: 'a', bar: 'b', color: 'green' }, true],
+    ['mismatched value', 'string', { foo: 'a', bar: 'b' }, { foo: 'a', bar: 'wrong' }, false],
+    ['missing claim', 'string', { foo: 'a', bar: 'b' }, { foo: 'a' }, false],
+    [
+      'JSON pointer',
+      'string',
+      { foo: 'a', '/bar/baz/1': 'y' },
+      { foo: 'a', bar: { baz: ['x', 'y', 'z'] } },
+      true,
+    ],
+    ['JSON pointer mismatch', 'string', { '/bar/baz/1': 'q' }, { bar: { baz: ['x', 'y', 'z'] } }, false],
+    ['JSON pointer not found', 'string', { '/bar/XXX/1243': 'q' }, { bar: { baz: ['x'] } }, false],
+    [
+      'alternates',
+      'string',
+      { email: ['a', 'b', 'c'], color: 'green' },
+      { email: 'c', color: 'green' },
+      true,
+    ],
+    [
+      'no alternate',
+      'string',
+      { email: ['a', 'b', 'c'], color: 'green' },
+      { email: 'd', color: 'green' },
+      false,
+    ],
+    ['number bound, string claim', 'string', { email: 42 }, { email: 'd' }, false],
+    ['boolean bound, string claim', 'string', { email_verified: true }, { email_verified: 'true' }, false],
+    ['string bound, number claim', 'string', { email: 'd' }, { email: 42 }, false],
+    ['matching glob', 'glob', { email: '4*' }, { email: '42' }, true],
+    ['glob against a number', 'glob', { email: '4*' }, { email: 42 }, false],
+    ['not matching glob', 'glob', { email: '4*' }, { email: 'd42' }, false],
+    ['not matching suffix glob', 'glob', { email: '*2' }, { email: '42x' }, false],
+    ['matching glob in list', 'glob', { email: ['4*d', '42*'] }, { email: '42x' }, true],
+    ['no matching glob in list', 'glob', { email: ['4*d', '42*'] }, { email: '43x' }, false],
+    ['complex glob', 'glob', { email: '*@*.com' }, { email: 'test@example.com' }, true],
+    ['non-matching complex glob', 'glob', { email: 'r*@*.com' }, { email: 'test@example.com' }, false],
+  ]
+
+  it('TestValidateBoundClaims: string and glob bound claims, lists, pointers and types', async () => {
+    for (const [what, type, bound, claims, accepted] of boundCases) {
+      const name = await role({ ...audience, bound_claims_type: type, bound_claims: bound })
+      const res = await login(name, await sign({ ...base(), ...user, ...claims }))
+      assert.equal(res.status, accepted ? 200 : 400, `${what}: ${JSON.stringify(res.body)}`)
+    }
+  })
 })

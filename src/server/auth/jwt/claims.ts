@@ -107,15 +107,17 @@ export function groupsClaimValue(claims: Claims, groupsClaim: string): string[] 
   return groups
 }
 
-/** claim_mappings: claim name (or pointer) → metadata key; a mapped claim that is present must be a string. */
+/**
+ * claim_mappings: claim name (or pointer) → metadata key. As in Vault, a mapped claim that is present must be a
+ * string: a number, boolean or list refuses the login rather than landing in metadata in some converted form.
+ */
 export function mappedMetadata(claims: Claims, mappings: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [source, target] of Object.entries(mappings)) {
     const value = getClaim(claims, source)
     if (value === undefined || value === null) continue
-    const text = scalarText(value)
-    if (text === undefined) throw new ClaimError(`error converting claim '${source}' to string`)
-    out[target] = text
+    if (typeof value !== 'string') throw new ClaimError(`error converting claim '${source}' to string`)
+    out[target] = value
   }
   return out
 }
