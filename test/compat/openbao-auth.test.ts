@@ -310,4 +310,118 @@ describe('jwt (OpenBao internal/builtin/credential/jwt)', () => {
       assert.equal(res.status, accepted ? 200 : 400, `${what}: ${JSON.stringify(res.body)}`)
     }
   })
+
+  const writeRole = (name: string, body: Record<string, unknown>) =>
+    t.call('POST', `auth/jwt/role/${name}`, { body: { role_type: 'jwt', policies: 'test', ...body } })
+
+  it('TestPath_Create: a role needs a user claim, a binding, a known bound_claims_type and string globs', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ user_claim: '', bound_subject: 'x' }, 'a user claim must be defined on the role'],
+      [{ user_claim: 'user' }, 'must have at least one bound constraint'],
+      [
+        { user_claim: 'user', bound_claims_type: 'invalid', bound_claims: { foo: 10, bar: 'baz' } },
+        "invalid 'bound_claims_type': invalid",
+      ],
+      [{ user_claim: 'user', bound_claims_type: 'glob', bound_claims: { bar: 'baz', foo: 25 } }, ''],
+      [{ user_claim: 'user', bound_claims_type: 'glob', bound_claims: { foo: ['baz', 10] } }, ''],
+      [
+        { user_claim: 'user', bound_subject: 'x', claim_mappings: { foo: 'a', role: 'role' } },
+        'metadata key "role" is reserved',
+      ],
+      [
+        { user_claim: 'user', bound_subject: 'x', claim_mappings: { foo: 'a', bar: 'a' } },
+        'multiple keys are mapped to metadata key "a"',
+      ],
+    ]
+    for (const [i, [body, message]] of cases.entries()) {
+      const res = await writeRole(`invalid-${i}`, body)
+      assert.equal(res.status, 400, `case ${i}: ${JSON.stringify(res.body)}`)
+      if (message !== '')
+        assert.match(res.body.errors[0], new RegExp(message.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')))
+      assert.equal((await t.call('GET', `auth/jwt/role/invalid-${i}`)).status, 404)
+    }
+    for (const binding of [
+      { bound_subject: 'x' },
+      { bound_audiences: 'x' },
+      { bound_cidrs: '127.0.0.1' },
+      { bound_claims: { foo: 10 } },
+    ]) {
+      const res = await writeRole('bound', { user_claim: 'user', ...binding })
+      assert.equal(res.status, 204, `${JSON.stringify(binding)}: ${JSON.stringify(res.body)}`)
+    }
+  })
+
+  it('TestPath_Create: zero leeways are stored as zero, negative ones as given', async () => {
+    for (const leeway of [0, -1, 5]) {
+      const res = await writeRole('leeways', {
+        user_claim: 'user',
+        bound_subject: 'x',
+        clock_skew_leeway: leeway,
+        expiration_leeway: leeway,
+        not_before_leeway: leeway,
+      })
+      assert.equal(res.status, 204)
+      const read = await t.call('GET', 'auth/jwt/role/leeways')
+      assert.equal(read.body.data.clock_skew_leeway, leeway)
+      assert.equal(read.body.data.expiration_leeway, leeway)
+      assert.equal(read.body.data.not_before_leeway, leeway)
+    }
+  })
+
+  it('TestPath_Read: a role written with legacy token fields reads back under both names', async () => {
+    const res = await writeRole('read-test', {
+      bound_subject: 'testsub',
+      bound_audiences: 'vault',
+      allowed_redirect_uris: ['http://127.0.0.1'],
+      oidc_scopes: ['email', 'profile'],
+      user_claim: 'user',
+      groups_claim: 'groups',
+      bound_cidrs: '127.0.0.1/8',
+      period: '3s',
+      ttl: '1s',
+      num_uses: 12,
+      max_ttl: '5s',
+      expiration_leeway: '500s',
+      not_before_leeway: '500s',
+      clock_skew_leeway: '100s',
+    })
+    assert.equal(res.status, 204, JSON.stringify(res.body))
+    const data = (await t.call('GET', 'auth/jwt/role/read-test')).body.data
+    const expected: Record<string, unknown> = {
+      role_type: 'jwt',
+      bound_claims_type: 'string',
+      bound_subject: 'testsub',
+      bound_audiences: ['vault'],
+      allowed_redirect_uris: ['http://127.0.0.1'],
+      oidc_scopes: ['email', 'profile'],
+      user_claim: 'user',
+      groups_claim: 'groups',
+      token_policies: ['test'],
+      policies: ['test'],
+      token_period: 3,
+      period: 3,
+      token_ttl: 1,
+      ttl: 1,
+      token_num_uses: 12,
+      num_uses: 12,
+      token_max_ttl: 5,
+      max_ttl: 5,
+      expiration_leeway: 500,
+      not_before_leeway: 500,
+      clock_skew_leeway: 100,
+      verbose_oidc_logging: false,
+      token_no_default_policy: false,
+      token_explicit_max_ttl: 0,
+      max_age: 0,
+      token_bound_cidrs: ['127.0.0.1/8'],
+      bound_cidrs: ['127.0.0.1/8'],
+    }
+    for (const [k, v] of Object.entries(expected)) assert.deepEqual(data[k], v, k)
+  })
+
+  it('TestPath_Delete: a deleted role reads as not found', async () => {
+    assert.equal((await writeRole('doomed', { user_claim: 'user', bound_subject: 'x' })).status, 204)
+    assert.equal((await t.call('DELETE', 'auth/jwt/role/doomed')).status, 204)
+    assert.equal((await t.call('GET', 'auth/jwt/role/doomed')).status, 404)
+  })
 })

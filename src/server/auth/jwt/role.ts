@@ -158,11 +158,17 @@ function validateRole(role: JwtRole): void {
         `claim "${claim}" must be a string or list of strings when bound_claims_type is glob`,
       )
   }
-  for (const [claim, target] of Object.entries(role.claimMappings))
+  // Two claims mapped to one key would leave its value to whichever claim happens to be applied last.
+  const targets = new Set<string>()
+  for (const [claim, target] of Object.entries(role.claimMappings)) {
     if (target === 'role')
       throw new InvalidRequestError(
         `metadata key "role" is reserved and may not be a mapping destination (claim "${claim}")`,
       )
+    if (targets.has(target))
+      throw new InvalidRequestError(`multiple keys are mapped to metadata key "${target}"`)
+    targets.add(target)
+  }
   if (role.roleType === 'oidc' && role.allowedRedirectUris.length === 0)
     throw new InvalidRequestError(
       "'allowed_redirect_uris' must be set if 'role_type' is 'oidc' or unspecified.",
