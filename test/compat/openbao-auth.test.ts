@@ -1,8 +1,13 @@
 // OpenBao's jwt, kubernetes and cert backend tests, replayed as the logical requests they make over Coffer's HTTP API.
 import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { type CryptoKey, exportSPKI, generateKeyPair, SignJWT } from 'jose'
+import { type OidcProvider, startOidcProvider } from '../helpers/oidc-provider.ts'
 import { ManualClock, startDevServer, type TestServer } from '../helpers/server.ts'
+import { makeSelfSignedCert } from '../helpers/tls.ts'
 
 const ISSUER = 'https://team-vault.auth0.com/'
 const SUBJECT = 'r3qXcK2bix9eFECzsU3Sbmh0K16fatW6@clients'
@@ -423,5 +428,111 @@ describe('jwt (OpenBao internal/builtin/credential/jwt)', () => {
     assert.equal((await writeRole('doomed', { user_claim: 'user', bound_subject: 'x' })).status, 204)
     assert.equal((await t.call('DELETE', 'auth/jwt/role/doomed')).status, 204)
     assert.equal((await t.call('GET', 'auth/jwt/role/doomed')).status, 404)
+  })
+
+  describe('config (path_config_test.go)', () => {
+    let idp: OidcProvider
+    let pem: string
+    let caPem = ''
+    const dir = mkdtempSync(join(tmpdir(), 'coffer-bao-jwt-'))
+    const config = (body: Record<string, unknown>) => t.call('POST', 'auth/jwtcfg/config', { body })
+    before(async () => {
+      const cert = makeSelfSignedCert(dir)
+      if (!cert) throw new Error('openssl is needed to make the test certificate')
+      const tls = { key: readFileSync(cert.key, 'utf8'), cert: readFileSync(cert.cert, 'utf8') }
+      pem = await exportSPKI((await generateKeyPair('ES256')).publicKey)
+      caPem = tls.cert
+      idp = await startOidcProvider({ tls })
+      assert.equal((await t.call('POST', 'sys/auth/jwtcfg', { body: { type: 'jwt' } })).status, 204)
+    })
+    after(async () => {
+      await idp?.close()
+    })
+    const ca = () => caPem
+
+    it('TestConfig_JWT_Write: exactly one of discovery URL, JWKS URL or public keys', async () => {
+      const data: Record<string, unknown> = {
+        oidc_discovery_url: 'http://fake.example.com',
+        jwt_validation_pubkeys: [pem],
+        jwks_url: 'http://fake.anotherexample.com',
+        bound_issuer: 'http://vault.example.com/',
+      }
+      for (const drop of ['', 'oidc_discovery_url']) {
+        delete data[drop]
+        const res = await config(data)
+        assert.equal(res.status, 400, JSON.stringify(res.body))
+        assert.match(res.body.errors[0], /^exactly one of/)
+      }
+      delete data['jwks_url']
+      assert.equal((await config(data)).status, 204)
+      const read = (await t.call('GET', 'auth/jwtcfg/config')).body.data
+      assert.deepEqual(read.jwt_validation_pubkeys, [pem])
+      assert.equal(read.bound_issuer, 'http://vault.example.com/')
+      assert.equal(read.oidc_discovery_url, '')
+      assert.equal(read.jwks_url, '')
+    })
+
+    it('TestConfig_JWT_Write: a discovery URL with a trailing slash the issuer lacks fails', async () => {
+      const res = await config({ oidc_discovery_url: `${idp.issuer}/`, oidc_discovery_ca_pem: ca() })
+      assert.equal(res.status, 400, JSON.stringify(res.body))
+      assert.match(res.body.errors[0], /^error checking oidc discovery URL/)
+    })
+
+    it('TestConfig_JWKS_Update / _Invalid: the JWKS URL is checked when written', async () => {
+      const ok = await config({
+        jwks_url: `${idp.issuer}/jwks`,
+        jwks_ca_pem: ca(),
+        oidc_response_mode: 'form_post',
+      })
+      assert.equal(ok.status, 204, JSON.stringify(ok.body))
+      const read = (await t.call('GET', 'auth/jwtcfg/config')).body.data
+      assert.equal(read.jwks_url, `${idp.issuer}/jwks`)
+      assert.equal(read.oidc_response_mode, 'form_post')
+      for (const path of ['/certs_missing', '/.well-known/openid-configuration']) {
+        const res = await config({ jwks_url: `${idp.issuer}${path}`, jwks_ca_pem: ca() })
+        assert.equal(res.status, 400, `${path}: ${JSON.stringify(res.body)}`)
+        assert.match(res.body.errors[0], /error checking jwks URL/)
+      }
+    })
+
+    it('TestConfig_ResponseMode: "", form_post and query are accepted; anything else is not', async () => {
+      for (const [mode, status] of [
+        ['', 204],
+        ['form_post', 204],
+        ['query', 204],
+        ['QUERY', 400],
+        ['abc', 400],
+      ] as const) {
+        const res = await config({ oidc_response_mode: mode, jwt_validation_pubkeys: [pem] })
+        assert.equal(res.status, status, `${mode}: ${JSON.stringify(res.body)}`)
+      }
+    })
+
+    it('TestConfig_OIDC_Write: client credentials need discovery, and id and secret go together', async () => {
+      for (const body of [
+        { jwt_validation_pubkeys: [pem], oidc_client_id: 'abc', oidc_client_secret: 'def' },
+        { oidc_discovery_url: idp.issuer, oidc_discovery_ca_pem: ca(), oidc_client_id: 'abc' },
+        { oidc_discovery_url: idp.issuer, oidc_discovery_ca_pem: ca(), oidc_client_secret: 'abc' },
+      ]) {
+        const res = await config(body)
+        assert.equal(res.status, 400, `${JSON.stringify(body)}: ${JSON.stringify(res.body)}`)
+        assert.ok(!JSON.stringify(res.body).includes('def'), 'the secret is not echoed')
+      }
+      const ok = await config({
+        oidc_discovery_url: idp.issuer,
+        oidc_discovery_ca_pem: ca(),
+        oidc_client_id: 'abc',
+        oidc_client_secret: 'def',
+      })
+      assert.equal(ok.status, 204, JSON.stringify(ok.body))
+      const read = (await t.call('GET', 'auth/jwtcfg/config')).body.data
+      assert.equal(read.oidc_client_id, 'abc')
+      assert.equal(read.oidc_client_secret, undefined)
+    })
+
+    it('TestConfig_OIDC_Write: a bad discovery CA fails the write', async () => {
+      const res = await config({ oidc_discovery_url: idp.issuer, oidc_discovery_ca_pem: pem })
+      assert.equal(res.status, 400, JSON.stringify(res.body))
+    })
   })
 })
