@@ -8,6 +8,7 @@ import { type CryptoKey, exportSPKI, generateKeyPair, SignJWT } from 'jose'
 import { type OidcProvider, startOidcProvider } from '../helpers/oidc-provider.ts'
 import { ManualClock, startDevServer, type TestServer } from '../helpers/server.ts'
 import { makeSelfSignedCert } from '../helpers/tls.ts'
+import { startTokenReviewServer, type TokenReviewServer } from '../helpers/token-review-server.ts'
 
 const ISSUER = 'https://team-vault.auth0.com/'
 const SUBJECT = 'r3qXcK2bix9eFECzsU3Sbmh0K16fatW6@clients'
@@ -534,5 +535,174 @@ describe('jwt (OpenBao internal/builtin/credential/jwt)', () => {
       const res = await config({ oidc_discovery_url: idp.issuer, oidc_discovery_ca_pem: pem })
       assert.equal(res.status, 400, JSON.stringify(res.body))
     })
+  })
+})
+
+describe('kubernetes (OpenBao internal/builtin/credential/kubernetes)', () => {
+  const SA = { namespace: 'default', name: 'vault-auth', uid: 'd77f89bc-9055-11e7-a068-0800276d99bf' }
+  let t: TestServer
+  let k8s: TokenReviewServer
+  let caCert: string
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-bao-k8s-'))
+  const login = (body: Record<string, unknown>) =>
+    t.call('POST', 'auth/kubernetes/login', { token: '', body })
+  const config = (extra: Record<string, unknown> = {}) =>
+    t.call('POST', 'auth/kubernetes/config', {
+      body: {
+        kubernetes_host: k8s.host,
+        kubernetes_ca_cert: caCert,
+        token_reviewer_jwt: k8s.reviewerJwt,
+        pem_keys: [k8s.publicKeyPem],
+        ...extra,
+      },
+    })
+  const role = async (extra: Record<string, unknown> = {}, name = 'plugin-test') => {
+    const res = await t.call('POST', `auth/kubernetes/role/${name}`, {
+      body: {
+        bound_service_account_names: [SA.name],
+        bound_service_account_namespaces: [SA.namespace],
+        policies: 'test',
+        period: '3s',
+        ttl: '1s',
+        num_uses: 12,
+        max_ttl: '5s',
+        ...extra,
+      },
+    })
+    assert.equal(res.status, 204, JSON.stringify(res.body))
+  }
+  const good = (extra: Record<string, unknown> = {}) =>
+    k8s.legacyToken(SA, { iat: Math.floor(Date.now() / 1000), ...extra })
+
+  before(async () => {
+    const cert = makeSelfSignedCert(dir)
+    if (!cert) throw new Error('openssl is needed to make the test certificate')
+    caCert = readFileSync(cert.cert, 'utf8')
+    k8s = await startTokenReviewServer({ key: readFileSync(cert.key, 'utf8'), cert: caCert })
+    t = await startDevServer()
+    assert.equal((await t.call('POST', 'sys/auth/kubernetes', { body: { type: 'kubernetes' } })).status, 204)
+    assert.equal((await config()).status, 204)
+  })
+  after(async () => {
+    await t?.close()
+    await k8s?.close()
+  })
+
+  it('TestLogin: missing role, missing jwt, unknown role, unbound name or namespace, then a good login', async () => {
+    await role()
+    const jwt = await good()
+    const cases: [Record<string, unknown>, number, string][] = [
+      [{ jwt }, 400, 'missing role'],
+      [{ role: 'plugin-test' }, 400, 'missing jwt'],
+      [{ role: 'plugin-test-bad', jwt }, 400, 'invalid role name "plugin-test-bad"'],
+      [
+        { role: 'plugin-test', jwt: await k8s.legacyToken({ ...SA, name: 'wrong' }) },
+        403,
+        'service account name not authorized',
+      ],
+      [
+        { role: 'plugin-test', jwt: await k8s.legacyToken({ ...SA, namespace: 'wrong' }) },
+        403,
+        'namespace not authorized',
+      ],
+    ]
+    for (const [body, status, message] of cases) {
+      const res = await login(body)
+      assert.equal(res.status, status, `${message}: ${JSON.stringify(res.body)}`)
+      assert.deepEqual(res.body.errors, [message])
+    }
+    const res = await login({ role: 'plugin-test', jwt })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.deepEqual(res.body.auth.token_policies, ['default', 'test'])
+    assert.equal(res.body.auth.lease_duration, 3)
+    assert.equal(res.body.auth.num_uses, 12)
+    assert.equal(res.body.auth.metadata.service_account_name, SA.name)
+    assert.equal(res.body.auth.metadata.service_account_uid, SA.uid)
+  })
+
+  it('TestLogin: a token signed by another key is refused when pem_keys are set', async () => {
+    await role()
+    // Another signer: a second stand-in cluster has its own service account key.
+    const other = await startTokenReviewServer({
+      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+      cert: caCert,
+    })
+    const foreign = await other.legacyToken(SA)
+    await other.close()
+    assert.equal((await login({ role: 'plugin-test', jwt: foreign })).status, 403)
+    // A distinct token (same-second tokens with the same claims are byte-identical), so later tests are unaffected.
+    const revoked = await good({ jti: 'deleted-account' })
+    k8s.revoked.add(revoked)
+    const res = await login({ role: 'plugin-test', jwt: revoked })
+    assert.equal(res.status, 403, 'a token the API no longer authenticates is refused')
+  })
+
+  it('TestLoginSvcAcctAndNamespaceSplats: "*" names and namespaces and globs accept the account', async () => {
+    for (const bindings of [
+      { bound_service_account_names: ['*'], bound_service_account_namespaces: ['*'] },
+      { bound_service_account_names: ['vault-*'] },
+      { bound_service_account_namespaces: ['def*'] },
+    ]) {
+      await role(bindings)
+      const res = await login({ role: 'plugin-test', jwt: await good() })
+      assert.equal(res.status, 200, `${JSON.stringify(bindings)}: ${JSON.stringify(res.body)}`)
+    }
+    await role({ bound_service_account_names: ['vault-*'] })
+    const res = await login({ role: 'plugin-test', jwt: await k8s.legacyToken({ ...SA, name: 'other' }) })
+    assert.equal(res.status, 403)
+  })
+
+  it('TestLoginIssValidation: the default and a custom issuer are enforced unless validation is off', async () => {
+    await role()
+    const custom = await good({ iss: 'custom-issuer' })
+    for (const [cfg, jwt, status] of [
+      [{ disable_iss_validation: false }, await good(), 200],
+      [{ disable_iss_validation: false, issuer: 'kubernetes/serviceaccount' }, await good(), 200],
+      [{ disable_iss_validation: false, issuer: 'custom-issuer' }, await good(), 403],
+      [{ disable_iss_validation: false, issuer: 'custom-issuer' }, custom, 200],
+      [{ disable_iss_validation: true, issuer: 'custom-issuer' }, await good(), 200],
+    ] as const) {
+      assert.equal((await config(cfg)).status, 204)
+      const res = await login({ role: 'plugin-test', jwt })
+      assert.equal(res.status, status, `${JSON.stringify(cfg)}: ${JSON.stringify(res.body)}`)
+      if (status === 403) assert.deepEqual(res.body.errors, ['invalid issuer (iss) claim'])
+    }
+    assert.equal((await config()).status, 204)
+  })
+
+  it('TestLoginProjectedToken: the role audience must be in the token; an expired projected token is refused', async () => {
+    await role({ audience: 'vault' })
+    const now = Math.floor(Date.now() / 1000)
+    const cases: [string, number][] = [
+      [await k8s.projectedToken(SA, 'vault'), 200],
+      [await k8s.projectedToken(SA, 'other'), 403],
+      [await k8s.projectedToken(SA, 'vault', { iat: now - 7200, nbf: now - 7200, exp: now - 3600 }), 403],
+    ]
+    for (const [jwt, status] of cases) {
+      const res = await login({ role: 'plugin-test', jwt })
+      assert.equal(res.status, status, JSON.stringify(res.body))
+    }
+  })
+
+  it('Test_kubeAuthBackend_getAliasName: alias from the account uid by default, or from namespace/name', async () => {
+    for (const [source, alias] of [
+      ['serviceaccount_uid', SA.uid],
+      ['serviceaccount_name', `${SA.namespace}/${SA.name}`],
+    ]) {
+      await role({ alias_name_source: source, audience: '' })
+      const res = await login({ role: 'plugin-test', jwt: await good() })
+      assert.equal(res.status, 200, JSON.stringify(res.body))
+      const entity = await t.call('GET', `identity/entity/id/${res.body.auth.entity_id}`)
+      const names = entity.body.data.aliases.map((a: { name: string }) => a.name)
+      assert.ok(names.includes(alias), `${source}: ${JSON.stringify(names)}`)
+    }
+    const bad = await t.call('POST', 'auth/kubernetes/role/plugin-test', {
+      body: {
+        bound_service_account_names: ['*'],
+        bound_service_account_namespaces: ['*'],
+        alias_name_source: 'bogus',
+      },
+    })
+    assert.equal(bad.status, 400)
   })
 })
