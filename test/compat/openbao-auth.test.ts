@@ -705,4 +705,60 @@ describe('kubernetes (OpenBao internal/builtin/credential/kubernetes)', () => {
     })
     assert.equal(bad.status, 400)
   })
+
+  it('TestPath_Create (kubernetes): required bindings, no "*" mixed with values, a known alias_name_source', async () => {
+    const legacy = { policies: 'test', period: '3s', ttl: '1s', num_uses: 12, max_ttl: '5s' }
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ policies: 'test' }, /^"bound_service_account_names" can not be empty$/],
+      [
+        { bound_service_account_names: 'name', policies: 'test' },
+        /^"bound_service_account_namespaces" can not be empty/,
+      ],
+      [
+        { bound_service_account_names: '*, test', bound_service_account_namespaces: '*' },
+        /can not mix "\*" with values/,
+      ],
+      [
+        { bound_service_account_names: '*', bound_service_account_namespaces: '*, test' },
+        /can not mix "\*" with values/,
+      ],
+      [
+        {
+          bound_service_account_names: 'name',
+          bound_service_account_namespaces: 'namespace',
+          ...legacy,
+          alias_name_source: '_invalid_',
+        },
+        /^invalid alias_name_source, must be one of: serviceaccount_uid, serviceaccount_name$/,
+      ],
+    ]
+    for (const [i, [body, message]] of cases.entries()) {
+      const res = await t.call('POST', `auth/kubernetes/role/bad-${i}`, { body })
+      assert.equal(res.status, 400, `case ${i}: ${JSON.stringify(res.body)}`)
+      assert.match(res.body.errors[0], message)
+    }
+    const ok = await t.call('POST', 'auth/kubernetes/role/full', {
+      body: { bound_service_account_names: 'name', bound_service_account_namespaces: 'namespace', ...legacy },
+    })
+    assert.equal(ok.status, 204, JSON.stringify(ok.body))
+    const data = (await t.call('GET', 'auth/kubernetes/role/full')).body.data
+    for (const [k, v] of Object.entries({
+      bound_service_account_names: ['name'],
+      bound_service_account_namespaces: ['namespace'],
+      token_policies: ['test'],
+      policies: ['test'],
+      token_period: 3,
+      period: 3,
+      token_ttl: 1,
+      ttl: 1,
+      token_num_uses: 12,
+      num_uses: 12,
+      token_max_ttl: 5,
+      max_ttl: 5,
+      alias_name_source: 'serviceaccount_uid',
+    }))
+      assert.deepEqual(data[k], v, k)
+    assert.equal((await t.call('DELETE', 'auth/kubernetes/role/full')).status, 204)
+    assert.equal((await t.call('GET', 'auth/kubernetes/role/full')).status, 404)
+  })
 })
