@@ -6,8 +6,11 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { type CryptoKey, exportSPKI, generateKeyPair, SignJWT } from 'jose'
 import { type OidcProvider, startOidcProvider } from '../helpers/oidc-provider.ts'
+import { type Issued, TestPki } from '../helpers/pki.ts'
+import { describeUnless, OPENSSL, unmet } from '../helpers/requirements.ts'
 import { ManualClock, startDevServer, type TestServer } from '../helpers/server.ts'
 import { makeSelfSignedCert } from '../helpers/tls.ts'
+import { initialise, startTlsServer, type TlsServer } from '../helpers/tls-server.ts'
 import { startTokenReviewServer, type TokenReviewServer } from '../helpers/token-review-server.ts'
 
 const ISSUER = 'https://team-vault.auth0.com/'
@@ -760,5 +763,130 @@ describe('kubernetes (OpenBao internal/builtin/credential/kubernetes)', () => {
       assert.deepEqual(data[k], v, k)
     assert.equal((await t.call('DELETE', 'auth/kubernetes/role/full')).status, 204)
     assert.equal((await t.call('GET', 'auth/kubernetes/role/full')).status, 404)
+  })
+})
+
+describeUnless(await unmet(OPENSSL), 'cert (OpenBao internal/builtin/credential/cert)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-bao-cert-'))
+  const pki = new TestPki(join(dir, 'pki'))
+  let t: TlsServer
+  let ca: Issued
+  let leaf: Issued
+  let web: Issued
+
+  before(async () => {
+    ca = pki.root('ca')
+    leaf = pki.issue('leaf', ca, {
+      cn: 'example.com',
+      dns: ['example.com'],
+      emails: ['valid@example.com'],
+      uris: ['spiffe://example.com/host'],
+      ou: 'engineering',
+      extensions: [
+        '2.1.1.1=ASN1:UTF8String:A UTF8String Extension',
+        '2.1.1.2=ASN1:UTF8String:A UTF8String Extension 2',
+      ],
+    })
+    web = pki.issue('web', ca, { cn: 'www.example.com', dns: ['www.example.com'] })
+    t = await startTlsServer(join(dir, 'server'))
+    await initialise(t)
+    assert.equal((await t.call('POST', 'sys/auth/cert', { body: { type: 'cert' } })).status, 204)
+  })
+  after(() => t?.server.close())
+
+  const role = async (name: string, allowed: Record<string, unknown>) => {
+    const res = await t.call('POST', `auth/cert/certs/${name}`, {
+      body: { certificate: ca.pem, display_name: name, policies: 'foo', ...allowed },
+    })
+    assert.equal(res.status, 204, JSON.stringify(res.body))
+  }
+  const login = (cert: Issued, name?: string) =>
+    t.call('POST', 'auth/cert/login', { token: '', body: name ? { name } : {}, cert })
+
+  // [constraint written on the role, whether the leaf logs in]
+  const cases: Record<string, [Record<string, unknown>, boolean][]> = {
+    TestBackend_common_name_singleCert: [
+      [{}, true],
+      [{ allowed_common_names: 'example.com' }, true],
+      [{ allowed_common_names: 'invalid' }, false],
+      [{ required_extensions: '1.2.3.4:invalid' }, false],
+    ],
+    TestBackend_ext_singleCert: [
+      [{ required_extensions: '2.1.1.1:A UTF8String Extension' }, true],
+      [{ required_extensions: '2.1.1.1:*,2.1.1.2:A UTF8*' }, true],
+      [{ required_extensions: '1.2.3.45:*' }, false],
+      [{ required_extensions: '2.1.1.1:The Wrong Value' }, false],
+      [{ required_extensions: '2.1.1.1:*,2.1.1.2:The Wrong Value' }, false],
+      [{ required_extensions: '2.1.1.1:' }, false],
+      [{ required_extensions: '2.1.1.1:,2.1.1.2:*' }, false],
+      [{ allowed_names: 'example.com', required_extensions: '2.1.1.1:A UTF8String Extension' }, true],
+      [{ allowed_names: 'example.com', required_extensions: '2.1.1.1:*,2.1.1.2:A UTF8*' }, true],
+      [{ allowed_names: 'example.com', required_extensions: '1.2.3.45:*' }, false],
+      [{ allowed_names: 'invalid', required_extensions: '2.1.1.1:A UTF8String Extension' }, false],
+      [{ allowed_names: 'invalid', required_extensions: '2.1.1.1:*,2.1.1.2:A UTF8*' }, false],
+    ],
+    TestBackend_dns_singleCert: [
+      [{ allowed_dns_sans: 'example.com' }, true],
+      [{ allowed_dns_sans: '*ample.com' }, true],
+      [{ allowed_dns_sans: 'notincert.com' }, false],
+      [{ allowed_dns_sans: 'abc' }, false],
+      [{ allowed_dns_sans: '*.example.com' }, false],
+    ],
+    TestBackend_email_singleCert: [
+      [{ allowed_email_sans: 'valid@example.com' }, true],
+      [{ allowed_email_sans: '*@example.com' }, true],
+      [{ allowed_email_sans: 'invalid@notincert.com' }, false],
+      [{ allowed_email_sans: 'abc' }, false],
+      [{ allowed_email_sans: '*.example.com' }, false],
+    ],
+    TestBackend_organizationalUnit_singleCert: [
+      [{ allowed_organizational_units: 'engineering' }, true],
+      [{ allowed_organizational_units: 'eng*' }, true],
+      [{ allowed_organizational_units: 'engineering,finance' }, true],
+      [{ allowed_organizational_units: 'foo' }, false],
+    ],
+    TestBackend_uri_singleCert: [
+      [{ allowed_uri_sans: 'spiffe://example.com/*' }, true],
+      [{ allowed_uri_sans: 'spiffe://example.com/host' }, true],
+      [{ allowed_uri_sans: 'spiffe://example.com/invalid' }, false],
+      [{ allowed_uri_sans: 'abc' }, false],
+      [{ allowed_uri_sans: 'http://www.google.com' }, false],
+    ],
+  }
+  for (const [goTest, steps] of Object.entries(cases)) {
+    it(`${goTest}: each constraint admits or refuses the client certificate`, async () => {
+      for (const [allowed, accepted] of steps) {
+        await t.call('DELETE', 'auth/cert/certs/web')
+        await role('web', allowed)
+        const res = await login(leaf)
+        assert.equal(
+          res.status === 200,
+          accepted,
+          `${JSON.stringify(allowed)}: ${res.status} ${JSON.stringify(res.body)}`,
+        )
+        if (!accepted) assert.equal(res.body.auth, undefined)
+      }
+    })
+  }
+
+  it('TestBackend_ext_singleCert: allowed_metadata_extensions copy present extensions into metadata', async () => {
+    await t.call('DELETE', 'auth/cert/certs/web')
+    await role('web', { allowed_metadata_extensions: '2.1.1.1,1.2.3.45' })
+    const res = await login(leaf, 'web')
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.equal(res.body.auth.metadata['2-1-1-1'], 'A UTF8String Extension')
+    assert.equal(res.body.auth.metadata['1-2-3-45'], undefined)
+  })
+
+  it('TestBackend_mixed_constraints: a named role is held to its own constraints', async () => {
+    await t.call('DELETE', 'auth/cert/certs/web')
+    await role('1unconstrained', {})
+    await role('2matching', { allowed_names: '*.example.com,whatever' })
+    await role('3invalid', { allowed_names: 'invalid' })
+    assert.equal((await login(web)).status, 200)
+    assert.equal((await login(web, '2matching')).status, 200)
+    const bad = await login(web, '3invalid')
+    assert.notEqual(bad.status, 200)
+    assert.equal(bad.body.auth, undefined)
   })
 })
