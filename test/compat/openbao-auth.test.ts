@@ -1,5 +1,7 @@
 // OpenBao's jwt, kubernetes and cert backend tests, replayed as the logical requests they make over Coffer's HTTP API.
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { X509Certificate } from 'node:crypto'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -888,5 +890,79 @@ describeUnless(await unmet(OPENSSL), 'cert (OpenBao internal/builtin/credential/
     const bad = await login(web, '3invalid')
     assert.notEqual(bad.status, 200)
     assert.equal(bad.body.auth, undefined)
+  })
+
+  it('TestBackend_CRLs: a CRL listing the client certificate, or the CA on its chain, refuses the login', async () => {
+    const revokedLeaf = pki.issue('crl-leaf', ca, { cn: 'crl.example.com' })
+    const ca2 = pki.root('ca2')
+    const leaf2 = pki.issue('crl-leaf2', ca2, { cn: 'other.example.com' })
+    await role('crl', {})
+    await role('crl2', { certificate: ca2.pem })
+    assert.equal((await login(revokedLeaf, 'crl')).status, 200)
+    assert.equal((await login(leaf2, 'crl2')).status, 200)
+    const cnf = join(dir, 'pki', 'ca.cnf')
+    const crlFile = join(dir, 'crl.pem')
+    const revoke = (cert: Issued, signer: Issued) => {
+      execFileSync(
+        'openssl',
+        [
+          'ca',
+          '-batch',
+          '-config',
+          cnf,
+          '-cert',
+          signer.certFile,
+          '-keyfile',
+          signer.keyFile,
+          '-revoke',
+          cert.certFile,
+        ],
+        { stdio: 'ignore' },
+      )
+      execFileSync(
+        'openssl',
+        [
+          'ca',
+          '-batch',
+          '-config',
+          cnf,
+          '-cert',
+          signer.certFile,
+          '-keyfile',
+          signer.keyFile,
+          '-gencrl',
+          '-crldays',
+          '1',
+          '-out',
+          crlFile,
+        ],
+        { stdio: 'ignore' },
+      )
+      return readFileSync(crlFile, 'utf8')
+    }
+    const serial = (cert: Issued) => BigInt(`0x${new X509Certificate(cert.pem).serialNumber}`).toString()
+
+    const write = await t.call('POST', 'auth/cert/crls/issuedcrl', { body: { crl: revoke(revokedLeaf, ca) } })
+    assert.equal(write.status, 204, JSON.stringify(write.body))
+    const read = await t.call('GET', 'auth/cert/crls/issuedcrl')
+    assert.ok(serial(revokedLeaf) in read.body.data.serials, JSON.stringify(read.body))
+    const refused = await login(revokedLeaf, 'crl')
+    assert.notEqual(refused.status, 200, 'the revoked client certificate is refused')
+    assert.equal(refused.body.auth, undefined)
+    assert.equal((await login(revokedLeaf)).status === 200, false, 'by every role')
+    assert.equal((await login(web, 'crl')).status, 200, 'a certificate the CRL does not list still logs in')
+
+    // The trusted CA itself revoked: every certificate whose chain runs through it is refused.
+    assert.equal(
+      (await t.call('POST', 'auth/cert/crls/issuedcrl', { body: { crl: revoke(ca2, ca) } })).status,
+      204,
+    )
+    assert.notEqual((await login(leaf2, 'crl2')).status, 200)
+    assert.equal((await t.call('LIST', 'auth/cert/crls')).body.data.keys[0], 'issuedcrl')
+    assert.equal((await t.call('DELETE', 'auth/cert/crls/issuedcrl')).status, 204)
+    assert.equal((await login(revokedLeaf, 'crl')).status, 200, 'the CRL deleted, the login works again')
+    assert.equal((await login(leaf2, 'crl2')).status, 200)
+    const bad = await t.call('POST', 'auth/cert/crls/junk', { body: { crl: 'not a crl' } })
+    assert.equal(bad.status, 400)
   })
 })
