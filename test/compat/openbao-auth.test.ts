@@ -436,6 +436,74 @@ describe('jwt (OpenBao internal/builtin/credential/jwt)', () => {
     assert.equal((await t.call('GET', 'auth/jwt/role/doomed')).status, 404)
   })
 
+  /** The external group aliased `alias` on the jwt mount, with the policy `policy`. */
+  const externalGroup = async (alias: string, policy: string) => {
+    const group = await t.call('POST', 'identity/group', {
+      body: { name: `${alias}-group`, type: 'external', policies: [policy] },
+    })
+    const mounts = await t.call('GET', 'sys/auth')
+    const res = await t.call('POST', 'identity/group-alias', {
+      body: {
+        name: alias,
+        canonical_id: group.body.data.id,
+        mount_accessor: mounts.body.data['jwt/'].accessor,
+      },
+    })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+  }
+
+  it('TestLogin_NestedGroups: a groups_claim JSON pointer with escaped "/" reaches nested groups', async () => {
+    await externalGroup('nested-foo', 'nested-policy')
+    const name = await role({ ...audience, groups_claim: '/https/~1~1vault~1groups/testing' })
+    const res = await login(
+      name,
+      await sign({
+        ...base(),
+        'https://vault/user': 'jeff',
+        https: { '//vault/groups': { testing: ['nested-foo', 'bar'] } },
+      }),
+    )
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.ok(res.body.auth.policies.includes('nested-policy'), JSON.stringify(res.body.auth.policies))
+  })
+
+  it('TestLogin_OIDC_StringGroupClaim: a groups claim that is one string is one group', async () => {
+    await externalGroup('just_a_string', 'string-group-policy')
+    const name = await role({ ...audience, groups_claim: 'https://vault/groups/string' })
+    const res = await login(
+      name,
+      await sign({ ...base(), 'https://vault/user': 'jeff', 'https://vault/groups/string': 'just_a_string' }),
+    )
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.ok(res.body.auth.policies.includes('string-group-policy'), JSON.stringify(res.body.auth.policies))
+  })
+
+  it('TestLogin_JWTSupportedAlgs: an ES256 token logs in unless jwt_supported_algs leaves ES256 out', async () => {
+    const pair = await generateKeyPair('ES256')
+    assert.equal((await t.call('POST', 'sys/auth/jwtalg', { body: { type: 'jwt' } })).status, 204)
+    for (const [algs, accepted] of [
+      [[], true],
+      [['ES256'], true],
+      [['RS256', 'ES256', 'EdDSA'], true],
+      [['RS256'], false],
+      [['RS256', 'ES512', 'EdDSA'], false],
+    ] as const) {
+      const cfg = await t.call('POST', 'auth/jwtalg/config', {
+        body: { jwt_validation_pubkeys: [await exportSPKI(pair.publicKey)], jwt_supported_algs: algs },
+      })
+      assert.equal(cfg.status, 204, JSON.stringify(cfg.body))
+      const r = await t.call('POST', 'auth/jwtalg/role/algs', {
+        body: { role_type: 'jwt', user_claim: 'sub', bound_subject: 'subject' },
+      })
+      assert.equal(r.status, 204)
+      const jwt = await new SignJWT({ sub: 'subject', iat: now() })
+        .setProtectedHeader({ alg: 'ES256' })
+        .sign(pair.privateKey)
+      const res = await t.call('POST', 'auth/jwtalg/login', { token: '', body: { role: 'algs', jwt } })
+      assert.equal(res.status, accepted ? 200 : 400, `${JSON.stringify(algs)}: ${JSON.stringify(res.body)}`)
+    }
+  })
+
   describe('config (path_config_test.go)', () => {
     let idp: OidcProvider
     let pem: string
