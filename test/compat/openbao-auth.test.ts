@@ -960,6 +960,18 @@ describeUnless(await unmet(OPENSSL), 'cert (OpenBao internal/builtin/credential/
     assert.equal(bad.body.auth, undefined)
   })
 
+  it('TestBackend_validCIDR / invalidCIDR: bound_cidrs read back as written and bind the caller’s address', async () => {
+    await role('cidr', { bound_cidrs: ['127.0.0.1', '128.252.0.0/16'] })
+    const read = await t.call('GET', 'auth/cert/certs/cidr')
+    assert.deepEqual(read.body.data.bound_cidrs, ['127.0.0.1', '128.252.0.0/16'])
+    assert.deepEqual(read.body.data.token_bound_cidrs, ['127.0.0.1', '128.252.0.0/16'])
+    assert.equal((await login(web, 'cidr')).status, 200)
+    await role('cidr', { bound_cidrs: ['10.0.0.0/8', '128.252.0.0/16'] })
+    const denied = await login(web, 'cidr')
+    assert.equal(denied.status, 403, JSON.stringify(denied.body))
+    assert.deepEqual(denied.body.errors, ['permission denied'])
+  })
+
   it('TestBackend_CRLs: a CRL listing the client certificate, or the CA on its chain, refuses the login', async () => {
     const revokedLeaf = pki.issue('crl-leaf', ca, { cn: 'crl.example.com' })
     const ca2 = pki.root('ca2')
