@@ -779,6 +779,30 @@ describe('kubernetes (OpenBao internal/builtin/credential/kubernetes)', () => {
     assert.equal(bad.status, 400)
   })
 
+  it('TestConfig (kubernetes): a host is required, pem_keys must be keys, the reviewer JWT is never read back', async () => {
+    assert.equal((await t.call('POST', 'sys/auth/k8scfg', { body: { type: 'kubernetes' } })).status, 204)
+    const write = (body: Record<string, unknown>) => t.call('POST', 'auth/k8scfg/config', { body })
+    const noHost = await write({ pem_keys: k8s.publicKeyPem })
+    assert.equal(noHost.status, 400)
+    assert.deepEqual(noHost.body.errors, ['no host provided'])
+    assert.equal((await write({ kubernetes_host: 'host', pem_keys: 'bad' })).status, 400)
+    const ok = await write({
+      kubernetes_host: 'host',
+      kubernetes_ca_cert: caCert,
+      token_reviewer_jwt: 'test-token-review-jwt',
+      pem_keys: [k8s.publicKeyPem],
+    })
+    assert.equal(ok.status, 204, JSON.stringify(ok.body))
+    const read = (await t.call('GET', 'auth/k8scfg/config')).body.data
+    assert.equal(read.kubernetes_host, 'host')
+    assert.equal(read.kubernetes_ca_cert, caCert)
+    assert.deepEqual(read.pem_keys, [k8s.publicKeyPem])
+    assert.equal(read.issuer, '')
+    assert.equal(read.disable_local_ca_jwt, false)
+    assert.equal(read.token_reviewer_jwt, undefined)
+    assert.ok(!JSON.stringify(read).includes('test-token-review-jwt'))
+  })
+
   it('TestPath_Create (kubernetes): required bindings, no "*" mixed with values, a known alias_name_source', async () => {
     const legacy = { policies: 'test', period: '3s', ttl: '1s', num_uses: 12, max_ttl: '5s' }
     const cases: [Record<string, unknown>, RegExp][] = [
