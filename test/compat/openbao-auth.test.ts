@@ -151,6 +151,15 @@ describe('jwt (OpenBao internal/builtin/credential/jwt)', () => {
     }
   })
 
+  it('TestLogin_JWT: the user claim must be a string', async () => {
+    const name = await role(audience)
+    for (const user of [42, true, ['jeff']]) {
+      const res = await login(name, await sign({ ...base(), 'https://vault/user': user }))
+      assert.equal(res.status, 400, `${JSON.stringify(user)}: ${JSON.stringify(res.body)}`)
+      assert.deepEqual(res.body.errors, ['claim "https://vault/user" could not be converted to string'])
+    }
+  })
+
   it('TestLogin_JWT: a caller outside bound_cidrs is refused with permission denied', async () => {
     const name = await role({ bound_cidrs: '127.0.0.42' })
     const { aud: _aud, ...claims } = base()

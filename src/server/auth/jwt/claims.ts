@@ -82,13 +82,15 @@ export function audienceError(
   return undefined
 }
 
-/** The user claim's value, which names the login (display name and alias). */
+/**
+ * The user claim's value, which names the login (display name and alias). As in Vault it must be a string: a
+ * number or boolean is refused rather than turned into an alias name another claim could also spell.
+ */
 export function userClaimValue(claims: Claims, userClaim: string): string {
   const value = getClaim(claims, userClaim)
   if (value === undefined || value === null) throw new ClaimError(`claim "${userClaim}" not found in token`)
-  const text = scalarText(value)
-  if (text === undefined) throw new ClaimError(`claim "${userClaim}" could not be converted to string`)
-  return text
+  if (typeof value !== 'string') throw new ClaimError(`claim "${userClaim}" could not be converted to string`)
+  return value
 }
 
 /** The groups claim as a list of non-empty strings; a bare string counts as one group. */
