@@ -613,6 +613,35 @@ describe('jwt (OpenBao internal/builtin/credential/jwt)', () => {
       assert.equal(read.oidc_client_secret, undefined)
     })
 
+    it('TestLogin_JWKS_Concurrent: concurrent logins against a JWKS all succeed', async () => {
+      const cfg = await config({ jwks_url: `${idp.issuer}/jwks`, jwks_ca_pem: ca() })
+      assert.equal(cfg.status, 204, JSON.stringify(cfg.body))
+      const r = await t.call('POST', 'auth/jwtcfg/role/concurrent', {
+        body: {
+          role_type: 'jwt',
+          user_claim: 'https://vault/user',
+          bound_audiences: [AUDIENCE],
+          clock_skew_leeway: -1,
+        },
+      })
+      assert.equal(r.status, 204, JSON.stringify(r.body))
+      // The server's clock is the test's manual one; the provider signs against the real clock, so set times here.
+      const jwt = await idp.sign({
+        sub: SUBJECT,
+        aud: [AUDIENCE],
+        nbf: now() - 5,
+        iat: now() - 5,
+        exp: now() + 600,
+        ...user,
+      })
+      const results = await Promise.all(
+        Array.from({ length: 40 }, () =>
+          t.call('POST', 'auth/jwtcfg/login', { token: '', body: { role: 'concurrent', jwt } }),
+        ),
+      )
+      for (const res of results) assert.equal(res.status, 200, JSON.stringify(res.body))
+    })
+
     it('TestConfig_OIDC_Write: a bad discovery CA fails the write', async () => {
       const res = await config({ oidc_discovery_url: idp.issuer, oidc_discovery_ca_pem: pem })
       assert.equal(res.status, 400, JSON.stringify(res.body))
