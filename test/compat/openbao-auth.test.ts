@@ -1107,4 +1107,39 @@ describeUnless(await unmet(OPENSSL), 'cert (OpenBao internal/builtin/credential/
     const bad = await t.call('POST', 'auth/cert/crls/junk', { body: { crl: 'not a crl' } })
     assert.equal(bad.status, 400)
   })
+
+  it('TestBackend_NonCAExpiry / RegisteredNonCA_CRL: a pinned client certificate is refused once expired or listed in a CRL', async () => {
+    const otherCa = pki.root('pin-ca')
+    const pinned = pki.issue('pinned', otherCa, { cn: 'pinned.example.com' })
+    const expiredPin = pki.issue('pinned-expired', otherCa, { cn: 'old.example.com', expired: true })
+    await role('pinned', { certificate: pinned.pem })
+    await role('pinned-expired', { certificate: expiredPin.pem })
+    assert.equal((await login(pinned, 'pinned')).status, 200)
+    const expired = await login(expiredPin, 'pinned-expired')
+    assert.notEqual(expired.status, 200, JSON.stringify(expired.body))
+    assert.equal(expired.body.auth, undefined)
+
+    const cnf = join(dir, 'pki', 'ca.cnf')
+    const crlFile = join(dir, 'pinned-crl.pem')
+    const signer = ['-cert', otherCa.certFile, '-keyfile', otherCa.keyFile]
+    execFileSync('openssl', ['ca', '-batch', '-config', cnf, ...signer, '-revoke', pinned.certFile], {
+      stdio: 'ignore',
+    })
+    execFileSync(
+      'openssl',
+      ['ca', '-batch', '-config', cnf, ...signer, '-gencrl', '-crldays', '1', '-out', crlFile],
+      {
+        stdio: 'ignore',
+      },
+    )
+    const der = execFileSync('openssl', ['crl', '-in', crlFile, '-outform', 'DER'])
+    // The CRL in DER, sent as the raw bytes a client reading the file would send, is accepted too.
+    const write = await t.call('POST', 'auth/cert/crls/pinnedcrl', { body: { crl: der.toString('latin1') } })
+    assert.equal(write.status, 204, JSON.stringify(write.body))
+    assert.deepEqual((await t.call('LIST', 'auth/cert/crls')).body.data.keys, ['pinnedcrl'])
+    const refused = await login(pinned, 'pinned')
+    assert.notEqual(refused.status, 200, JSON.stringify(refused.body))
+    assert.equal((await t.call('DELETE', 'auth/cert/crls/pinnedcrl')).status, 204)
+    assert.equal((await login(pinned, 'pinned')).status, 200)
+  })
 })
