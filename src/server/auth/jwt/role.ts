@@ -65,8 +65,12 @@ export const roleFields = {
   }),
   groups_claim: f.string({ description: 'The claim that lists the user’s groups.', nullValue: '' }),
   clock_skew_leeway: leewayField('Leeway on every time claim; 0 means 60s, negative means none.'),
-  expiration_leeway: leewayField('Extra leeway on exp; 0 means 150s, negative means none.'),
-  not_before_leeway: leewayField('Extra leeway on nbf; 0 means 150s, negative means none.'),
+  expiration_leeway: leewayField(
+    'Lifetime of a token without exp, from its iat/nbf; 0 means 150s, negative means none.',
+  ),
+  not_before_leeway: leewayField(
+    'How long before its exp a token without nbf or iat is valid; 0 means 150s, negative means none.',
+  ),
   allowed_redirect_uris: f.list({ description: 'redirect_uri values an OIDC login may use.', nullValue: [] }),
   oidc_scopes: f.list({ description: 'Scopes requested besides openid.', nullValue: [] }),
   verbose_oidc_logging: f.bool({ description: 'Log the OIDC exchange (never the tokens).' }),
