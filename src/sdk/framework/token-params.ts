@@ -69,13 +69,17 @@ export const tokenFields = {
   token_bound_cidrs: f.list({ description: 'Client addresses allowed to use issued tokens.', nullValue: [] }),
 }
 
-/** Legacy names: `policies` (userpass, approle), `period` (approle), `ttl`/`max_ttl`/`bound_cidrs` (userpass). */
+/**
+ * Legacy names: `policies` (userpass, approle), `period` (approle), `ttl`/`max_ttl`/`bound_cidrs` (userpass);
+ * jwt and kubernetes roles take them all, `num_uses` included, as Vault's do.
+ */
 export const legacyTokenFields = {
   policies: f.list({ description: 'Deprecated: use token_policies.', nullValue: [] }),
   period: f.duration({ description: 'Deprecated: use token_period.' }),
   ttl: f.duration({ description: 'Deprecated: use token_ttl.' }),
   max_ttl: f.duration({ description: 'Deprecated: use token_max_ttl.' }),
   bound_cidrs: f.list({ description: 'Deprecated: use token_bound_cidrs.', nullValue: [] }),
+  num_uses: f.int({ description: 'Deprecated: use token_num_uses.' }),
 }
 
 type TokenInput = {
@@ -89,6 +93,7 @@ const UPGRADES = [
   ['token_ttl', 'ttl', 'tokenTtl'],
   ['token_max_ttl', 'max_ttl', 'tokenMaxTtl'],
   ['token_bound_cidrs', 'bound_cidrs', 'tokenBoundCidrs'],
+  ['token_num_uses', 'num_uses', 'tokenNumUses'],
 ] as const
 
 const TOKEN_TYPES = ['default', 'service', 'default-service', 'batch', 'default-batch']
@@ -112,7 +117,6 @@ export function applyTokenFields(current: TokenParams, input: TokenInput): Token
     }
   }
   set('tokenExplicitMaxTtl', input.token_explicit_max_ttl)
-  set('tokenNumUses', input.token_num_uses)
   set('tokenNoDefaultPolicy', input.token_no_default_policy)
   if (input.token_type !== undefined) {
     const type = String(input.token_type).toLowerCase()

@@ -10,12 +10,13 @@ import { listedPolicyHolders, tokenPolicyHolder } from '../../../sdk/framework/t
 import { listCerts, loadCert } from './cert-store.ts'
 import { certPath, certsListPath } from './path-certs.ts'
 import { configPath } from './path-config.ts'
+import { crlPath, crlsListPath } from './path-crls.ts'
 import { loginPath } from './path-login.ts'
 import { type CertState, setupCert } from './state.ts'
 export const certBackend = defineBackend<CertState>({
   kind: 'auth',
   help: 'The cert auth method lets clients log in with a TLS client certificate issued by a trusted CA or pinned in a role.',
-  paths: [certsListPath, certPath, configPath, loginPath],
+  paths: [certsListPath, certPath, crlsListPath, crlPath, configPath, loginPath],
   specialPaths: { unauthenticated: ['login'] },
   // A rate-limit quota may be set for one role: the login names it in `name`.
   loginRole: loginRoleFrom('name'),

@@ -8,6 +8,7 @@ import type { Storage } from '../../../sdk/storage.ts'
 import { hexColons } from './cert-fields.ts'
 import { type CertEntry, listCerts, loadCert, loadConfig, normalizeCertName } from './cert-store.ts'
 import { extensionMetadata, matchesConstraints } from './constraints.ts'
+import { revokedSerials } from './crl.ts'
 import type { CertState } from './state.ts'
 import { ChainError, type ParsedCert, parseCert, parsePemBundle, verifiedChains } from './verify-chain.ts'
 
@@ -41,7 +42,7 @@ export const loginPath = definePath<typeof fields, CertState>({
       const leaf = presented[0]!
       const wanted = input.name ? normalizeCertName(input.name) : undefined
       const roles = await loadRoles(storage, wanted)
-      const matched = matchRole(roles, presented, system.now())
+      const matched = matchRole(roles, presented, system.now(), await revokedSerials(storage))
       const { entry } = matched
       if (!addressAllowed(request.remoteAddress, entry.tokenBoundCidrs)) throw new PermissionDeniedError()
 
@@ -93,7 +94,11 @@ async function loadRoles(storage: Storage, name: string | undefined): Promise<Ro
  * Vault's order: a role pinning exactly this (non-CA) certificate first; then the CA roles, each checked against
  * the chains that verify to any configured CA, the first role on a chain whose constraints hold winning.
  */
-function matchRole(roles: Role[], presented: ParsedCert[], now: number): Role {
+function matchRole(roles: Role[], presented: ParsedCert[], now: number, revoked: Set<string>): Role {
+  // As Vault: a chain is unusable when any certificate on it (the client's, an intermediate, the trusted one)
+  // has its serial number in one of the mount's CRLs.
+  const isRevoked = (chain: ParsedCert[]) =>
+    revoked.size > 0 && chain.some((cert) => revoked.has(BigInt(`0x${cert.x509.serialNumber}`).toString()))
   const leaf = presented[0]!
   const pinned = roles.filter((role) => !role.certs[0]!.x509.ca)
   const authorities = roles.filter((role) => role.certs[0]!.x509.ca)
@@ -109,14 +114,20 @@ function matchRole(roles: Role[], presented: ParsedCert[], now: number): Role {
     throw error
   }
   for (const role of pinned) {
-    if (role.certs[0]!.x509.raw.equals(leaf.x509.raw) && matchesConstraints(role.entry, leaf.fields))
+    if (
+      role.certs[0]!.x509.raw.equals(leaf.x509.raw) &&
+      !isRevoked(role.certs) &&
+      matchesConstraints(role.entry, leaf.fields)
+    )
       return role
   }
   if (chains.length === 0)
     throw new InvalidRequestError('invalid certificate or no client certificate supplied')
   for (const role of authorities) {
-    const onChain = chains.some((chain) =>
-      chain.some((cert) => role.certs.some((trusted) => trusted.x509.raw.equals(cert.x509.raw))),
+    const onChain = chains.some(
+      (chain) =>
+        chain.some((cert) => role.certs.some((trusted) => trusted.x509.raw.equals(cert.x509.raw))) &&
+        !isRevoked(chain),
     )
     if (onChain && matchesConstraints(role.entry, leaf.fields)) return role
   }

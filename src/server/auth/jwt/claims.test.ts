@@ -53,11 +53,12 @@ it('applies Vault’s audience rule, strict for JWT login', () => {
 })
 
 it('maps claims to metadata and reads groups', () => {
-  assert.deepEqual(mappedMetadata(claims, { project_path: 'project', absent: 'nothing', count: 'n' }), {
+  assert.deepEqual(mappedMetadata(claims, { project_path: 'project', absent: 'nothing' }), {
     project: 'group/app',
-    n: '7',
   })
   assert.throws(() => mappedMetadata(claims, { groups: 'g' }), /error converting claim 'groups' to string/)
+  assert.throws(() => mappedMetadata(claims, { count: 'n' }), /error converting claim 'count' to string/)
+  assert.throws(() => mappedMetadata(claims, { admin: 'a' }), /error converting claim 'admin' to string/)
   assert.deepEqual(groupsClaimValue(claims, 'groups'), ['dev', 'ops'])
   assert.deepEqual(groupsClaimValue({ g: 'solo' }, 'g'), ['solo'])
   assert.throws(() => groupsClaimValue(claims, 'nope'), /"nope" claim not found/)

@@ -82,13 +82,15 @@ export function audienceError(
   return undefined
 }
 
-/** The user claim's value, which names the login (display name and alias). */
+/**
+ * The user claim's value, which names the login (display name and alias). As in Vault it must be a string: a
+ * number or boolean is refused rather than turned into an alias name another claim could also spell.
+ */
 export function userClaimValue(claims: Claims, userClaim: string): string {
   const value = getClaim(claims, userClaim)
   if (value === undefined || value === null) throw new ClaimError(`claim "${userClaim}" not found in token`)
-  const text = scalarText(value)
-  if (text === undefined) throw new ClaimError(`claim "${userClaim}" could not be converted to string`)
-  return text
+  if (typeof value !== 'string') throw new ClaimError(`claim "${userClaim}" could not be converted to string`)
+  return value
 }
 
 /** The groups claim as a list of non-empty strings; a bare string counts as one group. */
@@ -107,15 +109,17 @@ export function groupsClaimValue(claims: Claims, groupsClaim: string): string[] 
   return groups
 }
 
-/** claim_mappings: claim name (or pointer) → metadata key; a mapped claim that is present must be a string. */
+/**
+ * claim_mappings: claim name (or pointer) → metadata key. As in Vault, a mapped claim that is present must be a
+ * string: a number, boolean or list refuses the login rather than landing in metadata in some converted form.
+ */
 export function mappedMetadata(claims: Claims, mappings: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [source, target] of Object.entries(mappings)) {
     const value = getClaim(claims, source)
     if (value === undefined || value === null) continue
-    const text = scalarText(value)
-    if (text === undefined) throw new ClaimError(`error converting claim '${source}' to string`)
-    out[target] = text
+    if (typeof value !== 'string') throw new ClaimError(`error converting claim '${source}' to string`)
+    out[target] = value
   }
   return out
 }

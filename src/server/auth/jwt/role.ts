@@ -65,8 +65,12 @@ export const roleFields = {
   }),
   groups_claim: f.string({ description: 'The claim that lists the user’s groups.', nullValue: '' }),
   clock_skew_leeway: leewayField('Leeway on every time claim; 0 means 60s, negative means none.'),
-  expiration_leeway: leewayField('Extra leeway on exp; 0 means 150s, negative means none.'),
-  not_before_leeway: leewayField('Extra leeway on nbf; 0 means 150s, negative means none.'),
+  expiration_leeway: leewayField(
+    'Lifetime of a token without exp, from its iat/nbf; 0 means 150s, negative means none.',
+  ),
+  not_before_leeway: leewayField(
+    'How long before its exp a token without nbf or iat is valid; 0 means 150s, negative means none.',
+  ),
   allowed_redirect_uris: f.list({ description: 'redirect_uri values an OIDC login may use.', nullValue: [] }),
   oidc_scopes: f.list({ description: 'Scopes requested besides openid.', nullValue: [] }),
   verbose_oidc_logging: f.bool({ description: 'Log the OIDC exchange (never the tokens).' }),
@@ -158,11 +162,17 @@ function validateRole(role: JwtRole): void {
         `claim "${claim}" must be a string or list of strings when bound_claims_type is glob`,
       )
   }
-  for (const [claim, target] of Object.entries(role.claimMappings))
+  // Two claims mapped to one key would leave its value to whichever claim happens to be applied last.
+  const targets = new Set<string>()
+  for (const [claim, target] of Object.entries(role.claimMappings)) {
     if (target === 'role')
       throw new InvalidRequestError(
         `metadata key "role" is reserved and may not be a mapping destination (claim "${claim}")`,
       )
+    if (targets.has(target))
+      throw new InvalidRequestError(`multiple keys are mapped to metadata key "${target}"`)
+    targets.add(target)
+  }
   if (role.roleType === 'oidc' && role.allowedRedirectUris.length === 0)
     throw new InvalidRequestError(
       "'allowed_redirect_uris' must be set if 'role_type' is 'oidc' or unspecified.",

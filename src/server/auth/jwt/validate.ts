@@ -41,11 +41,13 @@ export function validateClaims(claims: Claims, role: JwtRole, expect: Expectatio
   const expLeeway = leeway(role.expirationLeeway, DEFAULT_CLAIM_LEEWAY)
   const nbfLeeway = leeway(role.notBeforeLeeway, DEFAULT_CLAIM_LEEWAY)
   const skew = leeway(role.clockSkewLeeway, DEFAULT_CLOCK_SKEW_LEEWAY)
-  // As Vault: a token without exp lives for the expiration leeway after it started; one without nbf starts at iat.
+  // As Vault: the expiration and not-before leeways only stand in for a claim the token lacks (a token without exp
+  // lives for the expiration leeway after it started; one without nbf or iat starts that long before exp). Only
+  // the clock skew leeway stretches the claims a token does carry.
   if (exp === undefined) exp = Math.max(iat ?? 0, nbf ?? 0) + expLeeway
   if (nbf === undefined) nbf = iat ?? exp - nbfLeeway
-  if (now > exp + expLeeway + skew) throw new ClaimError('error validating claims: token is expired (exp)')
-  if (now < nbf - nbfLeeway - skew) throw new ClaimError('error validating claims: token not valid yet (nbf)')
+  if (now > exp + skew) throw new ClaimError('error validating claims: token is expired (exp)')
+  if (now < nbf - skew) throw new ClaimError('error validating claims: token not valid yet (nbf)')
   if (iat !== undefined && iat > now + skew)
     throw new ClaimError('error validating claims: token issued in the future (iat)')
   if (expect.issuer !== '' && claims['iss'] !== expect.issuer)

@@ -118,7 +118,7 @@ function checkPemKeys(pems: string[]): void {
 export const configPath = definePath<typeof fields>({
   pattern: 'config',
   fields,
-  help: 'How service account tokens are checked: the TokenReview API of kubernetes_host, or pem_keys.',
+  help: 'How service account tokens are checked: the TokenReview API of kubernetes_host, after pem_keys if set.',
   operations: {
     read: async ({ storage }) => {
       const c = await loadKubeConfig(storage)

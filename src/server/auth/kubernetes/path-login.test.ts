@@ -19,8 +19,44 @@ import { kubernetesBackend } from './backend.ts'
 
 const APP = { namespace: 'prod', name: 'app', uid: '7a8f0c1e-0000-4000-8000-000000000001' }
 type Account = typeof APP
-/** Nothing listens on port 1: pem_keys mode never calls the API. */
-const NO_API = 'https://127.0.0.1:1'
+/**
+ * A plain-HTTP TokenReview stand-in that vouches for whatever account a token names, for the audiences asked: the
+ * pem_keys tests below exercise the local checks, which run before (and whatever) the cluster says.
+ */
+const echoReviewer = (() => {
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const spec = JSON.parse(Buffer.concat(chunks).toString()).spec ?? {}
+    const claims = JSON.parse(Buffer.from(String(spec.token).split('.')[1] ?? '', 'base64url').toString())
+    const nested = claims['kubernetes.io']
+    const namespace = nested?.namespace ?? claims['kubernetes.io/serviceaccount/namespace']
+    const name = nested?.serviceaccount?.name ?? claims['kubernetes.io/serviceaccount/service-account.name']
+    const uid = nested?.serviceaccount?.uid ?? claims['kubernetes.io/serviceaccount/service-account.uid']
+    res.writeHead(201, { 'content-type': 'application/json' })
+    res.end(
+      JSON.stringify({
+        status: {
+          authenticated: true,
+          user: { username: `system:serviceaccount:${namespace}:${name}`, uid },
+          audiences: spec.audiences ?? [],
+        },
+      }),
+    )
+  })
+  const listening = new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  )
+  return async () => {
+    await listening
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  }
+})()
 
 const opened: BackendHarness[] = []
 after(async () => {
@@ -82,7 +118,7 @@ async function signer() {
 const login = (h: BackendHarness, body: Record<string, unknown>, remoteAddress = '127.0.0.1') =>
   h.call('update', 'login', body, { remoteAddress })
 
-describe('kubernetes login with pem_keys (verified locally, no API call)', () => {
+describe('kubernetes login with pem_keys (verified locally, then reviewed)', () => {
   let s: Awaited<ReturnType<typeof signer>>
   before(async () => {
     s = await signer()
@@ -90,9 +126,8 @@ describe('kubernetes login with pem_keys (verified locally, no API call)', () =>
 
   async function configured(role: Record<string, unknown> = {}, config: Record<string, unknown> = {}) {
     const h = await make(Date.UTC(2024, 5, 1))
-    // A closed loopback port: a call to the TokenReview API would fail the login, and pem_keys mode makes none.
     await h.call('update', 'config', {
-      kubernetes_host: NO_API,
+      kubernetes_host: await echoReviewer(),
       pem_keys: [s.publicKeyPem],
       ...config,
     })
@@ -186,23 +221,43 @@ describe('kubernetes login with pem_keys (verified locally, no API call)', () =>
     })
   })
 
-  it('allows 150 s of clock skew on exp and nbf, and no more (Vault’s validator leeway)', async () => {
+  it('allows 60 s of clock skew on the exp, nbf and iat a token carries, and no more (Vault’s validator)', async () => {
     const h = await configured({ audience: 'coffer' })
     const now = Math.floor(h.clock.now / 1000)
-    const expired = await s.projected(APP, 'coffer', { iat: now - 3600, exp: now - 149 })
+    const expired = await s.projected(APP, 'coffer', { iat: now - 3600, exp: now - 59 })
     assert.ok((await login(h, { role: 'app', jwt: expired }))?.auth, 'within the leeway')
     h.tick(2_000)
     assert.deepEqual(await failure(() => login(h, { role: 'app', jwt: expired })), {
       status: 403,
       message: 'invalid expiration time (exp) claim: token is expired',
     })
-    const early = await s.projected(APP, 'coffer', { iat: now, exp: now + 3600, nbf: now + 2 + 149 })
+    const late = Math.floor(h.clock.now / 1000)
+    const early = await s.projected(APP, 'coffer', { iat: late - 10, exp: late + 3600, nbf: late + 59 })
     assert.ok((await login(h, { role: 'app', jwt: early }))?.auth)
-    const tooEarly = await s.projected(APP, 'coffer', { iat: now, exp: now + 3600, nbf: now + 2 + 152 })
+    const tooEarly = await s.projected(APP, 'coffer', { iat: late - 10, exp: late + 3600, nbf: late + 61 })
     assert.deepEqual(await failure(() => login(h, { role: 'app', jwt: tooEarly })), {
       status: 403,
-      message: 'invalid not before (nbf) claim: token not valid yet',
+      message: 'invalid not before (nbf) claim: token not yet valid',
     })
+    const future = await s.projected(APP, 'coffer', { iat: late + 61, exp: late + 3600, nbf: late })
+    assert.deepEqual(await failure(() => login(h, { role: 'app', jwt: future })), {
+      status: 403,
+      message: 'invalid issued at (iat) claim: token issued in the future',
+    })
+  })
+
+  it('a token with iat but no exp lives 150 s after iat (plus skew); one with none of the claims never expires', async () => {
+    const h = await configured({})
+    const now = Math.floor(h.clock.now / 1000)
+    assert.ok((await login(h, { role: 'app', jwt: await s.legacy(APP, { iat: now - 209 }) }))?.auth)
+    assert.deepEqual(
+      await failure(async () => login(h, { role: 'app', jwt: await s.legacy(APP, { iat: now - 211 }) })),
+      {
+        status: 403,
+        message: 'invalid expiration time (exp) claim: token is expired',
+      },
+    )
+    assert.ok((await login(h, { role: 'app', jwt: await s.legacy(APP) }))?.auth)
   })
 
   it('checks the audience a role names; projected claims identify the account', async () => {
@@ -229,7 +284,7 @@ describe('kubernetes login with pem_keys (verified locally, no API call)', () =>
     const foreign = await s.legacy(APP, { iss: 'someone-else' })
     assert.ok((await login(h, { role: 'app', jwt: foreign }))?.auth, 'skipped by default')
     await h.call('update', 'config', {
-      kubernetes_host: NO_API,
+      kubernetes_host: await echoReviewer(),
       pem_keys: [s.publicKeyPem],
       disable_iss_validation: false,
     })
@@ -239,7 +294,7 @@ describe('kubernetes login with pem_keys (verified locally, no API call)', () =>
     })
     assert.ok((await login(h, { role: 'app', jwt: await s.legacy(APP) }))?.auth, 'the default issuer')
     await h.call('update', 'config', {
-      kubernetes_host: NO_API,
+      kubernetes_host: await echoReviewer(),
       pem_keys: [s.publicKeyPem],
       disable_iss_validation: false,
       issuer: 'someone-else',

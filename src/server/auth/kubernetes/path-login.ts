@@ -1,4 +1,4 @@
-// POST login {role, jwt}: the service account token is checked locally (pem_keys) or by the cluster's TokenReview API.
+// POST login {role, jwt}: the service account token's claims (and signature, with pem_keys) are checked, then the cluster's TokenReview API vouches for it.
 import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto'
 import { compactVerify, decodeJwt } from 'jose'
 import { addressAllowed } from '../../../lib/cidr.ts'
@@ -11,13 +11,12 @@ import type { SystemView } from '../../../sdk/request.ts'
 import { type KubeConfig, kubernetesBaseUrl, loadKubeConfig, reviewerCredentials } from './kube-config.ts'
 import { type KubeRole, loadKubeRole } from './path-role.ts'
 import { type ServiceAccount, serviceAccountFromClaims } from './service-account.ts'
+import { checkTimeClaims } from './time-claims.ts'
 import { reviewToken } from './token-review.ts'
 
 const DEFAULT_ISSUER = 'kubernetes/serviceaccount'
 /** The algorithms Kubernetes signs service account tokens with. */
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512']
-/** Leeway on exp/nbf for clock skew between the cluster and us, as Vault's validator allows. */
-const LEEWAY_SECONDS = 150
 
 const fields = {
   role: f.string({ description: 'The role to log in with.' }),
@@ -59,11 +58,7 @@ async function parseToken(
   }
   if (!config.disableIssValidation && claims['iss'] !== (config.issuer || DEFAULT_ISSUER))
     throw new PermissionDeniedError('invalid issuer (iss) claim')
-  const now = Math.floor(system.now() / 1000)
-  if (typeof claims['exp'] === 'number' && now > claims['exp'] + LEEWAY_SECONDS)
-    throw new PermissionDeniedError('invalid expiration time (exp) claim: token is expired')
-  if (typeof claims['nbf'] === 'number' && now < claims['nbf'] - LEEWAY_SECONDS)
-    throw new PermissionDeniedError('invalid not before (nbf) claim: token not valid yet')
+  checkTimeClaims(claims, Math.floor(system.now() / 1000))
   const sa = serviceAccountFromClaims(claims)
   if (role.audience !== '' && !sa.audiences.includes(role.audience))
     throw new PermissionDeniedError('invalid audience (aud) claim')
@@ -94,29 +89,29 @@ export const loginPath = definePath<typeof fields>({
       if (!config) throw new InvalidRequestError('could not load backend configuration')
 
       const sa = await parseToken(jwt, config, role, system)
-      if (config.pemKeys.length === 0) {
-        const creds = reviewerCredentials(config)
-        const review = await reviewToken({
-          host: kubernetesBaseUrl(config.kubernetesHost),
-          ca: creds.ca,
-          bearer: creds.jwt || jwt,
-          token: jwt,
-          audiences: role.audience !== '' ? [role.audience] : sa.audiences,
-        })
-        // The review must vouch for the very account the token names, or a token could claim another's identity.
-        const mismatch = !review.authenticated
-          ? review.reason
-          : review.name !== sa.name
-            ? 'JWT names did not match'
-            : review.uid !== sa.uid
-              ? 'JWT UIDs did not match'
-              : review.namespace !== sa.namespace
-                ? 'JWT namespaces did not match'
-                : ''
-        if (mismatch !== '') {
-          system.log('info', 'kubernetes login refused', { role: roleName, reason: mismatch })
-          throw new PermissionDeniedError()
-        }
+      // As Vault: the cluster reviews every token, pem_keys or not. A signature that still verifies says nothing
+      // about whether its service account has since been deleted.
+      const creds = reviewerCredentials(config)
+      const review = await reviewToken({
+        host: kubernetesBaseUrl(config.kubernetesHost),
+        ca: creds.ca,
+        bearer: creds.jwt || jwt,
+        token: jwt,
+        audiences: role.audience !== '' ? [role.audience] : sa.audiences,
+      })
+      // The review must vouch for the very account the token names, or a token could claim another's identity.
+      const mismatch = !review.authenticated
+        ? review.reason
+        : review.name !== sa.name
+          ? 'JWT names did not match'
+          : review.uid !== sa.uid
+            ? 'JWT UIDs did not match'
+            : review.namespace !== sa.namespace
+              ? 'JWT namespaces did not match'
+              : ''
+      if (mismatch !== '') {
+        system.log('info', 'kubernetes login refused', { role: roleName, reason: mismatch })
+        throw new PermissionDeniedError()
       }
       if (sa.uid === '') throw new InvalidRequestError('could not parse UID from claims')
       // The alias carries the service account's facts; the token's metadata adds the role it logged in with.

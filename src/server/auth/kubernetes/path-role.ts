@@ -45,8 +45,7 @@ const fields = {
 /** Vault refuses "*" mixed with other entries: it would read as a restriction but allow everything. */
 function checkBindings(list: string[], field: string): void {
   if (list.length === 0) throw new InvalidRequestError(`"${field}" can not be empty`)
-  if (list.length > 1 && list.includes('*'))
-    throw new InvalidRequestError(`"${field}" can not contain * and other values`)
+  if (list.length > 1 && list.includes('*')) throw new InvalidRequestError('can not mix "*" with values')
 }
 
 function updateKubeRole(current: KubeRole | undefined, input: FieldValues<typeof fields>): KubeRole {
@@ -70,7 +69,9 @@ function updateKubeRole(current: KubeRole | undefined, input: FieldValues<typeof
   if (input.audience !== undefined) role.audience = input.audience
   if (input.alias_name_source !== undefined && input.alias_name_source !== '') {
     if (input.alias_name_source !== 'serviceaccount_uid' && input.alias_name_source !== 'serviceaccount_name')
-      throw new InvalidRequestError(`invalid alias_name_source "${input.alias_name_source}"`)
+      throw new InvalidRequestError(
+        'invalid alias_name_source, must be one of: serviceaccount_uid, serviceaccount_name',
+      )
     role.aliasNameSource = input.alias_name_source
   }
   checkBindings(role.serviceAccountNames, 'bound_service_account_names')
