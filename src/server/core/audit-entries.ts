@@ -136,6 +136,8 @@ function requestInput(ctx: AuditContext): AuditRequestInput {
   }
   if (elided) input.dataElided = elided
   else input.data = req.data as JsonObject
+  // Vault records the X-Vault-Wrap-TTL a caller asked for, so a wrapped answer can be told from its request.
+  if (req.wrapTtl) input.wrapTtl = req.wrapTtl
   if (ctx.mount) {
     input.mountPoint = ctx.mount.path
     input.mountType = ctx.mount.type
