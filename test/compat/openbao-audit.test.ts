@@ -347,6 +347,7 @@ describe('internal/vault/audit_test.go and audited_headers_test.go, end to end',
     )
     assert.match(res.response.auth.accessor, /^hmac-sha256:/)
     assert.deepEqual(res.response.auth.policies, ['default'])
+    assert.equal(res.response.auth.entity_id, login.body.auth.entity_id, 'the entity the login resolved to')
     assert.equal(
       find(files.clear).response.auth.accessor,
       accessor,

@@ -232,7 +232,10 @@ function responseInput(response: CoreResponse): AuditResponseInput {
           accessor: issued.accessor,
           policies: issued.policies,
           tokenPolicies: issued.token_policies,
+          identityPolicies: issued.identity_policies,
           metadata: issued.metadata ? issued.metadata : undefined,
+          // Vault records whom a login resolved to: the entity ties the minted token to the identity.
+          entityId: issued.entity_id,
           tokenType: issued.token_type,
           tokenTtl: issued.lease_duration,
           numUses: issued.num_uses,
