@@ -136,6 +136,8 @@ function requestInput(ctx: AuditContext): AuditRequestInput {
   }
   if (elided) input.dataElided = elided
   else input.data = req.data as JsonObject
+  // Vault records the X-Vault-Wrap-TTL a caller asked for, so a wrapped answer can be told from its request.
+  if (req.wrapTtl) input.wrapTtl = req.wrapTtl
   if (ctx.mount) {
     input.mountPoint = ctx.mount.path
     input.mountType = ctx.mount.type
@@ -230,7 +232,10 @@ function responseInput(response: CoreResponse): AuditResponseInput {
           accessor: issued.accessor,
           policies: issued.policies,
           tokenPolicies: issued.token_policies,
+          identityPolicies: issued.identity_policies,
           metadata: issued.metadata ? issued.metadata : undefined,
+          // Vault records whom a login resolved to: the entity ties the minted token to the identity.
+          entityId: issued.entity_id,
           tokenType: issued.token_type,
           tokenTtl: issued.lease_duration,
           numUses: issued.num_uses,
