@@ -371,6 +371,8 @@ path "secret/data/groups/{{identity.groups.names.ops.id}}" { capabilities = ["re
     )
     const bad = await t.call('POST', `identity/entity/id/${id}`, { body: { metadata: ['team'] } })
     assert.equal(bad.status, 400)
-    assert.deepEqual(bad.body.errors, ['invalid value for "metadata": invalid key pair "team"'])
+    assert.deepEqual(bad.body.errors, [
+      'invalid value for "metadata": item 1 is not a key=value pair with a non-empty key',
+    ])
   })
 })

@@ -129,11 +129,15 @@ export function parseKvPairs(value: unknown, name: string): Record<string, strin
   const listed = Array.isArray(value) || (typeof value === 'string' && !value.trim().startsWith('{'))
   if (!listed) return parseStringMap(value, name)
   const items = Array.isArray(value) ? value : value === '' ? [] : [value]
-  const pairs = items.map((item) => {
+  const pairs = items.map((item, index) => {
     const text = parseString(item, name)
     const at = text.indexOf('=')
+    // Named by position, not quoted: a pair typed without its `=` may be a value, and the error reaches the audit
+    // log in clear.
     if (at <= 0)
-      throw new InvalidRequestError(`invalid value for "${name}": invalid key pair ${JSON.stringify(text)}`)
+      throw new InvalidRequestError(
+        `invalid value for "${name}": item ${index + 1} is not a key=value pair with a non-empty key`,
+      )
     return [text.slice(0, at), text.slice(at + 1)] as const
   })
   return Object.fromEntries(pairs)
