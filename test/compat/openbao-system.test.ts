@@ -1,0 +1,342 @@
+// OpenBao's system-backend unit tests (logical_system, mount, cubbyhole, rotate) replayed over HTTP: each `it` names the Go test.
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { type Reply, startDevServer, type TestServer } from '../helpers/server.ts'
+
+const errorsOf = (res: Reply): string =>
+  Array.isArray(res.body?.errors) ? res.body.errors.join('; ') : JSON.stringify(res.body)
+
+/** Asserts a 400 whose error text is exactly `text`. */
+function refused(res: Reply, text: string): void {
+  assert.equal(res.status, 400, JSON.stringify(res.body))
+  assert.equal(errorsOf(res), text)
+}
+
+describe('openbao system: logical_system_test.go', () => {
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer({ storage: 'inmem' })
+  })
+  after(() => t.close())
+
+  const remount = (from: string, to: string) => t.call('POST', 'sys/remount', { body: { from, to } })
+
+  it('TestSystemBackend_mounts: the default table has sys/, cubbyhole/ and identity/ with their types', async () => {
+    const res = await t.call('GET', 'sys/mounts')
+    assert.equal(res.status, 200)
+    const mounts = res.body.data as Record<string, { type: string; accessor: string; local: boolean }>
+    assert.equal(mounts['sys/']?.type, 'system')
+    assert.equal(mounts['cubbyhole/']?.type, 'cubbyhole')
+    assert.equal(mounts['cubbyhole/']?.local, true)
+    assert.equal(mounts['identity/']?.type, 'identity')
+    for (const entry of Object.values(mounts)) assert.match(entry.accessor, /^[a-z0-9-]+_[0-9a-f]{8}$/)
+  })
+
+  it('TestSystemBackend_mount: a mount shows in the table with its config and can be read back', async () => {
+    const res = await t.call('POST', 'sys/mounts/prod/secret', {
+      body: { type: 'kv', config: { default_lease_ttl: '35m', max_lease_ttl: '45m' }, local: true },
+    })
+    assert.equal(res.status, 204, errorsOf(res))
+    const table = await t.call('GET', 'sys/mounts')
+    const entry = table.body.data['prod/secret/']
+    assert.equal(entry.type, 'kv')
+    assert.equal(entry.local, true)
+    assert.equal(entry.config.default_lease_ttl, 2100)
+    assert.equal(entry.config.max_lease_ttl, 2700)
+    const one = await t.call('GET', 'sys/mounts/prod/secret')
+    assert.equal(one.status, 200)
+    assert.equal(one.body.data.type, 'kv')
+  })
+
+  it('TestSystemBackend_mount_invalid: an unknown type is a 400', async () => {
+    const res = await t.call('POST', 'sys/mounts/prod/nope', { body: { type: 'nope' } })
+    assert.equal(res.status, 400)
+    assert.match(errorsOf(res), /nope/)
+  })
+
+  it('TestSystemBackend_unmount: unmounting succeeds and the mount is gone', async () => {
+    assert.equal((await t.call('POST', 'sys/mounts/gone', { body: { type: 'kv' } })).status, 204)
+    assert.equal((await t.call('DELETE', 'sys/mounts/gone')).status, 204)
+    assert.equal((await t.call('GET', 'sys/mounts')).body.data['gone/'], undefined)
+  })
+
+  it('TestSystemBackend_remount_auth_invalid', async () => {
+    refused(await remount('auth/unknown', 'auth/foo'), 'no matching mount at "auth/unknown/"')
+    assert.equal((await t.call('POST', 'sys/auth/rai', { body: { type: 'userpass' } })).status, 204)
+    refused(await remount('auth/rai', 'foo'), 'cannot remount auth mount to non-auth mount "foo/"')
+  })
+
+  it('TestSystemBackend_remount_auth_protected', async () => {
+    refused(await remount('auth/token', 'auth/foo'), 'cannot remount "auth/token/"')
+    assert.equal((await t.call('POST', 'sys/auth/rap', { body: { type: 'userpass' } })).status, 204)
+    refused(await remount('auth/rap', 'auth/token'), 'cannot remount to destination "auth/token/"')
+  })
+
+  it('TestSystemBackend_remount_invalid', async () => {
+    refused(await remount('unknown', 'foo'), 'no matching mount at "unknown/"')
+  })
+
+  it('TestSystemBackend_remount_system', async () => {
+    refused(await remount('sys', 'foo'), 'cannot remount "sys/"')
+  })
+
+  it('TestSystemBackend_remount_clean', async () => {
+    refused(
+      await remount('secret', 'foo//bar'),
+      "invalid destination mount: path 'foo//bar/' does not match cleaned path 'foo/bar/'",
+    )
+  })
+
+  it('TestSystemBackend_remount_nonPrintable', async () => {
+    refused(
+      await remount('secret', 'foo\nbar'),
+      'invalid destination mount: path cannot contain non-printable characters',
+    )
+  })
+
+  it('TestSystemBackend_remount_trailingSpacesInFromPath / InToPath', async () => {
+    refused(await remount(' secret/ ', 'bar'), "'from' path cannot contain trailing whitespace")
+    refused(await remount('secret', ' bar/ '), "'to' path cannot contain trailing whitespace")
+  })
+
+  it('TestSystemBackend_renew_invalidID (and _origUrl): "lease not found", both URL forms', async () => {
+    refused(await t.call('PUT', 'sys/leases/renew/foobarbaz'), 'lease not found')
+    refused(await t.call('PUT', 'sys/leases/renew', { body: { lease_id: 'foobarbaz' } }), 'lease not found')
+    refused(await t.call('PUT', 'sys/renew/foobarbaz'), 'lease not found')
+  })
+
+  it('TestSystemBackend_revoke_invalidID (and _origUrl): revoking an unknown lease is a success', async () => {
+    assert.equal((await t.call('PUT', 'sys/leases/revoke/foobarbaz')).status, 204)
+    assert.equal((await t.call('PUT', 'sys/leases/revoke', { body: { lease_id: 'foobarbaz' } })).status, 204)
+    assert.equal((await t.call('PUT', 'sys/revoke/foobarbaz')).status, 204)
+  })
+
+  it('TestSystemBackend_enableAuth_invalid: an unknown auth type is a 400', async () => {
+    const res = await t.call('POST', 'sys/auth/nope', { body: { type: 'nope' } })
+    assert.equal(res.status, 400)
+    assert.match(errorsOf(res), /nope/)
+  })
+
+  it('TestSystemBackend_tuneAuth: auth/token/tune reads the token mount defaults', async () => {
+    const res = await t.call('GET', 'sys/auth/token/tune')
+    assert.equal(res.status, 200)
+    assert.deepEqual(
+      {
+        description: res.body.data.description,
+        default_lease_ttl: res.body.data.default_lease_ttl,
+        max_lease_ttl: res.body.data.max_lease_ttl,
+        force_no_cache: res.body.data.force_no_cache,
+        token_type: res.body.data.token_type,
+      },
+      {
+        description: 'token based credentials',
+        default_lease_ttl: 2764800,
+        max_lease_ttl: 2764800,
+        force_no_cache: false,
+        token_type: 'default-service',
+      },
+    )
+  })
+
+  it('TestSystemBackend_policyList / policyCRUD: names are lower-cased, default and root stay', async () => {
+    const list = await t.call('GET', 'sys/policy')
+    assert.deepEqual(list.body.data.policies, ['default', 'root'])
+    const rules = 'path "foo/" { capabilities = ["read"] }'
+    assert.equal((await t.call('PUT', 'sys/policy/Foo', { body: { policy: rules } })).status, 204)
+    const read = await t.call('GET', 'sys/policy/foo')
+    assert.equal(read.status, 200)
+    assert.equal(read.body.data.name, 'foo')
+    assert.equal(read.body.data.rules, rules)
+    assert.deepEqual((await t.call('GET', 'sys/policy')).body.data.keys, ['default', 'foo', 'root'])
+    assert.equal((await t.call('DELETE', 'sys/policy/foo')).status, 204)
+    assert.equal((await t.call('GET', 'sys/policy/foo')).status, 404)
+    assert.deepEqual((await t.call('GET', 'sys/policy')).body.data.keys, ['default', 'root'])
+    refused(await t.call('DELETE', 'sys/policy/default'), 'cannot delete "default" policy')
+    refused(await t.call('DELETE', 'sys/policy/root'), 'cannot delete "root" policy')
+  })
+
+  it('TestSystemBackend_enableAudit_invalid: an unknown audit type is a 400', async () => {
+    const res = await t.call('PUT', 'sys/audit/foo', { body: { type: 'nope' } })
+    assert.equal(res.status, 400)
+    assert.match(errorsOf(res), /nope/)
+  })
+
+  it('TestSystemBackend_KeyStatus: term, encryptions and install_time', async () => {
+    const res = await t.call('GET', 'sys/key-status')
+    assert.equal(res.status, 200)
+    assert.equal(typeof res.body.data.term, 'number')
+    assert.ok(res.body.data.term >= 1)
+    assert.ok(res.body.data.install_time)
+    assert.ok(res.body.data.encryptions !== undefined)
+  })
+
+  it('TestSystemBackend_rotateConfig: defaults, a write, and the stored values read back', async () => {
+    const first = await t.call('GET', 'sys/rotate/config')
+    assert.deepEqual(
+      {
+        max: first.body.data.max_operations,
+        enabled: first.body.data.enabled,
+        interval: first.body.data.interval,
+      },
+      { max: 3865470566, enabled: true, interval: 0 },
+    )
+    const write = await t.call('PUT', 'sys/rotate/config', {
+      body: { max_operations: 2345678910, interval: '5432h0m0s', enabled: false },
+    })
+    assert.equal(write.status, 204, errorsOf(write))
+    const second = await t.call('GET', 'sys/rotate/config')
+    assert.equal(second.body.data.max_operations, 2345678910)
+    assert.equal(second.body.data.enabled, false)
+    assert.ok(['5432h0m0s', 19555200].includes(second.body.data.interval), String(second.body.data.interval))
+  })
+
+  it('TestSystemBackend_rotate: the term goes up by one', async () => {
+    const before = (await t.call('GET', 'sys/key-status')).body.data.term as number
+    assert.equal((await t.call('PUT', 'sys/rotate')).status, 204)
+    assert.equal((await t.call('GET', 'sys/key-status')).body.data.term, before + 1)
+  })
+
+  it('TestSystemBackend_InternalUIMount: a mount path and any path under it find the mount', async () => {
+    const res = await t.call('GET', 'sys/internal/ui/mounts/secret/some/key')
+    assert.equal(res.status, 200)
+    assert.equal(res.body.data.path, 'secret/')
+    assert.equal(res.body.data.type, 'kv')
+    const none = await t.call('GET', 'sys/internal/ui/mounts/nothing-here')
+    assert.equal(none.status, 403)
+  })
+
+  it('TestSystemBackend_InternalUIMounts: secret and auth tables', async () => {
+    const res = await t.call('GET', 'sys/internal/ui/mounts')
+    assert.equal(res.status, 200)
+    assert.ok(res.body.data.secret['secret/'])
+    assert.ok(res.body.data.auth['token/'])
+  })
+})
+
+describe('openbao system: mount_test.go', () => {
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer({ storage: 'inmem' })
+  })
+  after(() => t.close())
+
+  it('TestCore_Mount: a mount nested in another is refused; a sibling prefix is not', async () => {
+    assert.equal((await t.call('POST', 'sys/mounts/foo', { body: { type: 'kv' } })).status, 204)
+    refused(
+      await t.call('POST', 'sys/mounts/foo/bar', { body: { type: 'kv' } }),
+      'path is already in use at foo/',
+    )
+    refused(
+      await t.call('POST', 'sys/mounts/foo', { body: { type: 'kv' } }),
+      'path is already in use at foo/',
+    )
+    assert.equal((await t.call('POST', 'sys/mounts/fo', { body: { type: 'kv' } })).status, 204)
+  })
+
+  it('TestCore_Mount (protected paths): nothing mounts under audit/, auth/, sys/, cubbyhole/ or identity/', async () => {
+    for (const path of [
+      'audit/foo',
+      'auth/foo',
+      'sys/foo',
+      'cubbyhole/foo',
+      'identity/foo',
+      'cubbyhole',
+      'audit',
+    ]) {
+      const res = await t.call('POST', `sys/mounts/${path}`, { body: { type: 'kv' } })
+      assert.equal(res.status, 400, `${path}: ${JSON.stringify(res.body)}`)
+    }
+    const table = (await t.call('GET', 'sys/mounts')).body.data as Record<string, unknown>
+    assert.deepEqual(
+      Object.keys(table).filter((key) => key.startsWith('audit')),
+      [],
+    )
+  })
+
+  it('TestCore_Unmount: the mount and its data are gone; a fresh mount at the path starts empty', async () => {
+    assert.equal(
+      (await t.call('POST', 'sys/mounts/um', { body: { type: 'kv', options: { version: '1' } } })).status,
+      204,
+    )
+    assert.equal((await t.call('PUT', 'um/k', { body: { v: '1' } })).status, 204)
+    assert.equal((await t.call('DELETE', 'sys/mounts/um')).status, 204)
+    assert.equal((await t.call('GET', 'um/k')).status, 404)
+    assert.equal(
+      (await t.call('POST', 'sys/mounts/um', { body: { type: 'kv', options: { version: '1' } } })).status,
+      204,
+    )
+    assert.equal((await t.call('GET', 'um/k')).status, 404)
+  })
+
+  it('TestCore_Unmount: protected mounts cannot be unmounted', async () => {
+    for (const path of ['sys', 'cubbyhole', 'identity']) {
+      refused(await t.call('DELETE', `sys/mounts/${path}`), `cannot unmount "${path}/"`)
+    }
+  })
+
+  it('TestCore_Remount_Protected', async () => {
+    refused(
+      await t.call('POST', 'sys/remount', { body: { from: 'sys', to: 'foo2' } }),
+      'cannot remount "sys/"',
+    )
+  })
+})
+
+describe('openbao system: logical_cubbyhole_test.go', () => {
+  let t: TestServer
+  let other: string
+  before(async () => {
+    t = await startDevServer({ storage: 'inmem' })
+    const res = await t.call('POST', 'auth/token/create', { body: { policies: ['default'] } })
+    other = res.body.auth.client_token
+  })
+  after(() => t.close())
+
+  it('TestCubbyholeBackend_Write / _Read', async () => {
+    assert.equal((await t.call('PUT', 'cubbyhole/foo', { body: { raw: 'test' } })).status, 204)
+    const res = await t.call('GET', 'cubbyhole/foo')
+    assert.equal(res.status, 200)
+    assert.deepEqual(res.body.data, { raw: 'test' })
+  })
+
+  it('TestCubbyholeBackend_Delete', async () => {
+    assert.equal((await t.call('PUT', 'cubbyhole/del', { body: { raw: 'test' } })).status, 204)
+    assert.equal((await t.call('DELETE', 'cubbyhole/del')).status, 204)
+    assert.equal((await t.call('GET', 'cubbyhole/del')).status, 404)
+  })
+
+  it('TestCubbyholeBackend_List', async () => {
+    assert.equal((await t.call('PUT', 'cubbyhole/list/foo', { body: { raw: 'test' } })).status, 204)
+    assert.equal((await t.call('PUT', 'cubbyhole/list/bar', { body: { raw: 'baz' } })).status, 204)
+    const res = await t.call('LIST', 'cubbyhole/list')
+    assert.equal(res.status, 200)
+    assert.deepEqual([...res.body.data.keys].sort(), ['bar', 'foo'])
+  })
+
+  it('TestCubbyholeIsolation: each token sees only its own cubbyhole', async () => {
+    assert.equal((await t.call('PUT', 'cubbyhole/iso', { body: { raw: 'root' } })).status, 204)
+    assert.equal((await t.call('GET', 'cubbyhole/iso', { token: other })).status, 404)
+    assert.equal((await t.call('PUT', 'cubbyhole/iso', { body: { raw: 'other' }, token: other })).status, 204)
+    assert.equal((await t.call('GET', 'cubbyhole/iso', { token: other })).body.data.raw, 'other')
+    assert.equal((await t.call('GET', 'cubbyhole/iso')).body.data.raw, 'root')
+  })
+})
+
+describe('openbao system: logical_system_rotate_test.go', () => {
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer({ storage: 'inmem' })
+  })
+  after(() => t.close())
+
+  // OpenBao's sys/rotate/keyring, sys/rotate/root and their per-namespace runs have no Vault counterpart; Vault's
+  // sys/rotate and sys/rotate/config are replayed in logical_system_test.go above.
+  it('TestBackend_Rotate (sys/rotate): the term moves and data written under the old key still reads', async () => {
+    assert.equal((await t.call('PUT', 'cubbyhole/before', { body: { raw: 'x' } })).status, 204)
+    const before = (await t.call('GET', 'sys/key-status')).body.data.term as number
+    const res = await t.call('PUT', 'sys/rotate')
+    assert.equal(res.status, 204, errorsOf(res))
+    assert.equal((await t.call('GET', 'sys/key-status')).body.data.term, before + 1)
+    assert.equal((await t.call('GET', 'cubbyhole/before')).body.data.raw, 'x')
+  })
+})
