@@ -138,6 +138,26 @@ describe('openbao system: logical_system_test.go', () => {
     )
   })
 
+  it('TestSystemBackend_tuneSys: sys/ takes the audit HMAC lists but not a new description', async () => {
+    const before = (await t.call('GET', 'sys/mounts/sys/tune')).body.data.description
+    const hmac = { audit_non_hmac_request_keys: 'policy', audit_non_hmac_response_keys: 'policy' }
+    assert.equal((await t.call('POST', 'sys/mounts/sys/tune', { body: hmac })).status, 204)
+    const withDescription = await t.call('POST', 'sys/mounts/sys/tune', {
+      body: { ...hmac, description: 'new sys/ description' },
+    })
+    assert.equal(withDescription.status, 400, JSON.stringify(withDescription.body))
+    const alone = await t.call('POST', 'sys/mounts/sys/tune', {
+      body: { description: 'new sys/ description' },
+    })
+    assert.equal(alone.status, 400, JSON.stringify(alone.body))
+    const after = (await t.call('GET', 'sys/mounts/sys/tune')).body.data
+    assert.equal(after.description, before)
+    assert.deepEqual(after.audit_non_hmac_request_keys, ['policy'])
+    // The cubbyhole mount is as fixed as sys/.
+    const cubby = await t.call('POST', 'sys/mounts/cubbyhole/tune', { body: { max_lease_ttl: '1h' } })
+    assert.equal(cubby.status, 400, JSON.stringify(cubby.body))
+  })
+
   it('TestSystemBackend_policyList / policyCRUD: names are lower-cased, default and root stay', async () => {
     const list = await t.call('GET', 'sys/policy')
     assert.deepEqual(list.body.data.policies, ['default', 'root'])
