@@ -1,5 +1,6 @@
 // OpenBao's system-backend unit tests (logical_system, mount, cubbyhole, rotate) replayed over HTTP: each `it` names the Go test.
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { type Reply, startDevServer, type TestServer } from '../helpers/server.ts'
 
@@ -214,6 +215,74 @@ describe('openbao system: logical_system_test.go', () => {
     const before = (await t.call('GET', 'sys/key-status')).body.data.term as number
     assert.equal((await t.call('PUT', 'sys/rotate')).status, 204)
     assert.equal((await t.call('GET', 'sys/key-status')).body.data.term, before + 1)
+  })
+
+  it('TestSystemBackend_ToolsHash: every algorithm, both formats, by field or in the path; bad input is a 400', async () => {
+    const input = Buffer.from('the quick brown fox').toString('base64')
+    const sum = async (path: string, body: Record<string, unknown>) => {
+      const res = await t.call('PUT', path, { body: { input, ...body } })
+      assert.equal(res.status, 200, `${path} ${JSON.stringify(body)}: ${JSON.stringify(res.body)}`)
+      return res.body.data.sum as string
+    }
+    assert.equal(
+      await sum('sys/tools/hash', {}),
+      '9ecb36561341d18eb65484e833efea61edc74b84cf5e6ae1b81c63533e25fc8f',
+    )
+    const node: Record<string, string> = {
+      'sha2-224': 'sha224',
+      'sha2-384': 'sha384',
+      'sha2-512': 'sha512',
+      'sha3-224': 'sha3-224',
+      'sha3-256': 'sha3-256',
+      'sha3-384': 'sha3-384',
+      'sha3-512': 'sha3-512',
+    }
+    for (const [algorithm, digest] of Object.entries(node)) {
+      const expected = createHash(digest).update('the quick brown fox').digest('hex')
+      assert.equal(await sum('sys/tools/hash', { algorithm }), expected, algorithm)
+      assert.equal(await sum(`sys/tools/hash/${algorithm}`, {}), expected, algorithm)
+    }
+    assert.equal(
+      await sum('sys/tools/hash', { algorithm: 'sha2-512', format: 'base64' }),
+      createHash('sha512').update('the quick brown fox').digest('base64'),
+    )
+    for (const body of [
+      { format: 'base92' },
+      { algorithm: 'foobar' },
+      { input: 'foobar' },
+      { input: 'not base64!' },
+    ]) {
+      const res = await t.call('PUT', 'sys/tools/hash', { body: { input, ...body } })
+      assert.equal(res.status, 400, JSON.stringify(body))
+    }
+  })
+
+  it('TestSystemBackend_ToolsRandom: 32 base64 bytes by default, a count in the path, bad counts and formats refused', async () => {
+    const random = async (path: string, body: Record<string, unknown>, format: 'hex' | 'base64') => {
+      const res = await t.call('PUT', path, { body })
+      assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`)
+      const text = res.body.data.random_bytes as string
+      assert.match(text, format === 'hex' ? /^[0-9a-f]+$/ : /^[A-Za-z0-9+/]+=*$/)
+      return Buffer.from(text, format)
+    }
+    const a = await random('sys/tools/random', {}, 'base64')
+    const b = await random('sys/tools/random', {}, 'base64')
+    assert.equal(a.length, 32)
+    assert.notDeepEqual(a, b)
+    assert.equal((await random('sys/tools/random/24', { format: 'hex' }, 'hex')).length, 24)
+    assert.equal((await random('sys/tools/random/platform/16', { format: 'hex' }, 'hex')).length, 16)
+    assert.equal((await random('sys/tools/random/all', { bytes: 8 }, 'base64')).length, 8)
+    for (const [path, body] of [
+      ['sys/tools/random', { format: 'base92' }],
+      ['sys/tools/random', { format: 'hex', bytes: -1 }],
+      ['sys/tools/random', { format: 'hex', bytes: 128 * 1024 + 1 }],
+      ['sys/tools/random/0', {}],
+      ['sys/tools/random/bogus/12', {}],
+      ['sys/tools/random/platform/12abc', {}],
+    ] as const) {
+      const res = await t.call('PUT', path, { body })
+      assert.equal(res.status, 400, `${path} ${JSON.stringify(body)}: ${JSON.stringify(res.body)}`)
+    }
   })
 
   it('TestSystemBackend_InternalUIMount: a mount path and any path under it find the mount', async () => {

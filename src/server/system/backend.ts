@@ -31,6 +31,7 @@ import { REMOUNT_ROOT_PATHS, remountPaths } from './path-remount.ts'
 import { reportPaths } from './path-reports.ts'
 import { ROTATE_CONFIG_ROOT_PATHS, rotateConfigPaths } from './path-rotate-config.ts'
 import { SNAPSHOT_ROOT_PATHS, snapshotPaths } from './path-snapshot.ts'
+import { toolsPaths } from './path-tools.ts'
 import { versionHistoryPaths } from './path-version-history.ts'
 import { WRAPPING_UNAUTHENTICATED_PATHS, wrappingPaths } from './path-wrapping.ts'
 
@@ -100,6 +101,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...versionHistoryPaths(services),
       ...inFlightPaths(services),
       ...hostInfoPaths(services),
+      ...toolsPaths(),
       ...configStatePaths(services),
       ...metricsPaths(services),
       ...accessPaths(services),
