@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
-import { type Reply, startDevServer, type TestServer } from '../helpers/server.ts'
+import { makeTempDir, type Reply, startDevServer, type TestServer } from '../helpers/server.ts'
 
 const errorsOf = (res: Reply): string =>
   Array.isArray(res.body?.errors) ? res.body.errors.join('; ') : JSON.stringify(res.body)
@@ -283,6 +283,115 @@ describe('openbao system: logical_system_test.go', () => {
       const res = await t.call('PUT', path, { body })
       assert.equal(res.status, 400, `${path} ${JSON.stringify(body)}: ${JSON.stringify(res.body)}`)
     }
+  })
+
+  it('TestSystemBackend_PathCapabilities: capabilities, capabilities-self and capabilities-accessor agree', async () => {
+    const rules = [
+      'path "foo/bar*" { capabilities = ["create", "sudo", "update"] }',
+      'path "sys/capabilities*" { capabilities = ["update"] }',
+      'path "bar/baz" { capabilities = ["read", "update"] }',
+      'path "bar/baz" { capabilities = ["delete"] }',
+    ].join('\n')
+    assert.equal((await t.call('PUT', 'sys/policies/acl/captest', { body: { policy: rules } })).status, 204)
+    const created = await t.call('POST', 'auth/token/create', { body: { policies: ['captest'] } })
+    const { client_token: token, accessor } = created.body.auth
+    const paths = ['foo/bar', 'foo/bar/sample', 'sys/capabilities', 'bar/baz']
+    const expected = {
+      'foo/bar': ['create', 'sudo', 'update'],
+      'foo/bar/sample': ['create', 'sudo', 'update'],
+      'sys/capabilities': ['update'],
+      'bar/baz': ['delete', 'read', 'update'],
+    }
+    const pick = (data: Record<string, unknown>) =>
+      Object.fromEntries(paths.map((path) => [path, data[path]]))
+    const byToken = await t.call('PUT', 'sys/capabilities', { body: { token, paths } })
+    assert.deepEqual(pick(byToken.body.data), expected)
+    const self = await t.call('PUT', 'sys/capabilities-self', { body: { paths }, token })
+    assert.deepEqual(pick(self.body.data), expected)
+    const byAccessor = await t.call('PUT', 'sys/capabilities-accessor', { body: { accessor, paths } })
+    assert.deepEqual(pick(byAccessor.body.data), expected)
+    // Root sees "root" everywhere.
+    const root = await t.call('PUT', 'sys/capabilities', { body: { token: t.rootToken, paths } })
+    assert.deepEqual(pick(root.body.data), Object.fromEntries(paths.map((path) => [path, ['root']])))
+  })
+
+  it('TestSystemBackend_Capabilities_BC / CapabilitiesAccessor_BC: a single `path` also answers under "capabilities"', async () => {
+    const created = await t.call('POST', 'auth/token/create', { body: { policies: ['captest'] } })
+    const { client_token: token, accessor } = created.body.auth
+    const byToken = await t.call('PUT', 'sys/capabilities', { body: { token, path: 'bar/baz' } })
+    assert.deepEqual(byToken.body.data.capabilities, ['delete', 'read', 'update'])
+    assert.deepEqual(byToken.body.data['bar/baz'], ['delete', 'read', 'update'])
+    const byAccessor = await t.call('PUT', 'sys/capabilities-accessor', {
+      body: { accessor, path: 'bar/baz' },
+    })
+    assert.deepEqual(byAccessor.body.data.capabilities, ['delete', 'read', 'update'])
+  })
+
+  it('TestSystemBackend_authTable: token/ with its description, type and config', async () => {
+    const res = await t.call('GET', 'sys/auth')
+    const token = res.body.data['token/']
+    assert.equal(token.type, 'token')
+    assert.equal(token.description, 'token based credentials')
+    assert.equal(token.local, false)
+    assert.equal(token.seal_wrap, false)
+    assert.equal(token.external_entropy_access, false)
+    assert.equal(token.config.token_type, 'default-service')
+    assert.equal(token.config.force_no_cache, false)
+    assert.match(token.accessor, /^auth_token_[0-9a-f]{8}$/)
+  })
+
+  it('TestSystemBackend_enableAuth / disableAuth: enable, read back, disable', async () => {
+    const enable = await t.call('POST', 'sys/auth/foo', { body: { type: 'userpass', description: 'test' } })
+    assert.equal(enable.status, 204, errorsOf(enable))
+    const table = (await t.call('GET', 'sys/auth')).body.data
+    assert.equal(table['foo/'].type, 'userpass')
+    assert.equal(table['foo/'].description, 'test')
+    assert.equal((await t.call('DELETE', 'sys/auth/foo')).status, 204)
+    assert.equal((await t.call('GET', 'sys/auth')).body.data['foo/'], undefined)
+  })
+
+  it('TestSystemBackend_PoliciesDetailedAcl: sys/policies/acl reads name and policy', async () => {
+    const rules = 'path "x/*" { capabilities = ["read"] }'
+    assert.equal((await t.call('PUT', 'sys/policies/acl/detailed', { body: { policy: rules } })).status, 204)
+    const res = await t.call('GET', 'sys/policies/acl/detailed')
+    assert.equal(res.body.data.name, 'detailed')
+    assert.equal(res.body.data.policy, rules)
+  })
+
+  it('TestSystemBackend_auditTable / disableAudit: the table shows the device, and it goes away', async (ctx) => {
+    const temp = makeTempDir('coffer-audit-')
+    ctx.after(() => temp.remove())
+    const dir = temp.dir
+    const enable = await t.call('PUT', 'sys/audit/foo', {
+      body: { type: 'file', description: 'testing', options: { file_path: `${dir}/audit.log` }, local: true },
+    })
+    assert.equal(enable.status, 204, errorsOf(enable))
+    const table = (await t.call('GET', 'sys/audit')).body.data
+    assert.equal(table['foo/'].path, 'foo/')
+    assert.equal(table['foo/'].type, 'file')
+    assert.equal(table['foo/'].description, 'testing')
+    assert.equal(table['foo/'].local, true)
+    assert.equal(table['foo/'].options.file_path, `${dir}/audit.log`)
+    assert.equal((await t.call('DELETE', 'sys/audit/foo')).status, 204)
+    assert.equal((await t.call('GET', 'sys/audit')).body.data['foo/'], undefined)
+  })
+
+  it('TestHandlePoliciesPasswordSet / Get / List / Delete / Generate', async () => {
+    const policy = 'length = 20\nrule "charset" {\n  charset = "abcdefghij0123456789"\n}\n'
+    // A policy with no charset rule cannot generate anything: refused when written.
+    const bad = await t.call('PUT', 'sys/policies/password/bad', { body: { policy: 'length = 20' } })
+    assert.equal(bad.status, 400, JSON.stringify(bad.body))
+    assert.equal((await t.call('GET', 'sys/policies/password/bad')).status, 404)
+    assert.equal((await t.call('PUT', 'sys/policies/password/testpolicy', { body: { policy } })).status, 204)
+    const read = await t.call('GET', 'sys/policies/password/testpolicy')
+    assert.equal(read.body.data.policy, policy)
+    const list = await t.call('LIST', 'sys/policies/password')
+    assert.deepEqual(list.body.data.keys, ['testpolicy'])
+    const generated = await t.call('GET', 'sys/policies/password/testpolicy/generate')
+    assert.match(generated.body.data.password, /^[a-j0-9]{20}$/)
+    assert.equal((await t.call('GET', 'sys/policies/password/missing/generate')).status, 404)
+    assert.equal((await t.call('DELETE', 'sys/policies/password/testpolicy')).status, 204)
+    assert.equal((await t.call('GET', 'sys/policies/password/testpolicy')).status, 404)
   })
 
   it('TestSystemBackend_InternalUIMount: a mount path and any path under it find the mount', async () => {
