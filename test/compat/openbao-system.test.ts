@@ -403,6 +403,41 @@ describe('openbao system: logical_system_test.go', () => {
     assert.equal(none.status, 403)
   })
 
+  it('TestSystemBackend_InternalUIMounts (unauthenticated): only mounts tuned listing_visibility=unauth show', async () => {
+    const anonymous = () => t.call('GET', 'sys/internal/ui/mounts', { token: '' })
+    const before = await anonymous()
+    assert.equal(before.status, 200, JSON.stringify(before.body))
+    assert.deepEqual(before.body.data, { secret: {}, auth: {} })
+    const tune = { listing_visibility: 'unauth' }
+    assert.equal((await t.call('POST', 'sys/auth/token/tune', { body: tune })).status, 204)
+    assert.equal((await t.call('POST', 'sys/mounts/secret/tune', { body: tune })).status, 204)
+    const after = await anonymous()
+    assert.deepEqual(Object.keys(after.body.data.secret), ['secret/'])
+    assert.deepEqual(Object.keys(after.body.data.auth), ['token/'])
+    assert.equal(after.body.data.secret['secret/'].type, 'kv')
+    assert.equal(after.body.data.auth['token/'].type, 'token')
+    // Put back: the other replays read the table as a token holder.
+    const hidden = { listing_visibility: '' }
+    assert.equal((await t.call('POST', 'sys/auth/token/tune', { body: hidden })).status, 204)
+    assert.equal((await t.call('POST', 'sys/mounts/secret/tune', { body: hidden })).status, 204)
+    assert.deepEqual((await anonymous()).body.data, { secret: {}, auth: {} })
+  })
+
+  it('TestSystemBackend_InternalUIMount (policy): a token sees a mount only where its policy reaches', async () => {
+    const rules = 'path "secret/foo/*" { capabilities = ["create", "read", "update", "delete", "list"] }'
+    const legacy = await t.call('PUT', 'sys/policy/uisecret', { body: { rules } })
+    // Vault answers the legacy `rules` field with a deprecation warning, so a 200 rather than a 204.
+    assert.equal(legacy.status, 200, JSON.stringify(legacy.body))
+    assert.deepEqual(legacy.body.warnings, ["'rules' is deprecated, please use 'policy' instead"])
+    assert.equal((await t.call('POST', 'sys/mounts/uikv', { body: { type: 'kv' } })).status, 204)
+    const created = await t.call('POST', 'auth/token/create', { body: { policies: ['uisecret'] } })
+    const token = created.body.auth.client_token as string
+    assert.equal((await t.call('GET', 'sys/internal/ui/mounts/uikv/bar', { token })).status, 403)
+    const ok = await t.call('GET', 'sys/internal/ui/mounts/secret/foo', { token })
+    assert.equal(ok.status, 200, JSON.stringify(ok.body))
+    assert.equal(ok.body.data.path, 'secret/')
+  })
+
   it('TestSystemBackend_InternalUIMounts: secret and auth tables', async () => {
     const res = await t.call('GET', 'sys/internal/ui/mounts')
     assert.equal(res.status, 200)

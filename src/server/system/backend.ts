@@ -13,7 +13,7 @@ import { HA_ROOT_PATHS, haPaths } from './path-ha.ts'
 import { HOST_INFO_ROOT_PATHS, hostInfoPaths } from './path-host-info.ts'
 import { IN_FLIGHT_ROOT_PATHS, inFlightPaths } from './path-in-flight-req.ts'
 import { INTERNAL_SPECS_UNAUTHENTICATED_PATHS, internalSpecsPaths } from './path-internal-specs.ts'
-import { internalUiPaths } from './path-internal-ui.ts'
+import { INTERNAL_UI_UNAUTHENTICATED_PATHS, internalUiPaths } from './path-internal-ui.ts'
 import { resultantAclPaths } from './path-internal-ui-acl.ts'
 import { keyPaths } from './path-keys.ts'
 import { leakPaths } from './path-leak.ts'
@@ -50,7 +50,11 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
     help: 'System endpoints: mounts, auth methods, policies, capabilities, keyring and seal.',
     specialPaths: {
       // Enabling or disabling an auth method, rotating the keyring and sealing need sudo, as in Vault.
-      unauthenticated: [...WRAPPING_UNAUTHENTICATED_PATHS, ...INTERNAL_SPECS_UNAUTHENTICATED_PATHS],
+      unauthenticated: [
+        ...WRAPPING_UNAUTHENTICATED_PATHS,
+        ...INTERNAL_SPECS_UNAUTHENTICATED_PATHS,
+        ...INTERNAL_UI_UNAUTHENTICATED_PATHS,
+      ],
       root: [
         'auth/*',
         'rotate',
