@@ -485,6 +485,22 @@ describe('openbao system: logical_system_test.go', () => {
     assert.equal(ok.body.data.path, 'secret/')
   })
 
+  it('TestSystemBackend_PathWildcardPreflight: a "+" segment under the mount is enough to see it', async () => {
+    assert.equal(
+      (await t.call('POST', 'sys/mounts/kv-v1', { body: { type: 'kv', options: { version: '1' } } })).status,
+      204,
+    )
+    const set = (policy: string) => t.call('PUT', 'sys/policies/acl/wild', { body: { policy } })
+    assert.equal((await set('path "foo" { capabilities = ["read"] }')).status, 204)
+    const created = await t.call('POST', 'auth/token/create', { body: { policies: ['default', 'wild'] } })
+    const token = created.body.auth.client_token as string
+    assert.equal((await t.call('GET', 'sys/internal/ui/mounts/kv-v1/baz', { token })).status, 403)
+    assert.equal((await set('path "kv-v1/+" { capabilities = ["read"] }')).status, 204)
+    const after = await t.call('GET', 'sys/internal/ui/mounts/kv-v1/baz', { token })
+    assert.equal(after.status, 200, JSON.stringify(after.body))
+    assert.equal(after.body.data.path, 'kv-v1/')
+  })
+
   it('TestSystemBackend_InternalUIMounts: secret and auth tables', async () => {
     const res = await t.call('GET', 'sys/internal/ui/mounts')
     assert.equal(res.status, 200)
@@ -599,6 +615,32 @@ describe('openbao system: logical_cubbyhole_test.go', () => {
     assert.equal((await t.call('PUT', 'cubbyhole/iso', { body: { raw: 'other' }, token: other })).status, 204)
     assert.equal((await t.call('GET', 'cubbyhole/iso', { token: other })).body.data.raw, 'other')
     assert.equal((await t.call('GET', 'cubbyhole/iso')).body.data.raw, 'root')
+  })
+})
+
+describe('openbao system: audited_headers_test.go', () => {
+  let t: TestServer
+  before(async () => {
+    t = await startDevServer({ storage: 'inmem' })
+  })
+  after(() => t.close())
+
+  // Vault's audited request headers are not implemented yet: these replays run and report, but as to-dos.
+  const todo = 'sys/config/auditing/request-headers is not implemented'
+
+  it('TestAuditedHeadersConfig_CRUD: a header is stored lower-cased with its hmac flag, listed, and removed', {
+    todo,
+  }, async () => {
+    const write = await t.call('PUT', 'sys/config/auditing/request-headers/X-Test-Header', {
+      body: { hmac: false },
+    })
+    assert.equal(write.status, 204, errorsOf(write))
+    const one = await t.call('GET', 'sys/config/auditing/request-headers/X-Test-Header')
+    assert.deepEqual(one.body.data, { 'X-Test-Header': { hmac: false } })
+    const all = await t.call('GET', 'sys/config/auditing/request-headers')
+    assert.deepEqual(all.body.data.headers, { 'x-test-header': { hmac: false } })
+    assert.equal((await t.call('DELETE', 'sys/config/auditing/request-headers/X-Test-Header')).status, 204)
+    assert.deepEqual((await t.call('GET', 'sys/config/auditing/request-headers')).body.data.headers, {})
   })
 })
 
