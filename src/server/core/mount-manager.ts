@@ -44,7 +44,8 @@ const TYPE_ALIASES: Record<string, { type: string; version?: string }> = {
   generic: { type: 'kv' },
 }
 
-const RESERVED_SECRET_PREFIXES = ['sys/', 'auth/', 'cubbyhole/', 'identity/', 'aws-sm/']
+// Vault's protected paths (audit/ among them, though nothing is mounted there) and Coffer's own aws-sm/.
+const RESERVED_SECRET_PREFIXES = ['audit/', 'sys/', 'auth/', 'cubbyhole/', 'identity/', 'aws-sm/']
 
 export interface MountManagerOptions {
   storage: Storage

@@ -13,7 +13,7 @@ import { HA_ROOT_PATHS, haPaths } from './path-ha.ts'
 import { HOST_INFO_ROOT_PATHS, hostInfoPaths } from './path-host-info.ts'
 import { IN_FLIGHT_ROOT_PATHS, inFlightPaths } from './path-in-flight-req.ts'
 import { INTERNAL_SPECS_UNAUTHENTICATED_PATHS, internalSpecsPaths } from './path-internal-specs.ts'
-import { internalUiPaths } from './path-internal-ui.ts'
+import { INTERNAL_UI_UNAUTHENTICATED_PATHS, internalUiPaths } from './path-internal-ui.ts'
 import { resultantAclPaths } from './path-internal-ui-acl.ts'
 import { keyPaths } from './path-keys.ts'
 import { leakPaths } from './path-leak.ts'
@@ -31,6 +31,7 @@ import { REMOUNT_ROOT_PATHS, remountPaths } from './path-remount.ts'
 import { reportPaths } from './path-reports.ts'
 import { ROTATE_CONFIG_ROOT_PATHS, rotateConfigPaths } from './path-rotate-config.ts'
 import { SNAPSHOT_ROOT_PATHS, snapshotPaths } from './path-snapshot.ts'
+import { toolsPaths } from './path-tools.ts'
 import { versionHistoryPaths } from './path-version-history.ts'
 import { WRAPPING_UNAUTHENTICATED_PATHS, wrappingPaths } from './path-wrapping.ts'
 
@@ -49,7 +50,11 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
     help: 'System endpoints: mounts, auth methods, policies, capabilities, keyring and seal.',
     specialPaths: {
       // Enabling or disabling an auth method, rotating the keyring and sealing need sudo, as in Vault.
-      unauthenticated: [...WRAPPING_UNAUTHENTICATED_PATHS, ...INTERNAL_SPECS_UNAUTHENTICATED_PATHS],
+      unauthenticated: [
+        ...WRAPPING_UNAUTHENTICATED_PATHS,
+        ...INTERNAL_SPECS_UNAUTHENTICATED_PATHS,
+        ...INTERNAL_UI_UNAUTHENTICATED_PATHS,
+      ],
       root: [
         'auth/*',
         'rotate',
@@ -100,6 +105,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...versionHistoryPaths(services),
       ...inFlightPaths(services),
       ...hostInfoPaths(services),
+      ...toolsPaths(),
       ...configStatePaths(services),
       ...metricsPaths(services),
       ...accessPaths(services),

@@ -20,6 +20,12 @@ export async function canSee(
   return (await services.policies.acl(caller.policies)).reachesMount(entry.path)
 }
 
+/**
+ * Unauthenticated, as in Vault: the UI asks for the mount list before anyone logs in, and then sees only the mounts
+ * tuned `listing_visibility=unauth`, each as its type, description and options alone.
+ */
+export const INTERNAL_UI_UNAUTHENTICATED_PATHS = ['internal/ui/mounts']
+
 export function internalUiPaths(services: InternalUiServices) {
   return [
     definePath({
@@ -28,10 +34,15 @@ export function internalUiPaths(services: InternalUiServices) {
         read: async ({ request }) => {
           const secret: Record<string, unknown> = {}
           const auth: Record<string, unknown> = {}
+          const caller = request.caller
           for (const entry of services.mounts.entries) {
-            if (!(await canSee(services, request.caller, entry))) continue
-            if (entry.table === 'auth') auth[tableKey(entry)] = mountView(entry)
-            else secret[entry.path] = mountView(entry)
+            const listed = entry.config.listingVisibility === 'unauth'
+            if (!listed && !(await canSee(services, caller, entry))) continue
+            const view = caller
+              ? mountView(entry)
+              : { type: entry.type, description: entry.description, options: entry.options }
+            if (entry.table === 'auth') auth[tableKey(entry)] = view
+            else secret[entry.path] = view
           }
           return { data: { secret, auth } }
         },

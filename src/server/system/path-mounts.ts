@@ -44,6 +44,22 @@ function tuneView(services: MountPathServices, entry: MountEntry): LogicalRespon
   }
 }
 
+/** Mounts whose settings are fixed: Vault refuses tuning them at all, OpenBao lets only the audit HMAC lists through. */
+const FIXED_MOUNTS = ['sys/', 'cubbyhole/']
+const TUNABLE_ON_FIXED = new Set(['audit_non_hmac_request_keys', 'audit_non_hmac_response_keys'])
+
+/**
+ * Refuses a tune of sys/ or cubbyhole/ that changes anything but which keys audit leaves in clear (as OpenBao, and
+ * docs/access-review.md tunes sys/ so): their TTLs, description and options are core's, not the operator's.
+ */
+function refuseFixedTune(entry: MountEntry, input: Record<string, unknown>): void {
+  if (!FIXED_MOUNTS.includes(entry.path)) return
+  for (const [field, value] of Object.entries(input)) {
+    if (value === undefined || field === 'path' || TUNABLE_ON_FIXED.has(field)) continue
+    throw new InvalidRequestError(`cannot tune parameter ${field} of "${entry.path}"`)
+  }
+}
+
 const mountFields = {
   path: f.string(),
   type: f.string(),
@@ -89,6 +105,7 @@ function mountPaths(services: MountPathServices, kind: MountTableKind, prefix: '
           const path = params['path']!
           if (path.endsWith('/tune')) {
             const entry = lookup(path.slice(0, -5))
+            refuseFixedTune(entry, input)
             const options = input.options === undefined ? undefined : parseStringMap(input.options, 'options')
             await services.mounts.tune(entry, config(input), input.description, options)
             return undefined
