@@ -47,9 +47,6 @@ describe('response wrapping', () => {
     assert.equal(looked.body.data.creation_path, 'secret/data/app')
     assert.equal(looked.body.data.creation_ttl, 90)
 
-    const denied = await t.call('GET', 'secret/data/app', { token })
-    assert.equal(denied.status, 403, 'a wrapping token grants nothing but unwrapping')
-
     const unwrapped = await t.call('PUT', 'sys/wrapping/unwrap', { token })
     assert.equal(unwrapped.status, 200)
     assert.equal(unwrapped.body.data.data.password, 'wrapped-secret-value')
@@ -103,15 +100,23 @@ describe('response wrapping', () => {
     assert.equal(self.status, 200)
   })
 
-  it('a wrapping token can read nothing of its cubbyhole but the response', async () => {
-    const token = (await wrapped('GET', 'secret/data/app', '60')).wrap_info.token as string
-    assert.equal((await t.call('GET', 'cubbyhole/wrapinfo', { token })).status, 403)
-    assert.equal((await t.call('LIST', 'cubbyhole/', { token })).status, 403)
-    assert.equal((await t.call('POST', 'cubbyhole/response', { token, body: { response: 'x' } })).status, 403)
-    // Refusals spend nothing: the token still unwraps.
-    const out = await t.call('PUT', 'sys/wrapping/unwrap', { token })
-    assert.equal(out.status, 200)
-    assert.equal(out.body.data.data.password, 'wrapped-secret-value')
+  it('a wrapping token grants nothing but unwrapping, and a refused use spends it as Vault counts uses', async () => {
+    const refusals: [string, string, object?][] = [
+      ['GET', 'secret/data/app'],
+      ['GET', 'cubbyhole/wrapinfo'],
+      ['LIST', 'cubbyhole/'],
+      ['POST', 'cubbyhole/response', { response: 'x' }],
+    ]
+    for (const [method, path, body] of refusals) {
+      const token = (await wrapped('GET', 'secret/data/app', '60')).wrap_info.token as string
+      const refused = await t.call(method, path, { token, ...(body ? { body } : {}) })
+      assert.equal(refused.status, 403, `${method} ${path}`)
+      // Vault counts a use before the policy check, so the refusal spent the wrapping token's only use: the
+      // response it wrapped can no longer be unwrapped by anyone, and its intended reader learns it was touched.
+      const out = await t.call('PUT', 'sys/wrapping/unwrap', { body: { token } })
+      assert.equal(out.status, 400, `${method} ${path}: ${JSON.stringify(out.body)}`)
+      assert.match(out.body.errors[0], /wrapping token is not valid or does not exist/)
+    }
   })
 
   it('unwraps with the wrapping token in the body under another token', async () => {
