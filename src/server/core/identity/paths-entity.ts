@@ -4,6 +4,7 @@ import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import type { LogicalResponse } from '../../../sdk/request.ts'
 import type { EntityInput, IdentityStore } from './identity-store.ts'
+import { validateIdentityMetadata } from './metadata-rules.ts'
 import { aliasView, type EntityRecord, entityView } from './records.ts'
 
 const entityFields = {
@@ -31,7 +32,10 @@ function entityInput(input: {
   const out: EntityInput = {}
   if (input.name !== undefined) out.name = input.name
   if (input.policies !== undefined) out.policies = input.policies
-  if (input.metadata !== undefined) out.metadata = input.metadata
+  if (input.metadata !== undefined) {
+    validateIdentityMetadata('entity', input.metadata)
+    out.metadata = input.metadata
+  }
   if (input.disabled !== undefined) out.disabled = input.disabled
   return out
 }
