@@ -389,3 +389,145 @@ describe('identity_store_oidc_test.go', () => {
     }
   })
 })
+
+describe('identity_store_entities_test.go', () => {
+  it('TestIdentityStore_EntityDeleteGroupMembershipUpdate', async () => {
+    const entity = await ok('POST', 'identity/entity', { name: 'member-to-delete' })
+    const group = await ok('POST', 'identity/group', { name: 'loses-member', member_entity_ids: [entity.id] })
+    await ok('DELETE', `identity/entity/id/${entity.id}`)
+    assert.equal((await ok('GET', `identity/group/id/${group.id}`)).member_entity_ids, null)
+  })
+
+  it('TestIdentityStore_CaseInsensitiveEntityName', async () => {
+    const made = await ok('POST', 'identity/entity', { name: 'MixedCaseEntity' })
+    assert.equal((await ok('GET', `identity/entity/id/${made.id}`)).name, 'MixedCaseEntity')
+    assert.equal((await ok('GET', 'identity/entity/name/MixedCaseEntity')).id, made.id)
+    assert.equal((await ok('GET', 'identity/entity/name/mixedcaseentity')).id, made.id)
+    // A write under the other case updates the same entity.
+    await ok('POST', 'identity/entity', { name: 'mixedcaseentity' })
+    const names = (await ok('LIST', 'identity/entity/name')).keys as string[]
+    assert.equal(names.filter((n) => n.toLowerCase() === 'mixedcaseentity').length, 1)
+  })
+
+  it('TestIdentityStore_EntityByName', async () => {
+    const made = await t.call('POST', 'identity/entity/name/by-name-entity', { body: {} })
+    assert.equal(made.status, 200, 'a create answers with the new id')
+    assert.equal((await ok('GET', 'identity/entity/name/by-name-entity')).name, 'by-name-entity')
+    await ok('POST', 'identity/entity/name/by-name-entity', { metadata: { foo: 'bar' } })
+    assert.deepEqual((await ok('GET', 'identity/entity/name/by-name-entity')).metadata, { foo: 'bar' })
+    await ok('DELETE', 'identity/entity/name/by-name-entity')
+    assert.equal((await t.call('GET', 'identity/entity/name/by-name-entity')).status, 404)
+    assert.equal((await t.call('POST', 'identity/entity/name/by-name-entity', { body: {} })).status, 200)
+    assert.equal((await t.call('POST', 'identity/entity/name/by-name-entity2', { body: {} })).status, 200)
+    const names = (await ok('LIST', 'identity/entity/name')).keys as string[]
+    assert.ok(names.includes('by-name-entity') && names.includes('by-name-entity2'))
+  })
+
+  it('TestIdentityStore_EntityReadGroupIDs', async () => {
+    const entity = await ok('POST', 'identity/entity', { name: 'reads-groups' })
+    const direct = await ok('POST', 'identity/group', { name: 'rg-direct', member_entity_ids: [entity.id] })
+    const inherited = await ok('POST', 'identity/group', {
+      name: 'rg-inherited',
+      member_group_ids: [direct.id],
+    })
+    const found = await ok('POST', 'identity/lookup/entity', { id: entity.id })
+    assert.deepEqual(found.direct_group_ids, [direct.id])
+    assert.deepEqual(found.inherited_group_ids, [inherited.id])
+    assert.deepEqual([...found.group_ids].sort(), [direct.id, inherited.id].sort())
+  })
+
+  it('TestIdentityStore_EntityCreateUpdate', async () => {
+    const made = await ok('POST', 'identity/entity', {
+      name: 'create-update',
+      metadata: ['someusefulkey=someusefulvalue'],
+      policies: ['p1', 'p2'],
+    })
+    await ok('POST', `identity/entity/id/${made.id}`, { name: 'create-update-2', policies: 'p3' })
+    const read = await ok('GET', `identity/entity/id/${made.id}`)
+    assert.equal(read.name, 'create-update-2')
+    assert.deepEqual(read.policies, ['p3'])
+    assert.deepEqual(read.metadata, { someusefulkey: 'someusefulvalue' })
+  })
+
+  it('TestIdentityStore_BatchDelete', async () => {
+    const ids: string[] = []
+    for (let i = 0; i < 5; i++) ids.push((await ok('POST', 'identity/entity', { name: `batch-${i}` })).id)
+    await ok('POST', 'identity/entity/batch-delete', { entity_ids: ids })
+    for (const id of ids) assert.equal((await t.call('GET', `identity/entity/id/${id}`)).status, 404)
+  })
+
+  it('TestIdentityStore_ListEntities', async () => {
+    const made = await ok('POST', 'identity/entity', { name: 'listed-entity' })
+    await ok('POST', 'identity/entity-alias', {
+      name: 'listed-alias',
+      mount_accessor: userpass,
+      canonical_id: made.id,
+    })
+    const listed = await ok('LIST', 'identity/entity/id')
+    assert.ok(listed.keys.includes(made.id))
+    assert.equal(listed.key_info[made.id].name, 'listed-entity')
+    assert.equal(listed.key_info[made.id].aliases[0].name, 'listed-alias')
+  })
+
+  it('TestIdentityStore_EntityCRUD', async () => {
+    const made = await ok('POST', 'identity/entity', { name: 'crud', metadata: { a: 'b' }, policies: ['p'] })
+    const read = await ok('GET', `identity/entity/id/${made.id}`)
+    assert.equal(read.name, 'crud')
+    assert.deepEqual(read.policies, ['p'])
+    await ok('POST', `identity/entity/id/${made.id}`, {
+      name: 'crud-2',
+      metadata: { c: 'd' },
+      policies: ['q'],
+    })
+    const updated = await ok('GET', `identity/entity/id/${made.id}`)
+    assert.deepEqual([updated.name, updated.metadata, updated.policies], ['crud-2', { c: 'd' }, ['q']])
+    await ok('DELETE', `identity/entity/id/${made.id}`)
+    assert.equal((await t.call('GET', `identity/entity/id/${made.id}`)).status, 404)
+  })
+
+  it('TestIdentityStore_MergeEntitiesByID', async () => {
+    const to = await ok('POST', 'identity/entity', { name: 'merge-to' })
+    const from = await ok('POST', 'identity/entity', { name: 'merge-from', policies: ['from-policy'] })
+    const alias = await ok('POST', 'identity/entity-alias', {
+      name: 'merge-from-alias',
+      mount_accessor: userpass,
+      canonical_id: from.id,
+    })
+    const group = await ok('POST', 'identity/group', { name: 'merge-group', member_entity_ids: [from.id] })
+    await ok('POST', 'identity/entity/merge', { to_entity_id: to.id, from_entity_ids: [from.id] })
+    assert.equal((await t.call('GET', `identity/entity/id/${from.id}`)).status, 404)
+    const merged = await ok('GET', `identity/entity/id/${to.id}`)
+    assert.deepEqual(
+      merged.aliases.map((a: { id: string }) => a.id),
+      [alias.id],
+    )
+    assert.deepEqual(merged.merged_entity_ids, [from.id])
+    // Only aliases move: the merged entity's policies are not added to the one that stays.
+    assert.deepEqual(merged.policies, [])
+    assert.deepEqual((await ok('GET', `identity/group/id/${group.id}`)).member_entity_ids, [to.id])
+  })
+
+  it('TestIdentityStore_MergeEntitiesByID_DuplicateFromEntityIDs', async () => {
+    const to = await ok('POST', 'identity/entity', { name: 'dup-to', policies: ['p1', 'p1', 'p2'] })
+    const from = await ok('POST', 'identity/entity', { name: 'dup-from' })
+    // The Go test ties the alias with the deprecated entity_id field.
+    const alias = await ok('POST', 'identity/entity-alias', {
+      name: 'dup-from-alias',
+      mount_accessor: userpass,
+      entity_id: from.id,
+    })
+    assert.equal(alias.canonical_id, from.id)
+    assert.equal((await ok('GET', `identity/entity/id/${from.id}`)).aliases.length, 1)
+    await ok('POST', 'identity/entity/merge', { to_entity_id: to.id, from_entity_ids: [from.id, from.id] })
+    const merged = await ok('GET', `identity/entity/id/${to.id}`)
+    assert.equal(merged.aliases.length, 1)
+    assert.deepEqual(merged.merged_entity_ids, [from.id])
+  })
+
+  it('TestIdentityStore_EntityUpdateRefusesRoot', async () => {
+    await ok('POST', 'identity/entity', { name: 'refuses-root', policies: 'testing' })
+    const before = await ok('GET', 'identity/entity/name/refuses-root')
+    await fails('POST', 'identity/entity/name/refuses-root', { policies: 'default,root' })
+    assert.deepEqual(await ok('GET', 'identity/entity/name/refuses-root'), before)
+  })
+})

@@ -19,6 +19,7 @@ const aliasFields = {
   id: f.string(),
   name: f.string(),
   canonical_id: f.string(),
+  entity_id: f.string({ description: 'Deprecated: canonical_id under its old name.' }),
   mount_accessor: f.string(),
   custom_metadata: f.kvPairs(),
 }
@@ -225,6 +226,7 @@ export function entityPaths(store: IdentityStore) {
 function aliasInput(input: {
   name?: string | undefined
   canonical_id?: string | undefined
+  entity_id?: string | undefined
   mount_accessor?: string | undefined
   custom_metadata?: Record<string, string> | undefined
 }) {
@@ -235,7 +237,10 @@ function aliasInput(input: {
     customMetadata?: Record<string, string>
   } = {}
   if (input.name !== undefined) out.name = input.name
-  if (input.canonical_id !== undefined) out.canonicalId = input.canonical_id
+  // Vault still reads the old entity_id when canonical_id is empty; ignoring it would tie the alias to a new entity.
+  if (input.canonical_id) out.canonicalId = input.canonical_id
+  else if (input.entity_id) out.canonicalId = input.entity_id
+  else if (input.canonical_id !== undefined) out.canonicalId = input.canonical_id
   if (input.mount_accessor !== undefined) out.mountAccessor = input.mount_accessor
   if (input.custom_metadata !== undefined) out.customMetadata = input.custom_metadata
   return out
