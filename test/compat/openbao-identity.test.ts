@@ -531,3 +531,148 @@ describe('identity_store_entities_test.go', () => {
     assert.deepEqual(await ok('GET', 'identity/entity/name/refuses-root'), before)
   })
 })
+
+describe('identity_store_aliases_test.go', () => {
+  it('TestIdentityStore_DuplicateAliases', async () => {
+    const first = await ok('POST', 'identity/entity-alias', {
+      name: 'dup-alias',
+      mount_accessor: tokenAccessor,
+    })
+    // The same (mount, name) again is the same alias, not a second one.
+    const again = await t.call('POST', 'identity/entity-alias', {
+      body: { name: 'dup-alias', mount_accessor: tokenAccessor },
+    })
+    assert.ok(again.status === 200 || again.status === 204)
+    if (again.status === 200) assert.equal(again.body.data.id, first.id)
+    const other = await ok('POST', 'identity/entity', { name: 'dup-alias-other' })
+    await ok('POST', `identity/entity-alias/id/${first.id}`, { canonical_id: other.id })
+    const moved = await ok('GET', `identity/entity/id/${other.id}`)
+    assert.equal(moved.aliases.length, 1)
+  })
+
+  it('TestIdentityStore_CaseInsensitiveEntityAliasName', async () => {
+    const made = await ok('POST', 'identity/entity-alias', {
+      name: 'MixedCaseAlias',
+      mount_accessor: userpass,
+    })
+    assert.equal((await ok('GET', `identity/entity-alias/id/${made.id}`)).name, 'MixedCaseAlias')
+    const found = await ok('POST', 'identity/lookup/entity', {
+      alias_name: 'mixedcasealias',
+      alias_mount_accessor: userpass,
+    })
+    assert.equal(found.id, made.canonical_id)
+  })
+
+  it('TestIdentityStore_AliasSameAliasNames', async () => {
+    await ok('POST', 'identity/entity-alias', { name: 'same-name', mount_accessor: userpass })
+    const again = await t.call('POST', 'identity/entity-alias', {
+      body: { name: 'same-name', mount_accessor: userpass },
+    })
+    assert.ok(again.status === 200 || again.status === 204, JSON.stringify(again.body))
+    const ids = (await ok('LIST', 'identity/entity-alias/id')).key_info as Record<string, { name: string }>
+    assert.equal(Object.values(ids).filter((a) => a.name === 'same-name').length, 1)
+  })
+
+  it('TestIdentityStore_AliasRegister', async () => {
+    const made = await ok('POST', 'identity/entity-alias', { name: 'registered', mount_accessor: userpass })
+    assert.ok(made.id && made.canonical_id)
+    assert.equal((await ok('GET', `identity/entity/id/${made.canonical_id}`)).aliases[0].id, made.id)
+    assert.match(
+      await fails('POST', 'identity/entity-alias', { name: 'x', mount_accessor: 'auth_nope_1' }),
+      /mount/,
+    )
+  })
+
+  it('TestIdentityStore_AliasUpdate', async () => {
+    const made = await ok('POST', 'identity/entity-alias', {
+      name: 'cm-alias',
+      mount_accessor: userpass,
+      custom_metadata: { foo: 'baz', bar: 'qux' },
+    })
+    const read = async () => (await ok('GET', `identity/entity-alias/id/${made.id}`)).custom_metadata
+    // No custom_metadata: kept.
+    await ok('POST', `identity/entity-alias/id/${made.id}`, { name: 'cm-alias-2' })
+    assert.deepEqual(await read(), { foo: 'baz', bar: 'qux' })
+    // New custom_metadata: replaced, not merged.
+    await ok('POST', `identity/entity-alias/id/${made.id}`, { custom_metadata: { foo: 'bar' } })
+    assert.deepEqual(await read(), { foo: 'bar' })
+    // An empty map: cleared.
+    await ok('POST', `identity/entity-alias/id/${made.id}`, { custom_metadata: {} })
+    assert.deepEqual((await read()) ?? {}, {})
+    assert.equal((await ok('GET', `identity/entity-alias/id/${made.id}`)).name, 'cm-alias-2')
+  })
+
+  it('TestIdentityStore_AliasMove_DuplicateAccessor', async () => {
+    const e1 = await ok('POST', 'identity/entity', { name: 'move-dup-1' })
+    await ok('POST', 'identity/entity-alias', {
+      name: 'move-dup-a1',
+      mount_accessor: userpass,
+      canonical_id: e1.id,
+    })
+    const e2 = await ok('POST', 'identity/entity', { name: 'move-dup-2' })
+    const a2 = await ok('POST', 'identity/entity-alias', {
+      name: 'move-dup-a2',
+      mount_accessor: userpass,
+      canonical_id: e2.id,
+    })
+    // e1 already has an alias on this mount: a second may not be moved onto it.
+    await fails('POST', `identity/entity-alias/id/${a2.id}`, { canonical_id: e1.id })
+    assert.equal((await ok('GET', `identity/entity-alias/id/${a2.id}`)).canonical_id, e2.id)
+  })
+
+  it('TestIdentityStore_AliasUpdate_DuplicateAccessor', async () => {
+    const e = await ok('POST', 'identity/entity', { name: 'upd-dup' })
+    await ok('POST', 'identity/entity-alias', {
+      name: 'upd-dup-a1',
+      mount_accessor: userpass,
+      canonical_id: e.id,
+    })
+    const a2 = await ok('POST', 'identity/entity-alias', {
+      name: 'upd-dup-a2',
+      mount_accessor: tokenAccessor,
+      canonical_id: e.id,
+    })
+    await fails('POST', `identity/entity-alias/id/${a2.id}`, { mount_accessor: userpass })
+    assert.equal((await ok('GET', `identity/entity-alias/id/${a2.id}`)).mount_accessor, tokenAccessor)
+  })
+
+  it('TestIdentityStore_AliasCreate_DuplicateAccessor', async () => {
+    const e = await ok('POST', 'identity/entity', { name: 'create-dup' })
+    await ok('POST', 'identity/entity-alias', {
+      name: 'create-dup-a1',
+      mount_accessor: userpass,
+      canonical_id: e.id,
+    })
+    await fails('POST', 'identity/entity-alias', {
+      name: 'create-dup-a2',
+      mount_accessor: userpass,
+      canonical_id: e.id,
+    })
+    assert.equal((await ok('GET', `identity/entity/id/${e.id}`)).aliases.length, 1)
+  })
+
+  it('TestIdentityStore_AliasUpdate_ByID', async () => {
+    const made = await ok('POST', 'identity/entity-alias', { name: 'by-id', mount_accessor: userpass })
+    await ok('POST', `identity/entity-alias/id/${made.id}`, {
+      name: 'by-id-renamed',
+      mount_accessor: tokenAccessor,
+    })
+    const read = await ok('GET', `identity/entity-alias/id/${made.id}`)
+    assert.deepEqual([read.name, read.mount_accessor], ['by-id-renamed', tokenAccessor])
+    assert.equal(
+      (await t.call('POST', 'identity/entity-alias/id/no-such-alias', { body: { name: 'x' } })).status >= 400,
+      true,
+    )
+  })
+
+  it('TestIdentityStore_AliasReadDelete', async () => {
+    const made = await ok('POST', 'identity/entity-alias', { name: 'read-delete', mount_accessor: userpass })
+    const read = await ok('GET', `identity/entity-alias/id/${made.id}`)
+    assert.deepEqual(
+      [read.id, read.name, read.mount_accessor, read.canonical_id, read.mount_type],
+      [made.id, 'read-delete', userpass, made.canonical_id, 'userpass'],
+    )
+    await ok('DELETE', `identity/entity-alias/id/${made.id}`)
+    assert.equal((await t.call('GET', `identity/entity-alias/id/${made.id}`)).status, 404)
+  })
+})
