@@ -676,3 +676,143 @@ describe('identity_store_aliases_test.go', () => {
     assert.equal((await t.call('GET', `identity/entity-alias/id/${made.id}`)).status, 404)
   })
 })
+
+/** The identity policies a token gets now, as its lookup-self reports them. */
+async function identityPolicies(token: string): Promise<string[]> {
+  const r = await t.call('GET', 'auth/token/lookup-self', { token })
+  assert.equal(r.status, 200, JSON.stringify(r.body))
+  return [...(r.body.data.identity_policies ?? [])].sort()
+}
+
+describe('identity_store_groups_test.go', () => {
+  it('TestIdentityStore_Groups_AddByNameEntityUpdate', async () => {
+    const entity = await ok('POST', 'identity/entity', { name: 'added-by-name' })
+    const group = await t.call('POST', 'identity/group/name/add-by-name', {
+      body: { member_entity_ids: [entity.id] },
+    })
+    assert.equal(group.status, 200)
+    const read = await ok('GET', `identity/entity/id/${entity.id}`)
+    assert.deepEqual(read.direct_group_ids, [group.body.data.id])
+  })
+
+  it('TestIdentityStore_MemberGroupIDDelete', async () => {
+    const child = await ok('POST', 'identity/group', { name: 'mgd-child' })
+    await ok('POST', 'identity/group', { name: 'mgd-parent', member_group_ids: [child.id] })
+    assert.deepEqual((await ok('GET', 'identity/group/name/mgd-parent')).member_group_ids, [child.id])
+    await ok('POST', 'identity/group/name/mgd-parent', { member_group_ids: [] })
+    assert.equal((await ok('GET', 'identity/group/name/mgd-parent')).member_group_ids, null)
+    assert.equal((await ok('GET', `identity/group/id/${child.id}`)).parent_group_ids, null)
+  })
+
+  it('TestIdentityStore_CaseInsensitiveGroupName', async () => {
+    const made = await ok('POST', 'identity/group', { name: 'MixedCaseGroup' })
+    assert.equal((await ok('GET', `identity/group/id/${made.id}`)).name, 'MixedCaseGroup')
+    assert.equal((await ok('GET', 'identity/group/name/mixedcasegroup')).id, made.id)
+    await ok('POST', 'identity/group', { name: 'mixedcasegroup' })
+    const names = (await ok('LIST', 'identity/group/name')).keys as string[]
+    assert.equal(names.filter((n) => n.toLowerCase() === 'mixedcasegroup').length, 1)
+  })
+
+  it('TestIdentityStore_GroupByName', async () => {
+    assert.equal((await t.call('POST', 'identity/group/name/by-name-group', { body: {} })).status, 200)
+    await ok('POST', 'identity/group/name/by-name-group', { metadata: { foo: 'bar' } })
+    assert.deepEqual((await ok('GET', 'identity/group/name/by-name-group')).metadata, { foo: 'bar' })
+    await ok('DELETE', 'identity/group/name/by-name-group')
+    assert.equal((await t.call('GET', 'identity/group/name/by-name-group')).status, 404)
+  })
+
+  it('TestIdentityStore_Groups_TypeMembershipAdditions', async () => {
+    await fails('POST', 'identity/group', { type: 'external', member_entity_ids: 'sampleentityid' })
+    await fails('POST', 'identity/group', { type: 'external', member_group_ids: 'samplegroupid' })
+  })
+
+  it('TestIdentityStore_Groups_TypeImmutability', async () => {
+    const internal = await ok('POST', 'identity/group', {})
+    const external = await ok('POST', 'identity/group', { type: 'external' })
+    await fails('POST', `identity/group/id/${internal.id}`, { type: 'external' })
+    await fails('POST', `identity/group/id/${external.id}`, { type: 'internal' })
+  })
+
+  it('TestIdentityStore_GroupsCreateUpdate / TestIdentityStore_GroupsCreateUpdateDuplicatePolicy', async () => {
+    const made = await ok('POST', 'identity/group', {
+      policies: ['testpolicy1', 'testpolicy2'],
+      metadata: ['testkey1=testvalue1', 'testkey2=testvalue2'],
+    })
+    const read = await ok('GET', `identity/group/id/${made.id}`)
+    assert.deepEqual(read.policies, ['testpolicy1', 'testpolicy2'])
+    assert.deepEqual(read.metadata, { testkey1: 'testvalue1', testkey2: 'testvalue2' })
+    assert.equal(read.parent_group_ids, null)
+    await ok('POST', 'identity/group', {
+      id: made.id,
+      policies: ['updatedpolicy1', 'updatedpolicy2', 'updatedpolicy2'],
+    })
+    assert.deepEqual((await ok('GET', `identity/group/id/${made.id}`)).policies, [
+      'updatedpolicy1',
+      'updatedpolicy2',
+    ])
+  })
+
+  it('TestIdentityStore_GroupsCRUD_ByID', async () => {
+    const made = await ok('POST', 'identity/group', { name: 'crud-group', policies: 'p' })
+    await ok('POST', `identity/group/id/${made.id}`, { name: 'crud-group-2', policies: 'q' })
+    const read = await ok('GET', `identity/group/id/${made.id}`)
+    assert.deepEqual([read.name, read.policies], ['crud-group-2', ['q']])
+    await ok('DELETE', `identity/group/id/${made.id}`)
+    assert.equal((await t.call('GET', `identity/group/id/${made.id}`)).status, 404)
+  })
+
+  it('TestIdentityStore_GroupMultiCase', async () => {
+    // An entity in two groups gets both groups' policies on its token, and loses one when it leaves that group.
+    const auth = await login('multicase', 'default')
+    const build = await ok('POST', 'identity/group', { name: 'build', policies: 'buildpolicy' })
+    await ok('POST', 'identity/group', { name: 'deploy', policies: 'deploypolicy' })
+    await ok('POST', `identity/group/id/${build.id}`, { member_entity_ids: [auth.entity_id] })
+    await ok('POST', 'identity/group/name/deploy', { member_entity_ids: [auth.entity_id] })
+    assert.deepEqual(await identityPolicies(auth.client_token), ['buildpolicy', 'deploypolicy'])
+    await ok('POST', 'identity/group/name/deploy', { member_entity_ids: [] })
+    assert.deepEqual(await identityPolicies(auth.client_token), ['buildpolicy'])
+  })
+
+  it('TestIdentityStore_GroupHierarchyCases', async () => {
+    // kube ⊂ engineering ⊂ vault: a member of kube gets all three groups' policies, a member of vault only vault's.
+    const kubeUser = await login('kube-user', 'default')
+    const vaultUser = await login('vault-user', 'default')
+    const kube = await ok('POST', 'identity/group', {
+      name: 'h-kube',
+      policies: 'kubepolicy',
+      member_entity_ids: [kubeUser.entity_id],
+    })
+    const eng = await ok('POST', 'identity/group', {
+      name: 'h-engineering',
+      policies: 'engpolicy',
+      member_group_ids: [kube.id],
+    })
+    await ok('POST', 'identity/group', {
+      name: 'h-vault',
+      policies: 'vaultpolicy',
+      member_group_ids: [eng.id],
+      member_entity_ids: [vaultUser.entity_id],
+    })
+    assert.deepEqual(await identityPolicies(kubeUser.client_token), [
+      'engpolicy',
+      'kubepolicy',
+      'vaultpolicy',
+    ])
+    assert.deepEqual(await identityPolicies(vaultUser.client_token), ['vaultpolicy'])
+    const found = await ok('POST', 'identity/lookup/entity', { id: kubeUser.entity_id })
+    assert.deepEqual(found.direct_group_ids, [kube.id])
+    assert.equal(found.inherited_group_ids.length, 2)
+    // Cutting engineering loose from vault takes vault's policy away from kube's members.
+    await ok('POST', 'identity/group/name/h-vault', { member_group_ids: [] })
+    assert.deepEqual(await identityPolicies(kubeUser.client_token), ['engpolicy', 'kubepolicy'])
+  })
+
+  it('TestIdentityStore_GroupCycleDetection', async () => {
+    const a = await ok('POST', 'identity/group', { name: 'cycle-a' })
+    const b = await ok('POST', 'identity/group', { name: 'cycle-b', member_group_ids: [a.id] })
+    const c = await ok('POST', 'identity/group', { name: 'cycle-c', member_group_ids: [b.id] })
+    await fails('POST', `identity/group/id/${a.id}`, { member_group_ids: [c.id] })
+    await fails('POST', `identity/group/id/${a.id}`, { member_group_ids: [a.id] })
+    assert.equal((await ok('GET', `identity/group/id/${a.id}`)).member_group_ids, null)
+  })
+})
