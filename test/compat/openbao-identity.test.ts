@@ -816,3 +816,159 @@ describe('identity_store_groups_test.go', () => {
     assert.equal((await ok('GET', `identity/group/id/${a.id}`)).member_group_ids, null)
   })
 })
+
+describe('identity_store_group_aliases_test.go', () => {
+  it('TestIdentityStore_CaseInsensitiveGroupAliasName', async () => {
+    const group = await ok('POST', 'identity/group', { type: 'external' })
+    const alias = await ok('POST', 'identity/group-alias', {
+      name: 'MixedCaseGroupAlias',
+      mount_accessor: userpass,
+      canonical_id: group.id,
+    })
+    assert.equal((await ok('GET', `identity/group-alias/id/${alias.id}`)).name, 'MixedCaseGroupAlias')
+    await ok('POST', `identity/group-alias/id/${alias.id}`, {
+      name: 'mixedcasegroupalias',
+      mount_accessor: userpass,
+      canonical_id: group.id,
+    })
+    assert.equal((await ok('GET', `identity/group-alias/id/${alias.id}`)).name, 'mixedcasegroupalias')
+  })
+
+  it('TestIdentityStore_EnsureNoDanglingGroupAlias', async () => {
+    assert.equal((await t.call('POST', 'sys/auth/userpass-2', { body: { type: 'userpass' } })).status, 204)
+    const second = (await t.call('GET', 'sys/auth')).body.data['userpass-2/'].accessor
+    const group = await ok('POST', 'identity/group', { type: 'external' })
+    const first = await ok('POST', 'identity/group-alias', {
+      name: 'dangling',
+      mount_accessor: userpass,
+      canonical_id: group.id,
+    })
+    assert.equal((await ok('GET', `identity/group-alias/id/${first.id}`)).id, first.id)
+    // A second alias for the same group replaces the first, which is gone rather than left dangling.
+    const replacement = await ok('POST', 'identity/group-alias', {
+      name: 'dangling',
+      mount_accessor: second,
+      canonical_id: group.id,
+    })
+    assert.equal((await ok('GET', `identity/group-alias/id/${replacement.id}`)).id, replacement.id)
+    assert.equal((await t.call('GET', `identity/group-alias/id/${first.id}`)).status, 404)
+    assert.equal((await ok('GET', `identity/group/id/${group.id}`)).alias.id, replacement.id)
+    const listed = (await ok('LIST', 'identity/group-alias/id')).keys as string[]
+    assert.ok(listed.includes(replacement.id) && !listed.includes(first.id))
+    // The first alias's (mount, name) is free again.
+    const other = await ok('POST', 'identity/group', { type: 'external' })
+    await ok('POST', 'identity/group-alias', {
+      name: 'dangling',
+      mount_accessor: userpass,
+      canonical_id: other.id,
+    })
+  })
+
+  it('TestIdentityStore_GroupAliasDeletionOnGroupDeletion', async () => {
+    const group = await ok('POST', 'identity/group', { type: 'external' })
+    const alias = await ok('POST', 'identity/group-alias', {
+      name: 'deleted-with-group',
+      mount_accessor: userpass,
+      canonical_id: group.id,
+    })
+    await ok('DELETE', `identity/group/id/${group.id}`)
+    assert.equal((await t.call('GET', `identity/group-alias/id/${alias.id}`)).status, 404)
+  })
+
+  it('TestIdentityStore_GroupAliases_CRUD', async () => {
+    const group = await ok('POST', 'identity/group', { type: 'external' })
+    const alias = await ok('POST', 'identity/group-alias', {
+      name: 'crud-group-alias',
+      mount_accessor: userpass,
+      canonical_id: group.id,
+    })
+    const read = await ok('GET', `identity/group-alias/id/${alias.id}`)
+    assert.deepEqual(
+      [read.name, read.mount_accessor, read.canonical_id, read.mount_type],
+      ['crud-group-alias', userpass, group.id, 'userpass'],
+    )
+    await ok('POST', `identity/group-alias/id/${alias.id}`, {
+      name: 'crud-group-alias-2',
+      mount_accessor: userpass,
+    })
+    assert.equal((await ok('GET', `identity/group-alias/id/${alias.id}`)).name, 'crud-group-alias-2')
+    await ok('DELETE', `identity/group-alias/id/${alias.id}`)
+    assert.equal((await t.call('GET', `identity/group-alias/id/${alias.id}`)).status, 404)
+    assert.deepEqual((await ok('GET', `identity/group/id/${group.id}`)).alias, {})
+  })
+
+  it('TestIdentityStore_GroupAliases_AliasOnInternalGroup', async () => {
+    const group = await ok('POST', 'identity/group', { type: 'internal' })
+    await fails('POST', 'identity/group-alias', {
+      name: 'on-internal',
+      mount_accessor: userpass,
+      canonical_id: group.id,
+    })
+  })
+
+  it('TestIdentityStore_GroupAliasesUpdate', async () => {
+    const group = await ok('POST', 'identity/group', { type: 'external' })
+    const alias = await ok('POST', 'identity/group-alias', {
+      name: 'update-group-alias',
+      mount_accessor: userpass,
+      canonical_id: group.id,
+    })
+    await ok('POST', `identity/group-alias/id/${alias.id}`, {
+      name: 'updated-group-alias',
+      mount_accessor: tokenAccessor,
+      canonical_id: group.id,
+    })
+    const read = await ok('GET', `identity/group-alias/id/${alias.id}`)
+    assert.deepEqual([read.name, read.mount_accessor], ['updated-group-alias', tokenAccessor])
+  })
+})
+
+describe('identity_lookup_test.go', () => {
+  it('TestIdentityStore_Lookup_Entity', async () => {
+    const entity = await ok('POST', 'identity/entity', { name: 'lookup-entity' })
+    const alias = await ok('POST', 'identity/entity-alias', {
+      name: 'lookup-alias',
+      mount_accessor: userpass,
+      entity_id: entity.id,
+    })
+    for (const body of [
+      { id: entity.id },
+      { name: 'lookup-entity' },
+      { alias_id: alias.id },
+      { alias_name: 'lookup-alias', alias_mount_accessor: userpass },
+    ])
+      assert.equal((await ok('POST', 'identity/lookup/entity', body)).id, entity.id, JSON.stringify(body))
+    await fails('POST', 'identity/lookup/entity', { id: entity.id, name: 'lookup-entity' })
+    await fails('POST', 'identity/lookup/entity', { alias_name: 'lookup-alias' })
+    await fails('POST', 'identity/lookup/entity', { alias_mount_accessor: userpass })
+    await fails('POST', 'identity/lookup/entity', {})
+    await ok('DELETE', `identity/entity-alias/id/${alias.id}`)
+    const gone = await t.call('POST', 'identity/lookup/entity', { body: { alias_id: alias.id } })
+    assert.equal(gone.status, 204)
+  })
+
+  it('TestIdentityStore_Lookup_Group', async () => {
+    const group = await ok('POST', 'identity/group', { name: 'lookup-group' })
+    assert.equal((await ok('POST', 'identity/lookup/group', { id: group.id })).id, group.id)
+    assert.equal((await ok('POST', 'identity/lookup/group', { name: 'lookup-group' })).id, group.id)
+    await fails('POST', 'identity/lookup/group', { id: group.id, name: 'lookup-group' })
+    const external = await ok('POST', 'identity/group', { type: 'external' })
+    const alias = await ok('POST', 'identity/group-alias', {
+      name: 'lookup-group-alias',
+      mount_accessor: userpass,
+      canonical_id: external.id,
+    })
+    assert.equal((await ok('POST', 'identity/lookup/group', { alias_id: alias.id })).id, external.id)
+    assert.equal(
+      (
+        await ok('POST', 'identity/lookup/group', {
+          alias_name: 'lookup-group-alias',
+          alias_mount_accessor: userpass,
+        })
+      ).id,
+      external.id,
+    )
+    await fails('POST', 'identity/lookup/group', { alias_name: 'lookup-group-alias' })
+    await fails('POST', 'identity/lookup/group', {})
+  })
+})
