@@ -510,8 +510,8 @@ describe('identity_store_entities_test.go', () => {
   it('TestIdentityStore_MergeEntitiesByID_DuplicateFromEntityIDs', async () => {
     const to = await ok('POST', 'identity/entity', { name: 'dup-to', policies: ['p1', 'p1', 'p2'] })
     const from = await ok('POST', 'identity/entity', { name: 'dup-from' })
-    // The Go test ties the alias with the deprecated entity_id field.
-    const alias = await ok('POST', 'identity/entity-alias', {
+    // The Go test ties the alias through the deprecated alias path and entity_id field.
+    const alias = await ok('POST', 'identity/alias', {
       name: 'dup-from-alias',
       mount_accessor: userpass,
       entity_id: from.id,
@@ -522,6 +522,23 @@ describe('identity_store_entities_test.go', () => {
     const merged = await ok('GET', `identity/entity/id/${to.id}`)
     assert.equal(merged.aliases.length, 1)
     assert.deepEqual(merged.merged_entity_ids, [from.id])
+  })
+
+  it('TestIdentityStore_MergeEntitiesByID_DuplicateFromEntityIDs (older alias paths)', async () => {
+    // Vault answers on alias and persona as on entity-alias: create, read, update, list and delete.
+    const entity = await ok('POST', 'identity/entity', { name: 'old-paths' })
+    const made = await ok('POST', 'identity/persona', {
+      name: 'old-persona',
+      mount_accessor: userpass,
+      entity_id: entity.id,
+    })
+    assert.equal(made.canonical_id, entity.id)
+    assert.equal((await ok('GET', `identity/alias/id/${made.id}`)).name, 'old-persona')
+    await ok('POST', `identity/persona/id/${made.id}`, { name: 'old-persona-2' })
+    assert.equal((await ok('GET', `identity/entity-alias/id/${made.id}`)).name, 'old-persona-2')
+    assert.ok((await ok('LIST', 'identity/alias/id')).keys.includes(made.id))
+    await ok('DELETE', `identity/alias/id/${made.id}`)
+    assert.equal((await t.call('GET', `identity/persona/id/${made.id}`)).status, 404)
   })
 
   it('TestIdentityStore_EntityUpdateRefusesRoot', async () => {

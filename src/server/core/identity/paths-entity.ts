@@ -170,8 +170,17 @@ export function entityPaths(store: IdentityStore) {
         },
       },
     }),
+    // Vault still answers on the older names of these paths, alias and persona, as on entity-alias.
+    ...ALIAS_PREFIXES.flatMap((prefix) => aliasPaths(store, prefix)),
+  ]
+}
+
+const ALIAS_PREFIXES = ['entity-alias', 'alias', 'persona']
+
+function aliasPaths(store: IdentityStore, prefix: string) {
+  return [
     definePath({
-      pattern: 'entity-alias',
+      pattern: prefix,
       fields: aliasFields,
       operations: {
         update: async ({ input }) => {
@@ -181,7 +190,7 @@ export function entityPaths(store: IdentityStore) {
       },
     }),
     definePath({
-      pattern: 'entity-alias/id/',
+      pattern: `${prefix}/id/`,
       listKeys: 'names',
       operations: {
         list: async () => {
@@ -203,7 +212,7 @@ export function entityPaths(store: IdentityStore) {
       },
     }),
     definePath({
-      pattern: 'entity-alias/id/:id',
+      pattern: `${prefix}/id/:id`,
       fields: aliasFields,
       operations: {
         read: async ({ params }) => {
