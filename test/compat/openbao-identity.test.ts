@@ -62,6 +62,33 @@ describe('identity_store_test.go', () => {
     assert.equal(found.id, alias.canonical_id)
   })
 
+  it('TestIdentityStore_CreateOrFetchEntity', async () => {
+    // A first login makes the entity and its alias; the next login finds them, adding nothing.
+    const first = await login('fetched', 'default')
+    const again = await t.call('POST', 'auth/userpass/login/fetched', { body: { password: 'pw' } })
+    assert.equal(again.body.auth.entity_id, first.entity_id)
+    const entity = await ok('GET', `identity/entity/id/${first.entity_id}`)
+    assert.deepEqual(
+      entity.aliases.map((a: { name: string; mount_accessor: string }) => [a.name, a.mount_accessor]),
+      [['fetched', userpass]],
+    )
+    // An alias made beforehand on another mount ties that mount's login to the same entity: two aliases.
+    assert.equal(
+      (await t.call('POST', 'sys/auth/userpass-fetch', { body: { type: 'userpass' } })).status,
+      204,
+    )
+    const other = (await t.call('GET', 'sys/auth')).body.data['userpass-fetch/'].accessor
+    await ok('POST', 'identity/entity-alias', {
+      name: 'fetched-2',
+      mount_accessor: other,
+      canonical_id: first.entity_id,
+    })
+    await ok('POST', 'auth/userpass-fetch/users/fetched-2', { password: 'pw' })
+    const second = await t.call('POST', 'auth/userpass-fetch/login/fetched-2', { body: { password: 'pw' } })
+    assert.equal(second.body.auth.entity_id, first.entity_id)
+    assert.equal((await ok('GET', `identity/entity/id/${first.entity_id}`)).aliases.length, 2)
+  })
+
   it('TestIdentityStore_TokenEntityInheritance', async () => {
     const auth = await login('inherit', 'caller')
     const child = await t.call('POST', 'auth/token/create', { token: auth.client_token, body: {} })
