@@ -397,6 +397,30 @@ describe('identity_store_oidc_test.go', () => {
     }
   })
 
+  it('TestOIDC_pathOIDCKeyExistenceCheck / TestOIDC_pathOIDCRoleExistenceCheck', async () => {
+    // Keys and roles have an existence check: writing a missing one needs "create", a present one "update".
+    await ok('POST', 'sys/policies/acl/oidc-update', {
+      policy: 'path "identity/oidc/*" { capabilities = ["update"] }',
+    })
+    await ok('POST', 'sys/policies/acl/oidc-create', {
+      policy: 'path "identity/oidc/*" { capabilities = ["create"] }',
+    })
+    const updater = (await login('oidc-updater', 'oidc-update')).client_token
+    const creator = (await login('oidc-creator', 'oidc-create')).client_token
+    const write = async (token: string, path: string, body: unknown) =>
+      (await t.call('POST', `identity/oidc/${path}`, { token, body })).status
+    assert.equal(await write(updater, 'key/exists-key-1', {}), 403)
+    assert.equal(await write(creator, 'key/exists-key', {}), 204)
+    assert.equal(await write(creator, 'key/exists-key', { rotation_period: '2h' }), 403)
+    assert.equal(await write(updater, 'key/exists-key', { rotation_period: '3h' }), 204)
+    assert.equal(await write(updater, 'role/exists-role-1', { key: 'exists-key' }), 403)
+    assert.equal(await write(creator, 'role/exists-role', { key: 'exists-key' }), 204)
+    assert.equal(await write(creator, 'role/exists-role', { ttl: '1h' }), 403)
+    assert.equal(await write(updater, 'role/exists-role', { ttl: '2h' }), 204)
+    assert.equal((await t.call('GET', 'identity/oidc/key/exists-key-1')).status, 404)
+    assert.equal((await t.call('GET', 'identity/oidc/role/exists-role-1')).status, 404)
+  })
+
   it('TestOIDC_Path_Introspect', async () => {
     // The Go test posts to "oidc/introspect/": Vault's pattern takes an optional trailing slash.
     const bad = await t.call('POST', 'identity/oidc/introspect/', { body: { token: 'not-a-valid-token' } })
