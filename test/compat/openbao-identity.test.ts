@@ -1,7 +1,7 @@
 // OpenBao's internal/vault identity store unit tests replayed over HTTP: each `it` checks what the named Go test observes.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { startDevServer, type TestServer } from '../helpers/server.ts'
+import { ManualClock, startDevServer, type TestServer } from '../helpers/server.ts'
 
 let t: TestServer
 let userpass: string
@@ -353,6 +353,52 @@ describe('identity_store_oidc_test.go', () => {
     await ok('POST', 'identity/oidc/key/root-key', { allowed_client_ids: '*' })
     await ok('POST', 'identity/oidc/role/root-role', { key: 'root-key' })
     assert.match(await fails('GET', 'identity/oidc/token/root-role'), /no entity/)
+  })
+
+  it('TestOIDC_PeriodicFunc', async () => {
+    // Rotation every 2m, old keys kept for 1m: each cycle publishes at least what the Go test counts, and no more
+    // than three keys (the key retired the cycle before is gone, its verification_ttl over).
+    const clock = new ManualClock()
+    const s = await startDevServer({ clock })
+    try {
+      const backend = s.server.core.services.mounts.router.get('identity/')!.backend
+      const periodic = () =>
+        backend.definition.periodic!({
+          storage: backend.storage,
+          system: backend.system,
+          state: backend.state,
+        })
+      const count = async () =>
+        ((await s.call('GET', 'identity/oidc/.well-known/keys', { token: '' })).body.keys as unknown[]).length
+      assert.equal(
+        (
+          await s.call('POST', 'identity/oidc/key/spin', {
+            body: { rotation_period: '2m', verification_ttl: '1m' },
+          })
+        ).status,
+        204,
+      )
+      assert.equal(
+        (await s.call('POST', 'identity/oidc/role/spin', { body: { key: 'spin', ttl: '1m' } })).status,
+        204,
+      )
+      const seen = new Set<string>()
+      for (const expected of [2, 3, 2, 3]) {
+        clock.advance(121)
+        await periodic()
+        const n = await count()
+        // Just rotated: the new current and next keys, and the one retired a moment ago, for its minute.
+        assert.equal(n, 3)
+        assert.ok(n >= expected)
+        const keys = (await s.call('GET', 'identity/oidc/.well-known/keys', { token: '' })).body.keys as {
+          kid: string
+        }[]
+        for (const k of keys) seen.add(k.kid)
+      }
+      assert.ok(seen.size >= 5, 'each cycle rotated in a new key')
+    } finally {
+      await s.close()
+    }
   })
 
   it('TestOIDC_Config', async () => {
