@@ -158,4 +158,35 @@ describe('race: identity', () => {
     const aliases = (await ok('GET', `identity/entity/id/${to}`)).body.data.aliases
     assert.equal(aliases.length, replies[1]!.status === 200 ? 1 : 0)
   })
+
+  it('group aliases written at once for one external group leave exactly one, the others gone rather than dangling', async () => {
+    const mounts: string[] = []
+    for (let i = 0; i < BURST; i++) {
+      await ok('POST', `sys/auth/ga-race-${i}`, { type: 'userpass' })
+      mounts.push((await server.call('GET', 'sys/auth')).body.data[`ga-race-${i}/`].accessor)
+    }
+    const group = (await ok('POST', 'identity/group', { type: 'external', policies: 'reader' })).body.data.id
+    const replies = await server.burst(
+      mounts.map((mount) => ({
+        method: 'POST',
+        path: 'identity/group-alias',
+        body: { name: 'raced-group', canonical_id: group, mount_accessor: mount },
+      })),
+    )
+    // Vault: each write replaces the alias the group had; all succeed, and the last one stays.
+    assert.deepEqual(
+      replies.map((r) => r.status),
+      mounts.map(() => 200),
+    )
+    const kept = (await ok('GET', `identity/group/id/${group}`)).body.data.alias.id
+    const live = replies.map((r) => r.body.data.id as string).filter((id) => id === kept)
+    assert.equal(live.length, 1)
+    for (const reply of replies) {
+      const id = reply.body.data.id as string
+      const read = await server.call('GET', `identity/group-alias/id/${id}`)
+      assert.equal(read.status, id === kept ? 200 : 404)
+    }
+    const listed = (await ok('LIST', 'identity/group-alias/id')).body.data.keys as string[]
+    assert.equal(listed.filter((id) => replies.some((r) => r.body.data.id === id)).length, 1)
+  })
 })

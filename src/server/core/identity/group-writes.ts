@@ -234,8 +234,8 @@ export class GroupWrites {
       if (!target) throw new InvalidRequestError(`group "${canonicalId}" does not exist`)
       if (target.type !== 'external')
         throw new InvalidRequestError('alias can only be set on an external group')
-      if (target.alias && target.alias.id !== id)
-        throw new InvalidRequestError(`group "${target.id}" already has an alias`)
+      // A group has one alias: as in Vault, a new one replaces the alias the group had, which is gone afterwards
+      // (the index drops it when the group is stored) rather than left pointing at the group.
       const holder = groups.byAlias(accessor, name)
       if (holder && holder.alias?.id !== id)
         throw new InvalidRequestError('combination of mount accessor and group alias name is already in use')

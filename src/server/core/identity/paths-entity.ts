@@ -4,6 +4,7 @@ import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import type { LogicalResponse } from '../../../sdk/request.ts'
 import type { EntityInput, IdentityStore } from './identity-store.ts'
+import { validateIdentityMetadata } from './metadata-rules.ts'
 import { aliasView, type EntityRecord, entityView } from './records.ts'
 
 const entityFields = {
@@ -18,6 +19,7 @@ const aliasFields = {
   id: f.string(),
   name: f.string(),
   canonical_id: f.string(),
+  entity_id: f.string({ description: 'Deprecated: canonical_id under its old name.' }),
   mount_accessor: f.string(),
   custom_metadata: f.kvPairs(),
 }
@@ -31,7 +33,10 @@ function entityInput(input: {
   const out: EntityInput = {}
   if (input.name !== undefined) out.name = input.name
   if (input.policies !== undefined) out.policies = input.policies
-  if (input.metadata !== undefined) out.metadata = input.metadata
+  if (input.metadata !== undefined) {
+    validateIdentityMetadata('entity', input.metadata)
+    out.metadata = input.metadata
+  }
   if (input.disabled !== undefined) out.disabled = input.disabled
   return out
 }
@@ -165,8 +170,17 @@ export function entityPaths(store: IdentityStore) {
         },
       },
     }),
+    // Vault still answers on the older names of these paths, alias and persona, as on entity-alias.
+    ...ALIAS_PREFIXES.flatMap((prefix) => aliasPaths(store, prefix)),
+  ]
+}
+
+const ALIAS_PREFIXES = ['entity-alias', 'alias', 'persona']
+
+function aliasPaths(store: IdentityStore, prefix: string) {
+  return [
     definePath({
-      pattern: 'entity-alias',
+      pattern: prefix,
       fields: aliasFields,
       operations: {
         update: async ({ input }) => {
@@ -176,7 +190,7 @@ export function entityPaths(store: IdentityStore) {
       },
     }),
     definePath({
-      pattern: 'entity-alias/id/',
+      pattern: `${prefix}/id/`,
       listKeys: 'names',
       operations: {
         list: async () => {
@@ -198,7 +212,7 @@ export function entityPaths(store: IdentityStore) {
       },
     }),
     definePath({
-      pattern: 'entity-alias/id/:id',
+      pattern: `${prefix}/id/:id`,
       fields: aliasFields,
       operations: {
         read: async ({ params }) => {
@@ -221,6 +235,7 @@ export function entityPaths(store: IdentityStore) {
 function aliasInput(input: {
   name?: string | undefined
   canonical_id?: string | undefined
+  entity_id?: string | undefined
   mount_accessor?: string | undefined
   custom_metadata?: Record<string, string> | undefined
 }) {
@@ -231,7 +246,10 @@ function aliasInput(input: {
     customMetadata?: Record<string, string>
   } = {}
   if (input.name !== undefined) out.name = input.name
-  if (input.canonical_id !== undefined) out.canonicalId = input.canonical_id
+  // Vault still reads the old entity_id when canonical_id is empty; ignoring it would tie the alias to a new entity.
+  if (input.canonical_id) out.canonicalId = input.canonical_id
+  else if (input.entity_id) out.canonicalId = input.entity_id
+  else if (input.canonical_id !== undefined) out.canonicalId = input.canonical_id
   if (input.mount_accessor !== undefined) out.mountAccessor = input.mount_accessor
   if (input.custom_metadata !== undefined) out.customMetadata = input.custom_metadata
   return out

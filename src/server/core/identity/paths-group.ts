@@ -4,6 +4,7 @@ import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import type { LogicalResponse } from '../../../sdk/request.ts'
 import type { GroupInput, IdentityStore } from './identity-store.ts'
+import { validateIdentityMetadata } from './metadata-rules.ts'
 import { aliasView, type GroupRecord, groupView } from './records.ts'
 
 const groupFields = {
@@ -37,7 +38,10 @@ function groupInput(input: GroupFieldValues): GroupInput {
   if (input.name !== undefined) out.name = input.name
   if (input.type !== undefined) out.type = input.type
   if (input.policies !== undefined) out.policies = input.policies
-  if (input.metadata !== undefined) out.metadata = input.metadata
+  if (input.metadata !== undefined) {
+    validateIdentityMetadata('group', input.metadata)
+    out.metadata = input.metadata
+  }
   if (input.member_entity_ids !== undefined) out.memberEntityIds = input.member_entity_ids
   if (input.member_group_ids !== undefined) out.memberGroupIds = input.member_group_ids
   return out

@@ -71,7 +71,7 @@ export function tokenPaths(tokens: IdentityTokens) {
       },
     }),
     definePath({
-      pattern: 'oidc/introspect',
+      pattern: 'oidc/introspect/',
       fields: { token: f.string({ sensitive: true }), client_id: f.string() },
       help: 'Check an identity token: signature, claims, and that its entity exists and is enabled.',
       operations: {
@@ -81,7 +81,7 @@ export function tokenPaths(tokens: IdentityTokens) {
       },
     }),
     definePath({
-      pattern: 'oidc/.well-known/openid-configuration',
+      pattern: 'oidc/.well-known/openid-configuration/',
       help: 'OpenID discovery document for identity tokens.',
       operations: {
         read: async ({ storage }) => {
@@ -97,7 +97,7 @@ export function tokenPaths(tokens: IdentityTokens) {
       },
     }),
     definePath({
-      pattern: 'oidc/.well-known/keys',
+      pattern: 'oidc/.well-known/keys/',
       help: 'The public keys that verify identity tokens.',
       operations: { read: async ({ storage }) => rawJson({ keys: await tokens.publicKeys(storage) }) },
     }),
