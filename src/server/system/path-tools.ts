@@ -1,21 +1,10 @@
 // sys/tools/hash and sys/tools/random: Vault's general-purpose digest and random-bytes endpoints.
 import { createHash, randomBytes } from 'node:crypto'
 import { InvalidRequestError } from '../../sdk/errors.ts'
+import { digestName } from '../../sdk/hash-algorithms.ts'
 import { definePath } from '../../sdk/framework/backend.ts'
 import { f } from '../../sdk/framework/fields.ts'
 import type { LogicalResponse } from '../../sdk/request.ts'
-
-/** Vault's algorithm names mapped to Node's digest names. */
-const ALGORITHMS: Record<string, string> = {
-  'sha2-224': 'sha224',
-  'sha2-256': 'sha256',
-  'sha2-384': 'sha384',
-  'sha2-512': 'sha512',
-  'sha3-224': 'sha3-224',
-  'sha3-256': 'sha3-256',
-  'sha3-384': 'sha3-384',
-  'sha3-512': 'sha3-512',
-}
 
 /** Vault's ceiling on one sys/tools/random answer. */
 const MAX_RANDOM_BYTES = 128 * 1024
@@ -36,9 +25,11 @@ function hash(
   if (!STRICT_BASE64.test(text)) throw new InvalidRequestError('unable to decode input as base64')
   const format = encoding(input.format ?? 'hex')
   const algorithm = urlAlgorithm ?? input.algorithm ?? 'sha2-256'
-  const digest = Object.hasOwn(ALGORITHMS, algorithm) ? ALGORITHMS[algorithm] : undefined
-  if (!digest) throw new InvalidRequestError(`unsupported algorithm ${algorithm}`)
-  return { data: { sum: createHash(digest).update(Buffer.from(text, 'base64')).digest(format) } }
+  // Vault's sys/tools/hash offers the SHA-2 and SHA-3 families only.
+  if (algorithm === 'sha1') throw new InvalidRequestError(`unsupported algorithm ${algorithm}`)
+  return {
+    data: { sum: createHash(digestName(algorithm)).update(Buffer.from(text, 'base64')).digest(format) },
+  }
 }
 
 /** A byte count from the URL: digits only, so "12abc" is refused rather than read as 12. */

@@ -1,7 +1,7 @@
 // Hash algorithm names: only Vault's names are accepted, never a member every object inherits.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { digestName } from './hash-algorithms.ts'
+import { digestName } from '../../../sdk/hash-algorithms.ts'
 import { b64, failure, makeTransit } from './test-helpers.ts'
 
 const INHERITED = ['__proto__', 'constructor', 'toString', 'hasOwnProperty']

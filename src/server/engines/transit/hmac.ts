@@ -1,7 +1,7 @@
 // HMACs with a key version's HMAC key: Vault's `vault:v<N>:<base64>` form.
 import crypto from 'node:crypto'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
-import { digestName } from './hash-algorithms.ts'
+import { digestName } from '../../../sdk/hash-algorithms.ts'
 import { hmacKeyOf, type TransitKey, versionOf } from './model.ts'
 import { formatVersioned } from './versioned-value.ts'
 

@@ -5,7 +5,7 @@ import { definePath, type HandlerContext } from '../../../sdk/framework/backend.
 import { f } from '../../../sdk/framework/fields.ts'
 import type { LogicalResponse } from '../../../sdk/request.ts'
 import { decodeBase64 } from './encoding.ts'
-import { digestName } from './hash-algorithms.ts'
+import { digestName } from '../../../sdk/hash-algorithms.ts'
 import type { TransitState } from './state.ts'
 
 const MAX_RANDOM_BYTES = 128 * 1024

@@ -6,7 +6,7 @@ import { type EcdsaEncoding, signDigestEcdsa, verifyDigestEcdsa } from './digest
 import { signDigestPss, verifyDigestPss } from './digest-pss.ts'
 import { digestLength, signDigestPkcs1, verifyDigestPkcs1 } from './digest-signing.ts'
 import { decodeBase64 } from './encoding.ts'
-import { digestName } from './hash-algorithms.ts'
+import { digestName } from '../../../sdk/hash-algorithms.ts'
 import { ecdsaCoordinateBytes, isEcdsa, isRsa, supportsSigning } from './key-types.ts'
 import { privateKeyOf, type TransitKey, versionOf } from './model.ts'
 import { checkSaltLength, nodeSaltLength } from './pss-salt.ts'

@@ -1,5 +1,5 @@
-// Vault's hash algorithm names (sha2-256, sha3-512…) mapped to Node's digest names.
-import { InvalidRequestError } from '../../../sdk/errors.ts'
+// Vault's hash algorithm names (sha1, sha2-256, sha3-512…) mapped to Node's digest names, for transit and sys/tools.
+import { InvalidRequestError } from './errors.ts'
 
 const ALGORITHMS: Record<string, string> = {
   sha1: 'sha1',
