@@ -1,9 +1,9 @@
 // sys/tools/hash and sys/tools/random: Vault's general-purpose digest and random-bytes endpoints.
 import { createHash, randomBytes } from 'node:crypto'
 import { InvalidRequestError } from '../../sdk/errors.ts'
-import { digestName } from '../../sdk/hash-algorithms.ts'
 import { definePath } from '../../sdk/framework/backend.ts'
 import { f } from '../../sdk/framework/fields.ts'
+import { digestName } from '../../sdk/hash-algorithms.ts'
 import type { LogicalResponse } from '../../sdk/request.ts'
 
 /** Vault's ceiling on one sys/tools/random answer. */

@@ -3,9 +3,9 @@ import crypto from 'node:crypto'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
+import { digestName } from '../../../sdk/hash-algorithms.ts'
 import type { LogicalResponse } from '../../../sdk/request.ts'
 import { decodeBase64 } from './encoding.ts'
-import { digestName } from '../../../sdk/hash-algorithms.ts'
 import type { TransitState } from './state.ts'
 
 const MAX_RANDOM_BYTES = 128 * 1024

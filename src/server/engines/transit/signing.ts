@@ -1,12 +1,12 @@
 // Signatures with Vault's conventions: hash_algorithm, prehashed, PSS or PKCS#1 v1.5, ASN.1 or JWS marshaling for ECDSA.
 import crypto from 'node:crypto'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
+import { digestName } from '../../../sdk/hash-algorithms.ts'
 import { deriveKey } from './derive.ts'
 import { type EcdsaEncoding, signDigestEcdsa, verifyDigestEcdsa } from './digest-ecdsa.ts'
 import { signDigestPss, verifyDigestPss } from './digest-pss.ts'
 import { digestLength, signDigestPkcs1, verifyDigestPkcs1 } from './digest-signing.ts'
 import { decodeBase64 } from './encoding.ts'
-import { digestName } from '../../../sdk/hash-algorithms.ts'
 import { ecdsaCoordinateBytes, isEcdsa, isRsa, supportsSigning } from './key-types.ts'
 import { privateKeyOf, type TransitKey, versionOf } from './model.ts'
 import { checkSaltLength, nodeSaltLength } from './pss-salt.ts'
