@@ -9,6 +9,7 @@ import type { CertState } from './state.ts'
 
 export const crlsListPath = definePath<Record<string, never>, CertState>({
   pattern: 'crls/',
+  listKeys: 'names',
   help: 'List the CRLs of this mount.',
   operations: {
     list: async ({ storage }) => listResponse(await listCrls(storage)),
