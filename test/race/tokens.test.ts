@@ -84,6 +84,42 @@ describe('race: tokens', () => {
     })
   }
 
+  it(`requests a token's policies refuse spend its uses too, however many arrive at once`, async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      // Only refusals: every one is counted (as Vault counts a use before the policy check), so none of the
+      // three uses may be left once they are answered.
+      const refusedOnly = (await newToken({ num_uses: 3 })).token
+      const refusals = await burst(
+        server.address,
+        Array.from({ length: BURST }, () => ({
+          method: 'GET',
+          path: 'secret/data/refused',
+          token: refusedOnly,
+        })),
+      )
+      assert.ok(
+        refusals.every((r) => r.status === 403),
+        refusals.map((r) => r.status).join(','),
+      )
+      await assertDead(refusedOnly, `refusals only, round ${round}`)
+      revoked.push(refusedOnly)
+      // Refusals and allowed requests together: all of them draw on the same three uses.
+      const mixed = (await newToken({ num_uses: 3 })).token
+      const replies = await burst(
+        server.address,
+        Array.from({ length: BURST }, (_, i) => ({
+          method: 'GET',
+          path: i % 2 === 0 ? 'secret/data/refused' : 'auth/token/lookup-self',
+          token: mixed,
+        })),
+      )
+      const served = replies.filter((r) => r.status === 200).length
+      assert.ok(served <= 3, `round ${round}: ${served} served: ${replies.map((r) => r.status).join(',')}`)
+      await assertDead(mixed, `mixed, round ${round}`)
+      revoked.push(mixed)
+    }
+  })
+
   for (const where of ['header', 'body'] as const) {
     it(`a wrapping token presented in the ${where} by ${BURST} requests at once is unwrapped once`, async () => {
       for (let round = 0; round < ROUNDS; round++) {
