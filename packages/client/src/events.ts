@@ -26,6 +26,8 @@ export const DEFAULT_EVENT_TYPES = ['kv*', 'secretsmanager/*', 'database/*', 'le
 /** The server's close codes: the token was revoked (or its entity disabled); its effective policies changed. */
 const CLOSE_TOKEN_GONE = 1008
 const CLOSE_ACCESS_CHANGED = 4001
+/** A 4001 close sooner than this after the subscription opened counts towards backing off. */
+const QUICK_CLOSE_MS = 1000
 
 /**
  * Emits `event` (ChangeEvent), `connected` (type) once a subscription is open, `reconnected` (type) when one
@@ -42,6 +44,8 @@ export class EventStream extends EventEmitter {
   readonly #sockets = new Set<WebSocket>()
   readonly #timers = new Set<NodeJS.Timeout>()
   readonly #connected = new Set<string>()
+  /** Per type: 4001 closes in a row that came soon after their subscription opened. */
+  readonly #quickAccessCloses = new Map<string, number>()
   #closed = false
 
   constructor(address: string, token: TokenSource, opts: EventOptions = {}) {
@@ -108,8 +112,10 @@ export class EventStream extends EventEmitter {
     const socket = new WebSocket(url, { headers: { 'x-vault-token': token } })
     this.#sockets.add(socket)
     let opened = false
+    let openedAt = 0
     socket.addEventListener('open', () => {
       opened = true
+      openedAt = Date.now()
       this.#connected.add(type)
       this.emit(hadConnection ? 'reconnected' : 'connected', type)
     })
@@ -124,8 +130,14 @@ export class EventStream extends EventEmitter {
       if (opened && close.code === CLOSE_TOKEN_GONE) this.emit('revoked', type)
       if (opened && close.code === CLOSE_ACCESS_CHANGED) {
         this.emit('accessChanged', type)
-        // No backoff: the server asked for a new subscription, and until it is open no read is answered from memory.
-        void this.#connect(type, 0, true)
+        // The server asked for a new subscription, and until it is open no read is answered from memory: it is
+        // opened again at once. Once subscriptions keep being closed so within a second of opening (policies
+        // changing back and forth, or a server closing every new one), it backs off instead of looping.
+        const quick =
+          Date.now() - openedAt < QUICK_CLOSE_MS ? (this.#quickAccessCloses.get(type) ?? 0) + 1 : 0
+        this.#quickAccessCloses.set(type, quick)
+        if (quick <= 1) void this.#connect(type, 0, true)
+        else this.#retry(type, quick - 2, true)
         return
       }
       if (!opened) this.emit('unavailable', type, `connection refused or failed (${close.code})`)
