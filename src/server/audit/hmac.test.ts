@@ -182,11 +182,14 @@ describe('audited request headers', () => {
     })
 
   it('HMACs every header value but those the exemptions keep in clear, in request and response entries', () => {
-    const options = withExemptions({ hmacAccessor: true, logRaw: false }, {
-      request: [],
-      response: [],
-      clearHeaders: new Set(['x-clear']),
-    })
+    const options = withExemptions(
+      { hmacAccessor: true, logRaw: false },
+      {
+        request: [],
+        response: [],
+        clearHeaders: new Set(['x-clear']),
+      },
+    )
     for (const type of ['request', 'response'] as const) {
       const out = hashEntry(withHeaders(type), SALT, options)
       assert.deepEqual(plain(out.request?.headers), {
@@ -205,11 +208,14 @@ describe('audited request headers', () => {
   })
 
   it('still HMACs the hmac headers under log_raw, as Vault does (it hashes them before the formatter)', () => {
-    const options = withExemptions({ hmacAccessor: true, logRaw: true }, {
-      request: [],
-      response: [],
-      clearHeaders: new Set(['x-clear']),
-    })
+    const options = withExemptions(
+      { hmacAccessor: true, logRaw: true },
+      {
+        request: [],
+        response: [],
+        clearHeaders: new Set(['x-clear']),
+      },
+    )
     const out = hashEntry(withHeaders('request'), SALT, options)
     assert.equal(out.request?.client_token, 'hvs.client', 'log_raw leaves the rest in clear')
     assert.deepEqual(plain(out.request?.headers), {
@@ -227,6 +233,10 @@ describe('audited request headers', () => {
     assert.equal(withExemptions(device, { request, response, clearHeaders: clear }), once)
     assert.equal(once.clearHeaders, clear)
     assert.notEqual(withExemptions(device, { request, response, clearHeaders: new Set(['x-clear']) }), once)
-    assert.equal(withExemptions(device, { request, response }), device, 'no exemption: the device’s own object')
+    assert.equal(
+      withExemptions(device, { request, response }),
+      device,
+      'no exemption: the device’s own object',
+    )
   })
 })

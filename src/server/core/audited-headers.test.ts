@@ -26,7 +26,10 @@ describe('AuditedHeadersConfig', () => {
     await config.add('X-Test-Header', false)
     await config.add('X-Vault-Header', true)
     assert.deepEqual(config.get('x-TEST-header'), { hmac: false })
-    assert.deepEqual({ ...config.all() }, { 'x-test-header': { hmac: false }, 'x-vault-header': { hmac: true } })
+    assert.deepEqual(
+      { ...config.all() },
+      { 'x-test-header': { hmac: false }, 'x-vault-header': { hmac: true } },
+    )
     assert.deepEqual(await getJson(storage, AUDITED_HEADERS_KEY), {
       'x-test-header': { hmac: false },
       'x-vault-header': { hmac: true },
@@ -75,7 +78,11 @@ describe('AuditedHeadersConfig', () => {
 
   it('skips a stored entry that is not a header setting rather than failing the unseal', async () => {
     const storage = new MemoryStorage()
-    await putJson(storage, AUDITED_HEADERS_KEY, { 'x-ok': { hmac: true }, 'x-bad': 'yes', 'x-odd': { hmac: 'no' } })
+    await putJson(storage, AUDITED_HEADERS_KEY, {
+      'x-ok': { hmac: true },
+      'x-bad': 'yes',
+      'x-odd': { hmac: 'no' },
+    })
     const config = await loaded(storage)
     assert.deepEqual({ ...config.all() }, { 'x-odd': { hmac: true }, 'x-ok': { hmac: true } })
   })
