@@ -138,6 +138,18 @@ describe('audited request headers on a server process', () => {
     assert.equal((await call('DELETE', `${BASE}/x-vault-token`)).status, 204)
   })
 
+  it('a ceremony request and a help request record them too', async () => {
+    const headers = { 'x-vault-token': root, 'x-request-tag': 'outside-the-pipeline' }
+    assert.equal((await send(server.address, 'GET', 'sys/generate-root/attempt', headers)).status, 200)
+    assert.equal((await send(server.address, 'GET', 'sys/mounts?help=1', headers)).status, 200)
+    const ceremony = entries().filter((e) => e.request.path === 'sys/generate-root/attempt')
+    const help = entries().filter((e) => e.request.path === 'sys/mounts' && e.request.operation === 'help')
+    assert.equal(ceremony.length, 2)
+    assert.equal(help.length, 2)
+    for (const entry of [...ceremony, ...help])
+      assert.deepEqual(entry.request.headers, { 'x-request-tag': ['outside-the-pipeline'] })
+  })
+
   it('hostile input is a 400 naming the problem, never a 500, and nothing is stored', async () => {
     const before = (await call('GET', BASE)).body.data
     for (const [method, path, body] of [
