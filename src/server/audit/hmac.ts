@@ -124,18 +124,18 @@ export interface AuditExemptions {
 /** The device's options plus a request's exemptions; the device's own object when they add none. */
 export function withExemptions(options: HashOptions, exempt: AuditExemptions | undefined): HashOptions {
   if (!exempt) return options
-  const headers = exempt.clearHeaders
-  if (headers === undefined) return withKeys(options, exempt)
-  // The header set is replaced whole on a change, so its clear set is a stable key while it is in force.
   const keyed = withKeys(options, exempt)
-  let merged = clearHeaderOptions.get(keyed)?.get(headers)
+  const headers = exempt.clearHeaders
+  if (headers === undefined) return keyed
+  // The header set is replaced whole on a change, so its clear set is a stable key while it is in force.
+  let byHeaders = clearHeaderOptions.get(keyed)
+  if (!byHeaders) {
+    byHeaders = new WeakMap()
+    clearHeaderOptions.set(keyed, byHeaders)
+  }
+  let merged = byHeaders.get(headers)
   if (!merged) {
     merged = { ...keyed, clearHeaders: headers }
-    let byHeaders = clearHeaderOptions.get(keyed)
-    if (!byHeaders) {
-      byHeaders = new WeakMap()
-      clearHeaderOptions.set(keyed, byHeaders)
-    }
     byHeaders.set(headers, merged)
   }
   return merged
