@@ -1112,6 +1112,8 @@ describe('openbao external_tests: api sudo paths', () => {
       ['/sys/audit/{path}', /^\/sys\/audit\/.+$/],
       ['/sys/auth/{path}', /^\/sys\/auth\/.+$/],
       ['/sys/config/cors', /^\/sys\/config\/cors$/],
+      ['/sys/config/auditing/request-headers', /^\/sys\/config\/auditing\/request-headers$/],
+      ['/sys/config/auditing/request-headers/{header}', /^\/sys\/config\/auditing\/request-headers\/.+$/],
       ['/sys/leases', /^\/sys\/leases$/],
       ['/sys/leases/lookup/{prefix}', /^\/sys\/leases\/lookup\/.+$/],
       ['/sys/leases/revoke-force/{prefix}', /^\/sys\/leases\/revoke-force\/.+$/],

@@ -625,12 +625,7 @@ describe('openbao system: audited_headers_test.go', () => {
   })
   after(() => t.close())
 
-  // Vault's audited request headers are not implemented yet: these replays run and report, but as to-dos.
-  const todo = 'sys/config/auditing/request-headers is not implemented'
-
-  it('TestAuditedHeadersConfig_CRUD: a header is stored lower-cased with its hmac flag, listed, and removed', {
-    todo,
-  }, async () => {
+  it('TestAuditedHeadersConfig_CRUD: a header is stored lower-cased with its hmac flag, listed, and removed', async () => {
     const write = await t.call('PUT', 'sys/config/auditing/request-headers/X-Test-Header', {
       body: { hmac: false },
     })

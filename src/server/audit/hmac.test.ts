@@ -1,9 +1,9 @@
 // Vault's audit HMAC format and the field-by-field hashing rules, on a Vault-shaped response entry.
 import assert from 'node:assert/strict'
 import { createSecretKey } from 'node:crypto'
-import { it } from 'node:test'
+import { describe, it } from 'node:test'
 import { type AuditEntry, buildEntry } from './entry.ts'
-import { auditHmac, hashEntry } from './hmac.ts'
+import { auditHmac, type HashOptions, hashEntry, withExemptions } from './hmac.ts'
 
 // Vault salts are UUID strings and its HMAC key is the salt's bytes as they are.
 const SALT = Buffer.from('5d7e8c4a-3a2b-4f1e-9c6d-0a1b2c3d4e5f')
@@ -165,4 +165,78 @@ it('elides list response keys to counts when asked, before hashing', () => {
   assert.deepEqual(plain(out.response?.data), { keys: 3, key_info: 2, other: h('x') })
   const kept = hashEntry(entry, SALT, { hmacAccessor: true, logRaw: false })
   assert.deepEqual(kept.response?.data?.['keys'], [h('a'), h('b'), h('c')])
+})
+
+describe('audited request headers', () => {
+  const withHeaders = (type: 'request' | 'response') =>
+    buildEntry({
+      type,
+      time: '2024-05-01T10:00:00Z',
+      request: {
+        id: 'r',
+        operation: 'read',
+        path: 'sys/mounts',
+        clientToken: 'hvs.client',
+        headers: { 'x-clear': ['visible'], 'x-secret': ['hidden-1', 'hidden-2'] },
+      },
+    })
+
+  it('HMACs every header value but those the exemptions keep in clear, in request and response entries', () => {
+    const options = withExemptions(
+      { hmacAccessor: true, logRaw: false },
+      {
+        request: [],
+        response: [],
+        clearHeaders: new Set(['x-clear']),
+      },
+    )
+    for (const type of ['request', 'response'] as const) {
+      const out = hashEntry(withHeaders(type), SALT, options)
+      assert.deepEqual(plain(out.request?.headers), {
+        'x-clear': ['visible'],
+        'x-secret': [h('hidden-1'), h('hidden-2')],
+      })
+    }
+  })
+
+  it('HMACs all of them without exemptions: nothing is in clear unless configured so', () => {
+    const out = hashEntry(withHeaders('request'), SALT, { hmacAccessor: true, logRaw: false })
+    assert.deepEqual(plain(out.request?.headers), {
+      'x-clear': [h('visible')],
+      'x-secret': [h('hidden-1'), h('hidden-2')],
+    })
+  })
+
+  it('still HMACs the hmac headers under log_raw, as Vault does (it hashes them before the formatter)', () => {
+    const options = withExemptions(
+      { hmacAccessor: true, logRaw: true },
+      {
+        request: [],
+        response: [],
+        clearHeaders: new Set(['x-clear']),
+      },
+    )
+    const out = hashEntry(withHeaders('request'), SALT, options)
+    assert.equal(out.request?.client_token, 'hvs.client', 'log_raw leaves the rest in clear')
+    assert.deepEqual(plain(out.request?.headers), {
+      'x-clear': ['visible'],
+      'x-secret': [h('hidden-1'), h('hidden-2')],
+    })
+  })
+
+  it('merges the clear set into one options object per (device options, exemptions), remembered', () => {
+    const device: HashOptions = { hmacAccessor: true, logRaw: false }
+    const clear = new Set(['x-clear'])
+    const request: string[] = []
+    const response: string[] = []
+    const once = withExemptions(device, { request, response, clearHeaders: clear })
+    assert.equal(withExemptions(device, { request, response, clearHeaders: clear }), once)
+    assert.equal(once.clearHeaders, clear)
+    assert.notEqual(withExemptions(device, { request, response, clearHeaders: new Set(['x-clear']) }), once)
+    assert.equal(
+      withExemptions(device, { request, response }),
+      device,
+      'no exemption: the device’s own object',
+    )
+  })
 })

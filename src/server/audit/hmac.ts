@@ -3,6 +3,7 @@ import type { KeyObject } from 'node:crypto'
 import { hmacSha256Hex } from '../../lib/hash.ts'
 import { copyData, type DataMemo } from './audit-data.ts'
 import type { AuditAuth, AuditEntry, AuditRequest, AuditResponse, AuditWrapInfo } from './entry.ts'
+import { hashHeaders } from './request-headers.ts'
 
 /**
  * Vault's Salt.GetIdentifiedHMAC: HMAC-SHA256 keyed with the device's salt bytes directly (no
@@ -24,6 +25,8 @@ export interface HashOptions {
   nonHmacResponseKeys?: string[]
   /** Vault's `elide_list_responses`: on list responses, `keys` and `key_info` become their counts. */
   elideListResponses?: boolean
+  /** Audited request headers configured with hmac false: their values stay in clear; every other one is HMAC'd. */
+  clearHeaders?: ReadonlySet<string>
 }
 
 /**
@@ -33,6 +36,8 @@ export interface HashOptions {
  * - request: client_token always, client_token_accessor when hmacAccessor.
  * - request.data and response.data: see copyData (audit-data.ts) for which values are HMAC'd; keys never are.
  * - response.wrap_info: token always, accessor and wrapped_accessor when hmacAccessor.
+ * - request.headers (the audited request headers): every value but those of clearHeaders, even under log_raw, as
+ *   in Vault, which hashes them before the formatter log_raw turns off.
  * - response.secret (lease_id only) stays in clear, as in Vault: a lease id is not a credential.
  * - error, path, remote_address and the rest of request/response are never hashed.
  * The input is never mutated.
@@ -79,6 +84,7 @@ export function hashRequestSection(
       req.client_token_accessor = hmac(req.client_token_accessor)
     }
   }
+  if (req.headers) req.headers = hashHeaders(req.headers, hmac, options.clearHeaders)
   return req
 }
 
@@ -104,15 +110,42 @@ export function hashResponseSection(
   return res
 }
 
-/** Data keys a mount keeps in clear in its audit entries (its audit_non_hmac_request_keys and _response_keys). */
+/**
+ * What one request's entries keep in clear beyond the device's rules: the mount's data keys (its
+ * audit_non_hmac_request_keys and _response_keys) and the audited request headers configured with hmac false.
+ */
 export interface AuditExemptions {
   request: readonly string[]
   response: readonly string[]
+  /** The header set's `clear` (see request-headers.ts); absent while no header is audited. */
+  clearHeaders?: ReadonlySet<string>
 }
 
-/** The device's options plus a mount's exemptions; the device's own object when the mount adds none. */
+/** The device's options plus a request's exemptions; the device's own object when they add none. */
 export function withExemptions(options: HashOptions, exempt: AuditExemptions | undefined): HashOptions {
-  if (!exempt || (exempt.request.length === 0 && exempt.response.length === 0)) return options
+  if (!exempt) return options
+  const keyed = withKeys(options, exempt)
+  const headers = exempt.clearHeaders
+  if (headers === undefined) return keyed
+  // The header set is replaced whole on a change, so its clear set is a stable key while it is in force.
+  let byHeaders = clearHeaderOptions.get(keyed)
+  if (!byHeaders) {
+    byHeaders = new WeakMap()
+    clearHeaderOptions.set(keyed, byHeaders)
+  }
+  let merged = byHeaders.get(headers)
+  if (!merged) {
+    merged = { ...keyed, clearHeaders: headers }
+    byHeaders.set(headers, merged)
+  }
+  return merged
+}
+
+const clearHeaderOptions = new WeakMap<HashOptions, WeakMap<ReadonlySet<string>, HashOptions>>()
+
+/** The device's options plus the mount's data-key exemptions. */
+function withKeys(options: HashOptions, exempt: AuditExemptions): HashOptions {
+  if (exempt.request.length === 0 && exempt.response.length === 0) return options
   // One merged object per (device options, mount's two arrays): the key sets and the data memo are keyed by
   // these objects, so building them afresh per request would defeat both. A tune replaces the arrays.
   let byRequest = mergedOptions.get(options)

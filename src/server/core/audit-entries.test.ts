@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { DENIED_DATA_BUDGET } from '../audit/elided-data.ts'
+import { auditedHeaderSet } from '../audit/request-headers.ts'
 import { type AuditContext, entryPair, requestEntry, responseEntry } from './audit-entries.ts'
 import type { LogicalRequest } from './logical-request.ts'
 import type { TokenEntry } from './token/token-entry.ts'
@@ -158,4 +159,40 @@ it('records the token a refused request presented, though it resolved to nothing
   const login = context({}, {})
   login.request.token = ''
   assert.equal(requestEntry(login).request?.client_token, undefined, 'nothing presented, nothing recorded')
+})
+
+it('audited request headers: the configured ones present go into both entries’ request sections, in clear', () => {
+  const ctx = context({}, { 'x-b': 'two', 'x-a': 'one', 'x-other': 'never' }, tokenEntry())
+  ctx.auditedHeaders = auditedHeaderSet(
+    new Map([
+      ['x-a', false],
+      ['x-b', true],
+      ['x-absent', true],
+    ]),
+  )
+  const [request, response] = entryPair(ctx, { data: { ok: true } })
+  // In clear here: each device HMACs the hmac ones as it writes (hashHeaders), with its own salt.
+  assert.equal(JSON.stringify(request.request?.headers), '{"x-a":["one"],"x-b":["two"]}')
+  assert.equal(response.request, request.request)
+  assert.equal(
+    JSON.stringify(responseEntry(ctx, { data: {} }).request?.headers),
+    '{"x-a":["one"],"x-b":["two"]}',
+  )
+})
+
+it('audited request headers: with none configured, the request’s headers are never even looked at', () => {
+  const touched: string[] = []
+  const headers = new Proxy({} as Record<string, string>, {
+    get: (_, name) => {
+      touched.push(String(name))
+      return undefined
+    },
+    getOwnPropertyDescriptor: (_, name) => {
+      touched.push(String(name))
+      return undefined
+    },
+  })
+  const [request] = entryPair(context({}, headers, tokenEntry()), { data: {} })
+  assert.equal(request.request?.headers, undefined)
+  assert.deepEqual(touched, [])
 })

@@ -11,6 +11,7 @@ import {
   buildRequestAuth,
   type JsonObject,
 } from '../audit/entry.ts'
+import { type AuditedHeaderSet, selectHeaders } from '../audit/request-headers.ts'
 import type { CoreResponse, LogicalRequest, RequestAuth } from './logical-request.ts'
 import type { MountEntry } from './mount-table.ts'
 import { type TokenEntry, ttlSeconds } from './token/token-entry.ts'
@@ -24,6 +25,11 @@ export interface AuditContext {
   now: number
   /** The operation to record when it is none a backend handles (Vault's "help"). */
   operation?: string
+  /**
+   * The audited request headers in force when the request arrived (sys/config/auditing/request-headers); absent
+   * while none is configured. The devices HMAC their values as they write (AuditExemptions.clearHeaders).
+   */
+  auditedHeaders?: AuditedHeaderSet
 }
 
 /** What a request-side auth section was built from, to tell whether it still describes the token entry. */
@@ -138,6 +144,11 @@ function requestInput(ctx: AuditContext): AuditRequestInput {
   else input.data = req.data as JsonObject
   // Vault records the X-Vault-Wrap-TTL a caller asked for, so a wrapped answer can be told from its request.
   if (req.wrapTtl) input.wrapTtl = req.wrapTtl
+  // With no header audited, this one check is all the header work a request does.
+  if (ctx.auditedHeaders !== undefined) {
+    const headers = selectHeaders(ctx.auditedHeaders, req.headers)
+    if (headers !== undefined) input.headers = headers
+  }
   if (ctx.mount) {
     input.mountPoint = ctx.mount.path
     input.mountType = ctx.mount.type

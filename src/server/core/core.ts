@@ -16,6 +16,7 @@ import type { ChangeFeed, HaBackend } from '../physical/ha.ts'
 import type { PhysicalStorage } from '../physical/physical.ts'
 import type { AccessChangeScope } from './access-change.ts'
 import { AnomalyService } from './anomalies/anomaly-service.ts'
+import { AUDITED_HEADERS_VIEW, AuditedHeadersConfig } from './audited-headers.ts'
 import { builtinMounts } from './builtin-mounts.ts'
 import type { ComplianceProviders } from './compliance/providers.ts'
 import { CorsConfig } from './cors-config.ts'
@@ -560,6 +561,8 @@ export class Core {
         this.clock.now(),
       )
       await audit.load()
+      const auditedHeaders = new AuditedHeadersConfig(storageView(this.barrier, AUDITED_HEADERS_VIEW))
+      await auditedHeaders.load()
       const quotas = new QuotaManager(storageView(this.barrier, 'sys/quotas/'))
       await quotas.load()
       const cors = new CorsConfig(this.barrier)
@@ -642,6 +645,7 @@ export class Core {
         policies,
         identity,
         audit,
+        auditedHeaders,
         mounts,
         expiration,
         events: this.events,

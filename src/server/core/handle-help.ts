@@ -5,13 +5,17 @@ import { type BackendHelpBody, backendHelp } from '../../sdk/framework/openapi/b
 import { type AuditContext, requestEntry, responseEntry } from './audit-entries.ts'
 import { effectivePolicies } from './identity/effective.ts'
 import type { LogicalRequest, RequestAuth } from './logical-request.ts'
+import { auditExemptions } from './pipeline/audit.ts'
 import type { UnsealedServices } from './services.ts'
 import { tokenAddressAllowed } from './token/token-entry.ts'
 
 export type HelpRequest = Omit<LogicalRequest, 'operation' | 'wrapTtl'>
 
 /** The services help uses; the caller hands them over only while unsealed (`core.services` is a 503 otherwise). */
-export type HelpServices = Pick<UnsealedServices, 'mounts' | 'tokens' | 'identity' | 'audit' | 'clock'>
+export type HelpServices = Pick<
+  UnsealedServices,
+  'mounts' | 'tokens' | 'identity' | 'audit' | 'auditedHeaders' | 'clock'
+>
 
 /**
  * Vault lets any valid token read help on any path — its ACL allows the help operation before looking at
@@ -38,10 +42,8 @@ export async function handleHelp(
       auth = { token: req.token, entry: tokenEntry }
   }
   const broker = services.audit.enabled ? services.audit : undefined
-  const exempt = {
-    request: entry.config.auditNonHmacRequestKeys,
-    response: entry.config.auditNonHmacResponseKeys,
-  }
+  const headers = broker ? services.auditedHeaders.current : undefined
+  const exempt = auditExemptions(entry, headers)
   const request: LogicalRequest = { ...req, operation: 'read' }
   const auditCtx: AuditContext = {
     request,
@@ -52,6 +54,7 @@ export async function handleHelp(
     now: services.clock.now(),
     operation: 'help',
   }
+  if (headers !== undefined) auditCtx.auditedHeaders = headers
   const deny = async (): Promise<never> => {
     if (broker) await broker.log(requestEntry({ ...auditCtx, allowed: false }, 'permission denied'), exempt)
     throw new PermissionDeniedError()

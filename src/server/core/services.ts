@@ -4,6 +4,7 @@ import type { Clock } from '../../lib/time.ts'
 import type { AuditBroker } from '../audit/broker.ts'
 import type { Barrier } from '../barrier/barrier.ts'
 import type { AnomalyService } from './anomalies/anomaly-service.ts'
+import type { AuditedHeadersConfig } from './audited-headers.ts'
 import type { ComplianceProviders } from './compliance/providers.ts'
 import type { CorsConfig } from './cors-config.ts'
 import type { EventBus } from './events/event-bus.ts'
@@ -30,6 +31,8 @@ export interface UnsealedServices {
   readonly policies: PolicyStore
   readonly identity: IdentityStore
   readonly audit: AuditBroker
+  /** sys/config/auditing/request-headers: the request headers audit entries record (see audit/request-headers.ts). */
+  readonly auditedHeaders: AuditedHeadersConfig
   readonly mounts: MountManager
   readonly expiration: ExpirationManager
   /** Change events: published after a request succeeds; subscribers and sinks listen. Outlives seal and unseal. */

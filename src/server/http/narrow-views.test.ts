@@ -60,7 +60,7 @@ describe('http handlers on narrow views', () => {
     assert.equal(json(health).server_time_utc, Math.floor(core.clock.now() / 1000))
   })
 
-  it('the ceremonies need only themselves, the clock and the audit broker', async () => {
+  it('the ceremonies need only themselves, the clock, the audit broker and the audited headers', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'coffer-ceremony-view-'))
     const file = join(dir, 'audit.log')
     try {
@@ -73,7 +73,7 @@ describe('http handlers on narrow views', () => {
         rekey: t.core.rekey,
         clock: t.core.clock,
         sealed: false,
-        services: { audit: t.services.audit },
+        services: { audit: t.services.audit, auditedHeaders: t.services.auditedHeaders },
       }
       const res = await handleCeremony(view, {
         id: 'ceremony-view-1',
@@ -96,9 +96,9 @@ describe('http handlers on narrow views', () => {
     }
   })
 
-  it('help needs only mounts, tokens, identity, audit and the clock', async () => {
-    const { mounts, tokens, identity, audit, clock } = t.services
-    const view: HelpServices = { mounts, tokens, identity, audit, clock }
+  it('help needs only mounts, tokens, identity, audit, the audited headers and the clock', async () => {
+    const { mounts, tokens, identity, audit, auditedHeaders, clock } = t.services
+    const view: HelpServices = { mounts, tokens, identity, audit, auditedHeaders, clock }
     const req = (token: string) => {
       const { operation: _operation, ...rest } = request('read', 'secret/data/x', token)
       return rest

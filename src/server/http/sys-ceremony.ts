@@ -40,7 +40,7 @@ export interface CeremonyRequest {
  * while unsealed (a ceremony may run sealed or not).
  */
 export type CeremonyCore = Pick<Core, 'rootGeneration' | 'rekey' | 'clock' | 'sealed'> & {
-  readonly services: Pick<UnsealedServices, 'audit'>
+  readonly services: Pick<UnsealedServices, 'audit' | 'auditedHeaders'>
 }
 
 /** A ceremony's answer: a JSON status object, or nothing (204) for a cancel. */
@@ -184,14 +184,25 @@ export async function handleCeremony(core: CeremonyCore, req: CeremonyRequest): 
     allowed: true,
     now: core.clock.now(),
   }
-  await broker.log(requestEntry(ctx))
+  // The audited request headers, their hmac-false ones kept in clear (ceremony paths exempt no data keys).
+  const headers = core.services.auditedHeaders.current
+  const exempt =
+    headers === undefined ? undefined : { request: [], response: [], clearHeaders: headers.clear }
+  if (headers !== undefined) ctx.auditedHeaders = headers
+  await broker.log(requestEntry(ctx), exempt)
   let answer: Answer
   try {
     answer = await route(core, req)
   } catch (error) {
-    await broker.log(responseEntry(ctx, undefined, isAppError(error) ? error.message : 'internal error'))
+    await broker.log(
+      responseEntry(ctx, undefined, isAppError(error) ? error.message : 'internal error'),
+      exempt,
+    )
     throw error
   }
-  await broker.log(responseEntry(ctx, answer ? { data: answer.value as Record<string, unknown> } : undefined))
+  await broker.log(
+    responseEntry(ctx, answer ? { data: answer.value as Record<string, unknown> } : undefined),
+    exempt,
+  )
   return render(answer)
 }

@@ -5,6 +5,7 @@ import { ACCESS_ROOT_PATHS, accessPaths, accessReviewsProvider } from './path-ac
 import { ANOMALY_ROOT_PATHS, anomaliesProvider, anomalyPaths } from './path-anomalies.ts'
 import { auditPaths } from './path-audit.ts'
 import { capabilitiesPaths } from './path-capabilities.ts'
+import { AUDITING_ROOT_PATHS, auditingPaths } from './path-config-auditing.ts'
 import { CORS_ROOT_PATHS, corsPaths } from './path-config-cors.ts'
 import { CONFIG_STATE_ROOT_PATHS, configStatePaths } from './path-config-state.ts'
 import { eventsPaths } from './path-events.ts'
@@ -70,6 +71,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
         ...ACCESS_ROOT_PATHS,
         ...ANOMALY_ROOT_PATHS,
         ...CORS_ROOT_PATHS,
+        ...AUDITING_ROOT_PATHS,
         ...LOGGER_ROOT_PATHS,
         ...ROTATE_CONFIG_ROOT_PATHS,
         ...IN_FLIGHT_ROOT_PATHS,
@@ -98,6 +100,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...snapshotPaths(services),
       ...quotaPaths(services),
       ...corsPaths(services),
+      ...auditingPaths(services),
       ...loggerPaths(services),
       ...rotateConfigPaths(services),
       ...eventsPaths(),

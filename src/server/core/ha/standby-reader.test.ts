@@ -100,6 +100,11 @@ describe('standby reader', () => {
     assert.deepEqual(h.events, ['invalidate core/cors-config', 'torn down'])
     assert.equal(h.builds(), builds + 2, 'rebuilt for a CORS settings change')
     h.events.length = 0
+    // So do the audited request headers: the reads a standby answers itself record what the active node was told to.
+    await answer({ head: 2, keys: ['core/audited-headers/config'] })
+    assert.deepEqual(h.events, ['invalidate core/audited-headers/config', 'torn down'])
+    assert.equal(h.builds(), builds + 3, 'rebuilt for an audited headers change')
+    h.events.length = 0
     await answer({ head: 3, keys: ['core/keyring'] })
     assert.deepEqual(h.events, ['invalidate core/keyring', 'torn down', 'keys reloaded'])
     h.events.length = 0

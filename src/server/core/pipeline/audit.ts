@@ -2,13 +2,16 @@
 import { PermissionDeniedError } from '../../../sdk/errors.ts'
 import type { CloudTrailLine } from '../../audit/broker.ts'
 import type { AuditEntry } from '../../audit/entry.ts'
+import type { AuditExemptions } from '../../audit/hmac.ts'
+import type { AuditedHeaderSet } from '../../audit/request-headers.ts'
 import { awsTarget, cloudTrailLine } from '../audit-cloudtrail.ts'
 import { type AuditContext, entryPair, requestEntry, responseEntry } from '../audit-entries.ts'
 import type { CoreResponse, LogicalRequest, RequestAuth } from '../logical-request.ts'
+import type { MountEntry } from '../mount-table.ts'
 import type { UnsealedServices } from '../services.ts'
 import type { Routed } from './route.ts'
 
-export type AuditServices = Pick<UnsealedServices, 'audit' | 'logger' | 'clock'>
+export type AuditServices = Pick<UnsealedServices, 'audit' | 'auditedHeaders' | 'logger' | 'clock'>
 
 export interface RequestAudit {
   /** Record a refused request (when a device is enabled) and throw 403 permission denied. */
@@ -32,11 +35,11 @@ export function requestAudit(
   // Audit is fail-closed and costs nothing when no device is enabled. One exception: disabling an audit
   // device must work when no device can record, or a broken device would lock every operator out.
   const broker = services.audit.enabled ? services.audit : undefined
-  // The mount's tuned audit_non_hmac_request_keys and _response_keys stay in clear in its entries, as in Vault.
-  const exempt = {
-    request: entry.config.auditNonHmacRequestKeys,
-    response: entry.config.auditNonHmacResponseKeys,
-  }
+  // The headers audited now (sys/config/auditing/request-headers), one set for all of this request's entries.
+  const headers = broker ? services.auditedHeaders.current : undefined
+  // The mount's tuned audit_non_hmac_request_keys and _response_keys stay in clear in its entries, as in Vault,
+  // and so do the values of the audited headers configured with hmac false.
+  const exempt = auditExemptions(entry, headers)
   const escapeHatch = req.operation === 'delete' && path.startsWith('sys/audit/')
   const audit = broker && {
     log: (auditEntry: AuditEntry, trail?: CloudTrailLine) =>
@@ -60,6 +63,7 @@ export function requestAudit(
     allowed: true,
     now: services.clock.now(),
   }
+  if (headers !== undefined) auditCtx.auditedHeaders = headers
   const refuse = async (reason: string): Promise<void> => {
     if (audit)
       await audit.log(
@@ -97,4 +101,14 @@ export function requestAudit(
       return audit!.log(responseEntry(auditCtx, out, error), line)
     },
   }
+}
+
+/** What a request's entries keep in clear: the mount's non-HMAC data keys and the headers audited without hmac. */
+export function auditExemptions(mount: MountEntry, headers: AuditedHeaderSet | undefined): AuditExemptions {
+  const exempt: AuditExemptions = {
+    request: mount.config.auditNonHmacRequestKeys,
+    response: mount.config.auditNonHmacResponseKeys,
+  }
+  if (headers !== undefined) exempt.clearHeaders = headers.clear
+  return exempt
 }

@@ -10,7 +10,7 @@ import { type Routed, routeRequest, taintedRoute } from './route.ts'
 
 export type LoginInPlaceServices = Pick<
   UnsealedServices,
-  'mounts' | 'identity' | 'clock' | 'audit' | 'logger' | 'tokens'
+  'mounts' | 'identity' | 'clock' | 'audit' | 'auditedHeaders' | 'logger' | 'tokens'
 >
 
 /**

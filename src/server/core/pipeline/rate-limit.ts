@@ -7,7 +7,10 @@ import type { UnsealedServices } from '../services.ts'
 import { requestAudit } from './audit.ts'
 import { routeRequest } from './route.ts'
 
-export type RateLimitServices = Pick<UnsealedServices, 'quotas' | 'mounts' | 'clock' | 'audit' | 'logger'>
+export type RateLimitServices = Pick<
+  UnsealedServices,
+  'quotas' | 'mounts' | 'clock' | 'audit' | 'auditedHeaders' | 'logger'
+>
 
 /**
  * Refuses (429) a request over the most specific quota that covers it. With no quota at all this is one field
