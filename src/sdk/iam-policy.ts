@@ -52,6 +52,8 @@ export interface PolicyDialect {
   resourceMessage: string
   /** Whether a lower-cased condition key is one the service knows the value of for each request. */
   conditionKey: (key: string) => boolean
+  /** Lower-cased condition keys the service refuses in this kind of document, in its own words (key policies). */
+  notPermittedKey?: (key: string) => boolean
   /** ForAnyValue: / ForAllValues: operators, for services with multi-valued keys. */
   setOperators?: boolean
   /** {"Service": …} principals are accepted and match no Coffer caller (no AWS service calls Coffer). */
@@ -154,6 +156,8 @@ function parseConditions(raw: unknown, dialect: PolicyDialect): Condition[] {
     if (!isObject(block)) throw malformed('Each Condition operator must map keys to values.')
     for (const [key, values] of Object.entries(block)) {
       const lower = key.toLowerCase()
+      if (dialect.notPermittedKey?.(lower))
+        throw malformed(`These condition keys are not permitted in ${dialect.name}: ${key}`)
       if (!dialect.conditionKey(lower)) throw malformed(`Condition key ${key} is not supported.`)
       out.push({
         operator: operator as Operator,

@@ -1,5 +1,6 @@
-// Race suite, KMS key policy: Decrypt calls through the AWS front door racing a PutKeyPolicy that denies their
-// caller, on a real server process; once PutKeyPolicy has answered, no Decrypt sent afterwards succeeds.
+// Race suite, KMS key policy: Decrypt calls and alias updates through the AWS front door racing a PutKeyPolicy that
+// denies their caller, on a real server process; once PutKeyPolicy has answered, none sent afterwards succeeds and
+// none checked before it lands after it.
 import assert from 'node:assert/strict'
 import { after, before, it } from 'node:test'
 import { BOTOCORE, botocoreKmsCall } from '../helpers/aws-signers.ts'
@@ -8,10 +9,12 @@ import { describeUnless, unmet } from '../helpers/requirements.ts'
 
 const ROUNDS = 3
 const BURST = 20
+/** How long the UpdateAlias race waits after its first burst before sending the Deny. */
+const PAUSE_MS = 25
 
 type Key = { id: string; secret: string }
 
-describeUnless(await unmet(BOTOCORE), 'race: KMS PutKeyPolicy against Decrypt', () => {
+describeUnless(await unmet(BOTOCORE), 'race: KMS PutKeyPolicy against Decrypt and UpdateAlias', () => {
   let server: RaceServer
   let admin: Key
   let app: Key
@@ -151,7 +154,11 @@ describeUnless(await unmet(BOTOCORE), 'race: KMS PutKeyPolicy against Decrypt', 
     const byApp = JSON.stringify({ Version: '2012-10-17', Id: 'by-app', Statement: [root] })
     for (let round = 0; round < ROUNDS; round++) {
       const keyId = (await call(admin, 'CreateKey', {})).body.KeyMetadata.KeyId
-      const appPut = await signed(app, 'PutKeyPolicy', { KeyId: keyId, PolicyName: 'default', Policy: byApp })
+      const appPut = await signed(app, 'PutKeyPolicy', {
+        KeyId: keyId,
+        PolicyName: 'default',
+        Policy: byApp,
+      })
       const adminPut = await signed(admin, 'PutKeyPolicy', {
         KeyId: keyId,
         PolicyName: 'default',
@@ -169,6 +176,84 @@ describeUnless(await unmet(BOTOCORE), 'race: KMS PutKeyPolicy against Decrypt', 
       // before it or was refused by it.
       const got = await call(admin, 'GetKeyPolicy', { KeyId: keyId, PolicyName: 'default' })
       assert.equal(got.body.Policy, denyApp, `round ${round}`)
+    }
+  })
+
+  it('an UpdateAlias racing a PutKeyPolicy that denies it on the new target never lands after the deny', async () => {
+    const account = '000000000000'
+    const root = {
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${account}:root` },
+      Action: 'kms:*',
+      Resource: '*',
+    }
+    const denyApp = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        root,
+        {
+          Effect: 'Deny',
+          Principal: { AWS: `arn:aws:iam::${account}:user/app` },
+          Action: 'kms:UpdateAlias',
+          Resource: '*',
+        },
+      ],
+    })
+    const refused = (reply: RaceReply) =>
+      reply.status === 400 &&
+      reply.body.__type === 'AccessDeniedException' &&
+      /user\/app is not authorized to perform: kms:UpdateAlias .* explicit deny/.test(reply.body.message)
+    /** The alias as ListAliases shows it (read without taking the alias's lock): its key and last write. */
+    let list: RaceRequest | undefined
+    const aliasNow = async (alias: string) => {
+      // Signed once, before the race: signing takes longer than the window a late write would land in.
+      list ??= await signed(admin, 'ListAliases', {})
+      const reply = await server.call('POST', '/', list)
+      assert.equal(reply.status, 200, JSON.stringify(reply.body))
+      const found = reply.body.Aliases.find((a: { AliasName: string }) => a.AliasName === alias)
+      return { target: found?.TargetKeyId, updated: found?.LastUpdatedDate }
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      const current = (await call(admin, 'CreateKey', {})).body.KeyMetadata.KeyId
+      const next = (await call(admin, 'CreateKey', {})).body.KeyMetadata.KeyId
+      const alias = `alias/race/update-${round}`
+      await call(admin, 'CreateAlias', { AliasName: alias, TargetKeyId: current })
+      const update = await signed(app, 'UpdateAlias', { AliasName: alias, TargetKeyId: next })
+      const put = await signed(admin, 'PutKeyPolicy', {
+        KeyId: next,
+        PolicyName: 'default',
+        Policy: denyApp,
+      })
+      const updates = (n: number) => Array.from({ length: n }, () => update)
+      await aliasNow(alias)
+      // Updates in flight before, during and after the PutKeyPolicy. As soon as it answers, the alias is read: an
+      // update checked against the old policy but written after the Deny answered would change it afterwards.
+      const before = burst(server.address, updates(BURST))
+      // A short pause lets the first updates reach the engine before the Deny does; it moves the interleaving
+      // only, and the assertions below hold whatever the timing.
+      await new Promise((resolve) => setTimeout(resolve, PAUSE_MS))
+      const atDeny = server.call('POST', '/', put).then(async (reply) => {
+        assert.equal(reply.status, 200, JSON.stringify(reply.body))
+        return aliasNow(alias)
+      })
+      const during = burst(server.address, updates(BURST))
+      const seen = await atDeny
+      const afterwards = burst(server.address, updates(BURST))
+      for (const reply of [...(await before), ...(await during)])
+        assert.ok(
+          reply.status === 200 || refused(reply),
+          `round ${round}: ${reply.status} ${JSON.stringify(reply.body)}`,
+        )
+      for (const reply of await afterwards)
+        assert.ok(refused(reply), `round ${round}: ${JSON.stringify(reply.body)}`)
+      assert.deepEqual(
+        await aliasNow(alias),
+        seen,
+        `round ${round}: an update landed after the Deny answered`,
+      )
+      // The admin, whom the account delegation still allows, may move the alias: the Deny is the app's alone.
+      await call(admin, 'UpdateAlias', { AliasName: alias, TargetKeyId: current })
+      assert.equal((await aliasNow(alias)).target, current)
     }
   })
 })

@@ -1,53 +1,100 @@
-// KMS alias actions: CreateAlias, UpdateAlias, DeleteAlias and ListAliases, each alias change under the alias's lock.
+// KMS alias actions: Create/Update/DeleteAlias, each under its alias's and keys' locks and their key policies; ListAliases.
 import { AwsError } from '../../../../sdk/aws-error.ts'
 import { optInt, optString } from '../../../../sdk/aws-input.ts'
 import { parseKeyRef } from '../../../../sdk/aws-kms-routes.ts'
 import { ALIAS_PREFIX, listAliasNames, loadAlias, saveAlias } from './aliases.ts'
 import type { KmsContext } from './context.ts'
+import { notPendingDeletion } from './key-actions.ts'
+import { keyPolicyCheck } from './key-policy-check.ts'
 import { readMarker } from './marker.ts'
-import { keyNotFound, requireMeta } from './metadata.ts'
+import { type KmsKeyMeta, keyNotFound, loadMeta, META_PREFIX, requireMeta } from './metadata.ts'
 
 type Input = Record<string, unknown>
 type Output = Record<string, unknown>
 
 /** The key a TargetKeyId names: a key id or key ARN (AWS refuses an alias as an alias's target). */
-async function targetKey(ctx: KmsContext, input: Input): Promise<string> {
+function targetKeyId(input: Input): string {
   const ref = parseKeyRef(input['TargetKeyId'])
   if (!('keyId' in ref))
     throw new AwsError('ValidationException', 'TargetKeyId must be a key id or key ARN, not an alias.')
-  const meta = await requireMeta(ctx.storage, ref.keyId)
-  if (meta.keyState === 'PendingDeletion')
-    throw new AwsError('KMSInvalidStateException', `${ctx.arn(ref.keyId)} is pending deletion.`)
   return ref.keyId
+}
+
+/**
+ * Run `fn` holding the metadata lock of each key (the lock PutKeyPolicy and every key change take), taken in id
+ * order so that two alias writes holding two keys each never wait on each other in a cycle. Alias writes take their
+ * alias's lock first and nothing takes an alias lock while holding a key's, so no cycle runs through an alias either.
+ */
+function underKeyLocks<T>(ctx: KmsContext, keyIds: string[], fn: () => Promise<T>): Promise<T> {
+  const [first, ...rest] = [...new Set(keyIds)].sort()
+  if (first === undefined) return fn()
+  return ctx.state.run(META_PREFIX + first, () => underKeyLocks(ctx, rest, fn))
+}
+
+/**
+ * An alias write needs its action on the alias, which the pipeline's ACL check on kms/aliases/<name> granted (AWS's
+ * IAM side), and on every key it affects, from each key's policy. Checked under the keys' locks on the metadata read
+ * there, so a write lands only if the policies in force when it is written allow it: never after a PutKeyPolicy that
+ * denies it has answered. kms:RequestAlias is never set for alias actions, as on AWS.
+ */
+function authorise(
+  ctx: KmsContext,
+  action: 'CreateAlias' | 'UpdateAlias' | 'DeleteAlias',
+  meta: KmsKeyMeta,
+): void {
+  keyPolicyCheck(ctx, action, meta.keyId, {})?.(meta)
 }
 
 const aliasNotFound = (name: string) => new AwsError('NotFoundException', `Alias alias/${name} is not found.`)
 
+/** CreateAlias: kms:CreateAlias on the target key. */
 export async function createAlias(ctx: KmsContext, name: string, input: Input): Promise<Output> {
-  const target = await targetKey(ctx, input)
-  return ctx.state.run(ALIAS_PREFIX + name, async () => {
-    if ((await loadAlias(ctx.storage, name)) !== undefined)
-      throw new AwsError('AlreadyExistsException', `An alias with the name alias/${name} already exists`)
-    const now = ctx.now() / 1000
-    await saveAlias(ctx.storage, name, { targetKeyId: target, creationDate: now, lastUpdatedDate: now })
-    return {}
-  })
+  const target = targetKeyId(input)
+  await requireMeta(ctx.storage, target)
+  return ctx.state.run(ALIAS_PREFIX + name, () =>
+    underKeyLocks(ctx, [target], async () => {
+      const meta = await requireMeta(ctx.storage, target)
+      authorise(ctx, 'CreateAlias', meta)
+      notPendingDeletion(ctx, meta)
+      if ((await loadAlias(ctx.storage, name)) !== undefined)
+        throw new AwsError('AlreadyExistsException', `An alias with the name alias/${name} already exists`)
+      const now = ctx.now() / 1000
+      await saveAlias(ctx.storage, name, { targetKeyId: target, creationDate: now, lastUpdatedDate: now })
+      return {}
+    }),
+  )
 }
 
+/** UpdateAlias: kms:UpdateAlias on the key the alias points at and on the new target. */
 export async function updateAlias(ctx: KmsContext, name: string, input: Input): Promise<Output> {
-  const target = await targetKey(ctx, input)
+  const target = targetKeyId(input)
+  await requireMeta(ctx.storage, target)
   return ctx.state.run(ALIAS_PREFIX + name, async () => {
     const alias = await loadAlias(ctx.storage, name)
     if (alias === undefined) throw aliasNotFound(name)
-    await saveAlias(ctx.storage, name, { ...alias, targetKeyId: target, lastUpdatedDate: ctx.now() / 1000 })
-    return {}
+    return underKeyLocks(ctx, [alias.targetKeyId, target], async () => {
+      // A current key deleted through the transit API has no policy left to ask.
+      const current = await loadMeta(ctx.storage, alias.targetKeyId)
+      if (current !== undefined) authorise(ctx, 'UpdateAlias', current)
+      const next = await requireMeta(ctx.storage, target)
+      authorise(ctx, 'UpdateAlias', next)
+      notPendingDeletion(ctx, next)
+      await saveAlias(ctx.storage, name, { ...alias, targetKeyId: target, lastUpdatedDate: ctx.now() / 1000 })
+      return {}
+    })
   })
 }
 
+/** DeleteAlias: kms:DeleteAlias on the key the alias points at. */
 export function deleteAlias(ctx: KmsContext, name: string): Promise<Output> {
   return ctx.state.run(ALIAS_PREFIX + name, async () => {
-    if ((await loadAlias(ctx.storage, name)) === undefined) throw aliasNotFound(name)
-    await ctx.storage.delete(ALIAS_PREFIX + name)
+    const alias = await loadAlias(ctx.storage, name)
+    if (alias === undefined) throw aliasNotFound(name)
+    await underKeyLocks(ctx, [alias.targetKeyId], async () => {
+      const meta = await loadMeta(ctx.storage, alias.targetKeyId)
+      if (meta !== undefined) authorise(ctx, 'DeleteAlias', meta)
+      await ctx.storage.delete(ALIAS_PREFIX + name)
+    })
     return {}
   })
 }

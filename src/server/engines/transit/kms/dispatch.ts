@@ -33,7 +33,7 @@ import {
   tagResource,
   untagResource,
 } from './key-actions.ts'
-import { checkKeyPolicy, keyPolicyCaller, policyActionOf } from './key-policy-check.ts'
+import { keyPolicyCheck, policyActionOf } from './key-policy-check.ts'
 import { type KeyUsage, type KmsKeyMeta, requireEnabled, requireMeta, requireUsage } from './metadata.ts'
 import { getKeyPolicy, listKeyPolicies, putKeyPolicy, updateDescription } from './policy-actions.ts'
 import { listRotations, rotateOnDemand } from './rotation-actions.ts'
@@ -113,8 +113,9 @@ export async function runKmsAction(
 
 /**
  * The key policy of the key the action uses, checked after the pipeline's ACL check (Coffer's identity policy)
- * allowed the request. CreateKey has no key yet (its Policy passes the lockout check in createKey), and the keyless
- * and alias actions have no key policy to check. The metadata is read here, per call, so a call that arrives after
+ * allowed the request. CreateKey has no key yet (its Policy passes the lockout check in createKey), the keyless
+ * actions have no key policy to check, and the alias actions check the policies of the keys they affect themselves
+ * (alias-actions.ts), under those keys' locks. The metadata is read here, per call, so a call that arrives after
  * PutKeyPolicy answered is checked against the new document. Answers the check, for changeMeta to repeat.
  */
 async function enforceKeyPolicy(
@@ -124,20 +125,43 @@ async function enforceKeyPolicy(
   input: Record<string, unknown>,
 ): Promise<((meta: KmsKeyMeta) => void) | undefined> {
   if (keyId === '' || action === 'CreateKey') return undefined
-  const caller = keyPolicyCaller(ctx.request, ctx.account)
-  if (caller === undefined) return undefined
-  const request = {
-    action: policyActionOf(action, ctx.request.headers[KMS_REENCRYPT_HEADER]),
+  const check = keyPolicyCheck(
+    ctx,
+    policyActionOf(action, ctx.request.headers[KMS_REENCRYPT_HEADER]),
     keyId,
-    keyArn: ctx.arn(keyId),
-    account: ctx.account,
-    caller,
-    displayName: ctx.request.caller?.displayName ?? '',
     input,
-  }
-  const check = (meta: KmsKeyMeta) => checkKeyPolicy(meta.policy, request)
+    requestAliasOf(action, input),
+  )
+  if (check === undefined) return undefined
   check(await requireMeta(ctx.storage, keyId))
   return check
+}
+
+/** The actions kms:RequestAlias applies to, as AWS lists them: the cryptographic ones, DescribeKey and GetPublicKey. */
+const REQUEST_ALIAS_ACTIONS = new Set<KmsAction>([
+  'Encrypt',
+  'Decrypt',
+  'GenerateDataKey',
+  'GenerateDataKeyWithoutPlaintext',
+  'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext',
+  'Sign',
+  'Verify',
+  'GenerateMac',
+  'VerifyMac',
+  'DescribeKey',
+  'GetPublicKey',
+])
+
+/**
+ * kms:RequestAlias: `alias/<name>` when the request's KeyId is an alias name or alias ARN; absent when it names the
+ * key by id or ARN (or, for Decrypt, not at all), even if the key has aliases. A ReEncrypt arrives as its two halves,
+ * each with the KeyId of its own key (the adapter passes SourceKeyId and DestinationKeyId as they were sent).
+ */
+function requestAliasOf(action: KmsAction, input: Record<string, unknown>): string | undefined {
+  if (!REQUEST_ALIAS_ACTIONS.has(action) || input['KeyId'] === undefined) return undefined
+  const ref = parseKeyRef(input['KeyId'])
+  return 'alias' in ref ? `alias/${ref.alias}` : undefined
 }
 
 function perform(

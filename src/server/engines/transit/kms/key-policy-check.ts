@@ -7,6 +7,7 @@ import { evaluatePolicy, type PolicyCaller, type Statement } from '../../../../s
 import type { BackendRequest } from '../../../../sdk/request.ts'
 import type { KmsContext } from './context.ts'
 import { defaultPolicy, parseKeyPolicy } from './key-policy.ts'
+import type { KmsKeyMeta } from './metadata.ts'
 
 /**
  * Parsed documents by their text: a policy changes by being replaced, so a text maps to one parse forever and no
@@ -79,6 +80,8 @@ export interface KeyPolicyRequest {
   caller: PolicyCaller
   displayName: string
   input: Record<string, unknown>
+  /** kms:RequestAlias: the alias (`alias/<name>`) the request named the key by, when it did (dispatch.ts). */
+  requestAlias?: string
 }
 
 function userOf(req: KeyPolicyRequest): string {
@@ -93,6 +96,7 @@ function policyAnswer(text: string | undefined, req: KeyPolicyRequest): 'deny' |
     context: {
       ...contextKeys(req.input),
       ...(req.caller.account !== undefined ? { 'kms:calleraccount': req.caller.account } : {}),
+      ...(req.requestAlias !== undefined ? { 'kms:requestalias': req.requestAlias } : {}),
     },
   })
 }
@@ -142,6 +146,32 @@ export function policyActionOf(action: KmsAction, reEncryptPart: string | undefi
   if (reEncryptPart === 'from' && action === 'Decrypt') return 'ReEncryptFrom'
   if (reEncryptPart === 'to' && action === 'Encrypt') return 'ReEncryptTo'
   return action
+}
+
+/**
+ * The key policy check of the request's caller for `action` on `keyId`, to run on the key's metadata as read when it
+ * is checked; undefined for the server's own work (no caller), which no key policy governs.
+ */
+export function keyPolicyCheck(
+  ctx: KmsContext,
+  action: string,
+  keyId: string,
+  input: Record<string, unknown>,
+  requestAlias?: string,
+): ((meta: KmsKeyMeta) => void) | undefined {
+  const caller = keyPolicyCaller(ctx.request, ctx.account)
+  if (caller === undefined) return undefined
+  const request: KeyPolicyRequest = {
+    action,
+    keyId,
+    keyArn: ctx.arn(keyId),
+    account: ctx.account,
+    caller,
+    displayName: ctx.request.caller?.displayName ?? '',
+    input,
+    ...(requestAlias !== undefined ? { requestAlias } : {}),
+  }
+  return (meta) => checkKeyPolicy(meta.policy, request)
 }
 
 /** The lockout safety check for the request's caller; the server's own work (no caller) has none to lock out. */

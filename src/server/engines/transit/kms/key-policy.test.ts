@@ -121,6 +121,37 @@ describe('KMS key policy enforcement', () => {
     assert.equal(await outcome(decrypt(undefined, blob)), 'ok')
   })
 
+  it('alias writes by a Vault token are checked against the keys’ policies; a request with no caller is not', async () => {
+    const { h, create, as, putPolicy } = await harness()
+    await create(A)
+    await create(B)
+    const alias = (name: string, TargetKeyId?: string) => ({
+      AliasName: `alias/${name}`,
+      ...(TargetKeyId ? { TargetKeyId } : {}),
+    })
+    await as(ADMIN, 'CreateAlias', 'create', 'kms/aliases/x', alias('x', A))
+    await putPolicy(ADMIN, policy(allow({ AWS: ROOT }), deny('*', ['kms:UpdateAlias', 'kms:DeleteAlias'])))
+    const onA = `on resource: arn:aws:kms:us-east-1:${ACCOUNT}:key/${A} with an explicit deny`
+    assert.match(
+      await outcome(as(undefined, 'UpdateAlias', 'update', 'kms/aliases/x', alias('x', B))),
+      new RegExp(`^AccessDeniedException: User: token-ops \\(no AWS identity\\) .*kms:UpdateAlias ${onA}`),
+    )
+    assert.match(
+      await outcome(as(undefined, 'DeleteAlias', 'delete', 'kms/aliases/x', alias('x'))),
+      new RegExp(`kms:DeleteAlias ${onA}`),
+    )
+    // Moving an alias onto A is refused as well: A is then the new key.
+    await as(ADMIN, 'CreateAlias', 'create', 'kms/aliases/y', alias('y', B))
+    assert.match(
+      await outcome(as(ADMIN, 'UpdateAlias', 'update', 'kms/aliases/y', alias('y', A))),
+      new RegExp(`kms:UpdateAlias ${onA}`),
+    )
+    assert.equal(dataOf(await h.call('read', 'kms/aliases/y'))['target_key_id'], B)
+    // The server's own work carries no caller, which no key policy governs.
+    await h.call('delete', 'kms/aliases/x', alias('x'), kms('DeleteAlias'))
+    assert.equal(await h.call('read', 'kms/aliases/x'), undefined)
+  })
+
   it('a Deny on every principal refuses a Vault token too; the server’s own work and the Vault API are not KMS calls', async () => {
     const { h, create, encrypt, decrypt, putPolicy } = await harness()
     await create(A)

@@ -6,8 +6,10 @@ import { type PolicyDialect, parseIamPolicy, type Statement } from '../../../../
 type Input = Record<string, unknown>
 
 /**
- * Key policies name KMS actions and key ARNs, and may condition on the caller and on the EncryptionContext.
- * kms:ViaService is refused: Coffer does not tell a call Secrets Manager makes for the caller from the caller's own.
+ * Key policies name KMS actions and key ARNs, and may condition on the caller, on the EncryptionContext and on the
+ * alias the request names the key by. kms:ViaService is refused: Coffer does not tell a call Secrets Manager makes for
+ * the caller from the caller's own. kms:ResourceAliases and aws:ResourceTag/<key> are IAM-policy-only keys, which AWS
+ * refuses in a key policy with its own message; so does Coffer.
  */
 const KEY_POLICY: PolicyDialect = {
   service: 'kms',
@@ -15,9 +17,14 @@ const KEY_POLICY: PolicyDialect = {
   resource: /^arn:aws[a-z-]*:kms:[^:]*:[^:]*:key\/.+$/,
   resourceMessage: 'Resource must be "*" (this key) or a KMS key ARN.',
   conditionKey: (key) =>
-    ['aws:principalarn', 'aws:principalaccount', 'kms:calleraccount', 'kms:encryptioncontextkeys'].includes(
-      key,
-    ) || /^kms:encryptioncontext:.+$/.test(key),
+    [
+      'aws:principalarn',
+      'aws:principalaccount',
+      'kms:calleraccount',
+      'kms:encryptioncontextkeys',
+      'kms:requestalias',
+    ].includes(key) || /^kms:encryptioncontext:.+$/.test(key),
+  notPermittedKey: (key) => key === 'kms:resourcealiases' || /^aws:resourcetag\/.+$/.test(key),
   setOperators: true,
   servicePrincipals: true,
 }

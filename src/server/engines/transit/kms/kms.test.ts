@@ -5,6 +5,12 @@ import { awsType, dataOf, failure, kms, makeTransit } from '../test-helpers.ts'
 
 const A = '11111111-1111-4111-8111-111111111111'
 const B = '22222222-2222-4222-8222-222222222222'
+const DEFAULT_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 'kms:*', Resource: '*' },
+  ],
+})
 
 describe('transit KMS actions', () => {
   it('refuses an action whose KeyId names another key than the authorised path', async () => {
@@ -91,6 +97,41 @@ describe('transit KMS actions', () => {
     )
     assert.equal(results.filter((r) => r === 'no error').length, 1)
     assert.equal(results.filter((r) => r === 'AlreadyExistsException').length, 7)
+  })
+
+  it('concurrent UpdateAlias moving two aliases between two keys in opposite directions all complete', async () => {
+    // Each holds its alias's lock then both keys' locks, taken in id order: no two wait on each other in a cycle,
+    // and PutKeyPolicy and DeleteAlias on the same keys meanwhile finish too.
+    const h = await makeTransit()
+    await h.call('create', `keys/${A}`, {}, kms('CreateKey'))
+    await h.call('create', `keys/${B}`, {}, kms('CreateKey'))
+    await h.call('create', 'kms/aliases/one', { AliasName: 'alias/one', TargetKeyId: A }, kms('CreateAlias'))
+    await h.call('create', 'kms/aliases/two', { AliasName: 'alias/two', TargetKeyId: B }, kms('CreateAlias'))
+    await h.call(
+      'create',
+      'kms/aliases/three',
+      { AliasName: 'alias/three', TargetKeyId: A },
+      kms('CreateAlias'),
+    )
+    const update = (name: string, TargetKeyId: string) =>
+      awsType(
+        h.call(
+          'update',
+          `kms/aliases/${name}`,
+          { AliasName: `alias/${name}`, TargetKeyId },
+          kms('UpdateAlias'),
+        ),
+      )
+    const results = await Promise.all([
+      ...Array.from({ length: 6 }, (_, i) => update('one', i % 2 ? A : B)),
+      ...Array.from({ length: 6 }, (_, i) => update('two', i % 2 ? B : A)),
+      awsType(
+        h.call('update', `keys/${B}/config`, { KeyId: B, Policy: DEFAULT_POLICY }, kms('PutKeyPolicy')),
+      ),
+      awsType(h.call('delete', 'kms/aliases/three', { AliasName: 'alias/three' }, kms('DeleteAlias'))),
+    ])
+    assert.deepEqual(new Set(results), new Set(['no error']))
+    assert.deepEqual(dataOf(await h.call('list', 'kms/aliases/'))['keys'], ['one', 'two'])
   })
 
   it('concurrent DisableKey and ScheduleKeyDeletion never lose the deletion', async () => {
