@@ -45,6 +45,21 @@ function authorise(
   keyPolicyCheck(ctx, action, meta.keyId, {})?.(meta)
 }
 
+/** AWS's three key types: an alias moves only between keys of one type and one key usage. */
+function keyType(spec: string): 'symmetric' | 'HMAC' | 'asymmetric' {
+  if (spec === 'SYMMETRIC_DEFAULT') return 'symmetric'
+  return spec.startsWith('HMAC_') ? 'HMAC' : 'asymmetric'
+}
+
+function sameKind(current: KmsKeyMeta, next: KmsKeyMeta, name: string): void {
+  if (keyType(current.keySpec) !== keyType(next.keySpec) || current.keyUsage !== next.keyUsage)
+    throw new AwsError(
+      'ValidationException',
+      `Alias alias/${name} points to a ${keyType(current.keySpec)} key with KeyUsage ${current.keyUsage}; ` +
+        `its new target must be of the same type and key usage, not a ${keyType(next.keySpec)} key with KeyUsage ${next.keyUsage}.`,
+    )
+}
+
 const aliasNotFound = (name: string) => new AwsError('NotFoundException', `Alias alias/${name} is not found.`)
 
 /** CreateAlias: kms:CreateAlias on the target key. */
@@ -79,6 +94,7 @@ export async function updateAlias(ctx: KmsContext, name: string, input: Input): 
       const next = await requireMeta(ctx.storage, target)
       authorise(ctx, 'UpdateAlias', next)
       notPendingDeletion(ctx, next)
+      if (current !== undefined) sameKind(current, next, name)
       await saveAlias(ctx.storage, name, { ...alias, targetKeyId: target, lastUpdatedDate: ctx.now() / 1000 })
       return {}
     })

@@ -134,6 +134,33 @@ describe('transit KMS actions', () => {
     assert.deepEqual(dataOf(await h.call('list', 'kms/aliases/'))['keys'], ['one', 'two'])
   })
 
+  it('UpdateAlias moves an alias only to a key of the same type and key usage', async () => {
+    const h = await makeTransit()
+    const C = '33333333-3333-4333-8333-333333333333'
+    const D = '44444444-4444-4444-8444-444444444444'
+    await h.call('create', `keys/${A}`, {}, kms('CreateKey'))
+    await h.call('create', `keys/${B}`, { KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }, kms('CreateKey'))
+    await h.call(
+      'create',
+      `keys/${C}`,
+      { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' },
+      kms('CreateKey'),
+    )
+    await h.call('create', `keys/${D}`, {}, kms('CreateKey'))
+    await h.call('create', 'kms/aliases/app', { AliasName: 'alias/app', TargetKeyId: A }, kms('CreateAlias'))
+    const update = (TargetKeyId: string) =>
+      awsType(
+        h.call('update', 'kms/aliases/app', { AliasName: 'alias/app', TargetKeyId }, kms('UpdateAlias')),
+      )
+    // Symmetric to asymmetric, and symmetric to HMAC: refused, the alias stays where it was.
+    assert.equal(await update(B), 'ValidationException')
+    assert.equal(await update(C), 'ValidationException')
+    assert.deepEqual(dataOf(await h.call('read', 'kms/aliases/app')), { target_key_id: A })
+    // Symmetric to symmetric: moved.
+    assert.equal(await update(D), 'no error')
+    assert.deepEqual(dataOf(await h.call('read', 'kms/aliases/app')), { target_key_id: D })
+  })
+
   it('concurrent DisableKey and ScheduleKeyDeletion never lose the deletion', async () => {
     const h = await makeTransit()
     await h.call('create', `keys/${A}`, {}, kms('CreateKey'))
