@@ -24,11 +24,36 @@ const backlogs = new WeakMap<Socket, Backlog>()
 const backlogOf = new WeakMap<ServerResponse, Backlog>()
 
 /**
+ * Connections whose last request to be taken on has been: one was refused in a way that ends the connection (a
+ * head or body that cannot be trusted, a refusal with Connection: close). Node's parser reads on and hands over
+ * the requests pipelined behind it, and a proxy in front may frame those bytes otherwise than Node did (the
+ * smuggling setup); none of them is run. The count is of those dropped, so a client cannot pile them up.
+ */
+const ending = new WeakMap<Socket, number>()
+
+/** Take no request parsed from now on off this connection: it ends once the answers already under way are out. */
+export function takeNoMore(socket: Socket): void {
+  if (!ending.has(socket)) ending.set(socket, 0)
+}
+
+/** Whether the connection takes no more requests (see takeNoMore). */
+export function takesNoMore(socket: Socket): boolean {
+  return ending.has(socket)
+}
+
+/**
  * Run `start(req, res)` now, or once enough of the connection's earlier answers have gone (node:http keeps the
  * answers in request order whatever order they are written in).
  */
 export function admit(req: IncomingMessage, res: ServerResponse, start: Start): void {
   const socket = req.socket
+  const dropped = ending.get(socket)
+  if (dropped !== undefined) {
+    // Never answered: the connection closes after the refusal, before this request's turn to be answered comes.
+    if (dropped >= WAITING_AT_MOST) socket.destroy()
+    else ending.set(socket, dropped + 1)
+    return
+  }
   let backlog = backlogs.get(socket)
   if (backlog === undefined) {
     backlog = { handling: 0, waiting: [] }
