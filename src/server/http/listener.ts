@@ -217,8 +217,11 @@ export async function startListener(
   const readHeaderTimeoutMs = Math.min(options.readHeaderTimeoutMs ?? READ_HEADER_TIMEOUT_MS, readTimeoutMs)
   const serverOptions = {
     ...upgradeOptions,
-    // An HTTP/1.1 request without Host is still refused, with a JSON error (see respond).
+    // An HTTP/1.1 request without Host is still refused, with a JSON error (see request-head.ts).
     requireHostHeader: false,
+    // Said outright: left unset, a --insecure-http-parser in NODE_OPTIONS would let this listener take obs-fold,
+    // bare line feeds, control bytes and Content-Length beside Transfer-Encoding, the stuff of request smuggling.
+    insecureHTTPParser: false,
     // Node checks both timeouts only this often: every 30 s by default, letting a slow client run well past them.
     connectionsCheckingInterval: Math.max(250, Math.min(readHeaderTimeoutMs / 4, 5_000)),
   }
