@@ -314,6 +314,31 @@ describe('HTTP attacks: Host', () => {
     }
   })
 
+  it('holds a WebSocket handshake to the same version and Host rules', async () => {
+    const handshake = (version: string, host: string) =>
+      `GET /v1/sys/events/subscribe/kv-v2/data-write?json=true HTTP/${version}\r\n${host}Upgrade: websocket\r\n` +
+      'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n' +
+      `X-Vault-Token: ${t.rootToken}\r\n\r\n`
+    for (const [version, host, status] of [
+      ['1.1', 'Host: a\r\nHost: b\r\n', 400],
+      ['1.1', 'Host: a, b\r\n', 400],
+      ['1.1', '', 400],
+      ['2.0', 'Host: x\r\n', 505],
+    ] as const) {
+      const all = await rawExchange(t.address, handshake(version, host))
+      assert.deepEqual(statusesOf(all), [status], `${version} ${JSON.stringify(host)}: ${all}`)
+    }
+    // The handshake itself still works.
+    const connection = await openRaw(t.address)
+    try {
+      await connection.write(handshake('1.1', 'Host: x\r\n'))
+      const all = await connection.until((text) => text.includes('\r\n\r\n'), 'the handshake answer')
+      assert.deepEqual(statusesOf(all), [101], all)
+    } finally {
+      connection.destroy()
+    }
+  })
+
   it('checks the Host header of a request in absolute form too, and routes it by its path alone', async () => {
     const absolute = (host: string) =>
       `GET http://other:8200/v1/sys/policies/acl HTTP/1.1\r\n${host}X-Vault-Token: ${t.rootToken}\r\nConnection: close\r\n\r\n`

@@ -257,6 +257,12 @@ export async function startListener(
   }
   server.on(options.tls ? 'secureConnection' : 'connection', firstHeadDue)
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    // A handshake is a request like any other first: the same version and Host rules (see request-head.ts).
+    const problem = headProblem(req)
+    if (problem !== undefined) {
+      writeRaw(socket, jsonResult(problem.status, { errors: [problem.message] }))
+      return
+    }
     upgraded.add(socket)
     socket.once('close', () => upgraded.delete(socket))
     handleUpgrade(ctx, req, socket, head).catch(() => socket.destroy())
