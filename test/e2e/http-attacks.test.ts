@@ -398,6 +398,24 @@ describe('HTTP attacks: the connection after a refusal', () => {
       assert.equal((await t.call('GET', `secret/data/after-${name}`)).status, 404, `after-${name}`)
   })
 
+  it('never runs a LIST, read below the parser, pipelined behind a refused request', async () => {
+    // Each LIST run spends a use of this token: the uses left say whether any ran.
+    const created = await t.call('POST', 'auth/token/create', { body: { policies: ['root'], num_uses: 50 } })
+    const token = created.body.auth.client_token as string
+    const list = `LIST /v1/secret/metadata HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${token}\r\n\r\n`
+    const results = await Promise.all(
+      [
+        'GET /v1/sys/health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n',
+        'GET /v1/sys/health HTTP/2.0\r\nHost: x\r\n\r\n',
+        'GET /v1/sys/health HTTP/1.1\r\nHost: x\r\nExpect: x-later\r\n\r\n',
+        `POST /v1/sys/health HTTP/1.1\r\nHost: x\r\nContent-Length: ${64 * 1024 * 1024}\r\n\r\n`,
+      ].map((refused) => rawExchange(t.address, `${refused}${list}`)),
+    )
+    for (const all of results) assert.equal(statusesOf(all).length, 1, all)
+    const left = await t.call('POST', 'auth/token/lookup', { body: { token } })
+    assert.equal(left.body.data.num_uses, 50)
+  })
+
   it('never runs a request pipelined behind one refused while more are being handled than are taken on at once', async () => {
     // Forty reads fill the requests handled at once and queue the rest; the refusal and the write come behind them.
     const all = await rawExchange(

@@ -335,6 +335,12 @@ async function handleClientError(
     return
   }
   if (!socket.writable) return
+  // Behind a refusal that ends the connection, whatever failed to parse is neither run (a LIST) nor answered.
+  if (takesNoMore(socket)) {
+    await responseDone(socket)
+    socket.end()
+    return
+  }
   // Node still counts a LIST read below its parser as a request whose head never ended; that reader keeps the
   // timeouts itself, the header timeout for the head only.
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT' && rawListRequests.has(socket)) return
