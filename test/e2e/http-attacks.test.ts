@@ -92,6 +92,17 @@ describe('HTTP attacks: smuggling', () => {
       `${head}Transfer-Encoding: chunked\r\n\r\n-${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
       `${head}Transfer-Encoding: chunked\r\n\r\n0x${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
       `${head}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\n${body}\n0\n\n`,
+      // Chunk extensions past Node's limit or holding a bare CR or LF, a size with spaces, data without its CRLF.
+      `${head}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)};a=${'b'.repeat(100_000)}\r\n${body}\r\n0\r\n\r\n`,
+      `${head}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)};a=b\rc\r\n${body}\r\n0\r\n\r\n`,
+      `${head}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)};a="b\nc"\r\n${body}\r\n0\r\n\r\n`,
+      `${head}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)} \r\n${body}\r\n0\r\n\r\n`,
+      `${head}Transfer-Encoding: chunked\r\n\r\n ${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+      `${head}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}XX0\r\n\r\n`,
+      // Trailers: a length, obs-fold, or more than the head limit.
+      `${head}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\nContent-Length: 5\r\n\r\n`,
+      `${head}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\nX-A: a\r\n b\r\n\r\n`,
+      `${head}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\nX-A: ${'b'.repeat(100_000)}\r\n\r\n`,
       `${head.replaceAll('\r\n', '\n')}Content-Length: ${body.length}\n\n${body}`,
       `${head}X-Note: a\r\n b\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
       `${head}X-Note: a\r\n\tb\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
