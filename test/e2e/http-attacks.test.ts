@@ -284,6 +284,19 @@ describe('HTTP attacks: methods', () => {
       assert.match(all, /\{"errors":\["unsupported method CONNECT"\]\}\n$/)
     }
     assert.equal((await t.call('GET', 'secret/data/after-connect')).status, 404)
+    // Behind requests still being answered, the 405 waits its turn: answers never leave out of order.
+    const health = 'GET /v1/sys/health HTTP/1.1\r\nHost: x\r\n\r\n'
+    const all = await rawExchange(
+      t.address,
+      `${health.repeat(3)}CONNECT other:443 HTTP/1.1\r\nHost: other:443\r\n\r\n`,
+    )
+    assert.deepEqual(statusesOf(all), [200, 200, 200, 405], all)
+    // Behind a refusal that ends the connection, it is not answered at all.
+    const refused = await rawExchange(
+      t.address,
+      'GET /v1/sys/health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\nCONNECT other:443 HTTP/1.1\r\nHost: other:443\r\n\r\n',
+    )
+    assert.deepEqual(statusesOf(refused), [400], refused)
   })
 })
 
@@ -339,15 +352,27 @@ describe('HTTP attacks: Host', () => {
       const all = await rawExchange(t.address, handshake(version, host))
       assert.deepEqual(statusesOf(all), [status], `${version} ${JSON.stringify(host)}: ${all}`)
     }
-    // The handshake itself still works.
-    const connection = await openRaw(t.address)
-    try {
-      await connection.write(handshake('1.1', 'Host: x\r\n'))
-      const all = await connection.until((text) => text.includes('\r\n\r\n'), 'the handshake answer')
-      assert.deepEqual(statusesOf(all), [101], all)
-    } finally {
-      connection.destroy()
+    // The handshake itself still works, after the answers to the requests before it, in order.
+    const health = 'GET /v1/sys/health HTTP/1.1\r\nHost: x\r\n\r\n'
+    for (const before of ['', health.repeat(3)]) {
+      const connection = await openRaw(t.address)
+      try {
+        await connection.write(`${before}${handshake('1.1', 'Host: x\r\n')}`)
+        const all = await connection.until(
+          (text) => /101 Switching Protocols[\s\S]*\r\n\r\n/.test(text),
+          'the handshake answer',
+        )
+        assert.deepEqual(statusesOf(all), [...(before ? [200, 200, 200] : []), 101], all)
+      } finally {
+        connection.destroy()
+      }
     }
+    // A refused handshake waits its turn too.
+    const refused = await rawExchange(
+      t.address,
+      `${health.repeat(3)}${handshake('1.1', 'Host: a\r\nHost: b\r\n')}`,
+    )
+    assert.deepEqual(statusesOf(refused), [200, 200, 200, 400], refused)
   })
 
   it('checks the Host header of a request in absolute form too, and routes it by its path alone', async () => {
@@ -425,6 +450,21 @@ describe('HTTP attacks: the connection after a refusal', () => {
     for (const all of results) assert.equal(statusesOf(all).length, 1, all)
     const left = await t.call('POST', 'auth/token/lookup', { body: { token } })
     assert.equal(left.body.data.num_uses, 50)
+  })
+
+  it('never upgrades a WebSocket handshake pipelined behind a refused request', async () => {
+    const handshake =
+      'GET /v1/sys/events/subscribe/kv-v2/data-write?json=true HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n' +
+      'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n' +
+      `X-Vault-Token: ${t.rootToken}\r\n\r\n`
+    for (const refused of [
+      'GET /v1/sys/health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n',
+      'GET /v1/sys/health HTTP/1.1\r\nHost: x\r\nExpect: x-later\r\n\r\n',
+    ]) {
+      const all = await rawExchange(t.address, `${refused}${handshake}`)
+      assert.equal(statusesOf(all).length, 1, all)
+      assert.doesNotMatch(all, /101 Switching Protocols/)
+    }
   })
 
   it('never runs a request pipelined behind one refused while more are being handled than are taken on at once', async () => {

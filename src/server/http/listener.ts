@@ -257,19 +257,32 @@ export async function startListener(
   }
   server.on(options.tls ? 'secureConnection' : 'connection', firstHeadDue)
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    // A handshake is a request like any other first: the same version and Host rules (see request-head.ts).
-    const problem = headProblem(req)
-    if (problem !== undefined) {
-      writeRaw(socket, jsonResult(problem.status, { errors: [problem.message] }))
-      return
-    }
     upgraded.add(socket)
     socket.once('close', () => upgraded.delete(socket))
-    handleUpgrade(ctx, req, socket, head).catch(() => socket.destroy())
+    // Behind a refusal that ends the connection: that refusal goes out, then the connection ends, unupgraded.
+    const ending = takesNoMore(socket)
+    // A handshake is a request like any other first: the same version and Host rules (see request-head.ts).
+    const problem = ending ? undefined : headProblem(req)
+    // Its answer (101, or a refusal) waits for those to the requests before it, which Node writes in order:
+    // written at once, it went out ahead of them.
+    responseDone(socket)
+      .then(async () => {
+        if (ending) socket.end()
+        else if (problem !== undefined)
+          writeRaw(socket, jsonResult(problem.status, { errors: [problem.message] }))
+        else await handleUpgrade(ctx, req, socket, head)
+      })
+      .catch(() => socket.destroy())
   })
   // Node closes a CONNECT without a word unless someone listens; it gets the 405 any other unserved verb gets.
+  // It waits for the answers to the requests before it, which Node writes in the order they came: written at once,
+  // it went out ahead of them and the connection closed with them unsent. Behind a refusal that ends the
+  // connection it gets no answer at all.
   server.on('connect', (_req: IncomingMessage, socket: Socket) => {
-    writeRaw(socket, jsonResult(405, { errors: ['unsupported method CONNECT'] }))
+    responseDone(socket).then(() => {
+      if (takesNoMore(socket)) socket.end()
+      else if (socket.writable) writeRaw(socket, jsonResult(405, { errors: ['unsupported method CONNECT'] }))
+    })
   })
   // A client asking before it sends its body (Expect: 100-continue) is invited only when the declared body fits:
   // otherwise the 413 is its only answer. Node's default sends 100 Continue first, inviting the whole upload.
