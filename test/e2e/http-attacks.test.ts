@@ -263,6 +263,12 @@ describe('HTTP attacks: methods', () => {
         method.slice(0, 20),
       )
     }
+    // A method longer than the packet it arrives in cannot be read whole: malformed, never a crash or a hang.
+    const huge = await rawExchange(
+      t.address,
+      `${'A'.repeat(100_000)} /v1/sys/health HTTP/1.1\r\nHost: x\r\n\r\n`,
+    )
+    assert.deepEqual(statusesOf(huge), [400], huge.slice(0, 300))
     // Not a method at all (a TLS ClientHello on the plain port, a control byte): malformed.
     for (const start of ['\x16\x03\x01\x00', 'G\x01T']) {
       const all = await rawExchange(
