@@ -179,8 +179,9 @@ export async function startListener(
         connection: connectionOf(req.socket),
       })
     } catch (error) {
-      // Whatever the body's refusal, the connection ends with it; nothing parsed after it is run.
-      takeNoMore(req.socket)
+      // Whatever the body's refusal, the connection ends with it; nothing parsed after it is run, not even a
+      // request already waiting its turn (it came behind this one's body).
+      takeNoMore(req.socket, true)
       if (error instanceof PayloadTooLargeError) {
         // An AWS SDK parses only its own protocol's error: it gets the refusal in that shape.
         const head = { method: req.method ?? 'GET', url, headers: req.headers }

@@ -72,4 +72,16 @@ describe('admit', () => {
     assert.equal(socket.destroyed, true)
     assert.equal(started.length, before.length)
   })
+
+  it('drops the requests waiting their turn too when a request being handled ends the connection', () => {
+    const { socket, request } = connection()
+    const started: number[] = []
+    const start = (req: IncomingMessage) => started.push((req as unknown as { n: number }).n)
+    const requests = Array.from({ length: HANDLED_AT_ONCE + 3 }, (_, n) => request(n))
+    for (const { req, res } of requests) admit(req, res, start)
+    // The first, being handled, is refused for its body: the three waiting came behind it.
+    takeNoMore(socket as never, true)
+    for (const { res } of requests) res.emit('close')
+    assert.equal(started.length, HANDLED_AT_ONCE)
+  })
 })

@@ -31,9 +31,17 @@ const backlogOf = new WeakMap<ServerResponse, Backlog>()
  */
 const ending = new WeakMap<Socket, number>()
 
-/** Take no request parsed from now on off this connection: it ends once the answers already under way are out. */
-export function takeNoMore(socket: Socket): void {
+/**
+ * Take no request parsed from now on off this connection: it ends once the answers already under way are out.
+ * `alsoWaiting` for a refusal that comes while a request is being handled (its body too large, or unreadable):
+ * every request still waiting its turn was parsed after that one, behind the refused body, and is dropped too.
+ * A refusal of a head as the parser hands it over keeps them: they came before it.
+ */
+export function takeNoMore(socket: Socket, alsoWaiting = false): void {
   if (!ending.has(socket)) ending.set(socket, 0)
+  if (!alsoWaiting) return
+  const backlog = backlogs.get(socket)
+  if (backlog !== undefined) backlog.waiting.length = 0
 }
 
 /** Whether the connection takes no more requests (see takeNoMore). */

@@ -61,7 +61,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (size > limit) {
         // At once, as the parser hands over the chunk: a request pipelined behind this body in the same packet is
         // parsed before the rejection is seen, and must find the connection already taking no more.
-        takeNoMore(req.socket)
+        takeNoMore(req.socket, true)
         reject(new PayloadTooLargeError(limit))
         // The rest is read and dropped until the 413, which closes the connection, is out: destroying the request
         // here destroyed its socket too, and the client got no answer at all.
