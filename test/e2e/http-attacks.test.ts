@@ -335,6 +335,21 @@ describe('HTTP attacks: Host', () => {
     }
   })
 
+  it('refuses a bad Host before inviting a body with 100 Continue', async () => {
+    const connection = await openRaw(t.address)
+    try {
+      // The client waits for 100 Continue or a final answer before it sends its body.
+      await connection.write(
+        `POST /v1/secret/data/expect-host HTTP/1.1\r\nHost: a\r\nHost: b\r\nX-Vault-Token: ${t.rootToken}\r\n` +
+          'Expect: 100-continue\r\nContent-Length: 2\r\n\r\n',
+      )
+      const all = await connection.closed('the 400 and the close')
+      assert.deepEqual(statusesOf(all), [400], all)
+    } finally {
+      connection.destroy()
+    }
+  })
+
   it('serves names, addresses with ports, IPv6 literals and an empty Host, as Go accepts them', async () => {
     for (const host of ['x', 'vault.example.com:8200', '127.0.0.1:8200', '[::1]:8200', 'under_score', '']) {
       for (const method of ['GET', 'LIST']) {
