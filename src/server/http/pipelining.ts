@@ -1,4 +1,4 @@
-// Pipelined requests on one connection are taken on a few at a time, so a client that never reads its answers cannot make the server hold more than a few.
+// Pipelined requests on one connection are taken on a few at a time, so a client that never reads its answers cannot make the server hold more than a few, and none behind a refusal that ends the connection.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 
@@ -24,8 +24,8 @@ const backlogs = new WeakMap<Socket, Backlog>()
 const backlogOf = new WeakMap<ServerResponse, Backlog>()
 
 /**
- * Connections whose last request to be taken on has been: one was refused in a way that ends the connection (a
- * head or body that cannot be trusted, a refusal with Connection: close). Node's parser reads on and hands over
+ * Connections that take no more requests: one was refused in a way that ends the connection (a head or body
+ * that cannot be trusted, any refusal sent with Connection: close). Node's parser reads on and hands over
  * the requests pipelined behind it, and a proxy in front may frame those bytes otherwise than Node did (the
  * smuggling setup); none of them is run. The count is of those dropped, so a client cannot pile them up.
  */
