@@ -78,6 +78,12 @@ describe('HTTP attacks: smuggling', () => {
       `${head}Content-Length: ${body.length}\r\nContent-Length: 5\r\n\r\n${body}`,
       `${head}Content-Length: ${body.length}, ${body.length}\r\n\r\n${body}`,
       `${head}Content-Length: +${body.length}\r\n\r\n${body}`,
+      `${head}Content-Length: -${body.length}\r\n\r\n${body}`,
+      `${head}Content-Length: 0x${body.length.toString(16)}\r\n\r\n${body}`,
+      `${head}Content-Length: ${String(body.length).split('').join(' ')}\r\n\r\n${body}`,
+      `${head}Content-Length:\r\n\r\n${body}`,
+      `${head}Content-Length: ${body.length}\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      `${head}Content-Length: ${body.length}\r\nTransfer-Encoding: chunked\r\nContent-Length: ${body.length}\r\n\r\n${chunked}`,
       `${head}Transfer-Encoding: xchunked\r\n\r\n${chunked}`,
       `${head}Transfer-Encoding: chunked, identity\r\n\r\n${chunked}`,
       `${head}Transfer-Encoding:\r\n chunked\r\n\r\n${chunked}`,
@@ -86,8 +92,20 @@ describe('HTTP attacks: smuggling', () => {
       `${head}Transfer-Encoding: chunked\r\n\r\n-${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
       `${head}Transfer-Encoding: chunked\r\n\r\n0x${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
       `${head}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\n${body}\n0\n\n`,
+      // Chunk extensions past Node's limit or holding a bare CR or LF, a size with spaces, data without its CRLF.
+      `${head}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)};a=${'b'.repeat(100_000)}\r\n${body}\r\n0\r\n\r\n`,
+      `${head}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)};a=b\rc\r\n${body}\r\n0\r\n\r\n`,
+      `${head}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)};a="b\nc"\r\n${body}\r\n0\r\n\r\n`,
+      `${head}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)} \r\n${body}\r\n0\r\n\r\n`,
+      `${head}Transfer-Encoding: chunked\r\n\r\n ${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+      `${head}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}XX0\r\n\r\n`,
+      // Trailers: a length, obs-fold, or more than the head limit.
+      `${head}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\nContent-Length: 5\r\n\r\n`,
+      `${head}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\nX-A: a\r\n b\r\n\r\n`,
+      `${head}Transfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\nX-A: ${'b'.repeat(100_000)}\r\n\r\n`,
       `${head.replaceAll('\r\n', '\n')}Content-Length: ${body.length}\n\n${body}`,
       `${head}X-Note: a\r\n b\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      `${head}X-Note: a\r\n\tb\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
     ]) {
       const all = await rawExchange(t.address, payload)
       assert.deepEqual(statusesOf(all), [400], `${JSON.stringify(payload.slice(head.length))}: ${all}`)
@@ -193,6 +211,324 @@ describe('HTTP attacks: request line', () => {
   })
 })
 
+describe('HTTP attacks: protocol version', () => {
+  const body = '{"data":{"a":"versioned"}}'
+  const write = (version: string, path: string) =>
+    `POST /v1/secret/data/${path} HTTP/${version}\r\nHost: x\r\nX-Vault-Token: ${t.rootToken}\r\n` +
+    `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`
+
+  it('answers 505 to a well-formed version other than 1.0 and 1.1, never routes it, and closes', async () => {
+    for (const version of ['2.0', '0.9', '1.2', '3.0', '9.9']) {
+      const all = await rawExchange(t.address, write(version, `v-${version}`))
+      assert.deepEqual(statusesOf(all), [505], `${version}: ${all}`)
+      assert.match(all, /\{"errors":\["unsupported protocol version"\]\}\n$/, version)
+      assert.equal((await t.call('GET', `secret/data/v-${version}`)).status, 404, version)
+    }
+    // The same for LIST, read below node:http's parser, and for an HTTP/2 connection preface sent in the clear.
+    for (const payload of [
+      `LIST /v1/sys/policies/acl HTTP/2.0\r\nHost: x\r\nX-Vault-Token: ${t.rootToken}\r\n\r\n`,
+      `LIST /v1/sys/policies/acl HTTP/1.2\r\nHost: x\r\nX-Vault-Token: ${t.rootToken}\r\n\r\n`,
+      'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n',
+    ]) {
+      const all = await rawExchange(t.address, payload)
+      assert.deepEqual(statusesOf(all), [505], `${JSON.stringify(payload.slice(0, 30))}: ${all}`)
+    }
+    // A request line without a version at all (HTTP/0.9's simple request) is not served either.
+    const simple = await rawExchange(t.address, 'GET /v1/sys/health\r\n\r\n')
+    assert.deepEqual(statusesOf(simple), [505], simple)
+  })
+
+  it('answers 400 to a malformed version, LIST included, and closes', async () => {
+    for (const version of ['HTTP/1.10', 'HTTP/11.1', 'http/1.1', 'HTTP/1', 'HTTP/1.1x', 'HTTX/1.1']) {
+      for (const method of ['GET', 'LIST']) {
+        const all = await rawExchange(t.address, `${method} /v1/sys/health ${version}\r\nHost: x\r\n\r\n`)
+        assert.deepEqual(statusesOf(all), [400], `${method} ${version}: ${all}`)
+        assert.match(all, /\{"errors":\["malformed HTTP (?:request|version)"\]\}\n$/, `${method} ${version}`)
+      }
+    }
+  })
+})
+
+describe('HTTP attacks: methods', () => {
+  it('answers 405 to a method in the wrong case or unknown to the parser, as Vault answers any verb it does not serve', async () => {
+    for (const method of ['get', 'Get', 'list', 'post', 'PROPFIND', 'TRACE', 'BREW', 'A'.repeat(2000)]) {
+      const all = await rawExchange(
+        t.address,
+        `${method} /v1/sys/policies/acl HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${t.rootToken}\r\nConnection: close\r\n\r\n`,
+      )
+      assert.deepEqual(statusesOf(all), [405], `${method.slice(0, 20)}: ${all.slice(0, 300)}`)
+      assert.match(
+        all,
+        /\{"errors":\["unsupported (?:method [^"]{1,16}|operation)"\]\}\n$/,
+        method.slice(0, 20),
+      )
+    }
+    // A method longer than the packet it arrives in cannot be read whole: malformed, never a crash or a hang.
+    const huge = await rawExchange(
+      t.address,
+      `${'A'.repeat(100_000)} /v1/sys/health HTTP/1.1\r\nHost: x\r\n\r\n`,
+    )
+    assert.deepEqual(statusesOf(huge), [400], huge.slice(0, 300))
+    // Not a method at all (a TLS ClientHello on the plain port, a control byte): malformed.
+    for (const start of ['\x16\x03\x01\x00', 'G\x01T']) {
+      const all = await rawExchange(
+        t.address,
+        Buffer.from(`${start} /v1/sys/health HTTP/1.1\r\nHost: x\r\n\r\n`, 'latin1'),
+      )
+      assert.deepEqual(statusesOf(all), [400], JSON.stringify(start))
+    }
+  })
+
+  it('answers CONNECT with 405 and closes, never reading what follows as a request', async () => {
+    const write = `POST /v1/secret/data/after-connect HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${t.rootToken}\r\nContent-Length: 2\r\n\r\n{}`
+    for (const target of ['other:443', '/v1/sys/health']) {
+      const all = await rawExchange(
+        t.address,
+        `CONNECT ${target} HTTP/1.1\r\nHost: other:443\r\n\r\n${write}`,
+      )
+      assert.deepEqual(statusesOf(all), [405], all)
+      assert.match(all, /\{"errors":\["unsupported method CONNECT"\]\}\n$/)
+    }
+    assert.equal((await t.call('GET', 'secret/data/after-connect')).status, 404)
+    // Behind requests still being answered, the 405 waits its turn: answers never leave out of order.
+    const health = 'GET /v1/sys/health HTTP/1.1\r\nHost: x\r\n\r\n'
+    const all = await rawExchange(
+      t.address,
+      `${health.repeat(3)}CONNECT other:443 HTTP/1.1\r\nHost: other:443\r\n\r\n`,
+    )
+    assert.deepEqual(statusesOf(all), [200, 200, 200, 405], all)
+    // Behind a refusal that ends the connection, it is not answered at all.
+    const refused = await rawExchange(
+      t.address,
+      'GET /v1/sys/health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\nCONNECT other:443 HTTP/1.1\r\nHost: other:443\r\n\r\n',
+    )
+    assert.deepEqual(statusesOf(refused), [400], refused)
+  })
+})
+
+describe('HTTP attacks: Host', () => {
+  const get = (method: string, version: string, host: string) =>
+    `${method} /v1/sys/policies/acl HTTP/${version}\r\n${host}X-Vault-Token: ${t.rootToken}\r\nConnection: close\r\n\r\n`
+
+  it('answers 400 to more than one Host header, or a Host value no authority can be, LIST and HTTP/1.0 included', async () => {
+    const refused: Array<[string, RegExp]> = [
+      ['Host: x\r\nHost: y\r\n', /multiple Host headers/],
+      ['Host: x\r\nHost: x\r\n', /multiple Host headers/],
+      ['Host: x\r\nhOsT: x\r\n', /multiple Host headers/],
+      ['Host: x, y\r\n', /malformed Host header/],
+      ['Host: x y\r\n', /malformed Host header/],
+      ['Host: x/y\r\n', /malformed Host header/],
+      ['Host: user@x\r\n', /malformed Host header/],
+      ['Host: x?y\r\n', /malformed Host header/],
+      ['Host: "x"\r\n', /malformed Host header/],
+      ['Host: x\xe9\r\n', /malformed Host header/],
+    ]
+    for (const method of ['GET', 'LIST']) {
+      for (const version of ['1.1', '1.0']) {
+        for (const [host, message] of refused) {
+          const all = await rawExchange(t.address, Buffer.from(get(method, version, host), 'latin1'))
+          const what = `${method} HTTP/${version} ${JSON.stringify(host)}`
+          assert.deepEqual(statusesOf(all), [400], `${what}: ${all}`)
+          assert.match(all, message, what)
+        }
+      }
+    }
+  })
+
+  it('refuses a bad Host before inviting a body with 100 Continue', async () => {
+    const connection = await openRaw(t.address)
+    try {
+      // The client waits for 100 Continue or a final answer before it sends its body.
+      await connection.write(
+        `POST /v1/secret/data/expect-host HTTP/1.1\r\nHost: a\r\nHost: b\r\nX-Vault-Token: ${t.rootToken}\r\n` +
+          'Expect: 100-continue\r\nContent-Length: 2\r\n\r\n',
+      )
+      const all = await connection.closed('the 400 and the close')
+      assert.deepEqual(statusesOf(all), [400], all)
+    } finally {
+      connection.destroy()
+    }
+  })
+
+  it('serves names, addresses with ports, IPv6 literals and an empty Host, as Go accepts them', async () => {
+    for (const host of ['x', 'vault.example.com:8200', '127.0.0.1:8200', '[::1]:8200', 'under_score', '']) {
+      for (const method of ['GET', 'LIST']) {
+        const all = await rawExchange(t.address, get(method, '1.1', `Host: ${host}\r\n`))
+        assert.deepEqual(statusesOf(all), [200], `${method} ${JSON.stringify(host)}: ${all}`)
+      }
+    }
+  })
+
+  it('holds a WebSocket handshake to the same version and Host rules', async () => {
+    const handshake = (version: string, host: string) =>
+      `GET /v1/sys/events/subscribe/kv-v2/data-write?json=true HTTP/${version}\r\n${host}Upgrade: websocket\r\n` +
+      'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n' +
+      `X-Vault-Token: ${t.rootToken}\r\n\r\n`
+    for (const [version, host, status] of [
+      ['1.1', 'Host: a\r\nHost: b\r\n', 400],
+      ['1.1', 'Host: a, b\r\n', 400],
+      ['1.1', '', 400],
+      ['2.0', 'Host: x\r\n', 505],
+    ] as const) {
+      const all = await rawExchange(t.address, handshake(version, host))
+      assert.deepEqual(statusesOf(all), [status], `${version} ${JSON.stringify(host)}: ${all}`)
+    }
+    // The handshake itself still works, after the answers to the requests before it, in order.
+    const health = 'GET /v1/sys/health HTTP/1.1\r\nHost: x\r\n\r\n'
+    for (const before of ['', health.repeat(3)]) {
+      const connection = await openRaw(t.address)
+      try {
+        await connection.write(`${before}${handshake('1.1', 'Host: x\r\n')}`)
+        const all = await connection.until(
+          (text) => /101 Switching Protocols[\s\S]*\r\n\r\n/.test(text),
+          'the handshake answer',
+        )
+        assert.deepEqual(statusesOf(all), [...(before ? [200, 200, 200] : []), 101], all)
+      } finally {
+        connection.destroy()
+      }
+    }
+    // A refused handshake waits its turn too.
+    const refused = await rawExchange(
+      t.address,
+      `${health.repeat(3)}${handshake('1.1', 'Host: a\r\nHost: b\r\n')}`,
+    )
+    assert.deepEqual(statusesOf(refused), [200, 200, 200, 400], refused)
+  })
+
+  it('checks the Host header of a request in absolute form too, and routes it by its path alone', async () => {
+    const absolute = (host: string) =>
+      `GET http://other:8200/v1/sys/policies/acl HTTP/1.1\r\n${host}X-Vault-Token: ${t.rootToken}\r\nConnection: close\r\n\r\n`
+    assert.deepEqual(statusesOf(await rawExchange(t.address, absolute('Host: x\r\n'))), [200])
+    assert.deepEqual(statusesOf(await rawExchange(t.address, absolute('Host: x\r\nHost: other\r\n'))), [400])
+    assert.deepEqual(statusesOf(await rawExchange(t.address, absolute('Host: a b\r\n'))), [400])
+    // Go requires the header even then.
+    assert.deepEqual(statusesOf(await rawExchange(t.address, absolute(''))), [400])
+  })
+})
+
+describe('HTTP attacks: the connection after a refusal', () => {
+  const body = '{"data":{"a":"smuggled"}}'
+  const write = (path: string) =>
+    `POST /v1/secret/data/${path} HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${t.rootToken}\r\n` +
+    `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`
+  const health = 'GET /v1/sys/health HTTP/1.1\r\nHost: x\r\n\r\n'
+
+  it('never runs a request pipelined behind one refused for its head, on many connections at once', async () => {
+    const chunked = `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`
+    const refusals: Array<[string, string, number]> = [
+      ['no-host', 'GET /v1/sys/health HTTP/1.1\r\n\r\n', 400],
+      ['two-hosts', 'GET /v1/sys/health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', 400],
+      ['bad-host', 'GET /v1/sys/health HTTP/1.1\r\nHost: a, b\r\n\r\n', 400],
+      ['http2', 'GET /v1/sys/health HTTP/2.0\r\nHost: x\r\n\r\n', 505],
+      ['http12', 'GET /v1/sys/health HTTP/1.2\r\nHost: x\r\n\r\n', 505],
+      ['lowercase', 'get /v1/sys/health HTTP/1.1\r\nHost: x\r\n\r\n', 405],
+      ['expect', 'GET /v1/sys/health HTTP/1.1\r\nHost: x\r\nExpect: x-later\r\n\r\n', 417],
+      [
+        'te-identity',
+        `POST /v1/secret/data/te HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity, chunked\r\n\r\n${chunked}`,
+        400,
+      ],
+      [
+        'te-http10',
+        `POST /v1/secret/data/te HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n${chunked}`,
+        400,
+      ],
+      [
+        'cl-te',
+        `POST /v1/secret/data/te HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n${chunked}`,
+        400,
+      ],
+      ['too-large', `GET /v1/sys/health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(40_000)}\r\n\r\n`, 431],
+      ['obs-fold', 'GET /v1/sys/health HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n', 400],
+    ]
+    // Each on its own connection, all at once: a refused request ahead of a write, and an answered one ahead of both.
+    const results = await Promise.all(
+      refusals.map(async ([name, refused, status]) => {
+        const all = await rawExchange(t.address, `${health}${refused}${write(`after-${name}`)}`)
+        return [name, all, status] as const
+      }),
+    )
+    for (const [name, all, status] of results)
+      assert.deepEqual(statusesOf(all), [200, status], `${name}: ${all}`)
+    for (const [name] of refusals)
+      assert.equal((await t.call('GET', `secret/data/after-${name}`)).status, 404, `after-${name}`)
+  })
+
+  it('never runs a LIST, read below the parser, pipelined behind a refused request', async () => {
+    // Each LIST run spends a use of this token: the uses left say whether any ran.
+    const created = await t.call('POST', 'auth/token/create', { body: { policies: ['root'], num_uses: 50 } })
+    const token = created.body.auth.client_token as string
+    const list = `LIST /v1/secret/metadata HTTP/1.1\r\nHost: x\r\nX-Vault-Token: ${token}\r\n\r\n`
+    const results = await Promise.all(
+      [
+        'GET /v1/sys/health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n',
+        'GET /v1/sys/health HTTP/2.0\r\nHost: x\r\n\r\n',
+        'GET /v1/sys/health HTTP/1.1\r\nHost: x\r\nExpect: x-later\r\n\r\n',
+        `POST /v1/sys/health HTTP/1.1\r\nHost: x\r\nContent-Length: ${64 * 1024 * 1024}\r\n\r\n`,
+      ].map((refused) => rawExchange(t.address, `${refused}${list}`)),
+    )
+    for (const all of results) assert.equal(statusesOf(all).length, 1, all)
+    const left = await t.call('POST', 'auth/token/lookup', { body: { token } })
+    assert.equal(left.body.data.num_uses, 50)
+  })
+
+  it('never upgrades a WebSocket handshake pipelined behind a refused request', async () => {
+    const handshake =
+      'GET /v1/sys/events/subscribe/kv-v2/data-write?json=true HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n' +
+      'Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n' +
+      `X-Vault-Token: ${t.rootToken}\r\n\r\n`
+    for (const refused of [
+      'GET /v1/sys/health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n',
+      'GET /v1/sys/health HTTP/1.1\r\nHost: x\r\nExpect: x-later\r\n\r\n',
+    ]) {
+      const all = await rawExchange(t.address, `${refused}${handshake}`)
+      assert.equal(statusesOf(all).length, 1, all)
+      assert.doesNotMatch(all, /101 Switching Protocols/)
+    }
+  })
+
+  it('never runs a request pipelined behind one refused while more are being handled than are taken on at once', async () => {
+    // Forty reads fill the requests handled at once and queue the rest; the refusal and the write come behind them.
+    const all = await rawExchange(
+      t.address,
+      `${health.repeat(40)}GET /v1/sys/health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n${write('after-queue')}`,
+    )
+    assert.deepEqual(statusesOf(all), [...Array(40).fill(200), 400], all.slice(-300))
+    assert.equal((await t.call('GET', 'secret/data/after-queue')).status, 404)
+  })
+
+  it('never runs a request pipelined behind a body refused as too large', async () => {
+    const small = await startSealedServer({ maxRequestSize: 1024, storage: 'inmem' })
+    try {
+      const big = 'x'.repeat(2000)
+      // Initialising is the write that shows: were the request behind the refused body run, the server would be.
+      const init = '{"secret_shares":1,"secret_threshold":1}'
+      const initialise = `PUT /v1/sys/init HTTP/1.1\r\nHost: x\r\nContent-Length: ${init.length}\r\n\r\n${init}`
+      const results = await Promise.all(
+        [
+          `Content-Length: ${big.length}\r\n\r\n${big}`,
+          `Transfer-Encoding: chunked\r\n\r\n${big.length.toString(16)}\r\n${big}\r\n0\r\n\r\n`,
+          `Transfer-Encoding: chunked\r\n\r\n${'200\r\n'.concat('y'.repeat(512), '\r\n').repeat(4)}0\r\n\r\n`,
+        ].flatMap((framing) =>
+          // Alone, and behind more requests than are handled at once, so that it and the write wait their turn.
+          ['', 'GET /v1/sys/seal-status HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(20)].map((before) =>
+            rawExchange(
+              small.address,
+              `${before}POST /v1/sys/unseal HTTP/1.1\r\nHost: x\r\n${framing}${initialise}`,
+            ),
+          ),
+        ),
+      )
+      for (const all of results) assert.equal(statusesOf(all).at(-1), 413, all)
+      const status = await client(small.address, '')('GET', 'sys/init')
+      assert.equal(status.body.initialized, false)
+    } finally {
+      await small.close()
+    }
+  })
+})
+
 describe('HTTP attacks: headers', () => {
   it('takes the token as Vault does and never authenticates with one of two conflicting tokens', async () => {
     const root = t.rootToken
@@ -217,7 +553,16 @@ describe('HTTP attacks: headers', () => {
   })
 
   it('refuses NUL and control bytes in header names and values, and non-ASCII names', async () => {
-    for (const header of ['X-A: a\0b', 'X-\0A: b', 'X-A: a\x01b', 'X-\xe9: b', 'X-Vault-Token: \0']) {
+    for (const header of [
+      'X-A: a\0b',
+      'X-\0A: b',
+      'X-A: a\x01b',
+      'X-\xe9: b',
+      'X-Vault-Token: \0',
+      'X-A: a\rb',
+      'X-A: a\x7fb',
+      'X-A: a\r\r\nX-B: c',
+    ]) {
       const all = await rawExchange(
         t.address,
         Buffer.from(`GET /v1/sys/health HTTP/1.1\r\nHost: x\r\n${header}\r\n\r\n`, 'latin1'),

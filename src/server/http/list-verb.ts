@@ -25,7 +25,7 @@ export interface RawListRequest {
 
 export type RawListOutcome =
   | { kind: 'request'; request: RawListRequest }
-  | { kind: 'refused'; status: 400 | 408 | 413 | 414 | 431; message: string }
+  | { kind: 'refused'; status: 400 | 408 | 413 | 414 | 431 | 505; message: string }
 
 export interface RawListLimits {
   maxBody: number
@@ -77,7 +77,7 @@ export function parseRawListRequest(
       socket.off('error', onEnd)
       resolve(outcome)
     }
-    const refuse = (status: 400 | 408 | 413 | 414 | 431, message: string) =>
+    const refuse = (status: 400 | 408 | 413 | 414 | 431 | 505, message: string) =>
       finish({ kind: 'refused', status, message })
 
     const onHead = (): void => {

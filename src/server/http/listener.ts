@@ -17,7 +17,7 @@ import { type HttpResult, jsonResult } from './http-types.ts'
 import { parseRawListRequest } from './list-verb.ts'
 import { originForm } from './parse-request.ts'
 import { peerChainPem } from './peer-chain.ts'
-import { admit } from './pipelining.ts'
+import { admit, takeNoMore, takesNoMore } from './pipelining.ts'
 import { writeRaw } from './raw-response.ts'
 import {
   bodiless,
@@ -27,8 +27,8 @@ import {
   framingProblem,
   RequestTimeoutError,
   readBody,
-  UnsupportedFramingError,
 } from './request-body.ts'
+import { headProblem, unsupportedVersion } from './request-head.ts'
 
 export interface ListenerOptions {
   address: string
@@ -63,6 +63,7 @@ export interface RunningListener {
 }
 
 const READ_TIMEOUT_MS = 90_000
+const CLOSE = { connection: 'close' }
 /** Vault's default http_read_header_timeout. */
 const READ_HEADER_TIMEOUT_MS = 10_000
 
@@ -115,17 +116,44 @@ export async function startListener(
     ...(options.unauthenticatedMetrics ? { unauthenticatedMetrics: options.unauthenticatedMetrics } : {}),
   }
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    // Behind a refusal that ends the connection: admit counts it and never takes it on (see takeNoMore).
+    if (takesNoMore(req.socket)) {
+      admit(req, res, respond)
+      return
+    }
     inflight.set(req.socket, res)
-    admit(req, res, respond)
-  }
-  const respond = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = originForm(req.url ?? '/')
-    // Checked here rather than by Node, whose refusal is a bare 400 with no word of what was wrong.
-    if (req.headers.host === undefined && req.httpVersion === '1.1') {
-      const refusal = jsonResult(400, { errors: ['missing required Host header'] }, { connection: 'close' })
+    // Decided here, as the parser hands the request over, so that no request pipelined behind a refused one has
+    // been started by the time the refusal is known.
+    const refusal = refusalOf(req)
+    if (refusal !== undefined) {
+      takeNoMore(req.socket)
       answerThisTurn(() => send(res, refusal))
       return
     }
+    admit(req, res, respond)
+  }
+  /** The head's refusal, known before its body is read: it ends the connection (Connection: close). */
+  const refusalOf = (req: IncomingMessage): HttpResult | undefined => {
+    // Version and Host are checked here rather than by Node, whose refusal is a bare 400 (or nothing at all).
+    const problem = headProblem(req)
+    if (problem !== undefined) return jsonResult(problem.status, { errors: [problem.message] }, CLOSE)
+    const framing = framingProblem(req)
+    if (framing !== undefined) return jsonResult(400, { errors: [framing] }, CLOSE)
+    if (declaredTooLarge(req, options.maxRequestSize)) {
+      const message = new PayloadTooLargeError(options.maxRequestSize).message
+      // An AWS SDK parses only its own protocol's error: it gets the refusal in that shape.
+      const aws = awsTooLargeResult(
+        { method: req.method ?? 'GET', url: originForm(req.url ?? '/'), headers: req.headers },
+        message,
+      )
+      return aws
+        ? { ...aws, headers: { ...aws.headers, ...CLOSE } }
+        : jsonResult(413, { errors: [message] }, CLOSE)
+    }
+    return undefined
+  }
+  const respond = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = originForm(req.url ?? '/')
     // A question about the server as a whole (RFC 9110, 9.3.7): Go's server answers it 200 with no body.
     if (url === '*' && req.method === 'OPTIONS') {
       answerThisTurn(() => send(res, { status: 200, headers: { 'content-length': '0' }, body: '' }))
@@ -140,8 +168,6 @@ export async function startListener(
     })
     let result: HttpResult
     try {
-      const framing = framingProblem(req)
-      if (framing !== undefined) throw new UnsupportedFramingError(framing)
       // No await for a request without a body: a turn of the event loop saved on every read.
       const body = bodiless(req) ? EMPTY_BODY : await readBody(req, options.maxRequestSize)
       result = await dispatch(ctx, {
@@ -153,6 +179,9 @@ export async function startListener(
         connection: connectionOf(req.socket),
       })
     } catch (error) {
+      // Whatever the body's refusal, the connection ends with it; nothing parsed after it is run, not even a
+      // request already waiting its turn (it came behind this one's body).
+      takeNoMore(req.socket, true)
       if (error instanceof PayloadTooLargeError) {
         // An AWS SDK parses only its own protocol's error: it gets the refusal in that shape.
         const head = { method: req.method ?? 'GET', url, headers: req.headers }
@@ -164,9 +193,7 @@ export async function startListener(
         result = jsonResult(408, { errors: [error.message] }, { connection: 'close' })
       } else {
         // Nothing after this request on the connection can be framed with any confidence: it ends here.
-        const message =
-          error instanceof UnsupportedFramingError ? error.message : 'failed to read request body'
-        result = jsonResult(400, { errors: [message] }, { connection: 'close' })
+        result = jsonResult(400, { errors: ['failed to read request body'] }, { connection: 'close' })
       }
     }
     const answer = result
@@ -191,8 +218,11 @@ export async function startListener(
   const readHeaderTimeoutMs = Math.min(options.readHeaderTimeoutMs ?? READ_HEADER_TIMEOUT_MS, readTimeoutMs)
   const serverOptions = {
     ...upgradeOptions,
-    // An HTTP/1.1 request without Host is still refused, with a JSON error (see respond).
+    // An HTTP/1.1 request without Host is still refused, with a JSON error (see request-head.ts).
     requireHostHeader: false,
+    // Said outright: left unset, a --insecure-http-parser in NODE_OPTIONS would let this listener take obs-fold,
+    // bare line feeds, control bytes and Content-Length beside Transfer-Encoding, the stuff of request smuggling.
+    insecureHTTPParser: false,
     // Node checks both timeouts only this often: every 30 s by default, letting a slow client run well past them.
     connectionsCheckingInterval: Math.max(250, Math.min(readHeaderTimeoutMs / 4, 5_000)),
   }
@@ -230,21 +260,42 @@ export async function startListener(
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     upgraded.add(socket)
     socket.once('close', () => upgraded.delete(socket))
-    handleUpgrade(ctx, req, socket, head).catch(() => socket.destroy())
+    // Behind a refusal that ends the connection: that refusal goes out, then the connection ends, unupgraded.
+    const ending = takesNoMore(socket)
+    // A handshake is a request like any other first: the same version and Host rules (see request-head.ts).
+    const problem = ending ? undefined : headProblem(req)
+    // Its answer (101, or a refusal) waits for those to the requests before it, which Node writes in order:
+    // written at once, it went out ahead of them.
+    responseDone(socket)
+      .then(async () => {
+        if (ending) socket.end()
+        else if (problem !== undefined)
+          writeRaw(socket, jsonResult(problem.status, { errors: [problem.message] }))
+        else await handleUpgrade(ctx, req, socket, head)
+      })
+      .catch(() => socket.destroy())
   })
   // Node closes a CONNECT without a word unless someone listens; it gets the 405 any other unserved verb gets.
+  // It waits for the answers to the requests before it, which Node writes in the order they came: written at once,
+  // it went out ahead of them and the connection closed with them unsent. Behind a refusal that ends the
+  // connection it gets no answer at all.
   server.on('connect', (_req: IncomingMessage, socket: Socket) => {
-    writeRaw(socket, jsonResult(405, { errors: ['unsupported method CONNECT'] }))
+    responseDone(socket).then(() => {
+      if (takesNoMore(socket)) socket.end()
+      else if (socket.writable) writeRaw(socket, jsonResult(405, { errors: ['unsupported method CONNECT'] }))
+    })
   })
   // A client asking before it sends its body (Expect: 100-continue) is invited only when the declared body fits:
   // otherwise the 413 is its only answer. Node's default sends 100 Continue first, inviting the whole upload.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    if (!declaredTooLarge(req, options.maxRequestSize)) res.writeContinue()
+    if (!takesNoMore(req.socket) && refusalOf(req) === undefined) res.writeContinue()
     onRequest(req, res)
   })
   // An Expect other than 100-continue is refused with 417, as Go's server refuses it, but in the JSON error shape
   // every other refusal has: Node's own answer is a bare status line a client cannot parse as an error.
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    if (takesNoMore(req.socket)) return
+    takeNoMore(req.socket)
     const expect = String(req.headers.expect ?? '').slice(0, 64)
     send(
       res,
@@ -298,6 +349,12 @@ async function handleClientError(
     return
   }
   if (!socket.writable) return
+  // Behind a refusal that ends the connection, whatever failed to parse is neither run (a LIST) nor answered.
+  if (takesNoMore(socket)) {
+    await responseDone(socket)
+    socket.end()
+    return
+  }
   // Node still counts a LIST read below its parser as a request whose head never ended; that reader keeps the
   // timeouts itself, the header timeout for the head only.
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT' && rawListRequests.has(socket)) return
@@ -368,8 +425,44 @@ async function handleClientError(
         : [431, 'request headers too large']
       : timedOut
         ? [408, 'request timed out']
-        : [400, 'malformed HTTP request']
+        : refusedRequestLine(error, at)
   writeRaw(socket, jsonResult(status, { errors: [message] }))
+}
+
+/** tchar (RFC 9110, 5.6.2): the bytes of a method. */
+const TOKEN_BYTE = new Uint8Array(256)
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+  TOKEN_BYTE[c.charCodeAt(0)] = 1
+
+/**
+ * The answer to a request line Node's parser refused, from the packet it failed in (`at` is where). A method Node
+ * does not know, or spells only in capitals (`get`, `Get`), is a well-formed token to Go's server, and Vault
+ * answers a verb it does not serve 405; so does this server. A version that is well formed but not 1.0 or 1.1 is
+ * 505, as Go answers it, and so is the HTTP/2 connection preface sent in the clear (PRI * HTTP/2.0). Anything
+ * else is malformed: 400.
+ */
+function refusedRequestLine(
+  error: NodeJS.ErrnoException & { rawPacket?: Buffer },
+  at: number,
+): [number, string] {
+  const malformed: [number, string] = [400, 'malformed HTTP request']
+  if (error.code === 'HPE_PAUSED_H2_UPGRADE') return [505, 'unsupported protocol version']
+  const packet = error.rawPacket
+  if (packet === undefined || at > packet.length) return malformed
+  const lineStart = at > 0 ? packet.lastIndexOf(0x0a, at - 1) + 1 : 0
+  if (error.code === 'HPE_INVALID_VERSION') {
+    const lineEnd = packet.indexOf(0x0a, lineStart)
+    const line = packet.toString('latin1', lineStart, lineEnd === -1 ? packet.length : lineEnd)
+    return unsupportedVersion(line.endsWith('\r') ? line.slice(0, -1) : line)
+      ? [505, 'unsupported protocol version']
+      : malformed
+  }
+  if (error.code !== 'HPE_INVALID_METHOD') return malformed
+  let end = lineStart
+  while (end < packet.length && TOKEN_BYTE[packet[end]!] === 1) end++
+  // The whole method must be in the packet, followed by the space that ends it.
+  if (end === lineStart || packet[end] !== 0x20) return malformed
+  return [405, `unsupported method ${packet.toString('latin1', lineStart, Math.min(end, lineStart + 16))}`]
 }
 
 /** An error of the TLS layer (Node's own, as the handshake timeout, or OpenSSL's), not of the HTTP parser. */

@@ -1,4 +1,4 @@
-// Pipelined requests on one connection are taken on a few at a time, so a client that never reads its answers cannot make the server hold more than a few.
+// Pipelined requests on one connection are taken on a few at a time, so a client that never reads its answers cannot make the server hold more than a few, and none behind a refusal that ends the connection.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 
@@ -24,11 +24,44 @@ const backlogs = new WeakMap<Socket, Backlog>()
 const backlogOf = new WeakMap<ServerResponse, Backlog>()
 
 /**
+ * Connections that take no more requests: one was refused in a way that ends the connection (a head or body
+ * that cannot be trusted, any refusal sent with Connection: close). Node's parser reads on and hands over
+ * the requests pipelined behind it, and a proxy in front may frame those bytes otherwise than Node did (the
+ * smuggling setup); none of them is run. The count is of those dropped, so a client cannot pile them up.
+ */
+const ending = new WeakMap<Socket, number>()
+
+/**
+ * Take no request parsed from now on off this connection: it ends once the answers already under way are out.
+ * `alsoWaiting` for a refusal that comes while a request is being handled (its body too large, or unreadable):
+ * every request still waiting its turn was parsed after that one, behind the refused body, and is dropped too.
+ * A refusal of a head as the parser hands it over keeps them: they came before it.
+ */
+export function takeNoMore(socket: Socket, alsoWaiting = false): void {
+  if (!ending.has(socket)) ending.set(socket, 0)
+  if (!alsoWaiting) return
+  const backlog = backlogs.get(socket)
+  if (backlog !== undefined) backlog.waiting.length = 0
+}
+
+/** Whether the connection takes no more requests (see takeNoMore). */
+export function takesNoMore(socket: Socket): boolean {
+  return ending.has(socket)
+}
+
+/**
  * Run `start(req, res)` now, or once enough of the connection's earlier answers have gone (node:http keeps the
  * answers in request order whatever order they are written in).
  */
 export function admit(req: IncomingMessage, res: ServerResponse, start: Start): void {
   const socket = req.socket
+  const dropped = ending.get(socket)
+  if (dropped !== undefined) {
+    // Never answered: the connection closes after the refusal, before this request's turn to be answered comes.
+    if (dropped >= WAITING_AT_MOST) socket.destroy()
+    else ending.set(socket, dropped + 1)
+    return
+  }
   let backlog = backlogs.get(socket)
   if (backlog === undefined) {
     backlog = { handling: 0, waiting: [] }

@@ -84,6 +84,34 @@ describe('parseRequestHead', () => {
     assert.equal(status('Transfer-Encoding: chunked'), 400)
   })
 
+  it('answers 505 to a well-formed version other than 1.0 and 1.1, 400 to a malformed one', () => {
+    const line = (text: string) => {
+      const head = parseRequestHead(Buffer.from(`${text}\r\nHost: h`, 'latin1'), LIMIT)
+      return isRefusal(head) ? head.status : 200
+    }
+    for (const version of ['2.0', '1.2', '0.9', '3.0'])
+      assert.equal(line(`LIST /v1/x HTTP/${version}`), 505, version)
+    for (const version of ['HTTP/1.10', 'HTTP/11.1', 'http/1.1', 'HTTP/1', ''])
+      assert.equal(line(`LIST /v1/x ${version}`), 400, version)
+  })
+
+  it('refuses two Host headers, a malformed one, or none on HTTP/1.1, saying which', () => {
+    const message = (...lines: string[]) => {
+      const head = parseRequestHead(
+        Buffer.from(['LIST /v1/x HTTP/1.1', ...lines].join('\r\n'), 'latin1'),
+        LIMIT,
+      )
+      return isRefusal(head) ? `${head.status} ${head.message}` : 'accepted'
+    }
+    assert.equal(message('Host: a', 'host: b'), '400 multiple Host headers')
+    assert.equal(message('Host: a', 'Host: a'), '400 multiple Host headers')
+    assert.equal(message('Host: a, b'), '400 malformed Host header')
+    assert.equal(message('Host: a/b'), '400 malformed Host header')
+    assert.equal(message(), '400 missing required Host header')
+    assert.equal(message('Host: [::1]:8200'), 'accepted')
+    assert.equal(message('Host:'), 'accepted')
+  })
+
   it('answers 431 at Node’s 16 KiB, counted over the target, names and values', () => {
     // "/v1/x" + "Host" + "h" + "X" = 11 bytes besides the padding; Node refuses a count of 16384.
     assert.equal(status(`X: ${'a'.repeat(LIMIT - 12)}`), 200)

@@ -1,4 +1,12 @@
 // Checking a raw HTTP/1.1 request head by the rules Node's own parser applies, for the LIST verb it refuses.
+import {
+  MALFORMED_HOST,
+  MISSING_HOST,
+  MULTIPLE_HOSTS,
+  UNSUPPORTED_VERSION,
+  unsupportedVersion,
+  validHost,
+} from './request-head.ts'
 
 export interface RequestHead {
   url: string
@@ -9,7 +17,7 @@ export interface RequestHead {
 }
 
 export interface HeadRefusal {
-  status: 400 | 414 | 431
+  status: 400 | 414 | 431 | 505
   message: string
 }
 
@@ -71,7 +79,7 @@ function addHeader(headers: Record<string, string | string[]>, name: string, val
 export function parseRequestHead(head: Buffer, maxHeaderSize: number): RequestHead | HeadRefusal {
   const lines = head.toString('latin1').split('\r\n')
   const requestLine = REQUEST_LINE.exec(lines[0] ?? '')
-  if (!requestLine) return refuse()
+  if (!requestLine) return unsupportedVersion(lines[0] ?? '') ? UNSUPPORTED_VERSION : refuse()
   const url = requestLine[1]!
   // The target alone past the limit: the URI is what is too long.
   if (url.length >= maxHeaderSize) return refuse(414)
@@ -79,6 +87,7 @@ export function parseRequestHead(head: Buffer, maxHeaderSize: number): RequestHe
   if (lines.length - 1 > MAX_HEADER_FIELDS) return refuse(431)
   const headers = Object.create(null) as Record<string, string | string[]>
   let contentLength: string | undefined
+  let hosts = 0
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!
     const colon = line.indexOf(':')
@@ -97,9 +106,13 @@ export function parseRequestHead(head: Buffer, maxHeaderSize: number): RequestHe
       if (contentLength !== undefined || !/^\d+$/.test(value)) return refuse()
       contentLength = value
     }
+    // Counted before node:http's merging keeps the first of two (see request-head.ts).
+    if (lower === 'host') hosts++
     addHeader(headers, lower, value)
   }
-  if (requestLine[2] === '1' && headers['host'] === undefined) return refuse()
+  if (hosts > 1) return MULTIPLE_HOSTS
+  if (hosts === 0 && requestLine[2] === '1') return MISSING_HOST
+  if (hosts === 1 && !validHost(headers['host'] as string)) return MALFORMED_HOST
   if (headers['transfer-encoding'] !== undefined) {
     return refuse(400, 'LIST requests with Transfer-Encoding are not supported; send Content-Length')
   }

@@ -1,6 +1,7 @@
 // Reading a request's body under the listener's limits: its framing checked, its size capped, a broken one failed at once.
 import type { IncomingMessage } from 'node:http'
 import { PayloadTooLargeError } from '../../sdk/errors.ts'
+import { takeNoMore } from './pipelining.ts'
 
 export const EMPTY_BODY = Buffer.alloc(0)
 
@@ -58,6 +59,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length
       if (size > limit) {
+        // At once, as the parser hands over the chunk: a request pipelined behind this body in the same packet is
+        // parsed before the rejection is seen, and must find the connection already taking no more.
+        takeNoMore(req.socket, true)
         reject(new PayloadTooLargeError(limit))
         // The rest is read and dropped until the 413, which closes the connection, is out: destroying the request
         // here destroyed its socket too, and the client got no answer at all.
@@ -78,6 +82,3 @@ export class RequestTimeoutError extends Error {
     super('request timed out')
   }
 }
-
-/** The body's framing is refused (see framingProblem); the message says why. */
-export class UnsupportedFramingError extends Error {}
