@@ -68,6 +68,31 @@ describe('race: Secrets Manager state', () => {
     }
   })
 
+  it(`${BURST} writes of one new name through the Vault API at once: one creates it, every one adds its version`, async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const name = `race/vault-${round}`
+      const replies = await server.burst(
+        Array.from({ length: BURST }, (_, i) => ({
+          method: 'POST',
+          path: `secretsmanager/secrets/${name}`,
+          body: { secret_string: `vault-${i}` },
+        })),
+      )
+      // Arriving after the create, a write adds a version, as it would have had it come a moment later.
+      assert.ok(
+        replies.every((r) => r.status === 200),
+        `round ${round}: ${replies.map((r) => `${r.status} ${r.status === 200 ? '' : JSON.stringify(r.body)}`)}`,
+      )
+      const ids = replies.map((r) => r.body.data.version_id as string)
+      assert.equal(new Set(ids).size, BURST, `round ${round}`)
+      const stages = await stagesOf(name)
+      assert.deepEqual([...stages.keys()].sort(), [...ids].sort(), `round ${round}: a version is lost`)
+      assert.equal(holders(stages, 'AWSCURRENT').length, 1)
+      const got = await call('GetSecretValue', { SecretId: name })
+      assert.equal(got.body.SecretString, `vault-${ids.indexOf(got.body.VersionId)}`)
+    }
+  })
+
   it(`${BURST} PutSecretValue calls with one ClientRequestToken make one version and all answer it`, async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const name = `race/idem-${round}`
@@ -92,7 +117,7 @@ describe('race: Secrets Manager state', () => {
     for (let round = 0; round < ROUNDS; round++) {
       const name = `race/puts-${round}`
       const first = await create(name)
-      const tokens = Array.from({ length: BURST }, () => randomUUID())
+      const tokens: string[] = Array.from({ length: BURST }, () => randomUUID())
       const replies = await server.burst(
         await Promise.all(
           tokens.map((token, i) =>
@@ -100,13 +125,12 @@ describe('race: Secrets Manager state', () => {
           ),
         ),
       )
-      replies.forEach((r, i) =>
+      for (const [i, r] of replies.entries())
         assert.deepEqual(
           [r.status, r.body.VersionId],
           [200, tokens[i]],
           `round ${round}: ${statuses(replies)}`,
-        ),
-      )
+        )
       const stages = await stagesOf(name)
       assert.deepEqual(
         [...stages.keys()].sort(),

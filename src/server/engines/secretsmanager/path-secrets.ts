@@ -8,6 +8,7 @@ import { getSecretValue } from './actions/get-secret-value.ts'
 import { putSecretValue } from './actions/put-secret-value.ts'
 import { updateSecret } from './actions/update-secret.ts'
 import { awsActionOf, runAwsAction, smContext } from './aws-dispatch.ts'
+import { SecretExistsError } from './errors.ts'
 import { listNames } from './listing.ts'
 import { loadRecord } from './model.ts'
 import { smEvent, withSmEvent } from './sm-events.ts'
@@ -85,15 +86,21 @@ export const secretsPath = definePath<typeof fields, SmState>({
       const value = { SecretString: input.secret_string, SecretBinary: input.secret_binary }
       const path = ctx.request.path
       if (!(await loadRecord(ctx.storage, name))) {
-        const created = await createSecret(sm, {
-          Name: name,
-          ...value,
-          Description: input.description,
-          KmsKeyId: input.kms_key_id,
-          Tags: tagList(input.tags),
-          ClientRequestToken: input.client_request_token,
-        })
-        return withSmEvent(shaped(created), smEvent('CreateSecret', path, created))
+        try {
+          const created = await createSecret(sm, {
+            Name: name,
+            ...value,
+            Description: input.description,
+            KmsKeyId: input.kms_key_id,
+            Tags: tagList(input.tags),
+            ClientRequestToken: input.client_request_token,
+          })
+          return withSmEvent(shaped(created), smEvent('CreateSecret', path, created))
+        } catch (error) {
+          // Another write created the secret after the look above: this one adds its version, as it would have
+          // had it arrived a moment later, instead of failing as a second create.
+          if (!(error instanceof SecretExistsError)) throw error
+        }
       }
       let updated: Record<string, unknown> | undefined
       if (input.description !== undefined || input.kms_key_id !== undefined)
