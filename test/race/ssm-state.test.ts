@@ -61,6 +61,39 @@ describe('race: Parameter Store state', () => {
     }
   })
 
+  it(`${BURST} writes of one new parameter through the Vault API at once: versions 1..${BURST}, the type kept`, async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const name = `race/vault-${round}`
+      // One of them creates a SecureString; writes naming no type keep the type of the version before them.
+      const replies = await server.burst(
+        Array.from({ length: BURST }, (_, i) => ({
+          method: 'POST',
+          path: `ssm/parameters/${name}`,
+          body: { value: `vault-${i}`, ...(i === 0 ? { type: 'SecureString' } : {}) },
+        })),
+      )
+      assert.ok(
+        replies.every((r) => r.status === 200),
+        `round ${round}: ${replies.map((r) => `${r.status} ${r.status === 200 ? '' : JSON.stringify(r.body)}`)}`,
+      )
+      const numbers = replies.map((r) => r.body.data.Version as number)
+      assert.deepEqual(
+        [...numbers].sort((a, b) => a - b),
+        Array.from({ length: BURST }, (_, i) => i + 1),
+        `round ${round}`,
+      )
+      const stored = await history(`/${name}`)
+      const types = stored.map((v) => (v as unknown as { Type: string }).Type)
+      const secureFrom = numbers[0]!
+      // Before the SecureString write a String; from it on, SecureString: no later write turned it back.
+      assert.deepEqual(
+        types,
+        stored.map((v) => (v.Version < secureFrom ? 'String' : 'SecureString')),
+        `round ${round}: ${JSON.stringify(types)}`,
+      )
+    }
+  })
+
   it(`${BURST} PutParameter calls with Overwrite: versions 2..${BURST + 1}, each answered once, none lost`, async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const name = `/race/over-${round}`

@@ -81,14 +81,13 @@ export const parametersPath = definePath<typeof fields, SsmState>({
       if (action) return runAwsAction(ctx, action)
       const { input } = ctx
       const name = await vaultName(ctx.storage, ctx.params['name'] ?? '')
-      const exists = (await loadRecord(ctx.storage, name)) !== undefined
-      const out = await putParameter(engineContext(ctx), {
-        Name: name,
-        Value: input.value,
-        Type: input.type ?? (exists ? undefined : 'String'),
-        Description: input.description,
-        Overwrite: exists,
-      })
+      // Create or overwrite, settled under the parameter's lock: a look here first would make writes racing the
+      // first one fail as "already exists", or give them a type from before another writer's.
+      const out = await putParameter(
+        engineContext(ctx),
+        { Name: name, Value: input.value, Type: input.type, Description: input.description, Overwrite: true },
+        { createType: 'String' },
+      )
       return { data: out, events: [ssmEvent('put-parameter', ctx.request.path, name, out['Version'])] }
     },
     delete: async (ctx) => {

@@ -33,7 +33,16 @@ const KEY_ID =
   /^(alias\/[a-zA-Z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/[a-zA-Z0-9-]+|alias\/[a-zA-Z0-9/_-]+))$/
 const DATA_TYPES = ['text', 'aws:ec2:image']
 
-export async function putParameter(ctx: SsmContext, input: Input): Promise<Record<string, unknown>> {
+/** The Vault API's write: it overwrites whatever is there, and a parameter it creates without a Type gets this one. */
+export interface UpsertOptions {
+  createType?: ParameterType
+}
+
+export async function putParameter(
+  ctx: SsmContext,
+  input: Input,
+  options: UpsertOptions = {},
+): Promise<Record<string, unknown>> {
   const name = reqString(input, 'Name', { min: 1, max: 2048 })
   checkWritableName(name)
   const value = input['Value']
@@ -80,9 +89,11 @@ export async function putParameter(ctx: SsmContext, input: Input): Promise<Recor
     }
     const previous = record.versions.at(-1)
     if (previous && !overwrite) throw alreadyExists()
-    if (!previous && type === undefined)
+    // Decided here, under the lock: a type chosen from a look before it could turn a SecureString another writer
+    // just created into a String.
+    const newType = (type ?? previous?.type ?? options.createType) as ParameterType | undefined
+    if (newType === undefined)
       throw validationMessage('A parameter type is required when you create a parameter.')
-    const newType = (type ?? previous!.type) as ParameterType
     if (keyId !== undefined && newType !== 'SecureString')
       throw validationMessage('KeyId can only be used with the SecureString parameter type.')
     const pattern = allowedPattern ?? previous?.allowedPattern
