@@ -28,16 +28,6 @@ export const invalidParameter = (message: string) => new AwsError('InvalidParame
 export const invalidRequest = (message: string) => new AwsError('InvalidRequestException', message)
 export const resourceExists = (message = 'A resource with the ID you requested already exists.') =>
   new AwsError('ResourceExistsException', message)
-
-/**
- * CreateSecret of a name another secret holds (not a retry of its own create): AWS's ResourceExistsException, told
- * apart so the Vault API's write, which found no secret before another writer created it, adds a version instead.
- */
-export class SecretExistsError extends AwsError {
-  constructor() {
-    super('ResourceExistsException', 'A resource with the ID you requested already exists.')
-  }
-}
 export const limitExceeded = (message: string) => new AwsError('LimitExceededException', message)
 
 /** A model constraint (length, range, pattern) as AWS words it; the offending value is never echoed. */

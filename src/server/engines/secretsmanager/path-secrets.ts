@@ -8,7 +8,6 @@ import { getSecretValue } from './actions/get-secret-value.ts'
 import { putSecretValue } from './actions/put-secret-value.ts'
 import { updateSecret } from './actions/update-secret.ts'
 import { awsActionOf, runAwsAction, smContext } from './aws-dispatch.ts'
-import { SecretExistsError } from './errors.ts'
 import { listNames } from './listing.ts'
 import { loadRecord } from './model.ts'
 import { smEvent, withSmEvent } from './sm-events.ts'
@@ -85,22 +84,19 @@ export const secretsPath = definePath<typeof fields, SmState>({
       const sm = smContext(ctx)
       const value = { SecretString: input.secret_string, SecretBinary: input.secret_binary }
       const path = ctx.request.path
-      if (!(await loadRecord(ctx.storage, name))) {
-        try {
-          const created = await createSecret(sm, {
-            Name: name,
-            ...value,
-            Description: input.description,
-            KmsKeyId: input.kms_key_id,
-            Tags: tagList(input.tags),
-            ClientRequestToken: input.client_request_token,
-          })
-          return withSmEvent(shaped(created), smEvent('CreateSecret', path, created))
-        } catch (error) {
-          // Another write created the secret after the look above: this one adds its version, as it would have
-          // had it arrived a moment later, instead of failing as a second create.
-          if (!(error instanceof SecretExistsError)) throw error
-        }
+      // Create or add a version as the request was authorised (create when no secret existed at the ACL check),
+      // not from a second look here: a create must never add a version to a secret another writer created since
+      // (its caller may hold no update capability), and an update never re-creates a secret deleted since.
+      if (ctx.request.operation === 'create') {
+        const created = await createSecret(sm, {
+          Name: name,
+          ...value,
+          Description: input.description,
+          KmsKeyId: input.kms_key_id,
+          Tags: tagList(input.tags),
+          ClientRequestToken: input.client_request_token,
+        })
+        return withSmEvent(shaped(created), smEvent('CreateSecret', path, created))
       }
       let updated: Record<string, unknown> | undefined
       if (input.description !== undefined || input.kms_key_id !== undefined)

@@ -8,6 +8,7 @@ import {
   invalidAllowedPattern,
   invalidKeyId,
   maxVersions,
+  parameterNotFound,
   patternMismatch,
   validation,
   validationMessage,
@@ -33,15 +34,11 @@ const KEY_ID =
   /^(alias\/[a-zA-Z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/[a-zA-Z0-9-]+|alias\/[a-zA-Z0-9/_-]+))$/
 const DATA_TYPES = ['text', 'aws:ec2:image']
 
-/** The Vault API's write: it overwrites whatever is there, and a parameter it creates without a Type gets this one. */
-export interface UpsertOptions {
-  createType?: ParameterType
-}
-
+/** `mustExist`: refuse (ParameterNotFound) rather than create, as the Vault API's write authorised as an update does. */
 export async function putParameter(
   ctx: SsmContext,
   input: Input,
-  options: UpsertOptions = {},
+  options: { mustExist?: boolean } = {},
 ): Promise<Record<string, unknown>> {
   const name = reqString(input, 'Name', { min: 1, max: 2048 })
   checkWritableName(name)
@@ -89,11 +86,10 @@ export async function putParameter(
     }
     const previous = record.versions.at(-1)
     if (previous && !overwrite) throw alreadyExists()
-    // Decided here, under the lock: a type chosen from a look before it could turn a SecureString another writer
-    // just created into a String.
-    const newType = (type ?? previous?.type ?? options.createType) as ParameterType | undefined
-    if (newType === undefined)
+    if (!previous && options.mustExist) throw parameterNotFound(name)
+    if (!previous && type === undefined)
       throw validationMessage('A parameter type is required when you create a parameter.')
+    const newType = (type ?? previous!.type) as ParameterType
     if (keyId !== undefined && newType !== 'SecureString')
       throw validationMessage('KeyId can only be used with the SecureString parameter type.')
     const pattern = allowedPattern ?? previous?.allowedPattern
