@@ -74,6 +74,36 @@ describe('race: KV v2 versions', () => {
     })
   }
 
+  it('after cas_required answers (on the secret or the mount), no write without cas lands', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const where of ['secret', 'mount'] as const) {
+        const path = `cas-req-${where}-${round}`
+        await ok('POST', `secret/data/${path}`, { data: { writer: 'first' } })
+        const setting =
+          where === 'secret'
+            ? { method: 'POST', path: `secret/metadata/${path}`, body: { cas_required: true } }
+            : { method: 'POST', path: 'secret/config', body: { cas_required: true } }
+        const half = BURST / 2
+        const writes = Array.from({ length: BURST }, (_, i) => write(path, { writer: i }))
+        const replies = await server.burst([...writes.slice(0, half), setting, ...writes.slice(half)])
+        assert.ok(replies[half]!.status < 300, JSON.stringify(replies[half]!.body))
+        for (const r of replies)
+          assert.ok(
+            r.status === 200 || r.status === 204 || r.status === 400,
+            `round ${round}: ${statuses(replies)}`,
+          )
+        const before = (await ok('GET', `secret/metadata/${path}`)).body.data.current_version
+        const afterwards = await server.burst(writes.slice(0, 10))
+        assert.ok(
+          afterwards.every((r) => r.status === 400),
+          `round ${round}, ${where}: ${statuses(afterwards)}`,
+        )
+        assert.equal((await ok('GET', `secret/metadata/${path}`)).body.data.current_version, before)
+        if (where === 'mount') await ok('POST', 'secret/config', { cas_required: false })
+      }
+    }
+  })
+
   it('metadata DELETE racing writes: afterwards only versions written after it exist, each readable', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const path = `wipe-${round}`

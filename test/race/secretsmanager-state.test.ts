@@ -251,6 +251,64 @@ describe('race: Secrets Manager state', () => {
     }
   })
 
+  it(`${BURST} PutSecretValue calls with one ClientRequestToken and different values: one version, one value`, async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const name = `race/conflict-${round}`
+      await create(name)
+      const token = randomUUID()
+      const replies = await server.burst(
+        await Promise.all(
+          Array.from({ length: BURST }, (_, i) =>
+            sm('PutSecretValue', { SecretId: name, SecretString: `c${i}`, ClientRequestToken: token }),
+          ),
+        ),
+      )
+      // Versions are immutable: the first write of the token wins, the others would change it and are refused.
+      const won = replies.filter((r) => r.status === 200)
+      assert.equal(won.length, 1, `round ${round}: ${statuses(replies)}`)
+      for (const r of replies.filter((r) => r.status !== 200))
+        assert.deepEqual([r.status, r.body.__type], [400, 'ResourceExistsException'], `round ${round}`)
+      const got = await call('GetSecretValue', { SecretId: name, VersionId: token })
+      assert.equal(got.body.SecretString, `c${replies.indexOf(won[0]!)}`, `round ${round}`)
+    }
+  })
+
+  it('PutSecretValue racing a forced DeleteSecret leaves no version behind for a secret created again', async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const name = `race/orphan-${round}`
+      await create(name, 'before')
+      const puts = await Promise.all(
+        Array.from({ length: BURST }, (_, i) =>
+          sm('PutSecretValue', { SecretId: name, SecretString: `o${i}` }),
+        ),
+      )
+      const half = BURST / 2
+      const replies = await server.burst([
+        ...puts.slice(0, half),
+        await sm('DeleteSecret', { SecretId: name, ForceDeleteWithoutRecovery: true }),
+        ...puts.slice(half),
+      ])
+      assert.equal(replies[half]!.status, 200, JSON.stringify(replies[half]!.body))
+      for (const r of replies.filter((_, i) => i !== half))
+        assert.ok(
+          r.status === 200 || (r.status === 400 && r.body.__type === 'ResourceNotFoundException'),
+          `round ${round}: ${r.status} ${JSON.stringify(r.body)}`,
+        )
+      const described = await call('DescribeSecret', { SecretId: name })
+      assert.deepEqual([described.status, described.body.__type], [400, 'ResourceNotFoundException'])
+      const again = await create(name, 'again')
+      assert.deepEqual(
+        [...(await stagesOf(name)).keys()],
+        [again],
+        `round ${round}: an old version came back`,
+      )
+      assert.equal(
+        (await call('DeleteSecret', { SecretId: name, ForceDeleteWithoutRecovery: true })).status,
+        200,
+      )
+    }
+  })
+
   it('after a forced DeleteSecret answers, no GetSecretValue reads the secret', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const name = `race/del-${round}`
