@@ -84,7 +84,10 @@ export const secretsPath = definePath<typeof fields, SmState>({
       const sm = smContext(ctx)
       const value = { SecretString: input.secret_string, SecretBinary: input.secret_binary }
       const path = ctx.request.path
-      if (!(await loadRecord(ctx.storage, name))) {
+      // Create or add a version as the request was authorised (create when no secret existed at the ACL check),
+      // not from a second look here: a create must never add a version to a secret another writer created since
+      // (its caller may hold no update capability), and an update never re-creates a secret deleted since.
+      if (ctx.request.operation === 'create') {
         const created = await createSecret(sm, {
           Name: name,
           ...value,

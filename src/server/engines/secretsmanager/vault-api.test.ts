@@ -45,6 +45,24 @@ describe('Vault API paths', () => {
     assert.equal((await aws.aws('GetSecretValue', { SecretId: 'prod/db' }))['SecretString'], 'two')
   })
 
+  // The ACL check decides create or update from whether the secret exists; another writer may change that before
+  // the handler runs. The handler acts as the request was authorised, never from a second look of its own.
+  it('a write authorised as a create never adds a version to a secret created since; an update never re-creates one', async () => {
+    const sm = await makeSm()
+    await sm.call('create', 'secrets/raced', { secret_string: 'first' })
+    const late = await failure(() => sm.call('create', 'secrets/raced', { secret_string: 'second' }))
+    assert.deepEqual(late, { status: 400, message: 'A resource with the ID you requested already exists.' })
+    const versions = dataOf(await sm.call('read', 'versions/raced'))['versions'] as unknown[]
+    assert.equal(versions.length, 1)
+    assert.equal(dataOf(await sm.call('read', 'secrets/raced'))['secret_string'], 'first')
+
+    await sm.call('delete', 'secrets/raced', { force_delete_without_recovery: true })
+    const gone = await failure(() => sm.call('update', 'secrets/raced', { secret_string: 'third' }))
+    assert.equal(gone.status, 400)
+    assert.match(gone.message, /can't find the specified secret/)
+    assert.equal(await sm.exists('secrets/raced'), false)
+  })
+
   it('versions/, tags/, rotation/, delete with a window, restore/ and random-password', async () => {
     const sm = await makeSm({ rotation: functionRunner({ rotate: async () => {} }, () => smApi(sm.aws)) })
     await sm.call('create', 'secrets/s', { secret_string: 'one' })

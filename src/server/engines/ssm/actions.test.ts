@@ -568,6 +568,26 @@ describe('ssm engine: tags and path checks', () => {
     assert.equal(wrongOp.type, 'AccessDeniedException')
   })
 
+  // The ACL check decides create or update from whether the parameter exists; another writer may change that
+  // before the handler runs. The handler acts as the request was authorised, under the parameter's lock.
+  it('a Vault write authorised as a create never overwrites; one authorised as an update never re-creates', async () => {
+    const h = await makeSsm()
+    await h.aws('PutParameter', { Name: '/raced', Value: 'first', Type: 'SecureString' })
+    const late = await awsError(h.call('create', 'parameters/raced', { value: 'second' }))
+    assert.equal(late.type, 'ParameterAlreadyExists')
+    const history = await h.aws('GetParameterHistory', { Name: '/raced' })
+    assert.equal((history['Parameters'] as unknown[]).length, 1)
+    // An update naming no type keeps the stored one: a SecureString stays one.
+    await h.call('update', 'parameters/raced', { value: 'third' })
+    const got = await h.aws('GetParameter', { Name: '/raced' })
+    assert.equal((got['Parameter'] as Record<string, unknown>)['Type'], 'SecureString')
+
+    await h.aws('DeleteParameter', { Name: '/raced' })
+    const gone = await awsError(h.call('update', 'parameters/raced', { value: 'fourth', type: 'String' }))
+    assert.equal(gone.type, 'ParameterNotFound')
+    assert.equal((await awsError(h.aws('GetParameter', { Name: '/raced' }))).type, 'ParameterNotFound')
+  })
+
   it('serves Vault clients on the same paths: read (decrypted), write, list, delete', async () => {
     const h = await makeSsm()
     await h.aws('PutParameter', { Name: '/prod/app/db', Value: 's3', Type: 'SecureString' })

@@ -81,14 +81,22 @@ export const parametersPath = definePath<typeof fields, SsmState>({
       if (action) return runAwsAction(ctx, action)
       const { input } = ctx
       const name = await vaultName(ctx.storage, ctx.params['name'] ?? '')
-      const exists = (await loadRecord(ctx.storage, name)) !== undefined
-      const out = await putParameter(engineContext(ctx), {
-        Name: name,
-        Value: input.value,
-        Type: input.type ?? (exists ? undefined : 'String'),
-        Description: input.description,
-        Overwrite: exists,
-      })
+      // Create or overwrite as the request was authorised (create when no parameter existed at the ACL check), and
+      // settled under the parameter's lock, not from a second look here: a create never overwrites a parameter
+      // another writer created since, an update never re-creates one deleted since, and an update's type is the
+      // version before it (a String from a stale look would turn a SecureString written since into plain text).
+      const create = ctx.request.operation === 'create'
+      const out = await putParameter(
+        engineContext(ctx),
+        {
+          Name: name,
+          Value: input.value,
+          Type: input.type ?? (create ? 'String' : undefined),
+          Description: input.description,
+          Overwrite: !create,
+        },
+        { mustExist: !create },
+      )
       return { data: out, events: [ssmEvent('put-parameter', ctx.request.path, name, out['Version'])] }
     },
     delete: async (ctx) => {

@@ -8,6 +8,7 @@ import {
   invalidAllowedPattern,
   invalidKeyId,
   maxVersions,
+  parameterNotFound,
   patternMismatch,
   validation,
   validationMessage,
@@ -33,7 +34,12 @@ const KEY_ID =
   /^(alias\/[a-zA-Z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/[a-zA-Z0-9-]+|alias\/[a-zA-Z0-9/_-]+))$/
 const DATA_TYPES = ['text', 'aws:ec2:image']
 
-export async function putParameter(ctx: SsmContext, input: Input): Promise<Record<string, unknown>> {
+/** `mustExist`: refuse (ParameterNotFound) rather than create, as the Vault API's write authorised as an update does. */
+export async function putParameter(
+  ctx: SsmContext,
+  input: Input,
+  options: { mustExist?: boolean } = {},
+): Promise<Record<string, unknown>> {
   const name = reqString(input, 'Name', { min: 1, max: 2048 })
   checkWritableName(name)
   const value = input['Value']
@@ -80,6 +86,7 @@ export async function putParameter(ctx: SsmContext, input: Input): Promise<Recor
     }
     const previous = record.versions.at(-1)
     if (previous && !overwrite) throw alreadyExists()
+    if (!previous && options.mustExist) throw parameterNotFound(name)
     if (!previous && type === undefined)
       throw validationMessage('A parameter type is required when you create a parameter.')
     const newType = (type ?? previous!.type) as ParameterType
