@@ -98,15 +98,28 @@ export const secretsPath = definePath<typeof fields, SmState>({
         })
         return withSmEvent(shaped(created), smEvent('CreateSecret', path, created))
       }
+      const hasValue = value.SecretString !== undefined || value.SecretBinary !== undefined
+      const changesSecret = input.description !== undefined || input.kms_key_id !== undefined
+      // A new description or key with a new value is one UpdateSecret, under one lock: a delete cannot land between
+      // the change and the version. Only labels other than AWSCURRENT need PutSecretValue, as a second step.
+      if (changesSecret && hasValue && input.version_stages === undefined) {
+        const out = await updateSecret(sm, {
+          SecretId: name,
+          Description: input.description,
+          KmsKeyId: input.kms_key_id,
+          ...value,
+          ClientRequestToken: input.client_request_token,
+        })
+        return withSmEvent(shaped(out), smEvent('UpdateSecret', path, out))
+      }
       let updated: Record<string, unknown> | undefined
-      if (input.description !== undefined || input.kms_key_id !== undefined)
+      if (changesSecret)
         updated = await updateSecret(sm, {
           SecretId: name,
           Description: input.description,
           KmsKeyId: input.kms_key_id,
         })
-      if (value.SecretString === undefined && value.SecretBinary === undefined)
-        return updated ? { events: [smEvent('UpdateSecret', path, updated)!] } : undefined
+      if (!hasValue) return updated ? { events: [smEvent('UpdateSecret', path, updated)!] } : undefined
       const put = await putSecretValue(sm, {
         SecretId: name,
         ...value,

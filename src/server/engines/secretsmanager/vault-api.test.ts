@@ -63,6 +63,29 @@ describe('Vault API paths', () => {
     assert.equal(await sm.exists('secrets/raced'), false)
   })
 
+  it('a write changing the description with a new value applies both or neither', async () => {
+    const sm = await makeSm()
+    await sm.call('create', 'secrets/both', { secret_string: 'one', description: 'old' })
+    // An invalid value (text and binary at once) refuses the whole write: the description is not changed either.
+    const refused = await failure(() =>
+      sm.call('update', 'secrets/both', {
+        description: 'new',
+        secret_string: 'two',
+        secret_binary: Buffer.from('two').toString('base64'),
+      }),
+    )
+    assert.equal(refused.status, 400)
+    assert.equal(dataOf(await sm.call('read', 'metadata/both'))['description'], 'old')
+    const written = dataOf(
+      await sm.call('update', 'secrets/both', { description: 'new', secret_string: 'two' }),
+    )
+    assert.equal(typeof written['version_id'], 'string')
+    assert.equal(dataOf(await sm.call('read', 'metadata/both'))['description'], 'new')
+    const read = dataOf(await sm.call('read', 'secrets/both'))
+    assert.equal(read['secret_string'], 'two')
+    assert.equal(read['version_id'], written['version_id'])
+  })
+
   it('versions/, tags/, rotation/, delete with a window, restore/ and random-password', async () => {
     const sm = await makeSm({ rotation: functionRunner({ rotate: async () => {} }, () => smApi(sm.aws)) })
     await sm.call('create', 'secrets/s', { secret_string: 'one' })
