@@ -58,3 +58,8 @@ export async function awsCaller(server: RaceServer): Promise<AwsCaller> {
     },
   }
 }
+
+/** The answers' statuses with their AWS error types (`400:ResourceExistsException`), for assertion messages. */
+export function awsStatuses(replies: RaceReply[]): string {
+  return replies.map((r) => `${r.status}${r.body?.__type ? `:${r.body.__type}` : ''}`).join(',')
+}

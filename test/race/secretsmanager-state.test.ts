@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
-import { type RaceReply, type RaceServer, startRaceServer } from '../helpers/race.ts'
-import { type AwsCaller, awsCaller } from '../helpers/race-aws.ts'
+import { type RaceServer, startRaceServer } from '../helpers/race.ts'
+import { type AwsCaller, awsCaller, awsStatuses } from '../helpers/race-aws.ts'
 
 const ROUNDS = 4
 const BURST = 40
@@ -23,8 +23,7 @@ describe('race: Secrets Manager state', () => {
 
   const sm = (action: string, input: Record<string, unknown>) => aws.request('secretsmanager', action, input)
   const call = (action: string, input: Record<string, unknown>) => aws.call('secretsmanager', action, input)
-  const statuses = (replies: RaceReply[]) =>
-    replies.map((r) => `${r.status}${r.body?.__type ? `:${r.body.__type}` : ''}`).join(',')
+  const statuses = awsStatuses
 
   async function create(name: string, value = 'v0'): Promise<string> {
     const reply = await call('CreateSecret', { Name: name, SecretString: value })

@@ -2,8 +2,8 @@
 // same instant keep AWS's promises (one creator, every version numbered once, one holder per label, no late read).
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { type RaceReply, type RaceServer, startRaceServer } from '../helpers/race.ts'
-import { type AwsCaller, awsCaller } from '../helpers/race-aws.ts'
+import { type RaceServer, startRaceServer } from '../helpers/race.ts'
+import { type AwsCaller, awsCaller, awsStatuses } from '../helpers/race-aws.ts'
 
 const ROUNDS = 4
 const BURST = 40
@@ -22,8 +22,7 @@ describe('race: Parameter Store state', () => {
 
   const ssm = (action: string, input: Record<string, unknown>) => aws.request('ssm', action, input)
   const call = (action: string, input: Record<string, unknown>) => aws.call('ssm', action, input)
-  const statuses = (replies: RaceReply[]) =>
-    replies.map((r) => `${r.status}${r.body?.__type ? `:${r.body.__type}` : ''}`).join(',')
+  const statuses = awsStatuses
 
   async function history(name: string): Promise<{ Version: number; Value: string; Labels?: string[] }[]> {
     const versions = []
