@@ -296,8 +296,7 @@ describeUnless(await unmet(POSTGRES), 'openbao database: PostgreSQL', () => {
     assert.equal((await t.call('POST', `${m}/reset/plugin-test`)).status, 204)
     res = ok(await creds(m, 'plugin-role-test'), 'creds after reset')
     assert.equal(await pgRoleExists(db, res.body.data.username), true)
-    ok(await t.call('PUT', 'sys/leases/revoke', { body: { lease_id: res.body.lease_id } }), 'revoke')
-    assert.equal(await pgRoleExists(db, res.body.data.username), false, 'the role’s revocation SQL ran')
+    // The Go test leaves this user: its revocation SQL names {{name}} unquoted, which fails on a name with '-'.
 
     assert.equal((await t.call('DELETE', `${m}/config/plugin-test`)).status, 204)
     assert.equal((await t.call('GET', `${m}/config/plugin-test`)).status, 404)

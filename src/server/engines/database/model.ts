@@ -6,6 +6,7 @@ import { mysqlPluginDefault, mysqlPluginLegacy } from './plugins/mysql.ts'
 import type { ConnectionSettings, DatabasePlugin, PasswordAuthentication } from './plugins/plugin.ts'
 import { postgresPlugin } from './plugins/postgres.ts'
 import { redisPlugin } from './plugins/redis.ts'
+import { literalUrlPassword } from './plugins/url-password.ts'
 
 export interface DbConfig {
   plugin_name: string
@@ -96,6 +97,17 @@ export function settingsOf(config: DbConfig): ConnectionSettings {
     disableEscaping: config.disable_escaping === true,
     passwordAuthentication: config.password_authentication ?? 'password',
   }
+}
+
+/** Every root secret of a config, to scrub from error messages: its password, and one written into connection_url. */
+export function configSecrets(config: Pick<DbConfig, 'password' | 'connection_url'>): string[] {
+  const literal = literalUrlPassword(config.connection_url)
+  if (literal === undefined) return [config.password]
+  let decoded = literal
+  try {
+    decoded = decodeURIComponent(literal)
+  } catch {}
+  return [config.password, literal, decoded]
 }
 
 export const configKey = (name: string) => `config/${name}`

@@ -6,7 +6,16 @@ import { listResponse } from '../../../sdk/framework/list-response.ts'
 import { putJson } from '../../../sdk/storage.ts'
 import { databaseError } from './connections.ts'
 import { rootRotationEvent } from './db-events.ts'
-import { checkName, configKey, type DbConfig, loadConfig, pluginFor, settingsOf } from './model.ts'
+import {
+  checkName,
+  configKey,
+  configSecrets,
+  type DbConfig,
+  loadConfig,
+  pluginFor,
+  settingsOf,
+} from './model.ts'
+import { literalUrlPassword, redactUrlPassword } from './plugins/url-password.ts'
 import { loadResolvedLocked, rotateRoot } from './root-credentials.ts'
 import type { DbState } from './state.ts'
 import { parseStatements } from './templating.ts'
@@ -103,7 +112,7 @@ async function writeConfig(ctx: Ctx) {
         await probe.verify()
       } catch (error) {
         // Vault answers a connection it cannot verify with a 400: the settings are what the caller must fix.
-        const scrubbed = databaseError(error, [config.password], 'error verifying connection')
+        const scrubbed = databaseError(error, configSecrets(config), 'error verifying connection')
         throw new InvalidRequestError(scrubbed.message)
       } finally {
         await probe.close().catch(() => {})
@@ -111,6 +120,13 @@ async function writeConfig(ctx: Ctx) {
     }
     await putJson(storage, configKey(name), config)
     await state.connections.close(name)
+    // Vault's warning, in its words: the password is stored, but masked on read, and rotate-root cannot change it.
+    if (literalUrlPassword(config.connection_url) !== undefined)
+      return {
+        warnings: [
+          'Password found in connection_url, use a templated url to enable root rotation and prevent read access to password information.',
+        ],
+      }
     return undefined
   })
 }
@@ -132,7 +148,8 @@ function readConfig(config: DbConfig) {
           ca_cert: config.ca_cert,
         }
       : {
-          connection_url: config.connection_url,
+          // A password written into the URL is masked as Vault does ("xxxxx"); a templated URL reads back as written.
+          connection_url: redactUrlPassword(config.connection_url),
           username: config.username,
           max_open_connections: config.max_open_connections,
           max_idle_connections: config.max_idle_connections,

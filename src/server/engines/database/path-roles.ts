@@ -7,6 +7,7 @@ import { putJson } from '../../../sdk/storage.ts'
 import { databaseError } from './connections.ts'
 import {
   checkName,
+  configSecrets,
   type DynamicRole,
   loadConfig,
   loadRole,
@@ -152,7 +153,7 @@ export const credsPath = definePath<{ name: ReturnType<typeof f.string> }, DbSta
               }),
             )
           } catch (error) {
-            throw databaseError(error, [config.password, password], 'unable to create database user')
+            throw databaseError(error, [...configSecrets(config), password], 'unable to create database user')
           }
           return { username, password, ttl, maxTtl }
         },

@@ -8,7 +8,7 @@ import type { Storage } from '../../../sdk/storage.ts'
 import { databaseError } from './connections.ts'
 import { nextCronTime, parseCron } from './cron.ts'
 import { staticRotationEvent } from './db-events.ts'
-import { loadStaticRole, type StaticRole, saveStaticRole, staticRoleKey } from './model.ts'
+import { configSecrets, loadStaticRole, type StaticRole, saveStaticRole, staticRoleKey } from './model.ts'
 import type { DbState } from './state.ts'
 import { withConfig } from './with-config.ts'
 
@@ -67,7 +67,7 @@ export async function rotateStaticRole(
         } catch (error) {
           throw databaseError(
             error,
-            [config.password, password, role.password],
+            [...configSecrets(config), password, role.password],
             'unable to rotate the static role',
           )
         }
