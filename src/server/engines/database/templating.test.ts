@@ -15,6 +15,11 @@ describe('database templating', () => {
     assert.deepEqual(parseStatements(undefined), [])
   })
 
+  it('trims each statement and drops blank ones, as Vault reads them back', () => {
+    assert.deepEqual(parseStatements('\n  CREATE ROLE x;\n'), ['CREATE ROLE x;'])
+    assert.deepEqual(parseStatements(['  A; ', ' ', '\tB\n']), ['A;', 'B'])
+  })
+
   it('splits SQL on semicolons outside quotes and dollar-quoted bodies', () => {
     assert.deepEqual(splitSql("CREATE ROLE a PASSWORD 'x;y'; GRANT b TO a;"), [
       "CREATE ROLE a PASSWORD 'x;y'",

@@ -1,7 +1,7 @@
 // Statement lists as Vault accepts them (string with ';', JSON list, base64) and {{name}}/{{password}}/{{expiration}} filling.
 import { Buffer } from 'node:buffer'
 
-/** A statements field: a JSON list, a single string, or either base64-encoded; blanks are dropped. */
+/** A statements field: a JSON list, a single string, or either base64-encoded; each trimmed, blanks dropped. */
 export function parseStatements(value: unknown): string[] {
   if (value === undefined || value === null) return []
   let items: unknown[]
@@ -17,7 +17,8 @@ export function parseStatements(value: unknown): string[] {
       }
     } else items = [value]
   } else items = [String(value)]
-  return items.map((item) => decodeMaybeBase64(String(item))).filter((s) => s.trim() !== '')
+  // Trimmed as Vault's string-slice fields are, so a statement read back is the one written minus its indentation.
+  return items.map((item) => decodeMaybeBase64(String(item)).trim()).filter((s) => s !== '')
 }
 
 function decodeMaybeBase64(text: string): string {
