@@ -1367,7 +1367,7 @@ describeUnless(await unmet(MARIADB), 'openbao database: MariaDB', () => {
     )
     refused(await creds(m, 'other'), /"other" is not an allowed role for database "x"/)
     refused(
-      await t.call('POST', `${m}/static-roles/other`, {
+      await t.call('POST', `${m}/static-roles/other-static`, {
         body: { db_name: 'x', username: 'root', rotation_period: '1h' },
       }),
       /not an allowed role/,

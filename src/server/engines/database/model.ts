@@ -113,6 +113,9 @@ export function configSecrets(config: Pick<DbConfig, 'password' | 'connection_ur
 export const configKey = (name: string) => `config/${name}`
 export const roleKey = (name: string) => `role/${name}`
 export const staticRoleKey = (name: string) => `static-role/${name}`
+/** A lock (not a storage key) held by role and static-role writes: one name is a role or a static role, never both. */
+export const roleNameLock = (name: string) => `role-name/${name}`
+export const ROLE_NAME_TAKEN = 'Role and Static Role names must be unique'
 
 export const loadConfig = (storage: Storage, name: string) => getJson<DbConfig>(storage, configKey(name))
 export const loadRole = (storage: Storage, name: string) => getJson<DynamicRole>(storage, roleKey(name))

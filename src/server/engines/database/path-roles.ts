@@ -11,9 +11,12 @@ import {
   type DynamicRole,
   loadConfig,
   loadRole,
+  loadStaticRole,
   pluginFor,
+  ROLE_NAME_TAKEN,
   roleAllowed,
   roleKey,
+  roleNameLock,
 } from './model.ts'
 import { aclRules } from './plugins/redis.ts'
 import type { DbState } from './state.ts'
@@ -38,35 +41,38 @@ type RoleCtx = HandlerContext<typeof roleFields, DbState>
 
 async function writeRole({ storage, state, input, request }: RoleCtx) {
   const name = checkName(input.name!, 'role')
-  return state.run(roleKey(name), async () => {
-    const existing = await loadRole(storage, name)
-    if (input.credential_type !== undefined && input.credential_type !== 'password')
-      throw new InvalidRequestError('credential_type must be "password"')
-    const statements = (key: keyof DynamicRole & `${string}_statements`) =>
-      key in request.data ? parseStatements(request.data[key]) : (existing?.[key] ?? [])
-    const role: DynamicRole = {
-      db_name: input.db_name ?? existing?.db_name ?? '',
-      creation_statements: statements('creation_statements'),
-      revocation_statements: statements('revocation_statements'),
-      rollback_statements: statements('rollback_statements'),
-      renew_statements: statements('renew_statements'),
-      default_ttl: input.default_ttl ?? existing?.default_ttl ?? 0,
-      max_ttl: input.max_ttl ?? existing?.max_ttl ?? 0,
-      username_template: input.username_template ?? existing?.username_template ?? '',
-    }
-    if (role.db_name === '') throw new InvalidRequestError('empty database name attribute')
-    if (role.creation_statements.length === 0) throw new InvalidRequestError('empty creation statements')
-    if (role.default_ttl < 0 || role.max_ttl < 0) throw new InvalidRequestError('ttls cannot be negative')
-    if (role.max_ttl > 0 && role.default_ttl > role.max_ttl)
-      throw new InvalidRequestError('ttl cannot be greater than max_ttl')
-    if (role.username_template) checkUsernameTemplate(role.username_template)
-    const config = await loadConfig(storage, role.db_name)
-    if (config && pluginFor(config.plugin_name).kind === 'redis') {
-      aclRules(role.creation_statements)
-    }
-    await putJson(storage, roleKey(name), role)
-    return undefined
-  })
+  return state.run(roleNameLock(name), () =>
+    state.run(roleKey(name), async () => {
+      if (await loadStaticRole(storage, name)) throw new InvalidRequestError(ROLE_NAME_TAKEN)
+      const existing = await loadRole(storage, name)
+      if (input.credential_type !== undefined && input.credential_type !== 'password')
+        throw new InvalidRequestError('credential_type must be "password"')
+      const statements = (key: keyof DynamicRole & `${string}_statements`) =>
+        key in request.data ? parseStatements(request.data[key]) : (existing?.[key] ?? [])
+      const role: DynamicRole = {
+        db_name: input.db_name ?? existing?.db_name ?? '',
+        creation_statements: statements('creation_statements'),
+        revocation_statements: statements('revocation_statements'),
+        rollback_statements: statements('rollback_statements'),
+        renew_statements: statements('renew_statements'),
+        default_ttl: input.default_ttl ?? existing?.default_ttl ?? 0,
+        max_ttl: input.max_ttl ?? existing?.max_ttl ?? 0,
+        username_template: input.username_template ?? existing?.username_template ?? '',
+      }
+      if (role.db_name === '') throw new InvalidRequestError('database name is required')
+      if (role.creation_statements.length === 0) throw new InvalidRequestError('empty creation statements')
+      if (role.default_ttl < 0 || role.max_ttl < 0) throw new InvalidRequestError('ttls cannot be negative')
+      if (role.max_ttl > 0 && role.default_ttl > role.max_ttl)
+        throw new InvalidRequestError('ttl cannot be greater than max_ttl')
+      if (role.username_template) checkUsernameTemplate(role.username_template)
+      const config = await loadConfig(storage, role.db_name)
+      if (config && pluginFor(config.plugin_name).kind === 'redis') {
+        aclRules(role.creation_statements)
+      }
+      await putJson(storage, roleKey(name), role)
+      return undefined
+    }),
+  )
 }
 
 export const rolesListPath = definePath<Record<string, never>, DbState>({
