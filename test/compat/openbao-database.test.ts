@@ -424,9 +424,11 @@ describeUnless(await unmet(POSTGRES), 'openbao database: PostgreSQL', () => {
     data = (await t.call('GET', `${m}/roles/test`)).body.data
     assert.equal(data.credential_type, 'password')
     assert.deepEqual(data.credential_config, { password_policy: 'test-policy' })
+    // Deliberate difference: Vault drops keys a password config does not know; Coffer refuses them, so a misspelled
+    // password_policy cannot silently leave the connection's (or the default) policy in force.
     refused(
       await write({ credential_type: 'password', credential_config: { key_bits: '2048' } }),
-      /credential_config/,
+      /credential_config validation failed/,
     )
     // Deliberate difference: Coffer issues passwords only (docs/engines/database.md), so rsa_private_key is refused.
     refused(await write({ credential_type: 'rsa_private_key' }), /credential_type/)
@@ -456,12 +458,40 @@ describeUnless(await unmet(POSTGRES), 'openbao database: PostgreSQL', () => {
     const res = ok(await creds(m, 'digits'), 'creds')
     assert.match(res.body.data.password, /^\d{24}$/)
     assert.equal(await pgPasswordIs(db, res.body.data.username, res.body.data.password), true)
-    refused(
+    // Test_passwordGenerator_generate: no policy anywhere is Vault's default generator; a policy that does not exist
+    // is accepted on the role (as in Vault) and fails issuing with a 400 naming it, never a 500.
+    ok(await t.call('POST', `${m}/roles/digits`, { body: { credential_config: {} } }), 'no policy')
+    assert.match(ok(await creds(m, 'digits'), 'default').body.data.password, /^[a-zA-Z0-9-]{20}$/)
+    ok(
       await t.call('POST', `${m}/roles/digits`, {
         body: { credential_config: { password_policy: 'no-such-policy' } },
       }),
-      /password_policy|no-such-policy/,
+      'missing policy',
     )
+    refused(await creds(m, 'digits'), /no-such-policy/)
+    // The connection's password_policy applies when the role names none.
+    await configure(m, { allowed_roles: '*', password_policy: policy })
+    ok(await t.call('POST', `${m}/roles/digits`, { body: { credential_config: {} } }), 'no policy')
+    assert.match(ok(await creds(m, 'digits'), 'connection policy').body.data.password, /^\d{24}$/)
+    // Static roles take credential_config too, and rotate with its policy.
+    const user = await createPgUser('policy')
+    await configure(m, { allowed_roles: '*', password_policy: '' })
+    ok(
+      await t.call('POST', `${m}/static-roles/digits-static`, {
+        body: {
+          db_name: 'plugin-test',
+          username: user,
+          rotation_period: '1h',
+          credential_config: { password_policy: policy },
+        },
+      }),
+      'static role',
+    )
+    const read = await t.call('GET', `${m}/static-roles/digits-static`)
+    assert.deepEqual(read.body.data.credential_config, { password_policy: policy })
+    const staticCreds = (await t.call('GET', `${m}/static-creds/digits-static`)).body.data
+    assert.match(staticCreds.password, /^\d{24}$/)
+    assert.equal(await pgPasswordIs(db, user, staticCreds.password), true)
   })
 
   it('TestBackend_StaticRole_Config: basic, missing rotation period, disallowed role', async () => {

@@ -2,6 +2,7 @@
 import { globListMatch } from '../../../lib/glob.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { getJson, putJson, type Storage } from '../../../sdk/storage.ts'
+import type { CredentialConfig } from './credential-config.ts'
 import { mysqlPluginDefault, mysqlPluginLegacy } from './plugins/mysql.ts'
 import type { ConnectionSettings, DatabasePlugin, PasswordAuthentication } from './plugins/plugin.ts'
 import { postgresPlugin } from './plugins/postgres.ts'
@@ -43,6 +44,8 @@ export interface DynamicRole {
   default_ttl: number
   max_ttl: number
   username_template: string
+  /** Absent in roles written before it existed. */
+  credential_config?: CredentialConfig
 }
 
 export interface StaticRole {
@@ -52,6 +55,7 @@ export interface StaticRole {
   rotation_schedule: string
   rotation_window: number
   rotation_statements: string[]
+  credential_config?: CredentialConfig
   password: string
   /** ms since the epoch; 0 before the first rotation. */
   last_vault_rotation: number

@@ -5,6 +5,7 @@ import { f } from '../../../sdk/framework/fields.ts'
 import { listResponse } from '../../../sdk/framework/list-response.ts'
 import { putJson } from '../../../sdk/storage.ts'
 import { databaseError } from './connections.ts'
+import { parseCredentialConfig, passwordPolicyFor } from './credential-config.ts'
 import {
   checkName,
   configSecrets,
@@ -35,6 +36,7 @@ const roleFields = {
   max_ttl: f.duration(),
   username_template: f.string(),
   credential_type: f.string(),
+  credential_config: f.any(),
 }
 
 type RoleCtx = HandlerContext<typeof roleFields, DbState>
@@ -58,6 +60,10 @@ async function writeRole({ storage, state, input, request }: RoleCtx) {
         default_ttl: input.default_ttl ?? existing?.default_ttl ?? 0,
         max_ttl: input.max_ttl ?? existing?.max_ttl ?? 0,
         username_template: input.username_template ?? existing?.username_template ?? '',
+        credential_config:
+          'credential_config' in request.data
+            ? parseCredentialConfig(request.data['credential_config'])
+            : (existing?.credential_config ?? {}),
       }
       if (role.db_name === '') throw new InvalidRequestError('database name is required')
       if (role.creation_statements.length === 0) throw new InvalidRequestError('empty creation statements')
@@ -109,7 +115,7 @@ export const rolePath = definePath<typeof roleFields, DbState>({
           max_ttl: role.max_ttl,
           username_template: role.username_template,
           credential_type: 'password',
-          credential_config: {},
+          credential_config: role.credential_config ?? {},
         },
       }
     },
@@ -147,7 +153,7 @@ export const credsPath = definePath<{ name: ReturnType<typeof f.string> }, DbSta
             { DisplayName: request.caller?.displayName ?? '', RoleName: name },
             now,
           )
-          const password = await system.generatePassword(config.password_policy || undefined)
+          const password = await system.generatePassword(passwordPolicyFor(role, config))
           try {
             await use((connection) =>
               connection.newUser({

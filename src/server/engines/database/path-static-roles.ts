@@ -6,6 +6,7 @@ import type { BackendEvent } from '../../../sdk/events.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { listResponse } from '../../../sdk/framework/list-response.ts'
+import { parseCredentialConfig } from './credential-config.ts'
 import { parseCron } from './cron.ts'
 import {
   checkName,
@@ -35,6 +36,7 @@ const fields = {
   rotation_window: f.duration(),
   rotation_statements: f.any(),
   credential_type: f.string(),
+  credential_config: f.any(),
 }
 
 type Ctx = HandlerContext<typeof fields, DbState>
@@ -91,6 +93,10 @@ async function writeStaticRole(ctx: Ctx) {
           'rotation_statements' in request.data
             ? parseStatements(request.data['rotation_statements'])
             : (existing?.rotation_statements ?? []),
+        credential_config:
+          'credential_config' in request.data
+            ? parseCredentialConfig(request.data['credential_config'])
+            : (existing?.credential_config ?? {}),
         password: existing?.password ?? '',
         last_vault_rotation: existing?.last_vault_rotation ?? 0,
         // A new role is rotated right away (below); an updated one keeps its last rotation and gets a new schedule.
@@ -157,7 +163,7 @@ export const staticRolePath = definePath<typeof fields, DbState>({
           username: role.username,
           rotation_statements: role.rotation_statements,
           credential_type: 'password',
-          credential_config: {},
+          credential_config: role.credential_config ?? {},
           last_vault_rotation: role.last_vault_rotation ? rfc3339(role.last_vault_rotation) : null,
           ...scheduleData(role),
         },
