@@ -194,6 +194,26 @@ describeUnless(await unmet(POSTGRES), 'openbao database: PostgreSQL', () => {
     assert.deepEqual((await t.call('LIST', `${m}/config`)).body.data.keys, ['plugin-test'])
   })
 
+  it('TestWriteConfig_PluginVersionInStorage: a builtin plugin_version is accepted and read back empty; others are refused', async () => {
+    const m = await mount()
+    const write = (version: string) =>
+      t.call('POST', `${m}/config/plugin-test`, {
+        body: {
+          connection_url: 'postgres://127.0.0.1:1/test',
+          plugin_name: 'postgresql-database-plugin',
+          plugin_version: version,
+          verify_connection: false,
+        },
+      })
+    for (const version of ['v2.5.0+builtin', 'v0.1.0+builtin.coffer', '']) {
+      ok(await write(version), version)
+      assert.equal((await t.call('GET', `${m}/config/plugin-test`)).body.data.plugin_version, '')
+    }
+    // Vault fails to find an external plugin of that version; Coffer has none, so it says so rather than run the builtin.
+    refused(await write('v1.0.0'), /plugin_version "v1.0.0"/)
+    assert.equal((await t.call('GET', `${m}/config/plugin-test`)).status, 200, 'the earlier config stays')
+  })
+
   it('TestBackend_BadConnectionString: an unparsable URL is a 400 that shows neither host nor password', async () => {
     const m = await mount()
     const res = await t.call('POST', `${m}/config/plugin-test`, {
