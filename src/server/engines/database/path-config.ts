@@ -83,6 +83,12 @@ async function writeConfig(ctx: Ctx) {
     const pluginName = input.plugin_name ?? existing?.plugin_name
     if (!pluginName) throw new InvalidRequestError('plugin_name must be provided')
     const plugin = pluginFor(pluginName)
+    // Only the built-in plugins exist: a builtin version (Vault's "v1.x.y+builtin") is accepted and read back as "",
+    // any other is refused rather than silently served by the builtin, as Vault refuses a version it cannot find.
+    if (input.plugin_version && !input.plugin_version.includes('+builtin'))
+      throw new InvalidRequestError(
+        `plugin_version "${input.plugin_version}" of ${pluginName} not found: the database plugins are built in; omit plugin_version`,
+      )
     const given = Object.fromEntries(
       Object.entries(input).filter(([key, value]) => value !== undefined && key in DEFAULTS),
     ) as Partial<DbConfig>
