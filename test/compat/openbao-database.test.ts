@@ -1044,6 +1044,21 @@ describeUnless(await unmet(POSTGRES), 'openbao database: PostgreSQL', () => {
       }),
       /username_template/,
     )
+    // A template that would render a 100-million-character name is refused at once, not generated.
+    const started = Date.now()
+    refused(
+      await t.call('POST', `${m}/config/plugin-test`, {
+        body: { username_template: '{{random 100000000}}' },
+      }),
+      /username_template.*random/,
+    )
+    refused(
+      await t.call('POST', `${m}/roles/longrolename`, {
+        body: { username_template: '{{random 100000000}}' },
+      }),
+      /username_template.*random/,
+    )
+    assert.ok(Date.now() - started < 2000, 'refused without generating it')
   })
 })
 
