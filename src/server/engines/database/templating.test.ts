@@ -52,6 +52,12 @@ describe('database templating', () => {
     assert.throws(() => renderUsername('{{ .RoleName', { DisplayName: '', RoleName: '' }, now), {
       status: 400,
     })
+    // random is capped, so a template cannot make rendering slow; 1024 still renders.
+    assert.equal(renderUsername('{{random 1024}}', { DisplayName: '', RoleName: '' }, now).length, 1024)
+    assert.throws(() => renderUsername('{{random 1025}}', { DisplayName: '', RoleName: '' }, now), {
+      status: 400,
+      message: /random length must be at most 1024/,
+    })
   })
 
   it('finds the next cron time in UTC', () => {
