@@ -1621,6 +1621,18 @@ describeUnless(await unmet(MARIADB), 'openbao database: MariaDB', () => {
       /ttl/,
     )
     refused(await t.call('GET', `${m}/creds/nosuch`), /nosuch/)
+    // Statements are strings: an object is a 400, never stored as "[object Object]" (Vault's string-slice decode).
+    for (const bad of [{ a: 1 }, [{ a: 1 }], [['x']]]) {
+      refused(
+        await t.call('POST', `${m}/roles/objects`, { body: { db_name: 'x', creation_statements: bad } }),
+        /creation_statements/,
+      )
+      refused(
+        await t.call('POST', `${m}/config/x`, { body: { root_rotation_statements: bad } }),
+        /root_rotation_statements/,
+      )
+    }
+    assert.equal((await t.call('GET', `${m}/roles/objects`)).status, 404)
     // A creation failure is the database's error (502), carrying neither the generated nor the root password.
     ok(
       await t.call('POST', `${m}/roles/only-this`, {
