@@ -95,7 +95,10 @@ async function writeConfig(ctx: Ctx) {
     if ('allowed_roles' in request.data)
       given.allowed_roles = parseStringList(request.data['allowed_roles'], 'allowed_roles')
     if ('root_rotation_statements' in request.data)
-      given.root_rotation_statements = parseStatements(request.data['root_rotation_statements'])
+      given.root_rotation_statements = parseStatements(
+        request.data['root_rotation_statements'],
+        'root_rotation_statements',
+      )
     if (
       given.password_authentication !== undefined &&
       given.password_authentication !== 'password' &&

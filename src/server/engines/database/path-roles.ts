@@ -50,7 +50,7 @@ async function writeRole({ storage, state, input, request }: RoleCtx) {
       if (input.credential_type !== undefined && input.credential_type !== 'password')
         throw new InvalidRequestError('credential_type must be "password"')
       const statements = (key: keyof DynamicRole & `${string}_statements`) =>
-        key in request.data ? parseStatements(request.data[key]) : (existing?.[key] ?? [])
+        key in request.data ? parseStatements(request.data[key], key) : (existing?.[key] ?? [])
       const role: DynamicRole = {
         db_name: input.db_name ?? existing?.db_name ?? '',
         creation_statements: statements('creation_statements'),

@@ -91,7 +91,7 @@ async function writeStaticRole(ctx: Ctx) {
         rotation_window: window,
         rotation_statements:
           'rotation_statements' in request.data
-            ? parseStatements(request.data['rotation_statements'])
+            ? parseStatements(request.data['rotation_statements'], 'rotation_statements')
             : (existing?.rotation_statements ?? []),
         credential_config:
           'credential_config' in request.data

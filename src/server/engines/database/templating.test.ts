@@ -20,6 +20,15 @@ describe('database templating', () => {
     assert.deepEqual(parseStatements(['  A; ', ' ', '\tB\n']), ['A;', 'B'])
   })
 
+  it('refuses objects and nested lists with a 400 naming the field; scalars read as text', () => {
+    for (const bad of [{ a: 1 }, [{ a: 1 }], [['x']]])
+      assert.throws(() => parseStatements(bad, 'creation_statements'), {
+        status: 400,
+        message: /"creation_statements": expected a list of strings/,
+      })
+    assert.deepEqual(parseStatements([5, true]), ['5', 'true'])
+  })
+
   it('splits SQL on semicolons outside quotes and dollar-quoted bodies', () => {
     assert.deepEqual(splitSql("CREATE ROLE a PASSWORD 'x;y'; GRANT b TO a;"), [
       "CREATE ROLE a PASSWORD 'x;y'",
