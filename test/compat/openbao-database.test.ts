@@ -5,10 +5,11 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, it } from 'node:test'
 import mysql from 'mysql2/promise'
+import { createClient } from 'redis'
 import { createLogger } from '../../src/lib/logger.ts'
 import { canLoginMariaDb, eventually } from '../../src/server/engines/database/test-helpers.ts'
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database.ts'
-import { describeUnless, MARIADB, POSTGRES, unmet } from '../helpers/requirements.ts'
+import { describeUnless, MARIADB, POSTGRES, REDIS, unmet } from '../helpers/requirements.ts'
 import {
   ManualClock,
   type Reply,
@@ -1675,5 +1676,160 @@ describeUnless(await unmet(MARIADB), 'openbao database: MariaDB', () => {
     assert.equal(failedRotation.status, 502, JSON.stringify(failedRotation.body))
     assert.match(errorsOf(failedRotation), /IDENTIFIEDX BY '\[redacted\]'/)
     assert.equal(await canLoginMariaDb(user, 'Initial-pw-7'), true)
+  })
+})
+
+/** Runs `command` as `username` on a fresh Redis connection: 'OK'-like reply, or the error text (WRONGPASS, NOPERM). */
+async function redisAs(username: string, password: string, command: string[]): Promise<string> {
+  const client = createClient({ socket: { host: '127.0.0.1', port: 6379, reconnectStrategy: false } })
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    await client.sendCommand(['AUTH', username, password])
+    return String(await client.sendCommand(command))
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error)
+  } finally {
+    if (client.isOpen) await client.close().catch(() => {})
+  }
+}
+
+// OpenBao's valkey plugin (internal/builtin/database/valkey, forked from Vault's Redis plugin) replayed against the
+// loopback Redis through Coffer's redis-database-plugin. Deliberate difference: the plugin is not registered under
+// the name valkey-database-plugin, and connection_url (valkey://user:pass@host:port) is not a Redis setting here.
+describeUnless(await unmet(REDIS), 'openbao database: Redis (valkey plugin tests)', () => {
+  let t: TestServer
+  const admin = createClient({ socket: { host: '127.0.0.1', port: 6379 } })
+  const users = new Set<string>()
+  let mounts = 0
+  const adminUser = `Administrator_${RUN}`
+
+  before(async () => {
+    await admin.connect()
+    users.add(adminUser)
+    await admin.sendCommand(['ACL', 'SETUSER', adminUser, 'on', '>Admin-pw-Redis-1', '~*', '&*', '+@all'])
+    t = await startDevServer()
+  })
+  after(async () => {
+    await t?.close()
+    for (const user of users) await admin.sendCommand(['ACL', 'DELUSER', user]).catch(() => {})
+    await admin.close()
+  })
+
+  const mount = async (username = adminUser, password = 'Admin-pw-Redis-1') => {
+    const path = `redis${++mounts}`
+    ok(await t.call('POST', `sys/mounts/${path}`, { body: { type: 'database' } }), 'mount')
+    ok(
+      await t.call('POST', `${path}/config/valkey`, {
+        body: {
+          plugin_name: 'redis-database-plugin',
+          host: '127.0.0.1',
+          port: 6379,
+          username,
+          password,
+          allowed_roles: '*',
+        },
+      }),
+      'config',
+    )
+    return path
+  }
+  const creds = async (m: string, role: string) => {
+    const res = await t.call('GET', `${m}/creds/${role}`)
+    if (res.status === 200) users.add(res.body.data.username)
+    return res
+  }
+
+  it('testValkeyDBCreateUser / _DefaultRule: no creation statements means ~* +@read; revoking twice is fine', async () => {
+    const m = await mount()
+    ok(await t.call('POST', `${m}/roles/test`, { body: { db_name: 'valkey' } }), 'role without statements')
+    const res = ok(await creds(m, 'test'), 'creds')
+    const { username, password } = res.body.data
+    assert.notEqual(await redisAs(username, password, ['GET', 'somekey']), '', 'GET runs')
+    assert.doesNotMatch(await redisAs(username, password, ['GET', 'somekey']), /NOPERM|WRONGPASS/)
+    assert.match(await redisAs(username, password, ['SET', 'somekey', 'value']), /NOPERM/)
+    // Revoke operations should ignore not-found errors: the user is gone already when the lease is revoked.
+    await admin.sendCommand(['ACL', 'DELUSER', username])
+    ok(
+      await t.call('PUT', 'sys/leases/revoke', { body: { lease_id: res.body.lease_id } }),
+      'revoke a gone user',
+    )
+    assert.match(await redisAs(username, password, ['PING']), /WRONGPASS/)
+  })
+
+  it('testValkeyDBCreateUser_WithCreationStatements: +@read ~* allows get and denies set; revoke removes the user', async () => {
+    const m = await mount()
+    ok(
+      await t.call('POST', `${m}/roles/test`, {
+        body: { db_name: 'valkey', creation_statements: ['+@read', '~*'] },
+      }),
+      'role',
+    )
+    const res = ok(await creds(m, 'test'), 'creds')
+    const { username, password } = res.body.data
+    assert.doesNotMatch(await redisAs(username, password, ['GET', 'somekey']), /NOPERM|WRONGPASS/)
+    assert.match(await redisAs(username, password, ['SET', 'somekey', 'value']), /NOPERM/)
+    ok(await t.call('PUT', 'sys/leases/revoke', { body: { lease_id: res.body.lease_id } }), 'revoke')
+    assert.match(await redisAs(username, password, ['PING']), /WRONGPASS/)
+  })
+
+  it('testValkeyDBCreateUser_plusRole / _groupOnly: ["+@admin"] and ["+@all"] as JSON lists', async () => {
+    const m = await mount()
+    for (const [role, rules, command, allowed] of [
+      ['plusrole', '["+@admin"]', ['CONFIG', 'GET', 'maxmemory'], true],
+      ['plusrole', '["+@admin"]', ['SET', 'k', 'v'], false],
+      ['group', '["+@all"]', ['CONFIG', 'GET', 'maxmemory'], true],
+      // Every command, but no key pattern: Redis refuses the key.
+      ['group', '["+@all"]', ['SET', `openbao_${RUN}`, 'v'], false],
+    ] as const) {
+      ok(
+        await t.call('POST', `${m}/roles/${role}`, {
+          body: { db_name: 'valkey', creation_statements: rules },
+        }),
+        role,
+      )
+      const { username, password } = ok(await creds(m, role), `${role} creds`).body.data
+      const reply = await redisAs(username, password, [...command])
+      if (allowed) assert.doesNotMatch(reply, /NOPERM|WRONGPASS/, `${role}: ${command.join(' ')}`)
+      else assert.match(reply, /NOPERM/, `${role}: ${command.join(' ')}`)
+    }
+    await admin.sendCommand(['DEL', `openbao_${RUN}`])
+  })
+
+  it('testValkeyDBRotateRootCredentials: after rotate-root the old admin password fails and Coffer still connects', async () => {
+    const rootUser = `rotate-root_${RUN}`
+    users.add(rootUser)
+    await admin.sendCommand(['ACL', 'SETUSER', rootUser, 'on', '>rotate-rootpassword', '~*', '&*', '+@all'])
+    const m = await mount(rootUser, 'rotate-rootpassword')
+    assert.equal((await t.call('POST', `${m}/rotate-root/valkey`)).status, 204)
+    assert.match(await redisAs(rootUser, 'rotate-rootpassword', ['PING']), /WRONGPASS/)
+    ok(await t.call('POST', `${m}/roles/test`, { body: { db_name: 'valkey' } }), 'role')
+    ok(await creds(m, 'test'), 'creds through the rotated root')
+  })
+
+  it('testValkeyDBSetCredentials: a static role rotates an existing user’s password', async () => {
+    const m = await mount()
+    const user = `vault-edu_${RUN}`
+    users.add(user)
+    await admin.sendCommand(['ACL', 'SETUSER', user, 'on', '>password', '~*', '+@read'])
+    ok(
+      await t.call('POST', `${m}/static-roles/edu`, {
+        body: { db_name: 'valkey', username: user, rotation_period: '1h' },
+      }),
+      'static role',
+    )
+    const first = (await t.call('GET', `${m}/static-creds/edu`)).body.data.password
+    assert.match(await redisAs(user, 'password', ['GET', 'k']), /WRONGPASS/)
+    assert.doesNotMatch(await redisAs(user, first, ['GET', 'k']), /WRONGPASS|NOPERM/)
+    assert.equal((await t.call('POST', `${m}/rotate-role/edu`)).status, 204)
+    const second = (await t.call('GET', `${m}/static-creds/edu`)).body.data.password
+    assert.match(await redisAs(user, first, ['GET', 'k']), /WRONGPASS/)
+    assert.doesNotMatch(await redisAs(user, second, ['GET', 'k']), /WRONGPASS|NOPERM/)
+    // A user that does not exist: the role is refused and not kept.
+    const missing = await t.call('POST', `${m}/static-roles/missing`, {
+      body: { db_name: 'valkey', username: `missing_${RUN}`, rotation_period: '1h' },
+    })
+    assert.equal(missing.status, 502, JSON.stringify(missing.body))
+    assert.equal((await t.call('GET', `${m}/static-roles/missing`)).status, 404)
   })
 })
