@@ -1755,6 +1755,21 @@ describeUnless(await unmet(REDIS), 'openbao database: Redis (valkey plugin tests
       'revoke a gone user',
     )
     assert.match(await redisAs(username, password, ['PING']), /WRONGPASS/)
+    // The same role on a config rewritten for MariaDB has nothing to run: a 400, not a user that does not exist.
+    if (!(await unmet(MARIADB))) {
+      ok(
+        await t.call('POST', `${m}/config/valkey`, {
+          body: {
+            plugin_name: 'mysql-database-plugin',
+            connection_url: '{{username}}:{{password}}@tcp(127.0.0.1:3306)/',
+            username: 'root',
+            password: '',
+          },
+        }),
+        'now MariaDB',
+      )
+      refused(await creds(m, 'test'), /empty creation statements/)
+    }
   })
 
   it('testValkeyDBCreateUser_WithCreationStatements: +@read ~* allows get and denies set; revoke removes the user', async () => {
