@@ -542,6 +542,8 @@ describeUnless(await unmet(POSTGRES), 'openbao database: PostgreSQL', () => {
     assert.equal(res.body.data.password, undefined, 'the role read never carries the password')
     assert.equal((await t.call('DELETE', `${m}/static-roles/plugin-role-test`)).status, 204)
 
+    // OpenBao says "rotation_period is required to create static accounts"; Coffer keeps Vault's newer wording, which
+    // also names rotation_schedule (deliberate).
     refused(await write('plugin-role-test', { username: dbUser }), /rotation_period/)
     refused(
       await write('disallowed-role', { username: dbUser, rotation_period: '5400s' }),
