@@ -149,8 +149,15 @@ function printf(format: string, args: Value[]): string {
   })
 }
 
+/** The longest `random` string: far beyond any user name, short enough that a template cannot make one slow to render. */
+export const MAX_RANDOM_LENGTH = 1024
+
 const FUNCTIONS: Record<string, (args: Value[], now: number) => Value> = {
-  random: ([n]) => randomAlphanumeric(int(n, 'random')),
+  random: ([n]) => {
+    const length = int(n, 'random')
+    if (length > MAX_RANDOM_LENGTH) fail(`random length must be at most ${MAX_RANDOM_LENGTH}`)
+    return randomAlphanumeric(length)
+  },
   truncate: ([n, s]) => str(s, 'truncate').slice(0, int(n, 'truncate')),
   truncate_sha256: ([n, s]) => {
     const text = str(s, 'truncate_sha256')

@@ -2,10 +2,12 @@
 import { globListMatch } from '../../../lib/glob.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { getJson, putJson, type Storage } from '../../../sdk/storage.ts'
+import type { CredentialConfig } from './credential-config.ts'
 import { mysqlPluginDefault, mysqlPluginLegacy } from './plugins/mysql.ts'
 import type { ConnectionSettings, DatabasePlugin, PasswordAuthentication } from './plugins/plugin.ts'
 import { postgresPlugin } from './plugins/postgres.ts'
 import { redisPlugin } from './plugins/redis.ts'
+import { literalUrlPassword } from './plugins/url-password.ts'
 
 export interface DbConfig {
   plugin_name: string
@@ -42,6 +44,8 @@ export interface DynamicRole {
   default_ttl: number
   max_ttl: number
   username_template: string
+  /** Absent in roles written before it existed. */
+  credential_config?: CredentialConfig
 }
 
 export interface StaticRole {
@@ -51,6 +55,7 @@ export interface StaticRole {
   rotation_schedule: string
   rotation_window: number
   rotation_statements: string[]
+  credential_config?: CredentialConfig
   password: string
   /** ms since the epoch; 0 before the first rotation. */
   last_vault_rotation: number
@@ -98,9 +103,23 @@ export function settingsOf(config: DbConfig): ConnectionSettings {
   }
 }
 
+/** Every root secret of a config, to scrub from error messages: its password, and one written into connection_url. */
+export function configSecrets(config: Pick<DbConfig, 'password' | 'connection_url'>): string[] {
+  const literal = literalUrlPassword(config.connection_url)
+  if (literal === undefined) return [config.password]
+  let decoded = literal
+  try {
+    decoded = decodeURIComponent(literal)
+  } catch {}
+  return [config.password, literal, decoded]
+}
+
 export const configKey = (name: string) => `config/${name}`
 export const roleKey = (name: string) => `role/${name}`
 export const staticRoleKey = (name: string) => `static-role/${name}`
+/** A lock (not a storage key) held by role and static-role writes: one name is a role or a static role, never both. */
+export const roleNameLock = (name: string) => `role-name/${name}`
+export const ROLE_NAME_TAKEN = 'Role and Static Role names must be unique'
 
 export const loadConfig = (storage: Storage, name: string) => getJson<DbConfig>(storage, configKey(name))
 export const loadRole = (storage: Storage, name: string) => getJson<DynamicRole>(storage, roleKey(name))

@@ -6,7 +6,16 @@ import { listResponse } from '../../../sdk/framework/list-response.ts'
 import { putJson } from '../../../sdk/storage.ts'
 import { databaseError } from './connections.ts'
 import { rootRotationEvent } from './db-events.ts'
-import { checkName, configKey, type DbConfig, loadConfig, pluginFor, settingsOf } from './model.ts'
+import {
+  checkName,
+  configKey,
+  configSecrets,
+  type DbConfig,
+  loadConfig,
+  pluginFor,
+  settingsOf,
+} from './model.ts'
+import { literalUrlPassword, redactUrlPassword } from './plugins/url-password.ts'
 import { loadResolvedLocked, rotateRoot } from './root-credentials.ts'
 import type { DbState } from './state.ts'
 import { parseStatements } from './templating.ts'
@@ -74,13 +83,22 @@ async function writeConfig(ctx: Ctx) {
     const pluginName = input.plugin_name ?? existing?.plugin_name
     if (!pluginName) throw new InvalidRequestError('plugin_name must be provided')
     const plugin = pluginFor(pluginName)
+    // Only the built-in plugins exist: a builtin version (Vault's "v1.x.y+builtin") is accepted and read back as "",
+    // any other is refused rather than silently served by the builtin, as Vault refuses a version it cannot find.
+    if (input.plugin_version && !input.plugin_version.includes('+builtin'))
+      throw new InvalidRequestError(
+        `plugin_version "${input.plugin_version}" of ${pluginName} not found: the database plugins are built in; omit plugin_version`,
+      )
     const given = Object.fromEntries(
       Object.entries(input).filter(([key, value]) => value !== undefined && key in DEFAULTS),
     ) as Partial<DbConfig>
     if ('allowed_roles' in request.data)
       given.allowed_roles = parseStringList(request.data['allowed_roles'], 'allowed_roles')
     if ('root_rotation_statements' in request.data)
-      given.root_rotation_statements = parseStatements(request.data['root_rotation_statements'])
+      given.root_rotation_statements = parseStatements(
+        request.data['root_rotation_statements'],
+        'root_rotation_statements',
+      )
     if (
       given.password_authentication !== undefined &&
       given.password_authentication !== 'password' &&
@@ -103,7 +121,7 @@ async function writeConfig(ctx: Ctx) {
         await probe.verify()
       } catch (error) {
         // Vault answers a connection it cannot verify with a 400: the settings are what the caller must fix.
-        const scrubbed = databaseError(error, [config.password], 'error verifying connection')
+        const scrubbed = databaseError(error, configSecrets(config), 'error verifying connection')
         throw new InvalidRequestError(scrubbed.message)
       } finally {
         await probe.close().catch(() => {})
@@ -111,6 +129,13 @@ async function writeConfig(ctx: Ctx) {
     }
     await putJson(storage, configKey(name), config)
     await state.connections.close(name)
+    // Vault's warning, in its words: the password is stored, but masked on read, and rotate-root cannot change it.
+    if (literalUrlPassword(config.connection_url) !== undefined)
+      return {
+        warnings: [
+          'Password found in connection_url, use a templated url to enable root rotation and prevent read access to password information.',
+        ],
+      }
     return undefined
   })
 }
@@ -132,7 +157,8 @@ function readConfig(config: DbConfig) {
           ca_cert: config.ca_cert,
         }
       : {
-          connection_url: config.connection_url,
+          // A password written into the URL is masked as Vault does ("xxxxx"); a templated URL reads back as written.
+          connection_url: redactUrlPassword(config.connection_url),
           username: config.username,
           max_open_connections: config.max_open_connections,
           max_idle_connections: config.max_idle_connections,

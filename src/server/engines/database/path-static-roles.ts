@@ -1,17 +1,21 @@
 // Static roles: static-roles/:name (an existing user rotated on a period or cron schedule), static-creds/:name, rotate-role/:name.
 
 import { rfc3339 } from '../../../lib/time.ts'
-import { InvalidRequestError, NotFoundError } from '../../../sdk/errors.ts'
+import { InvalidRequestError } from '../../../sdk/errors.ts'
 import type { BackendEvent } from '../../../sdk/events.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { listResponse } from '../../../sdk/framework/list-response.ts'
+import { parseCredentialConfig } from './credential-config.ts'
 import { parseCron } from './cron.ts'
 import {
   checkName,
   loadConfig,
+  loadRole,
   loadStaticRole,
+  ROLE_NAME_TAKEN,
   roleAllowed,
+  roleNameLock,
   type StaticRole,
   saveStaticRole,
   staticRoleKey,
@@ -32,6 +36,7 @@ const fields = {
   rotation_window: f.duration(),
   rotation_statements: f.any(),
   credential_type: f.string(),
+  credential_config: f.any(),
 }
 
 type Ctx = HandlerContext<typeof fields, DbState>
@@ -39,70 +44,77 @@ type Ctx = HandlerContext<typeof fields, DbState>
 async function writeStaticRole(ctx: Ctx) {
   const { storage, state, system, input, request } = ctx
   const name = checkName(input.name!, 'role')
-  const saved = await state.run(staticRoleKey(name), async () => {
-    const existing = await loadStaticRole(storage, name)
-    if (input.credential_type !== undefined && input.credential_type !== 'password')
-      throw new InvalidRequestError('credential_type must be "password"')
-    const dbName = input.db_name ?? existing?.db_name
-    if (!dbName) throw new InvalidRequestError('database name is required')
-    if (existing && input.db_name !== undefined && input.db_name !== existing.db_name)
-      throw new InvalidRequestError('cannot update static role db_name')
-    const username = input.username ?? existing?.username
-    if (!username) throw new InvalidRequestError('username is a required field to create a static account')
-    if (existing && input.username !== undefined && input.username !== existing.username)
-      throw new InvalidRequestError('cannot update static account username')
-    const config = await loadConfig(storage, dbName)
-    if (!config) throw new InvalidRequestError(`could not find database config "${dbName}"`)
-    if (!roleAllowed(config, name))
-      throw new InvalidRequestError(`"${name}" is not an allowed role for database "${dbName}"`)
+  const saved = await state.run(roleNameLock(name), () =>
+    state.run(staticRoleKey(name), async () => {
+      if (await loadRole(storage, name)) throw new InvalidRequestError(ROLE_NAME_TAKEN)
+      const existing = await loadStaticRole(storage, name)
+      if (input.credential_type !== undefined && input.credential_type !== 'password')
+        throw new InvalidRequestError('credential_type must be "password"')
+      const dbName = input.db_name ?? existing?.db_name
+      if (!dbName) throw new InvalidRequestError('database name is required')
+      if (existing && input.db_name !== undefined && input.db_name !== existing.db_name)
+        throw new InvalidRequestError('cannot update static role db_name')
+      const username = input.username ?? existing?.username
+      if (!username) throw new InvalidRequestError('username is a required field to create a static account')
+      if (existing && input.username !== undefined && input.username !== existing.username)
+        throw new InvalidRequestError('cannot update static account username')
+      const config = await loadConfig(storage, dbName)
+      if (!config) throw new InvalidRequestError(`could not find database config "${dbName}"`)
+      if (!roleAllowed(config, name))
+        throw new InvalidRequestError(`"${name}" is not an allowed role for database "${dbName}"`)
 
-    let period = input.rotation_period ?? (input.rotation_schedule ? 0 : (existing?.rotation_period ?? 0))
-    let schedule =
-      input.rotation_schedule ?? (input.rotation_period ? '' : (existing?.rotation_schedule ?? ''))
-    const window = input.rotation_window ?? (schedule ? (existing?.rotation_window ?? 0) : 0)
-    if (period && schedule)
-      throw new InvalidRequestError(
-        'mutually exclusive fields rotation_period and rotation_schedule were both specified',
-      )
-    if (!period && !schedule)
-      throw new InvalidRequestError('one of rotation_schedule or rotation_period must be provided')
-    if (period && period < MIN_ROTATION_PERIOD)
-      throw new InvalidRequestError(`rotation_period must be ${MIN_ROTATION_PERIOD} seconds or more`)
-    if (schedule) parseCron(schedule)
-    if (window && !schedule)
-      throw new InvalidRequestError('rotation_window is invalid with use of rotation_period')
-    if (window && window < MIN_ROTATION_WINDOW)
-      throw new InvalidRequestError(`rotation_window must be ${MIN_ROTATION_WINDOW} seconds or more`)
-    period = schedule ? 0 : period
-    schedule = period ? '' : schedule
+      let period = input.rotation_period ?? (input.rotation_schedule ? 0 : (existing?.rotation_period ?? 0))
+      let schedule =
+        input.rotation_schedule ?? (input.rotation_period ? '' : (existing?.rotation_schedule ?? ''))
+      const window = input.rotation_window ?? (schedule ? (existing?.rotation_window ?? 0) : 0)
+      if (period && schedule)
+        throw new InvalidRequestError(
+          'mutually exclusive fields rotation_period and rotation_schedule were both specified',
+        )
+      if (!period && !schedule)
+        throw new InvalidRequestError('one of rotation_schedule or rotation_period must be provided')
+      if (period && period < MIN_ROTATION_PERIOD)
+        throw new InvalidRequestError(`rotation_period must be ${MIN_ROTATION_PERIOD} seconds or more`)
+      if (schedule) parseCron(schedule)
+      if (window && !schedule)
+        throw new InvalidRequestError('rotation_window is invalid with use of rotation_period')
+      if (window && window < MIN_ROTATION_WINDOW)
+        throw new InvalidRequestError(`rotation_window must be ${MIN_ROTATION_WINDOW} seconds or more`)
+      period = schedule ? 0 : period
+      schedule = period ? '' : schedule
 
-    const role: StaticRole = {
-      db_name: dbName,
-      username,
-      rotation_period: period,
-      rotation_schedule: schedule,
-      rotation_window: window,
-      rotation_statements:
-        'rotation_statements' in request.data
-          ? parseStatements(request.data['rotation_statements'])
-          : (existing?.rotation_statements ?? []),
-      password: existing?.password ?? '',
-      last_vault_rotation: existing?.last_vault_rotation ?? 0,
-      // A new role is rotated right away (below); an updated one keeps its last rotation and gets a new schedule.
-      next_rotation: existing
-        ? nextRegularRotation(
-            { ...existing, rotation_period: period, rotation_schedule: schedule, rotation_window: window },
-            existing.last_vault_rotation,
-            system.now(),
-          )
-        : system.now(),
-      failures: existing?.failures ?? 0,
-      ...(existing?.pending_password ? { pending_password: existing.pending_password } : {}),
-    }
-    await saveStaticRole(storage, name, role)
-    state.dueAt(role.next_rotation)
-    return { role, created: !existing }
-  })
+      const role: StaticRole = {
+        db_name: dbName,
+        username,
+        rotation_period: period,
+        rotation_schedule: schedule,
+        rotation_window: window,
+        rotation_statements:
+          'rotation_statements' in request.data
+            ? parseStatements(request.data['rotation_statements'], 'rotation_statements')
+            : (existing?.rotation_statements ?? []),
+        credential_config:
+          'credential_config' in request.data
+            ? parseCredentialConfig(request.data['credential_config'])
+            : (existing?.credential_config ?? {}),
+        password: existing?.password ?? '',
+        last_vault_rotation: existing?.last_vault_rotation ?? 0,
+        // A new role is rotated right away (below); an updated one keeps its last rotation and gets a new schedule.
+        next_rotation: existing
+          ? nextRegularRotation(
+              { ...existing, rotation_period: period, rotation_schedule: schedule, rotation_window: window },
+              existing.last_vault_rotation,
+              system.now(),
+            )
+          : system.now(),
+        failures: existing?.failures ?? 0,
+        ...(existing?.pending_password ? { pending_password: existing.pending_password } : {}),
+      }
+      await saveStaticRole(storage, name, role)
+      state.dueAt(role.next_rotation)
+      return { role, created: !existing }
+    }),
+  )
   const events: BackendEvent[] = []
   if (saved.created) {
     try {
@@ -151,7 +163,7 @@ export const staticRolePath = definePath<typeof fields, DbState>({
           username: role.username,
           rotation_statements: role.rotation_statements,
           credential_type: 'password',
-          credential_config: {},
+          credential_config: role.credential_config ?? {},
           last_vault_rotation: role.last_vault_rotation ? rfc3339(role.last_vault_rotation) : null,
           ...scheduleData(role),
         },
@@ -197,7 +209,9 @@ export const rotateRolePath = definePath<{ name: ReturnType<typeof f.string> }, 
   operations: {
     update: async (ctx) => {
       const name = checkName(ctx.input.name!, 'role')
-      if (!(await loadStaticRole(ctx.storage, name))) throw new NotFoundError(`unknown static role "${name}"`)
+      // Vault's 400 and words, for a dynamic role's name as for no role at all.
+      if (!(await loadStaticRole(ctx.storage, name)))
+        throw new InvalidRequestError('no static role found for role name')
       const events: BackendEvent[] = []
       await rotateStaticRole(ctx, name, { throwOnFailure: true, onEvent: (event) => events.push(event) })
       return { events }

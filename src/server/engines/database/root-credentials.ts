@@ -3,7 +3,8 @@ import { InvalidRequestError, NotFoundError, UpstreamError } from '../../../sdk/
 import type { SystemView } from '../../../sdk/request.ts'
 import { putJson, type Storage } from '../../../sdk/storage.ts'
 import { databaseError } from './connections.ts'
-import { configKey, type DbConfig, loadConfig, pluginFor, settingsOf } from './model.ts'
+import { configKey, configSecrets, type DbConfig, loadConfig, pluginFor, settingsOf } from './model.ts'
+import { literalUrlPassword } from './plugins/url-password.ts'
 import type { DbState } from './state.ts'
 
 interface Ctx {
@@ -130,6 +131,11 @@ export async function rotateRoot(ctx: Ctx, name: string): Promise<void> {
       )
     if (!config.username)
       throw new InvalidRequestError('unable to rotate root credentials: no username in configuration')
+    // Vault rotates anyway and then cannot connect: the URL still holds the old password. Refused before any change.
+    if (literalUrlPassword(config.connection_url) !== undefined)
+      throw new InvalidRequestError(
+        'unable to rotate root credentials: connection_url holds a literal password; use {{username}} and {{password}} in it',
+      )
     const password = await system.generatePassword(config.password_policy || undefined)
     await putJson(storage, configKey(name), { ...config, pending_root_password: password })
     try {
@@ -139,7 +145,7 @@ export async function rotateRoot(ctx: Ctx, name: string): Promise<void> {
     } catch (error) {
       // The change may still have reached the database (a lost reply): settle now if possible, else on next use.
       await resolveLocked(ctx, name, { ...config, pending_root_password: password }).catch(() => {})
-      throw databaseError(error, [config.password, password], 'failed to rotate root credentials')
+      throw databaseError(error, [...configSecrets(config), password], 'failed to rotate root credentials')
     }
     await putJson(storage, configKey(name), { ...config, password })
     await state.connections.close(name)

@@ -6,9 +6,10 @@ import type { BackendEvent } from '../../../sdk/events.ts'
 import type { SystemView } from '../../../sdk/request.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import { databaseError } from './connections.ts'
+import { passwordPolicyFor } from './credential-config.ts'
 import { nextCronTime, parseCron } from './cron.ts'
 import { staticRotationEvent } from './db-events.ts'
-import { loadStaticRole, type StaticRole, saveStaticRole, staticRoleKey } from './model.ts'
+import { configSecrets, loadStaticRole, type StaticRole, saveStaticRole, staticRoleKey } from './model.ts'
 import type { DbState } from './state.ts'
 import { withConfig } from './with-config.ts'
 
@@ -57,7 +58,7 @@ export async function rotateStaticRole(
       // The password stays chosen across a retry on a rewritten config: it may be stored as pending already.
       let chosen = role.pending_password
       const password = await withConfig(ctx, role.db_name, async (config, use) => {
-        const password = chosen ?? (await system.generatePassword(config.password_policy || undefined))
+        const password = chosen ?? (await system.generatePassword(passwordPolicyFor(role, config)))
         if (chosen === undefined) await saveStaticRole(storage, name, { ...role, pending_password: password })
         chosen = password
         try {
@@ -67,7 +68,7 @@ export async function rotateStaticRole(
         } catch (error) {
           throw databaseError(
             error,
-            [config.password, password, role.password],
+            [...configSecrets(config), password, role.password],
             'unable to rotate the static role',
           )
         }

@@ -2,7 +2,7 @@
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import type { SecretDefinition } from '../../../sdk/framework/backend.ts'
 import { databaseError } from './connections.ts'
-import { loadRole } from './model.ts'
+import { configSecrets, loadRole } from './model.ts'
 import type { DbState } from './state.ts'
 import { withConfig } from './with-config.ts'
 
@@ -51,7 +51,7 @@ export const credsSecret: SecretDefinition<DbState> = {
           ),
         )
       } catch (error) {
-        throw databaseError(error, [config.password], 'unable to renew database user')
+        throw databaseError(error, configSecrets(config), 'unable to renew database user')
       }
     })
     return { ttl }
@@ -66,7 +66,7 @@ export const credsSecret: SecretDefinition<DbState> = {
       try {
         await use((connection) => connection.deleteUser(internal.username, statements))
       } catch (error) {
-        throw databaseError(error, [config.password], 'unable to revoke database user')
+        throw databaseError(error, configSecrets(config), 'unable to revoke database user')
       }
     })
     system.log('info', 'revoked database user', {

@@ -15,6 +15,20 @@ describe('database templating', () => {
     assert.deepEqual(parseStatements(undefined), [])
   })
 
+  it('trims each statement and drops blank ones, as Vault reads them back', () => {
+    assert.deepEqual(parseStatements('\n  CREATE ROLE x;\n'), ['CREATE ROLE x;'])
+    assert.deepEqual(parseStatements(['  A; ', ' ', '\tB\n']), ['A;', 'B'])
+  })
+
+  it('refuses objects and nested lists with a 400 naming the field; scalars read as text', () => {
+    for (const bad of [{ a: 1 }, [{ a: 1 }], [['x']]])
+      assert.throws(() => parseStatements(bad, 'creation_statements'), {
+        status: 400,
+        message: /"creation_statements": expected a list of strings/,
+      })
+    assert.deepEqual(parseStatements([5, true]), ['5', 'true'])
+  })
+
   it('splits SQL on semicolons outside quotes and dollar-quoted bodies', () => {
     assert.deepEqual(splitSql("CREATE ROLE a PASSWORD 'x;y'; GRANT b TO a;"), [
       "CREATE ROLE a PASSWORD 'x;y'",
@@ -46,6 +60,12 @@ describe('database templating', () => {
     })
     assert.throws(() => renderUsername('{{ .RoleName', { DisplayName: '', RoleName: '' }, now), {
       status: 400,
+    })
+    // random is capped, so a template cannot make rendering slow; 1024 still renders.
+    assert.equal(renderUsername('{{random 1024}}', { DisplayName: '', RoleName: '' }, now).length, 1024)
+    assert.throws(() => renderUsername('{{random 1025}}', { DisplayName: '', RoleName: '' }, now), {
+      status: 400,
+      message: /random length must be at most 1024/,
     })
   })
 

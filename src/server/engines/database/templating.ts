@@ -1,10 +1,14 @@
 // Statement lists as Vault accepts them (string with ';', JSON list, base64) and {{name}}/{{password}}/{{expiration}} filling.
 import { Buffer } from 'node:buffer'
+import { InvalidRequestError } from '../../../sdk/errors.ts'
 
-/** A statements field: a JSON list, a single string, or either base64-encoded; blanks are dropped. */
-export function parseStatements(value: unknown): string[] {
+/** A statements field: a JSON list, a single string, or either base64-encoded; each trimmed, blanks dropped. */
+export function parseStatements(value: unknown, field = 'statements'): string[] {
   if (value === undefined || value === null) return []
-  let items: unknown[]
+  const refuse = (): never => {
+    throw new InvalidRequestError(`invalid value for "${field}": expected a list of strings`)
+  }
+  let items: unknown[] = []
   if (Array.isArray(value)) items = value
   else if (typeof value === 'string') {
     const trimmed = value.trim()
@@ -16,8 +20,12 @@ export function parseStatements(value: unknown): string[] {
         items = [value]
       }
     } else items = [value]
-  } else items = [String(value)]
-  return items.map((item) => decodeMaybeBase64(String(item))).filter((s) => s.trim() !== '')
+  } else if (typeof value === 'object') refuse()
+  else items = [String(value)]
+  // Scalars read as text, as Vault's weak decoding does; an object or a nested list is no statement.
+  if (items.some((item) => item !== null && typeof item === 'object')) refuse()
+  // Trimmed as Vault's string-slice fields are, so a statement read back is the one written minus its indentation.
+  return items.map((item) => decodeMaybeBase64(String(item)).trim()).filter((s) => s !== '')
 }
 
 function decodeMaybeBase64(text: string): string {

@@ -90,6 +90,8 @@ class MysqlConnection implements DatabaseConnection {
   }
 
   async newUser(user: NewUser): Promise<void> {
+    // A role written for a Redis config that became SQL since: nothing to run would hand out a user that is not there.
+    if (user.statements.length === 0) throw new InvalidRequestError('empty creation statements')
     const vars = {
       name: user.username,
       username: user.username,

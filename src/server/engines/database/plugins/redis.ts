@@ -34,6 +34,8 @@ export function aclRules(statements: string[]): string[] {
   return rules
 }
 
+const DEFAULT_RULES = ['~*', '+@read']
+
 class RedisConnection implements DatabaseConnection {
   readonly #client: RedisClientType
   #connecting: Promise<unknown> | undefined
@@ -81,7 +83,8 @@ class RedisConnection implements DatabaseConnection {
   }
 
   async newUser(user: NewUser): Promise<void> {
-    const rules = aclRules(user.statements)
+    // Vault's Redis plugin (and OpenBao's valkey fork): a role without rules may read every key.
+    const rules = user.statements.length > 0 ? aclRules(user.statements) : DEFAULT_RULES
     await this.#command(['ACL', 'SETUSER', user.username, 'on', `>${user.password}`, ...rules])
   }
 
