@@ -38,7 +38,10 @@ export function wrkScript(spec: LoadSpec, pathTemplate: string, host: string): s
     `local method = ${luaString(spec.method ?? 'GET')}`,
     `local template = ${luaString(pathTemplate)}`,
     'local headers = {}',
-    ...Object.entries(headers).map(([k, v]) => `headers[ ${luaString(k)} ] = ${luaString(v)}`),
+    // wrk.format adds its own Host unless the table has one under exactly 'Host': any other spelling made two.
+    ...Object.entries(headers).map(
+      ([k, v]) => `headers[ ${luaString(k === 'host' ? 'Host' : k)} ] = ${luaString(v)}`,
+    ),
     `local body = ${spec.body === undefined ? 'nil' : luaString(spec.body)}`,
     `local bodies = {${(spec.bodies ?? []).map(luaString).join(',\n')}}`,
     `local modulo = ${spec.idModulo ?? 2 ** 52}`,
