@@ -210,9 +210,23 @@ describe('BackendInstance: unrecognised parameters', () => {
       data: {},
       warnings: ['own warning', WARNING],
     })
-    assert.deepEqual(await h.call('update', 'warned', { known: 'quiet', extra: 1, other: 2 }), {
-      warnings: [WARNING],
-    })
+    assert.equal(
+      await h.call('update', 'warned', { known: 'quiet', other: 2, extra: 1 }),
+      undefined,
+      'Vault warns in a response only: a handler answering nothing still answers nothing (204)',
+    )
+  })
+
+  it('lists the ignored names sorted, and warns when a path capture replaced a body value, as Vault does', async () => {
+    const h = await make()
+    assert.deepEqual((await h.call('update', 'warned', { other: 2, known: 'k', extra: 1 }))?.warnings, [
+      'own warning',
+      WARNING,
+    ])
+    assert.deepEqual((await h.call('delete', 'items/a', { name: 'b' }))?.warnings, [
+      "Endpoint replaced the value of these parameters with the values captured from the endpoint's path: [name]",
+    ])
+    assert.equal((await h.call('delete', 'items/a', { name: null }))?.warnings, undefined)
   })
 
   it('does not warn on reads and lists (query parameters), or on paths that accept any data', async () => {
