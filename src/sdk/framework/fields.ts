@@ -173,8 +173,8 @@ function merged(objects: Record<string, unknown>[]): Record<string, unknown> {
 
 /**
  * A map (Vault's TypeMap): an object, or as WeakDecode also takes, a list of objects merged in order ([] is {}).
- * Unlike Vault, a JSON object inside a string is taken too, deliberately: it is what `coffer write x opts=@f.json`
- * and form bodies send, and Vault's refusal of it protects nothing.
+ * Unlike Vault, a JSON object inside a string is taken too, deliberately: it is what a CLI `key=@file.json` argument
+ * or a form body carries, and every value Vault takes still reads the same.
  */
 export function parseMap(value: unknown, name: string): Record<string, unknown> {
   if (typeof value === 'string' && value.trim().startsWith('{')) {
