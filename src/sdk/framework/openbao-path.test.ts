@@ -73,6 +73,12 @@ const backend = defineBackend({
     definePath({ pattern: 'foo/bar', fields: { value: f.int() }, operations: { read: echo } }),
     definePath({ pattern: 'bad/write', fields: { value: f.bool() }, operations: { update: echo } }),
     definePath({ pattern: 'url/:value', fields: { value: f.int() }, operations: { read: echo } }),
+    definePath({
+      pattern: 'exist/:name',
+      fields: { name: f.string(), value: f.bool() },
+      exists: async ({ input }) => input.name === 'there',
+      operations: { create: echo, update: echo },
+    }),
   ],
 })
 
@@ -125,5 +131,15 @@ describe('TestBackendHandleRequest* (OpenBao sdk/framework/backend_test.go)', ()
   it('urlPriority: the path capture wins over the same-named body value', async () => {
     const h = await make()
     assert.deepEqual((await h.call('read', 'url/42', { value: '84' }))?.data, { value: 42 })
+  })
+
+  it('HandleExistenceCheck: the check sees URL captures; no check is "treat as update"; bad input is a 400', async () => {
+    const h = await make()
+    assert.equal(await h.exists('exist/there', { name: 'elsewhere' }), true, 'the capture wins over the body')
+    assert.equal(await h.exists('exist/gone'), false)
+    assert.equal(await h.exists('foo/bar/x'), undefined)
+    const { status, message } = await failure(() => h.exists('exist/there', { value: 'maybe' }))
+    assert.equal(status, 400)
+    assert.match(message, /"value"/)
   })
 })
