@@ -380,7 +380,9 @@ export class BackendInstance {
     // Vault adds these to a response only: a handler that answers nothing (204) is left answering nothing.
     if (!response) return response
     const warnings = [...(response.warnings ?? [])]
-    if (!def.acceptAnyData && def.fields && request.operation !== 'read' && request.operation !== 'list') {
+    // Reads and lists included: Vault hands a GET's query parameters to the path as its data. A path that declares
+    // no fields reads what it wants from the request itself, so nothing it is sent counts as ignored.
+    if (!def.acceptAnyData && def.fields) {
       const unknown = Object.keys(request.data)
         .filter((name) => !(name in def.fields))
         .sort()
