@@ -13,6 +13,22 @@ describe('parseDuration', () => {
     assert.equal(parseDuration(''), 0)
   })
 
+  it("reads Go time.ParseDuration's other spellings: a sign, bare-dot fractions, both micro signs", () => {
+    assert.equal(parseDuration('+1h'), 3600)
+    assert.equal(parseDuration('+90'), 90)
+    assert.equal(parseDuration('.5h'), 1800)
+    assert.equal(parseDuration('1.h'), 3600)
+    assert.equal(parseDuration('2000000µs'), 2, 'U+00B5 micro sign')
+    assert.equal(parseDuration('2000000μs'), 2, 'U+03BC Greek mu')
+    assert.equal(parseDuration('1.9s'), 1, 'truncated to whole seconds')
+    assert.equal(parseDuration('-0s'), 0, 'a negative sign on nothing is zero, not negative')
+    assert.equal(parseDuration('-0.5s'), 0, 'Vault truncates before its sign check')
+    assert.throws(() => parseDuration('-1s', 'ttl'), /^RangeError: ttl: must be a non-negative duration/)
+    assert.throws(() => parseDuration('-90', 'ttl'), /non-negative/)
+    assert.throws(() => parseDuration('.h', 'ttl'), /cannot parse/)
+    assert.throws(() => parseDuration('+-1h', 'ttl'), /cannot parse/)
+  })
+
   it("accepts up to Go's longest time.Duration (2^63-1 ns)", () => {
     assert.equal(parseDuration('9223372036'), 9223372036)
     assert.equal(parseDuration(9223372036), 9223372036)

@@ -275,7 +275,8 @@ test('disableAuth and unmount remove what enableAuth and mount added; revokePref
   await root().mount({ mount_point: 'scratch', type: 'kv' })
   await root().unmount({ mount_point: 'scratch' })
   assert.equal('scratch/' in (await root().mounts()).data, false)
-  // node-vault also puts path_prefix in the body; like Vault, Coffer says it ignored it.
+  // node-vault also puts path_prefix in the body. Vault's framework adds its "ignored these unrecognized parameters"
+  // warning to a response only, and a synchronous revoke-prefix answers 204 without one, so no warning comes back.
   const revoked = await root().revokePrefix({ path_prefix: 'auth/approle' })
-  assert.deepEqual(revoked.warnings, ['Endpoint ignored these unrecognized parameters: [path_prefix]'])
+  assert.equal(revoked?.warnings, undefined)
 })

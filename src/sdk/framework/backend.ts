@@ -377,15 +377,27 @@ export class BackendInstance {
     if (!handler) throw new UnsupportedOperationError()
     const ctx = this.#context(found.compiled, found.params, request)
     const response = await handler(ctx)
-    if (!def.acceptAnyData && def.fields && request.operation !== 'read' && request.operation !== 'list') {
-      const unknown = Object.keys(request.data).filter((name) => !(name in def.fields))
-      if (unknown.length > 0) {
-        const warning = `Endpoint ignored these unrecognized parameters: [${unknown.join(' ')}]`
-        if (response) return { ...response, warnings: [...(response.warnings ?? []), warning] }
-        return { warnings: [warning] }
-      }
+    // Vault adds these to a response only: a handler that answers nothing (204) is left answering nothing.
+    if (!response) return response
+    const warnings = [...(response.warnings ?? [])]
+    // Reads and lists included: Vault hands a GET's query parameters to the path as its data. A path that declares
+    // no fields reads what it wants from the request itself, so nothing it is sent counts as ignored.
+    if (!def.acceptAnyData && def.fields) {
+      const unknown = Object.keys(request.data)
+        .filter((name) => !(name in def.fields))
+        .sort()
+      if (unknown.length > 0)
+        warnings.push(`Endpoint ignored these unrecognized parameters: [${unknown.join(' ')}]`)
     }
-    return response
+    // A body value the path's capture of the same name overrode (the URL takes priority, as in Vault).
+    const replaced = Object.keys(found.params)
+      .filter((name) => Object.hasOwn(request.data, name) && request.data[name] != null)
+      .sort()
+    if (replaced.length > 0)
+      warnings.push(
+        `Endpoint replaced the value of these parameters with the values captured from the endpoint's path: [${replaced.join(' ')}]`,
+      )
+    return warnings.length > (response.warnings?.length ?? 0) ? { ...response, warnings } : response
   }
 
   secret(type: string): SecretDefinition<unknown> | undefined {

@@ -46,11 +46,15 @@ describe('field coercion: booleans (Vault TypeBool)', () => {
     for (const raw of [false, 'false', 0, '0', '']) assert.equal(coerce(b, raw), false, JSON.stringify(raw))
   })
 
-  it("takes every spelling Go's strconv.ParseBool takes, and any number (non-zero is true), as WeakDecode does", () => {
+  it("takes every spelling Go's strconv.ParseBool takes, as WeakDecode does", () => {
     const b = f.bool()
-    for (const raw of ['t', 'T', 'TRUE', 'True', 2, -1, 0.5])
-      assert.equal(coerce(b, raw), true, JSON.stringify(raw))
+    for (const raw of ['t', 'T', 'TRUE', 'True']) assert.equal(coerce(b, raw), true, JSON.stringify(raw))
     for (const raw of ['f', 'F', 'FALSE', 'False']) assert.equal(coerce(b, raw), false, JSON.stringify(raw))
+  })
+
+  it('refuses numbers other than 1 and 0: a JSON number reaches Vault as text, which ParseBool reads', () => {
+    for (const raw of [2, -1, 0.5])
+      refuses(() => f.bool().parse(raw, 'disable'), 'disable', /expected a boolean/)
   })
 
   it('refuses anything else naming the field, rather than guessing', () => {
@@ -71,13 +75,23 @@ describe('field coercion: integers (Vault TypeInt)', () => {
     assert.equal(coerce(i, 0), 0)
   })
 
-  it('refuses fractions, words, blanks and booleans naming the field', () => {
+  it('refuses fractions, words and blanks naming the field', () => {
     const i = f.int()
     refuses(() => i.parse(1.5, 'num_uses'), 'num_uses', /expected an integer/)
     refuses(() => i.parse('1.5', 'num_uses'), 'num_uses')
     refuses(() => i.parse('ten', 'num_uses'), 'num_uses')
     refuses(() => i.parse('  ', 'num_uses'), 'num_uses')
-    refuses(() => i.parse(true, 'num_uses'), 'num_uses')
+    refuses(() => i.parse(' 5', 'num_uses'), 'num_uses', /expected an integer/)
+  })
+
+  it('reads strings as Go strconv.ParseInt base 0 does, "" as 0 and booleans as 1/0 (WeakDecode)', () => {
+    const i = f.int()
+    assert.equal(coerce(i, '0x1F'), 31)
+    assert.equal(coerce(i, '010'), 8, 'a leading zero is octal in Go')
+    assert.equal(coerce(i, '1_000'), 1000)
+    assert.equal(coerce(i, ''), 0)
+    assert.equal(coerce(i, true), 1)
+    assert.equal(coerce(i, false), 0)
   })
 
   it('refuses integers too large to hold exactly, rather than keeping a rounded value', () => {
@@ -97,12 +111,13 @@ describe('field coercion: integers (Vault TypeInt)', () => {
 })
 
 describe('field coercion: strings (Vault TypeString)', () => {
-  it('takes strings as they are, and numbers and booleans as their text', () => {
+  it('takes strings as they are, numbers as their text, and booleans as "1"/"0" as WeakDecode writes them', () => {
     const s = f.string()
     assert.equal(coerce(s, 'abc'), 'abc')
     assert.equal(coerce(s, ''), '')
     assert.equal(coerce(s, 12), '12')
-    assert.equal(coerce(s, false), 'false')
+    assert.equal(coerce(s, false), '0')
+    assert.equal(coerce(s, true), '1')
   })
 
   it('refuses objects and arrays naming the field', () => {
@@ -119,12 +134,12 @@ describe('field coercion: lists (Vault TypeCommaStringSlice)', () => {
     assert.deepEqual(coerce(l, ' a , b ,,'), ['a', 'b'])
     assert.deepEqual(coerce(l, 'single'), ['single'])
     assert.deepEqual(coerce(l, ''), [])
-    assert.deepEqual(coerce(l, [1, true, ' c ']), ['1', 'true', 'c'], 'scalar items become strings')
+    assert.deepEqual(coerce(l, [1, true, ' c ']), ['1', '1', 'c'], 'scalar items become strings')
+    assert.deepEqual(coerce(l, 5), ['5'], 'a single scalar becomes a list of one')
   })
 
-  it('refuses a number or an object, and a non-scalar item, naming the field', () => {
-    refuses(() => f.list().parse(5, 'policies'), 'policies', /list of strings/)
-    refuses(() => f.list().parse({ a: 'b' }, 'policies'), 'policies')
+  it('refuses an object and a non-scalar item, naming the field', () => {
+    refuses(() => f.list().parse({ a: 'b' }, 'policies'), 'policies', /list of strings/)
     refuses(() => f.list().parse([{ a: 'b' }], 'policies'), 'policies')
   })
 })
@@ -144,7 +159,7 @@ describe('field coercion: maps (Vault TypeMap and TypeKVPairs)', () => {
 
   it('a string map turns scalar values into strings and names the offending key', () => {
     const m = f.stringMap()
-    assert.deepEqual(coerce(m, { team: 'a', n: 2, on: true }), { team: 'a', n: '2', on: 'true' })
+    assert.deepEqual(coerce(m, { team: 'a', n: 2, on: true }), { team: 'a', n: '2', on: '1' })
     assert.deepEqual(coerce(m, '{"team":"a"}'), { team: 'a' })
     refuses(() => m.parse({ nested: { x: 1 } }, 'metadata'), 'metadata.nested')
   })
@@ -164,8 +179,10 @@ describe('field coercion: maps (Vault TypeMap and TypeKVPairs)', () => {
       'metadata',
       /^(?!.*s3cr3t).*item 2 is not a key=value pair/,
     )
-    refuses(() => kv.parse([{ a: 1 }], 'metadata'), 'metadata')
+    assert.deepEqual(coerce(kv, [{ a: 1 }, { b: 'c' }]), { a: '1', b: 'c' }, 'a list of maps is merged')
+    refuses(() => kv.parse(['a=b', { a: 1 }], 'metadata'), 'metadata', /item 2 is not a key=value pair/)
     refuses(() => kv.parse(3, 'metadata'), 'metadata')
+    refuses(() => kv.parse('', 'metadata'), 'metadata', /item 1 is not a key=value pair/)
   })
 
   it('a string map keeps keys named like Object.prototype members as its own entries', () => {

@@ -51,18 +51,57 @@ function wrongType(name: string, expected: string): InvalidRequestError {
   return new InvalidRequestError(`invalid value for "${name}": expected ${expected}`)
 }
 
+/**
+ * A scalar as Vault's weak decoding writes it into a string: numbers as their text (a JSON body's numbers reach
+ * Vault as json.Number, that is as the digits the client sent) and booleans as "1" and "0", not "true"/"false".
+ */
 export function parseString(value: unknown, name: string): string {
   if (typeof value === 'string') return value
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  if (typeof value === 'number') return String(value)
+  if (typeof value === 'boolean') return value ? '1' : '0'
   throw wrongType(name, 'a string')
 }
 
+/** An item of a list or a value of a map: as parseString, and a JSON null is "" (WeakDecode leaves the zero value). */
+function parseStringItem(value: unknown, name: string): string {
+  return value === null ? '' : parseString(value, name)
+}
+
+/** Go's strconv.ParseInt with base 0: a sign, then decimal, 0x hex, 0o or leading-0 octal, 0b binary; `_` between digits. */
+const GO_INT = [
+  { pattern: /^([+-]?)0[xX]((?:_?[0-9a-fA-F])+)$/, radix: '0x' },
+  { pattern: /^([+-]?)0[bB]((?:_?[01])+)$/, radix: '0b' },
+  { pattern: /^([+-]?)0[oO]((?:_?[0-7])+)$/, radix: '0o' },
+  { pattern: /^([+-]?)0((?:_?[0-7])+)$/, radix: '0o' },
+  { pattern: /^([+-]?)([1-9](?:_?[0-9])*|0)$/, radix: '' },
+] as const
+
+function parseGoInt(text: string): bigint | undefined {
+  for (const { pattern, radix } of GO_INT) {
+    const m = pattern.exec(text)
+    if (!m) continue
+    const magnitude = BigInt(`${radix}${(m[2] as string).replaceAll('_', '')}`)
+    return m[1] === '-' ? -magnitude : magnitude
+  }
+  return undefined
+}
+
+/**
+ * An int field as Vault's WeakDecode reads it: an integer (a JSON 1.5 reaches Vault as the text "1.5", which
+ * strconv.ParseInt refuses), a string in strconv.ParseInt's base-0 syntax ("0x10" is 16, "010" is 8, "" is 0),
+ * or a boolean as 1/0.
+ */
 export function parseInt64(value: unknown, name: string): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
-  if (typeof n === 'number' && Number.isSafeInteger(n)) return n
+  let n: bigint | number | undefined
+  if (typeof value === 'number') n = value
+  else if (typeof value === 'boolean') n = value ? 1 : 0
+  else if (typeof value === 'string') n = value === '' ? 0 : parseGoInt(value)
+  if (typeof n === 'bigint') {
+    if (n >= BigInt(-Number.MAX_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(n)
+  } else if (typeof n === 'number' && Number.isSafeInteger(n)) return n
   // 2e64 is an integer to JavaScript but not one a number can hold exactly; storing it would keep a
   // rounded value the client never sent (Vault's Go int refuses it too).
-  if (typeof n === 'number' && Number.isInteger(n))
+  if (typeof n === 'bigint' || (typeof n === 'number' && Number.isInteger(n)))
     throw new InvalidRequestError(
       `invalid value for "${name}": must be between ${-Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}`,
     )
@@ -73,18 +112,29 @@ export function parseInt64(value: unknown, name: string): number {
 const GO_TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True'])
 const GO_FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False', ''])
 
-/** A bool field as Vault's mapstructure.WeakDecode reads it: Go's ParseBool strings, or any number (non-zero is true). */
+/**
+ * A bool field as Vault's mapstructure.WeakDecode reads it: Go's ParseBool strings. A JSON number reaches Vault as
+ * a json.Number, a string to WeakDecode, so it too goes through ParseBool: 1 and 0 are taken, 2 or 0.5 refused.
+ */
 export function parseBool(value: unknown, name: string): boolean {
   if (typeof value === 'boolean') return value
-  if (typeof value === 'string') {
-    if (GO_TRUE.has(value)) return true
-    if (GO_FALSE.has(value)) return false
+  const text = typeof value === 'number' ? String(value) : value
+  if (typeof text === 'string') {
+    if (GO_TRUE.has(text)) return true
+    if (GO_FALSE.has(text)) return false
   }
-  if (typeof value === 'number' && Number.isFinite(value)) return value !== 0
   throw wrongType(name, 'a boolean')
 }
 
+/**
+ * Seconds, as Vault's parseutil.ParseDurationSecond reads them (see lib/duration for the string forms). A JSON
+ * number reaches Vault as its text, so a fraction such as 1.5 is refused there (no unit) and here.
+ */
 export function parseDurationField(value: unknown, name: string): number {
+  if (typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value))
+    throw new InvalidRequestError(
+      `invalid value for "${name}": expected whole seconds or a duration such as "1h30m"`,
+    )
   try {
     return parseDuration(value, name)
   } catch (error) {
@@ -94,47 +144,80 @@ export function parseDurationField(value: unknown, name: string): number {
   }
 }
 
-/** A list of strings from a JSON array or a comma-separated string; blanks are dropped. */
-export function parseStringList(value: unknown, name: string): string[] {
-  const items = typeof value === 'string' ? value.split(',') : value
-  if (!Array.isArray(items)) throw wrongType(name, 'a list of strings or a comma-separated string')
-  return items.map((item) => parseString(item, name).trim()).filter((item) => item !== '')
-}
-
-export function parseMap(value: unknown, name: string): Record<string, unknown> {
-  if (typeof value === 'string' && value.trim().startsWith('{')) {
-    try {
-      return parseMap(JSON.parse(value), name)
-    } catch {
-      throw wrongType(name, 'a JSON object')
-    }
-  }
-  if (value !== null && typeof value === 'object' && !Array.isArray(value))
-    return value as Record<string, unknown>
-  throw wrongType(name, 'an object')
-}
-
-/** A map whose values are all strings (metadata, custom_metadata). */
-export function parseStringMap(value: unknown, name: string): Record<string, string> {
-  const map = parseMap(value, name)
-  // fromEntries defines each key as its own property: an assignment to `__proto__` would drop that key silently.
-  return Object.fromEntries(Object.entries(map).map(([key, v]) => [key, parseString(v, `${name}.${key}`)]))
+/** A JSON object (not an array, not null). */
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
 /**
- * Vault's TypeKVPairs (entity and group metadata, alias custom_metadata): a map, or a list of "key=value" strings
- * (or one such string), which is what the CLI sends for `metadata=team=eng metadata=site=eu`.
+ * A list of strings (Vault's TypeCommaStringSlice) from a comma-separated string, a JSON array, or a single scalar
+ * (WeakDecode lifts 123 into ["123"]); items are trimmed and turned into text as parseString does.
+ * Unlike Vault, blank items are dropped, deliberately: Vault keeps "a,,b" as ["a", "", "b"], and an empty policy,
+ * CIDR or domain is never what a stray comma meant (Vault's own policy handling drops them later too).
+ */
+export function parseStringList(value: unknown, name: string): string[] {
+  let items: unknown[]
+  if (typeof value === 'string') items = value.split(',')
+  else if (typeof value === 'number' || typeof value === 'boolean') items = [value]
+  else if (Array.isArray(value)) items = value
+  // WeakDecode turns an empty map into an empty slice.
+  else if (isObject(value) && Object.keys(value).length === 0) items = []
+  else throw wrongType(name, 'a list of strings or a comma-separated string')
+  return items.map((item) => parseStringItem(item, name).trim()).filter((item) => item !== '')
+}
+
+/** Entries merged into a new object; fromEntries keeps a `__proto__` key as an entry of its own. */
+function merged(objects: Record<string, unknown>[]): Record<string, unknown> {
+  return Object.fromEntries(objects.flatMap((object) => Object.entries(object)))
+}
+
+/**
+ * A map (Vault's TypeMap): an object, or as WeakDecode also takes, a list of objects merged in order ([] is {}).
+ * Unlike Vault, a JSON object inside a string is taken too, deliberately: it is what a CLI `key=@file.json` argument
+ * or a form body carries, and every value Vault takes still reads the same.
+ */
+export function parseMap(value: unknown, name: string): Record<string, unknown> {
+  if (typeof value === 'string' && value.trim().startsWith('{')) {
+    let decoded: unknown
+    try {
+      decoded = JSON.parse(value)
+    } catch {
+      throw wrongType(name, 'a JSON object')
+    }
+    return parseMap(decoded, name)
+  }
+  if (isObject(value)) return value
+  if (Array.isArray(value) && value.every(isObject)) return merged(value)
+  throw wrongType(name, 'an object')
+}
+
+/** A map whose values are all strings (metadata, custom_metadata): values as parseString, null as "". */
+export function parseStringMap(value: unknown, name: string): Record<string, string> {
+  const map = parseMap(value, name)
+  // fromEntries defines each key as its own property: an assignment to `__proto__` would drop that key silently.
+  return Object.fromEntries(
+    Object.entries(map).map(([key, v]) => [key, parseStringItem(v, `${name}.${key}`)]),
+  )
+}
+
+/**
+ * Vault's TypeKVPairs (entity and group metadata, alias custom_metadata): first a map as parseStringMap reads it,
+ * else a list of "key=value" strings (or one such string), which is what the CLI sends for
+ * `metadata=team=eng metadata=site=eu`. As in Vault, "" is no pair at all and is refused.
  */
 export function parseKvPairs(value: unknown, name: string): Record<string, string> {
-  const listed = Array.isArray(value) || (typeof value === 'string' && !value.trim().startsWith('{'))
-  if (!listed) return parseStringMap(value, name)
-  const items = Array.isArray(value) ? value : value === '' ? [] : [value]
+  const asMap =
+    isObject(value) ||
+    (typeof value === 'string' && value.trim().startsWith('{')) ||
+    (Array.isArray(value) && value.every(isObject))
+  if (asMap) return parseStringMap(value, name)
+  const items = Array.isArray(value) ? value : [value]
   const pairs = items.map((item, index) => {
-    const text = parseString(item, name)
-    const at = text.indexOf('=')
+    const text = isObject(item) || Array.isArray(item) ? undefined : parseStringItem(item, name)
+    const at = text === undefined ? -1 : text.indexOf('=')
     // Named by position, not quoted: a pair typed without its `=` may be a value, and the error reaches the audit
     // log in clear.
-    if (at <= 0)
+    if (text === undefined || at <= 0)
       throw new InvalidRequestError(
         `invalid value for "${name}": item ${index + 1} is not a key=value pair with a non-empty key`,
       )

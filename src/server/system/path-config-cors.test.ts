@@ -97,7 +97,8 @@ describe('sys/config/cors', () => {
       [{ allowed_origins: '*,https://a.example' }, /'\*' must be the only value/],
       [{ allowed_origins: 'https://*.example' }, /a wildcard must be the only value/],
       [{ allowed_origins: '*', allowed_headers: 'X-Bad\r\nSet-Cookie: x' }, /invalid header name/],
-      [{ allowed_origins: 42 }, /allowed_origins/],
+      // Not a number: a lone scalar is a list of one in Vault's TypeCommaStringSlice.
+      [{ allowed_origins: { origin: '*' } }, /allowed_origins/],
       [{ allowed_origins: '*', enabled: 'maybe' }, /enabled/],
     ] as const) {
       await assert.rejects(call('update', { ...data }), (error: unknown) => {
