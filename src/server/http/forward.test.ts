@@ -64,7 +64,12 @@ describe('request forwarding', () => {
       request({
         method: 'POST',
         body: Buffer.from('{"data":{"a":1}}'),
-        headers: { 'x-vault-token': 't', 'content-type': 'application/json', connection: 'keep-alive' },
+        headers: {
+          'x-vault-token': 't',
+          'content-type': 'application/json',
+          connection: 'keep-alive',
+          host: 'coffer-1.internal:8200',
+        },
       }),
       key,
     )
@@ -75,6 +80,8 @@ describe('request forwarding', () => {
     assert.equal(got.method, 'POST')
     assert.equal(got.url, '/v1/secret/data/app?version=2')
     assert.equal(got.headers['x-vault-token'], 't')
+    // The Host the client addressed (the standby), which an AWS signature covers, not the active node's.
+    assert.equal(got.headers.host, 'coffer-1.internal:8200')
     assert.equal(got.body, '{"data":{"a":1}}')
   })
 

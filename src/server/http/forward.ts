@@ -31,7 +31,6 @@ const HOP_BY_HOP = new Set([
   'upgrade',
   'te',
   'trailer',
-  'host',
   'content-length',
 ])
 
@@ -111,6 +110,8 @@ export function forwardTo(activeAddr: string, req: HttpRequest, key: Buffer): Pr
   const target = new URL(req.url, withSlash(activeAddr))
   const headers: Record<string, string | string[]> = {}
   for (const [name, value] of Object.entries(req.headers)) {
+    // Host goes through as the client sent it: an AWS signature covers it (SigV4 signs the Host the client
+    // addressed, this standby), and the active node must check the request the client signed.
     if (value === undefined || HOP_BY_HOP.has(name) || FORWARDED_HEADERS.includes(name)) continue
     headers[name] = value
   }
