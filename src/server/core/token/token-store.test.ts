@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { Clock } from '../../../lib/time.ts'
-import { storageView } from '../../../sdk/storage.ts'
+import { type Storage, storageView } from '../../../sdk/storage.ts'
 import { Barrier } from '../../barrier/barrier.ts'
 import { SqliteStorage } from '../../physical/sqlite.ts'
 import { type CreateTokenInput, TokenStore } from './token-store.ts'
@@ -248,6 +248,38 @@ describe('token store on SQLite under concurrent requests', () => {
     const capped = await store.create({ ...base, ttl: 60, maxTtl: 60 })
     clock.current += 59_500
     await assert.rejects(store.renew(capped.entry, 600), /maximum TTL/)
+  })
+
+  it('a read in flight when a standby forgets its cached tokens does not put the old entry back', async () => {
+    const { token, entry } = await store.create(base)
+    // A standby's store: its reads of token entries can be held after storage answered, as a slow query is.
+    const view = storageView(barrier, 'core/token/')
+    let held: Promise<void> | undefined
+    const gated: Storage = {
+      ...view,
+      get: async (key) => {
+        const value = await view.get(key)
+        if (held) await held
+        return value
+      },
+    }
+    const standby = new TokenStore(gated, clock)
+    await standby.load()
+    let release = () => {}
+    held = new Promise((resolve) => {
+      release = resolve
+    })
+    // A request that arrived before the revocation reads the live entry; its answer comes back late.
+    const inFlight = standby.lookup(token)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    // The active node revokes; the standby's next synchronisation drops its cached tokens.
+    await store.revokeTree(entry.idHash)
+    standby.forgetCached()
+    held = undefined
+    release()
+    assert.ok(await inFlight, 'the read that arrived before the revocation')
+    assert.equal(standby.lookupCached(token), undefined, 'no stale entry cached')
+    assert.equal(await standby.lookup(token), undefined, 'refused once the revocation is known')
   })
 
   it('forgets tombstones once no read that began before the revocation is in flight', async () => {

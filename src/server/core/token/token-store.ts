@@ -48,6 +48,11 @@ export class TokenStore {
   #salt: KeyObject | undefined
   /** Recently used entries by hash; every write or revoke goes through this class, so it stays exact. */
   readonly #cache = new Map<string, TokenEntry>()
+  /**
+   * Bumped by forgetCached: a read that began before (an HA standby's, of the entry another node has since
+   * revoked or changed) may hold the old entry, and must not put it back in the cache.
+   */
+  #cacheGeneration = 0
   /** Generated tokens' storage identities (clock characters and HMAC), by token; see #generatedHash. */
   readonly #generatedHashes = new Map<string, string>()
   /**
@@ -90,6 +95,7 @@ export class TokenStore {
    * lookup of each reads storage again.
    */
   forgetCached(): void {
+    this.#cacheGeneration++
     this.#cache.clear()
   }
 
@@ -475,11 +481,14 @@ export class TokenStore {
     if (this.#dead.has(idHash)) return undefined
     const cached = this.#cache.get(idHash)
     if (cached) return cached
+    const generation = this.#cacheGeneration
     const entry = await this.#read(idHash)
     // A revocation may have begun while the read was in flight: its answer is stale then. A spent token (its last
     // use taken, here or on another node) is dead too, whether or not its revocation has run yet.
     if (!entry || this.#dead.has(idHash) || entry.numUses === USES_SPENT) return undefined
-    this.#remember(entry)
+    // Served to this caller, which arrived before the change that made the cache forget; cached only if no
+    // such change came while it was read, or a later request would be served the old entry from memory.
+    if (generation === this.#cacheGeneration) this.#remember(entry)
     return entry
   }
 
