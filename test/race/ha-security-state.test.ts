@@ -116,8 +116,9 @@ describeUnless(await unmet(POSTGRES), 'race: security state changes on HA standb
   })
 
   const groupChanges = [
-    { what: 'the entity is removed from the group', body: { member_entity_ids: [] } },
-    { what: 'the policy is removed from the group', body: { policies: [] } },
+    { what: 'the entity is removed from the group', method: 'POST', body: { member_entity_ids: [] } },
+    { what: 'the policy is removed from the group', method: 'POST', body: { policies: [] } },
+    { what: 'the group is deleted', method: 'DELETE', body: undefined },
   ] as const
   for (const [index, change] of groupChanges.entries())
     it(`after ${change.what} on the active node, no standby read relying on it succeeds`, async () => {
@@ -135,7 +136,7 @@ describeUnless(await unmet(POSTGRES), 'race: security state changes on HA standb
           round,
           () => vaultReads(token, `group-${tag}`)().filter((r) => r.path !== 'auth/token/lookup-self'),
           servedOr403,
-          () => ok('POST', `identity/group/id/${groupId}`, change.body),
+          () => ok(change.method, `identity/group/id/${groupId}`, change.body),
         )
       }
     })
