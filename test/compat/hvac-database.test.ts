@@ -4,6 +4,7 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import mysql from 'mysql2/promise'
 import { canLoginMariaDb, eventually, uniqueName } from '../../src/server/engines/database/test-helpers.ts'
+import { revokeDatabaseLeases } from '../helpers/database-leases.ts'
 import { runPython as run } from '../helpers/python.ts'
 import { HVAC, MARIADB, skipUnless } from '../helpers/requirements.ts'
 import { startDevServer } from '../helpers/server.ts'
@@ -74,6 +75,8 @@ test('hvac secrets.database against MariaDB', { timeout: 120_000 }, async (t) =>
     assert.equal(await canLoginMariaDb(staticUser, r['static_before'].password), false)
     assert.equal(await canLoginMariaDb(staticUser, r['static_after'].password), true)
   } finally {
+    // creds_kept is still leased: revoke it through the server (which knows the rotated root password) so its user goes.
+    await revokeDatabaseLeases(server.call).catch(() => {})
     await server.close()
     for (const user of [adminUser, staticUser])
       await root.query(`DROP USER IF EXISTS ?@'%'`, [user]).catch(() => {})

@@ -76,7 +76,7 @@ describeUnless(await unmet(POSTGRES), 'openbao core: expiration_test.go', () => 
     }
     for (const [name, role] of Object.entries(roles)) {
       const res = await t.call('POST', `database/roles/${name}`, {
-        body: { db_name: 'pg', creation_statements: [pgCreateRole()], ...role },
+        body: { db_name: 'pg', creation_statements: [pgCreateRole(db.url)], ...role },
       })
       assert.equal(res.status, 204, JSON.stringify(res.body))
     }
@@ -466,7 +466,7 @@ describeUnless(await unmet(POSTGRES), 'openbao core: expiration_test.go', () => 
     assert.ok(config.status < 300, JSON.stringify(config.body))
     for (const [name, ttls] of Object.entries({ nottl: {}, long: { default_ttl: '1h', max_ttl: '2h' } })) {
       const res = await t.call('POST', `dbtuned/roles/${name}`, {
-        body: { db_name: 'pg', creation_statements: [pgCreateRole()], ...ttls },
+        body: { db_name: 'pg', creation_statements: [pgCreateRole(db.url)], ...ttls },
       })
       assert.equal(res.status, 204, JSON.stringify(res.body))
     }

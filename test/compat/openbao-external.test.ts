@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test'
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose'
 import { startHaCluster, until } from '../helpers/ha-cluster.ts'
 import { createTestDatabase } from '../helpers/pg-database.ts'
-import { postgresEngine } from '../helpers/pg-engine.ts'
+import { pgCreateRole, postgresEngine } from '../helpers/pg-engine.ts'
 import {
   ManualClock,
   makeTempDir,
@@ -963,7 +963,8 @@ describe('openbao external_tests: expiration', () => {
     const stuck = await t.call('POST', 'database/roles/stuck', {
       body: {
         db_name: 'pg',
-        creation_statements: ['CREATE ROLE "{{name}}" WITH LOGIN PASSWORD \'{{password}}\';'],
+        // Tagged for db.drop(): the failing revocation statement leaves every role this test issues behind.
+        creation_statements: [pgCreateRole(db.url)],
         revocation_statements: ['SELECT no_such_function_here();'],
         default_ttl: '1h',
       },

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { createTestDatabase, type TestDatabase } from '../helpers/pg-database.ts'
+import { pgCreateRole } from '../helpers/pg-engine.ts'
 import { type ServerProcess, spawnServer } from '../helpers/process.ts'
 import { POSTGRES, unmet } from '../helpers/requirements.ts'
 import { client, makeTempDir } from '../helpers/server.ts'
@@ -86,9 +87,8 @@ describe('HA failover (processes, kill -9 of the active node)', { skip: await un
       (
         await as('database/roles/app', 'POST', {
           db_name: 'pg',
-          creation_statements: [
-            "CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';",
-          ],
+          // Tagged for db.drop(): the leases die with the killed cluster, so nothing else would drop these roles.
+          creation_statements: [pgCreateRole(db.url, true)],
           default_ttl: '1h',
         })
       ).status,

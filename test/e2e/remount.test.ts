@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { canLoginMariaDb } from '../../src/server/engines/database/test-helpers.ts'
+import { revokeDatabaseLeases } from '../helpers/database-leases.ts'
 import { mariaDbEngine } from '../helpers/mariadb-engine.ts'
 import { describeUnless, MARIADB, unmet } from '../helpers/requirements.ts'
 import { type Reply, startDevServer, type TestServer } from '../helpers/server.ts'
@@ -190,7 +191,11 @@ describeUnless(await unmet(MARIADB), 'sys/remount of a database engine with leas
     t = await startDevServer()
     await mariaDbEngine(t.call, { mount: 'db' })
   })
-  after(() => t?.close())
+  after(async () => {
+    // The last credentials issued under db3/ are still leased: revoke them so their MariaDB user goes too.
+    if (t) await revokeDatabaseLeases(t.call)
+    await t?.close()
+  })
 
   it("revokes the source's leases as Vault does; leases under the new path renew and revoke through the moved engine", async () => {
     const old = await t.call('GET', 'db/creds/app')

@@ -1,5 +1,6 @@
 // A database secrets engine connected to a throwaway PostgreSQL database (trust auth) with dynamic roles.
 import assert from 'node:assert/strict'
+import { pgRoleTag } from './pg-database.ts'
 
 type Call = (
   method: string,
@@ -7,11 +8,15 @@ type Call = (
   opts?: { body?: unknown },
 ) => Promise<{ status: number; body?: unknown }>
 
-/** CREATE ROLE for a dynamic user; with `validUntil` the role also expires in PostgreSQL when its lease does. */
-export function pgCreateRole(validUntil = false): string {
-  return validUntil
+/**
+ * CREATE ROLE for a dynamic user in the test database `url`, tagged so the database's drop() removes it; with
+ * `validUntil` the role also expires in PostgreSQL when its lease does.
+ */
+export function pgCreateRole(url: string, validUntil = false): string {
+  const create = validUntil
     ? "CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"
     : 'CREATE ROLE "{{name}}" WITH LOGIN PASSWORD \'{{password}}\';'
+  return `${create} ${pgRoleTag(url)}`
 }
 
 export interface PgRole {
@@ -38,7 +43,7 @@ export async function postgresEngine(call: Call, url: string, roles: Record<stri
     const created = await call('POST', `database/roles/${name}`, {
       body: {
         db_name: 'pg',
-        creation_statements: [pgCreateRole(role.validUntil)],
+        creation_statements: [pgCreateRole(url, role.validUntil)],
         default_ttl: role.defaultTtl,
         ...(role.maxTtl ? { max_ttl: role.maxTtl } : {}),
       },
