@@ -29,24 +29,29 @@ export function defaultQuotaConfig(): QuotaConfig {
 }
 
 /**
- * Whether a request path is exempt: an entry names one path, or with a trailing '*' every path it begins. A leading
- * '/v1/' or '/' is ignored, since older Vault releases listed the defaults that way.
+ * Whether a request path is exempt. As in Vault, every entry is a prefix: 'sys/quotas/rate-limit' exempts
+ * 'sys/quotas/rate-limit/rlq' too, and a trailing '*' is dropped. An entry starting with '!' is an exception: the
+ * longest entry that begins the path decides. A leading '/v1/' or '/' is ignored, since older Vault releases listed
+ * the defaults that way.
  */
 export class ExemptPaths {
-  readonly #exact = new Set<string>()
-  readonly #prefixes: string[] = []
+  /** Prefix and whether it exempts (false for a '!' exception), longest first. */
+  readonly #entries: [string, boolean][] = []
 
   constructor(entries: readonly string[]) {
     for (const raw of entries) {
-      const entry = normaliseExemptPath(raw)
-      if (entry.endsWith('*')) this.#prefixes.push(entry.slice(0, -1))
-      else this.#exact.add(entry)
+      let entry = normaliseExemptPath(raw)
+      const exception = entry.startsWith('!')
+      if (exception) entry = normaliseExemptPath(entry.slice(1))
+      entry = entry.replace(/\*$/, '')
+      if (entry === '') continue
+      this.#entries.push([entry, !exception])
     }
+    this.#entries.sort((a, b) => b[0].length - a[0].length)
   }
 
   has(path: string): boolean {
-    if (this.#exact.has(path)) return true
-    for (const prefix of this.#prefixes) if (path.startsWith(prefix)) return true
+    for (const [prefix, exempt] of this.#entries) if (path.startsWith(prefix)) return exempt
     return false
   }
 }
