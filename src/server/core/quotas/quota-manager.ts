@@ -176,7 +176,8 @@ export class QuotaManager {
 
   #index(quota: StoredQuota): void {
     const scope = scopeOf(quota, quota.mount)
-    const limit = Math.max(1, Math.floor(quota.rate))
+    // Vault rounds a fractional rate to whole requests (7.7 allows 8), with at least one.
+    const limit = Math.max(1, Math.round(quota.rate))
     const active: ActiveQuota = {
       quota,
       scope,

@@ -7,7 +7,7 @@ export interface RateLimitQuota {
   path: string
   /** A role of the auth mount `path` names: the quota applies to that mount's logins with this role. */
   role: string
-  /** Requests per interval (Vault accepts a fraction; whole requests are counted, at least one). */
+  /** Requests per interval (Vault accepts a fraction; it is rounded to whole requests, at least one). */
   rate: number
   /** Seconds. */
   interval: number
