@@ -614,6 +614,8 @@ export class Core {
           await expiration.revokePrefix(entry.path)
           if (entry.table === 'auth') await tokens.revokeIssuedBy(entry.accessor)
         },
+        // A mount's rate-limit quotas follow it to its new path, as Vault's HandleRemount moves them.
+        afterMove: (from, to) => quotas.moveMount(from, to),
       })
       // Identity data lives behind the barrier under a core-owned prefix; mounts are looked up when asked (none
       // are routed until the mount table loads below).

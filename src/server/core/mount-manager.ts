@@ -62,6 +62,8 @@ export interface MountManagerOptions {
   beforeUnmount?: (path: string) => Promise<void>
   /** Runs while a mount is tainted for a move, before it is routed at its new path; an error aborts the move. */
   beforeMove?: (entry: MountEntry) => Promise<void>
+  /** Runs once a move is recorded (core moves the mount's rate-limit quotas); the move stands if it fails. */
+  afterMove?: (from: string, to: string) => Promise<void>
   /** Where backends' own events go (system.events.emit); tests may leave it out. */
   events?: Pick<EventBus, 'publishFrom'>
   /** Built-in mounts created on first unseal and re-created on every unseal (or given to `load`). */
@@ -307,6 +309,7 @@ export class MountManager {
         this.router.add(entry, mounted.backend)
         throw error
       }
+      await this.#opts.afterMove?.(from, to)
     } finally {
       // Vault leaves a source whose move failed tainted until the next unseal; here it serves again at once.
       this.#moving.delete(entry)

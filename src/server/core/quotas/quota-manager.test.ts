@@ -102,6 +102,24 @@ describe('QuotaManager', () => {
     assert.ok(quotas.check(target('sys/mounts/kept', 'sys/'), 0))
   })
 
+  it('moves a mount’s quotas with it, stored, and a rate of 7.7 allows 8', async () => {
+    const storage = new MemoryStorage()
+    const quotas = new QuotaManager(storage)
+    await quotas.put(quota('m', 'kv1/', 'kv1/', 7.7))
+    await quotas.put(quota('p', 'kv1/a/*', 'kv1/', 1))
+    await quotas.put(quota('other', 'kv10/', 'kv10/', 1))
+    await quotas.moveMount('kv1/', 'kv2/')
+    assert.deepEqual([quotas.get('m')?.path, quotas.get('m')?.mount], ['kv2/', 'kv2/'])
+    assert.equal(quotas.get('p')?.path, 'kv2/a/*')
+    assert.equal(quotas.get('other')?.path, 'kv10/')
+    assert.equal(winner(quotas, target('kv1/x', 'kv1/')), undefined)
+    assert.equal(winner(quotas, target('kv2/a/b', 'kv2/')), 'p')
+    assert.equal(quotas.check(target('kv2/x', 'kv2/'), 0)?.verdict.limit, 8)
+    const reloaded = new QuotaManager(storage)
+    await reloaded.load()
+    assert.equal(reloaded.get('p')?.path, 'kv2/a/*')
+  })
+
   it('keeps quotas and the config in its storage: a new manager on it loads them', async () => {
     const storage = new MemoryStorage()
     const first = new QuotaManager(storage)

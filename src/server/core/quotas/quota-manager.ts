@@ -129,6 +129,23 @@ export class QuotaManager {
     })
   }
 
+  /**
+   * A mount moved from `from` to `to` (both with their trailing slash): its quotas now cover the new path, a path
+   * inside it keeping its place relative to the mount, as Vault's quotas keep their path suffix.
+   */
+  moveMount(from: string, to: string): Promise<void> {
+    return this.#serial(async () => {
+      for (const active of [...this.#byName.values()]) {
+        const { quota } = active
+        if (quota.mount !== from) continue
+        const moved: StoredQuota = { ...quota, mount: to, path: to + quota.path.slice(from.length) }
+        await putJson(this.#storage, QUOTA_PREFIX + quota.name, moved)
+        this.#unindex(quota.name)
+        this.#index(moved)
+      }
+    })
+  }
+
   setConfig(config: QuotaConfig): Promise<void> {
     return this.#serial(async () => {
       await putJson(this.#storage, CONFIG_KEY, config)
