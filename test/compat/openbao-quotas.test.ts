@@ -224,6 +224,13 @@ describe('OpenBao quota tests against Coffer', () => {
     )
     // A login with another role falls to the mount (none here), then the global quota.
     assert.equal(count(await statuses(3, 'POST', 'auth/jwt-rl/login', { role: 'other', jwt: 'x' })), 1)
+    // With the global quota gone, the mount's other paths pass though the role's quota is spent: it counts logins only.
+    assert.equal((await server.call('DELETE', 'sys/quotas/rate-limit/global')).status, 204)
+    assert.equal(count(await statuses(2, 'GET', 'auth/jwt-rl/role/r')), 2)
+    assert.equal(
+      (await server.call('POST', 'auth/jwt-rl/login', { body: { role: 'r', jwt: 'x' } })).status,
+      429,
+    )
     await clear()
   })
 
