@@ -303,10 +303,21 @@ describe('rekey_test.go, generate_root_test.go (1-of-1 barrier)', () => {
   let t: TestServer
   let keys: string[] = []
   let root = ''
+  let auditDir = ''
+  const handedOut: string[] = []
   before(async () => {
     ;({ t, keys, root } = await initialised(1, 1))
+    auditDir = mkdtempSync(join(tmpdir(), 'coffer-ceremony-audit-'))
+    const enabled = await t.call('PUT', 'sys/audit/file', {
+      token: root,
+      body: { type: 'file', options: { file_path: join(auditDir, 'audit.log') } },
+    })
+    assert.equal(enabled.status, 204, JSON.stringify(enabled.body))
   })
-  after(() => t.close())
+  after(async () => {
+    await t.close()
+    rmSync(auditDir, { recursive: true, force: true })
+  })
 
   it('TestCore_Rekey_Invalid: with a 1-of-1 key, a wrong share fails the rekey and progress stays 0', async () => {
     const started = await t.call('PUT', 'sys/rekey/init', {
@@ -333,7 +344,58 @@ describe('rekey_test.go, generate_root_test.go (1-of-1 barrier)', () => {
     assert.equal(done.body.complete, true)
     assert.equal(done.body.keys.length, 1)
     assert.notEqual(done.body.keys[0], keys[0])
+    handedOut.push(...keys, ...done.body.keys, ...done.body.keys_base64)
     keys = done.body.keys
+  })
+
+  it('TestSysRekey_Verification: a cancel during verification discards the new shares; the old one still rules', async () => {
+    const { nonce } = (
+      await t.call('PUT', 'sys/rekey/init', {
+        token: root,
+        body: { secret_shares: 1, secret_threshold: 1, require_verification: true },
+      })
+    ).body
+    const done = await t.call('PUT', 'sys/rekey/update', { token: root, body: { nonce, key: keys[0] } })
+    assert.equal(done.status, 200)
+    const discarded: string = done.body.keys[0]
+    const vnonce: string = done.body.verification_nonce
+    handedOut.push(discarded)
+    assert.equal((await t.call('DELETE', 'sys/rekey/init', { token: root })).status, 204)
+    assertRefused(
+      await t.call('PUT', 'sys/rekey/verify', { token: root, body: { nonce: vnonce, key: discarded } }),
+      400,
+      'no rekey in progress',
+    )
+    // The barrier still opens with the old share and not with the discarded one.
+    assert.equal((await t.call('PUT', 'sys/seal', { token: root })).status, 204)
+    const wrong = await t.call('PUT', 'sys/unseal', { token: '', body: { key: discarded } })
+    assert.equal(wrong.status, 400, JSON.stringify(wrong.body))
+    assert.doesNotMatch(errorText(wrong), new RegExp(discarded, 'i'))
+    assert.equal((await t.call('GET', 'sys/seal-status', { token: '' })).body.sealed, true)
+    assert.equal(
+      (await t.call('PUT', 'sys/unseal', { token: '', body: { key: keys[0] } })).body.sealed,
+      false,
+    )
+  })
+
+  it('TestCore_Rekey_Lifecycle / TestCore_GenerateRoot_Lifecycle: a seal drops both ceremonies and their shares', async () => {
+    await t.call('PUT', 'sys/rekey/init', { token: root, body: { secret_shares: 3, secret_threshold: 2 } })
+    await t.call('PUT', 'sys/generate-root/attempt', { token: '', body: {} })
+    assert.equal((await t.call('PUT', 'sys/seal', { token: root })).status, 204)
+    assert.equal((await t.call('GET', 'sys/rekey/init', { token: '' })).status, 503)
+    assert.equal(
+      (await t.call('PUT', 'sys/unseal', { token: '', body: { key: keys[0] } })).body.sealed,
+      false,
+    )
+    assert.equal((await t.call('GET', 'sys/rekey/init', { token: '' })).body.started, false)
+    assert.equal((await t.call('GET', 'sys/generate-root/attempt', { token: '' })).body.started, false)
+  })
+
+  it('no old or new share reaches the audit log in clear', async () => {
+    const log = readFileSync(join(auditDir, 'audit.log'), 'utf8')
+    assert.ok(log.includes('sys/rekey/update'), 'the rekey was audited')
+    assert.ok(handedOut.length >= 4)
+    for (const secret of handedOut) assert.ok(!log.includes(secret), 'a share is in the audit log in clear')
   })
 
   it('TestCore_GenerateRoot_Init: a second init while one runs is refused', async () => {
@@ -489,6 +551,17 @@ describe('logical_system_generate_root_test.go, operator_generate_root_test.go (
     assert.deepEqual(lookup.body.data.policies, ['root'])
     // The attempt is over: the same shares cannot mint another.
     assertRefused(await update({ nonce, key: keys[0] }), 400, 'no root generation in progress')
+  })
+
+  it('TestCore_Unseal_MultiShare: a repeated unseal share does not count twice', async () => {
+    assert.equal((await t.call('PUT', 'sys/seal', { token: root })).status, 204)
+    const unseal = (key: string) => t.call('PUT', 'sys/unseal', { token: '', body: { key } })
+    assert.equal((await unseal(keys[0]!)).body.progress, 1)
+    assert.equal((await unseal(keys[0]!)).body.progress, 1)
+    assert.equal((await unseal(Buffer.from(keys[0]!, 'hex').toString('base64'))).body.progress, 1)
+    assert.equal((await unseal(keys[1]!)).body.progress, 2)
+    assert.equal((await unseal(keys[1]!)).body.sealed, true)
+    assert.equal((await unseal(keys[2]!)).body.sealed, false)
   })
 
   it('no share, OTP or minted token reaches the audit log in clear', async () => {
