@@ -553,6 +553,22 @@ describe('logical_system_generate_root_test.go, operator_generate_root_test.go (
     assertRefused(await update({ nonce, key: keys[0] }), 400, 'no root generation in progress')
   })
 
+  it('TestSystemBackend_decodeToken: sys/decode-token, unauthenticated; both fields are required', async () => {
+    const decode = (body: Record<string, unknown>) => t.call('PUT', 'sys/decode-token', { token: '', body })
+    const encoded_token = 'Bxg9JQQqOCNKBRICNwMIRzo2J3cWCBRi'
+    const otp = '3JhHkONiyiaNYj14nnD9xZQS'
+    const decoded = await decode({ encoded_token, otp })
+    assert.equal(decoded.status, 200, JSON.stringify(decoded.body))
+    assert.equal(decoded.body.data.token, '4RUmoevJ3lsLni9sTXcNnRE1')
+    for (const body of [{}, { encoded_token }, { otp }]) {
+      assertRefused(await decode(body), 400, "provided 'encoded_token' or 'otp' is empty")
+    }
+    // A mismatched OTP is a 400 that repeats neither value.
+    const wrong = await decode({ encoded_token, otp: 'short' })
+    assert.equal(wrong.status, 400)
+    assert.ok(!errorText(wrong).includes('short') && !errorText(wrong).includes(encoded_token))
+  })
+
   it('TestCore_Unseal_MultiShare: a repeated unseal share does not count twice', async () => {
     assert.equal((await t.call('PUT', 'sys/seal', { token: root })).status, 204)
     const unseal = (key: string) => t.call('PUT', 'sys/unseal', { token: '', body: { key } })
