@@ -307,6 +307,8 @@ describe('race: tokens', () => {
 
 describe('race: rekey', () => {
   let server: RaceServer
+  /** The shares in force, as the last completed rekey handed them out. */
+  let current: string[] = []
 
   before(async () => {
     server = await startRaceServer()
@@ -326,7 +328,7 @@ describe('race: rekey', () => {
 
   it('rekey completes once when the last share arrives on many sockets at once, and the old shares stop working', async () => {
     const { unseal_key: devKey } = JSON.parse(readFileSync(join(server.dataDir, 'dev-keys.json'), 'utf8'))
-    let current: string[] = [Buffer.from(devKey, 'base64').toString('hex')]
+    current = [Buffer.from(devKey, 'base64').toString('hex')]
     const spent: string[] = []
     for (let round = 0; round < ROUNDS; round++) {
       const nonce = await init()
@@ -381,6 +383,44 @@ describe('race: rekey', () => {
     for (const key of [...spent.slice(1), ...current]) {
       assert.ok(!output.includes(key), 'a share is in the server log')
       assert.ok(!output.includes(Buffer.from(key, 'hex').toString('base64')), 'a share is in the server log')
+    }
+  })
+  it('rekey verification completes once when the last new share arrives on many sockets at once', async () => {
+    assert.equal(current.length, 3, 'the test above left a 2-of-3 set')
+    for (let round = 0; round < ROUNDS; round++) {
+      const started = await server.call('PUT', 'sys/rekey/init', {
+        body: { secret_shares: 3, secret_threshold: 2, require_verification: true },
+      })
+      const nonce = started.body.nonce
+      await server.call('PUT', 'sys/rekey/update', { body: { nonce, key: current[0] } })
+      const handed = await server.call('PUT', 'sys/rekey/update', { body: { nonce, key: current[1] } })
+      assert.equal(handed.body.verification_required, true, JSON.stringify(handed.body))
+      const fresh: string[] = handed.body.keys
+      const vnonce: string = handed.body.verification_nonce
+      const first = await server.call('PUT', 'sys/rekey/verify', { body: { nonce: vnonce, key: fresh[0] } })
+      assert.equal(first.body.progress, 1, JSON.stringify(first.body))
+      const replies = await server.burst(
+        Array.from({ length: BURST }, () => ({
+          method: 'PUT',
+          path: 'sys/rekey/verify',
+          body: { key: fresh[1], nonce: vnonce },
+        })),
+      )
+      const completed = replies.filter((r) => r.status === 200 && r.body.complete === true)
+      assert.equal(completed.length, 1, `round ${round}: ${replies.map((r) => r.status).join(',')}`)
+      assert.ok(
+        replies.every((r) => r.status === 200 || r.status === 400),
+        `round ${round}: refusals are 400s: ${replies.map((r) => r.status).join(',')}`,
+      )
+      // The verified set is in force, the one before it is not.
+      const probe = (
+        await server.call('PUT', 'sys/rekey/init', { body: { secret_shares: 3, secret_threshold: 2 } })
+      ).body.nonce
+      await server.call('PUT', 'sys/rekey/update', { body: { nonce: probe, key: current[1] } })
+      const stale = await server.call('PUT', 'sys/rekey/update', { body: { nonce: probe, key: current[2] } })
+      assert.equal(stale.status, 400, `round ${round}: the replaced shares still rebuild the key`)
+      assert.equal((await server.call('DELETE', 'sys/rekey/init')).status, 204)
+      current = fresh
     }
   })
 })
