@@ -37,14 +37,22 @@ function corrupt(hex: string): string {
   return bytes.toString('hex')
 }
 
-async function publicKey(): Promise<string> {
-  const { publicKey: armored } = await openpgp.generateKey({
+/** A fresh PGP key pair: the public key as Vault takes it (base64 of the binary key), and the private key. */
+async function keyPair(): Promise<{ pub: string; priv: openpgp.PrivateKey }> {
+  const { publicKey: armored, privateKey } = await openpgp.generateKey({
     type: 'ecc',
     curve: 'curve25519Legacy',
     userIDs: [{ name: 'ceremony test' }],
     format: 'armored',
   })
-  return Buffer.from((await openpgp.readKey({ armoredKey: armored })).write()).toString('base64')
+  return {
+    pub: Buffer.from((await openpgp.readKey({ armoredKey: armored })).write()).toString('base64'),
+    priv: await openpgp.readPrivateKey({ armoredKey: privateKey }),
+  }
+}
+
+async function publicKey(): Promise<string> {
+  return (await keyPair()).pub
 }
 
 describe('rekey_test.go, operator_rekey_test.go (3-of-3 barrier)', () => {
@@ -281,7 +289,8 @@ describe('rekey_test.go, operator_rekey_test.go (3-of-3 barrier)', () => {
   })
 
   it('operator_rekey_test.go init_pgp / backup: shares come back encrypted, and the backup holds them', async () => {
-    const pgp = [await publicKey(), await publicKey()]
+    const pairs = [await keyPair(), await keyPair()]
+    const pgp = pairs.map((pair) => pair.pub)
     const started = await init({ secret_shares: 2, secret_threshold: 2, pgp_keys: pgp, backup: true })
     assert.equal(started.status, 200, JSON.stringify(started.body))
     assert.equal(started.body.pgp_fingerprints.length, 2)
@@ -296,6 +305,19 @@ describe('rekey_test.go, operator_rekey_test.go (3-of-3 barrier)', () => {
     assert.equal(backup.status, 200)
     assert.equal(backup.body.data.nonce, started.body.nonce)
     assert.deepEqual(Object.keys(backup.body.data.keys).sort(), [...started.body.pgp_fingerprints].sort())
+
+    // Each share decrypts, with its own private key, to the share in hex (as Vault's), and the two unseal.
+    const plain: string[] = []
+    for (const [i, key] of (done.body.keys as string[]).entries()) {
+      const message = await openpgp.readMessage({ binaryMessage: Buffer.from(key, 'hex') })
+      const { data } = await openpgp.decrypt({ message, decryptionKeys: pairs[i]!.priv, format: 'utf8' })
+      assert.match(String(data), /^[0-9a-f]{66}$/)
+      plain.push(String(data))
+    }
+    assert.equal((await t.call('PUT', 'sys/seal', { token: root })).status, 204)
+    await t.call('PUT', 'sys/unseal', { token: '', body: { key: plain[0] } })
+    const opened = await t.call('PUT', 'sys/unseal', { token: '', body: { key: plain[1] } })
+    assert.equal(opened.body.sealed, false)
   })
 })
 
@@ -519,7 +541,8 @@ describe('logical_system_generate_root_test.go, operator_generate_root_test.go (
   it('operator_generate_root_test.go init_pgp: an invalid PGP key is refused, a valid one is fingerprinted', async () => {
     assertRefused(await attempt({ pgp_key: 'not-a-key' }), 400, /pgp/i)
     assert.equal((await t.call('GET', 'sys/generate-root/attempt', { token: '' })).body.started, false)
-    const started = await attempt({ pgp_key: await publicKey() })
+    const pair = await keyPair()
+    const started = await attempt({ pgp_key: pair.pub })
     assert.equal(started.status, 200)
     assert.match(started.body.pgp_fingerprint, /^[0-9a-f]{40}$/)
     assert.equal(started.body.otp, '')
@@ -529,8 +552,15 @@ describe('logical_system_generate_root_test.go, operator_generate_root_test.go (
     const done = await update({ nonce, key: keys[2] })
     assert.equal(done.body.complete, true)
     assert.equal(done.body.pgp_fingerprint, started.body.pgp_fingerprint)
-    assert.ok(done.body.encoded_token.length > 100)
-    secrets.push(done.body.encoded_token)
+    // TestCore_GenerateRoot_Update_PGP: the private key decrypts a working root token.
+    const message = await openpgp.readMessage({
+      binaryMessage: Buffer.from(done.body.encoded_token, 'base64'),
+    })
+    const { data: token } = await openpgp.decrypt({ message, decryptionKeys: pair.priv, format: 'utf8' })
+    const lookup = await t.call('GET', 'auth/token/lookup-self', { token: String(token) })
+    assert.equal(lookup.status, 200)
+    assert.deepEqual(lookup.body.data.policies, ['root'])
+    secrets.push(done.body.encoded_token, String(token))
   })
 
   it('TestSystemBackend_decodeToken / operator_generate_root_test.go decode: the OTP decodes the token once', async () => {
