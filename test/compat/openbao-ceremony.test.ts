@@ -590,6 +590,7 @@ describe('logical_system_generate_root_test.go, operator_generate_root_test.go (
     const decoded = await decode({ encoded_token, otp })
     assert.equal(decoded.status, 200, JSON.stringify(decoded.body))
     assert.equal(decoded.body.data.token, '4RUmoevJ3lsLni9sTXcNnRE1')
+    secrets.push(encoded_token, otp, decoded.body.data.token)
     for (const body of [{}, { encoded_token }, { otp }]) {
       assertRefused(await decode(body), 400, "provided 'encoded_token' or 'otp' is empty")
     }
@@ -613,6 +614,7 @@ describe('logical_system_generate_root_test.go, operator_generate_root_test.go (
   it('no share, OTP or minted token reaches the audit log in clear', async () => {
     const log = readFileSync(join(auditDir, 'audit.log'), 'utf8')
     assert.ok(log.includes('sys/generate-root/update'), 'the ceremony was audited')
+    assert.ok(log.includes('sys/decode-token'), 'the decoding was audited')
     for (const secret of [...keys, ...secrets]) {
       assert.ok(secret.length > 0)
       assert.ok(!log.includes(secret), 'a secret is in the audit log in clear')
