@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { burst, type RaceServer, startRaceServer } from '../helpers/race.ts'
+import { burst, type RaceReply, type RaceServer, startRaceServer } from '../helpers/race.ts'
 
 /** Each scenario runs this many rounds; the bugs this suite guards against showed in 8 of 8 trials. */
 const ROUNDS = 8
@@ -301,6 +301,126 @@ describe('race: tokens', () => {
     for (const token of revoked) {
       const reply = await server.call('GET', 'auth/token/lookup-self', { token })
       assert.equal(reply.status, 403)
+    }
+  })
+})
+
+describe('race: rekey', () => {
+  let server: RaceServer
+  /** The shares in force, as the last completed rekey handed them out. */
+  let current: string[] = []
+
+  before(async () => {
+    server = await startRaceServer()
+  })
+  after(async () => {
+    await server?.close()
+  })
+
+  /** Start a rekey to 3 shares, threshold 2. */
+  async function init(): Promise<string> {
+    const started = await server.call('PUT', 'sys/rekey/init', {
+      body: { secret_shares: 3, secret_threshold: 2 },
+    })
+    assert.equal(started.status, 200, JSON.stringify(started.body))
+    return started.body.nonce
+  }
+
+  it('rekey completes once when the last share arrives on many sockets at once, and the old shares stop working', async () => {
+    const { unseal_key: devKey } = JSON.parse(readFileSync(join(server.dataDir, 'dev-keys.json'), 'utf8'))
+    current = [Buffer.from(devKey, 'base64').toString('hex')]
+    const spent: string[] = []
+    for (let round = 0; round < ROUNDS; round++) {
+      const nonce = await init()
+      // All but the last share of the threshold go in one at a time; the last goes in on every socket.
+      const threshold = current.length === 1 ? 1 : 2
+      for (const key of current.slice(0, threshold - 1)) {
+        const reply = await server.call('PUT', 'sys/rekey/update', { body: { nonce, key } })
+        assert.equal(reply.status, 200, JSON.stringify(reply.body))
+        assert.equal(reply.body.keys, undefined)
+      }
+      const last = current[threshold - 1]!
+      const replies = await server.burst(
+        Array.from({ length: BURST }, () => ({
+          method: 'PUT',
+          path: 'sys/rekey/update',
+          body: { key: last, nonce },
+        })),
+      )
+      const completed = replies.filter((r) => r.status === 200 && r.body.complete === true)
+      assert.equal(completed.length, 1, `round ${round}: ${replies.map((r) => r.status).join(',')}`)
+      assert.ok(
+        replies.every((r) => r.status === 200 || r.status === 400),
+        `round ${round}: refusals are 400s: ${replies.map((r) => r.status).join(',')}`,
+      )
+      for (const reply of replies) {
+        if (reply !== completed[0]) assert.equal(reply.body.keys, undefined, 'new shares only at completion')
+      }
+      const status = await server.call('GET', 'sys/rekey/init', { token: '' })
+      assert.equal(
+        status.body.started,
+        false,
+        `round ${round}: the rekey ended with the one set it handed out`,
+      )
+      const previous = current
+      spent.push(...previous)
+      current = completed[0]!.body.keys
+
+      // The shares from before no longer rebuild the key (the 1-of-1 dev key is paired with a new share).
+      const probe = await init()
+      const old = previous.length >= 2 ? previous.slice(0, 2) : [previous[0]!, current[0]!]
+      let verdict: RaceReply | undefined
+      for (const key of old) {
+        verdict = await server.call('PUT', 'sys/rekey/update', { body: { nonce: probe, key } })
+        if (verdict.status !== 200) break
+      }
+      assert.equal(verdict?.status, 400, `round ${round}: old shares still rebuild the key`)
+      assert.equal(verdict?.body.keys, undefined)
+      assert.equal((await server.call('DELETE', 'sys/rekey/init')).status, 204)
+    }
+    // No share a rekey handed out reached the server's log (the dev banner prints the dev key, as Vault's does).
+    const output = server.process.output()
+    for (const key of [...spent.slice(1), ...current]) {
+      assert.ok(!output.includes(key), 'a share is in the server log')
+      assert.ok(!output.includes(Buffer.from(key, 'hex').toString('base64')), 'a share is in the server log')
+    }
+  })
+  it('rekey verification completes once when the last new share arrives on many sockets at once', async () => {
+    assert.equal(current.length, 3, 'the test above left a 2-of-3 set')
+    for (let round = 0; round < ROUNDS; round++) {
+      const started = await server.call('PUT', 'sys/rekey/init', {
+        body: { secret_shares: 3, secret_threshold: 2, require_verification: true },
+      })
+      const nonce = started.body.nonce
+      await server.call('PUT', 'sys/rekey/update', { body: { nonce, key: current[0] } })
+      const handed = await server.call('PUT', 'sys/rekey/update', { body: { nonce, key: current[1] } })
+      assert.equal(handed.body.verification_required, true, JSON.stringify(handed.body))
+      const fresh: string[] = handed.body.keys
+      const vnonce: string = handed.body.verification_nonce
+      const first = await server.call('PUT', 'sys/rekey/verify', { body: { nonce: vnonce, key: fresh[0] } })
+      assert.equal(first.body.progress, 1, JSON.stringify(first.body))
+      const replies = await server.burst(
+        Array.from({ length: BURST }, () => ({
+          method: 'PUT',
+          path: 'sys/rekey/verify',
+          body: { key: fresh[1], nonce: vnonce },
+        })),
+      )
+      const completed = replies.filter((r) => r.status === 200 && r.body.complete === true)
+      assert.equal(completed.length, 1, `round ${round}: ${replies.map((r) => r.status).join(',')}`)
+      assert.ok(
+        replies.every((r) => r.status === 200 || r.status === 400),
+        `round ${round}: refusals are 400s: ${replies.map((r) => r.status).join(',')}`,
+      )
+      // The verified set is in force, the one before it is not.
+      const probe = (
+        await server.call('PUT', 'sys/rekey/init', { body: { secret_shares: 3, secret_threshold: 2 } })
+      ).body.nonce
+      await server.call('PUT', 'sys/rekey/update', { body: { nonce: probe, key: current[1] } })
+      const stale = await server.call('PUT', 'sys/rekey/update', { body: { nonce: probe, key: current[2] } })
+      assert.equal(stale.status, 400, `round ${round}: the replaced shares still rebuild the key`)
+      assert.equal((await server.call('DELETE', 'sys/rekey/init')).status, 204)
+      current = fresh
     }
   })
 })

@@ -8,6 +8,7 @@ import { capabilitiesPaths } from './path-capabilities.ts'
 import { AUDITING_ROOT_PATHS, auditingPaths } from './path-config-auditing.ts'
 import { CORS_ROOT_PATHS, corsPaths } from './path-config-cors.ts'
 import { CONFIG_STATE_ROOT_PATHS, configStatePaths } from './path-config-state.ts'
+import { DECODE_TOKEN_UNAUTHENTICATED_PATHS, decodeTokenPaths } from './path-decode-token.ts'
 import { eventsPaths } from './path-events.ts'
 import { experimentsPaths } from './path-experiments.ts'
 import { HA_ROOT_PATHS, haPaths } from './path-ha.ts'
@@ -55,6 +56,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
         ...WRAPPING_UNAUTHENTICATED_PATHS,
         ...INTERNAL_SPECS_UNAUTHENTICATED_PATHS,
         ...INTERNAL_UI_UNAUTHENTICATED_PATHS,
+        ...DECODE_TOKEN_UNAUTHENTICATED_PATHS,
       ],
       root: [
         'auth/*',
@@ -91,6 +93,7 @@ export function createSystemBackend(services: SystemServices, opts: SystemBacken
       ...internalSpecsPaths(services, opts.version ?? 'unknown'),
       ...keyPaths(services),
       ...rekeyBackupPaths(services),
+      ...decodeTokenPaths(),
       ...leasePaths(services),
       ...irrevocableLeasePaths(services),
       ...lockedUsersPaths(services),
