@@ -14,6 +14,32 @@ const PAUSE_MS = 25
 
 type Key = { id: string; secret: string }
 
+/** The account-wide grant every key policy here keeps, so the admin can always change the policy back. */
+function rootAllows(account: string) {
+  return {
+    Effect: 'Allow',
+    Principal: { AWS: `arn:aws:iam::${account}:root` },
+    Action: 'kms:*',
+    Resource: '*',
+  }
+}
+
+/** The account grant plus an explicit Deny of `action` to the app's user. */
+function denyingApp(account: string, action: string): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      rootAllows(account),
+      {
+        Effect: 'Deny',
+        Principal: { AWS: `arn:aws:iam::${account}:user/app` },
+        Action: action,
+        Resource: '*',
+      },
+    ],
+  })
+}
+
 describeUnless(await unmet(BOTOCORE), 'race: KMS PutKeyPolicy against Decrypt and UpdateAlias', () => {
   let server: RaceServer
   let admin: Key
@@ -64,23 +90,7 @@ describeUnless(await unmet(BOTOCORE), 'race: KMS PutKeyPolicy against Decrypt an
   it('after PutKeyPolicy with a Deny answers, every Decrypt sent afterwards is denied', async () => {
     const account =
       (await server.call('GET', 'sys/mounts')).body.data['kms/']?.options?.account_id ?? '000000000000'
-    const deny = JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { AWS: `arn:aws:iam::${account}:root` },
-          Action: 'kms:*',
-          Resource: '*',
-        },
-        {
-          Effect: 'Deny',
-          Principal: { AWS: `arn:aws:iam::${account}:user/app` },
-          Action: 'kms:Decrypt',
-          Resource: '*',
-        },
-      ],
-    })
+    const deny = denyingApp(account, 'kms:Decrypt')
     for (let round = 0; round < ROUNDS; round++) {
       const keyId = (await call(admin, 'CreateKey', {})).body.KeyMetadata.KeyId
       const blob = (
@@ -115,17 +125,7 @@ describeUnless(await unmet(BOTOCORE), 'race: KMS PutKeyPolicy against Decrypt an
       await call(admin, 'PutKeyPolicy', {
         KeyId: keyId,
         PolicyName: 'default',
-        Policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Principal: { AWS: `arn:aws:iam::${account}:root` },
-              Action: 'kms:*',
-              Resource: '*',
-            },
-          ],
-        }),
+        Policy: JSON.stringify({ Version: '2012-10-17', Statement: [rootAllows(account)] }),
       })
       assert.equal((await call(app, 'Decrypt', { CiphertextBlob: blob })).body.Plaintext, 'eA==')
     }
@@ -133,24 +133,8 @@ describeUnless(await unmet(BOTOCORE), 'race: KMS PutKeyPolicy against Decrypt an
 
   it('a PutKeyPolicy racing the one that denies its caller never lands after it', async () => {
     const account = '000000000000'
-    const root = {
-      Effect: 'Allow',
-      Principal: { AWS: `arn:aws:iam::${account}:root` },
-      Action: 'kms:*',
-      Resource: '*',
-    }
-    const denyApp = JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        root,
-        {
-          Effect: 'Deny',
-          Principal: { AWS: `arn:aws:iam::${account}:user/app` },
-          Action: 'kms:*',
-          Resource: '*',
-        },
-      ],
-    })
+    const root = rootAllows(account)
+    const denyApp = denyingApp(account, 'kms:*')
     const byApp = JSON.stringify({ Version: '2012-10-17', Id: 'by-app', Statement: [root] })
     for (let round = 0; round < ROUNDS; round++) {
       const keyId = (await call(admin, 'CreateKey', {})).body.KeyMetadata.KeyId
@@ -180,25 +164,7 @@ describeUnless(await unmet(BOTOCORE), 'race: KMS PutKeyPolicy against Decrypt an
   })
 
   it('an UpdateAlias racing a PutKeyPolicy that denies it on the new target never lands after the deny', async () => {
-    const account = '000000000000'
-    const root = {
-      Effect: 'Allow',
-      Principal: { AWS: `arn:aws:iam::${account}:root` },
-      Action: 'kms:*',
-      Resource: '*',
-    }
-    const denyApp = JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        root,
-        {
-          Effect: 'Deny',
-          Principal: { AWS: `arn:aws:iam::${account}:user/app` },
-          Action: 'kms:UpdateAlias',
-          Resource: '*',
-        },
-      ],
-    })
+    const denyApp = denyingApp('000000000000', 'kms:UpdateAlias')
     const refused = (reply: RaceReply) =>
       reply.status === 400 &&
       reply.body.__type === 'AccessDeniedException' &&
