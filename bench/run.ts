@@ -519,7 +519,9 @@ async function runHa() {
   }
 }
 
-const fixture = await startCoffer()
+const fixture = await startCoffer(
+  process.env['COFFER_NODE_OPTIONS'] ? { NODE_OPTIONS: process.env['COFFER_NODE_OPTIONS'] } : {},
+)
 try {
   if (!json)
     process.stdout.write(

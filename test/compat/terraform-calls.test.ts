@@ -3,6 +3,19 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { startDevServer, type TestServer } from '../helpers/server.ts'
 
+/** A self-signed CA certificate (public test data; its private key was discarded when it was made). */
+const KUBERNETES_CA = `-----BEGIN CERTIFICATE-----
+MIIBkTCCATegAwIBAgIUMblEe99gzVAUMrCV8sxlFJVDkXUwCgYIKoZIzj0EAwIw
+HTEbMBkGA1UEAwwSa3ViZXJuZXRlcy10ZXN0LWNhMCAXDTI2MTIwNzE4MjQxOFoY
+DzIxMjYxMTEzMTgyNDE4WjAdMRswGQYDVQQDDBJrdWJlcm5ldGVzLXRlc3QtY2Ew
+WTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAT8/rSNwPa8MeG7ATW6gcW3EozLrajB
+69HcknyjzkihWYkuhbPHnP9mithLfpjK6hLZug9Lms0O15A1xaibacs4o1MwUTAd
+BgNVHQ4EFgQUOCn5w2tzhbVU7ERUudXVZMfY+9wwHwYDVR0jBBgwFoAUOCn5w2tz
+hbVU7ERUudXVZMfY+9wwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBF
+AiEAi2SvxN9T9FlnJB0/LKyYDE0Qo/N0w1gX+v/phQoX5Q4CIC2jj/8FUuPtVMb2
+3lgIeza+cz/U677ssgEcCqHBRGSh
+-----END CERTIFICATE-----\n`
+
 // The provider talks through Vault's Go API client: writes are PUT (a few raw requests POST), lists are GET
 // with ?list=true, and every request carries X-Vault-Request. A 404 (or 400 "No ... mount at") on refresh means
 // "gone, drop from state"; any other error fails the plan.
@@ -534,12 +547,14 @@ describe('Terraform vault provider calls', () => {
     await ok('POST', 'sys/auth/kubernetes', { type: 'kubernetes' })
     await ok('PUT', 'auth/kubernetes/config', {
       kubernetes_host: 'https://127.0.0.1:6443',
+      kubernetes_ca_cert: KUBERNETES_CA,
       disable_iss_validation: true,
       disable_local_ca_jwt: true,
     })
     const kc = (await ok('GET', 'auth/kubernetes/config', undefined, 200)).body.data
     assert.equal(kc.kubernetes_host, 'https://127.0.0.1:6443')
     assert.equal(kc.disable_local_ca_jwt, true)
+    assert.equal(kc.kubernetes_ca_cert, KUBERNETES_CA)
     await ok('PUT', 'auth/kubernetes/role/app', {
       bound_service_account_names: ['app'],
       bound_service_account_namespaces: ['prod'],

@@ -99,21 +99,34 @@ describe('kubernetes config path', () => {
     })
   })
 
-  it('refuses a CA that is not a certificate, and pem_keys that are not keys, as Vault words it', async () => {
+  it('stores a CA that holds no certificate with a warning (Vault 1.15 on), and refuses pem_keys that are not keys', async () => {
     const h = await make()
-    assert.deepEqual(
-      await failure(() =>
-        h.call('update', 'config', { kubernetes_host: 'k8s', kubernetes_ca_cert: 'not a pem' }),
-      ),
-      {
-        status: 400,
-        message: 'kubernetes_ca_cert: data does not contain any valid RSA or ECDSA certificates',
-      },
-    )
+    // Vault's kubernetes auth only logs that TLS verification will fail: the TokenReview call then trusts nothing.
+    const garbled = '-----BEGIN CERTIFICATE-----\\n.....\\n-----END CERTIFICATE-----'
+    const written = await h.call('update', 'config', { kubernetes_host: 'k8s', kubernetes_ca_cert: garbled })
+    assert.deepEqual(written?.warnings, [
+      'Configured CA PEM data contains no valid certificates, TLS verification will fail',
+    ])
+    assert.equal((await h.call('read', 'config'))?.data?.['kubernetes_ca_cert'], garbled)
     assert.deepEqual(
       await failure(() => h.call('update', 'config', { kubernetes_host: 'k8s', pem_keys: ['garbage'] })),
       { status: 400, message: 'data does not contain any valid RSA or ECDSA public keys' },
     )
+  })
+
+  it('refuses disable_local_ca_jwt without kubernetes_ca_cert, as Vault does', async () => {
+    const h = await make()
+    assert.deepEqual(
+      await failure(() =>
+        h.call('update', 'config', {
+          kubernetes_host: 'k8s',
+          token_reviewer_jwt: 'jwt',
+          disable_local_ca_jwt: true,
+        }),
+      ),
+      { status: 400, message: 'kubernetes_ca_cert must be given when disable_local_ca_jwt is true' },
+    )
+    assert.equal(await h.call('read', 'config'), undefined)
   })
 
   it('accepts pem_keys as public keys (a list, or one string)', async () => {

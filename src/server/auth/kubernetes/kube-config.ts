@@ -115,6 +115,19 @@ function checkPemKeys(pems: string[]): void {
   }
 }
 
+const UNUSABLE_CA_WARNING =
+  'Configured CA PEM data contains no valid certificates, TLS verification will fail'
+
+/** Whether the PEM text starts with a parseable X.509 certificate (a bundle's first one). */
+function holdsCertificate(pem: string): boolean {
+  try {
+    new X509Certificate(pem)
+    return true
+  } catch {
+    return false
+  }
+}
+
 export const configPath = definePath<typeof fields>({
   pattern: 'config',
   fields,
@@ -140,15 +153,13 @@ export const configPath = definePath<typeof fields>({
       if (host === '') throw new InvalidRequestError('no host provided')
       kubernetesBaseUrl(host)
       const ca = input.kubernetes_ca_cert ?? ''
-      if (ca !== '') {
-        try {
-          new X509Certificate(ca)
-        } catch {
-          throw new InvalidRequestError(
-            'kubernetes_ca_cert: data does not contain any valid RSA or ECDSA certificates',
-          )
-        }
-      }
+      const disableLocalCaJwt = input.disable_local_ca_jwt ?? false
+      // With the pod's own CA turned off there is nothing else to trust the API server by.
+      if (disableLocalCaJwt && ca === '')
+        throw new InvalidRequestError('kubernetes_ca_cert must be given when disable_local_ca_jwt is true')
+      // As Vault (since 1.15): a CA holding no certificate is stored with a warning. It fails closed: the
+      // TokenReview call is then made with a trust store holding nothing, so no API server is trusted.
+      const warnings = ca !== '' && !holdsCertificate(ca) ? [UNUSABLE_CA_WARNING] : []
       const pemKeys = input.pem_keys ?? []
       checkPemKeys(pemKeys)
       if (input.use_annotations_as_alias_metadata)
@@ -160,10 +171,10 @@ export const configPath = definePath<typeof fields>({
         pemKeys,
         issuer: input.issuer ?? '',
         disableIssValidation: input.disable_iss_validation ?? true,
-        disableLocalCaJwt: input.disable_local_ca_jwt ?? false,
+        disableLocalCaJwt,
       }
       await putJson(storage, CONFIG_KEY, config)
-      return undefined
+      return warnings.length > 0 ? { warnings } : undefined
     },
   },
 })

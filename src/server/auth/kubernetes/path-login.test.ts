@@ -393,7 +393,6 @@ describe('kubernetes login through the TokenReview API (scripted answers)', () =
     await h.call('update', 'config', {
       kubernetes_host: api.host,
       token_reviewer_jwt: 'reviewer-jwt',
-      disable_local_ca_jwt: true,
     })
     await h.call('update', 'role/app', {
       bound_service_account_names: 'app',
