@@ -1,7 +1,7 @@
 // CreateSecret: a new secret, with a first AWSCURRENT version when a value is given; a retry with its token is a no-op.
 import { randomAlphanumeric, uuid } from '../../../../lib/random.ts'
 import { type ActionContext, arnOf } from '../context.ts'
-import { invalidRequest, resourceExists } from '../errors.ts'
+import { invalidRequest, secretExists, tokenInUse } from '../errors.ts'
 import {
   type Input,
   mergeTags,
@@ -45,7 +45,7 @@ export async function createSecret(ctx: ActionContext, input: Input): Promise<Re
         throw invalidRequest(
           "You can't create this secret because a secret with this name is already scheduled for deletion.",
         )
-      if (token === undefined || existing.createToken !== token) throw resourceExists()
+      if (token === undefined || existing.createToken !== token) throw secretExists(name)
       // A retry of the same call (SDKs resend their generated token): the same answer when the content matches.
       const version = existing.versions[token]
       const same =
@@ -54,8 +54,7 @@ export async function createSecret(ctx: ActionContext, input: Input): Promise<Re
           : version !== undefined &&
             // Plaintexts compared: a sealed version's ciphertext differs on every write.
             sameValue(await readValue(ctx, existing, token), value)
-      if (!same)
-        throw resourceExists("You can't modify an existing version, you can only create a new version.")
+      if (!same) throw tokenInUse(token, arnOf(ctx, existing.name, existing.suffix))
       return answer(ctx, existing, value === undefined ? undefined : token)
     }
     const now = ctx.now()
