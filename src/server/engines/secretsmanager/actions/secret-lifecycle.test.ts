@@ -279,10 +279,13 @@ describe('PutSecretValue', () => {
   it('errors: no value, unknown secret, deleted secret, too many labels', async () => {
     const sm = await makeSm()
     await sm.aws('CreateSecret', { Name: 's', SecretString: '1' })
-    assert.equal(
-      (await awsError(sm.aws('PutSecretValue', { SecretId: 's' }))).type,
-      'InvalidParameterException',
-    )
+    // AWS answers a missing value as a request error, before looking the secret up.
+    const noValue = {
+      type: 'InvalidRequestException',
+      message: 'You must provide either SecretString or SecretBinary.',
+    }
+    assert.deepEqual(await awsError(sm.aws('PutSecretValue', { SecretId: 's' })), noValue)
+    assert.deepEqual(await awsError(sm.aws('PutSecretValue', { SecretId: 'x' })), noValue)
     assert.equal(
       (await awsError(sm.aws('PutSecretValue', { SecretId: 'x', SecretString: 'v' }))).type,
       'ResourceNotFoundException',
