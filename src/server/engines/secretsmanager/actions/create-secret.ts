@@ -35,7 +35,8 @@ export async function createSecret(ctx: ActionContext, input: Input): Promise<Re
   const kmsKeyId = optString(input, 'KmsKeyId', { max: 2048 })
   const type = optString(input, 'Type', { max: 256 })
   // Tags are a map: a key repeated in the list keeps its last value, as TagResource's merge keeps it.
-  const tags = mergeTags([], tagsOf(input) ?? [])
+  const given = tagsOf(input)
+  const tags = mergeTags([], given ?? [])
   const replicas = replicaRequestsOf(input)
   const forceReplicas = optBool(input, 'ForceOverwriteReplicaSecret') ?? false
   return ctx.state.locks.run(name, async () => {
@@ -69,6 +70,7 @@ export async function createSecret(ctx: ActionContext, input: Input): Promise<Re
     }
     // The name's home is taken by a secret primary in another region: this one is stored under its region too.
     if (await loadRecord(ctx.storage, name)) record.storeAs = regionalStoreId(ctx.region, name)
+    if (given !== undefined) record.tagged = true
     if (description !== undefined) record.description = description
     // A customer key must exist: it is recorded by its ARN, and each version is sealed under it.
     if (!isDefaultKey(kmsKeyId)) {

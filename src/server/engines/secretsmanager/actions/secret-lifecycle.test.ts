@@ -39,8 +39,13 @@ describe('CreateSecret', () => {
     assert.equal(d['KmsKeyId'], key.arn)
     assert.equal(d['Type'], 't')
     assert.deepEqual(d['Tags'], [{ Key: 'team', Value: 'a' }])
-    assert.deepEqual(d['VersionIdsToStages'], {})
-    assert.equal(d['RotationEnabled'], false)
+    // AWS answers only members that have a value: no versions, no map; never configured for rotation, no
+    // RotationEnabled (the API reference: "If the secret has never been configured for rotation, … null").
+    assert.equal('VersionIdsToStages' in d, false)
+    assert.equal('RotationEnabled' in d, false)
+    const listed = (await sm.aws('ListSecrets', {}))['SecretList'] as Record<string, unknown>[]
+    assert.equal('SecretVersionsToStages' in listed[0]!, false)
+    assert.equal('RotationEnabled' in listed[0]!, false)
     assert.deepEqual(await awsError(sm.aws('GetSecretValue', { SecretId: 'empty' })), {
       type: 'ResourceNotFoundException',
       message: "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT",
