@@ -182,9 +182,18 @@ describe('DeleteSecret and RestoreSecret', () => {
   it('validates the window and refuses it together with ForceDeleteWithoutRecovery', async () => {
     const sm = await makeSm()
     await sm.aws('CreateSecret', { Name: 's', SecretString: 'v' })
-    for (const days of [6, 31])
+    // The range is checked first: with ForceDeleteWithoutRecovery too, and of a secret that does not exist, AWS
+    // answers the range error.
+    for (const [SecretId, days, force] of [
+      ['s', 6, undefined],
+      ['s', 31, undefined],
+      ['s', 0, true],
+      ['none', 0, true],
+    ] as const)
       assert.deepEqual(
-        await awsError(sm.aws('DeleteSecret', { SecretId: 's', RecoveryWindowInDays: days })),
+        await awsError(
+          sm.aws('DeleteSecret', { SecretId, RecoveryWindowInDays: days, ForceDeleteWithoutRecovery: force }),
+        ),
         {
           type: 'InvalidParameterException',
           message: 'The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).',
