@@ -16,12 +16,17 @@ export function parseFilters(raw: unknown): Filter[] | undefined {
   if (raw.length > 10) throw validation('filters', 'Member must have length less than or equal to 10')
   return raw.map((item: unknown, i) => {
     const filter = item as { Key?: unknown; Values?: unknown }
-    if (typeof filter?.Key !== 'string' || !KEYS.includes(filter.Key))
+    // Key and Values are optional in AWS's model: leaving one out is the service's InvalidParameterException.
+    if (filter?.Key === undefined || filter.Key === null)
+      throw new AwsError('InvalidParameterException', 'Invalid filter key')
+    if (typeof filter.Key !== 'string' || !KEYS.includes(filter.Key))
       throw validation(
         `filters.${i + 1}.member.key`,
         `Member must satisfy enum value set: [${KEYS.join(', ')}]`,
       )
     const values = filter.Values
+    if (values === undefined || values === null)
+      throw new AwsError('InvalidParameterException', `Invalid filter values for key: ${filter.Key}`)
     if (!Array.isArray(values) || values.length < 1 || values.length > 10)
       throw validation(`filters.${i + 1}.member.values`, 'Member must have length between 1 and 10')
     for (const value of values)

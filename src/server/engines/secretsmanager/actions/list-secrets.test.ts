@@ -155,6 +155,15 @@ describe('ListSecrets filters', () => {
       (await awsError(sm.aws('ListSecrets', { Filters: [{ Key: 'name', Values: [] }] }))).type,
       'ValidationException',
     )
+    // Key and Values are optional in the model, so leaving one out is the service's error, not a validation one.
+    assert.deepEqual(await awsError(sm.aws('ListSecrets', { Filters: [{ Values: ['x'] }] })), {
+      type: 'InvalidParameterException',
+      message: 'Invalid filter key',
+    })
+    assert.deepEqual(await awsError(sm.aws('ListSecrets', { Filters: [{ Key: 'description' }] })), {
+      type: 'InvalidParameterException',
+      message: 'Invalid filter values for key: description',
+    })
   })
 
   it('entries carry SecretVersionsToStages and no values; planned deletions only on request', async () => {
