@@ -70,7 +70,23 @@ describe('AWS Secrets Manager clients against Coffer', { skip: await unmet(BOTO3
     assert.deepEqual(f.batch_errors, ['ResourceNotFoundException'])
     assert.equal(f.random_password_length, 24)
     assert.equal(f.not_found, 'ResourceNotFoundException')
-    assert.equal(f.exists, 'ResourceExistsException')
+    // AWS's own wording for these (checked against AWS by moto's aws_verified tests).
+    assert.deepEqual(f.exists, [
+      'ResourceExistsException',
+      'The operation failed because the secret prod/other already exists.',
+    ])
+    assert.equal(f.token_retry_same_version, true)
+    assert.deepEqual(f.token_reused, [
+      'ResourceExistsException',
+      `You can't use ClientRequestToken 0123456789abcdef0123456789abcdef because that value is already in use for a version of secret ${f.token_reused_arn}.`,
+    ])
+    assert.deepEqual(f.put_without_value, [
+      'InvalidRequestException',
+      'You must provide either SecretString or SecretBinary.',
+    ])
+    assert.deepEqual(f.bare_members, ['ARN', 'CreatedDate', 'LastChangedDate', 'Name'])
+    assert.deepEqual(f.untagged_tags, [])
+    assert.deepEqual(f.search_words, ['prod/db/credentials'])
     assert.equal(f.invalid_parameter, 'InvalidParameterException')
     assert.equal(f.deletion_date_set, true)
     assert.equal(f.deleted_read, 'InvalidRequestException')

@@ -21,6 +21,14 @@ def error_code(call):
     return None
 
 
+def error_of(call):
+    try:
+        call()
+    except ClientError as error:
+        return [error.response["Error"]["Code"], error.response["Error"]["Message"]]
+    return None
+
+
 # The get_secret function of AWS's own sample, unchanged.
 def get_secret(secret_name):
     response = client.get_secret_value(SecretId=secret_name)
@@ -69,7 +77,27 @@ findings["batch_errors"] = [e["ErrorCode"] for e in batch["Errors"]]
 findings["random_password_length"] = len(client.get_random_password(PasswordLength=24)["RandomPassword"])
 
 findings["not_found"] = error_code(lambda: client.get_secret_value(SecretId="nope"))
-findings["exists"] = error_code(lambda: client.create_secret(Name="prod/other", SecretString="x"))
+findings["exists"] = error_of(lambda: client.create_secret(Name="prod/other", SecretString="x"))
+token = "0123456789abcdef0123456789abcdef"
+first = client.put_secret_value(SecretId="prod/other", SecretString="one", ClientRequestToken=token)
+findings["token_retry_same_version"] = (
+    client.put_secret_value(SecretId="prod/other", SecretString="one", ClientRequestToken=token)["VersionId"]
+    == first["VersionId"]
+)
+findings["token_reused"] = error_of(
+    lambda: client.put_secret_value(SecretId="prod/other", SecretString="two", ClientRequestToken=token)
+)
+findings["token_reused_arn"] = first["ARN"]
+findings["put_without_value"] = error_of(lambda: client.put_secret_value(SecretId="prod/other"))
+# Members without a value are left out: a bare secret has no labels, tags or rotation flag yet.
+client.create_secret(Name="bare")
+findings["bare_members"] = sorted(k for k in client.describe_secret(SecretId="bare") if k != "ResponseMetadata")
+client.tag_resource(SecretId="bare", Tags=[{"Key": "k", "Value": "v"}])
+client.untag_resource(SecretId="bare", TagKeys=["k"])
+findings["untagged_tags"] = client.describe_secret(SecretId="bare").get("Tags")
+findings["search_words"] = sorted(
+    s["Name"] for s in client.list_secrets(Filters=[{"Key": "all", "Values": ["Cred DB"]}])["SecretList"]
+)
 findings["invalid_parameter"] = error_code(
     lambda: client.delete_secret(SecretId="prod/other", RecoveryWindowInDays=3)
 )

@@ -89,7 +89,7 @@ describe('race: Secrets Manager state', () => {
       for (const r of replies.filter((r) => r.status !== 200))
         assert.deepEqual(
           [r.status, r.body.errors],
-          [400, ['A resource with the ID you requested already exists.']],
+          [400, [`The operation failed because the secret ${name} already exists.`]],
           `round ${round}`,
         )
       const ids = written.map((r) => r.body.data.version_id as string)

@@ -28,7 +28,8 @@ export function secretMetadata(
   const kmsKeyId = replica ? replica.kmsKeyId : record.kmsKeyId
   if (kmsKeyId !== undefined) out['KmsKeyId'] = kmsKeyId
   const rotation = record.rotation
-  out['RotationEnabled'] = rotation?.enabled ?? false
+  // AWS answers only members that have a value: a secret never configured for rotation has no RotationEnabled.
+  if (rotation !== undefined) out['RotationEnabled'] = rotation.enabled
   if (rotation?.lambdaArn !== undefined) out['RotationLambdaARN'] = rotation.lambdaArn
   if (rotation?.rules !== undefined) out['RotationRules'] = rotation.rules
   if (rotation?.lastRotatedDate !== undefined) out['LastRotatedDate'] = epochSeconds(rotation.lastRotatedDate)
@@ -38,8 +39,9 @@ export function secretMetadata(
   const lastAccessed = lastAccessedIn(access, record, region)
   if (lastAccessed !== undefined) out['LastAccessedDate'] = epochSeconds(lastAccessed)
   if (record.deletedDate !== undefined) out['DeletedDate'] = epochSeconds(record.deletedDate)
-  if (record.tags.length > 0) out['Tags'] = record.tags.map((t) => ({ ...t }))
-  out[mapName] = versionsToStages(record)
+  if (record.tags.length > 0 || record.tagged) out['Tags'] = record.tags.map((t) => ({ ...t }))
+  const stages = versionsToStages(record)
+  if (Object.keys(stages).length > 0) out[mapName] = stages
   out['CreatedDate'] = epochSeconds(record.createdDate)
   // Only replicated secrets and their replicas name a primary region, as moto answers.
   if (record.replicas !== undefined || replica) out['PrimaryRegion'] = record.region

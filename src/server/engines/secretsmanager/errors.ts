@@ -26,8 +26,15 @@ export const markedForDeletion = () =>
 
 export const invalidParameter = (message: string) => new AwsError('InvalidParameterException', message)
 export const invalidRequest = (message: string) => new AwsError('InvalidRequestException', message)
-export const resourceExists = (message = 'A resource with the ID you requested already exists.') =>
-  new AwsError('ResourceExistsException', message)
+export const resourceExists = (message: string) => new AwsError('ResourceExistsException', message)
+/** CreateSecret of a name that exists, with no token or another token than the one that created it. */
+export const secretExists = (name: string) =>
+  resourceExists(`The operation failed because the secret ${name} already exists.`)
+/** A version ID (ClientRequestToken) reused with another value: versions are immutable. */
+export const tokenInUse = (token: string, arn: string) =>
+  resourceExists(
+    `You can't use ClientRequestToken ${token} because that value is already in use for a version of secret ${arn}.`,
+  )
 export const limitExceeded = (message: string) => new AwsError('LimitExceededException', message)
 
 /** A model constraint (length, range, pattern) as AWS words it; the offending value is never echoed. */

@@ -1,4 +1,4 @@
-// ListSecrets filters: AWS's prefix matches per key, `!` negation, values OR-ed within a filter, filters AND-ed.
+// ListSecrets filters: AWS's prefix and word matches per key, `!` negation, values OR-ed within a filter, filters AND-ed.
 import { AwsError, validation } from './errors.ts'
 import type { SecretRecord } from './model.ts'
 
@@ -16,12 +16,17 @@ export function parseFilters(raw: unknown): Filter[] | undefined {
   if (raw.length > 10) throw validation('filters', 'Member must have length less than or equal to 10')
   return raw.map((item: unknown, i) => {
     const filter = item as { Key?: unknown; Values?: unknown }
-    if (typeof filter?.Key !== 'string' || !KEYS.includes(filter.Key))
+    // Key and Values are optional in AWS's model: leaving one out is the service's InvalidParameterException.
+    if (filter?.Key === undefined || filter.Key === null)
+      throw new AwsError('InvalidParameterException', 'Invalid filter key')
+    if (typeof filter.Key !== 'string' || !KEYS.includes(filter.Key))
       throw validation(
         `filters.${i + 1}.member.key`,
         `Member must satisfy enum value set: [${KEYS.join(', ')}]`,
       )
     const values = filter.Values
+    if (values === undefined || values === null)
+      throw new AwsError('InvalidParameterException', `Invalid filter values for key: ${filter.Key}`)
     if (!Array.isArray(values) || values.length < 1 || values.length > 10)
       throw validation(`filters.${i + 1}.member.values`, 'Member must have length between 1 and 10')
     for (const value of values)
@@ -34,57 +39,65 @@ export function parseFilters(raw: unknown): Filter[] | undefined {
   })
 }
 
-/** The attribute values a key looks at, and whether its prefix match ignores case. */
+/**
+ * Search words as AWS splits them: at anything not a letter or digit, between letters and digits, and at case
+ * changes: a lowercase run after an uppercase one takes the last capital (COMPANYthings is COMPAN and Ythings).
+ */
+export function searchWords(text: string): string[] {
+  return text.match(/[0-9]+|[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+/g) ?? []
+}
+
+/** The texts a key looks at; `words`: matched word by word, ignoring case (all, description). */
 function attributes(
   record: SecretRecord,
   key: string,
   primaryRegion: string,
-): { values: string[]; caseless: boolean } {
+): { values: string[]; words: boolean } {
   switch (key) {
     case 'name':
-      return { values: [record.name], caseless: false }
+      return { values: [record.name], words: false }
     case 'description':
-      return { values: record.description === undefined ? [] : [record.description], caseless: true }
+      return { values: record.description === undefined ? [] : [record.description], words: true }
     case 'tag-key':
-      return { values: record.tags.map((t) => t.Key), caseless: false }
+      return { values: record.tags.map((t) => t.Key), words: false }
     case 'tag-value':
-      return { values: record.tags.map((t) => t.Value), caseless: false }
+      return { values: record.tags.map((t) => t.Value), words: false }
     case 'all':
       return {
-        values: [record.name, record.description ?? '', ...record.tags.flatMap((t) => [t.Key, t.Value])]
-          .flatMap((text) => text.split(/\s+/))
-          .filter((word) => word !== ''),
-        caseless: true,
+        values: [record.name, record.description ?? '', ...record.tags.flatMap((t) => [t.Key, t.Value])],
+        words: true,
       }
     case 'primary-region':
-      return { values: [primaryRegion], caseless: false }
+      return { values: [primaryRegion], words: false }
     default:
       // owning-service: this server has no owning services.
-      return { values: [], caseless: false }
+      return { values: [], words: false }
   }
 }
 
-function prefixMatch(values: string[], prefix: string, caseless: boolean): boolean {
-  const wanted = caseless ? prefix.toLowerCase() : prefix
-  return values.some((value) => (caseless ? value.toLowerCase() : value).startsWith(wanted))
-}
-
-/** `all` splits its value into words, each of which must match some attribute. */
+/**
+ * A case-sensitive prefix of one of the values; or, matched by words, each word of the search value begins some
+ * word of the values, whatever the case (AWS's word search: a value without words matches nothing).
+ */
 function valueMatches(record: SecretRecord, key: string, value: string, primaryRegion: string): boolean {
-  const { values, caseless } = attributes(record, key, primaryRegion)
-  if (key === 'all') {
-    const words = value.split(/\s+/).filter((w) => w !== '')
-    return words.every((word) => prefixMatch(values, word, caseless))
-  }
-  return prefixMatch(values, value, caseless)
+  const { values, words } = attributes(record, key, primaryRegion)
+  if (!words) return values.some((text) => text.startsWith(value))
+  const wanted = searchWords(value).map((w) => w.toLowerCase())
+  if (wanted.length === 0) return false
+  const have = values.flatMap(searchWords).map((w) => w.toLowerCase())
+  return wanted.every((w) => have.some((h) => h.startsWith(w)))
 }
 
-/** `primaryRegion`: the record's, or the caller's for a record written before regions were kept. */
+/**
+ * Values within a filter are alternatives, a negated one (`!x`) matching where `x` does not; filters all apply.
+ * `primaryRegion`: the record's, or the caller's for a record written before regions were kept.
+ */
 export function matchesFilters(record: SecretRecord, filters: Filter[], primaryRegion: string): boolean {
-  return filters.every((filter) => {
-    const positive = filter.Values.filter((v) => !v.startsWith('!'))
-    const negative = filter.Values.filter((v) => v.startsWith('!')).map((v) => v.slice(1))
-    if (negative.some((v) => valueMatches(record, filter.Key, v, primaryRegion))) return false
-    return positive.length === 0 || positive.some((v) => valueMatches(record, filter.Key, v, primaryRegion))
-  })
+  return filters.every((filter) =>
+    filter.Values.some((v) =>
+      v.startsWith('!')
+        ? !valueMatches(record, filter.Key, v.slice(1), primaryRegion)
+        : valueMatches(record, filter.Key, v, primaryRegion),
+    ),
+  )
 }

@@ -73,6 +73,8 @@ export interface SecretRecord {
   kmsKey?: KmsKeyRef
   type?: string
   tags: Tag[]
+  /** Tags were given once (CreateSecret's Tags or TagResource): AWS then lists Tags, empty after all are removed. */
+  tagged?: true
   /** ms since the epoch. */
   createdDate: number
   lastChangedDate: number

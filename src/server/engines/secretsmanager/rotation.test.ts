@@ -232,7 +232,7 @@ describe('rotation protocol', () => {
           'Secrets Manager cannot invoke the specified Lambda function. Ensure that the function policy grants access to the principal secretsmanager.amazonaws.com.',
       },
     )
-    assert.equal((await h.aws('DescribeSecret', { SecretId: 's' }))['RotationEnabled'], false)
+    assert.equal((await h.aws('DescribeSecret', { SecretId: 's' }))['RotationEnabled'], undefined)
   })
 
   it('refuses a malformed ExternalSecretRotationRoleArn or ExternalSecretRotationMetadata, and stores nothing', async () => {
@@ -253,7 +253,7 @@ describe('rotation protocol', () => {
       { ExternalSecretRotationMetadata: [{ Key: 'k', Value: 7 }] },
     ])
       assert.equal((await awsError(rotate(extra))).type, 'ValidationException', JSON.stringify(extra))
-    assert.equal((await h.aws('DescribeSecret', { SecretId: 's' }))['RotationEnabled'], false)
+    assert.equal((await h.aws('DescribeSecret', { SecretId: 's' }))['RotationEnabled'], undefined)
     await rotate({
       ExternalSecretRotationRoleArn: 'arn:aws:iam::000000000000:role/partner',
       ExternalSecretRotationMetadata: [{ Key: 'k', Value: 'v' }],

@@ -51,7 +51,10 @@ describe('Vault API paths', () => {
     const sm = await makeSm()
     await sm.call('create', 'secrets/raced', { secret_string: 'first' })
     const late = await failure(() => sm.call('create', 'secrets/raced', { secret_string: 'second' }))
-    assert.deepEqual(late, { status: 400, message: 'A resource with the ID you requested already exists.' })
+    assert.deepEqual(late, {
+      status: 400,
+      message: 'The operation failed because the secret raced already exists.',
+    })
     const versions = dataOf(await sm.call('read', 'versions/raced'))['versions'] as unknown[]
     assert.equal(versions.length, 1)
     assert.equal(dataOf(await sm.call('read', 'secrets/raced'))['secret_string'], 'first')

@@ -1,8 +1,8 @@
 // Adding a value to a secret for PutSecretValue and UpdateSecret: idempotent on the token, retention in the same batch.
 import { uuid } from '../../../lib/random.ts'
 import type { StorageOp } from '../../../sdk/storage.ts'
-import type { ActionContext } from './context.ts'
-import { resourceExists } from './errors.ts'
+import { type ActionContext, arnOf } from './context.ts'
+import { tokenInUse } from './errors.ts'
 import {
   deleteValueOp,
   putValueOp,
@@ -40,7 +40,7 @@ export async function writeVersion(
     // Plaintexts compared: a version sealed under a KMS key has a fresh ciphertext on every write.
     if (sameValue(await readValue(ctx, record, versionId), value))
       return { versionId, created: false, ops: [] }
-    throw resourceExists("You can't modify an existing version, you can only create a new version.")
+    throw tokenInUse(versionId, arnOf(ctx, record.name, record.suffix))
   }
   const now = ctx.now()
   const dropped = addVersion(record, versionId, now, stages)

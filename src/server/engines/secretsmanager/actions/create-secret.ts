@@ -1,7 +1,7 @@
 // CreateSecret: a new secret, with a first AWSCURRENT version when a value is given; a retry with its token is a no-op.
 import { randomAlphanumeric, uuid } from '../../../../lib/random.ts'
 import { type ActionContext, arnOf } from '../context.ts'
-import { invalidRequest, resourceExists } from '../errors.ts'
+import { invalidRequest, secretExists, tokenInUse } from '../errors.ts'
 import {
   type Input,
   mergeTags,
@@ -35,7 +35,8 @@ export async function createSecret(ctx: ActionContext, input: Input): Promise<Re
   const kmsKeyId = optString(input, 'KmsKeyId', { max: 2048 })
   const type = optString(input, 'Type', { max: 256 })
   // Tags are a map: a key repeated in the list keeps its last value, as TagResource's merge keeps it.
-  const tags = mergeTags([], tagsOf(input) ?? [])
+  const given = tagsOf(input)
+  const tags = mergeTags([], given ?? [])
   const replicas = replicaRequestsOf(input)
   const forceReplicas = optBool(input, 'ForceOverwriteReplicaSecret') ?? false
   return ctx.state.locks.run(name, async () => {
@@ -45,7 +46,7 @@ export async function createSecret(ctx: ActionContext, input: Input): Promise<Re
         throw invalidRequest(
           "You can't create this secret because a secret with this name is already scheduled for deletion.",
         )
-      if (token === undefined || existing.createToken !== token) throw resourceExists()
+      if (token === undefined || existing.createToken !== token) throw secretExists(name)
       // A retry of the same call (SDKs resend their generated token): the same answer when the content matches.
       const version = existing.versions[token]
       const same =
@@ -54,8 +55,7 @@ export async function createSecret(ctx: ActionContext, input: Input): Promise<Re
           : version !== undefined &&
             // Plaintexts compared: a sealed version's ciphertext differs on every write.
             sameValue(await readValue(ctx, existing, token), value)
-      if (!same)
-        throw resourceExists("You can't modify an existing version, you can only create a new version.")
+      if (!same) throw tokenInUse(token, arnOf(ctx, existing.name, existing.suffix))
       return answer(ctx, existing, value === undefined ? undefined : token)
     }
     const now = ctx.now()
@@ -70,6 +70,7 @@ export async function createSecret(ctx: ActionContext, input: Input): Promise<Re
     }
     // The name's home is taken by a secret primary in another region: this one is stored under its region too.
     if (await loadRecord(ctx.storage, name)) record.storeAs = regionalStoreId(ctx.region, name)
+    if (given !== undefined) record.tagged = true
     if (description !== undefined) record.description = description
     // A customer key must exist: it is recorded by its ARN, and each version is sealed under it.
     if (!isDefaultKey(kmsKeyId)) {

@@ -17,12 +17,13 @@ export async function deleteSecret(ctx: ActionContext, input: Input): Promise<Re
   if (rawWindow !== undefined && rawWindow !== null && typeof rawWindow !== 'number')
     throw validation('recoveryWindowInDays', 'Member must be a number')
   const window = rawWindow ?? undefined
+  // AWS checks the range before the combination: a window of 0 with ForceDeleteWithoutRecovery is a range error.
+  if (window !== undefined && (!Number.isInteger(window) || window < 7 || window > 30))
+    throw invalidParameter('The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).')
   if (force && window !== undefined)
     throw invalidParameter(
       "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.",
     )
-  if (window !== undefined && (!Number.isInteger(window) || window < 7 || window > 30))
-    throw invalidParameter('The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).')
   return ctx.state.locks.run(lockKey(secretId), async () => {
     const now = ctx.now()
     const record = await findSecretOrUndefined(ctx, secretId)

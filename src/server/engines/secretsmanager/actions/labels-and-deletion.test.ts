@@ -182,9 +182,18 @@ describe('DeleteSecret and RestoreSecret', () => {
   it('validates the window and refuses it together with ForceDeleteWithoutRecovery', async () => {
     const sm = await makeSm()
     await sm.aws('CreateSecret', { Name: 's', SecretString: 'v' })
-    for (const days of [6, 31])
+    // The range is checked first: with ForceDeleteWithoutRecovery too, and of a secret that does not exist, AWS
+    // answers the range error.
+    for (const [SecretId, days, force] of [
+      ['s', 6, undefined],
+      ['s', 31, undefined],
+      ['s', 0, true],
+      ['none', 0, true],
+    ] as const)
       assert.deepEqual(
-        await awsError(sm.aws('DeleteSecret', { SecretId: 's', RecoveryWindowInDays: days })),
+        await awsError(
+          sm.aws('DeleteSecret', { SecretId, RecoveryWindowInDays: days, ForceDeleteWithoutRecovery: force }),
+        ),
         {
           type: 'InvalidParameterException',
           message: 'The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).',
@@ -249,6 +258,18 @@ describe('TagResource, UntagResource and rotation settings', () => {
     ])
     await sm.aws('UntagResource', { SecretId: 's', TagKeys: ['a'] })
     assert.deepEqual((await sm.aws('DescribeSecret', { SecretId: 's' }))['Tags'], [{ Key: 'A', Value: '3' }])
+    // A secret that has had tags shows an empty list once they are all removed; one never tagged shows none.
+    await sm.aws('UntagResource', { SecretId: 's', TagKeys: ['A'] })
+    assert.deepEqual((await sm.aws('DescribeSecret', { SecretId: 's' }))['Tags'], [])
+    await sm.aws('CreateSecret', { Name: 'plain' })
+    assert.equal('Tags' in (await sm.aws('DescribeSecret', { SecretId: 'plain' })), false)
+    await sm.aws('TagResource', { SecretId: 'plain', Tags: [{ Key: 'k', Value: 'v' }] })
+    await sm.aws('UntagResource', { SecretId: 'plain', TagKeys: ['k'] })
+    const listed = (await sm.aws('ListSecrets', {}))['SecretList'] as Record<string, unknown>[]
+    assert.deepEqual(
+      listed.map((entry) => entry['Tags']),
+      [[], []],
+    )
     assert.equal((await awsError(sm.aws('TagResource', { SecretId: 's' }))).type, 'ValidationException')
     assert.equal(
       (await awsError(sm.aws('TagResource', { SecretId: 'none', Tags: [] }))).type,
@@ -289,6 +310,7 @@ describe('TagResource, UntagResource and rotation settings', () => {
   it('RotateSecret stores and reports the configuration; CancelRotateSecret turns it off', async () => {
     const sm = await makeSm({ rotation: functionRunner({ rotate: async () => {} }, () => smApi(sm.aws)) })
     await sm.aws('CreateSecret', { Name: 's', SecretString: 'v' })
+    assert.equal('RotationEnabled' in (await sm.aws('DescribeSecret', { SecretId: 's' })), false)
     const lambda = 'arn:aws:lambda:us-east-1:000000000000:function:rotate'
     await sm.aws('RotateSecret', {
       SecretId: 's',

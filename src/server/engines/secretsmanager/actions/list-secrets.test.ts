@@ -41,7 +41,7 @@ describe('ListSecrets filters', () => {
     )
   })
 
-  it('description is a case-insensitive prefix; all matches words across attributes; filters combine with AND', async () => {
+  it('description ignores case; all matches words across attributes; filters combine with AND', async () => {
     const sm = await fixture()
     assert.deepEqual(
       names(await sm.aws('ListSecrets', { Filters: [{ Key: 'description', Values: ['main'] }] })),
@@ -62,6 +62,72 @@ describe('ListSecrets filters', () => {
       ),
       ['prod/db'],
     )
+  })
+
+  // AWS's rule for search words: split at anything not a letter or digit, between letters and digits, and where
+  // lowercase follows uppercase (COMPANYthings is COMPAN + Ythings); a value's words must each begin some word.
+  it('all and description match the beginnings of words, split as AWS splits them, every word of the value', async () => {
+    const sm = await makeSm()
+    const make = async (Name: string, Description?: string, Tags?: { Key: string; Value: string }[]) => {
+      await sm.aws('CreateSecret', { Name, Description, Tags, SecretString: 'v' })
+      sm.tick(1000)
+    }
+    await make('svc/PaymentsAPIKey', 'one and two')
+    await make('build-2024release', 'one', [{ Key: 'OwnerTeam', Value: 'x' }])
+    await make('uat/COMPANYthings', 'two')
+    await make('uat/COMPANY', 'unrelated')
+    const all = async (...Values: string[]) =>
+      names(await sm.aws('ListSecrets', { Filters: [{ Key: 'all', Values }] }))
+    assert.deepEqual(await all('api'), ['svc/PaymentsAPIKey'])
+    assert.deepEqual(await all('paymentskey'), [])
+    assert.deepEqual(await all('PaymentsKey'), ['svc/PaymentsAPIKey'])
+    assert.deepEqual(await all('ikey'), [])
+    assert.deepEqual(await all('2024'), ['build-2024release'])
+    assert.deepEqual(await all('rel'), ['build-2024release'])
+    assert.deepEqual(await all('024'), [])
+    assert.deepEqual(await all('team'), ['build-2024release'])
+    assert.deepEqual(await all('company'), ['uat/COMPANY'])
+    assert.deepEqual(await all('Ythings'), ['uat/COMPANYthings'])
+    assert.deepEqual(await all('things'), [])
+    assert.deepEqual(await all('uat pany'), [])
+    // A value without a letter or digit has no word to look for.
+    assert.deepEqual(await all('+'), [])
+    assert.deepEqual(await all('/', 'uat'), ['uat/COMPANYthings', 'uat/COMPANY'])
+    const description = async (...Values: string[]) =>
+      names(await sm.aws('ListSecrets', { Filters: [{ Key: 'description', Values }] }))
+    assert.deepEqual(await description('t'), ['svc/PaymentsAPIKey', 'uat/COMPANYthings'])
+    assert.deepEqual(await description('TWO one'), ['svc/PaymentsAPIKey'])
+    assert.deepEqual(await description('o t'), ['svc/PaymentsAPIKey'])
+    assert.deepEqual(await description('one three'), [])
+    // Two filters on the same key both apply.
+    assert.deepEqual(
+      names(
+        await sm.aws('ListSecrets', {
+          Filters: [
+            { Key: 'description', Values: ['one'] },
+            { Key: 'description', Values: ['two'] },
+          ],
+        }),
+      ),
+      ['svc/PaymentsAPIKey'],
+    )
+  })
+
+  it('values within a filter are alternatives, a negated one included', async () => {
+    const sm = await makeSm()
+    for (const [Name, Description] of [
+      ['both', 'one two'],
+      ['first', 'one'],
+      ['second', 'two'],
+      ['neither', 'unrelated'],
+    ]) {
+      await sm.aws('CreateSecret', { Name, Description, SecretString: 'v' })
+      sm.tick(1000)
+    }
+    const description = async (...Values: string[]) =>
+      names(await sm.aws('ListSecrets', { Filters: [{ Key: 'description', Values }] }))
+    assert.deepEqual(await description('one', '!two'), ['both', 'first', 'neither'])
+    assert.deepEqual(await description('!o'), ['second', 'neither'])
   })
 
   it('a leading ! negates (the CLI example: prod/ secrets without a team tag)', async () => {
@@ -89,6 +155,15 @@ describe('ListSecrets filters', () => {
       (await awsError(sm.aws('ListSecrets', { Filters: [{ Key: 'name', Values: [] }] }))).type,
       'ValidationException',
     )
+    // Key and Values are optional in the model, so leaving one out is the service's error, not a validation one.
+    assert.deepEqual(await awsError(sm.aws('ListSecrets', { Filters: [{ Values: ['x'] }] })), {
+      type: 'InvalidParameterException',
+      message: 'Invalid filter key',
+    })
+    assert.deepEqual(await awsError(sm.aws('ListSecrets', { Filters: [{ Key: 'description' }] })), {
+      type: 'InvalidParameterException',
+      message: 'Invalid filter values for key: description',
+    })
   })
 
   it('entries carry SecretVersionsToStages and no values; planned deletions only on request', async () => {

@@ -1,6 +1,6 @@
 // PutSecretValue: a new immutable version; AWSCURRENT moves to it (AWSPREVIOUS to the old one) unless VersionStages say otherwise.
 import { type ActionContext, arnOf } from '../context.ts'
-import { invalidParameter } from '../errors.ts'
+import { invalidRequest } from '../errors.ts'
 import { type Input, optString, optStringList, secretIdOf, secretValueOf, tokenOf } from '../input.ts'
 import { putRecordOp } from '../model.ts'
 import { findPrimary, lockKey, requireLive } from '../resolve.ts'
@@ -10,7 +10,8 @@ export async function putSecretValue(ctx: ActionContext, input: Input): Promise<
   const secretId = secretIdOf(input)
   const token = tokenOf(input)
   const value = secretValueOf(input)
-  if (value === undefined) throw invalidParameter('You must provide either SecretString or SecretBinary.')
+  // AWS's type: a request error (InvalidRequestException), checked before the secret is looked up.
+  if (value === undefined) throw invalidRequest('You must provide either SecretString or SecretBinary.')
   const stages = optStringList(input, 'VersionStages', { min: 1, max: 20, itemMax: 256 })
   // RotationToken matters only for cross-account rotation functions; it is checked for shape and not kept.
   optString(input, 'RotationToken', { min: 36, max: 256 })

@@ -113,12 +113,14 @@ describe('PutResourcePolicy / GetResourcePolicy / DeleteResourcePolicy', () => {
     await sm.aws('PutResourcePolicy', { SecretId: 'prod/db', ResourcePolicy: policy(allowAll) })
   })
 
-  it('answers ResourceNotFoundException for a missing secret', async () => {
+  it('answers ResourceNotFoundException for a missing secret, whatever the document', async () => {
     const sm = await makeSm()
-    const e = await awsError(
-      sm.aws('PutResourcePolicy', { SecretId: 'nope', ResourcePolicy: policy(deny('*')) }),
-    )
-    assert.equal(e.type, 'ResourceNotFoundException')
+    // The secret is the resource the call is about: AWS finds it before it reads the document.
+    for (const ResourcePolicy of [policy(deny('*')), 'not a policy'])
+      assert.equal(
+        (await awsError(sm.aws('PutResourcePolicy', { SecretId: 'nope', ResourcePolicy }))).type,
+        'ResourceNotFoundException',
+      )
   })
 })
 

@@ -11,14 +11,18 @@ const named = (ctx: ActionContext, record: SecretRecord) => ({
   Name: record.name,
 })
 
-/** Stores the document as sent (AWS answers GetResourcePolicy with the caller's text), after it parsed. */
+/**
+ * Stores the document as sent (AWS answers GetResourcePolicy with the caller's text), after it parsed. The secret
+ * is found first, as AWS does: a missing one is ResourceNotFoundException whatever the document says.
+ */
 export async function putResourcePolicy(ctx: ActionContext, input: Input): Promise<Record<string, unknown>> {
   const secretId = secretIdOf(input)
   const text = policyText(input)
-  const statements = parsePolicy(text)
-  if (optBool(input, 'BlockPublicPolicy') === true && statements.some(isPublic)) throw publicPolicy()
+  const block = optBool(input, 'BlockPublicPolicy') === true
   return ctx.state.locks.run(lockKey(secretId), async () => {
     const record = requireLive(await findPrimary(ctx, secretId))
+    const statements = parsePolicy(text)
+    if (block && statements.some(isPublic)) throw publicPolicy()
     record.resourcePolicy = text
     await ctx.storage.batch([putRecordOp(record)])
     return named(ctx, record)

@@ -39,8 +39,13 @@ describe('CreateSecret', () => {
     assert.equal(d['KmsKeyId'], key.arn)
     assert.equal(d['Type'], 't')
     assert.deepEqual(d['Tags'], [{ Key: 'team', Value: 'a' }])
-    assert.deepEqual(d['VersionIdsToStages'], {})
-    assert.equal(d['RotationEnabled'], false)
+    // AWS answers only members that have a value: no versions, no map; never configured for rotation, no
+    // RotationEnabled (the API reference: "If the secret has never been configured for rotation, … null").
+    assert.equal('VersionIdsToStages' in d, false)
+    assert.equal('RotationEnabled' in d, false)
+    const listed = (await sm.aws('ListSecrets', {}))['SecretList'] as Record<string, unknown>[]
+    assert.equal('SecretVersionsToStages' in listed[0]!, false)
+    assert.equal('RotationEnabled' in listed[0]!, false)
     assert.deepEqual(await awsError(sm.aws('GetSecretValue', { SecretId: 'empty' })), {
       type: 'ResourceNotFoundException',
       message: "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT",
@@ -69,19 +74,20 @@ describe('CreateSecret', () => {
     const input = { Name: 'a', SecretString: 'v', ClientRequestToken: token('c') }
     const first = await sm.aws('CreateSecret', input)
     assert.deepEqual(await sm.aws('CreateSecret', input), first)
-    assert.equal(
-      (await awsError(sm.aws('CreateSecret', { ...input, SecretString: 'w' }))).type,
-      'ResourceExistsException',
-    )
-    const other = await awsError(sm.aws('CreateSecret', { ...input, ClientRequestToken: token('d') }))
-    assert.deepEqual(other, {
+    // AWS's wording names the token and the secret's ARN (never the value).
+    assert.deepEqual(await awsError(sm.aws('CreateSecret', { ...input, SecretString: 'w' })), {
       type: 'ResourceExistsException',
-      message: 'A resource with the ID you requested already exists.',
+      message: `You can't use ClientRequestToken ${token('c')} because that value is already in use for a version of secret ${first['ARN']}.`,
     })
-    assert.equal(
-      (await awsError(sm.aws('CreateSecret', { Name: 'a', SecretString: 'v' }))).type,
-      'ResourceExistsException',
+    const exists = {
+      type: 'ResourceExistsException',
+      message: 'The operation failed because the secret a already exists.',
+    }
+    assert.deepEqual(
+      await awsError(sm.aws('CreateSecret', { ...input, ClientRequestToken: token('d') })),
+      exists,
     )
+    assert.deepEqual(await awsError(sm.aws('CreateSecret', { Name: 'a', SecretString: 'v' })), exists)
   })
 
   it('refuses bad input with AWS error types, never echoing the value', async () => {
@@ -235,7 +241,7 @@ describe('PutSecretValue', () => {
     assert.deepEqual(await sm.aws('PutSecretValue', put), first)
     assert.deepEqual(await awsError(sm.aws('PutSecretValue', { ...put, SecretString: 'other' })), {
       type: 'ResourceExistsException',
-      message: "You can't modify an existing version, you can only create a new version.",
+      message: `You can't use ClientRequestToken ${token(2)} because that value is already in use for a version of secret ${first['ARN']}.`,
     })
     const versions = await sm.aws('ListSecretVersionIds', { SecretId: 's' })
     assert.equal((versions['Versions'] as unknown[]).length, 2)
@@ -278,10 +284,13 @@ describe('PutSecretValue', () => {
   it('errors: no value, unknown secret, deleted secret, too many labels', async () => {
     const sm = await makeSm()
     await sm.aws('CreateSecret', { Name: 's', SecretString: '1' })
-    assert.equal(
-      (await awsError(sm.aws('PutSecretValue', { SecretId: 's' }))).type,
-      'InvalidParameterException',
-    )
+    // AWS answers a missing value as a request error, before looking the secret up.
+    const noValue = {
+      type: 'InvalidRequestException',
+      message: 'You must provide either SecretString or SecretBinary.',
+    }
+    assert.deepEqual(await awsError(sm.aws('PutSecretValue', { SecretId: 's' })), noValue)
+    assert.deepEqual(await awsError(sm.aws('PutSecretValue', { SecretId: 'x' })), noValue)
     assert.equal(
       (await awsError(sm.aws('PutSecretValue', { SecretId: 'x', SecretString: 'v' }))).type,
       'ResourceNotFoundException',
@@ -326,13 +335,14 @@ describe('UpdateSecret and DescribeSecret', () => {
     assert.equal(withValue['VersionId'], token(2))
     d = await sm.aws('DescribeSecret', { SecretId: 's' })
     assert.deepEqual(d['VersionIdsToStages'], { [token(1)]: ['AWSPREVIOUS'], [token(2)]: ['AWSCURRENT'] })
-    assert.equal(
-      (
-        await awsError(
-          sm.aws('UpdateSecret', { SecretId: 's', SecretString: '3', ClientRequestToken: token(2) }),
-        )
-      ).type,
-      'ResourceExistsException',
+    assert.deepEqual(
+      await awsError(
+        sm.aws('UpdateSecret', { SecretId: 's', SecretString: '3', ClientRequestToken: token(2) }),
+      ),
+      {
+        type: 'ResourceExistsException',
+        message: `You can't use ClientRequestToken ${token(2)} because that value is already in use for a version of secret ${withValue['ARN']}.`,
+      },
     )
     assert.equal(
       (await awsError(sm.aws('UpdateSecret', { SecretId: 'none', Description: 'x' }))).type,

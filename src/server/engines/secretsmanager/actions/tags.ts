@@ -12,6 +12,7 @@ export async function tagResource(ctx: ActionContext, input: Input): Promise<Rec
   return ctx.state.locks.run(lockKey(secretId), async () => {
     const record = requireLive(await findPrimary(ctx, secretId))
     record.tags = mergeTags(record.tags, tags)
+    record.tagged = true
     await ctx.storage.batch([putRecordOp(record)])
     return {}
   })
