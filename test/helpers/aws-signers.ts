@@ -191,6 +191,8 @@ interface JsonCallSpec {
   body: string
   accessKeyId: string
   secretAccessKey: string
+  /** Session credentials' token: signed as X-Amz-Security-Token, as the SDK sends it. */
+  sessionToken?: string
   region?: string
 }
 
@@ -198,7 +200,11 @@ interface JsonCallSpec {
 export async function signedJsonHeaders(spec: JsonCallSpec): Promise<Record<string, string>> {
   const url = new URL(`${spec.address}/`)
   const signer = new SignatureV4({
-    credentials: { accessKeyId: spec.accessKeyId, secretAccessKey: spec.secretAccessKey },
+    credentials: {
+      accessKeyId: spec.accessKeyId,
+      secretAccessKey: spec.secretAccessKey,
+      ...(spec.sessionToken ? { sessionToken: spec.sessionToken } : {}),
+    },
     region: spec.region ?? 'us-east-1',
     service: spec.service,
     sha256: NodeSha256,

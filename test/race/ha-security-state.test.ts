@@ -1,5 +1,6 @@
 // Race suite, HA on PostgreSQL: security state changed on the active node (an entity disabled, a group membership or
-// group policy removed, an access key deleted, a secret destroyed) binds a standby from the moment the change answers.
+// group policy removed, an access key deleted or rotated, session credentials deleted, a secret destroyed) binds a
+// standby from the moment the change answers.
 import assert from 'node:assert/strict'
 import { after, before, it } from 'node:test'
 import { signedJsonHeaders } from '../helpers/aws-signers.ts'
@@ -141,10 +142,13 @@ describeUnless(await unmet(POSTGRES), 'race: security state changes on HA standb
       }
     })
 
-  /** GetSecretValue of `name` signed with `key` for `node`'s address (its Host), BURST times. */
+  /**
+   * GetSecretValue of `name` signed with `key` (and its session token, if any) for `node`'s address (its Host),
+   * BURST times. A standby forwards AWS calls to the active node, whose verification must see the change.
+   */
   async function awsReads(
     node: HaNode,
-    key: { id: string; secret: string },
+    key: { id: string; secret: string; sessionToken?: string },
     name: string,
   ): Promise<RaceRequest[]> {
     const body = JSON.stringify({ SecretId: name })
@@ -155,6 +159,7 @@ describeUnless(await unmet(POSTGRES), 'race: security state changes on HA standb
       body,
       accessKeyId: key.id,
       secretAccessKey: key.secret,
+      ...(key.sessionToken ? { sessionToken: key.sessionToken } : {}),
     })
     // The burst writes Host itself (the signed one: the same address).
     const headers: Record<string, string> = {}
@@ -187,6 +192,55 @@ describeUnless(await unmet(POSTGRES), 'race: security state changes on HA standb
         awsVerdict('v-key', 'UnrecognizedClientException'),
         () => ok('DELETE', `auth/aws-keys/access-key/${key.id}`),
       )
+    }
+  })
+
+  it('after session credentials are deleted on the active node, no signed call through a standby succeeds', async () => {
+    await ok('POST', 'secretsmanager/secrets/aws-session', { secret_string: 'v-session' })
+    for (let round = 0; round < ROUNDS; round++) {
+      const issued = (
+        await ok('POST', 'auth/aws-keys/role/app/session', { role_session_name: `ha-${round}` })
+      ).body.data
+      // Signed with the session token (X-Amz-Security-Token), as an SDK holding temporary credentials signs.
+      const session = {
+        id: issued.access_key_id,
+        secret: issued.secret_access_key,
+        sessionToken: issued.session_token,
+      }
+      await race(
+        round,
+        (node) => awsReads(node, session, 'aws-session'),
+        awsVerdict('v-session', 'UnrecognizedClientException'),
+        () => ok('DELETE', `auth/aws-keys/session/${session.id}`),
+      )
+    }
+  })
+
+  it('after an access key is rotated on the active node, only the new secret signs calls through any node', async () => {
+    await ok('POST', 'secretsmanager/secrets/aws-rotated', { secret_string: 'v-rotated' })
+    const verdict = awsVerdict('v-rotated', 'UnrecognizedClientException')
+    for (let round = 0; round < ROUNDS; round++) {
+      const old = await accessKey()
+      let next: { id: string; secret: string } | undefined
+      await race(
+        round,
+        (node) => awsReads(node, old, 'aws-rotated'),
+        verdict,
+        async () => {
+          const rotated = await ok('POST', `auth/aws-keys/access-key/${old.id}/rotate`)
+          next = { id: rotated.body.data.access_key_id, secret: rotated.body.data.secret_access_key }
+          return rotated
+        },
+      )
+      // The new pair is good everywhere from the moment the rotation answered.
+      assert.ok(next && next.id !== old.id, 'a new key ID')
+      for (const node of cluster.nodes) {
+        const replies = await burst(node.address, await awsReads(node, next, 'aws-rotated'))
+        assert.ok(
+          replies.every((r) => verdict(r) === 'served'),
+          `round ${round}, the new key on the ${node.active() ? 'active node' : 'standby'}: ${replies.map((r) => r.status).join(',')} ${JSON.stringify(replies.find((r) => verdict(r) !== 'served')?.body)}`,
+        )
+      }
     }
   })
 
