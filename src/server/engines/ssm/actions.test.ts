@@ -599,3 +599,60 @@ describe('ssm engine: tags and path checks', () => {
     assert.equal((await awsError(h.aws('GetParameter', { Name: '/prod/app/db' }))).type, 'ParameterNotFound')
   })
 })
+
+describe('ssm engine: a one-level name with and without its leading slash', () => {
+  const value = async (h: Awaited<ReturnType<typeof makeSsm>>, name: string) =>
+    ((await h.aws('GetParameter', { Name: name }))['Parameter'] as Record<string, unknown>)['Value']
+
+  it('finds, versions, labels, tags and deletes /solo by solo and bare by /bare, as AWS does', async () => {
+    const h = await makeSsm()
+    await h.aws('PutParameter', { Name: '/solo', Value: 'one', Type: 'String' })
+    assert.equal(await value(h, 'solo'), 'one')
+    const byArn = await h.aws('GetParameter', { Name: 'arn:aws:ssm:us-east-1:000000000000:parameter/solo' })
+    assert.equal((byArn['Parameter'] as Record<string, unknown>)['Name'], '/solo')
+    assert.equal(((await h.aws('GetParameters', { Names: ['solo'] }))['Parameters'] as unknown[]).length, 1)
+    // One parameter: creating it again under the other spelling is refused; Overwrite adds a version to it.
+    const twice = await awsError(h.aws('PutParameter', { Name: 'solo', Value: 'two', Type: 'String' }))
+    assert.equal(twice.type, 'ParameterAlreadyExists')
+    await h.aws('PutParameter', { Name: 'solo', Value: 'two', Overwrite: true })
+    assert.equal(await value(h, '/solo'), 'two')
+    assert.equal(
+      ((await h.aws('GetParameterHistory', { Name: 'solo' }))['Parameters'] as unknown[]).length,
+      2,
+    )
+    await h.aws('LabelParameterVersion', { Name: 'solo', ParameterVersion: 1, Labels: ['first'] })
+    assert.equal(await value(h, '/solo:first'), 'one')
+    await h.aws('AddTagsToResource', {
+      ResourceType: 'Parameter',
+      ResourceId: 'solo',
+      Tags: [{ Key: 'a', Value: '1' }],
+    })
+    await h.aws('AddTagsToResource', {
+      ResourceType: 'Parameter',
+      ResourceId: '/solo',
+      Tags: [{ Key: 'b', Value: '2' }],
+    })
+    for (const id of ['solo', '/solo'])
+      assert.equal(
+        (
+          (await h.aws('ListTagsForResource', { ResourceType: 'Parameter', ResourceId: id }))[
+            'TagList'
+          ] as unknown[]
+        ).length,
+        2,
+      )
+    await h.aws('DeleteParameter', { Name: 'solo' })
+    assert.equal((await awsError(h.aws('GetParameter', { Name: '/solo' }))).type, 'ParameterNotFound')
+
+    await h.aws('PutParameter', { Name: 'bare', Value: 'b', Type: 'String' })
+    assert.equal(await value(h, '/bare'), 'b')
+    assert.deepEqual(await h.aws('DeleteParameters', { Names: ['/bare'] }), {
+      DeletedParameters: ['/bare'],
+      InvalidParameters: [],
+    })
+    assert.equal((await awsError(h.aws('GetParameter', { Name: 'bare' }))).type, 'ParameterNotFound')
+    // A deeper name has one spelling: a/b does not find /a/b.
+    await h.aws('PutParameter', { Name: '/a/b', Value: 'x', Type: 'String' })
+    assert.equal((await awsError(h.aws('GetParameter', { Name: 'a/b' }))).type, 'ParameterNotFound')
+  })
+})

@@ -3,7 +3,7 @@ import { parseParameterRef } from '../../../../sdk/aws-ssm-routes.ts'
 import type { SsmContext } from '../context.ts'
 import { labelLimit, parameterNotFound, validation, versionNotFound } from '../errors.ts'
 import { type Input, optInt, reqString, reqStringList } from '../input.ts'
-import { latest, loadRecord, putRecordOp } from '../model.ts'
+import { latest, loadRecord, lockKey, putRecordOp } from '../model.ts'
 import { isValidLabel } from '../names.ts'
 
 const MAX_LABELS = 10
@@ -24,7 +24,7 @@ export async function labelParameterVersion(ctx: SsmContext, input: Input): Prom
   const wanted = optInt(input, 'ParameterVersion', 1, Number.MAX_SAFE_INTEGER)
   const labels = labelsOf(input)
   const { name } = parseParameterRef(ref)
-  return ctx.locks.run(name, async () => {
+  return ctx.locks.run(lockKey(name), async () => {
     const record = await loadRecord(ctx.storage, name)
     if (!record) throw parameterNotFound(ref)
     const target = wanted === undefined ? latest(record) : record.versions.find((v) => v.version === wanted)
@@ -51,7 +51,7 @@ export async function unlabelParameterVersion(
   if (wanted === undefined) throw validation('parameterVersion', 'Member must not be null')
   const labels = labelsOf(input)
   const { name } = parseParameterRef(ref)
-  return ctx.locks.run(name, async () => {
+  return ctx.locks.run(lockKey(name), async () => {
     const record = await loadRecord(ctx.storage, name)
     if (!record) throw parameterNotFound(ref)
     const target = record.versions.find((v) => v.version === wanted)

@@ -17,6 +17,7 @@ import { type Input, optBool, optString, reqString } from '../input.ts'
 import { DEFAULT_KEY, isDefaultKey, sealParameterValue } from '../kms-value.ts'
 import {
   loadRecord,
+  lockKey,
   PARAMETER_TYPES,
   type ParameterRecord,
   type ParameterType,
@@ -78,7 +79,7 @@ export async function putParameter(
         'overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.',
     )
 
-  return ctx.locks.run(name, async () => {
+  return ctx.locks.run(lockKey(name), async () => {
     const record: ParameterRecord = (await loadRecord(ctx.storage, name)) ?? {
       name,
       tags: tags ?? [],
