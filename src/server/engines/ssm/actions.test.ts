@@ -289,6 +289,27 @@ describe('ssm engine: many parameters', () => {
     )
   })
 
+  it('the root / holds one-level names with or without a leading slash, as names compare with one', async () => {
+    const h = await seeded()
+    await h.aws('PutParameter', { Name: '/top', Value: 't', Type: 'String' })
+    const names = (out: Record<string, unknown>) =>
+      (out['Parameters'] as Record<string, unknown>[]).map((p) => p['Name'])
+    const root = await h.aws('GetParametersByPath', { Path: '/' })
+    assert.deepEqual(names(root), ['/top', 'plain'])
+    assert.deepEqual(
+      (root['Parameters'] as Record<string, unknown>[]).map((p) => p['Value']),
+      ['t', 'v:plain'],
+    )
+    assert.equal(names(await h.aws('GetParametersByPath', { Path: '/', Recursive: true })).length, 7)
+    const described = (filter: Record<string, unknown>) =>
+      h.aws('DescribeParameters', { ParameterFilters: [filter] }).then(names)
+    assert.deepEqual(await described({ Key: 'Path', Values: ['/'] }), ['/top', 'plain'])
+    assert.equal((await described({ Key: 'Path', Option: 'Recursive', Values: ['/'] })).length, 7)
+    assert.deepEqual(await described({ Key: 'Name', Option: 'Contains', Values: ['/pla'] }), ['plain'])
+    assert.deepEqual(await described({ Key: 'Name', Values: ['/plain'] }), ['plain'])
+    assert.deepEqual(await described({ Key: 'Name', Values: ['top'] }), ['/top'])
+  })
+
   it('DescribeParameters with Shared: true lists only parameters shared by other accounts (none here)', async () => {
     const h = await makeSsm()
     await h.aws('PutParameter', { Name: '/own/a', Value: 'x', Type: 'String' })

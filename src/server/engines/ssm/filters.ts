@@ -96,15 +96,19 @@ export function parseLegacyFilters(raw: unknown): Filter[] {
   })
 }
 
+/**
+ * A name as AWS compares it: with its leading slash. `foo` is the same parameter as `/foo`, so it sits directly
+ * under the root `/` and a Name filter for `/foo` (or a Contains `/fo`) finds it.
+ */
+const slashed = (name: string) => (name.startsWith('/') ? name : `/${name}`)
+
 /** Whether `name` is directly in (OneLevel) or anywhere below (Recursive) the hierarchy `path`. */
 export function inPath(name: string, path: string, recursive: boolean): boolean {
   const prefix = path.endsWith('/') ? path : `${path}/`
-  if (!name.startsWith(prefix)) return false
-  return recursive || !name.slice(prefix.length).includes('/')
+  const full = slashed(name)
+  if (!full.startsWith(prefix)) return false
+  return recursive || !full.slice(prefix.length).includes('/')
 }
-
-/** Names compare without their leading slash, as AWS's Name filter does. */
-const bare = (name: string) => name.replace(/^\/+/, '')
 
 function matchOne(filter: Filter, record: ParameterRecord, version: ParameterVersion): boolean {
   const { key, option, values } = filter
@@ -118,10 +122,10 @@ function matchOne(filter: Filter, record: ParameterRecord, version: ParameterVer
     case 'Name':
       return values.some((v) =>
         option === 'BeginsWith'
-          ? bare(record.name).startsWith(bare(v))
+          ? slashed(record.name).startsWith(slashed(v))
           : option === 'Contains'
-            ? record.name.includes(v)
-            : bare(record.name) === bare(v),
+            ? slashed(record.name).includes(v)
+            : slashed(record.name) === slashed(v),
       )
     case 'Path':
       return values.some((v) => inPath(record.name, v, option === 'Recursive'))
