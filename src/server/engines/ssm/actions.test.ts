@@ -310,6 +310,100 @@ describe('ssm engine: many parameters', () => {
     assert.deepEqual(await described({ Key: 'Name', Values: ['top'] }), ['/top'])
   })
 
+  it('filters take BeginsWith on every key but Path and Label; GetParametersByPath takes only Type, KeyId and Label', async () => {
+    const h = await seeded()
+    const names = (out: Record<string, unknown>) =>
+      (out['Parameters'] as Record<string, unknown>[]).map((p) => p['Name'])
+    const described = (filter: Record<string, unknown>) =>
+      h.aws('DescribeParameters', { ParameterFilters: [filter] }).then(names)
+    assert.deepEqual(await described({ Key: 'Type', Option: 'BeginsWith', Values: ['Secure'] }), [
+      '/dev/app/db',
+      '/prod/app/db',
+    ])
+    assert.deepEqual(await described({ Key: 'KeyId', Option: 'BeginsWith', Values: ['alias/'] }), [
+      '/dev/app/db',
+      '/prod/app/db',
+    ])
+    assert.equal((await described({ Key: 'Tier', Option: 'BeginsWith', Values: ['Stand'] })).length, 6)
+    assert.equal((await described({ Key: 'DataType', Option: 'BeginsWith', Values: ['te'] })).length, 6)
+    const byPath = await h.aws('GetParametersByPath', {
+      Path: '/prod',
+      Recursive: true,
+      ParameterFilters: [{ Key: 'Type', Option: 'BeginsWith', Values: ['String'] }],
+    })
+    assert.deepEqual(names(byPath), ['/prod/app/deep/key', '/prod/app/url', '/prod/other'])
+    for (const Key of ['DataType', 'tag:team', 'Tier'])
+      assert.deepEqual(
+        await awsError(
+          h.aws('GetParametersByPath', { Path: '/prod', ParameterFilters: [{ Key, Values: ['x'] }] }),
+        ),
+        {
+          type: 'InvalidFilterKey',
+          message: `The following filter key is not valid: ${Key}. Valid filter keys include: [Type, KeyId, Label].`,
+        },
+      )
+    const label = await awsError(
+      h.aws('GetParametersByPath', {
+        Path: '/prod',
+        ParameterFilters: [{ Key: 'Label', Option: 'BeginsWith', Values: ['x'] }],
+      }),
+    )
+    assert.equal(label.type, 'InvalidFilterOption')
+  })
+
+  it('filters break the model (key pattern, option length, 1 to 50 values) as ValidationException, all at once', async () => {
+    const h = await makeSsm()
+    const refused = (ParameterFilters: unknown[]) =>
+      awsError(h.aws('DescribeParameters', { ParameterFilters }))
+    assert.deepEqual(await refused([{ Key: 'key' }]), {
+      type: 'ValidationException',
+      message:
+        "1 validation error detected: Value at 'parameterFilters.1.member.key' failed to satisfy constraint: " +
+        'Member must satisfy regular expression pattern: tag:.+|Name|Type|KeyId|Path|Label|Tier|DataType',
+    })
+    const two = await refused([{ Key: 'Name', Option: 'over 10 chars' }, { Key: `tag:${'t'.repeat(129)}` }])
+    assert.equal(two.type, 'ValidationException')
+    assert.equal(
+      two.message,
+      "2 validation errors detected: Value at 'parameterFilters.1.member.option' failed to satisfy constraint: " +
+        "Member must have length less than or equal to 10; Value at 'parameterFilters.2.member.key' failed to " +
+        'satisfy constraint: Member must have length less than or equal to 132',
+    )
+    assert.match(
+      (await refused([{ Key: 'Name', Values: Array(51).fill('n') }])).message,
+      /'parameterFilters\.1\.member\.values' .* less than or equal to 50$/,
+    )
+    assert.match(
+      (await refused([{ Key: 'Name', Values: ['t'.repeat(1025)] }])).message,
+      /less than or equal to 1024, Member must have length greater than or equal to 1\]$/,
+    )
+    assert.deepEqual(await refused([{ Key: 'Type', Values: ['text'] }]), {
+      type: 'InvalidFilterValue',
+      message:
+        'The following filter value is not valid: text. Valid values include: [String, StringList, SecureString].',
+    })
+    assert.equal((await refused([{ Key: 'Tier', Values: ['Gold'] }])).type, 'InvalidFilterValue')
+    assert.deepEqual(await refused([{ Key: 'Label', Values: ['x'] }]), {
+      type: 'InvalidFilterKey',
+      message:
+        'The following filter key is not valid: Label. Valid filter keys include: [Path, Name, Type, KeyId, Tier, DataType].',
+    })
+    for (const path of ['/###', '//', 'test', '/a//b']) {
+      const bad = await refused([{ Key: 'Path', Values: [path] }])
+      assert.equal(bad.type, 'ValidationException')
+      assert.match(
+        bad.message,
+        /must begin with a forward slash .* Valid example: \/get\/parameters2-\/by1\.\/path0_\.$/,
+      )
+    }
+    assert.deepEqual(
+      await h.aws('DescribeParameters', { ParameterFilters: [{ Key: 'Path', Values: ['/a/'] }] }),
+      {
+        Parameters: [],
+      },
+    )
+  })
+
   it('DescribeParameters with Shared: true lists only parameters shared by other accounts (none here)', async () => {
     const h = await makeSsm()
     await h.aws('PutParameter', { Name: '/own/a', Value: 'x', Type: 'String' })
