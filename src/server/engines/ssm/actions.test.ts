@@ -515,9 +515,16 @@ describe('ssm engine: versions, labels and history', () => {
         .type,
       'ParameterVersionNotFound',
     )
-    assert.equal(
-      (await awsError(h.aws('LabelParameterVersion', { Name: '/l', Labels: ['x'.repeat(101)] }))).type,
-      'ValidationException',
+    // A constraint on each member of the list, worded as AWS words one.
+    assert.deepEqual(
+      await awsError(h.aws('LabelParameterVersion', { Name: '/l', Labels: ['x'.repeat(101)] })),
+      {
+        type: 'ValidationException',
+        message:
+          "1 validation error detected: Value at 'labels' failed to satisfy constraint: Member must satisfy " +
+          'constraint: [Member must have length less than or equal to 100, Member must have length greater than or ' +
+          'equal to 1]',
+      },
     )
     assert.deepEqual(
       await h.aws('UnlabelParameterVersion', { Name: '/l', ParameterVersion: 3, Labels: ['prod', 'l0'] }),

@@ -13,7 +13,8 @@ function labelsOf(input: Input): string[] {
   if (labels.some((l) => l.length < 1 || l.length > 100))
     throw validation(
       'labels',
-      'Member must have length less than or equal to 100, Member must have length greater than or equal to 1',
+      'Member must satisfy constraint: [Member must have length less than or equal to 100, Member must have length ' +
+        'greater than or equal to 1]',
     )
   return labels
 }
