@@ -119,6 +119,38 @@ describe('ssm engine: put and get', () => {
     assert.match(tagged.message, /tags and overwrite can't be used together/)
   })
 
+  it('never changes a parameter to or from the aws:ec2:image data type, which AWS does not allow', async () => {
+    const h = await makeSsm()
+    await h.aws('PutParameter', { Name: '/txt', Value: 'ami-0abc', Type: 'String' })
+    await h.aws('PutParameter', {
+      Name: '/ami',
+      Value: 'ami-0abc',
+      Type: 'String',
+      DataType: 'aws:ec2:image',
+    })
+    for (const [Name, DataType] of [
+      ['/txt', 'aws:ec2:image'],
+      ['/ami', 'text'],
+    ] as const) {
+      const changed = await awsError(
+        h.aws('PutParameter', { Name, Value: 'ami-0def', Overwrite: true, DataType }),
+      )
+      assert.equal(changed.type, 'ValidationException')
+      const history = await h.aws('GetParameterHistory', { Name })
+      assert.equal((history['Parameters'] as unknown[]).length, 1)
+    }
+    // Naming the data type it already has, or none, is no change.
+    await h.aws('PutParameter', {
+      Name: '/ami',
+      Value: 'ami-0def',
+      Overwrite: true,
+      DataType: 'aws:ec2:image',
+    })
+    await h.aws('PutParameter', { Name: '/txt', Value: 'plain', Overwrite: true, DataType: 'text' })
+    const ami = await h.aws('GetParameter', { Name: '/ami' })
+    assert.equal((ami['Parameter'] as Record<string, unknown>)['DataType'], 'aws:ec2:image')
+  })
+
   it('refuses an AllowedPattern that backtracks without end, and stores nothing', async () => {
     const h = await makeSsm()
     // Exponential in the value's length for a backtracking engine: 2^40 steps would hold the server for hours.

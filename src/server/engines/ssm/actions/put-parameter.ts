@@ -33,7 +33,8 @@ const ADVANCED_MAX = 8192
 /** A KMS key ID, alias, key ARN or alias ARN. */
 const KEY_ID =
   /^(alias\/[a-zA-Z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/[a-zA-Z0-9-]+|alias\/[a-zA-Z0-9/_-]+))$/
-const DATA_TYPES = ['text', 'aws:ec2:image']
+const AMI = 'aws:ec2:image'
+const DATA_TYPES = ['text', AMI]
 
 /** `mustExist`: refuse (ParameterNotFound) rather than create, as the Vault API's write authorised as an update does. */
 export async function putParameter(
@@ -107,7 +108,13 @@ export async function putParameter(
       if (!matched) throw patternMismatch(pattern)
     }
     const finalDataType = dataType ?? previous?.dataType ?? 'text'
-    if (finalDataType === 'aws:ec2:image' && !/^ami-[a-z0-9]+$/.test(value))
+    // AWS never changes a parameter's data type to or from aws:ec2:image: such a version is refused.
+    if (previous && finalDataType !== previous.dataType && [finalDataType, previous.dataType].includes(AMI))
+      throw validationMessage(
+        `The data type of parameter ${name} is ${previous.dataType}: a parameter can't be changed to or from the ` +
+          `${AMI} data type. Delete it and create it again with the data type you want.`,
+      )
+    if (finalDataType === AMI && !/^ami-[a-z0-9]+$/.test(value))
       throw validationMessage(
         'The value of a parameter of data type aws:ec2:image must be an AMI ID (ami-…).',
       )
