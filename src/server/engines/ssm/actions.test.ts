@@ -109,7 +109,14 @@ describe('ssm engine: put and get', () => {
       message: 'Parameter value, cannot be validated against allowedPattern: ^\\d+$',
     })
     assert.equal((await put({ Name: '/re', AllowedPattern: '(' })).type, 'InvalidAllowedPatternException')
-    assert.equal((await put({ Name: '/k', Type: 'SecureString', KeyId: 'not a key' })).type, 'InvalidKeyId')
+    // Outside the model's pattern is the request's fault; a well-formed ID that names no key is InvalidKeyId.
+    assert.deepEqual(await put({ Name: '/k', Type: 'SecureString', KeyId: 'not a key' }), {
+      type: 'ValidationException',
+      message:
+        "1 validation error detected: Value at 'keyId' failed to satisfy constraint: Member must satisfy regular " +
+        'expression pattern: ^([a-zA-Z0-9:/_-]+)$',
+    })
+    assert.equal((await put({ Name: '/k', Type: 'SecureString', KeyId: 'notakey' })).type, 'InvalidKeyId')
     assert.equal((await put({ Name: '/k', KeyId: 'alias/aws/ssm' })).type, 'ValidationException')
     assert.equal((await put({ Name: '/d', DataType: 'Text' })).type, 'ValidationException')
     assert.equal((await put({ Name: '/big', Value: 'x'.repeat(4097) })).type, 'ValidationException')

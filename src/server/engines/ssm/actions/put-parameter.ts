@@ -57,6 +57,8 @@ export async function putParameter(
   const overwrite = optBool(input, 'Overwrite') ?? false
   const description = optString(input, 'Description', { max: 1024 })
   const keyId = optString(input, 'KeyId', { min: 1, max: 256 })
+  if (keyId !== undefined && !/^[a-zA-Z0-9:/_-]+$/.test(keyId))
+    throw validation('keyId', 'Member must satisfy regular expression pattern: ^([a-zA-Z0-9:/_-]+)$')
   if (keyId !== undefined && !KEY_ID.test(keyId)) throw invalidKeyId()
   const allowedPattern = optString(input, 'AllowedPattern', { max: 1024 })
   const tier = optString(input, 'Tier')
