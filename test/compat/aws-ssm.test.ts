@@ -85,6 +85,12 @@ describe('AWS SSM Parameter Store clients against Coffer', { skip: await unmet(B
     assert.deepEqual(f.reference, ['from-sm', 'SecureString', 'prod/ref'])
     assert.equal(f.reference_marks_accessed, true)
     assert.equal(f.reference_needs_decryption, 'ValidationException')
+    const reference = '/aws/reference/secretsmanager/prod/ref'
+    assert.deepEqual(f.reference_names, [reference, reference, ':AWSCURRENT'])
+    assert.deepEqual(f.reference_missing, [
+      'ParameterNotFound',
+      'An error occurred (ParameterNotFound) when referencing Secrets Manager: Secret /aws/reference/secretsmanager/prod/none not found.',
+    ])
     assert.deepEqual(f.deleted, [['/prod/other'], ['/gone']])
     assert.equal(f.deleted_read, 'ParameterNotFound')
     assert.equal(f.reader_get, 's3cr3t')

@@ -70,6 +70,13 @@ findings["reference"] = [ref["Value"], ref["Type"], json.loads(ref["SourceResult
 # A reference read is a read of the secret: it gets a LastAccessedDate.
 findings["reference_marks_accessed"] = "LastAccessedDate" in sm.describe_secret(SecretId="prod/ref")
 findings["reference_needs_decryption"] = error_code(lambda: ssm.get_parameter(Name="/aws/reference/secretsmanager/prod/ref"))
+# AWS names the reference parameter by its path, without the version or label selector, which Selector carries.
+staged = ssm.get_parameter(Name="/aws/reference/secretsmanager/prod/ref:AWSCURRENT", WithDecryption=True)["Parameter"]
+findings["reference_names"] = [ref["Name"], staged["Name"], staged.get("Selector")]
+try:
+    ssm.get_parameter(Name="/aws/reference/secretsmanager/prod/none", WithDecryption=True)
+except ClientError as error:
+    findings["reference_missing"] = [error.response["Error"]["Code"], error.response["Error"]["Message"]]
 
 deleted = ssm.delete_parameters(Names=["/prod/other", "/gone"])
 findings["deleted"] = [deleted["DeletedParameters"], deleted["InvalidParameters"]]

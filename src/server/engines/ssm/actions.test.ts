@@ -109,7 +109,14 @@ describe('ssm engine: put and get', () => {
       message: 'Parameter value, cannot be validated against allowedPattern: ^\\d+$',
     })
     assert.equal((await put({ Name: '/re', AllowedPattern: '(' })).type, 'InvalidAllowedPatternException')
-    assert.equal((await put({ Name: '/k', Type: 'SecureString', KeyId: 'not a key' })).type, 'InvalidKeyId')
+    // Outside the model's pattern is the request's fault; a well-formed ID that names no key is InvalidKeyId.
+    assert.deepEqual(await put({ Name: '/k', Type: 'SecureString', KeyId: 'not a key' }), {
+      type: 'ValidationException',
+      message:
+        "1 validation error detected: Value at 'keyId' failed to satisfy constraint: Member must satisfy regular " +
+        'expression pattern: ^([a-zA-Z0-9:/_-]+)$',
+    })
+    assert.equal((await put({ Name: '/k', Type: 'SecureString', KeyId: 'notakey' })).type, 'InvalidKeyId')
     assert.equal((await put({ Name: '/k', KeyId: 'alias/aws/ssm' })).type, 'ValidationException')
     assert.equal((await put({ Name: '/d', DataType: 'Text' })).type, 'ValidationException')
     assert.equal((await put({ Name: '/big', Value: 'x'.repeat(4097) })).type, 'ValidationException')
@@ -117,6 +124,38 @@ describe('ssm engine: put and get', () => {
     assert.equal((await put({ Name: '/e', Value: '' })).type, 'ValidationException')
     const tagged = await put({ Name: '/tg', Overwrite: true, Tags: [{ Key: 'a', Value: 'b' }] })
     assert.match(tagged.message, /tags and overwrite can't be used together/)
+  })
+
+  it('never changes a parameter to or from the aws:ec2:image data type, which AWS does not allow', async () => {
+    const h = await makeSsm()
+    await h.aws('PutParameter', { Name: '/txt', Value: 'ami-0abc', Type: 'String' })
+    await h.aws('PutParameter', {
+      Name: '/ami',
+      Value: 'ami-0abc',
+      Type: 'String',
+      DataType: 'aws:ec2:image',
+    })
+    for (const [Name, DataType] of [
+      ['/txt', 'aws:ec2:image'],
+      ['/ami', 'text'],
+    ] as const) {
+      const changed = await awsError(
+        h.aws('PutParameter', { Name, Value: 'ami-0def', Overwrite: true, DataType }),
+      )
+      assert.equal(changed.type, 'ValidationException')
+      const history = await h.aws('GetParameterHistory', { Name })
+      assert.equal((history['Parameters'] as unknown[]).length, 1)
+    }
+    // Naming the data type it already has, or none, is no change.
+    await h.aws('PutParameter', {
+      Name: '/ami',
+      Value: 'ami-0def',
+      Overwrite: true,
+      DataType: 'aws:ec2:image',
+    })
+    await h.aws('PutParameter', { Name: '/txt', Value: 'plain', Overwrite: true, DataType: 'text' })
+    const ami = await h.aws('GetParameter', { Name: '/ami' })
+    assert.equal((ami['Parameter'] as Record<string, unknown>)['DataType'], 'aws:ec2:image')
   })
 
   it('refuses an AllowedPattern that backtracks without end, and stores nothing', async () => {
@@ -289,6 +328,121 @@ describe('ssm engine: many parameters', () => {
     )
   })
 
+  it('the root / holds one-level names with or without a leading slash, as names compare with one', async () => {
+    const h = await seeded()
+    await h.aws('PutParameter', { Name: '/top', Value: 't', Type: 'String' })
+    const names = (out: Record<string, unknown>) =>
+      (out['Parameters'] as Record<string, unknown>[]).map((p) => p['Name'])
+    const root = await h.aws('GetParametersByPath', { Path: '/' })
+    assert.deepEqual(names(root), ['/top', 'plain'])
+    assert.deepEqual(
+      (root['Parameters'] as Record<string, unknown>[]).map((p) => p['Value']),
+      ['t', 'v:plain'],
+    )
+    assert.equal(names(await h.aws('GetParametersByPath', { Path: '/', Recursive: true })).length, 7)
+    const described = (filter: Record<string, unknown>) =>
+      h.aws('DescribeParameters', { ParameterFilters: [filter] }).then(names)
+    assert.deepEqual(await described({ Key: 'Path', Values: ['/'] }), ['/top', 'plain'])
+    assert.equal((await described({ Key: 'Path', Option: 'Recursive', Values: ['/'] })).length, 7)
+    assert.deepEqual(await described({ Key: 'Name', Option: 'Contains', Values: ['/pla'] }), ['plain'])
+    assert.deepEqual(await described({ Key: 'Name', Values: ['/plain'] }), ['plain'])
+    assert.deepEqual(await described({ Key: 'Name', Values: ['top'] }), ['/top'])
+  })
+
+  it('filters take BeginsWith on every key but Path and Label; GetParametersByPath takes only Type, KeyId and Label', async () => {
+    const h = await seeded()
+    const names = (out: Record<string, unknown>) =>
+      (out['Parameters'] as Record<string, unknown>[]).map((p) => p['Name'])
+    const described = (filter: Record<string, unknown>) =>
+      h.aws('DescribeParameters', { ParameterFilters: [filter] }).then(names)
+    assert.deepEqual(await described({ Key: 'Type', Option: 'BeginsWith', Values: ['Secure'] }), [
+      '/dev/app/db',
+      '/prod/app/db',
+    ])
+    assert.deepEqual(await described({ Key: 'KeyId', Option: 'BeginsWith', Values: ['alias/'] }), [
+      '/dev/app/db',
+      '/prod/app/db',
+    ])
+    assert.equal((await described({ Key: 'Tier', Option: 'BeginsWith', Values: ['Stand'] })).length, 6)
+    assert.equal((await described({ Key: 'DataType', Option: 'BeginsWith', Values: ['te'] })).length, 6)
+    const byPath = await h.aws('GetParametersByPath', {
+      Path: '/prod',
+      Recursive: true,
+      ParameterFilters: [{ Key: 'Type', Option: 'BeginsWith', Values: ['String'] }],
+    })
+    assert.deepEqual(names(byPath), ['/prod/app/deep/key', '/prod/app/url', '/prod/other'])
+    for (const Key of ['DataType', 'tag:team', 'Tier'])
+      assert.deepEqual(
+        await awsError(
+          h.aws('GetParametersByPath', { Path: '/prod', ParameterFilters: [{ Key, Values: ['x'] }] }),
+        ),
+        {
+          type: 'InvalidFilterKey',
+          message: `The following filter key is not valid: ${Key}. Valid filter keys include: [Type, KeyId, Label].`,
+        },
+      )
+    const label = await awsError(
+      h.aws('GetParametersByPath', {
+        Path: '/prod',
+        ParameterFilters: [{ Key: 'Label', Option: 'BeginsWith', Values: ['x'] }],
+      }),
+    )
+    assert.equal(label.type, 'InvalidFilterOption')
+  })
+
+  it('filters break the model (key pattern, option length, 1 to 50 values) as ValidationException, all at once', async () => {
+    const h = await makeSsm()
+    const refused = (ParameterFilters: unknown[]) =>
+      awsError(h.aws('DescribeParameters', { ParameterFilters }))
+    assert.deepEqual(await refused([{ Key: 'key' }]), {
+      type: 'ValidationException',
+      message:
+        "1 validation error detected: Value at 'parameterFilters.1.member.key' failed to satisfy constraint: " +
+        'Member must satisfy regular expression pattern: tag:.+|Name|Type|KeyId|Path|Label|Tier|DataType',
+    })
+    const two = await refused([{ Key: 'Name', Option: 'over 10 chars' }, { Key: `tag:${'t'.repeat(129)}` }])
+    assert.equal(two.type, 'ValidationException')
+    assert.equal(
+      two.message,
+      "2 validation errors detected: Value at 'parameterFilters.1.member.option' failed to satisfy constraint: " +
+        "Member must have length less than or equal to 10; Value at 'parameterFilters.2.member.key' failed to " +
+        'satisfy constraint: Member must have length less than or equal to 132',
+    )
+    assert.match(
+      (await refused([{ Key: 'Name', Values: Array(51).fill('n') }])).message,
+      /'parameterFilters\.1\.member\.values' .* less than or equal to 50$/,
+    )
+    assert.match(
+      (await refused([{ Key: 'Name', Values: ['t'.repeat(1025)] }])).message,
+      /less than or equal to 1024, Member must have length greater than or equal to 1\]$/,
+    )
+    assert.deepEqual(await refused([{ Key: 'Type', Values: ['text'] }]), {
+      type: 'InvalidFilterValue',
+      message:
+        'The following filter value is not valid: text. Valid values include: [String, StringList, SecureString].',
+    })
+    assert.equal((await refused([{ Key: 'Tier', Values: ['Gold'] }])).type, 'InvalidFilterValue')
+    assert.deepEqual(await refused([{ Key: 'Label', Values: ['x'] }]), {
+      type: 'InvalidFilterKey',
+      message:
+        'The following filter key is not valid: Label. Valid filter keys include: [Path, Name, Type, KeyId, Tier, DataType].',
+    })
+    for (const path of ['/###', '//', 'test', '/a//b']) {
+      const bad = await refused([{ Key: 'Path', Values: [path] }])
+      assert.equal(bad.type, 'ValidationException')
+      assert.match(
+        bad.message,
+        /must begin with a forward slash .* Valid example: \/get\/parameters2-\/by1\.\/path0_\.$/,
+      )
+    }
+    assert.deepEqual(
+      await h.aws('DescribeParameters', { ParameterFilters: [{ Key: 'Path', Values: ['/a/'] }] }),
+      {
+        Parameters: [],
+      },
+    )
+  })
+
   it('DescribeParameters with Shared: true lists only parameters shared by other accounts (none here)', async () => {
     const h = await makeSsm()
     await h.aws('PutParameter', { Name: '/own/a', Value: 'x', Type: 'String' })
@@ -400,9 +554,16 @@ describe('ssm engine: versions, labels and history', () => {
         .type,
       'ParameterVersionNotFound',
     )
-    assert.equal(
-      (await awsError(h.aws('LabelParameterVersion', { Name: '/l', Labels: ['x'.repeat(101)] }))).type,
-      'ValidationException',
+    // A constraint on each member of the list, worded as AWS words one.
+    assert.deepEqual(
+      await awsError(h.aws('LabelParameterVersion', { Name: '/l', Labels: ['x'.repeat(101)] })),
+      {
+        type: 'ValidationException',
+        message:
+          "1 validation error detected: Value at 'labels' failed to satisfy constraint: Member must satisfy " +
+          'constraint: [Member must have length less than or equal to 100, Member must have length greater than or ' +
+          'equal to 1]',
+      },
     )
     assert.deepEqual(
       await h.aws('UnlabelParameterVersion', { Name: '/l', ParameterVersion: 3, Labels: ['prod', 'l0'] }),
@@ -597,5 +758,62 @@ describe('ssm engine: tags and path checks', () => {
     assert.deepEqual((await h.call('list', 'parameters/prod/'))?.data?.['keys'], ['app/'])
     await h.call('delete', 'parameters/prod/app/db')
     assert.equal((await awsError(h.aws('GetParameter', { Name: '/prod/app/db' }))).type, 'ParameterNotFound')
+  })
+})
+
+describe('ssm engine: a one-level name with and without its leading slash', () => {
+  const value = async (h: Awaited<ReturnType<typeof makeSsm>>, name: string) =>
+    ((await h.aws('GetParameter', { Name: name }))['Parameter'] as Record<string, unknown>)['Value']
+
+  it('finds, versions, labels, tags and deletes /solo by solo and bare by /bare, as AWS does', async () => {
+    const h = await makeSsm()
+    await h.aws('PutParameter', { Name: '/solo', Value: 'one', Type: 'String' })
+    assert.equal(await value(h, 'solo'), 'one')
+    const byArn = await h.aws('GetParameter', { Name: 'arn:aws:ssm:us-east-1:000000000000:parameter/solo' })
+    assert.equal((byArn['Parameter'] as Record<string, unknown>)['Name'], '/solo')
+    assert.equal(((await h.aws('GetParameters', { Names: ['solo'] }))['Parameters'] as unknown[]).length, 1)
+    // One parameter: creating it again under the other spelling is refused; Overwrite adds a version to it.
+    const twice = await awsError(h.aws('PutParameter', { Name: 'solo', Value: 'two', Type: 'String' }))
+    assert.equal(twice.type, 'ParameterAlreadyExists')
+    await h.aws('PutParameter', { Name: 'solo', Value: 'two', Overwrite: true })
+    assert.equal(await value(h, '/solo'), 'two')
+    assert.equal(
+      ((await h.aws('GetParameterHistory', { Name: 'solo' }))['Parameters'] as unknown[]).length,
+      2,
+    )
+    await h.aws('LabelParameterVersion', { Name: 'solo', ParameterVersion: 1, Labels: ['first'] })
+    assert.equal(await value(h, '/solo:first'), 'one')
+    await h.aws('AddTagsToResource', {
+      ResourceType: 'Parameter',
+      ResourceId: 'solo',
+      Tags: [{ Key: 'a', Value: '1' }],
+    })
+    await h.aws('AddTagsToResource', {
+      ResourceType: 'Parameter',
+      ResourceId: '/solo',
+      Tags: [{ Key: 'b', Value: '2' }],
+    })
+    for (const id of ['solo', '/solo'])
+      assert.equal(
+        (
+          (await h.aws('ListTagsForResource', { ResourceType: 'Parameter', ResourceId: id }))[
+            'TagList'
+          ] as unknown[]
+        ).length,
+        2,
+      )
+    await h.aws('DeleteParameter', { Name: 'solo' })
+    assert.equal((await awsError(h.aws('GetParameter', { Name: '/solo' }))).type, 'ParameterNotFound')
+
+    await h.aws('PutParameter', { Name: 'bare', Value: 'b', Type: 'String' })
+    assert.equal(await value(h, '/bare'), 'b')
+    assert.deepEqual(await h.aws('DeleteParameters', { Names: ['/bare'] }), {
+      DeletedParameters: ['/bare'],
+      InvalidParameters: [],
+    })
+    assert.equal((await awsError(h.aws('GetParameter', { Name: 'bare' }))).type, 'ParameterNotFound')
+    // A deeper name has one spelling: a/b does not find /a/b.
+    await h.aws('PutParameter', { Name: '/a/b', Value: 'x', Type: 'String' })
+    assert.equal((await awsError(h.aws('GetParameter', { Name: 'a/b' }))).type, 'ParameterNotFound')
   })
 })

@@ -6,6 +6,7 @@ import {
   validation,
   validationMessage,
 } from './errors.ts'
+import { checkFilterModel } from './filter-model.ts'
 import type { ParameterRecord, ParameterVersion } from './model.ts'
 
 export interface Filter {
@@ -17,69 +18,84 @@ export interface Filter {
 /** Where the filters are used: DescribeParameters, or GetParametersByPath (whose Path is its own member). */
 export type FilterUse = 'describe' | 'path'
 
-const DESCRIBE_KEYS = ['Name', 'Type', 'KeyId', 'Path', 'Tier', 'DataType']
-const PATH_KEYS = ['Type', 'KeyId', 'Label', 'DataType']
+/** DescribeParameters takes every key but Label (and tag:<key>); GetParametersByPath only Type, KeyId and Label. */
+const DESCRIBE_KEYS = ['Path', 'Name', 'Type', 'KeyId', 'Tier', 'DataType']
+const PATH_KEYS = ['Type', 'KeyId', 'Label']
 
-const OPTIONS: Record<string, string[]> = {
-  Name: ['Equals', 'BeginsWith', 'Contains'],
-  Path: ['Recursive', 'OneLevel'],
-  Label: ['Equals'],
+/** Every key takes BeginsWith and Equals, but Name also Contains, Path only its own two and Label only Equals. */
+function optionsOf(key: string): string[] {
+  if (key === 'Name') return ['BeginsWith', 'Equals', 'Contains']
+  if (key === 'Path') return ['Recursive', 'OneLevel']
+  if (key === 'Label') return ['Equals']
+  return ['BeginsWith', 'Equals']
 }
 const defaultOption = (key: string) => (key === 'Path' ? 'OneLevel' : 'Equals')
 
+/** Values an Equals filter on these keys can match at all; any other is the caller's mistake. */
+const KNOWN_VALUES: Record<string, string[]> = {
+  Type: ['String', 'StringList', 'SecureString'],
+  Tier: ['Standard', 'Advanced', 'Intelligent-Tiering'],
+}
+
+/** A hierarchy: a leading slash, then sub-paths of letters, digits and `.-_`, none empty (a trailing slash is fine). */
+const HIERARCHY = /^\/(?:[a-zA-Z0-9_.-]+\/)*(?:[a-zA-Z0-9_.-]+)?$/
+
+const invalidPath = () =>
+  validationMessage(
+    "The parameter doesn't meet the parameter name requirements. The parameter name must begin with a forward slash " +
+      '"/". It can\'t be prefixed with "aws" or "ssm" (case-insensitive). It must use only letters, numbers, or the ' +
+      'following symbols: . (period), - (hyphen), _ (underscore). Special characters are not allowed. All sub-paths, ' +
+      'if specified, must use the forward slash symbol "/". Valid example: /get/parameters2-/by1./path0_.',
+  )
+
+function checkPathValue(value: string): void {
+  const lower = value.toLowerCase()
+  if (lower.startsWith('/aws') || lower.startsWith('/ssm'))
+    throw validationMessage(
+      'Filters for common parameters can\'t be prefixed with "aws" or "ssm" (case-insensitive). When using ' +
+        'global parameters, please specify within a global namespace.',
+    )
+  if (!HIERARCHY.test(value)) throw invalidPath()
+}
+
+/** The model's constraints first (checkFilterModel), then what the action itself takes. */
 export function parseFilters(raw: unknown, use: FilterUse): Filter[] {
+  checkFilterModel(raw)
   if (raw === undefined || raw === null) return []
-  if (!Array.isArray(raw)) throw validation('parameterFilters', 'Member must be a list')
   const keys = use === 'describe' ? DESCRIBE_KEYS : PATH_KEYS
   const seen = new Set<string>()
-  return raw.map((item: unknown) => {
-    const { Key, Option, Values } = (item ?? {}) as { Key?: unknown; Option?: unknown; Values?: unknown }
-    if (typeof Key !== 'string' || Key.length < 1 || Key.length > 132)
-      throw validation('parameterFilters.member.key', 'Member must have length between 1 and 132')
-    const isTag = Key.startsWith('tag:') && Key.length > 4
-    if (!isTag && !keys.includes(Key))
-      throw invalidFilterKey(
-        `The following filter key is not valid: ${Key}. Valid filter keys include: [${keys.join(', ')}].`,
-      )
-    if (seen.has(Key))
-      throw invalidFilterKey(
-        `The following filter is duplicated in the request: ${Key}. A request can contain only one occurrence of a specific filter.`,
-      )
-    seen.add(Key)
-    const allowed = isTag ? ['Equals', 'BeginsWith'] : (OPTIONS[Key] ?? ['Equals'])
-    const option = Option === undefined || Option === null ? defaultOption(Key) : Option
-    if (typeof option !== 'string' || !allowed.includes(option))
-      throw invalidFilterOption(
-        `The following filter option is not valid: ${String(option)}. Valid options include: [${allowed.join(', ')}].`,
-      )
-    const values = Values === undefined || Values === null ? [] : Values
-    if (
-      !Array.isArray(values) ||
-      values.some((v) => typeof v !== 'string' || v.length < 1 || v.length > 1024)
-    )
-      throw validation(
-        'parameterFilters.member.values',
-        'Member must be a list of 1 to 1024 character strings',
-      )
-    if (values.length > 50)
-      throw validation('parameterFilters.member.values', 'Member must have length less than or equal to 50')
-    if (!isTag && values.length === 0)
-      throw invalidFilterValue(`The following filter values are missing : null for filter key ${Key}.`)
-    if (Key === 'Path')
-      for (const value of values as string[]) {
-        const lower = value.toLowerCase()
-        if (lower.startsWith('/aws') || lower.startsWith('/ssm'))
-          throw validationMessage(
-            'Filters for common parameters can\'t be prefixed with "aws" or "ssm" (case-insensitive). When using ' +
-              'global parameters, please specify within a global namespace.',
-          )
-        if (!value.startsWith('/'))
-          throw validationMessage(
-            'The parameter doesn\'t meet the parameter name requirements. The parameter name must begin with a forward slash "/".',
-          )
-      }
-    return { key: Key, option, values: values as string[] }
-  })
+  return (raw as { Key: string; Option?: string | null; Values?: string[] | null }[]).map(
+    ({ Key, Option, Values }) => {
+      const isTag = Key.startsWith('tag:') && use === 'describe'
+      if (!isTag && !keys.includes(Key))
+        throw invalidFilterKey(
+          `The following filter key is not valid: ${Key}. Valid filter keys include: [${keys.join(', ')}].`,
+        )
+      if (seen.has(Key))
+        throw invalidFilterKey(
+          `The following filter is duplicated in the request: ${Key}. A request can contain only one occurrence of a specific filter.`,
+        )
+      seen.add(Key)
+      const allowed = optionsOf(isTag ? 'tag' : Key)
+      const option = Option ?? defaultOption(Key)
+      if (!allowed.includes(option))
+        throw invalidFilterOption(
+          `The following filter option is not valid: ${option}. Valid options include: [${allowed.join(', ')}].`,
+        )
+      const values = Values ?? []
+      if (!isTag && values.length === 0)
+        throw invalidFilterValue(`The following filter values are missing : null for filter key ${Key}.`)
+      const known = KNOWN_VALUES[Key]
+      const unknown =
+        option === 'Equals' ? values.find((v) => known !== undefined && !known.includes(v)) : undefined
+      if (unknown !== undefined)
+        throw invalidFilterValue(
+          `The following filter value is not valid: ${unknown}. Valid values include: [${known!.join(', ')}].`,
+        )
+      if (Key === 'Path') for (const value of values) checkPathValue(value)
+      return { key: Key, option, values }
+    },
+  )
 }
 
 /** DescribeParameters' older Filters: Name (BeginsWith), Type and KeyId (Equals). */
@@ -96,43 +112,46 @@ export function parseLegacyFilters(raw: unknown): Filter[] {
   })
 }
 
+/**
+ * A name as AWS compares it: with its leading slash. `foo` is the same parameter as `/foo`, so it sits directly
+ * under the root `/` and a Name filter for `/foo` (or a Contains `/fo`) finds it.
+ */
+const slashed = (name: string) => (name.startsWith('/') ? name : `/${name}`)
+
 /** Whether `name` is directly in (OneLevel) or anywhere below (Recursive) the hierarchy `path`. */
 export function inPath(name: string, path: string, recursive: boolean): boolean {
   const prefix = path.endsWith('/') ? path : `${path}/`
-  if (!name.startsWith(prefix)) return false
-  return recursive || !name.slice(prefix.length).includes('/')
+  const full = slashed(name)
+  if (!full.startsWith(prefix)) return false
+  return recursive || !full.slice(prefix.length).includes('/')
 }
 
-/** Names compare without their leading slash, as AWS's Name filter does. */
-const bare = (name: string) => name.replace(/^\/+/, '')
+/** Equals or BeginsWith `actual` against any of the filter's values. */
+const matches = (actual: string | undefined, option: string, values: string[]) =>
+  actual !== undefined && values.some((v) => (option === 'BeginsWith' ? actual.startsWith(v) : actual === v))
 
 function matchOne(filter: Filter, record: ParameterRecord, version: ParameterVersion): boolean {
   const { key, option, values } = filter
   if (key.startsWith('tag:')) {
     const tag = record.tags.find((t) => t.Key === key.slice(4))
     if (!tag) return false
-    if (values.length === 0) return true
-    return values.some((v) => (option === 'BeginsWith' ? tag.Value.startsWith(v) : tag.Value === v))
+    return values.length === 0 || matches(tag.Value, option, values)
   }
   switch (key) {
     case 'Name':
-      return values.some((v) =>
-        option === 'BeginsWith'
-          ? bare(record.name).startsWith(bare(v))
-          : option === 'Contains'
-            ? record.name.includes(v)
-            : bare(record.name) === bare(v),
-      )
+      return option === 'Contains'
+        ? values.some((v) => slashed(record.name).includes(v))
+        : matches(slashed(record.name), option, values.map(slashed))
     case 'Path':
       return values.some((v) => inPath(record.name, v, option === 'Recursive'))
     case 'Type':
-      return values.includes(version.type)
+      return matches(version.type, option, values)
     case 'KeyId':
-      return version.keyId !== undefined && values.includes(version.keyId)
+      return matches(version.keyId, option, values)
     case 'Tier':
-      return values.includes(version.tier)
+      return matches(version.tier, option, values)
     case 'DataType':
-      return values.includes(version.dataType)
+      return matches(version.dataType, option, values)
     case 'Label':
       return values.some((v) => version.labels.includes(v))
     default:

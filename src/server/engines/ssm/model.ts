@@ -54,8 +54,26 @@ const PREFIX = 'parameters/'
 /** Names may contain '/', so keys hash them: one flat level to list, no alias between names. */
 const recordKey = (name: string) => PREFIX + sha256Hex(name)
 
-export function loadRecord(storage: Storage, name: string): Promise<ParameterRecord | undefined> {
-  return getJson<ParameterRecord>(storage, recordKey(name))
+/**
+ * The spellings of one parameter: AWS takes `foo` and `/foo` for the same one-level parameter (they share the ARN
+ * `parameter/foo`), so either finds it. A deeper name has one spelling: `a/b` is no name, `/a/b` is.
+ */
+export function nameSpellings(name: string): string[] {
+  const bare = name.startsWith('/') ? name.slice(1) : name
+  if (bare === '' || bare.includes('/')) return [name]
+  return name.startsWith('/') ? [name, bare] : [name, `/${name}`]
+}
+
+/** The key a parameter's writers lock on: the same for every spelling of its name. */
+export const lockKey = (name: string) => name.replace(/^\/+/, '')
+
+/** The parameter under the name as given, else under its other spelling; it keeps the spelling it was created with. */
+export async function loadRecord(storage: Storage, name: string): Promise<ParameterRecord | undefined> {
+  for (const spelling of nameSpellings(name)) {
+    const record = await getJson<ParameterRecord>(storage, recordKey(spelling))
+    if (record) return record
+  }
+  return undefined
 }
 
 export function putRecordOp(record: ParameterRecord): StorageOp {

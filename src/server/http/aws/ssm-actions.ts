@@ -14,10 +14,11 @@ type Call = (action: SsmAction, input: Input) => Promise<Output>
 /** GetSecretValue on the secretsmanager mount, authorised as `read` on `secrets/<name>`. */
 type ReadSecret = (secretId: string, selector: Record<string, string>) => Promise<Output>
 
-export const referenceNotFound = (secretId: string) =>
+/** `reference`: the secret as named, or the whole `/aws/reference/secretsmanager/…` parameter name, as AWS names it. */
+export const referenceNotFound = (reference: string) =>
   new AwsError(
     'ParameterNotFound',
-    `An error occurred (ParameterNotFound) when referencing Secrets Manager: Secret ${secretId} not found.`,
+    `An error occurred (ParameterNotFound) when referencing Secrets Manager: Secret ${reference} not found.`,
   )
 
 /**
@@ -50,8 +51,9 @@ const VERSION_ID = /^[0-9a-fA-F-]{32,64}$/
 
 /**
  * `/aws/reference/secretsmanager/<secret id>[:<version id or label>]` reads the secret (as the caller, who needs
- * `read` on it) and answers as AWS does: a SecureString with the secret's value, the secret's ARN, version 0
- * and the whole GetSecretValue answer as JSON in SourceResult. AWS demands WithDecryption.
+ * `read` on it) and answers as AWS does: a SecureString named by the reference path (the selector goes to
+ * Selector), with the secret's value, the secret's ARN, version 0 and the whole GetSecretValue answer as JSON in
+ * SourceResult. AWS demands WithDecryption; a missing secret is ParameterNotFound naming the reference.
  */
 async function getOrReference(input: Input, call: Call, readSecret: ReadSecret): Promise<Output> {
   const ref = input['Name']
@@ -64,7 +66,7 @@ async function getOrReference(input: Input, call: Call, readSecret: ReadSecret):
     )
   const rest = ref.slice(SECRETS_MANAGER_REFERENCE.length)
   const { name: secretId, selector } = parseParameterRef(rest)
-  if (secretId === '') throw referenceNotFound(secretId)
+  if (secretId === '') throw referenceNotFound(ref)
   const stage: Record<string, string> =
     selector === undefined
       ? {}
@@ -75,15 +77,19 @@ async function getOrReference(input: Input, call: Call, readSecret: ReadSecret):
   try {
     secret = await readSecret(secretId, stage)
   } catch (error) {
-    if (error instanceof AwsError && error.awsType === 'ResourceNotFoundException')
-      throw referenceNotFound(secretId)
+    // No such secret, or no Secrets Manager mount at all (ParameterNotFound from the reader).
+    if (
+      error instanceof AwsError &&
+      ['ResourceNotFoundException', 'ParameterNotFound'].includes(error.awsType)
+    )
+      throw referenceNotFound(ref)
     throw error
   }
   const value =
     typeof secret['SecretString'] === 'string' ? secret['SecretString'] : String(secret['SecretBinary'] ?? '')
   return {
     Parameter: {
-      Name: ref,
+      Name: `${SECRETS_MANAGER_REFERENCE}${secretId}`,
       Type: 'SecureString',
       Value: value,
       Version: 0,

@@ -4,15 +4,17 @@ import { parseParameterRef } from '../../../../sdk/aws-ssm-routes.ts'
 import type { SsmContext } from '../context.ts'
 import { parameterNotFound } from '../errors.ts'
 import { type Input, reqString } from '../input.ts'
-import { deleteRecordOp, loadRecord } from '../model.ts'
+import { deleteRecordOp, loadRecord, lockKey } from '../model.ts'
 
 export async function deleteParameter(ctx: SsmContext, input: Input): Promise<Record<string, unknown>> {
   const ref = reqString(input, 'Name', { min: 1, max: 2048 })
   const { name, selector } = parseParameterRef(ref)
   if (selector !== undefined) throw parameterNotFound(ref)
-  return ctx.locks.run(name, async () => {
-    if (!(await loadRecord(ctx.storage, name))) throw parameterNotFound(ref)
-    await ctx.storage.batch([deleteRecordOp(name)])
+  return ctx.locks.run(lockKey(name), async () => {
+    const record = await loadRecord(ctx.storage, name)
+    if (!record) throw parameterNotFound(ref)
+    // Under the name it was created with, whichever spelling (foo or /foo) the caller used.
+    await ctx.storage.batch([deleteRecordOp(record.name)])
     return {}
   })
 }

@@ -3,7 +3,7 @@ import { parseParameterRef } from '../../../../sdk/aws-ssm-routes.ts'
 import type { SsmContext } from '../context.ts'
 import { labelLimit, parameterNotFound, validation, versionNotFound } from '../errors.ts'
 import { type Input, optInt, reqString, reqStringList } from '../input.ts'
-import { latest, loadRecord, putRecordOp } from '../model.ts'
+import { latest, loadRecord, lockKey, putRecordOp } from '../model.ts'
 import { isValidLabel } from '../names.ts'
 
 const MAX_LABELS = 10
@@ -13,7 +13,8 @@ function labelsOf(input: Input): string[] {
   if (labels.some((l) => l.length < 1 || l.length > 100))
     throw validation(
       'labels',
-      'Member must have length less than or equal to 100, Member must have length greater than or equal to 1',
+      'Member must satisfy constraint: [Member must have length less than or equal to 100, Member must have length ' +
+        'greater than or equal to 1]',
     )
   return labels
 }
@@ -24,7 +25,7 @@ export async function labelParameterVersion(ctx: SsmContext, input: Input): Prom
   const wanted = optInt(input, 'ParameterVersion', 1, Number.MAX_SAFE_INTEGER)
   const labels = labelsOf(input)
   const { name } = parseParameterRef(ref)
-  return ctx.locks.run(name, async () => {
+  return ctx.locks.run(lockKey(name), async () => {
     const record = await loadRecord(ctx.storage, name)
     if (!record) throw parameterNotFound(ref)
     const target = wanted === undefined ? latest(record) : record.versions.find((v) => v.version === wanted)
@@ -51,7 +52,7 @@ export async function unlabelParameterVersion(
   if (wanted === undefined) throw validation('parameterVersion', 'Member must not be null')
   const labels = labelsOf(input)
   const { name } = parseParameterRef(ref)
-  return ctx.locks.run(name, async () => {
+  return ctx.locks.run(lockKey(name), async () => {
     const record = await loadRecord(ctx.storage, name)
     if (!record) throw parameterNotFound(ref)
     const target = record.versions.find((v) => v.version === wanted)

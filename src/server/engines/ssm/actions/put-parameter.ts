@@ -17,6 +17,7 @@ import { type Input, optBool, optString, reqString } from '../input.ts'
 import { DEFAULT_KEY, isDefaultKey, sealParameterValue } from '../kms-value.ts'
 import {
   loadRecord,
+  lockKey,
   PARAMETER_TYPES,
   type ParameterRecord,
   type ParameterType,
@@ -32,7 +33,8 @@ const ADVANCED_MAX = 8192
 /** A KMS key ID, alias, key ARN or alias ARN. */
 const KEY_ID =
   /^(alias\/[a-zA-Z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32}|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/[a-zA-Z0-9-]+|alias\/[a-zA-Z0-9/_-]+))$/
-const DATA_TYPES = ['text', 'aws:ec2:image']
+const AMI = 'aws:ec2:image'
+const DATA_TYPES = ['text', AMI]
 
 /** `mustExist`: refuse (ParameterNotFound) rather than create, as the Vault API's write authorised as an update does. */
 export async function putParameter(
@@ -55,6 +57,8 @@ export async function putParameter(
   const overwrite = optBool(input, 'Overwrite') ?? false
   const description = optString(input, 'Description', { max: 1024 })
   const keyId = optString(input, 'KeyId', { min: 1, max: 256 })
+  if (keyId !== undefined && !/^[a-zA-Z0-9:/_-]+$/.test(keyId))
+    throw validation('keyId', 'Member must satisfy regular expression pattern: ^([a-zA-Z0-9:/_-]+)$')
   if (keyId !== undefined && !KEY_ID.test(keyId)) throw invalidKeyId()
   const allowedPattern = optString(input, 'AllowedPattern', { max: 1024 })
   const tier = optString(input, 'Tier')
@@ -78,7 +82,7 @@ export async function putParameter(
         'overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.',
     )
 
-  return ctx.locks.run(name, async () => {
+  return ctx.locks.run(lockKey(name), async () => {
     const record: ParameterRecord = (await loadRecord(ctx.storage, name)) ?? {
       name,
       tags: tags ?? [],
@@ -106,7 +110,13 @@ export async function putParameter(
       if (!matched) throw patternMismatch(pattern)
     }
     const finalDataType = dataType ?? previous?.dataType ?? 'text'
-    if (finalDataType === 'aws:ec2:image' && !/^ami-[a-z0-9]+$/.test(value))
+    // AWS never changes a parameter's data type to or from aws:ec2:image: such a version is refused.
+    if (previous && finalDataType !== previous.dataType && [finalDataType, previous.dataType].includes(AMI))
+      throw validationMessage(
+        `The data type of parameter ${name} is ${previous.dataType}: a parameter can't be changed to or from the ` +
+          `${AMI} data type. Delete it and create it again with the data type you want.`,
+      )
+    if (finalDataType === AMI && !/^ami-[a-z0-9]+$/.test(value))
       throw validationMessage(
         'The value of a parameter of data type aws:ec2:image must be an AMI ID (ami-…).',
       )

@@ -3,7 +3,7 @@ import { parseParameterRef } from '../../../../sdk/aws-ssm-routes.ts'
 import type { SsmContext } from '../context.ts'
 import { AwsError, invalidResourceId, invalidResourceType, validation } from '../errors.ts'
 import { type Input, reqString, reqStringList } from '../input.ts'
-import { loadRecord, type ParameterRecord, putRecordOp, type Tag } from '../model.ts'
+import { loadRecord, lockKey, type ParameterRecord, putRecordOp, type Tag } from '../model.ts'
 
 const MAX_TAGS = 50
 
@@ -60,7 +60,7 @@ async function resource(ctx: SsmContext, input: Input): Promise<ParameterRecord>
 }
 
 /** The parameter a tag action locks: ResourceId read as a string first (converting an object could throw). */
-const nameOf = (input: Input) => parseParameterRef(reqString(input, 'ResourceId', { min: 1 })).name
+const nameOf = (input: Input) => lockKey(parseParameterRef(reqString(input, 'ResourceId', { min: 1 })).name)
 
 export async function addTagsToResource(ctx: SsmContext, input: Input): Promise<Record<string, unknown>> {
   const tags = parseTags(input, 'Tags', 1)
