@@ -60,6 +60,31 @@ describe('race: Parameter Store state', () => {
     }
   })
 
+  it(`PutParameter without Overwrite for foo and /foo at once (one parameter at AWS): exactly one creates it`, async () => {
+    for (let round = 0; round < ROUNDS; round++) {
+      const bare = `spelling-${round}`
+      // Alternate the two spellings so both race for the one parameter from the first request on.
+      const replies = await server.burst(
+        await Promise.all(
+          Array.from({ length: BURST }, (_, i) =>
+            ssm('PutParameter', { Name: i % 2 === 0 ? bare : `/${bare}`, Value: `w${i}`, Type: 'String' }),
+          ),
+        ),
+      )
+      const won = replies.filter((r) => r.status === 200)
+      assert.equal(won.length, 1, `round ${round}: ${statuses(replies)}`)
+      assert.equal(won[0]!.body.Version, 1)
+      for (const r of replies.filter((r) => r.status !== 200))
+        assert.deepEqual([r.status, r.body.__type], [400, 'ParameterAlreadyExists'], `round ${round}`)
+      const value = `w${replies.indexOf(won[0]!)}`
+      for (const name of [bare, `/${bare}`]) {
+        const got = await call('GetParameter', { Name: name })
+        assert.deepEqual([got.body.Parameter.Value, got.body.Parameter.Version], [value, 1], name)
+        assert.equal((await history(name)).length, 1, name)
+      }
+    }
+  })
+
   /** BURST Vault-API writes of one new parameter with `token`; the first names SecureString, the rest no type. */
   function vaultWrites(name: string, token: string) {
     return server.burst(
