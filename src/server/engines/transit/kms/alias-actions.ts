@@ -1,7 +1,7 @@
 // KMS alias actions: Create/Update/DeleteAlias, each under its alias's and keys' locks and their key policies; ListAliases.
 import { AwsError } from '../../../../sdk/aws-error.ts'
 import { optInt, optString } from '../../../../sdk/aws-input.ts'
-import { parseKeyRef } from '../../../../sdk/aws-kms-routes.ts'
+import { aliasNotFound, parseKeyRef } from '../../../../sdk/aws-kms-routes.ts'
 import { ALIAS_PREFIX, listAliasNames, loadAlias, saveAlias } from './aliases.ts'
 import type { KmsContext } from './context.ts'
 import { notPendingDeletion } from './key-actions.ts'
@@ -60,7 +60,7 @@ function sameKind(current: KmsKeyMeta, next: KmsKeyMeta, name: string): void {
     )
 }
 
-const aliasNotFound = (name: string) => new AwsError('NotFoundException', `Alias alias/${name} is not found.`)
+const aliasArn = (ctx: KmsContext, name: string) => `arn:aws:kms:${ctx.region}:${ctx.account}:alias/${name}`
 
 /** CreateAlias: kms:CreateAlias on the target key. */
 export async function createAlias(ctx: KmsContext, name: string, input: Input): Promise<Output> {
@@ -72,7 +72,10 @@ export async function createAlias(ctx: KmsContext, name: string, input: Input): 
       authorise(ctx, 'CreateAlias', meta)
       notPendingDeletion(ctx, meta)
       if ((await loadAlias(ctx.storage, name)) !== undefined)
-        throw new AwsError('AlreadyExistsException', `An alias with the name alias/${name} already exists`)
+        throw new AwsError(
+          'AlreadyExistsException',
+          `An alias with the name ${aliasArn(ctx, name)} already exists`,
+        )
       const now = ctx.now() / 1000
       await saveAlias(ctx.storage, name, { targetKeyId: target, creationDate: now, lastUpdatedDate: now })
       return {}
@@ -86,7 +89,7 @@ export async function updateAlias(ctx: KmsContext, name: string, input: Input): 
   await requireMeta(ctx.storage, target)
   return ctx.state.run(ALIAS_PREFIX + name, async () => {
     const alias = await loadAlias(ctx.storage, name)
-    if (alias === undefined) throw aliasNotFound(name)
+    if (alias === undefined) throw aliasNotFound(ctx, name)
     return underKeyLocks(ctx, [alias.targetKeyId, target], async () => {
       // A current key deleted through the transit API has no policy left to ask.
       const current = await loadMeta(ctx.storage, alias.targetKeyId)
@@ -105,7 +108,7 @@ export async function updateAlias(ctx: KmsContext, name: string, input: Input): 
 export function deleteAlias(ctx: KmsContext, name: string): Promise<Output> {
   return ctx.state.run(ALIAS_PREFIX + name, async () => {
     const alias = await loadAlias(ctx.storage, name)
-    if (alias === undefined) throw aliasNotFound(name)
+    if (alias === undefined) throw aliasNotFound(ctx, name)
     await underKeyLocks(ctx, [alias.targetKeyId], async () => {
       const meta = await loadMeta(ctx.storage, alias.targetKeyId)
       if (meta !== undefined) authorise(ctx, 'DeleteAlias', meta)
@@ -118,7 +121,7 @@ export function deleteAlias(ctx: KmsContext, name: string): Promise<Output> {
 /** The key an alias points at, for routing (the adapter reads it through the Vault API first). */
 export async function resolveAlias(ctx: KmsContext, name: string): Promise<string> {
   const alias = await loadAlias(ctx.storage, name)
-  if (alias === undefined) throw aliasNotFound(name)
+  if (alias === undefined) throw aliasNotFound(ctx, name)
   return alias.targetKeyId
 }
 
@@ -135,7 +138,7 @@ export async function listAliases(ctx: KmsContext, input: Input): Promise<Output
     if (wanted && 'keyId' in wanted && alias.targetKeyId !== wanted.keyId) continue
     all.push({
       AliasName: `alias/${name}`,
-      AliasArn: `arn:aws:kms:${ctx.region}:${ctx.account}:alias/${name}`,
+      AliasArn: aliasArn(ctx, name),
       TargetKeyId: alias.targetKeyId,
       CreationDate: alias.creationDate,
       LastUpdatedDate: alias.lastUpdatedDate,

@@ -2,7 +2,7 @@
 import crypto from 'node:crypto'
 import { AwsError } from '../../../../sdk/aws-error.ts'
 import { optEnum, optInt, optString, validation } from '../../../../sdk/aws-input.ts'
-import { blobField, decodeBlob, encodeBlob } from '../../../../sdk/aws-kms-routes.ts'
+import { blobField, boundedBlob, decodeBlob, encodeBlob } from '../../../../sdk/aws-kms-routes.ts'
 import { isAppError } from '../../../../sdk/errors.ts'
 import { decrypt, encrypt, encryptionVersion } from '../encryption.ts'
 import { isRsa } from '../key-types.ts'
@@ -91,9 +91,7 @@ export function seal(key: TransitKey, keyId: string, plaintext: Buffer, input: I
 }
 
 export async function encryptAction(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
-  const plaintext = blobField(input, 'Plaintext') as Buffer
-  if (plaintext.length < 1 || plaintext.length > MAX_PLAINTEXT)
-    throw validation('plaintext', `Member must have length between 1 and ${MAX_PLAINTEXT}`)
+  const plaintext = boundedBlob(input, 'Plaintext', MAX_PLAINTEXT)
   const { key, algorithm } = await encryptionKey(ctx, keyId, input, 'Encrypt')
   return {
     CiphertextBlob: seal(key, keyId, plaintext, input).toString('base64'),

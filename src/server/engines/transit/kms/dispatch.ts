@@ -2,6 +2,7 @@
 import { AwsError } from '../../../../sdk/aws-error.ts'
 import { dryRunSucceeded, kmsCommonMembers } from '../../../../sdk/aws-kms-common.ts'
 import {
+  actionKeyRef,
   aliasName,
   isKmsAction,
   KMS_REENCRYPT_HEADER,
@@ -62,7 +63,7 @@ async function keyOf(ctx: KmsContext, action: KmsAction, input: Record<string, u
     return ''
   if (action === 'CreateKey') return ctx.request.path.slice('keys/'.length)
   if (action === 'Decrypt' && input['KeyId'] === undefined) return blobKeyId(input)
-  const ref = parseKeyRef(input['KeyId'])
+  const ref = actionKeyRef(action, input['KeyId'])
   return 'keyId' in ref ? ref.keyId : resolveAlias(ctx, ref.alias)
 }
 

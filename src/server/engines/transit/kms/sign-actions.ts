@@ -2,7 +2,7 @@
 import crypto from 'node:crypto'
 import { AwsError } from '../../../../sdk/aws-error.ts'
 import { optEnum, optString, validation } from '../../../../sdk/aws-input.ts'
-import { blobField } from '../../../../sdk/aws-kms-routes.ts'
+import { boundedBlob } from '../../../../sdk/aws-kms-routes.ts'
 import { signDigestEcdsa, verifyDigestEcdsa } from '../digest-ecdsa.ts'
 import { signDigestPss, verifyDigestPss } from '../digest-pss.ts'
 import { digestLength, signDigestPkcs1, verifyDigestPkcs1 } from '../digest-signing.ts'
@@ -16,6 +16,8 @@ type Input = Record<string, unknown>
 type Output = Record<string, unknown>
 
 const MAX_MESSAGE = 4096
+/** The model's bound on a Signature or a Mac. */
+const MAX_SIGNATURE = 6144
 
 async function usableKey(
   ctx: KmsContext,
@@ -54,9 +56,7 @@ function message(input: Input): { bytes: Buffer; isDigest: boolean } {
   const messageType = optString(input, 'MessageType') ?? 'RAW'
   if (messageType !== 'RAW' && messageType !== 'DIGEST')
     throw validation('messageType', 'Member must satisfy enum value set: [RAW, DIGEST]')
-  const bytes = blobField(input, 'Message') as Buffer
-  if (bytes.length < 1 || bytes.length > MAX_MESSAGE)
-    throw validation('message', `Member must have length between 1 and ${MAX_MESSAGE}`)
+  const bytes = boundedBlob(input, 'Message', MAX_MESSAGE)
   return { bytes, isDigest: messageType === 'DIGEST' }
 }
 
@@ -134,7 +134,7 @@ export async function signAction(ctx: KmsContext, keyId: string, input: Input): 
 export async function verifyAction(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
   const { bytes: data, isDigest } = message(input)
   const algorithm = signingAlgorithm(input)
-  const signature = blobField(input, 'Signature') as Buffer
+  const signature = boundedBlob(input, 'Signature', MAX_SIGNATURE)
   const { meta, key } = await usableKey(ctx, keyId, 'SIGN_VERIFY', 'Verify')
   const { digest, ...padding } = signingOptions(meta, algorithm)
   if (isDigest) checkDigest(algorithm, digest, data)
@@ -186,7 +186,7 @@ function mac(hmacKey: string, data: Buffer): Buffer {
 }
 
 export async function generateMac(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
-  const data = blobField(input, 'Message') as Buffer
+  const data = boundedBlob(input, 'Message', MAX_MESSAGE)
   const algorithm = macAlgorithm(input)
   const { key } = await usableKey(ctx, keyId, 'GENERATE_VERIFY_MAC', 'GenerateMac')
   const value = mac(versionOf(key, key.latest_version).hmac_key, data)
@@ -194,8 +194,8 @@ export async function generateMac(ctx: KmsContext, keyId: string, input: Input):
 }
 
 export async function verifyMac(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
-  const data = blobField(input, 'Message') as Buffer
-  const given = blobField(input, 'Mac') as Buffer
+  const data = boundedBlob(input, 'Message', MAX_MESSAGE)
+  const given = boundedBlob(input, 'Mac', MAX_SIGNATURE)
   const algorithm = macAlgorithm(input)
   const { key } = await usableKey(ctx, keyId, 'GENERATE_VERIFY_MAC', 'VerifyMac')
   const valid = liveVersions(key).some(([, entry]) => {
