@@ -13,6 +13,7 @@ import {
   type KmsKeyMeta,
   keyMetadata,
   META_PREFIX,
+  MODEL_KEY_SPECS,
   requireMeta,
   saveMeta,
   type Tag,
@@ -89,8 +90,10 @@ export async function createKey(ctx: KmsContext, keyId: string, input: Input): P
     optString(input, 'KeySpec') ?? optString(input, 'CustomerMasterKeySpec') ?? 'SYMMETRIC_DEFAULT'
   // Own keys only: a KeySpec of `__proto__` or `constructor` is an unknown spec, not Object's.
   const spec = Object.hasOwn(KEY_SPECS, keySpec) ? KEY_SPECS[keySpec] : undefined
+  if (!MODEL_KEY_SPECS.includes(keySpec))
+    throw validation('keySpec', `Member must satisfy enum value set: [${MODEL_KEY_SPECS.join(', ')}]`)
   if (spec === undefined)
-    throw validation('keySpec', `Member must satisfy enum value set: [${Object.keys(KEY_SPECS).join(', ')}]`)
+    throw new AwsError('UnsupportedOperationException', `KeySpec ${keySpec} is not supported by this server.`)
   const usage = (optString(input, 'KeyUsage') ?? spec.usages[0]) as KeyUsage
   if (!USAGES.includes(usage))
     throw validation('keyUsage', `Member must satisfy enum value set: [${USAGES.join(', ')}]`)
@@ -118,7 +121,7 @@ export async function createKey(ctx: KmsContext, keyId: string, input: Input): P
       exportable: false,
       allowPlaintextBackup: false,
       autoRotatePeriod: 0,
-      keySize: spec.type === 'hmac' ? 32 : 0,
+      keySize: spec.hmacKeyBytes ?? 0,
     },
     now,
   )

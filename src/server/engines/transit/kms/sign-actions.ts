@@ -176,20 +176,31 @@ export async function getPublicKey(ctx: KmsContext, keyId: string): Promise<Outp
 function macAlgorithm(input: Input): string {
   const algorithm = optEnum(input, 'MacAlgorithm', MAC_ALGORITHMS)
   if (algorithm === undefined) throw validation('macAlgorithm', 'Member must not be null')
-  if (algorithm !== 'HMAC_SHA_256')
-    throw new AwsError('InvalidKeyUsageException', 'This key supports the MAC algorithm HMAC_SHA_256 only.')
   return algorithm
 }
 
-function mac(hmacKey: string, data: Buffer): Buffer {
-  return crypto.createHmac('sha256', Buffer.from(hmacKey, 'base64')).update(data).digest()
+/** An HMAC key MACs with the one algorithm of its KeySpec (HMAC_384: HMAC_SHA_384), as on AWS. */
+function requireMacAlgorithm(meta: KmsKeyMeta, algorithm: string): void {
+  const allowed = KEY_SPECS[meta.keySpec]?.macAlgorithms ?? []
+  if (!allowed.includes(algorithm))
+    throw new AwsError(
+      'InvalidKeyUsageException',
+      `MAC algorithm ${algorithm} is not supported by this key; it supports ${allowed.join(', ')}.`,
+    )
+}
+
+/** HMAC_SHA_384 is HMAC with SHA-384. */
+function mac(algorithm: string, hmacKey: string, data: Buffer): Buffer {
+  const hash = `sha${algorithm.slice(-3)}`
+  return crypto.createHmac(hash, Buffer.from(hmacKey, 'base64')).update(data).digest()
 }
 
 export async function generateMac(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
   const data = boundedBlob(input, 'Message', MAX_MESSAGE)
   const algorithm = macAlgorithm(input)
-  const { key } = await usableKey(ctx, keyId, 'GENERATE_VERIFY_MAC', 'GenerateMac')
-  const value = mac(versionOf(key, key.latest_version).hmac_key, data)
+  const { meta, key } = await usableKey(ctx, keyId, 'GENERATE_VERIFY_MAC', 'GenerateMac')
+  requireMacAlgorithm(meta, algorithm)
+  const value = mac(algorithm, versionOf(key, key.latest_version).hmac_key, data)
   return { KeyId: ctx.arn(keyId), Mac: value.toString('base64'), MacAlgorithm: algorithm }
 }
 
@@ -197,9 +208,10 @@ export async function verifyMac(ctx: KmsContext, keyId: string, input: Input): P
   const data = boundedBlob(input, 'Message', MAX_MESSAGE)
   const given = boundedBlob(input, 'Mac', MAX_SIGNATURE)
   const algorithm = macAlgorithm(input)
-  const { key } = await usableKey(ctx, keyId, 'GENERATE_VERIFY_MAC', 'VerifyMac')
+  const { meta, key } = await usableKey(ctx, keyId, 'GENERATE_VERIFY_MAC', 'VerifyMac')
+  requireMacAlgorithm(meta, algorithm)
   const valid = liveVersions(key).some(([, entry]) => {
-    const expected = mac(entry.hmac_key, data)
+    const expected = mac(algorithm, entry.hmac_key, data)
     return expected.length === given.length && crypto.timingSafeEqual(expected, given)
   })
   if (!valid) throw new AwsError('KMSInvalidMacException', 'The MAC is not valid.')
