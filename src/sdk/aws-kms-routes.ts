@@ -183,10 +183,21 @@ export function encodeBlob(keyId: string, ciphertext: string): Buffer {
 }
 
 export function decodeBlob(blob: Buffer): { keyId: string; ciphertext: string } {
-  const keyId = blob.subarray(2, 2 + ID_BYTES).toString('latin1')
-  if (blob.length <= 2 + ID_BYTES || blob[0] !== BLOB_MAGIC || blob[1] !== BLOB_VERSION || !UUID.test(keyId))
-    throw new AwsError('InvalidCiphertextException', 'The ciphertext is invalid.')
-  return { keyId, ciphertext: blob.subarray(2 + ID_BYTES).toString('utf8') }
+  if (!isEncodedBlob(blob)) throw new AwsError('InvalidCiphertextException', 'The ciphertext is invalid.')
+  return {
+    keyId: blob.subarray(2, 2 + ID_BYTES).toString('latin1'),
+    ciphertext: blob.subarray(2 + ID_BYTES).toString('utf8'),
+  }
+}
+
+/** Whether a blob is in the format encodeBlob makes (not, say, the raw RSA ciphertext an asymmetric key takes). */
+export function isEncodedBlob(blob: Buffer): boolean {
+  return (
+    blob.length > 2 + ID_BYTES &&
+    blob[0] === BLOB_MAGIC &&
+    blob[1] === BLOB_VERSION &&
+    UUID.test(blob.subarray(2, 2 + ID_BYTES).toString('latin1'))
+  )
 }
 
 /** A base64 blob field (CiphertextBlob, Plaintext) as bytes, or ValidationException. */

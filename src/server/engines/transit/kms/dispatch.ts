@@ -19,7 +19,14 @@ import type { BackendRequest, LogicalResponse, Operation } from '../../../../sdk
 import type { TransitState } from '../state.ts'
 import { createAlias, deleteAlias, listAliases, resolveAlias, updateAlias } from './alias-actions.ts'
 import { type KmsContext, kmsContext } from './context.ts'
-import { blobKeyId, decryptAction, encryptAction, generateDataKey, generateRandom } from './crypto-actions.ts'
+import {
+  blobKeyId,
+  blobKeyIdIfAny,
+  decryptAction,
+  encryptAction,
+  generateDataKey,
+  generateRandom,
+} from './crypto-actions.ts'
 import { generateDataKeyPair } from './data-key-pair.ts'
 import {
   cancelDeletion,
@@ -93,7 +100,8 @@ export async function runKmsAction(
   const route = kmsRoute(action, keyId, alias)
   if (route.path !== handler.request.path || family(route.operation) !== family(handler.request.operation))
     throw new AwsError('AccessDeniedException', 'The request path does not match the key the action names.')
-  if (action === 'Decrypt' && input['KeyId'] !== undefined && blobKeyId(input) !== keyId)
+  const named = action === 'Decrypt' && input['KeyId'] !== undefined ? blobKeyIdIfAny(input) : undefined
+  if (named !== undefined && named !== keyId)
     throw new AwsError(
       'IncorrectKeyException',
       'The key ID in the request does not identify the key that encrypted the ciphertext.',

@@ -130,7 +130,7 @@ function rsa(type: KeyType): SpecInfo {
   return {
     type,
     usages: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'],
-    encryptionAlgorithms: ['RSAES_OAEP_SHA_256'],
+    encryptionAlgorithms: ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'],
     signingAlgorithms: [
       'RSASSA_PSS_SHA_256',
       'RSASSA_PSS_SHA_384',
