@@ -86,6 +86,7 @@ export const KEY_SPECS: Record<string, SpecInfo> = {
   ECC_NIST_P256: ecc('ecdsa-p256', 'ECDSA_SHA_256'),
   ECC_NIST_P384: ecc('ecdsa-p384', 'ECDSA_SHA_384'),
   ECC_NIST_P521: ecc('ecdsa-p521', 'ECDSA_SHA_512'),
+  ECC_SECG_P256K1: ecc('ecdsa-secp256k1', 'ECDSA_SHA_256'),
   HMAC_224: hmac(224),
   HMAC_256: hmac(256),
   HMAC_384: hmac(384),
