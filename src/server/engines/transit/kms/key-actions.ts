@@ -212,7 +212,7 @@ export async function scheduleDeletion(ctx: KmsContext, keyId: string, input: In
   }
 }
 
-/** A cancelled deletion leaves the key Disabled, as AWS does. */
+/** A cancelled deletion leaves the key Disabled, as AWS does; the answer names the key by its ARN, as AWS's. */
 export async function cancelDeletion(ctx: KmsContext, keyId: string): Promise<Output> {
   await changeMeta(ctx, keyId, (meta) => {
     if (meta.keyState !== 'PendingDeletion')
@@ -220,7 +220,7 @@ export async function cancelDeletion(ctx: KmsContext, keyId: string): Promise<Ou
     const { deletionDate: _d, pendingWindowInDays: _p, ...rest } = meta
     return { ...rest, keyState: 'Disabled' }
   })
-  return { KeyId: keyId }
+  return { KeyId: ctx.arn(keyId) }
 }
 
 /** Rotation is transit's auto_rotate_period: RotationPeriodInDays (365 unless given) when enabled, 0 when disabled. */
