@@ -1,6 +1,7 @@
 // KMS key lifecycle actions: CreateKey, DescribeKey, ListKeys, enabling, rotation, scheduled deletion and tags.
 import { AwsError } from '../../../../sdk/aws-error.ts'
 import { optBool, optInt, optString, validation } from '../../../../sdk/aws-input.ts'
+import { rotationDue } from '../auto-rotate.ts'
 import { getOrCreateKey, updateKey } from '../keyring.ts'
 import { loadKeyShared } from '../model.ts'
 import type { KmsContext } from './context.ts'
@@ -260,6 +261,9 @@ export async function rotationStatus(ctx: KmsContext, keyId: string): Promise<Ou
   const enabled = (key?.auto_rotate_period ?? 0) > 0
   const out: Output = { KeyRotationEnabled: enabled, KeyId: keyId }
   if (enabled) out['RotationPeriodInDays'] = Math.round((key?.auto_rotate_period ?? 0) / 86400)
+  // When transit's schedule rotates the key next: its latest version's creation plus the period.
+  const due = key === undefined ? undefined : rotationDue(key)
+  if (enabled && due !== undefined) out['NextRotationDate'] = due / 1000
   return out
 }
 
