@@ -1,13 +1,13 @@
 // KMS alias actions: Create/Update/DeleteAlias, each under its alias's and keys' locks and their key policies; ListAliases.
 import { AwsError } from '../../../../sdk/aws-error.ts'
 import { optInt, optString } from '../../../../sdk/aws-input.ts'
-import { aliasNotFound, parseKeyRef } from '../../../../sdk/aws-kms-routes.ts'
+import { actionKeyRef, aliasNotFound, parseKeyRef } from '../../../../sdk/aws-kms-routes.ts'
 import { ALIAS_PREFIX, listAliasNames, loadAlias, saveAlias } from './aliases.ts'
 import type { KmsContext } from './context.ts'
 import { notPendingDeletion } from './key-actions.ts'
 import { keyPolicyCheck } from './key-policy-check.ts'
 import { readMarker } from './marker.ts'
-import { type KmsKeyMeta, keyNotFound, loadMeta, META_PREFIX, requireMeta } from './metadata.ts'
+import { type KmsKeyMeta, loadMeta, META_PREFIX, requireMeta } from './metadata.ts'
 
 type Input = Record<string, unknown>
 type Output = Record<string, unknown>
@@ -129,8 +129,7 @@ export async function listAliases(ctx: KmsContext, input: Input): Promise<Output
   const limit = optInt(input, 'Limit', 1, 100) ?? 50
   const marker = readMarker(input, (m) => /^alias\/[A-Za-z0-9/_-]{1,250}$/.test(m))
   const filter = optString(input, 'KeyId')
-  const wanted = filter === undefined ? undefined : parseKeyRef(filter)
-  if (wanted !== undefined && !('keyId' in wanted)) throw keyNotFound(filter ?? '')
+  const wanted = filter === undefined ? undefined : actionKeyRef('ListAliases', filter)
   const all: Output[] = []
   for (const name of await listAliasNames(ctx.storage)) {
     const alias = await loadAlias(ctx.storage, name)

@@ -28,6 +28,31 @@ describe('KMS refusals in AWS words', () => {
     )
   })
 
+  it('a key that does not exist is named by its key ARN', async () => {
+    const h = await makeTransit()
+    const missing = `NotFoundException: Key 'arn:aws:kms:us-east-1:000000000000:key/${B}' does not exist`
+    assert.equal(await refusal(h.call('read', `keys/${B}`, { KeyId: B }, kms('DescribeKey'))), missing)
+    assert.equal(
+      await refusal(h.call('update', `encrypt/${B}`, { KeyId: B, Plaintext: b64('x') }, kms('Encrypt'))),
+      missing,
+    )
+    assert.equal(
+      await refusal(h.call('update', `keys/${B}/config`, { KeyId: B }, kms('EnableKeyRotation'))),
+      missing,
+    )
+    assert.equal(
+      await refusal(
+        h.call('create', 'kms/aliases/app', { AliasName: 'alias/app', TargetKeyId: B }, kms('CreateAlias')),
+      ),
+      missing,
+    )
+    // ListAliases filters by a key id or key ARN only, as the other key management actions take one.
+    assert.equal(
+      await refusal(h.call('list', 'kms/aliases/', { KeyId: 'alias/app' }, kms('ListAliases'))),
+      'NotFoundException: Invalid keyId alias/app',
+    )
+  })
+
   it('key management actions take a key id or key ARN only: an alias is an invalid keyId, as on AWS', async () => {
     const h = await makeTransit()
     await h.call('create', `keys/${A}`, {}, kms('CreateKey'))

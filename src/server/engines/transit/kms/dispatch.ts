@@ -42,7 +42,14 @@ import {
   untagResource,
 } from './key-actions.ts'
 import { keyPolicyCheck, policyActionOf } from './key-policy-check.ts'
-import { type KeyUsage, type KmsKeyMeta, requireEnabled, requireMeta, requireUsage } from './metadata.ts'
+import {
+  KeyNotFoundError,
+  type KeyUsage,
+  type KmsKeyMeta,
+  requireEnabled,
+  requireMeta,
+  requireUsage,
+} from './metadata.ts'
 import { getKeyPolicy, listKeyPolicies, putKeyPolicy, updateDescription } from './policy-actions.ts'
 import { listRotations, rotateOnDemand } from './rotation-actions.ts'
 import { generateMac, getPublicKey, signAction, verifyAction, verifyMac } from './sign-actions.ts'
@@ -93,6 +100,20 @@ export async function runKmsAction(
   action: KmsAction,
 ): Promise<LogicalResponse> {
   const ctx = kmsContext(handler)
+  try {
+    return await runChecked(ctx, handler, action)
+  } catch (error) {
+    // AWS names a missing key by its key ARN.
+    if (error instanceof KeyNotFoundError) throw new KeyNotFoundError(error.keyId, ctx.arn(error.keyId))
+    throw error
+  }
+}
+
+async function runChecked(
+  ctx: KmsContext,
+  handler: HandlerContext<Fields, TransitState>,
+  action: KmsAction,
+): Promise<LogicalResponse> {
   const input = handler.request.data
   const { dryRun } = kmsCommonMembers(action, input)
   const keyId = await keyOf(ctx, action, input)

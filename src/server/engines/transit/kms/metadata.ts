@@ -39,8 +39,19 @@ export async function saveMeta(storage: Storage, meta: KmsKeyMeta): Promise<void
   await putJson(storage, META_PREFIX + meta.keyId, meta)
 }
 
-export const keyNotFound = (keyId: string) =>
-  new AwsError('NotFoundException', `Key '${keyId}' does not exist`)
+/**
+ * A KMS key that does not exist. AWS names it by its key ARN, which needs the request's region and account:
+ * dispatch.ts words it so (keyNotFoundArn); out of a request it names the key id.
+ */
+export class KeyNotFoundError extends AwsError {
+  readonly keyId: string
+  constructor(keyId: string, arn = keyId) {
+    super('NotFoundException', `Key '${arn}' does not exist`)
+    this.keyId = keyId
+  }
+}
+
+export const keyNotFound = (keyId: string) => new KeyNotFoundError(keyId)
 
 export async function requireMeta(storage: Storage, keyId: string): Promise<KmsKeyMeta> {
   const meta = await loadMeta(storage, keyId)
