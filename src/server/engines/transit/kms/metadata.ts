@@ -98,6 +98,11 @@ export const KEY_SPECS: Record<string, SpecInfo> = {
   ECC_NIST_P384: ecc('ecdsa-p384', 'ECDSA_SHA_384'),
   ECC_NIST_P521: ecc('ecdsa-p521', 'ECDSA_SHA_512'),
   ECC_SECG_P256K1: ecc('ecdsa-secp256k1', 'ECDSA_SHA_256'),
+  ECC_NIST_EDWARDS25519: {
+    type: 'ed25519',
+    usages: ['SIGN_VERIFY'],
+    signingAlgorithms: ['ED25519_SHA_512', 'ED25519_PH_SHA_512'],
+  },
   HMAC_224: hmac(224),
   HMAC_256: hmac(256),
   HMAC_384: hmac(384),

@@ -10,6 +10,12 @@ import { isEcdsa, isRsa } from '../key-types.ts'
 import { liveVersions, privateKeyOf, requireKey, type TransitKey, versionOf } from '../model.ts'
 import { SALT_HASH } from '../pss-salt.ts'
 import type { KmsContext } from './context.ts'
+import {
+  isEd25519Algorithm,
+  requireEd25519MessageType,
+  signEd25519,
+  verifyEd25519,
+} from './ed25519-signing.ts'
 import { KEY_SPECS, type KmsKeyMeta, requireEnabled, requireMeta, requireUsage } from './metadata.ts'
 
 type Input = Record<string, unknown>
@@ -122,11 +128,14 @@ export async function signAction(ctx: KmsContext, keyId: string, input: Input): 
   const algorithm = signingAlgorithm(input)
   const { meta, key } = await usableKey(ctx, keyId, 'SIGN_VERIFY', 'Sign')
   const { digest, ...padding } = signingOptions(meta, algorithm)
+  if (isEd25519Algorithm(algorithm)) requireEd25519MessageType(algorithm, isDigest)
   if (isDigest) checkDigest(algorithm, digest, data)
   const privateKey = privateKeyOf(versionOf(key, key.latest_version))
-  const signature = isDigest
-    ? signDigest(key, privateKey, algorithm, digest, data)
-    : crypto.sign(digest, data, { key: privateKey, ...padding })
+  const signature = isEd25519Algorithm(algorithm)
+    ? signEd25519(privateKey, algorithm, data)
+    : isDigest
+      ? signDigest(key, privateKey, algorithm, digest, data)
+      : crypto.sign(digest, data, { key: privateKey, ...padding })
   return { KeyId: ctx.arn(keyId), Signature: signature.toString('base64'), SigningAlgorithm: algorithm }
 }
 
@@ -137,9 +146,11 @@ export async function verifyAction(ctx: KmsContext, keyId: string, input: Input)
   const signature = boundedBlob(input, 'Signature', MAX_SIGNATURE)
   const { meta, key } = await usableKey(ctx, keyId, 'SIGN_VERIFY', 'Verify')
   const { digest, ...padding } = signingOptions(meta, algorithm)
+  if (isEd25519Algorithm(algorithm)) requireEd25519MessageType(algorithm, isDigest)
   if (isDigest) checkDigest(algorithm, digest, data)
   const valid = liveVersions(key).some(([, entry]) => {
     const publicKey = crypto.createPublicKey(privateKeyOf(entry))
+    if (isEd25519Algorithm(algorithm)) return verifyEd25519(publicKey, algorithm, data, signature)
     if (isDigest) return verifyDigest(key, publicKey, algorithm, digest, data, signature)
     try {
       return crypto.verify(digest, data, { key: publicKey, ...padding }, signature)
@@ -156,7 +167,7 @@ export async function getPublicKey(ctx: KmsContext, keyId: string): Promise<Outp
   requireEnabled(meta, ctx.arn(keyId))
   const key = await requireKey(ctx.storage, keyId)
   const spec = KEY_SPECS[meta.keySpec]
-  if (!isRsa(key.type) && !key.type.startsWith('ecdsa-'))
+  if (!isRsa(key.type) && !isEcdsa(key.type) && key.type !== 'ed25519')
     throw new AwsError('UnsupportedOperationException', 'GetPublicKey needs an asymmetric key.')
   const der = crypto
     .createPublicKey(privateKeyOf(versionOf(key, key.latest_version)))
