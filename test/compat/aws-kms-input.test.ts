@@ -162,4 +162,26 @@ describe('KMS input members through the AWS SDK for JavaScript', () => {
     )
     assert.ok(sealed.CiphertextBlob!.length > 0)
   })
+
+  it('a blob outside its model bounds is a ValidationException before authorisation, as AWS validates first', async () => {
+    const key = await newKey()
+    const signing = await newKey({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' })
+    // The reader may decrypt only: a well-formed Encrypt or Sign is refused, a malformed one is malformed.
+    assert.equal(
+      await refusal(reader.send(new EncryptCommand({ KeyId: key, Plaintext: Buffer.from('x') }))),
+      'AccessDeniedException 400',
+    )
+    assert.equal(
+      await refusal(reader.send(new EncryptCommand({ KeyId: key, Plaintext: Buffer.alloc(0) }))),
+      'ValidationException 400',
+    )
+    assert.equal(
+      await refusal(reader.send(new EncryptCommand({ KeyId: key, Plaintext: Buffer.alloc(4097) }))),
+      'ValidationException 400',
+    )
+    const sign = (Message: Uint8Array) =>
+      reader.send(new SignCommand({ KeyId: signing, Message, SigningAlgorithm: 'ECDSA_SHA_256' }))
+    assert.equal(await refusal(sign(Buffer.from('m'))), 'AccessDeniedException 400')
+    assert.equal(await refusal(sign(Buffer.alloc(4097))), 'ValidationException 400')
+  })
 })

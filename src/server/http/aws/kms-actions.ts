@@ -5,6 +5,7 @@ import {
   actionKeyRef,
   aliasName,
   blobField,
+  boundedBlob,
   decodeBlob,
   type KmsAction,
   kmsRoute,
@@ -42,6 +43,23 @@ async function keyIdOf(
   return 'keyId' in ref ? ref.keyId : resolveAlias(ref.alias)
 }
 
+/** The blob members of the cryptographic actions and their model bounds (1 to this many bytes). */
+const BLOB_BOUNDS: Partial<Record<KmsAction, [string, number][]>> = {
+  Encrypt: [['Plaintext', 4096]],
+  Decrypt: [['CiphertextBlob', 6144]],
+  ReEncrypt: [['CiphertextBlob', 6144]],
+  Sign: [['Message', 4096]],
+  Verify: [
+    ['Message', 4096],
+    ['Signature', 6144],
+  ],
+  GenerateMac: [['Message', 4096]],
+  VerifyMac: [
+    ['Message', 4096],
+    ['Mac', 6144],
+  ],
+}
+
 export async function runKmsAction(
   action: KmsAction,
   input: Input,
@@ -49,6 +67,9 @@ export async function runKmsAction(
   resolveAlias: (name: string) => Promise<string>,
   newKeyId: () => string,
 ): Promise<Output> {
+  // AWS checks a request against its model before it authorises it: a blob out of bounds is a ValidationException
+  // even for a caller who may not make the call (the engine checks the same again, for calls that come another way).
+  for (const [name, max] of BLOB_BOUNDS[action] ?? []) boundedBlob(input, name, max)
   if (KEYLESS.has(action)) return call(action, input, '', '')
   if (ON_ALIAS.has(action)) return call(action, input, '', aliasName(input['AliasName']))
   if (action === 'CreateKey') return call(action, input, newKeyId(), '')
