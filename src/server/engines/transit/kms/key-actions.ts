@@ -31,6 +31,8 @@ const DAY_SECONDS = 24 * 3600
 /** A key id, which is what a ListKeys NextMarker is. */
 const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const USAGES: KeyUsage[] = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC']
+/** The model's fourth KeyUsage, for DeriveSharedSecret, which this server does not have. */
+const KEY_AGREEMENT = 'KEY_AGREEMENT'
 
 function readTags(input: Input, name = 'Tags'): Tag[] {
   const raw = input[name]
@@ -95,9 +97,18 @@ export async function createKey(ctx: KmsContext, keyId: string, input: Input): P
     throw validation('keySpec', `Member must satisfy enum value set: [${MODEL_KEY_SPECS.join(', ')}]`)
   if (spec === undefined)
     throw new AwsError('UnsupportedOperationException', `KeySpec ${keySpec} is not supported by this server.`)
-  const usage = (optString(input, 'KeyUsage') ?? spec.usages[0]) as KeyUsage
-  if (!USAGES.includes(usage))
-    throw validation('keyUsage', `Member must satisfy enum value set: [${USAGES.join(', ')}]`)
+  const requested = optString(input, 'KeyUsage') ?? (spec.usages[0] as KeyUsage)
+  if (requested === KEY_AGREEMENT)
+    throw new AwsError(
+      'UnsupportedOperationException',
+      'KeyUsage KEY_AGREEMENT is not supported by this server.',
+    )
+  if (!(USAGES as string[]).includes(requested))
+    throw validation(
+      'keyUsage',
+      `Member must satisfy enum value set: [${[...USAGES, KEY_AGREEMENT].join(', ')}]`,
+    )
+  const usage = requested as KeyUsage
   if (!spec.usages.includes(usage))
     throw new AwsError('ValidationException', `KeyUsage ${usage} is not compatible with KeySpec ${keySpec}.`)
   if (optBool(input, 'MultiRegion'))

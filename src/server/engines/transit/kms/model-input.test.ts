@@ -26,6 +26,16 @@ describe('KMS input as the model defines it', () => {
       'CustomKeyStoreNotFoundException',
     )
     assert.equal(await awsType(create({ XksKeyId: 'external-key' })), 'UnsupportedOperationException')
+    // In the model's enums, but not made here: refused as unsupported, not as unknown.
+    assert.equal(
+      await awsType(create({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'KEY_AGREEMENT' })),
+      'UnsupportedOperationException',
+    )
+    assert.equal(
+      await awsType(create({ KeySpec: 'ML_DSA_65', KeyUsage: 'SIGN_VERIFY' })),
+      'UnsupportedOperationException',
+    )
+    assert.equal(await awsType(create({ KeyUsage: 'SOMETHING' })), 'ValidationException')
     assert.equal(await awsType(create({ Policy: '' })), 'ValidationException')
     assert.equal(await awsType(create({ Policy: { Statement: [] } })), 'ValidationException')
     assert.equal(await awsType(create({ Policy: 'a\u0001b' })), 'ValidationException')
