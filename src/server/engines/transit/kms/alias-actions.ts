@@ -15,8 +15,7 @@ type Output = Record<string, unknown>
 /** The key a TargetKeyId names: a key id or key ARN (AWS refuses an alias as an alias's target). */
 function targetKeyId(input: Input): string {
   const ref = parseKeyRef(input['TargetKeyId'])
-  if (!('keyId' in ref))
-    throw new AwsError('ValidationException', 'TargetKeyId must be a key id or key ARN, not an alias.')
+  if (!('keyId' in ref)) throw new AwsError('ValidationException', 'Aliases must refer to keys. Not aliases')
   return ref.keyId
 }
 

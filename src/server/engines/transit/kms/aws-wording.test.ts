@@ -126,6 +126,17 @@ describe('KMS refusals in AWS words', () => {
       'ValidationException: alias/my:app contains invalid characters for an alias',
     )
     assert.equal(
+      await refusal(
+        h.call(
+          'create',
+          'kms/aliases/x',
+          { AliasName: 'alias/x', TargetKeyId: 'alias/app' },
+          kms('CreateAlias'),
+        ),
+      ),
+      'ValidationException: Aliases must refer to keys. Not aliases',
+    )
+    assert.equal(
       await create(`alias/${'a'.repeat(251)}`),
       "ValidationException: 1 validation error detected: Value at 'aliasName' failed to satisfy constraint: Member must have length less than or equal to 256",
     )
