@@ -1,11 +1,11 @@
 // A KMS call as the transit requests it is authorised as: the key it names (alias resolved first), and ReEncrypt as two calls.
 import { AwsError } from '../../../sdk/aws-error.ts'
 import { kmsCommonMembers } from '../../../sdk/aws-kms-common.ts'
+import { checkKmsModel } from '../../../sdk/aws-kms-model.ts'
 import {
   actionKeyRef,
   aliasName,
   blobField,
-  boundedBlob,
   decodeBlob,
   type KmsAction,
   kmsRoute,
@@ -43,23 +43,6 @@ async function keyIdOf(
   return 'keyId' in ref ? ref.keyId : resolveAlias(ref.alias)
 }
 
-/** The blob members of the cryptographic actions and their model bounds (1 to this many bytes). */
-const BLOB_BOUNDS: Partial<Record<KmsAction, [string, number][]>> = {
-  Encrypt: [['Plaintext', 4096]],
-  Decrypt: [['CiphertextBlob', 6144]],
-  ReEncrypt: [['CiphertextBlob', 6144]],
-  Sign: [['Message', 4096]],
-  Verify: [
-    ['Message', 4096],
-    ['Signature', 6144],
-  ],
-  GenerateMac: [['Message', 4096]],
-  VerifyMac: [
-    ['Message', 4096],
-    ['Mac', 6144],
-  ],
-}
-
 export async function runKmsAction(
   action: KmsAction,
   input: Input,
@@ -67,9 +50,7 @@ export async function runKmsAction(
   resolveAlias: (name: string) => Promise<string>,
   newKeyId: () => string,
 ): Promise<Output> {
-  // AWS checks a request against its model before it authorises it: a blob out of bounds is a ValidationException
-  // even for a caller who may not make the call (the engine checks the same again, for calls that come another way).
-  for (const [name, max] of BLOB_BOUNDS[action] ?? []) boundedBlob(input, name, max)
+  checkKmsModel(action, input)
   if (KEYLESS.has(action)) return call(action, input, '', '')
   if (ON_ALIAS.has(action)) return call(action, input, '', aliasName(input['AliasName']))
   if (action === 'CreateKey') return call(action, input, newKeyId(), '')

@@ -2,6 +2,7 @@
 import crypto from 'node:crypto'
 import { AwsError } from '../../../../sdk/aws-error.ts'
 import { optEnum, optInt, optString, validation } from '../../../../sdk/aws-input.ts'
+import { DATA_KEY_SPECS, ENCRYPTION_ALGORITHMS } from '../../../../sdk/aws-kms-model.ts'
 import {
   blobField,
   boundedBlob,
@@ -21,13 +22,6 @@ type Input = Record<string, unknown>
 type Output = Record<string, unknown>
 
 const MAX_PLAINTEXT = 4096
-/** The model's EncryptionAlgorithmSpec; which one a key takes is checked against the key. */
-const ENCRYPTION_ALGORITHMS = [
-  'SYMMETRIC_DEFAULT',
-  'RSAES_OAEP_SHA_1',
-  'RSAES_OAEP_SHA_256',
-  'SM2PKE',
-] as const
 
 /**
  * The EncryptionContext as additional authenticated data: its pairs sorted by key, as JSON, so the same context in
@@ -164,7 +158,7 @@ function dataKeyBytes(input: Input): number {
   if (count !== undefined) return count
   if (spec === 'AES_256') return 32
   if (spec === 'AES_128') return 16
-  throw validation('keySpec', 'Member must satisfy enum value set: [AES_256, AES_128]')
+  throw validation('keySpec', `Member must satisfy enum value set: [${DATA_KEY_SPECS.join(', ')}]`)
 }
 
 export async function generateDataKey(

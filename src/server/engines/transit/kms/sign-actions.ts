@@ -1,7 +1,8 @@
 // KMS Sign, Verify, GetPublicKey, GenerateMac and VerifyMac on transit keys, with AWS's algorithms and raw signatures.
 import crypto from 'node:crypto'
 import { AwsError } from '../../../../sdk/aws-error.ts'
-import { optEnum, optString, validation } from '../../../../sdk/aws-input.ts'
+import { optEnum, validation } from '../../../../sdk/aws-input.ts'
+import { MAC_ALGORITHMS, MESSAGE_TYPES, SIGNING_ALGORITHMS } from '../../../../sdk/aws-kms-model.ts'
 import { boundedBlob } from '../../../../sdk/aws-kms-routes.ts'
 import { signDigestEcdsa, verifyDigestEcdsa } from '../digest-ecdsa.ts'
 import { signDigestPss, verifyDigestPss } from '../digest-pss.ts'
@@ -59,9 +60,12 @@ function signingOptions(
 
 /** The Message, and whether it is a digest the caller computed (MessageType DIGEST) rather than the message. */
 function message(input: Input): { bytes: Buffer; isDigest: boolean } {
-  const messageType = optString(input, 'MessageType') ?? 'RAW'
-  if (messageType !== 'RAW' && messageType !== 'DIGEST')
-    throw validation('messageType', 'Member must satisfy enum value set: [RAW, DIGEST]')
+  const messageType = optEnum(input, 'MessageType', MESSAGE_TYPES) ?? 'RAW'
+  if (messageType === 'EXTERNAL_MU')
+    throw new AwsError(
+      'ValidationException',
+      'MessageType EXTERNAL_MU is for ML-DSA keys, which this server does not have.',
+    )
   const bytes = boundedBlob(input, 'Message', MAX_MESSAGE)
   return { bytes, isDigest: messageType === 'DIGEST' }
 }
@@ -98,24 +102,6 @@ function verifyDigest(
     return verifyDigestPss(publicKey, digest, data, signature, SALT_HASH)
   return verifyDigestPkcs1(publicKey, digest, data, signature)
 }
-
-/** The model's SigningAlgorithmSpec; which ones a key takes is checked against its spec. */
-const SIGNING_ALGORITHMS = [
-  'RSASSA_PSS_SHA_256',
-  'RSASSA_PSS_SHA_384',
-  'RSASSA_PSS_SHA_512',
-  'RSASSA_PKCS1_V1_5_SHA_256',
-  'RSASSA_PKCS1_V1_5_SHA_384',
-  'RSASSA_PKCS1_V1_5_SHA_512',
-  'ECDSA_SHA_256',
-  'ECDSA_SHA_384',
-  'ECDSA_SHA_512',
-  'SM2DSA',
-  'ML_DSA_SHAKE_256',
-  'ED25519_SHA_512',
-  'ED25519_PH_SHA_512',
-] as const
-const MAC_ALGORITHMS = ['HMAC_SHA_224', 'HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512'] as const
 
 function signingAlgorithm(input: Input): string {
   const algorithm = optEnum(input, 'SigningAlgorithm', SIGNING_ALGORITHMS)
