@@ -62,11 +62,14 @@ const KEY_ARN = /^arn:[^:]+:kms:[^:]*:[^:]*:key\/(.+)$/
 const ALIAS_ARN = /^arn:[^:]+:kms:[^:]*:[^:]*:(alias\/.+)$/
 const ALIAS_NAME = /^alias\/[A-Za-z0-9/_-]{1,250}$/
 
-/** What a KeyId designates: a key (by id or key ARN) or an alias (by name or alias ARN). */
 /** The model's KeyIdType length bound. */
 const MAX_KEY_ID = 2048
 
+/** What a KeyId designates: a key (by id or key ARN) or an alias (by name or alias ARN). */
 export type KeyRef = { keyId: string } | { alias: string }
+
+/** AWS's answer to a KeyId it cannot take, naming it. */
+const invalidKeyId = (raw: string) => new AwsError('NotFoundException', `Invalid keyId ${raw}`)
 
 export function parseKeyRef(raw: unknown): KeyRef {
   if (typeof raw !== 'string' || raw === '')
@@ -82,19 +85,84 @@ export function parseKeyRef(raw: unknown): KeyRef {
   const aliasArn = ALIAS_ARN.exec(raw)
   const alias = aliasArn ? aliasArn[1]! : raw
   if (ALIAS_NAME.test(alias)) return { alias: alias.slice('alias/'.length) }
-  throw new AwsError('NotFoundException', 'Invalid keyId or alias.')
+  throw invalidKeyId(raw)
 }
+
+/**
+ * The actions whose KeyId may be an alias name or alias ARN, as AWS's model documents each KeyId: DescribeKey,
+ * GetPublicKey and the cryptographic ones. The others (key management: EnableKey, PutKeyPolicy, TagResource…)
+ * take a key id or key ARN only.
+ */
+const ALIAS_KEY_ID_ACTIONS = new Set<KmsAction>([
+  'DescribeKey',
+  'GetPublicKey',
+  'Encrypt',
+  'Decrypt',
+  'ReEncrypt',
+  'GenerateDataKey',
+  'GenerateDataKeyWithoutPlaintext',
+  'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext',
+  'Sign',
+  'Verify',
+  'GenerateMac',
+  'VerifyMac',
+])
+
+/** parseKeyRef for the KeyId of `action`: an alias where the action takes none is an invalid keyId, as on AWS. */
+export function actionKeyRef(action: KmsAction, raw: unknown): KeyRef {
+  const ref = parseKeyRef(raw)
+  if ('alias' in ref && !ALIAS_KEY_ID_ACTIONS.has(action)) throw invalidKeyId(raw as string)
+  return ref
+}
+
+/** The model's AliasNameType: 1 to 256 characters of this pattern (the prefix included). */
+const ALIAS_NAME_PATTERN = '^[a-zA-Z0-9:/_-]+$'
+const MAX_ALIAS_NAME = 256
 
 /** An alias name as CreateAlias receives it (`alias/<name>`), without the prefix; AWS reserves `alias/aws/`. */
 export function aliasName(raw: unknown): string {
-  if (typeof raw !== 'string' || !ALIAS_NAME.test(raw))
+  const constraint = (text: string) =>
+    new AwsError(
+      'ValidationException',
+      `1 validation error detected: Value at 'aliasName' failed to satisfy constraint: ${text}`,
+    )
+  if (typeof raw !== 'string') throw constraint('Member must not be null')
+  if (raw.length < 1) throw constraint('Member must have length greater than or equal to 1')
+  if (raw.length > MAX_ALIAS_NAME)
+    throw constraint(`Member must have length less than or equal to ${MAX_ALIAS_NAME}`)
+  if (!new RegExp(ALIAS_NAME_PATTERN).test(raw))
+    throw constraint(`Member must satisfy regular expression pattern: ${ALIAS_NAME_PATTERN}`)
+  if (!raw.startsWith('alias/') || raw === 'alias/')
     throw new AwsError(
       'ValidationException',
-      'AliasName must begin with alias/ followed by 1 to 250 of: letters, digits, /, _ and -.',
+      'Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html',
     )
+  // The model's pattern allows a colon; KMS itself does not (an alias ARN is split at its colons).
+  if (!ALIAS_NAME.test(raw))
+    throw new AwsError('ValidationException', `${raw} contains invalid characters for an alias`)
   if (raw.startsWith('alias/aws/'))
     throw new AwsError('NotAuthorizedException', 'Aliases beginning with alias/aws/ are reserved.')
   return raw.slice('alias/'.length)
+}
+
+/** The region and account a KMS mount's ARNs name: the signed region, else the mount's `region`; its `account_id`. */
+export function kmsArnScope(
+  signedRegion: string | undefined,
+  options: Record<string, string>,
+): { region: string; account: string } {
+  return {
+    region: signedRegion || options['region'] || 'us-east-1',
+    account: options['account_id'] || '000000000000',
+  }
+}
+
+/** AWS names a missing alias by its alias ARN. */
+export function aliasNotFound(scope: { region: string; account: string }, name: string): AwsError {
+  return new AwsError(
+    'NotFoundException',
+    `Alias arn:aws:kms:${scope.region}:${scope.account}:alias/${name} is not found.`,
+  )
 }
 
 /**
@@ -115,10 +183,21 @@ export function encodeBlob(keyId: string, ciphertext: string): Buffer {
 }
 
 export function decodeBlob(blob: Buffer): { keyId: string; ciphertext: string } {
-  const keyId = blob.subarray(2, 2 + ID_BYTES).toString('latin1')
-  if (blob.length <= 2 + ID_BYTES || blob[0] !== BLOB_MAGIC || blob[1] !== BLOB_VERSION || !UUID.test(keyId))
-    throw new AwsError('InvalidCiphertextException', 'The ciphertext is invalid.')
-  return { keyId, ciphertext: blob.subarray(2 + ID_BYTES).toString('utf8') }
+  if (!isEncodedBlob(blob)) throw new AwsError('InvalidCiphertextException', 'The ciphertext is invalid.')
+  return {
+    keyId: blob.subarray(2, 2 + ID_BYTES).toString('latin1'),
+    ciphertext: blob.subarray(2 + ID_BYTES).toString('utf8'),
+  }
+}
+
+/** Whether a blob is in the format encodeBlob makes (not, say, the raw RSA ciphertext an asymmetric key takes). */
+export function isEncodedBlob(blob: Buffer): boolean {
+  return (
+    blob.length > 2 + ID_BYTES &&
+    blob[0] === BLOB_MAGIC &&
+    blob[1] === BLOB_VERSION &&
+    UUID.test(blob.subarray(2, 2 + ID_BYTES).toString('latin1'))
+  )
 }
 
 /** A base64 blob field (CiphertextBlob, Plaintext) as bytes, or ValidationException. */
@@ -128,6 +207,23 @@ export function blobField(input: Record<string, unknown>, name: string, required
   if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0)
     throw new AwsError('ValidationException', `${name} must be a base64-encoded blob.`)
   return Buffer.from(value, 'base64')
+}
+
+/** A required blob member within its model length bounds (1 to `max` bytes), refused in AWS's words. */
+export function boundedBlob(input: Record<string, unknown>, name: string, max: number): Buffer {
+  const bytes = blobField(input, name) as Buffer
+  const bound =
+    bytes.length < 1
+      ? 'greater than or equal to 1'
+      : bytes.length > max
+        ? `less than or equal to ${max}`
+        : undefined
+  if (bound !== undefined)
+    throw new AwsError(
+      'ValidationException',
+      `1 validation error detected: Value at '${name.charAt(0).toLowerCase()}${name.slice(1)}' failed to satisfy constraint: Member must have length ${bound}`,
+    )
+  return bytes
 }
 
 export interface KmsRoute {

@@ -162,4 +162,52 @@ describe('KMS input members through the AWS SDK for JavaScript', () => {
     )
     assert.ok(sealed.CiphertextBlob!.length > 0)
   })
+
+  it('a blob or enum value outside the model is a ValidationException before authorisation, as AWS validates first', async () => {
+    const key = await newKey()
+    const signing = await newKey({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' })
+    // The reader may decrypt only: a well-formed Encrypt or Sign is refused, a malformed one is malformed.
+    assert.equal(
+      await refusal(reader.send(new EncryptCommand({ KeyId: key, Plaintext: Buffer.from('x') }))),
+      'AccessDeniedException 400',
+    )
+    assert.equal(
+      await refusal(reader.send(new EncryptCommand({ KeyId: key, Plaintext: Buffer.alloc(0) }))),
+      'ValidationException 400',
+    )
+    assert.equal(
+      await refusal(reader.send(new EncryptCommand({ KeyId: key, Plaintext: Buffer.alloc(4097) }))),
+      'ValidationException 400',
+    )
+    const sign = (Message: Uint8Array) =>
+      reader.send(new SignCommand({ KeyId: signing, Message, SigningAlgorithm: 'ECDSA_SHA_256' }))
+    assert.equal(await refusal(sign(Buffer.from('m'))), 'AccessDeniedException 400')
+    assert.equal(await refusal(sign(Buffer.alloc(4097))), 'ValidationException 400')
+    // So is a value outside the model's enum.
+    const unknown = 'NOT_AN_ALGORITHM' as 'ECDSA_SHA_256'
+    assert.equal(
+      await refusal(
+        reader.send(
+          new SignCommand({ KeyId: signing, Message: Buffer.from('m'), SigningAlgorithm: unknown }),
+        ),
+      ),
+      'ValidationException 400',
+    )
+    assert.equal(
+      await refusal(
+        reader.send(
+          new EncryptCommand({
+            KeyId: key,
+            Plaintext: Buffer.from('x'),
+            EncryptionAlgorithm: unknown as 'SYMMETRIC_DEFAULT',
+          }),
+        ),
+      ),
+      'ValidationException 400',
+    )
+    assert.equal(
+      await refusal(reader.send(new GenerateDataKeyCommand({ KeyId: key, KeySpec: unknown as 'AES_256' }))),
+      'ValidationException 400',
+    )
+  })
 })

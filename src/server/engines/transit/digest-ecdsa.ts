@@ -2,12 +2,18 @@
 import type crypto from 'node:crypto'
 import type { ECDSA } from '@noble/curves/abstract/weierstrass.js'
 import { p256, p384, p521 } from '@noble/curves/nist.js'
+import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 
 /** `der` is ASN.1 (Vault's asn1 marshaling, KMS), `ieee-p1363` the fixed-width r || s (Vault's jws). */
 export type EcdsaEncoding = 'der' | 'ieee-p1363'
 
-const CURVES: Record<string, ECDSA> = { 'ecdsa-p256': p256, 'ecdsa-p384': p384, 'ecdsa-p521': p521 }
+const CURVES: Record<string, ECDSA> = {
+  'ecdsa-p256': p256,
+  'ecdsa-p384': p384,
+  'ecdsa-p521': p521,
+  'ecdsa-secp256k1': secp256k1,
+}
 
 function curveOf(type: string): ECDSA {
   const curve = CURVES[type]

@@ -16,10 +16,22 @@ export const KEY_TYPES = [
   'hmac',
 ] as const
 
-export type KeyType = (typeof KEY_TYPES)[number]
+/**
+ * Types only a KMS key has (ECC_SECG_P256K1): Vault has no such transit type, so its API creates and imports none,
+ * but transit signs and verifies with them as with its own ECDSA types.
+ */
+export const KMS_ONLY_KEY_TYPES = ['ecdsa-secp256k1'] as const
 
+export type KeyType = (typeof KEY_TYPES)[number] | (typeof KMS_ONLY_KEY_TYPES)[number]
+
+/** A type Vault's API creates and imports. */
 export function isKeyType(value: string): value is KeyType {
   return (KEY_TYPES as readonly string[]).includes(value)
+}
+
+/** A type a stored key may have: Vault's, or one only KMS keys have. */
+export function isStoredKeyType(value: string): value is KeyType {
+  return isKeyType(value) || (KMS_ONLY_KEY_TYPES as readonly string[]).includes(value)
 }
 
 export function isSymmetric(type: KeyType): boolean {
@@ -61,6 +73,7 @@ const CURVES: Record<string, string> = {
   'ecdsa-p256': 'P-256',
   'ecdsa-p384': 'P-384',
   'ecdsa-p521': 'P-521',
+  'ecdsa-secp256k1': 'secp256k1',
 }
 
 /** The name Vault shows beside a public key: the curve, ed25519, or the RSA type. */
@@ -70,7 +83,7 @@ export function publicKeyName(type: KeyType): string {
 
 /** The hash Go pairs with each curve's size for JWS marshaling: the byte length of r and s. */
 export function ecdsaCoordinateBytes(type: KeyType): number {
-  return type === 'ecdsa-p256' ? 32 : type === 'ecdsa-p384' ? 48 : 66
+  return type === 'ecdsa-p256' || type === 'ecdsa-secp256k1' ? 32 : type === 'ecdsa-p384' ? 48 : 66
 }
 
 /** Node's names of the curves, as a private key's asymmetricKeyDetails report them. */
@@ -78,6 +91,7 @@ const NODE_CURVES: Record<string, string> = {
   'ecdsa-p256': 'prime256v1',
   'ecdsa-p384': 'secp384r1',
   'ecdsa-p521': 'secp521r1',
+  'ecdsa-secp256k1': 'secp256k1',
 }
 
 /** Whether a private key is of `type`: the algorithm, and the curve or modulus size the type names. */

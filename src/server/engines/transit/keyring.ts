@@ -2,7 +2,7 @@
 
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import type { Storage } from '../../../sdk/storage.ts'
-import { isKeyType, supportsDerivation } from './key-types.ts'
+import { isStoredKeyType, supportsDerivation } from './key-types.ts'
 import { keyStorageKey, loadKey, newVersion, saveKey, type TransitKey } from './model.ts'
 import type { TransitState } from './state.ts'
 
@@ -26,7 +26,7 @@ export function checkKeyName(name: string): void {
 
 /** Vault's checks on a new key's settings, before any material is generated. */
 function checkRequest(request: KeyRequest): void {
-  if (!isKeyType(request.type)) throw new InvalidRequestError(`unknown key type ${request.type}`)
+  if (!isStoredKeyType(request.type)) throw new InvalidRequestError(`unknown key type ${request.type}`)
   if (request.derived && !supportsDerivation(request.type))
     throw new InvalidRequestError(
       `key derivation and convergent encryption not supported for keys of type ${request.type}`,

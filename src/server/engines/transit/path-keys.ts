@@ -6,6 +6,7 @@ import { f } from '../../../sdk/framework/fields.ts'
 import { listResponse } from '../../../sdk/framework/list-response.ts'
 import { optionalBase64 } from './encoding.ts'
 import { keyInfo } from './key-info.ts'
+import { isKeyType } from './key-types.ts'
 import { getOrCreateKey } from './keyring.ts'
 import { refuseIfKmsKey } from './kms-state.ts'
 import { KEY_PREFIX, keyStorageKey, loadKey, loadKeyShared } from './model.ts'
@@ -48,6 +49,8 @@ export const keyPath = definePath<typeof fields, TransitState>({
   operations: {
     create: async ({ storage, state, system, input }) => {
       const type = input.type ?? 'aes256-gcm96'
+      // Vault's types only: a KMS-only type (ecdsa-secp256k1) is made by KMS CreateKey alone.
+      if (!isKeyType(type)) throw new InvalidRequestError(`unknown key type ${type}`)
       const { key, created } = await getOrCreateKey(
         storage,
         state,

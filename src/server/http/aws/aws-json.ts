@@ -12,9 +12,11 @@ import { isPresignedQuery, type ParsedAuthorization, parseAuthorization } from '
 import { wellFormedJson } from '../../../lib/well-formed-json.ts'
 import { AwsError } from '../../../sdk/aws-error.ts'
 import {
+  aliasNotFound,
   isKmsAction,
   KMS_REENCRYPT_HEADER,
   KMS_TARGET_PREFIX,
+  kmsArnScope,
   kmsRoute,
 } from '../../../sdk/aws-kms-routes.ts'
 import {
@@ -173,8 +175,9 @@ async function handleKms(
     throw new AwsError('UnknownOperationException', 'The action or operation requested is not supported.')
   const input = parseBody(req.body, jsonLimits)
   const mounts = core.services.mounts.entries.filter((e) => e.table === 'secret' && e.type === TRANSIT_TYPE)
-  const mount = (mounts.find((e) => e.path === KMS_MOUNT) ?? mounts[0])?.path
-  if (mount === undefined) throw notServed('KMS is not enabled on this server: mount a transit engine.')
+  const entry = mounts.find((e) => e.path === KMS_MOUNT) ?? mounts[0]
+  if (entry === undefined) throw notServed('KMS is not enabled on this server: mount a transit engine.')
+  const mount = entry.path
   throttle(
     core,
     callPath(mount, () => countedPath(action, input)),
@@ -203,8 +206,7 @@ async function handleKms(
       throw error
     })
     const target = out['target_key_id']
-    if (typeof target !== 'string')
-      throw new AwsError('NotFoundException', `Alias alias/${name} is not found.`)
+    if (typeof target !== 'string') throw aliasNotFound(kmsArnScope(caller.region, entry.options), name)
     return target
   }
   return runKmsAction(action, input, call, resolveAlias, uuid)

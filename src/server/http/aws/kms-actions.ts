@@ -1,7 +1,9 @@
 // A KMS call as the transit requests it is authorised as: the key it names (alias resolved first), and ReEncrypt as two calls.
 import { AwsError } from '../../../sdk/aws-error.ts'
 import { kmsCommonMembers } from '../../../sdk/aws-kms-common.ts'
+import { checkKmsModel } from '../../../sdk/aws-kms-model.ts'
 import {
+  actionKeyRef,
   aliasName,
   blobField,
   decodeBlob,
@@ -32,8 +34,12 @@ const ON_ALIAS = new Set<KmsAction>(['CreateAlias', 'UpdateAlias', 'DeleteAlias'
  * The key a KeyId designates: itself, or the key its alias points at, read through the Vault API
  * (`read` on kms/aliases/<name>), so resolving an alias is authorised and audited like any read.
  */
-async function keyIdOf(raw: unknown, resolveAlias: (name: string) => Promise<string>): Promise<string> {
-  const ref = parseKeyRef(raw)
+async function keyIdOf(
+  action: KmsAction,
+  raw: unknown,
+  resolveAlias: (name: string) => Promise<string>,
+): Promise<string> {
+  const ref = actionKeyRef(action, raw)
   return 'keyId' in ref ? ref.keyId : resolveAlias(ref.alias)
 }
 
@@ -44,12 +50,13 @@ export async function runKmsAction(
   resolveAlias: (name: string) => Promise<string>,
   newKeyId: () => string,
 ): Promise<Output> {
+  checkKmsModel(action, input)
   if (KEYLESS.has(action)) return call(action, input, '', '')
   if (ON_ALIAS.has(action)) return call(action, input, '', aliasName(input['AliasName']))
   if (action === 'CreateKey') return call(action, input, newKeyId(), '')
   if (action === 'ReEncrypt') return reEncrypt(input, call, resolveAlias)
   if (action === 'Decrypt' && input['KeyId'] === undefined) return call(action, input, blobKey(input), '')
-  return call(action, input, await keyIdOf(input['KeyId'], resolveAlias), '')
+  return call(action, input, await keyIdOf(action, input['KeyId'], resolveAlias), '')
 }
 
 function blobKey(input: Input): string {
@@ -69,8 +76,10 @@ async function reEncrypt(
   if (input['DestinationKeyId'] === undefined)
     throw new AwsError('ValidationException', 'DestinationKeyId is required.')
   const sourceId =
-    input['SourceKeyId'] === undefined ? blobKey(input) : await keyIdOf(input['SourceKeyId'], resolveAlias)
-  const destinationId = await keyIdOf(input['DestinationKeyId'], resolveAlias)
+    input['SourceKeyId'] === undefined
+      ? blobKey(input)
+      : await keyIdOf('ReEncrypt', input['SourceKeyId'], resolveAlias)
+  const destinationId = await keyIdOf('ReEncrypt', input['DestinationKeyId'], resolveAlias)
   const decryptInput = defined({
     CiphertextBlob: input['CiphertextBlob'],
     KeyId: input['SourceKeyId'],

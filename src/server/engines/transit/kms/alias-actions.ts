@@ -1,13 +1,13 @@
 // KMS alias actions: Create/Update/DeleteAlias, each under its alias's and keys' locks and their key policies; ListAliases.
 import { AwsError } from '../../../../sdk/aws-error.ts'
 import { optInt, optString } from '../../../../sdk/aws-input.ts'
-import { parseKeyRef } from '../../../../sdk/aws-kms-routes.ts'
+import { actionKeyRef, aliasNotFound, parseKeyRef } from '../../../../sdk/aws-kms-routes.ts'
 import { ALIAS_PREFIX, listAliasNames, loadAlias, saveAlias } from './aliases.ts'
 import type { KmsContext } from './context.ts'
 import { notPendingDeletion } from './key-actions.ts'
 import { keyPolicyCheck } from './key-policy-check.ts'
 import { readMarker } from './marker.ts'
-import { type KmsKeyMeta, keyNotFound, loadMeta, META_PREFIX, requireMeta } from './metadata.ts'
+import { type KmsKeyMeta, loadMeta, META_PREFIX, requireMeta } from './metadata.ts'
 
 type Input = Record<string, unknown>
 type Output = Record<string, unknown>
@@ -15,8 +15,7 @@ type Output = Record<string, unknown>
 /** The key a TargetKeyId names: a key id or key ARN (AWS refuses an alias as an alias's target). */
 function targetKeyId(input: Input): string {
   const ref = parseKeyRef(input['TargetKeyId'])
-  if (!('keyId' in ref))
-    throw new AwsError('ValidationException', 'TargetKeyId must be a key id or key ARN, not an alias.')
+  if (!('keyId' in ref)) throw new AwsError('ValidationException', 'Aliases must refer to keys. Not aliases')
   return ref.keyId
 }
 
@@ -60,7 +59,7 @@ function sameKind(current: KmsKeyMeta, next: KmsKeyMeta, name: string): void {
     )
 }
 
-const aliasNotFound = (name: string) => new AwsError('NotFoundException', `Alias alias/${name} is not found.`)
+const aliasArn = (ctx: KmsContext, name: string) => `arn:aws:kms:${ctx.region}:${ctx.account}:alias/${name}`
 
 /** CreateAlias: kms:CreateAlias on the target key. */
 export async function createAlias(ctx: KmsContext, name: string, input: Input): Promise<Output> {
@@ -72,7 +71,10 @@ export async function createAlias(ctx: KmsContext, name: string, input: Input): 
       authorise(ctx, 'CreateAlias', meta)
       notPendingDeletion(ctx, meta)
       if ((await loadAlias(ctx.storage, name)) !== undefined)
-        throw new AwsError('AlreadyExistsException', `An alias with the name alias/${name} already exists`)
+        throw new AwsError(
+          'AlreadyExistsException',
+          `An alias with the name ${aliasArn(ctx, name)} already exists`,
+        )
       const now = ctx.now() / 1000
       await saveAlias(ctx.storage, name, { targetKeyId: target, creationDate: now, lastUpdatedDate: now })
       return {}
@@ -86,7 +88,7 @@ export async function updateAlias(ctx: KmsContext, name: string, input: Input): 
   await requireMeta(ctx.storage, target)
   return ctx.state.run(ALIAS_PREFIX + name, async () => {
     const alias = await loadAlias(ctx.storage, name)
-    if (alias === undefined) throw aliasNotFound(name)
+    if (alias === undefined) throw aliasNotFound(ctx, name)
     return underKeyLocks(ctx, [alias.targetKeyId, target], async () => {
       // A current key deleted through the transit API has no policy left to ask.
       const current = await loadMeta(ctx.storage, alias.targetKeyId)
@@ -105,7 +107,7 @@ export async function updateAlias(ctx: KmsContext, name: string, input: Input): 
 export function deleteAlias(ctx: KmsContext, name: string): Promise<Output> {
   return ctx.state.run(ALIAS_PREFIX + name, async () => {
     const alias = await loadAlias(ctx.storage, name)
-    if (alias === undefined) throw aliasNotFound(name)
+    if (alias === undefined) throw aliasNotFound(ctx, name)
     await underKeyLocks(ctx, [alias.targetKeyId], async () => {
       const meta = await loadMeta(ctx.storage, alias.targetKeyId)
       if (meta !== undefined) authorise(ctx, 'DeleteAlias', meta)
@@ -118,7 +120,7 @@ export function deleteAlias(ctx: KmsContext, name: string): Promise<Output> {
 /** The key an alias points at, for routing (the adapter reads it through the Vault API first). */
 export async function resolveAlias(ctx: KmsContext, name: string): Promise<string> {
   const alias = await loadAlias(ctx.storage, name)
-  if (alias === undefined) throw aliasNotFound(name)
+  if (alias === undefined) throw aliasNotFound(ctx, name)
   return alias.targetKeyId
 }
 
@@ -126,8 +128,7 @@ export async function listAliases(ctx: KmsContext, input: Input): Promise<Output
   const limit = optInt(input, 'Limit', 1, 100) ?? 50
   const marker = readMarker(input, (m) => /^alias\/[A-Za-z0-9/_-]{1,250}$/.test(m))
   const filter = optString(input, 'KeyId')
-  const wanted = filter === undefined ? undefined : parseKeyRef(filter)
-  if (wanted !== undefined && !('keyId' in wanted)) throw keyNotFound(filter ?? '')
+  const wanted = filter === undefined ? undefined : actionKeyRef('ListAliases', filter)
   const all: Output[] = []
   for (const name of await listAliasNames(ctx.storage)) {
     const alias = await loadAlias(ctx.storage, name)
@@ -135,7 +136,7 @@ export async function listAliases(ctx: KmsContext, input: Input): Promise<Output
     if (wanted && 'keyId' in wanted && alias.targetKeyId !== wanted.keyId) continue
     all.push({
       AliasName: `alias/${name}`,
-      AliasArn: `arn:aws:kms:${ctx.region}:${ctx.account}:alias/${name}`,
+      AliasArn: aliasArn(ctx, name),
       TargetKeyId: alias.targetKeyId,
       CreationDate: alias.creationDate,
       LastUpdatedDate: alias.lastUpdatedDate,

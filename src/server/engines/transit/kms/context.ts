@@ -1,4 +1,5 @@
 // What a KMS action needs: the mount's storage and locks, the clock, and the region and account its ARNs embed.
+import { kmsArnScope } from '../../../../sdk/aws-kms-routes.ts'
 import { AWS_REGION_HEADER } from '../../../../sdk/aws-secretsmanager-routes.ts'
 import type { HandlerContext } from '../../../../sdk/framework/backend.ts'
 import type { Fields } from '../../../../sdk/framework/fields.ts'
@@ -23,14 +24,9 @@ export interface KmsContext {
   checkPolicy?: (meta: KmsKeyMeta) => void
 }
 
-const DEFAULT_REGION = 'us-east-1'
-const DEFAULT_ACCOUNT_ID = '000000000000'
-
 /** Region: the adapter's (from the SigV4 scope), else the mount option `region`; account: mount option `account_id`. */
 export function kmsContext(ctx: HandlerContext<Fields, TransitState>): KmsContext {
-  const options = ctx.system.mount.options
-  const region = ctx.request.headers[AWS_REGION_HEADER] || options['region'] || DEFAULT_REGION
-  const account = options['account_id'] || DEFAULT_ACCOUNT_ID
+  const { region, account } = kmsArnScope(ctx.request.headers[AWS_REGION_HEADER], ctx.system.mount.options)
   return {
     storage: ctx.storage,
     state: ctx.state,

@@ -2,25 +2,26 @@
 import crypto from 'node:crypto'
 import { AwsError } from '../../../../sdk/aws-error.ts'
 import { optEnum, optInt, optString, validation } from '../../../../sdk/aws-input.ts'
-import { blobField, decodeBlob, encodeBlob } from '../../../../sdk/aws-kms-routes.ts'
+import { DATA_KEY_SPECS, ENCRYPTION_ALGORITHMS } from '../../../../sdk/aws-kms-model.ts'
+import {
+  blobField,
+  boundedBlob,
+  decodeBlob,
+  encodeBlob,
+  isEncodedBlob,
+} from '../../../../sdk/aws-kms-routes.ts'
 import { isAppError } from '../../../../sdk/errors.ts'
 import { decrypt, encrypt, encryptionVersion } from '../encryption.ts'
 import { isRsa } from '../key-types.ts'
 import { requireKey, type TransitKey } from '../model.ts'
 import type { KmsContext } from './context.ts'
-import { type KmsKeyMeta, requireEnabled, requireMeta, requireUsage } from './metadata.ts'
+import { KEY_SPECS, type KmsKeyMeta, requireEnabled, requireMeta, requireUsage } from './metadata.ts'
+import { rsaOpen, rsaSeal } from './rsa-oaep.ts'
 
 type Input = Record<string, unknown>
 type Output = Record<string, unknown>
 
 const MAX_PLAINTEXT = 4096
-/** The model's EncryptionAlgorithmSpec; which one a key takes is checked against the key. */
-const ENCRYPTION_ALGORITHMS = [
-  'SYMMETRIC_DEFAULT',
-  'RSAES_OAEP_SHA_1',
-  'RSAES_OAEP_SHA_256',
-  'SM2PKE',
-] as const
 
 /**
  * The EncryptionContext as additional authenticated data: its pairs sorted by key, as JSON, so the same context in
@@ -49,13 +50,15 @@ export async function encryptionKey(
   requireEnabled(meta, ctx.arn(keyId))
   requireUsage(meta, 'ENCRYPT_DECRYPT', action)
   const key = await requireKey(ctx.storage, keyId)
-  const expected = isRsa(key.type) ? 'RSAES_OAEP_SHA_256' : 'SYMMETRIC_DEFAULT'
+  const allowed = KEY_SPECS[meta.keySpec]?.encryptionAlgorithms ?? []
+  // An asymmetric key has no default: the caller names the algorithm, as AWS requires.
   const algorithm =
-    optEnum(input, 'EncryptionAlgorithm', ENCRYPTION_ALGORITHMS) ?? (isRsa(key.type) ? '' : expected)
-  if (algorithm !== expected)
+    optEnum(input, 'EncryptionAlgorithm', ENCRYPTION_ALGORITHMS) ??
+    (isRsa(key.type) ? '' : 'SYMMETRIC_DEFAULT')
+  if (!allowed.includes(algorithm))
     throw new AwsError(
       'InvalidKeyUsageException',
-      `This key supports the encryption algorithm ${expected} only.`,
+      `This key supports the encryption algorithms ${allowed.join(', ')} only.`,
     )
   if (isRsa(key.type) && contextAad(input).length > 0)
     throw new AwsError('ValidationException', 'EncryptionContext is not supported with asymmetric keys.')
@@ -91,12 +94,11 @@ export function seal(key: TransitKey, keyId: string, plaintext: Buffer, input: I
 }
 
 export async function encryptAction(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
-  const plaintext = blobField(input, 'Plaintext') as Buffer
-  if (plaintext.length < 1 || plaintext.length > MAX_PLAINTEXT)
-    throw validation('plaintext', `Member must have length between 1 and ${MAX_PLAINTEXT}`)
+  const plaintext = boundedBlob(input, 'Plaintext', MAX_PLAINTEXT)
   const { key, algorithm } = await encryptionKey(ctx, keyId, input, 'Encrypt')
+  const blob = isRsa(key.type) ? rsaSeal(key, algorithm, plaintext) : seal(key, keyId, plaintext, input)
   return {
-    CiphertextBlob: seal(key, keyId, plaintext, input).toString('base64'),
+    CiphertextBlob: blob.toString('base64'),
     KeyId: ctx.arn(keyId),
     EncryptionAlgorithm: algorithm,
   }
@@ -107,9 +109,27 @@ export function blobKeyId(input: Input): string {
   return decodeBlob(blobField(input, 'CiphertextBlob') as Buffer).keyId
 }
 
+/**
+ * The key a CiphertextBlob names, or undefined for a raw RSA ciphertext, which names none (Decrypt then needs the
+ * KeyId, as AWS does for asymmetric keys).
+ */
+export function blobKeyIdIfAny(input: Input): string | undefined {
+  const blob = blobField(input, 'CiphertextBlob') as Buffer
+  return isEncodedBlob(blob) ? decodeBlob(blob).keyId : undefined
+}
+
 export async function decryptAction(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
-  const { ciphertext } = decodeBlob(blobField(input, 'CiphertextBlob') as Buffer)
+  const blob = blobField(input, 'CiphertextBlob') as Buffer
   const { key, algorithm } = await encryptionKey(ctx, keyId, input, 'Decrypt')
+  // An RSA key's ciphertext is raw OAEP, as AWS's (and as anyone with its public key makes one); a blob in this
+  // server's own format is one an RSA key made before, under RSAES_OAEP_SHA_256.
+  if (isRsa(key.type) && (!isEncodedBlob(blob) || algorithm !== 'RSAES_OAEP_SHA_256'))
+    return {
+      Plaintext: rsaOpen(key, algorithm, blob).toString('base64'),
+      KeyId: ctx.arn(keyId),
+      EncryptionAlgorithm: algorithm,
+    }
+  const { ciphertext } = decodeBlob(blob)
   // Read before the attempt: a malformed EncryptionContext is the caller's input, not an invalid ciphertext.
   const associatedData = contextAad(input)
   let plaintext: Buffer
@@ -138,7 +158,7 @@ function dataKeyBytes(input: Input): number {
   if (count !== undefined) return count
   if (spec === 'AES_256') return 32
   if (spec === 'AES_128') return 16
-  throw validation('keySpec', 'Member must satisfy enum value set: [AES_256, AES_128]')
+  throw validation('keySpec', `Member must satisfy enum value set: [${DATA_KEY_SPECS.join(', ')}]`)
 }
 
 export async function generateDataKey(

@@ -2,6 +2,7 @@
 import { AwsError } from '../../../../sdk/aws-error.ts'
 import { dryRunSucceeded, kmsCommonMembers } from '../../../../sdk/aws-kms-common.ts'
 import {
+  actionKeyRef,
   aliasName,
   isKmsAction,
   KMS_REENCRYPT_HEADER,
@@ -18,7 +19,14 @@ import type { BackendRequest, LogicalResponse, Operation } from '../../../../sdk
 import type { TransitState } from '../state.ts'
 import { createAlias, deleteAlias, listAliases, resolveAlias, updateAlias } from './alias-actions.ts'
 import { type KmsContext, kmsContext } from './context.ts'
-import { blobKeyId, decryptAction, encryptAction, generateDataKey, generateRandom } from './crypto-actions.ts'
+import {
+  blobKeyId,
+  blobKeyIdIfAny,
+  decryptAction,
+  encryptAction,
+  generateDataKey,
+  generateRandom,
+} from './crypto-actions.ts'
 import { generateDataKeyPair } from './data-key-pair.ts'
 import {
   cancelDeletion,
@@ -34,7 +42,14 @@ import {
   untagResource,
 } from './key-actions.ts'
 import { keyPolicyCheck, policyActionOf } from './key-policy-check.ts'
-import { type KeyUsage, type KmsKeyMeta, requireEnabled, requireMeta, requireUsage } from './metadata.ts'
+import {
+  KeyNotFoundError,
+  type KeyUsage,
+  type KmsKeyMeta,
+  requireEnabled,
+  requireMeta,
+  requireUsage,
+} from './metadata.ts'
 import { getKeyPolicy, listKeyPolicies, putKeyPolicy, updateDescription } from './policy-actions.ts'
 import { listRotations, rotateOnDemand } from './rotation-actions.ts'
 import { generateMac, getPublicKey, signAction, verifyAction, verifyMac } from './sign-actions.ts'
@@ -62,7 +77,7 @@ async function keyOf(ctx: KmsContext, action: KmsAction, input: Record<string, u
     return ''
   if (action === 'CreateKey') return ctx.request.path.slice('keys/'.length)
   if (action === 'Decrypt' && input['KeyId'] === undefined) return blobKeyId(input)
-  const ref = parseKeyRef(input['KeyId'])
+  const ref = actionKeyRef(action, input['KeyId'])
   return 'keyId' in ref ? ref.keyId : resolveAlias(ctx, ref.alias)
 }
 
@@ -85,6 +100,20 @@ export async function runKmsAction(
   action: KmsAction,
 ): Promise<LogicalResponse> {
   const ctx = kmsContext(handler)
+  try {
+    return await runChecked(ctx, handler, action)
+  } catch (error) {
+    // AWS names a missing key by its key ARN.
+    if (error instanceof KeyNotFoundError) throw new KeyNotFoundError(error.keyId, ctx.arn(error.keyId))
+    throw error
+  }
+}
+
+async function runChecked(
+  ctx: KmsContext,
+  handler: HandlerContext<Fields, TransitState>,
+  action: KmsAction,
+): Promise<LogicalResponse> {
   const input = handler.request.data
   const { dryRun } = kmsCommonMembers(action, input)
   const keyId = await keyOf(ctx, action, input)
@@ -92,7 +121,8 @@ export async function runKmsAction(
   const route = kmsRoute(action, keyId, alias)
   if (route.path !== handler.request.path || family(route.operation) !== family(handler.request.operation))
     throw new AwsError('AccessDeniedException', 'The request path does not match the key the action names.')
-  if (action === 'Decrypt' && input['KeyId'] !== undefined && blobKeyId(input) !== keyId)
+  const named = action === 'Decrypt' && input['KeyId'] !== undefined ? blobKeyIdIfAny(input) : undefined
+  if (named !== undefined && named !== keyId)
     throw new AwsError(
       'IncorrectKeyException',
       'The key ID in the request does not identify the key that encrypted the ciphertext.',

@@ -1,6 +1,7 @@
 // KMS key lifecycle actions: CreateKey, DescribeKey, ListKeys, enabling, rotation, scheduled deletion and tags.
 import { AwsError } from '../../../../sdk/aws-error.ts'
 import { optBool, optInt, optString, validation } from '../../../../sdk/aws-input.ts'
+import { rotationDue } from '../auto-rotate.ts'
 import { getOrCreateKey, updateKey } from '../keyring.ts'
 import { loadKeyShared } from '../model.ts'
 import type { KmsContext } from './context.ts'
@@ -13,6 +14,7 @@ import {
   type KmsKeyMeta,
   keyMetadata,
   META_PREFIX,
+  MODEL_KEY_SPECS,
   requireMeta,
   saveMeta,
   type Tag,
@@ -29,6 +31,8 @@ const DAY_SECONDS = 24 * 3600
 /** A key id, which is what a ListKeys NextMarker is. */
 const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const USAGES: KeyUsage[] = ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'GENERATE_VERIFY_MAC']
+/** The model's fourth KeyUsage, for DeriveSharedSecret, which this server does not have. */
+const KEY_AGREEMENT = 'KEY_AGREEMENT'
 
 function readTags(input: Input, name = 'Tags'): Tag[] {
   const raw = input[name]
@@ -89,11 +93,22 @@ export async function createKey(ctx: KmsContext, keyId: string, input: Input): P
     optString(input, 'KeySpec') ?? optString(input, 'CustomerMasterKeySpec') ?? 'SYMMETRIC_DEFAULT'
   // Own keys only: a KeySpec of `__proto__` or `constructor` is an unknown spec, not Object's.
   const spec = Object.hasOwn(KEY_SPECS, keySpec) ? KEY_SPECS[keySpec] : undefined
+  if (!MODEL_KEY_SPECS.includes(keySpec))
+    throw validation('keySpec', `Member must satisfy enum value set: [${MODEL_KEY_SPECS.join(', ')}]`)
   if (spec === undefined)
-    throw validation('keySpec', `Member must satisfy enum value set: [${Object.keys(KEY_SPECS).join(', ')}]`)
-  const usage = (optString(input, 'KeyUsage') ?? spec.usages[0]) as KeyUsage
-  if (!USAGES.includes(usage))
-    throw validation('keyUsage', `Member must satisfy enum value set: [${USAGES.join(', ')}]`)
+    throw new AwsError('UnsupportedOperationException', `KeySpec ${keySpec} is not supported by this server.`)
+  const requested = optString(input, 'KeyUsage') ?? (spec.usages[0] as KeyUsage)
+  if (requested === KEY_AGREEMENT)
+    throw new AwsError(
+      'UnsupportedOperationException',
+      'KeyUsage KEY_AGREEMENT is not supported by this server.',
+    )
+  if (!(USAGES as string[]).includes(requested))
+    throw validation(
+      'keyUsage',
+      `Member must satisfy enum value set: [${[...USAGES, KEY_AGREEMENT].join(', ')}]`,
+    )
+  const usage = requested as KeyUsage
   if (!spec.usages.includes(usage))
     throw new AwsError('ValidationException', `KeyUsage ${usage} is not compatible with KeySpec ${keySpec}.`)
   if (optBool(input, 'MultiRegion'))
@@ -118,7 +133,7 @@ export async function createKey(ctx: KmsContext, keyId: string, input: Input): P
       exportable: false,
       allowPlaintextBackup: false,
       autoRotatePeriod: 0,
-      keySize: spec.type === 'hmac' ? 32 : 0,
+      keySize: spec.hmacKeyBytes ?? 0,
     },
     now,
   )
@@ -209,7 +224,7 @@ export async function scheduleDeletion(ctx: KmsContext, keyId: string, input: In
   }
 }
 
-/** A cancelled deletion leaves the key Disabled, as AWS does. */
+/** A cancelled deletion leaves the key Disabled, as AWS does; the answer names the key by its ARN, as AWS's. */
 export async function cancelDeletion(ctx: KmsContext, keyId: string): Promise<Output> {
   await changeMeta(ctx, keyId, (meta) => {
     if (meta.keyState !== 'PendingDeletion')
@@ -217,7 +232,7 @@ export async function cancelDeletion(ctx: KmsContext, keyId: string): Promise<Ou
     const { deletionDate: _d, pendingWindowInDays: _p, ...rest } = meta
     return { ...rest, keyState: 'Disabled' }
   })
-  return { KeyId: keyId }
+  return { KeyId: ctx.arn(keyId) }
 }
 
 /** Rotation is transit's auto_rotate_period: RotationPeriodInDays (365 unless given) when enabled, 0 when disabled. */
@@ -257,6 +272,9 @@ export async function rotationStatus(ctx: KmsContext, keyId: string): Promise<Ou
   const enabled = (key?.auto_rotate_period ?? 0) > 0
   const out: Output = { KeyRotationEnabled: enabled, KeyId: keyId }
   if (enabled) out['RotationPeriodInDays'] = Math.round((key?.auto_rotate_period ?? 0) / 86400)
+  // When transit's schedule rotates the key next: its latest version's creation plus the period.
+  const due = key === undefined ? undefined : rotationDue(key)
+  if (enabled && due !== undefined) out['NextRotationDate'] = due / 1000
   return out
 }
 

@@ -37,6 +37,16 @@ describe('KMS key administration', () => {
     )
   })
 
+  it('ScheduleKeyDeletion and CancelKeyDeletion answer the key by its ARN, as AWS does', async () => {
+    const { act } = await withKey()
+    const arn = `arn:aws:kms:us-east-1:000000000000:key/${A}`
+    const scheduled = dataOf(
+      await act('ScheduleKeyDeletion', 'delete', `keys/${A}`, { PendingWindowInDays: 7 }),
+    )
+    assert.equal(scheduled['KeyId'], arn)
+    assert.deepEqual(dataOf(await act('CancelKeyDeletion', 'update', `keys/${A}/config`)), { KeyId: arn })
+  })
+
   it('serves the default policy, then what PutKeyPolicy stored; only the name default exists', async () => {
     const { act } = await withKey()
     const first = dataOf(await act('GetKeyPolicy', 'read', `keys/${A}`))

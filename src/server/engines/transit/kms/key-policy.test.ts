@@ -198,7 +198,10 @@ describe('KMS key policy enforcement', () => {
     const lockout =
       'MalformedPolicyDocumentException: The new key policy will not allow you to update the key policy in the future.'
     const onlyApp = policy(allow({ AWS: APP }))
-    assert.equal(await outcome(putPolicy(ADMIN, onlyApp)), `NotFoundException: Key '${A}' does not exist`)
+    assert.equal(
+      await outcome(putPolicy(ADMIN, onlyApp)),
+      `NotFoundException: Key 'arn:aws:kms:us-east-1:000000000000:key/${A}' does not exist`,
+    )
     await create(A)
     assert.equal(await outcome(putPolicy(ADMIN, onlyApp)), lockout)
     assert.equal(await outcome(putPolicy(ADMIN, onlyApp, false)), lockout)

@@ -1,5 +1,6 @@
 // The KMS actions inside the transit engine: the path check, states and aliases under concurrency, and the Vault API's view.
 import assert from 'node:assert/strict'
+import crypto from 'node:crypto'
 import { describe, it } from 'node:test'
 import { awsType, dataOf, failure, kms, makeTransit } from '../test-helpers.ts'
 
@@ -50,6 +51,34 @@ describe('transit KMS actions', () => {
     assert.deepEqual(dataOf(await h.call('read', 'kms/aliases/app')), { target_key_id: A })
     assert.deepEqual(dataOf(await h.call('list', 'kms/aliases/'))['keys'], ['app'])
     assert.equal((await failure(() => h.call('delete', 'kms/aliases/app'))).status, 405)
+  })
+
+  it('ECC_SECG_P256K1 keys are KMS keys only: transit shows them, but its own API makes no key of that curve', async () => {
+    const h = await makeTransit()
+    const made = dataOf(
+      await h.call(
+        'create',
+        `keys/${A}`,
+        { KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'SIGN_VERIFY' },
+        kms('CreateKey'),
+      ),
+    )
+    assert.deepEqual((made['KeyMetadata'] as Record<string, unknown>)['SigningAlgorithms'], ['ECDSA_SHA_256'])
+    const read = dataOf(await h.call('read', `keys/${A}`))
+    assert.equal(read['type'], 'ecdsa-secp256k1')
+    const der = String(
+      dataOf(await h.call('read', `keys/${A}`, { KeyId: A }, kms('GetPublicKey')))['PublicKey'],
+    )
+    const publicKey = crypto.createPublicKey({ key: Buffer.from(der, 'base64'), format: 'der', type: 'spki' })
+    assert.equal(publicKey.asymmetricKeyDetails?.namedCurve, 'secp256k1')
+    assert.equal(
+      (await failure(() => h.call('create', `keys/${B}`, { type: 'ecdsa-secp256k1' }))).status,
+      400,
+    )
+    // Transit's own sign and verify take it as any ECDSA key.
+    const input = Buffer.from('m').toString('base64')
+    const { signature } = dataOf(await h.call('update', `sign/${A}`, { input }))
+    assert.equal(dataOf(await h.call('update', `verify/${A}`, { input, signature }))['valid'], true)
   })
 
   it('CreateKey keeps a repeated tag key once, with its last value, as TagResource does', async () => {

@@ -39,8 +39,19 @@ export async function saveMeta(storage: Storage, meta: KmsKeyMeta): Promise<void
   await putJson(storage, META_PREFIX + meta.keyId, meta)
 }
 
-export const keyNotFound = (keyId: string) =>
-  new AwsError('NotFoundException', `Key '${keyId}' does not exist`)
+/**
+ * A KMS key that does not exist. AWS names it by its key ARN, which needs the request's region and account:
+ * dispatch.ts words it so (keyNotFoundArn); out of a request it names the key id.
+ */
+export class KeyNotFoundError extends AwsError {
+  readonly keyId: string
+  constructor(keyId: string, arn = keyId) {
+    super('NotFoundException', `Key '${arn}' does not exist`)
+    this.keyId = keyId
+  }
+}
+
+export const keyNotFound = (keyId: string) => new KeyNotFoundError(keyId)
 
 export async function requireMeta(storage: Storage, keyId: string): Promise<KmsKeyMeta> {
   const meta = await loadMeta(storage, keyId)
@@ -69,6 +80,8 @@ interface SpecInfo {
   encryptionAlgorithms?: string[]
   signingAlgorithms?: string[]
   macAlgorithms?: string[]
+  /** The hmac type's key size in bytes. */
+  hmacKeyBytes?: number
 }
 
 /** AWS key specs and the transit key type behind each, with the usages AWS allows for it. */
@@ -84,14 +97,57 @@ export const KEY_SPECS: Record<string, SpecInfo> = {
   ECC_NIST_P256: ecc('ecdsa-p256', 'ECDSA_SHA_256'),
   ECC_NIST_P384: ecc('ecdsa-p384', 'ECDSA_SHA_384'),
   ECC_NIST_P521: ecc('ecdsa-p521', 'ECDSA_SHA_512'),
-  HMAC_256: { type: 'hmac', usages: ['GENERATE_VERIFY_MAC'], macAlgorithms: ['HMAC_SHA_256'] },
+  ECC_SECG_P256K1: ecc('ecdsa-secp256k1', 'ECDSA_SHA_256'),
+  ECC_NIST_EDWARDS25519: {
+    type: 'ed25519',
+    usages: ['SIGN_VERIFY'],
+    signingAlgorithms: ['ED25519_SHA_512', 'ED25519_PH_SHA_512'],
+  },
+  HMAC_224: hmac(224),
+  HMAC_256: hmac(256),
+  HMAC_384: hmac(384),
+  HMAC_512: hmac(512),
+}
+
+/** The model's KeySpec enum: the specs above, and those AWS has that this server does not make. */
+export const MODEL_KEY_SPECS = [
+  'RSA_2048',
+  'RSA_3072',
+  'RSA_4096',
+  'ECC_NIST_P256',
+  'ECC_NIST_P384',
+  'ECC_NIST_P521',
+  'ECC_SECG_P256K1',
+  'SYMMETRIC_DEFAULT',
+  'HMAC_224',
+  'HMAC_256',
+  'HMAC_384',
+  'HMAC_512',
+  'SM2',
+  'ML_DSA_44',
+  'ML_DSA_65',
+  'ML_DSA_87',
+  'ECC_NIST_EDWARDS25519',
+]
+
+/**
+ * An HMAC key of `bits`, MACing with the SHA-2 hash of that size. Its material is as long as the digest, but at
+ * least the 32 bytes transit's hmac type holds (HMAC_224 then has a longer key than AWS's, which no MAC shows).
+ */
+function hmac(bits: 224 | 256 | 384 | 512): SpecInfo {
+  return {
+    type: 'hmac',
+    usages: ['GENERATE_VERIFY_MAC'],
+    macAlgorithms: [`HMAC_SHA_${bits}`],
+    hmacKeyBytes: Math.max(32, bits / 8),
+  }
 }
 
 function rsa(type: KeyType): SpecInfo {
   return {
     type,
     usages: ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'],
-    encryptionAlgorithms: ['RSAES_OAEP_SHA_256'],
+    encryptionAlgorithms: ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'],
     signingAlgorithms: [
       'RSASSA_PSS_SHA_256',
       'RSASSA_PSS_SHA_384',

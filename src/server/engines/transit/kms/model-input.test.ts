@@ -1,7 +1,7 @@
 // KMS actions read their input as AWS's model defines it: no member is ignored into an answer the caller did not ask for.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { awsType, b64, dataOf, kms, makeTransit } from '../test-helpers.ts'
+import { awsType, b64, dataOf, kms, makeTransit, START } from '../test-helpers.ts'
 
 const A = '11111111-1111-4111-8111-111111111111'
 const B = '22222222-2222-4222-8222-222222222222'
@@ -26,6 +26,16 @@ describe('KMS input as the model defines it', () => {
       'CustomKeyStoreNotFoundException',
     )
     assert.equal(await awsType(create({ XksKeyId: 'external-key' })), 'UnsupportedOperationException')
+    // In the model's enums, but not made here: refused as unsupported, not as unknown.
+    assert.equal(
+      await awsType(create({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'KEY_AGREEMENT' })),
+      'UnsupportedOperationException',
+    )
+    assert.equal(
+      await awsType(create({ KeySpec: 'ML_DSA_65', KeyUsage: 'SIGN_VERIFY' })),
+      'UnsupportedOperationException',
+    )
+    assert.equal(await awsType(create({ KeyUsage: 'SOMETHING' })), 'ValidationException')
     assert.equal(await awsType(create({ Policy: '' })), 'ValidationException')
     assert.equal(await awsType(create({ Policy: { Statement: [] } })), 'ValidationException')
     assert.equal(await awsType(create({ Policy: 'a\u0001b' })), 'ValidationException')
@@ -53,7 +63,13 @@ describe('KMS input as the model defines it', () => {
       assert.equal(await awsType(enable({ RotationPeriodInDays })), 'ValidationException')
     assert.equal((await status())['KeyRotationEnabled'], false)
     await enable({ RotationPeriodInDays: 180 })
-    assert.deepEqual(await status(), { KeyRotationEnabled: true, KeyId: A, RotationPeriodInDays: 180 })
+    // NextRotationDate is when transit's schedule rotates the key: its latest version's creation plus the period.
+    assert.deepEqual(await status(), {
+      KeyRotationEnabled: true,
+      KeyId: A,
+      RotationPeriodInDays: 180,
+      NextRotationDate: START / 1000 + 180 * 86400,
+    })
     assert.equal(dataOf(await h.call('read', `keys/${A}`))['auto_rotate_period'], 180 * 86400)
     await enable({})
     assert.equal((await status())['RotationPeriodInDays'], 365)

@@ -1,8 +1,9 @@
 // KMS Sign, Verify, GetPublicKey, GenerateMac and VerifyMac on transit keys, with AWS's algorithms and raw signatures.
 import crypto from 'node:crypto'
 import { AwsError } from '../../../../sdk/aws-error.ts'
-import { optEnum, optString, validation } from '../../../../sdk/aws-input.ts'
-import { blobField } from '../../../../sdk/aws-kms-routes.ts'
+import { optEnum, validation } from '../../../../sdk/aws-input.ts'
+import { MAC_ALGORITHMS, MESSAGE_TYPES, SIGNING_ALGORITHMS } from '../../../../sdk/aws-kms-model.ts'
+import { boundedBlob } from '../../../../sdk/aws-kms-routes.ts'
 import { signDigestEcdsa, verifyDigestEcdsa } from '../digest-ecdsa.ts'
 import { signDigestPss, verifyDigestPss } from '../digest-pss.ts'
 import { digestLength, signDigestPkcs1, verifyDigestPkcs1 } from '../digest-signing.ts'
@@ -10,12 +11,20 @@ import { isEcdsa, isRsa } from '../key-types.ts'
 import { liveVersions, privateKeyOf, requireKey, type TransitKey, versionOf } from '../model.ts'
 import { SALT_HASH } from '../pss-salt.ts'
 import type { KmsContext } from './context.ts'
+import {
+  isEd25519Algorithm,
+  requireEd25519MessageType,
+  signEd25519,
+  verifyEd25519,
+} from './ed25519-signing.ts'
 import { KEY_SPECS, type KmsKeyMeta, requireEnabled, requireMeta, requireUsage } from './metadata.ts'
 
 type Input = Record<string, unknown>
 type Output = Record<string, unknown>
 
 const MAX_MESSAGE = 4096
+/** The model's bound on a Signature or a Mac. */
+const MAX_SIGNATURE = 6144
 
 async function usableKey(
   ctx: KmsContext,
@@ -51,12 +60,13 @@ function signingOptions(
 
 /** The Message, and whether it is a digest the caller computed (MessageType DIGEST) rather than the message. */
 function message(input: Input): { bytes: Buffer; isDigest: boolean } {
-  const messageType = optString(input, 'MessageType') ?? 'RAW'
-  if (messageType !== 'RAW' && messageType !== 'DIGEST')
-    throw validation('messageType', 'Member must satisfy enum value set: [RAW, DIGEST]')
-  const bytes = blobField(input, 'Message') as Buffer
-  if (bytes.length < 1 || bytes.length > MAX_MESSAGE)
-    throw validation('message', `Member must have length between 1 and ${MAX_MESSAGE}`)
+  const messageType = optEnum(input, 'MessageType', MESSAGE_TYPES) ?? 'RAW'
+  if (messageType === 'EXTERNAL_MU')
+    throw new AwsError(
+      'ValidationException',
+      'MessageType EXTERNAL_MU is for ML-DSA keys, which this server does not have.',
+    )
+  const bytes = boundedBlob(input, 'Message', MAX_MESSAGE)
   return { bytes, isDigest: messageType === 'DIGEST' }
 }
 
@@ -93,24 +103,6 @@ function verifyDigest(
   return verifyDigestPkcs1(publicKey, digest, data, signature)
 }
 
-/** The model's SigningAlgorithmSpec; which ones a key takes is checked against its spec. */
-const SIGNING_ALGORITHMS = [
-  'RSASSA_PSS_SHA_256',
-  'RSASSA_PSS_SHA_384',
-  'RSASSA_PSS_SHA_512',
-  'RSASSA_PKCS1_V1_5_SHA_256',
-  'RSASSA_PKCS1_V1_5_SHA_384',
-  'RSASSA_PKCS1_V1_5_SHA_512',
-  'ECDSA_SHA_256',
-  'ECDSA_SHA_384',
-  'ECDSA_SHA_512',
-  'SM2DSA',
-  'ML_DSA_SHAKE_256',
-  'ED25519_SHA_512',
-  'ED25519_PH_SHA_512',
-] as const
-const MAC_ALGORITHMS = ['HMAC_SHA_224', 'HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512'] as const
-
 function signingAlgorithm(input: Input): string {
   const algorithm = optEnum(input, 'SigningAlgorithm', SIGNING_ALGORITHMS)
   if (algorithm === undefined) throw validation('signingAlgorithm', 'Member must not be null')
@@ -122,11 +114,14 @@ export async function signAction(ctx: KmsContext, keyId: string, input: Input): 
   const algorithm = signingAlgorithm(input)
   const { meta, key } = await usableKey(ctx, keyId, 'SIGN_VERIFY', 'Sign')
   const { digest, ...padding } = signingOptions(meta, algorithm)
+  if (isEd25519Algorithm(algorithm)) requireEd25519MessageType(algorithm, isDigest)
   if (isDigest) checkDigest(algorithm, digest, data)
   const privateKey = privateKeyOf(versionOf(key, key.latest_version))
-  const signature = isDigest
-    ? signDigest(key, privateKey, algorithm, digest, data)
-    : crypto.sign(digest, data, { key: privateKey, ...padding })
+  const signature = isEd25519Algorithm(algorithm)
+    ? signEd25519(privateKey, algorithm, data)
+    : isDigest
+      ? signDigest(key, privateKey, algorithm, digest, data)
+      : crypto.sign(digest, data, { key: privateKey, ...padding })
   return { KeyId: ctx.arn(keyId), Signature: signature.toString('base64'), SigningAlgorithm: algorithm }
 }
 
@@ -134,12 +129,14 @@ export async function signAction(ctx: KmsContext, keyId: string, input: Input): 
 export async function verifyAction(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
   const { bytes: data, isDigest } = message(input)
   const algorithm = signingAlgorithm(input)
-  const signature = blobField(input, 'Signature') as Buffer
+  const signature = boundedBlob(input, 'Signature', MAX_SIGNATURE)
   const { meta, key } = await usableKey(ctx, keyId, 'SIGN_VERIFY', 'Verify')
   const { digest, ...padding } = signingOptions(meta, algorithm)
+  if (isEd25519Algorithm(algorithm)) requireEd25519MessageType(algorithm, isDigest)
   if (isDigest) checkDigest(algorithm, digest, data)
   const valid = liveVersions(key).some(([, entry]) => {
     const publicKey = crypto.createPublicKey(privateKeyOf(entry))
+    if (isEd25519Algorithm(algorithm)) return verifyEd25519(publicKey, algorithm, data, signature)
     if (isDigest) return verifyDigest(key, publicKey, algorithm, digest, data, signature)
     try {
       return crypto.verify(digest, data, { key: publicKey, ...padding }, signature)
@@ -156,7 +153,7 @@ export async function getPublicKey(ctx: KmsContext, keyId: string): Promise<Outp
   requireEnabled(meta, ctx.arn(keyId))
   const key = await requireKey(ctx.storage, keyId)
   const spec = KEY_SPECS[meta.keySpec]
-  if (!isRsa(key.type) && !key.type.startsWith('ecdsa-'))
+  if (!isRsa(key.type) && !isEcdsa(key.type) && key.type !== 'ed25519')
     throw new AwsError('UnsupportedOperationException', 'GetPublicKey needs an asymmetric key.')
   const der = crypto
     .createPublicKey(privateKeyOf(versionOf(key, key.latest_version)))
@@ -176,30 +173,42 @@ export async function getPublicKey(ctx: KmsContext, keyId: string): Promise<Outp
 function macAlgorithm(input: Input): string {
   const algorithm = optEnum(input, 'MacAlgorithm', MAC_ALGORITHMS)
   if (algorithm === undefined) throw validation('macAlgorithm', 'Member must not be null')
-  if (algorithm !== 'HMAC_SHA_256')
-    throw new AwsError('InvalidKeyUsageException', 'This key supports the MAC algorithm HMAC_SHA_256 only.')
   return algorithm
 }
 
-function mac(hmacKey: string, data: Buffer): Buffer {
-  return crypto.createHmac('sha256', Buffer.from(hmacKey, 'base64')).update(data).digest()
+/** An HMAC key MACs with the one algorithm of its KeySpec (HMAC_384: HMAC_SHA_384), as on AWS. */
+function requireMacAlgorithm(meta: KmsKeyMeta, algorithm: string): void {
+  const allowed = KEY_SPECS[meta.keySpec]?.macAlgorithms ?? []
+  if (!allowed.includes(algorithm))
+    throw new AwsError(
+      'InvalidKeyUsageException',
+      `MAC algorithm ${algorithm} is not supported by this key; it supports ${allowed.join(', ')}.`,
+    )
+}
+
+/** HMAC_SHA_384 is HMAC with SHA-384. */
+function mac(algorithm: string, hmacKey: string, data: Buffer): Buffer {
+  const hash = `sha${algorithm.slice(-3)}`
+  return crypto.createHmac(hash, Buffer.from(hmacKey, 'base64')).update(data).digest()
 }
 
 export async function generateMac(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
-  const data = blobField(input, 'Message') as Buffer
+  const data = boundedBlob(input, 'Message', MAX_MESSAGE)
   const algorithm = macAlgorithm(input)
-  const { key } = await usableKey(ctx, keyId, 'GENERATE_VERIFY_MAC', 'GenerateMac')
-  const value = mac(versionOf(key, key.latest_version).hmac_key, data)
+  const { meta, key } = await usableKey(ctx, keyId, 'GENERATE_VERIFY_MAC', 'GenerateMac')
+  requireMacAlgorithm(meta, algorithm)
+  const value = mac(algorithm, versionOf(key, key.latest_version).hmac_key, data)
   return { KeyId: ctx.arn(keyId), Mac: value.toString('base64'), MacAlgorithm: algorithm }
 }
 
 export async function verifyMac(ctx: KmsContext, keyId: string, input: Input): Promise<Output> {
-  const data = blobField(input, 'Message') as Buffer
-  const given = blobField(input, 'Mac') as Buffer
+  const data = boundedBlob(input, 'Message', MAX_MESSAGE)
+  const given = boundedBlob(input, 'Mac', MAX_SIGNATURE)
   const algorithm = macAlgorithm(input)
-  const { key } = await usableKey(ctx, keyId, 'GENERATE_VERIFY_MAC', 'VerifyMac')
+  const { meta, key } = await usableKey(ctx, keyId, 'GENERATE_VERIFY_MAC', 'VerifyMac')
+  requireMacAlgorithm(meta, algorithm)
   const valid = liveVersions(key).some(([, entry]) => {
-    const expected = mac(entry.hmac_key, data)
+    const expected = mac(algorithm, entry.hmac_key, data)
     return expected.length === given.length && crypto.timingSafeEqual(expected, given)
   })
   if (!valid) throw new AwsError('KMSInvalidMacException', 'The MAC is not valid.')

@@ -14,6 +14,7 @@ const SPECS: [string, string[]][] = [
   ['ECC_NIST_P256', ['ECDSA_SHA_256']],
   ['ECC_NIST_P384', ['ECDSA_SHA_384']],
   ['ECC_NIST_P521', ['ECDSA_SHA_512']],
+  ['ECC_SECG_P256K1', ['ECDSA_SHA_256']],
   [
     'RSA_2048',
     ['RSASSA_PSS_SHA_256', 'RSASSA_PSS_SHA_384', 'RSASSA_PSS_SHA_512', 'RSASSA_PKCS1_V1_5_SHA_256'],
