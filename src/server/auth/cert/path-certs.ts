@@ -124,7 +124,7 @@ function applyCertFields(existing: CertEntry | undefined, name: string, input: C
     requiredExtensions: [],
     allowedMetadataExtensions: [],
   }
-  const entry: CertEntry = { ...base, ...applyTokenFields(base, tokenInput) }
+  const entry: CertEntry = { ...base, ...tokenFieldsOf(base, tokenInput) }
   const text = (value: unknown) => value as string | undefined
   const list = (value: unknown) => value as string[] | undefined
   entry.certificate = text(input.certificate) ?? entry.certificate
@@ -158,6 +158,24 @@ function applyCertFields(existing: CertEntry | undefined, name: string, input: C
       'nonCA certificates should have TLS client authentication set as an extended key usage',
     )
   return entry
+}
+
+/**
+ * The token fields over the role's. Vault's cert words a TTL above the max TTL its own way ("ttl should be shorter
+ * than max_ttl") unless both token_ttl and token_max_ttl are given, when tokenutil's check catches it first.
+ */
+function tokenFieldsOf(base: CertEntry, input: CertInput) {
+  try {
+    return applyTokenFields(base, input)
+  } catch (error) {
+    if (
+      error instanceof InvalidRequestError &&
+      /^token_ttl cannot be greater than token_max_ttl$/.test(error.message) &&
+      (input.token_ttl === undefined || input.token_max_ttl === undefined)
+    )
+      throw new InvalidRequestError('ttl should be shorter than max_ttl')
+    throw error
+  }
 }
 
 function certView(entry: CertEntry): Record<string, unknown> {
