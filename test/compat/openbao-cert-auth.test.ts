@@ -335,6 +335,27 @@ path "kv/ext/{{identity.entity.aliases.${accessor}.metadata.2-1-1-1}}" {
     assert.equal((await loggedIn(mnt, crlCert)).lease_duration, 1000)
   })
 
+  it('TestBackend_Basic_CRLs (pathCRLRead/Write/Delete): a missing CRL is named in the refusal, and an empty one lists no serials', async () => {
+    const mnt = await mount()
+    for (const method of ['GET', 'DELETE']) {
+      const res = await t.call(method, `auth/${mnt}/crls/absent`)
+      assert.equal(res.status, 400, `${method}: ${JSON.stringify(res.body)}`)
+      assert.deepEqual(res.body.errors, ['no such CRL absent'])
+    }
+    const none = await t.call('POST', `auth/${mnt}/crls/absent`, { body: {} })
+    assert.equal(none.status, 400)
+    assert.deepEqual(none.body.errors, ["one of 'crl' or 'url' must be provided"])
+    const own = join(dir, 'empty-crls')
+    const emptyPki = new TestPki(own)
+    const emptyCa = emptyPki.root('empty-ca')
+    const crl = revoke(own, emptyCa, [])
+    assert.equal((await t.call('POST', `auth/${mnt}/crls/Empty`, { body: { crl } })).status, 204)
+    const read = await t.call('GET', `auth/${mnt}/crls/empty`)
+    assert.equal(read.status, 200, JSON.stringify(read.body))
+    assert.equal(read.body.data.serials, undefined)
+    assert.equal((await t.call('DELETE', `auth/${mnt}/crls/EMPTY`)).status, 204)
+  })
+
   it('TestBackend_basic_singleCert: a trusted self-signed CA presented as the client certificate logs in within its constraints', async () => {
     const mnt = await mount()
     const base = { certificate: ca.pem, policies: 'foo' }
