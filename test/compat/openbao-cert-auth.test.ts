@@ -298,6 +298,19 @@ path "kv/ext/{{identity.entity.aliases.${accessor}.metadata.2-1-1-1}}" {
     assert.deepEqual(shorter.body.errors, ['ttl should be shorter than max_ttl'])
   })
 
+  it('TestBackend_basic_CA (pathCertWrite): TTLs and a period above the mount’s are stored with Vault’s warnings', async () => {
+    const mnt = await mount({ default_lease_ttl: '1000s', max_lease_ttl: '1800s' })
+    const res = await t.call('POST', `auth/${mnt}/certs/web`, {
+      body: { certificate: ca.pem, policies: 'foo', ttl: '1200s', max_ttl: '2000s', period: '1900s' },
+    })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.deepEqual(res.body.warnings, [
+      'Given ttl of 1200 seconds is greater than current mount/system default of 1000 seconds',
+      'Given max_ttl of 2000 seconds is greater than current mount/system default of 1800 seconds',
+      "Given period of 1900 seconds is greater than the backend's maximum TTL of 1800 seconds",
+    ])
+  })
+
   it('TestBackend_basic_CA: certificates not yet valid or expired are refused before any role is tried', async () => {
     const mnt = await mount()
     await role(mnt, 'web', { certificate: ca.pem, policies: 'foo' })

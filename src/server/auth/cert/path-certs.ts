@@ -85,6 +85,10 @@ export const certPath = definePath<typeof fields, CertState>({
           warnings.push(
             `Given max_ttl of ${entry.tokenMaxTtl} seconds is greater than current mount/system default of ${system.maxLeaseTtl} seconds`,
           )
+        if (entry.tokenPeriod > system.maxLeaseTtl)
+          warnings.push(
+            `Given period of ${entry.tokenPeriod} seconds is greater than the backend's maximum TTL of ${system.maxLeaseTtl} seconds`,
+          )
         await saveCert(storage, entry)
         return warnings.length > 0 ? { warnings } : undefined
       })
