@@ -296,6 +296,12 @@ path "kv/ext/{{identity.entity.aliases.${accessor}.metadata.2-1-1-1}}" {
     })
     assert.equal(shorter.status, 400)
     assert.deepEqual(shorter.body.errors, ['ttl should be shorter than max_ttl'])
+    // Both under their token_ names: tokenutil's check, which comes first in Vault, refuses it.
+    const tokenNames = await t.call('POST', `auth/${mnt}/certs/web`, {
+      body: { ...base, token_ttl: '1300s', token_max_ttl: '1200s' },
+    })
+    assert.equal(tokenNames.status, 400)
+    assert.deepEqual(tokenNames.body.errors, ['token_ttl cannot be greater than token_max_ttl'])
   })
 
   it('TestBackend_basic_CA (pathCertWrite): TTLs and a period above the mount’s are stored with Vault’s warnings', async () => {

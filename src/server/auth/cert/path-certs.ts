@@ -165,17 +165,19 @@ function applyCertFields(existing: CertEntry | undefined, name: string, input: C
 }
 
 /**
- * The token fields over the role's. Vault's cert words a TTL above the max TTL its own way ("ttl should be shorter
- * than max_ttl") unless both token_ttl and token_max_ttl are given, when tokenutil's check catches it first.
+ * The token fields over the role's. Vault checks token_ttl against token_max_ttl (as given, else as stored) before
+ * it reads the legacy ttl and max_ttl, and its cert method words a conflict they bring its own way.
  */
 function tokenFieldsOf(base: CertEntry, input: CertInput) {
   try {
     return applyTokenFields(base, input)
   } catch (error) {
+    const ttl = (input.token_ttl as number | undefined) ?? base.tokenTtl
+    const maxTtl = (input.token_max_ttl as number | undefined) ?? base.tokenMaxTtl
     if (
       error instanceof InvalidRequestError &&
       /^token_ttl cannot be greater than token_max_ttl$/.test(error.message) &&
-      (input.token_ttl === undefined || input.token_max_ttl === undefined)
+      !(maxTtl > 0 && ttl > maxTtl)
     )
       throw new InvalidRequestError('ttl should be shorter than max_ttl')
     throw error
