@@ -22,6 +22,8 @@ export interface LeafOptions {
   extensions?: string[]
   /** Sign with a validity window in the past (the certificate is expired). */
   expired?: boolean
+  /** Sign with a validity window in the future (the certificate is not yet valid). */
+  notYetValid?: boolean
   /** Make a CA (an intermediate) instead of a client certificate. */
   ca?: boolean
   /** With `ca`: the basic constraints' pathlen (how many intermediates may follow it). */
@@ -118,7 +120,9 @@ export class TestPki {
     ])
     const validity = opts.expired
       ? ['-startdate', '20200101000000Z', '-enddate', '20200102000000Z']
-      : ['-days', '2']
+      : opts.notYetValid
+        ? ['-startdate', '20991231000000Z', '-enddate', '21000101000000Z']
+        : ['-days', '2']
     openssl([
       'ca',
       '-batch',

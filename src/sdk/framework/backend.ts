@@ -4,6 +4,7 @@ import type { InventoryItem } from '../inventory.ts'
 import type {
   BackendEnv,
   BackendRequest,
+  ConnectionInfo,
   LogicalResponse,
   MountInfo,
   Operation,
@@ -13,6 +14,14 @@ import type { Storage } from '../storage.ts'
 import { type Fields, type FieldValues, parseFieldValues } from './fields.ts'
 import { type CompiledPattern, compareRank, compilePattern } from './path-pattern.ts'
 import { DEFAULT_USER_LOCKOUT, type UserLockout } from './user-lockout.ts'
+
+/** What an auth method is told when a token it issued is renewed (see BackendDefinition.renewLogin). */
+export interface LoginRenewal {
+  internal: Record<string, unknown>
+  policies: string[]
+  /** The renewal request's TLS connection; undefined over plain HTTP. */
+  connection?: ConnectionInfo
+}
 
 export interface HandlerContext<F extends Fields = Fields, S = unknown> {
   storage: Storage
@@ -103,13 +112,14 @@ export interface BackendDefinition<S = unknown> {
    */
   usesKeyService?: true
   /**
-   * Auth methods: asked before a token this method issued is renewed, with the `internal` the login returned
-   * and the token's policies. Throw (an InvalidRequestError) to refuse — the user, role or certificate is gone
-   * or changed — or return a TTL to cap the renewal. Without the hook, renewals are not checked.
+   * Auth methods: asked before a token this method issued is renewed, with the `internal` the login returned,
+   * the token's policies and the TLS connection of the renewal request (the cert method re-checks the client
+   * certificate on it, as Vault does). Throw (an InvalidRequestError) to refuse — the user, role or certificate
+   * is gone or changed — or return a TTL to cap the renewal. Without the hook, renewals are not checked.
    */
   renewLogin?: (
     ctx: { storage: Storage; system: SystemView; state: S },
-    login: { internal: Record<string, unknown>; policies: string[] },
+    login: LoginRenewal,
   ) => Promise<{ ttl?: number } | undefined>
   /**
    * Auth methods with Vault's user lockout: their lockout and how an alias (username, role ID) maps to the
@@ -251,10 +261,7 @@ export class BackendInstance {
   }
 
   /** The auth method's verdict on renewing a token it issued (see BackendDefinition.renewLogin). */
-  async renewLogin(login: {
-    internal: Record<string, unknown>
-    policies: string[]
-  }): Promise<{ ttl?: number } | undefined> {
+  async renewLogin(login: LoginRenewal): Promise<{ ttl?: number } | undefined> {
     const hook = this.definition.renewLogin
     if (!hook) return undefined
     return hook({ storage: this.#env.storage, system: this.#env.system, state: this.#state }, login)

@@ -1,10 +1,5 @@
 // The cert auth method: log in with the TLS client certificate, verified against roles' trusted CAs or pinned certificates.
 import { defineBackend } from '../../../sdk/framework/backend.ts'
-import {
-  internalString,
-  requireSamePolicies,
-  requireStillExists,
-} from '../../../sdk/framework/login-renew.ts'
 import { loginRoleFrom } from '../../../sdk/framework/login-role.ts'
 import { listedPolicyHolders, tokenPolicyHolder } from '../../../sdk/framework/token-params.ts'
 import { listCerts, loadCert } from './cert-store.ts'
@@ -12,6 +7,7 @@ import { certPath, certsListPath } from './path-certs.ts'
 import { configPath } from './path-config.ts'
 import { crlPath, crlsListPath } from './path-crls.ts'
 import { loginPath } from './path-login.ts'
+import { renewCertLogin } from './renew.ts'
 import { type CertState, setupCert } from './state.ts'
 export const certBackend = defineBackend<CertState>({
   kind: 'auth',
@@ -21,16 +17,9 @@ export const certBackend = defineBackend<CertState>({
   // A rate-limit quota may be set for one role: the login names it in `name`.
   loginRole: loginRoleFrom('name'),
   setup: setupCert,
-  // Vault's cert renews while the role exists with unchanged policies. (It also re-checks the client
-  // certificate when one is presented; a renewal here carries none, so the certificate is not re-verified.)
-  renewLogin: async ({ storage }, { internal, policies }) => {
-    const cert = requireStillExists(
-      await loadCert(storage, internalString(internal, 'cert_name')),
-      'the certificate role',
-    )
-    requireSamePolicies(cert.tokenPolicies, policies)
-    return undefined
-  },
+  // Vault's cert renews while the role exists with unchanged policies and, unless disable_binding is set, only
+  // over a connection presenting the login certificate, verified again against the role.
+  renewLogin: ({ storage, system }, login) => renewCertLogin(storage, system.now(), login),
   policyHolders: async ({ storage }) =>
     listedPolicyHolders(
       await listCerts(storage),

@@ -1,5 +1,6 @@
 // The parts of an X.509 certificate the cert auth method matches on, read from its DER.
 import { children, contents, DerError, decodeOid, decodeString, readTlv, type Tlv } from './der.ts'
+import { type NameConstraints, parseNameConstraints } from './name-constraints.ts'
 
 export interface CertFields {
   commonName: string
@@ -7,6 +8,17 @@ export interface CertFields {
   dnsNames: string[]
   emails: string[]
   uris: string[]
+  /** IP address SANs, 4 or 16 bytes each. */
+  ipAddresses: Buffer[]
+  /** Whether the certificate has a subject alternative name extension (name constraints look only at SANs). */
+  hasSan: boolean
+  /** A CA's name constraints on the certificates below it. */
+  nameConstraints: NameConstraints | undefined
+  /**
+   * A critical extension Go's x509 parser does not handle: Go's verifier refuses such a certificate anywhere on a
+   * chain, as RFC 5280 requires of an extension it cannot process.
+   */
+  unhandledCritical: boolean
   /** Extended key usage OIDs; undefined when the certificate has no such extension (any use allowed). */
   extKeyUsage: string[] | undefined
   subjectKeyId: Buffer
@@ -24,6 +36,17 @@ const OID_EKU = '2.5.29.37'
 const OID_SKID = '2.5.29.14'
 const OID_AKID = '2.5.29.35'
 const OID_BASIC_CONSTRAINTS = '2.5.29.19'
+const OID_NAME_CONSTRAINTS = '2.5.29.30'
+/**
+ * Extensions Go's parser understands, so that marking them critical is fine: key usage, basic constraints, CRL
+ * distribution points, certificate policies, policy mappings and constraints, inhibit anyPolicy, EKU and the
+ * authority key ID. The SAN and name constraints count only when Go can read what they hold (see below); a
+ * critical subject key ID or authority information access is refused by Go's parser, so by Coffer too.
+ */
+const HANDLED_WHEN_CRITICAL = new Set(
+  ['15', '19', '31', '32', '33', '35', '36', '37', '54'].map((n) => `2.5.29.${n}`),
+)
+const BOOLEAN = 0x01
 
 const SEQUENCE = 0x30
 const OCTET_STRING = 0x04
@@ -32,6 +55,7 @@ const EXTENSIONS = 0xa3
 const SAN_EMAIL = 0x81
 const SAN_DNS = 0x82
 const SAN_URI = 0x86
+const SAN_IP = 0x87
 const AKID_KEY_ID = 0x80
 const INTEGER = 0x02
 
@@ -49,6 +73,10 @@ export function readCertFields(der: Buffer): CertFields {
     dnsNames: [],
     emails: [],
     uris: [],
+    ipAddresses: [],
+    hasSan: false,
+    nameConstraints: undefined,
+    unhandledCritical: false,
     extKeyUsage: undefined,
     subjectKeyId: Buffer.alloc(0),
     authorityKeyId: Buffer.alloc(0),
@@ -57,16 +85,22 @@ export function readCertFields(der: Buffer): CertFields {
   }
   readName(der, subject, fields)
   const extensions = parts.slice(base + 6).find((part) => part.tag === EXTENSIONS)
+  const critical: string[] = []
   if (extensions) {
     const list = expect(children(der, extensions)[0], SEQUENCE)
     for (const ext of children(der, list)) {
       const items = children(der, expect(ext, SEQUENCE))
       const oid = decodeOid(contents(der, expect(items[0], OID)))
       const value = expect(items.at(-1), OCTET_STRING)
+      // Go refuses a certificate carrying one extension twice.
+      if (fields.extensions.has(oid)) throw new DerError('certificate contains duplicate extension')
       fields.extensions.set(oid, contents(der, value))
+      const flag = items.length === 3 ? items[1] : undefined
+      if (flag?.tag === BOOLEAN && contents(der, flag)[0] !== 0) critical.push(oid)
     }
   }
   readExtensions(fields)
+  fields.unhandledCritical = critical.some((oid) => !handledWhenCritical(oid, fields))
   return fields
 }
 
@@ -90,16 +124,29 @@ function readName(der: Buffer, name: Tlv, fields: CertFields): void {
   }
 }
 
+function handledWhenCritical(oid: string, fields: CertFields): boolean {
+  if (HANDLED_WHEN_CRITICAL.has(oid)) return true
+  if (oid === OID_SAN)
+    return fields.dnsNames.length + fields.emails.length + fields.uris.length + fields.ipAddresses.length > 0
+  if (oid === OID_NAME_CONSTRAINTS) return fields.nameConstraints?.unsupported === false
+  return false
+}
+
 function readExtensions(fields: CertFields): void {
   const san = fields.extensions.get(OID_SAN)
   if (san) {
+    fields.hasSan = true
     for (const name of children(san, readTlv(san, 0))) {
-      const text = contents(san, name).toString('latin1')
+      const bytes = contents(san, name)
+      const text = bytes.toString('latin1')
       if (name.tag === SAN_DNS) fields.dnsNames.push(text)
       else if (name.tag === SAN_EMAIL) fields.emails.push(text)
       else if (name.tag === SAN_URI) fields.uris.push(text)
+      else if (name.tag === SAN_IP) fields.ipAddresses.push(Buffer.from(bytes))
     }
   }
+  const constraints = fields.extensions.get(OID_NAME_CONSTRAINTS)
+  if (constraints) fields.nameConstraints = parseNameConstraints(constraints)
   const eku = fields.extensions.get(OID_EKU)
   if (eku) fields.extKeyUsage = children(eku, readTlv(eku, 0)).map((oid) => decodeOid(contents(eku, oid)))
   const basic = fields.extensions.get(OID_BASIC_CONSTRAINTS)

@@ -85,6 +85,10 @@ export const certPath = definePath<typeof fields, CertState>({
           warnings.push(
             `Given max_ttl of ${entry.tokenMaxTtl} seconds is greater than current mount/system default of ${system.maxLeaseTtl} seconds`,
           )
+        if (entry.tokenPeriod > system.maxLeaseTtl)
+          warnings.push(
+            `Given period of ${entry.tokenPeriod} seconds is greater than the backend's maximum TTL of ${system.maxLeaseTtl} seconds`,
+          )
         await saveCert(storage, entry)
         return warnings.length > 0 ? { warnings } : undefined
       })
@@ -124,7 +128,7 @@ function applyCertFields(existing: CertEntry | undefined, name: string, input: C
     requiredExtensions: [],
     allowedMetadataExtensions: [],
   }
-  const entry: CertEntry = { ...base, ...applyTokenFields(base, tokenInput) }
+  const entry: CertEntry = { ...base, ...tokenFieldsOf(base, tokenInput) }
   const text = (value: unknown) => value as string | undefined
   const list = (value: unknown) => value as string[] | undefined
   entry.certificate = text(input.certificate) ?? entry.certificate
@@ -158,6 +162,26 @@ function applyCertFields(existing: CertEntry | undefined, name: string, input: C
       'nonCA certificates should have TLS client authentication set as an extended key usage',
     )
   return entry
+}
+
+/**
+ * The token fields over the role's. Vault checks token_ttl against token_max_ttl (as given, else as stored) before
+ * it reads the legacy ttl and max_ttl, and its cert method words a conflict they bring its own way.
+ */
+function tokenFieldsOf(base: CertEntry, input: CertInput) {
+  try {
+    return applyTokenFields(base, input)
+  } catch (error) {
+    const ttl = (input.token_ttl as number | undefined) ?? base.tokenTtl
+    const maxTtl = (input.token_max_ttl as number | undefined) ?? base.tokenMaxTtl
+    if (
+      error instanceof InvalidRequestError &&
+      /^token_ttl cannot be greater than token_max_ttl$/.test(error.message) &&
+      !(maxTtl > 0 && ttl > maxTtl)
+    )
+      throw new InvalidRequestError('ttl should be shorter than max_ttl')
+    throw error
+  }
 }
 
 function certView(entry: CertEntry): Record<string, unknown> {

@@ -7,7 +7,7 @@ import type { CertState } from './state.ts'
 const fields = {
   disable_binding: f.bool({
     description:
-      'Skip matching the renewing client to the login certificate (Coffer does not re-check on renewal).',
+      'Renew without presenting and re-verifying the login certificate (only the role and its policies are checked).',
   }),
   enable_identity_alias_metadata: f.bool({ description: 'Copy the login metadata onto the identity alias.' }),
 }

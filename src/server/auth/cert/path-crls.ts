@@ -26,15 +26,20 @@ export const crlPath = definePath<typeof fields, CertState>({
   fields,
   help: 'A certificate revocation list: a login whose chain holds one of its serial numbers is refused.',
   operations: {
+    // As Vault: a CRL that is not there is a 400 naming it (read and delete alike), and one revoking nothing
+    // reads without `serials`.
     read: async ({ storage, input }) => {
-      const entry = await loadCrl(storage, normalizeCertName(input.name))
-      if (!entry) return undefined
+      const name = normalizeCertName(input.name)
+      const entry = await loadCrl(storage, name)
+      if (!entry) throw noSuchCrl(name)
+      if (entry.serials.length === 0) return { data: {} }
       return { data: { serials: Object.fromEntries(entry.serials.map((serial) => [serial, {}])) } }
     },
     update: ({ storage, state, input }) => {
       const name = normalizeCertName(input.name)
       const crl = input.crl ?? ''
-      if (crl === '') throw new InvalidRequestError('parameter crl is required')
+      // Vault also takes a `url` to fetch the CRL from, which Coffer does not: its words name both.
+      if (crl === '') throw new InvalidRequestError("one of 'crl' or 'url' must be provided")
       let serials: string[]
       try {
         serials = parseCrlSerials(crl)
@@ -49,9 +54,14 @@ export const crlPath = definePath<typeof fields, CertState>({
     delete: ({ storage, state, input }) => {
       const name = normalizeCertName(input.name)
       return state.locks.run(`\0crl/${name}`, async () => {
+        if (!(await loadCrl(storage, name))) throw noSuchCrl(name)
         await deleteCrl(storage, name)
         return undefined
       })
     },
   },
 })
+
+function noSuchCrl(name: string): InvalidRequestError {
+  return new InvalidRequestError(`no such CRL ${name}`)
+}

@@ -4,6 +4,7 @@ import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { tokenGrant } from '../../../sdk/framework/token-params.ts'
+import type { ConnectionInfo } from '../../../sdk/request.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import { hexColons } from './cert-fields.ts'
 import { type CertEntry, listCerts, loadCert, loadConfig, normalizeCertName } from './cert-store.ts'
@@ -29,21 +30,8 @@ export const loginPath = definePath<typeof fields, CertState>({
   help: 'Log in with the TLS client certificate of the connection.',
   operations: {
     update: async ({ storage, system, request, input }) => {
-      const connection = request.connection
-      if (!connection) throw new InvalidRequestError('tls connection required')
-      if (connection.peerCertificates.length === 0)
-        throw new InvalidRequestError('client certificate must be supplied')
-      let presented: ParsedCert[]
-      try {
-        presented = connection.peerCertificates.map((pem) => parseCert(pem))
-      } catch {
-        throw new InvalidRequestError('failed to parse the client certificate')
-      }
-      const leaf = presented[0]!
       const wanted = input.name ? normalizeCertName(input.name) : undefined
-      const roles = await loadRoles(storage, wanted)
-      const matched = matchRole(roles, presented, system.now(), await revokedSerials(storage))
-      const { entry } = matched
+      const { entry, leaf } = await verifyClient(storage, request.connection, wanted, system.now())
       if (!addressAllowed(request.remoteAddress, entry.tokenBoundCidrs)) throw new PermissionDeniedError()
 
       const serial = BigInt(`0x${leaf.x509.serialNumber}`).toString()
@@ -63,6 +51,8 @@ export const loginPath = definePath<typeof fields, CertState>({
           metadata,
           internal: {
             cert_name: entry.name,
+            // The login certificate, which a renewal must present again (Vault's binding; see renew.ts).
+            certificate: leaf.x509.raw.toString('base64'),
             subject_key_id: leaf.fields.subjectKeyId.toString('base64'),
             authority_key_id: leaf.fields.authorityKeyId.toString('base64'),
           },
@@ -76,6 +66,30 @@ export const loginPath = definePath<typeof fields, CertState>({
     },
   },
 })
+
+/**
+ * Vault's verifyCredentials: the connection's client certificate, verified against the named role (or every role),
+ * and the role it matched. Throws InvalidRequestError with Vault's words for each refusal.
+ */
+export async function verifyClient(
+  storage: Storage,
+  connection: ConnectionInfo | undefined,
+  name: string | undefined,
+  now: number,
+): Promise<{ entry: CertEntry; leaf: ParsedCert }> {
+  if (!connection) throw new InvalidRequestError('tls connection required')
+  if (connection.peerCertificates.length === 0)
+    throw new InvalidRequestError('client certificate must be supplied')
+  let presented: ParsedCert[]
+  try {
+    presented = connection.peerCertificates.map((pem) => parseCert(pem))
+  } catch {
+    throw new InvalidRequestError('failed to parse the client certificate')
+  }
+  const roles = await loadRoles(storage, name)
+  const { entry } = matchRole(roles, presented, now, await revokedSerials(storage))
+  return { entry, leaf: presented[0]! }
+}
 
 /** The named role, or every role in name order; a role whose certificate no longer parses is skipped. */
 async function loadRoles(storage: Storage, name: string | undefined): Promise<Role[]> {

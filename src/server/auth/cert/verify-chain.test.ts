@@ -98,4 +98,38 @@ describeUnless(await unmet(OPENSSL), 'verifiedChains', () => {
     )
     assert.deepEqual(names(verifiedChains([p(direct)], [p(limited)], Date.now())), [['direct', 'limited']])
   })
+
+  it('refuses a CA with a critical extension Go does not handle, and accepts the critical ones it does', () => {
+    const odd = pki.issue('odd-inter', ca, {
+      cn: 'odd',
+      ca: true,
+      extensions: ['1.2.3.4=critical,ASN1:NULL'],
+    })
+    const under = pki.issue('under-odd', odd, { cn: 'under-odd' })
+    assert.throws(
+      () => verifiedChains([p(under), p(odd)], [p(ca)], Date.now()),
+      (error: unknown) =>
+        error instanceof ChainError &&
+        /intermediate certificate has an unhandled critical extension/.test(error.message),
+    )
+    // basicConstraints and keyUsage are critical on every intermediate this PKI makes; a critical SAN with names
+    // and critical name constraints Go can read are handled too.
+    const fine = pki.issue('fine-inter', ca, {
+      cn: 'fine',
+      ca: true,
+      extensions: [
+        'subjectAltName=critical,DNS:fine.example.com',
+        'nameConstraints=critical,permitted;DNS:example.com',
+      ],
+    })
+    const ok = pki.issue('under-fine', fine, { cn: 'x', dns: ['x.example.com'] })
+    assert.deepEqual(names(verifiedChains([p(ok), p(fine)], [p(ca)], Date.now())), [['x', 'fine', 'ca']])
+    // Registered-ID constraints are not checked by Go: critical, the CA is refused rather than trusted blindly.
+    const rid = pki.issue('rid-inter', ca, {
+      cn: 'rid',
+      ca: true,
+      extensions: ['nameConstraints=critical,permitted;RID:1.2.3.4'],
+    })
+    assert.equal(p(rid).fields.unhandledCritical, true)
+  })
 })

@@ -1,6 +1,7 @@
 // Builds and checks certificate chains from a client's leaf to a trusted CA; node:crypto does every signature check.
 import { X509Certificate } from 'node:crypto'
 import { type CertFields, readCertFields } from './cert-fields.ts'
+import { hasConstraints, nameConstraintViolation } from './name-constraints.ts'
 
 export interface ParsedCert {
   x509: X509Certificate
@@ -66,6 +67,30 @@ function pathLenAllows(issuer: ParsedCert, index: number): boolean {
 
 const PATH_LEN_HINT = 'too many intermediates for path length constraint'
 
+/**
+ * Why Go's verifier would not put `issuer` (a trusted CA or a presented intermediate) above `chain`, in its order
+ * of checks; undefined when it would. A CA's name constraints hold for the leaf's SANs and its own.
+ */
+function issuerProblem(
+  issuer: ParsedCert,
+  chain: ParsedCert[],
+  now: number,
+  what: string,
+): string | undefined {
+  if (issuer.fields.unhandledCritical) return `${what} has an unhandled critical extension`
+  if (!isValidAt(issuer, now)) return `${what} is expired or not yet valid (${validityText(issuer)})`
+  const constraints = issuer.fields.nameConstraints
+  if (hasConstraints(constraints)) {
+    for (const named of [chain[0]!, issuer]) {
+      if (!named.fields.hasSan) continue
+      const why = nameConstraintViolation(constraints, named.fields)
+      if (why) return `a root or intermediate certificate is not authorized to sign for this name: ${why}`
+    }
+  }
+  if (!pathLenAllows(issuer, chain.length)) return PATH_LEN_HINT
+  return undefined
+}
+
 /** Go's x509 rule for client auth: every certificate that lists extended key usages must allow client auth. */
 function allowsClientAuth(chain: ParsedCert[]): boolean {
   return chain.every(
@@ -84,6 +109,8 @@ function allowsClientAuth(chain: ParsedCert[]): boolean {
 export function verifiedChains(presented: ParsedCert[], roots: ParsedCert[], now: number): ParsedCert[][] {
   const leaf = presented[0]
   if (!leaf) return []
+  if (leaf.fields.unhandledCritical)
+    throw new ChainError("failed to verify client's certificate: unhandled critical extension")
   if (!isValidAt(leaf, now))
     throw new ChainError(
       `failed to verify client's certificate: certificate has expired or is not yet valid (${validityText(leaf)})`,
@@ -97,24 +124,18 @@ export function verifiedChains(presented: ParsedCert[], roots: ParsedCert[], now
       if (chains.length >= MAX_CHAINS) return
       if (current.x509.raw.equals(root.x509.raw)) chains.push(chain)
       else if (signedBy(current, root)) {
-        if (!pathLenAllows(root, chain.length)) hint = PATH_LEN_HINT
-        else if (isValidAt(root, now)) chains.push([...chain, root])
-        else hint = `trusted CA certificate is expired or not yet valid (${validityText(root)})`
+        const problem = issuerProblem(root, chain, now, 'trusted CA certificate')
+        if (problem) hint = problem
+        else chains.push([...chain, root])
       }
     }
     if (chain.length >= MAX_DEPTH) return
     for (const next of intermediates) {
       if (chains.length >= MAX_CHAINS) return
       if (chain.includes(next) || !signedBy(current, next)) continue
-      if (!pathLenAllows(next, chain.length)) {
-        hint = PATH_LEN_HINT
-        continue
-      }
-      if (!isValidAt(next, now)) {
-        hint = `intermediate certificate is expired or not yet valid (${validityText(next)})`
-        continue
-      }
-      extend([...chain, next])
+      const problem = issuerProblem(next, chain, now, 'intermediate certificate')
+      if (problem) hint = problem
+      else extend([...chain, next])
     }
   }
   extend([leaf])

@@ -156,6 +156,16 @@ function refuseReservedPolicies(policies: readonly string[]): void {
 }
 
 /**
+ * Vault's display name of a login token: the auth mount's path (slashes as dashes) before the method's display
+ * name, so two mounts of one method ("auth/cert/", "auth/cert-ops/") tell their tokens apart.
+ */
+function loginDisplayName(mount: MountEntry, displayName: string | undefined): string {
+  const source = mount.path.replace(/^auth\//, '').replaceAll('/', '-')
+  const name = `${source}${displayName ?? ''}`
+  return name.endsWith('-') ? name.slice(0, -1) : name
+}
+
+/**
  * The token a login's AuthGrant asks for, bounded by the auth mount's TTLs, with the entity its alias finds (or
  * creates): what `mintLoginToken` issues, and what a login in place (login-in-place.ts) holds for one request.
  */
@@ -183,7 +193,7 @@ export async function loginTokenInput(
       policies,
       parentHash: '',
       meta: grant.metadata ?? {},
-      displayName: `${mount.type}${grant.displayName ? `-${grant.displayName}` : ''}`,
+      displayName: loginDisplayName(mount, grant.displayName),
       numUses: grant.numUses ?? 0,
       ttl: Math.min(grant.ttl || defaultLeaseTtl, maxTtl),
       maxTtl,

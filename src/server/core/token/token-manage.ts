@@ -5,6 +5,7 @@ import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { listResponse } from '../../../sdk/framework/list-response.ts'
+import type { ConnectionInfo } from '../../../sdk/request.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import { effectivePolicies, withIdentityPolicies } from '../identity/effective.ts'
 import { authOf, type CoreHandlerResponse } from '../logical-request.ts'
@@ -66,6 +67,7 @@ async function renewed(
   token: string,
   increment: number | undefined,
   gone: () => Error = badToken,
+  connection?: ConnectionInfo,
 ) {
   refuseBatch(entry, 'renewed')
   let requested = increment ?? 0
@@ -79,7 +81,12 @@ async function renewed(
     const mount = services.mounts.entries.find((m) => m.accessor === entry.login!.mountAccessor)
     const backend = mount && services.mounts.router.get(mount.path)?.backend
     if (!backend) throw new InvalidRequestError('the auth method that issued this token is no longer enabled')
-    const verdict = await backend.renewLogin({ internal: entry.login.internal, policies: entry.policies })
+    // The renewal's own TLS connection goes along: Vault's cert method re-checks the client certificate on it.
+    const verdict = await backend.renewLogin({
+      internal: entry.login.internal,
+      policies: entry.policies,
+      connection,
+    })
     if (verdict?.ttl !== undefined && verdict.ttl > 0)
       requested = requested > 0 ? Math.min(requested, verdict.ttl) : verdict.ttl
   }
@@ -179,7 +186,15 @@ export function tokenManagePaths(services: TokenManageServices) {
       operations: {
         update: async (ctx) => {
           const { token, entry } = self(ctx)
-          return renewed(services, ctx.storage, entry, token, ctx.input.increment)
+          return renewed(
+            services,
+            ctx.storage,
+            entry,
+            token,
+            ctx.input.increment,
+            badToken,
+            ctx.request.connection,
+          )
         },
       },
     }),
@@ -187,7 +202,7 @@ export function tokenManagePaths(services: TokenManageServices) {
       pattern: 'renew',
       fields: { ...tokenField, ...incrementField },
       operations: {
-        update: async ({ input, storage }) =>
+        update: async ({ input, storage, request }) =>
           renewed(
             services,
             storage,
@@ -195,6 +210,7 @@ export function tokenManagePaths(services: TokenManageServices) {
             input.token!,
             input.increment,
             renewTargetGone,
+            request.connection,
           ),
       },
     }),
@@ -202,8 +218,16 @@ export function tokenManagePaths(services: TokenManageServices) {
       pattern: 'renew-accessor',
       fields: { ...accessorField, ...incrementField },
       operations: {
-        update: async ({ input, storage }) =>
-          renewed(services, storage, await byAccessor(services, input.accessor), '', input.increment),
+        update: async ({ input, storage, request }) =>
+          renewed(
+            services,
+            storage,
+            await byAccessor(services, input.accessor),
+            '',
+            input.increment,
+            badToken,
+            request.connection,
+          ),
       },
     }),
     definePath({
