@@ -14,8 +14,9 @@ export const jwtBackend = defineBackend<JwtState>({
   help: 'Log in with a JWT signed by a trusted issuer (CI systems, Kubernetes, cloud workloads) or through an OIDC provider in a browser.',
   paths: [configPath, rolePath, roleListPath, loginPath, authUrlPath, callbackPath],
   specialPaths: { unauthenticated: ['login', 'oidc/auth_url', 'oidc/callback'] },
-  // A rate-limit quota may be set for one role: the login names it in `role`.
-  loginRole: loginRoleFrom('role'),
+  // A rate-limit quota may be set for one role: the login names it in `role`, which Vault lowercases (as the
+  // login itself does), so "ROLE" cannot slip past a quota on "role".
+  loginRole: (login) => loginRoleFrom('role')(login)?.toLowerCase(),
   setup: (env) => new JwtState(() => env.system.now()),
   // As in Vault: a token renews only while the role it logged in with exists.
   renewLogin: async ({ storage }, { internal }) => {

@@ -84,10 +84,12 @@ export function audienceError(
 
 /**
  * The user claim's value, which names the login (display name and alias). As in Vault it must be a string: a
- * number or boolean is refused rather than turned into an alias name another claim could also spell.
+ * number or boolean is refused rather than turned into an alias name another claim could also spell. As in Vault
+ * the name is a JSON pointer only when the role says so (user_claim_json_pointer); otherwise a claim named
+ * "/user/name" is that claim, never user.name.
  */
-export function userClaimValue(claims: Claims, userClaim: string): string {
-  const value = getClaim(claims, userClaim)
+export function userClaimValue(claims: Claims, userClaim: string, jsonPointer: boolean): string {
+  const value = jsonPointer ? getClaim(claims, userClaim) : claims[userClaim]
   if (value === undefined || value === null) throw new ClaimError(`claim "${userClaim}" not found in token`)
   if (typeof value !== 'string') throw new ClaimError(`claim "${userClaim}" could not be converted to string`)
   return value

@@ -152,11 +152,9 @@ export async function fetchDiscovery(url: string, ca: string): Promise<Discovery
   // endpoints (Vault's and Coffer's own identity-token issuer) is accepted; the OIDC login checks for them.
   for (const field of ['authorization_endpoint', 'token_endpoint'] as const)
     if (typeof doc[field] !== 'string') doc[field] = ''
-  // As go-oidc does: the document must name exactly the URL configured as its issuer, trailing slash included, since
+  // As Vault (cap) does: the document must name exactly the URL configured as its issuer, trailing slash included, since
   // that is the issuer every token's iss is then held to.
   if (doc['issuer'] !== url)
-    throw new Error(
-      `issuer did not match the issuer returned by provider, expected "${url}" got "${doc['issuer']}"`,
-    )
+    throw new Error(`issuer did not match the returned issuer, expected "${url}" got "${doc['issuer']}"`)
   return doc as unknown as DiscoveryDocument
 }

@@ -1,7 +1,7 @@
 // jwt/oidc roles: write (create or update), read, delete and LIST role/.
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { putJson } from '../../../sdk/storage.ts'
-import { loadRole, roleFields, roleKey, roleResponse, updateRole } from './role.ts'
+import { loadRole, roleFields, roleKey, roleResponse, roleWarnings, updateRole } from './role.ts'
 import type { JwtState } from './state.ts'
 
 export const rolePath = definePath<typeof roleFields, JwtState>({
@@ -21,7 +21,8 @@ export const rolePath = definePath<typeof roleFields, JwtState>({
       return state.locks.run(name, async () => {
         const role = updateRole(await loadRole(storage, name), input, request.data)
         await putJson(storage, roleKey(name), role)
-        return undefined
+        const warnings = roleWarnings(role)
+        return warnings.length > 0 ? { warnings } : undefined
       })
     },
     delete: ({ storage, state, params }) => {

@@ -26,7 +26,7 @@ const role = (over: Partial<JwtRole> = {}): JwtRole => ({
   ...over,
 })
 const check = (claims: Record<string, unknown>, r = role()) =>
-  validateClaims(claims, r, { issuer: '', strictAudience: true, nowSeconds: NOW })
+  validateClaims(claims, r, { issuers: [], strictAudience: true, nowSeconds: NOW })
 
 it('allows a carried exp the 60s clock skew by default, not the expiration leeway on top', () => {
   check({ exp: NOW - 60 })
@@ -47,7 +47,10 @@ it('negative leeways turn the allowance off; explicit ones replace the defaults'
 })
 
 it('needs at least one time claim and refuses an iat in the future', () => {
-  assert.throws(() => check({ sub: 'x' }), /no issue time, notbefore, or expiration time encoded in token/)
+  assert.throws(
+    () => check({ sub: 'x' }),
+    /no issued at \(iat\), not before \(nbf\), or expiration time \(exp\) claims in token/,
+  )
   assert.throws(() => check({ iat: NOW + 61, nbf: NOW, exp: NOW + 300 }), /issued in the future/)
   // A token with only iat lives for the expiration leeway after it.
   check({ iat: NOW - 100 })

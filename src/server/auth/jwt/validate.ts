@@ -12,32 +12,60 @@ import {
   mappedMetadata,
   userClaimValue,
 } from './claims.ts'
-import { DEFAULT_CLAIM_LEEWAY, DEFAULT_CLOCK_SKEW_LEEWAY, type JwtRole, leeway } from './role.ts'
+import {
+  DEFAULT_CLAIM_LEEWAY,
+  DEFAULT_CLOCK_SKEW_LEEWAY,
+  type JwtRole,
+  leeway,
+  userClaimIsPointer,
+} from './role.ts'
 
 export interface Expectations {
-  /** The issuer the token must name: bound_issuer, or the OIDC provider's issuer. Empty skips the check. */
-  issuer: string
+  /** Issuers the token's iss must equal (bound_issuer, the OIDC provider's issuer); empty entries are skipped. */
+  issuers: string[]
   /** JWT login refuses an aud the role does not bind; the OIDC flow checks aud against the client id instead. */
   strictAudience: boolean
   nowSeconds: number
 }
 
+/** A time claim; as in Vault (go-jose's NumericDate), 0 counts as absent: it is not the token's start or end. */
 function numericClaim(claims: Claims, name: string): number | undefined {
   const value = claims[name]
   if (value === undefined || value === null) return undefined
   if (typeof value !== 'number' || !Number.isFinite(value))
     throw new ClaimError(`error validating claims: "${name}" is not a number`)
-  return value
+  return value === 0 ? undefined : value
+}
+
+/**
+ * The registered claims Vault decodes into go-jose's typed Claims before it checks anything: iss, sub and jti
+ * must be strings and aud a string or list of strings (null included), else the token is refused. Without this a
+ * role binding no issuer, subject or audience would take a token whose aud is `[42]` or `null` as having none.
+ */
+function checkRegisteredClaimTypes(claims: Claims): void {
+  for (const name of ['iss', 'sub', 'jti']) {
+    const value = claims[name]
+    if (value !== undefined && value !== null && typeof value !== 'string')
+      throw new ClaimError(`error validating token: the "${name}" claim must be a string`)
+  }
+  const aud = claims['aud']
+  if (aud === undefined) return
+  if (typeof aud === 'string') return
+  if (Array.isArray(aud) && aud.every((a) => typeof a === 'string')) return
+  throw new ClaimError('error validating token: the "aud" claim must be a string or a list of strings')
 }
 
 /** Throws ClaimError with Vault's message at the first claim that does not hold. */
 export function validateClaims(claims: Claims, role: JwtRole, expect: Expectations): void {
   const now = expect.nowSeconds
+  checkRegisteredClaimTypes(claims)
   const iat = numericClaim(claims, 'iat')
   let exp = numericClaim(claims, 'exp')
   let nbf = numericClaim(claims, 'nbf')
   if (iat === undefined && exp === undefined && nbf === undefined)
-    throw new ClaimError('no issue time, notbefore, or expiration time encoded in token')
+    throw new ClaimError(
+      'error validating token: no issued at (iat), not before (nbf), or expiration time (exp) claims in token',
+    )
   const expLeeway = leeway(role.expirationLeeway, DEFAULT_CLAIM_LEEWAY)
   const nbfLeeway = leeway(role.notBeforeLeeway, DEFAULT_CLAIM_LEEWAY)
   const skew = leeway(role.clockSkewLeeway, DEFAULT_CLOCK_SKEW_LEEWAY)
@@ -50,7 +78,7 @@ export function validateClaims(claims: Claims, role: JwtRole, expect: Expectatio
   if (now < nbf - skew) throw new ClaimError('error validating claims: token not valid yet (nbf)')
   if (iat !== undefined && iat > now + skew)
     throw new ClaimError('error validating claims: token issued in the future (iat)')
-  if (expect.issuer !== '' && claims['iss'] !== expect.issuer)
+  if (expect.issuers.some((issuer) => issuer !== '' && claims['iss'] !== issuer))
     throw new ClaimError('error validating claims: invalid issuer claim (iss)')
   if (role.boundSubject !== '' && claims['sub'] !== role.boundSubject)
     throw new ClaimError('error validating claims: sub claim does not match bound subject')
@@ -65,7 +93,7 @@ export function validateClaims(claims: Claims, role: JwtRole, expect: Expectatio
  * claim names the external groups core matches through group aliases.
  */
 export function loginGrant(claims: Claims, role: JwtRole, roleName: string): AuthGrant {
-  const user = userClaimValue(claims, role.userClaim)
+  const user = userClaimValue(claims, role.userClaim, userClaimIsPointer(role))
   const mapped = mappedMetadata(claims, role.claimMappings)
   const groups = role.groupsClaim === '' ? undefined : groupsClaimValue(claims, role.groupsClaim)
   return {
@@ -73,7 +101,8 @@ export function loginGrant(claims: Claims, role: JwtRole, roleName: string): Aut
     displayName: user,
     metadata: { ...mapped, role: roleName },
     internal: { role: roleName, alias: user, ...(groups ? { groups } : {}) },
-    alias: { name: user, metadata: mapped },
+    // As in Vault, the alias metadata names the role too (and the token's is a copy of it).
+    alias: { name: user, metadata: { ...mapped, role: roleName } },
     ...(groups ? { groupAliases: groups } : {}),
   }
 }
