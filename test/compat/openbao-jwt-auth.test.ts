@@ -117,6 +117,24 @@ describeUnless(await unmet(OPENSSL), 'jwt (OpenBao internal/builtin/credential/j
     assert.match(refused.body.errors[0], /no audiences bound to the role/)
   })
 
+  it('TestLogin_JWT (jwks: true; go-oidc RemoteKeySet): a token without a kid is tried against every key of the set', async () => {
+    const first = await idp.addKey('ES256')
+    const second = await idp.addKey('ES256')
+    const sub = 'kidless-subject'
+    const name = await role('jwks', { ...audience, bound_subject: sub })
+    const claims = { sub, nbf: now() - 5, iat: now() - 5, aud: [AUDIENCE], ...user }
+    for (const signer of [first, second]) {
+      const jwt = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256' }).sign(signer.privateKey)
+      const res = await login('jwks', name, jwt)
+      assert.equal(res.status, 200, `${signer.kid}: ${JSON.stringify(res.body)}`)
+    }
+    // A key the set does not hold still signs nothing.
+    const stranger = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256' }).sign(key)
+    const refused = await login('jwks', name, stranger)
+    assert.equal(refused.status, 400, JSON.stringify(refused.body))
+    assert.equal(refused.body.auth, undefined)
+  })
+
   it('TestLogin_Leeways (cap jwt.Validate): a time claim of 0 counts as absent, and a token with none is refused', async () => {
     const name = await role('jwt', audience)
     const claims = { sub: SUBJECT, iss: ISSUER, aud: [AUDIENCE], ...user }

@@ -119,6 +119,12 @@ export class KeySource {
       try {
         return (await compactVerify(token, keys, { algorithms })).payload
       } catch (error) {
+        // Several keys fit (no kid, or one kid on several keys): as go-oidc does in Vault, try each of them.
+        if (error instanceof errors.JWKSMultipleMatchingKeys) {
+          const payload = await verifyWithAny(token, error, algorithms)
+          if (payload) return payload
+          throw new SignatureError(`${prefix}: failed to verify id token signature`)
+        }
         if (error instanceof errors.JOSEAlgNotAllowed)
           throw new SignatureError(`${prefix}: ${algMessage(token, algorithms)}`)
         if (error instanceof errors.JWKSNoMatchingKey && attempt === 0) {
@@ -129,12 +135,28 @@ export class KeySource {
             continue
           }
         }
-        if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys)
+        if (error instanceof errors.JWKSNoMatchingKey)
           throw new SignatureError(`${prefix}: no key in the key set matches the token's key id`)
         throw new SignatureError(`${prefix}: failed to verify id token signature`)
       }
     }
   }
+}
+
+/** The payload verified by the first of the candidate keys that verifies it; undefined when none does. */
+async function verifyWithAny(
+  token: string,
+  candidates: errors.JWKSMultipleMatchingKeys,
+  algorithms: string[],
+): Promise<Uint8Array | undefined> {
+  for await (const candidate of candidates) {
+    try {
+      return (await compactVerify(token, candidate, { algorithms })).payload
+    } catch {
+      // Not this key: the next one may be.
+    }
+  }
+  return undefined
 }
 
 function algMessage(token: string, algorithms: string[]): string {
