@@ -353,6 +353,23 @@ describeUnless(await unmet(OPENSSL), 'jwt (OpenBao internal/builtin/credential/j
     assert.equal((await t.call('GET', 'auth/jwt/role/verbose')).body.data.verbose_oidc_logging, true)
   })
 
+  it('pathRoleCreateUpdate: a period beyond the mount’s max lease TTL is refused; a longer max TTL is warned of', async () => {
+    const body = { role_type: 'jwt', user_claim: 'user', bound_subject: 'x' }
+    for (const period of [{ period: '800h' }, { token_period: '800h' }]) {
+      const res = await writeRole('long-period', { ...body, ...period })
+      assert.equal(res.status, 400, `${JSON.stringify(period)}: ${JSON.stringify(res.body)}`)
+      assert.deepEqual(res.body.errors, [
+        `'period' of '"800h0m0s"' is greater than the backend's maximum lease TTL of '"768h0m0s"'`,
+      ])
+    }
+    assert.equal((await t.call('GET', 'auth/jwt/role/long-period')).status, 404)
+    const long = await writeRole('long-max-ttl', { ...body, token_max_ttl: '800h' })
+    assert.equal(long.status, 200, JSON.stringify(long.body))
+    assert.deepEqual(long.body.warnings, [
+      "token max ttl is greater than the system or backend mount's maximum TTL value; issued tokens' max TTL value will be truncated",
+    ])
+  })
+
   // ---- path_config_test.go ----
 
   it('TestConfig_JWT_Read: every field written reads back', async () => {

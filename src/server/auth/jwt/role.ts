@@ -1,4 +1,5 @@
 // A jwt/oidc role as stored, its fields, and the rules Vault applies when one is written.
+import { formatDuration } from '../../../lib/duration.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { type Field, type FieldValues, f, parseDurationField } from '../../../sdk/framework/fields.ts'
 import {
@@ -209,14 +210,30 @@ export function userClaimIsPointer(role: JwtRole): boolean {
   return role.userClaimJsonPointer ?? role.userClaim.startsWith('/')
 }
 
+/**
+ * Vault refuses a role whose token period outlives the mount's max lease TTL: a periodic token renews for its
+ * period forever, so that period would be a lifetime the mount never allows.
+ */
+export function checkAgainstMount(role: JwtRole, maxLeaseTtl: number): void {
+  if (role.token.tokenPeriod > maxLeaseTtl)
+    throw new InvalidRequestError(
+      `'period' of '"${formatDuration(role.token.tokenPeriod)}"' is greater than the backend's maximum lease TTL of '"${formatDuration(maxLeaseTtl)}"'`,
+    )
+}
+
 /** Vault's warnings on a role write that succeeded. */
-export function roleWarnings(role: JwtRole): string[] {
-  return role.verboseOidcLogging
-    ? [
-        'verbose_oidc_logging has been enabled for this role. This is not recommended in production since ' +
-          'sensitive information may be present in OIDC responses.',
-      ]
-    : []
+export function roleWarnings(role: JwtRole, maxLeaseTtl: number): string[] {
+  const warnings: string[] = []
+  if (role.token.tokenMaxTtl > maxLeaseTtl)
+    warnings.push(
+      "token max ttl is greater than the system or backend mount's maximum TTL value; issued tokens' max TTL value will be truncated",
+    )
+  if (role.verboseOidcLogging)
+    warnings.push(
+      'verbose_oidc_logging has been enabled for this role. This is not recommended in production since ' +
+        'sensitive information may be present in OIDC responses.',
+    )
+  return warnings
 }
 
 /** What `GET role/:name` answers. */
