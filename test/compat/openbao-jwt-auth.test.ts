@@ -240,6 +240,32 @@ describeUnless(await unmet(OPENSSL), 'jwt (OpenBao internal/builtin/credential/j
     }
   })
 
+  it('TestResolveRole (default_role): a login naming no role counts against a quota on the default role', async () => {
+    const cfg = await mountConfig('jwtdef', {
+      bound_issuer: ISSUER,
+      jwt_validation_pubkeys: [pem],
+      default_role: 'dflt',
+    })
+    assert.equal(cfg.status, 204, JSON.stringify(cfg.body))
+    const r = await t.call('POST', 'auth/jwtdef/role/dflt', {
+      body: { role_type: 'jwt', user_claim: 'https://vault/user', ...audience },
+    })
+    assert.equal(r.status, 204, JSON.stringify(r.body))
+    const quota = await t.call('POST', 'sys/quotas/rate-limit/jwt-default-role', {
+      body: { path: 'auth/jwtdef', role: 'dflt', rate: 1, interval: '1h' },
+    })
+    assert.equal(quota.status, 204, JSON.stringify(quota.body))
+    try {
+      const jwt = await sign({ ...base(), ...user })
+      const first = await t.call('POST', 'auth/jwtdef/login', { token: '', body: { jwt } })
+      assert.equal(first.status, 200, JSON.stringify(first.body))
+      const second = await t.call('POST', 'auth/jwtdef/login', { token: '', body: { jwt } })
+      assert.equal(second.status, 429, JSON.stringify(second.body))
+    } finally {
+      await t.call('DELETE', 'sys/quotas/rate-limit/jwt-default-role')
+    }
+  })
+
   // ---- path_role_test.go ----
 
   const writeRole = (name: string, body: Record<string, unknown>) =>

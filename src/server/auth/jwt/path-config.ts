@@ -131,6 +131,8 @@ export const configPath = definePath<typeof fields, JwtState>({
       }
       await putJson(storage, CONFIG_KEY, config)
       state.forget()
+      // Read back at once: a role quota on default_role applies from the next login on.
+      await state.current(storage).catch(() => undefined)
       return undefined
     },
   },
