@@ -1,7 +1,14 @@
 // Claim rules: JSON pointers, bound claims (string and glob, lists both sides), audiences, mappings, groups.
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
-import { audienceError, boundClaimsError, getClaim, groupsClaimValue, mappedMetadata } from './claims.ts'
+import {
+  audienceError,
+  boundClaimsError,
+  getClaim,
+  groupsClaimValue,
+  mappedMetadata,
+  userClaimValue,
+} from './claims.ts'
 
 const claims = {
   sub: 'u1',
@@ -62,4 +69,11 @@ it('maps claims to metadata and reads groups', () => {
   assert.deepEqual(groupsClaimValue(claims, 'groups'), ['dev', 'ops'])
   assert.deepEqual(groupsClaimValue({ g: 'solo' }, 'g'), ['solo'])
   assert.throws(() => groupsClaimValue(claims, 'nope'), /"nope" claim not found/)
+})
+
+it('reads the user claim as a JSON pointer only when the role says so', () => {
+  const claims = { user: { name: 'jeff' }, '/user/name': 'literal' }
+  assert.equal(userClaimValue(claims, '/user/name', false), 'literal')
+  assert.equal(userClaimValue(claims, '/user/name', true), 'jeff')
+  assert.throws(() => userClaimValue({ user: { name: 'jeff' } }, '/user/name', false), /not found in token/)
 })

@@ -56,3 +56,17 @@ it('needs at least one time claim and refuses an iat in the future', () => {
   check({ iat: NOW - 100 })
   assert.throws(() => check({ iat: NOW - 400 }), /expired/)
 })
+
+it('counts a time claim of 0 as absent, as go-jose does', () => {
+  // nbf or iat 0 would otherwise make any token with a far exp valid from the epoch on.
+  assert.throws(() => check({ nbf: 0, exp: NOW + 1000 }), /not valid yet/)
+  assert.throws(() => check({ iat: 0, exp: NOW + 1000 }), /not valid yet/)
+  assert.throws(() => check({ iat: 0, nbf: 0, exp: 0 }), /no issued at \(iat\)/)
+  check({ iat: NOW - 10, exp: 0 })
+})
+
+it('refuses registered claims of the wrong type', () => {
+  for (const bad of [{ iss: 1 }, { sub: true }, { jti: 2 }, { aud: 3 }, { aud: ['a', 4] }, { aud: null }])
+    assert.throws(() => check({ iat: NOW, ...bad }), /error validating token: the "\w+" claim must be/)
+  check({ iat: NOW, iss: null, sub: null, aud: [] })
+})
