@@ -1,4 +1,4 @@
-// OpenBao's jwt auth method tests (path_login, path_config, path_role, claims) not replayed in openbao-auth.test.ts, over Coffer's HTTP API.
+// OpenBao's jwt auth method tests (path_login, path_config, path_role, claims) that openbao-auth.test.ts does not replay, over Coffer's HTTP API.
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -362,7 +362,7 @@ describeUnless(await unmet(OPENSSL), 'jwt (OpenBao internal/builtin/credential/j
     }
   })
 
-  it('pathRoleCreateUpdate: verbose_oidc_logging is accepted with Vault’s warning', async () => {
+  it('TestPath_Create (no Go case; path_role.go pathRoleCreateUpdate): verbose_oidc_logging is accepted with Vault’s warning', async () => {
     const res = await writeRole('verbose', {
       role_type: 'oidc',
       user_claim: 'user',
@@ -379,7 +379,7 @@ describeUnless(await unmet(OPENSSL), 'jwt (OpenBao internal/builtin/credential/j
     assert.equal((await t.call('GET', 'auth/jwt/role/verbose')).body.data.verbose_oidc_logging, true)
   })
 
-  it('pathRoleCreateUpdate: a period beyond the mount’s max lease TTL is refused; a longer max TTL is warned of', async () => {
+  it('TestPath_Create (no Go case; path_role.go pathRoleCreateUpdate): a period beyond the mount’s max lease TTL is refused; a longer max TTL is warned of', async () => {
     const body = { role_type: 'jwt', user_claim: 'user', bound_subject: 'x' }
     for (const period of [{ period: '800h' }, { token_period: '800h' }]) {
       const res = await writeRole('long-period', { ...body, ...period })
