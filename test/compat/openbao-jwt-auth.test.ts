@@ -104,6 +104,39 @@ describeUnless(await unmet(OPENSSL), 'jwt (OpenBao internal/builtin/credential/j
     assert.deepEqual(entity.body.data.aliases[0].metadata, metadata)
   })
 
+  it('TestLogin_JWT "test bad signature" / "bad issuer" / "bad audience" / "bad subject": Vault’s messages', async () => {
+    const name = await role('jwt', audience)
+    const other = (await generateKeyPair('ES256')).privateKey
+    const good = { ...base(), ...user }
+    const cases: [string, string][] = [
+      [
+        await new SignJWT(good).setProtectedHeader({ alg: 'ES256' }).sign(other),
+        'error validating token: error verifying token signature: no known key successfully validated the token signature',
+      ],
+      [
+        await sign({ ...good, iss: 'https://team-fault.auth0.com/' }),
+        'error validating token: invalid issuer (iss) claim',
+      ],
+      [
+        await sign({ ...good, aud: ['https://fault.plugin.auth.jwt.test'] }),
+        'error validating token: invalid audience (aud) claim: audience claim does not match any expected audience',
+      ],
+      [
+        await sign({ ...good, sub: 'p3qXcK2bix9eFECzsU3Sbmh0K16fatW6@clients' }),
+        'error validating token: invalid subject (sub) claim',
+      ],
+      [
+        await sign({ ...good, nbf: now() - 1000, exp: now() - 100 }),
+        'error validating token: invalid expiration time (exp) claim: token is expired',
+      ],
+    ]
+    for (const [jwt, message] of cases) {
+      const res = await login('jwt', name, jwt)
+      assert.equal(res.status, 400, JSON.stringify(res.body))
+      assert.deepEqual(res.body.errors, [message])
+    }
+  })
+
   it('TestLogin_JWT (jwks: true): valid inputs log in against a JWKS URL; a token with an audience on a role binding none does not', async () => {
     const sub = 'jwks-subject'
     const good = await role('jwks', { ...audience, bound_subject: sub })

@@ -56,7 +56,10 @@ it('applies Vault’s audience rule, strict for JWT login', () => {
     'audience claim found in JWT but no audiences bound to the role',
   )
   assert.equal(audienceError(['a', 'b'], ['b'], true), undefined)
-  assert.equal(audienceError(['a'], ['b'], false), 'aud claim does not match any bound audience')
+  assert.equal(
+    audienceError(['a'], ['b'], false),
+    'invalid audience (aud) claim: audience claim does not match any expected audience',
+  )
 })
 
 it('maps claims to metadata and reads groups', () => {

@@ -78,7 +78,7 @@ export function audienceError(
   if (strict && bound.length === 0 && aud.length > 0)
     return 'audience claim found in JWT but no audiences bound to the role'
   if (bound.length > 0 && !bound.some((b) => aud.includes(b)))
-    return 'aud claim does not match any bound audience'
+    return 'invalid audience (aud) claim: audience claim does not match any expected audience'
   return undefined
 }
 

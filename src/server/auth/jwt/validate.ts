@@ -55,10 +55,20 @@ function checkRegisteredClaimTypes(claims: Claims): void {
   throw new ClaimError('error validating token: the "aud" claim must be a string or a list of strings')
 }
 
-/** Throws ClaimError with Vault's message at the first claim that does not hold. */
+/**
+ * Throws ClaimError at the first claim that does not hold, in the order and with the words of Vault's JWT login
+ * (cap's jwt.Validate, then the plugin's own audience and bound-claims checks).
+ */
 export function validateClaims(claims: Claims, role: JwtRole, expect: Expectations): void {
   const now = expect.nowSeconds
   checkRegisteredClaimTypes(claims)
+  if (expect.issuers.some((issuer) => issuer !== '' && claims['iss'] !== issuer))
+    throw new ClaimError('error validating token: invalid issuer (iss) claim')
+  if (role.boundSubject !== '' && claims['sub'] !== role.boundSubject)
+    throw new ClaimError('error validating token: invalid subject (sub) claim')
+  const aud = audiences(claims)
+  const boundAudError = audienceError(role.boundAudiences, aud, false)
+  if (boundAudError) throw new ClaimError(`error validating token: ${boundAudError}`)
   const iat = numericClaim(claims, 'iat')
   let exp = numericClaim(claims, 'exp')
   let nbf = numericClaim(claims, 'nbf')
@@ -74,16 +84,14 @@ export function validateClaims(claims: Claims, role: JwtRole, expect: Expectatio
   // the clock skew leeway stretches the claims a token does carry.
   if (exp === undefined) exp = Math.max(iat ?? 0, nbf ?? 0) + expLeeway
   if (nbf === undefined) nbf = iat ?? exp - nbfLeeway
-  if (now > exp + skew) throw new ClaimError('error validating claims: token is expired (exp)')
-  if (now < nbf - skew) throw new ClaimError('error validating claims: token not valid yet (nbf)')
+  if (now < nbf - skew)
+    throw new ClaimError('error validating token: invalid not before (nbf) claim: token not yet valid')
+  if (now > exp + skew)
+    throw new ClaimError('error validating token: invalid expiration time (exp) claim: token is expired')
   if (iat !== undefined && iat > now + skew)
-    throw new ClaimError('error validating claims: token issued in the future (iat)')
-  if (expect.issuers.some((issuer) => issuer !== '' && claims['iss'] !== issuer))
-    throw new ClaimError('error validating claims: invalid issuer claim (iss)')
-  if (role.boundSubject !== '' && claims['sub'] !== role.boundSubject)
-    throw new ClaimError('error validating claims: sub claim does not match bound subject')
-  const audError = audienceError(role.boundAudiences, audiences(claims), expect.strictAudience)
-  if (audError) throw new ClaimError(`error validating claims: ${audError}`)
+    throw new ClaimError('error validating token: invalid issued at (iat) claim: token issued in the future')
+  const strictAudError = audienceError(role.boundAudiences, aud, expect.strictAudience)
+  if (strictAudError) throw new ClaimError(strictAudError)
   const boundError = boundClaimsError(role.boundClaims, role.boundClaimsType, claims)
   if (boundError) throw new ClaimError(`error validating claims: ${boundError}`)
 }
