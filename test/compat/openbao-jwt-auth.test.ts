@@ -299,6 +299,26 @@ describeUnless(await unmet(OPENSSL), 'jwt (OpenBao internal/builtin/credential/j
     }
   })
 
+  it('TestGetClaim: bound claims reach claims by name or JSON pointer, nested numbers included', async () => {
+    const claims = { a: 42, b: 'bar', c: { d: 95, e: ['dog', 'cat', 'bird'], f: { g: 'zebra' } } }
+    const bound = { a: 42, '/a': 42, b: 'bar', '/c/d': 95, '/c/e/1': 'cat', '/c/f/g': 'zebra' }
+    const name = await role('jwt', { ...audience, bound_claims: bound })
+    const ok = await login('jwt', name, await sign({ ...base(), ...user, ...claims }))
+    assert.equal(ok.status, 200, JSON.stringify(ok.body))
+    for (const [pointer, value] of [
+      ['nope', 'x'],
+      ['/c/f/h', 'x'],
+      ['\\', 'x'],
+    ]) {
+      const missing = await role('jwt', { ...audience, bound_claims: { [pointer as string]: value } })
+      const res = await login('jwt', missing, await sign({ ...base(), ...user, ...claims }))
+      assert.equal(res.status, 400, `${pointer}: ${JSON.stringify(res.body)}`)
+      assert.deepEqual(res.body.errors, [
+        `error validating claims: claim ${JSON.stringify(pointer)} is missing`,
+      ])
+    }
+  })
+
   // ---- path_role_test.go ----
 
   const writeRole = (name: string, body: Record<string, unknown>) =>

@@ -16,6 +16,11 @@ export function getClaim(claims: Claims, name: string): unknown {
   return at
 }
 
+/** A claim name quoted as Vault's errors quote it (Go's %q): `"a\\b"` for a\b. */
+function quoted(name: string): string {
+  return JSON.stringify(name)
+}
+
 /** A scalar claim or bound value as text for comparison; numbers and booleans compare by their JSON text. */
 function scalarText(value: unknown): string | undefined {
   if (typeof value === 'string') return value
@@ -37,7 +42,7 @@ export function boundClaimsError(
 ): string | undefined {
   for (const [name, expected] of Object.entries(bound)) {
     const actual = getClaim(claims, name)
-    if (actual === undefined || actual === null) return `claim "${name}" is missing`
+    if (actual === undefined || actual === null) return `claim ${quoted(name)} is missing`
     const actualValues = normalizeList(actual)
     if (!actualValues) return `received claim is not a string, bool, int or list: ${JSON.stringify(actual)}`
     const expectedValues = normalizeList(expected) ?? []
@@ -54,7 +59,7 @@ export function boundClaimsError(
         return typeof want === typeof got && wantText === gotText
       })
     })
-    if (!found) return `claim "${name}" does not match any associated bound claim values`
+    if (!found) return `claim ${quoted(name)} does not match any associated bound claim values`
   }
   return undefined
 }
@@ -90,8 +95,10 @@ export function audienceError(
  */
 export function userClaimValue(claims: Claims, userClaim: string, jsonPointer: boolean): string {
   const value = jsonPointer ? getClaim(claims, userClaim) : claims[userClaim]
-  if (value === undefined || value === null) throw new ClaimError(`claim "${userClaim}" not found in token`)
-  if (typeof value !== 'string') throw new ClaimError(`claim "${userClaim}" could not be converted to string`)
+  if (value === undefined || value === null)
+    throw new ClaimError(`claim ${quoted(userClaim)} not found in token`)
+  if (typeof value !== 'string')
+    throw new ClaimError(`claim ${quoted(userClaim)} could not be converted to string`)
   return value
 }
 
@@ -99,9 +106,9 @@ export function userClaimValue(claims: Claims, userClaim: string, jsonPointer: b
 export function groupsClaimValue(claims: Claims, groupsClaim: string): string[] {
   const value = getClaim(claims, groupsClaim)
   if (value === undefined || value === null)
-    throw new ClaimError(`failed to fetch groups: "${groupsClaim}" claim not found in token`)
+    throw new ClaimError(`failed to fetch groups: ${quoted(groupsClaim)} claim not found in token`)
   const list = normalizeList(value)
-  if (!list) throw new ClaimError(`"${groupsClaim}" claim could not be converted to string list`)
+  if (!list) throw new ClaimError(`${quoted(groupsClaim)} claim could not be converted to string list`)
   const groups: string[] = []
   for (const item of list) {
     if (typeof item !== 'string')
