@@ -212,7 +212,7 @@ describe('GitLab CI secrets:vault against Coffer', () => {
     const wrongAud = await login(await idToken({ aud: 'https://gitlab.com' }), 'myproject-staging')
     assert.equal(wrongAud.status, 400)
     assert.deepEqual(wrongAud.body.errors, [
-      'error validating claims: aud claim does not match any bound audience',
+      'error validating token: invalid audience (aud) claim: audience claim does not match any expected audience',
     ])
     const noRole = await login(await idToken())
     assert.equal(noRole.status, 400)

@@ -126,7 +126,7 @@ describe('jwt (OpenBao internal/builtin/credential/jwt)', () => {
       assert.equal(entity.status, 200)
       const alias = entity.body.data.aliases[0]
       assert.equal(alias.name, 'jeff')
-      assert.deepEqual(alias.metadata, { name: 'jeff2', primary_org: 'engineering' })
+      assert.deepEqual(alias.metadata, { name: 'jeff2', primary_org: 'engineering', role: name })
       // The groups claim's values are group aliases: the external group aliased "bar" gives its policy.
       assert.deepEqual(auth.policies, ['bar-policy', 'default', 'test'])
     }

@@ -149,7 +149,7 @@ describe('vault-action against Coffer', () => {
     const other = await login(await sign({ aud: 'sigstore' }), null)
     assert.equal(other.status, 400)
     assert.deepEqual(other.body.errors, [
-      'error validating claims: aud claim does not match any bound audience',
+      'error validating token: invalid audience (aud) claim: audience claim does not match any expected audience',
     ])
   })
 

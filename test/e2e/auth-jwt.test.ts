@@ -195,7 +195,8 @@ describe('jwt auth method', () => {
           return { role: 'pinned', jwt }
         },
         status: 400,
-        error: /^error verifying token: failed to verify id token signature$/,
+        error:
+          /^error validating token: error verifying token signature: failed to verify id token signature$/,
       },
       {
         name: 'wrong issuer',
@@ -204,13 +205,14 @@ describe('jwt auth method', () => {
           jwt: await idp.sign({ ...pinned, iss: 'https://evil.example' }),
         }),
         status: 400,
-        error: /^error validating claims: invalid issuer claim \(iss\)$/,
+        error: /^error validating token: invalid issuer \(iss\) claim$/,
       },
       {
         name: 'wrong audience',
         body: async () => ({ role: 'pinned', jwt: await idp.sign({ ...pinned, aud: 'someone-else' }) }),
         status: 400,
-        error: /^error validating claims: aud claim does not match any bound audience$/,
+        error:
+          /^error validating token: invalid audience \(aud\) claim: audience claim does not match any expected audience$/,
       },
       {
         name: 'expired token (past every leeway)',
@@ -219,7 +221,7 @@ describe('jwt auth method', () => {
           jwt: await idp.sign({ ...pinned, iat: now() - 3600, exp: now() - 600 }),
         }),
         status: 400,
-        error: /^error validating claims: token is expired \(exp\)$/,
+        error: /^error validating token: invalid expiration time \(exp\) claim: token is expired$/,
       },
       {
         name: 'not yet valid',
@@ -228,7 +230,7 @@ describe('jwt auth method', () => {
           jwt: await idp.sign({ ...pinned, nbf: now() + 3600, iat: now(), exp: now() + 7200 }),
         }),
         status: 400,
-        error: /^error validating claims: token not valid yet \(nbf\)$/,
+        error: /^error validating token: invalid not before \(nbf\) claim: token not yet valid$/,
       },
       {
         name: 'bound_subject mismatch',
@@ -237,7 +239,7 @@ describe('jwt auth method', () => {
           jwt: await idp.sign({ ...pinned, sub: 'repo:org/app:ref:refs/heads/dev' }),
         }),
         status: 400,
-        error: /^error validating claims: sub claim does not match bound subject$/,
+        error: /^error validating token: invalid subject \(sub\) claim$/,
       },
       {
         name: 'bound_claims mismatch',
@@ -314,7 +316,10 @@ describe('jwt auth method', () => {
       jwt: await idp.sign(GITLAB_CLAIMS, { kid: 'never-published' }),
     })
     assert.equal(bogus.status, 400)
-    assert.match(bogus.body.errors[0], /no key in the key set matches/)
+    assert.equal(
+      bogus.body.errors[0],
+      'error validating token: error verifying token signature: failed to verify id token signature',
+    )
     assert.equal(idp.jwksFetches, before + 1, 'a second unknown kid within the cooldown does not re-fetch')
     const again = await login({ role: 'gitlab-ci', jwt: await idp.sign(GITLAB_CLAIMS, { key: rotated }) })
     assert.equal(again.status, 200, 'the cached key keeps working')
@@ -342,7 +347,9 @@ describe('jwt auth method', () => {
     })
     const es = await login({ role: 'gitlab-ci', jwt: await idp.sign(GITLAB_CLAIMS, { key: idp.keys[1] }) })
     assert.equal(es.status, 400)
-    assert.match(es.body.errors[0], /unsupported signing algorithm "ES256"/)
+    assert.deepEqual(es.body.errors, [
+      'error validating token: invalid algorithm (alg) header parameter: token signed with unexpected algorithm',
+    ])
     const rs = await login({ role: 'gitlab-ci', jwt: await idp.sign(GITLAB_CLAIMS) })
     assert.equal(rs.status, 200)
   })
@@ -368,7 +375,9 @@ describe('jwt auth method', () => {
     assert.equal(ok.status, 200, JSON.stringify(ok.body))
     const bad = await login({ role: 'build', jwt: await sign(other.privateKey as CryptoKey) }, 'pem')
     assert.equal(bad.status, 400)
-    assert.deepEqual(bad.body.errors, ['no known key successfully validated the token signature'])
+    assert.deepEqual(bad.body.errors, [
+      'error validating token: error verifying token signature: no known key successfully validated the token signature',
+    ])
   })
 
   it('refuses a validly signed token whose header has a non-string kid or an unencoded payload, as Vault does', async () => {

@@ -175,6 +175,6 @@ describe('oidc auth method (browser flow)', () => {
       },
     })
     assert.equal(wrongIss.status, 400)
-    assert.deepEqual(wrongIss.body.errors, ['error validating claims: invalid issuer claim (iss)'])
+    assert.deepEqual(wrongIss.body.errors, ['error validating token: invalid issuer (iss) claim'])
   })
 })

@@ -127,11 +127,11 @@ export interface BackendDefinition<S = unknown> {
    */
   userLockout?: (state: S) => { lockout: UserLockout; identityOf(alias: string): string }
   /**
-   * Auth methods whose login names its role in the request: that role, read from the login request alone (no
-   * storage), so core can apply a rate-limit quota set for the role (Vault's role resolution). Without it, the
-   * method's logins cannot be limited by role.
+   * Auth methods whose login names its role in the request: that role, read from the login request and the
+   * mount's state (no storage: it runs before the request is routed), so core can apply a rate-limit quota set
+   * for the role (Vault's role resolution). Without it, the method's logins cannot be limited by role.
    */
-  loginRole?: (login: { path: string; data: Record<string, unknown> }) => string | undefined
+  loginRole?: (login: { path: string; data: Record<string, unknown>; state: S }) => string | undefined
   /**
    * Auth methods: every role, user, certificate or key whose logins receive policies, with those policies, so
    * access review (sys/access) can say who holds a policy without knowing how the method stores its roles.

@@ -1,7 +1,14 @@
 // Claim rules: JSON pointers, bound claims (string and glob, lists both sides), audiences, mappings, groups.
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
-import { audienceError, boundClaimsError, getClaim, groupsClaimValue, mappedMetadata } from './claims.ts'
+import {
+  audienceError,
+  boundClaimsError,
+  getClaim,
+  groupsClaimValue,
+  mappedMetadata,
+  userClaimValue,
+} from './claims.ts'
 
 const claims = {
   sub: 'u1',
@@ -49,7 +56,10 @@ it('applies Vault’s audience rule, strict for JWT login', () => {
     'audience claim found in JWT but no audiences bound to the role',
   )
   assert.equal(audienceError(['a', 'b'], ['b'], true), undefined)
-  assert.equal(audienceError(['a'], ['b'], false), 'aud claim does not match any bound audience')
+  assert.equal(
+    audienceError(['a'], ['b'], false),
+    'invalid audience (aud) claim: audience claim does not match any expected audience',
+  )
 })
 
 it('maps claims to metadata and reads groups', () => {
@@ -62,4 +72,11 @@ it('maps claims to metadata and reads groups', () => {
   assert.deepEqual(groupsClaimValue(claims, 'groups'), ['dev', 'ops'])
   assert.deepEqual(groupsClaimValue({ g: 'solo' }, 'g'), ['solo'])
   assert.throws(() => groupsClaimValue(claims, 'nope'), /"nope" claim not found/)
+})
+
+it('reads the user claim as a JSON pointer only when the role says so', () => {
+  const claims = { user: { name: 'jeff' }, '/user/name': 'literal' }
+  assert.equal(userClaimValue(claims, '/user/name', false), 'literal')
+  assert.equal(userClaimValue(claims, '/user/name', true), 'jeff')
+  assert.throws(() => userClaimValue({ user: { name: 'jeff' } }, '/user/name', false), /not found in token/)
 })

@@ -16,6 +16,11 @@ export function getClaim(claims: Claims, name: string): unknown {
   return at
 }
 
+/** A claim name quoted as Vault's errors quote it (Go's %q): `"a\\b"` for a\b. */
+function quoted(name: string): string {
+  return JSON.stringify(name)
+}
+
 /** A scalar claim or bound value as text for comparison; numbers and booleans compare by their JSON text. */
 function scalarText(value: unknown): string | undefined {
   if (typeof value === 'string') return value
@@ -37,7 +42,7 @@ export function boundClaimsError(
 ): string | undefined {
   for (const [name, expected] of Object.entries(bound)) {
     const actual = getClaim(claims, name)
-    if (actual === undefined || actual === null) return `claim "${name}" is missing`
+    if (actual === undefined || actual === null) return `claim ${quoted(name)} is missing`
     const actualValues = normalizeList(actual)
     if (!actualValues) return `received claim is not a string, bool, int or list: ${JSON.stringify(actual)}`
     const expectedValues = normalizeList(expected) ?? []
@@ -54,7 +59,7 @@ export function boundClaimsError(
         return typeof want === typeof got && wantText === gotText
       })
     })
-    if (!found) return `claim "${name}" does not match any associated bound claim values`
+    if (!found) return `claim ${quoted(name)} does not match any associated bound claim values`
   }
   return undefined
 }
@@ -78,18 +83,22 @@ export function audienceError(
   if (strict && bound.length === 0 && aud.length > 0)
     return 'audience claim found in JWT but no audiences bound to the role'
   if (bound.length > 0 && !bound.some((b) => aud.includes(b)))
-    return 'aud claim does not match any bound audience'
+    return 'invalid audience (aud) claim: audience claim does not match any expected audience'
   return undefined
 }
 
 /**
  * The user claim's value, which names the login (display name and alias). As in Vault it must be a string: a
- * number or boolean is refused rather than turned into an alias name another claim could also spell.
+ * number or boolean is refused rather than turned into an alias name another claim could also spell. As in Vault
+ * the name is a JSON pointer only when the role says so (user_claim_json_pointer); otherwise a claim named
+ * "/user/name" is that claim, never user.name.
  */
-export function userClaimValue(claims: Claims, userClaim: string): string {
-  const value = getClaim(claims, userClaim)
-  if (value === undefined || value === null) throw new ClaimError(`claim "${userClaim}" not found in token`)
-  if (typeof value !== 'string') throw new ClaimError(`claim "${userClaim}" could not be converted to string`)
+export function userClaimValue(claims: Claims, userClaim: string, jsonPointer: boolean): string {
+  const value = jsonPointer ? getClaim(claims, userClaim) : claims[userClaim]
+  if (value === undefined || value === null)
+    throw new ClaimError(`claim ${quoted(userClaim)} not found in token`)
+  if (typeof value !== 'string')
+    throw new ClaimError(`claim ${quoted(userClaim)} could not be converted to string`)
   return value
 }
 
@@ -97,9 +106,9 @@ export function userClaimValue(claims: Claims, userClaim: string): string {
 export function groupsClaimValue(claims: Claims, groupsClaim: string): string[] {
   const value = getClaim(claims, groupsClaim)
   if (value === undefined || value === null)
-    throw new ClaimError(`failed to fetch groups: "${groupsClaim}" claim not found in token`)
+    throw new ClaimError(`failed to fetch groups: ${quoted(groupsClaim)} claim not found in token`)
   const list = normalizeList(value)
-  if (!list) throw new ClaimError(`"${groupsClaim}" claim could not be converted to string list`)
+  if (!list) throw new ClaimError(`${quoted(groupsClaim)} claim could not be converted to string list`)
   const groups: string[] = []
   for (const item of list) {
     if (typeof item !== 'string')

@@ -17,6 +17,11 @@ export interface DiscoveryDocument {
 /** A token refused for its signature or form (400 with this message). */
 export class SignatureError extends Error {}
 
+/** Vault's words (cap's jwt.Validate) for a signature no key verifies, and for an algorithm not allowed. */
+const SIGNATURE = 'error validating token: error verifying token signature'
+const ALG_MESSAGE =
+  'error validating token: invalid algorithm (alg) header parameter: token signed with unexpected algorithm'
+
 const DISCOVERY_MAX_AGE_MS = 60 * 60 * 1000
 
 /**
@@ -95,17 +100,13 @@ export class KeySource {
       try {
         return (await compactVerify(token, key, { algorithms })).payload
       } catch (error) {
-        if (error instanceof errors.JOSEAlgNotAllowed) throw new SignatureError(algMessage(token, algorithms))
+        if (error instanceof errors.JOSEAlgNotAllowed) throw new SignatureError(ALG_MESSAGE)
       }
     }
-    throw new SignatureError('no known key successfully validated the token signature')
+    throw new SignatureError(`${SIGNATURE}: no known key successfully validated the token signature`)
   }
 
   async #verifyJwks(token: string, algorithms: string[]): Promise<Uint8Array> {
-    const prefix =
-      keySourceKind(this.#config) === 'oidc_discovery'
-        ? 'error validating signature'
-        : 'error verifying token'
     let jwks: JwksCache
     let keys: Awaited<ReturnType<JwksCache['keys']>>
     try {
@@ -113,14 +114,19 @@ export class KeySource {
       jwks = this.#jwks!
       keys = await jwks.keys()
     } catch (error) {
-      throw new SignatureError(`error fetching jwks keyset: ${(error as Error).message}`)
+      throw new SignatureError(`${SIGNATURE}: fetching keys: ${(error as Error).message}`)
     }
     for (let attempt = 0; ; attempt++) {
       try {
         return (await compactVerify(token, keys, { algorithms })).payload
       } catch (error) {
-        if (error instanceof errors.JOSEAlgNotAllowed)
-          throw new SignatureError(`${prefix}: ${algMessage(token, algorithms)}`)
+        // Several keys fit (no kid, or one kid on several keys): as go-oidc does in Vault, try each of them.
+        if (error instanceof errors.JWKSMultipleMatchingKeys) {
+          const payload = await verifyWithAny(token, error, algorithms)
+          if (payload) return payload
+          throw new SignatureError(`${SIGNATURE}: failed to verify id token signature`)
+        }
+        if (error instanceof errors.JOSEAlgNotAllowed) throw new SignatureError(ALG_MESSAGE)
         if (error instanceof errors.JWKSNoMatchingKey && attempt === 0) {
           // A rotated key: the provider may have published it since we fetched.
           const fresh = await jwks.refreshForUnknownKid().catch(() => undefined)
@@ -129,17 +135,27 @@ export class KeySource {
             continue
           }
         }
-        if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys)
-          throw new SignatureError(`${prefix}: no key in the key set matches the token's key id`)
-        throw new SignatureError(`${prefix}: failed to verify id token signature`)
+        // As go-oidc: no key for the kid, or none that verifies, is the same failure.
+        throw new SignatureError(`${SIGNATURE}: failed to verify id token signature`)
       }
     }
   }
 }
 
-function algMessage(token: string, algorithms: string[]): string {
-  const alg = String(decodeProtectedHeader(token).alg)
-  return `unsupported signing algorithm "${alg}"; allowed: ${algorithms.join(', ')}`
+/** The payload verified by the first of the candidate keys that verifies it; undefined when none does. */
+async function verifyWithAny(
+  token: string,
+  candidates: errors.JWKSMultipleMatchingKeys,
+  algorithms: string[],
+): Promise<Uint8Array | undefined> {
+  for await (const candidate of candidates) {
+    try {
+      return (await compactVerify(token, candidate, { algorithms })).payload
+    } catch {
+      // Not this key: the next one may be.
+    }
+  }
+  return undefined
 }
 
 export async function fetchDiscovery(url: string, ca: string): Promise<DiscoveryDocument> {
@@ -152,11 +168,9 @@ export async function fetchDiscovery(url: string, ca: string): Promise<Discovery
   // endpoints (Vault's and Coffer's own identity-token issuer) is accepted; the OIDC login checks for them.
   for (const field of ['authorization_endpoint', 'token_endpoint'] as const)
     if (typeof doc[field] !== 'string') doc[field] = ''
-  // As go-oidc does: the document must name exactly the URL configured as its issuer, trailing slash included, since
+  // As Vault (cap) does: the document must name exactly the URL configured as its issuer, trailing slash included, since
   // that is the issuer every token's iss is then held to.
   if (doc['issuer'] !== url)
-    throw new Error(
-      `issuer did not match the issuer returned by provider, expected "${url}" got "${doc['issuer']}"`,
-    )
+    throw new Error(`issuer did not match the returned issuer, expected "${url}" got "${doc['issuer']}"`)
   return doc as unknown as DiscoveryDocument
 }

@@ -24,8 +24,25 @@ const fields = {
     description: 'Signing algorithms accepted; empty means every supported one.',
   }),
   default_role: f.string({ description: 'The role used when a login names none.' }),
-  provider_config: f.map({ description: 'Provider-specific settings; accepted and ignored.' }),
+  provider_config: f.map({
+    description: 'Provider-specific settings: must name a known provider; otherwise ignored.',
+  }),
   namespace_in_state: f.bool({ description: 'Accepted for Vault compatibility.' }),
+}
+
+/** The providers Vault knows for provider_config (Coffer fetches nothing from them). */
+const KNOWN_PROVIDERS = ['azure', 'gsuite', 'secureauth', 'ibmisam', 'okta']
+
+/** Vault's provider_config check: empty, or naming a provider it knows. */
+function checkProviderConfig(providerConfig: Record<string, unknown>): void {
+  if (Object.keys(providerConfig).length === 0) return
+  const provider = providerConfig['provider']
+  if (typeof provider !== 'string')
+    throw new InvalidRequestError("invalid provider_config: 'provider' field not found in provider_config")
+  if (!KNOWN_PROVIDERS.includes(provider))
+    throw new InvalidRequestError(
+      `invalid provider_config: provider ${JSON.stringify(provider)} not found in custom providers`,
+    )
 }
 
 /** Vault rejects a list of PEM keys that is one string with several keys; each entry must be one PEM public key. */
@@ -63,7 +80,9 @@ export const configPath = definePath<typeof fields, JwtState>({
         boundIssuer: input.bound_issuer ?? '',
         jwtSupportedAlgs: input.jwt_supported_algs ?? [],
         defaultRole: (input.default_role ?? '').toLowerCase(),
-        namespaceInState: input.namespace_in_state ?? true,
+        // As in Vault: a new config defaults to true; a write that leaves it out keeps the stored value.
+        namespaceInState:
+          input.namespace_in_state ?? (await loadJwtConfig(storage))?.namespaceInState ?? true,
       }
       const sources = [
         config.oidcDiscoveryUrl !== '',
@@ -79,26 +98,31 @@ export const configPath = definePath<typeof fields, JwtState>({
       )
       if (unknownAlg !== undefined)
         throw new InvalidRequestError(
-          `invalid jwt_supported_algs: ${unknownAlg} (supported: ${SUPPORTED_ALGS.join(', ')})`,
+          `invalid jwt_supported_algs: unsupported signing algorithm ${JSON.stringify(unknownAlg)}`,
         )
-      if (!['', 'query', 'form_post'].includes(config.oidcResponseMode))
-        throw new InvalidRequestError("invalid response_mode: must be 'query' or 'form_post'")
       if (config.oidcResponseTypes.some((t) => t !== 'code' && t !== 'id_token'))
-        throw new InvalidRequestError("invalid response_types: must be 'code' or 'id_token'")
-      if (config.oidcDiscoveryUrl !== '') {
-        if (
-          (config.oidcClientId === '') !== (config.oidcClientSecret === '') &&
-          !config.oidcResponseTypes.includes('id_token')
+        throw new InvalidRequestError(
+          `invalid response_types [${config.oidcResponseTypes.join(' ')}]. 'code' and 'id_token' are allowed`,
         )
-          throw new InvalidRequestError("both 'oidc_client_id' and 'oidc_client_secret' must be set for OIDC")
+      if (config.oidcResponseMode === '' || config.oidcResponseMode === 'query') {
+        // An ID token in a query string would land in browser history and server logs.
+        if (config.oidcResponseTypes.includes('id_token'))
+          throw new InvalidRequestError('query response_mode may not be used with an id_token response_type')
+      } else if (config.oidcResponseMode !== 'form_post')
+        throw new InvalidRequestError(`invalid response_mode: ${JSON.stringify(config.oidcResponseMode)}`)
+      checkProviderConfig(input.provider_config ?? {})
+      // As in Vault, whatever the response type: a client id without its secret (or the reverse) is refused.
+      if ((config.oidcClientId === '') !== (config.oidcClientSecret === ''))
+        throw new InvalidRequestError("both 'oidc_client_id' and 'oidc_client_secret' must be set for OIDC")
+      if (config.oidcDiscoveryUrl !== '') {
+        if (config.oidcDiscoveryUrl.includes('.well-known/openid-configuration'))
+          throw new InvalidRequestError("'oidc_discovery_url' contains '.well-known' component")
         await fetchDiscovery(config.oidcDiscoveryUrl, config.oidcDiscoveryCaPem).catch((error: Error) => {
           throw new InvalidRequestError(`error checking oidc discovery URL: ${error.message}`)
         })
       } else {
-        if (config.oidcClientId !== '' || config.oidcClientSecret !== '')
-          throw new InvalidRequestError(
-            "'oidc_client_id' and 'oidc_client_secret' are only used with 'oidc_discovery_url'",
-          )
+        if (config.oidcClientId !== '')
+          throw new InvalidRequestError("'oidc_discovery_url' must be set for OIDC")
         if (config.jwksUrl !== '')
           await fetchJwks(config.jwksUrl, config.jwksCaPem).catch((error: Error) => {
             throw new InvalidRequestError(`error checking jwks URL: ${error.message}`)
@@ -107,6 +131,8 @@ export const configPath = definePath<typeof fields, JwtState>({
       }
       await putJson(storage, CONFIG_KEY, config)
       state.forget()
+      // Read back at once: a role quota on default_role applies from the next login on.
+      await state.current(storage).catch(() => undefined)
       return undefined
     },
   },

@@ -37,8 +37,11 @@ export const loginPath = definePath<typeof fields, JwtState>({
         const claims = await source.verify(jwt)
         const discovery = keySourceKind(config) === 'oidc_discovery' ? await source.discovery() : undefined
         validateClaims(claims, role, {
-          issuer: discovery ? discovery.issuer : config.boundIssuer,
-          strictAudience: !discovery,
+          // Vault holds every JWT login to bound_issuer, discovery included; the provider's own issuer is checked
+          // as well, since those are the only tokens its keys should be taken for.
+          issuers: [config.boundIssuer, discovery?.issuer ?? ''],
+          // As in Vault, whatever the key source: a token naming an audience is refused by a role binding none.
+          strictAudience: true,
           nowSeconds: Math.floor(system.now() / 1000),
         })
         return { auth: loginGrant(claims, role, roleName) }

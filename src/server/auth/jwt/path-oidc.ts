@@ -118,7 +118,7 @@ async function callback(ctx: HandlerContext<typeof callbackFields, JwtState>): P
   try {
     const claims = await source.verify(idToken)
     validateClaims(claims, role, {
-      issuer: discovery.issuer,
+      issuers: [discovery.issuer],
       strictAudience: false,
       nowSeconds: Math.floor(system.now() / 1000),
     })

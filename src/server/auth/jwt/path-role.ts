@@ -1,7 +1,15 @@
 // jwt/oidc roles: write (create or update), read, delete and LIST role/.
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { putJson } from '../../../sdk/storage.ts'
-import { loadRole, roleFields, roleKey, roleResponse, updateRole } from './role.ts'
+import {
+  checkAgainstMount,
+  loadRole,
+  roleFields,
+  roleKey,
+  roleResponse,
+  roleWarnings,
+  updateRole,
+} from './role.ts'
 import type { JwtState } from './state.ts'
 
 export const rolePath = definePath<typeof roleFields, JwtState>({
@@ -15,13 +23,15 @@ export const rolePath = definePath<typeof roleFields, JwtState>({
       const role = await loadRole(storage, params['name']!.toLowerCase())
       return role ? { data: roleResponse(role) } : undefined
     },
-    update: ({ storage, state, params, input, request }) => {
+    update: ({ storage, state, params, input, request, system }) => {
       // Role names are case-insensitive in Vault's jwt method.
       const name = params['name']!.toLowerCase()
       return state.locks.run(name, async () => {
         const role = updateRole(await loadRole(storage, name), input, request.data)
+        checkAgainstMount(role, system.maxLeaseTtl)
         await putJson(storage, roleKey(name), role)
-        return undefined
+        const warnings = roleWarnings(role, system.maxLeaseTtl)
+        return warnings.length > 0 ? { warnings } : undefined
       })
     },
     delete: ({ storage, state, params }) => {

@@ -1,4 +1,5 @@
 // A jwt/oidc role as stored, its fields, and the rules Vault applies when one is written.
+import { formatDuration } from '../../../lib/duration.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { type Field, type FieldValues, f, parseDurationField } from '../../../sdk/framework/fields.ts'
 import {
@@ -23,6 +24,8 @@ export interface JwtRole {
   boundClaimsType: 'string' | 'glob'
   claimMappings: Record<string, string>
   userClaim: string
+  /** Absent on roles stored before it was kept: those read a "/" user claim as a pointer, as they always did. */
+  userClaimJsonPointer?: boolean
   groupsClaim: string
   clockSkewLeeway: number
   expirationLeeway: number
@@ -59,9 +62,10 @@ export const roleFields = {
     description: 'Claim name (or JSON pointer) → token metadata key.',
     nullValue: {},
   }),
-  user_claim: f.string({ description: 'The claim that names the user.', default: 'sub' }),
+  // No default, as in Vault: a role must say which claim names its users.
+  user_claim: f.string({ description: 'The claim that names the user (required).' }),
   user_claim_json_pointer: f.bool({
-    description: 'Accepted for Vault compatibility; a "/" prefix always reads as a pointer.',
+    description: 'Read user_claim as a JSON pointer ("/user/name") rather than as one claim’s name.',
   }),
   groups_claim: f.string({ description: 'The claim that lists the user’s groups.', nullValue: '' }),
   clock_skew_leeway: leewayField('Leeway on every time claim; 0 means 60s, negative means none.'),
@@ -96,6 +100,7 @@ function emptyRole(): JwtRole {
     boundClaimsType: 'string',
     claimMappings: {},
     userClaim: '',
+    userClaimJsonPointer: false,
     groupsClaim: '',
     clockSkewLeeway: 0,
     expirationLeeway: 0,
@@ -117,9 +122,11 @@ export function updateRole(
   const role = { ...(current ?? emptyRole()) }
   const given = (name: string) => raw[name] !== undefined && raw[name] !== null
   if (input.role_type !== undefined) {
-    if (input.role_type !== 'jwt' && input.role_type !== 'oidc')
-      throw new InvalidRequestError(`invalid 'role_type': ${input.role_type}`)
-    role.roleType = input.role_type
+    // As in Vault, an empty role_type is the default, oidc.
+    const roleType = input.role_type === '' ? 'oidc' : input.role_type
+    if (roleType !== 'jwt' && roleType !== 'oidc')
+      throw new InvalidRequestError(`invalid 'role_type': ${roleType}`)
+    role.roleType = roleType
   }
   if (input.bound_audiences !== undefined) role.boundAudiences = input.bound_audiences
   if (input.bound_subject !== undefined) role.boundSubject = input.bound_subject
@@ -134,6 +141,7 @@ export function updateRole(
   // (vault-action's tests rewrite a role with `bound_audiences: null`); a null user_claim leaves none, refused below.
   if (raw['user_claim'] === null) role.userClaim = ''
   else if (given('user_claim') || current === undefined) role.userClaim = input.user_claim ?? ''
+  if (input.user_claim_json_pointer !== undefined) role.userClaimJsonPointer = input.user_claim_json_pointer
   if (input.groups_claim !== undefined) role.groupsClaim = input.groups_claim
   if (input.clock_skew_leeway !== undefined) role.clockSkewLeeway = input.clock_skew_leeway
   if (input.expiration_leeway !== undefined) role.expirationLeeway = input.expiration_leeway
@@ -154,13 +162,17 @@ function validateRole(role: JwtRole): void {
   if (role.userClaim === '') throw new InvalidRequestError('a user claim must be defined on the role')
   for (const [claim, value] of Object.entries(role.boundClaims)) {
     const values = Array.isArray(value) ? value : [value]
+    // Vault's glob checks and messages: a glob is a string or a list of strings.
+    if (role.boundClaimsType === 'glob') {
+      if (!Array.isArray(value) && typeof value !== 'string')
+        throw new InvalidRequestError(`claim is not a string or list: ${goValue(value)}`)
+      const notString = values.find((v) => typeof v !== 'string')
+      if (notString !== undefined)
+        throw new InvalidRequestError(`claim is not a string: ${goValue(notString)}`)
+    }
     const scalar = (v: unknown) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
     if (!values.every(scalar))
       throw new InvalidRequestError(`claim "${claim}" must be a string, number, boolean or a list of them`)
-    if (role.boundClaimsType === 'glob' && !values.every((v) => typeof v === 'string'))
-      throw new InvalidRequestError(
-        `claim "${claim}" must be a string or list of strings when bound_claims_type is glob`,
-      )
   }
   // Two claims mapped to one key would leave its value to whichever claim happens to be applied last.
   const targets = new Set<string>()
@@ -188,6 +200,42 @@ function validateRole(role: JwtRole): void {
     throw new InvalidRequestError('must have at least one bound constraint when creating/updating a role')
 }
 
+/** A bound claim value as Vault's errors print it (%v): numbers and booleans bare, anything else as JSON. */
+function goValue(value: unknown): string {
+  return typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value)
+}
+
+/** Whether user_claim is read as a JSON pointer (see JwtRole.userClaimJsonPointer for older roles). */
+export function userClaimIsPointer(role: JwtRole): boolean {
+  return role.userClaimJsonPointer ?? role.userClaim.startsWith('/')
+}
+
+/**
+ * Vault refuses a role whose token period outlives the mount's max lease TTL: a periodic token renews for its
+ * period forever, so that period would be a lifetime the mount never allows.
+ */
+export function checkAgainstMount(role: JwtRole, maxLeaseTtl: number): void {
+  if (role.token.tokenPeriod > maxLeaseTtl)
+    throw new InvalidRequestError(
+      `'period' of '"${formatDuration(role.token.tokenPeriod)}"' is greater than the backend's maximum lease TTL of '"${formatDuration(maxLeaseTtl)}"'`,
+    )
+}
+
+/** Vault's warnings on a role write that succeeded. */
+export function roleWarnings(role: JwtRole, maxLeaseTtl: number): string[] {
+  const warnings: string[] = []
+  if (role.token.tokenMaxTtl > maxLeaseTtl)
+    warnings.push(
+      "token max ttl is greater than the system or backend mount's maximum TTL value; issued tokens' max TTL value will be truncated",
+    )
+  if (role.verboseOidcLogging)
+    warnings.push(
+      'verbose_oidc_logging has been enabled for this role. This is not recommended in production since ' +
+        'sensitive information may be present in OIDC responses.',
+    )
+  return warnings
+}
+
 /** What `GET role/:name` answers. */
 export function roleResponse(role: JwtRole): Record<string, unknown> {
   return {
@@ -198,7 +246,7 @@ export function roleResponse(role: JwtRole): Record<string, unknown> {
     bound_claims_type: role.boundClaimsType,
     claim_mappings: Object.keys(role.claimMappings).length > 0 ? role.claimMappings : null,
     user_claim: role.userClaim,
-    user_claim_json_pointer: role.userClaim.startsWith('/'),
+    user_claim_json_pointer: userClaimIsPointer(role),
     groups_claim: role.groupsClaim,
     clock_skew_leeway: role.clockSkewLeeway,
     expiration_leeway: role.expirationLeeway,

@@ -31,6 +31,15 @@ export class JwtState {
     return loaded
   }
 
+  /**
+   * The default_role of the config as last read, for a role quota on a login that names no role; read before
+   * the login runs, so it cannot wait for storage: the mount reads its config when set up and after each write.
+   */
+  knownDefaultRole(): string | undefined {
+    const role = this.#loaded?.config?.defaultRole
+    return role === '' ? undefined : role
+  }
+
   /** After a config write: the next login reads it again and starts a fresh key cache. */
   forget(): void {
     this.#generation++

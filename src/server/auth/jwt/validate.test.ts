@@ -26,19 +26,19 @@ const role = (over: Partial<JwtRole> = {}): JwtRole => ({
   ...over,
 })
 const check = (claims: Record<string, unknown>, r = role()) =>
-  validateClaims(claims, r, { issuer: '', strictAudience: true, nowSeconds: NOW })
+  validateClaims(claims, r, { issuers: [], strictAudience: true, nowSeconds: NOW })
 
 it('allows a carried exp the 60s clock skew by default, not the expiration leeway on top', () => {
   check({ exp: NOW - 60 })
-  assert.throws(() => check({ exp: NOW - 61 }), /token is expired \(exp\)/)
-  assert.throws(() => check({ exp: NOW - 210 }), /token is expired \(exp\)/)
+  assert.throws(() => check({ exp: NOW - 61 }), /\(exp\) claim: token is expired/)
+  assert.throws(() => check({ exp: NOW - 210 }), /\(exp\) claim: token is expired/)
 })
 
 it('negative leeways turn the allowance off; explicit ones replace the defaults', () => {
   const strict = role({ clockSkewLeeway: -1, expirationLeeway: -1, notBeforeLeeway: -1 })
   check({ exp: NOW }, strict)
   assert.throws(() => check({ exp: NOW - 1 }, strict), /expired/)
-  assert.throws(() => check({ nbf: NOW + 1, exp: NOW + 60 }, strict), /not valid yet/)
+  assert.throws(() => check({ nbf: NOW + 1, exp: NOW + 60 }, strict), /token not yet valid/)
   check({ exp: NOW - 10 }, role({ clockSkewLeeway: 10, expirationLeeway: 10 }))
   assert.throws(
     () => check({ exp: NOW - 11 }, role({ clockSkewLeeway: 10, expirationLeeway: 10 })),
@@ -47,9 +47,26 @@ it('negative leeways turn the allowance off; explicit ones replace the defaults'
 })
 
 it('needs at least one time claim and refuses an iat in the future', () => {
-  assert.throws(() => check({ sub: 'x' }), /no issue time, notbefore, or expiration time encoded in token/)
+  assert.throws(
+    () => check({ sub: 'x' }),
+    /no issued at \(iat\), not before \(nbf\), or expiration time \(exp\) claims in token/,
+  )
   assert.throws(() => check({ iat: NOW + 61, nbf: NOW, exp: NOW + 300 }), /issued in the future/)
   // A token with only iat lives for the expiration leeway after it.
   check({ iat: NOW - 100 })
   assert.throws(() => check({ iat: NOW - 400 }), /expired/)
+})
+
+it('counts a time claim of 0 as absent, as go-jose does', () => {
+  // nbf or iat 0 would otherwise make any token with a far exp valid from the epoch on.
+  assert.throws(() => check({ nbf: 0, exp: NOW + 1000 }), /token not yet valid/)
+  assert.throws(() => check({ iat: 0, exp: NOW + 1000 }), /token not yet valid/)
+  assert.throws(() => check({ iat: 0, nbf: 0, exp: 0 }), /no issued at \(iat\)/)
+  check({ iat: NOW - 10, exp: 0 })
+})
+
+it('refuses registered claims of the wrong type', () => {
+  for (const bad of [{ iss: 1 }, { sub: true }, { jti: 2 }, { aud: 3 }, { aud: ['a', 4] }, { aud: null }])
+    assert.throws(() => check({ iat: NOW, ...bad }), /error validating token: the "\w+" claim must be/)
+  check({ iat: NOW, iss: null, sub: null, aud: [] })
 })

@@ -53,7 +53,7 @@ function loginRole(route: RouteMatch | undefined, data: Record<string, unknown>)
   if (route === undefined || route.entry.table !== 'auth') return undefined
   const { backend, relativePath } = route
   if (!backend.isSpecial('unauthenticated', relativePath)) return undefined
-  return backend.definition.loginRole?.({ path: relativePath, data })
+  return backend.definition.loginRole?.({ path: relativePath, data, state: backend.state })
 }
 
 /**
