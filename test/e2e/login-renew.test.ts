@@ -1,7 +1,7 @@
 // Renewing a login token asks its auth method first: a deleted user or role, changed policies or a disabled mount stop renewals.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { startDevServer, type TestServer } from '../helpers/server.ts'
+import { ManualClock, startDevServer, type TestServer } from '../helpers/server.ts'
 
 describe('login token renewal checks with the auth method', () => {
   let t: TestServer
@@ -98,5 +98,72 @@ describe('login token renewal checks with the auth method', () => {
       token: carol.client_token,
     })
     assert.equal(byName.status, 200)
+  })
+})
+
+// Vault's login renew handlers hand back the role's current token_max_ttl, which CalculateTTL measures from the
+// token's creation: lowering it on the role curtails tokens already issued (a leaked token stops renewing).
+describe("login token renewal under the role's current token_max_ttl", () => {
+  let t: TestServer
+  const clock = new ManualClock()
+  before(async () => {
+    t = await startDevServer({ clock })
+    for (const type of ['userpass', 'approle'])
+      assert.equal((await t.call('POST', `sys/auth/${type}`, { body: { type } })).status, 204)
+  })
+  after(() => t.close())
+
+  const renewSelf = (token: string, increment = '1h') =>
+    t.call('POST', 'auth/token/renew-self', { token, body: { increment } })
+
+  /** Two hours after login under a 24h max, the role's max drops to 1h: past it, the token renews no more. */
+  async function curtailed(token: string, lower: () => Promise<unknown>, raise: () => Promise<unknown>) {
+    clock.advance(2 * 3600)
+    assert.equal((await renewSelf(token)).status, 200, 'renews under the max TTL it was issued with')
+    await lower()
+    const refused = await renewSelf(token)
+    assert.equal(refused.status, 400, JSON.stringify(refused.body))
+    assert.match(refused.body.errors[0], /max(imum)? TTL/)
+    // Raising it again lets the token renew, but never past the max it was issued with.
+    await raise()
+    const again = await renewSelf(token, '48h')
+    assert.equal(again.status, 200, JSON.stringify(again.body))
+    assert.ok(again.body.auth.lease_duration <= 22 * 3600, String(again.body.auth.lease_duration))
+  }
+
+  it("userpass: lowering the user's token_max_ttl ends renewals of older tokens", async () => {
+    const user = (max: string) =>
+      t.call('POST', 'auth/userpass/users/carol', {
+        body: { password: 'correct horse', token_policies: 'reader', token_max_ttl: max },
+      })
+    await user('24h')
+    const login = await t.call('POST', 'auth/userpass/login/carol', {
+      token: '',
+      body: { password: 'correct horse' },
+    })
+    assert.equal(login.status, 200, JSON.stringify(login.body))
+    await curtailed(
+      login.body.auth.client_token,
+      () => user('1h'),
+      () => user('24h'),
+    )
+  })
+
+  it("approle: lowering the role's token_max_ttl ends renewals of older tokens", async () => {
+    const role = (max: string) =>
+      t.call('POST', 'auth/approle/role/batchjob', { body: { token_policies: 'reader', token_max_ttl: max } })
+    await role('24h')
+    const roleId = (await t.call('GET', 'auth/approle/role/batchjob/role-id')).body.data.role_id
+    const secretId = (await t.call('POST', 'auth/approle/role/batchjob/secret-id')).body.data.secret_id
+    const login = await t.call('POST', 'auth/approle/login', {
+      token: '',
+      body: { role_id: roleId, secret_id: secretId },
+    })
+    assert.equal(login.status, 200, JSON.stringify(login.body))
+    await curtailed(
+      login.body.auth.client_token,
+      () => role('1h'),
+      () => role('24h'),
+    )
   })
 })

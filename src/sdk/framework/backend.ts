@@ -23,6 +23,14 @@ export interface LoginRenewal {
   connection?: ConnectionInfo
 }
 
+/** An auth method's answer to a renewal it allows: caps on the renewal (seconds; 0 or absent: none). */
+export interface LoginRenewalVerdict {
+  /** The most the renewal may add from now. */
+  ttl?: number
+  /** The role's current token_max_ttl, counted from the token's creation. */
+  maxTtl?: number
+}
+
 export interface HandlerContext<F extends Fields = Fields, S = unknown> {
   storage: Storage
   system: SystemView
@@ -115,12 +123,14 @@ export interface BackendDefinition<S = unknown> {
    * Auth methods: asked before a token this method issued is renewed, with the `internal` the login returned,
    * the token's policies and the TLS connection of the renewal request (the cert method re-checks the client
    * certificate on it, as Vault does). Throw (an InvalidRequestError) to refuse — the user, role or certificate
-   * is gone or changed — or return a TTL to cap the renewal. Without the hook, renewals are not checked.
+   * is gone or changed — or return a TTL to cap the renewal and the role's current token_max_ttl (`maxTtl`):
+   * as Vault's renew handlers hand it back, a renewal never reaches past the token's creation plus it, so lowering
+   * it on the role curtails tokens already issued. Without the hook, renewals are not checked.
    */
   renewLogin?: (
     ctx: { storage: Storage; system: SystemView; state: S },
     login: LoginRenewal,
-  ) => Promise<{ ttl?: number } | undefined>
+  ) => Promise<LoginRenewalVerdict | undefined>
   /**
    * Auth methods with Vault's user lockout: their lockout and how an alias (username, role ID) maps to the
    * identity it is counted under, so sys/locked-users can list and unlock.
@@ -261,7 +271,7 @@ export class BackendInstance {
   }
 
   /** The auth method's verdict on renewing a token it issued (see BackendDefinition.renewLogin). */
-  async renewLogin(login: LoginRenewal): Promise<{ ttl?: number } | undefined> {
+  async renewLogin(login: LoginRenewal): Promise<LoginRenewalVerdict | undefined> {
     const hook = this.definition.renewLogin
     if (!hook) return undefined
     return hook({ storage: this.#env.storage, system: this.#env.system, state: this.#state }, login)

@@ -28,3 +28,8 @@ export function internalString(internal: Record<string, unknown>, key: string): 
     throw new InvalidRequestError('the token carries no login details to check; log in again')
   return value
 }
+
+/** The verdict that hands the role's current token_max_ttl back to the renewal, as Vault's renew handlers do. */
+export function underCurrentMaxTtl(params: { tokenMaxTtl: number }): { maxTtl: number } | undefined {
+  return params.tokenMaxTtl > 0 ? { maxTtl: params.tokenMaxTtl } : undefined
+}

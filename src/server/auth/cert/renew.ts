@@ -6,6 +6,7 @@ import {
   internalString,
   requireSamePolicies,
   requireStillExists,
+  underCurrentMaxTtl,
 } from '../../../sdk/framework/login-renew.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import { loadCert, loadConfig } from './cert-store.ts'
@@ -17,11 +18,15 @@ import { verifyClient } from './path-login.ts'
  * the role's checks (chain and dates, CRLs, name and extension constraints): a revoked certificate, or one the
  * role no longer admits, ends its token's renewals, and a stolen token cannot be renewed without the certificate.
  */
-export async function renewCertLogin(storage: Storage, now: number, login: LoginRenewal): Promise<undefined> {
+export async function renewCertLogin(
+  storage: Storage,
+  now: number,
+  login: LoginRenewal,
+): Promise<{ maxTtl: number } | undefined> {
   const name = internalString(login.internal, 'cert_name')
   const cert = requireStillExists(await loadCert(storage, name), 'the certificate role')
   requireSamePolicies(cert.tokenPolicies, login.policies)
-  if ((await loadConfig(storage)).disableBinding) return undefined
+  if ((await loadConfig(storage)).disableBinding) return underCurrentMaxTtl(cert)
   const original = login.internal['certificate']
   if (typeof original !== 'string' || original === '')
     throw new InvalidRequestError('cannot validate renewal for cert auth for non-stored client certificate')
@@ -31,5 +36,5 @@ export async function renewCertLogin(storage: Storage, now: number, login: Login
     throw new InvalidRequestError(
       'client identity during renewal not matching client identity used during login',
     )
-  return undefined
+  return underCurrentMaxTtl(cert)
 }

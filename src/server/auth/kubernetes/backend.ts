@@ -1,6 +1,6 @@
 // The kubernetes auth method: pods log in with their service account token, checked by the cluster's TokenReview API or pem_keys.
 import { defineBackend } from '../../../sdk/framework/backend.ts'
-import { internalString, requireStillExists } from '../../../sdk/framework/login-renew.ts'
+import { internalString, requireStillExists, underCurrentMaxTtl } from '../../../sdk/framework/login-renew.ts'
 import { loginRoleFrom } from '../../../sdk/framework/login-role.ts'
 import { listedPolicyHolders, tokenPolicyHolder } from '../../../sdk/framework/token-params.ts'
 import { configPath } from './kube-config.ts'
@@ -17,8 +17,8 @@ export const kubernetesBackend = defineBackend<KubeState>({
   setup: setupKube,
   // As in Vault: a token renews only while the role it logged in with exists.
   renewLogin: async ({ storage }, { internal }) => {
-    requireStillExists(await loadKubeRole(storage, internalString(internal, 'role')), 'the role')
-    return undefined
+    const role = requireStillExists(await loadKubeRole(storage, internalString(internal, 'role')), 'the role')
+    return underCurrentMaxTtl(role.token)
   },
   policyHolders: async ({ storage }) =>
     listedPolicyHolders(

@@ -23,7 +23,7 @@ export const userpassBackend = defineBackend<UserpassState>({
   renewLogin: async ({ storage }, { internal, policies }) => {
     const user = requireStillExists(await loadUser(storage, internalString(internal, 'username')), 'the user')
     requireSamePolicies(user.tokenPolicies, policies)
-    return user.tokenMaxTtl > 0 ? { ttl: user.tokenMaxTtl } : undefined
+    return user.tokenMaxTtl > 0 ? { ttl: user.tokenMaxTtl, maxTtl: user.tokenMaxTtl } : undefined
   },
   policyHolders: async ({ storage }) =>
     listedPolicyHolders(

@@ -71,6 +71,7 @@ async function renewed(
 ) {
   refuseBatch(entry, 'renewed')
   let requested = increment ?? 0
+  let loginMaxTtl = 0
   // As Vault: a token made through a token role renews only while that role exists, so deleting the role ends
   // its tokens at their current TTL.
   const role = !entry.login && entry.role !== '' ? await readRole(storage, entry.role) : undefined
@@ -89,10 +90,14 @@ async function renewed(
     })
     if (verdict?.ttl !== undefined && verdict.ttl > 0)
       requested = requested > 0 ? Math.min(requested, verdict.ttl) : verdict.ttl
+    // A periodic token has no max TTL of its own in Vault's CalculateTTL (only an explicit one ends it).
+    if (entry.period === 0 && verdict?.maxTtl !== undefined && verdict.maxTtl > 0) loginMaxTtl = verdict.maxTtl
   }
-  // As Vault: a role token renews under its role's explicit max TTL as the role now says, so lowering it on the
-  // role curtails tokens already issued (raising it does not lift the cap a token was issued with).
-  const updated = await services.tokens.renew(entry, requested, role?.explicitMaxTtl ?? 0)
+  // As Vault: a role token renews under its role's explicit max TTL as the role now says, and a login token under
+  // its auth role's token_max_ttl as it now is, both counted from the token's creation, so lowering either curtails
+  // tokens already issued (raising it does not lift the cap a token was issued with).
+  const caps = [role?.explicitMaxTtl ?? 0, loginMaxTtl].filter((cap) => cap > 0)
+  const updated = await services.tokens.renew(entry, requested, caps.length > 0 ? Math.min(...caps) : 0)
   // Revoked or expired since it was looked up.
   if (!updated) throw gone()
   const now = services.clock.now()
