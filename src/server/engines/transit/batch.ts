@@ -61,14 +61,14 @@ export function itemInt(item: Record<string, unknown>, name: string): number | u
  */
 export function runBatch(
   items: Record<string, unknown>[],
-  each: (item: Record<string, unknown>) => Record<string, unknown>,
+  each: (item: Record<string, unknown>, index: number) => Record<string, unknown>,
   partialFailureCode: number | undefined,
 ): LogicalResponse {
   let failures = 0
-  const results = items.map((item) => {
+  const results = items.map((item, index) => {
     const reference = typeof item['reference'] === 'string' ? item['reference'] : ''
     try {
-      return { ...each(item), reference }
+      return { ...each(item, index), reference }
     } catch (error) {
       if (!isAppError(error) || error.status !== 400) throw error
       failures++

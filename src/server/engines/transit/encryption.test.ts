@@ -210,9 +210,9 @@ describe('transit encryption, versions and errors', () => {
         'cipher: message authentication failed',
       ],
       ['decrypt/missing', { ciphertext: 'vault:v1:AAAA' }, 'encryption key not found'],
-      ['encrypt/signer', { plaintext: b64('x') }, 'key type ed25519 does not support encryption'],
+      ['encrypt/signer', { plaintext: b64('x') }, 'message encryption not supported for key type ed25519'],
       ['sign/app', { input: b64('x') }, 'key type aes256-gcm96 does not support signing'],
-      ['datakey/plaintext/app', { bits: 100 }, 'invalid bits value'],
+      ['datakey/plaintext/app', { bits: 100 }, 'invalid bit length'],
       ['hash/sha2-999', { input: b64('x') }, 'unsupported hash algorithm sha2-999'],
     ]
     for (const [path, data, message] of cases) {

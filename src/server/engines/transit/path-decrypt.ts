@@ -6,7 +6,7 @@ import { f } from '../../../sdk/framework/fields.ts'
 import type { LogicalResponse } from '../../../sdk/request.ts'
 import { batchItems, itemInt, itemString, requireConsistentContext, runBatch } from './batch.ts'
 import { optionalBase64 } from './encoding.ts'
-import { type CryptOptions, decrypt, encrypt, encryptionVersion } from './encryption.ts'
+import { type CryptOptions, decrypt, encrypt, encryptionVersion, refuseAssociatedData } from './encryption.ts'
 import { requireUsableKey } from './kms-state.ts'
 import type { requireKey, TransitKey } from './model.ts'
 import type { TransitState } from './state.ts'
@@ -41,8 +41,9 @@ function itemCiphertext(item: Record<string, unknown>, missing: string): string 
   return ciphertext
 }
 
-function decryptItem(key: TransitKey, item: Record<string, unknown>): Record<string, unknown> {
+function decryptItem(key: TransitKey, item: Record<string, unknown>, index: number): Record<string, unknown> {
   const ciphertext = itemCiphertext(item, 'missing ciphertext to decrypt')
+  refuseAssociatedData(key, itemString(item, 'associated_data'), index)
   return { plaintext: decrypt(key, ciphertext, itemOptions(item)).plaintext.toString('base64') }
 }
 
@@ -54,7 +55,9 @@ function rewrapItem(key: TransitKey, item: Record<string, unknown>): Record<stri
   return { ciphertext: encrypt(key, version, plaintext, options), key_version: version }
 }
 
-function handler(each: (key: TransitKey, item: Record<string, unknown>) => Record<string, unknown>) {
+function handler(
+  each: (key: TransitKey, item: Record<string, unknown>, index: number) => Record<string, unknown>,
+) {
   return async ({
     storage,
     input,
@@ -66,9 +69,9 @@ function handler(each: (key: TransitKey, item: Record<string, unknown>) => Recor
     if (input['batch_input'] !== undefined) {
       const code = input['partial_failure_response_code'] as number | undefined
       const items = requireConsistentContext(batchItems(input['batch_input']))
-      return runBatch(items, (item) => each(key, item), code)
+      return runBatch(items, (item, index) => each(key, item, index), code)
     }
-    return { data: each(key, input) }
+    return { data: each(key, input, 0) }
   }
 }
 

@@ -192,7 +192,7 @@ describe('transit signatures', () => {
       [{ input: '***', signature: v2['signature'] }, 'unable to decode input as base64'],
       [
         { input: b64('m'), signature: v2['signature'], marshaling_algorithm: 'xml' },
-        'unsupported marshaling type xml',
+        'invalid marshaling type "xml"',
       ],
     ]
     // Garbage of the right encoding is an invalid signature, not an error.
