@@ -520,4 +520,212 @@ describe('openbao transit', () => {
       'hash_algorithm=none requires both prehashed=true and signature_algorithm=pkcs1v15',
     )
   })
+
+  /** Vault's import blob, made as the Go tests' wrapTargetPKCS8ForImport makes it: RSA-OAEP then AES-KWP. */
+  const wrapForImport = async (material: Buffer, hash = 'sha256') => {
+    const publicKey = (await ok('GET', 'wrapping_key')).body.data.public_key
+    const ephemeral = crypto.randomBytes(32)
+    const wrapped = crypto.publicEncrypt(
+      { key: publicKey, oaepHash: hash, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING },
+      ephemeral,
+    )
+    const kwp = crypto.createCipheriv('id-aes256-wrap-pad', ephemeral, Buffer.from('A65959A6', 'hex'))
+    return Buffer.concat([wrapped, kwp.update(material), kwp.final()]).toString('base64')
+  }
+  const pkcs8 = (key: crypto.KeyObject) => key.export({ type: 'pkcs8', format: 'der' })
+
+  it('TestTransit_Import: every type and hash function imports and works; an existing key or bad input is refused', async () => {
+    await fresh()
+    const hashes = ['sha1', 'sha224', 'sha256', 'sha384', 'sha512']
+    const materials: [string, Buffer][] = [
+      ['aes128-gcm96', crypto.randomBytes(16)],
+      ['aes256-gcm96', crypto.randomBytes(32)],
+      ['chacha20-poly1305', crypto.randomBytes(32)],
+      ['hmac', crypto.randomBytes(64)],
+      ['ed25519', pkcs8(crypto.generateKeyPairSync('ed25519').privateKey)],
+      ['ecdsa-p256', pkcs8(crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey)],
+      ['ecdsa-p384', pkcs8(crypto.generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey)],
+      ['ecdsa-p521', pkcs8(crypto.generateKeyPairSync('ec', { namedCurve: 'P-521' }).privateKey)],
+      ['rsa-2048', pkcs8(crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey)],
+    ]
+    let n = 0
+    for (const [type, material] of materials) {
+      const hash = hashes[n % hashes.length] as string
+      const name = `imported-${++n}`
+      const res = await call('POST', `keys/${name}/import`, {
+        ciphertext: await wrapForImport(material, hash),
+        type,
+        hash_function: n % 2 === 0 ? hash : hash.toUpperCase(),
+      })
+      assert.equal(res.status, 204, `${type}: ${JSON.stringify(res.body)}`)
+      const key = (await ok('GET', `keys/${name}`)).body.data
+      assert.equal(key.type, type)
+      assert.equal(key.imported_key, true)
+      if (type === 'hmac') assert.equal(key.key_size, 64)
+      // The import path never replaces a key.
+      await refused(
+        'POST',
+        `keys/${name}/import`,
+        { ciphertext: await wrapForImport(material), type },
+        'the import path cannot be used with an existing key; use import-version to rotate an existing imported key',
+      )
+    }
+    await ok('POST', 'keys/generated')
+    await refused(
+      'POST',
+      'keys/generated/import',
+      { ciphertext: await wrapForImport(crypto.randomBytes(32)) },
+      'the import path cannot be used with an existing key; use import-version to rotate an existing imported key',
+    )
+    // An AES key imported under a mixed-case type name encrypts as the material says.
+    const material = crypto.randomBytes(32)
+    await ok('POST', 'keys/mixed/import', { ciphertext: await wrapForImport(material), type: 'AES256-GCM96' })
+    const nonce = crypto.randomBytes(12)
+    const cipher = crypto.createCipheriv('aes-256-gcm', material, nonce)
+    const sealed = Buffer.concat([nonce, cipher.update('outside'), cipher.final(), cipher.getAuthTag()])
+    const dec = await ok('POST', 'decrypt/mixed', { ciphertext: `vault:v1:${sealed.toString('base64')}` })
+    assert.equal(Buffer.from(dec.body.data.plaintext, 'base64').toString(), 'outside')
+  })
+
+  it('TestTransit_Import (failures): bad ciphertext, type, hash function, convergent, size; auto-rotation needs allow_rotation', async () => {
+    await fresh()
+    const blob = await wrapForImport(crypto.randomBytes(32))
+    let res = await call('POST', 'keys/k/import', { ciphertext: 'ZmFrZSBjaXBoZXJ0ZXh0Cg' })
+    assert.equal(res.status, 400, JSON.stringify(res.body))
+    res = await call('POST', 'keys/k/import', {})
+    assert.equal(res.status, 400, JSON.stringify(res.body))
+    await refused(
+      'POST',
+      'keys/k/import',
+      { ciphertext: blob, type: 'fake-key-type' },
+      'unknown key type: fake-key-type',
+    )
+    await refused(
+      'POST',
+      'keys/k/import',
+      { ciphertext: blob, hash_function: 'fake-hash-fn' },
+      'unknown hash function: fake-hash-fn',
+    )
+    await refused(
+      'POST',
+      'keys/k/import',
+      { ciphertext: blob, convergent_encryption: true },
+      'import cannot be used on keys with convergent encryption enabled',
+    )
+    await refused(
+      'POST',
+      'keys/k/import',
+      { ciphertext: blob, convergent_encryption: false },
+      'import cannot be used on keys with convergent encryption enabled',
+    )
+    await refused(
+      'POST',
+      'keys/k/import',
+      { ciphertext: blob, auto_rotate_period: '2h' },
+      'allow_rotation must be set to true if auto-rotation is enabled',
+    )
+    await refused(
+      'POST',
+      'keys/k/import',
+      { ciphertext: await wrapForImport(crypto.randomBytes(16)) },
+      'error importing key: invalid key size 16 bytes for key type aes256-gcm96',
+    )
+    await refused(
+      'POST',
+      'keys/k/import',
+      { ciphertext: await wrapForImport(crypto.randomBytes(16)), type: 'hmac' },
+      'error importing key: invalid key size 16 bytes for key type hmac',
+    )
+    assert.equal((await call('GET', 'keys/k')).status, 404)
+    await ok('POST', 'keys/k/import', { ciphertext: blob, auto_rotate_period: '2h', allow_rotation: true })
+    assert.equal((await ok('GET', 'keys/k')).body.data.auto_rotate_period, 7200)
+  })
+
+  it('TestTransit_Import (allow_rotation): an imported key rotates only when allowed', async () => {
+    await fresh()
+    await ok('POST', 'keys/yes/import', {
+      ciphertext: await wrapForImport(crypto.randomBytes(32)),
+      allow_rotation: true,
+    })
+    assert.equal((await ok('POST', 'keys/yes/rotate')).body.data.latest_version, 2)
+    await ok('POST', 'keys/no/import', {
+      ciphertext: await wrapForImport(crypto.randomBytes(32)),
+      allow_rotation: false,
+    })
+    assert.equal((await call('POST', 'keys/no/rotate')).status, 400)
+    assert.equal((await ok('GET', 'keys/no')).body.data.latest_version, 1)
+  })
+
+  it('TestTransit_ImportNSSEd25519Key and TestTransit_ImportRSAPSS: NSS-style Ed25519 and RSA-PSS PKCS#8 keys import', async () => {
+    await fresh()
+    const nss =
+      'MGcCAQAwFAYHKoZIzj0CAQYJKwYBBAHaRw8BBEwwSgIBAQQgfJm5R+LK4FMwGzOpemTBXksimEVOVCE8QeC+XBBfNU+hIwMhADaif7IhYx46IHcRTy1z8LeyhABep+UB8Da6olMZGx0i'
+    await ok('POST', 'keys/nss-ed25519/import', {
+      ciphertext: await wrapForImport(Buffer.from(nss, 'base64')),
+      type: 'ed25519',
+    })
+    // As in Vault, the key is the one of the blob's 32-byte RFC 8032 seed (the public key NSS appends plays no part).
+    const seed = Buffer.from(nss, 'base64').subarray(36, 68)
+    const fromSeed = crypto.createPrivateKey({
+      key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]),
+      format: 'der',
+      type: 'pkcs8',
+    })
+    const spki = crypto.createPublicKey(fromSeed).export({ type: 'spki', format: 'der' })
+    const pub = (await ok('GET', 'keys/nss-ed25519')).body.data.keys['1'].public_key
+    assert.equal(pub, spki.subarray(spki.length - 32).toString('base64'))
+    const pss = crypto.generateKeyPairSync('rsa-pss', { modulusLength: 2048 })
+    await ok('POST', 'keys/rsa-pss/import', {
+      ciphertext: await wrapForImport(pkcs8(pss.privateKey)),
+      type: 'rsa-2048',
+    })
+    // The same modulus and exponent, now an ordinary RSA key that signs and verifies with PKCS#1 v1.5 too.
+    const imported = crypto.createPublicKey((await ok('GET', 'keys/rsa-pss')).body.data.keys['1'].public_key)
+    const rsaPublicKey = imported.export({ type: 'pkcs1', format: 'der' })
+    const pssSpki = pss.publicKey.export({ type: 'spki', format: 'der' })
+    assert.ok(pssSpki.subarray(pssSpki.length - rsaPublicKey.length).equals(rsaPublicKey))
+    const sig = (await ok('POST', 'sign/rsa-pss', { input: fox, signature_algorithm: 'pkcs1v15' })).body.data
+      .signature
+    assert.ok(
+      crypto.verify('sha256', Buffer.from(fox, 'base64'), imported, Buffer.from(sig.split(':')[2], 'base64')),
+    )
+    await refused(
+      'POST',
+      'keys/wrong/import',
+      { ciphertext: await wrapForImport(Buffer.from(nss, 'base64')), type: 'ecdsa-p256' },
+      'error importing key: the imported key does not match the key type ecdsa-p256',
+    )
+  })
+
+  it('TestTransit_ImportVersion: only into an existing imported key of the same type', async () => {
+    await fresh()
+    const blob = await wrapForImport(crypto.randomBytes(32))
+    await refused(
+      'POST',
+      'keys/missing/import_version',
+      { ciphertext: blob },
+      'no key found with name missing; to import a new key, use the import/ endpoint',
+    )
+    await ok('POST', 'keys/generated')
+    await refused(
+      'POST',
+      'keys/generated/import_version',
+      { ciphertext: blob },
+      'the import_version endpoint can only be used with an imported key',
+    )
+    await ok('POST', 'keys/rsa/import', {
+      ciphertext: await wrapForImport(
+        pkcs8(crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey),
+      ),
+      type: 'rsa-2048',
+    })
+    const res = await call('POST', 'keys/rsa/import_version', { ciphertext: blob })
+    assert.equal(res.status, 400, JSON.stringify(res.body))
+    assert.equal((await ok('GET', 'keys/rsa')).body.data.latest_version, 1)
+    await ok('POST', 'keys/aes/import', { ciphertext: blob })
+    for (const v of [2, 3]) {
+      await ok('POST', 'keys/aes/import_version', { ciphertext: await wrapForImport(crypto.randomBytes(32)) })
+      assert.equal((await ok('GET', 'keys/aes')).body.data.latest_version, v)
+    }
+  })
 })
