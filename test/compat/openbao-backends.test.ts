@@ -1833,7 +1833,8 @@ describe('openbao backends: transit', () => {
     const [empty, none] = res.body.data.batch_results
     assert.match(empty.hmac, /^vault:v1:/)
     assert.deepEqual(none, { error: 'missing input for HMAC', reference: 'none' })
-    assert.equal(res.status, 400)
+    // Vault answers sign, verify and hmac batches 200 whatever their items' errors.
+    assert.equal(res.status, 200)
   })
 
   it('TestTransit_Trim: trim needs min_available_version within the min versions, and drops the older versions', async () => {

@@ -728,4 +728,179 @@ describe('openbao transit', () => {
       assert.equal((await ok('GET', 'keys/aes')).body.data.latest_version, v)
     }
   })
+
+  it('TestTransit_WrappingKey: a 4096-bit RSA public key, the same on every read', async () => {
+    await fresh()
+    const first = (await ok('GET', 'wrapping_key')).body.data.public_key
+    assert.equal(crypto.createPublicKey(first).asymmetricKeyDetails?.modulusLength, 4096)
+    assert.equal((await ok('GET', 'wrapping_key')).body.data.public_key, first)
+  })
+
+  it('TestTransit_CacheConfig: 0 to begin with, then what was written; a size under 10 is refused', async () => {
+    await fresh()
+    let res = await ok('GET', 'cache-config')
+    assert.equal(res.body.data.size, 0)
+    assert.equal(res.body.warnings, null)
+    await ok('POST', 'cache-config', { size: 12345 })
+    res = await ok('GET', 'cache-config')
+    assert.equal(res.body.data.size, 12345)
+    await refused('POST', 'cache-config', { size: 5 }, 'size must be 0 or a value greater or equal to 10')
+  })
+
+  it('pathSignWrite / pathVerifyWrite (RSA PKCS#1 v1.5): every hash, in the body, the path or the old field; Node verifies them', async () => {
+    await fresh()
+    await ok('POST', 'keys/rsa', { type: 'rsa-2048' })
+    const pem = (await ok('GET', 'keys/rsa')).body.data.keys['1'].public_key
+    const data = Buffer.from(fox, 'base64')
+    const hashes: [string, string][] = [
+      ['sha1', 'sha1'],
+      ['sha2-224', 'sha224'],
+      ['sha2-256', 'sha256'],
+      ['sha2-384', 'sha384'],
+      ['sha2-512', 'sha512'],
+      ['sha3-224', 'sha3-224'],
+      ['sha3-256', 'sha3-256'],
+      ['sha3-384', 'sha3-384'],
+      ['sha3-512', 'sha3-512'],
+    ]
+    for (const [vault, node] of hashes) {
+      for (const [path, body] of [
+        ['sign/rsa', { hash_algorithm: vault }],
+        [`sign/rsa/${vault}`, {}],
+        ['sign/rsa', { algorithm: vault }],
+      ] as const) {
+        const sig = (await ok('POST', path, { input: fox, signature_algorithm: 'pkcs1v15', ...body })).body
+          .data.signature
+        const raw = Buffer.from(sig.split(':')[2], 'base64')
+        assert.ok(
+          crypto.verify(node, data, { key: pem, padding: crypto.constants.RSA_PKCS1_PADDING }, raw),
+          `${path} ${vault}`,
+        )
+        const verified = await ok('POST', path.replace('sign', 'verify'), {
+          input: fox,
+          signature: sig,
+          signature_algorithm: 'pkcs1v15',
+          ...body,
+        })
+        assert.equal(verified.body.data.valid, true)
+      }
+      // A PSS signature does not verify as PKCS#1 v1.5.
+      const pss = (await ok('POST', 'sign/rsa', { input: fox, hash_algorithm: vault })).body.data.signature
+      const asPkcs1 = await ok('POST', 'verify/rsa', {
+        input: fox,
+        signature: pss,
+        hash_algorithm: vault,
+        signature_algorithm: 'pkcs1v15',
+      })
+      assert.equal(asPkcs1.body.data.valid, false)
+    }
+    await refused('POST', 'sign/rsa/md5', { input: fox }, 'invalid hash algorithm "md5"')
+    await refused(
+      'POST',
+      'verify/rsa',
+      { input: fox, signature: 'vault:v1:AAAA', hash_algorithm: 'sha2-1024' },
+      'invalid hash algorithm "sha2-1024"',
+    )
+    await refused(
+      'POST',
+      'sign/rsa',
+      { input: fox, marshaling_algorithm: 'der' },
+      'invalid marshaling type "der"',
+    )
+  })
+
+  it('pathSignWrite / pathVerifyWrite (marshaling_algorithm): ECDSA jws is r|s in base64url; hash_algorithm=none needs RSA PKCS#1 v1.5 even for Ed25519', async () => {
+    await fresh()
+    await ok('POST', 'keys/ec', { type: 'ecdsa-p384' })
+    const pem = (await ok('GET', 'keys/ec')).body.data.keys['1'].public_key
+    const sig = (
+      await ok('POST', 'sign/ec', { input: fox, marshaling_algorithm: 'jws', hash_algorithm: 'sha2-384' })
+    ).body.data.signature
+    const raw = sig.split(':')[2]
+    assert.match(raw, /^[A-Za-z0-9_-]+$/)
+    assert.equal(Buffer.from(raw, 'base64url').length, 96)
+    assert.ok(
+      crypto.verify(
+        'sha384',
+        Buffer.from(fox, 'base64'),
+        { key: pem, dsaEncoding: 'ieee-p1363' },
+        Buffer.from(raw, 'base64url'),
+      ),
+    )
+    const jws = { input: fox, signature: sig, marshaling_algorithm: 'jws', hash_algorithm: 'sha2-384' }
+    assert.equal((await ok('POST', 'verify/ec', jws)).body.data.valid, true)
+    await ok('POST', 'keys/ed', { type: 'ed25519' })
+    await refused(
+      'POST',
+      'sign/ed',
+      { input: fox, hash_algorithm: 'none' },
+      'hash_algorithm=none requires both prehashed=true and signature_algorithm=pkcs1v15',
+    )
+  })
+
+  it('pathSignWrite / pathVerifyWrite (batch_input): per-item results and errors with their references, answered 200 as Vault does', async () => {
+    await fresh()
+    await ok('POST', 'keys/ed', { type: 'ed25519' })
+    const signed = await call('POST', 'sign/ed', {
+      batch_input: [
+        { input: fox, reference: 'a' },
+        { input: '%%%', reference: 'b' },
+        { reference: 'c' },
+        { input: '', reference: 'd' },
+      ],
+    })
+    assert.equal(signed.status, 200, JSON.stringify(signed.body))
+    const [a, b, c, d] = signed.body.data.batch_results
+    assert.match(a.signature, /^vault:v1:/)
+    assert.equal(a.reference, 'a')
+    assert.match(b.error, /^unable to decode input as base64/)
+    assert.equal(b.reference, 'b')
+    assert.deepEqual(c, { error: 'missing input', reference: 'c' })
+    assert.match(d.signature, /^vault:v1:/)
+    const verified = await call('POST', 'verify/ed', {
+      batch_input: [
+        { input: fox, signature: a.signature, reference: 'ok' },
+        { input: fox, signature: d.signature, reference: 'wrong' },
+        { input: fox, signature: 'v1:abc', reference: 'bad' },
+      ],
+    })
+    assert.equal(verified.status, 200, JSON.stringify(verified.body))
+    assert.deepEqual(
+      verified.body.data.batch_results.map((r: Record<string, unknown>) => [r.reference, r.valid ?? r.error]),
+      [
+        ['ok', true],
+        ['wrong', false],
+        ['bad', 'invalid signature: no prefix'],
+      ],
+    )
+    // Vault has no partial_failure_response_code for sign, verify and hmac: it is ignored.
+    const ignored = await call('POST', 'sign/ed', {
+      batch_input: [{ input: fox }, {}],
+      partial_failure_response_code: 202,
+    })
+    assert.equal(ignored.status, 200, JSON.stringify(ignored.body))
+    const hmacs = await call('POST', 'hmac/ed', { batch_input: [{ input: fox }, { reference: 'x' }] })
+    assert.equal(hmacs.status, 200, JSON.stringify(hmacs.body))
+    assert.equal(hmacs.body.data.batch_results[1].error, 'missing input for HMAC')
+    for (const [batch_input, message] of [
+      [
+        [
+          { input: fox, signature: a.signature },
+          { input: fox, hmac: 'vault:v1:AAAA' },
+        ],
+        "elements of batch_input must all provide 'signature' or all provide 'hmac'",
+      ],
+      [
+        [{ input: fox, signature: a.signature }, { input: fox }],
+        "some elements of batch_input are missing 'signature'",
+      ],
+      [
+        [{ input: fox, hmac: 'vault:v1:AAAA' }, { input: fox }],
+        "some elements of batch_input are missing 'hmac'",
+      ],
+      [[{ input: fox }], "no batch_input elements have 'signature' or 'hmac'"],
+    ] as const)
+      await refused('POST', 'verify/ed', { batch_input }, message)
+    await refused('POST', 'sign/ed', { batch_input: [] }, 'missing batch input to process')
+  })
 })

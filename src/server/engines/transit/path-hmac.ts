@@ -16,7 +16,6 @@ const fields = {
   input: f.string({ description: 'Base64 input.' }),
   key_version: f.int({ description: 'The version to use; 0 or absent means the latest.' }),
   batch_input: f.any({ description: 'A list of {input, reference}.' }),
-  partial_failure_response_code: f.int({ description: 'The status of a batch in which some items failed.' }),
 }
 
 export const hmacPath = definePath<typeof fields, TransitState>({
@@ -40,7 +39,7 @@ export const hmacPath = definePath<typeof fields, TransitState>({
         return { hmac: computeHmac(key, version, algorithm, bytes) }
       }
       if (input.batch_input !== undefined)
-        return runBatch(batchItems(input.batch_input), each, input.partial_failure_response_code)
+        return runBatch(batchItems(input.batch_input), each, undefined, true)
       if (input.input === undefined) throw new InvalidRequestError('missing input for HMAC')
       return { data: each(input) }
     },

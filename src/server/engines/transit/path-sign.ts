@@ -40,7 +40,6 @@ const fields = {
   signature: f.string({ description: 'verify: the vault:v<N>: signature.' }),
   hmac: f.string({ description: 'verify: the vault:v<N>: HMAC.' }),
   batch_input: f.any({ description: 'A list of {input, context, signature|hmac, reference}.' }),
-  partial_failure_response_code: f.int({ description: 'The status of a batch in which some items failed.' }),
 }
 
 type Input = Record<string, unknown>
@@ -67,6 +66,8 @@ function itemInput(item: Record<string, unknown>): Buffer {
 }
 
 function signItem(key: TransitKey, input: Input, item: Record<string, unknown>): Record<string, unknown> {
+  // A batch item must carry input (an empty one is signed); a single request without input signs the empty string.
+  if (item !== input && item['input'] === undefined) throw new InvalidRequestError('missing input')
   const version = encryptionVersion(
     key,
     itemInt(item, 'key_version') ?? (input['key_version'] as number | undefined),
@@ -179,8 +180,7 @@ function handler(
         )
     }
     if (input['batch_input'] !== undefined) {
-      const code = input['partial_failure_response_code'] as number | undefined
-      return runBatch(batchItems(input['batch_input']), (item) => each(key, input, item), code)
+      return runBatch(batchItems(input['batch_input']), (item) => each(key, input, item), undefined, true)
     }
     return { data: single(each(key, input, input)) }
   }
