@@ -903,4 +903,83 @@ describe('openbao transit', () => {
       await refused('POST', 'verify/ed', { batch_input }, message)
     await refused('POST', 'sign/ed', { batch_input: [] }, 'missing batch input to process')
   })
+
+  it('TestTransit_Export_CorrectFormat (default format): base64 raw keys, PKCS#1 RSA and SEC 1 EC PEM, PKIX public keys', async () => {
+    await fresh()
+    const single = async (path: string) => {
+      const keys = Object.values((await ok('GET', path)).body.data.keys) as string[]
+      assert.equal(keys.length, 1, path)
+      return keys[0] as string
+    }
+    const raw = (text: string, bytes: number) => assert.equal(Buffer.from(text, 'base64').length, bytes)
+    const cases: [string, number][] = [
+      ['aes128-gcm96', 16],
+      ['aes256-gcm96', 32],
+      ['chacha20-poly1305', 32],
+    ]
+    for (const [type, bytes] of cases) {
+      await ok('POST', `keys/${type}`, { type, exportable: true })
+      raw(await single(`export/encryption-key/${type}`), bytes)
+      raw(await single(`export/hmac-key/${type}`), 32)
+    }
+    await ok('POST', 'keys/hmac', { type: 'hmac', key_size: 48, exportable: true })
+    raw(await single('export/hmac-key/hmac'), 48)
+    await ok('POST', 'keys/ed', { type: 'ed25519', exportable: true })
+    raw(await single('export/signing-key/ed'), 64)
+    raw(await single('export/public-key/ed'), 32)
+    for (const type of ['ecdsa-p256', 'ecdsa-p384', 'ecdsa-p521', 'rsa-2048']) {
+      await ok('POST', `keys/${type}`, { type, exportable: true })
+      const kinds = type.startsWith('rsa') ? ['signing-key', 'encryption-key'] : ['signing-key']
+      for (const kind of kinds) {
+        const pem = await single(`export/${kind}/${type}`)
+        const label = type.startsWith('rsa') ? 'RSA PRIVATE KEY' : 'EC PRIVATE KEY'
+        assert.match(pem, new RegExp(`^-----BEGIN ${label}-----\n[^-]+-----END ${label}-----\n?$`))
+        const der = Buffer.from(pem.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64')
+        const key = crypto.createPrivateKey({
+          key: der,
+          format: 'der',
+          type: type.startsWith('rsa') ? 'pkcs1' : 'sec1',
+        })
+        assert.equal(key.asymmetricKeyType, type.startsWith('rsa') ? 'rsa' : 'ec')
+      }
+      const pub = await single(`export/public-key/${type}`)
+      assert.match(pub, /^-----BEGIN PUBLIC KEY-----\n/)
+      assert.ok(crypto.createPublicKey(pub))
+      raw(await single(`export/hmac-key/${type}`), 32)
+    }
+  })
+
+  it("pathRewrapWrite: missing or foreign ciphertexts, unknown keys and versions are refused with Vault's messages", async () => {
+    await fresh()
+    await ok('POST', 'keys/k')
+    const v1 = (await ok('POST', 'encrypt/k', { plaintext: fox })).body.data.ciphertext
+    await refused('POST', 'rewrap/k', {}, 'missing ciphertext to decrypt')
+    await refused('POST', 'rewrap/missing', { ciphertext: v1 }, 'encryption key not found')
+    await refused(
+      'POST',
+      'rewrap/k',
+      { ciphertext: v1, key_version: 2 },
+      'requested version for encryption is higher than the latest key version',
+    )
+    await ok('POST', 'keys/k/rotate')
+    let res = await ok('POST', 'rewrap/k', { ciphertext: v1, key_version: 1 })
+    assert.match(res.body.data.ciphertext, /^vault:v1:/)
+    assert.notEqual(res.body.data.ciphertext, v1)
+    res = await ok('POST', 'rewrap/k', { ciphertext: v1 })
+    assert.equal(res.body.data.key_version, 2)
+    await ok('POST', 'keys/other')
+    const foreign = (await ok('POST', 'encrypt/other', { plaintext: fox })).body.data.ciphertext
+    await refused('POST', 'rewrap/k', { ciphertext: foreign }, 'cipher: message authentication failed')
+    res = await call('POST', 'rewrap/k', {
+      batch_input: [
+        { ciphertext: v1, reference: 'a' },
+        { ciphertext: '', reference: 'b' },
+        { ciphertext: foreign, reference: 'c' },
+      ],
+    })
+    const [a, b, c] = res.body.data.batch_results
+    assert.match(a.ciphertext, /^vault:v2:/)
+    assert.deepEqual(b, { error: 'missing ciphertext to decrypt', reference: 'b' })
+    assert.equal(c.error, 'cipher: message authentication failed')
+  })
 })
