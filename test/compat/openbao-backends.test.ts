@@ -1811,7 +1811,7 @@ describe('openbao backends: transit', () => {
     assert.equal(results[0].hmac, 'vault:v1:UcBvm5VskkukzZHlPgm3p5P/Yr/PV6xpuOGZISya3A4=')
     assert.equal(results[1].hmac, 'vault:v1:UcBvm5VskkukzZHlPgm3p5P/Yr/PV6xpuOGZISya3A4=')
     assert.equal(results[2].hmac, 'vault:v1:BCfVv6rlnRsIKpjCZCxWvh5iYwSSabRXpX9XJniuNgc=')
-    assert.equal(results[3].error, 'unable to decode input as base64')
+    assert.equal(results[3].error, 'unable to decode input as base64: illegal base64 data at input byte 0')
     assert.deepEqual(
       results.map((r: { reference: string }) => r.reference),
       ['one', 'two', 'three', 'four'],

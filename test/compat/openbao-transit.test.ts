@@ -982,4 +982,56 @@ describe('openbao transit', () => {
     assert.deepEqual(b, { error: 'missing ciphertext to decrypt', reference: 'b' })
     assert.equal(c.error, 'cipher: message authentication failed')
   })
+
+  it("TestTransit_batchHMAC and BatchEncryptionCase8 (base64): Go's decoder, newline-wrapped base64 accepted and Go's error offsets", async () => {
+    await fresh()
+    await ok('POST', 'keys/k')
+    await ok('POST', 'keys/ed', { type: 'ed25519' })
+    // base64(1) wraps its output every 76 characters; Go's decoder skips the newlines, as Vault does.
+    const long = crypto.randomBytes(100)
+    const wrapped = (long.toString('base64').match(/.{1,76}/g) as string[]).join('\n')
+    const enc = await ok('POST', 'encrypt/k', { plaintext: wrapped })
+    assert.equal(
+      (await ok('POST', 'decrypt/k', { ciphertext: enc.body.data.ciphertext })).body.data.plaintext,
+      long.toString('base64'),
+    )
+    const hmacWrapped = (await ok('POST', 'hmac/k', { input: wrapped })).body.data.hmac
+    assert.equal((await ok('POST', 'hmac/k', { input: long.toString('base64') })).body.data.hmac, hmacWrapped)
+    const sig = (await ok('POST', 'sign/ed', { input: `${wrapped}\r\n` })).body.data.signature
+    assert.equal(
+      (await ok('POST', 'verify/ed', { input: long.toString('base64'), signature: sig })).body.data.valid,
+      true,
+    )
+    // Go's CorruptInputError offsets.
+    const cases: [string, number][] = [
+      [':;.?', 0],
+      ['dGhl!', 4],
+      ['abc', 0],
+      ['abcde', 4],
+      ['ab=c', 2],
+      ['a===', 1],
+      ['ab=', 3],
+      ['abc=x', 4],
+      ['ab\n=\n=x', 6],
+    ]
+    for (const [text, offset] of cases) {
+      const detail = `illegal base64 data at input byte ${offset}`
+      await refused('POST', 'encrypt/k', { plaintext: text }, detail)
+      await refused('POST', 'encrypt/k', { plaintext: fox, context: text }, detail)
+      await refused('POST', 'hmac/k', { input: text }, `unable to decode input as base64: ${detail}`)
+      await refused('POST', 'sign/ed', { input: text }, `unable to decode input as base64: ${detail}`)
+      await refused('POST', 'hash', { input: text }, `unable to decode input as base64: ${detail}`)
+    }
+    const batch = await call('POST', 'hmac/k', { batch_input: [{ input: ':;.?', reference: 'four' }] })
+    assert.equal(
+      batch.body.data.batch_results[0].error,
+      'unable to decode input as base64: illegal base64 data at input byte 0',
+    )
+    await refused(
+      'POST',
+      'verify/k',
+      { input: fox, hmac: 'vault:v1:ab=c' },
+      'unable to decode verification HMAC as base64: illegal base64 data at input byte 2',
+    )
+  })
 })

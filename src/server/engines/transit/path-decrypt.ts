@@ -5,7 +5,7 @@ import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import type { LogicalResponse } from '../../../sdk/request.ts'
 import { batchItems, itemInt, itemString, requireConsistentContext, runBatch } from './batch.ts'
-import { optionalBase64 } from './encoding.ts'
+import { goError, optionalBase64 } from './encoding.ts'
 import { type CryptOptions, decrypt, encrypt, encryptionVersion, refuseAssociatedData } from './encryption.ts'
 import { requireUsableKey } from './kms-state.ts'
 import type { requireKey, TransitKey } from './model.ts'
@@ -26,7 +26,7 @@ const fields = {
 
 function itemOptions(item: Record<string, unknown>): CryptOptions {
   return {
-    context: optionalBase64(itemString(item, 'context'), 'failed to base64-decode context'),
+    context: optionalBase64(itemString(item, 'context'), goError),
     associatedData: optionalBase64(
       itemString(item, 'associated_data'),
       'failed to base64-decode associated_data',

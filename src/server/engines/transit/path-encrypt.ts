@@ -4,7 +4,7 @@ import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { batchItems, itemInt, itemString, requireConsistentContext, runBatch } from './batch.ts'
-import { optionalBase64, requireBase64 } from './encoding.ts'
+import { goError, optionalBase64, requireBase64 } from './encoding.ts'
 import { encrypt, encryptionVersion, refuseAssociatedData } from './encryption.ts'
 import { getOrCreateKey } from './keyring.ts'
 import { requireUsableKey } from './kms-state.ts'
@@ -39,8 +39,8 @@ export function encryptItem(
 ): Record<string, unknown> {
   const plaintextText = itemString(item, 'plaintext')
   if (plaintextText === undefined) throw new InvalidRequestError('missing plaintext to encrypt')
-  const plaintext = requireBase64(plaintextText, 'failed to base64-decode plaintext')
-  const context = optionalBase64(itemString(item, 'context'), 'failed to base64-decode context')
+  const plaintext = requireBase64(plaintextText, goError)
+  const context = optionalBase64(itemString(item, 'context'), goError)
   refuseAssociatedData(key, itemString(item, 'associated_data'), index)
   const nonce = optionalBase64(itemString(item, 'nonce'), 'failed to base64-decode nonce')
   const associatedData = optionalBase64(

@@ -4,7 +4,7 @@ import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { batchItems, itemString, runBatch } from './batch.ts'
-import { requireBase64 } from './encoding.ts'
+import { inputError, requireBase64 } from './encoding.ts'
 import { computeHmac } from './hmac.ts'
 import { requireUsableKey } from './kms-state.ts'
 import type { TransitState } from './state.ts'
@@ -35,7 +35,7 @@ export const hmacPath = definePath<typeof fields, TransitState>({
         // As Vault: an item with no input is that item's error, while an empty input is HMACed.
         const raw = itemString(item, 'input')
         if (raw === undefined) throw new InvalidRequestError('missing input for HMAC')
-        const bytes = requireBase64(raw, 'unable to decode input as base64')
+        const bytes = requireBase64(raw, inputError)
         return { hmac: computeHmac(key, version, algorithm, bytes) }
       }
       if (input.batch_input !== undefined)

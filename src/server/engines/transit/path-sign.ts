@@ -6,7 +6,7 @@ import { f } from '../../../sdk/framework/fields.ts'
 import type { LogicalResponse } from '../../../sdk/request.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import { batchItems, itemInt, itemString, runBatch } from './batch.ts'
-import { decodeBase64, optionalBase64, requireBase64 } from './encoding.ts'
+import { inputError, optionalBase64, requireBase64 } from './encoding.ts'
 import { encryptionVersion } from './encryption.ts'
 import { hmacBytes } from './hmac.ts'
 import { supportsSigning } from './key-types.ts'
@@ -62,7 +62,7 @@ function signOptions(input: Input, item: Record<string, unknown>): SignOptions {
 }
 
 function itemInput(item: Record<string, unknown>): Buffer {
-  return requireBase64(itemString(item, 'input') ?? '', 'unable to decode input as base64')
+  return requireBase64(itemString(item, 'input') ?? '', inputError)
 }
 
 function signItem(key: TransitKey, input: Input, item: Record<string, unknown>): Record<string, unknown> {
@@ -94,8 +94,7 @@ function singleSignAnswer(data: Record<string, unknown>): Record<string, unknown
  */
 function verifyHmacItem(key: TransitKey, input: Input, item: Record<string, unknown>, hmac: string): boolean {
   const { version, payload } = parseVersioned(key, hmac, 'HMAC')
-  const given = decodeBase64(payload)
-  if (given === undefined) throw new InvalidRequestError('unable to decode verification HMAC as base64')
+  const given = requireBase64(payload, (error) => `unable to decode verification HMAC as base64: ${error}`)
   const expected = hmacBytes(key, version, hashAlgorithm(input), itemInput(item))
   return expected.length === given.length && crypto.timingSafeEqual(expected, given)
 }
