@@ -1034,4 +1034,40 @@ describe('openbao transit', () => {
       'unable to decode verification HMAC as base64: illegal base64 data at input byte 2',
     )
   })
+
+  it('pathDatakeyWrite and pathRotateWrite: derived keys need a context; signing keys make no data keys; missing keys refused', async () => {
+    await fresh()
+    await ok('POST', 'keys/derived', { derived: true })
+    const context = 'dGVzdGNvbnRleHQ='
+    await refused(
+      'POST',
+      'datakey/plaintext/derived',
+      {},
+      "missing 'context' for key derivation; the key was created using a derived key, which means additional, per-request information must be included in order to perform operations with the key",
+    )
+    const dk = (await ok('POST', 'datakey/plaintext/derived', { context })).body.data
+    assert.equal(
+      (await ok('POST', 'decrypt/derived', { ciphertext: dk.ciphertext, context })).body.data.plaintext,
+      dk.plaintext,
+    )
+    await ok('POST', 'keys/ed', { type: 'ed25519' })
+    await refused('POST', 'datakey/wrapped/ed', {}, 'message encryption not supported for key type ed25519')
+    await ok('POST', 'keys/rsa', { type: 'rsa-2048' })
+    const wrapped = (await ok('POST', 'datakey/plaintext/rsa', { bits: 512 })).body.data
+    assert.equal(
+      (await ok('POST', 'decrypt/rsa', { ciphertext: wrapped.ciphertext })).body.data.plaintext,
+      wrapped.plaintext,
+    )
+    await refused('POST', 'keys/missing/rotate', {}, 'key not found')
+    await refused(
+      'DELETE',
+      'keys/missing',
+      undefined,
+      'error deleting policy missing: could not delete key; not found',
+    )
+    await ok('POST', 'keys/h', { type: 'hmac', key_size: 64 })
+    const rotated = (await ok('POST', 'keys/h/rotate')).body.data
+    assert.equal(rotated.latest_version, 2)
+    assert.equal(rotated.key_size, 64)
+  })
 })
