@@ -1070,4 +1070,26 @@ describe('openbao transit', () => {
     assert.equal(rotated.latest_version, 2)
     assert.equal(rotated.key_size, 64)
   })
+
+  it('batchRequestResponse: a partial_failure_response_code outside 1-599 is ignored with a warning; one in range applies only to partial failures', async () => {
+    await fresh()
+    await ok('POST', 'keys/k')
+    const batch_input = [{ plaintext: fox }, { plaintext: '%%%' }]
+    for (const code of [0, 600, -1]) {
+      const res = await call('POST', 'encrypt/k', { batch_input, partial_failure_response_code: code })
+      assert.equal(res.status, 400, JSON.stringify(res.body))
+      assert.deepEqual(res.body.warnings, [
+        'invalid HTTP response code override from partial_failure_response_code, reverting to 400',
+      ])
+    }
+    assert.equal(
+      (await call('POST', 'encrypt/k', { batch_input, partial_failure_response_code: 207 })).status,
+      207,
+    )
+    const allBad = await call('POST', 'encrypt/k', {
+      batch_input: [{ plaintext: '%%%' }],
+      partial_failure_response_code: 207,
+    })
+    assert.equal(allBad.status, 400)
+  })
 })

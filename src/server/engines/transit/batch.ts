@@ -86,7 +86,7 @@ export function runBatch(
     return {
       ...response,
       status: 400,
-      warnings: ['partial_failure_response_code must be between 1 and 599; answering 400'],
+      warnings: ['invalid HTTP response code override from partial_failure_response_code, reverting to 400'],
     }
   }
   return { ...response, status: 400 }
