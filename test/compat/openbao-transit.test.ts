@@ -1092,4 +1092,42 @@ describe('openbao transit', () => {
     })
     assert.equal(allBad.status, 400)
   })
+
+  it('formatKeyPolicy: backup_info after a backup, restore_info after a restore, imported_key_allow_rotation on imported keys', async () => {
+    await fresh()
+    await ok('POST', 'keys/k', { exportable: true, allow_plaintext_backup: true })
+    await ok('POST', 'keys/k/rotate')
+    let key = (await ok('GET', 'keys/k')).body.data
+    assert.equal(key.backup_info, undefined)
+    assert.equal(key.restore_info, undefined)
+    assert.equal(key.imported_key_allow_rotation, undefined)
+    const before = Date.now()
+    const backup = (await ok('GET', 'backup/k')).body.data.backup
+    key = (await ok('GET', 'keys/k')).body.data
+    assert.equal(key.backup_info.version, 2)
+    assert.ok(Date.parse(key.backup_info.time) >= before - 1000)
+    await ok('POST', 'keys/k/rotate')
+    await ok('POST', 'restore/copy', { backup })
+    const copy = (await ok('GET', 'keys/copy')).body.data
+    assert.equal(copy.latest_version, 2)
+    assert.equal(copy.restore_info.version, 2)
+    assert.ok(Date.parse(copy.restore_info.time) >= before - 1000)
+    assert.equal(copy.backup_info.version, 2)
+    // A restore's own record is not taken from the blob.
+    const blob = JSON.parse(Buffer.from(backup, 'base64').toString())
+    blob.key.restore_info = { time: '2001-01-01T00:00:00Z', version: 1 }
+    blob.key.backup_info = 'not an object'
+    await ok('POST', 'restore/forged', { backup: Buffer.from(JSON.stringify(blob)).toString('base64') })
+    const forged = (await ok('GET', 'keys/forged')).body.data
+    assert.notEqual(forged.restore_info.time, '2001-01-01T00:00:00Z')
+    assert.equal(forged.backup_info, undefined)
+    for (const allow_rotation of [false, true]) {
+      const name = `imported-${allow_rotation}`
+      await ok('POST', `keys/${name}/import`, {
+        ciphertext: await wrapForImport(crypto.randomBytes(32)),
+        allow_rotation,
+      })
+      assert.equal((await ok('GET', `keys/${name}`)).body.data.imported_key_allow_rotation, allow_rotation)
+    }
+  })
 })
