@@ -1130,4 +1130,29 @@ describe('openbao transit', () => {
       assert.equal((await ok('GET', `keys/${name}`)).body.data.imported_key_allow_rotation, allow_rotation)
     }
   })
+
+  it('TestCreateDerivedKey (ed25519 use): a derived Ed25519 key signs only with a context, per context', async () => {
+    await fresh()
+    await ok('POST', 'keys/ed', { type: 'ed25519', derived: true })
+    await refused(
+      'POST',
+      'sign/ed',
+      { input: fox },
+      "missing 'context' for key derivation; the key was created using a derived key, which means additional, per-request information must be included in order to perform operations with the key",
+    )
+    const [c1, c2] = ['Y29udGV4dDE=', 'Y29udGV4dDI=']
+    const signed = (await ok('POST', 'sign/ed', { input: fox, context: c1 })).body.data
+    assert.equal(Buffer.from(signed.public_key, 'base64').length, 32)
+    assert.equal(
+      (await ok('POST', 'verify/ed', { input: fox, signature: signed.signature, context: c1 })).body.data
+        .valid,
+      true,
+    )
+    assert.equal(
+      (await ok('POST', 'verify/ed', { input: fox, signature: signed.signature, context: c2 })).body.data
+        .valid,
+      false,
+    )
+    await refused('POST', 'sign/ed', { input: fox, context: '%%%' }, 'failed to base64-decode context')
+  })
 })
