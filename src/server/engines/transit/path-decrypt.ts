@@ -55,8 +55,10 @@ function rewrapItem(key: TransitKey, item: Record<string, unknown>): Record<stri
   return { ciphertext: encrypt(key, version, plaintext, options), key_version: version }
 }
 
+/** `failuresAnswer200`: rewrap, which Vault answers 200 whatever its items' errors (it has no partial code). */
 function handler(
   each: (key: TransitKey, item: Record<string, unknown>, index: number) => Record<string, unknown>,
+  failuresAnswer200 = false,
 ) {
   return async ({
     storage,
@@ -67,9 +69,11 @@ function handler(
   }): Promise<LogicalResponse> => {
     const key = await requireUsableKey(storage, (input['name'] as string | undefined) ?? '')
     if (input['batch_input'] !== undefined) {
-      const code = input['partial_failure_response_code'] as number | undefined
+      const code = failuresAnswer200
+        ? undefined
+        : (input['partial_failure_response_code'] as number | undefined)
       const items = requireConsistentContext(batchItems(input['batch_input']))
-      return runBatch(items, (item, index) => each(key, item, index), code)
+      return runBatch(items, (item, index) => each(key, item, index), code, failuresAnswer200)
     }
     return { data: each(key, input, 0) }
   }
@@ -86,5 +90,5 @@ export const rewrapPath = definePath<typeof fields, TransitState>({
   pattern: 'rewrap/:name',
   fields,
   help: 'Re-encrypts a ciphertext with the latest key version without revealing the plaintext.',
-  operations: { update: handler(rewrapItem) },
+  operations: { update: handler(rewrapItem, true) },
 })
