@@ -879,6 +879,16 @@ describe('openbao transit', () => {
       partial_failure_response_code: 202,
     })
     assert.equal(ignored.status, 200, JSON.stringify(ignored.body))
+    // A verify item without input fails alone, for signatures and HMACs alike; a single request verifies "".
+    const noInput = await call('POST', 'verify/ed', {
+      batch_input: [{ signature: d.signature, reference: 'n' }],
+    })
+    assert.deepEqual(noInput.body.data.batch_results, [{ error: 'missing input', reference: 'n' }])
+    assert.equal((await ok('POST', 'verify/ed', { signature: d.signature })).body.data.valid, true)
+    const emptyMac = (await ok('POST', 'hmac/ed', { input: '' })).body.data.hmac
+    const macNoInput = await call('POST', 'verify/ed', { batch_input: [{ hmac: emptyMac }] })
+    assert.equal(macNoInput.body.data.batch_results[0].error, 'missing input')
+    assert.equal((await ok('POST', 'verify/ed', { hmac: emptyMac })).body.data.valid, true)
     const hmacs = await call('POST', 'hmac/ed', { batch_input: [{ input: fox }, { reference: 'x' }] })
     assert.equal(hmacs.status, 200, JSON.stringify(hmacs.body))
     assert.equal(hmacs.body.data.batch_results[1].error, 'missing input for HMAC')

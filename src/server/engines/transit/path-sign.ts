@@ -100,6 +100,8 @@ function verifyHmacItem(key: TransitKey, input: Input, item: Record<string, unkn
 }
 
 function verifyItem(key: TransitKey, input: Input, item: Record<string, unknown>): Record<string, unknown> {
+  // As for sign: a batch item must carry input; a single request without it verifies the empty string.
+  if (item !== input && item['input'] === undefined) throw new InvalidRequestError('missing input')
   const signature = itemString(item, 'signature') ?? ''
   const hmac = itemString(item, 'hmac') ?? ''
   if (signature !== '' && hmac !== '') throw new InvalidRequestError("provide one of 'signature' or 'hmac'")
