@@ -1811,7 +1811,7 @@ describe('openbao backends: transit', () => {
     assert.equal(results[0].hmac, 'vault:v1:UcBvm5VskkukzZHlPgm3p5P/Yr/PV6xpuOGZISya3A4=')
     assert.equal(results[1].hmac, 'vault:v1:UcBvm5VskkukzZHlPgm3p5P/Yr/PV6xpuOGZISya3A4=')
     assert.equal(results[2].hmac, 'vault:v1:BCfVv6rlnRsIKpjCZCxWvh5iYwSSabRXpX9XJniuNgc=')
-    assert.equal(results[3].error, 'unable to decode input as base64')
+    assert.equal(results[3].error, 'unable to decode input as base64: illegal base64 data at input byte 0')
     assert.deepEqual(
       results.map((r: { reference: string }) => r.reference),
       ['one', 'two', 'three', 'four'],
@@ -1833,7 +1833,8 @@ describe('openbao backends: transit', () => {
     const [empty, none] = res.body.data.batch_results
     assert.match(empty.hmac, /^vault:v1:/)
     assert.deepEqual(none, { error: 'missing input for HMAC', reference: 'none' })
-    assert.equal(res.status, 400)
+    // Vault answers sign, verify and hmac batches 200 whatever their items' errors.
+    assert.equal(res.status, 200)
   })
 
   it('TestTransit_Trim: trim needs min_available_version within the min versions, and drops the older versions', async () => {

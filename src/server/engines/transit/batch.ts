@@ -56,19 +56,21 @@ export function itemInt(item: Record<string, unknown>, name: string): number | u
 
 /**
  * Runs `each` on every item: a 400-class failure becomes the item's `error`, anything else is rethrown (a 500 is
- * ours, not the caller's). The response is 400 when any item failed, unless some succeeded and the caller set
- * partial_failure_response_code, as in Vault.
+ * ours, not the caller's). For encrypt, decrypt and rewrap the response is 400 when any item failed, unless some
+ * succeeded and the caller set partial_failure_response_code, as in Vault; sign, verify and hmac pass
+ * `failuresAnswer200`, since Vault answers their batches 200 whatever the items' errors.
  */
 export function runBatch(
   items: Record<string, unknown>[],
-  each: (item: Record<string, unknown>) => Record<string, unknown>,
+  each: (item: Record<string, unknown>, index: number) => Record<string, unknown>,
   partialFailureCode: number | undefined,
+  failuresAnswer200 = false,
 ): LogicalResponse {
   let failures = 0
-  const results = items.map((item) => {
+  const results = items.map((item, index) => {
     const reference = typeof item['reference'] === 'string' ? item['reference'] : ''
     try {
-      return { ...each(item), reference }
+      return { ...each(item, index), reference }
     } catch (error) {
       if (!isAppError(error) || error.status !== 400) throw error
       failures++
@@ -76,7 +78,7 @@ export function runBatch(
     }
   })
   const response: LogicalResponse = { data: { batch_results: results } }
-  if (failures === 0) return response
+  if (failures === 0 || failuresAnswer200) return response
   const someSucceeded = failures < items.length
   if (someSucceeded && partialFailureCode !== undefined) {
     if (partialFailureCode >= 1 && partialFailureCode <= 599)
@@ -84,7 +86,7 @@ export function runBatch(
     return {
       ...response,
       status: 400,
-      warnings: ['partial_failure_response_code must be between 1 and 599; answering 400'],
+      warnings: ['invalid HTTP response code override from partial_failure_response_code, reverting to 400'],
     }
   }
   return { ...response, status: 400 }

@@ -190,9 +190,9 @@ describe('transit encryption, versions and errors', () => {
     await h.call('create', 'keys/app')
     await h.call('create', 'keys/signer', { type: 'ed25519' })
     const cases: [string, Record<string, unknown>, string][] = [
-      ['encrypt/app', { plaintext: 'not base64!' }, 'failed to base64-decode plaintext'],
+      ['encrypt/app', { plaintext: 'not base64!' }, 'illegal base64 data at input byte 3'],
       ['encrypt/app', {}, 'missing plaintext to encrypt'],
-      ['encrypt/app', { plaintext: b64('x'), context: '%%%' }, 'failed to base64-decode context'],
+      ['encrypt/app', { plaintext: b64('x'), context: '%%%' }, 'illegal base64 data at input byte 0'],
       ['decrypt/app', {}, 'missing ciphertext to decrypt'],
       ['decrypt/app', { ciphertext: 'garbage' }, 'invalid ciphertext: no prefix'],
       ['decrypt/app', { ciphertext: 'vault:v1' }, 'invalid ciphertext: wrong number of fields'],
@@ -210,9 +210,9 @@ describe('transit encryption, versions and errors', () => {
         'cipher: message authentication failed',
       ],
       ['decrypt/missing', { ciphertext: 'vault:v1:AAAA' }, 'encryption key not found'],
-      ['encrypt/signer', { plaintext: b64('x') }, 'key type ed25519 does not support encryption'],
+      ['encrypt/signer', { plaintext: b64('x') }, 'message encryption not supported for key type ed25519'],
       ['sign/app', { input: b64('x') }, 'key type aes256-gcm96 does not support signing'],
-      ['datakey/plaintext/app', { bits: 100 }, 'invalid bits value'],
+      ['datakey/plaintext/app', { bits: 100 }, 'invalid bit length'],
       ['hash/sha2-999', { input: b64('x') }, 'unsupported hash algorithm sha2-999'],
     ]
     for (const [path, data, message] of cases) {

@@ -4,7 +4,7 @@ import { nextNonce } from '../../../lib/nonce-pool.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { deriveKey } from './derive.ts'
 import { decodeBase64 } from './encoding.ts'
-import { isRsa, supportsEncryption, symmetricKeySize } from './key-types.ts'
+import { isRsa, isSymmetric, supportsEncryption, symmetricKeySize } from './key-types.ts'
 import { privateKeyOf, storedKeyOf, symmetricKeyOf, type TransitKey, versionOf } from './model.ts'
 import { formatVersioned, parseVersioned } from './versioned-value.ts'
 
@@ -35,9 +35,23 @@ export function encryptionVersion(
   return version
 }
 
-function requireEncryption(key: TransitKey): void {
+function requireEncryption(key: TransitKey, operation: 'encryption' | 'decryption'): void {
   if (!supportsEncryption(key.type))
-    throw new InvalidRequestError(`key type ${key.type} does not support encryption`)
+    throw new InvalidRequestError(`message ${operation} not supported for key type ${key.type}`)
+}
+
+/**
+ * Vault's refusal of associated_data for a key that is no AEAD (RSA), rather than encrypting without it: `index` is
+ * the batch item's (0 for a single request), `null` where Vault names no item (datakey).
+ */
+export function refuseAssociatedData(
+  key: TransitKey,
+  associatedData: string | undefined,
+  index: number | null,
+): void {
+  if (associatedData === undefined || associatedData === '' || isSymmetric(key.type)) return
+  const field = index === null ? 'associated_data' : `[${index}].associated_data`
+  throw new InvalidRequestError(`'${field}' provided for non-AEAD cipher suite ${key.type}`)
 }
 
 /** The AEAD key and, for convergent keys, the HMAC key the nonce is computed with. */
@@ -75,7 +89,7 @@ function rsaPrivateKey(key: TransitKey, version: number): crypto.KeyObject {
 
 /** `vault:v<N>:` + base64(nonce | ciphertext | tag), or RSA-OAEP(SHA-256) for RSA keys, as Vault lays it out. */
 export function encrypt(key: TransitKey, version: number, plaintext: Buffer, options: CryptOptions): string {
-  requireEncryption(key)
+  requireEncryption(key, 'encryption')
   if (isRsa(key.type)) {
     const publicKey = rsaPublicKey(key, version)
     // OAEP-SHA256 fits modulus bytes - 66 bytes of plaintext; more is the caller's error, as in Go.
@@ -114,7 +128,7 @@ export function decrypt(
   ciphertext: string,
   options: CryptOptions,
 ): { plaintext: Buffer; version: number } {
-  requireEncryption(key)
+  requireEncryption(key, 'decryption')
   const { version, payload } = parseVersioned(key, ciphertext, 'ciphertext')
   const bytes = decodeBase64(payload)
   if (bytes === undefined) throw new InvalidRequestError('invalid ciphertext: could not decode base64')

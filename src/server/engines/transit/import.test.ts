@@ -98,17 +98,17 @@ describe('transit BYOK import', () => {
       [
         { type: 'ecdsa-p256', ciphertext: await wrapForImport(h, ec) },
         'keys/k1/import',
-        'the imported key does not match the key type ecdsa-p256',
+        'error importing key: the imported key does not match the key type ecdsa-p256',
       ],
       [
         { ciphertext: await wrapForImport(h, crypto.randomBytes(16)) },
         'keys/k2/import',
-        'invalid key size 16 bytes for key type aes256-gcm96',
+        'error importing key: invalid key size 16 bytes for key type aes256-gcm96',
       ],
       [
         { type: 'rsa-2048', ciphertext: await wrapForImport(h, crypto.randomBytes(40)) },
         'keys/k3/import',
-        'error parsing asymmetric key: the key material must be PKCS#8 DER',
+        'error importing key: error parsing asymmetric key: the key material must be PKCS#8 DER',
       ],
       [{ ciphertext: b64('short') }, 'keys/k4/import', 'provided ciphertext is too short'],
       [{ ciphertext: '***' }, 'keys/k5/import', 'error decoding ciphertext: not base64'],
@@ -120,7 +120,7 @@ describe('transit BYOK import', () => {
       [
         { ciphertext: await wrapForImport(h, crypto.randomBytes(32)), hash_function: 'MD5' },
         'keys/k7/import',
-        'unsupported hash function MD5',
+        'unknown hash function: MD5',
       ],
       [
         { ciphertext: await wrapForImport(h, crypto.randomBytes(32)) },
@@ -130,7 +130,7 @@ describe('transit BYOK import', () => {
       [
         { ciphertext: await wrapForImport(h, crypto.randomBytes(32)) },
         'keys/taken/import_version',
-        'cannot import a version into a key that was not imported',
+        'the import_version endpoint can only be used with an imported key',
       ],
     ]
     for (const [data, path, message] of cases)

@@ -51,6 +51,9 @@ export function keyInfo(key: TransitKey, context?: Buffer): Record<string, unkno
     if (key.convergent_encryption) data['convergent_encryption_version'] = key.convergent_version
   }
   if (key.type === 'hmac') data['key_size'] = key.key_size
+  if (key.imported_key) data['imported_key_allow_rotation'] = key.allow_rotation ?? false
+  if (key.backup_info !== undefined) data['backup_info'] = key.backup_info
+  if (key.restore_info !== undefined) data['restore_info'] = key.restore_info
   return data
 }
 

@@ -2,7 +2,7 @@
 
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import type { Storage } from '../../../sdk/storage.ts'
-import { isStoredKeyType, supportsDerivation } from './key-types.ts'
+import { isStoredKeyType, isSymmetric, supportsDerivation } from './key-types.ts'
 import { keyStorageKey, loadKey, newVersion, saveKey, type TransitKey } from './model.ts'
 import type { TransitState } from './state.ts'
 
@@ -24,24 +24,28 @@ export function checkKeyName(name: string): void {
   if (!NAME.test(name)) throw new InvalidRequestError('invalid key name')
 }
 
-/** Vault's checks on a new key's settings, before any material is generated. */
+/** Vault's checks on a new key's settings, in its order and words, before any material is generated. */
 function checkRequest(request: KeyRequest): void {
+  if (request.autoRotatePeriod !== 0 && request.autoRotatePeriod < MIN_AUTO_ROTATE_PERIOD)
+    throw new InvalidRequestError('auto rotate period must be 0 to disable or at least an hour')
+  if (request.autoRotatePeriod < 0) throw new InvalidRequestError('auto rotate period cannot be negative')
+  if (request.convergent && !request.derived)
+    throw new InvalidRequestError('convergent encryption requires derivation to be enabled')
   if (!isStoredKeyType(request.type)) throw new InvalidRequestError(`unknown key type ${request.type}`)
+  // 0 is "not given"; an hmac key's size is always given by then (keys/ defaults it to 32).
+  if (request.keySize !== 0 || request.type === 'hmac') {
+    if (request.type !== 'hmac')
+      throw new InvalidRequestError(`key_size is not valid for algorithm ${request.type}`)
+    if (request.keySize < 32 || request.keySize > 512)
+      throw new InvalidRequestError(`invalid key_size ${request.keySize}`)
+  }
   if (request.derived && !supportsDerivation(request.type))
     throw new InvalidRequestError(
       `key derivation and convergent encryption not supported for keys of type ${request.type}`,
     )
-  if (request.convergent && !request.derived)
-    throw new InvalidRequestError('convergent encryption requires derivation to be enabled')
-  if (request.autoRotatePeriod !== 0 && request.autoRotatePeriod < MIN_AUTO_ROTATE_PERIOD)
-    throw new InvalidRequestError('auto rotate period must be 0 to disable or at least an hour')
-  if (request.autoRotatePeriod < 0) throw new InvalidRequestError('auto rotate period cannot be negative')
-  if (request.type === 'hmac') {
-    if (request.keySize < 32 || request.keySize > 512)
-      throw new InvalidRequestError('key_size must be between 32 and 512 bytes')
-  } else if (request.keySize !== 32 && request.keySize !== 0) {
-    throw new InvalidRequestError(`key_size is not valid for algorithm ${request.type}`)
-  }
+  // An Ed25519 key may be derived (a signing key per context) but never convergent, as in Vault.
+  if (request.convergent && !isSymmetric(request.type))
+    throw new InvalidRequestError(`convergent encryption not supported for keys of type ${request.type}`)
 }
 
 /** The key `name`, created from `request` unless it exists; `created` says which. */

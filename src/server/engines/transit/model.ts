@@ -42,6 +42,16 @@ export interface TransitKey {
   /** Imported keys rotate (to server-generated material) only when imported with allow_rotation. */
   allow_rotation?: boolean
   versions: Record<string, KeyVersion>
+  /** When the key was last backed up and its latest version then, as Vault records it (shown on read). */
+  backup_info?: ActionInfo
+  /** When this key was restored from a backup and the latest version it brought. */
+  restore_info?: ActionInfo
+}
+
+/** Vault's BackupInfo and RestoreInfo: an RFC 3339 time and a version. */
+export interface ActionInfo {
+  time: string
+  version: number
 }
 
 export const KEY_PREFIX = 'policy/'

@@ -6,7 +6,7 @@ import { checkRestoredKey } from './backup-check.ts'
 import { decodeBase64 } from './encoding.ts'
 import { checkKeyName } from './keyring.ts'
 import { NEVER_LEAVES, refuseIfKmsKey } from './kms-state.ts'
-import { keyStorageKey, loadKey, saveKey, type TransitKey } from './model.ts'
+import { type ActionInfo, keyStorageKey, loadKey, saveKey, type TransitKey } from './model.ts'
 import type { TransitState } from './state.ts'
 
 /** Marks the blob as this server's format, so a restore can refuse anything else clearly. */
@@ -19,15 +19,23 @@ export const backupPath = definePath<typeof backupFields, TransitState>({
   fields: backupFields,
   help: 'Returns the key, every version included, in plaintext base64: only for keys with allow_plaintext_backup.',
   operations: {
-    read: async ({ storage, input }) => {
+    read: async ({ storage, state, system, input }) => {
       const name = input.name ?? ''
-      const key = await loadKey(storage, name)
-      if (key === undefined) throw new InvalidRequestError(`key "${name}" not found`)
-      await refuseIfKmsKey(storage, name, 'back up', NEVER_LEAVES)
-      if (!key.allow_plaintext_backup || !key.exportable)
-        throw new InvalidRequestError(`plaintext backup is disallowed on the policy "${name}"`)
-      const blob = Buffer.from(JSON.stringify({ format: BACKUP_FORMAT, key })).toString('base64')
-      return { data: { backup: blob } }
+      return state.run(keyStorageKey(name), async () => {
+        const stored = await loadKey(storage, name)
+        if (stored === undefined) throw new InvalidRequestError(`key "${name}" not found`)
+        await refuseIfKmsKey(storage, name, 'back up', NEVER_LEAVES)
+        if (!stored.allow_plaintext_backup || !stored.exportable)
+          throw new InvalidRequestError(`plaintext backup is disallowed on the policy "${name}"`)
+        // As Vault: the key records the backup (read shows backup_info), and the blob carries that record.
+        const key = {
+          ...stored,
+          backup_info: { time: new Date(system.now()).toISOString(), version: stored.latest_version },
+        }
+        await saveKey(storage, key)
+        const blob = Buffer.from(JSON.stringify({ format: BACKUP_FORMAT, key })).toString('base64')
+        return { data: { backup: blob } }
+      })
     },
   },
 })
@@ -53,14 +61,25 @@ function parseBackup(text: string): TransitKey {
   return checkRestoredKey(parsed.key)
 }
 
+/** A backup_info as the blob carries it, when it has the shape a backup writes; anything else is dropped. */
+function backupInfo(raw: unknown): ActionInfo | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined
+  const { time, version } = raw as Record<string, unknown>
+  if (typeof time !== 'string' || Number.isNaN(Date.parse(time))) return undefined
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) return undefined
+  return { time, version }
+}
+
 function restore(name: string | undefined) {
   return async ({
     storage,
     state,
+    system,
     input,
   }: {
     storage: Parameters<typeof loadKey>[0]
     state: TransitState
+    system: { now(): number }
     input: { name?: string | undefined; backup?: string | undefined; force?: boolean | undefined }
   }) => {
     if (input.backup === undefined || input.backup === '')
@@ -73,7 +92,15 @@ function restore(name: string | undefined) {
       if (!input.force && existing !== undefined)
         throw new InvalidRequestError(`key "${target}" already exists`)
       if (existing !== undefined) await refuseIfKmsKey(storage, target, 'restore over')
-      await saveKey(storage, { ...key, name: target })
+      const { backup_info, restore_info: _ignored, ...rest } = key
+      const restored: TransitKey = {
+        ...rest,
+        name: target,
+        restore_info: { time: new Date(system.now()).toISOString(), version: key.latest_version },
+      }
+      const info = backupInfo(backup_info)
+      if (info !== undefined) restored.backup_info = info
+      await saveKey(storage, restored)
       state.rescheduleRotation()
     })
     return undefined

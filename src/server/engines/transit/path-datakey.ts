@@ -4,7 +4,7 @@ import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { optionalBase64 } from './encoding.ts'
-import { encrypt, encryptionVersion } from './encryption.ts'
+import { encrypt, encryptionVersion, refuseAssociatedData } from './encryption.ts'
 import { requireUsableKey } from './kms-state.ts'
 import type { TransitState } from './state.ts'
 
@@ -26,14 +26,17 @@ export const datakeyPath = definePath<typeof fields, TransitState>({
     update: async ({ storage, input }) => {
       const kind = input.plaintext
       if (kind !== 'plaintext' && kind !== 'wrapped')
-        throw new InvalidRequestError(`Invalid path, must be "plaintext" or "wrapped"`)
+        throw new InvalidRequestError(`Invalid path, must be 'plaintext' or 'wrapped'`)
+      const context = optionalBase64(input.context, 'failed to base64-decode context')
+      // Vault's order: the key is looked up before bits are checked.
+      const key = await requireUsableKey(storage, input.name ?? '', 'encryption key not found')
       const bits = input.bits ?? 256
-      if (bits !== 128 && bits !== 256 && bits !== 512) throw new InvalidRequestError('invalid bits value')
-      const key = await requireUsableKey(storage, input.name ?? '')
+      if (bits !== 128 && bits !== 256 && bits !== 512) throw new InvalidRequestError('invalid bit length')
+      refuseAssociatedData(key, input.associated_data, null)
       const dataKey = crypto.randomBytes(bits / 8)
       const version = encryptionVersion(key, input.key_version)
       const ciphertext = encrypt(key, version, dataKey, {
-        context: optionalBase64(input.context, 'failed to base64-decode context'),
+        context,
         nonce: optionalBase64(input.nonce, 'failed to base64-decode nonce'),
         associatedData: optionalBase64(input.associated_data, 'failed to base64-decode associated_data'),
       })

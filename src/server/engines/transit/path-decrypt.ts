@@ -5,8 +5,8 @@ import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import type { LogicalResponse } from '../../../sdk/request.ts'
 import { batchItems, itemInt, itemString, requireConsistentContext, runBatch } from './batch.ts'
-import { optionalBase64 } from './encoding.ts'
-import { type CryptOptions, decrypt, encrypt, encryptionVersion } from './encryption.ts'
+import { goError, optionalBase64 } from './encoding.ts'
+import { type CryptOptions, decrypt, encrypt, encryptionVersion, refuseAssociatedData } from './encryption.ts'
 import { requireUsableKey } from './kms-state.ts'
 import type { requireKey, TransitKey } from './model.ts'
 import type { TransitState } from './state.ts'
@@ -26,7 +26,7 @@ const fields = {
 
 function itemOptions(item: Record<string, unknown>): CryptOptions {
   return {
-    context: optionalBase64(itemString(item, 'context'), 'failed to base64-decode context'),
+    context: optionalBase64(itemString(item, 'context'), goError),
     associatedData: optionalBase64(
       itemString(item, 'associated_data'),
       'failed to base64-decode associated_data',
@@ -41,8 +41,9 @@ function itemCiphertext(item: Record<string, unknown>, missing: string): string 
   return ciphertext
 }
 
-function decryptItem(key: TransitKey, item: Record<string, unknown>): Record<string, unknown> {
+function decryptItem(key: TransitKey, item: Record<string, unknown>, index: number): Record<string, unknown> {
   const ciphertext = itemCiphertext(item, 'missing ciphertext to decrypt')
+  refuseAssociatedData(key, itemString(item, 'associated_data'), index)
   return { plaintext: decrypt(key, ciphertext, itemOptions(item)).plaintext.toString('base64') }
 }
 
@@ -54,7 +55,11 @@ function rewrapItem(key: TransitKey, item: Record<string, unknown>): Record<stri
   return { ciphertext: encrypt(key, version, plaintext, options), key_version: version }
 }
 
-function handler(each: (key: TransitKey, item: Record<string, unknown>) => Record<string, unknown>) {
+/** `failuresAnswer200`: rewrap, which Vault answers 200 whatever its items' errors (it has no partial code). */
+function handler(
+  each: (key: TransitKey, item: Record<string, unknown>, index: number) => Record<string, unknown>,
+  failuresAnswer200 = false,
+) {
   return async ({
     storage,
     input,
@@ -64,11 +69,13 @@ function handler(each: (key: TransitKey, item: Record<string, unknown>) => Recor
   }): Promise<LogicalResponse> => {
     const key = await requireUsableKey(storage, (input['name'] as string | undefined) ?? '')
     if (input['batch_input'] !== undefined) {
-      const code = input['partial_failure_response_code'] as number | undefined
+      const code = failuresAnswer200
+        ? undefined
+        : (input['partial_failure_response_code'] as number | undefined)
       const items = requireConsistentContext(batchItems(input['batch_input']))
-      return runBatch(items, (item) => each(key, item), code)
+      return runBatch(items, (item, index) => each(key, item, index), code, failuresAnswer200)
     }
-    return { data: each(key, input) }
+    return { data: each(key, input, 0) }
   }
 }
 
@@ -83,5 +90,5 @@ export const rewrapPath = definePath<typeof fields, TransitState>({
   pattern: 'rewrap/:name',
   fields,
   help: 'Re-encrypts a ciphertext with the latest key version without revealing the plaintext.',
-  operations: { update: handler(rewrapItem) },
+  operations: { update: handler(rewrapItem, true) },
 })

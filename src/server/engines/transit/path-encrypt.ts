@@ -4,8 +4,8 @@ import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { batchItems, itemInt, itemString, requireConsistentContext, runBatch } from './batch.ts'
-import { optionalBase64, requireBase64 } from './encoding.ts'
-import { encrypt, encryptionVersion } from './encryption.ts'
+import { goError, optionalBase64, requireBase64 } from './encoding.ts'
+import { encrypt, encryptionVersion, refuseAssociatedData } from './encryption.ts'
 import { getOrCreateKey } from './keyring.ts'
 import { requireUsableKey } from './kms-state.ts'
 import { loadKeyShared, type TransitKey } from './model.ts'
@@ -32,11 +32,16 @@ const fields = {
 }
 
 /** One item's ciphertext, from the base64 strings of its fields. */
-export function encryptItem(key: TransitKey, item: Record<string, unknown>): Record<string, unknown> {
+export function encryptItem(
+  key: TransitKey,
+  item: Record<string, unknown>,
+  index = 0,
+): Record<string, unknown> {
   const plaintextText = itemString(item, 'plaintext')
   if (plaintextText === undefined) throw new InvalidRequestError('missing plaintext to encrypt')
-  const plaintext = requireBase64(plaintextText, 'failed to base64-decode plaintext')
-  const context = optionalBase64(itemString(item, 'context'), 'failed to base64-decode context')
+  const plaintext = requireBase64(plaintextText, goError)
+  const context = optionalBase64(itemString(item, 'context'), goError)
+  refuseAssociatedData(key, itemString(item, 'associated_data'), index)
   const nonce = optionalBase64(itemString(item, 'nonce'), 'failed to base64-decode nonce')
   const associatedData = optionalBase64(
     itemString(item, 'associated_data'),
@@ -47,6 +52,14 @@ export function encryptItem(key: TransitKey, item: Record<string, unknown>): Rec
     ciphertext: encrypt(key, version, plaintext, { context, nonce, associatedData }),
     key_version: version,
   }
+}
+
+/** Vault upserts only symmetric keys: it names ECDSA types as unsupported here and every other type as unknown. */
+function upsertType(type: string): string {
+  if (type === 'aes128-gcm96' || type === 'aes256-gcm96' || type === 'chacha20-poly1305') return type
+  if (type === 'ecdsa-p256' || type === 'ecdsa-p384' || type === 'ecdsa-p521')
+    throw new InvalidRequestError(`key type ${type} not supported for this operation`)
+  throw new InvalidRequestError(`unknown key type ${type}`)
 }
 
 export const encryptPath = definePath<typeof fields, TransitState>({
@@ -60,13 +73,19 @@ export const encryptPath = definePath<typeof fields, TransitState>({
       const items =
         input.batch_input === undefined ? undefined : requireConsistentContext(batchItems(input.batch_input))
       const firstContext = items === undefined ? input.context : itemString(items[0] ?? {}, 'context')
+      const derived = firstContext !== undefined && firstContext !== ''
+      const type = upsertType(input.type ?? 'aes256-gcm96')
+      if (input.convergent_encryption === true && !derived)
+        throw new InvalidRequestError(
+          'convergent encryption requires derivation to be enabled, so context is required',
+        )
       const { key } = await getOrCreateKey(
         storage,
         state,
         input.name ?? '',
         {
-          type: input.type ?? 'aes256-gcm96',
-          derived: firstContext !== undefined && firstContext !== '',
+          type,
+          derived,
           convergent: input.convergent_encryption ?? false,
           exportable: false,
           allowPlaintextBackup: false,
@@ -93,7 +112,7 @@ function respond(
   if (items !== undefined)
     return runBatch(
       items,
-      (item) => encryptItem(key, item),
+      (item, index) => encryptItem(key, item, index),
       input['partial_failure_response_code'] as number | undefined,
     )
   return { data: encryptItem(key, input) }

@@ -4,7 +4,7 @@ import { InvalidRequestError } from '../../../sdk/errors.ts'
 import { definePath } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
 import { batchItems, itemString, runBatch } from './batch.ts'
-import { requireBase64 } from './encoding.ts'
+import { inputError, requireBase64 } from './encoding.ts'
 import { computeHmac } from './hmac.ts'
 import { requireUsableKey } from './kms-state.ts'
 import type { TransitState } from './state.ts'
@@ -16,7 +16,6 @@ const fields = {
   input: f.string({ description: 'Base64 input.' }),
   key_version: f.int({ description: 'The version to use; 0 or absent means the latest.' }),
   batch_input: f.any({ description: 'A list of {input, reference}.' }),
-  partial_failure_response_code: f.int({ description: 'The status of a batch in which some items failed.' }),
 }
 
 export const hmacPath = definePath<typeof fields, TransitState>({
@@ -36,11 +35,11 @@ export const hmacPath = definePath<typeof fields, TransitState>({
         // As Vault: an item with no input is that item's error, while an empty input is HMACed.
         const raw = itemString(item, 'input')
         if (raw === undefined) throw new InvalidRequestError('missing input for HMAC')
-        const bytes = requireBase64(raw, 'unable to decode input as base64')
+        const bytes = requireBase64(raw, inputError)
         return { hmac: computeHmac(key, version, algorithm, bytes) }
       }
       if (input.batch_input !== undefined)
-        return runBatch(batchItems(input.batch_input), each, input.partial_failure_response_code)
+        return runBatch(batchItems(input.batch_input), each, undefined, true)
       if (input.input === undefined) throw new InvalidRequestError('missing input for HMAC')
       return { data: each(input) }
     },

@@ -6,6 +6,7 @@ import { f } from '../../../sdk/framework/fields.ts'
 import { requireBase64 } from './encoding.ts'
 import { isKeyType, isSymmetric, type KeyType, privateKeyMatchesType, symmetricKeySize } from './key-types.ts'
 import { checkKeyName, MIN_AUTO_ROTATE_PERIOD, updateKey } from './keyring.ts'
+import { parseLegacyPkcs8 } from './legacy-pkcs8.ts'
 import { type KeyVersion, keyStorageKey, loadKey, saveKey, type TransitKey } from './model.ts'
 import type { TransitState } from './state.ts'
 import { unwrapImport, wrappingKey, wrappingPublicKey } from './wrapping-key.ts'
@@ -23,27 +24,41 @@ export const wrappingKeyPath = definePath<Record<string, never>, TransitState>({
 /** A version from unwrapped material: raw bytes for symmetric and hmac keys, PKCS#8 DER for asymmetric ones. */
 function importedVersion(type: KeyType, material: Buffer, now: number): KeyVersion {
   const base = { time: Math.floor(now / 1000), creation_time: new Date(now).toISOString() }
-  if (type === 'hmac') {
-    if (material.length < 32 || material.length > 512)
-      throw new InvalidRequestError('invalid key size: hmac keys must be between 32 and 512 bytes')
+  const size =
+    type === 'hmac'
+      ? material.length >= 32 && material.length <= 512
+      : isSymmetric(type)
+        ? material.length === symmetricKeySize(type)
+        : true
+  if (!size)
+    throw new InvalidRequestError(
+      `error importing key: invalid key size ${material.length} bytes for key type ${type}`,
+    )
+  if (type === 'hmac')
     return { ...base, key: material.toString('base64'), hmac_key: material.toString('base64') }
-  }
   const hmac_key = crypto.randomBytes(32).toString('base64')
-  if (isSymmetric(type)) {
-    if (material.length !== symmetricKeySize(type))
-      throw new InvalidRequestError(`invalid key size ${material.length} bytes for key type ${type}`)
-    return { ...base, key: material.toString('base64'), hmac_key }
-  }
-  let privateKey: crypto.KeyObject
+  if (isSymmetric(type)) return { ...base, key: material.toString('base64'), hmac_key }
+  let privateKey: crypto.KeyObject | undefined
   try {
     privateKey = crypto.createPrivateKey({ key: material, format: 'der', type: 'pkcs8' })
   } catch {
-    throw new InvalidRequestError('error parsing asymmetric key: the key material must be PKCS#8 DER')
+    privateKey = undefined
   }
+  // As Vault: an NSS-style Ed25519 key (which the standard parser refuses) and an RSA-PSS key (which Node keeps as
+  // rsa-pss, unable to encrypt) are read by their own rules.
+  if (privateKey === undefined || privateKey.asymmetricKeyType === 'rsa-pss')
+    privateKey = parseLegacyPkcs8(material)
+  if (privateKey === undefined)
+    throw new InvalidRequestError(
+      'error importing key: error parsing asymmetric key: the key material must be PKCS#8 DER',
+    )
   if (!privateKeyMatchesType(type, privateKey))
-    throw new InvalidRequestError(`the imported key does not match the key type ${type}`)
+    throw new InvalidRequestError(`error importing key: the imported key does not match the key type ${type}`)
   return { ...base, hmac_key, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() }
 }
+
+const EXISTING =
+  'the import path cannot be used with an existing key; use import-version to rotate an existing imported key'
 
 const importFields = {
   name: f.string({ required: true }),
@@ -61,6 +76,9 @@ const importFields = {
   exportable: f.bool({ default: false }),
   allow_plaintext_backup: f.bool({ default: false }),
   auto_rotate_period: f.duration({ default: 0 }),
+  convergent_encryption: f.bool({
+    description: 'Refused when given at all: imported keys are never convergent.',
+  }),
 }
 
 export const importPath = definePath<typeof importFields, TransitState>({
@@ -71,23 +89,26 @@ export const importPath = definePath<typeof importFields, TransitState>({
     update: async ({ storage, state, system, input }) => {
       const name = input.name ?? ''
       checkKeyName(name)
-      const type = input.type ?? 'aes256-gcm96'
-      if (!isKeyType(type)) throw new InvalidRequestError(`unknown key type ${type}`)
-      if (input.derived && !isSymmetric(type) && type !== 'ed25519')
-        throw new InvalidRequestError(`key derivation not supported for keys of type ${type}`)
+      // Vault's checks, in its order and words.
+      if (input.convergent_encryption !== undefined)
+        throw new InvalidRequestError('import cannot be used on keys with convergent encryption enabled')
       const period = input.auto_rotate_period ?? 0
+      if (period > 0 && !input.allow_rotation)
+        throw new InvalidRequestError('allow_rotation must be set to true if auto-rotation is enabled')
       if (period !== 0 && period < MIN_AUTO_ROTATE_PERIOD)
         throw new InvalidRequestError('auto rotate period must be 0 to disable or at least an hour')
+      const type = (input.type ?? 'aes256-gcm96').toLowerCase()
+      if (!isKeyType(type)) throw new InvalidRequestError(`unknown key type: ${input.type}`)
+      if (input.derived && !isSymmetric(type) && type !== 'ed25519')
+        throw new InvalidRequestError(`key derivation not supported for keys of type ${type}`)
+      if ((await loadKey(storage, name)) !== undefined) throw new InvalidRequestError(EXISTING)
       if (input.ciphertext === undefined || input.ciphertext === '')
         throw new InvalidRequestError('ciphertext must be provided to import a key')
       const blob = requireBase64(input.ciphertext, 'error decoding ciphertext: not base64')
       const material = unwrapImport(await wrappingKey(storage, state), blob, input.hash_function ?? 'SHA256')
       const first = importedVersion(type, material, system.now())
       await state.run(keyStorageKey(name), async () => {
-        if ((await loadKey(storage, name)) !== undefined)
-          throw new InvalidRequestError(
-            'the import path cannot be used with an existing key; use import-version to rotate an existing imported key',
-          )
+        if ((await loadKey(storage, name)) !== undefined) throw new InvalidRequestError(EXISTING)
         const key: TransitKey = {
           name,
           type,
@@ -132,14 +153,21 @@ export const importVersionPath = definePath<typeof importVersionFields, TransitS
         throw new InvalidRequestError('ciphertext must be provided to import a key')
       const blob = requireBase64(input.ciphertext, 'error decoding ciphertext: not base64')
       const privateKey = await wrappingKey(storage, state)
-      await updateKey(storage, state, input.name ?? '', (key) => {
-        if (!key.imported_key)
-          throw new InvalidRequestError('cannot import a version into a key that was not imported')
-        const material = unwrapImport(privateKey, blob, input.hash_function ?? 'SHA256')
-        const version = key.latest_version + 1
-        const entry = importedVersion(key.type, material, system.now())
-        return { ...key, latest_version: version, versions: { ...key.versions, [String(version)]: entry } }
-      })
+      const name = input.name ?? ''
+      await updateKey(
+        storage,
+        state,
+        name,
+        (key) => {
+          if (!key.imported_key)
+            throw new InvalidRequestError('the import_version endpoint can only be used with an imported key')
+          const material = unwrapImport(privateKey, blob, input.hash_function ?? 'SHA256')
+          const version = key.latest_version + 1
+          const entry = importedVersion(key.type, material, system.now())
+          return { ...key, latest_version: version, versions: { ...key.versions, [String(version)]: entry } }
+        },
+        `no key found with name ${name}; to import a new key, use the import/ endpoint`,
+      )
       return undefined
     },
   },

@@ -6,9 +6,10 @@ import { f } from '../../../sdk/framework/fields.ts'
 import type { LogicalResponse } from '../../../sdk/request.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import { batchItems, itemInt, itemString, runBatch } from './batch.ts'
-import { decodeBase64, optionalBase64, requireBase64 } from './encoding.ts'
+import { inputError, optionalBase64, requireBase64 } from './encoding.ts'
 import { encryptionVersion } from './encryption.ts'
 import { hmacBytes } from './hmac.ts'
+import { supportsSigning } from './key-types.ts'
 import { requireUsableKey } from './kms-state.ts'
 import type { TransitKey } from './model.ts'
 import { parseSaltLength } from './pss-salt.ts'
@@ -39,7 +40,6 @@ const fields = {
   signature: f.string({ description: 'verify: the vault:v<N>: signature.' }),
   hmac: f.string({ description: 'verify: the vault:v<N>: HMAC.' }),
   batch_input: f.any({ description: 'A list of {input, context, signature|hmac, reference}.' }),
-  partial_failure_response_code: f.int({ description: 'The status of a batch in which some items failed.' }),
 }
 
 type Input = Record<string, unknown>
@@ -62,10 +62,12 @@ function signOptions(input: Input, item: Record<string, unknown>): SignOptions {
 }
 
 function itemInput(item: Record<string, unknown>): Buffer {
-  return requireBase64(itemString(item, 'input') ?? '', 'unable to decode input as base64')
+  return requireBase64(itemString(item, 'input') ?? '', inputError)
 }
 
 function signItem(key: TransitKey, input: Input, item: Record<string, unknown>): Record<string, unknown> {
+  // A batch item must carry input (an empty one is signed); a single request without input signs the empty string.
+  if (item !== input && item['input'] === undefined) throw new InvalidRequestError('missing input')
   const version = encryptionVersion(
     key,
     itemInt(item, 'key_version') ?? (input['key_version'] as number | undefined),
@@ -92,13 +94,14 @@ function singleSignAnswer(data: Record<string, unknown>): Record<string, unknown
  */
 function verifyHmacItem(key: TransitKey, input: Input, item: Record<string, unknown>, hmac: string): boolean {
   const { version, payload } = parseVersioned(key, hmac, 'HMAC')
-  const given = decodeBase64(payload)
-  if (given === undefined) throw new InvalidRequestError('unable to decode verification HMAC as base64')
+  const given = requireBase64(payload, (error) => `unable to decode verification HMAC as base64: ${error}`)
   const expected = hmacBytes(key, version, hashAlgorithm(input), itemInput(item))
   return expected.length === given.length && crypto.timingSafeEqual(expected, given)
 }
 
 function verifyItem(key: TransitKey, input: Input, item: Record<string, unknown>): Record<string, unknown> {
+  // As for sign: a batch item must carry input; a single request without it verifies the empty string.
+  if (item !== input && item['input'] === undefined) throw new InvalidRequestError('missing input')
   const signature = itemString(item, 'signature') ?? ''
   const hmac = itemString(item, 'hmac') ?? ''
   if (signature !== '' && hmac !== '') throw new InvalidRequestError("provide one of 'signature' or 'hmac'")
@@ -108,18 +111,77 @@ function verifyItem(key: TransitKey, input: Input, item: Record<string, unknown>
   return { valid: verify(key, itemInput(item), signature, signOptions(input, item)) }
 }
 
+/** Vault's hash_algorithm names for sign and verify (HMAC verification has its own list). */
+const SIGN_HASHES = new Set([
+  'none',
+  'sha1',
+  'sha2-224',
+  'sha2-256',
+  'sha2-384',
+  'sha2-512',
+  'sha3-224',
+  'sha3-256',
+  'sha3-384',
+  'sha3-512',
+])
+
+/** Whether verify checks HMACs: every item has `hmac`, or the request is refused with Vault's words. */
+function verifiesHmac(input: Input): boolean {
+  const given = (item: Record<string, unknown>, name: string) => (itemString(item, name) ?? '') !== ''
+  if (input['batch_input'] === undefined) {
+    if (given(input, 'signature') && given(input, 'hmac'))
+      throw new InvalidRequestError("provide one of 'signature' or 'hmac'")
+    if (!given(input, 'signature') && !given(input, 'hmac'))
+      throw new InvalidRequestError("neither a 'signature' nor an 'hmac' were given to verify")
+    return given(input, 'hmac')
+  }
+  const items = batchItems(input['batch_input'])
+  const signatures = items.filter((item) => given(item, 'signature')).length
+  const hmacs = items.filter((item) => !given(item, 'signature') && given(item, 'hmac')).length
+  if (signatures > 0 && hmacs > 0)
+    throw new InvalidRequestError(
+      "elements of batch_input must all provide 'signature' or all provide 'hmac'",
+    )
+  const missing = items.length - signatures - hmacs
+  if (missing > 0 && signatures > 0)
+    throw new InvalidRequestError("some elements of batch_input are missing 'signature'")
+  if (missing > 0 && hmacs > 0)
+    throw new InvalidRequestError("some elements of batch_input are missing 'hmac'")
+  if (missing > 0) throw new InvalidRequestError("no batch_input elements have 'signature' or 'hmac'")
+  return hmacs > 0
+}
+
 function handler(
+  operation: 'signing' | 'verification',
   missing: string,
   each: (key: TransitKey, input: Input, item: Record<string, unknown>) => Record<string, unknown>,
   single: (data: Record<string, unknown>) => Record<string, unknown> = (data) => data,
 ) {
   return async ({ storage, input }: { storage: Storage; input: Input }): Promise<LogicalResponse> => {
-    // A malformed salt_length fails the whole request, batch or not, before the key is looked up (as in Vault).
+    // Vault checks the request before it looks the key up: HMAC verification apart, the hash and marshaling names
+    // and salt_length (a malformed one fails the whole request, batch or not).
+    const hmac = operation === 'verification' && verifiesHmac(input)
+    const hash = hashAlgorithm(input)
+    if (!hmac) {
+      if (!SIGN_HASHES.has(hash)) throw new InvalidRequestError(`invalid hash algorithm "${hash}"`)
+      const marshaling = (input['marshaling_algorithm'] as string | undefined) ?? 'asn1'
+      if (marshaling !== 'asn1' && marshaling !== 'jws')
+        throw new InvalidRequestError(`invalid marshaling type "${marshaling}"`)
+    }
     parseSaltLength(input['salt_length'])
     const key = await requireUsableKey(storage, (input['name'] as string | undefined) ?? '', missing)
+    if (!hmac) {
+      if (!supportsSigning(key.type))
+        throw new InvalidRequestError(`key type ${key.type} does not support ${operation}`)
+      const prehashed = (input['prehashed'] as boolean | undefined) ?? false
+      const algorithm = (input['signature_algorithm'] as string | undefined) ?? 'pss'
+      if (hash === 'none' && (!prehashed || algorithm !== 'pkcs1v15'))
+        throw new InvalidRequestError(
+          'hash_algorithm=none requires both prehashed=true and signature_algorithm=pkcs1v15',
+        )
+    }
     if (input['batch_input'] !== undefined) {
-      const code = input['partial_failure_response_code'] as number | undefined
-      return runBatch(batchItems(input['batch_input']), (item) => each(key, input, item), code)
+      return runBatch(batchItems(input['batch_input']), (item) => each(key, input, item), undefined, true)
     }
     return { data: single(each(key, input, input)) }
   }
@@ -129,7 +191,7 @@ export const signPath = definePath<typeof fields, TransitState>({
   pattern: 'sign/:name',
   fields,
   help: 'Signs base64 input with the named asymmetric key.',
-  operations: { update: handler('signing key not found', signItem, singleSignAnswer) },
+  operations: { update: handler('signing', 'signing key not found', signItem, singleSignAnswer) },
 })
 
 export const signAlgorithmPath = definePath<typeof fields, TransitState>({
@@ -141,7 +203,7 @@ export const verifyPath = definePath<typeof fields, TransitState>({
   pattern: 'verify/:name',
   fields,
   help: 'Verifies a signature or an HMAC of base64 input with the named key.',
-  operations: { update: handler('signature verification key not found', verifyItem) },
+  operations: { update: handler('verification', 'signature verification key not found', verifyItem) },
 })
 
 export const verifyAlgorithmPath = definePath<typeof fields, TransitState>({

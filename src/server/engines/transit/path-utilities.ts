@@ -5,7 +5,7 @@ import { definePath, type HandlerContext } from '../../../sdk/framework/backend.
 import { f } from '../../../sdk/framework/fields.ts'
 import { digestName } from '../../../sdk/hash-algorithms.ts'
 import type { LogicalResponse } from '../../../sdk/request.ts'
-import { decodeBase64 } from './encoding.ts'
+import { inputError, requireBase64 } from './encoding.ts'
 import type { TransitState } from './state.ts'
 
 const MAX_RANDOM_BYTES = 128 * 1024
@@ -66,8 +66,7 @@ const hashFields = {
 
 function hash({ input, params }: HandlerContext<typeof hashFields, TransitState>): LogicalResponse {
   const algorithm = params['urlalgorithm'] ?? input.algorithm ?? 'sha2-256'
-  const bytes = decodeBase64(input.input ?? '')
-  if (bytes === undefined) throw new InvalidRequestError('unable to decode input as base64')
+  const bytes = requireBase64(input.input ?? '', inputError)
   const format = input.format ?? 'hex'
   if (format !== 'hex' && format !== 'base64')
     throw new InvalidRequestError(`unsupported encoding format ${format}; must be "hex" or "base64"`)

@@ -153,7 +153,7 @@ describe('transit prehashed RSA-PSS', () => {
       ['sign/rsa', { input: '' }, /must be a 32-byte sha256 digest/],
       ['sign/rsa', { hash_algorithm: 'sha2-512' }, /must be a 64-byte sha512 digest/],
       ['verify/rsa', { input: b64('short'), signature: 'vault:v1:AAAA' }, /must be a 32-byte sha256 digest/],
-      ['sign/rsa', { hash_algorithm: 'md5' }, /unsupported algorithm md5/],
+      ['sign/rsa', { hash_algorithm: 'md5' }, /invalid hash algorithm "md5"/],
     ]
     for (const [path, extra, message] of refusals) {
       const refused = await failure(() =>

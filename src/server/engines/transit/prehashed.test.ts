@@ -142,10 +142,14 @@ describe('transit prehashed signatures', () => {
       [
         'sign/rsa',
         { input: digest, hash_algorithm: 'none', signature_algorithm: 'pkcs1v15' },
-        /requires prehashed=true/,
+        /requires both prehashed=true/,
       ],
-      ['sign/rsa', { input: digest, prehashed: true, hash_algorithm: 'none' }, /requires prehashed=true/],
-      ['sign/ec', { input: digest, hash_algorithm: 'none', prehashed: true }, /requires prehashed=true/],
+      [
+        'sign/rsa',
+        { input: digest, prehashed: true, hash_algorithm: 'none' },
+        /requires both prehashed=true/,
+      ],
+      ['sign/ec', { input: digest, hash_algorithm: 'none', prehashed: true }, /requires both prehashed=true/],
       [
         'sign/rsa',
         { input: digest, prehashed: true, signature_algorithm: 'other' },

@@ -189,10 +189,13 @@ describe('transit signatures', () => {
       [{ input: b64('m'), signature: 'x', hmac: 'y' }, "provide one of 'signature' or 'hmac'"],
       [{ input: b64('m'), signature: 'vault:v2:***' }, 'invalid base64 signature value'],
       [{ input: b64('m'), signature: 'v2:abc' }, 'invalid signature: no prefix'],
-      [{ input: '***', signature: v2['signature'] }, 'unable to decode input as base64'],
+      [
+        { input: '***', signature: v2['signature'] },
+        'unable to decode input as base64: illegal base64 data at input byte 0',
+      ],
       [
         { input: b64('m'), signature: v2['signature'], marshaling_algorithm: 'xml' },
-        'unsupported marshaling type xml',
+        'invalid marshaling type "xml"',
       ],
     ]
     // Garbage of the right encoding is an invalid signature, not an error.
@@ -224,7 +227,10 @@ describe('transit signatures', () => {
       }),
     )['batch_results'] as Record<string, unknown>[]
     assert.match(String(signed[0]?.['signature']), /^vault:v1:/)
-    assert.equal(signed[1]?.['error'], 'unable to decode input as base64')
+    assert.equal(
+      signed[1]?.['error'],
+      'unable to decode input as base64: illegal base64 data at input byte 0',
+    )
     const verified = await h.call('update', 'verify/ed', {
       batch_input: [
         { input: b64('a'), signature: signed[0]?.['signature'] },
@@ -276,7 +282,7 @@ describe('transit HMAC, hash and random', () => {
     assert.deepEqual(dataOf(await verify('vault:v1:')), { valid: false })
     assert.deepEqual(await failure(() => verify('vault:v1:***')), {
       status: 400,
-      message: 'unable to decode verification HMAC as base64',
+      message: 'unable to decode verification HMAC as base64: illegal base64 data at input byte 0',
     })
   })
 

@@ -39,7 +39,7 @@ export function wrappingPublicKey(privateKey: string): string {
  */
 export function unwrapImport(privateKey: string, ciphertext: Buffer, hashFunction: string): Buffer {
   const oaepHash = HASHES[hashFunction.toUpperCase()]
-  if (oaepHash === undefined) throw new InvalidRequestError(`unsupported hash function ${hashFunction}`)
+  if (oaepHash === undefined) throw new InvalidRequestError(`unknown hash function: ${hashFunction}`)
   if (ciphertext.length <= RSA_4096_BYTES) throw new InvalidRequestError('provided ciphertext is too short')
   let ephemeral: Buffer
   try {
