@@ -91,7 +91,8 @@ async function renewed(
     if (verdict?.ttl !== undefined && verdict.ttl > 0)
       requested = requested > 0 ? Math.min(requested, verdict.ttl) : verdict.ttl
     // A periodic token has no max TTL of its own in Vault's CalculateTTL (only an explicit one ends it).
-    if (entry.period === 0 && verdict?.maxTtl !== undefined && verdict.maxTtl > 0) loginMaxTtl = verdict.maxTtl
+    if (entry.period === 0 && verdict?.maxTtl !== undefined && verdict.maxTtl > 0)
+      loginMaxTtl = verdict.maxTtl
   }
   // As Vault: a role token renews under its role's explicit max TTL as the role now says, and a login token under
   // its auth role's token_max_ttl as it now is, both counted from the token's creation, so lowering either curtails
