@@ -795,6 +795,57 @@ path "auth/token/revoke-orphan" { capabilities = ["update"] }`,
     errorOf(await create({ entity_alias: 'web-nope' }, undefined, 'auth/token/create/glob-alias'))
   })
 
+  it('TestTokenStore_RoleTokenFields: legacy and token_ names mirror each other; both at once keep the new with warnings', async () => {
+    const read = async () => (await t.call('GET', 'auth/token/roles/fields')).body.data
+    await role('fields', {
+      explicit_max_ttl: 7200,
+      token_type: 'default-service',
+      period: 5,
+      bound_cidrs: '127.0.0.1',
+    })
+    let data = await read()
+    assert.equal(data.period, 5)
+    assert.equal(data.token_period, 5)
+    assert.equal(data.explicit_max_ttl, 7200)
+    assert.equal(data.token_explicit_max_ttl, 7200)
+    assert.equal(data.token_type, 'default-service')
+    assert.deepEqual(data.bound_cidrs, ['127.0.0.1'])
+    assert.deepEqual(data.token_bound_cidrs, ['127.0.0.1'])
+
+    await role('fields', {
+      token_explicit_max_ttl: 5200,
+      token_type: 'default-service',
+      token_period: 7,
+      token_bound_cidrs: '127.0.0.1',
+    })
+    data = await read()
+    assert.equal(data.period, 0)
+    assert.equal(data.token_period, 7)
+    assert.equal(data.explicit_max_ttl, 0)
+    assert.equal(data.token_explicit_max_ttl, 5200)
+    assert.deepEqual(data.token_bound_cidrs, ['127.0.0.1'])
+    assert.equal(data.bound_cidrs, undefined, 'the deprecated name is answered only while it holds something')
+
+    const both = await t.call('POST', 'auth/token/roles/fields', {
+      body: {
+        token_explicit_max_ttl: 7200,
+        explicit_max_ttl: 5200,
+        token_type: 'service',
+        token_period: 5,
+        period: 1,
+        token_bound_cidrs: '127.0.0.1',
+        bound_cidrs: '127.0.0.1',
+      },
+    })
+    assert.equal(both.status, 200, JSON.stringify(both.body))
+    assert.equal(both.body.warnings.length, 3, JSON.stringify(both.body.warnings))
+    data = await read()
+    assert.equal(data.period, 0)
+    assert.equal(data.token_period, 5)
+    assert.equal(data.explicit_max_ttl, 0)
+    assert.equal(data.token_explicit_max_ttl, 7200)
+    assert.equal(data.token_type, 'service')
+  })
 })
 
 describe('OpenBao token store TTL tests, replayed over HTTP on a tuned token mount', () => {
