@@ -846,6 +846,49 @@ path "auth/token/revoke-orphan" { capabilities = ["update"] }`,
     assert.equal(data.token_explicit_max_ttl, 7200)
     assert.equal(data.token_type, 'service')
   })
+  it('TestTokenStore_Revoke: revoking drops the token and its accessor; an unknown or empty token is handled as Vault does', async () => {
+    const accessors = async () =>
+      ((await t.call('LIST', 'auth/token/accessors')).body.data.keys as string[]).length
+    const before = await accessors()
+    const res = await create({ policies: ['dev', 'ops'] })
+    assert.equal(await accessors(), before + 1)
+    const token = res.body.auth.client_token as string
+    assert.equal((await t.call('POST', 'auth/token/revoke', { body: { token } })).status, 204)
+    assert.equal(await accessors(), before)
+    assert.equal((await lookup(token)).status, 403)
+    const gone = await t.call('POST', 'auth/token/lookup-accessor', {
+      body: { accessor: res.body.auth.accessor },
+    })
+    assert.equal(gone.status, 400)
+    // An unknown token is already revoked: 204, as Vault's revokeCommon; revoke-orphan names it not found.
+    assert.equal((await t.call('POST', 'auth/token/revoke', { body: { token } })).status, 204)
+    assert.match(
+      errorOf(await t.call('POST', 'auth/token/revoke-orphan', { body: { token } })),
+      /token to revoke not found/,
+    )
+    assert.match(errorOf(await t.call('POST', 'auth/token/revoke', { body: {} })), /missing token ID/)
+    assert.match(errorOf(await t.call('POST', 'auth/token/revoke-orphan', { body: {} })), /missing token ID/)
+  })
+
+  it('TestTokenStore_HandleTidy_parentCleanup: tidy answers 202 and leaves the orphaned children, accessors and all', async () => {
+    const children: string[] = []
+    for (let i = 0; i < 3; i++) {
+      const parent = await mint({ policies: ['creator', 'policy1'] })
+      children.push((await create({ policies: ['policy1'] }, parent)).body.auth.accessor)
+      assert.equal(
+        (await t.call('POST', 'auth/token/revoke-orphan', { body: { token: parent } })).status,
+        204,
+      )
+    }
+    const tidy = await t.call('POST', 'auth/token/tidy')
+    assert.equal(tidy.status, 202, JSON.stringify(tidy.body))
+    const keys = (await t.call('LIST', 'auth/token/accessors')).body.data.keys as string[]
+    for (const accessor of children) {
+      assert.ok(keys.includes(accessor), accessor)
+      const found = await t.call('POST', 'auth/token/lookup-accessor', { body: { accessor } })
+      assert.equal(found.body.data.orphan, true)
+    }
+  })
 })
 
 describe('OpenBao token store TTL tests, replayed over HTTP on a tuned token mount', () => {
