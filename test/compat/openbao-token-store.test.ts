@@ -1,6 +1,7 @@
 // OpenBao's token_store_test.go replayed over HTTP: each case names the Go test whose behaviour it checks.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.ts'
 import { ManualClock, startDevServer, type TestServer } from '../helpers/server.ts'
 
 describe('OpenBao token store tests, replayed over HTTP', () => {
@@ -888,6 +889,24 @@ path "auth/token/revoke-orphan" { capabilities = ["update"] }`,
       const found = await t.call('POST', 'auth/token/lookup-accessor', { body: { accessor } })
       assert.equal(found.body.data.orphan, true)
     }
+  })
+  it('TestTokenStore_HandleRequest_CreateToken_Metric: a token create counts once, by method, mount, TTL bucket and type', async () => {
+    const labels = {
+      auth_method: 'token',
+      mount_point: 'auth/token/',
+      creation_ttl: '1d',
+      token_type: 'service',
+    }
+    const counted = async () => {
+      const res = await t.call('GET', 'sys/metrics?format=prometheus')
+      assert.equal(res.status, 200)
+      return sampleValue(parsePrometheusText(String(res.body)).samples, 'vault_token_creation', labels) ?? 0
+    }
+    const before = await counted()
+    await mint({ ttl: '3h', policies: ['foo'] })
+    assert.equal(await counted(), before + 1)
+    errorOf(await create({ ttl: '3h', num_uses: -1 }))
+    assert.equal(await counted(), before + 1, 'a refused create counts nothing')
   })
 })
 
