@@ -69,7 +69,10 @@ path "auth/token/revoke-orphan" { capabilities = ["update"] }`,
   })
 
   it('TestTokenStore_HandleRequest_CreateToken_NumUses: batch tokens refuse num_uses; service tokens keep it', async () => {
-    errorOf(await create({ num_uses: '1', type: 'batch' }))
+    assert.match(
+      errorOf(await create({ num_uses: '1', type: 'batch' })),
+      /batch tokens cannot have "num_uses" set/,
+    )
     const token = await mint({ num_uses: '1' })
     const data = (await lookup(token)).body.data
     assert.equal(data.num_uses, 1)
@@ -190,6 +193,10 @@ path "auth/token/revoke-orphan" { capabilities = ["update"] }`,
     )
     assert.equal((await create({ policies: ['foo'], type: 'batch', explicit_max_ttl: '0' })).status, 200)
     assert.equal((await create({ policies: ['foo'], type: 'batch', period: '0s' })).status, 200)
+    assert.match(
+      errorOf(await create({ policies: ['foo'], ttl: '1h', type: 'batch', period: '1h' })),
+      /batch tokens cannot have "period" set/,
+    )
   })
 
   it('TestTokenStore_HandleRequest_Lookup (root): a root token without lease has the fixed fields Vault reports', async () => {
