@@ -1,6 +1,7 @@
 // OpenBao's token_store_test.go replayed over HTTP: each case names the Go test whose behaviour it checks.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text.ts'
 import { ManualClock, startDevServer, type TestServer } from '../helpers/server.ts'
 
 describe('OpenBao token store tests, replayed over HTTP', () => {
@@ -68,7 +69,10 @@ path "auth/token/revoke-orphan" { capabilities = ["update"] }`,
   })
 
   it('TestTokenStore_HandleRequest_CreateToken_NumUses: batch tokens refuse num_uses; service tokens keep it', async () => {
-    errorOf(await create({ num_uses: '1', type: 'batch' }))
+    assert.match(
+      errorOf(await create({ num_uses: '1', type: 'batch' })),
+      /batch tokens cannot have "num_uses" set/,
+    )
     const token = await mint({ num_uses: '1' })
     const data = (await lookup(token)).body.data
     assert.equal(data.num_uses, 1)
@@ -189,6 +193,10 @@ path "auth/token/revoke-orphan" { capabilities = ["update"] }`,
     )
     assert.equal((await create({ policies: ['foo'], type: 'batch', explicit_max_ttl: '0' })).status, 200)
     assert.equal((await create({ policies: ['foo'], type: 'batch', period: '0s' })).status, 200)
+    assert.match(
+      errorOf(await create({ policies: ['foo'], ttl: '1h', type: 'batch', period: '1h' })),
+      /batch tokens cannot have "period" set/,
+    )
   })
 
   it('TestTokenStore_HandleRequest_Lookup (root): a root token without lease has the fixed fields Vault reports', async () => {
@@ -672,6 +680,240 @@ path "auth/token/revoke-orphan" { capabilities = ["update"] }`,
     assert.equal((await t.call('LIST', 'auth/token/accessors', { token: sudo })).status, 200)
     const denied = await mint({ policies: ['accessor-sudo', 'accessor-deny'] })
     assert.equal((await t.call('LIST', 'auth/token/accessors', { token: denied })).status, 403)
+  })
+  it('TestTokenStore_HandleRequest_CreateToken and TestTokenStore_CreateLookup: a new token is found by lookup', async () => {
+    const res = await create({ policies: ['foo'] })
+    assert.equal(res.status, 200, JSON.stringify(res.body))
+    assert.ok(res.body.auth.client_token)
+    assert.ok(res.body.auth.accessor)
+    const data = (await lookup(res.body.auth.client_token)).body.data
+    assert.equal(data.id, res.body.auth.client_token)
+    assert.equal(data.accessor, res.body.auth.accessor)
+    assert.deepEqual(data.policies, ['default', 'foo'])
+  })
+
+  it('TestTokenStore_CreateLookup_ProvidedID: a chosen id is kept, and a second token cannot take it', async () => {
+    const token = await mint({ id: 'compat-foobarbaz', policies: ['dev', 'ops'], ttl: '1h' })
+    assert.equal(token, 'compat-foobarbaz')
+    const again = errorOf(await create({ id: 'compat-foobarbaz', policies: ['dev'] }))
+    assert.match(again, /cannot create a token with a duplicate ID/)
+    const data = (await lookup(token)).body.data
+    assert.deepEqual(data.policies, ['default', 'dev', 'ops'], 'the first token is untouched')
+  })
+
+  it('TestTokenStore_AccessorIndex: the accessor leads to the token; a batch token has none', async () => {
+    const res = await create({ policies: ['dev', 'ops'], ttl: '1h' })
+    const accessor = res.body.auth.accessor as string
+    assert.ok(accessor)
+    const found = await t.call('POST', 'auth/token/lookup-accessor', { body: { accessor } })
+    assert.equal(found.status, 200)
+    assert.equal(found.body.data.accessor, accessor)
+    assert.equal(found.body.data.id, '', 'lookup-accessor never hands back the token')
+    const batch = await create({ policies: ['dev'], type: 'batch', ttl: '1h' })
+    assert.equal(batch.status, 200, JSON.stringify(batch.body))
+    assert.equal(batch.body.auth.accessor, '')
+    assert.equal((await lookup(batch.body.auth.client_token)).body.data.accessor, '')
+  })
+
+  it('TestTokenStore_Batch_CannotCreateChildren: a batch token creates no tokens', async () => {
+    const res = await create({ policies: ['policy1'], type: 'batch' })
+    assert.deepEqual(res.body.auth.policies, ['default', 'policy1'])
+    const child = await create({ policies: ['policy1'], type: 'batch' }, res.body.auth.client_token)
+    assert.ok(child.status >= 400 && child.status < 500, JSON.stringify(child.body))
+    assert.equal(child.body.auth, undefined)
+  })
+
+  it('TestTokenStore_Batch_CannotRevoke: revoke refuses a batch token, which lives on until it expires', async () => {
+    const batch = await create({ policies: ['policy1'], type: 'batch' })
+    const token = batch.body.auth.client_token as string
+    const res = await t.call('POST', 'auth/token/revoke', { body: { token } })
+    assert.match(errorOf(res), /batch tokens cannot be revoked/)
+    const orphan = await t.call('POST', 'auth/token/revoke-orphan', { body: { token } })
+    assert.match(errorOf(orphan), /batch tokens cannot be revoked/)
+    assert.equal((await lookup(token)).status, 200)
+  })
+
+  it('TestTokenStore_Batch_NoCubbyhole: a batch token has no cubbyhole to write to', async () => {
+    const batch = await create({ policies: ['policy1'], type: 'batch' })
+    const res = await t.call('PUT', 'cubbyhole/foo', {
+      token: batch.body.auth.client_token,
+      body: { a: 'b' },
+    })
+    assert.ok(res.status >= 400 && res.status < 500, JSON.stringify(res.body))
+  })
+
+  it('TestTokenStore_CubbyholeDeletion: revoking a token empties its cubbyhole, so its id starts afresh', async () => {
+    for (const revoke of ['revoke', 'revoke-orphan']) {
+      const id = `compat-cubby-${revoke}`
+      await mint({ id, policies: ['default'] })
+      const put = await t.call('PUT', 'cubbyhole/secret', { token: id, body: { value: 'kept' } })
+      assert.equal(put.status, 204, JSON.stringify(put.body))
+      assert.equal((await t.call('GET', 'cubbyhole/secret', { token: id })).body.data.value, 'kept')
+      assert.equal((await t.call('POST', `auth/token/${revoke}`, { body: { token: id } })).status, 204)
+      await mint({ id, policies: ['default'] })
+      assert.equal((await t.call('GET', 'cubbyhole/secret', { token: id })).status, 404, revoke)
+    }
+  })
+
+  it('TestTokenStore_Revoke_Orphan: after revoke-orphan the child has no parent and keeps its fields', async () => {
+    const parent = await mint({ policies: ['creator', 'dev', 'ops'], ttl: '1h' })
+    const child = await mint({ policies: ['dev'], ttl: '1h' }, parent)
+    const before = (await lookup(child)).body.data
+    assert.equal(before.orphan, false)
+    assert.equal((await t.call('POST', 'auth/token/revoke-orphan', { body: { token: parent } })).status, 204)
+    const after = (await lookup(child)).body.data
+    assert.equal(after.orphan, true)
+    for (const key of ['accessor', 'policies', 'creation_ttl', 'path', 'display_name', 'num_uses']) {
+      assert.deepEqual(after[key], before[key], key)
+    }
+  })
+
+  it('TestTokenStore_UseToken: root is never used up; a limited token counts down and is gone after its last use', async () => {
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await t.call('GET', 'auth/token/lookup-self')).body.data.num_uses, 0)
+    }
+    const token = await mint({ policies: ['dev', 'ops'], num_uses: 2, ttl: '1h' })
+    assert.equal((await lookup(token)).body.data.num_uses, 2, 'a lookup by another token uses nothing')
+    const first = await t.call('GET', 'auth/token/lookup-self', { token })
+    assert.equal(first.body.data.num_uses, 1)
+    assert.equal((await lookup(token)).body.data.num_uses, 1)
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token })).status, 200)
+    assert.equal((await lookup(token)).status, 403)
+    assert.equal((await t.call('GET', 'auth/token/lookup-self', { token })).status, 403)
+  })
+
+  it('TestTokenStore_HandleRequest_CreateToken_GlobPatternWildcardEntityAlias: allowed_entity_aliases takes globs', async () => {
+    for (const [pattern, alias] of [
+      ['*-web', 'department-web'],
+      ['web-*', 'web-department'],
+      ['web-*-web', 'web-department-web'],
+    ]) {
+      await role('glob-alias', {
+        period: '72h',
+        path_suffix: 'happening',
+        bound_cidrs: ['0.0.0.0/0'],
+        allowed_entity_aliases: ['test1', 'test2', pattern],
+      })
+      const res = await create({ entity_alias: alias }, undefined, 'auth/token/create/glob-alias')
+      assert.equal(res.status, 200, JSON.stringify(res.body))
+      const entity = await t.call('GET', `identity/entity/id/${res.body.auth.entity_id}`)
+      assert.equal(entity.body.data.aliases.length, 1, pattern)
+      assert.equal(entity.body.data.aliases[0].name, alias)
+    }
+    errorOf(await create({ entity_alias: 'web-nope' }, undefined, 'auth/token/create/glob-alias'))
+  })
+
+  it('TestTokenStore_RoleTokenFields: legacy and token_ names mirror each other; both at once keep the new with warnings', async () => {
+    const read = async () => (await t.call('GET', 'auth/token/roles/fields')).body.data
+    await role('fields', {
+      explicit_max_ttl: 7200,
+      token_type: 'default-service',
+      period: 5,
+      bound_cidrs: '127.0.0.1',
+    })
+    let data = await read()
+    assert.equal(data.period, 5)
+    assert.equal(data.token_period, 5)
+    assert.equal(data.explicit_max_ttl, 7200)
+    assert.equal(data.token_explicit_max_ttl, 7200)
+    assert.equal(data.token_type, 'default-service')
+    assert.deepEqual(data.bound_cidrs, ['127.0.0.1'])
+    assert.deepEqual(data.token_bound_cidrs, ['127.0.0.1'])
+
+    await role('fields', {
+      token_explicit_max_ttl: 5200,
+      token_type: 'default-service',
+      token_period: 7,
+      token_bound_cidrs: '127.0.0.1',
+    })
+    data = await read()
+    assert.equal(data.period, 0)
+    assert.equal(data.token_period, 7)
+    assert.equal(data.explicit_max_ttl, 0)
+    assert.equal(data.token_explicit_max_ttl, 5200)
+    assert.deepEqual(data.token_bound_cidrs, ['127.0.0.1'])
+    assert.equal(data.bound_cidrs, undefined, 'the deprecated name is answered only while it holds something')
+
+    const both = await t.call('POST', 'auth/token/roles/fields', {
+      body: {
+        token_explicit_max_ttl: 7200,
+        explicit_max_ttl: 5200,
+        token_type: 'service',
+        token_period: 5,
+        period: 1,
+        token_bound_cidrs: '127.0.0.1',
+        bound_cidrs: '127.0.0.1',
+      },
+    })
+    assert.equal(both.status, 200, JSON.stringify(both.body))
+    assert.equal(both.body.warnings.length, 3, JSON.stringify(both.body.warnings))
+    data = await read()
+    assert.equal(data.period, 0)
+    assert.equal(data.token_period, 5)
+    assert.equal(data.explicit_max_ttl, 0)
+    assert.equal(data.token_explicit_max_ttl, 7200)
+    assert.equal(data.token_type, 'service')
+  })
+  it('TestTokenStore_Revoke: revoking drops the token and its accessor; an unknown or empty token is handled as Vault does', async () => {
+    const accessors = async () =>
+      ((await t.call('LIST', 'auth/token/accessors')).body.data.keys as string[]).length
+    const before = await accessors()
+    const res = await create({ policies: ['dev', 'ops'] })
+    assert.equal(await accessors(), before + 1)
+    const token = res.body.auth.client_token as string
+    assert.equal((await t.call('POST', 'auth/token/revoke', { body: { token } })).status, 204)
+    assert.equal(await accessors(), before)
+    assert.equal((await lookup(token)).status, 403)
+    const gone = await t.call('POST', 'auth/token/lookup-accessor', {
+      body: { accessor: res.body.auth.accessor },
+    })
+    assert.equal(gone.status, 400)
+    // An unknown token is already revoked: 204, as Vault's revokeCommon; revoke-orphan names it not found.
+    assert.equal((await t.call('POST', 'auth/token/revoke', { body: { token } })).status, 204)
+    assert.match(
+      errorOf(await t.call('POST', 'auth/token/revoke-orphan', { body: { token } })),
+      /token to revoke not found/,
+    )
+    assert.match(errorOf(await t.call('POST', 'auth/token/revoke', { body: {} })), /missing token ID/)
+    assert.match(errorOf(await t.call('POST', 'auth/token/revoke-orphan', { body: {} })), /missing token ID/)
+  })
+
+  it('TestTokenStore_HandleTidy_parentCleanup: tidy answers 202 and leaves the orphaned children, accessors and all', async () => {
+    const children: string[] = []
+    for (let i = 0; i < 3; i++) {
+      const parent = await mint({ policies: ['creator', 'policy1'] })
+      children.push((await create({ policies: ['policy1'] }, parent)).body.auth.accessor)
+      assert.equal(
+        (await t.call('POST', 'auth/token/revoke-orphan', { body: { token: parent } })).status,
+        204,
+      )
+    }
+    const tidy = await t.call('POST', 'auth/token/tidy')
+    assert.equal(tidy.status, 202, JSON.stringify(tidy.body))
+    const keys = (await t.call('LIST', 'auth/token/accessors')).body.data.keys as string[]
+    for (const accessor of children) {
+      assert.ok(keys.includes(accessor), accessor)
+      const found = await t.call('POST', 'auth/token/lookup-accessor', { body: { accessor } })
+      assert.equal(found.body.data.orphan, true)
+    }
+  })
+  it('TestTokenStore_HandleRequest_CreateToken_Metric: a token create counts once, by method, mount, TTL bucket and type', async () => {
+    const labels = {
+      auth_method: 'token',
+      mount_point: 'auth/token/',
+      creation_ttl: '1d',
+      token_type: 'service',
+    }
+    const counted = async () => {
+      const res = await t.call('GET', 'sys/metrics?format=prometheus')
+      assert.equal(res.status, 200)
+      return sampleValue(parsePrometheusText(String(res.body)).samples, 'vault_token_creation', labels) ?? 0
+    }
+    const before = await counted()
+    await mint({ ttl: '3h', policies: ['foo'] })
+    assert.equal(await counted(), before + 1)
+    errorOf(await create({ ttl: '3h', num_uses: -1 }))
+    assert.equal(await counted(), before + 1, 'a refused create counts nothing')
   })
 })
 

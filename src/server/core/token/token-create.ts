@@ -144,9 +144,19 @@ async function createToken(
     if (!role) throw new InvalidRequestError(`unknown role ${input.role_name ?? ''}`)
   }
   const type = tokenTypeFor(role?.tokenType ?? '', requested)
-  // As Vault: a batch token cannot be given an explicit max TTL (its TTL is already final); 0 is no setting.
-  if (type === 'batch' && (input.explicit_max_ttl ?? 0) > 0)
-    throw new InvalidRequestError('batch tokens cannot have "explicit_max_ttl" set')
+  // As Vault, checked in its order: a batch token takes no explicit max TTL (its TTL is already final), use count
+  // or period the request names; 0 is no setting (a negative use count is named too).
+  if (type === 'batch') {
+    const bad =
+      (input.explicit_max_ttl ?? 0) > 0
+        ? 'explicit_max_ttl'
+        : (input.num_uses ?? 0) !== 0
+          ? 'num_uses'
+          : (input.period ?? 0) > 0
+            ? 'period'
+            : undefined
+    if (bad) throw new InvalidRequestError(`batch tokens cannot have "${bad}" set`)
+  }
   let orphan = mode === 'orphan' || role?.orphan === true
   // As Vault: through a role only the role's `orphan` decides, and `no_parent` is ignored (not refused).
   if (input.no_parent && !role) {

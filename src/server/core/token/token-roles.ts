@@ -30,7 +30,15 @@ export interface TokenRole {
   boundCidrs?: string[]
   /** allowed_entity_aliases, lower-cased: the aliases (or globs) a create through the role may name in entity_alias. */
   allowedEntityAliases?: string[]
+  /**
+   * What the deprecated names period, explicit_max_ttl and bound_cidrs read back as. Vault keeps them apart from
+   * the token_ fields: set alone they mirror them, and a token_ field given clears its old name. Absent on roles
+   * stored before this was kept, which read back mirrored as they always did.
+   */
+  legacy?: { period: number; explicitMaxTtl: number; boundCidrs: string[] }
 }
+
+type LegacyFields = NonNullable<TokenRole['legacy']>
 
 const roleKey = (name: string) => `roles/${name}`
 
@@ -67,9 +75,9 @@ function roleData(role: TokenRole): Record<string, unknown> {
     orphan: role.orphan,
     renewable: role.renewable,
     path_suffix: role.pathSuffix,
-    explicit_max_ttl: role.explicitMaxTtl,
+    explicit_max_ttl: legacyOf(role).explicitMaxTtl,
     token_explicit_max_ttl: role.explicitMaxTtl,
-    period: role.period,
+    period: legacyOf(role).period,
     token_period: role.period,
     token_ttl: role.ttl,
     token_max_ttl: role.maxTtl,
@@ -77,8 +85,39 @@ function roleData(role: TokenRole): Record<string, unknown> {
     token_no_default_policy: role.noDefaultPolicy,
     token_type: role.tokenType,
     token_bound_cidrs: (role.boundCidrs ?? []).map(cidrText),
+    // As Vault, the deprecated name is answered only while it holds something.
+    ...(legacyOf(role).boundCidrs.length > 0 ? { bound_cidrs: legacyOf(role).boundCidrs.map(cidrText) } : {}),
     allowed_entity_aliases: role.allowedEntityAliases ?? [],
   }
+}
+
+const legacyOf = (role: TokenRole): LegacyFields =>
+  role.legacy ?? {
+    period: role.period,
+    explicitMaxTtl: role.explicitMaxTtl,
+    boundCidrs: role.boundCidrs ?? [],
+  }
+
+/**
+ * Vault's handling of a deprecated name beside its token_ field: the token_ field wins and clears the old name
+ * (with a warning if both were sent); the old name alone sets both; neither keeps what was stored.
+ */
+function legacyField<T>(
+  given: T | undefined,
+  givenOld: T | undefined,
+  stored: T,
+  cleared: T,
+  names: [string, string],
+  warnings: string[],
+): T {
+  if (given !== undefined) {
+    if (givenOld !== undefined)
+      warnings.push(
+        `Both '${names[0]}' and deprecated '${names[1]}' value supplied, ignoring the deprecated value`,
+      )
+    return cleared
+  }
+  return givenOld ?? stored
 }
 
 /**
@@ -194,16 +233,42 @@ export function createRolePath(mountMaxTtl: () => number = () => 0, locks = new 
               a.toLowerCase(),
             ),
           }
+          const warnings: string[] = []
+          const stored = old ? legacyOf(old) : { period: 0, explicitMaxTtl: 0, boundCidrs: [] }
+          role.legacy = {
+            period: legacyField(
+              input.token_period,
+              input.period,
+              stored.period,
+              0,
+              ['token_period', 'period'],
+              warnings,
+            ),
+            boundCidrs: legacyField(
+              input.token_bound_cidrs,
+              input.bound_cidrs,
+              stored.boundCidrs,
+              [],
+              ['token_bound_cidrs', 'bound_cidrs'],
+              warnings,
+            ),
+            explicitMaxTtl: legacyField(
+              input.token_explicit_max_ttl,
+              input.explicit_max_ttl,
+              stored.explicitMaxTtl,
+              0,
+              ['token_explicit_max_ttl', 'explicit_max_ttl'],
+              warnings,
+            ),
+          }
           refuseImpossibleBatchRole(role)
           await putJson(storage, roleKey(name), role)
           const max = mountMaxTtl()
           if (role.explicitMaxTtl > 0 && max > 0 && role.explicitMaxTtl > max)
-            return {
-              warnings: [
-                `Given explicit max TTL of ${role.explicitMaxTtl} is greater than system/mount allowed value of ${max} seconds; tokens created against this role are capped to ${max} seconds`,
-              ],
-            }
-          return undefined
+            warnings.push(
+              `Given explicit max TTL of ${role.explicitMaxTtl} is greater than system/mount allowed value of ${max} seconds; tokens created against this role are capped to ${max} seconds`,
+            )
+          return warnings.length > 0 ? { warnings } : undefined
         })
       },
       delete: ({ storage, input }) => {

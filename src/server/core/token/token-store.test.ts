@@ -74,7 +74,7 @@ describe('token store on SQLite under concurrent requests', () => {
       assert.equal(created.length, 1, `round ${round}: ${created.length} creates answered success`)
       for (const a of answers)
         if (a.status === 'rejected')
-          assert.match((a.reason as Error).message, /a token with that id already exists/)
+          assert.match((a.reason as Error).message, /cannot create a token with a duplicate ID/)
       const stored = await (await reopened()).lookup(id)
       assert.deepEqual(stored?.policies, created[0]!.entry.policies)
       assert.equal(stored?.accessor, created[0]!.entry.accessor)

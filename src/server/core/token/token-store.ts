@@ -217,7 +217,7 @@ export class TokenStore {
         const taken =
           (await this.#get(idHash)) ??
           (GENERATED_TOKEN.test(chosen) ? await this.#get(this.#generatedHash(chosen)) : undefined)
-        if (taken) throw new InvalidRequestError('a token with that id already exists')
+        if (taken) throw new InvalidRequestError('cannot create a token with a duplicate ID')
         await this.#storage.batch(ops)
       })
     }
