@@ -1086,3 +1086,207 @@ describe('identity_lookup_test.go', () => {
     await fails('POST', 'identity/lookup/group', {})
   })
 })
+
+describe('identity store validation messages (identity/*.go ErrorResponse texts)', () => {
+  it('TestIdentityStore_Lookup_Entity / TestIdentityStore_Lookup_Group (query parameter errors)', async () => {
+    for (const kind of ['entity', 'group']) {
+      const path = `identity/lookup/${kind}`
+      assert.equal(await fails('POST', path, {}), 'query parameter not supplied')
+      const conflict = 'query parameter conflict; please supply distinct set of query parameters'
+      assert.equal(await fails('POST', path, { id: 'x', name: 'y' }), conflict)
+      // An alias name with anything but its mount accessor is a conflict, not a missing accessor.
+      assert.equal(await fails('POST', path, { id: 'x', alias_name: 'y' }), conflict)
+      const both = "both 'alias_name' and 'alias_mount_accessor' needs to be set"
+      assert.equal(await fails('POST', path, { alias_name: 'y' }), both)
+      assert.equal(await fails('POST', path, { alias_mount_accessor: userpass }), both)
+    }
+  })
+
+  it('TestIdentityStore_AliasRegister (neither id nor mount_accessor and name)', async () => {
+    const want = "'id' or 'mount_accessor' and 'name' must be provided"
+    assert.equal(await fails('POST', 'identity/entity-alias', { mount_accessor: userpass }), want)
+    assert.equal(await fails('POST', 'identity/entity-alias', { name: 'only-a-name' }), want)
+    assert.equal(
+      await fails('POST', 'identity/entity-alias', {
+        name: 'no-such-entity',
+        mount_accessor: userpass,
+        canonical_id: 'no-such-entity-id',
+      }),
+      'invalid canonical ID',
+    )
+  })
+
+  it('TestIdentityStore_AliasUpdate_ByID (invalid alias id)', async () => {
+    assert.equal(
+      await fails('POST', 'identity/entity-alias/id/invalidaliasid', { name: 'x' }),
+      'invalid alias ID provided',
+    )
+    const made = await ok('POST', 'identity/entity-alias', { name: 'upd-canon', mount_accessor: userpass })
+    assert.equal(
+      await fails('POST', `identity/entity-alias/id/${made.id}`, { canonical_id: 'no-such-entity-id' }),
+      "given 'canonical_id' is not associated with an entity",
+    )
+    const other = await ok('POST', 'identity/entity-alias', { name: 'upd-canon-2', mount_accessor: userpass })
+    assert.equal(
+      await fails('POST', `identity/entity-alias/id/${made.id}`, { name: 'upd-canon-2' }),
+      'alias with combination of mount accessor and name already exists',
+    )
+    assert.equal((await ok('GET', `identity/entity-alias/id/${other.id}`)).name, 'upd-canon-2')
+  })
+
+  it('TestIdentityStore_AliasCreate_DuplicateAccessor / TestIdentityStore_AliasUpdate_DuplicateAccessor / TestIdentityStore_AliasMove_DuplicateAccessor (messages)', async () => {
+    const e1 = await ok('POST', 'identity/entity', { name: 'msg-dup-1' })
+    await ok('POST', 'identity/entity-alias', {
+      name: 'msg-dup-a1',
+      mount_accessor: userpass,
+      canonical_id: e1.id,
+    })
+    assert.equal(
+      await fails('POST', 'identity/entity-alias', {
+        name: 'msg-dup-a2',
+        mount_accessor: userpass,
+        canonical_id: e1.id,
+      }),
+      'Alias already exists for requested entity and mount accessor',
+    )
+    const onToken = await ok('POST', 'identity/entity-alias', {
+      name: 'msg-dup-a3',
+      mount_accessor: tokenAccessor,
+      canonical_id: e1.id,
+    })
+    assert.equal(
+      await fails('POST', `identity/entity-alias/id/${onToken.id}`, { mount_accessor: userpass }),
+      "Alias cannot be updated as the entity already has an alias for the given 'mount_accessor' ",
+    )
+    const e2 = await ok('POST', 'identity/entity', { name: 'msg-dup-2' })
+    const a4 = await ok('POST', 'identity/entity-alias', {
+      name: 'msg-dup-a4',
+      mount_accessor: userpass,
+      canonical_id: e2.id,
+    })
+    assert.equal(
+      await fails('POST', `identity/entity-alias/id/${a4.id}`, { canonical_id: e1.id }),
+      'Alias cannot be updated as the given entity already has an alias for this mount ',
+    )
+  })
+
+  it('TestIdentityStore_MergeEntitiesByID (request errors)', async () => {
+    const to = await ok('POST', 'identity/entity', { name: 'merge-msg-to' })
+    assert.equal(
+      await fails('POST', 'identity/entity/merge', { from_entity_ids: [to.id] }),
+      'missing entity id to merge to',
+    )
+    assert.equal(
+      await fails('POST', 'identity/entity/merge', { to_entity_id: to.id }),
+      'missing entity ids to merge from',
+    )
+    assert.equal(
+      await fails('POST', 'identity/entity/merge', {
+        to_entity_id: to.id,
+        from_entity_ids: ['no-such-entity'],
+      }),
+      'entity id to merge from is invalid',
+    )
+    assert.equal(
+      await fails('POST', 'identity/entity/merge', {
+        to_entity_id: 'no-such-entity',
+        from_entity_ids: [to.id],
+      }),
+      'entity id to merge to is invalid',
+    )
+  })
+
+  it('TestIdentityStore_EntityCRUD (unknown id)', async () => {
+    assert.equal(
+      await fails('POST', 'identity/entity/id/no-such-entity', { policies: 'p' }),
+      'entity not found from id',
+    )
+  })
+
+  it('TestIdentityStore_GroupsCRUD_ByID (unknown id)', async () => {
+    assert.equal(
+      await fails('POST', 'identity/group/id/no-such-group', { policies: 'p' }),
+      'invalid group ID',
+    )
+  })
+
+  it('TestIdentityStore_GroupAliases_CRUD / TestIdentityStore_GroupAliases_AliasOnInternalGroup (messages)', async () => {
+    assert.equal(
+      await fails('POST', 'identity/group-alias/id/no-such-alias', { name: 'x' }),
+      'invalid group alias ID',
+    )
+    const internal = await ok('POST', 'identity/group', { name: 'ga-msg-internal' })
+    assert.equal(
+      await fails('POST', 'identity/group-alias', {
+        name: 'ga-msg',
+        mount_accessor: userpass,
+        canonical_id: internal.id,
+      }),
+      "alias can't be set on an internal group",
+    )
+    assert.equal(
+      await fails('POST', 'identity/group-alias', {
+        name: 'ga-msg',
+        mount_accessor: userpass,
+        canonical_id: 'no-such-group',
+      }),
+      "invalid group ID given in 'canonical_id'",
+    )
+    const g1 = await ok('POST', 'identity/group', { name: 'ga-msg-ext-1', type: 'external' })
+    const g2 = await ok('POST', 'identity/group', { name: 'ga-msg-ext-2', type: 'external' })
+    await ok('POST', 'identity/group-alias', {
+      name: 'ga-msg-taken',
+      mount_accessor: userpass,
+      canonical_id: g1.id,
+    })
+    assert.equal(
+      await fails('POST', 'identity/group-alias', {
+        name: 'ga-msg-taken',
+        mount_accessor: userpass,
+        canonical_id: g2.id,
+      }),
+      'combination of mount and group alias name is already in use',
+    )
+  })
+
+  it('TestIdentityStore_MergeEntitiesByID_UnsafeShared', async () => {
+    assert.equal(
+      (await t.call('POST', 'sys/auth/userpass-merge', { body: { type: 'userpass' } })).status,
+      204,
+    )
+    const other = (await t.call('GET', 'sys/auth')).body.data['userpass-merge/'].accessor
+    const meta = ['organization=hashicorp', 'team=vault']
+    const e1 = await ok('POST', 'identity/entity', {
+      name: 'shared-merge-2',
+      metadata: ['someusefulkey=someusefulvalue'],
+    })
+    await ok('POST', 'identity/alias', {
+      name: 'shared-alias-1',
+      mount_accessor: userpass,
+      metadata: meta,
+      entity_id: e1.id,
+    })
+    assert.equal((await ok('GET', `identity/entity/id/${e1.id}`)).aliases.length, 1)
+    const g1 = await ok('POST', 'identity/group', { member_entity_ids: e1.id })
+    const e2 = await ok('POST', 'identity/entity', {
+      name: 'shared-merge',
+      metadata: ['someusefulkey=someusefulvalue'],
+    })
+    await ok('POST', 'identity/alias', {
+      name: 'shared-alias-2',
+      mount_accessor: other,
+      metadata: meta,
+      entity_id: e2.id,
+    })
+    const g2 = await ok('POST', 'identity/group', { member_entity_ids: e2.id })
+    await ok('POST', 'identity/entity/merge', { to_entity_id: e1.id, from_entity_ids: [e2.id] })
+    assert.equal((await t.call('GET', `identity/entity/id/${e2.id}`)).status, 404)
+    const merged = await ok('GET', `identity/entity/id/${e1.id}`)
+    assert.equal(merged.aliases.length, 2)
+    for (const alias of merged.aliases)
+      assert.equal((await ok('GET', `identity/entity-alias/id/${alias.id}`)).canonical_id, e1.id)
+    assert.deepEqual([...merged.direct_group_ids].sort(), [g1.id, g2.id].sort())
+    for (const g of [g1, g2])
+      assert.deepEqual((await ok('GET', `identity/group/id/${g.id}`)).member_entity_ids, [e1.id])
+  })
+})
