@@ -48,22 +48,26 @@ export class AliasWrites {
       // Vault checks an alias's custom_metadata against the limits KV v2 metadata has (custommetadata.Validate).
       if (input.customMetadata !== undefined) validateCustomMetadata(input.customMetadata)
       let existing = id ? await this.#ctx.alias(id) : undefined
-      if (id && !existing) throw new InvalidRequestError('entity alias not found')
+      if (id && !existing) throw new InvalidRequestError('invalid alias ID provided')
       // Vault (handleAliasCreateUpdateCommon): without an id, an alias found by (mount, name) is the one updated.
       if (!id && input.mountAccessor && input.name)
         existing = await this.#ctx.aliasByName(input.mountAccessor, input.name)
       const name = input.name ?? existing?.alias.name
       const accessor = input.mountAccessor ?? existing?.alias.mountAccessor
       const canonicalId = input.canonicalId || existing?.entity.id
-      if (!name) throw new InvalidRequestError('missing alias name')
-      if (!accessor) throw new InvalidRequestError('missing mount_accessor')
+      // With an id both come from the alias; without one, both must be given.
+      if (!name || !accessor)
+        throw new InvalidRequestError("'id' or 'mount_accessor' and 'name' must be provided")
       this.#ctx.checkAccessor(accessor)
       const now = this.#ctx.now()
       const ops: StorageOp[] = []
       let target: EntityRecord | undefined
       if (canonicalId) {
         target = await this.#ctx.entity(canonicalId)
-        if (!target) throw new InvalidRequestError(`entity "${canonicalId}" does not exist`)
+        if (!target)
+          throw new InvalidRequestError(
+            existing ? "given 'canonical_id' is not associated with an entity" : 'invalid canonical ID',
+          )
       } else {
         // Vault (handleAliasCreate): a new alias without canonical_id gets a new entity of its own, named as
         // Vault names unnamed entities, and the response's canonical_id is that entity's id.
@@ -72,13 +76,18 @@ export class AliasWrites {
       }
       const holder = await this.#ctx.aliasByName(accessor, name)
       if (holder && holder.alias.id !== existing?.alias.id)
-        throw new InvalidRequestError('combination of mount accessor and alias name is already in use')
+        throw new InvalidRequestError('alias with combination of mount accessor and name already exists')
       const sameMount = target.aliases.find(
         (a) => a.mountAccessor === accessor && a.id !== existing?.alias.id,
       )
+      // Vault's three texts: a new alias, an alias moved to another entity, an alias moved to another mount.
       if (sameMount)
         throw new InvalidRequestError(
-          `entity "${target.id}" already has an alias on mount accessor "${accessor}"`,
+          !existing
+            ? 'Alias already exists for requested entity and mount accessor'
+            : existing.entity.id !== target.id
+              ? 'Alias cannot be updated as the given entity already has an alias for this mount '
+              : "Alias cannot be updated as the entity already has an alias for the given 'mount_accessor' ",
         )
       const alias: AliasRecord = {
         id: existing?.alias.id ?? randomUUID(),

@@ -37,7 +37,7 @@ const encoder = new TextEncoder()
 export async function mergeEntities(deps: MergeDeps, input: MergeInput): Promise<GroupRecord[]> {
   const { storage, groups, now } = deps
   const fromIds = [...new Set(input.fromEntityIds.filter((id) => id !== ''))]
-  if (fromIds.length === 0) throw new InvalidRequestError('missing from_entity_ids')
+  if (fromIds.length === 0) throw new InvalidRequestError('missing entity ids to merge from')
   // Which alias survives a clash is chosen per pair of entities: with several sources, a list of survivors could
   // name one for each clash and leave the outcome to the order of the sources, so Vault asks for one at a time.
   if (fromIds.length > 1 && input.keepAliasIds.length > 1)
@@ -51,7 +51,7 @@ export async function mergeEntities(deps: MergeDeps, input: MergeInput): Promise
   const sources: EntityRecord[] = []
   for (const id of fromIds) {
     const source = await deps.entity(id)
-    if (!source) throw new InvalidRequestError(`entity id to merge from is invalid: ${id}`)
+    if (!source) throw new InvalidRequestError('entity id to merge from is invalid')
     sources.push(source)
   }
 

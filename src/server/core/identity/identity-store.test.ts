@@ -254,7 +254,7 @@ describe('IdentityStore', () => {
     const b = (await store.upsertEntity(undefined, { name: 'other' })).entity.id
     await assert.rejects(
       store.upsertAlias(undefined, { name: 'x', canonicalId: a, mountAccessor: 'auth_userpass_1' }),
-      /already has an alias/,
+      /Alias already exists for requested entity and mount accessor/,
     )
     await assert.rejects(
       store.upsertAlias(undefined, { name: 'x', canonicalId: b, mountAccessor: 'auth_nope_9' }),
@@ -262,7 +262,7 @@ describe('IdentityStore', () => {
     )
     await assert.rejects(
       store.upsertAlias(undefined, { name: 'x', canonicalId: 'nope', mountAccessor: 'auth_jwt_2' }),
-      /does not exist/,
+      /invalid canonical ID/,
     )
     // Moving gina's alias to the other entity: the next login lands there. Without an id, Vault
     // (identity_store_aliases.go handleAliasCreateUpdateCommon) finds the alias by (mount, name) and updates it.

@@ -60,8 +60,8 @@ function listed(keys: string[], keyInfo?: Record<string, unknown>): LogicalRespo
 }
 
 const mergeFields = {
-  from_entity_ids: f.list({ required: true, description: 'Entities to merge into to_entity_id.' }),
-  to_entity_id: f.string({ required: true, description: 'The entity that remains.' }),
+  from_entity_ids: f.list({ description: 'Entities to merge into to_entity_id.' }),
+  to_entity_id: f.string({ description: 'The entity that remains.' }),
   conflicting_alias_ids_to_keep: f.list({
     description: 'Where a moved alias and one on to_entity_id share a mount, the alias IDs that survive.',
   }),
@@ -89,6 +89,10 @@ export function entityPaths(store: IdentityStore) {
       fields: mergeFields,
       operations: {
         update: async ({ input }) => {
+          // Vault checks these in its handler, with its own texts, not as required fields.
+          if (!input.to_entity_id) throw new InvalidRequestError('missing entity id to merge to')
+          if (!input.from_entity_ids?.length)
+            throw new InvalidRequestError('missing entity ids to merge from')
           await store.mergeEntities({
             toEntityId: input.to_entity_id!,
             fromEntityIds: input.from_entity_ids ?? [],
@@ -131,7 +135,7 @@ export function entityPaths(store: IdentityStore) {
       operations: {
         read: async ({ params }) => show(store, await store.entity(params['id']!)),
         update: async ({ params, input }) => {
-          if (!(await store.entity(params['id']!))) throw new InvalidRequestError('entity not found')
+          if (!(await store.entity(params['id']!))) throw new InvalidRequestError('entity not found from id')
           await store.upsertEntity(params['id'], entityInput(input))
           return undefined
         },

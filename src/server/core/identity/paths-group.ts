@@ -99,7 +99,7 @@ export function groupPaths(store: IdentityStore) {
       operations: {
         read: ({ params }) => showGroup(store, store.groups.get(params['id']!)),
         update: async ({ params, input }) => {
-          if (!store.groups.get(params['id']!)) throw new InvalidRequestError('group not found')
+          if (!store.groups.get(params['id']!)) throw new InvalidRequestError('invalid group ID')
           await store.upsertGroup(params['id'], groupInput(input))
           return undefined
         },
