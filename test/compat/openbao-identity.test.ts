@@ -1290,3 +1290,85 @@ describe('identity store validation messages (identity/*.go ErrorResponse texts)
       assert.deepEqual((await ok('GET', `identity/group/id/${g.id}`)).member_entity_ids, [e1.id])
   })
 })
+
+describe('identity store validation messages, groups and entities (identity/*.go texts)', () => {
+  it('TestIdentityStore_GroupCycleDetection (messages)', async () => {
+    const a = await ok('POST', 'identity/group', { name: 'cycle-msg-a' })
+    const b = await ok('POST', 'identity/group', { name: 'cycle-msg-b', member_group_ids: [a.id] })
+    const c = await ok('POST', 'identity/group', { name: 'cycle-msg-c', member_group_ids: [b.id] })
+    assert.equal(
+      await fails('POST', `identity/group/id/${a.id}`, { member_group_ids: [c.id] }),
+      `cyclic relationship detected for member group ID "${c.id}"`,
+    )
+    assert.equal(
+      await fails('POST', `identity/group/id/${a.id}`, { member_group_ids: [a.id] }),
+      `member group ID "${a.id}" is same as the ID of the group`,
+    )
+  })
+
+  it('TestIdentityStore_GroupsCreateUpdate (unknown members)', async () => {
+    assert.equal(
+      await fails('POST', 'identity/group', {
+        name: 'unknown-members',
+        member_entity_ids: ['no-such-entity'],
+      }),
+      'invalid entity ID "no-such-entity"',
+    )
+    assert.equal(
+      await fails('POST', 'identity/group', { name: 'unknown-members', member_group_ids: ['no-such-group'] }),
+      'invalid member group ID "no-such-group"',
+    )
+    assert.equal((await t.call('GET', 'identity/group/name/unknown-members')).status, 404)
+  })
+
+  it('TestIdentityStore_Groups_TypeImmutability / TestIdentityStore_Groups_TypeMembershipAdditions (messages)', async () => {
+    assert.equal(
+      await fails('POST', 'identity/group', { name: 'typed', type: 'weird' }),
+      'invalid group type "weird"',
+    )
+    const internal = await ok('POST', 'identity/group', { name: 'typed-internal' })
+    assert.equal(
+      await fails('POST', `identity/group/id/${internal.id}`, { type: 'external' }),
+      'group type cannot be changed',
+    )
+    assert.equal(
+      await fails('POST', 'identity/group', { type: 'external', member_entity_ids: 'sampleentityid' }),
+      "member entities can't be set manually for external groups",
+    )
+    assert.equal(
+      await fails('POST', 'identity/group', { type: 'external', member_group_ids: 'samplegroupid' }),
+      "member groups can't be set for external groups",
+    )
+  })
+
+  it('TestIdentityStore_BatchDelete (no ids)', async () => {
+    assert.equal(
+      await fails('POST', 'identity/entity/batch-delete', { entity_ids: [] }),
+      'missing entity ids to delete',
+    )
+    assert.equal(await fails('POST', 'identity/entity/batch-delete', {}), 'missing entity ids to delete')
+  })
+
+  it('TestIdentityStore_EntityUpdateRefusesRoot / TestIdentityStore_GroupsCreateUpdate (root policy, names in use)', async () => {
+    assert.equal(
+      await fails('POST', 'identity/entity', { name: 'root-msg', policies: 'root' }),
+      'policies cannot contain root',
+    )
+    assert.equal(
+      await fails('POST', 'identity/group', { name: 'root-msg', policies: 'root' }),
+      'policies cannot contain root',
+    )
+    await ok('POST', 'identity/entity', { name: 'taken-entity' })
+    const e = await ok('POST', 'identity/entity', { name: 'renamed-entity' })
+    assert.equal(
+      await fails('POST', `identity/entity/id/${e.id}`, { name: 'taken-entity' }),
+      'entity name is already in use',
+    )
+    await ok('POST', 'identity/group', { name: 'taken-group' })
+    const g = await ok('POST', 'identity/group', { name: 'renamed-group' })
+    assert.equal(
+      await fails('POST', `identity/group/id/${g.id}`, { name: 'taken-group' }),
+      'group name is already in use',
+    )
+  })
+})
