@@ -121,7 +121,7 @@ path "secret/data/groups/{{identity.groups.names.ops.id}}" { capabilities = ["re
       body: { member_group_ids: [outer.body.data.id] },
     })
     assert.equal(cycle.status, 400)
-    assert.match(cycle.body.errors[0], /circular/)
+    assert.match(cycle.body.errors[0], /cyclic relationship detected for member group ID/)
     await t.call('POST', `identity/entity/id/${alice.entity_id}`, { body: { policies: [] } })
     await t.call('DELETE', `identity/group/id/${inner.body.data.id}`)
     assert.equal((await t.call('GET', 'secret/data/ops/runbook', { token })).status, 403)
@@ -257,8 +257,12 @@ path "secret/data/groups/{{identity.groups.names.ops.id}}" { capabilities = ["re
       { name: 'ext-y', type: 'external', member_entity_ids: [alice] },
       /external groups/,
     )
-    await bad('identity/group', { name: 'g2', member_entity_ids: ['missing'] }, /does not exist/)
-    await bad('identity/group', { name: 'g3', member_group_ids: ['missing'] }, /does not exist/)
+    await bad('identity/group', { name: 'g2', member_entity_ids: ['missing'] }, /invalid entity ID "missing"/)
+    await bad(
+      'identity/group',
+      { name: 'g3', member_group_ids: ['missing'] },
+      /invalid member group ID "missing"/,
+    )
     await bad(
       'identity/group-alias',
       { name: 'a', mount_accessor: userpassAccessor, canonical_id: internal.body.data.id },

@@ -134,7 +134,7 @@ export class GroupWrites {
       } else if (input.name) existing = groups.byName(input.name)
       const type = input.type === undefined || input.type === '' ? (existing?.type ?? 'internal') : input.type
       if (type !== 'internal' && type !== 'external')
-        throw new InvalidRequestError(`invalid group type "${type}": must be "internal" or "external"`)
+        throw new InvalidRequestError(`invalid group type "${type}"`)
       if (existing && existing.type !== type) throw new InvalidRequestError('group type cannot be changed')
       if (type === 'external' && input.memberEntityIds?.length)
         throw new InvalidRequestError("member entities can't be set manually for external groups")
@@ -172,7 +172,7 @@ export class GroupWrites {
         const members = [...new Set(input.memberEntityIds)].sort()
         for (const entityId of members) {
           if (!(await this.#ctx.entityExists(entityId)))
-            throw new InvalidRequestError(`entity "${entityId}" does not exist`)
+            throw new InvalidRequestError(`invalid entity ID "${entityId}"`)
         }
         const before = new Set(existing?.memberEntityIds ?? [])
         for (const entityId of members) {

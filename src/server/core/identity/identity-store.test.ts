@@ -190,8 +190,14 @@ describe('IdentityStore', () => {
     assert.deepEqual(resolved?.policies, ['in', 'mid', 'own', 'top'])
     assert.deepEqual(resolved?.template.groups.map((g) => g.name).sort(), ['inner', 'mid', 'top'])
     const top = store.groups.byName('top')!
-    await assert.rejects(store.upsertGroup(inner.id, { memberGroupIds: [top.id] }), /circular/)
-    await assert.rejects(store.upsertGroup(inner.id, { memberGroupIds: [inner.id] }), /itself/)
+    await assert.rejects(
+      store.upsertGroup(inner.id, { memberGroupIds: [top.id] }),
+      /cyclic relationship detected for member group ID/,
+    )
+    await assert.rejects(
+      store.upsertGroup(inner.id, { memberGroupIds: [inner.id] }),
+      /is same as the ID of the group/,
+    )
     // Deleting the middle group cuts the inheritance; the cache sees it at once.
     await store.deleteGroup(mid.id)
     assert.deepEqual((await store.resolve(id))?.policies, ['in', 'own'])

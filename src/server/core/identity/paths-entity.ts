@@ -73,12 +73,12 @@ export function entityPaths(store: IdentityStore) {
     definePath({
       pattern: 'entity/batch-delete',
       fields: {
-        entity_ids: f.list({ required: true, description: 'Entities to delete; unknown IDs are skipped.' }),
+        entity_ids: f.list({ description: 'Entities to delete; unknown IDs are skipped.' }),
       },
       operations: {
         update: async ({ input }) => {
           const ids = input.entity_ids ?? []
-          if (ids.length === 0) throw new InvalidRequestError('missing entity_ids')
+          if (ids.length === 0) throw new InvalidRequestError('missing entity ids to delete')
           for (const id of new Set(ids)) await store.deleteEntity(id)
           return undefined
         },
