@@ -1372,3 +1372,78 @@ describe('identity store validation messages, groups and entities (identity/*.go
     )
   })
 })
+
+describe('identity store CRUD details (identity_store_entities_test.go, identity_store_groups_test.go)', () => {
+  const rootSpellings = ['rooT', 'Root', 'rOoT', 'root', 'root ', ' root']
+
+  it('TestIdentityStore_EntityCRUD (duplicate policies, root in any case)', async () => {
+    const made = await ok('POST', 'identity/entity', {
+      name: 'crud-root',
+      metadata: ['someusefulkey=someusefulvalue'],
+      policies: ['testpolicy1', 'testpolicy1', 'testpolicy2', 'testpolicy2'],
+    })
+    assert.deepEqual((await ok('GET', `identity/entity/id/${made.id}`)).policies, [
+      'testpolicy1',
+      'testpolicy2',
+    ])
+    for (const name of rootSpellings) {
+      await fails('POST', `identity/entity/id/${made.id}`, { policies: [name] })
+      const read = await ok('GET', `identity/entity/id/${made.id}`)
+      assert.ok(!read.policies.includes('root'), name)
+      assert.deepEqual(read.policies, ['testpolicy1', 'testpolicy2'])
+    }
+  })
+
+  it('TestIdentityStore_GroupsCRUD_ByID', async () => {
+    const e1 = await ok('POST', 'identity/entity', { name: 'crud-by-id-1' })
+    const e2 = await ok('POST', 'identity/entity', { name: 'crud-by-id-2' })
+    const groupData = {
+      policies: 'testpolicy1,testpolicy2',
+      metadata: ['testkey1=testvalue1', 'testkey2=testvalue2'],
+      member_entity_ids: [e1.id, e2.id],
+    }
+    const m1 = await ok('POST', 'identity/group', groupData)
+    const m2 = await ok('POST', 'identity/group', groupData)
+    const g = await ok('POST', 'identity/group', { ...groupData, member_group_ids: [m1.id, m2.id] })
+    const read = await ok('GET', `identity/group/id/${g.id}`)
+    assert.deepEqual(Object.keys(read).sort(), [
+      'alias',
+      'creation_time',
+      'id',
+      'last_update_time',
+      'member_entity_ids',
+      'member_group_ids',
+      'metadata',
+      'modify_index',
+      'name',
+      'namespace_id',
+      'parent_group_ids',
+      'policies',
+      'type',
+    ])
+    assert.deepEqual(read.policies, ['testpolicy1', 'testpolicy2'])
+    assert.deepEqual(read.metadata, { testkey1: 'testvalue1', testkey2: 'testvalue2' })
+    assert.equal(read.parent_group_ids, null)
+    assert.equal(read.namespace_id, 'root')
+    assert.deepEqual([...read.member_group_ids].sort(), [m1.id, m2.id].sort())
+    assert.deepEqual([...read.member_entity_ids].sort(), [e1.id, e2.id].sort())
+    await ok('POST', `identity/group/id/${g.id}`, {
+      ...groupData,
+      member_group_ids: [m1.id, m2.id],
+      policies: 'updatedpolicy1,updatedpolicy2',
+      metadata: ['updatedkey=updatedvalue'],
+    })
+    const updated = await ok('GET', `identity/group/id/${g.id}`)
+    assert.deepEqual(updated.policies, ['updatedpolicy1', 'updatedpolicy2'])
+    assert.deepEqual(updated.metadata, { updatedkey: 'updatedvalue' })
+    for (const name of rootSpellings) {
+      await fails('POST', `identity/group/id/${g.id}`, { policies: [name] })
+      assert.deepEqual((await ok('GET', `identity/group/id/${g.id}`)).policies, [
+        'updatedpolicy1',
+        'updatedpolicy2',
+      ])
+    }
+    await ok('DELETE', `identity/group/id/${g.id}`)
+    assert.equal((await t.call('GET', `identity/group/id/${g.id}`)).status, 404)
+  })
+})
