@@ -1518,3 +1518,79 @@ describe('identity_store_aliases_test.go (table cases)', () => {
     }
   })
 })
+
+describe('identity_store_groups_test.go (full cases)', () => {
+  it('TestIdentityStore_GroupsCreateUpdate (policy spellings, members on both sides)', async () => {
+    const e1 = await ok('POST', 'identity/entity', {})
+    const e2 = await ok('POST', 'identity/entity', {})
+    const data = {
+      policies: 'testpolicy1,testPolicy1 , testpolicy2',
+      metadata: ['testkey1=testvalue1', 'testkey2=testvalue2'],
+      member_entity_ids: [e1.id, e2.id],
+    }
+    const m1 = await ok('POST', 'identity/group', data)
+    const m2 = await ok('POST', 'identity/group', data)
+    const g = await ok('POST', 'identity/group', { ...data, member_group_ids: [m1.id, m2.id] })
+    const read = await ok('GET', `identity/group/id/${g.id}`)
+    assert.deepEqual(read.policies, ['testpolicy1', 'testpolicy2'])
+    assert.equal(read.parent_group_ids, null)
+    assert.deepEqual((await ok('GET', `identity/group/id/${m1.id}`)).parent_group_ids, [g.id])
+    // An update by id in the body, on the group/id path as the Go test sends it.
+    await ok('POST', `identity/group/id/${g.id}`, {
+      ...data,
+      id: g.id,
+      member_group_ids: [m1.id, m2.id],
+      policies: 'updatedpolicy1,updatedpolicy2',
+      metadata: ['updatedkey=updatedvalue'],
+    })
+    const updated = await ok('GET', `identity/group/id/${g.id}`)
+    assert.deepEqual(updated.policies, ['updatedpolicy1', 'updatedpolicy2'])
+    assert.deepEqual(updated.metadata, { updatedkey: 'updatedvalue' })
+    assert.deepEqual([...updated.member_group_ids].sort(), [m1.id, m2.id].sort())
+  })
+
+  it('TestIdentityStore_GroupHierarchyCases (the whole tree)', async () => {
+    const group = async (name: string, extra: Record<string, unknown> = {}) =>
+      (await ok('POST', 'identity/group', { name: `tree-${name}`, policies: `${name}policy`, ...extra }))
+        .id as string
+    const kube = await group('kube')
+    const identity = await group('identity')
+    const build = await group('build')
+    const deploy = await group('deploy')
+    const vault = await group('vault', { member_group_ids: [kube, identity] })
+    const ops = await group('ops', { member_group_ids: [build, deploy] })
+    const engMembers = [vault, ops]
+    const eng = await group('eng', { member_group_ids: engMembers })
+    const members = async (id: string) =>
+      [...(await ok('GET', `identity/group/id/${id}`)).member_group_ids].sort()
+    assert.deepEqual(await members(eng), [...engMembers].sort())
+    assert.deepEqual(await members(vault), [kube, identity].sort())
+    assert.deepEqual(await members(ops), [build, deploy].sort())
+    // eng is above kube: making it kube's member would close a loop.
+    await fails('POST', `identity/group/id/${kube}`, { member_group_ids: [eng] })
+
+    const u1 = await login('tree-kube-user', 'default')
+    await ok('POST', `identity/group/id/${kube}`, { member_entity_ids: [u1.entity_id] })
+    const u2 = await login('tree-ops-user', 'default')
+    await ok('POST', `identity/group/id/${ops}`, {
+      member_entity_ids: [u2.entity_id],
+      member_group_ids: [build, deploy],
+    })
+    const u3 = await login('tree-eng-user', 'default')
+    await ok('POST', `identity/group/id/${eng}`, {
+      member_entity_ids: [u3.entity_id],
+      member_group_ids: engMembers,
+    })
+
+    assert.deepEqual(await identityPolicies(u1.client_token), ['engpolicy', 'kubepolicy', 'vaultpolicy'])
+    assert.deepEqual(await identityPolicies(u2.client_token), ['engpolicy', 'opspolicy'])
+    assert.deepEqual(await identityPolicies(u3.client_token), ['engpolicy'])
+    const groupsOf = async (entityId: string) => {
+      const e = await ok('POST', 'identity/lookup/entity', { id: entityId })
+      return [e.direct_group_ids.length, e.inherited_group_ids.length]
+    }
+    assert.deepEqual(await groupsOf(u1.entity_id), [1, 2])
+    assert.deepEqual(await groupsOf(u2.entity_id), [1, 1])
+    assert.deepEqual(await groupsOf(u3.entity_id), [1, 0])
+  })
+})
