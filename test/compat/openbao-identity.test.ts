@@ -1594,3 +1594,54 @@ describe('identity_store_groups_test.go (full cases)', () => {
     assert.deepEqual(await groupsOf(u3.entity_id), [1, 0])
   })
 })
+
+describe('identity store write responses (as the Go tests read resp.Data after writes)', () => {
+  it('TestIdentityStore_GroupAliases_CRUD / TestIdentityStore_GroupsCRUD_ByID (update responses)', async () => {
+    const g = await ok('POST', 'identity/group', { type: 'external', name: 'resp-ext' })
+    const made = await ok('POST', 'identity/group-alias', {
+      name: 'testgroupalias',
+      mount_accessor: userpass,
+      canonical_id: g.id,
+      mount_type: 'ldap',
+    })
+    assert.equal((await ok('GET', `identity/group-alias/id/${made.id}`)).id, made.id)
+    // A group alias update answers with its id and group, as a create does.
+    const updated = await ok('POST', `identity/group-alias/id/${made.id}`, {
+      name: 'testupdatedgroupaliasname',
+      mount_accessor: userpass,
+      canonical_id: g.id,
+      mount_type: 'ldap',
+    })
+    assert.deepEqual(updated, { id: made.id, canonical_id: g.id })
+    await ok('DELETE', `identity/group-alias/id/${made.id}`)
+    assert.equal((await t.call('GET', `identity/group-alias/id/${made.id}`)).status, 404)
+    // A group update answers with the group's id and name (handleGroupUpdateCommon), by id and by name.
+    assert.deepEqual(await ok('POST', `identity/group/id/${g.id}`, { policies: 'p' }), {
+      id: g.id,
+      name: 'resp-ext',
+    })
+    assert.deepEqual(await ok('POST', 'identity/group/name/resp-ext', { policies: 'q' }), {
+      id: g.id,
+      name: 'resp-ext',
+    })
+  })
+
+  it('TestIdentityStore_AliasUpdate_ByID (update responses)', async () => {
+    const made = await ok('POST', 'identity/entity-alias', { name: 'resp-alias', mount_accessor: userpass })
+    const updated = await ok('POST', `identity/entity-alias/id/${made.id}`, { name: 'resp-alias-2' })
+    assert.deepEqual(updated, { id: made.id, canonical_id: made.canonical_id })
+    // Nothing changed: an empty 204, as Vault's idempotent no-op.
+    const same = await t.call('POST', `identity/entity-alias/id/${made.id}`, {
+      body: { name: 'resp-alias-2' },
+    })
+    assert.equal(same.status, 204)
+  })
+
+  it('TestIdentityStore_EntityCreateUpdate (responses)', async () => {
+    const made = await t.call('POST', 'identity/entity', { body: { name: 'resp-entity' } })
+    assert.equal(made.status, 200)
+    assert.deepEqual(Object.keys(made.body.data).sort(), ['aliases', 'id', 'name'])
+    const again = await t.call('POST', `identity/entity/id/${made.body.data.id}`, { body: { policies: 'p' } })
+    assert.equal(again.status, 204)
+  })
+})
