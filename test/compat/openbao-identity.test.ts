@@ -1645,3 +1645,25 @@ describe('identity store write responses (as the Go tests read resp.Data after w
     assert.equal(again.status, 204)
   })
 })
+
+describe('identity store alias writes by mount and name (store_aliases.go handleAliasCreateUpdateCommon)', () => {
+  it('TestIdentityStore_DuplicateAliases (a write found by mount and name sets what it sends)', async () => {
+    const made = await ok('POST', 'identity/entity-alias', {
+      name: 'factors-cm',
+      mount_accessor: userpass,
+      custom_metadata: { team: 'a' },
+    })
+    // The same (mount, name) and the same custom_metadata: nothing to change, an empty 204.
+    const same = await t.call('POST', 'identity/entity-alias', {
+      body: { name: 'factors-cm', mount_accessor: userpass, custom_metadata: { team: 'a' } },
+    })
+    assert.equal(same.status, 204)
+    // Without custom_metadata it is an update to none (only an update by id keeps what was there).
+    const cleared = await ok('POST', 'identity/entity-alias', {
+      name: 'factors-cm',
+      mount_accessor: userpass,
+    })
+    assert.deepEqual(cleared, { id: made.id, canonical_id: made.canonical_id })
+    assert.deepEqual((await ok('GET', `identity/entity-alias/id/${made.id}`)).custom_metadata ?? {}, {})
+  })
+})

@@ -43,7 +43,7 @@ export class AliasWrites {
       mountAccessor?: string
       customMetadata?: Record<string, string>
     },
-  ): Promise<{ alias: AliasRecord; created: boolean }> {
+  ): Promise<{ alias: AliasRecord; created: boolean; changed: boolean }> {
     return this.#ctx.write(async () => {
       // Vault checks an alias's custom_metadata against the limits KV v2 metadata has (custommetadata.Validate).
       if (input.customMetadata !== undefined) validateCustomMetadata(input.customMetadata)
@@ -55,6 +55,18 @@ export class AliasWrites {
       const name = input.name ?? existing?.alias.name
       const accessor = input.mountAccessor ?? existing?.alias.mountAccessor
       const canonicalId = input.canonicalId || existing?.entity.id
+      // Vault keeps an alias's custom_metadata when none is sent only on an update by id; an update found by
+      // (mount, name) sets what was sent, so none clears it (handleAliasCreateUpdateCommon).
+      const customMetadata = input.customMetadata ?? (id ? existing?.alias.customMetadata : undefined) ?? {}
+      // Nothing to change: Vault answers an empty 204 and writes nothing (handleAliasUpdate).
+      if (
+        existing &&
+        name === existing.alias.name &&
+        accessor === existing.alias.mountAccessor &&
+        canonicalId === existing.entity.id &&
+        sameMap(customMetadata, existing.alias.customMetadata)
+      )
+        return { alias: existing.alias, created: false, changed: false }
       // With an id both come from the alias; without one, both must be given.
       if (!name || !accessor)
         throw new InvalidRequestError("'id' or 'mount_accessor' and 'name' must be provided")
@@ -95,7 +107,7 @@ export class AliasWrites {
         mountAccessor: accessor,
         name,
         metadata: existing?.alias.metadata ?? {},
-        customMetadata: input.customMetadata ?? existing?.alias.customMetadata ?? {},
+        customMetadata,
         creationTime: existing?.alias.creationTime ?? now,
         lastUpdateTime: now,
       }
@@ -114,7 +126,7 @@ export class AliasWrites {
       ops.push({ op: 'put', key: keys.alias(alias.id), value: encoder.encode(target.id) })
       ops.push({ op: 'put', key: keys.aliasKey(accessor, name), value: encoder.encode(target.id) })
       await this.#ctx.storage.batch(ops)
-      return { alias, created: !existing }
+      return { alias, created: !existing, changed: true }
     })
   }
 
@@ -163,4 +175,9 @@ export class AliasWrites {
     }
     return removed
   }
+}
+
+function sameMap(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a)
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k])
 }

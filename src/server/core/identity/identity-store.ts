@@ -323,7 +323,7 @@ export class IdentityStore {
       mountAccessor?: string
       customMetadata?: Record<string, string>
     },
-  ): Promise<{ alias: AliasRecord; created: boolean }> {
+  ): Promise<{ alias: AliasRecord; created: boolean; changed: boolean }> {
     return this.#aliasWrites.upsertAlias(id, input)
   }
 

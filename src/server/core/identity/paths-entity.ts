@@ -188,8 +188,8 @@ function aliasPaths(store: IdentityStore, prefix: string) {
       fields: aliasFields,
       operations: {
         update: async ({ input }) => {
-          const { alias, created: isNew } = await store.upsertAlias(input.id, aliasInput(input))
-          return isNew ? { data: { id: alias.id, canonical_id: alias.canonicalId } } : undefined
+          const { alias, changed } = await store.upsertAlias(input.id, aliasInput(input))
+          return changed ? { data: { id: alias.id, canonical_id: alias.canonicalId } } : undefined
         },
       },
     }),
@@ -224,8 +224,9 @@ function aliasPaths(store: IdentityStore, prefix: string) {
           return found ? { data: aliasView(found.alias, store.mounts) } : undefined
         },
         update: async ({ params, input }) => {
-          await store.upsertAlias(params['id'], aliasInput(input))
-          return undefined
+          // Vault answers a change with the alias's id and entity, an update that changes nothing with a 204.
+          const { alias, changed } = await store.upsertAlias(params['id'], aliasInput(input))
+          return changed ? { data: { id: alias.id, canonical_id: alias.canonicalId } } : undefined
         },
         delete: async ({ params }) => {
           await store.deleteAlias(params['id']!)

@@ -52,8 +52,9 @@ export function showGroup(store: IdentityStore, group: GroupRecord | undefined):
   return { data: groupView(group, store.groups.parentsOf(group.id), store.mounts) }
 }
 
-function created(group: GroupRecord, isNew: boolean): LogicalResponse | undefined {
-  return isNew ? { data: { id: group.id, name: group.name } } : undefined
+/** Vault's handleGroupUpdateCommon answers every create and update with the group's id and name. */
+function answered(group: GroupRecord): LogicalResponse {
+  return { data: { id: group.id, name: group.name } }
 }
 
 function allGroups(store: IdentityStore): GroupRecord[] {
@@ -72,8 +73,8 @@ export function groupPaths(store: IdentityStore) {
       fields: groupFields,
       operations: {
         update: async ({ input }) => {
-          const { group, created: isNew } = await store.upsertGroup(input.id, groupInput(input))
-          return created(group, isNew)
+          const { group } = await store.upsertGroup(input.id, groupInput(input))
+          return answered(group)
         },
       },
     }),
@@ -100,8 +101,8 @@ export function groupPaths(store: IdentityStore) {
         read: ({ params }) => showGroup(store, store.groups.get(params['id']!)),
         update: async ({ params, input }) => {
           if (!store.groups.get(params['id']!)) throw new InvalidRequestError('invalid group ID')
-          await store.upsertGroup(params['id'], groupInput(input))
-          return undefined
+          const { group } = await store.upsertGroup(params['id'], groupInput(input))
+          return answered(group)
         },
         delete: async ({ params }) => {
           await store.deleteGroup(params['id']!)
@@ -130,11 +131,11 @@ export function groupPaths(store: IdentityStore) {
         read: ({ params }) => showGroup(store, store.groups.byName(params['name']!)),
         update: async ({ params, input }) => {
           const existing = store.groups.byName(params['name']!)
-          const { group, created: isNew } = await store.upsertGroup(existing?.id, {
+          const { group } = await store.upsertGroup(existing?.id, {
             ...groupInput(input),
             name: existing?.name ?? params['name']!,
           })
-          return created(group, isNew)
+          return answered(group)
         },
         delete: async ({ params }) => {
           const group = store.groups.byName(params['name']!)
@@ -148,8 +149,9 @@ export function groupPaths(store: IdentityStore) {
       fields: groupAliasFields,
       operations: {
         update: async ({ input }) => {
-          const { alias, created: isNew } = await store.upsertGroupAlias(input.id, groupAliasInput(input))
-          return isNew ? { data: { id: alias.id, canonical_id: alias.canonicalId } } : undefined
+          // Vault's handleGroupAliasUpdateCommon answers every create and update with the alias's id and group.
+          const { alias } = await store.upsertGroupAlias(input.id, groupAliasInput(input))
+          return { data: { id: alias.id, canonical_id: alias.canonicalId } }
         },
       },
     }),
@@ -183,8 +185,8 @@ export function groupPaths(store: IdentityStore) {
           return alias ? { data: aliasView(alias, store.mounts) } : undefined
         },
         update: async ({ params, input }) => {
-          await store.upsertGroupAlias(params['id'], groupAliasInput(input))
-          return undefined
+          const { alias } = await store.upsertGroupAlias(params['id'], groupAliasInput(input))
+          return { data: { id: alias.id, canonical_id: alias.canonicalId } }
         },
         delete: async ({ params }) => {
           await store.deleteGroupAlias(params['id']!)
