@@ -1667,3 +1667,65 @@ describe('identity store alias writes by mount and name (store_aliases.go handle
     assert.deepEqual((await ok('GET', `identity/entity-alias/id/${made.id}`)).custom_metadata ?? {}, {})
   })
 })
+
+describe('identity store indexes as the API sees them', () => {
+  it('TestIdentityStore_MemDBEntityIndexes / TestIdentityStore_MemDBAliasIndexes (a delete takes every index)', async () => {
+    const e = await ok('POST', 'identity/entity', { name: 'indexed-entity' })
+    const a1 = await ok('POST', 'identity/entity-alias', {
+      name: 'indexed-1',
+      mount_accessor: userpass,
+      canonical_id: e.id,
+    })
+    const a2 = await ok('POST', 'identity/entity-alias', {
+      name: 'indexed-2',
+      mount_accessor: tokenAccessor,
+      canonical_id: e.id,
+    })
+    const g = await ok('POST', 'identity/group', { name: 'indexed-group', member_entity_ids: [e.id] })
+    assert.equal((await ok('GET', 'identity/entity/name/indexed-entity')).id, e.id)
+    assert.equal(
+      (
+        await ok('POST', 'identity/lookup/entity', {
+          alias_name: 'indexed-1',
+          alias_mount_accessor: userpass,
+        })
+      ).id,
+      e.id,
+    )
+    // Deleting one alias leaves the entity and its other alias.
+    await ok('DELETE', `identity/entity-alias/id/${a1.id}`)
+    assert.equal((await t.call('GET', `identity/entity-alias/id/${a1.id}`)).status, 404)
+    const lookup = { alias_name: 'indexed-1', alias_mount_accessor: userpass }
+    assert.equal((await t.call('POST', 'identity/lookup/entity', { body: lookup })).status, 204)
+    assert.deepEqual(
+      (await ok('GET', `identity/entity/id/${e.id}`)).aliases.map((a: { id: string }) => a.id),
+      [a2.id],
+    )
+    // Deleting the entity (by name) takes its aliases, its name and its group membership with it.
+    await ok('DELETE', 'identity/entity/name/indexed-entity')
+    assert.equal((await t.call('GET', `identity/entity/id/${e.id}`)).status, 404)
+    assert.equal((await t.call('GET', 'identity/entity/name/indexed-entity')).status, 404)
+    assert.equal((await t.call('GET', `identity/entity-alias/id/${a2.id}`)).status, 404)
+    assert.ok(!((await ok('LIST', 'identity/entity-alias/id'))?.keys ?? []).includes(a2.id))
+    assert.ok(!((await ok('LIST', 'identity/entity/name'))?.keys ?? []).includes('indexed-entity'))
+    assert.equal((await ok('GET', `identity/group/id/${g.id}`)).member_entity_ids, null)
+    // The name and the (mount, name) pairs are free again.
+    const again = await ok('POST', 'identity/entity', { name: 'indexed-entity' })
+    assert.notEqual(again.id, e.id)
+    await ok('POST', 'identity/entity-alias', {
+      name: 'indexed-2',
+      mount_accessor: tokenAccessor,
+      canonical_id: again.id,
+    })
+  })
+
+  it('TestIdentityStore_GroupByName (list by name)', async () => {
+    for (const name of ['testgroupname', 'testgroupname2'])
+      assert.ok((await ok('POST', `identity/group/name/${name}`, {})).id)
+    const keys = (await ok('LIST', 'identity/group/name')).keys as string[]
+    assert.deepEqual(
+      keys.filter((k) => k.startsWith('testgroupname')),
+      ['testgroupname', 'testgroupname2'],
+    )
+  })
+})
