@@ -1729,3 +1729,74 @@ describe('identity store indexes as the API sees them', () => {
     )
   })
 })
+
+describe('identity store list key_info (handlePathEntityListCommon, handleAliasListCommon)', () => {
+  it('TestIdentityStore_ListEntities (key_info fields, by id and by name)', async () => {
+    const bare = await ok('POST', 'identity/entity', { name: 'ki-bare' })
+    const withAlias = await ok('POST', 'identity/entity', { name: 'ki-alias' })
+    const alias = await ok('POST', 'identity/entity-alias', {
+      name: 'ki-a',
+      mount_accessor: userpass,
+      canonical_id: withAlias.id,
+      custom_metadata: { k: 'v' },
+    })
+    for (const [path, key] of [
+      ['identity/entity/id', (e: { id: string; name: string }) => e.id],
+      ['identity/entity/name', (e: { id: string; name: string }) => e.name],
+    ] as const) {
+      const info = (await ok('LIST', path)).key_info
+      // An entity without aliases lists its name only; aliases list id, name and mount.
+      assert.deepEqual(info[key({ id: bare.id, name: 'ki-bare' })], { name: 'ki-bare' }, path)
+      assert.deepEqual(
+        info[key({ id: withAlias.id, name: 'ki-alias' })],
+        {
+          name: 'ki-alias',
+          aliases: [
+            {
+              id: alias.id,
+              name: 'ki-a',
+              mount_accessor: userpass,
+              mount_type: 'userpass',
+              mount_path: 'auth/userpass/',
+            },
+          ],
+        },
+        path,
+      )
+    }
+  })
+
+  it('TestIdentityStore_AliasReadDelete / TestIdentityStore_GroupAliases_CRUD (alias list key_info fields)', async () => {
+    const e = await ok('POST', 'identity/entity', { name: 'ki-alias-owner' })
+    const alias = await ok('POST', 'identity/entity-alias', {
+      name: 'ki-listed',
+      mount_accessor: userpass,
+      canonical_id: e.id,
+      custom_metadata: { k: 'v' },
+    })
+    const entry = (await ok('LIST', 'identity/entity-alias/id')).key_info[alias.id]
+    assert.deepEqual(Object.keys(entry).sort(), [
+      'canonical_id',
+      'custom_metadata',
+      'local',
+      'metadata',
+      'mount_accessor',
+      'mount_path',
+      'mount_type',
+      'name',
+    ])
+    assert.deepEqual(
+      [entry.name, entry.canonical_id, entry.custom_metadata, entry.local, entry.mount_type],
+      ['ki-listed', e.id, { k: 'v' }, false, 'userpass'],
+    )
+    const g = await ok('POST', 'identity/group', { name: 'ki-ext', type: 'external' })
+    const ga = await ok('POST', 'identity/group-alias', {
+      name: 'ki-ga',
+      mount_accessor: userpass,
+      canonical_id: g.id,
+    })
+    const gentry = (await ok('LIST', 'identity/group-alias/id')).key_info[ga.id]
+    assert.deepEqual(Object.keys(gentry).sort(), Object.keys(entry).sort())
+    assert.deepEqual([gentry.name, gentry.canonical_id, gentry.local], ['ki-ga', g.id, false])
+  })
+})
