@@ -5,7 +5,7 @@ import { f } from '../../../sdk/framework/fields.ts'
 import type { LogicalResponse } from '../../../sdk/request.ts'
 import type { EntityInput, IdentityStore } from './identity-store.ts'
 import { validateIdentityMetadata } from './metadata-rules.ts'
-import { aliasView, type EntityRecord, entityView } from './records.ts'
+import { aliasListInfo, aliasView, type EntityRecord, entityListInfo, entityView } from './records.ts'
 
 const entityFields = {
   id: f.string(),
@@ -119,8 +119,7 @@ export function entityPaths(store: IdentityStore) {
         list: async () => {
           const entities = await store.entities()
           const info: Record<string, unknown> = {}
-          for (const e of entities)
-            info[e.id] = { name: e.name, aliases: e.aliases.map((a) => aliasView(a, store.mounts)) }
+          for (const e of entities) info[e.id] = entityListInfo(e, store.mounts)
           return listed(
             entities.map((e) => e.id),
             info,
@@ -202,14 +201,7 @@ function aliasPaths(store: IdentityStore, prefix: string) {
           for (const id of await store.aliasIds()) {
             const found = await store.alias(id)
             if (!found) continue
-            const view = aliasView(found.alias, store.mounts)
-            info[id] = {
-              canonical_id: view['canonical_id'],
-              mount_accessor: view['mount_accessor'],
-              mount_path: view['mount_path'],
-              mount_type: view['mount_type'],
-              name: view['name'],
-            }
+            info[id] = aliasListInfo(found.alias, store.mounts)
           }
           return listed(Object.keys(info), info)
         },

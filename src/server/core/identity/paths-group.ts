@@ -5,7 +5,7 @@ import { f } from '../../../sdk/framework/fields.ts'
 import type { LogicalResponse } from '../../../sdk/request.ts'
 import type { GroupInput, IdentityStore } from './identity-store.ts'
 import { validateIdentityMetadata } from './metadata-rules.ts'
-import { aliasView, type GroupRecord, groupView } from './records.ts'
+import { aliasListInfo, aliasView, type GroupRecord, groupView } from './records.ts'
 
 const groupFields = {
   id: f.string(),
@@ -163,14 +163,7 @@ export function groupPaths(store: IdentityStore) {
           const info: Record<string, unknown> = {}
           for (const group of allGroups(store)) {
             if (!group.alias) continue
-            const view = aliasView(group.alias, store.mounts)
-            info[group.alias.id] = {
-              canonical_id: view['canonical_id'],
-              mount_accessor: view['mount_accessor'],
-              mount_path: view['mount_path'],
-              mount_type: view['mount_type'],
-              name: view['name'],
-            }
+            info[group.alias.id] = aliasListInfo(group.alias, store.mounts)
           }
           return listed(Object.keys(info).sort(), info)
         },

@@ -183,3 +183,21 @@ export function groupView(
     namespace_id: 'root',
   }
 }
+
+/** An alias's entry in an alias list's key_info, with the fields Vault's handleAliasListCommon gives. */
+export function aliasListInfo(alias: AliasRecord, mounts: MountLookup): Record<string, unknown> {
+  const view = aliasView(alias, mounts)
+  const { name, canonical_id, mount_accessor, custom_metadata, metadata, local, mount_type, mount_path } =
+    view
+  return { name, canonical_id, mount_accessor, custom_metadata, metadata, local, mount_type, mount_path }
+}
+
+/** An entity's entry in the entity id list's key_info: its name, and its aliases (when it has any) in brief. */
+export function entityListInfo(entity: EntityRecord, mounts: MountLookup): Record<string, unknown> {
+  if (entity.aliases.length === 0) return { name: entity.name }
+  const aliases = entity.aliases.map((a) => {
+    const { id, name, mount_accessor, mount_type, mount_path } = aliasView(a, mounts)
+    return { id, name, mount_accessor, mount_type, mount_path }
+  })
+  return { name: entity.name, aliases }
+}
