@@ -1793,3 +1793,33 @@ describe('identity store list key_info (handlePathEntityListCommon, handleAliasL
     assert.deepEqual([gentry.name, gentry.canonical_id, gentry.local], ['ki-ga', g.id, false])
   })
 })
+
+describe('identity group list key_info (handleGroupListCommon)', () => {
+  it('TestIdentityStore_GroupByName / TestIdentityStore_GroupAliases_CRUD (group list key_info)', async () => {
+    const e = await ok('POST', 'identity/entity', { name: 'gl-member' })
+    const inner = await ok('POST', 'identity/group', { name: 'gl-inner', member_entity_ids: [e.id] })
+    await ok('POST', 'identity/group', { name: 'gl-outer', member_group_ids: [inner.id] })
+    const ext = await ok('POST', 'identity/group', { name: 'gl-ext', type: 'external' })
+    const ga = await ok('POST', 'identity/group-alias', {
+      name: 'gl-ga',
+      mount_accessor: userpass,
+      canonical_id: ext.id,
+    })
+    const info = (await ok('LIST', 'identity/group/id')).key_info
+    assert.deepEqual(info[inner.id], { name: 'gl-inner', num_member_entities: 1, num_parent_groups: 1 })
+    assert.deepEqual(info[ext.id], {
+      name: 'gl-ext',
+      num_member_entities: 0,
+      num_parent_groups: 0,
+      alias: {
+        id: ga.id,
+        name: 'gl-ga',
+        mount_accessor: userpass,
+        mount_type: 'userpass',
+        mount_path: 'auth/userpass/',
+      },
+    })
+    // Keyed by id, so the list by name carries none.
+    assert.equal((await ok('LIST', 'identity/group/name')).key_info, undefined)
+  })
+})
