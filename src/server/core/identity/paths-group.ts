@@ -5,7 +5,7 @@ import { f } from '../../../sdk/framework/fields.ts'
 import type { LogicalResponse } from '../../../sdk/request.ts'
 import type { GroupInput, IdentityStore } from './identity-store.ts'
 import { validateIdentityMetadata } from './metadata-rules.ts'
-import { aliasListInfo, aliasView, type GroupRecord, groupView } from './records.ts'
+import { aliasListInfo, aliasView, type GroupRecord, groupListInfo, groupView } from './records.ts'
 
 const groupFields = {
   id: f.string(),
@@ -85,7 +85,7 @@ export function groupPaths(store: IdentityStore) {
         list: () => {
           const groups = allGroups(store)
           const info: Record<string, unknown> = {}
-          for (const g of groups) info[g.id] = { name: g.name, num_member_entities: g.memberEntityIds.length }
+          for (const g of groups) info[g.id] = groupListInfo(g, store.groups.parentsOf(g.id), store.mounts)
           return listed(
             groups.map((g) => g.id),
             info,

@@ -201,3 +201,21 @@ export function entityListInfo(entity: EntityRecord, mounts: MountLookup): Recor
   })
   return { name: entity.name, aliases }
 }
+
+/** A group's entry in the group id list's key_info: counts of members and parents, and its alias in brief. */
+export function groupListInfo(
+  group: GroupRecord,
+  parentGroupIds: string[],
+  mounts: MountLookup,
+): Record<string, unknown> {
+  const entry: Record<string, unknown> = {
+    name: group.name,
+    num_member_entities: group.memberEntityIds.length,
+    num_parent_groups: parentGroupIds.length,
+  }
+  if (group.alias) {
+    const { id, name, mount_accessor, mount_type, mount_path } = aliasView(group.alias, mounts)
+    entry['alias'] = { id, name, mount_accessor, mount_type, mount_path }
+  }
+  return entry
+}
