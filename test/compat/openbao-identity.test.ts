@@ -1823,3 +1823,65 @@ describe('identity group list key_info (handleGroupListCommon)', () => {
     assert.equal((await ok('LIST', 'identity/group/name')).key_info, undefined)
   })
 })
+
+describe('identity read fields (handleEntityReadCommon, handleAliasReadCommon, handleGroupReadCommon)', () => {
+  const sorted = (o: object) => Object.keys(o).sort()
+  const aliasFields = [
+    'canonical_id',
+    'creation_time',
+    'id',
+    'last_update_time',
+    'merged_from_canonical_ids',
+    'metadata',
+    'mount_accessor',
+    'mount_path',
+    'mount_type',
+    'name',
+  ]
+
+  it('TestIdentityStore_EntityCRUD / TestIdentityStore_AliasReadDelete (fields of the reads)', async () => {
+    const e = await ok('POST', 'identity/entity', { name: 'fields-entity' })
+    const a = await ok('POST', 'identity/entity-alias', {
+      name: 'fields-alias',
+      mount_accessor: userpass,
+      canonical_id: e.id,
+    })
+    const entity = await ok('GET', `identity/entity/id/${e.id}`)
+    assert.deepEqual(sorted(entity), [
+      'aliases',
+      'creation_time',
+      'direct_group_ids',
+      'disabled',
+      'group_ids',
+      'id',
+      'inherited_group_ids',
+      'last_update_time',
+      'merged_entity_ids',
+      'metadata',
+      'name',
+      'namespace_id',
+      'policies',
+    ])
+    // An entity's aliases: the alias fields, with local and custom_metadata, without namespace_id.
+    assert.deepEqual(sorted(entity.aliases[0]), [...aliasFields, 'custom_metadata', 'local'].sort())
+    assert.deepEqual(
+      sorted(await ok('GET', `identity/entity-alias/id/${a.id}`)),
+      [...aliasFields, 'custom_metadata', 'local', 'namespace_id'].sort(),
+    )
+  })
+
+  it('TestIdentityStore_GroupAliases_CRUD (fields of the group read and its alias)', async () => {
+    const g = await ok('POST', 'identity/group', { name: 'fields-ext', type: 'external' })
+    const ga = await ok('POST', 'identity/group-alias', {
+      name: 'fields-ga',
+      mount_accessor: userpass,
+      canonical_id: g.id,
+    })
+    // A group's alias lists the alias fields only.
+    assert.deepEqual(sorted((await ok('GET', `identity/group/id/${g.id}`)).alias), aliasFields)
+    assert.deepEqual(
+      sorted(await ok('GET', `identity/group-alias/id/${ga.id}`)),
+      [...aliasFields, 'custom_metadata', 'local', 'namespace_id'].sort(),
+    )
+  })
+})
