@@ -151,7 +151,11 @@ export function entityView(
     policies: entity.policies,
     metadata: orNull(entity.metadata),
     disabled: entity.disabled,
-    aliases: entity.aliases.map((alias) => aliasView(alias, mounts)),
+    // Vault's entity read lists each alias without its namespace_id.
+    aliases: entity.aliases.map((alias) => {
+      const { namespace_id: _, ...rest } = aliasView(alias, mounts)
+      return rest
+    }),
     direct_group_ids: groups.direct,
     inherited_group_ids: groups.inherited,
     group_ids: [...groups.direct, ...groups.inherited],
@@ -176,7 +180,7 @@ export function groupView(
     member_entity_ids: listOrNull(group.memberEntityIds),
     member_group_ids: listOrNull(group.memberGroupIds),
     parent_group_ids: listOrNull(parentGroupIds),
-    alias: group.alias ? aliasView(group.alias, mounts) : {},
+    alias: group.alias ? groupAliasBrief(group.alias, mounts) : {},
     creation_time: time(group.creationTime),
     last_update_time: time(group.lastUpdateTime),
     modify_index: group.modifyIndex,
@@ -218,4 +222,10 @@ export function groupListInfo(
     entry['alias'] = { id, name, mount_accessor, mount_type, mount_path }
   }
   return entry
+}
+
+/** A group read's alias (handleGroupReadCommon): the alias fields without custom_metadata, local or namespace_id. */
+function groupAliasBrief(alias: AliasRecord, mounts: MountLookup): Record<string, unknown> {
+  const { custom_metadata: _c, local: _l, namespace_id: _n, ...rest } = aliasView(alias, mounts)
+  return rest
 }
