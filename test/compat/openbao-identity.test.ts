@@ -1885,3 +1885,40 @@ describe('identity read fields (handleEntityReadCommon, handleAliasReadCommon, h
     )
   })
 })
+
+describe('identity merge checks in Vault order (mergeEntity)', () => {
+  it('TestIdentityStore_MergeEntitiesByID (which refusal comes first)', async () => {
+    const to = await ok('POST', 'identity/entity', { name: 'order-to' })
+    // An unknown target is refused before its presence among the sources is looked at.
+    assert.equal(
+      await fails('POST', 'identity/entity/merge', {
+        to_entity_id: 'order-missing',
+        from_entity_ids: ['order-missing'],
+      }),
+      'entity id to merge to is invalid',
+    )
+    assert.equal(
+      await fails('POST', 'identity/entity/merge', {
+        to_entity_id: 'order-missing',
+        from_entity_ids: [to.id, 'x'],
+        conflicting_alias_ids_to_keep: ['a', 'b'],
+      }),
+      'entity id to merge to is invalid',
+    )
+    // Sources are checked one at a time, in order: an unknown one before the target named later.
+    assert.equal(
+      await fails('POST', 'identity/entity/merge', {
+        to_entity_id: to.id,
+        from_entity_ids: ['order-unknown', to.id],
+      }),
+      'entity id to merge from is invalid',
+    )
+    assert.equal(
+      await fails('POST', 'identity/entity/merge', {
+        to_entity_id: to.id,
+        from_entity_ids: [to.id, 'order-unknown'],
+      }),
+      'to_entity_id should not be present in from_entity_ids',
+    )
+  })
+})
