@@ -1922,3 +1922,15 @@ describe('identity merge checks in Vault order (mergeEntity)', () => {
     )
   })
 })
+
+describe('identity_store_groups_test.go (upgrade tests, as the API sees them)', () => {
+  it('TestIdentityStore_FixOverwrittenMemberGroupIDs', async () => {
+    const g1 = await ok('POST', 'identity/group', { name: 'fix-group1' })
+    await ok('POST', 'identity/group', { name: 'fix-group2', policies: 'default', member_group_ids: [g1.id] })
+    // An update by name sending only policies keeps the members.
+    await ok('POST', 'identity/group/name/fix-group2', { policies: 'default,another-policy' })
+    const read = await ok('GET', 'identity/group/name/fix-group2')
+    assert.deepEqual(read.member_group_ids, [g1.id])
+    assert.deepEqual(read.policies, ['another-policy', 'default'])
+  })
+})
