@@ -1086,3 +1086,851 @@ describe('identity_lookup_test.go', () => {
     await fails('POST', 'identity/lookup/group', {})
   })
 })
+
+describe('identity store validation messages (identity/*.go ErrorResponse texts)', () => {
+  it('TestIdentityStore_Lookup_Entity / TestIdentityStore_Lookup_Group (query parameter errors)', async () => {
+    for (const kind of ['entity', 'group']) {
+      const path = `identity/lookup/${kind}`
+      assert.equal(await fails('POST', path, {}), 'query parameter not supplied')
+      const conflict = 'query parameter conflict; please supply distinct set of query parameters'
+      assert.equal(await fails('POST', path, { id: 'x', name: 'y' }), conflict)
+      // An alias name with anything but its mount accessor is a conflict, not a missing accessor.
+      assert.equal(await fails('POST', path, { id: 'x', alias_name: 'y' }), conflict)
+      const both = "both 'alias_name' and 'alias_mount_accessor' needs to be set"
+      assert.equal(await fails('POST', path, { alias_name: 'y' }), both)
+      assert.equal(await fails('POST', path, { alias_mount_accessor: userpass }), both)
+    }
+  })
+
+  it('TestIdentityStore_AliasRegister (neither id nor mount_accessor and name)', async () => {
+    const want = "'id' or 'mount_accessor' and 'name' must be provided"
+    assert.equal(await fails('POST', 'identity/entity-alias', { mount_accessor: userpass }), want)
+    assert.equal(await fails('POST', 'identity/entity-alias', { name: 'only-a-name' }), want)
+    assert.equal(
+      await fails('POST', 'identity/entity-alias', {
+        name: 'no-such-entity',
+        mount_accessor: userpass,
+        canonical_id: 'no-such-entity-id',
+      }),
+      'invalid canonical ID',
+    )
+  })
+
+  it('TestIdentityStore_AliasUpdate_ByID (invalid alias id)', async () => {
+    assert.equal(
+      await fails('POST', 'identity/entity-alias/id/invalidaliasid', { name: 'x' }),
+      'invalid alias ID provided',
+    )
+    const made = await ok('POST', 'identity/entity-alias', { name: 'upd-canon', mount_accessor: userpass })
+    assert.equal(
+      await fails('POST', `identity/entity-alias/id/${made.id}`, { canonical_id: 'no-such-entity-id' }),
+      "given 'canonical_id' is not associated with an entity",
+    )
+    const other = await ok('POST', 'identity/entity-alias', { name: 'upd-canon-2', mount_accessor: userpass })
+    assert.equal(
+      await fails('POST', `identity/entity-alias/id/${made.id}`, { name: 'upd-canon-2' }),
+      'alias with combination of mount accessor and name already exists',
+    )
+    assert.equal((await ok('GET', `identity/entity-alias/id/${other.id}`)).name, 'upd-canon-2')
+  })
+
+  it('TestIdentityStore_AliasCreate_DuplicateAccessor / TestIdentityStore_AliasUpdate_DuplicateAccessor / TestIdentityStore_AliasMove_DuplicateAccessor (messages)', async () => {
+    const e1 = await ok('POST', 'identity/entity', { name: 'msg-dup-1' })
+    await ok('POST', 'identity/entity-alias', {
+      name: 'msg-dup-a1',
+      mount_accessor: userpass,
+      canonical_id: e1.id,
+    })
+    assert.equal(
+      await fails('POST', 'identity/entity-alias', {
+        name: 'msg-dup-a2',
+        mount_accessor: userpass,
+        canonical_id: e1.id,
+      }),
+      'Alias already exists for requested entity and mount accessor',
+    )
+    const onToken = await ok('POST', 'identity/entity-alias', {
+      name: 'msg-dup-a3',
+      mount_accessor: tokenAccessor,
+      canonical_id: e1.id,
+    })
+    assert.equal(
+      await fails('POST', `identity/entity-alias/id/${onToken.id}`, { mount_accessor: userpass }),
+      "Alias cannot be updated as the entity already has an alias for the given 'mount_accessor' ",
+    )
+    const e2 = await ok('POST', 'identity/entity', { name: 'msg-dup-2' })
+    const a4 = await ok('POST', 'identity/entity-alias', {
+      name: 'msg-dup-a4',
+      mount_accessor: userpass,
+      canonical_id: e2.id,
+    })
+    assert.equal(
+      await fails('POST', `identity/entity-alias/id/${a4.id}`, { canonical_id: e1.id }),
+      'Alias cannot be updated as the given entity already has an alias for this mount ',
+    )
+  })
+
+  it('TestIdentityStore_MergeEntitiesByID (request errors)', async () => {
+    const to = await ok('POST', 'identity/entity', { name: 'merge-msg-to' })
+    assert.equal(
+      await fails('POST', 'identity/entity/merge', { from_entity_ids: [to.id] }),
+      'missing entity id to merge to',
+    )
+    assert.equal(
+      await fails('POST', 'identity/entity/merge', { to_entity_id: to.id }),
+      'missing entity ids to merge from',
+    )
+    assert.equal(
+      await fails('POST', 'identity/entity/merge', {
+        to_entity_id: to.id,
+        from_entity_ids: ['no-such-entity'],
+      }),
+      'entity id to merge from is invalid',
+    )
+    assert.equal(
+      await fails('POST', 'identity/entity/merge', {
+        to_entity_id: 'no-such-entity',
+        from_entity_ids: [to.id],
+      }),
+      'entity id to merge to is invalid',
+    )
+  })
+
+  it('TestIdentityStore_EntityCRUD (unknown id)', async () => {
+    assert.equal(
+      await fails('POST', 'identity/entity/id/no-such-entity', { policies: 'p' }),
+      'entity not found from id',
+    )
+  })
+
+  it('TestIdentityStore_GroupsCRUD_ByID (unknown id)', async () => {
+    assert.equal(
+      await fails('POST', 'identity/group/id/no-such-group', { policies: 'p' }),
+      'invalid group ID',
+    )
+  })
+
+  it('TestIdentityStore_GroupAliases_CRUD / TestIdentityStore_GroupAliases_AliasOnInternalGroup (messages)', async () => {
+    assert.equal(
+      await fails('POST', 'identity/group-alias/id/no-such-alias', { name: 'x' }),
+      'invalid group alias ID',
+    )
+    const internal = await ok('POST', 'identity/group', { name: 'ga-msg-internal' })
+    assert.equal(
+      await fails('POST', 'identity/group-alias', {
+        name: 'ga-msg',
+        mount_accessor: userpass,
+        canonical_id: internal.id,
+      }),
+      "alias can't be set on an internal group",
+    )
+    assert.equal(
+      await fails('POST', 'identity/group-alias', {
+        name: 'ga-msg',
+        mount_accessor: userpass,
+        canonical_id: 'no-such-group',
+      }),
+      "invalid group ID given in 'canonical_id'",
+    )
+    const g1 = await ok('POST', 'identity/group', { name: 'ga-msg-ext-1', type: 'external' })
+    const g2 = await ok('POST', 'identity/group', { name: 'ga-msg-ext-2', type: 'external' })
+    await ok('POST', 'identity/group-alias', {
+      name: 'ga-msg-taken',
+      mount_accessor: userpass,
+      canonical_id: g1.id,
+    })
+    assert.equal(
+      await fails('POST', 'identity/group-alias', {
+        name: 'ga-msg-taken',
+        mount_accessor: userpass,
+        canonical_id: g2.id,
+      }),
+      'combination of mount and group alias name is already in use',
+    )
+  })
+
+  it('TestIdentityStore_MergeEntitiesByID_UnsafeShared', async () => {
+    assert.equal(
+      (await t.call('POST', 'sys/auth/userpass-merge', { body: { type: 'userpass' } })).status,
+      204,
+    )
+    const other = (await t.call('GET', 'sys/auth')).body.data['userpass-merge/'].accessor
+    const meta = ['organization=hashicorp', 'team=vault']
+    const e1 = await ok('POST', 'identity/entity', {
+      name: 'shared-merge-2',
+      metadata: ['someusefulkey=someusefulvalue'],
+    })
+    await ok('POST', 'identity/alias', {
+      name: 'shared-alias-1',
+      mount_accessor: userpass,
+      metadata: meta,
+      entity_id: e1.id,
+    })
+    assert.equal((await ok('GET', `identity/entity/id/${e1.id}`)).aliases.length, 1)
+    const g1 = await ok('POST', 'identity/group', { member_entity_ids: e1.id })
+    const e2 = await ok('POST', 'identity/entity', {
+      name: 'shared-merge',
+      metadata: ['someusefulkey=someusefulvalue'],
+    })
+    await ok('POST', 'identity/alias', {
+      name: 'shared-alias-2',
+      mount_accessor: other,
+      metadata: meta,
+      entity_id: e2.id,
+    })
+    const g2 = await ok('POST', 'identity/group', { member_entity_ids: e2.id })
+    await ok('POST', 'identity/entity/merge', { to_entity_id: e1.id, from_entity_ids: [e2.id] })
+    assert.equal((await t.call('GET', `identity/entity/id/${e2.id}`)).status, 404)
+    const merged = await ok('GET', `identity/entity/id/${e1.id}`)
+    assert.equal(merged.aliases.length, 2)
+    for (const alias of merged.aliases)
+      assert.equal((await ok('GET', `identity/entity-alias/id/${alias.id}`)).canonical_id, e1.id)
+    assert.deepEqual([...merged.direct_group_ids].sort(), [g1.id, g2.id].sort())
+    for (const g of [g1, g2])
+      assert.deepEqual((await ok('GET', `identity/group/id/${g.id}`)).member_entity_ids, [e1.id])
+  })
+})
+
+describe('identity store validation messages, groups and entities (identity/*.go texts)', () => {
+  it('TestIdentityStore_GroupCycleDetection (messages)', async () => {
+    const a = await ok('POST', 'identity/group', { name: 'cycle-msg-a' })
+    const b = await ok('POST', 'identity/group', { name: 'cycle-msg-b', member_group_ids: [a.id] })
+    const c = await ok('POST', 'identity/group', { name: 'cycle-msg-c', member_group_ids: [b.id] })
+    assert.equal(
+      await fails('POST', `identity/group/id/${a.id}`, { member_group_ids: [c.id] }),
+      `cyclic relationship detected for member group ID "${c.id}"`,
+    )
+    assert.equal(
+      await fails('POST', `identity/group/id/${a.id}`, { member_group_ids: [a.id] }),
+      `member group ID "${a.id}" is same as the ID of the group`,
+    )
+  })
+
+  it('TestIdentityStore_GroupsCreateUpdate (unknown members)', async () => {
+    assert.equal(
+      await fails('POST', 'identity/group', {
+        name: 'unknown-members',
+        member_entity_ids: ['no-such-entity'],
+      }),
+      'invalid entity ID "no-such-entity"',
+    )
+    assert.equal(
+      await fails('POST', 'identity/group', { name: 'unknown-members', member_group_ids: ['no-such-group'] }),
+      'invalid member group ID "no-such-group"',
+    )
+    assert.equal((await t.call('GET', 'identity/group/name/unknown-members')).status, 404)
+  })
+
+  it('TestIdentityStore_Groups_TypeImmutability / TestIdentityStore_Groups_TypeMembershipAdditions (messages)', async () => {
+    assert.equal(
+      await fails('POST', 'identity/group', { name: 'typed', type: 'weird' }),
+      'invalid group type "weird"',
+    )
+    const internal = await ok('POST', 'identity/group', { name: 'typed-internal' })
+    assert.equal(
+      await fails('POST', `identity/group/id/${internal.id}`, { type: 'external' }),
+      'group type cannot be changed',
+    )
+    assert.equal(
+      await fails('POST', 'identity/group', { type: 'external', member_entity_ids: 'sampleentityid' }),
+      "member entities can't be set manually for external groups",
+    )
+    assert.equal(
+      await fails('POST', 'identity/group', { type: 'external', member_group_ids: 'samplegroupid' }),
+      "member groups can't be set for external groups",
+    )
+  })
+
+  it('TestIdentityStore_BatchDelete (no ids)', async () => {
+    assert.equal(
+      await fails('POST', 'identity/entity/batch-delete', { entity_ids: [] }),
+      'missing entity ids to delete',
+    )
+    assert.equal(await fails('POST', 'identity/entity/batch-delete', {}), 'missing entity ids to delete')
+  })
+
+  it('TestIdentityStore_EntityUpdateRefusesRoot / TestIdentityStore_GroupsCreateUpdate (root policy, names in use)', async () => {
+    assert.equal(
+      await fails('POST', 'identity/entity', { name: 'root-msg', policies: 'root' }),
+      'policies cannot contain root',
+    )
+    assert.equal(
+      await fails('POST', 'identity/group', { name: 'root-msg', policies: 'root' }),
+      'policies cannot contain root',
+    )
+    await ok('POST', 'identity/entity', { name: 'taken-entity' })
+    const e = await ok('POST', 'identity/entity', { name: 'renamed-entity' })
+    assert.equal(
+      await fails('POST', `identity/entity/id/${e.id}`, { name: 'taken-entity' }),
+      'entity name is already in use',
+    )
+    await ok('POST', 'identity/group', { name: 'taken-group' })
+    const g = await ok('POST', 'identity/group', { name: 'renamed-group' })
+    assert.equal(
+      await fails('POST', `identity/group/id/${g.id}`, { name: 'taken-group' }),
+      'group name is already in use',
+    )
+  })
+})
+
+describe('identity store CRUD details (identity_store_entities_test.go, identity_store_groups_test.go)', () => {
+  const rootSpellings = ['rooT', 'Root', 'rOoT', 'root', 'root ', ' root']
+
+  it('TestIdentityStore_EntityCRUD (duplicate policies, root in any case)', async () => {
+    const made = await ok('POST', 'identity/entity', {
+      name: 'crud-root',
+      metadata: ['someusefulkey=someusefulvalue'],
+      policies: ['testpolicy1', 'testpolicy1', 'testpolicy2', 'testpolicy2'],
+    })
+    assert.deepEqual((await ok('GET', `identity/entity/id/${made.id}`)).policies, [
+      'testpolicy1',
+      'testpolicy2',
+    ])
+    for (const name of rootSpellings) {
+      await fails('POST', `identity/entity/id/${made.id}`, { policies: [name] })
+      const read = await ok('GET', `identity/entity/id/${made.id}`)
+      assert.ok(!read.policies.includes('root'), name)
+      assert.deepEqual(read.policies, ['testpolicy1', 'testpolicy2'])
+    }
+  })
+
+  it('TestIdentityStore_GroupsCRUD_ByID', async () => {
+    const e1 = await ok('POST', 'identity/entity', { name: 'crud-by-id-1' })
+    const e2 = await ok('POST', 'identity/entity', { name: 'crud-by-id-2' })
+    const groupData = {
+      policies: 'testpolicy1,testpolicy2',
+      metadata: ['testkey1=testvalue1', 'testkey2=testvalue2'],
+      member_entity_ids: [e1.id, e2.id],
+    }
+    const m1 = await ok('POST', 'identity/group', groupData)
+    const m2 = await ok('POST', 'identity/group', groupData)
+    const g = await ok('POST', 'identity/group', { ...groupData, member_group_ids: [m1.id, m2.id] })
+    const read = await ok('GET', `identity/group/id/${g.id}`)
+    assert.deepEqual(Object.keys(read).sort(), [
+      'alias',
+      'creation_time',
+      'id',
+      'last_update_time',
+      'member_entity_ids',
+      'member_group_ids',
+      'metadata',
+      'modify_index',
+      'name',
+      'namespace_id',
+      'parent_group_ids',
+      'policies',
+      'type',
+    ])
+    assert.deepEqual(read.policies, ['testpolicy1', 'testpolicy2'])
+    assert.deepEqual(read.metadata, { testkey1: 'testvalue1', testkey2: 'testvalue2' })
+    assert.equal(read.parent_group_ids, null)
+    assert.equal(read.namespace_id, 'root')
+    assert.deepEqual([...read.member_group_ids].sort(), [m1.id, m2.id].sort())
+    assert.deepEqual([...read.member_entity_ids].sort(), [e1.id, e2.id].sort())
+    await ok('POST', `identity/group/id/${g.id}`, {
+      ...groupData,
+      member_group_ids: [m1.id, m2.id],
+      policies: 'updatedpolicy1,updatedpolicy2',
+      metadata: ['updatedkey=updatedvalue'],
+    })
+    const updated = await ok('GET', `identity/group/id/${g.id}`)
+    assert.deepEqual(updated.policies, ['updatedpolicy1', 'updatedpolicy2'])
+    assert.deepEqual(updated.metadata, { updatedkey: 'updatedvalue' })
+    for (const name of rootSpellings) {
+      await fails('POST', `identity/group/id/${g.id}`, { policies: [name] })
+      assert.deepEqual((await ok('GET', `identity/group/id/${g.id}`)).policies, [
+        'updatedpolicy1',
+        'updatedpolicy2',
+      ])
+    }
+    await ok('DELETE', `identity/group/id/${g.id}`)
+    assert.equal((await t.call('GET', `identity/group/id/${g.id}`)).status, 404)
+  })
+})
+
+describe('identity_store_aliases_test.go (table cases)', () => {
+  it('TestIdentityStore_AliasUpdate (every case of its table)', async () => {
+    type Data = { name?: string; mount_accessor?: string; custom_metadata?: Record<string, string> }
+    const m = userpass
+    const cases: [string, Data, Data][] = [
+      [
+        'noop',
+        { name: 'tbl-noop', mount_accessor: m, custom_metadata: { foo: 'baz', bar: 'qux' } },
+        { name: 'tbl-noop', mount_accessor: m, custom_metadata: { foo: 'baz', bar: 'qux' } },
+      ],
+      [
+        'no-custom-metadata',
+        { name: 'tbl-none', mount_accessor: m },
+        { name: 'tbl-none', mount_accessor: m },
+      ],
+      [
+        'update-name-custom-metadata',
+        { name: 'tbl-unc', mount_accessor: m, custom_metadata: {} },
+        { name: 'tbl-unc-2', mount_accessor: m, custom_metadata: { bar: 'qux' } },
+      ],
+      [
+        'update-name',
+        { name: 'tbl-un', mount_accessor: m, custom_metadata: { foo: 'baz' } },
+        { name: 'tbl-un-2', mount_accessor: m, custom_metadata: { foo: 'baz' } },
+      ],
+      [
+        'update-metadata',
+        { name: 'tbl-um', mount_accessor: m, custom_metadata: { foo: 'bar' } },
+        { name: 'tbl-um', mount_accessor: m, custom_metadata: { foo: 'baz', bar: 'qux' } },
+      ],
+      [
+        'clear-metadata',
+        { name: 'tbl-clear', mount_accessor: m, custom_metadata: { foo: 'bar' } },
+        { name: 'tbl-clear', mount_accessor: m, custom_metadata: {} },
+      ],
+      [
+        'only-metadata',
+        { name: 'tbl-only', mount_accessor: m, custom_metadata: { foo: 'bar' } },
+        { custom_metadata: { bar: 'baz' } },
+      ],
+      [
+        'only-metadata-clear',
+        { name: 'tbl-only-clear', mount_accessor: m, custom_metadata: { foo: 'bar' } },
+        { custom_metadata: {} },
+      ],
+      [
+        'only-metadata-none-before',
+        { name: 'tbl-nm', mount_accessor: m },
+        { custom_metadata: { foo: 'bar' } },
+      ],
+    ]
+    // The read shows each field sent, and no custom_metadata as an empty one. Vault's handler answers `{}` for an
+    // alias it has just made without any, but `null` once the alias has been read back from storage (an empty
+    // protobuf map decodes as nil), as after any restart; Coffer always answers the stored form, so null counts
+    // as empty here.
+    const check = (label: string, sent: Data, read: Record<string, unknown>) => {
+      const expected = { custom_metadata: {}, ...sent }
+      const actual = Object.fromEntries(
+        Object.keys(expected).map((k) => [k, k === 'custom_metadata' ? (read[k] ?? {}) : read[k]]),
+      )
+      assert.deepEqual(actual, expected, label)
+    }
+    for (const [label, createData, updateData] of cases) {
+      const made = await ok('POST', 'identity/entity-alias', createData)
+      check(`${label}: create`, createData, await ok('GET', `identity/entity-alias/id/${made.id}`))
+      await ok('POST', `identity/entity-alias/id/${made.id}`, updateData)
+      check(`${label}: update`, updateData, await ok('GET', `identity/entity-alias/id/${made.id}`))
+    }
+  })
+})
+
+describe('identity_store_groups_test.go (full cases)', () => {
+  it('TestIdentityStore_GroupsCreateUpdate (policy spellings, members on both sides)', async () => {
+    const e1 = await ok('POST', 'identity/entity', {})
+    const e2 = await ok('POST', 'identity/entity', {})
+    const data = {
+      policies: 'testpolicy1,testPolicy1 , testpolicy2',
+      metadata: ['testkey1=testvalue1', 'testkey2=testvalue2'],
+      member_entity_ids: [e1.id, e2.id],
+    }
+    const m1 = await ok('POST', 'identity/group', data)
+    const m2 = await ok('POST', 'identity/group', data)
+    const g = await ok('POST', 'identity/group', { ...data, member_group_ids: [m1.id, m2.id] })
+    const read = await ok('GET', `identity/group/id/${g.id}`)
+    assert.deepEqual(read.policies, ['testpolicy1', 'testpolicy2'])
+    assert.equal(read.parent_group_ids, null)
+    assert.deepEqual((await ok('GET', `identity/group/id/${m1.id}`)).parent_group_ids, [g.id])
+    // An update by id in the body, on the group/id path as the Go test sends it.
+    await ok('POST', `identity/group/id/${g.id}`, {
+      ...data,
+      id: g.id,
+      member_group_ids: [m1.id, m2.id],
+      policies: 'updatedpolicy1,updatedpolicy2',
+      metadata: ['updatedkey=updatedvalue'],
+    })
+    const updated = await ok('GET', `identity/group/id/${g.id}`)
+    assert.deepEqual(updated.policies, ['updatedpolicy1', 'updatedpolicy2'])
+    assert.deepEqual(updated.metadata, { updatedkey: 'updatedvalue' })
+    assert.deepEqual([...updated.member_group_ids].sort(), [m1.id, m2.id].sort())
+  })
+
+  it('TestIdentityStore_GroupHierarchyCases (the whole tree)', async () => {
+    const group = async (name: string, extra: Record<string, unknown> = {}) =>
+      (await ok('POST', 'identity/group', { name: `tree-${name}`, policies: `${name}policy`, ...extra }))
+        .id as string
+    const kube = await group('kube')
+    const identity = await group('identity')
+    const build = await group('build')
+    const deploy = await group('deploy')
+    const vault = await group('vault', { member_group_ids: [kube, identity] })
+    const ops = await group('ops', { member_group_ids: [build, deploy] })
+    const engMembers = [vault, ops]
+    const eng = await group('eng', { member_group_ids: engMembers })
+    const members = async (id: string) =>
+      [...(await ok('GET', `identity/group/id/${id}`)).member_group_ids].sort()
+    assert.deepEqual(await members(eng), [...engMembers].sort())
+    assert.deepEqual(await members(vault), [kube, identity].sort())
+    assert.deepEqual(await members(ops), [build, deploy].sort())
+    // eng is above kube: making it kube's member would close a loop.
+    await fails('POST', `identity/group/id/${kube}`, { member_group_ids: [eng] })
+
+    const u1 = await login('tree-kube-user', 'default')
+    await ok('POST', `identity/group/id/${kube}`, { member_entity_ids: [u1.entity_id] })
+    const u2 = await login('tree-ops-user', 'default')
+    await ok('POST', `identity/group/id/${ops}`, {
+      member_entity_ids: [u2.entity_id],
+      member_group_ids: [build, deploy],
+    })
+    const u3 = await login('tree-eng-user', 'default')
+    await ok('POST', `identity/group/id/${eng}`, {
+      member_entity_ids: [u3.entity_id],
+      member_group_ids: engMembers,
+    })
+
+    assert.deepEqual(await identityPolicies(u1.client_token), ['engpolicy', 'kubepolicy', 'vaultpolicy'])
+    assert.deepEqual(await identityPolicies(u2.client_token), ['engpolicy', 'opspolicy'])
+    assert.deepEqual(await identityPolicies(u3.client_token), ['engpolicy'])
+    const groupsOf = async (entityId: string) => {
+      const e = await ok('POST', 'identity/lookup/entity', { id: entityId })
+      return [e.direct_group_ids.length, e.inherited_group_ids.length]
+    }
+    assert.deepEqual(await groupsOf(u1.entity_id), [1, 2])
+    assert.deepEqual(await groupsOf(u2.entity_id), [1, 1])
+    assert.deepEqual(await groupsOf(u3.entity_id), [1, 0])
+  })
+})
+
+describe('identity store write responses (as the Go tests read resp.Data after writes)', () => {
+  it('TestIdentityStore_GroupAliases_CRUD / TestIdentityStore_GroupsCRUD_ByID (update responses)', async () => {
+    const g = await ok('POST', 'identity/group', { type: 'external', name: 'resp-ext' })
+    const made = await ok('POST', 'identity/group-alias', {
+      name: 'testgroupalias',
+      mount_accessor: userpass,
+      canonical_id: g.id,
+      mount_type: 'ldap',
+    })
+    assert.equal((await ok('GET', `identity/group-alias/id/${made.id}`)).id, made.id)
+    // A group alias update answers with its id and group, as a create does.
+    const updated = await ok('POST', `identity/group-alias/id/${made.id}`, {
+      name: 'testupdatedgroupaliasname',
+      mount_accessor: userpass,
+      canonical_id: g.id,
+      mount_type: 'ldap',
+    })
+    assert.deepEqual(updated, { id: made.id, canonical_id: g.id })
+    await ok('DELETE', `identity/group-alias/id/${made.id}`)
+    assert.equal((await t.call('GET', `identity/group-alias/id/${made.id}`)).status, 404)
+    // A group update answers with the group's id and name (handleGroupUpdateCommon), by id and by name.
+    assert.deepEqual(await ok('POST', `identity/group/id/${g.id}`, { policies: 'p' }), {
+      id: g.id,
+      name: 'resp-ext',
+    })
+    assert.deepEqual(await ok('POST', 'identity/group/name/resp-ext', { policies: 'q' }), {
+      id: g.id,
+      name: 'resp-ext',
+    })
+  })
+
+  it('TestIdentityStore_AliasUpdate_ByID (update responses)', async () => {
+    const made = await ok('POST', 'identity/entity-alias', { name: 'resp-alias', mount_accessor: userpass })
+    const updated = await ok('POST', `identity/entity-alias/id/${made.id}`, { name: 'resp-alias-2' })
+    assert.deepEqual(updated, { id: made.id, canonical_id: made.canonical_id })
+    // Nothing changed: an empty 204, as Vault's idempotent no-op.
+    const same = await t.call('POST', `identity/entity-alias/id/${made.id}`, {
+      body: { name: 'resp-alias-2' },
+    })
+    assert.equal(same.status, 204)
+  })
+
+  it('TestIdentityStore_EntityCreateUpdate (responses)', async () => {
+    const made = await t.call('POST', 'identity/entity', { body: { name: 'resp-entity' } })
+    assert.equal(made.status, 200)
+    assert.deepEqual(Object.keys(made.body.data).sort(), ['aliases', 'id', 'name'])
+    const again = await t.call('POST', `identity/entity/id/${made.body.data.id}`, { body: { policies: 'p' } })
+    assert.equal(again.status, 204)
+  })
+})
+
+describe('identity store alias writes by mount and name (store_aliases.go handleAliasCreateUpdateCommon)', () => {
+  it('TestIdentityStore_DuplicateAliases (a write found by mount and name sets what it sends)', async () => {
+    const made = await ok('POST', 'identity/entity-alias', {
+      name: 'factors-cm',
+      mount_accessor: userpass,
+      custom_metadata: { team: 'a' },
+    })
+    // The same (mount, name) and the same custom_metadata: nothing to change, an empty 204.
+    const same = await t.call('POST', 'identity/entity-alias', {
+      body: { name: 'factors-cm', mount_accessor: userpass, custom_metadata: { team: 'a' } },
+    })
+    assert.equal(same.status, 204)
+    // Without custom_metadata it is an update to none (only an update by id keeps what was there).
+    const cleared = await ok('POST', 'identity/entity-alias', {
+      name: 'factors-cm',
+      mount_accessor: userpass,
+    })
+    assert.deepEqual(cleared, { id: made.id, canonical_id: made.canonical_id })
+    assert.deepEqual((await ok('GET', `identity/entity-alias/id/${made.id}`)).custom_metadata ?? {}, {})
+  })
+})
+
+describe('identity store indexes as the API sees them', () => {
+  it('TestIdentityStore_MemDBEntityIndexes / TestIdentityStore_MemDBAliasIndexes (a delete takes every index)', async () => {
+    const e = await ok('POST', 'identity/entity', { name: 'indexed-entity' })
+    const a1 = await ok('POST', 'identity/entity-alias', {
+      name: 'indexed-1',
+      mount_accessor: userpass,
+      canonical_id: e.id,
+    })
+    const a2 = await ok('POST', 'identity/entity-alias', {
+      name: 'indexed-2',
+      mount_accessor: tokenAccessor,
+      canonical_id: e.id,
+    })
+    const g = await ok('POST', 'identity/group', { name: 'indexed-group', member_entity_ids: [e.id] })
+    assert.equal((await ok('GET', 'identity/entity/name/indexed-entity')).id, e.id)
+    assert.equal(
+      (
+        await ok('POST', 'identity/lookup/entity', {
+          alias_name: 'indexed-1',
+          alias_mount_accessor: userpass,
+        })
+      ).id,
+      e.id,
+    )
+    // Deleting one alias leaves the entity and its other alias.
+    await ok('DELETE', `identity/entity-alias/id/${a1.id}`)
+    assert.equal((await t.call('GET', `identity/entity-alias/id/${a1.id}`)).status, 404)
+    const lookup = { alias_name: 'indexed-1', alias_mount_accessor: userpass }
+    assert.equal((await t.call('POST', 'identity/lookup/entity', { body: lookup })).status, 204)
+    assert.deepEqual(
+      (await ok('GET', `identity/entity/id/${e.id}`)).aliases.map((a: { id: string }) => a.id),
+      [a2.id],
+    )
+    // Deleting the entity (by name) takes its aliases, its name and its group membership with it.
+    await ok('DELETE', 'identity/entity/name/indexed-entity')
+    assert.equal((await t.call('GET', `identity/entity/id/${e.id}`)).status, 404)
+    assert.equal((await t.call('GET', 'identity/entity/name/indexed-entity')).status, 404)
+    assert.equal((await t.call('GET', `identity/entity-alias/id/${a2.id}`)).status, 404)
+    assert.ok(!((await ok('LIST', 'identity/entity-alias/id'))?.keys ?? []).includes(a2.id))
+    assert.ok(!((await ok('LIST', 'identity/entity/name'))?.keys ?? []).includes('indexed-entity'))
+    assert.equal((await ok('GET', `identity/group/id/${g.id}`)).member_entity_ids, null)
+    // The name and the (mount, name) pairs are free again.
+    const again = await ok('POST', 'identity/entity', { name: 'indexed-entity' })
+    assert.notEqual(again.id, e.id)
+    await ok('POST', 'identity/entity-alias', {
+      name: 'indexed-2',
+      mount_accessor: tokenAccessor,
+      canonical_id: again.id,
+    })
+  })
+
+  it('TestIdentityStore_GroupByName (list by name)', async () => {
+    for (const name of ['testgroupname', 'testgroupname2'])
+      assert.ok((await ok('POST', `identity/group/name/${name}`, {})).id)
+    const keys = (await ok('LIST', 'identity/group/name')).keys as string[]
+    assert.deepEqual(
+      keys.filter((k) => k.startsWith('testgroupname')),
+      ['testgroupname', 'testgroupname2'],
+    )
+  })
+})
+
+describe('identity store list key_info (handlePathEntityListCommon, handleAliasListCommon)', () => {
+  it('TestIdentityStore_ListEntities (key_info fields, by id and by name)', async () => {
+    const bare = await ok('POST', 'identity/entity', { name: 'ki-bare' })
+    const withAlias = await ok('POST', 'identity/entity', { name: 'ki-alias' })
+    const alias = await ok('POST', 'identity/entity-alias', {
+      name: 'ki-a',
+      mount_accessor: userpass,
+      canonical_id: withAlias.id,
+      custom_metadata: { k: 'v' },
+    })
+    const info = (await ok('LIST', 'identity/entity/id')).key_info
+    // An entity without aliases lists its name only; aliases list id, name and mount.
+    assert.deepEqual(info[bare.id], { name: 'ki-bare' })
+    assert.deepEqual(info[withAlias.id], {
+      name: 'ki-alias',
+      aliases: [
+        {
+          id: alias.id,
+          name: 'ki-a',
+          mount_accessor: userpass,
+          mount_type: 'userpass',
+          mount_path: 'auth/userpass/',
+        },
+      ],
+    })
+    // Vault keys its info by entity id, so a list by name (whose keys are names) carries none.
+    assert.equal((await ok('LIST', 'identity/entity/name')).key_info, undefined)
+  })
+
+  it('TestIdentityStore_AliasReadDelete / TestIdentityStore_GroupAliases_CRUD (alias list key_info fields)', async () => {
+    const e = await ok('POST', 'identity/entity', { name: 'ki-alias-owner' })
+    const alias = await ok('POST', 'identity/entity-alias', {
+      name: 'ki-listed',
+      mount_accessor: userpass,
+      canonical_id: e.id,
+      custom_metadata: { k: 'v' },
+    })
+    const entry = (await ok('LIST', 'identity/entity-alias/id')).key_info[alias.id]
+    assert.deepEqual(Object.keys(entry).sort(), [
+      'canonical_id',
+      'custom_metadata',
+      'local',
+      'metadata',
+      'mount_accessor',
+      'mount_path',
+      'mount_type',
+      'name',
+    ])
+    assert.deepEqual(
+      [entry.name, entry.canonical_id, entry.custom_metadata, entry.local, entry.mount_type],
+      ['ki-listed', e.id, { k: 'v' }, false, 'userpass'],
+    )
+    const g = await ok('POST', 'identity/group', { name: 'ki-ext', type: 'external' })
+    const ga = await ok('POST', 'identity/group-alias', {
+      name: 'ki-ga',
+      mount_accessor: userpass,
+      canonical_id: g.id,
+    })
+    const gentry = (await ok('LIST', 'identity/group-alias/id')).key_info[ga.id]
+    assert.deepEqual(Object.keys(gentry).sort(), Object.keys(entry).sort())
+    assert.deepEqual([gentry.name, gentry.canonical_id, gentry.local], ['ki-ga', g.id, false])
+  })
+})
+
+describe('identity group list key_info (handleGroupListCommon)', () => {
+  it('TestIdentityStore_GroupByName / TestIdentityStore_GroupAliases_CRUD (group list key_info)', async () => {
+    const e = await ok('POST', 'identity/entity', { name: 'gl-member' })
+    const inner = await ok('POST', 'identity/group', { name: 'gl-inner', member_entity_ids: [e.id] })
+    await ok('POST', 'identity/group', { name: 'gl-outer', member_group_ids: [inner.id] })
+    const ext = await ok('POST', 'identity/group', { name: 'gl-ext', type: 'external' })
+    const ga = await ok('POST', 'identity/group-alias', {
+      name: 'gl-ga',
+      mount_accessor: userpass,
+      canonical_id: ext.id,
+    })
+    const info = (await ok('LIST', 'identity/group/id')).key_info
+    assert.deepEqual(info[inner.id], { name: 'gl-inner', num_member_entities: 1, num_parent_groups: 1 })
+    assert.deepEqual(info[ext.id], {
+      name: 'gl-ext',
+      num_member_entities: 0,
+      num_parent_groups: 0,
+      alias: {
+        id: ga.id,
+        name: 'gl-ga',
+        mount_accessor: userpass,
+        mount_type: 'userpass',
+        mount_path: 'auth/userpass/',
+      },
+    })
+    // Keyed by id, so the list by name carries none.
+    assert.equal((await ok('LIST', 'identity/group/name')).key_info, undefined)
+  })
+})
+
+describe('identity read fields (handleEntityReadCommon, handleAliasReadCommon, handleGroupReadCommon)', () => {
+  const sorted = (o: object) => Object.keys(o).sort()
+  const aliasFields = [
+    'canonical_id',
+    'creation_time',
+    'id',
+    'last_update_time',
+    'merged_from_canonical_ids',
+    'metadata',
+    'mount_accessor',
+    'mount_path',
+    'mount_type',
+    'name',
+  ]
+
+  it('TestIdentityStore_EntityCRUD / TestIdentityStore_AliasReadDelete (fields of the reads)', async () => {
+    const e = await ok('POST', 'identity/entity', { name: 'fields-entity' })
+    const a = await ok('POST', 'identity/entity-alias', {
+      name: 'fields-alias',
+      mount_accessor: userpass,
+      canonical_id: e.id,
+    })
+    const entity = await ok('GET', `identity/entity/id/${e.id}`)
+    assert.deepEqual(sorted(entity), [
+      'aliases',
+      'creation_time',
+      'direct_group_ids',
+      'disabled',
+      'group_ids',
+      'id',
+      'inherited_group_ids',
+      'last_update_time',
+      'merged_entity_ids',
+      'metadata',
+      'name',
+      'namespace_id',
+      'policies',
+    ])
+    // An entity's aliases: the alias fields, with local and custom_metadata, without namespace_id.
+    assert.deepEqual(sorted(entity.aliases[0]), [...aliasFields, 'custom_metadata', 'local'].sort())
+    assert.deepEqual(
+      sorted(await ok('GET', `identity/entity-alias/id/${a.id}`)),
+      [...aliasFields, 'custom_metadata', 'local', 'namespace_id'].sort(),
+    )
+  })
+
+  it('TestIdentityStore_GroupAliases_CRUD (fields of the group read and its alias)', async () => {
+    const g = await ok('POST', 'identity/group', { name: 'fields-ext', type: 'external' })
+    const ga = await ok('POST', 'identity/group-alias', {
+      name: 'fields-ga',
+      mount_accessor: userpass,
+      canonical_id: g.id,
+    })
+    // A group's alias lists the alias fields only.
+    assert.deepEqual(sorted((await ok('GET', `identity/group/id/${g.id}`)).alias), aliasFields)
+    assert.deepEqual(
+      sorted(await ok('GET', `identity/group-alias/id/${ga.id}`)),
+      [...aliasFields, 'custom_metadata', 'local', 'namespace_id'].sort(),
+    )
+  })
+})
+
+describe('identity merge checks in Vault order (mergeEntity)', () => {
+  it('TestIdentityStore_MergeEntitiesByID (which refusal comes first)', async () => {
+    const to = await ok('POST', 'identity/entity', { name: 'order-to' })
+    // An unknown target is refused before its presence among the sources is looked at.
+    assert.equal(
+      await fails('POST', 'identity/entity/merge', {
+        to_entity_id: 'order-missing',
+        from_entity_ids: ['order-missing'],
+      }),
+      'entity id to merge to is invalid',
+    )
+    assert.equal(
+      await fails('POST', 'identity/entity/merge', {
+        to_entity_id: 'order-missing',
+        from_entity_ids: [to.id, 'x'],
+        conflicting_alias_ids_to_keep: ['a', 'b'],
+      }),
+      'entity id to merge to is invalid',
+    )
+    // Sources are checked one at a time, in order: an unknown one before the target named later.
+    assert.equal(
+      await fails('POST', 'identity/entity/merge', {
+        to_entity_id: to.id,
+        from_entity_ids: ['order-unknown', to.id],
+      }),
+      'entity id to merge from is invalid',
+    )
+    assert.equal(
+      await fails('POST', 'identity/entity/merge', {
+        to_entity_id: to.id,
+        from_entity_ids: [to.id, 'order-unknown'],
+      }),
+      'to_entity_id should not be present in from_entity_ids',
+    )
+  })
+})
+
+describe('identity_store_groups_test.go (upgrade tests, as the API sees them)', () => {
+  it('TestIdentityStore_FixOverwrittenMemberGroupIDs', async () => {
+    const g1 = await ok('POST', 'identity/group', { name: 'fix-group1' })
+    await ok('POST', 'identity/group', { name: 'fix-group2', policies: 'default', member_group_ids: [g1.id] })
+    // An update by name sending only policies keeps the members.
+    await ok('POST', 'identity/group/name/fix-group2', { policies: 'default,another-policy' })
+    const read = await ok('GET', 'identity/group/name/fix-group2')
+    assert.deepEqual(read.member_group_ids, [g1.id])
+    assert.deepEqual(read.policies, ['another-policy', 'default'])
+  })
+})

@@ -121,7 +121,7 @@ path "secret/data/groups/{{identity.groups.names.ops.id}}" { capabilities = ["re
       body: { member_group_ids: [outer.body.data.id] },
     })
     assert.equal(cycle.status, 400)
-    assert.match(cycle.body.errors[0], /circular/)
+    assert.match(cycle.body.errors[0], /cyclic relationship detected for member group ID/)
     await t.call('POST', `identity/entity/id/${alice.entity_id}`, { body: { policies: [] } })
     await t.call('DELETE', `identity/group/id/${inner.body.data.id}`)
     assert.equal((await t.call('GET', 'secret/data/ops/runbook', { token })).status, 403)
@@ -236,7 +236,7 @@ path "secret/data/groups/{{identity.groups.names.ops.id}}" { capabilities = ["re
     await bad(
       'identity/entity-alias',
       { name: 'x', canonical_id: 'missing', mount_accessor: userpassAccessor },
-      /does not exist/,
+      /invalid canonical ID/,
     )
     // Vault (handleAliasCreateUpdateCommon) treats bob's existing (mount, name) as an update moving it to alice,
     // refused because alice already has an alias on that mount.
@@ -248,7 +248,7 @@ path "secret/data/groups/{{identity.groups.names.ops.id}}" { capabilities = ["re
     await bad(
       'identity/entity-alias',
       { name: 'zed', canonical_id: alice, mount_accessor: userpassAccessor },
-      /already has an alias/,
+      /Alias already exists for requested entity and mount accessor/,
     )
     await bad('identity/group', { name: 'g', type: 'weird' }, /invalid group type/)
     await bad('identity/group', { name: 'ext-x', type: 'internal' }, /cannot be changed/)
@@ -257,16 +257,24 @@ path "secret/data/groups/{{identity.groups.names.ops.id}}" { capabilities = ["re
       { name: 'ext-y', type: 'external', member_entity_ids: [alice] },
       /external groups/,
     )
-    await bad('identity/group', { name: 'g2', member_entity_ids: ['missing'] }, /does not exist/)
-    await bad('identity/group', { name: 'g3', member_group_ids: ['missing'] }, /does not exist/)
+    await bad('identity/group', { name: 'g2', member_entity_ids: ['missing'] }, /invalid entity ID "missing"/)
+    await bad(
+      'identity/group',
+      { name: 'g3', member_group_ids: ['missing'] },
+      /invalid member group ID "missing"/,
+    )
     await bad(
       'identity/group-alias',
       { name: 'a', mount_accessor: userpassAccessor, canonical_id: internal.body.data.id },
-      /external group/,
+      /alias can't be set on an internal group/,
     )
-    await bad('identity/lookup/entity', {}, /required/)
-    await bad('identity/lookup/entity', { name: 'a', id: 'b' }, /only one/)
-    await bad('identity/lookup/group', { alias_name: 'eng' }, /both alias_name and alias_mount_accessor/)
+    await bad('identity/lookup/entity', {}, /query parameter not supplied/)
+    await bad('identity/lookup/entity', { name: 'a', id: 'b' }, /query parameter conflict/)
+    await bad(
+      'identity/lookup/group',
+      { alias_name: 'eng' },
+      /both 'alias_name' and 'alias_mount_accessor' needs to be set/,
+    )
     assert.equal((await t.call('POST', 'identity/lookup/entity', { body: { name: 'nobody' } })).status, 204)
     assert.equal((await t.call('GET', 'identity/entity/id/no-such')).status, 404)
     assert.equal(ext.status, 200)

@@ -55,10 +55,11 @@ describe('race: identity', () => {
         body: { name: 'shared-login', canonical_id: id, mount_accessor: accessor },
       })),
     )
-    // Vault: a write without id for a (mount, name) that has an alias moves that alias; never a second one.
+    // Vault: a write without id for a (mount, name) that has an alias moves that alias; never a second one. The
+    // create and each move answer the alias's id and entity.
     assert.deepEqual(
-      replies.map((r) => r.status).sort(),
-      [200, ...Array(BURST - 1).fill(204)],
+      replies.map((r) => r.status),
+      Array(BURST).fill(200),
       JSON.stringify(replies.map((r) => r.body)),
     )
     const holders: string[] = []
@@ -83,7 +84,9 @@ describe('race: identity', () => {
           body: { name: `One-${kind}`, metadata: { writer: String(i) } },
         })),
       )
-      assert.deepEqual(replies.map((r) => r.status).sort(), [200, ...Array(BURST - 1).fill(204)])
+      // Vault answers an entity update with a 204, but every group write with the group's id and name.
+      const expected = kind === 'entity' ? [200, ...Array(BURST - 1).fill(204)] : Array(BURST).fill(200)
+      assert.deepEqual(replies.map((r) => r.status).sort(), expected)
       const names = (await ok('LIST', `identity/${kind}/name`)).body.data.keys as string[]
       assert.deepEqual(
         names.filter((n) => n.toLowerCase() === `one-${kind}`),
@@ -99,7 +102,7 @@ describe('race: identity', () => {
       { method: 'POST', path: `identity/group/id/${a}`, body: { member_group_ids: [b] } },
       { method: 'POST', path: `identity/group/id/${b}`, body: { member_group_ids: [a] } },
     ])
-    assert.deepEqual(replies.map((r) => r.status).sort(), [204, 400])
+    assert.deepEqual(replies.map((r) => r.status).sort(), [200, 400])
     const members = [
       (await ok('GET', `identity/group/id/${a}`)).body.data.member_group_ids,
       (await ok('GET', `identity/group/id/${b}`)).body.data.member_group_ids,
@@ -121,7 +124,7 @@ describe('race: identity', () => {
       { method: 'POST', path: `identity/group/id/${group}`, body: { member_entity_ids: [] } },
       ...Array.from({ length: BURST }, () => ({ method: 'GET', path: 'secret/data/shared', token })),
     ])
-    assert.equal(removal[0]!.status, 204)
+    assert.equal(removal[0]!.status, 200)
     for (const reply of removal.slice(1)) assert.ok([200, 403].includes(reply.status), String(reply.status))
     assert.equal((await server.call('GET', 'secret/data/shared', { token })).status, 403)
 

@@ -43,27 +43,43 @@ export class AliasWrites {
       mountAccessor?: string
       customMetadata?: Record<string, string>
     },
-  ): Promise<{ alias: AliasRecord; created: boolean }> {
+  ): Promise<{ alias: AliasRecord; created: boolean; changed: boolean }> {
     return this.#ctx.write(async () => {
       // Vault checks an alias's custom_metadata against the limits KV v2 metadata has (custommetadata.Validate).
       if (input.customMetadata !== undefined) validateCustomMetadata(input.customMetadata)
       let existing = id ? await this.#ctx.alias(id) : undefined
-      if (id && !existing) throw new InvalidRequestError('entity alias not found')
+      if (id && !existing) throw new InvalidRequestError('invalid alias ID provided')
       // Vault (handleAliasCreateUpdateCommon): without an id, an alias found by (mount, name) is the one updated.
       if (!id && input.mountAccessor && input.name)
         existing = await this.#ctx.aliasByName(input.mountAccessor, input.name)
       const name = input.name ?? existing?.alias.name
       const accessor = input.mountAccessor ?? existing?.alias.mountAccessor
       const canonicalId = input.canonicalId || existing?.entity.id
-      if (!name) throw new InvalidRequestError('missing alias name')
-      if (!accessor) throw new InvalidRequestError('missing mount_accessor')
+      // Vault keeps an alias's custom_metadata when none is sent only on an update by id; an update found by
+      // (mount, name) sets what was sent, so none clears it (handleAliasCreateUpdateCommon).
+      const customMetadata = input.customMetadata ?? (id ? existing?.alias.customMetadata : undefined) ?? {}
+      // Nothing to change: Vault answers an empty 204 and writes nothing (handleAliasUpdate).
+      if (
+        existing &&
+        name === existing.alias.name &&
+        accessor === existing.alias.mountAccessor &&
+        canonicalId === existing.entity.id &&
+        sameMap(customMetadata, existing.alias.customMetadata)
+      )
+        return { alias: existing.alias, created: false, changed: false }
+      // With an id both come from the alias; without one, both must be given.
+      if (!name || !accessor)
+        throw new InvalidRequestError("'id' or 'mount_accessor' and 'name' must be provided")
       this.#ctx.checkAccessor(accessor)
       const now = this.#ctx.now()
       const ops: StorageOp[] = []
       let target: EntityRecord | undefined
       if (canonicalId) {
         target = await this.#ctx.entity(canonicalId)
-        if (!target) throw new InvalidRequestError(`entity "${canonicalId}" does not exist`)
+        if (!target)
+          throw new InvalidRequestError(
+            existing ? "given 'canonical_id' is not associated with an entity" : 'invalid canonical ID',
+          )
       } else {
         // Vault (handleAliasCreate): a new alias without canonical_id gets a new entity of its own, named as
         // Vault names unnamed entities, and the response's canonical_id is that entity's id.
@@ -72,13 +88,18 @@ export class AliasWrites {
       }
       const holder = await this.#ctx.aliasByName(accessor, name)
       if (holder && holder.alias.id !== existing?.alias.id)
-        throw new InvalidRequestError('combination of mount accessor and alias name is already in use')
+        throw new InvalidRequestError('alias with combination of mount accessor and name already exists')
       const sameMount = target.aliases.find(
         (a) => a.mountAccessor === accessor && a.id !== existing?.alias.id,
       )
+      // Vault's three texts: a new alias, an alias moved to another entity, an alias moved to another mount.
       if (sameMount)
         throw new InvalidRequestError(
-          `entity "${target.id}" already has an alias on mount accessor "${accessor}"`,
+          !existing
+            ? 'Alias already exists for requested entity and mount accessor'
+            : existing.entity.id !== target.id
+              ? 'Alias cannot be updated as the given entity already has an alias for this mount '
+              : "Alias cannot be updated as the entity already has an alias for the given 'mount_accessor' ",
         )
       const alias: AliasRecord = {
         id: existing?.alias.id ?? randomUUID(),
@@ -86,7 +107,7 @@ export class AliasWrites {
         mountAccessor: accessor,
         name,
         metadata: existing?.alias.metadata ?? {},
-        customMetadata: input.customMetadata ?? existing?.alias.customMetadata ?? {},
+        customMetadata,
         creationTime: existing?.alias.creationTime ?? now,
         lastUpdateTime: now,
       }
@@ -105,7 +126,7 @@ export class AliasWrites {
       ops.push({ op: 'put', key: keys.alias(alias.id), value: encoder.encode(target.id) })
       ops.push({ op: 'put', key: keys.aliasKey(accessor, name), value: encoder.encode(target.id) })
       await this.#ctx.storage.batch(ops)
-      return { alias, created: !existing }
+      return { alias, created: !existing, changed: true }
     })
   }
 
@@ -154,4 +175,9 @@ export class AliasWrites {
     }
     return removed
   }
+}
+
+function sameMap(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a)
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k])
 }

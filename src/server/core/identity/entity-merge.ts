@@ -37,21 +37,22 @@ const encoder = new TextEncoder()
 export async function mergeEntities(deps: MergeDeps, input: MergeInput): Promise<GroupRecord[]> {
   const { storage, groups, now } = deps
   const fromIds = [...new Set(input.fromEntityIds.filter((id) => id !== ''))]
-  if (fromIds.length === 0) throw new InvalidRequestError('missing from_entity_ids')
+  if (fromIds.length === 0) throw new InvalidRequestError('missing entity ids to merge from')
+  // Vault's order (mergeEntity): the target, then the several-sources rule, then each source in turn.
+  const target = await deps.entity(input.toEntityId)
+  if (!target) throw new InvalidRequestError('entity id to merge to is invalid')
   // Which alias survives a clash is chosen per pair of entities: with several sources, a list of survivors could
   // name one for each clash and leave the outcome to the order of the sources, so Vault asks for one at a time.
   if (fromIds.length > 1 && input.keepAliasIds.length > 1)
     throw new InvalidRequestError(
       'aliases conflicts cannot be resolved with multiple from entity ids - merge one entity at a time',
     )
-  if (fromIds.includes(input.toEntityId))
-    throw new InvalidRequestError('to_entity_id should not be present in from_entity_ids')
-  const target = await deps.entity(input.toEntityId)
-  if (!target) throw new InvalidRequestError('entity id to merge to is invalid')
   const sources: EntityRecord[] = []
   for (const id of fromIds) {
+    if (id === input.toEntityId)
+      throw new InvalidRequestError('to_entity_id should not be present in from_entity_ids')
     const source = await deps.entity(id)
-    if (!source) throw new InvalidRequestError(`entity id to merge from is invalid: ${id}`)
+    if (!source) throw new InvalidRequestError('entity id to merge from is invalid')
     sources.push(source)
   }
 

@@ -90,12 +90,12 @@ export class GroupIndex {
   /** Refuse member groups that are unknown, the group itself, or would make the nesting circular. */
   checkMemberGroups(groupId: string, memberIds: string[]): void {
     for (const memberId of memberIds) {
-      if (memberId === groupId) throw new InvalidRequestError('a group cannot be a member of itself')
-      if (!this.#byId.has(memberId)) throw new InvalidRequestError(`group "${memberId}" does not exist`)
+      // Vault's order and texts (SanitizeAndUpsertGroup); it answers the first two with a 500, Coffer with a 400.
+      if (!this.#byId.has(memberId)) throw new InvalidRequestError(`invalid member group ID "${memberId}"`)
+      if (memberId === groupId)
+        throw new InvalidRequestError(`member group ID "${groupId}" is same as the ID of the group`)
       if (this.ancestors([groupId]).includes(memberId))
-        throw new InvalidRequestError(
-          `member group "${memberId}" is a parent of group "${groupId}": the nesting would be circular`,
-        )
+        throw new InvalidRequestError(`cyclic relationship detected for member group ID "${memberId}"`)
     }
   }
 }

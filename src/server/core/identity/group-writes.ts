@@ -130,11 +130,11 @@ export class GroupWrites {
       let existing: GroupRecord | undefined
       if (id) {
         existing = groups.get(id)
-        if (!existing) throw new InvalidRequestError('group not found')
+        if (!existing) throw new InvalidRequestError('invalid group ID')
       } else if (input.name) existing = groups.byName(input.name)
       const type = input.type === undefined || input.type === '' ? (existing?.type ?? 'internal') : input.type
       if (type !== 'internal' && type !== 'external')
-        throw new InvalidRequestError(`invalid group type "${type}": must be "internal" or "external"`)
+        throw new InvalidRequestError(`invalid group type "${type}"`)
       if (existing && existing.type !== type) throw new InvalidRequestError('group type cannot be changed')
       if (type === 'external' && input.memberEntityIds?.length)
         throw new InvalidRequestError("member entities can't be set manually for external groups")
@@ -172,7 +172,7 @@ export class GroupWrites {
         const members = [...new Set(input.memberEntityIds)].sort()
         for (const entityId of members) {
           if (!(await this.#ctx.entityExists(entityId)))
-            throw new InvalidRequestError(`entity "${entityId}" does not exist`)
+            throw new InvalidRequestError(`invalid entity ID "${entityId}"`)
         }
         const before = new Set(existing?.memberEntityIds ?? [])
         for (const entityId of members) {
@@ -220,7 +220,7 @@ export class GroupWrites {
     const { groups, storage } = this.#ctx
     return this.#ctx.write(async () => {
       const current = id ? groups.byAliasId(id) : undefined
-      if (id && !current) throw new InvalidRequestError('group alias not found')
+      if (id && !current) throw new InvalidRequestError('invalid group alias ID')
       const name = input.name ?? current?.alias?.name
       const accessor = input.mountAccessor ?? current?.alias?.mountAccessor
       const canonicalId = input.canonicalId || current?.id
@@ -231,14 +231,13 @@ export class GroupWrites {
       // Vault (handleGroupAliasUpdateCommon): a new alias without canonical_id gets a new external group of its
       // own, named as Vault names unnamed groups; the response's canonical_id is that group's id.
       const target = canonicalId ? groups.get(canonicalId) : newExternalGroup(groups, now)
-      if (!target) throw new InvalidRequestError(`group "${canonicalId}" does not exist`)
-      if (target.type !== 'external')
-        throw new InvalidRequestError('alias can only be set on an external group')
+      if (!target) throw new InvalidRequestError("invalid group ID given in 'canonical_id'")
+      if (target.type !== 'external') throw new InvalidRequestError("alias can't be set on an internal group")
       // A group has one alias: as in Vault, a new one replaces the alias the group had, which is gone afterwards
       // (the index drops it when the group is stored) rather than left pointing at the group.
       const holder = groups.byAlias(accessor, name)
       if (holder && holder.alias?.id !== id)
-        throw new InvalidRequestError('combination of mount accessor and group alias name is already in use')
+        throw new InvalidRequestError('combination of mount and group alias name is already in use')
       const alias: AliasRecord = {
         id: current?.alias?.id ?? randomUUID(),
         canonicalId: target.id,

@@ -190,8 +190,14 @@ describe('IdentityStore', () => {
     assert.deepEqual(resolved?.policies, ['in', 'mid', 'own', 'top'])
     assert.deepEqual(resolved?.template.groups.map((g) => g.name).sort(), ['inner', 'mid', 'top'])
     const top = store.groups.byName('top')!
-    await assert.rejects(store.upsertGroup(inner.id, { memberGroupIds: [top.id] }), /circular/)
-    await assert.rejects(store.upsertGroup(inner.id, { memberGroupIds: [inner.id] }), /itself/)
+    await assert.rejects(
+      store.upsertGroup(inner.id, { memberGroupIds: [top.id] }),
+      /cyclic relationship detected for member group ID/,
+    )
+    await assert.rejects(
+      store.upsertGroup(inner.id, { memberGroupIds: [inner.id] }),
+      /is same as the ID of the group/,
+    )
     // Deleting the middle group cuts the inheritance; the cache sees it at once.
     await store.deleteGroup(mid.id)
     assert.deepEqual((await store.resolve(id))?.policies, ['in', 'own'])
@@ -254,7 +260,7 @@ describe('IdentityStore', () => {
     const b = (await store.upsertEntity(undefined, { name: 'other' })).entity.id
     await assert.rejects(
       store.upsertAlias(undefined, { name: 'x', canonicalId: a, mountAccessor: 'auth_userpass_1' }),
-      /already has an alias/,
+      /Alias already exists for requested entity and mount accessor/,
     )
     await assert.rejects(
       store.upsertAlias(undefined, { name: 'x', canonicalId: b, mountAccessor: 'auth_nope_9' }),
@@ -262,7 +268,7 @@ describe('IdentityStore', () => {
     )
     await assert.rejects(
       store.upsertAlias(undefined, { name: 'x', canonicalId: 'nope', mountAccessor: 'auth_jwt_2' }),
-      /does not exist/,
+      /invalid canonical ID/,
     )
     // Moving gina's alias to the other entity: the next login lands there. Without an id, Vault
     // (identity_store_aliases.go handleAliasCreateUpdateCommon) finds the alias by (mount, name) and updates it.

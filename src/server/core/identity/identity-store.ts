@@ -194,7 +194,7 @@ export class IdentityStore {
         let existing: EntityRecord | undefined
         if (id !== undefined && id !== '') {
           existing = await this.entity(id)
-          if (!existing) throw new InvalidRequestError('entity not found')
+          if (!existing) throw new InvalidRequestError('entity not found from id')
         } else if (input.name) existing = await this.entityByName(input.name)
         const now = this.#now()
         const entity: EntityRecord = existing
@@ -323,7 +323,7 @@ export class IdentityStore {
       mountAccessor?: string
       customMetadata?: Record<string, string>
     },
-  ): Promise<{ alias: AliasRecord; created: boolean }> {
+  ): Promise<{ alias: AliasRecord; created: boolean; changed: boolean }> {
     return this.#aliasWrites.upsertAlias(id, input)
   }
 

@@ -5,7 +5,7 @@ import { f } from '../../../sdk/framework/fields.ts'
 import type { LogicalResponse } from '../../../sdk/request.ts'
 import type { EntityInput, IdentityStore } from './identity-store.ts'
 import { validateIdentityMetadata } from './metadata-rules.ts'
-import { aliasView, type EntityRecord, entityView } from './records.ts'
+import { aliasListInfo, aliasView, type EntityRecord, entityListInfo, entityView } from './records.ts'
 
 const entityFields = {
   id: f.string(),
@@ -60,8 +60,8 @@ function listed(keys: string[], keyInfo?: Record<string, unknown>): LogicalRespo
 }
 
 const mergeFields = {
-  from_entity_ids: f.list({ required: true, description: 'Entities to merge into to_entity_id.' }),
-  to_entity_id: f.string({ required: true, description: 'The entity that remains.' }),
+  from_entity_ids: f.list({ description: 'Entities to merge into to_entity_id.' }),
+  to_entity_id: f.string({ description: 'The entity that remains.' }),
   conflicting_alias_ids_to_keep: f.list({
     description: 'Where a moved alias and one on to_entity_id share a mount, the alias IDs that survive.',
   }),
@@ -73,12 +73,12 @@ export function entityPaths(store: IdentityStore) {
     definePath({
       pattern: 'entity/batch-delete',
       fields: {
-        entity_ids: f.list({ required: true, description: 'Entities to delete; unknown IDs are skipped.' }),
+        entity_ids: f.list({ description: 'Entities to delete; unknown IDs are skipped.' }),
       },
       operations: {
         update: async ({ input }) => {
           const ids = input.entity_ids ?? []
-          if (ids.length === 0) throw new InvalidRequestError('missing entity_ids')
+          if (ids.length === 0) throw new InvalidRequestError('missing entity ids to delete')
           for (const id of new Set(ids)) await store.deleteEntity(id)
           return undefined
         },
@@ -89,6 +89,10 @@ export function entityPaths(store: IdentityStore) {
       fields: mergeFields,
       operations: {
         update: async ({ input }) => {
+          // Vault checks these in its handler, with its own texts, not as required fields.
+          if (!input.to_entity_id) throw new InvalidRequestError('missing entity id to merge to')
+          if (!input.from_entity_ids?.length)
+            throw new InvalidRequestError('missing entity ids to merge from')
           await store.mergeEntities({
             toEntityId: input.to_entity_id!,
             fromEntityIds: input.from_entity_ids ?? [],
@@ -115,8 +119,7 @@ export function entityPaths(store: IdentityStore) {
         list: async () => {
           const entities = await store.entities()
           const info: Record<string, unknown> = {}
-          for (const e of entities)
-            info[e.id] = { name: e.name, aliases: e.aliases.map((a) => aliasView(a, store.mounts)) }
+          for (const e of entities) info[e.id] = entityListInfo(e, store.mounts)
           return listed(
             entities.map((e) => e.id),
             info,
@@ -131,7 +134,7 @@ export function entityPaths(store: IdentityStore) {
       operations: {
         read: async ({ params }) => show(store, await store.entity(params['id']!)),
         update: async ({ params, input }) => {
-          if (!(await store.entity(params['id']!))) throw new InvalidRequestError('entity not found')
+          if (!(await store.entity(params['id']!))) throw new InvalidRequestError('entity not found from id')
           await store.upsertEntity(params['id'], entityInput(input))
           return undefined
         },
@@ -184,8 +187,8 @@ function aliasPaths(store: IdentityStore, prefix: string) {
       fields: aliasFields,
       operations: {
         update: async ({ input }) => {
-          const { alias, created: isNew } = await store.upsertAlias(input.id, aliasInput(input))
-          return isNew ? { data: { id: alias.id, canonical_id: alias.canonicalId } } : undefined
+          const { alias, changed } = await store.upsertAlias(input.id, aliasInput(input))
+          return changed ? { data: { id: alias.id, canonical_id: alias.canonicalId } } : undefined
         },
       },
     }),
@@ -198,14 +201,7 @@ function aliasPaths(store: IdentityStore, prefix: string) {
           for (const id of await store.aliasIds()) {
             const found = await store.alias(id)
             if (!found) continue
-            const view = aliasView(found.alias, store.mounts)
-            info[id] = {
-              canonical_id: view['canonical_id'],
-              mount_accessor: view['mount_accessor'],
-              mount_path: view['mount_path'],
-              mount_type: view['mount_type'],
-              name: view['name'],
-            }
+            info[id] = aliasListInfo(found.alias, store.mounts)
           }
           return listed(Object.keys(info), info)
         },
@@ -220,8 +216,9 @@ function aliasPaths(store: IdentityStore, prefix: string) {
           return found ? { data: aliasView(found.alias, store.mounts) } : undefined
         },
         update: async ({ params, input }) => {
-          await store.upsertAlias(params['id'], aliasInput(input))
-          return undefined
+          // Vault answers a change with the alias's id and entity, an update that changes nothing with a 204.
+          const { alias, changed } = await store.upsertAlias(params['id'], aliasInput(input))
+          return changed ? { data: { id: alias.id, canonical_id: alias.canonicalId } } : undefined
         },
         delete: async ({ params }) => {
           await store.deleteAlias(params['id']!)

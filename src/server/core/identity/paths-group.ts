@@ -5,7 +5,7 @@ import { f } from '../../../sdk/framework/fields.ts'
 import type { LogicalResponse } from '../../../sdk/request.ts'
 import type { GroupInput, IdentityStore } from './identity-store.ts'
 import { validateIdentityMetadata } from './metadata-rules.ts'
-import { aliasView, type GroupRecord, groupView } from './records.ts'
+import { aliasListInfo, aliasView, type GroupRecord, groupListInfo, groupView } from './records.ts'
 
 const groupFields = {
   id: f.string(),
@@ -52,8 +52,9 @@ export function showGroup(store: IdentityStore, group: GroupRecord | undefined):
   return { data: groupView(group, store.groups.parentsOf(group.id), store.mounts) }
 }
 
-function created(group: GroupRecord, isNew: boolean): LogicalResponse | undefined {
-  return isNew ? { data: { id: group.id, name: group.name } } : undefined
+/** Vault's handleGroupUpdateCommon answers every create and update with the group's id and name. */
+function answered(group: GroupRecord): LogicalResponse {
+  return { data: { id: group.id, name: group.name } }
 }
 
 function allGroups(store: IdentityStore): GroupRecord[] {
@@ -72,8 +73,8 @@ export function groupPaths(store: IdentityStore) {
       fields: groupFields,
       operations: {
         update: async ({ input }) => {
-          const { group, created: isNew } = await store.upsertGroup(input.id, groupInput(input))
-          return created(group, isNew)
+          const { group } = await store.upsertGroup(input.id, groupInput(input))
+          return answered(group)
         },
       },
     }),
@@ -84,7 +85,7 @@ export function groupPaths(store: IdentityStore) {
         list: () => {
           const groups = allGroups(store)
           const info: Record<string, unknown> = {}
-          for (const g of groups) info[g.id] = { name: g.name, num_member_entities: g.memberEntityIds.length }
+          for (const g of groups) info[g.id] = groupListInfo(g, store.groups.parentsOf(g.id), store.mounts)
           return listed(
             groups.map((g) => g.id),
             info,
@@ -99,9 +100,9 @@ export function groupPaths(store: IdentityStore) {
       operations: {
         read: ({ params }) => showGroup(store, store.groups.get(params['id']!)),
         update: async ({ params, input }) => {
-          if (!store.groups.get(params['id']!)) throw new InvalidRequestError('group not found')
-          await store.upsertGroup(params['id'], groupInput(input))
-          return undefined
+          if (!store.groups.get(params['id']!)) throw new InvalidRequestError('invalid group ID')
+          const { group } = await store.upsertGroup(params['id'], groupInput(input))
+          return answered(group)
         },
         delete: async ({ params }) => {
           await store.deleteGroup(params['id']!)
@@ -130,11 +131,11 @@ export function groupPaths(store: IdentityStore) {
         read: ({ params }) => showGroup(store, store.groups.byName(params['name']!)),
         update: async ({ params, input }) => {
           const existing = store.groups.byName(params['name']!)
-          const { group, created: isNew } = await store.upsertGroup(existing?.id, {
+          const { group } = await store.upsertGroup(existing?.id, {
             ...groupInput(input),
             name: existing?.name ?? params['name']!,
           })
-          return created(group, isNew)
+          return answered(group)
         },
         delete: async ({ params }) => {
           const group = store.groups.byName(params['name']!)
@@ -148,8 +149,9 @@ export function groupPaths(store: IdentityStore) {
       fields: groupAliasFields,
       operations: {
         update: async ({ input }) => {
-          const { alias, created: isNew } = await store.upsertGroupAlias(input.id, groupAliasInput(input))
-          return isNew ? { data: { id: alias.id, canonical_id: alias.canonicalId } } : undefined
+          // Vault's handleGroupAliasUpdateCommon answers every create and update with the alias's id and group.
+          const { alias } = await store.upsertGroupAlias(input.id, groupAliasInput(input))
+          return { data: { id: alias.id, canonical_id: alias.canonicalId } }
         },
       },
     }),
@@ -161,14 +163,7 @@ export function groupPaths(store: IdentityStore) {
           const info: Record<string, unknown> = {}
           for (const group of allGroups(store)) {
             if (!group.alias) continue
-            const view = aliasView(group.alias, store.mounts)
-            info[group.alias.id] = {
-              canonical_id: view['canonical_id'],
-              mount_accessor: view['mount_accessor'],
-              mount_path: view['mount_path'],
-              mount_type: view['mount_type'],
-              name: view['name'],
-            }
+            info[group.alias.id] = aliasListInfo(group.alias, store.mounts)
           }
           return listed(Object.keys(info).sort(), info)
         },
@@ -183,8 +178,8 @@ export function groupPaths(store: IdentityStore) {
           return alias ? { data: aliasView(alias, store.mounts) } : undefined
         },
         update: async ({ params, input }) => {
-          await store.upsertGroupAlias(params['id'], groupAliasInput(input))
-          return undefined
+          const { alias } = await store.upsertGroupAlias(params['id'], groupAliasInput(input))
+          return { data: { id: alias.id, canonical_id: alias.canonicalId } }
         },
         delete: async ({ params }) => {
           await store.deleteGroupAlias(params['id']!)

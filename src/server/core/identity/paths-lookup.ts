@@ -23,25 +23,23 @@ type Criteria = {
   alias_mount_accessor?: string
 }
 
-/** Exactly one criterion, with alias_name and alias_mount_accessor counting as one and needing each other. */
+/**
+ * Exactly one criterion, with alias_name and alias_mount_accessor counting as one and needing each other. Vault's
+ * order (lookup.go): none given, then more than one (an alias name beside anything but its accessor is a conflict),
+ * then half of the alias pair.
+ */
 function criterion(input: Criteria): keyof Criteria {
   const given = (['name', 'id', 'alias_id', 'alias_name', 'alias_mount_accessor'] as const).filter(
     (key) => input[key] !== undefined && input[key] !== '',
   )
-  if (given.length === 0)
-    throw new InvalidRequestError(
-      'one of name, id, alias_id, or alias_name with alias_mount_accessor is required',
-    )
-  const usesAliasName = given.includes('alias_name') || given.includes('alias_mount_accessor')
-  if (usesAliasName) {
-    if (!given.includes('alias_name') || !given.includes('alias_mount_accessor'))
-      throw new InvalidRequestError(
-        'both alias_name and alias_mount_accessor are needed to look up by alias name',
-      )
-    if (given.length > 2) throw new InvalidRequestError('only one lookup criterion may be given')
-    return 'alias_name'
-  }
-  if (given.length > 1) throw new InvalidRequestError('only one lookup criterion may be given')
+  if (given.length === 0) throw new InvalidRequestError('query parameter not supplied')
+  const aliasPair =
+    given.length === 2 && given.includes('alias_name') && given.includes('alias_mount_accessor')
+  if (given.length > 1 && !aliasPair)
+    throw new InvalidRequestError('query parameter conflict; please supply distinct set of query parameters')
+  if (aliasPair) return 'alias_name'
+  if (given[0] === 'alias_name' || given[0] === 'alias_mount_accessor')
+    throw new InvalidRequestError("both 'alias_name' and 'alias_mount_accessor' needs to be set")
   return given[0]!
 }
 

@@ -151,7 +151,11 @@ export function entityView(
     policies: entity.policies,
     metadata: orNull(entity.metadata),
     disabled: entity.disabled,
-    aliases: entity.aliases.map((alias) => aliasView(alias, mounts)),
+    // Vault's entity read lists each alias without its namespace_id.
+    aliases: entity.aliases.map((alias) => {
+      const { namespace_id: _, ...rest } = aliasView(alias, mounts)
+      return rest
+    }),
     direct_group_ids: groups.direct,
     inherited_group_ids: groups.inherited,
     group_ids: [...groups.direct, ...groups.inherited],
@@ -176,10 +180,52 @@ export function groupView(
     member_entity_ids: listOrNull(group.memberEntityIds),
     member_group_ids: listOrNull(group.memberGroupIds),
     parent_group_ids: listOrNull(parentGroupIds),
-    alias: group.alias ? aliasView(group.alias, mounts) : {},
+    alias: group.alias ? groupAliasBrief(group.alias, mounts) : {},
     creation_time: time(group.creationTime),
     last_update_time: time(group.lastUpdateTime),
     modify_index: group.modifyIndex,
     namespace_id: 'root',
   }
+}
+
+/** An alias's entry in an alias list's key_info, with the fields Vault's handleAliasListCommon gives. */
+export function aliasListInfo(alias: AliasRecord, mounts: MountLookup): Record<string, unknown> {
+  const view = aliasView(alias, mounts)
+  const { name, canonical_id, mount_accessor, custom_metadata, metadata, local, mount_type, mount_path } =
+    view
+  return { name, canonical_id, mount_accessor, custom_metadata, metadata, local, mount_type, mount_path }
+}
+
+/** An entity's entry in the entity id list's key_info: its name, and its aliases (when it has any) in brief. */
+export function entityListInfo(entity: EntityRecord, mounts: MountLookup): Record<string, unknown> {
+  if (entity.aliases.length === 0) return { name: entity.name }
+  const aliases = entity.aliases.map((a) => {
+    const { id, name, mount_accessor, mount_type, mount_path } = aliasView(a, mounts)
+    return { id, name, mount_accessor, mount_type, mount_path }
+  })
+  return { name: entity.name, aliases }
+}
+
+/** A group's entry in the group id list's key_info: counts of members and parents, and its alias in brief. */
+export function groupListInfo(
+  group: GroupRecord,
+  parentGroupIds: string[],
+  mounts: MountLookup,
+): Record<string, unknown> {
+  const entry: Record<string, unknown> = {
+    name: group.name,
+    num_member_entities: group.memberEntityIds.length,
+    num_parent_groups: parentGroupIds.length,
+  }
+  if (group.alias) {
+    const { id, name, mount_accessor, mount_type, mount_path } = aliasView(group.alias, mounts)
+    entry['alias'] = { id, name, mount_accessor, mount_type, mount_path }
+  }
+  return entry
+}
+
+/** A group read's alias (handleGroupReadCommon): the alias fields without custom_metadata, local or namespace_id. */
+function groupAliasBrief(alias: AliasRecord, mounts: MountLookup): Record<string, unknown> {
+  const { custom_metadata: _c, local: _l, namespace_id: _n, ...rest } = aliasView(alias, mounts)
+  return rest
 }
