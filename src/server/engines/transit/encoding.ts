@@ -12,20 +12,6 @@ function isStdBase64Char(code: number): boolean {
   )
 }
 
-/**
- * Padded standard base64: whole groups of four, the last ending in at most two `=`. A loop over character codes,
- * where the equivalent regular expression cost a few µs on every kilobyte-sized plaintext.
- */
-export function isStdBase64(text: string): boolean {
-  const length = text.length
-  if (length % 4 !== 0) return false
-  let end = length
-  if (length > 0 && text.charCodeAt(length - 1) === 61)
-    end = text.charCodeAt(length - 2) === 61 ? length - 2 : length - 1
-  for (let i = 0; i < end; i++) if (!isStdBase64Char(text.charCodeAt(i))) return false
-  return true
-}
-
 const PAD = 61
 const isNewline = (code: number) => code === 10 || code === 13
 
