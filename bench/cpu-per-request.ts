@@ -23,7 +23,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { prepareAwsGetSecretValue } from './aws-fixture.ts'
 import { startCoffer } from './coffer-fixture.ts'
-import type { LoadSpec } from './load.ts'
+import { type LoadSpec, taggedIds } from './load.ts'
 import { runWrk } from './wrk-runner.ts'
 
 const SCENARIO = process.argv[2] ?? 'kv-read'
@@ -105,7 +105,8 @@ async function measure(pid: number, spec: LoadSpec) {
   const before = cpuMicros(pid)
   const threadsBefore = threadMicros(pid)
   const fsyncs = FSYNCS ? countFsyncs(pid) : undefined
-  const result = await runWrk(spec)
+  // A fresh tag per round: the write rounds create new secrets, never rewriting an earlier round's.
+  const result = await runWrk({ ...spec, url: taggedIds(spec) })
   const after = cpuMicros(pid)
   const requests = result.rps * SECONDS
   const syncs = fsyncs ? await fsyncs() : undefined

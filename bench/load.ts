@@ -1,5 +1,6 @@
 // Drive a URL with the load generator (wrk when installed, else autocannon in its own process) and read back rates.
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { runWrk, wrkAvailable } from './wrk-runner.ts'
 
@@ -24,6 +25,10 @@ export interface LoadSpec {
   headers?: Record<string, string>
   connections: number
   seconds: number
+  /**
+   * `[<id>]` cycles through 0..idModulo-1 (paths seeded beforehand). Without it, `[<id>]` counts up behind a tag
+   * drawn for this run, so no request of any run names a path an earlier run wrote.
+   */
   idModulo?: number
 }
 
@@ -35,7 +40,18 @@ export const LOAD_GENERATOR: 'wrk' | 'autocannon' =
   process.env['BENCH_LOAD'] !== 'autocannon' && wrkAvailable() ? 'wrk' : 'autocannon'
 
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  return LOAD_GENERATOR === 'wrk' ? runWrk(spec) : runAutocannon(spec)
+  const run = { ...spec, url: taggedIds(spec) }
+  return LOAD_GENERATOR === 'wrk' ? runWrk(run) : runAutocannon(run)
+}
+
+/**
+ * The spec's URL with a tag of this run before `[<id>]` unless the ids cycle: both generators count from 0 on
+ * every run, so a write scenario's rounds after its warm-up rewrote the warm-up's secrets (each write then paid
+ * the reads of an update) where every request is meant to create a new one.
+ */
+export function taggedIds(spec: LoadSpec): string {
+  if (spec.idModulo !== undefined || !spec.url.includes('[<id>]')) return spec.url
+  return spec.url.replace('[<id>]', `${randomBytes(4).toString('hex')}-[<id>]`)
 }
 
 function runAutocannon(spec: LoadSpec): Promise<LoadResult> {
