@@ -31,6 +31,8 @@ interface Scenario {
     bodies?: string[]
     /** Headers to send instead of the token (a SigV4-signed AWS call). */
     headers?: Record<string, string>
+    /** `[<id>]` cycles through this many paths prepared beforehand (see LoadSpec). */
+    idModulo?: number
     response: string
     cleanup?: () => Promise<unknown>
   }>
@@ -53,6 +55,33 @@ function writeScenario(name: string, connections: number): Scenario {
         path: `secret/data/bench/${name}-[<id>]`,
         method: 'POST',
         body: JSON.stringify(secret1k),
+        response,
+      }
+    },
+  }
+}
+
+/** Existing secrets kv-update-16 rewrites: more than the barrier's read cache holds (8,192 entries). */
+const UPDATE_POPULATION = 20_000
+
+/**
+ * Durable KV v2 updates: each request writes a new version of one of UPDATE_POPULATION secrets written beforehand,
+ * in turn, so nearly every update reads the secret's metadata from SQLite first (as an update of a secret not read
+ * lately does) and the oldest versions are pruned past max_versions. Not one of the targets: it shows what an update
+ * costs beyond a create.
+ */
+function updateScenario(name: string, connections: number): Scenario {
+  return {
+    name,
+    connections,
+    async prepare(f) {
+      await seed(f, `bench/${name}-`, 0, UPDATE_POPULATION)
+      const response = (await f.call('POST', `secret/data/bench/${name}-0`, secret1k, f.token)).text
+      return {
+        path: `secret/data/bench/${name}-[<id>]`,
+        method: 'POST',
+        body: JSON.stringify(secret1k),
+        idModulo: UPDATE_POPULATION,
         response,
       }
     },
@@ -166,6 +195,7 @@ const scenarios: Scenario[] = [
   approleLogin('approle-login-batch', 32, 'batch'),
   writeScenario('kv-write', 10),
   writeScenario('kv-write-16', 16),
+  updateScenario('kv-update-16', 16),
   {
     // Secrets Manager's GetSecretValue from an AWS client: SigV4 verified (the access-key login run in place as
     // the call's authentication, no token minted) and the action authorised on the secret's path, in one pass
@@ -210,6 +240,7 @@ function loadSpec(url: string, prep: Prepared, connections: number, token: strin
   }
   if (prep.body !== undefined) spec.body = prep.body
   if (prep.bodies !== undefined) spec.bodies = prep.bodies
+  if (prep.idModulo !== undefined) spec.idModulo = prep.idModulo
   return spec
 }
 
