@@ -167,3 +167,107 @@ describe("login token renewal under the role's current token_max_ttl", () => {
     )
   })
 })
+
+// Vault's login renew handlers hand back the role's current token_ttl, token_max_ttl and token_period, and
+// CalculateTTL applies them afresh at every renewal: the max counted from the token's creation (raised or lowered),
+// the ttl when no increment is asked for, and the period, which frees the token from the max TTL.
+describe("login token renewal under the role's current token settings", () => {
+  let t: TestServer
+  const clock = new ManualClock()
+  before(async () => {
+    t = await startDevServer({ clock })
+    assert.equal((await t.call('POST', 'sys/auth/approle', { body: { type: 'approle' } })).status, 204)
+  })
+  after(() => t.close())
+
+  let roles = 0
+  /** A new role with `settings`, a login under it, and a function that rewrites the role's settings. */
+  async function loginUnder(settings: Record<string, string>) {
+    const name = `role-${++roles}`
+    const write = (body: Record<string, string>) =>
+      t.call('POST', `auth/approle/role/${name}`, { body: { token_policies: 'reader', ...body } })
+    assert.equal((await write(settings)).status, 204)
+    const roleId = (await t.call('GET', `auth/approle/role/${name}/role-id`)).body.data.role_id
+    const secretId = (await t.call('POST', `auth/approle/role/${name}/secret-id`)).body.data.secret_id
+    const login = await t.call('POST', 'auth/approle/login', {
+      token: '',
+      body: { role_id: roleId, secret_id: secretId },
+    })
+    assert.equal(login.status, 200, JSON.stringify(login.body))
+    return { token: login.body.auth.client_token as string, rewrite: write }
+  }
+
+  const renewSelf = (token: string, body: Record<string, string> = {}) =>
+    t.call('POST', 'auth/token/renew-self', { token, body })
+
+  it('raising token_max_ttl lets a token issued under the lower max renew up to the new one', async () => {
+    const { token, rewrite } = await loginUnder({ token_ttl: '3h', token_max_ttl: '24h' })
+    clock.advance(2 * 3600)
+    await rewrite({ token_ttl: '3h', token_max_ttl: '48h' })
+    const renewed = await renewSelf(token, { increment: '100h' })
+    assert.equal(renewed.status, 200, JSON.stringify(renewed.body))
+    // 48h from the login, two hours ago.
+    assert.equal(renewed.body.auth.lease_duration, 46 * 3600)
+    assert.match(renewed.body.warnings?.[0] ?? '', /exceeded the effective max_ttl/)
+  })
+
+  it("without an increment, a renewal grants the role's token_ttl as it is now", async () => {
+    const { token, rewrite } = await loginUnder({ token_ttl: '1h', token_max_ttl: '24h' })
+    await rewrite({ token_ttl: '3h', token_max_ttl: '24h' })
+    const renewed = await renewSelf(token)
+    assert.equal(renewed.status, 200, JSON.stringify(renewed.body))
+    assert.equal(renewed.body.auth.lease_duration, 3 * 3600)
+    // An increment is granted as asked, beyond the token_ttl, up to the max.
+    const longer = await renewSelf(token, { increment: '5h' })
+    assert.equal(longer.body.auth.lease_duration, 5 * 3600)
+  })
+
+  it('a token_period set on the role since the login makes renewals periodic, past the max TTL', async () => {
+    const { token, rewrite } = await loginUnder({ token_ttl: '1h', token_max_ttl: '2h' })
+    await rewrite({ token_period: '6h', token_max_ttl: '0' })
+    clock.advance(1800)
+    const renewed = await renewSelf(token, { increment: '1h' })
+    assert.equal(renewed.status, 200, JSON.stringify(renewed.body))
+    assert.equal(renewed.body.auth.lease_duration, 6 * 3600)
+    // Past the max TTL the token was issued under, still renewing to the period.
+    clock.advance(5 * 3600)
+    const later = await renewSelf(token)
+    assert.equal(later.status, 200, JSON.stringify(later.body))
+    assert.equal(later.body.auth.lease_duration, 6 * 3600)
+  })
+
+  it("a period longer than the role's token_max_ttl is cut to it, and still renews past it", async () => {
+    const { token, rewrite } = await loginUnder({ token_ttl: '1h', token_max_ttl: '2h' })
+    await rewrite({ token_period: '6h', token_max_ttl: '2h' })
+    clock.advance(1800)
+    const renewed = await renewSelf(token)
+    assert.equal(renewed.status, 200, JSON.stringify(renewed.body))
+    assert.equal(renewed.body.auth.lease_duration, 2 * 3600)
+    assert.match(
+      renewed.body.warnings?.[0] ?? '',
+      /period of "6h0m0s" exceeded the effective max_ttl of "2h0m0s"/,
+    )
+    // Past the 2h max counted from the login, which binds no periodic token.
+    clock.advance(1.9 * 3600)
+    const later = await renewSelf(token)
+    assert.equal(later.status, 200, JSON.stringify(later.body))
+    assert.equal(later.body.auth.lease_duration, 2 * 3600)
+  })
+
+  it('a token_period removed from the role ends the period: renewals fall back under the max TTL', async () => {
+    const { token, rewrite } = await loginUnder({ token_period: '6h', token_max_ttl: '8h' })
+    clock.advance(3600)
+    assert.equal((await renewSelf(token)).body.auth.lease_duration, 6 * 3600)
+    await rewrite({ token_period: '0', token_ttl: '4h', token_max_ttl: '8h' })
+    clock.advance(3 * 3600)
+    const renewed = await renewSelf(token)
+    assert.equal(renewed.status, 200, JSON.stringify(renewed.body))
+    // Four hours after the login, under an 8h max: the whole token_ttl fits.
+    assert.equal(renewed.body.auth.lease_duration, 4 * 3600)
+    clock.advance(3 * 3600)
+    const capped = await renewSelf(token)
+    assert.equal(capped.status, 200, JSON.stringify(capped.body))
+    assert.equal(capped.body.auth.lease_duration, 3600)
+    assert.match(capped.body.warnings?.[0] ?? '', /exceeded the effective max_ttl/)
+  })
+})

@@ -397,14 +397,14 @@ describe('BackendInstance: lifecycle hooks', () => {
           },
         },
       ],
-      renewLogin: async (_ctx, { policies }) => (policies.includes('short') ? { ttl: 60 } : undefined),
+      renewLogin: async (_ctx, { policies }) => (policies.includes('short') ? { tokenTtl: 60 } : undefined),
     })
     await h.revoke('creds', { user: 'u1' })
     assert.deepEqual(await h.renew('creds', { user: 'u1' }, { ttl: 10, increment: 99_999_999 }), {
       ttl: h.system.maxLeaseTtl,
     })
     assert.deepEqual(seen, ['revoke u1 1', 'renew u1 99999999'])
-    assert.deepEqual(await h.instance.renewLogin({ internal: {}, policies: ['short'] }), { ttl: 60 })
+    assert.deepEqual(await h.instance.renewLogin({ internal: {}, policies: ['short'] }), { tokenTtl: 60 })
   })
 })
 

@@ -23,12 +23,17 @@ export interface LoginRenewal {
   connection?: ConnectionInfo
 }
 
-/** An auth method's answer to a renewal it allows: caps on the renewal (seconds; 0 or absent: none). */
+/**
+ * An auth method's answer to a renewal it allows: its role's (user's, certificate's) token settings as they are now,
+ * in seconds, 0 or absent for unset. Core applies them as Vault's CalculateTTL does, afresh at every renewal.
+ */
 export interface LoginRenewalVerdict {
-  /** The most the renewal may add from now. */
-  ttl?: number
-  /** The role's current token_max_ttl, counted from the token's creation. */
+  /** token_ttl: what a renewal without an increment grants (unset: the auth mount's default lease TTL). */
+  tokenTtl?: number
+  /** token_max_ttl, counted from the token's creation (raised or lowered since, it binds as it is now). */
   maxTtl?: number
+  /** token_period: renewals grant the period and are free of the max TTL (only an explicit max ends them). */
+  period?: number
 }
 
 export interface HandlerContext<F extends Fields = Fields, S = unknown> {

@@ -1,5 +1,7 @@
 // Shared checks for auth methods' renewLogin hooks: what must still hold for a login token to be renewed.
 import { InvalidRequestError } from '../errors.ts'
+import type { LoginRenewalVerdict } from './backend.ts'
+import type { TokenParams } from './token-params.ts'
 
 /** Policy sets compared as Vault does: order and the implicit "default" policy do not matter. */
 export function equivalentPolicies(a: readonly string[], b: readonly string[]): boolean {
@@ -29,7 +31,12 @@ export function internalString(internal: Record<string, unknown>, key: string): 
   return value
 }
 
-/** The verdict that hands the role's current token_max_ttl back to the renewal, as Vault's renew handlers do. */
-export function underCurrentMaxTtl(params: { tokenMaxTtl: number }): { maxTtl: number } | undefined {
-  return params.tokenMaxTtl > 0 ? { maxTtl: params.tokenMaxTtl } : undefined
+/**
+ * The verdict that hands the role's current token_ttl, token_max_ttl and token_period back to the renewal, as
+ * Vault's login renew handlers set them on the renewed auth.
+ */
+export function underCurrentTokenSettings(
+  params: Pick<TokenParams, 'tokenTtl' | 'tokenMaxTtl' | 'tokenPeriod'>,
+): LoginRenewalVerdict {
+  return { tokenTtl: params.tokenTtl, maxTtl: params.tokenMaxTtl, period: params.tokenPeriod }
 }

@@ -1,6 +1,10 @@
 // The approle auth method: roles, RoleIDs and secret IDs (stored only as HMACs) for machine logins.
 import { defineBackend } from '../../../sdk/framework/backend.ts'
-import { internalString, requireStillExists, underCurrentMaxTtl } from '../../../sdk/framework/login-renew.ts'
+import {
+  internalString,
+  requireStillExists,
+  underCurrentTokenSettings,
+} from '../../../sdk/framework/login-renew.ts'
 import { listedPolicyHolders, tokenPolicyHolder } from '../../../sdk/framework/token-params.ts'
 import { DEFAULT_USER_LOCKOUT } from '../../../sdk/framework/user-lockout.ts'
 import { loginPath } from './path-login.ts'
@@ -43,7 +47,7 @@ export const approleBackend = defineBackend<ApproleState>({
   // As in Vault: a token renews only while its role exists.
   renewLogin: async ({ storage }, { internal }) => {
     const role = requireStillExists(await loadRole(storage, internalString(internal, 'roleName')), 'the role')
-    return underCurrentMaxTtl(role)
+    return underCurrentTokenSettings(role)
   },
   policyHolders: async ({ storage }) =>
     listedPolicyHolders(

@@ -1,7 +1,11 @@
 // The aws-keys auth method: access key pairs and session credentials bound to roles, and logins with SigV4-signed requests.
 import { forgetSigningKeys } from '../../../lib/sigv4/index.ts'
 import { defineBackend } from '../../../sdk/framework/backend.ts'
-import { internalString, requireStillExists, underCurrentMaxTtl } from '../../../sdk/framework/login-renew.ts'
+import {
+  internalString,
+  requireStillExists,
+  underCurrentTokenSettings,
+} from '../../../sdk/framework/login-renew.ts'
 import { listedPolicyHolders, tokenPolicyHolder } from '../../../sdk/framework/token-params.ts'
 import { listAccessKeys, loadAccessKey } from './key-store.ts'
 import {
@@ -49,10 +53,10 @@ export const awsKeysBackend = defineBackend<AwsKeysState>({
       const session = await loadSession(storage, id)
       const live = session && session.expires > system.now() ? session : undefined
       requireStillExists(live, 'the session credentials')
-      return underCurrentMaxTtl(requireStillExists(await loadRole(storage, session!.role), 'the role'))
+      return underCurrentTokenSettings(requireStillExists(await loadRole(storage, session!.role), 'the role'))
     }
     const entry = requireStillExists(await loadAccessKey(storage, id), 'the access key')
-    return underCurrentMaxTtl(requireStillExists(await loadRole(storage, entry.role), 'the role'))
+    return underCurrentTokenSettings(requireStillExists(await loadRole(storage, entry.role), 'the role'))
   },
   // Roles, and each access key with its role's policies (session credentials are short-lived and left out).
   policyHolders: async ({ storage }) => {

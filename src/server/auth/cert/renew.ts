@@ -1,12 +1,12 @@
 // Renewing a cert login token: Vault's pathLoginRenew, which re-verifies the renewing connection's certificate.
 import { timingSafeEqual } from 'node:crypto'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
-import type { LoginRenewal } from '../../../sdk/framework/backend.ts'
+import type { LoginRenewal, LoginRenewalVerdict } from '../../../sdk/framework/backend.ts'
 import {
   internalString,
   requireSamePolicies,
   requireStillExists,
-  underCurrentMaxTtl,
+  underCurrentTokenSettings,
 } from '../../../sdk/framework/login-renew.ts'
 import type { Storage } from '../../../sdk/storage.ts'
 import { loadCert, loadConfig } from './cert-store.ts'
@@ -22,11 +22,11 @@ export async function renewCertLogin(
   storage: Storage,
   now: number,
   login: LoginRenewal,
-): Promise<{ maxTtl: number } | undefined> {
+): Promise<LoginRenewalVerdict> {
   const name = internalString(login.internal, 'cert_name')
   const cert = requireStillExists(await loadCert(storage, name), 'the certificate role')
   requireSamePolicies(cert.tokenPolicies, login.policies)
-  if ((await loadConfig(storage)).disableBinding) return underCurrentMaxTtl(cert)
+  if ((await loadConfig(storage)).disableBinding) return underCurrentTokenSettings(cert)
   const original = login.internal['certificate']
   if (typeof original !== 'string' || original === '')
     throw new InvalidRequestError('cannot validate renewal for cert auth for non-stored client certificate')
@@ -36,5 +36,5 @@ export async function renewCertLogin(
     throw new InvalidRequestError(
       'client identity during renewal not matching client identity used during login',
     )
-  return underCurrentMaxTtl(cert)
+  return underCurrentTokenSettings(cert)
 }

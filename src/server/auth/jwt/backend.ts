@@ -1,6 +1,10 @@
 // The jwt auth method (also mounted as `oidc`): JWT login against PEM keys, a JWKS URL or OIDC discovery, and the OIDC browser flow.
 import { defineBackend } from '../../../sdk/framework/backend.ts'
-import { internalString, requireStillExists, underCurrentMaxTtl } from '../../../sdk/framework/login-renew.ts'
+import {
+  internalString,
+  requireStillExists,
+  underCurrentTokenSettings,
+} from '../../../sdk/framework/login-renew.ts'
 import { loginRoleFrom } from '../../../sdk/framework/login-role.ts'
 import { listedPolicyHolders, tokenPolicyHolder } from '../../../sdk/framework/token-params.ts'
 import { configPath } from './path-config.ts'
@@ -30,7 +34,7 @@ export const jwtBackend = defineBackend<JwtState>({
   // As in Vault: a token renews only while the role it logged in with exists.
   renewLogin: async ({ storage }, { internal }) => {
     const role = requireStillExists(await loadRole(storage, internalString(internal, 'role')), 'the role')
-    return underCurrentMaxTtl(role.token)
+    return underCurrentTokenSettings(role.token)
   },
   policyHolders: async ({ storage }) =>
     listedPolicyHolders(

@@ -1,6 +1,10 @@
 // The kubernetes auth method: pods log in with their service account token, checked by the cluster's TokenReview API or pem_keys.
 import { defineBackend } from '../../../sdk/framework/backend.ts'
-import { internalString, requireStillExists, underCurrentMaxTtl } from '../../../sdk/framework/login-renew.ts'
+import {
+  internalString,
+  requireStillExists,
+  underCurrentTokenSettings,
+} from '../../../sdk/framework/login-renew.ts'
 import { loginRoleFrom } from '../../../sdk/framework/login-role.ts'
 import { listedPolicyHolders, tokenPolicyHolder } from '../../../sdk/framework/token-params.ts'
 import { configPath } from './kube-config.ts'
@@ -18,7 +22,7 @@ export const kubernetesBackend = defineBackend<KubeState>({
   // As in Vault: a token renews only while the role it logged in with exists.
   renewLogin: async ({ storage }, { internal }) => {
     const role = requireStillExists(await loadKubeRole(storage, internalString(internal, 'role')), 'the role')
-    return underCurrentMaxTtl(role.token)
+    return underCurrentTokenSettings(role.token)
   },
   policyHolders: async ({ storage }) =>
     listedPolicyHolders(

@@ -145,7 +145,10 @@ describe('kubernetes role storage', () => {
     const h = await make()
     await h.call('update', 'role/app', BOUND)
     const login = { internal: { role: 'app', alias: 'uid-1' }, policies: ['default'] }
-    assert.equal(await h.instance.renewLogin(login), undefined)
+    // Its token settings as they are now go back to the renewal.
+    assert.deepEqual(await h.instance.renewLogin(login), { tokenTtl: 0, maxTtl: 0, period: 0 })
+    await h.call('update', 'role/app', { ...BOUND, token_ttl: '1h', token_period: '2h' })
+    assert.deepEqual(await h.instance.renewLogin(login), { tokenTtl: 3600, maxTtl: 0, period: 7200 })
     await h.call('delete', 'role/app')
     assert.equal((await failure(() => h.instance.renewLogin(login))).status, 400)
   })

@@ -4,6 +4,7 @@ import {
   internalString,
   requireSamePolicies,
   requireStillExists,
+  underCurrentTokenSettings,
 } from '../../../sdk/framework/login-renew.ts'
 import { listedPolicyHolders, tokenPolicyHolder } from '../../../sdk/framework/token-params.ts'
 import { DEFAULT_USER_LOCKOUT } from '../../../sdk/framework/user-lockout.ts'
@@ -23,7 +24,7 @@ export const userpassBackend = defineBackend<UserpassState>({
   renewLogin: async ({ storage }, { internal, policies }) => {
     const user = requireStillExists(await loadUser(storage, internalString(internal, 'username')), 'the user')
     requireSamePolicies(user.tokenPolicies, policies)
-    return user.tokenMaxTtl > 0 ? { ttl: user.tokenMaxTtl, maxTtl: user.tokenMaxTtl } : undefined
+    return underCurrentTokenSettings(user)
   },
   policyHolders: async ({ storage }) =>
     listedPolicyHolders(

@@ -11,6 +11,7 @@ import { effectivePolicies, withIdentityPolicies } from '../identity/effective.t
 import { authOf, type CoreHandlerResponse } from '../logical-request.ts'
 import type { UnsealedServices } from '../services.ts'
 import { issuedAuth } from './issued-auth.ts'
+import { loginRenewalTtl } from './login-renewal-ttl.ts'
 import { lookupData, type TokenEntry, USES_SPENT } from './token-entry.ts'
 import { readRole } from './token-roles.ts'
 import { renewalTarget } from './token-store.ts'
@@ -70,35 +71,56 @@ async function renewed(
   connection?: ConnectionInfo,
 ) {
   refuseBatch(entry, 'renewed')
-  let requested = increment ?? 0
-  let loginMaxTtl = 0
-  // As Vault: a token made through a token role renews only while that role exists, so deleting the role ends
-  // its tokens at their current TTL.
-  const role = !entry.login && entry.role !== '' ? await readRole(storage, entry.role) : undefined
-  if (!entry.login && entry.role !== '' && !role)
-    throw new InvalidRequestError(`original token role "${entry.role}" could not be found, not renewing`)
+  const requested = increment ?? 0
+  let updated: TokenEntry | undefined
+  let warnings: string[] = []
   if (entry.login) {
     // A login token renews only while its auth method still vouches for it (user, role or cert unchanged).
     const mount = services.mounts.entries.find((m) => m.accessor === entry.login!.mountAccessor)
     const backend = mount && services.mounts.router.get(mount.path)?.backend
-    if (!backend) throw new InvalidRequestError('the auth method that issued this token is no longer enabled')
+    if (!mount || !backend)
+      throw new InvalidRequestError('the auth method that issued this token is no longer enabled')
     // The renewal's own TLS connection goes along: Vault's cert method re-checks the client certificate on it.
-    const verdict = await backend.renewLogin({
+    const settings = await backend.renewLogin({
       internal: entry.login.internal,
       policies: entry.policies,
       connection,
     })
-    if (verdict?.ttl !== undefined && verdict.ttl > 0)
-      requested = requested > 0 ? Math.min(requested, verdict.ttl) : verdict.ttl
-    // A periodic token has no max TTL of its own in Vault's CalculateTTL (only an explicit one ends it).
-    if (entry.period === 0 && verdict?.maxTtl !== undefined && verdict.maxTtl > 0)
-      loginMaxTtl = verdict.maxTtl
+    if (settings !== undefined) {
+      // As Vault: the role's token_ttl, token_max_ttl and token_period as they are now, and the mount's TTLs,
+      // decide every renewal, so raising or lowering the max on the role moves tokens already issued.
+      const mountTtls = services.mounts.effectiveTtls(mount)
+      updated = await services.tokens.renewWith(entry, (fresh, now) => {
+        const plan = loginRenewalTtl({
+          increment: requested,
+          settings,
+          mountTtls,
+          explicitMaxTtl: fresh.explicitMaxTtl,
+          creationTime: fresh.creationTime,
+          now,
+        })
+        warnings = plan.warnings
+        return plan.ttl
+      })
+    } else updated = await services.tokens.renew(entry, requested)
+  } else {
+    // As Vault: a token made through a token role renews only while that role exists (deleting the role ends its
+    // tokens at their current TTL), and under the role's explicit max TTL as the role now says, counted from the
+    // token's creation.
+    const role = entry.role !== '' ? await readRole(storage, entry.role) : undefined
+    if (entry.role !== '' && !role)
+      throw new InvalidRequestError(`original token role "${entry.role}" could not be found, not renewing`)
+    updated = await services.tokens.renew(entry, requested, role?.explicitMaxTtl ?? 0)
+    if (updated) {
+      // As Vault's CalculateTTL: say so when the max TTL cut the renewal short, rather than silently grant less.
+      const wanted = renewalTarget(entry, requested)
+      const granted = Math.round((updated.expireTime - services.clock.now()) / 1000)
+      if (entry.period === 0 && wanted > granted)
+        warnings = [
+          `TTL of "${formatDuration(wanted)}" exceeded the effective max_ttl of "${formatDuration(granted)}"; TTL value is capped accordingly`,
+        ]
+    }
   }
-  // As Vault: a role token renews under its role's explicit max TTL as the role now says, and a login token under
-  // its auth role's token_max_ttl as it now is, both counted from the token's creation, so lowering either curtails
-  // tokens already issued (raising it does not lift the cap a token was issued with).
-  const caps = [role?.explicitMaxTtl ?? 0, loginMaxTtl].filter((cap) => cap > 0)
-  const updated = await services.tokens.renew(entry, requested, caps.length > 0 ? Math.min(...caps) : 0)
   // Revoked or expired since it was looked up.
   if (!updated) throw gone()
   const now = services.clock.now()
@@ -106,13 +128,7 @@ async function renewed(
   const response: CoreHandlerResponse = {
     issuedAuth: await withIdentityPolicies(services.identity, issuedAuth(token, updated, now), updated),
   }
-  // As Vault's CalculateTTL: say so when the max TTL cut the renewal short, rather than silently grant less.
-  const wanted = renewalTarget(entry, requested)
-  const granted = Math.round((updated.expireTime - now) / 1000)
-  if (entry.period === 0 && wanted > granted)
-    response.warnings = [
-      `TTL of "${formatDuration(wanted)}" exceeded the effective max_ttl of "${formatDuration(granted)}"; TTL value is capped accordingly`,
-    ]
+  if (warnings.length > 0) response.warnings = warnings
   return response
 }
 

@@ -344,36 +344,47 @@ export class TokenStore {
    * caller knows of now, such as its role's current token_explicit_max_ttl.
    */
   async renew(stale: TokenEntry, increment: number, explicitMaxTtl = 0): Promise<TokenEntry | undefined> {
-    return this.#locks.run(stale.idHash, async () => {
-      const entry = await this.#get(stale.idHash)
-      if (!entry || this.#expired(entry)) return undefined
-      return this.#renewLocked(entry, increment, explicitMaxTtl)
+    return this.renewWith(stale, (entry, now) => {
+      let ttl = renewalTarget(entry, increment)
+      if (entry.maxExpireTime > 0) ttl = Math.min(ttl, Math.floor((entry.maxExpireTime - now) / 1000))
+      if (explicitMaxTtl > 0)
+        ttl = Math.min(ttl, Math.floor((entry.creationTime * 1000 + explicitMaxTtl * 1000 - now) / 1000))
+      return ttl
     })
   }
 
-  async #renewLocked(entry: TokenEntry, increment: number, explicitMaxTtl = 0): Promise<TokenEntry> {
-    // Vault words this as for any lease: a token is renewed through its lease.
-    if (!entry.renewable) throw new InvalidRequestError('lease is not renewable')
-    // A token that never expires (root) has nothing to extend: Vault refuses its renewal rather than answer
-    // a lease_duration of 0 that a client would read as "expired". Such a token has no lease in Vault, so
-    // its words are those of a missing lease.
-    if (entry.expireTime === 0) throw new InvalidRequestError('invalid lease ID')
-    const now = this.#clock.now()
-    let ttl = renewalTarget(entry, increment)
-    if (entry.maxExpireTime > 0) ttl = Math.min(ttl, Math.floor((entry.maxExpireTime - now) / 1000))
-    if (explicitMaxTtl > 0)
-      ttl = Math.min(ttl, Math.floor((entry.creationTime * 1000 + explicitMaxTtl * 1000 - now) / 1000))
-    if (ttl <= 0) throw new InvalidRequestError('token has reached its maximum TTL and cannot be renewed')
-    const updated: TokenEntry = { ...entry, expireTime: now + ttl * 1000, lastRenewalTime: now }
-    await this.#storage.batch([
-      this.#due.deleteOp(entry.expireTime, entry.idHash),
-      this.#due.putOp(updated.expireTime, entry.idHash, entry.idHash),
-      { op: 'put', key: keys.id(entry.idHash), value: encode(updated) },
-    ])
-    this.#due.noteRemoved(entry.expireTime, entry.idHash)
-    this.#due.noteAdded(updated.expireTime, entry.idHash, entry.idHash)
-    this.#remember(updated)
-    return updated
+  /**
+   * Renew the token to expire `ttlFor(entry, now)` seconds from now, computed under the token's lock once the
+   * checks every renewal makes have passed (a login token's renewal computes it from its auth method's settings).
+   * Undefined when the token is gone or expired.
+   */
+  async renewWith(
+    stale: TokenEntry,
+    ttlFor: (entry: TokenEntry, now: number) => number,
+  ): Promise<TokenEntry | undefined> {
+    return this.#locks.run(stale.idHash, async () => {
+      const entry = await this.#get(stale.idHash)
+      if (!entry || this.#expired(entry)) return undefined
+      // Vault words this as for any lease: a token is renewed through its lease.
+      if (!entry.renewable) throw new InvalidRequestError('lease is not renewable')
+      // A token that never expires (root) has nothing to extend: Vault refuses its renewal rather than answer
+      // a lease_duration of 0 that a client would read as "expired". Such a token has no lease in Vault, so
+      // its words are those of a missing lease.
+      if (entry.expireTime === 0) throw new InvalidRequestError('invalid lease ID')
+      const now = this.#clock.now()
+      const ttl = ttlFor(entry, now)
+      if (ttl <= 0) throw new InvalidRequestError('token has reached its maximum TTL and cannot be renewed')
+      const updated: TokenEntry = { ...entry, expireTime: now + ttl * 1000, lastRenewalTime: now }
+      await this.#storage.batch([
+        this.#due.deleteOp(entry.expireTime, entry.idHash),
+        this.#due.putOp(updated.expireTime, entry.idHash, entry.idHash),
+        { op: 'put', key: keys.id(entry.idHash), value: encode(updated) },
+      ])
+      this.#due.noteRemoved(entry.expireTime, entry.idHash)
+      this.#due.noteAdded(updated.expireTime, entry.idHash, entry.idHash)
+      this.#remember(updated)
+      return updated
+    })
   }
 
   /**
