@@ -144,4 +144,52 @@ describe('race: auth methods', () => {
       }
     }
   })
+
+  it('approle: once a lower token_max_ttl answers, no renewal grants past it, however many race the change', async () => {
+    await ok('POST', 'sys/auth/approle-renew', { type: 'approle' })
+    for (let round = 0; round < ROUNDS; round++) {
+      const role = `auth/approle-renew/role/r${round}`
+      await ok('POST', role, { token_policies: 'default', token_ttl: '1h', token_max_ttl: '24h' })
+      const roleId = (await server.call('GET', `${role}/role-id`)).body.data.role_id
+      const secretId = (await server.call('POST', `${role}/secret-id`)).body.data.secret_id
+      const login = await server.call('POST', 'auth/approle-renew/login', {
+        token: '',
+        body: { role_id: roleId, secret_id: secretId },
+      })
+      assert.equal(login.status, 200, JSON.stringify(login.body))
+      const token = login.body.auth.client_token as string
+      const renewals = (count: number) =>
+        Array.from({ length: count }, () => ({
+          method: 'POST',
+          path: 'auth/token/renew-self',
+          token,
+          body: { increment: '10h' },
+        }))
+      const half = BURST / 2
+      const replies = await burst(server.address, [
+        ...renewals(half),
+        {
+          method: 'POST',
+          path: role,
+          token: server.rootToken,
+          body: { token_policies: 'default', token_ttl: '1m', token_max_ttl: '2m' },
+        },
+        ...renewals(half),
+      ])
+      assert.equal(replies[half]!.status, 204, JSON.stringify(replies[half]!.body))
+      for (const reply of replies.filter((_, i) => i !== half)) {
+        assert.ok(reply.status === 200 || reply.status === 400, `round ${round}: ${reply.status}`)
+        if (reply.status === 200) assert.ok(reply.body.auth.lease_duration <= 10 * 3600)
+      }
+      // Every renewal that starts after the change answered is held to two minutes from the login.
+      const after = await burst(server.address, renewals(BURST))
+      for (const reply of after) {
+        assert.equal(reply.status, 200, `round ${round}: ${JSON.stringify(reply.body)}`)
+        assert.ok(
+          reply.body.auth.lease_duration <= 120,
+          `round ${round}: a renewal after the change granted ${reply.body.auth.lease_duration}s`,
+        )
+      }
+    }
+  })
 })
