@@ -236,6 +236,12 @@ describe("login token renewal under the role's current token settings", () => {
     assert.equal(later.body.auth.lease_duration, 6 * 3600)
   })
 
+  it("a login under a period longer than the role's token_max_ttl gets the max, as Vault's login does", async () => {
+    const { token } = await loginUnder({ token_period: '6h', token_max_ttl: '2h' })
+    const looked = await t.call('GET', 'auth/token/lookup-self', { token })
+    assert.equal(looked.body.data.ttl, 2 * 3600)
+  })
+
   it("a period longer than the role's token_max_ttl is cut to it, and still renews past it", async () => {
     const { token, rewrite } = await loginUnder({ token_ttl: '1h', token_max_ttl: '2h' })
     await rewrite({ token_period: '6h', token_max_ttl: '2h' })

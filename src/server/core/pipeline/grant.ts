@@ -179,6 +179,11 @@ export async function loginTokenInput(
   const { defaultLeaseTtl, maxLeaseTtl } = services.mounts.effectiveTtls(mount)
   const policies = [...new Set([...grant.policies, ...(grant.noDefaultPolicy ? [] : ['default'])])].sort()
   const maxTtl = grant.maxTtl ? Math.min(grant.maxTtl, maxLeaseTtl) : maxLeaseTtl
+  const explicitMaxTtl = grant.explicitMaxTtl ?? 0
+  // As Vault's CalculateTTL at login: a period longer than the max (the mount's, the role's or the explicit one,
+  // whichever is least) is cut to it. The token stays periodic: only an explicit max ends it.
+  const periodCap = explicitMaxTtl > 0 ? Math.min(maxTtl, explicitMaxTtl) : maxTtl
+  const period = grant.period ? Math.min(grant.period, periodCap) : 0
   refuseReservedPolicies(policies)
   // The login's alias finds (or creates) its entity; its external groups follow the login's group names.
   const entityId = grant.alias
@@ -197,8 +202,8 @@ export async function loginTokenInput(
       numUses: grant.numUses ?? 0,
       ttl: Math.min(grant.ttl || defaultLeaseTtl, maxTtl),
       maxTtl,
-      explicitMaxTtl: grant.explicitMaxTtl ?? 0,
-      period: grant.period ?? 0,
+      explicitMaxTtl,
+      period,
       renewable: grant.renewable ?? true,
       path,
       ...(grant.boundCidrs?.length ? { boundCidrs: grant.boundCidrs } : {}),
