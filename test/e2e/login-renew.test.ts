@@ -194,7 +194,7 @@ describe("login token renewal under the role's current token settings", () => {
       body: { role_id: roleId, secret_id: secretId },
     })
     assert.equal(login.status, 200, JSON.stringify(login.body))
-    return { token: login.body.auth.client_token as string, rewrite: write }
+    return { token: login.body.auth.client_token as string, rewrite: write, login }
   }
 
   const renewSelf = (token: string, body: Record<string, string> = {}) =>
@@ -237,7 +237,11 @@ describe("login token renewal under the role's current token settings", () => {
   })
 
   it("a login under a period longer than the role's token_max_ttl gets the max, as Vault's login does", async () => {
-    const { token } = await loginUnder({ token_period: '6h', token_max_ttl: '2h' })
+    const { token, login } = await loginUnder({ token_period: '6h', token_max_ttl: '2h' })
+    assert.equal(login.body.auth.lease_duration, 2 * 3600)
+    assert.deepEqual(login.body.warnings, [
+      'period of "6h0m0s" exceeded the effective max_ttl of "2h0m0s"; period value is capped accordingly',
+    ])
     const looked = await t.call('GET', 'auth/token/lookup-self', { token })
     assert.equal(looked.body.data.ttl, 2 * 3600)
   })

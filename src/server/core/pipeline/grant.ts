@@ -1,4 +1,5 @@
 // Pipeline stage "lease": a secret becomes a lease, a login's grant a token; core's own backends' minted answers pass.
+import { formatDuration } from '../../../lib/duration.ts'
 import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.ts'
 import type { AuthGrant } from '../../../sdk/request.ts'
 import { NON_ASSIGNABLE_POLICIES, ROOT_POLICY_NAME } from '../../policy/builtin-policies.ts'
@@ -79,7 +80,14 @@ export async function grant(
   }
   if (own && issued) out.auth = issued
   else if (login) {
-    out.auth = await mintLoginToken(services, entry, backendRequest.mountPath + backendRequest.path, login)
+    const minted = await mintLoginToken(
+      services,
+      entry,
+      backendRequest.mountPath + backendRequest.path,
+      login,
+    )
+    out.auth = minted.auth
+    if (minted.warnings.length > 0) out.warnings = [...(out.warnings ?? []), ...minted.warnings]
     // Disabling or moving an auth method revokes its tokens after tainting it: a login that finished meanwhile (or
     // after the move) is undone.
     if (services.mounts.routeStale(entry, backendRequest.mountPath)) {
@@ -139,9 +147,14 @@ export function leaseTtls(
 
 /** A login's AuthGrant becomes an orphan service token bounded by the auth mount's TTLs. */
 async function mintLoginToken(services: GrantServices, mount: MountEntry, path: string, grant: AuthGrant) {
-  const { type, input } = await loginTokenInput(services, mount, path, grant)
+  const { type, input, warnings } = await loginTokenInput(services, mount, path, grant)
   const { token, entry } = await services.tokens.issue(type, input)
-  return withIdentityPolicies(services.identity, issuedAuth(token, entry, services.clock.now()), entry)
+  const auth = await withIdentityPolicies(
+    services.identity,
+    issuedAuth(token, entry, services.clock.now()),
+    entry,
+  )
+  return { auth, warnings }
 }
 
 /**
@@ -174,7 +187,7 @@ export async function loginTokenInput(
   mount: MountEntry,
   path: string,
   grant: AuthGrant,
-): Promise<{ type: 'service' | 'batch'; input: CreateTokenInput }> {
+): Promise<{ type: 'service' | 'batch'; input: CreateTokenInput; warnings: string[] }> {
   if (!Array.isArray(grant.policies)) throw new InvalidRequestError('auth method returned no policies')
   const { defaultLeaseTtl, maxLeaseTtl } = services.mounts.effectiveTtls(mount)
   const policies = [...new Set([...grant.policies, ...(grant.noDefaultPolicy ? [] : ['default'])])].sort()
@@ -184,6 +197,12 @@ export async function loginTokenInput(
   // whichever is least) is cut to it. The token stays periodic: only an explicit max ends it.
   const periodCap = explicitMaxTtl > 0 ? Math.min(maxTtl, explicitMaxTtl) : maxTtl
   const period = grant.period ? Math.min(grant.period, periodCap) : 0
+  const warnings =
+    grant.period && grant.period > periodCap
+      ? [
+          `period of "${formatDuration(grant.period)}" exceeded the effective max_ttl of "${formatDuration(periodCap)}"; period value is capped accordingly`,
+        ]
+      : []
   refuseReservedPolicies(policies)
   // The login's alias finds (or creates) its entity; its external groups follow the login's group names.
   const entityId = grant.alias
@@ -209,5 +228,6 @@ export async function loginTokenInput(
       ...(grant.boundCidrs?.length ? { boundCidrs: grant.boundCidrs } : {}),
       login: { mountAccessor: mount.accessor, internal: grant.internal ?? {} },
     },
+    warnings,
   }
 }
