@@ -208,9 +208,11 @@ describe('coffer run against a dev server', () => {
       '-watch-interval=1s',
       '-secret=secret/watched#v=V',
       ...node(
-        "console.log('value=' + process.env.V); process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1000)",
+        "process.on('SIGTERM', () => process.exit(0)); console.log('value=' + process.env.V); setInterval(() => {}, 1000)",
       ),
     ])
+    // Each child takes SIGTERM before it prints: the signal the test sends once it has read the print cannot reach
+    // a child still starting (on a loaded host it killed one outright, and the run exited 143).
     await run.waitFor(/value=one/, 'the first child prints the first value')
     await t.call('POST', 'secret/data/watched', { body: { data: { v: 'two' } } })
     await run.waitFor(/value=two/, 'a restarted child prints the new value')
@@ -227,7 +229,7 @@ describe('coffer run against a dev server', () => {
       '-watch-signal=SIGHUP',
       '-secret=secret/signalled#v=V',
       ...node(
-        "console.log('pid=' + process.pid); process.on('SIGHUP', () => { console.log('got SIGHUP'); process.exit(5) }); setInterval(() => {}, 1000)",
+        "process.on('SIGHUP', () => { console.log('got SIGHUP'); process.exit(5) }); console.log('pid=' + process.pid); setInterval(() => {}, 1000)",
       ),
     ])
     await run.waitFor(/pid=/, 'the child starts')
