@@ -449,23 +449,25 @@ async function runAuditFloor(fixture: CofferFixture) {
   const prep = { path: 'secret/data/bench/read', method: 'GET' as const, response }
   // Coffer's read without and with a file device, in the same alternation as the two plain servers: the target is
   // the ratio of those two, and on a shared host rounds minutes apart drift by more than the audit's cost.
-  const device = (round: number) =>
-    fixture.call(
+  const deviceOn = async (round: number) => {
+    const on = await fixture.call(
       'PUT',
       'sys/audit/paired',
       { type: 'file', options: { file_path: join(dir, `paired-${round}.log`) } },
       fixture.root,
     )
+    if (on.status !== 204) throw new Error(`audit enable failed: ${on.status} ${on.text}`)
+  }
+  const deviceOff = () => fixture.call('DELETE', 'sys/audit/paired', undefined, fixture.root)
   const cofferUrl = urlOf(fixture.address, prep)
   try {
     await runLoad({ ...loadSpec(urlOf(plain.address, prep), prep, 10, ''), seconds: 1 })
     await runLoad({ ...loadSpec(urlOf(appending.address, prep), prep, 10, ''), seconds: 1 })
     await runLoad({ ...loadSpec(cofferUrl, prep, 10, fixture.token), seconds: 1 })
     // And one with a device, so the audit's own code is compiled before it is measured.
-    const warm = await device(-1)
-    if (warm.status !== 204) throw new Error(`audit enable failed: ${warm.status} ${warm.text}`)
+    await deviceOn(-1)
     await runLoad({ ...loadSpec(cofferUrl, prep, 10, fixture.token), seconds: 1 })
-    await fixture.call('DELETE', 'sys/audit/paired', undefined, fixture.root)
+    await deviceOff()
     const plainRuns: LoadResult[] = []
     const appendRuns: LoadResult[] = []
     const readRuns: LoadResult[] = []
@@ -474,12 +476,11 @@ async function runAuditFloor(fixture: CofferFixture) {
       plainRuns.push(await measure(urlOf(plain.address, prep), prep, 10, ''))
       appendRuns.push(await measure(urlOf(appending.address, prep), prep, 10, ''))
       readRuns.push(await measure(cofferUrl, prep, 10, fixture.token))
-      const on = await device(round)
-      if (on.status !== 204) throw new Error(`audit enable failed: ${on.status} ${on.text}`)
+      await deviceOn(round)
       try {
         auditedRuns.push(await measure(cofferUrl, prep, 10, fixture.token))
       } finally {
-        await fixture.call('DELETE', 'sys/audit/paired', undefined, fixture.root)
+        await deviceOff()
       }
     }
     const p = mean(plainRuns)

@@ -1,5 +1,5 @@
 // Leases: register, look up, renew, revoke (one, by prefix, by token), expire on time, retry failed revocations.
-import { formatDuration } from '../../../lib/duration.ts'
+
 import { errorMessage } from '../../../lib/error-message.ts'
 import { KeyLocks } from '../../../lib/key-locks.ts'
 import type { Logger } from '../../../lib/logger.ts'
@@ -7,6 +7,7 @@ import type { Clock } from '../../../lib/time.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import type { BackendInstance } from '../../../sdk/framework/backend.ts'
 import { getJson, type Storage, type StorageOp, storageView } from '../../../sdk/storage.ts'
+import { ttlCappedWarning } from '../ttl-caps.ts'
 import { DueIndex } from './due-index.ts'
 import {
   isLeaseId,
@@ -226,11 +227,7 @@ export class ExpirationManager {
     // A backend granting less than an explicit increment has met its own max TTL (a role's max_ttl), which in
     // Vault is the same CalculateTTL cap: one warning either way, for what was asked against what was granted.
     const warnings: string[] = []
-    if ((capped || increment > 0) && ttl < requested)
-      warnings.push(
-        // Durations as Go prints them, as Vault's CalculateTTL words this warning.
-        `TTL of "${formatDuration(requested)}" exceeded the effective max_ttl of "${formatDuration(ttl)}"; TTL value is capped accordingly`,
-      )
+    if ((capped || increment > 0) && ttl < requested) warnings.push(ttlCappedWarning(requested, ttl))
     // A renewal that leaves nothing (a backend answering ttl 0) would "succeed" into an already-expired lease.
     if (!(ttl > 0)) throw new InvalidRequestError('past the max TTL, cannot renew')
     const renewed: LeaseEntry = {

@@ -1,5 +1,4 @@
 // Pipeline stage "lease": a secret becomes a lease, a login's grant a token; core's own backends' minted answers pass.
-import { formatDuration } from '../../../lib/duration.ts'
 import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.ts'
 import type { AuthGrant } from '../../../sdk/request.ts'
 import { NON_ASSIGNABLE_POLICIES, ROOT_POLICY_NAME } from '../../policy/builtin-policies.ts'
@@ -9,6 +8,7 @@ import type { MountEntry } from '../mount-table.ts'
 import type { UnsealedServices } from '../services.ts'
 import { issuedAuth } from '../token/issued-auth.ts'
 import { type CreateTokenInput, type TokenEntry, ttlSeconds } from '../token/token-entry.ts'
+import { cappedPeriod } from '../ttl-caps.ts'
 import { loginTokenType } from './login-token-type.ts'
 import { type Routed, taintedRoute } from './route.ts'
 
@@ -195,14 +195,10 @@ export async function loginTokenInput(
   const explicitMaxTtl = grant.explicitMaxTtl ?? 0
   // As Vault's CalculateTTL at login: a period longer than the max (the mount's, the role's or the explicit one,
   // whichever is least) is cut to it. The token stays periodic: only an explicit max ends it.
-  const periodCap = explicitMaxTtl > 0 ? Math.min(maxTtl, explicitMaxTtl) : maxTtl
-  const period = grant.period ? Math.min(grant.period, periodCap) : 0
-  const warnings =
-    grant.period && grant.period > periodCap
-      ? [
-          `period of "${formatDuration(grant.period)}" exceeded the effective max_ttl of "${formatDuration(periodCap)}"; period value is capped accordingly`,
-        ]
-      : []
+  const { period, warnings } = cappedPeriod(
+    grant.period ?? 0,
+    explicitMaxTtl > 0 ? Math.min(maxTtl, explicitMaxTtl) : maxTtl,
+  )
   refuseReservedPolicies(policies)
   // The login's alias finds (or creates) its entity; its external groups follow the login's group names.
   const entityId = grant.alias

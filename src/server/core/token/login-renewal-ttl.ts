@@ -1,7 +1,7 @@
 // The TTL a login token's renewal grants: Vault's CalculateTTL, fed the auth method's token settings as they are now.
-import { formatDuration } from '../../../lib/duration.ts'
 import { InvalidRequestError } from '../../../sdk/errors.ts'
 import type { LoginRenewalVerdict } from '../../../sdk/framework/backend.ts'
+import { cappedPeriod, ttlCappedWarning } from '../ttl-caps.ts'
 
 export interface LoginRenewalTtlInput {
   /** Seconds the caller asked for; 0 when it asked for none. */
@@ -36,13 +36,9 @@ export function loginRenewalTtl(input: LoginRenewalTtlInput): { ttl: number; war
   let ttl: number
   let maxValid: number | undefined
   if (period > 0) {
-    ttl = period
-    if (period > maxTtl) {
-      warnings.push(
-        `period of "${formatDuration(period)}" exceeded the effective max_ttl of "${formatDuration(maxTtl)}"; period value is capped accordingly`,
-      )
-      ttl = maxTtl
-    }
+    const cut = cappedPeriod(period, maxTtl)
+    ttl = cut.period
+    warnings.push(...cut.warnings)
     if (explicitMaxTtl > 0) maxValid = creationTime + explicitMaxTtl
   } else {
     const tokenTtl = settings.tokenTtl ?? 0
@@ -53,9 +49,7 @@ export function loginRenewalTtl(input: LoginRenewalTtlInput): { ttl: number; war
     const left = maxValid - now
     if (left <= 0) throw new InvalidRequestError('token has reached its maximum TTL and cannot be renewed')
     if (ttl > left) {
-      warnings.push(
-        `TTL of "${formatDuration(ttl)}" exceeded the effective max_ttl of "${formatDuration(left)}"; TTL value is capped accordingly`,
-      )
+      warnings.push(ttlCappedWarning(ttl, left))
       ttl = left
     }
   }

@@ -1,6 +1,5 @@
 // auth/token lookup, renew and revoke paths, for the caller's own token, another token, or an accessor.
 
-import { formatDuration } from '../../../lib/duration.ts'
 import { InvalidRequestError, PermissionDeniedError } from '../../../sdk/errors.ts'
 import { definePath, type HandlerContext } from '../../../sdk/framework/backend.ts'
 import { f } from '../../../sdk/framework/fields.ts'
@@ -10,6 +9,7 @@ import type { Storage } from '../../../sdk/storage.ts'
 import { effectivePolicies, withIdentityPolicies } from '../identity/effective.ts'
 import { authOf, type CoreHandlerResponse } from '../logical-request.ts'
 import type { UnsealedServices } from '../services.ts'
+import { ttlCappedWarning } from '../ttl-caps.ts'
 import { issuedAuth } from './issued-auth.ts'
 import { loginRenewalTtl } from './login-renewal-ttl.ts'
 import { lookupData, type TokenEntry, USES_SPENT } from './token-entry.ts'
@@ -115,10 +115,7 @@ async function renewed(
       // As Vault's CalculateTTL: say so when the max TTL cut the renewal short, rather than silently grant less.
       const wanted = renewalTarget(entry, requested)
       const granted = Math.round((updated.expireTime - services.clock.now()) / 1000)
-      if (entry.period === 0 && wanted > granted)
-        warnings = [
-          `TTL of "${formatDuration(wanted)}" exceeded the effective max_ttl of "${formatDuration(granted)}"; TTL value is capped accordingly`,
-        ]
+      if (entry.period === 0 && wanted > granted) warnings = [ttlCappedWarning(wanted, granted)]
     }
   }
   // Revoked or expired since it was looked up.
